@@ -1,0 +1,32 @@
+# Two commands for a new user: `make demo` and `make test`. Both create and use
+# the virtual environment in .venv/ themselves; nothing else to install by hand.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install demo test bench release clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m autograder demo
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) benchmarks/reference_vs_scipy.py
+
+release: $(STAMP)
+	$(PY) -m autograder release
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
