@@ -64,11 +64,15 @@ def function_of(grade_id: str) -> str:
 
 def problem_set_of(grade_id: str) -> str:
     """The problem-set id whose notebook holds ``grade_id``."""
-    fn = function_of(grade_id)
+    return problem_set_of_function(function_of(grade_id))
+
+
+def problem_set_of_function(fn: str) -> str:
+    """The problem-set id that asks for contract function ``fn``."""
     for ps, fns in FUNCTIONS.items():
         if fn in fns:
             return ps
-    raise KeyError(f"no problem set defines {fn!r} (from grade_id {grade_id!r})")
+    raise KeyError(f"no problem set asks for a function named {fn!r}")
 
 
 def max_score(ps: str) -> float:

@@ -1,0 +1,53 @@
+"""Hidden checks: one module per problem set, each a tuple of :class:`Check` data.
+
+``run_check(grade_id, globals())`` is what a notebook's hidden test block
+calls inside the student's kernel (plain ``nbgrader autograde``): it
+evaluates the check against the notebook's namespace and raises
+``AssertionError`` with the message and hint when it fails. The grading
+engine evaluates the same checks from the trusted side instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from autograder.checks.evaluate import LocalTarget, evaluate
+from autograder.checks.model import Check, CheckResult, Hint, Probe
+from autograder.course import PROBLEM_SETS, problem_set_of
+
+__all__ = ["Check", "CheckResult", "Hint", "Probe", "all_checks", "checks_for", "get_check", "run_check"]
+
+
+def checks_for(ps: str) -> dict:
+    """``grade_id -> Check`` for one problem set, in notebook order."""
+    module = importlib.import_module(f"autograder.checks.{ps}")
+    return {check.grade_id: check for check in module.CHECKS}
+
+
+def all_checks() -> dict:
+    out = {}
+    for ps in PROBLEM_SETS:
+        out.update(checks_for(ps))
+    return out
+
+
+def get_check(grade_id: str) -> Check:
+    checks = checks_for(problem_set_of(grade_id))
+    if grade_id not in checks:
+        raise KeyError(f"no check named {grade_id!r}")
+    return checks[grade_id]
+
+
+def run_check(grade_id: str, namespace: dict) -> CheckResult:
+    """Evaluate one check against a notebook namespace (in-kernel grading).
+
+    Raises
+    ------
+    AssertionError
+        With the student-facing message and hint, when the check fails.
+    """
+    result = evaluate(get_check(grade_id), LocalTarget(namespace))
+    if not result.passed:
+        raise AssertionError(result.feedback())
+    print(result.message)
+    return result

@@ -1,0 +1,177 @@
+"""Evaluate a check against a submission: probes → outcomes → one verdict.
+
+The submission is reached through a *target* with three methods, so the same
+evaluation serves both ways of grading:
+
+* :class:`LocalTarget` – the notebook's own namespace (``run_check`` inside
+  a Jupyter kernel, i.e. plain ``nbgrader autograde``);
+* the grading engine's child process (``autograder.engine``), which answers
+  the same three questions over a pipe.
+
+References come from ``solutions/`` in this (trusted) process and are cached
+for the life of the process, i.e. computed once per batch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Protocol
+
+from autograder.checks import invoke as _invoke
+from autograder.checks.compare import compare
+from autograder.checks.model import Check, CheckResult, Failure, Hint, Probe
+from autograder.course import problem_set_of_function
+
+
+class Target(Protocol):
+    def defined(self, function: str) -> str:
+        """``""`` when ``function`` is a callable defined by the submission, else why not."""
+
+    def forbidden_uses(self, function: str, names: tuple) -> tuple:
+        """Which of ``names`` the function uses (see :func:`invoke.forbidden_uses`)."""
+
+    def call(self, function: str, args: tuple, kwargs: dict) -> _invoke.Outcome:
+        """Call the function once on the probe's inputs."""
+
+
+class LocalTarget:
+    """A submission whose functions live in a namespace of this process."""
+
+    def __init__(self, namespace):
+        self.namespace = namespace
+
+    def defined(self, function):
+        return _invoke.describe_definition(self.namespace, function)
+
+    def forbidden_uses(self, function, names):
+        return _invoke.forbidden_uses(self.namespace[function], names)
+
+    def call(self, function, args, kwargs):
+        return _invoke.invoke(self.namespace[function], args, kwargs)
+
+
+_REFERENCES: dict = {}
+
+
+def reference_function(function: str):
+    """The reference implementation of a contract function, from ``solutions/``."""
+    module = importlib.import_module(f"solutions.{problem_set_of_function(function)}")
+    return getattr(module, function)
+
+
+def reference(check: Check, index: int) -> _invoke.Outcome:
+    """The reference outcome of probe ``index`` of ``check`` (cached)."""
+    key = (check.grade_id, index)
+    if key not in _REFERENCES:
+        probe = check.probes[index]
+        _REFERENCES[key] = _invoke.invoke(reference_function(check.function), probe.args, probe.kwargs)
+    return _REFERENCES[key]
+
+
+#: Hints that apply to every check, after the check's own ones.
+GENERIC_HINTS = (
+    Hint(
+        "The function still raises NotImplementedError: replace the `raise NotImplementedError()` "
+        "line with your implementation.",
+        lambda f: f.outcome is not None and f.outcome.error_type == "NotImplementedError",
+    ),
+    Hint(
+        "Validate with `if …: raise ValueError(\"<argument> …\")` rather than `assert`: asserts "
+        "raise AssertionError and disappear under `python -O`.",
+        lambda f: f.kind == "wrong-exception" and f.outcome.error_type == "AssertionError",
+    ),
+    Hint("Add a `return` statement at the end of the function.", lambda f: f.kind == "type" and "None" in f.detail),
+    Hint(
+        "Work on a copy (`z = np.array(z, dtype=float)`) or use operations that return new arrays "
+        "(`z - m` instead of `z -= m`).",
+        lambda f: f.kind == "mutation",
+    ),
+    Hint(
+        "Return NumPy values: a float64 array (or a float for reductions), not another type.",
+        lambda f: f.kind == "type",
+    ),
+)
+
+
+def _message(check: Check, failure: Failure) -> str:
+    where = f" on {failure.probe.label}" if failure.probe is not None else ""
+    shown = ""
+    if failure.probe is not None and failure.probe.public:
+        parts = [repr(a) for a in failure.probe.args] + [f"{k}={v!r}" for k, v in failure.probe.kwargs.items()]
+        shown = f" Input: {check.function}({', '.join(parts)})."
+    return f"{check.function}: {check.summary} Failed{where}: {failure.detail}.{shown}"
+
+
+def _hint(check: Check, failure: Failure) -> str:
+    for rule in tuple(check.hints) + GENERIC_HINTS:
+        try:
+            if rule.when(failure):
+                return rule.text
+        except Exception:  # a rule that cannot judge this failure does not match
+            continue
+    return ""
+
+
+def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Outcome):
+    """The :class:`Failure` of one probe, or ``None`` when it passed."""
+
+    def fail(kind, detail):
+        return Failure(kind, detail, probe, outcome, ref.value)
+
+    if outcome.status == "missing":
+        return fail("missing", outcome.error_message or f"`{check.function}` is not defined")
+    if outcome.status == "timeout":
+        return fail("timeout", "the call did not finish within the time limit (an endless loop?)")
+    if outcome.status == "crashed":
+        return fail("crashed", f"the call ended the Python process ({outcome.error_message or 'no details'})")
+    if probe.expect == "raises":
+        if outcome.status == "raised" and outcome.error_type == "ValueError":
+            return None
+        if outcome.status == "raised":
+            return fail("wrong-exception", f"expected a ValueError, got {outcome.error_type}: {outcome.error_message[:200]}")
+        return fail("no-raise", "expected a ValueError naming the bad argument, but the call returned normally")
+    if outcome.status == "raised":
+        return fail("raised", f"raised {outcome.error_type}: {outcome.error_message[:200]}")
+    if outcome.value is None and outcome.value_type not in ("NoneType", ""):
+        return fail("type", f"returned {outcome.value_type}, which is not numbers")
+    mismatch = compare(outcome.value, ref.value, check.rtol, check.atol, check.returns)
+    if mismatch:
+        return fail(*mismatch)
+    runtime = [w for w in outcome.warnings if w.startswith("RuntimeWarning")]
+    if check.no_warnings and runtime:
+        return fail("warning", f"the result is right but the call raised {runtime[0]}")
+    if check.no_mutation and outcome.mutated:
+        return fail("mutation", f"the call modified its input ({', '.join(outcome.mutated)}) in place")
+    return None
+
+
+def evaluate(check: Check, target: Target) -> CheckResult:
+    """Run every probe of ``check`` against ``target``; all must pass."""
+
+    def result(failure):
+        return CheckResult(
+            check.grade_id, check.function, False, _message(check, failure), _hint(check, failure), failure.kind
+        )
+
+    why = target.defined(check.function)
+    if why:
+        return result(Failure("missing", why))
+    if check.forbidden:
+        used = target.forbidden_uses(check.function, tuple(check.forbidden))
+        if used:
+            return CheckResult(
+                check.grade_id,
+                check.function,
+                False,
+                f"{check.function}: uses {', '.join(used)}, a ready-made version of what this problem asks "
+                f"you to write, so it earns no points on this function.",
+                "Write it yourself with NumPy (and SciPy building blocks such as xlogy or "
+                "solve_triangular where the notebook allows them).",
+                "forbidden",
+            )
+    for index, probe in enumerate(check.probes):
+        outcome = target.call(check.function, probe.args, probe.kwargs)
+        failure = judge(check, probe, outcome, reference(check, index))
+        if failure is not None:
+            return result(failure)
+    return CheckResult(check.grade_id, check.function, True, f"{check.function}: passed. {check.summary}")

@@ -1,0 +1,86 @@
+"""Rules that recognise a failure's signature: small predicates to compose.
+
+A hint rule is ``Hint(text, when)`` where ``when`` takes a
+:class:`~autograder.checks.model.Failure`. Rules are evaluated in the trusted
+grading process; :func:`matches` recomputes a known *wrong* formula on the
+probe's inputs and asks whether the submission returned exactly that.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from autograder.checks.invoke import NotNumbers, to_plain
+
+
+def kind(*kinds):
+    """The failure is of one of these kinds (``nonfinite``, ``shape`` …)."""
+    return lambda f: f.kind in kinds
+
+
+def nonfinite():
+    return kind("nonfinite")
+
+
+def warned(text=""):
+    """A RuntimeWarning whose message contains ``text`` was raised."""
+    return lambda f: f.outcome is not None and any(
+        w.startswith("RuntimeWarning") and text in w for w in f.outcome.warnings
+    )
+
+
+def raised(error_type):
+    return lambda f: f.outcome is not None and f.outcome.status == "raised" and f.outcome.error_type == error_type
+
+
+def label_has(text):
+    """The failing probe's label mentions ``text``."""
+    return lambda f: f.probe is not None and text in f.probe.label
+
+
+def all_of(*preds):
+    return lambda f: all(p(f) for p in preds)
+
+
+def any_of(*preds):
+    return lambda f: any(p(f) for p in preds)
+
+
+def _close(a, b, rtol):
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        if not (isinstance(a, tuple) and isinstance(b, tuple)) or len(a) != len(b):
+            return False
+        return all(_close(x, y, rtol) for x, y in zip(a, b))
+    if a is None or b is None or a.shape != b.shape:
+        return False
+    return bool(np.allclose(a, b, rtol=rtol, atol=1e-12, equal_nan=True))
+
+
+def matches(wrong, rtol=1e-6):
+    """The submission returned what the known-wrong formula ``wrong`` returns.
+
+    ``wrong`` is called with the probe's arguments (private copies). A wrong
+    formula that raises, or returns the same as the reference, never matches.
+    """
+
+    def rule(f):
+        if f.outcome is None or f.outcome.status != "returned" or f.probe is None:
+            return False
+        try:
+            with np.errstate(all="ignore"):
+                alt = to_plain(wrong(*copy.deepcopy(f.probe.args), **copy.deepcopy(f.probe.kwargs)))
+        except (Exception, NotNumbers):
+            return False
+        got = f.outcome.value
+        if isinstance(got, tuple) and not isinstance(alt, tuple):
+            try:
+                got = np.asarray(got, dtype=np.float64)
+            except (TypeError, ValueError):
+                return False
+        if f.reference is not None and _close(alt, f.reference, 1e-12):
+            return False
+        return _close(got, alt, rtol)
+
+    return rule

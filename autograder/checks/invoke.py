@@ -1,0 +1,294 @@
+"""Call a submitted function once and describe what happened, as plain data.
+
+This module runs on the untrusted side too (inside the grading engine's
+sandboxed child), so it imports nothing but the standard library and NumPy,
+and it turns whatever the function returned into plain numbers
+(:func:`to_plain`) before anyone compares it with a reference. The in-kernel
+path (``run_check`` in a notebook) goes through the very same functions, so
+both ways of running a check reach the same verdict.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import dis
+import importlib
+import sys
+import types
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+STATUSES = ("returned", "raised", "missing", "timeout", "crashed")
+
+
+@dataclass
+class Outcome:
+    """What one call did.
+
+    Attributes
+    ----------
+    status : str
+        ``returned``, ``raised``, ``missing`` (function not defined),
+        ``timeout`` or ``crashed`` (the last two only from the engine).
+    value
+        The return value made plain by :func:`to_plain` (``None`` when the
+        function returned ``None`` or something that is not numbers).
+    value_type : str
+        The type name of what the function really returned.
+    error_type, error_message : str
+        For ``raised``: the exception's class name and message.
+    warnings : tuple of str
+        ``"RuntimeWarning: overflow encountered in exp"``, one per warning.
+    mutated : tuple of str
+        Names of the arguments the call modified in place.
+    """
+
+    status: str
+    value: Any = None
+    value_type: str = ""
+    error_type: str = ""
+    error_message: str = ""
+    warnings: tuple = ()
+    mutated: tuple = field(default_factory=tuple)
+
+
+class NotNumbers(TypeError):
+    """A return value that is not numbers (or a tuple of numbers)."""
+
+
+def to_plain(value, _depth=0):
+    """Turn a return value into float64 ndarrays (or a tuple of them).
+
+    Python and NumPy scalars become 0-d arrays; lists and tuples become
+    tuples of plain values (the comparison decides whether a list of numbers
+    may stand for an array). ``None`` stays ``None``. Anything else raises
+    :class:`NotNumbers`.
+    """
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return np.array(float(value))
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return np.array(value, dtype=np.float64)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "biuf":
+            return np.array(value, dtype=np.float64, copy=True)
+        raise NotNumbers(f"an array of dtype {value.dtype}")
+    if isinstance(value, (tuple, list)) and _depth < 2:
+        return tuple(to_plain(v, _depth + 1) for v in value)
+    raise NotNumbers(f"a {type(value).__module__}.{type(value).__qualname__}")
+
+
+def _arg_names(args, kwargs):
+    names = [f"argument {i + 1}" for i in range(len(args))]
+    return names + [f"`{k}`" for k in kwargs]
+
+
+def _changed(before, after):
+    try:
+        a, b = np.asarray(before), np.asarray(after)
+        if a.dtype == object or b.dtype == object:
+            return before != after
+        return a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
+    except Exception:
+        return True
+
+
+def invoke(fn, args=(), kwargs=None) -> Outcome:
+    """Call ``fn(*args, **kwargs)`` on private copies and report the outcome.
+
+    Floating-point errors are set to warn for the call (a submission cannot
+    silence them globally with ``np.seterr``), every warning is recorded, and
+    the copies are compared with pristine ones afterwards to detect in-place
+    modification.
+    """
+    kwargs = dict(kwargs or {})
+    call_args = copy.deepcopy(tuple(args))
+    call_kwargs = copy.deepcopy(kwargs)
+    pristine = list(copy.deepcopy(call_args)) + list(copy.deepcopy(call_kwargs).values())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+                result = fn(*call_args, **call_kwargs)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # SystemExit too: a call must never end the run
+            outcome = Outcome(
+                status="raised",
+                error_type=type(exc).__name__,
+                error_message=str(exc)[:500],
+            )
+        else:
+            outcome = Outcome(status="returned", value_type=type(result).__name__)
+            try:
+                outcome.value = to_plain(result)
+            except NotNumbers as exc:
+                outcome.value_type = str(exc)
+    outcome.warnings = tuple(f"{w.category.__name__}: {w.message}" for w in caught)
+    after = list(call_args) + list(call_kwargs.values())
+    names = _arg_names(args, kwargs)
+    outcome.mutated = tuple(n for n, b, a in zip(names, pristine, after) if _changed(b, a))
+    return outcome
+
+
+# ---------------------------------------------------------------------------
+# Which library objects does a function use?
+
+
+def _resolve(dotted):
+    """The object a dotted name refers to, importing its module; None if absent."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        modname = ".".join(parts[:cut])
+        try:
+            obj = sys.modules.get(modname) or importlib.import_module(modname)
+        except Exception:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr, None)
+            if obj is None:
+                return None
+        return obj
+    return None
+
+
+def _object_module(obj):
+    if isinstance(obj, types.ModuleType):
+        return obj.__name__
+    mod = getattr(obj, "__module__", None)
+    if isinstance(mod, str):
+        return mod
+    mod = getattr(type(obj), "__module__", None)
+    return mod if isinstance(mod, str) else ""
+
+
+def _code_objects(code):
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
+def _chains(code):
+    """Attribute chains a code object loads: ("global"|"local", root, attrs…) and imports."""
+    for co in _code_objects(code):
+        chain = None
+        for ins in dis.get_instructions(co):
+            op = ins.opname
+            if op in ("LOAD_GLOBAL", "LOAD_NAME"):
+                if chain:
+                    yield chain
+                chain = ["global", ins.argval]
+            elif op in ("LOAD_FAST", "LOAD_DEREF"):
+                if chain:
+                    yield chain
+                chain = ["local", ins.argval]
+            elif op in ("LOAD_ATTR", "LOAD_METHOD") and chain:
+                chain.append(ins.argval)
+            elif op == "IMPORT_NAME":
+                if chain:
+                    yield chain
+                chain = ["import", ins.argval]
+            elif op == "IMPORT_FROM" and chain and chain[0] == "import":
+                yield ["import", f"{chain[1]}.{ins.argval}"]
+            else:
+                if chain:
+                    yield chain
+                chain = None
+        if chain:
+            yield chain
+
+
+def forbidden_uses(fn, forbidden) -> tuple:
+    """Names from ``forbidden`` that ``fn`` (or a notebook helper it calls) uses.
+
+    ``forbidden`` holds dotted names of library objects
+    (``"scipy.special.softmax"``) or module prefixes (``"torch"``). A use is
+    found by walking the function's bytecode: names loaded from its globals
+    (and attribute chains on them, ``scipy.special.softmax``), its closure,
+    imports inside the function, and recursively the functions of the same
+    notebook that it calls. ``fn`` being the forbidden object itself (an
+    alias, ``softmax = scipy.special.softmax``) counts too.
+    """
+    targets = {}
+    prefixes = []
+    for name in forbidden:
+        obj = _resolve(name)
+        if obj is None or isinstance(obj, types.ModuleType):
+            prefixes.append(name)
+        else:
+            targets[id(obj)] = name
+
+    found = set()
+
+    def note_object(obj):
+        if id(obj) in targets:
+            found.add(targets[id(obj)])
+            return
+        mod = _object_module(obj)
+        for p in prefixes:
+            if mod == p or mod.startswith(p + "."):
+                found.add(p)
+
+    def note_name(dotted):
+        for name in forbidden:
+            if dotted == name or dotted.startswith(name + "."):
+                found.add(name)
+
+    stack, seen = [fn], set()
+    while stack:
+        f = stack.pop()
+        if id(f) in seen:
+            continue
+        seen.add(id(f))
+        note_object(f)
+        code = getattr(f, "__code__", None)
+        if code is None:
+            continue
+        g = getattr(f, "__globals__", {})
+        for cell in getattr(f, "__closure__", None) or ():
+            try:
+                stack.append(cell.cell_contents)
+            except ValueError:  # empty cell
+                pass
+        imported = []
+        for chain in _chains(code):
+            kind, root, attrs = chain[0], chain[1], chain[2:]
+            if kind == "import":
+                imported.append(root)
+                note_name(root)
+                continue
+            if kind == "local":
+                for mod in imported:
+                    note_name(".".join([mod, *attrs]))
+                continue
+            if root in g:
+                obj = g[root]
+            elif hasattr(builtins, root):
+                continue
+            else:
+                continue
+            note_object(obj)
+            for attr in attrs:
+                try:
+                    obj = getattr(obj, attr)
+                except Exception:
+                    break
+                note_object(obj)
+            if isinstance(obj, types.FunctionType) and obj.__globals__ is g:
+                stack.append(obj)
+    return tuple(sorted(found))
+
+
+def describe_definition(namespace, name) -> str:
+    """``""`` when ``namespace[name]`` is a callable; otherwise why not."""
+    if name not in namespace:
+        return f"`{name}` is not defined at the top level of the notebook"
+    if not callable(namespace[name]):
+        return f"`{name}` is defined but is not a function (it is a {type(namespace[name]).__name__})"
+    return ""

@@ -1,0 +1,369 @@
+"""Hidden checks for problem set 1: logsumexp, softmax, log_softmax.
+
+Probes are fixed (seeded) inputs; the wrong formulas below recreate common
+mistakes so that a hint can name the one a submission made.
+"""
+
+import numpy as np
+
+from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
+from autograder.checks.model import Check, Hint, Probe
+
+FORBIDDEN = (
+    "scipy.special.softmax",
+    "scipy.special.log_softmax",
+    "scipy.special.logsumexp",
+    "torch",
+    "jax",
+    "tensorflow",
+)
+
+_rng = np.random.default_rng(20261121)
+SMALL_2D = _rng.normal(size=(4, 5)) * 3
+SMALL_3D = _rng.normal(size=(2, 3, 4)) * 2
+MIXED_SCALE = np.array([[1000.0, 999.0, 998.0], [0.5, 0.1, -0.2], [-1000.0, -1001.0, -999.5]])
+HUGE = np.array([[1e300, -1e300, 0.0], [-1e300, -1e300 * 0.5, -1e300 * 0.25]])
+BIG = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0]])
+MASKED = np.array([[2.0, -np.inf, 0.5, -np.inf], [-np.inf, 1.0, -np.inf, 3.0]])
+LARGE_BATCH = _rng.normal(size=(64, 10)) * 50
+
+
+# --- wrong formulas (errstate is handled by hints.matches) -------------------
+def _naive_softmax(z, axis=-1, temperature=1.0):
+    e = np.exp(np.asarray(z, float) / temperature)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _global_shift_softmax(z, axis=-1, temperature=1.0):
+    x = np.asarray(z, float) / temperature
+    e = np.exp(x - np.max(x))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _softmax_axis(z, axis):
+    x = np.asarray(z, float)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _softmax_other_axis(z, axis=-1, temperature=1.0):
+    x = np.asarray(z, float) / temperature
+    other = 0 if axis in (-1, x.ndim - 1) else -1
+    return _softmax_axis(x, other)
+
+
+def _softmax_times_t(z, axis=-1, temperature=1.0):
+    return _softmax_axis(np.asarray(z, float) * temperature, axis)
+
+
+def _softmax_no_t(z, axis=-1, temperature=1.0):
+    return _softmax_axis(z, axis)
+
+
+def _lse_axis(z, axis):
+    x = np.asarray(z, float)
+    m = x.max(axis=axis, keepdims=True)
+    return np.squeeze(m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True)), axis=axis)
+
+
+def _lse_other_axis(z, axis=-1):
+    x = np.asarray(z, float)
+    return _lse_axis(x, 0 if axis in (-1, x.ndim - 1) else -1)
+
+
+def _lse_without_max(z, axis=-1):
+    x = np.asarray(z, float)
+    m = x.max(axis=axis, keepdims=True)
+    return np.log(np.exp(x - m).sum(axis=axis))
+
+
+def _lse_keepdims(z, axis=-1):
+    x = np.asarray(z, float)
+    m = x.max(axis=axis, keepdims=True)
+    return m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+
+
+def _log_of_softmax(z, axis=-1):
+    return np.log(_softmax_axis(z, axis))
+
+
+def _log_softmax_other_axis(z, axis=-1):
+    x = np.asarray(z, float)
+    other = 0 if axis in (-1, x.ndim - 1) else -1
+    return x - np.expand_dims(_lse_axis(x, other), other)
+
+
+def _log_softmax_missing_max(z, axis=-1):
+    x = np.asarray(z, float)
+    m = x.max(axis=axis, keepdims=True)
+    return x - m
+
+
+# --- hints shared by the three functions -------------------------------------
+OVERFLOW = Hint(
+    "Large logits overflow `np.exp`: subtract each slice's maximum before exponentiating "
+    "(`z - z.max(axis=axis, keepdims=True)`); the result is mathematically the same.",
+    any_of(all_of(nonfinite(), warned("overflow")), matches(_naive_softmax)),
+)
+GLOBAL_SHIFT = Hint(
+    "You shift by the maximum of the whole array; shift each slice (row) by its own maximum "
+    "with `np.max(z, axis=axis, keepdims=True)`, or rows far below the global maximum underflow to 0/0.",
+    matches(_global_shift_softmax),
+)
+KEEPDIMS = Hint(
+    "Reduce with `keepdims=True` (`z.max(axis=axis, keepdims=True)`) so the per-slice values "
+    "broadcast back against `z` along the right axis.",
+    any_of(all_of(raised("ValueError"), lambda f: "broadcast" in f.outcome.error_message), kind("shape")),
+)
+MASK = Hint(
+    "`-inf` entries mean probability 0; they are fine as long as the shift uses the maximum of the "
+    "slice (finite whenever the slice has a finite entry). Avoid computing `-inf - (-inf)` or `0 * -inf`.",
+    label_has("-inf"),
+)
+
+CHECKS = (
+    # ---------------------------------------------------------------- logsumexp
+    Check(
+        grade_id="logsumexp-basic",
+        function="logsumexp",
+        summary="log Σ exp(z) over the last axis for small 1-D and 2-D inputs.",
+        probes=(
+            Probe("the 1-D list [1.0, 2.0, 3.0]", ([1.0, 2.0, 3.0],), public=True),
+            Probe("a 1-D array of 5 standard-normal values", (SMALL_2D[0],)),
+            Probe("a 2-D array of shape (4, 5) (reduce over the last axis)", (SMALL_2D,)),
+            Probe("a single logit", ([0.7],)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(
+            Hint("Reduce only over `axis` (default -1, the last one), removing that axis: the result of a "
+                 "(4, 5) input has shape (4,).", kind("shape")),
+            Hint("After subtracting the maximum m you must add it back: log Σ exp(z) = m + log Σ exp(z - m).",
+                 matches(_lse_without_max)),
+        ),
+    ),
+    Check(
+        grade_id="logsumexp-axis",
+        function="logsumexp",
+        summary="the reduction happens along `axis` (0, 1, -1; 2-D and 3-D inputs) and removes it.",
+        probes=(
+            Probe("a (4, 5) array with axis=0", (SMALL_2D,), {"axis": 0}),
+            Probe("a (4, 5) array with axis=1", (SMALL_2D,), {"axis": 1}),
+            Probe("a (2, 3, 4) array with axis=1", (SMALL_3D,), {"axis": 1}),
+            Probe("a (2, 3, 4) array with axis=-1", (SMALL_3D,), {"axis": -1}),
+            Probe("a (2, 3, 4) array with axis=0", (SMALL_3D,), {"axis": 0}),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(
+            Hint("You reduce over a different axis than the one asked for: pass `axis=axis` to every "
+                 "reduction (max and sum).", matches(_lse_other_axis)),
+            Hint("The result must not keep the reduced axis: a (2, 3, 4) input with axis=1 gives shape "
+                 "(2, 4). Squeeze it (`np.squeeze(..., axis=axis)`) or reduce without keepdims at the end.",
+                 any_of(kind("shape"), matches(_lse_keepdims))),
+            KEEPDIMS,
+        ),
+    ),
+    Check(
+        grade_id="logsumexp-stability",
+        function="logsumexp",
+        summary="finite, accurate and warning-free for logits near ±1000 and ±1e300, and -inf for a slice of only -inf.",
+        probes=(
+            Probe("logits near +1000", (BIG,)),
+            Probe("logits of magnitude 1e300", (HUGE,)),
+            Probe("rows of very different scale (±1000 and ~0)", (MIXED_SCALE,)),
+            Probe("a row containing -inf entries (a mask)", (MASKED,)),
+            Probe("a slice of only -inf (the result is -inf)", (np.array([[-np.inf, -np.inf], [0.0, -np.inf]]),)),
+        ),
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=(
+            Hint("For a slice that is all -inf the maximum is -inf and `z - max` is nan: use a shift of 0 for "
+                 "slices whose maximum is not finite (e.g. `np.where(np.isfinite(m), m, 0)`).",
+                 all_of(label_has("only -inf"), any_of(nonfinite(), warned("invalid")))),
+            OVERFLOW,
+            GLOBAL_SHIFT,
+            Hint("Compute log(sum(exp(z - m))) with the shifted logits; never form exp(z) of the original logits.",
+                 any_of(nonfinite(), warned())),
+        ),
+    ),
+    Check(
+        grade_id="logsumexp-purity",
+        function="logsumexp",
+        summary="accepts lists, does not modify its input, and raises no RuntimeWarning.",
+        probes=(
+            Probe("a nested list of shape (2, 3)", ([[1.0, 2.0, 3.0], [-1.0, 0.0, 1.0]],)),
+            Probe("a (64, 10) float array", (LARGE_BATCH,)),
+            Probe("a (2, 3, 4) float array", (SMALL_3D,)),
+        ),
+        no_warnings=True,
+        no_mutation=True,
+        forbidden=FORBIDDEN,
+    ),
+    # ------------------------------------------------------------------ softmax
+    Check(
+        grade_id="softmax-basic",
+        function="softmax",
+        summary="exp(z) normalised over the last axis for small 1-D and 2-D inputs.",
+        probes=(
+            Probe("the 1-D list [1.0, 2.0, 3.0]", ([1.0, 2.0, 3.0],), public=True),
+            Probe("the logits [2.0, 1.0, 0.1]", (np.array([2.0, 1.0, 0.1]),), public=True),
+            Probe("a 2-D array of shape (4, 5)", (SMALL_2D,)),
+            Probe("a single logit", ([3.0],)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(
+            Hint("Each slice along `axis` must sum to 1: divide by the sum over that axis with keepdims=True, "
+                 "not by the sum of the whole array.",
+                 matches(lambda z, axis=-1, temperature=1.0: np.exp(np.asarray(z, float)) / np.exp(np.asarray(z, float)).sum())),
+            Hint("The output has the same shape as the input.", kind("shape")),
+            KEEPDIMS,
+        ),
+    ),
+    Check(
+        grade_id="softmax-axis",
+        function="softmax",
+        summary="normalises along `axis` (0, 1, -1; 2-D and 3-D inputs).",
+        probes=(
+            Probe("a (4, 5) array with axis=0", (SMALL_2D,), {"axis": 0}),
+            Probe("a (4, 5) array with axis=1", (SMALL_2D,), {"axis": 1}),
+            Probe("a (2, 3, 4) array with axis=1", (SMALL_3D,), {"axis": 1}),
+            Probe("a (2, 3, 4) array with axis=0", (SMALL_3D,), {"axis": 0}),
+            Probe("a (2, 3, 4) array with axis=-1", (SMALL_3D,), {"axis": -1}),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(
+            Hint("The probabilities are normalised along the wrong axis: use `axis=axis` in both the max "
+                 "and the sum.", matches(_softmax_other_axis)),
+            KEEPDIMS,
+        ),
+    ),
+    Check(
+        grade_id="softmax-temperature",
+        function="softmax",
+        summary="temperature T divides the logits: softmax(z / T).",
+        probes=(
+            Probe("[2.0, 1.0, 0.1] with temperature=2.0", (np.array([2.0, 1.0, 0.1]),), {"temperature": 2.0}, public=True),
+            Probe("a (4, 5) array with temperature=0.5", (SMALL_2D,), {"temperature": 0.5}),
+            Probe("a (4, 5) array with temperature=10", (SMALL_2D,), {"temperature": 10.0}),
+            Probe("a (2, 3, 4) array with axis=1 and temperature=3", (SMALL_3D,), {"axis": 1, "temperature": 3.0}),
+            Probe("logits near 1000 with temperature=0.01 (z/T is 1e5)", (BIG,), {"temperature": 0.01}),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(
+            Hint("Temperature divides the logits (z / T); you multiplied them.", matches(_softmax_times_t)),
+            Hint("The temperature argument is ignored: compute softmax(z / temperature).", matches(_softmax_no_t)),
+            Hint("Divide by the temperature first and subtract the maximum of z / T afterwards; small T makes "
+                 "z / T very large.", any_of(nonfinite(), warned("overflow"))),
+        ),
+    ),
+    Check(
+        grade_id="softmax-stability",
+        function="softmax",
+        summary="finite, accurate and warning-free for logits near ±1000 and ±1e300, rows of different scale, and -inf masks.",
+        probes=(
+            Probe("logits near +1000", (BIG,)),
+            Probe("logits of magnitude 1e300", (HUGE,)),
+            Probe("rows of very different scale (±1000 and ~0)", (MIXED_SCALE,)),
+            Probe("rows with -inf entries (a mask: those get probability 0)", (MASKED,)),
+            Probe("(64, 10) logits with spread ~50", (LARGE_BATCH,)),
+        ),
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=(OVERFLOW, GLOBAL_SHIFT, MASK),
+    ),
+    Check(
+        grade_id="softmax-errors",
+        function="softmax",
+        summary="temperature <= 0 raises ValueError.",
+        probes=(
+            Probe("temperature=0", ([1.0, 2.0],), {"temperature": 0.0}, expect="raises", public=True),
+            Probe("temperature=-1", ([1.0, 2.0],), {"temperature": -1.0}, expect="raises", public=True),
+            Probe("temperature=-0.5 on a 2-D array", (SMALL_2D,), {"temperature": -0.5}, expect="raises"),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(
+            Hint("Check the temperature first: `if temperature <= 0: raise ValueError(\"temperature must be > 0\")`.",
+                 kind("no-raise", "wrong-exception")),
+        ),
+    ),
+    Check(
+        grade_id="softmax-purity",
+        function="softmax",
+        summary="accepts lists, does not modify its input, and raises no RuntimeWarning.",
+        probes=(
+            Probe("a nested list of shape (2, 3)", ([[1.0, 2.0, 3.0], [-1.0, 0.0, 1.0]],)),
+            Probe("a (64, 10) float array", (LARGE_BATCH,)),
+            Probe("a (2, 3, 4) float array with temperature=2", (SMALL_3D,), {"temperature": 2.0}),
+        ),
+        no_warnings=True,
+        no_mutation=True,
+        forbidden=FORBIDDEN,
+    ),
+    # -------------------------------------------------------------- log_softmax
+    Check(
+        grade_id="log_softmax-basic",
+        function="log_softmax",
+        summary="z - logsumexp(z) over the last axis for small inputs.",
+        probes=(
+            Probe("the 1-D list [1.0, 2.0, 3.0]", ([1.0, 2.0, 3.0],), public=True),
+            Probe("a 2-D array of shape (4, 5)", (SMALL_2D,)),
+            Probe("a single logit", ([3.0],)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(
+            Hint("log_softmax(z) = z - logsumexp(z): after subtracting the maximum m you still need to "
+                 "subtract log Σ exp(z - m).", matches(_log_softmax_missing_max)),
+            KEEPDIMS,
+        ),
+    ),
+    Check(
+        grade_id="log_softmax-axis",
+        function="log_softmax",
+        summary="works along `axis` (0, 1, -1; 2-D and 3-D inputs).",
+        probes=(
+            Probe("a (4, 5) array with axis=0", (SMALL_2D,), {"axis": 0}),
+            Probe("a (2, 3, 4) array with axis=1", (SMALL_3D,), {"axis": 1}),
+            Probe("a (2, 3, 4) array with axis=-1", (SMALL_3D,), {"axis": -1}),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(
+            Hint("The normaliser is computed along the wrong axis: use `axis=axis` and keepdims=True.",
+                 matches(_log_softmax_other_axis)),
+            KEEPDIMS,
+        ),
+    ),
+    Check(
+        grade_id="log_softmax-stability",
+        function="log_softmax",
+        summary="finite, accurate and warning-free for large logits; log_softmax([0, -1000]) is [0, -1000], not -inf.",
+        probes=(
+            Probe("the logits [0.0, -1000.0]", ([0.0, -1000.0],), public=True),
+            Probe("logits near +1000", (BIG,)),
+            Probe("logits of magnitude 1e300", (HUGE,)),
+            Probe("rows of very different scale (±1000 and ~0)", (MIXED_SCALE,)),
+            Probe("rows with -inf entries (a mask: those stay -inf)", (MASKED,)),
+        ),
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=(
+            Hint("log(softmax(z)) takes the log of probabilities that underflowed to 0 and gives -inf; compute "
+                 "log_softmax directly as (z - m) - log Σ exp(z - m).",
+                 any_of(matches(_log_of_softmax), all_of(nonfinite(), warned("divide by zero")))),
+            OVERFLOW,
+            GLOBAL_SHIFT,
+            MASK,
+        ),
+    ),
+    Check(
+        grade_id="log_softmax-purity",
+        function="log_softmax",
+        summary="accepts lists, does not modify its input, and raises no RuntimeWarning.",
+        probes=(
+            Probe("a nested list of shape (2, 3)", ([[1.0, 2.0, 3.0], [-1.0, 0.0, 1.0]],)),
+            Probe("a (64, 10) float array", (LARGE_BATCH,)),
+            Probe("a (2, 3, 4) float array", (SMALL_3D,)),
+        ),
+        no_warnings=True,
+        no_mutation=True,
+        forbidden=FORBIDDEN,
+    ),
+)

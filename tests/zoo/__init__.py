@@ -1,0 +1,53 @@
+"""The bug zoo: realistic implementations, wrong and right, as students write them.
+
+Each problem set has a module ``tests/zoo/<ps>.py`` with ``ZOO``, a tuple of
+:class:`Specimen`. A specimen is the source of one solution cell (it defines
+one contract function, plus any helpers of its own) so that the same text
+can be exec'd into a namespace for the checks' own tests, or pasted into a
+real notebook for the grading engine and nbgrader parity tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+PROBLEM_SETS = ("ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl")
+
+
+@dataclass(frozen=True)
+class Specimen:
+    """One implementation of one contract function.
+
+    Attributes
+    ----------
+    name : str
+        Short unique id, e.g. ``"softmax-naive-overflow"``.
+    function : str
+        The contract function the source defines.
+    source : str
+        Python source of the solution cell (top-level ``def``; may import
+        numpy/scipy and define helpers).
+    hint : str or None
+        ``None`` for a correct implementation (full points everywhere);
+        otherwise a substring of the hint the grader must show for it.
+    """
+
+    name: str
+    function: str
+    source: str
+    hint: str | None = None
+
+    @property
+    def correct(self) -> bool:
+        return self.hint is None
+
+
+def zoo(ps: str) -> tuple:
+    return importlib.import_module(f"tests.zoo.{ps}").ZOO
+
+
+def all_specimens():
+    for ps in PROBLEM_SETS:
+        for specimen in zoo(ps):
+            yield ps, specimen
