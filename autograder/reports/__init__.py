@@ -1,0 +1,81 @@
+"""What an instructor and a student see after a batch: feedback, reports, exports.
+
+One module per job:
+
+* :mod:`~autograder.reports.results` – read ``RESULTS/<student>/<ps>/results.json``;
+* :mod:`~autograder.reports.feedback` – ``feedback.html`` per submission;
+* :mod:`~autograder.reports.report` – ``report.html`` for the class (histogram, item analysis);
+* :mod:`~autograder.reports.table` – the rich grade table and a progress bar;
+* :mod:`~autograder.reports.jsonout` – ``--json`` machine output;
+* :mod:`~autograder.reports.gradebook` – scores into nbgrader's ``gradebook.db``;
+* :mod:`~autograder.reports.merge` – the ``merge`` command (shards → one folder).
+
+Imports are lazy: ``python -m autograder merge --help`` does not load matplotlib.
+"""
+
+from __future__ import annotations
+
+__all__ = ["add_report_arguments", "write_reports"]
+
+
+def add_report_arguments(parser) -> None:
+    """Add ``--json`` and ``--gradebook [COURSE_DIR]`` to a command's parser."""
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print a machine-readable JSON summary on stdout instead of the grade table",
+    )
+    parser.add_argument(
+        "--gradebook",
+        nargs="?",
+        const=".",
+        default=None,
+        metavar="COURSE_DIR",
+        help="also write the scores into nbgrader's gradebook.db of COURSE_DIR (default: the current "
+        "directory), so that `nbgrader export` and formgrader show them",
+    )
+    parser.add_argument(
+        "--no-reports",
+        action="store_true",
+        help="write results only: no feedback.html, report.html or grade table",
+    )
+
+
+def write_reports(results_dir, console=None, json_output=False, gradebook=None, feedback=True):
+    """Everything that follows a batch, from the results folder alone.
+
+    Writes ``feedback.html`` next to every ``results.json`` and ``report.html``
+    in ``results_dir``; with ``gradebook`` (a course directory) also stores the
+    scores in that course's nbgrader gradebook. Then prints the grade table on
+    ``console`` (a :class:`rich.console.Console`; default: stdout), or, with
+    ``json_output``, the JSON summary on stdout and nothing else there.
+
+    Returns the summary as a dict (see :func:`autograder.reports.jsonout.summary`).
+    """
+    import json
+    import sys
+    from pathlib import Path
+
+    from autograder.reports import jsonout, report, table
+    from autograder.reports.feedback import write_feedback_pages
+    from autograder.reports.results import load_results
+
+    results_dir = Path(results_dir)
+    results = load_results(results_dir)
+    if feedback:
+        write_feedback_pages(results_dir, results)
+    report.write_report(results_dir, results)
+    gradebook_info = None
+    if gradebook is not None:
+        from autograder.reports.gradebook import write_gradebook
+
+        gradebook_info = write_gradebook(results_dir, gradebook, results=results)
+    data = jsonout.summary(results_dir, results)
+    if gradebook_info is not None:
+        data["gradebook"] = gradebook_info
+    if json_output:
+        sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        sys.stdout.flush()
+    else:
+        table.print_summary(results_dir, results, console=console, gradebook=gradebook_info)
+    return data

@@ -1,0 +1,220 @@
+"""``report.html``: the class at a glance, for the instructor.
+
+A grade histogram per problem set and for the total (matplotlib, Agg, embedded
+as a PNG ``data:`` URI), the item analysis (per graded cell: pass rate and the
+most frequent hints, i.e. which mistakes the class made), the submissions that
+need a look (tampering, cells that failed, notebooks that did not run), and
+every student's scores with links to their feedback pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+
+from autograder.reports import stats
+from autograder.reports._html import bar, esc, inline_code, page, write_atomic
+from autograder.reports.results import FEEDBACK_FILE, REPORT_FILE, fmt_points, load_results
+
+
+def histogram_png(results) -> bytes:
+    """One PNG: a histogram of scores per problem set, and of the total."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    maxes = stats.ps_max_scores(results)
+    rows = stats.student_rows(results)
+    panels = [(ps, [r.score for r in results if r.assignment == ps], maxes[ps]) for ps in maxes]
+    if len(panels) > 1:
+        panels.append(("total", [row["total"] for row in rows], rows[0]["max_total"] if rows else 0.0))
+    ncols = min(3, max(1, len(panels)))
+    nrows = (len(panels) + ncols - 1) // ncols
+    fig = Figure(figsize=(3.6 * ncols, 2.7 * nrows), dpi=100, layout="constrained")
+    for i, (title, scores, max_score) in enumerate(panels):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        top = max(max_score, max(scores, default=0.0), 1.0)
+        bins = min(20, max(5, int(round(top))))
+        ax.hist(scores, bins=bins, range=(0, top), color="#2da44e" if title != "total" else "#0969da",
+                edgecolor="white", linewidth=0.8)
+        ax.set_title(title, fontsize=10, fontweight="bold" if title == "total" else "normal")
+        ax.set_xlim(0, top)
+        ax.set_xlabel(f"points (max {fmt_points(max_score)})", fontsize=8)
+        ax.set_ylabel("students", fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        if scores:
+            mean = sum(scores) / len(scores)
+            ax.axvline(mean, color="#59636e", linestyle="--", linewidth=1)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _overview(results) -> str:
+    c = stats.class_summary(results)
+    mean = "–" if c["mean"] is None else fmt_points(c["mean"])
+    median = "–" if c["median"] is None else fmt_points(c["median"])
+    return (
+        '<header class="page"><div class="eyebrow">Class report</div><h1>Grades and item analysis</h1>'
+        '<div class="stats">'
+        f'<div class="stat"><b id="n-students">{c["students"]}</b><span class="muted">students</span></div>'
+        f'<div class="stat"><b>{c["submissions"]}</b><span class="muted">submissions</span></div>'
+        f'<div class="stat"><b>{mean}</b><span class="muted">mean total / {fmt_points(c["max_score"])}</span></div>'
+        f'<div class="stat"><b>{median}</b><span class="muted">median total</span></div>'
+        f'<div class="stat"><b>{c["flagged"]}</b><span class="muted">submissions to look at</span></div>'
+        "</div></header>"
+    )
+
+
+def _histogram(results) -> str:
+    if not results:
+        return ""
+    data = base64.b64encode(histogram_png(results)).decode("ascii")
+    return (
+        '<section class="card"><h2>Score distribution</h2>'
+        '<p class="muted">Per problem set and in total (a missing submission counts 0); the dashed line is the mean.</p>'
+        f'<img class="chart" alt="Histogram of scores per problem set" src="data:image/png;base64,{data}"></section>'
+    )
+
+
+def _per_ps_table(results) -> str:
+    rows = []
+    for ps, d in stats.ps_summary(results).items():
+        frac = (d["mean"] or 0.0) / d["max_score"] if d["max_score"] else 0.0
+        rows.append(
+            f'<tr><td><a href="#ps-{esc(ps)}">{esc(ps)}</a></td><td class="num">{d["n"]}</td>'
+            f'<td class="num">{fmt_points(d["mean"] or 0)} / {fmt_points(d["max_score"])}</td><td>{bar(frac)}</td>'
+            f'<td class="num">{fmt_points(d["median"] or 0)}</td><td class="num">{d["full_marks"]}</td></tr>'
+        )
+    return (
+        '<section class="card"><h2>Problem sets</h2><table><thead><tr><th>problem set</th>'
+        '<th class="num">submissions</th><th class="num">mean</th><th></th><th class="num">median</th>'
+        f'<th class="num">full marks</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
+    )
+
+
+def _items(results) -> str:
+    sections = []
+    for ps, items in stats.item_analysis(results).items():
+        rows = []
+        for it in items:
+            mistakes = "".join(
+                f'<li><span class="count">{m["count"]}×</span> {inline_code(m["label"])}</li>' for m in it["mistakes"]
+            )
+            if it["other_mistakes"]:
+                mistakes += f'<li class="muted">{it["other_mistakes"]} other failure(s)</li>'
+            mistakes_html = f'<ol class="hints">{mistakes}</ol>' if mistakes else '<span class="muted">none</span>'
+            rows.append(
+                f'<tr><td class="gid">{esc(it["grade_id"])}</td><td class="num">{fmt_points(it["max_score"])}</td>'
+                f'<td class="num">{it["passed"]}/{it["n"]} {bar(it["pass_rate"])}</td><td>{mistakes_html}</td></tr>'
+            )
+        sections.append(
+            f'<section class="card" id="ps-{esc(ps)}"><h2>Item analysis · {esc(ps)}</h2>'
+            '<p class="muted">Per graded cell: how many submissions passed, and the most frequent hints '
+            "given on failures — the mistakes the class made.</p>"
+            '<table class="checks"><colgroup><col style="width:270px"><col style="width:60px">'
+            '<col style="width:190px"><col></colgroup><thead><tr><th>graded cell</th><th class="num">points</th>'
+            f'<th class="num">passed</th><th>most frequent mistakes</th></tr></thead><tbody>{"".join(rows)}</tbody>'
+            "</table></section>"
+        )
+    return "\n".join(sections)
+
+
+def _attention(results, results_dir) -> str:
+    flagged = [r for r in results if r.flagged]
+    if not flagged:
+        return ""
+    rows = []
+    for r in flagged:
+        what = []
+        if r.unreadable:
+            what.append(f"results.json unreadable: {r.unreadable}")
+        what += [f"tamper: {t}" for t in r.tamper]
+        if r.not_run:
+            what += list(r.notes)
+        for c in r.cell_problems:
+            if c.get("status") in ("error", "timeout"):
+                gid = f" ({c['grade_id']})" if c.get("grade_id") else ""
+                err = str(c.get("error") or "").strip().splitlines()
+                what.append(f"cell {c.get('index')}{gid}: {c.get('status')}" + (f": {err[-1]}" if err else ""))
+        link = _feedback_link(r, results_dir)
+        items = "".join(f"<li>{esc(w)}</li>" for w in what)
+        rows.append(
+            f"<tr><td>{link}</td><td>{esc(r.assignment)}</td>"
+            f'<td class="num">{fmt_points(r.score)} / {fmt_points(r.max_score)}</td><td><ul>{items}</ul></td></tr>'
+        )
+    return (
+        '<section class="card" id="attention"><h2>Submissions to look at</h2>'
+        '<p class="muted">Changed or deleted test cells (restored before grading), cells that raised or timed out, '
+        "notebooks that could not be run.</p>"
+        '<table><thead><tr><th>student</th><th>problem set</th><th class="num">score</th><th>what happened</th>'
+        f'</tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
+    )
+
+
+def _feedback_link(r, results_dir) -> str:
+    if r.folder is None:
+        return esc(r.student)
+    href = os.path.relpath(r.folder / FEEDBACK_FILE, results_dir).replace(os.sep, "/")
+    return f'<a href="{esc(href)}">{esc(r.student)}</a>'
+
+
+def _students(results, results_dir) -> str:
+    maxes = stats.ps_max_scores(results)
+    by = {(r.student, r.assignment): r for r in results}
+    head = "".join(f'<th class="num">{esc(ps)}<br><span class="muted">/ {fmt_points(m)}</span></th>'
+                   for ps, m in maxes.items())
+    rows = []
+    for row in stats.student_rows(results):
+        cells = []
+        for ps in maxes:
+            r = by.get((row["student"], ps))
+            if r is None:
+                cells.append('<td class="num muted">–</td>')
+            else:
+                href = os.path.relpath(r.folder / FEEDBACK_FILE, results_dir).replace(os.sep, "/") if r.folder else ""
+                mark = " ⚠" if r.flagged else ""
+                cells.append(f'<td class="num"><a href="{esc(href)}">{fmt_points(r.score)}</a>{mark}</td>')
+        rows.append(
+            f'<tr><td>{esc(row["student"])}</td>{"".join(cells)}'
+            f'<td class="num pts">{fmt_points(row["total"])} / {fmt_points(row["max_total"])}</td></tr>'
+        )
+    return (
+        '<section class="card" id="students"><h2>Students</h2>'
+        '<p class="muted">Each score links to the student\'s feedback page; ⚠ marks a submission to look at.</p>'
+        f'<table><thead><tr><th>student</th>{head}<th class="num">total</th></tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table></section>'
+    )
+
+
+def render_report(results, results_dir) -> str:
+    """The class report as a complete HTML document (links relative to ``results_dir``)."""
+    if not results:
+        body = '<header class="page"><h1>Class report</h1><p>No results in this folder yet.</p></header>'
+        return page("Class report", body)
+    body = "\n".join([
+        _overview(results),
+        _histogram(results),
+        _per_ps_table(results),
+        _attention(results, results_dir),
+        _items(results),
+        _students(results, results_dir),
+        "<footer>Generated by probdl-autograder from the results.json files of this folder.</footer>",
+    ])
+    return page("Class report", body)
+
+
+def write_report(results_dir, results=None):
+    """Write ``report.html`` into ``results_dir``; returns its path."""
+    from pathlib import Path
+
+    results_dir = Path(results_dir)
+    results = load_results(results_dir) if results is None else results
+    path = results_dir / REPORT_FILE
+    write_atomic(path, render_report(results, results_dir))
+    return path

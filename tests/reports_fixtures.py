@@ -1,0 +1,136 @@
+"""Hand-written results folders in the engine's output format, for the report tests.
+
+The grading engine's contract (``RESULTS/<student>/<ps>/results.json``) is
+all the reports read, so they are tested on fixtures written here; the demo
+test runs the real engine end to end.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from autograder.course import FUNCTIONS, GRADE_CELLS, function_of
+
+OVERFLOW_HINT = (
+    "Large logits overflow `np.exp`: subtract each slice's maximum before exponentiating "
+    "(`z - z.max(axis=axis, keepdims=True)`); the result is mathematically the same."
+)
+CLIP_HINT = "Do not clip p with an epsilon: use `scipy.special.xlogy` so that 0 · log 0 = 0 exactly."
+VARIANCE_HINT = "`sigma` is a standard deviation: divide by sigma**2 in the exponent, and subtract log(sigma), not ½ log(sigma)."
+KL_HINT = "You computed KL(q ‖ p) instead of KL(p ‖ q): the divergence is not symmetric."
+MEAN_HINT = "Average over the N rows (`.mean()`), do not sum them."
+
+#: A hostile string: must come out escaped wherever it is shown.
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+CORRECT_CODE = {
+    "logsumexp": "def logsumexp(z, axis=-1):\n    z = np.asarray(z, dtype=float)\n    m = np.max(z, axis=axis, keepdims=True)\n    return np.squeeze(m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)), axis=axis)\n",
+    "softmax": "def softmax(z, axis=-1, temperature=1.0):\n    if temperature <= 0:\n        raise ValueError('temperature must be > 0')\n    z = np.asarray(z, dtype=float) / temperature\n    e = np.exp(z - z.max(axis=axis, keepdims=True))\n    return e / e.sum(axis=axis, keepdims=True)\n",
+}
+NAIVE_SOFTMAX = "def softmax(z, axis=-1, temperature=1.0):\n    e = np.exp(np.asarray(z) / temperature)  # a < b && c > d\n    return e / e.sum(axis=axis, keepdims=True)\n"
+
+
+def message(grade_id: str, passed: bool, detail: str = "the values differ from the reference") -> str:
+    fn = function_of(grade_id)
+    if passed:
+        return f"{fn}: passed. Checks {grade_id.split('-')[-1]}."
+    return f"{fn}: checks {grade_id.split('-')[-1]}. Failed on hidden probe: {detail}."
+
+
+def make_result(student, ps, failing=None, tamper=(), cells=(), code=None, notes=()):
+    """A results.json dict; ``failing`` maps grade_id -> (kind, detail, hint)."""
+    failing = failing or {}
+    tests = []
+    for grade_id, points in GRADE_CELLS[ps]:
+        if grade_id in failing:
+            kind, detail, hint = failing[grade_id]
+            msg = message(grade_id, False, detail)
+            tests.append({
+                "name": grade_id, "score": 0.0, "max_score": float(points), "status": "failed",
+                "output": f"{msg}\nHint: {hint}" if hint else msg, "message": msg, "hint": hint, "kind": kind,
+            })
+        else:
+            msg = message(grade_id, True)
+            tests.append({
+                "name": grade_id, "score": float(points), "max_score": float(points), "status": "passed",
+                "output": msg, "message": msg, "hint": "", "kind": "",
+            })
+    if code is None:
+        code = {fn: CORRECT_CODE.get(fn, f"def {fn}(*args):\n    ...  # {student}'s {fn}\n") for fn in FUNCTIONS[ps]}
+    return {
+        "score": sum(t["score"] for t in tests),
+        "max_score": sum(t["max_score"] for t in tests),
+        "student": student,
+        "assignment": ps,
+        "tests": tests,
+        "execution": {"cells": list(cells), "duration_s": 0.25, "stdout_truncated": False, "sandbox": {"uid": 65534}},
+        "tamper": list(tamper),
+        "student_code": code,
+        "notes": list(notes),
+    }
+
+
+def write_result(results_dir, data) -> Path:
+    path = Path(results_dir) / data["student"] / data["assignment"] / "results.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+    return path
+
+
+def class_results():
+    """A small class: every kind of result the reports must show."""
+    overflow = ("nonfinite", "the result has nan/inf where the reference is finite", OVERFLOW_HINT)
+    out = []
+    for ps in ("ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl"):
+        out.append(make_result("ada", ps))
+    out.append(make_result("ben", "ps1_softmax", failing={
+        "softmax-stability": overflow, "log_softmax-stability": overflow,
+    }, code={**CORRECT_CODE, "softmax": NAIVE_SOFTMAX, "log_softmax": "def log_softmax(z, axis=-1):\n    return np.log(softmax(z, axis))\n"}))
+    out.append(make_result("ben", "ps4_bernoulli", failing={
+        "binary_cross_entropy-edges": ("value", "p in {0, 1}", CLIP_HINT),
+    }))
+    out.append(make_result("cleo", "ps1_softmax", failing={"softmax-stability": overflow}))
+    out.append(make_result("cleo", "ps3_gaussian", failing={
+        "gaussian_log_pdf-basic": ("value", "the values differ from the reference", VARIANCE_HINT),
+        "gaussian_log_pdf-broadcast": ("value", "the values differ from the reference", VARIANCE_HINT),
+        "gaussian_log_likelihood-basic": ("value", "the values differ from the reference", VARIANCE_HINT),
+    }))
+    out.append(make_result("dan", "ps2_cross_entropy", failing={
+        "cross_entropy-basic": ("value", "the values differ from the reference", MEAN_HINT),
+        "cross_entropy-soft": ("value", "the values differ from the reference", MEAN_HINT),
+    }))
+    out.append(make_result("dan", "ps5_gaussian_kl", failing={
+        "gaussian_kl-basic": ("value", "the values differ from the reference", KL_HINT),
+        "gaussian_kl-broadcast": ("value", "the values differ from the reference", KL_HINT),
+    }))
+    out.append(make_result("eve", "ps1_softmax", tamper=[
+        "test cell softmax-stability was deleted; restored from the source notebook",
+        "test cell logsumexp-basic was edited; restored from the source notebook",
+    ]))
+    # broken notebooks: nothing ran, every test failed with the same reason
+    missing = {gid: ("missing", "`{}` is not defined".format(function_of(gid)), "")
+               for gid, _ in GRADE_CELLS["ps1_softmax"]}
+    out.append(make_result("fay", "ps1_softmax", failing=missing, code={}, notes=[
+        "The notebook is not valid JSON (Expecting ',' delimiter: line 12 column 5); nothing could be run.",
+    ]))
+    loop = {gid: ("missing", f"`{function_of(gid)}` is not defined", "")
+            for gid, _ in GRADE_CELLS["ps3_gaussian"] if not gid.startswith("gaussian_log_pdf")}
+    out.append(make_result("hal", "ps3_gaussian", failing=loop, cells=[
+        {"index": 3, "grade_id": "gaussian_log_pdf-solution", "status": "ok", "error": ""},
+        {"index": 7, "grade_id": "gaussian_log_likelihood-solution", "status": "timeout",
+         "error": "the cell ran longer than 5 s and was stopped"},
+        {"index": 9, "grade_id": None, "status": "skipped", "error": ""},
+    ], code={"gaussian_log_pdf": "def gaussian_log_pdf(x, mu, sigma):\n    ...\n",
+             "gaussian_log_likelihood": "def gaussian_log_likelihood(x, mu, sigma):\n    while True:\n        pass\n"}))
+    # a hostile student: names and code that try to inject HTML
+    out.append(make_result("zed", "ps1_softmax", failing={
+        "softmax-basic": ("raised", f"raised ValueError: {XSS}", f"Hint with {XSS}"),
+    }, code={"softmax": f"def softmax(z, axis=-1, temperature=1.0):\n    return '{XSS}'\n"},
+        tamper=[f"test cell {XSS} was edited"]))
+    return out
+
+
+def write_class(results_dir, results=None) -> list:
+    """Write the fixture class into ``results_dir``; returns the results.json paths."""
+    return [write_result(results_dir, data) for data in (results or class_results())]
