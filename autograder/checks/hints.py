@@ -48,21 +48,24 @@ def any_of(*preds):
     return lambda f: any(p(f) for p in preds)
 
 
-def _close(a, b, rtol):
+def _close(a, b, rtol, atol=1e-12):
     if isinstance(a, tuple) or isinstance(b, tuple):
         if not (isinstance(a, tuple) and isinstance(b, tuple)) or len(a) != len(b):
             return False
-        return all(_close(x, y, rtol) for x, y in zip(a, b))
+        return all(_close(x, y, rtol, atol) for x, y in zip(a, b))
     if a is None or b is None or a.shape != b.shape:
         return False
-    return bool(np.allclose(a, b, rtol=rtol, atol=1e-12, equal_nan=True))
+    return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
 
 
-def matches(wrong, rtol=1e-6):
+def matches(wrong, rtol=1e-6, atol=1e-12):
     """The submission returned what the known-wrong formula ``wrong`` returns.
 
     ``wrong`` is called with the probe's arguments (private copies). A wrong
     formula that raises, or returns the same as the reference, never matches.
+    ``atol`` is the absolute tolerance of both comparisons; pass ``atol=0``
+    where the results that tell the formulas apart are tiny (``sigmoid(-700)``
+    is 1e-304: with the default 1e-12 every such value looks like 0).
     """
 
     def rule(f):
@@ -79,8 +82,8 @@ def matches(wrong, rtol=1e-6):
                 got = np.asarray(got, dtype=np.float64)
             except (TypeError, ValueError):
                 return False
-        if f.reference is not None and _close(alt, f.reference, 1e-12):
+        if f.reference is not None and _close(alt, f.reference, 1e-12, atol):
             return False
-        return _close(got, alt, rtol)
+        return _close(got, alt, rtol, atol)
 
     return rule
