@@ -134,7 +134,9 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
         return fail("raised", f"raised {outcome.error_type}: {outcome.error_message[:200]}")
     if outcome.value is None and outcome.value_type not in ("NoneType", ""):
         return fail("type", f"returned {outcome.value_type}, which is not numbers")
-    mismatch = compare(outcome.value, ref.value, check.rtol, check.atol, check.returns)
+    rtol = check.rtol if probe.rtol is None else probe.rtol
+    atol = check.atol if probe.atol is None else probe.atol
+    mismatch = compare(outcome.value, ref.value, rtol, atol, check.returns)
     if mismatch:
         return fail(*mismatch)
     runtime = [w for w in outcome.warnings if w.startswith("RuntimeWarning")]

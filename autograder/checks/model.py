@@ -29,6 +29,11 @@ class Probe:
     public : bool
         The input may be shown in feedback (it is already visible in the
         notebook). Hidden probes are only ever described by ``label``.
+    rtol, atol : float or None
+        Tolerances for this probe alone; ``None`` (the default) uses the
+        check's. For a check whose probes differ in how much accuracy float64
+        allows (a visible well-conditioned input next to a hidden one with
+        condition number 1e10), so that neither is judged by the other's.
     """
 
     label: str
@@ -36,6 +41,8 @@ class Probe:
     kwargs: dict = field(default_factory=dict)
     expect: str = "value"
     public: bool = False
+    rtol: float | None = None
+    atol: float | None = None
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,8 @@ class Check:
         One sentence, student-facing: what this check verifies.
     probes : tuple of Probe
     rtol, atol : float
-        Tolerances for comparing values with the reference.
+        Tolerances for comparing values with the reference (a probe may
+        override them, see :class:`Probe`).
     no_warnings : bool
         Any RuntimeWarning during a call fails the check.
     no_mutation : bool
