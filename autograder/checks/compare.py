@@ -52,14 +52,21 @@ def compare(got, ref, rtol, atol, returns=()):
         idx = np.argwhere(inf_ref & (got != ref))[0] if np.any(inf_ref & (got != ref)) else np.argwhere(inf_ref)[0]
         return "nonfinite", f"expected an infinite value{_fmt_index(idx, got.shape)}, got {got[tuple(idx)]!r}"
     g, r = got[finite_ref], ref[finite_ref]
-    err = np.abs(g - r)
+    with np.errstate(over="ignore"):  # g - r of two huge opposite values is inf: still "off"
+        err = np.abs(g - r)
     off = err > atol + rtol * np.abs(r)
     if off.any():
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # over: a subnormal reference (sigmoid(-740) is 4e-322) makes err / |r| overflow
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             rel = np.where(r != 0, err / np.abs(r), np.inf)
         worst = int(np.argmax(np.where(off, rel, -1)))
         idx = np.argwhere(finite_ref)[worst]
-        rel_text = "∞ (the result should be 0 there)" if not np.isfinite(rel[worst]) else f"{rel[worst]:.2g}"
+        if r[worst] == 0:
+            rel_text = "∞ (the result should be 0 there)"
+        elif not np.isfinite(rel[worst]):
+            rel_text = "more than 1e308 (the result is tiny there)"
+        else:
+            rel_text = f"{rel[worst]:.2g}"
         return "value", (
             f"{int(off.sum())} of {got.size} entries differ from the correct result; "
             f"the largest relative error is {rel_text}{_fmt_index(idx, got.shape)}, "
