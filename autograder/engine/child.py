@@ -1,0 +1,269 @@
+"""The sandboxed child: runs one submission's cells, then answers calls.
+
+UNTRUSTED SIDE. This code runs in a process forked from the zygote for one
+submission; after :func:`serve` confines it (see :mod:`.sandbox`) it executes
+student code. It imports nothing that knows the right answers: only the
+standard library, NumPy, IPython, matplotlib, :mod:`.wire`, :mod:`.sandbox`
+and the stand-alone copy of ``autograder/checks/invoke.py`` the zygote loaded
+(``invoke`` below). Whatever it answers is validated by the parent, which
+compares with the references and awards points; nothing here can raise a
+score.
+
+Requests (one JSON message each, see :mod:`.wire`):
+
+* ``{"op": "run", "source": str}`` → ``{"status": "ok"|"error", "error": str}``
+* ``{"op": "defined", "function": str}`` → ``{"why": str}`` (``""``: a callable)
+* ``{"op": "forbidden", "function": str, "names": [str]}`` → ``{"used": [str]}``
+* ``{"op": "call", "function": str, "args": wire, "kwargs": wire}`` → ``{"outcome": wire outcome}``
+* ``{"op": "output"}`` → ``{"text": str}`` (the first 64 kB printed; for debugging)
+* ``{"op": "bye"}``
+
+Every answer carries ``"output": {"bytes": n, "truncated": bool}``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import sys
+import tempfile
+
+import numpy as np
+
+from autograder.engine import sandbox, wire
+
+ERROR_TEXT = 500
+
+
+# ---------------------------------------------------------------------------
+# built in the zygote, before any fork
+
+
+def make_shell():
+    """An IPython shell for the children: no history file, Agg plots, quiet magics."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.InteractiveShell.colors = "nocolor"
+    config.InteractiveShell.autocall = 0
+    shell = InteractiveShell.instance(config=config)
+
+    def matplotlib_magic(line=""):
+        """``%matplotlib …``: plots are rendered with Agg and discarded; nothing to switch."""
+        matplotlib.use("Agg")
+
+    shell.register_magic_function(matplotlib_magic, "line", "matplotlib")
+    shell.register_magic_function(matplotlib_magic, "line", "pylab")
+    plt.show = lambda *args, **kwargs: None
+    shell.run_cell("pass", store_history=False, silent=True)  # warm up the compiler machinery
+    return shell
+
+
+# ---------------------------------------------------------------------------
+# output capture
+
+
+class _OutputState:
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.total = 0
+        self.kept = []
+        self.kept_bytes = 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > self.cap
+
+    def add(self, n: int, data) -> None:
+        self.total += n
+        room = self.cap - self.kept_bytes
+        if room > 0:
+            piece = data[:room]
+            self.kept.append(piece)
+            self.kept_bytes += len(piece)
+
+
+class _CappedBinary(io.RawIOBase):
+    def __init__(self, state, fd):
+        self._state, self._fd = state, fd
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        data = bytes(data)
+        self._state.add(len(data), data)
+        return len(data)
+
+    def fileno(self):
+        return self._fd
+
+
+class CappedOutput(io.TextIOBase):
+    """``sys.stdout``/``sys.stderr`` of the child: keeps the first ``cap`` bytes, counts the rest."""
+
+    encoding = "utf-8"
+    errors = "replace"
+
+    def __init__(self, state, fd):
+        self._state, self._fd = state, fd
+        self.buffer = _CappedBinary(state, fd)
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        return self._fd
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        self._state.add(len(text), text.encode("utf-8", "replace") if self._state.kept_bytes < self._state.cap else b"")
+        return len(text)
+
+    def flush(self):
+        pass
+
+
+# ---------------------------------------------------------------------------
+# in the child
+
+
+def _describe(exc) -> str:
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return text[:ERROR_TEXT]
+
+
+def _too_large(value) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.size > wire.MAX_ELEMENTS
+    if isinstance(value, tuple):
+        return sum(v.size for v in value if isinstance(v, np.ndarray)) > wire.MAX_ELEMENTS
+    return False
+
+
+def _dispose(keep_fd: int, sockets) -> None:
+    """Close every inherited descriptor but ``keep_fd`` and the standard streams."""
+    for s in sockets:
+        try:
+            fd = s.detach()  # so that no finaliser closes a reused number later
+            if fd >= 0 and fd != keep_fd:
+                os.close(fd)
+        except OSError:
+            pass
+    os.closerange(3, keep_fd)
+    os.closerange(keep_fd + 1, 1 << 16)
+
+
+def _redirect_stdio(workdir: str, cap: int) -> _OutputState:
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    log = os.open(os.path.join(workdir, ".output"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+    state = _OutputState(cap)
+    sys.stdout = CappedOutput(state, 1)
+    sys.stderr = CappedOutput(state, 2)
+    return state
+
+
+def serve(sock_fd: int, slot: int, limits: sandbox.Limits, workdir: str, shell, invoke, inherited=(),
+          nproc_base: int = 0) -> None:
+    """Confine this freshly forked process, then serve requests. Never returns."""
+    sock = None
+    try:
+        _dispose(sock_fd, inherited)
+        sock = socket.socket(fileno=sock_fd)
+        applied = sandbox.confine_child(limits, slot, workdir, nproc_base)
+        for var in ("HOME", "TMPDIR", "MPLCONFIGDIR", "IPYTHONDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+            os.environ[var] = workdir
+        tempfile.tempdir = None
+        sys.argv = [""]
+        state = _redirect_stdio(workdir, limits.output_cap)
+        wire.send(sock, {"op": "hello", "pid": os.getpid(), "sandbox": applied})
+    except BaseException as exc:  # cannot confine: never run student code
+        try:
+            if sock is not None:
+                wire.send(sock, {"op": "error", "error": _describe(exc)})
+        finally:
+            os._exit(70)
+
+    # Bound now: student code may rebind module attributes later, not these locals.
+    run_cell = shell.run_cell
+    user_ns = shell.user_ns
+    invoke_fn, describe, forbidden_uses = invoke.invoke, invoke.describe_definition, invoke.forbidden_uses
+    to_wire, from_wire, outcome_to_wire = wire.to_wire, wire.from_wire, wire.outcome_to_wire
+    recv, send = wire.recv, wire.send
+    import matplotlib.pyplot as plt
+
+    close_figures = plt.close
+
+    def run(source):
+        try:
+            result = run_cell(source, store_history=True)
+        except BaseException as exc:  # noqa: BLE001 — nothing a cell does may end the loop
+            return {"status": "error", "error": _describe(exc)}
+        finally:
+            try:
+                close_figures("all")
+            except BaseException:  # noqa: BLE001
+                pass
+        err = result.error_before_exec or result.error_in_exec
+        if err is not None:
+            return {"status": "error", "error": _describe(err)}
+        return {"status": "ok"}
+
+    def call(name, args, kwargs):
+        fn = user_ns.get(name)
+        outcome = invoke_fn(fn, tuple(from_wire(args)), dict(from_wire(kwargs)))
+        if _too_large(outcome.value):
+            outcome.value, outcome.value_type = None, "an array too large to send back"
+        try:
+            return {"outcome": outcome_to_wire(outcome)}
+        except Exception as exc:  # noqa: BLE001
+            return {"outcome": {"status": "returned", "value": None,
+                                "value_type": f"something that cannot be sent back ({_describe(exc)})",
+                                "error_type": "", "error_message": "", "warnings": [], "mutated": []}}
+
+    while True:
+        try:
+            msg = recv(sock)
+        except BaseException:  # noqa: BLE001 — parent gone or garbage: stop
+            break
+        op = msg.get("op") if isinstance(msg, dict) else None
+        try:
+            if op == "run":
+                reply = run(str(msg["source"]))
+            elif op == "defined":
+                reply = {"why": describe(user_ns, str(msg["function"]))}
+            elif op == "forbidden":
+                fn = user_ns.get(str(msg["function"]))
+                reply = {"used": [str(u) for u in forbidden_uses(fn, tuple(str(n) for n in msg["names"]))]}
+            elif op == "call":
+                reply = call(str(msg["function"]), msg["args"], msg["kwargs"])
+            elif op == "output":
+                reply = {"text": b"".join(state.kept)[:65536].decode("utf-8", "replace")}
+            elif op == "bye":
+                break
+            else:
+                reply = {"error": f"unknown request {op!r}"}
+        except BaseException as exc:  # noqa: BLE001
+            reply = {"error": _describe(exc)}
+        reply["output"] = {"bytes": state.total, "truncated": state.truncated}
+        try:
+            send(sock, reply)
+        except BaseException:  # noqa: BLE001
+            break
+    os._exit(0)

@@ -1,0 +1,238 @@
+"""Run a submission's cells in a sandboxed child, and reach its functions from the checks.
+
+:class:`Session` owns the child of one submission: it runs the cells, each
+under a wall timeout, and when a cell or a call hangs or kills the process it
+kills the slot, spawns a fresh child, replays the cells that had completed
+(skipping the one that hung or crashed) and goes on — up to
+``limits.max_respawns`` times and within ``limits.budget_s`` for the whole
+submission.
+
+:class:`RemoteTarget` is the checks' :class:`~autograder.checks.evaluate.Target`
+over that session: ``defined``, ``forbidden_uses`` and ``call`` become
+requests; outcomes come back as plain data (:mod:`.wire`) and are judged in
+this, the trusted, process.
+"""
+
+from __future__ import annotations
+
+import time
+
+from autograder.checks.invoke import Outcome
+from autograder.engine import wire
+from autograder.engine.pool import ChildError, Zygote
+from autograder.engine.sandbox import Limits
+
+#: After this many hangs (or crashes) of one function, later calls of it are not made.
+STRIKES = 2
+
+
+class GaveUp(Exception):
+    """No more children for this submission (respawn cap or time budget)."""
+
+
+class CellRun:
+    """One executed cell of the rebuilt notebook and how it went."""
+
+    def __init__(self, index: int, grade_id, source: str):
+        self.index, self.grade_id, self.source = index, grade_id, source
+        self.status = "pending"  # ok | error | timeout | skipped
+        self.error = ""
+
+    def to_dict(self) -> dict:
+        return {"index": self.index, "grade_id": self.grade_id, "status": self.status, "error": self.error}
+
+
+def _ended(status: dict) -> str:
+    if status.get("ended") == "signal":
+        name = status.get("signal_name", "")
+        why = {
+            "SIGSEGV": "a segmentation fault",
+            "SIGXCPU": "the CPU time limit",
+            "SIGKILL": "SIGKILL (out of memory or killed)",
+            "SIGABRT": "an abort",
+            "SIGBUS": "a bus error",
+        }.get(name, name)
+        return f"killed by {why}"
+    if status.get("ended") == "exit":
+        return f"exited with code {status.get('exitcode')}"
+    return "ended"
+
+
+class Session:
+    """The sandboxed execution of one submission."""
+
+    def __init__(self, zygote: Zygote, slot: int, cells, limits: Limits):
+        self.zygote, self.slot, self.limits = zygote, slot, limits
+        self.cells = list(cells)
+        self.child = None
+        self.spawns = 0
+        self.respawns = 0
+        self.events = []  # what happened, for the notes
+        self.gave_up = ""
+        self.output = {"bytes": 0, "truncated": False}
+        self.sandbox = {}
+        self.started = time.monotonic()
+        self.deadline = self.started + limits.budget_s
+
+    # -- child lifecycle -------------------------------------------------------
+    def _remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def _timeout(self) -> float:
+        remaining = self._remaining()
+        if remaining <= 0:
+            self._give_up(f"the time budget of {self.limits.budget_s:g} s for this notebook ran out")
+        return min(self.limits.timeout_s, remaining)
+
+    def _give_up(self, why: str):
+        if not self.gave_up:
+            self.gave_up = why
+            self.events.append(f"grading stopped early: {why}")
+        raise GaveUp(self.gave_up)
+
+    def _kill(self) -> dict:
+        child, self.child = self.child, None
+        if child is None:
+            return {}
+        self._collect(child)
+        child.close()
+        return self.zygote.kill(self.slot).get("status", {})
+
+    def _collect(self, child):
+        """Add up what each child printed (each reports its own count)."""
+        self.output = {
+            "bytes": self.output["bytes"] + child.output["bytes"],
+            "truncated": self.output["truncated"] or child.output["truncated"],
+        }
+
+    def _ensure_child(self):
+        """A live child with every completed cell replayed; raises :class:`GaveUp`."""
+        while self.child is None:
+            if self.gave_up:
+                raise GaveUp(self.gave_up)
+            if self.spawns > 0:
+                if self.respawns >= self.limits.max_respawns:
+                    self._give_up(f"the notebook's process had to be restarted {self.respawns} times")
+                self.respawns += 1
+            self._timeout()
+            self.child = self.zygote.spawn(self.slot, self.limits)
+            self.spawns += 1
+            if not self.sandbox:
+                self.sandbox = dict(self.child.sandbox)
+            for cell in self.cells:
+                if cell.status not in ("ok", "error"):
+                    continue
+                try:
+                    reply = self.child.request({"op": "run", "source": cell.source}, self._timeout())
+                except ChildError as exc:
+                    status = self._kill()
+                    self.events.append(
+                        f"cell {cell.index} {'hung' if exc.kind == 'timeout' else 'crashed'} when it was re-run "
+                        f"after a restart; it is skipped from now on"
+                    )
+                    cell.status = "timeout" if exc.kind == "timeout" else "error"
+                    cell.error = cell.error or f"crashed on re-run ({_ended(status)})"
+                    break
+                if reply.get("status") != cell.status:
+                    self.events.append(f"cell {cell.index} gave a different result when re-run after a restart")
+
+    def request(self, msg: dict) -> dict:
+        """One request to the child; raises :class:`ChildError` (after recovering) or :class:`GaveUp`."""
+        self._ensure_child()
+        try:
+            return self.child.request(msg, self._timeout())
+        except ChildError as exc:
+            status = self._kill()
+            if exc.kind == "crashed":
+                exc.detail = _ended(status)
+            raise exc
+
+    # -- cells -----------------------------------------------------------------
+    def run_cells(self):
+        for cell in self.cells:
+            try:
+                reply = self.request({"op": "run", "source": cell.source})
+            except GaveUp:
+                cell.status, cell.error = "skipped", f"not run: {self.gave_up}"
+                continue
+            except ChildError as exc:
+                if exc.kind == "timeout":
+                    cell.status = "timeout"
+                    cell.error = f"the cell did not finish within {self.limits.timeout_s:g} s; it was stopped"
+                else:
+                    cell.status = "error"
+                    cell.error = f"the Python process died while running this cell ({exc.detail})"
+                self.events.append(f"cell {cell.index}: {cell.error}; later cells ran in a fresh process")
+                continue
+            cell.status = "ok" if reply.get("status") == "ok" else "error"
+            cell.error = str(reply.get("error", ""))[:500] if cell.status == "error" else ""
+
+    def close(self):
+        try:
+            if self.child is not None:
+                self._kill()
+        finally:
+            self.child = None
+
+    @property
+    def duration_s(self) -> float:
+        return time.monotonic() - self.started
+
+
+class RemoteTarget:
+    """The checks' Target protocol, answered by the session's child."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._defined = {}
+        self._forbidden = {}
+        self._strikes = {}  # function -> (count, outcome status, message)
+
+    def defined(self, function: str) -> str:
+        if function not in self._defined:
+            try:
+                reply = self.session.request({"op": "defined", "function": function})
+                why = reply.get("why")
+                self._defined[function] = why if isinstance(why, str) else "the grader could not tell"
+            except (ChildError, GaveUp) as exc:
+                return f"`{function}` could not be reached: {exc}"
+        return self._defined[function]
+
+    def forbidden_uses(self, function: str, names: tuple) -> tuple:
+        key = (function, tuple(names))
+        if key not in self._forbidden:
+            try:
+                reply = self.session.request({"op": "forbidden", "function": function, "names": list(names)})
+            except (ChildError, GaveUp):
+                return ()
+            used = reply.get("used", [])
+            self._forbidden[key] = tuple(u for u in used if u in names) if isinstance(used, list) else ()
+        return self._forbidden[key]
+
+    def call(self, function: str, args: tuple, kwargs: dict) -> Outcome:
+        count, status, message = self._strikes.get(function, (0, "", ""))
+        if count >= STRIKES:
+            return Outcome(status=status, error_message=f"{message}; not called again")
+        try:
+            reply = self.session.request({
+                "op": "call", "function": function,
+                "args": wire.to_wire(tuple(args)), "kwargs": wire.to_wire(dict(kwargs)),
+            })
+        except GaveUp as exc:
+            return Outcome(status="timeout", error_message=str(exc))
+        except ChildError as exc:
+            if exc.kind == "timeout":
+                outcome = Outcome(status="timeout",
+                                  error_message=f"it did not return within {self.session.limits.timeout_s:g} s")
+            else:
+                outcome = Outcome(status="crashed", error_message=exc.detail)
+            self._strikes[function] = (count + 1, outcome.status,
+                                       f"{'hung' if exc.kind == 'timeout' else 'crashed'} {count + 1} time(s)")
+            return outcome
+        if "outcome" not in reply:
+            return Outcome(status="raised", error_type="GraderError",
+                           error_message=str(reply.get("error", "no outcome"))[:300])
+        try:
+            return wire.outcome_from_wire(reply["outcome"], Outcome)
+        except wire.WireError as exc:
+            return Outcome(status="returned", value=None, value_type=f"something that is not plain numbers ({exc})")

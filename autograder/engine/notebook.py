@@ -1,0 +1,158 @@
+"""Reading notebooks: the instructor's source (trusted) and a submission (not).
+
+Only JSON parsing and structural checks happen here; nothing in a notebook is
+executed or unpickled. The source notebook's nbgrader metadata is the truth
+for which cells are graded, locked or solutions, and for the points.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Submissions larger than this are not read (a notebook of this course is ~50 kB).
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+
+
+class Unreadable(Exception):
+    """A submitted notebook that cannot be graded at all; the message says why."""
+
+
+def cell_text(cell) -> str:
+    """A cell's source as one string (nbformat allows a list of lines)."""
+    src = cell.get("source", "") if isinstance(cell, dict) else ""
+    if isinstance(src, list):
+        return "".join(s for s in src if isinstance(s, str))
+    return src if isinstance(src, str) else ""
+
+
+def nbgrader_meta(cell) -> dict:
+    meta = cell.get("metadata") if isinstance(cell, dict) else None
+    nb = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return nb if isinstance(nb, dict) else {}
+
+
+def grade_id_of(cell):
+    gid = nbgrader_meta(cell).get("grade_id")
+    return gid if isinstance(gid, str) and gid else None
+
+
+@dataclass(frozen=True)
+class SourceCell:
+    index: int
+    cell_type: str
+    source: str
+    grade_id: str | None
+    solution: bool
+    grade: bool
+    locked: bool
+    points: float
+
+    @property
+    def is_test(self) -> bool:
+        """A graded test cell (nbgrader "autograder tests")."""
+        return self.grade and not self.solution and self.cell_type == "code"
+
+    @property
+    def protected(self) -> bool:
+        """Restored from the source whatever the submission holds."""
+        return self.grade_id is not None and not self.solution and (self.locked or self.grade)
+
+
+@dataclass
+class SourceNotebook:
+    """The instructor's notebook of one problem set."""
+
+    assignment: str
+    path: Path
+    cells: list = field(default_factory=list)
+
+    @property
+    def tests(self) -> list:
+        """``[(grade_id, points)]`` of the graded test cells, in notebook order."""
+        return [(c.grade_id, c.points) for c in self.cells if c.is_test]
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(p for _, p in self.tests))
+
+    @property
+    def solution_ids(self) -> list:
+        return [c.grade_id for c in self.cells if c.solution and c.grade_id]
+
+    def by_id(self) -> dict:
+        return {c.grade_id: c for c in self.cells if c.grade_id}
+
+
+def load_source(path, assignment: str | None = None) -> SourceNotebook:
+    """Parse the source notebook; raises ``ValueError`` when it is not usable."""
+    path = Path(path)
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read the source notebook {path}: {exc}") from None
+    if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
+        raise ValueError(f"the source notebook {path} is not an nbformat 4 notebook")
+    cells, seen = [], set()
+    for i, cell in enumerate(nb["cells"]):
+        meta = nbgrader_meta(cell)
+        gid = grade_id_of(cell)
+        if gid is not None:
+            if gid in seen:
+                raise ValueError(f"the source notebook {path} has two cells with grade_id {gid!r}")
+            seen.add(gid)
+        points = meta.get("points", 0) if meta.get("grade") else 0
+        cells.append(
+            SourceCell(
+                index=i,
+                cell_type=str(cell.get("cell_type", "")),
+                source=cell_text(cell),
+                grade_id=gid,
+                solution=bool(meta.get("solution", False)),
+                grade=bool(meta.get("grade", False)),
+                locked=bool(meta.get("locked", False)),
+                points=float(points or 0),
+            )
+        )
+    return SourceNotebook(assignment or path.stem, path, cells)
+
+
+def load_submission(path) -> list:
+    """The cells of a submitted notebook; raises :class:`Unreadable` with a reason.
+
+    Cells that are not well-formed (not an object, unknown type) are dropped
+    by the caller with a note; here only the notebook as a whole is judged.
+    """
+    path = Path(path)
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise Unreadable(f"the notebook file cannot be opened ({exc.strerror})") from None
+    if size == 0:
+        raise Unreadable("the notebook file is empty (0 bytes)")
+    if size > MAX_NOTEBOOK_BYTES:
+        raise Unreadable(f"the notebook file is too large ({size // (1024 * 1024)} MB; the limit is "
+                         f"{MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB) — clear large outputs and resubmit")
+    try:
+        raw = path.read_bytes()
+        nb = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Unreadable("the notebook file is not UTF-8 text") from None
+    except RecursionError:
+        raise Unreadable("the notebook file is not valid JSON (nested too deeply)") from None
+    except ValueError as exc:
+        raise Unreadable(f"the notebook file is not valid JSON ({str(exc)[:200]})") from None
+    except OSError as exc:
+        raise Unreadable(f"the notebook file cannot be read ({exc.strerror})") from None
+    if not isinstance(nb, dict):
+        raise Unreadable("the file is JSON but not a notebook (expected an object with 'cells')")
+    version = nb.get("nbformat")
+    if version != 4:
+        raise Unreadable(f"the notebook is not in nbformat 4 (nbformat = {version!r}); open it in a current "
+                         "Jupyter and save it again")
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        raise Unreadable("the notebook has no list of cells")
+    return cells

@@ -1,0 +1,220 @@
+"""Parent side of the zygote: start it, ask it for children, kill slots.
+
+One :class:`Zygote` serves all worker threads of a batch; its control socket
+is used under a lock (a request takes a few milliseconds). Each worker thread
+owns a *slot* (0 … N-1): as root a slot is a dedicated uid, so killing the
+slot kills everything its children ever started.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import site
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from autograder.engine import wire
+from autograder.engine.sandbox import Limits
+
+#: Largest answer accepted from a child (bytes of JSON).
+MAX_CHILD_MESSAGE = 48 * 1024 * 1024
+
+
+class GraderError(RuntimeError):
+    """The grader itself failed (not the submission)."""
+
+
+class ChildError(Exception):
+    """The child hung, died or broke the protocol; ``kind`` says which."""
+
+    def __init__(self, kind: str, detail: str = ""):
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind  # "timeout" | "crashed"
+        self.detail = detail
+
+
+class Child:
+    """A sandboxed child serving one submission over its own socket."""
+
+    def __init__(self, slot: int, pid: int, sock: socket.socket, sandbox: dict):
+        self.slot, self.pid, self.sock, self.sandbox = slot, pid, sock, sandbox
+        self.output = {"bytes": 0, "truncated": False}
+
+    def request(self, msg: dict, timeout: float) -> dict:
+        """Send one request and wait for the answer; raises :class:`ChildError`."""
+        try:
+            wire.send(self.sock, msg)
+            reply = wire.recv(self.sock, timeout=timeout, max_size=MAX_CHILD_MESSAGE)
+        except TimeoutError:
+            raise ChildError("timeout") from None
+        except (wire.PeerClosed, BrokenPipeError, ConnectionError, OSError) as exc:
+            raise ChildError("crashed", str(exc)) from None
+        except wire.WireError as exc:
+            raise ChildError("crashed", f"unreadable answer: {exc}") from None
+        if not isinstance(reply, dict):
+            raise ChildError("crashed", "unreadable answer: not an object")
+        out = reply.get("output")
+        if isinstance(out, dict) and isinstance(out.get("bytes"), int):
+            self.output = {"bytes": out["bytes"], "truncated": bool(out.get("truncated"))}
+        return reply
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def interpreter_paths() -> list:
+    """Paths the Python interpreter (stdlib, site-packages) needs inside the sandbox."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
+    try:
+        paths.update(site.getsitepackages())
+    except AttributeError:
+        pass
+    return sorted(p for p in paths if p)
+
+
+def default_hidden(course_dir, submitted_dir=None, results_dir=None) -> list:
+    """What the children must not see: the course, submissions, results, homes."""
+    import autograder
+
+    targets = [course_dir, submitted_dir, results_dir, Path(autograder.__file__).resolve().parent,
+               "/root", "/home", os.path.expanduser("~"), os.getcwd()]
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("solutions")
+        if spec is not None and spec.origin:
+            targets.append(Path(spec.origin).resolve().parent)
+    except (ImportError, ValueError):
+        pass
+    return [str(t) for t in targets if t]
+
+
+class Zygote:
+    """The warm process that forks children (see :mod:`autograder.engine.zygote`)."""
+
+    def __init__(self, hide=(), needed=None, python=None, start_timeout=120.0):
+        self.hide = [str(p) for p in hide]
+        self.needed = list(needed) if needed is not None else interpreter_paths()
+        self.python = python or sys.executable
+        self.start_timeout = start_timeout
+        self.lock = threading.Lock()
+        self.proc = None
+        self.ctrl = None
+        self.sandbox = {}
+        self._dir = None
+
+    # -- lifecycle -------------------------------------------------------------
+    def start(self) -> "Zygote":
+        self._dir = tempfile.mkdtemp(prefix="autograder-zygote-")
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                   NUMEXPR_NUM_THREADS="1", MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
+                   IPYTHONDIR=os.path.join(self._dir, "ipython"), MPLCONFIGDIR=os.path.join(self._dir, "mpl"))
+        # the zygote must import this very checkout's engine, wherever it is
+        pkg_root = str(Path(__file__).resolve().parent.parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join([pkg_root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+        self._log = open(os.path.join(self._dir, "zygote.log"), "wb")
+        self.proc = subprocess.Popen(
+            [self.python, "-m", "autograder.engine.zygote", "--fd", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], cwd=self._dir, env=env, stdin=subprocess.DEVNULL,
+            stdout=self._log, stderr=self._log, start_new_session=True,
+        )
+        theirs.close()
+        self.ctrl = ours
+        invoke_path = Path(__file__).resolve().parent.parent / "checks" / "invoke.py"
+        reply = self._request({"op": "init", "hide": self.hide, "needed": self.needed,
+                               "invoke_path": str(invoke_path)}, timeout=self.start_timeout)
+        self.sandbox = reply["sandbox"]
+        self.pid = reply["pid"]
+        return self
+
+    def log_tail(self, n=4000) -> str:
+        try:
+            return Path(self._dir, "zygote.log").read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+    def close(self):
+        if self.ctrl is not None:
+            try:
+                with self.lock:
+                    wire.send(self.ctrl, {"op": "exit"})
+            except OSError:
+                pass
+            self.ctrl.close()
+            self.ctrl = None
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+        if self._dir:
+            try:
+                self._log.close()
+            except OSError:
+                pass
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    def __enter__(self):
+        return self.start() if self.proc is None else self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None and self.ctrl is not None
+
+    # -- requests --------------------------------------------------------------
+    def _request(self, msg, timeout=60.0, fds=()):
+        with self.lock:
+            if self.ctrl is None:
+                raise GraderError("the zygote is not running")
+            try:
+                wire.send(self.ctrl, msg, fds=fds)
+                reply = wire.recv(self.ctrl, timeout=timeout)
+            except (TimeoutError, OSError, wire.WireError) as exc:
+                raise GraderError(f"the zygote did not answer {msg.get('op')!r} ({exc}); its log:\n"
+                                  f"{self.log_tail()}") from None
+        if not isinstance(reply, dict) or "error" in reply:
+            raise GraderError(f"the zygote failed on {msg.get('op')!r}: {reply.get('error')}\n"
+                              f"{reply.get('traceback', '')}")
+        return reply
+
+    def spawn(self, slot: int, limits: Limits, hello_timeout: float = 30.0) -> Child:
+        ours, theirs = socket.socketpair()
+        try:
+            reply = self._request({"op": "spawn", "slot": slot, "limits": limits.to_dict()}, fds=[theirs.fileno()])
+        finally:
+            theirs.close()
+        try:
+            hello = wire.recv(ours, timeout=hello_timeout)
+        except (TimeoutError, OSError, wire.WireError) as exc:
+            ours.close()
+            self.kill(slot)
+            raise GraderError(f"a sandboxed child did not start ({exc})") from None
+        if not isinstance(hello, dict) or hello.get("op") != "hello":
+            ours.close()
+            self.kill(slot)
+            raise GraderError(f"a sandboxed child could not confine itself: {hello.get('error') if isinstance(hello, dict) else hello}")
+        return Child(slot, reply["pid"], ours, hello.get("sandbox", {}))
+
+    def kill(self, slot: int) -> dict:
+        """Kill everything of ``slot``; returns ``{"status": how its child ended, "clean"}``."""
+        return self._request({"op": "kill", "slot": slot}, timeout=60.0)
+
+    def modules(self) -> list:
+        """The zygote's ``sys.modules`` (what every child inherits); for tests."""
+        return self._request({"op": "ping", "modules": True})["modules"]

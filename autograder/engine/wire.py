@@ -1,0 +1,282 @@
+"""The wire between the trusted parent and the sandboxed child: framing and codec.
+
+Messages are length-prefixed JSON (a 4-byte big-endian length, then UTF-8
+JSON). Values that JSON cannot carry are tagged objects:
+
+* ``{"__ndarray__": <base64 of the raw little-endian bytes>, "dtype": "<f8", "shape": [2, 3]}``
+  — a numeric array (bool, signed/unsigned integers, floats; never object,
+  string, complex or structured dtypes); with ``"scalar": true`` it stands
+  for a NumPy scalar (``np.float64(1.0)``) rather than a 0-d array;
+* ``{"__tuple__": [...]}`` — a tuple (lists stay JSON lists);
+* ``{"__dict__": {"key": value, ...}}`` — a dict with string keys.
+
+``None``, booleans, integers, floats (``NaN``/``Infinity`` included) and
+strings are JSON's own. Decoding parses JSON and rebuilds arrays with
+``np.frombuffer`` after checking dtype, shape and byte length: nothing is
+ever unpickled, evaluated or imported, whatever the peer sends.
+
+This module imports only the standard library and NumPy: the sandboxed child
+uses it too.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import socket
+import struct
+import time
+
+import numpy as np
+
+HEADER = struct.Struct(">I")
+#: Largest message either side accepts (bytes of JSON).
+MAX_MESSAGE = 64 * 1024 * 1024
+#: Largest array (elements) and nesting depth a decoded value may have.
+MAX_ELEMENTS = 16 * 1024 * 1024
+MAX_DEPTH = 16
+MAX_NDIM = 32
+
+#: dtype strings allowed on the wire: numbers only.
+DTYPES = frozenset(
+    ["|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", "<f2", "<f4", "<f8"]
+)
+
+
+class WireError(ValueError):
+    """The peer sent something that is not a valid message."""
+
+
+class PeerClosed(ConnectionError):
+    """The peer closed the connection (or died)."""
+
+
+# ---------------------------------------------------------------------------
+# codec
+
+
+def _array_to_wire(arr: np.ndarray, scalar: bool = False) -> dict:
+    if arr.dtype.kind not in "biuf" or arr.dtype.fields is not None:
+        raise WireError(f"arrays of dtype {arr.dtype} cannot be sent (numbers only)")
+    little = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
+    dtype = little.dtype.str
+    if dtype not in DTYPES:
+        raise WireError(f"arrays of dtype {arr.dtype} cannot be sent (numbers only)")
+    out = {
+        "__ndarray__": base64.b64encode(np.ascontiguousarray(little).tobytes()).decode("ascii"),
+        "dtype": dtype,
+        "shape": list(little.shape),
+    }
+    if scalar:
+        out["scalar"] = True
+    return out
+
+
+def to_wire(value, _depth: int = 0):
+    """A JSON-serialisable form of ``value`` (see the module docstring)."""
+    if _depth > MAX_DEPTH:
+        raise WireError("value nested too deeply")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (np.ndarray, np.generic)) and not isinstance(value, (np.str_, np.bytes_)):
+        if isinstance(value, np.generic):
+            return _array_to_wire(np.asarray(value), scalar=True)
+        return _array_to_wire(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, tuple):
+        return {"__tuple__": [to_wire(v, _depth + 1) for v in value]}
+    if isinstance(value, list):
+        return [to_wire(v, _depth + 1) for v in value]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise WireError("only dicts with string keys can be sent")
+        return {"__dict__": {k: to_wire(v, _depth + 1) for k, v in value.items()}}
+    raise WireError(f"a {type(value).__name__} cannot be sent (numbers, arrays, lists, tuples, dicts only)")
+
+
+def _array_from_wire(obj: dict):
+    if set(obj) - {"__ndarray__", "dtype", "shape", "scalar"}:
+        raise WireError("unexpected keys in an array")
+    data, dtype, shape = obj.get("__ndarray__"), obj.get("dtype"), obj.get("shape")
+    if not isinstance(dtype, str) or dtype not in DTYPES:
+        raise WireError(f"array dtype {dtype!r} is not allowed (numbers only)")
+    if (
+        not isinstance(shape, list)
+        or len(shape) > MAX_NDIM
+        or not all(type(n) is int and 0 <= n <= MAX_ELEMENTS for n in shape)
+    ):
+        raise WireError("array shape must be a short list of non-negative integers")
+    if not isinstance(data, str):
+        raise WireError("array data must be a base64 string")
+    count = math.prod(shape)
+    if count > MAX_ELEMENTS:
+        raise WireError("array too large")
+    try:
+        raw = base64.b64decode(data.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError) as exc:
+        raise WireError(f"array data is not base64: {exc}") from None
+    dt = np.dtype(dtype)
+    if len(raw) != count * dt.itemsize:
+        raise WireError(f"array data has {len(raw)} bytes, expected {count * dt.itemsize} for shape {tuple(shape)}")
+    arr = np.frombuffer(raw, dtype=dt).reshape(shape).astype(dt.newbyteorder("="), copy=True)
+    scalar = obj.get("scalar", False)
+    if scalar is True:
+        if shape:
+            raise WireError("a scalar must have shape []")
+        return arr[()]
+    if scalar is not False:
+        raise WireError("'scalar' must be a boolean")
+    return arr
+
+
+def from_wire(obj, _depth: int = 0):
+    """Rebuild a value sent by :func:`to_wire`, validating as it goes."""
+    if _depth > MAX_DEPTH:
+        raise WireError("value nested too deeply")
+    if obj is None or isinstance(obj, (bool, str, int, float)):
+        return obj
+    if isinstance(obj, list):
+        return [from_wire(v, _depth + 1) for v in obj]
+    if isinstance(obj, dict):
+        if "__ndarray__" in obj:
+            return _array_from_wire(obj)
+        if set(obj) == {"__tuple__"} and isinstance(obj["__tuple__"], list):
+            return tuple(from_wire(v, _depth + 1) for v in obj["__tuple__"])
+        if set(obj) == {"__dict__"} and isinstance(obj["__dict__"], dict):
+            return {k: from_wire(v, _depth + 1) for k, v in obj["__dict__"].items()}
+        raise WireError(f"unknown tagged object with keys {sorted(obj)[:5]}")
+    raise WireError(f"unexpected JSON value of type {type(obj).__name__}")
+
+
+# ---------------------------------------------------------------------------
+# outcomes (autograder.checks.invoke.Outcome, as plain fields)
+
+OUTCOME_STATUSES = ("returned", "raised", "missing")
+_TEXT_LIMIT = 2000
+
+
+def outcome_to_wire(outcome) -> dict:
+    """The fields of an ``Outcome`` (duck-typed) as a wire object."""
+    return {
+        "status": outcome.status,
+        "value": to_wire(outcome.value),
+        "value_type": str(outcome.value_type)[:_TEXT_LIMIT],
+        "error_type": str(outcome.error_type)[:_TEXT_LIMIT],
+        "error_message": str(outcome.error_message)[:_TEXT_LIMIT],
+        "warnings": [str(w)[:_TEXT_LIMIT] for w in outcome.warnings][:50],
+        "mutated": [str(m)[:200] for m in outcome.mutated][:50],
+    }
+
+
+def _plain_value(value, depth=0):
+    """What ``invoke.to_plain`` produces: None, float64 arrays, tuples of them."""
+    if value is None:
+        return None
+    if isinstance(value, np.ndarray):
+        return np.asarray(value, dtype=np.float64)
+    if isinstance(value, tuple) and depth < 3:
+        return tuple(_plain_value(v, depth + 1) for v in value)
+    raise WireError("an outcome value must be None, an array or a tuple of them")
+
+
+def _strings(obj, name, limit=50):
+    if not isinstance(obj, list) or len(obj) > limit or not all(isinstance(s, str) for s in obj):
+        raise WireError(f"outcome {name} must be a short list of strings")
+    return tuple(s[:_TEXT_LIMIT] for s in obj)
+
+
+def outcome_from_wire(obj, outcome_cls):
+    """Validate an outcome sent by the child and build ``outcome_cls`` from it."""
+    if not isinstance(obj, dict):
+        raise WireError("an outcome must be an object")
+    status = obj.get("status")
+    if status not in OUTCOME_STATUSES:
+        raise WireError(f"outcome status {status!r} is not one the child may send")
+    texts = {}
+    for key in ("value_type", "error_type", "error_message"):
+        text = obj.get(key, "")
+        if not isinstance(text, str):
+            raise WireError(f"outcome {key} must be a string")
+        texts[key] = text[:_TEXT_LIMIT]
+    return outcome_cls(
+        status=status,
+        value=_plain_value(from_wire(obj.get("value"))),
+        warnings=_strings(obj.get("warnings", []), "warnings"),
+        mutated=_strings(obj.get("mutated", []), "mutated"),
+        **texts,
+    )
+
+
+# ---------------------------------------------------------------------------
+# framing
+
+
+def encode_message(obj) -> bytes:
+    data = json.dumps(obj, separators=(",", ":")).encode("utf-8")
+    if len(data) > MAX_MESSAGE:
+        raise WireError(f"message of {len(data)} bytes exceeds the limit")
+    return HEADER.pack(len(data)) + data
+
+
+def decode_message(data: bytes):
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise WireError(f"message is not valid JSON: {str(exc)[:200]}") from None
+
+
+def send(sock: socket.socket, obj, fds=()) -> None:
+    """Send one message (optionally passing file descriptors with it)."""
+    payload = encode_message(obj)
+    if fds:
+        socket.send_fds(sock, [payload[:HEADER.size]], list(fds))
+        sock.sendall(payload[HEADER.size:])
+    else:
+        sock.sendall(payload)
+
+
+def _recv_exact(sock, n, deadline, fds=None):
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    while got < n:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no answer within the time limit")
+            sock.settimeout(remaining)
+        else:
+            sock.settimeout(None)
+        try:
+            if fds is not None and got == 0:
+                data, new_fds, _flags, _addr = socket.recv_fds(sock, n, 16)
+                fds.extend(new_fds)
+                view[: len(data)] = data
+                k = len(data)
+            else:
+                k = sock.recv_into(view[got:], n - got)
+        except socket.timeout:
+            raise TimeoutError("no answer within the time limit") from None
+        except (ConnectionResetError, BrokenPipeError) as exc:
+            raise PeerClosed(str(exc)) from None
+        if k == 0:
+            raise PeerClosed("connection closed")
+        got += k
+    return bytes(buf)
+
+
+def recv(sock: socket.socket, timeout: float | None = None, max_size: int = MAX_MESSAGE, fds=None):
+    """Receive one message; raise ``TimeoutError``, ``PeerClosed`` or ``WireError``.
+
+    ``fds``, a list, collects file descriptors passed along with the message.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    (size,) = HEADER.unpack(_recv_exact(sock, HEADER.size, deadline, fds))
+    if size > max_size:
+        raise WireError(f"message of {size} bytes exceeds the limit of {max_size}")
+    return decode_message(_recv_exact(sock, size, deadline))

@@ -1,0 +1,302 @@
+"""The zygote: a warm interpreter that forks one sandboxed child per submission.
+
+Started by the parent as a fresh interpreter (``python -m
+autograder.engine.zygote --fd N``), never by forking the parent, which holds
+the reference solutions in memory. It imports NumPy, SciPy, matplotlib (Agg)
+and IPython once, builds an IPython shell, loads ``autograder/checks/invoke.py``
+as a stand-alone module (without ``autograder.checks``'s package, which
+imports the references), and then — as root — enters its own mount and
+network namespaces with the course, the submissions and the results hidden
+(:func:`.sandbox.setup_zygote_namespaces`). It never imports ``solutions``
+or the checks; a test asserts so.
+
+Control protocol (one :mod:`.wire` message each way, on the socket passed as
+``--fd``):
+
+* ``init {"hide": [paths], "needed": [paths]}`` → ``{"pid", "sandbox"}``
+* ``spawn {"slot", "limits"}`` with the child's socket passed alongside
+  (SCM_RIGHTS) → ``{"pid"}``: forks a child that confines itself and serves
+  that socket (:func:`.child.serve`);
+* ``kill {"slot"}`` → ``{"status": {...}, "clean": bool}``: kills every
+  process of the slot (its uid as root), reaps, wipes its working directory;
+  ``status`` is how the slot's child ended;
+* ``exit``.
+
+Orphans of children (``setsid``, double fork) are reparented to the zygote
+(a child subreaper), which reaps them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import struct
+import sys
+import time
+
+from autograder.engine import sandbox, wire
+
+INVOKE_MODULE = "autograder_sandboxed_invoke"
+
+
+def _warm_imports():
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    import numpy  # noqa: F401
+    import scipy.linalg  # noqa: F401
+    import scipy.special  # noqa: F401
+    import scipy.stats  # noqa: F401
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+    import subprocess  # noqa: F401  (IPython's `!`)
+    import IPython.utils.process  # noqa: F401
+
+    from autograder.engine import child  # noqa: F401
+
+
+def load_invoke(path: str):
+    """``autograder/checks/invoke.py`` as a module of its own: stdlib + NumPy only.
+
+    Loading it by path does not run ``autograder/checks/__init__.py``, which
+    imports the evaluation and, through it, ``solutions``.
+    """
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(INVOKE_MODULE, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[INVOKE_MODULE] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def describe_status(status) -> dict:
+    if status is None:
+        return {"ended": "unknown"}
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        return {"ended": "signal", "signal": sig, "signal_name": name}
+    return {"ended": "exit", "exitcode": os.waitstatus_to_exitcode(status)}
+
+
+class Zygote:
+    def __init__(self, ctrl: socket.socket):
+        self.ctrl = ctrl
+        self.killer = None
+        self.killer_pid = None
+        self.slots = {}  # slot -> {"pid", "workdir", "mounted"}
+        self.statuses = {}  # pid of a slot child -> wait status
+        self.wanted = set()  # pids of slot children whose status is still wanted
+        self.nproc_base = 0
+        self.workroot = None
+
+    # -- reaping ---------------------------------------------------------------
+    def reap(self):
+        """Collect every exited child; remember how slot children ended."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in self.wanted:
+                self.statuses[pid] = status
+
+    # -- requests --------------------------------------------------------------
+    def init(self, msg):
+        import tempfile
+
+        if sandbox.is_root():
+            a, b = socket.socketpair()
+            pid = os.fork()
+            if pid == 0:
+                self.ctrl.detach()
+                a.close()
+                sandbox.killer_server(b)
+            b.close()
+            self.killer, self.killer_pid = a, pid
+        _warm_imports()
+        from autograder.engine import child
+
+        self.invoke = load_invoke(msg["invoke_path"])
+        self.shell = child.make_shell()
+        report = sandbox.setup_zygote_namespaces(msg.get("hide", []), msg.get("needed", []))
+        if report["mountns"]:
+            self.workroot = "/tmp/autograder-slots"
+            os.makedirs(self.workroot, mode=0o755, exist_ok=True)
+        else:
+            self.workroot = tempfile.mkdtemp(prefix="autograder-slots-")
+        if not sandbox.is_root():
+            self.nproc_base = self._processes_of_my_uid()
+        report["uid_drop"] = sandbox.is_root()
+        report["kill"] = "per-slot uid (kill -1 as that uid)" if sandbox.is_root() else "process tree + orphans"
+        import gc
+
+        gc.collect()
+        gc.freeze()
+        return {"pid": os.getpid(), "sandbox": report}
+
+    @staticmethod
+    def _processes_of_my_uid():
+        uid, count = os.getuid(), 0
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    if os.stat(f"/proc/{name}").st_uid == uid:
+                        count += 1
+                except OSError:
+                    pass
+        return count + 64
+
+    def spawn(self, msg, fds):
+        from autograder.engine import child
+
+        if len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            return {"error": "spawn needs exactly one socket"}
+        slot = int(msg["slot"])
+        if slot in self.slots:
+            self.kill({"slot": slot})
+        limits = sandbox.Limits.from_dict(msg.get("limits", {}))
+        workdir = os.path.join(self.workroot, str(slot))
+        mounted = sandbox.make_workdir(workdir, slot, limits.workdir_mb)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                inherited = [s for s in (self.ctrl, self.killer) if s is not None]
+                child.serve(fds[0], slot, limits, workdir, self.shell, self.invoke, inherited, self.nproc_base)
+            finally:
+                os._exit(71)
+        os.close(fds[0])
+        self.slots[slot] = {"pid": pid, "workdir": workdir, "mounted": mounted}
+        self.wanted.add(pid)
+        return {"pid": pid}
+
+    def _ask_killer(self, uid, gid) -> bool:
+        self.killer.sendall(struct.pack(">ii", uid, gid))
+        self.killer.setblocking(False)
+        try:
+            while True:
+                self.reap()
+                try:
+                    data = self.killer.recv(1)
+                except BlockingIOError:
+                    time.sleep(0.0002)
+                    continue
+                if not data:
+                    raise OSError("the killer process died")
+                return data == b"\x01"
+        finally:
+            self.killer.setblocking(True)
+
+    def _kill_as_uid(self, slot, deadline_s=10.0) -> bool:
+        """SIGKILL every process of the slot's uid until none is left alive (zombies reaped)."""
+        uid, gid = sandbox.slot_ids(slot)
+        end = time.monotonic() + deadline_s
+        self._ask_killer(uid, gid)
+        while time.monotonic() < end:
+            self.reap()
+            left = sandbox.uid_processes(uid)
+            if not left:
+                return True
+            if any(state != "Z" for state in left.values()):
+                self._ask_killer(uid, gid)
+            else:
+                time.sleep(0.0005)  # zombies: their parents are dying, then we reap them
+        return False
+
+    def _kill_tree(self, pid):
+        others = {info["pid"] for info in self.slots.values()}
+        table = sandbox.proc_children()
+        orphans = {p for p, pp in table.items() if pp == os.getpid() and p not in others and p != self.killer_pid}
+        sandbox.kill_tree({pid} | orphans)
+        return True
+
+    def kill(self, msg):
+        slot = int(msg["slot"])
+        info = self.slots.pop(slot, None)
+        if info is None:
+            return {"status": {"ended": "unknown"}, "clean": True}
+        pid = info["pid"]
+        if self.killer is not None:
+            clean = self._kill_as_uid(slot)
+        else:
+            clean = self._kill_tree(pid)
+        # the slot's own child is ours: make sure its status is collected
+        if pid not in self.statuses:
+            try:
+                _, status = os.waitpid(pid, 0)
+                self.statuses[pid] = status
+            except ChildProcessError:
+                pass
+        self.reap()
+        sandbox.drop_workdir(info["workdir"], info["mounted"])
+        self.wanted.discard(pid)
+        return {"status": describe_status(self.statuses.pop(pid, None)), "clean": clean}
+
+    def shutdown(self):
+        for slot in list(self.slots):
+            try:
+                self.kill({"slot": slot})
+            except Exception:  # noqa: BLE001
+                pass
+        if self.killer_pid:
+            try:
+                os.kill(self.killer_pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def loop(self):
+        while True:
+            self.reap()
+            fds = []
+            try:
+                msg = wire.recv(self.ctrl, fds=fds)
+            except (wire.PeerClosed, OSError, wire.WireError):
+                break
+            op = msg.get("op") if isinstance(msg, dict) else None
+            try:
+                if op == "init":
+                    reply = self.init(msg)
+                elif op == "spawn":
+                    reply = self.spawn(msg, fds)
+                elif op == "kill":
+                    reply = self.kill(msg)
+                elif op == "ping":
+                    reply = {"pong": True, "modules": sorted(sys.modules)} if msg.get("modules") else {"pong": True}
+                elif op == "exit":
+                    break
+                else:
+                    reply = {"error": f"unknown request {op!r}"}
+            except Exception as exc:  # noqa: BLE001
+                import traceback
+
+                reply = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-4000:]}
+            wire.send(self.ctrl, reply)
+        self.shutdown()
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    fd = int(argv[argv.index("--fd") + 1])
+    ctrl = socket.socket(fileno=fd)
+    try:
+        from autograder.engine.sandbox import PR_SET_CHILD_SUBREAPER, prctl
+
+        prctl(PR_SET_CHILD_SUBREAPER, 1)
+    except OSError:
+        pass
+    Zygote(ctrl).loop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
