@@ -132,7 +132,7 @@ def render_feedback(result: Result) -> str:
         '<header class="page">'
         f'<div class="eyebrow">Feedback · problem set {esc(result.assignment)}</div>'
         f"<h1>{esc(result.assignment)} — {esc(result.student)}</h1>"
-        f'<div class="score-line"><span class="score-big" id="score">{fmt_points(result.score)}</span>'
+        f'<div class="score-line"><span class="score-big" id="score">{fmt_points(result.score)}</span> '
         f'<span class="score-max">/ {fmt_points(result.max_score)} points</span></div>'
         f"{meter(fraction)}"
         f'<div class="muted">{result.passed} of {n} graded cells passed.</div>'

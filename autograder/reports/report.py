@@ -30,9 +30,12 @@ def histogram_png(results) -> bytes:
     panels = [(ps, [r.score for r in results if r.assignment == ps], maxes[ps]) for ps in maxes]
     if len(panels) > 1:
         panels.append(("total", [row["total"] for row in rows], rows[0]["max_total"] if rows else 0.0))
+    if not panels:
+        panels = [("no results yet", [], 1.0)]
     ncols = min(3, max(1, len(panels)))
     nrows = (len(panels) + ncols - 1) // ncols
-    fig = Figure(figsize=(3.6 * ncols, 2.7 * nrows), dpi=100, layout="constrained")
+    fig = Figure(figsize=(3.6 * ncols, 2.7 * nrows), dpi=100)
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.92, bottom=0.12, wspace=0.3, hspace=0.55)
     for i, (title, scores, max_score) in enumerate(panels):
         ax = fig.add_subplot(nrows, ncols, i + 1)
         top = max(max_score, max(scores, default=0.0), 1.0)

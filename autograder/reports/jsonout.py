@@ -1,0 +1,72 @@
+"""``--json``: the batch summary as one JSON object on stdout, for scripts and CI.
+
+Shape (``"version": 1``)::
+
+    {"version": 1, "results_dir": …, "report": …, "grades_csv": …,
+     "class": {"students", "submissions", "flagged", "mean", "median", "min", "max", "max_score"},
+     "problem_sets": {ps: {"max_score", "n", "mean", "median", "min", "max", "full_marks",
+                           "items": [{"grade_id", "max_score", "n", "passed", "pass_rate",
+                                      "mean_score", "mistakes": [{"label", "count"}], "other_mistakes"}]}},
+     "students": [{"student", "scores": {ps: score or null}, "total", "max_total", "flags"}],
+     "submissions": [{"student", "assignment", "score", "max_score", "passed", "tests",
+                      "flagged", "tamper", "cell_problems", "notes", "results", "feedback"}]}
+
+Paths are relative to ``results_dir``. No hidden test source or reference value
+is in it (results.json has none).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from autograder.reports import stats
+from autograder.reports.results import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, load_results
+
+VERSION = 1
+
+
+def _rel(path, root) -> str:
+    return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+def summary(results_dir, results=None) -> dict:
+    results_dir = Path(results_dir)
+    results = load_results(results_dir) if results is None else results
+    items = stats.item_analysis(results)
+    problem_sets = {}
+    for ps, d in stats.ps_summary(results).items():
+        problem_sets[ps] = {**d, "items": items.get(ps, [])}
+    submissions = []
+    for r in results:
+        feedback = r.folder / FEEDBACK_FILE if r.folder is not None else None
+        submissions.append({
+            "student": r.student,
+            "assignment": r.assignment,
+            "score": r.score,
+            "max_score": r.max_score,
+            "passed": r.passed,
+            "tests": len(r.tests),
+            "flagged": r.flagged,
+            "tamper": r.tamper,
+            "cell_problems": [
+                {"index": c.get("index"), "grade_id": c.get("grade_id"), "status": c.get("status")}
+                for c in r.cell_problems
+            ],
+            "notes": r.notes,
+            "unreadable": r.unreadable,
+            "results": _rel(r.path, results_dir) if r.path is not None else None,
+            "feedback": _rel(feedback, results_dir) if feedback is not None and feedback.exists() else None,
+        })
+    report = results_dir / REPORT_FILE
+    grades = results_dir / GRADES_FILE
+    return {
+        "version": VERSION,
+        "results_dir": str(results_dir.resolve()),
+        "report": REPORT_FILE if report.exists() else None,
+        "grades_csv": GRADES_FILE if grades.exists() else None,
+        "class": stats.class_summary(results),
+        "problem_sets": problem_sets,
+        "students": stats.student_rows(results),
+        "submissions": submissions,
+    }

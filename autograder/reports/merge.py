@@ -1,0 +1,186 @@
+"""``python -m autograder merge RESULTS_DIR… --out DIR``: combine shards into one results folder.
+
+Each shard (``autograde --shard i/n``) grades a disjoint set of students and
+writes ``<student>/<ps>/`` folders. Merging copies every submission folder
+into ``--out`` and rebuilds what spans the class from the per-submission
+results: ``grades.csv``, ``summary.json``, ``report.html``, the feedback pages
+and the grade table. The merged folder equals the folder of one unsharded run
+(same results.json files, same grades.csv, same report.html).
+
+A RESULTS_DIR may also be a folder of shard folders (what
+``actions/download-artifact`` makes of several artifacts): every folder below
+it that holds ``<student>/<ps>/results.json`` is taken.
+"""
+
+from __future__ import annotations
+
+import csv
+import filecmp
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from autograder.reports.results import GRADES_FILE, RESULTS_FILE, load_results, problem_sets, ps_key
+
+SUMMARY_FILE = "summary.json"
+
+
+class MergeConflict(Exception):
+    """Two shards hold different results for the same submission."""
+
+
+def add_arguments(parser) -> None:
+    from autograder.reports import add_report_arguments
+
+    parser.add_argument("results_dirs", nargs="+", metavar="RESULTS_DIR",
+                        help="result folders of the shards (or folders holding them)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="the merged results folder (created)")
+    add_report_arguments(parser)
+
+
+def shard_roots(path) -> list:
+    """The results folders in ``path``: itself if it holds submissions, else its subfolders that do."""
+    path = Path(path)
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path}: no such folder")
+    if any(path.glob(f"*/*/{RESULTS_FILE}")):
+        return [path]
+    roots = sorted({p.parent.parent.parent for p in path.rglob(RESULTS_FILE)})
+    # keep only folders whose results sit at depth <student>/<ps>/results.json
+    return [r for r in roots if any(r.glob(f"*/*/{RESULTS_FILE}"))]
+
+
+def _copy_submission(src: Path, dst: Path) -> None:
+    """Copy a ``<student>/<ps>`` folder, replacing what ``dst`` held (file by file, atomically)."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for item in sorted(src.rglob("*")):
+        target = dst / item.relative_to(src)
+        if item.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        shutil.copy2(item, tmp)
+        os.replace(tmp, target)
+
+
+def merge_folders(results_dirs, out) -> dict:
+    """Copy every submission of the shards into ``out``.
+
+    Returns ``{"shards": [folders], "submissions": n}``. Raises
+    :class:`MergeConflict` when two shards hold different results.json for
+    one submission (identical duplicates are fine: a shard uploaded twice).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    roots = []
+    for d in results_dirs:
+        roots += shard_roots(d)
+    seen: dict = {}
+    for root in roots:
+        for results_json in sorted(root.glob(f"*/*/{RESULTS_FILE}")):
+            folder = results_json.parent
+            key = (folder.parent.name, folder.name)
+            if key in seen:
+                if not filecmp.cmp(seen[key] / RESULTS_FILE, results_json, shallow=False):
+                    raise MergeConflict(
+                        f"{key[0]}/{key[1]} was graded in two shards with different results: "
+                        f"{seen[key]} and {folder}. Shards must split the students (--shard i/n with one n)."
+                    )
+                continue
+            seen[key] = folder
+    out_resolved = out.resolve()
+    for (student, ps), folder in sorted(seen.items()):
+        dst = out / student / ps
+        if folder.resolve() != dst.resolve():
+            _copy_submission(folder, dst)
+    return {"shards": [str(r) for r in roots if r.resolve() != out_resolved] or [str(r) for r in roots],
+            "submissions": len(seen), "_roots": roots}
+
+
+def write_grades_csv(results_dir) -> Path:
+    """``grades.csv``: the engine's writer when it is there, else the same format written here."""
+    try:
+        from autograder.engine import write_grades_csv as engine_writer  # type: ignore[attr-defined]
+    except ImportError:
+        engine_writer = None
+    if engine_writer is not None:
+        path = engine_writer(results_dir)
+        return Path(path) if path else Path(results_dir) / GRADES_FILE
+    return write_grades_csv_fallback(results_dir)
+
+
+def write_grades_csv_fallback(results_dir) -> Path:
+    """student, one column per problem set (course order), total; a missing submission is empty."""
+    from autograder.reports._html import write_atomic
+    from autograder.reports.results import by_student, fmt_points
+
+    results_dir = Path(results_dir)
+    results = load_results(results_dir)
+    sets = problem_sets(results)
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["student", *sets, "total"])
+    for student, subs in by_student(results).items():
+        scores = [subs[ps].score if ps in subs else None for ps in sets]
+        writer.writerow([student, *("" if s is None else fmt_points(s) for s in scores),
+                         fmt_points(sum(s for s in scores if s is not None))])
+    path = results_dir / GRADES_FILE
+    write_atomic(path, buf.getvalue())
+    return path
+
+
+def write_summary(out, roots) -> Path:
+    """``summary.json`` of the merged folder: the class summary plus each shard's own summary."""
+    from autograder.reports import jsonout
+    from autograder.reports._html import write_atomic
+
+    out = Path(out)
+    shards = []
+    for root in roots:
+        f = Path(root) / SUMMARY_FILE
+        if f.exists() and f.resolve() != (out / SUMMARY_FILE).resolve():
+            try:
+                shards.append(json.loads(f.read_text(encoding="utf-8")))
+            except ValueError:
+                shards.append({"unreadable": str(f)})
+    data = jsonout.summary(out)
+    data.pop("results_dir", None)
+    data["merged_shards"] = shards
+    path = out / SUMMARY_FILE
+    write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def merge(results_dirs, out, console=None, json_output=False, gradebook=None, reports=True) -> dict:
+    """Merge shards into ``out`` and write grades.csv, summary.json and (``reports``) the reports."""
+    from autograder.reports import write_reports
+
+    info = merge_folders(results_dirs, out)
+    roots = info.pop("_roots")
+    write_grades_csv(out)
+    data = info
+    if reports:
+        data = write_reports(out, console=console, json_output=json_output, gradebook=gradebook)
+        data["merged"] = info
+    write_summary(out, roots)
+    return data
+
+
+def run(args) -> int:
+    from rich.console import Console
+
+    console = Console(stderr=args.json)
+    try:
+        merge(args.results_dirs, args.out, console=console, json_output=args.json,
+              gradebook=args.gradebook, reports=not args.no_reports)
+    except (MergeConflict, FileNotFoundError) as exc:
+        print(f"merge: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+__all__ = ["MergeConflict", "merge", "merge_folders", "shard_roots", "write_grades_csv", "ps_key"]

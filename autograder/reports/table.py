@@ -1,0 +1,152 @@
+"""The terminal side: a rich grade table after a batch, and a progress bar during one."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+from autograder.reports import stats
+from autograder.reports.results import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, fmt_points, load_results
+
+
+def _style(score, max_score) -> str:
+    if score is None:
+        return "dim"
+    if max_score and score >= max_score:
+        return "green"
+    return "yellow" if score > 0 else "red"
+
+
+def grade_table(results):
+    """A :class:`rich.table.Table`: one row per student, one column per problem set, the total."""
+    from rich.table import Table
+
+    maxes = stats.ps_max_scores(results)
+    table = Table(title="Grades", title_justify="left", header_style="bold", show_lines=False)
+    table.add_column("student", no_wrap=True)
+    for ps, max_score in maxes.items():
+        table.add_column(f"{ps}\n/{fmt_points(max_score)}", justify="right", no_wrap=True)
+    rows = stats.student_rows(results)
+    max_total = rows[0]["max_total"] if rows else 0.0
+    table.add_column(f"total\n/{fmt_points(max_total)}", justify="right", no_wrap=True, style="bold")
+    table.add_column("to look at", style="magenta")
+    for row in rows:
+        cells = []
+        for ps, max_score in maxes.items():
+            score = row["scores"][ps]
+            text = "–" if score is None else fmt_points(score)
+            cells.append(f"[{_style(score, max_score)}]{text}[/]")
+        table.add_row(row["student"], *cells, fmt_points(row["total"]), "; ".join(row["flags"]))
+    return table
+
+
+def hardest_items_table(results, limit: int = 5):
+    """The graded cells that failed most often, and the mistake behind most of their failures."""
+    from rich.table import Table
+
+    items = [(ps, it) for ps, its in stats.item_analysis(results).items() for it in its if it["passed"] < it["n"]]
+    items.sort(key=lambda p: (p[1]["passed"] - p[1]["n"], p[1]["pass_rate"], p[1]["grade_id"]))
+    table = Table(title="Hardest graded cells", title_justify="left", header_style="bold")
+    table.add_column("graded cell", no_wrap=True)
+    table.add_column("passed", justify="right", no_wrap=True)
+    table.add_column("most frequent mistake", overflow="fold")
+    for _, it in items[:limit]:
+        top = it["mistakes"][0] if it["mistakes"] else {"label": "", "count": 0}
+        label = top["label"] if len(top["label"]) <= 110 else top["label"][:107] + "…"
+        table.add_row(it["grade_id"], f"{it['passed']}/{it['n']}", f"{top['count']}× {label}")
+    return table if items else None
+
+
+def _show(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        rel = str(path)
+    return rel if not rel.startswith("../..") else str(path)
+
+
+def print_summary(results_dir, results=None, console=None, gradebook=None) -> None:
+    """The grade table, the hardest cells, and where the files are."""
+    from rich.console import Console
+
+    results_dir = Path(results_dir)
+    results = load_results(results_dir) if results is None else results
+    console = console or Console()
+    if not results:
+        console.print(f"No results in {_show(results_dir)}.")
+        return
+    console.print(grade_table(results))
+    hardest = hardest_items_table(results)
+    if hardest is not None:
+        console.print(hardest)
+    c = stats.class_summary(results)
+    console.print(
+        f"{c['students']} students, {c['submissions']} submissions, mean total "
+        f"{fmt_points(c['mean'])} / {fmt_points(c['max_score'])}"
+        + (f", [magenta]{c['flagged']} to look at[/]" if c["flagged"] else "")
+    )
+    console.print(f"Class report:   [bold]{_show(results_dir / REPORT_FILE)}[/]")
+    if (results_dir / GRADES_FILE).exists():
+        console.print(f"Grades (CSV):   {_show(results_dir / GRADES_FILE)}")
+    example = next((r for r in results if r.folder is not None and (r.folder / FEEDBACK_FILE).exists()), None)
+    if example is not None:
+        pattern = results_dir / "<student>" / "<problem set>" / FEEDBACK_FILE
+        console.print(f"Feedback pages: {_show(pattern)}  (e.g. {_show(example.folder / FEEDBACK_FILE)})",
+                      markup=False, highlight=False)
+    if gradebook:
+        console.print(f"Gradebook:      {gradebook.get('db_url')} ({gradebook.get('grades')} grades written)")
+
+
+class _NoProgress:
+    def advance(self, label: str = "", n: int = 1) -> None:
+        pass
+
+
+class _RichProgress:
+    def __init__(self, progress, task):
+        self._progress, self._task = progress, task
+
+    def advance(self, label: str = "", n: int = 1) -> None:
+        self._progress.update(self._task, advance=n, last=label)
+
+
+@contextmanager
+def progress_bar(total: int, console=None, description: str = "grading", enabled=None):
+    """A progress bar for a batch: ``with progress_bar(n) as bar: … bar.advance("ada/ps1_softmax")``.
+
+    Shown on stderr when it is a terminal (or when ``enabled`` is true);
+    otherwise ``advance`` does nothing, so logs and ``--json`` stay clean.
+    """
+    from rich.console import Console
+
+    console = console or Console(stderr=True)
+    if enabled is None:
+        enabled = console.is_terminal and total > 1
+    if not enabled:
+        yield _NoProgress()
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        TextColumn("[dim]{task.fields[last]}"),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=total, last="")
+        yield _RichProgress(progress, task)

