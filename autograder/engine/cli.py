@@ -27,9 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="grade only shard i of n (1-based; split by a hash of the student id)")
     parser.add_argument("--force", action="store_true", help="regrade submissions that already have results")
     parser.add_argument("--course", default=None, metavar="DIR", help="course directory (default: this repository)")
+    from autograder.reports import add_report_arguments  # --json, --gradebook [COURSE_DIR], --no-reports
+
+    add_report_arguments(parser)
 
 
-def print_summary(summary, out=sys.stdout) -> None:
+def print_summary(summary, out=sys.stdout, table=True) -> None:
     from autograder.engine.results import grades_table
 
     p = lambda *a: print(*a, file=out)  # noqa: E731
@@ -44,7 +47,9 @@ def print_summary(summary, out=sys.stdout) -> None:
                  f"hidden: {', '.join(sb.get('hidden', []))}" if sb.get("mountns") else "course files NOT hidden"]
         p("Sandbox: " + "; ".join(parts) + ".")
     header, rows = grades_table(summary.results_dir)
-    if rows and len(rows) <= 60:
+    if not table:
+        pass
+    elif rows and len(rows) <= 60:
         widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
         for r in [header] + rows:
             p("  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths))))
@@ -71,12 +76,20 @@ def run(args) -> int:
         print("error: --timeout, --memory and --workers must be positive", file=sys.stderr)
         return 2
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory, budget_s=max(120.0, 12 * args.timeout))
+    from autograder.reports.table import batch_progress
+
     try:
-        summary = grade_batch(args.submitted, args.out, workers=args.workers, assignments=args.assignment,
-                              students=args.student, shard=shard, force=args.force, course_dir=args.course,
-                              limits=limits)
+        with batch_progress() as on_event:
+            summary = grade_batch(args.submitted, args.out, workers=args.workers, assignments=args.assignment,
+                                  students=args.student, shard=shard, force=args.force, course_dir=args.course,
+                                  limits=limits, on_event=on_event)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print_summary(summary)
+    reports = not args.no_reports
+    print_summary(summary, out=sys.stderr if args.json else sys.stdout, table=not reports)
+    if reports:  # feedback.html per submission, report.html, the rich grade table (or --json), --gradebook
+        from autograder.reports import write_reports
+
+        write_reports(summary.results_dir, json_output=args.json, gradebook=args.gradebook)
     return 0 if summary.ok else 1

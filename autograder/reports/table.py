@@ -150,3 +150,36 @@ def progress_bar(total: int, console=None, description: str = "grading", enabled
     ) as progress:
         task = progress.add_task(description, total=total, last="")
         yield _RichProgress(progress, task)
+
+
+@contextmanager
+def batch_progress(console=None, enabled=None):
+    """An ``on_event`` callback for :func:`autograder.engine.grade_batch` that drives a progress bar.
+
+    ``with batch_progress() as on_event: grade_batch(…, on_event=on_event)``. The bar
+    appears at the engine's ``start`` event (when it knows how many notebooks it
+    will grade) on a terminal only, and advances on ``graded`` and ``failed``.
+    """
+    from rich.console import Console
+
+    console = console or Console(stderr=True)
+    state = {"bar": None, "cm": None}
+
+    def on_event(kind, sub, data):
+        if kind == "start":
+            todo = int((data or {}).get("todo", 0))
+            cm = progress_bar(todo, console=console, enabled=enabled)
+            state["cm"], state["bar"] = cm, cm.__enter__()
+        elif kind in ("graded", "failed") and state["bar"] is not None:
+            label = f"{sub.student}/{sub.assignment}" if sub is not None else ""
+            if kind == "graded" and isinstance(data, dict) and "score" in data:
+                label += f" {fmt_points(data['score'])}/{fmt_points(data.get('max_score', 0))}"
+            elif kind == "failed":
+                label += " failed to grade"
+            state["bar"].advance(label)
+
+    try:
+        yield on_event
+    finally:
+        if state["cm"] is not None:
+            state["cm"].__exit__(None, None, None)
