@@ -224,7 +224,7 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
     if todo:
         workers = min(workers, len(todo))
         hidden = default_hidden(course_dir, submitted_dir, results_dir) + [str(h) for h in hide]
-        zygote_box = {"z": Zygote(hide=hidden).start(), "restarts": 0}
+        zygote_box = {"z": Zygote(hide=hidden, slots=workers).start(), "restarts": 0}
         zygote_lock = threading.Lock()
         summary.sandbox = dict(zygote_box["z"].sandbox)
         work = queue.Queue()
@@ -237,7 +237,7 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
                 if broken is not None and z is broken and not z.alive and zygote_box["restarts"] < 3:
                     zygote_box["restarts"] += 1
                     z.close()
-                    zygote_box["z"] = z = Zygote(hide=hidden).start()
+                    zygote_box["z"] = z = Zygote(hide=hidden, slots=workers).start()
                 return z
 
         def worker(slot):

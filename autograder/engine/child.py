@@ -53,6 +53,7 @@ def make_shell():
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "nocolor"
     config.InteractiveShell.autocall = 0
+    config.InteractiveShell.xmode = "Plain"  # tracebacks are never shown: skip the costly formatting
     shell = InteractiveShell.instance(config=config)
 
     def matplotlib_magic(line=""):
@@ -62,6 +63,7 @@ def make_shell():
     shell.register_magic_function(matplotlib_magic, "line", "matplotlib")
     shell.register_magic_function(matplotlib_magic, "line", "pylab")
     plt.show = lambda *args, **kwargs: None
+    shell.logger  # noqa: B018 — a lazy property that imports IPython.core.logger on first use
     shell.run_cell("pass", store_history=False, silent=True)  # warm up the compiler machinery
     return shell
 
@@ -179,14 +181,14 @@ def _redirect_stdio(workdir: str, cap: int) -> _OutputState:
     return state
 
 
-def serve(sock_fd: int, slot: int, limits: sandbox.Limits, workdir: str, shell, invoke, inherited=(),
+def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke, inherited=(),
           nproc_base: int = 0) -> None:
     """Confine this freshly forked process, then serve requests. Never returns."""
     sock = None
     try:
         _dispose(sock_fd, inherited)
         sock = socket.socket(fileno=sock_fd)
-        applied = sandbox.confine_child(limits, slot, workdir, nproc_base)
+        applied = sandbox.confine_child(limits, uid, workdir, nproc_base)
         for var in ("HOME", "TMPDIR", "MPLCONFIGDIR", "IPYTHONDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
             os.environ[var] = workdir
         tempfile.tempdir = None

@@ -90,13 +90,14 @@ class Session:
             self.events.append(f"grading stopped early: {why}")
         raise GaveUp(self.gave_up)
 
-    def _kill(self) -> dict:
+    def _kill(self, wait: bool = False) -> dict:
+        """Kill the slot; with ``wait`` return how the child ended (for a crash)."""
         child, self.child = self.child, None
         if child is None:
             return {}
         self._collect(child)
         child.close()
-        return self.zygote.kill(self.slot).get("status", {})
+        return self.zygote.kill(self.slot, wait=wait).get("status", {})
 
     def _collect(self, child):
         """Add up what each child printed (each reports its own count)."""
@@ -125,7 +126,7 @@ class Session:
                 try:
                     reply = self.child.request({"op": "run", "source": cell.source}, self._timeout())
                 except ChildError as exc:
-                    status = self._kill()
+                    status = self._kill(wait=exc.kind == "crashed")
                     self.events.append(
                         f"cell {cell.index} {'hung' if exc.kind == 'timeout' else 'crashed'} when it was re-run "
                         f"after a restart; it is skipped from now on"
@@ -142,7 +143,7 @@ class Session:
         try:
             return self.child.request(msg, self._timeout())
         except ChildError as exc:
-            status = self._kill()
+            status = self._kill(wait=exc.kind == "crashed")
             if exc.kind == "crashed":
                 exc.detail = _ended(status)
             raise exc

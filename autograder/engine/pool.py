@@ -100,7 +100,8 @@ def default_hidden(course_dir, submitted_dir=None, results_dir=None) -> list:
 class Zygote:
     """The warm process that forks children (see :mod:`autograder.engine.zygote`)."""
 
-    def __init__(self, hide=(), needed=None, python=None, start_timeout=120.0):
+    def __init__(self, hide=(), needed=None, python=None, start_timeout=120.0, slots=1):
+        self.slots = int(slots)
         self.hide = [str(p) for p in hide]
         self.needed = list(needed) if needed is not None else interpreter_paths()
         self.python = python or sys.executable
@@ -131,7 +132,7 @@ class Zygote:
         theirs.close()
         self.ctrl = ours
         invoke_path = Path(__file__).resolve().parent.parent / "checks" / "invoke.py"
-        reply = self._request({"op": "init", "hide": self.hide, "needed": self.needed,
+        reply = self._request({"op": "init", "slots": self.slots, "hide": self.hide, "needed": self.needed,
                                "invoke_path": str(invoke_path)}, timeout=self.start_timeout)
         self.sandbox = reply["sandbox"]
         self.pid = reply["pid"]
@@ -211,9 +212,13 @@ class Zygote:
             raise GraderError(f"a sandboxed child could not confine itself: {hello.get('error') if isinstance(hello, dict) else hello}")
         return Child(slot, reply["pid"], ours, hello.get("sandbox", {}))
 
-    def kill(self, slot: int) -> dict:
-        """Kill everything of ``slot``; returns ``{"status": how its child ended, "clean"}``."""
-        return self._request({"op": "kill", "slot": slot}, timeout=60.0)
+    def kill(self, slot: int, wait: bool = False, verify: bool = False) -> dict:
+        """SIGKILL everything of ``slot``: ``{"status": how its child ended (with wait), "clean"}``."""
+        return self._request({"op": "kill", "slot": slot, "wait": wait, "verify": verify}, timeout=60.0)
+
+    def slot_processes(self, slot: int) -> list:
+        """Live processes of a slot's uid (root mode; [] otherwise); for tests."""
+        return self._request({"op": "slot_processes", "slot": slot})["processes"]
 
     def modules(self) -> list:
         """The zygote's ``sys.modules`` (what every child inherits); for tests."""

@@ -213,37 +213,78 @@ def setup_zygote_namespaces(hide_targets, needed, tmp_mb: int = 16) -> dict:
 # per child
 
 
-def slot_ids(slot: int):
-    """The (uid, gid) a worker slot's children run as (root mode)."""
-    return UID_BASE + slot, UID_BASE + slot
+def claim_uids(count: int, start: int = UID_BASE, span: int = 4000) -> list:
+    """Reserve ``count`` unused uids for this zygote's slots: ``[(uid, lock)]``.
+
+    Each uid is held by binding an abstract UNIX socket named after it (in the
+    host's network namespace, before the zygote leaves it), so two batches on
+    one machine never share a uid — killing one's slot cannot touch the
+    other's children — and a reservation ends with the process that held it.
+    Uids known to the system (``/etc/passwd``, ``/etc/group``) are skipped.
+    """
+    import grp
+    import pwd
+
+    claimed = []
+    for uid in range(start, start + span):
+        if len(claimed) == count:
+            break
+        try:
+            pwd.getpwuid(uid)
+            continue
+        except KeyError:
+            pass
+        try:
+            grp.getgrgid(uid)
+            continue
+        except KeyError:
+            pass
+        lock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            lock.bind(f"\0probdl-autograder-uid-{uid}".encode())
+        except OSError:
+            lock.close()
+            continue
+        claimed.append((uid, lock))
+    if len(claimed) < count:
+        raise OSError(errno.EAGAIN, f"only {len(claimed)} free sandbox uids from {start}")
+    return claimed
 
 
-def make_workdir(path: str, slot: int, size_mb: int) -> bool:
-    """A fresh tmpfs at ``path`` owned by the slot's uid; False without root."""
+def prepare_slot_root(path: str, size_mb: int) -> bool:
+    """The folder under which a slot's working directories are made: a tmpfs as root.
+
+    Mounted once per slot (mounting and unmounting cost milliseconds each);
+    each submission gets a fresh subfolder (:func:`fresh_workdir`).
+    """
     os.makedirs(path, mode=0o755, exist_ok=True)
     if not is_root():
-        os.chmod(path, 0o700)
         return False
-    uid, gid = slot_ids(slot)
-    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV,
-          f"size={size_mb}m,nr_inodes=4096,mode=0700,uid={uid},gid={gid}")
+    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size_mb}m,nr_inodes=8192,mode=0755")
     return True
 
 
-def drop_workdir(path: str, mounted: bool) -> None:
-    if mounted:
-        try:
-            umount(path, MNT_DETACH)
-        except OSError:
-            pass
-    else:
-        import shutil
+def fresh_workdir(slot_root: str, uid, serial: int) -> str:
+    """Remove what earlier submissions of the slot left, and make a new private folder."""
+    import shutil
 
-        shutil.rmtree(path, ignore_errors=True)
-        os.makedirs(path, mode=0o700, exist_ok=True)
+    for entry in os.listdir(slot_root):
+        target = os.path.join(slot_root, entry)
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            try:
+                os.unlink(target)
+            except OSError:
+                pass
+    workdir = os.path.join(slot_root, f"w{serial}")
+    os.mkdir(workdir, 0o700)
+    if uid is not None:
+        os.chown(workdir, uid, uid)
+    return workdir
 
 
-def confine_child(limits: Limits, slot: int, workdir: str, nproc_base: int = 0) -> dict:
+def confine_child(limits: Limits, uid, workdir: str, nproc_base: int = 0) -> dict:
     """Apply the per-child limits, in the freshly forked child, before student code.
 
     Returns what was applied (the ``sandbox`` part of results.json). Raises
@@ -280,8 +321,8 @@ def confine_child(limits: Limits, slot: int, workdir: str, nproc_base: int = 0) 
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over the size limit: EFBIG, not death
     os.chdir(workdir)
     applied["uid"] = None
-    if is_root():
-        uid, gid = slot_ids(slot)
+    if uid is not None:
+        gid = uid
         os.setgroups([])
         os.setresgid(gid, gid, gid)
         os.setresuid(uid, uid, uid)

@@ -13,13 +13,17 @@ or the checks; a test asserts so.
 Control protocol (one :mod:`.wire` message each way, on the socket passed as
 ``--fd``):
 
-* ``init {"hide": [paths], "needed": [paths]}`` → ``{"pid", "sandbox"}``
+* ``init {"slots": n, "hide": [paths], "needed": [paths], "invoke_path"}`` →
+  ``{"pid", "sandbox"}`` (as root, reserves one uid per slot, see
+  :func:`.sandbox.claim_uids`);
 * ``spawn {"slot", "limits"}`` with the child's socket passed alongside
   (SCM_RIGHTS) → ``{"pid"}``: forks a child that confines itself and serves
   that socket (:func:`.child.serve`);
-* ``kill {"slot"}`` → ``{"status": {...}, "clean": bool}``: kills every
-  process of the slot (its uid as root), reaps, wipes its working directory;
-  ``status`` is how the slot's child ended;
+* ``kill {"slot", "wait", "verify"}`` → ``{"status": {...}, "clean": bool}``:
+  SIGKILLs every process of the slot (its uid as root) and wipes its working
+  directory; with ``wait``, ``status`` is how the slot's child ended; with
+  ``verify``, waits until no process of the slot is left;
+* ``slot_processes {"slot"}`` → ``{"processes": [pid]}`` (tests);
 * ``exit``.
 
 Orphans of children (``setsid``, double fork) are reparented to the zygote
@@ -94,6 +98,10 @@ class Zygote:
         self.wanted = set()  # pids of slot children whose status is still wanted
         self.nproc_base = 0
         self.workroot = None
+        self.slot_roots = set()
+        self.uid_locks = []
+        self.uids = []
+        self.serial = 0
 
     # -- reaping ---------------------------------------------------------------
     def reap(self):
@@ -121,6 +129,11 @@ class Zygote:
                 sandbox.killer_server(b)
             b.close()
             self.killer, self.killer_pid = a, pid
+        if sandbox.is_root():  # before leaving the host's network namespace (see claim_uids)
+            self.uid_locks = sandbox.claim_uids(int(msg.get("slots", 1)))
+            self.uids = [uid for uid, _ in self.uid_locks]
+            for uid in self.uids:  # leftovers of an earlier batch that was killed
+                self._ask_killer(uid, uid)
         _warm_imports()
         from autograder.engine import child
 
@@ -135,6 +148,7 @@ class Zygote:
         if not sandbox.is_root():
             self.nproc_base = self._processes_of_my_uid()
         report["uid_drop"] = sandbox.is_root()
+        report["uids"] = list(self.uids)
         report["kill"] = "per-slot uid (kill -1 as that uid)" if sandbox.is_root() else "process tree + orphans"
         import gc
 
@@ -162,23 +176,36 @@ class Zygote:
                 os.close(fd)
             return {"error": "spawn needs exactly one socket"}
         slot = int(msg["slot"])
+        uid = self.uid_of(slot)
         if slot in self.slots:
             self.kill({"slot": slot})
         limits = sandbox.Limits.from_dict(msg.get("limits", {}))
-        workdir = os.path.join(self.workroot, str(slot))
-        mounted = sandbox.make_workdir(workdir, slot, limits.workdir_mb)
+        slot_root = os.path.join(self.workroot, str(slot))
+        if slot_root not in self.slot_roots:
+            sandbox.prepare_slot_root(slot_root, limits.workdir_mb)
+            self.slot_roots.add(slot_root)
+        self.serial += 1
+        workdir = sandbox.fresh_workdir(slot_root, uid, self.serial)
         pid = os.fork()
         if pid == 0:
             try:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                inherited = [s for s in (self.ctrl, self.killer) if s is not None]
-                child.serve(fds[0], slot, limits, workdir, self.shell, self.invoke, inherited, self.nproc_base)
+                inherited = [s for s in (self.ctrl, self.killer) if s is not None] + [s for _, s in self.uid_locks]
+                child.serve(fds[0], uid, limits, workdir, self.shell, self.invoke, inherited, self.nproc_base)
             finally:
                 os._exit(71)
         os.close(fds[0])
-        self.slots[slot] = {"pid": pid, "workdir": workdir, "mounted": mounted}
+        self.slots[slot] = {"pid": pid, "workdir": workdir}
         self.wanted.add(pid)
         return {"pid": pid}
+
+    def uid_of(self, slot: int):
+        """The uid a slot's children run as (None without root)."""
+        if not self.uids:
+            return None
+        if not 0 <= slot < len(self.uids):
+            raise ValueError(f"slot {slot} out of range (this zygote has {len(self.uids)} slots)")
+        return self.uids[slot]
 
     def _ask_killer(self, uid, gid) -> bool:
         self.killer.sendall(struct.pack(">ii", uid, gid))
@@ -199,7 +226,7 @@ class Zygote:
 
     def _kill_as_uid(self, slot, deadline_s=10.0) -> bool:
         """SIGKILL every process of the slot's uid until none is left alive (zombies reaped)."""
-        uid, gid = sandbox.slot_ids(slot)
+        uid = gid = self.uid_of(slot)
         end = time.monotonic() + deadline_s
         self._ask_killer(uid, gid)
         while time.monotonic() < end:
@@ -221,31 +248,54 @@ class Zygote:
         return True
 
     def kill(self, msg):
+        """SIGKILL everything of a slot. With ``wait``, also wait for how its child ended.
+
+        Without ``wait`` the answer comes as soon as the signals are sent: every
+        process of the slot is then dying (a SIGKILL cannot be caught, and a
+        process forking meanwhile fails to fork), and the zygote reaps them in
+        the background.
+        """
         slot = int(msg["slot"])
         info = self.slots.pop(slot, None)
         if info is None:
             return {"status": {"ended": "unknown"}, "clean": True}
         pid = info["pid"]
         if self.killer is not None:
-            clean = self._kill_as_uid(slot)
+            uid = self.uid_of(slot)
+            clean = self._ask_killer(uid, uid)
         else:
             clean = self._kill_tree(pid)
-        # the slot's own child is ours: make sure its status is collected
-        if pid not in self.statuses:
-            try:
-                _, status = os.waitpid(pid, 0)
-                self.statuses[pid] = status
-            except ChildProcessError:
-                pass
+        status = None
+        if msg.get("wait"):
+            if pid not in self.statuses:
+                try:
+                    _, st = os.waitpid(pid, 0)
+                    self.statuses[pid] = st
+                except ChildProcessError:
+                    pass
+            status = self.statuses.pop(pid, None)
+            self.wanted.discard(pid)
+        else:
+            self.wanted.discard(pid)
+            self.statuses.pop(pid, None)
         self.reap()
-        sandbox.drop_workdir(info["workdir"], info["mounted"])
-        self.wanted.discard(pid)
-        return {"status": describe_status(self.statuses.pop(pid, None)), "clean": clean}
+        reply = {"status": describe_status(status) if msg.get("wait") else {"ended": "killed"}, "clean": clean}
+        if msg.get("verify") and self.killer is not None:
+            reply["clean"] = self._kill_as_uid(slot)
+        return reply
+
+    def slot_processes(self, msg):
+        """Processes still alive (not zombies) under a slot's uid; for tests (root only)."""
+        self.reap()
+        if self.killer is None:
+            return {"processes": []}
+        uid = self.uid_of(int(msg["slot"]))
+        return {"processes": sorted(p for p, st in sandbox.uid_processes(uid).items() if st != "Z")}
 
     def shutdown(self):
         for slot in list(self.slots):
             try:
-                self.kill({"slot": slot})
+                self.kill({"slot": slot, "verify": True})
             except Exception:  # noqa: BLE001
                 pass
         if self.killer_pid:
@@ -253,6 +303,7 @@ class Zygote:
                 os.kill(self.killer_pid, signal.SIGKILL)
             except OSError:
                 pass
+        self.reap()
 
     def loop(self):
         while True:
@@ -270,6 +321,8 @@ class Zygote:
                     reply = self.spawn(msg, fds)
                 elif op == "kill":
                     reply = self.kill(msg)
+                elif op == "slot_processes":
+                    reply = self.slot_processes(msg)
                 elif op == "ping":
                     reply = {"pong": True, "modules": sorted(sys.modules)} if msg.get("modules") else {"pong": True}
                 elif op == "exit":
