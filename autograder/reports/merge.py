@@ -14,7 +14,6 @@ it that holds ``<student>/<ps>/results.json`` is taken.
 
 from __future__ import annotations
 
-import csv
 import filecmp
 import json
 import os
@@ -22,7 +21,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from autograder.reports.results import GRADES_FILE, RESULTS_FILE, load_results, problem_sets, ps_key
+from autograder.reports.results import RESULTS_FILE, ps_key
 
 SUMMARY_FILE = "summary.json"
 
@@ -100,37 +99,10 @@ def merge_folders(results_dirs, out) -> dict:
 
 
 def write_grades_csv(results_dir) -> Path:
-    """``grades.csv``: the engine's writer when it is there, else the same format written here."""
-    try:
-        from autograder.engine import write_grades_csv as engine_writer  # type: ignore[attr-defined]
-    except ImportError:
-        engine_writer = None
-    if engine_writer is not None:
-        path = engine_writer(results_dir)
-        return Path(path) if path else Path(results_dir) / GRADES_FILE
-    return write_grades_csv_fallback(results_dir)
+    """``grades.csv`` rebuilt from the results.json files, by the engine's own writer (one format)."""
+    from autograder.engine import write_grades_csv as engine_writer
 
-
-def write_grades_csv_fallback(results_dir) -> Path:
-    """student, one column per problem set (course order), total; a missing submission is empty."""
-    from autograder.reports._html import write_atomic
-    from autograder.reports.results import by_student, fmt_points
-
-    results_dir = Path(results_dir)
-    results = load_results(results_dir)
-    sets = problem_sets(results)
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student", *sets, "total"])
-    for student, subs in by_student(results).items():
-        scores = [subs[ps].score if ps in subs else None for ps in sets]
-        writer.writerow([student, *("" if s is None else fmt_points(s) for s in scores),
-                         fmt_points(sum(s for s in scores if s is not None))])
-    path = results_dir / GRADES_FILE
-    write_atomic(path, buf.getvalue())
-    return path
+    return Path(engine_writer(results_dir))
 
 
 def write_summary(out, roots) -> Path:
