@@ -137,6 +137,11 @@ def collect_submissions(submitted_dir, assignments=None, students=None, course_d
     return out
 
 
+def forbidden_names(check_dicts) -> list:
+    """Every name any of the checks forbids (pinned in the zygote before student code)."""
+    return sorted({name for checks in check_dicts for check in checks.values() for name in check.forbidden})
+
+
 def _load_assignment(course_dir, assignment):
     """(source notebook, checks) of one assignment; raises GraderError."""
     from autograder.checks import checks_for
@@ -224,7 +229,8 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
     if todo:
         workers = min(workers, len(todo))
         hidden = default_hidden(course_dir, submitted_dir, results_dir) + [str(h) for h in hide]
-        zygote_box = {"z": Zygote(hide=hidden, slots=workers).start(), "restarts": 0}
+        forbidden = forbidden_names(checks for _, checks in assignments_ok.values())
+        zygote_box = {"z": Zygote(hide=hidden, slots=workers, forbidden=forbidden).start(), "restarts": 0}
         zygote_lock = threading.Lock()
         summary.sandbox = dict(zygote_box["z"].sandbox)
         work = queue.Queue()
@@ -237,40 +243,46 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
                 if broken is not None and z is broken and not z.alive and zygote_box["restarts"] < 3:
                     zygote_box["restarts"] += 1
                     z.close()
-                    zygote_box["z"] = z = Zygote(hide=hidden, slots=workers).start()
+                    zygote_box["z"] = z = Zygote(hide=hidden, slots=workers, forbidden=forbidden).start()
                 return z
 
-        def worker(slot):
-            from autograder.engine.grade import grade_submission
+        from autograder.engine.grade import grade_submission
 
+        def worker(slot):
             while True:
                 try:
                     sub = work.get_nowait()
                 except queue.Empty:
                     return
-                source, checks = assignments_ok[sub.assignment]
-                data = None
-                for attempt in range(2):
-                    z = current_zygote()
-                    try:
-                        data = grade_submission(sub.path, sub.student, sub.assignment, source, checks, z, slot,
-                                                limits, summary.sandbox)
-                        break
-                    except GraderError as exc:
-                        error = str(exc)
-                        current_zygote(broken=z)
-                    except Exception as exc:  # noqa: BLE001 — a grader bug: report, go on
-                        import traceback
+                try:
+                    grade_one(slot, sub)
+                except BaseException as exc:  # noqa: BLE001 — never lose a submission silently
+                    fail(sub, f"{type(exc).__name__}: {exc}")
 
-                        error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-2000:]}"
-                        break
-                if data is None:
-                    fail(sub, error)
-                    continue
-                results_io.write_json_atomic(results_io.results_path(results_dir, sub.student, sub.assignment), data)
-                with results_lock:
-                    summary.graded += 1
-                emit("graded", sub, data)
+        def grade_one(slot, sub):
+            source, checks = assignments_ok[sub.assignment]
+            data = None
+            for attempt in range(2):
+                z = current_zygote()
+                try:
+                    data = grade_submission(sub.path, sub.student, sub.assignment, source, checks, z, slot,
+                                            limits, summary.sandbox)
+                    break
+                except GraderError as exc:
+                    error = str(exc)
+                    current_zygote(broken=z)
+                except Exception as exc:  # noqa: BLE001 — a grader bug: report, go on
+                    import traceback
+
+                    error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-2000:]}"
+                    break
+            if data is None:
+                fail(sub, error)
+                return
+            results_io.write_json_atomic(results_io.results_path(results_dir, sub.student, sub.assignment), data)
+            with results_lock:
+                summary.graded += 1
+            emit("graded", sub, data)
 
         threads = [threading.Thread(target=worker, args=(slot,), name=f"grader-{slot}", daemon=True)
                    for slot in range(workers)]
@@ -289,6 +301,13 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
         finally:
             zygote = zygote_box["z"]
             zygote.close()
+    accounted = summary.graded + sum(1 for f in summary.failed if f["assignment"] in assignments_ok)
+    if todo and accounted < len(todo):
+        done = {(f["student"], f["assignment"]) for f in summary.failed}
+        for sub in todo:
+            path = results_io.results_path(results_dir, sub.student, sub.assignment)
+            if (sub.student, sub.assignment) not in done and results_io.read_results(path) is None:
+                fail(sub, "not graded: a worker stopped before reaching it")
     summary.workers = workers if todo else 0
     summary.duration_s = time.monotonic() - started
     summary.notebooks_per_s = summary.graded / summary.duration_s if summary.duration_s > 0 else 0.0

@@ -100,8 +100,9 @@ def default_hidden(course_dir, submitted_dir=None, results_dir=None) -> list:
 class Zygote:
     """The warm process that forks children (see :mod:`autograder.engine.zygote`)."""
 
-    def __init__(self, hide=(), needed=None, python=None, start_timeout=120.0, slots=1):
+    def __init__(self, hide=(), needed=None, python=None, start_timeout=120.0, slots=1, forbidden=()):
         self.slots = int(slots)
+        self.forbidden = sorted({str(n) for n in forbidden})
         self.hide = [str(p) for p in hide]
         self.needed = list(needed) if needed is not None else interpreter_paths()
         self.python = python or sys.executable
@@ -132,7 +133,7 @@ class Zygote:
         theirs.close()
         self.ctrl = ours
         invoke_path = Path(__file__).resolve().parent.parent / "checks" / "invoke.py"
-        reply = self._request({"op": "init", "slots": self.slots, "hide": self.hide, "needed": self.needed,
+        reply = self._request({"op": "init", "slots": self.slots, "forbidden": self.forbidden, "hide": self.hide, "needed": self.needed,
                                "invoke_path": str(invoke_path)}, timeout=self.start_timeout)
         self.sandbox = reply["sandbox"]
         self.pid = reply["pid"]

@@ -75,7 +75,7 @@ class Limits:
     fsize_mb: int = 16
     nofile: int = 256
     output_cap: int = 1024 * 1024
-    max_respawns: int = 3
+    max_respawns: int = 10
     budget_s: float = 120.0
     workdir_mb: int = 64
 

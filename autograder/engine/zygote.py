@@ -70,9 +70,29 @@ def load_invoke(path: str):
 
     spec = importlib.util.spec_from_file_location(INVOKE_MODULE, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[INVOKE_MODULE] = module
-    spec.loader.exec_module(module)
+    sys.modules[INVOKE_MODULE] = module  # dataclasses look the module up while decorating
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[INVOKE_MODULE]  # not importable by name from student code
     return module
+
+
+def pin_forbidden(invoke, names) -> None:
+    """Resolve the checks' forbidden names now, before any student code runs.
+
+    ``invoke.forbidden_uses`` resolves names such as ``scipy.special.softmax``
+    through ``sys.modules`` when asked; a submission could have replaced those
+    entries (or the attributes) by then to hide its use of them. The objects
+    resolved here, in the pristine zygote, are the ones compared with.
+    """
+    original = invoke._resolve
+    pinned = {name: original(name) for name in names}
+
+    def resolve(dotted):
+        return pinned[dotted] if dotted in pinned else original(dotted)
+
+    invoke._resolve = resolve
 
 
 def describe_status(status) -> dict:
@@ -138,6 +158,7 @@ class Zygote:
         from autograder.engine import child
 
         self.invoke = load_invoke(msg["invoke_path"])
+        pin_forbidden(self.invoke, [str(n) for n in msg.get("forbidden", [])])
         self.shell = child.make_shell()
         report = sandbox.setup_zygote_namespaces(msg.get("hide", []), msg.get("needed", []))
         if report["mountns"]:

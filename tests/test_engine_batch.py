@@ -1,0 +1,198 @@
+"""Batches end to end: real notebooks on disk, real sandboxed children, results.json and grades.csv."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from autograder import course
+from autograder.engine import collect_submissions, grade_batch, shard_of, testing, write_grades_csv
+from autograder.engine.batch import parse_shard
+from autograder.engine.results import results_path
+from autograder.engine.sandbox import Limits
+
+PS = "ps1_softmax"
+MAX = course.max_score(PS)
+LIMITS = Limits(timeout_s=5)
+
+
+@pytest.fixture(scope="module")
+def course_dir(tmp_path_factory):
+    return testing.make_course(tmp_path_factory.mktemp("course"))
+
+
+def read(results_dir, student):
+    return json.loads(results_path(results_dir, student, PS).read_text())
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, course_dir):
+    """One batch of honest, unfinished and unreadable submissions, graded with two workers."""
+    root = tmp_path_factory.mktemp("batch")
+    submitted, results = root / "submitted", root / "results"
+    testing.make_submissions(submitted, {
+        ("alice", PS): testing.submission(PS, correct=True),
+        ("bob", PS): testing.release_notebook(PS),
+        ("carol", PS): "{this is not json",
+        ("dave", PS): "",
+        ("erin", PS): json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": []}),
+        ("gina", PS): testing.submission(PS, {"softmax": "def softmax(z, axis=-1, temperature=1.0):\n"
+                                                         "    e = np.exp(z)\n    return e / e.sum()\n"},
+                                         correct=True),
+    })
+    (submitted / "frank" / PS).mkdir(parents=True)  # handed in an empty folder
+    (submitted / "alice" / "not_a_problem_set").mkdir()
+    events = []
+    summary = grade_batch(submitted, results, workers=2, course_dir=course_dir, limits=LIMITS,
+                          on_event=lambda kind, sub, data: events.append((kind, sub)))
+    return submitted, results, summary, events
+
+
+def test_a_correct_submission_gets_every_point(batch):
+    _, results, summary, _ = batch
+    data = read(results, "alice")
+    assert data["score"] == data["max_score"] == MAX == sum(p for _, p in course.GRADE_CELLS[PS])
+    assert [t["name"] for t in data["tests"]] == [gid for gid, _ in course.GRADE_CELLS[PS]]
+    assert all(t["status"] == "passed" and t["score"] == t["max_score"] for t in data["tests"])
+    assert data["student"] == "alice" and data["assignment"] == PS
+    assert data["tamper"] == [] and data["notes"] == []
+    assert data["student_code"]["softmax"] == testing.CORRECT[PS]["softmax"]
+    cells = data["execution"]["cells"]
+    assert [c["grade_id"] for c in cells] == ["imports", *course.FUNCTIONS[PS]]
+    assert all(c["status"] == "ok" and c["error"] == "" for c in cells)
+    assert data["execution"]["stdout_truncated"] is False
+    sandbox = data["execution"]["sandbox"]
+    if os.geteuid() == 0:
+        assert sandbox["uid"] in sandbox["uids"] and sandbox["uid"] != 0
+        assert sandbox["netns"] and sandbox["mountns"]
+    assert sandbox["rlimits"]["as_mb"] == LIMITS.memory_mb
+
+
+def test_the_unfinished_release_notebook_scores_zero_with_reasons(batch):
+    data = read(batch[1], "bob")
+    assert data["score"] == 0 and data["max_score"] == MAX
+    for test in data["tests"]:
+        assert test["status"] == "failed" and test["score"] == 0
+        assert "NotImplementedError" in test["message"], test
+        assert test["hint"] and test["output"] == f"{test['message']}\nHint: {test['hint']}"
+    assert sum("NotImplementedError" in t["hint"] for t in data["tests"]) >= len(data["tests"]) - 2
+    assert all(c["status"] == "ok" for c in data["execution"]["cells"])  # defining stubs is fine
+
+
+def test_one_wrong_function_loses_only_its_own_points(batch):
+    data = read(batch[1], "gina")
+    lost = {t["name"] for t in data["tests"] if t["status"] == "failed"}
+    assert lost and all(course.function_of(gid) == "softmax" for gid in lost)
+    assert data["score"] == MAX - sum(p for gid, p in course.GRADE_CELLS[PS] if gid in lost)
+
+
+@pytest.mark.parametrize("student,reason", [
+    ("carol", "not valid JSON"), ("dave", "empty"), ("erin", "nbformat 4"), ("frank", "no notebook"),
+])
+def test_unreadable_submissions_get_zero_and_the_reason(batch, student, reason):
+    data = read(batch[1], student)
+    assert data["score"] == 0 and data["max_score"] == MAX
+    assert len(data["tests"]) == len(course.GRADE_CELLS[PS])
+    assert all(reason in t["message"] and t["status"] == "failed" for t in data["tests"])
+    assert any(reason in n for n in data["notes"])
+
+
+def test_summary_grades_csv_and_events(batch):
+    submitted, results, summary, events = batch
+    assert summary.ok and summary.failed == []
+    assert summary.total == summary.graded == 7 and summary.skipped_existing == 0
+    assert summary.ignored == ["alice/not_a_problem_set"]
+    on_disk = json.loads((results / "summary.json").read_text())
+    assert on_disk["graded"] == 7 and on_disk["failed_to_grade"] == 0 and on_disk["skipped_existing"] == 0
+    assert on_disk["notebooks_per_s"] > 0 and on_disk["duration_s"] > 0
+    rows = list(csv.reader((results / "grades.csv").open()))
+    assert rows[0] == ["student", *course.PROBLEM_SETS, "total"]
+    body = {r[0]: r[1:] for r in rows[1:]}
+    assert sorted(body) == ["alice", "bob", "carol", "dave", "erin", "frank", "gina"]
+    assert body["alice"] == [f"{MAX:g}", "", "", "", "", f"{MAX:g}"]
+    assert body["bob"][0] == "0" and body["bob"][-1] == "0"
+    assert [k for k, _ in events].count("graded") == 7 and events[0][0] == "start"
+    assert not list(results.rglob("*.tmp"))
+
+
+def test_rerun_keeps_existing_results_unless_forced(batch, course_dir):
+    submitted, results, _, _ = batch
+    path = results_path(results, "alice", PS)
+    data = json.loads(path.read_text())
+    data["notes"] = ["kept from the first run"]
+    path.write_text(json.dumps(data))
+    results_path(results, "bob", PS).unlink()  # as if the first run had been killed before bob
+    again = grade_batch(submitted, results, workers=1, course_dir=course_dir, limits=LIMITS)
+    assert again.skipped_existing == 6 and again.graded == 1 and again.ok
+    assert read(results, "alice")["notes"] == ["kept from the first run"]
+    assert read(results, "bob")["score"] == 0
+    forced = grade_batch(submitted, results, workers=1, course_dir=course_dir, limits=LIMITS, force=True,
+                         students=["alice"])
+    assert forced.graded == 1 and forced.skipped_existing == 0
+    assert read(results, "alice")["notes"] == []
+
+
+def test_shards_are_deterministic_and_partition_the_students():
+    students = [f"student{i:04d}" for i in range(300)] + ["ü-nicode", "a b", ""]
+    for n in (1, 2, 3, 7):
+        owners = [[i for i in range(1, n + 1) if shard_of(s, i, n)] for s in students]
+        assert all(len(o) == 1 for o in owners)
+        sizes = [sum(1 for o in owners if o == [i]) for i in range(1, n + 1)]
+        assert min(sizes) > len(students) / n / 2  # roughly balanced
+    code = "from autograder.engine import shard_of; print([shard_of(f's{i}', 1, 3) for i in range(50)])"
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(outs) == 1  # not Python's salted hash()
+    assert parse_shard("2/3") == (2, 3)
+    for bad in ("0/3", "4/3", "1/0", "x", "1/2/3"):
+        with pytest.raises(ValueError):
+            parse_shard(bad)
+
+
+def test_a_shard_grades_only_its_students(tmp_path, course_dir):
+    students = [f"s{i}" for i in range(6)]
+    nb = testing.submission(PS, correct=True)
+    submitted = testing.make_submissions(tmp_path / "sub", {(s, PS): nb for s in students})
+    assert [s.student for s in collect_submissions(submitted, course_dir=course_dir)] == students
+    mine = [s for s in students if shard_of(s, 2, 2)]
+    summary = grade_batch(submitted, tmp_path / "res", workers=2, course_dir=course_dir, shard=(2, 2),
+                          limits=LIMITS)
+    assert summary.total == summary.graded == len(mine) and summary.shard == "2/2"
+    graded = sorted(p.parent.parent.name for p in (tmp_path / "res").rglob("results.json"))
+    assert graded == mine
+
+
+def test_grades_csv_is_rebuilt_from_every_results_file(tmp_path):
+    for student, ps, score in [("zoe", "ps2_cross_entropy", 7.5), ("zoe", PS, 20), ("adam", PS, 3),
+                               ("adam", "ps_extra", 1)]:
+        path = results_path(tmp_path, student, ps)
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"score": score, "max_score": 30, "tests": []}))
+    (tmp_path / "broken" / PS).mkdir(parents=True)
+    (tmp_path / "broken" / PS / "results.json").write_text("{half a fi")
+    rows = list(csv.reader(write_grades_csv(tmp_path).open()))
+    assert rows[0] == ["student", *course.PROBLEM_SETS, "ps_extra", "total"]
+    assert rows[1] == ["adam", "3", "", "", "", "", "1", "4"]
+    assert rows[2] == ["zoe", "20", "7.5", "", "", "", "", "27.5"]
+    assert len(rows) == 3
+
+
+def test_cli_exit_status(tmp_path, course_dir):
+    submitted = testing.make_submissions(tmp_path / "sub", {("amy", PS): testing.submission(PS, correct=True),
+                                                           ("ben", PS): "not json"})
+    cmd = [sys.executable, "-m", "autograder", "autograde", str(submitted), "--out", str(tmp_path / "res"),
+           "--course", str(course_dir), "--workers", "1", "--timeout", "5", "--no-reports"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Graded 2 notebook(s)" in done.stdout
+    assert json.loads(results_path(tmp_path / "res", "amy", PS).read_text())["score"] == MAX
+    # the grader itself failing (no source notebook for the problem set) is a non-zero exit
+    empty_course = tmp_path / "empty_course"
+    empty_course.mkdir()
+    cmd[cmd.index("--course") + 1] = str(empty_course)
+    done = subprocess.run(cmd + ["--force"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "FAILED to grade amy/ps1_softmax" in done.stderr

@@ -1,0 +1,147 @@
+"""Locked cells come from the source, whatever the submission did to them; tampering is reported."""
+
+import copy
+import json
+
+import pytest
+
+from autograder import course
+from autograder.engine import testing
+from autograder.engine.notebook import Unreadable, load_source, load_submission
+from autograder.engine.restore import rebuild
+
+PS = "ps1_softmax"
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    path = testing.write_notebook(tmp_path_factory.mktemp("course") / f"{PS}.ipynb", testing.source_notebook(PS))
+    return load_source(path, PS)
+
+
+def cells_of(nb):
+    return copy.deepcopy(nb["cells"])
+
+
+def index_of(cells, grade_id):
+    return next(i for i, c in enumerate(cells) if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def restored_tests(rebuilt):
+    return [c.grade_id for c in rebuilt.cells if c.is_test]
+
+
+def test_points_come_from_the_source_metadata(source):
+    assert source.tests == [(gid, float(p)) for gid, p in course.GRADE_CELLS[PS]]
+    assert source.max_score == course.max_score(PS)
+    assert source.solution_ids == list(course.FUNCTIONS[PS])
+
+
+def test_an_untouched_submission_has_no_tamper_notes(source):
+    rebuilt = rebuild(source, cells_of(testing.submission(PS, correct=True)))
+    assert rebuilt.tamper == [] and rebuilt.notes == []
+    assert restored_tests(rebuilt) == [gid for gid, _ in source.tests]
+    assert set(rebuilt.student_code) == set(course.FUNCTIONS[PS])
+    assert rebuilt.student_code["softmax"] == testing.CORRECT[PS]["softmax"]
+    runs = [c for c in rebuilt.cells if c.runs]
+    assert [c.grade_id for c in runs] == ["imports", *course.FUNCTIONS[PS]]
+    assert not any("HIDDEN" in c.source for c in runs)
+
+
+def test_deleted_test_cells_are_restored(source):
+    cells = cells_of(testing.submission(PS, correct=True))
+    del cells[index_of(cells, "softmax-stability")]
+    del cells[index_of(cells, "imports")]
+    rebuilt = rebuild(source, cells)
+    assert restored_tests(rebuilt) == [gid for gid, _ in source.tests]
+    assert any("`softmax-stability` was deleted" in t for t in rebuilt.tamper)
+    assert any("`imports` was deleted" in t for t in rebuilt.tamper)
+    imports = next(c for c in rebuilt.cells if c.grade_id == "imports")
+    assert imports.runs and "import numpy as np" in imports.source
+
+
+def test_edited_test_cells_are_restored(source):
+    cells = cells_of(testing.submission(PS, correct=True))
+    i = index_of(cells, "logsumexp-basic")
+    cells[i]["source"] = "pass  # I removed the asserts"
+    cells[i]["metadata"]["nbgrader"]["points"] = 100
+    j = index_of(cells, "imports")
+    cells[j]["source"] = "import numpy as np\nnp.allclose = lambda *a, **k: True\n"
+    rebuilt = rebuild(source, cells)
+    assert any("`logsumexp-basic` was edited" in t for t in rebuilt.tamper)
+    assert any("metadata of `logsumexp-basic`" in t for t in rebuilt.tamper)
+    assert any("`imports` was edited" in t for t in rebuilt.tamper)
+    restored = next(c for c in rebuilt.cells if c.grade_id == "logsumexp-basic")
+    assert "run_check" not in restored.source and "assert callable(logsumexp)" in restored.source
+    assert "allclose" not in next(c for c in rebuilt.cells if c.grade_id == "imports").source
+
+
+def test_duplicated_test_cells_are_removed(source):
+    cells = cells_of(testing.submission(PS, correct=True))
+    dup = cells[index_of(cells, "softmax-basic")]
+    cells.insert(0, copy.deepcopy(dup))
+    cells.append(copy.deepcopy(dup))
+    rebuilt = rebuild(source, cells)
+    assert restored_tests(rebuilt) == [gid for gid, _ in source.tests]
+    assert any("`softmax-basic` appears 3 times" in t for t in rebuilt.tamper)
+
+
+def test_reordered_cells_go_back_to_source_order(source):
+    cells = cells_of(testing.submission(PS, correct=True))
+    moved = cells.pop(index_of(cells, "log_softmax-stability"))
+    cells.insert(1, moved)
+    sol = cells.pop(index_of(cells, "log_softmax"))
+    cells.insert(2, sol)
+    rebuilt = rebuild(source, cells)
+    assert restored_tests(rebuilt) == [gid for gid, _ in source.tests]
+    assert any("reordered" in t and "`log_softmax-stability`" in t for t in rebuilt.tamper)
+    assert any("`log_softmax` were moved" in n for n in rebuilt.notes)
+    order = [c.grade_id for c in rebuilt.cells if c.grade_id]
+    assert order == [c.grade_id for c in source.cells if c.grade_id]
+
+
+def test_extra_student_cells_stay_where_they_were(source):
+    nb = testing.submission(PS, correct=True, extra_after={"softmax": ["HELPER = 1"], "log_softmax": ["y = 2"]},
+                            extra_before=["x = 0"])
+    rebuilt = rebuild(source, cells_of(nb))
+    texts = [c.source for c in rebuilt.cells]
+    assert texts[0] == "x = 0"
+    assert texts.index("HELPER = 1") == texts.index(testing.CORRECT[PS]["softmax"]) + 1
+    assert texts.index("y = 2") == texts.index(testing.CORRECT[PS]["log_softmax"]) + 1
+    assert rebuilt.tamper == []
+    assert sum(1 for c in rebuilt.cells if c.origin == "student") == 3
+
+
+def test_missing_and_duplicated_solution_cells_are_noted_not_tampering(source):
+    cells = cells_of(testing.submission(PS, correct=True))
+    del cells[index_of(cells, "softmax")]
+    i = index_of(cells, "logsumexp")
+    cells.insert(i + 1, copy.deepcopy(cells[i]))
+    rebuilt = rebuild(source, cells)
+    assert rebuilt.tamper == []
+    assert any("`softmax` is missing" in n for n in rebuilt.notes)
+    assert any("`logsumexp` appears 2 times" in n for n in rebuilt.notes)
+    assert "softmax" not in rebuilt.student_code
+    assert sum(1 for c in rebuilt.cells if c.runs and "def logsumexp" in c.source) == 2
+
+
+def test_malformed_cells_are_ignored_with_a_note(source):
+    cells = cells_of(testing.submission(PS, correct=True)) + ["not a cell", {"cell_type": "weird"}]
+    rebuilt = rebuild(source, cells)
+    assert len([n for n in rebuilt.notes if "not a well-formed" in n]) == 2
+
+
+@pytest.mark.parametrize("content,reason", [
+    ("", "empty"),
+    ("{not json", "not valid JSON"),
+    ("[1, 2]", "not a notebook"),
+    (json.dumps({"nbformat": 3, "worksheets": []}), "nbformat 4"),
+    (json.dumps({"nbformat": 4}), "no list of cells"),
+    (b"\xff\xfe\x00garbage", "UTF-8"),
+    ("[" * 100000 + "]" * 100000, "JSON"),
+])
+def test_unreadable_notebooks_say_why(tmp_path, content, reason):
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(Unreadable, match=reason):
+        load_submission(path)

@@ -1,0 +1,158 @@
+"""The wire between parent and child: round trips, and nothing but numbers gets through."""
+
+import base64
+import json
+import os
+import pickle
+import socket
+import threading
+
+import numpy as np
+import pytest
+
+from autograder.checks.invoke import Outcome
+from autograder.engine import wire
+
+
+def roundtrip(value):
+    return wire.from_wire(json.loads(json.dumps(wire.to_wire(value))))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "int64", "int32", "int16", "int8",
+                                   "uint8", "uint16", "uint32", "uint64", "bool"])
+def test_arrays_keep_dtype_shape_and_values(dtype):
+    arr = (np.arange(24).reshape(2, 3, 4) % 7).astype(dtype)
+    back = roundtrip(arr)
+    assert isinstance(back, np.ndarray) and back.dtype == arr.dtype and back.shape == arr.shape
+    assert np.array_equal(back, arr)
+    assert back.flags.writeable
+
+
+def test_special_floats_big_endian_and_non_contiguous():
+    arr = np.array([[np.inf, -np.inf, np.nan], [1e300, -1e-300, 0.0]])
+    assert np.array_equal(roundtrip(arr), arr, equal_nan=True)
+    assert np.array_equal(roundtrip(arr.T), arr.T, equal_nan=True)
+    big = arr.astype(">f8")
+    assert np.array_equal(roundtrip(big), arr, equal_nan=True)
+    assert roundtrip(np.zeros((0, 3))).shape == (0, 3)
+    assert roundtrip(np.array(2.5)).shape == ()
+
+
+def test_containers_keep_their_kind():
+    value = ([1.0, [2, 3]], (np.float64(1.5), np.int64(3), True, None, "x"), {"axis": 0, "t": 0.5})
+    back = roundtrip(value)
+    assert isinstance(back, tuple)
+    assert back[0] == [1.0, [2, 3]] and isinstance(back[0], list)
+    assert isinstance(back[1], tuple)
+    assert type(back[1][0]) is np.float64 and back[1][0] == 1.5
+    assert type(back[1][1]) is np.int64
+    assert back[1][2:] == (True, None, "x")
+    assert back[2] == {"axis": 0, "t": 0.5}
+    assert roundtrip(float("inf")) == float("inf") and np.isnan(roundtrip(float("nan")))
+
+
+@pytest.mark.parametrize("value", [
+    np.array([object()], dtype=object),
+    np.array(["a", "b"]),
+    np.array([1 + 2j]),
+    np.zeros(2, dtype=[("a", "f8")]),
+    1 + 2j,
+    object(),
+    b"bytes",
+    {1: 2},
+    np.datetime64("2020-01-01"),
+])
+def test_non_numbers_are_refused_when_sending(value):
+    with pytest.raises(wire.WireError):
+        wire.to_wire(value)
+
+
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("echo pwned > /tmp/autograder-wire-pwned",))
+
+
+@pytest.mark.parametrize("obj", [
+    {"__ndarray__": base64.b64encode(pickle.dumps(np.array([Evil()], dtype=object))).decode(), "dtype": "|O",
+     "shape": [1]},
+    {"__ndarray__": base64.b64encode(pickle.dumps(Evil())).decode(), "dtype": "<f8", "shape": [3]},
+    {"__ndarray__": base64.b64encode(b"\0" * 16).decode(), "dtype": "<f8", "shape": [3]},  # wrong length
+    {"__ndarray__": base64.b64encode(b"\0" * 16).decode(), "dtype": "<c16", "shape": [1]},
+    {"__ndarray__": base64.b64encode(b"\0" * 8).decode(), "dtype": "<U2", "shape": [1]},
+    {"__ndarray__": "not base64!", "dtype": "<f8", "shape": [1]},
+    {"__ndarray__": "", "dtype": "<f8", "shape": [-1]},
+    {"__ndarray__": "", "dtype": "<f8", "shape": [1.5]},
+    {"__ndarray__": "", "dtype": "<f8", "shape": "3"},
+    {"__ndarray__": "", "dtype": "<f8", "shape": [10**9, 10**9]},
+    {"__ndarray__": "AAAAAAAAAAA=", "dtype": "<f8", "shape": [1], "scalar": "yes"},
+    {"__ndarray__": "AAAAAAAAAAA=", "dtype": "<f8", "shape": [1], "extra": 1},
+    {"__reduce__": ["os.system", ["echo pwned"]]},
+    {"py/object": "os.system"},
+    {"__tuple__": "abc"},
+])
+def test_decoding_rejects_anything_but_numbers_and_never_unpickles(obj):
+    with pytest.raises(wire.WireError):
+        wire.from_wire(obj)
+    assert not os.path.exists("/tmp/autograder-wire-pwned")
+
+
+def test_outcomes_roundtrip_and_are_validated():
+    out = Outcome(status="returned", value=(np.ones(2), np.array(3.0)), value_type="tuple",
+                  warnings=("RuntimeWarning: overflow encountered in exp",), mutated=("argument 1",))
+    back = wire.outcome_from_wire(json.loads(json.dumps(wire.outcome_to_wire(out))), Outcome)
+    assert back.status == "returned" and back.value_type == "tuple"
+    assert isinstance(back.value, tuple) and np.array_equal(back.value[0], np.ones(2))
+    assert back.warnings == out.warnings and back.mutated == out.mutated
+    good = wire.outcome_to_wire(out)
+    for bad in (
+        {**good, "status": "timeout"},  # only the parent decides about timeouts and crashes
+        {**good, "status": "passed"},
+        {**good, "value": [1.0, 2.0]},  # values are arrays (invoke.to_plain), not lists
+        {**good, "value": 3.0},
+        {**good, "warnings": "RuntimeWarning"},
+        {**good, "warnings": [1]},
+        {**good, "error_message": {"x": 1}},
+        "returned",
+    ):
+        with pytest.raises(wire.WireError):
+            wire.outcome_from_wire(bad, Outcome)
+    ints = wire.outcome_from_wire({**good, "value": wire.to_wire(np.arange(3))}, Outcome)
+    assert ints.value.dtype == np.float64
+
+
+def test_framing_timeouts_size_limits_and_closed_peers():
+    a, b = socket.socketpair()
+    with a, b:
+        wire.send(a, {"op": "call", "args": wire.to_wire((np.arange(5.0), [1, 2]))})
+        msg = wire.recv(b, timeout=5)
+        assert wire.from_wire(msg["args"])[1] == [1, 2]
+        with pytest.raises(TimeoutError):
+            wire.recv(b, timeout=0.05)
+        a.sendall(wire.HEADER.pack(wire.MAX_MESSAGE + 1))
+        with pytest.raises(wire.WireError):
+            wire.recv(b, timeout=5)
+    a, b = socket.socketpair()
+    with b:
+        a.sendall(wire.HEADER.pack(10) + b"{not json}")
+        with pytest.raises(wire.WireError):
+            wire.recv(b, timeout=5)
+        a.sendall(wire.HEADER.pack(100) + b"{}")  # then the peer dies mid-message
+        a.close()
+        with pytest.raises(wire.PeerClosed):
+            wire.recv(b, timeout=5)
+
+
+def test_messages_arrive_whole_when_split_into_pieces():
+    a, b = socket.socketpair()
+    payload = wire.encode_message({"x": wire.to_wire(np.arange(10000.0))})
+
+    def dribble():
+        for i in range(0, len(payload), 777):
+            a.sendall(payload[i:i + 777])
+
+    t = threading.Thread(target=dribble)
+    t.start()
+    with a, b:
+        msg = wire.recv(b, timeout=5)
+        t.join()
+    assert np.array_equal(wire.from_wire(msg["x"]), np.arange(10000.0))
