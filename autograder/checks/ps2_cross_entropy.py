@@ -1,0 +1,393 @@
+"""Hidden checks for problem set 2: cross_entropy and cross_entropy_grad.
+
+Probes are fixed (seeded) inputs; the wrong formulas below recreate common
+mistakes so that a hint can name the one a submission made.
+
+Tolerances: losses are sums of non-negative terms and are compared at 1e-10
+relative (plus an absolute 1e-14, a few ulps of the O(1) terms they are made of). A correct implementation computed another way (``lse - z[y]`` instead
+of ``-(z[y] - lse)``, ``lse - Σ t·z`` for soft labels) differs by a few ulps of
+the *logits*, so the stability check, whose logits reach 1e4, also allows an
+absolute 1e-9 (≈ 5e4 ulps of 1e4). Gradient entries are ``(p - t) / N`` where
+``p`` may be within an ulp of ``t``: the difference then has no relative
+accuracy left in float64, so gradients allow an absolute 1e-14 (≈ 45 ulps of 1).
+"""
+
+import numpy as np
+
+from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
+from autograder.checks.model import Check, Hint, Probe
+
+FORBIDDEN = (
+    "scipy.special.softmax",
+    "scipy.special.log_softmax",
+    "scipy.special.logsumexp",
+    "torch",
+    "jax",
+    "tensorflow",
+    "sklearn.metrics.log_loss",
+)
+
+_rng = np.random.default_rng(20261122)
+SMALL = _rng.normal(size=(6, 4)) * 2
+SMALL_Y = np.array([0, 3, 1, 1, 2, 0])
+BATCH = _rng.normal(size=(64, 10)) * 3
+BATCH_Y = _rng.integers(0, 10, size=64)
+ONE_ROW = _rng.normal(size=(1, 5))
+ONE_ROW_Y = np.array([3])
+TWO_CLASSES = _rng.normal(size=(5, 2)) * 4
+TWO_CLASSES_Y = np.array([1, 0, 0, 1, 1])
+ONE_HOT = np.eye(4)[SMALL_Y]
+SOFT = _rng.dirichlet(np.ones(4), size=6)
+SMOOTHED = 0.9 * ONE_HOT + 0.1 / 4
+BATCH_SOFT = _rng.dirichlet(np.full(10, 0.5), size=64)
+E3 = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0], [1000.0, 999.0, 998.0]])
+E3_Y = np.array([2, 0, 1])
+E4 = np.array([[1e4, 0.0, -1e4], [-1e4, 1e4, 0.0], [1e4, 1e4 - 0.5, 1e4 - 3.0]])
+E4_Y = np.array([1, 2, 1])
+E4_SOFT = _rng.dirichlet(np.ones(3), size=3)
+MIXED = _rng.normal(size=(4, 5)) * np.array([[1e-2], [1.0], [1e2], [1e4]])
+MIXED_Y = np.array([4, 0, 2, 3])
+HIDDEN_2X3 = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])
+HIDDEN_2X3_Y = np.array([0, 1])
+# The inputs of the notebook's visible asserts (public probes: a cell never passes hidden and fails visible).
+NB_LOGITS = np.array([[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]])
+NB_SOFT = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+NB_LABELS = np.array([0, 2])
+
+
+# --- wrong formulas (errstate is handled by hints.matches) -------------------
+def _dense(targets, c):
+    t = np.asarray(targets)
+    return np.eye(c)[t] if np.issubdtype(t.dtype, np.integer) else t.astype(float)
+
+
+def _log_softmax_rows(logits, axis=1):
+    z = np.asarray(logits, float)
+    m = z.max(axis=axis, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=axis, keepdims=True))
+
+
+def _softmax_rows(logits, axis=1):
+    return np.exp(_log_softmax_rows(logits, axis))
+
+
+def _ce_from_logp(logp, targets):
+    t = _dense(targets, logp.shape[1])
+    return -np.sum(np.where(t != 0, t * logp, 0.0)) / logp.shape[0]
+
+
+def _ce_sum(logits, targets):
+    z = np.asarray(logits, float)
+    return _ce_from_logp(_log_softmax_rows(z), targets) * z.shape[0]
+
+
+def _ce_softmax_axis0(logits, targets):
+    return _ce_from_logp(_log_softmax_rows(logits, axis=0), targets)
+
+
+def _ce_argmax(logits, targets):
+    t = np.asarray(targets)
+    if t.ndim == 2:
+        t = t.argmax(axis=1)
+    return _ce_from_logp(_log_softmax_rows(logits), t)
+
+
+def _ce_log_eps(eps):
+    def wrong(logits, targets):
+        return _ce_from_logp(np.log(_softmax_rows(logits) + eps), targets)
+
+    return wrong
+
+
+def _ce_log_clip(eps):
+    def wrong(logits, targets):
+        return _ce_from_logp(np.log(np.clip(_softmax_rows(logits), eps, 1 - eps)), targets)
+
+    return wrong
+
+
+def _grad_sum(logits, targets):
+    z = np.asarray(logits, float)
+    return _softmax_rows(z) - _dense(targets, z.shape[1])
+
+
+def _grad_wrong_sign(logits, targets):
+    z = np.asarray(logits, float)
+    return (_dense(targets, z.shape[1]) - _softmax_rows(z)) / z.shape[0]
+
+
+def _grad_wrong_sign_sum(logits, targets):
+    return _grad_wrong_sign(logits, targets) * np.shape(logits)[0]
+
+
+def _grad_argmax(logits, targets):
+    t = np.asarray(targets)
+    if t.ndim == 2:
+        t = t.argmax(axis=1)
+    z = np.asarray(logits, float)
+    return (_softmax_rows(z) - np.eye(z.shape[1])[t]) / z.shape[0]
+
+
+def _grad_softmax_axis0(logits, targets):
+    z = np.asarray(logits, float)
+    return (_softmax_rows(z, axis=0) - _dense(targets, z.shape[1])) / z.shape[0]
+
+
+def _grad_without_softmax(logits, targets):
+    z = np.asarray(logits, float)
+    return (z - _dense(targets, z.shape[1])) / z.shape[0]
+
+
+_EPSILONS = (1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15, 1e-16)
+
+# --- hints -------------------------------------------------------------------
+MEAN = Hint(
+    "cross_entropy is the mean over the N rows, not the sum: divide the total by N "
+    "(`logits.shape[0]`).",
+    matches(_ce_sum),
+)
+GRAD_MEAN = Hint(
+    "The loss is a mean over N rows, so its gradient carries a factor 1/N: (softmax - onehot) / N. "
+    "Without it you computed the gradient of the sum of the row losses.",
+    any_of(matches(_grad_sum), matches(_grad_wrong_sign_sum)),
+)
+GRAD_SIGN = Hint(
+    "Check the sign: the gradient of -log softmax(z)[y] with respect to z is softmax(z) - onehot(y), "
+    "not onehot(y) - softmax(z).",
+    any_of(matches(_grad_wrong_sign), matches(_grad_wrong_sign_sum)),
+)
+ROWS = Hint(
+    "Each row of logits is one example: the softmax normalises over the classes (axis=1), "
+    "not over the batch (axis=0).",
+    any_of(matches(_ce_softmax_axis0), matches(_grad_softmax_axis0)),
+)
+SOFT_ARGMAX = Hint(
+    "Soft targets are probability vectors: use every entry of each target row "
+    "(-Σ_c t_c log p_c), not only its argmax; they are not always one-hot.",
+    any_of(matches(_ce_argmax), matches(_grad_argmax)),
+)
+FLOAT_TARGETS = Hint(
+    "Targets come in two forms: integer class indices of shape (N,), or float rows of shape (N, C) "
+    "(one-hot or soft labels). Tell them apart with the dtype (`np.issubdtype(t.dtype, np.integer)`) "
+    "and use float rows as weights instead of indexing with them.",
+    any_of(raised("IndexError"), all_of(kind("shape"), label_has("labels"))),
+)
+LOG_OF_SOFTMAX = Hint(
+    "log(softmax(z)) takes the log of probabilities that underflowed to 0 and gives inf: compute "
+    "log-softmax directly, (z - m) - log Σ exp(z - m) with m the row maximum.",
+    all_of(nonfinite(), warned("divide by zero")),
+)
+CLIPPED = Hint(
+    "Adding an epsilon (or clipping) inside log(softmax) caps every loss term at -log(ε), so confidently "
+    "wrong predictions are under-counted: compute log-softmax directly, (z - m) - log Σ exp(z - m).",
+    any_of(*(matches(_ce_log_eps(e)) for e in _EPSILONS), *(matches(_ce_log_clip(e)) for e in _EPSILONS)),
+)
+OVERFLOW = Hint(
+    "Large logits overflow `np.exp`: subtract each row's maximum before exponentiating "
+    "(`z - z.max(axis=1, keepdims=True)`), which leaves softmax and log-softmax unchanged.",
+    any_of(warned("overflow"), all_of(nonfinite(), warned("invalid"))),
+)
+TARGET_RANGE = Hint(
+    "Validate integer targets before using them: every class index must lie in [0, C); raise "
+    "ValueError otherwise. NumPy indexing silently wraps negative indices around and raises IndexError "
+    "(not ValueError) past the end.",
+    kind("no-raise", "wrong-exception"),
+)
+LOSS_SHAPE = Hint(
+    "cross_entropy returns one number, the mean loss over the batch, not one loss per row.",
+    kind("shape"),
+)
+GRAD_SHAPE = Hint(
+    "The gradient has the shape of the logits, (N, C), even when N = 1.",
+    kind("shape"),
+)
+
+CHECKS = (
+    # ------------------------------------------------------------ cross_entropy
+    Check(
+        grade_id="cross_entropy-basic",
+        function="cross_entropy",
+        summary="the mean over rows of -log softmax(logits)[target] for integer class targets.",
+        probes=(
+            Probe("logits [[2.0, 1.0, 0.1]] with target [0]", ([[2.0, 1.0, 0.1]], [0]), public=True),
+            Probe("logits [[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]] with targets [0, 2]",
+                  ([[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]], [0, 2]), public=True),
+            Probe("(2, 3) logits with integer targets", (HIDDEN_2X3, HIDDEN_2X3_Y)),
+            Probe("(6, 4) logits with integer targets", (SMALL, SMALL_Y)),
+            Probe("a single row (N = 1) of 5 classes", (ONE_ROW, ONE_ROW_Y)),
+            Probe("two classes, 5 rows", (TWO_CLASSES, TWO_CLASSES_Y)),
+            Probe("(64, 10) logits with integer targets", (BATCH, BATCH_Y)),
+        ),
+        atol=1e-14,
+        forbidden=FORBIDDEN,
+        hints=(MEAN, ROWS, LOSS_SHAPE, CLIPPED),
+    ),
+    Check(
+        grade_id="cross_entropy-soft",
+        function="cross_entropy",
+        summary="float targets of shape (N, C): one-hot rows, soft labels and label smoothing, -mean Σ t·log softmax.",
+        probes=(
+            Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with one-hot rows [[1, 0, 0], [0, 0, 1]]",
+                  (NB_LOGITS, np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])), public=True),
+            Probe("logits [[2.0, 1.0, 0.1]] with the soft label [[0.7, 0.2, 0.1]]",
+                  ([[2.0, 1.0, 0.1]], np.array([[0.7, 0.2, 0.1]])), public=True),
+            Probe("(6, 4) logits with one-hot float target rows", (SMALL, ONE_HOT)),
+            Probe("(6, 4) logits with soft labels (rows of probabilities)", (SMALL, SOFT)),
+            Probe("(6, 4) logits with label smoothing 0.1", (SMALL, SMOOTHED)),
+            Probe("(64, 10) logits with soft labels", (BATCH, BATCH_SOFT)),
+        ),
+        atol=1e-14,
+        forbidden=FORBIDDEN,
+        hints=(SOFT_ARGMAX, FLOAT_TARGETS, MEAN, ROWS, LOSS_SHAPE, CLIPPED),
+    ),
+    Check(
+        grade_id="cross_entropy-stability",
+        function="cross_entropy",
+        summary="finite, accurate and warning-free for logits of magnitude 1e3 and 1e4 and rows of different scale.",
+        probes=(
+            Probe("logits [[1e4, 0.0]] with target [1]", ([[1e4, 0.0]], [1]), public=True),
+            Probe("logits [[1e4, 0.0]] with target [0]", ([[1e4, 0.0]], [0]), public=True),
+            Probe("logits [[-1e4, 1e4]] with target [0]", ([[-1e4, 1e4]], [0]), public=True),
+            Probe("logits of magnitude 1e3 with integer targets", (E3, E3_Y)),
+            Probe("logits of magnitude 1e4 with integer targets", (E4, E4_Y)),
+            Probe("rows of very different scale (1e-2 to 1e4)", (MIXED, MIXED_Y)),
+            Probe("logits of magnitude 1e4 with soft labels", (E4, E4_SOFT)),
+            Probe("logits of magnitude 1e3 with one-hot float labels", (E3, np.eye(3)[E3_Y])),
+        ),
+        atol=1e-9,
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=(LOG_OF_SOFTMAX, CLIPPED, OVERFLOW, MEAN),
+    ),
+    Check(
+        grade_id="cross_entropy-errors",
+        function="cross_entropy",
+        summary="integer targets outside [0, C), negative ones included, raise ValueError.",
+        probes=(
+            Probe("logits [[1.0, 2.0, 3.0]] with target [3] (= C)", ([[1.0, 2.0, 3.0]], np.array([3])), expect="raises", public=True),
+            Probe("logits [[1.0, 2.0, 3.0]] with target [-1]", ([[1.0, 2.0, 3.0]], np.array([-1])), expect="raises", public=True),
+            Probe("(6, 4) logits with one target equal to 4", (SMALL, np.array([0, 1, 4, 2, 3, 0])), expect="raises"),
+            Probe("(6, 4) logits with one negative target", (SMALL, np.array([0, 1, 2, -2, 3, 0])), expect="raises"),
+            Probe("(64, 10) logits with one target far above C", (BATCH, np.where(np.arange(64) == 17, 25, BATCH_Y)), expect="raises"),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(TARGET_RANGE,),
+    ),
+    Check(
+        grade_id="cross_entropy-purity",
+        function="cross_entropy",
+        summary="accepts lists, does not modify its inputs, and raises no RuntimeWarning.",
+        probes=(
+            Probe("the array logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with the array labels [0, 2]",
+                  (NB_LOGITS, NB_LABELS), public=True),
+            Probe("the array logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with soft labels "
+                  "[[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]", (NB_LOGITS, NB_SOFT), public=True),
+            Probe("the lists [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] and [0, 2]",
+                  ([[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]], [0, 2]), public=True),
+            Probe("(64, 10) float logits with integer targets", (BATCH, BATCH_Y)),
+            Probe("(6, 4) float logits with soft labels", (SMALL, SOFT)),
+            Probe("nested lists for logits and a list of class indices", ([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]], [1, 2])),
+            Probe("nested lists for logits and for soft-label rows", ([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]], [[0.0, 1.0, 0.0], [0.2, 0.0, 0.8]])),
+        ),
+        atol=1e-14,
+        no_warnings=True,
+        no_mutation=True,
+        forbidden=FORBIDDEN,
+        hints=(FLOAT_TARGETS, CLIPPED),
+    ),
+    # ------------------------------------------------------- cross_entropy_grad
+    Check(
+        grade_id="cross_entropy_grad-basic",
+        function="cross_entropy_grad",
+        summary="(softmax(logits) - onehot(targets)) / N for integer class targets.",
+        probes=(
+            Probe("logits [[2.0, 1.0, 0.1]] with target [0]", ([[2.0, 1.0, 0.1]], [0]), public=True),
+            Probe("(2, 3) logits with integer targets", (HIDDEN_2X3, HIDDEN_2X3_Y)),
+            Probe("(6, 4) logits with integer targets", (SMALL, SMALL_Y)),
+            Probe("two classes, 5 rows", (TWO_CLASSES, TWO_CLASSES_Y)),
+        ),
+        rtol=1e-9,
+        atol=1e-14,
+        forbidden=FORBIDDEN,
+        hints=(GRAD_SIGN, GRAD_MEAN, ROWS, GRAD_SHAPE,
+               Hint("The gradient goes through the softmax: softmax(logits) - onehot, not logits - onehot.",
+                    matches(_grad_without_softmax))),
+    ),
+    Check(
+        grade_id="cross_entropy_grad-batch",
+        function="cross_entropy_grad",
+        summary="shape (N, C) for N = 1 and N = 64, with the 1/N of the mean.",
+        probes=(
+            Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with targets [0, 2]",
+                  ([[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]], [0, 2]), public=True),
+            Probe("logits np.zeros((4, 5)) with targets [0, 1, 2, 3]", (np.zeros((4, 5)), [0, 1, 2, 3]), public=True),
+            Probe("a single row (N = 1) of 5 classes", (ONE_ROW, ONE_ROW_Y)),
+            Probe("(64, 10) logits with integer targets", (BATCH, BATCH_Y)),
+            Probe("(6, 4) logits with integer targets", (SMALL, SMALL_Y)),
+        ),
+        rtol=1e-9,
+        atol=1e-14,
+        forbidden=FORBIDDEN,
+        hints=(GRAD_MEAN, GRAD_SIGN, ROWS, GRAD_SHAPE),
+    ),
+    Check(
+        grade_id="cross_entropy_grad-soft",
+        function="cross_entropy_grad",
+        summary="float targets of shape (N, C): (softmax(logits) - t) / N for one-hot, soft and smoothed labels.",
+        probes=(
+            Probe("logits [[2.0, 1.0, 0.1]] with the soft label [[0.7, 0.2, 0.1]]",
+                  ([[2.0, 1.0, 0.1]], np.array([[0.7, 0.2, 0.1]])), public=True),
+            Probe("logits [[2.0, 1.0, 0.1]] with the one-hot row [[1.0, 0.0, 0.0]]",
+                  ([[2.0, 1.0, 0.1]], np.array([[1.0, 0.0, 0.0]])), public=True),
+            Probe("(6, 4) logits with one-hot float target rows", (SMALL, ONE_HOT)),
+            Probe("(6, 4) logits with soft labels (rows of probabilities)", (SMALL, SOFT)),
+            Probe("(6, 4) logits with label smoothing 0.1", (SMALL, SMOOTHED)),
+            Probe("(64, 10) logits with soft labels", (BATCH, BATCH_SOFT)),
+        ),
+        rtol=1e-9,
+        atol=1e-14,
+        forbidden=FORBIDDEN,
+        hints=(SOFT_ARGMAX, FLOAT_TARGETS, GRAD_MEAN, GRAD_SIGN),
+    ),
+    Check(
+        grade_id="cross_entropy_grad-stability",
+        function="cross_entropy_grad",
+        summary="finite, accurate and warning-free for logits of magnitude 1e3 and 1e4 and rows of different scale.",
+        probes=(
+            Probe("logits [[1e4, 0.0]] with target [1]", ([[1e4, 0.0]], [1]), public=True),
+            Probe("logits [[-1e4, 1e4]] with target [0]", ([[-1e4, 1e4]], [0]), public=True),
+            Probe("logits of magnitude 1e4 with integer targets", (E4, E4_Y)),
+            Probe("logits of magnitude 1e3 with integer targets", (E3, E3_Y)),
+            Probe("rows of very different scale (1e-2 to 1e4)", (MIXED, MIXED_Y)),
+            Probe("logits of magnitude 1e4 with soft labels", (E4, E4_SOFT)),
+        ),
+        rtol=1e-9,
+        atol=1e-14,
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=(OVERFLOW, GRAD_MEAN, GRAD_SIGN,
+               Hint("Compute the softmax from the shifted logits z - max(z) of each row; never exponentiate "
+                    "the raw logits.", any_of(nonfinite(), warned()))),
+    ),
+    Check(
+        grade_id="cross_entropy_grad-purity",
+        function="cross_entropy_grad",
+        summary="accepts lists, does not modify its inputs, and raises no RuntimeWarning.",
+        probes=(
+            Probe("the array logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with the array labels [0, 2]",
+                  (NB_LOGITS, NB_LABELS), public=True),
+            Probe("the array logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with soft labels "
+                  "[[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]", (NB_LOGITS, NB_SOFT), public=True),
+            Probe("the lists [[2.0, 1.0, 0.1]] and [0]", ([[2.0, 1.0, 0.1]], [0]), public=True),
+            Probe("(64, 10) float logits with integer targets", (BATCH, BATCH_Y)),
+            Probe("(6, 4) float logits with soft labels", (SMALL, SOFT)),
+            Probe("nested lists for logits and a list of class indices", ([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]], [1, 2])),
+        ),
+        rtol=1e-9,
+        atol=1e-14,
+        no_warnings=True,
+        no_mutation=True,
+        forbidden=FORBIDDEN,
+        hints=(FLOAT_TARGETS,),
+    ),
+)

@@ -1,0 +1,475 @@
+"""Hidden checks for problem set 3: gaussian_log_pdf, gaussian_log_likelihood, gaussian_mle, mvn_log_pdf.
+
+Probes are fixed (seeded) inputs; the wrong formulas below recreate common
+mistakes so that a hint can name the one a submission made.
+
+Tolerances: the univariate functions are sums of same-signed terms (every
+probe keeps sigma >= 0.5 or the point far out, so the log density is never
+near 0) and are compared at 1e-10 relative. ``mvn_log_pdf`` on the
+ill-conditioned covariances (D = 200-300, condition number 1e8-1e10) is only
+as accurate as float64 allows: rounding the covariance's entries alone moves
+the log density by ~1e-10 relative there, and correct Cholesky-based
+implementations (LAPACK's lower or upper factor, NumPy's or SciPy's,
+``cho_solve``; also ``slogdet`` with ``solve``) land within 2e-9 of an exact
+(fixed-point, 300-bit) computation. That check uses rtol 1e-8;
+``tests/test_checks.py`` verifies the reference against the exact computation
+on those very probes.
+"""
+
+import numpy as np
+
+from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
+from autograder.checks.model import Check, Hint, Probe
+
+FORBIDDEN = (
+    "scipy.stats.norm",
+    "scipy.stats.multivariate_normal",
+    "torch",
+    "jax",
+    "tensorflow",
+)
+
+_LOG_2PI = np.log(2.0 * np.pi)
+
+_rng = np.random.default_rng(20261123)
+X50 = _rng.normal(1.5, 2.0, size=50)
+X12 = _rng.normal(size=12) * 3
+MU12 = _rng.normal(size=12)
+X_COL = _rng.normal(size=(7, 1)) * 2
+MU_ROW = _rng.normal(size=5)
+SIGMA_ROW = _rng.uniform(0.5, 3.0, size=5)
+X2D = _rng.normal(0.5, 1.5, size=(5, 8))
+SIGMA12 = _rng.uniform(0.5, 2.5, size=12)
+FAR = np.array([1e6, -1e6, 3e5, -2.5e4, 7.0])
+NEAR = _rng.normal(size=9)
+Z68 = np.linspace(-40.0, 40.0, 17) * 1.7 + 0.3
+SAMPLE2000 = _rng.standard_normal(2000)
+SAMPLE100 = _rng.normal(3.0, 2.0, size=100)
+SAMPLE_INT = np.array([3, 7, 1, 4, 4, 9, 2])
+
+
+def _spd(d, rng, cond=10.0):
+    """A random symmetric positive definite (d, d) matrix with eigenvalues in [1, cond]."""
+    q, r = np.linalg.qr(rng.normal(size=(d, d)))
+    q = q * np.sign(np.diag(r))
+    c = (q * np.linspace(1.0, cond, d)) @ q.T
+    return (c + c.T) / 2
+
+
+def _ill_conditioned(d, log10_lo, log10_hi, n, rng):
+    """``(mu, cov, x)``: cov = Q diag(eigs) Qᵀ with eigs logspaced over [10^lo, 10^hi], symmetrised
+    exactly; x is (n, d) points drawn from N(mu, cov) (a (d,) point when n is None)."""
+    q, r = np.linalg.qr(rng.normal(size=(d, d)))
+    q = q * np.sign(np.diag(r))
+    eigs = np.logspace(log10_lo, log10_hi, d)
+    rng.shuffle(eigs)
+    cov = (q * eigs) @ q.T
+    cov = (cov + cov.T) / 2
+    mu = rng.normal(size=d)
+    z = rng.standard_normal((d, 1 if n is None else n))
+    x = (mu[:, None] + q @ (np.sqrt(eigs)[:, None] * z)).T
+    return mu, cov, (x[0] if n is None else x)
+
+
+COV2 = np.array([[2.0, 0.3], [0.3, 1.0]])
+# The inputs of the notebook's visible asserts (a cell never passes hidden and fails visible).
+NB_COV = [[2.0, 0.5], [0.5, 1.0]]
+NB_D = 300
+NB_COV_TIGHT = 0.05 * np.eye(NB_D) + 0.01 * np.ones((NB_D, NB_D))  # det ≈ 1e-388 underflows
+NB_COV_WIDE = 20.0 * np.eye(NB_D)  # det = 20**300 overflows
+COV3 = _spd(3, _rng, cond=6.0)
+MU3 = _rng.normal(size=3)
+X3 = MU3 + _rng.normal(size=3)
+COV5 = _spd(5, _rng, cond=20.0)
+MU5 = _rng.normal(size=5)
+XB2 = _rng.normal(size=(4, 2)) * 1.5
+XB3 = MU3 + _rng.normal(size=(10, 3))
+XB5 = MU5 + _rng.normal(size=(6, 5)) * 2
+MU_300U, COV_300U, X_300U = _ill_conditioned(300, -8.0, 2.0, None, _rng)  # det underflows to 0
+MU_250O, COV_250O, X_250O = _ill_conditioned(250, -2.0, 8.0, None, _rng)  # det overflows to inf
+MU_200, COV_200, X_200 = _ill_conditioned(200, -4.0, 4.0, 5, _rng)  # condition number 1e8
+MU_300B, COV_300B, X_300B = _ill_conditioned(300, -5.0, 5.0, 3, _rng)  # condition number 1e10
+_indef_q, _ = np.linalg.qr(_rng.normal(size=(3, 3)))
+COV_INDEF3 = (_indef_q * np.array([2.0, 1.0, -0.5])) @ _indef_q.T
+COV_INDEF3 = (COV_INDEF3 + COV_INDEF3.T) / 2
+COV_NONSYM3 = COV3.copy()
+COV_NONSYM3[0, 2] += 0.3
+
+
+# --- wrong formulas (errstate is handled by hints.matches) -------------------
+def _f(v):
+    return np.asarray(v, dtype=float)
+
+
+def _lpdf_variance(x, mu, sigma):
+    x, mu, s2 = _f(x), _f(mu), _f(sigma)
+    return -0.5 * (x - mu) ** 2 / s2 - 0.5 * np.log(2 * np.pi * s2)
+
+
+def _lpdf_no_const(x, mu, sigma):
+    x, mu, s = _f(x), _f(mu), _f(sigma)
+    return -0.5 * ((x - mu) / s) ** 2 - np.log(s)
+
+
+def _lpdf_no_log_sigma(x, mu, sigma):
+    x, mu, s = _f(x), _f(mu), _f(sigma)
+    return -0.5 * ((x - mu) / s) ** 2 - 0.5 * _LOG_2PI
+
+
+def _lpdf_no_half(x, mu, sigma):
+    x, mu, s = _f(x), _f(mu), _f(sigma)
+    return -(((x - mu) / s) ** 2) - np.log(s) - 0.5 * _LOG_2PI
+
+
+def _lpdf_log_of_pdf(x, mu, sigma):
+    x, mu, s = _f(x), _f(mu), _f(sigma)
+    return np.log(np.exp(-0.5 * ((x - mu) / s) ** 2) / (s * np.sqrt(2 * np.pi)))
+
+
+def _summed(lpdf):
+    return lambda x, mu, sigma: np.sum(lpdf(x, mu, sigma))
+
+
+def _ll_mean(x, mu, sigma):
+    x, mu, s = _f(x), _f(mu), _f(sigma)
+    return np.mean(-0.5 * ((x - mu) / s) ** 2 - np.log(s) - 0.5 * _LOG_2PI)
+
+
+def _mle_ddof1(x):
+    x = _f(x)
+    return np.mean(x), np.sqrt(np.sum((x - np.mean(x)) ** 2) / (x.size - 1))
+
+
+def _mle_variance(x):
+    x = _f(x)
+    return np.mean(x), np.mean((x - np.mean(x)) ** 2)
+
+
+def _mle_variance_ddof1(x):
+    x = _f(x)
+    return np.mean(x), np.sum((x - np.mean(x)) ** 2) / (x.size - 1)
+
+
+def _mle_swapped(x):
+    x = _f(x)
+    return np.std(x), np.mean(x)
+
+
+def _mvn_parts(x, mu, cov):
+    """(D, Mahalanobis term(s), log det) computed accurately, for building wrong formulas."""
+    x, mu, cov = _f(x), _f(mu), _f(cov)
+    L = np.linalg.cholesky(cov)
+    y = np.linalg.solve(L, (x - mu).T)
+    return cov.shape[0], np.sum(y * y, axis=0), 2 * np.sum(np.log(np.diag(L)))
+
+
+def _mvn_no_2pi(x, mu, cov):
+    d, maha, logdet = _mvn_parts(x, mu, cov)
+    return -0.5 * (maha + logdet)
+
+
+def _mvn_no_half_maha(x, mu, cov):
+    d, maha, logdet = _mvn_parts(x, mu, cov)
+    return -maha - 0.5 * (d * _LOG_2PI + logdet)
+
+
+def _mvn_logdet_of_L(x, mu, cov):
+    d, maha, logdet = _mvn_parts(x, mu, cov)
+    return -0.5 * (d * _LOG_2PI + logdet / 2 + maha)
+
+
+def _mvn_no_half_logdet(x, mu, cov):
+    d, maha, logdet = _mvn_parts(x, mu, cov)
+    return -0.5 * (d * _LOG_2PI + maha) - logdet
+
+
+def _mvn_inv_det(x, mu, cov):
+    x, mu, cov = _f(x), _f(mu), _f(cov)
+    diff = x - mu
+    maha = np.einsum("...i,ij,...j->...", diff, np.linalg.inv(cov), diff)
+    return -0.5 * (cov.shape[0] * _LOG_2PI + np.log(np.linalg.det(cov)) + maha)
+
+
+# --- hints -------------------------------------------------------------------
+ARRAYS = Hint(
+    "Convert the inputs with `np.asarray(..., dtype=float)` and use NumPy functions (`np.log`, `np.exp`), "
+    "not `math.log`: x, mu and sigma may be lists or arrays that broadcast together.",
+    raised("TypeError"),
+)
+SIGMA_IS_SD = Hint(
+    "sigma is a standard deviation, not a variance: the density has ((x - mu) / sigma)² and log sigma "
+    "(= ½ log sigma²); you used sigma where sigma² belongs.",
+    any_of(matches(_lpdf_variance), matches(_summed(_lpdf_variance))),
+)
+NORMALISER = Hint(
+    "The normalising constant is missing: log N(x; mu, sigma²) = -½((x - mu)/sigma)² - log sigma - ½ log 2π.",
+    any_of(matches(_lpdf_no_const), matches(_summed(_lpdf_no_const))),
+)
+LOG_SIGMA = Hint(
+    "The -log sigma term is missing: the density is divided by sigma·√(2π), so its log has "
+    "-log sigma - ½ log 2π.",
+    any_of(matches(_lpdf_no_log_sigma), matches(_summed(_lpdf_no_log_sigma))),
+)
+HALF = Hint(
+    "The quadratic term is -½((x - mu)/sigma)²: the factor ½ is missing.",
+    any_of(matches(_lpdf_no_half), matches(_summed(_lpdf_no_half))),
+)
+LOG_OF_PDF = Hint(
+    "Far in the tails the pdf underflows to 0 and its log is -inf: write the log density directly, "
+    "-½((x - mu)/sigma)² - log sigma - ½ log 2π, never np.log of the pdf (or of a product of pdfs).",
+    any_of(matches(_lpdf_log_of_pdf), matches(_summed(_lpdf_log_of_pdf)), all_of(nonfinite(), warned("divide by zero"))),
+)
+MLE_DDOF = Hint(
+    "The maximum-likelihood sigma divides by n, not n - 1 (ddof=0, NumPy's default for np.std): "
+    "the unbiased n - 1 version is not the MLE.",
+    any_of(matches(_mle_ddof1), matches(_mle_variance_ddof1), all_of(label_has("single observation"), nonfinite())),
+)
+MLE_VARIANCE = Hint(
+    "sigma_hat is a standard deviation: return the square root of the mean squared deviation, not the variance.",
+    matches(_mle_variance),
+)
+MLE_ORDER = Hint("Return the pair in the order (mu_hat, sigma_hat).", matches(_mle_swapped))
+MLE_TUPLE = Hint(
+    "Return two values, `return mu_hat, sigma_hat` (a tuple), not an array or a single number.",
+    kind("type"),
+)
+CHOLESKY = Hint(
+    "np.linalg.det over- or underflows for D in the hundreds (a product of hundreds of eigenvalues) and "
+    "inv(cov) loses accuracy for ill-conditioned cov: factor cov = L Lᵀ with np.linalg.cholesky, take "
+    "log det cov = 2 Σ log L_ii, and get the Mahalanobis term from a triangular solve "
+    "(scipy.linalg.solve_triangular(L, x - mu, lower=True)).",
+    any_of(
+        all_of(nonfinite(), any_of(warned("overflow"), warned("divide by zero"), warned("invalid"))),
+        matches(_mvn_inv_det),
+    ),
+)
+MVN_2PI = Hint(
+    "The constant -(D/2) log 2π is missing (D is the dimension, `cov.shape[0]`).",
+    matches(_mvn_no_2pi),
+)
+MVN_HALF_MAHA = Hint(
+    "The Mahalanobis term needs its factor ½: -½ (x - mu)ᵀ cov⁻¹ (x - mu).",
+    matches(_mvn_no_half_maha),
+)
+MVN_LOGDET = Hint(
+    "With cov = L Lᵀ, log det cov = 2 Σ log L_ii (the determinant of cov is the square of that of L), and "
+    "the density has -½ log det cov.",
+    any_of(matches(_mvn_logdet_of_L), matches(_mvn_no_half_logdet)),
+)
+MVN_BATCH = Hint(
+    "For x of shape (N, D) return one log density per row, shape (N,): compute the N Mahalanobis terms "
+    "row by row (e.g. `np.sum(y * y, axis=0)` with y = L⁻¹(x - mu)ᵀ, or `np.einsum`), not "
+    "(x - mu) @ A @ (x - mu)ᵀ, which is an (N, N) matrix. A single point x of shape (D,) gives a float.",
+    kind("shape"),
+)
+SPD = Hint(
+    "Validate cov before using it and raise ValueError (not another exception) when it is not symmetric "
+    "(`np.allclose(cov, cov.T)`: np.linalg.cholesky only reads the lower triangle, so it does not notice) "
+    "or not positive definite (catch the np.linalg.LinAlgError of the Cholesky factorisation and raise "
+    "ValueError from it).",
+    kind("no-raise", "wrong-exception"),
+)
+
+_UNIVARIATE = (SIGMA_IS_SD, NORMALISER, LOG_SIGMA, HALF, ARRAYS)
+
+CHECKS = (
+    # --------------------------------------------------------- gaussian_log_pdf
+    Check(
+        grade_id="gaussian_log_pdf-basic",
+        function="gaussian_log_pdf",
+        summary="log N(x; mu, sigma²) for scalars and 1-D arrays, with sigma a standard deviation.",
+        probes=(
+            Probe("x=0.0, mu=0.0, sigma=1.0", (0.0, 0.0, 1.0), public=True),
+            Probe("x=1.0, mu=0.0, sigma=2.0", (1.0, 0.0, 2.0), public=True),
+            Probe("x=[0.0, 1.0, 2.0] (an array), mu=0.0, sigma=1.0", (np.array([0.0, 1.0, 2.0]), 0.0, 1.0), public=True),
+            Probe("a scalar x with sigma=0.6", (-0.4, 0.35, 0.6)),
+            Probe("50 points with scalar mu and sigma=2", (X50, 1.5, 2.0)),
+            Probe("12 points with 12 means and scalar sigma=0.7", (X12, MU12, 0.7)),
+            Probe("x given as a Python list", ([0.5, -1.0, 2.0], 0.3, 1.5)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=_UNIVARIATE,
+    ),
+    Check(
+        grade_id="gaussian_log_pdf-broadcast",
+        function="gaussian_log_pdf",
+        summary="x, mu and sigma broadcast together: (N,) with scalars, (N, 1) against (M,), arrays of sigma.",
+        probes=(
+            Probe("x=[[0.0], [1.0], [2.0]], mu=[0.0, 1.0], sigma=[1.0, 2.0]",
+                  ([[0.0], [1.0], [2.0]], [0.0, 1.0], [1.0, 2.0]), public=True),
+            Probe("x=0.5, mu=0.0, sigma=2.0", (0.5, 0.0, 2.0), public=True),
+            Probe("x of shape (50,) with scalar mu and sigma", (X50, -0.5, 0.8)),
+            Probe("x of shape (7, 1) with mu of shape (5,)", (X_COL, MU_ROW, 1.3)),
+            Probe("x of shape (7, 1) with sigma of shape (5,)", (X_COL, 0.0, SIGMA_ROW)),
+            Probe("x (7, 1), mu (5,) and sigma (5,)", (X_COL, MU_ROW, SIGMA_ROW)),
+            Probe("a scalar x with arrays mu (12,) and sigma (12,)", (0.4, MU12, SIGMA12)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(
+            Hint("The result has the broadcast shape of x, mu and sigma: (7, 1) with (5,) gives (7, 5).",
+                 kind("shape")),
+        ) + _UNIVARIATE,
+    ),
+    Check(
+        grade_id="gaussian_log_pdf-tails",
+        function="gaussian_log_pdf",
+        summary="finite, accurate and warning-free up to 1e6 standard deviations from the mean.",
+        probes=(
+            Probe("x=40.0, mu=0.0, sigma=1.0", (40.0, 0.0, 1.0), public=True),
+            Probe("x=-1000.0, mu=0.0, sigma=0.5", (-1e3, 0.0, 0.5), public=True),
+            Probe("points up to 68 standard deviations from the mean", (Z68, 0.0, 1.0)),
+            Probe("points up to 1e6 standard deviations from the mean", (FAR, 0.0, 1.0)),
+            Probe("sigma=1e-6 with x - mu of order 1", (NEAR, 0.1, 1e-6)),
+            Probe("x (7, 1) against sigma (5,) scaled by 1e-4", (X_COL, MU_ROW, SIGMA_ROW * 1e-4)),
+        ),
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=(LOG_OF_PDF,) + _UNIVARIATE,
+    ),
+    # -------------------------------------------------- gaussian_log_likelihood
+    Check(
+        grade_id="gaussian_log_likelihood-basic",
+        function="gaussian_log_likelihood",
+        summary="the sum of log N(x_i; mu, sigma²) over all elements, a float.",
+        probes=(
+            Probe("x=[0.0, 1.0, 2.0], mu=0.0, sigma=1.0", ([0.0, 1.0, 2.0], 0.0, 1.0), public=True),
+            Probe("x=[[0.0, 1.0], [2.0, 3.0]], mu=[0.0, 1.0], sigma=2.0", ([[0.0, 1.0], [2.0, 3.0]], [0.0, 1.0], 2.0),
+                  public=True),
+            Probe("50 points with scalar mu and sigma=2", (X50, 1.5, 2.0)),
+            Probe("a (5, 8) array of points", (X2D, 0.5, 1.5)),
+            Probe("12 points, each with its own mu and sigma", (X12, MU12, SIGMA12)),
+            Probe("x of shape (7, 1) with mu of shape (5,) (sum over all 35 pairs)", (X_COL, MU_ROW, 1.3)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(
+            Hint("The log-likelihood is the sum of the log densities, not their mean.", matches(_ll_mean)),
+            Hint("Return one number: the sum over all elements (`np.sum` without an axis).", kind("shape")),
+        ) + _UNIVARIATE,
+    ),
+    Check(
+        grade_id="gaussian_log_likelihood-tails",
+        function="gaussian_log_likelihood",
+        summary="finite, accurate and warning-free for 2000 observations and for points far in the tails.",
+        probes=(
+            Probe("x=[0.0, 40.0], mu=0.0, sigma=1.0", ([0.0, 40.0], 0.0, 1.0), public=True),
+            Probe("2000 standard-normal observations (the likelihood itself underflows)", (SAMPLE2000, 0.0, 1.0)),
+            Probe("points up to 1e6 standard deviations from the mean", (FAR, 0.0, 1.0)),
+            Probe("sigma=1e-6 with x - mu of order 1", (NEAR, 0.1, 1e-6)),
+        ),
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=(LOG_OF_PDF,) + _UNIVARIATE,
+    ),
+    # ------------------------------------------------------------- gaussian_mle
+    Check(
+        grade_id="gaussian_mle-basic",
+        function="gaussian_mle",
+        summary="(mu_hat, sigma_hat): the sample mean and the root mean squared deviation (ddof=0).",
+        probes=(
+            Probe("x=[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0] (an array)",
+                  (np.array([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]),), public=True),
+            Probe("x=[1.0, 2.0, 3.0, 4.0] (an array)", (np.array([1.0, 2.0, 3.0, 4.0]),), public=True),
+            Probe("100 draws from a normal distribution", (SAMPLE100,)),
+            Probe("two observations", (np.array([1.0, 4.0]),)),
+            Probe("a sample of integers", (SAMPLE_INT,)),
+            Probe("a single observation", (np.array([3.5]),)),
+        ),
+        forbidden=FORBIDDEN,
+        returns=("mu_hat", "sigma_hat"),
+        hints=(MLE_DDOF, MLE_VARIANCE, MLE_ORDER, MLE_TUPLE),
+    ),
+    Check(
+        grade_id="gaussian_mle-purity",
+        function="gaussian_mle",
+        summary="accepts lists, does not modify its input, and raises no RuntimeWarning.",
+        probes=(
+            Probe("x=[1.0, 2.0, 3.0, 4.0] (an array)", (np.array([1.0, 2.0, 3.0, 4.0]),), public=True),
+            Probe("x=[1.0, 2.0, 3.0, 4.0] (a list)", ([1.0, 2.0, 3.0, 4.0],), public=True),
+            Probe("a float array of 100 draws", (SAMPLE100,)),
+            Probe("a Python list of floats", (list(SAMPLE100[:20]),)),
+            Probe("a Python list of integers", ([3, 7, 1, 4, 4, 9, 2],)),
+            Probe("a list with a single observation", ([2.25],)),
+        ),
+        no_warnings=True,
+        no_mutation=True,
+        forbidden=FORBIDDEN,
+        returns=("mu_hat", "sigma_hat"),
+        hints=(MLE_DDOF, MLE_TUPLE),
+    ),
+    # -------------------------------------------------------------- mvn_log_pdf
+    Check(
+        grade_id="mvn_log_pdf-basic",
+        function="mvn_log_pdf",
+        summary="log N(x; mu, cov) of one point x of shape (D,), a float, for D = 2 and 3.",
+        probes=(
+            Probe("x=[0.0, 0.0], mu=[0.0, 0.0], cov=np.eye(2)", ([0.0, 0.0], [0.0, 0.0], np.eye(2)), public=True),
+            Probe("x=[1.0, -1.0], mu=[0.0, 0.0], cov=[[2.0, 0.5], [0.5, 1.0]]", ([1.0, -1.0], [0.0, 0.0], NB_COV),
+                  public=True),
+            Probe("x=[1.0], mu=[0.0], cov=[[4.0]]", ([1.0], [0.0], [[4.0]]), public=True),
+            Probe("a 2-D point with a correlated covariance", (np.array([1.0, 2.0]), np.array([0.0, 0.0]), COV2)),
+            Probe("a 3-D point with a correlated covariance", (X3, MU3, COV3)),
+            Probe("a 2-D point given as lists", ([0.5, -1.5], [1.0, 0.0], [[1.5, -0.4], [-0.4, 0.8]])),
+            Probe("a 3-D point with a diagonal covariance", (X3, MU3, np.diag([0.5, 2.0, 4.0]))),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(MVN_2PI, MVN_HALF_MAHA, MVN_LOGDET, MVN_BATCH, CHOLESKY),
+    ),
+    Check(
+        grade_id="mvn_log_pdf-batch",
+        function="mvn_log_pdf",
+        summary="x of shape (N, D) gives the N log densities, shape (N,).",
+        probes=(
+            Probe("x=[[0.0, 0.0], [1.0, -1.0], [1.0, 1.0]], mu=[0.0, 0.0], cov=[[2.0, 0.5], [0.5, 1.0]]",
+                  ([[0.0, 0.0], [1.0, -1.0], [1.0, 1.0]], [0.0, 0.0], NB_COV), public=True),
+            Probe("x=[[1.0, 2.0], [0.0, 0.0]], mu=[1.0, 2.0], cov=np.diag([4.0, 9.0])",
+                  ([[1.0, 2.0], [0.0, 0.0]], [1.0, 2.0], np.diag([4.0, 9.0])), public=True),
+            Probe("4 points in 2-D", (XB2, np.array([0.0, 0.0]), COV2)),
+            Probe("10 points in 3-D", (XB3, MU3, COV3)),
+            Probe("one point in 3-D as a (1, 3) array (the result has shape (1,))", (XB3[:1], MU3, COV3)),
+            Probe("6 points in 5-D", (XB5, MU5, COV5)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(MVN_BATCH, MVN_2PI, MVN_HALF_MAHA, MVN_LOGDET, CHOLESKY),
+    ),
+    Check(
+        grade_id="mvn_log_pdf-conditioning",
+        function="mvn_log_pdf",
+        summary="accurate (1e-8 relative) and warning-free for D = 200-300 and condition numbers 1e8-1e10.",
+        probes=(
+            # The notebook's 300-D examples: public, but not echoed (their repr would be 300 numbers long).
+            Probe("the notebook's example x=ones(300), mu=zeros(300), cov=0.05 I + 0.01 (det underflows)",
+                  (np.ones(NB_D), np.zeros(NB_D), NB_COV_TIGHT)),
+            Probe("the notebook's example x=ones(300), mu=zeros(300), cov=20 I (det overflows)",
+                  (np.ones(NB_D), np.zeros(NB_D), NB_COV_WIDE)),
+            Probe("x=[1.0, 1e-5], mu=[0.0, 0.0], cov=np.diag([1.0, 1e-10])",
+                  ([1.0, 1e-5], [0.0, 0.0], np.diag([1.0, 1e-10])), public=True),
+            Probe("D=300, condition number 1e10, eigenvalues 1e-8 to 1e2", (X_300U, MU_300U, COV_300U)),
+            Probe("D=250, condition number 1e10, eigenvalues 1e-2 to 1e8", (X_250O, MU_250O, COV_250O)),
+            Probe("5 points, D=200, condition number 1e8", (X_200, MU_200, COV_200)),
+            Probe("3 points, D=300, condition number 1e10", (X_300B, MU_300B, COV_300B)),
+        ),
+        rtol=1e-8,
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=(CHOLESKY, MVN_2PI, MVN_HALF_MAHA, MVN_LOGDET, MVN_BATCH),
+    ),
+    Check(
+        grade_id="mvn_log_pdf-errors",
+        function="mvn_log_pdf",
+        summary="a covariance that is not symmetric positive definite raises ValueError.",
+        probes=(
+            Probe("cov=[[1.0, 2.0], [2.0, 1.0]] (symmetric, indefinite)",
+                  ([0.0, 0.0], [0.0, 0.0], [[1.0, 2.0], [2.0, 1.0]]), expect="raises", public=True),
+            Probe("cov=[[2.0, 1.0], [0.0, 2.0]] (not symmetric)",
+                  ([0.0, 0.0], [0.0, 0.0], [[2.0, 1.0], [0.0, 2.0]]), expect="raises", public=True),
+            Probe("a 2-D cov that is not symmetric", (np.zeros(2), np.zeros(2), np.array([[2.0, 0.5], [0.1, 1.0]])),
+                  expect="raises"),
+            Probe("cov = -I in 3-D (negative definite)", (X3, MU3, -np.eye(3)), expect="raises"),
+            Probe("a symmetric 3-D cov with one negative eigenvalue", (X3, MU3, COV_INDEF3), expect="raises"),
+            Probe("a 3-D cov whose lower triangle is positive definite but which is not symmetric",
+                  (X3, MU3, COV_NONSYM3), expect="raises"),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(SPD,),
+    ),
+)

@@ -1,0 +1,330 @@
+"""Bug zoo for problem set 1: logsumexp, softmax, log_softmax.
+
+Correct specimens are written in different styles (keepdims, ``np.logaddexp.reduce``,
+``np.moveaxis`` and a loop over rows, ``exp(z - logsumexp)``); wrong ones are the
+mistakes found in course code and on Q&A sites, each with the hint it must get.
+"""
+
+from tests.zoo import Specimen
+
+ZOO = (
+    # ------------------------------------------------------------ logsumexp: correct
+    Specimen(
+        "logsumexp-keepdims",
+        "logsumexp",
+        '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    m = np.max(z, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    s = np.sum(np.exp(z - m), axis=axis, keepdims=True)
+    with np.errstate(divide="ignore"):   # log(0) = -inf for a slice of only -inf
+        out = m + np.log(s)
+    return np.squeeze(out, axis=axis)
+''',
+    ),
+    Specimen(
+        "logsumexp-logaddexp-reduce",
+        "logsumexp",
+        '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    return np.logaddexp.reduce(np.asarray(z, dtype=float), axis=axis)
+''',
+    ),
+    Specimen(
+        "logsumexp-moveaxis-loop",
+        "logsumexp",
+        '''
+import math
+import numpy as np
+
+def _lse_1d(row):
+    m = max(row)
+    if m == -math.inf:
+        return -math.inf
+    return m + math.log(sum(math.exp(v - m) for v in row))
+
+def logsumexp(z, axis=-1):
+    z = np.moveaxis(np.asarray(z, dtype=float), axis, -1)
+    flat = z.reshape(-1, z.shape[-1])
+    out = np.array([_lse_1d(list(row)) for row in flat])
+    return out.reshape(z.shape[:-1])
+''',
+    ),
+    # ------------------------------------------------------------ logsumexp: wrong
+    Specimen(
+        "logsumexp-forgets-max",
+        "logsumexp",
+        '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    m = np.max(z, axis=axis, keepdims=True)
+    return np.log(np.sum(np.exp(z - m), axis=axis))
+''',
+        hint="you must add it back",
+    ),
+    Specimen(
+        "logsumexp-keeps-dims",
+        "logsumexp",
+        '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    m = np.max(z, axis=axis, keepdims=True)
+    return m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
+''',
+        hint="must not keep the reduced axis",
+    ),
+    Specimen(
+        "logsumexp-naive",
+        "logsumexp",
+        '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    return np.log(np.sum(np.exp(z), axis=axis))
+''',
+        hint="subtract each slice's maximum",
+    ),
+    # -------------------------------------------------------------- softmax: correct
+    Specimen(
+        "softmax-keepdims",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float) / temperature
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+''',
+    ),
+    Specimen(
+        "softmax-exp-minus-lse",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    x = np.asarray(z, dtype=float) / temperature
+    lse = np.logaddexp.reduce(x, axis=axis, keepdims=True)
+    return np.exp(x - lse)
+''',
+    ),
+    Specimen(
+        "softmax-moveaxis-rows",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    x = np.ascontiguousarray(np.moveaxis(np.array(z, dtype=float) / temperature, axis, -1))
+    out = np.empty_like(x)
+    flat_in, flat_out = x.reshape(-1, x.shape[-1]), out.reshape(-1, x.shape[-1])
+    for i, row in enumerate(flat_in):
+        e = np.exp(row - row.max())
+        flat_out[i] = e / e.sum()
+    return np.moveaxis(out, -1, axis)
+''',
+    ),
+    # -------------------------------------------------------------- softmax: wrong
+    Specimen(
+        "softmax-naive-overflow",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    e = np.exp(np.asarray(z) / temperature)
+    return e / e.sum(axis=axis, keepdims=True)
+''',
+        hint="subtract each slice's maximum",
+    ),
+    Specimen(
+        "softmax-global-max",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float) / temperature
+    e = np.exp(x - np.max(x))
+    return e / e.sum(axis=axis, keepdims=True)
+''',
+        hint="You shift by the maximum of the whole array",
+    ),
+    Specimen(
+        "softmax-ignores-axis",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float) / temperature
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+''',
+        hint="normalised along the wrong axis",
+    ),
+    Specimen(
+        "softmax-multiplies-temperature",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float) * temperature
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+''',
+        hint="you multiplied them",
+    ),
+    Specimen(
+        "softmax-ignores-temperature",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+''',
+        hint="The temperature argument is ignored",
+    ),
+    Specimen(
+        "softmax-no-temperature-check",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    x = np.asarray(z, dtype=float) / temperature
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+''',
+        hint="Check the temperature first",
+    ),
+    Specimen(
+        "softmax-inplace-shift",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    z = np.asarray(z, dtype=float)
+    z -= np.max(z, axis=axis, keepdims=True)   # shift first: max(z) / T = max(z / T)
+    z /= temperature
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+''',
+        hint="Work on a copy",
+    ),
+    Specimen(
+        "softmax-scipy",
+        "softmax",
+        '''
+import numpy as np
+from scipy.special import softmax as _scipy_softmax
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    return _scipy_softmax(np.asarray(z, dtype=float) / temperature, axis=axis)
+''',
+        hint="Write it yourself",
+    ),
+    # ---------------------------------------------------------- log_softmax: correct
+    Specimen(
+        "log_softmax-shifted",
+        "log_softmax",
+        '''
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+''',
+    ),
+    Specimen(
+        "log_softmax-logaddexp",
+        "log_softmax",
+        '''
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    return z - np.logaddexp.reduce(z, axis=axis, keepdims=True)
+''',
+    ),
+    Specimen(
+        "log_softmax-moveaxis-loop",
+        "log_softmax",
+        '''
+import math
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    x = np.ascontiguousarray(np.moveaxis(np.array(z, dtype=float), axis, -1))
+    out = np.empty_like(x)
+    rows_in, rows_out = x.reshape(-1, x.shape[-1]), out.reshape(-1, x.shape[-1])
+    for i, row in enumerate(rows_in):
+        m = float(np.max(row))
+        lse = m + math.log(math.fsum(math.exp(v - m) for v in row))
+        rows_out[i] = row - lse
+    return np.moveaxis(out, -1, axis)
+''',
+    ),
+    # ------------------------------------------------------------ log_softmax: wrong
+    Specimen(
+        "log_softmax-log-of-softmax",
+        "log_softmax",
+        '''
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return np.log(e / e.sum(axis=axis, keepdims=True))
+''',
+        hint="log(softmax(z)) takes the log of probabilities that underflowed",
+    ),
+    Specimen(
+        "log_softmax-only-shift",
+        "log_softmax",
+        '''
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    return z - np.max(z, axis=axis, keepdims=True)
+''',
+        hint="you still need to subtract log Σ exp(z - m)",
+    ),
+)

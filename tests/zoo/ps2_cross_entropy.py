@@ -1,0 +1,414 @@
+"""Bug zoo for problem set 2: cross_entropy and cross_entropy_grad.
+
+Correct specimens: log-softmax with keepdims and fancy indexing, ``np.logaddexp.reduce``
+with ``np.take_along_axis``, a Python loop over rows; for the gradient a one-hot matrix,
+``grad[range(N), y] -= 1`` on ``exp(z - logsumexp)``, and a loop. Wrong ones: the mistakes of tutorials and course repositories (sum instead of
+mean, log of a softmax, epsilon clipping, no index validation, the gradient's sign and
+1/N, soft labels collapsed to their argmax, library shortcuts).
+"""
+
+from tests.zoo import Specimen
+
+ZOO = (
+    # -------------------------------------------------------- cross_entropy: correct
+    Specimen(
+        "cross_entropy-log-softmax-indexing",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def row_log_softmax(z):
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+def cross_entropy(logits, targets):
+    logits = np.asarray(logits, dtype=float)
+    targets = np.asarray(targets)
+    n, c = logits.shape
+    logp = row_log_softmax(logits)
+    if np.issubdtype(targets.dtype, np.integer):
+        if np.any(targets < 0) or np.any(targets >= c):
+            raise ValueError(f"targets must be class indices in [0, {c})")
+        return -np.mean(logp[np.arange(n), targets])
+    return -np.sum(targets * logp) / n
+''',
+    ),
+    Specimen(
+        "cross_entropy-logaddexp-take-along-axis",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    z = np.array(logits, dtype=float)
+    t = np.asarray(targets)
+    lse = np.logaddexp.reduce(z, axis=1, keepdims=True)
+    if t.dtype.kind in "iu":
+        if t.min() < 0 or t.max() >= z.shape[1]:
+            raise ValueError("class index out of range")
+        picked = np.take_along_axis(z, t[:, None], axis=1)
+        return float(np.mean(lse - picked))
+    # -sum_c t_c (z_c - lse): every term is finite, so t = 0 terms are exactly 0
+    return float(np.sum(t * (lse - z)) / z.shape[0])
+''',
+    ),
+    Specimen(
+        "cross_entropy-loop-over-rows",
+        "cross_entropy",
+        '''
+import math
+import numpy as np
+
+def cross_entropy(logits, targets):
+    logits = np.asarray(logits, dtype=float)
+    targets = np.asarray(targets)
+    n, c = logits.shape
+    total = 0.0
+    for i in range(n):
+        row = logits[i]
+        m = row.max()
+        lse = m + math.log(np.sum(np.exp(row - m)))
+        if targets.ndim == 1:
+            k = int(targets[i])
+            if not 0 <= k < c:
+                raise ValueError(f"target {k} of row {i} is not in [0, {c})")
+            total += lse - row[k]
+        else:
+            total += float(np.dot(targets[i], lse - row))
+    return total / n
+''',
+    ),
+    # ---------------------------------------------------------- cross_entropy: wrong
+    Specimen(
+        "cross_entropy-sum-not-mean",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    logp = z - z.max(axis=1, keepdims=True)
+    logp = logp - np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    if t.ndim == 1:
+        if np.any((t < 0) | (t >= z.shape[1])):
+            raise ValueError("bad class index")
+        t = np.eye(z.shape[1])[t]
+    return -np.sum(t * logp)
+''',
+        hint="mean over the N rows, not the sum",
+    ),
+    Specimen(
+        "cross_entropy-log-of-softmax",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    probs = e / e.sum(axis=1, keepdims=True)
+    n = z.shape[0]
+    if t.ndim == 1:
+        if np.any((t < 0) | (t >= z.shape[1])):
+            raise ValueError("bad class index")
+        return -np.mean(np.log(probs[np.arange(n), t]))
+    return -np.sum(t * np.log(probs)) / n
+''',
+        hint="log(softmax(z)) takes the log of probabilities that underflowed",
+    ),
+    Specimen(
+        "cross_entropy-epsilon-in-log",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    probs = e / e.sum(axis=1, keepdims=True)
+    if t.ndim == 1:
+        if np.any((t < 0) | (t >= z.shape[1])):
+            raise ValueError("bad class index")
+        t = np.eye(z.shape[1])[t]
+    return -np.sum(t * np.log(probs + 1e-12)) / z.shape[0]
+''',
+        hint="Adding an epsilon (or clipping) inside log(softmax)",
+    ),
+    Specimen(
+        "cross_entropy-clipped-probs",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    probs = np.clip(e / e.sum(axis=1, keepdims=True), 1e-15, 1 - 1e-15)
+    n = z.shape[0]
+    if t.ndim == 1:
+        if np.any((t < 0) | (t >= z.shape[1])):
+            raise ValueError("bad class index")
+        return -np.log(probs[np.arange(n), t]).mean()
+    return -(t * np.log(probs)).sum() / n
+''',
+        hint="Adding an epsilon (or clipping) inside log(softmax)",
+    ),
+    Specimen(
+        "cross_entropy-naive-exp",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    if t.ndim == 1:
+        if np.any((t < 0) | (t >= z.shape[1])):
+            raise ValueError("bad class index")
+        t = np.eye(z.shape[1])[t]
+    return -np.sum(t * logp) / z.shape[0]
+''',
+        hint="subtract each row's maximum before exponentiating",
+    ),
+    Specimen(
+        "cross_entropy-no-index-check",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    logp = z - z.max(axis=1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    if t.ndim == 1:
+        return -logp[np.arange(len(t)), t].mean()
+    return -(t * logp).sum(axis=1).mean()
+''',
+        hint="Validate integer targets",
+    ),
+    Specimen(
+        "cross_entropy-argmax-of-soft-labels",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    if t.ndim == 2:          # one-hot rows -> class indices
+        t = t.argmax(axis=1)
+    if np.any((t < 0) | (t >= z.shape[1])):
+        raise ValueError("bad class index")
+    logp = z - z.max(axis=1, keepdims=True)
+    logp = logp - np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    return -logp[np.arange(z.shape[0]), t].mean()
+''',
+        hint="Soft targets are probability vectors",
+    ),
+    Specimen(
+        "cross_entropy-indices-only",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    if np.any((t < 0) | (t >= z.shape[1])):
+        raise ValueError("bad class index")
+    logp = z - z.max(axis=1, keepdims=True)
+    logp = logp - np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    return -logp[np.arange(z.shape[0]), t].mean()
+''',
+        hint="Targets come in two forms",
+    ),
+    Specimen(
+        "cross_entropy-scipy-log-softmax",
+        "cross_entropy",
+        '''
+import numpy as np
+from scipy.special import log_softmax
+
+def cross_entropy(logits, targets):
+    logp = log_softmax(np.asarray(logits, dtype=float), axis=1)
+    t = np.asarray(targets)
+    if t.ndim == 1:
+        if np.any((t < 0) | (t >= logp.shape[1])):
+            raise ValueError("bad class index")
+        return -logp[np.arange(len(t)), t].mean()
+    return -(t * logp).sum() / logp.shape[0]
+''',
+        hint="Write it yourself",
+    ),
+    # --------------------------------------------------- cross_entropy_grad: correct
+    Specimen(
+        "cross_entropy_grad-onehot-keepdims",
+        "cross_entropy_grad",
+        '''
+import numpy as np
+
+def cross_entropy_grad(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    n, c = z.shape
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    if np.issubdtype(t.dtype, np.integer):
+        onehot = np.zeros((n, c))
+        onehot[np.arange(n), t] = 1.0
+        t = onehot
+    return (p - t) / n
+''',
+    ),
+    Specimen(
+        "cross_entropy_grad-subtract-at-index",
+        "cross_entropy_grad",
+        '''
+import numpy as np
+
+def cross_entropy_grad(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    n = z.shape[0]
+    grad = np.exp(z - np.logaddexp.reduce(z, axis=1, keepdims=True))   # softmax, a new array
+    t = np.asarray(targets)
+    if t.ndim == 1:
+        grad[np.arange(n), t] -= 1.0
+    else:
+        grad -= t
+    grad /= n
+    return grad
+''',
+    ),
+    Specimen(
+        "cross_entropy_grad-loop",
+        "cross_entropy_grad",
+        '''
+import numpy as np
+
+def cross_entropy_grad(logits, targets):
+    logits = np.asarray(logits, dtype=float)
+    targets = np.asarray(targets)
+    n, c = logits.shape
+    rows = []
+    for i in range(n):
+        e = np.exp(logits[i] - np.max(logits[i]))
+        p = e / np.sum(e)
+        if targets.ndim == 1:
+            t = np.zeros(c)
+            t[targets[i]] = 1.0
+        else:
+            t = targets[i]
+        rows.append((p - t) / n)
+    return np.array(rows)
+''',
+    ),
+    # ----------------------------------------------------- cross_entropy_grad: wrong
+    Specimen(
+        "cross_entropy_grad-missing-1-over-n",
+        "cross_entropy_grad",
+        '''
+import numpy as np
+
+def cross_entropy_grad(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    if t.ndim == 1:
+        t = np.eye(z.shape[1])[t]
+    return p - t
+''',
+        hint="its gradient carries a factor 1/N",
+    ),
+    Specimen(
+        "cross_entropy_grad-wrong-sign",
+        "cross_entropy_grad",
+        '''
+import numpy as np
+
+def cross_entropy_grad(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    if t.ndim == 1:
+        t = np.eye(z.shape[1])[t]
+    return (t - p) / z.shape[0]
+''',
+        hint="Check the sign",
+    ),
+    Specimen(
+        "cross_entropy_grad-argmax-of-soft-labels",
+        "cross_entropy_grad",
+        '''
+import numpy as np
+
+def cross_entropy_grad(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    if t.ndim == 2:
+        t = np.argmax(t, axis=1)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    grad = e / e.sum(axis=1, keepdims=True)
+    grad[np.arange(z.shape[0]), t] -= 1
+    return grad / z.shape[0]
+''',
+        hint="Soft targets are probability vectors",
+    ),
+    Specimen(
+        "cross_entropy_grad-naive-softmax",
+        "cross_entropy_grad",
+        '''
+import numpy as np
+
+def cross_entropy_grad(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    e = np.exp(z)
+    p = e / e.sum(axis=1, keepdims=True)
+    if t.ndim == 1:
+        t = np.eye(z.shape[1])[t]
+    return (p - t) / z.shape[0]
+''',
+        hint="subtract each row's maximum before exponentiating",
+    ),
+    Specimen(
+        "cross_entropy_grad-softmax-over-batch",
+        "cross_entropy_grad",
+        '''
+import numpy as np
+
+def cross_entropy_grad(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    e = np.exp(z - z.max(axis=0))
+    p = e / e.sum(axis=0)
+    if t.ndim == 1:
+        t = np.eye(z.shape[1])[t]
+    return (p - t) / z.shape[0]
+''',
+        hint="normalises over the classes (axis=1), not over the batch",
+    ),
+    Specimen(
+        "cross_entropy_grad-scipy-softmax",
+        "cross_entropy_grad",
+        '''
+import numpy as np
+import scipy.special
+
+def cross_entropy_grad(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    if t.ndim == 1:
+        t = np.eye(z.shape[1])[t]
+    return (scipy.special.softmax(z, axis=1) - t) / z.shape[0]
+''',
+        hint="Write it yourself",
+    ),
+)

@@ -1,0 +1,482 @@
+"""Bug zoo for problem set 3: gaussian_log_pdf, gaussian_log_likelihood, gaussian_mle, mvn_log_pdf.
+
+Correct specimens: the log density written term by term, with ``log(sigma·√(2π))``,
+with ``np.square``; MLE with ``np.std`` and by hand; the multivariate density with
+``scipy.linalg.cho_factor``/``cho_solve``, ``np.linalg.cholesky`` + ``solve_triangular``,
+``np.einsum``, and a Python loop over the points. Wrong ones: sigma used as a variance,
+missing constants, log of an underflowed pdf, ddof=1, variance returned, inv/det,
+missing factors ½ and 2, no SPD validation, library shortcuts.
+"""
+
+from tests.zoo import Specimen
+
+ZOO = (
+    # ------------------------------------------------------ gaussian_log_pdf: correct
+    Specimen(
+        "gaussian_log_pdf-term-by-term",
+        "gaussian_log_pdf",
+        '''
+import numpy as np
+
+def gaussian_log_pdf(x, mu, sigma):
+    x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
+    z = (x - mu) / sigma
+    return -0.5 * z**2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
+''',
+    ),
+    Specimen(
+        "gaussian_log_pdf-log-of-normaliser",
+        "gaussian_log_pdf",
+        '''
+import numpy as np
+
+def gaussian_log_pdf(x, mu, sigma):
+    x = np.asarray(x, dtype=float)
+    var = np.square(sigma)
+    return -np.square(x - mu) / (2 * var) - np.log(np.sqrt(2 * np.pi) * np.asarray(sigma, dtype=float))
+''',
+    ),
+    Specimen(
+        "gaussian_log_pdf-half-log-variance",
+        "gaussian_log_pdf",
+        '''
+import math
+import numpy as np
+
+LOG_2PI = math.log(2 * math.pi)
+
+def gaussian_log_pdf(x, mu, sigma):
+    diff = np.subtract(x, mu, dtype=float)
+    var = np.multiply(sigma, sigma, dtype=float)
+    return -0.5 * (LOG_2PI + np.log(var) + diff * diff / var)
+''',
+    ),
+    # -------------------------------------------------------- gaussian_log_pdf: wrong
+    Specimen(
+        "gaussian_log_pdf-sigma-as-variance",
+        "gaussian_log_pdf",
+        '''
+import numpy as np
+
+def gaussian_log_pdf(x, mu, sigma):
+    x = np.asarray(x, dtype=float)
+    return -0.5 * np.log(2 * np.pi * sigma) - (x - mu) ** 2 / (2 * sigma)
+''',
+        hint="sigma is a standard deviation, not a variance",
+    ),
+    Specimen(
+        "gaussian_log_pdf-missing-constant",
+        "gaussian_log_pdf",
+        '''
+import numpy as np
+
+def gaussian_log_pdf(x, mu, sigma):
+    z = (np.asarray(x, dtype=float) - mu) / sigma
+    return -0.5 * z**2 - np.log(sigma)
+''',
+        hint="The normalising constant is missing",
+    ),
+    Specimen(
+        "gaussian_log_pdf-missing-log-sigma",
+        "gaussian_log_pdf",
+        '''
+import numpy as np
+
+def gaussian_log_pdf(x, mu, sigma):
+    z = (np.asarray(x, dtype=float) - mu) / sigma
+    return -0.5 * z**2 - 0.5 * np.log(2 * np.pi)
+''',
+        hint="The -log sigma term is missing",
+    ),
+    Specimen(
+        "gaussian_log_pdf-log-of-pdf",
+        "gaussian_log_pdf",
+        '''
+import numpy as np
+
+def normal_pdf(x, mu, sigma):
+    return np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi))
+
+def gaussian_log_pdf(x, mu, sigma):
+    x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
+    return np.log(normal_pdf(x, mu, sigma))
+''',
+        hint="Far in the tails the pdf underflows to 0",
+    ),
+    Specimen(
+        "gaussian_log_pdf-math-log",
+        "gaussian_log_pdf",
+        '''
+import math
+import numpy as np
+
+def gaussian_log_pdf(x, mu, sigma):
+    x = np.asarray(x, dtype=float)
+    return -((x - mu) ** 2) / (2 * sigma**2) - math.log(sigma) - 0.5 * math.log(2 * math.pi)
+''',
+        hint="not `math.log`",
+    ),
+    Specimen(
+        "gaussian_log_pdf-scipy-norm",
+        "gaussian_log_pdf",
+        '''
+from scipy.stats import norm
+
+def gaussian_log_pdf(x, mu, sigma):
+    return norm.logpdf(x, loc=mu, scale=sigma)
+''',
+        hint="Write it yourself",
+    ),
+    # ----------------------------------------------- gaussian_log_likelihood: correct
+    Specimen(
+        "gaussian_log_likelihood-sum-of-log-pdf",
+        "gaussian_log_likelihood",
+        '''
+import numpy as np
+
+def gaussian_log_likelihood(x, mu, sigma):
+    return float(np.sum(gaussian_log_pdf(x, mu, sigma)))
+''',
+    ),
+    Specimen(
+        "gaussian_log_likelihood-closed-form",
+        "gaussian_log_likelihood",
+        '''
+import numpy as np
+
+def gaussian_log_likelihood(x, mu, sigma):
+    x, mu, sigma = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (x, mu, sigma)))
+    n = x.size
+    return (-0.5 * np.sum(((x - mu) / sigma) ** 2) - np.sum(np.log(sigma))
+            - 0.5 * n * np.log(2 * np.pi))
+''',
+    ),
+    # ------------------------------------------------- gaussian_log_likelihood: wrong
+    Specimen(
+        "gaussian_log_likelihood-log-of-product",
+        "gaussian_log_likelihood",
+        '''
+import numpy as np
+
+def gaussian_log_likelihood(x, mu, sigma):
+    x = np.asarray(x, dtype=float)
+    pdf = np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (np.sqrt(2 * np.pi) * sigma)
+    return np.log(np.prod(pdf))
+''',
+        hint="never np.log of the pdf (or of a product of pdfs)",
+    ),
+    Specimen(
+        "gaussian_log_likelihood-mean",
+        "gaussian_log_likelihood",
+        '''
+import numpy as np
+
+def gaussian_log_likelihood(x, mu, sigma):
+    return np.mean(gaussian_log_pdf(x, mu, sigma))
+''',
+        hint="the sum of the log densities, not their mean",
+    ),
+    Specimen(
+        "gaussian_log_likelihood-sigma-as-variance",
+        "gaussian_log_likelihood",
+        '''
+import numpy as np
+
+def gaussian_log_likelihood(x, mu, sigma):
+    x = np.asarray(x, dtype=float)
+    return np.sum(-0.5 * np.log(2 * np.pi * sigma) - (x - mu) ** 2 / (2 * sigma))
+''',
+        hint="sigma is a standard deviation, not a variance",
+    ),
+    # ---------------------------------------------------------- gaussian_mle: correct
+    Specimen(
+        "gaussian_mle-numpy-std",
+        "gaussian_mle",
+        '''
+import numpy as np
+
+def gaussian_mle(x):
+    x = np.asarray(x, dtype=float)
+    return np.mean(x), np.std(x)
+''',
+    ),
+    Specimen(
+        "gaussian_mle-by-hand",
+        "gaussian_mle",
+        '''
+import math
+
+def gaussian_mle(x):
+    values = [float(v) for v in x]
+    n = len(values)
+    mu_hat = math.fsum(values) / n
+    sigma_hat = math.sqrt(math.fsum((v - mu_hat) ** 2 for v in values) / n)
+    return mu_hat, sigma_hat
+''',
+    ),
+    # ------------------------------------------------------------ gaussian_mle: wrong
+    Specimen(
+        "gaussian_mle-ddof-1",
+        "gaussian_mle",
+        '''
+import numpy as np
+
+def gaussian_mle(x):
+    x = np.asarray(x, dtype=float)
+    return x.mean(), x.std(ddof=1)
+''',
+        hint="divides by n, not n - 1",
+    ),
+    Specimen(
+        "gaussian_mle-returns-variance",
+        "gaussian_mle",
+        '''
+import numpy as np
+
+def gaussian_mle(x):
+    x = np.asarray(x, dtype=float)
+    mu_hat = x.mean()
+    return mu_hat, np.mean((x - mu_hat) ** 2)
+''',
+        hint="not the variance",
+    ),
+    Specimen(
+        "gaussian_mle-inplace-centering",
+        "gaussian_mle",
+        '''
+import numpy as np
+
+def gaussian_mle(x):
+    x = np.asarray(x, dtype=float)
+    mu_hat = x.mean()
+    x -= mu_hat
+    return mu_hat, np.sqrt(np.mean(x * x))
+''',
+        hint="Work on a copy",
+    ),
+    Specimen(
+        "gaussian_mle-returns-array",
+        "gaussian_mle",
+        '''
+import numpy as np
+
+def gaussian_mle(x):
+    x = np.asarray(x, dtype=float)
+    return np.array([x.mean(), x.std()])
+''',
+        hint="Return two values",
+    ),
+    # ----------------------------------------------------------- mvn_log_pdf: correct
+    Specimen(
+        "mvn_log_pdf-cho-solve",
+        "mvn_log_pdf",
+        '''
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+
+def mvn_log_pdf(x, mu, cov):
+    cov = np.asarray(cov, dtype=float)
+    if cov.ndim != 2 or cov.shape[0] != cov.shape[1] or not np.allclose(cov, cov.T):
+        raise ValueError("cov must be a symmetric matrix")
+    try:
+        c, lower = cho_factor(cov, lower=True)
+    except np.linalg.LinAlgError:
+        raise ValueError("cov must be positive definite") from None
+    diff = np.asarray(x, dtype=float) - np.asarray(mu, dtype=float)
+    sol = cho_solve((c, lower), diff.T)
+    maha = np.sum(diff.T * sol, axis=0)
+    d = cov.shape[0]
+    logdet = 2.0 * np.sum(np.log(np.diag(c)))
+    return -0.5 * (maha + logdet + d * np.log(2 * np.pi))
+''',
+    ),
+    Specimen(
+        "mvn_log_pdf-cholesky-solve-triangular",
+        "mvn_log_pdf",
+        '''
+import numpy as np
+from scipy.linalg import solve_triangular
+
+def check_spd(cov):
+    if not np.allclose(cov, cov.T, rtol=1e-10, atol=0):
+        raise ValueError("cov is not symmetric")
+    try:
+        return np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(f"cov is not positive definite: {exc}") from None
+
+def mvn_log_pdf(x, mu, cov):
+    cov = np.asarray(cov, dtype=float)
+    L = check_spd(cov)
+    x = np.asarray(x, dtype=float)
+    diff = np.atleast_2d(x) - mu                      # (N, D)
+    y = solve_triangular(L, diff.T, lower=True)       # (D, N)
+    maha = np.einsum("dn,dn->n", y, y)
+    out = -0.5 * maha - np.sum(np.log(np.diag(L))) - 0.5 * L.shape[0] * np.log(2 * np.pi)
+    return out[0] if x.ndim == 1 else out
+''',
+    ),
+    Specimen(
+        "mvn_log_pdf-upper-factor-loop",
+        "mvn_log_pdf",
+        '''
+import math
+import numpy as np
+import scipy.linalg
+
+def mvn_log_pdf(x, mu, cov):
+    cov = np.asarray(cov, dtype=float)
+    if np.max(np.abs(cov - cov.T)) > 1e-12 * np.max(np.abs(cov)):
+        raise ValueError("cov must be symmetric")
+    eig_min = np.linalg.eigvalsh(cov)[0]
+    if eig_min <= 0:
+        raise ValueError("cov must be positive definite")
+    U = scipy.linalg.cholesky(cov, lower=False)       # cov = U^T U
+    d = cov.shape[0]
+    const = d * math.log(2 * math.pi) + 2 * np.sum(np.log(np.diag(U)))
+    mu = np.asarray(mu, dtype=float)
+
+    def one(point):
+        y = scipy.linalg.solve_triangular(U, point - mu, trans="T")
+        return -0.5 * (const + y @ y)
+
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        return one(x)
+    return np.array([one(row) for row in x])
+''',
+    ),
+    # ------------------------------------------------------------- mvn_log_pdf: wrong
+    Specimen(
+        "mvn_log_pdf-inv-det",
+        "mvn_log_pdf",
+        '''
+import numpy as np
+
+def mvn_log_pdf(x, mu, cov):
+    cov = np.asarray(cov, dtype=float)
+    if not np.allclose(cov, cov.T) or np.any(np.linalg.eigvalsh(cov) <= 0):
+        raise ValueError("cov must be symmetric positive definite")
+    diff = np.asarray(x, dtype=float) - mu
+    d = cov.shape[0]
+    inv = np.linalg.inv(cov)
+    maha = np.sum((diff @ inv) * diff, axis=-1)
+    return -0.5 * (d * np.log(2 * np.pi) + np.log(np.linalg.det(cov)) + maha)
+''',
+        hint="np.linalg.det over- or underflows",
+    ),
+    Specimen(
+        "mvn_log_pdf-missing-2pi",
+        "mvn_log_pdf",
+        '''
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+
+def mvn_log_pdf(x, mu, cov):
+    cov = np.asarray(cov, dtype=float)
+    if not np.allclose(cov, cov.T):
+        raise ValueError("cov must be symmetric")
+    try:
+        c = cho_factor(cov, lower=True)
+    except np.linalg.LinAlgError:
+        raise ValueError("cov must be positive definite") from None
+    diff = (np.asarray(x, dtype=float) - mu).T
+    maha = np.sum(diff * cho_solve(c, diff), axis=0)
+    return -0.5 * (maha + 2 * np.sum(np.log(np.diag(c[0]))))
+''',
+        hint="-(D/2) log 2π is missing",
+    ),
+    Specimen(
+        "mvn_log_pdf-no-half-on-mahalanobis",
+        "mvn_log_pdf",
+        '''
+import numpy as np
+from scipy.linalg import solve_triangular
+
+def mvn_log_pdf(x, mu, cov):
+    cov = np.asarray(cov, dtype=float)
+    if not np.allclose(cov, cov.T):
+        raise ValueError("cov must be symmetric")
+    try:
+        L = np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        raise ValueError("cov must be positive definite") from None
+    y = solve_triangular(L, (np.asarray(x, dtype=float) - mu).T, lower=True)
+    d = len(L)
+    return -np.sum(y * y, axis=0) - np.sum(np.log(np.diag(L))) - d / 2 * np.log(2 * np.pi)
+''',
+        hint="needs its factor ½",
+    ),
+    Specimen(
+        "mvn_log_pdf-logdet-of-L",
+        "mvn_log_pdf",
+        '''
+import numpy as np
+from scipy.linalg import solve_triangular
+
+def mvn_log_pdf(x, mu, cov):
+    cov = np.asarray(cov, dtype=float)
+    if not np.allclose(cov, cov.T):
+        raise ValueError("cov must be symmetric")
+    try:
+        L = np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        raise ValueError("cov must be positive definite") from None
+    y = solve_triangular(L, (np.asarray(x, dtype=float) - mu).T, lower=True)
+    logdet = np.sum(np.log(np.diag(L)))          # log det of L, not of cov
+    return -0.5 * (np.sum(y * y, axis=0) + logdet + len(L) * np.log(2 * np.pi))
+''',
+        hint="log det cov = 2 Σ log L_ii",
+    ),
+    Specimen(
+        "mvn_log_pdf-batch-matrix-product",
+        "mvn_log_pdf",
+        '''
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+
+def mvn_log_pdf(x, mu, cov):
+    cov = np.asarray(cov, dtype=float)
+    if not np.allclose(cov, cov.T):
+        raise ValueError("cov must be symmetric")
+    try:
+        c = cho_factor(cov)
+    except np.linalg.LinAlgError:
+        raise ValueError("cov must be positive definite") from None
+    diff = np.asarray(x, dtype=float) - mu
+    maha = diff @ cho_solve(c, diff.T)           # (N, N) for a batch
+    d = cov.shape[0]
+    return -0.5 * (d * np.log(2 * np.pi) + 2 * np.sum(np.log(np.diag(c[0]))) + maha)
+''',
+        hint="return one log density per row, shape (N,)",
+    ),
+    Specimen(
+        "mvn_log_pdf-no-validation",
+        "mvn_log_pdf",
+        '''
+import numpy as np
+from scipy.linalg import solve_triangular
+
+def mvn_log_pdf(x, mu, cov):
+    L = np.linalg.cholesky(np.asarray(cov, dtype=float))
+    y = solve_triangular(L, (np.asarray(x, dtype=float) - mu).T, lower=True)
+    return -0.5 * (np.sum(y**2, axis=0) + 2 * np.sum(np.log(np.diag(L))) + len(L) * np.log(2 * np.pi))
+''',
+        hint="Validate cov before using it",
+    ),
+    Specimen(
+        "mvn_log_pdf-scipy-multivariate-normal",
+        "mvn_log_pdf",
+        '''
+import numpy as np
+import scipy.stats
+
+def mvn_log_pdf(x, mu, cov):
+    cov = np.asarray(cov, dtype=float)
+    if not np.allclose(cov, cov.T):
+        raise ValueError("cov must be symmetric")
+    return scipy.stats.multivariate_normal(mean=mu, cov=cov).logpdf(x)
+''',
+        hint="Write it yourself",
+    ),
+)
