@@ -37,6 +37,7 @@ class CellRun:
         self.index, self.grade_id, self.source = index, grade_id, source
         self.status = "pending"  # ok | error | timeout | skipped
         self.error = ""
+        self.fatal = False  # it hung or ended the process: never run again
 
     def to_dict(self) -> dict:
         return {"index": self.index, "grade_id": self.grade_id, "status": self.status, "error": self.error}
@@ -121,7 +122,7 @@ class Session:
             if not self.sandbox:
                 self.sandbox = dict(self.child.sandbox)
             for cell in self.cells:
-                if cell.status not in ("ok", "error"):
+                if cell.status not in ("ok", "error") or cell.fatal:
                     continue
                 try:
                     reply = self.child.request({"op": "run", "source": cell.source}, self._timeout())
@@ -133,6 +134,7 @@ class Session:
                     )
                     cell.status = "timeout" if exc.kind == "timeout" else "error"
                     cell.error = cell.error or f"crashed on re-run ({_ended(status)})"
+                    cell.fatal = True
                     break
                 if reply.get("status") != cell.status:
                     self.events.append(f"cell {cell.index} gave a different result when re-run after a restart")
@@ -157,6 +159,7 @@ class Session:
                 cell.status, cell.error = "skipped", f"not run: {self.gave_up}"
                 continue
             except ChildError as exc:
+                cell.fatal = True
                 if exc.kind == "timeout":
                     cell.status = "timeout"
                     cell.error = f"the cell did not finish within {self.limits.timeout_s:g} s; it was stopped"
@@ -213,7 +216,7 @@ class RemoteTarget:
     def call(self, function: str, args: tuple, kwargs: dict) -> Outcome:
         count, status, message = self._strikes.get(function, (0, "", ""))
         if count >= STRIKES:
-            return Outcome(status=status, error_message=f"{message}; not called again")
+            return Outcome(status=status, error_message=f"{message}; not called again after {count} times")
         try:
             reply = self.session.request({
                 "op": "call", "function": function,
@@ -227,8 +230,10 @@ class RemoteTarget:
                                   error_message=f"it did not return within {self.session.limits.timeout_s:g} s")
             else:
                 outcome = Outcome(status="crashed", error_message=exc.detail)
-            self._strikes[function] = (count + 1, outcome.status,
-                                       f"{'hung' if exc.kind == 'timeout' else 'crashed'} {count + 1} time(s)")
+            if count == 0:
+                self._strikes[function] = (1, outcome.status, outcome.error_message)
+            else:
+                self._strikes[function] = (count + 1, status, message)
             return outcome
         if "outcome" not in reply:
             return Outcome(status="raised", error_type="GraderError",

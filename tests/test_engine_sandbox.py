@@ -1,0 +1,274 @@
+"""The sandbox with real children: confinement, attacks that must not pay, and processes that misbehave.
+
+Every submission here is graded by the real engine (zygote, sandboxed child,
+trusted checks); the helpers build notebooks from ``{function: source}`` and
+extra cells, so further robustness cases are one test each.
+"""
+
+import itertools
+import json
+import os
+import time
+
+import pytest
+
+from autograder import course
+from autograder.course import ROOT
+from autograder.engine import sandbox, testing
+from autograder.engine.batch import _load_assignment, forbidden_names
+from autograder.engine.grade import grade_submission
+from autograder.engine.pool import Zygote, default_hidden
+from autograder.engine.sandbox import Limits
+
+PS = "ps1_softmax"
+MAX = course.max_score(PS)
+FAST = Limits(timeout_s=1.5, memory_mb=1024)
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (uid drop, namespaces)")
+_counter = itertools.count()
+
+
+class Env:
+    pass
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    e = Env()
+    e.tmp = tmp_path_factory.mktemp("sandbox")
+    e.course = testing.make_course(e.tmp / "course")
+    e.source, e.checks = _load_assignment(e.course, PS)
+    e.zygote = Zygote(hide=default_hidden(e.course), slots=2, forbidden=forbidden_names([e.checks])).start()
+    yield e
+    e.zygote.close()
+
+
+def grade(env, nb, limits=FAST, slot=0):
+    path = testing.write_notebook(env.tmp / f"nb{next(_counter)}.ipynb", nb)
+    return grade_submission(path, "mallory", PS, env.source, env.checks, env.zygote, slot, limits,
+                            env.zygote.sandbox)
+
+
+def points(data, function):
+    return sum(t["score"] for t in data["tests"] if course.function_of(t["name"]) == function)
+
+
+def max_points(function):
+    return sum(p for gid, p in course.GRADE_CELLS[PS] if course.function_of(gid) == function)
+
+
+def with_extra(cell, after="imports"):
+    """A correct submission with one extra cell after ``after``."""
+    return testing.submission(PS, correct=True, extra_after={after: [cell]})
+
+
+def extra_cell(data):
+    return next(c for c in data["execution"]["cells"] if c["grade_id"] is None)
+
+
+# --- what the child can and cannot do ------------------------------------------------------------
+
+
+def test_the_zygote_never_imports_the_trusted_side(env):
+    modules = env.zygote.modules()
+    assert "numpy" in modules and "scipy.stats" in modules and "IPython" in modules
+    leaked = [m for m in modules if m.split(".")[0] == "solutions" or m.startswith("autograder.checks")
+              or m == "autograder.course"]
+    assert leaked == []
+
+
+PROBE = r'''
+import json, os, resource, socket, sys
+facts = {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
+         "cwd": os.getcwd(), "home": os.environ.get("HOME"), "sid_is_pid": os.getsid(0) == os.getpid(),
+         "as": resource.getrlimit(resource.RLIMIT_AS)[0], "core": resource.getrlimit(resource.RLIMIT_CORE)[0],
+         "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0]}
+def attempt(name, fn):
+    try:
+        fn()
+        facts[name] = "allowed"
+    except BaseException as exc:
+        facts[name] = type(exc).__name__
+attempt("import_solutions", lambda: __import__("solutions.ps1_softmax"))
+attempt("import_checks", lambda: __import__("autograder.checks.ps1_softmax"))
+attempt("read_solutions", lambda: open(SOLUTIONS).read())
+attempt("read_source", lambda: open(SOURCE).read())
+attempt("list_course", lambda: os.listdir(COURSE) and None if os.listdir(COURSE) else 1 / 0)
+attempt("write_outside", lambda: open("/etc/autograder-was-here", "w"))
+def connect():
+    s = socket.socket(); s.settimeout(1); s.connect(("1.1.1.1", 53))
+attempt("network", connect)
+attempt("setuid_root", lambda: os.setuid(0))
+print("FACTS" + json.dumps(facts))
+'''
+
+
+def test_the_child_is_confined(env):
+    child = env.zygote.spawn(1, FAST)
+    try:
+        code = (f"SOLUTIONS = {str(ROOT / 'solutions' / 'ps1_softmax.py')!r}\n"
+                f"SOURCE = {str(env.course / 'source' / PS / (PS + '.ipynb'))!r}\n"
+                f"COURSE = {str(env.course)!r}\n" + PROBE)
+        assert child.request({"op": "run", "source": code}, 10)["status"] == "ok"
+        text = child.request({"op": "output"}, 10)["text"]
+    finally:
+        child.close()
+        env.zygote.kill(1)
+    facts = json.loads(text.split("FACTS", 1)[1].splitlines()[0])
+    assert facts["sid_is_pid"] and facts["core"] == 0 and facts["as"] == FAST.memory_mb * 1024 * 1024
+    assert facts["import_solutions"] == "ModuleNotFoundError"
+    assert facts["import_checks"] == "ModuleNotFoundError"
+    assert facts["write_outside"] in ("PermissionError", "OSError")
+    assert facts["home"] == facts["cwd"]
+    if os.geteuid() == 0:
+        assert facts["uid"] == facts["euid"] == facts["gid"] == env.zygote.sandbox["uids"][1] != 0
+        assert facts["groups"] == [] and facts["setuid_root"] == "PermissionError"
+        assert facts["read_solutions"] == "FileNotFoundError"  # hidden by an empty tmpfs
+        assert facts["read_source"] == "FileNotFoundError"
+        assert facts["list_course"] in ("ZeroDivisionError", "FileNotFoundError")  # empty or gone
+        assert facts["network"] == "OSError"  # no interface is up in the child's network namespace
+        assert facts["nproc"] == FAST.nproc
+
+
+def test_magics_plots_and_shell_commands_work(env):
+    nb = testing.submission(PS, correct=True, extra_after={"softmax": [
+        "%matplotlib inline\nfig, ax = plt.subplots()\nax.plot(softmax([1.0, 2.0, 3.0]))\nplt.show()",
+        "!echo hello from the shell\nfiles = !ls\n%time total = softmax([0.0, 1.0]).sum()",
+        "import matplotlib\nmatplotlib.use('Agg')\nplt.figure(); plt.hist([1, 2, 2, 3]); plt.savefig('hist.png')",
+    ]})
+    data = grade(env, nb)
+    assert [c["status"] for c in data["execution"]["cells"]] == ["ok"] * 7, data["execution"]["cells"]
+    assert data["score"] == MAX
+
+
+# --- attacks: whatever the child believes, the parent judges ------------------------------------
+
+WRONG_SOFTMAX = "def softmax(z, axis=-1, temperature=1.0):\n    return np.zeros_like(np.asarray(z, dtype=float))\n"
+
+ATTACKS = {
+    "numpy-comparisons": "np.allclose = lambda *a, **k: True\nnp.isfinite = lambda x: np.ones(np.shape(x), bool)\n"
+                         "np.array_equal = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None\n",
+    "builtins": "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.len = lambda *a: 0\n"
+                "builtins.AssertionError = type('Nope', (Exception,), {})\n",
+    "sys-modules": "import sys, types\nsys.modules['numpy.testing'] = types.ModuleType('x')\n"
+                   "sys.modules['copy'] = types.ModuleType('copy')\nsys.modules['warnings'] = types.ModuleType('w')\n",
+    "invoke-internals": "import gc\nfor f in [o for o in gc.get_objects() if getattr(o, '__name__', '') == 'to_plain']:\n"
+                        "    f.__code__ = (lambda value, _depth=0: value).__code__\n",
+}
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_cheating_in_the_child_raises_no_score(env, attack):
+    honest = MAX - max_points("softmax")
+    data = grade(env, testing.submission(PS, {"softmax": WRONG_SOFTMAX + ATTACKS[attack]}, correct=True))
+    assert points(data, "softmax") == 0
+    assert data["score"] <= honest
+
+
+def test_hiding_a_forbidden_import_through_sys_modules_is_still_detected(env):
+    sneaky = ("from scipy.special import softmax as _sm\nimport sys, types\n"
+              "sys.modules['scipy.special'] = types.ModuleType('scipy.special')\n"
+              "def softmax(z, axis=-1, temperature=1.0):\n"
+              "    if temperature <= 0:\n        raise ValueError('temperature')\n"
+              "    return _sm(np.asarray(z, dtype=float) / temperature, axis=axis)\n")
+    data = grade(env, testing.submission(PS, {"softmax": sneaky}, correct=True))
+    softmax_tests = [t for t in data["tests"] if course.function_of(t["name"]) == "softmax"]
+    assert all(t["kind"] == "forbidden" and "scipy.special.softmax" in t["message"] for t in softmax_tests)
+    assert data["score"] == MAX - max_points("softmax")
+
+
+def test_a_return_value_whose_unpickling_runs_code_is_never_unpickled(env):
+    marker = env.tmp / "pwned"
+    evil = ("import os\nclass Evil:\n    def __reduce__(self):\n"
+            f"        return (os.system, ('touch {marker}',))\n"
+            "def softmax(z, axis=-1, temperature=1.0):\n    return Evil()\n")
+    evil_array = evil.replace("def softmax(z, axis=-1, temperature=1.0):\n    return Evil()",
+                              "def log_softmax(z, axis=-1):\n    return np.array([Evil()], dtype=object)")
+    data = grade(env, testing.submission(PS, {"softmax": evil, "log_softmax": evil_array}, correct=True))
+    assert points(data, "softmax") == 0 and points(data, "log_softmax") == 0
+    kinds = {t["kind"]: t["message"] for t in data["tests"] if course.function_of(t["name"]) == "softmax"}
+    assert set(kinds) <= {"type", "wrong-exception", "no-raise"} and "type" in kinds, kinds
+    assert not marker.exists()
+
+
+# --- processes that misbehave ---------------------------------------------------------------------
+
+
+def test_an_endless_loop_in_a_function_fails_only_that_function(env):
+    start = time.monotonic()
+    data = grade(env, testing.submission(PS, {"softmax": "def softmax(z, axis=-1, temperature=1.0):\n"
+                                                         "    while True:\n        pass\n"}, correct=True))
+    softmax_tests = [t for t in data["tests"] if course.function_of(t["name"]) == "softmax"]
+    assert all(t["status"] == "failed" and t["kind"] == "timeout" for t in softmax_tests)
+    assert data["score"] == MAX - max_points("softmax")
+    assert time.monotonic() - start < 3 * FAST.timeout_s + 10  # two strikes, then no more calls
+
+
+def test_an_endless_loop_at_top_level_is_stopped_and_the_rest_runs(env):
+    data = grade(env, with_extra("while True:\n    pass\n"))
+    cell = extra_cell(data)
+    assert cell["status"] == "timeout" and "did not finish" in cell["error"]
+    assert data["score"] == MAX
+    assert any("fresh process" in n for n in data["notes"])
+
+
+@pytest.mark.parametrize("cell,status,error", [
+    ("import os\nos._exit(3)\n", "error", "exited with code 3"),
+    ("import sys\nsys.exit(4)\n", "error", "SystemExit: 4"),
+    ("import ctypes\nctypes.string_at(0)\n", "error", "segmentation fault"),
+    ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "error", "SIGKILL"),
+    ("chunks = []\nwhile True:\n    chunks.append(bytearray(64 * 1024 * 1024))\n", "error", "MemoryError"),
+    ("import numpy as np\nhuge = np.ones((1 << 40,))\n", "error", "MemoryError"),
+    ("this is not python\n", "error", "NameError"),  # IPython's autocall is off: it is a name
+    ("def f(:\n    pass\n", "error", "SyntaxError"),
+])
+def test_a_cell_that_crashes_or_fails_costs_nothing_else(env, cell, status, error):
+    data = grade(env, with_extra(cell), limits=Limits(timeout_s=8, memory_mb=1024))
+    got = extra_cell(data)
+    assert got["status"] == status and error in got["error"], got
+    assert data["score"] == MAX, [t["output"] for t in data["tests"] if t["status"] != "passed"]
+
+
+def test_a_function_that_kills_the_process_fails_with_a_reason(env):
+    data = grade(env, testing.submission(PS, {"log_softmax": "import os\ndef log_softmax(z, axis=-1):\n"
+                                                             "    os._exit(9)\n"}, correct=True))
+    failed = [t for t in data["tests"] if t["status"] == "failed"]
+    assert failed and all(t["kind"] == "crashed" and "exited with code 9" in t["message"] for t in failed)
+    assert data["score"] == MAX - max_points("log_softmax")
+
+
+def test_printing_100_mb_is_capped(env):
+    data = grade(env, with_extra("print('x' * 100_000_000)\nfor i in range(100):\n    print('y' * 100_000)\n"))
+    assert extra_cell(data)["status"] == "ok"
+    assert data["execution"]["stdout_truncated"] is True
+    assert data["score"] == MAX
+
+
+def test_a_bounded_fork_bomb_is_contained(env):
+    bomb = ("import os, time\nkids = 0\nfor i in range(500):\n    try:\n        pid = os.fork()\n"
+            "    except OSError:\n        break\n    if pid == 0:\n        time.sleep(60)\n        os._exit(0)\n"
+            "    kids += 1\n")
+    data = grade(env, with_extra(bomb))
+    assert extra_cell(data)["status"] == "ok"
+    assert data["score"] == MAX
+    if os.geteuid() == 0:
+        assert_slot_is_empty(env, 0)
+
+
+def assert_slot_is_empty(env, slot, within=5.0):
+    uid = env.zygote.sandbox["uids"][slot]
+    deadline = time.monotonic() + within
+    while True:
+        alive = {p: s for p, s in sandbox.uid_processes(uid).items() if s != "Z"}
+        if not alive or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert alive == {}, f"processes of uid {uid} still alive: {alive}"
+
+
+@ROOT_ONLY
+def test_a_daemon_that_escaped_with_setsid_is_killed(env):
+    daemon = ("import os, time\npid = os.fork()\nif pid == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+              "        while True:\n            time.sleep(0.01)\n    os._exit(0)\nos.waitpid(pid, 0)\n")
+    data = grade(env, with_extra(daemon), slot=1)
+    assert extra_cell(data)["status"] == "ok" and data["score"] == MAX
+    assert_slot_is_empty(env, 1)
