@@ -14,7 +14,7 @@ accuracy left in float64, so gradients allow an absolute 1e-14 (≈ 45 ulps of 1
 
 import numpy as np
 
-from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
+from autograder.checks.hints import all_of, any_of, kind, matches, nonfinite, raised, warned
 from autograder.checks.model import Check, Hint, Probe
 
 FORBIDDEN = (
@@ -149,7 +149,7 @@ MEAN = Hint(
 GRAD_MEAN = Hint(
     "The loss is a mean over N rows, so its gradient carries a factor 1/N: (softmax - onehot) / N. "
     "Without it you computed the gradient of the sum of the row losses.",
-    any_of(matches(_grad_sum), matches(_grad_wrong_sign_sum)),
+    matches(_grad_sum),
 )
 GRAD_SIGN = Hint(
     "Check the sign: the gradient of -log softmax(z)[y] with respect to z is softmax(z) - onehot(y), "
@@ -170,7 +170,7 @@ FLOAT_TARGETS = Hint(
     "Targets come in two forms: integer class indices of shape (N,), or float rows of shape (N, C) "
     "(one-hot or soft labels). Tell them apart with the dtype (`np.issubdtype(t.dtype, np.integer)`) "
     "and use float rows as weights instead of indexing with them.",
-    any_of(raised("IndexError"), all_of(kind("shape"), label_has("labels"))),
+    raised("IndexError"),
 )
 LOG_OF_SOFTMAX = Hint(
     "log(softmax(z)) takes the log of probabilities that underflowed to 0 and gives inf: compute "
@@ -201,6 +201,19 @@ GRAD_SHAPE = Hint(
     "The gradient has the shape of the logits, (N, C), even when N = 1.",
     kind("shape"),
 )
+NO_SOFTMAX = Hint(
+    "The gradient goes through the softmax: softmax(logits) - onehot, not logits - onehot.",
+    matches(_grad_without_softmax),
+)
+RAW_EXP = Hint(
+    "Compute the softmax from the shifted logits z - max(z) of each row; never exponentiate the raw logits.",
+    any_of(nonfinite(), warned()),
+)
+
+# Every check of a function offers all of its hints: each rule matches one signature only,
+# so whichever probe fails first, the submission's mistake is named.
+LOSS_HINTS = (LOG_OF_SOFTMAX, CLIPPED, OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, MEAN, ROWS, LOSS_SHAPE)
+GRAD_HINTS = (OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, GRAD_SIGN, GRAD_MEAN, ROWS, NO_SOFTMAX, GRAD_SHAPE, RAW_EXP)
 
 CHECKS = (
     # ------------------------------------------------------------ cross_entropy
@@ -220,7 +233,7 @@ CHECKS = (
         ),
         atol=1e-14,
         forbidden=FORBIDDEN,
-        hints=(MEAN, ROWS, LOSS_SHAPE, CLIPPED),
+        hints=LOSS_HINTS,
     ),
     Check(
         grade_id="cross_entropy-soft",
@@ -238,7 +251,7 @@ CHECKS = (
         ),
         atol=1e-14,
         forbidden=FORBIDDEN,
-        hints=(SOFT_ARGMAX, FLOAT_TARGETS, MEAN, ROWS, LOSS_SHAPE, CLIPPED),
+        hints=LOSS_HINTS,
     ),
     Check(
         grade_id="cross_entropy-stability",
@@ -257,7 +270,7 @@ CHECKS = (
         atol=1e-9,
         no_warnings=True,
         forbidden=FORBIDDEN,
-        hints=(LOG_OF_SOFTMAX, CLIPPED, OVERFLOW, MEAN),
+        hints=LOSS_HINTS,
     ),
     Check(
         grade_id="cross_entropy-errors",
@@ -293,7 +306,7 @@ CHECKS = (
         no_warnings=True,
         no_mutation=True,
         forbidden=FORBIDDEN,
-        hints=(FLOAT_TARGETS, CLIPPED),
+        hints=LOSS_HINTS,
     ),
     # ------------------------------------------------------- cross_entropy_grad
     Check(
@@ -309,9 +322,7 @@ CHECKS = (
         rtol=1e-9,
         atol=1e-14,
         forbidden=FORBIDDEN,
-        hints=(GRAD_SIGN, GRAD_MEAN, ROWS, GRAD_SHAPE,
-               Hint("The gradient goes through the softmax: softmax(logits) - onehot, not logits - onehot.",
-                    matches(_grad_without_softmax))),
+        hints=GRAD_HINTS,
     ),
     Check(
         grade_id="cross_entropy_grad-batch",
@@ -328,7 +339,7 @@ CHECKS = (
         rtol=1e-9,
         atol=1e-14,
         forbidden=FORBIDDEN,
-        hints=(GRAD_MEAN, GRAD_SIGN, ROWS, GRAD_SHAPE),
+        hints=GRAD_HINTS,
     ),
     Check(
         grade_id="cross_entropy_grad-soft",
@@ -347,7 +358,7 @@ CHECKS = (
         rtol=1e-9,
         atol=1e-14,
         forbidden=FORBIDDEN,
-        hints=(SOFT_ARGMAX, FLOAT_TARGETS, GRAD_MEAN, GRAD_SIGN),
+        hints=GRAD_HINTS,
     ),
     Check(
         grade_id="cross_entropy_grad-stability",
@@ -365,9 +376,7 @@ CHECKS = (
         atol=1e-14,
         no_warnings=True,
         forbidden=FORBIDDEN,
-        hints=(OVERFLOW, GRAD_MEAN, GRAD_SIGN,
-               Hint("Compute the softmax from the shifted logits z - max(z) of each row; never exponentiate "
-                    "the raw logits.", any_of(nonfinite(), warned()))),
+        hints=GRAD_HINTS,
     ),
     Check(
         grade_id="cross_entropy_grad-purity",
@@ -388,6 +397,6 @@ CHECKS = (
         no_warnings=True,
         no_mutation=True,
         forbidden=FORBIDDEN,
-        hints=(FLOAT_TARGETS,),
+        hints=GRAD_HINTS,
     ),
 )
