@@ -1,0 +1,232 @@
+"""Regenerate ``release/<ps>/<ps>.ipynb`` from ``source/`` with nbgrader.
+
+``python -m autograder release [--assignment ID …] [--check]``
+
+nbgrader's ``generate_assignment`` (its Python API, configured by the course's
+``nbgrader_config.py``) runs in a temporary copy of the course folder, without
+a gradebook database, so nothing but the generated files ever lands in the
+repository. (``nbgrader autograde`` needs a gradebook: run ``nbgrader
+generate_assignment`` in the course folder that grades, not this command.)
+
+The output is deterministic: the same ``source/`` gives byte-identical
+release notebooks on every run, so ``--check`` (and the test suite) can tell a
+stale release by comparing bytes. nbgrader 0.9.6 itself adds nothing
+run-dependent (its checksums are MD5s of cell content); :func:`normalise`
+still writes every notebook in one canonical form and drops per-run cell
+metadata, so that a source notebook saved after running it cannot make the
+release depend on when it was run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+CONFIG_FILE = "nbgrader_config.py"
+#: Files and folders in ``source/<ps>/`` that never belong in a release.
+IGNORED = (".ipynb_checkpoints", "__pycache__", "*.pyc", ".DS_Store")
+#: Per-run cell metadata that Jupyter/nbclient record when a notebook is executed.
+RUN_METADATA = ("execution", "collapsed", "scrolled")
+
+
+class ReleaseError(RuntimeError):
+    """nbgrader could not generate a problem set (its log is in the message)."""
+
+
+def source_problem_sets(course_dir: Path) -> list[str]:
+    """Problem-set ids that have a ``source/<ps>/<ps>.ipynb``, sorted."""
+    source = Path(course_dir) / "source"
+    if not source.is_dir():
+        return []
+    return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+def normalise(notebook_text: str) -> str:
+    """The canonical text of a release notebook.
+
+    Outputs and execution counts cleared, per-run cell metadata dropped, and
+    serialised the way nbformat writes (which is also what nbgrader writes).
+    """
+    import nbformat
+
+    nb = nbformat.reads(notebook_text, as_version=nbformat.NO_CONVERT)
+    for cell in nb.cells:
+        for key in RUN_METADATA:
+            cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return nbformat.writes(nb) + "\n"
+
+
+def _generate_in(work: Path, problem_sets: list[str]) -> None:
+    """Run nbgrader's generate_assignment for each problem set in the course copy ``work``.
+
+    Without the gradebook: ``no_database`` and the pipeline minus ``SaveCells``
+    (the one step that only writes to the database; it does not touch the
+    notebook). The output is byte-identical to a stock run (a test checks), and
+    it takes a fraction of a second instead of seconds per problem set, since
+    every stock Gradebook connection spawns an ``alembic`` process.
+    """
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.preprocessors import SaveCells
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader(CONFIG_FILE, path=str(work)).load_config()
+    # The course config derives the root from its own location; pin it anyway.
+    config.CourseDirectory.root = str(work)
+    config.GenerateAssignment.no_database = True
+    config.GenerateAssignment.preprocessors = [
+        step for step in GenerateAssignment.class_traits()["preprocessors"].default()
+        if step is not SaveCells
+    ]
+    api = NbGraderAPI(config=config)
+    for ps in problem_sets:
+        result = api.generate_assignment(ps, force=True, create=True)
+        if not result.get("success"):
+            raise ReleaseError(
+                f"nbgrader generate_assignment failed for {ps}:\n"
+                f"{result.get('log', '')}\n{result.get('error', '')}"
+            )
+
+
+def _generated_files(release_ps: Path) -> dict[str, bytes]:
+    """Relative path -> bytes of everything nbgrader generated for one problem set."""
+    files = {}
+    for path in sorted(release_ps.rglob("*")):
+        if path.is_file():
+            rel = path.relative_to(release_ps).as_posix()
+            data = path.read_bytes()
+            if path.suffix == ".ipynb":
+                data = normalise(data.decode("utf-8")).encode("utf-8")
+            files[rel] = data
+    return files
+
+
+def render_release(course_dir: Path, problem_sets=None) -> dict[str, dict[str, bytes]]:
+    """What ``release/`` should contain: problem-set id -> {relative path: bytes}.
+
+    Writes nothing outside a temporary directory.
+    """
+    course_dir = Path(course_dir).resolve()
+    if not (course_dir / CONFIG_FILE).is_file():
+        raise ReleaseError(f"{course_dir} is not a course folder: it has no {CONFIG_FILE}")
+    problem_sets = list(problem_sets) if problem_sets else source_problem_sets(course_dir)
+    for ps in problem_sets:
+        if not (course_dir / "source" / ps / f"{ps}.ipynb").is_file():
+            raise ReleaseError(f"no source notebook source/{ps}/{ps}.ipynb")
+    if not problem_sets:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="probdl-release-") as tmp:
+        work = Path(tmp) / "course"
+        work.mkdir()
+        shutil.copy2(course_dir / CONFIG_FILE, work / CONFIG_FILE)
+        for ps in problem_sets:
+            shutil.copytree(course_dir / "source" / ps, work / "source" / ps,
+                            ignore=shutil.ignore_patterns(*IGNORED))
+        _generate_in(work, problem_sets)
+        return {ps: _generated_files(work / "release" / ps) for ps in problem_sets}
+
+
+def generate_release(course_dir: Path, problem_sets=None, out_dir: Path | None = None) -> list[Path]:
+    """Regenerate ``<out_dir>/<ps>/`` for each problem set from ``source/`` with nbgrader.
+
+    Parameters
+    ----------
+    course_dir : Path
+        The nbgrader course folder (holding ``nbgrader_config.py`` and ``source/``).
+    problem_sets : iterable of str, optional
+        Problem-set ids; default: every ``source/<ps>/<ps>.ipynb``.
+    out_dir : Path, optional
+        Where to write; default ``<course_dir>/release``. Each ``<out_dir>/<ps>/``
+        is made to hold exactly the generated files (stale extra files are removed).
+
+    Returns
+    -------
+    list of Path
+        The release notebooks written, in problem-set order.
+    """
+    course_dir = Path(course_dir).resolve()
+    out_dir = course_dir / "release" if out_dir is None else Path(out_dir)
+    rendered = render_release(course_dir, problem_sets)
+    notebooks = []
+    for ps, files in rendered.items():
+        target = out_dir / ps
+        target.mkdir(parents=True, exist_ok=True)
+        for old in sorted(target.rglob("*"), reverse=True):
+            if old.is_file() and old.relative_to(target).as_posix() not in files:
+                old.unlink()
+        for rel, data in files.items():
+            path = target / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.is_file() or path.read_bytes() != data:
+                path.write_bytes(data)
+        notebooks.append(target / f"{ps}.ipynb")
+    return notebooks
+
+
+def stale_files(course_dir: Path, problem_sets=None) -> list[str]:
+    """Paths under ``release/`` that differ from what ``source/`` generates.
+
+    Missing, changed and extra files are all stale; with no ``problem_sets``
+    given, a ``release/<ps>/`` whose source is gone is stale too.
+    """
+    course_dir = Path(course_dir).resolve()
+    release = course_dir / "release"
+    rendered = render_release(course_dir, problem_sets)
+    stale = []
+    for ps, files in rendered.items():
+        existing = {
+            p.relative_to(release / ps).as_posix()
+            for p in (release / ps).rglob("*") if p.is_file()
+        } if (release / ps).is_dir() else set()
+        for rel in sorted(existing | set(files)):
+            path = release / ps / rel
+            if rel not in files or not path.is_file() or path.read_bytes() != files[rel]:
+                stale.append(f"release/{ps}/{rel}")
+    if not problem_sets and release.is_dir():
+        for orphan in sorted(p for p in release.iterdir() if p.is_dir() and p.name not in rendered):
+            stale.append(f"release/{orphan.name}/ (no source/{orphan.name}/{orphan.name}.ipynb)")
+    return stale
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--assignment", "-a", action="append", metavar="ID", dest="assignments",
+        help="problem-set id to regenerate (repeatable); default: every source/<ps>/<ps>.ipynb",
+    )
+    parser.add_argument(
+        "--check", action="store_true",
+        help="write nothing; exit 1 and list the stale files if release/ differs from what source/ generates",
+    )
+    parser.add_argument(
+        "--course-dir", type=Path, default=None,
+        help="the nbgrader course folder (default: this repository)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from autograder.course import ROOT
+
+    course_dir = args.course_dir or ROOT
+    try:
+        if args.check:
+            stale = stale_files(course_dir, args.assignments)
+            if stale:
+                print("release/ is stale; run `python -m autograder release` to regenerate:", file=sys.stderr)
+                for item in stale:
+                    print(f"  {item}", file=sys.stderr)
+                return 1
+            print("release/ is up to date with source/")
+            return 0
+        written = generate_release(course_dir, args.assignments)
+    except ReleaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,27 @@
+"""nbgrader configuration for the probdl course.
+
+The folder holding this file is the course directory (source/, release/,
+submitted/, autograded/, feedback/, gradebook.db). The root is derived from
+this file's own location, so a copy of the course folder works wherever it is
+put, and nbgrader run from elsewhere (``--config``) still finds the course.
+"""
+
+import os
+
+c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
+
+c.CourseDirectory.course_id = "probdl"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+
+# What replaces a "### BEGIN SOLUTION … ### END SOLUTION" region in the release.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Lock cells so students cannot delete graded or read-only cells by accident.
+c.LockCells.lock_grade_cells = True
+c.LockCells.lock_readonly_cells = True
+
+# Plain `nbgrader autograde`: seconds per cell before the kernel is interrupted
+# (nbgrader's Execute preprocessor; its default is 30). The course's own engine
+# has its own, stricter timeouts.
+c.Execute.timeout = 120
