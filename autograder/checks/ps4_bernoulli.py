@@ -1,0 +1,532 @@
+"""Hidden checks for problem set 4: sigmoid, bernoulli_log_pmf, binary_cross_entropy,
+binary_cross_entropy_with_logits.
+
+Probes are fixed (seeded) inputs; the wrong formulas below recreate common
+mistakes so that a hint can name the one a submission made.
+
+Tolerances: everything is compared at 1e-10 relative, with no absolute slack,
+because the values that tell a careful implementation from a careless one
+are tiny: ``sigmoid(-700)`` is 9.9e-305 (the naive ``1/(1+exp(-z))`` is exact
+there but 0 from z = -710 on, with an overflow warning), ``log(1 - p)`` for
+p = 1e-10 is -1e-10 (``np.log(1 - p)`` gets it with relative error 8e-8,
+``np.log1p(-p)`` exactly), and a perfect prediction costs exactly 0 (one
+clipped at eps = 1e-15 costs 1e-15). The one exception is
+``sigmoid-stability``: for z in (-745, -708) the true result is subnormal,
+where float64 itself has fewer digits, so that check adds an absolute 1e-320
+(≈ 2000 units in the last place of a subnormal, 1e-16 of sigmoid(-700)).
+
+Warnings: ``sigmoid`` and the logit form are "stable" in the contract (no
+overflow warning); for ``bernoulli_log_pmf`` and ``binary_cross_entropy`` the
+notebooks' visible ``-edges`` asserts turn warnings into errors, so the hidden
+``-edges`` checks ask for no RuntimeWarning too (a visible assert must never
+be stricter than its hidden check). A submission that gets the values right
+through ``np.where(x == 1, np.log(p), ...)`` therefore loses the edge points:
+``np.where`` evaluates ``log(0)`` in the branch it then discards.
+
+What the logit-form probes leave out, on purpose: every probe's mean loss is
+at least ~1e-3 (or exactly 0), and no soft label is within 1e-4 of 0 or 1. So both
+common rewrites ``max(z, 0) - z·y + log1p(exp(-|z|))`` and the same with a
+plain ``log(1 + exp(-|z|))`` pass, as the course intends: they differ from
+the reference only for a mean loss below ~1e-8 (z = 40, y = 1 costs 4e-18,
+which the plain log rounds to 0) or for labels within ~1e-8 of 0 or 1 on
+logits of 1e4 (where ``z - z·y`` cancels).
+
+Forbidden, each the very function asked for, ready-made:
+``scipy.special.expit`` (the sigmoid), ``scipy.special.log_expit`` (log σ, i.e.
+minus the logit-form loss for y = 1), ``scipy.stats.bernoulli`` (its ``logpmf``
+is bernoulli_log_pmf), ``sklearn.metrics.log_loss`` (binary cross-entropy), and
+torch / jax / tensorflow (all of them). Building blocks stay allowed:
+``np.logaddexp``, ``scipy.special.xlogy`` / ``xlog1py`` / ``softplus``.
+"""
+
+import numpy as np
+from scipy.special import xlog1py, xlogy
+
+from autograder.checks.hints import all_of, any_of, kind, matches, nonfinite, raised, warned
+from autograder.checks.model import Check, Hint, Probe
+
+FORBIDDEN = (
+    "scipy.special.expit",
+    "scipy.special.log_expit",
+    "scipy.stats.bernoulli",
+    "sklearn.metrics.log_loss",
+    "torch",
+    "jax",
+    "tensorflow",
+)
+
+_rng = np.random.default_rng(20261124)
+
+# --- sigmoid -----------------------------------------------------------------
+SIG_PUBLIC = np.array([[-2.0, -0.5], [0.5, 3.0]])
+SIG_SMALL = _rng.normal(size=(3, 4)) * 3
+SIG_RANGE = np.linspace(-30.0, 30.0, 13)
+SIG_PUBLIC_EXTREME = np.array([-1000.0, -40.0, 40.0, 1000.0])
+# The naive formula is exact down to z = -709 and 0 (with a warning) below:
+# -745 … -710 are subnormal results, -800 underflows to 0 for everyone.
+SIG_MIXED = np.array([
+    -800.0, -745.0, -740.0, -720.0, -710.0, -709.0, -700.0, -100.0, -37.0, -1.0,
+    0.0, 1.0, 37.0, 100.0, 700.0, 709.0, 710.0, 720.0, 800.0,
+])
+SIG_HUGE = np.array([[1e4, -1e4], [-1e4, 1e4], [1e3, -1e3]])
+SIG_WIDE = _rng.normal(size=(64, 10)) * 400
+
+# --- bernoulli_log_pmf / binary_cross_entropy --------------------------------
+BER_X = (_rng.random(size=(4, 5)) < 0.5).astype(float)
+BER_P = _rng.uniform(0.01, 0.99, size=(4, 5))
+SOFT_Y = _rng.uniform(0.0, 1.0, size=(4, 5))
+SOFT_P = _rng.uniform(0.02, 0.98, size=(4, 5))
+TINY_P = np.array([1e-8, 1e-10, 1e-12, 1e-16, 1e-300])
+NEAR_EDGE_P = np.array([1e-300, 1e-20, 1.0 - 1e-12, 1.0 - 2.0**-53])
+EDGE_GRID_P = np.array([[0.0, 1.0, 0.25, 1e-5], [1.0, 0.0, 0.75, 1.0 - 1e-5]])
+EDGE_GRID_X = np.array([[0.0, 1.0, 1.0, 0.0], [1.0, 0.0, 0.0, 1.0]])
+
+# --- binary_cross_entropy_with_logits ----------------------------------------
+LOGIT_Z = _rng.normal(size=(4, 5)) * 3
+LOGIT_BIG = np.array([[1000.0, -1000.0], [1e4, -1e4]])
+LOGIT_BIG_Y = np.array([[1.0, 0.0], [0.0, 1.0]])
+LOGIT_SOFT_Z = np.array([1e4, -1e4, 800.0, -800.0, 50.0, -50.0])
+LOGIT_SOFT_Y = np.array([0.3, 0.7, 0.5, 0.25, 0.9, 0.1])
+LOGIT_WIDE = _rng.normal(size=(64, 10)) * 300
+LOGIT_WIDE_Y = (_rng.random(size=(64, 10)) < 0.5).astype(float)
+LOGIT_WIDE_SOFT = _rng.uniform(0.0, 1.0, size=(64, 10))
+
+
+def _f(a):
+    return np.asarray(a, dtype=float)
+
+
+def _gave(*wrong, atol=1e-12):
+    """The value was wrong, and it is what one of the ``wrong`` formulas returns.
+
+    (A failure for a warning or a mutation has the right value; a formula that
+    happens to agree with it to 1e-6 must not name a mistake there.)
+    """
+    return all_of(kind("value", "nonfinite", "shape"), any_of(*(matches(w, atol=atol) for w in wrong)))
+
+
+# --- wrong formulas (errstate is handled by hints.matches) -------------------
+def _naive_sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-_f(z)))
+
+
+def _naive_sigmoid_exp_form(z):
+    e = np.exp(_f(z))
+    return e / (1.0 + e)
+
+
+def _sigmoid_wrong_sign(z):
+    return 1.0 / (1.0 + np.exp(_f(z)))
+
+
+def _tanh_sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * _f(z)))
+
+
+def _one_minus_sigmoid(z):
+    z = _f(z)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), 1.0 - 1.0 / (1.0 + e))
+
+
+def _clipped_sigmoid(limit):
+    return lambda z: _naive_sigmoid(np.clip(_f(z), -limit, limit))
+
+
+_CLIP_LIMITS = (15.0, 20.0, 30.0, 35.0, 50.0, 88.0, 100.0, 250.0, 500.0, 700.0, 709.0)
+
+
+def _ll_log1mp(x, p):  # log(1 - p) instead of log1p(-p); 0·log 0 handled
+    x, p = _f(x), _f(p)
+    return xlogy(x, p) + xlogy(1.0 - x, 1.0 - p)
+
+
+def _ll_pmf(x, p):  # the probability, not its log
+    x, p = _f(x), _f(p)
+    return p**x * (1.0 - p) ** (1.0 - x)
+
+
+def _ll_swapped(x, p):  # p taken as the probability of 0
+    x, p = _f(x), _f(p)
+    return xlogy(x, 1.0 - p) + xlogy(1.0 - x, p)
+
+
+def _ll_negated(x, p):
+    x, p = _f(x), _f(p)
+    return -(xlogy(x, p) + xlog1py(1.0 - x, -p))
+
+
+def _ll_clip(eps, log1p):
+    def ll(x, p):
+        x, p = _f(x), np.clip(_f(p), eps, 1.0 - eps)
+        return x * np.log(p) + (1.0 - x) * (np.log1p(-p) if log1p else np.log(1.0 - p))
+
+    return ll
+
+
+def _ll_add_eps(eps):
+    def ll(x, p):
+        x, p = _f(x), _f(p)
+        return x * np.log(p + eps) + (1.0 - x) * np.log(1.0 - p + eps)
+
+    return ll
+
+
+def _ll_clamp_log(floor):  # PyTorch's BCELoss clamps each log at -100
+    def ll(x, p):
+        x, p = _f(x), _f(p)
+        return x * np.maximum(np.log(p), floor) + (1.0 - x) * np.maximum(np.log1p(-p), floor)
+
+    return ll
+
+
+_EPSILONS = (1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15, 1e-16, float(np.finfo(float).eps), 1e-20)
+_SMOOTHED_LL = (
+    tuple(_ll_clip(e, lp) for e in _EPSILONS for lp in (False, True))
+    + tuple(_ll_add_eps(e) for e in _EPSILONS)
+    + (_ll_clamp_log(-100.0),)
+)
+
+
+def _bce_of(ll):
+    return lambda p, y: -np.mean(ll(y, p))
+
+
+def _bce_sum(p, y):
+    p, y = _f(p), _f(y)
+    return -np.sum(xlogy(y, p) + xlog1py(1.0 - y, -p))
+
+
+def _bce_row_sum_mean(p, y):  # ps2's "sum over classes, mean over rows" by analogy
+    p, y = _f(p), _f(y)
+    t = xlogy(y, p) + xlog1py(1.0 - y, -p)
+    return -np.mean(np.sum(t, axis=-1)) if t.ndim > 1 else -np.sum(t)
+
+
+def _bce_positive(p, y):
+    p, y = _f(p), _f(y)
+    return np.mean(xlogy(y, p) + xlog1py(1.0 - y, -p))
+
+
+def _bce_hard_branch(p, y):  # a branch on y == 1: right for hard labels only
+    p, y = _f(p), _f(y)
+    return -np.mean(np.where(y == 1, np.log(p), np.log1p(-p)))
+
+
+def _bce_threshold(p, y):  # soft labels rounded to 0/1
+    p, y = _f(p), _f(y)
+    t = (y >= 0.5).astype(float)
+    return -np.mean(xlogy(t, p) + xlog1py(1.0 - t, -p))
+
+
+def _softplus(t):
+    return np.logaddexp(0.0, t)
+
+
+def _logits_sum(z, y):
+    z, y = _f(z), _f(y)
+    return np.sum(y * _softplus(-z) + (1.0 - y) * _softplus(z))
+
+
+def _logits_swapped(z, y):  # softplus(z) paired with y: the sign of z flipped
+    z, y = _f(z), _f(y)
+    return np.mean(y * _softplus(z) + (1.0 - y) * _softplus(-z))
+
+
+def _logits_negated(z, y):
+    z, y = _f(z), _f(y)
+    return -np.mean(y * _softplus(-z) + (1.0 - y) * _softplus(z))
+
+
+def _logits_via_sigmoid(sig, smooth=None):
+    def loss(z, y):
+        p, y = sig(z), _f(y)
+        if smooth is None:
+            return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+        return -np.mean(smooth(y, p))
+
+    return loss
+
+
+def _stable_sigmoid(z):
+    z = _f(z)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+# Through a sigmoid and then a clipped / smoothed log: finite but wrong values.
+# (Without smoothing the result is inf with a divide-by-zero warning, which is
+# recognised by the warning: the same inf is what a naive softplus overflows to.)
+# (Only eps >= 1e-15: with a smaller one 1 - eps rounds to 1 and the clipped
+# formula is as infinite as a naive softplus, which has a hint of its own.)
+_VIA_SIGMOID_SMOOTHED = tuple(
+    _logits_via_sigmoid(sig, smooth)
+    for sig in (_stable_sigmoid, _naive_sigmoid)
+    for smooth in (
+        tuple(_ll_clip(e, lp) for e in _EPSILONS if e >= 1e-15 for lp in (False, True))
+        + tuple(_ll_add_eps(e) for e in _EPSILONS)
+        + (_ll_clamp_log(-100.0),)
+    )
+)
+
+
+# --- hints -------------------------------------------------------------------
+SIGMOID_SIGN = Hint("sigmoid(z) = 1 / (1 + exp(-z)): the exponent is -z, so sigmoid(2) > 0.5.",
+                    _gave(_sigmoid_wrong_sign))
+SHAPE = Hint("The result has the shape of the (broadcast) inputs: compute element-wise with NumPy "
+             "arithmetic on `np.asarray(..., dtype=float)` arrays rather than a Python loop.",
+             any_of(kind("shape"), raised("TypeError")))
+MEAN = Hint("The loss is the mean over all elements (`np.mean`), not the sum, and not a sum over rows: "
+            "the result is one number per call.",
+            any_of(_gave(_bce_sum, _bce_row_sum_mean, _logits_sum), kind("shape")))
+NEGATIVE_LOSS = Hint("Binary cross-entropy is the *negative* log-likelihood: a loss ≥ 0, so put a minus "
+                     "sign in front of the mean of y·log p + (1 − y)·log(1 − p).",
+                     _gave(_bce_positive, _logits_negated))
+NAN_AT_EDGES = Hint("0·log 0 is nan in floating point, but the contract takes it as 0: use "
+                    "`scipy.special.xlogy(x, p) + scipy.special.xlog1py(1 - x, -p)`, which give exactly 0 "
+                    "there (and -inf for an impossible outcome) without a warning.",
+                    all_of(nonfinite(), lambda f: "nan" in f.detail))
+CLIPPED = Hint("Don't clip p (`np.clip(p, eps, 1 - eps)`), add an epsilon, or clamp the logs: that changes "
+               "every result near 0 and 1 (a perfect prediction no longer costs 0, and p = 1e-20 no longer "
+               "costs 46 nats). The formula is exact as it stands; use xlogy / xlog1py for the edges.",
+               _gave(*_SMOOTHED_LL, *(_bce_of(ll) for ll in _SMOOTHED_LL), atol=0))
+BOTH_BRANCHES_LOG = Hint("`np.where(cond, np.log(p), ...)` computes log(0) for every element before choosing, "
+                         "so it warns even where that value is discarded. Use `scipy.special.xlogy` / `xlog1py`, "
+                         "which define 0·log 0 = 0 without a warning.",
+                         all_of(kind("warning"), any_of(warned("divide by zero"), warned("invalid"))))
+LOG1P = Hint("`np.log(1 - p)` loses the accuracy of a small p: 1 - 1e-10 is already rounded, and 1 - 1e-300 "
+             "is exactly 1. Use `np.log1p(-p)` (or `scipy.special.xlog1py(1 - x, -p)`).",
+             _gave(_ll_log1mp, _bce_of(_ll_log1mp), atol=0))
+
+NAIVE_SIGMOID = Hint("`1 / (1 + np.exp(-z))` overflows for z below about -709 (exp(710) is inf): split by sign "
+                     "and only ever exponentiate -|z|: with e = exp(-|z|), sigmoid is 1/(1+e) for z ≥ 0 and "
+                     "e/(1+e) for z < 0.",
+                     any_of(_gave(_naive_sigmoid, _naive_sigmoid_exp_form, atol=0),
+                            all_of(kind("value", "nonfinite"), warned("overflow"))))
+BOTH_BRANCHES_EXP = Hint("Your values are right, but `np.where(z >= 0, 1/(1+np.exp(-z)), np.exp(z)/(1+np.exp(z)))` "
+                         "evaluates both branches for every element, so exp overflows in the branch that is thrown "
+                         "away. Compute e = np.exp(-np.abs(z)) once and build both branches from it.",
+                         all_of(kind("warning"), warned("overflow")))
+CLIPPED_Z = Hint("Clipping z (e.g. `np.clip(z, -500, 500)`) changes the result for large |z|: sigmoid(-700) is "
+                 "about 1e-304, not sigmoid(-500). No clipping is needed once you only exponentiate -|z|.",
+                 _gave(*(_clipped_sigmoid(c) for c in _CLIP_LIMITS), atol=0))
+TANH = Hint("0.5·(1 + tanh(z/2)) equals sigmoid mathematically, but for negative z the sum 1 + tanh(z/2) cancels "
+            "(already at z = -30 most digits are gone). Use e = exp(-|z|) and e/(1+e) for z < 0.",
+            _gave(_tanh_sigmoid, atol=0))
+ONE_MINUS = Hint("For z < 0, 1 - 1/(1 + exp(z)) cancels: it is exactly 0 from z ≈ -37 on. Use e/(1+e) with "
+                 "e = exp(z) instead.",
+                 _gave(_one_minus_sigmoid, atol=0))
+
+VIA_SIGMOID = Hint("Going through p = sigmoid(z) and then log p loses everything once sigmoid(z) rounds to 0 or 1 "
+                   "(z = -1000 gives log 0 = -inf). Work with the logits: -log σ(z) = softplus(-z) and "
+                   "-log(1 - σ(z)) = softplus(z), with softplus(t) = np.logaddexp(0, t).",
+                   any_of(all_of(nonfinite(), warned("divide by zero")), _gave(*_VIA_SIGMOID_SMOOTHED)))
+LOGITS_SWAPPED = Hint("−log σ(z) = softplus(−z) goes with y and −log(1 − σ(z)) = softplus(z) with 1 − y; you have "
+                      "the sign of z the other way round.", _gave(_logits_swapped))
+LISTS = Hint("Convert the inputs first (`z = np.asarray(z, dtype=float)`): Python lists don't support `-z` "
+             "or `z * y`.", raised("TypeError"))
+NAIVE_SOFTPLUS = Hint("log(1 + exp(t)) overflows for t above about 709: use softplus(t) = np.logaddexp(0, t), or "
+                      "max(t, 0) + np.log1p(np.exp(-|t|)), which never exponentiates a positive number.",
+                      any_of(warned("overflow"), nonfinite()))
+
+CHECKS = (
+    # ------------------------------------------------------------------ sigmoid
+    Check(
+        grade_id="sigmoid-basic",
+        function="sigmoid",
+        summary="1 / (1 + exp(-z)) element-wise for moderate z; the output has the input's shape.",
+        probes=(
+            Probe("the scalar 0.0", (0.0,), public=True),
+            Probe("the (2, 2) array [[-2.0, -0.5], [0.5, 3.0]]", (SIG_PUBLIC,), public=True),
+            Probe("a (3, 4) array of moderate logits", (SIG_SMALL,)),
+            Probe("the list [-2.0, -1.0, 0.0, 1.0, 2.0]", ([-2.0, -1.0, 0.0, 1.0, 2.0],)),
+            Probe("13 logits from -30 to 30", (SIG_RANGE,)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(
+            SIGMOID_SIGN,
+            TANH,
+            ONE_MINUS,
+            SHAPE,
+        ),
+    ),
+    Check(
+        grade_id="sigmoid-stability",
+        function="sigmoid",
+        summary="finite, accurate to full relative precision (also for tiny results such as sigmoid(-700) ≈ 1e-304) "
+                "and free of RuntimeWarnings for |z| up to 1e4.",
+        probes=(
+            Probe("logits from -800 to 800 of both signs (results down to the subnormal range)", (SIG_MIXED,)),
+            Probe("the logits [-1000.0, -40.0, 40.0, 1000.0]", (SIG_PUBLIC_EXTREME,), public=True),
+            Probe("the scalar -1000.0", (-1000.0,)),
+            Probe("a 2-D array of logits ±1e4 and ±1e3", (SIG_HUGE,)),
+            Probe("a (64, 10) array of logits with spread 400", (SIG_WIDE,)),
+        ),
+        atol=1e-320,
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=(NAIVE_SIGMOID, CLIPPED_Z, TANH, ONE_MINUS, BOTH_BRANCHES_EXP, SIGMOID_SIGN,
+               Hint("Only ever exponentiate -|z| (a number ≤ 0): e = exp(-|z|) never overflows.",
+                    any_of(nonfinite(), warned()))),
+    ),
+    # -------------------------------------------------------- bernoulli_log_pmf
+    Check(
+        grade_id="bernoulli_log_pmf-basic",
+        function="bernoulli_log_pmf",
+        summary="x·log p + (1 − x)·log(1 − p) element-wise for outcomes 0/1, with broadcasting.",
+        probes=(
+            Probe("x = 1, p = 0.8", (1, 0.8), public=True),
+            Probe("the lists [0, 1, 1, 0] and [0.3, 0.3, 0.9, 0.9]", ([0, 1, 1, 0], [0.3, 0.3, 0.9, 0.9]), public=True),
+            Probe("x of shape (2, 1) against p of shape (3,)", (np.array([[0.0], [1.0]]), np.array([0.2, 0.5, 0.9])),
+                  public=True),
+            Probe("(4, 5) arrays of outcomes and probabilities", (BER_X, BER_P)),
+            Probe("x = 0, p = 0.25", (0.0, 0.25)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(
+            Hint("Return the log-probability, not the probability: x·log p + (1 − x)·log(1 − p).",
+                 _gave(_ll_pmf)),
+            Hint("p is the probability of x = 1: x = 1 contributes log p and x = 0 contributes log(1 − p).",
+                 _gave(_ll_swapped)),
+            Hint("A log-probability is ≤ 0: don't negate it (that is the loss, not the log-pmf).",
+                 _gave(_ll_negated)),
+            SHAPE,
+        ),
+    ),
+    Check(
+        grade_id="bernoulli_log_pmf-edges",
+        function="bernoulli_log_pmf",
+        summary="p = 0 or 1 gives 0 for the certain outcome and -inf for the impossible one (never nan), tiny p keeps "
+                "its accuracy in log(1 − p), and no RuntimeWarning is raised.",
+        probes=(
+            Probe("x = [1, 0, 1, 0] with p = [1, 0, 0, 1] (results 0, 0, -inf, -inf)",
+                  ([1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 1.0]), public=True),
+            Probe("a (2, 4) array mixing p in {0, 1} (outcomes matching) with ordinary p", (EDGE_GRID_X, EDGE_GRID_P)),
+            Probe("x = 0 with tiny p from 1e-8 to 1e-300 (log(1 - p) ≈ -p)", (np.zeros(5), TINY_P)),
+            Probe("x = 1 with p within 1e-12 of 0 and of 1", (np.ones(4), NEAR_EDGE_P)),
+            Probe("x = 0 with p within 1e-12 of 0 and of 1", (np.zeros(4), NEAR_EDGE_P)),
+        ),
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=(NAN_AT_EDGES, LOG1P, CLIPPED, BOTH_BRANCHES_LOG,
+               Hint("Compute x·log p + (1 − x)·log(1 − p) with 0·log 0 = 0: `scipy.special.xlogy(x, p)` and "
+                    "`scipy.special.xlog1py(1 - x, -p)`.", any_of(nonfinite(), warned()))),
+    ),
+    # ----------------------------------------------------- binary_cross_entropy
+    Check(
+        grade_id="binary_cross_entropy-basic",
+        function="binary_cross_entropy",
+        summary="the mean over all elements of −[y·log p + (1 − y)·log(1 − p)] for hard labels, as one number.",
+        probes=(
+            Probe("p = [0.8], y = [1]", ([0.8], [1]), public=True),
+            Probe("p = [0.9, 0.2, 0.6], y = [1, 0, 0]", ([0.9, 0.2, 0.6], [1, 0, 0]), public=True),
+            Probe("(4, 5) arrays of predictions and 0/1 labels", (BER_P, BER_X)),
+            Probe("a single prediction p = 0.3 for label 0", (np.array([0.3]), np.array([0.0]))),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(MEAN, NEGATIVE_LOSS,
+               Hint("p is the predicted probability of y = 1: label 1 costs −log p, label 0 costs −log(1 − p).",
+                    _gave(_bce_of(_ll_swapped))),
+               CLIPPED,
+               LISTS),
+    ),
+    Check(
+        grade_id="binary_cross_entropy-soft",
+        function="binary_cross_entropy",
+        summary="soft labels y in [0, 1] weight both terms: −[y·log p + (1 − y)·log(1 − p)].",
+        probes=(
+            Probe("p = [0.3], y = [0.3]", ([0.3], [0.3]), public=True),
+            Probe("p = [0.9, 0.5], y = [0.25, 0.75]", ([0.9, 0.5], [0.25, 0.75]), public=True),
+            Probe("(4, 5) arrays of predictions and soft labels", (SOFT_P, SOFT_Y)),
+            Probe("predictions equal to soft labels (the loss is their mean entropy)", (SOFT_Y[0] * 0.9 + 0.05,
+                                                                                          SOFT_Y[0] * 0.9 + 0.05)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(
+            Hint("y may be soft (0.25, 0.7 …): use y·log p + (1 − y)·log(1 − p) for every element instead of "
+                 "choosing a term with `y == 1` or rounding y.",
+                 _gave(_bce_hard_branch, _bce_threshold)),
+            MEAN,
+            NEGATIVE_LOSS,
+            CLIPPED,
+        ),
+    ),
+    Check(
+        grade_id="binary_cross_entropy-edges",
+        function="binary_cross_entropy",
+        summary="p in {0, 1} matching y costs exactly 0 (not nan), predictions near 0 and 1 are not clipped, tiny p "
+                "keeps its accuracy in log(1 − p), and no RuntimeWarning is raised.",
+        probes=(
+            Probe("p = [1e-300] for y = [1]", ([1e-300], [1.0]), public=True),
+            Probe("perfect predictions p = [1.0, 0.0] for y = [1.0, 0.0] (the loss is 0)",
+                  ([1.0, 0.0], [1.0, 0.0]), public=True),
+            Probe("a prediction of 1e-20 for label 1", (np.array([1e-20]), np.array([1.0]))),
+            Probe("a perfect prediction p = 1 for y = 1 alone", (np.array([1.0]), np.array([1.0]))),
+            Probe("a (2, 4) array mixing perfect predictions in {0, 1} with ordinary ones", (EDGE_GRID_P, EDGE_GRID_X)),
+            Probe("tiny predictions 1e-8 … 1e-300 for label 0", (TINY_P, np.zeros(5))),
+            Probe("a prediction of 1e-300 for label 0 alone", (np.array([1e-300]), np.array([0.0]))),
+            Probe("predictions within 1e-12 of 0 and 1 for label 1", (NEAR_EDGE_P, np.ones(4))),
+        ),
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=(NAN_AT_EDGES, LOG1P, CLIPPED, BOTH_BRANCHES_LOG,
+               MEAN,
+               NEGATIVE_LOSS,
+               Hint("Compute y·log p + (1 − y)·log(1 − p) with 0·log 0 = 0 (`scipy.special.xlogy` / `xlog1py`), "
+                    "and no clipping.", any_of(nonfinite(), warned()))),
+    ),
+    # ----------------------------------------- binary_cross_entropy_with_logits
+    Check(
+        grade_id="binary_cross_entropy_with_logits-basic",
+        function="binary_cross_entropy_with_logits",
+        summary="the binary cross-entropy of p = sigmoid(z), computed from moderate logits z, as one number.",
+        probes=(
+            Probe("z = [0.0], y = [1.0]", ([0.0], [1.0]), public=True),
+            Probe("z = [-2.0, 0.5, 3.0], y = [0.0, 1.0, 0.25]",
+                  (np.array([-2.0, 0.5, 3.0]), np.array([0.0, 1.0, 0.25])), public=True),
+            Probe("(4, 5) logits with 0/1 labels", (LOGIT_Z, BER_X)),
+            Probe("(4, 5) logits with soft labels", (LOGIT_Z, SOFT_Y)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(
+            LOGITS_SWAPPED,
+            MEAN,
+            NEGATIVE_LOSS,
+            LISTS,
+        ),
+    ),
+    Check(
+        grade_id="binary_cross_entropy_with_logits-stability",
+        function="binary_cross_entropy_with_logits",
+        summary="exact, finite and warning-free for |z| up to 1e4 (z = -1000, y = 1 costs 1000), hard and soft labels.",
+        probes=(
+            Probe("z = [-1000.0], y = [1.0] (the loss is 1000)", ([-1000.0], [1.0]), public=True),
+            Probe("z = [1000.0], y = [1.0] (the loss is 0)", ([1000.0], [1.0]), public=True),
+            Probe("z = [1e4], y = [0.0] (the loss is 1e4)", ([1e4], [0.0]), public=True),
+            Probe("a 2-D array of logits ±1000 and ±1e4 with 0/1 labels", (LOGIT_BIG, LOGIT_BIG_Y)),
+            Probe("logits from ±50 to ±1e4 with soft labels", (LOGIT_SOFT_Z, LOGIT_SOFT_Y)),
+            Probe("(64, 10) logits with spread 300 and 0/1 labels", (LOGIT_WIDE, LOGIT_WIDE_Y)),
+            Probe("(64, 10) logits with spread 300 and soft labels", (LOGIT_WIDE, LOGIT_WIDE_SOFT)),
+        ),
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=(VIA_SIGMOID, NAIVE_SOFTPLUS, LISTS, LOGITS_SWAPPED, MEAN, NEGATIVE_LOSS),
+    ),
+    Check(
+        grade_id="binary_cross_entropy_with_logits-purity",
+        function="binary_cross_entropy_with_logits",
+        summary="accepts lists, does not modify its inputs, and raises no RuntimeWarning.",
+        probes=(
+            Probe("the arrays z = [-3.0, 0.0, 2.5], y = [1.0, 0.5, 0.0]",
+                  (np.array([-3.0, 0.0, 2.5]), np.array([1.0, 0.5, 0.0])), public=True),
+            Probe("the lists z = [-3.0, 0.0, 2.5], y = [1.0, 0.5, 0.0]", ([-3.0, 0.0, 2.5], [1.0, 0.5, 0.0]),
+                  public=True),
+            Probe("nested lists of shape (2, 3)", ([[1.0, -2.0, 0.5], [-0.5, 4.0, -1.0]], [[1, 0, 1], [0, 1, 0]])),
+            Probe("(64, 10) float arrays with soft labels", (LOGIT_WIDE, LOGIT_WIDE_SOFT)),
+        ),
+        no_warnings=True,
+        no_mutation=True,
+        forbidden=FORBIDDEN,
+        hints=(LISTS, VIA_SIGMOID, NAIVE_SOFTPLUS, LOGITS_SWAPPED, MEAN, NEGATIVE_LOSS),
+    ),
+)

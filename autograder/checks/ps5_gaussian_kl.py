@@ -1,0 +1,518 @@
+"""Hidden checks for problem set 5: gaussian_kl, mvn_kl, vae_kl.
+
+Probes are fixed (seeded) inputs; the wrong formulas below recreate common
+mistakes so that a hint can name the one a submission made.
+
+Tolerances. Values are compared at 1e-10 relative unless a probe says
+otherwise, with three honest exceptions, each measured:
+
+* ``gaussian_kl`` on nearly equal standard deviations (ratio 1 ± 1e-5 …
+  1e-3, equal means): the contract's own formula, evaluated as written, adds
+  terms of size ½ that cancel down to a KL of 1e-10, so it keeps only about 6
+  of 16 digits there (measured relative error up to 1e-6). That probe asks
+  for 1e-4 relative: enough to tell a factor-of-4 mistake (σ used as a
+  variance) or a missing −½ from the truth, not more than float64 gives the
+  formula the course teaches. Equal arguments must give exactly 0 (every
+  usual way of writing the formula does: log 1 = 0 and σ²/(2σ²) = ½ exactly).
+* ``mvn_kl`` with ``basic`` inputs allows an absolute 1e-12, because a
+  Cholesky-based KL(P ‖ P) of a 2×2 or 3×3 matrix is 0 only to rounding.
+* ``mvn_kl-highdim`` probes with condition numbers 1e8 … 1e10 (D = 200 …
+  300, covariances ``Q diag(eigs) Qᵀ`` with a seeded orthogonal Q, symmetrised
+  by ``(C + C.T) / 2``): correct implementations differ from the reference by
+  up to 2e-8 relative here (measured: Cholesky with triangular solves 2e-9,
+  ``cho_solve`` 9e-9, ``np.linalg.solve`` + ``slogdet`` 1e-8, ``eigh`` 2e-8),
+  because the data of the problem are only known to rounding, and KL's
+  sensitivity to them grows with the condition number. Those probes ask for
+  1e-6 relative (each wrong formula of the bug zoo is off by 1e-2 or more on
+  at least one of them). The notebook's visible D = 300 examples are
+  well-conditioned and are held to 1e-9.
+  ``tests/test_checks_ps45.py`` checks the reference on these probes against
+  an independent closed form from the known eigendecompositions, evaluated
+  with mpmath.
+
+What catches ``inv``/``det`` at D in the hundreds is not their rounding but
+their range: every high-dimension probe has a determinant that overflows or
+underflows float64 (det of cov1 is about e^1800 at D = 200 and e^-3450 at
+D = 300), so ``np.log(np.linalg.det(…))`` is ±inf and the KL is nan or inf.
+(``inv`` together with ``slogdet`` stays within 2e-8 at condition 1e10 and
+passes: the contract says to prefer Cholesky, the grade checks accuracy.)
+
+Forbidden: torch / jax / tensorflow (``torch.distributions.kl_divergence`` and
+its kin are the very functions asked for); ``scipy.stats.multivariate_normal``
+and ``scipy.stats.norm`` (their ``logpdf`` / ``entropy`` hand over the
+Mahalanobis term and the log-determinants that ``mvn_kl`` and ``gaussian_kl``
+are made of, via SciPy's own decomposition). ``np.linalg`` and
+``scipy.linalg`` (``cholesky``, ``solve_triangular``, ``cho_factor``,
+``cho_solve``, ``slogdet``) are the building blocks and stay allowed.
+"""
+
+import numpy as np
+from scipy.linalg import expm
+
+from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised
+from autograder.checks.model import Check, Hint, Probe
+
+FORBIDDEN = (
+    "torch",
+    "jax",
+    "tensorflow",
+    "scipy.stats.multivariate_normal",
+    "scipy.stats.norm",
+)
+
+#: rtol of the ill-conditioned mvn_kl probes (see the module docstring).
+HIGHDIM_RTOL = 1e-6
+#: rtol of the nearly-equal-sigma gaussian_kl probe (see the module docstring).
+NEAR_EQUAL_RTOL = 1e-4
+
+_rng = np.random.default_rng(20261125)
+
+# --- gaussian_kl ---------------------------------------------------------------
+GK_MU1 = _rng.normal(size=10)
+GK_SIG1 = _rng.uniform(0.2, 3.0, size=10)
+GK_MU2 = _rng.normal(size=10) * 2
+GK_SIG2 = _rng.uniform(0.2, 3.0, size=10)
+GK_GRID_MU = np.linspace(-3, 3, 7)[:, None, None]
+GK_GRID_S1 = np.array([0.1, 0.5, 1.0, 2.0, 10.0])[None, :, None]
+GK_GRID_S2 = np.array([0.1, 0.5, 1.0, 2.0, 10.0])[None, None, :]
+GK_NEAR_S2 = np.array([0.3, 1.0, 2.7, 0.05, 7.5, 1.0, 0.6, 4.0])
+GK_NEAR_S1 = GK_NEAR_S2 * np.array([1 + 1e-3, 1 - 1e-3, 1 + 1e-4, 1 - 1e-4, 1 + 1e-5, 1 - 1e-5, 1 + 3e-5, 1 - 3e-4])
+GK_NEAR_MU = _rng.normal(size=8)
+
+# --- mvn_kl ----------------------------------------------------------------------
+def _orthogonal(d):
+    q, r = np.linalg.qr(_rng.normal(size=(d, d)))
+    return q * np.sign(np.diag(r))
+
+
+def _cov(q, eigs):
+    c = (q * eigs) @ q.T
+    return (c + c.T) / 2
+
+
+def _random_spd(d, cond):
+    return _cov(_orthogonal(d), np.logspace(0, np.log10(cond), d) * _rng.uniform(0.5, 2.0))
+
+
+MVN_PUBLIC_MU = np.array([0.5, -1.0])
+MVN_PUBLIC_COV = np.array([[2.0, 0.3], [0.3, 1.0]])
+MVN_DIAG = (np.array([0.0, 1.0, -2.0]), np.diag([1.0, 0.5, 3.0]), np.array([1.0, 1.0, 0.0]), np.diag([2.0, 0.5, 1.0]))
+MVN_D2 = (_rng.normal(size=2), _random_spd(2, 5.0), _rng.normal(size=2), _random_spd(2, 20.0))
+MVN_D3 = (_rng.normal(size=3), _random_spd(3, 10.0), _rng.normal(size=3), _random_spd(3, 4.0))
+_C3 = _random_spd(3, 30.0)
+MVN_D3_SAME_COV = (_rng.normal(size=3), _C3, _rng.normal(size=3), _C3)
+MVN_D2_SAME_MEAN = (np.array([0.3, 0.3]), _random_spd(2, 3.0), np.array([0.3, 0.3]), _random_spd(2, 8.0))
+
+# The notebook's visible D = 300 example: diagonal, then reflected (well-conditioned).
+_D = 300
+_V0, _V1 = np.logspace(-4, -2, _D), np.linspace(1e-3, 3e-3, _D)
+_M0, _M1 = np.zeros(_D), np.full(_D, 0.01)
+_w = np.random.default_rng(0).standard_normal(_D)
+_H = np.eye(_D) - 2 * np.outer(_w, _w) / (_w @ _w)
+
+
+def _turn(c):
+    return (_H @ c @ _H + (_H @ c @ _H).T) / 2
+
+
+HD_PUBLIC_DIAG = (_M0, np.diag(_V0), _M1, np.diag(_V1))
+HD_PUBLIC_REFLECTED = (_H @ _M0, _turn(np.diag(_V0)), _H @ _M1, _turn(np.diag(_V1)))
+
+# Hidden high-dimension probes; each keeps (Q0, eigs0, Q1, eigs1) for the
+# closed-form validation in the tests (``HIGHDIM_EIGEN``).
+_Q200 = _orthogonal(200)
+_E200_1 = np.logspace(0, 8, 200)
+_E200_0 = _E200_1 * np.exp(0.5 * _rng.normal(size=200))
+_MU200 = _rng.normal(size=200)
+HD_200 = (_MU200, _cov(_Q200, _E200_0), _MU200 + _Q200 @ (np.sqrt(_E200_1) * _rng.normal(size=200)) * 0.1,
+          _cov(_Q200, _E200_1))
+
+_Q300 = _orthogonal(300)
+_E300_1 = np.logspace(-10, 0, 300)
+_E300_0 = np.clip(_E300_1 * np.exp(0.3 * _rng.normal(size=300)), 1e-10, 1.0)  # condition number <= 1e10 too
+_MU300 = _rng.normal(size=300) * 0.01
+HD_300 = (_MU300, _cov(_Q300, _E300_0), _MU300 + _Q300 @ (np.sqrt(_E300_1) * _rng.normal(size=300)) * 0.1,
+          _cov(_Q300, _E300_1))
+
+_E300_S = np.logspace(-7, 3, 300)
+_C300_S = _cov(_Q300, _E300_S)
+HD_300_SAME_COV = (np.zeros(300), _C300_S, _Q300 @ (np.sqrt(_E300_S) * _rng.normal(size=300)), _C300_S)
+
+_Q250a, _Q250b = _orthogonal(250), _orthogonal(250)
+_E250_0, _E250_1 = np.logspace(-3, 0, 250), np.logspace(-6, 3, 250)
+HD_250_BASES = (_rng.normal(size=250), _cov(_Q250a, _E250_0), _rng.normal(size=250), _cov(_Q250b, _E250_1))
+
+_Q256 = _orthogonal(256)
+_A256 = _rng.normal(size=(256, 256)) * 1e-6
+_Q256r = _Q256 @ expm(_A256 - _A256.T)  # a slightly rotated basis
+_E256_1 = np.logspace(-6, 3, 256)
+_E256_0 = _E256_1 * np.exp(0.2 * _rng.normal(size=256))
+HD_256_ROTATED = (np.zeros(256), _cov(_Q256r, _E256_0), np.full(256, 1e-3), _cov(_Q256, _E256_1))
+
+#: probe args -> (Q0, eigs0, Q1, eigs1): what each hidden covariance is made of.
+HIGHDIM_EIGEN = {
+    "HD_200": (HD_200, (_Q200, _E200_0, _Q200, _E200_1)),
+    "HD_300": (HD_300, (_Q300, _E300_0, _Q300, _E300_1)),
+    "HD_300_SAME_COV": (HD_300_SAME_COV, (_Q300, _E300_S, _Q300, _E300_S)),
+    "HD_250_BASES": (HD_250_BASES, (_Q250a, _E250_0, _Q250b, _E250_1)),
+    "HD_256_ROTATED": (HD_256_ROTATED, (_Q256r, _E256_0, _Q256, _E256_1)),
+}
+
+MVN_PURITY = (_rng.normal(size=50), _random_spd(50, 1e3), _rng.normal(size=50), _random_spd(50, 1e2))
+
+# --- vae_kl ----------------------------------------------------------------------
+VAE_MU = _rng.normal(size=6)
+VAE_LOGVAR = _rng.normal(size=6)
+_pub = np.random.default_rng(1)
+VAE_PUBLIC_MU, VAE_PUBLIC_LOGVAR = _pub.standard_normal((5, 3)), _pub.standard_normal((5, 3))
+VAE_BATCH_MU, VAE_BATCH_LOGVAR = _rng.normal(size=(7, 4)), _rng.normal(size=(7, 4))
+VAE_3D_MU, VAE_3D_LOGVAR = _rng.normal(size=(2, 5, 3)), _rng.normal(size=(2, 5, 3))
+VAE_K1_MU, VAE_K1_LOGVAR = _rng.normal(size=(4, 1)), _rng.normal(size=(4, 1))
+VAE_WIDE_LOGVAR = np.linspace(-30.0, 30.0, 13)
+VAE_WIDE_MU = _rng.normal(size=13) * 1e3
+VAE_BATCH_EXTREME_MU = _rng.normal(size=(8, 16)) * np.logspace(0, 100, 8)[:, None]
+VAE_BATCH_EXTREME_LOGVAR = _rng.uniform(-30.0, 30.0, size=(8, 16))
+
+
+def _f(a):
+    return np.asarray(a, dtype=float)
+
+
+def _gave(*wrong, atol=1e-12):
+    """The value was wrong, and it is what one of the ``wrong`` formulas returns."""
+    return all_of(kind("value", "nonfinite", "shape"), any_of(*(matches(w, atol=atol) for w in wrong)))
+
+
+# --- wrong formulas (errstate is handled by hints.matches) -------------------
+def _gk(mu1, s1, mu2, s2):
+    mu1, s1, mu2, s2 = _f(mu1), _f(s1), _f(mu2), _f(s2)
+    return np.log(s2 / s1) + (s1**2 + (mu1 - mu2) ** 2) / (2 * s2**2) - 0.5
+
+
+def _gk_reversed(mu1, s1, mu2, s2):
+    return _gk(mu2, s2, mu1, s1)
+
+
+def _gk_sigma_as_variance(mu1, s1, mu2, s2):
+    mu1, s1, mu2, s2 = _f(mu1), _f(s1), _f(mu2), _f(s2)
+    return 0.5 * np.log(s2 / s1) + (s1 + (mu1 - mu2) ** 2) / (2 * s2) - 0.5
+
+
+def _gk_unsquared_numerator(mu1, s1, mu2, s2):
+    mu1, s1, mu2, s2 = _f(mu1), _f(s1), _f(mu2), _f(s2)
+    return np.log(s2 / s1) + (s1 + (mu1 - mu2) ** 2) / (2 * s2**2) - 0.5
+
+
+def _gk_no_minus_half(mu1, s1, mu2, s2):
+    return _gk(mu1, s1, mu2, s2) + 0.5
+
+
+def _gk_no_half_denominator(mu1, s1, mu2, s2):
+    mu1, s1, mu2, s2 = _f(mu1), _f(s1), _f(mu2), _f(s2)
+    return np.log(s2 / s1) + (s1**2 + (mu1 - mu2) ** 2) / s2**2 - 0.5
+
+
+def _gk_log_variances(mu1, s1, mu2, s2):  # log(σ2²/σ1²) without its ½
+    mu1, s1, mu2, s2 = _f(mu1), _f(s1), _f(mu2), _f(s2)
+    return np.log(s2**2 / s1**2) + (s1**2 + (mu1 - mu2) ** 2) / (2 * s2**2) - 0.5
+
+
+def _mvn(mu0, c0, mu1, c1, swap_trace=False, maha_cov0=False, swap_logdet=False):
+    mu0, c0, mu1, c1 = _f(mu0), _f(c0), _f(mu1), _f(c1)
+    d = mu0.shape[0]
+    tr = np.trace(np.linalg.solve(c0, c1) if swap_trace else np.linalg.solve(c1, c0))
+    dm = mu1 - mu0
+    maha = dm @ np.linalg.solve(c0 if maha_cov0 else c1, dm)
+    ld = np.linalg.slogdet(c1)[1] - np.linalg.slogdet(c0)[1]
+    return 0.5 * (tr + maha - d + (-ld if swap_logdet else ld))
+
+
+def _mvn_reversed(mu0, c0, mu1, c1):
+    return _mvn(mu1, c1, mu0, c0)
+
+
+def _mvn_trace_swapped(mu0, c0, mu1, c1):
+    return _mvn(mu0, c0, mu1, c1, swap_trace=True)
+
+
+def _mvn_maha_cov0(mu0, c0, mu1, c1):
+    return _mvn(mu0, c0, mu1, c1, maha_cov0=True)
+
+
+def _mvn_logdet_swapped(mu0, c0, mu1, c1):
+    return _mvn(mu0, c0, mu1, c1, swap_logdet=True)
+
+
+def _mvn_no_half(mu0, c0, mu1, c1):
+    return 2 * _mvn(mu0, c0, mu1, c1)
+
+
+def _mvn_no_minus_d(mu0, c0, mu1, c1):
+    return _mvn(mu0, c0, mu1, c1) + 0.5 * _f(mu0).shape[0]
+
+
+def _mvn_jitter(eps):
+    def kl(mu0, c0, mu1, c1):
+        c0, c1 = _f(c0), _f(c1)
+        i = np.eye(c0.shape[0])
+        return _mvn(mu0, c0 + eps * i, mu1, c1 + eps * i)
+
+    return kl
+
+
+def _vae(mu, logvar, axis=-1, reduce=np.sum):
+    mu, v = _f(mu), _f(logvar)
+    return -0.5 * reduce(1 + v - mu**2 - np.exp(v), axis=axis)
+
+
+def _vae_sum_all(mu, logvar):
+    return _vae(mu, logvar, axis=None)
+
+
+def _vae_axis0(mu, logvar):
+    return _vae(mu, logvar, axis=0)
+
+
+def _vae_mean_k(mu, logvar):
+    return _vae(mu, logvar, reduce=np.mean)
+
+
+def _vae_mean_all(mu, logvar):
+    return _vae(mu, logvar, axis=None, reduce=np.mean)
+
+
+def _vae_no_half(mu, logvar):
+    return 2 * _vae(mu, logvar)
+
+
+def _vae_positive_half(mu, logvar):
+    return -_vae(mu, logvar)
+
+
+def _vae_logstd(mu, logvar):  # logvar taken as log σ: variance exp(2·logvar)
+    mu, v = _f(mu), _f(logvar)
+    return -0.5 * np.sum(1 + 2 * v - mu**2 - np.exp(2 * v), axis=-1)
+
+
+def _vae_std_squared(mu, logvar):  # std = exp(logvar), then var = std²
+    mu, v = _f(mu), _f(logvar)
+    return -0.5 * np.sum(1 + v - mu**2 - np.exp(v) ** 2, axis=-1)
+
+
+def _vae_half_logvar(mu, logvar):  # std = exp(logvar / 2) used as the variance
+    mu, v = _f(mu), _f(logvar)
+    return -0.5 * np.sum(1 + v - mu**2 - np.exp(0.5 * v), axis=-1)
+
+
+# --- hints ---------------------------------------------------------------------
+GK_REVERSED = Hint("KL is not symmetric: gaussian_kl(mu1, sigma1, mu2, sigma2) is KL(P ‖ Q) with P = N(mu1, sigma1²) "
+                   "and Q = N(mu2, sigma2²), whose variance σ2² divides. You computed KL(Q ‖ P).",
+                   _gave(_gk_reversed))
+GK_VARIANCE = Hint("sigma is a standard deviation, not a variance: the formula uses σ² (σ1² in the numerator, 2σ2² "
+                   "below, and log(σ2/σ1) = ½·log(σ2²/σ1²)).",
+                   _gave(_gk_sigma_as_variance, _gk_unsquared_numerator))
+GK_HALF = Hint("Check the ½'s: log(σ2/σ1) + (σ1² + (μ1 − μ2)²) / (2σ2²) − ½. (log(σ2²/σ1²) needs a ½ in front, the "
+               "quadratic term is divided by 2σ2², and the constant −½ makes KL(P ‖ P) = 0.)",
+               _gave(_gk_no_minus_half, _gk_no_half_denominator, _gk_log_variances))
+GK_ARRAYS = Hint("Use NumPy's element-wise functions on arrays (`np.log`, `np.asarray(…, dtype=float)`) so that the "
+                 "four arguments broadcast; `math.log` and Python loops over elements work on single numbers only.",
+                 any_of(raised("TypeError"), raised("ValueError"), kind("shape")))
+
+MVN_REVERSED = Hint("KL is not symmetric: mvn_kl(mu0, cov0, mu1, cov1) is KL(N0 ‖ N1), where cov1 is inverted "
+                    "(tr(cov1⁻¹cov0), the Mahalanobis term with cov1) and log det cov1 − log det cov0. You computed "
+                    "KL(N1 ‖ N0).", _gave(_mvn_reversed))
+MVN_TRACE = Hint("The trace term is tr(cov1⁻¹ cov0): solve with cov1 (the second distribution's covariance), not "
+                 "tr(cov0⁻¹ cov1).", _gave(_mvn_trace_swapped))
+MVN_MAHA = Hint("The Mahalanobis term uses cov1: (mu1 − mu0)ᵀ cov1⁻¹ (mu1 − mu0).", _gave(_mvn_maha_cov0))
+MVN_LOGDET = Hint("The log-determinant term is log det cov1 − log det cov0 (in that order).",
+                  _gave(_mvn_logdet_swapped))
+MVN_CONSTANTS = Hint("Check the constants: KL = ½[tr(cov1⁻¹cov0) + Mahalanobis − D + log det cov1 − log det cov0], "
+                     "with the ½ in front of everything and −D inside.",
+                     _gave(_mvn_no_half, _mvn_no_minus_d))
+MVN_JITTER = Hint("Don't add a 'jitter' to the diagonal: the covariances are positive definite as given, and eps·I "
+                  "changes the KL (a lot, when an eigenvalue is 1e-10).",
+                  _gave(*(_mvn_jitter(e) for e in (1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-9, 1e-10, 1e-12))))
+MVN_HIGHDIM = Hint("At D in the hundreds det(cov) overflows to inf or underflows to 0 (it is a product of hundreds "
+                   "of eigenvalues), "
+                   "so log(det(…)) is ±inf; and an explicit inverse loses accuracy when the condition number is "
+                   "1e10. Use Cholesky factors: log det Σ = 2·Σ log diag(L), and triangular solves "
+                   "(`scipy.linalg.solve_triangular` or `cho_factor`/`cho_solve`) instead of `inv`.",
+                   any_of(nonfinite(), all_of(label_has("condition number"), kind("value"))))
+
+VAE_AXIS = Hint("Sum over the last axis only (`axis=-1`): mu of shape (N, K) gives N KL values, one per code, and "
+                "(K,) gives one number. Summing over every axis (or axis 0) mixes the codes of a batch.",
+                any_of(_gave(_vae_sum_all, _vae_axis0, _vae_mean_all), kind("shape")))
+VAE_MEAN = Hint("The KL of a diagonal Gaussian is a *sum* over its K latent dimensions, not a mean.",
+                _gave(_vae_mean_k))
+VAE_HALF = Hint("KL = −½ Σ (1 + logvar − mu² − exp(logvar)): check the factor −½ (the result is ≥ 0).",
+                _gave(_vae_no_half, _vae_positive_half))
+VAE_LOG_SIGMA = Hint("logvar is log σ², the log of the *variance*: the variance is exp(logvar) and the log-variance "
+                  "term is logvar itself (not 2·logvar, and not exp(logvar)²).",
+                  _gave(_vae_logstd, _vae_std_squared, _vae_half_logvar))
+
+VAE_ARRAYS = Hint("Convert the inputs first (`mu = np.asarray(mu, dtype=float)`): Python lists don't support "
+                  "`mu**2` or `1 + logvar`.", raised("TypeError"))
+
+CHECKS = (
+    # -------------------------------------------------------------- gaussian_kl
+    Check(
+        grade_id="gaussian_kl-basic",
+        function="gaussian_kl",
+        summary="KL(N(mu1, sigma1²) ‖ N(mu2, sigma2²)) for scalars and equal-shaped arrays.",
+        probes=(
+            Probe("gaussian_kl(0, 1, 0, 1) (the result is 0)", (0.0, 1.0, 0.0, 1.0), public=True),
+            Probe("gaussian_kl(1, 1, 0, 1) (a pure mean shift)", (1.0, 1.0, 0.0, 1.0), public=True),
+            Probe("gaussian_kl(0, 1, 0, 2)", (0.0, 1.0, 0.0, 2.0), public=True),
+            Probe("four arrays of 10 means and standard deviations", (GK_MU1, GK_SIG1, GK_MU2, GK_SIG2)),
+            Probe("scalars with different means and standard deviations", (-0.5, 0.3, 1.2, 2.5)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(GK_REVERSED, GK_VARIANCE, GK_HALF, GK_ARRAYS),
+    ),
+    Check(
+        grade_id="gaussian_kl-broadcast",
+        function="gaussian_kl",
+        summary="the four arguments broadcast together, element-wise.",
+        probes=(
+            Probe("mu1 of shape (3, 1) against mu2 of shape (4,), sigmas 1.0 and 2.0",
+                  (np.array([[0.0], [1.0], [2.0]]), 1.0, np.array([0.0, 0.5, -1.0, 3.0]), 2.0), public=True),
+            Probe("sigma1 of shape (10,) against scalar mu1, mu2 and sigma2", (0.5, GK_SIG1, -0.25, 1.5)),
+            Probe("sigma1 of shape (10, 1) against sigma2 of shape (10,)",
+                  (GK_MU1[:, None], GK_SIG1[:, None], GK_MU2, GK_SIG2)),
+            Probe("arguments of shapes (2, 3, 1), (4,), (3, 1) and ()",
+                  (GK_MU1[:6].reshape(2, 3, 1), GK_SIG2[:4], GK_MU2[:3].reshape(3, 1), 1.7)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(GK_ARRAYS, GK_REVERSED, GK_VARIANCE, GK_HALF),
+    ),
+    Check(
+        grade_id="gaussian_kl-properties",
+        function="gaussian_kl",
+        summary="KL ≥ 0, exactly 0 for equal arguments, small and accurate for nearly equal ones, and not symmetric.",
+        probes=(
+            Probe("a (7, 5, 5) grid of means and sigmas against N(0, sigma2²)",
+                  (GK_GRID_MU, GK_GRID_S1, 0.0, GK_GRID_S2), public=True),
+            Probe("equal arguments mu = 1.5, sigma = [0.1, 1.0, 10.0] (the result is exactly 0)",
+                  (1.5, np.array([0.1, 1.0, 10.0]), 1.5, np.array([0.1, 1.0, 10.0])), public=True),
+            Probe("gaussian_kl(0, 1, 0, 3)", (0.0, 1.0, 0.0, 3.0), public=True),
+            Probe("gaussian_kl(0, 3, 0, 1)", (0.0, 3.0, 0.0, 1.0), public=True),
+            Probe("equal arrays of means and sigmas (the result is exactly 0)", (GK_MU1, GK_SIG1, GK_MU1, GK_SIG1)),
+            Probe(f"sigmas in ratios 1 ± 1e-5 … 1e-3 with equal means (results 1e-10 … 1e-6, to {NEAR_EQUAL_RTOL:g} "
+                  "relative)", (GK_NEAR_MU, GK_NEAR_S1, GK_NEAR_MU, GK_NEAR_S2), rtol=NEAR_EQUAL_RTOL),
+            Probe("the same distributions in both orders (KL(P ‖ Q) then KL(Q ‖ P))",
+                  (np.concatenate([GK_MU1, GK_MU2]), np.concatenate([GK_SIG1, GK_SIG2]),
+                   np.concatenate([GK_MU2, GK_MU1]), np.concatenate([GK_SIG2, GK_SIG1]))),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(GK_REVERSED, GK_VARIANCE, GK_HALF,
+               Hint("KL(P ‖ P) is exactly 0: write the KL so that equal arguments leave nothing over, e.g. "
+                    "log(σ2/σ1) + (σ1² + (μ1 − μ2)²)/(2σ2²) − ½ (log 1 = 0 and σ²/(2σ²) = ½ exactly).",
+                    all_of(kind("value"), lambda f: "should be 0" in f.detail)),
+               GK_ARRAYS),
+    ),
+    # ------------------------------------------------------------------- mvn_kl
+    Check(
+        grade_id="mvn_kl-basic",
+        function="mvn_kl",
+        summary="KL(N(mu0, cov0) ‖ N(mu1, cov1)) for D = 1, 2, 3: 0 for P = Q, the univariate formula for D = 1, the "
+                "sum of univariate KLs for diagonal covariances, and full covariances.",
+        probes=(
+            Probe("P = Q with mu = [0.5, -1.0], cov = [[2.0, 0.3], [0.3, 1.0]] (the result is 0)",
+                  (MVN_PUBLIC_MU, MVN_PUBLIC_COV, MVN_PUBLIC_MU, MVN_PUBLIC_COV), public=True),
+            Probe("D = 1: mvn_kl([1.0], [[4.0]], [0.0], [[1.0]])", ([1.0], [[4.0]], [0.0], [[1.0]]), public=True),
+            Probe("D = 3 with the diagonal covariances diag([1, 0.5, 3]) and diag([2, 0.5, 1])", MVN_DIAG, public=True),
+            Probe("D = 2 with full covariances", MVN_D2),
+            Probe("D = 3 with full covariances", MVN_D3),
+            Probe("D = 3 with equal covariances and different means", MVN_D3_SAME_COV),
+            Probe("D = 2 with equal means and different covariances", MVN_D2_SAME_MEAN),
+        ),
+        atol=1e-12,
+        forbidden=FORBIDDEN,
+        hints=(MVN_REVERSED, MVN_TRACE, MVN_MAHA, MVN_LOGDET, MVN_CONSTANTS, MVN_JITTER),
+    ),
+    Check(
+        grade_id="mvn_kl-highdim",
+        function="mvn_kl",
+        summary="accurate for D = 200 … 300 with determinants far outside float64's range and condition numbers up to "
+                f"1e10 (the ill-conditioned cases to {HIGHDIM_RTOL:g} relative).",
+        probes=(
+            Probe("D = 300 with diagonal covariances (det(cov0) is about 1e-900)", HD_PUBLIC_DIAG, public=True),
+            Probe("the same D = 300 distributions in a reflected basis (full covariances)", HD_PUBLIC_REFLECTED,
+                  public=True),
+            Probe("D = 200, condition number 1e8, covariances sharing their eigenvectors", HD_200, rtol=HIGHDIM_RTOL),
+            Probe("D = 300, condition number 1e10, covariances sharing their eigenvectors", HD_300, rtol=HIGHDIM_RTOL),
+            Probe("D = 300, condition number 1e10, equal covariances and different means", HD_300_SAME_COV,
+                  rtol=HIGHDIM_RTOL),
+            Probe("D = 250, condition numbers 1e3 and 1e9, unrelated eigenvectors", HD_250_BASES, rtol=HIGHDIM_RTOL),
+            Probe("D = 256, condition number 1e9, slightly rotated eigenvectors", HD_256_ROTATED, rtol=HIGHDIM_RTOL),
+        ),
+        rtol=1e-9,
+        forbidden=FORBIDDEN,
+        hints=(MVN_HIGHDIM, MVN_JITTER, MVN_REVERSED, MVN_TRACE, MVN_MAHA, MVN_LOGDET, MVN_CONSTANTS),
+    ),
+    Check(
+        grade_id="mvn_kl-purity",
+        function="mvn_kl",
+        summary="accepts nested lists, does not modify its inputs, and raises no RuntimeWarning.",
+        probes=(
+            Probe("the arrays mu0 = [0, 1], cov0 = [[1, 0.2], [0.2, 0.5]], "
+                  "mu1 = [0.5, -0.5], cov1 = [[2, -0.3], [-0.3, 1]]",
+                  (np.array([0.0, 1.0]), np.array([[1.0, 0.2], [0.2, 0.5]]), np.array([0.5, -0.5]),
+                   np.array([[2.0, -0.3], [-0.3, 1.0]])), public=True),
+            Probe("the same as nested lists",
+                  ([0.0, 1.0], [[1.0, 0.2], [0.2, 0.5]], [0.5, -0.5], [[2.0, -0.3], [-0.3, 1.0]]), public=True),
+            Probe("D = 50 float arrays", MVN_PURITY),
+        ),
+        atol=1e-12,
+        no_warnings=True,
+        no_mutation=True,
+        forbidden=FORBIDDEN,
+        hints=(Hint("Convert the inputs first (`np.asarray(cov0, dtype=float)`): nested lists have no `.T` or `@`.",
+                    any_of(raised("TypeError"), raised("AttributeError"))),
+               MVN_REVERSED, MVN_TRACE, MVN_MAHA, MVN_LOGDET, MVN_CONSTANTS, MVN_JITTER),
+    ),
+    # ------------------------------------------------------------------- vae_kl
+    Check(
+        grade_id="vae_kl-basic",
+        function="vae_kl",
+        summary="−½ Σ(1 + logvar − mu² − exp(logvar)) for a single code of K latent dimensions.",
+        probes=(
+            Probe("mu = logvar = zeros(4) (the prior itself: KL is 0)", (np.zeros(4), np.zeros(4)), public=True),
+            Probe("mu = [1.0, 0.0], logvar = [0.0, 0.0]", ([1.0, 0.0], [0.0, 0.0]), public=True),
+            Probe("mu = [0.0], logvar = [log 2]", ([0.0], [np.log(2.0)]), public=True),
+            Probe("a code with K = 6", (VAE_MU, VAE_LOGVAR)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(VAE_HALF, VAE_LOG_SIGMA, VAE_MEAN, VAE_AXIS, VAE_ARRAYS),
+    ),
+    Check(
+        grade_id="vae_kl-shape",
+        function="vae_kl",
+        summary="sums over the last axis only: (K,) → a number, (N, K) → (N,), (B, N, K) → (B, N).",
+        probes=(
+            Probe("mu, logvar of shape (5, 3)", (VAE_PUBLIC_MU, VAE_PUBLIC_LOGVAR), public=True),
+            Probe("mu, logvar of shape (2, 5, 3)", (np.stack([VAE_PUBLIC_MU] * 2), np.stack([VAE_PUBLIC_LOGVAR] * 2)),
+                  public=True),
+            Probe("mu, logvar of shape (3,)", (VAE_PUBLIC_MU[0], VAE_PUBLIC_LOGVAR[0]), public=True),
+            Probe("a batch of shape (7, 4)", (VAE_BATCH_MU, VAE_BATCH_LOGVAR)),
+            Probe("a batch of shape (2, 5, 3)", (VAE_3D_MU, VAE_3D_LOGVAR)),
+            Probe("a batch of shape (4, 1) (K = 1)", (VAE_K1_MU, VAE_K1_LOGVAR)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=(VAE_AXIS, VAE_MEAN, VAE_HALF, VAE_LOG_SIGMA, VAE_ARRAYS),
+    ),
+    Check(
+        grade_id="vae_kl-stability",
+        function="vae_kl",
+        summary="finite, accurate and warning-free for log-variances from -100 to 100 and large means.",
+        probes=(
+            Probe("mu = [0, 0], logvar = [-100, 100]", ([0.0, 0.0], [-100.0, 100.0]), public=True),
+            Probe("log-variances from -30 to 30 with means of size 1e3", (VAE_WIDE_MU, VAE_WIDE_LOGVAR)),
+            Probe("a (8, 16) batch with means from 1 to 1e100 and log-variances in [-30, 30]",
+                  (VAE_BATCH_EXTREME_MU, VAE_BATCH_EXTREME_LOGVAR)),
+        ),
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=(VAE_HALF, VAE_LOG_SIGMA, VAE_MEAN, VAE_AXIS, VAE_ARRAYS),
+    ),
+)

@@ -1,0 +1,418 @@
+"""Bug zoo for problem set 4: sigmoid, bernoulli_log_pmf, binary_cross_entropy, binary_cross_entropy_with_logits.
+
+The wrong ones are the mistakes that recur in course and blog code: the naive
+sigmoid, clipping with Keras' 1e-7 or scikit-learn's old 1e-15, PyTorch's log
+clamp at -100, ``np.log(1 - p)``, 0·log 0 = nan, a log of the sigmoid.
+"""
+
+from tests.zoo import Specimen
+
+ZOO = (
+    # ------------------------------------------------------------------ sigmoid
+    Specimen("ps4-sigmoid-where-abs", "sigmoid", """
+import numpy as np
+
+def sigmoid(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+"""),
+    Specimen("ps4-sigmoid-masks", "sigmoid", """
+import numpy as np
+
+def sigmoid(z):
+    z = np.array(z, dtype=float)
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+"""),
+    Specimen("ps4-sigmoid-softplus", "sigmoid", """
+import numpy as np
+
+def sigmoid(z):
+    # log sigmoid(z) = -softplus(-z)
+    return np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=float)))
+"""),
+    Specimen("ps4-sigmoid-math-loop", "sigmoid", """
+import math
+import numpy as np
+
+def _sigmoid_scalar(v):
+    if v >= 0:
+        return 1.0 / (1.0 + math.exp(-v))
+    e = math.exp(v)
+    return e / (1.0 + e)
+
+def sigmoid(z):
+    z = np.asarray(z, dtype=float)
+    return np.array([_sigmoid_scalar(v) for v in z.ravel()]).reshape(z.shape)
+"""),
+    Specimen("ps4-sigmoid-naive", "sigmoid", """
+import numpy as np
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
+""", hint="overflows for z below about -709"),
+    Specimen("ps4-sigmoid-naive-exp-form", "sigmoid", """
+import numpy as np
+
+def sigmoid(z):
+    ez = np.exp(np.asarray(z, dtype=float))
+    return ez / (1 + ez)
+""", hint="split by sign"),
+    Specimen("ps4-sigmoid-where-both-branches", "sigmoid", """
+import numpy as np
+
+def sigmoid(z):
+    z = np.asarray(z, dtype=float)
+    return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))
+""", hint="evaluates both branches"),
+    Specimen("ps4-sigmoid-clip-500", "sigmoid", """
+import numpy as np
+
+def sigmoid(z):
+    z = np.clip(z, -500, 500)  # avoid overflow
+    return 1.0 / (1.0 + np.exp(-z))
+""", hint="Clipping z"),
+    Specimen("ps4-sigmoid-tanh", "sigmoid", """
+import numpy as np
+
+def sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
+""", hint="1 + tanh(z/2) cancels"),
+    Specimen("ps4-sigmoid-one-minus", "sigmoid", """
+import numpy as np
+
+def sigmoid(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    pos = 1.0 / (1.0 + e)          # sigmoid(|z|)
+    return np.where(z >= 0, pos, 1.0 - pos)   # sigmoid(-a) = 1 - sigmoid(a)
+""", hint="1 - 1/(1 + exp(z)) cancels"),
+    Specimen("ps4-sigmoid-sign", "sigmoid", """
+import numpy as np
+
+def sigmoid(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, e / (1.0 + e), 1.0 / (1.0 + e))
+""", hint="the exponent is -z"),
+    Specimen("ps4-sigmoid-expit", "sigmoid", """
+from scipy.special import expit
+
+def sigmoid(z):
+    return expit(z)
+""", hint="Write it yourself"),
+    # -------------------------------------------------------- bernoulli_log_pmf
+    Specimen("ps4-bernoulli-xlogy", "bernoulli_log_pmf", """
+import numpy as np
+from scipy.special import xlogy, xlog1py
+
+def bernoulli_log_pmf(x, p):
+    x = np.asarray(x, dtype=float)
+    p = np.asarray(p, dtype=float)
+    return xlogy(x, p) + xlog1py(1 - x, -p)
+"""),
+    Specimen("ps4-bernoulli-errstate-where", "bernoulli_log_pmf", """
+import numpy as np
+
+def bernoulli_log_pmf(x, p):
+    x = np.asarray(x, dtype=float)
+    p = np.asarray(p, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(x > 0, x * np.log(p), 0.0)           # 0 log 0 = 0
+        b = np.where(x < 1, (1 - x) * np.log1p(-p), 0.0)
+    return a + b
+"""),
+    Specimen("ps4-bernoulli-math-loop", "bernoulli_log_pmf", """
+import math
+import numpy as np
+
+def _one(x, p):
+    if x == 1:
+        return math.log(p) if p > 0 else -math.inf
+    return math.log1p(-p) if p < 1 else -math.inf
+
+def bernoulli_log_pmf(x, p):
+    x, p = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(p, dtype=float))
+    out = np.array([_one(a, b) for a, b in zip(x.ravel(), p.ravel())], dtype=float)
+    return out.reshape(x.shape)
+"""),
+    Specimen("ps4-bernoulli-naive-nan", "bernoulli_log_pmf", """
+import numpy as np
+
+def bernoulli_log_pmf(x, p):
+    x = np.asarray(x, dtype=float)
+    p = np.asarray(p, dtype=float)
+    return x * np.log(p) + (1 - x) * np.log(1 - p)
+""", hint="0·log 0 is nan"),
+    Specimen("ps4-bernoulli-clip", "bernoulli_log_pmf", """
+import numpy as np
+
+def bernoulli_log_pmf(x, p):
+    eps = 1e-15
+    x = np.asarray(x, dtype=float)
+    p = np.clip(np.asarray(p, dtype=float), eps, 1 - eps)   # avoid log(0)
+    return x * np.log(p) + (1 - x) * np.log(1 - p)
+""", hint="Don't clip p"),
+    Specimen("ps4-bernoulli-where-log", "bernoulli_log_pmf", """
+import numpy as np
+
+def bernoulli_log_pmf(x, p):
+    x = np.asarray(x, dtype=float)
+    p = np.asarray(p, dtype=float)
+    return np.where(x == 1, np.log(p), np.log1p(-p))
+""", hint="computes log(0) for every element"),
+    Specimen("ps4-bernoulli-log-one-minus-p", "bernoulli_log_pmf", """
+import numpy as np
+from scipy.special import xlogy
+
+def bernoulli_log_pmf(x, p):
+    x = np.asarray(x, dtype=float)
+    p = np.asarray(p, dtype=float)
+    return xlogy(x, p) + xlogy(1 - x, 1 - p)
+""", hint="np.log1p(-p)"),
+    Specimen("ps4-bernoulli-swapped", "bernoulli_log_pmf", """
+import numpy as np
+from scipy.special import xlogy, xlog1py
+
+def bernoulli_log_pmf(x, p):
+    x = np.asarray(x, dtype=float)
+    p = np.asarray(p, dtype=float)
+    return xlog1py(x, -p) + xlogy(1 - x, p)
+""", hint="p is the probability of x = 1"),
+    # ----------------------------------------------------- binary_cross_entropy
+    Specimen("ps4-bce-xlogy", "binary_cross_entropy", """
+import numpy as np
+from scipy.special import xlogy, xlog1py
+
+def binary_cross_entropy(p, y):
+    p = np.asarray(p, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return -np.mean(xlogy(y, p) + xlog1py(1 - y, -p))
+"""),
+    Specimen("ps4-bce-errstate-where", "binary_cross_entropy", """
+import numpy as np
+
+def binary_cross_entropy(p, y):
+    p = np.asarray(p, dtype=float)
+    y = np.asarray(y, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pos = np.where(y > 0, y * np.log(p), 0.0)
+        neg = np.where(y < 1, (1 - y) * np.log1p(-p), 0.0)
+    return float(-np.mean(pos + neg))
+"""),
+    Specimen("ps4-bce-math-fsum", "binary_cross_entropy", """
+import math
+import numpy as np
+
+def binary_cross_entropy(p, y):
+    p = np.asarray(p, dtype=float).ravel()
+    y = np.asarray(y, dtype=float).ravel()
+    terms = []
+    for pi, yi in zip(p, y):
+        t = 0.0
+        if yi > 0:
+            t += yi * math.log(pi)
+        if yi < 1:
+            t += (1 - yi) * math.log1p(-pi)
+        terms.append(-t)
+    return math.fsum(terms) / len(terms)
+"""),
+    Specimen("ps4-bce-naive-nan", "binary_cross_entropy", """
+import numpy as np
+
+def binary_cross_entropy(p, y):
+    p = np.asarray(p, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+""", hint="0·log 0 is nan"),
+    Specimen("ps4-bce-keras-clip", "binary_cross_entropy", """
+import numpy as np
+
+EPSILON = 1e-7
+
+def binary_cross_entropy(p, y):
+    p = np.clip(np.asarray(p, dtype=float), EPSILON, 1 - EPSILON)
+    y = np.asarray(y, dtype=float)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+""", hint="Don't clip p"),
+    Specimen("ps4-bce-sklearn-eps", "binary_cross_entropy", """
+import numpy as np
+
+def binary_cross_entropy(p, y, eps=1e-15):
+    p = np.clip(np.asarray(p, dtype=float), eps, 1 - eps)
+    y = np.asarray(y, dtype=float)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))
+""", hint="Don't clip p"),
+    Specimen("ps4-bce-add-eps", "binary_cross_entropy", """
+import numpy as np
+
+def binary_cross_entropy(p, y):
+    p = np.asarray(p, dtype=float)
+    y = np.asarray(y, dtype=float)
+    eps = 1e-10
+    return -np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))
+""", hint="add an epsilon"),
+    Specimen("ps4-bce-torch-clamp", "binary_cross_entropy", """
+import numpy as np
+
+def binary_cross_entropy(p, y):
+    # like torch.nn.BCELoss: clamp the logs at -100
+    p = np.asarray(p, dtype=float)
+    y = np.asarray(y, dtype=float)
+    log_p = np.maximum(np.log(p), -100)
+    log_1mp = np.maximum(np.log(1 - p), -100)
+    return -np.mean(y * log_p + (1 - y) * log_1mp)
+""", hint="clamp the logs"),
+    Specimen("ps4-bce-log-one-minus-p", "binary_cross_entropy", """
+import numpy as np
+from scipy.special import xlogy
+
+def binary_cross_entropy(p, y):
+    p = np.asarray(p, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return -np.mean(xlogy(y, p) + xlogy(1 - y, 1 - p))
+""", hint="np.log1p(-p)"),
+    Specimen("ps4-bce-sum", "binary_cross_entropy", """
+import numpy as np
+from scipy.special import xlogy, xlog1py
+
+def binary_cross_entropy(p, y):
+    p = np.asarray(p, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return -np.sum(xlogy(y, p) + xlog1py(1 - y, -p))
+""", hint="not the sum"),
+    Specimen("ps4-bce-hard-labels-only", "binary_cross_entropy", """
+import numpy as np
+
+def binary_cross_entropy(p, y):
+    p = np.asarray(p, dtype=float)
+    y = np.asarray(y)
+    with np.errstate(divide="ignore"):
+        losses = np.where(y == 1, -np.log(p), -np.log1p(-p))
+    return np.mean(losses)
+""", hint="y may be soft"),
+    Specimen("ps4-bce-where-both-branches", "binary_cross_entropy", """
+import numpy as np
+
+def binary_cross_entropy(p, y):
+    p = np.asarray(p, dtype=float)
+    y = np.asarray(y, dtype=float)
+    pos = np.where(y > 0, y * np.log(p), 0.0)
+    neg = np.where(y < 1, (1 - y) * np.log1p(-p), 0.0)
+    return -np.mean(pos + neg)
+""", hint="computes log(0) for every element"),
+    # ----------------------------------------- binary_cross_entropy_with_logits
+    Specimen("ps4-logits-logaddexp", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def binary_cross_entropy_with_logits(z, y):
+    z = np.asarray(z, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return np.mean(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z))
+"""),
+    Specimen("ps4-logits-tf-formula", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def binary_cross_entropy_with_logits(z, y):
+    # max(z, 0) - z*y + log(1 + exp(-|z|)), as in tf.nn.sigmoid_cross_entropy_with_logits
+    z = np.asarray(z, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+"""),
+    Specimen("ps4-logits-tf-formula-plain-log", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def binary_cross_entropy_with_logits(z, y):
+    z = np.asarray(z, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return np.mean(np.maximum(z, 0) - z * y + np.log(1 + np.exp(-np.abs(z))))
+"""),
+    Specimen("ps4-logits-softplus-minus-yz", "binary_cross_entropy_with_logits", """
+import numpy as np
+from scipy.special import softplus
+
+def binary_cross_entropy_with_logits(z, y):
+    # y*softplus(-z) + (1-y)*softplus(z) = softplus(z) - y*z
+    z = np.asarray(z, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return float(np.mean(softplus(z) - y * z))
+"""),
+    Specimen("ps4-logits-log-expit", "binary_cross_entropy_with_logits", """
+import numpy as np
+import scipy.special
+
+def binary_cross_entropy_with_logits(z, y):
+    z = np.asarray(z, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return -np.mean(y * scipy.special.log_expit(z) + (1 - y) * scipy.special.log_expit(-z))
+""", hint="Write it yourself"),
+    Specimen("ps4-logits-via-sigmoid", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def _sig(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+def binary_cross_entropy_with_logits(z, y):
+    z = np.asarray(z, dtype=float)
+    y = np.asarray(y, dtype=float)
+    p = _sig(z)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+""", hint="Going through p = sigmoid(z)"),
+    Specimen("ps4-logits-via-sigmoid-clipped", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def binary_cross_entropy_with_logits(z, y):
+    z = np.asarray(z, dtype=float)
+    y = np.asarray(y, dtype=float)
+    p = 1 / (1 + np.exp(-z))
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+""", hint="Going through p = sigmoid(z)"),
+    Specimen("ps4-logits-naive-softplus", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def binary_cross_entropy_with_logits(z, y):
+    z = np.asarray(z, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return np.mean(y * np.log(1 + np.exp(-z)) + (1 - y) * np.log(1 + np.exp(z)))
+""", hint="log(1 + exp(t)) overflows"),
+    Specimen("ps4-logits-z-minus-zy", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def binary_cross_entropy_with_logits(z, y):
+    # -y log(sigmoid(z)) - (1 - y) log(1 - sigmoid(z)) simplified
+    z = np.asarray(z, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return np.mean(z - z * y + np.log(1 + np.exp(-z)))
+""", hint="log(1 + exp(t)) overflows"),
+    Specimen("ps4-logits-swapped", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def binary_cross_entropy_with_logits(z, y):
+    z = np.asarray(z, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return np.mean(y * np.logaddexp(0, z) + (1 - y) * np.logaddexp(0, -z))
+""", hint="sign of z the other way round"),
+    Specimen("ps4-logits-abs-in-place", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def binary_cross_entropy_with_logits(z, y):
+    z = np.asarray(z, dtype=float)
+    y = np.asarray(y, dtype=float)
+    linear = np.maximum(z, 0) - z * y
+    np.abs(z, out=z)                      # reuse the buffer for |z|
+    return np.mean(linear + np.log1p(np.exp(-z)))
+""", hint="Work on a copy"),
+    Specimen("ps4-logits-no-asarray", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def binary_cross_entropy_with_logits(z, y):
+    return np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+""", hint="Convert the inputs first"),
+)

@@ -1,0 +1,261 @@
+"""Bug zoo for problem set 5: gaussian_kl, mvn_kl, vae_kl.
+
+The wrong ones are the slips that recur in lecture notes, blog posts and VAE
+code: arguments in the wrong order (KL(Q ‖ P)), σ used as a variance, a
+missing ½, ``inv``/``det`` at D = 300, a jitter on the diagonal, the VAE KL
+summed over the batch too, and ``logvar`` treated as log σ.
+"""
+
+from tests.zoo import Specimen
+
+ZOO = (
+    # -------------------------------------------------------------- gaussian_kl
+    Specimen("ps5-gaussian-kl-formula", "gaussian_kl", """
+import numpy as np
+
+def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    mu1, sigma1, mu2, sigma2 = (np.asarray(a, dtype=float) for a in (mu1, sigma1, mu2, sigma2))
+    return np.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - 0.5
+"""),
+    Specimen("ps5-gaussian-kl-variances", "gaussian_kl", """
+import numpy as np
+
+def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    var1 = np.square(sigma1)
+    var2 = np.square(sigma2)
+    diff = np.subtract(mu1, mu2)
+    return 0.5 * (np.log(var2 / var1) + (var1 + diff * diff) / var2 - 1.0)
+"""),
+    Specimen("ps5-gaussian-kl-vectorize", "gaussian_kl", """
+import math
+import numpy as np
+
+def _kl(m1, s1, m2, s2):
+    return math.log(s2) - math.log(s1) + (s1 * s1 + (m1 - m2) ** 2) / (2 * s2 * s2) - 0.5
+
+def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    return np.vectorize(_kl, otypes=[float])(mu1, sigma1, mu2, sigma2)
+"""),
+    Specimen("ps5-gaussian-kl-reversed", "gaussian_kl", """
+import numpy as np
+
+def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    # KL between the two Gaussians
+    return np.log(sigma1 / sigma2) + (sigma2**2 + (mu2 - mu1) ** 2) / (2 * sigma1**2) - 0.5
+""", hint="You computed KL(Q ‖ P)"),
+    Specimen("ps5-gaussian-kl-sigma-as-variance", "gaussian_kl", """
+import numpy as np
+
+def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    # KL = 1/2 log(s2/s1) + (s1 + (mu1-mu2)^2) / (2 s2) - 1/2
+    return 0.5 * np.log(sigma2 / sigma1) + (sigma1 + (mu1 - mu2) ** 2) / (2 * sigma2) - 0.5
+""", hint="sigma is a standard deviation, not a variance"),
+    Specimen("ps5-gaussian-kl-no-minus-half", "gaussian_kl", """
+import numpy as np
+
+def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    return np.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2)
+""", hint="Check the ½'s"),
+    Specimen("ps5-gaussian-kl-log-of-variances", "gaussian_kl", """
+import numpy as np
+
+def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    return np.log(sigma2**2 / sigma1**2) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - 0.5
+""", hint="log(σ2²/σ1²) needs a ½"),
+    Specimen("ps5-gaussian-kl-math-log", "gaussian_kl", """
+import math
+
+def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    return math.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - 0.5
+""", hint="`math.log` and Python loops over elements work on single numbers only"),
+    # ------------------------------------------------------------------- mvn_kl
+    Specimen("ps5-mvn-kl-cholesky-triangular", "mvn_kl", """
+import numpy as np
+from scipy.linalg import solve_triangular
+
+def mvn_kl(mu0, cov0, mu1, cov1):
+    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
+    L0 = np.linalg.cholesky(np.asarray(cov0, dtype=float))
+    L1 = np.linalg.cholesky(np.asarray(cov1, dtype=float))
+    M = solve_triangular(L1, L0, lower=True)          # L1^-1 L0: tr(cov1^-1 cov0) = ||M||_F^2
+    y = solve_triangular(L1, mu1 - mu0, lower=True)
+    logdet1 = 2 * np.sum(np.log(np.diag(L1)))
+    logdet0 = 2 * np.sum(np.log(np.diag(L0)))
+    return 0.5 * (np.sum(M * M) + y @ y - len(mu0) + logdet1 - logdet0)
+"""),
+    Specimen("ps5-mvn-kl-cho-solve", "mvn_kl", """
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+
+def mvn_kl(mu0, cov0, mu1, cov1):
+    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
+    c1 = cho_factor(np.asarray(cov1, dtype=float))
+    c0 = cho_factor(np.asarray(cov0, dtype=float))
+    diff = mu1 - mu0
+    trace = np.trace(cho_solve(c1, np.asarray(cov0, dtype=float)))
+    maha = diff @ cho_solve(c1, diff)
+    logdet = 2 * (np.sum(np.log(np.diag(c1[0]))) - np.sum(np.log(np.diag(c0[0]))))
+    return 0.5 * (trace + maha - mu0.size + logdet)
+"""),
+    Specimen("ps5-mvn-kl-solve-slogdet", "mvn_kl", """
+import numpy as np
+
+def mvn_kl(mu0, cov0, mu1, cov1):
+    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
+    cov0, cov1 = np.asarray(cov0, dtype=float), np.asarray(cov1, dtype=float)
+    d = mu1 - mu0
+    _, logdet0 = np.linalg.slogdet(cov0)
+    _, logdet1 = np.linalg.slogdet(cov1)
+    return 0.5 * (np.trace(np.linalg.solve(cov1, cov0)) + d @ np.linalg.solve(cov1, d)
+                  - len(d) + logdet1 - logdet0)
+"""),
+    Specimen("ps5-mvn-kl-inv-det", "mvn_kl", """
+import numpy as np
+
+def mvn_kl(mu0, cov0, mu1, cov1):
+    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
+    cov0, cov1 = np.asarray(cov0, dtype=float), np.asarray(cov1, dtype=float)
+    inv1 = np.linalg.inv(cov1)
+    d = mu1 - mu0
+    return 0.5 * (np.trace(inv1 @ cov0) + d @ inv1 @ d - len(d)
+                  + np.log(np.linalg.det(cov1) / np.linalg.det(cov0)))
+""", hint="det(cov) overflows to inf or underflows to 0"),
+    Specimen("ps5-mvn-kl-prod-diag", "mvn_kl", """
+import numpy as np
+from scipy.linalg import solve_triangular
+
+def mvn_kl(mu0, cov0, mu1, cov1):
+    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
+    L0 = np.linalg.cholesky(cov0)
+    L1 = np.linalg.cholesky(cov1)
+    M = solve_triangular(L1, L0, lower=True)
+    y = solve_triangular(L1, mu1 - mu0, lower=True)
+    det_ratio = (np.prod(np.diag(L1)) / np.prod(np.diag(L0))) ** 2
+    return 0.5 * (np.sum(M**2) + y @ y - len(mu0) + np.log(det_ratio))
+""", hint="Use Cholesky factors: log det Σ = 2·Σ log diag(L)"),
+    Specimen("ps5-mvn-kl-trace-swapped", "mvn_kl", """
+import numpy as np
+
+def mvn_kl(mu0, cov0, mu1, cov1):
+    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
+    d = mu1 - mu0
+    return 0.5 * (np.trace(np.linalg.solve(cov0, cov1)) + d @ np.linalg.solve(cov1, d) - len(d)
+                  + np.linalg.slogdet(cov1)[1] - np.linalg.slogdet(cov0)[1])
+""", hint="The trace term is tr(cov1⁻¹ cov0)"),
+    Specimen("ps5-mvn-kl-reversed", "mvn_kl", """
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+
+def mvn_kl(mu0, cov0, mu1, cov1):
+    # KL(N0 || N1): "invert the first covariance"
+    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
+    c0 = cho_factor(cov0)
+    d = mu0 - mu1
+    logdet0 = 2 * np.sum(np.log(np.diag(c0[0])))
+    logdet1 = np.linalg.slogdet(cov1)[1]
+    return 0.5 * (np.trace(cho_solve(c0, cov1)) + d @ cho_solve(c0, d) - len(d) + logdet0 - logdet1)
+""", hint="You computed KL(N1 ‖ N0)"),
+    Specimen("ps5-mvn-kl-jitter", "mvn_kl", """
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+
+def mvn_kl(mu0, cov0, mu1, cov1, jitter=1e-6):
+    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
+    eye = np.eye(len(mu0))
+    cov0 = np.asarray(cov0, dtype=float) + jitter * eye   # for numerical stability
+    cov1 = np.asarray(cov1, dtype=float) + jitter * eye
+    c0, c1 = cho_factor(cov0), cho_factor(cov1)
+    d = mu1 - mu0
+    logdet = 2 * (np.sum(np.log(np.diag(c1[0]))) - np.sum(np.log(np.diag(c0[0]))))
+    return 0.5 * (np.trace(cho_solve(c1, cov0)) + d @ cho_solve(c1, d) - len(d) + logdet)
+""", hint="Don't add a 'jitter'"),
+    Specimen("ps5-mvn-kl-difference-in-place", "mvn_kl", """
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+
+def mvn_kl(mu0, cov0, mu1, cov1):
+    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
+    cov0 = np.asarray(cov0, dtype=float)
+    diff = mu1
+    diff -= mu0                      # mu1 - mu0
+    f0, f1 = cho_factor(cov0), cho_factor(cov1)
+    logdet = 2 * (np.sum(np.log(np.diag(f1[0]))) - np.sum(np.log(np.diag(f0[0]))))
+    return 0.5 * (np.trace(cho_solve(f1, cov0)) + diff @ cho_solve(f1, diff) - len(diff) + logdet)
+""", hint="Work on a copy"),
+    Specimen("ps5-mvn-kl-scipy-stats", "mvn_kl", """
+import numpy as np
+from scipy.stats import multivariate_normal
+
+def mvn_kl(mu0, cov0, mu1, cov1):
+    # KL = cross-entropy - entropy
+    p, q = multivariate_normal(mu0, cov0), multivariate_normal(mu1, cov1)
+    cross = -q.logpdf(mu0) + 0.5 * np.trace(np.linalg.solve(cov1, cov0))
+    return cross - p.entropy()
+""", hint="Write it yourself"),
+    # ------------------------------------------------------------------- vae_kl
+    Specimen("ps5-vae-kl-formula", "vae_kl", """
+import numpy as np
+
+def vae_kl(mu, logvar):
+    mu = np.asarray(mu, dtype=float)
+    logvar = np.asarray(logvar, dtype=float)
+    return -0.5 * np.sum(1 + logvar - mu**2 - np.exp(logvar), axis=-1)
+"""),
+    Specimen("ps5-vae-kl-separate-sums", "vae_kl", """
+import numpy as np
+
+def vae_kl(mu, logvar):
+    mu = np.asarray(mu, dtype=float)
+    logvar = np.asarray(logvar, dtype=float)
+    var = np.exp(logvar)
+    k = mu.shape[-1]
+    return 0.5 * (np.sum(mu * mu, axis=-1) + np.sum(var, axis=-1) - k - np.sum(logvar, axis=-1))
+"""),
+    Specimen("ps5-vae-kl-einsum-expm1", "vae_kl", """
+import numpy as np
+
+def vae_kl(mu, logvar):
+    mu = np.asarray(mu, dtype=float)
+    logvar = np.asarray(logvar, dtype=float)
+    terms = mu * mu + np.expm1(logvar) - logvar
+    return 0.5 * np.einsum("...k->...", terms)
+"""),
+    Specimen("ps5-vae-kl-sum-everything", "vae_kl", """
+import numpy as np
+
+def vae_kl(mu, logvar):
+    mu = np.asarray(mu, dtype=float)
+    logvar = np.asarray(logvar, dtype=float)
+    return -0.5 * np.sum(1 + logvar - mu**2 - np.exp(logvar))
+""", hint="Sum over the last axis only"),
+    Specimen("ps5-vae-kl-axis-0", "vae_kl", """
+import numpy as np
+
+def vae_kl(mu, logvar):
+    return -0.5 * np.sum(1 + logvar - np.square(mu) - np.exp(logvar), axis=0)
+""", hint="Sum over the last axis only"),
+    Specimen("ps5-vae-kl-mean-over-latents", "vae_kl", """
+import numpy as np
+
+def vae_kl(mu, logvar):
+    mu = np.asarray(mu, dtype=float)
+    logvar = np.asarray(logvar, dtype=float)
+    return -0.5 * np.mean(1 + logvar - mu**2 - np.exp(logvar), axis=-1)
+""", hint="not a mean"),
+    Specimen("ps5-vae-kl-no-half", "vae_kl", """
+import numpy as np
+
+def vae_kl(mu, logvar):
+    mu = np.asarray(mu, dtype=float)
+    logvar = np.asarray(logvar, dtype=float)
+    return -np.sum(1 + logvar - mu**2 - np.exp(logvar), axis=-1)
+""", hint="check the factor −½"),
+    Specimen("ps5-vae-kl-logvar-as-logstd", "vae_kl", """
+import numpy as np
+
+def vae_kl(mu, logvar):
+    mu = np.asarray(mu, dtype=float)
+    std = np.exp(logvar)
+    return -0.5 * np.sum(1 + np.log(std**2) - mu**2 - std**2, axis=-1)
+""", hint="logvar is log σ²"),
+)
