@@ -88,11 +88,12 @@ def test_terminal_table(results_dir):
     console = Console(file=out, width=200, color_system=None)
     console.print(grade_table(load_results(results_dir)))
     text = out.getvalue()
-    assert "ps1_softmax" in text and "/26" in text and "/98" in text
+    assert max(len(line) for line in text.splitlines()) <= 80, "fits an 80-column terminal"
+    assert "ps1" in text and "/26" in text and "/98" in text
     rows = {cells[0]: cells[1:] for cells in (re.findall(r"[^│┃\s]+", line) for line in text.splitlines()) if cells}
-    assert rows["ada"][:6] == ["26", "18", "20", "18", "16", "98"]
-    assert rows["ben"][:6] == ["20", "–", "–", "16", "–", "36"]  # ben did not submit ps2, ps3, ps5
-    assert rows["eve"][6:] == ["ps1_softmax:", "test", "cells", "changed"]
+    assert rows["ada"] == ["26", "18", "20", "18", "16", "98"]
+    assert rows["ben"] == ["20", "–", "–", "16", "–", "36"]  # ben did not submit ps2, ps3, ps5
+    assert rows["eve"] == ["26", "⚠", "–", "–", "–", "–", "26"]  # changed test cells: a look
 
 
 def test_write_reports_prints_table_and_paths(results_dir):
@@ -100,6 +101,8 @@ def test_write_reports_prints_table_and_paths(results_dir):
     data = write_reports(results_dir, console=Console(file=out, width=200, color_system=None))
     text = out.getvalue()
     assert "Grades" in text and "Hardest graded cells" in text
+    assert "⚠ To look at" in text and "eve/ps1_softmax: test cells changed" in text
+    assert "hal/ps3_gaussian: timeout" in text and "fay/ps1_softmax: notebook not run" in text
     assert "softmax-stability" in text
     assert "report.html" in text and "feedback.html" in text
     assert data["class"]["students"] == 8

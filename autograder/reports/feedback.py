@@ -44,7 +44,7 @@ def _notices(result: Result) -> str:
             "Ask your instructor.</p></div>"
         )
     if result.tamper:
-        items = "".join(f"<li>{esc(t)}</li>" for t in result.tamper)
+        items = "".join(f"<li>{inline_code(t)}</li>" for t in result.tamper)
         parts.append(
             '<div class="notice warn"><h3>Test cells were changed</h3>'
             "<p>Test cells are restored from the original notebook before grading, so changing or deleting "
@@ -78,8 +78,8 @@ def _notices(result: Result) -> str:
     if execution.get("stdout_truncated"):
         notes.append("Your notebook printed a lot of output; only the beginning was kept.")
     if notes:
-        items = "".join(f"<li>{esc(n)}</li>" for n in notes)
-        parts.append(f'<div class="notice info"><h3>Notes</h3><ul>{items}</ul></div>')
+        items = "".join(f"<li>{inline_code(n)}</li>" for n in notes)
+        parts.append(f'<div class="notice info"><h3>Notes from the grader</h3><ul>{items}</ul></div>')
     return "\n".join(parts)
 
 

@@ -66,6 +66,7 @@ def mistake_label(test: dict) -> str:
         "missing": "(no hint) function not defined: the notebook did not run, or a wrong name",
         "timeout": "(no hint) the call did not finish within the time limit",
         "crashed": "(no hint) the call ended the Python process",
+        "unreadable": "(no hint) the notebook could not be read (invalid JSON, empty file …)",
     }.get(kind, f"(no hint) {kind}")
 
 

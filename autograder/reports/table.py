@@ -18,27 +18,51 @@ def _style(score, max_score) -> str:
     return "yellow" if score > 0 else "red"
 
 
+def short_names(problem_sets) -> dict:
+    """``ps1_softmax -> ps1`` when the prefixes are unique, else the full ids."""
+    short = {ps: ps.split("_", 1)[0] for ps in problem_sets}
+    return short if len(set(short.values())) == len(short) else {ps: ps for ps in problem_sets}
+
+
 def grade_table(results):
-    """A :class:`rich.table.Table`: one row per student, one column per problem set, the total."""
+    """A :class:`rich.table.Table`: one row per student, one column per problem set, the total.
+
+    Narrow enough for an 80-column terminal: problem sets by their short id
+    (``ps1`` for ``ps1_softmax``), and a ⚠ where a submission needs a look
+    (:func:`attention_lines` says why).
+    """
     from rich.table import Table
 
     maxes = stats.ps_max_scores(results)
-    table = Table(title="Grades", title_justify="left", header_style="bold", show_lines=False)
+    short = short_names(maxes)
+    table = Table(title="Grades", title_justify="left", header_style="bold")
     table.add_column("student", no_wrap=True)
     for ps, max_score in maxes.items():
-        table.add_column(f"{ps}\n/{fmt_points(max_score)}", justify="right", no_wrap=True)
+        table.add_column(f"{short[ps]}\n/{fmt_points(max_score)}", justify="right", no_wrap=True)
     rows = stats.student_rows(results)
     max_total = rows[0]["max_total"] if rows else 0.0
     table.add_column(f"total\n/{fmt_points(max_total)}", justify="right", no_wrap=True, style="bold")
-    table.add_column("to look at", style="magenta")
+    by = {(r.student, r.assignment): r for r in results}
     for row in rows:
         cells = []
         for ps, max_score in maxes.items():
             score = row["scores"][ps]
             text = "–" if score is None else fmt_points(score)
-            cells.append(f"[{_style(score, max_score)}]{text}[/]")
-        table.add_row(row["student"], *cells, fmt_points(row["total"]), "; ".join(row["flags"]))
+            r = by.get((row["student"], ps))
+            mark = " [magenta]⚠[/]" if r is not None and r.flagged else "  "
+            cells.append(f"[{_style(score, max_score)}]{text}[/]{mark}")
+        table.add_row(row["student"], *cells, fmt_points(row["total"]))
     return table
+
+
+def attention_lines(results) -> list:
+    """One line per submission that needs a look: who, which problem set, why."""
+    lines = []
+    for row in stats.student_rows(results):
+        for flag in row["flags"]:
+            ps, _, why = flag.partition(": ")
+            lines.append(f"{row['student']}/{ps}: {why}")
+    return lines
 
 
 def hardest_items_table(results, limit: int = 5):
@@ -77,6 +101,11 @@ def print_summary(results_dir, results=None, console=None, gradebook=None) -> No
         console.print(f"No results in {_show(results_dir)}.")
         return
     console.print(grade_table(results))
+    attention = attention_lines(results)
+    if attention:
+        console.print("[bold magenta]⚠ To look at[/] (details in report.html):")
+        for line in attention:
+            console.print(f"  {line}", markup=False, highlight=False)
     hardest = hardest_items_table(results)
     if hardest is not None:
         console.print(hardest)

@@ -1,0 +1,113 @@
+"""``python -m autograder demo`` (``make demo``): the whole instructor workflow in one command.
+
+1. builds a fresh course folder (``./demo-course`` or ``--dir``) with the
+   course's ``source/``, ``release/`` and ``nbgrader_config.py``;
+2. puts the bundled example submissions (``examples/submissions/``: a
+   full-marks student, typical mistakes, tampering, broken notebooks) in its
+   ``submitted/`` folder, nbgrader's layout;
+3. grades them with the sandboxed engine into ``results/``;
+4. writes a feedback page per submission and the class report, prints the
+   grade table and the hardest graded cells, and says where the files are.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from autograder.course import RELEASE, ROOT, SOURCE
+
+EXAMPLES = ROOT / "examples" / "submissions"
+MARKER = ".probdl-demo"
+CONFIG = "nbgrader_config.py"
+DEFAULT_CONFIG = '''c = get_config()  # noqa: F821 (nbgrader provides it)
+# nbgrader configuration of the demo course (python -m autograder demo)
+c.CourseDirectory.course_id = "probdl-demo"
+'''
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--dir", default="demo-course", metavar="DIR",
+                        help="course folder to create (default: ./demo-course; replaced if it is an earlier demo)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N", help="parallel workers (default: all cores)")
+    parser.add_argument("--timeout", type=float, default=5.0, metavar="S",
+                        help="time limit per cell and per call in seconds (default 5: one example loops forever)")
+    parser.add_argument("--gradebook", action="store_true",
+                        help="also write the scores into the demo course's nbgrader gradebook.db")
+
+
+class DemoError(Exception):
+    pass
+
+
+def prepare(course: Path) -> int:
+    """Create the course folder; returns the number of example submissions copied."""
+    if course.exists():
+        if not (course / MARKER).exists() and any(course.iterdir()):
+            raise DemoError(f"{course} exists and is not a demo course folder: choose another --dir")
+        shutil.rmtree(course)
+    for folder, what in ((SOURCE, "source notebooks"), (RELEASE, "released notebooks"), (EXAMPLES, "examples")):
+        if not folder.is_dir():
+            raise DemoError(f"{folder} is missing: the {what} are needed for the demo")
+    course.mkdir(parents=True)
+    (course / MARKER).write_text("created by `python -m autograder demo`; safe to delete\n")
+    shutil.copytree(SOURCE, course / "source")
+    shutil.copytree(RELEASE, course / "release")
+    config = ROOT / CONFIG
+    if config.exists():
+        shutil.copy2(config, course / CONFIG)
+    else:
+        (course / CONFIG).write_text(DEFAULT_CONFIG)
+    shutil.copytree(EXAMPLES, course / "submitted", ignore=shutil.ignore_patterns("README.md"))
+    return len(list((course / "submitted").glob("*/*/*.ipynb")))
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def run(args) -> int:
+    from rich.console import Console
+
+    from autograder.engine import grade_batch
+    from autograder.engine.sandbox import Limits
+    from autograder.reports import write_reports
+    from autograder.reports.table import batch_progress
+
+    console = Console()
+    course = Path(args.dir).resolve()
+    try:
+        n = prepare(course)
+    except DemoError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 2
+    students = len([p for p in (course / "submitted").iterdir() if p.is_dir()])
+    console.print(f"[bold]Demo course[/] {_show(course)}/: source/, release/, {CONFIG}")
+    console.print(f"[bold]Submissions[/] {n} notebooks of {students} students in {_show(course / 'submitted')}/ "
+                  f"(what each one shows: {_show(EXAMPLES / 'README.md')})")
+    console.print(f"[bold]Grading[/] in the sandbox, {args.timeout:g} s per cell and per call …")
+    limits = Limits(timeout_s=args.timeout, budget_s=max(60.0, 12 * args.timeout))
+    with batch_progress(console=Console(stderr=True)) as on_event:
+        summary = grade_batch(course / "submitted", course / "results", workers=args.workers, force=True,
+                              course_dir=course, limits=limits, on_event=on_event)
+    complete = summary.ok and summary.graded == summary.total
+    missing = summary.total - summary.graded
+    console.print(f"Graded {summary.graded} notebooks in {summary.duration_s:.1f} s with {summary.workers} "
+                  f"worker(s); every submission got results.json, broken ones included."
+                  if complete else
+                  f"Graded {summary.graded} notebooks in {summary.duration_s:.1f} s; "
+                  f"[red]{missing} could not be graded[/] (a grader problem, see above and below).")
+    for f in summary.failed:
+        print(f"FAILED to grade {f['student']}/{f['assignment']}: {f['error']}", file=sys.stderr)
+    console.print()
+    write_reports(course / "results", console=console, gradebook=course if args.gradebook else None)
+    example = course / "results" / "ben" / "ps1_softmax" / "feedback.html"
+    console.print()
+    console.print(f"Open the class report in a browser: [bold]{_show(course / 'results' / 'report.html')}[/]")
+    if example.exists():
+        console.print(f"and a student's feedback page, e.g.: [bold]{_show(example)}[/]")
+    return 0 if complete else 1
