@@ -145,3 +145,12 @@ def test_unreadable_notebooks_say_why(tmp_path, content, reason):
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     with pytest.raises(Unreadable, match=reason):
         load_submission(path)
+
+
+def test_the_released_form_of_a_test_cell_is_not_tampering(source):
+    """nbgrader's release removes the hidden tests from test cells: that copy is the untouched one."""
+    cells = cells_of(testing.submission(PS, correct=True))
+    for cell in cells:
+        if "### BEGIN HIDDEN TESTS" in cell["source"]:
+            cell["source"] = cell["source"].split("### BEGIN HIDDEN TESTS")[0].rstrip() + "\n\n"
+    assert rebuild(source, cells).tamper == []

@@ -38,9 +38,11 @@ class CellRun:
         self.status = "pending"  # ok | error | timeout | skipped
         self.error = ""
         self.fatal = False  # it hung or ended the process: never run again
+        self.duration_s = 0.0
 
     def to_dict(self) -> dict:
-        return {"index": self.index, "grade_id": self.grade_id, "status": self.status, "error": self.error}
+        return {"index": self.index, "grade_id": self.grade_id, "status": self.status, "error": self.error,
+                "duration_s": round(self.duration_s, 4)}
 
 
 def _ended(status: dict) -> str:
@@ -153,12 +155,14 @@ class Session:
     # -- cells -----------------------------------------------------------------
     def run_cells(self):
         for cell in self.cells:
+            started = time.monotonic()
             try:
                 reply = self.request({"op": "run", "source": cell.source})
             except GaveUp:
                 cell.status, cell.error = "skipped", f"not run: {self.gave_up}"
                 continue
             except ChildError as exc:
+                cell.duration_s = time.monotonic() - started
                 cell.fatal = True
                 if exc.kind == "timeout":
                     cell.status = "timeout"
@@ -168,6 +172,7 @@ class Session:
                     cell.error = f"the Python process died while running this cell ({exc.detail})"
                 self.events.append(f"cell {cell.index}: {cell.error}; later cells ran in a fresh process")
                 continue
+            cell.duration_s = time.monotonic() - started
             cell.status = "ok" if reply.get("status") == "ok" else "error"
             cell.error = str(reply.get("error", ""))[:500] if cell.status == "error" else ""
 

@@ -44,8 +44,15 @@ class Rebuilt:
     student_code: dict = field(default_factory=dict)
 
 
-def _same(a: str, b: str) -> bool:
-    return a.rstrip() == b.rstrip()
+def _normal(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()).strip()
+
+
+def _same(submitted: str, source: str) -> bool:
+    """The student's copy of a locked cell is what they were given: the source's
+    text, or that text with nbgrader's hidden tests removed (the release)."""
+    mine = _normal(submitted)
+    return mine == _normal(source) or mine == _normal(strip_hidden_tests(source))
 
 
 def _moved(sequence):

@@ -128,11 +128,15 @@ def source_notebook(ps: str, solutions: dict | None = None) -> dict:
 
 def release_notebook(ps: str) -> dict:
     """What students receive: solution cells are stubs raising NotImplementedError."""
+    from autograder.engine.restore import strip_hidden_tests
+
     nb = source_notebook(ps)
     for cell in nb["cells"]:
         meta = cell["metadata"].get("nbgrader", {})
         if meta.get("solution"):
             cell["source"] = stub(meta["grade_id"])
+        elif meta.get("grade"):
+            cell["source"] = strip_hidden_tests(cell["source"])  # as nbgrader's release does
     return nb
 
 
