@@ -329,6 +329,36 @@ NAIVE_SOFTPLUS = Hint("log(1 + exp(t)) overflows for t above about 709: use soft
                       "max(t, 0) + np.log1p(np.exp(-|t|)), which never exponentiates a positive number.",
                       any_of(warned("overflow"), nonfinite()))
 
+# --- every check of a function offers all of that function's rules, so a
+# mistake is named whichever probe happens to reveal it first ---------------
+SIGMOID_HINTS = (
+    NAIVE_SIGMOID, CLIPPED_Z, TANH, ONE_MINUS, BOTH_BRANCHES_EXP, SIGMOID_SIGN, SHAPE,
+    Hint("Only ever exponentiate -|z| (a number ≤ 0): e = exp(-|z|) never overflows.", any_of(nonfinite(), warned())),
+)
+BERNOULLI_HINTS = (
+    NAN_AT_EDGES, LOG1P, CLIPPED, BOTH_BRANCHES_LOG,
+    Hint("Return the log-probability, not the probability: x·log p + (1 − x)·log(1 − p).", _gave(_ll_pmf)),
+    Hint("p is the probability of x = 1: x = 1 contributes log p and x = 0 contributes log(1 − p).",
+         _gave(_ll_swapped)),
+    Hint("A log-probability is ≤ 0: don't negate it (that is the loss, not the log-pmf).", _gave(_ll_negated)),
+    SHAPE,
+    Hint("Compute x·log p + (1 − x)·log(1 − p) with 0·log 0 = 0: `scipy.special.xlogy(x, p)` and "
+         "`scipy.special.xlog1py(1 - x, -p)`.", any_of(nonfinite(), warned())),
+)
+BCE_HINTS = (
+    NAN_AT_EDGES, LOG1P, CLIPPED, BOTH_BRANCHES_LOG,
+    Hint("y may be soft (0.25, 0.7 …): use y·log p + (1 − y)·log(1 − p) for every element instead of "
+         "choosing a term with `y == 1` or rounding y.", _gave(_bce_hard_branch, _bce_threshold)),
+    MEAN,
+    NEGATIVE_LOSS,
+    Hint("p is the predicted probability of y = 1: label 1 costs −log p, label 0 costs −log(1 − p).",
+         _gave(_bce_of(_ll_swapped))),
+    LISTS,
+    Hint("Compute y·log p + (1 − y)·log(1 − p) with 0·log 0 = 0 (`scipy.special.xlogy` / `xlog1py`), "
+         "and no clipping.", any_of(nonfinite(), warned())),
+)
+LOGITS_HINTS = (LISTS, VIA_SIGMOID, NAIVE_SOFTPLUS, LOGITS_SWAPPED, MEAN, NEGATIVE_LOSS)
+
 CHECKS = (
     # ------------------------------------------------------------------ sigmoid
     Check(
@@ -343,12 +373,7 @@ CHECKS = (
             Probe("13 logits from -30 to 30", (SIG_RANGE,)),
         ),
         forbidden=FORBIDDEN,
-        hints=(
-            SIGMOID_SIGN,
-            TANH,
-            ONE_MINUS,
-            SHAPE,
-        ),
+        hints=SIGMOID_HINTS,
     ),
     Check(
         grade_id="sigmoid-stability",
@@ -365,9 +390,7 @@ CHECKS = (
         atol=1e-320,
         no_warnings=True,
         forbidden=FORBIDDEN,
-        hints=(NAIVE_SIGMOID, CLIPPED_Z, TANH, ONE_MINUS, BOTH_BRANCHES_EXP, SIGMOID_SIGN,
-               Hint("Only ever exponentiate -|z| (a number ≤ 0): e = exp(-|z|) never overflows.",
-                    any_of(nonfinite(), warned()))),
+        hints=SIGMOID_HINTS,
     ),
     # -------------------------------------------------------- bernoulli_log_pmf
     Check(
@@ -383,15 +406,7 @@ CHECKS = (
             Probe("x = 0, p = 0.25", (0.0, 0.25)),
         ),
         forbidden=FORBIDDEN,
-        hints=(
-            Hint("Return the log-probability, not the probability: x·log p + (1 − x)·log(1 − p).",
-                 _gave(_ll_pmf)),
-            Hint("p is the probability of x = 1: x = 1 contributes log p and x = 0 contributes log(1 − p).",
-                 _gave(_ll_swapped)),
-            Hint("A log-probability is ≤ 0: don't negate it (that is the loss, not the log-pmf).",
-                 _gave(_ll_negated)),
-            SHAPE,
-        ),
+        hints=BERNOULLI_HINTS,
     ),
     Check(
         grade_id="bernoulli_log_pmf-edges",
@@ -408,9 +423,7 @@ CHECKS = (
         ),
         no_warnings=True,
         forbidden=FORBIDDEN,
-        hints=(NAN_AT_EDGES, LOG1P, CLIPPED, BOTH_BRANCHES_LOG,
-               Hint("Compute x·log p + (1 − x)·log(1 − p) with 0·log 0 = 0: `scipy.special.xlogy(x, p)` and "
-                    "`scipy.special.xlog1py(1 - x, -p)`.", any_of(nonfinite(), warned()))),
+        hints=BERNOULLI_HINTS,
     ),
     # ----------------------------------------------------- binary_cross_entropy
     Check(
@@ -424,11 +437,7 @@ CHECKS = (
             Probe("a single prediction p = 0.3 for label 0", (np.array([0.3]), np.array([0.0]))),
         ),
         forbidden=FORBIDDEN,
-        hints=(MEAN, NEGATIVE_LOSS,
-               Hint("p is the predicted probability of y = 1: label 1 costs −log p, label 0 costs −log(1 − p).",
-                    _gave(_bce_of(_ll_swapped))),
-               CLIPPED,
-               LISTS),
+        hints=BCE_HINTS,
     ),
     Check(
         grade_id="binary_cross_entropy-soft",
@@ -442,14 +451,7 @@ CHECKS = (
                                                                                           SOFT_Y[0] * 0.9 + 0.05)),
         ),
         forbidden=FORBIDDEN,
-        hints=(
-            Hint("y may be soft (0.25, 0.7 …): use y·log p + (1 − y)·log(1 − p) for every element instead of "
-                 "choosing a term with `y == 1` or rounding y.",
-                 _gave(_bce_hard_branch, _bce_threshold)),
-            MEAN,
-            NEGATIVE_LOSS,
-            CLIPPED,
-        ),
+        hints=BCE_HINTS,
     ),
     Check(
         grade_id="binary_cross_entropy-edges",
@@ -469,11 +471,7 @@ CHECKS = (
         ),
         no_warnings=True,
         forbidden=FORBIDDEN,
-        hints=(NAN_AT_EDGES, LOG1P, CLIPPED, BOTH_BRANCHES_LOG,
-               MEAN,
-               NEGATIVE_LOSS,
-               Hint("Compute y·log p + (1 − y)·log(1 − p) with 0·log 0 = 0 (`scipy.special.xlogy` / `xlog1py`), "
-                    "and no clipping.", any_of(nonfinite(), warned()))),
+        hints=BCE_HINTS,
     ),
     # ----------------------------------------- binary_cross_entropy_with_logits
     Check(
@@ -488,12 +486,7 @@ CHECKS = (
             Probe("(4, 5) logits with soft labels", (LOGIT_Z, SOFT_Y)),
         ),
         forbidden=FORBIDDEN,
-        hints=(
-            LOGITS_SWAPPED,
-            MEAN,
-            NEGATIVE_LOSS,
-            LISTS,
-        ),
+        hints=LOGITS_HINTS,
     ),
     Check(
         grade_id="binary_cross_entropy_with_logits-stability",
@@ -510,7 +503,7 @@ CHECKS = (
         ),
         no_warnings=True,
         forbidden=FORBIDDEN,
-        hints=(VIA_SIGMOID, NAIVE_SOFTPLUS, LISTS, LOGITS_SWAPPED, MEAN, NEGATIVE_LOSS),
+        hints=LOGITS_HINTS,
     ),
     Check(
         grade_id="binary_cross_entropy_with_logits-purity",
@@ -527,6 +520,6 @@ CHECKS = (
         no_warnings=True,
         no_mutation=True,
         forbidden=FORBIDDEN,
-        hints=(LISTS, VIA_SIGMOID, NAIVE_SOFTPLUS, LOGITS_SWAPPED, MEAN, NEGATIVE_LOSS),
+        hints=LOGITS_HINTS,
     ),
 )
