@@ -272,3 +272,48 @@ def test_a_daemon_that_escaped_with_setsid_is_killed(env):
     data = grade(env, with_extra(daemon), slot=1)
     assert extra_cell(data)["status"] == "ok" and data["score"] == MAX
     assert_slot_is_empty(env, 1)
+
+
+def test_look_ahead_answers_that_were_not_needed_never_count(env):
+    """Probes go out as a stream, but only the answers a check consumes count, as if called one by one.
+
+    This logsumexp is wrong on [1, 2, 3] and hangs on (4, 5) inputs. A check
+    that fails on [1, 2, 3] first must not be charged for the hang that the
+    look-ahead ran into afterwards (it would make a strike, and the function
+    would stop being called).
+    """
+    source = ("def logsumexp(z, axis=-1):\n"
+              "    x = np.asarray(z, dtype=float)\n"
+              "    if x.shape == (4, 5):\n        while True:\n            pass\n"
+              "    if x.tolist() == [1.0, 2.0, 3.0]:\n        return np.float64(0.0)\n"
+              "    m = np.max(x, axis=axis, keepdims=True)\n"
+              "    m = np.where(np.isfinite(m), m, 0.0)\n"
+              "    with np.errstate(divide='ignore'):\n"
+              "        return np.squeeze(m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)), axis=axis)\n")
+    import numpy as np
+
+    expected, strikes = {}, 0
+    for gid, _ in course.GRADE_CELLS[PS]:
+        if course.function_of(gid) != "logsumexp":
+            continue
+        verdict = "passed"
+        for probe in env.checks[gid].probes:
+            if strikes >= 2:
+                verdict = "failed"
+                break
+            z = np.asarray(probe.args[0], dtype=float)
+            if z.shape == (4, 5):
+                strikes += 1
+                verdict = "timeout"
+                break
+            if z.tolist() == [1.0, 2.0, 3.0]:
+                verdict = "failed"
+                break
+        expected[gid] = verdict
+    assert "timeout" in expected.values() and "passed" in expected.values()  # the case is meaningful
+
+    data = grade(env, testing.submission(PS, {"logsumexp": source}, correct=True))
+    got = {t["name"]: ("timeout" if t["kind"] == "timeout" else t["status"]) for t in data["tests"]
+           if course.function_of(t["name"]) == "logsumexp"}
+    assert got == expected, data["notes"]
+    assert data["score"] == MAX - sum(p for gid, p in course.GRADE_CELLS[PS] if expected.get(gid, "passed") != "passed")

@@ -15,6 +15,8 @@ Requests (one JSON message each, see :mod:`.wire`):
 * ``{"op": "defined", "function": str}`` → ``{"why": str}`` (``""``: a callable)
 * ``{"op": "forbidden", "function": str, "names": [str]}`` → ``{"used": [str]}``
 * ``{"op": "call", "function": str, "args": wire, "kwargs": wire}`` → ``{"outcome": wire outcome}``
+* ``{"op": "runs", "sources": [str]}`` and ``{"op": "calls", "function": str, "calls": [[args, kwargs]]}``
+  → one answer per item, in order, each sent as soon as it is ready (a stream)
 * ``{"op": "output"}`` → ``{"text": str}`` (the first 64 kB printed; for debugging)
 * ``{"op": "bye"}``
 
@@ -290,6 +292,19 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
                 reply = {"used": [str(u) for u in forbidden_uses(fn, tuple(str(n) for n in msg["names"]))]}
             elif op == "call":
                 reply = call(str(msg["function"]), msg["args"], msg["kwargs"])
+            elif op in ("runs", "calls"):  # a stream: one answer per item, sent as soon as it is ready
+                items = msg["sources"] if op == "runs" else msg["calls"]
+                for item in items:
+                    try:
+                        if op == "runs":
+                            answer = run(str(item))
+                        else:
+                            answer = call(str(msg["function"]), item[0], item[1])
+                    except BaseException as exc:  # noqa: BLE001
+                        answer = {"error": _describe(exc)}
+                    answer["output"] = {"bytes": state.total, "truncated": state.truncated}
+                    send(sock, answer)
+                continue
             elif op == "output":
                 reply = {"text": b"".join(state.kept)[:65536].decode("utf-8", "replace")}
             elif op == "bye":

@@ -1,6 +1,6 @@
 """Run a submission's cells in a sandboxed child, and reach its functions from the checks.
 
-:class:`Session` owns the child of one submission: it runs the cells, each
+:class:`Session` owns the child of one submission. It runs the cells, each
 under a wall timeout, and when a cell or a call hangs or kills the process it
 kills the slot, spawns a fresh child, replays the cells that had completed
 (skipping the one that hung or crashed) and goes on — up to
@@ -11,6 +11,13 @@ submission.
 over that session: ``defined``, ``forbidden_uses`` and ``call`` become
 requests; outcomes come back as plain data (:mod:`.wire`) and are judged in
 this, the trusted, process.
+
+Round trips between processes are the main cost of grading a notebook, so
+both the cells and the probes of a check go out as *streams*: one request,
+one answer per item as soon as it is ready, each answer under its own
+timeout. The checks still consume the answers one by one and stop at the
+first failure; answers they did not need are drained (and a look-ahead call
+that hangs costs a restart, never a score: only consumed answers count).
 """
 
 from __future__ import annotations
@@ -68,6 +75,7 @@ class Session:
         self.zygote, self.slot, self.limits = zygote, slot, limits
         self.cells = list(cells)
         self.child = None
+        self.pending = 0  # answers of the current stream not read yet
         self.spawns = 0
         self.respawns = 0
         self.events = []  # what happened, for the notes
@@ -78,12 +86,11 @@ class Session:
         self.deadline = self.started + limits.budget_s
 
     # -- child lifecycle -------------------------------------------------------
-    def _remaining(self) -> float:
-        return self.deadline - time.monotonic()
-
     def _timeout(self) -> float:
-        remaining = self._remaining()
+        remaining = self.deadline - time.monotonic()
         if remaining <= 0:
+            if self.child is not None:
+                self._kill()
             self._give_up(f"the time budget of {self.limits.budget_s:g} s for this notebook ran out")
         return min(self.limits.timeout_s, remaining)
 
@@ -96,11 +103,19 @@ class Session:
     def _kill(self, wait: bool = False) -> dict:
         """Kill the slot; with ``wait`` return how the child ended (for a crash)."""
         child, self.child = self.child, None
+        self.pending = 0
         if child is None:
             return {}
         self._collect(child)
         child.close()
         return self.zygote.kill(self.slot, wait=wait).get("status", {})
+
+    def _fail(self, exc: ChildError):
+        """The child hung or died: kill the slot, say how it ended, re-raise."""
+        status = self._kill(wait=exc.kind == "crashed")
+        if exc.kind == "crashed":
+            exc.detail = _ended(status)
+        raise exc
 
     def _collect(self, child):
         """Add up what each child printed (each reports its own count)."""
@@ -123,11 +138,17 @@ class Session:
             self.spawns += 1
             if not self.sandbox:
                 self.sandbox = dict(self.child.sandbox)
-            for cell in self.cells:
-                if cell.status not in ("ok", "error") or cell.fatal:
-                    continue
+            replay = [c for c in self.cells if c.status in ("ok", "error") and not c.fatal]
+            if not replay:
+                continue
+            try:
+                self.child.send({"op": "runs", "sources": [c.source for c in replay]})
+            except ChildError:
+                self._kill(wait=True)
+                continue
+            for cell in replay:
                 try:
-                    reply = self.child.request({"op": "run", "source": cell.source}, self._timeout())
+                    reply = self.child.receive(self._timeout())
                 except ChildError as exc:
                     status = self._kill(wait=exc.kind == "crashed")
                     self.events.append(
@@ -141,40 +162,92 @@ class Session:
                 if reply.get("status") != cell.status:
                     self.events.append(f"cell {cell.index} gave a different result when re-run after a restart")
 
+    # -- requests and streams ----------------------------------------------------
     def request(self, msg: dict) -> dict:
         """One request to the child; raises :class:`ChildError` (after recovering) or :class:`GaveUp`."""
+        self.drain()
         self._ensure_child()
         try:
-            return self.child.request(msg, self._timeout())
+            self.child.send(msg)
+            return self.child.receive(self._timeout())
         except ChildError as exc:
-            status = self._kill(wait=exc.kind == "crashed")
-            if exc.kind == "crashed":
-                exc.detail = _ended(status)
-            raise exc
+            self._fail(exc)
+
+    def stream(self, msg: dict, count: int) -> None:
+        """Send a request whose ``count`` answers are then read with :meth:`next`."""
+        self.drain()
+        self._ensure_child()
+        try:
+            self.child.send(msg)
+        except ChildError as exc:
+            self._fail(exc)
+        self.pending = count
+
+    def next(self) -> dict:
+        """The next answer of the current stream (each under its own timeout)."""
+        if not self.pending:
+            raise RuntimeError("no stream is pending")
+        try:
+            reply = self.child.receive(self._timeout())
+        except ChildError as exc:
+            self._fail(exc)
+        self.pending -= 1
+        return reply
+
+    def drain(self) -> None:
+        """Read (and drop) what is left of the current stream."""
+        while self.pending:
+            try:
+                self.next()
+            except ChildError as exc:
+                self.events.append(f"a look-ahead call whose answer was not needed "
+                                   f"{'hung' if exc.kind == 'timeout' else 'crashed'}; the process was restarted")
+            except GaveUp:
+                return
 
     # -- cells -----------------------------------------------------------------
     def run_cells(self):
-        for cell in self.cells:
-            started = time.monotonic()
+        todo = list(self.cells)
+        while todo:
             try:
-                reply = self.request({"op": "run", "source": cell.source})
+                self.stream({"op": "runs", "sources": [c.source for c in todo]}, len(todo))
             except GaveUp:
+                break
+            except ChildError as exc:  # died before the first cell answered
+                todo[0].fatal, todo[0].status = True, "error"
+                todo[0].error = f"the Python process died while running this cell ({exc.detail})"
+                todo = todo[1:]
+                continue
+            started = time.monotonic()
+            for k, cell in enumerate(todo):
+                try:
+                    reply = self.next()
+                except GaveUp:
+                    todo = todo[k:]
+                    break
+                except ChildError as exc:
+                    cell.duration_s = time.monotonic() - started
+                    cell.fatal = True
+                    if exc.kind == "timeout":
+                        cell.status = "timeout"
+                        cell.error = f"the cell did not finish within {self.limits.timeout_s:g} s; it was stopped"
+                    else:
+                        cell.status = "error"
+                        cell.error = f"the Python process died while running this cell ({exc.detail})"
+                    self.events.append(f"cell {cell.index}: {cell.error}; later cells ran in a fresh process")
+                    todo = todo[k + 1:]
+                    break
+                now = time.monotonic()
+                cell.duration_s, started = now - started, now
+                cell.status = "ok" if reply.get("status") == "ok" else "error"
+                cell.error = str(reply.get("error", ""))[:500] if cell.status == "error" else ""
+            else:
+                todo = []
+            if self.gave_up:
+                break
+        for cell in self.cells:
+            if cell.status == "pending":
                 cell.status, cell.error = "skipped", f"not run: {self.gave_up}"
-                continue
-            except ChildError as exc:
-                cell.duration_s = time.monotonic() - started
-                cell.fatal = True
-                if exc.kind == "timeout":
-                    cell.status = "timeout"
-                    cell.error = f"the cell did not finish within {self.limits.timeout_s:g} s; it was stopped"
-                else:
-                    cell.status = "error"
-                    cell.error = f"the Python process died while running this cell ({exc.detail})"
-                self.events.append(f"cell {cell.index}: {cell.error}; later cells ran in a fresh process")
-                continue
-            cell.duration_s = time.monotonic() - started
-            cell.status = "ok" if reply.get("status") == "ok" else "error"
-            cell.error = str(reply.get("error", ""))[:500] if cell.status == "error" else ""
 
     def close(self):
         try:
@@ -196,7 +269,41 @@ class RemoteTarget:
         self._defined = {}
         self._forbidden = {}
         self._strikes = {}  # function -> (count, outcome status, message)
+        self._ahead = None  # [function, [(args, kwargs)], next index] of the current stream
 
+    # -- look-ahead ------------------------------------------------------------
+    def prefetch(self, check) -> None:
+        """Ask for all probes of ``check`` at once; :meth:`call` then takes the answers in order."""
+        fn = check.function
+        if self._strikes.get(fn) or len(check.probes) < 2:
+            return  # a function that hung or crashed is called one probe at a time
+        if self.defined(fn) or (check.forbidden and self.forbidden_uses(fn, tuple(check.forbidden))):
+            return  # evaluate() will not call it
+        try:
+            calls = [[wire.to_wire(tuple(p.args)), wire.to_wire(dict(p.kwargs))] for p in check.probes]
+            self.session.stream({"op": "calls", "function": fn, "calls": calls}, len(calls))
+        except (ChildError, GaveUp, wire.WireError):
+            return
+        self._ahead = [fn, [(p.args, p.kwargs) for p in check.probes], 0]
+
+    def finish(self) -> None:
+        """After a check: drop the answers it did not need."""
+        self._ahead = None
+        self.session.drain()
+
+    def _take_ahead(self, function, args, kwargs):
+        ahead = self._ahead
+        if ahead is None:
+            return None
+        fn, probes, i = ahead
+        if fn == function and i < len(probes) and probes[i][0] is args and probes[i][1] is kwargs \
+                and self.session.pending:
+            ahead[2] += 1
+            return self.session.next
+        self._ahead = None
+        return None
+
+    # -- Target protocol -------------------------------------------------------
     def defined(self, function: str) -> str:
         if function not in self._defined:
             try:
@@ -222,14 +329,19 @@ class RemoteTarget:
         count, status, message = self._strikes.get(function, (0, "", ""))
         if count >= STRIKES:
             return Outcome(status=status, error_message=f"{message}; not called again after {count} times")
+        answer = self._take_ahead(function, args, kwargs)
         try:
-            reply = self.session.request({
-                "op": "call", "function": function,
-                "args": wire.to_wire(tuple(args)), "kwargs": wire.to_wire(dict(kwargs)),
-            })
+            if answer is not None:
+                reply = answer()
+            else:
+                reply = self.session.request({
+                    "op": "call", "function": function,
+                    "args": wire.to_wire(tuple(args)), "kwargs": wire.to_wire(dict(kwargs)),
+                })
         except GaveUp as exc:
             return Outcome(status="timeout", error_message=str(exc))
         except ChildError as exc:
+            self._ahead = None
             if exc.kind == "timeout":
                 outcome = Outcome(status="timeout",
                                   error_message=f"it did not return within {self.session.limits.timeout_s:g} s")

@@ -101,7 +101,9 @@ def grade_submission(path, student: str, assignment: str, source: SourceNotebook
         target = RemoteTarget(session)
         failed_cells = {run.grade_id: run for run in runs if run.grade_id and run.status != "ok"}
         for grade_id, points in source.tests:
+            target.prefetch(checks[grade_id])
             result = evaluate(checks[grade_id], target)
+            target.finish()
             extra = ""
             broken = failed_cells.get(function_of(grade_id))
             if broken is not None and result.kind == "missing":

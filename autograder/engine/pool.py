@@ -45,10 +45,15 @@ class Child:
         self.slot, self.pid, self.sock, self.sandbox = slot, pid, sock, sandbox
         self.output = {"bytes": 0, "truncated": False}
 
-    def request(self, msg: dict, timeout: float) -> dict:
-        """Send one request and wait for the answer; raises :class:`ChildError`."""
+    def send(self, msg: dict) -> None:
         try:
             wire.send(self.sock, msg)
+        except (BrokenPipeError, ConnectionError, OSError) as exc:
+            raise ChildError("crashed", str(exc)) from None
+
+    def receive(self, timeout: float) -> dict:
+        """The next answer; raises :class:`ChildError` on timeout, death or garbage."""
+        try:
             reply = wire.recv(self.sock, timeout=timeout, max_size=MAX_CHILD_MESSAGE)
         except TimeoutError:
             raise ChildError("timeout") from None
@@ -62,6 +67,11 @@ class Child:
         if isinstance(out, dict) and isinstance(out.get("bytes"), int):
             self.output = {"bytes": out["bytes"], "truncated": bool(out.get("truncated"))}
         return reply
+
+    def request(self, msg: dict, timeout: float) -> dict:
+        """Send one request and wait for the answer; raises :class:`ChildError`."""
+        self.send(msg)
+        return self.receive(timeout)
 
     def close(self):
         try:
@@ -214,8 +224,24 @@ class Zygote:
         return Child(slot, reply["pid"], ours, hello.get("sandbox", {}))
 
     def kill(self, slot: int, wait: bool = False, verify: bool = False) -> dict:
-        """SIGKILL everything of ``slot``: ``{"status": how its child ended (with wait), "clean"}``."""
-        return self._request({"op": "kill", "slot": slot, "wait": wait, "verify": verify}, timeout=60.0)
+        """SIGKILL everything of ``slot``: ``{"status": how its child ended (with wait), "clean"}``.
+
+        Unless ``wait`` or ``verify``, the request is sent without waiting for
+        the answer: the zygote handles requests in order, so the slot's next
+        spawn still comes after the kill.
+        """
+        msg = {"op": "kill", "slot": slot, "wait": wait, "verify": verify}
+        if wait or verify:
+            return self._request(msg, timeout=60.0)
+        msg["reply"] = False
+        with self.lock:
+            if self.ctrl is None:
+                raise GraderError("the zygote is not running")
+            try:
+                wire.send(self.ctrl, msg)
+            except OSError as exc:
+                raise GraderError(f"the zygote did not take a kill request ({exc})") from None
+        return {"status": {"ended": "killed"}, "clean": True}
 
     def slot_processes(self, slot: int) -> list:
         """Live processes of a slot's uid (root mode; [] otherwise); for tests."""

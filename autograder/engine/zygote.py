@@ -354,6 +354,8 @@ class Zygote:
                 import traceback
 
                 reply = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-4000:]}
+            if isinstance(msg, dict) and msg.get("reply") is False:
+                continue  # fire-and-forget (kill at the end of a submission)
             wire.send(self.ctrl, reply)
         self.shutdown()
 
