@@ -317,3 +317,33 @@ def test_look_ahead_answers_that_were_not_needed_never_count(env):
            if course.function_of(t["name"]) == "logsumexp"}
     assert got == expected, data["notes"]
     assert data["score"] == MAX - sum(p for gid, p in course.GRADE_CELLS[PS] if expected.get(gid, "passed") != "passed")
+
+
+def test_the_fallback_without_root_still_grades_and_kills_escaped_processes(tmp_path, monkeypatch):
+    """Without root there are no namespaces or uids; killing walks the process tree (and the zygote's orphans)."""
+    monkeypatch.setenv("AUTOGRADER_UNPRIVILEGED_SANDBOX", "1")
+    course_dir = testing.make_course(tmp_path / "course")
+    source, checks = _load_assignment(course_dir, PS)
+    with Zygote(hide=default_hidden(course_dir), slots=1) as zygote:
+        assert zygote.sandbox["uid_drop"] is False and zygote.sandbox["uids"] == []
+        marker = tmp_path / "daemon.pid"
+        daemon = ("import os, time\npid = os.fork()\nif pid == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+                  f"        open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
+                  "        while True:\n            time.sleep(0.01)\n    os._exit(0)\nos.waitpid(pid, 0)\n")
+        path = testing.write_notebook(tmp_path / "nb.ipynb", with_extra(daemon))
+        data = grade_submission(path, "x", PS, source, checks, zygote, 0, FAST, zygote.sandbox)
+        assert data["score"] == MAX and data["execution"]["sandbox"]["uid"] is None
+        pid = int(marker.read_text())
+        deadline = time.monotonic() + 5
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(pid), f"the daemon {pid} survived the grading"
+
+
+def alive(pid) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

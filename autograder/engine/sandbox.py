@@ -89,7 +89,12 @@ class Limits:
 
 
 def is_root() -> bool:
-    return os.geteuid() == 0
+    """Whether the root-only layers (namespaces, hidden paths, per-slot uids) are used.
+
+    ``AUTOGRADER_UNPRIVILEGED_SANDBOX=1`` forces the fallback used without root
+    (rlimits, sessions, process-tree killing only), e.g. to test it.
+    """
+    return os.geteuid() == 0 and os.environ.get("AUTOGRADER_UNPRIVILEGED_SANDBOX") != "1"
 
 
 def _check(ret, what):
