@@ -5,6 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# The venv's scripts on PATH (nbgrader's gradebook runs `alembic` from PATH);
+# one BLAS thread per process: tests run two workers on two cores already.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: install demo test bench release clean
 

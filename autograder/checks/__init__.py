@@ -38,8 +38,11 @@ def get_check(grade_id: str) -> Check:
     return checks[grade_id]
 
 
-def run_check(grade_id: str, namespace: dict) -> CheckResult:
+def run_check(grade_id: str, namespace: dict) -> None:
     """Evaluate one check against a notebook namespace (in-kernel grading).
+
+    Returns ``None`` on purpose: a value would become the cell's
+    ``execute_result``, which ``nbgrader autograde`` reads as a partial score.
 
     Raises
     ------
@@ -50,4 +53,3 @@ def run_check(grade_id: str, namespace: dict) -> CheckResult:
     if not result.passed:
         raise AssertionError(result.feedback())
     print(result.message)
-    return result

@@ -118,10 +118,14 @@ def invoke(fn, args=(), kwargs=None) -> Outcome:
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # SystemExit too: a call must never end the run
+            # A ValueError subclass (numpy's LinAlgError) is a ValueError, as
+            # the contract asks; its own class name goes into the message.
+            name = type(exc).__name__
+            is_value_error = isinstance(exc, ValueError) and name != "ValueError"
             outcome = Outcome(
                 status="raised",
-                error_type=type(exc).__name__,
-                error_message=str(exc)[:500],
+                error_type="ValueError" if is_value_error else name,
+                error_message=(f"{name}: {exc}" if is_value_error else str(exc))[:500],
             )
         else:
             outcome = Outcome(status="returned", value_type=type(result).__name__)
