@@ -74,7 +74,9 @@ def positive_scalar(value, name):
 
 def in_unit_interval(arr, name):
     """Raise ``ValueError`` unless every element of ``arr`` lies in [0, 1]."""
-    if np.any(np.isnan(arr)) or np.any(arr < 0) or np.any(arr > 1):
+    # min()/max() propagate nan, and comparisons with nan are False: two
+    # reductions, no temporary arrays.
+    if arr.size and not (np.min(arr) >= 0 and np.max(arr) <= 1):
         raise ValueError(f"{name} must lie in [0, 1] (probabilities or labels)")
     return arr
 

@@ -3,6 +3,15 @@
 All three shift each slice by its own maximum before exponentiating, so that
 ``exp`` never sees a positive argument (no overflow) and the largest term is
 exactly ``exp(0) = 1`` (the sum never underflows to 0).
+
+The logarithm of that sum is taken as ``log1p`` of the *other* terms, which
+are summed apart from the maximum's 1 (Blanchard, Higham & Higham, "Accurately
+computing the log-sum-exp and softmax functions", IMA J. Numer. Anal. 41(4),
+2021). ``log(1 + s)`` would round ``1 + 4.2e-18`` to 1 and make
+``logsumexp([0., -40.])`` exactly 0; ``log1p(s)`` gives 4.2e-18.
+
+Every full-size temporary is written in place where possible: at 4096×4096 a
+fresh array costs as much as an ``exp`` over it.
 """
 
 import numpy as np
@@ -18,25 +27,49 @@ __all__ = ["logsumexp", "softmax", "log_softmax"]
 
 
 def _shifted(z, axis):
-    """Return ``(z - m, m)`` with ``m`` the per-slice maximum (kept dims).
+    """Return ``(shifted, zmax, idx)`` for the slices of ``z`` along ``axis``.
 
-    Slices whose maximum is not finite (all ``-inf``, or containing ``+inf``
-    or nan) are shifted by 0 instead, so that no ``inf - inf`` is formed.
-    The subtraction may overflow to ``-inf`` only when the true difference is
-    below -1.8e308, where ``exp`` of it is exactly 0; that overflow is benign
-    and is not reported.
+    ``zmax`` is the per-slice maximum (kept dims; may be ±inf or nan).
+    ``shifted = z - m`` is a new array the caller may overwrite, where ``m`` is
+    ``zmax`` if it is finite and 0 otherwise, so that no ``inf - inf`` is
+    formed. The subtraction may overflow to ``-inf`` only when the true
+    difference is below -1.8e308, where ``exp`` of it is exactly 0; that
+    overflow is benign and is not reported. ``idx`` is the position of the
+    maximum (kept dims) when ``axis`` is the last one, where ``argmax`` is as
+    fast as ``max``; otherwise None (``argmax`` along a strided axis is ~30x
+    slower than ``max``).
     """
-    m = np.max(z, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
+    if axis == z.ndim - 1:
+        idx = np.expand_dims(np.argmax(z, axis=axis), axis)
+        zmax = np.take_along_axis(z, idx, axis=axis)
+    else:
+        idx = None
+        zmax = np.max(z, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(zmax), zmax, 0.0)
     with np.errstate(over="ignore"):
-        shifted = z - m
-    return shifted, m
+        shifted = np.subtract(z, m)
+    return shifted, zmax, idx
 
 
-def _log_sum_exp_shifted(shifted, axis):
-    """``log(sum(exp(shifted)))`` along ``axis`` with keepdims, -inf for 0 sums."""
-    s = np.sum(np.exp(shifted), axis=axis, keepdims=True)
-    return np.log(s, out=np.full_like(s, -np.inf), where=s != 0)
+def _log1p_rest(e, idx, axis):
+    """``log(sum(e))`` along ``axis`` (kept dims), as ``log1p`` of the non-max terms.
+
+    ``e = exp(shifted)`` is exactly 1 at each slice's maximum (0 everywhere in
+    an all ``-inf`` slice). One such 1 is left out of the sum and added back
+    exactly inside ``log1p``, so tiny remainders keep their relative accuracy.
+    Overwrites ``e``.
+    """
+    if idx is not None:
+        np.put_along_axis(e, idx, 0.0, axis=axis)
+        rest = np.sum(e, axis=axis, keepdims=True)
+    else:
+        # Every entry equal to 1 is a maximum (or within rounding of one and
+        # thus contributes exactly 1 anyway): drop them all, add back all but one.
+        ones = e == 1.0
+        n_ones = np.count_nonzero(ones, axis=axis, keepdims=True)
+        np.copyto(e, 0.0, where=ones)
+        rest = np.sum(e, axis=axis, keepdims=True) + np.maximum(n_ones - 1, 0)
+    return np.log1p(rest)
 
 
 def logsumexp(z, axis=-1):
@@ -45,8 +78,8 @@ def logsumexp(z, axis=-1):
     .. math::
 
         \operatorname{LSE}(z) = \log \sum_i e^{z_i}
-                              = m + \log \sum_i e^{z_i - m},
-        \qquad m = \max_i z_i .
+                              = m + \operatorname{log1p}\Big(\sum_{i \ne i^*} e^{z_i - m}\Big),
+        \qquad m = z_{i^*} = \max_i z_i .
 
     Parameters
     ----------
@@ -72,6 +105,8 @@ def logsumexp(z, axis=-1):
     -----
     * Finite ``z`` of any magnitude (e.g. ``±1e300``) gives a finite result
       with no overflow or underflow warning.
+    * Full relative accuracy near 0 too: ``logsumexp([0., -40.])`` is
+      ``4.248e-18`` (``log(1 + e⁻⁴⁰)``), not 0.
     * A slice of only ``-inf`` gives ``-inf`` (the log of an empty sum); an
       empty slice gives ``-inf`` too.
     * ``+inf`` in a slice gives ``+inf``; nan gives nan.
@@ -80,8 +115,10 @@ def logsumexp(z, axis=-1):
     axis = normalize_axis(axis, z.ndim)
     if z.shape[axis] == 0:
         return scalar_or_array(np.full(np.delete(z.shape, axis), -np.inf))
-    shifted, m = _shifted(z, axis)
-    out = m + _log_sum_exp_shifted(shifted, axis)
+    shifted, zmax, idx = _shifted(z, axis)
+    with np.errstate(over="ignore"):  # only a +inf maximum leaves positive arguments
+        e = np.exp(shifted, out=shifted)
+    out = zmax + _log1p_rest(e, idx, axis)
     return scalar_or_array(np.squeeze(out, axis=axis))
 
 
@@ -91,8 +128,8 @@ def softmax(z, axis=-1, temperature=1.0):
     .. math::
 
         \operatorname{softmax}(z)_i = \frac{e^{z_i / T}}{\sum_j e^{z_j / T}}
-                                    = \frac{e^{z_i/T - m}}{\sum_j e^{z_j/T - m}},
-        \qquad m = \max_j z_j / T .
+                                    = \frac{e^{(z_i - m)/T}}{\sum_j e^{(z_j - m)/T}},
+        \qquad m = \max_j z_j .
 
     Parameters
     ----------
@@ -118,19 +155,27 @@ def softmax(z, axis=-1, temperature=1.0):
     Notes
     -----
     * Stable for finite logits of any magnitude: equals
-      ``scipy.special.softmax(z / T, axis)`` wherever that is finite.
+      ``scipy.special.softmax(z / T, axis)`` wherever that is finite. The
+      shift is applied before dividing by ``T``, so a small temperature on
+      huge logits (``z = [1e300, 0]``, ``T = 1e-10``) gives ``[1, 0]``
+      rather than overflowing ``z / T``.
     * ``-inf`` entries get probability exactly 0 (masking).
     * A slice of only ``-inf`` is undefined (0/0) and gives nan.
     """
     temperature = positive_scalar(temperature, "temperature")
     z = as_float_array(z, "z", min_ndim=1)
     axis = normalize_axis(axis, z.ndim)
-    x = z / temperature if temperature != 1.0 else z
-    shifted, _ = _shifted(x, axis)
-    e = np.exp(shifted)
+    if z.shape[axis] == 0:
+        return z.copy()
+    shifted, _, _ = _shifted(z, axis)
+    with np.errstate(over="ignore"):
+        if temperature != 1.0:
+            # shifted <= 0, so dividing can only overflow towards -inf, where exp is 0
+            np.divide(shifted, temperature, out=shifted)
+        e = np.exp(shifted, out=shifted)  # overflows only for a +inf maximum
     s = np.sum(e, axis=axis, keepdims=True)
-    with np.errstate(invalid="ignore"):  # only an all -inf slice gives 0/0
-        return e / s
+    with np.errstate(invalid="ignore"):  # only an all -inf (or +inf) slice gives 0/0
+        return np.divide(e, s, out=e)
 
 
 def log_softmax(z, axis=-1):
@@ -139,7 +184,7 @@ def log_softmax(z, axis=-1):
     .. math::
 
         \log \operatorname{softmax}(z)_i = z_i - \operatorname{LSE}(z)
-                                         = (z_i - m) - \log \sum_j e^{z_j - m}.
+            = (z_i - m) - \operatorname{log1p}\Big(\sum_{j \ne j^*} e^{z_j - m}\Big).
 
     Parameters
     ----------
@@ -163,11 +208,18 @@ def log_softmax(z, axis=-1):
     -----
     * Never takes the log of an underflowed probability:
       ``log_softmax([0., -1000.])`` is ``[0., -1000.]``, not ``[0., -inf]``.
+    * The largest entry keeps full relative accuracy: ``log_softmax([0., -40.])[0]``
+      is ``-4.248e-18``, not 0.
     * ``-inf`` entries give ``-inf``; a slice of only ``-inf`` gives nan.
     """
     z = as_float_array(z, "z", min_ndim=1)
     axis = normalize_axis(axis, z.ndim)
-    shifted, _ = _shifted(z, axis)
-    lse = _log_sum_exp_shifted(shifted, axis)
-    with np.errstate(invalid="ignore"):  # only an all -inf slice gives -inf - -inf
-        return shifted - lse
+    if z.shape[axis] == 0:
+        return z.copy()
+    shifted, zmax, idx = _shifted(z, axis)
+    with np.errstate(over="ignore"):  # only a +inf maximum leaves positive arguments
+        e = np.exp(shifted)
+    lse = _log1p_rest(e, idx, axis)
+    lse[zmax == -np.inf] = np.nan  # all -inf slice: log(0/0)
+    with np.errstate(invalid="ignore"):  # only a +inf maximum gives inf - inf
+        return np.subtract(shifted, lse, out=shifted)

@@ -7,19 +7,21 @@ finite and accurate for logits up to ±1e4 and beyond.
 import numpy as np
 
 from solutions._validate import as_float_array
-from solutions.ps1_softmax import log_softmax, softmax
+from solutions.ps1_softmax import _log1p_rest, _shifted, log_softmax, softmax
 
 __all__ = ["cross_entropy", "cross_entropy_grad"]
 
 
 def _check_inputs(logits, targets):
-    """Validate ``(logits, targets)``; return logits and dense target rows.
+    """Validate ``(logits, targets)``.
 
     Returns
     -------
     logits : ndarray, shape (N, C)
-    dense : ndarray, shape (N, C)
-        One-hot rows for integer targets, the given rows for soft targets.
+    targets : ndarray
+        Integer class indices of shape (N,), or float rows of shape (N, C).
+    is_index : bool
+        True for class indices.
     """
     logits = as_float_array(logits, "logits", ndim=2)
     n, c = logits.shape
@@ -36,16 +38,14 @@ def _check_inputs(logits, targets):
                 f"targets must be class indices in [0, {c}), got values from "
                 f"{t.min()} to {t.max()}"
             )
-        dense = np.zeros((n, c))
-        dense[np.arange(n), t] = 1.0
-        return logits, dense
+        return logits, t, True
     if np.issubdtype(t.dtype, np.floating):
         if t.shape != (n, c):
             raise ValueError(
                 f"float targets must be probability rows of shape (N, C) = ({n}, {c}), "
                 f"got {t.shape}; class indices must have an integer dtype"
             )
-        return logits, t.astype(np.float64, copy=False)
+        return logits, t.astype(np.float64, copy=False), False
     raise ValueError(
         "targets must be integer class indices of shape (N,) or float "
         f"probability rows of shape (N, C), got dtype {t.dtype}"
@@ -86,10 +86,19 @@ def cross_entropy(logits, targets):
     -----
     Terms with ``t = 0`` contribute exactly 0, whatever the log-probability.
     """
-    logits, dense = _check_inputs(logits, targets)
+    logits, t, is_index = _check_inputs(logits, targets)
+    n = logits.shape[0]
+    if is_index:
+        # Only the target entries of log-softmax are needed:
+        # log p[n, t_n] = (l[n, t_n] - m_n) - log1p(rest_n), as in log_softmax.
+        shifted, _, idx = _shifted(logits, 1)
+        picked = shifted[np.arange(n), t]
+        e = np.exp(shifted, out=shifted)
+        lse = _log1p_rest(e, idx, 1)[:, 0]
+        return np.float64(np.sum(lse - picked) / n)
     logp = log_softmax(logits, axis=1)
-    terms = np.multiply(dense, logp, out=np.zeros_like(logp), where=dense != 0)
-    return np.float64(-np.sum(terms) / logits.shape[0])
+    terms = np.multiply(t, logp, out=np.zeros_like(logp), where=t != 0)
+    return np.float64(-np.sum(terms) / n)
 
 
 def cross_entropy_grad(logits, targets):
@@ -116,5 +125,12 @@ def cross_entropy_grad(logits, targets):
     ValueError
         As for :func:`cross_entropy`.
     """
-    logits, dense = _check_inputs(logits, targets)
-    return (softmax(logits, axis=1) - dense) / logits.shape[0]
+    logits, t, is_index = _check_inputs(logits, targets)
+    n = logits.shape[0]
+    grad = softmax(logits, axis=1)  # a new array: updated in place below
+    if is_index:
+        grad[np.arange(n), t] -= 1.0
+    else:
+        grad -= t
+    grad /= n
+    return grad

@@ -17,7 +17,8 @@ LOG_2PI = np.log(2.0 * np.pi)
 
 def _positive_sigma(sigma):
     sigma = as_float_array(sigma, "sigma")
-    if np.any(np.isnan(sigma)) or np.any(sigma <= 0):
+    # min() propagates nan, and nan > 0 is False: one pass, no temporary.
+    if sigma.size and not np.min(sigma) > 0:
         raise ValueError("sigma must be > 0 everywhere (a standard deviation, not a variance)")
     return sigma
 
@@ -59,14 +60,21 @@ def gaussian_log_pdf(x, mu, sigma):
     mu = as_float_array(mu, "mu")
     sigma = _positive_sigma(sigma)
     try:
-        np.broadcast_shapes(x.shape, mu.shape, sigma.shape)
+        shape = np.broadcast_shapes(x.shape, mu.shape, sigma.shape)
     except ValueError:
         raise ValueError(
             f"x, mu and sigma must broadcast together, got shapes {x.shape}, "
             f"{mu.shape} and {sigma.shape}"
         ) from None
-    z = (x - mu) / sigma
-    return scalar_or_array(-0.5 * z * z - np.log(sigma) - 0.5 * LOG_2PI)
+    # One output array, updated in place: z = (x - mu) / sigma, then
+    # -z²/2 - log sigma - log(2π)/2.
+    out = np.subtract(x, mu, out=np.empty(shape))
+    np.divide(out, sigma, out=out)
+    np.square(out, out=out)
+    out *= -0.5
+    np.subtract(out, np.log(sigma), out=out)
+    out -= 0.5 * LOG_2PI
+    return scalar_or_array(out)
 
 
 def gaussian_log_likelihood(x, mu, sigma):
@@ -124,7 +132,9 @@ def gaussian_mle(x):
     if x.size == 0:
         raise ValueError("x must contain at least one observation")
     mu_hat = np.mean(x)
-    sigma_hat = np.sqrt(np.mean((x - mu_hat) ** 2))
+    dev = x - mu_hat
+    np.square(dev, out=dev)
+    sigma_hat = np.sqrt(np.mean(dev))
     return np.float64(mu_hat), np.float64(sigma_hat)
 
 
@@ -194,8 +204,8 @@ def mvn_log_pdf(x, mu, cov):
     x = as_float_array(x, "x", ndim=(1, 2))
     if x.shape[-1] != d:
         raise ValueError(f"x must have shape (D,) or (N, D) with D = {d}, got {x.shape}")
-    diff = (x - mu).T  # (D,) or (D, N)
-    y = linalg.solve_triangular(L, diff, lower=True, check_finite=False)
-    maha = np.sum(y * y, axis=0)
+    diff = np.subtract(x, mu).T  # (D,) or (D, N); a new array, solved in place
+    y = linalg.solve_triangular(L, diff, lower=True, overwrite_b=True, check_finite=False)
+    maha = np.einsum("i...,i...->...", y, y)  # column-wise squared norms
     logdet = 2.0 * np.sum(np.log(np.diag(L)))
     return scalar_or_array(-0.5 * (d * LOG_2PI + logdet + maha))

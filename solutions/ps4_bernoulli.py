@@ -1,6 +1,6 @@
 """Problem set 4: Bernoulli likelihood, sigmoid and binary cross-entropy.
 
-``0 · log 0`` is taken as 0 (``scipy.special.xlogy`` / ``xlog1py``), ``log(1-p)``
+``0 · log 0`` is taken as 0 (as ``scipy.special.xlogy`` / ``xlog1py`` do), ``log(1-p)``
 is computed as ``log1p(-p)``, and the logit form never exponentiates a
 positive number.
 """
@@ -23,6 +23,30 @@ def _broadcast(a, b, names):
         ) from None
 
 
+def _xlogp_plus_x1log1mp(x, p):
+    """``x log p + (1 - x) log(1 - p)`` for broadcast ``x, p`` in [0, 1], with 0 log 0 = 0.
+
+    NumPy's vectorised ``log`` and ``log1p`` do the work in two arrays; the
+    only nan they can produce is ``0 · log 0 = 0 · (-inf)`` (inputs are in
+    [0, 1]), and those few entries are redone with ``scipy.special.xlogy`` /
+    ``xlog1py``, which define them as 0. (Calling those two on the whole
+    array gives the same values, 3-4 times slower.)
+    """
+    a = np.subtract(1.0, x, out=np.empty(x.shape))
+    b = np.negative(p, out=np.empty(x.shape))
+    with np.errstate(divide="ignore", invalid="ignore"):  # fixed up below
+        np.log1p(b, out=b)  # log(1 - p), -inf at p = 1
+        a *= b  # (1 - x) log(1 - p), nan at x = 1, p = 1
+        np.log(p, out=b)  # log p, -inf at p = 0
+        b *= x  # x log p, nan at x = 0, p = 0
+        a += b
+    if np.isnan(np.sum(a)):  # terms are <= 0: the sum is nan only if a term is
+        bad = np.isnan(a)
+        xs, ps = x[bad], p[bad]
+        a[bad] = xlogy(xs, ps) + xlog1py(1.0 - xs, -ps)
+    return a
+
+
 def sigmoid(z):
     r"""Logistic sigmoid, element-wise, without overflow.
 
@@ -31,7 +55,8 @@ def sigmoid(z):
         \sigma(z) = \frac{1}{1 + e^{-z}} =
         \begin{cases} 1 / (1 + e^{-z}) & z \ge 0 \\ e^{z} / (1 + e^{z}) & z < 0 \end{cases}
 
-    Only ``exp(-|z|) ≤ 1`` is ever computed.
+    Both cases at once: ``σ(z) = exp(min(z, 0)) / (1 + exp(-|z|))``. Only
+    exponentials of non-positive numbers are ever computed.
 
     Parameters
     ----------
@@ -55,8 +80,14 @@ def sigmoid(z):
     accuracy down to the smallest subnormal.
     """
     z = as_float_array(z, "z")
-    e = np.exp(-np.abs(z))
-    return scalar_or_array(np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))
+    # Both branches at once: exp(min(z, 0)) / (1 + exp(-|z|)), two arrays,
+    # updated in place (no select, no temporaries).
+    num = np.minimum(z, 0.0, out=np.empty(z.shape))
+    np.exp(num, out=num)
+    den = np.copysign(z, -1.0, out=np.empty(z.shape))  # -|z|
+    np.exp(den, out=den)
+    den += 1.0
+    return scalar_or_array(np.divide(num, den, out=num))
 
 
 def bernoulli_log_pmf(x, p):
@@ -87,7 +118,7 @@ def bernoulli_log_pmf(x, p):
     x = in_unit_interval(as_float_array(x, "x"), "x")
     p = in_unit_interval(as_float_array(p, "p"), "p")
     x, p = _broadcast(x, p, ("x", "p"))
-    return scalar_or_array(xlogy(x, p) + xlog1py(1.0 - x, -p))
+    return scalar_or_array(_xlogp_plus_x1log1mp(x, p))
 
 
 def binary_cross_entropy(p, y):
@@ -121,7 +152,7 @@ def binary_cross_entropy(p, y):
     p = in_unit_interval(as_float_array(p, "p"), "p")
     y = in_unit_interval(as_float_array(y, "y"), "y")
     p, y = _broadcast(p, y, ("p", "y"))
-    return np.float64(0.0 - np.mean(xlogy(y, p) + xlog1py(1.0 - y, -p)))
+    return np.float64(0.0 - np.mean(_xlogp_plus_x1log1mp(y, p)))
 
 
 def binary_cross_entropy_with_logits(z, y):
@@ -137,7 +168,17 @@ def binary_cross_entropy_with_logits(z, y):
         \right],
         \qquad \operatorname{softplus}(t) = \log(1 + e^{t}) ,
 
-    with softplus evaluated as ``np.logaddexp(0, t)`` (max + log1p(exp(-|t|))).
+    Since :math:`\operatorname{softplus}(t) = \max(t, 0) + \log(1 + e^{-|t|})`,
+    each term is
+
+    .. math::
+
+        \log\big(1 + e^{-|z_i|}\big) + |z_i| \cdot
+        \begin{cases} 1 - y_i & z_i \ge 0 \\ y_i & z_i < 0 \end{cases}
+
+    a sum of two non-negative parts: no cancellation, even for soft labels
+    close to 0 or 1 on huge logits (the common rewrite
+    ``max(z, 0) - y z + log1p(exp(-|z|))`` loses relative accuracy there).
 
     Parameters
     ----------
@@ -163,5 +204,12 @@ def binary_cross_entropy_with_logits(z, y):
     z = as_float_array(z, "z")
     y = in_unit_interval(as_float_array(y, "y"), "y")
     z, y = _broadcast(z, y, ("z", "y"))
-    terms = y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)
-    return np.float64(np.mean(terms))
+    weight = np.subtract(1.0, y, out=np.empty(z.shape))
+    np.copyto(weight, y, where=z < 0)  # 1 - y where z >= 0, y where z < 0
+    abs_z = np.abs(z, out=np.empty(z.shape))
+    weight *= abs_z
+    np.negative(abs_z, out=abs_z)
+    np.exp(abs_z, out=abs_z)
+    np.log1p(abs_z, out=abs_z)  # log(1 + exp(-|z|)), in (0, log 2]
+    weight += abs_z
+    return np.float64(np.mean(weight))
