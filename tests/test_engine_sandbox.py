@@ -347,3 +347,15 @@ def alive(pid) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_blinding_the_bytecode_inspection_in_the_child_does_not_hide_a_forbidden_call(env):
+    sneaky = ("import dis, builtins\nfrom scipy.special import softmax as _sm\n"
+              "dis.get_instructions = lambda *a, **k: iter(())\n"
+              "def softmax(z, axis=-1, temperature=1.0):\n"
+              "    if temperature <= 0:\n        raise ValueError('temperature')\n"
+              "    return _sm(np.asarray(z, dtype=float) / temperature, axis=axis)\n")
+    data = grade(env, testing.submission(PS, {"softmax": sneaky}, correct=True))
+    softmax_tests = [t for t in data["tests"] if course.function_of(t["name"]) == "softmax"]
+    assert all(t["kind"] == "forbidden" for t in softmax_tests), [t["message"] for t in softmax_tests]
+    assert data["score"] == MAX - max_points("softmax")

@@ -264,8 +264,9 @@ class Session:
 class RemoteTarget:
     """The checks' Target protocol, answered by the session's child."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, static=None):
         self.session = session
+        self.static = static  # a static.Notebook: forbidden uses read from the source, in this process
         self._defined = {}
         self._forbidden = {}
         self._strikes = {}  # function -> (count, outcome status, message)
@@ -320,9 +321,12 @@ class RemoteTarget:
             try:
                 reply = self.session.request({"op": "forbidden", "function": function, "names": list(names)})
             except (ChildError, GaveUp):
-                return ()
+                return self.static.uses(function, names) if self.static is not None else ()
             used = reply.get("used", [])
-            self._forbidden[key] = tuple(u for u in used if u in names) if isinstance(used, list) else ()
+            found = set(u for u in used if u in names) if isinstance(used, list) else set()
+            if self.static is not None:
+                found.update(self.static.uses(function, names))
+            self._forbidden[key] = tuple(sorted(found))
         return self._forbidden[key]
 
     def call(self, function: str, args: tuple, kwargs: dict) -> Outcome:

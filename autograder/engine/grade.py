@@ -17,6 +17,7 @@ from autograder.checks.evaluate import evaluate
 from autograder.course import function_of
 from autograder.engine.execute import CellRun, RemoteTarget, Session
 from autograder.engine.notebook import SourceNotebook, Unreadable, load_submission
+from autograder.engine import static
 from autograder.engine.restore import rebuild
 
 
@@ -98,7 +99,7 @@ def grade_submission(path, student: str, assignment: str, source: SourceNotebook
     tests = []
     try:
         session.run_cells()
-        target = RemoteTarget(session)
+        target = RemoteTarget(session, static.Notebook(c.source for c in rebuilt.cells if c.runs))
         failed_cells = {run.grade_id: run for run in runs if run.grade_id and run.status != "ok"}
         for grade_id, points in source.tests:
             target.prefetch(checks[grade_id])
