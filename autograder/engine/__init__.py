@@ -10,10 +10,12 @@ One module per step, in the order a submission meets them:
 * :mod:`.child`     – the untrusted child: runs cells in IPython, answers calls
 * :mod:`.wire`      – length-prefixed JSON, numbers-only arrays, never pickle
 * :mod:`.execute`   – run the cells with timeouts and respawns; the remote check target
+* :mod:`.static`    – forbidden library calls read from the source (trusted side)
 * :mod:`.grade`     – one submission → its results.json content
 * :mod:`.results`   – atomic writes, grades.csv, summary.json
 * :mod:`.batch`     – collect, shard, grade a batch with N workers
 * :mod:`.cli`       – ``python -m autograder autograde …``
+* :mod:`.testing`   – build nbgrader notebooks and course folders for tests and benchmarks
 
 Importing this package imports nothing: the zygote imports its submodules
 without pulling in the trusted side (checks, solutions).

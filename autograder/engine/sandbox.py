@@ -11,15 +11,17 @@ Two layers, applied by the zygote (:mod:`autograder.engine.zygote`):
   interface up. Children inherit both.
 * per child, right after fork and before any student code:
   :func:`confine_child` — new session, rlimits (address space, CPU,
-  processes, file size, open files, no core dumps), a fresh private tmpfs as
-  working directory (HOME, TMPDIR, MPLCONFIGDIR point there), no new
-  privileges, and, as root, a drop to the worker slot's own uid/gid with no
-  supplementary groups.
+  processes, file size, open files, no core dumps), a fresh private folder as
+  working directory (in the slot's own small tmpfs; HOME, TMPDIR, MPLCONFIGDIR
+  point there), no new privileges, and, as root, a drop to the worker slot's
+  own uid/gid with no supplementary groups.
 
 Killing a slot kills *every* process of its uid (``kill(-1, SIGKILL)`` from a
 helper that switched to that uid), which catches processes that escaped with
-``setsid`` or a double fork. Without root, a slot is killed by process group
-and by walking the zygote's descendants.
+``setsid`` or a double fork; each batch reserves its own uids, so concurrent
+batches never touch each other's children. Without root, a slot is killed by
+process group and by walking the zygote's descendants (orphans are
+reparented to the zygote, a child subreaper).
 
 Standard library only: this module runs in the zygote and in the child.
 """
@@ -53,7 +55,7 @@ PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
 
-#: First uid/gid of the per-slot sandbox users (slot k runs as UID_BASE + k).
+#: Sandbox uids/gids are reserved from here up, one per worker slot (see :func:`claim_uids`).
 UID_BASE = int(os.environ.get("AUTOGRADER_SANDBOX_UID_BASE", "61000"))
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
