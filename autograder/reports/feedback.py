@@ -111,9 +111,10 @@ def _function_section(result: Result, fn: str) -> str:
     code = result.student_code.get(fn)
     if code is not None and code.strip():
         opened = "" if all_passed else " open"
+        shown = code.strip("\n").rstrip()
         code_html = (
             f"<details{opened}><summary>Your code</summary>"
-            f'<pre class="code"><code>{esc(code.rstrip())}</code></pre></details>'
+            f'<pre class="code"><code>{esc(shown)}</code></pre></details>'
         )
     else:
         code_html = f'<p class="muted">No cell of your notebook defines <code>{esc(fn)}</code>.</p>'

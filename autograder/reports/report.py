@@ -111,6 +111,8 @@ def _items(results) -> str:
             )
             if it["other_mistakes"]:
                 mistakes += f'<li class="muted">{it["other_mistakes"]} other failure(s)</li>'
+            if it["not_run"]:
+                mistakes += f'<li class="muted">{it["not_run"]} notebook(s) could not be read</li>'
             mistakes_html = f'<ol class="hints">{mistakes}</ol>' if mistakes else '<span class="muted">none</span>'
             rows.append(
                 f'<tr><td class="gid">{esc(it["grade_id"])}</td><td class="num">{fmt_points(it["max_score"])}</td>'
@@ -146,7 +148,7 @@ def _attention(results, results_dir) -> str:
                 err = str(c.get("error") or "").strip().splitlines()
                 what.append(f"cell {c.get('index')}{gid}: {c.get('status')}" + (f": {err[-1]}" if err else ""))
         link = _feedback_link(r, results_dir)
-        items = "".join(f"<li>{esc(w)}</li>" for w in what)
+        items = "".join(f"<li>{inline_code(w)}</li>" for w in what)
         rows.append(
             f"<tr><td>{link}</td><td>{esc(r.assignment)}</td>"
             f'<td class="num">{fmt_points(r.score)} / {fmt_points(r.max_score)}</td><td><ul>{items}</ul></td></tr>'

@@ -57,6 +57,10 @@ def student_rows(results) -> list:
     return rows
 
 
+#: Failure kinds that are about the whole notebook, not about one graded cell.
+NOT_RUN_KINDS = ("unreadable",)
+
+
 def mistake_label(test: dict) -> str:
     """How a failed test is grouped in the item analysis: its hint, else its kind."""
     if test.get("hint"):
@@ -73,8 +77,10 @@ def mistake_label(test: dict) -> str:
 def item_analysis(results) -> dict:
     """``ps -> [item]`` per graded cell, in notebook order.
 
-    An item is ``{"grade_id", "max_score", "n", "passed", "pass_rate", "mean_score",
-    "mistakes": [{"label", "count"}]}`` with the most frequent mistakes first.
+    An item is ``{"grade_id", "max_score", "n", "passed", "not_run", "pass_rate", "mean_score",
+    "mistakes": [{"label", "count"}], "other_mistakes"}`` with the most frequent mistakes first;
+    failures of notebooks that could not be read at all count in ``not_run``, not as mistakes
+    (they say nothing about this cell).
     """
     out: dict = {}
     for ps in problem_sets(results):
@@ -84,11 +90,13 @@ def item_analysis(results) -> dict:
                 continue
             for t in r.tests:
                 item = items.setdefault(t["name"], {"grade_id": t["name"], "max_score": 0.0, "scores": [],
-                                                    "passed": 0, "mistakes": Counter()})
+                                                    "passed": 0, "not_run": 0, "mistakes": Counter()})
                 item["max_score"] = max(item["max_score"], t["max_score"])
                 item["scores"].append(t["score"])
                 if t["status"] == "passed":
                     item["passed"] += 1
+                elif t.get("kind") in NOT_RUN_KINDS:
+                    item["not_run"] += 1
                 else:
                     item["mistakes"][mistake_label(t)] += 1
         rows = []
@@ -100,6 +108,7 @@ def item_analysis(results) -> dict:
                 "max_score": item["max_score"],
                 "n": n,
                 "passed": item["passed"],
+                "not_run": item["not_run"],
                 "pass_rate": item["passed"] / n if n else 0.0,
                 "mean_score": sum(item["scores"]) / n if n else 0.0,
                 "mistakes": [{"label": label, "count": count} for label, count in mistakes[:TOP_MISTAKES]],

@@ -69,8 +69,11 @@ def hardest_items_table(results, limit: int = 5):
     """The graded cells that failed most often, and the mistake behind most of their failures."""
     from rich.table import Table
 
-    items = [(ps, it) for ps, its in stats.item_analysis(results).items() for it in its if it["passed"] < it["n"]]
-    items.sort(key=lambda p: (p[1]["passed"] - p[1]["n"], p[1]["pass_rate"], p[1]["grade_id"]))
+    def failures(it):
+        return it["n"] - it["passed"] - it["not_run"]
+
+    items = [(ps, it) for ps, its in stats.item_analysis(results).items() for it in its if failures(it)]
+    items.sort(key=lambda p: (-failures(p[1]), p[1]["pass_rate"], p[1]["grade_id"]))
     table = Table(title="Hardest graded cells", title_justify="left", header_style="bold")
     table.add_column("graded cell", no_wrap=True)
     table.add_column("passed", justify="right", no_wrap=True)
