@@ -107,15 +107,25 @@ def gaussian_log_pdf(x, mu, sigma):
 
 
 @functools.lru_cache(maxsize=None)
-def orthogonal(d, seed):
-    """A seeded random orthogonal float64 matrix Q (from a QR factorisation) and
-    its columns as mpmath numbers (cached: converting 300² entries takes ~1 s)."""
+def _orthogonal(d, seed):
     rng = np.random.default_rng(seed)
     q, r = np.linalg.qr(rng.standard_normal((d, d)))
     q = q * np.sign(np.diag(r))  # the Haar-distributed choice of signs
+    q.setflags(write=False)
+    return q
+
+
+@functools.lru_cache(maxsize=None)
+def _mp_columns(d, seed):
     with mp.workdps(DPS):
-        columns = tuple(tuple(mpf(v) for v in col) for col in q.T)
-    return q, columns
+        return tuple(tuple(mpf(v) for v in col) for col in _orthogonal(d, seed).T)
+
+
+def orthogonal(d, seed):
+    """A seeded random orthogonal float64 matrix Q (from a QR factorisation) and
+    its columns as mpmath numbers, returned lazily as ``(Q, columns())``:
+    call the second only when needed (converting 300² entries takes ~1 s)."""
+    return _orthogonal(d, seed), functools.partial(_mp_columns, d, seed)
 
 
 def ill_conditioned_cov(d, cond, seed, eigs=None):

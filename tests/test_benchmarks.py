@@ -1,0 +1,55 @@
+"""The benchmark script runs (quick sizes) and reports every contract function.
+
+Timings are machine- and load-dependent: nothing here asserts on them.
+"""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "reference_vs_scipy.py"
+
+FUNCTIONS = (
+    "logsumexp",
+    "softmax",
+    "log_softmax",
+    "cross_entropy",
+    "cross_entropy_grad",
+    "gaussian_log_pdf",
+    "gaussian_log_likelihood",
+    "gaussian_mle",
+    "mvn_log_pdf",
+    "sigmoid",
+    "bernoulli_log_pmf",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "gaussian_kl",
+    "mvn_kl",
+    "vae_kl",
+)
+
+NUMBER = r"(\d+(?:\.\d+)?)"
+
+
+def test_quick_benchmark_prints_a_ratio_line_per_function():
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    for name in FUNCTIONS:
+        # "<function>  <size>  <ours ms>  <peer ms>  <ours/peer>  ..."
+        row = re.compile(rf"^{name}\s+\S+\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s")
+        matches = [m for m in map(row.match, lines) if m]
+        assert len(matches) == 1, f"no single ratio line for {name} in:\n{proc.stdout}"
+        ours, peer, ratio = map(float, matches[0].groups())
+        assert ours > 0 and peer > 0 and ratio > 0
+    # the script's own list of functions is the contract's
+    script_functions = set(re.findall(r'^    "(\w+)",$', SCRIPT.read_text(), flags=re.M))
+    assert script_functions == set(FUNCTIONS)
