@@ -190,13 +190,13 @@ class Zygote:
         return self.proc is not None and self.proc.poll() is None and self.ctrl is not None
 
     # -- requests --------------------------------------------------------------
-    def _request(self, msg, timeout=60.0, fds=()):
+    def _request(self, msg, timeout=60.0, fds=(), received=None):
         with self.lock:
             if self.ctrl is None:
                 raise GraderError("the zygote is not running")
             try:
                 wire.send(self.ctrl, msg, fds=fds)
-                reply = wire.recv(self.ctrl, timeout=timeout)
+                reply = wire.recv(self.ctrl, timeout=timeout, fds=received)
             except (TimeoutError, OSError, wire.WireError) as exc:
                 raise GraderError(f"the zygote did not answer {msg.get('op')!r} ({exc}); its log:\n"
                                   f"{self.log_tail()}") from None
@@ -206,22 +206,25 @@ class Zygote:
         return reply
 
     def spawn(self, slot: int, limits: Limits, hello_timeout: float = 30.0) -> Child:
-        ours, theirs = socket.socketpair()
+        received = []
+        reply = self._request({"op": "spawn", "slot": slot, "limits": limits.to_dict()}, received=received)
+        if len(received) != 1:
+            for fd in received:
+                os.close(fd)
+            raise GraderError("the zygote sent no socket for the child")
+        sock = socket.socket(fileno=received[0])
         try:
-            reply = self._request({"op": "spawn", "slot": slot, "limits": limits.to_dict()}, fds=[theirs.fileno()])
-        finally:
-            theirs.close()
-        try:
-            hello = wire.recv(ours, timeout=hello_timeout)
+            hello = wire.recv(sock, timeout=hello_timeout)
         except (TimeoutError, OSError, wire.WireError) as exc:
-            ours.close()
-            self.kill(slot)
+            sock.close()
+            self.kill(slot, wait=True)
             raise GraderError(f"a sandboxed child did not start ({exc})") from None
         if not isinstance(hello, dict) or hello.get("op") != "hello":
-            ours.close()
-            self.kill(slot)
-            raise GraderError(f"a sandboxed child could not confine itself: {hello.get('error') if isinstance(hello, dict) else hello}")
-        return Child(slot, reply["pid"], ours, hello.get("sandbox", {}))
+            sock.close()
+            self.kill(slot, wait=True)
+            raise GraderError("a sandboxed child could not confine itself: "
+                              f"{hello.get('error') if isinstance(hello, dict) else hello}")
+        return Child(slot, reply["pid"], sock, hello.get("sandbox", {}))
 
     def kill(self, slot: int, wait: bool = False, verify: bool = False) -> dict:
         """SIGKILL everything of ``slot``: ``{"status": how its child ended (with wait), "clean"}``.

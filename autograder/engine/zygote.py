@@ -16,9 +16,11 @@ Control protocol (one :mod:`.wire` message each way, on the socket passed as
 * ``init {"slots": n, "hide": [paths], "needed": [paths], "invoke_path"}`` →
   ``{"pid", "sandbox"}`` (as root, reserves one uid per slot, see
   :func:`.sandbox.claim_uids`);
-* ``spawn {"slot", "limits"}`` with the child's socket passed alongside
-  (SCM_RIGHTS) → ``{"pid"}``: forks a child that confines itself and serves
-  that socket (:func:`.child.serve`);
+* ``spawn {"slot", "limits"}`` → ``{"pid"}`` with the parent's end of the
+  child's socket passed alongside (SCM_RIGHTS): a child that confined itself
+  and serves that socket (:func:`.child.serve`). After each kill the zygote
+  forks the slot's next child in advance (a *spare*), so a spawn usually
+  costs no fork;
 * ``kill {"slot", "wait", "verify"}`` → ``{"status": {...}, "clean": bool}``:
   SIGKILLs every process of the slot (its uid as root) and wipes its working
   directory; with ``wait``, ``status`` is how the slot's child ended; with
@@ -119,6 +121,9 @@ class Zygote:
         self.nproc_base = 0
         self.workroot = None
         self.slot_roots = set()
+        self.spares = {}  # slot -> a child forked in advance: {"pid", "sock", "workdir", "limits"}
+        self.last_limits = {}  # slot -> limits of its last spawn
+        self.after = None  # work to do once the current answer is sent
         self.uid_locks = []
         self.uids = []
         self.serial = 0
@@ -189,36 +194,69 @@ class Zygote:
                     pass
         return count + 64
 
-    def spawn(self, msg, fds):
+    def _fork(self, slot: int, limits: dict):
+        """Fork a confined child for ``slot``: ``(pid, our end of its socket, workdir)``."""
         from autograder.engine import child
 
-        if len(fds) != 1:
-            for fd in fds:
-                os.close(fd)
-            return {"error": "spawn needs exactly one socket"}
-        slot = int(msg["slot"])
         uid = self.uid_of(slot)
-        if slot in self.slots:
-            self.kill({"slot": slot})
-        limits = sandbox.Limits.from_dict(msg.get("limits", {}))
+        lim = sandbox.Limits.from_dict(limits)
         slot_root = os.path.join(self.workroot, str(slot))
         if slot_root not in self.slot_roots:
-            sandbox.prepare_slot_root(slot_root, limits.workdir_mb)
+            sandbox.prepare_slot_root(slot_root, lim.workdir_mb)
             self.slot_roots.add(slot_root)
         self.serial += 1
         workdir = sandbox.fresh_workdir(slot_root, uid, self.serial)
+        ours, theirs = socket.socketpair()
         pid = os.fork()
         if pid == 0:
             try:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                inherited = [s for s in (self.ctrl, self.killer) if s is not None] + [s for _, s in self.uid_locks]
-                child.serve(fds[0], uid, limits, workdir, self.shell, self.invoke, inherited, self.nproc_base)
+                inherited = [s for s in (self.ctrl, self.killer, ours) if s is not None]
+                inherited += [s for _, s in self.uid_locks] + [sp["sock"] for sp in self.spares.values()]
+                child.serve(theirs.detach(), uid, lim, workdir, self.shell, self.invoke, inherited,
+                            self.nproc_base)
             finally:
                 os._exit(71)
-        os.close(fds[0])
-        self.slots[slot] = {"pid": pid, "workdir": workdir}
+        theirs.close()
         self.wanted.add(pid)
-        return {"pid": pid}
+        return pid, ours, workdir
+
+    def prefork(self, slot: int):
+        """Fork the slot's next child now, while the parent is busy elsewhere."""
+        limits = self.last_limits.get(slot)
+        if limits is None or slot in self.spares or slot in self.slots or os.environ.get("AUTOGRADER_NO_PREFORK"):
+            return
+        pid, sock, workdir = self._fork(slot, limits)
+        self.spares[slot] = {"pid": pid, "sock": sock, "workdir": workdir, "limits": limits}
+
+    def spawn(self, msg, fds):
+        """A confined child for the slot (the spare forked in advance when there is one).
+
+        Answers ``{"pid"}`` with the parent's end of the child's socket passed alongside.
+        """
+        for fd in fds:
+            os.close(fd)
+        slot = int(msg["slot"])
+        self.uid_of(slot)  # validates the slot
+        limits = dict(msg.get("limits", {}))
+        if slot in self.slots:
+            self.kill({"slot": slot}, prefork=False)
+        spare = self.spares.pop(slot, None)
+        if spare is not None and spare["limits"] != limits:
+            self._discard_spare(slot, spare)
+            spare = None
+        if spare is None:
+            pid, sock, workdir = self._fork(slot, limits)
+        else:
+            pid, sock, workdir = spare["pid"], spare["sock"], spare["workdir"]
+        self.last_limits[slot] = limits
+        self.slots[slot] = {"pid": pid, "workdir": workdir}
+        return {"pid": pid}, [sock]
+
+    def _discard_spare(self, slot, spare):
+        spare["sock"].close()
+        self.slots[slot] = {"pid": spare["pid"], "workdir": spare["workdir"]}
+        self.kill({"slot": slot}, prefork=False)
 
     def uid_of(self, slot: int):
         """The uid a slot's children run as (None without root)."""
@@ -262,13 +300,13 @@ class Zygote:
         return False
 
     def _kill_tree(self, pid):
-        others = {info["pid"] for info in self.slots.values()}
+        others = {info["pid"] for info in self.slots.values()} | {sp["pid"] for sp in self.spares.values()}
         table = sandbox.proc_children()
         orphans = {p for p, pp in table.items() if pp == os.getpid() and p not in others and p != self.killer_pid}
         sandbox.kill_tree({pid} | orphans)
         return True
 
-    def kill(self, msg):
+    def kill(self, msg, prefork=True):
         """SIGKILL everything of a slot. With ``wait``, also wait for how its child ended.
 
         Without ``wait`` the answer comes as soon as the signals are sent: every
@@ -280,6 +318,8 @@ class Zygote:
         info = self.slots.pop(slot, None)
         if info is None:
             return {"status": {"ended": "unknown"}, "clean": True}
+        if prefork:
+            self.after = lambda: self.prefork(slot)  # once the answer (if any) is out
         pid = info["pid"]
         if self.killer is not None:
             uid = self.uid_of(slot)
@@ -310,13 +350,20 @@ class Zygote:
         self.reap()
         if self.killer is None:
             return {"processes": []}
-        uid = self.uid_of(int(msg["slot"]))
-        return {"processes": sorted(p for p, st in sandbox.uid_processes(uid).items() if st != "Z")}
+        slot = int(msg["slot"])
+        spare = self.spares.get(slot, {}).get("pid")
+        uid = self.uid_of(slot)
+        return {"processes": sorted(p for p, st in sandbox.uid_processes(uid).items() if st != "Z" and p != spare)}
 
     def shutdown(self):
+        for slot, spare in list(self.spares.items()):
+            del self.spares[slot]
+            spare["sock"].close()
+            if slot not in self.slots:
+                self.slots[slot] = {"pid": spare["pid"], "workdir": spare["workdir"]}
         for slot in list(self.slots):
             try:
-                self.kill({"slot": slot, "verify": True})
+                self.kill({"slot": slot, "verify": True}, prefork=False)
             except Exception:  # noqa: BLE001
                 pass
         if self.killer_pid:
@@ -335,11 +382,12 @@ class Zygote:
             except (wire.PeerClosed, OSError, wire.WireError):
                 break
             op = msg.get("op") if isinstance(msg, dict) else None
+            self.after, send_socks = None, []
             try:
                 if op == "init":
                     reply = self.init(msg)
                 elif op == "spawn":
-                    reply = self.spawn(msg, fds)
+                    reply, send_socks = self.spawn(msg, fds)
                 elif op == "kill":
                     reply = self.kill(msg)
                 elif op == "slot_processes":
@@ -354,9 +402,15 @@ class Zygote:
                 import traceback
 
                 reply = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-4000:]}
-            if isinstance(msg, dict) and msg.get("reply") is False:
-                continue  # fire-and-forget (kill at the end of a submission)
-            wire.send(self.ctrl, reply)
+            if not (isinstance(msg, dict) and msg.get("reply") is False):  # else fire-and-forget
+                wire.send(self.ctrl, reply, fds=[s.fileno() for s in send_socks])
+            for sock in send_socks:
+                sock.close()
+            if self.after is not None:
+                try:
+                    self.after()
+                except Exception:  # noqa: BLE001 — a spare that cannot be made is made on demand
+                    pass
         self.shutdown()
 
 
