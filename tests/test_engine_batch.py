@@ -196,3 +196,18 @@ def test_cli_exit_status(tmp_path, course_dir):
     done = subprocess.run(cmd + ["--force"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert "FAILED to grade amy/ps1_softmax" in done.stderr
+
+
+def test_points_come_from_the_source_notebook_and_a_mismatch_is_reported(tmp_path):
+    nb = testing.source_notebook(PS)
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("grade_id") == "softmax-basic":
+            meta["points"] = 5
+    testing.write_notebook(tmp_path / "course" / "source" / PS / f"{PS}.ipynb", nb)
+    submitted = testing.make_submissions(tmp_path / "sub", {("amy", PS): testing.submission(PS, correct=True)})
+    summary = grade_batch(submitted, tmp_path / "res", workers=1, course_dir=tmp_path / "course", limits=LIMITS)
+    data = read(tmp_path / "res", "amy")
+    assert data["max_score"] == data["score"] == MAX + 3
+    assert next(t for t in data["tests"] if t["name"] == "softmax-basic")["max_score"] == 5
+    assert any("softmax-basic" in w for w in summary.warnings)

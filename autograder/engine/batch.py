@@ -47,6 +47,7 @@ class BatchSummary:
     shard: str | None = None
     sandbox: dict = field(default_factory=dict)
     ignored: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
     grades_csv: str = ""
     summary_json: str = ""
 
@@ -70,6 +71,7 @@ class BatchSummary:
             "shard": self.shard,
             "sandbox": self.sandbox,
             "ignored": self.ignored,
+            "warnings": self.warnings,
         }
 
 
@@ -161,6 +163,12 @@ def _load_assignment(course_dir, assignment):
         raise GraderError(f"{assignment}: graded cells without a check: {', '.join(missing)}")
     if not source.tests:
         raise GraderError(f"{assignment}: the source notebook has no graded test cells")
+    planned = dict(course.GRADE_CELLS.get(assignment, ()))
+    if planned and {gid: float(p) for gid, p in planned.items()} != dict(source.tests):
+        differ = sorted(set(planned) ^ {gid for gid, _ in source.tests}) or [
+            gid for gid, p in source.tests if float(planned.get(gid, -1)) != p]
+        source.warnings = [f"{assignment}: the source notebook's graded cells or points differ from "
+                           f"autograder.course.GRADE_CELLS ({', '.join(differ[:5])}); the notebook's count"]
     # references once per batch, here in one thread (invoke uses warnings.catch_warnings)
     for gid, _ in source.tests:
         for index in range(len(checks[gid].probes)):
@@ -212,6 +220,7 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
     for ps in sorted({s.assignment for s in todo}):
         try:
             assignments_ok[ps] = _load_assignment(course_dir, ps)
+            summary.warnings.extend(assignments_ok[ps][0].warnings)
         except GraderError as exc:
             failures[ps] = str(exc)
     results_lock = threading.Lock()

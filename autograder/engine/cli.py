@@ -58,6 +58,8 @@ def print_summary(summary, out=sys.stdout, table=True) -> None:
     p(f"Results: {summary.results_dir}  (grades.csv, summary.json)")
     for f in summary.failed:
         print(f"FAILED to grade {f['student']}/{f['assignment']}: {f['error']}", file=sys.stderr)
+    for warning in getattr(summary, "warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     if summary.ignored:
         p(f"Ignored folders that are not problem sets of the course: {', '.join(summary.ignored[:10])}"
           + (" …" if len(summary.ignored) > 10 else ""))

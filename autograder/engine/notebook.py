@@ -68,6 +68,7 @@ class SourceNotebook:
     assignment: str
     path: Path
     cells: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
 
     @property
     def tests(self) -> list:
