@@ -30,6 +30,7 @@ _SERIES_COEFFS = np.array([1.0 / math.factorial(k) for k in range(12, 1, -1)])
 # result against this finds the entries to redo from the series, without a
 # temporary array for |u|.
 _SERIES_RESULT_LIMIT = 1.2e-3
+_LOG_SMALLEST_NORMAL = math.log(np.finfo(np.float64).smallest_normal)  # -708.4
 
 
 def _series(u):
@@ -130,17 +131,19 @@ def gaussian_kl(mu1, sigma1, mu2, sigma2):
     # r² - 1 - log r² with r = sigma1 / sigma2 (= expm1(u) - u, u = log r²),
     # everywhere at once, from r² rounded once: near r² = 1 it has lost at
     # most 1.5e-14 (relative) to cancellation where it is >= 1.2e-3.
-    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+    # A ratio beyond ~1e±154 over- or underflows r² (rare): the floating-point
+    # flags tell, at no cost, and those entries are redone below.
+    out_of_range = []
+    with np.errstate(over="call", under="call", call=lambda kind, flag: out_of_range.append(kind)):
         out = np.divide(sigma1, sigma2, out=np.empty(work_shape))
-        # Ratios beyond 1e±150, whose square over- or underflows, are rare:
-        # find them now, redo them below from log sigma1 - log sigma2.
-        extreme = None
-        if not 1e-150 <= np.min(out) <= np.max(out) <= 1e150:
-            extreme = np.flatnonzero(~((out >= 1e-150) & (out <= 1e150)))
         np.square(out, out=out)
+    with np.errstate(divide="ignore", invalid="ignore"):  # log(0), inf - inf: redone below
         u = np.log(out, out=np.empty(work_shape))
         out -= 1.0
         out -= u
+    extreme = None
+    if out_of_range:  # r² not a normal float64 where log r² is not in [log(2.2e-308), inf)
+        extreme = np.flatnonzero(~((u >= _LOG_SMALLEST_NORMAL) & (u < np.inf)))
     # Near r = 1 (|u| < 0.05): the series, with u = 2 log1p((s1 - s2) / s2),
     # exact where s1 ≈ s2 (rounding s1 / s2 would cost relative accuracy).
     near = np.flatnonzero(out < _SERIES_RESULT_LIMIT)

@@ -214,9 +214,11 @@ def test_losses_nonnegative_and_finite(z, data):
 def test_sigmoid_symmetric_bounded_monotone(z):
     s = sigmoid(z)
     assert np.all((s >= 0) & (s <= 1))
-    np.testing.assert_allclose(s + sigmoid(-z), 1.0, rtol=0, atol=2.3e-16)
+    # σ(z) and σ(-z) share exp(-|z|) and 1 + exp(-|z|): a few roundings apart
+    np.testing.assert_allclose(s + sigmoid(-z), 1.0, rtol=0, atol=2 * ref.EPS)
+    # monotone up to rounding (a vectorised exp need not be monotone in the last ulp)
     order = np.argsort(z, kind="stable")
-    assert np.all(np.diff(s[order]) >= 0)
+    assert np.all(np.diff(s[order]) >= -2 * ref.EPS * s[order][1:])
 
 
 # ---- no warnings, inputs untouched, lists accepted --------------------------------
