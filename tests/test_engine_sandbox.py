@@ -220,6 +220,11 @@ def test_an_endless_loop_at_top_level_is_stopped_and_the_rest_runs(env):
     ("import numpy as np\nhuge = np.ones((1 << 40,))\n", "error", "MemoryError"),
     ("this is not python\n", "error", "NameError"),  # IPython's autocall is off: it is a name
     ("def f(:\n    pass\n", "error", "SyntaxError"),
+    ("exit()\n", "error", "SystemExit"),
+    ("name = input('name? ')\n", "error", "EOFError"),
+    ("import json\njson.dumps = lambda *a, **k: '{}'\njson.loads = lambda *a, **k: {}\n", "ok", ""),
+    ("%%capture captured\nprint('not shown')\n", "ok", ""),
+    ("import sys\nsys.stdout = None\nsys.stderr = None\n", "ok", ""),
 ])
 def test_a_cell_that_crashes_or_fails_costs_nothing_else(env, cell, status, error):
     data = grade(env, with_extra(cell), limits=Limits(timeout_s=8, memory_mb=1024))

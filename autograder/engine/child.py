@@ -62,6 +62,11 @@ def make_shell():
         """``%matplotlib …``: plots are rendered with Agg and discarded; nothing to switch."""
         matplotlib.use("Agg")
 
+    def ask_exit():
+        """``exit()``/``quit()`` in a cell: an error of that cell, like ``sys.exit()``."""
+        raise SystemExit("exit() was called")
+
+    shell.ask_exit = ask_exit
     shell.register_magic_function(matplotlib_magic, "line", "matplotlib")
     shell.register_magic_function(matplotlib_magic, "line", "pylab")
     _warm_matplotlib(plt)
@@ -249,7 +254,15 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
 
     close_figures = plt.close
 
+    out_writer, err_writer = sys.stdout, sys.stderr
+
     def run(source):
+        # A cell that left no usable stdout/stderr (``sys.stdout = None``) would make every
+        # later cell fail inside IPython; give the next cell ours back.
+        if not callable(getattr(sys.stdout, "write", None)):
+            sys.stdout = out_writer
+        if not callable(getattr(sys.stderr, "write", None)):
+            sys.stderr = err_writer
         try:
             result = run_cell(source, store_history=True)
         except BaseException as exc:  # noqa: BLE001 — nothing a cell does may end the loop

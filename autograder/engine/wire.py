@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
 import socket
 import struct
 import time
+
+from json import dumps as _json_dumps
+from json import loads as _json_loads
 
 import numpy as np
 
@@ -217,7 +219,7 @@ def outcome_from_wire(obj, outcome_cls):
 
 
 def encode_message(obj) -> bytes:
-    data = json.dumps(obj, separators=(",", ":")).encode("utf-8")
+    data = _json_dumps(obj, separators=(",", ":")).encode("utf-8")
     if len(data) > MAX_MESSAGE:
         raise WireError(f"message of {len(data)} bytes exceeds the limit")
     return HEADER.pack(len(data)) + data
@@ -225,7 +227,7 @@ def encode_message(obj) -> bytes:
 
 def decode_message(data: bytes):
     try:
-        return json.loads(data.decode("utf-8"))
+        return _json_loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise WireError(f"message is not valid JSON: {str(exc)[:200]}") from None
 
