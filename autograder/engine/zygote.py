@@ -115,7 +115,7 @@ class Zygote:
         self.ctrl = ctrl
         self.killer = None
         self.killer_pid = None
-        self.slots = {}  # slot -> {"pid", "workdir", "mounted"}
+        self.slots = {}  # slot -> {"pid", "workdir"} of its running child
         self.statuses = {}  # pid of a slot child -> wait status
         self.wanted = set()  # pids of slot children whose status is still wanted
         self.nproc_base = 0
@@ -127,6 +127,7 @@ class Zygote:
         self.uid_locks = []
         self.uids = []
         self.serial = 0
+        self.own_workroot = None  # removed at shutdown (no mount namespace)
 
     # -- reaping ---------------------------------------------------------------
     def reap(self):
@@ -166,11 +167,11 @@ class Zygote:
         pin_forbidden(self.invoke, [str(n) for n in msg.get("forbidden", [])])
         self.shell = child.make_shell()
         report = sandbox.setup_zygote_namespaces(msg.get("hide", []), msg.get("needed", []))
-        if report["mountns"]:
+        if report["mountns"]:  # a fresh /tmp of our own: gone with the namespace
             self.workroot = "/tmp/autograder-slots"
             os.makedirs(self.workroot, mode=0o755, exist_ok=True)
         else:
-            self.workroot = tempfile.mkdtemp(prefix="autograder-slots-")
+            self.workroot = self.own_workroot = tempfile.mkdtemp(prefix="autograder-slots-")
         if not sandbox.is_root():
             self.nproc_base = self._processes_of_my_uid()
         report["uid_drop"] = sandbox.is_root()
@@ -372,6 +373,10 @@ class Zygote:
             except OSError:
                 pass
         self.reap()
+        if self.own_workroot:
+            import shutil
+
+            shutil.rmtree(self.own_workroot, ignore_errors=True)
 
     def loop(self):
         while True:
