@@ -57,6 +57,17 @@ GRADE_CELLS = {
 }
 
 
+#: Locked code cells that only illustrate the lesson (figures and demos) have a
+#: grade_id starting with one of these. The grading engine does not run them:
+#: they often call the student's functions thousands of times for a plot, and
+#: they define nothing a solution or a check needs (a test keeps it so).
+LESSON_CELL_PREFIXES = ("fig-", "demo-")
+
+
+def is_lesson_cell(grade_id) -> bool:
+    return bool(grade_id) and grade_id.startswith(LESSON_CELL_PREFIXES)
+
+
 def function_of(grade_id: str) -> str:
     """The contract function a grade_id tests: the part before the last ``-``."""
     return grade_id.rsplit("-", 1)[0]
