@@ -22,6 +22,9 @@ FUNCTIONS = {
 
 PROBLEM_SETS = tuple(FUNCTIONS)
 
+#: All 16 contract functions, in course order.
+ALL_FUNCTIONS = tuple(fn for fns in FUNCTIONS.values() for fn in fns)
+
 #: Problem-set id -> graded cells as (grade_id, points), grade_id = "<function>-<aspect>".
 GRADE_CELLS = {
     "ps1_softmax": (
