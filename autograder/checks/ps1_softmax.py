@@ -7,16 +7,10 @@ mistakes so that a hint can name the one a submission made.
 import numpy as np
 
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
+from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
 from autograder.checks.model import Check, Hint, Probe
 
-FORBIDDEN = (
-    "scipy.special.softmax",
-    "scipy.special.log_softmax",
-    "scipy.special.logsumexp",
-    "torch",
-    "jax",
-    "tensorflow",
-)
+FORBIDDEN = SCIPY_SOFTMAX + FRAMEWORKS
 
 _rng = np.random.default_rng(20261121)
 SMALL_2D = _rng.normal(size=(4, 5)) * 3

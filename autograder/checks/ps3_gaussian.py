@@ -19,15 +19,10 @@ on those very probes.
 import numpy as np
 
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
+from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
 from autograder.checks.model import Check, Hint, Probe
 
-FORBIDDEN = (
-    "scipy.stats.norm",
-    "scipy.stats.multivariate_normal",
-    "torch",
-    "jax",
-    "tensorflow",
-)
+FORBIDDEN = SCIPY_GAUSSIANS + FRAMEWORKS
 
 _LOG_2PI = np.log(2.0 * np.pi)
 

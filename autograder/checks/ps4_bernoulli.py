@@ -43,17 +43,10 @@ import numpy as np
 from scipy.special import xlog1py, xlogy
 
 from autograder.checks.hints import all_of, any_of, kind, matches, nonfinite, raised, warned
+from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
 from autograder.checks.model import Check, Hint, Probe
 
-FORBIDDEN = (
-    "scipy.special.expit",
-    "scipy.special.log_expit",
-    "scipy.stats.bernoulli",
-    "sklearn.metrics.log_loss",
-    "torch",
-    "jax",
-    "tensorflow",
-)
+FORBIDDEN = SCIPY_SIGMOID + SKLEARN_LOG_LOSS + FRAMEWORKS
 
 _rng = np.random.default_rng(20261124)
 

@@ -50,15 +50,10 @@ import numpy as np
 from scipy.linalg import expm
 
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised
+from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
 from autograder.checks.model import Check, Hint, Probe
 
-FORBIDDEN = (
-    "torch",
-    "jax",
-    "tensorflow",
-    "scipy.stats.multivariate_normal",
-    "scipy.stats.norm",
-)
+FORBIDDEN = FRAMEWORKS + SCIPY_GAUSSIANS
 
 #: rtol of the ill-conditioned mvn_kl probes (see the module docstring).
 HIGHDIM_RTOL = 1e-6

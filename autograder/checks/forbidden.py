@@ -1,0 +1,20 @@
+"""Library objects whose use earns no points: ready-made versions of what is asked.
+
+Each problem set composes its ``FORBIDDEN`` tuple from these groups (dotted
+names of objects, or module prefixes; see ``invoke.forbidden_uses``).
+"""
+
+#: Whole frameworks that ship every loss and distribution of the course.
+FRAMEWORKS = ("torch", "jax", "tensorflow")
+
+#: SciPy's softmax family (ps1 asks for them; ps2 builds on the student's own).
+SCIPY_SOFTMAX = ("scipy.special.softmax", "scipy.special.log_softmax", "scipy.special.logsumexp")
+
+#: SciPy's Gaussian distributions (their logpdf is ps3; their entropy/KL helpers ps5).
+SCIPY_GAUSSIANS = ("scipy.stats.norm", "scipy.stats.multivariate_normal")
+
+#: The sigmoid and Bernoulli distribution (ps4).
+SCIPY_SIGMOID = ("scipy.special.expit", "scipy.special.log_expit", "scipy.stats.bernoulli")
+
+#: scikit-learn's cross-entropy (ps2 and ps4).
+SKLEARN_LOG_LOSS = ("sklearn.metrics.log_loss",)
