@@ -155,30 +155,34 @@ def plan_hiding(targets, needed) -> list:
     return plan
 
 
+def _cover_dir(target: str, keeps, data: str, read_only: bool) -> None:
+    """Mount a tmpfs on ``target`` and bind each of ``keeps`` (inside it) back."""
+    fds = [(keep, os.open(keep, os.O_PATH | os.O_CLOEXEC)) for keep in keeps]
+    try:
+        mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, data)
+        for keep, fd in fds:
+            dest = os.path.join(target, os.path.relpath(keep, target))
+            if stat.S_ISDIR(os.fstat(fd).st_mode):
+                os.makedirs(dest, mode=0o755, exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(dest), mode=0o755, exist_ok=True)
+                open(dest, "w").close()
+            mount(f"/proc/self/fd/{fd}", dest, None, MS_BIND | MS_REC)
+        if read_only:
+            mount(None, target, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    finally:
+        for _, fd in fds:
+            os.close(fd)
+
+
 def hide(plan) -> list:
     """Cover each planned path (in this mount namespace). Returns the hidden paths."""
     hidden = []
     for target, is_dir, keeps in plan:
-        if not is_dir:
+        if is_dir:
+            _cover_dir(target, keeps, "size=1m,mode=0755", read_only=True)
+        else:
             mount("/dev/null", target, None, MS_BIND)
-            hidden.append(target)
-            continue
-        fds = [(keep, os.open(keep, os.O_PATH | os.O_CLOEXEC)) for keep in keeps]
-        try:
-            mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-            for keep, fd in fds:
-                rel = os.path.relpath(keep, target)
-                dest = os.path.join(target, rel)
-                if stat.S_ISDIR(os.fstat(fd).st_mode):
-                    os.makedirs(dest, mode=0o755, exist_ok=True)
-                else:
-                    os.makedirs(os.path.dirname(dest), mode=0o755, exist_ok=True)
-                    open(dest, "w").close()
-                mount(f"/proc/self/fd/{fd}", dest, None, MS_BIND | MS_REC)
-            mount(None, target, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-        finally:
-            for _, fd in fds:
-                os.close(fd)
         hidden.append(target)
     return hidden
 
@@ -205,10 +209,14 @@ def setup_zygote_namespaces(hide_targets, needed, tmp_mb: int = 16) -> dict:
         return report
     try:
         report["hidden"] = hide(plan_hiding(hide_targets, needed))
-        needed_real = [os.path.realpath(n) for n in needed if n]
+        needed_real = sorted({os.path.realpath(n) for n in needed if n and os.path.exists(n)})
+        minimal = [p for p in needed_real if not any(q != p and _inside(p, q) for q in needed_real)]
         for path, mode in (("/tmp", "0755"), ("/dev/shm", "1777")):
-            if os.path.isdir(path) and not any(_inside(n, path) for n in needed_real):
-                mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode={mode}")
+            if os.path.isdir(path):
+                # A fresh, writable tmpfs; a needed path under it (a checkout in
+                # /tmp with its .venv) is bound back, everything else is gone.
+                keeps = [n for n in minimal if _inside(n, path) and n != path]
+                _cover_dir(path, keeps, f"size={tmp_mb}m,mode={mode}", read_only=False)
                 report["hidden"].append(path)
         report["mountns"] = True
     except OSError as exc:
