@@ -21,7 +21,8 @@ set** (15), taken round-robin over the problem set's functions in zoo order
 (the first wrong specimen of each function, then the second, …), so that
 every problem set and most functions are represented. Set
 ``PARITY_FULL_ZOO=1`` to grade every specimen of the zoo instead (143
-notebooks, several minutes); the full zoo was run when this test was written.
+notebooks, about 10-15 minutes on 2 cores). The full zoo agreed on every cell
+when this test was written.
 """
 
 from __future__ import annotations
