@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from autograder.checks.invoke import NotNumbers, to_plain
+from autograder.checks.invoke import WARNINGS_LOCK, NotNumbers, to_plain
 
 
 def kind(*kinds):
@@ -75,7 +75,7 @@ def matches(wrong, rtol=1e-6, atol=1e-12):
         try:
             # Silence warnings.warn too (np.std with ddof >= n warns that way), so that a wrong formula
             # behaves the same whatever the caller's warning filters (pytest turns them into errors).
-            with np.errstate(all="ignore"), warnings.catch_warnings():
+            with WARNINGS_LOCK, np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 alt = to_plain(wrong(*copy.deepcopy(f.probe.args), **copy.deepcopy(f.probe.kwargs)))
         except (Exception, NotNumbers):

@@ -15,6 +15,7 @@ import copy
 import dis
 import importlib
 import sys
+import threading
 import types
 import warnings
 from dataclasses import dataclass, field
@@ -23,6 +24,11 @@ from typing import Any
 import numpy as np
 
 STATUSES = ("returned", "raised", "missing", "timeout", "crashed")
+
+#: ``warnings.catch_warnings`` swaps process-wide state and is not thread-safe.
+#: The grading engine evaluates checks from several threads (references and
+#: hint rules run in its trusted process), so every such block holds this lock.
+WARNINGS_LOCK = threading.RLock()
 
 
 @dataclass
@@ -110,7 +116,7 @@ def invoke(fn, args=(), kwargs=None) -> Outcome:
     call_args = copy.deepcopy(tuple(args))
     call_kwargs = copy.deepcopy(kwargs)
     pristine = list(copy.deepcopy(call_args)) + list(copy.deepcopy(call_kwargs).values())
-    with warnings.catch_warnings(record=True) as caught:
+    with WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):

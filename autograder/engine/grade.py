@@ -8,10 +8,7 @@ come from the source notebook's metadata.
 
 from __future__ import annotations
 
-import threading
 import time
-
-import importlib
 
 from autograder.checks.evaluate import evaluate
 from autograder.course import function_of
@@ -19,27 +16,6 @@ from autograder.engine.execute import CellRun, RemoteTarget, Session
 from autograder.engine.notebook import SourceNotebook, Unreadable, load_submission
 from autograder.engine import static
 from autograder.engine.restore import rebuild
-
-
-# Hint rules run known-wrong formulas under ``warnings.catch_warnings()``, which
-# swaps process-wide state and is not thread-safe: two worker threads choosing
-# hints at once could see each other's filters (and pytest's "error" filters),
-# making hints non-deterministic. Choosing a hint is cheap; do it one at a time.
-_HINT_LOCK = threading.Lock()
-_evaluate_module = importlib.import_module("autograder.checks.evaluate")
-
-
-def _one_at_a_time(choose_hint):
-    def hint(check, failure):
-        with _HINT_LOCK:
-            return choose_hint(check, failure)
-
-    hint.serialized = True
-    return hint
-
-
-if not getattr(_evaluate_module._hint, "serialized", False):
-    _evaluate_module._hint = _one_at_a_time(_evaluate_module._hint)
 
 
 def _test_entry(result, points: float, extra: str = "") -> dict:
