@@ -15,6 +15,7 @@ for the life of the process, i.e. computed once per batch.
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Protocol
 
 from autograder.checks import invoke as _invoke
@@ -60,12 +61,19 @@ def reference_function(function: str):
 
 
 def reference(check: Check, index: int) -> _invoke.Outcome:
-    """The reference outcome of probe ``index`` of ``check`` (cached)."""
-    key = (check.grade_id, index)
-    if key not in _REFERENCES:
-        probe = check.probes[index]
-        _REFERENCES[key] = _invoke.invoke(reference_function(check.function), probe.args, probe.kwargs)
-    return _REFERENCES[key]
+    """The reference outcome of probe ``index`` of ``check`` (cached).
+
+    The cache is keyed by the function and the probe object itself (kept
+    alive in the entry, so its id cannot be reused): a check built ad hoc
+    with other probes under a real grade_id never sees another's references.
+    """
+    probe = check.probes[index]
+    key = (check.function, id(probe))
+    entry = _REFERENCES.get(key)
+    if entry is None or entry[0] is not probe:
+        entry = (probe, _invoke.invoke(reference_function(check.function), probe.args, probe.kwargs))
+        _REFERENCES[key] = entry
+    return entry[1]
 
 
 #: Hints that apply to every check, after the check's own ones.
@@ -112,6 +120,20 @@ def _hint(check: Check, failure: Failure) -> str:
     return ""
 
 
+_FLOAT = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][-+]?\d+)?")
+
+
+def _shown_error(probe: Probe, message: str) -> str:
+    """The submission's own exception message, fit for feedback.
+
+    A function can put its arguments into the message it raises; for a
+    hidden probe, decimal numbers are masked so that feedback never carries
+    the probe's values (shapes and indices, plain integers, stay).
+    """
+    message = message[:200]
+    return message if probe.public else _FLOAT.sub("…", message)
+
+
 def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Outcome):
     """The :class:`Failure` of one probe, or ``None`` when it passed."""
 
@@ -128,10 +150,11 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
         if outcome.status == "raised" and outcome.error_type == "ValueError":
             return None
         if outcome.status == "raised":
-            return fail("wrong-exception", f"expected a ValueError, got {outcome.error_type}: {outcome.error_message[:200]}")
+            return fail("wrong-exception",
+                        f"expected a ValueError, got {outcome.error_type}: {_shown_error(probe, outcome.error_message)}")
         return fail("no-raise", "expected a ValueError naming the bad argument, but the call returned normally")
     if outcome.status == "raised":
-        return fail("raised", f"raised {outcome.error_type}: {outcome.error_message[:200]}")
+        return fail("raised", f"raised {outcome.error_type}: {_shown_error(probe, outcome.error_message)}")
     if outcome.value is None and outcome.value_type not in ("NoneType", ""):
         return fail("type", f"returned {outcome.value_type}, which is not numbers")
     rtol = check.rtol if probe.rtol is None else probe.rtol
