@@ -37,7 +37,6 @@ import json
 import os
 import random
 import resource
-import re
 import shutil
 import subprocess
 import sys
@@ -50,10 +49,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from autograder.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS  # noqa: E402
+from autograder.course import GRADE_CELLS, PROBLEM_SETS  # noqa: E402
+from autograder.release.fill import filled_release  # noqa: E402
 
 CONFIG_FILE = "nbgrader_config.py"
-_SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 #: Ceiling for one nbgrader command (per notebook it is seconds; this only stops a wedged run).
 NBGRADER_TIMEOUT_PER_NOTEBOOK = 120
 
@@ -110,47 +109,6 @@ def run_logged(cmd, cwd, timeout, log: Path) -> Timing:
 
 def read_json(path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
-def nbgrader_meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def cell_text(cell) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
-
-
-def reference_cells(ps: str, course_dir: Path = ROOT) -> dict:
-    """``function -> source`` of the source notebook's solution cells, solution markers dropped."""
-    nb = read_json(Path(course_dir) / "source" / ps / f"{ps}.ipynb")
-    out = {}
-    for cell in nb["cells"]:
-        meta = nbgrader_meta(cell)
-        if meta.get("solution") and meta.get("grade_id") in FUNCTIONS[ps]:
-            out[meta["grade_id"]] = _SOLUTION_MARKER.sub("", cell_text(cell))
-    missing = set(FUNCTIONS[ps]) - set(out)
-    if missing:
-        raise ValueError(f"source/{ps}: no solution cell for {sorted(missing)}")
-    return out
-
-
-def filled_release(ps: str, code: dict | None = None, course_dir: Path = ROOT) -> dict:
-    """The release notebook of ``ps`` with every solution cell filled in.
-
-    ``code`` maps a contract function to the source of its cell; functions
-    not in ``code`` get the reference solution (from ``source/``). The
-    release is read from ``<course_dir>/release/`` (what nbgrader generated).
-    """
-    nb = read_json(Path(course_dir) / "release" / ps / f"{ps}.ipynb")
-    sources = {**reference_cells(ps, course_dir), **(code or {})}
-    for cell in nb["cells"]:
-        gid = nbgrader_meta(cell).get("grade_id")
-        if nbgrader_meta(cell).get("solution") and gid in sources:
-            cell["source"] = sources[gid]
-        if cell.get("cell_type") == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-    return nb
 
 
 def as_notebook(nb: dict):

@@ -21,7 +21,6 @@ release notebooks change; the output is deterministic.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -30,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "examples" / "submissions"
 sys.path.insert(0, str(ROOT))
 
-from autograder.course import FUNCTIONS, PROBLEM_SETS, release_notebook, source_notebook  # noqa: E402
+from autograder.course import PROBLEM_SETS  # noqa: E402
+from autograder.release.fill import filled_release, reference_cells  # noqa: E402
 from tests.zoo import zoo  # noqa: E402
 
 #: student -> ps -> what to do. ``bugs``: zoo specimens replacing solution cells;
@@ -90,32 +90,6 @@ LOOP = (
     "while n > 0:\n"
     "    n += 1\n"
 )
-_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
-
-
-def cell_source(cell) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
-
-
-def nbgrader(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def reference_cells(ps: str) -> dict:
-    """``function -> source`` of the source notebook's solution cells, markers dropped."""
-    nb = json.loads(source_notebook(ps).read_text(encoding="utf-8"))
-    out = {}
-    for cell in nb["cells"]:
-        meta = nbgrader(cell)
-        if meta.get("solution") and meta.get("grade_id") in FUNCTIONS[ps]:
-            out[meta["grade_id"]] = _MARKER.sub("", cell_source(cell))
-    missing = set(FUNCTIONS[ps]) - set(out)
-    if missing:
-        raise SystemExit(f"{source_notebook(ps)}: no solution cell for {', '.join(sorted(missing))}")
-    return out
-
-
 def specimen(ps: str, name: str):
     for s in zoo(ps):
         if s.name == name:
@@ -125,26 +99,21 @@ def specimen(ps: str, name: str):
 
 def build(ps: str, plan: dict) -> dict:
     """The submitted notebook (as JSON data) for one plan."""
-    nb = json.loads(release_notebook(ps).read_text(encoding="utf-8"))
-    code = reference_cells(ps)
+    code = {}
     for name in plan.get("bugs", ()):
         s = specimen(ps, name)
         code[s.function] = s.source
     if plan.get("loop"):
-        code[plan["loop"]] = code[plan["loop"]].rstrip("\n") + LOOP
+        code[plan["loop"]] = reference_cells(ps)[plan["loop"]].rstrip("\n") + LOOP
+    nb = filled_release(ps, code)
     tamper = dict(plan.get("tamper", ()))
     cells = []
     for cell in nb["cells"]:
-        meta = nbgrader(cell)
-        gid = meta.get("grade_id")
-        if meta.get("solution") and gid in code:
-            cell = {**cell, "source": code[gid]}
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if gid in tamper:
             if tamper[gid] is None:
                 continue
             cell = {**cell, "source": tamper[gid]}
-        if cell.get("cell_type") == "code":
-            cell = {**cell, "outputs": [], "execution_count": None}
         cells.append(cell)
     return {**nb, "cells": cells}
 

@@ -1,0 +1,54 @@
+"""Student-like notebooks: the release with its solution cells filled in.
+
+What a student hands back is the release notebook with code in its solution
+cells. The example submissions (``examples/make_submissions.py``), the
+grading benchmark and the parity tests all build submissions this way, from
+the reference solutions in ``source/`` and code of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from autograder.course import FUNCTIONS, ROOT
+from autograder.engine.notebook import cell_text, nbgrader_meta
+
+_SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
+
+
+def _read(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def reference_cells(ps: str, course_dir: Path = ROOT) -> dict:
+    """``function -> source`` of the source notebook's solution cells, solution markers dropped."""
+    nb = _read(Path(course_dir) / "source" / ps / f"{ps}.ipynb")
+    out = {}
+    for cell in nb["cells"]:
+        meta = nbgrader_meta(cell)
+        if meta.get("solution") and meta.get("grade_id") in FUNCTIONS[ps]:
+            out[meta["grade_id"]] = _SOLUTION_MARKER.sub("", cell_text(cell))
+    missing = set(FUNCTIONS[ps]) - set(out)
+    if missing:
+        raise ValueError(f"source/{ps}: no solution cell for {sorted(missing)}")
+    return out
+
+
+def filled_release(ps: str, code: dict | None = None, course_dir: Path = ROOT) -> dict:
+    """The release notebook of ``ps`` (as JSON data) with every solution cell filled in.
+
+    ``code`` maps a contract function to the source of its cell; functions
+    not in ``code`` get the reference solution (from ``source/``). The
+    release is read from ``<course_dir>/release/``. Outputs are cleared.
+    """
+    nb = _read(Path(course_dir) / "release" / ps / f"{ps}.ipynb")
+    sources = {**reference_cells(ps, course_dir), **(code or {})}
+    for cell in nb["cells"]:
+        meta = nbgrader_meta(cell)
+        if meta.get("solution") and meta.get("grade_id") in sources:
+            cell["source"] = sources[meta["grade_id"]]
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    return nb
