@@ -191,23 +191,31 @@ ARRAYS = Hint(
     "not `math.log`: x, mu and sigma may be lists or arrays that broadcast together.",
     raised("TypeError"),
 )
+def _pdf_or_sum(wrong):
+    """The submission made ``wrong``'s mistake, per element (log pdf) or summed (log-likelihood).
+
+    rtol 1e-9, so that the tail probes tell apart formulas that differ only by a constant.
+    """
+    return any_of(matches(wrong, rtol=1e-9), matches(_summed(wrong), rtol=1e-9))
+
+
 SIGMA_IS_SD = Hint(
     "sigma is a standard deviation, not a variance: the density has ((x - mu) / sigma)² and log sigma "
     "(= ½ log sigma²); you used sigma where sigma² belongs.",
-    any_of(matches(_lpdf_variance, rtol=1e-9), matches(_summed(_lpdf_variance), rtol=1e-9)),
+    _pdf_or_sum(_lpdf_variance),
 )
 NORMALISER = Hint(
     "The normalising constant is missing: log N(x; mu, sigma²) = -½((x - mu)/sigma)² - log sigma - ½ log 2π.",
-    any_of(matches(_lpdf_no_const, rtol=1e-9), matches(_summed(_lpdf_no_const), rtol=1e-9)),
+    _pdf_or_sum(_lpdf_no_const),
 )
 LOG_SIGMA = Hint(
     "The -log sigma term is missing: the density is divided by sigma·√(2π), so its log has "
     "-log sigma - ½ log 2π.",
-    any_of(matches(_lpdf_no_log_sigma, rtol=1e-9), matches(_summed(_lpdf_no_log_sigma), rtol=1e-9)),
+    _pdf_or_sum(_lpdf_no_log_sigma),
 )
 HALF = Hint(
     "The quadratic term is -½((x - mu)/sigma)²: the factor ½ is missing.",
-    any_of(matches(_lpdf_no_half, rtol=1e-9), matches(_summed(_lpdf_no_half), rtol=1e-9)),
+    _pdf_or_sum(_lpdf_no_half),
 )
 LOG_OF_PDF = Hint(
     "Far in the tails the pdf underflows to 0 and its log is -inf: write the log density directly, "
