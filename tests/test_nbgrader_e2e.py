@@ -4,8 +4,8 @@
   Jupyter kernel, and every graded cell passes: its visible asserts and its
   hidden ``run_check`` (which prints ``<function>: passed``), with nothing on
   stderr (nbgrader scores a test cell with stderr output 0).
-  Every ``fig-*`` cell draws a figure, and the numbers the prose quotes from
-  a computation are what the notebook's own cells print (``PROSE_NUMBERS``).
+  Every figure cell draws a figure, and every number the lesson's prose states
+  is the one its lesson cells print (``tests/lesson_claims.py``).
 * In a temporary nbgrader course folder (``source/`` and ``nbgrader_config.py``
   copied, stock ``nbgrader generate_assignment "*"`` with its gradebook), one
   ``nbgrader autograde "*"`` grades two students on all five problem sets:
@@ -36,6 +36,7 @@ from pathlib import Path
 import pytest
 
 from autograder.course import GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
+from tests import lesson_claims
 
 pytestmark = pytest.mark.slow
 
@@ -74,41 +75,6 @@ def error_text(cell) -> str:
 
 # ------------------------------------------------------------ the source notebook in a kernel
 
-#: Numbers the lesson text quotes, as the cell that computes them prints them: (cell id, text in its stdout).
-PROSE_NUMBERS = {
-    "ps1_softmax": (
-        ("demo-naive", "overflows for z > 709.78"),                    # §3: 709.78
-        ("demo-naive", "smallest positive float64 4.9e-324"),          # §3: 4.9e-324
-        ("demo-naive", "exp(-745.2) = 0.0"),                           # §3: underflow below -745.1
-        ("demo-naive", "naive softmax = [nan nan]"),                   # §3: both are nan
-        ("demo-shifted", "shifted softmax = [0.73105858 0.26894142]"),  # §3: (0.731, 0.269)
-        ("fig-log-softmax", "d = 745.5"),                              # §8: near d = 745
-        ("demo-subnormal", "= 4.248354255291589e-18"),                 # §9: 4.2e-18, kept by log1p
-        ("demo-subnormal", "log(sum(exp(z - m)))               = 0.0"),
-        ("demo-subnormal", "eps/2 = 1.1e-16"),                         # §9: 1.1e-16
-        ("demo-subnormal", "between 4.9e-324 and 2.2e-308"),           # §9: the subnormal range
-    ),
-    "ps2_cross_entropy": (
-        ("demo-product-underflow", "0.5 : 0.0 "),                      # §1: 2^-1100 is 0 in float64 ...
-        ("demo-product-underflow", "10^-331.1"),                       # ... and about 10^-331
-        ("demo-log-of-softmax", "-log(softmax(logits))[0] = inf"),     # §4: +inf instead of 1e4
-        ("demo-log-of-softmax", "-log_softmax(logits)[0]  = 10000.0"),
-        ("demo-gradient-check", "relative error of 0.60 = (N - 1)/(N + 1) = 0.60"),   # §6 (issue 12, cell 26)
-        ("demo-log1p", "log(sum(exp))   : 0.0"),                       # §8: the textbook form gives 0.0 ...
-        ("demo-log1p", ": 4.248354255291589e-18"),                     # ... log1p keeps 4.2e-18
-    ),
-    "ps3_gaussian": (
-        ("demo-tails", "1/2 log(2 pi) = 0.919"),                       # §1: 0.919
-        ("demo-tails", "-800.9189385332047"),                          # §2: -800.919 at 40 sigma
-        ("demo-det", "0.05**300 = 10^-390.3 and 20**300 = 10^390.3"),  # §5: 10^-390 and 10^390
-        ("demo-det", "det = 0 "),
-        ("demo-det", "det = inf "),
-        ("demo-underflow-thresholds", "at k = 37.6 standard"),         # §6: 37.6 sigma
-        ("demo-underflow-thresholds", "at k = 38.6 standard"),         # §2 "near 38 sigma", §6: 38.6
-        ("demo-underflow-thresholds", "smallest normal float64 2.2e-308"),
-    ),
-}
-
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
 def test_source_notebook_runs_with_hidden_checks(ps, tmp_path):
@@ -134,14 +100,7 @@ def test_source_notebook_runs_with_hidden_checks(ps, tmp_path):
         if outputs_of(cell, "stderr"):
             failures.append(f"{gid}: wrote to stderr (nbgrader scores that 0): {outputs_of(cell, 'stderr')[:300]}")
     assert graded == len(GRADE_CELLS[ps])
-    by_id = {cell.get("id"): cell for cell in nb.cells}
-    for cell_id, text in PROSE_NUMBERS.get(ps, ()):
-        if text not in outputs_of(by_id[cell_id], "stdout"):
-            failures.append(f"{cell_id}: the prose quotes {text!r}, the cell prints {outputs_of(by_id[cell_id], 'stdout')!r}")
-    for cell in nb.cells:
-        if nbg(cell).get("grade_id", "").startswith("fig-") and \
-                not any("image/png" in o.get("data", {}) for o in cell.outputs):
-            failures.append(f"{nbg(cell)['grade_id']}: drew no figure")
+    failures += lesson_claims.failures(ps, nb)  # every figure drawn, every number in the prose computed
     assert not failures, "\n".join(failures)
 
 

@@ -15,9 +15,9 @@ Read from the source notebooks and the checks registry, no kernel (fast):
   only in "Going further (not graded)" sections, and ps2 keeps ℓ for
   log-likelihoods (its logits are z).
 
-The numbers the prose quotes from computations are printed by the notebooks'
-own demo cells and checked where the notebooks are executed
-(``tests/test_nbgrader_e2e.py``, ``PROSE_NUMBERS``).
+The numbers the prose quotes from computations are printed by the notebooks
+own lesson cells, checked where the notebooks are executed
+(``tests/test_nbgrader_e2e.py`` with ``tests/lesson_claims.py``).
 """
 
 from __future__ import annotations
