@@ -15,7 +15,7 @@ Read from the source notebooks and the checks registry, no kernel (fast):
   only in "Going further (not graded)" sections, and ps2 keeps ℓ for
   log-likelihoods (its logits are z).
 
-The numbers the prose quotes from computations are printed by the notebooks
+The numbers the prose quotes from computations are printed by the notebooks'
 own lesson cells, checked where the notebooks are executed
 (``tests/test_nbgrader_e2e.py`` with ``tests/lesson_claims.py``).
 """
@@ -72,8 +72,9 @@ def sci(x: float) -> str:
 @pytest.mark.parametrize("ps", STRUCTURED)
 def test_the_opening_has_the_common_structure_and_the_course_points(ps):
     opening = cells(ps)[0].source
-    for part in ("**What you will learn**", "**What you will implement**", "**How it is graded**",
-                 "**What you may use**", "**How to submit.**", SUBMISSION_RULES, f"`{ps}.ipynb`", *NOTATION_ROWS):
+    for part in ("### What you will learn", "### What you will implement", "### How it is graded",
+                 "### What you may use", "### How to submit", SUBMISSION_RULES, f"`{ps}.ipynb`", "### Notation",
+                 *NOTATION_ROWS):
         assert part in opening, f"{ps}: the opening lacks {part!r}"
     table = dict(re.findall(r"`([a-z_]+-[a-z]+)` \((\d+)\)", opening))
     assert {gid: int(p) for gid, p in table.items()} == dict(GRADE_CELLS[ps]), f"{ps}: points table != course.py"
@@ -95,8 +96,8 @@ def test_each_group_of_graded_cells_follows_a_paragraph_naming_them(ps):
                 and function_of(grade_id(nb[index + len(group)])) == fn:
             group.append(nb[index + len(group)])
         intro = nb[index - 1]
-        assert intro.cell_type == "markdown" and intro.source.startswith("**What the next"), \
-            f"{ps}: no 'What the next … check' paragraph before {grade_id(group[0])}"
+        assert intro.cell_type == "markdown" and intro.source.startswith("**What the next cells check.**"), \
+            f"{ps}: no 'What the next cells check' paragraph before {grade_id(group[0])}"
         named = re.findall(r"^- \*\*`([a-z_]+-[a-z]+)`\*\* \((\d+) points?\)", intro.source, re.M)
         assert named == [(grade_id(c), str(c.metadata["nbgrader"]["points"])) for c in group], \
             f"{ps}: the paragraph before {grade_id(group[0])} names {named}"
