@@ -166,7 +166,10 @@ def js_divergence(p, q, axis=-1):
     .. math::
 
         p_i \log \frac{p_i}{m_i} = p_i \operatorname{log1p}\Big(\frac{p_i - q_i}{p_i + q_i}\Big),
-        \qquad q_i \log \frac{q_i}{m_i} = q_i \operatorname{log1p}\Big(\frac{q_i - p_i}{p_i + q_i}\Big).
+        \qquad q_i \log \frac{q_i}{m_i} = q_i \operatorname{log1p}\Big(\frac{q_i - p_i}{p_i + q_i}\Big)
+
+    where the ratio ``p_i / m_i`` lies within [1/2, 3/2], and as
+    ``p_i log(2 p_i / (p_i + q_i))`` elsewhere (see :func:`_xlog_ratio`).
 
     Parameters
     ----------
@@ -190,8 +193,8 @@ def js_divergence(p, q, axis=-1):
     Notes
     -----
     * Always finite: ``m_i > 0`` wherever ``p_i > 0`` or ``q_i > 0``. Disjoint
-      supports give ``log 2`` (each ratio is ``log1p(±1)``: ``log 2`` or a
-      term with ``p_i = 0``, which is 0 by ``xlog1py``).
+      supports give ``log 2`` (each ratio ``2 p_i / (p_i + q_i)`` is 2, or 0
+      in a term with ``p_i = 0``, which is 0 by ``xlogy``).
     * ``p_i - q_i`` is exact when the two are within a factor 2, so nearly
       equal terms keep their relative accuracy (``log(p / m)`` would not).
     * Symmetric by construction (swapping p and q swaps the two sums); the
@@ -202,10 +205,25 @@ def js_divergence(p, q, axis=-1):
     """
     p, q, axis = _distributions(p, q, axis)
     s = p + q
-    r = np.divide(p - q, s, out=np.zeros_like(s), where=s > 0)
-    terms = xlog1py(p, r)
-    terms += xlog1py(q, -r)
+    nonzero = s > 0
+    r = np.divide(p - q, s, out=np.zeros_like(s), where=nonzero)
+    terms = _xlog_ratio(p, r, s, nonzero)
+    terms += _xlog_ratio(q, -r, s, nonzero)
     return scalar_or_array(np.clip(0.5 * np.sum(terms, axis=axis), 0.0, LOG2))
+
+
+def _xlog_ratio(x, r, s, nonzero):
+    """``x log(2x / s)`` element-wise, with ``r = (2x - s) / s`` (so ``2x / s = 1 + r``).
+
+    ``x · log1p(r)`` where ``|r| < 1/2``: the ratio is near 1 and ``r`` is exact
+    to rounding. Elsewhere ``x · log(2x / s)``: there ``1 + r`` may have lost
+    ``x`` altogether (``x = 1e-300`` against 0.5 gives ``r = -1`` exactly),
+    while ``2x / s`` keeps its relative accuracy and its log is far from 0.
+    Terms with ``x = 0`` are 0.
+    """
+    near = np.abs(r) < 0.5
+    ratio = np.divide(2.0 * x, s, out=np.ones_like(s), where=nonzero)
+    return np.where(near, xlog1py(x, np.where(near, r, 0.0)), xlogy(x, ratio))
 
 
 def bayes_posterior(log_prior, log_likelihood):

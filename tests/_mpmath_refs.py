@@ -243,3 +243,67 @@ def mvn_kl(mu0, cov0, mu1, cov1):
 def vae_kl(mu_row, logvar_row):
     """-½ Σ (1 + v - mu² - exp(v)) over one row."""
     return -mp.fsum(1 + mpf(v) - mpf(m) ** 2 - mp.exp(mpf(v)) for m, v in zip(mu_row, logvar_row)) / 2
+
+
+# ---- ps6 ---------------------------------------------------------------------
+
+
+@_high_precision
+def entropy(row):
+    """-Σ p log p over one row, terms with p = 0 left out (0 · log 0 = 0)."""
+    return -mp.fsum(mpf(p) * mp.log(mpf(p)) for p in row if p > 0)
+
+
+@_high_precision
+def kl_divergence(p_row, q_row):
+    """Σ p log(p / q) over one row; terms with p = 0 left out, +inf where q = 0 < p."""
+    terms = []
+    for p, q in zip(p_row, q_row):
+        if p > 0:
+            if q == 0:
+                return mp.inf
+            terms.append(mpf(p) * mp.log(mpf(p) / mpf(q)))
+    return mp.fsum(terms)
+
+
+@_high_precision
+def js_divergence(p_row, q_row):
+    """½ Σ p log(p / m) + ½ Σ q log(q / m), m = (p + q) / 2 exactly (no rounding of m)."""
+    terms = []
+    for p, q in zip(p_row, q_row):
+        p, q = mpf(p), mpf(q)
+        m = (p + q) / 2
+        terms += [x * mp.log(x / m) for x in (p, q) if x > 0]
+    return mp.fsum(terms) / 2
+
+
+def bayes_posterior(log_prior, log_likelihood):
+    """softmax(log_prior + Σ_n log_likelihood[n]) with the sums over observations
+    exact (``mp.fsum`` of the float64 inputs at enough digits to hold every one),
+    then exp and normalisation at DPS digits; -inf entries give exactly 0."""
+    lp = np.asarray(log_prior, dtype=np.float64)
+    ll = np.asarray(log_likelihood, dtype=np.float64).reshape(-1, lp.size)
+    # exact sums: the inputs' exponents span at most ~1100 binary digits
+    with mp.workprec(1200 + int(np.log2(ll.shape[0] + 2))):
+        totals = []
+        for k in range(lp.size):
+            column = np.concatenate([[lp[k]], ll[:, k]])
+            totals.append(-mp.inf if np.isneginf(column).any() else mp.fsum(mpf(v) for v in column))
+    with mp.workdps(DPS):
+        finite = [t for t in totals if t != -mp.inf]
+        top = max(finite)
+        weights = [mp.mpf(0) if t == -mp.inf else mp.exp(t - top) for t in totals]
+        z = mp.fsum(weights)
+        return [w / z for w in weights]
+
+
+@_high_precision
+def map_weights(X, y, lam):
+    """(XᵀX + λI)⁻¹ Xᵀy for the float64 X, y and the mpmath number λ, solved in
+    mpmath (LU at DPS digits: exact to far below float64 for cond(X) ≤ 1e6)."""
+    X = np.asarray(X, dtype=np.float64)
+    n, d = X.shape
+    A = mp.matrix([[mpf(v) for v in row] for row in X])
+    b = mp.matrix([mpf(v) for v in np.asarray(y, dtype=np.float64)])
+    gram = A.T * A + lam * mp.eye(d)
+    return [v for v in mp.lu_solve(gram, A.T * b)]
