@@ -13,6 +13,7 @@ model with a Gaussian prior are ridge regression, solved from the SVD of
 import numbers
 
 import numpy as np
+from scipy import linalg
 from scipy.special import xlog1py, xlogy
 
 from solutions._validate import as_float_array, normalize_axis, positive_scalar, scalar_or_array
@@ -143,14 +144,16 @@ def kl_divergence(p, q, axis=-1):
       cross-entropy minus the entropy, ``-Σ p log q - H(p)``.
     """
     p, q, axis = _distributions(p, q, axis)
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        ratio = p / q  # 0/0 = nan is only read where p = 0, and xlogy(0, nan) is replaced below
-        terms = xlogy(p, ratio)
-        overflowed = np.isposinf(ratio) & (q > 0)
-        if overflowed.any():
-            terms[overflowed] = p[overflowed] * (np.log(p[overflowed]) - np.log(q[overflowed]))
-    terms[p == 0] = 0.0
-    return scalar_or_array(np.maximum(np.sum(terms, axis=axis), 0.0))
+    with np.errstate(divide="ignore", over="ignore"):
+        ratio = np.divide(p, q, out=np.zeros_like(p), where=p > 0)  # p = 0: ratio 0 and xlogy(0, 0) = 0
+        terms = xlogy(p, ratio, out=ratio)
+        kl = np.sum(terms, axis=axis)
+        if np.isinf(kl).any():  # q = 0 under p > 0, or a ratio that overflowed (q subnormal)
+            overflowed = np.isposinf(terms) & (q > 0)
+            if overflowed.any():
+                terms[overflowed] = p[overflowed] * (np.log(p[overflowed]) - np.log(q[overflowed]))
+                kl = np.sum(terms, axis=axis)
+    return scalar_or_array(np.maximum(kl, 0.0))
 
 
 def js_divergence(p, q, axis=-1):
@@ -168,8 +171,8 @@ def js_divergence(p, q, axis=-1):
         p_i \log \frac{p_i}{m_i} = p_i \operatorname{log1p}\Big(\frac{p_i - q_i}{p_i + q_i}\Big),
         \qquad q_i \log \frac{q_i}{m_i} = q_i \operatorname{log1p}\Big(\frac{q_i - p_i}{p_i + q_i}\Big)
 
-    where the ratio ``p_i / m_i`` lies within [1/2, 3/2], and as
-    ``p_i log(2 p_i / (p_i + q_i))`` elsewhere (see :func:`_xlog_ratio`).
+    (and as ``p_i log(2 p_i / (p_i + q_i))`` where the smaller of the two is
+    below eps·(p_i + q_i), so that ``1 ∓ r`` rounds to 0).
 
     Parameters
     ----------
@@ -193,8 +196,8 @@ def js_divergence(p, q, axis=-1):
     Notes
     -----
     * Always finite: ``m_i > 0`` wherever ``p_i > 0`` or ``q_i > 0``. Disjoint
-      supports give ``log 2`` (each ratio ``2 p_i / (p_i + q_i)`` is 2, or 0
-      in a term with ``p_i = 0``, which is 0 by ``xlogy``).
+      supports give ``log 2`` (each ``r`` is ±1: ``log1p(1) = log 2``, and the
+      other term has ``x = 0``, which ``xlog1py`` makes 0).
     * ``p_i - q_i`` is exact when the two are within a factor 2, so nearly
       equal terms keep their relative accuracy (``log(p / m)`` would not).
     * Symmetric by construction (swapping p and q swaps the two sums); the
@@ -205,25 +208,18 @@ def js_divergence(p, q, axis=-1):
     """
     p, q, axis = _distributions(p, q, axis)
     s = p + q
-    nonzero = s > 0
-    r = np.divide(p - q, s, out=np.zeros_like(s), where=nonzero)
-    terms = _xlog_ratio(p, r, s, nonzero)
-    terms += _xlog_ratio(q, -r, s, nonzero)
+    r = np.subtract(p, q)
+    np.divide(r, s, out=r, where=s > 0)  # s = 0 only where p = q = 0, and there r is already 0
+    terms = xlog1py(p, r)
+    with np.errstate(divide="ignore"):
+        terms += xlog1py(q, np.negative(r, out=r))
+    lost = np.isneginf(terms)
+    if lost.any():
+        # 1 ∓ r rounded to 0: the smaller of p, q is below eps·(p + q) (1e-300 against 0.5).
+        # There 2x / s keeps its relative accuracy, and its log is far from 0.
+        pl, ql, sl = p[lost], q[lost], s[lost]
+        terms[lost] = xlogy(pl, 2.0 * pl / sl) + xlogy(ql, 2.0 * ql / sl)
     return scalar_or_array(np.clip(0.5 * np.sum(terms, axis=axis), 0.0, LOG2))
-
-
-def _xlog_ratio(x, r, s, nonzero):
-    """``x log(2x / s)`` element-wise, with ``r = (2x - s) / s`` (so ``2x / s = 1 + r``).
-
-    ``x · log1p(r)`` where ``|r| < 1/2``: the ratio is near 1 and ``r`` is exact
-    to rounding. Elsewhere ``x · log(2x / s)``: there ``1 + r`` may have lost
-    ``x`` altogether (``x = 1e-300`` against 0.5 gives ``r = -1`` exactly),
-    while ``2x / s`` keeps its relative accuracy and its log is far from 0.
-    Terms with ``x = 0`` are 0.
-    """
-    near = np.abs(r) < 0.5
-    ratio = np.divide(2.0 * x, s, out=np.ones_like(s), where=nonzero)
-    return np.where(near, xlog1py(x, np.where(near, r, 0.0)), xlogy(x, ratio))
 
 
 def bayes_posterior(log_prior, log_likelihood):
@@ -283,16 +279,13 @@ def bayes_posterior(log_prior, log_likelihood):
             f"log_likelihood must have shape (N, K) or (K,) with K = {k} (the length of log_prior), "
             f"got shape {ll.shape}"
         )
-    for name, arr in (("log_prior", log_prior), ("log_likelihood", ll)):
-        if np.isnan(arr).any() or np.isposinf(arr).any():
-            raise ValueError(f"{name} must not contain nan or +inf (log-probabilities are < +inf)")
     ll = ll.reshape(-1, k)
-    if ll.shape[0]:
-        row_max = np.max(ll, axis=1, keepdims=True)
-        shift = np.where(np.isfinite(row_max), row_max, 0.0)
-        total = np.sum(ll - shift, axis=0)
-    else:
-        total = np.zeros(k)
+    row_max = np.max(ll, axis=1, keepdims=True)  # nan propagates into max
+    for name, top in (("log_prior", np.max(log_prior)), ("log_likelihood", np.max(row_max, initial=-np.inf))):
+        if not top < np.inf:
+            raise ValueError(f"{name} must not contain nan or +inf (log-probabilities are < +inf)")
+    shift = np.where(row_max > -np.inf, row_max, 0.0)
+    total = np.sum(np.subtract(ll, shift), axis=0)
     log_post = log_prior + total
     if np.all(np.isneginf(log_post)):
         raise ValueError(
@@ -328,7 +321,8 @@ def map_linear_regression(X, y, noise_std, prior_std):
                        = (X^\top X + \lambda I)^{-1} X^\top y,
         \qquad \lambda = \frac{\text{noise\_std}^2}{\text{prior\_std}^2},
 
-    computed from the thin SVD ``X = U diag(σ) Vᵀ`` as
+    computed from the thin SVD ``X = U diag(σ) Vᵀ`` (a Householder QR of ``X``,
+    then the SVD of the small triangular factor) as
 
     .. math::
 
@@ -384,7 +378,10 @@ def map_linear_regression(X, y, noise_std, prior_std):
         raise ValueError(f"y must have shape (N,) = ({n},) to match X of shape {X.shape}, got {y.shape}")
     if not (np.isfinite(X).all() and np.isfinite(y).all()):
         raise ValueError("X and y must be finite (no nan or inf)")
-    u, sigma, vt = np.linalg.svd(X, full_matrices=False)
+    # X = Q R (Householder, Q never formed: only Qᵀy), then R = U diag(σ) Vᵀ: the SVD of X is (QU) diag(σ) Vᵀ
+    qty, r = linalg.qr_multiply(X, y, mode="right")
+    u, sigma, vt = np.linalg.svd(r, full_matrices=False)
+    uty = u.T @ qty
     root_lam = noise_std / prior_std  # √λ; 0 for prior_std = inf, may overflow to inf as prior_std → 0
     if root_lam == 0.0:
         keep = sigma > np.finfo(np.float64).eps * max(n, d) * sigma[0]
@@ -394,4 +391,4 @@ def map_linear_regression(X, y, noise_std, prior_std):
     else:
         h = np.hypot(sigma, root_lam)
         factor = sigma / h / h
-    return vt.T @ (factor * (u.T @ y))
+    return vt.T @ (factor * uty)
