@@ -10,8 +10,6 @@ model with a Gaussian prior are ridge regression, solved from the SVD of
 ``X`` (filter factors ``σ / (σ² + λ)``), never from an explicit inverse.
 """
 
-import numbers
-
 import numpy as np
 from scipy import linalg
 from scipy.special import xlog1py, xlogy
@@ -176,17 +174,13 @@ def js_divergence(p, q, axis=-1):
 
     Parameters
     ----------
-    p, q : array_like
-        Probabilities of the same (or broadcastable) shape, at least 1-D;
-        each slice along ``axis`` non-negative and summing to 1 within 1e-8.
-    axis : int, optional
-        Axis of the distributions (default: the last one).
+    p, q, axis
+        As for :func:`kl_divergence`.
 
     Returns
     -------
     float or ndarray
-        The broadcast shape with ``axis`` removed (a float64 scalar for 1-D
-        input), in ``[0, log 2]``.
+        As for :func:`kl_divergence`, but always in ``[0, log 2]``.
 
     Raises
     ------
@@ -295,19 +289,6 @@ def bayes_posterior(log_prior, log_likelihood):
     return softmax(log_post)
 
 
-def _prior_std(value):
-    """``prior_std`` as a float in (0, inf], or raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray)):
-        raise ValueError(f"prior_std must be a positive real number (or inf), got {value!r}")
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim != 0:
-        raise ValueError(f"prior_std must be a scalar, got shape {arr.shape}")
-    val = float(arr)
-    if not val > 0:  # nan too
-        raise ValueError(f"prior_std must be > 0 (inf for no prior), got {val!r}")
-    return val
-
-
 def map_linear_regression(X, y, noise_std, prior_std):
     r"""MAP weights of linear regression with a Gaussian prior (ridge regression).
 
@@ -368,7 +349,7 @@ def map_linear_regression(X, y, noise_std, prior_std):
       equations (whose condition number is cond(X)²).
     """
     noise_std = positive_scalar(noise_std, "noise_std")
-    prior_std = _prior_std(prior_std)
+    prior_std = positive_scalar(prior_std, "prior_std", allow_inf=True)
     X = as_float_array(X, "X", ndim=2)
     n, d = X.shape
     if n == 0 or d == 0:
