@@ -86,6 +86,10 @@ from scipy.special import xlogy
 import numpy as np
 ''' + _ENTROPY_HEAD + '''    return -np.sum(p * np.log(p), axis=axis)
 ''', hint="0 · log 0 is nan"),
+    Specimen("ps6-entropy-nansum-warns", "entropy", '''
+import numpy as np
+''' + _ENTROPY_HEAD + '''    return -np.nansum(p * np.log(p), axis=axis)   # nansum skips the 0 * log 0 terms
+''', hint="0 · log 0 is nan"),
     Specimen("ps6-entropy-epsilon", "entropy", '''
 import numpy as np
 ''' + _ENTROPY_HEAD + '''    return -np.sum(p * np.log(p + 1e-12), axis=axis)   # avoid log(0)
@@ -246,6 +250,13 @@ def js_divergence(p, q, axis=-1):
     m = (p + q) / 2
     return kl_divergence(p, m, axis=axis) + kl_divergence(q, m, axis=axis)
 ''', hint="each with its ½"),
+    Specimen("ps6-js-one-term", "js_divergence", '''
+import numpy as np
+
+def js_divergence(p, q, axis=-1):
+    m = (np.asarray(p, dtype=float) + np.asarray(q, dtype=float)) / 2
+    return kl_divergence(p, m, axis=axis)
+''', hint="both terms"),
     Specimen("ps6-js-nan-on-zeros", "js_divergence", '''
 import numpy as np
 
@@ -360,6 +371,18 @@ def bayes_posterior(log_prior, log_likelihood):
         raise ValueError("shape mismatch")
     return np.exp(log_prior + ll.sum(axis=0))
 ''', hint="sum to 1"),
+    Specimen("ps6-bayes-mean-log-likelihood", "bayes_posterior", '''
+import numpy as np
+from scipy.special import logsumexp
+
+def bayes_posterior(log_prior, log_likelihood):
+    log_prior = np.asarray(log_prior, dtype=float)
+    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
+    if ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
+        raise ValueError("shape mismatch")
+    log_post = log_prior + ll.mean(axis=0)      # average evidence per observation
+    return np.exp(log_post - logsumexp(log_post))
+''', hint="don't average"),
     Specimen("ps6-bayes-1d-is-many-observations", "bayes_posterior", '''
 import numpy as np
 from scipy.special import logsumexp
@@ -434,6 +457,11 @@ def map_linear_regression(X, y, noise_std, prior_std):
     Specimen("ps6-map-prior-precision-only", "map_linear_regression", _MAP_HEAD + '''    lam = 1.0 / prior_std**2          # "lambda is the inverse variance of the prior"
     return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
 ''', hint="only when noise_std = 1"),
+    Specimen("ps6-map-lambda-not-squared", "map_linear_regression", _MAP_HEAD + '''    lam = noise_std / prior_std
+    return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
+''', hint="both squared"),
+    Specimen("ps6-map-least-squares-only", "map_linear_regression", _MAP_HEAD + '''    return np.linalg.lstsq(X, y, rcond=None)[0]
+''', hint="The prior is missing"),
     Specimen("ps6-map-intercept-unpenalised", "map_linear_regression", _MAP_HEAD + '''    penalty = np.eye(X.shape[1])
     penalty[0, 0] = 0.0               # don't shrink the bias
     lam = noise_std**2 / prior_std**2
