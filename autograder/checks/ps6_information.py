@@ -397,8 +397,9 @@ TOLERANCE_LOOSE = Hint(
     all_of(kind("no-raise"), label_has("1e-6")),
 )
 TOLERANCE_STRICT = Hint(
-    "Rows normalised by a division sum to 1 only up to rounding (1 ± 2e-16): compare the sums with the "
-    "1e-8 tolerance (`np.abs(s - 1) > 1e-8`), never with `== 1`.",
+    "A valid input was rejected. Check each slice along `axis` (`s = np.sum(p, axis=axis)`, not the sum of the "
+    "whole array) against 1 with the 1e-8 tolerance (`np.abs(s - 1) > 1e-8`), never with `== 1`: rows "
+    "normalised by a division sum to 1 only up to rounding (1 ± 2e-16).",
     raised("ValueError"),
 )
 EPS_IN_LOG = Hint(

@@ -112,6 +112,16 @@ def entropy(p, axis=-1):
         raise ValueError("p must be a probability distribution")
     return -np.sum(xlogy(p, p), axis=axis)
 ''', hint="never with `== 1`"),
+    Specimen("ps6-entropy-whole-array-sum", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+
+def entropy(p, axis=-1):
+    p = np.asarray(p, dtype=float)
+    if np.any(p < 0) or abs(p.sum() - 1) > 1e-8:
+        raise ValueError("p must be a probability distribution")
+    return -np.sum(xlogy(p, p), axis=axis)
+''', hint="not the sum of the whole array"),
     Specimen("ps6-entropy-allclose-default", "entropy", '''
 import numpy as np
 from scipy.special import xlogy
