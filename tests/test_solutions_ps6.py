@@ -239,6 +239,9 @@ POSTERIOR_CASES = {
     "-inf prior entries": (np.array([np.log(0.3), -INF, np.log(0.7), -INF, 0.0]),
                            np.random.default_rng(17).normal(-23.0, 0.1, size=(30, 5))),
     "an impossible observation": (np.log([0.2, 0.5, 0.3]), np.array([[-1.0, -2.0, -0.5], [-2.0, -INF, -1.0]])),
+    "the first hypothesis ruled out, N=4000 near -1e5": (
+        np.log([0.2, 0.5, 0.3]),
+        np.vstack([-1e5 + np.random.default_rng(28).normal(0.0, 0.01, size=(4000, 3)), [[-INF, -7.0, -7.5]]])),
     "unnormalised prior, one observation": (np.array([1e3, 1e3 + 1.0, 1e3 - 2.0]), np.array([-3.0, -1.0, -2.0])),
 }
 
