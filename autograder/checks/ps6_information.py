@@ -573,8 +573,8 @@ CHECKS = (
     Check(
         grade_id="kl_divergence-support",
         function="kl_divergence",
-        summary="terms with p = 0 add 0, p > 0 where q = 0 gives inf, with no RuntimeWarning, and the result is "
-                "never negative.",
+        summary="terms with p = 0 add 0, p > 0 where q = 0 gives inf, with no RuntimeWarning; the values are those "
+                "of Σ p log(p / q), never those of a formula that can be negative (an entropy difference).",
         probes=(
             Probe("kl_divergence([0.5, 0.5, 0.0], [0.5, 0.25, 0.25]) (a p = 0 term)",
                   ([0.5, 0.5, 0.0], [0.5, 0.25, 0.25]), public=True),
