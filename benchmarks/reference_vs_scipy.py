@@ -181,19 +181,19 @@ def build_cases(quick: bool):
                           torch.distributions.Normal(_t(m1), _t(s1), validate_args=False),
                           torch.distributions.Normal(_t(m2), _t(s2), validate_args=False))) if torch else None))
 
-    cov0 = _spd(rng, kl_d, 1e4)
     cov1 = _spd(rng, kl_d, 1e4)
-    mu0, mu1 = rng.normal(size=kl_d), rng.normal(size=kl_d)
+    cov2 = _spd(rng, kl_d, 1e4)
+    mu1, mu2 = rng.normal(size=kl_d), rng.normal(size=kl_d)
 
     def mvn_kl_peer():
-        inv1 = scipy.linalg.inv(cov1)
-        diff = mu1 - mu0
+        inv2 = scipy.linalg.inv(cov2)
+        diff = mu2 - mu1
+        _, logdet2 = np.linalg.slogdet(cov2)
         _, logdet1 = np.linalg.slogdet(cov1)
-        _, logdet0 = np.linalg.slogdet(cov0)
-        return 0.5 * (np.trace(inv1 @ cov0) + diff @ inv1 @ diff - kl_d + logdet1 - logdet0)
+        return 0.5 * (np.trace(inv2 @ cov1) + diff @ inv2 @ diff - kl_d + logdet2 - logdet1)
 
-    cases.append(Case("mvn_kl", f"D={kl_d}", lambda: ps5.mvn_kl(mu0, cov0, mu1, cov1), mvn_kl_peer,
-                      "scipy.linalg.inv + trace(inv1 @ cov0) + slogdet"))
+    cases.append(Case("mvn_kl", f"D={kl_d}", lambda: ps5.mvn_kl(mu1, cov1, mu2, cov2), mvn_kl_peer,
+                      "scipy.linalg.inv + trace(inv2 @ cov1) + slogdet"))
 
     vmu = rng.normal(size=vae_shape)
     vlogvar = rng.normal(0.0, 1.0, size=vae_shape)

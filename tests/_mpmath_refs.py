@@ -212,31 +212,31 @@ def gaussian_kl(mu1, sigma1, mu2, sigma2):
 
 
 @_high_precision
-def mvn_kl_eig(mu0, eigs0, mu1, eigs1, columns):
-    """KL(N(mu0, Q diag(a) Qᵀ) ‖ N(mu1, Q diag(b) Qᵀ)) in closed form for two
+def mvn_kl_eig(mu1, eigs1, mu2, eigs2, columns):
+    """KL(N(mu1, Q diag(a) Qᵀ) ‖ N(mu2, Q diag(b) Qᵀ)) in closed form for two
     covariances with the same eigenvectors:
-    ½ Σ [a_i/b_i - 1 - log(a_i/b_i)] + ½ Σ (Qᵀ(mu1 - mu0))_i² / b_i."""
-    a = [mpf(v) for v in eigs0]
-    b = [mpf(v) for v in eigs1]
-    p = project(columns, [mpf(u) - mpf(v) for u, v in zip(mu1, mu0)])
+    ½ Σ [a_i/b_i - 1 - log(a_i/b_i)] + ½ Σ (Qᵀ(mu2 - mu1))_i² / b_i."""
+    a = [mpf(v) for v in eigs1]
+    b = [mpf(v) for v in eigs2]
+    p = project(columns, [mpf(u) - mpf(v) for u, v in zip(mu2, mu1)])
     trace_logdet = mp.fsum(ai / bi - 1 - mp.log(ai / bi) for ai, bi in zip(a, b))
     maha = mp.fsum(pi * pi / bi for pi, bi in zip(p, b))
     return (trace_logdet + maha) / 2
 
 
 @_high_precision
-def mvn_kl(mu0, cov0, mu1, cov1):
+def mvn_kl(mu1, cov1, mu2, cov2):
     """The contract's formula for the float64 matrices themselves, in mpmath:
-    ½[tr(cov1⁻¹ cov0) + (mu1-mu0)ᵀ cov1⁻¹ (mu1-mu0) - D + log det cov1 - log det cov0],
+    ½[tr(cov2⁻¹ cov1) + (mu2-mu1)ᵀ cov2⁻¹ (mu2-mu1) - D + log det cov2 - log det cov1],
     with an mpmath inverse and determinants (small D only)."""
-    c0 = mp.matrix([[mpf(v) for v in row] for row in np.asarray(cov0, dtype=np.float64)])
     c1 = mp.matrix([[mpf(v) for v in row] for row in np.asarray(cov1, dtype=np.float64)])
-    d = c0.rows
-    inv1 = mp.inverse(c1)
-    diff = mp.matrix([mpf(u) - mpf(v) for u, v in zip(mu1, mu0)])
-    trace = mp.fsum((inv1 * c0)[i, i] for i in range(d))
-    maha = (diff.T * inv1 * diff)[0, 0]
-    return (trace + maha - d + mp.log(mp.det(c1)) - mp.log(mp.det(c0))) / 2
+    c2 = mp.matrix([[mpf(v) for v in row] for row in np.asarray(cov2, dtype=np.float64)])
+    d = c1.rows
+    inv2 = mp.inverse(c2)
+    diff = mp.matrix([mpf(u) - mpf(v) for u, v in zip(mu2, mu1)])
+    trace = mp.fsum((inv2 * c1)[i, i] for i in range(d))
+    maha = (diff.T * inv2 * diff)[0, 0]
+    return (trace + maha - d + mp.log(mp.det(c2)) - mp.log(mp.det(c1))) / 2
 
 
 @_high_precision
