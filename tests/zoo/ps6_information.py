@@ -137,6 +137,11 @@ import numpy as np
 import scipy.stats
 ''' + _ENTROPY_HEAD + '''    return scipy.stats.entropy(p, axis=axis)
 ''', hint="Write it yourself"),
+    Specimen("ps6-entropy-entr-alias", "entropy", '''
+import numpy as np
+from scipy.special import entr as _plogp_terms
+''' + _ENTROPY_HEAD + '''    return np.sum(_plogp_terms(p), axis=axis)
+''', hint="Write it yourself"),
     # ------------------------------------------------------------ kl_divergence: correct
     Specimen("ps6-kl-xlogy-ratio", "kl_divergence", '''
 import numpy as np
@@ -203,6 +208,11 @@ from scipy.special import xlogy
 import numpy as np
 from scipy import special
 ''' + _KL_HEAD + '''    return np.sum(special.rel_entr(p, q), axis=axis)
+''', hint="Write it yourself"),
+    Specimen("ps6-kl-stats-entropy-two-arguments", "kl_divergence", '''
+import numpy as np
+from scipy import stats
+''' + _KL_HEAD + '''    return stats.entropy(p, q, axis=axis)   # with two arguments it is the KL divergence
 ''', hint="Write it yourself"),
     # ------------------------------------------------------------ js_divergence: correct
     Specimen("ps6-js-from-kl", "js_divergence", '''
