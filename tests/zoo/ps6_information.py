@@ -32,6 +32,12 @@ _KL_HEAD = _CHECK_P + "\n" + """def kl_divergence(p, q, axis=-1):
     _check(p, "p", axis)
     _check(q, "q", axis)
 """
+_BAYES_HEAD = """def bayes_posterior(log_prior, log_likelihood):
+    log_prior = np.asarray(log_prior, dtype=float)
+    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
+    if ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
+        raise ValueError("shape mismatch")
+"""
 _MAP_HEAD = """
 import numpy as np
 
@@ -361,46 +367,26 @@ def bayes_posterior(log_prior, log_likelihood):
 import numpy as np
 from scipy.special import softmax
 
-def bayes_posterior(log_prior, log_likelihood):
-    log_prior = np.asarray(log_prior, dtype=float)
-    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
-    if ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
-        raise ValueError("shape mismatch")
-    return softmax(ll.sum(axis=0))
+''' + _BAYES_HEAD + '''    return softmax(ll.sum(axis=0))
 ''', hint="The prior is missing"),
     Specimen("ps6-bayes-prior-twice", "bayes_posterior", '''
 import numpy as np
 from scipy.special import logsumexp
 
-def bayes_posterior(log_prior, log_likelihood):
-    log_prior = np.asarray(log_prior, dtype=float)
-    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
-    if ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
-        raise ValueError("shape mismatch")
-    log_joint = log_prior + ll.sum(axis=0)
+''' + _BAYES_HEAD + '''    log_joint = log_prior + ll.sum(axis=0)
     log_post = log_prior + log_joint - logsumexp(log_joint)   # prior x (likelihood / evidence) ... times the prior again
     return np.exp(log_post - logsumexp(log_post))
 ''', hint="counted twice"),
     Specimen("ps6-bayes-unnormalised", "bayes_posterior", '''
 import numpy as np
 
-def bayes_posterior(log_prior, log_likelihood):
-    log_prior = np.asarray(log_prior, dtype=float)
-    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
-    if ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
-        raise ValueError("shape mismatch")
-    return np.exp(log_prior + ll.sum(axis=0))
+''' + _BAYES_HEAD + '''    return np.exp(log_prior + ll.sum(axis=0))
 ''', hint="sum to 1"),
     Specimen("ps6-bayes-mean-log-likelihood", "bayes_posterior", '''
 import numpy as np
 from scipy.special import logsumexp
 
-def bayes_posterior(log_prior, log_likelihood):
-    log_prior = np.asarray(log_prior, dtype=float)
-    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
-    if ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
-        raise ValueError("shape mismatch")
-    log_post = log_prior + ll.mean(axis=0)      # average evidence per observation
+''' + _BAYES_HEAD + '''    log_post = log_prior + ll.mean(axis=0)      # average evidence per observation
     return np.exp(log_post - logsumexp(log_post))
 ''', hint="don't average"),
     Specimen("ps6-bayes-1d-is-many-observations", "bayes_posterior", '''
