@@ -328,3 +328,32 @@ def log_softmax(z, axis=-1):
         hint="you still need to subtract log Σ exp(z - m)",
     ),
 )
+
+# Stubs and the untouched template: they earn nothing anywhere (no purity point for a function that
+# computes nothing, no error-handling point without correct values); the template is "not attempted".
+ZOO = ZOO + (
+    Specimen("softmax-stub-raises-valueerror", "softmax", """
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    raise ValueError("not written yet")
+""", hint=""),
+    Specimen("softmax-stub-zeros", "softmax", """
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    return np.zeros(np.shape(z))
+""", hint=""),
+    Specimen("logsumexp-stub-zero", "logsumexp", """
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    return 0.0
+""", hint=""),
+    Specimen("log_softmax-template", "log_softmax", """
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    raise NotImplementedError()
+""", hint=""),
+)

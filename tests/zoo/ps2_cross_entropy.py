@@ -412,3 +412,26 @@ def cross_entropy_grad(logits, targets):
         hint="Write it yourself",
     ),
 )
+
+# Stubs and the untouched template: they earn nothing anywhere (no purity point for a function that
+# computes nothing, no error-handling point without correct values); the template is "not attempted".
+ZOO = ZOO + (
+    Specimen("cross_entropy-stub-raises-valueerror", "cross_entropy", """
+import numpy as np
+
+def cross_entropy(logits, targets):
+    raise ValueError("targets out of range")
+""", hint=""),
+    Specimen("cross_entropy-stub-zero", "cross_entropy", """
+import numpy as np
+
+def cross_entropy(logits, targets):
+    return 0.0
+""", hint=""),
+    Specimen("cross_entropy_grad-template", "cross_entropy_grad", """
+import numpy as np
+
+def cross_entropy_grad(logits, targets):
+    raise NotImplementedError()
+""", hint=""),
+)

@@ -480,3 +480,26 @@ def mvn_log_pdf(x, mu, cov):
         hint="Write it yourself",
     ),
 )
+
+# Stubs and the untouched template: they earn nothing anywhere (no purity point for a function that
+# computes nothing, no error-handling point without correct values); the template is "not attempted".
+ZOO = ZOO + (
+    Specimen("mvn_log_pdf-stub-raises-valueerror", "mvn_log_pdf", """
+import numpy as np
+
+def mvn_log_pdf(x, mu, cov):
+    raise ValueError("cov must be symmetric positive definite")
+""", hint=""),
+    Specimen("gaussian_mle-stub-zeros", "gaussian_mle", """
+import numpy as np
+
+def gaussian_mle(x):
+    return 0.0, 0.0
+""", hint=""),
+    Specimen("gaussian_log_pdf-template", "gaussian_log_pdf", """
+import numpy as np
+
+def gaussian_log_pdf(x, mu, sigma):
+    raise NotImplementedError()
+""", hint=""),
+)

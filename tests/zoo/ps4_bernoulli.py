@@ -416,3 +416,20 @@ def binary_cross_entropy_with_logits(z, y):
     return np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
 """, hint="Convert the inputs first"),
 )
+
+# Stubs and the untouched template: they earn nothing anywhere (no purity point for a function that
+# computes nothing, no error-handling point without correct values); the template is "not attempted".
+ZOO = ZOO + (
+    Specimen("ps4-logits-stub-zero", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def binary_cross_entropy_with_logits(z, y):
+    return 0.0
+""", hint=""),
+    Specimen("ps4-sigmoid-template", "sigmoid", """
+import numpy as np
+
+def sigmoid(z):
+    raise NotImplementedError()
+""", hint=""),
+)

@@ -232,6 +232,7 @@ def vae_kl(mu, logvar):
 import numpy as np
 
 def vae_kl(mu, logvar):
+    mu, logvar = np.asarray(mu, dtype=float), np.asarray(logvar, dtype=float)
     return -0.5 * np.sum(1 + logvar - np.square(mu) - np.exp(logvar), axis=0)
 """, hint="Sum over the last axis only"),
     Specimen("ps5-vae-kl-mean-over-latents", "vae_kl", """
@@ -258,4 +259,21 @@ def vae_kl(mu, logvar):
     std = np.exp(logvar)
     return -0.5 * np.sum(1 + np.log(std**2) - mu**2 - std**2, axis=-1)
 """, hint="logvar is log σ²"),
+)
+
+# Stubs and the untouched template: they earn nothing anywhere (no purity point for a function that
+# computes nothing, no error-handling point without correct values); the template is "not attempted".
+ZOO = ZOO + (
+    Specimen("ps5-mvn-kl-stub-zero", "mvn_kl", """
+import numpy as np
+
+def mvn_kl(mu1, cov1, mu2, cov2):
+    return 0.0
+""", hint=""),
+    Specimen("ps5-vae-kl-template", "vae_kl", """
+import numpy as np
+
+def vae_kl(mu, logvar):
+    raise NotImplementedError()
+""", hint=""),
 )
