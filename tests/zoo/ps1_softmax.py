@@ -357,3 +357,27 @@ def log_softmax(z, axis=-1):
     raise NotImplementedError()
 """, hint=""),
 )
+
+
+#: The graded cells each wrong specimen loses, and no others: reviewed for double charges (a mistake
+#: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
+#: compared). Published as docs/grading.md (python -m tests.zoo.table).
+LOSES = {
+    "logsumexp-forgets-max": ("logsumexp-basic", "logsumexp-axis", "logsumexp-stability"),
+    "logsumexp-keeps-dims": ("logsumexp-basic", "logsumexp-axis", "logsumexp-stability"),
+    "logsumexp-naive": ("logsumexp-stability",),
+    "softmax-naive-overflow": ("softmax-stability",),
+    "softmax-global-max": ("softmax-stability",),
+    "softmax-ignores-axis": ("softmax-axis",),
+    "softmax-multiplies-temperature": ("softmax-temperature",),
+    "softmax-ignores-temperature": ("softmax-temperature",),
+    "softmax-no-temperature-check": ("softmax-errors",),
+    "softmax-inplace-shift": ("softmax-purity",),
+    "softmax-scipy": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors", "softmax-purity"),
+    "log_softmax-log-of-softmax": ("log_softmax-stability",),
+    "log_softmax-only-shift": ("log_softmax-basic", "log_softmax-axis", "log_softmax-stability"),
+    "softmax-stub-raises-valueerror": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors", "softmax-purity"),
+    "softmax-stub-zeros": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors", "softmax-purity"),
+    "logsumexp-stub-zero": ("logsumexp-basic", "logsumexp-axis", "logsumexp-stability", "logsumexp-purity"),
+    "log_softmax-template": ("log_softmax-basic", "log_softmax-axis", "log_softmax-stability", "log_softmax-purity"),
+}

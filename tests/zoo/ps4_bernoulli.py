@@ -433,3 +433,42 @@ def sigmoid(z):
     raise NotImplementedError()
 """, hint=""),
 )
+
+
+#: The graded cells each wrong specimen loses, and no others: reviewed for double charges (a mistake
+#: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
+#: compared). Published as docs/grading.md (python -m tests.zoo.table).
+LOSES = {
+    "ps4-sigmoid-naive": ("sigmoid-stability",),
+    "ps4-sigmoid-naive-exp-form": ("sigmoid-stability",),
+    "ps4-sigmoid-where-both-branches": ("sigmoid-stability",),
+    "ps4-sigmoid-clip-500": ("sigmoid-stability",),
+    "ps4-sigmoid-tanh": ("sigmoid-stability",),
+    "ps4-sigmoid-one-minus": ("sigmoid-stability",),
+    "ps4-sigmoid-sign": ("sigmoid-basic", "sigmoid-stability"),
+    "ps4-sigmoid-expit": ("sigmoid-basic", "sigmoid-stability"),
+    "ps4-bernoulli-naive-nan": ("bernoulli_log_pmf-edges",),
+    "ps4-bernoulli-clip": ("bernoulli_log_pmf-edges",),
+    "ps4-bernoulli-where-log": ("bernoulli_log_pmf-edges",),
+    "ps4-bernoulli-log-one-minus-p": ("bernoulli_log_pmf-edges",),
+    "ps4-bernoulli-swapped": ("bernoulli_log_pmf-basic", "bernoulli_log_pmf-edges"),
+    "ps4-bce-naive-nan": ("binary_cross_entropy-edges",),
+    "ps4-bce-keras-clip": ("binary_cross_entropy-edges",),
+    "ps4-bce-sklearn-eps": ("binary_cross_entropy-edges",),
+    "ps4-bce-add-eps": ("binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-edges"),
+    "ps4-bce-torch-clamp": ("binary_cross_entropy-edges",),
+    "ps4-bce-log-one-minus-p": ("binary_cross_entropy-edges",),
+    "ps4-bce-sum": ("binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-edges"),
+    "ps4-bce-hard-labels-only": ("binary_cross_entropy-soft",),
+    "ps4-bce-where-both-branches": ("binary_cross_entropy-edges",),
+    "ps4-logits-log-expit": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-stability", "binary_cross_entropy_with_logits-purity"),
+    "ps4-logits-via-sigmoid": ("binary_cross_entropy_with_logits-stability",),
+    "ps4-logits-via-sigmoid-clipped": ("binary_cross_entropy_with_logits-stability",),
+    "ps4-logits-naive-softplus": ("binary_cross_entropy_with_logits-stability",),
+    "ps4-logits-z-minus-zy": ("binary_cross_entropy_with_logits-stability",),
+    "ps4-logits-swapped": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-stability"),
+    "ps4-logits-abs-in-place": ("binary_cross_entropy_with_logits-purity",),
+    "ps4-logits-no-asarray": ("binary_cross_entropy_with_logits-purity",),
+    "ps4-logits-stub-zero": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-stability", "binary_cross_entropy_with_logits-purity"),
+    "ps4-sigmoid-template": ("sigmoid-basic", "sigmoid-stability"),
+}

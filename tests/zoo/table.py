@@ -27,7 +27,10 @@ is out of date. Each row is one implementation from the zoo, written the way stu
 by the hidden checks with the rest of the notebook correct. It lists the graded cells that
 implementation loses. The rules behind the table:
 
-- **One aspect, one property.** A cell loses its points only for the property it names. The purity
+- **One aspect, one property.** A mistake that belongs to one aspect (overflow, the axis, the
+  temperature, soft labels, an in-place change, lists) costs that aspect's cell only. A wrong formula
+  is wrong on every input, so it loses every cell that compares values with the reference (basic,
+  axis, stability, …), and the error-handling cell, whose first probe is a valid input. The purity
   cells (`*-purity`) check that the inputs are not modified, that no RuntimeWarning is raised and that
   a nested list gives the same result as the same numbers as an array; they do not compare values
   with the reference, so a wrong but pure function keeps them. A function that computes nothing (it
