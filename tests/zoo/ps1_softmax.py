@@ -5,7 +5,7 @@ Correct specimens are written in different styles (keepdims, ``np.logaddexp.redu
 mistakes found in course code and on Q&A sites, each with the hint it must get.
 """
 
-from tests.zoo import Specimen
+from tests.zoo import Specimen, stub
 
 ZOO = (
     # ------------------------------------------------------------ logsumexp: correct
@@ -329,33 +329,12 @@ def log_softmax(z, axis=-1):
     ),
 )
 
-# Stubs and the untouched template: they earn nothing anywhere (no purity point for a function that
-# computes nothing, no error-handling point without correct values); the template is "not attempted".
+# Stubs and the untouched template (see tests.zoo.stub).
 ZOO = ZOO + (
-    Specimen("softmax-stub-raises-valueerror", "softmax", """
-import numpy as np
-
-def softmax(z, axis=-1, temperature=1.0):
-    raise ValueError("not written yet")
-""", hint=""),
-    Specimen("softmax-stub-zeros", "softmax", """
-import numpy as np
-
-def softmax(z, axis=-1, temperature=1.0):
-    return np.zeros(np.shape(z))
-""", hint=""),
-    Specimen("logsumexp-stub-zero", "logsumexp", """
-import numpy as np
-
-def logsumexp(z, axis=-1):
-    return 0.0
-""", hint=""),
-    Specimen("log_softmax-template", "log_softmax", """
-import numpy as np
-
-def log_softmax(z, axis=-1):
-    raise NotImplementedError()
-""", hint=""),
+    stub("softmax-stub-raises-valueerror", "softmax", "z, axis=-1, temperature=1.0", 'raise ValueError("not written yet")'),
+    stub("softmax-stub-zeros", "softmax", "z, axis=-1, temperature=1.0", 'return np.zeros(np.shape(z))'),
+    stub("logsumexp-stub-zero", "logsumexp", "z, axis=-1", 'return 0.0'),
+    stub("log_softmax-template", "log_softmax", "z, axis=-1", 'raise NotImplementedError()'),
 )
 
 

@@ -7,7 +7,7 @@ mean, log of a softmax, epsilon clipping, no index validation, the gradient's si
 1/N, soft labels collapsed to their argmax, library shortcuts).
 """
 
-from tests.zoo import Specimen
+from tests.zoo import Specimen, stub
 
 ZOO = (
     # -------------------------------------------------------- cross_entropy: correct
@@ -413,27 +413,11 @@ def cross_entropy_grad(logits, targets):
     ),
 )
 
-# Stubs and the untouched template: they earn nothing anywhere (no purity point for a function that
-# computes nothing, no error-handling point without correct values); the template is "not attempted".
+# Stubs and the untouched template (see tests.zoo.stub).
 ZOO = ZOO + (
-    Specimen("cross_entropy-stub-raises-valueerror", "cross_entropy", """
-import numpy as np
-
-def cross_entropy(logits, targets):
-    raise ValueError("targets out of range")
-""", hint=""),
-    Specimen("cross_entropy-stub-zero", "cross_entropy", """
-import numpy as np
-
-def cross_entropy(logits, targets):
-    return 0.0
-""", hint=""),
-    Specimen("cross_entropy_grad-template", "cross_entropy_grad", """
-import numpy as np
-
-def cross_entropy_grad(logits, targets):
-    raise NotImplementedError()
-""", hint=""),
+    stub("cross_entropy-stub-raises-valueerror", "cross_entropy", "logits, targets", 'raise ValueError("targets out of range")'),
+    stub("cross_entropy-stub-zero", "cross_entropy", "logits, targets", 'return 0.0'),
+    stub("cross_entropy_grad-template", "cross_entropy_grad", "logits, targets", 'raise NotImplementedError()'),
 )
 
 

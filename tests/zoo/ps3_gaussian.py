@@ -8,7 +8,7 @@ missing constants, log of an underflowed pdf, ddof=1, variance returned, inv/det
 missing factors ½ and 2, no SPD validation, library shortcuts.
 """
 
-from tests.zoo import Specimen
+from tests.zoo import Specimen, stub
 
 ZOO = (
     # ------------------------------------------------------ gaussian_log_pdf: correct
@@ -481,27 +481,11 @@ def mvn_log_pdf(x, mu, cov):
     ),
 )
 
-# Stubs and the untouched template: they earn nothing anywhere (no purity point for a function that
-# computes nothing, no error-handling point without correct values); the template is "not attempted".
+# Stubs and the untouched template (see tests.zoo.stub).
 ZOO = ZOO + (
-    Specimen("mvn_log_pdf-stub-raises-valueerror", "mvn_log_pdf", """
-import numpy as np
-
-def mvn_log_pdf(x, mu, cov):
-    raise ValueError("cov must be symmetric positive definite")
-""", hint=""),
-    Specimen("gaussian_mle-stub-zeros", "gaussian_mle", """
-import numpy as np
-
-def gaussian_mle(x):
-    return 0.0, 0.0
-""", hint=""),
-    Specimen("gaussian_log_pdf-template", "gaussian_log_pdf", """
-import numpy as np
-
-def gaussian_log_pdf(x, mu, sigma):
-    raise NotImplementedError()
-""", hint=""),
+    stub("mvn_log_pdf-stub-raises-valueerror", "mvn_log_pdf", "x, mu, cov", 'raise ValueError("cov must be symmetric positive definite")'),
+    stub("gaussian_mle-stub-zeros", "gaussian_mle", "x", 'return 0.0, 0.0'),
+    stub("gaussian_log_pdf-template", "gaussian_log_pdf", "x, mu, sigma", 'raise NotImplementedError()'),
 )
 
 

@@ -5,7 +5,7 @@ sigmoid, clipping with Keras' 1e-7 or scikit-learn's old 1e-15, PyTorch's log
 clamp at -100, ``np.log(1 - p)``, 0·log 0 = nan, a log of the sigmoid.
 """
 
-from tests.zoo import Specimen
+from tests.zoo import Specimen, stub
 
 ZOO = (
     # ------------------------------------------------------------------ sigmoid
@@ -417,21 +417,10 @@ def binary_cross_entropy_with_logits(z, y):
 """, hint="Convert the inputs first"),
 )
 
-# Stubs and the untouched template: they earn nothing anywhere (no purity point for a function that
-# computes nothing, no error-handling point without correct values); the template is "not attempted".
+# Stubs and the untouched template (see tests.zoo.stub).
 ZOO = ZOO + (
-    Specimen("ps4-logits-stub-zero", "binary_cross_entropy_with_logits", """
-import numpy as np
-
-def binary_cross_entropy_with_logits(z, y):
-    return 0.0
-""", hint=""),
-    Specimen("ps4-sigmoid-template", "sigmoid", """
-import numpy as np
-
-def sigmoid(z):
-    raise NotImplementedError()
-""", hint=""),
+    stub("ps4-logits-stub-zero", "binary_cross_entropy_with_logits", "z, y", 'return 0.0'),
+    stub("ps4-sigmoid-template", "sigmoid", "z", 'raise NotImplementedError()'),
 )
 
 

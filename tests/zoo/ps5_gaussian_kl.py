@@ -6,7 +6,7 @@ missing ½, ``inv``/``det`` at D = 300, a jitter on the diagonal, the VAE KL
 summed over the batch too, and ``logvar`` treated as log σ.
 """
 
-from tests.zoo import Specimen
+from tests.zoo import Specimen, stub
 
 ZOO = (
     # -------------------------------------------------------------- gaussian_kl
@@ -261,21 +261,10 @@ def vae_kl(mu, logvar):
 """, hint="logvar is log σ²"),
 )
 
-# Stubs and the untouched template: they earn nothing anywhere (no purity point for a function that
-# computes nothing, no error-handling point without correct values); the template is "not attempted".
+# Stubs and the untouched template (see tests.zoo.stub).
 ZOO = ZOO + (
-    Specimen("ps5-mvn-kl-stub-zero", "mvn_kl", """
-import numpy as np
-
-def mvn_kl(mu1, cov1, mu2, cov2):
-    return 0.0
-""", hint=""),
-    Specimen("ps5-vae-kl-template", "vae_kl", """
-import numpy as np
-
-def vae_kl(mu, logvar):
-    raise NotImplementedError()
-""", hint=""),
+    stub("ps5-mvn-kl-stub-zero", "mvn_kl", "mu1, cov1, mu2, cov2", 'return 0.0'),
+    stub("ps5-vae-kl-template", "vae_kl", "mu, logvar", 'raise NotImplementedError()'),
 )
 
 
