@@ -7,13 +7,15 @@ mistakes so that a hint can name the one a submission made.
 Tolerances: everything is compared at 1e-10 relative, with no absolute slack,
 because the values that tell a careful implementation from a careless one
 are tiny: ``sigmoid(-700)`` is 9.9e-305 (the naive ``1/(1+exp(-z))`` is exact
-there but 0 from z = -710 on, with an overflow warning), ``log(1 - p)`` for
-p = 1e-10 is -1e-10 (``np.log(1 - p)`` gets it with relative error 8e-8,
-``np.log1p(-p)`` exactly), and a perfect prediction costs exactly 0 (one
-clipped at eps = 1e-15 costs 1e-15). The one exception is
-``sigmoid-stability``: for z in (-745, -708) the true result is subnormal,
-where float64 itself has fewer digits, so that check adds an absolute 1e-320
-(≈ 2000 units in the last place of a subnormal, 1e-16 of sigmoid(-700)).
+there but 0 from z = -710 on, with an overflow warning), and a perfect
+prediction costs exactly 0 (one clipped at eps = 1e-15 costs 1e-15). The
+exceptions: ``sigmoid-stability`` adds an absolute 1e-320 for z in
+(-745, -708), where the true result is subnormal and float64 itself has
+fewer digits (≈ 2000 units in the last place of a subnormal, 1e-16 of
+sigmoid(-700)); and the tiny-p probes of the ``-edges`` checks (results
+≈ -p) are judged to 1e-15 absolute, so that the textbook ``log(1 - p)``
+passes like ``log1p(-p)`` (that refinement is "going further", not graded)
+while clipping p to 1e-7 still fails.
 
 Warnings: ``sigmoid`` and the logit form are "stable" in the contract (no
 overflow warning); for ``bernoulli_log_pmf`` and ``binary_cross_entropy`` the
@@ -126,11 +128,6 @@ def _clipped_sigmoid(limit):
 
 
 _CLIP_LIMITS = (15.0, 20.0, 30.0, 35.0, 50.0, 88.0, 100.0, 250.0, 500.0, 700.0, 709.0)
-
-
-def _ll_log1mp(x, p):  # log(1 - p) instead of log1p(-p); 0·log 0 handled
-    x, p = _f(x), _f(p)
-    return xlogy(x, p) + xlogy(1.0 - x, 1.0 - p)
 
 
 def _ll_pmf(x, p):  # the probability, not its log
@@ -286,10 +283,6 @@ BOTH_BRANCHES_LOG = Hint("`np.where(cond, np.log(p), ...)` computes log(0) for e
                          "so it warns even where that value is discarded. Use `scipy.special.xlogy` / `xlog1py`, "
                          "which define 0·log 0 = 0 without a warning.",
                          all_of(kind("warning"), any_of(warned("divide by zero"), warned("invalid"))))
-LOG1P = Hint("`np.log(1 - p)` loses the accuracy of a small p: 1 - 1e-10 is already rounded, and 1 - 1e-300 "
-             "is exactly 1. Use `np.log1p(-p)` (or `scipy.special.xlog1py(1 - x, -p)`).",
-             _gave(_ll_log1mp, _bce_of(_ll_log1mp), atol=0))
-
 NAIVE_SIGMOID = Hint("`1 / (1 + np.exp(-z))` overflows for z below about -709 (exp(710) is inf): split by sign "
                      "and only ever exponentiate -|z|: with e = exp(-|z|), sigmoid is 1/(1+e) for z ≥ 0 and "
                      "e/(1+e) for z < 0.",
@@ -328,7 +321,7 @@ SIGMOID_HINTS = (
     Hint("Only ever exponentiate -|z| (a number ≤ 0): e = exp(-|z|) never overflows.", any_of(nonfinite(), warned())),
 )
 BERNOULLI_HINTS = (
-    NAN_AT_EDGES, LOG1P, CLIPPED, BOTH_BRANCHES_LOG,
+    NAN_AT_EDGES, CLIPPED, BOTH_BRANCHES_LOG,
     Hint("Return the log-probability, not the probability: x·log p + (1 − x)·log(1 − p).", _gave(_ll_pmf)),
     Hint("p is the probability of x = 1: x = 1 contributes log p and x = 0 contributes log(1 − p).",
          _gave(_ll_swapped)),
@@ -338,7 +331,7 @@ BERNOULLI_HINTS = (
          "`scipy.special.xlog1py(1 - x, -p)`.", any_of(nonfinite(), warned())),
 )
 BCE_HINTS = (
-    NAN_AT_EDGES, LOG1P, CLIPPED, BOTH_BRANCHES_LOG,
+    NAN_AT_EDGES, CLIPPED, BOTH_BRANCHES_LOG,
     Hint("y may be soft (0.25, 0.7 …): use y·log p + (1 − y)·log(1 − p) for every element instead of "
          "choosing a term with `y == 1` or rounding y.", _gave(_bce_hard_branch, _bce_threshold)),
     MEAN,
@@ -404,15 +397,17 @@ CHECKS = (
     Check(
         grade_id="bernoulli_log_pmf-edges",
         function="bernoulli_log_pmf",
-        summary="p = 0 or 1 gives 0 for the certain outcome and -inf for the impossible one (never nan), tiny p keeps "
-                "its accuracy in log(1 − p), and no RuntimeWarning is raised.",
+        summary="p = 0 or 1 gives 0 for the certain outcome and -inf for the impossible one (never nan), p near 0 "
+                "and 1 is not clipped, and no RuntimeWarning is raised.",
         probes=(
             Probe("x = [1, 0, 1, 0] with p = [1, 0, 0, 1] (results 0, 0, -inf, -inf)",
                   ([1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 1.0]), public=True),
             Probe("a (2, 4) array mixing p in {0, 1} (outcomes matching) with ordinary p", (EDGE_GRID_X, EDGE_GRID_P)),
-            Probe("x = 0 with tiny p from 1e-8 to 1e-300 (log(1 - p) ≈ -p)", (np.zeros(5), TINY_P)),
+            # log(1 - p) ≈ -p for tiny p: judged to 1e-15 absolute, so that log(1 - p) and log1p(-p) both pass
+            # (the log1p refinement is "going further", not graded) while clipping p to 1e-7 fails.
+            Probe("x = 0 with tiny p from 1e-8 to 1e-300 (the result is ≈ -p)", (np.zeros(5), TINY_P), atol=1e-15),
             Probe("x = 1 with p within 1e-12 of 0 and of 1", (np.ones(4), NEAR_EDGE_P)),
-            Probe("x = 0 with p within 1e-12 of 0 and of 1", (np.zeros(4), NEAR_EDGE_P)),
+            Probe("x = 0 with p within 1e-12 of 0 and of 1", (np.zeros(4), NEAR_EDGE_P), atol=1e-15),
         ),
         no_warnings=True,
         forbidden=FORBIDDEN,
@@ -449,8 +444,8 @@ CHECKS = (
     Check(
         grade_id="binary_cross_entropy-edges",
         function="binary_cross_entropy",
-        summary="p in {0, 1} matching y costs exactly 0 (not nan), predictions near 0 and 1 are not clipped, tiny p "
-                "keeps its accuracy in log(1 − p), and no RuntimeWarning is raised.",
+        summary="p in {0, 1} matching y costs exactly 0 (not nan), predictions near 0 and 1 are not clipped, and no "
+                "RuntimeWarning is raised.",
         probes=(
             Probe("p = [1e-300] for y = [1]", ([1e-300], [1.0]), public=True),
             Probe("perfect predictions p = [1.0, 0.0] for y = [1.0, 0.0] (the loss is 0)",
@@ -458,8 +453,9 @@ CHECKS = (
             Probe("a prediction of 1e-20 for label 1", (np.array([1e-20]), np.array([1.0]))),
             Probe("a perfect prediction p = 1 for y = 1 alone", (np.array([1.0]), np.array([1.0]))),
             Probe("a (2, 4) array mixing perfect predictions in {0, 1} with ordinary ones", (EDGE_GRID_P, EDGE_GRID_X)),
-            Probe("tiny predictions 1e-8 … 1e-300 for label 0", (TINY_P, np.zeros(5))),
-            Probe("a prediction of 1e-300 for label 0 alone", (np.array([1e-300]), np.array([0.0]))),
+            # to 1e-15 absolute: log(1 - p) and log1p(-p) both pass (not graded), clipping fails
+            Probe("tiny predictions 1e-8 … 1e-300 for label 0", (TINY_P, np.zeros(5)), atol=1e-15),
+            Probe("a prediction of 1e-300 for label 0 alone", (np.array([1e-300]), np.array([0.0])), atol=1e-15),
             Probe("predictions within 1e-12 of 0 and 1 for label 1", (NEAR_EDGE_P, np.ones(4))),
         ),
         no_warnings=True,

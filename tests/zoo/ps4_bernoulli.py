@@ -174,7 +174,7 @@ def bernoulli_log_pmf(x, p):
     x = np.asarray(x, dtype=float)
     p = np.asarray(p, dtype=float)
     return xlogy(x, p) + xlogy(1 - x, 1 - p)
-""", hint="np.log1p(-p)"),
+"""),  # correct: log1p(-p) is more accurate for tiny p, but that is "going further", not graded
     Specimen("ps4-bernoulli-swapped", "bernoulli_log_pmf", """
 import numpy as np
 from scipy.special import xlogy, xlog1py
@@ -276,7 +276,7 @@ def binary_cross_entropy(p, y):
     p = np.asarray(p, dtype=float)
     y = np.asarray(y, dtype=float)
     return -np.mean(xlogy(y, p) + xlogy(1 - y, 1 - p))
-""", hint="np.log1p(-p)"),
+"""),  # correct: log1p(-p) is more accurate for tiny p, but that is "going further", not graded
     Specimen("ps4-bce-sum", "binary_cross_entropy", """
 import numpy as np
 from scipy.special import xlogy, xlog1py
@@ -439,14 +439,12 @@ LOSES = {
     "ps4-bernoulli-naive-nan": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-clip": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-where-log": ("bernoulli_log_pmf-edges",),
-    "ps4-bernoulli-log-one-minus-p": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-swapped": ("bernoulli_log_pmf-basic", "bernoulli_log_pmf-edges"),
     "ps4-bce-naive-nan": ("binary_cross_entropy-edges",),
     "ps4-bce-keras-clip": ("binary_cross_entropy-edges",),
     "ps4-bce-sklearn-eps": ("binary_cross_entropy-edges",),
     "ps4-bce-add-eps": ("binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-edges"),
     "ps4-bce-torch-clamp": ("binary_cross_entropy-edges",),
-    "ps4-bce-log-one-minus-p": ("binary_cross_entropy-edges",),
     "ps4-bce-sum": ("binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-edges"),
     "ps4-bce-hard-labels-only": ("binary_cross_entropy-soft",),
     "ps4-bce-where-both-branches": ("binary_cross_entropy-edges",),
