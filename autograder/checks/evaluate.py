@@ -81,11 +81,6 @@ def reference(check: Check, index: int) -> _invoke.Outcome:
 #: Hints that apply to every check, after the check's own ones.
 GENERIC_HINTS = (
     Hint(
-        "The function still raises NotImplementedError: replace the `raise NotImplementedError()` "
-        "line with your implementation.",
-        lambda f: f.outcome is not None and f.outcome.error_type == "NotImplementedError",
-    ),
-    Hint(
         "Validate with `if …: raise ValueError(\"<argument> …\")` rather than `assert`: asserts "
         "raise AssertionError and disappear under `python -O`.",
         lambda f: f.kind == "wrong-exception" and f.outcome.error_type == "AssertionError",
