@@ -24,6 +24,3 @@ SCIPY_INFORMATION = (
     "scipy.stats.entropy", "scipy.special.entr", "scipy.special.rel_entr", "scipy.special.kl_div",
     "scipy.spatial.distance.jensenshannon",
 )
-
-#: scikit-learn's ridge regression: the MAP weights of ps6's linear model.
-SKLEARN_RIDGE = ("sklearn.linear_model.Ridge", "sklearn.linear_model.ridge_regression")

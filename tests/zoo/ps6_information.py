@@ -22,16 +22,33 @@ def _check(p, name, axis):
         raise ValueError(f"{name} must sum to 1 along axis {axis}")
 '''
 
+#: The validated start of a solution cell (the specimen's imports go before it, its body after).
+_ENTROPY_HEAD = _CHECK_P + "\n" + """def entropy(p, axis=-1):
+    p = np.asarray(p, dtype=float)
+    _check(p, "p", axis)
+"""
+_KL_HEAD = _CHECK_P + "\n" + """def kl_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    _check(p, "p", axis)
+    _check(q, "q", axis)
+"""
+_MAP_HEAD = """
+import numpy as np
+
+def map_linear_regression(X, y, noise_std, prior_std):
+    if noise_std <= 0 or prior_std <= 0:
+        raise ValueError("noise_std and prior_std must be > 0")
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    if len(y) != len(X):
+        raise ValueError("shape mismatch")
+"""
+
 ZOO = (
     # ------------------------------------------------------------------ entropy: correct
     Specimen("ps6-entropy-xlogy", "entropy", '''
 import numpy as np
 from scipy.special import xlogy
-''' + _CHECK_P + '''
-def entropy(p, axis=-1):
-    p = np.asarray(p, dtype=float)
-    _check(p, "p", axis)
-    return -np.sum(xlogy(p, p), axis=axis) + 0.0
+''' + _ENTROPY_HEAD + '''    return -np.sum(xlogy(p, p), axis=axis) + 0.0
 '''),
     Specimen("ps6-entropy-log-where", "entropy", '''
 import numpy as np
@@ -63,27 +80,19 @@ def entropy(p, axis=-1):
     Specimen("ps6-entropy-bits", "entropy", '''
 import numpy as np
 from scipy.special import xlogy
-''' + _CHECK_P + '''
-def entropy(p, axis=-1):
-    p = np.asarray(p, dtype=float)
-    _check(p, "p", axis)
-    return -np.sum(xlogy(p, p), axis=axis) / np.log(2)   # in bits
+''' + _ENTROPY_HEAD + '''    return -np.sum(xlogy(p, p), axis=axis) / np.log(2)   # in bits
 ''', hint="nats"),
     Specimen("ps6-entropy-nan-zero-log-zero", "entropy", '''
 import numpy as np
-''' + _CHECK_P + '''
-def entropy(p, axis=-1):
-    p = np.asarray(p, dtype=float)
-    _check(p, "p", axis)
-    return -np.sum(p * np.log(p), axis=axis)
+''' + _ENTROPY_HEAD + '''    return -np.sum(p * np.log(p), axis=axis)
+''', hint="0 · log 0 is nan"),
+    Specimen("ps6-entropy-nansum-warns", "entropy", '''
+import numpy as np
+''' + _ENTROPY_HEAD + '''    return -np.nansum(p * np.log(p), axis=axis)   # nansum skips the 0 * log 0 terms
 ''', hint="0 · log 0 is nan"),
     Specimen("ps6-entropy-epsilon", "entropy", '''
 import numpy as np
-''' + _CHECK_P + '''
-def entropy(p, axis=-1):
-    p = np.asarray(p, dtype=float)
-    _check(p, "p", axis)
-    return -np.sum(p * np.log(p + 1e-12), axis=axis)   # avoid log(0)
+''' + _ENTROPY_HEAD + '''    return -np.sum(p * np.log(p + 1e-12), axis=axis)   # avoid log(0)
 ''', hint="Don't add a small epsilon"),
     Specimen("ps6-entropy-no-validation", "entropy", '''
 import numpy as np
@@ -103,6 +112,16 @@ def entropy(p, axis=-1):
         raise ValueError("p must be a probability distribution")
     return -np.sum(xlogy(p, p), axis=axis)
 ''', hint="never with `== 1`"),
+    Specimen("ps6-entropy-whole-array-sum", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+
+def entropy(p, axis=-1):
+    p = np.asarray(p, dtype=float)
+    if np.any(p < 0) or abs(p.sum() - 1) > 1e-8:
+        raise ValueError("p must be a probability distribution")
+    return -np.sum(xlogy(p, p), axis=axis)
+''', hint="not the sum of the whole array"),
     Specimen("ps6-entropy-allclose-default", "entropy", '''
 import numpy as np
 from scipy.special import xlogy
@@ -116,33 +135,19 @@ def entropy(p, axis=-1):
     Specimen("ps6-entropy-scipy", "entropy", '''
 import numpy as np
 import scipy.stats
-''' + _CHECK_P + '''
-def entropy(p, axis=-1):
-    p = np.asarray(p, dtype=float)
-    _check(p, "p", axis)
-    return scipy.stats.entropy(p, axis=axis)
+''' + _ENTROPY_HEAD + '''    return scipy.stats.entropy(p, axis=axis)
 ''', hint="Write it yourself"),
     # ------------------------------------------------------------ kl_divergence: correct
     Specimen("ps6-kl-xlogy-ratio", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
-''' + _CHECK_P + '''
-def kl_divergence(p, q, axis=-1):
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    _check(p, "p", axis)
-    _check(q, "q", axis)
-    with np.errstate(divide="ignore", invalid="ignore"):
+''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, xlogy(p, p / q), 0.0)
     return np.maximum(np.sum(terms, axis=axis), 0.0)
 '''),
     Specimen("ps6-kl-masked-logs", "kl_divergence", '''
 import numpy as np
-''' + _CHECK_P + '''
-def kl_divergence(p, q, axis=-1):
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    _check(p, "p", axis)
-    _check(q, "q", axis)
-    support = p > 0
+''' + _KL_HEAD + '''    support = p > 0
     out = np.zeros(np.broadcast_shapes(p.shape, q.shape))
     blown = support & (q == 0)
     ok = support & ~blown
@@ -153,96 +158,51 @@ def kl_divergence(p, q, axis=-1):
     Specimen("ps6-kl-cross-entropy-minus-entropy", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
-''' + _CHECK_P + '''
-def kl_divergence(p, q, axis=-1):
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    _check(p, "p", axis)
-    _check(q, "q", axis)
-    cross_entropy = -np.sum(xlogy(p, q), axis=axis)
+''' + _KL_HEAD + '''    cross_entropy = -np.sum(xlogy(p, q), axis=axis)
     return cross_entropy - entropy(p, axis=axis)      # H(p, q) - H(p)
 '''),
     # ------------------------------------------------------------ kl_divergence: wrong
     Specimen("ps6-kl-swapped", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
-''' + _CHECK_P + '''
-def kl_divergence(p, q, axis=-1):
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    _check(p, "p", axis)
-    _check(q, "q", axis)
-    with np.errstate(divide="ignore", invalid="ignore"):
+''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
         return np.sum(np.where(q > 0, xlogy(q, q / p), 0.0), axis=axis)
 ''', hint="You computed KL(q ‖ p)"),
     Specimen("ps6-kl-entropy-difference", "kl_divergence", '''
 import numpy as np
-''' + _CHECK_P + '''
-def kl_divergence(p, q, axis=-1):
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    _check(p, "p", axis)
-    _check(q, "q", axis)
-    return entropy(q, axis=axis) - entropy(p, axis=axis)   # "information lost"
+''' + _KL_HEAD + '''    return entropy(q, axis=axis) - entropy(p, axis=axis)   # "information lost"
 ''', hint="not a difference of entropies"),
     Specimen("ps6-kl-cross-entropy-only", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
-''' + _CHECK_P + '''
-def kl_divergence(p, q, axis=-1):
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    _check(p, "p", axis)
-    _check(q, "q", axis)
-    return -np.sum(xlogy(p, q), axis=axis)
+''' + _KL_HEAD + '''    return -np.sum(xlogy(p, q), axis=axis)
 ''', hint="is the cross-entropy"),
     Specimen("ps6-kl-epsilon", "kl_divergence", '''
 import numpy as np
-''' + _CHECK_P + '''
-def kl_divergence(p, q, axis=-1):
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    _check(p, "p", axis)
-    _check(q, "q", axis)
-    eps = 1e-10
+''' + _KL_HEAD + '''    eps = 1e-10
     return np.sum(p * np.log((p + eps) / (q + eps)), axis=axis)
 ''', hint="Don't add a small epsilon"),
     Specimen("ps6-kl-nan-zero-p", "kl_divergence", '''
 import numpy as np
-''' + _CHECK_P + '''
-def kl_divergence(p, q, axis=-1):
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    _check(p, "p", axis)
-    _check(q, "q", axis)
-    with np.errstate(divide="ignore", invalid="ignore"):
+''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
         return np.sum(p * np.log(p / q), axis=axis)
 ''', hint="0 · log 0 is nan"),
     Specimen("ps6-kl-warns-on-zero-q", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
-''' + _CHECK_P + '''
-def kl_divergence(p, q, axis=-1):
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    _check(p, "p", axis)
-    _check(q, "q", axis)
-    return np.sum(xlogy(p, p / q), axis=axis)
+''' + _KL_HEAD + '''    return np.sum(xlogy(p, p / q), axis=axis)
 ''', hint="compute it without a warning"),
     Specimen("ps6-kl-bits", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
-''' + _CHECK_P + '''
-def kl_divergence(p, q, axis=-1):
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    _check(p, "p", axis)
-    _check(q, "q", axis)
-    with np.errstate(divide="ignore", invalid="ignore"):
+''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * np.log2(p / q), 0.0)
     return np.sum(terms, axis=axis)
 ''', hint="nats"),
     Specimen("ps6-kl-rel-entr", "kl_divergence", '''
 import numpy as np
 from scipy import special
-''' + _CHECK_P + '''
-def kl_divergence(p, q, axis=-1):
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    _check(p, "p", axis)
-    _check(q, "q", axis)
-    return np.sum(special.rel_entr(p, q), axis=axis)
+''' + _KL_HEAD + '''    return np.sum(special.rel_entr(p, q), axis=axis)
 ''', hint="Write it yourself"),
     # ------------------------------------------------------------ js_divergence: correct
     Specimen("ps6-js-from-kl", "js_divergence", '''
@@ -300,6 +260,13 @@ def js_divergence(p, q, axis=-1):
     m = (p + q) / 2
     return kl_divergence(p, m, axis=axis) + kl_divergence(q, m, axis=axis)
 ''', hint="each with its ½"),
+    Specimen("ps6-js-one-term", "js_divergence", '''
+import numpy as np
+
+def js_divergence(p, q, axis=-1):
+    m = (np.asarray(p, dtype=float) + np.asarray(q, dtype=float)) / 2
+    return kl_divergence(p, m, axis=axis)
+''', hint="both terms"),
     Specimen("ps6-js-nan-on-zeros", "js_divergence", '''
 import numpy as np
 
@@ -414,6 +381,18 @@ def bayes_posterior(log_prior, log_likelihood):
         raise ValueError("shape mismatch")
     return np.exp(log_prior + ll.sum(axis=0))
 ''', hint="sum to 1"),
+    Specimen("ps6-bayes-mean-log-likelihood", "bayes_posterior", '''
+import numpy as np
+from scipy.special import logsumexp
+
+def bayes_posterior(log_prior, log_likelihood):
+    log_prior = np.asarray(log_prior, dtype=float)
+    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
+    if ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
+        raise ValueError("shape mismatch")
+    log_post = log_prior + ll.mean(axis=0)      # average evidence per observation
+    return np.exp(log_post - logsumexp(log_post))
+''', hint="don't average"),
     Specimen("ps6-bayes-1d-is-many-observations", "bayes_posterior", '''
 import numpy as np
 from scipy.special import logsumexp
@@ -482,54 +461,23 @@ def map_linear_regression(X, y, noise_std, prior_std):
     return np.linalg.inv(X.T @ X + lam * np.eye(X.shape[1])) @ (X.T @ y)
 '''),
     # ---------------------------------------------------- map_linear_regression: wrong
-    Specimen("ps6-map-lambda-inverted", "map_linear_regression", '''
-import numpy as np
-
-def map_linear_regression(X, y, noise_std, prior_std):
-    if noise_std <= 0 or prior_std <= 0:
-        raise ValueError("noise_std and prior_std must be > 0")
-    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-    if len(y) != len(X):
-        raise ValueError("shape mismatch")
-    lam = prior_std**2 / noise_std**2
+    Specimen("ps6-map-lambda-inverted", "map_linear_regression", _MAP_HEAD + '''    lam = prior_std**2 / noise_std**2
     return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
 ''', hint="λ is inverted"),
-    Specimen("ps6-map-prior-precision-only", "map_linear_regression", '''
-import numpy as np
-
-def map_linear_regression(X, y, noise_std, prior_std):
-    if noise_std <= 0 or prior_std <= 0:
-        raise ValueError("noise_std and prior_std must be > 0")
-    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-    if len(y) != len(X):
-        raise ValueError("shape mismatch")
-    lam = 1.0 / prior_std**2          # "lambda is the inverse variance of the prior"
+    Specimen("ps6-map-prior-precision-only", "map_linear_regression", _MAP_HEAD + '''    lam = 1.0 / prior_std**2          # "lambda is the inverse variance of the prior"
     return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
 ''', hint="only when noise_std = 1"),
-    Specimen("ps6-map-intercept-unpenalised", "map_linear_regression", '''
-import numpy as np
-
-def map_linear_regression(X, y, noise_std, prior_std):
-    if noise_std <= 0 or prior_std <= 0:
-        raise ValueError("noise_std and prior_std must be > 0")
-    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-    if len(y) != len(X):
-        raise ValueError("shape mismatch")
-    penalty = np.eye(X.shape[1])
+    Specimen("ps6-map-lambda-not-squared", "map_linear_regression", _MAP_HEAD + '''    lam = noise_std / prior_std
+    return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
+''', hint="both squared"),
+    Specimen("ps6-map-least-squares-only", "map_linear_regression", _MAP_HEAD + '''    return np.linalg.lstsq(X, y, rcond=None)[0]
+''', hint="The prior is missing"),
+    Specimen("ps6-map-intercept-unpenalised", "map_linear_regression", _MAP_HEAD + '''    penalty = np.eye(X.shape[1])
     penalty[0, 0] = 0.0               # don't shrink the bias
     lam = noise_std**2 / prior_std**2
     return np.linalg.solve(X.T @ X + lam * penalty, X.T @ y)
 ''', hint="covers every weight"),
-    Specimen("ps6-map-mean-squared-error", "map_linear_regression", '''
-import numpy as np
-
-def map_linear_regression(X, y, noise_std, prior_std):
-    if noise_std <= 0 or prior_std <= 0:
-        raise ValueError("noise_std and prior_std must be > 0")
-    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-    if len(y) != len(X):
-        raise ValueError("shape mismatch")
-    N, D = X.shape
+    Specimen("ps6-map-mean-squared-error", "map_linear_regression", _MAP_HEAD + '''    N, D = X.shape
     lam = noise_std**2 / prior_std**2
     # minimise (1/N)||y - Xw||^2 + lam ||w||^2
     return np.linalg.solve(X.T @ X / N + lam * np.eye(D), X.T @ y / N)
