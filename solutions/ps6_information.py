@@ -7,7 +7,8 @@ added inside the logarithm. Bayes' rule works in log space: the posterior is
 the softmax of ``log prior + Σ log likelihood``, so it is finite and
 normalised when every likelihood underflows. The MAP weights of a linear
 model with a Gaussian prior are ridge regression, solved from the SVD of
-``X`` (filter factors ``σ / (σ² + λ)``), never from an explicit inverse.
+``X`` (a QR factorisation, then the SVD of its small triangle; filter factors
+``σ / (σ² + λ)``), never from an explicit inverse or the normal equations.
 """
 
 import numpy as np

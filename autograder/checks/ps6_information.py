@@ -37,7 +37,7 @@ map_linear_regression-basic    ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0,
                                ``X3 = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]`` (λ = 1);
                                ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 10.0)`` (λ = 0.01)
 map_linear_regression-limits   ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, np.inf)`` = [1, 2] (least squares);
-                               ``map_linear_regression(X3, [1.0, 2.0, 3.0], 2.0, 1.0)`` (λ = 4, not 1/4);
+                               ``map_linear_regression(X3, [1.0, 2.0, 3.0], 2.0, 1.0)`` = [19/35, 26/35] (λ = 4, not 1/4);
                                ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 1e-3)`` ≈ [4e-6, 5e-6] (λ = 1e6)
 map_linear_regression-errors   ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 1.0)`` (valid); ``noise_std=0.0``,
                                ``prior_std=-1.0`` and ``y=[1.0, 2.0]`` raise ValueError

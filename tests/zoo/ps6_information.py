@@ -32,6 +32,12 @@ _KL_HEAD = _CHECK_P + "\n" + """def kl_divergence(p, q, axis=-1):
     _check(p, "p", axis)
     _check(q, "q", axis)
 """
+_BAYES_HEAD = """def bayes_posterior(log_prior, log_likelihood):
+    log_prior = np.asarray(log_prior, dtype=float)
+    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
+    if ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
+        raise ValueError("shape mismatch")
+"""
 _MAP_HEAD = """
 import numpy as np
 
@@ -137,6 +143,11 @@ import numpy as np
 import scipy.stats
 ''' + _ENTROPY_HEAD + '''    return scipy.stats.entropy(p, axis=axis)
 ''', hint="Write it yourself"),
+    Specimen("ps6-entropy-entr-alias", "entropy", '''
+import numpy as np
+from scipy.special import entr as _plogp_terms
+''' + _ENTROPY_HEAD + '''    return np.sum(_plogp_terms(p), axis=axis)
+''', hint="Write it yourself"),
     # ------------------------------------------------------------ kl_divergence: correct
     Specimen("ps6-kl-xlogy-ratio", "kl_divergence", '''
 import numpy as np
@@ -203,6 +214,11 @@ from scipy.special import xlogy
 import numpy as np
 from scipy import special
 ''' + _KL_HEAD + '''    return np.sum(special.rel_entr(p, q), axis=axis)
+''', hint="Write it yourself"),
+    Specimen("ps6-kl-stats-entropy-two-arguments", "kl_divergence", '''
+import numpy as np
+from scipy import stats
+''' + _KL_HEAD + '''    return stats.entropy(p, q, axis=axis)   # with two arguments it is the KL divergence
 ''', hint="Write it yourself"),
     # ------------------------------------------------------------ js_divergence: correct
     Specimen("ps6-js-from-kl", "js_divergence", '''
@@ -351,46 +367,26 @@ def bayes_posterior(log_prior, log_likelihood):
 import numpy as np
 from scipy.special import softmax
 
-def bayes_posterior(log_prior, log_likelihood):
-    log_prior = np.asarray(log_prior, dtype=float)
-    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
-    if ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
-        raise ValueError("shape mismatch")
-    return softmax(ll.sum(axis=0))
+''' + _BAYES_HEAD + '''    return softmax(ll.sum(axis=0))
 ''', hint="The prior is missing"),
     Specimen("ps6-bayes-prior-twice", "bayes_posterior", '''
 import numpy as np
 from scipy.special import logsumexp
 
-def bayes_posterior(log_prior, log_likelihood):
-    log_prior = np.asarray(log_prior, dtype=float)
-    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
-    if ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
-        raise ValueError("shape mismatch")
-    log_joint = log_prior + ll.sum(axis=0)
+''' + _BAYES_HEAD + '''    log_joint = log_prior + ll.sum(axis=0)
     log_post = log_prior + log_joint - logsumexp(log_joint)   # prior x (likelihood / evidence) ... times the prior again
     return np.exp(log_post - logsumexp(log_post))
 ''', hint="counted twice"),
     Specimen("ps6-bayes-unnormalised", "bayes_posterior", '''
 import numpy as np
 
-def bayes_posterior(log_prior, log_likelihood):
-    log_prior = np.asarray(log_prior, dtype=float)
-    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
-    if ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
-        raise ValueError("shape mismatch")
-    return np.exp(log_prior + ll.sum(axis=0))
+''' + _BAYES_HEAD + '''    return np.exp(log_prior + ll.sum(axis=0))
 ''', hint="sum to 1"),
     Specimen("ps6-bayes-mean-log-likelihood", "bayes_posterior", '''
 import numpy as np
 from scipy.special import logsumexp
 
-def bayes_posterior(log_prior, log_likelihood):
-    log_prior = np.asarray(log_prior, dtype=float)
-    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
-    if ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
-        raise ValueError("shape mismatch")
-    log_post = log_prior + ll.mean(axis=0)      # average evidence per observation
+''' + _BAYES_HEAD + '''    log_post = log_prior + ll.mean(axis=0)      # average evidence per observation
     return np.exp(log_post - logsumexp(log_post))
 ''', hint="don't average"),
     Specimen("ps6-bayes-1d-is-many-observations", "bayes_posterior", '''
@@ -464,7 +460,7 @@ def map_linear_regression(X, y, noise_std, prior_std):
     Specimen("ps6-map-lambda-inverted", "map_linear_regression", _MAP_HEAD + '''    lam = prior_std**2 / noise_std**2
     return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
 ''', hint="λ is inverted"),
-    Specimen("ps6-map-prior-precision-only", "map_linear_regression", _MAP_HEAD + '''    lam = 1.0 / prior_std**2          # "lambda is the inverse variance of the prior"
+    Specimen("ps6-map-prior-precision-only", "map_linear_regression", _MAP_HEAD + '''    lam = 1.0 / prior_std**2   # "the inverse prior variance"
     return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
 ''', hint="only when noise_std = 1"),
     Specimen("ps6-map-lambda-not-squared", "map_linear_regression", _MAP_HEAD + '''    lam = noise_std / prior_std
