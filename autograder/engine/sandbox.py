@@ -317,8 +317,9 @@ def enter_view(base: str, needed, hidden=(), uid_names=()) -> dict:
         os.makedirs(os.path.dirname(dev), mode=0o755, exist_ok=True)
         open(dev, "w").close()
         mount("/dev/" + name, dev, None, MS_BIND)
-    for name in ("/proc", "/tmp", "/dev/shm", SANDBOX, HOST_PROC, "/.old"):
+    for name in ("/proc", "/tmp", "/dev/shm", "/dev/pts", SANDBOX, HOST_PROC, "/.old"):
         os.makedirs(root + name, mode=0o755, exist_ok=True)
+    open(root + "/dev/ptmx", "w").close()  # a mount point for the child's own pseudo-terminals
     mount("/proc", root + HOST_PROC, None, MS_BIND | MS_REC)
     os.chdir(root)
     pivot_root(".", ".old")
@@ -431,6 +432,11 @@ def isolate_child(limits: "Limits", uid, keep_fd: int) -> str:
             os.chown(path, uid, uid)
     mount(f"{SANDBOX}/tmp", "/tmp", None, MS_BIND)
     mount(f"{SANDBOX}/shm", "/dev/shm", None, MS_BIND)
+    try:  # pseudo-terminals of its own (IPython's `!` runs commands in one)
+        mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620")
+        mount("/dev/pts/ptmx", "/dev/ptmx", None, MS_BIND)
+    except OSError:
+        pass
     status_r, status_w = os.pipe()
     pid_b = os.fork()
     if pid_b:  # A
