@@ -21,8 +21,9 @@ from pathlib import Path
 from autograder.engine import wire
 from autograder.engine.sandbox import Limits
 
-#: Largest answer accepted from a child (bytes of JSON).
-MAX_CHILD_MESSAGE = 48 * 1024 * 1024
+#: Largest answer accepted from a child (bytes of JSON): the largest legitimate one (a 300×300
+#: float64 array, base64) is about 1 MB. Larger frames are refused before they are read.
+MAX_CHILD_MESSAGE = 8 * 1024 * 1024
 #: Largest output byte count a child may report (a forged 4,300-digit count would break the sums).
 MAX_OUTPUT_COUNT = 1 << 53
 #: How often one Zygote may be restarted after it died or failed a spawn.

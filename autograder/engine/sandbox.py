@@ -656,6 +656,15 @@ def uid_processes(uid: int) -> dict:
     return out
 
 
+def proc_state(pid: int):
+    """The state letter of ``pid`` (``"Z"`` for a zombie), or None when it is gone."""
+    try:
+        with open(f"{PROC}/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0].decode()
+    except (OSError, IndexError):
+        return None
+
+
 def killer_server(sock: socket.socket) -> None:
     """A small root process that kills slots on request: ``uid,gid`` in, ``ok`` out.
 

@@ -144,6 +144,7 @@ class Zygote:
         self.own_workroot = None  # removed at shutdown (weak mode)
         self.mode = "weak"
         self.cgroups = None
+        self.slot_ns = {}  # slot -> PID namespaces of its killed children (tests, userns mode)
 
     # -- reaping ---------------------------------------------------------------
     def reap(self):
@@ -361,7 +362,7 @@ class Zygote:
                 time.sleep(0.0005)  # zombies: their parents are dying, then we reap them
         return False
 
-    def _kill_tree(self, pid):
+    def _kill_tree(self, pid, slot=None):
         """Kill a child and everything it started (``weak``), or everything inside its PID namespace.
 
         In the namespaced modes ``pid`` is the child's outer parent A, and its
@@ -372,6 +373,14 @@ class Zygote:
         table = sandbox.proc_children()
         if self.mode != "weak":
             inits = {p for p, pp in table.items() if pp == pid}
+            for init in inits:  # remembered for slot_processes (tests)
+                try:
+                    seen = self.slot_ns.setdefault(slot, set())
+                    if len(seen) > 1000:
+                        seen.clear()
+                    seen.add(os.readlink(f"{sandbox.PROC}/{init}/ns/pid"))
+                except OSError:
+                    pass
             sandbox.kill_tree(sandbox.descendants(inits, table))
             return True
         others = {info["pid"] for info in self.slots.values()} | {sp["pid"] for sp in self.spares.values()}
@@ -400,7 +409,7 @@ class Zygote:
         else:
             clean = True
         if self.mode != "root":
-            clean = self._kill_tree(pid) and clean
+            clean = self._kill_tree(pid, slot) and clean
         status = None
         if msg.get("wait"):
             if pid not in self.statuses:
@@ -421,11 +430,23 @@ class Zygote:
         return reply
 
     def slot_processes(self, msg):
-        """Processes still alive (not zombies) under a slot's uid; for tests (root only)."""
+        """Processes still alive (not zombies) of a slot: under its uid (root), in the PID namespaces of
+        its killed children (``userns``); for tests."""
         self.reap()
+        slot = int(msg["slot"])
+        if self.mode == "userns":
+            found = []
+            for name in os.listdir(sandbox.PROC):
+                if name.isdigit():
+                    try:
+                        if os.readlink(f"{sandbox.PROC}/{name}/ns/pid") in self.slot_ns.get(slot, ()):
+                            found.append(int(name))
+                    except OSError:
+                        pass
+            states = {p: sandbox.proc_state(p) for p in found}
+            return {"processes": sorted(p for p, st in states.items() if st not in ("Z", None))}
         if self.killer is None:
             return {"processes": []}
-        slot = int(msg["slot"])
         spare = self.spares.get(slot, {}).get("pid")
         uid = self.uid_of(slot)
         return {"processes": sorted(p for p, st in sandbox.uid_processes(uid).items() if st != "Z" and p != spare)}
