@@ -131,7 +131,7 @@ class Cgroups:
             os.mkdir(path)
             self.groups.append(SlotGroups({"v2": os.open(path, os.O_RDONLY | os.O_DIRECTORY)}))
         self.version = 2
-        self.report = {"available": True, "version": 2, "path": base}
+        self.report = {"available": True, "version": 2, "path": base, "paths": {"v2": base}}
 
     def _create_v1(self) -> None:
         hierarchies = ("memory", "pids", "cpu", "cpuacct")
@@ -155,7 +155,7 @@ class Cgroups:
             self.groups.append(SlotGroups(fds))
         self.version = 1
         self.report = {"available": True, "version": 1, "path": self.bases.get("memory"),
-                       "hierarchies": sorted(self.bases)}
+                       "paths": dict(self.bases)}
 
     def _make_base(self, parent: str) -> str:
         name = f"{PREFIX}{os.getpid()}"
