@@ -345,20 +345,32 @@ def _as_user_command(tmp: Path, argv: list) -> list:
                       f"mount --move {tmp / 'keep'} {blocked / keep} && ")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "TMPDIR": str(tmp), "OPENBLAS_NUM_THREADS": "1",
            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(course.ROOT)}
-    inner = " ".join(["exec", "setpriv", "--reuid", TEST_USER, "--regid", TEST_USER, "--clear-groups", "env", "-i",
-                      *(f"{k}={v}" for k, v in env.items()), *argv])
-    return ["unshare", "-m", "--propagation", "private", "sh", "-c", "".join(script) + inner]
+    import shlex
+
+    inner = shlex.join(["setpriv", "--reuid", TEST_USER, "--regid", TEST_USER, "--clear-groups", "env", "-i",
+                        *(f"{k}={v}" for k, v in env.items()), *argv])
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c", "".join(script) + "exec " + inner]
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0 or os.environ.get("AUTOGRADER_SANDBOX_MODE"),
                     reason="runs as root, to run the module again as an ordinary user")
-def test_the_same_attacks_fail_as_an_ordinary_user(tmp_path):
-    report = tmp_path / "report.json"
-    cmd = _as_user_command(tmp_path, [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider",
-                                      "-k", "not ordinary_user and not weak", f"--basetemp={tmp_path / 'base'}",
-                                      "-o", "junit_family=xunit2", f"--junitxml={report}"])
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=course.ROOT)
+def test_the_same_attacks_fail_as_an_ordinary_user():
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="probdl-sbx-"))  # (pytest's tmp_path is inside root's 0700 folder)
+    report = work / "report.xml"
+    cmd = _as_user_command(work, [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider",
+                                  "-k", "not ordinary_user and not weak", f"--basetemp={work / 'base'}",
+                                  "-o", "junit_family=xunit2", f"--junitxml={report}"])
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=course.ROOT)
+        check_report(proc, report)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def check_report(proc, report):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     import xml.etree.ElementTree as ET
 
@@ -395,3 +407,11 @@ def test_the_weak_fallback_warns_and_does_not_prevent_reading_the_course(tmp_pat
             child.close()
             zygote.kill(0, wait=True)
         assert listing["status"] == "ok", listing
+
+
+def test_the_strongest_mode_available_is_used(env):
+    """Root gets ``root``; an ordinary user gets ``userns`` where the kernel allows user namespaces."""
+    userns_allowed = int(Path("/proc/sys/user/max_user_namespaces").read_text()) > 0
+    expected = "root" if os.geteuid() == 0 else ("userns" if userns_allowed else "weak")
+    assert env.mode == expected and env.zygote.sandbox["warnings"] == ([] if expected != "weak" else
+                                                                        env.zygote.sandbox["warnings"])
