@@ -51,9 +51,13 @@ def env(tmp_path_factory):
     e.results = e.tmp / "results"
     e.results.mkdir()
     e.source, e.checks = _load_assignment(e.course, PS)
+    import site
+
+    # a hidden path inside a needed one (as a course installed into the virtualenv would be)
+    e.inner = next(Path(p) / "arrow" for p in site.getsitepackages() if (Path(p) / "arrow").is_dir())
     os.environ["GITHUB_TOKEN"] = SECRET  # what `sudo -E` passes on in the CI
     try:
-        e.zygote = Zygote(hide=default_hidden(e.course, results_dir=e.results), slots=2,
+        e.zygote = Zygote(hide=default_hidden(e.course, results_dir=e.results) + [str(e.inner)], slots=2,
                           forbidden=forbidden_names([e.checks])).start()
     finally:
         del os.environ["GITHUB_TOKEN"]
@@ -166,6 +170,7 @@ facts = {
     "results": attempt(lambda: os.listdir(RESULTS)), "solutions": attempt(lambda: open(SOLUTIONS).read()),
     "write_results": attempt(lambda: open(os.path.join(RESULTS, "x.json"), "w")),
     "main": attempt(lambda: os.listdir("/work/main")), "home": attempt(lambda: os.listdir("/home")),
+    "inner": attempt(lambda: os.listdir(INNER)),
     "root_dir": attempt(lambda: sorted(os.listdir("/root"))),
     "write_venv": attempt(lambda: open(os.path.join(os.path.dirname(os.__file__), "x.py"), "w")),
     "write_root": attempt(lambda: open("/owned", "w")),
@@ -183,12 +188,13 @@ def test_the_child_sees_an_allowlist_and_nothing_of_the_grader(env):
     needs_isolation(env)
     code = (f"COURSE = {str(env.course)!r}\nBESIDE = {str(env.beside / 'secret.txt')!r}\n"
             f"RESULTS = {str(env.results)!r}\nSOLUTIONS = {str(course.ROOT / 'solutions' / 'ps1_softmax.py')!r}\n"
-            f"SECRET = {SECRET!r}\n" + VIEW)
+            f"SECRET = {SECRET!r}\nINNER = {str(env.inner)!r}\n" + VIEW)
     reply, text = in_child(env, code, limits=Limits(timeout_s=20, memory_mb=1024, fsize_mb=256, workdir_mb=64))
     assert reply["status"] == "ok", reply
     f = facts_of(text)
     for key in ("course", "beside", "results", "solutions", "write_results", "main", "home"):
         assert f[key] == "FileNotFoundError", (key, f[key])
+    assert f["inner"] == "[]"  # covered, although inside the (visible) virtualenv
     assert f["root_dir"] in ("FileNotFoundError", "['.pyenv']")  # only the interpreter, when it lives there
     assert f["write_venv"] in ("OSError", "PermissionError") and f["write_root"] in ("OSError", "PermissionError")
     assert f["pids"] and max(f["pids"]) < 50, f["pids"]  # its own PID namespace: nobody else's processes

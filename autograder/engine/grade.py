@@ -74,8 +74,9 @@ def grade_submission(path, student: str, assignment: str, source: SourceNotebook
     runs = [CellRun(c.index, c.grade_id, c.source) for c in rebuilt.cells if c.runs]
     session = Session(zygote, slot, runs, limits)
     tests = []
-    analysis = static.Notebook([static.Source(c.index, c.source, c.origin != "source") for c in rebuilt.cells if c.runs],
-                               contract={function_of(gid) for gid, _ in source.tests})
+    analysis = static.Notebook(  # forbidden uses and tampering flags, read from the source in this process
+        [static.Source(c.index, c.source, student=c.origin != "source") for c in rebuilt.cells if c.runs],
+        contract={function_of(gid) for gid, _ in source.tests})
     try:
         session.run_cells()
         target = RemoteTarget(session, analysis)

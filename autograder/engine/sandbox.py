@@ -297,12 +297,16 @@ def enter_view(base: str, needed, hidden=(), uid_names=()) -> dict:
         _bind_read_only(path, root + path)
     for path in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         _relink(root, path, view)
-    for target in minimal_paths(hidden):  # a needed path that holds the course: cover the course
-        if any(_inside(target, v) for v in view) and not any(_inside(v, target) for v in view):
-            if os.path.isdir(target):
-                mount("tmpfs", root + target, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=0755")
-            else:
-                mount("/dev/null", root + target, None, MS_BIND)
+    covered = []
+    for target in sorted({os.path.realpath(h) for h in hidden if h and os.path.exists(h)}, key=len):
+        # a needed path that holds a hidden one (the course installed into the virtualenv): cover it
+        if target in view or not any(_inside(target, v) for v in view) or any(_inside(target, c) for c in covered):
+            continue  # (a path the interpreter needs stays; outside the view a path is invisible anyway)
+        covered.append(target)
+        if os.path.isdir(target):
+            mount("tmpfs", root + target, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=0755")
+        else:
+            mount("/dev/null", root + target, None, MS_BIND)
     os.makedirs(root + "/etc", mode=0o755, exist_ok=True)
     with open(root + "/etc/passwd", "w") as fh:
         fh.write("root:x:0:0:root:/sandbox/work:/bin/sh\n"
