@@ -144,6 +144,7 @@ class Zygote:
         self.own_workroot = None  # removed at shutdown (weak mode)
         self.mode = "weak"
         self.cgroups = None
+        self.no_prefork = False
         self.slot_ns = {}  # slot -> PID namespaces of its killed children (tests, userns mode)
 
     # -- reaping ---------------------------------------------------------------
@@ -166,6 +167,7 @@ class Zygote:
         from autograder.engine.cgroup import Cgroups
 
         self.mode = sandbox.requested_mode()
+        self.no_prefork = bool(os.environ.get("AUTOGRADER_NO_PREFORK"))  # (the environment is cleared below)
         warnings = []
         if self.mode == "root":
             a, b = socket.socketpair()
@@ -287,7 +289,7 @@ class Zygote:
     def prefork(self, slot: int):
         """Fork the slot's next child now, while the parent is busy elsewhere."""
         limits = self.last_limits.get(slot)
-        if limits is None or slot in self.spares or slot in self.slots or os.environ.get("AUTOGRADER_NO_PREFORK"):
+        if limits is None or slot in self.spares or slot in self.slots or self.no_prefork:
             return
         pid, sock, workdir = self._fork(slot, limits)
         self.spares[slot] = {"pid": pid, "sock": sock, "workdir": workdir, "limits": limits}
