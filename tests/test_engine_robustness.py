@@ -204,6 +204,23 @@ def test_the_child_sees_an_allowlist_and_nothing_of_the_grader(env):
     assert f["tmp_full"] == "OSError"  # /tmp is part of the child's size-limited tmpfs
 
 
+def test_nothing_the_child_started_survives_it(env):
+    needs_isolation(env)
+    daemon = ("import os, time\nfor i in range(3):\n    if os.fork() == 0:\n        os.setsid()\n"
+              "        if os.fork() == 0:\n            while True:\n                time.sleep(0.01)\n        os._exit(0)\n")
+    child = env.zygote.spawn(1, LIMITS)
+    try:
+        assert child.request({"op": "run", "source": daemon}, 30)["status"] == "ok"
+        assert len(env.zygote.slot_processes(1)) >= 4  # the child and its three daemons
+    finally:
+        child.close()
+        env.zygote.kill(1)
+    deadline = time.monotonic() + 5
+    while env.zygote.slot_processes(1) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert env.zygote.slot_processes(1) == []
+
+
 # --- class 9: the child can never signal the grader or the zygote, nor write results -----------------
 
 

@@ -375,14 +375,7 @@ class Zygote:
         table = sandbox.proc_children()
         if self.mode != "weak":
             inits = {p for p, pp in table.items() if pp == pid}
-            for init in inits:  # remembered for slot_processes (tests)
-                try:
-                    seen = self.slot_ns.setdefault(slot, set())
-                    if len(seen) > 1000:
-                        seen.clear()
-                    seen.add(os.readlink(f"{sandbox.PROC}/{init}/ns/pid"))
-                except OSError:
-                    pass
+            self._note_namespace(slot, inits, table)
             sandbox.kill_tree(sandbox.descendants(inits, table))
             return True
         others = {info["pid"] for info in self.slots.values()} | {sp["pid"] for sp in self.spares.values()}
@@ -431,13 +424,34 @@ class Zygote:
             reply["clean"] = self._kill_as_uid(slot)
         return reply
 
+    def _note_namespace(self, slot, inits, table):
+        """Remember the PID namespace of a slot's child (``inits``: its init), for :meth:`slot_processes`.
+
+        Read from a process inside it other than the init (which is not
+        dumpable, so its namespace links are not readable from here).
+        """
+        seen = self.slot_ns.setdefault(slot, set())
+        if len(seen) > 1000:
+            seen.clear()
+        for pid in sandbox.descendants(inits, table):
+            try:
+                seen.add(os.readlink(f"{sandbox.PROC}/{pid}/ns/pid"))
+                return
+            except OSError:
+                continue
+
     def slot_processes(self, msg):
-        """Processes still alive (not zombies) of a slot: under its uid (root), in the PID namespaces of
-        its killed children (``userns``); for tests."""
+        """Processes still alive (not zombies) of a slot — under its uid (root), in the PID namespaces
+        of its children (``userns``) — except the spare waiting for the next submission; for tests."""
         self.reap()
         slot = int(msg["slot"])
+        spare = self.spares.get(slot, {}).get("pid")
+        spare_tree = {spare} | sandbox.descendants({spare}) if spare else set()
         if self.mode == "userns":
-            found = []
+            found, current = [], self.slots.get(slot)
+            if current is not None:  # the running child's namespace too
+                table = sandbox.proc_children()
+                self._note_namespace(slot, {p for p, pp in table.items() if pp == current["pid"]}, table)
             for name in os.listdir(sandbox.PROC):
                 if name.isdigit():
                     try:
@@ -445,13 +459,13 @@ class Zygote:
                             found.append(int(name))
                     except OSError:
                         pass
-            states = {p: sandbox.proc_state(p) for p in found}
+            states = {p: sandbox.proc_state(p) for p in found if p not in spare_tree}
             return {"processes": sorted(p for p, st in states.items() if st not in ("Z", None))}
         if self.killer is None:
             return {"processes": []}
-        spare = self.spares.get(slot, {}).get("pid")
         uid = self.uid_of(slot)
-        return {"processes": sorted(p for p, st in sandbox.uid_processes(uid).items() if st != "Z" and p != spare)}
+        return {"processes": sorted(p for p, st in sandbox.uid_processes(uid).items()
+                                    if st != "Z" and p not in spare_tree)}
 
     def shutdown(self):
         for slot, spare in list(self.spares.items()):
