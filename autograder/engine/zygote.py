@@ -253,7 +253,10 @@ class Zygote:
 
         uid = self.uid_of(slot)
         lim = sandbox.Limits.from_dict(limits)
-        applied = self.cgroups.limit(slot, lim.memory_mb, lim.nproc) if self.mode != "weak" else {}
+        try:
+            applied = self.cgroups.limit(slot, lim.memory_mb, lim.nproc) if self.mode != "weak" else {}
+        except OSError as exc:  # the per-process limits still hold; the results say what did not apply
+            applied = {"cgroup": f"not applied: {exc}"}
         workdir = None
         self.serial += 1
         if self.mode == "weak":
