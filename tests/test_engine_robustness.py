@@ -146,15 +146,6 @@ def test_what_a_child_leaves_behind_never_breaks_the_next_one(env):
     assert grade(env, testing.submission(PS, correct=True))["score"] == MAX
 
 
-def test_a_zygote_that_died_is_replaced_and_grading_goes_on(env, tmp_path):
-    with Zygote(hide=default_hidden(env.course), slots=1) as zygote:
-        os.kill(zygote.pid, signal.SIGKILL)
-        zygote.proc.wait(10)
-        path = testing.write_notebook(tmp_path / "nb.ipynb", testing.submission(PS, correct=True))
-        data = grade_submission(path, "x", PS, env.source, env.checks, zygote, 0, LIMITS, zygote.sandbox)
-        assert data["score"] == MAX and zygote.restarts == 1 and zygote.alive
-
-
 # --- class 5: an allowlist view, fresh namespaces, an allowlisted environment -----------------------
 
 VIEW = r'''
@@ -342,6 +333,17 @@ def test_indirect_forbidden_calls_score_nothing_and_tampering_is_flagged(env):
     assert "numpy.array_equal" in reasons and "gc" in reasons
     patched_cell = next(c["index"] for c in data["execution"]["cells"] if c["grade_id"] is None)
     assert {f["cell"] for f in data["flags"]} == {patched_cell}
+
+
+# --- class 1 again, last (it restarts the module's zygote, without the token in its environment) -------
+
+
+def test_a_zygote_that_died_is_replaced_and_grading_goes_on(env):
+    restarts = env.zygote.restarts
+    os.kill(env.zygote.pid, signal.SIGKILL)
+    env.zygote.proc.wait(10)
+    assert grade(env, testing.submission(PS, correct=True))["score"] == MAX
+    assert env.zygote.restarts == restarts + 1 and env.zygote.alive
 
 
 # --- the same, as an ordinary user (userns mode) -------------------------------------------------------
