@@ -36,14 +36,11 @@ IPC_KEY = 0x5EED1234
 TEST_USER = "probdl-sbx"
 
 
-class Env:
-    pass
-
-
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    e = Env()
-    e.tmp = tmp_path_factory.mktemp("robust")
+    from types import SimpleNamespace
+
+    e = SimpleNamespace(tmp=tmp_path_factory.mktemp("robust"))
     e.course = testing.make_course(e.tmp / "course")
     e.beside = e.tmp / "beside"  # a folder next to the course: not hidden by name, must not be visible
     e.beside.mkdir()
