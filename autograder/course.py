@@ -18,11 +18,12 @@ FUNCTIONS = {
     "ps3_gaussian": ("gaussian_log_pdf", "gaussian_log_likelihood", "gaussian_mle", "mvn_log_pdf"),
     "ps4_bernoulli": ("sigmoid", "bernoulli_log_pmf", "binary_cross_entropy", "binary_cross_entropy_with_logits"),
     "ps5_gaussian_kl": ("gaussian_kl", "mvn_kl", "vae_kl"),
+    "ps6_information": ("entropy", "kl_divergence", "js_divergence", "bayes_posterior", "map_linear_regression"),
 }
 
 PROBLEM_SETS = tuple(FUNCTIONS)
 
-#: All 16 contract functions, in course order.
+#: All 21 contract functions, in course order.
 ALL_FUNCTIONS = tuple(fn for fns in FUNCTIONS.values() for fn in fns)
 
 #: Problem-set id -> graded cells as (grade_id, points), grade_id = "<function>-<aspect>".
@@ -56,6 +57,13 @@ GRADE_CELLS = {
         ("gaussian_kl-basic", 2), ("gaussian_kl-broadcast", 2), ("gaussian_kl-properties", 1),
         ("mvn_kl-basic", 2), ("mvn_kl-highdim", 3), ("mvn_kl-purity", 1),
         ("vae_kl-basic", 2), ("vae_kl-shape", 2), ("vae_kl-stability", 1),
+    ),
+    "ps6_information": (
+        ("entropy-basic", 2), ("entropy-axis", 1), ("entropy-edges", 2), ("entropy-errors", 1),
+        ("kl_divergence-basic", 2), ("kl_divergence-support", 2), ("kl_divergence-errors", 1),
+        ("js_divergence-basic", 2), ("js_divergence-properties", 2),
+        ("bayes_posterior-basic", 2), ("bayes_posterior-stability", 2), ("bayes_posterior-errors", 1),
+        ("map_linear_regression-basic", 2), ("map_linear_regression-limits", 2), ("map_linear_regression-errors", 1),
     ),
 }
 

@@ -3,7 +3,7 @@
 
 A script, not a test: ``python benchmarks/reference_vs_scipy.py [--quick]``.
 
-Every one of the 16 contract functions is timed against a peer on large
+Every one of the 21 contract functions is timed against a peer on large
 inputs, in this process, best of ``--repeat`` runs; ours and the peer are
 measured alternately, so a noisy neighbour on the machine slows both alike.
 The table has one row per function:
@@ -12,9 +12,11 @@ The table has one row per function:
 
 A ratio below 1 means the reference is faster. The last column says what the
 peer is: a SciPy function where SciPy has the very function (``softmax``,
-``multivariate_normal.logpdf``, ``expit`` …), otherwise the textbook SciPy or
-NumPy expression a careful user would write (``gaussian_kl``, ``mvn_kl``,
-``vae_kl`` have no SciPy counterpart). The ``agree`` column is the largest
+``multivariate_normal.logpdf``, ``expit``, ``stats.entropy``, ``rel_entr``,
+``jensenshannon`` …), otherwise the textbook SciPy or NumPy expression a
+careful user would write (``gaussian_kl``, ``mvn_kl``, ``vae_kl``,
+``bayes_posterior`` and ``map_linear_regression`` have no SciPy
+counterpart; the last is timed against ``lstsq`` of the stacked system). The ``agree`` column is the largest
 relative difference between the two results, as a sanity check that both
 compute the same thing. torch is timed only when it can be imported (it is
 not a dependency of the project).
@@ -48,6 +50,8 @@ from solutions import ps2_cross_entropy as ps2  # noqa: E402
 from solutions import ps3_gaussian as ps3  # noqa: E402
 from solutions import ps4_bernoulli as ps4  # noqa: E402
 from solutions import ps5_gaussian_kl as ps5  # noqa: E402
+from solutions import ps6_information as ps6  # noqa: E402
+from scipy.spatial.distance import jensenshannon  # noqa: E402
 
 try:  # optional third column; never a dependency
     import torch  # type: ignore[import-not-found]
@@ -177,25 +181,52 @@ def build_cases(quick: bool):
                           torch.distributions.Normal(_t(m1), _t(s1), validate_args=False),
                           torch.distributions.Normal(_t(m2), _t(s2), validate_args=False))) if torch else None))
 
-    cov0 = _spd(rng, kl_d, 1e4)
     cov1 = _spd(rng, kl_d, 1e4)
-    mu0, mu1 = rng.normal(size=kl_d), rng.normal(size=kl_d)
+    cov2 = _spd(rng, kl_d, 1e4)
+    mu1, mu2 = rng.normal(size=kl_d), rng.normal(size=kl_d)
 
     def mvn_kl_peer():
-        inv1 = scipy.linalg.inv(cov1)
-        diff = mu1 - mu0
+        inv2 = scipy.linalg.inv(cov2)
+        diff = mu2 - mu1
+        _, logdet2 = np.linalg.slogdet(cov2)
         _, logdet1 = np.linalg.slogdet(cov1)
-        _, logdet0 = np.linalg.slogdet(cov0)
-        return 0.5 * (np.trace(inv1 @ cov0) + diff @ inv1 @ diff - kl_d + logdet1 - logdet0)
+        return 0.5 * (np.trace(inv2 @ cov1) + diff @ inv2 @ diff - kl_d + logdet2 - logdet1)
 
-    cases.append(Case("mvn_kl", f"D={kl_d}", lambda: ps5.mvn_kl(mu0, cov0, mu1, cov1), mvn_kl_peer,
-                      "scipy.linalg.inv + trace(inv1 @ cov0) + slogdet"))
+    cases.append(Case("mvn_kl", f"D={kl_d}", lambda: ps5.mvn_kl(mu1, cov1, mu2, cov2), mvn_kl_peer,
+                      "scipy.linalg.inv + trace(inv2 @ cov1) + slogdet"))
 
     vmu = rng.normal(size=vae_shape)
     vlogvar = rng.normal(0.0, 1.0, size=vae_shape)
     cases.append(Case("vae_kl", f"{vae_shape[0]}x{vae_shape[1]}", lambda: ps5.vae_kl(vmu, vlogvar),
                       lambda: -0.5 * np.sum(1.0 + vlogvar - vmu**2 - np.exp(vlogvar), axis=-1),
                       "numpy textbook -0.5*sum(1 + v - mu^2 - exp(v))"))
+
+    # ---- ps6 ---------------------------------------------------------------
+    pd = sp.softmax(z, axis=-1)  # (m, m) distributions, one per row
+    qd = sp.softmax(rng.normal(0.0, 5.0, size=(m, m)), axis=-1)
+    cases.append(Case("entropy", f"{m}x{m}", lambda: ps6.entropy(pd), lambda: scipy.stats.entropy(pd, axis=-1),
+                      "scipy.stats.entropy"))
+    cases.append(Case("kl_divergence", f"{m}x{m}", lambda: ps6.kl_divergence(pd, qd),
+                      lambda: np.sum(sp.rel_entr(pd, qd), axis=-1), "sum(scipy.special.rel_entr)"))
+    cases.append(Case("js_divergence", f"{m}x{m}", lambda: ps6.js_divergence(pd, qd),
+                      lambda: jensenshannon(pd, qd, axis=-1) ** 2, "scipy.spatial.distance.jensenshannon ** 2"))
+    bp_n, bp_k = (10**4, 16) if quick else (10**6, 16)
+    log_prior = np.log(sp.softmax(rng.normal(size=bp_k)))
+    log_lik = rng.normal(-50.0, 10.0, size=(bp_n, bp_k))
+    cases.append(Case("bayes_posterior", f"N={bp_n:.0e},K={bp_k}", lambda: ps6.bayes_posterior(log_prior, log_lik),
+                      lambda: sp.softmax(log_prior + log_lik.sum(axis=0)),
+                      "scipy.special.softmax(log_prior + ll.sum(0))"))
+    reg_n, reg_d = (2000, 32) if quick else (20000, 128)
+    X = rng.normal(size=(reg_n, reg_d))
+    yreg = X @ rng.normal(size=reg_d) + rng.normal(size=reg_n)
+
+    def ridge_peer():
+        a = np.vstack([X, (0.5 / 2.0) * np.eye(reg_d)])
+        return np.linalg.lstsq(a, np.concatenate([yreg, np.zeros(reg_d)]), rcond=None)[0]
+
+    cases.append(Case("map_linear_regression", f"N={reg_n},D={reg_d}",
+                      lambda: ps6.map_linear_regression(X, yreg, 0.5, 2.0), ridge_peer,
+                      "np.linalg.lstsq of [X; sqrt(lambda) I]"))
     return cases
 
 

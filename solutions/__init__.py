@@ -1,6 +1,6 @@
-"""Reference solutions for the five problem sets.
+"""Reference solutions for the six problem sets.
 
-One module per problem set, named by its id (``ps1_softmax`` … ``ps5_gaussian_kl``).
+One module per problem set, named by its id (``ps1_softmax`` … ``ps6_information``).
 These are the truth the hidden checks compare submissions against; they are
 never shipped in ``release/``.
 """
@@ -11,4 +11,5 @@ PROBLEM_SETS = (
     "ps3_gaussian",
     "ps4_bernoulli",
     "ps5_gaussian_kl",
+    "ps6_information",
 )

@@ -59,16 +59,17 @@ def normalize_axis(axis, ndim, name="axis"):
     return int(axis) % ndim
 
 
-def positive_scalar(value, name):
-    """Return ``value`` as a positive finite float, or raise ``ValueError``."""
+def positive_scalar(value, name, allow_inf=False):
+    """Return ``value`` as a positive finite float (or ``inf`` if ``allow_inf``), or raise ``ValueError``."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray)):
         raise ValueError(f"{name} must be a positive real number, got {value!r}")
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim != 0:
         raise ValueError(f"{name} must be a scalar, got shape {arr.shape}")
     val = float(arr)
-    if not (val > 0 and np.isfinite(val)):
-        raise ValueError(f"{name} must be a positive finite number, got {val!r}")
+    if not (val > 0 and (allow_inf or np.isfinite(val))):  # nan fails both
+        what = "a positive number (or inf)" if allow_inf else "a positive finite number"
+        raise ValueError(f"{name} must be {what}, got {val!r}")
     return val
 
 

@@ -161,19 +161,19 @@ def gaussian_kl(mu1, sigma1, mu2, sigma2):
     return scalar_or_array(out.reshape(shape))
 
 
-def mvn_kl(mu0, cov0, mu1, cov1):
+def mvn_kl(mu1, cov1, mu2, cov2):
     r"""KL divergence between multivariate normals with full covariances.
 
     .. math::
 
-        \mathrm{KL}(\mathcal N_0 \,\|\, \mathcal N_1) = \tfrac12\Big[
-            \operatorname{tr}(\Sigma_1^{-1}\Sigma_0)
-            + (\mu_1-\mu_0)^\top \Sigma_1^{-1} (\mu_1-\mu_0)
-            - D + \log\det\Sigma_1 - \log\det\Sigma_0 \Big].
+        \mathrm{KL}(\mathcal N_1 \,\|\, \mathcal N_2) = \tfrac12\Big[
+            \operatorname{tr}(\Sigma_2^{-1}\Sigma_1)
+            + (\mu_2-\mu_1)^\top \Sigma_2^{-1} (\mu_2-\mu_1)
+            - D + \log\det\Sigma_2 - \log\det\Sigma_1 \Big].
 
-    With Cholesky factors ``Σ0 = L0 L0ᵀ``, ``Σ1 = L1 L1ᵀ``, let
-    ``M = L1⁻¹ L0`` (lower triangular) and ``y = L1⁻¹ (mu1 - mu0)``. Then
-    ``tr(Σ1⁻¹Σ0) = ‖M‖_F²`` and ``log det Σ1 - log det Σ0 = -2 Σ log M_ii``,
+    With Cholesky factors ``Σ1 = L1 L1ᵀ``, ``Σ2 = L2 L2ᵀ``, let
+    ``M = L2⁻¹ L1`` (lower triangular) and ``y = L2⁻¹ (mu2 - mu1)``. Then
+    ``tr(Σ2⁻¹Σ1) = ‖M‖_F²`` and ``log det Σ2 - log det Σ1 = -2 Σ log M_ii``,
     so
 
     .. math::
@@ -185,11 +185,11 @@ def mvn_kl(mu0, cov0, mu1, cov1):
 
     Parameters
     ----------
-    mu0 : array_like, shape (D,)
-    cov0 : array_like, shape (D, D)
-        Mean and covariance of P (symmetric positive definite).
     mu1 : array_like, shape (D,)
     cov1 : array_like, shape (D, D)
+        Mean and covariance of P (symmetric positive definite).
+    mu2 : array_like, shape (D,)
+    cov2 : array_like, shape (D, D)
         Mean and covariance of Q (symmetric positive definite).
 
     Returns
@@ -208,24 +208,24 @@ def mvn_kl(mu0, cov0, mu1, cov1):
     Triangular solves only: no ``inv``, no ``det``, accurate for D in the
     hundreds with condition numbers up to about 1e10.
     """
-    L0 = cholesky_factor(cov0, "cov0")
     L1 = cholesky_factor(cov1, "cov1")
-    d = L0.shape[0]
-    if L1.shape[0] != d:
-        raise ValueError(f"cov0 and cov1 must have the same shape, got {L0.shape} and {L1.shape}")
-    mu0 = as_float_array(mu0, "mu0", ndim=1)
+    L2 = cholesky_factor(cov2, "cov2")
+    d = L1.shape[0]
+    if L2.shape[0] != d:
+        raise ValueError(f"cov1 and cov2 must have the same shape, got {L1.shape} and {L2.shape}")
     mu1 = as_float_array(mu1, "mu1", ndim=1)
-    for name, mu in (("mu0", mu0), ("mu1", mu1)):
+    mu2 = as_float_array(mu2, "mu2", ndim=1)
+    for name, mu in (("mu1", mu1), ("mu2", mu2)):
         if mu.shape != (d,):
             raise ValueError(f"{name} must have shape (D,) = ({d},), got {mu.shape}")
-    M = linalg.solve_triangular(L1, L0, lower=True, check_finite=False)
-    y = linalg.solve_triangular(L1, mu1 - mu0, lower=True, check_finite=False)
-    # M_ii = L0_ii / L1_ii exactly rounded; log M_ii² is taken as
-    # 2 log1p((L0_ii - L1_ii) / L1_ii), exact when the two are close.
-    d0, d1 = np.diag(L0), np.diag(L1)
+    M = linalg.solve_triangular(L2, L1, lower=True, check_finite=False)
+    y = linalg.solve_triangular(L2, mu2 - mu1, lower=True, check_finite=False)
+    # M_ii = L1_ii / L2_ii exactly rounded; log M_ii² is taken as
+    # 2 log1p((L1_ii - L2_ii) / L2_ii), exact when the two are close.
+    d1, d2 = np.diag(L1), np.diag(L2)
     off_diag = np.tril(M, k=-1)
     total = (
-        np.sum(_expm1_minus_identity(2.0 * np.log1p((d0 - d1) / d1)))
+        np.sum(_expm1_minus_identity(2.0 * np.log1p((d1 - d2) / d2)))
         + np.sum(off_diag * off_diag)
         + np.sum(y * y)
     )

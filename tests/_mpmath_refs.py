@@ -212,34 +212,98 @@ def gaussian_kl(mu1, sigma1, mu2, sigma2):
 
 
 @_high_precision
-def mvn_kl_eig(mu0, eigs0, mu1, eigs1, columns):
-    """KL(N(mu0, Q diag(a) Qᵀ) ‖ N(mu1, Q diag(b) Qᵀ)) in closed form for two
+def mvn_kl_eig(mu1, eigs1, mu2, eigs2, columns):
+    """KL(N(mu1, Q diag(a) Qᵀ) ‖ N(mu2, Q diag(b) Qᵀ)) in closed form for two
     covariances with the same eigenvectors:
-    ½ Σ [a_i/b_i - 1 - log(a_i/b_i)] + ½ Σ (Qᵀ(mu1 - mu0))_i² / b_i."""
-    a = [mpf(v) for v in eigs0]
-    b = [mpf(v) for v in eigs1]
-    p = project(columns, [mpf(u) - mpf(v) for u, v in zip(mu1, mu0)])
+    ½ Σ [a_i/b_i - 1 - log(a_i/b_i)] + ½ Σ (Qᵀ(mu2 - mu1))_i² / b_i."""
+    a = [mpf(v) for v in eigs1]
+    b = [mpf(v) for v in eigs2]
+    p = project(columns, [mpf(u) - mpf(v) for u, v in zip(mu2, mu1)])
     trace_logdet = mp.fsum(ai / bi - 1 - mp.log(ai / bi) for ai, bi in zip(a, b))
     maha = mp.fsum(pi * pi / bi for pi, bi in zip(p, b))
     return (trace_logdet + maha) / 2
 
 
 @_high_precision
-def mvn_kl(mu0, cov0, mu1, cov1):
+def mvn_kl(mu1, cov1, mu2, cov2):
     """The contract's formula for the float64 matrices themselves, in mpmath:
-    ½[tr(cov1⁻¹ cov0) + (mu1-mu0)ᵀ cov1⁻¹ (mu1-mu0) - D + log det cov1 - log det cov0],
+    ½[tr(cov2⁻¹ cov1) + (mu2-mu1)ᵀ cov2⁻¹ (mu2-mu1) - D + log det cov2 - log det cov1],
     with an mpmath inverse and determinants (small D only)."""
-    c0 = mp.matrix([[mpf(v) for v in row] for row in np.asarray(cov0, dtype=np.float64)])
     c1 = mp.matrix([[mpf(v) for v in row] for row in np.asarray(cov1, dtype=np.float64)])
-    d = c0.rows
-    inv1 = mp.inverse(c1)
-    diff = mp.matrix([mpf(u) - mpf(v) for u, v in zip(mu1, mu0)])
-    trace = mp.fsum((inv1 * c0)[i, i] for i in range(d))
-    maha = (diff.T * inv1 * diff)[0, 0]
-    return (trace + maha - d + mp.log(mp.det(c1)) - mp.log(mp.det(c0))) / 2
+    c2 = mp.matrix([[mpf(v) for v in row] for row in np.asarray(cov2, dtype=np.float64)])
+    d = c1.rows
+    inv2 = mp.inverse(c2)
+    diff = mp.matrix([mpf(u) - mpf(v) for u, v in zip(mu2, mu1)])
+    trace = mp.fsum((inv2 * c1)[i, i] for i in range(d))
+    maha = (diff.T * inv2 * diff)[0, 0]
+    return (trace + maha - d + mp.log(mp.det(c2)) - mp.log(mp.det(c1))) / 2
 
 
 @_high_precision
 def vae_kl(mu_row, logvar_row):
     """-½ Σ (1 + v - mu² - exp(v)) over one row."""
     return -mp.fsum(1 + mpf(v) - mpf(m) ** 2 - mp.exp(mpf(v)) for m, v in zip(mu_row, logvar_row)) / 2
+
+
+# ---- ps6 ---------------------------------------------------------------------
+
+
+@_high_precision
+def entropy(row):
+    """-Σ p log p over one row, terms with p = 0 left out (0 · log 0 = 0)."""
+    return -mp.fsum(mpf(p) * mp.log(mpf(p)) for p in row if p > 0)
+
+
+@_high_precision
+def kl_divergence(p_row, q_row):
+    """Σ p log(p / q) over one row; terms with p = 0 left out, +inf where q = 0 < p."""
+    terms = []
+    for p, q in zip(p_row, q_row):
+        if p > 0:
+            if q == 0:
+                return mp.inf
+            terms.append(mpf(p) * mp.log(mpf(p) / mpf(q)))
+    return mp.fsum(terms)
+
+
+@_high_precision
+def js_divergence(p_row, q_row):
+    """½ Σ p log(p / m) + ½ Σ q log(q / m), m = (p + q) / 2 exactly (no rounding of m)."""
+    terms = []
+    for p, q in zip(p_row, q_row):
+        p, q = mpf(p), mpf(q)
+        m = (p + q) / 2
+        terms += [x * mp.log(x / m) for x in (p, q) if x > 0]
+    return mp.fsum(terms) / 2
+
+
+def bayes_posterior(log_prior, log_likelihood):
+    """softmax(log_prior + Σ_n log_likelihood[n]) with the sums over observations
+    exact (``mp.fsum`` of the float64 inputs at enough digits to hold every one),
+    then exp and normalisation at DPS digits; -inf entries give exactly 0."""
+    lp = np.asarray(log_prior, dtype=np.float64)
+    ll = np.asarray(log_likelihood, dtype=np.float64).reshape(-1, lp.size)
+    # exact sums: the inputs' exponents span at most ~1100 binary digits
+    with mp.workprec(1200 + int(np.log2(ll.shape[0] + 2))):
+        totals = []
+        for k in range(lp.size):
+            column = np.concatenate([[lp[k]], ll[:, k]])
+            totals.append(-mp.inf if np.isneginf(column).any() else mp.fsum(mpf(v) for v in column))
+    with mp.workdps(DPS):
+        finite = [t for t in totals if t != -mp.inf]
+        top = max(finite)
+        weights = [mp.mpf(0) if t == -mp.inf else mp.exp(t - top) for t in totals]
+        z = mp.fsum(weights)
+        return [w / z for w in weights]
+
+
+@_high_precision
+def map_weights(X, y, lam):
+    """(XᵀX + λI)⁻¹ Xᵀy for the float64 X, y and the mpmath number λ, solved in
+    mpmath (LU at DPS digits: exact to far below float64 for cond(X) ≤ 1e6)."""
+    X = np.asarray(X, dtype=np.float64)
+    n, d = X.shape
+    A = mp.matrix([[mpf(v) for v in row] for row in X])
+    b = mp.matrix([mpf(v) for v in np.asarray(y, dtype=np.float64)])
+    gram = A.T * A + lam * mp.eye(d)
+    return [v for v in mp.lu_solve(gram, A.T * b)]

@@ -180,21 +180,21 @@ def test_contract_formula_passes_near_equal_probe_with_margin(name):
 def _mp_closed_form_kl(args, eigen):
     """KL from the known eigendecompositions cov_k = Q_k diag(e_k) Q_kᵀ, in 50-digit arithmetic.
 
-    tr(cov1⁻¹cov0) = Σ_ij G_ij² e0_j / e1_i with G = Q1ᵀQ0; (mu1-mu0)ᵀcov1⁻¹(mu1-mu0) =
-    Σ_i (Q1ᵀ(mu1-mu0))_i² / e1_i; log det cov1 - log det cov0 = Σ log e1 - Σ log e0. Only the
-    rotations G and Q1ᵀ(mu1-mu0) are formed in float64 (entries accurate to ~1e-16 absolute).
+    tr(cov2⁻¹cov1) = Σ_ij G_ij² e1_j / e2_i with G = Q2ᵀQ1; (mu2-mu1)ᵀcov2⁻¹(mu2-mu1) =
+    Σ_i (Q2ᵀ(mu2-mu1))_i² / e2_i; log det cov2 - log det cov1 = Σ log e2 - Σ log e1. Only the
+    rotations G and Q2ᵀ(mu2-mu1) are formed in float64 (entries accurate to ~1e-16 absolute).
     """
-    mu0, _, mu1, _ = args
-    q0, e0, q1, e1 = eigen
-    g = q1.T @ q0
-    y = q1.T @ (np.asarray(mu1) - np.asarray(mu0))
-    e0m = [mp.mpf(float(v)) for v in e0]
+    mu1, _, mu2, _ = args
+    q1, e1, q2, e2 = eigen
+    g = q2.T @ q1
+    y = q2.T @ (np.asarray(mu2) - np.asarray(mu1))
     e1m = [mp.mpf(float(v)) for v in e1]
-    tr = mp.fsum(mp.fsum(mp.mpf(float(g[i, j])) ** 2 * e0m[j] for j in range(len(e0m))) / e1m[i]
-                 for i in range(len(e1m)))
-    maha = mp.fsum(mp.mpf(float(y[i])) ** 2 / e1m[i] for i in range(len(e1m)))
-    logdet = mp.fsum(mp.log(v) for v in e1m) - mp.fsum(mp.log(v) for v in e0m)
-    return (tr + maha - len(e1m) + logdet) / 2
+    e2m = [mp.mpf(float(v)) for v in e2]
+    tr = mp.fsum(mp.fsum(mp.mpf(float(g[i, j])) ** 2 * e1m[j] for j in range(len(e1m))) / e2m[i]
+                 for i in range(len(e2m)))
+    maha = mp.fsum(mp.mpf(float(y[i])) ** 2 / e2m[i] for i in range(len(e2m)))
+    logdet = mp.fsum(mp.log(v) for v in e2m) - mp.fsum(mp.log(v) for v in e1m)
+    return (tr + maha - len(e2m) + logdet) / 2
 
 
 @pytest.mark.parametrize("name", list(P5.HIGHDIM_EIGEN))
@@ -211,16 +211,16 @@ def test_mvn_kl_highdim_reference_against_closed_form(name):
 
 @pytest.mark.parametrize("name", list(P5.HIGHDIM_EIGEN))
 def test_mvn_kl_highdim_probes_are_what_their_labels_say(name):
-    (mu0, cov0, mu1, cov1), (q0, e0, q1, e1) = P5.HIGHDIM_EIGEN[name]
-    d = len(mu0)
+    (mu1, cov1, mu2, cov2), (q1, e1, q2, e2) = P5.HIGHDIM_EIGEN[name]
+    d = len(mu1)
     assert 200 <= d <= 300
-    for cov in (cov0, cov1):
+    for cov in (cov1, cov2):
         assert np.array_equal(cov, cov.T)
         with np.errstate(all="ignore"):
             det = np.linalg.det(cov)
         assert det == 0.0 or np.isinf(det), f"{name}: det() should be out of float64's range, got {det}"
-    cond0, cond1 = e0.max() / e0.min(), e1.max() / e1.min()
-    assert 1e8 <= cond1 <= 1.0001e10 and cond0 <= 1.0001e10, (cond0, cond1)
+    cond1, cond2 = e1.max() / e1.min(), e2.max() / e2.min()
+    assert 1e8 <= cond2 <= 1.0001e10 and cond1 <= 1.0001e10, (cond1, cond2)
 
 
 def _zoo_function(ps, name):

@@ -33,13 +33,13 @@ def textbook_gaussian_kl(mu1, sigma1, mu2, sigma2):
     return np.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - 0.5
 
 
-def textbook_mvn_kl(mu0, cov0, mu1, cov1):
+def textbook_mvn_kl(mu1, cov1, mu2, cov2):
     """The contract's formula with scipy.linalg.inv and slogdet (fine when well-conditioned)."""
-    inv1 = scipy.linalg.inv(cov1)
-    diff = mu1 - mu0
+    inv2 = scipy.linalg.inv(cov2)
+    diff = mu2 - mu1
     return 0.5 * (
-        np.trace(inv1 @ cov0) + diff @ inv1 @ diff - len(mu0)
-        + np.linalg.slogdet(cov1)[1] - np.linalg.slogdet(cov0)[1]
+        np.trace(inv2 @ cov1) + diff @ inv2 @ diff - len(mu1)
+        + np.linalg.slogdet(cov2)[1] - np.linalg.slogdet(cov1)[1]
     )
 
 
@@ -85,33 +85,33 @@ def test_gaussian_kl_matches_scipy_numerical_integration(mu1, sigma1, mu2, sigma
 @pytest.mark.parametrize("d", [1, 2, 5, 20])
 def test_mvn_kl_matches_scipy_textbook(d):
     rng = np.random.default_rng(d)
-    cov0, _, _ = ref.ill_conditioned_cov(d, 30.0, seed=d)
-    cov1, _, _ = ref.ill_conditioned_cov(d, 30.0, seed=d + 1000, eigs=rng.uniform(0.5, 3.0, d))
-    mu0, mu1 = rng.normal(size=d), rng.normal(size=d)
-    expected = textbook_mvn_kl(mu0, cov0, mu1, cov1)
-    got = mvn_kl(mu0, cov0, mu1, cov1)
+    cov1, _, _ = ref.ill_conditioned_cov(d, 30.0, seed=d)
+    cov2, _, _ = ref.ill_conditioned_cov(d, 30.0, seed=d + 1000, eigs=rng.uniform(0.5, 3.0, d))
+    mu1, mu2 = rng.normal(size=d), rng.normal(size=d)
+    expected = textbook_mvn_kl(mu1, cov1, mu2, cov2)
+    got = mvn_kl(mu1, cov1, mu2, cov2)
     assert is_float_scalar(got)
     assert got == pytest.approx(expected, rel=1e-10)
 
 
 @pytest.mark.parametrize("d", [3, 8])
 def test_mvn_kl_matches_mpmath(d):
-    """Reference: ½[tr(cov1⁻¹cov0) + Δμᵀcov1⁻¹Δμ - D + log det cov1 - log det cov0]
+    """Reference: ½[tr(cov2⁻¹cov1) + Δμᵀcov2⁻¹Δμ - D + log det cov2 - log det cov1]
     with mpmath's inverse and determinants of the same float64 matrices, 60 digits."""
     rng = np.random.default_rng(10 + d)
-    cov0, _, _ = ref.ill_conditioned_cov(d, 1e3, seed=d)
-    cov1, _, _ = ref.ill_conditioned_cov(d, 1e2, seed=d + 1)
-    mu0, mu1 = rng.normal(size=d), rng.normal(size=d)
-    expected = ref.to_float(ref.mvn_kl(mu0, cov0, mu1, cov1))
-    assert mvn_kl(mu0, cov0, mu1, cov1) == pytest.approx(expected, rel=RTOL)
+    cov1, _, _ = ref.ill_conditioned_cov(d, 1e3, seed=d)
+    cov2, _, _ = ref.ill_conditioned_cov(d, 1e2, seed=d + 1)
+    mu1, mu2 = rng.normal(size=d), rng.normal(size=d)
+    expected = ref.to_float(ref.mvn_kl(mu1, cov1, mu2, cov2))
+    assert mvn_kl(mu1, cov1, mu2, cov2) == pytest.approx(expected, rel=RTOL)
 
 
 def test_mvn_kl_with_diagonal_covariances_is_a_sum_of_gaussian_kls():
     rng = np.random.default_rng(3)
-    mu0, mu1 = rng.normal(size=6), rng.normal(size=6)
-    s0, s1 = rng.uniform(0.1, 3.0, 6), rng.uniform(0.1, 3.0, 6)
-    expected = np.sum(gaussian_kl(mu0, s0, mu1, s1))
-    assert mvn_kl(mu0, np.diag(s0**2), mu1, np.diag(s1**2)) == pytest.approx(expected, rel=1e-13)
+    mu1, mu2 = rng.normal(size=6), rng.normal(size=6)
+    s1, s2 = rng.uniform(0.1, 3.0, 6), rng.uniform(0.1, 3.0, 6)
+    expected = np.sum(gaussian_kl(mu1, s1, mu2, s2))
+    assert mvn_kl(mu1, np.diag(s1**2), mu2, np.diag(s2**2)) == pytest.approx(expected, rel=1e-13)
 
 
 @pytest.mark.parametrize("shape", [(7,), (20, 7), (3, 4, 5)])
@@ -190,7 +190,7 @@ def test_gaussian_kl_extreme_sigma_ratios_vs_mpmath(args):
 
 @pytest.mark.parametrize("cond", [1e8, 1e10])
 def test_mvn_kl_ill_conditioned_d300_vs_mpmath_eigendecomposition(cond):
-    """D = 300: cov0 = Q diag(a) Qᵀ, cov1 = Q diag(b) Qᵀ with a log-spaced from 1
+    """D = 300: cov1 = Q diag(a) Qᵀ, cov2 = Q diag(b) Qᵀ with a log-spaced from 1
     to 1/cond, b = a · U(0.5, 2), a seeded orthogonal Q, each rounded to float64
     and symmetrised with (C + C.T) / 2.
 
@@ -205,29 +205,29 @@ def test_mvn_kl_ill_conditioned_d300_vs_mpmath_eigendecomposition(cond):
     rng = np.random.default_rng(int(np.log10(cond)))
     a = np.geomspace(1.0, 1.0 / cond, d)
     b = a * rng.uniform(0.5, 2.0, d)
-    cov0, q, _ = ref.ill_conditioned_cov(d, cond, seed=300, eigs=a)
-    cov1, _, _ = ref.ill_conditioned_cov(d, cond, seed=300, eigs=b)
-    mu0 = rng.normal(size=d)
+    cov1, q, _ = ref.ill_conditioned_cov(d, cond, seed=300, eigs=a)
+    cov2, _, _ = ref.ill_conditioned_cov(d, cond, seed=300, eigs=b)
+    mu1 = rng.normal(size=d)
     for scale in (0.0, 1.0):
-        mu1 = mu0 + scale * (q @ (np.sqrt(b) * rng.standard_normal(d)))
-        expected = ref.to_float(ref.mvn_kl_eig(mu0, a, mu1, b, columns))
-        assert mvn_kl(mu0, cov0, mu1, cov1) == pytest.approx(expected, rel=cond * EPS, abs=0)
+        mu2 = mu1 + scale * (q @ (np.sqrt(b) * rng.standard_normal(d)))
+        expected = ref.to_float(ref.mvn_kl_eig(mu1, a, mu2, b, columns))
+        assert mvn_kl(mu1, cov1, mu2, cov2) == pytest.approx(expected, rel=cond * EPS, abs=0)
 
 
 @pytest.mark.parametrize("delta", [1e-3, 1e-4, 1e-6, 1e-8])
 def test_mvn_kl_nearly_equal_covariances_keeps_relative_accuracy(delta):
-    """cov1 = cov0 · (1 + delta) (rounded), D = 20, cond 10: KL ≈ D δ²/4, down to
+    """cov2 = cov1 · (1 + delta) (rounded), D = 20, cond 10: KL ≈ D δ²/4, down to
     5e-16. Reference: mpmath inverse/determinants of the same float64 matrices at
     60 digits. The textbook inv/slogdet formula is off by 5e-5 relative at
     delta = 1e-6 and by 450% at 1e-8; the sum of non-negative terms stays within
     1e-9."""
     d = 20
-    cov0, _, _ = ref.ill_conditioned_cov(d, 10.0, seed=20)
-    cov1 = cov0 * (1 + delta)
-    mu0 = np.random.default_rng(20).normal(size=d)
-    mu1 = mu0 + delta * 1e-2
-    expected = ref.to_float(ref.mvn_kl(mu0, cov0, mu1, cov1))
-    assert mvn_kl(mu0, cov0, mu1, cov1) == pytest.approx(expected, rel=1e-8, abs=0)
+    cov1, _, _ = ref.ill_conditioned_cov(d, 10.0, seed=20)
+    cov2 = cov1 * (1 + delta)
+    mu1 = np.random.default_rng(20).normal(size=d)
+    mu2 = mu1 + delta * 1e-2
+    expected = ref.to_float(ref.mvn_kl(mu1, cov1, mu2, cov2))
+    assert mvn_kl(mu1, cov1, mu2, cov2) == pytest.approx(expected, rel=1e-8, abs=0)
 
 
 @pytest.mark.parametrize(
@@ -283,14 +283,14 @@ def spd_matrices(draw, d):
 @settings(max_examples=60, deadline=None)
 @given(data=st.data(), d=st.integers(1, 5))
 def test_mvn_kl_nonnegative_and_zero_for_equal_arguments(data, d):
-    cov0 = data.draw(spd_matrices(d))
     cov1 = data.draw(spd_matrices(d))
-    mu0 = data.draw(hnp.arrays(np.float64, (d,), elements=st.floats(-10, 10)))
+    cov2 = data.draw(spd_matrices(d))
     mu1 = data.draw(hnp.arrays(np.float64, (d,), elements=st.floats(-10, 10)))
-    kl = mvn_kl(mu0, cov0, mu1, cov1)
+    mu2 = data.draw(hnp.arrays(np.float64, (d,), elements=st.floats(-10, 10)))
+    kl = mvn_kl(mu1, cov1, mu2, cov2)
     assert np.isfinite(kl) and kl >= 0
-    assert 0.0 <= mvn_kl(mu0, cov0, mu0, cov0) <= 1e-12
     assert 0.0 <= mvn_kl(mu1, cov1, mu1, cov1) <= 1e-12
+    assert 0.0 <= mvn_kl(mu2, cov2, mu2, cov2) <= 1e-12
 
 
 @settings(max_examples=100, deadline=None)
@@ -325,16 +325,16 @@ def test_gaussian_kl_matches_monte_carlo(mu1, s1, mu2, s2):
 @settings(max_examples=50, deadline=None, derandomize=True)
 @given(data=st.data(), d=st.integers(1, 3))
 def test_mvn_kl_matches_monte_carlo(data, d):
-    cov0 = data.draw(spd_matrices(d))
     cov1 = data.draw(spd_matrices(d))
-    mu0 = data.draw(hnp.arrays(np.float64, (d,), elements=st.floats(-2, 2)))
+    cov2 = data.draw(spd_matrices(d))
     mu1 = data.draw(hnp.arrays(np.float64, (d,), elements=st.floats(-2, 2)))
-    x = np.random.default_rng(54321).multivariate_normal(mu0, cov0, size=N_MC, method="cholesky")
-    log_ratio = scipy.stats.multivariate_normal.logpdf(x, mu0, cov0) - scipy.stats.multivariate_normal.logpdf(x, mu1, cov1)
+    mu2 = data.draw(hnp.arrays(np.float64, (d,), elements=st.floats(-2, 2)))
+    x = np.random.default_rng(54321).multivariate_normal(mu1, cov1, size=N_MC, method="cholesky")
+    log_ratio = scipy.stats.multivariate_normal.logpdf(x, mu1, cov1) - scipy.stats.multivariate_normal.logpdf(x, mu2, cov2)
     log_ratio = np.atleast_1d(log_ratio)
     estimate = np.mean(log_ratio)
     stderr = np.std(log_ratio, ddof=1) / np.sqrt(N_MC)
-    assert abs(mvn_kl(mu0, cov0, mu1, cov1) - estimate) <= 4 * stderr + 1e-10
+    assert abs(mvn_kl(mu1, cov1, mu2, cov2) - estimate) <= 4 * stderr + 1e-10
 
 
 # ---- no warnings, inputs untouched, lists accepted --------------------------------
@@ -357,15 +357,15 @@ def test_no_runtime_warning_on_extreme_inputs():
 def test_inputs_not_modified():
     params = random_kl_params((4, 3), seed=7)
     rng = np.random.default_rng(8)
-    cov0, _, _ = ref.ill_conditioned_cov(3, 1e3, seed=3)
-    cov1, _, _ = ref.ill_conditioned_cov(3, 1e2, seed=4)
-    mu0, mu1 = rng.normal(size=3), rng.normal(size=3)
+    cov1, _, _ = ref.ill_conditioned_cov(3, 1e3, seed=3)
+    cov2, _, _ = ref.ill_conditioned_cov(3, 1e2, seed=4)
+    mu1, mu2 = rng.normal(size=3), rng.normal(size=3)
     mu, logvar = rng.normal(size=(4, 3)), np.array([[1e-9, 0.01, -3.0]] * 4)
-    arrays = list(params) + [cov0, cov1, mu0, mu1, mu, logvar]
+    arrays = list(params) + [cov1, cov2, mu1, mu2, mu, logvar]
     saved = [a.copy() for a in arrays]
     gaussian_kl(*params)
     gaussian_kl(params[0], params[1][0], params[2], 1.0)
-    mvn_kl(mu0, cov0, mu1, cov1)
+    mvn_kl(mu1, cov1, mu2, cov2)
     vae_kl(mu, logvar)
     for a, b in zip(arrays, saved):
         np.testing.assert_array_equal(a, b)
@@ -375,8 +375,8 @@ def test_lists_accepted():
     assert gaussian_kl([0, 1], [1, 2], [0.5, 0.5], [1, 1]).tolist() == gaussian_kl(
         np.array([0.0, 1.0]), np.array([1.0, 2.0]), np.array([0.5, 0.5]), np.array([1.0, 1.0])
     ).tolist()
-    cov0, cov1 = [[2.0, 0.3], [0.3, 1.0]], [[1.0, 0.0], [0.0, 3.0]]
-    assert mvn_kl([0, 1], cov0, [1, 1], cov1) == mvn_kl(np.array([0.0, 1.0]), np.array(cov0), np.array([1.0, 1.0]), np.array(cov1))
+    cov1, cov2 = [[2.0, 0.3], [0.3, 1.0]], [[1.0, 0.0], [0.0, 3.0]]
+    assert mvn_kl([0, 1], cov1, [1, 1], cov2) == mvn_kl(np.array([0.0, 1.0]), np.array(cov1), np.array([1.0, 1.0]), np.array(cov2))
     assert vae_kl([[0, 1], [2, 3]], [[0, 0.5], [1, -1]]).tolist() == vae_kl(
         np.array([[0.0, 1.0], [2.0, 3.0]]), np.array([[0.0, 0.5], [1.0, -1.0]])
     ).tolist()
@@ -413,33 +413,33 @@ def test_gaussian_kl_non_broadcasting_shapes_raise():
 @pytest.mark.parametrize(
     ("bad_cov", "which"),
     [
-        (np.array([[1.0, 0.5], [0.4, 1.0]]), "cov0"),
-        (np.array([[1.0, 2.0], [2.0, 1.0]]), "cov0"),
-        (np.zeros((2, 2)), "cov0"),
-        (np.ones((2, 3)), "cov0"),
         (np.array([[1.0, 0.5], [0.4, 1.0]]), "cov1"),
         (np.array([[1.0, 2.0], [2.0, 1.0]]), "cov1"),
-        (np.array([[1.0, np.nan], [np.nan, 1.0]]), "cov1"),
+        (np.zeros((2, 2)), "cov1"),
+        (np.ones((2, 3)), "cov1"),
+        (np.array([[1.0, 0.5], [0.4, 1.0]]), "cov2"),
+        (np.array([[1.0, 2.0], [2.0, 1.0]]), "cov2"),
+        (np.array([[1.0, np.nan], [np.nan, 1.0]]), "cov2"),
     ],
 )
 def test_mvn_kl_bad_covariance_raises(bad_cov, which):
     good = np.eye(2)
-    cov0, cov1 = (bad_cov, good) if which == "cov0" else (good, bad_cov)
+    cov1, cov2 = (bad_cov, good) if which == "cov1" else (good, bad_cov)
     with pytest.raises(ValueError, match=which):
-        mvn_kl(np.zeros(2), cov0, np.zeros(2), cov1)
+        mvn_kl(np.zeros(2), cov1, np.zeros(2), cov2)
 
 
 @pytest.mark.parametrize(
-    ("mu0", "cov0", "mu1", "cov1", "pattern"),
+    ("mu1", "cov1", "mu2", "cov2", "pattern"),
     [
-        (np.zeros(2), np.eye(2), np.zeros(3), np.eye(3), "cov0 and cov1"),
-        (np.zeros(3), np.eye(2), np.zeros(2), np.eye(2), "mu0"),
-        (np.zeros(2), np.eye(2), np.zeros((2, 1)), np.eye(2), "mu1"),
+        (np.zeros(2), np.eye(2), np.zeros(3), np.eye(3), "cov1 and cov2"),
+        (np.zeros(3), np.eye(2), np.zeros(2), np.eye(2), "mu1"),
+        (np.zeros(2), np.eye(2), np.zeros((2, 1)), np.eye(2), "mu2"),
     ],
 )
-def test_mvn_kl_shape_mismatch_raises(mu0, cov0, mu1, cov1, pattern):
+def test_mvn_kl_shape_mismatch_raises(mu1, cov1, mu2, cov2, pattern):
     with pytest.raises(ValueError, match=pattern):
-        mvn_kl(mu0, cov0, mu1, cov1)
+        mvn_kl(mu1, cov1, mu2, cov2)
 
 
 def test_vae_kl_bad_shapes_raise():

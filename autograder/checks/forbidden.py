@@ -18,3 +18,9 @@ SCIPY_SIGMOID = ("scipy.special.expit", "scipy.special.log_expit", "scipy.stats.
 
 #: scikit-learn's cross-entropy (ps2 and ps4).
 SKLEARN_LOG_LOSS = ("sklearn.metrics.log_loss",)
+
+#: SciPy's entropy, KL and Jensen–Shannon functions (ps6; ``scipy.stats.entropy(p, q)`` is KL too).
+SCIPY_INFORMATION = (
+    "scipy.stats.entropy", "scipy.special.entr", "scipy.special.rel_entr", "scipy.special.kl_div",
+    "scipy.spatial.distance.jensenshannon",
+)

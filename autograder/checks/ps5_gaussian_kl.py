@@ -32,7 +32,7 @@ otherwise, with three honest exceptions, each measured:
 
 What catches ``inv``/``det`` at D in the hundreds is not their rounding but
 their range: every high-dimension probe has a determinant that overflows or
-underflows float64 (det of cov1 is about e^1800 at D = 200 and e^-3450 at
+underflows float64 (det of cov2 is about e^1800 at D = 200 and e^-3450 at
 D = 300), so ``np.log(np.linalg.det(…))`` is ±inf and the KL is nan or inf.
 (``inv`` together with ``slogdet`` stays within 2e-8 at condition 1e10 and
 passes: the contract says to prefer Cholesky, the grade checks accuracy.)
@@ -113,7 +113,7 @@ def _turn(c):
 HD_PUBLIC_DIAG = (_M0, np.diag(_V0), _M1, np.diag(_V1))
 HD_PUBLIC_REFLECTED = (_H @ _M0, _turn(np.diag(_V0)), _H @ _M1, _turn(np.diag(_V1)))
 
-# Hidden high-dimension probes; each keeps (Q0, eigs0, Q1, eigs1) for the
+# Hidden high-dimension probes; each keeps (Q1, eigs1, Q2, eigs2) for the
 # closed-form validation in the tests (``HIGHDIM_EIGEN``).
 _Q200 = _orthogonal(200)
 _E200_1 = np.logspace(0, 8, 200)
@@ -144,7 +144,7 @@ _E256_1 = np.logspace(-6, 3, 256)
 _E256_0 = _E256_1 * np.exp(0.2 * _rng.normal(size=256))
 HD_256_ROTATED = (np.zeros(256), _cov(_Q256r, _E256_0), np.full(256, 1e-3), _cov(_Q256, _E256_1))
 
-#: probe args -> (Q0, eigs0, Q1, eigs1): what each hidden covariance is made of.
+#: probe args -> (Q1, eigs1, Q2, eigs2): what each hidden covariance is made of.
 HIGHDIM_EIGEN = {
     "HD_200": (HD_200, (_Q200, _E200_0, _Q200, _E200_1)),
     "HD_300": (HD_300, (_Q300, _E300_0, _Q300, _E300_1)),
@@ -212,45 +212,45 @@ def _gk_log_variances(mu1, s1, mu2, s2):  # log(σ2²/σ1²) without its ½
     return np.log(s2**2 / s1**2) + (s1**2 + (mu1 - mu2) ** 2) / (2 * s2**2) - 0.5
 
 
-def _mvn(mu0, c0, mu1, c1, swap_trace=False, maha_cov0=False, swap_logdet=False):
-    mu0, c0, mu1, c1 = _f(mu0), _f(c0), _f(mu1), _f(c1)
-    d = mu0.shape[0]
-    tr = np.trace(np.linalg.solve(c0, c1) if swap_trace else np.linalg.solve(c1, c0))
-    dm = mu1 - mu0
-    maha = dm @ np.linalg.solve(c0 if maha_cov0 else c1, dm)
-    ld = np.linalg.slogdet(c1)[1] - np.linalg.slogdet(c0)[1]
+def _mvn(mu1, c1, mu2, c2, swap_trace=False, maha_cov1=False, swap_logdet=False):
+    mu1, c1, mu2, c2 = _f(mu1), _f(c1), _f(mu2), _f(c2)
+    d = mu1.shape[0]
+    tr = np.trace(np.linalg.solve(c1, c2) if swap_trace else np.linalg.solve(c2, c1))
+    dm = mu2 - mu1
+    maha = dm @ np.linalg.solve(c1 if maha_cov1 else c2, dm)
+    ld = np.linalg.slogdet(c2)[1] - np.linalg.slogdet(c1)[1]
     return 0.5 * (tr + maha - d + (-ld if swap_logdet else ld))
 
 
-def _mvn_reversed(mu0, c0, mu1, c1):
-    return _mvn(mu1, c1, mu0, c0)
+def _mvn_reversed(mu1, c1, mu2, c2):
+    return _mvn(mu2, c2, mu1, c1)
 
 
-def _mvn_trace_swapped(mu0, c0, mu1, c1):
-    return _mvn(mu0, c0, mu1, c1, swap_trace=True)
+def _mvn_trace_swapped(mu1, c1, mu2, c2):
+    return _mvn(mu1, c1, mu2, c2, swap_trace=True)
 
 
-def _mvn_maha_cov0(mu0, c0, mu1, c1):
-    return _mvn(mu0, c0, mu1, c1, maha_cov0=True)
+def _mvn_maha_cov1(mu1, c1, mu2, c2):
+    return _mvn(mu1, c1, mu2, c2, maha_cov1=True)
 
 
-def _mvn_logdet_swapped(mu0, c0, mu1, c1):
-    return _mvn(mu0, c0, mu1, c1, swap_logdet=True)
+def _mvn_logdet_swapped(mu1, c1, mu2, c2):
+    return _mvn(mu1, c1, mu2, c2, swap_logdet=True)
 
 
-def _mvn_no_half(mu0, c0, mu1, c1):
-    return 2 * _mvn(mu0, c0, mu1, c1)
+def _mvn_no_half(mu1, c1, mu2, c2):
+    return 2 * _mvn(mu1, c1, mu2, c2)
 
 
-def _mvn_no_minus_d(mu0, c0, mu1, c1):
-    return _mvn(mu0, c0, mu1, c1) + 0.5 * _f(mu0).shape[0]
+def _mvn_no_minus_d(mu1, c1, mu2, c2):
+    return _mvn(mu1, c1, mu2, c2) + 0.5 * _f(mu1).shape[0]
 
 
 def _mvn_jitter(eps):
-    def kl(mu0, c0, mu1, c1):
-        c0, c1 = _f(c0), _f(c1)
-        i = np.eye(c0.shape[0])
-        return _mvn(mu0, c0 + eps * i, mu1, c1 + eps * i)
+    def kl(mu1, c1, mu2, c2):
+        c1, c2 = _f(c1), _f(c2)
+        i = np.eye(c1.shape[0])
+        return _mvn(mu1, c1 + eps * i, mu2, c2 + eps * i)
 
     return kl
 
@@ -313,15 +313,15 @@ GK_ARRAYS = Hint("Use NumPy's element-wise functions on arrays (`np.log`, `np.as
                  "four arguments broadcast; `math.log` and Python loops over elements work on single numbers only.",
                  any_of(raised("TypeError"), raised("ValueError"), kind("shape")))
 
-MVN_REVERSED = Hint("KL is not symmetric: mvn_kl(mu0, cov0, mu1, cov1) is KL(N0 ‖ N1), where cov1 is inverted "
-                    "(tr(cov1⁻¹cov0), the Mahalanobis term with cov1) and log det cov1 − log det cov0. You computed "
-                    "KL(N1 ‖ N0).", _gave(_mvn_reversed))
-MVN_TRACE = Hint("The trace term is tr(cov1⁻¹ cov0): solve with cov1 (the second distribution's covariance), not "
-                 "tr(cov0⁻¹ cov1).", _gave(_mvn_trace_swapped))
-MVN_MAHA = Hint("The Mahalanobis term uses cov1: (mu1 − mu0)ᵀ cov1⁻¹ (mu1 − mu0).", _gave(_mvn_maha_cov0))
-MVN_LOGDET = Hint("The log-determinant term is log det cov1 − log det cov0 (in that order).",
+MVN_REVERSED = Hint("KL is not symmetric: mvn_kl(mu1, cov1, mu2, cov2) is KL(N1 ‖ N2), where cov2 is inverted "
+                    "(tr(cov2⁻¹cov1), the Mahalanobis term with cov2) and log det cov2 − log det cov1. You computed "
+                    "KL(N2 ‖ N1).", _gave(_mvn_reversed))
+MVN_TRACE = Hint("The trace term is tr(cov2⁻¹ cov1): solve with cov2 (the second distribution's covariance), not "
+                 "tr(cov1⁻¹ cov2).", _gave(_mvn_trace_swapped))
+MVN_MAHA = Hint("The Mahalanobis term uses cov2: (mu2 − mu1)ᵀ cov2⁻¹ (mu2 − mu1).", _gave(_mvn_maha_cov1))
+MVN_LOGDET = Hint("The log-determinant term is log det cov2 − log det cov1 (in that order).",
                   _gave(_mvn_logdet_swapped))
-MVN_CONSTANTS = Hint("Check the constants: KL = ½[tr(cov1⁻¹cov0) + Mahalanobis − D + log det cov1 − log det cov0], "
+MVN_CONSTANTS = Hint("Check the constants: KL = ½[tr(cov2⁻¹cov1) + Mahalanobis − D + log det cov2 − log det cov1], "
                      "with the ½ in front of everything and −D inside.",
                      _gave(_mvn_no_half, _mvn_no_minus_d))
 MVN_JITTER = Hint("Don't add a 'jitter' to the diagonal: the covariances are positive definite as given, and eps·I "
@@ -352,7 +352,7 @@ VAE_ARRAYS = Hint("Convert the inputs first (`mu = np.asarray(mu, dtype=float)`)
 GK_EXACT_ZERO = Hint("KL(P ‖ P) is exactly 0: write the KL so that equal arguments leave nothing over, e.g. "
                      "log(σ2/σ1) + (σ1² + (μ1 − μ2)²)/(2σ2²) − ½ (log 1 = 0 and σ²/(2σ²) = ½ exactly).",
                      all_of(kind("value"), lambda f: "should be 0" in f.detail))
-MVN_LISTS = Hint("Convert the inputs first (`np.asarray(cov0, dtype=float)`): nested lists have no `.T` or `@`.",
+MVN_LISTS = Hint("Convert the inputs first (`np.asarray(cov1, dtype=float)`): nested lists have no `.T` or `@`.",
                  any_of(raised("TypeError"), raised("AttributeError")))
 
 # --- every check of a function offers all of that function's rules, so a
@@ -418,7 +418,7 @@ CHECKS = (
     Check(
         grade_id="mvn_kl-basic",
         function="mvn_kl",
-        summary="KL(N(mu0, cov0) ‖ N(mu1, cov1)) for D = 1, 2, 3: 0 for P = Q, the univariate formula for D = 1, the "
+        summary="KL(N(mu1, cov1) ‖ N(mu2, cov2)) for D = 1, 2, 3: 0 for P = Q, the univariate formula for D = 1, the "
                 "sum of univariate KLs for diagonal covariances, and full covariances.",
         probes=(
             Probe("P = Q with mu = [0.5, -1.0], cov = [[2.0, 0.3], [0.3, 1.0]] (the result is 0)",
@@ -440,7 +440,7 @@ CHECKS = (
         summary="accurate for D = 200 … 300 with determinants far outside float64's range and condition numbers up to "
                 f"1e10 (the ill-conditioned cases to {HIGHDIM_RTOL:g} relative).",
         probes=(
-            Probe("D = 300 with diagonal covariances (det(cov0) is about 1e-900)", HD_PUBLIC_DIAG, public=True),
+            Probe("D = 300 with diagonal covariances (det(cov1) is about 1e-900)", HD_PUBLIC_DIAG, public=True),
             Probe("the same D = 300 distributions in a reflected basis (full covariances)", HD_PUBLIC_REFLECTED,
                   public=True),
             Probe("D = 200, condition number 1e8, covariances sharing their eigenvectors", HD_200, rtol=HIGHDIM_RTOL),
@@ -459,8 +459,8 @@ CHECKS = (
         function="mvn_kl",
         summary="accepts nested lists, does not modify its inputs, and raises no RuntimeWarning.",
         probes=(
-            Probe("the arrays mu0 = [0, 1], cov0 = [[1, 0.2], [0.2, 0.5]], "
-                  "mu1 = [0.5, -0.5], cov1 = [[2, -0.3], [-0.3, 1]]",
+            Probe("the arrays mu1 = [0, 1], cov1 = [[1, 0.2], [0.2, 0.5]], "
+                  "mu2 = [0.5, -0.5], cov2 = [[2, -0.3], [-0.3, 1]]",
                   (np.array([0.0, 1.0]), np.array([[1.0, 0.2], [0.2, 0.5]]), np.array([0.5, -0.5]),
                    np.array([[2.0, -0.3], [-0.3, 1.0]])), public=True),
             Probe("the same as nested lists",

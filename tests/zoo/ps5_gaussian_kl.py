@@ -73,123 +73,123 @@ def gaussian_kl(mu1, sigma1, mu2, sigma2):
 import numpy as np
 from scipy.linalg import solve_triangular
 
-def mvn_kl(mu0, cov0, mu1, cov1):
-    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
-    L0 = np.linalg.cholesky(np.asarray(cov0, dtype=float))
+def mvn_kl(mu1, cov1, mu2, cov2):
+    mu1, mu2 = np.asarray(mu1, dtype=float), np.asarray(mu2, dtype=float)
     L1 = np.linalg.cholesky(np.asarray(cov1, dtype=float))
-    M = solve_triangular(L1, L0, lower=True)          # L1^-1 L0: tr(cov1^-1 cov0) = ||M||_F^2
-    y = solve_triangular(L1, mu1 - mu0, lower=True)
+    L2 = np.linalg.cholesky(np.asarray(cov2, dtype=float))
+    M = solve_triangular(L2, L1, lower=True)          # L2^-1 L1: tr(cov2^-1 cov1) = ||M||_F^2
+    y = solve_triangular(L2, mu2 - mu1, lower=True)
+    logdet2 = 2 * np.sum(np.log(np.diag(L2)))
     logdet1 = 2 * np.sum(np.log(np.diag(L1)))
-    logdet0 = 2 * np.sum(np.log(np.diag(L0)))
-    return 0.5 * (np.sum(M * M) + y @ y - len(mu0) + logdet1 - logdet0)
+    return 0.5 * (np.sum(M * M) + y @ y - len(mu1) + logdet2 - logdet1)
 """),
     Specimen("ps5-mvn-kl-cho-solve", "mvn_kl", """
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-def mvn_kl(mu0, cov0, mu1, cov1):
-    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
+def mvn_kl(mu1, cov1, mu2, cov2):
+    mu1, mu2 = np.asarray(mu1, dtype=float), np.asarray(mu2, dtype=float)
+    c2 = cho_factor(np.asarray(cov2, dtype=float))
     c1 = cho_factor(np.asarray(cov1, dtype=float))
-    c0 = cho_factor(np.asarray(cov0, dtype=float))
-    diff = mu1 - mu0
-    trace = np.trace(cho_solve(c1, np.asarray(cov0, dtype=float)))
-    maha = diff @ cho_solve(c1, diff)
-    logdet = 2 * (np.sum(np.log(np.diag(c1[0]))) - np.sum(np.log(np.diag(c0[0]))))
-    return 0.5 * (trace + maha - mu0.size + logdet)
+    diff = mu2 - mu1
+    trace = np.trace(cho_solve(c2, np.asarray(cov1, dtype=float)))
+    maha = diff @ cho_solve(c2, diff)
+    logdet = 2 * (np.sum(np.log(np.diag(c2[0]))) - np.sum(np.log(np.diag(c1[0]))))
+    return 0.5 * (trace + maha - mu1.size + logdet)
 """),
     Specimen("ps5-mvn-kl-solve-slogdet", "mvn_kl", """
 import numpy as np
 
-def mvn_kl(mu0, cov0, mu1, cov1):
-    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
-    cov0, cov1 = np.asarray(cov0, dtype=float), np.asarray(cov1, dtype=float)
-    d = mu1 - mu0
-    _, logdet0 = np.linalg.slogdet(cov0)
+def mvn_kl(mu1, cov1, mu2, cov2):
+    mu1, mu2 = np.asarray(mu1, dtype=float), np.asarray(mu2, dtype=float)
+    cov1, cov2 = np.asarray(cov1, dtype=float), np.asarray(cov2, dtype=float)
+    d = mu2 - mu1
     _, logdet1 = np.linalg.slogdet(cov1)
-    return 0.5 * (np.trace(np.linalg.solve(cov1, cov0)) + d @ np.linalg.solve(cov1, d)
-                  - len(d) + logdet1 - logdet0)
+    _, logdet2 = np.linalg.slogdet(cov2)
+    return 0.5 * (np.trace(np.linalg.solve(cov2, cov1)) + d @ np.linalg.solve(cov2, d)
+                  - len(d) + logdet2 - logdet1)
 """),
     Specimen("ps5-mvn-kl-inv-det", "mvn_kl", """
 import numpy as np
 
-def mvn_kl(mu0, cov0, mu1, cov1):
-    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
-    cov0, cov1 = np.asarray(cov0, dtype=float), np.asarray(cov1, dtype=float)
-    inv1 = np.linalg.inv(cov1)
-    d = mu1 - mu0
-    return 0.5 * (np.trace(inv1 @ cov0) + d @ inv1 @ d - len(d)
-                  + np.log(np.linalg.det(cov1) / np.linalg.det(cov0)))
+def mvn_kl(mu1, cov1, mu2, cov2):
+    mu1, mu2 = np.asarray(mu1, dtype=float), np.asarray(mu2, dtype=float)
+    cov1, cov2 = np.asarray(cov1, dtype=float), np.asarray(cov2, dtype=float)
+    inv2 = np.linalg.inv(cov2)
+    d = mu2 - mu1
+    return 0.5 * (np.trace(inv2 @ cov1) + d @ inv2 @ d - len(d)
+                  + np.log(np.linalg.det(cov2) / np.linalg.det(cov1)))
 """, hint="det(cov) overflows to inf or underflows to 0"),
     Specimen("ps5-mvn-kl-prod-diag", "mvn_kl", """
 import numpy as np
 from scipy.linalg import solve_triangular
 
-def mvn_kl(mu0, cov0, mu1, cov1):
-    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
-    L0 = np.linalg.cholesky(cov0)
+def mvn_kl(mu1, cov1, mu2, cov2):
+    mu1, mu2 = np.asarray(mu1, dtype=float), np.asarray(mu2, dtype=float)
     L1 = np.linalg.cholesky(cov1)
-    M = solve_triangular(L1, L0, lower=True)
-    y = solve_triangular(L1, mu1 - mu0, lower=True)
-    det_ratio = (np.prod(np.diag(L1)) / np.prod(np.diag(L0))) ** 2
-    return 0.5 * (np.sum(M**2) + y @ y - len(mu0) + np.log(det_ratio))
+    L2 = np.linalg.cholesky(cov2)
+    M = solve_triangular(L2, L1, lower=True)
+    y = solve_triangular(L2, mu2 - mu1, lower=True)
+    det_ratio = (np.prod(np.diag(L2)) / np.prod(np.diag(L1))) ** 2
+    return 0.5 * (np.sum(M**2) + y @ y - len(mu1) + np.log(det_ratio))
 """, hint="Use Cholesky factors: log det Σ = 2·Σ log diag(L)"),
     Specimen("ps5-mvn-kl-trace-swapped", "mvn_kl", """
 import numpy as np
 
-def mvn_kl(mu0, cov0, mu1, cov1):
-    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
-    d = mu1 - mu0
-    return 0.5 * (np.trace(np.linalg.solve(cov0, cov1)) + d @ np.linalg.solve(cov1, d) - len(d)
-                  + np.linalg.slogdet(cov1)[1] - np.linalg.slogdet(cov0)[1])
-""", hint="The trace term is tr(cov1⁻¹ cov0)"),
+def mvn_kl(mu1, cov1, mu2, cov2):
+    mu1, mu2 = np.asarray(mu1, dtype=float), np.asarray(mu2, dtype=float)
+    d = mu2 - mu1
+    return 0.5 * (np.trace(np.linalg.solve(cov1, cov2)) + d @ np.linalg.solve(cov2, d) - len(d)
+                  + np.linalg.slogdet(cov2)[1] - np.linalg.slogdet(cov1)[1])
+""", hint="The trace term is tr(cov2⁻¹ cov1)"),
     Specimen("ps5-mvn-kl-reversed", "mvn_kl", """
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-def mvn_kl(mu0, cov0, mu1, cov1):
-    # KL(N0 || N1): "invert the first covariance"
-    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
-    c0 = cho_factor(cov0)
-    d = mu0 - mu1
-    logdet0 = 2 * np.sum(np.log(np.diag(c0[0])))
-    logdet1 = np.linalg.slogdet(cov1)[1]
-    return 0.5 * (np.trace(cho_solve(c0, cov1)) + d @ cho_solve(c0, d) - len(d) + logdet0 - logdet1)
-""", hint="You computed KL(N1 ‖ N0)"),
+def mvn_kl(mu1, cov1, mu2, cov2):
+    # KL(N1 || N2): "invert the first covariance"
+    mu1, mu2 = np.asarray(mu1, dtype=float), np.asarray(mu2, dtype=float)
+    c1 = cho_factor(cov1)
+    d = mu1 - mu2
+    logdet1 = 2 * np.sum(np.log(np.diag(c1[0])))
+    logdet2 = np.linalg.slogdet(cov2)[1]
+    return 0.5 * (np.trace(cho_solve(c1, cov2)) + d @ cho_solve(c1, d) - len(d) + logdet1 - logdet2)
+""", hint="You computed KL(N2 ‖ N1)"),
     Specimen("ps5-mvn-kl-jitter", "mvn_kl", """
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-def mvn_kl(mu0, cov0, mu1, cov1, jitter=1e-6):
-    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
-    eye = np.eye(len(mu0))
-    cov0 = np.asarray(cov0, dtype=float) + jitter * eye   # for numerical stability
-    cov1 = np.asarray(cov1, dtype=float) + jitter * eye
-    c0, c1 = cho_factor(cov0), cho_factor(cov1)
-    d = mu1 - mu0
-    logdet = 2 * (np.sum(np.log(np.diag(c1[0]))) - np.sum(np.log(np.diag(c0[0]))))
-    return 0.5 * (np.trace(cho_solve(c1, cov0)) + d @ cho_solve(c1, d) - len(d) + logdet)
+def mvn_kl(mu1, cov1, mu2, cov2, jitter=1e-6):
+    mu1, mu2 = np.asarray(mu1, dtype=float), np.asarray(mu2, dtype=float)
+    eye = np.eye(len(mu1))
+    cov1 = np.asarray(cov1, dtype=float) + jitter * eye   # for numerical stability
+    cov2 = np.asarray(cov2, dtype=float) + jitter * eye
+    c1, c2 = cho_factor(cov1), cho_factor(cov2)
+    d = mu2 - mu1
+    logdet = 2 * (np.sum(np.log(np.diag(c2[0]))) - np.sum(np.log(np.diag(c1[0]))))
+    return 0.5 * (np.trace(cho_solve(c2, cov1)) + d @ cho_solve(c2, d) - len(d) + logdet)
 """, hint="Don't add a 'jitter'"),
     Specimen("ps5-mvn-kl-difference-in-place", "mvn_kl", """
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-def mvn_kl(mu0, cov0, mu1, cov1):
-    mu0, mu1 = np.asarray(mu0, dtype=float), np.asarray(mu1, dtype=float)
-    cov0 = np.asarray(cov0, dtype=float)
-    diff = mu1
-    diff -= mu0                      # mu1 - mu0
-    f0, f1 = cho_factor(cov0), cho_factor(cov1)
-    logdet = 2 * (np.sum(np.log(np.diag(f1[0]))) - np.sum(np.log(np.diag(f0[0]))))
-    return 0.5 * (np.trace(cho_solve(f1, cov0)) + diff @ cho_solve(f1, diff) - len(diff) + logdet)
+def mvn_kl(mu1, cov1, mu2, cov2):
+    mu1, mu2 = np.asarray(mu1, dtype=float), np.asarray(mu2, dtype=float)
+    cov1 = np.asarray(cov1, dtype=float)
+    diff = mu2
+    diff -= mu1                      # mu2 - mu1
+    f1, f2 = cho_factor(cov1), cho_factor(cov2)
+    logdet = 2 * (np.sum(np.log(np.diag(f2[0]))) - np.sum(np.log(np.diag(f1[0]))))
+    return 0.5 * (np.trace(cho_solve(f2, cov1)) + diff @ cho_solve(f2, diff) - len(diff) + logdet)
 """, hint="Work on a copy"),
     Specimen("ps5-mvn-kl-scipy-stats", "mvn_kl", """
 import numpy as np
 from scipy.stats import multivariate_normal
 
-def mvn_kl(mu0, cov0, mu1, cov1):
+def mvn_kl(mu1, cov1, mu2, cov2):
     # KL = cross-entropy - entropy
-    p, q = multivariate_normal(mu0, cov0), multivariate_normal(mu1, cov1)
-    cross = -q.logpdf(mu0) + 0.5 * np.trace(np.linalg.solve(cov1, cov0))
+    p, q = multivariate_normal(mu1, cov1), multivariate_normal(mu2, cov2)
+    cross = -q.logpdf(mu1) + 0.5 * np.trace(np.linalg.solve(cov2, cov1))
     return cross - p.entropy()
 """, hint="Write it yourself"),
     # ------------------------------------------------------------------- vae_kl

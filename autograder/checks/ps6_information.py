@@ -1,0 +1,768 @@
+"""Hidden checks for problem set 6: entropy, kl_divergence, js_divergence, bayes_posterior, map_linear_regression.
+
+Probes are fixed (seeded) inputs; the wrong formulas below recreate common
+mistakes so that a hint can name the one a submission made.
+
+The notebook's visible self-checks use exactly the public probes (``public=True``):
+
+=============================  ==================================================================
+grade_id                       public inputs (expected values from the reference)
+=============================  ==================================================================
+entropy-basic                  ``entropy([0.5, 0.5])`` = log 2; ``entropy([0.25, 0.25, 0.25, 0.25])`` = log 4
+entropy-axis                   ``entropy([[0.5, 0.25], [0.5, 0.75]], axis=0)``;
+                               ``entropy(np.full((2, 3, 4), 1/3), axis=1)`` = log 3, shape (2, 4)
+entropy-edges                  ``entropy([1.0, 0.0, 0.0])`` = 0.0 exactly; ``entropy([0.5, 0.5, 0.0])`` = log 2
+entropy-errors                 ``entropy([0.2, 0.8])`` (valid); ``entropy([0.5, 0.6])`` and
+                               ``entropy([1.5, -0.5])`` raise ValueError
+kl_divergence-basic            ``kl_divergence([0.5, 0.5], [0.9, 0.1])``;
+                               ``kl_divergence([0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25])`` = 0
+kl_divergence-support          ``kl_divergence([0.5, 0.5, 0.0], [0.5, 0.25, 0.25])`` = log 2 / 2;
+                               ``kl_divergence([0.5, 0.5], [1.0, 0.0])`` = inf (no warning)
+kl_divergence-errors           ``kl_divergence([0.2, 0.8], [0.5, 0.5])`` (valid); ``kl_divergence([0.5, 0.5], [0.7, 0.7])``
+                               and ``kl_divergence([-0.1, 1.1], [0.5, 0.5])`` raise ValueError
+js_divergence-basic            ``js_divergence([0.5, 0.5], [0.9, 0.1])``; ``js_divergence([0.2, 0.3, 0.5], [0.2, 0.3, 0.5])`` = 0
+js_divergence-properties       ``js_divergence([1.0, 0.0], [0.0, 1.0])`` = log 2;
+                               ``js_divergence([0.5, 0.5, 0.0], [0.0, 0.5, 0.5])`` = log 2 / 2
+bayes_posterior-basic          the base-rate test: ``bayes_posterior(np.log([0.01, 0.99]), np.log([0.99, 0.05]))``
+                               = [1/6, 5/6] (prior: 1 % ill; sensitivity 0.99; false-positive rate 0.05);
+                               a coin: ``bayes_posterior(np.zeros(3), COIN_LL)`` with
+                               ``COIN_LL = np.log([[0.2, 0.5, 0.8], [0.2, 0.5, 0.8], [0.8, 0.5, 0.2]])``
+                               (heads, heads, tails under θ = 0.2, 0.5, 0.8)
+bayes_posterior-stability      ``bayes_posterior(np.log([0.5, 0.5]), np.tile([-1e5, -1e5 - 2.0**-10], (2000, 1)))``
+                               = [1, e^-1.953125] / (1 + e^-1.953125) ≈ [0.8758, 0.1242] (every likelihood
+                               underflows; rtol 1e-5)
+bayes_posterior-errors         the base-rate test (valid); ``bayes_posterior(np.zeros(3), np.zeros((4, 2)))`` and
+                               ``bayes_posterior(np.zeros(3), np.zeros(2))`` raise ValueError
+map_linear_regression-basic    ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 1.0)`` = [7/8, 11/8] with
+                               ``X3 = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]`` (λ = 1);
+                               ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 10.0)`` (λ = 0.01)
+map_linear_regression-limits   ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, np.inf)`` = [1, 2] (least squares);
+                               ``map_linear_regression(X3, [1.0, 2.0, 3.0], 2.0, 1.0)`` = [19/35, 26/35] (λ = 4, not 1/4);
+                               ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 1e-3)`` ≈ [4e-6, 5e-6] (λ = 1e6)
+map_linear_regression-errors   ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 1.0)`` (valid); ``noise_std=0.0``,
+                               ``prior_std=-1.0`` and ``y=[1.0, 2.0]`` raise ValueError
+=============================  ==================================================================
+
+What is graded, and what is not (the notebook must claim no more):
+
+* KL "never negative" is graded through values: a formula that can be
+  negative on ordinary inputs (``H(p) − H(q)``, a missing minus, a wrong
+  mixture in JSD) fails on them. A correct Σ p log(p/q) that rounds to
+  −1e-17 on nearly equal distributions is *not* detected: no probe can tell
+  that rounding from a correct +1e-17, so no check claims it.
+* ``bayes_posterior`` tolerances follow the contract: 1e-10 relative where
+  N·max|ℓ| ≤ 1e6, 1e-5 where it exceeds 1e8. No probe lies in between:
+  there, the rounding of a plain ``log_prior + ll.sum(axis=0)`` (the ulp of
+  a sum of 1e7 is 2e-9) is already above 1e-10, so a correct submission
+  could not meet the contract's 1e-10 and no probe asks it to.
+* ``map_linear_regression`` probes keep √λ·‖y‖/‖Xᵀy‖ below ~1e6: past
+  that (prior_std → 0 with weights of 1e-16) even the contract's stacked
+  ``lstsq`` loses digits (its error grows with the residual over
+  ‖A‖·‖w‖: measured 6e-9 relative at prior_std = 1e-8 on the 3×2 example).
+* ``np.linalg.inv`` in ``map_linear_regression`` is not detected: at the
+  contract's cond(X) ≤ 1e3, ``inv(XᵀX + λI) @ Xᵀy`` is off by ~cond(X)²·eps
+  = 1e-10, inside the 1e-8 tolerance. The notebook may advise against it
+  but must not say it is graded.
+* The probability tolerance is the contract's 1e-8: slices off by 1e-9 are
+  valid (a test for ``sum == 1`` exactly rejects rows that a division
+  normalised to 1 ± 1 ulp), slices off by 1e-6 are not (``np.isclose``'s
+  default atol 1e-8 + rtol 1e-5 accepts them).
+
+Forbidden (the contract's list): SciPy's information functions
+(``scipy.stats.entropy``, which also computes KL; ``scipy.special.entr``,
+``rel_entr``, ``kl_div``; ``scipy.spatial.distance.jensenshannon``) and the
+frameworks. ``scipy.special.xlogy`` / ``xlog1py`` /
+``logsumexp``, ``np.linalg.lstsq`` and ``scipy.linalg`` stay allowed.
+"""
+
+import numpy as np
+
+from autograder.checks.forbidden import FRAMEWORKS, SCIPY_INFORMATION
+from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
+from autograder.checks.model import Check, Hint, Probe
+
+FORBIDDEN = SCIPY_INFORMATION + FRAMEWORKS
+
+#: rtol of bayes_posterior probes whose N·max|log-likelihood| exceeds 1e8 (the contract's).
+BIG_SUM_RTOL = 1e-5
+#: map_linear_regression: 1e-8 relative (the contract's); weights are O(1), so an absolute
+#: 1e-9 stands for the contract's 2-norm bound on components that happen to be small.
+MAP_RTOL, MAP_ATOL = 1e-8, 1e-9
+
+_rng = np.random.default_rng(20261126)
+
+
+def _dirichlet(shape, alpha=1.0):
+    """Rows of probabilities (last axis), normalised by a division: sums are 1 to ~1 ulp."""
+    g = _rng.gamma(alpha, size=shape)
+    return g / g.sum(axis=-1, keepdims=True)
+
+
+# --- entropy / KL / JSD data -----------------------------------------------------
+P5 = _dirichlet(5)
+P46 = _dirichlet((4, 6))
+Q46 = _dirichlet((4, 6))
+P_SHARP = _dirichlet((3, 8), alpha=0.2)  # a few large entries, many tiny ones
+P234 = _dirichlet((2, 3, 4))
+Q234 = _dirichlet((2, 3, 4))
+COLS_54 = _dirichlet((4, 5)).T  # (5, 4): columns sum to 1 (axis=0)
+P_AXIS1 = np.moveaxis(_dirichlet((2, 4, 3)), 2, 1)  # (2, 3, 4): sums to 1 along axis 1
+Q_AXIS1 = np.moveaxis(_dirichlet((2, 4, 3)), 2, 1)
+ONE_HOT = np.eye(5)
+ZEROS_MIXED = np.array([[0.5, 0.0, 0.25, 0.0, 0.25], [0.0, 0.0, 1.0, 0.0, 0.0], [0.1, 0.2, 0.0, 0.3, 0.4]])
+TINY = np.array([1.0 - 2e-300, 1e-300, 1e-300])
+NEAR_ONE = P46 * (1 + np.array([5e-9, -5e-9, 3e-9, -2e-9])[:, None])  # sums within 1e-8 of 1: valid
+
+# KL with zeros: rows mixing p = 0 terms (finite), q = 0 under p > 0 (inf), and plain rows.
+KL_P = np.array([[0.5, 0.5, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25], [0.0, 0.0, 0.4, 0.6], [0.1, 0.2, 0.3, 0.4]])
+KL_Q = np.array([[0.25, 0.25, 0.25, 0.25], [0.5, 0.5, 0.0, 0.0], [0.3, 0.3, 0.2, 0.2], [0.4, 0.3, 0.2, 0.1]])
+DISJOINT_P = np.array([[0.5, 0.5, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.0, 0.3, 0.0, 0.7]])
+DISJOINT_Q = np.array([[0.0, 0.0, 0.5, 0.5], [0.0, 0.2, 0.3, 0.5], [0.6, 0.0, 0.4, 0.0]])
+ONE_HOT_VS_FULL = (np.eye(4), np.tile([0.1, 0.2, 0.3, 0.4], (4, 1)))  # KL = -log q_k
+TINY_Q = (np.array([0.5, 0.5, 0.0]), np.array([1e-300, 1.0 - 2e-300, 1e-300]))  # a large but finite KL
+
+# --- bayes_posterior data ----------------------------------------------------------
+BASE_RATE = (np.log([0.01, 0.99]), np.log([0.99, 0.05]))
+COIN_LL = np.log([[0.2, 0.5, 0.8], [0.2, 0.5, 0.8], [0.8, 0.5, 0.2]])
+# Log-likelihoods on a dyadic grid (multiples of 2^-10 / 2^-12 near -1e5): every partial sum over
+# observations is exact in float64, whatever the order of summation, so a correct submission is off
+# only by its softmax. (With -1e5 - 1e-3 instead, a plain column sum in order is off by up to
+# N²·1e5·eps/2 = 4e-5 in ℓ: more than the contract's 1e-5 allows.)
+STABLE_PUBLIC = (np.log([0.5, 0.5]), np.tile([-1e5, -1e5 - 2.0**-10], (2000, 1)))
+BP_PRIOR5 = np.log(_dirichlet(5))
+BP_LL_20x5 = _rng.normal(-3.0, 1.0, size=(20, 5))
+BP_PRIOR_UNNORM = np.log(_dirichlet(4)) + 7.0
+BP_LL_8x4 = _rng.normal(-2.0, 0.5, size=(8, 4))
+BP_LL_1D = _rng.normal(-1.0, 1.0, size=6)
+BP_PRIOR6 = np.log(_dirichlet(6))
+# Every likelihood underflows: N·max|ll| = 5000 · 1e5 = 5e8 > 1e8.
+BP_BIG_PRIOR = np.log(_dirichlet(4))
+BP_BIG_LL = -1e5 + np.round(_rng.normal(0.0, 1e-2, size=(5000, 4)) * 2**12) / 2**12
+# -inf prior entries: impossible hypotheses stay at exactly 0.
+BP_INF_PRIOR = np.array([np.log(0.3), -np.inf, np.log(0.7), -np.inf, 0.0])
+BP_INF_LL = _rng.normal(-700.0, 2.0, size=(30, 5)) / 30  # N·max|ll| ~ 700: the 1e-10 regime
+# An observation impossible under one hypothesis (a -inf log-likelihood).
+BP_IMPOSSIBLE_LL = np.vstack([_rng.normal(-1.0, 0.3, size=(5, 3)), [[-2.0, -np.inf, -1.0]]])
+# Log-likelihoods of -1e3 per observation, sums near -1e3·N: exp overflows/underflows without the shift.
+BP_MID_PRIOR = np.log([0.2, 0.3, 0.5])
+BP_MID_LL = np.array([[-1000.0, -1001.0, -1003.0]] * 3)
+
+# --- map_linear_regression data --------------------------------------------------
+X3 = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
+Y3 = [1.0, 2.0, 3.0]
+
+
+def _design(n, d, cond):
+    """A seeded (n, d) design with singular values from 1 down to 1/cond."""
+    u, _ = np.linalg.qr(_rng.normal(size=(n, d)))
+    v, _ = np.linalg.qr(_rng.normal(size=(d, d)))
+    return (u * np.logspace(0, -np.log10(cond), d)) @ v.T
+
+
+def _weights(d):
+    return _rng.choice([-1.0, 1.0], size=d) * _rng.uniform(0.5, 2.0, size=d)
+
+
+X50 = _rng.normal(size=(50, 5))
+Y50 = X50 @ _weights(5) + 0.5 * _rng.normal(size=50)
+X20x30 = _rng.normal(size=(20, 30))  # D > N: only the prior makes the solution unique
+Y20 = _rng.normal(size=20) * 3
+X100 = np.column_stack([np.ones(100), _rng.normal(size=(100, 2))])  # an intercept column
+Y100 = X100 @ np.array([2.0, -1.0, 0.5]) + 0.3 * _rng.normal(size=100)
+X_COND = _design(60, 6, 1e3)  # cond(X) = 1e3, the contract's limit
+W_COND = _weights(6)
+Y_COND = X_COND @ W_COND + 1e-3 * _rng.normal(size=60)
+
+
+def _f(a):
+    return np.asarray(a, dtype=float)
+
+
+def _gave(*wrong, atol=1e-12):
+    """The value was wrong, and it is what one of the ``wrong`` formulas returns."""
+    return all_of(kind("value", "nonfinite", "shape"), any_of(*(matches(w, atol=atol) for w in wrong)))
+
+
+# --- wrong formulas (errstate is handled by hints.matches) -------------------------
+def _xlogy(x, y):
+    return np.where(x > 0, x * np.log(np.where(x > 0, y, 1.0)), 0.0)
+
+
+def _h(p, axis=-1, log=np.log):
+    p = _f(p)
+    return -np.sum(np.where(p > 0, p * log(np.where(p > 0, p, 1.0)), 0.0), axis=axis)
+
+
+def _h_log2(p, axis=-1):
+    return _h(p, axis, np.log2)
+
+
+def _h_no_minus(p, axis=-1):
+    return -_h(p, axis)
+
+
+def _h_mean(p, axis=-1):
+    return _h(p, axis) / _f(p).shape[axis]
+
+
+def _h_other_axis(p, axis=-1):
+    p = _f(p)
+    return _h(p, 0 if axis in (-1, p.ndim - 1) else -1)
+
+
+def _h_eps(eps):
+    def h(p, axis=-1):
+        p = _f(p)
+        return -np.sum(p * np.log(p + eps), axis=axis)
+
+    return h
+
+
+def _kl(p, q, axis=-1, log=np.log):
+    p, q = _f(p), _f(q)
+    ratio = np.where(p > 0, p, 1.0) / np.where(p > 0, q, 1.0)
+    return np.sum(np.where(p > 0, p * log(ratio), 0.0), axis=axis)
+
+
+def _kl_swapped(p, q, axis=-1):
+    return _kl(q, p, axis)
+
+
+def _kl_log2(p, q, axis=-1):
+    return _kl(p, q, axis, np.log2)
+
+
+def _kl_entropy_difference(p, q, axis=-1):
+    return _h(p, axis) - _h(q, axis)
+
+
+def _kl_entropy_difference_reversed(p, q, axis=-1):
+    return _h(q, axis) - _h(p, axis)
+
+
+def _kl_cross_entropy(p, q, axis=-1):  # -Σ p log q: forgot to subtract H(p)
+    return _kl(p, q, axis) + _h(p, axis)
+
+
+def _kl_eps(eps):
+    def kl(p, q, axis=-1):
+        p, q = _f(p), _f(q)
+        return np.sum(_xlogy(p, (p + eps) / (q + eps)), axis=axis)
+
+    return kl
+
+
+def _js(p, q, axis=-1, m=None, half=0.5, log=np.log):
+    p, q = _f(p), _f(q)
+    m = (p + q) / 2 if m is None else m
+    return half * (_kl(p, m, axis, log) + _kl(q, m, axis, log))
+
+
+def _js_sum_mixture(p, q, axis=-1):
+    return _js(p, q, axis, m=_f(p) + _f(q))
+
+
+def _js_no_half(p, q, axis=-1):
+    return _js(p, q, axis, half=1.0)
+
+
+def _js_one_term(p, q, axis=-1):
+    p, q = _f(p), _f(q)
+    return _kl(p, (p + q) / 2, axis)
+
+
+def _js_one_term_halved(p, q, axis=-1):
+    return 0.5 * _js_one_term(p, q, axis)
+
+
+def _js_symmetric_kl(p, q, axis=-1):
+    return 0.5 * (_kl(p, q, axis) + _kl(q, p, axis))
+
+
+def _js_log2(p, q, axis=-1):
+    return _js(p, q, axis, log=np.log2)
+
+
+def _js_geometric_mixture(p, q, axis=-1):
+    p, q = _f(p), _f(q)
+    return _js(p, q, axis, m=np.sqrt(p * q))
+
+
+def _softmax(l):
+    l = _f(l)
+    e = np.exp(l - np.max(l))
+    return e / e.sum()
+
+
+def _ll_total(ll, k):
+    return np.sum(_f(ll).reshape(-1, k), axis=0)
+
+
+def _bp(log_prior, ll, prior_weight=1.0, like_weight=1.0):
+    lp = _f(log_prior)
+    return _softmax(prior_weight * np.where(np.isneginf(lp), -np.inf, lp) + like_weight * _ll_total(ll, lp.size))
+
+
+def _bp_prior_ignored(log_prior, ll):
+    return _bp(log_prior, ll, prior_weight=0.0)
+
+
+def _bp_prior_twice(log_prior, ll):
+    return _bp(log_prior, ll, prior_weight=2.0)
+
+
+def _bp_unnormalised(log_prior, ll):
+    return np.exp(_f(log_prior) + _ll_total(ll, _f(log_prior).size))
+
+
+def _bp_log_posterior(log_prior, ll):
+    return np.log(_bp(log_prior, ll))
+
+
+def _bp_log_unnormalised(log_prior, ll):
+    return _f(log_prior) + _ll_total(ll, _f(log_prior).size)
+
+
+def _bp_1d_summed(log_prior, ll):  # a 1-D log_likelihood summed to one number: the prior comes back
+    return _softmax(_f(log_prior) + np.sum(_f(ll), axis=0))
+
+
+def _bp_mean_ll(log_prior, ll):
+    lp = _f(log_prior)
+    return _softmax(lp + np.mean(_f(ll).reshape(-1, lp.size), axis=0))
+
+
+def _bp_sum_over_hypotheses(log_prior, ll):
+    lp = _f(log_prior)
+    ll = _f(ll).reshape(-1, lp.size)
+    return _softmax(lp[: ll.shape[0]] + ll.sum(axis=1)) if ll.shape[0] == lp.size else None
+
+
+def _ridge(X, y, lam, penalty=None):
+    X, y = _f(X), _f(y)
+    d = X.shape[1]
+    pen = np.eye(d) if penalty is None else penalty
+    return np.linalg.solve(X.T @ X + lam * pen, X.T @ y)
+
+
+def _map_inverted(X, y, noise_std, prior_std):
+    return _ridge(X, y, prior_std**2 / noise_std**2)
+
+
+def _map_prior_precision(X, y, noise_std, prior_std):  # λ = 1/prior_std², the unit-noise shortcut
+    return _ridge(X, y, 1.0 / prior_std**2)
+
+
+def _map_unsquared(X, y, noise_std, prior_std):
+    return _ridge(X, y, noise_std / prior_std)
+
+
+def _map_variance_sum(X, y, noise_std, prior_std):  # λ = noise² + prior⁻²-style mix-ups
+    return _ridge(X, y, noise_std**2 * prior_std**2)
+
+
+def _map_no_prior(X, y, noise_std, prior_std):
+    return _ridge(X, y, 0.0)
+
+
+def _map_bias_unpenalised(X, y, noise_std, prior_std):
+    d = _f(X).shape[1]
+    pen = np.eye(d)
+    pen[0, 0] = 0.0
+    return _ridge(X, y, noise_std**2 / prior_std**2, pen)
+
+
+def _map_lambda_over_n(X, y, noise_std, prior_std):  # sklearn-style mean squared error
+    return _ridge(X, y, _f(X).shape[0] * noise_std**2 / prior_std**2)
+
+
+# --- hints -------------------------------------------------------------------------
+ZERO_LOG_ZERO = Hint(
+    "0 · log 0 is nan in floating point (0 · -inf), and log(0) warns: terms with p = 0 contribute 0 by "
+    "convention. Use `scipy.special.xlogy(p, p)` (0 where p = 0), or compute the log only where p > 0 "
+    "(`np.where(p > 0, …, 0)` with a safe argument inside the log).",
+    any_of(nonfinite(), all_of(kind("warning"), any_of(warned("divide by zero"), warned("invalid")))),
+)
+NATS = Hint("The course measures information in nats: use the natural logarithm `np.log`, not `np.log2` "
+            "(bits) or `np.log10`.", _gave(_h_log2, _kl_log2, _js_log2))
+VALIDATE = Hint(
+    "Check the inputs first: `if np.any(p < 0): raise ValueError(\"p must be non-negative\")` and "
+    "`if np.any(np.abs(p.sum(axis=axis) - 1) > 1e-8): raise ValueError(\"p must sum to 1 along axis\")` "
+    "(for KL and JSD, both p and q).",
+    kind("no-raise"),
+)
+TOLERANCE_LOOSE = Hint(
+    "A slice that sums to 1 ± 1e-6 is not a distribution under the 1e-8 tolerance; `np.isclose`/`np.allclose` "
+    "allow 1e-5 by default. Compare `np.abs(s - 1) > 1e-8` yourself.",
+    all_of(kind("no-raise"), label_has("1e-6")),
+)
+TOLERANCE_STRICT = Hint(
+    "A valid input was rejected. Check each slice along `axis` (`s = np.sum(p, axis=axis)`, not the sum of the "
+    "whole array) against 1 with the 1e-8 tolerance (`np.abs(s - 1) > 1e-8`), never with `== 1`: rows "
+    "normalised by a division sum to 1 only up to rounding (1 ± 2e-16).",
+    raised("ValueError"),
+)
+EPS_IN_LOG = Hint(
+    "Don't add a small epsilon inside the logarithm: it changes every term (a one-hot distribution must "
+    "give exactly 0, and q = 0 under p > 0 must give inf). Use `scipy.special.xlogy` or `np.where` on p > 0.",
+    any_of(all_of(kind("value"), lambda f: "should be 0" in f.detail),
+           all_of(kind("nonfinite"), lambda f: "expected an infinite value" in f.detail),
+           _gave(*(_h_eps(e) for e in (1e-15, 1e-12, 1e-10, 1e-9, 1e-8)),
+                 *(_kl_eps(e) for e in (1e-15, 1e-12, 1e-10, 1e-9, 1e-8)))),
+)
+AXIS = Hint("Reduce over `axis` only (`np.sum(…, axis=axis)`): the result has the input's shape without that axis.",
+            any_of(kind("shape"), _gave(_h_other_axis)))
+
+H_HINTS = (
+    Hint("Entropy is H(p) = −Σ p log p, which is ≥ 0: you lost the minus sign.", _gave(_h_no_minus)),
+    Hint("Entropy is a sum over the outcomes, not a mean: −Σ p log p.", _gave(_h_mean)),
+    NATS, EPS_IN_LOG, ZERO_LOG_ZERO, AXIS, TOLERANCE_LOOSE, VALIDATE, TOLERANCE_STRICT,
+)
+KL_HINTS = (
+    Hint("KL is not symmetric: kl_divergence(p, q) = Σ p log(p / q), with p outside the log and weighting the "
+         "terms. You computed KL(q ‖ p).", _gave(_kl_swapped)),
+    Hint("KL(p ‖ q) is not a difference of entropies (that can be negative): it is the cross-entropy minus the "
+         "entropy, −Σ p log q − (−Σ p log p) = Σ p log(p / q).",
+         _gave(_kl_entropy_difference, _kl_entropy_difference_reversed)),
+    Hint("−Σ p log q is the cross-entropy H(p, q) = H(p) + KL(p ‖ q): subtract the entropy, i.e. use "
+         "Σ p log(p / q).", _gave(_kl_cross_entropy)),
+    NATS, EPS_IN_LOG,
+    Hint("Where q = 0 under p > 0 the KL is inf; compute it without a warning: "
+         "`with np.errstate(divide=\"ignore\"):` around the division, or `np.where` on q > 0.",
+         all_of(kind("warning"), label_has("inf"))),
+    ZERO_LOG_ZERO, AXIS, TOLERANCE_LOOSE, VALIDATE, TOLERANCE_STRICT,
+)
+JS_HINTS = (
+    Hint("The mixture is m = (p + q) / 2, the average of the two distributions (it sums to 1), not p + q.",
+         _gave(_js_sum_mixture)),
+    Hint("Jensen–Shannon compares each distribution with the mixture m = (p + q) / 2: "
+         "½ KL(p ‖ m) + ½ KL(q ‖ m). Symmetrising KL(p ‖ q) instead is infinite on disjoint supports.",
+         _gave(_js_symmetric_kl, _js_geometric_mixture)),
+    Hint("JSD = ½ KL(p ‖ m) + ½ KL(q ‖ m): both terms, each with its ½.",
+         _gave(_js_no_half, _js_one_term, _js_one_term_halved)),
+    NATS, ZERO_LOG_ZERO, AXIS,
+)
+BP_HINTS = (
+    Hint("The product of thousands of likelihoods underflows to 0 (and 0/0 is nan): work in log space. "
+         "ℓ_k = log_prior[k] + Σ_n log_likelihood[n, k], then a softmax of ℓ with the maximum subtracted "
+         "first (or ℓ − logsumexp(ℓ)).",
+         any_of(nonfinite(), warned("invalid"), warned("underflow"), warned("overflow"), warned("divide"))),
+    Hint("The prior is missing: the posterior is proportional to prior × likelihood, "
+         "ℓ_k = log_prior[k] + Σ_n log_likelihood[n, k].", _gave(_bp_prior_ignored)),
+    Hint("The prior is counted twice: add log_prior once to the summed log-likelihoods.", _gave(_bp_prior_twice)),
+    Hint("The result must be probabilities that sum to 1: exponentiate and normalise "
+         "(softmax of ℓ, after subtracting its maximum).",
+         _gave(_bp_unnormalised, _bp_log_posterior, _bp_log_unnormalised)),
+    Hint("A 1-D log_likelihood of shape (K,) is one observation, not K of them: make it 2-D first "
+         "(`np.atleast_2d` or `reshape(-1, K)`) before summing over observations (axis 0).",
+         _gave(_bp_1d_summed)),
+    Hint("Independent observations multiply, so their log-likelihoods add up: sum over the observations "
+         "(axis 0), don't average.", _gave(_bp_mean_ll)),
+    Hint("Check the shapes first: log_prior is (K,), log_likelihood is (N, K) or (K,) with the same K; anything "
+         "else raises ValueError (NumPy broadcasting would silently accept a (N, 1) likelihood).",
+         kind("no-raise")),
+    Hint("Sum the log-likelihoods over the observations, axis 0 of the (N, K) array (rows are observations, "
+         "columns hypotheses).", any_of(kind("shape"), _gave(_bp_sum_over_hypotheses))),
+)
+MAP_HINTS = (
+    Hint("λ is inverted: λ = noise_std² / prior_std² (a broad prior, large prior_std, means little "
+         "regularisation).", _gave(_map_inverted)),
+    Hint("λ = 1 / prior_std² only when noise_std = 1: in general the posterior's log is "
+         "−‖y − Xw‖²/(2 noise_std²) − ‖w‖²/(2 prior_std²), so λ = noise_std² / prior_std².",
+         _gave(_map_prior_precision, _map_variance_sum)),
+    Hint("λ is a ratio of variances: noise_std² / prior_std², both squared.", _gave(_map_unsquared)),
+    Hint("The prior is missing: the MAP weights solve (XᵀX + λI) w = Xᵀy with λ = noise_std² / prior_std².",
+         _gave(_map_no_prior)),
+    Hint("The prior N(0, prior_std² I) covers every weight, the first (intercept) column's too: "
+         "penalise all of them with λI.", _gave(_map_bias_unpenalised)),
+    Hint("The objective is ‖y − Xw‖² + λ‖w‖² with a sum of squares, not a mean: don't scale λ by N.",
+         _gave(_map_lambda_over_n)),
+    Hint("prior_std = inf means no prior: λ = noise_std² / inf² = 0, the least-squares weights. prior_std "
+         "→ 0 makes λ huge and the weights → 0: solve (XᵀX + λI) w = Xᵀy, or `np.linalg.lstsq` of "
+         "[X; √λ I] w ≈ [y; 0], which stays finite.", any_of(nonfinite(), warned(), raised("LinAlgError"))),
+    Hint("Check the arguments first: noise_std > 0, prior_std > 0, X of shape (N, D) and y of shape (N,); "
+         "raise ValueError otherwise.", kind("no-raise")),
+    Hint("`X` is (N, D) and `y` is (N,): the result has shape (D,), one weight per column of X.", kind("shape")),
+)
+
+CHECKS = (
+    # ------------------------------------------------------------------ entropy
+    Check(
+        grade_id="entropy-basic",
+        function="entropy",
+        summary="H(p) = −Σ p log p in nats, over the last axis, for small distributions.",
+        probes=(
+            Probe("entropy([0.5, 0.5]) (log 2)", ([0.5, 0.5],), public=True),
+            Probe("entropy([0.25, 0.25, 0.25, 0.25]) (log 4)", ([0.25, 0.25, 0.25, 0.25],), public=True),
+            Probe("a distribution over 5 outcomes", (P5,)),
+            Probe("[0.7, 0.2, 0.1]", ([0.7, 0.2, 0.1],)),
+            Probe("a (4, 6) array of distributions (one per row)", (P46,)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=H_HINTS,
+    ),
+    Check(
+        grade_id="entropy-axis",
+        function="entropy",
+        summary="the distribution lies along `axis` (0, 1, -1; 2-D and 3-D inputs), which the result drops.",
+        probes=(
+            Probe("[[0.5, 0.25], [0.5, 0.75]] with axis=0", ([[0.5, 0.25], [0.5, 0.75]],), {"axis": 0}, public=True),
+            Probe("np.full((2, 3, 4), 1/3) with axis=1 (log 3, shape (2, 4))", (np.full((2, 3, 4), 1 / 3),),
+                  {"axis": 1}, public=True),
+            Probe("a (5, 4) array whose columns are distributions, axis=0", (COLS_54,), {"axis": 0}),
+            Probe("a (2, 3, 4) array with axis=1", (P_AXIS1,), {"axis": 1}),
+            Probe("a (2, 3, 4) array with axis=-1", (P234,), {"axis": -1}),
+        ),
+        forbidden=FORBIDDEN,
+        hints=H_HINTS,
+    ),
+    Check(
+        grade_id="entropy-edges",
+        function="entropy",
+        summary="0 · log 0 = 0: one-hot distributions give exactly 0, zero entries add nothing, with no RuntimeWarning.",
+        probes=(
+            Probe("entropy([1.0, 0.0, 0.0]) (exactly 0)", ([1.0, 0.0, 0.0],), public=True),
+            Probe("entropy([0.5, 0.5, 0.0]) (log 2)", ([0.5, 0.5, 0.0],), public=True),
+            Probe("the 5 one-hot rows of np.eye(5) (each exactly 0)", (ONE_HOT,)),
+            Probe("rows with several zero entries", (ZEROS_MIXED,)),
+            Probe("a distribution with entries of 1e-300", (TINY,)),
+            Probe("sharply peaked rows with many tiny entries", (P_SHARP,)),
+        ),
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=H_HINTS,
+    ),
+    Check(
+        grade_id="entropy-errors",
+        function="entropy",
+        summary="correct values on valid input, and ValueError for a negative entry or a slice that does not sum to 1 "
+                "(within 1e-8).",
+        probes=(
+            Probe("entropy([0.2, 0.8]) (valid)", ([0.2, 0.8],), public=True),
+            Probe("rows that sum to 1 up to rounding (valid)", (P46,)),
+            Probe("rows that sum to 1 ± 5e-9 (valid: within 1e-8)", (NEAR_ONE,)),
+            Probe("entropy([0.5, 0.6]) (sums to 1.1)", ([0.5, 0.6],), expect="raises", public=True),
+            Probe("entropy([1.5, -0.5]) (a negative entry)", ([1.5, -0.5],), expect="raises", public=True),
+            Probe("a 2-D array with one row summing to 0.9", (np.array([[0.5, 0.5], [0.45, 0.45]]),),
+                  expect="raises"),
+            Probe("a row summing to 1 + 1e-6", (np.array([0.3, 0.7 + 1e-6]),), expect="raises"),
+            Probe("columns that sum to 1 checked along axis=1 (rows do not)", (COLS_54,), {"axis": 1},
+                  expect="raises"),
+            Probe("a row with a negative entry that still sums to 1", (np.array([[0.6, 0.6, -0.2]]),),
+                  expect="raises"),
+        ),
+        forbidden=FORBIDDEN,
+        hints=H_HINTS,
+    ),
+    # ------------------------------------------------------------ kl_divergence
+    Check(
+        grade_id="kl_divergence-basic",
+        function="kl_divergence",
+        summary="KL(p ‖ q) = Σ p log(p / q) in nats over the last axis; 0 for p = q; not symmetric.",
+        probes=(
+            Probe("kl_divergence([0.5, 0.5], [0.9, 0.1])", ([0.5, 0.5], [0.9, 0.1]), public=True),
+            Probe("kl_divergence([0.25]*4, [0.25]*4) (exactly 0)", ([0.25] * 4, [0.25] * 4), public=True),
+            Probe("two (4, 6) arrays of distributions (one per row)", (P46, Q46)),
+            Probe("the same two arrays in the other order", (Q46, P46)),
+            Probe("equal (4, 6) arrays (each exactly 0)", (P46, P46.copy())),
+            Probe("two (2, 3, 4) arrays with axis=1", (P_AXIS1, Q_AXIS1), {"axis": 1}),
+        ),
+        forbidden=FORBIDDEN,
+        hints=KL_HINTS,
+    ),
+    Check(
+        grade_id="kl_divergence-support",
+        function="kl_divergence",
+        summary="terms with p = 0 add 0, p > 0 where q = 0 gives inf, with no RuntimeWarning; the values are those "
+                "of Σ p log(p / q), never those of a formula that can be negative (an entropy difference).",
+        probes=(
+            Probe("kl_divergence([0.5, 0.5, 0.0], [0.5, 0.25, 0.25]) (a p = 0 term)",
+                  ([0.5, 0.5, 0.0], [0.5, 0.25, 0.25]), public=True),
+            Probe("kl_divergence([0.5, 0.5], [1.0, 0.0]) (inf)", ([0.5, 0.5], [1.0, 0.0]), public=True),
+            Probe("rows mixing p = 0 terms, q = 0 under p > 0 (inf) and plain rows", (KL_P, KL_Q)),
+            Probe("rows with disjoint supports (all inf)", (DISJOINT_P, DISJOINT_Q)),
+            Probe("one-hot p against full-support q", ONE_HOT_VS_FULL),
+            Probe("q with entries of 1e-300 under p > 0 (large, finite)", TINY_Q),
+            Probe("the KL rows with zeros along axis=0 (inf in places)", (KL_P.T.copy(), KL_Q.T.copy()), {"axis": 0}),
+        ),
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=KL_HINTS,
+    ),
+    Check(
+        grade_id="kl_divergence-errors",
+        function="kl_divergence",
+        summary="correct values on valid input, and ValueError when p or q has a negative entry or a slice that "
+                "does not sum to 1 (within 1e-8).",
+        probes=(
+            Probe("kl_divergence([0.2, 0.8], [0.5, 0.5]) (valid)", ([0.2, 0.8], [0.5, 0.5]), public=True),
+            Probe("rows that sum to 1 up to rounding (valid)", (P46, Q46)),
+            Probe("rows that sum to 1 ± 5e-9 (valid: within 1e-8)", (NEAR_ONE, Q46)),
+            Probe("q = [0.7, 0.7] (sums to 1.4)", ([0.5, 0.5], [0.7, 0.7]), expect="raises", public=True),
+            Probe("p = [-0.1, 1.1] (a negative entry)", ([-0.1, 1.1], [0.5, 0.5]), expect="raises", public=True),
+            Probe("p with one row summing to 0.9", (np.array([[0.5, 0.5], [0.45, 0.45]]), np.full((2, 2), 0.5)),
+                  expect="raises"),
+            Probe("q with a negative entry that still sums to 1", (np.full(3, 1 / 3), np.array([0.6, 0.6, -0.2])),
+                  expect="raises"),
+            Probe("q summing to 1 + 1e-6", (np.array([0.3, 0.7]), np.array([0.4, 0.6 + 1e-6])), expect="raises"),
+        ),
+        forbidden=FORBIDDEN,
+        hints=KL_HINTS,
+    ),
+    # ------------------------------------------------------------ js_divergence
+    Check(
+        grade_id="js_divergence-basic",
+        function="js_divergence",
+        summary="JSD = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q) / 2, in nats over the last axis.",
+        probes=(
+            Probe("js_divergence([0.5, 0.5], [0.9, 0.1])", ([0.5, 0.5], [0.9, 0.1]), public=True),
+            Probe("js_divergence([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]) (exactly 0)",
+                  ([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]), public=True),
+            Probe("two (4, 6) arrays of distributions (one per row)", (P46, Q46)),
+            Probe("two (2, 3, 4) arrays with axis=1", (P_AXIS1, Q_AXIS1), {"axis": 1}),
+            Probe("a distribution over 5 outcomes against the uniform one", (P5, np.full(5, 0.2))),
+        ),
+        forbidden=FORBIDDEN,
+        hints=JS_HINTS,
+    ),
+    Check(
+        grade_id="js_divergence-properties",
+        function="js_divergence",
+        summary="finite where KL is not: disjoint supports give log 2; symmetric; between 0 and log 2; zero entries "
+                "with no RuntimeWarning.",
+        probes=(
+            Probe("js_divergence([1.0, 0.0], [0.0, 1.0]) (log 2)", ([1.0, 0.0], [0.0, 1.0]), public=True),
+            Probe("js_divergence([0.5, 0.5, 0.0], [0.0, 0.5, 0.5])", ([0.5, 0.5, 0.0], [0.0, 0.5, 0.5]),
+                  public=True),
+            Probe("rows with disjoint supports (each log 2)", (DISJOINT_P, DISJOINT_Q)),
+            Probe("rows mixing zeros in p, in q, and in both", (KL_P, KL_Q)),
+            Probe("the same rows with p and q swapped (the same values)", (KL_Q, KL_P)),
+            Probe("one-hot p against full-support q", ONE_HOT_VS_FULL),
+            Probe("sharply peaked rows with many tiny entries, against each other",
+                  (P_SHARP, np.roll(P_SHARP, 1, axis=-1))),
+        ),
+        no_warnings=True,
+        forbidden=FORBIDDEN,
+        hints=JS_HINTS,
+    ),
+    # ---------------------------------------------------------- bayes_posterior
+    Check(
+        grade_id="bayes_posterior-basic",
+        function="bayes_posterior",
+        summary="posterior ∝ prior × Π likelihoods, normalised to sum to 1, from a (K,) log prior and (N, K) or (K,) "
+                "log-likelihoods.",
+        probes=(
+            Probe("the base-rate test: log_prior = log([0.01, 0.99]), log_likelihood = log([0.99, 0.05])",
+                  BASE_RATE, public=True),
+            Probe("a uniform log prior np.zeros(3) and three coin flips (H, H, T) under θ = 0.2, 0.5, 0.8",
+                  (np.zeros(3), COIN_LL), public=True),
+            Probe("K = 5 hypotheses and N = 20 observations", (BP_PRIOR5, BP_LL_20x5)),
+            Probe("an unnormalised log prior (log probabilities + 7) and N = 8", (BP_PRIOR_UNNORM, BP_LL_8x4)),
+            Probe("one observation as a 1-D log_likelihood of shape (6,)", (BP_PRIOR6, BP_LL_1D)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=BP_HINTS,
+    ),
+    Check(
+        grade_id="bayes_posterior-stability",
+        function="bayes_posterior",
+        summary="stable in log space: thousands of observations whose likelihoods all underflow (to 1e-5 relative "
+                "where N·max|log-likelihood| > 1e8), and -inf log priors and log-likelihoods (probability 0).",
+        probes=(
+            Probe("N = 2000 rows of log-likelihoods [-1e5, -1e5 - 2**-10] with a uniform prior",
+                  STABLE_PUBLIC, public=True, rtol=BIG_SUM_RTOL),
+            Probe("log-likelihoods of -1000 per observation, N = 3", (BP_MID_PRIOR, BP_MID_LL)),
+            Probe("K = 4, N = 5000, every log-likelihood near -1e5", (BP_BIG_PRIOR, BP_BIG_LL), rtol=BIG_SUM_RTOL),
+            Probe("-inf entries in the log prior (those hypotheses get exactly 0)", (BP_INF_PRIOR, BP_INF_LL)),
+            Probe("an observation with log-likelihood -inf under one hypothesis (it gets exactly 0)",
+                  (np.log([0.2, 0.5, 0.3]), BP_IMPOSSIBLE_LL)),
+        ),
+        forbidden=FORBIDDEN,
+        hints=BP_HINTS,
+    ),
+    Check(
+        grade_id="bayes_posterior-errors",
+        function="bayes_posterior",
+        summary="correct values on valid input, and ValueError when log_likelihood's shape does not match "
+                "log_prior's (K,).",
+        probes=(
+            Probe("the base-rate test (valid)", BASE_RATE, public=True),
+            Probe("K = 4 and N = 8 (valid)", (BP_PRIOR_UNNORM, BP_LL_8x4)),
+            Probe("log_prior of shape (3,) with log_likelihood of shape (4, 2)", (np.zeros(3), np.zeros((4, 2))),
+                  expect="raises", public=True),
+            Probe("log_prior of shape (3,) with log_likelihood of shape (2,)", (np.zeros(3), np.zeros(2)),
+                  expect="raises", public=True),
+            Probe("log_likelihood of shape (5, 1) for K = 3 (broadcasting would accept it)",
+                  (np.log([0.2, 0.3, 0.5]), np.full((5, 1), -1.0)), expect="raises"),
+            Probe("a 3-D log_likelihood of shape (2, 4, 3) for K = 3",
+                  (np.log([0.2, 0.3, 0.5]), np.full((2, 4, 3), -1.0)), expect="raises"),
+            Probe("a 2-D log_prior of shape (1, 3)", (np.zeros((1, 3)), np.full((4, 3), -1.0)), expect="raises"),
+        ),
+        forbidden=FORBIDDEN,
+        hints=BP_HINTS,
+    ),
+    # ---------------------------------------------------- map_linear_regression
+    Check(
+        grade_id="map_linear_regression-basic",
+        function="map_linear_regression",
+        summary="the MAP weights minimise ‖y − Xw‖² + λ‖w‖², λ = noise_std² / prior_std²; shape (D,).",
+        probes=(
+            Probe("X = [[1, 0], [0, 1], [1, 1]], y = [1, 2, 3], noise_std = 1, prior_std = 1 (λ = 1)",
+                  (X3, Y3, 1.0, 1.0), public=True),
+            Probe("the same X and y with noise_std = 1, prior_std = 10 (λ = 0.01)", (X3, Y3, 1.0, 10.0),
+                  public=True),
+            Probe("N = 50, D = 5 with noise_std = 0.5, prior_std = 2", (X50, Y50, 0.5, 2.0)),
+            Probe("N = 20, D = 30 (more weights than observations) with noise_std = 1, prior_std = 0.5",
+                  (X20x30, Y20, 1.0, 0.5)),
+            Probe("N = 100 with an intercept column of ones, noise_std = 0.3, prior_std = 1", (X100, Y100, 0.3, 1.0)),
+        ),
+        rtol=MAP_RTOL,
+        atol=MAP_ATOL,
+        forbidden=FORBIDDEN,
+        hints=MAP_HINTS,
+    ),
+    Check(
+        grade_id="map_linear_regression-limits",
+        function="map_linear_regression",
+        summary="prior_std = inf gives least squares, prior_std → 0 gives weights → 0, and λ scales with "
+                "noise_std² (λ = noise_std² / prior_std², not its inverse).",
+        probes=(
+            Probe("X = [[1, 0], [0, 1], [1, 1]], y = [1, 2, 3], noise_std = 1, prior_std = inf (least squares)",
+                  (X3, Y3, 1.0, np.inf), public=True),
+            Probe("the same X and y with noise_std = 2, prior_std = 1 (λ = 4)", (X3, Y3, 2.0, 1.0), public=True),
+            Probe("the same X and y with noise_std = 1, prior_std = 1e-3 (λ = 1e6: weights near 0)",
+                  (X3, Y3, 1.0, 1e-3), public=True, atol=0.0),
+            Probe("N = 60, D = 6, cond(X) = 1e3, prior_std = inf", (X_COND, Y_COND, 0.1, np.inf)),
+            Probe("N = 50, D = 5 with noise_std = 5, prior_std = 0.5 (λ = 100)", (X50, Y50, 5.0, 0.5)),
+            Probe("N = 50, D = 5 with noise_std = 0.1, prior_std = 0.05 (λ = 4)", (X50, Y50, 0.1, 0.05)),
+            Probe("N = 100 with an intercept column, noise_std = 3, prior_std = 0.2", (X100, Y100, 3.0, 0.2)),
+            Probe("N = 50, D = 5 with noise_std = 2, prior_std = 1e-6 (weights near 0)", (X50, Y50, 2.0, 1e-6),
+                  atol=0.0),
+        ),
+        rtol=MAP_RTOL,
+        atol=MAP_ATOL,
+        forbidden=FORBIDDEN,
+        hints=MAP_HINTS,
+    ),
+    Check(
+        grade_id="map_linear_regression-errors",
+        function="map_linear_regression",
+        summary="correct values on valid input, and ValueError for noise_std <= 0, prior_std <= 0 or a y whose "
+                "length is not X's number of rows.",
+        probes=(
+            Probe("X = [[1, 0], [0, 1], [1, 1]], y = [1, 2, 3], noise_std = 1, prior_std = 1 (valid)",
+                  (X3, Y3, 1.0, 1.0), public=True),
+            Probe("N = 50, D = 5 with noise_std = 0.5, prior_std = 2 (valid)", (X50, Y50, 0.5, 2.0)),
+            Probe("noise_std = 0.0", (X3, Y3, 0.0, 1.0), expect="raises", public=True),
+            Probe("prior_std = -1.0", (X3, Y3, 1.0, -1.0), expect="raises", public=True),
+            Probe("y = [1.0, 2.0] for X with 3 rows", (X3, [1.0, 2.0], 1.0, 1.0), expect="raises", public=True),
+            Probe("noise_std = -2.0", (X50, Y50, -2.0, 1.0), expect="raises"),
+            Probe("prior_std = 0.0", (X50, Y50, 1.0, 0.0), expect="raises"),
+            Probe("y with one entry more than X has rows", (X50, np.append(Y50, 1.0), 1.0, 1.0), expect="raises"),
+        ),
+        rtol=MAP_RTOL,
+        atol=MAP_ATOL,
+        forbidden=FORBIDDEN,
+        hints=MAP_HINTS,
+    ),
+)

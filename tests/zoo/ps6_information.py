@@ -1,0 +1,489 @@
+"""Bug zoo for problem set 6: entropy, kl_divergence, js_divergence, bayes_posterior, map_linear_regression.
+
+Correct specimens are written in different styles (``xlogy``, ``np.log`` with
+``where=``, a loop over slices, KL as cross-entropy minus entropy, JSD from
+the student's own KL or as an entropy difference, ``logsumexp``, sequential
+Bayesian updating, ``lstsq`` of the stacked system, Cholesky of the normal
+equations, and even ``np.linalg.inv``, which the contract's tolerance cannot
+tell apart). The wrong ones are the slips of lecture notes and Q&A answers:
+bits instead of nats, nan from 0·log 0, an epsilon inside the log, KL
+arguments swapped or written as an entropy difference, the wrong JSD
+mixture, multiplied likelihoods, a forgotten normalisation or prior, λ
+inverted, the intercept left unpenalised, and ready-made library versions.
+"""
+
+from tests.zoo import Specimen
+
+_CHECK_P = '''
+def _check(p, name, axis):
+    if np.any(p < 0):
+        raise ValueError(f"{name} must be non-negative")
+    if np.any(np.abs(np.sum(p, axis=axis) - 1.0) > 1e-8):
+        raise ValueError(f"{name} must sum to 1 along axis {axis}")
+'''
+
+#: The validated start of a solution cell (the specimen's imports go before it, its body after).
+_ENTROPY_HEAD = _CHECK_P + "\n" + """def entropy(p, axis=-1):
+    p = np.asarray(p, dtype=float)
+    _check(p, "p", axis)
+"""
+_KL_HEAD = _CHECK_P + "\n" + """def kl_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    _check(p, "p", axis)
+    _check(q, "q", axis)
+"""
+_BAYES_HEAD = """def bayes_posterior(log_prior, log_likelihood):
+    log_prior = np.asarray(log_prior, dtype=float)
+    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
+    if ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
+        raise ValueError("shape mismatch")
+"""
+_MAP_HEAD = """
+import numpy as np
+
+def map_linear_regression(X, y, noise_std, prior_std):
+    if noise_std <= 0 or prior_std <= 0:
+        raise ValueError("noise_std and prior_std must be > 0")
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    if len(y) != len(X):
+        raise ValueError("shape mismatch")
+"""
+
+ZOO = (
+    # ------------------------------------------------------------------ entropy: correct
+    Specimen("ps6-entropy-xlogy", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _ENTROPY_HEAD + '''    return -np.sum(xlogy(p, p), axis=axis) + 0.0
+'''),
+    Specimen("ps6-entropy-log-where", "entropy", '''
+import numpy as np
+
+def entropy(p, axis=-1):
+    p = np.array(p, dtype=float)
+    if (p < 0).any():
+        raise ValueError("p has negative entries")
+    if not np.all(np.isclose(p.sum(axis=axis), 1.0, rtol=0.0, atol=1e-8)):
+        raise ValueError("p does not sum to 1")
+    logp = np.log(p, out=np.zeros_like(p), where=p > 0)
+    return -(p * logp).sum(axis=axis)
+'''),
+    Specimen("ps6-entropy-loop", "entropy", '''
+import math
+import numpy as np
+
+def entropy(p, axis=-1):
+    p = np.moveaxis(np.asarray(p, dtype=float), axis, -1)
+    rows = p.reshape(-1, p.shape[-1])
+    out = []
+    for row in rows:
+        if min(row) < 0 or abs(math.fsum(row) - 1) > 1e-8:
+            raise ValueError("each slice of p must be a probability distribution")
+        out.append(-math.fsum(x * math.log(x) for x in row if x > 0))
+    return np.array(out).reshape(p.shape[:-1])[()]
+'''),
+    # ------------------------------------------------------------------ entropy: wrong
+    Specimen("ps6-entropy-bits", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _ENTROPY_HEAD + '''    return -np.sum(xlogy(p, p), axis=axis) / np.log(2)   # in bits
+''', hint="nats"),
+    Specimen("ps6-entropy-nan-zero-log-zero", "entropy", '''
+import numpy as np
+''' + _ENTROPY_HEAD + '''    return -np.sum(p * np.log(p), axis=axis)
+''', hint="0 · log 0 is nan"),
+    Specimen("ps6-entropy-nansum-warns", "entropy", '''
+import numpy as np
+''' + _ENTROPY_HEAD + '''    return -np.nansum(p * np.log(p), axis=axis)   # nansum skips the 0 * log 0 terms
+''', hint="0 · log 0 is nan"),
+    Specimen("ps6-entropy-epsilon", "entropy", '''
+import numpy as np
+''' + _ENTROPY_HEAD + '''    return -np.sum(p * np.log(p + 1e-12), axis=axis)   # avoid log(0)
+''', hint="Don't add a small epsilon"),
+    Specimen("ps6-entropy-no-validation", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+
+def entropy(p, axis=-1):
+    p = np.asarray(p, dtype=float)
+    return -np.sum(xlogy(p, p), axis=axis)
+''', hint="Check the inputs first"),
+    Specimen("ps6-entropy-exact-sum", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+
+def entropy(p, axis=-1):
+    p = np.asarray(p, dtype=float)
+    if np.any(p < 0) or np.any(p.sum(axis=axis) != 1):
+        raise ValueError("p must be a probability distribution")
+    return -np.sum(xlogy(p, p), axis=axis)
+''', hint="never with `== 1`"),
+    Specimen("ps6-entropy-whole-array-sum", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+
+def entropy(p, axis=-1):
+    p = np.asarray(p, dtype=float)
+    if np.any(p < 0) or abs(p.sum() - 1) > 1e-8:
+        raise ValueError("p must be a probability distribution")
+    return -np.sum(xlogy(p, p), axis=axis)
+''', hint="not the sum of the whole array"),
+    Specimen("ps6-entropy-allclose-default", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+
+def entropy(p, axis=-1):
+    p = np.asarray(p, dtype=float)
+    if np.any(p < 0) or not np.allclose(p.sum(axis=axis), 1):
+        raise ValueError("p must be a probability distribution")
+    return -np.sum(xlogy(p, p), axis=axis)
+''', hint="allow 1e-5 by default"),
+    Specimen("ps6-entropy-scipy", "entropy", '''
+import numpy as np
+import scipy.stats
+''' + _ENTROPY_HEAD + '''    return scipy.stats.entropy(p, axis=axis)
+''', hint="Write it yourself"),
+    Specimen("ps6-entropy-entr-alias", "entropy", '''
+import numpy as np
+from scipy.special import entr as _plogp_terms
+''' + _ENTROPY_HEAD + '''    return np.sum(_plogp_terms(p), axis=axis)
+''', hint="Write it yourself"),
+    # ------------------------------------------------------------ kl_divergence: correct
+    Specimen("ps6-kl-xlogy-ratio", "kl_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, xlogy(p, p / q), 0.0)
+    return np.maximum(np.sum(terms, axis=axis), 0.0)
+'''),
+    Specimen("ps6-kl-masked-logs", "kl_divergence", '''
+import numpy as np
+''' + _KL_HEAD + '''    support = p > 0
+    out = np.zeros(np.broadcast_shapes(p.shape, q.shape))
+    blown = support & (q == 0)
+    ok = support & ~blown
+    out[ok] = p[ok] * (np.log(p[ok]) - np.log(q[ok]))
+    out[blown] = np.inf
+    return np.sum(out, axis=axis)
+'''),
+    Specimen("ps6-kl-cross-entropy-minus-entropy", "kl_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _KL_HEAD + '''    cross_entropy = -np.sum(xlogy(p, q), axis=axis)
+    return cross_entropy - entropy(p, axis=axis)      # H(p, q) - H(p)
+'''),
+    # ------------------------------------------------------------ kl_divergence: wrong
+    Specimen("ps6-kl-swapped", "kl_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sum(np.where(q > 0, xlogy(q, q / p), 0.0), axis=axis)
+''', hint="You computed KL(q ‖ p)"),
+    Specimen("ps6-kl-entropy-difference", "kl_divergence", '''
+import numpy as np
+''' + _KL_HEAD + '''    return entropy(q, axis=axis) - entropy(p, axis=axis)   # "information lost"
+''', hint="not a difference of entropies"),
+    Specimen("ps6-kl-cross-entropy-only", "kl_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _KL_HEAD + '''    return -np.sum(xlogy(p, q), axis=axis)
+''', hint="is the cross-entropy"),
+    Specimen("ps6-kl-epsilon", "kl_divergence", '''
+import numpy as np
+''' + _KL_HEAD + '''    eps = 1e-10
+    return np.sum(p * np.log((p + eps) / (q + eps)), axis=axis)
+''', hint="Don't add a small epsilon"),
+    Specimen("ps6-kl-nan-zero-p", "kl_divergence", '''
+import numpy as np
+''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sum(p * np.log(p / q), axis=axis)
+''', hint="0 · log 0 is nan"),
+    Specimen("ps6-kl-warns-on-zero-q", "kl_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _KL_HEAD + '''    return np.sum(xlogy(p, p / q), axis=axis)
+''', hint="compute it without a warning"),
+    Specimen("ps6-kl-bits", "kl_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * np.log2(p / q), 0.0)
+    return np.sum(terms, axis=axis)
+''', hint="nats"),
+    Specimen("ps6-kl-rel-entr", "kl_divergence", '''
+import numpy as np
+from scipy import special
+''' + _KL_HEAD + '''    return np.sum(special.rel_entr(p, q), axis=axis)
+''', hint="Write it yourself"),
+    Specimen("ps6-kl-stats-entropy-two-arguments", "kl_divergence", '''
+import numpy as np
+from scipy import stats
+''' + _KL_HEAD + '''    return stats.entropy(p, q, axis=axis)   # with two arguments it is the KL divergence
+''', hint="Write it yourself"),
+    # ------------------------------------------------------------ js_divergence: correct
+    Specimen("ps6-js-from-kl", "js_divergence", '''
+import numpy as np
+
+def js_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    m = 0.5 * (p + q)
+    return 0.5 * kl_divergence(p, m, axis=axis) + 0.5 * kl_divergence(q, m, axis=axis)
+'''),
+    Specimen("ps6-js-xlogy", "js_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _CHECK_P + '''
+def js_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    _check(p, "p", axis)
+    _check(q, "q", axis)
+    s = p + q
+    safe = np.where(s > 0, s, 1.0)
+    terms = xlogy(p, 2 * p / safe) + xlogy(q, 2 * q / safe)
+    return 0.5 * np.sum(terms, axis=axis)
+'''),
+    Specimen("ps6-js-entropy-of-mixture", "js_divergence", '''
+import numpy as np
+
+def js_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    m = (p + q) / 2
+    # JSD = H(m) - (H(p) + H(q)) / 2
+    return entropy(m, axis=axis) - 0.5 * (entropy(p, axis=axis) + entropy(q, axis=axis))
+'''),
+    # ------------------------------------------------------------ js_divergence: wrong
+    Specimen("ps6-js-sum-mixture", "js_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+
+def js_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    m = p + q
+    safe = np.where(m > 0, m, 1.0)
+    return 0.5 * np.sum(xlogy(p, p / safe) + xlogy(q, q / safe), axis=axis)
+''', hint="not p + q"),
+    Specimen("ps6-js-symmetrised-kl", "js_divergence", '''
+import numpy as np
+
+def js_divergence(p, q, axis=-1):
+    return 0.5 * (kl_divergence(p, q, axis=axis) + kl_divergence(q, p, axis=axis))
+''', hint="Symmetrising KL(p ‖ q)"),
+    Specimen("ps6-js-no-halves", "js_divergence", '''
+import numpy as np
+
+def js_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    m = (p + q) / 2
+    return kl_divergence(p, m, axis=axis) + kl_divergence(q, m, axis=axis)
+''', hint="each with its ½"),
+    Specimen("ps6-js-one-term", "js_divergence", '''
+import numpy as np
+
+def js_divergence(p, q, axis=-1):
+    m = (np.asarray(p, dtype=float) + np.asarray(q, dtype=float)) / 2
+    return kl_divergence(p, m, axis=axis)
+''', hint="both terms"),
+    Specimen("ps6-js-nan-on-zeros", "js_divergence", '''
+import numpy as np
+
+def js_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    m = (p + q) / 2
+    return 0.5 * np.sum(p * np.log(p / m) + q * np.log(q / m), axis=axis)
+''', hint="0 · log 0 is nan"),
+    Specimen("ps6-js-bits", "js_divergence", '''
+import numpy as np
+
+def js_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    m = (p + q) / 2
+    return (0.5 * kl_divergence(p, m, axis=axis) + 0.5 * kl_divergence(q, m, axis=axis)) / np.log(2)
+''', hint="nats"),
+    Specimen("ps6-js-scipy", "js_divergence", '''
+import numpy as np
+from scipy.spatial import distance
+
+def js_divergence(p, q, axis=-1):
+    return distance.jensenshannon(p, q, axis=axis) ** 2
+''', hint="Write it yourself"),
+    # ---------------------------------------------------------- bayes_posterior: correct
+    Specimen("ps6-bayes-logsumexp", "bayes_posterior", '''
+import numpy as np
+from scipy.special import logsumexp
+
+def bayes_posterior(log_prior, log_likelihood):
+    log_prior = np.asarray(log_prior, dtype=float)
+    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
+    if log_prior.ndim != 1 or ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
+        raise ValueError("log_likelihood must have shape (N, K) or (K,) with K = len(log_prior)")
+    log_post = log_prior + ll.sum(axis=0)
+    return np.exp(log_post - logsumexp(log_post))
+'''),
+    Specimen("ps6-bayes-max-shift", "bayes_posterior", '''
+import numpy as np
+
+def bayes_posterior(log_prior, log_likelihood):
+    log_prior = np.asarray(log_prior, dtype=float)
+    ll = np.asarray(log_likelihood, dtype=float)
+    K = log_prior.shape[0]
+    if log_prior.ndim != 1 or ll.ndim not in (1, 2) or ll.shape[-1] != K:
+        raise ValueError(f"expected log_prior (K,) and log_likelihood (N, K) or (K,), got {log_prior.shape}, {ll.shape}")
+    scores = log_prior + ll.reshape(-1, K).sum(axis=0)
+    w = np.exp(scores - scores.max())
+    return w / w.sum()
+'''),
+    Specimen("ps6-bayes-sequential-updates", "bayes_posterior", '''
+import numpy as np
+from scipy.special import logsumexp
+
+def bayes_posterior(log_prior, log_likelihood):
+    belief = np.array(log_prior, dtype=float)
+    ll = np.asarray(log_likelihood, dtype=float)
+    if belief.ndim != 1:
+        raise ValueError("log_prior must be 1-D")
+    if ll.ndim == 1:
+        ll = ll[None, :]
+    if ll.ndim != 2 or ll.shape[1] != belief.size:
+        raise ValueError("log_likelihood must be (N, K)")
+    belief -= logsumexp(belief)
+    for row in ll:                      # one observation at a time: today's posterior is tomorrow's prior
+        belief = belief + row
+        belief -= logsumexp(belief)
+    return np.exp(belief)
+'''),
+    # ---------------------------------------------------------- bayes_posterior: wrong
+    Specimen("ps6-bayes-multiplies-likelihoods", "bayes_posterior", '''
+import numpy as np
+
+def bayes_posterior(log_prior, log_likelihood):
+    prior = np.exp(np.asarray(log_prior, dtype=float))
+    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
+    if ll.ndim != 2 or ll.shape[1] != prior.shape[0]:
+        raise ValueError("shape mismatch")
+    unnormalised = prior * np.prod(np.exp(ll), axis=0)
+    return unnormalised / unnormalised.sum()
+''', hint="underflows to 0"),
+    Specimen("ps6-bayes-prior-ignored", "bayes_posterior", '''
+import numpy as np
+from scipy.special import softmax
+
+''' + _BAYES_HEAD + '''    return softmax(ll.sum(axis=0))
+''', hint="The prior is missing"),
+    Specimen("ps6-bayes-prior-twice", "bayes_posterior", '''
+import numpy as np
+from scipy.special import logsumexp
+
+''' + _BAYES_HEAD + '''    log_joint = log_prior + ll.sum(axis=0)
+    log_post = log_prior + log_joint - logsumexp(log_joint)   # prior x (likelihood / evidence) ... times the prior again
+    return np.exp(log_post - logsumexp(log_post))
+''', hint="counted twice"),
+    Specimen("ps6-bayes-unnormalised", "bayes_posterior", '''
+import numpy as np
+
+''' + _BAYES_HEAD + '''    return np.exp(log_prior + ll.sum(axis=0))
+''', hint="sum to 1"),
+    Specimen("ps6-bayes-mean-log-likelihood", "bayes_posterior", '''
+import numpy as np
+from scipy.special import logsumexp
+
+''' + _BAYES_HEAD + '''    log_post = log_prior + ll.mean(axis=0)      # average evidence per observation
+    return np.exp(log_post - logsumexp(log_post))
+''', hint="don't average"),
+    Specimen("ps6-bayes-1d-is-many-observations", "bayes_posterior", '''
+import numpy as np
+from scipy.special import logsumexp
+
+def bayes_posterior(log_prior, log_likelihood):
+    log_prior = np.asarray(log_prior, dtype=float)
+    ll = np.asarray(log_likelihood, dtype=float)
+    if ll.shape[-1] != log_prior.shape[0]:
+        raise ValueError("shape mismatch")
+    log_post = log_prior + np.sum(ll, axis=0)
+    return np.exp(log_post - logsumexp(log_post))
+''', hint="is one observation"),
+    Specimen("ps6-bayes-no-shape-check", "bayes_posterior", '''
+import numpy as np
+from scipy.special import logsumexp
+
+def bayes_posterior(log_prior, log_likelihood):
+    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
+    log_post = np.asarray(log_prior, dtype=float) + ll.sum(axis=0)
+    return np.exp(log_post - logsumexp(log_post))
+''', hint="Check the shapes first"),
+    # ---------------------------------------------------- map_linear_regression: correct
+    Specimen("ps6-map-stacked-lstsq", "map_linear_regression", '''
+import numpy as np
+
+def map_linear_regression(X, y, noise_std, prior_std):
+    if noise_std <= 0 or prior_std <= 0:
+        raise ValueError("noise_std and prior_std must be > 0")
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    N, D = X.shape
+    if y.shape != (N,):
+        raise ValueError(f"y must have shape ({N},)")
+    root_lam = noise_std / prior_std
+    A = np.vstack([X, root_lam * np.eye(D)])
+    b = np.concatenate([y, np.zeros(D)])
+    return np.linalg.lstsq(A, b, rcond=None)[0]
+'''),
+    Specimen("ps6-map-cholesky", "map_linear_regression", '''
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+
+def map_linear_regression(X, y, noise_std, prior_std):
+    if not noise_std > 0:
+        raise ValueError("noise_std must be positive")
+    if not prior_std > 0:
+        raise ValueError("prior_std must be positive")
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
+        raise ValueError("X must be (N, D) and y (N,)")
+    lam = noise_std**2 / prior_std**2
+    A = X.T @ X + lam * np.eye(X.shape[1])
+    return cho_solve(cho_factor(A), X.T @ y)
+'''),
+    Specimen("ps6-map-inverse-passes", "map_linear_regression", '''
+import numpy as np
+
+def map_linear_regression(X, y, noise_std, prior_std):
+    # np.linalg.inv is not what the notebook recommends, but at cond(X) <= 1e3 it is within 1e-8
+    if noise_std <= 0 or prior_std <= 0:
+        raise ValueError("noise_std and prior_std must be > 0")
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    if len(y) != len(X):
+        raise ValueError("X and y have different numbers of rows")
+    lam = (noise_std / prior_std) ** 2
+    return np.linalg.inv(X.T @ X + lam * np.eye(X.shape[1])) @ (X.T @ y)
+'''),
+    # ---------------------------------------------------- map_linear_regression: wrong
+    Specimen("ps6-map-lambda-inverted", "map_linear_regression", _MAP_HEAD + '''    lam = prior_std**2 / noise_std**2
+    return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
+''', hint="λ is inverted"),
+    Specimen("ps6-map-prior-precision-only", "map_linear_regression", _MAP_HEAD + '''    lam = 1.0 / prior_std**2   # "the inverse prior variance"
+    return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
+''', hint="only when noise_std = 1"),
+    Specimen("ps6-map-lambda-not-squared", "map_linear_regression", _MAP_HEAD + '''    lam = noise_std / prior_std
+    return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
+''', hint="both squared"),
+    Specimen("ps6-map-least-squares-only", "map_linear_regression", _MAP_HEAD + '''    return np.linalg.lstsq(X, y, rcond=None)[0]
+''', hint="The prior is missing"),
+    Specimen("ps6-map-intercept-unpenalised", "map_linear_regression", _MAP_HEAD + '''    penalty = np.eye(X.shape[1])
+    penalty[0, 0] = 0.0               # don't shrink the bias
+    lam = noise_std**2 / prior_std**2
+    return np.linalg.solve(X.T @ X + lam * penalty, X.T @ y)
+''', hint="covers every weight"),
+    Specimen("ps6-map-mean-squared-error", "map_linear_regression", _MAP_HEAD + '''    N, D = X.shape
+    lam = noise_std**2 / prior_std**2
+    # minimise (1/N)||y - Xw||^2 + lam ||w||^2
+    return np.linalg.solve(X.T @ X / N + lam * np.eye(D), X.T @ y / N)
+''', hint="not a mean"),
+    Specimen("ps6-map-no-validation", "map_linear_regression", '''
+import numpy as np
+
+def map_linear_regression(X, y, noise_std, prior_std):
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    lam = noise_std**2 / prior_std**2
+    return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
+''', hint="Check the arguments first"),
+)
