@@ -119,9 +119,11 @@ def test_the_child_is_confined(env):
     assert facts["import_checks"] == "ModuleNotFoundError"
     assert facts["write_outside"] in ("PermissionError", "OSError")
     assert facts["home"] == facts["cwd"]
-    if os.geteuid() == 0:
+    mode = env.zygote.sandbox["mode"]
+    if mode == "root":
         assert facts["uid"] == facts["euid"] == facts["gid"] == env.zygote.sandbox["uids"][1] != 0
         assert facts["groups"] == [] and facts["setuid_root"] == "PermissionError"
+    if mode in ("root", "userns"):
         assert facts["read_solutions"] == "FileNotFoundError"  # hidden by an empty tmpfs
         assert facts["read_source"] == "FileNotFoundError"
         assert facts["list_course"] in ("ZeroDivisionError", "FileNotFoundError")  # empty or gone
@@ -255,26 +257,29 @@ def test_a_bounded_fork_bomb_is_contained(env):
     data = grade(env, with_extra(bomb))
     assert extra_cell(data)["status"] == "ok"
     assert data["score"] == MAX
-    if os.geteuid() == 0:
+    if env.zygote.sandbox["mode"] != "weak":
         assert_slot_is_empty(env, 0)
 
 
 def assert_slot_is_empty(env, slot, within=5.0):
-    """No process of the slot's uid is alive, except the spare child the zygote forked for the next submission."""
-    uid = env.zygote.sandbox["uids"][slot]
+    """No process of the slot is alive (root: of its uid; userns: in its children's PID namespaces), except the
+    spare child the zygote forked for the next submission."""
+    uid = env.zygote.sandbox["uids"][slot] if env.zygote.sandbox["mode"] == "root" else None
     deadline = time.monotonic() + within
     while True:
         alive = env.zygote.slot_processes(slot)
         if not alive or time.monotonic() > deadline:
             break
         time.sleep(0.05)
-    assert alive == [], f"processes of uid {uid} still alive: {alive}"
-    spares = [p for p, s in sandbox.uid_processes(uid).items() if s != "Z"]
-    assert len(spares) <= 1
+    assert alive == [], f"processes of slot {slot} (uid {uid}) still alive: {alive}"
+    if uid is not None:
+        spares = [p for p, s in sandbox.uid_processes(uid).items() if s != "Z"]
+        assert len(spares) <= 1
 
 
-@ROOT_ONLY
 def test_a_daemon_that_escaped_with_setsid_is_killed(env):
+    if env.zygote.sandbox["mode"] == "weak":
+        pytest.skip("weak mode: see test_the_weak_fallback_still_grades_and_kills_escaped_processes")
     daemon = ("import os, time\npid = os.fork()\nif pid == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
               "        while True:\n            time.sleep(0.01)\n    os._exit(0)\nos.waitpid(pid, 0)\n")
     data = grade(env, with_extra(daemon), slot=1)
@@ -327,13 +332,15 @@ def test_look_ahead_answers_that_were_not_needed_never_count(env):
     assert data["score"] == MAX - sum(p for gid, p in course.GRADE_CELLS[PS] if expected.get(gid, "passed") != "passed")
 
 
-def test_the_fallback_without_root_still_grades_and_kills_escaped_processes(tmp_path, monkeypatch):
-    """Without root there are no namespaces or uids; killing walks the process tree (and the zygote's orphans)."""
-    monkeypatch.setenv("AUTOGRADER_UNPRIVILEGED_SANDBOX", "1")
+def test_the_weak_fallback_still_grades_and_kills_escaped_processes(tmp_path, monkeypatch):
+    """Without user namespaces there are no namespaces or uids; killing walks the process tree (and the
+    zygote's orphans). What it does not prevent: the daemon wrote into the grader's own folder."""
+    monkeypatch.setenv("AUTOGRADER_SANDBOX_MODE", "weak")
     course_dir = testing.make_course(tmp_path / "course")
     source, checks = _load_assignment(course_dir, PS)
     with Zygote(hide=default_hidden(course_dir), slots=1) as zygote:
         assert zygote.sandbox["uid_drop"] is False and zygote.sandbox["uids"] == []
+        assert zygote.sandbox["mode"] == "weak" and "WEAK SANDBOX" in zygote.sandbox["warnings"][-1]
         marker = tmp_path / "daemon.pid"
         daemon = ("import os, time\npid = os.fork()\nif pid == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
                   f"        open({str(marker)!r}, 'w').write(str(os.getpid()))\n"

@@ -5,7 +5,7 @@ import pytest
 
 from autograder.checks import checks_for
 from autograder.checks.invoke import forbidden_uses
-from autograder.engine.static import Notebook
+from autograder.engine.static import Notebook, Source
 from tests.zoo import all_specimens
 
 FORBIDDEN = ("scipy.special.softmax", "scipy.special.logsumexp", "torch")
@@ -47,3 +47,93 @@ def test_agrees_with_the_bytecode_check_on_the_whole_zoo():
         if tuple(dynamic) != tuple(static):
             disagree.append((specimen.name, dynamic, static))
     assert disagree == []
+
+
+# --- indirect uses (issue 10, class 7) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("cells,expected", [
+    (["import scipy.special\ndef softmax(z):\n    return getattr(scipy.special, 'softmax')(z)"],
+     ("scipy.special.softmax",)),
+    (["import scipy\ndef softmax(z):\n    return getattr(getattr(scipy, 'special'), 'logsumexp')(z)"],
+     ("scipy.special.logsumexp",)),
+    (["def softmax(z):\n    return __import__('scipy.special').special.softmax(z)"], ("scipy.special.softmax",)),
+    (["sp = __import__('scipy.special', fromlist=['softmax'])\ndef softmax(z):\n    return sp.softmax(z)"],
+     ("scipy.special.softmax",)),
+    (["import importlib\nsp = importlib.import_module('scipy.special')\ndef softmax(z):\n    return sp.softmax(z)"],
+     ("scipy.special.softmax",)),
+    (["from importlib import import_module as im\ndef softmax(z):\n    return im('torch').softmax(z)"], ("torch",)),
+    (["import scipy.special as sp\nF = {'s': sp.softmax, 'e': abs}\ndef softmax(z):\n    return F['s'](z)"],
+     ("scipy.special.softmax",)),
+    (["import scipy.special as sp\nFNS = dict(a=sp.logsumexp)\ndef softmax(z):\n    return FNS['a'](z)"],
+     ("scipy.special.logsumexp",)),
+    (["import scipy.special as sp\nf, g = sp.softmax, abs\ndef softmax(z):\n    return f(z)"],
+     ("scipy.special.softmax",)),
+    (["import scipy.special as sp\nsoftmax = [sp.softmax][0]"], ("scipy.special.softmax",)),
+])
+def test_indirect_uses_are_followed(cells, expected):
+    assert Notebook(cells).uses("softmax", FORBIDDEN) == tuple(sorted(expected))
+
+
+def test_other_contract_functions_are_not_descended_into():
+    """Errors carried forward: log_softmax calling the student's logsumexp is judged on its own code."""
+    cells = ["from scipy.special import logsumexp as lse\ndef logsumexp(z):\n    return lse(z)\n"
+             "def helper(z):\n    return lse(z)\n"
+             "def log_softmax(z):\n    return z - logsumexp(z)\n"
+             "def softmax(z):\n    return np.exp(z - helper(z))"]
+    nb = Notebook(cells, contract=("logsumexp", "log_softmax", "softmax"))
+    assert nb.uses("logsumexp", FORBIDDEN) == ("scipy.special.logsumexp",)
+    assert nb.uses("log_softmax", FORBIDDEN) == ()
+    assert nb.uses("softmax", FORBIDDEN) == ("scipy.special.logsumexp",)  # a helper is not a contract function
+
+
+FLAGGED = {
+    "import numpy as np\nname = 'soft' + 'max'\nf = getattr(np, name)": "chosen at run time",
+    "import scipy.special as sp\nimport sys\nsys.modules['scipy.special'] = None": "sys.modules",
+    "import numpy as np\nnp.array_equal = lambda *a, **k: True": "replaces a library's attribute: `numpy.array_equal`",
+    "import numpy\nsetattr(numpy, 'allclose', lambda *a, **k: True)": "replaces a library's attribute",
+    "import gc\nfor o in gc.get_objects():\n    pass": "gc",
+    "import sys\ndef spy():\n    return sys._getframe(1).f_locals": "frames",
+    "def patch(f):\n    f.__code__ = (lambda z: z).__code__": "function's code",
+    "def peek(f):\n    return f.__closure__[0].cell_contents": "closure",
+    "import threading\nthreading.Thread(target=print).start()": "threads",
+    "from ctypes import memmove": "ctypes",
+    "m = __import__('g' + 'c')": "computed at run time",
+    "exec('x = 1')": "run time",
+}
+
+
+@pytest.mark.parametrize("cell", sorted(FLAGGED))
+def test_what_cannot_be_resolved_is_flagged_with_the_cell(cell):
+    nb = Notebook([Source(0, "import numpy as np", student=False), Source(7, cell)])
+    assert any(FLAGGED[cell] in f["reason"] and f["cell"] == 7 for f in nb.flags), nb.flags
+
+
+def test_honest_code_and_restored_cells_raise_no_flag():
+    honest = ("import numpy as np\nimport matplotlib.pyplot as plt\nplt.rcParams['figure.dpi'] = 80\n"
+              "def softmax(z, axis=-1):\n    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n"
+              "    return e / e.sum(axis=axis, keepdims=True)\nassert np.allclose(softmax([0.0, 0.0]), 0.5)\n")
+    restored = Source(3, "import gc\nrun_check('softmax-basic', globals())", student=False)
+    assert Notebook([Source(1, honest), restored]).flags == []
+
+
+def test_untrusted_text_is_analysed_in_bounded_time_and_memory():
+    """The issue's inputs: 481 kB of `!` lines (460 s in IPython's transformer), a 10 MB list literal
+    (4.8 GB in ast.parse). Neither is parsed; both are flagged; a shell line in a normal cell still is."""
+    import time
+    import tracemalloc
+
+    bangs = "!echo x\n" * 60_000
+    literal = "x = [" + "1," * 5_000_000 + "]"
+    tracemalloc.start()
+    start = time.monotonic()
+    nb = Notebook([Source(1, bangs), Source(2, literal), Source(3, "!ls\nimport scipy.special as sp\n"
+                                                                    "def softmax(z):\n    return sp.softmax(z)")])
+    elapsed = time.monotonic() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert elapsed < 5 and peak < 200 * 1024 * 1024, (elapsed, peak)
+    assert [f["cell"] for f in nb.flags] == [1, 2] and all("not analysed" in f["reason"] for f in nb.flags)
+    assert nb.uses("softmax", FORBIDDEN) == ("scipy.special.softmax",)
+    many = Notebook([Source(1, "!echo x\n" * 2_000 + "import torch\ndef softmax(z):\n    return torch.softmax(z)")])
+    assert many.uses("softmax", FORBIDDEN) == ("torch",)

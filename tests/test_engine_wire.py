@@ -156,3 +156,40 @@ def test_messages_arrive_whole_when_split_into_pieces():
         msg = wire.recv(b, timeout=5)
         t.join()
     assert np.array_equal(wire.from_wire(msg["x"]), np.arange(10000.0))
+
+
+# --- a hostile child: absurd sizes are refused before anything big is built (issue 10, class 4) ------
+
+
+@pytest.mark.parametrize("obj,why", [
+    ({"__ndarray__": "", "dtype": "<f8", "shape": [0, 2**24, 2**24, 2**24]}, "too large"),
+    ({"__ndarray__": "", "dtype": "<f8", "shape": [0] * 8 + [2**20] * 3}, "too large"),
+    ([0] * (wire.MAX_NODES + 1), "more than"),
+    ({"__tuple__": [[1.0] * 1000] * 200}, "more than"),
+    (10**400, "out of range"),
+])
+def test_forged_shapes_and_lengths_are_refused(obj, why):
+    with pytest.raises(wire.WireError, match=why):
+        wire.from_wire(obj)
+
+
+def test_a_forged_output_counter_or_an_oversized_frame_becomes_that_childs_error():
+    """A 4,299-digit byte count (the parent once summed it into a number json could not write) is not
+    believed; a frame over the limit is refused from its header, before its bytes are read."""
+    from autograder.engine.pool import MAX_CHILD_MESSAGE, Child, ChildError
+
+    a, b = socket.socketpair()
+    child = Child(0, 1, a, {})
+    try:
+        b.sendall(wire.HEADER.pack(0) + b"")  # an empty frame is not JSON
+        with pytest.raises(ChildError, match="unreadable"):
+            child.receive(5)
+        wire.send(b, {"status": "ok", "output": {"bytes": int("9" * 4299), "truncated": "yes"}})
+        child.receive(5)
+        assert child.output == {"bytes": 0, "truncated": True}
+        b.sendall(wire.HEADER.pack(MAX_CHILD_MESSAGE + 1))  # and nothing after: never waited for
+        with pytest.raises(ChildError, match="exceeds the limit"):
+            child.receive(5)
+    finally:
+        a.close()
+        b.close()

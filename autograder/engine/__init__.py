@@ -6,11 +6,12 @@ One module per step, in the order a submission meets them:
 * :mod:`.restore`   – rebuild the submission on the source's locked cells; tamper report
 * :mod:`.pool`      – parent side of the warm zygote: spawn and kill sandboxed children
 * :mod:`.zygote`    – the warm process that forks one child per submission
-* :mod:`.sandbox`   – namespaces, hidden paths, rlimits, uid drop, killing
+* :mod:`.sandbox`   – modes (root, userns, weak), the allowlist view, per-child namespaces, rlimits, killing
+* :mod:`.cgroup`    – memory, processes and CPU of a whole submission, one cgroup per worker slot
 * :mod:`.child`     – the untrusted child: runs cells in IPython, answers calls
 * :mod:`.wire`      – length-prefixed JSON, numbers-only arrays, never pickle
 * :mod:`.execute`   – run the cells with timeouts and respawns; the remote check target
-* :mod:`.static`    – forbidden library calls read from the source (trusted side)
+* :mod:`.static`    – forbidden library calls and tampering flags read from the source (trusted side)
 * :mod:`.grade`     – one submission → its results.json content
 * :mod:`.results`   – atomic writes, grades.csv, summary.json
 * :mod:`.batch`     – collect, shard, grade a batch with N workers

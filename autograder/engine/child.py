@@ -224,13 +224,17 @@ def _redirect_stdio(workdir: str, cap: int) -> _OutputState:
 
 
 def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke, inherited=(),
-          nproc_base: int = 0) -> None:
-    """Confine this freshly forked process, then serve requests. Never returns."""
+          nproc_base: int = 0, caps: bool = False, report=None) -> None:
+    """Confine this freshly forked process, then serve requests. Never returns.
+
+    ``caps``: drop every capability too; ``report``: more facts for the hello's ``sandbox``.
+    """
     sock = None
     try:
         _dispose(sock_fd, inherited)
         sock = socket.socket(fileno=sock_fd)
-        applied = sandbox.confine_child(limits, uid, workdir, nproc_base)
+        applied = dict(report or {})
+        applied.update(sandbox.confine_child(limits, uid, workdir, nproc_base, caps=caps))
         for var in ("HOME", "TMPDIR", "MPLCONFIGDIR", "IPYTHONDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
             os.environ[var] = workdir
         tempfile.tempdir = None

@@ -48,6 +48,7 @@ def unreadable_results(student: str, assignment: str, source: SourceNotebook, re
         ],
         "execution": {"cells": [], "duration_s": 0.0, "stdout_truncated": False, "sandbox": {}},
         "tamper": [],
+        "flags": [],
         "student_code": {},
         "notes": [reason],
     }
@@ -73,9 +74,12 @@ def grade_submission(path, student: str, assignment: str, source: SourceNotebook
     runs = [CellRun(c.index, c.grade_id, c.source) for c in rebuilt.cells if c.runs]
     session = Session(zygote, slot, runs, limits)
     tests = []
+    analysis = static.Notebook(  # forbidden uses and tampering flags, read from the source in this process
+        [static.Source(c.index, c.source, student=c.origin != "source") for c in rebuilt.cells if c.runs],
+        contract={function_of(gid) for gid, _ in source.tests})
     try:
         session.run_cells()
-        target = RemoteTarget(session, static.Notebook(c.source for c in rebuilt.cells if c.runs))
+        target = RemoteTarget(session, analysis)
         failed_cells = {run.grade_id: run for run in runs if run.grade_id and run.status != "ok"}
         for grade_id, points in source.tests:
             target.prefetch(checks[grade_id])
@@ -115,6 +119,7 @@ def grade_submission(path, student: str, assignment: str, source: SourceNotebook
             "sandbox": sandbox,
         },
         "tamper": list(rebuilt.tamper),
+        "flags": list(analysis.flags),
         "student_code": dict(rebuilt.student_code),
         "notes": notes,
     }

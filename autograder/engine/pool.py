@@ -21,8 +21,16 @@ from pathlib import Path
 from autograder.engine import wire
 from autograder.engine.sandbox import Limits
 
-#: Largest answer accepted from a child (bytes of JSON).
-MAX_CHILD_MESSAGE = 48 * 1024 * 1024
+#: Largest answer accepted from a child (bytes of JSON): the largest legitimate one (a 300×300
+#: float64 array, base64) is about 1 MB. Larger frames are refused before they are read.
+MAX_CHILD_MESSAGE = 8 * 1024 * 1024
+#: Largest output byte count a child may report (a forged 4,300-digit count would break the sums).
+MAX_OUTPUT_COUNT = 1 << 53
+#: How often one Zygote may be restarted after it died or failed a spawn.
+MAX_RESTARTS = 3
+#: Variables of the grader's environment the zygote may see (besides ``AUTOGRADER_*``); the
+#: zygote narrows them further (:data:`.zygote.ENVIRONMENT`) before any child exists.
+ZYGOTE_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONHASHSEED")
 
 
 class GraderError(RuntimeError):
@@ -64,8 +72,12 @@ class Child:
         if not isinstance(reply, dict):
             raise ChildError("crashed", "unreadable answer: not an object")
         out = reply.get("output")
-        if isinstance(out, dict) and isinstance(out.get("bytes"), int):
-            self.output = {"bytes": out["bytes"], "truncated": bool(out.get("truncated"))}
+        if isinstance(out, dict):  # the child's own count: believed only within sane bounds
+            count = out.get("bytes")
+            if type(count) is int and 0 <= count <= MAX_OUTPUT_COUNT:
+                self.output = {"bytes": count, "truncated": out.get("truncated") is True}
+            else:
+                self.output = {"bytes": 0, "truncated": True}
         return reply
 
     def request(self, msg: dict, timeout: float) -> dict:
@@ -122,13 +134,16 @@ class Zygote:
         self.ctrl = None
         self.sandbox = {}
         self._dir = None
+        self.generation = 0
+        self.restarts = 0
+        self._restart_lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> "Zygote":
         self._dir = tempfile.mkdtemp(prefix="autograder-zygote-")
         ours, theirs = socket.socketpair()
-        env = dict(os.environ)
-        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+        env = {k: v for k, v in os.environ.items() if k in ZYGOTE_ENVIRONMENT or k.startswith("AUTOGRADER_")}
+        env.update(HOME=self._dir, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                    NUMEXPR_NUM_THREADS="1", MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
                    IPYTHONDIR=os.path.join(self._dir, "ipython"), MPLCONFIGDIR=os.path.join(self._dir, "mpl"))
         # the zygote must import this very checkout's engine, wherever it is
@@ -205,7 +220,40 @@ class Zygote:
                               f"{reply.get('traceback', '')}")
         return reply
 
+    def restart(self, generation: int, why: str) -> None:
+        """Replace a zygote that died or failed a spawn (at most :data:`MAX_RESTARTS` times).
+
+        ``generation`` is the one the caller saw fail: when another thread has
+        restarted it meanwhile, nothing is done. Raises :class:`GraderError`
+        when no more restarts are allowed or the new zygote does not start.
+        """
+        with self._restart_lock:
+            if generation != self.generation:
+                return
+            if self.restarts >= MAX_RESTARTS:
+                raise GraderError(f"{why}; the zygote was already restarted {self.restarts} times")
+            self.restarts += 1
+            self.close()
+            try:
+                self.start()
+            except Exception as exc:  # noqa: BLE001
+                raise GraderError(f"{why}; restarting the zygote failed: {exc}") from None
+            self.generation += 1
+
     def spawn(self, slot: int, limits: Limits, hello_timeout: float = 30.0) -> Child:
+        """A confined child for ``slot``; a zygote that is dead or fails the spawn is restarted once."""
+        generation = self.generation
+        try:
+            return self._spawn(slot, limits, hello_timeout)
+        except GraderError as exc:
+            self.restart(generation, f"a sandboxed child could not be made ({str(exc)[:300]})")
+        try:
+            return self._spawn(slot, limits, hello_timeout)
+        except GraderError as exc:
+            raise GraderError(f"a sandboxed child could not be made, even after restarting the zygote: {exc}") \
+                from None
+
+    def _spawn(self, slot: int, limits: Limits, hello_timeout: float) -> Child:
         received = []
         reply = self._request({"op": "spawn", "slot": slot, "limits": limits.to_dict()}, received=received)
         if len(received) != 1:

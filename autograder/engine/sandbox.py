@@ -1,27 +1,41 @@
-"""The sandbox: namespaces, hidden paths, resource limits, unprivileged uids, killing.
+"""The sandbox: an allowlist filesystem view, namespaces, limits, unprivileged uids, killing.
 
-Two layers, applied by the zygote (:mod:`autograder.engine.zygote`):
+Three modes, chosen once by the zygote (:func:`requested_mode`, recorded as
+``sandbox["mode"]``):
 
-* once, in the zygote, when it runs as root: a private mount namespace in
-  which the course (``solutions/``, ``autograder/``, ``source/``, tests, git
-  history), the submissions and results folders and root's home are covered
-  by empty read-only tmpfs mounts — except the paths the Python interpreter
-  itself needs (its prefix, the virtualenv), which are bind-mounted back —
-  plus a fresh ``/tmp`` and ``/dev/shm``, and a network namespace with no
-  interface up. Children inherit both.
-* per child, right after fork and before any student code:
-  :func:`confine_child` — new session, rlimits (address space, CPU,
-  processes, file size, open files, no core dumps), a fresh private folder as
-  working directory (in the slot's own small tmpfs; HOME, TMPDIR, MPLCONFIGDIR
-  point there), no new privileges, and, as root, a drop to the worker slot's
-  own uid/gid with no supplementary groups.
+* ``root`` (the grader runs as root, e.g. a CI runner under ``sudo``): each
+  slot's children run as a uid of their own with no capabilities;
+* ``userns`` (an ordinary user, where the kernel allows unprivileged user
+  namespaces): the zygote enters a user namespace in which it is "root" over
+  its own namespaces only; children drop every capability;
+* ``weak`` (no user namespaces): rlimits, sessions and process-tree killing
+  only, with a loud warning. Nothing below the first bullet of each layer.
 
-Killing a slot kills *every* process of its uid (``kill(-1, SIGKILL)`` from a
-helper that switched to that uid), which catches processes that escaped with
-``setsid`` or a double fork; each batch reserves its own uids, so concurrent
-batches never touch each other's children. Without root, a slot is killed by
-process group and by walking the zygote's descendants (orphans are
-reparented to the zygote, a child subreaper).
+Layers, in ``root`` and ``userns`` modes:
+
+* once, in the zygote (:func:`enter_view`): a network namespace with no
+  interface up, and a mount namespace whose root is a fresh read-only tmpfs
+  holding only an *allowlist*: the interpreter and its libraries (the
+  virtualenv, the Python prefix, ``/usr``, the loader's files) bound
+  read-only, a synthetic ``/etc/passwd``, five device nodes, and empty
+  mount points. The course, the folders beside it, ``/root``, ``/home``,
+  ``/work``, ``/var/tmp`` and the host's ``/proc`` are simply not there.
+* per child (:func:`isolate_child`): new mount, PID and IPC namespaces. The
+  child's writable storage is one size-limited tmpfs (working folder,
+  ``/tmp``, ``/dev/shm``) that exists only in its mount namespace; its
+  ``/proc`` shows only its own PID namespace. When the child's init ends,
+  the kernel kills every process of the namespace, and the tmpfs and the
+  SysV IPC objects vanish with the namespaces: there is nothing to clean up,
+  so cleanup cannot fail.
+* per child, before student code (:func:`confine_child`): a new session,
+  rlimits, no new privileges, no capabilities, and as root the slot's uid.
+  Memory, processes and CPU of a whole submission are bounded by a cgroup per
+  slot where the host delegates one (:mod:`.cgroup`).
+
+Killing a slot kills every process of its PID namespace (and, as root, of
+its uid: ``kill(-1, SIGKILL)`` from a helper that switched to that uid); in
+``weak`` mode it walks the process tree and the zygote's orphans (the zygote
+is a child subreaper).
 
 Standard library only: this module runs in the zygote and in the child.
 """
@@ -41,19 +55,46 @@ import time
 from dataclasses import asdict, dataclass
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY = 1
 MS_NOSUID = 2
 MS_NODEV = 4
+MS_NOEXEC = 8
 MS_REMOUNT = 32
+MS_NOATIME = 1024
+MS_NODIRATIME = 2048
 MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
+MS_RELATIME = 1 << 21
 MNT_DETACH = 2
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
+PR_CAPBSET_DROP = 24
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
+#: statvfs flag -> mount flag: flags a bind mount must keep when remounted (locked in a user namespace)
+_KEEP_FLAGS = {1: MS_RDONLY, 2: MS_NOSUID, 4: MS_NODEV, 8: MS_NOEXEC, 1024: MS_NOATIME, 2048: MS_NODIRATIME,
+               4096: MS_RELATIME}
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
+_SYS_CAPSET = {"x86_64": 126, "aarch64": 91, "riscv64": 91, "ppc64le": 184, "s390x": 185}
+
+MODES = ("root", "userns", "weak")
+#: Where the child's writable tmpfs is mounted (inside the view); its working folder is ``SANDBOX/work``.
+SANDBOX = "/sandbox"
+#: The host's /proc inside the zygote's view (the zygote needs it to find and kill processes);
+#: each child unmounts it before any student code runs.
+HOST_PROC = "/.hostproc"
+#: Where this process reads other processes from (``/proc``, or :data:`HOST_PROC` once in the view).
+PROC = "/proc"
+#: Host paths shown read-only in the view besides the interpreter's own: what the C libraries, the
+#: dynamic loader and ``/bin/sh`` (IPython's ``!``) need. Missing ones are skipped.
+SYSTEM_PATHS = ("/usr", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+                "/etc/alternatives", "/etc/fonts", "/etc/mime.types")
+DEVICES = ("null", "zero", "full", "random", "urandom")
 
 #: Sandbox uids/gids are reserved from here up, one per worker slot (see :func:`claim_uids`).
 UID_BASE = int(os.environ.get("AUTOGRADER_SANDBOX_UID_BASE", "61000"))
@@ -90,13 +131,28 @@ class Limits:
         return cls(**{k: v for k, v in data.items() if k in fields})
 
 
-def is_root() -> bool:
-    """Whether the root-only layers (namespaces, hidden paths, per-slot uids) are used.
+def requested_mode() -> str:
+    """The mode asked for: ``AUTOGRADER_SANDBOX_MODE`` if set, else ``root`` as root, else ``userns``.
 
-    ``AUTOGRADER_UNPRIVILEGED_SANDBOX=1`` forces the fallback used without root
-    (rlimits, sessions, process-tree killing only), e.g. to test it.
+    ``AUTOGRADER_UNPRIVILEGED_SANDBOX=1`` means "as if not root" (``userns``).
+    The zygote falls back from ``userns`` to ``weak`` when the kernel refuses
+    a user namespace (:func:`enter_user_namespace`).
     """
-    return os.geteuid() == 0 and os.environ.get("AUTOGRADER_UNPRIVILEGED_SANDBOX") != "1"
+    mode = os.environ.get("AUTOGRADER_SANDBOX_MODE", "").strip().lower()
+    if mode:
+        if mode not in MODES:
+            raise ValueError(f"AUTOGRADER_SANDBOX_MODE must be one of {', '.join(MODES)}, not {mode!r}")
+        if mode == "root" and os.geteuid() != 0:
+            raise ValueError("AUTOGRADER_SANDBOX_MODE=root needs root")
+        return mode
+    if os.geteuid() == 0 and os.environ.get("AUTOGRADER_UNPRIVILEGED_SANDBOX") != "1":
+        return "root"
+    return "userns"
+
+
+def is_root() -> bool:
+    """Whether the root-only layers (per-slot uids, the killer) are asked for (see :func:`requested_mode`)."""
+    return requested_mode() == "root"
 
 
 def _check(ret, what):
@@ -126,6 +182,36 @@ def prctl(option, arg2=0) -> None:
                        ctypes.c_ulong(0)), f"prctl {option}")
 
 
+def _syscall(table: dict, *args) -> int:
+    import platform
+
+    number = table.get(platform.machine())
+    if number is None:
+        raise OSError(errno.ENOSYS, f"unknown system call number on {platform.machine()}")
+    return _libc.syscall(ctypes.c_long(number), *args)
+
+
+def pivot_root(new_root: str, put_old: str) -> None:
+    _check(_syscall(_SYS_PIVOT_ROOT, os.fsencode(new_root), os.fsencode(put_old)), "pivot_root")
+
+
+def drop_capabilities() -> None:
+    """Empty the bounding, effective, permitted and inheritable capability sets of this process.
+
+    With ``PR_SET_NO_NEW_PRIVS`` (set by :func:`confine_child`) no ``execve``
+    gives any back, not even to uid 0 inside a user namespace.
+    """
+    for cap in range(64):
+        if _libc.prctl(ctypes.c_int(PR_CAPBSET_DROP), ctypes.c_ulong(cap), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                       ctypes.c_ulong(0)) != 0:
+            if ctypes.get_errno() == errno.EINVAL:  # past the last capability the kernel knows
+                break
+            raise OSError(ctypes.get_errno(), f"dropping capability {cap} from the bounding set")
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    data = (ctypes.c_uint32 * 6)()  # two {effective, permitted, inheritable}: all empty
+    _check(_syscall(_SYS_CAPSET, header, data), "capset")
+
+
 # ---------------------------------------------------------------------------
 # once, in the zygote
 
@@ -134,68 +220,65 @@ def _inside(path: str, parent: str) -> bool:
     return path == parent or path.startswith(parent.rstrip("/") + "/")
 
 
-def plan_hiding(targets, needed) -> list:
-    """Which paths to cover, and which needed paths to bind back into each.
+def enter_user_namespace() -> None:
+    """Become "root" of a new user namespace that maps only our own uid and gid (ordinary users).
 
-    Returns ``[(target, is_dir, keeps)]`` in mount order: ``keeps`` are the
-    needed paths strictly inside ``target`` (minimal: none inside another).
+    Must be called while the process has a single thread. Raises ``OSError``
+    when the kernel does not allow unprivileged user namespaces.
     """
-    needed = sorted({os.path.realpath(p) for p in needed if p and os.path.exists(p)})
-    minimal = [p for p in needed if not any(q != p and _inside(p, q) for q in needed)]
-    plan = []
-    for target in sorted({os.path.realpath(t) for t in targets if t}, key=len):
-        if target == "/" or target in minimal or not os.path.lexists(target):
-            continue
-        covered = any(_inside(target, t) for t, _, _ in plan)
-        revealed = any(_inside(target, k) for _, _, keeps in plan for k in keeps)
-        if covered and not revealed:
-            continue  # already invisible
-        keeps = [n for n in minimal if _inside(n, target) and n != target]
-        plan.append((target, os.path.isdir(target), keeps))
-    return plan
+    uid, gid = os.getuid(), os.getgid()
+    unshare(CLONE_NEWUSER)
+    for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as fh:
+            fh.write(text)
 
 
-def _cover_dir(target: str, keeps, data: str, read_only: bool) -> None:
-    """Mount a tmpfs on ``target`` and bind each of ``keeps`` (inside it) back."""
-    fds = [(keep, os.open(keep, os.O_PATH | os.O_CLOEXEC)) for keep in keeps]
+def minimal_paths(paths) -> list:
+    """Existing real paths of ``paths`` with none inside another, sorted."""
+    real = sorted({os.path.realpath(p) for p in paths if p and os.path.exists(p)})
+    return [p for p in real if p != "/" and not any(q != p and _inside(p, q) for q in real)]
+
+
+def _bind_read_only(source: str, target: str) -> None:
+    """Bind ``source`` on ``target`` (made as a file or folder), then make that mount read-only."""
+    if os.path.isdir(source):
+        os.makedirs(target, mode=0o755, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+        if not os.path.exists(target):
+            open(target, "w").close()
+    mount(source, target, None, MS_BIND | MS_REC)
+    keep = os.statvfs(target).f_flag
+    flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
+    for st_flag, ms_flag in _KEEP_FLAGS.items():
+        if keep & st_flag:
+            flags |= ms_flag
+    mount(None, target, None, flags)
+
+
+def _relink(root: str, path: str, view) -> None:
+    """Recreate the symlink ``path`` (``/bin -> usr/bin``) in the view when it leads into it."""
     try:
-        mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, data)
-        for keep, fd in fds:
-            dest = os.path.join(target, os.path.relpath(keep, target))
-            if stat.S_ISDIR(os.fstat(fd).st_mode):
-                os.makedirs(dest, mode=0o755, exist_ok=True)
-            else:
-                os.makedirs(os.path.dirname(dest), mode=0o755, exist_ok=True)
-                open(dest, "w").close()
-            mount(f"/proc/self/fd/{fd}", dest, None, MS_BIND | MS_REC)
-        if read_only:
-            mount(None, target, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    finally:
-        for _, fd in fds:
-            os.close(fd)
+        link = os.readlink(path)
+    except OSError:
+        return
+    if any(_inside(os.path.realpath(path), v) for v in view) and not os.path.lexists(root + path):
+        os.makedirs(os.path.dirname(root + path), exist_ok=True)
+        os.symlink(link, root + path)
 
 
-def hide(plan) -> list:
-    """Cover each planned path (in this mount namespace). Returns the hidden paths."""
-    hidden = []
-    for target, is_dir, keeps in plan:
-        if is_dir:
-            _cover_dir(target, keeps, "size=1m,mode=0755", read_only=True)
-        else:
-            mount("/dev/null", target, None, MS_BIND)
-        hidden.append(target)
-    return hidden
+def enter_view(base: str, needed, hidden=(), uid_names=()) -> dict:
+    """Leave the host's network and mount namespaces; make an allowlist of it the root (zygote).
 
-
-def setup_zygote_namespaces(hide_targets, needed, tmp_mb: int = 16) -> dict:
-    """Enter new mount and network namespaces and hide ``hide_targets`` (root only).
-
-    Returns a report: ``{"mountns", "netns", "hidden", "errors"}``.
+    ``base`` is an empty folder of ours (the new root is a tmpfs mounted on
+    it); ``needed`` the interpreter's paths (:func:`autograder.engine.pool.interpreter_paths`);
+    ``hidden`` paths that must stay invisible even when inside a needed path
+    (the course, when the virtualenv holds it). Returns a report:
+    ``{"netns", "mountns", "view", "errors"}``. Afterwards :data:`PROC` is
+    :data:`HOST_PROC`.
     """
-    report = {"mountns": False, "netns": False, "hidden": [], "errors": []}
-    if not is_root():
-        report["errors"].append("not running as root: no namespaces, no hidden paths")
-        return report
+    global PROC
+    report = {"netns": False, "mountns": False, "view": [], "errors": []}
     try:
         unshare(CLONE_NEWNET)
         report["netns"] = True
@@ -207,20 +290,50 @@ def setup_zygote_namespaces(hide_targets, needed, tmp_mb: int = 16) -> dict:
     except OSError as exc:
         report["errors"].append(f"mount namespace: {exc}")
         return report
-    try:
-        report["hidden"] = hide(plan_hiding(hide_targets, needed))
-        needed_real = sorted({os.path.realpath(n) for n in needed if n and os.path.exists(n)})
-        minimal = [p for p in needed_real if not any(q != p and _inside(p, q) for q in needed_real)]
-        for path, mode in (("/tmp", "0755"), ("/dev/shm", "1777")):
-            if os.path.isdir(path):
-                # A fresh, writable tmpfs; a needed path under it (a checkout in
-                # /tmp with its .venv) is bound back, everything else is gone.
-                keeps = [n for n in minimal if _inside(n, path) and n != path]
-                _cover_dir(path, keeps, f"size={tmp_mb}m,mode={mode}", read_only=False)
-                report["hidden"].append(path)
-        report["mountns"] = True
-    except OSError as exc:
-        report["errors"].append(f"hiding paths: {exc}")
+    root = os.path.realpath(base)
+    mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=4096,mode=0755")
+    view = minimal_paths(list(SYSTEM_PATHS) + list(needed))
+    for path in view:
+        _bind_read_only(path, root + path)
+    for path in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        _relink(root, path, view)
+    covered = []
+    for target in sorted({os.path.realpath(h) for h in hidden if h and os.path.exists(h)}, key=len):
+        # a needed path that holds a hidden one (the course installed into the virtualenv): cover it
+        if target in view or not any(_inside(target, v) for v in view) or any(_inside(target, c) for c in covered):
+            continue  # (a path the interpreter needs stays; outside the view a path is invisible anyway)
+        covered.append(target)
+        if os.path.isdir(target):
+            mount("tmpfs", root + target, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=0755")
+        else:
+            mount("/dev/null", root + target, None, MS_BIND)
+    os.makedirs(root + "/etc", mode=0o755, exist_ok=True)
+    with open(root + "/etc/passwd", "w") as fh:
+        fh.write("root:x:0:0:root:/sandbox/work:/bin/sh\n"
+                 + "".join(f"student:x:{u}:{u}:student:/sandbox/work:/bin/sh\n" for u in uid_names)
+                 + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n")
+    with open(root + "/etc/group", "w") as fh:
+        fh.write("root:x:0:\n" + "".join(f"student{u}:x:{u}:\n" for u in uid_names) + "nogroup:x:65534:\n")
+    with open(root + "/etc/hosts", "w") as fh:
+        fh.write("127.0.0.1 localhost\n")
+    for name in DEVICES:
+        dev = root + "/dev/" + name
+        os.makedirs(os.path.dirname(dev), mode=0o755, exist_ok=True)
+        open(dev, "w").close()
+        mount("/dev/" + name, dev, None, MS_BIND)
+    for name in ("/proc", "/tmp", "/dev/shm", "/dev/pts", SANDBOX, HOST_PROC, "/.old"):
+        os.makedirs(root + name, mode=0o755, exist_ok=True)
+    open(root + "/dev/ptmx", "w").close()  # a mount point for the child's own pseudo-terminals
+    mount("/proc", root + HOST_PROC, None, MS_BIND | MS_REC)
+    os.chdir(root)
+    pivot_root(".", ".old")
+    os.chdir("/")
+    umount("/.old", MNT_DETACH)
+    os.rmdir("/.old")
+    mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    PROC = HOST_PROC
+    report["mountns"] = True
+    report["view"] = view
     return report
 
 
@@ -266,32 +379,107 @@ def claim_uids(count: int, start: int = UID_BASE, span: int = 4000) -> list:
     return claimed
 
 
-def prepare_slot_root(path: str, size_mb: int) -> bool:
-    """The folder under which a slot's working directories are made: a tmpfs as root.
+def _wait_status(pid: int) -> int:
+    while True:
+        try:
+            return os.waitpid(pid, 0)[1]
+        except ChildProcessError:
+            return 0
+        except InterruptedError:
+            continue
 
-    Mounted once per slot (mounting and unmounting cost milliseconds each);
-    each submission gets a fresh subfolder (:func:`fresh_workdir`).
+
+def _end_like(status: int) -> None:
+    """Exit the way a child with wait status ``status`` ended (outside a PID namespace's init)."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        try:
+            signal.signal(sig, signal.SIG_DFL)  # (not allowed for SIGKILL and SIGSTOP: they are default)
+        except (OSError, ValueError):
+            pass
+        try:
+            os.kill(os.getpid(), sig)
+        except OSError:
+            pass
+        os._exit(128 + sig)
+    os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+def isolate_child(limits: "Limits", uid, keep_fd: int) -> str:
+    """In a process just forked from the zygote: enter the child's own namespaces.
+
+    Forks twice. This process (*A*, outside) unshares mount, PID and IPC
+    namespaces, mounts the child's tmpfs on :data:`SANDBOX` (``work/``,
+    ``tmp/``, ``shm/``; ``/tmp`` and ``/dev/shm`` are bound to the last two)
+    and waits. Its child *B* is the init of the new PID namespace: it mounts
+    a ``/proc`` of that namespace, unmounts the host's, drops every
+    capability and waits for *C*, which returns from this function (in the
+    namespaces, ``/proc`` fresh) to run student code. When C ends, B ends;
+    the kernel then kills whatever C left behind in the namespace, and the
+    tmpfs and the IPC objects go with the last process. A and B end the way C
+    did (its wait status travels up a pipe), so the zygote still learns that a
+    child "exited with code 3" or was "killed by SIGSEGV".
+
+    Only ``keep_fd`` (the child's socket) must stay open in C; A and B close it.
+    Returns the working folder (in C). Raises ``OSError`` (in A) when a
+    namespace or a mount cannot be made.
     """
-    os.makedirs(path, mode=0o755, exist_ok=True)
-    if not is_root():
-        return False
-    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size_mb}m,nr_inodes=8192,mode=0755")
-    return True
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the zygote died: nothing of ours stays
+    unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC)
+    mb = max(1, int(limits.workdir_mb))
+    mount("tmpfs", SANDBOX, "tmpfs", MS_NOSUID | MS_NODEV, f"size={mb}m,nr_inodes={max(256, mb * 128)},mode=0755")
+    for sub in ("work", "tmp", "shm"):
+        path = f"{SANDBOX}/{sub}"
+        os.mkdir(path, 0o700)
+        if uid is not None:
+            os.chown(path, uid, uid)
+    mount(f"{SANDBOX}/tmp", "/tmp", None, MS_BIND)
+    mount(f"{SANDBOX}/shm", "/dev/shm", None, MS_BIND)
+    try:  # pseudo-terminals of its own (IPython's `!` runs commands in one)
+        mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620")
+        mount("/dev/pts/ptmx", "/dev/ptmx", None, MS_BIND)
+    except OSError:
+        pass
+    status_r, status_w = os.pipe()
+    pid_b = os.fork()
+    if pid_b:  # A
+        os.close(status_w)
+        os.close(keep_fd)
+        status_b = _wait_status(pid_b)
+        data = os.read(status_r, 8)
+        _end_like(int.from_bytes(data, "big", signed=True) if len(data) == 8 else status_b)
+    # B: init of the new PID namespace
+    os.close(status_r)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    umount(HOST_PROC, MNT_DETACH)
+    pid_c = os.fork()
+    if pid_c == 0:  # C
+        os.close(status_w)
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        return f"{SANDBOX}/work"
+    os.close(keep_fd)
+    try:
+        drop_capabilities()
+        prctl(PR_SET_DUMPABLE, 0)
+    except OSError:
+        pass
+    status_c = _wait_status(pid_c)
+    os.write(status_w, status_c.to_bytes(8, "big", signed=True))
+    os._exit(0)
 
 
 def fresh_workdir(slot_root: str, uid, serial: int) -> str:
-    """Remove what earlier submissions of the slot left, and make a new private folder."""
-    import shutil
+    """``weak`` mode: remove what earlier submissions of the slot left, and make a new private folder.
 
+    Never raises on what a child left: :func:`remove_tree` cannot hit a
+    recursion or path-length limit, and a slot folder that still cannot be
+    emptied (a file it cannot remove) is moved aside and replaced.
+    """
+    os.makedirs(slot_root, mode=0o755, exist_ok=True)
     for entry in os.listdir(slot_root):
-        target = os.path.join(slot_root, entry)
-        if os.path.isdir(target) and not os.path.islink(target):
-            shutil.rmtree(target, ignore_errors=True)
-        else:
-            try:
-                os.unlink(target)
-            except OSError:
-                pass
+        remove_tree(slot_root, entry)
     workdir = os.path.join(slot_root, f"w{serial}")
     os.mkdir(workdir, 0o700)
     if uid is not None:
@@ -299,11 +487,71 @@ def fresh_workdir(slot_root: str, uid, serial: int) -> str:
     return workdir
 
 
-def confine_child(limits: Limits, uid, workdir: str, nproc_base: int = 0) -> dict:
+def remove_tree(parent: str, name: str) -> bool:
+    """Remove ``parent/name`` however deep it is, without recursion; True when it is gone.
+
+    Works one level at a time relative to an open descriptor of ``parent``:
+    each sub-folder is first moved up to ``parent`` (under a fresh name), so
+    no path ever grows and no stack ever deepens (a 3000-deep tree breaks
+    ``shutil.rmtree`` with ``RecursionError`` and paths with
+    ``ENAMETOOLONG``). Symlinks are removed, never followed. Folders the
+    owner made unreadable are made readable first.
+    """
+    top = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+    todo, serial = [name], 0
+    try:
+        while todo:
+            entry = todo.pop()
+            try:
+                st = os.stat(entry, dir_fd=top, follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            if not stat.S_ISDIR(st.st_mode):
+                _quietly(os.unlink, entry, dir_fd=top)
+                continue
+            _quietly(os.chmod, entry, 0o700, dir_fd=top, follow_symlinks=False)
+            try:
+                fd = os.open(entry, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=top)
+            except OSError:
+                continue
+            try:
+                with os.scandir(fd) as it:
+                    names = [e.name for e in it]
+                for child in names:
+                    try:
+                        is_dir = stat.S_ISDIR(os.stat(child, dir_fd=fd, follow_symlinks=False).st_mode)
+                    except OSError:
+                        continue
+                    if is_dir:
+                        serial += 1
+                        flat = f".rm-{os.getpid()}-{serial}"
+                        if _quietly(os.rename, child, flat, src_dir_fd=fd, dst_dir_fd=top):
+                            todo.append(flat)
+                    else:
+                        _quietly(os.unlink, child, dir_fd=fd)
+            finally:
+                os.close(fd)
+            _quietly(os.rmdir, entry, dir_fd=top)  # children first: they were moved out, so it is empty
+        return not os.path.lexists(os.path.join(parent, name))
+    finally:
+        os.close(top)
+
+
+def _quietly(fn, *args, **kwargs) -> bool:
+    try:
+        fn(*args, **kwargs)
+        return True
+    except OSError:
+        return False
+
+
+def confine_child(limits: Limits, uid, workdir: str, nproc_base: int = 0, caps: bool = False) -> dict:
     """Apply the per-child limits, in the freshly forked child, before student code.
 
-    Returns what was applied (the ``sandbox`` part of results.json). Raises
-    ``OSError`` when a limit that must hold cannot be applied.
+    ``caps``: drop every capability (``userns`` mode, where the child is uid 0
+    of the zygote's user namespace). Returns what was applied (the ``sandbox``
+    part of results.json). Raises ``OSError`` when a limit that must hold
+    cannot be applied.
     """
     applied = {"setsid": False}
     os.setsid()
@@ -345,6 +593,9 @@ def confine_child(limits: Limits, uid, workdir: str, nproc_base: int = 0) -> dic
             raise OSError(errno.EPERM, "could not drop privileges")
         applied["uid"] = uid
         applied["gid"] = gid
+    if caps:
+        drop_capabilities()
+        applied["capabilities"] = "none"
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     applied["no_new_privs"] = True
     try:
@@ -387,13 +638,13 @@ def kill_uid_processes(uid: int, gid: int, passes: int = 2) -> bool:
 
 
 def uid_processes(uid: int) -> dict:
-    """``pid -> state letter`` of the processes whose real uid is ``uid`` (from /proc)."""
+    """``pid -> state letter`` of the processes whose real uid is ``uid`` (from :data:`PROC`)."""
     out = {}
-    for name in os.listdir("/proc"):
+    for name in os.listdir(PROC):
         if not name.isdigit():
             continue
         try:
-            with open(f"/proc/{name}/status", "rb") as fh:
+            with open(f"{PROC}/{name}/status", "rb") as fh:
                 text = fh.read(1024)
         except OSError:
             continue
@@ -407,6 +658,15 @@ def uid_processes(uid: int) -> dict:
         if ruid == uid:
             out[int(name)] = state
     return out
+
+
+def proc_state(pid: int):
+    """The state letter of ``pid`` (``"Z"`` for a zombie), or None when it is gone."""
+    try:
+        with open(f"{PROC}/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0].decode()
+    except (OSError, IndexError):
+        return None
 
 
 def killer_server(sock: socket.socket) -> None:
@@ -433,13 +693,13 @@ def killer_server(sock: socket.socket) -> None:
 
 
 def proc_children() -> dict:
-    """``pid -> ppid`` of every process, from /proc."""
+    """``pid -> ppid`` of every process, from :data:`PROC`."""
     out = {}
-    for name in os.listdir("/proc"):
+    for name in os.listdir(PROC):
         if not name.isdigit():
             continue
         try:
-            with open(f"/proc/{name}/stat", "rb") as fh:
+            with open(f"{PROC}/{name}/stat", "rb") as fh:
                 data = fh.read()
         except OSError:
             continue

@@ -1,4 +1,4 @@
-"""Forbidden library calls, read from the submission's source in the trusted parent.
+"""Forbidden library calls and tampering, read from the submission's source in the trusted parent.
 
 The checks detect a ready-made implementation (``scipy.special.softmax``…)
 by inspecting the live function's bytecode, and that inspection runs in the
@@ -7,22 +7,98 @@ child, where the submission could have tampered with the tools it uses
 from the cells' text instead — parsed, never executed — and the engine
 reports a forbidden use when either finds one.
 
-What it follows: top-level imports and aliases (``import scipy.special as
-sp``, ``from scipy.special import softmax as sm``, ``f = sp.softmax``),
-attribute chains and imports inside the function, and the notebook's own
-helper functions it calls. Names the function binds itself (arguments,
-local assignments) shadow the aliases.
+What it follows (:meth:`Notebook.uses`): imports and aliases (``import
+scipy.special as sp``, ``from scipy.special import softmax as sm``, ``f =
+sp.softmax``, ``a, b = sp.softmax, np.exp``), ``getattr`` with a constant
+name, ``__import__``/``importlib.import_module`` with a constant name,
+containers of library functions (``F = {"s": sp.softmax}``, lists, tuples,
+``dict(...)``), attribute chains and imports inside the function, and the
+notebook's own helper functions it calls — but never another contract
+function of the problem set (``contract``): each is graded on its own, and
+its mistakes are not carried forward.
+
+What it cannot resolve becomes a *flag* (:attr:`Notebook.flags`, a list of
+``{"cell": index, "reason": text}``; results.json ``flags``): a
+library attribute chosen at run time (``getattr(np, name)``), imports of
+computed names, ``eval``/``exec``, reaching into frames or closures,
+``gc``, threads, ``ctypes``, ``sys.modules``, replacing a library's
+attributes (``np.array_equal = …``). A flag is evidence for the
+instructor, not a verdict: the score does not change.
+
+Bounded work on untrusted text: a cell is parsed only up to
+:data:`MAX_CELL_CHARS` characters and a notebook up to
+:data:`MAX_TOTAL_CHARS` (larger ones are flagged, not parsed), IPython's
+escapes (``!``, ``%``, ``?``) are neutralised line by line in linear time,
+IPython's own transformer (which re-reads a cell once per escape) only sees
+small cells, and the analysis stops at :data:`TIME_BUDGET_S` (flagged).
 """
 
 from __future__ import annotations
 
 import ast
+import re
+import time
+from dataclasses import dataclass
+
+#: Largest cell parsed in the parent (characters). A solution cell is a few kB.
+MAX_CELL_CHARS = 100_000
+#: Largest total of cells parsed in the parent (characters).
+MAX_TOTAL_CHARS = 1_000_000
+#: Largest cell given to IPython's transformer when the linear pass is not enough.
+MAX_IPYTHON_CHARS = 20_000
+#: Wall-clock budget of one notebook's analysis (seconds).
+TIME_BUDGET_S = 10.0
+#: At most this many flags per notebook, each reason at most this long.
+MAX_FLAGS, MAX_REASON = 20, 200
 
 _transformer = None
+_ESCAPE = re.compile(r"^(\s*)(?:([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*))?[!%]")
+_HELP = re.compile(r"^\s*\??[\w.]+\?\??\s*$")
+_PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One executed cell: its index in the rebuilt notebook, its text, and whether a student wrote it."""
+
+    index: int
+    text: str
+    student: bool = True
 
 
 def python_source(cell: str):
-    """The cell as plain Python (IPython magics and ``!`` turned into calls), or None."""
+    """The cell as plain Python with IPython's escapes neutralised, or None when it is not Python.
+
+    ``!cmd`` and ``%magic`` lines become ``pass`` (``x = !ls`` becomes
+    ``x = None``), ``obj?`` lines ``pass``; a ``%%time``-like cell magic is
+    dropped, any other cell magic makes the cell not Python. Linear in the
+    cell's length. When that is still not valid Python, a small cell goes
+    through IPython's own transformer.
+    """
+    lines = cell.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is not None and lines[first].lstrip().startswith("%%"):
+        name = lines[first].lstrip()[2:].split(maxsplit=1)
+        if not name or name[0] not in _PYTHON_CELL_MAGICS:
+            return None
+        lines[first] = ""
+    out = []
+    for line in lines:
+        m = _ESCAPE.match(line)
+        if m:
+            out.append(f"{m.group(1)}{m.group(2) or ''}{'None' if m.group(2) else 'pass'}")
+        elif _HELP.match(line):
+            out.append(line[: len(line) - len(line.lstrip())] + "pass")
+        else:
+            out.append(line)
+    code = "\n".join(out)
+    try:
+        ast.parse(code)
+        return code
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+    if len(cell) > MAX_IPYTHON_CHARS:
+        return None
     global _transformer
     if _transformer is None:
         from IPython.core.inputtransformer2 import TransformerManager
@@ -45,6 +121,10 @@ def _chain(node):
     return None
 
 
+def _const_str(node):
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
 def _import_aliases(node, into: dict):
     if isinstance(node, ast.Import):
         for alias in node.names:
@@ -61,62 +141,244 @@ def _import_aliases(node, into: dict):
 
 def _top_level(statements):
     """Module-level statements, looking into if/for/while/with/try blocks (not into defs)."""
-    for node in statements:
+    todo = list(reversed(statements))
+    while todo:
+        node = todo.pop()
         yield node
         if isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try, getattr(ast, "TryStar", ast.Try))):
-            yield from _top_level(node.body)
-            yield from _top_level(getattr(node, "orelse", []))
-            yield from _top_level(getattr(node, "finalbody", []))
+            inner = list(node.body) + list(getattr(node, "orelse", [])) + list(getattr(node, "finalbody", []))
             for handler in getattr(node, "handlers", []):
-                yield from _top_level(handler.body)
+                inner += handler.body
+            todo.extend(reversed(inner))
+
+
+def _targets(target, value):
+    """``(name, value node)`` pairs of an assignment, unpacking ``a, b = x, y``."""
+    if isinstance(target, ast.Name):
+        return [(target.id, value)]
+    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
+            and len(target.elts) == len(value.elts):
+        return [pair for t, v in zip(target.elts, value.elts) for pair in _targets(t, v)]
+    return []
+
+
+#: Attribute names that reach into frames, closures or code objects.
+_INTERNALS = {
+    "f_back": "reaches into the call stack (frames)", "f_locals": "reaches into the call stack (frames)",
+    "f_globals": "reaches into the call stack (frames)", "tb_frame": "reaches into the call stack (frames)",
+    "gi_frame": "reaches into the call stack (frames)", "cr_frame": "reaches into the call stack (frames)",
+    "__closure__": "reads or changes a function's closure", "cell_contents": "reads or changes a function's closure",
+    "__code__": "reads or replaces a function's code", "__globals__": "reads or changes a function's globals",
+    "__defaults__": "changes a function's defaults", "__kwdefaults__": "changes a function's defaults",
+    "__builtins__": "reaches the builtins", "__subclasses__": "walks the class hierarchy",
+}
+#: Dotted names (or module prefixes) whose use is flagged, with the reason.
+_SUSPECT = {
+    "gc": "walks the interpreter's objects (gc)",
+    "threading": "starts threads (they can run while the grader calls the functions)",
+    "_thread": "starts threads (they can run while the grader calls the functions)",
+    "ctypes": "uses ctypes (raw memory access)",
+    "sys.modules": "changes or reads sys.modules",
+    "sys._getframe": "reaches into the call stack (frames)",
+    "sys.settrace": "installs a tracer", "sys.setprofile": "installs a profiler",
+    "inspect.currentframe": "reaches into the call stack (frames)",
+    "inspect.stack": "reaches into the call stack (frames)",
+    "inspect.getouterframes": "reaches into the call stack (frames)",
+    "builtins": "changes or reads the builtins module",
+    "importlib.reload": "reloads a module",
+}
+_RUNTIME_CODE = {"eval", "exec", "compile"}
 
 
 class Notebook:
-    """What the cells define at top level: aliases of library objects and functions."""
+    """What the cells define at top level: aliases of library objects, containers, functions; and flags.
 
-    def __init__(self, sources):
-        self.aliases = {}
+    ``cells``: strings or :class:`Source`; ``contract``: the problem set's
+    graded function names, into which :meth:`uses` does not descend.
+    """
+
+    def __init__(self, cells, contract=()):
+        self.aliases = {}  # name -> dotted library name
+        self.containers = {}  # name -> [dotted library names] (dicts, lists, tuples, sets of them)
         self.functions = {}
-        for text in sources:
-            code = python_source(text)
+        self.contract = frozenset(contract)
+        self.flags = []
+        started, total = time.monotonic(), 0
+        trees = []
+        for k, cell in enumerate(cells):
+            src = cell if isinstance(cell, Source) else Source(k, str(cell))
+            if len(src.text) > MAX_CELL_CHARS or total + len(src.text) > MAX_TOTAL_CHARS:
+                self.flag(src.index, f"a cell of {len(src.text):,} characters was not analysed (longer than "
+                          f"{MAX_CELL_CHARS:,}, or the notebook past {MAX_TOTAL_CHARS:,}): forbidden calls in it "
+                          "are not detected from the source")
+                continue
+            if time.monotonic() - started > TIME_BUDGET_S:
+                self.flag(src.index, f"the analysis ran out of its {TIME_BUDGET_S:g} s; later cells were not read")
+                break
+            total += len(src.text)
+            code = python_source(src.text)
             if code is None:
                 continue
             try:
                 tree = ast.parse(code)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
-            for node in _top_level(tree.body):
-                _import_aliases(node, self.aliases)
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    self.functions[node.name] = node
-                    self.aliases.pop(node.name, None)
-                elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                    name = node.targets[0].id
-                    if isinstance(node.value, ast.Lambda):
-                        self.functions[name] = node.value
-                        self.aliases.pop(name, None)
-                        continue
-                    dotted = self.resolve(_chain(node.value), {}, set())
-                    if dotted:  # (other assignments keep an alias: `except ImportError: sp = None`)
-                        self.aliases[name] = dotted
-                        self.functions.pop(name, None)
+            trees.append((src, tree))
+            self._read_definitions(tree)
+        for src, tree in trees:
+            if src.student:
+                self._read_flags(src.index, tree)
+
+    # -- definitions -----------------------------------------------------------
+    def _read_definitions(self, tree):
+        for node in _top_level(tree.body):
+            _import_aliases(node, self.aliases)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions[node.name] = node
+                self.aliases.pop(node.name, None)
+                self.containers.pop(node.name, None)
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                for name, value in _targets(node.targets[0], node.value):
+                    self._assign(name, value)
+
+    def _assign(self, name, value):
+        if isinstance(value, ast.Lambda):
+            self.functions[name] = value
+            self.aliases.pop(name, None)
+            self.containers.pop(name, None)
+            return
+        dotted = self.dotted(value, {}, set())
+        if dotted:  # (other assignments keep an alias: `except ImportError: sp = None`)
+            self.aliases[name] = dotted
+            self.functions.pop(name, None)
+            return
+        members = [self.dotted(v, {}, set()) for v in self._elements(value)]
+        members = [m for m in members if m]
+        if members:
+            self.containers[name] = members
+
+    @staticmethod
+    def _elements(value):
+        if isinstance(value, ast.Subscript):  # [sp.softmax][0], {"s": sp.softmax}["s"]
+            value = value.value
+        if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+            return list(value.elts)
+        if isinstance(value, ast.Dict):
+            return list(value.values)
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in (
+                "dict", "list", "tuple", "set"):
+            return [kw.value for kw in value.keywords] + [
+                e for a in value.args if isinstance(a, (ast.List, ast.Tuple, ast.Set)) for e in a.elts]
+        return []
+
+    def dotted(self, node, local_imports: dict, local_names: set):
+        """The dotted library name ``node`` stands for (``sp.softmax`` → ``scipy.special.softmax``), or None.
+
+        Follows aliases, attribute chains, ``getattr(x, "const")``,
+        ``__import__("a.b")`` (``a``; ``a.b`` with a fromlist) and
+        ``importlib.import_module("a.b")``.
+        """
+        parts = []
+        while True:
+            if isinstance(node, ast.Attribute):
+                parts.append(node.attr)
+                node = node.value
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
+                    and len(node.args) >= 2 and _const_str(node.args[1]) and node.func.id not in local_names:
+                parts.append(_const_str(node.args[1]))
+                node = node.args[0]
+            else:
+                break
+        base = None
+        if isinstance(node, ast.Name):
+            if node.id in local_imports:
+                base = local_imports[node.id]
+            elif node.id in local_names:
+                return None
+            elif node.id in self.aliases:
+                base = self.aliases[node.id]
+        elif isinstance(node, ast.Call) and node.args and _const_str(node.args[0]):
+            name = _const_str(node.args[0])
+            func = self.dotted(node.func, local_imports, local_names) if not (
+                isinstance(node.func, ast.Name) and node.func.id == "__import__") else "__import__"
+            if func == "__import__":
+                fromlist = node.args[3] if len(node.args) > 3 else next(
+                    (kw.value for kw in node.keywords if kw.arg == "fromlist"), None)
+                base = name if fromlist is not None and not (
+                    isinstance(fromlist, (ast.List, ast.Tuple)) and not fromlist.elts) else name.split(".")[0]
+            elif func == "importlib.import_module":
+                base = name
+        if base is None:
+            return None
+        return ".".join([base, *reversed(parts)])
 
     def resolve(self, chain, local_imports: dict, local_names: set):
+        """``["sp", "softmax"]`` → ``scipy.special.softmax`` (kept for callers of the chain form)."""
         if not chain:
             return None
-        root, rest = chain[0], chain[1:]
-        if root in local_imports:
-            base = local_imports[root]
-        elif root in local_names:
-            return None
-        elif root in self.aliases:
-            base = self.aliases[root]
-        else:
-            return None
-        return ".".join([base, *rest])
+        node = ast.Name(id=chain[0], ctx=ast.Load())
+        for attr in chain[1:]:
+            node = ast.Attribute(value=node, attr=attr, ctx=ast.Load())
+        return self.dotted(node, local_imports, local_names)
 
+    # -- flags -----------------------------------------------------------------
+    def flag(self, cell: int, reason: str) -> None:
+        entry = {"cell": int(cell), "reason": str(reason)[:MAX_REASON]}
+        if len(self.flags) < MAX_FLAGS and entry not in self.flags:
+            self.flags.append(entry)
+
+    def _read_flags(self, index: int, tree) -> None:
+        imports = {}
+        for node in ast.walk(tree):
+            _import_aliases(node, imports)
+        names = dict(self.aliases)
+        names.update(imports)
+
+        def suspect(dotted):
+            for prefix, reason in _SUSPECT.items():
+                if dotted == prefix or dotted.startswith(prefix + "."):
+                    return f"{reason}: `{dotted}`"
+            return None
+
+        for dotted in imports.values():
+            reason = suspect(dotted)
+            if reason:
+                self.flag(index, reason)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in _INTERNALS:
+                self.flag(index, f"{_INTERNALS[node.attr]}: `.{node.attr}`")
+            elif isinstance(node, ast.Name) and node.id in _INTERNALS:
+                self.flag(index, f"{_INTERNALS[node.id]}: `{node.id}`")
+            if isinstance(node, (ast.Attribute, ast.Name)):
+                dotted = self.dotted(node, imports, set())
+                reason = suspect(dotted) if dotted else None
+                if reason:
+                    self.flag(index, reason)
+                if dotted and isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                    self.flag(index, f"replaces a library's attribute: `{dotted}`")
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                fn, args = node.func.id, node.args
+                if fn in _RUNTIME_CODE:
+                    self.flag(index, f"runs code built at run time: `{fn}(…)`")
+                elif fn in ("getattr", "setattr", "delattr") and args:
+                    target = self.dotted(args[0], imports, set())
+                    if target and (fn != "getattr" or len(args) < 2 or not _const_str(args[1])):
+                        what = "a library attribute chosen at run time" if fn == "getattr" else \
+                            "replaces a library's attribute"
+                        self.flag(index, f"{what}: `{fn}({target}, …)`")
+                elif fn == "__import__" and (not args or not _const_str(args[0])):
+                    self.flag(index, "imports a module whose name is computed at run time: `__import__(…)`")
+            if isinstance(node, ast.Call) and self.dotted(node.func, imports, set()) == "importlib.import_module" \
+                    and (not node.args or not _const_str(node.args[0])):
+                self.flag(index, "imports a module whose name is computed at run time: `importlib.import_module(…)`")
+
+    # -- forbidden uses --------------------------------------------------------
     def uses(self, function: str, forbidden) -> tuple:
-        """Which of ``forbidden`` (dotted names or module prefixes) ``function`` uses."""
+        """Which of ``forbidden`` (dotted names or module prefixes) ``function`` uses.
+
+        Descends into the notebook's helper functions it calls, not into the
+        other contract functions of the problem set.
+        """
         forbidden = tuple(forbidden)
         found = set()
 
@@ -128,6 +390,8 @@ class Notebook:
 
         if function in self.aliases and function not in self.functions:
             note(self.aliases[function])  # softmax = scipy.special.softmax
+        for member in self.containers.get(function, ()):
+            note(member)
         seen, todo = set(), [function]
         while todo:
             name = todo.pop()
@@ -148,8 +412,11 @@ class Notebook:
             for dotted in local_imports.values():
                 note(dotted)
             for sub in (n for stmt in body for n in ast.walk(stmt)):
-                if isinstance(sub, (ast.Attribute, ast.Name)):
-                    note(self.resolve(_chain(sub), local_imports, local_names))
-                if isinstance(sub, ast.Name) and sub.id in self.functions and sub.id not in local_names:
-                    todo.append(sub.id)
+                if isinstance(sub, (ast.Attribute, ast.Name, ast.Call)):
+                    note(self.dotted(sub, local_imports, local_names))
+                if isinstance(sub, ast.Name) and sub.id not in local_names:
+                    for member in self.containers.get(sub.id, ()):
+                        note(member)
+                    if sub.id in self.functions and (sub.id not in self.contract or sub.id == function):
+                        todo.append(sub.id)
         return tuple(sorted(found))

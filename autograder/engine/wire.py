@@ -40,6 +40,9 @@ MAX_MESSAGE = 64 * 1024 * 1024
 MAX_ELEMENTS = 16 * 1024 * 1024
 MAX_DEPTH = 16
 MAX_NDIM = 32
+#: Most JSON values (numbers, strings, lists, objects) one decoded value may hold: a 48 MB list of
+#: zeros would otherwise become 24 million Python objects in the trusted parent.
+MAX_NODES = 100_000
 
 #: dtype strings allowed on the wire: numbers only.
 DTYPES = frozenset(
@@ -113,6 +116,9 @@ def _array_from_wire(obj: dict):
         or not all(type(n) is int and 0 <= n <= MAX_ELEMENTS for n in shape)
     ):
         raise WireError("array shape must be a short list of non-negative integers")
+    if math.prod(max(n, 1) for n in shape) > MAX_ELEMENTS:  # also when a 0 makes it empty
+        raise WireError(f"array shape {shape[:6]} is too large ({MAX_ELEMENTS} elements at most, "
+                        "counting empty dimensions as 1)")
     if not isinstance(data, str):
         raise WireError("array data must be a base64 string")
     count = math.prod(shape)
@@ -136,21 +142,33 @@ def _array_from_wire(obj: dict):
     return arr
 
 
-def from_wire(obj, _depth: int = 0):
-    """Rebuild a value sent by :func:`to_wire`, validating as it goes."""
+def from_wire(obj, _depth: int = 0, _budget=None):
+    """Rebuild a value sent by :func:`to_wire`, validating as it goes.
+
+    Raises :class:`WireError` for anything malformed, nested deeper than
+    :data:`MAX_DEPTH` or holding more than :data:`MAX_NODES` values.
+    """
+    budget = [MAX_NODES] if _budget is None else _budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise WireError(f"value holds more than {MAX_NODES} items")
     if _depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
-    if obj is None or isinstance(obj, (bool, str, int, float)):
+    if obj is None or isinstance(obj, (bool, str, float)):
+        return obj
+    if isinstance(obj, int):
+        if obj.bit_length() > 64:
+            raise WireError("integer out of range (64 bits at most)")
         return obj
     if isinstance(obj, list):
-        return [from_wire(v, _depth + 1) for v in obj]
+        return [from_wire(v, _depth + 1, budget) for v in obj]
     if isinstance(obj, dict):
         if "__ndarray__" in obj:
             return _array_from_wire(obj)
         if set(obj) == {"__tuple__"} and isinstance(obj["__tuple__"], list):
-            return tuple(from_wire(v, _depth + 1) for v in obj["__tuple__"])
+            return tuple(from_wire(v, _depth + 1, budget) for v in obj["__tuple__"])
         if set(obj) == {"__dict__"} and isinstance(obj["__dict__"], dict):
-            return {k: from_wire(v, _depth + 1) for k, v in obj["__dict__"].items()}
+            return {k: from_wire(v, _depth + 1, budget) for k, v in obj["__dict__"].items()}
         raise WireError(f"unknown tagged object with keys {sorted(obj)[:5]}")
     raise WireError(f"unexpected JSON value of type {type(obj).__name__}")
 

@@ -97,6 +97,21 @@ def pin_forbidden(invoke, names) -> None:
     invoke._resolve = resolve
 
 
+#: Environment variables the children get (with these values, or the grader's for None); nothing else
+#: of the grader's environment reaches them (the CI runs the grader with ``sudo -E``: tokens included).
+ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "NUMEXPR_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
+               "PYTHONHASHSEED": None, "TZ": None}
+
+
+def sandbox_environment() -> None:
+    """Replace this process's environment by :data:`ENVIRONMENT` (children inherit it)."""
+    keep = {k: (v if v is not None else os.environ.get(k)) for k, v in ENVIRONMENT.items()}
+    os.environ.clear()
+    os.environ.update({k: v for k, v in keep.items() if v is not None})
+
+
 def describe_status(status) -> dict:
     if status is None:
         return {"ended": "unknown"}
@@ -120,14 +135,17 @@ class Zygote:
         self.wanted = set()  # pids of slot children whose status is still wanted
         self.nproc_base = 0
         self.workroot = None
-        self.slot_roots = set()
         self.spares = {}  # slot -> a child forked in advance: {"pid", "sock", "workdir", "limits"}
         self.last_limits = {}  # slot -> limits of its last spawn
         self.after = None  # work to do once the current answer is sent
         self.uid_locks = []
         self.uids = []
         self.serial = 0
-        self.own_workroot = None  # removed at shutdown (no mount namespace)
+        self.own_workroot = None  # removed at shutdown (weak mode)
+        self.mode = "weak"
+        self.cgroups = None
+        self.no_prefork = False
+        self.slot_ns = {}  # slot -> PID namespaces of its killed children (tests, userns mode)
 
     # -- reaping ---------------------------------------------------------------
     def reap(self):
@@ -146,7 +164,12 @@ class Zygote:
     def init(self, msg):
         import tempfile
 
-        if sandbox.is_root():
+        from autograder.engine.cgroup import Cgroups
+
+        self.mode = sandbox.requested_mode()
+        self.no_prefork = bool(os.environ.get("AUTOGRADER_NO_PREFORK"))  # (the environment is cleared below)
+        warnings = []
+        if self.mode == "root":
             a, b = socket.socketpair()
             pid = os.fork()
             if pid == 0:
@@ -155,28 +178,52 @@ class Zygote:
                 sandbox.killer_server(b)
             b.close()
             self.killer, self.killer_pid = a, pid
-        if sandbox.is_root():  # before leaving the host's network namespace (see claim_uids)
+            # before leaving the host's network namespace (see claim_uids)
             self.uid_locks = sandbox.claim_uids(int(msg.get("slots", 1)))
             self.uids = [uid for uid, _ in self.uid_locks]
             for uid in self.uids:  # leftovers of an earlier batch that was killed
                 self._ask_killer(uid, uid)
+        elif self.mode == "userns":
+            try:
+                sandbox.enter_user_namespace()
+            except OSError as exc:
+                self.mode = "weak"
+                warnings.append(f"unprivileged user namespaces are not available ({exc})")
+        if self.mode == "weak":
+            warnings.append("WEAK SANDBOX: student code runs as the grader's own user with limits and killing "
+                            "only; it can read the course (solutions included), write results and signal the "
+                            "grader. Grade as root, or enable unprivileged user namespaces.")
+        self.cgroups = Cgroups(int(msg.get("slots", 1)))
+        cgroup_report = self.cgroups.create() if self.mode != "weak" else {
+            "available": False, "why": "weak mode: no cgroups"}
         _warm_imports()
         from autograder.engine import child
 
         self.invoke = load_invoke(msg["invoke_path"])
         pin_forbidden(self.invoke, [str(n) for n in msg.get("forbidden", [])])
         self.shell = child.make_shell()
-        report = sandbox.setup_zygote_namespaces(msg.get("hide", []), msg.get("needed", []))
-        if report["mountns"]:  # a fresh /tmp of our own: gone with the namespace
-            self.workroot = "/tmp/autograder-slots"
-            os.makedirs(self.workroot, mode=0o755, exist_ok=True)
+        report = {"mode": self.mode, "netns": False, "mountns": False, "pidns": False, "ipcns": False,
+                  "view": [], "hidden": [], "errors": []}
+        if self.mode != "weak":
+            os.makedirs("view", exist_ok=True)
+            report.update(sandbox.enter_view("view", msg.get("needed", []), msg.get("hide", []), self.uids))
+            if not report["mountns"]:
+                raise OSError(f"the sandbox's filesystem view could not be made: {report['errors']}")
+            report["pidns"] = report["ipcns"] = True
+            report["hidden"] = [str(h) for h in msg.get("hide", [])]  # like everything outside the view
         else:
             self.workroot = self.own_workroot = tempfile.mkdtemp(prefix="autograder-slots-")
-        if not sandbox.is_root():
+        sandbox_environment()
+        if self.mode != "root":
             self.nproc_base = self._processes_of_my_uid()
-        report["uid_drop"] = sandbox.is_root()
+        report["uid_drop"] = self.mode == "root"
         report["uids"] = list(self.uids)
-        report["kill"] = "per-slot uid (kill -1 as that uid)" if sandbox.is_root() else "process tree + orphans"
+        report["capabilities"] = "none" if self.mode != "weak" else "as the grader"
+        report["kill"] = {"root": "PID namespace + per-slot uid (kill -1 as that uid)",
+                          "userns": "PID namespace", "weak": "process tree + orphans"}[self.mode]
+        report["cgroup"] = cgroup_report
+        report["environment"] = sorted(os.environ)
+        report["warnings"] = warnings
         import gc
 
         gc.collect()
@@ -186,36 +233,56 @@ class Zygote:
     @staticmethod
     def _processes_of_my_uid():
         uid, count = os.getuid(), 0
-        for name in os.listdir("/proc"):
+        for name in os.listdir(sandbox.PROC):
             if name.isdigit():
                 try:
-                    if os.stat(f"/proc/{name}").st_uid == uid:
+                    if os.stat(f"{sandbox.PROC}/{name}").st_uid == uid:
                         count += 1
                 except OSError:
                     pass
         return count + 64
 
     def _fork(self, slot: int, limits: dict):
-        """Fork a confined child for ``slot``: ``(pid, our end of its socket, workdir)``."""
+        """Fork a confined child for ``slot``: ``(pid, our end of its socket, workdir)``.
+
+        In ``root`` and ``userns`` modes the pid is that of the child's outer
+        parent (*A* of :func:`.sandbox.isolate_child`), which ends the way the
+        child did.
+        """
         from autograder.engine import child
 
         uid = self.uid_of(slot)
         lim = sandbox.Limits.from_dict(limits)
-        slot_root = os.path.join(self.workroot, str(slot))
-        if slot_root not in self.slot_roots:
-            sandbox.prepare_slot_root(slot_root, lim.workdir_mb)
-            self.slot_roots.add(slot_root)
+        try:
+            applied = self.cgroups.limit(slot, lim.memory_mb, lim.nproc) if self.mode != "weak" else {}
+        except OSError as exc:  # the per-process limits still hold; the results say what did not apply
+            applied = {"cgroup": f"not applied: {exc}"}
+        workdir = None
         self.serial += 1
-        workdir = sandbox.fresh_workdir(slot_root, uid, self.serial)
+        if self.mode == "weak":
+            workdir = sandbox.fresh_workdir(os.path.join(self.workroot, str(slot)), uid, self.serial)
         ours, theirs = socket.socketpair()
         pid = os.fork()
         if pid == 0:
+            fd = -1
             try:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                fd = theirs.detach()
+                if self.mode != "weak":
+                    self.cgroups.join(slot)
                 inherited = [s for s in (self.ctrl, self.killer, ours) if s is not None]
                 inherited += [s for _, s in self.uid_locks] + [sp["sock"] for sp in self.spares.values()]
-                child.serve(theirs.detach(), uid, lim, workdir, self.shell, self.invoke, inherited,
-                            self.nproc_base)
+                child._dispose(fd, inherited)
+                if self.mode != "weak":
+                    workdir = sandbox.isolate_child(lim, uid, fd)
+                report = {"mode": self.mode, **({"cgroup": applied} if applied else {})}
+                child.serve(fd, uid, lim, workdir, self.shell, self.invoke, (), self.nproc_base,
+                            caps=self.mode == "userns", report=report)
+            except BaseException as exc:  # noqa: BLE001 — say why, never run student code
+                try:
+                    wire.send(socket.socket(fileno=fd), {"op": "error", "error": f"{type(exc).__name__}: {exc}"})
+                except BaseException:  # noqa: BLE001
+                    pass
             finally:
                 os._exit(71)
         theirs.close()
@@ -225,7 +292,7 @@ class Zygote:
     def prefork(self, slot: int):
         """Fork the slot's next child now, while the parent is busy elsewhere."""
         limits = self.last_limits.get(slot)
-        if limits is None or slot in self.spares or slot in self.slots or os.environ.get("AUTOGRADER_NO_PREFORK"):
+        if limits is None or slot in self.spares or slot in self.slots or self.no_prefork:
             return
         pid, sock, workdir = self._fork(slot, limits)
         self.spares[slot] = {"pid": pid, "sock": sock, "workdir": workdir, "limits": limits}
@@ -300,9 +367,21 @@ class Zygote:
                 time.sleep(0.0005)  # zombies: their parents are dying, then we reap them
         return False
 
-    def _kill_tree(self, pid):
-        others = {info["pid"] for info in self.slots.values()} | {sp["pid"] for sp in self.spares.values()}
+    def _kill_tree(self, pid, slot=None):
+        """Kill a child and everything it started (``weak``), or everything inside its PID namespace.
+
+        In the namespaced modes ``pid`` is the child's outer parent A, and its
+        child B is the namespace's init: everything below B is killed, then B
+        reports how the child ended and exits (the kernel kills what is left
+        of the namespace), then A exits the same way.
+        """
         table = sandbox.proc_children()
+        if self.mode != "weak":
+            inits = {p for p, pp in table.items() if pp == pid}
+            self._note_namespace(slot, inits, table)
+            sandbox.kill_tree(sandbox.descendants(inits, table))
+            return True
+        others = {info["pid"] for info in self.slots.values()} | {sp["pid"] for sp in self.spares.values()}
         orphans = {p for p, pp in table.items() if pp == os.getpid() and p not in others and p != self.killer_pid}
         sandbox.kill_tree({pid} | orphans)
         return True
@@ -326,7 +405,9 @@ class Zygote:
             uid = self.uid_of(slot)
             clean = self._ask_killer(uid, uid)
         else:
-            clean = self._kill_tree(pid)
+            clean = True
+        if self.mode != "root":
+            clean = self._kill_tree(pid, slot) and clean
         status = None
         if msg.get("wait"):
             if pid not in self.statuses:
@@ -346,15 +427,48 @@ class Zygote:
             reply["clean"] = self._kill_as_uid(slot)
         return reply
 
+    def _note_namespace(self, slot, inits, table):
+        """Remember the PID namespace of a slot's child (``inits``: its init), for :meth:`slot_processes`.
+
+        Read from a process inside it other than the init (which is not
+        dumpable, so its namespace links are not readable from here).
+        """
+        seen = self.slot_ns.setdefault(slot, set())
+        if len(seen) > 1000:
+            seen.clear()
+        for pid in sandbox.descendants(inits, table):
+            try:
+                seen.add(os.readlink(f"{sandbox.PROC}/{pid}/ns/pid"))
+                return
+            except OSError:
+                continue
+
     def slot_processes(self, msg):
-        """Processes still alive (not zombies) under a slot's uid; for tests (root only)."""
+        """Processes still alive (not zombies) of a slot — under its uid (root), in the PID namespaces
+        of its children (``userns``) — except the spare waiting for the next submission; for tests."""
         self.reap()
-        if self.killer is None:
-            return {"processes": []}
         slot = int(msg["slot"])
         spare = self.spares.get(slot, {}).get("pid")
+        spare_tree = {spare} | sandbox.descendants({spare}) if spare else set()
+        if self.mode == "userns":
+            found, current = [], self.slots.get(slot)
+            if current is not None:  # the running child's namespace too
+                table = sandbox.proc_children()
+                self._note_namespace(slot, {p for p, pp in table.items() if pp == current["pid"]}, table)
+            for name in os.listdir(sandbox.PROC):
+                if name.isdigit():
+                    try:
+                        if os.readlink(f"{sandbox.PROC}/{name}/ns/pid") in self.slot_ns.get(slot, ()):
+                            found.append(int(name))
+                    except OSError:
+                        pass
+            states = {p: sandbox.proc_state(p) for p in found if p not in spare_tree}
+            return {"processes": sorted(p for p, st in states.items() if st not in ("Z", None))}
+        if self.killer is None:
+            return {"processes": []}
         uid = self.uid_of(slot)
-        return {"processes": sorted(p for p, st in sandbox.uid_processes(uid).items() if st != "Z" and p != spare)}
+        return {"processes": sorted(p for p, st in sandbox.uid_processes(uid).items()
+                                    if st != "Z" and p not in spare_tree)}
 
     def shutdown(self):
         for slot, spare in list(self.spares.items()):
@@ -364,9 +478,11 @@ class Zygote:
                 self.slots[slot] = {"pid": spare["pid"], "workdir": spare["workdir"]}
         for slot in list(self.slots):
             try:
-                self.kill({"slot": slot, "verify": True}, prefork=False)
+                self.kill({"slot": slot, "verify": True, "wait": True}, prefork=False)
             except Exception:  # noqa: BLE001
                 pass
+        if getattr(self, "cgroups", None) is not None:
+            self.cgroups.close()
         if self.killer_pid:
             try:
                 os.kill(self.killer_pid, signal.SIGKILL)
@@ -374,9 +490,7 @@ class Zygote:
                 pass
         self.reap()
         if self.own_workroot:
-            import shutil
-
-            shutil.rmtree(self.own_workroot, ignore_errors=True)
+            sandbox.remove_tree(os.path.dirname(self.own_workroot), os.path.basename(self.own_workroot))
 
     def loop(self):
         while True:

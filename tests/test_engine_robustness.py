@@ -1,0 +1,439 @@
+"""Issue 10's attacks against the sandbox, one test per class, in the mode this process gets.
+
+Run as root, the module tests ``root`` mode; :func:`test_the_same_attacks_fail_as_an_ordinary_user`
+then runs this very module again as an ordinary user (``userns`` mode: unprivileged user
+namespaces), so every class is tested in both modes. The weak fallback (no user namespaces)
+is tested at the end: its tests say what it does *not* prevent.
+
+Classes (issue 10): 1 a submission breaking later ones, 4 unbounded parent work (forged
+frames), 5 what the child sees and leaves behind, 6 limits per submission, 7 tampering as
+evidence, 9 isolation without root. (2, 3 and 8 are the batch's and the feedback's.)
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import course
+from autograder.engine import testing
+from autograder.engine.batch import _load_assignment, forbidden_names
+from autograder.engine.grade import grade_submission
+from autograder.engine.pool import Zygote, default_hidden
+from autograder.engine.sandbox import Limits
+
+PS = "ps1_softmax"
+MAX = course.max_score(PS)
+LIMITS = Limits(timeout_s=8, memory_mb=1024)
+SECRET = "ghp_this-token-must-never-reach-a-child"
+IPC_KEY = 0x5EED1234
+TEST_USER = "probdl-sbx"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    from types import SimpleNamespace
+
+    e = SimpleNamespace(tmp=tmp_path_factory.mktemp("robust"))
+    e.course = testing.make_course(e.tmp / "course")
+    e.beside = e.tmp / "beside"  # a folder next to the course: not hidden by name, must not be visible
+    e.beside.mkdir()
+    (e.beside / "secret.txt").write_text("secret")
+    e.results = e.tmp / "results"
+    e.results.mkdir()
+    e.source, e.checks = _load_assignment(e.course, PS)
+    import site
+
+    # a hidden path inside a needed one (as a course installed into the virtualenv would be)
+    e.inner = next(Path(p) / "arrow" for p in site.getsitepackages() if (Path(p) / "arrow").is_dir())
+    os.environ["GITHUB_TOKEN"] = SECRET  # what `sudo -E` passes on in the CI
+    try:
+        e.zygote = Zygote(hide=default_hidden(e.course, results_dir=e.results) + [str(e.inner)], slots=2,
+                          forbidden=forbidden_names([e.checks])).start()
+    finally:
+        del os.environ["GITHUB_TOKEN"]
+    e.mode = e.zygote.sandbox["mode"]
+    yield e
+    e.zygote.close()
+
+
+def in_child(env, code, limits=LIMITS, slot=0, timeout=30):
+    """Run ``code`` as one cell in a fresh child; ``(status reply, printed text)``."""
+    child = env.zygote.spawn(slot, limits)
+    try:
+        try:
+            reply = child.request({"op": "run", "source": code}, timeout)
+            text = child.request({"op": "output"}, 10)["text"]
+        except Exception as exc:  # noqa: BLE001 — a crash is a result here
+            reply, text = {"status": "crashed", "error": str(exc)}, ""
+    finally:
+        child.close()
+        env.zygote.kill(slot, wait=True)
+    return reply, text
+
+
+def facts_of(text):
+    return json.loads(text.split("FACTS", 1)[1].splitlines()[0])
+
+
+def grade(env, nb, slot=0, limits=LIMITS):
+    path = testing.write_notebook(env.tmp / f"nb-{time.monotonic_ns()}.ipynb", nb)
+    return grade_submission(path, "mallory", PS, env.source, env.checks, env.zygote, slot, limits,
+                            env.zygote.sandbox)
+
+
+def needs_isolation(env):
+    if env.mode == "weak":
+        pytest.skip("weak mode has no namespaces: see the weak-fallback tests below")
+
+
+# --- class 1: nothing a child leaves behind breaks the next spawn ------------------------------------
+
+LITTER = r'''
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+ipc = [libc.shmget(KEY, 1 << 20, 0o1666), libc.msgget(KEY + 1, 0o1666), libc.semget(KEY + 2, 1, 0o1666)]
+for i in range(3000):                       # deeper than shutil.rmtree's recursion and PATH_MAX
+    os.mkdir("d")
+    os.chdir("d")
+open("leaf", "w").write("x")
+os.chmod(".", 0o500)                        # and the deepest folder not writable
+os.chdir("/tmp")
+with open("big", "wb") as fh:
+    fh.write(b"x" * (8 << 20))
+try:
+    open("/var/tmp/left-behind", "w").write("x" * 1000)
+    var_tmp = "written"
+except OSError as exc:
+    var_tmp = type(exc).__name__
+print("FACTS" + __import__("json").dumps({"ipc": ipc, "var_tmp": var_tmp}))
+'''
+
+
+def host_ipc_keys():
+    keys = set()
+    for name in ("shm", "msg", "sem"):
+        try:
+            lines = Path(f"/proc/sysvipc/{name}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        keys.update(int(line.split()[0]) for line in lines if line.split())
+    return keys
+
+
+def test_what_a_child_leaves_behind_never_breaks_the_next_one(env):
+    needs_isolation(env)
+    reply, text = in_child(env, f"KEY = {IPC_KEY}\n" + LITTER)
+    assert reply["status"] == "ok", reply
+    facts = facts_of(text)
+    assert all(i >= 0 for i in facts["ipc"]), facts  # it did create them, in its own IPC namespace
+    assert facts["var_tmp"] in ("FileNotFoundError", "PermissionError", "OSError")  # no /var/tmp in the view
+    assert not {IPC_KEY, IPC_KEY + 1, IPC_KEY + 2} & host_ipc_keys()  # gone with the namespace
+    assert not os.path.exists("/var/tmp/left-behind")
+    for _ in range(2):  # the slot's next children start, clean, and grade in full
+        reply, text = in_child(env, "import os\nprint('FACTS' + __import__('json').dumps(os.listdir('.')"
+                                    " + os.listdir('/tmp')))")
+        assert reply["status"] == "ok" and facts_of(text) == [".output"], (reply, text)
+    assert grade(env, testing.submission(PS, correct=True))["score"] == MAX
+
+
+# --- class 5: an allowlist view, fresh namespaces, an allowlisted environment -----------------------
+
+VIEW = r'''
+import json, os, subprocess
+def attempt(fn):
+    try:
+        return repr(fn())[:80]
+    except BaseException as exc:
+        return type(exc).__name__
+others = [p for p in os.listdir("/proc") if p.isdigit()]
+facts = {
+    "course": attempt(lambda: os.listdir(COURSE)), "beside": attempt(lambda: open(BESIDE).read()),
+    "results": attempt(lambda: os.listdir(RESULTS)), "solutions": attempt(lambda: open(SOLUTIONS).read()),
+    "write_results": attempt(lambda: open(os.path.join(RESULTS, "x.json"), "w")),
+    "main": attempt(lambda: os.listdir("/work/main")), "home": attempt(lambda: os.listdir("/home")),
+    "inner": attempt(lambda: os.listdir(INNER)),
+    "root_dir": attempt(lambda: sorted(os.listdir("/root"))),
+    "write_venv": attempt(lambda: open(os.path.join(os.path.dirname(os.__file__), "x.py"), "w")),
+    "write_root": attempt(lambda: open("/owned", "w")),
+    "pids": sorted(int(p) for p in others),
+    "cmdlines": sorted({open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")[0].decode() for p in others}),
+    "env": sorted(os.environ), "token": SECRET in json.dumps(dict(os.environ)),
+    "shell": subprocess.run(["sh", "-c", "echo ok"], capture_output=True, text=True).stdout.strip(),
+    "tmp_full": attempt(lambda: open("/tmp/fill", "wb").write(b"x" * (200 << 20))),
+}
+print("FACTS" + json.dumps(facts))
+'''
+
+
+def test_the_child_sees_an_allowlist_and_nothing_of_the_grader(env):
+    needs_isolation(env)
+    code = (f"COURSE = {str(env.course)!r}\nBESIDE = {str(env.beside / 'secret.txt')!r}\n"
+            f"RESULTS = {str(env.results)!r}\nSOLUTIONS = {str(course.ROOT / 'solutions' / 'ps1_softmax.py')!r}\n"
+            f"SECRET = {SECRET!r}\nINNER = {str(env.inner)!r}\n" + VIEW)
+    reply, text = in_child(env, code, limits=Limits(timeout_s=20, memory_mb=1024, fsize_mb=256, workdir_mb=64))
+    assert reply["status"] == "ok", reply
+    f = facts_of(text)
+    for key in ("course", "beside", "results", "solutions", "write_results", "main", "home"):
+        assert f[key] == "FileNotFoundError", (key, f[key])
+    assert f["inner"] == "[]"  # covered, although inside the (visible) virtualenv
+    assert f["root_dir"] in ("FileNotFoundError", "['.pyenv']")  # only the interpreter, when it lives there
+    assert f["write_venv"] in ("OSError", "PermissionError") and f["write_root"] in ("OSError", "PermissionError")
+    assert f["pids"] and max(f["pids"]) < 50, f["pids"]  # its own PID namespace: nobody else's processes
+    assert all("pytest" not in c for c in f["cmdlines"]), f["cmdlines"]
+    assert f["token"] is False and "GITHUB_TOKEN" not in f["env"] and "PYTHONPATH" not in f["env"]
+    assert f["shell"] == "ok"
+    assert f["tmp_full"] == "OSError"  # /tmp is part of the child's size-limited tmpfs
+
+
+def test_nothing_the_child_started_survives_it(env):
+    needs_isolation(env)
+    daemon = ("import os, time\nfor i in range(3):\n    if os.fork() == 0:\n        os.setsid()\n"
+              "        if os.fork() == 0:\n            while True:\n                time.sleep(0.01)\n        os._exit(0)\n")
+    child = env.zygote.spawn(1, LIMITS)
+    try:
+        assert child.request({"op": "run", "source": daemon}, 30)["status"] == "ok"
+        assert len(env.zygote.slot_processes(1)) >= 4  # the child and its three daemons
+    finally:
+        child.close()
+        env.zygote.kill(1)
+    deadline = time.monotonic() + 5
+    while env.zygote.slot_processes(1) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert env.zygote.slot_processes(1) == []
+
+
+# --- class 9: the child can never signal the grader or the zygote, nor write results -----------------
+
+
+def test_the_child_cannot_signal_the_grader_or_the_zygote(env):
+    needs_isolation(env)
+    code = (f"import os, signal\nhits = []\nfor pid in ({os.getpid()}, {env.zygote.pid}):\n"
+            "    try:\n        os.kill(pid, signal.SIGKILL)\n        hits.append(pid)\n    except OSError:\n"
+            "        pass\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass\n"
+            "print('FACTS' + str(hits))\n")
+    reply, text = in_child(env, code)
+    assert reply["status"] == "ok", reply
+    assert env.zygote.alive
+    assert facts_of(text) == []  # the grader's and the zygote's pids do not exist in the child's namespace
+    assert grade(env, testing.submission(PS, correct=True))["score"] == MAX
+
+
+# --- class 6: limits count all of a submission's processes --------------------------------------------
+
+MEMORY_HOG = r'''
+import os, time
+kids = []
+for i in range(4):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            block = bytearray(350 << 20)
+            for k in range(0, len(block), 4096):
+                block[k] = 1
+            time.sleep(2)
+            os._exit(0)
+        except BaseException:
+            os._exit(3)
+    kids.append(pid)
+ok = sum(os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) == 0 for p in kids)
+print("FACTS" + str(ok))
+'''
+
+
+def cgroup_or_skip(env):
+    cg = env.zygote.sandbox["cgroup"]
+    if not cg.get("available"):
+        pytest.skip(f"no cgroup for this mode here ({cg.get('why')}): limits are per process only, so a "
+                    "submission's processes together can exceed --memory and take more than one CPU")
+    return cg
+
+
+def test_memory_is_limited_over_all_of_a_submissions_processes(env):
+    cgroup_or_skip(env)
+    reply, text = in_child(env, MEMORY_HOG, limits=Limits(timeout_s=20, memory_mb=1024))
+    # four processes of 350 MB each (each under the 1024 MB address-space limit) cannot all hold their memory
+    assert reply["status"] == "crashed" or int(facts_of(text)) < 4, (reply, text)
+
+
+def test_cpu_is_limited_to_one_cpu_per_submission(env):
+    cg = cgroup_or_skip(env)
+    acct = cg["paths"].get("cpuacct") or cg["paths"].get("v2")
+    if acct is None:
+        pytest.skip("no CPU accounting hierarchy")
+    usage = Path(acct, "slot1", "cpuacct.usage" if "cpuacct" in cg["paths"] else "cpu.stat")
+
+    def used_s():
+        text = usage.read_text()
+        return int(text) / 1e9 if text.strip().isdigit() else int(text.split()[1]) / 1e6
+
+    spin = ("import os, time\nkids = []\nfor i in range(4):\n    pid = os.fork()\n    if pid == 0:\n"
+            "        end = time.time() + 2\n        while time.time() < end:\n            pass\n        os._exit(0)\n"
+            "    kids.append(pid)\nfor p in kids:\n    os.waitpid(p, 0)\n")
+    before, start = used_s(), time.monotonic()
+    reply, _ = in_child(env, spin, slot=1)
+    used, wall = used_s() - before, time.monotonic() - start
+    assert reply["status"] == "ok"
+    assert used <= 1.25 * wall, f"4 busy processes used {used:.2f} s of CPU in {wall:.2f} s"
+
+
+# --- class 4: what a child sends is bounded before the parent builds it -------------------------------
+
+FORGE = r'''
+import gc, sys
+forged = {"__ndarray__": "", "dtype": "<f8", "shape": [0, 2**24, 2**24, 2**24]}
+def forge(outcome):
+    return {"status": "returned", "value": forged, "value_type": "", "error_type": "", "error_message": "",
+            "warnings": [], "mutated": []}
+for obj in gc.get_objects():
+    if type(obj).__name__ == "_OutputState":
+        obj.total = int("9" * 4299)
+    if type(obj).__name__ == "function" and obj.__name__ == "call" and obj.__closure__:
+        for cell in obj.__closure__:
+            if getattr(cell.cell_contents, "__name__", "") == "outcome_to_wire":
+                cell.cell_contents = forge
+'''
+
+
+def test_forged_answers_cost_only_their_own_points(env):
+    """The child's answers are rewritten into an array of shape [0, 2**24, 2**24, 2**24] and a 4,299-digit
+    output count: the parent refuses both, the submission gets a results.json with reasons (and flags)."""
+    data = grade(env, testing.submission(PS, correct=True, extra_after={"softmax": [FORGE]}))
+    json.dumps(data)  # writable as results.json
+    assert data["execution"]["output_bytes"] < 2**53
+    failed = [t for t in data["tests"] if t["status"] == "failed"]
+    assert failed and data["score"] < MAX
+    assert any("too large" in t["message"] or "not plain numbers" in t["message"] for t in failed), failed[0]
+    reasons = " | ".join(f["reason"] for f in data["flags"])
+    assert "gc" in reasons and "closure" in reasons
+
+
+# --- class 7: tampering is evidence ------------------------------------------------------------------
+
+
+def test_indirect_forbidden_calls_score_nothing_and_tampering_is_flagged(env):
+    sneaky = ("import scipy.special\nF = {'s': getattr(scipy.special, 'softmax')}\n"
+              "def softmax(z, axis=-1, temperature=1.0):\n"
+              "    if temperature <= 0:\n        raise ValueError('temperature')\n"
+              "    return F['s'](np.asarray(z, dtype=float) / temperature, axis=axis)\n")
+    patch = "np.array_equal = lambda *a, **k: True\nimport gc\nframes = [o for o in gc.get_objects() if 0]\n"
+    data = grade(env, testing.submission(PS, {"softmax": sneaky}, correct=True, extra_after={"softmax": [patch]}))
+    softmax_tests = [t for t in data["tests"] if course.function_of(t["name"]) == "softmax"]
+    assert all(t["kind"] == "forbidden" for t in softmax_tests)
+    reasons = " | ".join(f["reason"] for f in data["flags"])
+    assert "numpy.array_equal" in reasons and "gc" in reasons
+    patched_cell = next(c["index"] for c in data["execution"]["cells"] if c["grade_id"] is None)
+    assert {f["cell"] for f in data["flags"]} == {patched_cell}
+
+
+# --- class 1 again, last (it restarts the module's zygote, without the token in its environment) -------
+
+
+def test_a_zygote_that_died_is_replaced_and_grading_goes_on(env):
+    restarts = env.zygote.restarts
+    os.kill(env.zygote.pid, signal.SIGKILL)
+    env.zygote.proc.wait(10)
+    assert grade(env, testing.submission(PS, correct=True))["score"] == MAX
+    assert env.zygote.restarts == restarts + 1 and env.zygote.alive
+
+
+# --- the same, as an ordinary user (userns mode) -------------------------------------------------------
+
+
+def _as_user_command(tmp: Path, argv: list) -> list:
+    """``argv`` as :data:`TEST_USER` (created if needed), with this interpreter reachable.
+
+    When the interpreter lives under a folder the user cannot enter (``/root``,
+    mode 0700), a private mount namespace covers that folder with a tmpfs and binds
+    the interpreter's tree back, only for this command.
+    """
+    if subprocess.run(["id", TEST_USER], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", TEST_USER],
+                       check=True, capture_output=True)
+    shutil.chown(tmp, TEST_USER)
+    script, prefix = [], Path(sys.base_prefix).resolve()
+    blocked = next((p for p in reversed(prefix.parents) if p != Path("/") and not os.stat(p).st_mode & 0o001), None)
+    if blocked is not None:
+        keep = prefix.relative_to(blocked).parts[0]
+        (tmp / "keep").mkdir()
+        script.append(f"mount --bind {blocked / keep} {tmp / 'keep'} && "
+                      f"mount -t tmpfs -o mode=755,size=1m tmpfs {blocked} && mkdir {blocked / keep} && "
+                      f"mount --move {tmp / 'keep'} {blocked / keep} && ")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "TMPDIR": str(tmp), "OPENBLAS_NUM_THREADS": "1",
+           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(course.ROOT)}
+    import shlex
+
+    inner = shlex.join(["setpriv", "--reuid", TEST_USER, "--regid", TEST_USER, "--clear-groups", "env", "-i",
+                        *(f"{k}={v}" for k, v in env.items()), *argv])
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c", "".join(script) + "exec " + inner]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or os.environ.get("AUTOGRADER_SANDBOX_MODE"),
+                    reason="runs as root, to run the module again as an ordinary user")
+def test_the_same_attacks_fail_as_an_ordinary_user():
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="probdl-sbx-"))  # (pytest's tmp_path is inside root's 0700 folder)
+    report = work / "report.xml"
+    cmd = _as_user_command(work, [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider",
+                                  "-k", "not ordinary_user and not weak", f"--basetemp={work / 'base'}",
+                                  "-o", "junit_family=xunit2", f"--junitxml={report}"])
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=course.ROOT)
+        check_report(proc, report)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def check_report(proc, report):
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    import xml.etree.ElementTree as ET
+
+    cases = ET.parse(report).getroot().iter("testcase")
+    ran, skipped = 0, []
+    for case in cases:
+        ran += 1
+        skipped += [case.get("name") + ": " + s.get("message", "") for s in case.iter("skipped")]
+    assert ran >= 8 and all("cgroup" in s for s in skipped), skipped  # only the cgroup ones, with the reason
+
+
+# --- the weak fallback: what it does not prevent ---------------------------------------------------------
+
+
+def test_the_weak_fallback_warns_and_does_not_prevent_reading_the_course(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_SANDBOX_MODE", "weak")
+    course_dir = testing.make_course(tmp_path / "course")
+    with Zygote(hide=default_hidden(course_dir), slots=1) as zygote:
+        assert zygote.sandbox["mode"] == "weak" and "WEAK SANDBOX" in " ".join(zygote.sandbox["warnings"])
+        child = zygote.spawn(0, LIMITS)
+        source = course_dir / "source" / PS / f"{PS}.ipynb"
+        deep = "import os\nfor i in range(3000):\n    os.mkdir('d')\n    os.chdir('d')\n"
+        try:
+            reply = child.request({"op": "run", "source": f"open({str(source)!r}).read()\n" + deep}, 30)
+        finally:
+            child.close()
+            zygote.kill(0, wait=True)
+        assert reply["status"] == "ok"  # NOT prevented: the source notebook (and solutions/) are readable
+        child = zygote.spawn(0, LIMITS)  # but a 3000-deep tree left behind is removed, and the next child starts
+        try:
+            listing = child.request({"op": "run", "source": "import os\nassert os.listdir('..') == "
+                                                            "[os.path.basename(os.getcwd())]"}, 30)
+        finally:
+            child.close()
+            zygote.kill(0, wait=True)
+        assert listing["status"] == "ok", listing
+
+
+def test_the_strongest_mode_available_is_used(env):
+    """Root gets ``root``; an ordinary user gets ``userns`` where the kernel allows user namespaces."""
+    userns_allowed = int(Path("/proc/sys/user/max_user_namespaces").read_text()) > 0
+    expected = "root" if os.geteuid() == 0 else ("userns" if userns_allowed else "weak")
+    assert env.mode == expected and env.zygote.sandbox["warnings"] == ([] if expected != "weak" else
+                                                                        env.zygote.sandbox["warnings"])
