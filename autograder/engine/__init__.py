@@ -13,7 +13,9 @@ One module per step, in the order a submission meets them:
 * :mod:`.static`    – forbidden library calls read from the source (trusted side)
 * :mod:`.grade`     – one submission → its results.json content
 * :mod:`.results`   – atomic writes, grades.csv, summary.json
-* :mod:`.batch`     – collect, shard, grade a batch with N workers
+* :mod:`.ids`       – student ids: shown safely everywhere, a results folder of their own
+* :mod:`.collect`   – find the submissions in submitted/ (no symlink followed), account for the rest
+* :mod:`.batch`     – plan, shard, grade a batch with N workers (each failure its submission's own)
 * :mod:`.cli`       – ``python -m autograder autograde …``
 * :mod:`.testing`   – build nbgrader notebooks and course folders for tests and benchmarks
 
@@ -26,6 +28,7 @@ _EXPORTS = {
     "BatchSummary": "autograder.engine.batch",
     "Submission": "autograder.engine.batch",
     "collect_submissions": "autograder.engine.batch",
+    "LayoutError": "autograder.engine.collect",
     "shard_of": "autograder.engine.batch",
     "write_grades_csv": "autograder.engine.results",
     "Limits": "autograder.engine.sandbox",

@@ -9,7 +9,13 @@ Shape (``"version": 1``)::
                                       "mean_score", "mistakes": [{"label", "count"}], "other_mistakes"}]}},
      "students": [{"student", "scores": {ps: score or null}, "total", "max_total", "flags"}],
      "submissions": [{"student", "assignment", "score", "max_score", "passed", "tests",
-                      "flagged", "tamper", "cell_problems", "notes", "results", "feedback"}]}
+                      "flagged", "tamper", "cell_problems", "flags", "grading_error", "notes", "results",
+                      "feedback"}],
+     "not_graded": [{"path", "reason", "suggestion"}],   # what under submitted/ was not graded
+     "sandbox": {…} or [{…} per shard]}                  # how the submissions were isolated
+
+``not_graded`` and ``sandbox`` come from the batch's summary.json (or, for a
+merged folder, from each shard's); both are read defensively.
 
 Paths are relative to ``results_dir``. No hidden test source or reference value
 is in it (results.json has none).
@@ -17,6 +23,7 @@ is in it (results.json has none).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -28,6 +35,42 @@ VERSION = 1
 
 def _rel(path, root) -> str:
     return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+SUMMARY_FILE = "summary.json"
+
+
+def _read_json(path) -> dict:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def batch_info(results_dir) -> dict:
+    """``{"not_graded": [...], "sandbox": {...} or [...]}`` from the summary.json of ``results_dir``.
+
+    A merged folder's summary.json holds each shard's under ``merged_shards``;
+    their lists are joined (without duplicates) and their sandboxes listed.
+    Anything malformed is left out.
+    """
+    data = _read_json(Path(results_dir) / SUMMARY_FILE)
+    batches = [b for b in data.get("merged_shards") or [] if isinstance(b, dict)] if "merged_shards" in data else [data]
+    not_graded, seen, sandboxes = [], set(), []
+    for b in batches:
+        for n in b.get("not_graded") or [] if isinstance(b.get("not_graded"), list) else []:
+            if isinstance(n, dict) and isinstance(n.get("path"), str):
+                item = {"path": n["path"][:500], "reason": str(n.get("reason") or "")[:500],
+                        "suggestion": str(n.get("suggestion") or "")[:500]}
+                key = (item["path"], item["reason"])
+                if key not in seen:
+                    seen.add(key)
+                    not_graded.append(item)
+        if isinstance(b.get("sandbox"), dict) and b["sandbox"]:
+            sandboxes.append(b["sandbox"])
+    sandbox = sandboxes[0] if len(sandboxes) == 1 else sandboxes
+    return {"not_graded": not_graded, "sandbox": sandbox}
 
 
 def summary(results_dir, results=None) -> dict:
@@ -53,6 +96,8 @@ def summary(results_dir, results=None) -> dict:
                 {"index": c.get("index"), "grade_id": c.get("grade_id"), "status": c.get("status")}
                 for c in r.cell_problems
             ],
+            "flags": r.flags,
+            "grading_error": r.grading_error,
             "notes": r.notes,
             "unreadable": r.unreadable,
             "results": _rel(r.path, results_dir) if r.path is not None else None,
@@ -69,4 +114,5 @@ def summary(results_dir, results=None) -> dict:
         "problem_sets": problem_sets,
         "students": stats.student_rows(results),
         "submissions": submissions,
+        **batch_info(results_dir),
     }

@@ -105,41 +105,70 @@ def write_grades_csv(results_dir) -> Path:
     return Path(engine_writer(results_dir))
 
 
-def write_summary(out, roots) -> Path:
-    """``summary.json`` of the merged folder: the class summary plus each shard's own summary."""
-    from autograder.reports import jsonout
-    from autograder.reports._html import write_atomic
-
+def shard_summaries(out, roots) -> list:
+    """Each shard's own summary.json (what it graded, did not grade, its sandbox)."""
     out = Path(out)
     shards = []
     for root in roots:
         f = Path(root) / SUMMARY_FILE
         if f.exists() and f.resolve() != (out / SUMMARY_FILE).resolve():
             try:
-                shards.append(json.loads(f.read_text(encoding="utf-8")))
+                data = json.loads(f.read_text(encoding="utf-8"))
             except ValueError:
-                shards.append({"unreadable": str(f)})
-    data = jsonout.summary(out)
+                data = None
+            shards.append(data if isinstance(data, dict) else {"unreadable": str(f)})
+    return shards
+
+
+def write_summary(out, roots, data=None, shards=None) -> Path:
+    """``summary.json`` of the merged folder: the class summary plus each shard's own summary."""
+    from autograder.files import write_json_atomic
+    from autograder.reports import jsonout
+
+    out = Path(out)
+    shards = shard_summaries(out, roots) if shards is None else shards
+    data = dict(jsonout.summary(out) if data is None else data)
     data.pop("results_dir", None)
+    data.pop("merged", None)
     data["merged_shards"] = shards
-    path = out / SUMMARY_FILE
-    write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
-    return path
+    return write_json_atomic(out / SUMMARY_FILE, data, indent=2, sort_keys=True)
 
 
 def merge(results_dirs, out, console=None, json_output=False, gradebook=None, reports=True) -> dict:
-    """Merge shards into ``out`` and write grades.csv, summary.json and (``reports``) the reports."""
-    from autograder.reports import write_reports
+    """Merge shards into ``out``; write grades.csv, summary.json and (``reports``) the reports, then print.
+
+    Every file is written before anything is printed (a closed pipe loses
+    output, never summary.json).
+    """
+    from autograder.files import hand_over, write_json_atomic
+    from autograder.reports import show_reports, write_reports
 
     info = merge_folders(results_dirs, out)
     roots = info.pop("_roots")
     write_grades_csv(out)
+    shards = shard_summaries(out, roots)
+    # the shards' summaries first, so that the reports see what they did not grade and their sandboxes
+    write_json_atomic(Path(out) / SUMMARY_FILE, {"merged_shards": shards})
     data = info
     if reports:
-        data = write_reports(out, console=console, json_output=json_output, gradebook=gradebook)
+        data = write_reports(out, gradebook=gradebook, show=False)
         data["merged"] = info
-    write_summary(out, roots)
+    write_summary(out, roots, data if reports else None, shards)
+    hand_over(out)
+    if reports:
+        show_reports(out, data, console=console, json_output=json_output)
+        if not json_output:
+            _print_not_graded(data, console)
     return data
+
+
+def _print_not_graded(data, console) -> None:
+    not_graded = data.get("not_graded") or []
+    if not_graded and console is not None:
+        console.print(f"Not graded ({len(not_graded)}):", markup=False, highlight=False)
+        for n in not_graded[:20]:
+            console.print(f"  {n['path']}: {n['reason']}" + (f" — {n['suggestion']}" if n["suggestion"] else ""),
+                          markup=False, highlight=False)
 
 
 def run(args) -> int:

@@ -32,6 +32,7 @@ def grade_table(results):
     (:func:`attention_lines` says why).
     """
     from rich.table import Table
+    from rich.text import Text
 
     maxes = stats.ps_max_scores(results)
     short = short_names(maxes)
@@ -51,7 +52,7 @@ def grade_table(results):
             r = by.get((row["student"], ps))
             mark = " [magenta]⚠[/]" if r is not None and r.flagged else "  "
             cells.append(f"[{_style(score, max_score)}]{text}[/]{mark}")
-        table.add_row(row["student"], *cells, fmt_points(row["total"]))
+        table.add_row(Text(row["student"]), *cells, fmt_points(row["total"]))  # an id is text, never markup
     return table
 
 
@@ -68,9 +69,10 @@ def attention_lines(results) -> list:
 def hardest_items_table(results, limit: int = 5):
     """The graded cells that failed most often, and the mistake behind most of their failures."""
     from rich.table import Table
+    from rich.text import Text
 
     def failures(it):
-        return it["n"] - it["passed"] - it["not_run"]
+        return it["n"] - it["passed"] - it["not_run"] - it.get("not_attempted", 0)
 
     items = [(ps, it) for ps, its in stats.item_analysis(results).items() for it in its if failures(it)]
     items.sort(key=lambda p: (-failures(p[1]), p[1]["pass_rate"], p[1]["grade_id"]))
@@ -81,7 +83,10 @@ def hardest_items_table(results, limit: int = 5):
     for _, it in items[:limit]:
         top = it["mistakes"][0] if it["mistakes"] else {"label": "", "count": 0}
         label = top["label"] if len(top["label"]) <= 110 else top["label"][:107] + "…"
-        table.add_row(it["grade_id"], f"{it['passed']}/{it['n']}", f"{top['count']}× {label}")
+        text = f"{top['count']}× {label}" if top["count"] else ""
+        if it.get("not_attempted"):
+            text += ("; " if text else "") + f"{it['not_attempted']} not attempted"
+        table.add_row(it["grade_id"], f"{it['passed']}/{it['n']}", Text(text))
     return table if items else None
 
 
@@ -96,12 +101,13 @@ def _show(path: Path) -> str:
 def print_summary(results_dir, results=None, console=None, gradebook=None) -> None:
     """The grade table, the hardest cells, and where the files are."""
     from rich.console import Console
+    from rich.markup import escape
 
     results_dir = Path(results_dir)
     results = load_results(results_dir) if results is None else results
     console = console or Console()
     if not results:
-        console.print(f"No results in {_show(results_dir)}.")
+        console.print(f"No results in {escape(_show(results_dir))}.")
         return
     console.print(grade_table(results))
     attention = attention_lines(results)
@@ -118,16 +124,17 @@ def print_summary(results_dir, results=None, console=None, gradebook=None) -> No
         f"{fmt_points(c['mean'])} / {fmt_points(c['max_score'])}"
         + (f", [magenta]{c['flagged']} to look at[/]" if c["flagged"] else "")
     )
-    console.print(f"Class report:   [bold]{_show(results_dir / REPORT_FILE)}[/]")
+    console.print(f"Class report:   [bold]{escape(_show(results_dir / REPORT_FILE))}[/]")
     if (results_dir / GRADES_FILE).exists():
-        console.print(f"Grades (CSV):   {_show(results_dir / GRADES_FILE)}")
+        console.print(f"Grades (CSV):   {_show(results_dir / GRADES_FILE)}", markup=False, highlight=False)
     example = next((r for r in results if r.folder is not None and (r.folder / FEEDBACK_FILE).exists()), None)
     if example is not None:
         pattern = results_dir / "<student>" / "<problem set>" / FEEDBACK_FILE
         console.print(f"Feedback pages: {_show(pattern)}  (e.g. {_show(example.folder / FEEDBACK_FILE)})",
                       markup=False, highlight=False)
     if gradebook:
-        console.print(f"Gradebook:      {gradebook.get('db_url')} ({gradebook.get('grades')} grades written)")
+        console.print(f"Gradebook:      {gradebook.get('db_url')} ({gradebook.get('grades')} grades written)",
+                      markup=False, highlight=False)
 
 
 class _NoProgress:
@@ -193,6 +200,7 @@ def batch_progress(console=None, enabled=None):
     will grade) on a terminal only, and advances on ``graded`` and ``failed``.
     """
     from rich.console import Console
+    from rich.markup import escape
 
     console = console or Console(stderr=True)
     state = {"bar": None, "cm": None}
@@ -203,7 +211,7 @@ def batch_progress(console=None, enabled=None):
             cm = progress_bar(todo, console=console, enabled=enabled)
             state["cm"], state["bar"] = cm, cm.__enter__()
         elif kind in ("graded", "failed") and state["bar"] is not None:
-            label = f"{sub.student}/{sub.assignment}" if sub is not None else ""
+            label = escape(f"{sub.student}/{sub.assignment}") if sub is not None else ""  # ids are not markup
             if kind == "graded" and isinstance(data, dict) and "score" in data:
                 label += f" {fmt_points(data['score'])}/{fmt_points(data.get('max_score', 0))}"
             elif kind == "failed":
