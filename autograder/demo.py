@@ -71,14 +71,12 @@ def _show(path: Path) -> str:
 
 
 def run(args) -> int:
-    from rich.console import Console
-
     from autograder.engine import grade_batch
     from autograder.engine.sandbox import Limits
     from autograder.reports import write_reports
-    from autograder.reports.table import batch_progress
+    from autograder.reports.table import batch_progress, make_console
 
-    console = Console()
+    console = make_console()
     course = Path(args.dir).resolve()
     try:
         n = prepare(course)
@@ -91,7 +89,7 @@ def run(args) -> int:
                   f"(what each one shows: {_show(EXAMPLES / 'README.md')})")
     console.print(f"[bold]Grading[/] in the sandbox, {args.timeout:g} s per cell and per call …")
     limits = Limits(timeout_s=args.timeout, budget_s=max(60.0, 12 * args.timeout))
-    with batch_progress(console=Console(stderr=True)) as on_event:
+    with batch_progress(console=make_console(stderr=True)) as on_event:
         summary = grade_batch(course / "submitted", course / "results", workers=args.workers, force=True,
                               course_dir=course, limits=limits, on_event=on_event)
     complete = summary.ok and summary.graded == summary.total

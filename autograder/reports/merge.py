@@ -172,9 +172,9 @@ def _print_not_graded(data, console) -> None:
 
 
 def run(args) -> int:
-    from rich.console import Console
+    from autograder.reports.table import make_console
 
-    console = Console(stderr=args.json)
+    console = make_console(stderr=args.json)
     try:
         merge(args.results_dirs, args.out, console=console, json_output=args.json,
               gradebook=args.gradebook, reports=not args.no_reports)

@@ -10,6 +10,21 @@ from autograder.reports import stats
 from autograder.reports.results import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, fmt_points, load_results
 
 
+def make_console(**kwargs):
+    """A :class:`rich.console.Console` whose closed pipe raises ``BrokenPipeError``.
+
+    (Rich's own reaction is ``SystemExit(1)``; the command line turns the
+    error into a quiet exit 0 once every file is written: see :mod:`autograder.cli`.)
+    """
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError
+
+    return _Console(**kwargs)
+
+
 def _style(score, max_score) -> str:
     if score is None:
         return "dim"
@@ -100,12 +115,11 @@ def _show(path: Path) -> str:
 
 def print_summary(results_dir, results=None, console=None, gradebook=None) -> None:
     """The grade table, the hardest cells, and where the files are."""
-    from rich.console import Console
     from rich.markup import escape
 
     results_dir = Path(results_dir)
     results = load_results(results_dir) if results is None else results
-    console = console or Console()
+    console = console or make_console()
     if not results:
         console.print(f"No results in {escape(_show(results_dir))}.")
         return
@@ -157,9 +171,8 @@ def progress_bar(total: int, console=None, description: str = "grading", enabled
     Shown on stderr when it is a terminal (or when ``enabled`` is true);
     otherwise ``advance`` does nothing, so logs and ``--json`` stay clean.
     """
-    from rich.console import Console
 
-    console = console or Console(stderr=True)
+    console = console or make_console(stderr=True)
     if enabled is None:
         enabled = console.is_terminal and total > 1
     if not enabled:
@@ -199,10 +212,9 @@ def batch_progress(console=None, enabled=None):
     appears at the engine's ``start`` event (when it knows how many notebooks it
     will grade) on a terminal only, and advances on ``graded`` and ``failed``.
     """
-    from rich.console import Console
     from rich.markup import escape
 
-    console = console or Console(stderr=True)
+    console = console or make_console(stderr=True)
     state = {"bar": None, "cm": None}
 
     def on_event(kind, sub, data):
