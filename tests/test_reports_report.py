@@ -251,3 +251,27 @@ def test_ids_are_text_in_the_terminal_table_and_progress_bar(tmp_path):
         for sid in HOSTILE_IDS:
             on_event("graded", SimpleNamespace(student=sid, assignment="ps1_softmax"), {"score": 1, "max_score": 2})
     assert "\x1b]8;" not in bar_out.getvalue()
+
+
+def test_histogram_labels_inside_the_figure_and_full_marks_off_the_edge(results_dir):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from autograder.reports.report import histogram_figure
+
+    results = load_results(results_dir)
+    fig = histogram_figure(results)
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    for ax in fig.axes:
+        lo, hi = ax.get_xlim()
+        ticks = [t for t in ax.get_xticklabels() if lo <= t.get_position()[0] <= hi]  # those drawn
+        for text in (ax.xaxis.label, ax.yaxis.label, ax.title, *ticks):
+            if text.get_text():
+                ext = text.get_window_extent(renderer)
+                assert box.x0 <= ext.x0 and ext.x1 <= box.x1 and box.y0 <= ext.y0 and ext.y1 <= box.y1, text
+        full = max(p.get_x() + p.get_width() for p in ax.patches)  # right edge of the last bar
+        assert full < ax.get_xlim()[1], f"{ax.get_title()}: the full-marks bar touches the edge"
+        centres = [p.get_x() + p.get_width() / 2 for p in ax.patches if p.get_height() > 0]
+        if ax.get_title() == "ps1_softmax":
+            assert 26 in [round(c, 9) for c in centres], "a full-marks bar centred on 26"

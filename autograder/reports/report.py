@@ -21,7 +21,19 @@ from autograder.reports.results import FEEDBACK_FILE, REPORT_FILE, fmt_points, l
 
 
 def histogram_png(results) -> bytes:
-    """One PNG: a histogram of scores per problem set, and of the total."""
+    """One PNG: a histogram of scores per problem set, and of the total (:func:`histogram_figure`)."""
+    buf = io.BytesIO()
+    histogram_figure(results).savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def histogram_figure(results):
+    """The histogram figure: one panel per problem set and one for the total.
+
+    One bar per point (wider bins beyond 20 points), centred on its score,
+    with half a bar of room on both sides, so the full-marks bar is inside
+    the axes; a constrained layout keeps every label inside the figure.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -48,7 +60,7 @@ def histogram_png(results) -> bytes:
         ax.hist(scores, bins=edges, color="#2da44e" if title != "total" else "#0969da",
                 edgecolor="white", linewidth=0.8)
         ax.set_title(title, fontsize=10, fontweight="bold" if title == "total" else "normal")
-        ax.set_xlim(edges[0], edges[-1])
+        ax.set_xlim(-width, top + width)  # half a bar of space beyond the lowest and the full-marks bar
         ax.set_xlabel(f"points (max {fmt_points(max_score)})", fontsize=8)
         ax.set_ylabel("students", fontsize=8)
         ax.tick_params(labelsize=8)
@@ -58,9 +70,7 @@ def histogram_png(results) -> bytes:
         if scores:
             mean = sum(scores) / len(scores)
             ax.axvline(mean, color="#59636e", linestyle="--", linewidth=1)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
+    return fig
 
 
 def _overview(results) -> str:
@@ -140,8 +150,8 @@ def _items(results) -> str:
             f"cell does not separate strong from weak submissions; ⚑ below {stats.MIN_DISCRIMINATION} with "
             f"{stats.MIN_N_FOR_FLAG} or more notebooks that ran), and the most frequent hints given on failures — "
             "the mistakes the class made. Functions left as given count as not attempted, not as mistakes.</p>"
-            '<table class="checks stack"><colgroup><col style="width:250px"><col style="width:56px">'
-            '<col style="width:170px"><col style="width:110px"><col></colgroup><thead><tr><th>graded cell</th>'
+            '<table class="checks stack"><colgroup><col style="width:230px"><col style="width:52px">'
+            '<col style="width:150px"><col style="width:104px"><col></colgroup><thead><tr><th>graded cell</th>'
             '<th class="num">points</th><th class="num">passed</th><th class="num">discrimination</th>'
             f'<th>most frequent mistakes</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
         )
@@ -196,14 +206,14 @@ def _attention(results, results_dir) -> str:
         items = "".join(f"<li>{inline_code(w)}</li>" for w in what)
         rows.append(
             f"<tr><td>{link}</td><td>{esc(r.assignment)}</td>"
-            f'<td class="num">{fmt_points(r.score)} / {fmt_points(r.max_score)}</td><td><ul>{items}</ul></td></tr>'
+            f'<td class="num">{fmt_points(r.score)} / {fmt_points(r.max_score)}</td><td class="wide"><ul>{items}</ul></td></tr>'
         )
     return (
         '<section class="card" id="attention"><h2>Submissions to look at</h2>'
         '<p class="muted">Changed or deleted test cells (restored before grading), cells that raised or timed out, '
         "notebooks that could not be run, what the sandbox flagged.</p>"
-        '<div class="table-wrap"><table><thead><tr><th>student</th><th>problem set</th><th class="num">score</th><th>what happened</th>'
-        f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>'
+        '<table class="stack"><thead><tr><th>student</th><th>problem set</th><th class="num">score</th><th>what happened</th>'
+        f'</tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
     )
 
 
