@@ -1,6 +1,8 @@
 """report.html, item analysis, the terminal table, --json, the progress bar."""
 
 import base64
+import os
+import stat
 import io
 import json
 import re
@@ -275,3 +277,31 @@ def test_histogram_labels_inside_the_figure_and_full_marks_off_the_edge(results_
         centres = [p.get_x() + p.get_width() / 2 for p in ax.patches if p.get_height() > 0]
         if ax.get_title() == "ps1_softmax":
             assert 26 in [round(c, 9) for c in centres], "a full-marks bar centred on 26"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root (graded with sudo)")
+def test_files_are_readable_and_given_to_the_sudo_user(results_dir, monkeypatch):
+    """Graded with sudo and a strict umask: the instructor's own account owns and can read every output."""
+    from autograder.engine.results import write_grades_csv
+    from autograder.files import hand_over
+
+    monkeypatch.setenv("SUDO_UID", "65534")
+    monkeypatch.setenv("SUDO_GID", "65534")
+    old = os.umask(0o077)
+    try:
+        write_grades_csv(results_dir)
+        write_reports(results_dir, console=Console(file=io.StringIO()))
+    finally:
+        os.umask(old)
+    paths = [results_dir, *results_dir.rglob("*")]
+    assert any(p.name == "feedback.html" for p in paths) and (results_dir / "report.html") in paths
+    for p in paths:
+        st = p.lstat()
+        assert (st.st_uid, st.st_gid) == (65534, 65534), p
+        if p.name in ("grades.csv", "report.html", "feedback.html") or p.is_dir():
+            assert stat.S_IMODE(st.st_mode) == (0o755 if p.is_dir() else 0o644), p
+    outside = results_dir.parent / "outside"
+    outside.write_text("not ours")
+    os.symlink(outside, results_dir / "link")
+    hand_over(results_dir)
+    assert outside.stat().st_uid == 0, "a link is never followed"
