@@ -72,10 +72,10 @@ def summary_lines(summary, submitted_label: str = "") -> list:
     if sb:
         lines.append(sb)
     if summary.not_graded:
-        prefix = submitted_label.rstrip("/") + "/" if submitted_label else ""
-        lines.append(f"Not graded ({len(summary.not_graded)}):")
+        where = f", paths in {submitted_label.rstrip('/')}/" if submitted_label else ""
+        lines.append(f"Not graded ({len(summary.not_graded)}{where}):")
         for n in summary.not_graded[:20]:
-            lines.append(f"  {prefix}{n['path']}: {n['reason']}" + (f" — {n['suggestion']}" if n["suggestion"] else ""))
+            lines.append(f"  {n['path']}: {n['reason']}" + (f" — {n['suggestion']}" if n["suggestion"] else ""))
         if len(summary.not_graded) > 20:
             lines.append(f"  … and {len(summary.not_graded) - 20} more (summary.json lists them all)")
     return lines
