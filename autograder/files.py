@@ -21,6 +21,13 @@ import stat
 import tempfile
 from pathlib import Path
 
+#: The files of a results folder (one name each, for the engine and the reports).
+RESULTS_FILE = "results.json"    # RESULTS/<student>/<ps>/results.json
+FEEDBACK_FILE = "feedback.html"  # RESULTS/<student>/<ps>/feedback.html
+GRADES_FILE = "grades.csv"       # RESULTS/grades.csv
+REPORT_FILE = "report.html"      # RESULTS/report.html
+SUMMARY_FILE = "summary.json"    # RESULTS/summary.json
+
 FILE_MODE = 0o644
 DIR_MODE = 0o755
 

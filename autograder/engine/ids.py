@@ -31,8 +31,10 @@ import os
 import re
 from dataclasses import dataclass
 
+from autograder.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, RESULTS_FILE, SUMMARY_FILE
+
 #: Files (and folders) the batch writes beside the student folders of a results folder.
-RESERVED = frozenset({"grades.csv", "summary.json", "report.html", "feedback.html", "results.json",
+RESERVED = frozenset({GRADES_FILE, SUMMARY_FILE, REPORT_FILE, FEEDBACK_FILE, RESULTS_FILE,
                       "index.html", "gradebook.db", "shards", "not_graded"})
 
 #: Longest id kept as its own folder name (longer ones are shortened and hashed).

@@ -22,11 +22,9 @@ from pathlib import Path
 
 from autograder.course import PROBLEM_SETS
 from autograder.engine.ids import csv_cell
-from autograder.files import write_atomic, write_json_atomic
+from autograder.files import GRADES_FILE, RESULTS_FILE, SUMMARY_FILE, write_atomic, write_json_atomic
 
-RESULTS_NAME = "results.json"
-GRADES_NAME = "grades.csv"
-SUMMARY_NAME = "summary.json"
+RESULTS_NAME, GRADES_NAME, SUMMARY_NAME = RESULTS_FILE, GRADES_FILE, SUMMARY_FILE
 _lock = threading.Lock()
 
 #: Longest list kept in a results.json (notes, tamper lines, cell records).

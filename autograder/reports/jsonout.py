@@ -27,6 +27,7 @@ import json
 import os
 from pathlib import Path
 
+from autograder.files import SUMMARY_FILE
 from autograder.reports import stats
 from autograder.reports.results import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, load_results
 
@@ -35,9 +36,6 @@ VERSION = 1
 
 def _rel(path, root) -> str:
     return os.path.relpath(path, root).replace(os.sep, "/")
-
-
-SUMMARY_FILE = "summary.json"
 
 
 def _read_json(path) -> dict:

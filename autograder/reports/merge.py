@@ -23,7 +23,7 @@ from pathlib import Path
 
 from autograder.reports.results import RESULTS_FILE, ps_key
 
-SUMMARY_FILE = "summary.json"
+from autograder.files import SUMMARY_FILE
 
 
 class MergeConflict(Exception):

@@ -14,11 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.course import PROBLEM_SETS, function_of
-
-RESULTS_FILE = "results.json"
-FEEDBACK_FILE = "feedback.html"
-REPORT_FILE = "report.html"
-GRADES_FILE = "grades.csv"
+from autograder.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, RESULTS_FILE  # noqa: F401 (re-exported)
 
 
 @dataclass
