@@ -415,10 +415,13 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
     summary = BatchSummary(str(submitted_dir), str(results_dir), shard=f"{shard[0]}/{shard[1]}" if shard else None)
     event_lock = threading.Lock()
 
-    def emit(kind, sub, data=None):
+    def emit(kind, sub, data=None):  # a display that fails must not fail the grading
         if on_event is not None:
             with event_lock:
-                on_event(kind, sub, data)
+                try:
+                    on_event(kind, sub, data)
+                except Exception as exc:  # noqa: BLE001
+                    summary.warnings.append(f"the progress display failed ({type(exc).__name__}: {exc})"[:300])
 
     todo, kept = _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, force, summary)
     make_dirs(results_dir)
