@@ -421,7 +421,9 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
                 try:
                     on_event(kind, sub, data)
                 except Exception as exc:  # noqa: BLE001
-                    summary.warnings.append(f"the progress display failed ({type(exc).__name__}: {exc})"[:300])
+                    warning = f"the progress display failed ({type(exc).__name__}: {exc})"[:300]
+                    if warning not in summary.warnings:
+                        summary.warnings.append(warning)
 
     todo, kept = _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, force, summary)
     make_dirs(results_dir)
