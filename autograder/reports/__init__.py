@@ -58,15 +58,16 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     from pathlib import Path
 
     from autograder.files import hand_over
-    from autograder.reports import jsonout, report
+    from autograder.reports import jsonout, report, stats
     from autograder.reports.feedback import write_feedback_pages
     from autograder.reports.results import load_results
 
     results_dir = Path(results_dir)
     results = load_results(results_dir)
+    class_stats = stats.of(results)  # computed once, for the report, the terminal and --json
     if feedback:
         write_feedback_pages(results_dir, results)
-    report.write_report(results_dir, results)
+    report.write_report(results_dir, class_stats)
     gradebook_info = None
     if gradebook is not None:
         from autograder.reports.gradebook import write_gradebook
@@ -74,11 +75,11 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
         gradebook_info = write_gradebook(results_dir, gradebook, results=results)
         hand_over(Path(gradebook) / "gradebook.db")
     hand_over(results_dir)
-    data = jsonout.summary(results_dir, results)
+    data = jsonout.summary(results_dir, class_stats)
     if gradebook_info is not None:
         data["gradebook"] = gradebook_info
     if show:
-        show_reports(results_dir, data, console=console, json_output=json_output, results=results)
+        show_reports(results_dir, data, console=console, json_output=json_output, results=class_stats)
     return data
 
 

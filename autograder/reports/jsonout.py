@@ -72,11 +72,14 @@ def batch_info(results_dir) -> dict:
 
 
 def summary(results_dir, results=None) -> dict:
+    """The ``--json`` object (see the module docstring); ``results`` may be a
+    :class:`~autograder.reports.stats.ClassStats` (default: read from ``results_dir``)."""
     results_dir = Path(results_dir)
-    results = load_results(results_dir) if results is None else results
-    items = stats.item_analysis(results)
+    cs = stats.of(load_results(results_dir) if results is None else results)
+    results = cs.results
+    items = cs.items
     problem_sets = {}
-    for ps, d in stats.ps_summary(results).items():
+    for ps, d in cs.problem_sets.items():
         problem_sets[ps] = {**d, "items": items.get(ps, [])}
     submissions = []
     for r in results:
@@ -108,9 +111,9 @@ def summary(results_dir, results=None) -> dict:
         "results_dir": str(results_dir.resolve()),
         "report": REPORT_FILE if report.exists() else None,
         "grades_csv": GRADES_FILE if grades.exists() else None,
-        "class": stats.class_summary(results),
+        "class": cs.overall,
         "problem_sets": problem_sets,
-        "students": stats.student_rows(results),
+        "students": cs.rows,
         "submissions": submissions,
         **batch_info(results_dir),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from functools import cached_property
 
 from autograder.reports.results import by_student, problem_sets, students
 
@@ -210,8 +211,8 @@ def ps_summary(results) -> dict:
     return out
 
 
-def class_summary(results) -> dict:
-    rows = student_rows(results)
+def class_summary(results, rows=None) -> dict:
+    rows = student_rows(results) if rows is None else rows
     totals = [row["total"] for row in rows]
     d = distribution(totals)
     d["max_score"] = rows[0]["max_total"] if rows else 0.0
@@ -233,3 +234,42 @@ def sandbox_line(sb: dict) -> str:
     warning = sb.get("warning")
     line = "Sandbox: " + "; ".join(parts) + "."
     return line + (f" WARNING: {warning}" if isinstance(warning, str) and warning else "")
+
+
+class ClassStats:
+    """Every statistic of a class, each computed once, for the three renderers.
+
+    ``report.html``, the terminal tables and ``--json`` all show the same
+    numbers: :func:`autograder.reports.write_reports` computes them once
+    (``stats.of(results)``) and hands this object to each renderer; a renderer
+    given a plain list of results makes its own.
+    """
+
+    def __init__(self, results):
+        self.results = list(results)
+
+    @cached_property
+    def max_scores(self) -> dict:
+        return ps_max_scores(self.results)
+
+    @cached_property
+    def rows(self) -> list:
+        return student_rows(self.results)
+
+    @cached_property
+    def items(self) -> dict:
+        return item_analysis(self.results)
+
+    @cached_property
+    def problem_sets(self) -> dict:
+        return ps_summary(self.results)
+
+    @cached_property
+    def overall(self) -> dict:
+        return class_summary(self.results, self.rows)
+
+
+def of(results) -> ClassStats:
+    """``results`` as :class:`ClassStats` (itself when it already is one)."""
+    return results if isinstance(results, ClassStats) else ClassStats(results)
+

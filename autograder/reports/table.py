@@ -49,16 +49,17 @@ def grade_table(results):
     from rich.table import Table
     from rich.text import Text
 
-    maxes = stats.ps_max_scores(results)
+    cs = stats.of(results)
+    maxes = cs.max_scores
     short = short_names(maxes)
     table = Table(title="Grades", title_justify="left", header_style="bold")
     table.add_column("student", no_wrap=True)
     for ps, max_score in maxes.items():
         table.add_column(f"{short[ps]}\n/{fmt_points(max_score)}", justify="right", no_wrap=True)
-    rows = stats.student_rows(results)
+    rows = cs.rows
     max_total = rows[0]["max_total"] if rows else 0.0
     table.add_column(f"total\n/{fmt_points(max_total)}", justify="right", no_wrap=True, style="bold")
-    by = {(r.student, r.assignment): r for r in results}
+    by = {(r.student, r.assignment): r for r in cs.results}
     for row in rows:
         cells = []
         for ps, max_score in maxes.items():
@@ -74,7 +75,7 @@ def grade_table(results):
 def attention_lines(results) -> list:
     """One line per submission that needs a look: who, which problem set, why."""
     lines = []
-    for row in stats.student_rows(results):
+    for row in stats.of(results).rows:
         for flag in row["flags"]:
             ps, _, why = flag.partition(": ")
             lines.append(f"{row['student']}/{ps}: {why}")
@@ -89,7 +90,7 @@ def hardest_items_table(results, limit: int = 5):
     def failures(it):
         return it["n"] - it["passed"] - it["not_run"] - it.get("not_attempted", 0)
 
-    items = [(ps, it) for ps, its in stats.item_analysis(results).items() for it in its if failures(it)]
+    items = [(ps, it) for ps, its in stats.of(results).items.items() for it in its if failures(it)]
     items.sort(key=lambda p: (-failures(p[1]), p[1]["pass_rate"], p[1]["grade_id"]))
     table = Table(title="Hardest graded cells", title_justify="left", header_style="bold")
     table.add_column("graded cell", no_wrap=True)
@@ -114,25 +115,30 @@ def _show(path: Path) -> str:
 
 
 def print_summary(results_dir, results=None, console=None, gradebook=None) -> None:
-    """The grade table, the hardest cells, and where the files are."""
+    """The grade table, the hardest cells, and where the files are.
+
+    ``results``: the results or their :class:`~autograder.reports.stats.ClassStats` (default: read
+    from ``results_dir``).
+    """
     from rich.markup import escape
 
     results_dir = Path(results_dir)
-    results = load_results(results_dir) if results is None else results
+    cs = stats.of(load_results(results_dir) if results is None else results)
+    results = cs.results
     console = console or make_console()
     if not results:
         console.print(f"No results in {escape(_show(results_dir))}.")
         return
-    console.print(grade_table(results))
-    attention = attention_lines(results)
+    console.print(grade_table(cs))
+    attention = attention_lines(cs)
     if attention:
         console.print("[bold magenta]⚠ To look at[/] (details in report.html):")
         for line in attention:
             console.print(f"  {line}", markup=False, highlight=False)
-    hardest = hardest_items_table(results)
+    hardest = hardest_items_table(cs)
     if hardest is not None:
         console.print(hardest)
-    c = stats.class_summary(results)
+    c = cs.overall
     console.print(
         f"{c['students']} students, {c['submissions']} submissions, mean total "
         f"{fmt_points(c['mean'])} / {fmt_points(c['max_score'])}"
