@@ -47,9 +47,6 @@ from autograder.files import hand_over, make_dirs, write_json_atomic
 __all__ = ["BatchSummary", "LayoutError", "Submission", "ZygoteKeeper", "collect_submissions", "grade_batch",
            "parse_shard", "shard_of"]
 
-#: How many fresh zygotes in a row may break before any submission is graded with them.
-MAX_BARREN_RESTARTS = 3
-
 
 @dataclass
 class BatchSummary:
@@ -192,19 +189,21 @@ def _load_assignment(course_dir, assignment):
 
 
 class ZygoteKeeper:
-    """The batch's one zygote, replaced when a submission breaks it.
+    """The batch's one zygote, replaced whenever a submission breaks it.
 
     Restart policy: a zygote found dead is replaced (one at a time, under a
-    lock); if :data:`MAX_BARREN_RESTARTS` fresh zygotes in a row break before
-    any submission is graded with them, the sandbox itself is broken (not a
-    submission) and :meth:`get` raises ``GraderError``.
+    lock), however often: only a submission can kill a zygote that started,
+    and each submission is tried at most twice, so restarts are bounded by
+    the batch. A zygote that cannot be *started* is the machine's problem,
+    not a submission's: from then on :meth:`get` raises ``GraderError`` and
+    the rest of the batch is the instructor's to fix.
     """
 
     def __init__(self, hide, slots, forbidden):
         self._args = dict(hide=hide, slots=slots, forbidden=forbidden)
         self._lock = threading.Lock()
         self._zygote = None
-        self._barren = 0
+        self._dead = ""
         self.restarts = 0
         self.closed = False
 
@@ -229,21 +228,18 @@ class ZygoteKeeper:
         with self._lock:
             if self.closed:
                 raise GraderError("the batch was stopped")
+            if self._dead:
+                raise GraderError(self._dead)
             z = self._zygote
             if broken is not None and z is broken and not z.alive:
-                if self._barren >= MAX_BARREN_RESTARTS:
-                    raise GraderError(f"the sandbox broke {self._barren} times in a row before grading "
-                                      f"anything; its log:\n{z.log_tail(2000)}")
-                self._barren += 1
                 self.restarts += 1
                 z.close()
-                self._zygote = z = self._start()
+                try:
+                    self._zygote = z = self._start()
+                except Exception as exc:  # noqa: BLE001
+                    self._dead = f"the sandbox could not be restarted: {exc}"
+                    raise GraderError(self._dead) from None
             return z
-
-    def succeeded(self) -> None:
-        """A submission was graded: the current zygote works."""
-        with self._lock:
-            self._barren = 0
 
     def close(self) -> None:
         with self._lock:
@@ -319,7 +315,6 @@ class _Run:
             try:
                 data = grade_submission(sub.path, sub.student, sub.assignment, source, checks, z, slot,
                                         self.limits, self.summary.sandbox)
-                self.keeper.succeeded()
                 break
             except GraderError as exc:
                 error = f"GraderError: {exc}"
