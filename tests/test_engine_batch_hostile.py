@@ -19,7 +19,7 @@ import pytest
 from autograder import course
 from autograder.engine import grade_batch, testing
 from autograder.engine.batch import collect_submissions, shard_of
-from autograder.engine.ids import StudentId, csv_cell, display, folder_name
+from autograder.ids import StudentId, csv_cell, display, folder_name
 from autograder.engine.results import MAX_ITEMS, bound, write_results
 from autograder.engine.sandbox import Limits
 

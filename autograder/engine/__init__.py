@@ -12,8 +12,7 @@ One module per step, in the order a submission meets them:
 * :mod:`.execute`   – run the cells with timeouts and respawns; the remote check target
 * :mod:`.static`    – forbidden library calls read from the source (trusted side)
 * :mod:`.grade`     – one submission → its results.json content
-* :mod:`.results`   – atomic writes, grades.csv, summary.json
-* :mod:`.ids`       – student ids: shown safely everywhere, a results folder of their own
+* :mod:`.results`   – results.json bounded and written (grades.csv: :mod:`autograder.grades`; ids: :mod:`autograder.ids`)
 * :mod:`.collect`   – find the submissions in submitted/ (no symlink followed), account for the rest
 * :mod:`.batch`     – plan, shard, grade a batch with N workers (each failure its submission's own)
 * :mod:`.cli`       – ``python -m autograder autograde …``

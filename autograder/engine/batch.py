@@ -38,7 +38,7 @@ from pathlib import Path
 from autograder import course
 from autograder.engine import results as results_io
 from autograder.engine.collect import LayoutError, Submission, scan
-from autograder.engine.ids import raw_bytes
+from autograder.ids import raw_bytes
 from autograder.engine.notebook import load_source
 from autograder.engine.pool import GraderError, Zygote, default_hidden
 from autograder.engine.sandbox import Limits

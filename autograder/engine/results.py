@@ -13,19 +13,13 @@ produce megabytes (a notebook of 560,000 empty cells once made 95 MB).
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
-import threading
 from pathlib import Path
 
-from autograder.course import PROBLEM_SETS
-from autograder.engine.ids import csv_cell
 from autograder.files import GRADES_FILE, RESULTS_FILE, SUMMARY_FILE, write_atomic, write_json_atomic
+from autograder.grades import grades_table, iter_results, read_results, write_grades_csv  # noqa: F401 (re-exported)
 
 RESULTS_NAME, GRADES_NAME, SUMMARY_NAME = RESULTS_FILE, GRADES_FILE, SUMMARY_FILE
-_lock = threading.Lock()
 
 #: Longest list kept in a results.json (notes, tamper lines, cell records).
 MAX_ITEMS = 200
@@ -71,7 +65,7 @@ def bound(value, limit: int = MAX_TEXT, key: str = ""):
 
 
 def results_path(results_dir, student: str, assignment: str) -> Path:
-    """``RESULTS/<student folder>/<ps>/results.json`` (the folder from :mod:`autograder.engine.ids`)."""
+    """``RESULTS/<student folder>/<ps>/results.json`` (the folder from :mod:`autograder.ids`)."""
     return Path(results_dir) / student / assignment / RESULTS_NAME
 
 
@@ -79,73 +73,3 @@ def write_results(path, data: dict) -> Path:
     """Write a submission's results.json, bounded (:func:`bound`)."""
     bounded = {k: bound(v, key=k) for k, v in data.items()}
     return write_json_atomic(path, bounded)
-
-
-def read_results(path):
-    """The parsed results.json, or None when missing or not a complete results file."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or "score" not in data or "tests" not in data:
-        return None
-    return data
-
-
-def iter_results(results_dir):
-    """``(folder, assignment, results)`` for every results.json under ``results_dir``."""
-    root = Path(results_dir)
-    if not root.is_dir():
-        return
-    for student_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for ps_dir in sorted(p for p in student_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            data = read_results(ps_dir / RESULTS_NAME)
-            if data is not None:
-                yield student_dir.name, ps_dir.name, data
-
-
-def _fmt(score: float) -> str:
-    return f"{score:g}" if score == round(score, 6) else f"{score:.4f}"
-
-
-def grades_table(results_dir):
-    """``(columns, rows)``: one row per student, one column per problem set, and ``total``.
-
-    The student column is the id as results.json records it (the display id,
-    see :mod:`autograder.engine.ids`), else the folder name.
-    """
-    scores, names = {}, {}
-    for folder, assignment, data in iter_results(results_dir):
-        try:
-            score = float(data["score"])
-        except (TypeError, ValueError):
-            continue
-        if not math.isfinite(score):
-            continue
-        scores.setdefault(folder, {})[assignment] = score
-        student = data.get("student")
-        names[folder] = student if isinstance(student, str) and student else folder
-    found = {ps for row in scores.values() for ps in row}
-    columns = list(PROBLEM_SETS) + sorted(found - set(PROBLEM_SETS))
-    rows = []
-    for folder in sorted(scores, key=lambda f: (names[f], f)):
-        row = scores[folder]
-        rows.append([names[folder]] + [_fmt(row[ps]) if ps in row else "" for ps in columns]
-                    + [_fmt(sum(row.values()))])
-    return ["student"] + columns + ["total"], rows
-
-
-def write_grades_csv(results_dir) -> Path:
-    """Rebuild ``RESULTS_DIR/grades.csv`` from every results.json there.
-
-    A problem set a student has no result for is left empty; ``total`` adds
-    up the ones they have. Text cells follow the spreadsheet rule of
-    :func:`autograder.engine.ids.csv_cell` (no id becomes a formula).
-    """
-    header, rows = grades_table(results_dir)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([csv_cell(h) for h in header])
-    writer.writerows([[csv_cell(row[0]), *row[1:]] for row in rows])
-    with _lock:
-        return write_atomic(Path(results_dir) / GRADES_NAME, buf.getvalue())

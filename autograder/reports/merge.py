@@ -99,10 +99,10 @@ def merge_folders(results_dirs, out) -> dict:
 
 
 def write_grades_csv(results_dir) -> Path:
-    """``grades.csv`` rebuilt from the results.json files, by the engine's own writer (one format)."""
-    from autograder.engine import write_grades_csv as engine_writer
+    """``grades.csv`` rebuilt from the results.json files, by the one writer the engine uses too."""
+    from autograder.grades import write_grades_csv as writer
 
-    return Path(engine_writer(results_dir))
+    return Path(writer(results_dir))
 
 
 def shard_summaries(out, roots) -> list:
