@@ -61,6 +61,7 @@ def hostile(tmp_path_factory, course_dir):
     testing.write_notebook(sub / "dan" / "PS1_Softmax" / f"{PS}.ipynb", good)      # wrong case
     testing.write_notebook(sub / "dan" / "ps1_sofmax" / f"{PS}.ipynb", good)       # typo
     (sub / "dan" / "notes.txt").write_text("not a notebook")
+    os.mkfifo(sub / "dan" / "pipe")                                                # never opened
     (sub / "eve" / PS).mkdir(parents=True)                                         # links to the solution
     os.symlink(course_dir / "source" / PS / f"{PS}.ipynb", sub / "eve" / PS / f"{PS}.ipynb")
     os.symlink(sub / "ada", sub / "fay")                                           # a classmate's folder
@@ -97,6 +98,7 @@ def test_every_notebook_is_accounted_for_with_a_reason(hostile):
     assert not_graded["dan/PS1_Softmax"]["suggestion"] == "did you mean ps1_softmax?"
     assert not_graded["dan/ps1_sofmax"]["suggestion"] == "did you mean ps1_softmax?"
     assert "not a notebook" in not_graded["dan/notes.txt"]["reason"]
+    assert "neither a file nor a folder" in not_graded["dan/pipe"]["reason"]
     assert "symbolic link" in not_graded["fay"]["reason"]
     assert "symbolic link" in not_graded[f"eve/{PS}/{PS}.ipynb"]["reason"]
     too_deep = results_of(res, "cid")

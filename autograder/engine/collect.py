@@ -125,11 +125,15 @@ def _ps_of_notebook(filename: str, known) -> str | None:
 
 
 LINK_REASON = "a symbolic link: links are never followed or graded"
+OTHER_REASON = "neither a file nor a folder (a device, a FIFO or a socket)"
 
 
 def _notebook_of(folder: str, shown: str, ps: str) -> tuple:
     """``(path or None, problem, extra NotGraded)`` for a problem-set folder."""
-    entries = _entries(folder)
+    try:
+        entries = _entries(folder)
+    except OSError as exc:
+        return None, f"the submission folder cannot be read ({exc.strerror})", []
     extra = []
     notebooks = [e for e in entries if e.name.endswith(".ipynb")]
     links = [e for e in notebooks if _kind(e) == "link"]
@@ -154,8 +158,11 @@ def _notebook_of(folder: str, shown: str, ps: str) -> tuple:
     deeper = []
     for sub in entries:
         if _kind(sub) == "dir":
-            deeper += [f"{display(sub.name)}/{display(e.name)}" for e in _entries(sub.path)
-                       if e.name.endswith(".ipynb") and _kind(e) == "file"]
+            try:
+                deeper += [f"{display(sub.name)}/{display(e.name)}" for e in _entries(sub.path)
+                           if e.name.endswith(".ipynb") and _kind(e) == "file"]
+            except OSError:
+                pass
     if deeper:
         return None, (f"no notebook in {shown}/; {deeper[0]} is one folder too deep: move it to "
                       f"{shown}/{ps}.ipynb"), extra
@@ -201,7 +208,10 @@ def scan(submitted_dir, known, assignments=None, students=None) -> Plan:
                           f"(known: {', '.join(sorted(known))})" + (f"; {hints[0]}" if hints else ""))
     wanted_st = set(students) if students else None
     plan = Plan()
-    top = _entries(root)
+    try:
+        top = _entries(root)
+    except OSError as exc:
+        raise LayoutError(f"{root} cannot be read ({exc.strerror})") from None
     for entry in top:
         kind, shown = _kind(entry), display(entry.name)
         if kind == "link":
@@ -216,6 +226,8 @@ def scan(submitted_dir, known, assignments=None, students=None) -> Plan:
             if wanted_st is not None and not ({entry.name, sid.display} & wanted_st):
                 continue
             _scan_student(entry.path, sid, known, wanted_ps, plan)
+        elif kind == "other":
+            plan.not_graded.append(NotGraded(shown, OTHER_REASON))
     if not any(_kind(e) == "dir" for e in top):
         found = "; ".join(str(n) for n in plan.not_graded[:3])
         raise LayoutError(f"{root} holds no student folder" + (" (it is empty)" if not top else "")
@@ -233,7 +245,12 @@ def scan(submitted_dir, known, assignments=None, students=None) -> Plan:
 
 def _scan_student(path, sid: StudentId, known, wanted_ps, plan: Plan) -> None:
     student = sid.display
-    for entry in _entries(path):
+    try:
+        entries = _entries(path)
+    except OSError as exc:
+        plan.not_graded.append(NotGraded(student, f"the student's folder cannot be read ({exc.strerror})"))
+        return
+    for entry in entries:
         kind, shown = _kind(entry), f"{student}/{display(entry.name)}"
         if kind == "link":
             plan.not_graded.append(NotGraded(shown, LINK_REASON, "copy the folder instead of linking it"))
@@ -251,6 +268,8 @@ def _scan_student(path, sid: StudentId, known, wanted_ps, plan: Plan) -> None:
             nb, problem, extra = _notebook_of(entry.path, shown, entry.name)
             plan.not_graded.extend(extra)
             plan.submissions.append(Submission(student, entry.name, nb, sid.folder, sid.raw, problem))
+        elif kind == "other":
+            plan.not_graded.append(NotGraded(shown, OTHER_REASON))
         elif kind == "dir":
             plan.not_graded.append(NotGraded(shown, "not a problem set of this course",
                                              did_you_mean(entry.name, known)
