@@ -42,7 +42,8 @@ from autograder.ids import raw_bytes
 from autograder.engine.notebook import load_source
 from autograder.engine.pool import GraderError, Zygote, default_hidden
 from autograder.engine.sandbox import Limits
-from autograder.files import hand_over, make_dirs, write_json_atomic
+from autograder import summary as summary_file
+from autograder.files import SUMMARY_FILE, hand_over, make_dirs
 
 __all__ = ["BatchSummary", "LayoutError", "Submission", "ZygoteKeeper", "collect_submissions", "grade_batch",
            "parse_shard", "shard_of"]
@@ -85,6 +86,7 @@ class BatchSummary:
         return [n["path"] for n in self.not_graded]
 
     def to_dict(self) -> dict:
+        """The batch fields of summary.json (:mod:`autograder.summary`)."""
         return {
             "submitted_dir": self.submitted_dir,
             "results_dir": self.results_dir,
@@ -474,5 +476,5 @@ def _finish(summary: BatchSummary, results_dir: Path, started: float) -> None:
     summary.duration_s = time.monotonic() - started
     summary.notebooks_per_s = summary.graded / summary.duration_s if summary.graded and summary.duration_s > 0 else 0.0
     summary.grades_csv = str(results_io.write_grades_csv(results_dir))
-    summary.summary_json = str(write_json_atomic(results_dir / results_io.SUMMARY_NAME, summary.to_dict()))
+    summary.summary_json = str(summary_file.write(results_dir / SUMMARY_FILE, [summary.to_dict()]))
     hand_over(results_dir)

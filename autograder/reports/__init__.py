@@ -57,7 +57,8 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     """
     from pathlib import Path
 
-    from autograder.files import hand_over
+    from autograder import summary as summary_file
+    from autograder.files import SUMMARY_FILE, hand_over
     from autograder.reports import jsonout, report, stats
     from autograder.reports.feedback import write_feedback_pages
     from autograder.reports.results import load_results
@@ -78,6 +79,9 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     data = jsonout.summary(results_dir, class_stats)
     if gradebook_info is not None:
         data["gradebook"] = gradebook_info
+    summary_path = results_dir / SUMMARY_FILE
+    if summary_path.exists():  # what the batch (or the merged shards) did, and now the class
+        summary_file.write(summary_path, summary_file.read_batches(summary_path), data)
     if show:
         show_reports(results_dir, data, console=console, json_output=json_output, results=class_stats)
     return data

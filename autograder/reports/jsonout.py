@@ -23,7 +23,6 @@ is in it (results.json has none).
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -38,36 +37,25 @@ def _rel(path, root) -> str:
     return os.path.relpath(path, root).replace(os.sep, "/")
 
 
-def _read_json(path) -> dict:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def batch_info(results_dir) -> dict:
     """``{"not_graded": [...], "sandbox": {...} or [...]}`` from the summary.json of ``results_dir``.
 
-    A merged folder's summary.json holds each shard's under ``merged_shards``;
-    their lists are joined (without duplicates) and their sandboxes listed.
-    Anything malformed is left out.
+    For a merged folder, the shards' lists joined and their sandboxes (listed
+    when they differ); see :mod:`autograder.summary`. Malformed entries are left out.
     """
-    data = _read_json(Path(results_dir) / SUMMARY_FILE)
-    batches = [b for b in data.get("merged_shards") or [] if isinstance(b, dict)] if "merged_shards" in data else [data]
-    not_graded, seen, sandboxes = [], set(), []
-    for b in batches:
-        for n in b.get("not_graded") or [] if isinstance(b.get("not_graded"), list) else []:
-            if isinstance(n, dict) and isinstance(n.get("path"), str):
-                item = {"path": n["path"][:500], "reason": str(n.get("reason") or "")[:500],
-                        "suggestion": str(n.get("suggestion") or "")[:500]}
-                key = (item["path"], item["reason"])
-                if key not in seen:
-                    seen.add(key)
-                    not_graded.append(item)
-        if isinstance(b.get("sandbox"), dict) and b["sandbox"]:
-            sandboxes.append(b["sandbox"])
-    sandbox = sandboxes[0] if len(sandboxes) == 1 else sandboxes
+    from autograder import summary as summary_file
+
+    batch = summary_file.combine(summary_file.read_batches(Path(results_dir) / SUMMARY_FILE))
+    not_graded = []
+    for n in batch.get("not_graded") if isinstance(batch.get("not_graded"), list) else []:
+        if isinstance(n, dict) and isinstance(n.get("path"), str):
+            not_graded.append({"path": n["path"][:500], "reason": str(n.get("reason") or "")[:500],
+                               "suggestion": str(n.get("suggestion") or "")[:500]})
+    sandbox = batch.get("sandbox")
+    if isinstance(sandbox, list):
+        sandbox = [sb for sb in sandbox if isinstance(sb, dict)]
+    elif not isinstance(sandbox, dict):
+        sandbox = {}
     return {"not_graded": not_graded, "sandbox": sandbox}
 
 

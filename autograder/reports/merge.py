@@ -15,7 +15,6 @@ it that holds ``<student>/<ps>/results.json`` is taken.
 from __future__ import annotations
 
 import filecmp
-import json
 import os
 import shutil
 import sys
@@ -105,55 +104,40 @@ def write_grades_csv(results_dir) -> Path:
     return Path(writer(results_dir))
 
 
-def shard_summaries(out, roots) -> list:
-    """Each shard's own summary.json (what it graded, did not grade, its sandbox)."""
+def shard_batches(out, roots) -> list:
+    """The batches the shards' summary.json files record (a shard may itself be a merge)."""
+    from autograder import summary as summary_file
+
     out = Path(out)
-    shards = []
+    batches = []
     for root in roots:
         f = Path(root) / SUMMARY_FILE
         if f.exists() and f.resolve() != (out / SUMMARY_FILE).resolve():
-            try:
-                data = json.loads(f.read_text(encoding="utf-8"))
-            except ValueError:
-                data = None
-            shards.append(data if isinstance(data, dict) else {"unreadable": str(f)})
-    return shards
-
-
-def write_summary(out, roots, data=None, shards=None) -> Path:
-    """``summary.json`` of the merged folder: the class summary plus each shard's own summary."""
-    from autograder.files import write_json_atomic
-    from autograder.reports import jsonout
-
-    out = Path(out)
-    shards = shard_summaries(out, roots) if shards is None else shards
-    data = dict(jsonout.summary(out) if data is None else data)
-    data.pop("results_dir", None)
-    data.pop("merged", None)
-    data["merged_shards"] = shards
-    return write_json_atomic(out / SUMMARY_FILE, data, indent=2, sort_keys=True)
+            batches += summary_file.read_batches(f)
+    return batches
 
 
 def merge(results_dirs, out, console=None, json_output=False, gradebook=None, reports=True) -> dict:
     """Merge shards into ``out``; write grades.csv, summary.json and (``reports``) the reports, then print.
 
-    Every file is written before anything is printed (a closed pipe loses
-    output, never summary.json).
+    summary.json has the schema of one batch's (:mod:`autograder.summary`):
+    the shards' counts added, their lists joined, each shard under ``shards``,
+    and the class once the reports are written. Every file is written before
+    anything is printed (a closed pipe loses output, never summary.json).
     """
-    from autograder.files import hand_over, write_json_atomic
+    from autograder import summary as summary_file
+    from autograder.files import hand_over
     from autograder.reports import show_reports, write_reports
 
     info = merge_folders(results_dirs, out)
     roots = info.pop("_roots")
     write_grades_csv(out)
-    shards = shard_summaries(out, roots)
-    # the shards' summaries first, so that the reports see what they did not grade and their sandboxes
-    write_json_atomic(Path(out) / SUMMARY_FILE, {"merged_shards": shards})
+    # the shards' batches first, so that the reports see what they did not grade and their sandboxes
+    summary_file.write(Path(out) / SUMMARY_FILE, shard_batches(out, roots))
     data = info
     if reports:
         data = write_reports(out, gradebook=gradebook, show=False)
         data["merged"] = info
-    write_summary(out, roots, data if reports else None, shards)
     hand_over(out)
     if reports:
         show_reports(out, data, console=console, json_output=json_output)
