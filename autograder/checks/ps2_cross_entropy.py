@@ -219,9 +219,9 @@ CHECKS = (
         function="cross_entropy",
         summary="the mean over rows of -log softmax(logits)[target] for integer class targets.",
         probes=(
-            Probe("logits [[2.0, 1.0, 0.1]] with target [0]", ([[2.0, 1.0, 0.1]], [0]), public=True),
+            Probe("logits [[2.0, 1.0, 0.1]] with target [0]", (np.array([[2.0, 1.0, 0.1]]), np.array([0])), public=True),
             Probe("logits [[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]] with targets [0, 2]",
-                  ([[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]], [0, 2]), public=True),
+                  (np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]]), np.array([0, 2])), public=True),
             Probe("(2, 3) logits with integer targets", (HIDDEN_2X3, HIDDEN_2X3_Y)),
             Probe("(6, 4) logits with integer targets", (SMALL, SMALL_Y)),
             Probe("a single row (N = 1) of 5 classes", (ONE_ROW, ONE_ROW_Y)),
@@ -240,7 +240,7 @@ CHECKS = (
             Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with one-hot rows [[1, 0, 0], [0, 0, 1]]",
                   (NB_LOGITS, np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])), public=True),
             Probe("logits [[2.0, 1.0, 0.1]] with the soft label [[0.7, 0.2, 0.1]]",
-                  ([[2.0, 1.0, 0.1]], np.array([[0.7, 0.2, 0.1]])), public=True),
+                  (np.array([[2.0, 1.0, 0.1]]), np.array([[0.7, 0.2, 0.1]])), public=True),
             Probe("(6, 4) logits with one-hot float target rows", (SMALL, ONE_HOT)),
             Probe("(6, 4) logits with soft labels (rows of probabilities)", (SMALL, SOFT)),
             Probe("(6, 4) logits with label smoothing 0.1", (SMALL, SMOOTHED)),
@@ -256,9 +256,9 @@ CHECKS = (
         summary="finite, accurate and warning-free for logits of magnitude 1e3 and 1e4 and rows of different scale "
                 "(integer targets: float targets are the -soft cell's).",
         probes=(
-            Probe("logits [[1e4, 0.0]] with target [1]", ([[1e4, 0.0]], [1]), public=True),
-            Probe("logits [[1e4, 0.0]] with target [0]", ([[1e4, 0.0]], [0]), public=True),
-            Probe("logits [[-1e4, 1e4]] with target [0]", ([[-1e4, 1e4]], [0]), public=True),
+            Probe("logits [[1e4, 0.0]] with target [1]", (np.array([[1e4, 0.0]]), np.array([1])), public=True),
+            Probe("logits [[1e4, 0.0]] with target [0]", (np.array([[1e4, 0.0]]), np.array([0])), public=True),
+            Probe("logits [[-1e4, 1e4]] with target [0]", (np.array([[-1e4, 1e4]]), np.array([0])), public=True),
             Probe("logits of magnitude 1e3 with integer targets", (E3, E3_Y)),
             Probe("logits of magnitude 1e4 with integer targets", (E4, E4_Y)),
             Probe("rows of very different scale (1e-2 to 1e4)", (MIXED, MIXED_Y)),
@@ -276,8 +276,8 @@ CHECKS = (
         probes=(
             Probe("logits [[1.0, 2.0, 3.0]] with the valid target [2]", (np.array([[1.0, 2.0, 3.0]]), np.array([2])),
                   public=True),
-            Probe("logits [[1.0, 2.0, 3.0]] with target [3] (= C)", ([[1.0, 2.0, 3.0]], np.array([3])), expect="raises", public=True),
-            Probe("logits [[1.0, 2.0, 3.0]] with target [-1]", ([[1.0, 2.0, 3.0]], np.array([-1])), expect="raises", public=True),
+            Probe("logits [[1.0, 2.0, 3.0]] with target [3] (= C)", (np.array([[1.0, 2.0, 3.0]]), np.array([3])), expect="raises", public=True),
+            Probe("logits [[1.0, 2.0, 3.0]] with target [-1]", (np.array([[1.0, 2.0, 3.0]]), np.array([-1])), expect="raises", public=True),
             Probe("(6, 4) logits with one target equal to 4", (SMALL, np.array([0, 1, 4, 2, 3, 0])), expect="raises"),
             Probe("(6, 4) logits with one negative target", (SMALL, np.array([0, 1, 2, -2, 3, 0])), expect="raises"),
             Probe("(64, 10) logits with one target far above C", (BATCH, np.where(np.arange(64) == 17, 25, BATCH_Y)), expect="raises"),
@@ -316,7 +316,7 @@ CHECKS = (
         function="cross_entropy_grad",
         summary="(softmax(logits) - onehot(targets)) / N for integer class targets.",
         probes=(
-            Probe("logits [[2.0, 1.0, 0.1]] with target [0]", ([[2.0, 1.0, 0.1]], [0]), public=True),
+            Probe("logits [[2.0, 1.0, 0.1]] with target [0]", (np.array([[2.0, 1.0, 0.1]]), np.array([0])), public=True),
             Probe("(2, 3) logits with integer targets", (HIDDEN_2X3, HIDDEN_2X3_Y)),
             Probe("(6, 4) logits with integer targets", (SMALL, SMALL_Y)),
             Probe("two classes, 5 rows", (TWO_CLASSES, TWO_CLASSES_Y)),
@@ -332,8 +332,8 @@ CHECKS = (
         summary="shape (N, C) for N = 1 and N = 64, with the 1/N of the mean.",
         probes=(
             Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with targets [0, 2]",
-                  ([[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]], [0, 2]), public=True),
-            Probe("logits np.zeros((4, 5)) with targets [0, 1, 2, 3]", (np.zeros((4, 5)), [0, 1, 2, 3]), public=True),
+                  (np.array([[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]]), np.array([0, 2])), public=True),
+            Probe("logits np.zeros((4, 5)) with targets [0, 1, 2, 3]", (np.zeros((4, 5)), np.array([0, 1, 2, 3])), public=True),
             Probe("a single row (N = 1) of 5 classes", (ONE_ROW, ONE_ROW_Y)),
             Probe("(64, 10) logits with integer targets", (BATCH, BATCH_Y)),
             Probe("(6, 4) logits with integer targets", (SMALL, SMALL_Y)),
@@ -349,9 +349,9 @@ CHECKS = (
         summary="float targets of shape (N, C): (softmax(logits) - t) / N for one-hot, soft and smoothed labels.",
         probes=(
             Probe("logits [[2.0, 1.0, 0.1]] with the soft label [[0.7, 0.2, 0.1]]",
-                  ([[2.0, 1.0, 0.1]], np.array([[0.7, 0.2, 0.1]])), public=True),
+                  (np.array([[2.0, 1.0, 0.1]]), np.array([[0.7, 0.2, 0.1]])), public=True),
             Probe("logits [[2.0, 1.0, 0.1]] with the one-hot row [[1.0, 0.0, 0.0]]",
-                  ([[2.0, 1.0, 0.1]], np.array([[1.0, 0.0, 0.0]])), public=True),
+                  (np.array([[2.0, 1.0, 0.1]]), np.array([[1.0, 0.0, 0.0]])), public=True),
             Probe("(6, 4) logits with one-hot float target rows", (SMALL, ONE_HOT)),
             Probe("(6, 4) logits with soft labels (rows of probabilities)", (SMALL, SOFT)),
             Probe("(6, 4) logits with label smoothing 0.1", (SMALL, SMOOTHED)),
@@ -368,8 +368,8 @@ CHECKS = (
         summary="finite, accurate and warning-free for logits of magnitude 1e3 and 1e4 and rows of different scale "
                 "(integer targets: float targets are the -soft cell's).",
         probes=(
-            Probe("logits [[1e4, 0.0]] with target [1]", ([[1e4, 0.0]], [1]), public=True),
-            Probe("logits [[-1e4, 1e4]] with target [0]", ([[-1e4, 1e4]], [0]), public=True),
+            Probe("logits [[1e4, 0.0]] with target [1]", (np.array([[1e4, 0.0]]), np.array([1])), public=True),
+            Probe("logits [[-1e4, 1e4]] with target [0]", (np.array([[-1e4, 1e4]]), np.array([0])), public=True),
             Probe("logits of magnitude 1e4 with integer targets", (E4, E4_Y)),
             Probe("logits of magnitude 1e3 with integer targets", (E3, E3_Y)),
             Probe("rows of very different scale (1e-2 to 1e4)", (MIXED, MIXED_Y)),
