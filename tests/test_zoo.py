@@ -1,7 +1,10 @@
 """The bug zoo against the hidden checks (in-process, through LocalTarget).
 
 Every correct specimen earns every point; every wrong one loses points on
-its own function and only there, and gets the hint written for it.
+its own function and only there, and gets the hint written for it. The
+compound specimens (``tests/zoo/compound.py``: several cells, errors carried
+forward, order) are run as notebooks, cell by cell from the top, each graded
+cell's check evaluated where it stands, as ``run_check`` does in a kernel.
 """
 
 import numpy as np
@@ -9,8 +12,11 @@ import pytest
 
 from autograder.checks import checks_for, evaluate
 from autograder.checks.evaluate import LocalTarget, reference_function
-from autograder.course import FUNCTIONS
+from autograder.course import FUNCTIONS, GRADE_CELLS, is_lesson_cell
+from autograder.engine.notebook import cell_text, nbgrader_meta
+from autograder.engine.static import python_source
 from tests.zoo import all_specimens
+from tests.zoo.compound import COMPOUNDS
 
 SPECIMENS = list(all_specimens())
 
@@ -56,3 +62,84 @@ def test_grading_is_deterministic():
     first = {gid: (r.passed, r.message, r.hint) for gid, r in grade(ps, specimen).items()}
     second = {gid: (r.passed, r.message, r.hint) for gid, r in grade(ps, specimen).items()}
     assert first == second
+
+
+def run_in_order(ps, nb):
+    """Grade notebook data top to bottom in one namespace: code cells run (lesson cells, which
+    only plot, and the visible asserts of graded cells are skipped, as the engine does), and
+    each graded cell's check is evaluated at its position. ``{grade_id: CheckResult}``."""
+    checks = checks_for(ps)
+    namespace = {"__name__": "__main__", "get_ipython": _NoMagic}
+    results = {}
+    for cell in nb["cells"]:
+        gid = nbgrader_meta(cell).get("grade_id")
+        if cell["cell_type"] != "code" or is_lesson_cell(gid):
+            continue
+        if gid in checks:
+            results[gid] = evaluate(checks[gid], LocalTarget(namespace))
+            continue
+        try:
+            exec(compile(python_source(cell_text(cell)), "<cell>", "exec"), namespace)
+        except Exception:  # noqa: BLE001 — an error ends the cell, not the notebook
+            pass
+    return results
+
+
+class _NoMagic:
+    """``get_ipython()`` for cells run outside IPython: line magics (``%matplotlib inline``) do nothing."""
+
+    @staticmethod
+    def run_line_magic(*args, **kwargs):
+        return None
+
+    def __new__(cls):
+        return cls
+
+
+@pytest.mark.parametrize("compound", COMPOUNDS, ids=[c.name for c in COMPOUNDS])
+def test_compound_specimen_loses_only_its_own_cells(compound):
+    results = run_in_order(compound.ps, compound.notebook())
+    assert set(results) == {gid for gid, _ in GRADE_CELLS[compound.ps]}
+    lost = {gid for gid, r in results.items() if not r.passed}
+    assert lost == set(compound.loses), {
+        "lost but should not": {gid: results[gid].feedback() for gid in lost - compound.loses},
+        "kept but should lose": sorted(compound.loses - lost),
+    }
+    if compound.hint is not None:
+        hints = [results[gid].hint for gid in lost]
+        assert any(compound.hint in h for h in hints), (compound.name, hints)
+
+
+def test_compound_specimens_cover_carry_and_order():
+    names = [c.name for c in COMPOUNDS]
+    assert len(names) == len(set(names))
+    assert set(names).isdisjoint(s.name for _, s in SPECIMENS)
+    carried = [c for c in COMPOUNDS if c.name.startswith("carry-")]
+    assert {c.ps for c in carried} >= {"ps1_softmax", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl"}
+    assert any(c.name.startswith("order-") and any(a is None for a, _ in c.extra) for c in COMPOUNDS)
+
+
+def test_a_callee_is_carried_only_during_the_callers_probes():
+    """The reference answers the caller's calls of its callee, and only inside that call."""
+    namespace = {"np": np, "__name__": "__main__"}
+    exec(compile(NAIVE_PAIR, "<pair>", "exec"), namespace)
+    own = namespace["logsumexp"]
+    target = LocalTarget(namespace)
+    z = [1000.0, 1000.0]
+    inside = target.call("log_softmax", (z,), {}, ("logsumexp", "softmax"))
+    assert inside.status == "returned" and np.allclose(inside.value, [-np.log(2), -np.log(2)]), inside
+    assert not inside.warnings  # the naive logsumexp's overflow is not the caller's
+    assert namespace["logsumexp"] is own  # restored
+    outside = target.call("log_softmax", (z,), {})
+    assert outside.status == "returned" and np.isneginf(outside.value).all()  # 1000 - inf: the student's own
+    assert any("overflow" in w for w in outside.warnings)
+
+
+NAIVE_PAIR = """
+def logsumexp(z, axis=-1):
+    return np.log(np.sum(np.exp(z), axis=axis))
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    return z - np.expand_dims(logsumexp(z, axis=axis), axis)
+"""

@@ -72,34 +72,42 @@ def _top_level(statements):
 
 
 class Notebook:
-    """What the cells define at top level: aliases of library objects and functions."""
+    """What the cells define at top level: aliases of library objects and functions.
 
-    def __init__(self, sources):
+    Cells are read in notebook order; :meth:`add` reads one more, so that
+    the state after the cells above a graded cell is what its check sees.
+    """
+
+    def __init__(self, sources=()):
         self.aliases = {}
         self.functions = {}
         for text in sources:
-            code = python_source(text)
-            if code is None:
-                continue
-            try:
-                tree = ast.parse(code)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                continue
-            for node in _top_level(tree.body):
-                _import_aliases(node, self.aliases)
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    self.functions[node.name] = node
-                    self.aliases.pop(node.name, None)
-                elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                    name = node.targets[0].id
-                    if isinstance(node.value, ast.Lambda):
-                        self.functions[name] = node.value
-                        self.aliases.pop(name, None)
-                        continue
-                    dotted = self.resolve(_chain(node.value), {}, set())
-                    if dotted:  # (other assignments keep an alias: `except ImportError: sp = None`)
-                        self.aliases[name] = dotted
-                        self.functions.pop(name, None)
+            self.add(text)
+
+    def add(self, text: str) -> None:
+        """Read one more cell."""
+        code = python_source(text)
+        if code is None:
+            return
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return
+        for node in _top_level(tree.body):
+            _import_aliases(node, self.aliases)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions[node.name] = node
+                self.aliases.pop(node.name, None)
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                name = node.targets[0].id
+                if isinstance(node.value, ast.Lambda):
+                    self.functions[name] = node.value
+                    self.aliases.pop(name, None)
+                    continue
+                dotted = self.resolve(_chain(node.value), {}, set())
+                if dotted:  # (other assignments keep an alias: `except ImportError: sp = None`)
+                    self.aliases[name] = dotted
+                    self.functions.pop(name, None)
 
     def resolve(self, chain, local_imports: dict, local_names: set):
         if not chain:
@@ -115,8 +123,13 @@ class Notebook:
             return None
         return ".".join([base, *rest])
 
-    def uses(self, function: str, forbidden) -> tuple:
-        """Which of ``forbidden`` (dotted names or module prefixes) ``function`` uses."""
+    def uses(self, function: str, forbidden, skip=()) -> tuple:
+        """Which of ``forbidden`` (dotted names or module prefixes) ``function`` uses.
+
+        The notebook's functions named in ``skip`` (the other contract
+        functions, graded on their own) are not looked into; a name in
+        ``skip`` that is an alias of a library object still counts.
+        """
         forbidden = tuple(forbidden)
         found = set()
 
@@ -150,6 +163,7 @@ class Notebook:
             for sub in (n for stmt in body for n in ast.walk(stmt)):
                 if isinstance(sub, (ast.Attribute, ast.Name)):
                     note(self.resolve(_chain(sub), local_imports, local_names))
-                if isinstance(sub, ast.Name) and sub.id in self.functions and sub.id not in local_names:
+                if isinstance(sub, ast.Name) and sub.id in self.functions and sub.id not in local_names \
+                        and sub.id not in skip:
                     todo.append(sub.id)
         return tuple(sorted(found))
