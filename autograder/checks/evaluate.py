@@ -62,7 +62,7 @@ class LocalTarget:
 
     def call(self, function, args, kwargs, carry=()):
         fn = self.namespace[function]
-        with _invoke.Carried(self.namespace, carry, _ask_here, wire.from_wire):
+        with _invoke.Carried(self.namespace, function, carry, _ask_here, wire.from_wire):
             return _invoke.invoke(fn, args, kwargs)
 
 

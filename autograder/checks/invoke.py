@@ -152,7 +152,7 @@ def invoke(fn, args=(), kwargs=None) -> Outcome:
 #: At most this many calls of carried-forward functions are answered per probe …
 MAX_CARRIED_CALLS = 10_000
 #: … and at most this many argument elements (array entries, list items) in all.
-MAX_CARRIED_ELEMENTS = 4_000_000
+MAX_CARRIED_ELEMENTS = 1_000_000
 
 #: Exceptions a carried-forward answer may re-raise as themselves (others become RuntimeError).
 _RAISABLE = {cls.__name__: cls for cls in (ValueError, TypeError, IndexError, ZeroDivisionError,
@@ -214,13 +214,19 @@ class Carried:
     function kept) run the student's own function instead. The names are
     restored on exit.
 
+    A callee that itself reaches ``caller`` (``log_softmax = log(softmax)``
+    with ``softmax = exp(log_softmax)``: a circle that never computes
+    anything) is not answered: credit goes only along calls that end in the
+    student's own code, and the circle fails, as it does when run.
+
     Not covered: a callee captured before the call (a default argument
     ``def f(z, _ls=log_softmax)``, a closure, an alias under another name);
     names not yet defined stay undefined, as in the notebook.
     """
 
-    def __init__(self, namespace, names, ask, from_wire):
+    def __init__(self, namespace, caller, names, ask, from_wire):
         self.namespace, self.ask, self.from_wire = namespace, ask, from_wire
+        self.caller = caller
         self.names = tuple(names)
         self.saved = {}
         self.active = False
@@ -247,11 +253,12 @@ class Carried:
 
     def __enter__(self):
         ns = self.namespace
-        for name in self.names:
+        for name in self.names:  # decide all before the first swap
             own = ns.get(name)
-            if isinstance(own, types.FunctionType) and own.__globals__ is ns:
+            if isinstance(own, types.FunctionType) and own.__globals__ is ns and not reaches(own, self.caller, ns):
                 self.saved[name] = own
-                ns[name] = self._stub(name, own)
+        for name, own in self.saved.items():
+            ns[name] = self._stub(name, own)
         self.active = True
         return self
 
@@ -260,6 +267,40 @@ class Carried:
         for name, own in self.saved.items():
             self.namespace[name] = own
         return False
+
+
+def reaches(fn, name: str, namespace) -> bool:
+    """Whether ``fn``, or a notebook function it calls, refers to the global ``name`` (or its object).
+
+    Read from the bytecode, as :func:`forbidden_uses` does: global loads and
+    closures, descending into functions whose globals are ``namespace``.
+    """
+    target = namespace.get(name)
+    stack, seen = [fn], set()
+    while stack:
+        f = stack.pop()
+        if id(f) in seen:
+            continue
+        seen.add(id(f))
+        code = getattr(f, "__code__", None)
+        if code is None:
+            continue
+        for cell in getattr(f, "__closure__", None) or ():
+            try:
+                stack.append(cell.cell_contents)
+            except ValueError:  # empty cell
+                pass
+        for chain in _chains(code):
+            if chain[0] != "global":
+                continue
+            if chain[1] == name:
+                return True
+            obj = namespace.get(chain[1])
+            if target is not None and obj is target:
+                return True
+            if isinstance(obj, types.FunctionType) and obj.__globals__ is namespace:
+                stack.append(obj)
+    return False
 
 
 # ---------------------------------------------------------------------------

@@ -253,8 +253,8 @@ def _carried_forward(sock, invoke, send, recv, to_wire, from_wire):
             send(sock, msg)
             return recv(sock)
 
-    def carried(namespace, names):
-        return invoke.Carried(namespace, names, ask, from_wire)
+    def carried(namespace, caller, names):
+        return invoke.Carried(namespace, caller, names, ask, from_wire)
 
     return carried
 
@@ -318,7 +318,7 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
     def call(name, args, kwargs, carry=()):
         fn = user_ns.get(name)
         args, kwargs = tuple(from_wire(args)), dict(from_wire(kwargs))
-        with carried(user_ns, carry):
+        with carried(user_ns, name, carry):
             outcome = invoke_fn(fn, args, kwargs)
         if _too_large(outcome.value):
             outcome.value, outcome.value_type = None, "an array too large to send back"

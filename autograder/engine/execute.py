@@ -81,7 +81,9 @@ class Session:
         self.child = None
         self.pending = 0  # answers of the current stream not read yet
         self.carry = ()  # the window: names whose callbacks are answered while a call's answer is awaited
+        self.caller = None  # the function whose call is awaited
         self.answer = None  # (function, args, kwargs) -> reply: the trusted side's carried-forward answer
+        self.asked = {}  # caller -> the functions answered for it so far (never a circle, see _callback)
         self.spawns = 0
         self.respawns = 0
         self.events = []  # what happened, for the notes
@@ -210,6 +212,11 @@ class Session:
             return {"declined": "not a carried-forward function of the call under way"}, 0
         if answered >= MAX_CARRIED_CALLS:
             return {"declined": "too many calls"}, 0
+        if self._reaches(name, self.caller):
+            # ``name``'s own calls were answered by the reference of the caller (or of one that
+            # leads to it): answering now would credit both without either computing anything.
+            # An honest child never asks (invoke.Carried skips a callee that reaches the caller).
+            return {"declined": "a circle of carried-forward functions"}, 0
         try:
             args, kwargs = wire.from_wire(msg.get("args")), wire.from_wire(msg.get("kwargs"))
         except (wire.WireError, RecursionError) as exc:
@@ -219,7 +226,20 @@ class Session:
         cost = elements(args) + elements(kwargs)
         if size + cost > MAX_CARRIED_ELEMENTS:
             return {"declined": "arguments too large"}, 0
+        self.asked.setdefault(self.caller, set()).add(name)
         return self.answer(name, args, kwargs), cost
+
+    def _reaches(self, start: str, goal) -> bool:
+        """Whether ``goal`` is reachable from ``start`` in :attr:`asked`."""
+        todo, seen = [start], set()
+        while todo:
+            name = todo.pop()
+            if name == goal:
+                return True
+            if name not in seen:
+                seen.add(name)
+                todo.extend(self.asked.get(name, ()))
+        return False
 
     def request(self, msg: dict, carry: tuple = ()) -> dict:
         """One request to the child; raises :class:`ChildError` (after recovering) or :class:`GaveUp`.
@@ -230,7 +250,7 @@ class Session:
         self._ensure_child()
         try:
             self.child.send(msg)
-            self.carry = tuple(carry)
+            self.carry, self.caller = tuple(carry), msg.get("function")
             return self._receive()
         except ChildError as exc:
             self._fail(exc)
@@ -246,7 +266,7 @@ class Session:
         except ChildError as exc:
             self._fail(exc)
         self.pending = count
-        self.carry = tuple(carry)
+        self.carry, self.caller = tuple(carry), msg.get("function")
 
     def next(self) -> dict:
         """The next answer of the current stream (each under its own timeout)."""

@@ -235,6 +235,33 @@ def vae_kl(mu, logvar):
         loses=_cells("ps5_gaussian_kl", "gaussian_kl"),
         hint=None,
     ),
+    Compound(
+        "carry-no-credit-for-a-circle",
+        "ps3_gaussian",
+        # each defined through the other (both already in the first cell): nothing is ever
+        # computed; RecursionError when run, so both lose everything, carried or not
+        {"gaussian_log_pdf": '''
+import numpy as np
+
+def gaussian_log_pdf(x, mu, sigma):
+    x, mu, sigma = np.broadcast_arrays(np.asarray(x, dtype=float), mu, sigma)
+    out = np.empty(x.shape)
+    for i in np.ndindex(x.shape):
+        out[i] = gaussian_log_likelihood(x[i], mu[i], sigma[i])
+    return out
+
+def gaussian_log_likelihood(x, mu, sigma):
+    return float(np.sum(gaussian_log_pdf(x, mu, sigma)))
+''',
+         "gaussian_log_likelihood": '''
+import numpy as np
+
+def gaussian_log_likelihood(x, mu, sigma):
+    return float(np.sum(gaussian_log_pdf(x, mu, sigma)))
+'''},
+        loses=_cells("ps3_gaussian", "gaussian_log_pdf", "gaussian_log_likelihood"),
+        hint=None,
+    ),
     # ---------------------------------------- a helper of one's own is not carried forward
     Compound(
         "own-helper-cross-entropy-via-my-naive-log-softmax",
