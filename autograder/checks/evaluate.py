@@ -10,6 +10,15 @@ evaluation serves both ways of grading:
 
 References come from ``solutions/`` in this (trusted) process and are cached
 for the life of the process, i.e. computed once per batch.
+
+Errors are carried forward (:func:`carried_forward`): while a probe calls
+the function under test, its calls of the problem set's other contract
+functions are answered by :func:`carried_answer` (the reference, in this
+process; :class:`~autograder.checks.invoke.Carried` swaps the notebook's
+definitions for stubs during the call only), and forbidden-use detection
+does not look into them. Both targets do this, so they agree by
+construction: :class:`LocalTarget` calls :func:`carried_answer` directly,
+the engine's child asks the parent over the wire.
 """
 
 from __future__ import annotations

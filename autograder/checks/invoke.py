@@ -229,13 +229,20 @@ class Carried:
         self.caller = caller
         self.names = tuple(names)
         self.saved = {}
+        self.circular = {}
         self.active = False
         self.calls = 0
         self.elements = 0
 
+    def _circular(self, name) -> bool:
+        """Whether the student's own ``name`` reaches the caller (decided once per call)."""
+        if name not in self.circular:
+            self.circular[name] = reaches(self.saved[name], self.caller, self.namespace, self.saved)
+        return self.circular[name]
+
     def _stub(self, name, own):
         def carried_forward(*args, **kwargs):
-            if not self.active:
+            if not self.active or self._circular(name):
                 return own(*args, **kwargs)
             size = elements(args) + elements(kwargs)
             if self.calls >= MAX_CARRIED_CALLS or self.elements + size > MAX_CARRIED_ELEMENTS:
@@ -253,12 +260,11 @@ class Carried:
 
     def __enter__(self):
         ns = self.namespace
-        for name in self.names:  # decide all before the first swap
+        for name in self.names:
             own = ns.get(name)
-            if isinstance(own, types.FunctionType) and own.__globals__ is ns and not reaches(own, self.caller, ns):
+            if isinstance(own, types.FunctionType) and own.__globals__ is ns:
                 self.saved[name] = own
-        for name, own in self.saved.items():
-            ns[name] = self._stub(name, own)
+                ns[name] = self._stub(name, own)
         self.active = True
         return self
 
@@ -269,12 +275,15 @@ class Carried:
         return False
 
 
-def reaches(fn, name: str, namespace) -> bool:
+def reaches(fn, name: str, namespace, swapped=None) -> bool:
     """Whether ``fn``, or a notebook function it calls, refers to the global ``name`` (or its object).
 
     Read from the bytecode, as :func:`forbidden_uses` does: global loads and
-    closures, descending into functions whose globals are ``namespace``.
+    closures, descending into functions whose globals are ``namespace``;
+    ``swapped`` maps names whose namespace entry is a stub for now to the
+    student's own function (see :class:`Carried`).
     """
+    swapped = swapped or {}
     target = namespace.get(name)
     stack, seen = [fn], set()
     while stack:
@@ -295,7 +304,7 @@ def reaches(fn, name: str, namespace) -> bool:
                 continue
             if chain[1] == name:
                 return True
-            obj = namespace.get(chain[1])
+            obj = swapped.get(chain[1], namespace.get(chain[1]))
             if target is not None and obj is target:
                 return True
             if isinstance(obj, types.FunctionType) and obj.__globals__ is namespace:
