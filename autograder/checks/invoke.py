@@ -285,20 +285,11 @@ def reaches(fn, name: str, namespace, swapped=None) -> bool:
     """
     swapped = swapped or {}
     target = namespace.get(name)
-    stack, seen = [fn], set()
-    while stack:
-        f = stack.pop()
-        if id(f) in seen:
-            continue
-        seen.add(id(f))
+    walk = _Walk(fn)
+    for f in walk:
         code = getattr(f, "__code__", None)
         if code is None:
             continue
-        for cell in getattr(f, "__closure__", None) or ():
-            try:
-                stack.append(cell.cell_contents)
-            except ValueError:  # empty cell
-                pass
         for chain in _chains(code):
             if chain[0] != "global":
                 continue
@@ -308,7 +299,7 @@ def reaches(fn, name: str, namespace, swapped=None) -> bool:
             if target is not None and obj is target:
                 return True
             if isinstance(obj, types.FunctionType) and obj.__globals__ is namespace:
-                stack.append(obj)
+                walk.push(obj)
     return False
 
 
@@ -348,6 +339,32 @@ def _code_objects(code):
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             yield from _code_objects(const)
+
+
+class _Walk:
+    """Each object once, depth first, from ``start``: iterate, and :meth:`push` what to visit next.
+
+    The contents of a visited function's closure cells are visited too.
+    """
+
+    def __init__(self, start):
+        self.stack, self.seen = [start], set()
+
+    def push(self, obj) -> None:
+        self.stack.append(obj)
+
+    def __iter__(self):
+        while self.stack:
+            f = self.stack.pop()
+            if id(f) in self.seen:
+                continue
+            self.seen.add(id(f))
+            yield f
+            for cell in getattr(f, "__closure__", None) or ():
+                try:
+                    self.push(cell.cell_contents)
+                except ValueError:  # empty cell
+                    pass
 
 
 def _chains(code):
@@ -422,22 +439,13 @@ def forbidden_uses(fn, forbidden, skip=()) -> tuple:
             if dotted == name or dotted.startswith(name + "."):
                 found.add(name)
 
-    stack, seen = [fn], set()
-    while stack:
-        f = stack.pop()
-        if id(f) in seen:
-            continue
-        seen.add(id(f))
+    walk = _Walk(fn)
+    for f in walk:
         note_object(f)
         code = getattr(f, "__code__", None)
         if code is None:
             continue
         g = getattr(f, "__globals__", {})
-        for cell in getattr(f, "__closure__", None) or ():
-            try:
-                stack.append(cell.cell_contents)
-            except ValueError:  # empty cell
-                pass
         imported = []
         for chain in _chains(code):
             kind, root, attrs = chain[0], chain[1], chain[2:]
@@ -463,7 +471,7 @@ def forbidden_uses(fn, forbidden, skip=()) -> tuple:
                     break
                 note_object(obj)
             if isinstance(obj, types.FunctionType) and obj.__globals__ is g and not (root in skip and not attrs):
-                stack.append(obj)
+                walk.push(obj)
     return tuple(sorted(found))
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from autograder.course import GRADE_CELLS, ROOT
 from autograder.engine.notebook import nbgrader_meta
 from autograder.release.fill import filled_release
+from tests.zoo import zoo
 
 
 @dataclass(frozen=True)
@@ -99,12 +100,15 @@ def _cells(ps: str, *functions: str) -> frozenset:
     return frozenset(gid for gid, _ in GRADE_CELLS[ps] if gid.rsplit("-", 1)[0] in functions)
 
 
-NAIVE_LOGSUMEXP = '''
-import numpy as np
 
-def logsumexp(z, axis=-1):
-    return np.log(np.sum(np.exp(z), axis=axis))
-'''
+def _zoo_source(ps: str, name: str) -> str:
+    """The source of the single-cell zoo specimen ``name``."""
+    return next(s.source for s in zoo(ps) if s.name == name)
+
+
+NAIVE_LOGSUMEXP = _zoo_source("ps1_softmax", "logsumexp-naive")
+SOFTMAX_SHIFTED = _zoo_source("ps1_softmax", "softmax-keepdims")
+NAIVE_SOFTMAX = _zoo_source("ps1_softmax", "softmax-naive-overflow")
 
 MY_LOG_SOFTMAX = '''
 import numpy as np
@@ -123,30 +127,10 @@ def softmax(z, axis=-1, temperature=1.0):
     return np.exp(log_softmax(np.asarray(z, dtype=float) / temperature, axis=axis))
 '''
 
-SOFTMAX_SHIFTED = '''
-import numpy as np
 
-def softmax(z, axis=-1, temperature=1.0):
-    if temperature <= 0:
-        raise ValueError("temperature must be positive")
-    z = np.asarray(z, dtype=float) / temperature
-    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
-'''
 
-NAIVE_SOFTMAX = '''
-def softmax(z, axis=-1, temperature=1.0):
-    e = np.exp(np.asarray(z) / temperature)
-    return e / np.sum(e, axis=axis, keepdims=True)
-'''
-
-SIGMA_AS_VARIANCE_PDF = '''
-import numpy as np
-
-def gaussian_log_pdf(x, mu, sigma):
-    x = np.asarray(x, dtype=float)
-    return -0.5 * np.log(2 * np.pi * sigma) - (x - mu) ** 2 / (2 * sigma)
-'''
+SIGMA_AS_VARIANCE_PDF = _zoo_source("ps3_gaussian", "gaussian_log_pdf-sigma-as-variance")
+LIKELIHOOD_SUM_OF_PDF = _zoo_source("ps3_gaussian", "gaussian_log_likelihood-sum-of-log-pdf")
 
 COMPOUNDS = (
     # ------------------------------------------------------------ errors carried forward
@@ -170,12 +154,7 @@ COMPOUNDS = (
         "carry-likelihood-sum-of-my-pdf",
         "ps3_gaussian",
         {"gaussian_log_pdf": SIGMA_AS_VARIANCE_PDF,
-         "gaussian_log_likelihood": '''
-import numpy as np
-
-def gaussian_log_likelihood(x, mu, sigma):
-    return float(np.sum(gaussian_log_pdf(x, mu, sigma)))
-'''},
+         "gaussian_log_likelihood": LIKELIHOOD_SUM_OF_PDF},
         loses=_cells("ps3_gaussian", "gaussian_log_pdf"),
         hint="sigma is a standard deviation, not a variance",
     ),
@@ -249,16 +228,8 @@ def gaussian_log_pdf(x, mu, sigma):
     for i in np.ndindex(x.shape):
         out[i] = gaussian_log_likelihood(x[i], mu[i], sigma[i])
     return out
-
-def gaussian_log_likelihood(x, mu, sigma):
-    return float(np.sum(gaussian_log_pdf(x, mu, sigma)))
-''',
-         "gaussian_log_likelihood": '''
-import numpy as np
-
-def gaussian_log_likelihood(x, mu, sigma):
-    return float(np.sum(gaussian_log_pdf(x, mu, sigma)))
-'''},
+''' + LIKELIHOOD_SUM_OF_PDF,
+         "gaussian_log_likelihood": LIKELIHOOD_SUM_OF_PDF},
         loses=_cells("ps3_gaussian", "gaussian_log_pdf", "gaussian_log_likelihood"),
         hint=None,
     ),
