@@ -71,8 +71,12 @@ class LocalTarget:
 
     def call(self, function, args, kwargs, carry=()):
         fn = self.namespace[function]
-        with _invoke.Carried(self.namespace, function, carry, _ask_here, wire.from_wire):
+        with self.carried(function, carry):
             return _invoke.invoke(fn, args, kwargs)
+
+    def carried(self, function: str, names) -> _invoke.Carried:
+        """``function``'s calls of ``names`` answered by :func:`carried_answer` (a context manager)."""
+        return _invoke.Carried(self.namespace, function, names, _ask_here, wire.from_wire)
 
 
 def _ask_here(function: str, args: tuple, kwargs: dict) -> dict:

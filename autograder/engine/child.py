@@ -231,7 +231,7 @@ def _names(value) -> tuple:
 
 
 def _carried_forward(sock, invoke, send, recv, to_wire, from_wire):
-    """``carried(namespace, names)``: errors carried forward for one call (``invoke.Carried``).
+    """``carried(namespace, caller, names)``: errors carried forward for one call (``invoke.Carried``).
 
     During a ``call`` whose request lists ``"carry"`` names, the notebook's
     own functions of those names are stubs that ask the parent: the stub

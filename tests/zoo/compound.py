@@ -233,6 +233,24 @@ def gaussian_log_pdf(x, mu, sigma):
         loses=_cells("ps3_gaussian", "gaussian_log_pdf", "gaussian_log_likelihood"),
         hint=None,
     ),
+    Compound(
+        "carry-not-for-a-library-version-under-a-contract-name",
+        "ps1_softmax",
+        # scipy's logsumexp imported under the contract name: a forbidden use in softmax,
+        # not a callee to carry forward (logsumexp's own cells ran before and keep their points)
+        {"softmax": '''
+import numpy as np
+from scipy.special import logsumexp
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float) / temperature
+    return np.exp(x - logsumexp(x, axis=axis, keepdims=True))
+'''},
+        loses=_cells("ps1_softmax", "softmax"),
+        hint="Write it yourself",
+    ),
     # ---------------------------------------- a helper of one's own is not carried forward
     Compound(
         "own-helper-cross-entropy-via-my-naive-log-softmax",
