@@ -139,6 +139,29 @@ def test_a_callee_is_carried_only_during_the_callers_probes():
     assert any("overflow" in w for w in outside.warnings)
 
 
+def test_no_credit_for_a_circle():
+    """Each defined through the other: nothing is ever computed. Neither callee is answered by the
+    reference (each reaches its caller), so both fail with RecursionError, as they do when run.
+    (Not a compound specimen: IPython and nbgrader take minutes to format a 1000-frame traceback.)"""
+    namespace = {"np": np, "__name__": "__main__"}
+    exec(compile(CIRCLE, "<circle>", "exec"), namespace)
+    for gid in ("gaussian_log_pdf-basic", "gaussian_log_likelihood-basic"):
+        result = evaluate(checks_for("ps3_gaussian")[gid], LocalTarget(namespace))
+        assert not result.passed and "RecursionError" in result.message, result.message
+
+
+CIRCLE = """
+def gaussian_log_pdf(x, mu, sigma):
+    x, mu, sigma = np.broadcast_arrays(np.asarray(x, dtype=float), mu, sigma)
+    out = np.empty(x.shape)
+    for i in np.ndindex(x.shape):
+        out[i] = gaussian_log_likelihood(x[i], mu[i], sigma[i])
+    return out
+
+def gaussian_log_likelihood(x, mu, sigma):
+    return float(np.sum(gaussian_log_pdf(x, mu, sigma)))
+"""
+
 NAIVE_PAIR = """
 def logsumexp(z, axis=-1):
     return np.log(np.sum(np.exp(z), axis=axis))

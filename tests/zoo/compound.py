@@ -215,25 +215,6 @@ def vae_kl(mu, logvar):
         hint=None,
     ),
     Compound(
-        "carry-no-credit-for-a-circle",
-        "ps3_gaussian",
-        # each defined through the other (both already in the first cell): nothing is ever
-        # computed; RecursionError when run, so both lose everything, carried or not
-        {"gaussian_log_pdf": '''
-import numpy as np
-
-def gaussian_log_pdf(x, mu, sigma):
-    x, mu, sigma = np.broadcast_arrays(np.asarray(x, dtype=float), mu, sigma)
-    out = np.empty(x.shape)
-    for i in np.ndindex(x.shape):
-        out[i] = gaussian_log_likelihood(x[i], mu[i], sigma[i])
-    return out
-''' + LIKELIHOOD_SUM_OF_PDF,
-         "gaussian_log_likelihood": LIKELIHOOD_SUM_OF_PDF},
-        loses=_cells("ps3_gaussian", "gaussian_log_pdf", "gaussian_log_likelihood"),
-        hint=None,
-    ),
-    Compound(
         "carry-not-for-a-library-version-under-a-contract-name",
         "ps1_softmax",
         # scipy's logsumexp imported under the contract name: a forbidden use in softmax,
