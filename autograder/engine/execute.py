@@ -18,6 +18,13 @@ one answer per item as soon as it is ready, each answer under its own
 timeout. The checks still consume the answers one by one and stop at the
 first failure; answers they did not need are drained (and a look-ahead call
 that hangs costs a restart, never a score: only consumed answers count).
+
+Cells run in notebook order up to each graded cell (:meth:`Session.run_cells`
+with ``upto``), so a restart replays only the cells above the check under
+way. Errors carried forward make a call two-way: while its answer is
+awaited, the child may ask for the reference's result of the other contract
+functions of the problem set, and :meth:`Session._receive` answers within
+that call's window, deadline and bounds.
 """
 
 from __future__ import annotations
