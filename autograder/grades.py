@@ -18,6 +18,7 @@ from pathlib import Path
 from autograder.course import PROBLEM_SETS
 from autograder.ids import csv_cell
 from autograder.files import GRADES_FILE, RESULTS_FILE, write_atomic
+from autograder.results import fmt_points
 
 _lock = threading.Lock()
 
@@ -45,10 +46,6 @@ def iter_results(results_dir):
                 yield student_dir.name, ps_dir.name, data
 
 
-def _fmt(score: float) -> str:
-    return f"{score:g}" if score == round(score, 6) else f"{score:.4f}"
-
-
 def grades_table(results_dir):
     """``(columns, rows)``: one row per student, one column per problem set, and ``total``.
 
@@ -71,8 +68,8 @@ def grades_table(results_dir):
     rows = []
     for folder in sorted(scores, key=lambda f: (names[f], f)):
         row = scores[folder]
-        rows.append([names[folder]] + [_fmt(row[ps]) if ps in row else "" for ps in columns]
-                    + [_fmt(sum(row.values()))])
+        rows.append([names[folder]] + [fmt_points(row[ps], 4) if ps in row else "" for ps in columns]
+                    + [fmt_points(sum(row.values()), 4)])
     return ["student"] + columns + ["total"], rows
 
 

@@ -45,7 +45,7 @@ def grade(env, ps, nb, limits=LIMITS):
     tmp, assignments, zygote = env
     source, checks = assignments[ps]
     path = write_notebook(tmp / f"nb{next(_counter)}.ipynb", nb)
-    return grade_submission(path, "student", ps, source, checks, zygote, 0, limits, zygote.sandbox)
+    return grade_submission(path, "student", ps, source, checks, zygote, 0, limits, zygote.sandbox).to_json()
 
 
 @pytest.mark.parametrize("compound", COMPOUNDS, ids=[c.name for c in COMPOUNDS])

@@ -85,7 +85,7 @@ def facts_of(text):
 def grade(env, nb, slot=0, limits=LIMITS):
     path = testing.write_notebook(env.tmp / f"nb-{time.monotonic_ns()}.ipynb", nb)
     return grade_submission(path, "mallory", PS, env.source, env.checks, env.zygote, slot, limits,
-                            env.zygote.sandbox)
+                            env.zygote.sandbox).to_json()
 
 
 def needs_isolation(env):

@@ -45,7 +45,7 @@ def env(tmp_path_factory):
 def grade(env, nb, limits=FAST, slot=0):
     path = testing.write_notebook(env.tmp / f"nb{next(_counter)}.ipynb", nb)
     return grade_submission(path, "mallory", PS, env.source, env.checks, env.zygote, slot, limits,
-                            env.zygote.sandbox)
+                            env.zygote.sandbox).to_json()
 
 
 def points(data, function):
@@ -347,7 +347,7 @@ def test_the_weak_fallback_still_grades_and_kills_escaped_processes(tmp_path, mo
                   f"        open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
                   "        while True:\n            time.sleep(0.01)\n    os._exit(0)\nos.waitpid(pid, 0)\n")
         path = testing.write_notebook(tmp_path / "nb.ipynb", with_extra(daemon))
-        data = grade_submission(path, "x", PS, source, checks, zygote, 0, FAST, zygote.sandbox)
+        data = grade_submission(path, "x", PS, source, checks, zygote, 0, FAST, zygote.sandbox).to_json()
         assert data["score"] == MAX and data["execution"]["sandbox"]["uid"] is None
         pid = int(marker.read_text())
         deadline = time.monotonic() + 5

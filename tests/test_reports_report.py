@@ -12,7 +12,7 @@ from rich.console import Console
 
 from autograder.reports import jsonout, stats, write_reports
 from autograder.reports.report import histogram_png, render_report, write_report
-from autograder.reports.results import fmt_points, load_results
+from autograder.reports.results import SubmissionResult, fmt_points, load_results
 from autograder.reports.table import grade_table, print_summary, progress_bar
 from tests.reports_fixtures import MEAN_HINT, OVERFLOW_HINT, VARIANCE_HINT, XSS, write_class
 
@@ -251,7 +251,7 @@ def test_ids_are_text_in_the_terminal_table_and_progress_bar(tmp_path):
     with batch_progress(console=console, enabled=True) as on_event:
         on_event("start", None, {"todo": len(HOSTILE_IDS)})
         for sid in HOSTILE_IDS:
-            on_event("graded", SimpleNamespace(student=sid, assignment="ps1_softmax"), {"score": 1, "max_score": 2})
+            on_event("graded", SimpleNamespace(student=sid, assignment="ps1_softmax"), SubmissionResult(sid, "ps1_softmax", 1.0, 2.0))
     assert "\x1b]8;" not in bar_out.getvalue()
 
 

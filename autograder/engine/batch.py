@@ -267,13 +267,9 @@ def results_path(results_dir, sub: Submission) -> Path:
     return results_io.results_path(results_dir, sub.results_folder, sub.assignment)
 
 
-def _error_results(sub, source, reason: str, detail: str) -> dict:
+def _error_results(sub, source, reason: str, detail: str) -> SubmissionResult:
     """Score 0 with ``reason`` on every graded cell; ``detail`` for the instructor."""
-    from autograder.engine.grade import unreadable_results
-
-    data = unreadable_results(sub.student, sub.assignment, source, reason)
-    data["grading_error"] = detail
-    return data
+    return SubmissionResult.not_graded(sub.student, sub.assignment, source.tests, source.max_score, reason, detail)
 
 
 class _Run:
@@ -307,7 +303,6 @@ class _Run:
         data, error = None, ""
         if sub.problem:
             data = _error_results(sub, source, sub.problem, "")
-            data.pop("grading_error")
         for _attempt in range(2 if data is None else 0):
             try:
                 z = self.keeper.get()
@@ -345,9 +340,9 @@ class _Run:
             results_io.write_results(path, data)
         with self.lock:
             self.summary.graded += 1
-            if data.get("grading_error"):
+            if data.grading_error:
                 self.summary.grading_errors.append({"student": sub.student, "assignment": sub.assignment,
-                                                    "error": data["grading_error"]})
+                                                    "error": data.grading_error})
         self.emit("graded", sub, data)
 
     def fail(self, sub, error) -> None:

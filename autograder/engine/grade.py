@@ -15,6 +15,7 @@ that rebinds a function does not change its grade).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from autograder.checks.evaluate import carried_answer, evaluate
 from autograder.course import function_of
@@ -22,6 +23,7 @@ from autograder.engine.execute import CellRun, RemoteTarget, Session
 from autograder.engine.notebook import SourceNotebook, Unreadable, load_submission
 from autograder.engine import static
 from autograder.engine.restore import rebuild
+from autograder.results import Execution, SubmissionResult, TestResult
 
 
 def _check_points(cells, tests: dict):
@@ -43,45 +45,33 @@ def _check_points(cells, tests: dict):
     return points
 
 
-def _test_entry(result, extra: str, points: float) -> dict:
+def _test_result(result, extra: str, points: float) -> TestResult:
+    """The :class:`~autograder.results.TestResult` of a check's outcome worth ``points``; ``extra``
+    (why the function is missing) joins the message of a failure."""
     message = result.message + (f" {extra}" if extra and not result.passed else "")
-    hint = result.hint if not result.passed else ""
-    return {
-        "name": result.grade_id,
-        "score": float(points) if result.passed else 0.0,
-        "max_score": float(points),
-        "status": "passed" if result.passed else "failed",
-        "output": f"{message}\nHint: {hint}" if hint else message,
-        "message": message,
-        "hint": hint,
-        "kind": result.kind,
-    }
+    return TestResult(result.grade_id, float(points) if result.passed else 0.0, float(points), result.passed,
+                      message, result.hint if not result.passed else "", result.kind)
 
 
-def unreadable_results(student: str, assignment: str, source: SourceNotebook, reason: str) -> dict:
-    """Score 0 with the reason on every test: the notebook could not be read at all."""
-    message = f"The notebook could not be graded: {reason}."
-    return {
-        "score": 0.0,
-        "max_score": source.max_score,
-        "student": student,
-        "assignment": assignment,
-        "tests": [
-            {"name": gid, "score": 0.0, "max_score": float(points), "status": "failed", "output": message,
-             "message": message, "hint": "", "kind": "unreadable"}
-            for gid, points in source.tests
-        ],
-        "execution": {"cells": [], "duration_s": 0.0, "stdout_truncated": False, "sandbox": {}},
-        "tamper": [],
-        "flags": [],
-        "student_code": {},
-        "notes": [reason],
-    }
+def unreadable_results(student: str, assignment: str, source: SourceNotebook, reason: str,
+                       grading_error: str = "") -> SubmissionResult:
+    """Score 0 with the reason on every test: the notebook could not be read (or graded) at all."""
+    return SubmissionResult.not_graded(student, assignment, source.tests, source.max_score, reason, grading_error)
+
+
+@dataclass
+class _Graded:
+    """What running and checking one rebuilt notebook gave (:func:`_run_and_check`)."""
+
+    tests: list  # [TestResult] in the source's order
+    runs: list  # [CellRun], every executed cell
+    session: Session
+    flags: list
 
 
 def grade_submission(path, student: str, assignment: str, source: SourceNotebook, checks: dict, zygote,
-                     slot: int, limits, sandbox_report: dict | None = None) -> dict:
-    """The results.json content of one submission.
+                     slot: int, limits, sandbox_report: dict | None = None) -> SubmissionResult:
+    """The result of one submission: read, rebuild, run and check, record.
 
     ``checks`` maps every graded grade_id of ``source`` to its
     :class:`~autograder.checks.model.Check`. Raises only when the grader
@@ -94,11 +84,27 @@ def grade_submission(path, student: str, assignment: str, source: SourceNotebook
         cells = load_submission(path)
     except Unreadable as exc:
         return unreadable_results(student, assignment, source, str(exc))
-
     rebuilt = rebuild(source, cells)
-    runs = [CellRun(c.index, c.grade_id, c.source) for c in rebuilt.cells if c.runs]
-    session = Session(zygote, slot, runs, limits)
-    # forbidden uses and tampering flags, read from the source in this process, cell by cell as they run
+    graded = _run_and_check(rebuilt, source, checks, Session(zygote, slot, _runs(rebuilt), limits))
+    return SubmissionResult.scored(
+        student, assignment, source.max_score, graded.tests,
+        execution=_execution(graded, limits, sandbox_report, time.monotonic() - started),
+        tamper=list(rebuilt.tamper), flags=graded.flags, student_code=dict(rebuilt.student_code),
+        notes=_notes(rebuilt, graded),
+    )
+
+
+def _runs(rebuilt) -> list:
+    return [CellRun(c.index, c.grade_id, c.source) for c in rebuilt.cells if c.runs]
+
+
+def _run_and_check(rebuilt, source: SourceNotebook, checks: dict, session: Session) -> _Graded:
+    """Run the cells in order and evaluate each graded cell's check when the cells above it have run.
+
+    Forbidden uses and tampering flags are read from the source in this
+    process, cell by cell as they run; the session is closed on return.
+    """
+    runs = session.cells
     sources = [static.Source(c.index, c.source, student=c.origin != "source") for c in rebuilt.cells if c.runs]
     analysis = static.Notebook(contract={function_of(gid) for gid, _ in source.tests})
     target = RemoteTarget(session, analysis, carried_answer)
@@ -111,50 +117,45 @@ def grade_submission(path, student: str, assignment: str, source: SourceNotebook
                 read = upto
                 session.run_cells(upto)
                 target.refresh()
-            above = runs[:upto]
             for grade_id in grade_ids:
                 target.prefetch(checks[grade_id])
                 result = evaluate(checks[grade_id], target)
                 target.finish()
-                extra = ""
-                broken = [r for r in above if r.grade_id == function_of(grade_id) and r.status != "ok"]
-                if broken and result.kind == "missing":
-                    extra = f"The cell that defines it failed: {broken[-1].error}"
-                results[grade_id] = (result, extra)
+                results[grade_id] = (result, _why_missing(result, grade_id, runs[:upto]))
         session.run_cells()  # the cells below the last graded cell: their errors are reported
         for src in sources[read:]:
             analysis.add(src)
     finally:
         session.close()
-    tests = [_test_entry(*results[grade_id], points) for grade_id, points in source.tests]
+    tests = [_test_result(*results[grade_id], points) for grade_id, points in source.tests]
+    return _Graded(tests, runs, session, list(analysis.flags))
 
-    notes = list(rebuilt.notes) + list(session.events)
-    errors = [run for run in runs if run.status == "error"]
+
+def _why_missing(result, grade_id: str, above: list) -> str:
+    """When the function is missing because the cell defining it failed: that cell's error."""
+    broken = [r for r in above if r.grade_id == function_of(grade_id) and r.status != "ok"]
+    return f"The cell that defines it failed: {broken[-1].error}" if broken and result.kind == "missing" else ""
+
+
+def _notes(rebuilt, graded: _Graded) -> list:
+    """restore's notes, the session's events, and a line on the cells that raised."""
+    notes = list(rebuilt.notes) + list(graded.session.events)
+    errors = [run for run in graded.runs if run.status == "error"]
     if errors:
         notes.append(
             f"{len(errors)} cell(s) raised an error: "
             + "; ".join(f"cell {r.index}{f' (`{r.grade_id}`)' if r.grade_id else ''}: {r.error[:120]}"
                         for r in errors[:5])
         )
+    return notes
+
+
+def _execution(graded: _Graded, limits, sandbox_report: dict | None, duration_s: float) -> Execution:
+    session = graded.session
     sandbox = dict(sandbox_report or {})
     sandbox.update(session.sandbox)
     sandbox["timeout_s"] = limits.timeout_s
     sandbox["respawns"] = session.respawns
-    return {
-        "score": float(sum(t["score"] for t in tests)),
-        "max_score": source.max_score,
-        "student": student,
-        "assignment": assignment,
-        "tests": tests,
-        "execution": {
-            "cells": [run.to_dict() for run in runs],
-            "duration_s": round(time.monotonic() - started, 4),
-            "stdout_truncated": bool(session.output["truncated"]),
-            "output_bytes": int(session.output["bytes"]),
-            "sandbox": sandbox,
-        },
-        "tamper": list(rebuilt.tamper),
-        "flags": list(analysis.flags),
-        "student_code": dict(rebuilt.student_code),
-        "notes": notes,
-    }
+    return Execution(cells=[run.to_dict() for run in graded.runs], duration_s=round(duration_s, 4),
+                     stdout_truncated=bool(session.output["truncated"]),
+                     output_bytes=int(session.output["bytes"]), sandbox=sandbox)

@@ -15,7 +15,7 @@ import re
 
 from autograder.course import FUNCTIONS
 from autograder.reports._html import esc, inline_code, meter, page, write_atomic
-from autograder.reports.results import FEEDBACK_FILE, Result, fmt_points, load_results, test_function
+from autograder.reports.results import FEEDBACK_FILE, Result, TestResult, fmt_points, load_results, test_function
 
 #: Longest error text shown for one cell (the rest is cut).
 MAX_ERROR_CHARS = 2000
@@ -77,9 +77,8 @@ def _notices(result: Result) -> str:
             "functions they should have defined may be missing below.</p>"
             f"<ul>{''.join(items)}</ul></div>"
         )
-    execution = result.execution or {}
     notes = list(result.notes)
-    if execution.get("stdout_truncated"):
+    if result.execution.stdout_truncated:
         notes.append("Your notebook printed a lot of output; only the beginning was kept.")
     if notes:
         items = "".join(f"<li>{inline_code(n)}</li>" for n in notes)
@@ -87,16 +86,16 @@ def _notices(result: Result) -> str:
     return "\n".join(parts)
 
 
-def _test_row(t: dict) -> str:
-    status = t["status"]
+def _test_row(t: TestResult) -> str:
+    status = t.status
     label = "passed" if status == "passed" else "failed"
-    said = "not attempted" if t.get("kind") == "not-attempted" else label
-    hint = f'<div class="hint"><strong>Hint:</strong> {inline_code(t["hint"])}</div>' if t["hint"] else ""
+    said = "not attempted" if t.kind == "not-attempted" else label
+    hint = f'<div class="hint"><strong>Hint:</strong> {inline_code(t.hint)}</div>' if t.hint else ""
     return (
         f'<tr class="{label}"><td><span class="badge {label}">{said}</span></td>'
-        f'<td class="gid">{esc(t["name"])}</td>'
-        f'<td class="num pts">{fmt_points(t["score"])} / {fmt_points(t["max_score"])}</td>'
-        f'<td class="wide"><div class="message">{inline_code(t["message"])}</div>{hint}</td></tr>'
+        f'<td class="gid">{esc(t.name)}</td>'
+        f'<td class="num pts">{fmt_points(t.score)} / {fmt_points(t.max_score)}</td>'
+        f'<td class="wide"><div class="message">{inline_code(t.message)}</div>{hint}</td></tr>'
     )
 
 
@@ -117,13 +116,13 @@ def without_docstrings(code: str) -> str:
 
 def _not_attempted(tests: list) -> bool:
     """Every graded cell of the function found it still raising the template's NotImplementedError."""
-    return bool(tests) and all(t.get("kind") == "not-attempted" for t in tests)
+    return bool(tests) and all(t.kind == "not-attempted" for t in tests)
 
 
 def _unfinished_line(fn: str, tests: list) -> str:
     """One line for a function that is not written yet: its name and what it is worth."""
-    max_score = sum(t["max_score"] for t in tests)
-    cells = ", ".join(esc(t["name"]) for t in tests)
+    max_score = sum(t.max_score for t in tests)
+    cells = ", ".join(esc(t.name) for t in tests)
     return (
         f'<section class="card unfinished" id="fn-{esc(fn)}"><div class="card-head"><h2><code>{esc(fn)}</code></h2>'
         f'<span class="pts">0 / {fmt_points(max_score)} points</span></div>'
@@ -136,9 +135,9 @@ def _function_section(result: Result, fn: str) -> str:
     tests = [t for t in result.tests if test_function(t) == fn]
     if _not_attempted(tests):
         return _unfinished_line(fn, tests)
-    score = sum(t["score"] for t in tests)
-    max_score = sum(t["max_score"] for t in tests)
-    all_passed = bool(tests) and all(t["status"] == "passed" for t in tests)
+    score = sum(t.score for t in tests)
+    max_score = sum(t.max_score for t in tests)
+    all_passed = bool(tests) and all(t.passed for t in tests)
     rows = "".join(_test_row(t) for t in tests)
     table = (
         '<table class="checks stack"><colgroup><col class="c-status"><col class="c-gid"><col class="c-pts"><col></colgroup>'

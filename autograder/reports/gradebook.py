@@ -134,7 +134,7 @@ def write_gradebook(results_dir, course_dir=".", results=None, db_url=None, cour
             for r in readable:
                 if r.assignment == ps:
                     for t in r.tests:
-                        cells[t["name"]] = max(cells.get(t["name"], 0.0), t["max_score"])
+                        cells[t.name] = max(cells.get(t.name, 0.0), t.max_score)
             gb.update_or_create_assignment(ps)
             nb = notebooks[ps] = _notebook_name(gb, ps, cells)
             gb.update_or_create_notebook(nb, ps)
@@ -154,13 +154,13 @@ def write_gradebook(results_dir, course_dir=".", results=None, db_url=None, cour
             submitted_nb = gb.find_submission_notebook(nb, r.assignment, r.student)
             for t in r.tests:
                 try:
-                    grade = gb.find_grade(t["name"], nb, r.assignment, r.student)
+                    grade = gb.find_grade(t.name, nb, r.assignment, r.student)
                 except MissingEntry:
                     # the grade cell was created after the submission: mirror it now
-                    cell = gb.find_grade_cell(t["name"], nb, r.assignment)
+                    cell = gb.find_grade_cell(t.name, nb, r.assignment)
                     grade = Grade(cell_id=cell.id, notebook=submitted_nb)
                     gb.db.add(grade)
-                grade.auto_score = float(t["score"])
+                grade.auto_score = float(t.score)
                 grade.needs_manual_grade = False
                 written["grades"] += 1
             gb.db.commit()

@@ -11,7 +11,7 @@ import statistics
 from collections import Counter
 from functools import cached_property
 
-from autograder.reports.results import by_student, problem_sets, students
+from autograder.reports.results import TestResult, by_student, problem_sets, students
 
 #: How many distinct mistakes to list per graded cell.
 TOP_MISTAKES = 3
@@ -75,11 +75,11 @@ MIN_DISCRIMINATION = 0.2
 MIN_N_FOR_FLAG = 5
 
 
-def mistake_label(test: dict) -> str:
+def mistake_label(test: TestResult) -> str:
     """How a failed test is grouped in the item analysis: its hint, else its kind."""
-    if test.get("hint"):
-        return test["hint"]
-    kind = test.get("kind") or "failed"
+    if test.hint:
+        return test.hint
+    kind = test.kind or "failed"
     return {
         "missing": "(no hint) function not defined: the notebook did not run, or a wrong name",
         "timeout": "(no hint) the call did not finish within the time limit",
@@ -166,18 +166,18 @@ def item_analysis(results) -> dict:
         items: dict = {}
         for r in subs:
             for t in r.tests:
-                item = items.setdefault(t["name"], {"grade_id": t["name"], "max_score": 0.0, "scores": [],
+                item = items.setdefault(t.name, {"grade_id": t.name, "max_score": 0.0, "scores": [],
                                                     "pairs": [], "passed": 0, "not_run": 0, "not_attempted": 0,
                                                     "mistakes": Counter()})
-                item["max_score"] = max(item["max_score"], t["max_score"])
-                item["scores"].append(t["score"])
-                if t.get("kind") not in NOT_RUN_KINDS:  # a notebook that never ran says nothing about a cell
-                    item["pairs"].append((t["score"], sum(u["score"] for u in r.tests) - t["score"]))
-                if t["status"] == "passed":
+                item["max_score"] = max(item["max_score"], t.max_score)
+                item["scores"].append(t.score)
+                if t.kind not in NOT_RUN_KINDS:  # a notebook that never ran says nothing about a cell
+                    item["pairs"].append((t.score, sum(u.score for u in r.tests) - t.score))
+                if t.passed:
                     item["passed"] += 1
-                elif t.get("kind") in NOT_RUN_KINDS:
+                elif t.kind in NOT_RUN_KINDS:
                     item["not_run"] += 1
-                elif t.get("kind") in NOT_ATTEMPTED_KINDS:
+                elif t.kind in NOT_ATTEMPTED_KINDS:
                     item["not_attempted"] += 1
                 else:
                     item["mistakes"][mistake_label(t)] += 1

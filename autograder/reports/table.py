@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from autograder.reports import stats
-from autograder.reports.results import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, fmt_points, load_results
+from autograder.reports.results import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, SubmissionResult, fmt_points, load_results
 
 
 def make_console(**kwargs):
@@ -230,8 +230,8 @@ def batch_progress(console=None, enabled=None):
             state["cm"], state["bar"] = cm, cm.__enter__()
         elif kind in ("graded", "failed") and state["bar"] is not None:
             label = escape(f"{sub.student}/{sub.assignment}") if sub is not None else ""  # ids are not markup
-            if kind == "graded" and isinstance(data, dict) and "score" in data:
-                label += f" {fmt_points(data['score'])}/{fmt_points(data.get('max_score', 0))}"
+            if kind == "graded" and isinstance(data, SubmissionResult):
+                label += f" {fmt_points(data.score)}/{fmt_points(data.max_score)}"
             elif kind == "failed":
                 label += " failed to grade"
             state["bar"].advance(label)

@@ -1,0 +1,352 @@
+"""The results model: what one graded submission's results.json holds, typed.
+
+The engine builds a :class:`SubmissionResult` per submission and writes it
+(:meth:`SubmissionResult.to_json`, then :func:`write_results`, bounded);
+the reports read it back (:meth:`SubmissionResult.from_json`) and nothing
+else. One file, one schema, in the bottom layer beside :mod:`autograder.files`
+and :mod:`autograder.summary`, so neither side re-parses the other's dicts.
+
+results.json (Gradescope's results schema, plus the execution record and the
+instructor's notes), keys in this order::
+
+    {"score", "max_score", "student", "assignment",
+     "tests": [{"name", "score", "max_score", "status", "output", "message", "hint", "kind"}],
+     "execution": {"cells": [{"index", "grade_id", "status", "error", "duration_s"}],
+                   "duration_s", "stdout_truncated", ["output_bytes"], "sandbox": {...}},
+     "tamper": [str], "flags": [{"cell", "reason"}], "student_code": {function: source},
+     "notes": [str], ["grading_error": str]}
+
+``output`` is ``message`` followed by ``"\\nHint: " + hint`` when there is a
+hint (what Gradescope shows). ``grading_error`` is present only when the
+grader itself failed on the submission (score 0 recorded with the reason).
+
+Reading is **tolerant and bounded**: the folder is ours but may have been
+edited, so a missing or ill-typed field takes its default, numbers that are
+not finite become 0, strings and lists are cut (:func:`bound`), and a file
+that is not a JSON object is kept as an unreadable result with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.files import RESULTS_FILE, write_json_atomic
+
+#: Longest list kept in a results.json (notes, tamper lines, cell records).
+MAX_ITEMS = 200
+#: Longest string kept (messages, errors, notes).
+MAX_TEXT = 4_000
+#: Longest source kept per function in ``student_code``.
+MAX_CODE = 20_000
+
+#: The kinds of a test that did not pass (besides a check's own kinds):
+#: the notebook could not be read at all.
+UNREADABLE = "unreadable"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit:,} more characters cut)"
+
+
+def bound(value, limit: int = MAX_TEXT, key: str = ""):
+    """A copy of a results.json value that is small and always serialisable.
+
+    Lists longer than :data:`MAX_ITEMS` keep their first items and end with a
+    string saying how many were cut (the ``tests`` list is never cut: it has
+    one entry per graded cell of the trusted source). Strings are cut at
+    ``limit`` characters; integers wider than 63 bits become ``None``, as do
+    NaN and infinities (JSON cannot hold them).
+    """
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if value.bit_length() <= 63 else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        return _cut(value, limit)
+    if isinstance(value, dict):
+        return {_cut(str(k), 200): bound(v, MAX_CODE if key == "student_code" else limit, str(k))
+                for k, v in list(value.items())[:MAX_ITEMS]}
+    if isinstance(value, (list, tuple)):
+        items = [bound(v, limit) for v in list(value[:MAX_ITEMS] if key != "tests" else value)]
+        if key != "tests" and len(value) > MAX_ITEMS:
+            items.append(f"… and {len(value) - MAX_ITEMS:,} more")
+        return items
+    return _cut(str(value), limit)
+
+
+def fmt_points(x: float, digits: int = 2) -> str:
+    """Points as people write them: ``2.0 -> "2"``, ``1.5 -> "1.5"``, ``1/3 -> "0.33"``.
+
+    Rounded to ``digits`` decimals (2 on pages, 4 in grades.csv), no
+    trailing zeros, no exponent for whole numbers.
+    """
+    x = round(float(x), digits)
+    return str(int(x)) if x == int(x) else f"{x:g}"
+
+
+def _number(value, default: float = 0.0) -> float:
+    """``value`` as a finite float, else ``default`` (booleans are not numbers here)."""
+    if isinstance(value, bool):
+        return default
+    try:
+        x = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+    return x if math.isfinite(x) else default
+
+
+def _text(value, limit: int = MAX_TEXT) -> str:
+    return _cut(str(value), limit) if value is not None else ""
+
+
+def _texts(value) -> list:
+    return [_text(x) for x in value[:MAX_ITEMS]] if isinstance(value, list) else []
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One graded cell's outcome: ``score`` of ``max_score`` points, why, and a hint.
+
+    ``kind`` names the outcome for the reports: ``"passed"``, a check's kind
+    of failure (``"value"``, ``"missing"``, ``"forbidden"`` …),
+    ``"not-attempted"`` (the function is still the template) or
+    ``"unreadable"`` (the notebook could not be read).
+    """
+
+    __test__ = False  # not a pytest class
+
+    name: str
+    score: float
+    max_score: float
+    passed: bool
+    message: str = ""
+    hint: str = ""
+    kind: str = ""
+
+    @property
+    def status(self) -> str:
+        return "passed" if self.passed else "failed"
+
+    @property
+    def output(self) -> str:
+        """What Gradescope shows: the message, then the hint."""
+        return f"{self.message}\nHint: {self.hint}" if self.hint else self.message
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "score": float(self.score), "max_score": float(self.max_score),
+                "status": self.status, "output": self.output, "message": self.message, "hint": self.hint,
+                "kind": self.kind}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "TestResult":
+        """Tolerant: ``grade_id`` for ``name``; status from the score when absent; message and hint
+        split from ``output`` when only that is there (a plain Gradescope file)."""
+        name = _text(data.get("name") or data.get("grade_id") or "?", 200)
+        score, max_score = _number(data.get("score")), _number(data.get("max_score"))
+        status = data.get("status")
+        passed = status == "passed" if status in ("passed", "failed") else bool(max_score) and score >= max_score
+        message, hint = data.get("message"), data.get("hint")
+        if message is None:
+            message, _, hint_part = str(data.get("output") or "").partition("\nHint: ")
+            hint = hint if hint is not None else hint_part
+        return cls(name, score, max_score, passed, _text(message or ""), _text(hint or ""),
+                   _text(data.get("kind") or "", 100))
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How the notebook ran: one record per executed cell, time, output, the sandbox's report.
+
+    ``cells`` are ``{"index", "grade_id", "status", "error", "duration_s"}``
+    (:meth:`autograder.engine.execute.CellRun.to_dict`); ``output_bytes`` is
+    ``None`` when nothing ran (it is then left out of the file).
+    """
+
+    cells: list = field(default_factory=list)
+    duration_s: float = 0.0
+    stdout_truncated: bool = False
+    output_bytes: int | None = None
+    sandbox: dict = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list:
+        """Records of cells that raised, timed out or were skipped."""
+        return [c for c in self.cells if c.get("status") not in (None, "ok")]
+
+    def to_json(self) -> dict:
+        out = {"cells": list(self.cells), "duration_s": self.duration_s, "stdout_truncated": self.stdout_truncated}
+        if self.output_bytes is not None:
+            out["output_bytes"] = self.output_bytes
+        out["sandbox"] = dict(self.sandbox)
+        return out
+
+    @classmethod
+    def from_json(cls, data) -> "Execution":
+        if not isinstance(data, dict):
+            return cls()
+        cells = [bound(c) for c in (data.get("cells") or [])[:MAX_ITEMS] if isinstance(c, dict)] \
+            if isinstance(data.get("cells"), list) else []
+        output_bytes = data.get("output_bytes")
+        sandbox = data.get("sandbox")
+        return cls(cells=cells, duration_s=_number(data.get("duration_s")),
+                   stdout_truncated=bool(data.get("stdout_truncated")),
+                   output_bytes=int(_number(output_bytes)) if output_bytes is not None else None,
+                   sandbox=bound(sandbox) if isinstance(sandbox, dict) else {})
+
+
+def _flags(raw) -> list:
+    """``[{"cell": int | None, "reason": str}]`` from what the file holds (a bare string is a reason)."""
+    flags = []
+    for f in raw[:MAX_ITEMS] if isinstance(raw, list) else []:
+        if isinstance(f, dict):
+            cell = f.get("cell")
+            flags.append({"cell": cell if isinstance(cell, int) and not isinstance(cell, bool) else None,
+                          "reason": _text(f.get("reason") or "flagged by the sandbox", 2000)})
+        elif isinstance(f, str):
+            flags.append({"cell": None, "reason": f[:2000]})
+    return flags
+
+
+@dataclass
+class SubmissionResult:
+    """One submission's results.json, and where it was read from.
+
+    ``path`` and ``unreadable`` (why the file could not be read, "" when it
+    could) belong to the reader and are not written.
+    """
+
+    student: str
+    assignment: str
+    score: float
+    max_score: float
+    tests: list = field(default_factory=list)  # [TestResult], one per graded cell, in notebook order
+    execution: Execution = field(default_factory=Execution)
+    tamper: list = field(default_factory=list)  # [str]: what restore put back
+    flags: list = field(default_factory=list)  # [{"cell", "reason"}]: what the sandbox saw
+    student_code: dict = field(default_factory=dict)  # function -> the student's source
+    notes: list = field(default_factory=list)  # [str] for the instructor
+    #: Set when the grader itself failed on this submission (score 0 recorded with the reason).
+    grading_error: str = ""
+    path: Path | None = None
+    unreadable: str = ""
+
+    # -- building -------------------------------------------------------------
+
+    @classmethod
+    def scored(cls, student: str, assignment: str, max_score: float, tests: list, **parts) -> "SubmissionResult":
+        """A result whose score is the sum of its tests' scores."""
+        return cls(student, assignment, float(sum(t.score for t in tests)), max_score, tests, **parts)
+
+    @classmethod
+    def not_graded(cls, student: str, assignment: str, graded_cells, max_score: float, reason: str,
+                   grading_error: str = "") -> "SubmissionResult":
+        """Score 0 with ``reason`` on every graded cell ``(grade_id, points)``: the notebook could not
+        be read, or the grader failed on it (``grading_error`` says how, for the instructor)."""
+        message = f"The notebook could not be graded: {reason}."
+        tests = [TestResult(gid, 0.0, float(points), False, message, "", UNREADABLE) for gid, points in graded_cells]
+        return cls(student, assignment, 0.0, max_score, tests, notes=[reason], grading_error=grading_error,
+                   execution=Execution(duration_s=0.0))
+
+    # -- reading --------------------------------------------------------------
+
+    @property
+    def folder(self) -> Path | None:
+        return None if self.path is None else self.path.parent
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for t in self.tests if t.passed)
+
+    @property
+    def cell_problems(self) -> list:
+        """Execution records of cells that raised, timed out or were skipped."""
+        return self.execution.problems
+
+    @property
+    def not_run(self) -> bool:
+        """Nothing of the notebook ran (invalid JSON, empty file …): notes say why."""
+        return bool(self.notes) and not self.student_code and self.passed == 0
+
+    @property
+    def not_run_reason(self) -> str:
+        """Why nothing of the notebook ran (the grader's first note), "" when it ran."""
+        return self.notes[0] if self.not_run and self.notes else ""
+
+    @property
+    def flagged(self) -> bool:
+        """Something the instructor should look at: tampering, a failing cell, unreadable results,
+        a sandbox flag, a grading error."""
+        return bool(self.tamper or self.unreadable or self.not_run or self.flags or self.grading_error or any(
+            c.get("status") in ("error", "timeout") for c in self.cell_problems
+        ))
+
+    # -- the file -------------------------------------------------------------
+
+    def to_json(self) -> dict:
+        """The results.json object (unbounded; :func:`write_results` bounds it)."""
+        out = {
+            "score": float(self.score), "max_score": self.max_score, "student": self.student,
+            "assignment": self.assignment, "tests": [t.to_json() for t in self.tests],
+            "execution": self.execution.to_json(), "tamper": list(self.tamper), "flags": list(self.flags),
+            "student_code": dict(self.student_code), "notes": list(self.notes),
+        }
+        if self.grading_error:
+            out["grading_error"] = self.grading_error
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict, student: str = "", assignment: str = "",
+                  path: Path | None = None) -> "SubmissionResult":
+        """From a results.json object, tolerant of missing or ill-typed fields (see the module
+        docstring); ``student``/``assignment`` (the folder names) when the file does not say."""
+        tests = [TestResult.from_json(t) for t in data.get("tests") or [] if isinstance(t, dict)] \
+            if isinstance(data.get("tests"), list) else []
+        code = data.get("student_code")
+        return cls(
+            student=_text(data.get("student") or student, 200),
+            assignment=_text(data.get("assignment") or assignment, 200),
+            score=_number(data.get("score"), sum(t.score for t in tests)),
+            max_score=_number(data.get("max_score"), sum(t.max_score for t in tests)),
+            tests=tests,
+            execution=Execution.from_json(data.get("execution")),
+            tamper=_texts(data.get("tamper")),
+            flags=_flags(data.get("flags")),
+            student_code={_text(k, 200): _text(v, MAX_CODE) for k, v in list(code.items())[:MAX_ITEMS]}
+            if isinstance(code, dict) else {},
+            notes=_texts(data.get("notes")),
+            grading_error=_text(data.get("grading_error") or ""),
+            path=path,
+        )
+
+
+def results_path(results_dir, student: str, assignment: str) -> Path:
+    """``RESULTS/<student folder>/<ps>/results.json`` (the folder from :mod:`autograder.ids`)."""
+    return Path(results_dir) / student / assignment / RESULTS_FILE
+
+
+def write_results(path, result) -> Path:
+    """Write a submission's results.json atomically, bounded (:func:`bound`).
+
+    ``result`` is a :class:`SubmissionResult` (or its :meth:`~SubmissionResult.to_json` object).
+    """
+    data = result.to_json() if isinstance(result, SubmissionResult) else result
+    return write_json_atomic(path, {k: bound(v, key=k) for k, v in data.items()})
+
+
+def read_result(path) -> SubmissionResult:
+    """The result at ``RESULTS/<student>/<ps>/results.json``; an unreadable file gives a result
+    with score 0 and :attr:`~SubmissionResult.unreadable` saying why."""
+    path = Path(path)
+    student, assignment = path.parent.parent.name, path.parent.name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as exc:
+        return SubmissionResult(student, assignment, 0.0, 0.0, path=path, unreadable=f"{type(exc).__name__}: {exc}")
+    return SubmissionResult.from_json(data, student, assignment, path)

@@ -1,0 +1,79 @@
+"""The results model (autograder/results.py): the schema results.json keeps, and a tolerant reader.
+
+results.json is read by the reports, merged across shards and by other tools
+(Gradescope's schema): its keys and their order are part of the contract,
+pinned here on a hand-written file, and a result read back writes the same
+bytes. A folder the instructor edited (or an older tool wrote) still loads.
+"""
+
+import json
+
+from autograder.results import (MAX_ITEMS, Execution, SubmissionResult, TestResult, fmt_points, read_result,
+                                write_results)
+
+#: A results.json as the engine writes it (keys in the order they are written).
+FILE = {
+    "score": 2.0, "max_score": 3.0, "student": "ada", "assignment": "ps1_softmax",
+    "tests": [
+        {"name": "softmax-basic", "score": 2.0, "max_score": 2.0, "status": "passed", "output": "ok",
+         "message": "ok", "hint": "", "kind": "passed"},
+        {"name": "softmax-stable", "score": 0.0, "max_score": 1.0, "status": "failed",
+         "output": "overflow\nHint: subtract the max", "message": "overflow", "hint": "subtract the max",
+         "kind": "value"},
+    ],
+    "execution": {"cells": [{"index": 3, "grade_id": "softmax", "status": "ok", "error": "", "duration_s": 0.01}],
+                  "duration_s": 0.5, "stdout_truncated": False, "output_bytes": 12, "sandbox": {"timeout_s": 30}},
+    "tamper": [], "flags": [{"cell": 3, "reason": "dynamic import"}], "student_code": {"softmax": "def softmax(z): ..."},
+    "notes": [],
+}
+
+
+def test_a_result_read_back_writes_the_same_bytes(tmp_path):
+    path = write_results(tmp_path / "ada" / "ps1_softmax" / "results.json", FILE)
+    result = read_result(path)
+    assert result.to_json() == FILE and list(result.to_json()) == list(FILE)
+    assert [list(t.to_json()) for t in result.tests] == [list(t) for t in FILE["tests"]]
+    again = write_results(tmp_path / "again.json", result)
+    assert again.read_bytes() == path.read_bytes()
+    assert result.passed == 1 and result.tests[1].output == "overflow\nHint: subtract the max"
+
+
+def test_a_notebook_not_graded_scores_zero_on_every_cell_with_the_reason():
+    result = SubmissionResult.not_graded("ada", "ps1_softmax", [("softmax-basic", 2), ("softmax-stable", 1)], 3.0,
+                                         "invalid JSON", grading_error="")
+    data = result.to_json()
+    assert "grading_error" not in data and data["notes"] == ["invalid JSON"]
+    assert data["execution"] == {"cells": [], "duration_s": 0.0, "stdout_truncated": False, "sandbox": {}}
+    assert [(t["score"], t["max_score"], t["kind"]) for t in data["tests"]] == [(0.0, 2.0, "unreadable"),
+                                                                              (0.0, 1.0, "unreadable")]
+    assert data["tests"][0]["message"] == "The notebook could not be graded: invalid JSON."
+    failed = SubmissionResult.not_graded("ada", "ps1_softmax", [], 3.0, "the grader failed", "ValueError: x")
+    assert list(failed.to_json())[-1] == "grading_error" and failed.flagged
+
+
+def test_an_edited_or_foreign_file_still_loads_with_defaults(tmp_path):
+    path = tmp_path / "bob" / "ps1_softmax" / "results.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({
+        "score": "NaN", "tests": [{"grade_id": "softmax-basic", "score": True, "max_score": 1,
+                                   "output": "wrong\nHint: exp then normalise"}, "junk"],
+        "execution": [1, 2], "notes": ["n"] * (MAX_ITEMS + 50), "flags": ["eval seen", {"cell": True}],
+        "student_code": ["not", "a", "dict"],
+    }))
+    r = read_result(path)
+    assert (r.student, r.assignment, r.score, r.max_score) == ("bob", "ps1_softmax", 0.0, 1.0)
+    t = r.tests[0]  # a bool is not a score; the hint is split off a Gradescope-only output
+    assert (t.name, t.score, t.passed, t.message, t.hint) == ("softmax-basic", 0.0, False, "wrong",
+                                                               "exp then normalise")
+    assert len(r.tests) == 1 and r.execution == Execution() and r.student_code == {}
+    assert len(r.notes) == MAX_ITEMS
+    assert r.flags == [{"cell": None, "reason": "eval seen"}, {"cell": None, "reason": "flagged by the sandbox"}]
+    path.write_text("{half a file")
+    broken = read_result(path)
+    assert broken.unreadable.startswith("JSONDecodeError") and broken.flagged and broken.tests == []
+
+
+def test_points_are_written_as_people_write_them():
+    assert [fmt_points(x) for x in (2.0, 1.5, 1 / 3, 1234567.0)] == ["2", "1.5", "0.33", "1234567"]
+    assert fmt_points(1 / 3, 4) == "0.3333" and fmt_points(7.5, 4) == "7.5"
+    assert TestResult("a-b", 1.0, 1.0, True).to_json()["status"] == "passed"
