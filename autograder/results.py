@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,8 +48,23 @@ MAX_CODE = 20_000
 UNREADABLE = "unreadable"
 
 
+_CUT = re.compile(r"… \([\d,]+ more characters cut\)\Z")
+_MORE = re.compile(r"… and [\d,]+ more\Z")
+
+
 def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit:,} more characters cut)"
+    """``text`` cut at ``limit`` characters, saying how many were cut; a text already cut stays."""
+    if len(text) <= limit:
+        return text
+    mark = _CUT.search(text, limit)
+    if mark and mark.start() <= limit:
+        return text
+    return text[:limit] + f"… ({len(text) - limit:,} more characters cut)"
+
+
+def _was_cut(items) -> bool:
+    """A list :func:`bound` already cut: :data:`MAX_ITEMS` items, then its "… and N more"."""
+    return len(items) == MAX_ITEMS + 1 and isinstance(items[-1], str) and bool(_MORE.match(items[-1]))
 
 
 def bound(value, limit: int = MAX_TEXT, key: str = ""):
@@ -58,7 +74,8 @@ def bound(value, limit: int = MAX_TEXT, key: str = ""):
     string saying how many were cut (the ``tests`` list is never cut: it has
     one entry per graded cell of the trusted source). Strings are cut at
     ``limit`` characters; integers wider than 63 bits become ``None``, as do
-    NaN and infinities (JSON cannot hold them).
+    NaN and infinities (JSON cannot hold them). Idempotent: a value it
+    already bounded (a results.json read back) comes out unchanged.
     """
     if isinstance(value, bool) or value is None:
         return value
@@ -73,7 +90,9 @@ def bound(value, limit: int = MAX_TEXT, key: str = ""):
                 for k, v in list(value.items())[:MAX_ITEMS]}
     if isinstance(value, (list, tuple)):
         items = [bound(v, limit) for v in list(value[:MAX_ITEMS] if key != "tests" else value)]
-        if key != "tests" and len(value) > MAX_ITEMS:
+        if key != "tests" and _was_cut(value):
+            items.append(value[-1])
+        elif key != "tests" and len(value) > MAX_ITEMS:
             items.append(f"… and {len(value) - MAX_ITEMS:,} more")
         return items
     return _cut(str(value), limit)
@@ -100,12 +119,17 @@ def _number(value, default: float = 0.0) -> float:
     return x if math.isfinite(x) else default
 
 
-def _text(value, limit: int = MAX_TEXT) -> str:
+#: What the reader keeps: what the writer keeps, with room for its "… cut" endings, so a file we
+#: wrote reads back unchanged and an edited one is still bounded.
+READ_TEXT, READ_CODE, READ_ITEMS = 2 * MAX_TEXT, 2 * MAX_CODE, MAX_ITEMS + 1
+
+
+def _text(value, limit: int = READ_TEXT) -> str:
     return _cut(str(value), limit) if value is not None else ""
 
 
 def _texts(value) -> list:
-    return [_text(x) for x in value[:MAX_ITEMS]] if isinstance(value, list) else []
+    return [_text(x) for x in value[:READ_ITEMS]] if isinstance(value, list) else []
 
 
 @dataclass(frozen=True)
@@ -146,7 +170,7 @@ class TestResult:
     def from_json(cls, data: dict) -> "TestResult":
         """Tolerant: ``grade_id`` for ``name``; status from the score when absent; message and hint
         split from ``output`` when only that is there (a plain Gradescope file)."""
-        name = _text(data.get("name") or data.get("grade_id") or "?", 200)
+        name = _text(data.get("name") or data.get("grade_id") or "?")
         score, max_score = _number(data.get("score")), _number(data.get("max_score"))
         status = data.get("status")
         passed = status == "passed" if status in ("passed", "failed") else bool(max_score) and score >= max_score
@@ -155,7 +179,7 @@ class TestResult:
             message, _, hint_part = str(data.get("output") or "").partition("\nHint: ")
             hint = hint if hint is not None else hint_part
         return cls(name, score, max_score, passed, _text(message or ""), _text(hint or ""),
-                   _text(data.get("kind") or "", 100))
+                   _text(data.get("kind") or ""))
 
 
 @dataclass(frozen=True)
@@ -189,20 +213,20 @@ class Execution:
     def from_json(cls, data) -> "Execution":
         if not isinstance(data, dict):
             return cls()
-        cells = [bound(c) for c in (data.get("cells") or [])[:MAX_ITEMS] if isinstance(c, dict)] \
+        cells = [bound(c, READ_TEXT) for c in data["cells"][:READ_ITEMS] if isinstance(c, dict)] \
             if isinstance(data.get("cells"), list) else []
         output_bytes = data.get("output_bytes")
         sandbox = data.get("sandbox")
         return cls(cells=cells, duration_s=_number(data.get("duration_s")),
                    stdout_truncated=bool(data.get("stdout_truncated")),
                    output_bytes=int(_number(output_bytes)) if output_bytes is not None else None,
-                   sandbox=bound(sandbox) if isinstance(sandbox, dict) else {})
+                   sandbox=bound(sandbox, READ_TEXT) if isinstance(sandbox, dict) else {})
 
 
 def _flags(raw) -> list:
     """``[{"cell": int | None, "reason": str}]`` from what the file holds (a bare string is a reason)."""
     flags = []
-    for f in raw[:MAX_ITEMS] if isinstance(raw, list) else []:
+    for f in raw[:READ_ITEMS] if isinstance(raw, list) else []:
         if isinstance(f, dict):
             cell = f.get("cell")
             flags.append({"cell": cell if isinstance(cell, int) and not isinstance(cell, bool) else None,
@@ -308,15 +332,15 @@ class SubmissionResult:
             if isinstance(data.get("tests"), list) else []
         code = data.get("student_code")
         return cls(
-            student=_text(data.get("student") or student, 200),
-            assignment=_text(data.get("assignment") or assignment, 200),
+            student=_text(data.get("student") or student),
+            assignment=_text(data.get("assignment") or assignment),
             score=_number(data.get("score"), sum(t.score for t in tests)),
             max_score=_number(data.get("max_score"), sum(t.max_score for t in tests)),
             tests=tests,
             execution=Execution.from_json(data.get("execution")),
             tamper=_texts(data.get("tamper")),
             flags=_flags(data.get("flags")),
-            student_code={_text(k, 200): _text(v, MAX_CODE) for k, v in list(code.items())[:MAX_ITEMS]}
+            student_code={_text(k): _text(v, READ_CODE) for k, v in list(code.items())[:READ_ITEMS]}
             if isinstance(code, dict) else {},
             notes=_texts(data.get("notes")),
             grading_error=_text(data.get("grading_error") or ""),

@@ -36,6 +36,11 @@ def test_a_result_read_back_writes_the_same_bytes(tmp_path):
     again = write_results(tmp_path / "again.json", result)
     assert again.read_bytes() == path.read_bytes()
     assert result.passed == 1 and result.tests[1].output == "overflow\nHint: subtract the max"
+    # what the writer cut is not cut again when read (the feedback page shows what the file says)
+    long = SubmissionResult("ada", "ps1_softmax", 0.0, 1.0, [TestResult("softmax-basic", 0.0, 1.0, False, "x" * 9000)],
+                            notes=["n"] * 500)
+    first = write_results(tmp_path / "long.json", long)
+    assert write_results(tmp_path / "long2.json", read_result(first)).read_bytes() == first.read_bytes()
 
 
 def test_a_notebook_not_graded_scores_zero_on_every_cell_with_the_reason():
@@ -66,7 +71,7 @@ def test_an_edited_or_foreign_file_still_loads_with_defaults(tmp_path):
     assert (t.name, t.score, t.passed, t.message, t.hint) == ("softmax-basic", 0.0, False, "wrong",
                                                                "exp then normalise")
     assert len(r.tests) == 1 and r.execution == Execution() and r.student_code == {}
-    assert len(r.notes) == MAX_ITEMS
+    assert len(r.notes) == MAX_ITEMS + 1  # what the writer keeps: MAX_ITEMS and its "… and N more"
     assert r.flags == [{"cell": None, "reason": "eval seen"}, {"cell": None, "reason": "flagged by the sandbox"}]
     path.write_text("{half a file")
     broken = read_result(path)
