@@ -44,6 +44,7 @@ from autograder.engine.pool import GraderError, Zygote, default_hidden
 from autograder.engine.sandbox import Limits
 from autograder import summary as summary_file
 from autograder.files import SUMMARY_FILE, hand_over, make_dirs
+from autograder.results import SubmissionResult
 
 __all__ = ["BatchSummary", "LayoutError", "Submission", "ZygoteKeeper", "collect_submissions", "grade_batch",
            "parse_shard", "shard_of"]
