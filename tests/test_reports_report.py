@@ -176,8 +176,8 @@ def test_discrimination_is_the_corrected_item_total_correlation(tmp_path):
     results = _item_class(tmp_path)
     items = {it["grade_id"]: it for it in stats.item_analysis(results)["ps1_softmax"]}
     for gid in ("softmax-basic", "logsumexp-purity", "logsumexp-axis"):
-        passed = np.array([next(t for t in r.tests if t["name"] == gid)["status"] == "passed" for r in results])
-        rest = np.array([r.score - next(t["score"] for t in r.tests if t["name"] == gid) for r in results])
+        passed = np.array([next(t for t in r.tests if t.name == gid).passed for r in results])
+        rest = np.array([r.score - next(t.score for t in r.tests if t.name == gid) for r in results])
         expected = pointbiserialr(passed, rest).statistic  # scipy's point-biserial r: the reference
         assert items[gid]["discrimination"] == pytest.approx(expected, abs=1e-4), gid
         assert items[gid]["difficulty"] == pytest.approx(passed.mean())
