@@ -16,9 +16,10 @@ import numpy as np
 
 from autograder.checks.hints import all_of, any_of, kind, matches, nonfinite, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX, SKLEARN_LOG_LOSS
-from autograder.checks.model import Check, Hint, Probe
+from autograder.checks.model import Hint, Probe, ProblemSetChecks
 
-FORBIDDEN = SCIPY_SOFTMAX + FRAMEWORKS + SKLEARN_LOG_LOSS
+PS = ProblemSetChecks("ps2_cross_entropy", forbidden=SCIPY_SOFTMAX + FRAMEWORKS + SKLEARN_LOG_LOSS)
+FORBIDDEN = PS.forbidden
 
 _rng = np.random.default_rng(20261122)
 SMALL = _rng.normal(size=(6, 4)) * 2
@@ -212,11 +213,14 @@ GRAD_HINTS = (OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, GRAD_SIGN, GRAD_MEAN, ROWS, 
 PURE_LOGITS = [[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]]
 PURE_SOFT = [[0.0, 1.0, 0.0], [0.2, 0.0, 0.8]]
 
+# --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
+CROSS_ENTROPY = PS.function("cross_entropy", hints=LOSS_HINTS, atol=1e-14)
+CROSS_ENTROPY_GRAD = PS.function("cross_entropy_grad", hints=GRAD_HINTS, rtol=1e-9, atol=1e-14)
+
 CHECKS = (
     # ------------------------------------------------------------ cross_entropy
-    Check(
-        grade_id="cross_entropy-basic",
-        function="cross_entropy",
+    CROSS_ENTROPY.check(
+        "basic",
         summary="the mean over rows of -log softmax(logits)[target] for integer class targets.",
         probes=(
             Probe("logits [[2.0, 1.0, 0.1]] with target [0]", ([[2.0, 1.0, 0.1]], [0]), public=True),
@@ -228,13 +232,9 @@ CHECKS = (
             Probe("two classes, 5 rows", (TWO_CLASSES, TWO_CLASSES_Y)),
             Probe("(64, 10) logits with integer targets", (BATCH, BATCH_Y)),
         ),
-        atol=1e-14,
-        forbidden=FORBIDDEN,
-        hints=LOSS_HINTS,
     ),
-    Check(
-        grade_id="cross_entropy-soft",
-        function="cross_entropy",
+    CROSS_ENTROPY.check(
+        "soft",
         summary="float targets of shape (N, C): one-hot rows, soft labels and label smoothing, -mean Σ t·log softmax.",
         probes=(
             Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with one-hot rows [[1, 0, 0], [0, 0, 1]]",
@@ -246,13 +246,9 @@ CHECKS = (
             Probe("(6, 4) logits with label smoothing 0.1", (SMALL, SMOOTHED)),
             Probe("(64, 10) logits with soft labels", (BATCH, BATCH_SOFT)),
         ),
-        atol=1e-14,
-        forbidden=FORBIDDEN,
-        hints=LOSS_HINTS,
     ),
-    Check(
-        grade_id="cross_entropy-stability",
-        function="cross_entropy",
+    CROSS_ENTROPY.check(
+        "stability",
         summary="finite, accurate and warning-free for logits of magnitude 1e3 and 1e4 and rows of different scale "
                 "(integer targets: float targets are the -soft cell's).",
         probes=(
@@ -265,12 +261,9 @@ CHECKS = (
         ),
         atol=1e-9,
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=LOSS_HINTS,
     ),
-    Check(
-        grade_id="cross_entropy-errors",
-        function="cross_entropy",
+    CROSS_ENTROPY.check(
+        "errors",
         summary="integer targets outside [0, C), negative ones included, raise ValueError (and valid targets give "
                 "the correct loss).",
         probes=(
@@ -282,13 +275,11 @@ CHECKS = (
             Probe("(6, 4) logits with one negative target", (SMALL, np.array([0, 1, 2, -2, 3, 0])), expect="raises"),
             Probe("(64, 10) logits with one target far above C", (BATCH, np.where(np.arange(64) == 17, 25, BATCH_Y)), expect="raises"),
         ),
-        forbidden=FORBIDDEN,
         hints=(TARGET_RANGE,),
+        atol=0.0,
     ),
-    Check(
-        grade_id="cross_entropy-purity",
-        function="cross_entropy",
-        summary="accepts lists, does not modify its inputs, and raises no RuntimeWarning (values are judged by the other cells).",
+    CROSS_ENTROPY.purity(
+        inputs="inputs",
         probes=(
             Probe("the array logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with the array labels [0, 2]",
                   (NB_LOGITS, NB_LABELS), public=True),
@@ -303,17 +294,10 @@ CHECKS = (
             Probe("(2, 3) float logits with soft-label rows as an array", (np.array(PURE_LOGITS), np.array(PURE_SOFT))),
             Probe("the same as nested lists for logits and for soft-label rows", (PURE_LOGITS, PURE_SOFT), twin=7),
         ),
-        atol=1e-14,
-        no_warnings=True,
-        no_mutation=True,
-        compare_values=False,
-        forbidden=FORBIDDEN,
-        hints=LOSS_HINTS,
     ),
     # ------------------------------------------------------- cross_entropy_grad
-    Check(
-        grade_id="cross_entropy_grad-basic",
-        function="cross_entropy_grad",
+    CROSS_ENTROPY_GRAD.check(
+        "basic",
         summary="(softmax(logits) - onehot(targets)) / N for integer class targets.",
         probes=(
             Probe("logits [[2.0, 1.0, 0.1]] with target [0]", ([[2.0, 1.0, 0.1]], [0]), public=True),
@@ -321,14 +305,9 @@ CHECKS = (
             Probe("(6, 4) logits with integer targets", (SMALL, SMALL_Y)),
             Probe("two classes, 5 rows", (TWO_CLASSES, TWO_CLASSES_Y)),
         ),
-        rtol=1e-9,
-        atol=1e-14,
-        forbidden=FORBIDDEN,
-        hints=GRAD_HINTS,
     ),
-    Check(
-        grade_id="cross_entropy_grad-batch",
-        function="cross_entropy_grad",
+    CROSS_ENTROPY_GRAD.check(
+        "batch",
         summary="shape (N, C) for N = 1 and N = 64, with the 1/N of the mean.",
         probes=(
             Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with targets [0, 2]",
@@ -338,14 +317,9 @@ CHECKS = (
             Probe("(64, 10) logits with integer targets", (BATCH, BATCH_Y)),
             Probe("(6, 4) logits with integer targets", (SMALL, SMALL_Y)),
         ),
-        rtol=1e-9,
-        atol=1e-14,
-        forbidden=FORBIDDEN,
-        hints=GRAD_HINTS,
     ),
-    Check(
-        grade_id="cross_entropy_grad-soft",
-        function="cross_entropy_grad",
+    CROSS_ENTROPY_GRAD.check(
+        "soft",
         summary="float targets of shape (N, C): (softmax(logits) - t) / N for one-hot, soft and smoothed labels.",
         probes=(
             Probe("logits [[2.0, 1.0, 0.1]] with the soft label [[0.7, 0.2, 0.1]]",
@@ -357,14 +331,9 @@ CHECKS = (
             Probe("(6, 4) logits with label smoothing 0.1", (SMALL, SMOOTHED)),
             Probe("(64, 10) logits with soft labels", (BATCH, BATCH_SOFT)),
         ),
-        rtol=1e-9,
-        atol=1e-14,
-        forbidden=FORBIDDEN,
-        hints=GRAD_HINTS,
     ),
-    Check(
-        grade_id="cross_entropy_grad-stability",
-        function="cross_entropy_grad",
+    CROSS_ENTROPY_GRAD.check(
+        "stability",
         summary="finite, accurate and warning-free for logits of magnitude 1e3 and 1e4 and rows of different scale "
                 "(integer targets: float targets are the -soft cell's).",
         probes=(
@@ -374,16 +343,10 @@ CHECKS = (
             Probe("logits of magnitude 1e3 with integer targets", (E3, E3_Y)),
             Probe("rows of very different scale (1e-2 to 1e4)", (MIXED, MIXED_Y)),
         ),
-        rtol=1e-9,
-        atol=1e-14,
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=GRAD_HINTS,
     ),
-    Check(
-        grade_id="cross_entropy_grad-purity",
-        function="cross_entropy_grad",
-        summary="accepts lists, does not modify its inputs, and raises no RuntimeWarning (values are judged by the other cells).",
+    CROSS_ENTROPY_GRAD.purity(
+        inputs="inputs",
         probes=(
             Probe("the array logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with the array labels [0, 2]",
                   (NB_LOGITS, NB_LABELS), public=True),
@@ -396,12 +359,5 @@ CHECKS = (
             Probe("(2, 3) float logits with an integer array of class indices", (np.array(PURE_LOGITS), np.array([1, 2]))),
             Probe("the same as nested lists for logits and a list of class indices", (PURE_LOGITS, [1, 2]), twin=6),
         ),
-        rtol=1e-9,
-        atol=1e-14,
-        no_warnings=True,
-        no_mutation=True,
-        compare_values=False,
-        forbidden=FORBIDDEN,
-        hints=GRAD_HINTS,
     ),
 )
