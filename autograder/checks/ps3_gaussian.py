@@ -286,6 +286,12 @@ LL_HINTS = (LOG_OF_PDF, LL_MEAN, LL_SHAPE) + _UNIVARIATE
 MLE_HINTS = (MLE_DDOF, MLE_VARIANCE, MLE_ORDER, MLE_TUPLE)
 MVN_HINTS = (CHOLESKY, MVN_2PI, MVN_HALF_MAHA, MVN_LOGDET, MVN_BATCH)
 
+# --- probes shared by the log pdf and the log-likelihood (each declared once) ---------
+POINTS_50 = Probe("50 points with scalar mu and sigma=2", (X50, 1.5, 2.0))
+FAR_TAIL = Probe("points up to 1e6 standard deviations from the mean", (FAR, 0.0, 1.0))
+NARROW = Probe("sigma=1e-6 with x - mu of order 1", (NEAR, 0.1, 1e-6))
+MLE_1234 = Probe("x=[1.0, 2.0, 3.0, 4.0] (an array)", (np.array([1.0, 2.0, 3.0, 4.0]),), public=True)
+
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 GAUSSIAN_LOG_PDF = PS.function("gaussian_log_pdf", hints=PDF_HINTS)
 GAUSSIAN_LOG_LIKELIHOOD = PS.function("gaussian_log_likelihood", hints=LL_HINTS)
@@ -302,7 +308,7 @@ CHECKS = (
             Probe("x=1.0, mu=0.0, sigma=2.0", (1.0, 0.0, 2.0), public=True),
             Probe("x=[0.0, 1.0, 2.0] (an array), mu=0.0, sigma=1.0", (np.array([0.0, 1.0, 2.0]), 0.0, 1.0), public=True),
             Probe("a scalar x with sigma=0.6", (-0.4, 0.35, 0.6)),
-            Probe("50 points with scalar mu and sigma=2", (X50, 1.5, 2.0)),
+            POINTS_50,
             Probe("12 points with 12 means and scalar sigma=0.7", (X12, MU12, 0.7)),
             Probe("x given as a Python list", ([0.5, -1.0, 2.0], 0.3, 1.5)),
         ),
@@ -332,8 +338,8 @@ CHECKS = (
             Probe("x=40.0, mu=0.0, sigma=1.0", (40.0, 0.0, 1.0), public=True),
             Probe("x=-1000.0, mu=0.0, sigma=0.5", (-1e3, 0.0, 0.5), public=True),
             Probe("points up to 68 standard deviations from the mean", (Z68, 0.0, 1.0)),
-            Probe("points up to 1e6 standard deviations from the mean", (FAR, 0.0, 1.0)),
-            Probe("sigma=1e-6 with x - mu of order 1", (NEAR, 0.1, 1e-6)),
+            FAR_TAIL,
+            NARROW,
             Probe("seven points with sigma=1e-4 (x - mu of order 1)", (X_COL.ravel(), 0.3, 1e-4)),
         ),
         no_warnings=True,
@@ -346,7 +352,7 @@ CHECKS = (
             Probe("x=[0.0, 1.0, 2.0], mu=0.0, sigma=1.0", ([0.0, 1.0, 2.0], 0.0, 1.0), public=True),
             Probe("x=[[0.0, 1.0], [2.0, 3.0]], mu=[0.0, 1.0], sigma=2.0", ([[0.0, 1.0], [2.0, 3.0]], [0.0, 1.0], 2.0),
                   public=True),
-            Probe("50 points with scalar mu and sigma=2", (X50, 1.5, 2.0)),
+            POINTS_50,
             Probe("a (5, 8) array of points", (X2D, 0.5, 1.5)),
             Probe("12 points, each with its own mu and sigma", (X12, MU12, SIGMA12)),
             Probe("x of shape (7, 1) with mu of shape (5,) (sum over all 35 pairs)", (X_COL, MU_ROW, 1.3)),
@@ -358,8 +364,8 @@ CHECKS = (
         probes=(
             Probe("x=[0.0, 40.0], mu=0.0, sigma=1.0", ([0.0, 40.0], 0.0, 1.0), public=True),
             Probe("2000 standard-normal observations (the likelihood itself underflows)", (SAMPLE2000, 0.0, 1.0)),
-            Probe("points up to 1e6 standard deviations from the mean", (FAR, 0.0, 1.0)),
-            Probe("sigma=1e-6 with x - mu of order 1", (NEAR, 0.1, 1e-6)),
+            FAR_TAIL,
+            NARROW,
         ),
         no_warnings=True,
     ),
@@ -370,7 +376,7 @@ CHECKS = (
         probes=(
             Probe("x=[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0] (an array)",
                   (np.array([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]),), public=True),
-            Probe("x=[1.0, 2.0, 3.0, 4.0] (an array)", (np.array([1.0, 2.0, 3.0, 4.0]),), public=True),
+            MLE_1234,
             Probe("100 draws from a normal distribution", (SAMPLE100,)),
             Probe("two observations", (np.array([1.0, 4.0]),)),
             Probe("a sample of integers", (SAMPLE_INT,)),
@@ -379,7 +385,7 @@ CHECKS = (
     ),
     GAUSSIAN_MLE.purity(
         probes=(
-            Probe("x=[1.0, 2.0, 3.0, 4.0] (an array)", (np.array([1.0, 2.0, 3.0, 4.0]),), public=True),
+            MLE_1234,
             Probe("x=[1.0, 2.0, 3.0, 4.0] (a list)", ([1.0, 2.0, 3.0, 4.0],), public=True, twin=0),
             Probe("a float array of 100 draws", (SAMPLE100,)),
             Probe("a float array of 20 draws", (SAMPLE100[:20].copy(),)),

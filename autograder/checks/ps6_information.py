@@ -486,6 +486,11 @@ MAP_HINTS = (
     Hint("`X` is (N, D) and `y` is (N,): the result has shape (D,), one weight per column of X.", kind("shape")),
 )
 
+# --- probes shared by kl_divergence and js_divergence (each declared once) -------------
+ROWS_46 = Probe("two (4, 6) arrays of distributions (one per row)", (P46, Q46))
+ALONG_AXIS_1 = Probe("two (2, 3, 4) arrays with axis=1", (P_AXIS1, Q_AXIS1), {"axis": 1})
+ONE_HOT_P = Probe("one-hot p against full-support q", ONE_HOT_VS_FULL)
+
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 ENTROPY = PS.function("entropy", hints=H_HINTS)
 KL_DIVERGENCE = PS.function("kl_divergence", hints=KL_HINTS)
@@ -557,10 +562,10 @@ CHECKS = (
         probes=(
             Probe("kl_divergence([0.5, 0.5], [0.9, 0.1])", ([0.5, 0.5], [0.9, 0.1]), public=True),
             Probe("kl_divergence([0.25]*4, [0.25]*4) (exactly 0)", ([0.25] * 4, [0.25] * 4), public=True),
-            Probe("two (4, 6) arrays of distributions (one per row)", (P46, Q46)),
+            ROWS_46,
             Probe("the same two arrays in the other order", (Q46, P46)),
             Probe("equal (4, 6) arrays (each exactly 0)", (P46, P46.copy())),
-            Probe("two (2, 3, 4) arrays with axis=1", (P_AXIS1, Q_AXIS1), {"axis": 1}),
+            ALONG_AXIS_1,
         ),
     ),
     KL_DIVERGENCE.check(
@@ -573,7 +578,7 @@ CHECKS = (
             Probe("kl_divergence([0.5, 0.5], [1.0, 0.0]) (inf)", ([0.5, 0.5], [1.0, 0.0]), public=True),
             Probe("rows mixing p = 0 terms, q = 0 under p > 0 (inf) and plain rows", (KL_P, KL_Q)),
             Probe("rows with disjoint supports (all inf)", (DISJOINT_P, DISJOINT_Q)),
-            Probe("one-hot p against full-support q", ONE_HOT_VS_FULL),
+            ONE_HOT_P,
             Probe("q with entries of 1e-300 under p > 0 (large, finite)", TINY_Q),
             Probe("the KL rows with zeros along axis=0 (inf in places)", (KL_P.T.copy(), KL_Q.T.copy()), {"axis": 0}),
         ),
@@ -604,8 +609,8 @@ CHECKS = (
             Probe("js_divergence([0.5, 0.5], [0.9, 0.1])", ([0.5, 0.5], [0.9, 0.1]), public=True),
             Probe("js_divergence([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]) (exactly 0)",
                   ([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]), public=True),
-            Probe("two (4, 6) arrays of distributions (one per row)", (P46, Q46)),
-            Probe("two (2, 3, 4) arrays with axis=1", (P_AXIS1, Q_AXIS1), {"axis": 1}),
+            ROWS_46,
+            ALONG_AXIS_1,
             Probe("a distribution over 5 outcomes against the uniform one", (P5, np.full(5, 0.2))),
         ),
     ),
@@ -620,7 +625,7 @@ CHECKS = (
             Probe("rows with disjoint supports (each log 2)", (DISJOINT_P, DISJOINT_Q)),
             Probe("rows mixing zeros in p, in q, and in both", (KL_P, KL_Q)),
             Probe("the same rows with p and q swapped (the same values)", (KL_Q, KL_P)),
-            Probe("one-hot p against full-support q", ONE_HOT_VS_FULL),
+            ONE_HOT_P,
             Probe("sharply peaked rows with many tiny entries, against each other",
                   (P_SHARP, np.roll(P_SHARP, 1, axis=-1))),
         ),
