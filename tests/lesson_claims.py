@@ -130,6 +130,23 @@ CLAIMS: dict[str, tuple[Claim, ...]] = {
         Claim("md-cancellation", r"with $\sigma_2 = 1$ the division is exact", "demo-cancellation", r"\n +1 +0\n"),
         Claim("md-cancellation", r"is off by $6.3 \times 10^{-5}$ relative", "demo-cancellation", r"\n +0\.7 +6\.3e-05\n"),
     ),
+    "ps6_information": (
+        Claim("md-title", r"1 bit $= \log 2 \approx 0.693$ nats", "fig-entropy", r"H\(fair coin\) = log 2 = 0\.6931 nats = 1 bit\n"),
+        Claim("md-zero-log-zero", "and `0 * -inf` is `nan`", "demo-zero-log-zero", r"-sum\(p \* log\(p\)\)  : nan\n"),
+        Claim("md-jsd-figure-note", "The printed lines give the shifts", "fig-kl-vs-jsd",
+              r"KL\(p \|\| q\) is infinite from a shift of 1\.05 on; KL\(q \|\| p\) is infinite at every shift: True\n"
+              r".*JSD reaches log 2 from a shift of 5 on\n"),
+        Claim("md-bayes", r"= \frac16 \approx 16.7\,\%", "demo-base-rate", r"P\(sick \| 1 positive test\(s\)\) = 0\.1667\n"),
+        Claim("md-bayes", "lifts it to about 80 %", "demo-base-rate", r"P\(sick \| 2 positive test\(s\)\) = 0\.7984\n"),
+        Claim("md-bayes-log", "underflows to exactly 0 for every hypothesis, and normalising computes $0/0$", "demo-underflow",
+              r"prior x product of likelihoods : \[0\. 0\. 0\.\] -> normalised: \[nan nan nan\]\n"),
+        Claim("md-map", r"$\lambda = 0.0625$, not 0.25", "fig-ridge",
+              r"lambda = 0\.5\*\*2 / 2\*\*2 = 0\.0625 \(1 / prior_std\*\*2 = 0\.25\)\n"),
+        Claim("md-going-further", "possibly a negative number", "demo-jsd-near-equal",
+              r"delta = 1e-09:  plain -\d\.\d+e-17   log1p  5\.000000e-19"),
+        Claim("md-going-further-lstsq", "half the digits are gone", "demo-normal-equations",
+              r"stacked lstsq : \|w - w\*\| / \|w\*\| = \d\.\d\de-1\d\nnormal eq\.    : \|w - w\*\| / \|w\*\| = \d\.\d\de-0\d\n"),
+    ),
 }
 
 

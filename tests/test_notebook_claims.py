@@ -32,7 +32,7 @@ from autograder.checks import checks_for
 from autograder.course import GRADE_CELLS, function_of, max_score, source_notebook
 
 #: Notebooks written to the common structure (COMMON.md, "Shared decisions"); the others join as they are rewritten.
-STRUCTURED = ("ps1_softmax", "ps2_cross_entropy", "ps3_gaussian")
+STRUCTURED = ("ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps6_information")
 
 SUBMISSION_RULES = ("Implement each function in its solution cell. Do not delete, split or reorder the given cells; "
                     "you may add cells for your own experiments. The notebook is graded as it runs from top to "

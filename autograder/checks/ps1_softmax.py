@@ -181,20 +181,20 @@ LOG_SOFTMAX_HINTS = (
 )
 
 # --- probes shared by the three functions (each declared once) -----------------
-LIST_123 = Probe("the 1-D list [1.0, 2.0, 3.0]", ([1.0, 2.0, 3.0],), public=True)
+ARRAY_123 = Probe("the 1-D array [1.0, 2.0, 3.0]", (np.array([1.0, 2.0, 3.0]),), public=True)
 # softmax-basic and log_softmax-basic after their first probe(s)
 ROWS_BASIC = (
-    Probe("the 2-D list [[1, 2, 3], [1, 1, 1]]", (NB_ROWS,), public=True),
+    Probe("the 2-D array [[1, 2, 3], [1, 1, 1]]", (np.array(NB_ROWS),), public=True),
     Probe("a 2-D array of shape (4, 5)", (SMALL_2D,)),
-    Probe("a single logit", ([3.0],)),
+    Probe("a single logit", (np.array([3.0]),)),
 )
 ZEROS_AXIS_1 = Probe("np.zeros((2, 3, 4)) with axis=1", (np.zeros((2, 3, 4)),), {"axis": 1}, public=True)
 ROWS_AXIS_0 = Probe("[[1, 2, 3], [1, 1, 1]] with axis=0", (np.array(NB_ROWS),), {"axis": 0}, public=True)
 ON_AXIS_2D = {a: Probe(f"a (4, 5) array with axis={a}", (SMALL_2D,), {"axis": a}) for a in (0, 1)}
 ON_AXIS_3D = {a: Probe(f"a (2, 3, 4) array with axis={a}", (SMALL_3D,), {"axis": a}) for a in (1, -1, 0)}
-LIST_1E300 = Probe("[1e300, -1e300]", ([1e300, -1e300],), public=True)
-LIST_1000 = Probe("[1000.0, 999.0]", ([1000.0, 999.0],), public=True)
-LIST_MASKED = Probe("[-inf, 0.0, 0.0]", ([-np.inf, 0.0, 0.0],), public=True)
+ARRAY_1E300 = Probe("[1e300, -1e300]", (np.array([1e300, -1e300]),), public=True)
+ARRAY_1000 = Probe("[1000.0, 999.0]", (np.array([1000.0, 999.0]),), public=True)
+ARRAY_MASKED = Probe("[-inf, 0.0, 0.0]", (np.array([-np.inf, 0.0, 0.0]),), public=True)
 HIDDEN_EXTREMES = (
     Probe("logits near +1000", (BIG,)),
     Probe("logits of magnitude 1e300", (HUGE,)),
@@ -216,11 +216,11 @@ CHECKS = (
         "basic",
         summary="log Σ exp(z) over the last axis for small 1-D and 2-D inputs.",
         probes=(
-            LIST_123,
-            Probe("the 2-D list [[0, 1, 2], [3, 4, 5]]", (NB_2X3,), public=True),
+            ARRAY_123,
+            Probe("the 2-D array [[0, 1, 2], [3, 4, 5]]", (np.array(NB_2X3),), public=True),
             Probe("a 1-D array of 5 standard-normal values", (SMALL_2D[0],)),
             Probe("a 2-D array of shape (4, 5) (reduce over the last axis)", (SMALL_2D,)),
-            Probe("a single logit", ([0.7],)),
+            Probe("a single logit", (np.array([0.7]),)),
         ),
     ),
     LOGSUMEXP.check(
@@ -237,10 +237,10 @@ CHECKS = (
         "stability",
         summary="finite, accurate and warning-free for logits near ±1000 and ±1e300, and -inf for a slice of only -inf.",
         probes=(
-            Probe("[1000.0, 1000.0]", ([1000.0, 1000.0],), public=True),
-            Probe("[-1000.0, -1000.0]", ([-1000.0, -1000.0],), public=True),
-            LIST_1E300,
-            Probe("[-inf, 0.0]", ([-np.inf, 0.0],), public=True),
+            Probe("[1000.0, 1000.0]", (np.array([1000.0, 1000.0]),), public=True),
+            Probe("[-1000.0, -1000.0]", (np.array([-1000.0, -1000.0]),), public=True),
+            ARRAY_1E300,
+            Probe("[-inf, 0.0]", (np.array([-np.inf, 0.0]),), public=True),
             *HIDDEN_EXTREMES,
             Probe("a row containing -inf entries (a mask)", (MASKED,)),
             Probe("a slice of only -inf (the result is -inf)", (np.array([[-np.inf, -np.inf], [0.0, -np.inf]]),)),
@@ -262,7 +262,7 @@ CHECKS = (
         "basic",
         summary="exp(z) normalised over the last axis for small 1-D and 2-D inputs.",
         probes=(
-            LIST_123,
+            ARRAY_123,
             Probe("the logits [2.0, 1.0, 0.1]", (np.array([2.0, 1.0, 0.1]),), public=True),
             *ROWS_BASIC,
         ),
@@ -282,8 +282,8 @@ CHECKS = (
         summary="temperature T divides the logits: softmax(z / T).",
         probes=(
             Probe("[2.0, 1.0, 0.1] with temperature=2.0", (np.array([2.0, 1.0, 0.1]),), {"temperature": 2.0}, public=True),
-            Probe("[1.0, 2.0, 3.0] with temperature=0.5", ([1.0, 2.0, 3.0],), {"temperature": 0.5}, public=True),
-            Probe("[[1, 3], [2, 2]] with temperature=2.0", ([[1.0, 3.0], [2.0, 2.0]],), {"temperature": 2.0}, public=True),
+            Probe("[1.0, 2.0, 3.0] with temperature=0.5", (np.array([1.0, 2.0, 3.0]),), {"temperature": 0.5}, public=True),
+            Probe("[[1, 3], [2, 2]] with temperature=2.0", (np.array([[1.0, 3.0], [2.0, 2.0]]),), {"temperature": 2.0}, public=True),
             Probe("a (4, 5) array with temperature=0.5", (SMALL_2D,), {"temperature": 0.5}),
             Probe("a (4, 5) array with temperature=10", (SMALL_2D,), {"temperature": 10.0}),
             Probe("a (2, 3, 4) array with temperature=3 (the last axis)", (SMALL_3D,), {"temperature": 3.0}),
@@ -293,10 +293,10 @@ CHECKS = (
         "stability",
         summary="finite, accurate and warning-free for logits near ±1000 and ±1e300, rows of different scale, and -inf masks.",
         probes=(
-            LIST_1000,
-            Probe("[-1000.0, -1001.0]", ([-1000.0, -1001.0],), public=True),
-            Probe("[[1e300, 0], [0.5, -0.5]]", ([[1e300, 0.0], [0.5, -0.5]],), public=True),
-            LIST_MASKED,
+            ARRAY_1000,
+            Probe("[-1000.0, -1001.0]", (np.array([-1000.0, -1001.0]),), public=True),
+            Probe("[[1e300, 0], [0.5, -0.5]]", (np.array([[1e300, 0.0], [0.5, -0.5]]),), public=True),
+            ARRAY_MASKED,
             *HIDDEN_EXTREMES,
             Probe("rows with -inf entries (a mask: those get probability 0)", (MASKED,)),
             Probe("(64, 10) logits with spread ~50", (LARGE_BATCH,)),
@@ -308,8 +308,8 @@ CHECKS = (
         summary="temperature <= 0 raises ValueError (and valid input gives correct values).",
         probes=(
             Probe("np.array([1.0, 2.0]) (valid: the default temperature 1.0)", (np.array([1.0, 2.0]),), public=True),
-            Probe("temperature=0", ([1.0, 2.0],), {"temperature": 0.0}, expect="raises", public=True),
-            Probe("temperature=-1", ([1.0, 2.0],), {"temperature": -1.0}, expect="raises", public=True),
+            Probe("temperature=0", (np.array([1.0, 2.0]),), {"temperature": 0.0}, expect="raises", public=True),
+            Probe("temperature=-1", (np.array([1.0, 2.0]),), {"temperature": -1.0}, expect="raises", public=True),
             Probe("temperature=-0.5 on a 2-D array", (SMALL_2D,), {"temperature": -0.5}, expect="raises"),
         ),
     ),
@@ -327,7 +327,7 @@ CHECKS = (
         "basic",
         summary="z - logsumexp(z) over the last axis for small inputs.",
         probes=(
-            LIST_123,
+            ARRAY_123,
             *ROWS_BASIC,
         ),
     ),
@@ -344,10 +344,10 @@ CHECKS = (
         "stability",
         summary="finite, accurate and warning-free for large logits; log_softmax([0, -1000]) is [0, -1000], not -inf.",
         probes=(
-            Probe("the logits [0.0, -1000.0]", ([0.0, -1000.0],), public=True),
-            LIST_1000,
-            LIST_1E300,
-            LIST_MASKED,
+            Probe("the logits [0.0, -1000.0]", (np.array([0.0, -1000.0]),), public=True),
+            ARRAY_1000,
+            ARRAY_1E300,
+            ARRAY_MASKED,
             *HIDDEN_EXTREMES,
             Probe("rows with -inf entries (a mask: those stay -inf)", (MASKED,)),
         ),

@@ -214,14 +214,14 @@ PURE_LOGITS = [[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]]
 PURE_SOFT = [[0.0, 1.0, 0.0], [0.2, 0.0, 0.8]]
 
 # --- probes shared by the loss and its gradient (each declared once) -----------------
-ONE_ROW_PUBLIC = Probe("logits [[2.0, 1.0, 0.1]] with target [0]", ([[2.0, 1.0, 0.1]], [0]), public=True)
+ONE_ROW_PUBLIC = Probe("logits [[2.0, 1.0, 0.1]] with target [0]", (np.array([[2.0, 1.0, 0.1]]), np.array([0])), public=True)
 INT_2X3 = Probe("(2, 3) logits with integer targets", (HIDDEN_2X3, HIDDEN_2X3_Y))
 INT_6X4 = Probe("(6, 4) logits with integer targets", (SMALL, SMALL_Y))
 INT_N1 = Probe("a single row (N = 1) of 5 classes", (ONE_ROW, ONE_ROW_Y))
 INT_TWO_CLASSES = Probe("two classes, 5 rows", (TWO_CLASSES, TWO_CLASSES_Y))
 INT_64X10 = Probe("(64, 10) logits with integer targets", (BATCH, BATCH_Y))
 SOFT_LABEL_PUBLIC = Probe("logits [[2.0, 1.0, 0.1]] with the soft label [[0.7, 0.2, 0.1]]",
-                          ([[2.0, 1.0, 0.1]], np.array([[0.7, 0.2, 0.1]])), public=True)
+                          (np.array([[2.0, 1.0, 0.1]]), np.array([[0.7, 0.2, 0.1]])), public=True)
 #: The hidden float-target probes of both -soft cells.
 SOFT_HIDDEN = (
     Probe("(6, 4) logits with one-hot float target rows", (SMALL, ONE_HOT)),
@@ -229,8 +229,8 @@ SOFT_HIDDEN = (
     Probe("(6, 4) logits with label smoothing 0.1", (SMALL, SMOOTHED)),
     Probe("(64, 10) logits with soft labels", (BATCH, BATCH_SOFT)),
 )
-BIG_1E4_TARGET_1 = Probe("logits [[1e4, 0.0]] with target [1]", ([[1e4, 0.0]], [1]), public=True)
-BIG_1E4_TARGET_0 = Probe("logits [[-1e4, 1e4]] with target [0]", ([[-1e4, 1e4]], [0]), public=True)
+BIG_1E4_TARGET_1 = Probe("logits [[1e4, 0.0]] with target [1]", (np.array([[1e4, 0.0]]), np.array([1])), public=True)
+BIG_1E4_TARGET_0 = Probe("logits [[-1e4, 1e4]] with target [0]", (np.array([[-1e4, 1e4]]), np.array([0])), public=True)
 EXTREME_1E3 = Probe("logits of magnitude 1e3 with integer targets", (E3, E3_Y))
 EXTREME_1E4 = Probe("logits of magnitude 1e4 with integer targets", (E4, E4_Y))
 MIXED_SCALES = Probe("rows of very different scale (1e-2 to 1e4)", (MIXED, MIXED_Y))
@@ -264,7 +264,7 @@ CHECKS = (
         probes=(
             ONE_ROW_PUBLIC,
             Probe("logits [[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]] with targets [0, 2]",
-                  ([[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]], [0, 2]), public=True),
+                  (np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]]), np.array([0, 2])), public=True),
             INT_2X3, INT_6X4, INT_N1, INT_TWO_CLASSES, INT_64X10,
         ),
     ),
@@ -284,7 +284,7 @@ CHECKS = (
                 "(integer targets: float targets are the -soft cell's).",
         probes=(
             BIG_1E4_TARGET_1,
-            Probe("logits [[1e4, 0.0]] with target [0]", ([[1e4, 0.0]], [0]), public=True),
+            Probe("logits [[1e4, 0.0]] with target [0]", (np.array([[1e4, 0.0]]), np.array([0])), public=True),
             BIG_1E4_TARGET_0,
             EXTREME_1E3, EXTREME_1E4, MIXED_SCALES,
         ),
@@ -298,8 +298,8 @@ CHECKS = (
         probes=(
             Probe("logits [[1.0, 2.0, 3.0]] with the valid target [2]", (np.array([[1.0, 2.0, 3.0]]), np.array([2])),
                   public=True),
-            Probe("logits [[1.0, 2.0, 3.0]] with target [3] (= C)", ([[1.0, 2.0, 3.0]], np.array([3])), expect="raises", public=True),
-            Probe("logits [[1.0, 2.0, 3.0]] with target [-1]", ([[1.0, 2.0, 3.0]], np.array([-1])), expect="raises", public=True),
+            Probe("logits [[1.0, 2.0, 3.0]] with target [3] (= C)", (np.array([[1.0, 2.0, 3.0]]), np.array([3])), expect="raises", public=True),
+            Probe("logits [[1.0, 2.0, 3.0]] with target [-1]", (np.array([[1.0, 2.0, 3.0]]), np.array([-1])), expect="raises", public=True),
             Probe("(6, 4) logits with one target equal to 4", (SMALL, np.array([0, 1, 4, 2, 3, 0])), expect="raises"),
             Probe("(6, 4) logits with one negative target", (SMALL, np.array([0, 1, 2, -2, 3, 0])), expect="raises"),
             Probe("(64, 10) logits with one target far above C", (BATCH, np.where(np.arange(64) == 17, 25, BATCH_Y)), expect="raises"),
@@ -332,8 +332,8 @@ CHECKS = (
         summary="shape (N, C) for N = 1 and N = 64, with the 1/N of the mean.",
         probes=(
             Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with targets [0, 2]",
-                  ([[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]], [0, 2]), public=True),
-            Probe("logits np.zeros((4, 5)) with targets [0, 1, 2, 3]", (np.zeros((4, 5)), [0, 1, 2, 3]), public=True),
+                  (np.array([[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]]), np.array([0, 2])), public=True),
+            Probe("logits np.zeros((4, 5)) with targets [0, 1, 2, 3]", (np.zeros((4, 5)), np.array([0, 1, 2, 3])), public=True),
             INT_N1, INT_64X10, INT_6X4,
         ),
     ),
@@ -343,7 +343,7 @@ CHECKS = (
         probes=(
             SOFT_LABEL_PUBLIC,
             Probe("logits [[2.0, 1.0, 0.1]] with the one-hot row [[1.0, 0.0, 0.0]]",
-                  ([[2.0, 1.0, 0.1]], np.array([[1.0, 0.0, 0.0]])), public=True),
+                  (np.array([[2.0, 1.0, 0.1]]), np.array([[1.0, 0.0, 0.0]])), public=True),
             *SOFT_HIDDEN,
         ),
     ),

@@ -419,7 +419,8 @@ CHECKS = (
         probes=(
             Probe("P = Q with mu = [0.5, -1.0], cov = [[2.0, 0.3], [0.3, 1.0]] (the result is 0)",
                   (MVN_PUBLIC_MU, MVN_PUBLIC_COV, MVN_PUBLIC_MU, MVN_PUBLIC_COV), public=True),
-            Probe("D = 1: mvn_kl([1.0], [[4.0]], [0.0], [[1.0]])", ([1.0], [[4.0]], [0.0], [[1.0]]), public=True),
+            Probe("D = 1: mvn_kl([1.0], [[4.0]], [0.0], [[1.0]])",
+                  (np.array([1.0]), np.array([[4.0]]), np.array([0.0]), np.array([[1.0]])), public=True),
             Probe("D = 3 with the diagonal covariances diag([1, 0.5, 3]) and diag([2, 0.5, 1])", MVN_DIAG, public=True),
             Probe("D = 2 with full covariances", MVN_D2),
             Probe("D = 3 with full covariances", MVN_D3),

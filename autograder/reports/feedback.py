@@ -96,7 +96,7 @@ def _test_row(t: dict) -> str:
         f'<tr class="{label}"><td><span class="badge {label}">{said}</span></td>'
         f'<td class="gid">{esc(t["name"])}</td>'
         f'<td class="num pts">{fmt_points(t["score"])} / {fmt_points(t["max_score"])}</td>'
-        f'<td><div class="message">{inline_code(t["message"])}</div>{hint}</td></tr>'
+        f'<td class="wide"><div class="message">{inline_code(t["message"])}</div>{hint}</td></tr>'
     )
 
 
@@ -141,7 +141,7 @@ def _function_section(result: Result, fn: str) -> str:
     all_passed = bool(tests) and all(t["status"] == "passed" for t in tests)
     rows = "".join(_test_row(t) for t in tests)
     table = (
-        '<table class="checks"><colgroup><col class="c-status"><col class="c-gid"><col class="c-pts"><col></colgroup>'
+        '<table class="checks stack"><colgroup><col class="c-status"><col class="c-gid"><col class="c-pts"><col></colgroup>'
         '<thead><tr><th>result</th><th>graded cell</th><th class="num">points</th>'
         f"<th>what was checked</th></tr></thead><tbody>{rows}</tbody></table>"
         if tests

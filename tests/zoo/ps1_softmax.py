@@ -329,6 +329,25 @@ def log_softmax(z, axis=-1):
     ),
 )
 
+# Accepting lists is the purity cell's property only: every other cell passes arrays.
+ZOO = ZOO + (
+    Specimen(
+        "softmax-no-asarray",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    x = z / temperature                       # a list has no division (and no .max): arrays only
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+''',
+        hint="Convert every array argument once at the start",
+    ),
+)
+
 # Stubs and the untouched template (see tests.zoo.stub).
 ZOO = ZOO + (
     stub("softmax-stub-raises-valueerror", "softmax", "z, axis=-1, temperature=1.0", 'raise ValueError("not written yet")'),
@@ -342,6 +361,7 @@ ZOO = ZOO + (
 #: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
 #: compared). Published as docs/grading.md (python -m tests.zoo.table).
 LOSES = {
+    "softmax-no-asarray": ("softmax-purity",),
     "logsumexp-forgets-max": ("logsumexp-basic", "logsumexp-axis", "logsumexp-stability"),
     "logsumexp-keeps-dims": ("logsumexp-basic", "logsumexp-axis", "logsumexp-stability"),
     "logsumexp-naive": ("logsumexp-stability",),

@@ -413,6 +413,28 @@ def cross_entropy_grad(logits, targets):
     ),
 )
 
+# Accepting lists is the purity cell's property only: every other cell passes arrays.
+ZOO = ZOO + (
+    Specimen(
+        "cross_entropy-no-asarray",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    m = logits.max(axis=1, keepdims=True)     # a list has no .max: arrays only
+    log_p = logits - m - np.log(np.exp(logits - m).sum(axis=1, keepdims=True))
+    targets = np.asarray(targets)
+    if targets.ndim == 1:
+        if targets.min() < 0 or targets.max() >= logits.shape[1]:
+            raise ValueError("targets must be class indices in [0, C)")
+        return -np.mean(log_p[np.arange(len(targets)), targets])
+    return -np.mean(np.sum(targets * log_p, axis=1))
+''',
+        hint="Convert every array argument once at the start",
+    ),
+)
+
 # Stubs and the untouched template (see tests.zoo.stub).
 ZOO = ZOO + (
     stub("cross_entropy-stub-raises-valueerror", "cross_entropy", "logits, targets", 'raise ValueError("targets out of range")'),
@@ -425,6 +447,7 @@ ZOO = ZOO + (
 #: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
 #: compared). Published as docs/grading.md (python -m tests.zoo.table).
 LOSES = {
+    "cross_entropy-no-asarray": ("cross_entropy-purity",),
     "cross_entropy-sum-not-mean": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability"),
     "cross_entropy-log-of-softmax": ("cross_entropy-stability",),
     "cross_entropy-epsilon-in-log": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability"),
