@@ -25,3 +25,10 @@ c.LockCells.lock_readonly_cells = True
 # (nbgrader's Execute preprocessor; its default is 30). The course's own engine
 # has its own, stricter timeouts.
 c.Execute.timeout = 120
+
+# Errors carried forward, in the kernel too: each graded cell runs as a whole (its
+# visible asserts included) with the contract functions its check carries forward
+# answered by the reference, as our engine grades it (autograder/checks/kernel.py).
+c.Execute.extra_arguments = [
+    "--InteractiveShellApp.exec_lines=__import__('autograder.checks.kernel', fromlist=['install']).install()",
+]

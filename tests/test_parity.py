@@ -14,6 +14,13 @@ specimen. The batch is graded twice, in one temporary nbgrader course folder:
 
 Every graded cell of every submission must get the same score from both.
 
+The compound specimens (``tests/zoo/compound.py``: errors carried forward,
+functions defined below their checks, scratch cells at the bottom) are
+always in the batch, student named after the specimen: nbgrader runs
+``run_check`` where each graded cell stands, our engine evaluates each check
+after the cells above it, and both must agree cell by cell and lose exactly
+the specimen's cells.
+
 A representative subset, chosen deterministically, keeps the file within
 the time budget (nbgrader takes about 3 s per notebook, serially): **all
 correct specimens of ps1_softmax**, and **three wrong specimens per problem
@@ -35,6 +42,7 @@ import pytest
 
 from autograder.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, ROOT
 from tests.zoo import zoo
+from tests.zoo.compound import COMPOUNDS
 
 pytestmark = pytest.mark.slow
 
@@ -74,12 +82,12 @@ SPECIMENS = chosen()
 
 def _grade_both(folder):
     course = gt.make_course(folder / "course")  # stock `nbgrader generate_assignment "*"`, with the gradebook
-    gt.write_submissions(course / "submitted", {
-        (s.name, ps): gt.filled_release(ps, {s.function: s.source}, course) for ps, s in SPECIMENS
-    })
+    notebooks = {(s.name, ps): gt.filled_release(ps, {s.function: s.source}, course) for ps, s in SPECIMENS}
+    notebooks.update({(c.name, c.ps): c.notebook(course) for c in COMPOUNDS})
+    gt.write_submissions(course / "submitted", notebooks)
     gt.engine_autograde(course / "submitted", folder / "results", course, 2, "--no-reports",
                         log=folder / "engine.log")
-    gt.nbgrader_autograde(course, len(SPECIMENS), log=folder / "nbgrader-autograde.log")
+    gt.nbgrader_autograde(course, len(notebooks), log=folder / "nbgrader-autograde.log")
     as_list = lambda scores: [[st, ps, cells] for (st, ps), cells in scores.items()]  # noqa: E731
     return {"folder": str(folder), "nbgrader": as_list(gt.gradebook_scores(course)),
             "engine": as_list(gt.engine_scores(folder / "results"))}
@@ -110,3 +118,14 @@ def test_nbgrader_and_engine_agree_on_every_cell(ps, specimen, graded):
     total = sum(graded["engine"][key].values())
     full = float(sum(points for _, points in GRADE_CELLS[ps]))
     assert (total == full) if specimen.correct else (total < full), (specimen.name, total, full)
+
+
+@pytest.mark.parametrize("compound", COMPOUNDS, ids=[c.name for c in COMPOUNDS])
+def test_nbgrader_and_engine_agree_on_compound_specimens(compound, graded):
+    key = (compound.name, compound.ps)
+    assert key in graded["nbgrader"] and key in graded["engine"], f"not graded by both (see {graded['folder']})"
+    differ = gt.disagreements(graded["nbgrader"], graded["engine"], [key])
+    assert not differ, "per-cell scores differ (grade_id, nbgrader, engine): " + ", ".join(
+        f"({gid}, {a}, {b})" for _, _, gid, a, b in differ)
+    lost = {gid for gid, score in graded["engine"][key].items() if score == 0}
+    assert lost == set(compound.loses)

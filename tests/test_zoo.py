@@ -1,18 +1,27 @@
 """The bug zoo against the hidden checks (in-process, through LocalTarget).
 
 Every correct specimen earns every point; every wrong one loses points on
-its own function and only there, and gets the hint written for it.
+its own function and only there, and gets the hint written for it. The
+compound specimens (``tests/zoo/compound.py``: several cells, errors carried
+forward, order) are run as notebooks, cell by cell from the top, each graded
+cell's check evaluated where it stands, as ``run_check`` does in a kernel.
 """
 
 import importlib
+import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from autograder.checks import checks_for, evaluate
 from autograder.checks.evaluate import LocalTarget, reference_function
-from autograder.course import FUNCTIONS
+from autograder.course import FUNCTIONS, GRADE_CELLS, ROOT, is_lesson_cell
+from autograder.engine.notebook import cell_text, nbgrader_meta
+from autograder.engine.static import python_source
 from tests.zoo import all_specimens
+from tests.zoo.compound import COMPOUNDS
 
 SPECIMENS = list(all_specimens())
 
@@ -86,3 +95,154 @@ def test_grading_is_deterministic():
     first = {gid: (r.passed, r.message, r.hint) for gid, r in grade(ps, specimen).items()}
     second = {gid: (r.passed, r.message, r.hint) for gid, r in grade(ps, specimen).items()}
     assert first == second
+
+
+def run_in_order(ps, nb):
+    """Grade notebook data top to bottom in one namespace: code cells run (lesson cells, which
+    only plot, and the visible asserts of graded cells are skipped, as the engine does), and
+    each graded cell's check is evaluated at its position. ``{grade_id: CheckResult}``."""
+    checks = checks_for(ps)
+    namespace = {"__name__": "__main__", "get_ipython": _NoMagic}
+    results = {}
+    for cell in nb["cells"]:
+        gid = nbgrader_meta(cell).get("grade_id")
+        if cell["cell_type"] != "code" or is_lesson_cell(gid):
+            continue
+        if gid in checks:
+            results[gid] = evaluate(checks[gid], LocalTarget(namespace))
+            continue
+        try:
+            exec(compile(python_source(cell_text(cell)), "<cell>", "exec"), namespace)
+        except Exception:  # noqa: BLE001 — an error ends the cell, not the notebook
+            pass
+    return results
+
+
+class _NoMagic:
+    """``get_ipython()`` for cells run outside IPython: line magics (``%matplotlib inline``) do nothing."""
+
+    @staticmethod
+    def run_line_magic(*args, **kwargs):
+        return None
+
+    def __new__(cls):
+        return cls
+
+
+@pytest.mark.parametrize("compound", COMPOUNDS, ids=[c.name for c in COMPOUNDS])
+def test_compound_specimen_loses_only_its_own_cells(compound):
+    results = run_in_order(compound.ps, compound.notebook())
+    assert set(results) == {gid for gid, _ in GRADE_CELLS[compound.ps]}
+    lost = {gid for gid, r in results.items() if not r.passed}
+    assert lost == set(compound.loses), {
+        "lost but should not": {gid: results[gid].feedback() for gid in lost - compound.loses},
+        "kept but should lose": sorted(compound.loses - lost),
+    }
+    if compound.hint is not None:
+        hints = [results[gid].hint for gid in lost]
+        assert any(compound.hint in h for h in hints), (compound.name, hints)
+
+
+def test_compound_specimens_cover_carry_and_order():
+    names = [c.name for c in COMPOUNDS]
+    assert len(names) == len(set(names))
+    assert set(names).isdisjoint(s.name for _, s in SPECIMENS)
+    carried = [c for c in COMPOUNDS if c.name.startswith("carry-")]
+    assert {c.ps for c in carried} >= {"ps1_softmax", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl"}
+    assert any(c.name.startswith("order-") and any(a is None for a, _ in c.extra) for c in COMPOUNDS)
+
+
+def test_a_callee_is_carried_only_during_the_callers_probes():
+    """The reference answers the caller's calls of its callee, and only inside that call."""
+    namespace = {"np": np, "__name__": "__main__"}
+    exec(compile(NAIVE_PAIR, "<pair>", "exec"), namespace)
+    own = namespace["logsumexp"]
+    target = LocalTarget(namespace)
+    z = [1000.0, 1000.0]
+    inside = target.call("log_softmax", (z,), {}, ("logsumexp", "softmax"))
+    assert inside.status == "returned" and np.allclose(inside.value, [-np.log(2), -np.log(2)]), inside
+    assert not inside.warnings  # the naive logsumexp's overflow is not the caller's
+    assert namespace["logsumexp"] is own  # restored
+    outside = target.call("log_softmax", (z,), {})
+    assert outside.status == "returned" and np.isneginf(outside.value).all()  # 1000 - inf: the student's own
+    assert any("overflow" in w for w in outside.warnings)
+
+
+def test_no_credit_for_a_circle():
+    """Each defined through the other: nothing is ever computed. Neither callee is answered by the
+    reference (each reaches its caller), so both fail with RecursionError, as they do when run.
+    (Not a compound specimen: IPython and nbgrader take minutes to format a 1000-frame traceback.)"""
+    namespace = {"np": np, "__name__": "__main__"}
+    exec(compile(CIRCLE, "<circle>", "exec"), namespace)
+    for gid in ("gaussian_log_pdf-basic", "gaussian_log_likelihood-basic"):
+        result = evaluate(checks_for("ps3_gaussian")[gid], LocalTarget(namespace))
+        assert not result.passed and "RecursionError" in result.message, result.message
+
+
+CIRCLE = """
+def gaussian_log_pdf(x, mu, sigma):
+    x, mu, sigma = np.broadcast_arrays(np.asarray(x, dtype=float), mu, sigma)
+    out = np.empty(x.shape)
+    for i in np.ndindex(x.shape):
+        out[i] = gaussian_log_likelihood(x[i], mu[i], sigma[i])
+    return out
+
+def gaussian_log_likelihood(x, mu, sigma):
+    return float(np.sum(gaussian_log_pdf(x, mu, sigma)))
+"""
+
+NAIVE_PAIR = """
+def logsumexp(z, axis=-1):
+    return np.log(np.sum(np.exp(z), axis=axis))
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    return z - np.expand_dims(logsumexp(z, axis=axis), axis)
+"""
+
+
+#: Runs in a fresh interpreter: an IPython shell with the in-kernel hooks, as ``nbgrader autograde``'s
+#: kernel has them (nbgrader_config.py), runs each compound notebook with its graded cells as in
+#: source/ (visible asserts, then the hidden run_check); prints the cells that raised, per specimen.
+_AS_NBGRADER = """
+import contextlib, io, json
+from IPython.core.interactiveshell import InteractiveShell
+from autograder.checks import kernel
+from autograder.course import is_lesson_cell
+from autograder.engine.notebook import cell_text, nbgrader_meta
+from autograder.release.fill import _read
+from autograder.course import source_notebook
+from tests.zoo.compound import COMPOUNDS
+
+shell = InteractiveShell.instance()
+kernel.install()
+out = {}
+for c in COMPOUNDS:
+    shell.reset(new_session=False)
+    graded = {nbgrader_meta(x).get("grade_id"): cell_text(x) for x in _read(source_notebook(c.ps))["cells"]
+              if nbgrader_meta(x).get("grade")}
+    lost = []
+    for cell in c.notebook()["cells"]:
+        gid = nbgrader_meta(cell).get("grade_id")
+        if cell["cell_type"] != "code" or is_lesson_cell(gid):
+            continue
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            result = shell.run_cell(graded.get(gid, cell_text(cell)))
+        if gid in graded and not result.success:
+            lost.append(gid)
+    out[c.name] = lost
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.slow
+def test_compound_specimens_in_an_ipython_kernel_lose_the_same_cells():
+    """What ``nbgrader autograde`` does with a graded cell (visible asserts, then the hidden check,
+    in the student's kernel; any error scores 0) gives the same cells as the checks alone: the
+    kernel hooks (``autograder/checks/kernel.py``) carry errors forward in the visible asserts too."""
+    proc = subprocess.run([sys.executable, "-c", _AS_NBGRADER], capture_output=True, text=True, timeout=600,
+                          cwd=str(ROOT))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lost = json.loads(proc.stdout.strip().splitlines()[-1])
+    differ = {c.name: sorted(set(lost[c.name]) ^ c.loses) for c in COMPOUNDS if set(lost[c.name]) != c.loses}
+    assert not differ, differ

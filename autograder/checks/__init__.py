@@ -44,12 +44,19 @@ def run_check(grade_id: str, namespace: dict) -> None:
     Returns ``None`` on purpose: a value would become the cell's
     ``execute_result``, which ``nbgrader autograde`` reads as a partial score.
 
+    In an IPython kernel it also makes the following graded cells run as a
+    whole with errors carried forward (:mod:`autograder.checks.kernel`).
+
     Raises
     ------
     AssertionError
         With the student-facing message and hint, when the check fails.
     """
-    result = evaluate(get_check(grade_id), LocalTarget(namespace))
+    from autograder.checks import kernel
+
+    kernel.install()  # from the next graded cell on, its visible asserts carry errors forward too
+    with kernel.set_aside():
+        result = evaluate(get_check(grade_id), LocalTarget(namespace))
     if not result.passed:
         raise AssertionError(result.feedback())
     print(result.message)

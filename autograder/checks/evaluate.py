@@ -10,11 +10,22 @@ evaluation serves both ways of grading:
 
 References come from ``solutions/`` in this (trusted) process and are cached
 for the life of the process, i.e. computed once per batch.
+
+Errors are carried forward (:func:`carried_forward`): while a probe calls
+the function under test, its calls of the problem set's other contract
+functions are answered by :func:`carried_answer` (the reference, in this
+process; :class:`~autograder.checks.invoke.Carried` swaps the notebook's
+definitions for stubs during the call only), and forbidden-use detection
+does not look into them. Both targets do this, so they agree by
+construction: :class:`LocalTarget` calls :func:`carried_answer` directly,
+the engine's child asks the parent over the wire.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
+import warnings
 from typing import Protocol
 
 import numpy as np
@@ -23,22 +34,31 @@ from autograder.checks import invoke as _invoke
 from autograder.checks import shown
 from autograder.checks.compare import compare
 from autograder.checks.model import Check, CheckResult, Failure, Hint, Probe
-from autograder.course import problem_set_of_function
+from autograder.course import FUNCTIONS, problem_set_of_function
+from autograder.engine import wire
 
 
 class Target(Protocol):
     def defined(self, function: str) -> str:
         """``""`` when ``function`` is a callable defined by the submission, else why not."""
 
-    def forbidden_uses(self, function: str, names: tuple) -> tuple:
-        """Which of ``names`` the function uses (see :func:`invoke.forbidden_uses`)."""
+    def forbidden_uses(self, function: str, names: tuple, skip: tuple = ()) -> tuple:
+        """Which of ``names`` the function uses (see :func:`invoke.forbidden_uses`), not
+        looking into the notebook's functions named in ``skip``."""
 
-    def call(self, function: str, args: tuple, kwargs: dict) -> _invoke.Outcome:
-        """Call the function once on the probe's inputs."""
+    def call(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> _invoke.Outcome:
+        """Call the function once on the probe's inputs; during the call, the notebook's
+        functions named in ``carry`` are answered by :func:`carried_answer` (see
+        :class:`invoke.Carried`)."""
 
 
 class LocalTarget:
-    """A submission whose functions live in a namespace of this process."""
+    """A submission whose functions live in a namespace of this process.
+
+    Carried-forward calls go through the engine's wire codec both ways, as
+    they do between the engine's child and parent, so that both targets hand
+    the function under test the same values.
+    """
 
     def __init__(self, namespace):
         self.namespace = namespace
@@ -46,11 +66,66 @@ class LocalTarget:
     def defined(self, function):
         return _invoke.describe_definition(self.namespace, function)
 
-    def forbidden_uses(self, function, names):
-        return _invoke.forbidden_uses(self.namespace[function], names)
+    def forbidden_uses(self, function, names, skip=()):
+        return _invoke.forbidden_uses(self.namespace[function], names, skip)
 
-    def call(self, function, args, kwargs):
-        return _invoke.invoke(self.namespace[function], args, kwargs)
+    def call(self, function, args, kwargs, carry=()):
+        fn = self.namespace[function]
+        with self.carried(function, carry):
+            return _invoke.invoke(fn, args, kwargs)
+
+    def carried(self, function: str, names) -> _invoke.Carried:
+        """``function``'s calls of ``names`` answered by :func:`carried_answer` (a context manager)."""
+        return _invoke.Carried(self.namespace, function, names, _ask_here, wire.from_wire)
+
+
+def _ask_here(function: str, args: tuple, kwargs: dict) -> dict:
+    try:
+        args, kwargs = wire.from_wire(wire.to_wire(tuple(args))), wire.from_wire(wire.to_wire(dict(kwargs)))
+    except wire.WireError as exc:
+        return {"declined": str(exc)}
+    return carried_answer(function, args, kwargs)
+
+
+def carried_forward(function: str) -> tuple:
+    """The contract functions whose errors ``function``'s checks carry forward.
+
+    The other functions of its problem set: a call to one of them from the
+    function under test is answered by the reference (see
+    :class:`invoke.Carried`), and forbidden-use detection does not look into
+    them (each is graded on its own). A helper of the student's own is not a
+    contract function: its mistakes count where it is called.
+    """
+    return tuple(f for f in FUNCTIONS[problem_set_of_function(function)] if f != function)
+
+
+def carried_answer(function: str, args: tuple, kwargs: dict) -> dict:
+    """The trusted side's reply to a carried-forward call: the reference's result.
+
+    ``{"value": wire value}``, ``{"raised": exception class name, "message":
+    text}`` (a ``ValueError`` subclass is sent as ``ValueError``), or
+    ``{"declined": why}`` when the arguments do not fit the contract's
+    signature (a student's callee with extra parameters: their own function
+    runs instead) or the result cannot be sent. Floating-point warnings of
+    the reference are not the student's and are dropped.
+    """
+    ref = reference_function(function)
+    try:
+        inspect.signature(ref).bind(*args, **kwargs)
+    except TypeError as exc:
+        return {"declined": f"not the contract's signature: {exc}"}
+    with _invoke.WARNINGS_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with np.errstate(all="ignore"):
+                value = ref(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 — the reference's own verdict on the call
+            name = "ValueError" if isinstance(exc, ValueError) else type(exc).__name__
+            return {"raised": name, "message": str(exc)[:500]}
+    try:
+        return {"value": wire.to_wire(value)}
+    except wire.WireError as exc:
+        return {"declined": str(exc)}
 
 
 _REFERENCES: dict = {}
@@ -245,8 +320,9 @@ def evaluate(check: Check, target: Target) -> CheckResult:
     why = target.defined(check.function)
     if why:
         return result(Failure("missing", why))
+    carry = carried_forward(check.function)
     if check.forbidden:
-        used = target.forbidden_uses(check.function, tuple(check.forbidden))
+        used = target.forbidden_uses(check.function, tuple(check.forbidden), carry)
         if used:
             return CheckResult(
                 check.grade_id,
@@ -260,7 +336,7 @@ def evaluate(check: Check, target: Target) -> CheckResult:
             )
     outcomes = []
     for index, probe in enumerate(check.probes):
-        outcome = target.call(check.function, probe.args, probe.kwargs)
+        outcome = target.call(check.function, probe.args, probe.kwargs, carry)
         if not_attempted(outcome):
             return CheckResult(check.grade_id, check.function, False,
                                f"{check.function}: not attempted yet (it still raises NotImplementedError).",

@@ -147,6 +147,163 @@ def invoke(fn, args=(), kwargs=None) -> Outcome:
 
 
 # ---------------------------------------------------------------------------
+# Errors carried forward: the other contract functions answered by the trusted side
+
+#: At most this many calls of carried-forward functions are answered per probe …
+MAX_CARRIED_CALLS = 10_000
+#: … and at most this many argument elements (array entries, list items) in all.
+MAX_CARRIED_ELEMENTS = 1_000_000
+
+#: Exceptions a carried-forward answer may re-raise as themselves (others become RuntimeError).
+_RAISABLE = {cls.__name__: cls for cls in (ValueError, TypeError, IndexError, ZeroDivisionError,
+                                           OverflowError, FloatingPointError, ArithmeticError)}
+
+
+def elements(value, _depth=0) -> int:
+    """How many numbers ``value`` holds, as counted against :data:`MAX_CARRIED_ELEMENTS`.
+
+    An array counts its size, a list/tuple/dict the sum of its items (each at
+    least 1), anything else 1. Nesting deeper than 16 counts as over budget.
+    """
+    if _depth > 16:
+        return MAX_CARRIED_ELEMENTS + 1
+    if isinstance(value, np.ndarray):
+        return int(value.size)
+    if isinstance(value, (list, tuple)):
+        return sum(elements(v, _depth + 1) for v in value) or 1
+    if isinstance(value, dict):
+        return sum(elements(v, _depth + 1) for v in value.values()) or 1
+    return 1
+
+
+class Declined(Exception):
+    """The trusted side does not answer this call: the student's own function runs instead."""
+
+
+def carried_result(reply: dict, from_wire):
+    """The value a carried-forward call returns, from the trusted side's ``reply``.
+
+    ``reply`` is ``{"value": wire}``, ``{"raised": name, "message": text}``
+    or ``{"declined": why}``; ``from_wire`` decodes values (the engine's
+    :func:`autograder.engine.wire.from_wire`). Raises the reference's
+    exception (:data:`_RAISABLE` by name, else ``RuntimeError``) or
+    :class:`Declined`.
+    """
+    if not isinstance(reply, dict) or "declined" in reply:
+        raise Declined(str(reply.get("declined", "no answer")) if isinstance(reply, dict) else "no answer")
+    if "raised" in reply:
+        cls = _RAISABLE.get(str(reply["raised"]), RuntimeError)
+        raise cls(str(reply.get("message", ""))[:500])
+    if "value" not in reply:
+        raise Declined("no value")
+    return from_wire(reply["value"])
+
+
+class Carried:
+    """Errors carried forward: during one call, ``names`` are answered by ``ask``.
+
+    A function under test that calls another contract function of its
+    problem set (``gaussian_log_likelihood`` summing the student's own
+    ``gaussian_log_pdf``) is graded as if that callee were correct. For the
+    call only, each of ``names`` that the notebook itself defined (a
+    function whose globals are ``namespace``) is rebound to a stub that
+    asks the trusted side: ``ask(name, args, kwargs)`` returns the reply for
+    :func:`carried_result` (the reference's value, its exception, or
+    declined). A declined call, one beyond :data:`MAX_CARRIED_CALLS` or
+    :data:`MAX_CARRIED_ELEMENTS`, and any call after the window (a stub the
+    function kept) run the student's own function instead. The names are
+    restored on exit.
+
+    A callee that itself reaches ``caller`` (``log_softmax = log(softmax)``
+    with ``softmax = exp(log_softmax)``: a circle that never computes
+    anything) is not answered: credit goes only along calls that end in the
+    student's own code, and the circle fails, as it does when run.
+
+    Not covered: a callee captured before the call (a default argument
+    ``def f(z, _ls=log_softmax)``, a closure, an alias under another name);
+    names not yet defined stay undefined, as in the notebook.
+    """
+
+    def __init__(self, namespace, caller, names, ask, from_wire):
+        self.namespace, self.ask, self.from_wire = namespace, ask, from_wire
+        self.caller = caller
+        self.names = tuple(names)
+        self.saved = {}
+        self.circular = {}
+        self.active = False
+        self.calls = 0
+        self.elements = 0
+
+    def _circular(self, name) -> bool:
+        """Whether the student's own ``name`` reaches the caller (decided once per call)."""
+        if name not in self.circular:
+            self.circular[name] = reaches(self.saved[name], self.caller, self.namespace, self.saved)
+        return self.circular[name]
+
+    def _stub(self, name, own):
+        def carried_forward(*args, **kwargs):
+            if not self.active or self._circular(name):
+                return own(*args, **kwargs)
+            size = elements(args) + elements(kwargs)
+            if self.calls >= MAX_CARRIED_CALLS or self.elements + size > MAX_CARRIED_ELEMENTS:
+                return own(*args, **kwargs)
+            self.calls += 1
+            self.elements += size
+            try:
+                return carried_result(self.ask(name, args, kwargs), self.from_wire)
+            except Declined:
+                return own(*args, **kwargs)
+
+        carried_forward.__name__ = carried_forward.__qualname__ = name
+        carried_forward.__doc__ = own.__doc__
+        return carried_forward
+
+    def __enter__(self):
+        ns = self.namespace
+        for name in self.names:
+            own = ns.get(name)
+            if isinstance(own, types.FunctionType) and own.__globals__ is ns:
+                self.saved[name] = own
+                ns[name] = self._stub(name, own)
+        self.active = True
+        return self
+
+    def __exit__(self, *exc):
+        self.active = False
+        for name, own in self.saved.items():
+            self.namespace[name] = own
+        return False
+
+
+def reaches(fn, name: str, namespace, swapped=None) -> bool:
+    """Whether ``fn``, or a notebook function it calls, refers to the global ``name`` (or its object).
+
+    Read from the bytecode, as :func:`forbidden_uses` does: global loads and
+    closures, descending into functions whose globals are ``namespace``;
+    ``swapped`` maps names whose namespace entry is a stub for now to the
+    student's own function (see :class:`Carried`).
+    """
+    swapped = swapped or {}
+    target = namespace.get(name)
+    walk = _Walk(fn)
+    for f in walk:
+        code = getattr(f, "__code__", None)
+        if code is None:
+            continue
+        for chain in _chains(code):
+            if chain[0] != "global":
+                continue
+            if chain[1] == name:
+                return True
+            obj = swapped.get(chain[1], namespace.get(chain[1]))
+            if target is not None and obj is target:
+                return True
+            if isinstance(obj, types.FunctionType) and obj.__globals__ is namespace:
+                walk.push(obj)
+    return False
+
+
+# ---------------------------------------------------------------------------
 # Which library objects does a function use?
 
 
@@ -184,6 +341,32 @@ def _code_objects(code):
             yield from _code_objects(const)
 
 
+class _Walk:
+    """Each object once, depth first, from ``start``: iterate, and :meth:`push` what to visit next.
+
+    The contents of a visited function's closure cells are visited too.
+    """
+
+    def __init__(self, start):
+        self.stack, self.seen = [start], set()
+
+    def push(self, obj) -> None:
+        self.stack.append(obj)
+
+    def __iter__(self):
+        while self.stack:
+            f = self.stack.pop()
+            if id(f) in self.seen:
+                continue
+            self.seen.add(id(f))
+            yield f
+            for cell in getattr(f, "__closure__", None) or ():
+                try:
+                    self.push(cell.cell_contents)
+                except ValueError:  # empty cell
+                    pass
+
+
 def _chains(code):
     """Attribute chains a code object loads: ("global"|"local", root, attrs…) and imports."""
     for co in _code_objects(code):
@@ -214,7 +397,7 @@ def _chains(code):
             yield chain
 
 
-def forbidden_uses(fn, forbidden) -> tuple:
+def forbidden_uses(fn, forbidden, skip=()) -> tuple:
     """Names from ``forbidden`` that ``fn`` (or a notebook helper it calls) uses.
 
     ``forbidden`` holds dotted names of library objects
@@ -224,6 +407,12 @@ def forbidden_uses(fn, forbidden) -> tuple:
     imports inside the function, and recursively the functions of the same
     notebook that it calls. ``fn`` being the forbidden object itself (an
     alias, ``softmax = scipy.special.softmax``) counts too.
+
+    ``skip`` names global functions not to descend into: the other contract
+    functions of the problem set, graded on their own (errors carried
+    forward, see :class:`Carried`). Only a function the notebook defined is
+    skipped; a skipped name bound to a library object
+    (``from scipy.special import logsumexp``) is still a use.
     """
     targets = {}
     prefixes = []
@@ -250,22 +439,13 @@ def forbidden_uses(fn, forbidden) -> tuple:
             if dotted == name or dotted.startswith(name + "."):
                 found.add(name)
 
-    stack, seen = [fn], set()
-    while stack:
-        f = stack.pop()
-        if id(f) in seen:
-            continue
-        seen.add(id(f))
+    walk = _Walk(fn)
+    for f in walk:
         note_object(f)
         code = getattr(f, "__code__", None)
         if code is None:
             continue
         g = getattr(f, "__globals__", {})
-        for cell in getattr(f, "__closure__", None) or ():
-            try:
-                stack.append(cell.cell_contents)
-            except ValueError:  # empty cell
-                pass
         imported = []
         for chain in _chains(code):
             kind, root, attrs = chain[0], chain[1], chain[2:]
@@ -290,8 +470,8 @@ def forbidden_uses(fn, forbidden) -> tuple:
                 except Exception:
                     break
                 note_object(obj)
-            if isinstance(obj, types.FunctionType) and obj.__globals__ is g:
-                stack.append(obj)
+            if isinstance(obj, types.FunctionType) and obj.__globals__ is g and not (root in skip and not attrs):
+                walk.push(obj)
     return tuple(sorted(found))
 
 

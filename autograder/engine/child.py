@@ -13,10 +13,13 @@ Requests (one JSON message each, see :mod:`.wire`):
 
 * ``{"op": "run", "source": str}`` → ``{"status": "ok"|"error", "error": str}``
 * ``{"op": "defined", "function": str}`` → ``{"why": str}`` (``""``: a callable)
-* ``{"op": "forbidden", "function": str, "names": [str]}`` → ``{"used": [str]}``
+* ``{"op": "forbidden", "function": str, "names": [str], "skip": [str]}`` → ``{"used": [str]}``
 * ``{"op": "call", "function": str, "args": wire, "kwargs": wire}`` → ``{"outcome": wire outcome}``
 * ``{"op": "runs", "sources": [str]}`` and ``{"op": "calls", "function": str, "calls": [[args, kwargs]]}``
   → one answer per item, in order, each sent as soon as it is ready (a stream)
+* a ``call``/``calls`` request may list ``"carry": [str]``, contract functions whose errors are carried
+  forward: while the call runs, the child may send ``{"op": "callback", "function", "args", "kwargs"}``
+  and waits for the parent's answer before it goes on (see :func:`_carried_forward`)
 * ``{"op": "output"}`` → ``{"text": str}`` (the first 64 kB printed; for debugging)
 * ``{"op": "bye"}``
 
@@ -223,6 +226,39 @@ def _redirect_stdio(workdir: str, cap: int) -> _OutputState:
     return state
 
 
+def _names(value) -> tuple:
+    return tuple(str(n) for n in value[:64]) if isinstance(value, list) else ()
+
+
+def _carried_forward(sock, invoke, send, recv, to_wire, from_wire):
+    """``carried(namespace, caller, names)``: errors carried forward for one call (``invoke.Carried``).
+
+    During a ``call`` whose request lists ``"carry"`` names, the notebook's
+    own functions of those names are stubs that ask the parent: the stub
+    sends ``{"op": "callback", "function", "args", "kwargs"}`` and blocks
+    for the parent's ``{"value"}`` / ``{"raised", "message"}`` /
+    ``{"declined"}``; then the call goes on. Arguments that cannot be sent
+    (not numbers) are not asked about: the student's own function runs.
+    """
+    import threading
+
+    lock = threading.Lock()  # a submission calling a stub from threads must not interleave messages
+
+    def ask(name, args, kwargs):
+        try:
+            msg = {"op": "callback", "function": name, "args": to_wire(tuple(args)), "kwargs": to_wire(dict(kwargs))}
+        except (wire.WireError, TypeError, ValueError, RecursionError) as exc:
+            return {"declined": str(exc)[:200]}
+        with lock:
+            send(sock, msg)
+            return recv(sock)
+
+    def carried(namespace, caller, names):
+        return invoke.Carried(namespace, caller, names, ask, from_wire)
+
+    return carried
+
+
 def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke, inherited=(),
           nproc_base: int = 0, caps: bool = False, report=None) -> None:
     """Confine this freshly forked process, then serve requests. Never returns.
@@ -281,9 +317,13 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
             return {"status": "error", "error": _describe(err)}
         return {"status": "ok"}
 
-    def call(name, args, kwargs):
+    carried = _carried_forward(sock, invoke, send, recv, to_wire, from_wire)
+
+    def call(name, args, kwargs, carry=()):
         fn = user_ns.get(name)
-        outcome = invoke_fn(fn, tuple(from_wire(args)), dict(from_wire(kwargs)))
+        args, kwargs = tuple(from_wire(args)), dict(from_wire(kwargs))
+        with carried(user_ns, name, carry):
+            outcome = invoke_fn(fn, args, kwargs)
         if _too_large(outcome.value):
             outcome.value, outcome.value_type = None, "an array too large to send back"
         try:
@@ -306,9 +346,10 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
                 reply = {"why": describe(user_ns, str(msg["function"]))}
             elif op == "forbidden":
                 fn = user_ns.get(str(msg["function"]))
-                reply = {"used": [str(u) for u in forbidden_uses(fn, tuple(str(n) for n in msg["names"]))]}
+                reply = {"used": [str(u) for u in forbidden_uses(fn, tuple(str(n) for n in msg["names"]),
+                                                                 _names(msg.get("skip")))]}
             elif op == "call":
-                reply = call(str(msg["function"]), msg["args"], msg["kwargs"])
+                reply = call(str(msg["function"]), msg["args"], msg["kwargs"], _names(msg.get("carry")))
             elif op in ("runs", "calls"):  # a stream: one answer per item, sent as soon as it is ready
                 items = msg["sources"] if op == "runs" else msg["calls"]
                 for item in items:
@@ -316,7 +357,7 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
                         if op == "runs":
                             answer = run(str(item))
                         else:
-                            answer = call(str(msg["function"]), item[0], item[1])
+                            answer = call(str(msg["function"]), item[0], item[1], _names(msg.get("carry")))
                     except BaseException as exc:  # noqa: BLE001
                         answer = {"error": _describe(exc)}
                     answer["output"] = {"bytes": state.total, "truncated": state.truncated}

@@ -18,19 +18,30 @@ one answer per item as soon as it is ready, each answer under its own
 timeout. The checks still consume the answers one by one and stop at the
 first failure; answers they did not need are drained (and a look-ahead call
 that hangs costs a restart, never a score: only consumed answers count).
+
+Cells run in notebook order up to each graded cell (:meth:`Session.run_cells`
+with ``upto``), so a restart replays only the cells above the check under
+way. Errors carried forward make a call two-way: while its answer is
+awaited, the child may ask for the reference's result of the other contract
+functions of the problem set, and :meth:`Session._receive` answers within
+that call's window, deadline and bounds.
 """
 
 from __future__ import annotations
 
 import time
 
-from autograder.checks.invoke import Outcome
+from autograder.checks.evaluate import carried_forward
+from autograder.checks.invoke import MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, Outcome, elements
 from autograder.engine import wire
 from autograder.engine.pool import ChildError, Zygote
 from autograder.engine.sandbox import Limits
 
 #: After this many hangs (or crashes) of one function, later calls of it are not made.
 STRIKES = 2
+#: Callback messages the child may send while one answer is awaited (answered or declined);
+#: more ends the child. An honest child stops asking after ``MAX_CARRIED_CALLS`` itself.
+MAX_CALLBACK_MESSAGES = MAX_CARRIED_CALLS + 16
 
 
 class GaveUp(Exception):
@@ -76,6 +87,10 @@ class Session:
         self.cells = list(cells)
         self.child = None
         self.pending = 0  # answers of the current stream not read yet
+        self.carry = ()  # the window: names whose callbacks are answered while a call's answer is awaited
+        self.caller = None  # the function whose call is awaited
+        self.answer = None  # (function, args, kwargs) -> reply: the trusted side's carried-forward answer
+        self.asked = {}  # caller -> the functions answered for it so far (never a circle, see _callback)
         self.spawns = 0
         self.respawns = 0
         self.events = []  # what happened, for the notes
@@ -104,6 +119,7 @@ class Session:
         """Kill the slot; with ``wait`` return how the child ended (for a crash)."""
         child, self.child = self.child, None
         self.pending = 0
+        self.carry = ()
         if child is None:
             return {}
         self._collect(child)
@@ -148,7 +164,7 @@ class Session:
                 continue
             for cell in replay:
                 try:
-                    reply = self.child.receive(self._timeout())
+                    reply = self._receive()
                 except ChildError as exc:
                     status = self._kill(wait=exc.kind == "crashed")
                     self.events.append(
@@ -163,17 +179,92 @@ class Session:
                     self.events.append(f"cell {cell.index} gave a different result when re-run after a restart")
 
     # -- requests and streams ----------------------------------------------------
-    def request(self, msg: dict) -> dict:
-        """One request to the child; raises :class:`ChildError` (after recovering) or :class:`GaveUp`."""
+    def _receive(self) -> dict:
+        """The child's next answer, under one timeout; callbacks before it are answered on the way.
+
+        Errors carried forward: while a call's answer is awaited, the child
+        may ask for the reference's result of a contract function in
+        :attr:`carry` (``{"op": "callback", …}``, see ``child._carried_forward``).
+        Each is answered here and the wait goes on, within the same
+        deadline. Bounds, whatever the child sends: at most
+        ``MAX_CARRIED_CALLS`` answers and ``MAX_CARRIED_ELEMENTS`` argument
+        elements per awaited answer (beyond, or outside a call's window,
+        the callback is declined and the child runs the student's own
+        function), at most :data:`MAX_CALLBACK_MESSAGES` messages (beyond,
+        the child is ended as broken), and the deadline covers the parent's
+        own work too.
+        """
+        deadline = time.monotonic() + self._timeout()
+        asked = answered = size = 0
+        while True:
+            reply = self.child.receive(max(0.0, deadline - time.monotonic()))
+            if reply.get("op") != "callback":
+                return reply
+            asked += 1
+            if asked > MAX_CALLBACK_MESSAGES:
+                raise ChildError("crashed", f"it asked the grader more than {MAX_CALLBACK_MESSAGES} questions "
+                                            "during one call")
+            answer, cost = self._callback(reply, answered, size)
+            if "declined" not in answer:
+                answered, size = answered + 1, size + cost
+            try:
+                self.child.send(answer)
+            except wire.WireError:
+                self.child.send({"declined": "the answer is too large to send"})
+
+    def _callback(self, msg: dict, answered: int, size: int):
+        """The answer to one callback and the elements it cost (see :meth:`_receive`)."""
+        name = msg.get("function")
+        if self.answer is None or not isinstance(name, str) or name not in self.carry:
+            return {"declined": "not a carried-forward function of the call under way"}, 0
+        if answered >= MAX_CARRIED_CALLS:
+            return {"declined": "too many calls"}, 0
+        if self._reaches(name, self.caller):
+            # ``name``'s own calls were answered by the reference of the caller (or of one that
+            # leads to it): answering now would credit both without either computing anything.
+            # An honest child never asks (invoke.Carried skips a callee that reaches the caller).
+            return {"declined": "a circle of carried-forward functions"}, 0
+        try:
+            args, kwargs = wire.from_wire(msg.get("args")), wire.from_wire(msg.get("kwargs"))
+        except (wire.WireError, RecursionError) as exc:
+            return {"declined": f"unreadable arguments: {str(exc)[:100]}"}, 0
+        if not isinstance(args, tuple) or not isinstance(kwargs, dict):
+            return {"declined": "unreadable arguments"}, 0
+        cost = elements(args) + elements(kwargs)
+        if size + cost > MAX_CARRIED_ELEMENTS:
+            return {"declined": "arguments too large"}, 0
+        self.asked.setdefault(self.caller, set()).add(name)
+        return self.answer(name, args, kwargs), cost
+
+    def _reaches(self, start: str, goal) -> bool:
+        """Whether ``goal`` is reachable from ``start`` in :attr:`asked`."""
+        todo, seen = [start], set()
+        while todo:
+            name = todo.pop()
+            if name == goal:
+                return True
+            if name not in seen:
+                seen.add(name)
+                todo.extend(self.asked.get(name, ()))
+        return False
+
+    def request(self, msg: dict, carry: tuple = ()) -> dict:
+        """One request to the child; raises :class:`ChildError` (after recovering) or :class:`GaveUp`.
+
+        ``carry``: the callbacks answered while waiting (a ``call``; see :meth:`_receive`).
+        """
         self.drain()
         self._ensure_child()
         try:
             self.child.send(msg)
-            return self.child.receive(self._timeout())
+            self.carry, self.caller = tuple(carry), msg.get("function")
+            return self._receive()
         except ChildError as exc:
             self._fail(exc)
+        finally:
+            self.carry = ()
 
-    def stream(self, msg: dict, count: int) -> None:
+    def stream(self, msg: dict, count: int, carry: tuple = ()) -> None:
         """Send a request whose ``count`` answers are then read with :meth:`next`."""
         self.drain()
         self._ensure_child()
@@ -182,20 +273,24 @@ class Session:
         except ChildError as exc:
             self._fail(exc)
         self.pending = count
+        self.carry, self.caller = tuple(carry), msg.get("function")
 
     def next(self) -> dict:
         """The next answer of the current stream (each under its own timeout)."""
         if not self.pending:
             raise RuntimeError("no stream is pending")
         try:
-            reply = self.child.receive(self._timeout())
+            reply = self._receive()
         except ChildError as exc:
             self._fail(exc)
         self.pending -= 1
+        if not self.pending:
+            self.carry = ()
         return reply
 
     def drain(self) -> None:
-        """Read (and drop) what is left of the current stream."""
+        """Read (and drop) what is left of the current stream (its callbacks are declined)."""
+        self.carry = ()
         while self.pending:
             try:
                 self.next()
@@ -206,8 +301,14 @@ class Session:
                 return
 
     # -- cells -----------------------------------------------------------------
-    def run_cells(self):
-        todo = list(self.cells)
+    def run_cells(self, upto: int | None = None) -> None:
+        """Run the cells not run yet among the first ``upto`` (all by default), in order.
+
+        Grading in notebook order calls this up to each graded cell's
+        position, then evaluates that cell's check: a respawn meanwhile
+        replays only the cells that completed, i.e. those above it.
+        """
+        todo = [c for c in self.cells[:upto] if c.status == "pending"]
         while todo:
             try:
                 self.stream({"op": "runs", "sources": [c.source for c in todo]}, len(todo))
@@ -245,9 +346,10 @@ class Session:
                 todo = []
             if self.gave_up:
                 break
-        for cell in self.cells:
-            if cell.status == "pending":
-                cell.status, cell.error = "skipped", f"not run: {self.gave_up}"
+        if self.gave_up:
+            for cell in self.cells:
+                if cell.status == "pending":
+                    cell.status, cell.error = "skipped", f"not run: {self.gave_up}"
 
     def close(self):
         try:
@@ -264,13 +366,19 @@ class Session:
 class RemoteTarget:
     """The checks' Target protocol, answered by the session's child."""
 
-    def __init__(self, session: Session, static=None):
+    def __init__(self, session: Session, static=None, answer=None):
         self.session = session
         self.static = static  # a static.Notebook: forbidden uses read from the source, in this process
+        session.answer = answer  # evaluate.carried_answer: errors carried forward (see Session._receive)
         self._defined = {}
         self._forbidden = {}
         self._strikes = {}  # function -> (count, outcome status, message)
         self._ahead = None  # [function, [(args, kwargs)], next index] of the current stream
+
+    def refresh(self) -> None:
+        """More cells ran: what is defined (and what it uses) may have changed."""
+        self._defined.clear()
+        self._forbidden.clear()
 
     # -- look-ahead ------------------------------------------------------------
     def prefetch(self, check) -> None:
@@ -278,27 +386,29 @@ class RemoteTarget:
         fn = check.function
         if self._strikes.get(fn) or len(check.probes) < 2:
             return  # a function that hung or crashed is called one probe at a time
-        if self.defined(fn) or (check.forbidden and self.forbidden_uses(fn, tuple(check.forbidden))):
+        carry = carried_forward(fn)
+        if self.defined(fn) or (check.forbidden and self.forbidden_uses(fn, tuple(check.forbidden), carry)):
             return  # evaluate() will not call it
         try:
             calls = [[wire.to_wire(tuple(p.args)), wire.to_wire(dict(p.kwargs))] for p in check.probes]
-            self.session.stream({"op": "calls", "function": fn, "calls": calls}, len(calls))
+            self.session.stream({"op": "calls", "function": fn, "calls": calls, "carry": list(carry)}, len(calls),
+                                carry)
         except (ChildError, GaveUp, wire.WireError):
             return
-        self._ahead = [fn, [(p.args, p.kwargs) for p in check.probes], 0]
+        self._ahead = [fn, [(p.args, p.kwargs) for p in check.probes], 0, carry]
 
     def finish(self) -> None:
         """After a check: drop the answers it did not need."""
         self._ahead = None
         self.session.drain()
 
-    def _take_ahead(self, function, args, kwargs):
+    def _take_ahead(self, function, args, kwargs, carry):
         ahead = self._ahead
         if ahead is None:
             return None
-        fn, probes, i = ahead
+        fn, probes, i, carried = ahead
         if fn == function and i < len(probes) and probes[i][0] is args and probes[i][1] is kwargs \
-                and self.session.pending:
+                and tuple(carry) == carried and self.session.pending:
             ahead[2] += 1
             return self.session.next
         self._ahead = None
@@ -315,33 +425,34 @@ class RemoteTarget:
                 return f"`{function}` could not be reached: {exc}"
         return self._defined[function]
 
-    def forbidden_uses(self, function: str, names: tuple) -> tuple:
-        key = (function, tuple(names))
+    def forbidden_uses(self, function: str, names: tuple, skip: tuple = ()) -> tuple:
+        key = (function, tuple(names), tuple(skip))
         if key not in self._forbidden:
             try:
-                reply = self.session.request({"op": "forbidden", "function": function, "names": list(names)})
+                reply = self.session.request({"op": "forbidden", "function": function, "names": list(names),
+                                              "skip": list(skip)})
             except (ChildError, GaveUp):
-                return self.static.uses(function, names) if self.static is not None else ()
+                return self.static.uses(function, names, skip) if self.static is not None else ()
             used = reply.get("used", [])
             found = set(u for u in used if u in names) if isinstance(used, list) else set()
             if self.static is not None:
-                found.update(self.static.uses(function, names))
+                found.update(self.static.uses(function, names, skip))
             self._forbidden[key] = tuple(sorted(found))
         return self._forbidden[key]
 
-    def call(self, function: str, args: tuple, kwargs: dict) -> Outcome:
+    def call(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> Outcome:
         count, status, message = self._strikes.get(function, (0, "", ""))
         if count >= STRIKES:
             return Outcome(status=status, error_message=f"{message}; not called again after {count} times")
-        answer = self._take_ahead(function, args, kwargs)
+        answer = self._take_ahead(function, args, kwargs, carry)
         try:
             if answer is not None:
                 reply = answer()
             else:
                 reply = self.session.request({
-                    "op": "call", "function": function,
+                    "op": "call", "function": function, "carry": list(carry),
                     "args": wire.to_wire(tuple(args)), "kwargs": wire.to_wire(dict(kwargs)),
-                })
+                }, carry)
         except GaveUp as exc:
             return Outcome(status="timeout", error_message=str(exc))
         except ChildError as exc:

@@ -4,13 +4,19 @@ Everything here runs in the trusted parent. The child only executes cells
 and answers calls; the checks (:func:`autograder.checks.evaluate.evaluate`)
 compare its plain answers with the references computed here, and the points
 come from the source notebook's metadata.
+
+In notebook order, as ``nbgrader autograde`` and "Restart & Run All": the
+cells run top to bottom, and each graded cell's check is evaluated when the
+cells above it have run, so it sees what they defined and nothing below (a
+function defined in a later cell is missing; a scratch cell at the bottom
+that rebinds a function does not change its grade).
 """
 
 from __future__ import annotations
 
 import time
 
-from autograder.checks.evaluate import evaluate
+from autograder.checks.evaluate import carried_answer, evaluate
 from autograder.course import function_of
 from autograder.engine.execute import CellRun, RemoteTarget, Session
 from autograder.engine.notebook import SourceNotebook, Unreadable, load_submission
@@ -18,7 +24,26 @@ from autograder.engine import static
 from autograder.engine.restore import rebuild
 
 
-def _test_entry(result, points: float, extra: str = "") -> dict:
+def _check_points(cells, tests: dict):
+    """``(number of executed cells above, [grade_ids])`` per graded test cell, in notebook order.
+
+    A graded cell of the source missing from the rebuilt notebook (it never
+    is: restore puts every one back) is checked after all cells.
+    """
+    points, ran, seen = [], 0, set()
+    for cell in cells:
+        if cell.runs:
+            ran += 1
+        elif cell.is_test and cell.grade_id in tests and cell.grade_id not in seen:
+            seen.add(cell.grade_id)
+            points.append((ran, [cell.grade_id]))
+    rest = [gid for gid in tests if gid not in seen]
+    if rest:
+        points.append((ran, rest))
+    return points
+
+
+def _test_entry(result, extra: str, points: float) -> dict:
     message = result.message + (f" {extra}" if extra and not result.passed else "")
     hint = result.hint if not result.passed else ""
     return {
@@ -73,25 +98,35 @@ def grade_submission(path, student: str, assignment: str, source: SourceNotebook
     rebuilt = rebuild(source, cells)
     runs = [CellRun(c.index, c.grade_id, c.source) for c in rebuilt.cells if c.runs]
     session = Session(zygote, slot, runs, limits)
-    tests = []
-    analysis = static.Notebook(  # forbidden uses and tampering flags, read from the source in this process
-        [static.Source(c.index, c.source, student=c.origin != "source") for c in rebuilt.cells if c.runs],
-        contract={function_of(gid) for gid, _ in source.tests})
+    # forbidden uses and tampering flags, read from the source in this process, cell by cell as they run
+    sources = [static.Source(c.index, c.source, student=c.origin != "source") for c in rebuilt.cells if c.runs]
+    analysis = static.Notebook(contract={function_of(gid) for gid, _ in source.tests})
+    target = RemoteTarget(session, analysis, carried_answer)
+    results, read = {}, 0
     try:
-        session.run_cells()
-        target = RemoteTarget(session, analysis)
-        failed_cells = {run.grade_id: run for run in runs if run.grade_id and run.status != "ok"}
-        for grade_id, points in source.tests:
-            target.prefetch(checks[grade_id])
-            result = evaluate(checks[grade_id], target)
-            target.finish()
-            extra = ""
-            broken = failed_cells.get(function_of(grade_id))
-            if broken is not None and result.kind == "missing":
-                extra = f"The cell that defines it failed: {broken.error}"
-            tests.append(_test_entry(result, points, extra))
+        for upto, grade_ids in _check_points(rebuilt.cells, dict(source.tests)):
+            if upto > read:  # cells ran since the last graded cell: what they define counts from here
+                for src in sources[read:upto]:
+                    analysis.add(src)
+                read = upto
+                session.run_cells(upto)
+                target.refresh()
+            above = runs[:upto]
+            for grade_id in grade_ids:
+                target.prefetch(checks[grade_id])
+                result = evaluate(checks[grade_id], target)
+                target.finish()
+                extra = ""
+                broken = [r for r in above if r.grade_id == function_of(grade_id) and r.status != "ok"]
+                if broken and result.kind == "missing":
+                    extra = f"The cell that defines it failed: {broken[-1].error}"
+                results[grade_id] = (result, extra)
+        session.run_cells()  # the cells below the last graded cell: their errors are reported
+        for src in sources[read:]:
+            analysis.add(src)
     finally:
         session.close()
+    tests = [_test_entry(*results[grade_id], points) for grade_id, points in source.tests]
 
     notes = list(rebuilt.notes) + list(session.events)
     errors = [run for run in runs if run.status == "error"]

@@ -193,41 +193,45 @@ _RUNTIME_CODE = {"eval", "exec", "compile"}
 class Notebook:
     """What the cells define at top level: aliases of library objects, containers, functions; and flags.
 
+    Cells are read in notebook order; :meth:`add` reads one more, so that the
+    state after the cells above a graded cell is what its check sees.
     ``cells``: strings or :class:`Source`; ``contract``: the problem set's
     graded function names, into which :meth:`uses` does not descend.
     """
 
-    def __init__(self, cells, contract=()):
+    def __init__(self, cells=(), contract=()):
         self.aliases = {}  # name -> dotted library name
         self.containers = {}  # name -> [dotted library names] (dicts, lists, tuples, sets of them)
         self.functions = {}
         self.contract = frozenset(contract)
         self.flags = []
-        started, total = time.monotonic(), 0
-        trees = []
-        for k, cell in enumerate(cells):
-            src = cell if isinstance(cell, Source) else Source(k, str(cell))
-            if len(src.text) > MAX_CELL_CHARS or total + len(src.text) > MAX_TOTAL_CHARS:
-                self.flag(src.index, f"a cell of {len(src.text):,} characters was not analysed (longer than "
-                          f"{MAX_CELL_CHARS:,}, or the notebook past {MAX_TOTAL_CHARS:,}): forbidden calls in it "
-                          "are not detected from the source")
-                continue
-            if time.monotonic() - started > TIME_BUDGET_S:
-                self.flag(src.index, f"the analysis ran out of its {TIME_BUDGET_S:g} s; later cells were not read")
-                break
-            total += len(src.text)
-            code = python_source(src.text)
-            if code is None:
-                continue
-            try:
-                tree = ast.parse(code)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                continue
-            trees.append((src, tree))
-            self._read_definitions(tree)
-        for src, tree in trees:
-            if src.student:
-                self._read_flags(src.index, tree)
+        self._started, self._total, self._read = time.monotonic(), 0, 0
+        for cell in cells:
+            self.add(cell)
+
+    def add(self, cell) -> None:
+        """Read one more cell (a string or a :class:`Source`), within the size and time budget."""
+        src = cell if isinstance(cell, Source) else Source(self._read, str(cell))
+        self._read += 1
+        if len(src.text) > MAX_CELL_CHARS or self._total + len(src.text) > MAX_TOTAL_CHARS:
+            self.flag(src.index, f"a cell of {len(src.text):,} characters was not analysed (longer than "
+                      f"{MAX_CELL_CHARS:,}, or the notebook past {MAX_TOTAL_CHARS:,}): forbidden calls in it "
+                      "are not detected from the source")
+            return
+        if time.monotonic() - self._started > TIME_BUDGET_S:
+            self.flag(src.index, f"the analysis ran out of its {TIME_BUDGET_S:g} s; later cells were not read")
+            return
+        self._total += len(src.text)
+        code = python_source(src.text)
+        if code is None:
+            return
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return
+        self._read_definitions(tree)
+        if src.student:
+            self._read_flags(src.index, tree)
 
     # -- definitions -----------------------------------------------------------
     def _read_definitions(self, tree):
@@ -373,13 +377,17 @@ class Notebook:
                 self.flag(index, "imports a module whose name is computed at run time: `importlib.import_module(…)`")
 
     # -- forbidden uses --------------------------------------------------------
-    def uses(self, function: str, forbidden) -> tuple:
+    def uses(self, function: str, forbidden, skip=()) -> tuple:
         """Which of ``forbidden`` (dotted names or module prefixes) ``function`` uses.
 
         Descends into the notebook's helper functions it calls, not into the
-        other contract functions of the problem set.
+        other contract functions of the problem set (``contract``, and the
+        names in ``skip``: graded on their own, their errors carried
+        forward); a contract name that is an alias of a library object still
+        counts.
         """
         forbidden = tuple(forbidden)
+        skip = self.contract | frozenset(skip)
         found = set()
 
         def note(dotted):
@@ -417,6 +425,6 @@ class Notebook:
                 if isinstance(sub, ast.Name) and sub.id not in local_names:
                     for member in self.containers.get(sub.id, ()):
                         note(member)
-                    if sub.id in self.functions and (sub.id not in self.contract or sub.id == function):
+                    if sub.id in self.functions and (sub.id not in skip or sub.id == function):
                         todo.append(sub.id)
         return tuple(sorted(found))

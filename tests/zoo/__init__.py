@@ -5,6 +5,10 @@ Each problem set has a module ``tests/zoo/<ps>.py`` with ``ZOO``, a tuple of
 one contract function, plus any helpers of its own) so that the same text
 can be exec'd into a namespace for the checks' own tests, or pasted into a
 real notebook for the grading engine and nbgrader parity tests.
+
+``tests/zoo/compound.py`` holds specimens of several cells (errors carried
+forward, notebook order), each a whole notebook with the graded cells it
+must lose.
 """
 
 from __future__ import annotations

@@ -1,0 +1,178 @@
+"""The engine grades in notebook order and carries errors forward, as ``run_check`` does in a kernel.
+
+* Every compound specimen of the zoo (``tests/zoo/compound.py``), graded by
+  the real engine (zygote, sandboxed child, checks on the trusted side),
+  loses exactly the cells it loses in-process (``tests/test_zoo.py``).
+* The callback a carried-forward call makes is bounded whatever the child
+  sends (:class:`Session` against a scripted child, no processes).
+* A respawn in the middle replays only the cells above the graded cell.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from autograder import course
+from autograder.checks.evaluate import carried_answer
+from autograder.checks.invoke import MAX_CARRIED_ELEMENTS
+from autograder.course import ROOT
+from autograder.engine import wire
+from autograder.engine.batch import _load_assignment, forbidden_names
+from autograder.engine.execute import MAX_CALLBACK_MESSAGES, Session
+from autograder.engine.grade import grade_submission
+from autograder.engine.pool import ChildError, Zygote, default_hidden
+from autograder.engine.sandbox import Limits
+from autograder.engine.testing import write_notebook
+from autograder.release.fill import filled_release
+from tests.zoo.compound import COMPOUNDS
+
+LIMITS = Limits(timeout_s=5)
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("order")
+    assignments = {ps: _load_assignment(ROOT, ps) for ps in course.PROBLEM_SETS}
+    zygote = Zygote(hide=default_hidden(ROOT), slots=1,
+                    forbidden=forbidden_names([checks for _, checks in assignments.values()])).start()
+    yield tmp, assignments, zygote
+    zygote.close()
+
+
+def grade(env, ps, nb, limits=LIMITS):
+    tmp, assignments, zygote = env
+    source, checks = assignments[ps]
+    path = write_notebook(tmp / f"nb{next(_counter)}.ipynb", nb)
+    return grade_submission(path, "student", ps, source, checks, zygote, 0, limits, zygote.sandbox)
+
+
+@pytest.mark.parametrize("compound", COMPOUNDS, ids=[c.name for c in COMPOUNDS])
+def test_the_engine_grades_compound_specimens_like_the_zoo(env, compound):
+    data = grade(env, compound.ps, compound.notebook())
+    lost = {t["name"] for t in data["tests"] if t["score"] < t["max_score"]}
+    assert lost == set(compound.loses), {t["name"]: t["output"] for t in data["tests"] if t["name"] in lost}
+    if compound.hint is not None:
+        assert any(compound.hint in t["hint"] for t in data["tests"] if t["name"] in lost)
+    assert data["execution"]["sandbox"]["respawns"] == 0
+
+
+def test_a_respawn_replays_only_the_cells_above(env):
+    """softmax hangs on one hidden probe (temperature=10): the child is restarted, and the cells
+    replayed are those above softmax's graded cells, not the scratch cell at the bottom that
+    sets ``softmax = None``: the later softmax cells still find the solution."""
+    hangs = ("import numpy as np\n\n"
+             "def softmax(z, axis=-1, temperature=1.0):\n"
+             "    if temperature <= 0:\n        raise ValueError('temperature must be positive')\n"
+             "    while temperature == 10.0:\n        pass\n"
+             "    z = np.asarray(z, dtype=float) / temperature\n"
+             "    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n"
+             "    return e / np.sum(e, axis=axis, keepdims=True)\n")
+    nb = filled_release("ps1_softmax", {"softmax": hangs})
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                        "source": "softmax = None  # scratch: done with it\n"})
+    data = grade(env, "ps1_softmax", nb, Limits(timeout_s=1.5))
+    lost = {t["name"] for t in data["tests"] if t["score"] < t["max_score"]}
+    assert lost == {"softmax-temperature"}, {t["name"]: t["output"] for t in data["tests"] if t["name"] in lost}
+    assert data["execution"]["sandbox"]["respawns"] >= 1
+    assert data["execution"]["cells"][-1]["status"] == "ok"  # the scratch cell ran, once, at the end
+
+
+# --------------------------------------------------------------------------- the callback's bounds
+
+
+class ScriptedChild:
+    """A child that sends ``script`` (messages, in order) and records what the parent sends."""
+
+    def __init__(self, script):
+        self.script, self.sent = list(script), []
+        self.output = {"bytes": 0, "truncated": False}
+
+    def receive(self, timeout):
+        if not self.script:
+            raise ChildError("timeout")
+        return self.script.pop(0)
+
+    def send(self, msg):
+        self.sent.append(msg)
+
+    def close(self):
+        pass
+
+
+class NoZygote:
+    def kill(self, slot, wait=False):
+        return {}
+
+
+def session_with(script):
+    session = Session(NoZygote(), 0, [], LIMITS)
+    session.child = ScriptedChild(script)
+    session.answer = carried_answer
+    return session
+
+
+def callback(function, *args):
+    return {"op": "callback", "function": function, "args": wire.to_wire(tuple(args)), "kwargs": wire.to_wire({})}
+
+
+def test_a_callback_is_answered_with_the_reference_only_for_the_calls_contract_functions():
+    z = np.array([1000.0, 1000.0])
+    done = {"outcome": {"status": "returned"}}
+    session = session_with([callback("logsumexp", z), callback("softmax", z), callback("mvn_kl", z), done])
+    assert session.request({"op": "call"}, carry=("logsumexp", "softmax")) is done
+    first, second, third = session.child.sent[1:]
+    assert wire.from_wire(first["value"]) == pytest.approx(1000 + np.log(2))
+    assert np.allclose(wire.from_wire(second["value"]), [0.5, 0.5])
+    assert "declined" in third  # not a function this call may ask about
+    assert session.carry == ()  # the window closed with the answer
+
+
+def test_no_callback_is_answered_outside_a_call():
+    done = {"status": "ok"}
+    session = session_with([callback("logsumexp", [1.0, 2.0]), done])
+    assert session.request({"op": "run"}) is done
+    assert "declined" in session.child.sent[1]
+
+
+def test_a_streams_unneeded_answers_decline_their_callbacks():
+    session = session_with([callback("logsumexp", [1.0]), {"outcome": 1}, callback("logsumexp", [1.0]),
+                            {"outcome": 2}])
+    session.stream({"op": "calls"}, 2, carry=("logsumexp",))
+    assert session.next() == {"outcome": 1}
+    session.drain()
+    assert "value" in session.child.sent[1] and "declined" in session.child.sent[2]
+
+
+def test_callback_arguments_are_bounded_per_call():
+    half = np.zeros(MAX_CARRIED_ELEMENTS // 2 + 1)
+    session = session_with([callback("logsumexp", half), callback("logsumexp", half), {"outcome": 1}])
+    session.request({"op": "call"}, carry=("logsumexp",))
+    assert "value" in session.child.sent[1] and "declined" in session.child.sent[2]
+
+
+def test_a_child_that_keeps_asking_is_ended():
+    noise = [callback("nothing", 1.0)] * (MAX_CALLBACK_MESSAGES + 1)
+    session = session_with(noise + [{"outcome": 1}])
+    with pytest.raises(ChildError, match="questions"):
+        session.request({"op": "call"}, carry=("logsumexp",))
+    assert session.child is None  # killed
+
+
+def test_a_callback_outside_the_contract_signature_is_declined():
+    session = session_with([{"op": "callback", "function": "logsumexp", "args": wire.to_wire(([1.0],)),
+                             "kwargs": wire.to_wire({"keepdims": True})}, {"outcome": 1}])
+    session.request({"op": "call"}, carry=("logsumexp",))
+    assert "declined" in session.child.sent[1]  # the student's own logsumexp(…, keepdims=True) runs instead
+
+
+def test_a_circle_of_callbacks_is_declined_by_the_parent():
+    """A hostile child asks for softmax while softmax's own calls were answered with log_softmax's
+    reference: crediting both would need neither to compute anything."""
+    done = {"outcome": 1}
+    z = [1.0, 2.0]
+    session = session_with([callback("log_softmax", z), done, callback("softmax", z), done])
+    session.request({"op": "call", "function": "softmax"}, carry=("logsumexp", "log_softmax"))
+    session.request({"op": "call", "function": "log_softmax"}, carry=("logsumexp", "softmax"))
+    assert "value" in session.child.sent[1] and "declined" in session.child.sent[3]
