@@ -7,6 +7,8 @@ Each command lives in its own module exposing ``add_arguments(parser)`` and
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 
 #: command -> (module, one-line help)
@@ -18,7 +20,43 @@ COMMANDS = {
 }
 
 
+def _terminate(signum, frame):  # SIGTERM (a CI cancel, `kill`) ends a command like Ctrl-C: cleanly
+    raise KeyboardInterrupt
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe: send further output (and Python's final flush) to /dev/null."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv=None) -> int:
+    """Run one command; Ctrl-C or SIGTERM and a closed pipe end it without a traceback.
+
+    A command stopped by Ctrl-C before it could say how to resume exits 130
+    with one line; a closed stdout (``… | head -1``) only loses output: the
+    commands write every file before they print.
+    """
+    if hasattr(signal, "SIGTERM"):
+        try:
+            signal.signal(signal.SIGTERM, _terminate)
+        except ValueError:  # not the main thread (embedded use)
+            pass
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("Interrupted; run the same command again to finish (finished results are kept).", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+
+
+def _main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
         prog="python -m autograder",

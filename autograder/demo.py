@@ -71,14 +71,13 @@ def _show(path: Path) -> str:
 
 
 def run(args) -> int:
-    from rich.console import Console
-
     from autograder.engine import grade_batch
     from autograder.engine.sandbox import Limits
-    from autograder.reports import write_reports
-    from autograder.reports.table import batch_progress
+    from autograder.engine.cli import summary_lines
+    from autograder.reports import show_reports, write_reports
+    from autograder.reports.table import batch_progress, make_console
 
-    console = Console()
+    console = make_console()
     course = Path(args.dir).resolve()
     try:
         n = prepare(course)
@@ -91,23 +90,29 @@ def run(args) -> int:
                   f"(what each one shows: {_show(EXAMPLES / 'README.md')})")
     console.print(f"[bold]Grading[/] in the sandbox, {args.timeout:g} s per cell and per call …")
     limits = Limits(timeout_s=args.timeout, budget_s=max(60.0, 12 * args.timeout))
-    with batch_progress(console=Console(stderr=True)) as on_event:
+    with batch_progress(console=make_console(stderr=True)) as on_event:
         summary = grade_batch(course / "submitted", course / "results", workers=args.workers, force=True,
                               course_dir=course, limits=limits, on_event=on_event)
-    complete = summary.ok and summary.graded == summary.total
-    missing = summary.total - summary.graded
-    console.print(f"Graded {summary.graded} notebooks in {summary.duration_s:.1f} s with {summary.workers} "
-                  f"worker(s); every submission got results.json, broken ones included."
-                  if complete else
-                  f"Graded {summary.graded} notebooks in {summary.duration_s:.1f} s; "
-                  f"[red]{missing} could not be graded[/] (a grader problem, see above and below).")
+    # every file before any output: a closed pipe loses lines, never the reports
+    data = write_reports(course / "results", gradebook=course if args.gradebook else None, show=False)
+    complete = summary.ok and summary.graded == summary.total and not summary.interrupted
+    if complete:
+        console.print(f"Graded {summary.graded} notebooks in {summary.duration_s:.1f} s with {summary.workers} "
+                      f"worker(s); every submission got results.json, broken ones included.")
+    else:
+        for line in summary_lines(summary):
+            console.print(line, markup=False, highlight=False)
     for f in summary.failed:
         print(f"FAILED to grade {f['student']}/{f['assignment']}: {f['error']}", file=sys.stderr)
     console.print()
-    write_reports(course / "results", console=console, gradebook=course if args.gradebook else None)
+    show_reports(course / "results", data, console=console)
     example = course / "results" / "ben" / "ps1_softmax" / "feedback.html"
     console.print()
     console.print(f"Open the class report in a browser: [bold]{_show(course / 'results' / 'report.html')}[/]")
     if example.exists():
         console.print(f"and a student's feedback page, e.g.: [bold]{_show(example)}[/]")
+    if summary.interrupted:
+        print("Interrupted: the reports show what was graded; run `make demo` again to grade everything.",
+              file=sys.stderr)
+        return 130
     return 0 if complete else 1

@@ -41,10 +41,12 @@ CLASS = {
     "ben": {
         "ps1_softmax": {"bugs": ["softmax-naive-overflow", "log_softmax-log-of-softmax"]},
         "ps2_cross_entropy": {},
+        "ps6_information": {"bugs": ["ps6-kl-swapped", "ps6-bayes-multiplies-likelihoods"]},
     },
     "cleo": {
         "ps3_gaussian": {"bugs": ["gaussian_log_pdf-sigma-as-variance", "gaussian_log_likelihood-sigma-as-variance"]},
         "ps4_bernoulli": {"bugs": ["ps4-bce-keras-clip"]},
+        "ps6_information": {"bugs": ["ps6-entropy-nan-zero-log-zero", "ps6-map-lambda-inverted"]},
     },
     "dan": {
         "ps2_cross_entropy": {"bugs": ["cross_entropy-sum-not-mean"]},
@@ -74,8 +76,10 @@ CLASS = {
 #: What each student shows, for examples/submissions/README.md.
 STORIES = {
     "ada": "full marks on every problem set",
-    "ben": "ps1: textbook softmax that overflows, `log(softmax(z))`; ps2 correct",
-    "cleo": "ps3: sigma used as a variance; ps4: binary cross-entropy with epsilon clipping",
+    "ben": "ps1: textbook softmax that overflows, `log(softmax(z))`; ps2 correct; "
+           "ps6: KL with its arguments swapped, likelihoods multiplied (underflow)",
+    "cleo": "ps3: sigma used as a variance; ps4: binary cross-entropy with epsilon clipping; "
+            "ps6: nan from 0·log 0 in the entropy, λ inverted (prior_std² / noise_std²) in the MAP weights",
     "dan": "ps2: cross-entropy summed instead of averaged; ps5: reversed KL, VAE KL summed over every axis",
     "eve": "ps1: naive softmax, and deleted the stability test cell and emptied another (both restored); "
            "ps4: sigmoid that overflows",

@@ -271,3 +271,25 @@ def test_the_mvn_reference_is_accurate_on_the_ill_conditioned_probes():
         worst.append((probe.label, rel))
         assert rel <= rtol / 4, f"{probe.label}: the reference is off by {rel:.2g} relative (rtol {rtol:g})"
     print("\nmvn_log_pdf reference vs exact:", ", ".join(f"{label}: {rel:.1e}" for label, rel in worst))
+
+
+def test_purity_twins_pass_the_same_numbers_as_arrays():
+    """A list probe's twin is an earlier probe of the same check with the same numbers as NumPy arrays."""
+    from autograder.checks import all_checks
+
+    pairs = 0
+    for check in all_checks().values():
+        for index, probe in enumerate(check.probes):
+            if probe.twin is None:
+                continue
+            twin = check.probes[probe.twin]
+            assert probe.twin < index and not check.compare_values, check.grade_id
+            assert probe.kwargs == twin.kwargs and len(probe.args) == len(twin.args), (check.grade_id, index)
+            assert any(isinstance(a, list) for a in probe.args), (check.grade_id, index)
+            for a, b in zip(probe.args, twin.args):
+                assert isinstance(b, np.ndarray) or not isinstance(a, list), (check.grade_id, index)
+                assert np.array_equal(np.asarray(a), np.asarray(b)), (check.grade_id, index)
+            pairs += 1
+    purity = [c for c in all_checks().values() if c.grade_id.endswith("-purity")]
+    assert purity and all(not c.compare_values and any(p.twin is not None for p in c.probes) for c in purity)
+    assert pairs >= len(purity)

@@ -1,32 +1,111 @@
-"""Feedback never carries a hidden probe's values, even when a submission tries to put them there."""
+"""Feedback never carries a hidden probe's values, even when a submission tries to put them there.
+
+The strongest form of "hidden inputs stay hidden": for a hidden probe, the
+feedback text must not depend on the probe's values at all. Each leaky
+function below smuggles its input out through one channel a student
+controls (exception message, exception class name, warning text, the type
+of what it returns, the values, the shape); it is graded on the hidden
+probes and on the same probes with other values, and both feedbacks must be
+identical, character for character.
+"""
 
 import dataclasses
-import re
+import warnings
 
 import numpy as np
+import pytest
 
 from autograder.checks import checks_for, evaluate
 from autograder.checks.evaluate import LocalTarget
 
 
-def _leaky_namespace():
-    def softmax(z, axis=-1, temperature=1.0):
-        raise RuntimeError(f"my inputs were {np.asarray(z).ravel().tolist()}")
+def _stable_softmax(z, axis=-1, temperature=1.0):
+    x = np.asarray(z, dtype=float) / temperature
+    m = np.max(x, axis=axis, keepdims=True)
+    e = np.exp(x - m)
+    return e / e.sum(axis=axis, keepdims=True)
 
-    return {"softmax": softmax}
+
+def _code(z) -> str:
+    return repr(np.asarray(z, dtype=float).ravel()[:4].tolist())
 
 
-def test_an_exception_message_cannot_carry_hidden_inputs_into_feedback():
-    checks = checks_for("ps1_softmax")
-    check = checks["softmax-stability"]
-    hidden = [p for p in check.probes if not p.public]
-    result = evaluate(dataclasses.replace(check, probes=tuple(hidden)), LocalTarget(_leaky_namespace()))
-    assert not result.passed and result.kind == "raised"
-    assert "RuntimeError" in result.message and "my inputs were" in result.message
-    assert not re.search(r"\d\.\d", result.message), result.message
+def leak_message(z, axis=-1, temperature=1.0):
+    raise RuntimeError(f"my inputs were {_code(z)}")
+
+
+def leak_class_name(z, axis=-1, temperature=1.0):
+    raise type("E" + _code(z).encode().hex(), (Exception,), {})()
+
+
+def leak_warning(z, axis=-1, temperature=1.0):
+    warnings.warn(_code(z), RuntimeWarning)
+    return _stable_softmax(z, axis, temperature)
+
+
+def leak_type(z, axis=-1, temperature=1.0):
+    return type("T" + _code(z).encode().hex(), (), {})()
+
+
+def leak_values(z, axis=-1, temperature=1.0):
+    first = float(np.nan_to_num(np.asarray(z, dtype=float).ravel()[0], posinf=0.0, neginf=0.0))
+    return _stable_softmax(z, axis, temperature) * (1 + 1.5e-3 * (1 + abs(first) % 1 / 2))  # rel. error 1.5e-3 … 2.3e-3
+
+
+def leak_shape(z, axis=-1, temperature=1.0):
+    first = float(np.nan_to_num(np.asarray(z, dtype=float).ravel()[0], posinf=0.0, neginf=0.0))
+    return np.zeros((0, 7 + int(abs(first) * 1000) % 997))
+
+
+def _other_values(probe):
+    """The same probe with different numbers (same shapes, same -inf mask)."""
+    def move(a):
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            return np.where(np.isfinite(a), a * 1.37 + 0.11, a)
+        return a
+
+    return dataclasses.replace(probe, args=tuple(move(a) for a in probe.args))
+
+
+@pytest.mark.parametrize("leak", [leak_message, leak_class_name, leak_warning, leak_type, leak_values, leak_shape],
+                         ids=lambda f: f.__name__)
+def test_feedback_on_hidden_probes_does_not_depend_on_their_values(leak):
+    check = checks_for("ps1_softmax")["softmax-stability"]
+    hidden = tuple(p for p in check.probes if not p.public and isinstance(p.args[0], np.ndarray))
+    target = LocalTarget({"softmax": leak})
+    first = evaluate(dataclasses.replace(check, probes=hidden), target)
+    second = evaluate(dataclasses.replace(check, probes=tuple(_other_values(p) for p in hidden)), target)
+    assert not first.passed
+    assert first.feedback() == second.feedback(), (first.feedback(), second.feedback())
+    assert "0x" not in first.message and "[" not in first.message.split("Failed on", 1)[1], first.message
+
+
+def test_masked_feedback_still_says_what_kind_of_thing_went_wrong():
+    check = checks_for("ps1_softmax")["softmax-stability"]
+    hidden = tuple(p for p in check.probes if not p.public)
+    said = {leak.__name__: evaluate(dataclasses.replace(check, probes=hidden), LocalTarget({"softmax": leak})).message
+            for leak in (leak_message, leak_class_name, leak_warning, leak_type, leak_values)}
+    assert "raised RuntimeError: (its message is not shown" in said["leak_message"]
+    assert "an exception of a class defined in your code" in said["leak_class_name"]
+    assert "RuntimeWarning (its message is not shown" in said["leak_warning"]
+    assert "an object of a class defined in your code" in said["leak_type"]
+    assert "some entries differ from the correct result; the largest relative error is of order 1e-03" \
+        in said["leak_values"]
+
+
+def test_library_messages_and_warnings_stay_readable_on_hidden_probes():
+    def keeps_dims_wrong(z, axis=-1, temperature=1.0):
+        x = np.asarray(z, dtype=float)
+        return np.exp(x) / np.exp(x).sum(axis=axis)  # broadcasting error on 2-D, overflow on large logits
+
+    check = checks_for("ps1_softmax")["softmax-stability"]
+    hidden = tuple(p for p in check.probes if not p.public)
+    result = evaluate(dataclasses.replace(check, probes=hidden), LocalTarget({"softmax": keeps_dims_wrong}))
+    assert "operands could not be broadcast together with shapes (…,…) (…,)" in result.message, result.message
+    assert result.hint.startswith("Reduce with `keepdims=True`")
 
 
 def test_a_public_probe_shows_the_students_own_message():
     check = checks_for("ps1_softmax")["softmax-basic"]
-    result = evaluate(check, LocalTarget(_leaky_namespace()))
+    result = evaluate(check, LocalTarget({"softmax": leak_message}))
     assert check.probes[0].public and "my inputs were [1.0, 2.0, 3.0]" in result.message

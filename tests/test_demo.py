@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from autograder.course import ROOT, max_score
+from autograder.course import PROBLEM_SETS, ROOT, max_score
 from autograder.demo import MARKER, DemoError, prepare
 
 EXAMPLES = ROOT / "examples" / "submissions"
@@ -45,7 +45,7 @@ def test_examples_cover_the_promised_cases():
     gus = (EXAMPLES / "gus" / "ps3_gaussian" / "ps3_gaussian.ipynb").read_text()
     assert "while n > 0" in gus, "an endless loop"
     ada = {p.parent.name for p in EXAMPLES.glob("ada/*/*.ipynb")}
-    assert len(ada) == 5
+    assert ada == set(PROBLEM_SETS)
 
 
 def test_prepare_builds_a_course_folder_and_never_clobbers_other_folders(tmp_path):
@@ -112,6 +112,9 @@ def test_demo_end_to_end(tmp_path):
     assert "clip" in hints("cleo", "ps4_bernoulli")
     assert "not the sum" in hints("dan", "ps2_cross_entropy") or "mean" in hints("dan", "ps2_cross_entropy")
     assert "KL(Q ‖ P)" in hints("dan", "ps5_gaussian_kl")
+    assert "You computed KL(q ‖ p)" in hints("ben", "ps6_information")
+    assert "underflows to 0" in hints("ben", "ps6_information")
+    assert "0 · log 0 is nan" in hints("cleo", "ps6_information") and "λ is inverted" in hints("cleo", "ps6_information")
     assert any("softmax-stability" in t for t in result("eve", "ps1_softmax")["tamper"])
     assert any(c["status"] == "timeout" for c in result("gus", "ps3_gaussian")["execution"]["cells"])
     assert result("fay", "ps1_softmax")["notes"] and result("fay", "ps2_cross_entropy")["notes"]

@@ -4,6 +4,8 @@
   Jupyter kernel, and every graded cell passes: its visible asserts and its
   hidden ``run_check`` (which prints ``<function>: passed``), with nothing on
   stderr (nbgrader scores a test cell with stderr output 0).
+  Every figure cell draws a figure, and every number the lesson's prose states
+  is the one its lesson cells print (``tests/lesson_claims.py``).
 * In a temporary nbgrader course folder (``source/`` and ``nbgrader_config.py``
   copied, stock ``nbgrader generate_assignment "*"`` with its gradebook), one
   ``nbgrader autograde "*"`` grades two students on all five problem sets:
@@ -34,6 +36,7 @@ from pathlib import Path
 import pytest
 
 from autograder.course import GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
+from tests import lesson_claims
 
 pytestmark = pytest.mark.slow
 
@@ -97,6 +100,7 @@ def test_source_notebook_runs_with_hidden_checks(ps, tmp_path):
         if outputs_of(cell, "stderr"):
             failures.append(f"{gid}: wrote to stderr (nbgrader scores that 0): {outputs_of(cell, 'stderr')[:300]}")
     assert graded == len(GRADE_CELLS[ps])
+    failures += lesson_claims.failures(ps, nb)  # every figure drawn, every number in the prose computed
     assert not failures, "\n".join(failures)
 
 

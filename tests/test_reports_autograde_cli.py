@@ -95,3 +95,14 @@ def test_shards_merged_equal_the_unsharded_run(graded, course):
         b = json.loads((merged / student / ps / "results.json").read_text())
         assert without_timings(a) == without_timings(b), (student, ps)
     assert filecmp.cmp(results / "report.html", merged / "report.html", shallow=False)
+    # one summary.json schema: the merge's equals the unsharded run's, but for what is about the run
+    one, two = (json.loads((d / "summary.json").read_text()) for d in (results, merged))
+    assert [len(two["shards"]), one["shards"]] == [2, []] and set(one) == set(two)
+    run_specific = {"shards", "duration_s", "notebooks_per_s", "workers", "results_dir", "submitted_dir", "shard",
+                    "zygote_restarts", "sandbox", "skipped_existing", "graded", "gradebook"}
+
+    def same(d):
+        return {k: same(v) if isinstance(v, dict) else v for k, v in d.items() if k not in run_specific}
+
+    assert same(one) == same(two)
+    assert one["submissions"] == two["submissions"] == len(PICK) and two["graded"] == len(PICK)

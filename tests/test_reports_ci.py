@@ -115,3 +115,39 @@ def test_student_workflow_posts_the_score(tmp_path):
     assert "<script" not in md
     assert not re.search(r"^::", md, re.M)
     assert "BEGIN HIDDEN TESTS" not in md
+
+
+def test_instructor_workflow_keeps_what_was_graded_when_a_step_fails():
+    """Issue 10: a failed grading step must not skip the upload, and the merge must still run."""
+    wf = load(INSTRUCTOR)
+    grade, merge = wf["jobs"]["grade"], wf["jobs"]["merge"]
+    for job in (grade, merge):
+        for step in steps(job):
+            if uses(step) == "actions/upload-artifact":
+                assert step.get("if") in ("${{ !cancelled() }}", "always()"), step["name"]
+    shard_upload = next(s for s in steps(grade) if uses(s) == "actions/upload-artifact")
+    assert shard_upload["with"]["if-no-files-found"] != "error", "an empty shard must not fail the others"
+    assert merge.get("if") == "${{ !cancelled() }}"
+    last = steps(merge)[-1]
+    assert "needs.grade.result" in last["if"] and "exit 1" in last["run"], "a failed shard still turns the run red"
+    assert "sudo -E" not in runs(grade), "the runner's environment is not handed to the grader"
+
+
+def test_run_summary_fence_cannot_be_broken_by_a_student_id(tmp_path):
+    """Run the merge job's summary step on a grades.csv whose ids hold backtick runs; parse the Markdown."""
+    from markdown_it import MarkdownIt
+
+    (merge,) = [load(INSTRUCTOR)["jobs"]["merge"]]
+    script = next(s["run"] for s in steps(merge) if s.get("name") == "Grades in the run summary")
+    (tmp_path / "results").mkdir()
+    csv_text = ("student,ps1_softmax,total\n```,1,1\n````` # heading?,2,2\n"
+                "x\\x0a```\\x0a# breakout,3,3\n~~~,4,4\n")
+    (tmp_path / "results" / "grades.csv").write_text(csv_text)
+    summary = tmp_path / "summary.md"
+    proc = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)})
+    assert proc.returncode == 0, proc.stderr
+    tokens = MarkdownIt("commonmark").parse(summary.read_text())
+    fences = [t for t in tokens if t.type == "fence"]
+    assert len(fences) == 1 and fences[0].content == csv_text
+    assert [t.tag for t in tokens if t.type == "heading_open"] == ["h2"], "no heading smuggled in by an id"

@@ -93,3 +93,23 @@ def test_gradebook_flag_from_the_command_line(course):
     assert "Gradebook:" in proc.stdout
     rows = nbgrader_export(course)
     assert float(rows[("ps5_gaussian_kl", "dan")]["score"]) == 12.0
+
+
+def test_a_timestamp_file_is_student_data(course, tmp_path):
+    """A link or garbage in timestamp.txt neither leaks a file into the gradebook nor stops the export."""
+    from autograder.reports.gradebook import _timestamp, course_directory
+
+    secret = tmp_path / "secret"
+    secret.write_text("2020-01-01 00:00:00 UTC")
+    link = course / "submitted" / "ben" / "ps1_softmax" / "timestamp.txt"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(secret)
+    junk = course / "submitted" / "cleo" / "ps1_softmax" / "timestamp.txt"
+    junk.parent.mkdir(parents=True)
+    junk.write_text("not a time at all")
+    coursedir = course_directory(course)
+    assert _timestamp(course, coursedir, "ben", "ps1_softmax") is None
+    assert _timestamp(course, coursedir, "cleo", "ps1_softmax") is None
+    assert _timestamp(course, coursedir, "ada", "ps1_softmax").startswith("2026-11-20")
+    info = write_gradebook(course / "results", course)
+    assert info["submissions"] == len(class_results())

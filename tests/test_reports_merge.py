@@ -62,7 +62,7 @@ def test_merged_shards_equal_one_unsharded_run(tmp_path, n):
     for rel in files(full):
         assert filecmp.cmp(full / rel, out / rel, shallow=False), rel
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["class"]["submissions"] == len(class_results())
+    assert summary["schema"] == 1 and summary["class_summary"]["class"]["submissions"] == len(class_results())
 
 
 def test_artifact_folder_of_shards_and_rerun(tmp_path):

@@ -1,6 +1,13 @@
-"""Every command in the README is run by a named test (or by CI itself)."""
+"""Every command in the README is run by a named test (or by CI itself), and the instructor's
+commands run exactly as printed in a plain shell with no virtual environment on PATH."""
 
+import json
+import os
 import re
+import shutil
+import subprocess
+
+import pytest
 
 from autograder.course import ROOT
 
@@ -12,19 +19,21 @@ TESTED = {
     "make test": (".ci/run", ""),  # CI runs it on every submission
     "make bench": ("tests/test_benchmarks.py", ""),
     "make release": ("tests/test_release.py", ""),
-    "python -m autograder autograde submitted --out results": (
-        "tests/test_reports_autograde_cli.py", "graded"),
-    "python -m autograder autograde submitted --out results --json": (
-        "tests/test_reports_autograde_cli.py", "test_autograde_json_is_the_only_stdout"),
-    "python -m autograder autograde submitted --out shard1 --shard 1/2": (
-        "tests/test_reports_autograde_cli.py", "test_shards_merged_equal_the_unsharded_run"),
-    "python -m autograder autograde submitted --out shard2 --shard 2/2": (
-        "tests/test_reports_autograde_cli.py", "test_shards_merged_equal_the_unsharded_run"),
-    "python -m autograder merge shard1 shard2 --out merged": (
-        "tests/test_reports_autograde_cli.py", "test_shards_merged_equal_the_unsharded_run"),
-    "python -m autograder autograde submitted --out results --gradebook": (
-        "tests/test_reports_autograde_cli.py", "test_autograde_gradebook_feeds_nbgrader_export"),
-    "nbgrader export": ("tests/test_reports_gradebook.py", "nbgrader_export"),
+    # run as printed, in order, by test_instructor_commands_run_as_printed_in_a_plain_shell
+    ".venv/bin/python -m autograder autograde submitted --out results": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder autograde submitted --out results --json": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder autograde submitted --out shard1 --shard 1/2": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder autograde submitted --out shard2 --shard 2/2": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder merge shard1 shard2 --out merged": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder autograde submitted --out results --gradebook": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/nbgrader export": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
 }
 
 
@@ -51,3 +60,41 @@ def test_every_readme_command_is_tested():
 def test_readme_names_the_ci_templates():
     text = README.read_text()
     assert ".github/workflows/autograde.yml" in text and "ci-templates/student-classroom.yml" in text
+
+
+#: A shell as a new instructor has it: system PATH only (no venv), no PYTHONPATH, no VIRTUAL_ENV.
+PLAIN_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8"}
+
+
+def test_the_plain_shell_has_no_venv():
+    proc = subprocess.run(["bash", "--noprofile", "--norc", "-c", "command -v nbgrader; python3 -c 'import rich'"],
+                          env=PLAIN_ENV, capture_output=True, text=True)
+    assert ".venv" not in proc.stdout, "the test shell must not find the venv's tools"
+
+
+@pytest.mark.slow
+def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
+    """A course folder like the repository root (``.venv``, ``nbgrader_config.py``, ``submitted/``),
+    and every ``.venv/bin/…`` command of the README run in it, in README order, with ``bash -c``."""
+    if not (ROOT / ".venv" / "bin" / "python").exists():
+        pytest.skip("no .venv/ in the repository (make install creates it)")
+    course = tmp_path / "course"
+    course.mkdir()
+    os.symlink(ROOT / ".venv", course / ".venv")
+    (course / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "probdl"\n')
+    for student in ("ada",):  # one notebook: the commands, not the grading, are under test here
+        shutil.copytree(ROOT / "examples" / "submissions" / student / "ps1_softmax",
+                        course / "submitted" / student / "ps1_softmax")
+    instructor = [c for c in commands() if c.startswith(".venv/bin/")]
+    assert len(instructor) == 7, instructor
+    outputs = {}
+    for command in instructor:
+        proc = subprocess.run(["bash", "--noprofile", "--norc", "-c", command], cwd=course, env=PLAIN_ENV,
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, f"{command}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+        assert "Traceback" not in proc.stderr, command
+        outputs[command] = proc.stdout
+    assert json.loads(outputs[instructor[1]])["class"]["submissions"] == 1
+    assert (course / "merged" / "grades.csv").read_text() == (course / "results" / "grades.csv").read_text()
+    exported = (course / "grades.csv").read_text()  # nbgrader export, from the gradebook
+    assert "ps1_softmax" in exported and "ada" in exported

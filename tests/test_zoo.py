@@ -4,6 +4,8 @@ Every correct specimen earns every point; every wrong one loses points on
 its own function and only there, and gets the hint written for it.
 """
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -45,9 +47,37 @@ def test_specimen(ps, specimen):
     assert failed, f"{specimen.name} passed every check"
     elsewhere = {gid: r.feedback() for gid, r in failed.items() if r.function != specimen.function}
     assert not elsewhere, f"{specimen.name} lost points outside {specimen.function}: {elsewhere}"
+    # One mistake, the cells of its own aspect: exactly the reviewed list (docs/grading.md publishes it).
+    expected = (loses(ps) or {}).get(specimen.name, tuple(failed))
+    assert tuple(failed) == tuple(expected), (
+        f"{specimen.name} should lose exactly {expected}, lost {tuple(failed)}: "
+        + "; ".join(f"{gid}: {r.feedback()}" for gid, r in failed.items() if gid not in expected)
+    )
     hints = [r.hint for r in failed.values()]
     assert any(specimen.hint in h for h in hints), (
         f"{specimen.name}: expected a hint containing {specimen.hint!r}, got {hints}"
+    )
+
+
+def loses(ps):
+    """The zoo module's reviewed ``LOSES`` (specimen -> the cells it loses), or None where it has none yet."""
+    return getattr(importlib.import_module(f"tests.zoo.{ps}"), "LOSES", None)
+
+
+def test_every_wrong_specimen_has_its_reviewed_cells():
+    reviewed = [ps for ps in dict(SPECIMENS) if loses(ps) is not None]
+    assert {"ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl"} <= set(reviewed)
+    for ps, specimen in SPECIMENS:
+        if not specimen.correct and ps in reviewed:
+            assert specimen.name in loses(ps), f"add {specimen.name!r} to LOSES in tests/zoo/{ps}.py"
+
+
+def test_grading_page_is_current():
+    """docs/grading.md is what the zoo grades to today (regenerate: python -m tests.zoo.table)."""
+    from tests.zoo import table
+
+    assert table.PAGE.read_text(encoding="utf-8") == table.render(), (
+        "docs/grading.md is stale: run `python -m tests.zoo.table` and review the new rows for double charges"
     )
 
 

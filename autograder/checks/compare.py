@@ -2,29 +2,50 @@
 
 Descriptions say what is wrong with the student's value (its shape, where it
 is not finite, how large the relative error is) without printing the
-reference value itself.
+reference value itself. For a hidden probe (``reveal=False``) they also leave
+out what the student's function chose freely and could use to carry the
+hidden input out: the values it returned, the positions of the bad entries,
+its own shape when that is not made of the expected one's sizes, the exact
+count of returned values; the relative error is given as a power of ten.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
-def _fmt_index(idx, shape):
-    return "" if not shape else f" (at index {tuple(int(i) for i in idx)})"
+def _fmt_index(idx, shape, reveal=True):
+    return "" if not shape or not reveal else f" (at index {tuple(int(i) for i in idx)})"
 
 
-def compare(got, ref, rtol, atol, returns=()):
+def _magnitude(rel) -> str:
+    """``"of order 1e-03"``: the power of ten of a relative error, nothing finer."""
+    return f"of order 1e{math.floor(math.log10(rel)):+03d}" if rel > 0 else "0"
+
+
+def _entries(n_bad, size, reveal):
+    """Which entries are bad, and the verb's ending: ``("3 of 20 entries", "")``, ``("every entry", "s")``."""
+    if reveal:
+        return f"{n_bad} of {size} entries", ""
+    return ("every entry", "s") if n_bad == size else ("some entries", "")
+
+
+def compare(got, ref, rtol, atol, returns=(), reveal=True):
     """Return ``(kind, detail)`` for the first mismatch, or ``None``.
 
     ``kind`` is ``type``, ``shape``, ``nonfinite`` or ``value``.
+    ``reveal=False`` (a hidden probe) keeps the student's own choices out of
+    ``detail`` (see the module docstring).
     """
     if isinstance(ref, tuple):
         if not isinstance(got, tuple) or len(got) != len(ref):
             n = len(got) if isinstance(got, tuple) else 1
-            return "type", f"expected {len(ref)} returned values ({', '.join(returns)}), got {n}"
+            what = f"got {n}" if reveal else "got another number of values"
+            return "type", f"expected {len(ref)} returned values ({', '.join(returns)}), {what}"
         for i, (g, r) in enumerate(zip(got, ref)):
-            found = compare(g, r, rtol, atol)
+            found = compare(g, r, rtol, atol, reveal=reveal)
             if found:
                 name = returns[i] if i < len(returns) else f"value {i + 1}"
                 return found[0], f"{name}: {found[1]}"
@@ -37,19 +58,23 @@ def compare(got, ref, rtol, atol, returns=()):
         except (ValueError, TypeError):
             return "type", "returned a nested sequence that is not a numeric array"
     if got.shape != ref.shape:
-        return "shape", f"expected a result of shape {ref.shape}, got shape {got.shape}"
+        if reveal or set(got.shape) <= set(ref.shape) | {1}:
+            return "shape", f"expected a result of shape {ref.shape}, got shape {got.shape}"
+        return "shape", f"expected a result of shape {ref.shape}, got a {got.ndim}-D result of another shape"
     finite_ref = np.isfinite(ref)
     bad = finite_ref & ~np.isfinite(got)
     if bad.any():
         what = sorted({("nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")) for v in got[bad]})
         idx = np.argwhere(bad)[0]
         return "nonfinite", (
-            f"got {'/'.join(what)} in {int(bad.sum())} of {got.size} entries where the "
-            f"result is finite{_fmt_index(idx, got.shape)}"
+            f"got {'/'.join(what)} in {_entries(int(bad.sum()), got.size, reveal)[0]} where the "
+            f"result is finite{_fmt_index(idx, got.shape, reveal)}"
         )
     inf_ref = ~finite_ref
     if inf_ref.any() and not np.array_equal(got[inf_ref], ref[inf_ref], equal_nan=True):
         idx = np.argwhere(inf_ref & (got != ref))[0] if np.any(inf_ref & (got != ref)) else np.argwhere(inf_ref)[0]
+        if not reveal:
+            return "nonfinite", "expected an infinite value in some entries, got another value there"
         return "nonfinite", f"expected an infinite value{_fmt_index(idx, got.shape)}, got {got[tuple(idx)]!r}"
     g, r = got[finite_ref], ref[finite_ref]
     with np.errstate(over="ignore"):  # g - r of two huge opposite values is inf: still "off"
@@ -66,10 +91,11 @@ def compare(got, ref, rtol, atol, returns=()):
         elif not np.isfinite(rel[worst]):
             rel_text = "more than 1e308 (the result is tiny there)"
         else:
-            rel_text = f"{rel[worst]:.2g}"
+            rel_text = f"{rel[worst]:.2g}" if reveal else _magnitude(float(rel[worst]))
+        returned = f", where your function returned {g[worst]:.6g}" if reveal else ""
+        which, s = _entries(int(off.sum()), got.size, reveal)
         return "value", (
-            f"{int(off.sum())} of {got.size} entries differ from the correct result; "
-            f"the largest relative error is {rel_text}{_fmt_index(idx, got.shape)}, "
-            f"where your function returned {g[worst]:.6g}"
+            f"{which} differ{s} from the correct result; "
+            f"the largest relative error is {rel_text}{_fmt_index(idx, got.shape, reveal)}{returned}"
         )
     return None

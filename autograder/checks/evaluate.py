@@ -15,10 +15,12 @@ for the life of the process, i.e. computed once per batch.
 from __future__ import annotations
 
 import importlib
-import re
 from typing import Protocol
 
+import numpy as np
+
 from autograder.checks import invoke as _invoke
+from autograder.checks import shown
 from autograder.checks.compare import compare
 from autograder.checks.model import Check, CheckResult, Failure, Hint, Probe
 from autograder.course import problem_set_of_function
@@ -79,11 +81,6 @@ def reference(check: Check, index: int) -> _invoke.Outcome:
 #: Hints that apply to every check, after the check's own ones.
 GENERIC_HINTS = (
     Hint(
-        "The function still raises NotImplementedError: replace the `raise NotImplementedError()` "
-        "line with your implementation.",
-        lambda f: f.outcome is not None and f.outcome.error_type == "NotImplementedError",
-    ),
-    Hint(
         "Validate with `if …: raise ValueError(\"<argument> …\")` rather than `assert`: asserts "
         "raise AssertionError and disappear under `python -O`.",
         lambda f: f.kind == "wrong-exception" and f.outcome.error_type == "AssertionError",
@@ -98,7 +95,23 @@ GENERIC_HINTS = (
         "Return NumPy values: a float64 array (or a float for reductions), not another type.",
         lambda f: f.kind == "type",
     ),
+    Hint(
+        "Convert every array argument once at the start (`z = np.asarray(z, dtype=float)`), so that a "
+        "nested list and the same numbers as an array are handled alike.",
+        lambda f: f.kind == "lists",
+    ),
+    Hint(
+        "Implement the function first: this cell judges how a working function treats its inputs "
+        "(unmodified, no RuntimeWarning, lists accepted).",
+        lambda f: f.kind == "stub",
+    ),
 )
+
+
+def _guards_errors(check: Check, probe: Probe | None) -> bool:
+    """``probe`` is a valid-input value probe of an error-handling check."""
+    return (probe is not None and probe.expect == "value"
+            and any(p.expect == "raises" for p in check.probes))
 
 
 def _message(check: Check, failure: Failure) -> str:
@@ -107,7 +120,11 @@ def _message(check: Check, failure: Failure) -> str:
     if failure.probe is not None and failure.probe.public:
         parts = [repr(a) for a in failure.probe.args] + [f"{k}={v!r}" for k, v in failure.probe.kwargs.items()]
         shown = f" Input: {check.function}({', '.join(parts)})."
-    return f"{check.function}: {check.summary} Failed{where}: {failure.detail}.{shown}"
+    why = ""
+    if _guards_errors(check, failure.probe):
+        why = (" This cell's points for raising ValueError are earned only by a function that also "
+               "computes correct results on valid input.")
+    return f"{check.function}: {check.summary} Failed{where}: {failure.detail}.{shown}{why}"
 
 
 def _hint(check: Check, failure: Failure) -> str:
@@ -120,54 +137,101 @@ def _hint(check: Check, failure: Failure) -> str:
     return ""
 
 
-_FLOAT = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][-+]?\d+)?")
+def _same_ending(a: _invoke.Outcome, b: _invoke.Outcome) -> bool:
+    """Two calls ended alike: the same values (to the last few ulps), or the same exception type."""
+    if a.status != b.status:
+        return False
+    if a.status == "raised":
+        return a.error_type == b.error_type
+    if a.status != "returned":
+        return True
+    return compare(a.value, b.value, 1e-12, 0.0) is None if b.value is not None else a.value is None
 
 
-def _shown_error(probe: Probe, message: str) -> str:
-    """The submission's own exception message, fit for feedback.
+def _numbers(value):
+    """The finite numbers in a plain value (arrays, or tuples of them), flattened."""
+    if value is None:
+        return np.empty(0)
+    if isinstance(value, tuple):
+        parts = [_numbers(v) for v in value]
+        return np.concatenate(parts) if parts else np.empty(0)
+    flat = np.ravel(value)
+    return flat[np.isfinite(flat)]
 
-    A function can put its arguments into the message it raises; for a
-    hidden probe, decimal numbers are masked so that feedback never carries
-    the probe's values (shapes and indices, plain integers, stay).
+
+def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Outcome,
+          twin: _invoke.Outcome | None = None):
+    """The :class:`Failure` of one probe, or ``None`` when it passed.
+
+    ``twin`` is the outcome of the probe's array twin (:attr:`Probe.twin`).
+    For a hidden probe, the student's own text (exception class and message,
+    warning text, type names) is shown only as far as :mod:`shown` allows.
     """
-    message = message[:200]
-    return message if probe.public else _FLOAT.sub("…", message)
-
-
-def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Outcome):
-    """The :class:`Failure` of one probe, or ``None`` when it passed."""
 
     def fail(kind, detail):
         return Failure(kind, detail, probe, outcome, ref.value)
 
+    public = probe.public
     if outcome.status == "missing":
         return fail("missing", outcome.error_message or f"`{check.function}` is not defined")
     if outcome.status == "timeout":
         return fail("timeout", "the call did not finish within the time limit (an endless loop?)")
     if outcome.status == "crashed":
-        return fail("crashed", f"the call ended the Python process ({outcome.error_message or 'no details'})")
+        details = outcome.error_message or "no details" if public else ""
+        return fail("crashed", f"the call ended the Python process{f' ({details})' if details else ''}")
     if probe.expect == "raises":
         if outcome.status == "raised" and outcome.error_type == "ValueError":
             return None
         if outcome.status == "raised":
-            return fail("wrong-exception",
-                        f"expected a ValueError, got {outcome.error_type}: {_shown_error(probe, outcome.error_message)}")
+            return fail("wrong-exception", "expected a ValueError, got "
+                        + shown.raised(public, outcome.error_type, outcome.error_message))
         return fail("no-raise", "expected a ValueError naming the bad argument, but the call returned normally")
+    runtime = [w for w in outcome.warnings if w.startswith("RuntimeWarning")]
+    if not check.compare_values:
+        # A property check: the values are other checks' business (one mistake, one charge).
+        if twin is not None and not _same_ending(outcome, twin):
+            return fail("lists", "the nested-list input did not give the same result as the same numbers "
+                                 "passed as a NumPy array")
+        if check.no_warnings and runtime:
+            return fail("warning", f"the call raised {shown.warning(public, runtime[0])}")
+        if check.no_mutation and outcome.mutated:
+            return fail("mutation", f"the call modified its input ({', '.join(outcome.mutated)}) in place")
+        return None
     if outcome.status == "raised":
-        return fail("raised", f"raised {outcome.error_type}: {_shown_error(probe, outcome.error_message)}")
+        return fail("raised", "raised " + shown.raised(public, outcome.error_type, outcome.error_message))
     if outcome.value is None and outcome.value_type not in ("NoneType", ""):
-        return fail("type", f"returned {outcome.value_type}, which is not numbers")
+        return fail("type", f"returned {shown.type_name(public, outcome.value_type)}, which is not numbers")
     rtol = check.rtol if probe.rtol is None else probe.rtol
     atol = check.atol if probe.atol is None else probe.atol
-    mismatch = compare(outcome.value, ref.value, rtol, atol, check.returns)
+    mismatch = compare(outcome.value, ref.value, rtol, atol, check.returns, reveal=public)
     if mismatch:
         return fail(*mismatch)
-    runtime = [w for w in outcome.warnings if w.startswith("RuntimeWarning")]
     if check.no_warnings and runtime:
-        return fail("warning", f"the result is right but the call raised {runtime[0]}")
+        return fail("warning", f"the result is right but the call raised {shown.warning(public, runtime[0])}")
     if check.no_mutation and outcome.mutated:
         return fail("mutation", f"the call modified its input ({', '.join(outcome.mutated)}) in place")
     return None
+
+
+def not_attempted(outcome: _invoke.Outcome) -> bool:
+    """The call hit the template's ``raise NotImplementedError()``: the function is not written yet."""
+    return outcome.status == "raised" and outcome.error_type == "NotImplementedError"
+
+
+def _stub_failure(check: Check, outcomes: list) -> Failure | None:
+    """For a property check: a :class:`Failure` when no working function was there to judge.
+
+    Purity is a property of a function that computes something: at least two
+    probes must return numbers and, over all of them, not a single repeated
+    number (``np.zeros_like(z)``, ``return 0.0``). Nothing here compares with
+    the reference.
+    """
+    returned = [o for o in outcomes if o.status == "returned" and o.value is not None]
+    values = np.concatenate([_numbers(o.value) for o in returned]) if returned else np.empty(0)
+    if len(returned) >= 2 and np.unique(values).size >= 2:
+        return None
+    return Failure("stub", "purity is judged on a function that computes its result, but yours "
+                   + ("returned no numbers" if not returned else "returned the same number for every input"))
 
 
 def evaluate(check: Check, target: Target) -> CheckResult:
@@ -194,9 +258,20 @@ def evaluate(check: Check, target: Target) -> CheckResult:
                 "solve_triangular where the notebook allows them).",
                 "forbidden",
             )
+    outcomes = []
     for index, probe in enumerate(check.probes):
         outcome = target.call(check.function, probe.args, probe.kwargs)
-        failure = judge(check, probe, outcome, reference(check, index))
+        if not_attempted(outcome):
+            return CheckResult(check.grade_id, check.function, False,
+                               f"{check.function}: not attempted yet (it still raises NotImplementedError).",
+                               "", "not-attempted")
+        outcomes.append(outcome)
+        twin = outcomes[probe.twin] if probe.twin is not None else None
+        failure = judge(check, probe, outcome, reference(check, index), twin)
+        if failure is not None:
+            return result(failure)
+    if not check.compare_values:
+        failure = _stub_failure(check, outcomes)
         if failure is not None:
             return result(failure)
     return CheckResult(check.grade_id, check.function, True, f"{check.function}: passed. {check.summary}")

@@ -34,6 +34,11 @@ class Probe:
         check's. For a check whose probes differ in how much accuracy float64
         allows (a visible well-conditioned input next to a hidden one with
         condition number 1e10), so that neither is judged by the other's.
+    twin : int or None
+        For a probe whose inputs are (nested) lists: the index of an earlier
+        probe of the same check that passes the same numbers as NumPy
+        arrays. Both calls must end the same way (equal values, or the same
+        exception type): that is what "accepts lists" means.
     """
 
     label: str
@@ -43,6 +48,7 @@ class Probe:
     public: bool = False
     rtol: float | None = None
     atol: float | None = None
+    twin: int | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,9 @@ class Failure:
 
     ``kind`` is one of ``missing``, ``forbidden``, ``raised``, ``timeout``,
     ``crashed``, ``no-raise``, ``wrong-exception``, ``type``, ``shape``,
-    ``nonfinite``, ``value``, ``warning``, ``mutation``.
+    ``nonfinite``, ``value``, ``warning``, ``mutation``, ``lists`` (a list
+    input ends differently from the same numbers as an array), ``stub`` (a
+    property check found no working function to judge).
     """
 
     kind: str
@@ -96,6 +104,14 @@ class Check:
         Checked in order; the first whose rule matches is shown.
     returns : tuple of str
         Names of the returned values when the function returns a tuple.
+    compare_values : bool
+        ``True`` (the default): every ``"value"`` probe is compared with the
+        reference. ``False`` for a check of a property other than the values
+        (purity: inputs unmodified, no RuntimeWarning, accepts lists), so
+        that a wrong but pure function keeps the point: the probes are
+        judged on that property only (``no_warnings``, ``no_mutation``,
+        ``twin``), and the function must return numbers that depend on its
+        input on at least two probes (a stub is not judged pure).
     """
 
     grade_id: str
@@ -109,6 +125,7 @@ class Check:
     forbidden: tuple = ()
     hints: tuple = ()
     returns: tuple = ()
+    compare_values: bool = True
 
 
 @dataclass(frozen=True)

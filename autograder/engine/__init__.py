@@ -13,8 +13,9 @@ One module per step, in the order a submission meets them:
 * :mod:`.execute`   – run the cells with timeouts and respawns; the remote check target
 * :mod:`.static`    – forbidden library calls and tampering flags read from the source (trusted side)
 * :mod:`.grade`     – one submission → its results.json content
-* :mod:`.results`   – atomic writes, grades.csv, summary.json
-* :mod:`.batch`     – collect, shard, grade a batch with N workers
+* :mod:`.results`   – results.json bounded and written (grades.csv: :mod:`autograder.grades`; ids: :mod:`autograder.ids`)
+* :mod:`.collect`   – find the submissions in submitted/ (no symlink followed), account for the rest
+* :mod:`.batch`     – plan, shard, grade a batch with N workers (each failure its submission's own)
 * :mod:`.cli`       – ``python -m autograder autograde …``
 * :mod:`.testing`   – build nbgrader notebooks and course folders for tests and benchmarks
 
@@ -27,6 +28,7 @@ _EXPORTS = {
     "BatchSummary": "autograder.engine.batch",
     "Submission": "autograder.engine.batch",
     "collect_submissions": "autograder.engine.batch",
+    "LayoutError": "autograder.engine.collect",
     "shard_of": "autograder.engine.batch",
     "write_grades_csv": "autograder.engine.results",
     "Limits": "autograder.engine.sandbox",

@@ -1,7 +1,28 @@
-"""A batch: collect submissions, pick this shard, grade with N workers, write results.
+"""A batch: plan it, grade every submission with N workers, write the batch files.
 
-:func:`grade_batch` is the engine's entry point (the CLI and reports call it);
-``on_event`` lets a caller follow along (progress bars, live tables).
+:func:`grade_batch` is the engine's entry point (the CLI and the demo call it);
+``on_event`` lets a caller follow along (progress bars, live tables). Its steps:
+
+1. **plan** – :func:`autograder.engine.collect.scan` (no symlink followed;
+   everything not graded listed with a reason), this shard's students, and
+   which submissions already have results (a rerun keeps them, except those
+   whose grading failed);
+2. **load** – each problem set's source notebook and checks once
+   (:func:`_load_assignment`); a problem set that cannot be loaded is the
+   instructor's error, reported per submission in ``summary.failed``;
+3. **grade** – worker threads, one sandbox slot each, share one zygote kept
+   alive by :class:`ZygoteKeeper`. Whatever goes wrong in the parent while
+   grading one submission (a broken zygote twice in a row, a grader bug
+   triggered by what the child sent, a result that cannot be written)
+   becomes **that submission's** results.json: score 0, the reason, and the
+   details in ``summary.grading_errors`` for the instructor; the batch goes on;
+4. **finish** – grades.csv and summary.json, owned by the ``sudo`` user.
+
+Ctrl-C (``KeyboardInterrupt`` in the main thread) stops the batch quickly:
+nothing more is handed out, the sandbox is closed (its children killed), the
+submissions in flight are dropped (no half-graded result is written), and
+the batch files are written for what finished; ``summary.interrupted`` says
+so and a rerun grades the rest.
 """
 
 from __future__ import annotations
@@ -16,38 +37,41 @@ from pathlib import Path
 
 from autograder import course
 from autograder.engine import results as results_io
+from autograder.engine.collect import LayoutError, Submission, scan
+from autograder.ids import raw_bytes
 from autograder.engine.notebook import load_source
 from autograder.engine.pool import GraderError, Zygote, default_hidden
 from autograder.engine.sandbox import Limits
+from autograder import summary as summary_file
+from autograder.files import SUMMARY_FILE, hand_over, make_dirs
 
-
-@dataclass(frozen=True)
-class Submission:
-    """One submitted notebook, ``<submitted>/<student>/<assignment>/<notebook>.ipynb``.
-
-    ``path`` is None when the assignment folder holds no notebook.
-    """
-
-    student: str
-    assignment: str
-    path: Path | None
+__all__ = ["BatchSummary", "LayoutError", "Submission", "ZygoteKeeper", "collect_submissions", "grade_batch",
+           "parse_shard", "shard_of"]
 
 
 @dataclass
 class BatchSummary:
+    """What a batch did; :meth:`to_dict` is summary.json."""
+
     submitted_dir: str
     results_dir: str
     total: int = 0
     graded: int = 0
     skipped_existing: int = 0
-    failed: list = field(default_factory=list)  # [{"student", "assignment", "error"}]
+    #: ``[{"student", "assignment", "error"}]``: no results.json (the instructor's problem)
+    failed: list = field(default_factory=list)
+    #: ``[{"student", "assignment", "error"}]``: results.json with score 0 because grading it failed
+    grading_errors: list = field(default_factory=list)
     duration_s: float = 0.0
     notebooks_per_s: float = 0.0
     workers: int = 0
     shard: str | None = None
     sandbox: dict = field(default_factory=dict)
-    ignored: list = field(default_factory=list)
+    #: ``[{"path", "reason", "suggestion"}]``: what under submitted/ was not graded
+    not_graded: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    interrupted: bool = False
+    zygote_restarts: int = 0
     grades_csv: str = ""
     summary_json: str = ""
 
@@ -56,7 +80,13 @@ class BatchSummary:
         """Every submission got a results.json (whatever it scored)."""
         return not self.failed
 
+    @property
+    def ignored(self) -> list:
+        """Paths (under submitted/) of what was not graded."""
+        return [n["path"] for n in self.not_graded]
+
     def to_dict(self) -> dict:
+        """The batch fields of summary.json (:mod:`autograder.summary`)."""
         return {
             "submitted_dir": self.submitted_dir,
             "results_dir": self.results_dir,
@@ -65,25 +95,29 @@ class BatchSummary:
             "skipped_existing": self.skipped_existing,
             "failed_to_grade": len(self.failed),
             "failures": self.failed,
+            "grading_errors": self.grading_errors,
             "duration_s": round(self.duration_s, 3),
             "notebooks_per_s": round(self.notebooks_per_s, 3),
             "workers": self.workers,
             "shard": self.shard,
             "sandbox": self.sandbox,
-            "ignored": self.ignored,
+            "not_graded": self.not_graded,
             "warnings": self.warnings,
+            "interrupted": self.interrupted,
+            "zygote_restarts": self.zygote_restarts,
         }
 
 
 def shard_of(student: str, i: int, n: int) -> bool:
     """Whether ``student`` belongs to shard ``i`` of ``n`` (1-based, ``1 <= i <= n``).
 
-    Decided by a SHA-256 of the student id, so it is the same on every
-    machine and every run; the ``n`` shards partition any set of students.
+    Decided by a SHA-256 of the student id's bytes (as the file system has
+    them, so a name that is not UTF-8 works too): the same on every machine
+    and every run; the ``n`` shards partition any set of students.
     """
     if not (isinstance(n, int) and n >= 1 and isinstance(i, int) and 1 <= i <= n):
         raise ValueError(f"shard {i}/{n}: need 1 <= i <= n")
-    digest = hashlib.sha256(student.encode("utf-8")).digest()
+    digest = hashlib.sha256(raw_bytes(student)).digest()
     return int.from_bytes(digest[:8], "big") % n == i - 1
 
 
@@ -98,7 +132,8 @@ def parse_shard(text: str):
     return i, n
 
 
-def _known_assignments(course_dir) -> set:
+def known_assignments(course_dir) -> set:
+    """The course's problem sets, and any other ``source/<ps>/<ps>.ipynb`` of ``course_dir``."""
     known = set(course.PROBLEM_SETS)
     source = Path(course_dir) / "source"
     if source.is_dir():
@@ -106,37 +141,16 @@ def _known_assignments(course_dir) -> set:
     return known
 
 
-def _find_notebook(folder: Path, assignment: str):
-    preferred = folder / f"{assignment}.ipynb"
-    if preferred.is_file():
-        return preferred
-    found = sorted(p for p in folder.glob("*.ipynb") if p.is_file() and not p.name.startswith("."))
-    return found[0] if len(found) == 1 else None
-
-
 def collect_submissions(submitted_dir, assignments=None, students=None, course_dir=None, ignored=None) -> list:
-    """Every ``<student>/<assignment>/`` folder of ``submitted_dir``, sorted.
+    """The submissions of ``submitted_dir`` (see :func:`autograder.engine.collect.scan`).
 
-    Only assignments the course knows are taken (``ignored``, a list, gets the
-    other folders); ``assignments``/``students`` filter by id.
+    ``ignored``, a list, gets a :class:`~autograder.engine.collect.NotGraded`
+    for everything that will not be graded. Raises ``LayoutError``.
     """
-    root = Path(submitted_dir)
-    known = _known_assignments(course_dir or course.ROOT)
-    wanted_ps = set(assignments) if assignments else None
-    wanted_st = set(students) if students else None
-    out = []
-    for student_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        if wanted_st is not None and student_dir.name not in wanted_st:
-            continue
-        for ps_dir in sorted(p for p in student_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            if ps_dir.name not in known:
-                if ignored is not None:
-                    ignored.append(f"{student_dir.name}/{ps_dir.name}")
-                continue
-            if wanted_ps is not None and ps_dir.name not in wanted_ps:
-                continue
-            out.append(Submission(student_dir.name, ps_dir.name, _find_notebook(ps_dir, ps_dir.name)))
-    return out
+    plan = scan(submitted_dir, known_assignments(course_dir or course.ROOT), assignments, students)
+    if ignored is not None:
+        ignored.extend(plan.not_graded)
+    return plan.submissions
 
 
 def forbidden_names(check_dicts) -> list:
@@ -176,6 +190,203 @@ def _load_assignment(course_dir, assignment):
     return source, checks
 
 
+class ZygoteKeeper:
+    """The batch's one zygote, replaced whenever a submission breaks it.
+
+    Restart policy: a zygote found dead is replaced (one at a time, under a
+    lock), however often: only a submission can kill a zygote that started,
+    and each submission is tried at most twice, so restarts are bounded by
+    the batch. A zygote that cannot be *started* is the machine's problem,
+    not a submission's: from then on :meth:`get` raises ``GraderError`` and
+    the rest of the batch is the instructor's to fix.
+    """
+
+    def __init__(self, hide, slots, forbidden):
+        self._args = dict(hide=hide, slots=slots, forbidden=forbidden)
+        self._lock = threading.Lock()
+        self._zygote = None
+        self._dead = ""
+        self.restarts = 0
+        self.closed = False
+
+    def _start(self) -> Zygote:
+        zygote = Zygote(**self._args)
+        try:
+            return zygote.start()
+        except BaseException:  # a half-started zygote (its own session) must not outlive us
+            zygote.close()
+            raise
+
+    def start(self) -> "ZygoteKeeper":
+        self._zygote = self._start()
+        return self
+
+    @property
+    def sandbox(self) -> dict:
+        return dict(self._zygote.sandbox) if self._zygote is not None else {}
+
+    def get(self, broken=None) -> Zygote:
+        """The current zygote; with ``broken`` (a zygote that failed), a fresh one if that one died."""
+        with self._lock:
+            if self.closed:
+                raise GraderError("the batch was stopped")
+            if self._dead:
+                raise GraderError(self._dead)
+            z = self._zygote
+            if broken is not None and z is broken and not z.alive:
+                self.restarts += 1
+                z.close()
+                try:
+                    self._zygote = z = self._start()
+                except Exception as exc:  # noqa: BLE001
+                    self._dead = f"the sandbox could not be restarted: {exc}"
+                    raise GraderError(self._dead) from None
+            return z
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            if self._zygote is not None:
+                self._zygote.close()
+
+
+def _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, force, summary):
+    """(to grade, kept from an earlier run) of this shard; fills ``summary.not_graded``/``total``."""
+    plan = scan(submitted_dir, known_assignments(course_dir), assignments, students)
+    summary.not_graded = [n.to_dict() for n in plan.not_graded]
+    subs = [s for s in plan.submissions if not shard or shard_of(s.raw_student or s.student, *shard)]
+    summary.total = len(subs)
+    todo, kept = [], []
+    for sub in subs:
+        old = None if force else results_io.read_results(results_path(results_dir, sub))
+        (kept if old is not None and not old.get("grading_error") else todo).append(sub)
+    return todo, kept
+
+
+def results_path(results_dir, sub: Submission) -> Path:
+    return results_io.results_path(results_dir, sub.results_folder, sub.assignment)
+
+
+def _error_results(sub, source, reason: str, detail: str) -> dict:
+    """Score 0 with ``reason`` on every graded cell; ``detail`` for the instructor."""
+    from autograder.engine.grade import unreadable_results
+
+    data = unreadable_results(sub.student, sub.assignment, source, reason)
+    data["grading_error"] = detail
+    return data
+
+
+class _Run:
+    """The grading step of one batch: a queue, worker threads, the zygote keeper."""
+
+    def __init__(self, todo, loaded, results_dir, limits, keeper, summary, emit):
+        self.loaded, self.results_dir, self.limits = loaded, results_dir, limits
+        self.keeper, self.summary, self.emit = keeper, summary, emit
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.work = queue.Queue()
+        for sub in todo:
+            self.work.put(sub)
+
+    def worker(self, slot: int) -> None:
+        while not self.stop.is_set():
+            try:
+                sub = self.work.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                self.grade_one(slot, sub)
+            except BaseException as exc:  # noqa: BLE001 — never lose a submission silently
+                if not self.stop.is_set():
+                    self.fail(sub, f"{type(exc).__name__}: {exc}")
+
+    def grade_one(self, slot: int, sub: Submission) -> None:
+        from autograder.engine.grade import grade_submission
+
+        source, checks = self.loaded[sub.assignment]
+        data, error = None, ""
+        if sub.problem:
+            data = _error_results(sub, source, sub.problem, "")
+            data.pop("grading_error")
+        for _attempt in range(2 if data is None else 0):
+            try:
+                z = self.keeper.get()
+            except GraderError as exc:  # the sandbox cannot be started: the instructor's problem
+                self.fail(sub, str(exc))
+                return
+            try:
+                data = grade_submission(sub.path, sub.student, sub.assignment, source, checks, z, slot,
+                                        self.limits, self.summary.sandbox)
+                break
+            except GraderError as exc:
+                error = f"GraderError: {exc}"
+                try:
+                    self.keeper.get(broken=z)
+                except GraderError as exc2:
+                    self.fail(sub, str(exc2))
+                    return
+            except Exception as exc:  # noqa: BLE001 — a grader bug this submission triggered
+                error = f"{type(exc).__name__}: {str(exc)[:2000]}"
+                break
+        if self.stop.is_set():
+            return  # interrupted while in flight: no half-graded result
+        if data is None:
+            data = _error_results(sub, source, f"the grader failed while grading this notebook "
+                                  f"({error.split(':', 1)[0]}); your instructor will look at it", error)
+        self.write(sub, source, data)
+
+    def write(self, sub, source, data) -> None:
+        path = results_path(self.results_dir, sub)
+        try:
+            results_io.write_results(path, data)
+        except Exception as exc:  # noqa: BLE001 — e.g. a value the child forged; the reason instead
+            data = _error_results(sub, source, "the grader could not record the results of this notebook",
+                                  f"{type(exc).__name__}: {str(exc)[:2000]}")
+            results_io.write_results(path, data)
+        with self.lock:
+            self.summary.graded += 1
+            if data.get("grading_error"):
+                self.summary.grading_errors.append({"student": sub.student, "assignment": sub.assignment,
+                                                    "error": data["grading_error"]})
+        self.emit("graded", sub, data)
+
+    def fail(self, sub, error) -> None:
+        if self.stop.is_set():
+            return  # interrupted: a rerun grades it
+        with self.lock:
+            self.summary.failed.append({"student": sub.student, "assignment": sub.assignment, "error": error})
+        self.emit("failed", sub, error)
+
+    def run(self, workers: int) -> None:
+        """Grade everything with ``workers`` threads; returns early (``summary.interrupted``) on Ctrl-C."""
+        threads = [threading.Thread(target=self.worker, args=(slot,), name=f"grader-{slot}", daemon=True)
+                   for slot in range(workers)]
+        try:
+            for t in threads:
+                t.start()
+            for t in threads:
+                while t.is_alive():
+                    t.join(0.2)
+        except KeyboardInterrupt:
+            self.stop.set()
+            self.summary.interrupted = True
+            self.keeper.close()  # kills the children: workers waiting on them return at once
+            for t in threads:
+                t.join(10)
+
+
+def _account_missing(todo, results_dir, summary, emit) -> None:
+    """A submission of ``todo`` with neither a results.json nor a failure entry is a failure."""
+    if summary.interrupted:
+        return
+    done = {(f["student"], f["assignment"]) for f in summary.failed}
+    for sub in todo:
+        if (sub.student, sub.assignment) not in done and results_io.read_results(results_path(results_dir, sub)) is None:
+            summary.failed.append({"student": sub.student, "assignment": sub.assignment,
+                                   "error": "not graded: a worker stopped before reaching it"})
+            emit("failed", sub, "not graded")
+
+
 def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, students=None, shard=None,
                 force=False, course_dir=None, limits: Limits | None = None, on_event=None,
                 hide=()) -> BatchSummary:
@@ -185,141 +396,85 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
     (under a lock) with ``kind`` in ``start`` (data: counts), ``graded``
     (data: results), ``skipped`` (data: results path), ``failed`` (data:
     error text). Returns a :class:`BatchSummary`; ``summary.ok`` is False only
-    when some submission got no results.json because the grader failed.
+    when some submission got no results.json because of the instructor's
+    setup (a problem set that cannot be loaded, a sandbox that cannot start).
+
+    Raises
+    ------
+    LayoutError
+        The submissions folder is missing or empty, or the filters match
+        nothing (:func:`autograder.engine.collect.scan`).
     """
     started = time.monotonic()
     course_dir = Path(course_dir or course.ROOT).resolve()
     submitted_dir, results_dir = Path(submitted_dir).resolve(), Path(results_dir).resolve()
     limits = limits or Limits()
-    workers = max(1, int(workers or os.cpu_count() or 1))
-    summary = BatchSummary(str(submitted_dir), str(results_dir),
-                           shard=f"{shard[0]}/{shard[1]}" if shard else None)
+    summary = BatchSummary(str(submitted_dir), str(results_dir), shard=f"{shard[0]}/{shard[1]}" if shard else None)
     event_lock = threading.Lock()
 
-    def emit(kind, sub, data=None):
+    def emit(kind, sub, data=None):  # a display that fails must not fail the grading
         if on_event is not None:
             with event_lock:
-                on_event(kind, sub, data)
+                try:
+                    on_event(kind, sub, data)
+                except Exception as exc:  # noqa: BLE001
+                    warning = f"the progress display failed ({type(exc).__name__}: {exc})"[:300]
+                    if warning not in summary.warnings:
+                        summary.warnings.append(warning)
 
-    subs = collect_submissions(submitted_dir, assignments, students, course_dir, summary.ignored)
-    if shard:
-        subs = [s for s in subs if shard_of(s.student, *shard)]
-    summary.total = len(subs)
-    results_dir.mkdir(parents=True, exist_ok=True)
-    todo = []
-    for sub in subs:
-        path = results_io.results_path(results_dir, sub.student, sub.assignment)
-        if not force and results_io.read_results(path) is not None:
-            summary.skipped_existing += 1
-            emit("skipped", sub, path)
-        else:
-            todo.append(sub)
-    emit("start", None, {"total": len(subs), "todo": len(todo), "skipped": summary.skipped_existing})
-
-    assignments_ok, failures = {}, {}
+    todo, kept = _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, force, summary)
+    make_dirs(results_dir)
+    for sub in kept:
+        summary.skipped_existing += 1
+        emit("skipped", sub, results_path(results_dir, sub))
+    emit("start", None, {"total": summary.total, "todo": len(todo), "skipped": summary.skipped_existing})
+    loaded = {}
     for ps in sorted({s.assignment for s in todo}):
         try:
-            assignments_ok[ps] = _load_assignment(course_dir, ps)
-            summary.warnings.extend(assignments_ok[ps][0].warnings)
+            loaded[ps] = _load_assignment(course_dir, ps)
+            summary.warnings.extend(loaded[ps][0].warnings)
         except GraderError as exc:
-            failures[ps] = str(exc)
-    results_lock = threading.Lock()
-
-    def fail(sub, error):
-        with results_lock:
-            summary.failed.append({"student": sub.student, "assignment": sub.assignment, "error": error})
-        emit("failed", sub, error)
-
-    for sub in [s for s in todo if s.assignment in failures]:
-        fail(sub, failures[sub.assignment])
-    todo = [s for s in todo if s.assignment in assignments_ok]
-
-    zygote = None
-    if todo:
-        workers = min(workers, len(todo))
-        hidden = default_hidden(course_dir, submitted_dir, results_dir) + [str(h) for h in hide]
-        forbidden = forbidden_names(checks for _, checks in assignments_ok.values())
-        zygote_box = {"z": Zygote(hide=hidden, slots=workers, forbidden=forbidden).start(), "restarts": 0}
-        zygote_lock = threading.Lock()
-        summary.sandbox = dict(zygote_box["z"].sandbox)
-        work = queue.Queue()
-        for sub in todo:
-            work.put(sub)
-
-        def current_zygote(broken=None):
-            with zygote_lock:
-                z = zygote_box["z"]
-                if broken is not None and z is broken and not z.alive and zygote_box["restarts"] < 3:
-                    zygote_box["restarts"] += 1
-                    z.close()
-                    zygote_box["z"] = z = Zygote(hide=hidden, slots=workers, forbidden=forbidden).start()
-                return z
-
-        from autograder.engine.grade import grade_submission
-
-        def worker(slot):
-            while True:
-                try:
-                    sub = work.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    grade_one(slot, sub)
-                except BaseException as exc:  # noqa: BLE001 — never lose a submission silently
-                    fail(sub, f"{type(exc).__name__}: {exc}")
-
-        def grade_one(slot, sub):
-            source, checks = assignments_ok[sub.assignment]
-            data = None
-            for attempt in range(2):
-                z = current_zygote()
-                try:
-                    data = grade_submission(sub.path, sub.student, sub.assignment, source, checks, z, slot,
-                                            limits, summary.sandbox)
-                    break
-                except GraderError as exc:
-                    error = str(exc)
-                    current_zygote(broken=z)
-                except Exception as exc:  # noqa: BLE001 — a grader bug: report, go on
-                    import traceback
-
-                    error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-2000:]}"
-                    break
-            if data is None:
-                fail(sub, error)
-                return
-            results_io.write_json_atomic(results_io.results_path(results_dir, sub.student, sub.assignment), data)
-            with results_lock:
-                summary.graded += 1
-            emit("graded", sub, data)
-
-        threads = [threading.Thread(target=worker, args=(slot,), name=f"grader-{slot}", daemon=True)
-                   for slot in range(workers)]
-        try:
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-        except BaseException:
-            while not work.empty():  # interrupted: hand out nothing more
-                try:
-                    work.get_nowait()
-                except queue.Empty:
-                    break
-            raise
-        finally:
-            zygote = zygote_box["z"]
-            zygote.close()
-    accounted = summary.graded + sum(1 for f in summary.failed if f["assignment"] in assignments_ok)
-    if todo and accounted < len(todo):
-        done = {(f["student"], f["assignment"]) for f in summary.failed}
-        for sub in todo:
-            path = results_io.results_path(results_dir, sub.student, sub.assignment)
-            if (sub.student, sub.assignment) not in done and results_io.read_results(path) is None:
-                fail(sub, "not graded: a worker stopped before reaching it")
-    summary.workers = workers if todo else 0
-    summary.duration_s = time.monotonic() - started
-    summary.notebooks_per_s = summary.graded / summary.duration_s if summary.duration_s > 0 else 0.0
-    summary.grades_csv = str(results_io.write_grades_csv(results_dir))
-    summary.summary_json = str(results_io.write_json_atomic(results_dir / "summary.json", summary.to_dict()))
+            for sub in (s for s in todo if s.assignment == ps):
+                summary.failed.append({"student": sub.student, "assignment": ps, "error": str(exc)})
+                emit("failed", sub, str(exc))
+    todo = [s for s in todo if s.assignment in loaded]
+    try:
+        if todo:
+            _grade(todo, loaded, submitted_dir, results_dir, course_dir, limits, workers, hide, summary, emit)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        _account_missing(todo, results_dir, summary, emit)
+        _finish(summary, results_dir, started)
     return summary
+
+
+def _grade(todo, loaded, submitted_dir, results_dir, course_dir, limits, workers, hide, summary, emit) -> None:
+    workers = min(max(1, int(workers or os.cpu_count() or 1)), len(todo))
+    hidden = default_hidden(course_dir, submitted_dir, results_dir) + [str(h) for h in hide]
+    forbidden = forbidden_names(checks for _, checks in loaded.values())
+    keeper = ZygoteKeeper(hidden, workers, forbidden)
+    summary.workers = workers
+    try:
+        keeper.start()
+    except (GraderError, OSError) as exc:
+        for sub in todo:
+            summary.failed.append({"student": sub.student, "assignment": sub.assignment,
+                                   "error": f"the sandbox could not start: {exc}"})
+            emit("failed", sub, "the sandbox could not start")
+        return
+    summary.sandbox = keeper.sandbox
+    try:
+        _Run(todo, loaded, results_dir, limits, keeper, summary, emit).run(workers)
+    finally:
+        keeper.close()
+        summary.zygote_restarts = keeper.restarts
+
+
+def _finish(summary: BatchSummary, results_dir: Path, started: float) -> None:
+    """grades.csv and summary.json, handed to the ``sudo`` user."""
+    summary.duration_s = time.monotonic() - started
+    summary.notebooks_per_s = summary.graded / summary.duration_s if summary.graded and summary.duration_s > 0 else 0.0
+    summary.grades_csv = str(results_io.write_grades_csv(results_dir))
+    summary.summary_json = str(summary_file.write(results_dir / SUMMARY_FILE, [summary.to_dict()]))
+    hand_over(results_dir)

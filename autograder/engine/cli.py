@@ -1,15 +1,26 @@
 """``python -m autograder autograde SUBMITTED_DIR --out RESULTS_DIR …``
 
-Grades a folder of submissions (nbgrader's layout) in the sandbox and prints
-a plain summary. The work is :func:`autograder.engine.batch.grade_batch`;
-richer displays hook into it through ``on_event`` and the returned
-:class:`~autograder.engine.batch.BatchSummary`.
+Grades a folder of submissions (nbgrader's layout) in the sandbox, writes
+every file (results, grades.csv, summary.json, then the feedback pages and
+the class report), and only then prints: a closed pipe (``| head -1``) loses
+output, never files. The work is :func:`autograder.engine.batch.grade_batch`.
+
+Exit status: 0 when every submission got a results.json, whatever it scored
+(a submission that broke its own grading gets score 0 and the reason);
+1 when the instructor's setup left some without one (a problem set that
+cannot be loaded, a sandbox that cannot start); 2 for a wrong command line
+or submissions folder (with the expected layout); 130 when interrupted, after
+writing the reports of what finished and one line saying how to resume.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+
+#: Exit status after Ctrl-C (128 + SIGINT), as shells do.
+INTERRUPTED = 130
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,51 +43,85 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_report_arguments(parser)
 
 
-def print_summary(summary, out=sys.stdout, table=True) -> None:
+def resume_line(summary) -> str:
+    """The one line printed after an interruption."""
+    return (f"Interrupted: {summary.graded} notebook(s) graded in this run, {summary.skipped_existing} kept from "
+            f"earlier, of {summary.total}; run the same command again to grade the rest (finished results are kept).")
+
+
+def summary_lines(summary, submitted_label: str = "") -> list:
+    """What the engine did, as plain lines (ids are display ids: printable, no escapes)."""
+    lines = []
+    if summary.graded == 0 and summary.skipped_existing and not summary.failed:
+        lines.append(f"Nothing new to grade: all {summary.skipped_existing} submission(s) have results from an "
+                     "earlier run (--force regrades them).")
+    else:
+        text = f"Graded {summary.graded} notebook(s) in {summary.duration_s:.1f} s"
+        if summary.graded and summary.workers:
+            text += f" ({summary.notebooks_per_s:.1f} notebooks/s with {summary.workers} worker(s))"
+        if summary.skipped_existing:
+            text += f", kept {summary.skipped_existing} from an earlier run"
+        if summary.failed:
+            text += f", {len(summary.failed)} could not be graded"
+        lines.append(text + (f", shard {summary.shard}" if summary.shard else "") + ".")
+    if summary.total == 0 and summary.shard:
+        lines.append(f"Shard {summary.shard} holds no student of this folder (fine with more shards than students).")
+    from autograder.reports.stats import sandbox_line
+
+    sb = sandbox_line(summary.sandbox)
+    if sb:
+        lines.append(sb)
+    if summary.not_graded:
+        where = f", paths in {submitted_label.rstrip('/')}/" if submitted_label else ""
+        lines.append(f"Not graded ({len(summary.not_graded)}{where}):")
+        for n in summary.not_graded[:20]:
+            lines.append(f"  {n['path']}: {n['reason']}" + (f" — {n['suggestion']}" if n["suggestion"] else ""))
+        if len(summary.not_graded) > 20:
+            lines.append(f"  … and {len(summary.not_graded) - 20} more (summary.json lists them all)")
+    return lines
+
+
+def print_summary(summary, out=sys.stdout, table=True, submitted_label="") -> None:
+    """The engine's summary; with ``table``, a plain grade table (when the rich reports are off)."""
     from autograder.engine.results import grades_table
 
-    p = lambda *a: print(*a, file=out)  # noqa: E731
-    p(f"Graded {summary.graded} notebook(s), kept {summary.skipped_existing} from an earlier run, "
-      f"{len(summary.failed)} failed to grade — {summary.duration_s:.1f} s, "
-      f"{summary.notebooks_per_s:.1f} notebooks/s with {summary.workers} worker(s)"
-      + (f", shard {summary.shard}" if summary.shard else "") + ".")
-    sb = summary.sandbox
-    if sb:
-        parts = ["unprivileged uid per worker" if sb.get("uid_drop") else "same uid as the grader (not root)",
-                 "no network" if sb.get("netns") else "network NOT isolated",
-                 f"hidden: {', '.join(sb.get('hidden', []))}" if sb.get("mountns") else "course files NOT hidden"]
-        p("Sandbox: " + "; ".join(parts) + ".")
+    for line in summary_lines(summary, submitted_label):
+        print(line, file=out)
     header, rows = grades_table(summary.results_dir)
-    if not table:
-        pass
-    elif rows and len(rows) <= 60:
+    if table and rows and len(rows) <= 60:
         widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
         for r in [header] + rows:
-            p("  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths))))
-    elif rows:
-        p(f"{len(rows)} students.")
-    p(f"Results: {summary.results_dir}  (grades.csv, summary.json)")
+            print("  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths))),
+                  file=out)
+    elif table and rows:
+        print(f"{len(rows)} students.", file=out)
+    print(f"Results: {summary.results_dir}  (grades.csv, summary.json)", file=out)
+    for e in summary.grading_errors:
+        print(f"grading failed for {e['student']}/{e['assignment']} (score 0 recorded, to look at): "
+              f"{e['error'].splitlines()[0][:300] if e['error'] else ''}", file=sys.stderr)
     for f in summary.failed:
         print(f"FAILED to grade {f['student']}/{f['assignment']}: {f['error']}", file=sys.stderr)
-    for warning in getattr(summary, "warnings", []):
+    for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if summary.ignored:
-        p(f"Ignored folders that are not problem sets of the course: {', '.join(summary.ignored[:10])}"
-          + (" …" if len(summary.ignored) > 10 else ""))
+
+
+def _usage_error(message: str, as_json: bool) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"version": 1, "error": message}), flush=True)
+    return 2
 
 
 def run(args) -> int:
-    from autograder.engine.batch import grade_batch, parse_shard
+    from autograder.engine.batch import LayoutError, grade_batch, parse_shard
     from autograder.engine.sandbox import Limits
 
     try:
         shard = parse_shard(args.shard) if args.shard else None
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _usage_error(str(exc), args.json)
     if args.timeout <= 0 or args.memory <= 0 or (args.workers is not None and args.workers < 1):
-        print("error: --timeout, --memory and --workers must be positive", file=sys.stderr)
-        return 2
+        return _usage_error("--timeout, --memory and --workers must be positive", args.json)
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory, budget_s=max(120.0, 12 * args.timeout))
     from autograder.reports.table import batch_progress
 
@@ -85,13 +130,20 @@ def run(args) -> int:
             summary = grade_batch(args.submitted, args.out, workers=args.workers, assignments=args.assignment,
                                   students=args.student, shard=shard, force=args.force, course_dir=args.course,
                                   limits=limits, on_event=on_event)
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    reports = not args.no_reports
-    print_summary(summary, out=sys.stderr if args.json else sys.stdout, table=not reports)
-    if reports:  # feedback.html per submission, report.html, the rich grade table (or --json), --gradebook
+    except LayoutError as exc:
+        return _usage_error(str(exc), args.json)
+    data = None
+    if not args.no_reports:  # every file first: feedback.html per submission, report.html, --gradebook
         from autograder.reports import write_reports
 
-        write_reports(summary.results_dir, json_output=args.json, gradebook=args.gradebook)
+        data = write_reports(summary.results_dir, gradebook=args.gradebook, show=False)
+    print_summary(summary, out=sys.stderr if args.json else sys.stdout, table=args.no_reports,
+                  submitted_label=args.submitted)
+    if data is not None:
+        from autograder.reports import show_reports
+
+        show_reports(summary.results_dir, data, json_output=args.json)
+    if summary.interrupted:
+        print(resume_line(summary), file=sys.stderr)
+        return INTERRUPTED
     return 0 if summary.ok else 1

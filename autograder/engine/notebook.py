@@ -7,13 +7,19 @@ for which cells are graded, locked or solutions, and for the points.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Submissions larger than this are not read (a notebook of this course is ~50 kB).
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+#: More cells than this and the notebook is not graded (the course's notebooks have about 100).
+MAX_CELLS = 2_000
+#: Longest source of one cell, in characters (outputs do not count; they are never read).
+MAX_CELL_CHARS = 100_000
 
 
 class Unreadable(Exception):
@@ -120,24 +126,66 @@ def load_source(path, assignment: str | None = None) -> SourceNotebook:
     return SourceNotebook(assignment or path.stem, path, cells)
 
 
+def _read_bounded(path: Path) -> bytes:
+    """The bytes of a submitted notebook file, never following a symbolic link.
+
+    Opened with ``O_NOFOLLOW`` (a link to the instructor's source notebook is
+    refused, not read) and ``O_NONBLOCK`` (a FIFO cannot hang the grader); only
+    a regular file of at most :data:`MAX_NOTEBOOK_BYTES` is read.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise Unreadable("the notebook is a symbolic link; links are not followed — submit the file "
+                             "itself") from None
+        raise Unreadable(f"the notebook file cannot be opened ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise Unreadable("the notebook is not a regular file")
+        if info.st_size == 0:
+            raise Unreadable("the notebook file is empty (0 bytes)")
+        if info.st_size > MAX_NOTEBOOK_BYTES:
+            raise Unreadable(f"the notebook file is too large ({info.st_size // (1024 * 1024)} MB; the limit is "
+                             f"{MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB) — clear large outputs and resubmit")
+        try:
+            raw = fh.read(MAX_NOTEBOOK_BYTES + 1)
+        except OSError as exc:
+            raise Unreadable(f"the notebook file cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_NOTEBOOK_BYTES:  # grew while being read
+        raise Unreadable(f"the notebook file is too large (the limit is {MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB)")
+    return raw
+
+
+def check_cells(cells: list) -> None:
+    """Raise :class:`Unreadable` when a notebook has too many cells or a cell too much source.
+
+    The caps (:data:`MAX_CELLS`, :data:`MAX_CELL_CHARS`) are far above any
+    honest notebook of this course (about 100 cells of a few hundred
+    characters) and keep the parent's work on a submission (restoring,
+    static analysis, the results and the feedback page) bounded.
+    """
+    if len(cells) > MAX_CELLS:
+        raise Unreadable(f"the notebook has {len(cells):,} cells; the limit is {MAX_CELLS:,} — start again "
+                         "from the released notebook and copy your functions into it")
+    for i, cell in enumerate(cells):
+        size = len(cell_text(cell))
+        if size > MAX_CELL_CHARS:
+            raise Unreadable(f"cell {i} holds {size:,} characters of source; the limit is {MAX_CELL_CHARS:,} "
+                             "per cell — remove pasted data or generated text from it and resubmit")
+
+
 def load_submission(path) -> list:
     """The cells of a submitted notebook; raises :class:`Unreadable` with a reason.
 
     Cells that are not well-formed (not an object, unknown type) are dropped
-    by the caller with a note; here only the notebook as a whole is judged.
+    by the caller with a note; here only the notebook as a whole is judged:
+    a regular file (not a link), at most :data:`MAX_NOTEBOOK_BYTES`, UTF-8
+    JSON in nbformat 4, within the caps of :func:`check_cells`.
     """
-    path = Path(path)
+    raw = _read_bounded(Path(path))
     try:
-        size = os.path.getsize(path)
-    except OSError as exc:
-        raise Unreadable(f"the notebook file cannot be opened ({exc.strerror})") from None
-    if size == 0:
-        raise Unreadable("the notebook file is empty (0 bytes)")
-    if size > MAX_NOTEBOOK_BYTES:
-        raise Unreadable(f"the notebook file is too large ({size // (1024 * 1024)} MB; the limit is "
-                         f"{MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB) — clear large outputs and resubmit")
-    try:
-        raw = path.read_bytes()
         nb = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise Unreadable("the notebook file is not UTF-8 text") from None
@@ -145,15 +193,14 @@ def load_submission(path) -> list:
         raise Unreadable("the notebook file is not valid JSON (nested too deeply)") from None
     except ValueError as exc:
         raise Unreadable(f"the notebook file is not valid JSON ({str(exc)[:200]})") from None
-    except OSError as exc:
-        raise Unreadable(f"the notebook file cannot be read ({exc.strerror})") from None
     if not isinstance(nb, dict):
         raise Unreadable("the file is JSON but not a notebook (expected an object with 'cells')")
     version = nb.get("nbformat")
     if version != 4:
-        raise Unreadable(f"the notebook is not in nbformat 4 (nbformat = {version!r}); open it in a current "
-                         "Jupyter and save it again")
+        raise Unreadable(f"the notebook is not in nbformat 4 (nbformat = {str(version)[:20]!r}); open it in a "
+                         "current Jupyter and save it again")
     cells = nb.get("cells")
     if not isinstance(cells, list):
         raise Unreadable("the notebook has no list of cells")
+    check_cells(cells)
     return cells

@@ -15,7 +15,7 @@ Imports are lazy: ``python -m autograder merge --help`` does not load matplotlib
 
 from __future__ import annotations
 
-__all__ = ["add_report_arguments", "write_reports"]
+__all__ = ["add_report_arguments", "show_reports", "write_reports"]
 
 
 def add_report_arguments(parser) -> None:
@@ -41,41 +41,61 @@ def add_report_arguments(parser) -> None:
     )
 
 
-def write_reports(results_dir, console=None, json_output=False, gradebook=None, feedback=True):
+def write_reports(results_dir, console=None, json_output=False, gradebook=None, feedback=True, show=True):
     """Everything that follows a batch, from the results folder alone.
 
     Writes ``feedback.html`` next to every ``results.json`` and ``report.html``
     in ``results_dir``; with ``gradebook`` (a course directory) also stores the
-    scores in that course's nbgrader gradebook. Then prints the grade table on
-    ``console`` (a :class:`rich.console.Console`; default: stdout), or, with
-    ``json_output``, the JSON summary on stdout and nothing else there.
+    scores in that course's nbgrader gradebook; hands the files to the
+    ``sudo`` user (:func:`autograder.files.hand_over`). Every file is written
+    before anything is printed, so a closed pipe loses output, never files.
+    Then, with ``show``, prints the grade table on ``console`` (a
+    :class:`rich.console.Console`; default: stdout), or, with ``json_output``,
+    the JSON summary on stdout and nothing else there (:func:`show_reports`).
 
     Returns the summary as a dict (see :func:`autograder.reports.jsonout.summary`).
     """
-    import json
-    import sys
     from pathlib import Path
 
-    from autograder.reports import jsonout, report, table
+    from autograder import summary as summary_file
+    from autograder.files import SUMMARY_FILE, hand_over
+    from autograder.reports import jsonout, report, stats
     from autograder.reports.feedback import write_feedback_pages
     from autograder.reports.results import load_results
 
     results_dir = Path(results_dir)
     results = load_results(results_dir)
+    class_stats = stats.of(results)  # computed once, for the report, the terminal and --json
     if feedback:
         write_feedback_pages(results_dir, results)
-    report.write_report(results_dir, results)
+    report.write_report(results_dir, class_stats)
     gradebook_info = None
     if gradebook is not None:
         from autograder.reports.gradebook import write_gradebook
 
         gradebook_info = write_gradebook(results_dir, gradebook, results=results)
-    data = jsonout.summary(results_dir, results)
+        hand_over(Path(gradebook) / "gradebook.db")
+    hand_over(results_dir)
+    data = jsonout.summary(results_dir, class_stats)
     if gradebook_info is not None:
         data["gradebook"] = gradebook_info
+    summary_path = results_dir / SUMMARY_FILE
+    if summary_path.exists():  # what the batch (or the merged shards) did, and now the class
+        summary_file.write(summary_path, summary_file.read_batches(summary_path), data)
+    if show:
+        show_reports(results_dir, data, console=console, json_output=json_output, results=class_stats)
+    return data
+
+
+def show_reports(results_dir, data, console=None, json_output=False, results=None) -> None:
+    """Print what :func:`write_reports` returned: the JSON summary on stdout, or the rich tables."""
+    import json
+    import sys
+
+    from autograder.reports import table
+
     if json_output:
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
         sys.stdout.flush()
     else:
-        table.print_summary(results_dir, results, console=console, gradebook=gradebook_info)
-    return data
+        table.print_summary(results_dir, results, console=console, gradebook=data.get("gradebook"))

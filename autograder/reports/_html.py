@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 
+from autograder.files import write_atomic  # noqa: F401 — the pages use the one writer of every output
+
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 STYLE = """
@@ -22,7 +24,7 @@ main { max-width: 980px; margin: 0 auto; padding: 24px 20px 48px; }
 header.page { background: var(--bg); border: 1px solid var(--line); border-radius: 10px; padding: 20px 24px; }
 .eyebrow { color: var(--muted); font-size: 13px; text-transform: uppercase; letter-spacing: .06em; }
 h1 { margin: 4px 0 10px; font-size: 26px; }
-h2 { margin: 0; font-size: 19px; }
+h2 { margin: 0; font-size: 19px; overflow-wrap: anywhere; }
 h2 code { font-size: 18px; }
 table.checks { table-layout: fixed; }
 table.checks col.c-status { width: 86px; } table.checks col.c-gid { width: 250px; } table.checks col.c-pts { width: 64px; }
@@ -43,7 +45,9 @@ code, pre, .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", Menlo, Co
 .notice.bad { background: var(--bad-bg); border-color: #ff8182; }
 .notice.info { background: var(--info-bg); border-color: #54aeff; }
 section.card { background: var(--bg); border: 1px solid var(--line); border-radius: 10px; margin: 18px 0 0; padding: 16px 20px; }
-.card-head { display: flex; justify-content: space-between; align-items: baseline; gap: 12px; }
+.card-head { display: flex; justify-content: space-between; align-items: baseline; gap: 4px 12px; flex-wrap: wrap; }
+.table-wrap { overflow-x: auto; }  /* a wide table scrolls inside its card, never the page */
+.flag { color: var(--warn); font-size: 13px; }
 .pts { font-weight: 600; white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 8px 8px; border-top: 1px solid var(--line); }
@@ -73,6 +77,23 @@ img.chart { max-width: 100%; height: auto; display: block; margin: 8px auto 0; }
 .stats { display: flex; gap: 28px; flex-wrap: wrap; margin-top: 6px; }
 .stat b { display: block; font-size: 22px; }
 a { color: var(--info); }
+/* Phones: the rows of a stacked table become small grids (status, graded cell, points on one line;
+   the message below at full width), so nothing is pushed off-screen and messages keep their width. */
+@media (max-width: 760px) {
+  main { padding: 12px 8px 32px; }
+  header.page, section.card { padding: 14px 12px; }
+  h1 { font-size: 22px; }
+  .score-big { font-size: 32px; }
+  table.stack, table.stack tbody { display: block; width: 100%; }
+  table.stack colgroup, table.stack thead { display: none; }
+  table.stack tr { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; gap: 4px 10px;
+                   align-items: baseline; border-top: 1px solid var(--line); padding: 8px 0; }
+  table.stack td { display: block; border-top: none; padding: 0; min-width: 0; }
+  table.stack td.wide { grid-column: 1 / -1; }
+  table.stack .gid { white-space: normal; overflow-wrap: anywhere; }
+  .stats { gap: 14px; }
+  .bar { width: 72px; }
+}
 @media print { body { background: #fff; } section.card, header.page { break-inside: avoid; } }
 """
 
@@ -114,14 +135,3 @@ def page(title: str, body: str) -> str:
         f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
         f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
-
-
-def write_atomic(path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    import os
-    from pathlib import Path
-
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

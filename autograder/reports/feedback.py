@@ -1,13 +1,17 @@
 """``feedback.html``: what one student sees about one submission.
 
 Per graded cell: pass/fail, the points, the message and the hint; per
-function: the student's own code. Plus what happened to the notebook
+function: the student's own code (without the template's docstrings). A
+function that still raises the template's ``NotImplementedError`` gets one
+line, "not attempted yet" and its points, instead of a card per cell. Plus what happened to the notebook
 (restored test cells, cells that raised or timed out). Built from
 results.json alone, which never holds hidden test source or reference values,
 so neither can reach this page; every string is escaped.
 """
 
 from __future__ import annotations
+
+import re
 
 from autograder.course import FUNCTIONS
 from autograder.reports._html import esc, inline_code, meter, page, write_atomic
@@ -86,23 +90,58 @@ def _notices(result: Result) -> str:
 def _test_row(t: dict) -> str:
     status = t["status"]
     label = "passed" if status == "passed" else "failed"
+    said = "not attempted" if t.get("kind") == "not-attempted" else label
     hint = f'<div class="hint"><strong>Hint:</strong> {inline_code(t["hint"])}</div>' if t["hint"] else ""
     return (
-        f'<tr class="{label}"><td><span class="badge {label}">{label}</span></td>'
+        f'<tr class="{label}"><td><span class="badge {label}">{said}</span></td>'
         f'<td class="gid">{esc(t["name"])}</td>'
         f'<td class="num pts">{fmt_points(t["score"])} / {fmt_points(t["max_score"])}</td>'
-        f'<td><div class="message">{inline_code(t["message"])}</div>{hint}</td></tr>'
+        f'<td class="wide"><div class="message">{inline_code(t["message"])}</div>{hint}</td></tr>'
+    )
+
+
+#: A docstring that opens a function body (the template's, usually), up to its closing quotes.
+_DOCSTRING = re.compile(r'(?P<def>^[ \t]*def [^\n]*:[ \t]*\n)[ \t]*[rRuU]?(?P<q>"""|\'\'\')(?:(?!(?P=q)).){0,20000}?(?P=q)[ \t]*\n',
+                        re.MULTILINE | re.DOTALL)
+
+
+def without_docstrings(code: str) -> str:
+    """The student's code with the docstring that opens each ``def`` removed.
+
+    The template's docstrings are the assignment's text, not the student's
+    work; what remains is what the student wrote. Bounded (a docstring longer
+    than 20,000 characters stays), and the code is never parsed or run.
+    """
+    return _DOCSTRING.sub(lambda m: m.group("def"), code)
+
+
+def _not_attempted(tests: list) -> bool:
+    """Every graded cell of the function found it still raising the template's NotImplementedError."""
+    return bool(tests) and all(t.get("kind") == "not-attempted" for t in tests)
+
+
+def _unfinished_line(fn: str, tests: list) -> str:
+    """One line for a function that is not written yet: its name and what it is worth."""
+    max_score = sum(t["max_score"] for t in tests)
+    cells = ", ".join(esc(t["name"]) for t in tests)
+    return (
+        f'<section class="card unfinished" id="fn-{esc(fn)}"><div class="card-head"><h2><code>{esc(fn)}</code></h2>'
+        f'<span class="pts">0 / {fmt_points(max_score)} points</span></div>'
+        f'<p class="muted">Not attempted yet: <code>{esc(fn)}</code> still raises <code>NotImplementedError</code>. '
+        f"Replace that line with your implementation to earn these points ({cells}).</p></section>"
     )
 
 
 def _function_section(result: Result, fn: str) -> str:
     tests = [t for t in result.tests if test_function(t) == fn]
+    if _not_attempted(tests):
+        return _unfinished_line(fn, tests)
     score = sum(t["score"] for t in tests)
     max_score = sum(t["max_score"] for t in tests)
     all_passed = bool(tests) and all(t["status"] == "passed" for t in tests)
     rows = "".join(_test_row(t) for t in tests)
     table = (
-        '<table class="checks"><colgroup><col class="c-status"><col class="c-gid"><col class="c-pts"><col></colgroup>'
+        '<table class="checks stack"><colgroup><col class="c-status"><col class="c-gid"><col class="c-pts"><col></colgroup>'
         '<thead><tr><th>result</th><th>graded cell</th><th class="num">points</th>'
         f"<th>what was checked</th></tr></thead><tbody>{rows}</tbody></table>"
         if tests
@@ -111,7 +150,7 @@ def _function_section(result: Result, fn: str) -> str:
     code = result.student_code.get(fn)
     if code is not None and code.strip():
         opened = "" if all_passed else " open"
-        shown = code.strip("\n").rstrip()
+        shown = without_docstrings(code).strip("\n").rstrip()
         code_html = (
             f"<details{opened}><summary>Your code</summary>"
             f'<pre class="code"><code>{esc(shown)}</code></pre></details>'

@@ -75,14 +75,32 @@ def _notebook_name(gb, ps: str, grade_ids) -> str:
 
 
 def _timestamp(course_dir: Path, coursedir, student: str, ps: str):
+    """The submission time from nbgrader's ``timestamp.txt``, or None.
+
+    The file is in the student's folder, so it is read like student data: a
+    regular file only (a symbolic link is not followed), at most 100 bytes,
+    and only a time nbgrader can parse is used.
+    """
+    import os
+
+    from autograder.files import is_regular_file
+
     try:
         path = Path(coursedir.format_path(coursedir.submitted_directory, student, ps)) / "timestamp.txt"
     except Exception:  # pragma: no cover - nbgrader internals
         path = course_dir / "submitted" / student / ps / "timestamp.txt"
-    if path.exists():
-        text = path.read_text(encoding="utf-8").strip()
-        return text or None
-    return None
+    if not is_regular_file(path):
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
+            text = fh.read(100).decode("utf-8", errors="replace").strip()
+        from nbgrader.utils import parse_utc
+
+        parse_utc(text)
+    except Exception:  # noqa: BLE001 — unreadable or not a time: the gradebook keeps its default
+        return None
+    return text or None
 
 
 def write_gradebook(results_dir, course_dir=".", results=None, db_url=None, course_id=None) -> dict:

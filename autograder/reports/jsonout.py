@@ -9,7 +9,13 @@ Shape (``"version": 1``)::
                                       "mean_score", "mistakes": [{"label", "count"}], "other_mistakes"}]}},
      "students": [{"student", "scores": {ps: score or null}, "total", "max_total", "flags"}],
      "submissions": [{"student", "assignment", "score", "max_score", "passed", "tests",
-                      "flagged", "tamper", "cell_problems", "notes", "results", "feedback"}]}
+                      "flagged", "tamper", "cell_problems", "flags", "grading_error", "notes", "results",
+                      "feedback"}],
+     "not_graded": [{"path", "reason", "suggestion"}],   # what under submitted/ was not graded
+     "sandbox": {…} or [{…} per shard]}                  # how the submissions were isolated
+
+``not_graded`` and ``sandbox`` come from the batch's summary.json (or, for a
+merged folder, from each shard's); both are read defensively.
 
 Paths are relative to ``results_dir``. No hidden test source or reference value
 is in it (results.json has none).
@@ -20,6 +26,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from autograder.files import SUMMARY_FILE
 from autograder.reports import stats
 from autograder.reports.results import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, load_results
 
@@ -30,12 +37,37 @@ def _rel(path, root) -> str:
     return os.path.relpath(path, root).replace(os.sep, "/")
 
 
+def batch_info(results_dir) -> dict:
+    """``{"not_graded": [...], "sandbox": {...} or [...]}`` from the summary.json of ``results_dir``.
+
+    For a merged folder, the shards' lists joined and their sandboxes (listed
+    when they differ); see :mod:`autograder.summary`. Malformed entries are left out.
+    """
+    from autograder import summary as summary_file
+
+    batch = summary_file.combine(summary_file.read_batches(Path(results_dir) / SUMMARY_FILE))
+    not_graded = []
+    for n in batch.get("not_graded") if isinstance(batch.get("not_graded"), list) else []:
+        if isinstance(n, dict) and isinstance(n.get("path"), str):
+            not_graded.append({"path": n["path"][:500], "reason": str(n.get("reason") or "")[:500],
+                               "suggestion": str(n.get("suggestion") or "")[:500]})
+    sandbox = batch.get("sandbox")
+    if isinstance(sandbox, list):
+        sandbox = [sb for sb in sandbox if isinstance(sb, dict)]
+    elif not isinstance(sandbox, dict):
+        sandbox = {}
+    return {"not_graded": not_graded, "sandbox": sandbox}
+
+
 def summary(results_dir, results=None) -> dict:
+    """The ``--json`` object (see the module docstring); ``results`` may be a
+    :class:`~autograder.reports.stats.ClassStats` (default: read from ``results_dir``)."""
     results_dir = Path(results_dir)
-    results = load_results(results_dir) if results is None else results
-    items = stats.item_analysis(results)
+    cs = stats.of(load_results(results_dir) if results is None else results)
+    results = cs.results
+    items = cs.items
     problem_sets = {}
-    for ps, d in stats.ps_summary(results).items():
+    for ps, d in cs.problem_sets.items():
         problem_sets[ps] = {**d, "items": items.get(ps, [])}
     submissions = []
     for r in results:
@@ -53,6 +85,8 @@ def summary(results_dir, results=None) -> dict:
                 {"index": c.get("index"), "grade_id": c.get("grade_id"), "status": c.get("status")}
                 for c in r.cell_problems
             ],
+            "flags": r.flags,
+            "grading_error": r.grading_error,
             "notes": r.notes,
             "unreadable": r.unreadable,
             "results": _rel(r.path, results_dir) if r.path is not None else None,
@@ -65,8 +99,9 @@ def summary(results_dir, results=None) -> dict:
         "results_dir": str(results_dir.resolve()),
         "report": REPORT_FILE if report.exists() else None,
         "grades_csv": GRADES_FILE if grades.exists() else None,
-        "class": stats.class_summary(results),
+        "class": cs.overall,
         "problem_sets": problem_sets,
-        "students": stats.student_rows(results),
+        "students": cs.rows,
         "submissions": submissions,
+        **batch_info(results_dir),
     }

@@ -15,7 +15,6 @@ it that holds ``<student>/<ps>/results.json`` is taken.
 from __future__ import annotations
 
 import filecmp
-import json
 import os
 import shutil
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from autograder.reports.results import RESULTS_FILE, ps_key
 
-SUMMARY_FILE = "summary.json"
+from autograder.files import SUMMARY_FILE
 
 
 class MergeConflict(Exception):
@@ -99,53 +98,67 @@ def merge_folders(results_dirs, out) -> dict:
 
 
 def write_grades_csv(results_dir) -> Path:
-    """``grades.csv`` rebuilt from the results.json files, by the engine's own writer (one format)."""
-    from autograder.engine import write_grades_csv as engine_writer
+    """``grades.csv`` rebuilt from the results.json files, by the one writer the engine uses too."""
+    from autograder.grades import write_grades_csv as writer
 
-    return Path(engine_writer(results_dir))
+    return Path(writer(results_dir))
 
 
-def write_summary(out, roots) -> Path:
-    """``summary.json`` of the merged folder: the class summary plus each shard's own summary."""
-    from autograder.reports import jsonout
-    from autograder.reports._html import write_atomic
+def shard_batches(out, roots) -> list:
+    """The batches the shards' summary.json files record (a shard may itself be a merge)."""
+    from autograder import summary as summary_file
 
     out = Path(out)
-    shards = []
+    batches = []
     for root in roots:
         f = Path(root) / SUMMARY_FILE
         if f.exists() and f.resolve() != (out / SUMMARY_FILE).resolve():
-            try:
-                shards.append(json.loads(f.read_text(encoding="utf-8")))
-            except ValueError:
-                shards.append({"unreadable": str(f)})
-    data = jsonout.summary(out)
-    data.pop("results_dir", None)
-    data["merged_shards"] = shards
-    path = out / SUMMARY_FILE
-    write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
-    return path
+            batches += summary_file.read_batches(f)
+    return batches
 
 
 def merge(results_dirs, out, console=None, json_output=False, gradebook=None, reports=True) -> dict:
-    """Merge shards into ``out`` and write grades.csv, summary.json and (``reports``) the reports."""
-    from autograder.reports import write_reports
+    """Merge shards into ``out``; write grades.csv, summary.json and (``reports``) the reports, then print.
+
+    summary.json has the schema of one batch's (:mod:`autograder.summary`):
+    the shards' counts added, their lists joined, each shard under ``shards``,
+    and the class once the reports are written. Every file is written before
+    anything is printed (a closed pipe loses output, never summary.json).
+    """
+    from autograder import summary as summary_file
+    from autograder.files import hand_over
+    from autograder.reports import show_reports, write_reports
 
     info = merge_folders(results_dirs, out)
     roots = info.pop("_roots")
     write_grades_csv(out)
+    # the shards' batches first, so that the reports see what they did not grade and their sandboxes
+    summary_file.write(Path(out) / SUMMARY_FILE, shard_batches(out, roots))
     data = info
     if reports:
-        data = write_reports(out, console=console, json_output=json_output, gradebook=gradebook)
+        data = write_reports(out, gradebook=gradebook, show=False)
         data["merged"] = info
-    write_summary(out, roots)
+    hand_over(out)
+    if reports:
+        show_reports(out, data, console=console, json_output=json_output)
+        if not json_output:
+            _print_not_graded(data, console)
     return data
 
 
-def run(args) -> int:
-    from rich.console import Console
+def _print_not_graded(data, console) -> None:
+    not_graded = data.get("not_graded") or []
+    if not_graded and console is not None:
+        console.print(f"Not graded ({len(not_graded)}):", markup=False, highlight=False)
+        for n in not_graded[:20]:
+            console.print(f"  {n['path']}: {n['reason']}" + (f" — {n['suggestion']}" if n["suggestion"] else ""),
+                          markup=False, highlight=False)
 
-    console = Console(stderr=args.json)
+
+def run(args) -> int:
+    from autograder.reports.table import make_console
+
+    console = make_console(stderr=args.json)
     try:
         merge(args.results_dirs, args.out, console=console, json_output=args.json,
               gradebook=args.gradebook, reports=not args.no_reports)

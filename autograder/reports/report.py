@@ -11,39 +11,56 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import os
 
 from autograder.reports import stats
+from autograder.reports.jsonout import batch_info
 from autograder.reports._html import bar, esc, inline_code, page, write_atomic
 from autograder.reports.results import FEEDBACK_FILE, REPORT_FILE, fmt_points, load_results
 
 
 def histogram_png(results) -> bytes:
-    """One PNG: a histogram of scores per problem set, and of the total."""
+    """One PNG: a histogram of scores per problem set, and of the total (:func:`histogram_figure`)."""
+    buf = io.BytesIO()
+    histogram_figure(results).savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def histogram_figure(results):
+    """The histogram figure: one panel per problem set and one for the total.
+
+    One bar per point (wider bins beyond 20 points), centred on its score,
+    with half a bar of room on both sides, so the full-marks bar is inside
+    the axes; a constrained layout keeps every label inside the figure.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    maxes = stats.ps_max_scores(results)
-    rows = stats.student_rows(results)
-    panels = [(ps, [r.score for r in results if r.assignment == ps], maxes[ps]) for ps in maxes]
+    cs = stats.of(results)
+    maxes, rows = cs.max_scores, cs.rows
+    panels = [(ps, [r.score for r in cs.results if r.assignment == ps], maxes[ps]) for ps in maxes]
     if len(panels) > 1:
         panels.append(("total", [row["total"] for row in rows], rows[0]["max_total"] if rows else 0.0))
     if not panels:
         panels = [("no results yet", [], 1.0)]
     ncols = min(3, max(1, len(panels)))
     nrows = (len(panels) + ncols - 1) // ncols
-    fig = Figure(figsize=(3.6 * ncols, 2.7 * nrows), dpi=100)
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.92, bottom=0.12, wspace=0.3, hspace=0.55)
+    fig = Figure(figsize=(3.6 * ncols, 2.8 * nrows), dpi=100, layout="constrained")  # labels stay inside
     for i, (title, scores, max_score) in enumerate(panels):
         ax = fig.add_subplot(nrows, ncols, i + 1)
         top = max(max_score, max(scores, default=0.0), 1.0)
-        bins = min(20, max(5, int(round(top))))
-        ax.hist(scores, bins=bins, range=(0, top), color="#2da44e" if title != "total" else "#0969da",
+        # one bar per point, centred on it, and half a bin of margin on both sides: a full-marks
+        # bar sits inside the axes, not on its edge
+        width = max(1.0, top / 20.0)
+        nbins = int(math.ceil(top / width)) + 1
+        edges = [(k - 0.5) * width for k in range(nbins + 1)]
+        ax.hist(scores, bins=edges, color="#2da44e" if title != "total" else "#0969da",
                 edgecolor="white", linewidth=0.8)
         ax.set_title(title, fontsize=10, fontweight="bold" if title == "total" else "normal")
-        ax.set_xlim(0, top)
+        ax.set_xlim(-width, top + width)  # half a bar of space beyond the lowest and the full-marks bar
         ax.set_xlabel(f"points (max {fmt_points(max_score)})", fontsize=8)
         ax.set_ylabel("students", fontsize=8)
         ax.tick_params(labelsize=8)
@@ -53,13 +70,11 @@ def histogram_png(results) -> bytes:
         if scores:
             mean = sum(scores) / len(scores)
             ax.axvline(mean, color="#59636e", linestyle="--", linewidth=1)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
+    return fig
 
 
-def _overview(results) -> str:
-    c = stats.class_summary(results)
+def _overview(cs) -> str:
+    c = cs.overall
     mean = "–" if c["mean"] is None else fmt_points(c["mean"])
     median = "–" if c["median"] is None else fmt_points(c["median"])
     return (
@@ -74,10 +89,10 @@ def _overview(results) -> str:
     )
 
 
-def _histogram(results) -> str:
-    if not results:
+def _histogram(cs) -> str:
+    if not cs.results:
         return ""
-    data = base64.b64encode(histogram_png(results)).decode("ascii")
+    data = base64.b64encode(histogram_png(cs)).decode("ascii")
     return (
         '<section class="card"><h2>Score distribution</h2>'
         '<p class="muted">Per problem set and in total (a missing submission counts 0); the dashed line is the mean.</p>'
@@ -85,9 +100,9 @@ def _histogram(results) -> str:
     )
 
 
-def _per_ps_table(results) -> str:
+def _per_ps_table(cs) -> str:
     rows = []
-    for ps, d in stats.ps_summary(results).items():
+    for ps, d in cs.problem_sets.items():
         frac = (d["mean"] or 0.0) / d["max_score"] if d["max_score"] else 0.0
         rows.append(
             f'<tr><td><a href="#ps-{esc(ps)}">{esc(ps)}</a></td><td class="num">{d["n"]}</td>'
@@ -95,15 +110,22 @@ def _per_ps_table(results) -> str:
             f'<td class="num">{fmt_points(d["median"] or 0)}</td><td class="num">{d["full_marks"]}</td></tr>'
         )
     return (
-        '<section class="card"><h2>Problem sets</h2><table><thead><tr><th>problem set</th>'
+        '<section class="card"><h2>Problem sets</h2><div class="table-wrap"><table><thead><tr><th>problem set</th>'
         '<th class="num">submissions</th><th class="num">mean</th><th></th><th class="num">median</th>'
-        f'<th class="num">full marks</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
+        f'<th class="num">full marks</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>'
     )
 
 
-def _items(results) -> str:
+def _discrimination_cell(it) -> str:
+    r = it.get("discrimination")
+    text = "–" if r is None else f"{r:.2f}"
+    flag = f'<div class="flag">⚑ {esc(it["flag"])}</div>' if it.get("flag") else ""
+    return f'<td class="num">{text}{flag}</td>'
+
+
+def _items(cs) -> str:
     sections = []
-    for ps, items in stats.item_analysis(results).items():
+    for ps, items in cs.items.items():
         rows = []
         for it in items:
             mistakes = "".join(
@@ -111,23 +133,52 @@ def _items(results) -> str:
             )
             if it["other_mistakes"]:
                 mistakes += f'<li class="muted">{it["other_mistakes"]} other failure(s)</li>'
+            if it.get("not_attempted"):
+                mistakes += f'<li class="muted">{it["not_attempted"]} not attempted (the function was left as given)</li>'
             if it["not_run"]:
                 mistakes += f'<li class="muted">{it["not_run"]} notebook(s) could not be read</li>'
             mistakes_html = f'<ol class="hints">{mistakes}</ol>' if mistakes else '<span class="muted">none</span>'
             rows.append(
-                f'<tr><td class="gid">{esc(it["grade_id"])}</td><td class="num">{fmt_points(it["max_score"])}</td>'
-                f'<td class="num">{it["passed"]}/{it["n"]} {bar(it["pass_rate"])}</td><td>{mistakes_html}</td></tr>'
+                f'<tr><td class="gid">{esc(it["grade_id"])}</td><td class="num">{fmt_points(it["max_score"])} pt</td>'
+                f'<td class="num">{it["passed"]}/{it["n"]} {bar(it["pass_rate"])}</td>{_discrimination_cell(it)}'
+                f'<td class="wide">{mistakes_html}</td></tr>'
             )
         sections.append(
             f'<section class="card" id="ps-{esc(ps)}"><h2>Item analysis · {esc(ps)}</h2>'
-            '<p class="muted">Per graded cell: how many submissions passed, and the most frequent hints '
-            "given on failures — the mistakes the class made.</p>"
-            '<table class="checks"><colgroup><col style="width:270px"><col style="width:60px">'
-            '<col style="width:190px"><col></colgroup><thead><tr><th>graded cell</th><th class="num">points</th>'
-            f'<th class="num">passed</th><th>most frequent mistakes</th></tr></thead><tbody>{"".join(rows)}</tbody>'
-            "</table></section>"
+            '<p class="muted">Per graded cell: its difficulty (how many submissions passed), its discrimination '
+            "(the correlation of its points with the rest of the problem set's score: near 0 or negative, the "
+            f"cell does not separate strong from weak submissions; ⚑ below {stats.MIN_DISCRIMINATION} with "
+            f"{stats.MIN_N_FOR_FLAG} or more notebooks that ran), and the most frequent hints given on failures — "
+            "the mistakes the class made. Functions left as given count as not attempted, not as mistakes.</p>"
+            '<table class="checks stack"><colgroup><col style="width:230px"><col style="width:52px">'
+            '<col style="width:150px"><col style="width:104px"><col></colgroup><thead><tr><th>graded cell</th>'
+            '<th class="num">points</th><th class="num">passed</th><th class="num">discrimination</th>'
+            f'<th>most frequent mistakes</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
         )
     return "\n".join(sections)
+
+
+def _not_graded(results_dir) -> str:
+    not_graded = batch_info(results_dir)["not_graded"]
+    if not not_graded:
+        return ""
+    rows = "".join(
+        f'<tr><td class="gid">{esc(n["path"])}</td><td>{esc(n["reason"])}</td><td>{esc(n["suggestion"])}</td></tr>'
+        for n in not_graded
+    )
+    return (
+        '<section class="card" id="not-graded"><h2>Not graded</h2>'
+        '<p class="muted">Found in the submissions folder but not graded: these students have no score for it.</p>'
+        '<div class="table-wrap"><table><thead><tr><th>path (in the submissions folder)</th><th>why</th>'
+        f'<th>what to do</th></tr></thead><tbody>{rows}</tbody></table></div></section>'
+    )
+
+
+def _sandbox(results_dir) -> str:
+    sandbox = batch_info(results_dir)["sandbox"]
+    lines = [stats.sandbox_line(sb) for sb in (sandbox if isinstance(sandbox, list) else [sandbox])]
+    lines = [line for line in lines if line]
+    return "".join(f'<p class="muted">{esc(line)}</p>' for line in dict.fromkeys(lines))
 
 
 def _attention(results, results_dir) -> str:
@@ -140,6 +191,10 @@ def _attention(results, results_dir) -> str:
         if r.unreadable:
             what.append(f"results.json unreadable: {r.unreadable}")
         what += [f"tamper: {t}" for t in r.tamper]
+        if r.grading_error:
+            what.append("the grader failed on it (score 0 recorded; details in summary.json)")
+        what += [f"to look at: cell {f['cell']}: {f['reason']}" if f.get("cell") is not None
+                 else f"to look at: {f['reason']}" for f in r.flags]
         if r.not_run:
             what += list(r.notes)
         for c in r.cell_problems:
@@ -151,13 +206,13 @@ def _attention(results, results_dir) -> str:
         items = "".join(f"<li>{inline_code(w)}</li>" for w in what)
         rows.append(
             f"<tr><td>{link}</td><td>{esc(r.assignment)}</td>"
-            f'<td class="num">{fmt_points(r.score)} / {fmt_points(r.max_score)}</td><td><ul>{items}</ul></td></tr>'
+            f'<td class="num">{fmt_points(r.score)} / {fmt_points(r.max_score)}</td><td class="wide"><ul>{items}</ul></td></tr>'
         )
     return (
         '<section class="card" id="attention"><h2>Submissions to look at</h2>'
         '<p class="muted">Changed or deleted test cells (restored before grading), cells that raised or timed out, '
-        "notebooks that could not be run.</p>"
-        '<table><thead><tr><th>student</th><th>problem set</th><th class="num">score</th><th>what happened</th>'
+        "notebooks that could not be run, what the sandbox flagged.</p>"
+        '<table class="stack"><thead><tr><th>student</th><th>problem set</th><th class="num">score</th><th>what happened</th>'
         f'</tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
     )
 
@@ -169,13 +224,13 @@ def _feedback_link(r, results_dir) -> str:
     return f'<a href="{esc(href)}">{esc(r.student)}</a>'
 
 
-def _students(results, results_dir) -> str:
-    maxes = stats.ps_max_scores(results)
-    by = {(r.student, r.assignment): r for r in results}
+def _students(cs, results_dir) -> str:
+    maxes = cs.max_scores
+    by = {(r.student, r.assignment): r for r in cs.results}
     head = "".join(f'<th class="num">{esc(ps)}<br><span class="muted">/ {fmt_points(m)}</span></th>'
                    for ps, m in maxes.items())
     rows = []
-    for row in stats.student_rows(results):
+    for row in cs.rows:
         cells = []
         for ps in maxes:
             r = by.get((row["student"], ps))
@@ -192,24 +247,31 @@ def _students(results, results_dir) -> str:
     return (
         '<section class="card" id="students"><h2>Students</h2>'
         '<p class="muted">Each score links to the student\'s feedback page; ⚠ marks a submission to look at.</p>'
-        f'<table><thead><tr><th>student</th>{head}<th class="num">total</th></tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table></section>'
+        f'<div class="table-wrap"><table><thead><tr><th>student</th>{head}<th class="num">total</th></tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table></div></section>'
     )
 
 
 def render_report(results, results_dir) -> str:
-    """The class report as a complete HTML document (links relative to ``results_dir``)."""
-    if not results:
-        body = '<header class="page"><h1>Class report</h1><p>No results in this folder yet.</p></header>'
+    """The class report as a complete HTML document (links relative to ``results_dir``).
+
+    ``results``: the results, or their :class:`~autograder.reports.stats.ClassStats`.
+    """
+    cs = stats.of(results)
+    if not cs.results:
+        body = ('<header class="page"><h1>Class report</h1><p>No results in this folder yet.</p></header>'
+                + _not_graded(results_dir))
         return page("Class report", body)
     body = "\n".join([
-        _overview(results),
-        _histogram(results),
-        _per_ps_table(results),
-        _attention(results, results_dir),
-        _items(results),
-        _students(results, results_dir),
-        "<footer>Generated by probdl-autograder from the results.json files of this folder.</footer>",
+        _overview(cs),
+        _histogram(cs),
+        _per_ps_table(cs),
+        _not_graded(results_dir),
+        _attention(cs.results, results_dir),
+        _items(cs),
+        _students(cs, results_dir),
+        f"<footer>{_sandbox(results_dir)}Generated by probdl-autograder from the results.json files of this "
+        "folder.</footer>",
     ])
     return page("Class report", body)
 

@@ -14,11 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.course import PROBLEM_SETS, function_of
-
-RESULTS_FILE = "results.json"
-FEEDBACK_FILE = "feedback.html"
-REPORT_FILE = "report.html"
-GRADES_FILE = "grades.csv"
+from autograder.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, RESULTS_FILE  # noqa: F401 (re-exported)
 
 
 @dataclass
@@ -37,6 +33,10 @@ class Result:
     path: Path | None = None
     #: Why the file could not be read ("" when it could).
     unreadable: str = ""
+    #: ``[{"cell", "reason"}]``: what the sandbox saw that an instructor should look at.
+    flags: list = field(default_factory=list)
+    #: Set when the grader itself failed on this submission (score 0 recorded with the reason).
+    grading_error: str = ""
 
     @property
     def folder(self) -> Path | None:
@@ -58,9 +58,15 @@ class Result:
         return bool(self.notes) and not self.student_code and self.passed == 0
 
     @property
+    def not_run_reason(self) -> str:
+        """Why nothing of the notebook ran (the grader's first note), "" when it ran."""
+        return self.notes[0] if self.not_run and self.notes else ""
+
+    @property
     def flagged(self) -> bool:
-        """Something the instructor should look at: tampering, a failing cell, unreadable results."""
-        return bool(self.tamper or self.unreadable or self.not_run or any(
+        """Something the instructor should look at: tampering, a failing cell, unreadable results,
+        a sandbox flag, a grading error."""
+        return bool(self.tamper or self.unreadable or self.not_run or self.flags or self.grading_error or any(
             c.get("status") in ("error", "timeout") for c in self.cell_problems
         ))
 
@@ -97,6 +103,14 @@ def parse_result(data: dict, student: str = "", assignment: str = "", path: Path
     max_score = _number(data.get("max_score"), sum(t["max_score"] for t in tests))
     score = _number(data.get("score"), sum(t["score"] for t in tests))
     code = data.get("student_code") or {}
+    flags, raw_flags = [], data.get("flags")
+    for f in raw_flags if isinstance(raw_flags, list) else []:
+        if isinstance(f, dict):
+            cell = f.get("cell")
+            flags.append({"cell": cell if isinstance(cell, int) and not isinstance(cell, bool) else None,
+                          "reason": str(f.get("reason") or "flagged by the sandbox")[:2000]})
+        elif isinstance(f, str):
+            flags.append({"cell": None, "reason": f[:2000]})
     return Result(
         student=str(data.get("student") or student),
         assignment=str(data.get("assignment") or assignment),
@@ -108,6 +122,8 @@ def parse_result(data: dict, student: str = "", assignment: str = "", path: Path
         student_code={str(k): str(v) for k, v in code.items()} if isinstance(code, dict) else {},
         notes=[str(x) for x in data.get("notes") or []],
         path=path,
+        flags=flags,
+        grading_error=str(data.get("grading_error") or ""),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from functools import cached_property
 
 from autograder.reports.results import by_student, problem_sets, students
 
@@ -45,8 +46,13 @@ def student_rows(results) -> list:
                 flags.append(f"{ps}: timeout")
             elif bad:
                 flags.append(f"{ps}: cell errors")
-            if r.not_run and not bad:
-                flags.append(f"{ps}: notebook not run")
+            if r.grading_error:
+                flags.append(f"{ps}: the grader failed on it (score 0 recorded): {r.not_run_reason or 'see summary.json'}")
+            elif r.not_run and not bad:
+                flags.append(f"{ps}: not graded: {r.not_run_reason or 'the notebook could not be run'}")
+            for f in r.flags[:5]:
+                where = f"cell {f['cell']}: " if f.get("cell") is not None else ""
+                flags.append(f"{ps}: to look at: {where}{f['reason']}")
         rows.append({
             "student": student,
             "scores": scores,
@@ -59,6 +65,14 @@ def student_rows(results) -> list:
 
 #: Failure kinds that are about the whole notebook, not about one graded cell.
 NOT_RUN_KINDS = ("unreadable",)
+#: A function still the untouched template (it raises ``NotImplementedError``): not a mistake.
+NOT_ATTEMPTED_KINDS = ("not-attempted",)
+
+#: A graded cell separates strong from weak submissions when its corrected item–total
+#: correlation is at least this (the usual rule of thumb: below 0.2 discriminates poorly).
+MIN_DISCRIMINATION = 0.2
+#: Fewer submissions than this and no cell is flagged (the correlation is too noisy).
+MIN_N_FOR_FLAG = 5
 
 
 def mistake_label(test: dict) -> str:
@@ -74,47 +88,100 @@ def mistake_label(test: dict) -> str:
     }.get(kind, f"(no hint) {kind}")
 
 
+def discrimination(item_scores, rest_scores):
+    """Corrected item–total correlation: Pearson's r of a cell's points with the rest of the score.
+
+    .. math:: r = \\frac{\\sum_k (x_k - \\bar x)(y_k - \\bar y)}
+                      {\\sqrt{\\sum_k (x_k - \\bar x)^2 \\sum_k (y_k - \\bar y)^2}}
+
+    with :math:`x_k` the points submission :math:`k` got on the cell and
+    :math:`y_k` its score on the *other* cells of the problem set (so the
+    cell does not correlate with itself). For a pass/fail cell this is the
+    point-biserial correlation.
+
+    Parameters
+    ----------
+    item_scores, rest_scores : sequence of float
+        One value per submission, same length.
+
+    Returns
+    -------
+    float or None
+        ``r`` in [-1, 1]; None with fewer than 3 submissions or when either
+        side does not vary (every submission passed, or failed, the cell).
+    """
+    import numpy as np
+
+    x = np.asarray(item_scores, dtype=np.float64)
+    y = np.asarray(rest_scores, dtype=np.float64)
+    if x.size < 3 or x.shape != y.shape:
+        return None
+    dx, dy = x - x.mean(), y - y.mean()
+    sxx, syy = float(dx @ dx), float(dy @ dy)
+    if sxx <= 0.0 or syy <= 0.0:
+        return None
+    return float(np.clip((dx @ dy) / np.sqrt(sxx * syy), -1.0, 1.0))
+
+
+def _item_row(item: dict) -> dict:
+    n = len(item["scores"])
+    mistakes = sorted(item["mistakes"].items(), key=lambda kv: (-kv[1], kv[0]))
+    r = discrimination([x for x, _ in item["pairs"]], [y for _, y in item["pairs"]])
+    flag = ""
+    if len(item["pairs"]) >= MIN_N_FOR_FLAG and r is not None and r < MIN_DISCRIMINATION:
+        flag = (f"does not separate strong from weak submissions (r = {r:.2f} < {MIN_DISCRIMINATION}): "
+                "check that it tests what it should")
+    return {
+        "grade_id": item["grade_id"],
+        "max_score": item["max_score"],
+        "n": n,
+        "passed": item["passed"],
+        "not_run": item["not_run"],
+        "not_attempted": item["not_attempted"],
+        "pass_rate": item["passed"] / n if n else 0.0,
+        "difficulty": item["passed"] / n if n else 0.0,
+        "discrimination": None if r is None else round(r, 4),
+        "flag": flag,
+        "mean_score": sum(item["scores"]) / n if n else 0.0,
+        "mistakes": [{"label": label, "count": count} for label, count in mistakes[:TOP_MISTAKES]],
+        "other_mistakes": sum(count for _, count in mistakes[TOP_MISTAKES:]),
+    }
+
+
 def item_analysis(results) -> dict:
     """``ps -> [item]`` per graded cell, in notebook order.
 
-    An item is ``{"grade_id", "max_score", "n", "passed", "not_run", "pass_rate", "mean_score",
-    "mistakes": [{"label", "count"}], "other_mistakes"}`` with the most frequent mistakes first;
-    failures of notebooks that could not be read at all count in ``not_run``, not as mistakes
-    (they say nothing about this cell).
+    An item is ``{"grade_id", "max_score", "n", "passed", "not_run", "not_attempted", "pass_rate",
+    "difficulty", "discrimination", "flag", "mean_score", "mistakes": [{"label", "count"}],
+    "other_mistakes"}`` with the most frequent mistakes first. ``difficulty`` is the pass rate
+    (classical test theory's p-value); ``discrimination`` the corrected item–total correlation
+    (:func:`discrimination`, over the notebooks that ran); ``flag`` says why a cell with at least
+    :data:`MIN_N_FOR_FLAG` such submissions does not separate strong from weak ones. Failures of notebooks that could not be
+    read count in ``not_run`` and functions left as the template in ``not_attempted``, not as
+    mistakes (they say nothing about what the cell checks).
     """
     out: dict = {}
     for ps in problem_sets(results):
+        subs = [r for r in results if r.assignment == ps]
         items: dict = {}
-        for r in results:
-            if r.assignment != ps:
-                continue
+        for r in subs:
             for t in r.tests:
                 item = items.setdefault(t["name"], {"grade_id": t["name"], "max_score": 0.0, "scores": [],
-                                                    "passed": 0, "not_run": 0, "mistakes": Counter()})
+                                                    "pairs": [], "passed": 0, "not_run": 0, "not_attempted": 0,
+                                                    "mistakes": Counter()})
                 item["max_score"] = max(item["max_score"], t["max_score"])
                 item["scores"].append(t["score"])
+                if t.get("kind") not in NOT_RUN_KINDS:  # a notebook that never ran says nothing about a cell
+                    item["pairs"].append((t["score"], sum(u["score"] for u in r.tests) - t["score"]))
                 if t["status"] == "passed":
                     item["passed"] += 1
                 elif t.get("kind") in NOT_RUN_KINDS:
                     item["not_run"] += 1
+                elif t.get("kind") in NOT_ATTEMPTED_KINDS:
+                    item["not_attempted"] += 1
                 else:
                     item["mistakes"][mistake_label(t)] += 1
-        rows = []
-        for item in items.values():
-            n = len(item["scores"])
-            mistakes = sorted(item["mistakes"].items(), key=lambda kv: (-kv[1], kv[0]))
-            rows.append({
-                "grade_id": item["grade_id"],
-                "max_score": item["max_score"],
-                "n": n,
-                "passed": item["passed"],
-                "not_run": item["not_run"],
-                "pass_rate": item["passed"] / n if n else 0.0,
-                "mean_score": sum(item["scores"]) / n if n else 0.0,
-                "mistakes": [{"label": label, "count": count} for label, count in mistakes[:TOP_MISTAKES]],
-                "other_mistakes": sum(count for _, count in mistakes[TOP_MISTAKES:]),
-            })
-        out[ps] = rows
+        out[ps] = [_item_row(item) for item in items.values()]
     return out
 
 
@@ -144,8 +211,8 @@ def ps_summary(results) -> dict:
     return out
 
 
-def class_summary(results) -> dict:
-    rows = student_rows(results)
+def class_summary(results, rows=None) -> dict:
+    rows = student_rows(results) if rows is None else rows
     totals = [row["total"] for row in rows]
     d = distribution(totals)
     d["max_score"] = rows[0]["max_total"] if rows else 0.0
@@ -153,3 +220,56 @@ def class_summary(results) -> dict:
     d["submissions"] = len(results)
     d["flagged"] = sum(1 for r in results if r.flagged)
     return d
+
+
+def sandbox_line(sb: dict) -> str:
+    """How strong the sandbox was, in one line (fields read defensively: the sandbox may add or rename some)."""
+    if not isinstance(sb, dict) or not sb:
+        return ""
+    mode = sb.get("mode")
+    parts = [f"mode {mode}"] if isinstance(mode, str) and mode else []
+    parts += ["unprivileged uid per worker" if sb.get("uid_drop") else "same uid as the grader",
+              "no network" if sb.get("netns") else "network NOT isolated",
+              "course files hidden" if sb.get("mountns") else "course files NOT hidden"]
+    warning = sb.get("warning")
+    line = "Sandbox: " + "; ".join(parts) + "."
+    return line + (f" WARNING: {warning}" if isinstance(warning, str) and warning else "")
+
+
+class ClassStats:
+    """Every statistic of a class, each computed once, for the three renderers.
+
+    ``report.html``, the terminal tables and ``--json`` all show the same
+    numbers: :func:`autograder.reports.write_reports` computes them once
+    (``stats.of(results)``) and hands this object to each renderer; a renderer
+    given a plain list of results makes its own.
+    """
+
+    def __init__(self, results):
+        self.results = list(results)
+
+    @cached_property
+    def max_scores(self) -> dict:
+        return ps_max_scores(self.results)
+
+    @cached_property
+    def rows(self) -> list:
+        return student_rows(self.results)
+
+    @cached_property
+    def items(self) -> dict:
+        return item_analysis(self.results)
+
+    @cached_property
+    def problem_sets(self) -> dict:
+        return ps_summary(self.results)
+
+    @cached_property
+    def overall(self) -> dict:
+        return class_summary(self.results, self.rows)
+
+
+def of(results) -> ClassStats:
+    """``results`` as :class:`ClassStats` (itself when it already is one)."""
+    return results if isinstance(results, ClassStats) else ClassStats(results)
+

@@ -10,6 +10,21 @@ from autograder.reports import stats
 from autograder.reports.results import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, fmt_points, load_results
 
 
+def make_console(**kwargs):
+    """A :class:`rich.console.Console` whose closed pipe raises ``BrokenPipeError``.
+
+    (Rich's own reaction is ``SystemExit(1)``; the command line turns the
+    error into a quiet exit 0 once every file is written: see :mod:`autograder.cli`.)
+    """
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError
+
+    return _Console(**kwargs)
+
+
 def _style(score, max_score) -> str:
     if score is None:
         return "dim"
@@ -32,17 +47,19 @@ def grade_table(results):
     (:func:`attention_lines` says why).
     """
     from rich.table import Table
+    from rich.text import Text
 
-    maxes = stats.ps_max_scores(results)
+    cs = stats.of(results)
+    maxes = cs.max_scores
     short = short_names(maxes)
     table = Table(title="Grades", title_justify="left", header_style="bold")
     table.add_column("student", no_wrap=True)
     for ps, max_score in maxes.items():
         table.add_column(f"{short[ps]}\n/{fmt_points(max_score)}", justify="right", no_wrap=True)
-    rows = stats.student_rows(results)
+    rows = cs.rows
     max_total = rows[0]["max_total"] if rows else 0.0
     table.add_column(f"total\n/{fmt_points(max_total)}", justify="right", no_wrap=True, style="bold")
-    by = {(r.student, r.assignment): r for r in results}
+    by = {(r.student, r.assignment): r for r in cs.results}
     for row in rows:
         cells = []
         for ps, max_score in maxes.items():
@@ -51,14 +68,14 @@ def grade_table(results):
             r = by.get((row["student"], ps))
             mark = " [magenta]⚠[/]" if r is not None and r.flagged else "  "
             cells.append(f"[{_style(score, max_score)}]{text}[/]{mark}")
-        table.add_row(row["student"], *cells, fmt_points(row["total"]))
+        table.add_row(Text(row["student"]), *cells, fmt_points(row["total"]))  # an id is text, never markup
     return table
 
 
 def attention_lines(results) -> list:
     """One line per submission that needs a look: who, which problem set, why."""
     lines = []
-    for row in stats.student_rows(results):
+    for row in stats.of(results).rows:
         for flag in row["flags"]:
             ps, _, why = flag.partition(": ")
             lines.append(f"{row['student']}/{ps}: {why}")
@@ -68,11 +85,12 @@ def attention_lines(results) -> list:
 def hardest_items_table(results, limit: int = 5):
     """The graded cells that failed most often, and the mistake behind most of their failures."""
     from rich.table import Table
+    from rich.text import Text
 
     def failures(it):
-        return it["n"] - it["passed"] - it["not_run"]
+        return it["n"] - it["passed"] - it["not_run"] - it.get("not_attempted", 0)
 
-    items = [(ps, it) for ps, its in stats.item_analysis(results).items() for it in its if failures(it)]
+    items = [(ps, it) for ps, its in stats.of(results).items.items() for it in its if failures(it)]
     items.sort(key=lambda p: (-failures(p[1]), p[1]["pass_rate"], p[1]["grade_id"]))
     table = Table(title="Hardest graded cells", title_justify="left", header_style="bold")
     table.add_column("graded cell", no_wrap=True)
@@ -81,7 +99,10 @@ def hardest_items_table(results, limit: int = 5):
     for _, it in items[:limit]:
         top = it["mistakes"][0] if it["mistakes"] else {"label": "", "count": 0}
         label = top["label"] if len(top["label"]) <= 110 else top["label"][:107] + "…"
-        table.add_row(it["grade_id"], f"{it['passed']}/{it['n']}", f"{top['count']}× {label}")
+        text = f"{top['count']}× {label}" if top["count"] else ""
+        if it.get("not_attempted"):
+            text += ("; " if text else "") + f"{it['not_attempted']} not attempted"
+        table.add_row(it["grade_id"], f"{it['passed']}/{it['n']}", Text(text))
     return table if items else None
 
 
@@ -94,40 +115,46 @@ def _show(path: Path) -> str:
 
 
 def print_summary(results_dir, results=None, console=None, gradebook=None) -> None:
-    """The grade table, the hardest cells, and where the files are."""
-    from rich.console import Console
+    """The grade table, the hardest cells, and where the files are.
+
+    ``results``: the results or their :class:`~autograder.reports.stats.ClassStats` (default: read
+    from ``results_dir``).
+    """
+    from rich.markup import escape
 
     results_dir = Path(results_dir)
-    results = load_results(results_dir) if results is None else results
-    console = console or Console()
+    cs = stats.of(load_results(results_dir) if results is None else results)
+    results = cs.results
+    console = console or make_console()
     if not results:
-        console.print(f"No results in {_show(results_dir)}.")
+        console.print(f"No results in {escape(_show(results_dir))}.")
         return
-    console.print(grade_table(results))
-    attention = attention_lines(results)
+    console.print(grade_table(cs))
+    attention = attention_lines(cs)
     if attention:
         console.print("[bold magenta]⚠ To look at[/] (details in report.html):")
         for line in attention:
             console.print(f"  {line}", markup=False, highlight=False)
-    hardest = hardest_items_table(results)
+    hardest = hardest_items_table(cs)
     if hardest is not None:
         console.print(hardest)
-    c = stats.class_summary(results)
+    c = cs.overall
     console.print(
         f"{c['students']} students, {c['submissions']} submissions, mean total "
         f"{fmt_points(c['mean'])} / {fmt_points(c['max_score'])}"
         + (f", [magenta]{c['flagged']} to look at[/]" if c["flagged"] else "")
     )
-    console.print(f"Class report:   [bold]{_show(results_dir / REPORT_FILE)}[/]")
+    console.print(f"Class report:   [bold]{escape(_show(results_dir / REPORT_FILE))}[/]")
     if (results_dir / GRADES_FILE).exists():
-        console.print(f"Grades (CSV):   {_show(results_dir / GRADES_FILE)}")
+        console.print(f"Grades (CSV):   {_show(results_dir / GRADES_FILE)}", markup=False, highlight=False)
     example = next((r for r in results if r.folder is not None and (r.folder / FEEDBACK_FILE).exists()), None)
     if example is not None:
         pattern = results_dir / "<student>" / "<problem set>" / FEEDBACK_FILE
         console.print(f"Feedback pages: {_show(pattern)}  (e.g. {_show(example.folder / FEEDBACK_FILE)})",
                       markup=False, highlight=False)
     if gradebook:
-        console.print(f"Gradebook:      {gradebook.get('db_url')} ({gradebook.get('grades')} grades written)")
+        console.print(f"Gradebook:      {gradebook.get('db_url')} ({gradebook.get('grades')} grades written)",
+                      markup=False, highlight=False)
 
 
 class _NoProgress:
@@ -150,9 +177,8 @@ def progress_bar(total: int, console=None, description: str = "grading", enabled
     Shown on stderr when it is a terminal (or when ``enabled`` is true);
     otherwise ``advance`` does nothing, so logs and ``--json`` stay clean.
     """
-    from rich.console import Console
 
-    console = console or Console(stderr=True)
+    console = console or make_console(stderr=True)
     if enabled is None:
         enabled = console.is_terminal and total > 1
     if not enabled:
@@ -192,9 +218,9 @@ def batch_progress(console=None, enabled=None):
     appears at the engine's ``start`` event (when it knows how many notebooks it
     will grade) on a terminal only, and advances on ``graded`` and ``failed``.
     """
-    from rich.console import Console
+    from rich.markup import escape
 
-    console = console or Console(stderr=True)
+    console = console or make_console(stderr=True)
     state = {"bar": None, "cm": None}
 
     def on_event(kind, sub, data):
@@ -203,7 +229,7 @@ def batch_progress(console=None, enabled=None):
             cm = progress_bar(todo, console=console, enabled=enabled)
             state["cm"], state["bar"] = cm, cm.__enter__()
         elif kind in ("graded", "failed") and state["bar"] is not None:
-            label = f"{sub.student}/{sub.assignment}" if sub is not None else ""
+            label = escape(f"{sub.student}/{sub.assignment}") if sub is not None else ""  # ids are not markup
             if kind == "graded" and isinstance(data, dict) and "score" in data:
                 label += f" {fmt_points(data['score'])}/{fmt_points(data.get('max_score', 0))}"
             elif kind == "failed":

@@ -43,6 +43,16 @@ class Specimen:
         return self.hint is None
 
 
+def stub(name: str, function: str, params: str, body: str) -> Specimen:
+    """A placeholder, not an attempt: ``def function(params): body`` (``raise …`` or ``return 0.0``).
+
+    Stubs earn nothing anywhere (no purity point for a function that computes
+    nothing, no error-handling point without correct values); the untouched
+    template (``raise NotImplementedError()``) is graded "not attempted".
+    """
+    return Specimen(name, function, f"\nimport numpy as np\n\ndef {function}({params}):\n    {body}\n", hint="")
+
+
 def zoo(ps: str) -> tuple:
     return importlib.import_module(f"tests.zoo.{ps}").ZOO
 

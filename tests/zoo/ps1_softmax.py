@@ -5,7 +5,7 @@ Correct specimens are written in different styles (keepdims, ``np.logaddexp.redu
 mistakes found in course code and on Q&A sites, each with the hint it must get.
 """
 
-from tests.zoo import Specimen
+from tests.zoo import Specimen, stub
 
 ZOO = (
     # ------------------------------------------------------------ logsumexp: correct
@@ -328,3 +328,55 @@ def log_softmax(z, axis=-1):
         hint="you still need to subtract log Σ exp(z - m)",
     ),
 )
+
+# Accepting lists is the purity cell's property only: every other cell passes arrays.
+ZOO = ZOO + (
+    Specimen(
+        "softmax-no-asarray",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    x = z / temperature                       # a list has no division (and no .max): arrays only
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+''',
+        hint="Convert every array argument once at the start",
+    ),
+)
+
+# Stubs and the untouched template (see tests.zoo.stub).
+ZOO = ZOO + (
+    stub("softmax-stub-raises-valueerror", "softmax", "z, axis=-1, temperature=1.0", 'raise ValueError("not written yet")'),
+    stub("softmax-stub-zeros", "softmax", "z, axis=-1, temperature=1.0", 'return np.zeros(np.shape(z))'),
+    stub("logsumexp-stub-zero", "logsumexp", "z, axis=-1", 'return 0.0'),
+    stub("log_softmax-template", "log_softmax", "z, axis=-1", 'raise NotImplementedError()'),
+)
+
+
+#: The graded cells each wrong specimen loses, and no others: reviewed for double charges (a mistake
+#: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
+#: compared). Published as docs/grading.md (python -m tests.zoo.table).
+LOSES = {
+    "softmax-no-asarray": ("softmax-purity",),
+    "logsumexp-forgets-max": ("logsumexp-basic", "logsumexp-axis", "logsumexp-stability"),
+    "logsumexp-keeps-dims": ("logsumexp-basic", "logsumexp-axis", "logsumexp-stability"),
+    "logsumexp-naive": ("logsumexp-stability",),
+    "softmax-naive-overflow": ("softmax-stability",),
+    "softmax-global-max": ("softmax-stability",),
+    "softmax-ignores-axis": ("softmax-axis",),
+    "softmax-multiplies-temperature": ("softmax-temperature",),
+    "softmax-ignores-temperature": ("softmax-temperature",),
+    "softmax-no-temperature-check": ("softmax-errors",),
+    "softmax-inplace-shift": ("softmax-purity",),
+    "softmax-scipy": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors", "softmax-purity"),
+    "log_softmax-log-of-softmax": ("log_softmax-stability",),
+    "log_softmax-only-shift": ("log_softmax-basic", "log_softmax-axis", "log_softmax-stability"),
+    "softmax-stub-raises-valueerror": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors", "softmax-purity"),
+    "softmax-stub-zeros": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors", "softmax-purity"),
+    "logsumexp-stub-zero": ("logsumexp-basic", "logsumexp-axis", "logsumexp-stability", "logsumexp-purity"),
+    "log_softmax-template": ("log_softmax-basic", "log_softmax-axis", "log_softmax-stability", "log_softmax-purity"),
+}

@@ -7,7 +7,7 @@ mean, log of a softmax, epsilon clipping, no index validation, the gradient's si
 1/N, soft labels collapsed to their argmax, library shortcuts).
 """
 
-from tests.zoo import Specimen
+from tests.zoo import Specimen, stub
 
 ZOO = (
     # -------------------------------------------------------- cross_entropy: correct
@@ -412,3 +412,58 @@ def cross_entropy_grad(logits, targets):
         hint="Write it yourself",
     ),
 )
+
+# Accepting lists is the purity cell's property only: every other cell passes arrays.
+ZOO = ZOO + (
+    Specimen(
+        "cross_entropy-no-asarray",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    m = logits.max(axis=1, keepdims=True)     # a list has no .max: arrays only
+    log_p = logits - m - np.log(np.exp(logits - m).sum(axis=1, keepdims=True))
+    targets = np.asarray(targets)
+    if targets.ndim == 1:
+        if targets.min() < 0 or targets.max() >= logits.shape[1]:
+            raise ValueError("targets must be class indices in [0, C)")
+        return -np.mean(log_p[np.arange(len(targets)), targets])
+    return -np.mean(np.sum(targets * log_p, axis=1))
+''',
+        hint="Convert every array argument once at the start",
+    ),
+)
+
+# Stubs and the untouched template (see tests.zoo.stub).
+ZOO = ZOO + (
+    stub("cross_entropy-stub-raises-valueerror", "cross_entropy", "logits, targets", 'raise ValueError("targets out of range")'),
+    stub("cross_entropy-stub-zero", "cross_entropy", "logits, targets", 'return 0.0'),
+    stub("cross_entropy_grad-template", "cross_entropy_grad", "logits, targets", 'raise NotImplementedError()'),
+)
+
+
+#: The graded cells each wrong specimen loses, and no others: reviewed for double charges (a mistake
+#: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
+#: compared). Published as docs/grading.md (python -m tests.zoo.table).
+LOSES = {
+    "cross_entropy-no-asarray": ("cross_entropy-purity",),
+    "cross_entropy-sum-not-mean": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability"),
+    "cross_entropy-log-of-softmax": ("cross_entropy-stability",),
+    "cross_entropy-epsilon-in-log": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability"),
+    "cross_entropy-clipped-probs": ("cross_entropy-stability",),
+    "cross_entropy-naive-exp": ("cross_entropy-stability",),
+    "cross_entropy-no-index-check": ("cross_entropy-errors",),
+    "cross_entropy-argmax-of-soft-labels": ("cross_entropy-soft",),
+    "cross_entropy-indices-only": ("cross_entropy-soft",),
+    "cross_entropy-scipy-log-softmax": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability", "cross_entropy-errors", "cross_entropy-purity"),
+    "cross_entropy_grad-missing-1-over-n": ("cross_entropy_grad-basic", "cross_entropy_grad-batch", "cross_entropy_grad-soft", "cross_entropy_grad-stability"),
+    "cross_entropy_grad-wrong-sign": ("cross_entropy_grad-basic", "cross_entropy_grad-batch", "cross_entropy_grad-soft", "cross_entropy_grad-stability"),
+    "cross_entropy_grad-argmax-of-soft-labels": ("cross_entropy_grad-soft",),
+    "cross_entropy_grad-naive-softmax": ("cross_entropy_grad-stability",),
+    "cross_entropy_grad-softmax-over-batch": ("cross_entropy_grad-basic", "cross_entropy_grad-batch", "cross_entropy_grad-soft", "cross_entropy_grad-stability"),
+    "cross_entropy_grad-scipy-softmax": ("cross_entropy_grad-basic", "cross_entropy_grad-batch", "cross_entropy_grad-soft", "cross_entropy_grad-stability", "cross_entropy_grad-purity"),
+    "cross_entropy-stub-raises-valueerror": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability", "cross_entropy-errors", "cross_entropy-purity"),
+    "cross_entropy-stub-zero": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability", "cross_entropy-errors", "cross_entropy-purity"),
+    "cross_entropy_grad-template": ("cross_entropy_grad-basic", "cross_entropy_grad-batch", "cross_entropy_grad-soft", "cross_entropy_grad-stability", "cross_entropy_grad-purity"),
+}

@@ -8,7 +8,7 @@ missing constants, log of an underflowed pdf, ddof=1, variance returned, inv/det
 missing factors ½ and 2, no SPD validation, library shortcuts.
 """
 
-from tests.zoo import Specimen
+from tests.zoo import Specimen, stub
 
 ZOO = (
     # ------------------------------------------------------ gaussian_log_pdf: correct
@@ -480,3 +480,40 @@ def mvn_log_pdf(x, mu, cov):
         hint="Write it yourself",
     ),
 )
+
+# Stubs and the untouched template (see tests.zoo.stub).
+ZOO = ZOO + (
+    stub("mvn_log_pdf-stub-raises-valueerror", "mvn_log_pdf", "x, mu, cov", 'raise ValueError("cov must be symmetric positive definite")'),
+    stub("gaussian_mle-stub-zeros", "gaussian_mle", "x", 'return 0.0, 0.0'),
+    stub("gaussian_log_pdf-template", "gaussian_log_pdf", "x, mu, sigma", 'raise NotImplementedError()'),
+)
+
+
+#: The graded cells each wrong specimen loses, and no others: reviewed for double charges (a mistake
+#: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
+#: compared). Published as docs/grading.md (python -m tests.zoo.table).
+LOSES = {
+    "gaussian_log_pdf-sigma-as-variance": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails"),
+    "gaussian_log_pdf-missing-constant": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails"),
+    "gaussian_log_pdf-missing-log-sigma": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails"),
+    "gaussian_log_pdf-log-of-pdf": ("gaussian_log_pdf-tails",),
+    "gaussian_log_pdf-math-log": ("gaussian_log_pdf-broadcast",),
+    "gaussian_log_pdf-scipy-norm": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails"),
+    "gaussian_log_likelihood-log-of-product": ("gaussian_log_likelihood-tails",),
+    "gaussian_log_likelihood-mean": ("gaussian_log_likelihood-basic", "gaussian_log_likelihood-tails"),
+    "gaussian_log_likelihood-sigma-as-variance": ("gaussian_log_likelihood-basic", "gaussian_log_likelihood-tails"),
+    "gaussian_mle-ddof-1": ("gaussian_mle-basic",),
+    "gaussian_mle-returns-variance": ("gaussian_mle-basic",),
+    "gaussian_mle-inplace-centering": ("gaussian_mle-purity",),
+    "gaussian_mle-returns-array": ("gaussian_mle-basic",),
+    "mvn_log_pdf-inv-det": ("mvn_log_pdf-conditioning",),
+    "mvn_log_pdf-missing-2pi": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors"),
+    "mvn_log_pdf-no-half-on-mahalanobis": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors"),
+    "mvn_log_pdf-logdet-of-L": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors"),
+    "mvn_log_pdf-batch-matrix-product": ("mvn_log_pdf-batch", "mvn_log_pdf-conditioning"),
+    "mvn_log_pdf-no-validation": ("mvn_log_pdf-errors",),
+    "mvn_log_pdf-scipy-multivariate-normal": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors"),
+    "mvn_log_pdf-stub-raises-valueerror": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors"),
+    "gaussian_mle-stub-zeros": ("gaussian_mle-basic", "gaussian_mle-purity"),
+    "gaussian_log_pdf-template": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails"),
+}

@@ -5,7 +5,7 @@ sigmoid, clipping with Keras' 1e-7 or scikit-learn's old 1e-15, PyTorch's log
 clamp at -100, ``np.log(1 - p)``, 0·log 0 = nan, a log of the sigmoid.
 """
 
-from tests.zoo import Specimen
+from tests.zoo import Specimen, stub
 
 ZOO = (
     # ------------------------------------------------------------------ sigmoid
@@ -174,7 +174,7 @@ def bernoulli_log_pmf(x, p):
     x = np.asarray(x, dtype=float)
     p = np.asarray(p, dtype=float)
     return xlogy(x, p) + xlogy(1 - x, 1 - p)
-""", hint="np.log1p(-p)"),
+"""),  # correct: log1p(-p) is more accurate for tiny p, but that is "going further", not graded
     Specimen("ps4-bernoulli-swapped", "bernoulli_log_pmf", """
 import numpy as np
 from scipy.special import xlogy, xlog1py
@@ -276,7 +276,7 @@ def binary_cross_entropy(p, y):
     p = np.asarray(p, dtype=float)
     y = np.asarray(y, dtype=float)
     return -np.mean(xlogy(y, p) + xlogy(1 - y, 1 - p))
-""", hint="np.log1p(-p)"),
+"""),  # correct: log1p(-p) is more accurate for tiny p, but that is "going further", not graded
     Specimen("ps4-bce-sum", "binary_cross_entropy", """
 import numpy as np
 from scipy.special import xlogy, xlog1py
@@ -416,3 +416,46 @@ def binary_cross_entropy_with_logits(z, y):
     return np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
 """, hint="Convert the inputs first"),
 )
+
+# Stubs and the untouched template (see tests.zoo.stub).
+ZOO = ZOO + (
+    stub("ps4-logits-stub-zero", "binary_cross_entropy_with_logits", "z, y", 'return 0.0'),
+    stub("ps4-sigmoid-template", "sigmoid", "z", 'raise NotImplementedError()'),
+)
+
+
+#: The graded cells each wrong specimen loses, and no others: reviewed for double charges (a mistake
+#: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
+#: compared). Published as docs/grading.md (python -m tests.zoo.table).
+LOSES = {
+    "ps4-sigmoid-naive": ("sigmoid-stability",),
+    "ps4-sigmoid-naive-exp-form": ("sigmoid-stability",),
+    "ps4-sigmoid-where-both-branches": ("sigmoid-stability",),
+    "ps4-sigmoid-clip-500": ("sigmoid-stability",),
+    "ps4-sigmoid-tanh": ("sigmoid-stability",),
+    "ps4-sigmoid-one-minus": ("sigmoid-stability",),
+    "ps4-sigmoid-sign": ("sigmoid-basic", "sigmoid-stability"),
+    "ps4-sigmoid-expit": ("sigmoid-basic", "sigmoid-stability"),
+    "ps4-bernoulli-naive-nan": ("bernoulli_log_pmf-edges",),
+    "ps4-bernoulli-clip": ("bernoulli_log_pmf-edges",),
+    "ps4-bernoulli-where-log": ("bernoulli_log_pmf-edges",),
+    "ps4-bernoulli-swapped": ("bernoulli_log_pmf-basic", "bernoulli_log_pmf-edges"),
+    "ps4-bce-naive-nan": ("binary_cross_entropy-edges",),
+    "ps4-bce-keras-clip": ("binary_cross_entropy-edges",),
+    "ps4-bce-sklearn-eps": ("binary_cross_entropy-edges",),
+    "ps4-bce-add-eps": ("binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-edges"),
+    "ps4-bce-torch-clamp": ("binary_cross_entropy-edges",),
+    "ps4-bce-sum": ("binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-edges"),
+    "ps4-bce-hard-labels-only": ("binary_cross_entropy-soft",),
+    "ps4-bce-where-both-branches": ("binary_cross_entropy-edges",),
+    "ps4-logits-log-expit": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-stability", "binary_cross_entropy_with_logits-purity"),
+    "ps4-logits-via-sigmoid": ("binary_cross_entropy_with_logits-stability",),
+    "ps4-logits-via-sigmoid-clipped": ("binary_cross_entropy_with_logits-stability",),
+    "ps4-logits-naive-softplus": ("binary_cross_entropy_with_logits-stability",),
+    "ps4-logits-z-minus-zy": ("binary_cross_entropy_with_logits-stability",),
+    "ps4-logits-swapped": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-stability"),
+    "ps4-logits-abs-in-place": ("binary_cross_entropy_with_logits-purity",),
+    "ps4-logits-no-asarray": ("binary_cross_entropy_with_logits-purity",),
+    "ps4-logits-stub-zero": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-stability", "binary_cross_entropy_with_logits-purity"),
+    "ps4-sigmoid-template": ("sigmoid-basic", "sigmoid-stability"),
+}

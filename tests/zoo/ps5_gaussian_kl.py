@@ -6,7 +6,7 @@ missing ½, ``inv``/``det`` at D = 300, a jitter on the diagonal, the VAE KL
 summed over the batch too, and ``logvar`` treated as log σ.
 """
 
-from tests.zoo import Specimen
+from tests.zoo import Specimen, stub
 
 ZOO = (
     # -------------------------------------------------------------- gaussian_kl
@@ -232,6 +232,7 @@ def vae_kl(mu, logvar):
 import numpy as np
 
 def vae_kl(mu, logvar):
+    mu, logvar = np.asarray(mu, dtype=float), np.asarray(logvar, dtype=float)
     return -0.5 * np.sum(1 + logvar - np.square(mu) - np.exp(logvar), axis=0)
 """, hint="Sum over the last axis only"),
     Specimen("ps5-vae-kl-mean-over-latents", "vae_kl", """
@@ -259,3 +260,35 @@ def vae_kl(mu, logvar):
     return -0.5 * np.sum(1 + np.log(std**2) - mu**2 - std**2, axis=-1)
 """, hint="logvar is log σ²"),
 )
+
+# Stubs and the untouched template (see tests.zoo.stub).
+ZOO = ZOO + (
+    stub("ps5-mvn-kl-stub-zero", "mvn_kl", "mu1, cov1, mu2, cov2", 'return 0.0'),
+    stub("ps5-vae-kl-template", "vae_kl", "mu, logvar", 'raise NotImplementedError()'),
+)
+
+
+#: The graded cells each wrong specimen loses, and no others: reviewed for double charges (a mistake
+#: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
+#: compared). Published as docs/grading.md (python -m tests.zoo.table).
+LOSES = {
+    "ps5-gaussian-kl-reversed": ("gaussian_kl-basic", "gaussian_kl-broadcast", "gaussian_kl-properties"),
+    "ps5-gaussian-kl-sigma-as-variance": ("gaussian_kl-basic", "gaussian_kl-broadcast", "gaussian_kl-properties"),
+    "ps5-gaussian-kl-no-minus-half": ("gaussian_kl-basic", "gaussian_kl-broadcast", "gaussian_kl-properties"),
+    "ps5-gaussian-kl-log-of-variances": ("gaussian_kl-basic", "gaussian_kl-broadcast", "gaussian_kl-properties"),
+    "ps5-gaussian-kl-math-log": ("gaussian_kl-basic", "gaussian_kl-broadcast", "gaussian_kl-properties"),
+    "ps5-mvn-kl-inv-det": ("mvn_kl-highdim",),
+    "ps5-mvn-kl-prod-diag": ("mvn_kl-highdim",),
+    "ps5-mvn-kl-trace-swapped": ("mvn_kl-basic", "mvn_kl-highdim"),
+    "ps5-mvn-kl-reversed": ("mvn_kl-basic", "mvn_kl-highdim"),
+    "ps5-mvn-kl-jitter": ("mvn_kl-basic", "mvn_kl-highdim"),
+    "ps5-mvn-kl-difference-in-place": ("mvn_kl-purity",),
+    "ps5-mvn-kl-scipy-stats": ("mvn_kl-basic", "mvn_kl-highdim", "mvn_kl-purity"),
+    "ps5-vae-kl-sum-everything": ("vae_kl-shape",),
+    "ps5-vae-kl-axis-0": ("vae_kl-shape",),
+    "ps5-vae-kl-mean-over-latents": ("vae_kl-basic", "vae_kl-shape", "vae_kl-stability"),
+    "ps5-vae-kl-no-half": ("vae_kl-basic", "vae_kl-shape", "vae_kl-stability"),
+    "ps5-vae-kl-logvar-as-logstd": ("vae_kl-basic", "vae_kl-shape", "vae_kl-stability"),
+    "ps5-mvn-kl-stub-zero": ("mvn_kl-basic", "mvn_kl-highdim", "mvn_kl-purity"),
+    "ps5-vae-kl-template": ("vae_kl-basic", "vae_kl-shape", "vae_kl-stability"),
+}

@@ -1,0 +1,130 @@
+"""What of a submission's own text may be shown for a probe.
+
+Everything a submitted function produces is under the student's control: the
+name of the exception class it raises and its message, the text of a warning
+it issues, the type of what it returns, even the values and the shape. For a
+*public* probe (its input is printed in the notebook) all of it may be shown.
+For a *hidden* probe it could carry the hidden input out (a function can
+raise ``type(repr(x), (Exception,), {})``, or warn with ``str(x)``), so
+feedback shows only what the grader recognises as a fixed text:
+
+* the names of Python's builtin exceptions (and NumPy's ``LinAlgError``),
+  anything else as "an exception of a class defined in your code";
+* messages that match a known library message (broadcasting, axis and index
+  errors, "Matrix is not positive definite" …), with every number masked;
+  any other message is omitted and the feedback says so;
+* NumPy's floating-point warnings ("overflow encountered in exp") for a
+  fixed list of operations, any other warning text as "a RuntimeWarning";
+* type names of builtins and NumPy, anything else as a class of your code.
+
+The hint rules see the raw outcome (they run in the trusted process and only
+choose among fixed texts), so the advice does not get worse.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+
+#: Exception class names that are the builtins' (or NumPy's) and so carry nothing of the input.
+KNOWN_EXCEPTIONS = frozenset(
+    name for name in dir(builtins)
+    if isinstance(getattr(builtins, name), type) and issubclass(getattr(builtins, name), BaseException)
+) | {"LinAlgError", "AxisError"}
+
+_NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+
+#: Library messages worth showing (numbers masked); each matched as a whole.
+KNOWN_MESSAGES = tuple(
+    re.compile(p)
+    for p in (
+        r"(?:LinAlgError: )?operands could not be broadcast together with (?:remapped )?shapes[\[\]\w (),:>-]{0,120}",
+        r"(?:LinAlgError: |AxisError: )?axis -?\d+ is out of bounds for array of dimension \d+",
+        r"index -?\d+ is out of bounds for axis \d+ with size \d+",
+        r"too many indices for array: array is \d+-dimensional, but \d+ were indexed",
+        r"(?:LinAlgError: )?\d+-th leading minor (?:of the array )?is not positive definite",
+        r"(?:LinAlgError: )?Matrix is not positive definite",
+        r"(?:LinAlgError: )?Singular matrix",
+        r"(?:LinAlgError: )?Last 2 dimensions of the array must be square",
+        r"(?:float )?division by zero",
+        r"math domain error",
+        r"math range error",
+        r"list index out of range",
+        r"setting an array element with a sequence\.?",
+        r"matmul: Input operand \d+ has a mismatch in its core dimension \d+, with gufunc signature "
+        r"\(n\?,k\),\(k,m\?\)->\(n\?,m\?\) \(size \d+ is different from \d+\)",
+        r"shapes \(\d+,?(?:\d+,?)*\) and \(\d+,?(?:\d+,?)*\) not aligned: \d+ \(dim \d+\) != \d+ \(dim \d+\)",
+        r"cannot reshape array of size \d+ into shape \([\d, ]*\)",
+        r"Cannot cast ufunc '\w{1,20}' output from dtype\('\w{1,12}'\) to dtype\('\w{1,12}'\) "
+        r"with casting rule 'same_kind'",
+    )
+)
+
+#: Operations named in NumPy's floating-point warnings that may be shown as they are.
+KNOWN_OPERATIONS = frozenset(
+    "exp exp2 expm1 log log2 log10 log1p logaddexp sqrt square power divide true_divide floor_divide multiply "
+    "subtract add negative absolute reduce matmul dot tanh cosh sinh cast arccos arcsin".split()
+)
+_FP_WARNING = re.compile(r"RuntimeWarning: (overflow|underflow|divide by zero|invalid value) encountered in "
+                         r"(?:scalar )?(\w+)")
+
+#: Type names of what a function may return that are builtins' or NumPy's.
+KNOWN_TYPES = frozenset(
+    "NoneType bool int float complex str bytes list tuple dict set frozenset ndarray matrix generator map "
+    "filter zip range type function builtin_function_or_method method module".split()
+) | {f"{k}{n}" for k in ("float", "int", "uint", "complex") for n in (8, 16, 32, 64, 128, 256)} | {"bool_", "str_"}
+
+#: Said instead of a message that is not shown.
+HIDDEN_MESSAGE = "(its message is not shown for an input that is not in your notebook)"
+
+
+def exception_name(public: bool, name: str) -> str:
+    """The exception class name as shown: as is, or masked unless it is a builtin's."""
+    name = str(name)[:80]
+    if public or name in KNOWN_EXCEPTIONS:
+        return name
+    return "an exception of a class defined in your code"
+
+
+def exception_message(public: bool, message: str) -> str:
+    """The exception message as shown (``""`` when nothing should be shown)."""
+    message = str(message)
+    if public:
+        return message[:200]
+    message = message.strip()[:300]
+    if any(p.fullmatch(message) for p in KNOWN_MESSAGES):
+        return _NUMBER.sub("…", message)
+    return HIDDEN_MESSAGE
+
+
+def raised(public: bool, name: str, message: str) -> str:
+    """``"ValueError: shapes …"`` for a raised exception, masked for a hidden probe."""
+    shown = exception_message(public, message)
+    return f"{exception_name(public, name)}: {shown}" if shown else exception_name(public, name)
+
+
+def warning(public: bool, text: str) -> str:
+    """A warning's text as shown: NumPy's floating-point warnings by name, others generically."""
+    text = str(text)
+    if public:
+        return text[:200]
+    m = _FP_WARNING.fullmatch(text.strip())
+    if m is None:
+        category = text.split(":", 1)[0] if text.startswith("RuntimeWarning") else "a warning"
+        return f"{category} {HIDDEN_MESSAGE}"
+    operation = m.group(2) if m.group(2) in KNOWN_OPERATIONS else "a NumPy operation"
+    return f"RuntimeWarning: {m.group(1)} encountered in {operation}"
+
+
+def type_name(public: bool, name: str) -> str:
+    """The name of a returned value's type as shown."""
+    name = str(name)[:120]
+    if public:
+        return name
+    if name in KNOWN_TYPES:
+        return name
+    if name.startswith("an array of dtype"):
+        return "an array whose entries are not numbers"
+    if name.startswith("a ") and name[2:] in {f"builtins.{t}" for t in KNOWN_TYPES}:
+        return name
+    return "an object of a class defined in your code"

@@ -1,0 +1,92 @@
+"""grades.csv from a results folder: one row per student, one column per problem set.
+
+Read from the per-submission results.json files alone, by the engine after a
+batch and by ``merge`` after combining shards (one writer, one format, so a
+merged folder's grades.csv equals an unsharded run's). Text cells follow the
+spreadsheet rule of :func:`autograder.ids.csv_cell`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import threading
+from pathlib import Path
+
+from autograder.course import PROBLEM_SETS
+from autograder.ids import csv_cell
+from autograder.files import GRADES_FILE, RESULTS_FILE, write_atomic
+
+_lock = threading.Lock()
+
+
+def read_results(path):
+    """The parsed results.json, or None when missing or not a complete results file."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or "score" not in data or "tests" not in data:
+        return None
+    return data
+
+
+def iter_results(results_dir):
+    """``(folder, assignment, results)`` for every results.json under ``results_dir``."""
+    root = Path(results_dir)
+    if not root.is_dir():
+        return
+    for student_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for ps_dir in sorted(p for p in student_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            data = read_results(ps_dir / RESULTS_FILE)
+            if data is not None:
+                yield student_dir.name, ps_dir.name, data
+
+
+def _fmt(score: float) -> str:
+    return f"{score:g}" if score == round(score, 6) else f"{score:.4f}"
+
+
+def grades_table(results_dir):
+    """``(columns, rows)``: one row per student, one column per problem set, and ``total``.
+
+    The student column is the id as results.json records it (the display id,
+    see :mod:`autograder.ids`), else the folder name.
+    """
+    scores, names = {}, {}
+    for folder, assignment, data in iter_results(results_dir):
+        try:
+            score = float(data["score"])
+        except (TypeError, ValueError):
+            continue
+        if not math.isfinite(score):
+            continue
+        scores.setdefault(folder, {})[assignment] = score
+        student = data.get("student")
+        names[folder] = student if isinstance(student, str) and student else folder
+    found = {ps for row in scores.values() for ps in row}
+    columns = list(PROBLEM_SETS) + sorted(found - set(PROBLEM_SETS))
+    rows = []
+    for folder in sorted(scores, key=lambda f: (names[f], f)):
+        row = scores[folder]
+        rows.append([names[folder]] + [_fmt(row[ps]) if ps in row else "" for ps in columns]
+                    + [_fmt(sum(row.values()))])
+    return ["student"] + columns + ["total"], rows
+
+
+def write_grades_csv(results_dir) -> Path:
+    """Rebuild ``RESULTS_DIR/grades.csv`` from every results.json there.
+
+    A problem set a student has no result for is left empty; ``total`` adds
+    up the ones they have. Text cells follow the spreadsheet rule of
+    :func:`autograder.ids.csv_cell` (no id becomes a formula).
+    """
+    header, rows = grades_table(results_dir)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([csv_cell(h) for h in header])
+    writer.writerows([[csv_cell(row[0]), *row[1:]] for row in rows])
+    with _lock:
+        return write_atomic(Path(results_dir) / GRADES_FILE, buf.getvalue())

@@ -1,0 +1,136 @@
+"""Student ids from folder names: shown safely everywhere, stored in a folder of their own.
+
+A student id is the name of a folder under ``submitted/``, chosen by whoever
+made the folder (a GitHub Classroom repository name, a zip's contents …), so
+it can be anything a file system allows: bytes that are not UTF-8, control
+characters and terminal escapes (OSC-8 links, colours), rich markup
+(``[link=…]``), HTML, spreadsheet formulas (``=HYPERLINK(…)``), newlines with
+triple backticks, or the name of a file the batch writes (``grades.csv``).
+
+Three forms, each safe for one purpose:
+
+* ``raw`` – the name as the OS gives it (``str``; undecodable bytes are lone
+  surrogates, Python's ``surrogateescape``); only used to open the folder;
+* ``display`` – printable text, **injective**: every character that is not
+  printable (control, format, bidi override, undecodable byte) and the
+  backslash itself are written as backslash escapes (``\\x1b``, ``\\u202e``,
+  ``\\\\``), so two different folders never show the same id. JSON, HTML,
+  the terminal and CSV still need their own escaping (markup, ``<``, formulas):
+  :func:`csv_cell` here, ``rich.markup.escape``/``Text`` and ``html.escape`` there;
+* ``folder`` – the results folder name: the display id itself when it is a
+  plain name (printable, no path separator, not hidden, not a name the batch
+  writes beside the student folders), otherwise a sanitised name plus ``~`` and
+  a SHA-256 prefix of the raw bytes. Plain names never contain ``~``, so the
+  mapping is injective too: every student gets a folder of their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+
+from autograder.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, RESULTS_FILE, SUMMARY_FILE
+
+#: Files (and folders) the batch writes beside the student folders of a results folder.
+RESERVED = frozenset({GRADES_FILE, SUMMARY_FILE, REPORT_FILE, FEEDBACK_FILE, RESULTS_FILE,
+                      "index.html", "gradebook.db", "shards", "not_graded"})
+
+#: Longest id kept as its own folder name (longer ones are shortened and hashed).
+MAX_FOLDER_CHARS = 100
+
+#: Characters a cell may start with that spreadsheets read as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+_UNSAFE_FOLDER_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def display(raw: str) -> str:
+    r"""Printable, injective text of a name: ``"a\x1b[31mb"`` → ``"a\\x1b[31mb"``.
+
+    Parameters
+    ----------
+    raw : str
+        A file name as :func:`os.listdir` returns it (undecodable bytes as
+        surrogates ``\udc80``–``\udcff``).
+
+    Returns
+    -------
+    str
+        Every character that is printable (``str.isprintable``) and not a
+        backslash kept; a backslash doubled; an undecodable byte ``\xNN``;
+        any other character ``\xNN``, ``\uNNNN`` or ``\UNNNNNNNN``.
+    """
+    out = []
+    for ch in str(raw):
+        code = ord(ch)
+        if ch == "\\":
+            out.append("\\\\")
+        elif 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif ch.isprintable():
+            out.append(ch)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return "".join(out)
+
+
+def raw_bytes(raw: str) -> bytes:
+    """The bytes of a file name as the OS has them (inverse of ``os.fsdecode``)."""
+    return os.fsencode(raw)
+
+
+def is_plain(name: str) -> bool:
+    """Whether ``name`` can be a results folder as it is (see the module docstring)."""
+    return (
+        0 < len(name) <= MAX_FOLDER_CHARS
+        and name == display(name)
+        and "/" not in name and "~" not in name
+        and not name.startswith((".", " ")) and not name.endswith(" ")
+        and name.lower() not in RESERVED
+    )
+
+
+def folder_name(raw: str) -> str:
+    """The results folder of a student: the id itself when plain, else ``<sanitised>~<hash>``."""
+    shown = display(raw)
+    if is_plain(shown):
+        return shown
+    stem = _UNSAFE_FOLDER_CHARS.sub("_", shown).strip("._")[:40] or "student"
+    return f"{stem}~{hashlib.sha256(raw_bytes(raw)).hexdigest()[:12]}"
+
+
+@dataclass(frozen=True)
+class StudentId:
+    """One student id in its three forms (see the module docstring)."""
+
+    raw: str
+
+    @property
+    def display(self) -> str:
+        return display(self.raw)
+
+    @property
+    def folder(self) -> str:
+        return folder_name(self.raw)
+
+    @property
+    def bytes(self) -> bytes:
+        return raw_bytes(self.raw)
+
+
+def csv_cell(value) -> str:
+    """A CSV cell that no spreadsheet runs as a formula.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    gets a leading ``'`` (the usual rule: the spreadsheet then shows it as
+    text). Numbers are written by the caller as numbers and are not affected:
+    only pass text here.
+    """
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text

@@ -1,0 +1,95 @@
+"""``summary.json``: one schema, written by ``autograde`` and by ``merge``.
+
+::
+
+    {"schema": 1,
+     "submissions", "graded", "skipped_existing", "failed_to_grade", "zygote_restarts",   # counts
+     "failures": [{"student", "assignment", "error"}],        # no results.json (the instructor's to fix)
+     "grading_errors": [{"student", "assignment", "error"}],  # score 0 recorded, the grader failed on it
+     "not_graded": [{"path", "reason", "suggestion"}],        # under submitted/, not graded
+     "warnings": [...], "interrupted": bool,
+     "duration_s", "notebooks_per_s", "workers", "shard", "sandbox", "submitted_dir", "results_dir",
+     "shards": [<the same batch fields, one object per shard>],   # merge only, else []
+     "class_summary": {...} or null}                        # the --json object, once reports are written
+
+A batch (``autograde``) is one element; ``merge`` combines its shards'
+(:func:`combine`: counts added, lists joined, the longest duration, the
+sandboxes listed when they differ). The engine writes the batch fields when
+it finishes; the reports add ``class_summary`` once they are written.
+Readers (:func:`read_batches`) also accept the earlier forms (a bare batch
+object, or ``merged_shards``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from autograder.files import write_json_atomic
+
+SCHEMA = 1
+COUNTS = ("submissions", "graded", "skipped_existing", "failed_to_grade", "zygote_restarts")
+LISTS = ("failures", "grading_errors", "not_graded", "warnings")
+
+
+def _unique(items) -> list:
+    out, seen = [], set()
+    for item in items:
+        key = json.dumps(item, sort_keys=True, default=str)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def combine(batches: list) -> dict:
+    """The batch fields of several batches (shards) as one."""
+    batches = [b for b in batches if isinstance(b, dict)]
+    if len(batches) == 1:
+        return {k: v for k, v in batches[0].items() if k not in ("schema", "shards", "class_summary")}
+    out: dict = {k: sum(int(b.get(k) or 0) for b in batches) for k in COUNTS}
+    for k in LISTS:
+        out[k] = _unique(x for b in batches for x in (b.get(k) if isinstance(b.get(k), list) else []))
+    out["duration_s"] = max((float(b.get("duration_s") or 0) for b in batches), default=0.0)
+    out["notebooks_per_s"] = round(out["graded"] / out["duration_s"], 3) if out["duration_s"] else 0.0
+    out["workers"] = sum(int(b.get("workers") or 0) for b in batches)
+    out["interrupted"] = any(bool(b.get("interrupted")) for b in batches)
+    out["shard"] = None
+    sandboxes = _unique(b["sandbox"] for b in batches if isinstance(b.get("sandbox"), dict) and b["sandbox"])
+    out["sandbox"] = sandboxes[0] if len(sandboxes) == 1 else sandboxes
+    for k in ("submitted_dir", "results_dir"):
+        values = {b.get(k) for b in batches}
+        out[k] = values.pop() if len(values) == 1 else None
+    return out
+
+
+def document(batches: list, class_summary: dict | None = None) -> dict:
+    """The summary.json object of ``batches`` (one for autograde, the shards for merge)."""
+    batches = [b for b in batches if isinstance(b, dict)]
+    return {"schema": SCHEMA, **combine(batches), "shards": batches if len(batches) > 1 else [],
+            "class_summary": class_summary}
+
+
+def write(path, batches: list, class_summary: dict | None = None) -> Path:
+    return write_json_atomic(path, document(batches, class_summary), indent=1, sort_keys=True)
+
+
+def read(path) -> dict:
+    """The summary.json object at ``path``; ``{}`` when missing or not a JSON object."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_batches(path) -> list:
+    """The batches a summary.json records: its shards, or itself (``[]`` when there is none)."""
+    data = read(path)
+    if not data:
+        return []
+    for key in ("shards", "merged_shards"):
+        if data.get(key):
+            return [b for b in data[key] if isinstance(b, dict)]
+    batch = {k: v for k, v in data.items() if k not in ("schema", "shards", "merged_shards", "class_summary")}
+    return [batch] if "graded" in batch or "not_graded" in batch or "sandbox" in batch else []

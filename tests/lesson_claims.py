@@ -1,0 +1,173 @@
+"""What a source notebook's lesson says, checked against what its lesson cells compute.
+
+Used by ``tests/test_nbgrader_e2e.py::test_source_notebook_runs_with_hidden_checks``
+on the notebook it has just executed (no second run):
+
+* every ``fig-*`` cell displays a figure (a PNG output);
+* every number the prose states is printed by a lesson cell: each claim names
+  the markdown cell and the exact text there, and the code cell whose output
+  must match a regular expression that shows the same number. A claim fails
+  when the prose changes, when the computation changes, or when they drift
+  apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Claim:
+    """``prose`` occurs in markdown cell ``text_id``; ``output`` (a regex) matches code cell ``cell_id``'s stdout."""
+
+    text_id: str
+    prose: str
+    cell_id: str
+    output: str
+
+
+CLAIMS: dict[str, tuple[Claim, ...]] = {
+    "ps1_softmax": (
+        Claim("sec-overflow", r"\approx 709.78$", "demo-naive", r"exp\(z\) overflows for z > 709\.78\n"),
+        Claim("sec-overflow", r"$4.9 \times 10^{-324}$", "demo-naive", r"smallest positive float64 4\.9e-324"),
+        Claim("sec-overflow", "exactly `0.0` once $z < -745.1$", "demo-naive",
+              r"exp\(-745\.1\) = 4\.9e-324, exp\(-745\.2\) = 0\.0\n"),
+        Claim("sec-overflow", "Both are `nan`", "demo-naive", r"\[-1000\. -1001\.\]: .*naive softmax = \[nan nan\]"),
+        Claim("sec-overflow", r"the ordinary $(0.731,\ 0.269)$", "demo-shifted",
+              r"z = \[1000\.  999\.\]:  shifted softmax = \[0\.73105858 0\.26894142\]"),
+        Claim("sec-figures", r"left of $c \approx -745.1$", "fig-naive-vs-stable", r"\(c < -745\.0 or c > 709\.5\)"),
+        Claim("sec-figure-logsoftmax", r"near $d \approx 745$", "fig-log-softmax", r"is -inf: d = 745\.5\n"),
+        Claim("sec-going-further", r"$1.1 \times 10^{-16}$", "demo-subnormal", r"eps/2 = 1\.1e-16;"),
+        Claim("sec-going-further", r"$s = e^{-40} \approx 4.2 \times 10^{-18}$", "demo-subnormal",
+              r"log1p\(sum without the maximum's 1\) = 4\.24\d+e-18\n"),
+        Claim("sec-going-further", "returns `0.0` while", "demo-subnormal", r"log\(sum\(exp\(z - m\)\)\) += 0\.0\n"),
+        Claim("sec-going-further", r"$2.2 \times 10^{-308}$ and $4.9 \times 10^{-324}$", "demo-subnormal",
+              r"subnormals lie between 4\.9e-324 and 2\.2e-308"),
+        Claim("sec-going-further", "visibly\nwrong before it becomes `nan`", "demo-subnormal",
+              r"textbook softmax there: \[0\.66666667 0\.33333333 0\. +\]  \(correct: \[0\.66524096 0\.24472847 0\.09003057\]\)"),
+    ),
+    "ps2_cross_entropy": (
+        Claim("sec-likelihood", r"$2^{-1100} \approx 10^{-331}$, which is 0 in float64", "demo-product-underflow",
+              r"0\.5 : 0\.0  \(exactly 2\^-1100 = 10\^-331\.1\)"),
+        Claim("sec-stable", r"$+\infty$ instead of $10^4$", "demo-log-of-softmax",
+              r"-log\(softmax\(logits\)\)\[0\] = inf\n-log_softmax\(logits\)\[0\]  = 10000\.0\n"),
+        Claim("sec-gradcheck", "should be near\n$10^{-9}$ or smaller", "demo-gradient-check",
+              r"integer labels +max relative error \d\.\de-(09|1\d) .*\nsoft labels +max relative error \d\.\de-(09|1\d) "),
+        Claim("sec-gradcheck", "$(N-1)/(N+1)$", "demo-gradient-check",
+              r"a forgotten 1/N \(N = 4\) gives a relative error of 0\.60 = \(N - 1\)/\(N \+ 1\) = 0\.60\n"),
+        Claim("sec-going-further", r"$\log(1 + e^{-40}) \approx 4.2 \times 10^{-18}$", "demo-log1p",
+              r"loss via log1p\(other sum\): 4\.24\d+e-18\n"),
+        Claim("sec-going-further", "the textbook form returns `0.0`", "demo-log1p", r"loss via log\(sum\(exp\)\)   : 0\.0\n"),
+    ),
+    "ps3_gaussian": (
+        Claim("sec-density", r"$\tfrac12 \log 2\pi \approx 0.919$", "demo-tails", r"1/2 log\(2 pi\) = 0\.919\n"),
+        Claim("sec-tails", "$-800 - 0.919 = -800.919$", "demo-tails", r"\n  40 +0 +-inf +-800\.918938\d+\n"),
+        Claim("sec-tails", "Somewhere near **38σ**", "demo-tails", r"\n  38 +1\.097e-314 .*\n  39 +0 +-inf "),
+        Claim("sec-mvn", r"$0.05^{300} \approx 10^{-390}$, which is 0 in float64", "demo-det",
+              r"0\.05\*\*300 = 10\^-390\.3 .*\ncov = 0\.05 \* I:  det = 0 "),
+        Claim("sec-mvn", r"give $10^{390}$, which is `inf`", "demo-det",
+              r"20\*\*300 = 10\^390\.3.*\n.*\n.*\ncov = 20\.0 \* I:  det = inf "),
+        Claim("sec-going-further", r"$2.2 \times 10^{-308}$", "demo-underflow-thresholds",
+              r"smallest normal float64 2\.2e-308: the density drops below it at k = 37\.6 "),
+        Claim("summary", "(near 38σ)", "demo-underflow-thresholds",
+              r"smallest subnormal float64 4\.9e-324: the density drops below it at k = 38\.6 "),
+        Claim("sec-going-further", "the digits that matter cancel", "demo-two-pass",
+              r"sqrt\(mean\(x²\) - mean\(x\)²\) = 0\.0\nsqrt\(mean\(\(x - mean\)²\)\)   = 1\.118033988749895\n"),
+    ),
+    "ps4_bernoulli": (
+        Claim("md-bernoulli-model", "multiplies 2000 probabilities and gets 0.0", "demo-likelihood-underflow",
+              r"likelihood, as a product : 0\.0\n"),
+        Claim("md-gradient", "BCE's gradient is $-1.0000$", "fig-gradients", r"BCE gradient -1\.0000,"),
+        Claim("md-gradient", r"the squared error's $-9.08 \times 10^{-5}$", "fig-gradients",
+              r"squared-error gradient -9\.08e-05"),
+        Claim("md-through-p", r"from $z \approx 36.74$ on", "fig-log-sigmoid", r"rounds to 1\.0 for z >= 36\.74"),
+        Claim("md-through-p", r"$\operatorname{softplus}(1000) = 1000$ nats", "fig-log-sigmoid",
+              r"softplus\(1000\) = 1000\n"),
+        Claim("md-sigmoid-stable", "once $t$ exceeds 709.78", "demo-sigmoid-overflow",
+              r"overflows for t >   : 709\.78"),
+        Claim("md-logits", "overflows for $t > 709.78$ too", "demo-sigmoid-overflow", r"overflows for t >   : 709\.78"),
+        Claim("md-sigmoid-task", r"$\sigma(-700) = 9.85967654375977 \times 10^{-305}$", "demo-sigmoid-overflow",
+              r"sigmoid\(-700\), exactly     : 9\.85967654375977e-305"),
+        Claim("md-log-pmf", r"off by $8.27 \times 10^{-8}$ relative", "demo-zero-log-zero",
+              r"p = 1e-10: .* relative error of log\(1 - p\): 8\.27e-08"),
+        Claim("md-log-pmf", r"from $p = 2^{-54} \approx 5.55 \times 10^{-17}$ down, `1 - p` is exactly 1",
+              "demo-zero-log-zero", r"p = 5\.55e-17: 1 - p == 1 is True,  log\(1 - p\) = 0,"),
+        Claim("md-log-pmf", r"from $p = 2^{-54} \approx 5.55 \times 10^{-17}$ down", "demo-zero-log-zero",
+              r"p = 1\.11e-16: 1 - p == 1 is False"),
+        Claim("md-clipping", "truly costs 27.63 nats; clipped, it costs 16.12", "demo-clipping",
+              r"p = 1e-12 :  exact BCE = 27\.63   clipped to \[1e-7, 1-1e-7\] = 16\.12"),
+        Claim("md-clipping", "the same 16.12", "demo-clipping",
+              r"p = 0     :  exact BCE = inf   clipped to \[1e-7, 1-1e-7\] = 16\.12"),
+        Claim("md-clipping", "costs 1e-07 instead of 0", "demo-clipping",
+              r"p = 1     :  exact BCE = 0\.00   clipped to \[1e-7, 1-1e-7\] = 1e-07"),
+        Claim("md-logits", r"costs $\operatorname{softplus}(1000) = 1000$ nats", "demo-logits",
+              r"z =   -1000, y = 1:  through p = inf +from logits = 1000\n"),
+        Claim("md-going-further", r"$\operatorname{softplus}(-40) = 4.248 \times 10^{-18}$ nats", "demo-going-further",
+              r"softplus\(-40\) = 4\.248e-18,  log\(1 \+ exp\(-40\)\) = 0\n"),
+        Claim("md-going-further", r"$2.23 \times 10^{-308} = e^{-708.40}$", "demo-going-further",
+              r"smallest normal float64 = 2\.23e-308 = e\^-708\.40"),
+        Claim("md-going-further", r"down to $e^{-745.13}$", "demo-going-further", r"e\^-745\.13, everything rounds to 0"),
+    ),
+    "ps5_gaussian_kl": (
+        Claim("md-asymmetry", r"\tfrac1{18} - \tfrac12 = 0.654$", "demo-asymmetry", r"N\(0,9\)\) = 0\.654"),
+        Claim("md-asymmetry", r"\tfrac92 - \tfrac12 = 2.901$", "demo-asymmetry", r"N\(0,1\)\) = 2\.901"),
+        Claim("md-mode-seeking", "Its best fit has $P$'s mean and variance", "fig-mode-seeking",
+              r"forward fit: m = \+0\.00, s = 3\.16\n.*\nP's own mean and standard deviation: \+0\.00, 3\.16"),
+        Claim("md-mode-seeking", "settles on one mode", "fig-mode-seeking", r"reverse fit: m = -2\.9\d, s = 1\.0\d"),
+        Claim("md-kl-figures", "ten times wider than $Q$ costs 47.20 nats, ten times narrower only 1.81",
+              "fig-kl-sigma-ratio", r"ten times wider than Q: 47\.20 nats; ten times narrower: 1\.81 nats"),
+        Claim("md-mvn", r"determinant $10^{-900}$, which underflows to `0.0`", "demo-det-underflow",
+              r"np\.linalg\.det\(1e-3 \* I\) +: 0\.0\n"),
+        Claim("md-mvn", "the determinant is $10^{600}$ and overflows to `inf`", "demo-det-underflow",
+              r"np\.linalg\.det\(100 \* I\) +: inf\n"),
+        Claim("md-mvn", "as `nan` when both log-determinants are $-\\infty$", "demo-det-underflow",
+              r"log det cov2 - log det cov1 +: nan +\(both dets underflow"),
+        Claim("md-mvn", r"as $\pm\infty$ when only one of them is", "demo-det-underflow",
+              r"log det cov3 - log det cov1 +: inf +\(only det cov1 underflows\)"),
+        Claim("md-cancellation", "comes out as 0 or as rounding noise", "demo-cancellation",
+              r"1\.000000001000 +0\.000000000000000e\+00 +1\.0000\d+e-18"),
+        Claim("md-cancellation", r"with $\sigma_2 = 1$ the division is exact", "demo-cancellation", r"\n +1 +0\n"),
+        Claim("md-cancellation", r"is off by $6.3 \times 10^{-5}$ relative", "demo-cancellation", r"\n +0\.7 +6\.3e-05\n"),
+    ),
+    "ps6_information": (
+        Claim("md-title", r"1 bit $= \log 2 \approx 0.693$ nats", "fig-entropy", r"H\(fair coin\) = log 2 = 0\.6931 nats = 1 bit\n"),
+        Claim("md-zero-log-zero", "and `0 * -inf` is `nan`", "demo-zero-log-zero", r"-sum\(p \* log\(p\)\)  : nan\n"),
+        Claim("md-jsd-figure-note", "The printed lines give the shifts", "fig-kl-vs-jsd",
+              r"KL\(p \|\| q\) is infinite from a shift of 1\.05 on; KL\(q \|\| p\) is infinite at every shift: True\n"
+              r".*JSD reaches log 2 from a shift of 5 on\n"),
+        Claim("md-bayes", r"= \frac16 \approx 16.7\,\%", "demo-base-rate", r"P\(sick \| 1 positive test\(s\)\) = 0\.1667\n"),
+        Claim("md-bayes", "lifts it to about 80 %", "demo-base-rate", r"P\(sick \| 2 positive test\(s\)\) = 0\.7984\n"),
+        Claim("md-bayes-log", "underflows to exactly 0 for every hypothesis, and normalising computes $0/0$", "demo-underflow",
+              r"prior x product of likelihoods : \[0\. 0\. 0\.\] -> normalised: \[nan nan nan\]\n"),
+        Claim("md-map", r"$\lambda = 0.0625$, not 0.25", "fig-ridge",
+              r"lambda = 0\.5\*\*2 / 2\*\*2 = 0\.0625 \(1 / prior_std\*\*2 = 0\.25\)\n"),
+        Claim("md-going-further", "possibly a negative number", "demo-jsd-near-equal",
+              r"delta = 1e-09:  plain -\d\.\d+e-17   log1p  5\.000000e-19"),
+        Claim("md-going-further-lstsq", "half the digits are gone", "demo-normal-equations",
+              r"stacked lstsq : \|w - w\*\| / \|w\*\| = \d\.\d\de-1\d\nnormal eq\.    : \|w - w\*\| / \|w\*\| = \d\.\d\de-0\d\n"),
+    ),
+}
+
+
+def _stdout(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.get("outputs", ())
+                   if o.get("output_type") == "stream" and o.get("name") == "stdout")
+
+
+def failures(ps: str, nb) -> list[str]:
+    """What is wrong with the executed notebook ``nb`` of problem set ``ps``: missing figures and broken claims."""
+    cells = {cell.get("id"): cell for cell in nb.cells}
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and str(cell.get("id", "")).startswith("fig-"):
+            if not any("image/png" in o.get("data", {}) for o in cell.outputs if o.output_type == "display_data"):
+                found.append(f"{cell.id}: displayed no figure")
+    for claim in CLAIMS.get(ps, ()):
+        text, code = cells.get(claim.text_id), cells.get(claim.cell_id)
+        if text is None or claim.prose not in text.source:
+            found.append(f"{claim.text_id}: the prose no longer says {claim.prose!r}")
+        if code is None or not re.search(claim.output, _stdout(code)):
+            found.append(f"{claim.cell_id}: its output does not show what {claim.text_id} says "
+                         f"({claim.output!r} not found)")
+    return found

@@ -1,0 +1,97 @@
+"""A graded cell never fails its visible asserts while passing its hidden check, on the whole zoo.
+
+For every zoo specimen (correct and wrong), the visible part of every graded
+test cell of the source notebook is run in a namespace built like the
+student's kernel: the notebook's locked code cells (imports, the self-check
+of forbidden library calls), the reference functions for the rest of the
+notebook, and the specimen. A cell whose visible asserts fail must be one the
+specimen loses at grading (``LOSES`` of its zoo module, which
+``tests/test_zoo.py`` checks against the hidden checks): the visible asserts
+are a subset of the hidden check. And the self-check of forbidden library
+calls flags exactly the specimens the grader flags.
+"""
+
+import importlib
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from autograder.checks.evaluate import reference_function
+from autograder.checks.invoke import forbidden_uses
+from autograder.course import FUNCTIONS, function_of, is_lesson_cell, source_notebook
+from tests.zoo import PROBLEM_SETS, zoo
+
+#: Problem sets with a source notebook and a reviewed LOSES table (a new one joins once it has both).
+READY = tuple(ps for ps in PROBLEM_SETS if source_notebook(ps).exists()
+              and hasattr(importlib.import_module(f"tests.zoo.{ps}"), "LOSES"))
+
+
+def _cells(ps):
+    """(locked code cells to run first, [(grade_id, visible source)]) of the source notebook."""
+    nb = json.loads(source_notebook(ps).read_text(encoding="utf-8"))
+    setup, graded = [], []
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        src = "".join(cell["source"])
+        if cell["cell_type"] != "code" or is_lesson_cell(meta.get("grade_id")):
+            continue
+        if meta.get("grade"):
+            graded.append((meta["grade_id"], src.split("### BEGIN HIDDEN TESTS")[0]))
+        elif meta.get("locked"):
+            setup.append("\n".join(line for line in src.splitlines() if not line.lstrip().startswith("%")))
+    return setup, graded
+
+
+def _namespace(ps, setup, specimen):
+    ns = {"__name__": "__main__"}
+    for src in setup:
+        exec(compile(src, "<locked cell>", "exec"), ns)
+    for fn in FUNCTIONS[ps]:
+        ns[fn] = reference_function(fn)
+    exec(compile(specimen.source, f"<zoo {specimen.name}>", "exec"), ns)
+    return ns
+
+
+def _visible_fails(ns, source) -> bool:
+    try:
+        with warnings.catch_warnings(), np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+            warnings.simplefilter("ignore")  # the cells record their own warnings; nothing leaks into pytest
+            exec(compile(source, "<visible asserts>", "exec"), dict(ns))
+    except Exception:
+        return True
+    return False
+
+
+def test_the_five_notebooks_are_covered():
+    assert set(READY) >= {"ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl"}
+
+
+@pytest.mark.parametrize("ps", READY)
+def test_visible_asserts_are_a_subset_of_the_hidden_checks(ps):
+    setup, graded = _cells(ps)
+    loses = importlib.import_module(f"tests.zoo.{ps}").LOSES
+    stricter = []
+    for specimen in zoo(ps):
+        ns = _namespace(ps, setup, specimen)
+        lost = set(loses.get(specimen.name, ()))
+        for gid, source in graded:
+            if function_of(gid) == specimen.function and _visible_fails(ns, source) and gid not in lost:
+                stricter.append(f"{specimen.name}: {gid}")
+    assert not stricter, f"visible asserts fail where the hidden check passes: {stricter}"
+
+
+@pytest.mark.parametrize("ps", READY)
+def test_the_notebook_self_check_flags_what_the_grader_flags(ps):
+    setup, _ = _cells(ps)
+    forbidden = tuple(importlib.import_module(f"autograder.checks.{ps}").FORBIDDEN)
+    flagged = 0
+    for specimen in zoo(ps):
+        ns = _namespace(ps, setup, specimen)
+        fn = ns[specimen.function]
+        seen, graded = ns["library_calls"](fn), forbidden_uses(fn, forbidden)
+        assert set(seen) <= set(graded), specimen.name  # never a warning the grader would not give
+        assert bool(seen) == bool(graded), specimen.name
+        flagged += bool(seen)
+    assert flagged >= 1, f"{ps}: the zoo has no specimen that calls a forbidden library function"

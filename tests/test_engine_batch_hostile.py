@@ -1,0 +1,241 @@
+"""A batch against hostile and misplaced submissions (issue 10, classes 1–4, parent side; issue 14).
+
+One real batch through the CLI (real sandbox, real notebooks) holds: notebooks in the wrong place,
+symbolic links to the instructor's source notebook and to a classmate's folder, student ids that are
+not UTF-8, reserved names, spreadsheet formulas, terminal escapes, rich markup and a code-fence
+breakout, a notebook of 560,000 empty cells and one with a 481 kB cell. The in-process tests inject
+grader failures (a bug triggered by one submission, a zygote that dies) with monkeypatch.
+"""
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from autograder import course
+from autograder.engine import grade_batch, testing
+from autograder.engine.batch import collect_submissions, shard_of
+from autograder.ids import StudentId, csv_cell, display, folder_name
+from autograder.engine.results import MAX_ITEMS, bound, write_results
+from autograder.engine.sandbox import Limits
+
+PS = "ps1_softmax"
+MAX = course.max_score(PS)
+LIMITS = Limits(timeout_s=5)
+
+#: raw folder name -> what it tests
+HOSTILE = {
+    os.fsdecode(b"caf\xe9"): "bytes that are not UTF-8",
+    "grades.csv": "the name of a file the batch writes",
+    "summary.json": "the name of a file the batch writes",
+    "=HYPERLINK(\"https:evil\",\"x\")": "a spreadsheet formula",
+    "+1": "a formula", "-2": "a formula", "@SUM(A1)": "a formula", "\tx": "a formula (tab)",
+    "osc\x1b]8;;https:evil\x07link\x1b]8;;\x07": "an OSC-8 terminal hyperlink",
+    "[link=https:evil]x": "rich markup", "[bold red]y": "rich markup",
+    "x\n```\n# breakout": "a newline and a code fence",
+    "<img src=x onerror=alert(1)>": "HTML",
+}
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # everything but \t and \n
+
+
+@pytest.fixture(scope="module")
+def course_dir(tmp_path_factory):
+    return testing.make_course(tmp_path_factory.mktemp("course"))
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory, course_dir):
+    root = tmp_path_factory.mktemp("hostile")
+    sub, res = root / "submitted", root / "results"
+    good = testing.submission(PS, correct=True)
+    notebooks = {("ada", PS): good, ("huge", PS): testing.notebook([{}] * 560_000),
+                 ("bigcell", PS): testing.submission(PS, correct=True, extra_before=["!echo x\n" * 60_000])}
+    notebooks.update({(sid, PS): good for sid in HOSTILE})
+    testing.make_submissions(sub, notebooks)
+    testing.write_notebook(sub / "bob" / f"{PS}.ipynb", good)                      # one level too shallow
+    testing.write_notebook(sub / "cid" / PS / "work" / f"{PS}.ipynb", good)        # one level too deep
+    testing.write_notebook(sub / "dan" / "PS1_Softmax" / f"{PS}.ipynb", good)      # wrong case
+    testing.write_notebook(sub / "dan" / "ps1_sofmax" / f"{PS}.ipynb", good)       # typo
+    (sub / "dan" / "notes.txt").write_text("not a notebook")
+    os.mkfifo(sub / "dan" / "pipe")                                                # never opened
+    (sub / "eve" / PS).mkdir(parents=True)                                         # links to the solution
+    os.symlink(course_dir / "source" / PS / f"{PS}.ipynb", sub / "eve" / PS / f"{PS}.ipynb")
+    os.symlink(sub / "ada", sub / "fay")                                           # a classmate's folder
+    cmd = [sys.executable, "-m", "autograder", "autograde", str(sub), "--out", str(res), "--course",
+           str(course_dir), "--workers", "2", "--timeout", "5"]
+    proc = subprocess.run(cmd, capture_output=True, timeout=600, env={**os.environ, "COLUMNS": "200"})
+    return sub, res, proc
+
+
+def results_of(res, raw):
+    return json.loads((res / folder_name(raw) / PS / "results.json").read_text())
+
+
+def test_every_submission_gets_results_and_the_batch_exits_0(hostile):
+    _, res, proc = hostile
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
+    assert b"Traceback" not in proc.stderr
+    summary = json.loads((res / "summary.json").read_text())
+    assert summary["failed_to_grade"] == 0 and summary["graded"] == summary["submissions"] == len(HOSTILE) + 5
+    assert results_of(res, "ada")["score"] == MAX
+    for raw in HOSTILE:  # every hostile id graded, each in a folder of its own
+        data = results_of(res, raw)
+        assert data["score"] == MAX and data["student"] == display(raw), raw
+    assert len({folder_name(raw) for raw in HOSTILE} | {"ada"}) == len(HOSTILE) + 1
+    assert (res / "grades.csv").is_file() and (res / "summary.json").is_file()  # not clobbered by students
+    assert oct((res / "ada" / PS / "results.json").stat().st_mode & 0o777) == "0o644"
+    assert oct((res / "ada" / PS).stat().st_mode & 0o777) == "0o755"
+
+
+def test_every_notebook_is_accounted_for_with_a_reason(hostile):
+    sub, res, proc = hostile
+    not_graded = {n["path"]: n for n in json.loads((res / "summary.json").read_text())["not_graded"]}
+    assert "move it to bob/ps1_softmax/ps1_softmax.ipynb" in not_graded[f"bob/{PS}.ipynb"]["suggestion"]
+    assert not_graded["dan/PS1_Softmax"]["suggestion"] == "did you mean ps1_softmax?"
+    assert not_graded["dan/ps1_sofmax"]["suggestion"] == "did you mean ps1_softmax?"
+    assert "not a notebook" in not_graded["dan/notes.txt"]["reason"]
+    assert "neither a file nor a folder" in not_graded["dan/pipe"]["reason"]
+    assert "symbolic link" in not_graded["fay"]["reason"]
+    assert "symbolic link" in not_graded[f"eve/{PS}/{PS}.ipynb"]["reason"]
+    too_deep = results_of(res, "cid")
+    assert too_deep["score"] == 0 and "one folder too deep" in too_deep["notes"][0]
+    assert f"move it to cid/{PS}/{PS}.ipynb" in too_deep["notes"][0]
+    out = proc.stdout.decode()
+    assert f"bob/{PS}.ipynb: a notebook directly in the student's folder" in out
+    assert "did you mean ps1_softmax?" in out
+    report = (res / "report.html").read_text()
+    assert 'id="not-graded"' in report and "one level too shallow" in report and "did you mean" in report
+
+
+def test_symlinks_are_never_followed(hostile):
+    _, res, _ = hostile
+    eve = results_of(res, "eve")
+    assert eve["score"] == 0 and "symbolic link" in eve["notes"][0]
+    page = (res / "eve" / PS / "feedback.html").read_text()
+    assert "BEGIN SOLUTION" not in page and "take_along_axis" not in page  # nothing of the solution
+    assert not (res / "fay").exists(), "a linked folder is not graded as its own"
+
+
+def test_hostile_ids_are_neutralised_in_every_output(hostile):
+    sub, res, proc = hostile
+    outputs = {"stdout": proc.stdout.decode("utf-8"), "stderr": proc.stderr.decode("utf-8"),
+               "grades.csv": (res / "grades.csv").read_text(), "summary.json": (res / "summary.json").read_text(),
+               "report.html": (res / "report.html").read_text()}
+    for name, text in outputs.items():
+        assert not CONTROL.search(text.replace("\x1b[", "")), f"a control character in {name}"  # colours only
+        assert "\x1b]8;" not in text, f"an OSC-8 link in {name}"
+    report = outputs["report.html"]
+    assert "<img src=x" not in report and "&lt;img src=x onerror=alert(1)&gt;" in report
+    rows = {r[0]: r for r in csv.reader(outputs["grades.csv"].splitlines())}
+    for raw in HOSTILE:
+        shown = display(raw)
+        assert csv_cell(shown) in rows, raw
+        assert not rows[csv_cell(shown)][0].startswith(("=", "+", "-", "@", "\t", "\r")), raw
+    # the merge job's run summary: grades.csv inside a code fence stays inside it
+    workflow = (course.ROOT / ".github" / "workflows" / "autograde.yml").read_text()
+    assert "cat results/grades.csv" in workflow
+    fences = [line for line in outputs["grades.csv"].splitlines() if line.lstrip().startswith(("```", "~~~"))]
+    assert fences == []
+
+
+def test_parent_work_is_bounded(hostile):
+    _, res, _ = hostile
+    for student, what in (("huge", "560,000 cells"), ("bigcell", "characters of source")):
+        path = res / student / PS / "results.json"
+        data = json.loads(path.read_text())
+        assert data["score"] == 0 and what in data["notes"][0], data["notes"]
+        assert path.stat().st_size < 50_000
+        assert (res / student / PS / "feedback.html").stat().st_size < 100_000
+
+
+def test_ids_in_shards_and_collection_never_crash(hostile):
+    sub, _, _ = hostile
+    subs = collect_submissions(sub, course_dir=None)
+    raws = {s.raw_student for s in subs}
+    assert set(HOSTILE) <= raws
+    for s in subs:  # every id, UTF-8 or not, belongs to exactly one of 3 shards
+        assert sum(shard_of(s.raw_student, i, 3) for i in (1, 2, 3)) == 1
+
+
+def test_student_id_forms():
+    latin1 = StudentId(os.fsdecode(b"caf\xe9"))
+    assert latin1.display == "caf\\xe9" and latin1.bytes == b"caf\xe9"
+    assert display("a\\xe9") == "a\\\\xe9" != latin1.display  # injective: a literal backslash is doubled
+    assert folder_name("ada") == "ada" and folder_name("José Núñez") == "José Núñez"
+    for raw in ("grades.csv", "GRADES.CSV", ".hidden", "a/b", "x~y", "\u202eevil", "a" * 200):
+        name = folder_name(raw)
+        assert name != raw and re.fullmatch(r"[A-Za-z0-9._-]*~[0-9a-f]{12}", name), raw
+    assert [csv_cell(x) for x in ("=1+1", "+1", "-1", "@A", "\tx", "\rx", "ada")] == [
+        "'=1+1", "'+1", "'-1", "'@A", "'\tx", "'\rx", "ada"]
+
+
+def test_bound_keeps_results_small_and_serialisable(tmp_path):
+    data = {"score": 1.0, "tests": [{"name": "x", "output": "y" * 100_000}] * 3, "notes": ["n"] * 560_000,
+            "execution": {"output_bytes": 10 ** 4300, "cells": [{"error": "e" * 10 ** 6}] * 10, "nan": float("nan")},
+            "student_code": {"softmax": "c" * 10 ** 6}}
+    path = write_results(tmp_path / "results.json", data)
+    back = json.loads(path.read_text())
+    assert len(back["tests"]) == 3, "one entry per graded cell is never cut"
+    assert len(back["notes"]) == MAX_ITEMS + 1 and back["notes"][-1] == f"… and {560_000 - MAX_ITEMS:,} more"
+    assert back["execution"]["output_bytes"] is None and back["execution"]["nan"] is None
+    assert path.stat().st_size < 200_000
+    assert bound(2 ** 63 - 1) == 2 ** 63 - 1 and bound(2 ** 63) is None
+
+
+# --- class 1: a failure in the parent is that submission's, never the batch's -------------------------------
+
+def _three(tmp_path):
+    nb = testing.submission(PS, correct=True)
+    return testing.make_submissions(tmp_path / "sub", {(s, PS): nb for s in ("amy", "bad", "zoe")})
+
+
+def test_a_grader_bug_on_one_submission_is_its_reason(tmp_path, course_dir, monkeypatch):
+    from autograder.engine import grade
+
+    real = grade.grade_submission
+
+    def buggy(path, student, *args, **kwargs):
+        if student == "bad":  # e.g. a forged answer the parent did not expect
+            raise ValueError("cannot reshape array of size 0 into shape (0,16777216,16777216,16777216)")
+        return real(path, student, *args, **kwargs)
+
+    monkeypatch.setattr(grade, "grade_submission", buggy)
+    sub = _three(tmp_path)
+    summary = grade_batch(sub, tmp_path / "res", workers=2, course_dir=course_dir, limits=LIMITS)
+    assert summary.ok and summary.graded == 3 and summary.failed == []
+    bad = json.loads((tmp_path / "res" / "bad" / PS / "results.json").read_text())
+    assert bad["score"] == 0 and "the grader failed while grading this notebook (ValueError)" in bad["notes"][0]
+    assert "reshape" not in json.dumps(bad["tests"]), "the details are the instructor's, not in the feedback"
+    assert summary.grading_errors[0]["student"] == "bad" and "reshape" in summary.grading_errors[0]["error"]
+    for s in ("amy", "zoe"):
+        assert json.loads((tmp_path / "res" / s / PS / "results.json").read_text())["score"] == MAX
+    # a rerun (no --force) grades again what failed, and keeps the rest
+    monkeypatch.setattr(grade, "grade_submission", real)
+    again = grade_batch(sub, tmp_path / "res", workers=1, course_dir=course_dir, limits=LIMITS)
+    assert again.graded == 1 and again.skipped_existing == 2 and again.grading_errors == []
+    assert json.loads((tmp_path / "res" / "bad" / PS / "results.json").read_text())["score"] == MAX
+
+
+def test_a_submission_that_kills_the_zygote_breaks_only_itself(tmp_path, course_dir, monkeypatch):
+    from autograder.engine import grade
+    from autograder.engine.pool import GraderError
+
+    real = grade.grade_submission
+
+    def killer(path, student, assignment, source, checks, zygote, *args, **kwargs):
+        if student == "bad":  # every attempt kills the zygote, as a hostile cell could
+            zygote.proc.kill()
+            zygote.proc.wait()
+            raise GraderError("the zygote did not answer 'spawn'")
+        return real(path, student, assignment, source, checks, zygote, *args, **kwargs)
+
+    monkeypatch.setattr(grade, "grade_submission", killer)
+    summary = grade_batch(_three(tmp_path), tmp_path / "res", workers=1, course_dir=course_dir, limits=LIMITS)
+    assert summary.ok and summary.graded == 3 and summary.zygote_restarts == 2
+    assert [e["student"] for e in summary.grading_errors] == ["bad"]
+    assert "GraderError" in summary.grading_errors[0]["error"]
+    assert json.loads((tmp_path / "res" / "zoe" / PS / "results.json").read_text())["score"] == MAX

@@ -1,0 +1,156 @@
+"""Interruptions: Ctrl-C in a real terminal (a pty), and a closed pipe (``| head -1``).
+
+Ctrl-C is the byte ``\\x03`` written to the pty's master side: the terminal's
+line discipline sends SIGINT to the foreground process group, as when a
+person presses it. Then: exit status 130, no traceback, one line saying how
+to resume, the reports written for what finished, every results.json
+complete, no process of the batch left; the rerun grades the rest.
+"""
+
+import json
+import os
+import pty
+import select
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from autograder.engine import testing
+
+PS = "ps1_softmax"
+STUDENTS = [f"s{i:02d}" for i in range(16)]
+
+pytestmark = pytest.mark.slow
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _descendants(root):
+    """Every live process whose parent chain reaches ``root`` (read from /proc)."""
+    parent = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    parent[int(entry)] = int(fh.read().rsplit(")", 1)[-1].split()[1])
+            except OSError:
+                pass
+    out, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, ppid in parent.items() if ppid in frontier} - out
+        out |= frontier
+    return out
+
+
+def _read_all(fd, until=None, timeout=300.0):
+    data, deadline = b"", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            data += chunk
+        if until is not None and until():
+            break
+    return data
+
+
+@pytest.fixture()
+def batch(tmp_path):
+    course_dir = testing.make_course(tmp_path / "course")
+    nap = ["import time\ntime.sleep(0.5)\n"]  # slow enough to be interrupted midway
+    submitted = testing.make_submissions(tmp_path / "submitted", {
+        (s, PS): testing.submission(PS, correct=True, extra_after={"softmax": nap}) for s in STUDENTS})
+    cmd = [sys.executable, "-m", "autograder", "autograde", str(submitted), "--out", str(tmp_path / "results"),
+           "--course", str(course_dir), "--workers", "1", "--timeout", "5"]
+    return tmp_path / "results", cmd
+
+
+def test_ctrl_c_in_a_terminal(batch):
+    results, cmd = batch
+    pid, master = pty.fork()
+    if pid == 0:  # the child: the pty is its controlling terminal, it is the foreground group
+        os.environ["COLUMNS"] = "120"
+        os.execv(sys.executable, cmd)
+    finished = lambda: len(list(results.glob(f"*/{PS}/results.json")))  # noqa: E731
+    before = _read_all(master, until=lambda: finished() >= 3, timeout=300)
+    assert finished() >= 3, before.decode(errors="replace")
+    batch_processes = _descendants(pid)
+    assert batch_processes, "the zygote and a child are running"
+    os.write(master, b"\x03")  # Ctrl-C
+    t0 = time.monotonic()
+    after = _read_all(master, timeout=120)
+    _, status = os.waitpid(pid, 0)
+    stopped_in = time.monotonic() - t0
+    os.close(master)
+    text = (before + after).decode("utf-8", errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 130, text[-3000:]
+    assert stopped_in < 30, f"took {stopped_in:.1f} s to stop"
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text, text[-3000:]
+    resume = [line for line in text.splitlines() if "run the same command again" in line]
+    assert len(resume) == 1 and resume[0].lstrip().startswith("Interrupted:"), text[-3000:]
+    time.sleep(0.5)
+    assert not [p for p in batch_processes if _alive(p)], "no process of the batch is left"
+    done = sorted(results.glob(f"*/{PS}/results.json"))
+    assert 3 <= len(done) < len(STUDENTS)
+    for path in done:  # complete results, and their reports
+        assert json.loads(path.read_text())["score"] == _max_score()
+        assert (path.parent / "feedback.html").is_file()
+    assert (results / "report.html").is_file() and json.loads((results / "summary.json").read_text())["interrupted"]
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert len(list(results.glob(f"*/{PS}/results.json"))) == len(STUDENTS)
+    assert f"kept {len(done)} from an earlier run" in rerun.stdout
+
+
+def _max_score():
+    from autograder import course
+
+    return course.max_score(PS)
+
+
+def test_a_closed_pipe_loses_output_not_files(batch):
+    results, cmd = batch
+    # two students are enough here
+    for s in STUDENTS[2:]:
+        shutil.rmtree(os.path.join(cmd[4], s))
+    proc = subprocess.run(["bash", "-c", shlex.join(cmd) + " | head -1; exit ${PIPESTATUS[0]}"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+    assert len(proc.stdout.splitlines()) == 1
+    assert (results / "report.html").is_file() and (results / "summary.json").is_file()
+    assert all((results / s / PS / "feedback.html").is_file() for s in STUDENTS[:2])
+    merged = results.parent / "merged"
+    merge = [sys.executable, "-m", "autograder", "merge", str(results), "--out", str(merged)]
+    proc = subprocess.run(["bash", "-c", shlex.join(merge) + " | head -1; exit ${PIPESTATUS[0]}"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert (merged / "summary.json").is_file() and (merged / "report.html").is_file()
+
+
+def test_sigterm_is_a_clean_stop(batch):
+    """A CI cancel (SIGTERM) ends the batch like Ctrl-C."""
+    results, cmd = batch
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while len(list(results.glob(f"*/{PS}/results.json"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Traceback" not in err, err[-2000:]
+    assert "run the same command again" in err

@@ -1,0 +1,165 @@
+"""What the notebooks tell students about grading is what the checks do (issues 11 and 12).
+
+Read from the source notebooks and the checks registry, no kernel (fast):
+
+* the common opening: "What you will learn", "What you will implement" with a
+  points table equal to ``autograder/course.py``, "How it is graded", "What you
+  may use", the one submission-rules sentence and the one notation table;
+* before each function's graded cells, a "What the next … check" paragraph that
+  names exactly those cells with their points;
+* every tolerance the prose states is the checks' tolerance: the opening's
+  default "1e-10 relative", a looser rtol named in the bullet of its cell, and
+  the absolute tolerances the "Going further" sections quote;
+* what a notebook calls "not graded" is not probed: no ps3 check makes
+  ``sigma`` <= 0 or an empty sample raise, the ``log1p`` refinements appear
+  only in "Going further (not graded)" sections, and ps2 keeps ℓ for
+  log-likelihoods (its logits are z).
+
+The numbers the prose quotes from computations are printed by the notebooks'
+own lesson cells, checked where the notebooks are executed
+(``tests/test_nbgrader_e2e.py`` with ``tests/lesson_claims.py``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder.checks import checks_for
+from autograder.course import GRADE_CELLS, function_of, max_score, source_notebook
+
+#: Notebooks written to the common structure (COMMON.md, "Shared decisions"); the others join as they are rewritten.
+STRUCTURED = ("ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps6_information")
+
+SUBMISSION_RULES = ("Implement each function in its solution cell. Do not delete, split or reorder the given cells; "
+                    "you may add cells for your own experiments. The notebook is graded as it runs from top to "
+                    "bottom, as with Kernel → Restart & Run All.")
+NOTATION_ROWS = ("| $z$ | logits", "| $p$ | probabilities", "| $t$ (or $y$) | targets",
+                 "| $\\ell$ | a log-likelihood, and nothing else", "| $\\sigma$ | a standard deviation, never a variance")
+DEFAULT_RTOL = 1e-10
+
+
+def cells(ps):
+    return nbformat.read(source_notebook(ps), as_version=4).cells
+
+
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id", "")
+
+
+def markdown_sections(ps):
+    """(in_going_further, markdown source) for every markdown cell, in order."""
+    out, going_further = [], False
+    for cell in cells(ps):
+        if cell.cell_type != "markdown":
+            continue
+        heading = re.match(r"#+\s+(.*)", cell.source)
+        if heading:
+            going_further = "going further" in heading.group(1).lower()
+        out.append((going_further, cell.source))
+    return out
+
+
+def sci(x: float) -> str:
+    """1e-08 -> '1e-8', the way the notebooks write tolerances."""
+    mantissa, exponent = f"{x:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+@pytest.mark.parametrize("ps", STRUCTURED)
+def test_the_opening_has_the_common_structure_and_the_course_points(ps):
+    opening = cells(ps)[0].source
+    for part in ("### What you will learn", "### What you will implement", "### How it is graded",
+                 "### What you may use", "### How to submit", SUBMISSION_RULES, f"`{ps}.ipynb`", "### Notation",
+                 *NOTATION_ROWS):
+        assert part in opening, f"{ps}: the opening lacks {part!r}"
+    table = dict(re.findall(r"`([a-z_]+-[a-z]+)` \((\d+)\)", opening))
+    assert {gid: int(p) for gid, p in table.items()} == dict(GRADE_CELLS[ps]), f"{ps}: points table != course.py"
+    assert f"**{max_score(ps):g} points**" in opening
+
+
+@pytest.mark.parametrize("ps", STRUCTURED)
+def test_each_group_of_graded_cells_follows_a_paragraph_naming_them(ps):
+    nb = cells(ps)
+    index = 0
+    while index < len(nb):
+        meta = nb[index].metadata.get("nbgrader", {})
+        if not meta.get("grade"):
+            index += 1
+            continue
+        group = []
+        fn = function_of(meta["grade_id"])
+        while index + len(group) < len(nb) and nb[index + len(group)].metadata.get("nbgrader", {}).get("grade") \
+                and function_of(grade_id(nb[index + len(group)])) == fn:
+            group.append(nb[index + len(group)])
+        intro = nb[index - 1]
+        assert intro.cell_type == "markdown" and intro.source.startswith("**What the next cells check.**"), \
+            f"{ps}: no 'What the next cells check' paragraph before {grade_id(group[0])}"
+        named = re.findall(r"^- \*\*`([a-z_]+-[a-z]+)`\*\* \((\d+) points?\)", intro.source, re.M)
+        assert named == [(grade_id(c), str(c.metadata["nbgrader"]["points"])) for c in group], \
+            f"{ps}: the paragraph before {grade_id(group[0])} names {named}"
+        index += len(group)
+
+
+@pytest.mark.parametrize("ps", STRUCTURED)
+def test_stated_relative_tolerances_are_the_checks(ps):
+    opening = cells(ps)[0].source
+    assert "to 1e-10 relative unless the cell's description says otherwise" in opening
+    bullets = {gid: text for _, source in markdown_sections(ps)
+               for gid, text in re.findall(r"^- \*\*`([a-z_]+-[a-z]+)`\*\* \(\d+ points?\): (.*)$", source, re.M)}
+    for check in checks_for(ps).values():
+        if check.rtol != DEFAULT_RTOL:
+            assert f"{sci(check.rtol)} relative" in bullets[check.grade_id], \
+                f"{check.grade_id} compares at rtol {check.rtol:g}; its description must say so"
+        for rtol in set(re.findall(r"(\de-\d+) relative", bullets[check.grade_id])):
+            assert float(rtol) == check.rtol, f"{check.grade_id}: the notebook says {rtol}, the check uses {check.rtol:g}"
+
+
+@pytest.mark.parametrize("ps, functions, atol_text", [
+    ("ps1_softmax", ("logsumexp", "log_softmax"), "within $10^{-12}$ absolute"),
+    ("ps2_cross_entropy", ("cross_entropy",), "absolute error of at least $10^{-14}$"),
+])
+def test_the_log1p_refinement_is_not_needed_for_any_point(ps, functions, atol_text):
+    """The "Going further" sections say the plain log earns every point: the checks' absolute tolerance
+    they quote is the smallest one of those functions, and well above the 1.1e-16 the refinement changes."""
+    going_further = "\n".join(src for gf, src in markdown_sections(ps) if gf)
+    assert atol_text in going_further
+    quoted = float("1e" + re.search(r"10\^\{(-\d+)\}", atol_text).group(1))
+    # -errors cells judge raising; their valid-input probes only confirm ordinary values
+    atols = [c.atol for c in checks_for(ps).values() if c.function in functions and not c.grade_id.endswith("-errors")]
+    assert min(atols) == quoted
+    assert quoted >= 10 * np.finfo(float).eps   # what log(1 + s) loses against log1p(s) is below eps / 2
+
+
+@pytest.mark.parametrize("ps", ("ps1_softmax", "ps2_cross_entropy"))
+def test_log1p_appears_only_in_going_further(ps):
+    for going_further, source in markdown_sections(ps):
+        if "log1p" in source:
+            assert going_further, f"{ps}: a core section asks for log1p, which no check grades:\n{source[:200]}"
+
+
+def test_what_ps3_calls_not_graded_is_not_probed():
+    """ps3 says sigma <= 0 and empty samples are not graded: no check expects them to raise."""
+    opening = cells("ps3_gaussian")[0].source
+    assert "Not graded, because the contract leaves them open: `sigma` ≤ 0, empty samples" in opening
+    for check in checks_for("ps3_gaussian").values():
+        if check.function == "mvn_log_pdf":
+            continue
+        for probe in check.probes:
+            assert probe.expect == "value", f"{check.grade_id}: {probe.label} expects an error"
+            if check.function == "gaussian_mle":
+                assert np.size(probe.args[0]) > 0, f"{check.grade_id}: {probe.label} is an empty sample"
+            else:
+                assert np.all(np.asarray(probe.args[2], dtype=float) > 0), f"{check.grade_id}: {probe.label}"
+
+
+def test_ps2_writes_logits_as_z():
+    for cell in cells("ps2_cross_entropy"):
+        if cell.cell_type == "markdown" or grade_id(cell).startswith(("fig-", "demo-")) or \
+                cell.metadata.get("nbgrader", {}).get("solution"):
+            text = cell.source.split("### BEGIN SOLUTION")[0]
+            text = text.replace("| $\\ell$ | a log-likelihood, and nothing else |", "")   # the notation table
+            assert "ℓ" not in text and "\\ell" not in text, f"ps2 {grade_id(cell)}: ℓ is for log-likelihoods"
