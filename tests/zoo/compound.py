@@ -286,6 +286,6 @@ def softmax(z, axis=-1, temperature=1.0):
         {"softmax": None},
         extra=((None, SOFTMAX_SHIFTED),),
         loses=_cells("ps1_softmax", "softmax"),
-        hint="NotImplementedError",
+        hint=None,  # not attempted: no hint applies (the feedback says "not attempted yet")
     ),
 )
