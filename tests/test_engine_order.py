@@ -55,6 +55,8 @@ def test_the_engine_grades_compound_specimens_like_the_zoo(env, compound):
     assert lost == set(compound.loses), {t["name"]: t["output"] for t in data["tests"] if t["name"] in lost}
     if compound.hint is not None:
         assert any(compound.hint in t["hint"] for t in data["tests"] if t["name"] in lost)
+    if compound.kind is not None:
+        assert {t["kind"] for t in data["tests"] if t["name"] in lost} == {compound.kind}, compound.name
     assert data["execution"]["sandbox"]["respawns"] == 0
 
 

@@ -157,7 +157,7 @@ facts = {
     "course": attempt(lambda: os.listdir(COURSE)), "beside": attempt(lambda: open(BESIDE).read()),
     "results": attempt(lambda: os.listdir(RESULTS)), "solutions": attempt(lambda: open(SOLUTIONS).read()),
     "write_results": attempt(lambda: open(os.path.join(RESULTS, "x.json"), "w")),
-    "main": attempt(lambda: os.listdir("/work/main")), "home": attempt(lambda: os.listdir("/home")),
+    "checkout": attempt(lambda: sorted(os.listdir(CHECKOUT))), "home": attempt(lambda: os.listdir("/home")),
     "inner": attempt(lambda: os.listdir(INNER)),
     "root_dir": attempt(lambda: sorted(os.listdir("/root"))),
     "write_venv": attempt(lambda: open(os.path.join(os.path.dirname(os.__file__), "x.py"), "w")),
@@ -176,12 +176,14 @@ def test_the_child_sees_an_allowlist_and_nothing_of_the_grader(env):
     needs_isolation(env)
     code = (f"COURSE = {str(env.course)!r}\nBESIDE = {str(env.beside / 'secret.txt')!r}\n"
             f"RESULTS = {str(env.results)!r}\nSOLUTIONS = {str(course.ROOT / 'solutions' / 'ps1_softmax.py')!r}\n"
-            f"SECRET = {SECRET!r}\nINNER = {str(env.inner)!r}\n" + VIEW)
+            f"SECRET = {SECRET!r}\nINNER = {str(env.inner)!r}\nCHECKOUT = {str(course.ROOT)!r}\n" + VIEW)
     reply, text = in_child(env, code, limits=Limits(timeout_s=20, memory_mb=1024, fsize_mb=256, workdir_mb=64))
     assert reply["status"] == "ok", reply
     f = facts_of(text)
-    for key in ("course", "beside", "results", "solutions", "write_results", "main", "home"):
+    for key in ("course", "beside", "results", "solutions", "write_results", "home"):
         assert f[key] == "FileNotFoundError", (key, f[key])
+    # the grader's own checkout: only the interpreter's virtualenv, when it lives there (`make` puts it there)
+    assert f["checkout"] in ("FileNotFoundError", "['.venv']"), f["checkout"]
     assert f["inner"] == "[]"  # covered, although inside the (visible) virtualenv
     assert f["root_dir"] in ("FileNotFoundError", "['.pyenv']")  # only the interpreter, when it lives there
     assert f["write_venv"] in ("OSError", "PermissionError") and f["write_root"] in ("OSError", "PermissionError")
@@ -199,14 +201,20 @@ def test_nothing_the_child_started_survives_it(env):
     child = env.zygote.spawn(1, LIMITS)
     try:
         assert child.request({"op": "run", "source": daemon}, 30)["status"] == "ok"
-        assert len(env.zygote.slot_processes(1)) >= 4  # the child and its three daemons
+        assert wait_for(lambda: len(env.zygote.slot_processes(1)) >= 4)  # the child and its three daemons
     finally:
         child.close()
         env.zygote.kill(1)
-    deadline = time.monotonic() + 5
-    while env.zygote.slot_processes(1) and time.monotonic() < deadline:
+    assert wait_for(lambda: env.zygote.slot_processes(1) == []), env.zygote.slot_processes(1)
+
+
+def wait_for(condition, within=10.0) -> bool:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.05)
-    assert env.zygote.slot_processes(1) == []
+    return True
 
 
 # --- class 9: the child can never signal the grader or the zygote, nor write results -----------------

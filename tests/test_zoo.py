@@ -141,6 +141,8 @@ def test_compound_specimen_loses_only_its_own_cells(compound):
     if compound.hint is not None:
         hints = [results[gid].hint for gid in lost]
         assert any(compound.hint in h for h in hints), (compound.name, hints)
+    if compound.kind is not None:
+        assert {results[gid].kind for gid in lost} == {compound.kind}, compound.name
 
 
 def test_compound_specimens_cover_carry_and_order():

@@ -62,6 +62,9 @@ class Compound:
     hint : str or None
         A substring of the hint shown on at least one losing cell (``None``
         when nothing is lost, or when the loss is a NameError without hint).
+    kind : str or None
+        When given, the result kind of every losing cell (e.g.
+        ``"not-attempted"``: the cell saw the released template).
     """
 
     name: str
@@ -70,6 +73,7 @@ class Compound:
     extra: tuple = ()
     loses: frozenset = frozenset()
     hint: str | None = None
+    kind: str | None = None
 
     def notebook(self, course_dir: Path = ROOT) -> dict:
         """The submission as nbgrader notebook data: the release of ``<course_dir>/release/``
@@ -286,6 +290,6 @@ def softmax(z, axis=-1, temperature=1.0):
         {"softmax": None},
         extra=((None, SOFTMAX_SHIFTED),),
         loses=_cells("ps1_softmax", "softmax"),
-        hint="NotImplementedError",
+        kind="not-attempted",  # the graded cells above the scratch cell see the released template
     ),
 )
