@@ -198,3 +198,24 @@ def test_ps2_writes_logits_as_z():
             text = cell.source.split("### BEGIN SOLUTION")[0]
             text = text.replace("| $\\ell$ | a log-likelihood, and nothing else |", "")   # the notation table
             assert "ℓ" not in text and "\\ell" not in text, f"ps2 {grade_id(cell)}: ℓ is for log-likelihoods"
+
+
+@pytest.mark.parametrize("ps", STRUCTURED)
+def test_the_shared_grading_rules_are_the_contracts(ps):
+    """The rules of docs/contract.md ("How the hidden checks read a submission") in one wording everywhere:
+    a mistake costs points once, error cells need working code (or, without -errors cells, no ValueError is
+    graded), graded top to bottom (the submission rules), going further is not graded."""
+    contract = (source_notebook(ps).parents[2] / "docs" / "contract.md").read_text()
+    for rule in ("**A mistake costs points once.**", "**Error handling needs working code.**", "**Top to bottom.**"):
+        assert rule in contract, f"docs/contract.md no longer states {rule}; update the notebooks' shared bullets"
+    opening = cells(ps)[0].source
+    for bullet in ("- You earn the points cell by cell, so partial credit follows what works.",
+                   "- A mistake costs points once: a function that calls another function of this problem set",
+                   "is graded as if that one were correct.",
+                   "- **Going further (not graded)** sections are for the curious: nothing in them is checked."):
+        assert bullet in opening, f"{ps}: the opening lacks the shared bullet {bullet!r}"
+    has_errors_cells = any(gid.endswith("-errors") for gid, _ in GRADE_CELLS[ps])
+    errors_rule = "- An `-errors` cell earns its point only if the function also computes correct values."
+    assert (errors_rule in opening) == has_errors_cells, f"{ps}: the -errors rule is stated iff there are -errors cells"
+    if not has_errors_cells:
+        assert "no cell grades them" in opening
