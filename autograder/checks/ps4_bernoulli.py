@@ -367,8 +367,8 @@ CHECKS = (
     ),
     SIGMOID.check(
         "stability",
-        summary="finite, accurate to full relative precision (also for tiny results such as sigmoid(-700) ≈ 1e-304) "
-                "and free of RuntimeWarnings for |z| up to 1e4.",
+        summary="finite, accurate to 1e-10 relative (also for tiny results such as sigmoid(-700) ≈ 1e-304; "
+                "1e-320 absolute below e^-708, where results are subnormal) and free of RuntimeWarnings for |z| up to 1e4.",
         probes=(
             Probe("logits from -800 to 800 of both signs (results down to the subnormal range)", (SIG_MIXED,)),
             Probe("the logits [-1000.0, -40.0, 40.0, 1000.0]", (SIG_PUBLIC_EXTREME,), public=True),
