@@ -1,9 +1,13 @@
 """The course layout: problem sets, their functions, graded cells and points.
 
-This is the plan the source notebooks (nbgrader cell metadata), the checks
-registry and the README's points table are all tested against.
+The problem sets and their contract functions are written here; the graded
+cells and their points are written once, in the source notebooks' nbgrader
+metadata, and read from there (:data:`GRADE_CELLS`). The checks registry, the
+release and the notebooks' points tables are tested against this plan.
 """
 
+import json
+from collections.abc import Mapping
 from pathlib import Path
 
 #: Repository root; it is also the nbgrader course directory.
@@ -26,46 +30,40 @@ PROBLEM_SETS = tuple(FUNCTIONS)
 #: All 21 contract functions, in course order.
 ALL_FUNCTIONS = tuple(fn for fns in FUNCTIONS.values() for fn in fns)
 
+class _GradeCells(Mapping):
+    """Problem-set id -> graded cells as ``(grade_id, points)``, in notebook order.
+
+    Read from the source notebooks' nbgrader metadata (the cells with
+    ``"grade": true``), which is the one place a graded cell and its points
+    are written: nbgrader's cell toolbar edits it, the release and the engine
+    read it. Loaded on first use, once per process.
+    """
+
+    def __init__(self):
+        self._cells = {}
+
+    def __getitem__(self, ps):
+        if ps not in FUNCTIONS:
+            raise KeyError(ps)
+        if ps not in self._cells:
+            notebook = json.loads(source_notebook(ps).read_text(encoding="utf-8"))
+            graded = (cell.get("metadata", {}).get("nbgrader", {}) for cell in notebook["cells"])
+            self._cells[ps] = tuple((meta["grade_id"], _number(meta["points"])) for meta in graded if meta.get("grade"))
+        return self._cells[ps]
+
+    def __iter__(self):
+        return iter(FUNCTIONS)
+
+    def __len__(self):
+        return len(FUNCTIONS)
+
+
+def _number(points):
+    return int(points) if float(points).is_integer() else float(points)
+
+
 #: Problem-set id -> graded cells as (grade_id, points), grade_id = "<function>-<aspect>".
-GRADE_CELLS = {
-    "ps1_softmax": (
-        ("logsumexp-basic", 2), ("logsumexp-axis", 2), ("logsumexp-stability", 3), ("logsumexp-purity", 1),
-        ("softmax-basic", 2), ("softmax-axis", 2), ("softmax-temperature", 2), ("softmax-stability", 3),
-        ("softmax-errors", 1), ("softmax-purity", 1),
-        ("log_softmax-basic", 2), ("log_softmax-axis", 1), ("log_softmax-stability", 3), ("log_softmax-purity", 1),
-    ),
-    "ps2_cross_entropy": (
-        ("cross_entropy-basic", 2), ("cross_entropy-soft", 2), ("cross_entropy-stability", 3),
-        ("cross_entropy-errors", 1), ("cross_entropy-purity", 1),
-        ("cross_entropy_grad-basic", 2), ("cross_entropy_grad-batch", 2), ("cross_entropy_grad-soft", 2),
-        ("cross_entropy_grad-stability", 2), ("cross_entropy_grad-purity", 1),
-    ),
-    "ps3_gaussian": (
-        ("gaussian_log_pdf-basic", 2), ("gaussian_log_pdf-broadcast", 2), ("gaussian_log_pdf-tails", 2),
-        ("gaussian_log_likelihood-basic", 2), ("gaussian_log_likelihood-tails", 1),
-        ("gaussian_mle-basic", 2), ("gaussian_mle-purity", 1),
-        ("mvn_log_pdf-basic", 2), ("mvn_log_pdf-batch", 2), ("mvn_log_pdf-conditioning", 3), ("mvn_log_pdf-errors", 1),
-    ),
-    "ps4_bernoulli": (
-        ("sigmoid-basic", 1), ("sigmoid-stability", 2),
-        ("bernoulli_log_pmf-basic", 2), ("bernoulli_log_pmf-edges", 2),
-        ("binary_cross_entropy-basic", 2), ("binary_cross_entropy-soft", 1), ("binary_cross_entropy-edges", 2),
-        ("binary_cross_entropy_with_logits-basic", 2), ("binary_cross_entropy_with_logits-stability", 3),
-        ("binary_cross_entropy_with_logits-purity", 1),
-    ),
-    "ps5_gaussian_kl": (
-        ("gaussian_kl-basic", 2), ("gaussian_kl-broadcast", 2), ("gaussian_kl-properties", 1),
-        ("mvn_kl-basic", 2), ("mvn_kl-highdim", 3), ("mvn_kl-purity", 1),
-        ("vae_kl-basic", 2), ("vae_kl-shape", 2), ("vae_kl-stability", 1),
-    ),
-    "ps6_information": (
-        ("entropy-basic", 2), ("entropy-axis", 1), ("entropy-edges", 2), ("entropy-errors", 1),
-        ("kl_divergence-basic", 2), ("kl_divergence-support", 2), ("kl_divergence-errors", 1),
-        ("js_divergence-basic", 2), ("js_divergence-properties", 2),
-        ("bayes_posterior-basic", 2), ("bayes_posterior-stability", 2), ("bayes_posterior-errors", 1),
-        ("map_linear_regression-basic", 2), ("map_linear_regression-limits", 2), ("map_linear_regression-errors", 1),
-    ),
-}
+GRADE_CELLS = _GradeCells()
 
 
 #: Locked code cells that only illustrate the lesson (figures and demos) have a

@@ -90,3 +90,14 @@ def test_going_further_refinements_are_not_graded(refinement, name):
     specimen = _specimen(ps, name)
     assert specimen.correct, f"{name} (without {refinement}) must earn every point"
     assert "log1p" not in specimen.source, f"{name} should be written without {refinement}"
+
+
+@pytest.mark.parametrize("ps", ("ps1_softmax", "ps2_cross_entropy", "ps4_bernoulli", "ps5_gaussian_kl"))
+def test_the_notebooks_call_these_refinements_not_graded(ps):
+    """Where a notebook recommends a refinement of NOT_GRADED (a log1p form) outside its "Going further"
+    section, the same paragraph says it is not graded: no sentence suggests it earns points."""
+    from tests.test_notebook_claims import markdown_sections
+    for going_further, source in markdown_sections(ps):
+        for paragraph in source.split("\n\n"):
+            if not going_further and ("log1p(" in paragraph or "xlog1py(1 - x, -p)" in paragraph):
+                assert "not graded" in paragraph, f"{ps}: this paragraph recommends log1p as if graded:\n{paragraph[:300]}"

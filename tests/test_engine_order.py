@@ -50,7 +50,8 @@ def grade(env, ps, nb, limits=LIMITS):
 
 @pytest.mark.parametrize("compound", COMPOUNDS, ids=[c.name for c in COMPOUNDS])
 def test_the_engine_grades_compound_specimens_like_the_zoo(env, compound):
-    data = grade(env, compound.ps, compound.notebook())
+    # the limits an instructor gets by default: a loop of 2000 carried calls must fit them, on a loaded CI machine too
+    data = grade(env, compound.ps, compound.notebook(), Limits())
     lost = {t["name"] for t in data["tests"] if t["score"] < t["max_score"]}
     assert lost == set(compound.loses), {t["name"]: t["output"] for t in data["tests"] if t["name"] in lost}
     if compound.hint is not None:

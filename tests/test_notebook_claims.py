@@ -32,13 +32,16 @@ from autograder.checks import checks_for
 from autograder.course import GRADE_CELLS, function_of, max_score, source_notebook
 
 #: Notebooks written to the common structure (COMMON.md, "Shared decisions"); the others join as they are rewritten.
-STRUCTURED = ("ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps6_information")
+STRUCTURED = ("ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl", "ps6_information")
 
 SUBMISSION_RULES = ("Implement each function in its solution cell. Do not delete, split or reorder the given cells; "
                     "you may add cells for your own experiments. The notebook is graded as it runs from top to "
                     "bottom, as with Kernel → Restart & Run All.")
 NOTATION_ROWS = ("| $z$ | logits", "| $p$ | probabilities", "| $t$ (or $y$) | targets",
-                 "| $\\ell$ | a log-likelihood, and nothing else", "| $\\sigma$ | a standard deviation, never a variance")
+                 "| $\\ell$ | a log-likelihood, and nothing else")
+#: ps4's sigma is the sigmoid (no standard deviation appears there); everywhere else it is a standard deviation
+SIGMA_ROW = {"ps4_bernoulli": "| $\\sigma(z)$ | the sigmoid"}
+SIGMA_SD = "| $\\sigma$ | a standard deviation, never a variance"
 DEFAULT_RTOL = 1e-10
 
 
@@ -74,7 +77,7 @@ def test_the_opening_has_the_common_structure_and_the_course_points(ps):
     opening = cells(ps)[0].source
     for part in ("### What you will learn", "### What you will implement", "### How it is graded",
                  "### What you may use", "### How to submit", SUBMISSION_RULES, f"`{ps}.ipynb`", "### Notation",
-                 *NOTATION_ROWS):
+                 *NOTATION_ROWS, SIGMA_ROW.get(ps, SIGMA_SD)):
         assert part in opening, f"{ps}: the opening lacks {part!r}"
     table = dict(re.findall(r"`([a-z_]+-[a-z]+)` \((\d+)\)", opening))
     assert {gid: int(p) for gid, p in table.items()} == dict(GRADE_CELLS[ps]), f"{ps}: points table != course.py"
@@ -104,18 +107,50 @@ def test_each_group_of_graded_cells_follows_a_paragraph_naming_them(ps):
         index += len(group)
 
 
+def check_bullets(ps):
+    """grade_id -> the text of its bullet in a "What the next cells check" paragraph."""
+    return {gid: text for _, source in markdown_sections(ps)
+            for gid, text in re.findall(r"^- \*\*`([a-z_]+-[a-z]+)`\*\* \(\d+ points?\): (.*)$", source, re.M)}
+
+
 @pytest.mark.parametrize("ps", STRUCTURED)
 def test_stated_relative_tolerances_are_the_checks(ps):
     opening = cells(ps)[0].source
     assert "to 1e-10 relative unless the cell's description says otherwise" in opening
-    bullets = {gid: text for _, source in markdown_sections(ps)
-               for gid, text in re.findall(r"^- \*\*`([a-z_]+-[a-z]+)`\*\* \(\d+ points?\): (.*)$", source, re.M)}
+    bullets = check_bullets(ps)
     for check in checks_for(ps).values():
+        if not check.compare_values:   # purity: judged on that property, values belong to the other cells
+            assert "values are judged by" in bullets[check.grade_id], check.grade_id
+            continue
         if check.rtol != DEFAULT_RTOL:
             assert f"{sci(check.rtol)} relative" in bullets[check.grade_id], \
                 f"{check.grade_id} compares at rtol {check.rtol:g}; its description must say so"
+        probe_rtols = {p.rtol for p in check.probes if p.rtol is not None and p.expect == "value"}
+        for rtol in probe_rtols:
+            assert f"{sci(rtol)} relative" in bullets[check.grade_id], \
+                f"{check.grade_id} compares some inputs at rtol {rtol:g}; its description must say so"
         for rtol in set(re.findall(r"(\de-\d+) relative", bullets[check.grade_id])):
-            assert float(rtol) == check.rtol, f"{check.grade_id}: the notebook says {rtol}, the check uses {check.rtol:g}"
+            assert float(rtol) in {check.rtol, *probe_rtols}, \
+                f"{check.grade_id}: the notebook says {rtol}, the check uses {check.rtol:g}"
+
+
+@pytest.mark.parametrize("ps", STRUCTURED)
+def test_stated_absolute_tolerances_are_the_checks(ps):
+    """A check that also accepts an absolute error says so, with the number, in its bullet; the opening
+    says that such a value passes within either tolerance. (Purity cells compare no values.)"""
+    assert "a value passes when it is within either one" in cells(ps)[0].source
+    bullets = check_bullets(ps)
+    for check in checks_for(ps).values():
+        if not check.compare_values:
+            continue
+        atols = {p.atol for p in check.probes if p.atol and p.expect == "value"}
+        if check.atol and any(p.atol is None for p in check.probes if p.expect == "value"):
+            atols.add(check.atol)
+        for atol in atols:
+            assert f"{sci(atol)} absolute" in bullets[check.grade_id], \
+                f"{check.grade_id} accepts an absolute error of {atol:g}; its description must say so"
+        for atol in set(re.findall(r"(\de-\d+) absolute", bullets[check.grade_id])):
+            assert float(atol) in {float(sci(a)) for a in atols}, f"{check.grade_id}: the notebook says {atol} absolute"
 
 
 @pytest.mark.parametrize("ps, functions, atol_text", [
@@ -163,3 +198,24 @@ def test_ps2_writes_logits_as_z():
             text = cell.source.split("### BEGIN SOLUTION")[0]
             text = text.replace("| $\\ell$ | a log-likelihood, and nothing else |", "")   # the notation table
             assert "ℓ" not in text and "\\ell" not in text, f"ps2 {grade_id(cell)}: ℓ is for log-likelihoods"
+
+
+@pytest.mark.parametrize("ps", STRUCTURED)
+def test_the_shared_grading_rules_are_the_contracts(ps):
+    """The rules of docs/contract.md ("How the hidden checks read a submission") in one wording everywhere:
+    a mistake costs points once, error cells need working code (or, without -errors cells, no ValueError is
+    graded), graded top to bottom (the submission rules), going further is not graded."""
+    contract = (source_notebook(ps).parents[2] / "docs" / "contract.md").read_text()
+    for rule in ("**A mistake costs points once.**", "**Error handling needs working code.**", "**Top to bottom.**"):
+        assert rule in contract, f"docs/contract.md no longer states {rule}; update the notebooks' shared bullets"
+    opening = cells(ps)[0].source
+    for bullet in ("- You earn the points cell by cell, so partial credit follows what works.",
+                   "- A mistake costs points once: a function that calls another function of this problem set",
+                   "is graded as if that one were correct.",
+                   "- **Going further (not graded)** sections are for the curious: nothing in them is checked."):
+        assert bullet in opening, f"{ps}: the opening lacks the shared bullet {bullet!r}"
+    has_errors_cells = any(gid.endswith("-errors") for gid, _ in GRADE_CELLS[ps])
+    errors_rule = "- An `-errors` cell earns its point only if the function also computes correct values."
+    assert (errors_rule in opening) == has_errors_cells, f"{ps}: the -errors rule is stated iff there are -errors cells"
+    if not has_errors_cells:
+        assert "no cell grades them" in opening

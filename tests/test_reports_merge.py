@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from autograder.course import ROOT
+from autograder.course import PROBLEM_SETS, ROOT
 from autograder.reports import write_reports
 from autograder.reports.merge import MergeConflict, merge, write_grades_csv
 from tests.reports_fixtures import class_results, write_class
@@ -117,7 +117,7 @@ def test_grades_csv(tmp_path):
     lines = Path(write_grades_csv(tmp_path)).read_text().splitlines()
     header = lines[0].split(",")
     assert header[0] == "student" and header[-1] == "total"
-    assert header[1:-1] == ["ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl"]
+    assert header[1:-1] == list(PROBLEM_SETS)  # every problem set of the course, in course order
     rows = {line.split(",")[0]: line.split(",") for line in lines[1:]}
     assert float(rows["ada"][-1]) == 98
     assert float(rows["ben"][-1]) == 36

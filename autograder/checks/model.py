@@ -4,12 +4,29 @@ A :class:`Check` is data: the contract function it tests, deterministic
 :class:`Probe` inputs, how to compare with the reference, and :class:`Hint`
 rules that turn a failure signature into advice. Evaluating a check against
 a submission yields one :class:`CheckResult`.
+
+The check modules do not write :class:`Check` by hand: they declare what a
+problem set and each of its functions share once (:class:`ProblemSetChecks`,
+:class:`FunctionChecks`), and each aspect adds its summary, probes and
+overrides (:meth:`FunctionChecks.check`), which builds the ``Check`` with
+``grade_id = f"{function}-{aspect}"``::
+
+    PS1 = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS)
+    LOGSUMEXP = PS1.function("logsumexp", hints=LSE_HINTS, atol=1e-12)
+    CHECKS = (
+        LOGSUMEXP.check("basic", summary="...", probes=(Probe(...), ...)),
+        LOGSUMEXP.check("stability", summary="...", probes=(...), no_warnings=True),
+        LOGSUMEXP.purity(probes=(...)),
+    )
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+from autograder.course import FUNCTIONS
 
 
 @dataclass(frozen=True)
@@ -147,3 +164,167 @@ class CheckResult:
     def feedback(self) -> str:
         """Message and hint as one student-facing text."""
         return f"{self.message}\nHint: {self.hint}" if self.hint else self.message
+
+
+# ------------------------------------------------------------ declarations
+#: An aspect names one property of a function; it must not contain "-", which
+#: separates it from the function in a grade_id (``course.function_of``).
+_ASPECT = re.compile(r"[a-z][a-z0-9_]*")
+
+#: The one sentence every purity check states (see :meth:`FunctionChecks.purity`).
+PURITY_SUMMARY = ("accepts {lists}, does not modify its {inputs}, and raises no RuntimeWarning "
+                  "(values are judged by the other cells).")
+
+
+@dataclass(frozen=True)
+class FunctionChecks:
+    """What every check of one contract function shares, stated once.
+
+    Build it with :meth:`ProblemSetChecks.function`; each aspect then becomes
+    a :class:`Check` through :meth:`check` (or :meth:`purity`), which is the
+    only place a grade_id is made: ``f"{name}-{aspect}"``, with ``function``
+    set to the same ``name``, so a check cannot name one function and test
+    another.
+
+    Attributes
+    ----------
+    name : str
+        The contract function (one of ``autograder.course.ALL_FUNCTIONS``).
+    forbidden : tuple of str
+        The problem set's forbidden library objects (see :attr:`Check.forbidden`).
+    hints : tuple of Hint
+        The function's hint rules, offered by every one of its checks unless
+        an aspect replaces them.
+    rtol, atol : float
+        Default tolerances of its checks (an aspect or a probe may override them).
+    returns : tuple of str
+        Names of the returned values when the function returns a tuple.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a contract function of the course.
+    """
+
+    name: str
+    forbidden: tuple = ()
+    hints: tuple = ()
+    rtol: float = Check.rtol
+    atol: float = Check.atol
+    returns: tuple = ()
+
+    def __post_init__(self):
+        if self.name not in {fn for fns in FUNCTIONS.values() for fn in fns}:
+            raise ValueError(f"name: expected a contract function of autograder.course.FUNCTIONS, got {self.name!r}")
+
+    def check(self, aspect: str, *, summary: str, probes: tuple, hints: tuple | None = None,
+              rtol: float | None = None, atol: float | None = None, no_warnings: bool = False,
+              no_mutation: bool = False, compare_values: bool = True) -> Check:
+        """The :class:`Check` of one aspect of this function.
+
+        Parameters
+        ----------
+        aspect : str
+            The property checked, a lowercase word (``"basic"``, ``"stability"``);
+            the grade_id is ``f"{self.name}-{aspect}"``.
+        summary : str
+            One student-facing sentence: what the check verifies.
+        probes : tuple of Probe
+            The calls, in order; a probe's ``twin`` must name an earlier one.
+        hints : tuple of Hint, optional
+            Replaces the function's hints for this aspect (``None``: keep them).
+        rtol, atol : float, optional
+            Override the function's tolerances for this aspect (``None``: keep them).
+        no_warnings, no_mutation, compare_values : bool
+            As in :class:`Check`.
+
+        Returns
+        -------
+        Check
+
+        Raises
+        ------
+        ValueError
+            If ``aspect`` is not a lowercase word, ``summary`` is empty, or
+            ``probes`` is empty, holds something other than :class:`Probe`, or
+            has a ``twin`` that is not the index of an earlier probe.
+        """
+        if not isinstance(aspect, str) or not _ASPECT.fullmatch(aspect):
+            raise ValueError(f"aspect: expected a lowercase word such as 'basic' (letters, digits, _), got {aspect!r}")
+        if not isinstance(summary, str) or not summary.strip():
+            raise ValueError(f"summary: expected one non-empty sentence for {self.name}-{aspect}")
+        probes = tuple(probes)
+        if not probes or not all(isinstance(p, Probe) for p in probes):
+            raise ValueError(f"probes: expected a non-empty tuple of Probe for {self.name}-{aspect}")
+        for index, probe in enumerate(probes):
+            if probe.twin is not None and not 0 <= probe.twin < index:
+                raise ValueError(f"probes: the twin of probe {index} ({probe.label!r}) of {self.name}-{aspect} must "
+                                 f"be the index of an earlier probe, got {probe.twin!r}")
+        return Check(
+            grade_id=f"{self.name}-{aspect}",
+            function=self.name,
+            summary=summary,
+            probes=probes,
+            rtol=self.rtol if rtol is None else rtol,
+            atol=self.atol if atol is None else atol,
+            no_warnings=no_warnings,
+            no_mutation=no_mutation,
+            forbidden=self.forbidden,
+            hints=self.hints if hints is None else tuple(hints),
+            returns=self.returns,
+            compare_values=compare_values,
+        )
+
+    def purity(self, *, probes: tuple, inputs: str = "input", lists: str = "lists") -> Check:
+        """The ``purity`` check: accepts lists, leaves its inputs alone, raises no RuntimeWarning.
+
+        Judged on those properties only (``compare_values=False``): the
+        values are the other checks' business, so a wrong but pure function
+        keeps this point. ``inputs`` and ``lists`` fill in
+        :data:`PURITY_SUMMARY` (``"inputs"`` for a function of several
+        arrays, ``"nested lists"`` for matrix arguments).
+        """
+        return self.check("purity", summary=PURITY_SUMMARY.format(lists=lists, inputs=inputs), probes=probes,
+                          no_warnings=True, no_mutation=True, compare_values=False)
+
+
+@dataclass(frozen=True)
+class ProblemSetChecks:
+    """What every check of one problem set shares: its forbidden list.
+
+    Attributes
+    ----------
+    name : str
+        The problem-set id (a key of ``autograder.course.FUNCTIONS``).
+    forbidden : tuple of str
+        Dotted names of library objects (or module prefixes) whose use earns
+        no points on any check of the problem set.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a problem set of the course, or ``forbidden`` is
+        not a tuple of strings.
+    """
+
+    name: str
+    forbidden: tuple = ()
+
+    def __post_init__(self):
+        if self.name not in FUNCTIONS:
+            raise ValueError(f"name: expected a problem set of autograder.course.FUNCTIONS, got {self.name!r}")
+        if not isinstance(self.forbidden, tuple) or not all(isinstance(n, str) for n in self.forbidden):
+            raise ValueError(f"forbidden: expected a tuple of dotted names (str), got {self.forbidden!r}")
+
+    def function(self, name: str, *, hints: tuple = (), rtol: float = Check.rtol, atol: float = Check.atol,
+                 returns: tuple = ()) -> FunctionChecks:
+        """The declaration of contract function ``name`` of this problem set.
+
+        Raises
+        ------
+        ValueError
+            If this problem set does not ask for a function called ``name``.
+        """
+        if name not in FUNCTIONS[self.name]:
+            raise ValueError(f"name: {self.name} asks for {', '.join(FUNCTIONS[self.name])}; got {name!r}")
+        return FunctionChecks(name, self.forbidden, tuple(hints), rtol, atol, tuple(returns))

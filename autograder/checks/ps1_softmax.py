@@ -8,9 +8,10 @@ import numpy as np
 
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
-from autograder.checks.model import Check, Hint, Probe
+from autograder.checks.model import Hint, Probe, ProblemSetChecks
 
-FORBIDDEN = SCIPY_SOFTMAX + FRAMEWORKS
+PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS)
+FORBIDDEN = PS.forbidden
 
 _rng = np.random.default_rng(20261121)
 SMALL_2D = _rng.normal(size=(4, 5)) * 3
@@ -179,115 +180,105 @@ LOG_SOFTMAX_HINTS = (
     MASK,
 )
 
+# --- probes shared by the three functions (each declared once) -----------------
+ARRAY_123 = Probe("the 1-D array [1.0, 2.0, 3.0]", (np.array([1.0, 2.0, 3.0]),), public=True)
+# softmax-basic and log_softmax-basic after their first probe(s)
+ROWS_BASIC = (
+    Probe("the 2-D array [[1, 2, 3], [1, 1, 1]]", (np.array(NB_ROWS),), public=True),
+    Probe("a 2-D array of shape (4, 5)", (SMALL_2D,)),
+    Probe("a single logit", (np.array([3.0]),)),
+)
+ZEROS_AXIS_1 = Probe("np.zeros((2, 3, 4)) with axis=1", (np.zeros((2, 3, 4)),), {"axis": 1}, public=True)
+ROWS_AXIS_0 = Probe("[[1, 2, 3], [1, 1, 1]] with axis=0", (np.array(NB_ROWS),), {"axis": 0}, public=True)
+ON_AXIS_2D = {a: Probe(f"a (4, 5) array with axis={a}", (SMALL_2D,), {"axis": a}) for a in (0, 1)}
+ON_AXIS_3D = {a: Probe(f"a (2, 3, 4) array with axis={a}", (SMALL_3D,), {"axis": a}) for a in (1, -1, 0)}
+ARRAY_1E300 = Probe("[1e300, -1e300]", (np.array([1e300, -1e300]),), public=True)
+ARRAY_1000 = Probe("[1000.0, 999.0]", (np.array([1000.0, 999.0]),), public=True)
+ARRAY_MASKED = Probe("[-inf, 0.0, 0.0]", (np.array([-np.inf, 0.0, 0.0]),), public=True)
+HIDDEN_EXTREMES = (
+    Probe("logits near +1000", (BIG,)),
+    Probe("logits of magnitude 1e300", (HUGE,)),
+    Probe("rows of very different scale (±1000 and ~0)", (MIXED_SCALE,)),
+)
+PURE_ARRAY = Probe("[[1, 2, 3], [-1, 0, 1]] as an array", (np.array(NB_PURE),), public=True)
+PURE_LIST = Probe("the nested list [[1, 2, 3], [-1, 0, 1]]", (NB_PURE,), public=True, twin=0)  # after PURE_ARRAY, probe 0
+PURE_64X10 = Probe("a (64, 10) float array", (LARGE_BATCH,))
+PURE_3D = Probe("a (2, 3, 4) float array", (SMALL_3D,))
+
+# --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
+LOGSUMEXP = PS.function("logsumexp", hints=LSE_HINTS, atol=LOG_ATOL)
+SOFTMAX = PS.function("softmax", hints=SOFTMAX_HINTS)
+LOG_SOFTMAX = PS.function("log_softmax", hints=LOG_SOFTMAX_HINTS, atol=LOG_ATOL)
+
 CHECKS = (
     # ---------------------------------------------------------------- logsumexp
-    Check(
-        grade_id="logsumexp-basic",
-        function="logsumexp",
-        atol=LOG_ATOL,
+    LOGSUMEXP.check(
+        "basic",
         summary="log Σ exp(z) over the last axis for small 1-D and 2-D inputs.",
         probes=(
-            Probe("the 1-D array [1.0, 2.0, 3.0]", (np.array([1.0, 2.0, 3.0]),), public=True),
+            ARRAY_123,
             Probe("the 2-D array [[0, 1, 2], [3, 4, 5]]", (np.array(NB_2X3),), public=True),
             Probe("a 1-D array of 5 standard-normal values", (SMALL_2D[0],)),
             Probe("a 2-D array of shape (4, 5) (reduce over the last axis)", (SMALL_2D,)),
             Probe("a single logit", (np.array([0.7]),)),
         ),
-        forbidden=FORBIDDEN,
-        hints=LSE_HINTS,
     ),
-    Check(
-        grade_id="logsumexp-axis",
-        function="logsumexp",
-        atol=LOG_ATOL,
+    LOGSUMEXP.check(
+        "axis",
         summary="the reduction happens along `axis` (0, 1, -1; 2-D and 3-D inputs) and removes it.",
         probes=(
             Probe("[[0, 1, 2], [3, 4, 5]] with axis=0", (np.array(NB_2X3),), {"axis": 0}, public=True),
             Probe("[[0, 1, 2], [3, 4, 5]] with axis=1", (np.array(NB_2X3),), {"axis": 1}, public=True),
-            Probe("np.zeros((2, 3, 4)) with axis=1", (np.zeros((2, 3, 4)),), {"axis": 1}, public=True),
-            Probe("a (4, 5) array with axis=0", (SMALL_2D,), {"axis": 0}),
-            Probe("a (4, 5) array with axis=1", (SMALL_2D,), {"axis": 1}),
-            Probe("a (2, 3, 4) array with axis=1", (SMALL_3D,), {"axis": 1}),
-            Probe("a (2, 3, 4) array with axis=-1", (SMALL_3D,), {"axis": -1}),
-            Probe("a (2, 3, 4) array with axis=0", (SMALL_3D,), {"axis": 0}),
+            ZEROS_AXIS_1,
+            ON_AXIS_2D[0], ON_AXIS_2D[1], ON_AXIS_3D[1], ON_AXIS_3D[-1], ON_AXIS_3D[0],
         ),
-        forbidden=FORBIDDEN,
-        hints=LSE_HINTS,
     ),
-    Check(
-        grade_id="logsumexp-stability",
-        function="logsumexp",
-        atol=LOG_ATOL,
+    LOGSUMEXP.check(
+        "stability",
         summary="finite, accurate and warning-free for logits near ±1000 and ±1e300, and -inf for a slice of only -inf.",
         probes=(
             Probe("[1000.0, 1000.0]", (np.array([1000.0, 1000.0]),), public=True),
             Probe("[-1000.0, -1000.0]", (np.array([-1000.0, -1000.0]),), public=True),
-            Probe("[1e300, -1e300]", (np.array([1e300, -1e300]),), public=True),
+            ARRAY_1E300,
             Probe("[-inf, 0.0]", (np.array([-np.inf, 0.0]),), public=True),
-            Probe("logits near +1000", (BIG,)),
-            Probe("logits of magnitude 1e300", (HUGE,)),
-            Probe("rows of very different scale (±1000 and ~0)", (MIXED_SCALE,)),
+            *HIDDEN_EXTREMES,
             Probe("a row containing -inf entries (a mask)", (MASKED,)),
             Probe("a slice of only -inf (the result is -inf)", (np.array([[-np.inf, -np.inf], [0.0, -np.inf]]),)),
         ),
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=LSE_HINTS,
     ),
-    Check(
-        grade_id="logsumexp-purity",
-        function="logsumexp",
-        atol=LOG_ATOL,
-        summary="accepts lists, does not modify its input, and raises no RuntimeWarning (values are judged by the other cells).",
+    LOGSUMEXP.purity(
         probes=(
             Probe("[[3, 1, 2], [0, -1, 5]] with axis=1", (np.array([[3.0, 1.0, 2.0], [0.0, -1.0, 5.0]]),), {"axis": 1}, public=True),
             Probe("the nested list [[3, 1, 2], [0, -1, 5]] with axis=1", ([[3.0, 1.0, 2.0], [0.0, -1.0, 5.0]],), {"axis": 1}, public=True, twin=0),
             Probe("a (2, 3) float array", (np.array(NB_PURE),)),
             Probe("the same numbers as a nested list of shape (2, 3)", (NB_PURE,), twin=2),
-            Probe("a (64, 10) float array", (LARGE_BATCH,)),
-            Probe("a (2, 3, 4) float array", (SMALL_3D,)),
+            PURE_64X10,
+            PURE_3D,
         ),
-        no_warnings=True,
-        no_mutation=True,
-        compare_values=False,
-        forbidden=FORBIDDEN,
-        hints=LSE_HINTS,
     ),
     # ------------------------------------------------------------------ softmax
-    Check(
-        grade_id="softmax-basic",
-        function="softmax",
+    SOFTMAX.check(
+        "basic",
         summary="exp(z) normalised over the last axis for small 1-D and 2-D inputs.",
         probes=(
-            Probe("the 1-D array [1.0, 2.0, 3.0]", (np.array([1.0, 2.0, 3.0]),), public=True),
+            ARRAY_123,
             Probe("the logits [2.0, 1.0, 0.1]", (np.array([2.0, 1.0, 0.1]),), public=True),
-            Probe("the 2-D array [[1, 2, 3], [1, 1, 1]]", (np.array(NB_ROWS),), public=True),
-            Probe("a 2-D array of shape (4, 5)", (SMALL_2D,)),
-            Probe("a single logit", (np.array([3.0]),)),
+            *ROWS_BASIC,
         ),
-        forbidden=FORBIDDEN,
-        hints=SOFTMAX_HINTS,
     ),
-    Check(
-        grade_id="softmax-axis",
-        function="softmax",
+    SOFTMAX.check(
+        "axis",
         summary="normalises along `axis` (0, 1, -1; 2-D and 3-D inputs).",
         probes=(
-            Probe("[[1, 2, 3], [1, 1, 1]] with axis=0", (np.array(NB_ROWS),), {"axis": 0}, public=True),
+            ROWS_AXIS_0,
             Probe("[[1, 2, 3], [1, 1, 1]] with axis=1", (np.array(NB_ROWS),), {"axis": 1}, public=True),
-            Probe("np.zeros((2, 3, 4)) with axis=1", (np.zeros((2, 3, 4)),), {"axis": 1}, public=True),
-            Probe("a (4, 5) array with axis=0", (SMALL_2D,), {"axis": 0}),
-            Probe("a (4, 5) array with axis=1", (SMALL_2D,), {"axis": 1}),
-            Probe("a (2, 3, 4) array with axis=1", (SMALL_3D,), {"axis": 1}),
-            Probe("a (2, 3, 4) array with axis=0", (SMALL_3D,), {"axis": 0}),
-            Probe("a (2, 3, 4) array with axis=-1", (SMALL_3D,), {"axis": -1}),
+            ZEROS_AXIS_1,
+            ON_AXIS_2D[0], ON_AXIS_2D[1], ON_AXIS_3D[1], ON_AXIS_3D[0], ON_AXIS_3D[-1],
         ),
-        forbidden=FORBIDDEN,
-        hints=SOFTMAX_HINTS,
     ),
-    Check(
-        grade_id="softmax-temperature",
-        function="softmax",
+    SOFTMAX.check(
+        "temperature",
         summary="temperature T divides the logits: softmax(z / T).",
         probes=(
             Probe("[2.0, 1.0, 0.1] with temperature=2.0", (np.array([2.0, 1.0, 0.1]),), {"temperature": 2.0}, public=True),
@@ -297,31 +288,23 @@ CHECKS = (
             Probe("a (4, 5) array with temperature=10", (SMALL_2D,), {"temperature": 10.0}),
             Probe("a (2, 3, 4) array with temperature=3 (the last axis)", (SMALL_3D,), {"temperature": 3.0}),
         ),
-        forbidden=FORBIDDEN,
-        hints=SOFTMAX_HINTS,
     ),
-    Check(
-        grade_id="softmax-stability",
-        function="softmax",
+    SOFTMAX.check(
+        "stability",
         summary="finite, accurate and warning-free for logits near ±1000 and ±1e300, rows of different scale, and -inf masks.",
         probes=(
-            Probe("[1000.0, 999.0]", (np.array([1000.0, 999.0]),), public=True),
+            ARRAY_1000,
             Probe("[-1000.0, -1001.0]", (np.array([-1000.0, -1001.0]),), public=True),
             Probe("[[1e300, 0], [0.5, -0.5]]", (np.array([[1e300, 0.0], [0.5, -0.5]]),), public=True),
-            Probe("[-inf, 0.0, 0.0]", (np.array([-np.inf, 0.0, 0.0]),), public=True),
-            Probe("logits near +1000", (BIG,)),
-            Probe("logits of magnitude 1e300", (HUGE,)),
-            Probe("rows of very different scale (±1000 and ~0)", (MIXED_SCALE,)),
+            ARRAY_MASKED,
+            *HIDDEN_EXTREMES,
             Probe("rows with -inf entries (a mask: those get probability 0)", (MASKED,)),
             Probe("(64, 10) logits with spread ~50", (LARGE_BATCH,)),
         ),
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=SOFTMAX_HINTS,
     ),
-    Check(
-        grade_id="softmax-errors",
-        function="softmax",
+    SOFTMAX.check(
+        "errors",
         summary="temperature <= 0 raises ValueError (and valid input gives correct values).",
         probes=(
             Probe("np.array([1.0, 2.0]) (valid: the default temperature 1.0)", (np.array([1.0, 2.0]),), public=True),
@@ -329,90 +312,53 @@ CHECKS = (
             Probe("temperature=-1", (np.array([1.0, 2.0]),), {"temperature": -1.0}, expect="raises", public=True),
             Probe("temperature=-0.5 on a 2-D array", (SMALL_2D,), {"temperature": -0.5}, expect="raises"),
         ),
-        forbidden=FORBIDDEN,
-        hints=SOFTMAX_HINTS,
     ),
-    Check(
-        grade_id="softmax-purity",
-        function="softmax",
-        summary="accepts lists, does not modify its input, and raises no RuntimeWarning (values are judged by the other cells).",
+    SOFTMAX.purity(
         probes=(
-            Probe("[[1, 2, 3], [-1, 0, 1]] as an array", (np.array(NB_PURE),), public=True),
+            PURE_ARRAY,
             Probe("[[1, 2, 3], [-1, 0, 1]] as an array with temperature=2.0", (np.array(NB_PURE),), {"temperature": 2.0}, public=True),
-            Probe("the nested list [[1, 2, 3], [-1, 0, 1]]", (NB_PURE,), public=True, twin=0),
-            Probe("a (64, 10) float array", (LARGE_BATCH,)),
+            PURE_LIST,
+            PURE_64X10,
             Probe("a (2, 3, 4) float array with temperature=2", (SMALL_3D,), {"temperature": 2.0}),
         ),
-        no_warnings=True,
-        no_mutation=True,
-        compare_values=False,
-        forbidden=FORBIDDEN,
-        hints=SOFTMAX_HINTS,
     ),
     # -------------------------------------------------------------- log_softmax
-    Check(
-        grade_id="log_softmax-basic",
-        function="log_softmax",
-        atol=LOG_ATOL,
+    LOG_SOFTMAX.check(
+        "basic",
         summary="z - logsumexp(z) over the last axis for small inputs.",
         probes=(
-            Probe("the 1-D array [1.0, 2.0, 3.0]", (np.array([1.0, 2.0, 3.0]),), public=True),
-            Probe("the 2-D array [[1, 2, 3], [1, 1, 1]]", (np.array(NB_ROWS),), public=True),
-            Probe("a 2-D array of shape (4, 5)", (SMALL_2D,)),
-            Probe("a single logit", (np.array([3.0]),)),
+            ARRAY_123,
+            *ROWS_BASIC,
         ),
-        forbidden=FORBIDDEN,
-        hints=LOG_SOFTMAX_HINTS,
     ),
-    Check(
-        grade_id="log_softmax-axis",
-        function="log_softmax",
-        atol=LOG_ATOL,
+    LOG_SOFTMAX.check(
+        "axis",
         summary="works along `axis` (0, 1, -1; 2-D and 3-D inputs).",
         probes=(
-            Probe("[[1, 2, 3], [1, 1, 1]] with axis=0", (np.array(NB_ROWS),), {"axis": 0}, public=True),
-            Probe("np.zeros((2, 3, 4)) with axis=1", (np.zeros((2, 3, 4)),), {"axis": 1}, public=True),
-            Probe("a (4, 5) array with axis=0", (SMALL_2D,), {"axis": 0}),
-            Probe("a (2, 3, 4) array with axis=1", (SMALL_3D,), {"axis": 1}),
-            Probe("a (2, 3, 4) array with axis=-1", (SMALL_3D,), {"axis": -1}),
+            ROWS_AXIS_0,
+            ZEROS_AXIS_1,
+            ON_AXIS_2D[0], ON_AXIS_3D[1], ON_AXIS_3D[-1],
         ),
-        forbidden=FORBIDDEN,
-        hints=LOG_SOFTMAX_HINTS,
     ),
-    Check(
-        grade_id="log_softmax-stability",
-        function="log_softmax",
-        atol=LOG_ATOL,
+    LOG_SOFTMAX.check(
+        "stability",
         summary="finite, accurate and warning-free for large logits; log_softmax([0, -1000]) is [0, -1000], not -inf.",
         probes=(
             Probe("the logits [0.0, -1000.0]", (np.array([0.0, -1000.0]),), public=True),
-            Probe("[1000.0, 999.0]", (np.array([1000.0, 999.0]),), public=True),
-            Probe("[1e300, -1e300]", (np.array([1e300, -1e300]),), public=True),
-            Probe("[-inf, 0.0, 0.0]", (np.array([-np.inf, 0.0, 0.0]),), public=True),
-            Probe("logits near +1000", (BIG,)),
-            Probe("logits of magnitude 1e300", (HUGE,)),
-            Probe("rows of very different scale (±1000 and ~0)", (MIXED_SCALE,)),
+            ARRAY_1000,
+            ARRAY_1E300,
+            ARRAY_MASKED,
+            *HIDDEN_EXTREMES,
             Probe("rows with -inf entries (a mask: those stay -inf)", (MASKED,)),
         ),
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=LOG_SOFTMAX_HINTS,
     ),
-    Check(
-        grade_id="log_softmax-purity",
-        function="log_softmax",
-        atol=LOG_ATOL,
-        summary="accepts lists, does not modify its input, and raises no RuntimeWarning (values are judged by the other cells).",
+    LOG_SOFTMAX.purity(
         probes=(
-            Probe("[[1, 2, 3], [-1, 0, 1]] as an array", (np.array(NB_PURE),), public=True),
-            Probe("the nested list [[1, 2, 3], [-1, 0, 1]]", (NB_PURE,), public=True, twin=0),
-            Probe("a (64, 10) float array", (LARGE_BATCH,)),
-            Probe("a (2, 3, 4) float array", (SMALL_3D,)),
+            PURE_ARRAY,
+            PURE_LIST,
+            PURE_64X10,
+            PURE_3D,
         ),
-        no_warnings=True,
-        no_mutation=True,
-        compare_values=False,
-        forbidden=FORBIDDEN,
-        hints=LOG_SOFTMAX_HINTS,
     ),
 )

@@ -16,9 +16,10 @@ import numpy as np
 
 from autograder.checks.hints import all_of, any_of, kind, matches, nonfinite, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX, SKLEARN_LOG_LOSS
-from autograder.checks.model import Check, Hint, Probe
+from autograder.checks.model import Hint, Probe, ProblemSetChecks
 
-FORBIDDEN = SCIPY_SOFTMAX + FRAMEWORKS + SKLEARN_LOG_LOSS
+PS = ProblemSetChecks("ps2_cross_entropy", forbidden=SCIPY_SOFTMAX + FRAMEWORKS + SKLEARN_LOG_LOSS)
+FORBIDDEN = PS.forbidden
 
 _rng = np.random.default_rng(20261122)
 SMALL = _rng.normal(size=(6, 4)) * 2
@@ -212,65 +213,86 @@ GRAD_HINTS = (OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, GRAD_SIGN, GRAD_MEAN, ROWS, 
 PURE_LOGITS = [[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]]
 PURE_SOFT = [[0.0, 1.0, 0.0], [0.2, 0.0, 0.8]]
 
+# --- probes shared by the loss and its gradient (each declared once) -----------------
+ONE_ROW_PUBLIC = Probe("logits [[2.0, 1.0, 0.1]] with target [0]", (np.array([[2.0, 1.0, 0.1]]), np.array([0])), public=True)
+INT_2X3 = Probe("(2, 3) logits with integer targets", (HIDDEN_2X3, HIDDEN_2X3_Y))
+INT_6X4 = Probe("(6, 4) logits with integer targets", (SMALL, SMALL_Y))
+INT_N1 = Probe("a single row (N = 1) of 5 classes", (ONE_ROW, ONE_ROW_Y))
+INT_TWO_CLASSES = Probe("two classes, 5 rows", (TWO_CLASSES, TWO_CLASSES_Y))
+INT_64X10 = Probe("(64, 10) logits with integer targets", (BATCH, BATCH_Y))
+SOFT_LABEL_PUBLIC = Probe("logits [[2.0, 1.0, 0.1]] with the soft label [[0.7, 0.2, 0.1]]",
+                          (np.array([[2.0, 1.0, 0.1]]), np.array([[0.7, 0.2, 0.1]])), public=True)
+#: The hidden float-target probes of both -soft cells.
+SOFT_HIDDEN = (
+    Probe("(6, 4) logits with one-hot float target rows", (SMALL, ONE_HOT)),
+    Probe("(6, 4) logits with soft labels (rows of probabilities)", (SMALL, SOFT)),
+    Probe("(6, 4) logits with label smoothing 0.1", (SMALL, SMOOTHED)),
+    Probe("(64, 10) logits with soft labels", (BATCH, BATCH_SOFT)),
+)
+BIG_1E4_TARGET_1 = Probe("logits [[1e4, 0.0]] with target [1]", (np.array([[1e4, 0.0]]), np.array([1])), public=True)
+BIG_1E4_TARGET_0 = Probe("logits [[-1e4, 1e4]] with target [0]", (np.array([[-1e4, 1e4]]), np.array([0])), public=True)
+EXTREME_1E3 = Probe("logits of magnitude 1e3 with integer targets", (E3, E3_Y))
+EXTREME_1E4 = Probe("logits of magnitude 1e4 with integer targets", (E4, E4_Y))
+MIXED_SCALES = Probe("rows of very different scale (1e-2 to 1e4)", (MIXED, MIXED_Y))
+#: The first two probes of both -purity cells (the notebook's visible inputs).
+PURE_PUBLIC = (
+    Probe("the array logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with the array labels [0, 2]",
+          (NB_LOGITS, NB_LABELS), public=True),
+    Probe("the array logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with soft labels "
+          "[[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]", (NB_LOGITS, NB_SOFT), public=True),
+)
+PURE_INT_64X10 = Probe("(64, 10) float logits with integer targets", (BATCH, BATCH_Y))
+PURE_SOFT_6X4 = Probe("(6, 4) float logits with soft labels", (SMALL, SOFT))
+PURE_INT_ARRAY = Probe("(2, 3) float logits with an integer array of class indices",
+                       (np.array(PURE_LOGITS), np.array([1, 2])))
+
+
+def _pure_int_lists(twin):
+    """The list twin of PURE_INT_ARRAY, which stands at index ``twin`` of the check."""
+    return Probe("the same as nested lists for logits and a list of class indices", (PURE_LOGITS, [1, 2]), twin=twin)
+
+
+# --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
+CROSS_ENTROPY = PS.function("cross_entropy", hints=LOSS_HINTS, atol=1e-14)
+CROSS_ENTROPY_GRAD = PS.function("cross_entropy_grad", hints=GRAD_HINTS, rtol=1e-9, atol=1e-14)
+
 CHECKS = (
     # ------------------------------------------------------------ cross_entropy
-    Check(
-        grade_id="cross_entropy-basic",
-        function="cross_entropy",
+    CROSS_ENTROPY.check(
+        "basic",
         summary="the mean over rows of -log softmax(logits)[target] for integer class targets.",
         probes=(
-            Probe("logits [[2.0, 1.0, 0.1]] with target [0]", (np.array([[2.0, 1.0, 0.1]]), np.array([0])), public=True),
+            ONE_ROW_PUBLIC,
             Probe("logits [[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]] with targets [0, 2]",
                   (np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]]), np.array([0, 2])), public=True),
-            Probe("(2, 3) logits with integer targets", (HIDDEN_2X3, HIDDEN_2X3_Y)),
-            Probe("(6, 4) logits with integer targets", (SMALL, SMALL_Y)),
-            Probe("a single row (N = 1) of 5 classes", (ONE_ROW, ONE_ROW_Y)),
-            Probe("two classes, 5 rows", (TWO_CLASSES, TWO_CLASSES_Y)),
-            Probe("(64, 10) logits with integer targets", (BATCH, BATCH_Y)),
+            INT_2X3, INT_6X4, INT_N1, INT_TWO_CLASSES, INT_64X10,
         ),
-        atol=1e-14,
-        forbidden=FORBIDDEN,
-        hints=LOSS_HINTS,
     ),
-    Check(
-        grade_id="cross_entropy-soft",
-        function="cross_entropy",
+    CROSS_ENTROPY.check(
+        "soft",
         summary="float targets of shape (N, C): one-hot rows, soft labels and label smoothing, -mean Σ t·log softmax.",
         probes=(
             Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with one-hot rows [[1, 0, 0], [0, 0, 1]]",
                   (NB_LOGITS, np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])), public=True),
-            Probe("logits [[2.0, 1.0, 0.1]] with the soft label [[0.7, 0.2, 0.1]]",
-                  (np.array([[2.0, 1.0, 0.1]]), np.array([[0.7, 0.2, 0.1]])), public=True),
-            Probe("(6, 4) logits with one-hot float target rows", (SMALL, ONE_HOT)),
-            Probe("(6, 4) logits with soft labels (rows of probabilities)", (SMALL, SOFT)),
-            Probe("(6, 4) logits with label smoothing 0.1", (SMALL, SMOOTHED)),
-            Probe("(64, 10) logits with soft labels", (BATCH, BATCH_SOFT)),
+            SOFT_LABEL_PUBLIC,
+            *SOFT_HIDDEN,
         ),
-        atol=1e-14,
-        forbidden=FORBIDDEN,
-        hints=LOSS_HINTS,
     ),
-    Check(
-        grade_id="cross_entropy-stability",
-        function="cross_entropy",
+    CROSS_ENTROPY.check(
+        "stability",
         summary="finite, accurate and warning-free for logits of magnitude 1e3 and 1e4 and rows of different scale "
                 "(integer targets: float targets are the -soft cell's).",
         probes=(
-            Probe("logits [[1e4, 0.0]] with target [1]", (np.array([[1e4, 0.0]]), np.array([1])), public=True),
+            BIG_1E4_TARGET_1,
             Probe("logits [[1e4, 0.0]] with target [0]", (np.array([[1e4, 0.0]]), np.array([0])), public=True),
-            Probe("logits [[-1e4, 1e4]] with target [0]", (np.array([[-1e4, 1e4]]), np.array([0])), public=True),
-            Probe("logits of magnitude 1e3 with integer targets", (E3, E3_Y)),
-            Probe("logits of magnitude 1e4 with integer targets", (E4, E4_Y)),
-            Probe("rows of very different scale (1e-2 to 1e4)", (MIXED, MIXED_Y)),
+            BIG_1E4_TARGET_0,
+            EXTREME_1E3, EXTREME_1E4, MIXED_SCALES,
         ),
         atol=1e-9,
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=LOSS_HINTS,
     ),
-    Check(
-        grade_id="cross_entropy-errors",
-        function="cross_entropy",
+    CROSS_ENTROPY.check(
+        "errors",
         summary="integer targets outside [0, C), negative ones included, raise ValueError (and valid targets give "
                 "the correct loss).",
         probes=(
@@ -282,126 +304,66 @@ CHECKS = (
             Probe("(6, 4) logits with one negative target", (SMALL, np.array([0, 1, 2, -2, 3, 0])), expect="raises"),
             Probe("(64, 10) logits with one target far above C", (BATCH, np.where(np.arange(64) == 17, 25, BATCH_Y)), expect="raises"),
         ),
-        forbidden=FORBIDDEN,
         hints=(TARGET_RANGE,),
+        atol=0.0,  # no absolute slack: the one valid probe is an O(1) loss
     ),
-    Check(
-        grade_id="cross_entropy-purity",
-        function="cross_entropy",
-        summary="accepts lists, does not modify its inputs, and raises no RuntimeWarning (values are judged by the other cells).",
+    CROSS_ENTROPY.purity(
+        inputs="inputs",
         probes=(
-            Probe("the array logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with the array labels [0, 2]",
-                  (NB_LOGITS, NB_LABELS), public=True),
-            Probe("the array logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with soft labels "
-                  "[[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]", (NB_LOGITS, NB_SOFT), public=True),
+            *PURE_PUBLIC,
             Probe("the lists [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] and [0, 2]",
                   ([[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]], [0, 2]), public=True, twin=0),
-            Probe("(64, 10) float logits with integer targets", (BATCH, BATCH_Y)),
-            Probe("(6, 4) float logits with soft labels", (SMALL, SOFT)),
-            Probe("(2, 3) float logits with an integer array of class indices", (np.array(PURE_LOGITS), np.array([1, 2]))),
-            Probe("the same as nested lists for logits and a list of class indices", (PURE_LOGITS, [1, 2]), twin=5),
+            PURE_INT_64X10,
+            PURE_SOFT_6X4,
+            PURE_INT_ARRAY,
+            _pure_int_lists(twin=5),
             Probe("(2, 3) float logits with soft-label rows as an array", (np.array(PURE_LOGITS), np.array(PURE_SOFT))),
             Probe("the same as nested lists for logits and for soft-label rows", (PURE_LOGITS, PURE_SOFT), twin=7),
         ),
-        atol=1e-14,
-        no_warnings=True,
-        no_mutation=True,
-        compare_values=False,
-        forbidden=FORBIDDEN,
-        hints=LOSS_HINTS,
     ),
     # ------------------------------------------------------- cross_entropy_grad
-    Check(
-        grade_id="cross_entropy_grad-basic",
-        function="cross_entropy_grad",
+    CROSS_ENTROPY_GRAD.check(
+        "basic",
         summary="(softmax(logits) - onehot(targets)) / N for integer class targets.",
-        probes=(
-            Probe("logits [[2.0, 1.0, 0.1]] with target [0]", (np.array([[2.0, 1.0, 0.1]]), np.array([0])), public=True),
-            Probe("(2, 3) logits with integer targets", (HIDDEN_2X3, HIDDEN_2X3_Y)),
-            Probe("(6, 4) logits with integer targets", (SMALL, SMALL_Y)),
-            Probe("two classes, 5 rows", (TWO_CLASSES, TWO_CLASSES_Y)),
-        ),
-        rtol=1e-9,
-        atol=1e-14,
-        forbidden=FORBIDDEN,
-        hints=GRAD_HINTS,
+        probes=(ONE_ROW_PUBLIC, INT_2X3, INT_6X4, INT_TWO_CLASSES),
     ),
-    Check(
-        grade_id="cross_entropy_grad-batch",
-        function="cross_entropy_grad",
+    CROSS_ENTROPY_GRAD.check(
+        "batch",
         summary="shape (N, C) for N = 1 and N = 64, with the 1/N of the mean.",
         probes=(
             Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with targets [0, 2]",
                   (np.array([[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]]), np.array([0, 2])), public=True),
             Probe("logits np.zeros((4, 5)) with targets [0, 1, 2, 3]", (np.zeros((4, 5)), np.array([0, 1, 2, 3])), public=True),
-            Probe("a single row (N = 1) of 5 classes", (ONE_ROW, ONE_ROW_Y)),
-            Probe("(64, 10) logits with integer targets", (BATCH, BATCH_Y)),
-            Probe("(6, 4) logits with integer targets", (SMALL, SMALL_Y)),
+            INT_N1, INT_64X10, INT_6X4,
         ),
-        rtol=1e-9,
-        atol=1e-14,
-        forbidden=FORBIDDEN,
-        hints=GRAD_HINTS,
     ),
-    Check(
-        grade_id="cross_entropy_grad-soft",
-        function="cross_entropy_grad",
+    CROSS_ENTROPY_GRAD.check(
+        "soft",
         summary="float targets of shape (N, C): (softmax(logits) - t) / N for one-hot, soft and smoothed labels.",
         probes=(
-            Probe("logits [[2.0, 1.0, 0.1]] with the soft label [[0.7, 0.2, 0.1]]",
-                  (np.array([[2.0, 1.0, 0.1]]), np.array([[0.7, 0.2, 0.1]])), public=True),
+            SOFT_LABEL_PUBLIC,
             Probe("logits [[2.0, 1.0, 0.1]] with the one-hot row [[1.0, 0.0, 0.0]]",
                   (np.array([[2.0, 1.0, 0.1]]), np.array([[1.0, 0.0, 0.0]])), public=True),
-            Probe("(6, 4) logits with one-hot float target rows", (SMALL, ONE_HOT)),
-            Probe("(6, 4) logits with soft labels (rows of probabilities)", (SMALL, SOFT)),
-            Probe("(6, 4) logits with label smoothing 0.1", (SMALL, SMOOTHED)),
-            Probe("(64, 10) logits with soft labels", (BATCH, BATCH_SOFT)),
+            *SOFT_HIDDEN,
         ),
-        rtol=1e-9,
-        atol=1e-14,
-        forbidden=FORBIDDEN,
-        hints=GRAD_HINTS,
     ),
-    Check(
-        grade_id="cross_entropy_grad-stability",
-        function="cross_entropy_grad",
+    CROSS_ENTROPY_GRAD.check(
+        "stability",
         summary="finite, accurate and warning-free for logits of magnitude 1e3 and 1e4 and rows of different scale "
                 "(integer targets: float targets are the -soft cell's).",
-        probes=(
-            Probe("logits [[1e4, 0.0]] with target [1]", (np.array([[1e4, 0.0]]), np.array([1])), public=True),
-            Probe("logits [[-1e4, 1e4]] with target [0]", (np.array([[-1e4, 1e4]]), np.array([0])), public=True),
-            Probe("logits of magnitude 1e4 with integer targets", (E4, E4_Y)),
-            Probe("logits of magnitude 1e3 with integer targets", (E3, E3_Y)),
-            Probe("rows of very different scale (1e-2 to 1e4)", (MIXED, MIXED_Y)),
-        ),
-        rtol=1e-9,
-        atol=1e-14,
+        probes=(BIG_1E4_TARGET_1, BIG_1E4_TARGET_0, EXTREME_1E4, EXTREME_1E3, MIXED_SCALES),
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=GRAD_HINTS,
     ),
-    Check(
-        grade_id="cross_entropy_grad-purity",
-        function="cross_entropy_grad",
-        summary="accepts lists, does not modify its inputs, and raises no RuntimeWarning (values are judged by the other cells).",
+    CROSS_ENTROPY_GRAD.purity(
+        inputs="inputs",
         probes=(
-            Probe("the array logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with the array labels [0, 2]",
-                  (NB_LOGITS, NB_LABELS), public=True),
-            Probe("the array logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with soft labels "
-                  "[[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]", (NB_LOGITS, NB_SOFT), public=True),
+            *PURE_PUBLIC,
             Probe("the arrays [[2.0, 1.0, 0.1]] and [0]", (np.array([[2.0, 1.0, 0.1]]), np.array([0])), public=True),
             Probe("the lists [[2.0, 1.0, 0.1]] and [0]", ([[2.0, 1.0, 0.1]], [0]), public=True, twin=2),
-            Probe("(64, 10) float logits with integer targets", (BATCH, BATCH_Y)),
-            Probe("(6, 4) float logits with soft labels", (SMALL, SOFT)),
-            Probe("(2, 3) float logits with an integer array of class indices", (np.array(PURE_LOGITS), np.array([1, 2]))),
-            Probe("the same as nested lists for logits and a list of class indices", (PURE_LOGITS, [1, 2]), twin=6),
+            PURE_INT_64X10,
+            PURE_SOFT_6X4,
+            PURE_INT_ARRAY,
+            _pure_int_lists(twin=6),
         ),
-        rtol=1e-9,
-        atol=1e-14,
-        no_warnings=True,
-        no_mutation=True,
-        compare_values=False,
-        forbidden=FORBIDDEN,
-        hints=GRAD_HINTS,
     ),
 )

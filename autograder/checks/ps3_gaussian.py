@@ -20,9 +20,10 @@ import numpy as np
 
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
-from autograder.checks.model import Check, Hint, Probe
+from autograder.checks.model import Hint, Probe, ProblemSetChecks
 
-FORBIDDEN = SCIPY_GAUSSIANS + FRAMEWORKS
+PS = ProblemSetChecks("ps3_gaussian", forbidden=SCIPY_GAUSSIANS + FRAMEWORKS)
+FORBIDDEN = PS.forbidden
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -285,27 +286,35 @@ LL_HINTS = (LOG_OF_PDF, LL_MEAN, LL_SHAPE) + _UNIVARIATE
 MLE_HINTS = (MLE_DDOF, MLE_VARIANCE, MLE_ORDER, MLE_TUPLE)
 MVN_HINTS = (CHOLESKY, MVN_2PI, MVN_HALF_MAHA, MVN_LOGDET, MVN_BATCH)
 
+# --- probes shared by the log pdf and the log-likelihood (each declared once) ---------
+POINTS_50 = Probe("50 points with scalar mu and sigma=2", (X50, 1.5, 2.0))
+FAR_TAIL = Probe("points up to 1e6 standard deviations from the mean", (FAR, 0.0, 1.0))
+NARROW = Probe("sigma=1e-6 with x - mu of order 1", (NEAR, 0.1, 1e-6))
+MLE_1234 = Probe("x=[1.0, 2.0, 3.0, 4.0] (an array)", (np.array([1.0, 2.0, 3.0, 4.0]),), public=True)
+
+# --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
+GAUSSIAN_LOG_PDF = PS.function("gaussian_log_pdf", hints=PDF_HINTS)
+GAUSSIAN_LOG_LIKELIHOOD = PS.function("gaussian_log_likelihood", hints=LL_HINTS)
+GAUSSIAN_MLE = PS.function("gaussian_mle", hints=MLE_HINTS, returns=("mu_hat", "sigma_hat"))
+MVN_LOG_PDF = PS.function("mvn_log_pdf", hints=MVN_HINTS)
+
 CHECKS = (
     # --------------------------------------------------------- gaussian_log_pdf
-    Check(
-        grade_id="gaussian_log_pdf-basic",
-        function="gaussian_log_pdf",
+    GAUSSIAN_LOG_PDF.check(
+        "basic",
         summary="log N(x; mu, sigma²) for scalars and 1-D arrays, with sigma a standard deviation.",
         probes=(
             Probe("x=0.0, mu=0.0, sigma=1.0", (0.0, 0.0, 1.0), public=True),
             Probe("x=1.0, mu=0.0, sigma=2.0", (1.0, 0.0, 2.0), public=True),
             Probe("x=[0.0, 1.0, 2.0] (an array), mu=0.0, sigma=1.0", (np.array([0.0, 1.0, 2.0]), 0.0, 1.0), public=True),
             Probe("a scalar x with sigma=0.6", (-0.4, 0.35, 0.6)),
-            Probe("50 points with scalar mu and sigma=2", (X50, 1.5, 2.0)),
+            POINTS_50,
             Probe("12 points with 12 means and scalar sigma=0.7", (X12, MU12, 0.7)),
             Probe("x given as a Python list", ([0.5, -1.0, 2.0], 0.3, 1.5)),
         ),
-        forbidden=FORBIDDEN,
-        hints=PDF_HINTS,
     ),
-    Check(
-        grade_id="gaussian_log_pdf-broadcast",
-        function="gaussian_log_pdf",
+    GAUSSIAN_LOG_PDF.check(
+        "broadcast",
         summary="x, mu and sigma broadcast together: (N,) with scalars, (N, 1) against (M,), arrays of sigma.",
         probes=(
             Probe("x=[[0.0], [1.0], [2.0]], mu=[0.0, 1.0], sigma=[1.0, 2.0]",
@@ -317,83 +326,66 @@ CHECKS = (
             Probe("x (7, 1), mu (5,) and sigma (5,)", (X_COL, MU_ROW, SIGMA_ROW)),
             Probe("a scalar x with arrays mu (12,) and sigma (12,)", (0.4, MU12, SIGMA12)),
         ),
-        forbidden=FORBIDDEN,
         hints=(
             Hint("The result has the broadcast shape of x, mu and sigma: (7, 1) with (5,) gives (7, 5).",
                  kind("shape")),
         ) + PDF_HINTS,
     ),
-    Check(
-        grade_id="gaussian_log_pdf-tails",
-        function="gaussian_log_pdf",
+    GAUSSIAN_LOG_PDF.check(
+        "tails",
         summary="finite, accurate and warning-free up to 1e6 standard deviations from the mean.",
         probes=(
             Probe("x=40.0, mu=0.0, sigma=1.0", (40.0, 0.0, 1.0), public=True),
             Probe("x=-1000.0, mu=0.0, sigma=0.5", (-1e3, 0.0, 0.5), public=True),
             Probe("points up to 68 standard deviations from the mean", (Z68, 0.0, 1.0)),
-            Probe("points up to 1e6 standard deviations from the mean", (FAR, 0.0, 1.0)),
-            Probe("sigma=1e-6 with x - mu of order 1", (NEAR, 0.1, 1e-6)),
+            FAR_TAIL,
+            NARROW,
             Probe("seven points with sigma=1e-4 (x - mu of order 1)", (X_COL.ravel(), 0.3, 1e-4)),
         ),
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=PDF_HINTS,
     ),
     # -------------------------------------------------- gaussian_log_likelihood
-    Check(
-        grade_id="gaussian_log_likelihood-basic",
-        function="gaussian_log_likelihood",
+    GAUSSIAN_LOG_LIKELIHOOD.check(
+        "basic",
         summary="the sum of log N(x_i; mu, sigma²) over all elements, a float.",
         probes=(
             Probe("x=[0.0, 1.0, 2.0], mu=0.0, sigma=1.0", ([0.0, 1.0, 2.0], 0.0, 1.0), public=True),
             Probe("x=[[0.0, 1.0], [2.0, 3.0]], mu=[0.0, 1.0], sigma=2.0", ([[0.0, 1.0], [2.0, 3.0]], [0.0, 1.0], 2.0),
                   public=True),
-            Probe("50 points with scalar mu and sigma=2", (X50, 1.5, 2.0)),
+            POINTS_50,
             Probe("a (5, 8) array of points", (X2D, 0.5, 1.5)),
             Probe("12 points, each with its own mu and sigma", (X12, MU12, SIGMA12)),
             Probe("x of shape (7, 1) with mu of shape (5,) (sum over all 35 pairs)", (X_COL, MU_ROW, 1.3)),
         ),
-        forbidden=FORBIDDEN,
-        hints=LL_HINTS,
     ),
-    Check(
-        grade_id="gaussian_log_likelihood-tails",
-        function="gaussian_log_likelihood",
+    GAUSSIAN_LOG_LIKELIHOOD.check(
+        "tails",
         summary="finite, accurate and warning-free for 2000 observations and for points far in the tails.",
         probes=(
             Probe("x=[0.0, 40.0], mu=0.0, sigma=1.0", ([0.0, 40.0], 0.0, 1.0), public=True),
             Probe("2000 standard-normal observations (the likelihood itself underflows)", (SAMPLE2000, 0.0, 1.0)),
-            Probe("points up to 1e6 standard deviations from the mean", (FAR, 0.0, 1.0)),
-            Probe("sigma=1e-6 with x - mu of order 1", (NEAR, 0.1, 1e-6)),
+            FAR_TAIL,
+            NARROW,
         ),
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=LL_HINTS,
     ),
     # ------------------------------------------------------------- gaussian_mle
-    Check(
-        grade_id="gaussian_mle-basic",
-        function="gaussian_mle",
+    GAUSSIAN_MLE.check(
+        "basic",
         summary="(mu_hat, sigma_hat): the sample mean and the root mean squared deviation (ddof=0).",
         probes=(
             Probe("x=[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0] (an array)",
                   (np.array([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]),), public=True),
-            Probe("x=[1.0, 2.0, 3.0, 4.0] (an array)", (np.array([1.0, 2.0, 3.0, 4.0]),), public=True),
+            MLE_1234,
             Probe("100 draws from a normal distribution", (SAMPLE100,)),
             Probe("two observations", (np.array([1.0, 4.0]),)),
             Probe("a sample of integers", (SAMPLE_INT,)),
             Probe("a single observation", (np.array([3.5]),)),
         ),
-        forbidden=FORBIDDEN,
-        returns=("mu_hat", "sigma_hat"),
-        hints=MLE_HINTS,
     ),
-    Check(
-        grade_id="gaussian_mle-purity",
-        function="gaussian_mle",
-        summary="accepts lists, does not modify its input, and raises no RuntimeWarning (values are judged by the other cells).",
+    GAUSSIAN_MLE.purity(
         probes=(
-            Probe("x=[1.0, 2.0, 3.0, 4.0] (an array)", (np.array([1.0, 2.0, 3.0, 4.0]),), public=True),
+            MLE_1234,
             Probe("x=[1.0, 2.0, 3.0, 4.0] (a list)", ([1.0, 2.0, 3.0, 4.0],), public=True, twin=0),
             Probe("a float array of 100 draws", (SAMPLE100,)),
             Probe("a float array of 20 draws", (SAMPLE100[:20].copy(),)),
@@ -401,17 +393,10 @@ CHECKS = (
             Probe("an integer array", (np.array([3, 7, 1, 4, 4, 9, 2]),)),
             Probe("the same integers as a Python list", ([3, 7, 1, 4, 4, 9, 2],), twin=5),
         ),
-        no_warnings=True,
-        no_mutation=True,
-        compare_values=False,
-        forbidden=FORBIDDEN,
-        returns=("mu_hat", "sigma_hat"),
-        hints=MLE_HINTS,
     ),
     # -------------------------------------------------------------- mvn_log_pdf
-    Check(
-        grade_id="mvn_log_pdf-basic",
-        function="mvn_log_pdf",
+    MVN_LOG_PDF.check(
+        "basic",
         summary="log N(x; mu, cov) of one point x of shape (D,), a float, for D = 2 and 3.",
         probes=(
             Probe("x=[0.0, 0.0], mu=[0.0, 0.0], cov=np.eye(2)", ([0.0, 0.0], [0.0, 0.0], np.eye(2)), public=True),
@@ -423,12 +408,9 @@ CHECKS = (
             Probe("a 2-D point given as lists", ([0.5, -1.5], [1.0, 0.0], [[1.5, -0.4], [-0.4, 0.8]])),
             Probe("a 3-D point with a diagonal covariance", (X3, MU3, np.diag([0.5, 2.0, 4.0]))),
         ),
-        forbidden=FORBIDDEN,
-        hints=MVN_HINTS,
     ),
-    Check(
-        grade_id="mvn_log_pdf-batch",
-        function="mvn_log_pdf",
+    MVN_LOG_PDF.check(
+        "batch",
         summary="x of shape (N, D) gives the N log densities, shape (N,).",
         probes=(
             Probe("x=[[0.0, 0.0], [1.0, -1.0], [1.0, 1.0]], mu=[0.0, 0.0], cov=[[2.0, 0.5], [0.5, 1.0]]",
@@ -440,12 +422,9 @@ CHECKS = (
             Probe("one point in 3-D as a (1, 3) array (the result has shape (1,))", (XB3[:1], MU3, COV3)),
             Probe("6 points in 5-D", (XB5, MU5, COV5)),
         ),
-        forbidden=FORBIDDEN,
-        hints=MVN_HINTS,
     ),
-    Check(
-        grade_id="mvn_log_pdf-conditioning",
-        function="mvn_log_pdf",
+    MVN_LOG_PDF.check(
+        "conditioning",
         summary="accurate (1e-8 relative) and warning-free for D = 200-300 and condition numbers 1e8-1e10.",
         probes=(
             # The notebook's 300-D examples: public, but not echoed (their repr would be 300 numbers long).
@@ -462,12 +441,9 @@ CHECKS = (
         ),
         rtol=1e-8,
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=MVN_HINTS,
     ),
-    Check(
-        grade_id="mvn_log_pdf-errors",
-        function="mvn_log_pdf",
+    MVN_LOG_PDF.check(
+        "errors",
         summary="a covariance that is not symmetric positive definite raises ValueError (and a valid one gives the "
                 "correct log density).",
         probes=(
@@ -484,7 +460,6 @@ CHECKS = (
             Probe("a 3-D cov whose lower triangle is positive definite but which is not symmetric",
                   (X3, MU3, COV_NONSYM3), expect="raises"),
         ),
-        forbidden=FORBIDDEN,
         hints=(SPD,),
     ),
 )

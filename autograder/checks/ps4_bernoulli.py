@@ -46,9 +46,10 @@ from scipy.special import xlog1py, xlogy
 
 from autograder.checks.hints import all_of, any_of, kind, matches, nonfinite, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
-from autograder.checks.model import Check, Hint, Probe
+from autograder.checks.model import Hint, Probe, ProblemSetChecks
 
-FORBIDDEN = SCIPY_SIGMOID + SKLEARN_LOG_LOSS + FRAMEWORKS
+PS = ProblemSetChecks("ps4_bernoulli", forbidden=SCIPY_SIGMOID + SKLEARN_LOG_LOSS + FRAMEWORKS)
+FORBIDDEN = PS.forbidden
 
 _rng = np.random.default_rng(20261124)
 
@@ -344,11 +345,16 @@ BCE_HINTS = (
 )
 LOGITS_HINTS = (LISTS, VIA_SIGMOID, NAIVE_SOFTPLUS, LOGITS_SWAPPED, MEAN, NEGATIVE_LOSS)
 
+# --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
+SIGMOID = PS.function("sigmoid", hints=SIGMOID_HINTS)
+BERNOULLI_LOG_PMF = PS.function("bernoulli_log_pmf", hints=BERNOULLI_HINTS)
+BINARY_CROSS_ENTROPY = PS.function("binary_cross_entropy", hints=BCE_HINTS)
+BINARY_CROSS_ENTROPY_WITH_LOGITS = PS.function("binary_cross_entropy_with_logits", hints=LOGITS_HINTS)
+
 CHECKS = (
     # ------------------------------------------------------------------ sigmoid
-    Check(
-        grade_id="sigmoid-basic",
-        function="sigmoid",
+    SIGMOID.check(
+        "basic",
         summary="1 / (1 + exp(-z)) element-wise for moderate z; the output has the input's shape.",
         probes=(
             Probe("the scalar 0.0", (0.0,), public=True),
@@ -358,14 +364,11 @@ CHECKS = (
             # moderate: |z| ≤ 10 keeps 1 - sigmoid(|z|) accurate to 1e-12, so the tail forms are the -stability cell's
             Probe("11 logits from -10 to 10", (np.linspace(-10.0, 10.0, 11),)),
         ),
-        forbidden=FORBIDDEN,
-        hints=SIGMOID_HINTS,
     ),
-    Check(
-        grade_id="sigmoid-stability",
-        function="sigmoid",
-        summary="finite, accurate to full relative precision (also for tiny results such as sigmoid(-700) ≈ 1e-304) "
-                "and free of RuntimeWarnings for |z| up to 1e4.",
+    SIGMOID.check(
+        "stability",
+        summary="finite, accurate to 1e-10 relative (also for tiny results such as sigmoid(-700) ≈ 1e-304; "
+                "1e-320 absolute below e^-708, where results are subnormal) and free of RuntimeWarnings for |z| up to 1e4.",
         probes=(
             Probe("logits from -800 to 800 of both signs (results down to the subnormal range)", (SIG_MIXED,)),
             Probe("the logits [-1000.0, -40.0, 40.0, 1000.0]", (SIG_PUBLIC_EXTREME,), public=True),
@@ -375,13 +378,10 @@ CHECKS = (
         ),
         atol=1e-320,
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=SIGMOID_HINTS,
     ),
     # -------------------------------------------------------- bernoulli_log_pmf
-    Check(
-        grade_id="bernoulli_log_pmf-basic",
-        function="bernoulli_log_pmf",
+    BERNOULLI_LOG_PMF.check(
+        "basic",
         summary="x·log p + (1 − x)·log(1 − p) element-wise for outcomes 0/1, with broadcasting.",
         probes=(
             Probe("x = 1, p = 0.8", (1, 0.8), public=True),
@@ -391,12 +391,9 @@ CHECKS = (
             Probe("(4, 5) arrays of outcomes and probabilities", (BER_X, BER_P)),
             Probe("x = 0, p = 0.25", (0.0, 0.25)),
         ),
-        forbidden=FORBIDDEN,
-        hints=BERNOULLI_HINTS,
     ),
-    Check(
-        grade_id="bernoulli_log_pmf-edges",
-        function="bernoulli_log_pmf",
+    BERNOULLI_LOG_PMF.check(
+        "edges",
         summary="p = 0 or 1 gives 0 for the certain outcome and -inf for the impossible one (never nan), p near 0 "
                 "and 1 is not clipped, and no RuntimeWarning is raised.",
         probes=(
@@ -410,13 +407,10 @@ CHECKS = (
             Probe("x = 0 with p within 1e-12 of 0 and of 1", (np.zeros(4), NEAR_EDGE_P), atol=1e-15),
         ),
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=BERNOULLI_HINTS,
     ),
     # ----------------------------------------------------- binary_cross_entropy
-    Check(
-        grade_id="binary_cross_entropy-basic",
-        function="binary_cross_entropy",
+    BINARY_CROSS_ENTROPY.check(
+        "basic",
         summary="the mean over all elements of −[y·log p + (1 − y)·log(1 − p)] for hard labels, as one number.",
         probes=(
             Probe("p = [0.8], y = [1]", ([0.8], [1]), public=True),
@@ -424,12 +418,9 @@ CHECKS = (
             Probe("(4, 5) arrays of predictions and 0/1 labels", (BER_P, BER_X)),
             Probe("a single prediction p = 0.3 for label 0", (np.array([0.3]), np.array([0.0]))),
         ),
-        forbidden=FORBIDDEN,
-        hints=BCE_HINTS,
     ),
-    Check(
-        grade_id="binary_cross_entropy-soft",
-        function="binary_cross_entropy",
+    BINARY_CROSS_ENTROPY.check(
+        "soft",
         summary="soft labels y in [0, 1] weight both terms: −[y·log p + (1 − y)·log(1 − p)].",
         probes=(
             Probe("p = [0.3], y = [0.3]", ([0.3], [0.3]), public=True),
@@ -438,12 +429,9 @@ CHECKS = (
             Probe("predictions equal to soft labels (the loss is their mean entropy)", (SOFT_Y[0] * 0.9 + 0.05,
                                                                                           SOFT_Y[0] * 0.9 + 0.05)),
         ),
-        forbidden=FORBIDDEN,
-        hints=BCE_HINTS,
     ),
-    Check(
-        grade_id="binary_cross_entropy-edges",
-        function="binary_cross_entropy",
+    BINARY_CROSS_ENTROPY.check(
+        "edges",
         summary="p in {0, 1} matching y costs exactly 0 (not nan), predictions near 0 and 1 are not clipped, and no "
                 "RuntimeWarning is raised.",
         probes=(
@@ -459,13 +447,10 @@ CHECKS = (
             Probe("predictions within 1e-12 of 0 and 1 for label 1", (NEAR_EDGE_P, np.ones(4))),
         ),
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=BCE_HINTS,
     ),
     # ----------------------------------------- binary_cross_entropy_with_logits
-    Check(
-        grade_id="binary_cross_entropy_with_logits-basic",
-        function="binary_cross_entropy_with_logits",
+    BINARY_CROSS_ENTROPY_WITH_LOGITS.check(
+        "basic",
         summary="the binary cross-entropy of p = sigmoid(z), computed from moderate logits z, as one number.",
         probes=(
             Probe("z = np.array([0.0]), y = np.array([1.0])", (np.array([0.0]), np.array([1.0])), public=True),
@@ -474,12 +459,9 @@ CHECKS = (
             Probe("(4, 5) logits with 0/1 labels", (LOGIT_Z, BER_X)),
             Probe("(4, 5) logits with soft labels", (LOGIT_Z, SOFT_Y)),
         ),
-        forbidden=FORBIDDEN,
-        hints=LOGITS_HINTS,
     ),
-    Check(
-        grade_id="binary_cross_entropy_with_logits-stability",
-        function="binary_cross_entropy_with_logits",
+    BINARY_CROSS_ENTROPY_WITH_LOGITS.check(
+        "stability",
         summary="exact, finite and warning-free for |z| up to 1e4 (z = -1000, y = 1 costs 1000), hard and soft labels.",
         probes=(
             # arrays, not lists: accepting lists is the -purity cell's property
@@ -495,13 +477,9 @@ CHECKS = (
             Probe("(64, 10) logits with spread 300 and soft labels", (LOGIT_WIDE, LOGIT_WIDE_SOFT)),
         ),
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=LOGITS_HINTS,
     ),
-    Check(
-        grade_id="binary_cross_entropy_with_logits-purity",
-        function="binary_cross_entropy_with_logits",
-        summary="accepts lists, does not modify its inputs, and raises no RuntimeWarning (values are judged by the other cells).",
+    BINARY_CROSS_ENTROPY_WITH_LOGITS.purity(
+        inputs="inputs",
         probes=(
             Probe("the arrays z = [-3.0, 0.0, 2.5], y = [1.0, 0.5, 0.0]",
                   (np.array([-3.0, 0.0, 2.5]), np.array([1.0, 0.5, 0.0])), public=True),
@@ -512,10 +490,5 @@ CHECKS = (
             Probe("the same as nested lists", ([[1.0, -2.0, 0.5], [-0.5, 4.0, -1.0]], [[1, 0, 1], [0, 1, 0]]), twin=2),
             Probe("(4, 5) float arrays of moderate logits with soft labels", (LOGIT_Z, SOFT_Y)),
         ),
-        no_warnings=True,
-        no_mutation=True,
-        compare_values=False,
-        forbidden=FORBIDDEN,
-        hints=LOGITS_HINTS,
     ),
 )

@@ -51,9 +51,10 @@ from scipy.linalg import expm
 
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
-from autograder.checks.model import Check, Hint, Probe
+from autograder.checks.model import Hint, Probe, ProblemSetChecks
 
-FORBIDDEN = FRAMEWORKS + SCIPY_GAUSSIANS
+PS = ProblemSetChecks("ps5_gaussian_kl", forbidden=FRAMEWORKS + SCIPY_GAUSSIANS)
+FORBIDDEN = PS.forbidden
 
 #: rtol of the ill-conditioned mvn_kl probes (see the module docstring).
 HIGHDIM_RTOL = 1e-6
@@ -361,11 +362,15 @@ GK_HINTS = (GK_REVERSED, GK_VARIANCE, GK_HALF, GK_EXACT_ZERO, GK_ARRAYS)
 MVN_HINTS = (MVN_HIGHDIM, MVN_JITTER, MVN_REVERSED, MVN_TRACE, MVN_MAHA, MVN_LOGDET, MVN_CONSTANTS, MVN_LISTS)
 VAE_HINTS = (VAE_AXIS, VAE_MEAN, VAE_HALF, VAE_LOG_SIGMA, VAE_ARRAYS)
 
+# --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
+GAUSSIAN_KL = PS.function("gaussian_kl", hints=GK_HINTS)
+MVN_KL = PS.function("mvn_kl", hints=MVN_HINTS, atol=1e-12)
+VAE_KL = PS.function("vae_kl", hints=VAE_HINTS)
+
 CHECKS = (
     # -------------------------------------------------------------- gaussian_kl
-    Check(
-        grade_id="gaussian_kl-basic",
-        function="gaussian_kl",
+    GAUSSIAN_KL.check(
+        "basic",
         summary="KL(N(mu1, sigma1²) ‖ N(mu2, sigma2²)) for scalars and equal-shaped arrays.",
         probes=(
             Probe("gaussian_kl(0, 1, 0, 1) (the result is 0)", (0.0, 1.0, 0.0, 1.0), public=True),
@@ -374,12 +379,9 @@ CHECKS = (
             Probe("four arrays of 10 means and standard deviations", (GK_MU1, GK_SIG1, GK_MU2, GK_SIG2)),
             Probe("scalars with different means and standard deviations", (-0.5, 0.3, 1.2, 2.5)),
         ),
-        forbidden=FORBIDDEN,
-        hints=GK_HINTS,
     ),
-    Check(
-        grade_id="gaussian_kl-broadcast",
-        function="gaussian_kl",
+    GAUSSIAN_KL.check(
+        "broadcast",
         summary="the four arguments broadcast together, element-wise.",
         probes=(
             Probe("mu1 of shape (3, 1) against mu2 of shape (4,), sigmas 1.0 and 2.0",
@@ -390,12 +392,9 @@ CHECKS = (
             Probe("arguments of shapes (2, 3, 1), (4,), (3, 1) and ()",
                   (GK_MU1[:6].reshape(2, 3, 1), GK_SIG2[:4], GK_MU2[:3].reshape(3, 1), 1.7)),
         ),
-        forbidden=FORBIDDEN,
-        hints=GK_HINTS,
     ),
-    Check(
-        grade_id="gaussian_kl-properties",
-        function="gaussian_kl",
+    GAUSSIAN_KL.check(
+        "properties",
         summary="KL ≥ 0, exactly 0 for equal arguments, small and accurate for nearly equal ones, and not symmetric.",
         probes=(
             Probe("a (7, 5, 5) grid of means and sigmas against N(0, sigma2²)",
@@ -411,13 +410,10 @@ CHECKS = (
                   (np.concatenate([GK_MU1, GK_MU2]), np.concatenate([GK_SIG1, GK_SIG2]),
                    np.concatenate([GK_MU2, GK_MU1]), np.concatenate([GK_SIG2, GK_SIG1]))),
         ),
-        forbidden=FORBIDDEN,
-        hints=GK_HINTS,
     ),
     # ------------------------------------------------------------------- mvn_kl
-    Check(
-        grade_id="mvn_kl-basic",
-        function="mvn_kl",
+    MVN_KL.check(
+        "basic",
         summary="KL(N(mu1, cov1) ‖ N(mu2, cov2)) for D = 1, 2, 3: 0 for P = Q, the univariate formula for D = 1, the "
                 "sum of univariate KLs for diagonal covariances, and full covariances.",
         probes=(
@@ -431,13 +427,9 @@ CHECKS = (
             Probe("D = 3 with equal covariances and different means", MVN_D3_SAME_COV),
             Probe("D = 2 with equal means and different covariances", MVN_D2_SAME_MEAN),
         ),
-        atol=1e-12,
-        forbidden=FORBIDDEN,
-        hints=MVN_HINTS,
     ),
-    Check(
-        grade_id="mvn_kl-highdim",
-        function="mvn_kl",
+    MVN_KL.check(
+        "highdim",
         summary="accurate for D = 200 … 300 with determinants far outside float64's range and condition numbers up to "
                 f"1e10 (the ill-conditioned cases to {HIGHDIM_RTOL:g} relative).",
         probes=(
@@ -452,14 +444,11 @@ CHECKS = (
             Probe("D = 256, condition number 1e9, slightly rotated eigenvectors", HD_256_ROTATED, rtol=HIGHDIM_RTOL),
         ),
         rtol=1e-9,
-        forbidden=FORBIDDEN,
-        hints=MVN_HINTS,
+        atol=0.0,
     ),
-    Check(
-        grade_id="mvn_kl-purity",
-        function="mvn_kl",
-        summary="accepts nested lists, does not modify its inputs, and raises no RuntimeWarning (values are judged by "
-                "the other cells).",
+    MVN_KL.purity(
+        inputs="inputs",
+        lists="nested lists",
         probes=(
             Probe("the arrays mu1 = [0, 1], cov1 = [[1, 0.2], [0.2, 0.5]], "
                   "mu2 = [0.5, -0.5], cov2 = [[2, -0.3], [-0.3, 1]]",
@@ -470,17 +459,10 @@ CHECKS = (
                   twin=0),
             Probe("D = 50 float arrays", MVN_PURITY),
         ),
-        atol=1e-12,
-        no_warnings=True,
-        no_mutation=True,
-        compare_values=False,
-        forbidden=FORBIDDEN,
-        hints=MVN_HINTS,
     ),
     # ------------------------------------------------------------------- vae_kl
-    Check(
-        grade_id="vae_kl-basic",
-        function="vae_kl",
+    VAE_KL.check(
+        "basic",
         summary="−½ Σ(1 + logvar − mu² − exp(logvar)) for a single code of K latent dimensions.",
         probes=(
             Probe("mu = logvar = zeros(4) (the prior itself: KL is 0)", (np.zeros(4), np.zeros(4)), public=True),
@@ -488,12 +470,9 @@ CHECKS = (
             Probe("mu = [0.0], logvar = [log 2]", ([0.0], [np.log(2.0)]), public=True),
             Probe("a code with K = 6", (VAE_MU, VAE_LOGVAR)),
         ),
-        forbidden=FORBIDDEN,
-        hints=VAE_HINTS,
     ),
-    Check(
-        grade_id="vae_kl-shape",
-        function="vae_kl",
+    VAE_KL.check(
+        "shape",
         summary="sums over the last axis only: (K,) → a number, (N, K) → (N,), (B, N, K) → (B, N).",
         probes=(
             Probe("mu, logvar of shape (5, 3)", (VAE_PUBLIC_MU, VAE_PUBLIC_LOGVAR), public=True),
@@ -504,12 +483,9 @@ CHECKS = (
             Probe("a batch of shape (2, 5, 3)", (VAE_3D_MU, VAE_3D_LOGVAR)),
             Probe("a batch of shape (4, 1) (K = 1)", (VAE_K1_MU, VAE_K1_LOGVAR)),
         ),
-        forbidden=FORBIDDEN,
-        hints=VAE_HINTS,
     ),
-    Check(
-        grade_id="vae_kl-stability",
-        function="vae_kl",
+    VAE_KL.check(
+        "stability",
         summary="finite, accurate and warning-free for log-variances from -100 to 100 and large means.",
         probes=(
             Probe("mu = [0, 0], logvar = [-100, 100]", ([0.0, 0.0], [-100.0, 100.0]), public=True),
@@ -518,7 +494,5 @@ CHECKS = (
                   (VAE_BATCH_EXTREME_MU.ravel(), VAE_BATCH_EXTREME_LOGVAR.ravel())),
         ),
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=VAE_HINTS,
     ),
 )

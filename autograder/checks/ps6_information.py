@@ -79,9 +79,10 @@ import numpy as np
 
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_INFORMATION
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
-from autograder.checks.model import Check, Hint, Probe
+from autograder.checks.model import Hint, Probe, ProblemSetChecks
 
-FORBIDDEN = SCIPY_INFORMATION + FRAMEWORKS
+PS = ProblemSetChecks("ps6_information", forbidden=SCIPY_INFORMATION + FRAMEWORKS)
+FORBIDDEN = PS.forbidden
 
 #: rtol of bayes_posterior probes whose N·max|log-likelihood| exceeds 1e8 (the contract's).
 BIG_SUM_RTOL = 1e-5
@@ -485,11 +486,22 @@ MAP_HINTS = (
     Hint("`X` is (N, D) and `y` is (N,): the result has shape (D,), one weight per column of X.", kind("shape")),
 )
 
+# --- probes shared by kl_divergence and js_divergence (each declared once) -------------
+ROWS_46 = Probe("two (4, 6) arrays of distributions (one per row)", (P46, Q46))
+ALONG_AXIS_1 = Probe("two (2, 3, 4) arrays with axis=1", (P_AXIS1, Q_AXIS1), {"axis": 1})
+ONE_HOT_P = Probe("one-hot p against full-support q", ONE_HOT_VS_FULL)
+
+# --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
+ENTROPY = PS.function("entropy", hints=H_HINTS)
+KL_DIVERGENCE = PS.function("kl_divergence", hints=KL_HINTS)
+JS_DIVERGENCE = PS.function("js_divergence", hints=JS_HINTS)
+BAYES_POSTERIOR = PS.function("bayes_posterior", hints=BP_HINTS)
+MAP_LINEAR_REGRESSION = PS.function("map_linear_regression", hints=MAP_HINTS, rtol=MAP_RTOL, atol=MAP_ATOL)
+
 CHECKS = (
     # ------------------------------------------------------------------ entropy
-    Check(
-        grade_id="entropy-basic",
-        function="entropy",
+    ENTROPY.check(
+        "basic",
         summary="H(p) = −Σ p log p in nats, over the last axis, for small distributions.",
         probes=(
             Probe("entropy([0.5, 0.5]) (log 2)", ([0.5, 0.5],), public=True),
@@ -498,12 +510,9 @@ CHECKS = (
             Probe("[0.7, 0.2, 0.1]", ([0.7, 0.2, 0.1],)),
             Probe("a (4, 6) array of distributions (one per row)", (P46,)),
         ),
-        forbidden=FORBIDDEN,
-        hints=H_HINTS,
     ),
-    Check(
-        grade_id="entropy-axis",
-        function="entropy",
+    ENTROPY.check(
+        "axis",
         summary="the distribution lies along `axis` (0, 1, -1; 2-D and 3-D inputs), which the result drops.",
         probes=(
             Probe("[[0.5, 0.25], [0.5, 0.75]] with axis=0", ([[0.5, 0.25], [0.5, 0.75]],), {"axis": 0}, public=True),
@@ -513,12 +522,9 @@ CHECKS = (
             Probe("a (2, 3, 4) array with axis=1", (P_AXIS1,), {"axis": 1}),
             Probe("a (2, 3, 4) array with axis=-1", (P234,), {"axis": -1}),
         ),
-        forbidden=FORBIDDEN,
-        hints=H_HINTS,
     ),
-    Check(
-        grade_id="entropy-edges",
-        function="entropy",
+    ENTROPY.check(
+        "edges",
         summary="0 · log 0 = 0: one-hot distributions give exactly 0, zero entries add nothing, with no RuntimeWarning.",
         probes=(
             Probe("entropy([1.0, 0.0, 0.0]) (exactly 0)", ([1.0, 0.0, 0.0],), public=True),
@@ -529,12 +535,9 @@ CHECKS = (
             Probe("sharply peaked rows with many tiny entries", (P_SHARP,)),
         ),
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=H_HINTS,
     ),
-    Check(
-        grade_id="entropy-errors",
-        function="entropy",
+    ENTROPY.check(
+        "errors",
         summary="correct values on valid input, and ValueError for a negative entry or a slice that does not sum to 1 "
                 "(within 1e-8).",
         probes=(
@@ -551,28 +554,22 @@ CHECKS = (
             Probe("a row with a negative entry that still sums to 1", (np.array([[0.6, 0.6, -0.2]]),),
                   expect="raises"),
         ),
-        forbidden=FORBIDDEN,
-        hints=H_HINTS,
     ),
     # ------------------------------------------------------------ kl_divergence
-    Check(
-        grade_id="kl_divergence-basic",
-        function="kl_divergence",
+    KL_DIVERGENCE.check(
+        "basic",
         summary="KL(p ‖ q) = Σ p log(p / q) in nats over the last axis; 0 for p = q; not symmetric.",
         probes=(
             Probe("kl_divergence([0.5, 0.5], [0.9, 0.1])", ([0.5, 0.5], [0.9, 0.1]), public=True),
             Probe("kl_divergence([0.25]*4, [0.25]*4) (exactly 0)", ([0.25] * 4, [0.25] * 4), public=True),
-            Probe("two (4, 6) arrays of distributions (one per row)", (P46, Q46)),
+            ROWS_46,
             Probe("the same two arrays in the other order", (Q46, P46)),
             Probe("equal (4, 6) arrays (each exactly 0)", (P46, P46.copy())),
-            Probe("two (2, 3, 4) arrays with axis=1", (P_AXIS1, Q_AXIS1), {"axis": 1}),
+            ALONG_AXIS_1,
         ),
-        forbidden=FORBIDDEN,
-        hints=KL_HINTS,
     ),
-    Check(
-        grade_id="kl_divergence-support",
-        function="kl_divergence",
+    KL_DIVERGENCE.check(
+        "support",
         summary="terms with p = 0 add 0, p > 0 where q = 0 gives inf, with no RuntimeWarning; the values are those "
                 "of Σ p log(p / q), never those of a formula that can be negative (an entropy difference).",
         probes=(
@@ -581,17 +578,14 @@ CHECKS = (
             Probe("kl_divergence([0.5, 0.5], [1.0, 0.0]) (inf)", ([0.5, 0.5], [1.0, 0.0]), public=True),
             Probe("rows mixing p = 0 terms, q = 0 under p > 0 (inf) and plain rows", (KL_P, KL_Q)),
             Probe("rows with disjoint supports (all inf)", (DISJOINT_P, DISJOINT_Q)),
-            Probe("one-hot p against full-support q", ONE_HOT_VS_FULL),
+            ONE_HOT_P,
             Probe("q with entries of 1e-300 under p > 0 (large, finite)", TINY_Q),
             Probe("the KL rows with zeros along axis=0 (inf in places)", (KL_P.T.copy(), KL_Q.T.copy()), {"axis": 0}),
         ),
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=KL_HINTS,
     ),
-    Check(
-        grade_id="kl_divergence-errors",
-        function="kl_divergence",
+    KL_DIVERGENCE.check(
+        "errors",
         summary="correct values on valid input, and ValueError when p or q has a negative entry or a slice that "
                 "does not sum to 1 (within 1e-8).",
         probes=(
@@ -606,28 +600,22 @@ CHECKS = (
                   expect="raises"),
             Probe("q summing to 1 + 1e-6", (np.array([0.3, 0.7]), np.array([0.4, 0.6 + 1e-6])), expect="raises"),
         ),
-        forbidden=FORBIDDEN,
-        hints=KL_HINTS,
     ),
     # ------------------------------------------------------------ js_divergence
-    Check(
-        grade_id="js_divergence-basic",
-        function="js_divergence",
+    JS_DIVERGENCE.check(
+        "basic",
         summary="JSD = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q) / 2, in nats over the last axis.",
         probes=(
             Probe("js_divergence([0.5, 0.5], [0.9, 0.1])", ([0.5, 0.5], [0.9, 0.1]), public=True),
             Probe("js_divergence([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]) (exactly 0)",
                   ([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]), public=True),
-            Probe("two (4, 6) arrays of distributions (one per row)", (P46, Q46)),
-            Probe("two (2, 3, 4) arrays with axis=1", (P_AXIS1, Q_AXIS1), {"axis": 1}),
+            ROWS_46,
+            ALONG_AXIS_1,
             Probe("a distribution over 5 outcomes against the uniform one", (P5, np.full(5, 0.2))),
         ),
-        forbidden=FORBIDDEN,
-        hints=JS_HINTS,
     ),
-    Check(
-        grade_id="js_divergence-properties",
-        function="js_divergence",
+    JS_DIVERGENCE.check(
+        "properties",
         summary="finite where KL is not: disjoint supports give log 2; symmetric; between 0 and log 2; zero entries "
                 "with no RuntimeWarning.",
         probes=(
@@ -637,18 +625,15 @@ CHECKS = (
             Probe("rows with disjoint supports (each log 2)", (DISJOINT_P, DISJOINT_Q)),
             Probe("rows mixing zeros in p, in q, and in both", (KL_P, KL_Q)),
             Probe("the same rows with p and q swapped (the same values)", (KL_Q, KL_P)),
-            Probe("one-hot p against full-support q", ONE_HOT_VS_FULL),
+            ONE_HOT_P,
             Probe("sharply peaked rows with many tiny entries, against each other",
                   (P_SHARP, np.roll(P_SHARP, 1, axis=-1))),
         ),
         no_warnings=True,
-        forbidden=FORBIDDEN,
-        hints=JS_HINTS,
     ),
     # ---------------------------------------------------------- bayes_posterior
-    Check(
-        grade_id="bayes_posterior-basic",
-        function="bayes_posterior",
+    BAYES_POSTERIOR.check(
+        "basic",
         summary="posterior ∝ prior × Π likelihoods, normalised to sum to 1, from a (K,) log prior and (N, K) or (K,) "
                 "log-likelihoods.",
         probes=(
@@ -660,12 +645,9 @@ CHECKS = (
             Probe("an unnormalised log prior (log probabilities + 7) and N = 8", (BP_PRIOR_UNNORM, BP_LL_8x4)),
             Probe("one observation as a 1-D log_likelihood of shape (6,)", (BP_PRIOR6, BP_LL_1D)),
         ),
-        forbidden=FORBIDDEN,
-        hints=BP_HINTS,
     ),
-    Check(
-        grade_id="bayes_posterior-stability",
-        function="bayes_posterior",
+    BAYES_POSTERIOR.check(
+        "stability",
         summary="stable in log space: thousands of observations whose likelihoods all underflow (to 1e-5 relative "
                 "where N·max|log-likelihood| > 1e8), and -inf log priors and log-likelihoods (probability 0).",
         probes=(
@@ -677,12 +659,9 @@ CHECKS = (
             Probe("an observation with log-likelihood -inf under one hypothesis (it gets exactly 0)",
                   (np.log([0.2, 0.5, 0.3]), BP_IMPOSSIBLE_LL)),
         ),
-        forbidden=FORBIDDEN,
-        hints=BP_HINTS,
     ),
-    Check(
-        grade_id="bayes_posterior-errors",
-        function="bayes_posterior",
+    BAYES_POSTERIOR.check(
+        "errors",
         summary="correct values on valid input, and ValueError when log_likelihood's shape does not match "
                 "log_prior's (K,).",
         probes=(
@@ -698,13 +677,10 @@ CHECKS = (
                   (np.log([0.2, 0.3, 0.5]), np.full((2, 4, 3), -1.0)), expect="raises"),
             Probe("a 2-D log_prior of shape (1, 3)", (np.zeros((1, 3)), np.full((4, 3), -1.0)), expect="raises"),
         ),
-        forbidden=FORBIDDEN,
-        hints=BP_HINTS,
     ),
     # ---------------------------------------------------- map_linear_regression
-    Check(
-        grade_id="map_linear_regression-basic",
-        function="map_linear_regression",
+    MAP_LINEAR_REGRESSION.check(
+        "basic",
         summary="the MAP weights minimise ‖y − Xw‖² + λ‖w‖², λ = noise_std² / prior_std²; shape (D,).",
         probes=(
             Probe("X = [[1, 0], [0, 1], [1, 1]], y = [1, 2, 3], noise_std = 1, prior_std = 1 (λ = 1)",
@@ -716,14 +692,9 @@ CHECKS = (
                   (X20x30, Y20, 1.0, 0.5)),
             Probe("N = 100 with an intercept column of ones, noise_std = 0.3, prior_std = 1", (X100, Y100, 0.3, 1.0)),
         ),
-        rtol=MAP_RTOL,
-        atol=MAP_ATOL,
-        forbidden=FORBIDDEN,
-        hints=MAP_HINTS,
     ),
-    Check(
-        grade_id="map_linear_regression-limits",
-        function="map_linear_regression",
+    MAP_LINEAR_REGRESSION.check(
+        "limits",
         summary="prior_std = inf gives least squares, prior_std → 0 gives weights → 0, and λ scales with "
                 "noise_std² (λ = noise_std² / prior_std², not its inverse).",
         probes=(
@@ -739,14 +710,9 @@ CHECKS = (
             Probe("N = 50, D = 5 with noise_std = 2, prior_std = 1e-6 (weights near 0)", (X50, Y50, 2.0, 1e-6),
                   atol=0.0),
         ),
-        rtol=MAP_RTOL,
-        atol=MAP_ATOL,
-        forbidden=FORBIDDEN,
-        hints=MAP_HINTS,
     ),
-    Check(
-        grade_id="map_linear_regression-errors",
-        function="map_linear_regression",
+    MAP_LINEAR_REGRESSION.check(
+        "errors",
         summary="correct values on valid input, and ValueError for noise_std <= 0, prior_std <= 0 or a y whose "
                 "length is not X's number of rows.",
         probes=(
@@ -760,9 +726,5 @@ CHECKS = (
             Probe("prior_std = 0.0", (X50, Y50, 1.0, 0.0), expect="raises"),
             Probe("y with one entry more than X has rows", (X50, np.append(Y50, 1.0), 1.0, 1.0), expect="raises"),
         ),
-        rtol=MAP_RTOL,
-        atol=MAP_ATOL,
-        forbidden=FORBIDDEN,
-        hints=MAP_HINTS,
     ),
 )

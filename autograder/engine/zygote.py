@@ -224,6 +224,7 @@ class Zygote:
         report["cgroup"] = cgroup_report
         report["environment"] = sorted(os.environ)
         report["warnings"] = warnings
+        report["warning"] = " ".join(warnings)  # one line, as the terminal and summary.json show it
         import gc
 
         gc.collect()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-PROBLEM_SETS = ("ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl", "ps6_information")
+from autograder.course import PROBLEM_SETS  # the one list of problem sets (re-exported for tests.zoo.table)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,77 @@
+"""Checks are declared per function: a grade_id that names the wrong function cannot be written.
+
+``ProblemSetChecks`` states a problem set's forbidden list once, ``FunctionChecks``
+a function's hints and tolerances once; ``FunctionChecks.check`` is the only
+place a grade_id is made (``f"{function}-{aspect}"``).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from autograder.checks.hints import kind
+from autograder.checks.model import Check, FunctionChecks, Hint, Probe, ProblemSetChecks
+from autograder.course import PROBLEM_SETS, function_of
+
+SHAPE = Hint("The output has the input's shape.", kind("shape"))
+OTHER = Hint("Something else.", kind("value"))
+PROBE = Probe("the list [1.0, 2.0]", ([1.0, 2.0],), public=True)
+
+
+def test_a_check_takes_function_forbidden_list_hints_and_tolerances_from_its_declaration():
+    ps1 = ProblemSetChecks("ps1_softmax", forbidden=("scipy.special.softmax", "torch"))
+    softmax = ps1.function("softmax", hints=(SHAPE,), atol=1e-12)
+
+    check = softmax.check("basic", summary="softmax of small inputs.", probes=(PROBE,))
+    assert isinstance(check, Check)
+    assert (check.grade_id, check.function) == ("softmax-basic", "softmax")
+    assert check.forbidden == ("scipy.special.softmax", "torch")
+    assert check.hints == (SHAPE,) and (check.rtol, check.atol) == (1e-10, 1e-12)
+    assert function_of(check.grade_id) == check.function
+
+    override = softmax.check("errors", summary="raises.", probes=(PROBE,), hints=(OTHER,), rtol=1e-8, atol=0.0)
+    assert override.hints == (OTHER,) and (override.rtol, override.atol) == (1e-8, 0.0)
+    assert override.forbidden == check.forbidden  # the forbidden list is the problem set's, never per aspect
+
+
+def test_purity_is_judged_on_its_properties_only():
+    check = ProblemSetChecks("ps2_cross_entropy").function("cross_entropy").purity(
+        probes=(PROBE, Probe("the same as a list", ([1.0, 2.0],), twin=0)), inputs="inputs")
+    assert check.grade_id == "cross_entropy-purity"
+    assert (check.no_warnings, check.no_mutation, check.compare_values) == (True, True, False)
+    assert "does not modify its inputs" in check.summary
+
+
+def test_a_grade_id_cannot_name_another_function():
+    ps1 = ProblemSetChecks("ps1_softmax")
+    with pytest.raises(ValueError, match="name: ps1_softmax asks for logsumexp, softmax, log_softmax"):
+        ps1.function("cross_entropy")  # a function of another problem set
+    with pytest.raises(ValueError, match="name: expected a contract function"):
+        FunctionChecks("sofmax")  # a typo
+    with pytest.raises(TypeError):
+        ps1.function("softmax").check("basic", summary="s", probes=(PROBE,), grade_id="logsumexp-basic")
+    with pytest.raises(ValueError, match="aspect: expected a lowercase word"):
+        ps1.function("softmax").check("basic-2", summary="s", probes=(PROBE,))  # "-" splits function from aspect
+    with pytest.raises(ValueError, match="name: expected a problem set"):
+        ProblemSetChecks("ps9_missing")
+
+
+def test_a_declaration_rejects_probes_it_cannot_judge():
+    softmax = ProblemSetChecks("ps1_softmax").function("softmax")
+    with pytest.raises(ValueError, match="probes: expected a non-empty tuple of Probe"):
+        softmax.check("basic", summary="s", probes=())
+    with pytest.raises(ValueError, match="twin of probe 0"):
+        softmax.check("purity", summary="s", probes=(Probe("a list", ([1.0],), twin=0),))
+    with pytest.raises(ValueError, match="summary"):
+        softmax.check("basic", summary=" ", probes=(PROBE,))
+    with pytest.raises(ValueError, match="forbidden: expected a tuple"):
+        ProblemSetChecks("ps1_softmax", forbidden="torch")
+
+
+@pytest.mark.parametrize("ps", PROBLEM_SETS)
+def test_every_check_of_a_problem_set_has_its_one_forbidden_list(ps):
+    module = importlib.import_module(f"autograder.checks.{ps}")
+    assert module.PS.name == ps and module.FORBIDDEN is module.PS.forbidden
+    assert all(check.forbidden is module.PS.forbidden for check in module.CHECKS)
