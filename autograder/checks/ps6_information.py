@@ -445,14 +445,14 @@ JS_HINTS = (
 )
 BP_HINTS = (
     Hint("The product of thousands of likelihoods underflows to 0 (and 0/0 is nan): work in log space. "
-         "ℓ_k = log_prior[k] + Σ_n log_likelihood[n, k], then a softmax of ℓ with the maximum subtracted "
-         "first (or ℓ − logsumexp(ℓ)).",
+         "a_k = log_prior[k] + Σ_n log_likelihood[n, k], then a softmax of a with the maximum subtracted "
+         "first (or a − logsumexp(a)).",
          any_of(nonfinite(), warned("invalid"), warned("underflow"), warned("overflow"), warned("divide"))),
     Hint("The prior is missing: the posterior is proportional to prior × likelihood, "
-         "ℓ_k = log_prior[k] + Σ_n log_likelihood[n, k].", _gave(_bp_prior_ignored)),
+         "a_k = log_prior[k] + Σ_n log_likelihood[n, k].", _gave(_bp_prior_ignored)),
     Hint("The prior is counted twice: add log_prior once to the summed log-likelihoods.", _gave(_bp_prior_twice)),
     Hint("The result must be probabilities that sum to 1: exponentiate and normalise "
-         "(softmax of ℓ, after subtracting its maximum).",
+         "(softmax of a, after subtracting its maximum).",
          _gave(_bp_unnormalised, _bp_log_posterior, _bp_log_unnormalised)),
     Hint("A 1-D log_likelihood of shape (K,) is one observation, not K of them: make it 2-D first "
          "(`np.atleast_2d` or `reshape(-1, K)`) before summing over observations (axis 0).",

@@ -487,3 +487,50 @@ def map_linear_regression(X, y, noise_std, prior_std):
     return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
 ''', hint="Check the arguments first"),
 )
+
+
+#: Reviewed: the graded cells each wrong specimen loses (tests/test_zoo.py asserts it exactly; docs/grading.md
+#: is generated from it). A wrong formula is wrong on every input, so it loses every cell that compares
+#: values (the -errors cells need correct values too); a mistake of one aspect loses that aspect only.
+LOSES = {
+    "ps6-entropy-bits": ('entropy-basic', 'entropy-axis', 'entropy-edges', 'entropy-errors'),
+    "ps6-entropy-nan-zero-log-zero": ('entropy-edges',),
+    "ps6-entropy-nansum-warns": ('entropy-edges',),
+    "ps6-entropy-epsilon": ('entropy-edges',),
+    "ps6-entropy-no-validation": ('entropy-errors',),
+    "ps6-entropy-exact-sum": ('entropy-basic', 'entropy-axis', 'entropy-edges', 'entropy-errors'),
+    "ps6-entropy-whole-array-sum": ('entropy-basic', 'entropy-axis', 'entropy-edges', 'entropy-errors'),
+    "ps6-entropy-allclose-default": ('entropy-errors',),
+    "ps6-entropy-scipy": ('entropy-basic', 'entropy-axis', 'entropy-edges', 'entropy-errors'),
+    "ps6-entropy-entr-alias": ('entropy-basic', 'entropy-axis', 'entropy-edges', 'entropy-errors'),
+    "ps6-kl-swapped": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
+    "ps6-kl-entropy-difference": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
+    "ps6-kl-cross-entropy-only": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
+    "ps6-kl-epsilon": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
+    "ps6-kl-nan-zero-p": ('kl_divergence-support',),
+    "ps6-kl-warns-on-zero-q": ('kl_divergence-support',),
+    "ps6-kl-bits": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
+    "ps6-kl-rel-entr": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
+    "ps6-kl-stats-entropy-two-arguments": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
+    "ps6-js-sum-mixture": ('js_divergence-basic', 'js_divergence-properties'),
+    "ps6-js-symmetrised-kl": ('js_divergence-basic', 'js_divergence-properties'),
+    "ps6-js-no-halves": ('js_divergence-basic', 'js_divergence-properties'),
+    "ps6-js-one-term": ('js_divergence-basic', 'js_divergence-properties'),
+    "ps6-js-nan-on-zeros": ('js_divergence-properties',),
+    "ps6-js-bits": ('js_divergence-basic', 'js_divergence-properties'),
+    "ps6-js-scipy": ('js_divergence-basic', 'js_divergence-properties'),
+    "ps6-bayes-multiplies-likelihoods": ('bayes_posterior-stability',),
+    "ps6-bayes-prior-ignored": ('bayes_posterior-basic', 'bayes_posterior-stability', 'bayes_posterior-errors'),
+    "ps6-bayes-prior-twice": ('bayes_posterior-basic', 'bayes_posterior-stability', 'bayes_posterior-errors'),
+    "ps6-bayes-unnormalised": ('bayes_posterior-basic', 'bayes_posterior-stability', 'bayes_posterior-errors'),
+    "ps6-bayes-mean-log-likelihood": ('bayes_posterior-basic', 'bayes_posterior-stability', 'bayes_posterior-errors'),
+    "ps6-bayes-1d-is-many-observations": ('bayes_posterior-basic', 'bayes_posterior-errors'),
+    "ps6-bayes-no-shape-check": ('bayes_posterior-errors',),
+    "ps6-map-lambda-inverted": ('map_linear_regression-basic', 'map_linear_regression-limits', 'map_linear_regression-errors'),
+    "ps6-map-prior-precision-only": ('map_linear_regression-basic', 'map_linear_regression-limits', 'map_linear_regression-errors'),
+    "ps6-map-lambda-not-squared": ('map_linear_regression-basic', 'map_linear_regression-limits', 'map_linear_regression-errors'),
+    "ps6-map-least-squares-only": ('map_linear_regression-basic', 'map_linear_regression-limits', 'map_linear_regression-errors'),
+    "ps6-map-intercept-unpenalised": ('map_linear_regression-basic', 'map_linear_regression-limits', 'map_linear_regression-errors'),
+    "ps6-map-mean-squared-error": ('map_linear_regression-basic', 'map_linear_regression-limits', 'map_linear_regression-errors'),
+    "ps6-map-no-validation": ('map_linear_regression-errors',),
+}
