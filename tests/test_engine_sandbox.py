@@ -76,6 +76,17 @@ def test_the_zygote_never_imports_the_trusted_side(env):
     assert leaked == []
 
 
+def test_importing_invoke_loads_only_invoke():
+    """``autograder.checks`` imports nothing eagerly: the zygote's normal import of invoke stays a leaf."""
+    import subprocess
+    import sys
+
+    code = ("import sys, autograder.checks.invoke\n"
+            "print('\\n'.join(m for m in sys.modules if m.startswith(('autograder', 'solutions'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert sorted(out) == ["autograder", "autograder.checks", "autograder.checks.invoke"]
+
+
 PROBE = r'''
 import json, os, resource, socket, sys
 facts = {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),

@@ -307,7 +307,45 @@ def reaches(fn, name: str, namespace, swapped=None) -> bool:
 # Which library objects does a function use?
 
 
+#: Objects of forbidden names resolved in advance by :func:`pin` (``None`` for an absent name).
+_PINNED: dict = {}
+
+
+def pin(names) -> None:
+    """Resolve the dotted ``names`` now; :func:`forbidden_uses` compares with these objects from then on.
+
+    The grading engine's zygote calls it before any student code runs:
+    :func:`forbidden_uses` resolves names such as ``scipy.special.softmax``
+    through ``sys.modules`` when asked, and a submission could have replaced
+    those entries (or the attributes) by then to hide its use of them. A name
+    pinned while absent stays absent (``None``). Pinning again adds or
+    refreshes names.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Dotted names of library objects or modules (``"scipy.special.softmax"``).
+
+    Raises
+    ------
+    TypeError
+        When a name is not a string.
+    """
+    names = list(names)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"pin: `names` must hold dotted names as str, got {type(name).__name__}")
+    _PINNED.update({name: _lookup(name) for name in names})
+
+
 def _resolve(dotted):
+    """The object a dotted name refers to: the pinned one, else :func:`_lookup`'s."""
+    if dotted in _PINNED:
+        return _PINNED[dotted]
+    return _lookup(dotted)
+
+
+def _lookup(dotted):
     """The object a dotted name refers to, importing its module; None if absent."""
     parts = dotted.split(".")
     for cut in range(len(parts), 0, -1):

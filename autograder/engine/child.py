@@ -4,8 +4,8 @@ UNTRUSTED SIDE. This code runs in a process forked from the zygote for one
 submission; after :func:`serve` confines it (see :mod:`.sandbox`) it executes
 student code. It imports nothing that knows the right answers: only the
 standard library, NumPy, IPython, matplotlib, :mod:`.wire`, :mod:`.sandbox`
-and the stand-alone copy of ``autograder/checks/invoke.py`` the zygote loaded
-(``invoke`` below). Whatever it answers is validated by the parent, which
+and the copy of :mod:`autograder.checks.invoke` the zygote imported and took
+out of ``sys.modules`` (``invoke`` below). Whatever it answers is validated by the parent, which
 compares with the references and awards points; nothing here can raise a
 score.
 
