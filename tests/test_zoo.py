@@ -212,7 +212,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from autograder.checks import kernel
 from autograder.course import is_lesson_cell
 from autograder.engine.notebook import cell_text, nbgrader_meta
-from autograder.release.fill import _read
+from tests.fill import _read
 from autograder.course import source_notebook
 from tests.zoo.compound import COMPOUNDS
 
