@@ -152,31 +152,7 @@ class Zygote:
 
         self.mode = sandbox.requested_mode()
         self.no_prefork = bool(os.environ.get("AUTOGRADER_NO_PREFORK"))  # (the environment is cleared below)
-        warnings = []
-        if self.mode == "root":
-            a, b = socket.socketpair()
-            pid = os.fork()
-            if pid == 0:
-                self.ctrl.detach()
-                a.close()
-                sandbox.killer_server(b)
-            b.close()
-            self.killer, self.killer_pid = a, pid
-            # before leaving the host's network namespace (see claim_uids)
-            self.uid_locks = sandbox.claim_uids(int(msg.get("slots", 1)))
-            self.uids = [uid for uid, _ in self.uid_locks]
-            for uid in self.uids:  # leftovers of an earlier batch that was killed
-                self._ask_killer(uid, uid)
-        elif self.mode == "userns":
-            try:
-                sandbox.enter_user_namespace()
-            except OSError as exc:
-                self.mode = "weak"
-                warnings.append(f"unprivileged user namespaces are not available ({exc})")
-        if self.mode == "weak":
-            warnings.append("WEAK SANDBOX: student code runs as the grader's own user with limits and killing "
-                            "only; it can read the course (solutions included), write results and signal the "
-                            "grader. Grade as root, or enable unprivileged user namespaces.")
+        warnings = self._enter_mode(int(msg.get("slots", 1)))
         self.cgroups = Cgroups(int(msg.get("slots", 1)))
         cgroup_report = self.cgroups.create() if self.mode != "weak" else {
             "available": False, "why": "weak mode: no cgroups"}
@@ -212,6 +188,36 @@ class Zygote:
         gc.collect()
         gc.freeze()
         return {"pid": os.getpid(), "sandbox": report}
+
+    def _enter_mode(self, slots: int) -> list:
+        """Set up the sandbox mode: as root the killer process and one uid per slot; else a user namespace
+        (or the weak mode when that fails). Returns the warnings for the report."""
+        warnings = []
+        if self.mode == "root":
+            a, b = socket.socketpair()
+            pid = os.fork()
+            if pid == 0:
+                self.ctrl.detach()
+                a.close()
+                sandbox.killer_server(b)
+            b.close()
+            self.killer, self.killer_pid = a, pid
+            # before leaving the host's network namespace (see claim_uids)
+            self.uid_locks = sandbox.claim_uids(slots)
+            self.uids = [uid for uid, _ in self.uid_locks]
+            for uid in self.uids:  # leftovers of an earlier batch that was killed
+                self._ask_killer(uid, uid)
+        elif self.mode == "userns":
+            try:
+                sandbox.enter_user_namespace()
+            except OSError as exc:
+                self.mode = "weak"
+                warnings.append(f"unprivileged user namespaces are not available ({exc})")
+        if self.mode == "weak":
+            warnings.append("WEAK SANDBOX: student code runs as the grader's own user with limits and killing "
+                            "only; it can read the course (solutions included), write results and signal the "
+                            "grader. Grade as root, or enable unprivileged user namespaces.")
+        return warnings
 
     @staticmethod
     def _processes_of_my_uid():
