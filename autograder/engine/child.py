@@ -351,6 +351,8 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
 
     ``caps``: drop every capability too; ``report``: more facts for the hello's ``sandbox``.
     """
+    # (63 lines: the request loop stays whole so that every branch uses the locals bound below,
+    # before student code runs; the steps it calls are _confine, _cell_runner and _caller.)
     sock, state = _confine(sock_fd, uid, limits, workdir, inherited, nproc_base, caps, report)
 
     # Bound now: student code may rebind module attributes later, not these locals.
