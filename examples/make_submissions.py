@@ -30,7 +30,7 @@ OUT = ROOT / "examples" / "submissions"
 sys.path.insert(0, str(ROOT))
 
 from autograder.course import PROBLEM_SETS  # noqa: E402
-from autograder.release.fill import filled_release, reference_cells  # noqa: E402
+from tests.fill import filled_release, reference_cells  # noqa: E402
 from tests.zoo import zoo  # noqa: E402
 
 #: student -> ps -> what to do. ``bugs``: zoo specimens replacing solution cells;

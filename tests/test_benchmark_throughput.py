@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import ROOT
+from autograder.course import PROBLEM_SETS, ROOT
 
 SCRIPT = ROOT / "benchmarks" / "grading_throughput.py"
 
@@ -25,10 +25,11 @@ def test_benchmark_runs_and_reports_the_speedup(tmp_path):
     lines = proc.stdout.strip().splitlines()
     assert re.fullmatch(r"speedup vs nbgrader: \d+(\.\d+)?x", lines[-1]), lines[-1]
     text = proc.stdout
-    assert "= 10 notebooks" in text and "nbgrader autograde: 10 notebooks" in text, text
+    n = 2 * len(PROBLEM_SETS)  # 2 students x every problem set
+    assert f"= {n} notebooks" in text and f"nbgrader autograde: {n} notebooks" in text, text
     assert "per-cell scores: identical" in text, text
     # --keep kept both course folders: nbgrader's gradebook and autograded notebooks, our results
     kept = tmp_path / "kept"
     assert (kept / "nbgrader-course" / "gradebook.db").is_file()
-    assert len(list((kept / "nbgrader-course" / "autograded").glob("*/*/*.ipynb"))) == 10
-    assert len(list((kept / "engine-course" / "results").glob("*/*/results.json"))) == 10
+    assert len(list((kept / "nbgrader-course" / "autograded").glob("*/*/*.ipynb"))) == n
+    assert len(list((kept / "engine-course" / "results").glob("*/*/results.json"))) == n

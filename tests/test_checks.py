@@ -16,12 +16,12 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for, evaluate
-from autograder.checks.evaluate import GENERIC_HINTS, LocalTarget, reference_function
+from autograder.checks import checks_for
+from autograder.checks.evaluate import GENERIC_HINTS, LocalTarget, reference_function, evaluate
 from autograder.checks.invoke import invoke
 from autograder.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
 
-evaluate_module = importlib.import_module("autograder.checks.evaluate")  # the package re-exports evaluate()
+evaluate_module = importlib.import_module("autograder.checks.evaluate")  # the module; `evaluate` is its function
 
 
 def checks_or_skip(ps):

@@ -15,8 +15,8 @@ import warnings
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for, evaluate
-from autograder.checks.evaluate import LocalTarget
+from autograder.checks import checks_for
+from autograder.checks.evaluate import LocalTarget, evaluate
 
 
 def _stable_softmax(z, axis=-1, temperature=1.0):

@@ -18,10 +18,10 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for, evaluate
+from autograder.checks import checks_for
 from autograder.checks import ps4_bernoulli as P4
 from autograder.checks import ps5_gaussian_kl as P5
-from autograder.checks.evaluate import LocalTarget, reference, reference_function
+from autograder.checks.evaluate import LocalTarget, reference, reference_function, evaluate
 from autograder.checks.hints import matches
 from autograder.checks.model import Check, Failure, Probe
 from autograder.checks.invoke import invoke

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from autograder import course
-from autograder.engine import collect_submissions, grade_batch, shard_of, testing, write_grades_csv
+from autograder.engine import collect_submissions, grade_batch, shard_of, write_grades_csv
+from tests import engine_helpers
 from autograder.engine.batch import parse_shard
 from autograder.engine.results import results_path
 from autograder.engine.sandbox import Limits
@@ -21,7 +22,7 @@ LIMITS = Limits(timeout_s=5)
 
 @pytest.fixture(scope="module")
 def course_dir(tmp_path_factory):
-    return testing.make_course(tmp_path_factory.mktemp("course"))
+    return engine_helpers.make_course(tmp_path_factory.mktemp("course"))
 
 
 def read(results_dir, student):
@@ -33,13 +34,13 @@ def batch(tmp_path_factory, course_dir):
     """One batch of honest, unfinished and unreadable submissions, graded with two workers."""
     root = tmp_path_factory.mktemp("batch")
     submitted, results = root / "submitted", root / "results"
-    testing.make_submissions(submitted, {
-        ("alice", PS): testing.submission(PS, correct=True),
-        ("bob", PS): testing.release_notebook(PS),
+    engine_helpers.make_submissions(submitted, {
+        ("alice", PS): engine_helpers.submission(PS, correct=True),
+        ("bob", PS): engine_helpers.release_notebook(PS),
         ("carol", PS): "{this is not json",
         ("dave", PS): "",
         ("erin", PS): json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": []}),
-        ("gina", PS): testing.submission(PS, {"softmax": "def softmax(z, axis=-1, temperature=1.0):\n"
+        ("gina", PS): engine_helpers.submission(PS, {"softmax": "def softmax(z, axis=-1, temperature=1.0):\n"
                                                          "    e = np.exp(z)\n    return e / e.sum()\n"},
                                          correct=True),
     })
@@ -59,7 +60,7 @@ def test_a_correct_submission_gets_every_point(batch):
     assert all(t["status"] == "passed" and t["score"] == t["max_score"] for t in data["tests"])
     assert data["student"] == "alice" and data["assignment"] == PS
     assert data["tamper"] == [] and data["notes"] == []
-    assert data["student_code"]["softmax"] == testing.CORRECT[PS]["softmax"]
+    assert data["student_code"]["softmax"] == engine_helpers.CORRECT[PS]["softmax"]
     cells = data["execution"]["cells"]
     assert [c["grade_id"] for c in cells] == ["imports", *course.FUNCTIONS[PS]]
     assert all(c["status"] == "ok" and c["error"] == "" for c in cells)
@@ -155,8 +156,8 @@ def test_shards_are_deterministic_and_partition_the_students():
 
 def test_a_shard_grades_only_its_students(tmp_path, course_dir):
     students = [f"s{i}" for i in range(6)]
-    nb = testing.submission(PS, correct=True)
-    submitted = testing.make_submissions(tmp_path / "sub", {(s, PS): nb for s in students})
+    nb = engine_helpers.submission(PS, correct=True)
+    submitted = engine_helpers.make_submissions(tmp_path / "sub", {(s, PS): nb for s in students})
     assert [s.student for s in collect_submissions(submitted, course_dir=course_dir)] == students
     mine = [s for s in students if shard_of(s, 2, 2)]
     summary = grade_batch(submitted, tmp_path / "res", workers=2, course_dir=course_dir, shard=(2, 2),
@@ -182,7 +183,7 @@ def test_grades_csv_is_rebuilt_from_every_results_file(tmp_path):
 
 
 def test_cli_exit_status(tmp_path, course_dir):
-    submitted = testing.make_submissions(tmp_path / "sub", {("amy", PS): testing.submission(PS, correct=True),
+    submitted = engine_helpers.make_submissions(tmp_path / "sub", {("amy", PS): engine_helpers.submission(PS, correct=True),
                                                            ("ben", PS): "not json"})
     cmd = [sys.executable, "-m", "autograder", "autograde", str(submitted), "--out", str(tmp_path / "res"),
            "--course", str(course_dir), "--workers", "1", "--timeout", "5", "--no-reports"]
@@ -200,13 +201,13 @@ def test_cli_exit_status(tmp_path, course_dir):
 
 
 def test_points_come_from_the_source_notebook_and_a_mismatch_is_reported(tmp_path):
-    nb = testing.source_notebook(PS)
+    nb = engine_helpers.source_notebook(PS)
     for cell in nb["cells"]:
         meta = cell["metadata"].get("nbgrader", {})
         if meta.get("grade_id") == "softmax-basic":
             meta["points"] = 5
-    testing.write_notebook(tmp_path / "course" / "source" / PS / f"{PS}.ipynb", nb)
-    submitted = testing.make_submissions(tmp_path / "sub", {("amy", PS): testing.submission(PS, correct=True)})
+    engine_helpers.write_notebook(tmp_path / "course" / "source" / PS / f"{PS}.ipynb", nb)
+    submitted = engine_helpers.make_submissions(tmp_path / "sub", {("amy", PS): engine_helpers.submission(PS, correct=True)})
     summary = grade_batch(submitted, tmp_path / "res", workers=1, course_dir=tmp_path / "course", limits=LIMITS)
     data = read(tmp_path / "res", "amy")
     assert data["max_score"] == data["score"] == MAX + 3
@@ -241,7 +242,7 @@ def test_instructor_errors_stop_before_grading_with_the_layout(tmp_path):
     assert done.returncode == 2 and "holds no student folder" in done.stderr and "<student>/<problem set>" in done.stderr
     missing = run(tmp_path / "nope", "--json")
     assert missing.returncode == 2 and "no such folder" in json.loads(missing.stdout)["error"]
-    sub = testing.make_submissions(tmp_path / "sub", {("amy", PS): "{}"})
+    sub = engine_helpers.make_submissions(tmp_path / "sub", {("amy", PS): "{}"})
     unknown = run(sub, "--assignment", "PS1_Softmax")
     assert unknown.returncode == 2 and "not a problem set of this course" in unknown.stderr
     assert "did you mean ps1_softmax?" in unknown.stderr

@@ -17,7 +17,8 @@ import sys
 import pytest
 
 from autograder import course
-from autograder.engine import grade_batch, testing
+from autograder.engine import grade_batch
+from tests import engine_helpers
 from autograder.engine.batch import collect_submissions, shard_of
 from autograder.ids import StudentId, csv_cell, display, folder_name
 from autograder.engine.results import MAX_ITEMS, bound, write_results
@@ -44,22 +45,22 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # everything but \t and \n
 
 @pytest.fixture(scope="module")
 def course_dir(tmp_path_factory):
-    return testing.make_course(tmp_path_factory.mktemp("course"))
+    return engine_helpers.make_course(tmp_path_factory.mktemp("course"))
 
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory, course_dir):
     root = tmp_path_factory.mktemp("hostile")
     sub, res = root / "submitted", root / "results"
-    good = testing.submission(PS, correct=True)
-    notebooks = {("ada", PS): good, ("huge", PS): testing.notebook([{}] * 560_000),
-                 ("bigcell", PS): testing.submission(PS, correct=True, extra_before=["!echo x\n" * 60_000])}
+    good = engine_helpers.submission(PS, correct=True)
+    notebooks = {("ada", PS): good, ("huge", PS): engine_helpers.notebook([{}] * 560_000),
+                 ("bigcell", PS): engine_helpers.submission(PS, correct=True, extra_before=["!echo x\n" * 60_000])}
     notebooks.update({(sid, PS): good for sid in HOSTILE})
-    testing.make_submissions(sub, notebooks)
-    testing.write_notebook(sub / "bob" / f"{PS}.ipynb", good)                      # one level too shallow
-    testing.write_notebook(sub / "cid" / PS / "work" / f"{PS}.ipynb", good)        # one level too deep
-    testing.write_notebook(sub / "dan" / "PS1_Softmax" / f"{PS}.ipynb", good)      # wrong case
-    testing.write_notebook(sub / "dan" / "ps1_sofmax" / f"{PS}.ipynb", good)       # typo
+    engine_helpers.make_submissions(sub, notebooks)
+    engine_helpers.write_notebook(sub / "bob" / f"{PS}.ipynb", good)                      # one level too shallow
+    engine_helpers.write_notebook(sub / "cid" / PS / "work" / f"{PS}.ipynb", good)        # one level too deep
+    engine_helpers.write_notebook(sub / "dan" / "PS1_Softmax" / f"{PS}.ipynb", good)      # wrong case
+    engine_helpers.write_notebook(sub / "dan" / "ps1_sofmax" / f"{PS}.ipynb", good)       # typo
     (sub / "dan" / "notes.txt").write_text("not a notebook")
     os.mkfifo(sub / "dan" / "pipe")                                                # never opened
     (sub / "eve" / PS).mkdir(parents=True)                                         # links to the solution
@@ -189,8 +190,8 @@ def test_bound_keeps_results_small_and_serialisable(tmp_path):
 # --- class 1: a failure in the parent is that submission's, never the batch's -------------------------------
 
 def _three(tmp_path):
-    nb = testing.submission(PS, correct=True)
-    return testing.make_submissions(tmp_path / "sub", {(s, PS): nb for s in ("amy", "bad", "zoe")})
+    nb = engine_helpers.submission(PS, correct=True)
+    return engine_helpers.make_submissions(tmp_path / "sub", {(s, PS): nb for s in ("amy", "bad", "zoe")})
 
 
 def test_a_grader_bug_on_one_submission_is_its_reason(tmp_path, course_dir, monkeypatch):

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from autograder.engine import testing
+from tests import engine_helpers
 
 PS = "ps1_softmax"
 STUDENTS = [f"s{i:02d}" for i in range(16)]
@@ -72,10 +72,10 @@ def _read_all(fd, until=None, timeout=300.0):
 
 @pytest.fixture()
 def batch(tmp_path):
-    course_dir = testing.make_course(tmp_path / "course")
+    course_dir = engine_helpers.make_course(tmp_path / "course")
     nap = ["import time\ntime.sleep(0.5)\n"]  # slow enough to be interrupted midway
-    submitted = testing.make_submissions(tmp_path / "submitted", {
-        (s, PS): testing.submission(PS, correct=True, extra_after={"softmax": nap}) for s in STUDENTS})
+    submitted = engine_helpers.make_submissions(tmp_path / "submitted", {
+        (s, PS): engine_helpers.submission(PS, correct=True, extra_after={"softmax": nap}) for s in STUDENTS})
     cmd = [sys.executable, "-m", "autograder", "autograde", str(submitted), "--out", str(tmp_path / "results"),
            "--course", str(course_dir), "--workers", "1", "--timeout", "5"]
     return tmp_path / "results", cmd

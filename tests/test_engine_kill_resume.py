@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from autograder.engine import testing
+from tests import engine_helpers
 from autograder.engine.results import results_path
 
 PS = "ps1_softmax"
@@ -53,11 +53,11 @@ def _session_members(sid):
 
 @pytest.mark.slow
 def test_sigkill_midway_then_rerun(tmp_path):
-    course_dir = testing.make_course(tmp_path / "course")
+    course_dir = engine_helpers.make_course(tmp_path / "course")
     # Every submission has a cell that sleeps, so the batch is still running when it is killed.
     nap = ["import time\ntime.sleep(0.3)\n"]
-    submitted = testing.make_submissions(tmp_path / "submitted", {
-        (s, PS): testing.submission(PS, correct=True, extra_after={"softmax": nap}) for s in STUDENTS
+    submitted = engine_helpers.make_submissions(tmp_path / "submitted", {
+        (s, PS): engine_helpers.submission(PS, correct=True, extra_after={"softmax": nap}) for s in STUDENTS
     })
     results = tmp_path / "results"
     cmd = [sys.executable, "-m", "autograder", "autograde", str(submitted), "--out", str(results),

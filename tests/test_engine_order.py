@@ -23,8 +23,8 @@ from autograder.engine.execute import MAX_CALLBACK_MESSAGES, Session
 from autograder.engine.grade import grade_submission
 from autograder.engine.pool import ChildError, Zygote, default_hidden
 from autograder.engine.sandbox import Limits
-from autograder.engine.testing import write_notebook
-from autograder.release.fill import filled_release
+from tests.engine_helpers import write_notebook
+from tests.fill import filled_release
 from tests.zoo.compound import COMPOUNDS
 
 LIMITS = Limits(timeout_s=5)

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from autograder import course
-from autograder.engine import testing
+from tests import engine_helpers
 from autograder.engine.notebook import Unreadable, load_source, load_submission
 from autograder.engine.restore import rebuild
 
@@ -15,7 +15,7 @@ PS = "ps1_softmax"
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
-    path = testing.write_notebook(tmp_path_factory.mktemp("course") / f"{PS}.ipynb", testing.source_notebook(PS))
+    path = engine_helpers.write_notebook(tmp_path_factory.mktemp("course") / f"{PS}.ipynb", engine_helpers.source_notebook(PS))
     return load_source(path, PS)
 
 
@@ -38,18 +38,18 @@ def test_points_come_from_the_source_metadata(source):
 
 
 def test_an_untouched_submission_has_no_tamper_notes(source):
-    rebuilt = rebuild(source, cells_of(testing.submission(PS, correct=True)))
+    rebuilt = rebuild(source, cells_of(engine_helpers.submission(PS, correct=True)))
     assert rebuilt.tamper == [] and rebuilt.notes == []
     assert restored_tests(rebuilt) == [gid for gid, _ in source.tests]
     assert set(rebuilt.student_code) == set(course.FUNCTIONS[PS])
-    assert rebuilt.student_code["softmax"] == testing.CORRECT[PS]["softmax"]
+    assert rebuilt.student_code["softmax"] == engine_helpers.CORRECT[PS]["softmax"]
     runs = [c for c in rebuilt.cells if c.runs]
     assert [c.grade_id for c in runs] == ["imports", *course.FUNCTIONS[PS]]
     assert not any("HIDDEN" in c.source for c in runs)
 
 
 def test_deleted_test_cells_are_restored(source):
-    cells = cells_of(testing.submission(PS, correct=True))
+    cells = cells_of(engine_helpers.submission(PS, correct=True))
     del cells[index_of(cells, "softmax-stability")]
     del cells[index_of(cells, "imports")]
     rebuilt = rebuild(source, cells)
@@ -61,7 +61,7 @@ def test_deleted_test_cells_are_restored(source):
 
 
 def test_edited_test_cells_are_restored(source):
-    cells = cells_of(testing.submission(PS, correct=True))
+    cells = cells_of(engine_helpers.submission(PS, correct=True))
     i = index_of(cells, "logsumexp-basic")
     cells[i]["source"] = "pass  # I removed the asserts"
     cells[i]["metadata"]["nbgrader"]["points"] = 100
@@ -77,7 +77,7 @@ def test_edited_test_cells_are_restored(source):
 
 
 def test_duplicated_test_cells_are_removed(source):
-    cells = cells_of(testing.submission(PS, correct=True))
+    cells = cells_of(engine_helpers.submission(PS, correct=True))
     dup = cells[index_of(cells, "softmax-basic")]
     cells.insert(0, copy.deepcopy(dup))
     cells.append(copy.deepcopy(dup))
@@ -87,7 +87,7 @@ def test_duplicated_test_cells_are_removed(source):
 
 
 def test_reordered_cells_go_back_to_source_order(source):
-    cells = cells_of(testing.submission(PS, correct=True))
+    cells = cells_of(engine_helpers.submission(PS, correct=True))
     moved = cells.pop(index_of(cells, "log_softmax-stability"))
     cells.insert(1, moved)
     sol = cells.pop(index_of(cells, "log_softmax"))
@@ -101,19 +101,19 @@ def test_reordered_cells_go_back_to_source_order(source):
 
 
 def test_extra_student_cells_stay_where_they_were(source):
-    nb = testing.submission(PS, correct=True, extra_after={"softmax": ["HELPER = 1"], "log_softmax": ["y = 2"]},
+    nb = engine_helpers.submission(PS, correct=True, extra_after={"softmax": ["HELPER = 1"], "log_softmax": ["y = 2"]},
                             extra_before=["x = 0"])
     rebuilt = rebuild(source, cells_of(nb))
     texts = [c.source for c in rebuilt.cells]
     assert texts[0] == "x = 0"
-    assert texts.index("HELPER = 1") == texts.index(testing.CORRECT[PS]["softmax"]) + 1
-    assert texts.index("y = 2") == texts.index(testing.CORRECT[PS]["log_softmax"]) + 1
+    assert texts.index("HELPER = 1") == texts.index(engine_helpers.CORRECT[PS]["softmax"]) + 1
+    assert texts.index("y = 2") == texts.index(engine_helpers.CORRECT[PS]["log_softmax"]) + 1
     assert rebuilt.tamper == []
     assert sum(1 for c in rebuilt.cells if c.origin == "student") == 3
 
 
 def test_missing_and_duplicated_solution_cells_are_noted_not_tampering(source):
-    cells = cells_of(testing.submission(PS, correct=True))
+    cells = cells_of(engine_helpers.submission(PS, correct=True))
     del cells[index_of(cells, "softmax")]
     i = index_of(cells, "logsumexp")
     cells.insert(i + 1, copy.deepcopy(cells[i]))
@@ -126,7 +126,7 @@ def test_missing_and_duplicated_solution_cells_are_noted_not_tampering(source):
 
 
 def test_malformed_cells_are_ignored_with_a_note(source):
-    cells = cells_of(testing.submission(PS, correct=True)) + ["not a cell", {"cell_type": "weird"}]
+    cells = cells_of(engine_helpers.submission(PS, correct=True)) + ["not a cell", {"cell_type": "weird"}]
     rebuilt = rebuild(source, cells)
     assert len([n for n in rebuilt.notes if "not a well-formed" in n]) == 2
 
@@ -149,7 +149,7 @@ def test_unreadable_notebooks_say_why(tmp_path, content, reason):
 
 def test_the_released_form_of_a_test_cell_is_not_tampering(source):
     """nbgrader's release removes the hidden tests from test cells: that copy is the untouched one."""
-    cells = cells_of(testing.submission(PS, correct=True))
+    cells = cells_of(engine_helpers.submission(PS, correct=True))
     for cell in cells:
         if "### BEGIN HIDDEN TESTS" in cell["source"]:
             cell["source"] = cell["source"].split("### BEGIN HIDDEN TESTS")[0].rstrip() + "\n\n"

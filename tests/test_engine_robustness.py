@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from autograder import course
-from autograder.engine import testing
+from tests import engine_helpers
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.pool import Zygote, default_hidden
@@ -41,7 +41,7 @@ def env(tmp_path_factory):
     from types import SimpleNamespace
 
     e = SimpleNamespace(tmp=tmp_path_factory.mktemp("robust"))
-    e.course = testing.make_course(e.tmp / "course")
+    e.course = engine_helpers.make_course(e.tmp / "course")
     e.beside = e.tmp / "beside"  # a folder next to the course: not hidden by name, must not be visible
     e.beside.mkdir()
     (e.beside / "secret.txt").write_text("secret")
@@ -83,7 +83,7 @@ def facts_of(text):
 
 
 def grade(env, nb, slot=0, limits=LIMITS):
-    path = testing.write_notebook(env.tmp / f"nb-{time.monotonic_ns()}.ipynb", nb)
+    path = engine_helpers.write_notebook(env.tmp / f"nb-{time.monotonic_ns()}.ipynb", nb)
     return grade_submission(path, "mallory", PS, env.source, env.checks, env.zygote, slot, limits,
                             env.zygote.sandbox).to_json()
 
@@ -140,7 +140,7 @@ def test_what_a_child_leaves_behind_never_breaks_the_next_one(env):
         reply, text = in_child(env, "import os\nprint('FACTS' + __import__('json').dumps(os.listdir('.')"
                                     " + os.listdir('/tmp')))")
         assert reply["status"] == "ok" and facts_of(text) == [".output"], (reply, text)
-    assert grade(env, testing.submission(PS, correct=True))["score"] == MAX
+    assert grade(env, engine_helpers.submission(PS, correct=True))["score"] == MAX
 
 
 # --- class 5: an allowlist view, fresh namespaces, an allowlisted environment -----------------------
@@ -230,7 +230,7 @@ def test_the_child_cannot_signal_the_grader_or_the_zygote(env):
     assert reply["status"] == "ok", reply
     assert env.zygote.alive
     assert facts_of(text) == []  # the grader's and the zygote's pids do not exist in the child's namespace
-    assert grade(env, testing.submission(PS, correct=True))["score"] == MAX
+    assert grade(env, engine_helpers.submission(PS, correct=True))["score"] == MAX
 
 
 # --- class 6: limits count all of a submission's processes --------------------------------------------
@@ -312,7 +312,7 @@ for obj in gc.get_objects():
 def test_forged_answers_cost_only_their_own_points(env):
     """The child's answers are rewritten into an array of shape [0, 2**24, 2**24, 2**24] and a 4,299-digit
     output count: the parent refuses both, the submission gets a results.json with reasons (and flags)."""
-    data = grade(env, testing.submission(PS, correct=True, extra_after={"softmax": [FORGE]}))
+    data = grade(env, engine_helpers.submission(PS, correct=True, extra_after={"softmax": [FORGE]}))
     json.dumps(data)  # writable as results.json
     assert data["execution"]["output_bytes"] < 2**53
     failed = [t for t in data["tests"] if t["status"] == "failed"]
@@ -331,7 +331,7 @@ def test_indirect_forbidden_calls_score_nothing_and_tampering_is_flagged(env):
               "    if temperature <= 0:\n        raise ValueError('temperature')\n"
               "    return F['s'](np.asarray(z, dtype=float) / temperature, axis=axis)\n")
     patch = "np.array_equal = lambda *a, **k: True\nimport gc\nframes = [o for o in gc.get_objects() if 0]\n"
-    data = grade(env, testing.submission(PS, {"softmax": sneaky}, correct=True, extra_after={"softmax": [patch]}))
+    data = grade(env, engine_helpers.submission(PS, {"softmax": sneaky}, correct=True, extra_after={"softmax": [patch]}))
     softmax_tests = [t for t in data["tests"] if course.function_of(t["name"]) == "softmax"]
     assert all(t["kind"] == "forbidden" for t in softmax_tests)
     reasons = " | ".join(f["reason"] for f in data["flags"])
@@ -347,7 +347,7 @@ def test_a_zygote_that_died_is_replaced_and_grading_goes_on(env):
     restarts = env.zygote.restarts
     os.kill(env.zygote.pid, signal.SIGKILL)
     env.zygote.proc.wait(10)
-    assert grade(env, testing.submission(PS, correct=True))["score"] == MAX
+    assert grade(env, engine_helpers.submission(PS, correct=True))["score"] == MAX
     assert env.zygote.restarts == restarts + 1 and env.zygote.alive
 
 
@@ -417,7 +417,7 @@ def check_report(proc, report):
 
 def test_the_weak_fallback_warns_and_does_not_prevent_reading_the_course(tmp_path, monkeypatch):
     monkeypatch.setenv("AUTOGRADER_SANDBOX_MODE", "weak")
-    course_dir = testing.make_course(tmp_path / "course")
+    course_dir = engine_helpers.make_course(tmp_path / "course")
     with Zygote(hide=default_hidden(course_dir), slots=1) as zygote:
         assert zygote.sandbox["mode"] == "weak" and "WEAK SANDBOX" in " ".join(zygote.sandbox["warnings"])
         child = zygote.spawn(0, LIMITS)

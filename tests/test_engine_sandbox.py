@@ -14,7 +14,8 @@ import pytest
 
 from autograder import course
 from autograder.course import ROOT
-from autograder.engine import sandbox, testing
+from autograder.engine import sandbox
+from tests import engine_helpers
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.pool import Zygote, default_hidden
@@ -35,7 +36,7 @@ class Env:
 def env(tmp_path_factory):
     e = Env()
     e.tmp = tmp_path_factory.mktemp("sandbox")
-    e.course = testing.make_course(e.tmp / "course")
+    e.course = engine_helpers.make_course(e.tmp / "course")
     e.source, e.checks = _load_assignment(e.course, PS)
     e.zygote = Zygote(hide=default_hidden(e.course), slots=2, forbidden=forbidden_names([e.checks])).start()
     yield e
@@ -43,7 +44,7 @@ def env(tmp_path_factory):
 
 
 def grade(env, nb, limits=FAST, slot=0):
-    path = testing.write_notebook(env.tmp / f"nb{next(_counter)}.ipynb", nb)
+    path = engine_helpers.write_notebook(env.tmp / f"nb{next(_counter)}.ipynb", nb)
     return grade_submission(path, "mallory", PS, env.source, env.checks, env.zygote, slot, limits,
                             env.zygote.sandbox).to_json()
 
@@ -58,7 +59,7 @@ def max_points(function):
 
 def with_extra(cell, after="imports"):
     """A correct submission with one extra cell after ``after``."""
-    return testing.submission(PS, correct=True, extra_after={after: [cell]})
+    return engine_helpers.submission(PS, correct=True, extra_after={after: [cell]})
 
 
 def extra_cell(data):
@@ -74,6 +75,17 @@ def test_the_zygote_never_imports_the_trusted_side(env):
     leaked = [m for m in modules if m.split(".")[0] == "solutions" or m.startswith("autograder.checks")
               or m == "autograder.course"]
     assert leaked == []
+
+
+def test_importing_invoke_loads_only_invoke():
+    """``autograder.checks`` imports nothing eagerly: the zygote's normal import of invoke stays a leaf."""
+    import subprocess
+    import sys
+
+    code = ("import sys, autograder.checks.invoke\n"
+            "print('\\n'.join(m for m in sys.modules if m.startswith(('autograder', 'solutions'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert sorted(out) == ["autograder", "autograder.checks", "autograder.checks.invoke"]
 
 
 PROBE = r'''
@@ -132,7 +144,7 @@ def test_the_child_is_confined(env):
 
 
 def test_magics_plots_and_shell_commands_work(env):
-    nb = testing.submission(PS, correct=True, extra_after={"softmax": [
+    nb = engine_helpers.submission(PS, correct=True, extra_after={"softmax": [
         "%matplotlib inline\nfig, ax = plt.subplots()\nax.plot(softmax([1.0, 2.0, 3.0]))\nplt.show()",
         "!echo hello from the shell\nfiles = !ls\n%time total = softmax([0.0, 1.0]).sum()",
         "import matplotlib\nmatplotlib.use('Agg')\nplt.figure(); plt.hist([1, 2, 2, 3]); plt.savefig('hist.png')",
@@ -161,7 +173,7 @@ ATTACKS = {
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
 def test_cheating_in_the_child_raises_no_score(env, attack):
     honest = MAX - max_points("softmax")
-    data = grade(env, testing.submission(PS, {"softmax": WRONG_SOFTMAX + ATTACKS[attack]}, correct=True))
+    data = grade(env, engine_helpers.submission(PS, {"softmax": WRONG_SOFTMAX + ATTACKS[attack]}, correct=True))
     assert points(data, "softmax") == 0
     assert data["score"] <= honest
 
@@ -172,7 +184,7 @@ def test_hiding_a_forbidden_import_through_sys_modules_is_still_detected(env):
               "def softmax(z, axis=-1, temperature=1.0):\n"
               "    if temperature <= 0:\n        raise ValueError('temperature')\n"
               "    return _sm(np.asarray(z, dtype=float) / temperature, axis=axis)\n")
-    data = grade(env, testing.submission(PS, {"softmax": sneaky}, correct=True))
+    data = grade(env, engine_helpers.submission(PS, {"softmax": sneaky}, correct=True))
     softmax_tests = [t for t in data["tests"] if course.function_of(t["name"]) == "softmax"]
     assert all(t["kind"] == "forbidden" and "scipy.special.softmax" in t["message"] for t in softmax_tests)
     assert data["score"] == MAX - max_points("softmax")
@@ -185,7 +197,7 @@ def test_a_return_value_whose_unpickling_runs_code_is_never_unpickled(env):
             "def softmax(z, axis=-1, temperature=1.0):\n    return Evil()\n")
     evil_array = evil.replace("def softmax(z, axis=-1, temperature=1.0):\n    return Evil()",
                               "def log_softmax(z, axis=-1):\n    return np.array([Evil()], dtype=object)")
-    data = grade(env, testing.submission(PS, {"softmax": evil, "log_softmax": evil_array}, correct=True))
+    data = grade(env, engine_helpers.submission(PS, {"softmax": evil, "log_softmax": evil_array}, correct=True))
     assert points(data, "softmax") == 0 and points(data, "log_softmax") == 0
     kinds = {t["kind"]: t["message"] for t in data["tests"] if course.function_of(t["name"]) == "softmax"}
     # "stub": the purity cell's verdict on a function that returns no numbers
@@ -198,7 +210,7 @@ def test_a_return_value_whose_unpickling_runs_code_is_never_unpickled(env):
 
 def test_an_endless_loop_in_a_function_fails_only_that_function(env):
     start = time.monotonic()
-    data = grade(env, testing.submission(PS, {"softmax": "def softmax(z, axis=-1, temperature=1.0):\n"
+    data = grade(env, engine_helpers.submission(PS, {"softmax": "def softmax(z, axis=-1, temperature=1.0):\n"
                                                          "    while True:\n        pass\n"}, correct=True))
     softmax_tests = [t for t in data["tests"] if course.function_of(t["name"]) == "softmax"]
     assert all(t["status"] == "failed" and t["kind"] == "timeout" for t in softmax_tests)
@@ -237,7 +249,7 @@ def test_a_cell_that_crashes_or_fails_costs_nothing_else(env, cell, status, erro
 
 
 def test_a_function_that_kills_the_process_fails_with_a_reason(env):
-    data = grade(env, testing.submission(PS, {"log_softmax": "import os\ndef log_softmax(z, axis=-1):\n"
+    data = grade(env, engine_helpers.submission(PS, {"log_softmax": "import os\ndef log_softmax(z, axis=-1):\n"
                                                              "    os._exit(9)\n"}, correct=True))
     failed = [t for t in data["tests"] if t["status"] == "failed"]
     assert failed and all(t["kind"] == "crashed" and "exited with code 9" in t["message"] for t in failed)
@@ -326,7 +338,7 @@ def test_look_ahead_answers_that_were_not_needed_never_count(env):
         expected[gid] = verdict
     assert "timeout" in expected.values() and "passed" in expected.values()  # the case is meaningful
 
-    data = grade(env, testing.submission(PS, {"logsumexp": source}, correct=True))
+    data = grade(env, engine_helpers.submission(PS, {"logsumexp": source}, correct=True))
     got = {t["name"]: ("timeout" if t["kind"] == "timeout" else t["status"]) for t in data["tests"]
            if course.function_of(t["name"]) == "logsumexp"}
     assert got == expected, data["notes"]
@@ -337,7 +349,7 @@ def test_the_weak_fallback_still_grades_and_kills_escaped_processes(tmp_path, mo
     """Without user namespaces there are no namespaces or uids; killing walks the process tree (and the
     zygote's orphans). What it does not prevent: the daemon wrote into the grader's own folder."""
     monkeypatch.setenv("AUTOGRADER_SANDBOX_MODE", "weak")
-    course_dir = testing.make_course(tmp_path / "course")
+    course_dir = engine_helpers.make_course(tmp_path / "course")
     source, checks = _load_assignment(course_dir, PS)
     with Zygote(hide=default_hidden(course_dir), slots=1) as zygote:
         assert zygote.sandbox["uid_drop"] is False and zygote.sandbox["uids"] == []
@@ -346,7 +358,7 @@ def test_the_weak_fallback_still_grades_and_kills_escaped_processes(tmp_path, mo
         daemon = ("import os, time\npid = os.fork()\nif pid == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
                   f"        open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
                   "        while True:\n            time.sleep(0.01)\n    os._exit(0)\nos.waitpid(pid, 0)\n")
-        path = testing.write_notebook(tmp_path / "nb.ipynb", with_extra(daemon))
+        path = engine_helpers.write_notebook(tmp_path / "nb.ipynb", with_extra(daemon))
         data = grade_submission(path, "x", PS, source, checks, zygote, 0, FAST, zygote.sandbox).to_json()
         assert data["score"] == MAX and data["execution"]["sandbox"]["uid"] is None
         pid = int(marker.read_text())
@@ -371,7 +383,7 @@ def test_blinding_the_bytecode_inspection_in_the_child_does_not_hide_a_forbidden
               "def softmax(z, axis=-1, temperature=1.0):\n"
               "    if temperature <= 0:\n        raise ValueError('temperature')\n"
               "    return _sm(np.asarray(z, dtype=float) / temperature, axis=axis)\n")
-    data = grade(env, testing.submission(PS, {"softmax": sneaky}, correct=True))
+    data = grade(env, engine_helpers.submission(PS, {"softmax": sneaky}, correct=True))
     softmax_tests = [t for t in data["tests"] if course.function_of(t["name"]) == "softmax"]
     assert all(t["kind"] == "forbidden" for t in softmax_tests), [t["message"] for t in softmax_tests]
     assert data["score"] == MAX - max_points("softmax")

@@ -27,24 +27,18 @@ pytest-xdist workers through a file lock). All slow: about 75 s with
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from autograder.course import GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
-from tests import lesson_claims
+from tests import lesson_claims, nbgrader_course
+from tests.fill import filled_release
 
 pytestmark = pytest.mark.slow
 
-_spec = importlib.util.spec_from_file_location("grading_throughput", ROOT / "benchmarks" / "grading_throughput.py")
-gt = sys.modules.get("grading_throughput") or importlib.util.module_from_spec(_spec)
-if "grading_throughput" not in sys.modules:
-    sys.modules["grading_throughput"] = gt
-    _spec.loader.exec_module(gt)
 
 #: Seconds the visible checks of one notebook may take (issue 3).
 VISIBLE_BUDGET_S = 2.0
@@ -108,13 +102,13 @@ def test_source_notebook_runs_with_hidden_checks(ps, tmp_path):
 
 
 def _grade_with_nbgrader(folder: Path) -> dict:
-    course = gt.make_course(folder)  # copies source/ + config, runs `nbgrader generate_assignment "*"`
+    course = nbgrader_course.make_course(folder)  # copies source/ + config, runs `nbgrader generate_assignment "*"`
     for ps in PROBLEM_SETS:
         for student, stage in ((INSTRUCTOR, "source"), (UNTOUCHED, "release")):
             target = course / "submitted" / student / ps
             target.mkdir(parents=True)
             shutil.copy2(course / stage / ps / f"{ps}.ipynb", target / f"{ps}.ipynb")
-    gt.nbgrader_autograde(course, 2 * len(PROBLEM_SETS))
+    nbgrader_course.nbgrader_autograde(course, 2 * len(PROBLEM_SETS))
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "probdl") as gb:
@@ -122,7 +116,7 @@ def _grade_with_nbgrader(folder: Path) -> dict:
     return {
         "course": str(course),
         "max_scores": max_scores,
-        "scores": [[student, ps, cells] for (student, ps), cells in gt.gradebook_scores(course).items()],
+        "scores": [[student, ps, cells] for (student, ps), cells in nbgrader_course.gradebook_scores(course).items()],
         "autograded": sorted(f"{p.parts[-3]}/{p.parts[-2]}"
                              for p in (course / "autograded").glob("*/*/*.ipynb")),
     }
@@ -130,7 +124,7 @@ def _grade_with_nbgrader(folder: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def nbgrader_run(tmp_path_factory):
-    data = gt.shared_once(tmp_path_factory, "nbgrader-e2e-course", _grade_with_nbgrader)
+    data = nbgrader_course.shared_once(tmp_path_factory, "nbgrader-e2e-course", _grade_with_nbgrader)
     data["scores"] = {(student, ps): cells for student, ps, cells in data["scores"]}
     return data
 
@@ -163,7 +157,7 @@ def _seconds(cell) -> float:
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
 def test_visible_checks_run_in_under_two_seconds(ps, tmp_path):
-    nb = gt.as_notebook(gt.filled_release(ps))  # what a student runs, with the reference solutions
+    nb = nbgrader_course.as_notebook(filled_release(ps))  # what a student runs, with the reference solutions
     assert not any("BEGIN HIDDEN TESTS" in c.source or "run_check" in c.source for c in nb.cells)
     graded = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and nbg(c).get("grade")]
     assert [nbg(c)["grade_id"] for _, c in graded] == [gid for gid, _ in GRADE_CELLS[ps]]

@@ -36,23 +36,18 @@ nbgrader's serial kernels.
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 
 import pytest
 
-from autograder.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, ROOT
+from autograder.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS
+from tests import nbgrader_course
+from tests.fill import filled_release
 from tests.zoo import zoo
 from tests.zoo.compound import COMPOUNDS
 
 pytestmark = pytest.mark.slow
 
-_spec = importlib.util.spec_from_file_location("grading_throughput", ROOT / "benchmarks" / "grading_throughput.py")
-gt = sys.modules.get("grading_throughput") or importlib.util.module_from_spec(_spec)
-if "grading_throughput" not in sys.modules:
-    sys.modules["grading_throughput"] = gt
-    _spec.loader.exec_module(gt)
 
 FULL_ZOO = os.environ.get("PARITY_FULL_ZOO", "") not in ("", "0")
 CORRECT_PS = "ps1_softmax"
@@ -83,21 +78,21 @@ SPECIMENS = chosen()
 
 
 def _grade_both(folder):
-    course = gt.make_course(folder / "course")  # stock `nbgrader generate_assignment "*"`, with the gradebook
-    notebooks = {(s.name, ps): gt.filled_release(ps, {s.function: s.source}, course) for ps, s in SPECIMENS}
+    course = nbgrader_course.make_course(folder / "course")  # stock `nbgrader generate_assignment "*"`, with the gradebook
+    notebooks = {(s.name, ps): filled_release(ps, {s.function: s.source}, course) for ps, s in SPECIMENS}
     notebooks.update({(c.name, c.ps): c.notebook(course) for c in COMPOUNDS})
-    gt.write_submissions(course / "submitted", notebooks)
-    gt.engine_autograde(course / "submitted", folder / "results", course, 2, "--no-reports",
+    nbgrader_course.write_submissions(course / "submitted", notebooks)
+    nbgrader_course.engine_autograde(course / "submitted", folder / "results", course, 2, "--no-reports",
                         log=folder / "engine.log")
-    gt.nbgrader_autograde(course, len(notebooks), log=folder / "nbgrader-autograde.log")
+    nbgrader_course.nbgrader_autograde(course, len(notebooks), log=folder / "nbgrader-autograde.log")
     as_list = lambda scores: [[st, ps, cells] for (st, ps), cells in scores.items()]  # noqa: E731
-    return {"folder": str(folder), "nbgrader": as_list(gt.gradebook_scores(course)),
-            "engine": as_list(gt.engine_scores(folder / "results"))}
+    return {"folder": str(folder), "nbgrader": as_list(nbgrader_course.gradebook_scores(course)),
+            "engine": as_list(nbgrader_course.engine_scores(folder / "results"))}
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    data = gt.shared_once(tmp_path_factory, "parity-full" if FULL_ZOO else "parity", _grade_both)
+    data = nbgrader_course.shared_once(tmp_path_factory, "parity-full" if FULL_ZOO else "parity", _grade_both)
     return {key: {(st, ps): cells for st, ps, cells in data[key]} if key != "folder" else data[key]
             for key in data}
 
@@ -113,7 +108,7 @@ def test_nbgrader_and_engine_agree_on_every_cell(ps, specimen, graded):
     key = (specimen.name, ps)
     assert key in graded["nbgrader"], f"nbgrader did not grade {specimen.name}/{ps} (see {graded['folder']})"
     assert key in graded["engine"], f"the engine did not grade {specimen.name}/{ps} (see {graded['folder']})"
-    differ = gt.disagreements(graded["nbgrader"], graded["engine"], [key])
+    differ = nbgrader_course.disagreements(graded["nbgrader"], graded["engine"], [key])
     assert not differ, "per-cell scores differ (grade_id, nbgrader, engine): " + ", ".join(
         f"({gid}, {a}, {b})" for _, _, gid, a, b in differ)
     # and the scores mean what the zoo says: a correct specimen earns everything, a wrong one loses points
@@ -126,7 +121,7 @@ def test_nbgrader_and_engine_agree_on_every_cell(ps, specimen, graded):
 def test_nbgrader_and_engine_agree_on_compound_specimens(compound, graded):
     key = (compound.name, compound.ps)
     assert key in graded["nbgrader"] and key in graded["engine"], f"not graded by both (see {graded['folder']})"
-    differ = gt.disagreements(graded["nbgrader"], graded["engine"], [key])
+    differ = nbgrader_course.disagreements(graded["nbgrader"], graded["engine"], [key])
     assert not differ, "per-cell scores differ (grade_id, nbgrader, engine): " + ", ".join(
         f"({gid}, {a}, {b})" for _, _, gid, a, b in differ)
     lost = {gid for gid, score in graded["engine"][key].items() if score == 0}

@@ -15,8 +15,8 @@ import sys
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for, evaluate
-from autograder.checks.evaluate import LocalTarget, reference_function
+from autograder.checks import checks_for
+from autograder.checks.evaluate import LocalTarget, reference_function, evaluate
 from autograder.course import FUNCTIONS, GRADE_CELLS, ROOT, is_lesson_cell
 from autograder.engine.notebook import cell_text, nbgrader_meta
 from autograder.engine.static import python_source
@@ -212,7 +212,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from autograder.checks import kernel
 from autograder.course import is_lesson_cell
 from autograder.engine.notebook import cell_text, nbgrader_meta
-from autograder.release.fill import _read
+from tests.fill import _read
 from autograder.course import source_notebook
 from tests.zoo.compound import COMPOUNDS
 

@@ -5,33 +5,62 @@ calls inside the student's kernel (plain ``nbgrader autograde``): it
 evaluates the check against the notebook's namespace and raises
 ``AssertionError`` with the message and hint when it fails. The grading
 engine evaluates the same checks from the trusted side instead.
+
+Importing this package imports nothing: ``import autograder.checks.invoke``
+loads the standard library, NumPy and :mod:`.invoke` only, which is how the
+engine's zygote uses it without pulling in the evaluation, the course plan
+and, through them, ``solutions`` (a test asserts so). The names below are
+looked up on first use.
 """
 
 from __future__ import annotations
 
-import importlib
+_EXPORTS = {
+    "Check": "autograder.checks.model",
+    "CheckResult": "autograder.checks.model",
+    "Hint": "autograder.checks.model",
+    "Probe": "autograder.checks.model",
+}
 
-from autograder.checks.evaluate import LocalTarget, evaluate
-from autograder.checks.model import Check, CheckResult, Hint, Probe
-from autograder.course import PROBLEM_SETS, problem_set_of
+__all__ = sorted([*_EXPORTS, "all_checks", "checks_for", "get_check", "run_check"])
 
-__all__ = ["Check", "CheckResult", "Hint", "Probe", "all_checks", "checks_for", "get_check", "run_check"]
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def checks_for(ps: str) -> dict:
     """``grade_id -> Check`` for one problem set, in notebook order."""
+    import importlib
+
     module = importlib.import_module(f"autograder.checks.{ps}")
     return {check.grade_id: check for check in module.CHECKS}
 
 
 def all_checks() -> dict:
+    """``grade_id -> Check`` for every problem set of the course, in course order."""
+    from autograder.course import PROBLEM_SETS
+
     out = {}
     for ps in PROBLEM_SETS:
         out.update(checks_for(ps))
     return out
 
 
-def get_check(grade_id: str) -> Check:
+def get_check(grade_id: str):
+    """The :class:`Check` named ``grade_id``.
+
+    Raises
+    ------
+    KeyError
+        When no check of its problem set has that name.
+    """
+    from autograder.course import problem_set_of
+
     checks = checks_for(problem_set_of(grade_id))
     if grade_id not in checks:
         raise KeyError(f"no check named {grade_id!r}")
@@ -53,6 +82,7 @@ def run_check(grade_id: str, namespace: dict) -> None:
         With the student-facing message and hint, when the check fails.
     """
     from autograder.checks import kernel
+    from autograder.checks.evaluate import LocalTarget, evaluate
 
     kernel.install()  # from the next graded cell on, its visible asserts carry errors forward too
     with kernel.set_aside():

@@ -35,21 +35,14 @@ def _entries(n_bad, size, reveal):
 def compare(got, ref, rtol, atol, returns=(), reveal=True):
     """Return ``(kind, detail)`` for the first mismatch, or ``None``.
 
-    ``kind`` is ``type``, ``shape``, ``nonfinite`` or ``value``.
-    ``reveal=False`` (a hidden probe) keeps the student's own choices out of
-    ``detail`` (see the module docstring).
+    ``kind`` is ``type``, ``shape``, ``nonfinite`` or ``value``, checked in
+    that order (:func:`_compare_values` runs only on arrays of the right
+    shape whose non-finite entries agree). ``reveal=False`` (a hidden probe)
+    keeps the student's own choices out of ``detail`` (see the module
+    docstring).
     """
     if isinstance(ref, tuple):
-        if not isinstance(got, tuple) or len(got) != len(ref):
-            n = len(got) if isinstance(got, tuple) else 1
-            what = f"got {n}" if reveal else "got another number of values"
-            return "type", f"expected {len(ref)} returned values ({', '.join(returns)}), {what}"
-        for i, (g, r) in enumerate(zip(got, ref)):
-            found = compare(g, r, rtol, atol, reveal=reveal)
-            if found:
-                name = returns[i] if i < len(returns) else f"value {i + 1}"
-                return found[0], f"{name}: {found[1]}"
-        return None
+        return _compare_tuple(got, ref, rtol, atol, returns, reveal)
     if got is None:
         return "type", "returned None (is a `return` statement missing?)"
     if isinstance(got, tuple):
@@ -57,10 +50,35 @@ def compare(got, ref, rtol, atol, returns=(), reveal=True):
             got = np.asarray(got, dtype=np.float64)
         except (ValueError, TypeError):
             return "type", "returned a nested sequence that is not a numeric array"
-    if got.shape != ref.shape:
-        if reveal or set(got.shape) <= set(ref.shape) | {1}:
-            return "shape", f"expected a result of shape {ref.shape}, got shape {got.shape}"
-        return "shape", f"expected a result of shape {ref.shape}, got a {got.ndim}-D result of another shape"
+    return _compare_shape(got, ref, reveal) or _compare_nonfinite(got, ref, reveal) or \
+        _compare_values(got, ref, rtol, atol, reveal)
+
+
+def _compare_tuple(got, ref, rtol, atol, returns, reveal):
+    """Several returned values: their number, then each by :func:`compare`, named by ``returns``."""
+    if not isinstance(got, tuple) or len(got) != len(ref):
+        n = len(got) if isinstance(got, tuple) else 1
+        what = f"got {n}" if reveal else "got another number of values"
+        return "type", f"expected {len(ref)} returned values ({', '.join(returns)}), {what}"
+    for i, (g, r) in enumerate(zip(got, ref)):
+        found = compare(g, r, rtol, atol, reveal=reveal)
+        if found:
+            name = returns[i] if i < len(returns) else f"value {i + 1}"
+            return found[0], f"{name}: {found[1]}"
+    return None
+
+
+def _compare_shape(got, ref, reveal):
+    """``("shape", detail)`` when the shapes differ (hidden: the student's shape only if made of ours)."""
+    if got.shape == ref.shape:
+        return None
+    if reveal or set(got.shape) <= set(ref.shape) | {1}:
+        return "shape", f"expected a result of shape {ref.shape}, got shape {got.shape}"
+    return "shape", f"expected a result of shape {ref.shape}, got a {got.ndim}-D result of another shape"
+
+
+def _compare_nonfinite(got, ref, reveal):
+    """``("nonfinite", detail)``: nan/±inf where the result is finite, or not the reference's infinities."""
     finite_ref = np.isfinite(ref)
     bad = finite_ref & ~np.isfinite(got)
     if bad.any():
@@ -76,26 +94,32 @@ def compare(got, ref, rtol, atol, returns=(), reveal=True):
         if not reveal:
             return "nonfinite", "expected an infinite value in some entries, got another value there"
         return "nonfinite", f"expected an infinite value{_fmt_index(idx, got.shape)}, got {got[tuple(idx)]!r}"
+    return None
+
+
+def _compare_values(got, ref, rtol, atol, reveal):
+    """``("value", detail)`` when a finite entry is off by more than ``atol + rtol·|ref|``; the worst one named."""
+    finite_ref = np.isfinite(ref)
     g, r = got[finite_ref], ref[finite_ref]
     with np.errstate(over="ignore"):  # g - r of two huge opposite values is inf: still "off"
         err = np.abs(g - r)
     off = err > atol + rtol * np.abs(r)
-    if off.any():
-        # over: a subnormal reference (sigmoid(-740) is 4e-322) makes err / |r| overflow
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            rel = np.where(r != 0, err / np.abs(r), np.inf)
-        worst = int(np.argmax(np.where(off, rel, -1)))
-        idx = np.argwhere(finite_ref)[worst]
-        if r[worst] == 0:
-            rel_text = "∞ (the result should be 0 there)"
-        elif not np.isfinite(rel[worst]):
-            rel_text = "more than 1e308 (the result is tiny there)"
-        else:
-            rel_text = f"{rel[worst]:.2g}" if reveal else _magnitude(float(rel[worst]))
-        returned = f", where your function returned {g[worst]:.6g}" if reveal else ""
-        which, s = _entries(int(off.sum()), got.size, reveal)
-        return "value", (
-            f"{which} differ{s} from the correct result; "
-            f"the largest relative error is {rel_text}{_fmt_index(idx, got.shape, reveal)}{returned}"
-        )
-    return None
+    if not off.any():
+        return None
+    # over: a subnormal reference (sigmoid(-740) is 4e-322) makes err / |r| overflow
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        rel = np.where(r != 0, err / np.abs(r), np.inf)
+    worst = int(np.argmax(np.where(off, rel, -1)))
+    idx = np.argwhere(finite_ref)[worst]
+    if r[worst] == 0:
+        rel_text = "∞ (the result should be 0 there)"
+    elif not np.isfinite(rel[worst]):
+        rel_text = "more than 1e308 (the result is tiny there)"
+    else:
+        rel_text = f"{rel[worst]:.2g}" if reveal else _magnitude(float(rel[worst]))
+    returned = f", where your function returned {g[worst]:.6g}" if reveal else ""
+    which, s = _entries(int(off.sum()), got.size, reveal)
+    return "value", (
+        f"{which} differ{s} from the correct result; "
+        f"the largest relative error is {rel_text}{_fmt_index(idx, got.shape, reveal)}{returned}"
+    )

@@ -10,7 +10,6 @@ both ways of running a check reach the same verdict.
 
 from __future__ import annotations
 
-import builtins
 import copy
 import dis
 import importlib
@@ -307,7 +306,45 @@ def reaches(fn, name: str, namespace, swapped=None) -> bool:
 # Which library objects does a function use?
 
 
+#: Objects of forbidden names resolved in advance by :func:`pin` (``None`` for an absent name).
+_PINNED: dict = {}
+
+
+def pin(names) -> None:
+    """Resolve the dotted ``names`` now; :func:`forbidden_uses` compares with these objects from then on.
+
+    The grading engine's zygote calls it before any student code runs:
+    :func:`forbidden_uses` resolves names such as ``scipy.special.softmax``
+    through ``sys.modules`` when asked, and a submission could have replaced
+    those entries (or the attributes) by then to hide its use of them. A name
+    pinned while absent stays absent (``None``). Pinning again adds or
+    refreshes names.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Dotted names of library objects or modules (``"scipy.special.softmax"``).
+
+    Raises
+    ------
+    TypeError
+        When a name is not a string.
+    """
+    names = list(names)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"pin: `names` must hold dotted names as str, got {type(name).__name__}")
+    _PINNED.update({name: _lookup(name) for name in names})
+
+
 def _resolve(dotted):
+    """The object a dotted name refers to: the pinned one, else :func:`_lookup`'s."""
+    if dotted in _PINNED:
+        return _PINNED[dotted]
+    return _lookup(dotted)
+
+
+def _lookup(dotted):
     """The object a dotted name refers to, importing its module; None if absent."""
     parts = dotted.split(".")
     for cut in range(len(parts), 0, -1):
@@ -414,65 +451,75 @@ def forbidden_uses(fn, forbidden, skip=()) -> tuple:
     skipped; a skipped name bound to a library object
     (``from scipy.special import logsumexp``) is still a use.
     """
-    targets = {}
-    prefixes = []
-    for name in forbidden:
-        obj = _resolve(name)
-        if obj is None or isinstance(obj, types.ModuleType):
-            prefixes.append(name)
-        else:
-            targets[id(obj)] = name
-
-    found = set()
-
-    def note_object(obj):
-        if id(obj) in targets:
-            found.add(targets[id(obj)])
-            return
-        mod = _object_module(obj)
-        for p in prefixes:
-            if mod == p or mod.startswith(p + "."):
-                found.add(p)
-
-    def note_name(dotted):
-        for name in forbidden:
-            if dotted == name or dotted.startswith(name + "."):
-                found.add(name)
-
+    uses = _Uses(forbidden)
     walk = _Walk(fn)
     for f in walk:
-        note_object(f)
+        uses.note_object(f)
         code = getattr(f, "__code__", None)
-        if code is None:
-            continue
-        g = getattr(f, "__globals__", {})
-        imported = []
-        for chain in _chains(code):
-            kind, root, attrs = chain[0], chain[1], chain[2:]
-            if kind == "import":
-                imported.append(root)
-                note_name(root)
-                continue
-            if kind == "local":
-                for mod in imported:
-                    note_name(".".join([mod, *attrs]))
-                continue
-            if root in g:
-                obj = g[root]
-            elif hasattr(builtins, root):
-                continue
+        if code is not None:
+            _note_code(f, code, uses, walk, skip)
+    return tuple(sorted(uses.found))
+
+
+class _Uses:
+    """The forbidden names found so far, and how an object or a dotted name is matched against them.
+
+    A name that resolves to an object (``scipy.special.softmax``) matches that
+    very object; one that does not, or names a module (``torch``), matches
+    every object defined in that module or below it.
+    """
+
+    def __init__(self, forbidden):
+        self.forbidden = tuple(forbidden)
+        self.targets, self.prefixes, self.found = {}, [], set()
+        for name in self.forbidden:
+            obj = _resolve(name)
+            if obj is None or isinstance(obj, types.ModuleType):
+                self.prefixes.append(name)
             else:
-                continue
-            note_object(obj)
-            for attr in attrs:
-                try:
-                    obj = getattr(obj, attr)
-                except Exception:
-                    break
-                note_object(obj)
-            if isinstance(obj, types.FunctionType) and obj.__globals__ is g and not (root in skip and not attrs):
-                walk.push(obj)
-    return tuple(sorted(found))
+                self.targets[id(obj)] = name
+
+    def note_object(self, obj) -> None:
+        if id(obj) in self.targets:
+            self.found.add(self.targets[id(obj)])
+            return
+        mod = _object_module(obj)
+        for p in self.prefixes:
+            if mod == p or mod.startswith(p + "."):
+                self.found.add(p)
+
+    def note_name(self, dotted) -> None:
+        for name in self.forbidden:
+            if dotted == name or dotted.startswith(name + "."):
+                self.found.add(name)
+
+
+def _note_code(f, code, uses: _Uses, walk: _Walk, skip) -> None:
+    """The uses in one function's bytecode; the notebook functions it calls (not in ``skip``) go on ``walk``."""
+    g = getattr(f, "__globals__", {})
+    imported = []
+    for chain in _chains(code):
+        kind, root, attrs = chain[0], chain[1], chain[2:]
+        if kind == "import":
+            imported.append(root)
+            uses.note_name(root)
+            continue
+        if kind == "local":
+            for mod in imported:
+                uses.note_name(".".join([mod, *attrs]))
+            continue
+        if root not in g:  # a builtin, or a name not (yet) defined
+            continue
+        obj = g[root]
+        uses.note_object(obj)
+        for attr in attrs:
+            try:
+                obj = getattr(obj, attr)
+            except Exception:
+                break
+            uses.note_object(obj)
+        if isinstance(obj, types.FunctionType) and obj.__globals__ is g and not (root in skip and not attrs):
+            walk.push(obj)
 
 
 def describe_definition(namespace, name) -> str:

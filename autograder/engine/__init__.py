@@ -17,7 +17,6 @@ One module per step, in the order a submission meets them:
 * :mod:`.collect`   – find the submissions in submitted/ (no symlink followed), account for the rest
 * :mod:`.batch`     – plan, shard, grade a batch with N workers (each failure its submission's own)
 * :mod:`.cli`       – ``python -m autograder autograde …``
-* :mod:`.testing`   – build nbgrader notebooks and course folders for tests and benchmarks
 
 Importing this package imports nothing: the zygote imports its submodules
 without pulling in the trusted side (checks, solutions).

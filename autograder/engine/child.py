@@ -4,8 +4,8 @@ UNTRUSTED SIDE. This code runs in a process forked from the zygote for one
 submission; after :func:`serve` confines it (see :mod:`.sandbox`) it executes
 student code. It imports nothing that knows the right answers: only the
 standard library, NumPy, IPython, matplotlib, :mod:`.wire`, :mod:`.sandbox`
-and the stand-alone copy of ``autograder/checks/invoke.py`` the zygote loaded
-(``invoke`` below). Whatever it answers is validated by the parent, which
+and the copy of :mod:`autograder.checks.invoke` the zygote imported and took
+out of ``sys.modules`` (``invoke`` below). Whatever it answers is validated by the parent, which
 compares with the references and awards points; nothing here can raise a
 score.
 
@@ -259,11 +259,13 @@ def _carried_forward(sock, invoke, send, recv, to_wire, from_wire):
     return carried
 
 
-def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke, inherited=(),
-          nproc_base: int = 0, caps: bool = False, report=None) -> None:
-    """Confine this freshly forked process, then serve requests. Never returns.
+def _confine(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, inherited, nproc_base: int, caps: bool,
+             report):
+    """Confine this process (:func:`.sandbox.confine_child`), point its homes and stdio at ``workdir``, say hello.
 
-    ``caps``: drop every capability too; ``report``: more facts for the hello's ``sandbox``.
+    Returns ``(socket, output state)``. When anything fails it reports the
+    error on the socket if it can and exits with status 70: student code
+    never runs unconfined.
     """
     sock = None
     try:
@@ -277,6 +279,7 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
         sys.argv = [""]
         state = _redirect_stdio(workdir, limits.output_cap)
         wire.send(sock, {"op": "hello", "pid": os.getpid(), "sandbox": applied})
+        return sock, state
     except BaseException as exc:  # cannot confine: never run student code
         try:
             if sock is not None:
@@ -284,17 +287,14 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
         finally:
             os._exit(70)
 
-    # Bound now: student code may rebind module attributes later, not these locals.
-    run_cell = shell.run_cell
-    user_ns = shell.user_ns
-    invoke_fn, describe, forbidden_uses = invoke.invoke, invoke.describe_definition, invoke.forbidden_uses
-    to_wire, from_wire, outcome_to_wire = wire.to_wire, wire.from_wire, wire.outcome_to_wire
-    recv, send = wire.recv, wire.send
-    import matplotlib.pyplot as plt
 
-    close_figures = plt.close
+def _cell_runner(run_cell, close_figures, out_writer, err_writer):
+    """``run(source) -> {"status": "ok"} | {"status": "error", "error"}``: one cell in the IPython shell.
 
-    out_writer, err_writer = sys.stdout, sys.stderr
+    Whatever the cell does (raise, exit, leave ``sys.stdout`` unusable), the
+    next cell gets working stdout/stderr (``out_writer``, ``err_writer``) and
+    no open figures.
+    """
 
     def run(source):
         # A cell that left no usable stdout/stderr (``sys.stdout = None``) would make every
@@ -317,7 +317,16 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
             return {"status": "error", "error": _describe(err)}
         return {"status": "ok"}
 
-    carried = _carried_forward(sock, invoke, send, recv, to_wire, from_wire)
+    return run
+
+
+def _caller(user_ns, invoke_fn, carried, from_wire, outcome_to_wire):
+    """``call(name, args, kwargs, carry=()) -> {"outcome": wire}``: one call of a notebook function.
+
+    ``carry`` names the contract functions answered by the trusted side during
+    the call (errors carried forward). A value too large, or one that cannot
+    be encoded, is replaced by ``None`` with a description.
+    """
 
     def call(name, args, kwargs, carry=()):
         fn = user_ns.get(name)
@@ -332,6 +341,30 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
             return {"outcome": {"status": "returned", "value": None,
                                 "value_type": f"something that cannot be sent back ({_describe(exc)})",
                                 "error_type": "", "error_message": "", "warnings": [], "mutated": []}}
+
+    return call
+
+
+def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke, inherited=(),
+          nproc_base: int = 0, caps: bool = False, report=None) -> None:
+    """Confine this freshly forked process, then serve requests. Never returns.
+
+    ``caps``: drop every capability too; ``report``: more facts for the hello's ``sandbox``.
+    """
+    # (63 lines: the request loop stays whole so that every branch uses the locals bound below,
+    # before student code runs; the steps it calls are _confine, _cell_runner and _caller.)
+    sock, state = _confine(sock_fd, uid, limits, workdir, inherited, nproc_base, caps, report)
+
+    # Bound now: student code may rebind module attributes later, not these locals.
+    user_ns = shell.user_ns
+    describe, forbidden_uses = invoke.describe_definition, invoke.forbidden_uses
+    to_wire, from_wire = wire.to_wire, wire.from_wire
+    recv, send = wire.recv, wire.send
+    import matplotlib.pyplot as plt
+
+    run = _cell_runner(shell.run_cell, plt.close, sys.stdout, sys.stderr)
+    carried = _carried_forward(sock, invoke, send, recv, to_wire, from_wire)
+    call = _caller(user_ns, invoke.invoke, carried, from_wire, wire.outcome_to_wire)
 
     while True:
         try:

@@ -195,8 +195,23 @@ def scan(submitted_dir, known, assignments=None, students=None) -> Plan:
         ``assignments`` names a problem set the course does not have; the
         filters match no submission.
     """
-    root = Path(submitted_dir)
-    known = set(known)
+    root, known = Path(submitted_dir), set(known)
+    wanted_ps = _wanted_problem_sets(root, known, assignments)
+    wanted_st = set(students) if students else None
+    plan = Plan()
+    try:
+        top = _entries(root)
+    except OSError as exc:
+        raise LayoutError(f"{root} cannot be read ({exc.strerror})") from None
+    for entry in top:
+        _scan_top_entry(entry, known, wanted_ps, wanted_st, plan)
+    _require_submissions(root, top, plan, wanted_ps, wanted_st)
+    plan.submissions.sort(key=lambda s: (s.student, s.assignment))
+    return plan
+
+
+def _wanted_problem_sets(root: Path, known: set, assignments):
+    """The ``--assignment`` filter as a set (``None``: all); :class:`LayoutError` for a bad folder or an unknown name."""
     if not root.is_dir():
         raise LayoutError(f"{root} is not a folder of submissions ({'no such folder' if not root.exists() else 'a file'}); "
                           f"{LAYOUT}")
@@ -206,28 +221,30 @@ def scan(submitted_dir, known, assignments=None, students=None) -> Plan:
         hints = [h for h in (did_you_mean(u, known) for u in unknown) if h]
         raise LayoutError(f"--assignment {' '.join(unknown)}: not a problem set of this course "
                           f"(known: {', '.join(sorted(known))})" + (f"; {hints[0]}" if hints else ""))
-    wanted_st = set(students) if students else None
-    plan = Plan()
-    try:
-        top = _entries(root)
-    except OSError as exc:
-        raise LayoutError(f"{root} cannot be read ({exc.strerror})") from None
-    for entry in top:
-        kind, shown = _kind(entry), display(entry.name)
-        if kind == "link":
-            plan.not_graded.append(NotGraded(shown, LINK_REASON, "copy the folder instead of linking it"))
-        elif kind == "file" and entry.name.endswith(".ipynb"):
-            ps = _ps_of_notebook(entry.name, known)
-            plan.not_graded.append(NotGraded(shown, "a notebook directly in the submissions folder",
-                                             f"move it to <student>/{ps or '<problem set>'}/"
-                                             f"{ps or '<problem set>'}.ipynb"))
-        elif kind == "dir":
-            sid = StudentId(entry.name)
-            if wanted_st is not None and not ({entry.name, sid.display} & wanted_st):
-                continue
-            _scan_student(entry.path, sid, known, wanted_ps, plan)
-        elif kind == "other":
-            plan.not_graded.append(NotGraded(shown, OTHER_REASON))
+    return wanted_ps
+
+
+def _scan_top_entry(entry, known, wanted_ps, wanted_st, plan: Plan) -> None:
+    """One entry of the submissions folder: a student folder is scanned, anything else accounted for."""
+    kind, shown = _kind(entry), display(entry.name)
+    if kind == "link":
+        plan.not_graded.append(NotGraded(shown, LINK_REASON, "copy the folder instead of linking it"))
+    elif kind == "file" and entry.name.endswith(".ipynb"):
+        ps = _ps_of_notebook(entry.name, known)
+        plan.not_graded.append(NotGraded(shown, "a notebook directly in the submissions folder",
+                                         f"move it to <student>/{ps or '<problem set>'}/"
+                                         f"{ps or '<problem set>'}.ipynb"))
+    elif kind == "dir":
+        sid = StudentId(entry.name)
+        if wanted_st is not None and not ({entry.name, sid.display} & wanted_st):
+            return
+        _scan_student(entry.path, sid, known, wanted_ps, plan)
+    elif kind == "other":
+        plan.not_graded.append(NotGraded(shown, OTHER_REASON))
+
+
+def _require_submissions(root: Path, top, plan: Plan, wanted_ps, wanted_st) -> None:
+    """:class:`LayoutError` when there is nothing to grade: no student folder, or no submission (filtered or not)."""
     if not any(_kind(e) == "dir" for e in top):
         found = "; ".join(str(n) for n in plan.not_graded[:3])
         raise LayoutError(f"{root} holds no student folder" + (" (it is empty)" if not top else "")
@@ -239,8 +256,6 @@ def scan(submitted_dir, known, assignments=None, students=None) -> Plan:
     if not plan.submissions:
         found = "".join(f"\n  {n}" for n in plan.not_graded[:20])
         raise LayoutError(f"no submission found in {root}; {LAYOUT}" + (f"\nNot graded:{found}" if found else ""))
-    plan.submissions.sort(key=lambda s: (s.student, s.assignment))
-    return plan
 
 
 def _scan_student(path, sid: StudentId, known, wanted_ps, plan: Plan) -> None:

@@ -157,9 +157,8 @@ class Zygote:
         )
         theirs.close()
         self.ctrl = ours
-        invoke_path = Path(__file__).resolve().parent.parent / "checks" / "invoke.py"
-        reply = self._request({"op": "init", "slots": self.slots, "forbidden": self.forbidden, "hide": self.hide, "needed": self.needed,
-                               "invoke_path": str(invoke_path)}, timeout=self.start_timeout)
+        reply = self._request({"op": "init", "slots": self.slots, "forbidden": self.forbidden, "hide": self.hide,
+                               "needed": self.needed}, timeout=self.start_timeout)
         self.sandbox = reply["sandbox"]
         self.pid = reply["pid"]
         return self

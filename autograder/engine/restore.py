@@ -81,57 +81,70 @@ def strip_hidden_tests(source: str) -> str:
 
 
 def rebuild(source: SourceNotebook, submitted_cells: list) -> Rebuilt:
-    """The notebook to run and the tamper report (see the module docstring)."""
+    """The notebook to run and the tamper report (see the module docstring).
+
+    Three steps: :func:`_partition` the submitted cells by the source's
+    grade_ids, :func:`_report_tampering` (locked cells, order, solution
+    cells), :func:`_emit` the notebook in the source's order.
+    """
     out = Rebuilt()
     known = {c.grade_id: c for c in source.cells if c.grade_id and (c.protected or c.solution)}
-    position = {c.grade_id: k for k, c in enumerate(source.cells)}
+    parts = _partition(known, submitted_cells, out)
+    _report_tampering(source, known, parts, submitted_cells, out)
+    _emit(source, known, parts, out)
+    return out
 
-    occurrences: dict = {}
-    extras: dict = {None: []}
+
+@dataclass
+class _Partition:
+    """The submitted cells sorted by the source's grade_ids.
+
+    Attributes
+    ----------
+    occurrences : dict
+        ``grade_id -> [index in the submission]`` of every copy of a known cell.
+    primary : dict
+        ``grade_id -> cell``: the first copy, in submission order.
+    extras : dict
+        ``grade_id (or None before the first known cell) -> [cell]``: the
+        student's own cells (and duplicate solution cells) following it.
+    """
+
+    occurrences: dict = field(default_factory=dict)
+    primary: dict = field(default_factory=dict)
+    extras: dict = field(default_factory=lambda: {None: []})
+
+
+def _partition(known: dict, submitted_cells: list, out: Rebuilt) -> _Partition:
+    """Sort the submitted cells by grade_id; malformed cells are noted and ignored, duplicate locked cells dropped."""
+    parts = _Partition()
     anchor = None
-    primary: dict = {}
     for i, cell in enumerate(submitted_cells):
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
             out.notes.append(f"cell {i} of the submission is not a well-formed notebook cell; ignored")
             continue
         gid = grade_id_of(cell)
         if gid in known:
-            occurrences.setdefault(gid, []).append(i)
-            if gid not in primary:
-                primary[gid] = cell
+            parts.occurrences.setdefault(gid, []).append(i)
+            if gid not in parts.primary:
+                parts.primary[gid] = cell
                 anchor = gid
-                extras.setdefault(gid, [])
+                parts.extras.setdefault(gid, [])
                 continue
             if known[gid].protected:
-                continue  # a duplicate of a locked cell: dropped (reported below)
-        extras.setdefault(anchor, []).append(cell)
+                continue  # a duplicate of a locked cell: dropped (reported by _report_locked)
+        parts.extras.setdefault(anchor, []).append(cell)
+    return parts
 
-    # --- tamper report ------------------------------------------------------
+
+def _report_tampering(source: SourceNotebook, known: dict, parts: _Partition, submitted_cells: list,
+                      out: Rebuilt) -> None:
+    """The tamper report (``out.tamper``) and the notes on solution cells (``out.notes``)."""
     for gid, scell in known.items():
-        if not scell.protected:
-            continue
-        what = "graded test cell" if scell.is_test else "locked cell"
-        found = occurrences.get(gid, [])
-        if not found:
-            out.tamper.append(f"{what} `{gid}` was deleted; restored from the source")
-            continue
-        if len(found) > 1:
-            out.tamper.append(f"{what} `{gid}` appears {len(found)} times; the copies were removed")
-        for i in found:
-            cell = submitted_cells[i]
-            if cell.get("cell_type") != scell.cell_type or not _same(cell_text(cell), scell.source):
-                out.tamper.append(f"{what} `{gid}` was edited (cell {i}); restored from the source")
-                break
-        meta = nbgrader_meta(submitted_cells[found[0]])
-        try:
-            claimed = float(meta.get("points"))
-        except (TypeError, ValueError):
-            claimed = None
-        if scell.is_test and (not meta.get("grade") or claimed != scell.points):
-            out.tamper.append(f"the nbgrader metadata of `{gid}` was changed; the source's points "
-                              f"({scell.points:g}) count")
-    order = [position[gid] for gid in primary]
-    moved = _moved(order)
+        if scell.protected:
+            _report_locked(gid, scell, parts.occurrences.get(gid, []), submitted_cells, out)
+    position = {c.grade_id: k for k, c in enumerate(source.cells)}
+    moved = _moved([position[gid] for gid in parts.primary])
     if moved:
         names = [source.cells[k].grade_id for k in sorted(moved)]
         locked = [n for n in names if known[n].protected]
@@ -143,18 +156,45 @@ def rebuild(source: SourceNotebook, submitted_cells: list) -> Rebuilt:
             out.notes.append(f"solution cells {', '.join(f'`{n}`' for n in mine)} were moved; they run in the "
                              "source order")
     for gid in source.solution_ids:
-        found = occurrences.get(gid, [])
+        found = parts.occurrences.get(gid, [])
         if not found:
             out.notes.append(f"solution cell `{gid}` is missing from the submission")
         elif len(found) > 1:
             out.notes.append(f"solution cell `{gid}` appears {len(found)} times; all copies run in order")
 
-    # --- the rebuilt notebook -----------------------------------------------
+
+def _report_locked(gid: str, scell, found: list, submitted_cells: list, out: Rebuilt) -> None:
+    """One locked cell: deleted, duplicated, edited, or its nbgrader metadata (points) changed."""
+    what = "graded test cell" if scell.is_test else "locked cell"
+    if not found:
+        out.tamper.append(f"{what} `{gid}` was deleted; restored from the source")
+        return
+    if len(found) > 1:
+        out.tamper.append(f"{what} `{gid}` appears {len(found)} times; the copies were removed")
+    for i in found:
+        cell = submitted_cells[i]
+        if cell.get("cell_type") != scell.cell_type or not _same(cell_text(cell), scell.source):
+            out.tamper.append(f"{what} `{gid}` was edited (cell {i}); restored from the source")
+            break
+    meta = nbgrader_meta(submitted_cells[found[0]])
+    try:
+        claimed = float(meta.get("points"))
+    except (TypeError, ValueError):
+        claimed = None
+    if scell.is_test and (not meta.get("grade") or claimed != scell.points):
+        out.tamper.append(f"the nbgrader metadata of `{gid}` was changed; the source's points "
+                          f"({scell.points:g}) count")
+
+
+def _emit(source: SourceNotebook, known: dict, parts: _Partition, out: Rebuilt) -> None:
+    """The notebook to run (``out.cells``): the source's cells in its order, locked ones from the source,
+    solution cells from the submission (``out.student_code``), each followed by the student's own cells."""
+
     def emit(cell_type, text, gid, origin, is_test=False):
         out.cells.append(Cell(len(out.cells), cell_type, text, gid, origin, is_test))
 
     def emit_extras(key):
-        for cell in extras.get(key, ()):
+        for cell in parts.extras.get(key, ()):
             emit(cell["cell_type"], cell_text(cell), None, "student")
 
     emit_extras(None)
@@ -165,8 +205,8 @@ def rebuild(source: SourceNotebook, submitted_cells: list) -> Rebuilt:
         if scell.protected:
             text = strip_hidden_tests(scell.source) if scell.cell_type == "code" else scell.source
             emit(scell.cell_type, text, gid, "source", scell.is_test)
-        elif gid in primary:
-            cell = primary[gid]
+        elif gid in parts.primary:
+            cell = parts.primary[gid]
             text = cell_text(cell)
             out.student_code[gid] = text
             ctype = cell.get("cell_type")
@@ -176,4 +216,3 @@ def rebuild(source: SourceNotebook, submitted_cells: list) -> Rebuilt:
         else:
             continue
         emit_extras(gid)
-    return out

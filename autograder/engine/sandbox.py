@@ -297,16 +297,35 @@ def enter_view(base: str, needed, hidden=(), uid_names=()) -> dict:
         _bind_read_only(path, root + path)
     for path in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         _relink(root, path, view)
+    _cover_hidden(root, view, hidden)
+    _write_etc(root, uid_names)
+    _make_mount_points(root)
+    _pivot_into(root)
+    PROC = HOST_PROC
+    report["mountns"] = True
+    report["view"] = view
+    return report
+
+
+def _cover_hidden(root: str, view: list, hidden) -> None:
+    """Cover each hidden path that lies inside a needed path of the view (an empty tmpfs, or /dev/null for a file).
+
+    A path the interpreter needs stays; outside the view a path is invisible anyway.
+    """
     covered = []
     for target in sorted({os.path.realpath(h) for h in hidden if h and os.path.exists(h)}, key=len):
         # a needed path that holds a hidden one (the course installed into the virtualenv): cover it
         if target in view or not any(_inside(target, v) for v in view) or any(_inside(target, c) for c in covered):
-            continue  # (a path the interpreter needs stays; outside the view a path is invisible anyway)
+            continue
         covered.append(target)
         if os.path.isdir(target):
             mount("tmpfs", root + target, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=0755")
         else:
             mount("/dev/null", root + target, None, MS_BIND)
+
+
+def _write_etc(root: str, uid_names) -> None:
+    """The view's own /etc/passwd, /etc/group (one student per slot uid) and /etc/hosts (localhost only)."""
     os.makedirs(root + "/etc", mode=0o755, exist_ok=True)
     with open(root + "/etc/passwd", "w") as fh:
         fh.write("root:x:0:0:root:/sandbox/work:/bin/sh\n"
@@ -316,6 +335,10 @@ def enter_view(base: str, needed, hidden=(), uid_names=()) -> dict:
         fh.write("root:x:0:\n" + "".join(f"student{u}:x:{u}:\n" for u in uid_names) + "nogroup:x:65534:\n")
     with open(root + "/etc/hosts", "w") as fh:
         fh.write("127.0.0.1 localhost\n")
+
+
+def _make_mount_points(root: str) -> None:
+    """The :data:`DEVICES` bound in, mount points for the child's /proc, /tmp, ptys and the sandbox, the host's /proc."""
     for name in DEVICES:
         dev = root + "/dev/" + name
         os.makedirs(os.path.dirname(dev), mode=0o755, exist_ok=True)
@@ -325,16 +348,16 @@ def enter_view(base: str, needed, hidden=(), uid_names=()) -> dict:
         os.makedirs(root + name, mode=0o755, exist_ok=True)
     open(root + "/dev/ptmx", "w").close()  # a mount point for the child's own pseudo-terminals
     mount("/proc", root + HOST_PROC, None, MS_BIND | MS_REC)
+
+
+def _pivot_into(root: str) -> None:
+    """Make ``root`` the root of this mount namespace, drop the old root, remount read-only."""
     os.chdir(root)
     pivot_root(".", ".old")
     os.chdir("/")
     umount("/.old", MNT_DETACH)
     os.rmdir("/.old")
     mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    PROC = HOST_PROC
-    report["mountns"] = True
-    report["view"] = view
-    return report
 
 
 # ---------------------------------------------------------------------------
@@ -427,20 +450,7 @@ def isolate_child(limits: "Limits", uid, keep_fd: int) -> str:
     """
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the zygote died: nothing of ours stays
     unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC)
-    mb = max(1, int(limits.workdir_mb))
-    mount("tmpfs", SANDBOX, "tmpfs", MS_NOSUID | MS_NODEV, f"size={mb}m,nr_inodes={max(256, mb * 128)},mode=0755")
-    for sub in ("work", "tmp", "shm"):
-        path = f"{SANDBOX}/{sub}"
-        os.mkdir(path, 0o700)
-        if uid is not None:
-            os.chown(path, uid, uid)
-    mount(f"{SANDBOX}/tmp", "/tmp", None, MS_BIND)
-    mount(f"{SANDBOX}/shm", "/dev/shm", None, MS_BIND)
-    try:  # pseudo-terminals of its own (IPython's `!` runs commands in one)
-        mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620")
-        mount("/dev/pts/ptmx", "/dev/ptmx", None, MS_BIND)
-    except OSError:
-        pass
+    _mount_child_tmpfs(limits, uid)
     status_r, status_w = os.pipe()
     pid_b = os.fork()
     if pid_b:  # A
@@ -468,6 +478,25 @@ def isolate_child(limits: "Limits", uid, keep_fd: int) -> str:
     status_c = _wait_status(pid_c)
     os.write(status_w, status_c.to_bytes(8, "big", signed=True))
     os._exit(0)
+
+
+def _mount_child_tmpfs(limits: "Limits", uid) -> None:
+    """The child's tmpfs on :data:`SANDBOX` (``work/``, ``tmp/``, ``shm/`` owned by ``uid``), bound on /tmp and
+    /dev/shm; its own pseudo-terminals when devpts allows (IPython's ``!``)."""
+    mb = max(1, int(limits.workdir_mb))
+    mount("tmpfs", SANDBOX, "tmpfs", MS_NOSUID | MS_NODEV, f"size={mb}m,nr_inodes={max(256, mb * 128)},mode=0755")
+    for sub in ("work", "tmp", "shm"):
+        path = f"{SANDBOX}/{sub}"
+        os.mkdir(path, 0o700)
+        if uid is not None:
+            os.chown(path, uid, uid)
+    mount(f"{SANDBOX}/tmp", "/tmp", None, MS_BIND)
+    mount(f"{SANDBOX}/shm", "/dev/shm", None, MS_BIND)
+    try:  # pseudo-terminals of its own (IPython's `!` runs commands in one)
+        mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620")
+        mount("/dev/pts/ptmx", "/dev/ptmx", None, MS_BIND)
+    except OSError:
+        pass
 
 
 def fresh_workdir(slot_root: str, uid, serial: int) -> str:

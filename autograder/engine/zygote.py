@@ -3,17 +3,17 @@
 Started by the parent as a fresh interpreter (``python -m
 autograder.engine.zygote --fd N``), never by forking the parent, which holds
 the reference solutions in memory. It imports NumPy, SciPy, matplotlib (Agg)
-and IPython once, builds an IPython shell, loads ``autograder/checks/invoke.py``
-as a stand-alone module (without ``autograder.checks``'s package, which
-imports the references), and then — as root — enters its own mount and
-network namespaces with the course, the submissions and the results hidden
+and IPython once, builds an IPython shell, imports ``autograder.checks.invoke``
+(a leaf: the package imports nothing eagerly) with the forbidden names pinned
+and takes it out of ``sys.modules`` (:func:`import_invoke`), and then — as
+root — enters its own mount and network namespaces with the course, the submissions and the results hidden
 (:func:`.sandbox.setup_zygote_namespaces`). It never imports ``solutions``
 or the checks; a test asserts so.
 
 Control protocol (one :mod:`.wire` message each way, on the socket passed as
 ``--fd``):
 
-* ``init {"slots": n, "hide": [paths], "needed": [paths], "invoke_path"}`` →
+* ``init {"slots": n, "hide": [paths], "needed": [paths], "forbidden": [names]}`` →
   ``{"pid", "sandbox"}`` (as root, reserves one uid per slot, see
   :func:`.sandbox.claim_uids`);
 * ``spawn {"slot", "limits"}`` → ``{"pid"}`` with the parent's end of the
@@ -43,9 +43,6 @@ import time
 
 from autograder.engine import sandbox, wire
 
-INVOKE_MODULE = "autograder_sandboxed_invoke"
-
-
 def _warm_imports():
     os.environ.setdefault("MPLBACKEND", "Agg")
     import numpy  # noqa: F401
@@ -62,39 +59,26 @@ def _warm_imports():
     from autograder.engine import child  # noqa: F401
 
 
-def load_invoke(path: str):
-    """``autograder/checks/invoke.py`` as a module of its own: stdlib + NumPy only.
+def import_invoke(forbidden):
+    """:mod:`autograder.checks.invoke` with ``forbidden`` pinned, then unreachable by name.
 
-    Loading it by path does not run ``autograder/checks/__init__.py``, which
-    imports the evaluation and, through it, ``solutions``.
+    A normal import: the package ``autograder.checks`` imports nothing
+    eagerly, so this loads the standard library, NumPy and ``invoke`` only
+    (never the evaluation or ``solutions``). The forbidden names are resolved
+    now, in the pristine zygote (:func:`autograder.checks.invoke.pin`). The
+    module is then taken out of ``sys.modules`` and off its package, so
+    student code cannot reach (and patch) the copy the child answers with.
     """
-    import importlib.util
+    import importlib
 
-    spec = importlib.util.spec_from_file_location(INVOKE_MODULE, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[INVOKE_MODULE] = module  # dataclasses look the module up while decorating
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[INVOKE_MODULE]  # not importable by name from student code
+    module = importlib.import_module("autograder.checks.invoke")
+    module.pin([str(name) for name in forbidden])
+    for name in ("autograder.checks.invoke", "autograder.checks"):
+        sys.modules.pop(name, None)
+    package = sys.modules.get("autograder")
+    if package is not None and hasattr(package, "checks"):
+        delattr(package, "checks")
     return module
-
-
-def pin_forbidden(invoke, names) -> None:
-    """Resolve the checks' forbidden names now, before any student code runs.
-
-    ``invoke.forbidden_uses`` resolves names such as ``scipy.special.softmax``
-    through ``sys.modules`` when asked; a submission could have replaced those
-    entries (or the attributes) by then to hide its use of them. The objects
-    resolved here, in the pristine zygote, are the ones compared with.
-    """
-    original = invoke._resolve
-    pinned = {name: original(name) for name in names}
-
-    def resolve(dotted):
-        return pinned[dotted] if dotted in pinned else original(dotted)
-
-    invoke._resolve = resolve
 
 
 #: Environment variables the children get (with these values, or the grader's for None); nothing else
@@ -168,39 +152,14 @@ class Zygote:
 
         self.mode = sandbox.requested_mode()
         self.no_prefork = bool(os.environ.get("AUTOGRADER_NO_PREFORK"))  # (the environment is cleared below)
-        warnings = []
-        if self.mode == "root":
-            a, b = socket.socketpair()
-            pid = os.fork()
-            if pid == 0:
-                self.ctrl.detach()
-                a.close()
-                sandbox.killer_server(b)
-            b.close()
-            self.killer, self.killer_pid = a, pid
-            # before leaving the host's network namespace (see claim_uids)
-            self.uid_locks = sandbox.claim_uids(int(msg.get("slots", 1)))
-            self.uids = [uid for uid, _ in self.uid_locks]
-            for uid in self.uids:  # leftovers of an earlier batch that was killed
-                self._ask_killer(uid, uid)
-        elif self.mode == "userns":
-            try:
-                sandbox.enter_user_namespace()
-            except OSError as exc:
-                self.mode = "weak"
-                warnings.append(f"unprivileged user namespaces are not available ({exc})")
-        if self.mode == "weak":
-            warnings.append("WEAK SANDBOX: student code runs as the grader's own user with limits and killing "
-                            "only; it can read the course (solutions included), write results and signal the "
-                            "grader. Grade as root, or enable unprivileged user namespaces.")
+        warnings = self._enter_mode(int(msg.get("slots", 1)))
         self.cgroups = Cgroups(int(msg.get("slots", 1)))
         cgroup_report = self.cgroups.create() if self.mode != "weak" else {
             "available": False, "why": "weak mode: no cgroups"}
         _warm_imports()
         from autograder.engine import child
 
-        self.invoke = load_invoke(msg["invoke_path"])
-        pin_forbidden(self.invoke, [str(n) for n in msg.get("forbidden", [])])
+        self.invoke = import_invoke(msg.get("forbidden", []))
         self.shell = child.make_shell()
         report = {"mode": self.mode, "netns": False, "mountns": False, "pidns": False, "ipcns": False,
                   "view": [], "hidden": [], "errors": []}
@@ -230,6 +189,36 @@ class Zygote:
         gc.collect()
         gc.freeze()
         return {"pid": os.getpid(), "sandbox": report}
+
+    def _enter_mode(self, slots: int) -> list:
+        """Set up the sandbox mode: as root the killer process and one uid per slot; else a user namespace
+        (or the weak mode when that fails). Returns the warnings for the report."""
+        warnings = []
+        if self.mode == "root":
+            a, b = socket.socketpair()
+            pid = os.fork()
+            if pid == 0:
+                self.ctrl.detach()
+                a.close()
+                sandbox.killer_server(b)
+            b.close()
+            self.killer, self.killer_pid = a, pid
+            # before leaving the host's network namespace (see claim_uids)
+            self.uid_locks = sandbox.claim_uids(slots)
+            self.uids = [uid for uid, _ in self.uid_locks]
+            for uid in self.uids:  # leftovers of an earlier batch that was killed
+                self._ask_killer(uid, uid)
+        elif self.mode == "userns":
+            try:
+                sandbox.enter_user_namespace()
+            except OSError as exc:
+                self.mode = "weak"
+                warnings.append(f"unprivileged user namespaces are not available ({exc})")
+        if self.mode == "weak":
+            warnings.append("WEAK SANDBOX: student code runs as the grader's own user with limits and killing "
+                            "only; it can read the course (solutions included), write results and signal the "
+                            "grader. Grade as root, or enable unprivileged user namespaces.")
+        return warnings
 
     @staticmethod
     def _processes_of_my_uid():

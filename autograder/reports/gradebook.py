@@ -112,7 +112,7 @@ def write_gradebook(results_dir, course_dir=".", results=None, db_url=None, cour
     """
     import warnings
 
-    from nbgrader.api import Grade, Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
     from sqlalchemy.exc import SAWarning
 
     course_dir = Path(course_dir).resolve()
@@ -128,42 +128,57 @@ def write_gradebook(results_dir, course_dir=".", results=None, db_url=None, cour
     with warnings.catch_warnings(), Gradebook(db_url, course_id) as gb:
         # nbgrader's add_submission builds objects outside the session: SQLAlchemy warns, harmlessly
         warnings.simplefilter("ignore", category=SAWarning)
-        notebooks = {}
-        for ps in problem_sets(readable):
-            cells: dict = {}
-            for r in readable:
-                if r.assignment == ps:
-                    for t in r.tests:
-                        cells[t.name] = max(cells.get(t.name, 0.0), t.max_score)
-            gb.update_or_create_assignment(ps)
-            nb = notebooks[ps] = _notebook_name(gb, ps, cells)
-            gb.update_or_create_notebook(nb, ps)
-            for grade_id, max_score in cells.items():
-                gb.update_or_create_grade_cell(grade_id, nb, ps, max_score=max_score, cell_type="code")
-            written["assignments"] += 1
+        notebooks = _write_assignments(gb, readable, written)
         for student in sorted({r.student for r in readable}):
             gb.update_or_create_student(student)
             written["students"] += 1
         for r in readable:
-            nb = notebooks[r.assignment]
-            kwargs = {}
-            stamp = _timestamp(course_dir, coursedir, r.student, r.assignment)
-            if stamp:
-                kwargs["timestamp"] = stamp
-            submission = gb.update_or_create_submission(r.assignment, r.student, **kwargs)
-            submitted_nb = gb.find_submission_notebook(nb, r.assignment, r.student)
-            for t in r.tests:
-                try:
-                    grade = gb.find_grade(t.name, nb, r.assignment, r.student)
-                except MissingEntry:
-                    # the grade cell was created after the submission: mirror it now
-                    cell = gb.find_grade_cell(t.name, nb, r.assignment)
-                    grade = Grade(cell_id=cell.id, notebook=submitted_nb)
-                    gb.db.add(grade)
-                grade.auto_score = float(t.score)
-                grade.needs_manual_grade = False
-                written["grades"] += 1
-            gb.db.commit()
-            del submission
-            written["submissions"] += 1
+            _write_submission(gb, r, notebooks[r.assignment], course_dir, coursedir, written)
     return written
+
+
+def _write_assignments(gb, readable, written: dict) -> dict:
+    """Each problem set of ``readable`` as an assignment, its notebook and its grade cells; ``{ps: notebook}``.
+
+    A grade cell's max score is the largest any results.json gives it.
+    """
+    notebooks = {}
+    for ps in problem_sets(readable):
+        cells: dict = {}
+        for r in readable:
+            if r.assignment == ps:
+                for t in r.tests:
+                    cells[t.name] = max(cells.get(t.name, 0.0), t.max_score)
+        gb.update_or_create_assignment(ps)
+        nb = notebooks[ps] = _notebook_name(gb, ps, cells)
+        gb.update_or_create_notebook(nb, ps)
+        for grade_id, max_score in cells.items():
+            gb.update_or_create_grade_cell(grade_id, nb, ps, max_score=max_score, cell_type="code")
+        written["assignments"] += 1
+    return notebooks
+
+
+def _write_submission(gb, r, nb: str, course_dir, coursedir, written: dict) -> None:
+    """One submission and its auto scores (a grade cell created after the submission is mirrored), committed."""
+    from nbgrader.api import Grade, MissingEntry
+
+    kwargs = {}
+    stamp = _timestamp(course_dir, coursedir, r.student, r.assignment)
+    if stamp:
+        kwargs["timestamp"] = stamp
+    submission = gb.update_or_create_submission(r.assignment, r.student, **kwargs)
+    submitted_nb = gb.find_submission_notebook(nb, r.assignment, r.student)
+    for t in r.tests:
+        try:
+            grade = gb.find_grade(t.name, nb, r.assignment, r.student)
+        except MissingEntry:
+            # the grade cell was created after the submission: mirror it now
+            cell = gb.find_grade_cell(t.name, nb, r.assignment)
+            grade = Grade(cell_id=cell.id, notebook=submitted_nb)
+            gb.db.add(grade)
+        grade.auto_score = float(t.score)
+        grade.needs_manual_grade = False
+        written["grades"] += 1
+    gb.db.commit()
+    del submission
+    written["submissions"] += 1

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from autograder.course import GRADE_CELLS, ROOT
 from autograder.engine.notebook import nbgrader_meta
-from autograder.release.fill import filled_release
+from tests.fill import filled_release
 from tests.zoo import zoo
 
 
@@ -77,7 +77,7 @@ class Compound:
 
     def notebook(self, course_dir: Path = ROOT) -> dict:
         """The submission as nbgrader notebook data: the release of ``<course_dir>/release/``
-        with its solution cells filled in (:func:`autograder.release.fill.filled_release`;
+        with its solution cells filled in (:func:`tests.fill.filled_release`;
         a ``None`` solution keeps the released stub) and the extra cells inserted."""
         written = {fn: src for fn, src in self.solutions.items() if src is not None}
         nb = filled_release(self.ps, written, course_dir)

@@ -11,8 +11,7 @@
 * :func:`make_course` / :func:`make_submissions` — write them to disk in
   nbgrader's layout.
 
-Trusted side only (it reads ``solutions/`` for signatures); the zygote never
-imports it.
+Test scaffolding, not part of the product (it reads ``solutions/`` for signatures).
 """
 
 from __future__ import annotations
