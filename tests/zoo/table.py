@@ -1,9 +1,9 @@
 """``docs/grading.md``: what each mistake of the bug zoo costs, generated from the zoo.
 
-Every specimen of the zoo is graded by the hidden checks (in-process, the
-reference functions standing in for the rest of the notebook, as in
-``tests/test_zoo.py``); the table lists, per mistake, the graded cells it
-loses and their points. ``tests/test_zoo.py`` fails when the committed page
+The table lists, per mistake of the zoo, the graded cells it loses and their
+points: each zoo module's reviewed ``LOSES``, which ``tests/test_zoo.py``
+asserts equal to what the hidden checks give (in-process, the reference
+functions standing in for the rest of the notebook), specimen by specimen. ``tests/test_zoo.py`` fails when the committed page
 differs from what this module renders, so the page stays true.
 
 Regenerate with ``python -m tests.zoo.table`` (writes ``docs/grading.md``).
@@ -11,6 +11,7 @@ Regenerate with ``python -m tests.zoo.table`` (writes ``docs/grading.md``).
 
 from __future__ import annotations
 
+import importlib
 import sys
 from dataclasses import dataclass
 
@@ -61,18 +62,31 @@ def points_of(ps: str) -> dict:
     return dict(GRADE_CELLS[ps])
 
 
-def rows() -> list:
-    """Grade every wrong specimen of the zoo; one :class:`Row` each, in zoo order."""
-    from tests.test_zoo import grade  # the zoo's own grading path, so page and test agree
+def _lost(ps: str, specimen) -> tuple:
+    """The cells ``specimen`` loses, in notebook order.
 
+    From the zoo module's reviewed ``LOSES``, which ``tests/test_zoo.py``
+    asserts equal to what grading gives, specimen by specimen; a problem set
+    without that table is graded here (the zoo's own grading path).
+    """
+    loses = getattr(importlib.import_module(f"tests.zoo.{ps}"), "LOSES", None)
+    if loses is not None:
+        order = [gid for gid, _ in GRADE_CELLS[ps]]
+        return tuple(sorted(loses[specimen.name], key=order.index))
+    from tests.test_zoo import grade
+
+    return tuple(gid for gid, r in grade(ps, specimen).items() if not r.passed)
+
+
+def rows() -> list:
+    """One :class:`Row` per wrong specimen of the zoo, in zoo order."""
     out = []
     for ps in PROBLEM_SETS:
         points = points_of(ps)
         for specimen in zoo(ps):
             if specimen.correct or not hasattr(specimen, "source"):
                 continue
-            results = grade(ps, specimen)
-            lost = tuple(gid for gid, r in results.items() if not r.passed)
+            lost = _lost(ps, specimen)
             fn_points = sum(p for gid, p in points.items() if gid.rsplit("-", 1)[0] == specimen.function)
             out.append(Row(ps, specimen.name, specimen.function, lost, sum(points[g] for g in lost), fn_points))
     return out
