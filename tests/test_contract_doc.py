@@ -51,7 +51,8 @@ def test_signature_matches_the_reference(ps, fn):
 
 
 def test_no_tracked_file_points_outside_the_repository():
-    tracked = subprocess.run(["git", "grep", "-n", "-I", "-e", "../shared", "--", ":!tests/test_contract_doc.py"],
+    # "[.][.]/shared": a path into the folder beside the checkout, written so this file does not match itself
+    tracked = subprocess.run(["git", "grep", "-n", "-I", "-E", "-e", "[.][.]/shared"],
                              cwd=ROOT, capture_output=True, text=True)
     if tracked.returncode not in (0, 1):
         pytest.skip(f"not a git checkout: {tracked.stderr.strip()}")
