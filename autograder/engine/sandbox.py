@@ -302,9 +302,15 @@ def enter_view(base: str, needed, hidden=(), uid_names=()) -> dict:
     _make_mount_points(root)
     _pivot_into(root)
     PROC = HOST_PROC
+    UNDER_TMP[:] = [path for path in view if path.startswith(("/tmp/", "/dev/shm/"))]
     report["mountns"] = True
     report["view"] = view
     return report
+
+
+#: Paths of the view under /tmp or /dev/shm (a checkout and its virtualenv in /tmp): each child's own
+#: tmpfs covers those folders, so :func:`_mount_child_tmpfs` binds these back, read-only.
+UNDER_TMP: list = []
 
 
 def _cover_hidden(root: str, view: list, hidden) -> None:
@@ -490,8 +496,16 @@ def _mount_child_tmpfs(limits: "Limits", uid) -> None:
         os.mkdir(path, 0o700)
         if uid is not None:
             os.chown(path, uid, uid)
+    kept = []
+    for i, path in enumerate(UNDER_TMP):  # hold them before /tmp is covered
+        hold = f"{SANDBOX}/.keep{i}"
+        _bind_read_only(path, hold)
+        kept.append((hold, path))
     mount(f"{SANDBOX}/tmp", "/tmp", None, MS_BIND)
     mount(f"{SANDBOX}/shm", "/dev/shm", None, MS_BIND)
+    for hold, path in kept:
+        _bind_read_only(hold, path)
+        umount(hold, MNT_DETACH)
     try:  # pseudo-terminals of its own (IPython's `!` runs commands in one)
         mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620")
         mount("/dev/pts/ptmx", "/dev/ptmx", None, MS_BIND)
