@@ -23,6 +23,7 @@ the engine's child asks the parent over the wire.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import warnings
@@ -111,7 +112,7 @@ def carried_answer(function: str, args: tuple, kwargs: dict) -> dict:
     """
     ref = reference_function(function)
     try:
-        inspect.signature(ref).bind(*args, **kwargs)
+        _signature(function).bind(*args, **kwargs)
     except TypeError as exc:
         return {"declined": f"not the contract's signature: {exc}"}
     with _invoke.WARNINGS_LOCK, warnings.catch_warnings():
@@ -131,8 +132,14 @@ def carried_answer(function: str, args: tuple, kwargs: dict) -> dict:
 _REFERENCES: dict = {}
 
 
+@functools.lru_cache(maxsize=None)
+def _signature(function: str) -> inspect.Signature:
+    return inspect.signature(reference_function(function))
+
+
+@functools.lru_cache(maxsize=None)
 def reference_function(function: str):
-    """The reference implementation of a contract function, from ``solutions/``."""
+    """The reference implementation of a contract function, from ``solutions/`` (looked up once)."""
     module = importlib.import_module(f"solutions.{problem_set_of_function(function)}")
     return getattr(module, function)
 

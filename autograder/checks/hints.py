@@ -59,26 +59,53 @@ def _close(a, b, rtol, atol=1e-12):
     return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
 
 
-def matches(wrong, rtol=1e-6, atol=1e-12):
-    """The submission returned what the known-wrong formula ``wrong`` returns.
+#: ``wrong``'s result on each probe: (wrong, probe, plain value or :data:`_RAISED`), keyed by their ids.
+_WRONG_VALUES: dict = {}
+_RAISED = object()
 
-    ``wrong`` is called with the probe's arguments (private copies). A wrong
-    formula that raises, or returns the same as the reference, never matches.
-    ``atol`` is the absolute tolerance of both comparisons; pass ``atol=0``
-    where the results that tell the formulas apart are tiny (``sigmoid(-700)``
-    is 1e-304: with the default 1e-12 every such value looks like 0).
+
+def wrong_value(wrong, probe):
+    """The plain result of the known-wrong formula ``wrong`` on ``probe``'s inputs, or :data:`_RAISED`.
+
+    Called with private copies of the arguments, floating-point warnings
+    silenced. Computed once per formula and probe and cached (a probe's
+    inputs never change, and the high-dimension probes make some formulas
+    cost milliseconds per call): a batch recomputes each mistake once, not
+    once per submission that made it. Entries keep both objects alive, so an
+    id is never reused for another formula or probe.
     """
-
-    def rule(f):
-        if f.outcome is None or f.outcome.status != "returned" or f.probe is None:
-            return False
+    key = (id(wrong), id(probe))
+    entry = _WRONG_VALUES.get(key)
+    if entry is None or entry[0] is not wrong or entry[1] is not probe:
         try:
             # Silence warnings.warn too (np.std with ddof >= n warns that way), so that a wrong formula
             # behaves the same whatever the caller's warning filters (pytest turns them into errors).
             with WARNINGS_LOCK, np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                alt = to_plain(wrong(*copy.deepcopy(f.probe.args), **copy.deepcopy(f.probe.kwargs)))
+                alt = to_plain(wrong(*copy.deepcopy(probe.args), **copy.deepcopy(probe.kwargs)))
         except (Exception, NotNumbers):
+            alt = _RAISED
+        entry = (wrong, probe, alt)
+        _WRONG_VALUES[key] = entry
+    return entry[2]
+
+
+def matches(wrong, rtol=1e-6, atol=1e-12):
+    """The submission returned what the known-wrong formula ``wrong`` returns.
+
+    ``wrong`` is called with the probe's arguments (private copies, once per
+    probe: :func:`wrong_value`). A wrong formula that raises, or returns the
+    same as the reference, never matches. ``atol`` is the absolute tolerance
+    of both comparisons; pass ``atol=0`` where the results that tell the
+    formulas apart are tiny (``sigmoid(-700)`` is 1e-304: with the default
+    1e-12 every such value looks like 0).
+    """
+
+    def rule(f):
+        if f.outcome is None or f.outcome.status != "returned" or f.probe is None:
+            return False
+        alt = wrong_value(wrong, f.probe)
+        if alt is _RAISED:
             return False
         got = f.outcome.value
         if isinstance(got, tuple) and not isinstance(alt, tuple):

@@ -202,7 +202,7 @@ class ZygoteKeeper:
     the rest of the batch is the instructor's to fix.
     """
 
-    def __init__(self, hide, slots, forbidden):
+    def __init__(self, hide, slots, forbidden=()):
         self._args = dict(hide=hide, slots=slots, forbidden=forbidden)
         self._lock = threading.Lock()
         self._zygote = None
@@ -217,6 +217,22 @@ class ZygoteKeeper:
         except BaseException:  # a half-started zygote (its own session) must not outlive us
             zygote.close()
             raise
+
+    def launch(self) -> "ZygoteKeeper":
+        """Start the zygote's process; it warms up while the caller loads the checks (see :meth:`ready`)."""
+        self._zygote = Zygote(**self._args)
+        try:
+            self._zygote.launch()
+        except BaseException:
+            self._zygote.close()
+            raise
+        return self
+
+    def ready(self, forbidden) -> "ZygoteKeeper":
+        """Wait for the launched zygote and pin ``forbidden`` in it (and in every replacement)."""
+        self._args["forbidden"] = sorted(forbidden)
+        self._zygote.ready(self._args["forbidden"])
+        return self
 
     def start(self) -> "ZygoteKeeper":
         self._zygote = self._start()
@@ -424,6 +440,39 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
         summary.skipped_existing += 1
         emit("skipped", sub, results_path(results_dir, sub))
     emit("start", None, {"total": summary.total, "todo": len(todo), "skipped": summary.skipped_existing})
+    keeper, launch_error = None, ""
+    try:
+        if todo:  # the sandbox warms up (seconds of imports, in its own process) while the checks load
+            workers = min(max(1, int(workers or os.cpu_count() or 1)), len(todo))
+            hidden = default_hidden(course_dir, submitted_dir, results_dir) + [str(h) for h in hide]
+            keeper, launch_error = _launch(hidden, workers)
+            summary.workers = workers
+        loaded = _load_assignments(course_dir, todo, summary, emit)
+        todo = [s for s in todo if s.assignment in loaded]
+        if todo:
+            _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        if keeper is not None:
+            keeper.close()
+            summary.zygote_restarts = keeper.restarts
+        _account_missing(todo, results_dir, summary, emit)
+        _finish(summary, results_dir, started)
+    return summary
+
+
+def _launch(hidden, workers):
+    """``(keeper, "")`` with the zygote's process started, or ``(None, why)`` when it cannot start."""
+    try:
+        return ZygoteKeeper(hidden, workers).launch(), ""
+    except (GraderError, OSError) as exc:
+        return None, str(exc)
+
+
+def _load_assignments(course_dir, todo, summary, emit) -> dict:
+    """``{problem set: (source, checks)}`` of the problem sets in ``todo`` that load; the submissions of
+    one that does not are failed with the reason (the instructor's to fix)."""
     loaded = {}
     for ps in sorted({s.assignment for s in todo}):
         try:
@@ -433,26 +482,15 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
             for sub in (s for s in todo if s.assignment == ps):
                 summary.failed.append({"student": sub.student, "assignment": ps, "error": str(exc)})
                 emit("failed", sub, str(exc))
-    todo = [s for s in todo if s.assignment in loaded]
-    try:
-        if todo:
-            _grade(todo, loaded, submitted_dir, results_dir, course_dir, limits, workers, hide, summary, emit)
-    except KeyboardInterrupt:
-        summary.interrupted = True
-    finally:
-        _account_missing(todo, results_dir, summary, emit)
-        _finish(summary, results_dir, started)
-    return summary
+    return loaded
 
 
-def _grade(todo, loaded, submitted_dir, results_dir, course_dir, limits, workers, hide, summary, emit) -> None:
-    workers = min(max(1, int(workers or os.cpu_count() or 1)), len(todo))
-    hidden = default_hidden(course_dir, submitted_dir, results_dir) + [str(h) for h in hide]
-    forbidden = forbidden_names(checks for _, checks in loaded.values())
-    keeper = ZygoteKeeper(hidden, workers, forbidden)
-    summary.workers = workers
+def _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit) -> None:
+    """Wait for the launched sandbox, then grade ``todo`` with ``workers`` threads."""
     try:
-        keeper.start()
+        if keeper is None:
+            raise GraderError(launch_error)
+        keeper.ready(forbidden_names(checks for _, checks in loaded.values()))
     except (GraderError, OSError) as exc:
         for sub in todo:
             summary.failed.append({"student": sub.student, "assignment": sub.assignment,
@@ -460,11 +498,7 @@ def _grade(todo, loaded, submitted_dir, results_dir, course_dir, limits, workers
             emit("failed", sub, "the sandbox could not start")
         return
     summary.sandbox = keeper.sandbox
-    try:
-        _Run(todo, loaded, results_dir, limits, keeper, summary, emit).run(workers)
-    finally:
-        keeper.close()
-        summary.zygote_restarts = keeper.restarts
+    _Run(todo, loaded, results_dir, limits, keeper, summary, emit).run(workers)
 
 
 def _finish(summary: BatchSummary, results_dir: Path, started: float) -> None:

@@ -53,9 +53,13 @@ class Child:
         self.slot, self.pid, self.sock, self.sandbox = slot, pid, sock, sandbox
         self.output = {"bytes": 0, "truncated": False}
 
-    def send(self, msg: dict) -> None:
+    def send(self, msg) -> None:
+        """Send ``msg`` (a dict, or bytes framed by :func:`wire.encode_message`)."""
         try:
-            wire.send(self.sock, msg)
+            if isinstance(msg, bytes):
+                self.sock.sendall(msg)
+            else:
+                wire.send(self.sock, msg)
         except (BrokenPipeError, ConnectionError, OSError) as exc:
             raise ChildError("crashed", str(exc)) from None
 
@@ -119,6 +123,22 @@ def default_hidden(course_dir, submitted_dir=None, results_dir=None) -> list:
     return [str(t) for t in targets if t]
 
 
+def _matplotlib_config(zygote_dir: str) -> str:
+    """The zygote's ``MPLCONFIGDIR``: a folder of its own, holding a copy of the grader's matplotlib font
+    list when there is one (else matplotlib rebuilds it at every start: a few tenths of a second)."""
+    folder = os.path.join(zygote_dir, "mpl")
+    os.makedirs(folder, exist_ok=True)
+    cache = os.environ.get("MPLCONFIGDIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "matplotlib")
+    try:
+        names = [n for n in os.listdir(cache) if n.startswith("fontlist-") and n.endswith(".json")]
+        for name in names:
+            shutil.copyfile(os.path.join(cache, name), os.path.join(folder, name), follow_symlinks=False)
+    except OSError:
+        pass
+    return folder
+
+
 class Zygote:
     """The warm process that forks children (see :mod:`autograder.engine.zygote`)."""
 
@@ -140,12 +160,22 @@ class Zygote:
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> "Zygote":
+        """Start the zygote and wait until it can fork children (:meth:`launch`, then :meth:`ready`)."""
+        return self.launch().ready()
+
+    def launch(self) -> "Zygote":
+        """Start the zygote process and send it ``init``, without waiting for the answer.
+
+        The zygote then imports NumPy, SciPy, matplotlib and IPython and builds
+        its sandbox (a few seconds) while this process does other work, e.g.
+        computing the references of the checks; :meth:`ready` waits for it.
+        """
         self._dir = tempfile.mkdtemp(prefix="autograder-zygote-")
         ours, theirs = socket.socketpair()
         env = {k: v for k, v in os.environ.items() if k in ZYGOTE_ENVIRONMENT or k.startswith("AUTOGRADER_")}
         env.update(HOME=self._dir, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                    NUMEXPR_NUM_THREADS="1", MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
-                   IPYTHONDIR=os.path.join(self._dir, "ipython"), MPLCONFIGDIR=os.path.join(self._dir, "mpl"))
+                   IPYTHONDIR=os.path.join(self._dir, "ipython"), MPLCONFIGDIR=_matplotlib_config(self._dir))
         # the zygote must import this very checkout's engine, wherever it is
         pkg_root = str(Path(__file__).resolve().parent.parent.parent)
         env["PYTHONPATH"] = os.pathsep.join([pkg_root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
@@ -157,10 +187,19 @@ class Zygote:
         )
         theirs.close()
         self.ctrl = ours
-        reply = self._request({"op": "init", "slots": self.slots, "forbidden": self.forbidden, "hide": self.hide,
-                               "needed": self.needed}, timeout=self.start_timeout)
+        with self.lock:
+            wire.send(self.ctrl, {"op": "init", "slots": self.slots, "hide": self.hide, "needed": self.needed})
+        return self
+
+    def ready(self, forbidden=None) -> "Zygote":
+        """Wait for the launched zygote's ``init``, then pin the forbidden names (``forbidden``, or those
+        given to the constructor) in it: from then on it forks children."""
+        if forbidden is not None:
+            self.forbidden = sorted({str(n) for n in forbidden})
+        reply = self._request(None, timeout=self.start_timeout, what="init")
         self.sandbox = reply["sandbox"]
         self.pid = reply["pid"]
+        self._request({"op": "arm", "forbidden": self.forbidden}, timeout=self.start_timeout)
         return self
 
     def log_tail(self, n=4000) -> str:
@@ -204,19 +243,24 @@ class Zygote:
         return self.proc is not None and self.proc.poll() is None and self.ctrl is not None
 
     # -- requests --------------------------------------------------------------
-    def _request(self, msg, timeout=60.0, fds=(), received=None):
+    def _request(self, msg, timeout=60.0, fds=(), received=None, what=None):
+        """Send ``msg`` and return the answer; with ``msg`` None, only wait for the answer to ``what``
+        (a request sent earlier)."""
+        what = what or msg.get("op")
         with self.lock:
             if self.ctrl is None:
                 raise GraderError("the zygote is not running")
             try:
-                wire.send(self.ctrl, msg, fds=fds)
+                if msg is not None:
+                    wire.send(self.ctrl, msg, fds=fds)
                 reply = wire.recv(self.ctrl, timeout=timeout, fds=received)
             except (TimeoutError, OSError, wire.WireError) as exc:
-                raise GraderError(f"the zygote did not answer {msg.get('op')!r} ({exc}); its log:\n"
+                raise GraderError(f"the zygote did not answer {what!r} ({exc}); its log:\n"
                                   f"{self.log_tail()}") from None
         if not isinstance(reply, dict) or "error" in reply:
-            raise GraderError(f"the zygote failed on {msg.get('op')!r}: {reply.get('error')}\n"
-                              f"{reply.get('traceback', '')}")
+            detail = reply.get("error") if isinstance(reply, dict) else "an answer that is not an object"
+            raise GraderError(f"the zygote failed on {what!r}: {detail}\n"
+                              f"{reply.get('traceback', '') if isinstance(reply, dict) else ''}")
         return reply
 
     def restart(self, generation: int, why: str) -> None:

@@ -37,7 +37,9 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 #: Largest cell parsed in the parent (characters). A solution cell is a few kB.
@@ -92,11 +94,8 @@ def python_source(cell: str):
         else:
             out.append(line)
     code = "\n".join(out)
-    try:
-        ast.parse(code)
+    if _parse(code) is not None:
         return code
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        pass
     if len(cell) > MAX_IPYTHON_CHARS:
         return None
     global _transformer
@@ -190,6 +189,34 @@ _SUSPECT = {
 _RUNTIME_CODE = {"eval", "exec", "compile"}
 
 
+#: Parsed cells by their text, most recently used last: the given cells, and often the same code, recur
+#: in every submission of a batch. At most :data:`PARSED_CACHE_CHARS` characters of text are kept.
+_PARSED: "OrderedDict[str, ast.Module | None]" = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+_parsed_chars = 0
+PARSED_CACHE_CHARS = 1_000_000
+
+
+def _parse(code: str):
+    """``ast.parse(code)``, or None when it is not valid Python; cached (the trees are only read)."""
+    global _parsed_chars
+    with _PARSED_LOCK:
+        if code in _PARSED:
+            _PARSED.move_to_end(code)
+            return _PARSED[code]
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = None
+    with _PARSED_LOCK:
+        if code not in _PARSED and len(code) <= PARSED_CACHE_CHARS // 10:
+            _PARSED[code] = tree
+            _parsed_chars += len(code)
+            while _parsed_chars > PARSED_CACHE_CHARS:
+                _parsed_chars -= len(_PARSED.popitem(last=False)[0])
+    return tree
+
+
 class Notebook:
     """What the cells define at top level: aliases of library objects, containers, functions; and flags.
 
@@ -223,11 +250,8 @@ class Notebook:
             return
         self._total += len(src.text)
         code = python_source(src.text)
-        if code is None:
-            return
-        try:
-            tree = ast.parse(code)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = None if code is None else _parse(code)
+        if tree is None:
             return
         self._read_definitions(tree)
         if src.student:

@@ -4,18 +4,22 @@ Started by the parent as a fresh interpreter (``python -m
 autograder.engine.zygote --fd N``), never by forking the parent, which holds
 the reference solutions in memory. It imports NumPy, SciPy, matplotlib (Agg)
 and IPython once, builds an IPython shell, imports ``autograder.checks.invoke``
-(a leaf: the package imports nothing eagerly) with the forbidden names pinned
-and takes it out of ``sys.modules`` (:func:`import_invoke`), and then — as
-root — enters its own mount and network namespaces with the course, the submissions and the results hidden
-(:func:`.sandbox.setup_zygote_namespaces`). It never imports ``solutions``
-or the checks; a test asserts so.
+(a leaf: the package imports nothing eagerly) and takes it out of
+``sys.modules`` (:func:`import_invoke`), and then enters its own mount and
+network namespaces with only the interpreter and its libraries visible
+(:func:`.sandbox.enter_view`). The forbidden names are pinned in ``invoke``
+by a second request (``arm``), so that the parent can start the zygote
+before it has loaded the checks. It never imports ``solutions`` or the
+checks; a test asserts so.
 
 Control protocol (one :mod:`.wire` message each way, on the socket passed as
 ``--fd``):
 
-* ``init {"slots": n, "hide": [paths], "needed": [paths], "forbidden": [names]}`` →
+* ``init {"slots": n, "hide": [paths], "needed": [paths]}`` →
   ``{"pid", "sandbox"}`` (as root, reserves one uid per slot, see
-  :func:`.sandbox.claim_uids`);
+  :func:`.sandbox.claim_uids`); with ``"forbidden"`` it also arms;
+* ``arm {"forbidden": [names]}`` → ``{"armed": true}``: pins the names
+  (:func:`autograder.checks.invoke.pin`); ``spawn`` is refused before;
 * ``spawn {"slot", "limits"}`` → ``{"pid"}`` with the parent's end of the
   child's socket passed alongside (SCM_RIGHTS): a child that confined itself
   and serves that socket (:func:`.child.serve`). After each kill the zygote
@@ -59,20 +63,21 @@ def _warm_imports():
     from autograder.engine import child  # noqa: F401
 
 
-def import_invoke(forbidden):
-    """:mod:`autograder.checks.invoke` with ``forbidden`` pinned, then unreachable by name.
+def import_invoke():
+    """:mod:`autograder.checks.invoke`, then unreachable by name.
 
-    A normal import: the package ``autograder.checks`` imports nothing
-    eagerly, so this loads the standard library, NumPy and ``invoke`` only
-    (never the evaluation or ``solutions``). The forbidden names are resolved
-    now, in the pristine zygote (:func:`autograder.checks.invoke.pin`). The
-    module is then taken out of ``sys.modules`` and off its package, so
-    student code cannot reach (and patch) the copy the child answers with.
+    A normal import, made before the zygote enters its filesystem view
+    (which hides this package): the package ``autograder.checks`` imports
+    nothing eagerly, so this loads the standard library, NumPy and
+    ``invoke`` only (never the evaluation or ``solutions``). The module is
+    then taken out of ``sys.modules`` and off its package, so student code
+    cannot reach (and patch) the copy the child answers with. The forbidden
+    names are pinned in it later (:meth:`Zygote.arm`), still before any child
+    exists.
     """
     import importlib
 
     module = importlib.import_module("autograder.checks.invoke")
-    module.pin([str(name) for name in forbidden])
     for name in ("autograder.checks.invoke", "autograder.checks"):
         sys.modules.pop(name, None)
     package = sys.modules.get("autograder")
@@ -130,6 +135,8 @@ class Zygote:
         self.cgroups = None
         self.no_prefork = False
         self.slot_ns = {}  # slot -> PID namespaces of its killed children (tests, userns mode)
+        self.invoke = None  # checks.invoke, imported in :meth:`init`
+        self.armed = False  # the forbidden names are pinned in it (:meth:`arm`); no child is forked before
 
     # -- reaping ---------------------------------------------------------------
     def reap(self):
@@ -159,7 +166,7 @@ class Zygote:
         _warm_imports()
         from autograder.engine import child
 
-        self.invoke = import_invoke(msg.get("forbidden", []))
+        self.invoke = import_invoke()
         self.shell = child.make_shell()
         report = {"mode": self.mode, "netns": False, "mountns": False, "pidns": False, "ipcns": False,
                   "view": [], "hidden": [], "errors": []}
@@ -184,11 +191,27 @@ class Zygote:
         report["environment"] = sorted(os.environ)
         report["warnings"] = warnings
         report["warning"] = " ".join(warnings)  # one line, as the terminal and summary.json show it
-        import gc
-
-        gc.collect()
-        gc.freeze()
+        if "forbidden" in msg:
+            self.arm(msg)
         return {"pid": os.getpid(), "sandbox": report}
+
+    def arm(self, msg):
+        """Pin the forbidden names in :mod:`invoke <autograder.checks.invoke>`
+        (:func:`~autograder.checks.invoke.pin`, in the pristine zygote); children can be forked from now on.
+
+        A separate request, so that the parent can launch the zygote (its
+        imports take seconds) before it has loaded the checks that name them.
+        """
+        if self.invoke is None:
+            raise RuntimeError("'arm' before 'init'")
+        if not self.armed:
+            self.invoke.pin([str(name) for name in msg.get("forbidden", [])])
+            self.armed = True
+            import gc
+
+            gc.collect()
+            gc.freeze()
+        return {"armed": True}
 
     def _enter_mode(self, slots: int) -> list:
         """Set up the sandbox mode: as root the killer process and one uid per slot; else a user namespace
@@ -296,6 +319,8 @@ class Zygote:
             os.close(fd)
         slot = int(msg["slot"])
         self.uid_of(slot)  # validates the slot
+        if not self.armed:
+            raise RuntimeError("the forbidden names are not pinned yet (send 'arm' first)")
         limits = dict(msg.get("limits", {}))
         if slot in self.slots:
             self.kill({"slot": slot}, prefork=False)
@@ -495,6 +520,8 @@ class Zygote:
             try:
                 if op == "init":
                     reply = self.init(msg)
+                elif op == "arm":
+                    reply = self.arm(msg)
                 elif op == "spawn":
                     reply, send_socks = self.spawn(msg, fds)
                 elif op == "kill":
