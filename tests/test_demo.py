@@ -128,7 +128,7 @@ def test_demo_end_to_end(tmp_path):
         text = path.read_text()
         assert "BEGIN HIDDEN TESTS" not in text and "run_check(" not in text, path
     report = (results / "report.html").read_text()
-    assert "Item analysis · ps1_softmax" in report and "data:image/png;base64," in report
+    assert "Item analysis · ps1_softmax" in report and "<svg class=\"hist\"" in report and "<title>ps1_softmax: scores of" in report
 
 
 def test_an_untouched_release_notebook_is_not_tampering():

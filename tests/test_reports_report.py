@@ -1,17 +1,18 @@
 """report.html, item analysis, the terminal table, --json, the progress bar."""
 
-import base64
 import os
 import stat
 import io
 import json
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 from rich.console import Console
 
 from autograder.reports import jsonout, stats, write_reports
-from autograder.reports.report import histogram_png, render_report, write_report
+from autograder.reports.histogram import histogram_svgs, panels
+from autograder.reports.report import render_report, write_report
 from autograder.reports.results import SubmissionResult, fmt_points, load_results
 from autograder.reports.table import grade_table, print_summary, progress_bar
 from tests.reports_fixtures import MEAN_HINT, OVERFLOW_HINT, VARIANCE_HINT, XSS, write_class
@@ -50,17 +51,28 @@ def test_student_rows_and_flags(results_dir):
     assert rows["ada"]["flags"] == []
 
 
-def test_histogram_is_a_png():
-    png = histogram_png([])
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+def test_histogram_is_svg_markup_with_escaped_names():
+    """Problem-set names are folder names: shown as text, and every chart is well-formed XML."""
+    results = [SubmissionResult("ada", XSS, 3.0, 4.0), SubmissionResult("ben", "ps1_softmax", 20.0, 26.0)]
+    svgs = histogram_svgs(results)
+    assert len(svgs) == 3, "one chart per problem set and the total"
+    for svg in svgs:
+        assert "<script" not in svg and "<img" not in svg
+        root = ET.fromstring(svg)
+        assert root.tag == "svg" and root.get("viewBox") and root.get("role") == "img"
+    hostile = ET.fromstring(svgs[1])
+    assert hostile.get("aria-label").startswith(XSS) and hostile.find("title").text.startswith(XSS)
+    assert histogram_svgs([]) == []
 
 
 def test_report_html(results_dir):
     write_reports(results_dir, console=Console(file=io.StringIO()))
     html = (results_dir / "report.html").read_text()
-    # histogram embedded as a PNG data URI, nothing loaded from elsewhere
-    (data,) = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
-    assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+    # the histograms are inline SVG, one per problem set and the total, nothing loaded from elsewhere
+    charts = [ET.fromstring(svg) for svg in re.findall(r'<svg class="hist".*?</svg>', html)]
+    assert [c.find("title").text.split(":")[0] for c in charts] == [
+        "ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl", "total"]
+    assert "<img" not in html
     assert "<script" not in html and "http://" not in html and "https://" not in html
     # item analysis with the class's most frequent mistake
     assert "Item analysis · ps1_softmax" in html
@@ -255,28 +267,88 @@ def test_ids_are_text_in_the_terminal_table_and_progress_bar(tmp_path):
     assert "\x1b]8;" not in bar_out.getvalue()
 
 
-def test_histogram_labels_inside_the_figure_and_full_marks_off_the_edge(results_dir):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+def _text_box(el) -> tuple:
+    """A generous box around an SVG ``<text>``: 0.7 em per character (more than a sans-serif font's
+    average letter), 0.8 em above the baseline (``y`` moved by ``dy``) and 0.25 em below, turned by its
+    ``rotate(a cx cy)``."""
+    import math
 
-    from autograder.reports.report import histogram_figure
+    size = float(el.get("font-size"))
+    x, y = float(el.get("x")), float(el.get("y")) + size * float(el.get("dy", "0em").removesuffix("em"))
+    w = 0.7 * size * len(el.text)
+    x0 = {"start": x, "middle": x - w / 2, "end": x - w}[el.get("text-anchor", "start")]
+    corners = [(cx, cy) for cx in (x0, x0 + w) for cy in (y - 0.8 * size, y + 0.25 * size)]
+    rotate = re.fullmatch(r"rotate\(([-\d.]+) ([-\d.]+) ([-\d.]+)\)", el.get("transform", "rotate(0 0 0)"))
+    a, cx, cy = (float(g) for g in rotate.groups())
+    c, s = math.cos(math.radians(a)), math.sin(math.radians(a))
+    turned = [(cx + (px - cx) * c - (py - cy) * s, cy + (px - cx) * s + (py - cy) * c) for px, py in corners]
+    xs, ys = [p[0] for p in turned], [p[1] for p in turned]
+    return min(xs), min(ys), max(xs), max(ys)
 
+
+def _axis_map(texts, coord: str):
+    """Data value of an SVG coordinate, from the positions of the tick labels (a linear axis; a label's
+    ``x``/``y`` is its tick's position)."""
+    (c0, v0), (c1, v1) = [(float(t.get(coord)), float(t.text)) for t in texts[:2]]
+    return lambda c: v0 + (c - c0) * (v1 - v0) / (c1 - c0)
+
+
+def test_histogram_geometry_labels_bars_and_mean(results_dir):
+    """Read back from the SVG alone: every label inside the chart and clear of the others, each bar
+    centred on a score with the real count as its height and tooltip, the full-marks bar inside the axes,
+    the mean line at the mean."""
     results = load_results(results_dir)
-    fig = histogram_figure(results)
-    FigureCanvasAgg(fig).draw()
-    renderer = fig.canvas.get_renderer()
-    box = fig.bbox
-    for ax in fig.axes:
-        lo, hi = ax.get_xlim()
-        ticks = [t for t in ax.get_xticklabels() if lo <= t.get_position()[0] <= hi]  # those drawn
-        for text in (ax.xaxis.label, ax.yaxis.label, ax.title, *ticks):
-            if text.get_text():
-                ext = text.get_window_extent(renderer)
-                assert box.x0 <= ext.x0 and ext.x1 <= box.x1 and box.y0 <= ext.y0 and ext.y1 <= box.y1, text
-        full = max(p.get_x() + p.get_width() for p in ax.patches)  # right edge of the last bar
-        assert full < ax.get_xlim()[1], f"{ax.get_title()}: the full-marks bar touches the edge"
-        centres = [p.get_x() + p.get_width() / 2 for p in ax.patches if p.get_height() > 0]
-        if ax.get_title() == "ps1_softmax":
-            assert 26 in [round(c, 9) for c in centres], "a full-marks bar centred on 26"
+    for panel, svg in zip(panels(results), histogram_svgs(results), strict=True):
+        root = ET.fromstring(svg)
+        _, _, width, height = (float(v) for v in root.get("viewBox").split())
+        texts = root.findall("text")
+        assert {t.get("class") for t in texts} == {"title", "xlabel", "ylabel", "xtick", "ytick"}
+        boxes = [(_text_box(t), t.text) for t in texts]
+        for (x0, y0, x1, y1), text in boxes:
+            assert 0 <= x0 and x1 <= width and 0 <= y0 and y1 <= height, (panel.title, text)
+        for i, (a, text_a) in enumerate(boxes):  # and no label over another
+            for b, text_b in boxes[i + 1:]:
+                assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (panel.title, text_a, text_b)
+        labels = {t.get("class"): t.text for t in texts}
+        assert labels["title"] == panel.title and labels["ylabel"] == "students"
+        assert labels["xlabel"] == f"points (max {fmt_points(panel.max_score)})"
+        yticks = [t for t in texts if t.get("class") == "ytick"]
+        assert all(t.text.isdigit() for t in yticks), "integer student counts"
+        x_value = _axis_map([t for t in texts if t.get("class") == "xtick"], "x")
+        y_value = _axis_map(yticks, "y")
+        axis = root.find("line[@class='xaxis']")
+        bars = root.findall("rect[@class='hist-bar']")
+        assert sum(int(b.find("title").text.split()[0]) for b in bars) == len(panel.scores), "every score counted"
+        centres = []
+        for b in bars:
+            left, w = float(b.get("x")), float(b.get("width"))
+            lo, hi = x_value(left), x_value(left + w)
+            centre = (lo + hi) / 2
+            count = sum(lo - 1e-6 <= s < hi - 1e-6 for s in panel.scores)
+            top, bottom = float(b.get("y")), float(b.get("y")) + float(b.get("height"))
+            assert y_value(top) == pytest.approx(count, abs=0.01) and y_value(bottom) == pytest.approx(0, abs=0.01)
+            assert b.find("title").text.startswith(f"{count} student"), b.find("title").text
+            assert float(axis.get("x1")) < left and left + w < float(axis.get("x2")), "bars off the axes' edges"
+            centres.append(centre)
+        top_score = max(panel.scores)
+        assert any(abs(c - top_score) <= (hi - lo) / 2 for c in centres), "the best score has its bar (bars are equal)"
+        if panel.title == "ps1_softmax":
+            assert 26 in [round(c, 2) for c in centres], "a full-marks bar centred on 26"
+        mean = root.find("line[@class='mean']")
+        assert x_value(float(mean.get("x1"))) == pytest.approx(sum(panel.scores) / len(panel.scores), abs=0.01)
+    assert [p.title for p in panels(results)][-1] == "total" and max(panels(results)[-1].scores) == 98
+
+
+def test_histogram_is_deterministic_and_fits_long_names():
+    long = "ps_" + "w" * 80  # a folder name far wider than a chart
+    results = [SubmissionResult("ada", long, 3.0, 4.0)]
+    (svg,) = histogram_svgs(results)
+    assert svg == histogram_svgs(list(results))[0]
+    root = ET.fromstring(svg)
+    title = root.find("text[@class='title']")
+    assert title.text.endswith("…"), "cut on the chart"
+    assert root.find("title").text.startswith(long), "whole in its tooltip and accessible name"
+    assert _text_box(title)[2] <= float(root.get("viewBox").split()[2])
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root (graded with sudo)")

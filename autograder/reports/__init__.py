@@ -5,12 +5,13 @@ One module per job:
 * :mod:`~autograder.reports.results` – read ``RESULTS/<student>/<ps>/results.json``;
 * :mod:`~autograder.reports.feedback` – ``feedback.html`` per submission;
 * :mod:`~autograder.reports.report` – ``report.html`` for the class (histogram, item analysis);
+* :mod:`~autograder.reports.histogram` – its score histograms, as inline SVG;
 * :mod:`~autograder.reports.table` – the rich grade table and a progress bar;
 * :mod:`~autograder.reports.jsonout` – ``--json`` machine output;
 * :mod:`~autograder.reports.gradebook` – scores into nbgrader's ``gradebook.db``;
 * :mod:`~autograder.reports.merge` – the ``merge`` command (shards → one folder).
 
-Imports are lazy: ``python -m autograder merge --help`` does not load matplotlib.
+Imports are lazy: ``python -m autograder merge --help`` loads none of these modules.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Shared pieces of the self-contained HTML pages: escaping, page shell, styles.
 
-Pages load nothing from outside: styles are inline, images are ``data:`` URIs,
-and a Content-Security-Policy forbids scripts and remote loads, so even a
+Pages load nothing from outside: styles are inline, charts are inline SVG
+markup, and a Content-Security-Policy forbids scripts, images and remote loads, so even a
 student's code that slipped past escaping could not run in the reader's browser.
 """
 
@@ -11,7 +11,7 @@ import html
 
 from autograder.files import write_atomic  # noqa: F401 — the pages use the one writer of every output
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 STYLE = """
 :root { --fg:#1f2328; --muted:#59636e; --line:#d1d9e0; --bg:#ffffff; --soft:#f6f8fa;
@@ -73,7 +73,10 @@ footer { color: var(--muted); font-size: 13px; margin-top: 24px; }
 .bar.mid > span { background: #d4a72c; } .bar.low > span { background: var(--bad); }
 .count { color: var(--muted); font-variant-numeric: tabular-nums; }
 ol.hints { margin: 0; padding-left: 18px; } ol.hints li { margin: 0 0 4px; }
-img.chart { max-width: 100%; height: auto; display: block; margin: 8px auto 0; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 250px), 1fr)); gap: 10px 18px;
+          margin-top: 10px; }  /* three charts across on a desktop, one on a phone */
+svg.hist { display: block; width: 100%; height: auto; font-family: inherit; }
+svg.hist rect.hist-bar:hover { fill-opacity: .75; }
 .stats { display: flex; gap: 28px; flex-wrap: wrap; margin-top: 6px; }
 .stat b { display: block; font-size: 22px; }
 a { color: var(--info); }

@@ -1,7 +1,7 @@
 """``report.html``: the class at a glance, for the instructor.
 
-A grade histogram per problem set and for the total (matplotlib, Agg, embedded
-as a PNG ``data:`` URI), the item analysis (per graded cell: pass rate and the
+A grade histogram per problem set and for the total (inline SVG, drawn by
+:mod:`~autograder.reports.histogram`), the item analysis (per graded cell: pass rate and the
 most frequent hints, i.e. which mistakes the class made), the submissions that
 need a look (tampering, cells that failed, notebooks that did not run), and
 every student's scores with links to their feedback pages.
@@ -9,68 +9,13 @@ every student's scores with links to their feedback pages.
 
 from __future__ import annotations
 
-import base64
-import io
-import math
 import os
 
 from autograder.reports import stats
+from autograder.reports.histogram import histogram_svgs
 from autograder.reports.jsonout import batch_info
 from autograder.reports._html import bar, esc, inline_code, page, write_atomic
 from autograder.reports.results import FEEDBACK_FILE, REPORT_FILE, fmt_points, load_results
-
-
-def histogram_png(results) -> bytes:
-    """One PNG: a histogram of scores per problem set, and of the total (:func:`histogram_figure`)."""
-    buf = io.BytesIO()
-    histogram_figure(results).savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
-
-
-def histogram_figure(results):
-    """The histogram figure: one panel per problem set and one for the total.
-
-    One bar per point (wider bins beyond 20 points), centred on its score,
-    with half a bar of room on both sides, so the full-marks bar is inside
-    the axes; a constrained layout keeps every label inside the figure.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
-
-    cs = stats.of(results)
-    maxes, rows = cs.max_scores, cs.rows
-    panels = [(ps, [r.score for r in cs.results if r.assignment == ps], maxes[ps]) for ps in maxes]
-    if len(panels) > 1:
-        panels.append(("total", [row["total"] for row in rows], rows[0]["max_total"] if rows else 0.0))
-    if not panels:
-        panels = [("no results yet", [], 1.0)]
-    ncols = min(3, max(1, len(panels)))
-    nrows = (len(panels) + ncols - 1) // ncols
-    fig = Figure(figsize=(3.6 * ncols, 2.8 * nrows), dpi=100, layout="constrained")  # labels stay inside
-    for i, (title, scores, max_score) in enumerate(panels):
-        ax = fig.add_subplot(nrows, ncols, i + 1)
-        top = max(max_score, max(scores, default=0.0), 1.0)
-        # one bar per point, centred on it, and half a bin of margin on both sides: a full-marks
-        # bar sits inside the axes, not on its edge
-        width = max(1.0, top / 20.0)
-        nbins = int(math.ceil(top / width)) + 1
-        edges = [(k - 0.5) * width for k in range(nbins + 1)]
-        ax.hist(scores, bins=edges, color="#2da44e" if title != "total" else "#0969da",
-                edgecolor="white", linewidth=0.8)
-        ax.set_title(title, fontsize=10, fontweight="bold" if title == "total" else "normal")
-        ax.set_xlim(-width, top + width)  # half a bar of space beyond the lowest and the full-marks bar
-        ax.set_xlabel(f"points (max {fmt_points(max_score)})", fontsize=8)
-        ax.set_ylabel("students", fontsize=8)
-        ax.tick_params(labelsize=8)
-        ax.yaxis.get_major_locator().set_params(integer=True)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        if scores:
-            mean = sum(scores) / len(scores)
-            ax.axvline(mean, color="#59636e", linestyle="--", linewidth=1)
-    return fig
 
 
 def _overview(cs) -> str:
@@ -92,11 +37,11 @@ def _overview(cs) -> str:
 def _histogram(cs) -> str:
     if not cs.results:
         return ""
-    data = base64.b64encode(histogram_png(cs)).decode("ascii")
     return (
         '<section class="card"><h2>Score distribution</h2>'
-        '<p class="muted">Per problem set and in total (a missing submission counts 0); the dashed line is the mean.</p>'
-        f'<img class="chart" alt="Histogram of scores per problem set" src="data:image/png;base64,{data}"></section>'
+        '<p class="muted">Per problem set and in total (a missing submission counts 0); the dashed line is the '
+        "mean. Hover over a bar for its count.</p>"
+        f'<div class="charts">{"".join(histogram_svgs(cs))}</div></section>'
     )
 
 

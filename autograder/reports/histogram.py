@@ -1,0 +1,263 @@
+"""The score histograms of ``report.html``, as inline SVG written directly as markup.
+
+One small chart per problem set and one for the total, in the same order as
+the report's tables. Each is an ``<svg>`` with a ``viewBox`` (it scales with
+its column: the report's stylesheet lays the charts out in a wrapping grid,
+three across on a desktop, one on a phone), ``role="img"`` with a summary in
+its ``aria-label`` and ``<title>``, and a ``<title>`` on every bar, so
+hovering a bar shows how many students it counts.
+
+Why hand-made SVG rather than matplotlib
+----------------------------------------
+The charts used to be a matplotlib figure embedded as a PNG. Importing
+matplotlib and drawing the seven panels of a five-problem-set class cost
+1.4–2.1 s at the end of every ``autograde`` run, a large share of a small
+batch (60 notebooks grade in about 11 s). Measured on the class of
+``tests/reports_fixtures.write_class``: writing ``report.html`` in a fresh
+process took 1.7 s with matplotlib (0.95 s of drawing once it was imported)
+and takes 0.15 s with this module, whose markup takes about a millisecond;
+the page is half the size (50 kB instead of 100 kB). SVG is also crisp at
+any zoom and in print, its labels are text (found by search, read by screen
+readers), and each bar carries a tooltip.
+
+The few things matplotlib did for us (nice ticks, keeping labels inside the
+figure) are done here with fixed margins, :func:`nice_step` and :func:`text_width`.
+
+Binning (as the matplotlib figure did): one bar per point, wider bars beyond
+20 points (``width = max(1, top / 20)``, ``top`` the full marks), bar ``k``
+centred on ``k · width`` and covering ``[(k − ½)·width, (k + ½)·width)``;
+the axis runs from ``−width`` to half a bar beyond the last bar, so the
+full-marks bar sits inside the axes, not on its edge.
+
+Everything shown comes from the results and is escaped (problem-set names
+are folder names); the output depends on the results alone, so the same
+results give the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from autograder.reports import stats
+from autograder.reports._html import esc
+from autograder.reports.results import fmt_points
+
+#: The chart's coordinate system (``viewBox``): one unit is about one CSS pixel in a 320 px column.
+WIDTH, HEIGHT = 320, 196
+#: The axes' box inside it: room on the left for the y ticks and the "students" label, above for the title,
+#: below for the x ticks and the x label.
+LEFT, RIGHT, TOP, BOTTOM = 48.0, 306.0, 28.0, 150.0
+TITLE_SIZE, LABEL_SIZE, TICK_SIZE = 13.0, 11.5, 11.0
+#: Bar colours as in the rest of the pages: green per problem set, blue for the total.
+PS_COLOUR, TOTAL_COLOUR = "#2da44e", "#0969da"
+INK, MUTED, GRID = "#1f2328", "#59636e", "#d1d9e0"
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One chart: its title, the scores it counts, the full marks (``max_score``), and whether it is the total
+    (drawn in blue with a bold title; a problem set named "total" is still a problem set)."""
+
+    title: str
+    scores: tuple
+    max_score: float
+    is_total: bool = False
+
+
+@dataclass(frozen=True)
+class Bins:
+    """A histogram: bar ``k`` is centred on ``k · width`` and spans ``edges[k]`` to ``edges[k + 1]``.
+
+    ``low[k]``/``high[k]`` are the lowest and highest score counted in bar ``k`` (``None`` when empty).
+    """
+
+    width: float
+    edges: tuple
+    counts: tuple
+    low: tuple
+    high: tuple
+
+    @property
+    def x_range(self) -> tuple:
+        """The axis: half a bar of room before the first bar and after the last one."""
+        return self.edges[0] - self.width / 2, self.edges[-1] + self.width / 2
+
+
+def panels(results) -> list:
+    """The charts of a class: one :class:`Panel` per problem set (course order), then the total.
+
+    The total (a missing submission counts 0) is shown only when there are two problem sets or more.
+    """
+    cs = stats.of(results)
+    maxes, rows = cs.max_scores, cs.rows
+    out = [Panel(ps, tuple(r.score for r in cs.results if r.assignment == ps), maxes[ps]) for ps in maxes]
+    if len(out) > 1:
+        out.append(Panel("total", tuple(row["total"] for row in rows), rows[0]["max_total"] if rows else 0.0, True))
+    return out
+
+
+def bins(scores, max_score: float) -> Bins:
+    """Count ``scores`` in bars one point wide (``max_score / 20`` wide beyond 20 points).
+
+    Parameters
+    ----------
+    scores : sequence of float
+        The scores to count.
+    max_score : float
+        The full marks; the bars reach ``top = max(max_score, max(scores), 1)``.
+
+    Returns
+    -------
+    Bins
+        ``width = max(1, top / 20)``, ``n = ceil(top / width) + 1`` bars with edges ``(k − ½)·width``,
+        ``k = 0 … n``. A score ``s`` is counted in the bar ``k`` with ``edges[k] ≤ s < edges[k + 1]``
+        (the last bar includes its right edge), as :func:`numpy.histogram` counts; a score below
+        ``−width / 2`` is not counted.
+    """
+    top = max(max_score, max(scores, default=0.0), 1.0)
+    width = max(1.0, top / 20.0)
+    n = int(math.ceil(top / width)) + 1
+    edges = tuple((k - 0.5) * width for k in range(n + 1))
+    members: list = [[] for _ in range(n)]
+    for s in scores:
+        k = n - 1 if s == edges[-1] else bisect_right(edges, s) - 1
+        if 0 <= k < n:
+            members[k].append(s)
+    return Bins(width, edges, tuple(len(m) for m in members),
+                tuple(min(m, default=None) for m in members), tuple(max(m, default=None) for m in members))
+
+
+def nice_step(span: float, most: int) -> float:
+    """The smallest of 1, 2, 5, 10, 20, 50, … that cuts ``[0, span]`` into at most ``most`` steps."""
+    step = 1
+    while span / step > most:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2  # 1 → 2 → 5 → 10 → 20 → 50 …
+    return step
+
+
+def text_width(text: str, size: float) -> float:
+    """A generous estimate of a text's width in a sans-serif font such as DejaVu Sans.
+
+    Per character, in em: 1 for wide East Asian characters and for ``m w M W @``, 0.4 for narrow
+    ones (``i j l . , : ; ' | ! ( ) [ ]`` and a space), 0.78 for other capitals, 0.66 otherwise.
+    """
+    def em(ch):
+        if unicodedata.east_asian_width(ch) in "WF" or ch in "mwMW@":
+            return 1.0
+        return 0.4 if ch in "ijl.,:;'|!()[] " else (0.78 if ch.isupper() else 0.66)
+
+    return size * sum(em(ch) for ch in text)
+
+
+def _fit(text: str, size: float, room: float) -> str:
+    """``text``, cut with "…" so that it fits in ``room`` units."""
+    if text_width(text, size) <= room:
+        return text
+    while text and text_width(text + "…", size) > room:
+        text = text[:-1]
+    return text + "…"
+
+
+def _num(x: float) -> str:
+    """A coordinate: two decimals at most, no trailing zeros (the same number always gives the same text)."""
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _students(n: int) -> str:
+    return f"{n} student" + ("" if n == 1 else "s")
+
+
+def _range(lo: float, hi: float) -> str:
+    return fmt_points(lo) if fmt_points(lo) == fmt_points(hi) else f"{fmt_points(lo)}–{fmt_points(hi)}"
+
+
+def summary(panel: Panel) -> str:
+    """What the chart shows, in one sentence (its accessible name)."""
+    if not panel.scores:
+        return f"{panel.title}: no scores"
+    s = panel.scores
+    return (f"{panel.title}: scores of {_students(len(s))} out of {fmt_points(panel.max_score)} points; "
+            f"mean {fmt_points(sum(s) / len(s))}, lowest {fmt_points(min(s))}, highest {fmt_points(max(s))}")
+
+
+def panel_svg(panel: Panel) -> str:
+    """One chart as an ``<svg>`` element (well-formed XML, no namespace declaration: it is inlined in HTML).
+
+    The axes (left and bottom), integer ticks on the "students" axis, ticks on the points axis at
+    :func:`nice_step` multiples, one ``<rect class="hist-bar">`` per non-empty bar with a ``<title>``
+    ("3 students scored 20 points"), a dashed ``<line class="mean">`` at the mean score, the title
+    on top (cut with "…" when it would not fit) and "points (max N)" below.
+    """
+    b = bins(panel.scores, panel.max_score)
+    x0, x1 = b.x_range
+    y_step = nice_step(max(max(b.counts, default=0), 1), 5)
+    y_top = y_step * math.ceil(max(max(b.counts, default=0), 1) / y_step)
+
+    def sx(v):
+        return LEFT + (v - x0) / (x1 - x0) * (RIGHT - LEFT)
+
+    def sy(v):
+        return BOTTOM - v / y_top * (BOTTOM - TOP)
+
+    colour = TOTAL_COLOUR if panel.is_total else PS_COLOUR
+    label = summary(panel)
+    out = [f'<svg class="hist" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{esc(label)}">',
+           f"<title>{esc(label)}</title>"]
+    # y: light grid lines and integer ticks
+    for k in range(0, y_top + 1, y_step):
+        y = _num(sy(k))
+        if k:
+            out.append(f'<line x1="{_num(LEFT)}" x2="{_num(RIGHT)}" y1="{y}" y2="{y}" stroke="{GRID}" '
+                       'stroke-width="0.6"/>')
+        out.append(f'<line x1="{_num(LEFT - 4)}" x2="{_num(LEFT)}" y1="{y}" y2="{y}" stroke="{MUTED}"/>')
+        out.append(f'<text class="ytick" x="{_num(LEFT - 7)}" y="{y}" dy="0.35em" '  # centred on its tick
+                   f'font-size="{_num(TICK_SIZE)}" text-anchor="end" fill="{INK}">{k}</text>')
+    # x: ticks at multiples of a nice step, inside the axis
+    x_step = nice_step(x1, 6)
+    for k in range(0, int(x1 // x_step) + 1):
+        v = k * x_step
+        x = _num(sx(v))
+        out.append(f'<line x1="{x}" x2="{x}" y1="{_num(BOTTOM)}" y2="{_num(BOTTOM + 4)}" stroke="{MUTED}"/>')
+        out.append(f'<text class="xtick" x="{x}" y="{_num(BOTTOM + 16)}" font-size="{_num(TICK_SIZE)}" '
+                   f'text-anchor="middle" fill="{INK}">{fmt_points(v)}</text>')
+    # the bars, each with its count as a tooltip
+    for k, count in enumerate(b.counts):
+        if not count:
+            continue
+        left, right, y = sx(b.edges[k]), sx(b.edges[k + 1]), sy(count)
+        scored = _range(b.low[k], b.high[k])
+        tip = f"{_students(count)} scored {scored} point{'' if scored == '1' else 's'}"
+        out.append(f'<rect class="hist-bar" x="{_num(left)}" y="{_num(y)}" width="{_num(right - left)}" '
+                   f'height="{_num(BOTTOM - y)}" fill="{colour}" stroke="#ffffff" stroke-width="0.8">'
+                   f"<title>{esc(tip)}</title></rect>")
+    # the axes (drawn over the bars' feet), the mean
+    out.append(f'<line class="yaxis" x1="{_num(LEFT)}" x2="{_num(LEFT)}" y1="{_num(TOP)}" y2="{_num(BOTTOM)}" '
+               f'stroke="{MUTED}"/>')
+    out.append(f'<line class="xaxis" x1="{_num(LEFT)}" x2="{_num(RIGHT)}" y1="{_num(BOTTOM)}" y2="{_num(BOTTOM)}" '
+               f'stroke="{MUTED}"/>')
+    if panel.scores:
+        mean = sum(panel.scores) / len(panel.scores)
+        x = _num(sx(mean))
+        out.append(f'<line class="mean" x1="{x}" x2="{x}" y1="{_num(TOP)}" y2="{_num(BOTTOM)}" stroke="{MUTED}" '
+                   f'stroke-width="1.2" stroke-dasharray="4 3"><title>mean {fmt_points(mean)} points</title></line>')
+    # the labels
+    weight = ' font-weight="bold"' if panel.is_total else ""
+    title = _fit(panel.title, TITLE_SIZE, WIDTH - 8)
+    out.append(f'<text class="title" x="{_num(WIDTH / 2)}" y="{_num(TOP - 10)}" font-size="{_num(TITLE_SIZE)}"{weight} '
+               f'text-anchor="middle" fill="{INK}">{esc(title)}</text>')
+    out.append(f'<text class="xlabel" x="{_num((LEFT + RIGHT) / 2)}" y="{_num(HEIGHT - 10)}" '
+               f'font-size="{_num(LABEL_SIZE)}" text-anchor="middle" fill="{INK}">'
+               f"points (max {fmt_points(panel.max_score)})</text>")
+    mid = _num((TOP + BOTTOM) / 2)
+    out.append(f'<text class="ylabel" x="14" y="{mid}" font-size="{_num(LABEL_SIZE)}" text-anchor="middle" '
+               f'fill="{INK}" transform="rotate(-90 14 {mid})">students</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def histogram_svgs(results) -> list:
+    """The charts of a class (:func:`panels`), each an ``<svg>`` string (:func:`panel_svg`)."""
+    return [panel_svg(p) for p in panels(results)]
