@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV) || { $(PYTHON) -m pip install --quiet --user virtualenv && $(PYTHON) -m virtualenv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@# bytecode of our own packages now: with PYTHONDONTWRITEBYTECODE set (as on CI images) every
+	@# grader process, zygote and test would otherwise compile them again at each start
+	PYTHONDONTWRITEBYTECODE= $(PY) -m compileall -q autograder solutions tests > /dev/null
 	touch $(STAMP)
 
 install: $(STAMP)

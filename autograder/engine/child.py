@@ -72,13 +72,13 @@ def make_shell():
     shell.ask_exit = ask_exit
     shell.register_magic_function(matplotlib_magic, "line", "matplotlib")
     shell.register_magic_function(matplotlib_magic, "line", "pylab")
-    _warm_matplotlib(plt)
     # Figures are never looked at when grading: showing them and laying them out (text
     # extents, mathtext parsing: ~0.5 s per figure cell) are skipped. Drawing and savefig work.
     plt.show = lambda *args, **kwargs: None
     from matplotlib.figure import Figure
 
     Figure.tight_layout = lambda self, *args, **kwargs: None
+    _warm_matplotlib(plt)
     shell.logger  # noqa: B018 — a lazy property that imports IPython.core.logger on first use
     shell.run_cell("pass", store_history=False, silent=True)  # warm up the compiler machinery
     return shell
@@ -108,7 +108,6 @@ def _warm_matplotlib(plt):
     ax2.legend(loc="best")
     ax2.grid(True)
     fig.suptitle("warm-up")
-    fig.tight_layout()
     fig.canvas.draw()
     plt.close("all")
 
