@@ -3,8 +3,8 @@
 
     python benchmarks/grading_throughput.py [--students N] [--workers N] [--keep DIR]
 
-1. Generates a batch: ``--students`` students (default 50) × all five problem
-   sets. Every notebook is the released notebook with its solution cells
+1. Generates a batch: ``--students`` students (default 50) × every problem
+   set of the course. Every notebook is the released notebook with its solution cells
    filled in — by the reference solution of ``source/`` or by an
    implementation from the bug zoo (``tests/zoo/``), correct or wrong, in a
    deterministic mix (no pathological submissions: no endless loops, no

@@ -422,18 +422,7 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
     submitted_dir, results_dir = Path(submitted_dir).resolve(), Path(results_dir).resolve()
     limits = limits or Limits()
     summary = BatchSummary(str(submitted_dir), str(results_dir), shard=f"{shard[0]}/{shard[1]}" if shard else None)
-    event_lock = threading.Lock()
-
-    def emit(kind, sub, data=None):  # a display that fails must not fail the grading
-        if on_event is not None:
-            with event_lock:
-                try:
-                    on_event(kind, sub, data)
-                except Exception as exc:  # noqa: BLE001
-                    warning = f"the progress display failed ({type(exc).__name__}: {exc})"[:300]
-                    if warning not in summary.warnings:
-                        summary.warnings.append(warning)
-
+    emit = _emitter(on_event, summary)
     todo, kept = _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, force, summary)
     make_dirs(results_dir)
     for sub in kept:
@@ -460,6 +449,24 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
         _account_missing(todo, results_dir, summary, emit)
         _finish(summary, results_dir, started)
     return summary
+
+
+def _emitter(on_event, summary):
+    """``emit(kind, submission, data)``: ``on_event`` under a lock; a display that fails becomes a
+    warning of the summary, never a failure of the grading."""
+    lock = threading.Lock()
+
+    def emit(kind, sub, data=None):
+        if on_event is not None:
+            with lock:
+                try:
+                    on_event(kind, sub, data)
+                except Exception as exc:  # noqa: BLE001
+                    warning = f"the progress display failed ({type(exc).__name__}: {exc})"[:300]
+                    if warning not in summary.warnings:
+                        summary.warnings.append(warning)
+
+    return emit
 
 
 def _launch(hidden, workers):

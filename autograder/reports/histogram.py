@@ -183,6 +183,19 @@ def summary(panel: Panel) -> str:
             f"mean {fmt_points(sum(s) / len(s))}, lowest {fmt_points(min(s))}, highest {fmt_points(max(s))}")
 
 
+class _Scale:
+    """Data → viewBox coordinates of one panel: points on x (``x0 … x1``), students on y (``0 … y_top``)."""
+
+    def __init__(self, x0: float, x1: float, y_top: int):
+        self.x0, self.x1, self.y_top = x0, x1, y_top
+
+    def x(self, v: float) -> float:
+        return LEFT + (v - self.x0) / (self.x1 - self.x0) * (RIGHT - LEFT)
+
+    def y(self, v: float) -> float:
+        return BOTTOM - v / self.y_top * (BOTTOM - TOP)
+
+
 def panel_svg(panel: Panel) -> str:
     """One chart as an ``<svg>`` element (well-formed XML, no namespace declaration: it is inlined in HTML).
 
@@ -192,70 +205,87 @@ def panel_svg(panel: Panel) -> str:
     on top (cut with "…" when it would not fit) and "points (max N)" below.
     """
     b = bins(panel.scores, panel.max_score)
-    x0, x1 = b.x_range
     y_step = nice_step(max(max(b.counts, default=0), 1), 5)
-    y_top = y_step * math.ceil(max(max(b.counts, default=0), 1) / y_step)
-
-    def sx(v):
-        return LEFT + (v - x0) / (x1 - x0) * (RIGHT - LEFT)
-
-    def sy(v):
-        return BOTTOM - v / y_top * (BOTTOM - TOP)
-
-    colour = TOTAL_COLOUR if panel.is_total else PS_COLOUR
+    scale = _Scale(*b.x_range, y_step * math.ceil(max(max(b.counts, default=0), 1) / y_step))
     label = summary(panel)
-    out = [f'<svg class="hist" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{esc(label)}">',
-           f"<title>{esc(label)}</title>"]
-    # y: light grid lines and integer ticks
-    for k in range(0, y_top + 1, y_step):
-        y = _num(sy(k))
+    return "".join([
+        f'<svg class="hist" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{esc(label)}">',
+        f"<title>{esc(label)}</title>",
+        *_y_ticks(scale, y_step), *_x_ticks(scale),
+        *_bars(b, scale, TOTAL_COLOUR if panel.is_total else PS_COLOUR),
+        *_axes_and_mean(panel, scale), *_labels(panel),
+        "</svg>",
+    ])
+
+
+def _y_ticks(scale: _Scale, step: int) -> list:
+    """Light grid lines and integer ticks on the "students" axis."""
+    out = []
+    for k in range(0, scale.y_top + 1, step):
+        y = _num(scale.y(k))
         if k:
             out.append(f'<line x1="{_num(LEFT)}" x2="{_num(RIGHT)}" y1="{y}" y2="{y}" stroke="{GRID}" '
                        'stroke-width="0.6"/>')
         out.append(f'<line x1="{_num(LEFT - 4)}" x2="{_num(LEFT)}" y1="{y}" y2="{y}" stroke="{MUTED}"/>')
         out.append(f'<text class="ytick" x="{_num(LEFT - 7)}" y="{y}" dy="0.35em" '  # centred on its tick
                    f'font-size="{_num(TICK_SIZE)}" text-anchor="end" fill="{INK}">{k}</text>')
-    # x: ticks at multiples of a nice step, inside the axis
-    x_step = nice_step(x1, 6)
-    for k in range(0, int(x1 // x_step) + 1):
-        v = k * x_step
-        x = _num(sx(v))
+    return out
+
+
+def _x_ticks(scale: _Scale) -> list:
+    """Ticks on the points axis at multiples of a nice step, inside the axis."""
+    out, step = [], nice_step(scale.x1, 6)
+    for k in range(0, int(scale.x1 // step) + 1):
+        x = _num(scale.x(k * step))
         out.append(f'<line x1="{x}" x2="{x}" y1="{_num(BOTTOM)}" y2="{_num(BOTTOM + 4)}" stroke="{MUTED}"/>')
         out.append(f'<text class="xtick" x="{x}" y="{_num(BOTTOM + 16)}" font-size="{_num(TICK_SIZE)}" '
-                   f'text-anchor="middle" fill="{INK}">{fmt_points(v)}</text>')
-    # the bars, each with its count as a tooltip
+                   f'text-anchor="middle" fill="{INK}">{fmt_points(k * step)}</text>')
+    return out
+
+
+def _bars(b, scale: _Scale, colour: str) -> list:
+    """One ``<rect>`` per non-empty bar, its count as a tooltip."""
+    out = []
     for k, count in enumerate(b.counts):
         if not count:
             continue
-        left, right, y = sx(b.edges[k]), sx(b.edges[k + 1]), sy(count)
+        left, right, y = scale.x(b.edges[k]), scale.x(b.edges[k + 1]), scale.y(count)
         scored = _range(b.low[k], b.high[k])
         tip = f"{_students(count)} scored {scored} point{'' if scored == '1' else 's'}"
         out.append(f'<rect class="hist-bar" x="{_num(left)}" y="{_num(y)}" width="{_num(right - left)}" '
                    f'height="{_num(BOTTOM - y)}" fill="{colour}" stroke="#ffffff" stroke-width="0.8">'
                    f"<title>{esc(tip)}</title></rect>")
-    # the axes (drawn over the bars' feet), the mean
-    out.append(f'<line class="yaxis" x1="{_num(LEFT)}" x2="{_num(LEFT)}" y1="{_num(TOP)}" y2="{_num(BOTTOM)}" '
-               f'stroke="{MUTED}"/>')
-    out.append(f'<line class="xaxis" x1="{_num(LEFT)}" x2="{_num(RIGHT)}" y1="{_num(BOTTOM)}" y2="{_num(BOTTOM)}" '
-               f'stroke="{MUTED}"/>')
+    return out
+
+
+def _axes_and_mean(panel: Panel, scale: _Scale) -> list:
+    """The two axes (drawn over the bars' feet) and the dashed mean line."""
+    out = [f'<line class="yaxis" x1="{_num(LEFT)}" x2="{_num(LEFT)}" y1="{_num(TOP)}" y2="{_num(BOTTOM)}" '
+           f'stroke="{MUTED}"/>',
+           f'<line class="xaxis" x1="{_num(LEFT)}" x2="{_num(RIGHT)}" y1="{_num(BOTTOM)}" y2="{_num(BOTTOM)}" '
+           f'stroke="{MUTED}"/>']
     if panel.scores:
         mean = sum(panel.scores) / len(panel.scores)
-        x = _num(sx(mean))
+        x = _num(scale.x(mean))
         out.append(f'<line class="mean" x1="{x}" x2="{x}" y1="{_num(TOP)}" y2="{_num(BOTTOM)}" stroke="{MUTED}" '
                    f'stroke-width="1.2" stroke-dasharray="4 3"><title>mean {fmt_points(mean)} points</title></line>')
-    # the labels
+    return out
+
+
+def _labels(panel: Panel) -> list:
+    """The title (bold for the total), "points (max N)" and the rotated "students"."""
     weight = ' font-weight="bold"' if panel.is_total else ""
     title = _fit(panel.title, TITLE_SIZE, WIDTH - 8)
-    out.append(f'<text class="title" x="{_num(WIDTH / 2)}" y="{_num(TOP - 10)}" font-size="{_num(TITLE_SIZE)}"{weight} '
-               f'text-anchor="middle" fill="{INK}">{esc(title)}</text>')
-    out.append(f'<text class="xlabel" x="{_num((LEFT + RIGHT) / 2)}" y="{_num(HEIGHT - 10)}" '
-               f'font-size="{_num(LABEL_SIZE)}" text-anchor="middle" fill="{INK}">'
-               f"points (max {fmt_points(panel.max_score)})</text>")
     mid = _num((TOP + BOTTOM) / 2)
-    out.append(f'<text class="ylabel" x="14" y="{mid}" font-size="{_num(LABEL_SIZE)}" text-anchor="middle" '
-               f'fill="{INK}" transform="rotate(-90 14 {mid})">students</text>')
-    out.append("</svg>")
-    return "".join(out)
+    return [
+        f'<text class="title" x="{_num(WIDTH / 2)}" y="{_num(TOP - 10)}" font-size="{_num(TITLE_SIZE)}"{weight} '
+        f'text-anchor="middle" fill="{INK}">{esc(title)}</text>',
+        f'<text class="xlabel" x="{_num((LEFT + RIGHT) / 2)}" y="{_num(HEIGHT - 10)}" '
+        f'font-size="{_num(LABEL_SIZE)}" text-anchor="middle" fill="{INK}">'
+        f"points (max {fmt_points(panel.max_score)})</text>",
+        f'<text class="ylabel" x="14" y="{mid}" font-size="{_num(LABEL_SIZE)}" text-anchor="middle" '
+        f'fill="{INK}" transform="rotate(-90 14 {mid})">students</text>',
+    ]
 
 
 def histogram_svgs(results) -> list:
