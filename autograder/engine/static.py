@@ -190,11 +190,12 @@ _RUNTIME_CODE = {"eval", "exec", "compile"}
 
 
 #: Parsed cells by their text, most recently used last: the given cells, and often the same code, recur
-#: in every submission of a batch. At most :data:`PARSED_CACHE_CHARS` characters of text are kept.
+#: in every submission of a batch. Cells of at most :data:`PARSED_CELL_CHARS` characters are kept, and
+#: :data:`PARSED_CACHE_CHARS` characters in all (their trees: a few MB at most, whatever the cells hold).
 _PARSED: "OrderedDict[str, ast.Module | None]" = OrderedDict()
 _PARSED_LOCK = threading.Lock()
 _parsed_chars = 0
-PARSED_CACHE_CHARS = 1_000_000
+PARSED_CELL_CHARS, PARSED_CACHE_CHARS = 20_000, 300_000
 
 
 def _parse(code: str):
@@ -209,7 +210,7 @@ def _parse(code: str):
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         tree = None
     with _PARSED_LOCK:
-        if code not in _PARSED and len(code) <= PARSED_CACHE_CHARS // 10:
+        if code not in _PARSED and len(code) <= PARSED_CELL_CHARS:
             _PARSED[code] = tree
             _parsed_chars += len(code)
             while _parsed_chars > PARSED_CACHE_CHARS:
