@@ -32,3 +32,8 @@ c.Execute.timeout = 120
 c.Execute.extra_arguments = [
     "--InteractiveShellApp.exec_lines=__import__('autograder.checks.kernel', fromlist=['install']).install()",
 ]
+
+# `nbgrader export`: the same grades.csv as nbgrader's own exporter, written as real CSV with
+# formula-safe text, so that no student id (a folder name the student chose) can shift its row's
+# columns or run as a spreadsheet formula (autograder/reports/nbgrader_export.py).
+c.ExportApp.plugin_class = "autograder.reports.nbgrader_export.SafeCsvExportPlugin"

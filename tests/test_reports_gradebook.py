@@ -8,27 +8,35 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import GRADE_CELLS
+from autograder.course import GRADE_CELLS, ROOT
+from autograder.ids import csv_cell
 from autograder.reports.gradebook import write_gradebook
-from tests.reports_fixtures import class_results, write_class
+from tests.reports_fixtures import class_results, make_result, write_class
 
 NBGRADER = str(Path(sys.executable).with_name("nbgrader"))
 
 
-def nbgrader_export(course: Path) -> dict:
+def nbgrader_export(course: Path, *args) -> dict:
     """Run `nbgrader export` in ``course``; ``(assignment, student) -> row``."""
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    proc = subprocess.run([NBGRADER, "export"], cwd=course, capture_output=True, text=True, timeout=300, env=env)
+    proc = subprocess.run([NBGRADER, "export", *args], cwd=course, capture_output=True, text=True, timeout=300,
+                          env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     with open(course / "grades.csv", newline="") as fh:
         return {(row["assignment"], row["student_id"]): row for row in csv.DictReader(fh)}
+
+
+#: The course's own export setting, read from the shipped nbgrader_config.py (the tests use what instructors get).
+EXPORT_SETTING = next(line for line in (ROOT / "nbgrader_config.py").read_text().splitlines()
+                      if line.startswith("c.ExportApp.plugin_class"))
 
 
 @pytest.fixture()
 def course(tmp_path):
     course = tmp_path / "course"
     course.mkdir()
-    (course / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "probdl"\n')
+    (course / "nbgrader_config.py").write_text(
+        f'c = get_config()\nc.CourseDirectory.course_id = "probdl"\n{EXPORT_SETTING}\n')
     write_class(course / "results")
     # nbgrader's own submission timestamp, when the collect step left one
     stamp = course / "submitted" / "ada" / "ps1_softmax" / "timestamp.txt"
@@ -113,3 +121,32 @@ def test_a_timestamp_file_is_student_data(course, tmp_path):
     assert _timestamp(course, coursedir, "ada", "ps1_softmax").startswith("2026-11-20")
     info = write_gradebook(course / "results", course)
     assert info["submissions"] == len(class_results())
+
+
+def test_export_is_nbgraders_own_file_for_plain_ids(course):
+    """With ordinary ids the course's exporter writes byte for byte what nbgrader's own writes."""
+    write_gradebook(course / "results", course)
+    nbgrader_export(course, "--ExportApp.plugin_class=nbgrader.plugins.CsvExportPlugin")
+    theirs = (course / "grades.csv").read_bytes()
+    nbgrader_export(course)
+    assert (course / "grades.csv").read_bytes() == theirs
+
+
+HOSTILE_IDS = ("mallory,,,,26.0,0.0,26.0", '=HYPERLINK("evil.example","ada")', "-2+3", "@SUM(A1)",
+               'quote"d', "semi;colon")
+
+
+def test_export_no_student_id_shifts_a_row_or_becomes_a_formula(course):
+    """A folder name with commas cannot forge columns of its row, and none is run as a formula."""
+    write_class(course / "results", [make_result(sid, "ps1_softmax") for sid in HOSTILE_IDS])
+    write_gradebook(course / "results", course)
+    rows = nbgrader_export(course)
+    full = float(sum(points for _, points in GRADE_CELLS["ps1_softmax"]))
+    students = {s for _, s in rows}
+    for sid in HOSTILE_IDS:
+        row = rows[("ps1_softmax", csv_cell(sid))]  # one row of its own, the id in one cell
+        assert float(row["score"]) == float(row["max_score"]) == full
+        assert row["last_name"] == row["first_name"] == row["email"] == ""
+    assert not any(s.startswith(("=", "+", "-", "@")) for s in students)
+    with open(course / "grades.csv", newline="") as fh:
+        assert {len(r) for r in csv.reader(fh)} == {11}

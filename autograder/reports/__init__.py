@@ -9,6 +9,7 @@ One module per job:
 * :mod:`~autograder.reports.table` – the rich grade table and a progress bar;
 * :mod:`~autograder.reports.jsonout` – ``--json`` machine output;
 * :mod:`~autograder.reports.gradebook` – scores into nbgrader's ``gradebook.db``;
+* :mod:`~autograder.reports.nbgrader_export` – ``nbgrader export``'s plugin: the same grades.csv, formula-safe;
 * :mod:`~autograder.reports.merge` – the ``merge`` command (shards → one folder).
 
 Imports are lazy: ``python -m autograder merge --help`` loads none of these modules.
