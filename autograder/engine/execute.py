@@ -367,7 +367,7 @@ class Session:
         return time.monotonic() - self.started
 
 
-#: The encoded ``calls`` request of each check: (check, carry, bytes), keyed by ``(id(check), carry)``.
+#: The encoded ``calls`` request of each check: (check, framed bytes), keyed by ``(id(check), carry)``.
 _CALLS_MESSAGES: dict = {}
 
 
