@@ -34,7 +34,7 @@ import numpy as np
 from autograder.checks import invoke as _invoke
 from autograder.checks import shown
 from autograder.checks.compare import compare
-from autograder.checks.model import Check, CheckResult, Failure, Hint, Probe
+from autograder.checks.model import Check, CheckResult, Failure, Hint, Probe, memo_by_identity
 from autograder.course import FUNCTIONS, problem_set_of_function
 from autograder.engine import wire
 
@@ -147,17 +147,14 @@ def reference_function(function: str):
 def reference(check: Check, index: int) -> _invoke.Outcome:
     """The reference outcome of probe ``index`` of ``check`` (cached).
 
-    The cache is keyed by the function and the probe object itself (kept
-    alive in the entry, so its id cannot be reused): a check built ad hoc
+    The cache is keyed by the function and the probe object itself
+    (:func:`~autograder.checks.model.memo_by_identity`): a check built ad hoc
     with other probes under a real grade_id never sees another's references.
     """
     probe = check.probes[index]
-    key = (check.function, id(probe))
-    entry = _REFERENCES.get(key)
-    if entry is None or entry[0] is not probe:
-        entry = (probe, _invoke.invoke(reference_function(check.function), probe.args, probe.kwargs))
-        _REFERENCES[key] = entry
-    return entry[1]
+    return memo_by_identity(_REFERENCES, (probe,), lambda: _invoke.invoke(reference_function(check.function),
+                                                                          probe.args, probe.kwargs),
+                            extra=(check.function,))
 
 
 #: Hints that apply to every check, after the check's own ones.

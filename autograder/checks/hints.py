@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from autograder.checks.invoke import WARNINGS_LOCK, NotNumbers, to_plain
+from autograder.checks.model import memo_by_identity
 
 
 def kind(*kinds):
@@ -59,7 +60,7 @@ def _close(a, b, rtol, atol=1e-12):
     return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
 
 
-#: ``wrong``'s result on each probe: (wrong, probe, plain value or :data:`_RAISED`), keyed by their ids.
+#: Each wrong formula's result on each probe (:func:`wrong_value`).
 _WRONG_VALUES: dict = {}
 _RAISED = object()
 
@@ -68,26 +69,24 @@ def wrong_value(wrong, probe):
     """The plain result of the known-wrong formula ``wrong`` on ``probe``'s inputs, or :data:`_RAISED`.
 
     Called with private copies of the arguments, floating-point warnings
-    silenced. Computed once per formula and probe and cached (a probe's
-    inputs never change, and the high-dimension probes make some formulas
-    cost milliseconds per call): a batch recomputes each mistake once, not
-    once per submission that made it. Entries keep both objects alive, so an
-    id is never reused for another formula or probe.
+    silenced. Computed once per formula and probe and cached
+    (:func:`~autograder.checks.model.memo_by_identity`: a probe's inputs never
+    change, and the high-dimension probes make some formulas cost
+    milliseconds per call): a batch recomputes each mistake once, not once
+    per submission that made it.
     """
-    key = (id(wrong), id(probe))
-    entry = _WRONG_VALUES.get(key)
-    if entry is None or entry[0] is not wrong or entry[1] is not probe:
+
+    def compute():
         try:
             # Silence warnings.warn too (np.std with ddof >= n warns that way), so that a wrong formula
             # behaves the same whatever the caller's warning filters (pytest turns them into errors).
             with WARNINGS_LOCK, np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                alt = to_plain(wrong(*copy.deepcopy(probe.args), **copy.deepcopy(probe.kwargs)))
+                return to_plain(wrong(*copy.deepcopy(probe.args), **copy.deepcopy(probe.kwargs)))
         except (Exception, NotNumbers):
-            alt = _RAISED
-        entry = (wrong, probe, alt)
-        _WRONG_VALUES[key] = entry
-    return entry[2]
+            return _RAISED
+
+    return memo_by_identity(_WRONG_VALUES, (wrong, probe), compute)
 
 
 def matches(wrong, rtol=1e-6, atol=1e-12):

@@ -328,3 +328,21 @@ class ProblemSetChecks:
         if name not in FUNCTIONS[self.name]:
             raise ValueError(f"name: {self.name} asks for {', '.join(FUNCTIONS[self.name])}; got {name!r}")
         return FunctionChecks(name, self.forbidden, tuple(hints), rtol, atol, tuple(returns))
+
+
+def memo_by_identity(cache: dict, objects: tuple, compute: Callable[[], Any], extra: tuple = ()):
+    """``compute()``, computed once and kept in ``cache`` for these very ``objects`` (and hashable ``extra``).
+
+    For values fixed by the checks' data for a whole batch — a probe's
+    reference outcome, a wrong formula's result on a probe, a check's
+    encoded request: probes and checks hold arrays, so they are told apart
+    by identity, not hashed. The entry keeps ``objects`` alive, so an id is
+    never reused by another object while it is cached; ``compute`` may run
+    twice when two threads ask at once (both get equal values).
+    """
+    key = (*extra, *map(id, objects))
+    entry = cache.get(key)
+    if entry is None or any(kept is not obj for kept, obj in zip(entry[0], objects)):
+        entry = (tuple(objects), compute())
+        cache[key] = entry
+    return entry[1]

@@ -33,6 +33,7 @@ import time
 
 from autograder.checks.evaluate import carried_forward
 from autograder.checks.invoke import MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, Outcome, elements
+from autograder.checks.model import memo_by_identity
 from autograder.engine import wire
 from autograder.engine.pool import ChildError, Zygote
 from autograder.engine.sandbox import Limits
@@ -367,7 +368,7 @@ class Session:
         return time.monotonic() - self.started
 
 
-#: The encoded ``calls`` request of each check: (check, framed bytes), keyed by ``(id(check), carry)``.
+#: The encoded ``calls`` request of each check and carry (:func:`calls_message`).
 _CALLS_MESSAGES: dict = {}
 
 
@@ -376,18 +377,16 @@ def calls_message(check, carry: tuple) -> bytes:
 
     The probes are fixed data of the trusted side, so the request is the
     same for every submission; encoding it (base64 of the arrays, JSON) is
-    what costs: 11 MB for ``mvn_kl-highdim``. The entry keeps the check
-    alive, so its id is never reused. Raises :class:`wire.WireError` when a
-    probe cannot be sent.
+    what costs: 11 MB for ``mvn_kl-highdim``
+    (:func:`~autograder.checks.model.memo_by_identity`). Raises
+    :class:`wire.WireError` when a probe cannot be sent.
     """
-    key = (id(check), tuple(carry))
-    entry = _CALLS_MESSAGES.get(key)
-    if entry is None or entry[0] is not check:
+
+    def encode():
         calls = [[wire.to_wire(tuple(p.args)), wire.to_wire(dict(p.kwargs))] for p in check.probes]
-        entry = (check, wire.encode_message({"op": "calls", "function": check.function, "calls": calls,
-                                             "carry": list(carry)}))
-        _CALLS_MESSAGES[key] = entry
-    return entry[1]
+        return wire.encode_message({"op": "calls", "function": check.function, "calls": calls, "carry": list(carry)})
+
+    return memo_by_identity(_CALLS_MESSAGES, (check,), encode, extra=(tuple(carry),))
 
 
 class RemoteTarget:

@@ -17,7 +17,7 @@ Control protocol (one :mod:`.wire` message each way, on the socket passed as
 
 * ``init {"slots": n, "hide": [paths], "needed": [paths]}`` →
   ``{"pid", "sandbox"}`` (as root, reserves one uid per slot, see
-  :func:`.sandbox.claim_uids`); with ``"forbidden"`` it also arms;
+  :func:`.sandbox.claim_uids`);
 * ``arm {"forbidden": [names]}`` → ``{"armed": true}``: pins the names
   (:func:`autograder.checks.invoke.pin`); ``spawn`` is refused before;
 * ``spawn {"slot", "limits"}`` → ``{"pid"}`` with the parent's end of the
@@ -191,8 +191,6 @@ class Zygote:
         report["environment"] = sorted(os.environ)
         report["warnings"] = warnings
         report["warning"] = " ".join(warnings)  # one line, as the terminal and summary.json show it
-        if "forbidden" in msg:
-            self.arm(msg)
         return {"pid": os.getpid(), "sandbox": report}
 
     def arm(self, msg):
