@@ -86,6 +86,9 @@ def test_ctrl_c_in_a_terminal(batch):
     pid, master = pty.fork()
     if pid == 0:  # the child: the pty is its controlling terminal, it is the foreground group
         os.environ["COLUMNS"] = "120"
+        # as a command typed in a terminal has it: a suite started in the background by a
+        # non-interactive shell (`(make test &)`) inherits SIGINT ignored, and Python keeps it so
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.execv(sys.executable, cmd)
     finished = lambda: len(list(results.glob(f"*/{PS}/results.json")))  # noqa: E731
     before = _read_all(master, until=lambda: finished() >= 3, timeout=300)
