@@ -286,7 +286,7 @@ def results_path(results_dir, sub: Submission) -> Path:
 
 def _error_results(sub, source, reason: str, detail: str) -> SubmissionResult:
     """Score 0 with ``reason`` on every graded cell; ``detail`` for the instructor."""
-    return SubmissionResult.not_graded(sub.student, sub.assignment, source.tests, source.max_score, reason, detail)
+    return SubmissionResult.not_graded(sub.student, sub.assignment, source.graded, source.max_score, reason, detail)
 
 
 class _Run:

@@ -57,6 +57,10 @@ td.num, th.num { text-align: right; white-space: nowrap; }
          border-radius: 999px; padding: 2px 8px; }
 .badge.passed { color: var(--ok); background: var(--ok-bg); }
 .badge.failed { color: var(--bad); background: var(--bad-bg); }
+.badge.pending { color: var(--info); background: var(--info-bg); }
+.badge.graded { color: var(--fg); background: #eaeef2; }
+.answer { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f8fa; border: 1px solid var(--line);
+          border-radius: 8px; padding: 10px 14px; margin: 8px 0 0; }
 .gid { font-family: "DejaVu Sans Mono", "Liberation Mono", Menlo, monospace; font-size: 13px; white-space: nowrap; }
 .message { white-space: pre-wrap; overflow-wrap: anywhere; }
 .hint { margin-top: 6px; padding: 6px 10px; border-left: 3px solid var(--info); background: var(--info-bg);

@@ -4,7 +4,9 @@ Per graded cell: pass/fail, the points, the message and the hint; per
 function: the student's own code (without the template's docstrings). A
 function that still raises the template's ``NotImplementedError`` gets one
 line, "not attempted yet" and its points, instead of a card per cell. Plus what happened to the notebook
-(restored test cells, cells that raised or timed out). Built from
+(restored test cells, cells that raised or timed out). A manually graded answer cell (a derivation)
+shows "awaiting grading" and its points until a person has graded it (then the points and the
+grader's comment), with the student's answer as text. Built from
 results.json alone, which never holds hidden test source or reference values,
 so neither can reach this page; every string is escaped.
 """
@@ -15,6 +17,7 @@ import re
 
 from autograder.model.course import FUNCTIONS
 from autograder.reports._html import esc, inline_code, meter, page, write_atomic
+from autograder.model.results import UNREADABLE
 from autograder.reports.results import FEEDBACK_FILE, Result, TestResult, fmt_points, load_results, test_function
 
 #: Longest error text shown for one cell (the rest is cut).
@@ -87,16 +90,26 @@ def _notices(result: Result) -> str:
 
 
 def _test_row(t: TestResult) -> str:
-    status = t.status
-    label = "passed" if status == "passed" else "failed"
-    said = "not attempted" if t.kind == "not-attempted" else label
+    if t.pending:
+        label, said, points = "pending", "awaiting grading", f"– / {fmt_points(t.max_score)}"
+    else:
+        label = "passed" if t.status == "passed" else "failed"
+        said = "not attempted" if t.kind == "not-attempted" else ("graded by hand" if t.manual else label)
+        label = "graded" if t.manual and t.kind != UNREADABLE else label
+        points = f"{fmt_points(t.score)} / {fmt_points(t.max_score)}"
     hint = f'<div class="hint"><strong>Hint:</strong> {inline_code(t.hint)}</div>' if t.hint else ""
     return (
         f'<tr class="{label}"><td><span class="badge {label}">{said}</span></td>'
         f'<td class="gid">{esc(t.name)}</td>'
-        f'<td class="num pts">{fmt_points(t.score)} / {fmt_points(t.max_score)}</td>'
+        f'<td class="num pts">{points}</td>'
         f'<td class="wide"><div class="message">{inline_code(t.message)}</div>{hint}</td></tr>'
     )
+
+
+def points_line(score: float, max_score: float, pending: float) -> str:
+    """``"12 / 15 points"``, and how many of them await manual grading."""
+    text = f"{fmt_points(score)} / {fmt_points(max_score)} points"
+    return text + (f" ({fmt_points(pending)} awaiting grading)" if pending else "")
 
 
 #: A docstring that opens a function body (the template's, usually), up to its closing quotes.
@@ -131,13 +144,33 @@ def _unfinished_line(fn: str, tests: list) -> str:
     )
 
 
+def _answers(result: Result, tests: list) -> str:
+    """The student's text of each answer cell among ``tests`` (escaped; shown as written)."""
+    out = []
+    for t in tests:
+        if not t.manual:
+            continue
+        text = result.answers.get(t.name)
+        body = (f'<div class="answer">{esc(text.strip())}</div>' if text and text.strip()
+                else '<p class="muted">No answer cell was found in your notebook.</p>')
+        out.append(f"<details open><summary>Your answer ({esc(t.name)})</summary>{body}</details>")
+    return "".join(out)
+
+
 def _function_section(result: Result, fn: str) -> str:
     tests = [t for t in result.tests if test_function(t) == fn]
-    if _not_attempted(tests):
-        return _unfinished_line(fn, tests)
-    score = sum(t.score for t in tests)
+    auto = [t for t in tests if not t.manual]
+    if auto and _not_attempted(auto):
+        answers = [t for t in tests if t.manual]
+        if not answers:
+            return _unfinished_line(fn, tests)
+        table = ('<table class="checks stack"><colgroup><col class="c-status"><col class="c-gid"><col class="c-pts">'
+                 '<col></colgroup><tbody>' + "".join(_test_row(t) for t in answers) + "</tbody></table>")
+        return _unfinished_line(fn, auto).replace("</section>", table + _answers(result, answers) + "</section>")
+    score = sum(t.earned for t in tests)
     max_score = sum(t.max_score for t in tests)
-    all_passed = bool(tests) and all(t.passed for t in tests)
+    pending = sum(t.max_score for t in tests if t.pending)
+    all_passed = bool(auto) and all(t.passed for t in auto)
     rows = "".join(_test_row(t) for t in tests)
     table = (
         '<table class="checks stack"><colgroup><col class="c-status"><col class="c-gid"><col class="c-pts"><col></colgroup>'
@@ -158,30 +191,41 @@ def _function_section(result: Result, fn: str) -> str:
         code_html = f'<p class="muted">No cell of your notebook defines <code>{esc(fn)}</code>.</p>'
     return (
         f'<section class="card" id="fn-{esc(fn)}"><div class="card-head"><h2><code>{esc(fn)}</code></h2>'
-        f'<span class="pts">{fmt_points(score)} / {fmt_points(max_score)} points</span></div>'
-        f"{table}{code_html}</section>"
+        f'<span class="pts">{points_line(score, max_score, pending)}</span></div>'
+        f"{table}{_answers(result, tests)}{code_html}</section>"
     )
 
 
 def render_feedback(result: Result) -> str:
     """The feedback page of one submission, as a complete HTML document."""
     fraction = result.score / result.max_score if result.max_score else 0.0
-    n = len(result.tests)
+    auto, pending = result.autograded, result.pending
+    kind = "autograded" if len(auto) < len(result.tests) else "graded"
+    passed = f"{sum(1 for t in auto if t.passed)} of {len(auto)} {kind} cells passed."
+    if pending:
+        passed += (f" {len(pending)} answer(s) worth {fmt_points(result.pending_points)} points await grading by "
+                   "your instructor: those points are not in the score yet.")
     header = (
         '<header class="page">'
         f'<div class="eyebrow">Feedback · problem set {esc(result.assignment)}</div>'
         f"<h1>{esc(result.assignment)} — {esc(result.student)}</h1>"
         f'<div class="score-line"><span class="score-big" id="score">{fmt_points(result.score)}</span> '
-        f'<span class="score-max">/ {fmt_points(result.max_score)} points</span></div>'
+        f'<span class="score-max">/ {fmt_points(result.max_score)} points</span>'
+        + (f' <span class="badge pending" id="pending">{fmt_points(result.pending_points)} points awaiting '
+           'grading</span>' if pending else "")
+        + "</div>"
         f"{meter(fraction)}"
-        f'<div class="muted">{result.passed} of {n} graded cells passed.</div>'
+        f'<div class="muted" id="passed">{esc(passed)}</div>'
         f"{_notices(result)}</header>"
     )
     sections = "\n".join(_function_section(result, fn) for fn in _functions_in_order(result))
     footer = (
         "<footer>Each graded cell calls your function on fixed inputs and compares the result with the "
         "reference implementation. Inputs that are not in your notebook are described in words, "
-        "not shown. Your test cells are restored from the original before grading.</footer>"
+        "not shown. Your test cells are restored from the original before grading."
+        + (" Your written answers (derivations) are graded by your instructor, not by the autograder."
+           if any(t.manual for t in result.tests) else "")
+        + "</footer>"
     )
     return page(f"Feedback: {result.assignment} — {result.student}", f"{header}\n{sections}\n{footer}")
 

@@ -4,7 +4,9 @@ A grade histogram per problem set and for the total (inline SVG, drawn by
 :mod:`~autograder.reports.histogram`), the item analysis (per graded cell: pass rate and the
 most frequent hints, i.e. which mistakes the class made), the submissions that
 need a look (tampering, cells that failed, notebooks that did not run), and
-every student's scores with links to their feedback pages.
+every student's scores with links to their feedback pages. Answer cells that
+await manual grading are counted apart ("pending"): in no score, no mean and
+no correlation until a person has graded them.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ def _overview(cs) -> str:
         f'<div class="stat"><b>{mean}</b><span class="muted">mean total / {fmt_points(c["max_score"])}</span></div>'
         f'<div class="stat"><b>{median}</b><span class="muted">median total</span></div>'
         f'<div class="stat"><b>{c["flagged"]}</b><span class="muted">submissions to look at</span></div>'
-        "</div></header>"
+        + (f'<div class="stat" id="pending"><b>{c["pending_answers"]}</b><span class="muted">answers awaiting '
+           f'manual grading ({fmt_points(c["pending_points"])} points, not counted yet)</span></div>'
+           if c.get("pending_answers") else "")
+        + "</div></header>"
     )
 
 
@@ -46,18 +51,25 @@ def _histogram(cs) -> str:
 
 
 def _per_ps_table(cs) -> str:
+    pending = any(d.get("pending_submissions") for d in cs.problem_sets.values())
     rows = []
     for ps, d in cs.problem_sets.items():
         frac = (d["mean"] or 0.0) / d["max_score"] if d["max_score"] else 0.0
+        waiting = (f'<td class="num">{d["pending_submissions"]} ({fmt_points(d["pending_points"])} pt)</td>'
+                   if pending else "")
         rows.append(
             f'<tr><td><a href="#ps-{esc(ps)}">{esc(ps)}</a></td><td class="num">{d["n"]}</td>'
             f'<td class="num">{fmt_points(d["mean"] or 0)} / {fmt_points(d["max_score"])}</td><td>{bar(frac)}</td>'
-            f'<td class="num">{fmt_points(d["median"] or 0)}</td><td class="num">{d["full_marks"]}</td></tr>'
+            f'<td class="num">{fmt_points(d["median"] or 0)}</td><td class="num">{d["full_marks"]}</td>{waiting}</tr>'
         )
+    note = ('<p class="muted">Scores so far: the points of answers awaiting manual grading are in none of them '
+            "(the last column: submissions with such answers, and their points).</p>" if pending else "")
     return (
-        '<section class="card"><h2>Problem sets</h2><div class="table-wrap"><table><thead><tr><th>problem set</th>'
-        '<th class="num">submissions</th><th class="num">mean</th><th></th><th class="num">median</th>'
-        f'<th class="num">full marks</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>'
+        f'<section class="card"><h2>Problem sets</h2>{note}<div class="table-wrap"><table><thead><tr>'
+        '<th>problem set</th><th class="num">submissions</th><th class="num">mean</th><th></th>'
+        '<th class="num">median</th><th class="num">full marks</th>'
+        + ('<th class="num">awaiting manual grading</th>' if pending else "")
+        + f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>'
     )
 
 
@@ -82,6 +94,12 @@ def _items(cs) -> str:
                 mistakes += f'<li class="muted">{it["not_attempted"]} not attempted (the function was left as given)</li>'
             if it["not_run"]:
                 mistakes += f'<li class="muted">{it["not_run"]} notebook(s) could not be read</li>'
+            if it.get("manual"):
+                graded = it["n"] - it["pending"] - it["not_run"]
+                mistakes += (f'<li class="muted">answer graded by hand: {graded} graded'
+                             + (f', mean {fmt_points(it["mean_score"])} pt' if graded else "")
+                             + (f', <strong>{it["pending"]} awaiting manual grading</strong>' if it["pending"] else "")
+                             + "</li>")
             mistakes_html = f'<ol class="hints">{mistakes}</ol>' if mistakes else '<span class="muted">none</span>'
             rows.append(
                 f'<tr><td class="gid">{esc(it["grade_id"])}</td><td class="num">{fmt_points(it["max_score"])} pt</td>'
@@ -171,6 +189,7 @@ def _feedback_link(r, results_dir) -> str:
 
 def _students(cs, results_dir) -> str:
     maxes = cs.max_scores
+    any_pending = any(row["pending_total"] for row in cs.rows)
     by = {(r.student, r.assignment): r for r in cs.results}
     head = "".join(f'<th class="num">{esc(ps)}<br><span class="muted">/ {fmt_points(m)}</span></th>'
                    for ps, m in maxes.items())
@@ -185,15 +204,20 @@ def _students(cs, results_dir) -> str:
                 href = os.path.relpath(r.folder / FEEDBACK_FILE, results_dir).replace(os.sep, "/") if r.folder else ""
                 mark = " ⚠" if r.flagged else ""
                 cells.append(f'<td class="num"><a href="{esc(href)}">{fmt_points(r.score)}</a>{mark}</td>')
+        pending = (f'<td class="num">{fmt_points(row["pending_total"]) if row["pending_total"] else "–"}</td>'
+                   if any_pending else "")
         rows.append(
             f'<tr><td>{esc(row["student"])}</td>{"".join(cells)}'
-            f'<td class="num pts">{fmt_points(row["total"])} / {fmt_points(row["max_total"])}</td></tr>'
+            f'<td class="num pts">{fmt_points(row["total"])} / {fmt_points(row["max_total"])}</td>{pending}</tr>'
         )
     return (
         '<section class="card" id="students"><h2>Students</h2>'
-        '<p class="muted">Each score links to the student\'s feedback page; ⚠ marks a submission to look at.</p>'
-        f'<div class="table-wrap"><table><thead><tr><th>student</th>{head}<th class="num">total</th></tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table></div></section>'
+        '<p class="muted">Each score links to the student\'s feedback page; ⚠ marks a submission to look at.'
+        + (" Scores are the points earned so far; <em>pending</em> is what awaits manual grading." if any_pending
+           else "")
+        + f'</p><div class="table-wrap"><table><thead><tr><th>student</th>{head}<th class="num">total</th>'
+        + ('<th class="num">pending</th>' if any_pending else "")
+        + f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>'
     )
 
 
