@@ -9,13 +9,12 @@ released, ``cat`` writes one and gets the gradient's 1/N wrong. Then:
 1. our engine grades them (``python -m autograder autograde … --gradebook``):
    every answer cell is pending in results.json (``score`` null), in no score,
    its points in ``pending_points``, in grades.csv's ``pending`` column;
-2. nbgrader's gradebook lists the three answers as needing manual grading
-   (its ``NbGraderAPI``, what formgrader's pages read), with no auto score;
-   formgrader's own exporter renders ann's ``autograded/`` notebook with the
-   score box of the answer cell and the answer as text;
-3. the instructor grades the answers through the gradebook API, as
-   formgrader's ``GradeHandler.put`` does (and comments, as its
-   ``CommentHandler``);
+2. nbgrader's formgrader — the real one, ``jupyter server`` with nbgrader's
+   server extension, over HTTP — lists the three answers as needing manual
+   grading, with no auto score, and shows ann's ``autograded/`` notebook with
+   the score box of the answer cell and the answer as text (its markup inert);
+3. the instructor grades the answers there (formgrader's grade and comment
+   API, what its page sends);
 4. ``nbgrader export`` (the real command) gives each student autograded +
    hand-graded points: the totals are checked against the sums written out
    below;
@@ -124,58 +123,103 @@ def test_the_engine_leaves_every_answer_pending_never_zero_never_earned(graded):
     assert "answers awaiting manual grading" in report
 
 
-def test_formgrader_lists_the_answers_to_grade_and_shows_them(graded):
-    from nbconvert.exporters import HTMLExporter
-    from nbgrader.api import Gradebook
-    from nbgrader.apps.api import NbGraderAPI
-    from nbgrader.server_extensions.formgrader import handlers
-    from traitlets.config import Config
+class Formgrader:
+    """nbgrader's formgrader, for real: ``jupyter server`` started in the course folder (its
+    ``nbgrader_config.py``), reached over HTTP with a token, as the instructor's browser reaches it."""
 
-    from autograder.reports.gradebook import course_directory
+    def __init__(self, course: Path, log: Path):
+        import secrets
+        import socket
 
-    coursedir = course_directory(graded)
-    api = NbGraderAPI(coursedir=coursedir)
-    subs = {s["student"]: s for s in api.get_notebook_submissions(PS, PS)}  # formgrader's submissions page
-    assert {s: (d["needs_manual_grade"], d["score"], d["max_written_score"]) for s, d in subs.items()} == {
-        "ann": (True, AUTO, 3.0), "bob": (True, AUTO, 3.0), "cat": (True, CAT_AUTO, 3.0)}
-    with Gradebook(coursedir.db_url, "probdl") as gb:
-        for student in subs:
-            grade = gb.find_grade(ANSWER, PS, PS, student)
-            assert grade.auto_score is None and grade.manual_score is None and grade.needs_manual_grade
-            assert grade.cell.cell_type == "markdown"
-        assert gb.find_comment(ANSWER, PS, PS, "bob").auto_comment == "No response."  # nbgrader's own words
-        assert gb.find_comment(ANSWER, PS, PS, "ann").auto_comment is None
-        sub_id = gb.find_submission_notebook(PS, PS, "ann").id
-    # the page formgrader serves for ann's notebook: its own exporter and template, its own resources
-    config = Config(coursedir.config)
-    config.HTMLExporter.template_name = "formgrade"
-    config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
-    notebook = graded / "autograded" / "ann" / PS / f"{PS}.ipynb"
-    html, _ = HTMLExporter(config=config).from_filename(str(notebook), resources={
-        "assignment_id": PS, "notebook_id": PS, "submission_id": sub_id, "index": 0, "total": 3, "base_url": "",
-        "student": "ann", "last_name": None, "first_name": None, "notebook_path": ""})
-    assert f'id="{ANSWER}"' in html and f'id="{ANSWER}-comment"' in html  # score and comment boxes
-    assert r"\partial L/\partial z_c = p_c - t_c" in html  # the student's derivation, for MathJax
-    assert "<script>alert" not in html and "<img src=x" not in html  # shown as text, never run
-    assert "javascript:alert" in html and 'href="javascript' not in html  # a link's text, never a link
-    assert "BEGIN HIDDEN TESTS" not in html
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.token = secrets.token_hex(16)
+        self.log = open(log, "w")
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("jupyter")), "server", "--no-browser", "--allow-root",
+             f"--port={self.port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
+             f"--ServerApp.root_dir={course}"],
+            cwd=course, env=nbgrader_course.tool_env(), stdout=self.log, stderr=subprocess.STDOUT)
+
+    def request(self, method: str, path: str, body=None):
+        import urllib.request
+
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": f"token {self.token}",
+                                              "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            text = resp.read().decode()
+        return json.loads(text) if path.startswith("/formgrader/api/") else text
+
+    def wait(self, timeout: float = 180.0) -> "Formgrader":
+        import time
+        import urllib.error
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"jupyter server exited {self.proc.returncode}; see {self.log.name}")
+            try:
+                self.request("GET", "/formgrader/api/status")
+                return self
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.5)
+        raise RuntimeError(f"formgrader did not answer within {timeout} s; see {self.log.name}")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
 
 
-def test_round_trip_hand_grades_reach_nbgrader_export_and_our_exports(graded, tmp_path):
+def test_round_trip_formgrader_then_nbgrader_export_and_our_exports(graded, tmp_path):
+    """Formgrader lists and shows the answers, the instructor grades them there (its HTTP API), and the
+    hand-graded points reach ``nbgrader export`` and every output of ours."""
     from nbgrader.api import Gradebook
 
     from autograder.reports.gradebook import course_directory
 
     course = tmp_path / "course"
-    shutil.copytree(graded, course)  # the other tests read the shared folder; this one grades by hand
-    coursedir = course_directory(course)
-    with Gradebook(coursedir.db_url, "probdl") as gb:
-        for student, points in HAND.items():  # formgrader's GradeHandler.put, step by step
-            grade = gb.find_grade(ANSWER, PS, PS, student)
-            grade.manual_score, grade.extra_credit = points, None
-            grade.needs_manual_grade = grade.manual_score is None and grade.auto_score is None
-        gb.find_comment(ANSWER, PS, PS, "cat").manual_comment = "The sign is reversed: p - t, not t - p."
-        gb.db.commit()
+    shutil.copytree(graded, course)  # the other test reads the shared folder; this one grades by hand
+    fg = Formgrader(course, tmp_path / "jupyter.log")
+    try:
+        fg.wait()
+        # formgrader's list of ps2's submissions: each answer needs grading, nothing of it is in the score
+        listed = {s["student"]: s for s in fg.request("GET", f"/formgrader/api/submitted_notebooks/{PS}/{PS}")}
+        assert {s: (d["needs_manual_grade"], d["score"], d["written_score"], d["max_written_score"])
+                for s, d in listed.items()} == {"ann": (True, AUTO, 0.0, 3.0), "bob": (True, AUTO, 0.0, 3.0),
+                                                "cat": (True, CAT_AUTO, 0.0, 3.0)}
+        # the page formgrader shows for ann's notebook: the answer with its score and comment boxes
+        page = fg.request("GET", f"/formgrader/submissions/{listed['ann']['id']}/")
+        assert f'id="{ANSWER}"' in page and f'id="{ANSWER}-comment"' in page
+        assert r"\partial L/\partial z_c = p_c - t_c" in page  # the student's derivation, for MathJax
+        assert "<script>alert" not in page and "<img src=x" not in page  # shown as text, never run
+        assert "javascript:alert" in page and 'href="javascript' not in page  # a link's text, never a link
+        assert "BEGIN HIDDEN TESTS" not in page
+        for student, points in HAND.items():  # the instructor types the points (and one comment)
+            sid = listed[student]["id"]
+            grades = {g["name"]: g for g in fg.request("GET", f"/formgrader/api/grades?submission_id={sid}")}
+            answer = grades[ANSWER]
+            assert (answer["auto_score"], answer["manual_score"], answer["cell_type"]) == (None, None, "markdown")
+            saved = fg.request("PUT", f"/formgrader/api/grade/{answer['id']}", {"manual_score": points,
+                                                                              "extra_credit": None})
+            assert saved["manual_score"] == points and not saved["needs_manual_grade"]
+            comments = {c["name"]: c for c in fg.request("GET", f"/formgrader/api/comments?submission_id={sid}")}
+            assert comments[ANSWER]["auto_comment"] == ("No response." if student == "bob" else None)
+            if student == "cat":
+                fg.request("PUT", f"/formgrader/api/comment/{comments[ANSWER]['id']}",
+                           {"manual_comment": "The sign is reversed: p - t, not t - p."})
+        graded_now = {s["student"]: s for s in fg.request("GET", f"/formgrader/api/submitted_notebooks/{PS}/{PS}")}
+        assert {s: (d["needs_manual_grade"], d["score"]) for s, d in graded_now.items()} == {
+            s: (False, TOTAL[s]) for s in TOTAL}
+    finally:
+        fg.close()
 
     proc = subprocess.run([*nbgrader_course.nbgrader_command(), "export"], cwd=course, capture_output=True,
                           text=True, timeout=300, env=nbgrader_course.tool_env())
@@ -204,6 +248,7 @@ def test_round_trip_hand_grades_reach_nbgrader_export_and_our_exports(graded, tm
     assert "Graded by your instructor: 1.5 / 3 points. Comment: The sign is reversed" in page
     assert "awaiting grading" not in page
     # and the gradebook still holds the hand grades (a rerun writes auto scores, never over a manual one)
+    coursedir = course_directory(course)
     with Gradebook(coursedir.db_url, "probdl") as gb:
         assert gb.find_grade(ANSWER, PS, PS, "cat").manual_score == 1.5
         assert gb.find_submission(PS, "ann").score == TOTAL["ann"]
