@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, ROOT
+from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, ROOT
 
 CONFIG_FILE = "nbgrader_config.py"
 #: Ceiling for one nbgrader command (per notebook it is seconds; this only stops a wedged run).
@@ -189,11 +189,13 @@ def engine_autograde(submitted: Path, results: Path, course: Path, workers: int 
 
 
 def engine_scores(results: Path) -> dict:
-    """``{(student, ps): {grade_id: score}}`` from every ``results/<student>/<ps>/results.json``."""
+    """``{(student, ps): {grade_id: score}}`` from every ``results/<student>/<ps>/results.json``; a manually
+    graded answer cell no person has graded yet is None (nbgrader's gradebook leaves its auto score None too)."""
     scores = {}
     for path in sorted(Path(results).glob("*/*/results.json")):
         data = read_json(path)
-        scores[(data["student"], data["assignment"])] = {t["name"]: float(t["score"]) for t in data["tests"]}
+        scores[(data["student"], data["assignment"])] = {  # an answer awaiting manual grading: None, as in nbgrader
+            t["name"]: None if t["score"] is None else float(t["score"]) for t in data["tests"]}
     return scores
 
 
@@ -201,12 +203,15 @@ def disagreements(nbgrader: dict, engine: dict, expected) -> list:
     """``(student, ps, grade_id, nbgrader score, engine score)`` wherever the two differ.
 
     ``expected`` lists the ``(student, ps)`` submitted; a grader that has no
-    score for one shows as None.
+    score for one shows as None. Answer cells are compared too: a written
+    answer is left for a person by both (None in both; nbgrader gives a
+    *blank* answer 0 by itself, the engine leaves it pending too, so
+    like is compared with like only when the answers are written).
     """
     out = []
     for student, ps in sorted(expected):
         a, b = nbgrader.get((student, ps), {}), engine.get((student, ps), {})
-        for gid, _ in GRADE_CELLS[ps]:
+        for gid, _ in GRADE_CELLS[ps] + ANSWER_CELLS[ps]:
             if a.get(gid) != b.get(gid):
                 out.append((student, ps, gid, a.get(gid), b.get(gid)))
     return out

@@ -80,7 +80,7 @@ def _build(folder: Path) -> dict:
     wrong = next(s for s in zoo.ZOO if s.name == WRONG_GRAD)
     nbgrader_course.write_submissions(course / "submitted", {
         ("ann", PS): _with_answer(filled_release(PS, course_dir=course), ANN_ANSWER),
-        ("bob", PS): filled_release(PS, course_dir=course),  # the answer cell as released
+        ("bob", PS): filled_release(PS, course_dir=course, answers={}),  # the answer cell as released
         ("cat", PS): _with_answer(filled_release(PS, {"cross_entropy_grad": wrong.source}, course_dir=course),
                                   CAT_ANSWER),
     })

@@ -181,8 +181,8 @@ def pending_line(overall: dict, gradebook: bool) -> str:
     if gradebook:
         return text + ("Grade them in nbgrader's formgrader, then run this command again with --gradebook: "
                        "the hand-graded points come into results, grades.csv and the reports.")
-    return text + ("Run this command again with --gradebook to put them in nbgrader's formgrader; after "
-                   "grading there, once more with --gradebook brings the points in.")
+    return text + ("To grade them in nbgrader's formgrader, run `autograde` (or `merge`) with --gradebook; "
+                   "after grading there, the same command brings the points in.")
 
 
 class _NoProgress:
