@@ -135,6 +135,45 @@ def nbgrader_autograde(course: Path, n_notebooks: int, log: Path | None = None) 
                       60 + NBGRADER_TIMEOUT_PER_NOTEBOOK * max(1, n_notebooks), log or course / "autograde.log")
 
 
+def nbgrader_autograde_split(course: Path, notebooks: dict, parts: int = 2, log_dir: Path | None = None) -> list:
+    """``nbgrader autograde "*"`` over ``notebooks`` (``{(student, ps): notebook}``) in ``parts`` processes at once.
+
+    nbgrader grades one notebook at a time, each in a fresh kernel; its gradebook is one SQLite
+    file. So the students are dealt round-robin into ``parts`` copies of the generated course
+    (``<course>-1`` …, each with a copy of the gradebook), and each copy is graded by its own
+    ``nbgrader autograde``. Returns the course folders; read them with :func:`gradebook_scores`.
+    """
+    course = Path(course)
+    students = sorted({student for student, _ in notebooks})
+    folders = []
+    for i in range(min(parts, len(students)) or 1):
+        folder = course.with_name(f"{course.name}-{i + 1}")
+        shutil.copytree(course, folder)
+        mine = set(students[i::parts])
+        write_submissions(folder / "submitted", {k: nb for k, nb in notebooks.items() if k[0] in mine})
+        folders.append(folder)
+    procs = []
+    try:
+        for folder in folders:
+            out = open((log_dir or folder) / f"autograde-{folder.name}.log", "w", encoding="utf-8")
+            procs.append((subprocess.Popen([*nbgrader_command(), "autograde", "*"], cwd=folder, env=tool_env(),
+                                           stdout=out, stderr=subprocess.STDOUT), out))
+        limit = 60 + NBGRADER_TIMEOUT_PER_NOTEBOOK * max(1, len(notebooks))
+        for proc, out in procs:
+            proc.wait(timeout=limit)
+            out.close()
+            if proc.returncode != 0:
+                tail = Path(out.name).read_text(encoding="utf-8", errors="replace")[-4000:]
+                raise RuntimeError(f"nbgrader autograde exited {proc.returncode} (log: {out.name}):\n{tail}")
+    finally:
+        for proc, out in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            out.close()
+    return folders
+
+
 def gradebook_scores(course: Path) -> dict:
     """``{(student, ps): {grade_id: auto_score}}`` read from the course's gradebook.db.
 

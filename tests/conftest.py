@@ -1,5 +1,6 @@
 """Shared fixtures and options of the test suite.
 
+* ``stock_nbgrader``: one course graded by stock nbgrader and by our engine, once per run.
 * ``--host-users``: run the tests marked ``host_users``, which create a user on the
   host (``useradd``) to run part of the suite as an ordinary user. Without it they
   are skipped, saying how to run them; ``.ci/run`` runs them after ``make test``.
@@ -7,7 +8,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# One BLAS thread per process, as `make test` sets it, also for a bare `pytest`: two xdist workers
+# share two cores already, and idle OpenBLAS threads spin (set before anything imports NumPy).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 HOST_USERS = ".venv/bin/python -m pytest -m host_users --host-users"
 
@@ -24,3 +32,64 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "host_users" in item.keywords:
             item.add_marker(skip)
+
+
+# --------------------------------------------------------------------------- stock nbgrader, once per run
+
+INSTRUCTOR, UNTOUCHED = "instructor", "untouched"
+
+
+def _grade_stock(folder):
+    """Build one nbgrader course, grade its batch with stock nbgrader and with our engine; JSON data."""
+    from autograder.model.course import PROBLEM_SETS, ROOT
+    from testkit import nbgrader_course as nbc
+    from testkit.fill import filled_release
+    from testkit.zoo.compound import COMPOUNDS
+    from tests.test_parity import SPECIMENS
+
+    course = nbc.make_course(folder / "course")  # stock `nbgrader generate_assignment "*"`, with the gradebook
+    notebooks = {(s.name, ps): filled_release(ps, {s.function: s.source}, course) for ps, s in SPECIMENS}
+    notebooks.update({(c.name, c.ps): c.notebook(course) for c in COMPOUNDS})
+    for ps in PROBLEM_SETS:  # the instructor hands in the source notebooks, another student the release untouched
+        notebooks[(INSTRUCTOR, ps)] = nbc.read_json(course / "source" / ps / f"{ps}.ipynb")
+        notebooks[(UNTOUCHED, ps)] = nbc.read_json(course / "release" / ps / f"{ps}.ipynb")
+    nbc.write_submissions(folder / "submitted", notebooks)
+    # a generous time limit per call: the scores, not the limits, are compared (a loop over 2,000 calls
+    # of the student's own pdf is honest and slow, and the machine may be busy)
+    nbc.engine_autograde(folder / "submitted", folder / "results", course, 2, "--no-reports", "--timeout", "60",
+                         log=folder / "engine.log")
+    parts = nbc.nbgrader_autograde_split(course, notebooks, parts=2, log_dir=folder)
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{parts[0] / 'gradebook.db'}", "probdl") as gb:
+        max_scores = {a.name: float(a.max_score) for a in gb.assignments}
+    nbgrader = {key: cells for part in parts for key, cells in nbc.gradebook_scores(part).items()}
+    return {
+        "folder": str(folder),
+        "max_scores": max_scores,
+        "nbgrader": [[st, ps, cells] for (st, ps), cells in nbgrader.items()],
+        "engine": [[st, ps, cells] for (st, ps), cells in nbc.engine_scores(folder / "results").items()],
+        "autograded": sorted(f"{p.parts[-3]}/{p.parts[-2]}" for part in parts
+                             for p in (part / "autograded").glob("*/*/*.ipynb")),
+        # what stock generate_assignment wrote, against the committed release/
+        "release_differs": [ps for ps in PROBLEM_SETS if (course / "release" / ps / f"{ps}.ipynb").read_bytes()
+                            != (ROOT / "release" / ps / f"{ps}.ipynb").read_bytes()],
+    }
+
+
+@pytest.fixture(scope="session")
+def stock_nbgrader(tmp_path_factory):
+    """One nbgrader course graded once per run (shared by the xdist workers): stock ``nbgrader
+    generate_assignment "*"``, then a batch graded by stock ``nbgrader autograde`` (two processes at
+    once) and by ``python -m autograder autograde``. The batch: the parity specimens and the compound
+    specimens (``tests/test_parity.py``), and per problem set the source notebook handed in by
+    ``instructor`` and the release handed in untouched by ``untouched`` (``tests/test_nbgrader_e2e.py``).
+
+    ``nbgrader`` and ``engine`` map ``(student, ps)`` to ``{grade_id: score}``.
+    """
+    from testkit import nbgrader_course
+
+    data = nbgrader_course.shared_once(tmp_path_factory, "stock-nbgrader", _grade_stock)
+    for key in ("nbgrader", "engine"):
+        data[key] = {(st, ps): cells for st, ps, cells in data[key]}
+    return data
