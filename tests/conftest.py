@@ -1,6 +1,9 @@
 """Shared fixtures and options of the test suite.
 
+* ``empty_gradebook``: nbgrader's gradebook.db, created once.
 * ``stock_nbgrader``: one course graded by stock nbgrader and by our engine, once per run.
+* Worker groups for ``--dist loadgroup`` (``make test``): the tests of a module-scoped fixture, and those of
+  a costly session fixture, each run on one worker.
 * ``--host-users``: run the tests marked ``host_users``, which create a user on the
   host (``useradd``) to run part of the suite as an ordinary user. Without it they
   are skipped, saying how to run them; ``.ci/run`` runs them after ``make test``.
@@ -25,13 +28,33 @@ def pytest_addoption(parser):
                      help="run the tests that create a host user (marked host_users; .ci/run does)")
 
 
+#: Session fixtures that are costly enough to keep their tests on one xdist worker (the others never wait).
+COSTLY_SESSION_FIXTURES = ("stock_nbgrader",)
+
+
+def _xdist_group(item) -> str | None:
+    """The worker group of ``item`` (``--dist loadgroup``): tests that share a costly fixture run on one worker,
+    so it is computed once and no other worker waits for it; everything else is spread test by test."""
+    for name in COSTLY_SESSION_FIXTURES:
+        if name in item.fixturenames:
+            return name
+    info = getattr(item, "_fixtureinfo", None)
+    for name in item.fixturenames:
+        defs = info.name2fixturedefs.get(name, ()) if info is not None else ()
+        if any(d.scope == "module" for d in defs):
+            return item.nodeid.split("::")[0]
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("--host-users"):
-        return
     skip = pytest.mark.skip(reason=f"creates a host user (useradd): run `{HOST_USERS}` as root to include it")
     for item in items:
-        if "host_users" in item.keywords:
+        if "host_users" in item.keywords and not config.getoption("--host-users"):
             item.add_marker(skip)
+        group = _xdist_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 # --------------------------------------------------------------------------- stock nbgrader, once per run
@@ -93,3 +116,25 @@ def stock_nbgrader(tmp_path_factory):
     for key in ("nbgrader", "engine"):
         data[key] = {(st, ps): cells for st, ps, cells in data[key]}
     return data
+
+
+# --------------------------------------------------------------------------- an empty nbgrader gradebook
+
+
+@pytest.fixture(scope="session")
+def empty_gradebook(tmp_path_factory):
+    """A gradebook.db with nbgrader's tables and the course id ``probdl``, to copy into a course folder.
+
+    nbgrader creates a missing one by running ``alembic heads`` (a few CPU seconds each time); tests
+    about what is written into a gradebook start from this copy, and creating one from nothing is
+    tested where it matters (tests/test_reports_gradebook.py::exported, the README's commands).
+    """
+    from nbgrader.api import Gradebook
+
+    from autograder.reports.gradebook import ensure_tools_on_path
+
+    path = tmp_path_factory.mktemp("gradebook") / "gradebook.db"
+    ensure_tools_on_path()
+    with Gradebook(f"sqlite:///{path}", "probdl"):
+        pass
+    return path

@@ -28,7 +28,7 @@ from testkit.fill import filled_release
 from testkit.zoo.compound import COMPOUNDS
 
 #: generous: these tests are about what is graded, not about limits (a busy machine must not fail them)
-LIMITS = Limits(timeout_s=60)
+LIMITS = Limits(timeout_s=60, budget_s=900)
 _counter = itertools.count()
 
 
