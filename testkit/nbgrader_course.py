@@ -135,30 +135,27 @@ def nbgrader_autograde(course: Path, n_notebooks: int, log: Path | None = None) 
                       60 + NBGRADER_TIMEOUT_PER_NOTEBOOK * max(1, n_notebooks), log or course / "autograde.log")
 
 
-def nbgrader_autograde_split(course: Path, notebooks: dict, parts: int = 2, log_dir: Path | None = None) -> list:
-    """``nbgrader autograde "*"`` over ``notebooks`` (``{(student, ps): notebook}``) in ``parts`` processes at once.
+def nbgrader_autograde_parts(course: Path, parts: list, log_dir: Path | None = None) -> list:
+    """Stock ``nbgrader autograde "*"`` over several batches at once, one process each.
 
-    nbgrader grades one notebook at a time, each in a fresh kernel; its gradebook is one SQLite
-    file. So the students are dealt round-robin into ``parts`` copies of the generated course
-    (``<course>-1`` …, each with a copy of the gradebook), and each copy is graded by its own
-    ``nbgrader autograde``. Returns the course folders; read them with :func:`gradebook_scores`.
+    nbgrader grades one notebook at a time, each in a fresh kernel, into one SQLite gradebook. So
+    each part (``(notebooks, env)``: ``{(student, ps): notebook}`` and environment variables for
+    that nbgrader and its kernels) is graded in its own copy of the generated course
+    (``<course>-1`` …, each with a copy of the gradebook), all at the same time. A student belongs
+    to one part. Returns the course folders; read them with :func:`gradebook_scores`.
     """
     course = Path(course)
-    students = sorted({student for student, _ in notebooks})
-    folders = []
-    for i in range(min(parts, len(students)) or 1):
-        folder = course.with_name(f"{course.name}-{i + 1}")
-        shutil.copytree(course, folder)
-        mine = set(students[i::parts])
-        write_submissions(folder / "submitted", {k: nb for k, nb in notebooks.items() if k[0] in mine})
-        folders.append(folder)
-    procs = []
+    folders, procs = [], []
     try:
-        for folder in folders:
+        for i, (notebooks, env) in enumerate(parts):
+            folder = course.with_name(f"{course.name}-{i + 1}")
+            shutil.copytree(course, folder)
+            write_submissions(folder / "submitted", notebooks)
+            folders.append(folder)
             out = open((log_dir or folder) / f"autograde-{folder.name}.log", "w", encoding="utf-8")
-            procs.append((subprocess.Popen([*nbgrader_command(), "autograde", "*"], cwd=folder, env=tool_env(),
-                                           stdout=out, stderr=subprocess.STDOUT), out))
-        limit = 60 + NBGRADER_TIMEOUT_PER_NOTEBOOK * max(1, len(notebooks))
+            procs.append((subprocess.Popen([*nbgrader_command(), "autograde", "*"], cwd=folder,
+                                           env={**tool_env(), **env}, stdout=out, stderr=subprocess.STDOUT), out))
+        limit = 60 + NBGRADER_TIMEOUT_PER_NOTEBOOK * max(1, max(len(nbs) for nbs, _ in parts))
         for proc, out in procs:
             proc.wait(timeout=limit)
             out.close()

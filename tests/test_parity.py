@@ -22,7 +22,7 @@ after the cells above it, and both must agree cell by cell and lose exactly
 the specimen's cells.
 
 The batch is graded once per run, with the end-to-end tests' notebooks
-(the ``stock_nbgrader`` fixture of ``tests/conftest.py``: nbgrader in two
+(the ``stock_nbgrader`` fixture of ``tests/conftest.py``: nbgrader in three
 processes at once). A representative subset, chosen deterministically, keeps
 it within the time budget (nbgrader takes about 3 s per notebook): **the
 first correct specimen of every problem set** (6), and **two wrong specimens
