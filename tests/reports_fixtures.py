@@ -34,7 +34,7 @@ NAIVE_SOFTMAX = "def softmax(z, axis=-1, temperature=1.0):\n    e = np.exp(np.as
 def message(grade_id: str, passed: bool, detail: str = "the values differ from the reference") -> str:
     fn = function_of(grade_id)
     if passed:
-        return f"{fn}: passed. Checks {grade_id.split('-')[-1]}."
+        return f"{fn}: passed — checks {grade_id.split('-')[-1]}."
     return f"{fn}: checks {grade_id.split('-')[-1]}. Failed on hidden probe: {detail}."
 
 

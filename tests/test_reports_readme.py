@@ -57,6 +57,23 @@ def test_every_readme_command_is_tested():
         assert not name or re.search(rf"def {name}\b", source), f"{command}: {path}::{name} is gone"
 
 
+def test_every_folder_a_readme_command_writes_is_ignored_by_git():
+    """Results, shards and merged shards hold student data: none of it can be committed with a release."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    outputs = set()
+    for command in commands():
+        words = command.split()
+        outputs.update(words[i + 1] for i, w in enumerate(words[:-1]) if w in ("--out", "-o"))
+        if " merge " in f" {command} ":
+            outputs.update(w for w in words[words.index("merge") + 1:] if not w.startswith("-") and "/" not in w)
+    assert {"results", "shard1", "shard2", "merged"} <= outputs, outputs
+    proc = subprocess.run(["git", "check-ignore", "--no-index", *(f"{o}/x.json" for o in sorted(outputs))],
+                          cwd=ROOT, capture_output=True, text=True)
+    ignored = {line.split("/", 1)[0] for line in proc.stdout.splitlines()}
+    assert ignored == outputs, f"not ignored by git: {sorted(outputs - ignored)}"
+
+
 def test_readme_names_the_ci_templates():
     text = README.read_text()
     assert ".github/workflows/autograde.yml" in text and "ci-templates/student-classroom.yml" in text
