@@ -17,6 +17,7 @@ COMMANDS = {
     "autograde": ("autograder.engine.cli", "grade a folder of submissions in a sandbox"),
     "merge": ("autograder.reports.merge", "combine the results of shards into one grades.csv and report"),
     "demo": ("autograder.demo", "build a demo course, grade example submissions, show the grade table"),
+    "export": ("autograder.reports.export", "grades for an LMS gradebook (Canvas, CSV) or a JUnit report"),
 }
 
 

@@ -58,10 +58,10 @@ def percent(fraction: float) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    """The templates of ``autograder/reports/templates`` with autoescaping on for every file."""
+    """The templates of ``autograder/reports/templates``, autoescaped (all but the plain-text ``*.txt.j2``)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("autograder.reports", "templates"),
-        autoescape=True,
+        autoescape=lambda name: not (name or "").endswith(".txt.j2"),  # HTML escaped; plain text as it is
         undefined=jinja2.StrictUndefined,  # a misspelt name is an error, not an empty string
         trim_blocks=True,
         lstrip_blocks=True,
@@ -73,5 +73,5 @@ def environment() -> jinja2.Environment:
 
 
 def render(template: str, **context) -> str:
-    """Render one page template (``"report.html.j2"``, ``"feedback.html.j2"``) to a complete document."""
+    """Render one template (``"report.html.j2"``, ``"feedback.html.j2"``, ``"feedback.txt.j2"``) to text."""
     return environment().get_template(template).render(**context)

@@ -88,22 +88,37 @@ def _function(result: Result, fn: str) -> dict:
     }
 
 
-def render_feedback(result: Result) -> str:
-    """The feedback page of one submission, as a complete HTML document (``templates/feedback.html.j2``)."""
+def feedback_view(result: Result) -> dict:
+    """What a student is told about one submission, for the page and for the text version.
+
+    ``title``, ``r`` (the result), ``fraction`` (of full marks), ``cells`` (:func:`_cells`),
+    ``cells_failed``, ``notes`` and ``functions`` (:func:`_function`, in notebook order).
+    """
     notes = list(result.notes)
     if result.execution.stdout_truncated:
         notes.append("Your notebook printed a lot of output; only the beginning was kept.")
-    cells = _cells(result)
-    return render(
-        "feedback.html.j2",
-        title=f"Feedback: {result.assignment} — {result.student}",
-        r=result,
-        fraction=result.score / result.max_score if result.max_score else 0.0,
-        cells=cells,
-        cells_failed=any(c.get("status") in ("error", "timeout") for c in result.cell_problems),
-        notes=notes,
-        functions=[_function(result, fn) for fn in _functions_in_order(result)],
-    )
+    return {
+        "title": f"Feedback: {result.assignment} — {result.student}",
+        "r": result,
+        "fraction": result.score / result.max_score if result.max_score else 0.0,
+        "cells": _cells(result),
+        "cells_failed": any(c.get("status") in ("error", "timeout") for c in result.cell_problems),
+        "notes": notes,
+        "functions": [_function(result, fn) for fn in _functions_in_order(result)],
+    }
+
+
+def render_feedback(result: Result) -> str:
+    """The feedback page of one submission, as a complete HTML document (``templates/feedback.html.j2``)."""
+    return render("feedback.html.j2", **feedback_view(result))
+
+
+def render_feedback_text(result: Result) -> str:
+    """The same feedback as plain text (``templates/feedback.txt.j2``): what the page says above and between
+    the graded cells (score, restored test cells, cells that failed, notes, functions not attempted yet),
+    for platforms that show text, such as Gradescope's submission output. The graded cells themselves are
+    listed by the platform, one test each."""
+    return render("feedback.txt.j2", **feedback_view(result))
 
 
 def write_feedback(result: Result) -> object:
