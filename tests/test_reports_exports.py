@@ -50,7 +50,7 @@ def parse(rows) -> list:
 
 def grades_csv(results_dir) -> dict:
     """``student -> {ps: score text}`` from the engine's own grades.csv."""
-    from autograder.grades import write_grades_csv
+    from autograder.model.grades import write_grades_csv
 
     with open(write_grades_csv(results_dir), encoding="utf-8") as fh:
         return {row["student"]: row for row in csv.DictReader(fh)}

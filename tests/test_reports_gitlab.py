@@ -21,7 +21,7 @@ import jsonschema
 import pytest
 import yaml
 
-from autograder.course import ROOT
+from autograder.model.course import ROOT
 from tests import engine_helpers
 
 INSTRUCTOR = ROOT / ".gitlab-ci.yml"

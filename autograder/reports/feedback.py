@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from autograder.course import FUNCTIONS
+from autograder.model.course import FUNCTIONS
 from autograder.reports._html import render, write_atomic
 from autograder.reports.results import FEEDBACK_FILE, Result, load_results, test_function
 

@@ -6,7 +6,7 @@ output and an execution time. We map:
 * one test per graded cell, in notebook order: ``name`` = grade_id, ``score``/``max_score``, ``status``
   (``passed``/``failed``), ``output`` = the message and the hint (:attr:`TestResult.output`, the text
   feedback.html shows), ``visibility``;
-* ``score`` = the submission's total from the results model (:class:`~autograder.results.SubmissionResult`),
+* ``score`` = the submission's total from the results model (:class:`~autograder.model.results.SubmissionResult`),
   the same number as grades.csv and the engine's own results.json;
 * ``output`` = the feedback in words (:func:`autograder.reports.feedback.render_feedback_text`: restored
   test cells, cells that failed, notes, functions not attempted yet);
@@ -32,7 +32,7 @@ def sandbox_summary(sandbox: dict) -> dict:
 
 
 def gradescope_results(result, visibility: str = "visible", execution_time: float | None = None) -> dict:
-    """Gradescope's results.json object for one :class:`~autograder.results.SubmissionResult`.
+    """Gradescope's results.json object for one :class:`~autograder.model.results.SubmissionResult`.
 
     Raises
     ------

@@ -3,7 +3,7 @@
 One ``<testsuite>`` per submission, named ``<student>/<problem set>: <score> / <max> points``; one
 ``<testcase>`` per graded cell, named ``<grade_id>: <points> / <max> points``, passed or with a
 ``<failure>`` holding the message and the hint (the text of results.json, which never holds hidden test
-source or reference values). Totals come from the results model (:class:`~autograder.results.SubmissionResult`),
+source or reference values). Totals come from the results model (:class:`~autograder.model.results.SubmissionResult`),
 the same numbers as grades.csv and the feedback pages.
 
 Every string is a student's id or the grader's text about their code: ElementTree escapes markup, and
@@ -33,7 +33,7 @@ def _points(score: float, max_score: float) -> str:
 
 
 def junit_tree(results) -> ET.ElementTree:
-    """The JUnit document of ``results`` (:class:`~autograder.results.SubmissionResult`, in the order given)."""
+    """The JUnit document of ``results`` (:class:`~autograder.model.results.SubmissionResult`, in the order given)."""
     root = ET.Element("testsuites", name="probdl-autograder")
     tests = failures = 0
     for r in results:

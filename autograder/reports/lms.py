@@ -24,7 +24,7 @@ column name is the problem-set id; ``columns`` renames). A blank cell changes no
 Rules for both: every student with results must be in the mapping (else :class:`ExportError` names them,
 unless ``skip_unmapped``); students of the mapping without a submission get a blank cell (or 0 with
 ``missing="zero"``); two course ids mapped to one LMS id, or one course id listed twice, is an error (one
-student's grade would overwrite another's). Text cells are formula-safe (:func:`autograder.ids.csv_cell`),
+student's grade would overwrite another's). Text cells are formula-safe (:func:`autograder.model.ids.csv_cell`),
 numbers are written as numbers.
 """
 
@@ -35,7 +35,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.ids import csv_cell
+from autograder.model.ids import csv_cell
 from autograder.reports.results import fmt_points, problem_sets
 
 #: Our mapping-file headers, and the Canvas gradebook headers read as the same field.

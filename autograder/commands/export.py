@@ -49,7 +49,7 @@ def _columns(pairs) -> dict:
 
 
 def run(args) -> int:
-    from autograder.files import write_atomic
+    from autograder.model.files import write_atomic
     from autograder.reports import lms
     from autograder.reports.results import load_results
 
