@@ -18,6 +18,7 @@ COMMANDS = {
     "merge": ("autograder.commands.merge", "combine the results of shards into one grades.csv and report"),
     "demo": ("autograder.commands.demo", "build a demo course, grade example submissions, show the grade table"),
     "export": ("autograder.commands.export", "grades for an LMS gradebook (Canvas, CSV) or a JUnit report"),
+    "gradescope": ("autograder.commands.gradescope", "build a problem set's Gradescope autograder; grade inside it"),
 }
 
 
