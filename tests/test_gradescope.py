@@ -235,3 +235,34 @@ def test_unknown_problem_set_is_refused_with_the_known_ones(tmp_path):
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "did you mean ps1_softmax?" in proc.stderr
     assert not (tmp_path / "gradescope").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the fallback is for root (as on Gradescope)")
+def test_where_roots_sandbox_cannot_start_the_submission_is_graded_without_it(tmp_path, monkeypatch, capsys):
+    """A container that lets root make no namespaces: the first batch cannot start its sandbox (simulated
+    here), the submission is graded again with the ordinary user's sandbox, and the output says so."""
+    import autograder.engine.batch as batch
+    from autograder.commands.gradescope import grade_on_gradescope
+
+    real, calls = batch.grade_batch, []
+
+    def container(submitted, out, **kw):
+        calls.append(os.environ.get("AUTOGRADER_SANDBOX_MODE", ""))
+        if len(calls) == 1:  # what a refused unshare(CLONE_NEWNS) gives: no results, the sandbox's failure
+            summary = batch.BatchSummary(submitted_dir=str(submitted), results_dir=str(out))
+            summary.failed.append({"student": "student", "assignment": "ps1_softmax",
+                                   "error": "the sandbox could not start: unshare: Operation not permitted"})
+            return summary
+        return real(submitted, out, **kw)
+
+    monkeypatch.setattr(batch, "grade_batch", container)
+    monkeypatch.setenv("AUTOGRADER_SANDBOX_MODE", "")  # not chosen by hand (restored after the test)
+    engine_helpers.write_notebook(tmp_path / "submission" / "ps1_softmax.ipynb", filled_release("ps1_softmax"))
+    assert grade_on_gradescope("ps1_softmax", tmp_path, 10.0, "visible") == 0
+    data = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert calls == ["", "userns"] and data["score"] == 26
+    assert data["extra_data"]["sandbox"]["mode"] in ("userns", "weak")
+    out = capsys.readouterr().out
+    assert "the sandbox could not start" in out and "grading with the unprivileged one instead" in out
+    assert f"Sandbox: mode {data['extra_data']['sandbox']['mode']}" in out
