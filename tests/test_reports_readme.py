@@ -94,6 +94,10 @@ def test_every_folder_a_readme_command_writes_is_ignored_by_git():
 def test_readme_names_the_ci_templates():
     text = README.read_text()
     assert ".github/workflows/autograde.yml" in text and "ci-templates/student-classroom.yml" in text
+    assert "`.gitlab-ci.yml`" in text and "ci-templates/gitlab-student.yml" in text
+    for path in (".github/workflows/autograde.yml", "ci-templates/student-classroom.yml", ".gitlab-ci.yml",
+                 "ci-templates/gitlab-student.yml"):
+        assert (ROOT / path).is_file(), path
 
 
 #: A shell as a new instructor has it: system PATH only (no venv), no PYTHONPATH, no VIRTUAL_ENV.
