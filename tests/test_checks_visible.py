@@ -59,7 +59,7 @@ def _visible_fails(ns, source) -> bool:
         with warnings.catch_warnings(), np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
             warnings.simplefilter("ignore")  # the cells record their own warnings; nothing leaks into pytest
             exec(compile(source, "<visible asserts>", "exec"), dict(ns))
-    except Exception:
+    except Exception:  # noqa: BLE001 — any exception is the visible assert failing
         return True
     return False
 

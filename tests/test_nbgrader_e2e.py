@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
+from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, function_of
 from testkit import nbgrader_course
 from tests import lesson_claims
 from tests.conftest import INSTRUCTOR, UNTOUCHED

@@ -14,8 +14,6 @@ import argparse
 import ast
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat

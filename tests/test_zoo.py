@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
-from autograder.checks.evaluate import LocalTarget, reference_function, evaluate
+from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, ROOT, is_lesson_cell
 from autograder.engine.notebook import cell_text, nbgrader_meta
 from autograder.engine.static import python_source

@@ -289,9 +289,9 @@ def _js_geometric_mixture(p, q, axis=-1):
     return _js(p, q, axis, m=np.sqrt(p * q))
 
 
-def _softmax(l):
-    l = _f(l)
-    e = np.exp(l - np.max(l))
+def _softmax(logits):
+    logits = _f(logits)
+    e = np.exp(logits - np.max(logits))
     return e / e.sum()
 
 
