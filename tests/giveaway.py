@@ -96,7 +96,7 @@ def lesson_namespace(notebook: Path) -> LessonRun:
     """Run every code cell of ``notebook`` but its graded test cells, in order, in one namespace."""
     nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
     run = LessonRun({"__name__": "__main__"})
-    with _headless(Path(notebook).parent):
+    with _headless(Path(notebook).resolve().parent):
         for index, cell in enumerate(nb["cells"]):
             meta = cell.get("metadata", {}).get("nbgrader", {})
             if cell["cell_type"] != "code" or meta.get("grade"):

@@ -21,6 +21,7 @@ import pytest
 from autograder.checks.evaluate import reference_function
 from autograder.checks.invoke import forbidden_uses
 from autograder.course import FUNCTIONS, function_of, is_lesson_cell, source_notebook
+from tests.student_side import selfcheck_importable
 from tests.zoo import PROBLEM_SETS, zoo
 
 #: Problem sets with a source notebook and a reviewed LOSES table (a new one joins once it has both).
@@ -46,8 +47,9 @@ def _cells(ps):
 
 def _namespace(ps, setup, specimen):
     ns = {"__name__": "__main__"}
-    for src in setup:
-        exec(compile(src, "<locked cell>", "exec"), ns)
+    with selfcheck_importable(ps):
+        for src in setup:
+            exec(compile(src, "<locked cell>", "exec"), ns)
     for fn in FUNCTIONS[ps]:
         ns[fn] = reference_function(fn)
     exec(compile(specimen.source, f"<zoo {specimen.name}>", "exec"), ns)

@@ -34,11 +34,19 @@ from pathlib import Path
 import pytest
 
 from autograder.course import GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
-from tests import lesson_claims, nbgrader_course
+from tests import lesson_claims, nbgrader_course, student_side
 from tests.fill import filled_release
 
 pytestmark = pytest.mark.slow
 
+
+#: A selfcheck.py a student might hand in beside the notebook: nbgrader must grade with the course's copy.
+HOSTILE_SELFCHECK = """\
+import contextlib
+def library_calls(fn):
+    return []
+needs_your = contextlib.nullcontext
+"""
 
 #: Seconds the visible checks of one notebook may take (issue 3).
 VISIBLE_BUDGET_S = 2.0
@@ -76,6 +84,7 @@ def test_source_notebook_runs_with_hidden_checks(ps, tmp_path):
     import nbformat
 
     nb = nbformat.read(str(ROOT / "source" / ps / f"{ps}.ipynb"), as_version=4)
+    student_side.put_beside(tmp_path, ps)   # the self-checks, as in the notebook's folder
     kernel_client(nb, tmp_path).execute()  # top to bottom in a fresh kernel
     failures = []
     graded = 0
@@ -108,6 +117,8 @@ def _grade_with_nbgrader(folder: Path) -> dict:
             target = course / "submitted" / student / ps
             target.mkdir(parents=True)
             shutil.copy2(course / stage / ps / f"{ps}.ipynb", target / f"{ps}.ipynb")
+        # a submitted copy of the self-check module that would pass every visible assert: nbgrader replaces it
+        (course / "submitted" / UNTOUCHED / ps / "selfcheck.py").write_text(HOSTILE_SELFCHECK, encoding="utf-8")
     nbgrader_course.nbgrader_autograde(course, 2 * len(PROBLEM_SETS))
     from nbgrader.api import Gradebook
 
@@ -119,6 +130,8 @@ def _grade_with_nbgrader(folder: Path) -> dict:
         "scores": [[student, ps, cells] for (student, ps), cells in nbgrader_course.gradebook_scores(course).items()],
         "autograded": sorted(f"{p.parts[-3]}/{p.parts[-2]}"
                              for p in (course / "autograded").glob("*/*/*.ipynb")),
+        "selfcheck_copies": sorted({(course / "autograded" / UNTOUCHED / ps / "selfcheck.py").read_text(encoding="utf-8")
+                                    for ps in PROBLEM_SETS}),
     }
 
 
@@ -135,6 +148,12 @@ def test_nbgrader_gives_the_source_notebook_full_marks(ps, nbgrader_run):
     scores = nbgrader_run["scores"].get((INSTRUCTOR, ps))
     assert scores is not None, f"nbgrader did not grade {INSTRUCTOR}/{ps} (see {nbgrader_run['course']})"
     assert scores == {gid: float(points) for gid, points in GRADE_CELLS[ps]}
+
+
+def test_nbgrader_grades_with_the_courses_selfcheck_not_a_submitted_one(nbgrader_run):
+    """nbgrader autograde overwrites a submission's files with the source folder's (its exclude_overwriting is
+    empty): the self-check module it runs is the course's, whatever the student handed in beside the notebook."""
+    assert nbgrader_run["selfcheck_copies"] == [student_side.selfcheck_file(PROBLEM_SETS[0]).read_text(encoding="utf-8")]
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
@@ -162,6 +181,7 @@ def test_visible_checks_run_in_under_two_seconds(ps, tmp_path):
     graded = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and nbg(c).get("grade")]
     assert [nbg(c)["grade_id"] for _, c in graded] == [gid for gid, _ in GRADE_CELLS[ps]]
 
+    student_side.put_beside(tmp_path, ps)
     client = kernel_client(nb, tmp_path)
     runs = []
     with client.setup_kernel():

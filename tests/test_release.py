@@ -32,6 +32,7 @@ from autograder.release.generate import (
     source_problem_sets,
     stale_files,
 )
+from tests import student_side
 
 SOURCE_PS = source_problem_sets(ROOT)
 RELEASED_PS = sorted(p.parent.name for p in (ROOT / "release").glob("*/*.ipynb") if p.stem == p.parent.name)
@@ -244,7 +245,7 @@ def test_release_command_and_check(tmp_path, capsys):
     assert released.is_file()
     # nbgrader's by-products (gradebook.db, logs) stay out of the course folder
     assert sorted(p.name for p in course.iterdir()) == [CONFIG_FILE, "release", "source"]
-    assert sorted(p.name for p in (course / "release" / ps).iterdir()) == [f"{ps}.ipynb"]
+    assert sorted(p.name for p in (course / "release" / ps).iterdir()) == [f"{ps}.ipynb", "selfcheck.py"]
     assert cli(course, "--check") == 0
 
     released.write_text(released.read_text(encoding="utf-8").replace("YOUR CODE HERE", "edited"), encoding="utf-8")
@@ -278,15 +279,16 @@ def test_same_bytes_as_stock_nbgrader(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("ps", SOURCE_PS)
-def test_source_notebook_runs_with_visible_tests(ps):
+def test_source_notebook_runs_with_visible_tests(ps, tmp_path):
     """Hidden blocks stripped, the source notebook (reference solutions) runs top to bottom; figures render."""
     from nbclient import NotebookClient
 
     nb = read(ROOT / "source" / ps / f"{ps}.ipynb")
     for cell in nb.cells:
         cell.source = HIDDEN_REGION.sub("", cell.source)
+    student_side.put_beside(tmp_path, ps)   # the notebook runs beside its selfcheck.py
     NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(ROOT)}}).execute()
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
