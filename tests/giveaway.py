@@ -40,8 +40,8 @@ import numpy as np
 
 from autograder.checks import checks_for
 from autograder.checks.evaluate import reference
-from autograder.checks.invoke import NotNumbers, to_plain
-from autograder.course import FUNCTIONS
+from autograder.sandbox.invoke import NotNumbers, to_plain
+from autograder.model.course import FUNCTIONS
 
 #: The compiled cells' file names start with this (how a function defined by a cell is recognised).
 _CELL = "<cell "

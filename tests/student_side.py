@@ -13,7 +13,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from autograder.course import source_notebook
+from autograder.model.course import source_notebook
 
 MODULE = "selfcheck"
 

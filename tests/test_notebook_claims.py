@@ -2,7 +2,7 @@
 
 Read from the source notebooks and the checks registry, no kernel (fast):
 
-* the opening's points table equals ``autograder/course.py`` (the rest of the
+* the opening's points table equals ``autograder/model/course.py`` (the rest of the
   common opening is ``tests/test_notebook_template.py``'s);
 * before each function's graded cells, a "What the next … check" paragraph that
   names exactly those cells with their points;
@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
-from autograder.course import GRADE_CELLS, PROBLEM_SETS, function_of, max_score, source_notebook
+from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, function_of, max_score, source_notebook
 
 #: Every notebook follows the one template (docs/notebooks.md, tests/test_notebook_template.py).
 STRUCTURED = PROBLEM_SETS

@@ -26,7 +26,7 @@ import nbformat
 import pytest
 
 from autograder.checks import checks_for
-from autograder.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, SELF_CHECK_CELL, release_notebook, source_notebook
+from autograder.model.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, SELF_CHECK_CELL, release_notebook, source_notebook
 from tests import giveaway
 
 #: At most this many words of lesson (markdown, tables aside) stand between one task and the next.

@@ -26,13 +26,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder.checks.invoke import forbidden_uses
-from autograder.course import FUNCTIONS, PROBLEM_SETS, ROOT, SELF_CHECK_CELL, release_notebook
+from autograder.sandbox.invoke import forbidden_uses
+from autograder.model.course import FUNCTIONS, PROBLEM_SETS, ROOT, SELF_CHECK_CELL, release_notebook
 from autograder.engine.notebook import load_source, load_submission
 from autograder.engine.restore import rebuild
-from tests.fill import filled_release
+from testkit.fill import filled_release
 from tests.student_side import selfcheck_file, selfcheck_importable
-from tests.zoo import zoo
+from testkit.zoo import zoo
 
 
 def _module():
