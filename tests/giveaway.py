@@ -4,9 +4,9 @@ A notebook's lesson must not hand out the answer: no cell other than the
 solution cells may define a function that computes one of the problem set's
 graded functions (design.md, "Points only for the student's own work").
 :func:`lesson_namespace` runs a release notebook the way a student first
-meets it — every code cell except the graded test cells, top to bottom, the
-solution cells still the template — and :func:`give_aways` calls every
-function the other cells defined (``def`` and ``lambda`` alike, also inside a
+meets it — every code cell, top to bottom, the solution cells still the
+template — and :func:`give_aways` calls every function that a cell other
+than a solution cell defined (``def`` and ``lambda`` alike, also inside a
 list or a dict) on the basic probes of each graded function:
 
 * with the probe's own arguments, and, when its signature takes fewer, with
@@ -93,13 +93,17 @@ def _headless(folder: Path):
 
 
 def lesson_namespace(notebook: Path) -> LessonRun:
-    """Run every code cell of ``notebook`` but its graded test cells, in order, in one namespace."""
+    """Run every code cell of ``notebook`` in order, in one namespace, as a student's kernel does.
+
+    The graded test cells run too (their visible asserts fail on the template; what they assigned before
+    that stays, as in the kernel), so a lesson cell that reads a name a test cell rebinds is seen to fail.
+    """
     nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
     run = LessonRun({"__name__": "__main__"})
     with _headless(Path(notebook).resolve().parent):
         for index, cell in enumerate(nb["cells"]):
             meta = cell.get("metadata", {}).get("nbgrader", {})
-            if cell["cell_type"] != "code" or meta.get("grade"):
+            if cell["cell_type"] != "code":
                 continue
             gid = meta.get("grade_id") or f"cell-{index}"
             if meta.get("solution"):
@@ -109,7 +113,8 @@ def lesson_namespace(notebook: Path) -> LessonRun:
                 with contextlib.redirect_stdout(out):
                     exec(compile(_code("".join(cell["source"])), f"{_CELL}{gid}>", "exec"), run.namespace)
             except Exception as exc:  # noqa: BLE001 - recorded: a lesson cell must not fail on the template
-                run.errors[gid] = f"{type(exc).__name__}: {exc}"
+                if not meta.get("grade"):   # a test cell fails on the template, as in the student's kernel
+                    run.errors[gid] = f"{type(exc).__name__}: {exc}"
             run.stdout[gid] = out.getvalue()
     return run
 

@@ -163,7 +163,8 @@ def _forbidden_objects(forbidden):
             if obj is None:
                 continue
             for attr in parts[cut:]:
-                obj = getattr(obj, attr, None)
+                # a module's own dictionary, not getattr: SciPy loads a submodule on attribute access (seconds)
+                obj = vars(obj).get(attr) if isinstance(obj, types.ModuleType) else getattr(obj, attr, None)
             break
         if obj is None or isinstance(obj, types.ModuleType):
             prefixes.append(name)
