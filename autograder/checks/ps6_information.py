@@ -14,15 +14,21 @@ entropy-axis                   ``entropy([[0.5, 0.25], [0.5, 0.75]], axis=0)``;
 entropy-edges                  ``entropy([1.0, 0.0, 0.0])`` = 0.0 exactly; ``entropy([0.5, 0.5, 0.0])`` = log 2
 entropy-errors                 ``entropy([0.2, 0.8])`` (valid); ``entropy([0.5, 0.6])`` and
                                ``entropy([1.5, -0.5])`` raise ValueError
+entropy-purity                 ``entropy(np.array([0.5, 0.25, 0.125, 0.125]))`` and the same numbers as a list
 kl_divergence-basic            ``kl_divergence([0.5, 0.5], [0.9, 0.1])``;
                                ``kl_divergence([0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25])`` = 0
 kl_divergence-support          ``kl_divergence([0.5, 0.5, 0.0], [0.5, 0.25, 0.25])`` = log 2 / 2;
                                ``kl_divergence([0.5, 0.5], [1.0, 0.0])`` = inf (no warning)
 kl_divergence-errors           ``kl_divergence([0.2, 0.8], [0.5, 0.5])`` (valid); ``kl_divergence([0.5, 0.5], [0.7, 0.7])``
                                and ``kl_divergence([-0.1, 1.1], [0.5, 0.5])`` raise ValueError
+kl_divergence-purity           the (2, 3) arrays ``P_PURE``, ``Q_PURE`` (dyadic rows that sum to 1 exactly) and the same
+                               numbers as nested lists
 js_divergence-basic            ``js_divergence([0.5, 0.5], [0.9, 0.1])``; ``js_divergence([0.2, 0.3, 0.5], [0.2, 0.3, 0.5])`` = 0
 js_divergence-properties       ``js_divergence([1.0, 0.0], [0.0, 1.0])`` = log 2;
                                ``js_divergence([0.5, 0.5, 0.0], [0.0, 0.5, 0.5])`` = log 2 / 2
+js_divergence-errors           ``js_divergence([0.2, 0.8], [0.5, 0.5])`` (valid); ``js_divergence([0.5, 0.5], [0.7, 0.7])``
+                               and ``js_divergence([-0.1, 1.1], [0.5, 0.5])`` raise ValueError
+js_divergence-purity           as ``kl_divergence-purity``
 bayes_posterior-basic          the base-rate test: ``bayes_posterior(np.log([0.01, 0.99]), np.log([0.99, 0.05]))``
                                = [1/6, 5/6] (prior: 1 % ill; sensitivity 0.99; false-positive rate 0.05);
                                a coin: ``bayes_posterior(np.zeros(3), COIN_LL)`` with
@@ -33,6 +39,7 @@ bayes_posterior-stability      ``bayes_posterior(np.log([0.5, 0.5]), np.tile([-1
                                underflows; rtol 1e-5)
 bayes_posterior-errors         the base-rate test (valid); ``bayes_posterior(np.zeros(3), np.zeros((4, 2)))`` and
                                ``bayes_posterior(np.zeros(3), np.zeros(2))`` raise ValueError
+bayes_posterior-purity         ``BP_PURE`` as arrays and as lists
 map_linear_regression-basic    ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 1.0)`` = [7/8, 11/8] with
                                ``X3 = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]`` (λ = 1);
                                ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 10.0)`` (λ = 0.01)
@@ -41,6 +48,7 @@ map_linear_regression-limits   ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0,
                                ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 1e-3)`` ≈ [4e-6, 5e-6] (λ = 1e6)
 map_linear_regression-errors   ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 1.0)`` (valid); ``noise_std=0.0``,
                                ``prior_std=-1.0`` and ``y=[1.0, 2.0]`` raise ValueError
+map_linear_regression-purity   ``X3``, ``Y3`` as arrays and as nested lists, noise_std = prior_std = 1
 =============================  ==================================================================
 
 What is graded, and what is not (the notebook must claim no more):
