@@ -211,7 +211,7 @@ def _hint(check: Check, failure: Failure) -> str:
         try:
             if rule.when(failure):
                 return rule.text
-        except Exception:  # a rule that cannot judge this failure does not match
+        except Exception:  # noqa: BLE001 — a rule that cannot judge this failure does not match
             continue
     return ""
 
@@ -354,4 +354,6 @@ def evaluate(check: Check, target: Target) -> CheckResult:
         failure = _stub_failure(check, outcomes)
         if failure is not None:
             return result(failure)
-    return CheckResult(check.grade_id, check.function, True, f"{check.function}: passed. {check.summary}")
+    # "passed — <summary>": the summary starts in lower case (often with a formula), so it follows a dash,
+    # never a full stop
+    return CheckResult(check.grade_id, check.function, True, f"{check.function}: passed — {check.summary}")
