@@ -14,7 +14,7 @@ for the life of the process, i.e. computed once per batch.
 Errors are carried forward (:func:`carried_forward`): while a probe calls
 the function under test, its calls of the problem set's other contract
 functions are answered by :func:`carried_answer` (the reference, in this
-process; :class:`~autograder.checks.invoke.Carried` swaps the notebook's
+process; :class:`~autograder.sandbox.invoke.Carried` swaps the notebook's
 definitions for stubs during the call only), and forbidden-use detection
 does not look into them. Both targets do this, so they agree by
 construction: :class:`LocalTarget` calls :func:`carried_answer` directly,
@@ -31,12 +31,12 @@ from typing import Protocol
 
 import numpy as np
 
-from autograder.checks import invoke as _invoke
+from autograder.sandbox import invoke as _invoke
 from autograder.checks import shown
 from autograder.checks.compare import compare, compare_nonfinite
 from autograder.checks.model import Check, CheckResult, Failure, Hint, Probe, Within, memo_by_identity
-from autograder.course import FUNCTIONS, problem_set_of_function
-from autograder.engine import wire
+from autograder.model.course import FUNCTIONS, problem_set_of_function
+from autograder.sandbox import wire
 
 
 class Target(Protocol):

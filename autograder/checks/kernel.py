@@ -3,7 +3,7 @@
 ``nbgrader autograde`` scores a graded test cell 0 when anything in it
 fails, the visible asserts above the hidden ``run_check`` included. Those
 asserts call the student's function as it is, so a caller whose check
-passes with its callee carried forward (:class:`~autograder.checks.invoke.Carried`)
+passes with its callee carried forward (:class:`~autograder.sandbox.invoke.Carried`)
 would still lose the cell on a visible assert that goes through the
 student's wrong callee: the mistake charged twice, and a score different
 from our engine's (which awards a cell from its check alone).
@@ -33,7 +33,7 @@ _current: list = []
 
 def _pre_run_cell(info) -> None:
     from autograder.checks.evaluate import LocalTarget, carried_forward
-    from autograder.course import function_of
+    from autograder.model.course import function_of
 
     _post_run_cell()
     match = _RUN_CHECK.search(getattr(info, "raw_cell", "") or "")

@@ -4,7 +4,7 @@ UNTRUSTED SIDE. This code runs in a process forked from the zygote for one
 submission; after :func:`serve` confines it (see :mod:`.sandbox`) it executes
 student code. It imports nothing that knows the right answers: only the
 standard library, NumPy, IPython, matplotlib, :mod:`.wire`, :mod:`.sandbox`
-and the copy of :mod:`autograder.checks.invoke` the zygote imported and took
+and the copy of :mod:`autograder.sandbox.invoke` the zygote imported and took
 out of ``sys.modules`` (``invoke`` below). Whatever it answers is validated by the parent, which
 compares with the references and awards points; nothing here can raise a
 score.
@@ -36,7 +36,7 @@ import tempfile
 
 import numpy as np
 
-from autograder.engine import sandbox, wire
+from autograder.sandbox import confine as sandbox, wire
 
 ERROR_TEXT = 500
 
