@@ -35,7 +35,7 @@ from autograder.sandbox import invoke as _invoke
 from autograder.checks import shown
 from autograder.checks.compare import compare, compare_nonfinite
 from autograder.checks.model import Check, CheckResult, Failure, Hint, Probe, Within, memo_by_identity
-from autograder.model.course import FUNCTIONS, problem_set_of_function
+from autograder.model.course import FUNCTIONS, GRADE_CELLS, problem_set_of_function
 from autograder.sandbox import wire
 
 
@@ -429,6 +429,34 @@ def _close_enough(a, b) -> bool:
     return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=1e-6, atol=1e-12, equal_nan=True))
 
 
+def _first_cell(check: Check) -> str:
+    """The grade_id of the function's first graded cell in notebook order (``check``'s own if it is not one)."""
+    try:
+        cells = [gid for gid, _ in GRADE_CELLS[problem_set_of_function(check.function)]]
+    except (KeyError, OSError, ValueError):
+        return check.grade_id
+    mine = [gid for gid in cells if gid.rsplit("-", 1)[0] == check.function]
+    return mine[0] if mine and check.grade_id in cells else check.grade_id
+
+
+def _forbidden_result(check: Check, used: tuple) -> CheckResult:
+    """No points for a function that uses a ready-made version: said (and advised) once, in its first cell."""
+    names = ", ".join(used)
+    first = _first_cell(check)
+    if first != check.grade_id:
+        return CheckResult(check.grade_id, check.function, False,
+                           f"{check.function}: no points here either: it uses {names} (see `{first}`).", "",
+                           "forbidden")
+    allowed = f" with {check.allowed}" if check.allowed else " with NumPy"
+    return CheckResult(
+        check.grade_id, check.function, False,
+        f"{check.function}: uses {names}, a ready-made version of what this problem asks you to write, so it earns "
+        f"no points on this function (in this cell or its others).",
+        f"Write it yourself{allowed}.",
+        "forbidden",
+    )
+
+
 def evaluate(check: Check, target: Target) -> CheckResult:
     """Run every probe of ``check`` against ``target``; all must pass."""
 
@@ -444,16 +472,7 @@ def evaluate(check: Check, target: Target) -> CheckResult:
     if check.forbidden:
         used = target.forbidden_uses(check.function, tuple(check.forbidden), carry)
         if used:
-            return CheckResult(
-                check.grade_id,
-                check.function,
-                False,
-                f"{check.function}: uses {', '.join(used)}, a ready-made version of what this problem asks "
-                f"you to write, so it earns no points on this function.",
-                "Write it yourself with NumPy (and SciPy building blocks such as xlogy or "
-                "solve_triangular where the notebook allows them).",
-                "forbidden",
-            )
+            return _forbidden_result(check, used)
     outcomes, refs = [], []
     for index, probe in enumerate(check.probes):
         outcome = target.call(check.function, probe.args, probe.kwargs, carry)

@@ -253,6 +253,9 @@ class Check:
         For a cell other than ``-basic`` whose probes compare values with
         the reference: why no relation judges it instead (written in
         ``docs/grading.md``).
+    allowed : str
+        The problem set's building blocks, in words, for the advice given
+        to a function that uses a forbidden one (see :class:`ProblemSetChecks`).
     """
 
     grade_id: str
@@ -269,6 +272,7 @@ class Check:
     compare_values: bool = True
     finite: bool = False
     why_reference: str = ""
+    allowed: str = ""
 
     @property
     def relations(self) -> tuple:
@@ -352,6 +356,7 @@ class FunctionChecks:
     rtol: float = Check.rtol
     atol: float = Check.atol
     returns: tuple = ()
+    allowed: str = ""
 
     def __post_init__(self):
         if self.name not in {fn for fns in FUNCTIONS.values() for fn in fns}:
@@ -429,6 +434,7 @@ class FunctionChecks:
             compare_values=compare_values,
             finite=finite,
             why_reference=why_reference.strip(),
+            allowed=self.allowed,
         )
 
     def purity(self, *, probes: tuple, inputs: str = "input", lists: str = "lists") -> Check:
@@ -472,6 +478,10 @@ class ProblemSetChecks:
     forbidden : tuple of str
         Dotted names of library objects (or module prefixes) whose use earns
         no points on any check of the problem set.
+    allowed : str
+        The building blocks the problem set allows, in words (``"np.logaddexp,
+        np.log1p, scipy.special.xlogy and xlog1py"``): the advice given where a
+        forbidden one was used names these, not another set's.
 
     Raises
     ------
@@ -482,6 +492,7 @@ class ProblemSetChecks:
 
     name: str
     forbidden: tuple = ()
+    allowed: str = "NumPy"
 
     def __post_init__(self):
         if self.name not in FUNCTIONS:
@@ -500,7 +511,7 @@ class ProblemSetChecks:
         """
         if name not in FUNCTIONS[self.name]:
             raise ValueError(f"name: {self.name} asks for {', '.join(FUNCTIONS[self.name])}; got {name!r}")
-        return FunctionChecks(name, self.forbidden, tuple(hints), rtol, atol, tuple(returns))
+        return FunctionChecks(name, self.forbidden, tuple(hints), rtol, atol, tuple(returns), self.allowed)
 
 
 def memo_by_identity(cache: dict, objects: tuple, compute: Callable[[], Any], extra: tuple = ()):

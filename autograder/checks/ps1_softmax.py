@@ -11,7 +11,8 @@ from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
 from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.relations import EPS, along, assembled, numbers, plus, same, slice_calls, slice_max
 
-PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS)
+PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS,
+                       allowed="NumPy (np.exp, np.log, np.max, np.sum with axis and keepdims)")
 FORBIDDEN = PS.forbidden
 
 _rng = np.random.default_rng(20261121)
@@ -189,18 +190,18 @@ LOG_SOFTMAX_HINTS = (
 # own addition rounds (relations.plus).
 LSE_SLICES = Relation("slice by slice", "logsumexp(z, axis)[i] = logsumexp(the 1-D slice i of z along axis)",
                       atol=LOG_ATOL)
-LSE_SHIFT = Relation("shift", "logsumexp(z) = logsumexp(z - c) + c, (c: each slice's maximum)", atol=LOG_ATOL,
+LSE_SHIFT = Relation("shift", "logsumexp(z) = logsumexp(z - c) + c (c: each slice's maximum)", atol=LOG_ATOL,
                      shape_free=True)
 LSE_MASK = Relation("-inf entries drop out", "logsumexp(slice) = logsumexp(its finite entries), -inf for a slice "
                     "of only -inf", atol=LOG_ATOL, shape_free=True)
 SOFTMAX_SLICES = Relation("slice by slice", "softmax(z, axis) along slice i = softmax(the 1-D slice i of z along axis)")
 SOFTMAX_TEMPERATURE = Relation("temperature", "softmax(z, temperature=T) = softmax(z / T)")
-SOFTMAX_SHIFT = Relation("shift", "softmax(z) = softmax(z - c), (c: each slice's maximum)", shape_free=True)
+SOFTMAX_SHIFT = Relation("shift", "softmax(z) = softmax(z - c) (c: each slice's maximum)", shape_free=True)
 SOFTMAX_MASK = Relation("-inf entries get 0", "softmax(slice) = 0 at -inf entries and softmax(its finite entries) "
                         "on the others", shape_free=True)
 LOG_SOFTMAX_SLICES = Relation("slice by slice", "log_softmax(z, axis) along slice i = log_softmax(the 1-D slice i of "
                               "z along axis)", atol=LOG_ATOL)
-LOG_SOFTMAX_SHIFT = Relation("shift", "log_softmax(z) = log_softmax(z - c), (c: each slice's maximum)", atol=LOG_ATOL,
+LOG_SOFTMAX_SHIFT = Relation("shift", "log_softmax(z) = log_softmax(z - c) (c: each slice's maximum)", atol=LOG_ATOL,
                              shape_free=True)
 LOG_SOFTMAX_OFFSET = Relation("one offset per slice", "log_softmax(z) - z is one number per slice (-logsumexp(z)): "
                               "the gaps between the logits stay", atol=LOG_ATOL, shape_free=True)

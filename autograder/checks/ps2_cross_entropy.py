@@ -19,7 +19,8 @@ from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX, SKLEARN_LOG_L
 from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, related
 from autograder.checks.relations import class_mixture, combination, plus, same, stacked
 
-PS = ProblemSetChecks("ps2_cross_entropy", forbidden=SCIPY_SOFTMAX + FRAMEWORKS + SKLEARN_LOG_LOSS)
+PS = ProblemSetChecks("ps2_cross_entropy", forbidden=SCIPY_SOFTMAX + FRAMEWORKS + SKLEARN_LOG_LOSS,
+                       allowed="NumPy (np.exp, np.log, np.max, np.take_along_axis) and your own log-softmax")
 FORBIDDEN = PS.forbidden
 
 _rng = np.random.default_rng(20261122)

@@ -23,7 +23,9 @@ from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
 from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, related
 from autograder.checks.relations import expanded_calls, numbers, quadratic, reshaped, toward_center_calls
 
-PS = ProblemSetChecks("ps3_gaussian", forbidden=SCIPY_GAUSSIANS + FRAMEWORKS)
+PS = ProblemSetChecks("ps3_gaussian", forbidden=SCIPY_GAUSSIANS + FRAMEWORKS,
+                       allowed="NumPy and the linear-algebra building blocks np.linalg.cholesky, "
+                               "scipy.linalg.solve_triangular, cho_factor and cho_solve")
 FORBIDDEN = PS.forbidden
 
 _LOG_2PI = np.log(2.0 * np.pi)

@@ -49,7 +49,8 @@ from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_L
 from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.relations import EPS, combination, label_layers
 
-PS = ProblemSetChecks("ps4_bernoulli", forbidden=SCIPY_SIGMOID + SKLEARN_LOG_LOSS + FRAMEWORKS)
+PS = ProblemSetChecks("ps4_bernoulli", forbidden=SCIPY_SIGMOID + SKLEARN_LOG_LOSS + FRAMEWORKS,
+                       allowed="NumPy (np.logaddexp, np.log1p) and scipy.special.xlogy and xlog1py")
 FORBIDDEN = PS.forbidden
 
 _rng = np.random.default_rng(20261124)

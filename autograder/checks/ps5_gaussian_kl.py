@@ -54,7 +54,9 @@ from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
 from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.relations import EPS, assembled, expanded_calls, reshaped, same, slice_calls
 
-PS = ProblemSetChecks("ps5_gaussian_kl", forbidden=FRAMEWORKS + SCIPY_GAUSSIANS)
+PS = ProblemSetChecks("ps5_gaussian_kl", forbidden=FRAMEWORKS + SCIPY_GAUSSIANS,
+                       allowed="NumPy and the linear-algebra building blocks np.linalg.cholesky, slogdet, "
+                               "scipy.linalg.solve_triangular and cho_solve")
 FORBIDDEN = PS.forbidden
 
 #: rtol of the ill-conditioned mvn_kl probes (see the module docstring).

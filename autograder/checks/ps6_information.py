@@ -82,7 +82,8 @@ from autograder.checks.hints import all_of, any_of, kind, label_has, matches, no
 from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.relations import EPS, assembled, same, slice_calls
 
-PS = ProblemSetChecks("ps6_information", forbidden=SCIPY_INFORMATION + FRAMEWORKS)
+PS = ProblemSetChecks("ps6_information", forbidden=SCIPY_INFORMATION + FRAMEWORKS,
+                       allowed="NumPy, scipy.special.xlogy, scipy.special.logsumexp, np.linalg.lstsq and scipy.linalg")
 FORBIDDEN = PS.forbidden
 
 #: rtol of bayes_posterior probes whose N·max|log-likelihood| exceeds 1e8 (the contract's).
