@@ -180,8 +180,9 @@ GENERIC_HINTS = (
         lambda f: f.kind == "lists",
     ),
     Hint(
-        "Implement the function first: this cell judges how a working function treats its inputs "
-        "(unmodified, no RuntimeWarning, lists accepted).",
+        "Implement the function first: this cell judges a property of a function that computes its result "
+        "from its input (inputs unmodified and no RuntimeWarning for purity; consistent results for a relation; "
+        "ValueError on bad input for error handling), not a placeholder.",
         lambda f: f.kind == "stub",
     ),
 )
@@ -410,7 +411,8 @@ def _judged_on(check: Check) -> str:
 
 
 def _ignores_input(outcomes: list, refs: list) -> bool:
-    """Where some correct results of equal shape differ, the function returned one identical result throughout."""
+    """Among three or more calls whose correct results have one shape and are not all equal, the function
+    returned one identical result every time (it ignores what the calls differ in)."""
     groups = {}
     for outcome, ref in zip(outcomes, refs):
         if ref.status != "returned" or ref.value is None or isinstance(ref.value, tuple):
@@ -418,11 +420,8 @@ def _ignores_input(outcomes: list, refs: list) -> bool:
         if outcome.status != "returned" or outcome.value is None or isinstance(outcome.value, tuple):
             continue
         groups.setdefault(np.shape(ref.value), []).append((outcome.value, ref.value))
-    informative = [g for g in groups.values()
-                   if len(g) >= 2 and any(not _close_enough(r, g[0][1]) for _, r in g[1:])]
-    if not informative:
-        return False
-    return all(all(np.array_equal(v, g[0][0], equal_nan=True) for v, _ in g[1:]) for g in informative)
+    return any(len(g) >= 3 and any(not _close_enough(r, g[0][1]) for _, r in g[1:])
+               and all(np.array_equal(v, g[0][0], equal_nan=True) for v, _ in g[1:]) for g in groups.values())
 
 
 def _close_enough(a, b) -> bool:

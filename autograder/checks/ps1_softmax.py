@@ -9,7 +9,7 @@ import numpy as np
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
 from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
-from autograder.checks.relations import EPS, along, assembled, numbers, plus, same, slice_calls, slice_max
+from autograder.checks.relations import EPS, along, assembled, plus, same, same_within, slice_calls, slice_max
 
 PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS,
                        allowed="NumPy (np.exp, np.log, np.max, np.sum with axis and keepdims)")
@@ -221,8 +221,14 @@ def _shifted(relation, label, z, adds, public=False):
     z = np.asarray(z, dtype=float)
     c = slice_max(z)
     what = f"{label} minus each slice's maximum" if z.ndim > 1 else f"{label} minus {c:g}"
-    return related(label, (z,), relation=relation.at(plus(c) if adds else same),
-                   calls=((what, (along(z, -1, c),), {}),), public=public)
+    if adds:
+        expected = plus(c)
+    elif relation is LOG_SOFTMAX_SHIFT:  # log-space values carry the rounding of z − logsumexp(z): eps·|c|
+        expected = same_within(8 * EPS * np.abs(np.expand_dims(c, -1)) * np.ones(z.shape))
+    else:
+        expected = same
+    return related(label, (z,), relation=relation.at(expected), calls=((what, (along(z, -1, c),), {}),),
+                   public=public)
 
 
 def _masked(relation, label, z, fill, public=False):

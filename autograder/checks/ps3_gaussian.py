@@ -326,8 +326,9 @@ def _broadcast(label, x, mu, sigma, public=False):
 
 def _far(relation, label, x, mu, sigma, public=False):
     """``f(x, mu, sigma)`` far in the tails, judged by quadratic extrapolation from points pulled towards mu."""
-    calls, delta = toward_center_calls(label, x, mu, sigma, public)
-    return related(label, (x, mu, sigma), relation=relation.at(quadratic(1.0, delta)), calls=calls, public=public)
+    calls, delta, slack = toward_center_calls(label, x, mu, sigma, public, total=relation is LL_QUADRATIC)
+    return related(label, (x, mu, sigma), relation=relation.at(quadratic(1.0, delta, slack)), calls=calls,
+                   public=public)
 
 
 def _rows(label, x, mu, cov, public=False):

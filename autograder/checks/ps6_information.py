@@ -569,12 +569,22 @@ BP_IMPOSSIBLE = Relation("impossible hypotheses", "a hypothesis with log prior -
                          "exactly 0, and the others the posterior computed without it", shape_free=True)
 MAP_RATIO = Relation("λ = noise_std² / prior_std²", "map_linear_regression(X, y, noise_std, prior_std) = "
                      "map_linear_regression(X, y, 1, prior_std / noise_std): only the ratio of the two matters",
-                     rtol=1e-8, atol=1e-12)
+                     rtol=0.0)
 MAP_BROAD = Relation("prior_std = inf", "map_linear_regression(X, y, noise_std, inf) = map_linear_regression(X, y, "
-                     "noise_std, 1e100): no prior is the limit of a very broad one (least squares)",
-                     rtol=1e-8, atol=1e-12)
+                     "noise_std, 1e100): no prior is the limit of a very broad one (least squares)", rtol=0.0)
 MAP_NARROW = Relation("prior_std → 0", "map_linear_regression(X, y, noise_std, s) = 4·map_linear_regression(X, y, "
-                      "noise_std, s / 2) for a tiny s: the weights shrink like prior_std²", atol=0.0)
+                      "noise_std, s / 2) for a tiny s: the weights shrink like prior_std²", rtol=0.0)
+
+
+def _norm_within(scale, relative):
+    """The contract's accuracy for weights is in the 2-norm: ‖w − w*‖ ≤ relative·‖w*‖, given as a slack per entry
+    (each entry may be off by that much; a tiny weight is not held to its own relative accuracy)."""
+
+    def expected(value):
+        value = scale * np.asarray(value, dtype=float)
+        return Within(value, np.full(value.shape, relative * float(np.linalg.norm(value))))
+
+    return expected
 
 
 def _h_slices(label, p, axis, public=False):
@@ -691,27 +701,26 @@ def _bp_impossible(label, log_prior, ll, public=False):
 
 
 def _map_ratio(label, X, y, noise_std, prior_std, public=False):
-    return related(label, (X, y, noise_std, prior_std), relation=MAP_RATIO.at(same),
+    return related(label, (X, y, noise_std, prior_std), relation=MAP_RATIO.at(_norm_within(1.0, 2 * MAP_RTOL)),
                    calls=((f"{label}, with noise_std = 1 and prior_std / noise_std", (X, y, 1.0,
                                                                                         prior_std / noise_std), {}),),
                    public=public)
 
 
 def _map_broad(label, X, y, noise_std, public=False):
-    return related(label, (X, y, noise_std, np.inf), relation=MAP_BROAD.at(same),
+    return related(label, (X, y, noise_std, np.inf), relation=MAP_BROAD.at(_norm_within(1.0, 2 * MAP_RTOL)),
                    calls=((f"{label} but prior_std = 1e100", (X, y, noise_std, 1e100), {}),), public=public)
 
 
 def _narrow(label, X, y, noise_std, prior_std, public=False):
-    """``w(s) = 4·w(s/2)`` for a tiny s: true to relative ~ 2‖XᵀX‖·s²/noise_std² (the next term of the limit),
-    which is this probe's rtol (at least 1e-8)."""
+    """``w(s) = 4·w(s/2)`` for a tiny s. With A = XᵀX and λ = noise_std²/s², w(s) = Xᵀy/λ − A·Xᵀy/λ² + …, so
+    w(s) − 4·w(s/2) = −¾·A·Xᵀy/λ² + …: true to ¾‖A‖/λ relative in the 2-norm. The relation allows twice that
+    plus both calls' 1e-8 (the contract's accuracy)."""
     X_ = np.asarray(X, dtype=float)
     lam = (noise_std / prior_std) ** 2
-    rtol = max(1e-8, 4.0 * np.linalg.norm(X_.T @ X_, 2) / lam)
-    return related(label, (X, y, noise_std, prior_std),
-                   relation=MAP_NARROW.at(lambda half: 4.0 * np.asarray(half, dtype=float)),
-                   calls=((f"{label} but prior_std halved", (X, y, noise_std, prior_std / 2), {}),), public=public,
-                   rtol=rtol)
+    relative = 2 * MAP_RTOL + 1.5 * np.linalg.norm(X_.T @ X_, 2) / lam
+    return related(label, (X, y, noise_std, prior_std), relation=MAP_NARROW.at(_norm_within(4.0, relative)),
+                   calls=((f"{label} but prior_std halved", (X, y, noise_std, prior_std / 2), {}),), public=public)
 
 
 # --- probes shared by kl_divergence and js_divergence (each declared once) -------------

@@ -44,6 +44,13 @@ def same(value):
     return value
 
 
+def same_within(slack):
+    """The related call's result, with ``slack`` absolute per entry: for log-space results of a shift by ``c``,
+    which a correct implementation computes to an absolute ~eps·|c| (z − logsumexp(z) with z near c)."""
+    slack = _f(slack)
+    return lambda value: Within(_f(value), slack)
+
+
 def plus(c, slack_ulps: float = 4.0):
     """The related call's result plus ``c`` (an equivariance, e.g. logsumexp(z) = logsumexp(z − c) + c).
 
@@ -189,7 +196,7 @@ def expanded_calls(label: str, args: tuple) -> tuple:
 
 
 # ------------------------------------------------------------ a quadratic in one argument
-def quadratic(s, d):
+def quadratic(s, d, input_slack=0.0):
     """The judged result from three related calls at offsets ``-d``, ``0`` and ``+d``: a quadratic through them,
     evaluated at offset ``s``.
 
@@ -198,7 +205,9 @@ def quadratic(s, d):
     log-likelihood under a common translation of its points. The
     extrapolation multiplies the rounding of the three values by about
     ``(s/d)²``, which is also how the result grows: relative accuracy is
-    kept. ``s`` may be an array (one offset per entry).
+    kept. ``s`` may be an array (one offset per entry). ``input_slack`` adds
+    what the rounding of the inputs themselves moves the result by (see
+    :func:`toward_center_calls`).
     """
     s, d = _f(s), float(d)
 
@@ -208,10 +217,34 @@ def quadratic(s, d):
         curve = (g_plus - 2.0 * g_zero + g_minus) / (2.0 * d * d)
         value = g_zero + s * slope + s * s * curve
         scale = np.abs(g_zero) + np.abs(g_plus) + np.abs(g_minus)
-        slack = 16.0 * EPS * scale * (1.0 + np.abs(s) / d + (s / d) ** 2)
+        slack = 16.0 * EPS * scale * (1.0 + np.abs(s) / d + (s / d) ** 2) + input_slack
         return Within(value, slack)
 
     return expected
+
+
+def toward_center_calls(label: str, x, mu, sigma, public: bool = False, total: bool = False):
+    """The three related calls of :func:`quadratic` for points far out: ``x`` pulled towards ``mu`` by a power of 2.
+
+    Returns ``(calls, delta, input_slack)``: the calls at ``mu + k·δ·(x − mu)`` for k = −1, 0, 1 (the same mu
+    and sigma), δ = 2^−j the largest power of 2 that brings every point within one sigma of mu, so the three
+    calls are moderate and the judged call (k = 1/δ) is quadratic extrapolation from them.
+
+    ``input_slack`` is what rounding the inputs moves the result by, per entry (summed over the points when
+    ``total``: a log-likelihood): a point is known to eps·|x|, which moves −½((x − mu)/σ)² by |z|/σ·eps·|x|
+    (z = (x − mu)/σ), and each pulled-in point is rounded to eps·|mu|, which the extrapolation to t = 1 magnifies
+    by 1/δ: together 4·eps·|z|·(|x| + |mu|/δ)/σ.
+    """
+    x, mu, sigma = _f(x), _f(mu), _f(sigma)
+    zs = np.abs((x - mu) / sigma)
+    z = np.max(zs)
+    delta = 2.0 ** -max(0, int(np.ceil(np.log2(z)))) if z > 0 else 1.0
+    calls = tuple((f"{label}, every point pulled towards mu: mu + {k * delta:g}·(x - mu)" if public else
+                   f"{label}, every point pulled towards mu ({name})",
+                   (mu + k * delta * (x - mu), mu, sigma), {})
+                  for k, name in ((-1, "mirrored"), (0, "at mu"), (1, "same side")))
+    slack = 4.0 * EPS * zs * (np.abs(x) + np.abs(mu) / delta) / sigma
+    return calls, delta, (float(np.sum(slack)) if total else slack)
 
 
 # ------------------------------------------------------------ soft labels as mixtures of hard ones
@@ -258,20 +291,3 @@ def label_layers(y):
         weights.append(1.0 - below)
         layers.append(np.zeros_like(y))
     return tuple(weights), tuple(layers)
-
-
-def toward_center_calls(label: str, x, mu, sigma, public: bool = False):
-    """The three related calls of :func:`quadratic` for points far out: ``x`` pulled towards ``mu`` by a power of 2.
-
-    Returns ``(calls, delta)``: the calls at ``mu + k·δ·(x − mu)`` for k = −1, 0, 1 (the same mu and sigma),
-    δ = 2^−j the largest power of 2 that brings every point within one sigma of mu, so the three calls
-    are moderate and the judged call (k = 1/δ) is quadratic extrapolation from them.
-    """
-    x, mu, sigma = _f(x), _f(mu), _f(sigma)
-    z = np.max(np.abs((x - mu) / sigma))
-    delta = 2.0 ** -max(0, int(np.ceil(np.log2(z)))) if z > 0 else 1.0
-    calls = tuple((f"{label}, every point pulled towards mu: mu + {k * delta:g}·(x - mu)" if public else
-                   f"{label}, every point pulled towards mu ({name})",
-                   (mu + k * delta * (x - mu), mu, sigma), {})
-                  for k, name in ((-1, "mirrored"), (0, "at mu"), (1, "same side")))
-    return calls, delta
