@@ -293,7 +293,8 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
     else:
         if outcome.value is None:
             return fail("type", "returned None (is a `return` statement missing?)")
-        mismatch = check.finite and finite_pattern(outcome.value, ref.value, public)
+        mismatch = check.shapes and shape_of(outcome.value, ref.value, check.returns, public)
+        mismatch = mismatch or (check.finite and finite_pattern(outcome.value, ref.value, public))
         if not mismatch and probe.relation is not None:
             mismatch = _relation_mismatch(check, probe, outcome.value, [o.value for o in used])
         if mismatch:
@@ -309,6 +310,16 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
     if check.no_mutation and outcome.mutated:
         return fail("mutation", f"the call modified its input ({', '.join(outcome.mutated)}) in place")
     return None
+
+
+def shape_of(got, ref, returns, reveal: bool):
+    """``(kind, detail)`` when ``got`` is not numbers of the reference's shape (its values are not looked at)."""
+    if ref is None or isinstance(ref, tuple):
+        return None
+    if isinstance(got, np.ndarray) and got.shape == ref.shape:
+        return None
+    found = compare(got, ref, np.inf, np.inf, returns, reveal=reveal)
+    return found if found and found[0] in ("type", "shape") else None
 
 
 def finite_pattern(got, ref, reveal: bool):
@@ -330,6 +341,8 @@ def finite_pattern(got, ref, reveal: bool):
     if ref is None:
         return None
     got, ref = np.asarray(got, dtype=float), np.asarray(ref, dtype=float)
+    if got.shape == ref.shape and np.isfinite(ref).all() and np.isfinite(got).all():
+        return None  # the common case, at the cost of two isfinite
     if got.shape != ref.shape and got.size == ref.size:
         got = got.reshape(ref.shape)  # entry by entry: the shape is another cell's business
     try:

@@ -249,6 +249,10 @@ class Check:
         Every result must be finite where the mathematics is finite, and
         ±inf exactly where the contract names an infinity (the reference's
         pattern of infinities, never its values): stability cells.
+    shapes : bool
+        Every result must have the shape the contract gives it (the
+        reference's shape, never its values): the cells whose property is a
+        shape (``-axis``, ``-batch``, ``-broadcast``, ``-shape``).
     why_reference : str
         For a cell other than ``-basic`` whose probes compare values with
         the reference: why no relation judges it instead (written in
@@ -271,6 +275,7 @@ class Check:
     returns: tuple = ()
     compare_values: bool = True
     finite: bool = False
+    shapes: bool = False
     why_reference: str = ""
     allowed: str = ""
 
@@ -365,7 +370,7 @@ class FunctionChecks:
     def check(self, aspect: str, *, summary: str, probes: tuple, hints: tuple | None = None,
               rtol: float | None = None, atol: float | None = None, no_warnings: bool = False,
               no_mutation: bool = False, compare_values: bool = True, finite: bool = False,
-              why_reference: str = "") -> Check:
+              shapes: bool = False, why_reference: str = "") -> Check:
         """The :class:`Check` of one aspect of this function.
 
         Parameters
@@ -381,7 +386,7 @@ class FunctionChecks:
             Replaces the function's hints for this aspect (``None``: keep them).
         rtol, atol : float, optional
             Override the function's tolerances for this aspect (``None``: keep them).
-        no_warnings, no_mutation, compare_values, finite : bool
+        no_warnings, no_mutation, compare_values, finite, shapes : bool
             As in :class:`Check`.
         why_reference : str
             As in :class:`Check`: required when an aspect other than
@@ -433,6 +438,7 @@ class FunctionChecks:
             returns=self.returns,
             compare_values=compare_values,
             finite=finite,
+            shapes=shapes,
             why_reference=why_reference.strip(),
             allowed=self.allowed,
         )

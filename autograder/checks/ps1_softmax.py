@@ -9,7 +9,7 @@ import numpy as np
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
 from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
-from autograder.checks.relations import EPS, along, assembled, plus, same, same_within, slice_calls, slice_max
+from autograder.checks.relations import EPS, along, plus, rows_call, same, same_within, slice_max, unrows
 
 PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS,
                        allowed="NumPy (np.exp, np.log, np.max, np.sum with axis and keepdims)")
@@ -188,19 +188,20 @@ LOG_SOFTMAX_HINTS = (
 # differ by the rounding of the two computations: the checks' own 1e-10 relative (and LOG_ATOL for
 # log-space values, where correct formulas differ by an ulp of the logits), plus what the relation's
 # own addition rounds (relations.plus).
-LSE_SLICES = Relation("slice by slice", "logsumexp(z, axis)[i] = logsumexp(the 1-D slice i of z along axis)",
-                      atol=LOG_ATOL)
+LSE_SLICES = Relation("slice by slice", "logsumexp(z, axis) = logsumexp of z's slices along axis laid out as the "
+                      "rows of a 2-D array (default axis), one result per slice", atol=LOG_ATOL)
 LSE_SHIFT = Relation("shift", "logsumexp(z) = logsumexp(z - c) + c (c: each slice's maximum)", atol=LOG_ATOL,
                      shape_free=True)
 LSE_MASK = Relation("-inf entries drop out", "logsumexp(slice) = logsumexp(its finite entries), -inf for a slice "
                     "of only -inf", atol=LOG_ATOL, shape_free=True)
-SOFTMAX_SLICES = Relation("slice by slice", "softmax(z, axis) along slice i = softmax(the 1-D slice i of z along axis)")
+SOFTMAX_SLICES = Relation("slice by slice", "softmax(z, axis) along each slice = softmax of z's slices along axis "
+                          "laid out as the rows of a 2-D array (default axis)")
 SOFTMAX_TEMPERATURE = Relation("temperature", "softmax(z, temperature=T) = softmax(z / T)")
 SOFTMAX_SHIFT = Relation("shift", "softmax(z) = softmax(z - c) (c: each slice's maximum)", shape_free=True)
 SOFTMAX_MASK = Relation("-inf entries get 0", "softmax(slice) = 0 at -inf entries and softmax(its finite entries) "
                         "on the others", shape_free=True)
-LOG_SOFTMAX_SLICES = Relation("slice by slice", "log_softmax(z, axis) along slice i = log_softmax(the 1-D slice i of "
-                              "z along axis)", atol=LOG_ATOL)
+LOG_SOFTMAX_SLICES = Relation("slice by slice", "log_softmax(z, axis) along each slice = log_softmax of z's slices "
+                              "along axis laid out as the rows of a 2-D array (default axis)", atol=LOG_ATOL)
 LOG_SOFTMAX_SHIFT = Relation("shift", "log_softmax(z) = log_softmax(z - c) (c: each slice's maximum)", atol=LOG_ATOL,
                              shape_free=True)
 LOG_SOFTMAX_OFFSET = Relation("one offset per slice", "log_softmax(z) - z is one number per slice (-logsumexp(z)): "
@@ -210,10 +211,10 @@ LOG_SOFTMAX_MASK = Relation("-inf entries stay -inf", "log_softmax(slice) = -inf
 
 
 def _slices(relation, label, z, axis, reduces, public=False):
-    """``f(z, axis=axis)`` judged against the 1-D calls on its slices."""
+    """``f(z, axis=axis)`` judged against the call on its slices along ``axis``, laid out as rows."""
     z = np.asarray(z, dtype=float)
-    return related(label, (z,), {"axis": axis}, relation=relation.at(assembled(z.shape, axis, reduces)),
-                   calls=slice_calls(label, (z,), axis), public=public)
+    return related(label, (z,), {"axis": axis}, relation=relation.at(unrows(z.shape, axis, reduces)),
+                   calls=rows_call(label, (z,), axis), public=public)
 
 
 def _shifted(relation, label, z, adds, public=False):
@@ -332,9 +333,9 @@ CHECKS = (
             *_slices(LSE_SLICES, "[[0, 1, 2], [3, 4, 5]] with axis=1", NB_2X3, 1, True, public=True),
             *_slices(LSE_SLICES, "np.zeros((2, 3, 4)) with axis=1", np.zeros((2, 3, 4)), 1, True, public=True),
             *_slices(LSE_SLICES, "a (4, 5) array with axis=0", SMALL_2D, 0, True),
-            *_slices(LSE_SLICES, "a (2, 3, 4) array with axis=-1", SMALL_3D, -1, True),
             *_slices(LSE_SLICES, "a (2, 3, 4) array with axis=0", SMALL_3D, 0, True),
         ),
+        shapes=True,
     ),
     LOGSUMEXP.check(
         "stability",
@@ -345,10 +346,8 @@ CHECKS = (
             *_shifted(LSE_SHIFT, "[-1000.0, -1000.0]", [-1000.0, -1000.0], True, public=True),
             *_shifted(LSE_SHIFT, "[1e300, -1e300]", [1e300, -1e300], True, public=True),
             *_masked(LSE_MASK, "[-inf, 0.0]", [-np.inf, 0.0], None, public=True),
-            *_shifted(LSE_SHIFT, "logits near +1000", BIG, True),
             *_shifted(LSE_SHIFT, "logits of magnitude 1e300", HUGE, True),
             *_shifted(LSE_SHIFT, "rows of very different scale (±1000 and ~0)", MIXED_SCALE, True),
-            *_masked(LSE_MASK, "a row containing -inf entries (a mask)", MASKED, None),
             *_masked(LSE_MASK, "a slice of only -inf (the result is -inf)",
                      np.array([[-np.inf, -np.inf], [0.0, -np.inf]]), None),
         ),
@@ -384,9 +383,9 @@ CHECKS = (
             *_slices(SOFTMAX_SLICES, "[[1, 2, 3], [1, 1, 1]] with axis=1", NB_ROWS, 1, False, public=True),
             *_slices(SOFTMAX_SLICES, "np.zeros((2, 3, 4)) with axis=1", np.zeros((2, 3, 4)), 1, False, public=True),
             *_slices(SOFTMAX_SLICES, "a (4, 5) array with axis=0", SMALL_2D, 0, False),
-            *_slices(SOFTMAX_SLICES, "a (2, 3, 4) array with axis=1", SMALL_3D, 1, False),
             *_slices(SOFTMAX_SLICES, "a (2, 3, 4) array with axis=0", SMALL_3D, 0, False),
         ),
+        shapes=True,
     ),
     SOFTMAX.check(
         "temperature",
@@ -396,7 +395,6 @@ CHECKS = (
             *_tempered("[1.0, 2.0, 3.0] with temperature=0.5", [1.0, 2.0, 3.0], 0.5, public=True),
             *_tempered("[[1, 3], [2, 2]] with temperature=2.0", [[1.0, 3.0], [2.0, 2.0]], 2.0, public=True),
             *_tempered("a (4, 5) array with temperature=0.5", SMALL_2D, 0.5),
-            *_tempered("a (4, 5) array with temperature=10", SMALL_2D, 10.0),
             *_tempered("a (2, 3, 4) array with temperature=3 (the last axis)", SMALL_3D, 3.0),
         ),
     ),
@@ -409,11 +407,9 @@ CHECKS = (
             *_shifted(SOFTMAX_SHIFT, "[-1000.0, -1001.0]", [-1000.0, -1001.0], False, public=True),
             *_shifted(SOFTMAX_SHIFT, "[[1e300, 0], [0.5, -0.5]]", [[1e300, 0.0], [0.5, -0.5]], False, public=True),
             *_masked(SOFTMAX_MASK, "[-inf, 0.0, 0.0]", [-np.inf, 0.0, 0.0], 0.0, public=True),
-            *_shifted(SOFTMAX_SHIFT, "logits near +1000", BIG, False),
             *_shifted(SOFTMAX_SHIFT, "logits of magnitude 1e300", HUGE, False),
             *_shifted(SOFTMAX_SHIFT, "rows of very different scale (±1000 and ~0)", MIXED_SCALE, False),
             *_masked(SOFTMAX_MASK, "rows with -inf entries (a mask: those get probability 0)", MASKED, 0.0),
-            *_shifted(SOFTMAX_SHIFT, "(64, 10) logits with spread ~50", LARGE_BATCH, False),
         ),
         no_warnings=True,
         finite=True,
@@ -458,6 +454,7 @@ CHECKS = (
             *_slices(LOG_SOFTMAX_SLICES, "a (4, 5) array with axis=0", SMALL_2D, 0, False),
             *_slices(LOG_SOFTMAX_SLICES, "a (2, 3, 4) array with axis=1", SMALL_3D, 1, False),
         ),
+        shapes=True,
     ),
     LOG_SOFTMAX.check(
         "stability",
@@ -469,8 +466,6 @@ CHECKS = (
             *_shifted(LOG_SOFTMAX_SHIFT, "[1000.0, 999.0]", [1000.0, 999.0], False, public=True),
             *_shifted(LOG_SOFTMAX_SHIFT, "[1e300, -1e300]", [1e300, -1e300], False, public=True),
             *_masked(LOG_SOFTMAX_MASK, "[-inf, 0.0, 0.0]", [-np.inf, 0.0, 0.0], -np.inf, public=True),
-            *_offset("rows with gaps of 1000", BIG),
-            *_shifted(LOG_SOFTMAX_SHIFT, "logits near +1000", BIG, False),
             *_shifted(LOG_SOFTMAX_SHIFT, "logits of magnitude 1e300", HUGE, False),
             *_shifted(LOG_SOFTMAX_SHIFT, "rows of very different scale (±1000 and ~0)", MIXED_SCALE, False),
             *_masked(LOG_SOFTMAX_MASK, "rows with -inf entries (a mask: those stay -inf)", MASKED, -np.inf),

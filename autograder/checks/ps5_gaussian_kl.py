@@ -52,7 +52,7 @@ from scipy.linalg import expm
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
 from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
-from autograder.checks.relations import EPS, assembled, expanded_calls, reshaped, same, slice_calls
+from autograder.checks.relations import EPS, expanded_calls, halves_calls, joined, reshaped, rows_call, same, unrows
 
 PS = ProblemSetChecks("ps5_gaussian_kl", forbidden=FRAMEWORKS + SCIPY_GAUSSIANS,
                        allowed="NumPy and the linear-algebra building blocks np.linalg.cholesky, slogdet, "
@@ -374,8 +374,8 @@ GK_AFFINE = Relation("a common change of units", "gaussian_kl(a·mu1 + b, a·sig
 GK_ZERO = Relation("equal arguments", "gaussian_kl(mu, sigma, mu, sigma) = 0 exactly (log 1 = 0 and "
                    "σ²/(2σ²) = ½ exactly)", atol=0.0, shape_free=True)
 GK_NONNEGATIVE = Relation("never negative", "gaussian_kl(…) ≥ 0", atol=0.0, shape_free=True, uses_result=True)
-VAE_ROWS = Relation("one code at a time", "vae_kl(mu, logvar)[i] = vae_kl(mu[i], logvar[i]) for each code i "
-                    "(each 1-D slice along the last axis)")
+VAE_ROWS = Relation("code by code", "vae_kl of a batch of codes = vae_kl of the codes laid out as the rows of a 2-D "
+                    "array, or of its first k rows and the other N - k, one result per code")
 VAE_SEPARABLE = Relation("means and variances add up", "vae_kl(mu, logvar) + vae_kl(0, 0) = vae_kl(mu, 0) + "
                          "vae_kl(0, logvar): the mean term and the variance term are separate",
                          shape_free=True)
@@ -416,13 +416,14 @@ def _nonnegative(label, *args, public=False):
 
 
 def _codes(label, mu, logvar, public=False):
-    """``vae_kl`` judged against its 1-D calls, one per code (slice along the last axis)."""
+    """``vae_kl`` of a batch judged against the same codes as rows of a 2-D array (3-D input), or against its
+    two halves (2-D input): one KL per code, whatever the batch."""
     mu, logvar = np.asarray(mu, dtype=float), np.asarray(logvar, dtype=float)
-    if mu.ndim == 1:
-        calls = ((f"{label} (the same 1-D call)", (mu, logvar), {}),)
-        return related(label, (mu, logvar), relation=VAE_ROWS.at(same), calls=calls, public=public)
-    return related(label, (mu, logvar), relation=VAE_ROWS.at(assembled(mu.shape, -1, True)),
-                   calls=slice_calls(label, (mu, logvar), -1), public=public)
+    if mu.ndim > 2:
+        return related(label, (mu, logvar), relation=VAE_ROWS.at(unrows(mu.shape, -1, True)),
+                       calls=rows_call(label, (mu, logvar), -1), public=public)
+    calls, n, k = halves_calls(label, (mu, logvar), (0, 1))
+    return related(label, (mu, logvar), relation=VAE_ROWS.at(joined(n, k)), calls=calls, public=public)
 
 
 def _separable(label, mu, logvar, public=False):
@@ -476,6 +477,7 @@ CHECKS = (
             *_broadcast("arguments of shapes (2, 3, 1), (4,), (3, 1) and ()",
                         GK_MU1[:6].reshape(2, 3, 1), GK_SIG2[:4], GK_MU2[:3].reshape(3, 1), 1.7),
         ),
+        shapes=True,
     ),
     GAUSSIAN_KL.check(
         "properties",
@@ -568,6 +570,7 @@ CHECKS = (
             *_codes("a batch of shape (2, 5, 3)", VAE_3D_MU, VAE_3D_LOGVAR),
             *_codes("a batch of shape (4, 1) (K = 1)", VAE_K1_MU, VAE_K1_LOGVAR),
         ),
+        shapes=True,
     ),
     VAE_KL.check(
         "stability",

@@ -80,7 +80,7 @@ import numpy as np
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_INFORMATION
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
 from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
-from autograder.checks.relations import EPS, assembled, same, slice_calls
+from autograder.checks.relations import EPS, rows_call, same, unrows
 
 PS = ProblemSetChecks("ps6_information", forbidden=SCIPY_INFORMATION + FRAMEWORKS,
                        allowed="NumPy, scipy.special.xlogy, scipy.special.logsumexp, np.linalg.lstsq and scipy.linalg")
@@ -546,7 +546,8 @@ MAP_HINTS = (
 # slice, a column of zeros, a hypothesis dropped, the arguments swapped), so 1e-10 relative is the checks'
 # own; the bayes shifts keep the contract's 1e-5 where N·max|log-likelihood| > 1e8; the MAP limits allow
 # what the limit itself leaves (see _narrow).
-H_SLICES = Relation("slice by slice", "entropy(p, axis)[i] = entropy(the 1-D slice i of p along axis)")
+H_SLICES = Relation("slice by slice", "entropy(p, axis) = entropy of p's slices along axis laid out as the rows of a "
+                    "2-D array (default axis), one result per slice")
 H_ZEROS = Relation("zero entries add nothing", "entropy(p) = entropy(p without its zero entries), slice by slice",
                    shape_free=True)
 H_ONE_HOT = Relation("one-hot is certain", "entropy of a one-hot slice = 0 exactly", atol=0.0, shape_free=True)
@@ -589,8 +590,8 @@ def _norm_within(scale, relative):
 
 def _h_slices(label, p, axis, public=False):
     p = np.asarray(p, dtype=float)
-    return related(label, (p,), {"axis": axis}, relation=H_SLICES.at(assembled(p.shape, axis, True)),
-                   calls=slice_calls(label, (p,), axis), public=public)
+    return related(label, (p,), {"axis": axis}, relation=H_SLICES.at(unrows(p.shape, axis, True)),
+                   calls=rows_call(label, (p,), axis), public=public)
 
 
 def _h_zeros(label, p, public=False):
@@ -760,6 +761,7 @@ CHECKS = (
             *_h_slices("a (2, 3, 4) array with axis=1", P_AXIS1, 1),
             *_h_slices("a (2, 3, 4) array with axis=-1", P234, -1),
         ),
+        shapes=True,
     ),
     ENTROPY.check(
         "edges",

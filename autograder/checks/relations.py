@@ -126,6 +126,62 @@ def assembled(shape: tuple, axis: int, reduces: bool):
     return expected
 
 
+def rows_call(label: str, arrays: tuple, axis: int, kwargs: dict | None = None) -> tuple:
+    """The one related call of "slice by slice": the slices along ``axis`` of ``arrays`` (all of one shape) as the
+    rows of a 2-D array, with the function's default axis (the last), as ``(label, args, kwargs)``.
+
+    One call instead of one per slice: the default axis on a 2-D array is the ``-basic`` cell's, so what this
+    relation adds is exactly where along ``axis`` the function reduces (or normalises).
+    """
+    arrays = tuple(_f(a) for a in arrays)
+    n = arrays[0].shape[axis]
+    return ((f"{label}: its slices along axis {axis} as the rows of a 2-D array (the default axis)",
+             tuple(np.moveaxis(a, axis, -1).reshape(-1, n).copy() for a in arrays), dict(kwargs or {})),)
+
+
+def unrows(shape: tuple, axis: int, reduces: bool):
+    """The judged result put together from :func:`rows_call`'s result (one number, or one row, per slice)."""
+    shape = tuple(shape)
+    axis = axis % len(shape)
+    moved_shape = shape[:axis] + shape[axis + 1:] + (shape[axis],)
+
+    def expected(value):
+        value = _f(value)
+        if reduces:
+            return value.reshape(shape[:axis] + shape[axis + 1:])
+        return np.moveaxis(value.reshape(moved_shape), -1, axis)
+
+    return expected
+
+
+def halves_calls(label: str, args: tuple, split: tuple, kwargs: dict | None = None):
+    """The two related calls of a batch split in two: the arguments at positions ``split`` cut along their first
+    axis at N // 2 (the others as they are). Returns ``(calls, n, k)``."""
+    n = np.shape(args[split[0]])[0]
+    k = max(1, n // 2)
+    parts = []
+    for name, rows in (("first", slice(0, k)), ("last", slice(k, n))):
+        if rows.start >= rows.stop:
+            continue
+        part = tuple(np.asarray(a)[rows].copy() if i in split else a for i, a in enumerate(args))
+        parts.append((f"{label}: its {name} {rows.stop - rows.start} of {n} rows as a batch", part, dict(kwargs or {})))
+    return tuple(parts), n, k
+
+
+def joined(n: int, k: int, scaled_by_count: bool = False):
+    """The judged batch result is the halves' results one after the other; ``scaled_by_count``: each half's
+    times its share of the rows (the gradient of a mean over N rows: a half's mean gradient times k/N)."""
+
+    def expected(*values):
+        values = [_f(v) for v in values]
+        if scaled_by_count:
+            sizes = (k, n - k)[:len(values)]
+            values = [v * (size / n) for v, size in zip(values, sizes)]
+        return np.concatenate([v.reshape((-1,) + v.shape[1:]) if v.ndim else v.reshape(1) for v in values])
+
+    return expected
+
+
 def along(a, axis: int, c):
     """``a − c`` with ``c`` (one number per slice along ``axis``, or a scalar) subtracted along ``axis``."""
     a, c = _f(a), _f(c)
