@@ -107,6 +107,15 @@ def _changed(before, after):
         return True
 
 
+def _private(value):
+    """A copy of one argument that the called function may modify freely (arrays and numbers the fast way)."""
+    if type(value) is np.ndarray and value.dtype != object:
+        return value.copy(order="K")  # as deepcopy does: the same memory layout
+    if type(value) in (float, int, bool, str, type(None)):
+        return value
+    return copy.deepcopy(value)
+
+
 def invoke(fn, args=(), kwargs=None) -> Outcome:
     """Call ``fn(*args, **kwargs)`` on private copies and report the outcome.
 
@@ -116,8 +125,8 @@ def invoke(fn, args=(), kwargs=None) -> Outcome:
     modification.
     """
     kwargs = dict(kwargs or {})
-    call_args = copy.deepcopy(tuple(args))
-    call_kwargs = copy.deepcopy(kwargs)
+    call_args = tuple(_private(a) for a in args)
+    call_kwargs = {k: _private(v) for k, v in kwargs.items()}
     # The function only ever sees the copies, so the caller's own arguments are the pristine ones.
     pristine = list(args) + list(kwargs.values())
     with WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
