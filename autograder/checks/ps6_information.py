@@ -964,7 +964,6 @@ CHECKS = (
             *_map_broad("N = 60, D = 6, cond(X) = 1e3, prior_std = inf", X_COND, Y_COND, 0.1),
             *_map_ratio("N = 50, D = 5 with noise_std = 5, prior_std = 0.5 (λ = 100)", X50, Y50, 5.0, 0.5),
             *_map_ratio("N = 50, D = 5 with noise_std = 0.125, prior_std = 0.0625 (λ = 4)", X50, Y50, 0.125, 0.0625),
-            *_map_ratio("N = 100 with an intercept column, noise_std = 4, prior_std = 0.25", X100, Y100, 4.0, 0.25),
             *_narrow("N = 50, D = 5 with noise_std = 2, prior_std = 1e-6 (weights near 0)", X50, Y50, 2.0, 1e-6),
         ),
     ),
