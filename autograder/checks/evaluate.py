@@ -424,8 +424,18 @@ def _judged_on(check: Check) -> str:
 
 
 def _ignores_input(outcomes: list, refs: list) -> bool:
-    """Among three or more calls whose correct results have one shape and are not all equal, the function
-    returned one identical result every time (it ignores what the calls differ in)."""
+    """The function ignores what its calls differ in: among three or more calls whose correct results have one
+    shape and are not all equal, it returned one identical result every time; or in every one of three or more
+    calls whose correct result has entries that differ, it returned one number repeated (the uniform
+    distribution whatever the logits, which every relation between slices, shifts and temperatures keeps)."""
+    try:
+        varied = [o for o, r in zip(outcomes, refs) if _returned_array(r) and _returned_array(o)
+                  and np.size(r.value) > 1 and not _close_enough(np.asarray(r.value, dtype=float),
+                                                                np.full(np.shape(r.value), _first(r.value)))]
+        if len(varied) >= 3 and all(np.size(o.value) > 1 and np.unique(_numbers(o.value)).size == 1 for o in varied):
+            return True
+    except (TypeError, ValueError):  # a result that is not numbers: the relations themselves judged it
+        pass
     groups = {}
     for outcome, ref in zip(outcomes, refs):
         if ref.status != "returned" or ref.value is None or isinstance(ref.value, tuple):
@@ -435,6 +445,14 @@ def _ignores_input(outcomes: list, refs: list) -> bool:
         groups.setdefault(np.shape(ref.value), []).append((outcome.value, ref.value))
     return any(len(g) >= 3 and any(not _close_enough(r, g[0][1]) for _, r in g[1:])
                and all(np.array_equal(v, g[0][0], equal_nan=True) for v, _ in g[1:]) for g in groups.values())
+
+
+def _returned_array(outcome) -> bool:
+    return outcome.status == "returned" and outcome.value is not None and not isinstance(outcome.value, tuple)
+
+
+def _first(value) -> float:
+    return float(np.asarray(value, dtype=float).reshape(-1)[0])
 
 
 def _close_enough(a, b) -> bool:

@@ -276,7 +276,16 @@ def _offset(label, z, public=False):
 def _tempered(label, z, temperature, public=False):
     """``softmax(z, temperature=T)`` judged against ``softmax(z / T)``."""
     z = np.asarray(z, dtype=float)
-    return related(label, (z,), {"temperature": temperature}, relation=SOFTMAX_TEMPERATURE.at(same),
+    # z / T is rounded to eps·|z / T|, and a correct softmax may divide before or after its shift
+    # ((z - m) / T): each entry's exponent may differ by a few eps·max|z / T| of its slice, which moves
+    # the entry by that much relative
+    scale = 8 * EPS * np.max(np.abs(z / temperature), axis=-1, keepdims=True)
+
+    def expected(value):
+        value = np.asarray(value, dtype=float)
+        return Within(value, scale * np.abs(value)) if value.shape == z.shape else value
+
+    return related(label, (z,), {"temperature": temperature}, relation=SOFTMAX_TEMPERATURE.at(expected),
                    calls=((f"{label}: the logits divided by {temperature:g}, temperature 1", (z / temperature,), {}),),
                    public=public)
 

@@ -422,6 +422,10 @@ def _codes(label, mu, logvar, public=False):
     if mu.ndim > 2:
         return related(label, (mu, logvar), relation=VAE_ROWS.at(unrows(mu.shape, -1, True)),
                        calls=rows_call(label, (mu, logvar), -1), public=public)
+    if mu.ndim == 1:  # one code: its number is the one entry of the batch of that one code
+        return related(label, (mu, logvar), relation=VAE_ROWS.at(reshaped(())),
+                       calls=((f"{label} as a batch of one code, shape (1, {mu.shape[0]})",
+                               (mu[None, :].copy(), logvar[None, :].copy()), {}),), public=public)
     calls, n, k = halves_calls(label, (mu, logvar), (0, 1))
     return related(label, (mu, logvar), relation=VAE_ROWS.at(joined(n, k)), calls=calls, public=public)
 
