@@ -447,7 +447,6 @@ ZOO = ZOO + (
 #: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
 #: compared). Published as docs/grading.md (python -m testkit.zoo.table).
 LOSES = {
-    "cross_entropy-no-asarray": ("cross_entropy-purity",),
     "cross_entropy-sum-not-mean": ("cross_entropy-basic",),
     "cross_entropy-log-of-softmax": ("cross_entropy-stability",),
     "cross_entropy-epsilon-in-log": ("cross_entropy-basic", "cross_entropy-stability"),
@@ -463,6 +462,7 @@ LOSES = {
     "cross_entropy_grad-naive-softmax": ("cross_entropy_grad-stability",),
     "cross_entropy_grad-softmax-over-batch": ("cross_entropy_grad-basic", "cross_entropy_grad-batch"),
     "cross_entropy_grad-scipy-softmax": ("cross_entropy_grad-basic", "cross_entropy_grad-batch", "cross_entropy_grad-soft", "cross_entropy_grad-stability", "cross_entropy_grad-purity"),
+    "cross_entropy-no-asarray": ("cross_entropy-purity",),
     "cross_entropy-stub-raises-valueerror": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability", "cross_entropy-errors", "cross_entropy-purity"),
     "cross_entropy-stub-zero": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability", "cross_entropy-errors", "cross_entropy-purity"),
     "cross_entropy_grad-template": ("cross_entropy_grad-basic", "cross_entropy_grad-batch", "cross_entropy_grad-soft", "cross_entropy_grad-stability", "cross_entropy_grad-purity"),

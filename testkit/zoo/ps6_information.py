@@ -299,9 +299,11 @@ def js_divergence(p, q, axis=-1):
 ''', hint="both terms"),
     Specimen("ps6-js-nan-on-zeros", "js_divergence", '''
 import numpy as np
-
+''' + _CHECK_P + '''
 def js_divergence(p, q, axis=-1):
     p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    _check(p, "p", axis)
+    _check(q, "q", axis)
     m = (p + q) / 2
     return 0.5 * np.sum(p * np.log(p / m) + q * np.log(q / m), axis=axis)
 ''', hint="0 · log 0 is nan"),
@@ -531,8 +533,8 @@ LOSES = {
     "ps6-entropy-exact-sum": ("entropy-errors",),
     "ps6-entropy-whole-array-sum": ("entropy-basic", "entropy-axis", "entropy-edges", "entropy-errors"),
     "ps6-entropy-allclose-default": ("entropy-errors",),
-    "ps6-entropy-scipy": ("entropy-basic", "entropy-axis", "entropy-edges", "entropy-errors"),
-    "ps6-entropy-entr-alias": ("entropy-basic", "entropy-axis", "entropy-edges", "entropy-errors"),
+    "ps6-entropy-scipy": ("entropy-basic", "entropy-axis", "entropy-edges", "entropy-errors", "entropy-purity"),
+    "ps6-entropy-entr-alias": ("entropy-basic", "entropy-axis", "entropy-edges", "entropy-errors", "entropy-purity"),
     "ps6-kl-swapped": ("kl_divergence-basic", "kl_divergence-support"),
     "ps6-kl-entropy-difference": ("kl_divergence-basic", "kl_divergence-support"),
     "ps6-kl-cross-entropy-only": ("kl_divergence-basic",),
@@ -540,19 +542,22 @@ LOSES = {
     "ps6-kl-nan-zero-p": ("kl_divergence-support",),
     "ps6-kl-warns-on-zero-q": ("kl_divergence-support",),
     "ps6-kl-bits": ("kl_divergence-basic",),
-    "ps6-kl-rel-entr": ("kl_divergence-basic", "kl_divergence-support", "kl_divergence-errors"),
-    "ps6-kl-stats-entropy-two-arguments": ("kl_divergence-basic", "kl_divergence-support", "kl_divergence-errors"),
-    "ps6-js-sum-mixture": ("js_divergence-basic", "js_divergence-properties"),
+    "ps6-kl-unclamped": ("kl_divergence-basic",),
+    "ps6-kl-rel-entr": ("kl_divergence-basic", "kl_divergence-support", "kl_divergence-errors", "kl_divergence-purity"),
+    "ps6-kl-stats-entropy-two-arguments": ("kl_divergence-basic", "kl_divergence-support", "kl_divergence-errors", "kl_divergence-purity"),
+    "ps6-js-sum-mixture": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors"),
     "ps6-js-symmetrised-kl": ("js_divergence-basic", "js_divergence-properties"),
     "ps6-js-no-halves": ("js_divergence-basic",),
-    "ps6-js-one-term": ("js_divergence-basic", "js_divergence-properties"),
+    "ps6-js-one-term": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors"),
     "ps6-js-nan-on-zeros": ("js_divergence-properties",),
     "ps6-js-bits": ("js_divergence-basic",),
-    "ps6-js-scipy": ("js_divergence-basic", "js_divergence-properties"),
+    "ps6-js-scipy": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors", "js_divergence-purity"),
     "ps6-bayes-multiplies-likelihoods": ("bayes_posterior-stability",),
     "ps6-bayes-prior-ignored": ("bayes_posterior-basic", "bayes_posterior-stability"),
     "ps6-bayes-prior-twice": ("bayes_posterior-basic",),
     "ps6-bayes-unnormalised": ("bayes_posterior-basic", "bayes_posterior-stability"),
+    "ps6-bayes-exp-minus-max": ("bayes_posterior-basic",),
+    "ps6-bayes-log-of-exp-prior": ("bayes_posterior-stability",),
     "ps6-bayes-mean-log-likelihood": ("bayes_posterior-basic",),
     "ps6-bayes-1d-is-many-observations": ("bayes_posterior-basic", "bayes_posterior-errors"),
     "ps6-bayes-no-shape-check": ("bayes_posterior-errors",),
@@ -563,7 +568,4 @@ LOSES = {
     "ps6-map-intercept-unpenalised": ("map_linear_regression-basic", "map_linear_regression-limits"),
     "ps6-map-mean-squared-error": ("map_linear_regression-basic",),
     "ps6-map-no-validation": ("map_linear_regression-errors",),
-    "ps6-kl-unclamped": ("kl_divergence-basic",),
-    "ps6-bayes-exp-minus-max": ("bayes_posterior-basic",),
-    "ps6-bayes-log-of-exp-prior": ("bayes_posterior-stability",),
 }
