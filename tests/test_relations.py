@@ -234,25 +234,30 @@ def _regression(seed):
     return X, X @ rng.normal(size=dim) + 0.1 * rng.normal(size=n)
 
 
+def _property(function, source, template, strategy, build):
+    """The hypothesis test that ``source``'s function keeps the relations of ``template`` on drawn inputs."""
+
+    @SETTINGS
+    @given(strategy)
+    def holds(draw):
+        with np.errstate(all="ignore"):
+            probes = build(draw)
+        try:
+            _holds(function, source, template, probes)
+        except AssertionError as exc:
+            with np.printoptions(precision=17, threshold=50):
+                raise AssertionError(f"{exc}\non the drawn input {draw!r}") from None
+
+    return holds
+
+
 @pytest.mark.parametrize("grade_id,strategy,build", CASES, ids=[c[0] for c in CASES])
 def test_every_correct_implementation_satisfies_the_relations_on_random_inputs(grade_id, strategy, build):
     function = grade_id.rsplit("-", 1)[0]
     template = _template(grade_id)
     for name, source in _correct(function):
-
-        @SETTINGS
-        @given(strategy)
-        def holds(draw):
-            with np.errstate(all="ignore"):
-                probes = build(draw)
-            try:
-                _holds(function, source, template, probes)
-            except AssertionError as exc:
-                with np.printoptions(precision=17, threshold=50):
-                    raise AssertionError(f"{exc}\non the drawn input {draw!r}") from None
-
         try:
-            holds()
+            _property(function, source, template, strategy, build)()
         except AssertionError as exc:
             raise AssertionError(f"{name}: {exc}") from None
 
