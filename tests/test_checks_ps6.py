@@ -42,7 +42,7 @@ PROMISED = {
     "entropy-basic": [LOG2, LOG4],
     "entropy-axis": [None, np.full((2, 4), LOG3)],
     "entropy-edges": [0.0, LOG2],
-    "kl_divergence-basic": [None, 0.0],
+    "kl_divergence-basic": [None, 0.0, None],   # the last: nearly equal p and q, never negative
     "kl_divergence-support": [LOG2 / 2, np.inf],
     "js_divergence-basic": [None, 0.0],
     "js_divergence-properties": [LOG2, LOG2 / 2],

@@ -36,6 +36,8 @@ HIDDEN_ONLY = {
     ("ps6-entropy-whole-array-sum", "entropy-edges"): "the visible inputs are 1-D, where the whole array is the row",
     ("ps6-entropy-allclose-default", "entropy-errors"): "a sum off by 1e-6 is a hidden input",
     ("ps6-js-one-term", "js_divergence-properties"): "the visible pair is symmetric under this mistake",
+    ("ps6-js-one-term", "js_divergence-errors"): "it validates p and the mixture, not q: the visible bad q is caught "
+                                                 "through the mixture; a negative q the mixture hides is hidden",
     ("ps6-bayes-prior-ignored", "bayes_posterior-stability"): "the visible prior is uniform; -inf priors are hidden",
     ("ps6-bayes-log-of-exp-prior", "bayes_posterior-stability"): "-inf log priors are hidden inputs",
     ("ps6-bayes-1d-is-many-observations", "bayes_posterior-errors"): "a (5, 1) log-likelihood is a hidden input",

@@ -16,7 +16,8 @@ entropy-errors                 ``entropy([0.2, 0.8])`` (valid); ``entropy([0.5, 
                                ``entropy([1.5, -0.5])`` raise ValueError
 entropy-purity                 ``entropy(np.array([0.5, 0.25, 0.125, 0.125]))`` and the same numbers as a list
 kl_divergence-basic            ``kl_divergence([0.5, 0.5], [0.9, 0.1])``;
-                               ``kl_divergence([0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25])`` = 0
+                               ``kl_divergence([0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25])`` = 0;
+                               ``KL_NEAR_P``, ``KL_NEAR_Q`` (nearly equal: the result must not be negative)
 kl_divergence-support          ``kl_divergence([0.5, 0.5, 0.0], [0.5, 0.25, 0.25])`` = log 2 / 2;
                                ``kl_divergence([0.5, 0.5], [1.0, 0.0])`` = inf (no warning)
 kl_divergence-errors           ``kl_divergence([0.2, 0.8], [0.5, 0.5])`` (valid); ``kl_divergence([0.5, 0.5], [0.7, 0.7])``
@@ -800,7 +801,7 @@ CHECKS = (
     ENTROPY.check(
         "errors",
         summary="a negative entry or a slice that does not sum to 1 (within 1e-8) raises ValueError, and valid "
-                "input, rows normalised by a division or summing to 1 ± 5e-9 included, gives results.",
+                "input, rows normalised by a division or summing to 1 within 1e-8 included, gives results.",
         probes=(
             Probe("entropy([0.2, 0.8]) (valid)", ([0.2, 0.8],), expect="call", public=True),
             Probe("rows that sum to 1 up to rounding (valid)", (P46_DIV,), expect="call"),
@@ -865,7 +866,7 @@ CHECKS = (
     KL_DIVERGENCE.check(
         "errors",
         summary="a negative entry or a slice that does not sum to 1 (within 1e-8) in p or q raises ValueError, and "
-                "valid input, rows normalised by a division or summing to 1 ± 5e-9 included, gives results.",
+                "valid input, rows normalised by a division or summing to 1 within 1e-8 included, gives results.",
         probes=(
             Probe("kl_divergence([0.2, 0.8], [0.5, 0.5]) (valid)", ([0.2, 0.8], [0.5, 0.5]), expect="call",
                   public=True),
@@ -929,7 +930,7 @@ CHECKS = (
     JS_DIVERGENCE.check(
         "errors",
         summary="a negative entry or a slice that does not sum to 1 (within 1e-8) in p or q raises ValueError, and "
-                "valid input, rows normalised by a division or summing to 1 ± 5e-9 included, gives results.",
+                "valid input, rows normalised by a division or summing to 1 within 1e-8 included, gives results.",
         probes=(
             Probe("js_divergence([0.2, 0.8], [0.5, 0.5]) (valid)", ([0.2, 0.8], [0.5, 0.5]), expect="call",
                   public=True),

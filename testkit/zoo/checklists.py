@@ -48,6 +48,15 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", ")")) else text + "."
 
 
+def relation_tolerances(check) -> tuple:
+    """``(rtols, atols)`` the relation probes of ``check`` compare with (a probe's own, else its relation's;
+    absolute 0 left out), besides the few ulps of slack a relation adds for its own arithmetic."""
+    judged = [p for p in check.probes if p.expect == "relation"]
+    rtols = {p.rtol if p.rtol is not None else p.relation.rtol for p in judged}
+    atols = {p.atol if p.atol is not None else p.relation.atol for p in judged} - {0.0}
+    return rtols, atols
+
+
 def judging(check) -> str:
     """How ``check`` judges a function, in one or two sentences a student can act on."""
     if not check.compare_values:
@@ -68,7 +77,11 @@ def judging(check) -> str:
         parts.append("Valid input must return results; their values are judged by the other cells.")
     if check.relations:
         how = "; ".join(r.statement for r in check.relations)
-        tol = "" if check.rtol == DEFAULT_RTOL else f", to {sci(check.rtol)} relative"
+        rtols, atols = relation_tolerances(check)
+        tol = ""
+        if rtols != {DEFAULT_RTOL} or atols:
+            tol = ", to " + " or ".join([f"{sci(r)} relative" for r in sorted(rtols, reverse=True)]
+                                         + [f"{sci(a)} absolute" for a in sorted(atols, reverse=True)])
         lead = "Also judged" if check.compares_with_reference else "Judged"
         parts.append(f"{lead} against your own function, not the reference{tol}: {how}.")
     flags = [w for w, on in (("finite results", check.finite), ("no `RuntimeWarning`", check.no_warnings)) if on]
