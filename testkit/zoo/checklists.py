@@ -50,9 +50,9 @@ def _sentence(text: str) -> str:
 
 def relation_tolerances(check) -> tuple:
     """``(rtols, atols)`` the relation probes of ``check`` compare with (a probe's own, else its relation's;
-    absolute 0 left out), besides the few ulps of slack a relation adds for its own arithmetic."""
+    zeros left out), besides the slack a relation adds for its own arithmetic (a norm bound, a few ulps)."""
     judged = [p for p in check.probes if p.expect == "relation"]
-    rtols = {p.rtol if p.rtol is not None else p.relation.rtol for p in judged}
+    rtols = {p.rtol if p.rtol is not None else p.relation.rtol for p in judged} - {0.0}
     atols = {p.atol if p.atol is not None else p.relation.atol for p in judged} - {0.0}
     return rtols, atols
 
@@ -79,7 +79,7 @@ def judging(check) -> str:
         how = "; ".join(r.statement for r in check.relations)
         rtols, atols = relation_tolerances(check)
         tol = ""
-        if rtols != {DEFAULT_RTOL} or atols:
+        if rtols - {DEFAULT_RTOL} or atols:
             tol = ", to " + " or ".join([f"{sci(r)} relative" for r in sorted(rtols, reverse=True)]
                                          + [f"{sci(a)} absolute" for a in sorted(atols, reverse=True)])
         lead = "Also judged" if check.compares_with_reference else "Judged"
