@@ -133,22 +133,6 @@ def make_course(folder: Path, problem_sets=PROBLEM_SETS, *, gradebook: bool = Tr
     return folder
 
 
-def add_answer_cell(notebook_path: Path, *, after: str, grade_id: str, points: float, answer: str) -> None:
-    """Insert a manually graded markdown answer cell (nbgrader's "Manually graded answer") after the cell
-    ``after`` of a source notebook: ``solution`` and ``grade`` with ``points``; ``answer`` is the
-    instructor's model answer (the release replaces it with ``YOUR ANSWER HERE``)."""
-    notebook_path = Path(notebook_path)
-    nb = read_json(notebook_path)
-    at = next(i for i, c in enumerate(nb["cells"])
-              if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == after)
-    nb["cells"].insert(at + 1, {
-        "cell_type": "markdown", "id": grade_id, "source": answer,
-        "metadata": {"nbgrader": {"grade": True, "solution": True, "locked": False, "points": points,
-                                  "grade_id": grade_id, "schema_version": 3}},
-    })
-    notebook_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
 def nbgrader_autograde(course: Path, n_notebooks: int, log: Path | None = None) -> Timing:
     """``nbgrader autograde "*"`` over everything in ``<course>/submitted/``."""
     course = Path(course)

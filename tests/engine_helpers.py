@@ -116,6 +116,10 @@ def source_notebook(ps: str, solutions: dict | None = None) -> dict:
     points = dict(course.GRADE_CELLS[ps])
     for fn in course.FUNCTIONS[ps]:
         cells.append(_cell("markdown", f"## `{fn}`\n", _meta(f"{fn}-text", locked=True)))
+        for gid, pts in course.ANSWER_CELLS[ps]:  # its "Derive it yourself" answer cell, before the solution
+            if course.function_of(gid) == fn:
+                cells.append(_cell("markdown", f"The instructor's model answer to {gid}.\n",
+                                   _meta(gid, solution=True, grade=True, points=pts)))
         body = code.get(fn, stub(fn))
         cells.append(_cell("code", f"### BEGIN SOLUTION\n{body}### END SOLUTION\n", _meta(fn, solution=True)))
         for gid, _pts in course.GRADE_CELLS[ps]:
@@ -132,7 +136,9 @@ def release_notebook(ps: str) -> dict:
     nb = source_notebook(ps)
     for cell in nb["cells"]:
         meta = cell["metadata"].get("nbgrader", {})
-        if meta.get("solution"):
+        if meta.get("solution") and cell["cell_type"] == "markdown":
+            cell["source"] = course.ANSWER_STUB  # nbgrader's release clears an answer cell to this text
+        elif meta.get("solution"):
             cell["source"] = stub(meta["grade_id"])
         elif meta.get("grade"):
             cell["source"] = strip_hidden_tests(cell["source"])  # as nbgrader's release does

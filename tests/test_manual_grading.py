@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.model.course import GRADE_CELLS, ROOT
+from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, ROOT
 from testkit import nbgrader_course
 from testkit.fill import filled_release
 from testkit.zoo import ps2_cross_entropy as zoo
@@ -42,9 +42,7 @@ pytestmark = pytest.mark.slow
 
 PS = "ps2_cross_entropy"
 ANSWER = "cross_entropy_grad-derivation"
-ANSWER_POINTS = 3
-MODEL_ANSWER = (r"With $p = \operatorname{softmax}(z)$, $\partial \log p_k / \partial z_c = \delta_{kc} - p_c$, so "
-                r"$\partial L / \partial z_c = -\sum_k t_k (\delta_{kc} - p_c) = p_c - t_c$; the mean adds $1/N$.")
+ANSWER_POINTS = dict(ANSWER_CELLS[PS])[ANSWER]  # ps2's own derivation cell (3 points)
 ANN_ANSWER = (r"$\partial L/\partial z_c = p_c - t_c$ because $\sum_k t_k = 1$ <script>alert('formgrader')</script>"
               "<img src=x onerror=alert(1)> [see](javascript:alert(2)) [also][x]\n\n[x]: javascript:alert(3)\n")
 CAT_ANSWER = r"$\partial L/\partial z = t - p$"
@@ -71,12 +69,7 @@ def _with_answer(nb: dict, text: str | None) -> dict:
 
 
 def _build(folder: Path) -> dict:
-    course = nbgrader_course.make_course(folder / "course", [PS], gradebook=False)
-    shutil.rmtree(course / "release")
-    nbgrader_course.add_answer_cell(course / "source" / PS / f"{PS}.ipynb", after="sec-gradient", grade_id=ANSWER,
-                                    points=ANSWER_POINTS, answer=MODEL_ANSWER)
-    nbgrader_course.run_logged([*nbgrader_course.nbgrader_command(), "generate_assignment", PS, "--force"], course,
-                               600, folder / "generate.log")
+    course = nbgrader_course.make_course(folder / "course", [PS], gradebook=False)  # the committed release
     wrong = next(s for s in zoo.ZOO if s.name == WRONG_GRAD)
     nbgrader_course.write_submissions(course / "submitted", {
         ("ann", PS): _with_answer(filled_release(PS, course_dir=course), ANN_ANSWER),

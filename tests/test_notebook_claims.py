@@ -28,7 +28,8 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
-from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, function_of, max_score, source_notebook
+from autograder.model.course import (ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, autograded_max_score, function_of,
+                                     is_answer_cell, max_score, source_notebook)
 from testkit.zoo.checklists import relation_tolerances
 
 #: Every notebook follows the one template (docs/notebooks.md, tests/test_notebook_template.py).
@@ -71,8 +72,13 @@ def sci(x: float) -> str:
 def test_the_opening_has_the_course_points(ps):
     opening = cells(ps)[0].source
     table = dict(re.findall(r"`([a-z_]+-[a-z]+)` \((\d+)\)", opening))
-    assert {gid: int(p) for gid, p in table.items()} == dict(GRADE_CELLS[ps]), f"{ps}: points table != course.py"
-    assert f"**{max_score(ps):g} points**" in opening
+    assert {gid: int(p) for gid, p in table.items()} == dict(GRADE_CELLS[ps] + ANSWER_CELLS[ps]), \
+        f"{ps}: points table != course.py"
+    total = f"**{max_score(ps):g} points**"
+    if ANSWER_CELLS[ps]:  # the total says which part a person grades
+        hand = max_score(ps) - autograded_max_score(ps)
+        total += f": {autograded_max_score(ps):g} autograded, {hand:g} graded by hand"
+    assert total in opening, total
 
 
 @pytest.mark.parametrize("ps", STRUCTURED)
@@ -81,7 +87,7 @@ def test_each_group_of_graded_cells_follows_a_paragraph_naming_them(ps):
     index = 0
     while index < len(nb):
         meta = nb[index].metadata.get("nbgrader", {})
-        if not meta.get("grade"):
+        if not meta.get("grade") or is_answer_cell(meta):  # an answer cell follows its "Derive it yourself" prompt
             index += 1
             continue
         group = []

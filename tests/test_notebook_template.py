@@ -26,7 +26,8 @@ import nbformat
 import pytest
 
 from autograder.checks import checks_for
-from autograder.model.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, SELF_CHECK_CELL, release_notebook, source_notebook
+from autograder.model.course import (FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, SELF_CHECK_CELL, is_answer_cell, release_notebook,
+                                     source_notebook)
 from tests import giveaway
 
 #: At most this many words of lesson (markdown, tables aside) stand between one task and the next.
@@ -104,11 +105,13 @@ def core_words(ps) -> int:
     """Core-path words: every markdown cell outside "Going further", tables and check lists left out.
 
     Going further runs from its ``## Going further`` heading to the next ``##`` heading. The "What the next
-    cells check" lists are reference, generated from the grading (and will be); they do not count.
+    cells check" lists are reference, generated from the grading (and will be); they do not count. Nor do the
+    answer cells of "Derive it yourself": the student writes them (the source holds the instructor's model
+    answer, the release ``YOUR ANSWER HERE``).
     """
     total, going_further = 0, False
     for cell in cells(ps):
-        if cell.cell_type != "markdown":
+        if cell.cell_type != "markdown" or is_answer_cell(cell.metadata.get("nbgrader", {})):
             continue
         heading = re.match(r"##\s+(.*)", cell.source)
         if heading:

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.model.course import FUNCTIONS, GRADE_CELLS, ROOT
+from autograder.model.course import ANSWER_CELLS, FUNCTIONS, GRADE_CELLS, ROOT, is_answer_cell
 from autograder.commands.release import add_arguments, run
 from autograder.release.generate import (
     CONFIG_FILE,
@@ -46,7 +46,13 @@ def read(path: Path):
 
 
 def graded(nb) -> tuple:
-    return tuple((nbg(c)["grade_id"], nbg(c)["points"]) for c in nb.cells if nbg(c).get("grade"))
+    """The autograded test cells, ``(grade_id, points)``."""
+    return tuple((nbg(c)["grade_id"], nbg(c)["points"]) for c in nb.cells if nbg(c).get("grade") and not is_answer_cell(nbg(c)))
+
+
+def answers(nb) -> tuple:
+    """The manually graded answer cells, ``(grade_id, points)``."""
+    return tuple((nbg(c)["grade_id"], nbg(c)["points"]) for c in nb.cells if is_answer_cell(nbg(c)))
 
 
 def solution_cells(nb) -> list:
@@ -159,8 +165,9 @@ def test_release_leaks_nothing(ps):
 def test_release_grades_as_planned(ps):
     nb = read(ROOT / "release" / ps / f"{ps}.ipynb")
     assert graded(nb) == GRADE_CELLS[ps], "graded cells (grade_id, points) differ from autograder/model/course.py"
+    assert answers(nb) == ANSWER_CELLS[ps], "answer cells (grade_id, points) differ from autograder/model/course.py"
     for cell in nb.cells:
-        if nbg(cell).get("grade"):
+        if nbg(cell).get("grade") and not is_answer_cell(nbg(cell)):  # an answer cell is the student's to write
             assert cell.metadata.get("editable") is False and cell.metadata.get("deletable") is False, (
                 f"graded cell {nbg(cell)['grade_id']!r} is not locked in the release")
     defined = [fn for c in solution_cells(nb) for fn in FUNCTIONS[ps] if fn in top_level_functions(c.source)]
@@ -176,6 +183,7 @@ def test_source_matches_course_plan(ps):
     nbformat.validate(nb)
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
     assert graded(nb) == GRADE_CELLS[ps], "graded cells (grade_id, points) differ from autograder/model/course.py"
+    assert answers(nb) == ANSWER_CELLS[ps] and all(points > 0 for _, points in answers(nb))
 
     ids = [nbg(c).get("grade_id") for c in nb.cells]
     assert None not in ids, "every cell needs nbgrader metadata with a grade_id"
@@ -197,7 +205,9 @@ def test_source_cell_conventions(ps):
         assert meta.get("schema_version") == 3, gid
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, f"source cell {gid!r} was saved with outputs"
-        if meta.get("grade"):
+        if is_answer_cell(meta):  # "Derive it yourself": the student writes it, a person grades it
+            assert cell.cell_type == "markdown" and not meta.get("locked") and meta.get("points"), gid
+        elif meta.get("grade"):
             assert meta.get("locked") and not meta.get("solution"), f"graded cell {gid!r} must be locked"
             hidden = HIDDEN_REGION.findall(cell.source)
             assert len(hidden) == 1, f"graded cell {gid!r} needs one hidden-tests block"

@@ -1,0 +1,175 @@
+"""The "Put it to work" training sections: a model trained on real data with the student's own functions.
+
+Three problem sets end their lesson with a cell ``fig-train`` that trains a
+model on data shipped beside the notebook (``source/<ps>/data/``, released with
+it): softmax regression on handwritten digits (ps2, with ``cross_entropy`` and
+``cross_entropy_grad``), logistic regression on breast-cancer biopsies (ps4,
+with ``sigmoid`` and ``binary_cross_entropy_with_logits``), and MAP weight
+decay against overfitting on 100 digits (ps6, with ``map_linear_regression``).
+
+* **The reference solutions reach what the notebook states.** The notebook's
+  own cells (imports, self-check import, the source's reference solution cells,
+  then ``fig-train``) run in this process, in the problem set's folder as a
+  kernel would; the numbers the cell prints are the ones its markdown states.
+* **A template says so.** With the release's solution cells (the template
+  still raising ``NotImplementedError``) the cell prints one line saying which
+  function is still the template, and draws nothing.
+* **The data is what its README says**: the file's SHA-256, shape and labels;
+  the licence text is beside it in every folder that ships it.
+* **Not graded**: ``fig-train`` is a lesson cell (the engine never runs it) that
+  defines nothing a graded cell uses, and computes no graded function itself
+  (the give-away detector runs it too).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import io
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.model.course import ROOT, is_lesson_cell, release_notebook, source_notebook
+
+#: problem set -> the data file its training section reads, and what its README says about it
+TRAINING = {
+    "ps2_cross_entropy": "digits.csv.gz",
+    "ps4_bernoulli": "breast_cancer.csv",
+    "ps6_information": "digits.csv.gz",
+}
+DATA = {
+    "digits.csv.gz": {"sha256": "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22",
+                      "shape": (1797, 65), "labels": set(range(10))},
+    "breast_cancer.csv": {"sha256": "fed3eb72d0575ef6192293f5093c6e801b1476b577d0386bf4455504522172ed",
+                          "shape": (569, 31), "labels": {0, 1}},
+}
+LICENCE = "LICENSE-CC-BY-4.0.txt"
+
+
+def _cells(path: Path) -> list:
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _text(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _python(source: str) -> str:
+    """A cell's source without IPython's magics and shell escapes (what ``%matplotlib inline`` is)."""
+    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+
+
+def run_training(ps: str, notebook: Path) -> str:
+    """The stdout of ``fig-train`` after the notebook's set-up and solution cells, run here in ``source/<ps>/``.
+
+    The cells run as a kernel runs them (top to bottom, one namespace, the
+    notebook's folder as the working directory, matplotlib without a screen);
+    lesson cells other than ``fig-train`` and the graded test cells are not
+    needed and not run.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = source_notebook(ps).parent
+    namespace: dict = {"__name__": "__main__"}
+    out = io.StringIO()
+    cwd = os.getcwd()
+    sys.path.insert(0, str(folder))
+    try:
+        os.chdir(folder)
+        for cell in _cells(notebook):
+            meta, gid = _meta(cell), _meta(cell).get("grade_id", "")
+            if cell["cell_type"] != "code" or (meta.get("grade") and not meta.get("solution")):
+                continue
+            if is_lesson_cell(gid) and gid != "fig-train":
+                continue
+            code = compile(_python(_text(cell)), f"<cell {gid}>", "exec")
+            if gid == "fig-train":
+                with contextlib.redirect_stdout(out):
+                    exec(code, namespace)  # the course's own notebook
+                break
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(code, namespace)
+    finally:
+        os.chdir(cwd)
+        sys.path.remove(str(folder))
+        plt.close("all")
+    return out.getvalue()
+
+
+def _stated(ps: str) -> str:
+    """The markdown around ``fig-train``: the section's text up to the cell (what the student reads first)."""
+    cells = _cells(source_notebook(ps))
+    at = next(i for i, c in enumerate(cells) if _meta(c).get("grade_id") == "fig-train")
+    start = max(i for i in range(at) if _text(cells[i]).lstrip().startswith("## ") or i == 0)
+    return "\n".join(_text(c) for c in cells[start:at] if c["cell_type"] == "markdown")
+
+
+@pytest.mark.parametrize("ps", TRAINING)
+def test_the_reference_solutions_reach_what_the_notebook_states(ps):
+    printed = run_training(ps, source_notebook(ps))
+    stated = _stated(ps)
+    counts = re.findall(r"held-out accuracy: ([\d.]+)% \((\d+) of (\d+) ", printed)
+    if ps == "ps6_information":  # the best prior against none: both numbers are stated
+        best = re.search(r"best held out: prior_std = ([\d.]+) .*?, ([\d.]+)% against ([\d.]+)% without a prior",
+                         printed)
+        assert best, printed
+        prior, with_prior, without = best.groups()
+        assert f"{without} %" in stated and f"{with_prior} %" in stated and f"`prior_std = {prior}`" in stated, (
+            printed, stated)
+        assert float(with_prior) > float(without) + 5, "a prior must help with 100 training digits"
+        return
+    assert len(counts) == 1, printed
+    percent, right, total = counts[0]
+    assert f"**{percent} %**" in stated and f"{right} of {total}" in stated, (printed, stated)
+    assert float(percent) > {"ps2_cross_entropy": 90, "ps4_bernoulli": 90}[ps]
+
+
+@pytest.mark.parametrize("ps", TRAINING)
+def test_with_the_template_the_section_says_which_function_is_missing(ps):
+    printed = run_training(ps, release_notebook(ps))
+    assert "still the template" in printed and "accuracy" not in printed, printed
+    assert len(printed.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("ps", TRAINING)
+def test_the_data_ships_beside_the_notebook_with_its_licence(ps):
+    name = TRAINING[ps]
+    for folder in (source_notebook(ps).parent / "data", release_notebook(ps).parent / "data"):
+        path = folder / name
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == DATA[name]["sha256"], path
+        readme, licence = (folder / "README.md").read_text(), (folder / LICENCE).read_text()
+        assert DATA[name]["sha256"] in readme and "CC BY 4.0" in readme and "doi.org/10.24432/" in readme
+        assert licence.startswith("Attribution 4.0 International") and "Section 3 -- License Conditions." in licence
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(path, "rt") as fh:
+        rows = np.loadtxt(fh, delimiter=",", skiprows=0 if name.endswith(".gz") else 1)
+    assert rows.shape == DATA[name]["shape"] and set(rows[:, -1].astype(int)) == DATA[name]["labels"]
+
+
+@pytest.mark.parametrize("ps", TRAINING)
+def test_the_training_cell_is_a_lesson_cell_the_grader_skips(ps):
+    cell = next(c for c in _cells(source_notebook(ps)) if _meta(c).get("grade_id") == "fig-train")
+    meta = _meta(cell)
+    assert is_lesson_cell(meta["grade_id"]) and meta.get("locked") and not meta.get("grade")
+    assert "needs_your(" in _text(cell), "the section says so when the student's function is still the template"
+    assert "def " not in _text(cell) and "lambda" not in _text(cell), "it calls the student's functions, defines none"
+
+
+def test_every_training_set_is_listed():
+    shipped = {p.parents[1].name for p in (ROOT / "source").glob("*/data/*") if p.name in DATA}
+    assert shipped == set(TRAINING)
