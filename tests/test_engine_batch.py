@@ -77,8 +77,11 @@ def test_a_correct_submission_gets_every_point(batch):
 
 def test_the_unfinished_release_notebook_scores_zero_with_reasons(batch):
     data = read(batch[1], "bob")
-    assert data["score"] == 0 and data["max_score"] == MAX
+    assert data["score"] == 0 and data["max_score"] == course.max_score(PS)
     for test in data["tests"]:
+        if test["kind"] == "manual":  # the answer as released: pending, for a person (not 0 by the engine)
+            assert test["status"] == "pending" and test["score"] is None
+            continue
         assert test["status"] == "failed" and test["score"] == 0
         # the untouched template is "not attempted", not a mistake: a message saying so, no hint
         assert test["kind"] == "not-attempted" and "not attempted yet" in test["message"], test
@@ -98,8 +101,8 @@ def test_one_wrong_function_loses_only_its_own_points(batch):
 ])
 def test_unreadable_submissions_get_zero_and_the_reason(batch, student, reason):
     data = read(batch[1], student)
-    assert data["score"] == 0 and data["max_score"] == MAX
-    assert len(data["tests"]) == len(course.GRADE_CELLS[PS])
+    assert data["score"] == 0 and data["max_score"] == course.max_score(PS)
+    assert len(data["tests"]) == len(course.GRADE_CELLS[PS]) + len(course.ANSWER_CELLS[PS])  # no answer to read either
     assert all(reason in t["message"] and t["status"] == "failed" for t in data["tests"])
     assert any(reason in n for n in data["notes"])
 
@@ -213,7 +216,7 @@ def test_points_come_from_the_source_notebook_and_a_mismatch_is_reported(tmp_pat
     submitted = engine_helpers.make_submissions(tmp_path / "sub", {("amy", PS): engine_helpers.submission(PS, correct=True)})
     summary = grade_batch(submitted, tmp_path / "res", workers=1, course_dir=tmp_path / "course", limits=LIMITS)
     data = read(tmp_path / "res", "amy")
-    assert data["max_score"] == data["score"] == MAX + 3
+    assert data["score"] == MAX + 3 and data["max_score"] == MAX + 3 + course.answer_max_score(PS)
     assert next(t for t in data["tests"] if t["name"] == "softmax-basic")["max_score"] == 5
     assert any("softmax-basic" in w for w in summary.warnings)
 

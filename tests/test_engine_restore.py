@@ -34,14 +34,15 @@ def restored_tests(rebuilt):
 def test_points_come_from_the_source_metadata(source):
     assert source.tests == [(gid, float(p)) for gid, p in course.GRADE_CELLS[PS]]
     assert source.max_score == course.max_score(PS)
-    assert source.solution_ids == list(course.FUNCTIONS[PS])
+    answers = [gid for gid, _ in course.ANSWER_CELLS[PS]]  # answer cells are solution cells too (Markdown)
+    assert [s for s in source.solution_ids if s not in answers] == list(course.FUNCTIONS[PS])
 
 
 def test_an_untouched_submission_has_no_tamper_notes(source):
     rebuilt = rebuild(source, cells_of(engine_helpers.submission(PS, correct=True)))
     assert rebuilt.tamper == [] and rebuilt.notes == []
     assert restored_tests(rebuilt) == [gid for gid, _ in source.tests]
-    assert set(rebuilt.student_code) == set(course.FUNCTIONS[PS])
+    assert set(rebuilt.student_code) == set(course.FUNCTIONS[PS]) | {gid for gid, _ in course.ANSWER_CELLS[PS]}
     assert rebuilt.student_code["softmax"] == engine_helpers.CORRECT[PS]["softmax"]
     runs = [c for c in rebuilt.cells if c.runs]
     assert [c.grade_id for c in runs] == ["imports", *course.FUNCTIONS[PS]]

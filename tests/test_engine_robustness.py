@@ -31,7 +31,7 @@ from autograder.engine.pool import Zygote, default_hidden
 from autograder.sandbox.confine import Limits
 
 PS = "ps1_softmax"
-MAX = course.max_score(PS)
+MAX = course.autograded_max_score(PS)  # full marks the engine gives; the answer cells await a person
 LIMITS = Limits(timeout_s=8, memory_mb=1024)
 SECRET = "ghp_this-token-must-never-reach-a-child"
 IPC_KEY = 0x5EED1234
