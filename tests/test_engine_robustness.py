@@ -294,18 +294,25 @@ def test_cpu_is_limited_to_one_cpu_per_submission(env):
 # --- class 4: what a child sends is bounded before the parent builds it -------------------------------
 
 FORGE = r'''
-import gc, sys
+import sys, threading, time
 forged = {"__ndarray__": "", "dtype": "<f8", "shape": [0, 2**24, 2**24, 2**24]}
 def forge(outcome):
     return {"status": "returned", "value": forged, "value_type": "", "error_type": "", "error_message": "",
             "warnings": [], "mutated": []}
-for obj in gc.get_objects():
-    if type(obj).__name__ == "_OutputState":
-        obj.total = int("9" * 4299)
-    if type(obj).__name__ == "function" and obj.__name__ == "call" and obj.__closure__:
-        for cell in obj.__closure__:
-            if getattr(cell.cell_contents, "__name__", "") == "outcome_to_wire":
-                cell.cell_contents = forge
+main = threading.main_thread().ident
+def patch():                   # once the main thread waits for the grader's next request: its request loop
+    for _ in range(20000):
+        frame = sys._current_frames().get(main)
+        while frame is not None and "call" not in frame.f_locals:
+            frame = frame.f_back
+        if frame is not None:
+            frame.f_locals["state"].total = int("9" * 4299)
+            for cell in frame.f_locals["call"].__closure__:
+                if getattr(cell.cell_contents, "__name__", "") == "outcome_to_wire":
+                    cell.cell_contents = forge
+            return
+        time.sleep(0.0005)
+threading.Thread(target=patch, daemon=True).start()
 '''
 
 
@@ -319,7 +326,7 @@ def test_forged_answers_cost_only_their_own_points(env):
     assert failed and data["score"] < MAX
     assert any("too large" in t["message"] or "not plain numbers" in t["message"] for t in failed), failed[0]
     reasons = " | ".join(f["reason"] for f in data["flags"])
-    assert "gc" in reasons and "closure" in reasons
+    assert "frames" in reasons and "closure" in reasons
 
 
 # --- class 7: tampering is evidence ------------------------------------------------------------------

@@ -313,6 +313,24 @@ def _stub_failure(check: Check, outcomes: list) -> Failure | None:
                    + ("returned no numbers" if not returned else "returned the same number for every input"))
 
 
+#: The exception class name of a forbidden object's refusal (``autograder.checks.guard.ForbiddenFunctionError``).
+FORBIDDEN_ERROR = "ForbiddenFunctionError"
+
+
+def _forbidden(check: Check, used) -> CheckResult:
+    """The result of a check whose function uses a forbidden library object (``used``: its names)."""
+    return CheckResult(
+        check.grade_id,
+        check.function,
+        False,
+        f"{check.function}: uses {', '.join(used)}, a ready-made version of what this problem asks "
+        f"you to write, so it earns no points on this function.",
+        "Write it yourself with NumPy (and SciPy building blocks such as xlogy or "
+        "solve_triangular where the notebook allows them).",
+        "forbidden",
+    )
+
+
 def evaluate(check: Check, target: Target) -> CheckResult:
     """Run every probe of ``check`` against ``target``; all must pass."""
 
@@ -328,19 +346,15 @@ def evaluate(check: Check, target: Target) -> CheckResult:
     if check.forbidden:
         used = target.forbidden_uses(check.function, tuple(check.forbidden), carry)
         if used:
-            return CheckResult(
-                check.grade_id,
-                check.function,
-                False,
-                f"{check.function}: uses {', '.join(used)}, a ready-made version of what this problem asks "
-                f"you to write, so it earns no points on this function.",
-                "Write it yourself with NumPy (and SciPy building blocks such as xlogy or "
-                "solve_triangular where the notebook allows them).",
-                "forbidden",
-            )
+            return _forbidden(check, used)
     outcomes = []
     for index, probe in enumerate(check.probes):
         outcome = target.call(check.function, probe.args, probe.kwargs, carry)
+        if outcome.status == "raised" and outcome.error_type == FORBIDDEN_ERROR:
+            # a forbidden object refused to compute in the process that ran the call (see checks.guard),
+            # reached by a path the source reading did not follow
+            return _forbidden(check, [n for n in check.forbidden if n in outcome.error_message][:1]
+                              or ["a forbidden library function"])
         if not_attempted(outcome):
             return CheckResult(check.grade_id, check.function, False,
                                f"{check.function}: not attempted yet (it still raises NotImplementedError).",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import dis
+import functools
 import importlib
 import sys
 import threading
@@ -435,15 +436,20 @@ def _chains(code):
 
 
 def forbidden_uses(fn, forbidden, skip=()) -> tuple:
-    """Names from ``forbidden`` that ``fn`` (or a notebook helper it calls) uses.
+    """Names from ``forbidden`` that ``fn`` (or notebook code it reaches) uses.
 
     ``forbidden`` holds dotted names of library objects
     (``"scipy.special.softmax"``) or module prefixes (``"torch"``). A use is
     found by walking the function's bytecode: names loaded from its globals
     (and attribute chains on them, ``scipy.special.softmax``), its closure,
-    imports inside the function, and recursively the functions of the same
-    notebook that it calls. ``fn`` being the forbidden object itself (an
-    alias, ``softmax = scipy.special.softmax``) counts too.
+    imports inside the function, and recursively what the notebook itself
+    defined that it reaches: its functions, its classes (every method, so
+    ``LogSoftmax()._forward`` is followed), instances of them (``__call__``
+    included), default arguments (``def f(z, _f=logsumexp)``), the function
+    a decorator wrapped (``__wrapped__``, closures), ``functools.partial``
+    objects, bound methods and containers (lists, tuples, dicts, sets) of
+    any of these. ``fn`` being the forbidden object itself (an alias,
+    ``softmax = scipy.special.softmax``) counts too.
 
     ``skip`` names global functions not to descend into: the other contract
     functions of the problem set, graded on their own (errors carried
@@ -453,12 +459,95 @@ def forbidden_uses(fn, forbidden, skip=()) -> tuple:
     """
     uses = _Uses(forbidden)
     walk = _Walk(fn)
+    g = getattr(fn, "__globals__", None)
+    if g is None:  # an instance, a partial, a container: whose notebook?
+        g = _notebook_globals(fn)
     for f in walk:
         uses.note_object(f)
-        code = getattr(f, "__code__", None)
+        _expand(f, g, uses, walk)
+        code = getattr(f, "__code__", None) if isinstance(f, types.FunctionType) else None
         if code is not None:
             _note_code(f, code, uses, walk, skip)
     return tuple(sorted(uses.found))
+
+
+#: At most this many objects are looked at for one function (a notebook's own objects are few).
+MAX_WALK = 5000
+
+
+def _notebook_globals(obj):
+    """The globals of the notebook that defined ``obj`` (an instance, a class, a partial), or None."""
+    for candidate in (obj, type(obj), getattr(obj, "func", None), getattr(obj, "__func__", None)):
+        for value in vars(candidate).values() if isinstance(candidate, type) else (candidate,):
+            g = getattr(value, "__globals__", None)
+            if isinstance(g, dict):
+                return g
+    return None
+
+
+def _defined_by(obj, g) -> bool:
+    """Whether ``obj`` (a function or a class) was defined by the code whose globals are ``g``."""
+    if g is None:
+        return False
+    if isinstance(obj, types.FunctionType):
+        return obj.__globals__ is g
+    if isinstance(obj, type):
+        if getattr(obj, "__module__", None) == g.get("__name__", object()):
+            return True
+        return any(isinstance(v, types.FunctionType) and v.__globals__ is g for v in _members_of(obj))
+    return False
+
+
+def _members_of(cls):
+    """The functions and other attributes of a class's own namespace (methods unwrapped)."""
+    try:
+        values = list(vars(cls).values())
+    except TypeError:
+        return []
+    out = []
+    for value in values:
+        if isinstance(value, (staticmethod, classmethod)):
+            value = value.__func__
+        if isinstance(value, property):
+            out.extend(f for f in (value.fget, value.fset, value.fdel) if f is not None)
+        else:
+            out.append(value)
+    return out
+
+
+def _expand(obj, g, uses: "_Uses", walk: "_Walk") -> None:
+    """Push what ``obj`` (already noted) holds that the notebook defined, or that may be a forbidden object."""
+    if len(walk.seen) > MAX_WALK:
+        return
+    if isinstance(obj, types.FunctionType):
+        held = list(obj.__defaults__ or ()) + list((obj.__kwdefaults__ or {}).values())
+        wrapped = obj.__dict__.get("__wrapped__")
+        if wrapped is not None:
+            held.append(wrapped)
+    elif isinstance(obj, type):
+        if not _defined_by(obj, g):
+            return
+        held = _members_of(obj) + [b for b in obj.__bases__ if _defined_by(b, g)]
+    elif isinstance(obj, (types.MethodType, staticmethod, classmethod)):
+        held = [obj.__func__, getattr(obj, "__self__", None)]
+    elif isinstance(obj, functools.partial):
+        held = [obj.func, *obj.args, *obj.keywords.values()]
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        held = list(obj)[:200]
+    elif isinstance(obj, dict):
+        held = list(obj.values())[:200]
+    elif _defined_by(type(obj), g):  # an instance of a notebook class: its class and what it holds
+        held = [type(obj)]
+        try:
+            held += list(vars(obj).values())[:200]
+        except TypeError:
+            pass
+    else:
+        return
+    for item in held:
+        if item is None or isinstance(item, (int, float, str, bytes, bool, complex, np.ndarray)):
+            continue
+        walk.push(item)
 
 
 class _Uses:
@@ -518,7 +607,10 @@ def _note_code(f, code, uses: _Uses, walk: _Walk, skip) -> None:
             except Exception:
                 break
             uses.note_object(obj)
-        if isinstance(obj, types.FunctionType) and obj.__globals__ is g and not (root in skip and not attrs):
+        if root in skip and not attrs and isinstance(obj, types.FunctionType) and obj.__globals__ is g:
+            continue  # another contract function: graded on its own
+        if _defined_by(obj, g) or _defined_by(type(obj), g) or isinstance(
+                obj, (list, tuple, dict, set, frozenset, functools.partial, types.MethodType)):
             walk.push(obj)
 
 

@@ -35,7 +35,7 @@ from autograder.checks.evaluate import carried_forward
 from autograder.checks.invoke import MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, Outcome, elements
 from autograder.checks.model import memo_by_identity
 from autograder.engine import wire
-from autograder.engine.pool import ChildError, Zygote
+from autograder.engine.pool import ChildError, GraderError, Zygote
 from autograder.engine.sandbox import Limits
 
 #: After this many hangs (or crashes) of one function, later calls of it are not made.
@@ -83,8 +83,9 @@ def _ended(status: dict) -> str:
 class Session:
     """The sandboxed execution of one submission."""
 
-    def __init__(self, zygote: Zygote, slot: int, cells, limits: Limits):
+    def __init__(self, zygote: Zygote, slot: int, cells, limits: Limits, forbidden=()):
         self.zygote, self.slot, self.limits = zygote, slot, limits
+        self.forbidden = tuple(forbidden)  # armed in every child before any cell (see _ensure_child)
         self.cells = list(cells)
         self.child = None
         self.pending = 0  # answers of the current stream not read yet
@@ -155,6 +156,13 @@ class Session:
             self.spawns += 1
             if not self.sandbox:
                 self.sandbox = dict(self.child.sandbox)
+            try:  # the problem set's forbidden objects refuse student code from the first cell on
+                reply = self.child.request({"op": "arm", "names": list(self.forbidden)}, self._timeout())
+            except ChildError:
+                self._kill(wait=True)
+                continue
+            if reply.get("armed") is not True:
+                raise GraderError(f"a sandboxed child could not be armed: {str(reply.get('error'))[:300]}")
             replay = [c for c in self.cells if c.status in ("ok", "error") and not c.fatal]
             if not replay:
                 continue

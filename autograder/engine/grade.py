@@ -85,7 +85,8 @@ def grade_submission(path, student: str, assignment: str, source: SourceNotebook
     except Unreadable as exc:
         return unreadable_results(student, assignment, source, str(exc))
     rebuilt = rebuild(source, cells)
-    graded = _run_and_check(rebuilt, source, checks, Session(zygote, slot, _runs(rebuilt), limits))
+    forbidden = sorted({name for check in checks.values() for name in check.forbidden})
+    graded = _run_and_check(rebuilt, source, checks, Session(zygote, slot, _runs(rebuilt), limits, forbidden))
     return SubmissionResult.scored(
         student, assignment, source.max_score, graded.tests,
         execution=_execution(graded, limits, sandbox_report, time.monotonic() - started),

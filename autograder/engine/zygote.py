@@ -18,7 +18,10 @@ Control protocol (one :mod:`.wire` message each way, on the socket passed as
 * ``init {"slots": n, "hide": [paths], "needed": [paths]}`` →
   ``{"pid", "sandbox"}`` (as root, reserves one uid per slot, see
   :func:`.sandbox.claim_uids`);
-* ``arm {"forbidden": [names]}`` → ``{"armed": true}``: pins the names
+* ``arm {"forbidden": [names]}`` → ``{"armed": true, "guard": report}``: every
+  forbidden object of the batch becomes a gate (:func:`autograder.checks.guard.prepare`;
+  each child then arms its own problem set's names before any student code), the
+  library files that define them are covered in the view, and the names are pinned
   (:func:`autograder.checks.invoke.pin`); ``spawn`` is refused before;
 * ``spawn {"slot", "limits"}`` → ``{"pid"}`` with the parent's end of the
   child's socket passed alongside (SCM_RIGHTS): a child that confined itself
@@ -61,6 +64,17 @@ def _warm_imports():
     import IPython.utils.process  # noqa: F401
 
     from autograder.engine import child  # noqa: F401
+
+
+def import_guard():
+    """:mod:`autograder.checks.guard`, imported before the zygote enters its filesystem view (which hides this
+    package), then taken out of ``sys.modules`` like :func:`import_invoke`'s module (it holds nothing
+    secret: the state of the forbidden objects lives in its audit hook)."""
+    import importlib
+
+    module = importlib.import_module("autograder.checks.guard")
+    sys.modules.pop("autograder.checks.guard", None)
+    return module
 
 
 def import_invoke():
@@ -136,6 +150,8 @@ class Zygote:
         self.no_prefork = False
         self.slot_ns = {}  # slot -> PID namespaces of its killed children (tests, userns mode)
         self.invoke = None  # checks.invoke, imported in :meth:`init`
+        self.guard = None  # checks.guard, imported in :meth:`init`
+        self.guard_report = {}
         self.armed = False  # the forbidden names are pinned in it (:meth:`arm`); no child is forked before
 
     # -- reaping ---------------------------------------------------------------
@@ -166,6 +182,7 @@ class Zygote:
         _warm_imports()
         from autograder.engine import child
 
+        self.guard = import_guard()
         self.invoke = import_invoke()
         self.shell = child.make_shell()
         report = {"mode": self.mode, "netns": False, "mountns": False, "pidns": False, "ipcns": False,
@@ -203,13 +220,19 @@ class Zygote:
         if self.invoke is None:
             raise RuntimeError("'arm' before 'init'")
         if not self.armed:
-            self.invoke.pin([str(name) for name in msg.get("forbidden", [])])
+            names = [str(name) for name in msg.get("forbidden", [])]
+            report = self.guard.prepare(names)  # the forbidden objects become gates (each child arms its own)
+            self.invoke.pin(names)
+            covered = sandbox.cover_files(report["paths"]) if self.mode != "weak" else []
+            self.guard_report = {"groups": report["groups"], "gated": report["gated"],
+                                 "unreplaced": report["unreplaced"], "seconds": report["seconds"],
+                                 "covered_files": len(covered)}
             self.armed = True
             import gc
 
             gc.collect()
             gc.freeze()
-        return {"armed": True}
+        return {"armed": True, "guard": self.guard_report}
 
     def _enter_mode(self, slots: int) -> list:
         """Set up the sandbox mode: as root the killer process and one uid per slot; else a user namespace
