@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@# bytecode of our own packages now: with PYTHONDONTWRITEBYTECODE set (as on CI images) every
 	@# grader process, zygote and test would otherwise compile them again at each start
-	PYTHONDONTWRITEBYTECODE= $(PY) -m compileall -q autograder solutions tests > /dev/null
+	PYTHONDONTWRITEBYTECODE= $(PY) -m compileall -q autograder solutions testkit tests > /dev/null
 	touch $(STAMP)
 
 install: $(STAMP)

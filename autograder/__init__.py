@@ -1,11 +1,15 @@
 """Grading for the probability-foundations course.
 
-Subpackages are named for the stage they serve:
+Subpackages are named for the stage they serve; imports point one way
+(``tests/test_layers.py`` enforces it):
 
-* ``autograder.checks``  – declarative hidden checks (data) and their evaluation
-* ``autograder.release`` – ``source/`` → ``release/`` through nbgrader
-* ``autograder.engine``  – sandboxed, parallel grading of submissions
-* ``autograder.reports`` – results files, feedback pages, reports, gradebook
+* ``autograder.commands`` – ``python -m autograder <command>``: the only layer that knows all the others
+* ``autograder.engine``   – sandboxed, parallel grading of submissions   } side by side:
+* ``autograder.reports``  – feedback pages, class report, gradebook      } neither imports
+* ``autograder.release``  – ``source/`` → ``release/`` through nbgrader  } another
+* ``autograder.checks``   – declarative hidden checks (data) and their evaluation
+* ``autograder.sandbox``  – the untrusted side (a leaf: imports nothing else of the product)
+* ``autograder.model``    – the course plan, the results model, ids, files (imports nothing else of the product)
 
-Importing this package imports nothing heavy; the CLI imports each stage lazily.
+Importing this package imports nothing heavy; the CLI imports each command lazily.
 """

@@ -13,10 +13,10 @@ import sys
 
 #: command -> (module, one-line help)
 COMMANDS = {
-    "release": ("autograder.release.generate", "regenerate release/ from source/ with nbgrader"),
-    "autograde": ("autograder.engine.cli", "grade a folder of submissions in a sandbox"),
-    "merge": ("autograder.reports.merge", "combine the results of shards into one grades.csv and report"),
-    "demo": ("autograder.demo", "build a demo course, grade example submissions, show the grade table"),
+    "release": ("autograder.commands.release", "regenerate release/ from source/ with nbgrader"),
+    "autograde": ("autograder.commands.autograde", "grade a folder of submissions in a sandbox"),
+    "merge": ("autograder.commands.merge", "combine the results of shards into one grades.csv and report"),
+    "demo": ("autograder.commands.demo", "build a demo course, grade example submissions, show the grade table"),
 }
 
 

@@ -6,7 +6,7 @@
 1. Generates a batch: ``--students`` students (default 50) × every problem
    set of the course. Every notebook is the released notebook with its solution cells
    filled in — by the reference solution of ``source/`` or by an
-   implementation from the bug zoo (``tests/zoo/``), correct or wrong, in a
+   implementation from the bug zoo (``testkit/zoo/``), correct or wrong, in a
    deterministic mix (no pathological submissions: no endless loops, no
    crashes, no tampering — the zoo's honest mistakes only).
 2. Grades it with ``nbgrader autograde "*"`` in one temporary nbgrader course
@@ -25,7 +25,7 @@ notebooks and gradebook, our results) under ``DIR`` instead of a temporary
 directory.
 
 Building the course folders, running both graders and reading their scores
-back per graded cell is :mod:`tests.nbgrader_course`, which the end-to-end
+back per graded cell is :mod:`testkit.nbgrader_course`, which the end-to-end
 tests (``tests/test_nbgrader_e2e.py``, ``tests/test_parity.py``) use too.
 """
 
@@ -43,9 +43,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from autograder.course import PROBLEM_SETS  # noqa: E402
-from tests.fill import filled_release  # noqa: E402
-from tests.nbgrader_course import (  # noqa: E402
+from autograder.model.course import PROBLEM_SETS  # noqa: E402
+from testkit.fill import filled_release  # noqa: E402
+from testkit.nbgrader_course import (  # noqa: E402
     disagreements,
     engine_autograde,
     engine_scores,
@@ -66,7 +66,7 @@ def batch(students: int, seed: int = 2026) -> dict:
     or two wrong ones (functions without a specimen of the wanted kind keep
     the reference).
     """
-    from tests.zoo import zoo
+    from testkit.zoo import zoo
 
     rng = random.Random(seed)
     plan = {}

@@ -44,7 +44,7 @@ import scipy.linalg  # noqa: E402
 import scipy.special as sp  # noqa: E402
 import scipy.stats  # noqa: E402
 
-from autograder.course import ALL_FUNCTIONS  # noqa: E402
+from autograder.model.course import ALL_FUNCTIONS  # noqa: E402
 from solutions import ps1_softmax as ps1  # noqa: E402
 from solutions import ps2_cross_entropy as ps2  # noqa: E402
 from solutions import ps3_gaussian as ps3  # noqa: E402

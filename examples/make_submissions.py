@@ -10,7 +10,7 @@ are then filled in:
 
 * with the reference solution of ``source/<ps>/<ps>.ipynb`` (the code between
   ``### BEGIN SOLUTION`` and ``### END SOLUTION``, markers dropped), or
-* with a wrong implementation from the bug zoo (``tests/zoo/``), whose hint the
+* with a wrong implementation from the bug zoo (``testkit/zoo/``), whose hint the
   checks' own tests guarantee.
 
 Some submissions are also damaged on purpose: a deleted and an edited test
@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "examples" / "submissions"
 sys.path.insert(0, str(ROOT))
 
-from autograder.course import PROBLEM_SETS  # noqa: E402
-from tests.fill import filled_release, reference_cells  # noqa: E402
-from tests.zoo import zoo  # noqa: E402
+from autograder.model.course import PROBLEM_SETS  # noqa: E402
+from testkit.fill import filled_release, reference_cells  # noqa: E402
+from testkit.zoo import zoo  # noqa: E402
 
 #: student -> ps -> what to do. ``bugs``: zoo specimens replacing solution cells;
 #: ``tamper``: (grade_id, new source or None to delete); ``loop``: function whose cell
@@ -98,7 +98,7 @@ def specimen(ps: str, name: str):
     for s in zoo(ps):
         if s.name == name:
             return s
-    raise SystemExit(f"tests/zoo/{ps}.py has no specimen named {name!r}")
+    raise SystemExit(f"testkit/zoo/{ps}.py has no specimen named {name!r}")
 
 
 def build(ps: str, plan: dict) -> dict:

@@ -1,7 +1,7 @@
 """Build nbgrader-format notebooks and course folders for tests and benchmarks.
 
 * :func:`source_notebook` — an instructor notebook for a problem set, laid out
-  from :mod:`autograder.course` (locked imports cell, one solution cell per
+  from :mod:`autograder.model.course` (locked imports cell, one solution cell per
   function with grade_id = the function, locked graded test cells whose
   hidden part calls ``run_check``);
 * :func:`release_notebook` — the same with solution cells reduced to stubs
@@ -21,7 +21,7 @@ import inspect
 import json
 from pathlib import Path
 
-from autograder import course
+from autograder.model import course
 
 #: Correct, plainly written implementations (what a good student hands in).
 CORRECT = {

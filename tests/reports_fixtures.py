@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autograder.course import FUNCTIONS, GRADE_CELLS, function_of
+from autograder.model.course import FUNCTIONS, GRADE_CELLS, function_of
 
 OVERFLOW_HINT = (
     "Large logits overflow `np.exp`: subtract each slice's maximum before exponentiating "

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import PROBLEM_SETS, ROOT
+from autograder.model.course import PROBLEM_SETS, ROOT
 
 SCRIPT = ROOT / "benchmarks" / "grading_throughput.py"
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder.course import ALL_FUNCTIONS
+from autograder.model.course import ALL_FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "reference_vs_scipy.py"

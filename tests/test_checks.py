@@ -18,8 +18,8 @@ import pytest
 
 from autograder.checks import checks_for
 from autograder.checks.evaluate import GENERIC_HINTS, LocalTarget, reference_function, evaluate
-from autograder.checks.invoke import invoke
-from autograder.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
+from autograder.sandbox.invoke import invoke
+from autograder.model.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
 
 evaluate_module = importlib.import_module("autograder.checks.evaluate")  # the module; `evaluate` is its function
 

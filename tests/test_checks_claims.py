@@ -15,8 +15,8 @@ import json
 
 import pytest
 
-from autograder.course import function_of, problem_set_of, source_notebook
-from tests.zoo import zoo
+from autograder.model.course import function_of, problem_set_of, source_notebook
+from testkit.zoo import zoo
 
 #: (claim, graded cell, specimen that breaks only that claim)
 GRADED = (
@@ -75,7 +75,7 @@ def test_each_graded_claim_has_a_cell_that_a_violation_loses(claim, grade_id, na
     ps = problem_set_of(grade_id)
     specimen = _specimen(ps, name)
     assert specimen.function == function_of(grade_id) and not specimen.correct
-    assert importlib.import_module(f"tests.zoo.{ps}").LOSES[name] == (grade_id,), (
+    assert importlib.import_module(f"testkit.zoo.{ps}").LOSES[name] == (grade_id,), (
         f"{name} breaks only '{claim}', so it must lose {grade_id} and nothing else"
     )
     text = "".join("".join(c["source"]) for c in json.loads(source_notebook(ps).read_text())["cells"]

@@ -13,7 +13,7 @@ import pytest
 
 from autograder.checks.hints import kind
 from autograder.checks.model import Check, FunctionChecks, Hint, Probe, ProblemSetChecks
-from autograder.course import PROBLEM_SETS, function_of
+from autograder.model.course import PROBLEM_SETS, function_of
 
 SHAPE = Hint("The output has the input's shape.", kind("shape"))
 OTHER = Hint("Something else.", kind("value"))

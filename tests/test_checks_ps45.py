@@ -24,9 +24,9 @@ from autograder.checks import ps5_gaussian_kl as P5
 from autograder.checks.evaluate import LocalTarget, reference, reference_function, evaluate
 from autograder.checks.hints import matches
 from autograder.checks.model import Check, Failure, Probe
-from autograder.checks.invoke import invoke
-from autograder.course import FUNCTIONS, GRADE_CELLS, function_of
-from tests.zoo import zoo
+from autograder.sandbox.invoke import invoke
+from autograder.model.course import FUNCTIONS, GRADE_CELLS, function_of
+from testkit.zoo import zoo
 
 PS = ("ps4_bernoulli", "ps5_gaussian_kl")
 mp.mp.dps = 50

@@ -18,9 +18,9 @@ import pytest
 from autograder.checks import checks_for
 from autograder.checks import ps6_information as P6
 from autograder.checks.evaluate import LocalTarget, evaluate, reference, reference_function
-from autograder.course import FUNCTIONS
+from autograder.model.course import FUNCTIONS
 from tests import _mpmath_refs as ref
-from tests.zoo import zoo
+from testkit.zoo import zoo
 
 PS = "ps6_information"
 CHECKS = checks_for(PS)

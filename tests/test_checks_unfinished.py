@@ -13,10 +13,10 @@ import re
 
 import pytest
 
-from autograder import course
+from autograder.model import course
 from autograder.engine import grade_batch
 from autograder.engine.results import results_path
-from autograder.engine.sandbox import Limits
+from autograder.sandbox.confine import Limits
 from autograder.reports.feedback import render_feedback, without_docstrings
 from autograder.reports.results import load_result
 

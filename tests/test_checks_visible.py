@@ -19,13 +19,13 @@ import numpy as np
 import pytest
 
 from autograder.checks.evaluate import reference_function
-from autograder.checks.invoke import forbidden_uses
-from autograder.course import FUNCTIONS, function_of, is_lesson_cell, source_notebook
-from tests.zoo import PROBLEM_SETS, zoo
+from autograder.sandbox.invoke import forbidden_uses
+from autograder.model.course import FUNCTIONS, function_of, is_lesson_cell, source_notebook
+from testkit.zoo import PROBLEM_SETS, zoo
 
 #: Problem sets with a source notebook and a reviewed LOSES table (a new one joins once it has both).
 READY = tuple(ps for ps in PROBLEM_SETS if source_notebook(ps).exists()
-              and hasattr(importlib.import_module(f"tests.zoo.{ps}"), "LOSES"))
+              and hasattr(importlib.import_module(f"testkit.zoo.{ps}"), "LOSES"))
 
 
 def _cells(ps):
@@ -71,7 +71,7 @@ def test_the_five_notebooks_are_covered():
 @pytest.mark.parametrize("ps", READY)
 def test_visible_asserts_are_a_subset_of_the_hidden_checks(ps):
     setup, graded = _cells(ps)
-    loses = importlib.import_module(f"tests.zoo.{ps}").LOSES
+    loses = importlib.import_module(f"testkit.zoo.{ps}").LOSES
     stricter = []
     for specimen in zoo(ps):
         ns = _namespace(ps, setup, specimen)

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from autograder.course import FUNCTIONS, ROOT
+from autograder.model.course import FUNCTIONS, ROOT
 
 DOC = ROOT / "docs" / "contract.md"
 

@@ -5,7 +5,7 @@ import ast
 import nbformat
 import pytest
 
-from autograder.course import PROBLEM_SETS, is_lesson_cell, source_notebook
+from autograder.model.course import PROBLEM_SETS, is_lesson_cell, source_notebook
 
 
 def _tree(source):

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from autograder.course import PROBLEM_SETS, ROOT, max_score
-from autograder.demo import MARKER, DemoError, prepare
+from autograder.model.course import PROBLEM_SETS, ROOT, max_score
+from autograder.commands.demo import MARKER, DemoError, prepare
 
 EXAMPLES = ROOT / "examples" / "submissions"
 

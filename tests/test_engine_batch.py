@@ -8,12 +8,12 @@ import sys
 
 import pytest
 
-from autograder import course
+from autograder.model import course
 from autograder.engine import collect_submissions, grade_batch, shard_of, write_grades_csv
 from tests import engine_helpers
 from autograder.engine.batch import parse_shard
 from autograder.engine.results import results_path
-from autograder.engine.sandbox import Limits
+from autograder.sandbox.confine import Limits
 
 PS = "ps1_softmax"
 MAX = course.max_score(PS)
@@ -218,7 +218,7 @@ def test_points_come_from_the_source_notebook_and_a_mismatch_is_reported(tmp_pat
 def test_summary_lines_of_a_resume_and_of_an_empty_shard():
     """A rerun with nothing left says so (not "0.0 notebooks/s with 0 worker(s)"); an empty shard is fine."""
     from autograder.engine.batch import BatchSummary
-    from autograder.engine.cli import resume_line, summary_lines
+    from autograder.commands.autograde import resume_line, summary_lines
 
     kept = BatchSummary("sub", "res", total=7, skipped_existing=7)
     assert summary_lines(kept)[0] == ("Nothing new to grade: all 7 submission(s) have results from an earlier run "

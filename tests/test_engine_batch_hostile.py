@@ -16,13 +16,13 @@ import sys
 
 import pytest
 
-from autograder import course
+from autograder.model import course
 from autograder.engine import grade_batch
 from tests import engine_helpers
 from autograder.engine.batch import collect_submissions, shard_of
-from autograder.ids import StudentId, csv_cell, display, folder_name
+from autograder.model.ids import StudentId, csv_cell, display, folder_name
 from autograder.engine.results import MAX_ITEMS, bound, write_results
-from autograder.engine.sandbox import Limits
+from autograder.sandbox.confine import Limits
 
 PS = "ps1_softmax"
 MAX = course.max_score(PS)

@@ -122,7 +122,7 @@ def test_ctrl_c_in_a_terminal(batch):
 
 
 def _max_score():
-    from autograder import course
+    from autograder.model import course
 
     return course.max_score(PS)
 

@@ -1,6 +1,6 @@
 """The engine grades in notebook order and carries errors forward, as ``run_check`` does in a kernel.
 
-* Every compound specimen of the zoo (``tests/zoo/compound.py``), graded by
+* Every compound specimen of the zoo (``testkit/zoo/compound.py``), graded by
   the real engine (zygote, sandboxed child, checks on the trusted side),
   loses exactly the cells it loses in-process (``tests/test_zoo.py``).
 * The callback a carried-forward call makes is bounded whatever the child
@@ -13,19 +13,19 @@ import itertools
 import numpy as np
 import pytest
 
-from autograder import course
+from autograder.model import course
 from autograder.checks.evaluate import carried_answer
-from autograder.checks.invoke import MAX_CARRIED_ELEMENTS
-from autograder.course import ROOT
-from autograder.engine import wire
+from autograder.sandbox.invoke import MAX_CARRIED_ELEMENTS
+from autograder.model.course import ROOT
+from autograder.sandbox import wire
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.execute import MAX_CALLBACK_MESSAGES, Session
 from autograder.engine.grade import grade_submission
 from autograder.engine.pool import ChildError, Zygote, default_hidden
-from autograder.engine.sandbox import Limits
+from autograder.sandbox.confine import Limits
 from tests.engine_helpers import write_notebook
-from tests.fill import filled_release
-from tests.zoo.compound import COMPOUNDS
+from testkit.fill import filled_release
+from testkit.zoo.compound import COMPOUNDS
 
 LIMITS = Limits(timeout_s=5)
 _counter = itertools.count()

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from autograder import course
+from autograder.model import course
 from tests import engine_helpers
 from autograder.engine.notebook import Unreadable, load_source, load_submission
 from autograder.engine.restore import rebuild

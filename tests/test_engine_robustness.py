@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder import course
+from autograder.model import course
 from tests import engine_helpers
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.pool import Zygote, default_hidden
-from autograder.engine.sandbox import Limits
+from autograder.sandbox.confine import Limits
 
 PS = "ps1_softmax"
 MAX = course.max_score(PS)

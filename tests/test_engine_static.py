@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
-from autograder.checks.invoke import forbidden_uses
+from autograder.sandbox.invoke import forbidden_uses
 from autograder.engine.static import Notebook, Source
-from tests.zoo import all_specimens
+from testkit.zoo import all_specimens
 
 FORBIDDEN = ("scipy.special.softmax", "scipy.special.logsumexp", "torch")
 

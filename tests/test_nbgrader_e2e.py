@@ -33,9 +33,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
-from tests import lesson_claims, nbgrader_course
-from tests.fill import filled_release
+from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
+from testkit import nbgrader_course
+from tests import lesson_claims
+from testkit.fill import filled_release
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,7 @@
 Read from the source notebooks and the checks registry, no kernel (fast):
 
 * the common opening: "What you will learn", "What you will implement" with a
-  points table equal to ``autograder/course.py``, "How it is graded", "What you
+  points table equal to ``autograder/model/course.py``, "How it is graded", "What you
   may use", the one submission-rules sentence and the one notation table;
 * before each function's graded cells, a "What the next … check" paragraph that
   names exactly those cells with their points;
@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
-from autograder.course import GRADE_CELLS, function_of, max_score, source_notebook
+from autograder.model.course import GRADE_CELLS, function_of, max_score, source_notebook
 
 #: Notebooks written to the common structure (COMMON.md, "Shared decisions"); the others join as they are rewritten.
 STRUCTURED = ("ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl", "ps6_information")

@@ -1,6 +1,6 @@
 """Parity: on honest submissions, stock ``nbgrader autograde`` and our engine give the same per-cell scores.
 
-One submission per bug-zoo specimen (``tests/zoo/``): the released notebook
+One submission per bug-zoo specimen (``testkit/zoo/``): the released notebook
 (as ``nbgrader generate_assignment`` makes it) with the specimen's source in
 the solution cell of its function and the reference solutions (from
 ``source/``) in the other solution cells; the student is named after the
@@ -14,7 +14,7 @@ specimen. The batch is graded twice, in one temporary nbgrader course folder:
 
 Every graded cell of every submission must get the same score from both.
 
-The compound specimens (``tests/zoo/compound.py``: errors carried forward,
+The compound specimens (``testkit/zoo/compound.py``: errors carried forward,
 functions defined below their checks, scratch cells at the bottom) are
 always in the batch, student named after the specimen: nbgrader runs
 ``run_check`` where each graded cell stands, our engine evaluates each check
@@ -40,11 +40,11 @@ import os
 
 import pytest
 
-from autograder.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS
-from tests import nbgrader_course
-from tests.fill import filled_release
-from tests.zoo import zoo
-from tests.zoo.compound import COMPOUNDS
+from autograder.model.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS
+from testkit import nbgrader_course
+from testkit.fill import filled_release
+from testkit.zoo import zoo
+from testkit.zoo.compound import COMPOUNDS
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,7 @@
 * The release is what ``source/`` generates today, byte for byte (a stale
   release fails here; ``python -m autograder release`` fixes it).
 * A release notebook carries no solution, no hidden test, no outputs, and the
-  graded cells and points of ``autograder/course.py``.
+  graded cells and points of ``autograder/model/course.py``.
 * A source notebook follows the cell conventions the engine relies on.
 * ``python -m autograder release --check`` detects staleness without writing.
 """
@@ -22,13 +22,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.course import FUNCTIONS, GRADE_CELLS, ROOT
+from autograder.model.course import FUNCTIONS, GRADE_CELLS, ROOT
+from autograder.commands.release import add_arguments, run
 from autograder.release.generate import (
     CONFIG_FILE,
-    add_arguments,
     generate_release,
     normalise,
-    run,
     source_problem_sets,
     stale_files,
 )
@@ -162,7 +161,7 @@ def test_release_leaks_nothing(ps):
 @pytest.mark.parametrize("ps", RELEASED_PS)
 def test_release_grades_as_planned(ps):
     nb = read(ROOT / "release" / ps / f"{ps}.ipynb")
-    assert graded(nb) == GRADE_CELLS[ps], "graded cells (grade_id, points) differ from autograder/course.py"
+    assert graded(nb) == GRADE_CELLS[ps], "graded cells (grade_id, points) differ from autograder/model/course.py"
     for cell in nb.cells:
         if nbg(cell).get("grade"):
             assert cell.metadata.get("editable") is False and cell.metadata.get("deletable") is False, (
@@ -179,7 +178,7 @@ def test_source_matches_course_plan(ps):
     nb = read(ROOT / "source" / ps / f"{ps}.ipynb")
     nbformat.validate(nb)
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
-    assert graded(nb) == GRADE_CELLS[ps], "graded cells (grade_id, points) differ from autograder/course.py"
+    assert graded(nb) == GRADE_CELLS[ps], "graded cells (grade_id, points) differ from autograder/model/course.py"
 
     ids = [nbg(c).get("grade_id") for c in nb.cells]
     assert None not in ids, "every cell needs nbgrader metadata with a grade_id"

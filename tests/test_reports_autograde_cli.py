@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from autograder.course import ROOT
+from autograder.model.course import ROOT
 from tests.test_reports_gradebook import nbgrader_export
 
 EXAMPLES = ROOT / "examples" / "submissions"

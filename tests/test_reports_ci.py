@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.course import ROOT
+from autograder.model.course import ROOT
 from tests import tooling
 from tests.reports_fixtures import XSS, make_result, write_result
 

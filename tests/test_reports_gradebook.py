@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import GRADE_CELLS, ROOT
-from autograder.ids import csv_cell
+from autograder.model.course import GRADE_CELLS, ROOT
+from autograder.model.ids import csv_cell
 from autograder.reports.gradebook import write_gradebook
 from tests.reports_fixtures import class_results, make_result, write_class
 
@@ -90,7 +90,7 @@ def test_rewriting_updates_scores_and_keeps_manual_grades(course):
 
 def test_gradebook_flag_from_the_command_line(course):
     """`merge … --gradebook COURSE_DIR` (the engine's `autograde` takes the same flag)."""
-    from autograder.course import ROOT
+    from autograder.model.course import ROOT
 
     proc = subprocess.run(
         [sys.executable, "-m", "autograder", "merge", str(course / "results"), "--out", str(course / "merged"),

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from autograder.course import PROBLEM_SETS, ROOT
+from autograder.model.course import PROBLEM_SETS, ROOT
 from autograder.reports import write_reports
-from autograder.reports.merge import MergeConflict, merge, write_grades_csv
+from autograder.commands.merge import MergeConflict, merge, write_grades_csv
 from tests.reports_fixtures import class_results, write_class
 
 

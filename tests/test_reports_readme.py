@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from autograder.course import ROOT
+from autograder.model.course import ROOT
 
 README = ROOT / "README.md"
 

@@ -166,7 +166,7 @@ def test_fmt_points():
 def _item_class(tmp_path):
     """Eight ps1 submissions: `softmax-basic` passed by the strong ones only, `logsumexp-purity` by the weak
     ones only (a cell that does not separate strong from weak), `log_softmax-axis` left as given by two."""
-    from autograder.course import GRADE_CELLS
+    from autograder.model.course import GRADE_CELLS
     from tests.reports_fixtures import make_result, write_result
 
     gids = [g for g, _ in GRADE_CELLS["ps1_softmax"]]
@@ -355,7 +355,7 @@ def test_histogram_is_deterministic_and_fits_long_names():
 def test_files_are_readable_and_given_to_the_sudo_user(results_dir, monkeypatch):
     """Graded with sudo and a strict umask: the instructor's own account owns and can read every output."""
     from autograder.engine.results import write_grades_csv
-    from autograder.files import hand_over
+    from autograder.model.files import hand_over
 
     monkeypatch.setenv("SUDO_UID", "65534")
     monkeypatch.setenv("SUDO_GID", "65534")

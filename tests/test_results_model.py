@@ -1,4 +1,4 @@
-"""The results model (autograder/results.py): the schema results.json keeps, and a tolerant reader.
+"""The results model (autograder/model/results.py): the schema results.json keeps, and a tolerant reader.
 
 results.json is read by the reports, merged across shards and by other tools
 (Gradescope's schema): its keys and their order are part of the contract,
@@ -8,7 +8,7 @@ bytes. A folder the instructor edited (or an older tool wrote) still loads.
 
 import json
 
-from autograder.results import (MAX_ITEMS, Execution, SubmissionResult, TestResult, fmt_points, read_result,
+from autograder.model.results import (MAX_ITEMS, Execution, SubmissionResult, TestResult, fmt_points, read_result,
                                 write_results)
 
 #: A results.json as the engine writes it (keys in the order they are written).

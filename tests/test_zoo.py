@@ -2,7 +2,7 @@
 
 Every correct specimen earns every point; every wrong one loses points on
 its own function and only there, and gets the hint written for it. The
-compound specimens (``tests/zoo/compound.py``: several cells, errors carried
+compound specimens (``testkit/zoo/compound.py``: several cells, errors carried
 forward, order) are run as notebooks, cell by cell from the top, each graded
 cell's check evaluated where it stands, as ``run_check`` does in a kernel.
 """
@@ -17,22 +17,13 @@ import pytest
 
 from autograder.checks import checks_for
 from autograder.checks.evaluate import LocalTarget, reference_function, evaluate
-from autograder.course import FUNCTIONS, GRADE_CELLS, ROOT, is_lesson_cell
+from autograder.model.course import FUNCTIONS, GRADE_CELLS, ROOT, is_lesson_cell
 from autograder.engine.notebook import cell_text, nbgrader_meta
 from autograder.engine.static import python_source
-from tests.zoo import all_specimens
-from tests.zoo.compound import COMPOUNDS
+from testkit.zoo import all_specimens, grade
+from testkit.zoo.compound import COMPOUNDS
 
 SPECIMENS = list(all_specimens())
-
-
-def grade(ps, specimen):
-    """Grade a namespace holding the reference functions with ``specimen`` swapped in."""
-    namespace = {"np": np, "__name__": "__main__"}
-    for fn in FUNCTIONS[ps]:
-        namespace[fn] = reference_function(fn)
-    exec(compile(specimen.source, f"<zoo {specimen.name}>", "exec"), namespace)
-    return {gid: evaluate(check, LocalTarget(namespace)) for gid, check in checks_for(ps).items()}
 
 
 def test_zoo_is_big_enough():
@@ -70,7 +61,7 @@ def test_specimen(ps, specimen):
 
 def loses(ps):
     """The zoo module's reviewed ``LOSES`` (specimen -> the cells it loses), or None where it has none yet."""
-    return getattr(importlib.import_module(f"tests.zoo.{ps}"), "LOSES", None)
+    return getattr(importlib.import_module(f"testkit.zoo.{ps}"), "LOSES", None)
 
 
 def test_every_wrong_specimen_has_its_reviewed_cells():
@@ -78,15 +69,15 @@ def test_every_wrong_specimen_has_its_reviewed_cells():
     assert {"ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl"} <= set(reviewed)
     for ps, specimen in SPECIMENS:
         if not specimen.correct and ps in reviewed:
-            assert specimen.name in loses(ps), f"add {specimen.name!r} to LOSES in tests/zoo/{ps}.py"
+            assert specimen.name in loses(ps), f"add {specimen.name!r} to LOSES in testkit/zoo/{ps}.py"
 
 
 def test_grading_page_is_current():
-    """docs/grading.md is what the zoo grades to today (regenerate: python -m tests.zoo.table)."""
-    from tests.zoo import table
+    """docs/grading.md is what the zoo grades to today (regenerate: python -m testkit.zoo.table)."""
+    from testkit.zoo import table
 
     assert table.PAGE.read_text(encoding="utf-8") == table.render(), (
-        "docs/grading.md is stale: run `python -m tests.zoo.table` and review the new rows for double charges"
+        "docs/grading.md is stale: run `python -m testkit.zoo.table` and review the new rows for double charges"
     )
 
 
@@ -210,11 +201,11 @@ _AS_NBGRADER = """
 import contextlib, io, json
 from IPython.core.interactiveshell import InteractiveShell
 from autograder.checks import kernel
-from autograder.course import is_lesson_cell
+from autograder.model.course import is_lesson_cell
 from autograder.engine.notebook import cell_text, nbgrader_meta
-from tests.fill import _read
-from autograder.course import source_notebook
-from tests.zoo.compound import COMPOUNDS
+from testkit.fill import _read
+from autograder.model.course import source_notebook
+from testkit.zoo.compound import COMPOUNDS
 
 shell = InteractiveShell.instance()
 kernel.install()

@@ -6,7 +6,7 @@ evaluates the check against the notebook's namespace and raises
 ``AssertionError`` with the message and hint when it fails. The grading
 engine evaluates the same checks from the trusted side instead.
 
-Importing this package imports nothing: ``import autograder.checks.invoke``
+Importing this package imports nothing: ``import autograder.sandbox.invoke``
 loads the standard library, NumPy and :mod:`.invoke` only, which is how the
 engine's zygote uses it without pulling in the evaluation, the course plan
 and, through them, ``solutions`` (a test asserts so). The names below are
@@ -43,7 +43,7 @@ def checks_for(ps: str) -> dict:
 
 def all_checks() -> dict:
     """``grade_id -> Check`` for every problem set of the course, in course order."""
-    from autograder.course import PROBLEM_SETS
+    from autograder.model.course import PROBLEM_SETS
 
     out = {}
     for ps in PROBLEM_SETS:
@@ -59,7 +59,7 @@ def get_check(grade_id: str):
     KeyError
         When no check of its problem set has that name.
     """
-    from autograder.course import problem_set_of
+    from autograder.model.course import problem_set_of
 
     checks = checks_for(problem_set_of(grade_id))
     if grade_id not in checks:

@@ -14,7 +14,7 @@ for the life of the process, i.e. computed once per batch.
 Errors are carried forward (:func:`carried_forward`): while a probe calls
 the function under test, its calls of the problem set's other contract
 functions are answered by :func:`carried_answer` (the reference, in this
-process; :class:`~autograder.checks.invoke.Carried` swaps the notebook's
+process; :class:`~autograder.sandbox.invoke.Carried` swaps the notebook's
 definitions for stubs during the call only), and forbidden-use detection
 does not look into them. Both targets do this, so they agree by
 construction: :class:`LocalTarget` calls :func:`carried_answer` directly,
@@ -31,12 +31,12 @@ from typing import Protocol
 
 import numpy as np
 
-from autograder.checks import invoke as _invoke
+from autograder.sandbox import invoke as _invoke
 from autograder.checks import shown
 from autograder.checks.compare import compare
 from autograder.checks.model import Check, CheckResult, Failure, Hint, Probe, memo_by_identity
-from autograder.course import FUNCTIONS, problem_set_of_function
-from autograder.engine import wire
+from autograder.model.course import FUNCTIONS, problem_set_of_function
+from autograder.sandbox import wire
 
 
 class Target(Protocol):
@@ -313,7 +313,7 @@ def _stub_failure(check: Check, outcomes: list) -> Failure | None:
                    + ("returned no numbers" if not returned else "returned the same number for every input"))
 
 
-#: The exception class name of a forbidden object's refusal (``autograder.checks.guard.ForbiddenFunctionError``).
+#: The exception class name of a forbidden object's refusal (``autograder.sandbox.guard.ForbiddenFunctionError``).
 FORBIDDEN_ERROR = "ForbiddenFunctionError"
 
 
@@ -351,7 +351,7 @@ def evaluate(check: Check, target: Target) -> CheckResult:
     for index, probe in enumerate(check.probes):
         outcome = target.call(check.function, probe.args, probe.kwargs, carry)
         if outcome.status == "raised" and outcome.error_type == FORBIDDEN_ERROR:
-            # a forbidden object refused to compute in the process that ran the call (see checks.guard),
+            # a forbidden object refused to compute in the process that ran the call (see sandbox.guard),
             # reached by a path the source reading did not follow
             return _forbidden(check, [n for n in check.forbidden if n in outcome.error_message][:1]
                               or ["a forbidden library function"])

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from autograder.checks.invoke import WARNINGS_LOCK, NotNumbers, to_plain
+from autograder.sandbox.invoke import WARNINGS_LOCK, NotNumbers, to_plain
 from autograder.checks.model import memo_by_identity
 
 

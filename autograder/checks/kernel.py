@@ -3,7 +3,7 @@
 ``nbgrader autograde`` scores a graded test cell 0 when anything in it
 fails, the visible asserts above the hidden ``run_check`` included. Those
 asserts call the student's function as it is, so a caller whose check
-passes with its callee carried forward (:class:`~autograder.checks.invoke.Carried`)
+passes with its callee carried forward (:class:`~autograder.sandbox.invoke.Carried`)
 would still lose the cell on a visible assert that goes through the
 student's wrong callee: the mistake charged twice, and a score different
 from our engine's (which awards a cell from its check alone).
@@ -34,7 +34,7 @@ _current: list = []
 
 def _pre_run_cell(info) -> None:
     from autograder.checks.evaluate import LocalTarget, carried_forward
-    from autograder.course import function_of
+    from autograder.model.course import function_of
 
     _post_run_cell()  # (also puts back the transformers: AST ones apply after this hook)
     match = _RUN_CHECK.search(getattr(info, "raw_cell", "") or "")
@@ -128,7 +128,7 @@ def install(problem_set: str | None = None) -> bool:
     """Prepare the running IPython kernel for grading, once; False outside one.
 
     Before any cell of the notebook runs: the problem set's forbidden
-    library objects refuse student code (:mod:`autograder.checks.guard`;
+    library objects refuse student code (:mod:`autograder.sandbox.guard`;
     the problem set is ``problem_set``, else the name of the folder the
     kernel runs in, which nbgrader makes the assignment's), the reference
     solutions are loaded and cannot be imported by name afterwards, and the
@@ -150,9 +150,10 @@ def _arm(problem_set: str) -> None:
     """Forbidden objects refuse student code; the references are loaded, then no longer importable by name."""
     import sys
 
-    from autograder import course
-    from autograder.checks import checks_for, guard
+    from autograder.checks import checks_for
     from autograder.checks.evaluate import reference_function
+    from autograder.model import course
+    from autograder.sandbox import guard
 
     if problem_set not in course.PROBLEM_SETS:
         return

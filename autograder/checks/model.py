@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from autograder.course import FUNCTIONS
+from autograder.model.course import FUNCTIONS
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class Failure:
     kind: str
     detail: str
     probe: Probe | None = None
-    outcome: Any = None  # autograder.checks.invoke.Outcome
+    outcome: Any = None  # autograder.sandbox.invoke.Outcome
     reference: Any = None  # plain reference value (never shown)
 
 
@@ -189,7 +189,7 @@ class FunctionChecks:
     Attributes
     ----------
     name : str
-        The contract function (one of ``autograder.course.ALL_FUNCTIONS``).
+        The contract function (one of ``autograder.model.course.ALL_FUNCTIONS``).
     forbidden : tuple of str
         The problem set's forbidden library objects (see :attr:`Check.forbidden`).
     hints : tuple of Hint
@@ -215,7 +215,7 @@ class FunctionChecks:
 
     def __post_init__(self):
         if self.name not in {fn for fns in FUNCTIONS.values() for fn in fns}:
-            raise ValueError(f"name: expected a contract function of autograder.course.FUNCTIONS, got {self.name!r}")
+            raise ValueError(f"name: expected a contract function of autograder.model.course.FUNCTIONS, got {self.name!r}")
 
     def check(self, aspect: str, *, summary: str, probes: tuple, hints: tuple | None = None,
               rtol: float | None = None, atol: float | None = None, no_warnings: bool = False,
@@ -295,7 +295,7 @@ class ProblemSetChecks:
     Attributes
     ----------
     name : str
-        The problem-set id (a key of ``autograder.course.FUNCTIONS``).
+        The problem-set id (a key of ``autograder.model.course.FUNCTIONS``).
     forbidden : tuple of str
         Dotted names of library objects (or module prefixes) whose use earns
         no points on any check of the problem set.
@@ -312,7 +312,7 @@ class ProblemSetChecks:
 
     def __post_init__(self):
         if self.name not in FUNCTIONS:
-            raise ValueError(f"name: expected a problem set of autograder.course.FUNCTIONS, got {self.name!r}")
+            raise ValueError(f"name: expected a problem set of autograder.model.course.FUNCTIONS, got {self.name!r}")
         if not isinstance(self.forbidden, tuple) or not all(isinstance(n, str) for n in self.forbidden):
             raise ValueError(f"forbidden: expected a tuple of dotted names (str), got {self.forbidden!r}")
 

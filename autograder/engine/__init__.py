@@ -2,21 +2,20 @@
 
 One module per step, in the order a submission meets them:
 
+* :mod:`.collect`   – find the submissions in submitted/ (no symlink followed), account for the rest
 * :mod:`.notebook`  – read the source notebook (trusted) and a submission (not)
 * :mod:`.restore`   – rebuild the submission on the source's locked cells; tamper report
-* :mod:`.pool`      – parent side of the warm zygote: spawn and kill sandboxed children
-* :mod:`.zygote`    – the warm process that forks one child per submission
-* :mod:`.sandbox`   – modes (root, userns, weak), the allowlist view, per-child namespaces, rlimits, killing
-* :mod:`.cgroup`    – memory, processes and CPU of a whole submission, one cgroup per worker slot
-* :mod:`.child`     – the untrusted child: runs cells in IPython, answers calls
-* :mod:`.wire`      – length-prefixed JSON, numbers-only arrays, never pickle
+* :mod:`.pool`      – parent side of the warm zygote (:mod:`autograder.sandbox.zygote`): spawn and kill
+  sandboxed children
 * :mod:`.execute`   – run the cells with timeouts and respawns; the remote check target
 * :mod:`.static`    – forbidden library calls and tampering flags read from the source (trusted side)
 * :mod:`.grade`     – one submission → its results.json content
-* :mod:`.results`   – results.json bounded and written (grades.csv: :mod:`autograder.grades`; ids: :mod:`autograder.ids`)
-* :mod:`.collect`   – find the submissions in submitted/ (no symlink followed), account for the rest
+* :mod:`.results`   – results.json bounded and written (the model: :mod:`autograder.model`)
 * :mod:`.batch`     – plan, shard, grade a batch with N workers (each failure its submission's own)
-* :mod:`.cli`       – ``python -m autograder autograde …``
+
+What runs beside student code (confinement, zygote, child, wire, invoke) is
+:mod:`autograder.sandbox`; the command is :mod:`autograder.commands.autograde`.
+The engine imports the model, the checks and the sandbox, never the reports.
 
 Importing this package imports nothing: the zygote imports its submodules
 without pulling in the trusted side (checks, solutions).
@@ -30,7 +29,7 @@ _EXPORTS = {
     "LayoutError": "autograder.engine.collect",
     "shard_of": "autograder.engine.batch",
     "write_grades_csv": "autograder.engine.results",
-    "Limits": "autograder.engine.sandbox",
+    "Limits": "autograder.sandbox.confine",
 }
 
 __all__ = sorted(_EXPORTS)

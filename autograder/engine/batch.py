@@ -35,16 +35,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import course
+from autograder.model import course
 from autograder.engine import results as results_io
 from autograder.engine.collect import LayoutError, Submission, scan
-from autograder.ids import raw_bytes
+from autograder.model.ids import raw_bytes
 from autograder.engine.notebook import load_source
 from autograder.engine.pool import GraderError, Zygote, default_hidden
-from autograder.engine.sandbox import Limits
-from autograder import summary as summary_file
-from autograder.files import SUMMARY_FILE, hand_over, make_dirs
-from autograder.results import SubmissionResult
+from autograder.sandbox.confine import Limits
+from autograder.model import summary as summary_file
+from autograder.model.files import SUMMARY_FILE, hand_over, make_dirs
+from autograder.model.results import SubmissionResult
 
 __all__ = ["BatchSummary", "LayoutError", "Submission", "ZygoteKeeper", "collect_submissions", "grade_batch",
            "parse_shard", "shard_of"]
@@ -87,7 +87,7 @@ class BatchSummary:
         return [n["path"] for n in self.not_graded]
 
     def to_dict(self) -> dict:
-        """The batch fields of summary.json (:mod:`autograder.summary`)."""
+        """The batch fields of summary.json (:mod:`autograder.model.summary`)."""
         return {
             "submitted_dir": self.submitted_dir,
             "results_dir": self.results_dir,
@@ -183,7 +183,7 @@ def _load_assignment(course_dir, assignment):
         differ = sorted(set(planned) ^ {gid for gid, _ in source.tests}) or [
             gid for gid, p in source.tests if float(planned.get(gid, -1)) != p]
         source.warnings = [f"{assignment}: the source notebook's graded cells or points differ from "
-                           f"autograder.course.GRADE_CELLS ({', '.join(differ[:5])}); the notebook's count"]
+                           f"autograder.model.course.GRADE_CELLS ({', '.join(differ[:5])}); the notebook's count"]
     # references once per batch, here in one thread (invoke uses warnings.catch_warnings)
     for gid, _ in source.tests:
         for index in range(len(checks[gid].probes)):

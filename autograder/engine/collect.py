@@ -24,7 +24,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.ids import StudentId, display
+from autograder.model.ids import StudentId, display
 
 #: What a submissions folder must look like (printed with every layout error).
 LAYOUT = ("expected layout: SUBMITTED_DIR/<student>/<problem set>/<problem set>.ipynb, "
@@ -42,7 +42,7 @@ class LayoutError(ValueError):
 class Submission:
     """One ``<student>/<problem set>/`` folder to grade.
 
-    ``student`` is the display id (:mod:`autograder.ids`), ``folder`` the
+    ``student`` is the display id (:mod:`autograder.model.ids`), ``folder`` the
     name of its results folder, ``path`` the notebook (None when there is none
     to grade; ``problem`` then says why, for the student's results.json).
     """

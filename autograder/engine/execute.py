@@ -32,11 +32,11 @@ from __future__ import annotations
 import time
 
 from autograder.checks.evaluate import carried_forward
-from autograder.checks.invoke import MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, Outcome, elements
+from autograder.sandbox.invoke import MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, Outcome, elements
 from autograder.checks.model import memo_by_identity
-from autograder.engine import wire
+from autograder.sandbox import wire
 from autograder.engine.pool import ChildError, GraderError, Zygote
-from autograder.engine.sandbox import Limits
+from autograder.sandbox.confine import Limits
 
 #: After this many hangs (or crashes) of one function, later calls of it are not made.
 STRIKES = 2

@@ -18,12 +18,12 @@ import time
 from dataclasses import dataclass
 
 from autograder.checks.evaluate import carried_answer, evaluate
-from autograder.course import function_of
+from autograder.model.course import function_of
 from autograder.engine.execute import CellRun, RemoteTarget, Session
 from autograder.engine.notebook import SourceNotebook, Unreadable, load_submission
 from autograder.engine import static
 from autograder.engine.restore import rebuild
-from autograder.results import Execution, SubmissionResult, TestResult
+from autograder.model.results import Execution, SubmissionResult, TestResult
 
 
 def _check_points(cells, tests: dict):
@@ -46,7 +46,7 @@ def _check_points(cells, tests: dict):
 
 
 def _test_result(result, extra: str, points: float) -> TestResult:
-    """The :class:`~autograder.results.TestResult` of a check's outcome worth ``points``; ``extra``
+    """The :class:`~autograder.model.results.TestResult` of a check's outcome worth ``points``; ``extra``
     (why the function is missing) joins the message of a failure."""
     message = result.message + (f" {extra}" if extra and not result.passed else "")
     return TestResult(result.grade_id, float(points) if result.passed else 0.0, float(points), result.passed,

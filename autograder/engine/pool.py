@@ -18,8 +18,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from autograder.engine import wire
-from autograder.engine.sandbox import Limits
+from autograder.sandbox import wire
+from autograder.sandbox.confine import Limits
 
 #: Largest answer accepted from a child (bytes of JSON): the largest legitimate one (a 300×300
 #: float64 array, base64) is about 1 MB. Larger frames are refused before they are read.
@@ -140,7 +140,7 @@ def _matplotlib_config(zygote_dir: str) -> str:
 
 
 class Zygote:
-    """The warm process that forks children (see :mod:`autograder.engine.zygote`)."""
+    """The warm process that forks children (see :mod:`autograder.sandbox.zygote`)."""
 
     def __init__(self, hide=(), needed=None, python=None, start_timeout=120.0, slots=1, forbidden=()):
         self.slots = int(slots)
@@ -181,7 +181,7 @@ class Zygote:
         env["PYTHONPATH"] = os.pathsep.join([pkg_root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         self._log = open(os.path.join(self._dir, "zygote.log"), "wb")
         self.proc = subprocess.Popen(
-            [self.python, "-m", "autograder.engine.zygote", "--fd", str(theirs.fileno())],
+            [self.python, "-m", "autograder.sandbox.zygote", "--fd", str(theirs.fileno())],
             pass_fds=[theirs.fileno()], cwd=self._dir, env=env, stdin=subprocess.DEVNULL,
             stdout=self._log, stderr=self._log, start_new_session=True,
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from autograder.course import is_lesson_cell
+from autograder.model.course import is_lesson_cell
 from autograder.engine.notebook import SourceNotebook, cell_text, grade_id_of, nbgrader_meta
 
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)

@@ -1,6 +1,7 @@
 """Regenerate ``release/<ps>/<ps>.ipynb`` from ``source/`` with nbgrader.
 
-``python -m autograder release [--assignment ID …] [--check]``
+The command is ``python -m autograder release [--assignment ID …] [--check]``
+(:mod:`autograder.commands.release`).
 
 nbgrader's ``generate_assignment`` (its Python API, configured by the course's
 ``nbgrader_config.py``) runs in a temporary copy of the course folder, without
@@ -19,9 +20,7 @@ release depend on when it was run.
 
 from __future__ import annotations
 
-import argparse
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -192,41 +191,3 @@ def stale_files(course_dir: Path, problem_sets=None) -> list[str]:
         for orphan in sorted(p for p in release.iterdir() if p.is_dir() and p.name not in rendered):
             stale.append(f"release/{orphan.name}/ (no source/{orphan.name}/{orphan.name}.ipynb)")
     return stale
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--assignment", "-a", action="append", metavar="ID", dest="assignments",
-        help="problem-set id to regenerate (repeatable); default: every source/<ps>/<ps>.ipynb",
-    )
-    parser.add_argument(
-        "--check", action="store_true",
-        help="write nothing; exit 1 and list the stale files if release/ differs from what source/ generates",
-    )
-    parser.add_argument(
-        "--course-dir", type=Path, default=None,
-        help="the nbgrader course folder (default: this repository)",
-    )
-
-
-def run(args: argparse.Namespace) -> int:
-    from autograder.course import ROOT
-
-    course_dir = args.course_dir or ROOT
-    try:
-        if args.check:
-            stale = stale_files(course_dir, args.assignments)
-            if stale:
-                print("release/ is stale; run `python -m autograder release` to regenerate:", file=sys.stderr)
-                for item in stale:
-                    print(f"  {item}", file=sys.stderr)
-                return 1
-            print("release/ is up to date with source/")
-            return 0
-        written = generate_release(course_dir, args.assignments)
-    except ReleaseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    for path in written:
-        print(f"wrote {path}")
-    return 0

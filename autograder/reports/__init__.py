@@ -9,8 +9,7 @@ One module per job:
 * :mod:`~autograder.reports.table` – the rich grade table and a progress bar;
 * :mod:`~autograder.reports.jsonout` – ``--json`` machine output;
 * :mod:`~autograder.reports.gradebook` – scores into nbgrader's ``gradebook.db``;
-* :mod:`~autograder.reports.nbgrader_export` – ``nbgrader export``'s plugin: the same grades.csv, formula-safe;
-* :mod:`~autograder.reports.merge` – the ``merge`` command (shards → one folder).
+* :mod:`~autograder.reports.nbgrader_export` – ``nbgrader export``'s plugin: the same grades.csv, formula-safe.
 
 Imports are lazy: ``python -m autograder merge --help`` loads none of these modules.
 """
@@ -49,7 +48,7 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     Writes ``feedback.html`` next to every ``results.json`` and ``report.html``
     in ``results_dir``; with ``gradebook`` (a course directory) also stores the
     scores in that course's nbgrader gradebook; hands the files to the
-    ``sudo`` user (:func:`autograder.files.hand_over`). Every file is written
+    ``sudo`` user (:func:`autograder.model.files.hand_over`). Every file is written
     before anything is printed, so a closed pipe loses output, never files.
     Then, with ``show``, prints the grade table on ``console`` (a
     :class:`rich.console.Console`; default: stdout), or, with ``json_output``,
@@ -59,8 +58,8 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     """
     from pathlib import Path
 
-    from autograder import summary as summary_file
-    from autograder.files import SUMMARY_FILE, hand_over
+    from autograder.model import summary as summary_file
+    from autograder.model.files import SUMMARY_FILE, hand_over
     from autograder.reports import jsonout, report, stats
     from autograder.reports.feedback import write_feedback_pages
     from autograder.reports.results import load_results

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from autograder.files import write_atomic  # noqa: F401 — the pages use the one writer of every output
+from autograder.model.files import write_atomic  # noqa: F401 — the pages use the one writer of every output
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from autograder.course import FUNCTIONS
+from autograder.model.course import FUNCTIONS
 from autograder.reports._html import esc, inline_code, meter, page, write_atomic
 from autograder.reports.results import FEEDBACK_FILE, Result, TestResult, fmt_points, load_results, test_function
 

@@ -83,7 +83,7 @@ def _timestamp(course_dir: Path, coursedir, student: str, ps: str):
     """
     import os
 
-    from autograder.files import is_regular_file
+    from autograder.model.files import is_regular_file
 
     try:
         path = Path(coursedir.format_path(coursedir.submitted_directory, student, ps)) / "timestamp.txt"

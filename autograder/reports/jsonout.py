@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from autograder.files import SUMMARY_FILE
+from autograder.model.files import SUMMARY_FILE
 from autograder.reports import stats
 from autograder.reports.results import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, load_results
 
@@ -41,9 +41,9 @@ def batch_info(results_dir) -> dict:
     """``{"not_graded": [...], "sandbox": {...} or [...]}`` from the summary.json of ``results_dir``.
 
     For a merged folder, the shards' lists joined and their sandboxes (listed
-    when they differ); see :mod:`autograder.summary`. Malformed entries are left out.
+    when they differ); see :mod:`autograder.model.summary`. Malformed entries are left out.
     """
-    from autograder import summary as summary_file
+    from autograder.model import summary as summary_file
 
     batch = summary_file.combine(summary_file.read_batches(Path(results_dir) / SUMMARY_FILE))
     not_graded = []

@@ -14,7 +14,7 @@ unless ``--to``), same columns in the same order, same rows (every assignment
 × every student, 0 for a missing submission, the late penalty subtracted) and
 honours ``--student`` / ``--assignment`` — through :mod:`csv` (fields with
 commas, quotes or newlines are quoted) and with every text field passed
-through :func:`autograder.ids.csv_cell` (the usual leading ``'`` before a
+through :func:`autograder.model.ids.csv_cell` (the usual leading ``'`` before a
 formula). The course's ``nbgrader_config.py`` selects it::
 
     c.ExportApp.plugin_class = "autograder.reports.nbgrader_export.SafeCsvExportPlugin"
@@ -27,7 +27,7 @@ import csv
 from nbgrader.api import MissingEntry
 from nbgrader.plugins import CsvExportPlugin
 
-from autograder.ids import csv_cell
+from autograder.model.ids import csv_cell
 
 #: nbgrader's columns, in its order.
 COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",

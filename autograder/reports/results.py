@@ -1,20 +1,20 @@
 """Read a results folder: ``RESULTS/<student>/<ps>/results.json``, one per submission.
 
-The grading engine writes these files (:class:`autograder.results.SubmissionResult`);
+The grading engine writes these files (:class:`autograder.model.results.SubmissionResult`);
 everything in :mod:`autograder.reports` is built from them alone, so reports
 can be regenerated, merged across shards, or produced on another machine than
 the one that graded. This module only finds the files and orders what it
 read; the model, its tolerant reader and the point formatter are
-:mod:`autograder.results`.
+:mod:`autograder.model.results`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.course import PROBLEM_SETS, function_of
-from autograder.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, RESULTS_FILE  # noqa: F401 (re-exported)
-from autograder.results import SubmissionResult, TestResult, fmt_points, read_result  # noqa: F401 (re-exported)
+from autograder.model.course import PROBLEM_SETS, function_of
+from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, RESULTS_FILE  # noqa: F401 (re-exported)
+from autograder.model.results import SubmissionResult, TestResult, fmt_points, read_result  # noqa: F401 (re-exported)
 
 #: The reports' name for a submission's result.
 Result = SubmissionResult

@@ -174,7 +174,7 @@ def from_wire(obj, _depth: int = 0, _budget=None):
 
 
 # ---------------------------------------------------------------------------
-# outcomes (autograder.checks.invoke.Outcome, as plain fields)
+# outcomes (autograder.sandbox.invoke.Outcome, as plain fields)
 
 OUTCOME_STATUSES = ("returned", "raised", "missing")
 _TEXT_LIMIT = 2000

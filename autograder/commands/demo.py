@@ -16,7 +16,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from autograder.course import RELEASE, ROOT, SOURCE
+from autograder.model.course import RELEASE, ROOT, SOURCE
 
 EXAMPLES = ROOT / "examples" / "submissions"
 MARKER = ".probdl-demo"
@@ -72,8 +72,8 @@ def _show(path: Path) -> str:
 
 def run(args) -> int:
     from autograder.engine import grade_batch
-    from autograder.engine.sandbox import Limits
-    from autograder.engine.cli import summary_lines
+    from autograder.sandbox.confine import Limits
+    from autograder.commands.autograde import summary_lines
     from autograder.reports import show_reports, write_reports
     from autograder.reports.table import batch_progress, make_console
 

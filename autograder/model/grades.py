@@ -3,7 +3,7 @@
 Read from the per-submission results.json files alone, by the engine after a
 batch and by ``merge`` after combining shards (one writer, one format, so a
 merged folder's grades.csv equals an unsharded run's). Text cells follow the
-spreadsheet rule of :func:`autograder.ids.csv_cell`.
+spreadsheet rule of :func:`autograder.model.ids.csv_cell`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import math
 import threading
 from pathlib import Path
 
-from autograder.course import PROBLEM_SETS
-from autograder.ids import csv_cell
-from autograder.files import GRADES_FILE, RESULTS_FILE, write_atomic
-from autograder.results import fmt_points
+from autograder.model.course import PROBLEM_SETS
+from autograder.model.ids import csv_cell
+from autograder.model.files import GRADES_FILE, RESULTS_FILE, write_atomic
+from autograder.model.results import fmt_points
 
 _lock = threading.Lock()
 
@@ -50,7 +50,7 @@ def grades_table(results_dir):
     """``(columns, rows)``: one row per student, one column per problem set, and ``total``.
 
     The student column is the id as results.json records it (the display id,
-    see :mod:`autograder.ids`), else the folder name.
+    see :mod:`autograder.model.ids`), else the folder name.
     """
     scores, names = {}, {}
     for folder, assignment, data in iter_results(results_dir):
@@ -78,7 +78,7 @@ def write_grades_csv(results_dir) -> Path:
 
     A problem set a student has no result for is left empty; ``total`` adds
     up the ones they have. Text cells follow the spreadsheet rule of
-    :func:`autograder.ids.csv_cell` (no id becomes a formula).
+    :func:`autograder.model.ids.csv_cell` (no id becomes a formula).
     """
     header, rows = grades_table(results_dir)
     buf = io.StringIO()

@@ -12,7 +12,7 @@ mixture, multiplied likelihoods, a forgotten normalisation or prior, λ
 inverted, the intercept left unpenalised, and ready-made library versions.
 """
 
-from tests.zoo import Specimen
+from testkit.zoo import Specimen
 
 _CHECK_P = '''
 def _check(p, name, axis):

@@ -5,7 +5,7 @@ sigmoid, clipping with Keras' 1e-7 or scikit-learn's old 1e-15, PyTorch's log
 clamp at -100, ``np.log(1 - p)``, 0·log 0 = nan, a log of the sigmoid.
 """
 
-from tests.zoo import Specimen, stub
+from testkit.zoo import Specimen, stub
 
 ZOO = (
     # ------------------------------------------------------------------ sigmoid
@@ -417,7 +417,7 @@ def binary_cross_entropy_with_logits(z, y):
 """, hint="Convert the inputs first"),
 )
 
-# Stubs and the untouched template (see tests.zoo.stub).
+# Stubs and the untouched template (see testkit.zoo.stub).
 ZOO = ZOO + (
     stub("ps4-logits-stub-zero", "binary_cross_entropy_with_logits", "z, y", 'return 0.0'),
     stub("ps4-sigmoid-template", "sigmoid", "z", 'raise NotImplementedError()'),
@@ -426,7 +426,7 @@ ZOO = ZOO + (
 
 #: The graded cells each wrong specimen loses, and no others: reviewed for double charges (a mistake
 #: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
-#: compared). Published as docs/grading.md (python -m tests.zoo.table).
+#: compared). Published as docs/grading.md (python -m testkit.zoo.table).
 LOSES = {
     "ps4-sigmoid-naive": ("sigmoid-stability",),
     "ps4-sigmoid-naive-exp-form": ("sigmoid-stability",),

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from autograder.course import GRADE_CELLS, PROBLEM_SETS, ROOT
+from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, ROOT
 
 CONFIG_FILE = "nbgrader_config.py"
 #: Ceiling for one nbgrader command (per notebook it is seconds; this only stops a wedged run).

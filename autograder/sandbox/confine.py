@@ -300,7 +300,7 @@ def cover_files(paths) -> list:
     namespace; returns the paths covered.
 
     The zygote covers the library files that define the forbidden functions
-    (:func:`autograder.checks.guard.prepare`), once they are imported: the
+    (:func:`autograder.sandbox.guard.prepare`), once they are imported: the
     children never read them, and a submission cannot load a second copy.
     """
     covered = []
@@ -321,7 +321,7 @@ def _no_interpreters(root: str, view) -> list:
     The children are forked, never executed, so they need no interpreter
     binary; a second interpreter started by a submission would run without
     the guard that makes the forbidden functions unusable
-    (:mod:`autograder.checks.guard`). Returns the paths made non-executable.
+    (:mod:`autograder.sandbox.guard`). Returns the paths made non-executable.
     """
     done = set()
     folders = {os.path.join(v, "bin") for v in view} | {"/usr/bin", "/usr/local/bin", "/bin"}

@@ -8,7 +8,7 @@ missing constants, log of an underflowed pdf, ddof=1, variance returned, inv/det
 missing factors ½ and 2, no SPD validation, library shortcuts.
 """
 
-from tests.zoo import Specimen, stub
+from testkit.zoo import Specimen, stub
 
 ZOO = (
     # ------------------------------------------------------ gaussian_log_pdf: correct
@@ -481,7 +481,7 @@ def mvn_log_pdf(x, mu, cov):
     ),
 )
 
-# Stubs and the untouched template (see tests.zoo.stub).
+# Stubs and the untouched template (see testkit.zoo.stub).
 ZOO = ZOO + (
     stub("mvn_log_pdf-stub-raises-valueerror", "mvn_log_pdf", "x, mu, cov", 'raise ValueError("cov must be symmetric positive definite")'),
     stub("gaussian_mle-stub-zeros", "gaussian_mle", "x", 'return 0.0, 0.0'),
@@ -491,7 +491,7 @@ ZOO = ZOO + (
 
 #: The graded cells each wrong specimen loses, and no others: reviewed for double charges (a mistake
 #: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
-#: compared). Published as docs/grading.md (python -m tests.zoo.table).
+#: compared). Published as docs/grading.md (python -m testkit.zoo.table).
 LOSES = {
     "gaussian_log_pdf-sigma-as-variance": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails"),
     "gaussian_log_pdf-missing-constant": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails"),

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autograder.files import write_json_atomic
+from autograder.model.files import write_json_atomic
 
 SCHEMA = 1
 COUNTS = ("submissions", "graded", "skipped_existing", "failed_to_grade", "zygote_restarts")

@@ -5,7 +5,7 @@ Correct specimens are written in different styles (keepdims, ``np.logaddexp.redu
 mistakes found in course code and on Q&A sites, each with the hint it must get.
 """
 
-from tests.zoo import Specimen, stub
+from testkit.zoo import Specimen, stub
 
 ZOO = (
     # ------------------------------------------------------------ logsumexp: correct
@@ -348,7 +348,7 @@ def softmax(z, axis=-1, temperature=1.0):
     ),
 )
 
-# Stubs and the untouched template (see tests.zoo.stub).
+# Stubs and the untouched template (see testkit.zoo.stub).
 ZOO = ZOO + (
     stub("softmax-stub-raises-valueerror", "softmax", "z, axis=-1, temperature=1.0", 'raise ValueError("not written yet")'),
     stub("softmax-stub-zeros", "softmax", "z, axis=-1, temperature=1.0", 'return np.zeros(np.shape(z))'),
@@ -359,7 +359,7 @@ ZOO = ZOO + (
 
 #: The graded cells each wrong specimen loses, and no others: reviewed for double charges (a mistake
 #: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
-#: compared). Published as docs/grading.md (python -m tests.zoo.table).
+#: compared). Published as docs/grading.md (python -m testkit.zoo.table).
 LOSES = {
     "softmax-no-asarray": ("softmax-purity",),
     "logsumexp-forgets-max": ("logsumexp-basic", "logsumexp-axis", "logsumexp-stability"),

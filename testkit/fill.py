@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from autograder.course import FUNCTIONS, ROOT
+from autograder.model.course import FUNCTIONS, ROOT
 from autograder.engine.notebook import cell_text, nbgrader_meta
 
 _SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)

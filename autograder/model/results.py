@@ -3,8 +3,8 @@
 The engine builds a :class:`SubmissionResult` per submission and writes it
 (:meth:`SubmissionResult.to_json`, then :func:`write_results`, bounded);
 the reports read it back (:meth:`SubmissionResult.from_json`) and nothing
-else. One file, one schema, in the bottom layer beside :mod:`autograder.files`
-and :mod:`autograder.summary`, so neither side re-parses the other's dicts.
+else. One file, one schema, in the bottom layer beside :mod:`autograder.model.files`
+and :mod:`autograder.model.summary`, so neither side re-parses the other's dicts.
 
 results.json (Gradescope's results schema, plus the execution record and the
 instructor's notes), keys in this order::
@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.files import RESULTS_FILE, write_json_atomic
+from autograder.model.files import RESULTS_FILE, write_json_atomic
 
 #: Longest list kept in a results.json (notes, tamper lines, cell records).
 MAX_ITEMS = 200
@@ -349,7 +349,7 @@ class SubmissionResult:
 
 
 def results_path(results_dir, student: str, assignment: str) -> Path:
-    """``RESULTS/<student folder>/<ps>/results.json`` (the folder from :mod:`autograder.ids`)."""
+    """``RESULTS/<student folder>/<ps>/results.json`` (the folder from :mod:`autograder.model.ids`)."""
     return Path(results_dir) / student / assignment / RESULTS_FILE
 
 

@@ -1,9 +1,9 @@
 """The zygote: a warm interpreter that forks one sandboxed child per submission.
 
 Started by the parent as a fresh interpreter (``python -m
-autograder.engine.zygote --fd N``), never by forking the parent, which holds
+autograder.sandbox.zygote --fd N``), never by forking the parent, which holds
 the reference solutions in memory. It imports NumPy, SciPy, matplotlib (Agg)
-and IPython once, builds an IPython shell, imports ``autograder.checks.invoke``
+and IPython once, builds an IPython shell, imports ``autograder.sandbox.invoke``
 (a leaf: the package imports nothing eagerly) and takes it out of
 ``sys.modules`` (:func:`import_invoke`), and then enters its own mount and
 network namespaces with only the interpreter and its libraries visible
@@ -19,10 +19,10 @@ Control protocol (one :mod:`.wire` message each way, on the socket passed as
   ``{"pid", "sandbox"}`` (as root, reserves one uid per slot, see
   :func:`.sandbox.claim_uids`);
 * ``arm {"forbidden": [names]}`` → ``{"armed": true, "guard": report}``: every
-  forbidden object of the batch becomes a gate (:func:`autograder.checks.guard.prepare`;
+  forbidden object of the batch becomes a gate (:func:`autograder.sandbox.guard.prepare`;
   each child then arms its own problem set's names before any student code), the
   library files that define them are covered in the view, and the names are pinned
-  (:func:`autograder.checks.invoke.pin`); ``spawn`` is refused before;
+  (:func:`autograder.sandbox.invoke.pin`); ``spawn`` is refused before;
 * ``spawn {"slot", "limits"}`` → ``{"pid"}`` with the parent's end of the
   child's socket passed alongside (SCM_RIGHTS): a child that confined itself
   and serves that socket (:func:`.child.serve`). After each kill the zygote
@@ -48,7 +48,7 @@ import struct
 import sys
 import time
 
-from autograder.engine import sandbox, wire
+from autograder.sandbox import confine as sandbox, wire
 
 def _warm_imports():
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -63,27 +63,27 @@ def _warm_imports():
     import subprocess  # noqa: F401  (IPython's `!`)
     import IPython.utils.process  # noqa: F401
 
-    from autograder.engine import child  # noqa: F401
+    from autograder.sandbox import child  # noqa: F401
 
 
 def import_guard():
-    """:mod:`autograder.checks.guard`, imported before the zygote enters its filesystem view (which hides this
+    """:mod:`autograder.sandbox.guard`, imported before the zygote enters its filesystem view (which hides this
     package), then taken out of ``sys.modules`` like :func:`import_invoke`'s module (it holds nothing
     secret: the state of the forbidden objects lives in its audit hook)."""
     import importlib
 
-    module = importlib.import_module("autograder.checks.guard")
-    sys.modules.pop("autograder.checks.guard", None)
+    module = importlib.import_module("autograder.sandbox.guard")
+    sys.modules.pop("autograder.sandbox.guard", None)
     return module
 
 
 def import_invoke():
-    """:mod:`autograder.checks.invoke`, then unreachable by name.
+    """:mod:`autograder.sandbox.invoke`, then unreachable by name.
 
     A normal import, made before the zygote enters its filesystem view
-    (which hides this package): the package ``autograder.checks`` imports
-    nothing eagerly, so this loads the standard library, NumPy and
-    ``invoke`` only (never the evaluation or ``solutions``). The module is
+    (which hides this package): the package ``autograder.sandbox`` imports
+    nothing of the rest of the product, so this loads the standard library,
+    NumPy and ``invoke`` only (never the evaluation or ``solutions``). The module is
     then taken out of ``sys.modules`` and off its package, so student code
     cannot reach (and patch) the copy the child answers with. The forbidden
     names are pinned in it later (:meth:`Zygote.arm`), still before any child
@@ -91,12 +91,11 @@ def import_invoke():
     """
     import importlib
 
-    module = importlib.import_module("autograder.checks.invoke")
-    for name in ("autograder.checks.invoke", "autograder.checks"):
-        sys.modules.pop(name, None)
-    package = sys.modules.get("autograder")
-    if package is not None and hasattr(package, "checks"):
-        delattr(package, "checks")
+    module = importlib.import_module("autograder.sandbox.invoke")
+    sys.modules.pop("autograder.sandbox.invoke", None)
+    package = sys.modules.get("autograder.sandbox")
+    if package is not None and hasattr(package, "invoke"):
+        delattr(package, "invoke")
     return module
 
 
@@ -149,8 +148,8 @@ class Zygote:
         self.cgroups = None
         self.no_prefork = False
         self.slot_ns = {}  # slot -> PID namespaces of its killed children (tests, userns mode)
-        self.invoke = None  # checks.invoke, imported in :meth:`init`
-        self.guard = None  # checks.guard, imported in :meth:`init`
+        self.invoke = None  # sandbox.invoke, imported in :meth:`init`
+        self.guard = None  # sandbox.guard, imported in :meth:`init`
         self.guard_report = {}
         self.armed = False  # the forbidden names are pinned in it (:meth:`arm`); no child is forked before
 
@@ -171,7 +170,7 @@ class Zygote:
     def init(self, msg):
         import tempfile
 
-        from autograder.engine.cgroup import Cgroups
+        from autograder.sandbox.cgroup import Cgroups
 
         self.mode = sandbox.requested_mode()
         self.no_prefork = bool(os.environ.get("AUTOGRADER_NO_PREFORK"))  # (the environment is cleared below)
@@ -180,7 +179,7 @@ class Zygote:
         cgroup_report = self.cgroups.create() if self.mode != "weak" else {
             "available": False, "why": "weak mode: no cgroups"}
         _warm_imports()
-        from autograder.engine import child
+        from autograder.sandbox import child
 
         self.guard = import_guard()
         self.invoke = import_invoke()
@@ -211,8 +210,8 @@ class Zygote:
         return {"pid": os.getpid(), "sandbox": report}
 
     def arm(self, msg):
-        """Pin the forbidden names in :mod:`invoke <autograder.checks.invoke>`
-        (:func:`~autograder.checks.invoke.pin`, in the pristine zygote); children can be forked from now on.
+        """Pin the forbidden names in :mod:`invoke <autograder.sandbox.invoke>`
+        (:func:`~autograder.sandbox.invoke.pin`, in the pristine zygote); children can be forked from now on.
 
         A separate request, so that the parent can launch the zygote (its
         imports take seconds) before it has loaded the checks that name them.
@@ -283,7 +282,7 @@ class Zygote:
         parent (*A* of :func:`.sandbox.isolate_child`), which ends the way the
         child did.
         """
-        from autograder.engine import child
+        from autograder.sandbox import child
 
         uid = self.uid_of(slot)
         lim = sandbox.Limits.from_dict(limits)
@@ -576,7 +575,7 @@ def main(argv=None) -> int:
     fd = int(argv[argv.index("--fd") + 1])
     ctrl = socket.socket(fileno=fd)
     try:
-        from autograder.engine.sandbox import PR_SET_CHILD_SUBREAPER, prctl
+        from autograder.sandbox.confine import PR_SET_CHILD_SUBREAPER, prctl
 
         prctl(PR_SET_CHILD_SUBREAPER, 1)
     except OSError:

@@ -6,7 +6,7 @@ missing ½, ``inv``/``det`` at D = 300, a jitter on the diagonal, the VAE KL
 summed over the batch too, and ``logvar`` treated as log σ.
 """
 
-from tests.zoo import Specimen, stub
+from testkit.zoo import Specimen, stub
 
 ZOO = (
     # -------------------------------------------------------------- gaussian_kl
@@ -261,7 +261,7 @@ def vae_kl(mu, logvar):
 """, hint="logvar is log σ²"),
 )
 
-# Stubs and the untouched template (see tests.zoo.stub).
+# Stubs and the untouched template (see testkit.zoo.stub).
 ZOO = ZOO + (
     stub("ps5-mvn-kl-stub-zero", "mvn_kl", "mu1, cov1, mu2, cov2", 'return 0.0'),
     stub("ps5-vae-kl-template", "vae_kl", "mu, logvar", 'raise NotImplementedError()'),
@@ -270,7 +270,7 @@ ZOO = ZOO + (
 
 #: The graded cells each wrong specimen loses, and no others: reviewed for double charges (a mistake
 #: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
-#: compared). Published as docs/grading.md (python -m tests.zoo.table).
+#: compared). Published as docs/grading.md (python -m testkit.zoo.table).
 LOSES = {
     "ps5-gaussian-kl-reversed": ("gaussian_kl-basic", "gaussian_kl-broadcast", "gaussian_kl-properties"),
     "ps5-gaussian-kl-sigma-as-variance": ("gaussian_kl-basic", "gaussian_kl-broadcast", "gaussian_kl-properties"),

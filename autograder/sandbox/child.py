@@ -4,7 +4,7 @@ UNTRUSTED SIDE. This code runs in a process forked from the zygote for one
 submission; after :func:`serve` confines it (see :mod:`.sandbox`) it executes
 student code. It imports nothing that knows the right answers: only the
 standard library, NumPy, IPython, matplotlib, :mod:`.wire`, :mod:`.sandbox`
-and the copy of :mod:`autograder.checks.invoke` the zygote imported and took
+and the copy of :mod:`autograder.sandbox.invoke` the zygote imported and took
 out of ``sys.modules`` (``invoke`` below). Whatever it answers is validated by the parent, which
 compares with the references and awards points; nothing here can raise a
 score.
@@ -12,7 +12,7 @@ score.
 Requests (one JSON message each, see :mod:`.wire`):
 
 * ``{"op": "arm", "names": [str]}`` → ``{"armed": true}``: the forbidden objects of these names refuse
-  student code from now on (:func:`autograder.checks.guard.arm`; once per process, before any cell)
+  student code from now on (:func:`autograder.sandbox.guard.arm`; once per process, before any cell)
 * ``{"op": "run", "source": str}`` → ``{"status": "ok"|"error", "error": str}``
 * ``{"op": "defined", "function": str}`` → ``{"why": str}`` (``""``: a callable)
 * ``{"op": "forbidden", "function": str, "names": [str], "skip": [str]}`` → ``{"used": [str]}``
@@ -38,7 +38,7 @@ import tempfile
 
 import numpy as np
 
-from autograder.engine import sandbox, wire
+from autograder.sandbox import confine as sandbox, wire
 
 ERROR_TEXT = 500
 

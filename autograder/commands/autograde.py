@@ -114,7 +114,7 @@ def _usage_error(message: str, as_json: bool) -> int:
 
 def run(args) -> int:
     from autograder.engine.batch import LayoutError, grade_batch, parse_shard
-    from autograder.engine.sandbox import Limits
+    from autograder.sandbox.confine import Limits
 
     try:
         shard = parse_shard(args.shard) if args.shard else None

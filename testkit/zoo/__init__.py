@@ -1,12 +1,12 @@
 """The bug zoo: realistic implementations, wrong and right, as students write them.
 
-Each problem set has a module ``tests/zoo/<ps>.py`` with ``ZOO``, a tuple of
+Each problem set has a module ``testkit/zoo/<ps>.py`` with ``ZOO``, a tuple of
 :class:`Specimen`. A specimen is the source of one solution cell (it defines
 one contract function, plus any helpers of its own) so that the same text
 can be exec'd into a namespace for the checks' own tests, or pasted into a
 real notebook for the grading engine and nbgrader parity tests.
 
-``tests/zoo/compound.py`` holds specimens of several cells (errors carried
+``testkit/zoo/compound.py`` holds specimens of several cells (errors carried
 forward, notebook order), each a whole notebook with the graded cells it
 must lose.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from autograder.course import PROBLEM_SETS  # the one list of problem sets (re-exported for tests.zoo.table)
+from autograder.model.course import PROBLEM_SETS  # the one list of problem sets (re-exported for testkit.zoo.table)
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,28 @@ def stub(name: str, function: str, params: str, body: str) -> Specimen:
 
 
 def zoo(ps: str) -> tuple:
-    return importlib.import_module(f"tests.zoo.{ps}").ZOO
+    return importlib.import_module(f"testkit.zoo.{ps}").ZOO
 
 
 def all_specimens():
     for ps in PROBLEM_SETS:
         for specimen in zoo(ps):
             yield ps, specimen
+
+
+def grade(ps: str, specimen) -> dict:
+    """``grade_id -> CheckResult``: the checks of ``ps`` on the reference functions with ``specimen`` swapped in.
+
+    In process, through :class:`~autograder.checks.evaluate.LocalTarget` (no notebook, no sandbox).
+    """
+    import numpy as np
+
+    from autograder.checks import checks_for
+    from autograder.checks.evaluate import LocalTarget, evaluate, reference_function
+    from autograder.model.course import FUNCTIONS
+
+    namespace = {"np": np, "__name__": "__main__"}
+    for fn in FUNCTIONS[ps]:
+        namespace[fn] = reference_function(fn)
+    exec(compile(specimen.source, f"<zoo {specimen.name}>", "exec"), namespace)
+    return {gid: evaluate(check, LocalTarget(namespace)) for gid, check in checks_for(ps).items()}

@@ -31,7 +31,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from autograder.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, RESULTS_FILE, SUMMARY_FILE
+from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, RESULTS_FILE, SUMMARY_FILE
 
 #: Files (and folders) the batch writes beside the student folders of a results folder.
 RESERVED = frozenset({GRADES_FILE, SUMMARY_FILE, REPORT_FILE, FEEDBACK_FILE, RESULTS_FILE,

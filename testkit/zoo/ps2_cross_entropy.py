@@ -7,7 +7,7 @@ mean, log of a softmax, epsilon clipping, no index validation, the gradient's si
 1/N, soft labels collapsed to their argmax, library shortcuts).
 """
 
-from tests.zoo import Specimen, stub
+from testkit.zoo import Specimen, stub
 
 ZOO = (
     # -------------------------------------------------------- cross_entropy: correct
@@ -435,7 +435,7 @@ def cross_entropy(logits, targets):
     ),
 )
 
-# Stubs and the untouched template (see tests.zoo.stub).
+# Stubs and the untouched template (see testkit.zoo.stub).
 ZOO = ZOO + (
     stub("cross_entropy-stub-raises-valueerror", "cross_entropy", "logits, targets", 'raise ValueError("targets out of range")'),
     stub("cross_entropy-stub-zero", "cross_entropy", "logits, targets", 'return 0.0'),
@@ -445,7 +445,7 @@ ZOO = ZOO + (
 
 #: The graded cells each wrong specimen loses, and no others: reviewed for double charges (a mistake
 #: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
-#: compared). Published as docs/grading.md (python -m tests.zoo.table).
+#: compared). Published as docs/grading.md (python -m testkit.zoo.table).
 LOSES = {
     "cross_entropy-no-asarray": ("cross_entropy-purity",),
     "cross_entropy-sum-not-mean": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability"),

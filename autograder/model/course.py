@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 #: Repository root; it is also the nbgrader course directory.
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "source"
 RELEASE = ROOT / "release"
 

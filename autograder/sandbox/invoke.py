@@ -185,7 +185,7 @@ def carried_result(reply: dict, from_wire):
 
     ``reply`` is ``{"value": wire}``, ``{"raised": name, "message": text}``
     or ``{"declined": why}``; ``from_wire`` decodes values (the engine's
-    :func:`autograder.engine.wire.from_wire`). Raises the reference's
+    :func:`autograder.sandbox.wire.from_wire`). Raises the reference's
     exception (:data:`_RAISABLE` by name, else ``RuntimeError``) or
     :class:`Declined`.
     """

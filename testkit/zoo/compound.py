@@ -1,6 +1,6 @@
 """Compound specimens: whole notebooks whose grade depends on order and on errors carried forward.
 
-A :class:`~tests.zoo.Specimen` is one solution cell. The specimens here are
+A :class:`~testkit.zoo.Specimen` is one solution cell. The specimens here are
 several cells in notebook order (:class:`Compound`): solution cells of more
 than one function, and extra cells a student adds (a helper defined early, a
 scratch cell at the bottom). Each names the graded cells that must lose
@@ -30,10 +30,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.course import GRADE_CELLS, ROOT
+from autograder.model.course import GRADE_CELLS, ROOT
 from autograder.engine.notebook import nbgrader_meta
-from tests.fill import filled_release
-from tests.zoo import zoo
+from testkit.fill import filled_release
+from testkit.zoo import zoo
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class Compound:
 
     def notebook(self, course_dir: Path = ROOT) -> dict:
         """The submission as nbgrader notebook data: the release of ``<course_dir>/release/``
-        with its solution cells filled in (:func:`tests.fill.filled_release`;
+        with its solution cells filled in (:func:`testkit.fill.filled_release`;
         a ``None`` solution keeps the released stub) and the extra cells inserted."""
         written = {fn: src for fn, src in self.solutions.items() if src is not None}
         nb = filled_release(self.ps, written, course_dir)

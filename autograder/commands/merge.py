@@ -22,7 +22,7 @@ from pathlib import Path
 
 from autograder.reports.results import RESULTS_FILE, ps_key
 
-from autograder.files import SUMMARY_FILE
+from autograder.model.files import SUMMARY_FILE
 
 
 class MergeConflict(Exception):
@@ -99,14 +99,14 @@ def merge_folders(results_dirs, out) -> dict:
 
 def write_grades_csv(results_dir) -> Path:
     """``grades.csv`` rebuilt from the results.json files, by the one writer the engine uses too."""
-    from autograder.grades import write_grades_csv as writer
+    from autograder.model.grades import write_grades_csv as writer
 
     return Path(writer(results_dir))
 
 
 def shard_batches(out, roots) -> list:
     """The batches the shards' summary.json files record (a shard may itself be a merge)."""
-    from autograder import summary as summary_file
+    from autograder.model import summary as summary_file
 
     out = Path(out)
     batches = []
@@ -120,13 +120,13 @@ def shard_batches(out, roots) -> list:
 def merge(results_dirs, out, console=None, json_output=False, gradebook=None, reports=True) -> dict:
     """Merge shards into ``out``; write grades.csv, summary.json and (``reports``) the reports, then print.
 
-    summary.json has the schema of one batch's (:mod:`autograder.summary`):
+    summary.json has the schema of one batch's (:mod:`autograder.model.summary`):
     the shards' counts added, their lists joined, each shard under ``shards``,
     and the class once the reports are written. Every file is written before
     anything is printed (a closed pipe loses output, never summary.json).
     """
-    from autograder import summary as summary_file
-    from autograder.files import hand_over
+    from autograder.model import summary as summary_file
+    from autograder.model.files import hand_over
     from autograder.reports import show_reports, write_reports
 
     info = merge_folders(results_dirs, out)
