@@ -609,9 +609,9 @@ def _note_code(f, code, uses: _Uses, walk: _Walk, skip) -> None:
             uses.note_object(obj)
         if root in skip and not attrs and isinstance(obj, types.FunctionType) and obj.__globals__ is g:
             continue  # another contract function: graded on its own
-        if _defined_by(obj, g) or _defined_by(type(obj), g) or isinstance(
-                obj, (list, tuple, dict, set, frozenset, functools.partial, types.MethodType)):
-            walk.push(obj)
+        if _defined_by(obj, g) or _defined_by(type(obj), g) or (not attrs and isinstance(
+                obj, (list, tuple, dict, set, frozenset, functools.partial, types.MethodType))):
+            walk.push(obj)  # (a container only when the notebook holds it in a global of its own)
 
 
 def describe_definition(namespace, name) -> str:

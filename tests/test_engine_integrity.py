@@ -1,0 +1,142 @@
+"""Issue 20: a submission earns only what its own code computes, in every sandbox mode.
+
+Run as root, the module tests ``root`` mode; two tests then run this very module again, once as
+root with the user-namespace sandbox forced (``AUTOGRADER_SANDBOX_MODE=userns``) and once as an
+ordinary user, so every attack is tested in every mode.
+
+Class 1 (answers from anywhere): each attack of :data:`testkit.attacks.ATTACKS` is a stub
+submission plus one bypass; the functions it did not write score 0, and the forbidden objects
+refuse to compute (the result says "uses …"), however they were reached.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.engine.batch import _load_assignment, forbidden_names
+from autograder.engine.grade import grade_submission
+from autograder.engine.pool import Zygote, default_hidden
+from autograder.model import course
+from autograder.sandbox.confine import Limits
+from testkit.attacks import ATTACKS
+from tests import engine_helpers
+
+LIMITS = Limits(timeout_s=10, memory_mb=1024)
+PROBLEM_SETS = ("ps1_softmax", "ps4_bernoulli")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    from types import SimpleNamespace
+
+    e = SimpleNamespace(tmp=tmp_path_factory.mktemp("integrity"))
+    e.course = engine_helpers.make_course(e.tmp / "course", PROBLEM_SETS)
+    e.loaded = {ps: _load_assignment(e.course, ps) for ps in PROBLEM_SETS}
+    e.zygote = Zygote(hide=default_hidden(e.course), slots=1,
+                      forbidden=forbidden_names([checks for _, checks in e.loaded.values()])).start()
+    e.mode = e.zygote.sandbox["mode"]
+    yield e
+    e.zygote.close()
+
+
+def grade(env, ps, nb):
+    path = engine_helpers.write_notebook(env.tmp / f"nb-{len(os.listdir(env.tmp))}.ipynb", nb)
+    source, checks = env.loaded[ps]
+    return grade_submission(path, "mallory", ps, source, checks, env.zygote, 0, LIMITS, env.zygote.sandbox).to_json()
+
+
+def attack_notebook(attack):
+    return engine_helpers.submission(attack.ps, attack.code, extra_after=attack.after)
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
+def test_a_bypass_earns_nothing_for_the_functions_it_did_not_write(env, attack):
+    data = grade(env, attack.ps, attack_notebook(attack))
+    unearned = [t for t in data["tests"] if course.function_of(t["name"]) in attack.unearned]
+    assert unearned and all(t["score"] == 0 for t in unearned), \
+        [(t["name"], t["score"], t["message"][:120]) for t in unearned if t["score"]]
+    if attack.refused:
+        assert any("uses scipy" in t["message"] for t in unearned), [t["message"][:160] for t in unearned]
+
+
+def test_the_wire_hijack_is_flagged_and_cannot_compute_with_scipy(env):
+    attack = next(a for a in ATTACKS if a.name == "wire-hijack")
+    data = grade(env, attack.ps, attack_notebook(attack))
+    assert data["score"] == 0
+    reasons = " | ".join(f["reason"] for f in data["flags"])
+    assert "sockets" in reasons and "/proc" in reasons, reasons
+    # what its SciPy calls met: the forbidden functions' refusal, reported as a forbidden use
+    assert any("uses scipy.special" in t["message"] for t in data["tests"]), [t["message"] for t in data["tests"]]
+
+
+def test_honest_work_and_library_building_blocks_still_earn_everything(env):
+    """The same sandbox, the same forbidden functions: a correct notebook whose cells also use SciPy building
+    blocks that call a forbidden function internally (hypergeom's logcdf calls logsumexp) earns every point."""
+    extra = ("import scipy.stats\n_check = scipy.stats.hypergeom.logcdf(2, 20, 7, 12)\n"
+             "assert abs(_check - (-2.954291275609453)) < 1e-9, _check\n")
+    data = grade(env, "ps1_softmax", engine_helpers.submission("ps1_softmax", correct=True,
+                                                               extra_after={"logsumexp": [extra]}))
+    assert data["score"] == course.max_score("ps1_softmax"), [t for t in data["tests"] if t["score"] == 0]
+    assert all(c["status"] == "ok" for c in data["execution"]["cells"]), data["execution"]["cells"]
+
+
+def test_a_second_interpreter_cannot_be_started(env):
+    """A Python started by the submission would not have the forbidden functions refused: in the namespaced
+    modes the interpreter is not executable inside the sandbox."""
+    if env.mode == "weak":
+        pytest.skip("weak mode has no filesystem view")
+    code = ("import subprocess, sys\n"
+            "try:\n    subprocess.run([sys.executable, '-c', 'print(1)'], check=True, capture_output=True)\n"
+            "    RAN = True\nexcept (OSError, subprocess.CalledProcessError):\n    RAN = False\n"
+            "assert not RAN, 'a second interpreter ran'\n")
+    data = grade(env, "ps1_softmax", engine_helpers.submission("ps1_softmax", correct=True,
+                                                               extra_after={"logsumexp": [code]}))
+    extra_cell = next(c for c in data["execution"]["cells"] if c["grade_id"] is None and c["index"] > 2)
+    assert all(c["status"] == "ok" for c in data["execution"]["cells"]), data["execution"]["cells"]
+    assert extra_cell["status"] == "ok"
+
+
+# --- the same, in the other modes ------------------------------------------------------------------
+
+
+def _rerun(extra_env=None, as_user=False):
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="probdl-integrity-"))
+    report = work / "report.xml"
+    argv = [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-k", "not rerun",
+            f"--basetemp={work / 'base'}", "-o", "junit_family=xunit2", f"--junitxml={report}"]
+    try:
+        if as_user:
+            from tests.test_engine_robustness import _as_user_command
+
+            cmd, env = _as_user_command(work, argv), None
+        else:
+            cmd, env = argv, {**os.environ, **(extra_env or {})}
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=course.ROOT, env=env)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+        import xml.etree.ElementTree as ET
+
+        cases = list(ET.parse(report).getroot().iter("testcase"))
+        assert len(cases) >= len(ATTACKS) + 3
+        return proc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or os.environ.get("AUTOGRADER_SANDBOX_MODE"),
+                    reason="runs as root, to run the module again in the user-namespace mode")
+def test_rerun_in_the_user_namespace_mode():
+    _rerun({"AUTOGRADER_SANDBOX_MODE": "userns"})
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or os.environ.get("AUTOGRADER_SANDBOX_MODE"),
+                    reason="runs as root, to run the module again as an ordinary user")
+def test_rerun_as_an_ordinary_user():
+    _rerun(as_user=True)
