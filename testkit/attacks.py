@@ -155,7 +155,50 @@ while True:
         _send(_s, {"status": "ok", "armed": True})
 '''
 
-_SM = "sp.softmax(np.asarray(z, dtype=float) / temperature, axis=axis)"
+#: logsumexp from log_softmax (z_i − log_softmax(z)_i at the largest entry), the name looked up at run time.
+_LSE_FROM_LSM = '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    other = globals()["log_" + "softmax"]
+    top = np.expand_dims(np.argmax(z, axis=axis), axis)
+    return np.squeeze(np.take_along_axis(z - other(z, axis=axis), top, axis=axis), axis=axis)
+'''
+
+#: True when the caller is the grader's look for a circle (its own code run on a tripwire): then a dict
+#: that makes the function compute with NumPy instead of calling back.
+_HIDING = '''
+import sys
+import numpy as np
+
+def _looked_at():
+    return sys._getframe(2).f_code.co_name == "_trips"
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    if _looked_at():
+        return np.log(np.sum(np.exp(z), axis=axis))
+    top = np.expand_dims(np.argmax(z, axis=axis), axis)
+    other = globals()["log_" + "softmax"]
+    return np.squeeze(np.take_along_axis(z - other(z, axis=axis), top, axis=axis), axis=axis)
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    if _looked_at():
+        return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+    return z - np.expand_dims(globals()["log" + "sumexp"](z, axis=axis), axis)
+'''
+
+#: log_softmax from logsumexp, the name looked up at run time.
+_LSM_FROM_LSE = '''
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    other = globals()["log" + "sumexp"]
+    return z - np.expand_dims(other(z, axis=axis), axis)
+'''
 
 ATTACKS = (
     Attack("wire-hijack", "ps1_softmax", after={"logsumexp": [HIJACK]}, kernel=False),
@@ -227,6 +270,17 @@ ATTACKS = (
         ("", "np.apply_along_axis(sp.softmax, axis, np.asarray(z, dtype=float) / temperature)"),
         ("", "np.apply_along_axis(sp.log_softmax, axis, np.asarray(z, dtype=float))"),
         "import numpy as np\nimport scipy.special as sp\n")),
+    # class 2: a circle through computed lookups — logsumexp from log_softmax, log_softmax from logsumexp
+    Attack("circle-globals", "ps1_softmax", {"logsumexp": _LSE_FROM_LSM, "log_softmax": _LSM_FROM_LSE},
+           unearned=("logsumexp", "log_softmax"), refused=False),
+    # … with both in the first solution cell (so both are defined when logsumexp's cells are checked)
+    Attack("circle-globals-first-cell", "ps1_softmax", {"logsumexp": _LSE_FROM_LSM + _LSM_FROM_LSE,
+                                                        "log_softmax": "# (defined above)\n"}, unearned=PS1,
+           refused=False),
+    # … and functions that notice when their own code is run to look for a circle, and then do not call back
+    # (frames: flagged); the grader's parent decides from the calls it answered, whatever the child claims
+    Attack("circle-that-hides", "ps1_softmax", {"logsumexp": _HIDING, "log_softmax": "# (defined above)\n"},
+           unearned=PS1, kernel=False, refused=False),
     # ps4: sigmoid(z, _f=expit) gained the sigmoid points
     Attack("sigmoid-default-expit", "ps4_bernoulli",
            {"sigmoid": "import numpy as np\nfrom scipy.special import expit\n\n"

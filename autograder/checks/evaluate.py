@@ -77,7 +77,7 @@ class LocalTarget:
 
     def carried(self, function: str, names) -> _invoke.Carried:
         """``function``'s calls of ``names`` answered by :func:`carried_answer` (a context manager)."""
-        return _invoke.Carried(self.namespace, function, names, _ask_here, wire.from_wire)
+        return _invoke.Carried(self.namespace, function, names, _ask_here, wire.from_wire, probe_circles=True)
 
 
 def _ask_here(function: str, args: tuple, kwargs: dict) -> dict:
@@ -311,6 +311,44 @@ def _stub_failure(check: Check, outcomes: list) -> Failure | None:
         return None
     return Failure("stub", "purity is judged on a function that computes its result, but yours "
                    + ("returned no numbers" if not returned else "returned the same number for every input"))
+
+
+def circle(function: str, answered, calls: dict):
+    """The carried-forward function whose answers ``function``'s check used although it calls ``function``
+    back, or None.
+
+    ``answered``: the functions answered by the reference while ``function``'s
+    check ran; ``calls``: for each function under test, the contract functions
+    it asked for during its own checks (answered or not). A callee that reaches
+    ``function`` in ``calls`` (directly or through others) does not compute
+    its result on its own: crediting ``function`` with the reference's answer
+    for it would credit a circle of functions, none of which computes anything
+    (``logsumexp`` through ``log_softmax`` and back, however the names are
+    looked up). Decided from the calls actually made, after every check ran.
+    """
+    for callee in dict.fromkeys(answered):
+        todo, seen = [callee], set()
+        while todo:
+            name = todo.pop()
+            if name == function:
+                return callee
+            if name not in seen:
+                seen.add(name)
+                todo.extend(calls.get(name, ()))
+    return None
+
+
+def circle_result(check: Check, callee: str) -> CheckResult:
+    """The result of a check that passed only through a circle (see :func:`circle`)."""
+    return CheckResult(
+        check.grade_id, check.function, False,
+        f"{check.function}: its result came from `{callee}`, answered as if it were correct, but your `{callee}` "
+        f"itself calls `{check.function}`: a circle of functions defined through each other, none of which "
+        "computes the result, earns no points.",
+        f"Compute `{check.function}` without calling `{callee}`, or write `{callee}` without calling "
+        f"`{check.function}`.",
+        "circle",
+    )
 
 
 #: The exception class name of a forbidden object's refusal (``autograder.sandbox.guard.ForbiddenFunctionError``).

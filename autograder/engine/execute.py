@@ -93,6 +93,8 @@ class Session:
         self.caller = None  # the function whose call is awaited
         self.answer = None  # (function, args, kwargs) -> reply: the trusted side's carried-forward answer
         self.asked = {}  # caller -> the functions answered for it so far (never a circle, see _callback)
+        self.calls = {}  # caller -> every carried-forward function it asked for, answered or declined
+        self.answered = []  # the functions answered, in order (a check's share: grade.py's circle rule)
         self.spawns = 0
         self.respawns = 0
         self.events = []  # what happened, for the notes
@@ -226,6 +228,7 @@ class Session:
         name = msg.get("function")
         if self.answer is None or not isinstance(name, str) or name not in self.carry:
             return {"declined": "not a carried-forward function of the call under way"}, 0
+        self.calls.setdefault(self.caller, set()).add(name)
         if answered >= MAX_CARRIED_CALLS:
             return {"declined": "too many calls"}, 0
         if self._reaches(name, self.caller):
@@ -243,6 +246,7 @@ class Session:
         if size + cost > MAX_CARRIED_ELEMENTS:
             return {"declined": "arguments too large"}, 0
         self.asked.setdefault(self.caller, set()).add(name)
+        self.answered.append(name)
         return self.answer(name, args, kwargs), cost
 
     def _reaches(self, start: str, goal) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from autograder.checks.evaluate import carried_answer, evaluate
+from autograder.checks.evaluate import carried_answer, circle, circle_result, evaluate
 from autograder.model.course import function_of
 from autograder.engine.execute import CellRun, RemoteTarget, Session
 from autograder.engine.notebook import SourceNotebook, Unreadable, load_submission
@@ -109,7 +109,7 @@ def _run_and_check(rebuilt, source: SourceNotebook, checks: dict, session: Sessi
     sources = [static.Source(c.index, c.source, student=c.origin != "source") for c in rebuilt.cells if c.runs]
     analysis = static.Notebook(contract={function_of(gid) for gid, _ in source.tests})
     target = RemoteTarget(session, analysis, carried_answer)
-    results, read = {}, 0
+    results, answered, read = {}, {}, 0
     try:
         for upto, grade_ids in _check_points(rebuilt.cells, dict(source.tests)):
             if upto > read:  # cells ran since the last graded cell: what they define counts from here
@@ -120,14 +120,20 @@ def _run_and_check(rebuilt, source: SourceNotebook, checks: dict, session: Sessi
                 target.refresh()
             for grade_id in grade_ids:
                 target.prefetch(checks[grade_id])
+                before = len(session.answered)
                 result = evaluate(checks[grade_id], target)
                 target.finish()
                 results[grade_id] = (result, _why_missing(result, grade_id, runs[:upto]))
+                answered[grade_id] = session.answered[before:]
         session.run_cells()  # the cells below the last graded cell: their errors are reported
         for src in sources[read:]:
             analysis.add(src)
     finally:
         session.close()
+    for grade_id, (result, extra) in results.items():  # no credit through a circle (known once all checks ran)
+        callee = circle(result.function, answered[grade_id], session.calls) if result.passed else None
+        if callee is not None:
+            results[grade_id] = (circle_result(checks[grade_id], callee), extra)
     tests = [_test_result(*results[grade_id], points) for grade_id, points in source.tests]
     return _Graded(tests, runs, session, list(analysis.flags))
 

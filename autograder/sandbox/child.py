@@ -255,7 +255,7 @@ def _carried_forward(sock, invoke, send, recv, to_wire, from_wire):
             return recv(sock)
 
     def carried(namespace, caller, names):
-        return invoke.Carried(namespace, caller, names, ask, from_wire)
+        return invoke.Carried(namespace, caller, names, ask, from_wire, probe_circles=True)
 
     return carried
 

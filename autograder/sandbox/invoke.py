@@ -176,6 +176,39 @@ def elements(value, _depth=0) -> int:
     return 1
 
 
+_ABSENT = object()
+
+#: Longest a callee's own code may run to see whether it calls the caller back (see :meth:`Carried._trips`);
+#: one that takes longer is taken not to (its answer is given, as for any callee).
+DRY_RUN_S = 2.0
+
+
+class _Alarm:
+    """A wall-clock limit on the block (SIGALRM, in the main thread only; elsewhere no limit)."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.old = seconds, None
+
+    def __enter__(self):
+        import signal
+
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+            def expired(*_):
+                raise TimeoutError("the callee's own code ran too long")
+
+            self.old = signal.signal(signal.SIGALRM, expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.old is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.old)
+        return False
+
+
 class Declined(Exception):
     """The trusted side does not answer this call: the student's own function runs instead."""
 
@@ -217,32 +250,71 @@ class Carried:
     A callee that itself reaches ``caller`` (``log_softmax = log(softmax)``
     with ``softmax = exp(log_softmax)``: a circle that never computes
     anything) is not answered: credit goes only along calls that end in the
-    student's own code, and the circle fails, as it does when run.
+    student's own code, and the circle fails, as it does when run. Read
+    from the bytecode (:func:`reaches`) and, with ``probe_circles``, also by
+    running the callee's own code once on the call's arguments with the
+    caller replaced by a tripwire (other callees running their own code too),
+    so that a circle through computed lookups (``globals()["log_softmax"]``)
+    is found as well. (The grading engine's parent does not rely on the
+    child for this: it decides from the callbacks it answered, see
+    ``autograder.checks.evaluate.circle``.)
 
     Not covered: a callee captured before the call (a default argument
     ``def f(z, _ls=log_softmax)``, a closure, an alias under another name);
     names not yet defined stay undefined, as in the notebook.
     """
 
-    def __init__(self, namespace, caller, names, ask, from_wire):
+    def __init__(self, namespace, caller, names, ask, from_wire, probe_circles=False):
         self.namespace, self.ask, self.from_wire = namespace, ask, from_wire
         self.caller = caller
         self.names = tuple(names)
         self.saved = {}
         self.circular = {}
         self.active = False
+        self.dry = False  # running a callee's own code to see whether it calls the caller back
+        self.probe_circles = probe_circles
         self.calls = 0
         self.elements = 0
 
-    def _circular(self, name) -> bool:
+    def _circular(self, name, args=(), kwargs=None) -> bool:
         """Whether the student's own ``name`` reaches the caller (decided once per call)."""
         if name not in self.circular:
-            self.circular[name] = reaches(self.saved[name], self.caller, self.namespace, self.saved)
+            circular = reaches(self.saved[name], self.caller, self.namespace, self.saved)
+            if not circular and self.probe_circles:
+                circular = self._trips(name, args, kwargs or {})
+            self.circular[name] = circular
         return self.circular[name]
+
+    def _trips(self, name, args, kwargs) -> bool:
+        """Run the own ``name`` once on copies of the arguments, the caller a tripwire: did it call the caller?"""
+        ns, tripped = self.namespace, []
+        caller = ns.get(self.caller, _ABSENT)
+
+        def tripwire(*_args, **_kwargs):
+            tripped.append(True)
+            raise RecursionError("a circle of carried-forward functions")
+
+        ns[self.caller] = tripwire
+        self.dry = True
+        alarm = _Alarm(DRY_RUN_S)
+        try:
+            with alarm, WARNINGS_LOCK, warnings.catch_warnings(record=True), np.errstate(all="ignore"):
+                self.saved[name](*copy.deepcopy(tuple(args)), **copy.deepcopy(dict(kwargs)))
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # noqa: BLE001 — only whether the tripwire was touched matters
+            pass
+        finally:
+            self.dry = False
+            if caller is _ABSENT:
+                ns.pop(self.caller, None)
+            else:
+                ns[self.caller] = caller
+        return bool(tripped)
 
     def _stub(self, name, own):
         def carried_forward(*args, **kwargs):
-            if not self.active or self._circular(name):
+            if not self.active or self.dry or self._circular(name, args, kwargs):
                 return own(*args, **kwargs)
             size = elements(args) + elements(kwargs)
             if self.calls >= MAX_CARRIED_CALLS or self.elements + size > MAX_CARRIED_ELEMENTS:
