@@ -107,19 +107,28 @@ def carried_answer(function: str, args: tuple, kwargs: dict) -> dict:
     text}`` (a ``ValueError`` subclass is sent as ``ValueError``), or
     ``{"declined": why}`` when the arguments do not fit the contract's
     signature (a student's callee with extra parameters: their own function
-    runs instead) or the result cannot be sent. Floating-point warnings of
-    the reference are not the student's and are dropped.
+    runs instead), when the result could hold more than
+    ``MAX_CARRIED_RESULT`` numbers (read from the arguments' shapes before
+    anything is computed: :func:`~autograder.sandbox.invoke.result_bound`),
+    or when the result cannot be sent. Floating-point warnings of the
+    reference are not the student's and are dropped.
     """
     ref = reference_function(function)
     try:
         _signature(function).bind(*args, **kwargs)
     except TypeError as exc:
         return {"declined": f"not the contract's signature: {exc}"}
+    bound = _invoke.result_bound(args, kwargs)
+    if bound > _invoke.MAX_CARRIED_RESULT:  # decided from the shapes, before anything is computed
+        return {"declined": f"its result could hold {bound:,} numbers (more than "
+                            f"{_invoke.MAX_CARRIED_RESULT:,})"}
     with _invoke.WARNINGS_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             with np.errstate(all="ignore"):
                 value = ref(*args, **kwargs)
+        except MemoryError:
+            return {"declined": "the reference ran out of memory for this call"}
         except Exception as exc:  # noqa: BLE001 — the reference's own verdict on the call
             name = "ValueError" if isinstance(exc, ValueError) else type(exc).__name__
             return {"raised": name, "message": str(exc)[:500]}

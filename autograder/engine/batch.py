@@ -446,6 +446,9 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
         if keeper is not None:
             keeper.close()
             summary.zygote_restarts = keeper.restarts
+        from autograder.engine import references
+
+        references.close_all()
         _account_missing(todo, results_dir, summary, emit)
         _finish(summary, results_dir, started)
     return summary

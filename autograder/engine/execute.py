@@ -32,7 +32,8 @@ from __future__ import annotations
 import time
 
 from autograder.checks.evaluate import carried_forward
-from autograder.sandbox.invoke import MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, Outcome, elements
+from autograder.sandbox.invoke import (MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, MAX_CARRIED_RESULT, Outcome, elements,
+                                       result_bound)
 from autograder.checks.model import memo_by_identity
 from autograder.sandbox import wire
 from autograder.engine.pool import ChildError, GraderError, Zygote
@@ -242,9 +243,9 @@ class Session:
             return {"declined": f"unreadable arguments: {str(exc)[:100]}"}, 0
         if not isinstance(args, tuple) or not isinstance(kwargs, dict):
             return {"declined": "unreadable arguments"}, 0
-        cost = elements(args) + elements(kwargs)
-        if size + cost > MAX_CARRIED_ELEMENTS:
-            return {"declined": "arguments too large"}, 0
+        cost = elements(args) + elements(kwargs) + min(result_bound(args, kwargs), MAX_CARRIED_RESULT + 1)
+        if size + cost > MAX_CARRIED_ELEMENTS + MAX_CARRIED_RESULT:
+            return {"declined": "arguments or result too large"}, 0
         self.asked.setdefault(self.caller, set()).add(name)
         self.answered.append(name)
         return self.answer(name, args, kwargs), cost

@@ -17,7 +17,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from autograder.checks.evaluate import carried_answer, circle, circle_result, evaluate
+from autograder.checks.evaluate import circle, circle_result, evaluate
+from autograder.engine import references
 from autograder.model.course import function_of
 from autograder.engine.execute import CellRun, RemoteTarget, Session
 from autograder.engine.notebook import SourceNotebook, Unreadable, load_submission
@@ -108,7 +109,7 @@ def _run_and_check(rebuilt, source: SourceNotebook, checks: dict, session: Sessi
     runs = session.cells
     sources = [static.Source(c.index, c.source, student=c.origin != "source") for c in rebuilt.cells if c.runs]
     analysis = static.Notebook(contract={function_of(gid) for gid, _ in source.tests})
-    target = RemoteTarget(session, analysis, carried_answer)
+    target = RemoteTarget(session, analysis, references.answer)
     results, answered, read = {}, {}, 0
     try:
         for upto, grade_ids in _check_points(rebuilt.cells, dict(source.tests)):

@@ -153,6 +153,9 @@ def invoke(fn, args=(), kwargs=None) -> Outcome:
 MAX_CARRIED_CALLS = 10_000
 #: … and at most this many argument elements (array entries, list items) in all.
 MAX_CARRIED_ELEMENTS = 1_000_000
+#: A carried-forward call whose result could hold more numbers than this (from its arguments' shapes, see
+#: :func:`result_bound`) is not answered: the student's own function runs instead.
+MAX_CARRIED_RESULT = 1_000_000
 
 #: Exceptions a carried-forward answer may re-raise as themselves (others become RuntimeError).
 _RAISABLE = {cls.__name__: cls for cls in (ValueError, TypeError, IndexError, ZeroDivisionError,
@@ -207,6 +210,38 @@ class _Alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.old)
         return False
+
+
+def result_bound(args, kwargs) -> int:
+    """An upper bound of the numbers a contract function's result holds, from its arguments' shapes alone.
+
+    Each array-like argument (arrays, nested lists of numbers) is aligned on
+    its last axis, as broadcasting does, and the bound is the product of the
+    largest length on each axis: every broadcast result, and every batch of
+    matrices built from the arguments, fits in it (shapes ``(n, 1)`` and
+    ``(1, n)``: ``n²``). Nothing is computed; an argument whose shape cannot be
+    read counts as its number of elements.
+    """
+    dims: list = []
+    total = 1
+    for value in list(args) + list((kwargs or {}).values()):
+        if isinstance(value, (str, bytes, bool, int, float, complex)) or value is None:
+            continue
+        try:
+            shape = np.shape(value)
+        except (ValueError, TypeError, RecursionError):
+            total = max(total, elements(value))
+            continue
+        shape = tuple(int(n) for n in shape)[-32:]
+        for i, n in enumerate(reversed(shape)):
+            if i == len(dims):
+                dims.append(n)
+            elif n > dims[i]:
+                dims[i] = n
+    bound = 1
+    for n in dims:
+        bound *= max(n, 1)
+    return max(bound, total)
 
 
 class Declined(Exception):
