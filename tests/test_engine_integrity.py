@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder.engine.batch import _load_assignment, forbidden_names
@@ -140,3 +141,46 @@ def test_rerun_in_the_user_namespace_mode():
                     reason="runs as root, to run the module again as an ordinary user")
 def test_rerun_as_an_ordinary_user():
     _rerun(as_user=True)
+
+
+# --- class 4: text produced after a hidden probe ran -----------------------------------------------------
+
+RECORDER = '''
+import numpy as np
+SEEN = []
+
+def softmax(z, axis=-1, temperature=1.0):
+    SEEN.append(np.asarray(z, dtype=float).ravel().tolist())     # every input the checks give it
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    z = np.asarray(z, dtype=float)
+    e = np.exp((z - np.max(z, axis=axis, keepdims=True)) / temperature)
+    return e / np.sum(e, axis=axis, keepdims=True)
+'''
+LEAK = "print(SEEN)\nraise RuntimeError(repr(SEEN))\n"
+
+
+def test_what_a_cell_says_after_a_hidden_probe_never_carries_the_hidden_inputs(env, tmp_path):
+    """A function records its arguments and a scratch cell at the end raises them: neither results.json (the
+    student gets it) nor feedback.html holds any hidden input, while the public ones may show."""
+    from autograder.checks import checks_for
+    from autograder.engine import results as results_io
+    from autograder.reports.feedback import write_feedback_pages
+
+    nb = engine_helpers.submission("ps1_softmax", {"softmax": RECORDER}, correct=True, extra_after={
+        "log_softmax-purity": [LEAK]})
+    data = grade(env, "ps1_softmax", nb)
+    hidden = {repr(float(v)) for check in checks_for("ps1_softmax").values() if check.function == "softmax"
+              for probe in check.probes if not probe.public for arg in probe.args[:1]
+              for v in np.asarray(arg, dtype=float).ravel()[:3] if np.isfinite(v) and v != int(v)}
+    assert hidden, "the softmax checks have hidden probes with non-integer numbers"
+    last = data["execution"]["cells"][-1]
+    assert last["status"] == "error" and "RuntimeError" in last["error"]
+    results_io.write_results(tmp_path / "mallory" / "ps1_softmax" / "results.json", data)
+    write_feedback_pages(tmp_path)
+    for path in (tmp_path / "mallory" / "ps1_softmax" / "results.json", tmp_path / "mallory" / "ps1_softmax" /
+                 "feedback.html"):
+        text = path.read_text()
+        leaked = sorted(v for v in hidden if v in text)
+        assert not leaked, f"{path.name} holds hidden inputs {leaked[:3]}"
+

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import time
 
+from autograder.checks import shown
 from autograder.checks.evaluate import carried_forward
 from autograder.sandbox.invoke import (MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, MAX_CARRIED_RESULT, Outcome, elements,
                                        result_bound)
@@ -44,6 +45,16 @@ STRIKES = 2
 #: Callback messages the child may send while one answer is awaited (answered or declined);
 #: more ends the child. An honest child stops asking after ``MAX_CARRIED_CALLS`` itself.
 MAX_CALLBACK_MESSAGES = MAX_CARRIED_CALLS + 16
+
+
+def hidden_error(text: str) -> str:
+    """A cell's error text (``"Name: message"``) as it may be shown once the child has seen hidden inputs:
+    what :mod:`autograder.checks.shown` shows of a hidden probe's exception (builtin class names, known
+    library messages with the numbers masked), nothing else."""
+    if not text:
+        return ""
+    name, _, message = str(text).partition(": ")
+    return shown.raised(False, name, message)
 
 
 class GaveUp(Exception):
@@ -102,6 +113,8 @@ class Session:
         self.gave_up = ""
         self.output = {"bytes": 0, "truncated": False}
         self.sandbox = {}
+        self.probed = False  # a check's call was sent: from now on the child may hold hidden inputs
+        self.output_at_probe = None
         self.started = time.monotonic()
         self.deadline = self.started + limits.budget_s
 
@@ -144,6 +157,25 @@ class Session:
             "bytes": self.output["bytes"] + child.output["bytes"],
             "truncated": self.output["truncated"] or child.output["truncated"],
         }
+
+    def _note_probe(self, msg) -> None:
+        """A check's call is about to be sent: the output count is taken now and reported as it stands (a
+        count the child reports later could carry a hidden input out, see :meth:`reported_output`)."""
+        if not self.probed and msg.get("op") in ("call", "calls"):
+            self.probed = True
+            current = self.child.output if self.child is not None else {"bytes": 0}
+            self.output_at_probe = self.output["bytes"] + current["bytes"]
+
+    def reported_output(self) -> dict:
+        """What results.json says the notebook printed: the byte count as of the first hidden probe (all of
+        it when no call was made), and whether any output was cut."""
+        total = dict(self.output)
+        if self.child is not None:
+            total = {"bytes": total["bytes"] + self.child.output["bytes"],
+                     "truncated": total["truncated"] or self.child.output["truncated"]}
+        if self.output_at_probe is not None:
+            total["bytes"] = min(total["bytes"], self.output_at_probe)
+        return total
 
     def _ensure_child(self):
         """A live child with every completed cell replayed; raises :class:`GaveUp`."""
@@ -269,6 +301,7 @@ class Session:
         """
         self.drain()
         self._ensure_child()
+        self._note_probe(msg)
         try:
             self.child.send(msg)
             self.carry, self.caller = tuple(carry), msg.get("function")
@@ -286,6 +319,7 @@ class Session:
         """
         self.drain()
         self._ensure_child()
+        self._note_probe(msg)
         try:
             self.child.send(msg if payload is None else payload)
         except ChildError as exc:
@@ -360,6 +394,9 @@ class Session:
                 cell.duration_s, started = now - started, now
                 cell.status = "ok" if reply.get("status") == "ok" else "error"
                 cell.error = str(reply.get("error", ""))[:500] if cell.status == "error" else ""
+                if self.probed:  # it may hold a hidden input the checks gave the functions: shown as for a
+                    cell.error = hidden_error(cell.error)  # hidden probe (checks.shown), duration to 0.1 s
+                    cell.duration_s = round(cell.duration_s, 1)
             else:
                 todo = []
             if self.gave_up:

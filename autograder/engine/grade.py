@@ -165,5 +165,5 @@ def _execution(graded: _Graded, limits, sandbox_report: dict | None, duration_s:
     sandbox["timeout_s"] = limits.timeout_s
     sandbox["respawns"] = session.respawns
     return Execution(cells=[run.to_dict() for run in graded.runs], duration_s=round(duration_s, 4),
-                     stdout_truncated=bool(session.output["truncated"]),
-                     output_bytes=int(session.output["bytes"]), sandbox=sandbox)
+                     stdout_truncated=bool(session.reported_output()["truncated"]),
+                     output_bytes=int(session.reported_output()["bytes"]), sandbox=sandbox)
