@@ -184,3 +184,31 @@ def test_what_a_cell_says_after_a_hidden_probe_never_carries_the_hidden_inputs(e
         leaked = sorted(v for v in hidden if v in text)
         assert not leaked, f"{path.name} holds hidden inputs {leaked[:3]}"
 
+
+
+# --- class 5: neighbours ---------------------------------------------------------------------------------
+
+
+def test_two_submissions_graded_at_the_same_time_share_no_network_namespace(tmp_path):
+    """Slot 0's child listens on an abstract Unix socket; slot 1's child, graded at the same time, cannot
+    reach it (each slot has a network namespace of its own)."""
+    with Zygote(slots=2) as zygote:
+        if zygote.sandbox["mode"] == "weak":
+            pytest.skip("weak mode has no namespaces")
+        first, second = zygote.spawn(0, LIMITS), zygote.spawn(1, LIMITS)
+        try:
+            listen = ("import socket\nS = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+                      "S.bind(b'\\0probdl-neighbour')\nS.listen(1)\n")
+            assert first.request({"op": "run", "source": listen}, 20)["status"] == "ok"
+            same_slot = first.request({"op": "run", "source": (
+                "c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\nc.connect(b'\\0probdl-neighbour')\n")}, 20)
+            assert same_slot["status"] == "ok", same_slot  # (the socket exists, in slot 0's namespace)
+            other = second.request({"op": "run", "source": (
+                "import socket\nc = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+                "c.connect(b'\\0probdl-neighbour')\n")}, 20)
+            assert other["status"] == "error" and "ConnectionRefusedError" in other["error"], other
+        finally:
+            first.close()
+            second.close()
+            zygote.kill(0, wait=True)
+            zygote.kill(1, wait=True)

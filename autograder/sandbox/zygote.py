@@ -141,6 +141,7 @@ class Zygote:
         self.last_limits = {}  # slot -> limits of its last spawn
         self.after = None  # work to do once the current answer is sent
         self.uid_locks = []
+        self.networks = []  # slot -> descriptor of its network namespace (root, userns)
         self.uids = []
         self.serial = 0
         self.own_workroot = None  # removed at shutdown (weak mode)
@@ -193,6 +194,8 @@ class Zygote:
                 raise OSError(f"the sandbox's filesystem view could not be made: {report['errors']}")
             report["pidns"] = report["ipcns"] = True
             report["hidden"] = [str(h) for h in msg.get("hide", [])]  # like everything outside the view
+            self.networks = sandbox.slot_networks(int(msg.get("slots", 1)))
+            report["netns"] = "one per slot"
         else:
             self.workroot = self.own_workroot = tempfile.mkdtemp(prefix="autograder-slots-")
         sandbox_environment()
@@ -204,6 +207,13 @@ class Zygote:
         report["kill"] = {"root": "PID namespace + per-slot uid (kill -1 as that uid)",
                           "userns": "PID namespace", "weak": "process tree + orphans"}[self.mode]
         report["cgroup"] = cgroup_report
+        if self.mode != "root" and not cgroup_report.get("available"):
+            warnings.append("SHARED LIMITS: no cgroup could be made for the worker slots "
+                            f"({cgroup_report.get('why', 'not available')}), so all slots share this user's "
+                            "process limit (one submission's fork storm can make another's subprocesses fail) "
+                            "and memory is limited per process only (a submission's processes together, memfds "
+                            "included, are not capped). Grade as root, or run the grader in a delegated cgroup "
+                            "(systemd-run --user --scope -p Delegate=yes …).")
         report["environment"] = sorted(os.environ)
         report["warnings"] = warnings
         report["warning"] = " ".join(warnings)  # one line, as the terminal and summary.json show it
@@ -303,6 +313,7 @@ class Zygote:
                 fd = theirs.detach()
                 if self.mode != "weak":
                     self.cgroups.join(slot)
+                    sandbox.join_network(self.networks[slot])
                 inherited = [s for s in (self.ctrl, self.killer, ours) if s is not None]
                 inherited += [s for _, s in self.uid_locks] + [sp["sock"] for sp in self.spares.values()]
                 child._dispose(fd, inherited)
