@@ -39,6 +39,9 @@ HOSTILE = {
     "[link=https:evil]x": "rich markup", "[bold red]y": "rich markup",
     "x\n```\n# breakout": "a newline and a code fence",
     "<img src=x onerror=alert(1)>": "HTML",
+    "::warning title=pwned::x": "a GitHub Actions workflow command", "::stop-commands::tok": "a workflow command",
+    "##[error]pwned": "a legacy workflow command", "##vso[task.setvariable]x": "an Azure Pipelines command",
+    "\x1b[0Ksection_start:1:x\r\x1b[0K": "a GitLab collapsible section",
 }
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # everything but \t and \n
 
@@ -129,6 +132,12 @@ def test_hostile_ids_are_neutralised_in_every_output(hostile):
     for name, text in outputs.items():
         assert not CONTROL.search(text.replace("\x1b[", "")), f"a control character in {name}"  # colours only
         assert "\x1b]8;" not in text, f"an OSC-8 link in {name}"
+    for name in ("stdout", "stderr"):  # nothing a CI runner reads as a command of its own
+        for line in outputs[name].splitlines():
+            plain = re.sub(r"\x1b\[[0-9;]*m", "", line).strip().lstrip("│┃|").strip()
+            assert not plain.startswith("::"), f"a workflow command in {name}: {line!r}"
+        assert "##[" not in outputs[name] and "##vso[" not in outputs[name] and "section_start" not in \
+            re.sub(r"\x1b\[[0-9;]*m", "", outputs[name]).replace("\\x1b[0Ksection_start", ""), name
     report = outputs["report.html"]
     assert "<img src=x" not in report and "&lt;img src=x onerror=alert(1)&gt;" in report
     rows = {r[0]: r for r in csv.reader(outputs["grades.csv"].splitlines())}
