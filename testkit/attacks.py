@@ -155,6 +155,19 @@ while True:
         _send(_s, {"status": "ok", "armed": True})
 '''
 
+#: An IPython AST transformer added by a solution cell: every later cell runs inside ``try: … except: pass``.
+_SWALLOW = '''
+import ast
+
+class _Swallow(ast.NodeTransformer):
+    def visit_Module(self, node):
+        handler = ast.ExceptHandler(type=ast.Name("BaseException", ast.Load()), name=None, body=[ast.Pass()])
+        node.body = [ast.Try(body=node.body or [ast.Pass()], handlers=[handler], orelse=[], finalbody=[])]
+        return ast.fix_missing_locations(node)
+
+get_ipython().ast_transformers.append(_Swallow())
+'''
+
 #: logsumexp from log_softmax (z_i − log_softmax(z)_i at the largest entry), the name looked up at run time.
 _LSE_FROM_LSM = '''
 import numpy as np
@@ -281,6 +294,13 @@ ATTACKS = (
     # (frames: flagged); the grader's parent decides from the calls it answered, whatever the child claims
     Attack("circle-that-hides", "ps1_softmax", {"logsumexp": _HIDING, "log_softmax": "# (defined above)\n"},
            unearned=PS1, kernel=False, refused=False),
+    # class 6, plain nbgrader: the reference imported from the course's own package …
+    Attack("reference-import", "ps1_softmax", {"logsumexp": "from solutions.ps1_softmax import logsumexp, softmax, "
+                                                            "log_softmax\n",
+                                               "softmax": "# (imported above)\n", "log_softmax": "# (imported above)\n"},
+           refused=False),
+    # … and an AST transformer that makes every later cell swallow its errors (the hidden checks' too)
+    Attack("ast-transformer", "ps1_softmax", {"logsumexp": _SWALLOW}, refused=False),
     # ps4: sigmoid(z, _f=expit) gained the sigmoid points
     Attack("sigmoid-default-expit", "ps4_bernoulli",
            {"sigmoid": "import numpy as np\nfrom scipy.special import expit\n\n"

@@ -249,3 +249,34 @@ def test_a_submission_that_kills_the_zygote_breaks_only_itself(tmp_path, course_
     assert [e["student"] for e in summary.grading_errors] == ["bad"]
     assert "GraderError" in summary.grading_errors[0]["error"]
     assert json.loads((tmp_path / "res" / "zoe" / PS / "results.json").read_text())["score"] == MAX
+
+
+def test_a_call_cut_by_a_zygote_restart_is_graded_again_not_scored(tmp_path, course_dir, monkeypatch):
+    """The zygote dies while a check's call is in flight (its children die with it): the call is not scored as
+    a crash of the honest student's function; the submission is graded again, the restart counted once."""
+    from autograder.engine import execute
+
+    real_call, killed = execute.RemoteTarget.call, []
+
+    def call_with_the_zygote_dying(self, function, *args, **kwargs):
+        if not killed:  # the first call of the batch: its zygote dies under it, and another worker restarts it
+            killed.append(function)
+            zygote = self.session.zygote
+            zygote.proc.kill()
+            zygote.proc.wait()
+            zygote.restart(zygote.generation, "a neighbour found it dead")
+        return real_call(self, function, *args, **kwargs)
+
+    monkeypatch.setattr(execute.RemoteTarget, "call", call_with_the_zygote_dying)
+    slow_first_call = engine_helpers.CORRECT[PS]["logsumexp"].replace(
+        "def logsumexp(z, axis=-1):\n", "import time\nSLEPT = []\n\ndef logsumexp(z, axis=-1):\n"
+        "    if not SLEPT:  # the first call is still running when the zygote dies\n"
+        "        SLEPT.append(time.sleep(1.0))\n")
+    nb = engine_helpers.submission(PS, {"logsumexp": slow_first_call}, correct=True)
+    sub = engine_helpers.make_submissions(tmp_path / "sub", {(s, PS): nb for s in ("amy", "bad", "zoe")})
+    summary = grade_batch(sub, tmp_path / "res", workers=1, course_dir=course_dir, limits=LIMITS)
+    assert killed and summary.ok and summary.graded == 3 and summary.zygote_restarts == 1
+    assert summary.grading_errors == []
+    for s in ("amy", "bad", "zoe"):  # (all honest here)
+        data = json.loads((tmp_path / "res" / s / PS / "results.json").read_text())
+        assert data["score"] == MAX, (s, [t["message"] for t in data["tests"] if t["score"] == 0])

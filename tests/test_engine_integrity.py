@@ -212,3 +212,33 @@ def test_two_submissions_graded_at_the_same_time_share_no_network_namespace(tmp_
             second.close()
             zygote.kill(0, wait=True)
             zygote.kill(1, wait=True)
+
+
+# --- class 7: a submount of a needed folder is read-only too --------------------------------------------
+
+
+def test_a_folder_mounted_inside_a_needed_path_is_read_only_in_the_view(tmp_path):
+    """The view binds each needed path with what is mounted below it; every one of those mounts is made
+    read-only, not only the top one (a writable tmpfs inside the virtualenv stayed writable)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs for the test needs root")
+    from autograder.engine.pool import interpreter_paths
+
+    needed = tmp_path / "needed"
+    (needed / "inner").mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0777", "tmpfs", str(needed / "inner")], check=True)
+    try:
+        with Zygote(slots=1, needed=interpreter_paths() + [str(needed)]) as zygote:
+            if zygote.sandbox["mode"] == "weak":
+                pytest.skip("weak mode has no filesystem view")
+            child = zygote.spawn(0, LIMITS)
+            try:
+                reply = child.request({"op": "run", "source": f"open({str(needed / 'inner' / 'x')!r}, 'w').write('x')"},
+                                      20)
+            finally:
+                child.close()
+                zygote.kill(0, wait=True)
+        assert reply["status"] == "error" and ("Read-only" in reply["error"] or "Permission" in reply["error"]), reply
+        assert not (needed / "inner" / "x").exists()
+    finally:
+        subprocess.run(["umount", "-l", str(needed / "inner")], check=False)

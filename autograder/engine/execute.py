@@ -37,7 +37,7 @@ from autograder.sandbox.invoke import (MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, 
                                        result_bound)
 from autograder.checks.model import memo_by_identity
 from autograder.sandbox import wire
-from autograder.engine.pool import ChildError, GraderError, Zygote
+from autograder.engine.pool import ChildError, GraderError, Zygote, ZygoteLost
 from autograder.sandbox.confine import Limits
 
 #: After this many hangs (or crashes) of one function, later calls of it are not made.
@@ -144,8 +144,19 @@ class Session:
         child.close()
         return self.zygote.kill(self.slot, wait=wait).get("status", {})
 
+    def _check_zygote(self, exc: ChildError) -> None:
+        """Raise :class:`ZygoteLost` when the child ended because its zygote did (a restart killed it): then
+        the call or cell under way is not the submission's doing and is graded again, never scored."""
+        child = self.child
+        if child is not None and self.zygote.lost(child):
+            self.child, self.pending, self.carry = None, 0, ()
+            self._collect(child)
+            child.close()
+            raise ZygoteLost(f"the sandbox's zygote ended while this notebook was being graded ({exc})")
+
     def _fail(self, exc: ChildError):
         """The child hung or died: kill the slot, say how it ended, re-raise."""
+        self._check_zygote(exc)
         status = self._kill(wait=exc.kind == "crashed")
         if exc.kind == "crashed":
             exc.detail = _ended(status)
@@ -193,7 +204,8 @@ class Session:
                 self.sandbox = dict(self.child.sandbox)
             try:  # the problem set's forbidden objects refuse student code from the first cell on
                 reply = self.child.request({"op": "arm", "names": list(self.forbidden)}, self._timeout())
-            except ChildError:
+            except ChildError as exc:
+                self._check_zygote(exc)
                 self._kill(wait=True)
                 continue
             if reply.get("armed") is not True:
@@ -203,7 +215,8 @@ class Session:
                 continue
             try:
                 self.child.send({"op": "runs", "sources": [c.source for c in replay]})
-            except ChildError:
+            except ChildError as exc:
+                self._check_zygote(exc)
                 self._kill(wait=True)
                 continue
             for cell in replay:
@@ -241,7 +254,11 @@ class Session:
         deadline = time.monotonic() + self._timeout()
         asked = answered = size = 0
         while True:
-            reply = self.child.receive(max(0.0, deadline - time.monotonic()))
+            try:
+                reply = self.child.receive(max(0.0, deadline - time.monotonic()))
+            except ChildError as exc:
+                self._check_zygote(exc)
+                raise
             if reply.get("op") != "callback":
                 return reply
             asked += 1

@@ -26,7 +26,8 @@ from autograder.sandbox.confine import Limits
 MAX_CHILD_MESSAGE = 8 * 1024 * 1024
 #: Largest output byte count a child may report (a forged 4,300-digit count would break the sums).
 MAX_OUTPUT_COUNT = 1 << 53
-#: How often one Zygote may be restarted after it died or failed a spawn.
+#: How often one Zygote may be restarted after it died or failed a spawn: a batch has one Zygote, so this
+#: is the batch's cap (:meth:`Zygote.restart` is the only place a zygote is replaced).
 MAX_RESTARTS = 3
 #: Variables of the grader's environment the zygote may see (besides ``AUTOGRADER_*``); the
 #: zygote narrows them further (:data:`.zygote.ENVIRONMENT`) before any child exists.
@@ -35,6 +36,11 @@ ZYGOTE_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONHASHSEED")
 
 class GraderError(RuntimeError):
     """The grader itself failed (not the submission)."""
+
+
+class ZygoteLost(GraderError):
+    """The zygote died or was replaced while a child of it was in use: nothing the submission did (the
+    child was killed with it); the caller grades the submission again rather than scoring what was cut."""
 
 
 class ChildError(Exception):
@@ -49,8 +55,9 @@ class ChildError(Exception):
 class Child:
     """A sandboxed child serving one submission over its own socket."""
 
-    def __init__(self, slot: int, pid: int, sock: socket.socket, sandbox: dict):
+    def __init__(self, slot: int, pid: int, sock: socket.socket, sandbox: dict, generation: int = 0):
         self.slot, self.pid, self.sock, self.sandbox = slot, pid, sock, sandbox
+        self.generation = generation  # of the zygote that forked it (see Zygote.restart)
         self.output = {"bytes": 0, "truncated": False}
 
     def send(self, msg) -> None:
@@ -263,6 +270,10 @@ class Zygote:
                               f"{reply.get('traceback', '') if isinstance(reply, dict) else ''}")
         return reply
 
+    def lost(self, child: Child) -> bool:
+        """Whether ``child``'s zygote is gone (dead, or replaced since it forked ``child``)."""
+        return child.generation != self.generation or not self.alive
+
     def restart(self, generation: int, why: str) -> None:
         """Replace a zygote that died or failed a spawn (at most :data:`MAX_RESTARTS` times).
 
@@ -315,7 +326,7 @@ class Zygote:
             self.kill(slot, wait=True)
             raise GraderError("a sandboxed child could not confine itself: "
                               f"{hello.get('error') if isinstance(hello, dict) else hello}")
-        return Child(slot, reply["pid"], sock, hello.get("sandbox", {}))
+        return Child(slot, reply["pid"], sock, hello.get("sandbox", {}), self.generation)
 
     def kill(self, slot: int, wait: bool = False, verify: bool = False) -> dict:
         """SIGKILL everything of ``slot``: ``{"status": how its child ended (with wait), "clean"}``.
