@@ -236,8 +236,9 @@ ATTACKS = (
     Attack("decorator", "ps1_softmax", {
         "logsumexp": "import numpy as np\nimport scipy.special as sp\n"
                      "def _library(f):\n"
-                     "    impl = getattr(sp, f.__name__)\n"
+                     "    name = f.__name__\n"
                      "    def run(z, axis=-1, temperature=None):\n"
+                     "        impl = getattr(sp, name)\n"
                      "        if temperature is None:\n            return impl(z, axis=axis)\n"
                      "        if temperature <= 0:\n            raise ValueError('temperature')\n"
                      "        return impl(np.asarray(z, dtype=float) / temperature, axis=axis)\n"
@@ -279,9 +280,9 @@ ATTACKS = (
         "    return module\n"), refused=False),
     # the forbidden function handed to a library function that calls what it is given
     Attack("library-higher-order", "ps1_softmax", _ps1(
-        ("", "np.apply_along_axis(sp.logsumexp, axis, np.asarray(z, dtype=float))"),
-        ("", "np.apply_along_axis(sp.softmax, axis, np.asarray(z, dtype=float) / temperature)"),
-        ("", "np.apply_along_axis(sp.log_softmax, axis, np.asarray(z, dtype=float))"),
+        ("", "np.apply_along_axis(getattr(sp, 'logsumexp'[:]), axis, np.asarray(z, dtype=float))"),
+        ("", "np.apply_along_axis(getattr(sp, 'softmax'[:]), axis, np.asarray(z, dtype=float) / temperature)"),
+        ("", "np.apply_along_axis(getattr(sp, 'log_softmax'[:]), axis, np.asarray(z, dtype=float))"),
         "import numpy as np\nimport scipy.special as sp\n")),
     # class 2: a circle through computed lookups — logsumexp from log_softmax, log_softmax from logsumexp
     Attack("circle-globals", "ps1_softmax", {"logsumexp": _LSE_FROM_LSM, "log_softmax": _LSM_FROM_LSE},

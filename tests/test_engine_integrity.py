@@ -242,3 +242,59 @@ def test_a_folder_mounted_inside_a_needed_path_is_read_only_in_the_view(tmp_path
         assert not (needed / "inner" / "x").exists()
     finally:
         subprocess.run(["umount", "-l", str(needed / "inner")], check=False)
+
+
+# --- class 6: what only the child can report (mutation, warnings) -------------------------------------
+
+INPLACE_SOFTMAX = '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    z = np.asarray(z, dtype=float)
+    z -= np.max(z, axis=axis, keepdims=True)     # modifies an array argument in place
+    z /= temperature
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+'''
+
+#: A thread that waits for the child's request loop and wraps its `invoke` so that no outcome says "mutated".
+HIDE_MUTATION = r'''
+import sys, threading, time
+main = threading.main_thread().ident
+def patch():
+    for _ in range(20000):
+        frame = sys._current_frames().get(main)
+        while frame is not None and "call" not in frame.f_locals:
+            frame = frame.f_back
+        if frame is not None:
+            for cell in frame.f_locals["call"].__closure__:
+                real = cell.cell_contents
+                if getattr(real, "__name__", "") == "invoke":
+                    def clean(*args, _real=real):
+                        outcome = _real(*args)
+                        outcome.mutated = ()
+                        return outcome
+                    cell.cell_contents = clean
+            return
+        time.sleep(0.0005)
+threading.Thread(target=patch, daemon=True).start()
+'''
+
+
+def test_forging_the_childs_own_reports_gains_at_most_what_they_claim_and_is_flagged(env):
+    """Mutation and warnings are reported by the child, so a submission can lie about them: hiding an in-place
+    change earns the purity point it claims (values are still judged in the grader, so nothing else), and the
+    tampering is flagged for the instructor."""
+    honest = grade(env, "ps1_softmax", engine_helpers.submission("ps1_softmax", {"softmax": INPLACE_SOFTMAX},
+                                                                 correct=True))
+    forged = grade(env, "ps1_softmax", engine_helpers.submission(
+        "ps1_softmax", {"softmax": INPLACE_SOFTMAX}, correct=True, extra_after={"logsumexp": [HIDE_MUTATION]}))
+    before = {t["name"]: t["score"] for t in honest["tests"]}
+    after = {t["name"]: t["score"] for t in forged["tests"]}
+    gained = {g for g in after if after[g] != before[g]}
+    assert before["softmax-purity"] == 0 and gained <= {"softmax-purity"}, (before, after)
+    reasons = " | ".join(f["reason"] for f in forged["flags"])
+    assert "threads" in reasons and "frames" in reasons and "closure" in reasons, reasons
+    assert not honest["flags"]
