@@ -49,7 +49,7 @@ def run(n: int, honest: int, attacker: bool) -> dict:
     from autograder.engine import grade_batch
     from autograder.model.course import max_score
     from testkit.fill import filled_release
-    from tests.engine_helpers import make_submissions
+    from testkit.nbgrader_course import write_submissions as make_submissions
 
     with tempfile.TemporaryDirectory(prefix="probdl-blowup-") as tmp:
         notebooks = {(f"honest{i}", PS): filled_release(PS) for i in range(honest)}

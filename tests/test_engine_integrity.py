@@ -172,8 +172,8 @@ def test_what_a_cell_says_after_a_hidden_probe_never_carries_the_hidden_inputs(e
     data = grade(env, "ps1_softmax", nb)
     hidden = {repr(float(v)) for check in checks_for("ps1_softmax").values() if check.function == "softmax"
               for probe in check.probes if not probe.public for arg in probe.args[:1]
-              for v in np.asarray(arg, dtype=float).ravel()[:3] if np.isfinite(v) and v != int(v)}
-    assert hidden, "the softmax checks have hidden probes with non-integer numbers"
+              for v in np.asarray(arg, dtype=float).ravel()[:3] if np.isfinite(v) and len(repr(float(v))) >= 8}
+    assert hidden, "the softmax checks have hidden probes with numbers of many digits (random inputs)"
     last = data["execution"]["cells"][-1]
     assert last["status"] == "error" and "RuntimeError" in last["error"]
     results_io.write_results(tmp_path / "mallory" / "ps1_softmax" / "results.json", data)

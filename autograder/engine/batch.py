@@ -207,8 +207,8 @@ class ZygoteKeeper:
     the batch is the instructor's to fix.
     """
 
-    def __init__(self, hide, slots, forbidden=()):
-        self._args = dict(hide=hide, slots=slots, forbidden=forbidden)
+    def __init__(self, hide, slots, forbidden=(), prepare=()):
+        self._args = dict(hide=hide, slots=slots, forbidden=forbidden, prepare=prepare)
         self._lock = threading.Lock()
         self._zygote = None
         self.closed = False
@@ -473,8 +473,10 @@ def _emitter(on_event, summary):
 
 def _launch(hidden, workers):
     """``(keeper, "")`` with the zygote's process started, or ``(None, why)`` when it cannot start."""
+    from autograder.checks.forbidden import ALL
+
     try:
-        return ZygoteKeeper(hidden, workers).launch(), ""
+        return ZygoteKeeper(hidden, workers, prepare=ALL).launch(), ""
     except (GraderError, OSError) as exc:
         return None, str(exc)
 

@@ -149,9 +149,11 @@ def _matplotlib_config(zygote_dir: str) -> str:
 class Zygote:
     """The warm process that forks children (see :mod:`autograder.sandbox.zygote`)."""
 
-    def __init__(self, hide=(), needed=None, python=None, start_timeout=120.0, slots=1, forbidden=()):
+    def __init__(self, hide=(), needed=None, python=None, start_timeout=120.0, slots=1, forbidden=(), prepare=()):
         self.slots = int(slots)
         self.forbidden = sorted({str(n) for n in forbidden})
+        #: names the zygote makes unusable while it starts (the forbidden ones are added by ``arm`` if new)
+        self.prepare = sorted({str(n) for n in prepare} | set(self.forbidden))
         self.hide = [str(p) for p in hide]
         self.needed = list(needed) if needed is not None else interpreter_paths()
         self.python = python or sys.executable
@@ -195,7 +197,8 @@ class Zygote:
         theirs.close()
         self.ctrl = ours
         with self.lock:
-            wire.send(self.ctrl, {"op": "init", "slots": self.slots, "hide": self.hide, "needed": self.needed})
+            wire.send(self.ctrl, {"op": "init", "slots": self.slots, "hide": self.hide, "needed": self.needed,
+                                  "forbidden": self.prepare})
         return self
 
     def ready(self, forbidden=None) -> "Zygote":
@@ -206,7 +209,8 @@ class Zygote:
         reply = self._request(None, timeout=self.start_timeout, what="init")
         self.sandbox = reply["sandbox"]
         self.pid = reply["pid"]
-        self._request({"op": "arm", "forbidden": self.forbidden}, timeout=self.start_timeout)
+        armed = self._request({"op": "arm", "forbidden": self.forbidden}, timeout=self.start_timeout)
+        self.sandbox["guard"] = armed.get("guard", {})  # what became unusable (summary.json, results.json)
         return self
 
     def log_tail(self, n=4000) -> str:

@@ -85,6 +85,7 @@ import numpy as np
 #: The audit events a gate raises to ask for its implementation, and that arm a process.
 EVENT_CALL = "probdl.forbidden"
 EVENT_ARM = "probdl.arm"
+EVENT_PREPARE = "probdl.prepare"
 
 
 class ForbiddenFunctionError(RuntimeError):
@@ -244,6 +245,7 @@ def _hook_factory(S):
         S["generator_types"], S["code_attrs"], tuple, list, int, str, bytes, len, id, type)
     RuntimeError_, PermissionError_, ImportError_, OSError_ = RuntimeError, PermissionError, ImportError, OSError
     getattr_ = getattr
+    dict_, extend = dict, S["extend"]
 
     def hook(event, args):
         me = ident()
@@ -288,6 +290,16 @@ def _hook_factory(S):
                 return
             finally:
                 inside.discard(me)
+        if event == "probdl.prepare":
+            if armed:
+                raise RuntimeError_("this process is armed: nothing more can be prepared")
+            if len_(args) == 3 and type_(args[0]) is tuple_ and type_(args[1]) is tuple_ and type_(args[2]) is dict_:
+                inside.add(me)
+                try:
+                    extend(S, args[0], args[1], args[2])
+                finally:
+                    inside.discard(me)
+            return
         if event == "probdl.arm":
             if armed:
                 raise RuntimeError_("the forbidden functions of this process are already set")
@@ -496,16 +508,19 @@ def _chain_objects(code, g):
     return out
 
 
-#: What :func:`prepare` did in this process (its report), or None.
-_PREPARED: list = []
+#: Whether this process has the hook (its state lives in the hook only, never in this module).
+_INSTALLED: list = []
 
 
 def prepare(names, hidden_modules=()) -> dict:
-    """Gate every object of the dotted ``names`` in this process and install the audit hook (once per process).
+    """Gate every object of the dotted ``names`` in this process (installing the audit hook the first time).
 
     Nothing is refused until :func:`arm` names the groups that apply: an unarmed
     gate computes for anyone. Call it before any untrusted code runs, in a
-    process with a single thread.
+    process with a single thread; called again before :func:`arm`, it adds the
+    names not prepared yet. The work is done by the hook itself (the event
+    ``probdl.prepare``), which alone holds the state: no module attribute or
+    object reachable from student code does.
 
     Parameters
     ----------
@@ -520,61 +535,77 @@ def prepare(names, hidden_modules=()) -> dict:
     Returns
     -------
     dict
-        ``{"groups": {name: kind}, "gated": number of functions and objects
-        gated, "unreplaced": [references that could not be replaced],
-        "library_codes": n, "paths": [files that define a group], "seconds": t}``.
+        The process's totals: ``{"groups": {name: kind}, "gated": functions
+        and objects gated, "unreplaced": [references that could not be
+        replaced], "library_codes": n, "paths": [files that define a group],
+        "seconds": t}``.
 
     Raises
     ------
-    RuntimeError
-        When called a second time in the same process.
     TypeError
         When a name is not a string.
+    RuntimeError
+        When this process is armed already.
     """
-    if _PREPARED:
-        raise RuntimeError("guard.prepare: already prepared in this process")
-    names = list(names)
+    names = tuple(names)
     for name in names:
         if not isinstance(name, str):
             raise TypeError(f"prepare: `names` must hold dotted names as str, got {type(name).__name__}")
+    if not _INSTALLED:
+        state = _state([])
+        hook = _seal(_hook_factory(state))
+        state["protected_codes"].add(id(hook.__code__))
+        state["keep"].append(hook.__code__)
+        sys.addaudithook(hook)
+        _INSTALLED.append(True)
+        del state, hook  # from now on only the hook holds them
+    box = {}
+    sys.audit(EVENT_PREPARE, names, tuple(str(m) for m in hidden_modules), box)
+    if "groups" not in box:
+        raise RuntimeError("the guard's audit hook did not answer (another hook in the way?)")
+    return box
+
+
+def _extend(S, names, hidden_modules, box) -> None:
+    """The work of :func:`prepare`, run by the hook on ``S``; the report goes into ``box``."""
     started = time.perf_counter()
-    groups = [_Group(gid, name, _lookup(name)) for gid, name in enumerate(sorted(set(names)))]
-    functions = [o for o in gc.get_objects() if type(o) is types.FunctionType]
-    for group in groups:
-        _plan_group(group)
-    S = _state(groups)
-    gates, protected, unreplaced = {}, set(), []
-    for group in groups:
-        _make_gates(S, group, gates, protected)
-    _library_codes(S, groups, functions)
-    # an implementation's code stays secret only where no other (ungated) function runs it too
-    shared = {id(f.__code__) for f in functions if id(f) not in S["gated_functions"]}
-    S["protected_codes"].update(p for p in protected if p not in shared)
-    _protect_files(S, groups)
-    _hide(S, hidden_modules)
-    for group in groups:  # the gates go in last: the scan above read the original code
-        for fn in group.members:
-            fn.__code__ = gates[id(fn)]
-        if group.gate is not None:
-            unreplaced += _replace_everywhere(group.obj, group.gate, group.name,
-                                              {id(g) for g in groups} | {id(v) for v in S.values()})
-    hook = _seal(_hook_factory(S))
-    S["protected_codes"].add(id(hook.__code__))
-    S["keep"].append(hook.__code__)
-    for path in list(linecache.cache):
-        if path in S["paths"]:
-            del linecache.cache[path]
-    sys.addaudithook(hook)
-    report = {
-        "groups": {g.name: g.kind for g in groups},
-        "gated": sum(len(g.members) + (g.gate is not None) for g in groups),
-        "unreplaced": unreplaced,
+    done = S["groups"]
+    known = {g.name for g in done}
+    fresh = sorted(set(names) - known)
+    groups = [_Group(len(done) + i, name, _lookup(name)) for i, name in enumerate(fresh)]
+    if groups or hidden_modules:
+        functions = [o for o in gc.get_objects() if type(o) is types.FunctionType]
+        for group in groups:
+            _plan_group(group)
+        _add_groups(S, groups)
+        gates, protected = {}, set()
+        for group in groups:
+            _make_gates(S, group, gates, protected)
+        _library_codes(S, groups, functions)
+        # an implementation's code stays secret only where no other (ungated) function runs it too
+        shared = {id(f.__code__) for f in functions if id(f) not in S["gated_functions"]}
+        S["protected_codes"].update(p for p in protected if p not in shared)
+        _protect_files(S, groups)
+        _hide(S, hidden_modules)
+        done.extend(groups)
+        for group in groups:  # the gates go in last: the scan above read the original code
+            for fn in group.members:
+                fn.__code__ = gates[id(fn)]
+            if group.gate is not None:
+                S["unreplaced"] += _replace_everywhere(group.obj, group.gate, group.name,
+                                                       {id(g) for g in done} | {id(v) for v in S.values()})
+        for path in list(linecache.cache):
+            if path in S["paths"]:
+                del linecache.cache[path]
+    S["seconds"].append(time.perf_counter() - started)
+    box.update({
+        "groups": {g.name: g.kind for g in done},
+        "gated": sum(len(g.members) + (g.gate is not None) for g in done),
+        "unreplaced": list(S["unreplaced"]),
         "library_codes": len(S["lib"]),
         "paths": sorted(S["paths"]),
-        "seconds": round(time.perf_counter() - started, 3),
-    }
-    _PREPARED.append(report)
-    return report
+        "seconds": round(sum(S["seconds"]), 3),
+    })
 
 
 def _make_gates(S, group, gates, protected) -> None:
@@ -645,19 +676,27 @@ def _plan_group(group: _Group) -> None:
 
 
 def _state(groups) -> dict:
-    """The hook's private state (see :func:`_hook_factory`)."""
+    """The hook's private state (see :func:`_hook_factory`), with ``groups`` added."""
     S = {
         "ident": threading.get_ident, "getframe": sys._getframe, "stat": os.stat, "fspath": os.fspath,
         "inside": set(), "armed": [], "active": set(), "prefixes_on": [],
         "gate_codes": {}, "impls": {}, "key_group": {}, "lib": {},
-        "machinery": {g.gid: set() for g in groups}, "mro_codes": {}, "classes": {}, "self_names": {},
+        "machinery": {}, "mro_codes": {}, "classes": {}, "self_names": {},
         "protected_codes": set(), "protected_files": set(), "modules": set(), "paths": set(),
         "gated_functions": set(), "groups_of_name": {}, "prefixes": set(), "keep": [], "hidden": [],
+        "groups": [], "unreplaced": [], "seconds": [], "extend": _extend,
         "FrameType": types.FrameType, "FunctionType": types.FunctionType, "CodeType": types.CodeType,
         "generator_types": (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType),
         "code_attrs": frozenset({"f_code", "gi_code", "cr_code", "ag_code", "__code__"}),
     }
+    _add_groups(S, groups)
+    return S
+
+
+def _add_groups(S, groups) -> None:
+    """Add ``groups`` to the state ``S`` (its containers are the hook's: changed in place)."""
     for group in groups:
+        S["machinery"][group.gid] = set()
         S["groups_of_name"].setdefault(group.name, []).append(group.gid)
         if group.kind == "prefix":
             S["prefixes"].add(group.name)
@@ -673,7 +712,6 @@ def _state(groups) -> dict:
                                 S["self_names"][id(code)] = code.co_varnames[0]
                             S["keep"].append(code)
             S["mro_codes"][group.gid] = codes
-    return S
 
 
 def _library_codes(S, groups, functions) -> None:
@@ -691,21 +729,23 @@ def _library_codes(S, groups, functions) -> None:
             if isinstance(name, str):
                 trigger.add(name)
         trigger.add(group.name.rsplit(".", 1)[-1])
-    lib = S["lib"]
+    lib, seen = S["lib"], set()
     for fn in functions:
         g = fn.__globals__
         if id(g) not in modules:
             continue
         for code in _nested(fn.__code__):
-            if id(code) in lib:
+            if id(code) in seen:
                 continue
+            seen.add(id(code))
             refs = frozenset()
             if trigger.intersection(code.co_names):
                 found = set()
                 for obj in _chain_objects(code, g):
                     found |= targets.get(id(obj), set())
                 refs = frozenset(found)
-            lib[id(code)] = (code, id(g), refs)
+            old = lib.get(id(code))
+            lib[id(code)] = (code, id(g), refs | old[2] if old is not None else refs)
 
 
 def _protect_files(S, groups) -> None:
@@ -763,11 +803,6 @@ def _hide(S, packages) -> None:
 
 def _names_of(group):
     return {group.name.rsplit(".", 1)[-1], getattr(group.obj, "__name__", None)} - {None}
-
-
-def protected_paths() -> list:
-    """The library files of the prepared groups (for the sandbox to cover in its filesystem view)."""
-    return list(_PREPARED[0]["paths"]) if _PREPARED else []
 
 
 def _replace_everywhere(original, gate, name, skip=()) -> list:

@@ -15,7 +15,7 @@ checks; a test asserts so.
 Control protocol (one :mod:`.wire` message each way, on the socket passed as
 ``--fd``):
 
-* ``init {"slots": n, "hide": [paths], "needed": [paths]}`` →
+* ``init {"slots": n, "hide": [paths], "needed": [paths], "forbidden": [names]}`` →
   ``{"pid", "sandbox"}`` (as root, reserves one uid per slot, see
   :func:`.sandbox.claim_uids`);
 * ``arm {"forbidden": [names]}`` → ``{"armed": true, "guard": report}``: every
@@ -185,6 +185,7 @@ class Zygote:
         self.guard = import_guard()
         self.invoke = import_invoke()
         self.shell = child.make_shell()
+        self.guard.prepare([str(n) for n in msg.get("forbidden", [])])  # (while the parent loads the checks)
         report = {"mode": self.mode, "netns": False, "mountns": False, "pidns": False, "ipcns": False,
                   "view": [], "hidden": [], "errors": []}
         if self.mode != "weak":
@@ -207,7 +208,7 @@ class Zygote:
         report["kill"] = {"root": "PID namespace + per-slot uid (kill -1 as that uid)",
                           "userns": "PID namespace", "weak": "process tree + orphans"}[self.mode]
         report["cgroup"] = cgroup_report
-        if self.mode != "root" and not cgroup_report.get("available"):
+        if self.mode == "userns" and not cgroup_report.get("available"):  # (weak mode says it all already)
             warnings.append("SHARED LIMITS: no cgroup could be made for the worker slots "
                             f"({cgroup_report.get('why', 'not available')}), so all slots share this user's "
                             "process limit (one submission's fork storm can make another's subprocesses fail) "
