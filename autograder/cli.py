@@ -17,6 +17,8 @@ COMMANDS = {
     "autograde": ("autograder.commands.autograde", "grade a folder of submissions in a sandbox"),
     "merge": ("autograder.commands.merge", "combine the results of shards into one grades.csv and report"),
     "demo": ("autograder.commands.demo", "build a demo course, grade example submissions, show the grade table"),
+    "export": ("autograder.commands.export", "grades for an LMS gradebook (Canvas, CSV) or a JUnit report"),
+    "gradescope": ("autograder.commands.gradescope", "build a problem set's Gradescope autograder; grade inside it"),
 }
 
 

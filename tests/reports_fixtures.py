@@ -34,7 +34,7 @@ NAIVE_SOFTMAX = "def softmax(z, axis=-1, temperature=1.0):\n    e = np.exp(np.as
 def message(grade_id: str, passed: bool, detail: str = "the values differ from the reference") -> str:
     fn = function_of(grade_id)
     if passed:
-        return f"{fn}: passed. Checks {grade_id.split('-')[-1]}."
+        return f"{fn}: passed — checks {grade_id.split('-')[-1]}."
     return f"{fn}: checks {grade_id.split('-')[-1]}. Failed on hidden probe: {detail}."
 
 
@@ -134,3 +134,39 @@ def class_results():
 def write_class(results_dir, results=None) -> list:
     """Write the fixture class into ``results_dir``; returns the results.json paths."""
     return [write_result(results_dir, data) for data in (results or class_results())]
+
+
+AXIS_HINT = "Reduce along `axis`, not always the last one: `np.max(z, axis=axis, keepdims=True)`."
+TEMPERATURE_HINT = "Divide the logits by the temperature before exponentiating: softmax(z / T), not softmax(z) / T."
+
+#: What the batch could not grade (summary.json's ``not_graded``), with paths and advice as long as real ones.
+NOT_GRADED = [
+    {"path": "bob/ps1_softmax.ipynb", "reason": "a notebook directly in the student's folder (one level too shallow)",
+     "suggestion": "move it to bob/ps1_softmax/ps1_softmax.ipynb"},
+    {"path": "dan/PS1_Softmax", "reason": "not a problem set of this course", "suggestion": "did you mean ps1_softmax?"},
+    {"path": "maximilian-alexander-von-humboldt-universitaet/ps2_cross_entropy/ps2_cross_entropy-Copy1.ipynb",
+     "reason": "only ps2_cross_entropy.ipynb is graded", "suggestion": "one notebook per problem set"},
+]
+
+
+def flagged_class_results():
+    """:func:`class_results` plus ps1 submissions that make two graded cells "not separate strong from
+    weak" (⚑): four strong students fail exactly the axis and temperature cells, a weak one passes them."""
+    axis = ("value", "the values differ along axis 0", AXIS_HINT)
+    temperature = ("value", "the values differ for temperature 0.5", TEMPERATURE_HINT)
+    out = class_results()
+    for student in ("gil", "ivy", "jon", "kai"):
+        out.append(make_result(student, "ps1_softmax", failing={"logsumexp-axis": axis, "softmax-temperature": temperature}))
+    weak = ("softmax-basic", "softmax-axis", "softmax-stability", "log_softmax-basic", "log_softmax-axis",
+            "log_softmax-stability", "logsumexp-stability")
+    out.append(make_result("lea", "ps1_softmax", failing={gid: ("value", "the values differ from the reference", "")
+                                                        for gid in weak}))
+    return out
+
+
+def write_flagged_class(results_dir) -> list:
+    """The flagged class and a summary.json whose batch left three things not graded."""
+    paths = write_class(results_dir, flagged_class_results())
+    (Path(results_dir) / "summary.json").write_text(json.dumps(
+        {"sandbox": {"mode": "userns", "netns": True, "mountns": True}, "not_graded": NOT_GRADED}))
+    return paths

@@ -96,6 +96,10 @@ def test_the_reference_passes_every_check(ps):
         result = evaluate(check, LocalTarget(namespace))
         if not result.passed:
             failed[gid] = result.feedback()
+        # what a student reads for a passed cell is written as sentences: "passed — the mean …",
+        # never "passed. the mean …" (no sentence of it starts in lower case)
+        assert result.message.startswith(f"{check.function}: passed — "), result.message
+        assert not re.search(r"[.!?] [a-z]", result.message), result.message
     assert not failed, failed
 
 

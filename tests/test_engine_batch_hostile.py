@@ -64,6 +64,9 @@ def hostile(tmp_path_factory, course_dir):
     engine_helpers.write_notebook(sub / "cid" / PS / "work" / f"{PS}.ipynb", good)        # one level too deep
     engine_helpers.write_notebook(sub / "dan" / "PS1_Softmax" / f"{PS}.ipynb", good)      # wrong case
     engine_helpers.write_notebook(sub / "dan" / "ps1_sofmax" / f"{PS}.ipynb", good)       # typo
+    engine_helpers.write_notebook(sub / "gus" / PS / f"{PS}-Copy1.ipynb", good)          # the only one, misnamed
+    engine_helpers.write_notebook(sub / "hal" / PS / "draft.ipynb", good)                 # two, neither named PS
+    engine_helpers.write_notebook(sub / "hal" / PS / "final.ipynb", good)
     (sub / "dan" / "notes.txt").write_text("not a notebook")
     os.mkfifo(sub / "dan" / "pipe")                                                # never opened
     (sub / "eve" / PS).mkdir(parents=True)                                         # links to the solution
@@ -84,7 +87,7 @@ def test_every_submission_gets_results_and_the_batch_exits_0(hostile):
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
     assert b"Traceback" not in proc.stderr
     summary = json.loads((res / "summary.json").read_text())
-    assert summary["failed_to_grade"] == 0 and summary["graded"] == summary["submissions"] == len(HOSTILE) + 5
+    assert summary["failed_to_grade"] == 0 and summary["graded"] == summary["submissions"] == len(HOSTILE) + 7
     assert results_of(res, "ada")["score"] == MAX
     for raw in HOSTILE:  # every hostile id graded, each in a folder of its own
         data = results_of(res, raw)
@@ -113,6 +116,20 @@ def test_every_notebook_is_accounted_for_with_a_reason(hostile):
     assert "did you mean ps1_softmax?" in out
     report = (res / "report.html").read_text()
     assert 'id="not-graded"' in report and "one level too shallow" in report and "did you mean" in report
+
+
+def test_a_lone_notebook_under_another_name_is_graded_and_noted(hostile):
+    """ps1_softmax-Copy1.ipynb alone in its folder is graded, and the student and the instructor are told;
+    two notebooks under other names are not guessed between: 0 points, the reason names both."""
+    _, res, _ = hostile
+    lone = results_of(res, "gus")
+    assert lone["score"] == MAX
+    assert any(f"{PS}-Copy1.ipynb was graded" in n and f"expected name is {PS}.ipynb" in n for n in lone["notes"])
+    assert f"{PS}-Copy1.ipynb was graded" in (res / "gus" / PS / "feedback.html").read_text()
+    two = results_of(res, "hal")
+    assert two["score"] == 0 and "2 notebooks were found (draft.ipynb, final.ipynb)" in two["notes"][0]
+    assert f"named {PS}.ipynb" in two["notes"][0]
+    assert not any("was graded" in n for n in results_of(res, "ada")["notes"])
 
 
 def test_symlinks_are_never_followed(hostile):

@@ -81,8 +81,11 @@ def _grade_both(folder):
     notebooks = {(s.name, ps): filled_release(ps, {s.function: s.source}, course) for ps, s in SPECIMENS}
     notebooks.update({(c.name, c.ps): c.notebook(course) for c in COMPOUNDS})
     nbgrader_course.write_submissions(course / "submitted", notebooks)
+    # a generous time limit: parity compares scores, not speed — on a loaded machine the 2000 carried calls of
+    # carry-likelihood-loop-over-my-pdf (answered over the wire) outran the default 10 s, which nbgrader's
+    # in-kernel run does not have, and the two disagreed for that reason only
     nbgrader_course.engine_autograde(course / "submitted", folder / "results", course, 2, "--no-reports",
-                        log=folder / "engine.log")
+                                     "--timeout", "60", log=folder / "engine.log")
     nbgrader_course.nbgrader_autograde(course, len(notebooks), log=folder / "nbgrader-autograde.log")
     as_list = lambda scores: [[st, ps, cells] for (st, ps), cells in scores.items()]  # noqa: E731
     return {"folder": str(folder), "nbgrader": as_list(nbgrader_course.gradebook_scores(course)),

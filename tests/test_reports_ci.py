@@ -4,6 +4,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,60 @@ def test_run_summary_fence_cannot_be_broken_by_a_student_id(tmp_path):
     fences = [t for t in tokens if t.type == "fence"]
     assert len(fences) == 1 and fences[0].content == csv_text
     assert [t.tag for t in tokens if t.type == "heading_open"] == ["h2"], "no heading smuggled in by an id"
+
+
+def runner_path(tmp_path) -> str:
+    """PATH of a CI runner, locally: ``python`` is this interpreter (the grader installed in it) and
+    ``sudo`` runs its command as the current user (dropping ``-E``), as on a runner where we are root."""
+    shims = tmp_path / "shims"
+    shims.mkdir(exist_ok=True)
+    for name, text in (("python", f'#!/bin/sh\nexec "{sys.executable}" "$@"\n'),
+                       ("sudo", '#!/bin/sh\nif [ "$1" = "-E" ]; then shift; fi\nexec "$@"\n')):
+        (shims / name).write_text(text)
+        (shims / name).chmod(0o755)
+    return f"{shims}:{os.environ['PATH']}"
+
+
+def run_step(workflow, name, cwd, **env):
+    (job,) = load(workflow)["jobs"].values()
+    script = next(s["run"] for s in steps(job) if s.get("name") == name)
+    return subprocess.run(["bash", "-e", "-c", script], cwd=cwd, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **env})
+
+
+def test_student_workflow_shows_the_graders_error_whatever_fails(tmp_path):
+    """Issue 22: a wrong ASSIGNMENT used to end in `chown: cannot access 'results'` (bash -e), never
+    showing why; now the grader's own error is in the log, between stop-commands markers."""
+    from tests import engine_helpers
+
+    engine_helpers.write_notebook(tmp_path / "submission" / "ps1.ipynb",
+                                  engine_helpers.submission("ps1_softmax", correct=True))
+    proc = run_step(STUDENT, "Grade", tmp_path, ASSIGNMENT="ps1", PATH=runner_path(tmp_path))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "cannot access" not in proc.stdout + proc.stderr
+    assert "--assignment ps1: not a problem set of this course" in proc.stdout
+    assert "(known: ps1_softmax, ps2_cross_entropy" in proc.stdout
+    first, log = proc.stdout.split("::stop-commands::", 1)
+    assert first.startswith("::error title=Autograder::grading failed (exit status 2)")
+    token = log.split("\n", 1)[0]
+    assert log.rstrip().endswith(f"::{token}::"), "the grader's log is fenced off from workflow commands"
+
+
+@pytest.mark.slow
+def test_student_workflow_grades_a_lone_notebook_and_posts_the_score(tmp_path):
+    """The Grade and Post-the-score steps run locally as on a runner: a repository whose only notebook is
+    not named <ASSIGNMENT>.ipynb is graded, and the feedback says under which name."""
+    from tests import engine_helpers
+
+    engine_helpers.write_notebook(tmp_path / "submission" / "work" / "my softmax.ipynb",
+                                  engine_helpers.submission("ps1_softmax", correct=True))
+    env = {"ASSIGNMENT": "ps1_softmax", "PATH": runner_path(tmp_path),
+           "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    proc = run_step(STUDENT, "Grade", tmp_path, **env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = json.loads((tmp_path / "results" / "student" / "ps1_softmax" / "results.json").read_text())
+    assert results["score"] == results["max_score"] == 26
+    assert any("my softmax.ipynb was graded" in note for note in results["notes"])
+    posted = run_step(STUDENT, "Post the score", tmp_path, **env)
+    assert posted.returncode == 0, posted.stderr
+    assert posted.stdout.strip() == "::notice title=Autograding complete::Points 26/26"

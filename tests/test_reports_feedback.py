@@ -82,7 +82,7 @@ def test_everything_is_escaped(results_dir):
     page = render_feedback(load_result(results_dir / "zed" / "ps1_softmax" / "results.json"))
     assert XSS not in page
     assert "<img" not in page and "<script" not in page
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page  # quotes too (markupsafe writes &#34;)
 
 
 def test_tamper_execution_and_notes_are_shown(results_dir):

@@ -1,11 +1,15 @@
 """Every command in the README is run by a named test (or by CI itself), and the instructor's
 commands run exactly as printed in a plain shell with no virtual environment on PATH."""
 
+import csv
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
+import zipfile
 
 import pytest
 
@@ -34,7 +38,18 @@ TESTED = {
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
     ".venv/bin/nbgrader export": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder export results --lms canvas --map lms-ids.csv --out canvas.csv": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder export results --lms csv --map lms-ids.csv --out lms-grades.csv": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder gradescope build ps1_softmax": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder export results --junit --out junit.xml": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
 }
+
+#: The folder a command writes when it has no --out (``gradescope build`` writes gradescope/<ps>.zip).
+DEFAULT_OUTPUTS = {"gradescope build": "gradescope"}
 
 
 def commands():
@@ -57,9 +72,32 @@ def test_every_readme_command_is_tested():
         assert not name or re.search(rf"def {name}\b", source), f"{command}: {path}::{name} is gone"
 
 
+def test_every_folder_a_readme_command_writes_is_ignored_by_git():
+    """Results, shards and merged shards hold student data: none of it can be committed with a release."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    outputs = set()
+    for command in commands():
+        words = command.split()
+        outputs.update(words[i + 1] for i, w in enumerate(words[:-1]) if w in ("--out", "-o"))
+        if " merge " in f" {command} ":
+            outputs.update(w for w in words[words.index("merge") + 1:] if not w.startswith("-") and "/" not in w)
+        outputs.update(folder for what, folder in DEFAULT_OUTPUTS.items() if what in command and "--out" not in words)
+    assert {"results", "shard1", "shard2", "merged", "canvas.csv", "lms-grades.csv", "gradescope"} <= outputs
+    paths = {o: o if "." in o else f"{o}/x.json" for o in outputs}  # a file, or something in a folder
+    proc = subprocess.run(["git", "check-ignore", "--no-index", *sorted(paths.values())], cwd=ROOT,
+                          capture_output=True, text=True)
+    ignored = {o for o, path in paths.items() if path in proc.stdout.splitlines()}
+    assert ignored == outputs, f"not ignored by git: {sorted(outputs - ignored)}"
+
+
 def test_readme_names_the_ci_templates():
     text = README.read_text()
     assert ".github/workflows/autograde.yml" in text and "ci-templates/student-classroom.yml" in text
+    assert "`.gitlab-ci.yml`" in text and "ci-templates/gitlab-student.yml" in text
+    for path in (".github/workflows/autograde.yml", "ci-templates/student-classroom.yml", ".gitlab-ci.yml",
+                 "ci-templates/gitlab-student.yml"):
+        assert (ROOT / path).is_file(), path
 
 
 #: A shell as a new instructor has it: system PATH only (no venv), no PYTHONPATH, no VIRTUAL_ENV.
@@ -85,8 +123,10 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
     for student in ("ada",):  # one notebook: the commands, not the grading, are under test here
         shutil.copytree(ROOT / "examples" / "submissions" / student / "ps1_softmax",
                         course / "submitted" / student / "ps1_softmax")
+    # the README's example mapping file, as the LMS commands after it read it
+    (course / "lms-ids.csv").write_text(re.search(r"```csv\n(.*?)```", README.read_text(), re.S).group(1))
     instructor = [c for c in commands() if c.startswith(".venv/bin/")]
-    assert len(instructor) == 7, instructor
+    assert len(instructor) == 11, instructor
     outputs = {}
     for command in instructor:
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-c", command], cwd=course, env=PLAIN_ENV,
@@ -98,3 +138,9 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
     assert (course / "merged" / "grades.csv").read_text() == (course / "results" / "grades.csv").read_text()
     exported = (course / "grades.csv").read_text()  # nbgrader export, from the gradebook
     assert "ps1_softmax" in exported and "ada" in exported
+    ada = next(r for r in csv.reader(io.StringIO((course / "canvas.csv").read_text())) if r[1] == "40001")
+    assert ada[:2] == ["Lovelace, Ada", "40001"] and ada[5] == (course / "results" / "grades.csv").read_text(
+    ).splitlines()[1].split(",")[1], "Canvas gets ada's ps1 score of grades.csv"
+    assert (course / "lms-grades.csv").read_text().startswith("lms_id,course_id,name,ps1_softmax,total,max_total")
+    assert zipfile.ZipFile(course / "gradescope" / "ps1_softmax.zip").testzip() is None
+    assert ET.parse(course / "junit.xml").getroot().find("testsuite").get("name").startswith("ada/ps1_softmax")

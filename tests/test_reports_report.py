@@ -232,7 +232,7 @@ def test_sandbox_flags_are_shown_in_terminal_json_and_report(tmp_path):
     assert data["not_graded"][0]["path"] == "bob/ps1_softmax.ipynb" and data["sandbox"]["mode"] == "userns"
     html = (tmp_path / "report.html").read_text()
     assert "reads the grader" in html and "Sandbox: mode userns" in html
-    assert 'id="not-graded"' in html and "bob/ps1_softmax.ipynb" in html
+    assert 'id="not-graded"' in html and "bob/ps1_softmax.ipynb" in html.replace("<wbr>", "")  # breaks at / _ .
 
 
 # --- hostile student ids in the terminal ------------------------------------------------------------------------

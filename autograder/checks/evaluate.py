@@ -415,4 +415,6 @@ def evaluate(check: Check, target: Target) -> CheckResult:
         failure = _stub_failure(check, outcomes)
         if failure is not None:
             return result(failure)
-    return CheckResult(check.grade_id, check.function, True, f"{check.function}: passed. {check.summary}")
+    # "passed — <summary>": the summary starts in lower case (often with a formula), so it follows a dash,
+    # never a full stop
+    return CheckResult(check.grade_id, check.function, True, f"{check.function}: passed — {check.summary}")

@@ -344,6 +344,8 @@ class _Run:
         if data is None:
             data = _error_results(sub, source, f"the grader failed while grading this notebook "
                                   f"({error.split(':', 1)[0]}); your instructor will look at it", error)
+        elif sub.note:  # graded under another name than <ps>.ipynb: said to the student and the instructor
+            data.notes.append(sub.note)
         self.write(sub, source, data)
 
     def write(self, sub, source, data) -> None:

@@ -53,6 +53,8 @@ class Submission:
     folder: str = ""
     raw_student: str = ""
     problem: str = ""
+    #: Said in the results' notes when the notebook was graded anyway (a lone notebook under another name).
+    note: str = ""
 
     @property
     def results_folder(self) -> str:
@@ -128,7 +130,25 @@ LINK_REASON = "a symbolic link: links are never followed or graded"
 OTHER_REASON = "neither a file nor a folder (a device, a FIFO or a socket)"
 
 
+def misnamed_note(name: str, ps: str) -> str:
+    """The note of a notebook graded under another name than ``<ps>.ipynb`` (the folder's only one)."""
+    return (f"{display(name)} was graded as the {ps} submission: it is the only notebook in the folder, "
+            f"but the expected name is {ps}.ipynb (rename it next time).")
+
+
 def _notebook_of(folder: str, shown: str, ps: str) -> tuple:
+    """``(path or None, problem, extra NotGraded, note)`` for a problem-set folder.
+
+    The notebook named ``<ps>.ipynb`` is graded; a folder's only notebook under another name
+    (``ps1_softmax-Copy1.ipynb``) is graded too, and ``note`` says so; several under other names
+    are not graded (``problem`` says why).
+    """
+    path, problem, extra = _find_notebook(folder, shown, ps)
+    note = misnamed_note(path.name, ps) if path is not None and path.name != f"{ps}.ipynb" else ""
+    return path, problem, extra, note
+
+
+def _find_notebook(folder: str, shown: str, ps: str) -> tuple:
     """``(path or None, problem, extra NotGraded)`` for a problem-set folder."""
     try:
         entries = _entries(folder)
@@ -280,9 +300,9 @@ def _scan_student(path, sid: StudentId, known, wanted_ps, plan: Plan) -> None:
         elif kind == "dir" and entry.name in known:
             if wanted_ps is not None and entry.name not in wanted_ps:
                 continue
-            nb, problem, extra = _notebook_of(entry.path, shown, entry.name)
+            nb, problem, extra, note = _notebook_of(entry.path, shown, entry.name)
             plan.not_graded.extend(extra)
-            plan.submissions.append(Submission(student, entry.name, nb, sid.folder, sid.raw, problem))
+            plan.submissions.append(Submission(student, entry.name, nb, sid.folder, sid.raw, problem, note))
         elif kind == "other":
             plan.not_graded.append(NotGraded(shown, OTHER_REASON))
         elif kind == "dir":

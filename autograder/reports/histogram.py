@@ -1,4 +1,4 @@
-"""The score histograms of ``report.html``, as inline SVG written directly as markup.
+"""The score histograms of ``report.html``, as inline SVG (``templates/histogram.svg.j2``, autoescaped).
 
 One small chart per problem set and one for the total, in the same order as
 the report's tables. Each is an ``<svg>`` with a ``viewBox`` (it scales with
@@ -42,7 +42,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from autograder.reports import stats
-from autograder.reports._html import esc
+from autograder.reports._html import render
 from autograder.reports.results import fmt_points
 
 #: The chart's coordinate system (``viewBox``): one unit is about one CSS pixel in a 320 px column.
@@ -196,96 +196,66 @@ class _Scale:
         return BOTTOM - v / self.y_top * (BOTTOM - TOP)
 
 
-def panel_svg(panel: Panel) -> str:
-    """One chart as an ``<svg>`` element (well-formed XML, no namespace declaration: it is inlined in HTML).
+def panel_view(panel: Panel) -> dict:
+    """What one chart draws, in viewBox coordinates (numbers already written as text, :func:`_num`).
 
-    The axes (left and bottom), integer ticks on the "students" axis, ticks on the points axis at
-    :func:`nice_step` multiples, one ``<rect class="hist-bar">`` per non-empty bar with a ``<title>``
-    ("3 students scored 20 points"), a dashed ``<line class="mean">`` at the mean score, the title
-    on top (cut with "…" when it would not fit) and "points (max N)" below.
+    ``label`` (the accessible name, :func:`summary`), ``yticks`` (``y``, ``count``; a grid line above 0),
+    ``xticks`` (``x``, ``label``) at :func:`nice_step` multiples, one ``bar`` per non-empty bar (``x``,
+    ``y``, ``width``, ``height``, its tooltip ``tip``: "3 students scored 20 points"), the ``mean`` line's
+    ``x`` and tooltip (None without scores), the ``title`` (cut with "…" when it would not fit; bold for the
+    total), ``xlabel`` "points (max N)", and the frame (``left``, ``right``, ``top``, ``bottom``, ``mid``).
     """
     b = bins(panel.scores, panel.max_score)
     y_step = nice_step(max(max(b.counts, default=0), 1), 5)
     scale = _Scale(*b.x_range, y_step * math.ceil(max(max(b.counts, default=0), 1) / y_step))
-    label = summary(panel)
-    return "".join([
-        f'<svg class="hist" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{esc(label)}">',
-        f"<title>{esc(label)}</title>",
-        *_y_ticks(scale, y_step), *_x_ticks(scale),
-        *_bars(b, scale, TOTAL_COLOUR if panel.is_total else PS_COLOUR),
-        *_axes_and_mean(panel, scale), *_labels(panel),
-        "</svg>",
-    ])
+    x_step = nice_step(scale.x1, 6)
+    mean = sum(panel.scores) / len(panel.scores) if panel.scores else None
+    return {
+        "label": summary(panel),
+        "yticks": [{"y": _num(scale.y(k)), "count": k} for k in range(0, scale.y_top + 1, y_step)],
+        "xticks": [{"x": _num(scale.x(k * x_step)), "label": fmt_points(k * x_step)}
+                   for k in range(0, int(scale.x1 // x_step) + 1)],
+        "bars": _bars(b, scale),
+        "colour": TOTAL_COLOUR if panel.is_total else PS_COLOUR,
+        "mean": None if mean is None else {"x": _num(scale.x(mean)), "tip": f"mean {fmt_points(mean)} points"},
+        "title": _fit(panel.title, TITLE_SIZE, WIDTH - 8),
+        "bold": panel.is_total,
+        "xlabel": f"points (max {fmt_points(panel.max_score)})",
+    }
 
 
-def _y_ticks(scale: _Scale, step: int) -> list:
-    """Light grid lines and integer ticks on the "students" axis."""
-    out = []
-    for k in range(0, scale.y_top + 1, step):
-        y = _num(scale.y(k))
-        if k:
-            out.append(f'<line x1="{_num(LEFT)}" x2="{_num(RIGHT)}" y1="{y}" y2="{y}" stroke="{GRID}" '
-                       'stroke-width="0.6"/>')
-        out.append(f'<line x1="{_num(LEFT - 4)}" x2="{_num(LEFT)}" y1="{y}" y2="{y}" stroke="{MUTED}"/>')
-        out.append(f'<text class="ytick" x="{_num(LEFT - 7)}" y="{y}" dy="0.35em" '  # centred on its tick
-                   f'font-size="{_num(TICK_SIZE)}" text-anchor="end" fill="{INK}">{k}</text>')
-    return out
-
-
-def _x_ticks(scale: _Scale) -> list:
-    """Ticks on the points axis at multiples of a nice step, inside the axis."""
-    out, step = [], nice_step(scale.x1, 6)
-    for k in range(0, int(scale.x1 // step) + 1):
-        x = _num(scale.x(k * step))
-        out.append(f'<line x1="{x}" x2="{x}" y1="{_num(BOTTOM)}" y2="{_num(BOTTOM + 4)}" stroke="{MUTED}"/>')
-        out.append(f'<text class="xtick" x="{x}" y="{_num(BOTTOM + 16)}" font-size="{_num(TICK_SIZE)}" '
-                   f'text-anchor="middle" fill="{INK}">{fmt_points(k * step)}</text>')
-    return out
-
-
-def _bars(b, scale: _Scale, colour: str) -> list:
-    """One ``<rect>`` per non-empty bar, its count as a tooltip."""
+def _bars(b, scale: _Scale) -> list:
+    """One bar per non-empty bin, its count as a tooltip."""
     out = []
     for k, count in enumerate(b.counts):
         if not count:
             continue
         left, right, y = scale.x(b.edges[k]), scale.x(b.edges[k + 1]), scale.y(count)
         scored = _range(b.low[k], b.high[k])
-        tip = f"{_students(count)} scored {scored} point{'' if scored == '1' else 's'}"
-        out.append(f'<rect class="hist-bar" x="{_num(left)}" y="{_num(y)}" width="{_num(right - left)}" '
-                   f'height="{_num(BOTTOM - y)}" fill="{colour}" stroke="#ffffff" stroke-width="0.8">'
-                   f"<title>{esc(tip)}</title></rect>")
+        out.append({"x": _num(left), "y": _num(y), "width": _num(right - left), "height": _num(BOTTOM - y),
+                    "tip": f"{_students(count)} scored {scored} point{'' if scored == '1' else 's'}"})
     return out
 
 
-def _axes_and_mean(panel: Panel, scale: _Scale) -> list:
-    """The two axes (drawn over the bars' feet) and the dashed mean line."""
-    out = [f'<line class="yaxis" x1="{_num(LEFT)}" x2="{_num(LEFT)}" y1="{_num(TOP)}" y2="{_num(BOTTOM)}" '
-           f'stroke="{MUTED}"/>',
-           f'<line class="xaxis" x1="{_num(LEFT)}" x2="{_num(RIGHT)}" y1="{_num(BOTTOM)}" y2="{_num(BOTTOM)}" '
-           f'stroke="{MUTED}"/>']
-    if panel.scores:
-        mean = sum(panel.scores) / len(panel.scores)
-        x = _num(scale.x(mean))
-        out.append(f'<line class="mean" x1="{x}" x2="{x}" y1="{_num(TOP)}" y2="{_num(BOTTOM)}" stroke="{MUTED}" '
-                   f'stroke-width="1.2" stroke-dasharray="4 3"><title>mean {fmt_points(mean)} points</title></line>')
-    return out
+#: The frame and the type sizes, written as the template uses them.
+FRAME = {"width": WIDTH, "height": HEIGHT, "left": _num(LEFT), "right": _num(RIGHT), "top": _num(TOP),
+         "bottom": _num(BOTTOM), "tick_left": _num(LEFT - 4), "ytick_x": _num(LEFT - 7),
+         "xtick_bottom": _num(BOTTOM + 4), "xtick_y": _num(BOTTOM + 16), "title_x": _num(WIDTH / 2),
+         "title_y": _num(TOP - 10), "xlabel_x": _num((LEFT + RIGHT) / 2), "xlabel_y": _num(HEIGHT - 10),
+         "mid": _num((TOP + BOTTOM) / 2), "title_size": _num(TITLE_SIZE), "label_size": _num(LABEL_SIZE),
+         "tick_size": _num(TICK_SIZE), "ink": INK, "muted": MUTED, "grid": GRID}
 
 
-def _labels(panel: Panel) -> list:
-    """The title (bold for the total), "points (max N)" and the rotated "students"."""
-    weight = ' font-weight="bold"' if panel.is_total else ""
-    title = _fit(panel.title, TITLE_SIZE, WIDTH - 8)
-    mid = _num((TOP + BOTTOM) / 2)
-    return [
-        f'<text class="title" x="{_num(WIDTH / 2)}" y="{_num(TOP - 10)}" font-size="{_num(TITLE_SIZE)}"{weight} '
-        f'text-anchor="middle" fill="{INK}">{esc(title)}</text>',
-        f'<text class="xlabel" x="{_num((LEFT + RIGHT) / 2)}" y="{_num(HEIGHT - 10)}" '
-        f'font-size="{_num(LABEL_SIZE)}" text-anchor="middle" fill="{INK}">'
-        f"points (max {fmt_points(panel.max_score)})</text>",
-        f'<text class="ylabel" x="14" y="{mid}" font-size="{_num(LABEL_SIZE)}" text-anchor="middle" '
-        f'fill="{INK}" transform="rotate(-90 14 {mid})">students</text>',
-    ]
+def panel_svg(panel: Panel) -> str:
+    """One chart as an ``<svg>`` element (well-formed XML, no namespace declaration: it is inlined in HTML),
+    drawn by ``templates/histogram.svg.j2`` from :func:`panel_view`.
+
+    The axes (left and bottom), integer ticks on the "students" axis, ticks on the points axis, one
+    ``<rect class="hist-bar">`` per non-empty bar with a ``<title>``, a dashed ``<line class="mean">`` at
+    the mean score, the title on top and "points (max N)" below.
+    """
+    # one line, as the report inlines it (the template's line breaks sit between elements only)
+    return render("histogram.svg.j2", p=panel_view(panel), f=FRAME).strip().replace("\n", "")
 
 
 def histogram_svgs(results) -> list:

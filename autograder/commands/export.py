@@ -1,0 +1,88 @@
+"""``python -m autograder export RESULTS_DIR (--lms canvas|csv | --junit) --out FILE``: grades for elsewhere.
+
+* ``--lms canvas --map MAPPING.csv``: Canvas's gradebook import CSV (Grades → Import), one column per problem
+  set (``--column ps1_softmax="PS1 (12345)"`` to fill an existing Canvas assignment);
+* ``--lms csv [--map MAPPING.csv]``: one row per student (LMS id, course id, name, scores, total), for any
+  gradebook that imports a CSV;
+* ``--junit``: a JUnit XML report (one test per graded cell), what GitLab shows in a merge request.
+
+All read the results folder through the results model (:mod:`autograder.reports.results`), so the totals
+are those of grades.csv. The formats and the mapping file are described in :mod:`autograder.reports.lms`
+and :mod:`autograder.reports.junit`. Exit status: 0 written; 1 the mapping does not fit the results (the
+message says what to change; nothing is written); 2 a wrong command line or no results in RESULTS_DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("results_dir", metavar="RESULTS_DIR", help="a results folder (autograde --out, or merged)")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--lms", choices=("canvas", "csv"), help="an LMS gradebook CSV: Canvas's import format, "
+                      "or a plain one row per student")
+    what.add_argument("--junit", action="store_true", help="a JUnit XML report, one test per graded cell")
+    parser.add_argument("--out", required=True, metavar="FILE", help="the file to write")
+    parser.add_argument("--map", metavar="MAPPING.csv", help="course ids to LMS ids: a CSV with course_id and "
+                        "lms_id columns (optional: name, sis_user_id, sis_login_id, section); needed for canvas")
+    parser.add_argument("--column", action="append", default=[], metavar="PS=NAME",
+                        help="Canvas column of a problem set, e.g. ps1_softmax='PS1 softmax (12345)' (default: "
+                        "the problem-set id, which Canvas imports as a new assignment)")
+    parser.add_argument("--missing", choices=("blank", "zero"), default="blank",
+                        help="a mapped student without a submission: a blank cell (the LMS keeps what it has; "
+                        "the default) or 0")
+    parser.add_argument("--skip-unmapped", action="store_true",
+                        help="leave out students with results who are not in the mapping file (default: refuse)")
+
+
+def _columns(pairs) -> dict:
+    out = {}
+    for pair in pairs:
+        ps, sep, name = pair.partition("=")
+        if not sep or not ps.strip() or not name.strip():
+            raise ValueError(f"--column {pair!r}: expected PS=NAME, e.g. ps1_softmax='PS1 softmax (12345)'")
+        out[ps.strip()] = name.strip()
+    return out
+
+
+def run(args) -> int:
+    from autograder.model.files import write_atomic
+    from autograder.reports import lms
+    from autograder.reports.results import load_results
+
+    results_dir = Path(args.results_dir)
+    results = load_results(results_dir) if results_dir.is_dir() else []
+    if not results:
+        print(f"export: no results in {results_dir} (expected <student>/<ps>/results.json, what "
+              "`autograde --out` writes)", file=sys.stderr)
+        return 2
+    try:
+        if args.junit:
+            from autograder.reports.junit import junit_xml
+
+            text, what = junit_xml(results), f"{len(results)} submission(s)"
+        else:
+            if args.lms == "canvas" and not args.map:
+                raise lms.ExportError("--lms canvas needs --map MAPPING.csv (course ids to Canvas ids)")
+            mapping = lms.read_mapping(args.map) if args.map else None
+            if args.lms == "canvas":
+                rows = lms.canvas_rows(results, mapping, _columns(args.column), args.missing, args.skip_unmapped)
+            else:
+                if args.column:
+                    raise lms.ExportError("--column is for --lms canvas")
+                rows = lms.plain_rows(results, mapping, args.missing, args.skip_unmapped)
+            text = lms.csv_text(rows)
+            students = len(rows) - (2 if args.lms == "canvas" else 1)  # Canvas's second row is Points Possible
+            what = f"{students} student(s), {len(rows[0]) - 5} problem set(s)"
+    except lms.ExportError as exc:
+        print(f"export: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"export: {exc}", file=sys.stderr)
+        return 2
+    path = write_atomic(Path(args.out), text)
+    print(f"Wrote {path}: {what}.")
+    return 0

@@ -1,0 +1,67 @@
+"""A results folder as a JUnit XML report: what GitLab shows in a merge request and a pipeline's Tests tab.
+
+One ``<testsuite>`` per submission, named ``<student>/<problem set>: <score> / <max> points``; one
+``<testcase>`` per graded cell, named ``<grade_id>: <points> / <max> points``, passed or with a
+``<failure>`` holding the message and the hint (the text of results.json, which never holds hidden test
+source or reference values). Totals come from the results model (:class:`~autograder.model.results.SubmissionResult`),
+the same numbers as grades.csv and the feedback pages.
+
+Every string is a student's id or the grader's text about their code: ElementTree escapes markup, and
+characters XML 1.0 cannot hold (terminal escapes, NUL …) are written as ``\\xNN`` first, so the file always
+parses.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from autograder.reports.results import fmt_points
+
+#: Characters XML 1.0 cannot hold (RFC 3076 / the XML spec's Char production).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value) -> str:
+    """``value`` as text XML can hold: characters it cannot are written ``\\xNN`` / ``\\uNNNN``."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) <= 0xFF else f"\\u{ord(m.group()):04x}",
+                        str(value))
+
+
+def _points(score: float, max_score: float) -> str:
+    return f"{fmt_points(score)} / {fmt_points(max_score)} points"
+
+
+def junit_tree(results) -> ET.ElementTree:
+    """The JUnit document of ``results`` (:class:`~autograder.model.results.SubmissionResult`, in the order given)."""
+    root = ET.Element("testsuites", name="probdl-autograder")
+    tests = failures = 0
+    for r in results:
+        failed = [t for t in r.tests if not t.passed]
+        suite = ET.SubElement(root, "testsuite", name=xml_text(f"{r.student}/{r.assignment}: "
+                                                              f"{_points(r.score, r.max_score)}"),
+                              tests=str(len(r.tests)), failures=str(len(failed)), errors="0", skipped="0")
+        props = ET.SubElement(suite, "properties")
+        for name, value in (("score", fmt_points(r.score)), ("max_score", fmt_points(r.max_score))):
+            ET.SubElement(props, "property", name=name, value=value)
+        for t in r.tests:
+            case = ET.SubElement(suite, "testcase", classname=xml_text(f"{r.assignment}.{r.student}"),
+                                 name=xml_text(f"{t.name}: {_points(t.score, t.max_score)}"), time="0")
+            if not t.passed:
+                failure = ET.SubElement(case, "failure", message=xml_text(t.message.splitlines()[0][:300]
+                                                                           if t.message else "failed"),
+                                        type=xml_text(t.kind or "failed"))
+                failure.text = xml_text(t.output)
+        if r.unreadable:
+            ET.SubElement(suite, "system-err").text = xml_text(f"results.json unreadable: {r.unreadable}")
+        tests += len(r.tests)
+        failures += len(failed)
+    root.set("tests", str(tests))
+    root.set("failures", str(failures))
+    ET.indent(root)
+    return ET.ElementTree(root)
+
+
+def junit_xml(results) -> str:
+    """:func:`junit_tree` as a string (UTF-8 XML with its declaration)."""
+    return ET.tostring(junit_tree(results).getroot(), encoding="unicode", xml_declaration=True) + "\n"

@@ -1,0 +1,184 @@
+"""Grades for an LMS gradebook: Canvas's gradebook import CSV, and a plain one-row-per-student CSV.
+
+Both are written from a results folder (the per-submission results.json, through the results model, so the
+totals are the ones of grades.csv and the feedback pages) and a **mapping file** from the course's student
+ids to the LMS's.
+
+The mapping file is a CSV with a header row. ``course_id`` is the student's id in this course (the name of
+their folder under ``submitted/``, as grades.csv shows it); ``lms_id`` is the LMS's id of the student (in
+Canvas the ``ID`` column of a gradebook export). Optional: ``name``, ``sis_user_id``, ``sis_login_id``,
+``section``. Canvas's own headers are understood too (``Student``, ``ID``, ``SIS User ID``, ``SIS Login ID``,
+``Section``), so a Canvas gradebook export with a ``course_id`` column added is a mapping file::
+
+    course_id,lms_id,name,sis_user_id,sis_login_id,section
+    ada,40001,"Lovelace, Ada",s1001,ada.lovelace,Section 1
+
+**Canvas** (Grades → Import): the columns ``Student``, ``ID``, ``SIS User ID``, ``SIS Login ID``, ``Section``,
+then one column per problem set, and a second row ``Points Possible`` with each problem set's full marks.
+Canvas matches a row to a student by ``ID`` (or the SIS ids), and a column to an assignment by its name:
+``Name (12345)`` updates the existing assignment 12345, any other name creates a new assignment (the default
+column name is the problem-set id; ``columns`` renames). A blank cell changes nothing in Canvas.
+
+**Plain CSV**: ``lms_id``, ``course_id``, ``name``, one column per problem set, ``total``, ``max_total``.
+
+Rules for both: every student with results must be in the mapping (else :class:`ExportError` names them,
+unless ``skip_unmapped``); students of the mapping without a submission get a blank cell (or 0 with
+``missing="zero"``); two course ids mapped to one LMS id, or one course id listed twice, is an error (one
+student's grade would overwrite another's). Text cells are formula-safe (:func:`autograder.model.ids.csv_cell`),
+numbers are written as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.model.ids import csv_cell
+from autograder.reports.results import fmt_points, problem_sets
+
+#: Our mapping-file headers, and the Canvas gradebook headers read as the same field.
+FIELDS = ("course_id", "lms_id", "name", "sis_user_id", "sis_login_id", "section")
+ALIASES = {"id": "lms_id", "student": "name", "sis user id": "sis_user_id", "sis login id": "sis_login_id"}
+CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+#: A mapping file larger than this is not a class list.
+MAX_MAPPING_BYTES = 20_000_000
+
+
+class ExportError(ValueError):
+    """The mapping file or the export cannot be used as it is (the message says what to change)."""
+
+
+@dataclass(frozen=True)
+class LmsStudent:
+    """One row of the mapping file."""
+
+    course_id: str
+    lms_id: str
+    name: str = ""
+    sis_user_id: str = ""
+    sis_login_id: str = ""
+    section: str = ""
+
+
+def read_mapping(path) -> dict:
+    """``course_id -> LmsStudent`` from a mapping file (see the module docstring).
+
+    Raises
+    ------
+    ExportError
+        The file cannot be read, lacks a ``course_id`` or ``lms_id`` (``ID``) column, has a row without
+        either, or lists a course id or an LMS id twice.
+    """
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_MAPPING_BYTES:
+            raise ExportError(f"{path}: {path.stat().st_size:,} bytes is not a mapping file (at most "
+                              f"{MAX_MAPPING_BYTES:,})")
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExportError(f"{path}: cannot be read as a UTF-8 CSV file ({exc})") from None
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None) or []
+    fields = [ALIASES.get(h.strip().lower(), h.strip().lower()) for h in header]
+    missing = [f for f in ("course_id", "lms_id") if f not in fields]
+    if missing:
+        raise ExportError(f"{path}: no {' and no '.join(missing)} column; expected a header like "
+                          f"{','.join(FIELDS)} (or Canvas's Student,ID,SIS User ID,SIS Login ID,Section plus "
+                          "a course_id column)")
+    out, by_lms = {}, {}
+    for line, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        values = {f: (row[i].strip() if i < len(row) else "") for i, f in enumerate(fields) if f in FIELDS}
+        student = LmsStudent(**values)
+        if not student.course_id or not student.lms_id:
+            raise ExportError(f"{path}, line {line}: course_id and lms_id are both needed")
+        if student.course_id in out:
+            raise ExportError(f"{path}, line {line}: course id {student.course_id!r} is listed twice")
+        if student.lms_id in by_lms:
+            raise ExportError(f"{path}, line {line}: LMS id {student.lms_id!r} is given to both "
+                              f"{by_lms[student.lms_id]!r} and {student.course_id!r}")
+        out[student.course_id] = student
+        by_lms[student.lms_id] = student.course_id
+    return out
+
+
+def _scores(results) -> tuple:
+    """``(problem sets in course order, {ps: full marks}, {course_id: {ps: score}})``; totals from the model."""
+    sets = problem_sets(results)
+    maxes = {ps: max(r.max_score for r in results if r.assignment == ps) for ps in sets}
+    scores: dict = {}
+    for r in results:
+        scores.setdefault(r.student, {})[r.assignment] = r.score
+    return sets, maxes, scores
+
+
+def _students(scores: dict, mapping: dict, skip_unmapped: bool) -> list:
+    unmapped = sorted(set(scores) - set(mapping))
+    if unmapped and not skip_unmapped:
+        shown = ", ".join(repr(s) for s in unmapped[:10]) + (f" and {len(unmapped) - 10} more" if len(unmapped) > 10 else "")
+        raise ExportError(f"{len(unmapped)} student(s) with results are not in the mapping file: {shown}; add "
+                          "them (course_id,lms_id) or pass --skip-unmapped to leave them out")
+    return sorted(mapping.values(), key=lambda s: (s.name.casefold(), s.course_id))
+
+
+def _cell(scores: dict, student: str, ps: str, missing: str) -> str:
+    if ps in scores.get(student, {}):
+        return fmt_points(scores[student][ps], 4)
+    return "0" if missing == "zero" else ""
+
+
+def _check_missing(missing: str) -> None:
+    if missing not in ("blank", "zero"):
+        raise ExportError(f"missing: expected 'blank' or 'zero', not {missing!r}")
+
+
+def canvas_rows(results, mapping: dict, columns: dict | None = None, missing: str = "blank",
+                skip_unmapped: bool = False) -> list:
+    """The rows of Canvas's gradebook import CSV (header, ``Points Possible``, one row per mapped student).
+
+    ``columns`` maps a problem-set id to its Canvas column (``"PS1 (12345)"``); the default is the id.
+    """
+    _check_missing(missing)
+    sets, maxes, scores = _scores(results)
+    names = {ps: (columns or {}).get(ps, ps) for ps in sets}
+    unknown = sorted(set(columns or {}) - set(sets))
+    if unknown:
+        raise ExportError(f"--column {', '.join(unknown)}: no results for that problem set (found: "
+                          f"{', '.join(sets) or 'none'})")
+    rows = [[*CANVAS_COLUMNS, *(csv_cell(names[ps]) for ps in sets)],
+            ["Points Possible", "", "", "", "", *(fmt_points(maxes[ps], 4) for ps in sets)]]
+    for s in _students(scores, mapping, skip_unmapped):
+        rows.append([csv_cell(s.name or s.course_id), csv_cell(s.lms_id), csv_cell(s.sis_user_id),
+                     csv_cell(s.sis_login_id), csv_cell(s.section),
+                     *(_cell(scores, s.course_id, ps, missing) for ps in sets)])
+    return rows
+
+
+def plain_rows(results, mapping: dict | None = None, missing: str = "blank", skip_unmapped: bool = False) -> list:
+    """One row per student: ``lms_id, course_id, name, <problem sets>, total, max_total``.
+
+    Without ``mapping``, every student with results, their course id standing for the LMS id.
+    """
+    _check_missing(missing)
+    sets, maxes, scores = _scores(results)
+    if mapping is None:
+        mapping = {s: LmsStudent(s, s) for s in scores}
+    max_total = fmt_points(sum(maxes.values()), 4)
+    rows = [["lms_id", "course_id", "name", *(csv_cell(ps) for ps in sets), "total", "max_total"]]
+    for s in _students(scores, mapping, skip_unmapped):
+        own = scores.get(s.course_id, {})
+        total = sum(own.values())
+        rows.append([csv_cell(s.lms_id), csv_cell(s.course_id), csv_cell(s.name),
+                     *(_cell(scores, s.course_id, ps, missing) for ps in sets),
+                     fmt_points(total, 4) if own or missing == "zero" else "", max_total])
+    return rows
+
+
+def csv_text(rows) -> str:
+    """``rows`` as CSV text (quoted where needed, ``\\n`` line ends)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue()

@@ -1,0 +1,157 @@
+"""The GitLab pipelines: GitLab's own CI schema, the structure they promise, and their scripts run locally.
+
+``.gitlab-ci.yml`` (the instructor's: shards as ``parallel:`` jobs, then a merge) and
+``ci-templates/gitlab-student.yml`` (a student's project: grade on push) are validated against GitLab's CI
+JSON Schema (``tests/vendor/gitlab-ci/``, with its licence and where it comes from), as actionlint
+validates the GitHub workflows. Their ``script:`` sections then run here as a GitLab runner runs them (one
+bash with ``-e -o pipefail``, the job's variables in the environment; ``before_script``, which installs
+the grader, is replaced by this checkout's environment).
+"""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from autograder.model.course import ROOT
+from tests import engine_helpers
+
+INSTRUCTOR = ROOT / ".gitlab-ci.yml"
+STUDENT = ROOT / "ci-templates" / "gitlab-student.yml"
+SCHEMA = Path(__file__).parent / "vendor" / "gitlab-ci" / "gitlab-ci.json"
+
+
+def load(path):
+    return yaml.safe_load(path.read_text())
+
+
+def validator():
+    schema = json.loads(SCHEMA.read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+@pytest.mark.parametrize("path", [INSTRUCTOR, STUDENT], ids=lambda p: p.name)
+def test_valid_against_gitlabs_ci_schema(path):
+    errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator().iter_errors(load(path))]
+    assert errors == []
+
+
+def test_the_schema_catches_mistakes():
+    """The schema really checks (it is not a permissive stub): typos and impossible values are errors."""
+    wf = load(INSTRUCTOR)
+    wf["grade"]["parallel"] = 0
+    wf["merge"]["when"] = "sometimes"
+    wf["merge"]["artifact"] = wf["merge"].pop("artifacts")
+    paths = {"/".join(map(str, e.path)) for e in validator().iter_errors(wf)}
+    assert {"grade/parallel", "merge/when"} <= paths and any(p.startswith("merge") for p in paths - {"merge/when"})
+
+
+def test_instructor_pipeline_shards_then_merges():
+    wf = load(INSTRUCTOR)
+    assert wf["workflow"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "web" || $CI_PIPELINE_SOURCE == "api" || '
+                                              '$CI_PIPELINE_SOURCE == "trigger"'}], "started by hand, never by a push"
+    assert {"SUBMISSIONS", "ASSIGNMENT", "TIMEOUT"} <= set(wf["variables"])
+    grade, merge = wf["grade"], wf["merge"]
+    assert grade["parallel"] >= 2 and grade["stage"] == "grade" and merge["stage"] == "merge"
+    assert '--shard "$CI_NODE_INDEX/$CI_NODE_TOTAL"' in "\n".join(grade["script"])
+    assert grade["artifacts"] == {"when": "always", "name": "shard-$CI_NODE_INDEX", "paths": ["shards/"],
+                                  "expire_in": "1 week"}, "a failed shard keeps what it graded"
+    assert merge["when"] == "always", "the merge runs when a shard failed"
+    assert "python -m autograder merge shards --out results" in merge["script"]
+    assert merge["artifacts"]["reports"] == {"junit": "results/junit.xml"}
+    assert merge["artifacts"]["when"] == "always" and merge["artifacts"]["paths"] == ["results/"]
+
+
+def test_student_pipeline_keeps_only_feedback_and_deletes_the_grader_first():
+    wf = load(STUDENT)
+    job = wf["autograde"]
+    assert wf["variables"]["GRADER_DIR"].startswith("/tmp/"), "the grader is never inside the project folder"
+    assert "${GRADER_TOKEN}" in job["before_script"][0] and "$GRADER_DIR" in job["before_script"][0]
+    script = job["script"]
+    delete = script.index('rm -rf "$GRADER_DIR"')
+    assert any("autograder export results --junit" in s for s in script[:delete])
+    assert any("Points" in s for s in script[delete:]), "the score is printed after the grader is gone"
+    assert job["after_script"] == ['rm -rf "$GRADER_DIR"'], "deleted also when the job failed"
+    assert job["artifacts"]["paths"] == ["results/student/$ASSIGNMENT/results.json",
+                                         "results/student/$ASSIGNMENT/feedback.html"]
+    assert job["artifacts"]["reports"] == {"junit": "junit.xml"}
+
+
+# --- the scripts, run as a runner would ----------------------------------------------------------------------------
+
+def runner_env(tmp_path, **variables):
+    """The job's environment: its variables, and ``python`` the interpreter with this grader installed."""
+    shims = tmp_path / "shims"
+    shims.mkdir(exist_ok=True)
+    (shims / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (shims / "python").chmod(0o755)
+    return {**os.environ, "PATH": f"{shims}:{os.environ['PATH']}", **variables}
+
+
+def run_script(lines, cwd, env):
+    return subprocess.run(["bash", "-e", "-o", "pipefail", "-c", "\n".join(lines)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.mark.slow
+def test_student_pipeline_grades_prints_the_score_and_writes_junit(tmp_path):
+    project, grader = tmp_path / "project", tmp_path / "grader-checkout"
+    engine_helpers.write_notebook(project / "ps1_softmax.ipynb", engine_helpers.submission("ps1_softmax", correct=True))
+    grader.mkdir()  # stands for the clone the before_script makes (the grader itself is this checkout)
+    env = runner_env(tmp_path, ASSIGNMENT="ps1_softmax", GRADER_DIR=str(grader))
+    proc = run_script(load(STUDENT)["autograde"]["script"], project, env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    assert "Points 26/26" in lines and "  softmax-stability: 3/3" in lines
+    assert not grader.exists(), "the grader is deleted before the score is printed"
+    suite = ET.parse(project / "junit.xml").getroot().find("testsuite")
+    assert suite.get("name") == "student/ps1_softmax: 26 / 26 points" and len(suite.findall("testcase")) == 14
+    for name in ("results.json", "feedback.html"):
+        assert (project / "results" / "student" / "ps1_softmax" / name).is_file()
+
+
+def test_student_pipeline_shows_the_graders_error(tmp_path):
+    engine_helpers.write_notebook(tmp_path / "ps1.ipynb", engine_helpers.submission("ps1_softmax", correct=True))
+    env = runner_env(tmp_path, ASSIGNMENT="ps1", GRADER_DIR=str(tmp_path / "none"))
+    proc = run_script(load(STUDENT)["autograde"]["script"], tmp_path, env)
+    assert proc.returncode == 2
+    assert "Autograder: grading failed (exit status 2)" in proc.stdout
+    assert "--assignment ps1: not a problem set of this course" in proc.stdout
+
+
+@pytest.mark.slow
+def test_instructor_pipeline_two_shards_then_merge(tmp_path):
+    """Both `grade` jobs (CI_NODE_INDEX 1 and 2 of 2) and the `merge` job, in one folder as the runner's
+    artifacts would leave it; the merged grades equal the shards' together, the JUnit report has a suite per
+    submission, the grade table is in the merge job's log."""
+    course = tmp_path / "course"
+    students = ("ada", "ben", "eve", "gus")  # each with a ps1_softmax notebook in examples/
+    for student in students:
+        shutil.copytree(ROOT / "examples" / "submissions" / student / "ps1_softmax",
+                        course / "submitted" / student / "ps1_softmax")
+    wf = load(INSTRUCTOR)
+    env = runner_env(tmp_path, SUBMISSIONS="submitted", ASSIGNMENT="ps1_softmax", TIMEOUT="10", CI_NODE_TOTAL="2")
+    shards = {}
+    for index in ("1", "2"):
+        proc = run_script(wf["grade"]["script"], course, {**env, "CI_NODE_INDEX": index})
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        with open(course / "shards" / f"shard-{index}" / "grades.csv", encoding="utf-8") as fh:
+            shards.update({row["student"]: row["total"] for row in csv.DictReader(fh)})
+    assert sorted(shards) == list(students)
+    merged = run_script(wf["merge"]["script"], course, env)
+    assert merged.returncode == 0, merged.stdout[-3000:] + merged.stderr[-3000:]
+    with open(course / "results" / "grades.csv", encoding="utf-8") as fh:
+        assert {row["student"]: row["total"] for row in csv.DictReader(fh)} == shards
+    assert all(s in merged.stdout for s in students), "the grade table is in the job log"
+    suites = ET.parse(course / "results" / "junit.xml").getroot().findall("testsuite")
+    assert sorted(s.get("name").split("/")[0] for s in suites) == list(students)
