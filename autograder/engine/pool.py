@@ -270,8 +270,8 @@ class Zygote:
                                   f"{self.log_tail()}") from None
         if not isinstance(reply, dict) or "error" in reply:
             detail = reply.get("error") if isinstance(reply, dict) else "an answer that is not an object"
-            raise GraderError(f"the zygote failed on {what!r}: {detail}\n"
-                              f"{reply.get('traceback', '') if isinstance(reply, dict) else ''}")
+            stack = reply.get("traceback", "") if isinstance(reply, dict) else ""
+            raise GraderError(f"the zygote failed on {what!r}: {detail}" + (f"\n{stack}" if stack else ""))
         return reply
 
     def lost(self, child: Child) -> bool:

@@ -88,8 +88,34 @@ EVENT_ARM = "probdl.arm"
 EVENT_PREPARE = "probdl.prepare"
 
 
+#: The CPython versions whose bytecode :func:`_seal` and the gates are written for (tested on each).
+SUPPORTED = ((3, 11), (3, 12), (3, 13))
+
+
 class ForbiddenFunctionError(RuntimeError):
     """A forbidden library object was called from student code (or handed by it to a library function)."""
+
+
+class GuardUnavailable(RuntimeError):
+    """This interpreter is not one the guard supports: forbidden functions could not be made unusable."""
+
+
+def unsupported(version=None, implementation=None) -> str | None:
+    """Why the guard cannot run in this interpreter (or the one described), None when it can.
+
+    The gates rewrite CPython bytecode, whose format changes between minor
+    versions; on any other interpreter the guard refuses to start rather than
+    grade with forbidden functions left usable.
+    """
+    version = tuple(sys.version_info[:2] if version is None else version[:2])
+    implementation = sys.implementation.name if implementation is None else implementation
+    if implementation == "cpython" and version in SUPPORTED:
+        return None
+    known = f"{SUPPORTED[0][0]}.{SUPPORTED[0][1]} to {SUPPORTED[-1][0]}.{SUPPORTED[-1][1]}"
+    this = f"{'CPython' if implementation == 'cpython' else implementation} {version[0]}.{version[1]}"
+    return (f"this grader supports CPython {known}, and this is {this}: it makes the problem set's forbidden "
+            "library functions unusable by rewriting their bytecode, which it cannot do here, so it grades "
+            f"nothing rather than grade with them usable. Install the course with Python {known}.")
 
 
 def message(name: str) -> str:
@@ -101,8 +127,9 @@ def message(name: str) -> str:
 # ---------------------------------------------------------------------------
 # sealed functions: free variables become constants, no globals at all
 
+# (-1 for an opcode this version lacks: importing the module never fails, :func:`prepare` refuses instead)
 _LOAD_DEREF, _LOAD_CONST, _COPY_FREE_VARS, _NOP, _EXTENDED_ARG = (
-    opcode.opmap[n] for n in ("LOAD_DEREF", "LOAD_CONST", "COPY_FREE_VARS", "NOP", "EXTENDED_ARG"))
+    opcode.opmap.get(n, -1) for n in ("LOAD_DEREF", "LOAD_CONST", "COPY_FREE_VARS", "NOP", "EXTENDED_ARG"))
 _CELL_OPS = {opcode.opmap[n] for n in ("STORE_DEREF", "DELETE_DEREF", "LOAD_CLOSURE", "LOAD_CLASSDEREF", "MAKE_CELL")
              if n in opcode.opmap}
 
@@ -546,7 +573,12 @@ def prepare(names, hidden_modules=()) -> dict:
         When a name is not a string.
     RuntimeError
         When this process is armed already.
+    GuardUnavailable
+        When this interpreter is not one the guard supports (:func:`unsupported`), before anything changes.
     """
+    why = unsupported()
+    if why is not None:
+        raise GuardUnavailable(why)
     names = tuple(names)
     for name in names:
         if not isinstance(name, str):
@@ -864,5 +896,10 @@ def arm(names) -> None:
     ------
     RuntimeError
         When this process was armed already (nobody can change what applies afterwards).
+    GuardUnavailable
+        When this interpreter is not one the guard supports (:func:`unsupported`).
     """
+    why = unsupported()
+    if why is not None:
+        raise GuardUnavailable(why)
     sys.audit(EVENT_ARM, tuple(str(n) for n in names))

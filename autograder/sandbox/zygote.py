@@ -173,6 +173,10 @@ class Zygote:
 
         from autograder.sandbox.cgroup import Cgroups
 
+        self.guard = import_guard()
+        why = self.guard.unsupported()  # (first: an interpreter the guard cannot arm grades nothing)
+        if why is not None:
+            raise self.guard.GuardUnavailable(why)
         self.mode = sandbox.requested_mode()
         self.no_prefork = bool(os.environ.get("AUTOGRADER_NO_PREFORK"))  # (the environment is cleared below)
         warnings = self._enter_mode(int(msg.get("slots", 1)))
@@ -182,7 +186,6 @@ class Zygote:
         _warm_imports()
         from autograder.sandbox import child
 
-        self.guard = import_guard()
         self.invoke = import_invoke()
         self.shell = child.make_shell()
         self.guard.prepare([str(n) for n in msg.get("forbidden", [])])  # (while the parent loads the checks)
@@ -569,7 +572,9 @@ class Zygote:
             except Exception as exc:  # noqa: BLE001
                 import traceback
 
-                reply = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-4000:]}
+                reply = {"error": f"{type(exc).__name__}: {exc}"}
+                if type(exc).__name__ != "GuardUnavailable":  # (that one says all there is to say)
+                    reply["traceback"] = traceback.format_exc()[-4000:]
             if not (isinstance(msg, dict) and msg.get("reply") is False):  # else fire-and-forget
                 wire.send(self.ctrl, reply, fds=[s.fileno() for s in send_socks])
             for sock in send_socks:
