@@ -1,10 +1,10 @@
 #!/usr/bin/env python
 """Grading throughput: plain ``nbgrader autograde`` against our engine, on the same batch.
 
-    python benchmarks/grading_throughput.py [--students N] [--workers N] [--keep DIR]
+    python benchmarks/grading_throughput.py [--students N] [--workers N] [--assignment ID …] [--keep DIR]
 
 1. Generates a batch: ``--students`` students (default 50) × every problem
-   set of the course. Every notebook is the released notebook with its solution cells
+   set of the course (or the ``--assignment`` ones). Every notebook is the released notebook with its solution cells
    filled in — by the reference solution of ``source/`` or by an
    implementation from the bug zoo (``testkit/zoo/``), correct or wrong, in a
    deterministic mix (no pathological submissions: no endless loops, no
@@ -58,7 +58,7 @@ from testkit.nbgrader_course import (  # noqa: E402
 # --------------------------------------------------------------------------- the batch
 
 
-def batch(students: int, seed: int = 2026) -> dict:
+def batch(students: int, seed: int = 2026, problem_sets=PROBLEM_SETS) -> dict:
     """``{(student, ps): {function: zoo Specimen}}``, the deterministic mix of the benchmark.
 
     Per problem set, about a third of the students hand in the reference
@@ -72,7 +72,7 @@ def batch(students: int, seed: int = 2026) -> dict:
     plan = {}
     for i in range(students):
         student = f"student{i + 1:03d}"
-        for ps in PROBLEM_SETS:
+        for ps in problem_sets:
             specimens = zoo(ps)
             kind = (i + PROBLEM_SETS.index(ps)) % 3
             swap = {}
@@ -102,6 +102,8 @@ def main(argv=None) -> int:
     parser.add_argument("--students", type=int, default=50, metavar="N", help="students in the batch (default 50)")
     parser.add_argument("--workers", type=int, default=None, metavar="N",
                         help="our engine's workers (default: all cores)")
+    parser.add_argument("--assignment", action="append", choices=PROBLEM_SETS, metavar="ID", dest="assignments",
+                        help="grade only this problem set (repeatable; default: every problem set)")
     parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
                         help="keep the course folders, submissions and results in DIR")
     args = parser.parse_args(argv)
@@ -119,14 +121,15 @@ def main(argv=None) -> int:
         work = Path(tmp.name)
     try:
         workers = args.workers or os.cpu_count() or 1
-        nbg_course = make_course(work / "nbgrader-course")
-        eng_course = make_course(work / "engine-course", gradebook=False)
-        plan = batch(args.students)
+        problem_sets = [ps for ps in PROBLEM_SETS if ps in (args.assignments or PROBLEM_SETS)]
+        nbg_course = make_course(work / "nbgrader-course", problem_sets)
+        eng_course = make_course(work / "engine-course", problem_sets, gradebook=False)
+        plan = batch(args.students, problem_sets=problem_sets)
         kinds = build_batch(nbg_course / "submitted", plan, nbg_course)
         shutil.copytree(nbg_course / "submitted", eng_course / "submitted")
         n = len(kinds)
         counts = {k: sum(v == k for v in kinds.values()) for k in ("reference", "correct", "wrong")}
-        print(f"batch: {args.students} students x {len(PROBLEM_SETS)} problem sets = {n} notebooks "
+        print(f"batch: {args.students} students x {len(problem_sets)} problem sets = {n} notebooks "
               f"({counts['reference']} reference solutions, {counts['correct']} with a correct zoo "
               f"implementation, {counts['wrong']} with zoo bugs)", flush=True)
 

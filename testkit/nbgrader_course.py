@@ -135,6 +135,42 @@ def nbgrader_autograde(course: Path, n_notebooks: int, log: Path | None = None) 
                       60 + NBGRADER_TIMEOUT_PER_NOTEBOOK * max(1, n_notebooks), log or course / "autograde.log")
 
 
+def nbgrader_autograde_parts(course: Path, parts: list, log_dir: Path | None = None) -> list:
+    """Stock ``nbgrader autograde "*"`` over several batches at once, one process each.
+
+    nbgrader grades one notebook at a time, each in a fresh kernel, into one SQLite gradebook. So
+    each part (``(notebooks, env)``: ``{(student, ps): notebook}`` and environment variables for
+    that nbgrader and its kernels) is graded in its own copy of the generated course
+    (``<course>-1`` …, each with a copy of the gradebook), all at the same time. A student belongs
+    to one part. Returns the course folders; read them with :func:`gradebook_scores`.
+    """
+    course = Path(course)
+    folders, procs = [], []
+    try:
+        for i, (notebooks, env) in enumerate(parts):
+            folder = course.with_name(f"{course.name}-{i + 1}")
+            shutil.copytree(course, folder)
+            write_submissions(folder / "submitted", notebooks)
+            folders.append(folder)
+            out = open((log_dir or folder) / f"autograde-{folder.name}.log", "w", encoding="utf-8")
+            procs.append((subprocess.Popen([*nbgrader_command(), "autograde", "*"], cwd=folder,
+                                           env={**tool_env(), **env}, stdout=out, stderr=subprocess.STDOUT), out))
+        limit = 60 + NBGRADER_TIMEOUT_PER_NOTEBOOK * max(1, max(len(nbs) for nbs, _ in parts))
+        for proc, out in procs:
+            proc.wait(timeout=limit)
+            out.close()
+            if proc.returncode != 0:
+                tail = Path(out.name).read_text(encoding="utf-8", errors="replace")[-4000:]
+                raise RuntimeError(f"nbgrader autograde exited {proc.returncode} (log: {out.name}):\n{tail}")
+    finally:
+        for proc, out in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            out.close()
+    return folders
+
+
 def gradebook_scores(course: Path) -> dict:
     """``{(student, ps): {grade_id: auto_score}}`` read from the course's gradebook.db.
 

@@ -12,6 +12,7 @@ evidence, 9 isolation without root. (2, 3 and 8 are the batch's and the feedback
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -23,6 +24,7 @@ import pytest
 
 from autograder.model import course
 from tests import engine_helpers
+from tests.conftest import HOST_USERS
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.pool import Zygote, default_hidden
@@ -361,35 +363,56 @@ def test_a_zygote_that_died_is_replaced_and_grading_goes_on(env):
 # --- the same, as an ordinary user (userns mode) -------------------------------------------------------
 
 
-def _as_user_command(tmp: Path, argv: list) -> list:
-    """``argv`` as :data:`TEST_USER` (created if needed), with this interpreter reachable.
+def _blocked_folders(paths) -> dict:
+    """``{folder others cannot enter: {its entries on the way to one of paths}}``, outermost first.
 
-    When the interpreter lives under a folder the user cannot enter (``/root``,
-    mode 0700), a private mount namespace covers that folder with a tmpfs and binds
-    the interpreter's tree back, only for this command.
+    A checkout inside a 0700 folder (``mktemp -d``, root's home) or an interpreter under ``/root``
+    is unreachable for another user through such a folder.
+    """
+    blocked: dict = {}
+    for path in paths:
+        path = Path(path).resolve()
+        for folder in reversed(path.parents):
+            if folder != Path("/") and not os.stat(folder).st_mode & 0o001:
+                blocked.setdefault(folder, set()).add(path.relative_to(folder).parts[0])
+    return dict(sorted(blocked.items(), key=lambda kv: len(kv[0].parts)))
+
+
+def _as_user_command(tmp: Path, argv: list) -> list:
+    """``argv`` as :data:`TEST_USER` (created if needed), with the interpreter, its libraries and
+    this checkout reachable.
+
+    Each folder on their way that others cannot enter (mode 0700: ``/root``, a ``mktemp -d``
+    folder holding the clone) is covered, in a private mount namespace and only for this
+    command, by a tmpfs holding just the entries on the way, bound back: the files
+    themselves are not copied and no permission on the host changes.
     """
     if subprocess.run(["id", TEST_USER], capture_output=True).returncode != 0:
         subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", TEST_USER],
                        check=True, capture_output=True)
     shutil.chown(tmp, TEST_USER)
-    script, prefix = [], Path(sys.base_prefix).resolve()
-    blocked = next((p for p in reversed(prefix.parents) if p != Path("/") and not os.stat(p).st_mode & 0o001), None)
-    if blocked is not None:
-        keep = prefix.relative_to(blocked).parts[0]
-        (tmp / "keep").mkdir()
-        script.append(f"mount --bind {blocked / keep} {tmp / 'keep'} && "
-                      f"mount -t tmpfs -o mode=755,size=1m tmpfs {blocked} && mkdir {blocked / keep} && "
-                      f"mount --move {tmp / 'keep'} {blocked / keep} && ")
+    import tempfile
+
+    script = []
+    for folder, entries in _blocked_folders([sys.base_prefix, sys.prefix, course.ROOT]).items():
+        keep = []
+        for entry in sorted(entries):
+            point = Path(tempfile.mkdtemp(prefix="keep-", dir=tmp))
+            keep.append((entry, point))
+            script.append(f"mount --bind {shlex.quote(str(folder / entry))} {point} && ")
+        script.append(f"mount -t tmpfs -o mode=755,size=1m tmpfs {shlex.quote(str(folder))} && ")
+        for entry, point in keep:
+            target = shlex.quote(str(folder / entry))
+            script.append(f"mkdir {target} && mount --move {point} {target} && ")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "TMPDIR": str(tmp), "OPENBLAS_NUM_THREADS": "1",
            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(course.ROOT)}
-    import shlex
-
     inner = shlex.join(["setpriv", "--reuid", TEST_USER, "--regid", TEST_USER, "--clear-groups", "env", "-i",
                         *(f"{k}={v}" for k, v in env.items()), *argv])
     return ["unshare", "-m", "--propagation", "private", "sh", "-c", "".join(script) + "exec " + inner]
 
 
 @pytest.mark.slow
+@pytest.mark.host_users
 @pytest.mark.skipif(os.geteuid() != 0 or os.environ.get("AUTOGRADER_SANDBOX_MODE"),
                     reason="runs as root, to run the module again as an ordinary user")
 def test_the_same_attacks_fail_as_an_ordinary_user():
@@ -397,10 +420,18 @@ def test_the_same_attacks_fail_as_an_ordinary_user():
 
     work = Path(tempfile.mkdtemp(prefix="probdl-sbx-"))  # (pytest's tmp_path is inside root's 0700 folder)
     report = work / "report.xml"
-    cmd = _as_user_command(work, [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider",
-                                  "-k", "not ordinary_user and not weak", f"--basetemp={work / 'base'}",
-                                  "-o", "junit_family=xunit2", f"--junitxml={report}"])
     try:
+        # what the user must read: this interpreter with its libraries, the checkout (tests included)
+        probe = subprocess.run(_as_user_command(work, [sys.executable, "-c", f"import numpy, pytest, autograder.engine;"
+                                                       f" open({__file__!r}).read()"]),
+                               capture_output=True, text=True, timeout=120, cwd="/")
+        if probe.returncode != 0:
+            pytest.skip(f"{TEST_USER} cannot read the interpreter or this checkout even through private "
+                        f"mounts ({probe.stderr.strip()[-300:]}), so the ordinary-user (userns) mode is not "
+                        f"checked here: run `{HOST_USERS}` from a clone others can read")
+        cmd = _as_user_command(work, [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider",
+                                      "-k", "not ordinary_user and not weak", f"--basetemp={work / 'base'}",
+                                      "-o", "junit_family=xunit2", f"--junitxml={report}"])
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=course.ROOT)
         check_report(proc, report)
     finally:

@@ -1,34 +1,32 @@
 """End to end with the real tools: Jupyter kernels (nbclient) and stock ``nbgrader autograde``.
 
 * Every source notebook, hidden tests included, runs top to bottom in a
-  Jupyter kernel, and every graded cell passes: its visible asserts and its
+  Jupyter kernel (nbgrader's own: the instructor hands the source notebooks
+  in, below), and every graded cell passes: its visible asserts and its
   hidden ``run_check`` (which prints ``<function>: passed``), with nothing on
   stderr (nbgrader scores a test cell with stderr output 0).
   Every figure cell draws a figure, and every number the lesson's prose states
   is the one its lesson cells print (``tests/lesson_claims.py``).
 * In a temporary nbgrader course folder (``source/`` and ``nbgrader_config.py``
-  copied, stock ``nbgrader generate_assignment "*"`` with its gradebook), one
-  ``nbgrader autograde "*"`` grades two students on all five problem sets:
+  copied, stock ``nbgrader generate_assignment "*"`` with its gradebook),
+  stock ``nbgrader autograde "*"`` grades two students on every problem set:
   ``instructor`` hands in the source notebooks themselves, ``untouched`` the
   released notebooks as generated. Read back from nbgrader's gradebook
   (``nbgrader.api.Gradebook``), cell by cell: full marks for the first, 0 and
   an autograded notebook (no crash) for the second.
-* The visible checks of each notebook run in under 2 seconds: the release
-  notebook with its solution cells filled from source (hidden tests stripped,
-  as students run it) is executed in a fresh kernel; the graded cells' time
-  comes from nbclient's per-cell timestamps (``execute_input`` to
-  ``execute_reply``). Robust to a busy machine: best of two runs (the second
-  re-runs the graded cells in the same kernel).
+* The release notebook with its solution cells filled from source (hidden
+  tests stripped, as students run it), executed in a fresh kernel: no cell
+  raises, every figure cell draws, and the visible checks of each notebook take
+  under 2 seconds — the kernel's own CPU time around each graded cell, so a
+  busy machine does not count; best of two runs (the second re-runs the graded
+  cells in the same kernel).
 
-The nbgrader course is built and graded once per test session (shared by
-pytest-xdist workers through a file lock). All slow: about 75 s with
-``-n 2`` on a quiet 2-core machine, under 2 minutes serially.
+The nbgrader course is built and graded once per test session, with the
+parity batch (the ``stock_nbgrader`` fixture of ``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
-import shutil
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -36,6 +34,7 @@ import pytest
 from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
 from testkit import nbgrader_course
 from tests import lesson_claims
+from tests.conftest import INSTRUCTOR, UNTOUCHED
 from testkit.fill import filled_release
 
 pytestmark = pytest.mark.slow
@@ -43,7 +42,6 @@ pytestmark = pytest.mark.slow
 
 #: Seconds the visible checks of one notebook may take (issue 3).
 VISIBLE_BUDGET_S = 2.0
-INSTRUCTOR, UNTOUCHED = "instructor", "untouched"
 
 
 def nbg(cell) -> dict:
@@ -68,16 +66,21 @@ def error_text(cell) -> str:
     return "; ".join(f"{o.ename}: {o.evalue}" for o in outputs_of(cell, "error"))
 
 
-# ------------------------------------------------------------ the source notebook in a kernel
+# ------------------------------------------------------------ the source notebook, run by nbgrader
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
-def test_source_notebook_runs_with_hidden_checks(ps, tmp_path):
-    """source/<ps>/<ps>.ipynb as the instructor has it: every cell runs, every check passes."""
+def test_source_notebook_runs_with_hidden_checks(ps, stock_nbgrader):
+    """source/<ps>/<ps>.ipynb as the instructor has it, run top to bottom by stock ``nbgrader autograde``
+    in a fresh kernel (``instructor`` hands it in: the autograded notebook holds every output):
+    every cell runs, every hidden check passes with nothing on stderr, every figure is drawn and
+    every number the prose states is printed."""
     import nbformat
 
-    nb = nbformat.read(str(ROOT / "source" / ps / f"{ps}.ipynb"), as_version=4)
-    kernel_client(nb, tmp_path).execute()  # top to bottom in a fresh kernel
+    path = Path(stock_nbgrader["folder"]).glob(f"course-*/autograded/{INSTRUCTOR}/{ps}/{ps}.ipynb")
+    found = sorted(path)
+    assert len(found) == 1, f"nbgrader wrote no autograded notebook for {INSTRUCTOR}/{ps}"
+    nb = nbformat.read(str(found[0]), as_version=4)
     failures = []
     graded = 0
     for cell in nb.cells:
@@ -102,32 +105,11 @@ def test_source_notebook_runs_with_hidden_checks(ps, tmp_path):
 # ------------------------------------------------------------ stock nbgrader autograde
 
 
-def _grade_with_nbgrader(folder: Path) -> dict:
-    course = nbgrader_course.make_course(folder)  # copies source/ + config, runs `nbgrader generate_assignment "*"`
-    for ps in PROBLEM_SETS:
-        for student, stage in ((INSTRUCTOR, "source"), (UNTOUCHED, "release")):
-            target = course / "submitted" / student / ps
-            target.mkdir(parents=True)
-            shutil.copy2(course / stage / ps / f"{ps}.ipynb", target / f"{ps}.ipynb")
-    nbgrader_course.nbgrader_autograde(course, 2 * len(PROBLEM_SETS))
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "probdl") as gb:
-        max_scores = {a.name: float(a.max_score) for a in gb.assignments}
-    return {
-        "course": str(course),
-        "max_scores": max_scores,
-        "scores": [[student, ps, cells] for (student, ps), cells in nbgrader_course.gradebook_scores(course).items()],
-        "autograded": sorted(f"{p.parts[-3]}/{p.parts[-2]}"
-                             for p in (course / "autograded").glob("*/*/*.ipynb")),
-    }
-
-
 @pytest.fixture(scope="module")
-def nbgrader_run(tmp_path_factory):
-    data = nbgrader_course.shared_once(tmp_path_factory, "nbgrader-e2e-course", _grade_with_nbgrader)
-    data["scores"] = {(student, ps): cells for student, ps, cells in data["scores"]}
-    return data
+def nbgrader_run(stock_nbgrader):
+    """The course graded by stock nbgrader once per run (``stock_nbgrader`` in tests/conftest.py)."""
+    return {"course": stock_nbgrader["folder"], "max_scores": stock_nbgrader["max_scores"],
+            "scores": stock_nbgrader["nbgrader"], "autograded": stock_nbgrader["autograded"]}
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
@@ -146,35 +128,60 @@ def test_nbgrader_gives_the_untouched_release_zero_without_crashing(ps, nbgrader
     assert scores == {gid: 0.0 for gid, _ in GRADE_CELLS[ps]}
 
 
-# ------------------------------------------------------------ visible checks are fast
+# ------------------------------------------------------------ the release as a student runs it
 
 
-def _seconds(cell) -> float:
-    t = cell.metadata["execution"]
-    start, end = (datetime.fromisoformat(t[k].replace("Z", "+00:00"))
-                  for k in ("iopub.execute_input", "shell.execute_reply"))
-    return (end - start).total_seconds()
+#: Kernel CPU seconds since the last mark, printed (the kernel's own time: other load on the machine does not count).
+_MARK, _SINCE = "_cpu_mark = __import__('time').process_time()", "print(__import__('time').process_time() - _cpu_mark)"
+
+
+def _cpu_seconds(client, index) -> float:
+    from nbformat.v4 import new_code_cell
+
+    cell = new_code_cell(_SINCE)
+    client.execute_cell(cell, index)
+    return float(outputs_of(cell, "stdout"))
+
+
+def _timed(client, cell, index) -> float:
+    from nbformat.v4 import new_code_cell
+
+    client.execute_cell(new_code_cell(_MARK), index)
+    client.execute_cell(cell, index)
+    return _cpu_seconds(client, index)
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
-def test_visible_checks_run_in_under_two_seconds(ps, tmp_path):
+def test_release_runs_and_visible_checks_take_under_two_seconds(ps, tmp_path):
+    """The release with the reference solutions filled in (what a good student runs; hidden tests
+    stripped by nbgrader) runs top to bottom without an error, every figure cell draws, and the
+    visible checks of the notebook take under 2 s of the kernel's CPU time (best of two runs: the
+    second re-runs the graded cells in the same kernel)."""
     nb = nbgrader_course.as_notebook(filled_release(ps))  # what a student runs, with the reference solutions
     assert not any("BEGIN HIDDEN TESTS" in c.source or "run_check" in c.source for c in nb.cells)
     graded = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and nbg(c).get("grade")]
     assert [nbg(c)["grade_id"] for _, c in graded] == [gid for gid, _ in GRADE_CELLS[ps]]
 
     client = kernel_client(nb, tmp_path)
-    runs = []
+    runs = [{}, {}]
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):  # run 1: top to bottom in a fresh kernel
-            client.execute_cell(cell, index)
-        failed = {nbg(c)["grade_id"]: error_text(c) for _, c in graded if outputs_of(c, "error")}
-        assert not failed, f"visible checks fail on the reference solutions: {failed}"
-        runs.append({nbg(c)["grade_id"]: _seconds(c) for _, c in graded})
+            if cell.cell_type != "code":
+                continue
+            if nbg(cell).get("grade"):
+                runs[0][nbg(cell)["grade_id"]] = _timed(client, cell, index)
+            else:
+                client.execute_cell(cell, index)
         for index, cell in graded:  # run 2: the graded cells again, same kernel
-            client.execute_cell(cell, index)
-        runs.append({nbg(c)["grade_id"]: _seconds(c) for _, c in graded})
+            runs[1][nbg(cell)["grade_id"]] = _timed(client, cell, index)
+    raised = {nbg(c).get("grade_id") or i: error_text(c) for i, c in enumerate(nb.cells)
+              if c.cell_type == "code" and outputs_of(c, "error")}
+    assert not raised, f"cells raise with the reference solutions: {raised}"
+    blank = [nbg(c)["grade_id"] for c in nb.cells
+             if c.cell_type == "code" and nbg(c).get("grade_id", "").startswith("fig-")
+             and not any("image/png" in o.get("data", {}) for o in c.outputs)]
+    assert not blank, f"figure cells drew nothing: {blank}"
     best = min(runs, key=lambda r: sum(r.values()))
     slowest = sorted(best.items(), key=lambda kv: -kv[1])[:3]
     assert sum(best.values()) < VISIBLE_BUDGET_S, (
-        f"{ps}: visible checks took {sum(best.values()):.2f} s (best of 2; slowest cells {slowest})")
+        f"{ps}: visible checks took {sum(best.values()):.2f} s of CPU (best of 2; slowest cells {slowest})")

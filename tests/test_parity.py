@@ -21,8 +21,10 @@ always in the batch, student named after the specimen: nbgrader runs
 after the cells above it, and both must agree cell by cell and lose exactly
 the specimen's cells.
 
-A representative subset, chosen deterministically, keeps the file within
-the time budget (nbgrader takes about 3 s per notebook, serially): **the
+The batch is graded once per run, with the end-to-end tests' notebooks
+(the ``stock_nbgrader`` fixture of ``tests/conftest.py``: nbgrader in three
+processes at once). A representative subset, chosen deterministically, keeps
+it within the time budget (nbgrader takes about 3 s per notebook): **the
 first correct specimen of every problem set** (6), and **two wrong specimens
 per problem set** (12), taken round-robin over the problem set's functions in
 zoo order (the first wrong specimen of each function, then the second, …), so
@@ -42,7 +44,6 @@ import pytest
 
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS
 from testkit import nbgrader_course
-from testkit.fill import filled_release
 from testkit.zoo import zoo
 from testkit.zoo.compound import COMPOUNDS
 
@@ -76,27 +77,10 @@ def chosen() -> list:
 SPECIMENS = chosen()
 
 
-def _grade_both(folder):
-    course = nbgrader_course.make_course(folder / "course")  # stock `nbgrader generate_assignment "*"`, with the gradebook
-    notebooks = {(s.name, ps): filled_release(ps, {s.function: s.source}, course) for ps, s in SPECIMENS}
-    notebooks.update({(c.name, c.ps): c.notebook(course) for c in COMPOUNDS})
-    nbgrader_course.write_submissions(course / "submitted", notebooks)
-    # a generous time limit: parity compares scores, not speed — on a loaded machine the 2000 carried calls of
-    # carry-likelihood-loop-over-my-pdf (answered over the wire) outran the default 10 s, which nbgrader's
-    # in-kernel run does not have, and the two disagreed for that reason only
-    nbgrader_course.engine_autograde(course / "submitted", folder / "results", course, 2, "--no-reports",
-                                     "--timeout", "60", log=folder / "engine.log")
-    nbgrader_course.nbgrader_autograde(course, len(notebooks), log=folder / "nbgrader-autograde.log")
-    as_list = lambda scores: [[st, ps, cells] for (st, ps), cells in scores.items()]  # noqa: E731
-    return {"folder": str(folder), "nbgrader": as_list(nbgrader_course.gradebook_scores(course)),
-            "engine": as_list(nbgrader_course.engine_scores(folder / "results"))}
-
-
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    data = nbgrader_course.shared_once(tmp_path_factory, "parity-full" if FULL_ZOO else "parity", _grade_both)
-    return {key: {(st, ps): cells for st, ps, cells in data[key]} if key != "folder" else data[key]
-            for key in data}
+def graded(stock_nbgrader):
+    """The batch graded by both (``stock_nbgrader`` in tests/conftest.py holds these specimens)."""
+    return stock_nbgrader
 
 
 def test_the_subset_is_representative():

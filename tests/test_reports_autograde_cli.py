@@ -39,10 +39,12 @@ def autograder(*args, cwd=ROOT):
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    """A course folder (nbgrader_config.py) holding a few example submissions in submitted/."""
+def course(tmp_path_factory, empty_gradebook):
+    """A course folder (nbgrader_config.py, an empty gradebook.db) holding a few example submissions in
+    submitted/ (creating the gradebook is tested by the README's commands, tests/test_reports_readme.py)."""
     course = tmp_path_factory.mktemp("course")
     (course / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "probdl"\n')
+    shutil.copy(empty_gradebook, course / "gradebook.db")
     for student, ps in PICK:
         shutil.copytree(EXAMPLES / student / ps, course / "submitted" / student / ps)
     return course

@@ -2,6 +2,7 @@
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,9 +32,9 @@ EXPORT_SETTING = next(line for line in (ROOT / "nbgrader_config.py").read_text()
                       if line.startswith("c.ExportApp.plugin_class"))
 
 
-@pytest.fixture()
-def course(tmp_path):
-    course = tmp_path / "course"
+def class_course(folder: Path, gradebook: Path | None = None) -> Path:
+    """A course folder with the class's results; ``gradebook``: an empty gradebook.db to start from."""
+    course = folder / "course"
     course.mkdir()
     (course / "nbgrader_config.py").write_text(
         f'c = get_config()\nc.CourseDirectory.course_id = "probdl"\n{EXPORT_SETTING}\n')
@@ -42,16 +43,35 @@ def course(tmp_path):
     stamp = course / "submitted" / "ada" / "ps1_softmax" / "timestamp.txt"
     stamp.parent.mkdir(parents=True)
     stamp.write_text("2026-11-20 17:59:00.000000 UTC")
+    if gradebook is not None:
+        shutil.copy(gradebook, course / "gradebook.db")
     return course
 
 
-def test_nbgrader_export_shows_our_scores(course):
+@pytest.fixture()
+def course(tmp_path, empty_gradebook):
+    """The class's course, its gradebook.db already created (creating one is tested by :func:`exported`)."""
+    return class_course(tmp_path, empty_gradebook)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """The class's scores written into a gradebook.db that does not exist yet, then `nbgrader export`
+    with nbgrader's own exporter and with the course's: ``(info, rows, nbgrader's bytes, ours)``."""
+    course = class_course(tmp_path_factory.mktemp("exported"))
     info = write_gradebook(course / "results", course)
+    nbgrader_export(course, "--ExportApp.plugin_class=nbgrader.plugins.CsvExportPlugin")
+    theirs = (course / "grades.csv").read_bytes()
+    rows = nbgrader_export(course)
+    return course, info, rows, theirs, (course / "grades.csv").read_bytes()
+
+
+def test_nbgrader_export_shows_our_scores(exported):
+    course, info, rows, _, _ = exported
     expected = {(d["assignment"], d["student"]): d for d in class_results()}
     assert info["submissions"] == len(expected)
     assert info["course_id"] == "probdl"
     assert info["db_url"] == f"sqlite:///{course / 'gradebook.db'}"
-    rows = nbgrader_export(course)
     students = {s for _, s in expected}
     problem_sets = {ps for ps, _ in expected}
     assert set(rows) == {(ps, s) for ps in problem_sets for s in students}
@@ -123,13 +143,10 @@ def test_a_timestamp_file_is_student_data(course, tmp_path):
     assert info["submissions"] == len(class_results())
 
 
-def test_export_is_nbgraders_own_file_for_plain_ids(course):
+def test_export_is_nbgraders_own_file_for_plain_ids(exported):
     """With ordinary ids the course's exporter writes byte for byte what nbgrader's own writes."""
-    write_gradebook(course / "results", course)
-    nbgrader_export(course, "--ExportApp.plugin_class=nbgrader.plugins.CsvExportPlugin")
-    theirs = (course / "grades.csv").read_bytes()
-    nbgrader_export(course)
-    assert (course / "grades.csv").read_bytes() == theirs
+    _, _, _, theirs, ours = exported
+    assert ours == theirs
 
 
 HOSTILE_IDS = ("mallory,,,,26.0,0.0,26.0", '=HYPERLINK("evil.example","ada")', "-2+3", "@SUM(A1)",

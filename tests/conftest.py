@@ -1,0 +1,147 @@
+"""Shared fixtures and options of the test suite.
+
+* ``empty_gradebook``: nbgrader's gradebook.db, created once.
+* ``stock_nbgrader``: one course graded by stock nbgrader and by our engine, once per run.
+* Worker groups for ``--dist loadgroup`` (``make test``): the tests of a module-scoped fixture, and those of
+  a costly session fixture, each run on one worker.
+* ``--host-users``: run the tests marked ``host_users``, which create a user on the
+  host (``useradd``) to run part of the suite as an ordinary user. Without it they
+  are skipped, saying how to run them; ``.ci/run`` runs them after ``make test``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# One BLAS thread per process, as `make test` sets it, also for a bare `pytest`: two xdist workers
+# share two cores already, and idle OpenBLAS threads spin (set before anything imports NumPy).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+HOST_USERS = ".venv/bin/python -m pytest -m host_users --host-users"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--host-users", action="store_true", default=False,
+                     help="run the tests that create a host user (marked host_users; .ci/run does)")
+
+
+#: Session fixtures that are costly enough to keep their tests on one xdist worker (the others never wait).
+COSTLY_SESSION_FIXTURES = ("stock_nbgrader",)
+
+
+def _xdist_group(item) -> str | None:
+    """The worker group of ``item`` (``--dist loadgroup``): tests that share a costly fixture run on one worker,
+    so it is computed once and no other worker waits for it; everything else is spread test by test."""
+    for name in COSTLY_SESSION_FIXTURES:
+        if name in item.fixturenames:
+            return name
+    info = getattr(item, "_fixtureinfo", None)
+    for name in item.fixturenames:
+        defs = info.name2fixturedefs.get(name, ()) if info is not None else ()
+        if any(d.scope == "module" for d in defs):
+            return item.nodeid.split("::")[0]
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    skip = pytest.mark.skip(reason=f"creates a host user (useradd): run `{HOST_USERS}` as root to include it")
+    for item in items:
+        if "host_users" in item.keywords and not config.getoption("--host-users"):
+            item.add_marker(skip)
+        group = _xdist_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+# --------------------------------------------------------------------------- stock nbgrader, once per run
+
+INSTRUCTOR, UNTOUCHED = "instructor", "untouched"
+
+
+def _grade_stock(folder):
+    """Build one nbgrader course, grade its batch with stock nbgrader and with our engine; JSON data."""
+    from autograder.model.course import PROBLEM_SETS, ROOT
+    from testkit import nbgrader_course as nbc
+    from testkit.fill import filled_release
+    from testkit.zoo.compound import COMPOUNDS
+    from tests.test_parity import SPECIMENS
+
+    course = nbc.make_course(folder / "course")  # stock `nbgrader generate_assignment "*"`, with the gradebook
+    notebooks = {(s.name, ps): filled_release(ps, {s.function: s.source}, course) for ps, s in SPECIMENS}
+    notebooks.update({(c.name, c.ps): c.notebook(course) for c in COMPOUNDS})
+    for ps in PROBLEM_SETS:  # the instructor hands in the source notebooks, another student the release untouched
+        notebooks[(INSTRUCTOR, ps)] = nbc.read_json(course / "source" / ps / f"{ps}.ipynb")
+        notebooks[(UNTOUCHED, ps)] = nbc.read_json(course / "release" / ps / f"{ps}.ipynb")
+    nbc.write_submissions(folder / "submitted", notebooks)
+    # a generous time limit per call: the scores, not the limits, are compared (a loop over 2,000 calls
+    # of the student's own pdf is honest and slow, and the machine may be busy)
+    nbc.engine_autograde(folder / "submitted", folder / "results", course, 2, "--no-reports", "--timeout", "60",
+                         log=folder / "engine.log")
+    # Three nbgrader processes at once: the instructor's notebooks as they are (their figures are checked),
+    # and the rest in two halves whose kernels draw no figure (matplotlib's Agg backend, as in our
+    # engine's sandbox: only the lesson cells plot, and nothing graded depends on a drawing).
+    others = sorted({st for st, _ in notebooks} - {INSTRUCTOR})
+    parts = [({k: nb for k, nb in notebooks.items() if k[0] == INSTRUCTOR}, {})]
+    parts += [({k: nb for k, nb in notebooks.items() if k[0] in half}, {"MPLBACKEND": "agg"})
+              for half in (set(others[0::2]), set(others[1::2]))]
+    parts = nbc.nbgrader_autograde_parts(course, parts, log_dir=folder)
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{parts[0] / 'gradebook.db'}", "probdl") as gb:
+        max_scores = {a.name: float(a.max_score) for a in gb.assignments}
+    nbgrader = {key: cells for part in parts for key, cells in nbc.gradebook_scores(part).items()}
+    return {
+        "folder": str(folder),
+        "max_scores": max_scores,
+        "nbgrader": [[st, ps, cells] for (st, ps), cells in nbgrader.items()],
+        "engine": [[st, ps, cells] for (st, ps), cells in nbc.engine_scores(folder / "results").items()],
+        "autograded": sorted(f"{p.parts[-3]}/{p.parts[-2]}" for part in parts
+                             for p in (part / "autograded").glob("*/*/*.ipynb")),
+        # what stock generate_assignment wrote, against the committed release/
+        "release_differs": [ps for ps in PROBLEM_SETS if (course / "release" / ps / f"{ps}.ipynb").read_bytes()
+                            != (ROOT / "release" / ps / f"{ps}.ipynb").read_bytes()],
+    }
+
+
+@pytest.fixture(scope="session")
+def stock_nbgrader(tmp_path_factory):
+    """One nbgrader course graded once per run (shared by the xdist workers): stock ``nbgrader
+    generate_assignment "*"``, then a batch graded by stock ``nbgrader autograde`` (three processes at
+    once) and by ``python -m autograder autograde``. The batch: the parity specimens and the compound
+    specimens (``tests/test_parity.py``), and per problem set the source notebook handed in by
+    ``instructor`` and the release handed in untouched by ``untouched`` (``tests/test_nbgrader_e2e.py``).
+
+    ``nbgrader`` and ``engine`` map ``(student, ps)`` to ``{grade_id: score}``.
+    """
+    from testkit import nbgrader_course
+
+    data = nbgrader_course.shared_once(tmp_path_factory, "stock-nbgrader", _grade_stock)
+    for key in ("nbgrader", "engine"):
+        data[key] = {(st, ps): cells for st, ps, cells in data[key]}
+    return data
+
+
+# --------------------------------------------------------------------------- an empty nbgrader gradebook
+
+
+@pytest.fixture(scope="session")
+def empty_gradebook(tmp_path_factory):
+    """A gradebook.db with nbgrader's tables and the course id ``probdl``, to copy into a course folder.
+
+    nbgrader creates a missing one by running ``alembic heads`` (a few CPU seconds each time); tests
+    about what is written into a gradebook start from this copy, and creating one from nothing is
+    tested where it matters (tests/test_reports_gradebook.py::exported, the README's commands).
+    """
+    from nbgrader.api import Gradebook
+
+    from autograder.reports.gradebook import ensure_tools_on_path
+
+    path = tmp_path_factory.mktemp("gradebook") / "gradebook.db"
+    ensure_tools_on_path()
+    with Gradebook(f"sqlite:///{path}", "probdl"):
+        pass
+    return path
