@@ -137,6 +137,7 @@ def test_rerun_in_the_user_namespace_mode():
 
 
 @pytest.mark.slow
+@pytest.mark.host_users
 @pytest.mark.skipif(os.geteuid() != 0 or os.environ.get("AUTOGRADER_SANDBOX_MODE"),
                     reason="runs as root, to run the module again as an ordinary user")
 def test_rerun_as_an_ordinary_user():
