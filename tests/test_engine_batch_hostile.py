@@ -297,3 +297,32 @@ def test_a_call_cut_by_a_zygote_restart_is_graded_again_not_scored(tmp_path, cou
     for s in ("amy", "bad", "zoe"):  # (all honest here)
         data = json.loads((tmp_path / "res" / s / PS / "results.json").read_text())
         assert data["score"] == MAX, (s, [t["message"] for t in data["tests"] if t["score"] == 0])
+
+
+def test_zygote_restarts_come_from_one_budget_per_batch_and_no_one_is_scored_for_them(tmp_path, course_dir,
+                                                                                      monkeypatch):
+    """Submissions that kill the zygote at every attempt spend one batch-wide budget of restarts (MAX_RESTARTS,
+    each counted in the summary); once it is spent, what is left is listed as failed with the reason — never
+    given a score, so a re-run grades it — instead of the zygote being replaced however often."""
+    from autograder.engine import grade
+    from autograder.engine.pool import MAX_RESTARTS, GraderError
+
+    real = grade.grade_submission
+
+    def killer(path, student, assignment, source, checks, zygote, *args, **kwargs):
+        if student.startswith("bad"):
+            zygote.proc.kill()
+            zygote.proc.wait()
+            raise GraderError("the zygote did not answer 'spawn'")
+        return real(path, student, assignment, source, checks, zygote, *args, **kwargs)
+
+    monkeypatch.setattr(grade, "grade_submission", killer)
+    nb = engine_helpers.submission(PS, correct=True)
+    sub = engine_helpers.make_submissions(tmp_path / "sub", {(s, PS): nb for s in ("bad1", "bad2", "bad3", "zoe")})
+    summary = grade_batch(sub, tmp_path / "res", workers=1, course_dir=course_dir, limits=LIMITS)
+    assert summary.zygote_restarts == MAX_RESTARTS
+    failed = {f["student"]: f["error"] for f in summary.failed}
+    assert "zoe" in failed and f"restarted {MAX_RESTARTS} times" in failed["zoe"], summary.failed
+    assert not (tmp_path / "res" / "zoe" / PS / "results.json").exists()  # no score for what was not graded
+    saved = json.loads((tmp_path / "res" / "summary.json").read_text())
+    assert saved["zygote_restarts"] == MAX_RESTARTS
