@@ -10,12 +10,13 @@ PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: install demo test bench release clean
+.PHONY: install demo test lint bench release clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV) || { $(PYTHON) -m pip install --quiet --user virtualenv && $(PYTHON) -m virtualenv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@# (PYTHONWARNINGS: setuptools' notes on editable installs are for package authors, not for a course's users)
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@# bytecode of our own packages now: with PYTHONDONTWRITEBYTECODE set (as on CI images) every
 	@# grader process, zygote and test would otherwise compile them again at each start
 	PYTHONDONTWRITEBYTECODE= $(PY) -m compileall -q autograder solutions testkit tests > /dev/null
@@ -28,6 +29,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 bench: $(STAMP)
 	$(PY) benchmarks/reference_vs_scipy.py

@@ -56,7 +56,7 @@ from scipy.spatial.distance import jensenshannon  # noqa: E402
 try:  # optional third column; never a dependency
     import torch  # type: ignore[import-not-found]
     import torch.nn.functional as F  # type: ignore[import-not-found]
-except Exception:  # ImportError, or a broken install
+except Exception:  # noqa: BLE001 — ImportError, or a broken install: an optional column
     torch = None
     F = None
 

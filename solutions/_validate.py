@@ -25,7 +25,7 @@ def as_float_array(value, name, ndim=None, min_ndim=0):
     """
     try:
         arr = np.asarray(value)
-    except Exception as exc:  # ragged nested lists and the like
+    except Exception as exc:  # noqa: BLE001 — ragged nested lists and the like become the argument's ValueError
         raise ValueError(f"{name} must be an array of real numbers: {exc}") from None
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_

@@ -91,13 +91,18 @@ def as_notebook(nb: dict):
     return nbformat.reads(json.dumps(nb), as_version=4)
 
 
-def write_submissions(submitted: Path, notebooks: dict) -> Path:
-    """Write ``{(student, ps): notebook dict}`` in nbgrader's layout ``<student>/<ps>/<ps>.ipynb``."""
+def write_submissions(submitted: Path, notebooks: dict, extras: dict | None = None) -> Path:
+    """Write ``{(student, ps): notebook dict}`` in nbgrader's layout ``<student>/<ps>/<ps>.ipynb``.
+
+    ``extras`` (``{(student, ps): {file name: text}}``) adds files handed in beside a notebook written here.
+    """
     submitted = Path(submitted)
     for (student, ps), nb in notebooks.items():
         folder = submitted / student / ps
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{ps}.ipynb").write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        for name, text in (extras or {}).get((student, ps), {}).items():
+            (folder / name).write_text(text, encoding="utf-8")
     return submitted
 
 
@@ -135,14 +140,16 @@ def nbgrader_autograde(course: Path, n_notebooks: int, log: Path | None = None) 
                       60 + NBGRADER_TIMEOUT_PER_NOTEBOOK * max(1, n_notebooks), log or course / "autograde.log")
 
 
-def nbgrader_autograde_parts(course: Path, parts: list, log_dir: Path | None = None) -> list:
+def nbgrader_autograde_parts(course: Path, parts: list, log_dir: Path | None = None,
+                             extras: dict | None = None) -> list:
     """Stock ``nbgrader autograde "*"`` over several batches at once, one process each.
 
     nbgrader grades one notebook at a time, each in a fresh kernel, into one SQLite gradebook. So
     each part (``(notebooks, env)``: ``{(student, ps): notebook}`` and environment variables for
     that nbgrader and its kernels) is graded in its own copy of the generated course
     (``<course>-1`` …, each with a copy of the gradebook), all at the same time. A student belongs
-    to one part. Returns the course folders; read them with :func:`gradebook_scores`.
+    to one part; ``extras`` as in :func:`write_submissions`. Returns the course folders; read them with
+    :func:`gradebook_scores`.
     """
     course = Path(course)
     folders, procs = [], []
@@ -150,7 +157,7 @@ def nbgrader_autograde_parts(course: Path, parts: list, log_dir: Path | None = N
         for i, (notebooks, env) in enumerate(parts):
             folder = course.with_name(f"{course.name}-{i + 1}")
             shutil.copytree(course, folder)
-            write_submissions(folder / "submitted", notebooks)
+            write_submissions(folder / "submitted", notebooks, extras)
             folders.append(folder)
             out = open((log_dir or folder) / f"autograde-{folder.name}.log", "w", encoding="utf-8")
             procs.append((subprocess.Popen([*nbgrader_command(), "autograde", "*"], cwd=folder,

@@ -61,6 +61,21 @@ def pytest_collection_modifyitems(config, items):
 
 INSTRUCTOR, UNTOUCHED = "instructor", "untouched"
 
+#: A selfcheck.py a student might hand in beside the notebook (``untouched`` does, in every problem set): it
+#: would pass every visible assert, so graders must run the course's copy (tests/test_nbgrader_e2e.py).
+HOSTILE_SELFCHECK = """\
+import contextlib
+def library_calls(fn):
+    return []
+needs_your = contextlib.nullcontext
+"""
+
+
+def _files(folder) -> dict:
+    """``{relative path: bytes}`` of the files under ``folder`` (caches left out)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not {"__pycache__", ".ipynb_checkpoints"} & set(p.parts)}
+
 
 def _grade_stock(folder):
     """Build one nbgrader course, grade its batch with stock nbgrader and with our engine; JSON data."""
@@ -76,7 +91,8 @@ def _grade_stock(folder):
     for ps in PROBLEM_SETS:  # the instructor hands in the source notebooks, another student the release untouched
         notebooks[(INSTRUCTOR, ps)] = nbc.read_json(course / "source" / ps / f"{ps}.ipynb")
         notebooks[(UNTOUCHED, ps)] = nbc.read_json(course / "release" / ps / f"{ps}.ipynb")
-    nbc.write_submissions(folder / "submitted", notebooks)
+    extras = {(UNTOUCHED, ps): {"selfcheck.py": HOSTILE_SELFCHECK} for ps in PROBLEM_SETS}
+    nbc.write_submissions(folder / "submitted", notebooks, extras)
     # a generous time limit per call: the scores, not the limits, are compared (a loop over 2,000 calls
     # of the student's own pdf is honest and slow, and the machine may be busy)
     nbc.engine_autograde(folder / "submitted", folder / "results", course, 2, "--no-reports", "--timeout", "60",
@@ -88,7 +104,7 @@ def _grade_stock(folder):
     parts = [({k: nb for k, nb in notebooks.items() if k[0] == INSTRUCTOR}, {})]
     parts += [({k: nb for k, nb in notebooks.items() if k[0] in half}, {"MPLBACKEND": "agg"})
               for half in (set(others[0::2]), set(others[1::2]))]
-    parts = nbc.nbgrader_autograde_parts(course, parts, log_dir=folder)
+    parts = nbc.nbgrader_autograde_parts(course, parts, log_dir=folder, extras=extras)
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{parts[0] / 'gradebook.db'}", "probdl") as gb:
@@ -101,9 +117,12 @@ def _grade_stock(folder):
         "engine": [[st, ps, cells] for (st, ps), cells in nbc.engine_scores(folder / "results").items()],
         "autograded": sorted(f"{p.parts[-3]}/{p.parts[-2]}" for part in parts
                              for p in (part / "autograded").glob("*/*/*.ipynb")),
-        # what stock generate_assignment wrote, against the committed release/
-        "release_differs": [ps for ps in PROBLEM_SETS if (course / "release" / ps / f"{ps}.ipynb").read_bytes()
-                            != (ROOT / "release" / ps / f"{ps}.ipynb").read_bytes()],
+        # the self-check module beside each notebook that nbgrader graded for `untouched`
+        "selfcheck_copies": sorted({(part / "autograded" / UNTOUCHED / ps / "selfcheck.py").read_text(encoding="utf-8")
+                                    for part in parts for ps in PROBLEM_SETS
+                                    if (part / "autograded" / UNTOUCHED / ps / f"{ps}.ipynb").exists()}),
+        # what stock generate_assignment wrote (the notebook and the files beside it), against the committed release/
+        "release_differs": [ps for ps in PROBLEM_SETS if _files(course / "release" / ps) != _files(ROOT / "release" / ps)],
     }
 
 

@@ -118,7 +118,7 @@ def source_notebook(ps: str, solutions: dict | None = None) -> dict:
         cells.append(_cell("markdown", f"## `{fn}`\n", _meta(f"{fn}-text", locked=True)))
         body = code.get(fn, stub(fn))
         cells.append(_cell("code", f"### BEGIN SOLUTION\n{body}### END SOLUTION\n", _meta(fn, solution=True)))
-        for gid, pts in course.GRADE_CELLS[ps]:
+        for gid, _pts in course.GRADE_CELLS[ps]:
             if course.function_of(gid) == fn:
                 cells.append(_cell("code", test_cell_source(gid),
                                    _meta(gid, grade=True, locked=True, points=points[gid])))

@@ -39,7 +39,7 @@ def leak_class_name(z, axis=-1, temperature=1.0):
 
 
 def leak_warning(z, axis=-1, temperature=1.0):
-    warnings.warn(_code(z), RuntimeWarning)
+    warnings.warn(_code(z), RuntimeWarning, stacklevel=2)
     return _stable_softmax(z, axis, temperature)
 
 

@@ -65,7 +65,7 @@ def test_one_check_per_graded_cell(ps):
 @pytest.mark.parametrize("ps", PS)
 def test_reference_earns_every_point(ps):
     namespace = _reference_namespace(ps)
-    for gid, check in checks_for(ps).items():
+    for _gid, check in checks_for(ps).items():
         result = evaluate(check, LocalTarget(namespace))
         assert result.passed, result.feedback()
 

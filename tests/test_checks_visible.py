@@ -22,6 +22,7 @@ from autograder.checks.evaluate import reference_function
 from autograder.sandbox.invoke import forbidden_uses
 from autograder.model.course import FUNCTIONS, function_of, is_lesson_cell, source_notebook
 from testkit.zoo import PROBLEM_SETS, zoo
+from tests.student_side import selfcheck_importable
 
 #: Problem sets with a source notebook and a reviewed LOSES table (a new one joins once it has both).
 READY = tuple(ps for ps in PROBLEM_SETS if source_notebook(ps).exists()
@@ -46,8 +47,9 @@ def _cells(ps):
 
 def _namespace(ps, setup, specimen):
     ns = {"__name__": "__main__"}
-    for src in setup:
-        exec(compile(src, "<locked cell>", "exec"), ns)
+    with selfcheck_importable(ps):
+        for src in setup:
+            exec(compile(src, "<locked cell>", "exec"), ns)
     for fn in FUNCTIONS[ps]:
         ns[fn] = reference_function(fn)
     exec(compile(specimen.source, f"<zoo {specimen.name}>", "exec"), ns)
@@ -59,7 +61,7 @@ def _visible_fails(ns, source) -> bool:
         with warnings.catch_warnings(), np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
             warnings.simplefilter("ignore")  # the cells record their own warnings; nothing leaks into pytest
             exec(compile(source, "<visible asserts>", "exec"), dict(ns))
-    except Exception:
+    except Exception:  # noqa: BLE001 — any exception is the visible assert failing
         return True
     return False
 

@@ -5,7 +5,7 @@ import ast
 import nbformat
 import pytest
 
-from autograder.model.course import PROBLEM_SETS, is_lesson_cell, source_notebook
+from autograder.model.course import PROBLEM_SETS, grader_skips, is_lesson_cell, source_notebook
 
 
 def _tree(source):
@@ -33,23 +33,25 @@ def _used(tree):
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
-def test_lesson_cells_define_nothing_that_graded_code_uses(ps):
-    """The engine skips fig-/demo- cells, so no solution or graded cell may need their names."""
+def test_cells_the_grader_skips_define_nothing_that_graded_code_uses(ps):
+    """The engine runs neither lesson cells (fig-, demo-) nor the self-check import, nor a graded cell's
+    visible asserts (only its check, from the trusted side): no solution cell or locked cell it runs may
+    need a name that only those cells define."""
     nb = nbformat.read(source_notebook(ps), as_version=4)
-    lesson, other = set(), set()
+    skipped, other = set(), set()
     defined_elsewhere = set()
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         meta = cell.metadata.get("nbgrader", {})
         tree = _tree(cell.source)
-        if is_lesson_cell(meta.get("grade_id")):
-            lesson |= _defined(tree)
-        elif meta.get("solution") or meta.get("grade") or meta.get("locked"):
+        if grader_skips(meta.get("grade_id")):
+            skipped |= _defined(tree)
+        elif meta.get("solution") or (meta.get("locked") and not meta.get("grade")):
             other |= _used(tree)
             defined_elsewhere |= _defined(tree)
-    needed = (lesson & other) - defined_elsewhere
-    assert not needed, f"{ps}: graded or solution cells use names defined only in lesson cells: {sorted(needed)}"
+    needed = (skipped & other) - defined_elsewhere
+    assert not needed, f"{ps}: cells the engine runs use names defined only in cells it skips: {sorted(needed)}"
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)

@@ -24,7 +24,7 @@ import jsonschema
 import pytest
 
 from autograder.engine import grade_batch
-from autograder.model.course import PROBLEM_SETS, ROOT
+from autograder.model.course import PROBLEM_SETS
 from autograder.model.results import read_result
 from autograder.sandbox.confine import Limits
 from testkit.fill import filled_release

@@ -31,9 +31,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
+from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, function_of
 from testkit import nbgrader_course
-from tests import lesson_claims
+from tests import lesson_claims, student_side
 from tests.conftest import INSTRUCTOR, UNTOUCHED
 from testkit.fill import filled_release
 
@@ -109,7 +109,8 @@ def test_source_notebook_runs_with_hidden_checks(ps, stock_nbgrader):
 def nbgrader_run(stock_nbgrader):
     """The course graded by stock nbgrader once per run (``stock_nbgrader`` in tests/conftest.py)."""
     return {"course": stock_nbgrader["folder"], "max_scores": stock_nbgrader["max_scores"],
-            "scores": stock_nbgrader["nbgrader"], "autograded": stock_nbgrader["autograded"]}
+            "scores": stock_nbgrader["nbgrader"], "autograded": stock_nbgrader["autograded"],
+            "selfcheck_copies": stock_nbgrader["selfcheck_copies"]}
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
@@ -118,6 +119,12 @@ def test_nbgrader_gives_the_source_notebook_full_marks(ps, nbgrader_run):
     scores = nbgrader_run["scores"].get((INSTRUCTOR, ps))
     assert scores is not None, f"nbgrader did not grade {INSTRUCTOR}/{ps} (see {nbgrader_run['course']})"
     assert scores == {gid: float(points) for gid, points in GRADE_CELLS[ps]}
+
+
+def test_nbgrader_grades_with_the_courses_selfcheck_not_a_submitted_one(nbgrader_run):
+    """nbgrader autograde overwrites a submission's files with the source folder's (its exclude_overwriting is
+    empty): the self-check module it runs is the course's, whatever the student handed in beside the notebook."""
+    assert nbgrader_run["selfcheck_copies"] == [student_side.selfcheck_file(PROBLEM_SETS[0]).read_text(encoding="utf-8")]
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
@@ -162,6 +169,7 @@ def test_release_runs_and_visible_checks_take_under_two_seconds(ps, tmp_path):
     graded = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and nbg(c).get("grade")]
     assert [nbg(c)["grade_id"] for _, c in graded] == [gid for gid, _ in GRADE_CELLS[ps]]
 
+    student_side.put_beside(tmp_path, ps)
     client = kernel_client(nb, tmp_path)
     runs = [{}, {}]
     with client.setup_kernel():

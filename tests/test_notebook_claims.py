@@ -2,9 +2,8 @@
 
 Read from the source notebooks and the checks registry, no kernel (fast):
 
-* the common opening: "What you will learn", "What you will implement" with a
-  points table equal to ``autograder/model/course.py``, "How it is graded", "What you
-  may use", the one submission-rules sentence and the one notation table;
+* the opening's points table equals ``autograder/model/course.py`` (the rest of the
+  common opening is ``tests/test_notebook_template.py``'s);
 * before each function's graded cells, a "What the next … check" paragraph that
   names exactly those cells with their points;
 * every tolerance the prose states is the checks' tolerance: the opening's
@@ -29,19 +28,10 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
-from autograder.model.course import GRADE_CELLS, function_of, max_score, source_notebook
+from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, function_of, max_score, source_notebook
 
-#: Notebooks written to the common structure (COMMON.md, "Shared decisions"); the others join as they are rewritten.
-STRUCTURED = ("ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl", "ps6_information")
-
-SUBMISSION_RULES = ("Implement each function in its solution cell. Do not delete, split or reorder the given cells; "
-                    "you may add cells for your own experiments. The notebook is graded as it runs from top to "
-                    "bottom, as with Kernel → Restart & Run All.")
-NOTATION_ROWS = ("| $z$ | logits", "| $p$ | probabilities", "| $t$ (or $y$) | targets",
-                 "| $\\ell$ | a log-likelihood, and nothing else")
-#: ps4's sigma is the sigmoid (no standard deviation appears there); everywhere else it is a standard deviation
-SIGMA_ROW = {"ps4_bernoulli": "| $\\sigma(z)$ | the sigmoid"}
-SIGMA_SD = "| $\\sigma$ | a standard deviation, never a variance"
+#: Every notebook follows the one template (docs/notebooks.md, tests/test_notebook_template.py).
+STRUCTURED = PROBLEM_SETS
 DEFAULT_RTOL = 1e-10
 
 
@@ -54,12 +44,16 @@ def grade_id(cell):
 
 
 def markdown_sections(ps):
-    """(in_going_further, markdown source) for every markdown cell, in order."""
+    """(in_going_further, markdown source) for every markdown cell, in order.
+
+    "Going further" runs from its ``## Going further`` heading to the next ``#``/``##`` heading (its own
+    ``###`` subsections are inside it).
+    """
     out, going_further = [], False
     for cell in cells(ps):
         if cell.cell_type != "markdown":
             continue
-        heading = re.match(r"#+\s+(.*)", cell.source)
+        heading = re.match(r"#{1,2}\s+(.*)", cell.source)
         if heading:
             going_further = "going further" in heading.group(1).lower()
         out.append((going_further, cell.source))
@@ -73,12 +67,8 @@ def sci(x: float) -> str:
 
 
 @pytest.mark.parametrize("ps", STRUCTURED)
-def test_the_opening_has_the_common_structure_and_the_course_points(ps):
+def test_the_opening_has_the_course_points(ps):
     opening = cells(ps)[0].source
-    for part in ("### What you will learn", "### What you will implement", "### How it is graded",
-                 "### What you may use", "### How to submit", SUBMISSION_RULES, f"`{ps}.ipynb`", "### Notation",
-                 *NOTATION_ROWS, SIGMA_ROW.get(ps, SIGMA_SD)):
-        assert part in opening, f"{ps}: the opening lacks {part!r}"
     table = dict(re.findall(r"`([a-z_]+-[a-z]+)` \((\d+)\)", opening))
     assert {gid: int(p) for gid, p in table.items()} == dict(GRADE_CELLS[ps]), f"{ps}: points table != course.py"
     assert f"**{max_score(ps):g} points**" in opening
@@ -179,7 +169,7 @@ def test_log1p_appears_only_in_going_further(ps):
 def test_what_ps3_calls_not_graded_is_not_probed():
     """ps3 says sigma <= 0 and empty samples are not graded: no check expects them to raise."""
     opening = cells("ps3_gaussian")[0].source
-    assert "Not graded, because the contract leaves them open: `sigma` ≤ 0, empty samples" in opening
+    assert "Not graded, as the contract leaves it open: `inf` or `nan` in an input, empty arrays, and `sigma` ≤ 0" in opening
     for check in checks_for("ps3_gaussian").values():
         if check.function == "mvn_log_pdf":
             continue
@@ -203,10 +193,12 @@ def test_ps2_writes_logits_as_z():
 @pytest.mark.parametrize("ps", STRUCTURED)
 def test_the_shared_grading_rules_are_the_contracts(ps):
     """The rules of docs/contract.md ("How the hidden checks read a submission") in one wording everywhere:
-    a mistake costs points once, error cells need working code (or, without -errors cells, no ValueError is
-    graded), graded top to bottom (the submission rules), going further is not graded."""
+    a mistake costs points once, error cells need working code and grade exactly the contract's ValueErrors,
+    every function has one purity point, graded top to bottom (the submission rules), going further is not
+    graded."""
     contract = (source_notebook(ps).parents[2] / "docs" / "contract.md").read_text()
-    for rule in ("**A mistake costs points once.**", "**Error handling needs working code.**", "**Top to bottom.**"):
+    for rule in ("**A mistake costs points once.**", "**Error handling needs working code.**", "**Top to bottom.**",
+                 "**One policy for errors and purity.**"):
         assert rule in contract, f"docs/contract.md no longer states {rule}; update the notebooks' shared bullets"
     opening = cells(ps)[0].source
     for bullet in ("- You earn the points cell by cell, so partial credit follows what works.",
@@ -214,8 +206,7 @@ def test_the_shared_grading_rules_are_the_contracts(ps):
                    "is graded as if that one were correct.",
                    "- **Going further (not graded)** sections are for the curious: nothing in them is checked."):
         assert bullet in opening, f"{ps}: the opening lacks the shared bullet {bullet!r}"
-    has_errors_cells = any(gid.endswith("-errors") for gid, _ in GRADE_CELLS[ps])
-    errors_rule = "- An `-errors` cell earns its point only if the function also computes correct values."
-    assert (errors_rule in opening) == has_errors_cells, f"{ps}: the -errors rule is stated iff there are -errors cells"
-    if not has_errors_cells:
-        assert "no cell grades them" in opening
+    errors_rule = ("- **Errors:** each `ValueError` the course's contract names has an `-errors` cell (1 point), "
+                   "earned only if the function also computes correct values.")
+    assert errors_rule in opening, f"{ps}: the opening states the one -errors rule"
+    assert "- **Purity:** every function has a `-purity` cell (1 point)" in opening

@@ -14,8 +14,6 @@ import argparse
 import ast
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -242,7 +240,7 @@ def test_release_command_and_check(tmp_path, capsys):
     assert released.is_file()
     # nbgrader's by-products (gradebook.db, logs) stay out of the course folder
     assert sorted(p.name for p in course.iterdir()) == [CONFIG_FILE, "release", "source"]
-    assert sorted(p.name for p in (course / "release" / ps).iterdir()) == [f"{ps}.ipynb"]
+    assert sorted(p.name for p in (course / "release" / ps).iterdir()) == [f"{ps}.ipynb", "selfcheck.py"]
     assert cli(course, "--check") == 0
 
     released.write_text(released.read_text(encoding="utf-8").replace("YOUR CODE HERE", "edited"), encoding="utf-8")

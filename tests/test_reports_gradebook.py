@@ -120,7 +120,7 @@ def test_gradebook_flag_from_the_command_line(course):
     assert proc.returncode == 0, proc.stderr
     assert "Gradebook:" in proc.stdout
     rows = nbgrader_export(course)
-    assert float(rows[("ps5_gaussian_kl", "dan")]["score"]) == 12.0
+    assert float(rows[("ps5_gaussian_kl", "dan")]["score"]) == 14.0
 
 
 def test_a_timestamp_file_is_student_data(course, tmp_path):

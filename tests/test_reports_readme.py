@@ -22,6 +22,7 @@ TESTED = {
     "make demo": ("tests/test_demo.py", "test_make_demo_runs_the_demo_command"),
     "make test": (".ci/run", ""),  # CI runs it on every submission
     "make bench": ("tests/test_benchmarks.py", ""),
+    "make lint": ("tests/test_lint.py", "test_ruff_finds_nothing"),
     "make release": ("tests/test_release.py", ""),
     # run as printed, in order, by test_instructor_commands_run_as_printed_in_a_plain_shell
     ".venv/bin/python -m autograder autograde submitted --out results": (

@@ -40,9 +40,9 @@ def test_item_analysis_counts_pass_rates_and_ranks_hints(results_dir):
 
 def test_student_rows_and_flags(results_dir):
     rows = {r["student"]: r for r in stats.student_rows(load_results(results_dir))}
-    assert rows["ada"]["total"] == rows["ada"]["max_total"] == 98
+    assert rows["ada"]["total"] == rows["ada"]["max_total"] == 106
     assert rows["ben"]["scores"]["ps2_cross_entropy"] is None
-    assert rows["ben"]["total"] == 20 + 16
+    assert rows["ben"]["total"] == 20 + 19
     assert rows["eve"]["flags"] == ["ps1_softmax: test cells changed"]
     # the reason the terminal shows is the one results.json gives (not a vague "notebook not run")
     (fay,) = rows["fay"]["flags"]
@@ -105,10 +105,10 @@ def test_terminal_table(results_dir):
     console.print(grade_table(load_results(results_dir)))
     text = out.getvalue()
     assert max(len(line) for line in text.splitlines()) <= 80, "fits an 80-column terminal"
-    assert "ps1" in text and "/26" in text and "/98" in text
+    assert "ps1" in text and "/26" in text and "/106" in text
     rows = {cells[0]: cells[1:] for cells in (re.findall(r"[^│┃\s]+", line) for line in text.splitlines()) if cells}
-    assert rows["ada"] == ["26", "18", "20", "18", "16", "98"]
-    assert rows["ben"] == ["20", "–", "–", "16", "–", "36"]  # ben did not submit ps2, ps3, ps5
+    assert rows["ada"] == ["26", "18", "23", "21", "18", "106"]
+    assert rows["ben"] == ["20", "–", "–", "19", "–", "39"]  # ben did not submit ps2, ps3, ps5
     assert rows["eve"] == ["26", "⚠", "–", "–", "–", "–", "26"]  # changed test cells: a look
 
 
@@ -139,7 +139,7 @@ def test_json_output_is_the_only_stdout(results_dir, capsys):
     assert item["mistakes"][0]["count"] == 2
     ben = next(s for s in data["students"] if s["student"] == "ben")
     assert ben["scores"] == {"ps1_softmax": 20.0, "ps2_cross_entropy": None, "ps3_gaussian": None,
-                             "ps4_bernoulli": 16.0, "ps5_gaussian_kl": None}
+                             "ps4_bernoulli": 19.0, "ps5_gaussian_kl": None}
     hal = next(s for s in data["submissions"] if s["student"] == "hal")
     assert hal["flagged"] and hal["cell_problems"][0]["status"] == "timeout"
 
@@ -336,7 +336,7 @@ def test_histogram_geometry_labels_bars_and_mean(results_dir):
             assert 26 in [round(c, 2) for c in centres], "a full-marks bar centred on 26"
         mean = root.find("line[@class='mean']")
         assert x_value(float(mean.get("x1"))) == pytest.approx(sum(panel.scores) / len(panel.scores), abs=0.01)
-    assert [p.title for p in panels(results)][-1] == "total" and max(panels(results)[-1].scores) == 98
+    assert [p.title for p in panels(results)][-1] == "total" and max(panels(results)[-1].scores) == 106
 
 
 def test_histogram_is_deterministic_and_fits_long_names():

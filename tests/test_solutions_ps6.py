@@ -16,7 +16,7 @@ import pytest
 import scipy.linalg
 import scipy.special as sp
 import scipy.stats
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy.spatial.distance import jensenshannon

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
-from autograder.checks.evaluate import LocalTarget, reference_function, evaluate
-from autograder.model.course import FUNCTIONS, GRADE_CELLS, ROOT, is_lesson_cell
+from autograder.checks.evaluate import LocalTarget, evaluate
+from autograder.model.course import FUNCTIONS, GRADE_CELLS, ROOT, grader_skips
 from autograder.engine.notebook import cell_text, nbgrader_meta
 from autograder.engine.static import python_source
 from testkit.zoo import all_specimens, grade
@@ -90,14 +90,15 @@ def test_grading_is_deterministic():
 
 def run_in_order(ps, nb):
     """Grade notebook data top to bottom in one namespace: code cells run (lesson cells, which
-    only plot, and the visible asserts of graded cells are skipped, as the engine does), and
+    only plot, the self-check import and the visible asserts of graded cells are skipped, as the engine
+    does), and
     each graded cell's check is evaluated at its position. ``{grade_id: CheckResult}``."""
     checks = checks_for(ps)
     namespace = {"__name__": "__main__", "get_ipython": _NoMagic}
     results = {}
     for cell in nb["cells"]:
         gid = nbgrader_meta(cell).get("grade_id")
-        if cell["cell_type"] != "code" or is_lesson_cell(gid):
+        if cell["cell_type"] != "code" or grader_skips(gid):
             continue
         if gid in checks:
             results[gid] = evaluate(checks[gid], LocalTarget(namespace))
@@ -201,12 +202,14 @@ _AS_NBGRADER = """
 import contextlib, io, json
 from IPython.core.interactiveshell import InteractiveShell
 from autograder.checks import kernel
+import sys
 from autograder.model.course import is_lesson_cell
 from autograder.engine.notebook import cell_text, nbgrader_meta
 from testkit.fill import _read
 from autograder.model.course import source_notebook
 from testkit.zoo.compound import COMPOUNDS
 
+sys.path.insert(0, str(source_notebook(COMPOUNDS[0].ps).parent))   # selfcheck.py, the same in every folder
 shell = InteractiveShell.instance()
 kernel.install()
 out = {}

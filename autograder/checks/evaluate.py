@@ -220,7 +220,7 @@ def _hint(check: Check, failure: Failure) -> str:
         try:
             if rule.when(failure):
                 return rule.text
-        except Exception:  # a rule that cannot judge this failure does not match
+        except Exception:  # noqa: BLE001 — a rule that cannot judge this failure does not match
             continue
     return ""
 

@@ -83,7 +83,7 @@ def wrong_value(wrong, probe):
             with WARNINGS_LOCK, np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return to_plain(wrong(*copy.deepcopy(probe.args), **copy.deepcopy(probe.kwargs)))
-        except (Exception, NotNumbers):
+        except (Exception, NotNumbers):  # noqa: BLE001 — whatever the wrong formula raises, it is the mistake's own outcome
             return _RAISED
 
     return memo_by_identity(_WRONG_VALUES, (wrong, probe), compute)

@@ -291,6 +291,11 @@ POINTS_50 = Probe("50 points with scalar mu and sigma=2", (X50, 1.5, 2.0))
 FAR_TAIL = Probe("points up to 1e6 standard deviations from the mean", (FAR, 0.0, 1.0))
 NARROW = Probe("sigma=1e-6 with x - mu of order 1", (NEAR, 0.1, 1e-6))
 MLE_1234 = Probe("x=[1.0, 2.0, 3.0, 4.0] (an array)", (np.array([1.0, 2.0, 3.0, 4.0]),), public=True)
+#: The -purity cells' visible example: arrays (a twin probe passes the same numbers as lists).
+PURE_PDF_LISTS = ([0.5, -1.0, 2.0], [0.0, 0.5, 1.0], 2.0)
+PURE_PDF = Probe("the arrays x=[0.5, -1.0, 2.0], mu=[0.0, 0.5, 1.0] with sigma=2.0",
+                 (np.array(PURE_PDF_LISTS[0]), np.array(PURE_PDF_LISTS[1]), 2.0), public=True)
+PURE_MVN_X, PURE_MVN_MU = [[0.0, 0.0], [1.0, -1.0]], [0.5, 0.0]
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 GAUSSIAN_LOG_PDF = PS.function("gaussian_log_pdf", hints=PDF_HINTS)
@@ -344,6 +349,15 @@ CHECKS = (
         ),
         no_warnings=True,
     ),
+    GAUSSIAN_LOG_PDF.purity(
+        inputs="inputs",
+        probes=(
+            PURE_PDF,
+            Probe("the same numbers as lists", PURE_PDF_LISTS, public=True, twin=0),
+            Probe("x of shape (7, 1) with mu and sigma of shape (5,)", (X_COL, MU_ROW, SIGMA_ROW)),
+            Probe("a (5, 8) array of points with scalar mu and sigma", (X2D, 0.5, 1.5)),
+        ),
+    ),
     # -------------------------------------------------- gaussian_log_likelihood
     GAUSSIAN_LOG_LIKELIHOOD.check(
         "basic",
@@ -368,6 +382,15 @@ CHECKS = (
             NARROW,
         ),
         no_warnings=True,
+    ),
+    GAUSSIAN_LOG_LIKELIHOOD.purity(
+        inputs="inputs",
+        probes=(
+            PURE_PDF,
+            Probe("the same numbers as lists", PURE_PDF_LISTS, public=True, twin=0),
+            Probe("12 points, each with its own mu and sigma", (X12, MU12, SIGMA12)),
+            Probe("a (5, 8) array of points with scalar mu and sigma", (X2D, 0.5, 1.5)),
+        ),
     ),
     # ------------------------------------------------------------- gaussian_mle
     GAUSSIAN_MLE.check(
@@ -461,5 +484,17 @@ CHECKS = (
                   (X3, MU3, COV_NONSYM3), expect="raises"),
         ),
         hints=(SPD,),
+    ),
+    MVN_LOG_PDF.purity(
+        inputs="inputs",
+        lists="nested lists",
+        probes=(
+            Probe("the arrays x=[[0.0, 0.0], [1.0, -1.0]], mu=[0.5, 0.0], cov=[[2.0, 0.5], [0.5, 1.0]]",
+                  (np.array(PURE_MVN_X), np.array(PURE_MVN_MU), np.array(NB_COV)), public=True),
+            Probe("the same numbers as nested lists", (PURE_MVN_X, PURE_MVN_MU, [[2.0, 0.5], [0.5, 1.0]]),
+                  public=True, twin=0),
+            Probe("10 points in 3-D", (XB3, MU3, COV3)),
+            Probe("a single 3-D point", (X3, MU3, COV3)),
+        ),
     ),
 )

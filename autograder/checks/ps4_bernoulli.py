@@ -75,6 +75,10 @@ TINY_P = np.array([1e-8, 1e-10, 1e-12, 1e-16, 1e-300])
 NEAR_EDGE_P = np.array([1e-300, 1e-20, 1.0 - 1e-12, 1.0 - 2.0**-53])
 EDGE_GRID_P = np.array([[0.0, 1.0, 0.25, 1e-5], [1.0, 0.0, 0.75, 1.0 - 1e-5]])
 EDGE_GRID_X = np.array([[0.0, 1.0, 1.0, 0.0], [1.0, 0.0, 0.0, 1.0]])
+#: The -purity cells' visible examples, as lists (their array twins are made from them).
+SIG_PURE = [[-2.0, 0.5], [3.0, -0.5]]
+BER_PURE = ([0.0, 1.0, 1.0], [0.2, 0.7, 0.5])
+BCE_PURE = ([0.9, 0.2, 0.6], [1.0, 0.0, 0.25])
 
 # --- binary_cross_entropy_with_logits ----------------------------------------
 LOGIT_Z = _rng.normal(size=(4, 5)) * 3
@@ -379,6 +383,14 @@ CHECKS = (
         atol=1e-320,
         no_warnings=True,
     ),
+    SIGMOID.purity(
+        probes=(
+            Probe("the array [[-2.0, 0.5], [3.0, -0.5]]", (np.array(SIG_PURE),), public=True),
+            Probe("the same numbers as a nested list", (SIG_PURE,), public=True, twin=0),
+            Probe("a (3, 4) array of moderate logits", (SIG_SMALL,)),
+            Probe("11 logits from -10 to 10", (np.linspace(-10.0, 10.0, 11),)),
+        ),
+    ),
     # -------------------------------------------------------- bernoulli_log_pmf
     BERNOULLI_LOG_PMF.check(
         "basic",
@@ -407,6 +419,17 @@ CHECKS = (
             Probe("x = 0 with p within 1e-12 of 0 and of 1", (np.zeros(4), NEAR_EDGE_P), atol=1e-15),
         ),
         no_warnings=True,
+    ),
+    BERNOULLI_LOG_PMF.purity(
+        inputs="inputs",
+        probes=(
+            Probe("the arrays x = [0.0, 1.0, 1.0], p = [0.2, 0.7, 0.5]",
+                  (np.array(BER_PURE[0]), np.array(BER_PURE[1])), public=True),
+            Probe("the same numbers as lists", BER_PURE, public=True, twin=0),
+            Probe("(4, 5) arrays of outcomes and probabilities", (BER_X, BER_P)),
+            Probe("integer outcomes [[0, 1], [1, 1]] with p of shape (2,)",
+                  (np.array([[0, 1], [1, 1]]), np.array([0.3, 0.6]))),
+        ),
     ),
     # ----------------------------------------------------- binary_cross_entropy
     BINARY_CROSS_ENTROPY.check(
@@ -447,6 +470,16 @@ CHECKS = (
             Probe("predictions within 1e-12 of 0 and 1 for label 1", (NEAR_EDGE_P, np.ones(4))),
         ),
         no_warnings=True,
+    ),
+    BINARY_CROSS_ENTROPY.purity(
+        inputs="inputs",
+        probes=(
+            Probe("the arrays p = [0.9, 0.2, 0.6], y = [1.0, 0.0, 0.25]",
+                  (np.array(BCE_PURE[0]), np.array(BCE_PURE[1])), public=True),
+            Probe("the same numbers as lists", BCE_PURE, public=True, twin=0),
+            Probe("(4, 5) arrays of predictions and 0/1 labels", (BER_P, BER_X)),
+            Probe("(4, 5) arrays of predictions and soft labels", (SOFT_P, SOFT_Y)),
+        ),
     ),
     # ----------------------------------------- binary_cross_entropy_with_logits
     BINARY_CROSS_ENTROPY_WITH_LOGITS.check(

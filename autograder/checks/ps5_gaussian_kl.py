@@ -74,6 +74,9 @@ GK_GRID_S2 = np.array([0.1, 0.5, 1.0, 2.0, 10.0])[None, None, :]
 GK_NEAR_S2 = np.array([0.3, 1.0, 2.7, 0.05, 7.5, 1.0, 0.6, 4.0])
 GK_NEAR_S1 = GK_NEAR_S2 * np.array([1 + 1e-3, 1 - 1e-3, 1 + 1e-4, 1 - 1e-4, 1 + 1e-5, 1 - 1e-5, 1 + 3e-5, 1 - 3e-4])
 GK_NEAR_MU = _rng.normal(size=8)
+#: The -purity cells' visible examples, as lists (their array twins are made from them).
+GK_PURE = ([0.0, 1.0], 1.0, [0.5, -0.5], 2.0)
+VAE_PURE = ([[0.0, 1.0, -1.0], [0.5, 0.5, 0.0]], [[0.0, -1.0, 1.0], [0.2, 0.0, -0.5]])
 
 # --- mvn_kl ----------------------------------------------------------------------
 def _orthogonal(d):
@@ -411,6 +414,17 @@ CHECKS = (
                    np.concatenate([GK_MU2, GK_MU1]), np.concatenate([GK_SIG2, GK_SIG1]))),
         ),
     ),
+    GAUSSIAN_KL.purity(
+        inputs="inputs",
+        probes=(
+            Probe("the arrays mu1=[0.0, 1.0], mu2=[0.5, -0.5] with sigma1=1.0, sigma2=2.0",
+                  (np.array(GK_PURE[0]), 1.0, np.array(GK_PURE[2]), 2.0), public=True),
+            Probe("the same numbers as lists", GK_PURE, public=True, twin=0),
+            Probe("four arrays of 10 means and standard deviations", (GK_MU1, GK_SIG1, GK_MU2, GK_SIG2)),
+            Probe("sigma1 of shape (10, 1) against sigma2 of shape (10,)",
+                  (GK_MU1[:, None], GK_SIG1[:, None], GK_MU2, GK_SIG2)),
+        ),
+    ),
     # ------------------------------------------------------------------- mvn_kl
     MVN_KL.check(
         "basic",
@@ -494,5 +508,16 @@ CHECKS = (
                   (VAE_BATCH_EXTREME_MU.ravel(), VAE_BATCH_EXTREME_LOGVAR.ravel())),
         ),
         no_warnings=True,
+    ),
+    VAE_KL.purity(
+        inputs="inputs",
+        lists="nested lists",
+        probes=(
+            Probe("the (2, 3) arrays mu=[[0.0, 1.0, -1.0], [0.5, 0.5, 0.0]], "
+                  "logvar=[[0.0, -1.0, 1.0], [0.2, 0.0, -0.5]]", tuple(np.array(a) for a in VAE_PURE), public=True),
+            Probe("the same numbers as nested lists", VAE_PURE, public=True, twin=0),
+            Probe("a batch of shape (7, 4)", (VAE_BATCH_MU, VAE_BATCH_LOGVAR)),
+            Probe("a batch of shape (2, 5, 3)", (VAE_3D_MU, VAE_3D_LOGVAR)),
+        ),
     ),
 )

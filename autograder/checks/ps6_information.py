@@ -14,15 +14,21 @@ entropy-axis                   ``entropy([[0.5, 0.25], [0.5, 0.75]], axis=0)``;
 entropy-edges                  ``entropy([1.0, 0.0, 0.0])`` = 0.0 exactly; ``entropy([0.5, 0.5, 0.0])`` = log 2
 entropy-errors                 ``entropy([0.2, 0.8])`` (valid); ``entropy([0.5, 0.6])`` and
                                ``entropy([1.5, -0.5])`` raise ValueError
+entropy-purity                 ``entropy(np.array([0.5, 0.25, 0.125, 0.125]))`` and the same numbers as a list
 kl_divergence-basic            ``kl_divergence([0.5, 0.5], [0.9, 0.1])``;
                                ``kl_divergence([0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25])`` = 0
 kl_divergence-support          ``kl_divergence([0.5, 0.5, 0.0], [0.5, 0.25, 0.25])`` = log 2 / 2;
                                ``kl_divergence([0.5, 0.5], [1.0, 0.0])`` = inf (no warning)
 kl_divergence-errors           ``kl_divergence([0.2, 0.8], [0.5, 0.5])`` (valid); ``kl_divergence([0.5, 0.5], [0.7, 0.7])``
                                and ``kl_divergence([-0.1, 1.1], [0.5, 0.5])`` raise ValueError
+kl_divergence-purity           the (2, 3) arrays ``P_PURE``, ``Q_PURE`` (dyadic rows that sum to 1 exactly) and the same
+                               numbers as nested lists
 js_divergence-basic            ``js_divergence([0.5, 0.5], [0.9, 0.1])``; ``js_divergence([0.2, 0.3, 0.5], [0.2, 0.3, 0.5])`` = 0
 js_divergence-properties       ``js_divergence([1.0, 0.0], [0.0, 1.0])`` = log 2;
                                ``js_divergence([0.5, 0.5, 0.0], [0.0, 0.5, 0.5])`` = log 2 / 2
+js_divergence-errors           ``js_divergence([0.2, 0.8], [0.5, 0.5])`` (valid); ``js_divergence([0.5, 0.5], [0.7, 0.7])``
+                               and ``js_divergence([-0.1, 1.1], [0.5, 0.5])`` raise ValueError
+js_divergence-purity           as ``kl_divergence-purity``
 bayes_posterior-basic          the base-rate test: ``bayes_posterior(np.log([0.01, 0.99]), np.log([0.99, 0.05]))``
                                = [1/6, 5/6] (prior: 1 % ill; sensitivity 0.99; false-positive rate 0.05);
                                a coin: ``bayes_posterior(np.zeros(3), COIN_LL)`` with
@@ -33,6 +39,7 @@ bayes_posterior-stability      ``bayes_posterior(np.log([0.5, 0.5]), np.tile([-1
                                underflows; rtol 1e-5)
 bayes_posterior-errors         the base-rate test (valid); ``bayes_posterior(np.zeros(3), np.zeros((4, 2)))`` and
                                ``bayes_posterior(np.zeros(3), np.zeros(2))`` raise ValueError
+bayes_posterior-purity         ``BP_PURE`` as arrays and as lists
 map_linear_regression-basic    ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 1.0)`` = [7/8, 11/8] with
                                ``X3 = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]`` (λ = 1);
                                ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 10.0)`` (λ = 0.01)
@@ -41,6 +48,7 @@ map_linear_regression-limits   ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0,
                                ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 1e-3)`` ≈ [4e-6, 5e-6] (λ = 1e6)
 map_linear_regression-errors   ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 1.0)`` (valid); ``noise_std=0.0``,
                                ``prior_std=-1.0`` and ``y=[1.0, 2.0]`` raise ValueError
+map_linear_regression-purity   ``X3``, ``Y3`` as arrays and as nested lists, noise_std = prior_std = 1
 =============================  ==================================================================
 
 What is graded, and what is not (the notebook must claim no more):
@@ -121,6 +129,11 @@ DISJOINT_P = np.array([[0.5, 0.5, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.0, 0.3, 0.
 DISJOINT_Q = np.array([[0.0, 0.0, 0.5, 0.5], [0.0, 0.2, 0.3, 0.5], [0.6, 0.0, 0.4, 0.0]])
 ONE_HOT_VS_FULL = (np.eye(4), np.tile([0.1, 0.2, 0.3, 0.4], (4, 1)))  # KL = -log q_k
 TINY_Q = (np.array([0.5, 0.5, 0.0]), np.array([1e-300, 1.0 - 2e-300, 1e-300]))  # a large but finite KL
+#: The -purity cells' visible examples, as (nested) lists (their array twins are made from them).
+#: (Dyadic entries: every row sums to 1 exactly, so even a validation that wrongly asks for `== 1` computes.)
+P_PURE = [[0.25, 0.25, 0.5], [0.5, 0.375, 0.125]]
+Q_PURE = [[0.5, 0.25, 0.25], [0.125, 0.125, 0.75]]
+P_PURE_1D, Q_PURE_1D = [0.5, 0.25, 0.125, 0.125], [0.25, 0.25, 0.25, 0.25]
 
 # --- bayes_posterior data ----------------------------------------------------------
 BASE_RATE = (np.log([0.01, 0.99]), np.log([0.99, 0.05]))
@@ -151,6 +164,7 @@ BP_MID_LL = np.array([[-1000.0, -1001.0, -1003.0]] * 3)
 # --- map_linear_regression data --------------------------------------------------
 X3 = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
 Y3 = [1.0, 2.0, 3.0]
+BP_PURE = ([-1.0, -2.0, -0.5], [[-0.5, -1.5, -1.0], [-2.0, -0.3, -0.7]])
 
 
 def _design(n, d, cond):
@@ -289,9 +303,9 @@ def _js_geometric_mixture(p, q, axis=-1):
     return _js(p, q, axis, m=np.sqrt(p * q))
 
 
-def _softmax(l):
-    l = _f(l)
-    e = np.exp(l - np.max(l))
+def _softmax(logits):
+    logits = _f(logits)
+    e = np.exp(logits - np.max(logits))
     return e / e.sum()
 
 
@@ -490,6 +504,12 @@ MAP_HINTS = (
 ROWS_46 = Probe("two (4, 6) arrays of distributions (one per row)", (P46, Q46))
 ALONG_AXIS_1 = Probe("two (2, 3, 4) arrays with axis=1", (P_AXIS1, Q_AXIS1), {"axis": 1})
 ONE_HOT_P = Probe("one-hot p against full-support q", ONE_HOT_VS_FULL)
+PURE_PQ = Probe("the (2, 3) arrays p = [[0.25, 0.25, 0.5], [0.5, 0.375, 0.125]], "
+                "q = [[0.5, 0.25, 0.25], [0.125, 0.125, 0.75]]", (np.array(P_PURE), np.array(Q_PURE)), public=True)
+PURE_PQ_LISTS = Probe("the same numbers as nested lists", (P_PURE, Q_PURE), public=True, twin=0)
+PURE_PQ_1D = Probe("the 1-D arrays p = [0.5, 0.25, 0.125, 0.125], q = [0.25, 0.25, 0.25, 0.25]",
+                   (np.array(P_PURE_1D), np.array(Q_PURE_1D)))
+PURE_PQ_1D_LISTS = Probe("the same numbers as lists", (P_PURE_1D, Q_PURE_1D), twin=2)
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 ENTROPY = PS.function("entropy", hints=H_HINTS)
@@ -555,6 +575,18 @@ CHECKS = (
                   expect="raises"),
         ),
     ),
+    ENTROPY.purity(
+        lists="nested lists",
+        probes=(
+            Probe("the array [0.5, 0.25, 0.125, 0.125]", (np.array(P_PURE_1D),), public=True),
+            Probe("the same numbers as a list", (P_PURE_1D,), public=True, twin=0),
+            Probe("the (2, 3) array [[0.25, 0.25, 0.5], [0.5, 0.375, 0.125]]", (np.array(P_PURE),)),
+            Probe("the same numbers as a nested list", (P_PURE,), twin=2),
+            Probe("the 1-D array [0.125, 0.875]", (np.array([0.125, 0.875]),)),
+            Probe("a (4, 6) array of distributions", (P46,)),
+            Probe("a (2, 3, 4) array with axis=1", (P_AXIS1,), {"axis": 1}),
+        ),
+    ),
     # ------------------------------------------------------------ kl_divergence
     KL_DIVERGENCE.check(
         "basic",
@@ -601,6 +633,18 @@ CHECKS = (
             Probe("q summing to 1 + 1e-6", (np.array([0.3, 0.7]), np.array([0.4, 0.6 + 1e-6])), expect="raises"),
         ),
     ),
+    KL_DIVERGENCE.purity(
+        inputs="inputs",
+        lists="nested lists",
+        probes=(
+            PURE_PQ,
+            PURE_PQ_LISTS,
+            PURE_PQ_1D,
+            PURE_PQ_1D_LISTS,
+            ROWS_46,
+            ALONG_AXIS_1,
+        ),
+    ),
     # ------------------------------------------------------------ js_divergence
     JS_DIVERGENCE.check(
         "basic",
@@ -630,6 +674,35 @@ CHECKS = (
                   (P_SHARP, np.roll(P_SHARP, 1, axis=-1))),
         ),
         no_warnings=True,
+    ),
+    JS_DIVERGENCE.check(
+        "errors",
+        summary="correct values on valid input, and ValueError when p or q has a negative entry or a slice that "
+                "does not sum to 1 (within 1e-8).",
+        probes=(
+            Probe("js_divergence([0.2, 0.8], [0.5, 0.5]) (valid)", ([0.2, 0.8], [0.5, 0.5]), public=True),
+            Probe("rows that sum to 1 up to rounding (valid)", (P46, Q46)),
+            Probe("rows that sum to 1 ± 5e-9 (valid: within 1e-8)", (NEAR_ONE, Q46)),
+            Probe("q = [0.7, 0.7] (sums to 1.4)", ([0.5, 0.5], [0.7, 0.7]), expect="raises", public=True),
+            Probe("p = [-0.1, 1.1] (a negative entry)", ([-0.1, 1.1], [0.5, 0.5]), expect="raises", public=True),
+            Probe("p with one row summing to 0.9", (np.array([[0.5, 0.5], [0.45, 0.45]]), np.full((2, 2), 0.5)),
+                  expect="raises"),
+            Probe("q with a negative entry that still sums to 1", (np.full(3, 1 / 3), np.array([0.6, 0.6, -0.2])),
+                  expect="raises"),
+            Probe("q summing to 1 + 1e-6", (np.array([0.3, 0.7]), np.array([0.4, 0.6 + 1e-6])), expect="raises"),
+        ),
+    ),
+    JS_DIVERGENCE.purity(
+        inputs="inputs",
+        lists="nested lists",
+        probes=(
+            PURE_PQ,
+            PURE_PQ_LISTS,
+            PURE_PQ_1D,
+            PURE_PQ_1D_LISTS,
+            ROWS_46,
+            ALONG_AXIS_1,
+        ),
     ),
     # ---------------------------------------------------------- bayes_posterior
     BAYES_POSTERIOR.check(
@@ -676,6 +749,16 @@ CHECKS = (
             Probe("a 3-D log_likelihood of shape (2, 4, 3) for K = 3",
                   (np.log([0.2, 0.3, 0.5]), np.full((2, 4, 3), -1.0)), expect="raises"),
             Probe("a 2-D log_prior of shape (1, 3)", (np.zeros((1, 3)), np.full((4, 3), -1.0)), expect="raises"),
+        ),
+    ),
+    BAYES_POSTERIOR.purity(
+        inputs="inputs",
+        probes=(
+            Probe("the arrays log_prior = [-1.0, -2.0, -0.5], log_likelihood = [[-0.5, -1.5, -1.0], [-2.0, -0.3, -0.7]]",
+                  tuple(np.array(a) for a in BP_PURE), public=True),
+            Probe("the same numbers as lists", BP_PURE, public=True, twin=0),
+            Probe("K = 5 hypotheses and N = 20 observations", (BP_PRIOR5, BP_LL_20x5)),
+            Probe("one observation as a 1-D log_likelihood of shape (6,)", (BP_PRIOR6, BP_LL_1D)),
         ),
     ),
     # ---------------------------------------------------- map_linear_regression
@@ -725,6 +808,17 @@ CHECKS = (
             Probe("noise_std = -2.0", (X50, Y50, -2.0, 1.0), expect="raises"),
             Probe("prior_std = 0.0", (X50, Y50, 1.0, 0.0), expect="raises"),
             Probe("y with one entry more than X has rows", (X50, np.append(Y50, 1.0), 1.0, 1.0), expect="raises"),
+        ),
+    ),
+    MAP_LINEAR_REGRESSION.purity(
+        inputs="inputs",
+        lists="nested lists",
+        probes=(
+            Probe("the arrays X = [[1, 0], [0, 1], [1, 1]], y = [1, 2, 3] with noise_std = 1, prior_std = 1",
+                  (np.array(X3), np.array(Y3), 1.0, 1.0), public=True),
+            Probe("the same numbers as nested lists", (X3, Y3, 1.0, 1.0), public=True, twin=0),
+            Probe("N = 50, D = 5 with noise_std = 0.5, prior_std = 2", (X50, Y50, 0.5, 2.0)),
+            Probe("N = 100 with an intercept column, noise_std = 0.3, prior_std = 1", (X100, Y100, 0.3, 1.0)),
         ),
     ),
 )

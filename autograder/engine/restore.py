@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from autograder.model.course import is_lesson_cell
+from autograder.model.course import grader_skips
 from autograder.engine.notebook import SourceNotebook, cell_text, grade_id_of, nbgrader_meta
 
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
@@ -32,10 +32,10 @@ class Cell:
 
     @property
     def runs(self) -> bool:
-        """Executed in the child: code cells except graded test cells and the
-        source's lesson cells (figures, demos: ``course.is_lesson_cell``)."""
-        lesson = self.origin == "source" and is_lesson_cell(self.grade_id)
-        return self.cell_type == "code" and not self.is_test and not lesson
+        """Executed in the child: code cells except graded test cells, the source's lesson cells
+        (figures, demos) and its self-check import (``course.grader_skips``)."""
+        skipped = self.origin == "source" and grader_skips(self.grade_id)
+        return self.cell_type == "code" and not self.is_test and not skipped
 
 
 @dataclass

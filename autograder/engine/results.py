@@ -11,9 +11,9 @@ old file or the new one, never half of one; a re-run resumes from what is there.
 
 from __future__ import annotations
 
-from autograder.model.files import write_atomic, write_json_atomic  # noqa: F401 (re-exported)
-from autograder.model.grades import grades_table, iter_results, read_results, write_grades_csv  # noqa: F401
-from autograder.model.results import MAX_CODE, MAX_ITEMS, MAX_TEXT, bound, results_path, write_results  # noqa: F401
+from autograder.model.files import write_atomic, write_json_atomic
+from autograder.model.grades import grades_table, iter_results, read_results, write_grades_csv
+from autograder.model.results import MAX_CODE, MAX_ITEMS, MAX_TEXT, bound, results_path, write_results
 
 __all__ = ["MAX_CODE", "MAX_ITEMS", "MAX_TEXT", "bound", "grades_table", "iter_results", "read_results",
            "results_path", "write_atomic", "write_grades_csv", "write_json_atomic", "write_results"]

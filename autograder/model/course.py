@@ -77,6 +77,17 @@ def is_lesson_cell(grade_id) -> bool:
     return bool(grade_id) and grade_id.startswith(LESSON_CELL_PREFIXES)
 
 
+#: The locked cell that imports the students' self-checks (``from selfcheck import ...``): the module
+#: ``selfcheck.py`` is released beside each notebook. The grading engine never runs this cell: its own
+#: checks run on the trusted side, and it never imports a file that comes with a submission.
+SELF_CHECK_CELL = "self-check"
+
+
+def grader_skips(grade_id) -> bool:
+    """A locked cell the grading engine does not run: a lesson cell, or the self-check import."""
+    return is_lesson_cell(grade_id) or grade_id == SELF_CHECK_CELL
+
+
 def function_of(grade_id: str) -> str:
     """The contract function a grade_id tests: the part before the last ``-``."""
     return grade_id.rsplit("-", 1)[0]

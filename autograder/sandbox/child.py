@@ -281,7 +281,7 @@ def _confine(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, inherited,
         state = _redirect_stdio(workdir, limits.output_cap)
         wire.send(sock, {"op": "hello", "pid": os.getpid(), "sandbox": applied})
         return sock, state
-    except BaseException as exc:  # cannot confine: never run student code
+    except BaseException as exc:  # noqa: BLE001 — cannot confine: never run student code
         try:
             if sock is not None:
                 wire.send(sock, {"op": "error", "error": _describe(exc)})

@@ -100,7 +100,7 @@ def _changed(before, after):
         if a.dtype == object or b.dtype == object:
             return before != after
         return a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
-    except Exception:
+    except Exception:  # noqa: BLE001 — a comparison the student's objects refuse counts as a change
         return True
 
 
@@ -123,7 +123,7 @@ def invoke(fn, args=(), kwargs=None) -> Outcome:
                 result = fn(*call_args, **call_kwargs)
         except KeyboardInterrupt:
             raise
-        except BaseException as exc:  # SystemExit too: a call must never end the run
+        except BaseException as exc:  # noqa: BLE001 — SystemExit too: a call must never end the run
             # A ValueError subclass (numpy's LinAlgError) is a ValueError, as
             # the contract asks; its own class name goes into the message.
             name = type(exc).__name__
@@ -459,7 +459,7 @@ def _lookup(dotted):
         modname = ".".join(parts[:cut])
         try:
             obj = sys.modules.get(modname) or importlib.import_module(modname)
-        except Exception:
+        except Exception:  # noqa: BLE001 — a module that fails to import is not the name's owner
             continue
         for attr in parts[cut:]:
             obj = getattr(obj, attr, None)
@@ -711,7 +711,7 @@ def _note_code(f, code, uses: _Uses, walk: _Walk, skip) -> None:
         for attr in attrs:
             try:
                 obj = getattr(obj, attr)
-            except Exception:
+            except Exception:  # noqa: BLE001 — an attribute a student object refuses ends the chain
                 break
             uses.note_object(obj)
         if root in skip and not attrs and isinstance(obj, types.FunctionType) and obj.__globals__ is g:

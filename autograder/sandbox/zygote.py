@@ -41,6 +41,7 @@ Orphans of children (``setsid``, double fork) are reparented to the zygote
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import socket
@@ -50,20 +51,19 @@ import time
 
 from autograder.sandbox import confine as sandbox, wire
 
+#: What every child would otherwise import again: loaded once here, before the fork.
+#: (``subprocess`` and ``IPython.utils.process`` serve IPython's ``!``.)
+WARM_MODULES = ("numpy", "scipy.linalg", "scipy.special", "scipy.stats", "matplotlib.pyplot", "subprocess",
+                "IPython.utils.process", "autograder.sandbox.child")
+
+
 def _warm_imports():
     os.environ.setdefault("MPLBACKEND", "Agg")
-    import numpy  # noqa: F401
-    import scipy.linalg  # noqa: F401
-    import scipy.special  # noqa: F401
-    import scipy.stats  # noqa: F401
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
-    import subprocess  # noqa: F401  (IPython's `!`)
-    import IPython.utils.process  # noqa: F401
-
-    from autograder.sandbox import child  # noqa: F401
+    for name in WARM_MODULES:
+        importlib.import_module(name)
 
 
 def import_guard():

@@ -59,7 +59,7 @@ def gaussian_log_pdf(x, mu, sigma):
 import numpy as np
 
 def gaussian_log_pdf(x, mu, sigma):
-    x = np.asarray(x, dtype=float)
+    x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
     return -0.5 * np.log(2 * np.pi * sigma) - (x - mu) ** 2 / (2 * sigma)
 ''',
         hint="sigma is a standard deviation, not a variance",
@@ -159,7 +159,7 @@ def gaussian_log_likelihood(x, mu, sigma):
 import numpy as np
 
 def gaussian_log_likelihood(x, mu, sigma):
-    x = np.asarray(x, dtype=float)
+    x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
     pdf = np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (np.sqrt(2 * np.pi) * sigma)
     return np.log(np.prod(pdf))
 ''',
@@ -183,7 +183,7 @@ def gaussian_log_likelihood(x, mu, sigma):
 import numpy as np
 
 def gaussian_log_likelihood(x, mu, sigma):
-    x = np.asarray(x, dtype=float)
+    x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
     return np.sum(-0.5 * np.log(2 * np.pi * sigma) - (x - mu) ** 2 / (2 * sigma))
 ''',
         hint="sigma is a standard deviation, not a variance",
@@ -498,7 +498,7 @@ LOSES = {
     "gaussian_log_pdf-missing-log-sigma": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails"),
     "gaussian_log_pdf-log-of-pdf": ("gaussian_log_pdf-tails",),
     "gaussian_log_pdf-math-log": ("gaussian_log_pdf-broadcast",),
-    "gaussian_log_pdf-scipy-norm": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails"),
+    "gaussian_log_pdf-scipy-norm": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails", "gaussian_log_pdf-purity"),
     "gaussian_log_likelihood-log-of-product": ("gaussian_log_likelihood-tails",),
     "gaussian_log_likelihood-mean": ("gaussian_log_likelihood-basic", "gaussian_log_likelihood-tails"),
     "gaussian_log_likelihood-sigma-as-variance": ("gaussian_log_likelihood-basic", "gaussian_log_likelihood-tails"),
@@ -512,8 +512,8 @@ LOSES = {
     "mvn_log_pdf-logdet-of-L": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors"),
     "mvn_log_pdf-batch-matrix-product": ("mvn_log_pdf-batch", "mvn_log_pdf-conditioning"),
     "mvn_log_pdf-no-validation": ("mvn_log_pdf-errors",),
-    "mvn_log_pdf-scipy-multivariate-normal": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors"),
-    "mvn_log_pdf-stub-raises-valueerror": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors"),
+    "mvn_log_pdf-scipy-multivariate-normal": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors", "mvn_log_pdf-purity"),
+    "mvn_log_pdf-stub-raises-valueerror": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors", "mvn_log_pdf-purity"),
     "gaussian_mle-stub-zeros": ("gaussian_mle-basic", "gaussian_mle-purity"),
-    "gaussian_log_pdf-template": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails"),
+    "gaussian_log_pdf-template": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails", "gaussian_log_pdf-purity"),
 }

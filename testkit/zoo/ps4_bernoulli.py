@@ -435,7 +435,7 @@ LOSES = {
     "ps4-sigmoid-tanh": ("sigmoid-stability",),
     "ps4-sigmoid-one-minus": ("sigmoid-stability",),
     "ps4-sigmoid-sign": ("sigmoid-basic", "sigmoid-stability"),
-    "ps4-sigmoid-expit": ("sigmoid-basic", "sigmoid-stability"),
+    "ps4-sigmoid-expit": ("sigmoid-basic", "sigmoid-stability", "sigmoid-purity"),
     "ps4-bernoulli-naive-nan": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-clip": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-where-log": ("bernoulli_log_pmf-edges",),
@@ -457,5 +457,5 @@ LOSES = {
     "ps4-logits-abs-in-place": ("binary_cross_entropy_with_logits-purity",),
     "ps4-logits-no-asarray": ("binary_cross_entropy_with_logits-purity",),
     "ps4-logits-stub-zero": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-stability", "binary_cross_entropy_with_logits-purity"),
-    "ps4-sigmoid-template": ("sigmoid-basic", "sigmoid-stability"),
+    "ps4-sigmoid-template": ("sigmoid-basic", "sigmoid-stability", "sigmoid-purity"),
 }

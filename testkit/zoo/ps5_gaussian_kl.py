@@ -40,6 +40,7 @@ def gaussian_kl(mu1, sigma1, mu2, sigma2):
 import numpy as np
 
 def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    mu1, sigma1, mu2, sigma2 = (np.asarray(a, dtype=float) for a in (mu1, sigma1, mu2, sigma2))
     # KL between the two Gaussians
     return np.log(sigma1 / sigma2) + (sigma2**2 + (mu2 - mu1) ** 2) / (2 * sigma1**2) - 0.5
 """, hint="You computed KL(Q ‖ P)"),
@@ -47,6 +48,7 @@ def gaussian_kl(mu1, sigma1, mu2, sigma2):
 import numpy as np
 
 def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    mu1, sigma1, mu2, sigma2 = (np.asarray(a, dtype=float) for a in (mu1, sigma1, mu2, sigma2))
     # KL = 1/2 log(s2/s1) + (s1 + (mu1-mu2)^2) / (2 s2) - 1/2
     return 0.5 * np.log(sigma2 / sigma1) + (sigma1 + (mu1 - mu2) ** 2) / (2 * sigma2) - 0.5
 """, hint="sigma is a standard deviation, not a variance"),
@@ -54,12 +56,14 @@ def gaussian_kl(mu1, sigma1, mu2, sigma2):
 import numpy as np
 
 def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    mu1, sigma1, mu2, sigma2 = (np.asarray(a, dtype=float) for a in (mu1, sigma1, mu2, sigma2))
     return np.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2)
 """, hint="Check the ½'s"),
     Specimen("ps5-gaussian-kl-log-of-variances", "gaussian_kl", """
 import numpy as np
 
 def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    mu1, sigma1, mu2, sigma2 = (np.asarray(a, dtype=float) for a in (mu1, sigma1, mu2, sigma2))
     return np.log(sigma2**2 / sigma1**2) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - 0.5
 """, hint="log(σ2²/σ1²) needs a ½"),
     Specimen("ps5-gaussian-kl-math-log", "gaussian_kl", """
@@ -276,7 +280,7 @@ LOSES = {
     "ps5-gaussian-kl-sigma-as-variance": ("gaussian_kl-basic", "gaussian_kl-broadcast", "gaussian_kl-properties"),
     "ps5-gaussian-kl-no-minus-half": ("gaussian_kl-basic", "gaussian_kl-broadcast", "gaussian_kl-properties"),
     "ps5-gaussian-kl-log-of-variances": ("gaussian_kl-basic", "gaussian_kl-broadcast", "gaussian_kl-properties"),
-    "ps5-gaussian-kl-math-log": ("gaussian_kl-basic", "gaussian_kl-broadcast", "gaussian_kl-properties"),
+    "ps5-gaussian-kl-math-log": ("gaussian_kl-basic", "gaussian_kl-broadcast", "gaussian_kl-properties", "gaussian_kl-purity"),
     "ps5-mvn-kl-inv-det": ("mvn_kl-highdim",),
     "ps5-mvn-kl-prod-diag": ("mvn_kl-highdim",),
     "ps5-mvn-kl-trace-swapped": ("mvn_kl-basic", "mvn_kl-highdim"),
@@ -290,5 +294,5 @@ LOSES = {
     "ps5-vae-kl-no-half": ("vae_kl-basic", "vae_kl-shape", "vae_kl-stability"),
     "ps5-vae-kl-logvar-as-logstd": ("vae_kl-basic", "vae_kl-shape", "vae_kl-stability"),
     "ps5-mvn-kl-stub-zero": ("mvn_kl-basic", "mvn_kl-highdim", "mvn_kl-purity"),
-    "ps5-vae-kl-template": ("vae_kl-basic", "vae_kl-shape", "vae_kl-stability"),
+    "ps5-vae-kl-template": ("vae_kl-basic", "vae_kl-shape", "vae_kl-stability", "vae_kl-purity"),
 }

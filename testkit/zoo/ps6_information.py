@@ -285,9 +285,11 @@ def js_divergence(p, q, axis=-1):
 ''', hint="both terms"),
     Specimen("ps6-js-nan-on-zeros", "js_divergence", '''
 import numpy as np
-
+''' + _CHECK_P + '''
 def js_divergence(p, q, axis=-1):
     p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    _check(p, "p", axis)
+    _check(q, "q", axis)
     m = (p + q) / 2
     return 0.5 * np.sum(p * np.log(p / m) + q * np.log(q / m), axis=axis)
 ''', hint="0 · log 0 is nan"),
@@ -501,8 +503,8 @@ LOSES = {
     "ps6-entropy-exact-sum": ('entropy-basic', 'entropy-axis', 'entropy-edges', 'entropy-errors'),
     "ps6-entropy-whole-array-sum": ('entropy-basic', 'entropy-axis', 'entropy-edges', 'entropy-errors'),
     "ps6-entropy-allclose-default": ('entropy-errors',),
-    "ps6-entropy-scipy": ('entropy-basic', 'entropy-axis', 'entropy-edges', 'entropy-errors'),
-    "ps6-entropy-entr-alias": ('entropy-basic', 'entropy-axis', 'entropy-edges', 'entropy-errors'),
+    "ps6-entropy-scipy": ("entropy-basic", "entropy-axis", "entropy-edges", "entropy-errors", "entropy-purity"),
+    "ps6-entropy-entr-alias": ("entropy-basic", "entropy-axis", "entropy-edges", "entropy-errors", "entropy-purity"),
     "ps6-kl-swapped": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
     "ps6-kl-entropy-difference": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
     "ps6-kl-cross-entropy-only": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
@@ -510,15 +512,15 @@ LOSES = {
     "ps6-kl-nan-zero-p": ('kl_divergence-support',),
     "ps6-kl-warns-on-zero-q": ('kl_divergence-support',),
     "ps6-kl-bits": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
-    "ps6-kl-rel-entr": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
-    "ps6-kl-stats-entropy-two-arguments": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
-    "ps6-js-sum-mixture": ('js_divergence-basic', 'js_divergence-properties'),
-    "ps6-js-symmetrised-kl": ('js_divergence-basic', 'js_divergence-properties'),
-    "ps6-js-no-halves": ('js_divergence-basic', 'js_divergence-properties'),
-    "ps6-js-one-term": ('js_divergence-basic', 'js_divergence-properties'),
+    "ps6-kl-rel-entr": ("kl_divergence-basic", "kl_divergence-support", "kl_divergence-errors", "kl_divergence-purity"),
+    "ps6-kl-stats-entropy-two-arguments": ("kl_divergence-basic", "kl_divergence-support", "kl_divergence-errors", "kl_divergence-purity"),
+    "ps6-js-sum-mixture": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors"),
+    "ps6-js-symmetrised-kl": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors"),
+    "ps6-js-no-halves": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors"),
+    "ps6-js-one-term": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors"),
     "ps6-js-nan-on-zeros": ('js_divergence-properties',),
-    "ps6-js-bits": ('js_divergence-basic', 'js_divergence-properties'),
-    "ps6-js-scipy": ('js_divergence-basic', 'js_divergence-properties'),
+    "ps6-js-bits": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors"),
+    "ps6-js-scipy": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors", "js_divergence-purity"),
     "ps6-bayes-multiplies-likelihoods": ('bayes_posterior-stability',),
     "ps6-bayes-prior-ignored": ('bayes_posterior-basic', 'bayes_posterior-stability', 'bayes_posterior-errors'),
     "ps6-bayes-prior-twice": ('bayes_posterior-basic', 'bayes_posterior-stability', 'bayes_posterior-errors'),

@@ -1,0 +1,157 @@
+"""The students' self-check module, ``selfcheck.py``, released beside every notebook.
+
+* One file: the same bytes in every ``source/<ps>/`` and ``release/<ps>/``, its table of functions
+  and forbidden library objects the course's and the checks' own.
+* It needs only the standard library (NumPy and SciPy are looked up among the modules the notebook
+  already imported): in an interpreter that has nothing but NumPy and SciPy (a fresh Colab-like
+  environment: no IPython, no matplotlib, none of this project), it flags exactly the zoo specimens
+  the grader flags, as in a Jupyter kernel (``tests/test_checks_visible.py``).
+* ``needs_your`` turns a template's ``NotImplementedError`` into one printed line, nothing else.
+* The grader never runs or imports it: the engine skips the cell that imports it
+  (``course.grader_skips``), no module of the product imports it, and plain ``nbgrader autograde``
+  uses the course's copy whatever a submission holds (``tests/test_nbgrader_e2e.py``).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib
+import io
+import json
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from autograder.sandbox.invoke import forbidden_uses
+from autograder.model.course import FUNCTIONS, PROBLEM_SETS, ROOT, SELF_CHECK_CELL, release_notebook
+from autograder.engine.notebook import load_source, load_submission
+from autograder.engine.restore import rebuild
+from testkit.fill import filled_release
+from tests.student_side import selfcheck_file, selfcheck_importable
+from testkit.zoo import zoo
+
+
+def _module():
+    with selfcheck_importable(PROBLEM_SETS[0]):
+        sys.modules.pop("selfcheck", None)
+        return importlib.import_module("selfcheck")
+
+
+def test_one_file_for_every_problem_set_released_beside_each_notebook():
+    text = selfcheck_file(PROBLEM_SETS[0]).read_bytes()
+    for ps in PROBLEM_SETS:
+        assert selfcheck_file(ps).read_bytes() == text, f"source/{ps}/selfcheck.py differs from source/ps1's"
+        assert (release_notebook(ps).parent / "selfcheck.py").read_bytes() == text, f"release/{ps}/selfcheck.py"
+
+
+def test_its_table_is_the_course_and_the_checks():
+    table = _module().PROBLEM_SETS
+    assert list(table) == list(PROBLEM_SETS)
+    for ps, (functions, forbidden) in table.items():
+        assert functions == FUNCTIONS[ps]
+        assert set(forbidden) == set(importlib.import_module(f"autograder.checks.{ps}").FORBIDDEN), ps
+
+
+def test_it_imports_only_the_standard_library():
+    tree = ast.parse(selfcheck_file(PROBLEM_SETS[0]).read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)
+
+
+def test_needs_your_says_one_line_for_the_template_and_nothing_else():
+    needs_your = _module().needs_your
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), needs_your("softmax"):
+        raise NotImplementedError()
+    assert out.getvalue() == ("This cell uses your `softmax`: still the template above. Implement it, "
+                              "then run this cell again.\n")
+    with pytest.raises(ZeroDivisionError), needs_your("softmax"):   # a bug of the student's still shows
+        raise ZeroDivisionError("the student's own bug")
+
+
+#: Runs in an interpreter with the standard library, NumPy and SciPy only: -I -S (no site-packages, no
+#: environment, no user site), the two packages linked into an otherwise empty folder.
+_ONLY_NUMPY_SCIPY = """
+import json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import numpy, scipy
+for banned in ("IPython", "matplotlib", "autograder", "solutions", "tests", "nbformat"):
+    try:
+        __import__(banned)
+    except ImportError:
+        pass
+    else:
+        raise SystemExit(f"{banned} is importable: not a numpy/scipy-only interpreter")
+from selfcheck import library_calls
+out = {}
+for name, function, source in json.load(sys.stdin):
+    ns = {"__name__": "__main__", "library_calls": library_calls}
+    exec(compile(source, name, "exec"), ns)
+    exec(f"seen = library_calls({function})", ns)   # called from the notebook's namespace, as in a cell
+    out[name] = ns["seen"]
+print(json.dumps(out))
+"""
+
+
+def _numpy_scipy_only(tmp_path) -> Path:
+    packages = tmp_path / "site"
+    packages.mkdir()
+    site = Path(sysconfig.get_paths()["purelib"])
+    for entry in site.iterdir():
+        if entry.name.split("-")[0].split(".")[0] in ("numpy", "scipy"):
+            (packages / entry.name).symlink_to(entry)
+    return packages
+
+
+def test_in_a_numpy_and_scipy_only_interpreter_it_flags_what_the_grader_flags(tmp_path):
+    specimens = [(ps, s) for ps in PROBLEM_SETS for s in zoo(ps)]
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", _ONLY_NUMPY_SCIPY, str(_numpy_scipy_only(tmp_path)),
+         str(selfcheck_file(PROBLEM_SETS[0]).parent)],
+        input=json.dumps([(s.name, s.function, s.source) for _, s in specimens]),
+        capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    flagged = 0
+    for ps, specimen in specimens:
+        ns = {"__name__": "__main__"}
+        exec(compile(specimen.source, specimen.name, "exec"), ns)
+        graded = forbidden_uses(ns[specimen.function], importlib.import_module(f"autograder.checks.{ps}").FORBIDDEN)
+        assert set(seen[specimen.name]) <= set(graded), specimen.name   # never a warning the grader would not give
+        assert bool(seen[specimen.name]) == bool(graded), specimen.name
+        flagged += bool(graded)
+    assert flagged >= len(PROBLEM_SETS)
+
+
+@pytest.mark.parametrize("ps", PROBLEM_SETS)
+def test_the_engine_never_runs_the_self_check_import(ps, tmp_path):
+    """The notebook the engine runs keeps the self-check cell (restored from the source, whatever the
+    submission holds there) but does not execute it: the grader imports no selfcheck.py, the course's
+    or one handed in beside the notebook."""
+    source = load_source(ROOT / "source" / ps / f"{ps}.ipynb", ps)
+    nb = filled_release(ps)
+    for cell in nb["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == SELF_CHECK_CELL:
+            cell["source"] = "import selfcheck  # edited by the student\n"
+    path = tmp_path / f"{ps}.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    rebuilt = rebuild(source, load_submission(path))
+    [cell] = [c for c in rebuilt.cells if c.grade_id == SELF_CHECK_CELL]
+    assert cell.origin == "source" and not cell.runs
+    assert any("self-check" in note for note in rebuilt.tamper)   # the edit is reported, as for any locked cell
+    assert not any("selfcheck" in c.source for c in rebuilt.cells if c.runs)
+
+
+def test_no_module_of_the_product_imports_selfcheck():
+    for path in (ROOT / "autograder").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n.split(".")[0] == "selfcheck" for n in names), f"{path} imports selfcheck"
