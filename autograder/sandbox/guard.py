@@ -183,7 +183,7 @@ def _gate_code(audit, key, error, text, sanitize, nfree):
            + "".join(f"        {n}\n" for n in names) + _GATE_BODY[sanitize is not None]
            + "    return gate\n")
     scope = {}
-    exec(compile(src, "<probdl gate>", "exec"), {"__builtins__": {}}, scope)  # noqa: S102 — our own template
+    exec(compile(src, "<probdl gate>", "exec"), {"__builtins__": {}}, scope)  # (our own template)
     return _seal(scope["outer"](audit, key, error, text, sanitize, Exception, *([None] * nfree)),
                  keep=names).__code__
 
@@ -260,14 +260,14 @@ def _sanitize_types() -> frozenset:
 
 def _hook_factory(S):
     """The audit hook over the state ``S`` (a dict of private containers and C functions, see :func:`prepare`)."""
-    ident, getframe, stat, fspath = S["ident"], S["getframe"], S["stat"], S["fspath"]
+    ident, getframe, stat = S["ident"], S["getframe"], S["stat"]
     inside, armed, active, prefixes_on = S["inside"], S["armed"], S["active"], S["prefixes_on"]
     gate_codes, impls, key_group, lib = S["gate_codes"], S["impls"], S["key_group"], S["lib"]
     machinery, mro_codes, classes, self_names = S["machinery"], S["mro_codes"], S["classes"], S["self_names"]
     protected_codes, protected_files, protected_modules = S["protected_codes"], S["protected_files"], S["modules"]
     gated_functions, groups_of_name, prefixes = S["gated_functions"], S["groups_of_name"], S["prefixes"]
     hidden = S["hidden"]
-    FrameType, FunctionType, CodeType = S["FrameType"], S["FunctionType"], S["CodeType"]
+    FrameType, FunctionType = S["FrameType"], S["FunctionType"]
     generator_types, code_attrs, tuple_, list_, int_, str_, bytes_, len_, id_, type_ = (
         S["generator_types"], S["code_attrs"], tuple, list, int, str, bytes, len, id, type)
     RuntimeError_, PermissionError_, ImportError_, OSError_ = RuntimeError, PermissionError, ImportError, OSError
@@ -685,7 +685,7 @@ def _register_key(S, group, key, code, impl) -> None:
 
 def _full(cell) -> bool:
     try:
-        cell.cell_contents
+        _ = cell.cell_contents
         return True
     except ValueError:
         return False
@@ -710,14 +710,14 @@ def _plan_group(group: _Group) -> None:
 def _state(groups) -> dict:
     """The hook's private state (see :func:`_hook_factory`), with ``groups`` added."""
     S = {
-        "ident": threading.get_ident, "getframe": sys._getframe, "stat": os.stat, "fspath": os.fspath,
+        "ident": threading.get_ident, "getframe": sys._getframe, "stat": os.stat,
         "inside": set(), "armed": [], "active": set(), "prefixes_on": [],
         "gate_codes": {}, "impls": {}, "key_group": {}, "lib": {},
         "machinery": {}, "mro_codes": {}, "classes": {}, "self_names": {},
         "protected_codes": set(), "protected_files": set(), "modules": set(), "paths": set(),
         "gated_functions": set(), "groups_of_name": {}, "prefixes": set(), "keep": [], "hidden": [],
         "groups": [], "unreplaced": [], "seconds": [], "extend": _extend,
-        "FrameType": types.FrameType, "FunctionType": types.FunctionType, "CodeType": types.CodeType,
+        "FrameType": types.FrameType, "FunctionType": types.FunctionType,
         "generator_types": (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType),
         "code_attrs": frozenset({"f_code", "gi_code", "cr_code", "ag_code", "__code__"}),
     }
