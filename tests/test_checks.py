@@ -61,7 +61,7 @@ def test_every_check_tests_the_function_its_grade_id_names(ps):
         assert check.function == function_of(gid), gid
         assert check.function in FUNCTIONS[ps], gid
         assert check.probes, f"{gid} has no probes"
-        assert all(p.expect in ("value", "raises") for p in check.probes), gid
+        assert all(p.expect in ("value", "raises", "call", "relation") for p in check.probes), gid
 
 
 # ----------------------------------------------------------- probes vs reference

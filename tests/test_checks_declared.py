@@ -12,7 +12,7 @@ import importlib
 import pytest
 
 from autograder.checks.hints import kind
-from autograder.checks.model import Check, FunctionChecks, Hint, Probe, ProblemSetChecks
+from autograder.checks.model import Check, FunctionChecks, Hint, Probe, ProblemSetChecks, Relation, related
 from autograder.model.course import PROBLEM_SETS, function_of
 
 SHAPE = Hint("The output has the input's shape.", kind("shape"))
@@ -31,7 +31,8 @@ def test_a_check_takes_function_forbidden_list_hints_and_tolerances_from_its_dec
     assert check.hints == (SHAPE,) and (check.rtol, check.atol) == (1e-10, 1e-12)
     assert function_of(check.grade_id) == check.function
 
-    override = softmax.check("errors", summary="raises.", probes=(PROBE,), hints=(OTHER,), rtol=1e-8, atol=0.0)
+    override = softmax.check("errors", summary="raises.", probes=(PROBE,), hints=(OTHER,), rtol=1e-8, atol=0.0,
+                             why_reference="a test of the declaration")
     assert override.hints == (OTHER,) and (override.rtol, override.atol) == (1e-8, 0.0)
     assert override.forbidden == check.forbidden  # the forbidden list is the problem set's, never per aspect
 
@@ -68,6 +69,30 @@ def test_a_declaration_rejects_probes_it_cannot_judge():
         softmax.check("basic", summary=" ", probes=(PROBE,))
     with pytest.raises(ValueError, match="forbidden: expected a tuple"):
         ProblemSetChecks("ps1_softmax", forbidden="torch")
+    with pytest.raises(ValueError, match="expects 'values'"):
+        softmax.check("basic", summary="s", probes=(Probe("x", ([1.0],), expect="values"),))
+
+
+SHIFT = Relation("shift", "softmax(z) = softmax(z - c)", expected=lambda v: v)
+
+
+def test_a_relation_uses_earlier_calls_and_says_why_when_it_is_not_there():
+    softmax = ProblemSetChecks("ps1_softmax").function("softmax")
+    probes = related("[1000.0, 999.0]", ([1000.0, 999.0],), relation=SHIFT,
+                     calls=(("[0.0, -1.0]", ([0.0, -1.0],), {}),), public=True)
+    check = softmax.check("stability", summary="s", probes=probes, finite=True)
+    assert [p.expect for p in check.probes] == ["call", "relation"]
+    assert check.probes[1].uses == (0,) and check.probes[0].public  # a related call is public when its probe is
+    assert check.relations == (SHIFT,) and not check.compares_with_reference and check.finite
+    with pytest.raises(ValueError, match="must use earlier 'call' probes"):
+        softmax.check("stability", summary="s", probes=(PROBE, Probe("z", ([1.0],), expect="relation",
+                                                                     relation=SHIFT, uses=(-1,))))
+    with pytest.raises(ValueError, match="needs a relation"):
+        softmax.check("stability", summary="s", probes=(Probe("z", ([1.0],), expect="relation"),))
+    # a cell other than -basic that compares values with the reference must say why no relation judges it
+    with pytest.raises(ValueError, match="why_reference: softmax-stability compares values"):
+        softmax.check("stability", summary="s", probes=(PROBE,))
+    assert softmax.check("stability", summary="s", probes=(PROBE,), why_reference="because").why_reference
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)

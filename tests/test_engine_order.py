@@ -63,13 +63,13 @@ def test_the_engine_grades_compound_specimens_like_the_zoo(env, compound):
 
 
 def test_a_respawn_replays_only_the_cells_above(env):
-    """softmax hangs on one hidden probe (temperature=10): the child is restarted, and the cells
+    """softmax hangs on one hidden probe (a (4, 5) array at temperature=0.5): the child is restarted, and the cells
     replayed are those above softmax's graded cells, not the scratch cell at the bottom that
     sets ``softmax = None``: the later softmax cells still find the solution."""
     hangs = ("import numpy as np\n\n"
              "def softmax(z, axis=-1, temperature=1.0):\n"
              "    if temperature <= 0:\n        raise ValueError('temperature must be positive')\n"
-             "    while temperature == 10.0:\n        pass\n"
+             "    while temperature == 0.5 and np.shape(z) == (4, 5):\n        pass\n"
              "    z = np.asarray(z, dtype=float) / temperature\n"
              "    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n"
              "    return e / np.sum(e, axis=axis, keepdims=True)\n")

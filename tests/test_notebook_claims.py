@@ -29,6 +29,7 @@ import pytest
 
 from autograder.checks import checks_for
 from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, function_of, max_score, source_notebook
+from testkit.zoo.checklists import relation_tolerances
 
 #: Every notebook follows the one template (docs/notebooks.md, tests/test_notebook_template.py).
 STRUCTURED = PROBLEM_SETS
@@ -112,10 +113,11 @@ def test_stated_relative_tolerances_are_the_checks(ps):
         if not check.compare_values:   # purity: judged on that property, values belong to the other cells
             assert "values are judged by" in bullets[check.grade_id], check.grade_id
             continue
-        if check.rtol != DEFAULT_RTOL:
+        if check.rtol != DEFAULT_RTOL and check.compares_with_reference:
             assert f"{sci(check.rtol)} relative" in bullets[check.grade_id], \
                 f"{check.grade_id} compares at rtol {check.rtol:g}; its description must say so"
         probe_rtols = {p.rtol for p in check.probes if p.rtol is not None and p.expect == "value"}
+        probe_rtols |= relation_tolerances(check)[0] - {DEFAULT_RTOL}   # what a relation cell compares with
         for rtol in probe_rtols:
             assert f"{sci(rtol)} relative" in bullets[check.grade_id], \
                 f"{check.grade_id} compares some inputs at rtol {rtol:g}; its description must say so"
@@ -136,6 +138,7 @@ def test_stated_absolute_tolerances_are_the_checks(ps):
         atols = {p.atol for p in check.probes if p.atol and p.expect == "value"}
         if check.atol and any(p.atol is None for p in check.probes if p.expect == "value"):
             atols.add(check.atol)
+        atols |= relation_tolerances(check)[1]
         for atol in atols:
             assert f"{sci(atol)} absolute" in bullets[check.grade_id], \
                 f"{check.grade_id} accepts an absolute error of {atol:g}; its description must say so"
@@ -174,7 +177,7 @@ def test_what_ps3_calls_not_graded_is_not_probed():
         if check.function == "mvn_log_pdf":
             continue
         for probe in check.probes:
-            assert probe.expect == "value", f"{check.grade_id}: {probe.label} expects an error"
+            assert probe.expect != "raises", f"{check.grade_id}: {probe.label} expects an error"
             if check.function == "gaussian_mle":
                 assert np.size(probe.args[0]) > 0, f"{check.grade_id}: {probe.label} is an empty sample"
             else:
@@ -207,6 +210,6 @@ def test_the_shared_grading_rules_are_the_contracts(ps):
                    "- **Going further (not graded)** sections are for the curious: nothing in them is checked."):
         assert bullet in opening, f"{ps}: the opening lacks the shared bullet {bullet!r}"
     errors_rule = ("- **Errors:** each `ValueError` the course's contract names has an `-errors` cell (1 point), "
-                   "earned only if the function also computes correct values.")
+                   "earned only if the function also computes results.")
     assert errors_rule in opening, f"{ps}: the opening states the one -errors rule"
     assert "- **Purity:** every function has a `-purity` cell (1 point)" in opening

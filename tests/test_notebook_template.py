@@ -41,16 +41,16 @@ OPENING_SECTIONS = ("### What you will learn", "### What you will implement", "#
                     "### Notation")
 SHARED_GRADING = (
     "- You earn the points cell by cell, so partial credit follows what works.",
-    "- A test cell's visible asserts are a self-check; at grading time the cell also runs hidden tests on more "
-    "inputs of the same kind. They compare your results with a reference implementation to 1e-10 relative unless "
-    "the cell's description says otherwise; where it also names an absolute tolerance, a value passes when it is "
-    "within either one. A failed cell comes back with a message and, for common mistakes, a hint.",
+    "- A test cell's visible asserts are a self-check; hidden tests add inputs of the same kind. A `-basic` cell "
+    "compares values with a reference to 1e-10 relative unless the cell's description says otherwise (given an "
+    "absolute tolerance too, a value passes when it is within either one); other cells compare your function "
+    "with itself, so a wrong formula loses only value cells. A failed cell says why, often with a hint.",
     "- A mistake costs points once: a function that calls another function of this problem set is graded as if "
     "that one were correct.",
     "- **Purity:** every function has a `-purity` cell (1 point): it accepts lists, leaves its inputs unchanged and "
     "raises no `RuntimeWarning` on ordinary input. A wrong value does not cost this point.",
     "- **Errors:** each `ValueError` the course's contract names has an `-errors` cell (1 point), earned only if the "
-    "function also computes correct values. ",
+    "function also computes results. ",
     " Other `ValueError`s are good practice, not graded.",
     "- Not graded, as the contract leaves it open: `inf` or `nan` in an input, empty arrays",
     "- **Going further (not graded)** sections are for the curious: nothing in them is checked.",

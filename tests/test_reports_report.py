@@ -32,10 +32,24 @@ def test_item_analysis_counts_pass_rates_and_ranks_hints(results_dir):
     assert (stab["n"], stab["passed"]) == (6, 3)
     assert stab["pass_rate"] == pytest.approx(0.5)
     assert stab["mistakes"][0] == {"label": OVERFLOW_HINT, "count": 2}
-    assert "function not defined" in stab["mistakes"][1]["label"]
+    assert "Function not defined" in stab["mistakes"][1]["label"]
     assert items["gaussian_log_pdf-basic"]["mistakes"][0]["label"] == VARIANCE_HINT
     assert items["cross_entropy-basic"]["mistakes"] == [{"label": MEAN_HINT, "count": 1}]
     assert items["logsumexp-basic"]["max_score"] == 2
+
+
+def test_a_failure_without_a_hint_is_labelled_in_words():
+    """The item analysis groups a failure without a hint by what its kind means, never by an internal label
+    such as "(no hint) value": every kind the checks produce has a sentence."""
+    from autograder.checks.model import Failure
+    from autograder.model.results import TestResult
+
+    kinds = [k.strip(" ,`") for k in Failure.__doc__.split("is one of")[1].split("(")[0].split()]
+    kinds += ["forbidden", "not-attempted", "unreadable"]
+    for kind in kinds:
+        label = stats.mistake_label(TestResult(name="softmax-basic", score=0, max_score=2, passed=False,
+                                               message="m", hint="", kind=kind))
+        assert label == stats.KIND_LABELS[kind] and "(no hint)" not in label and label[0].isupper(), kind
 
 
 def test_student_rows_and_flags(results_dir):

@@ -32,17 +32,20 @@ def _entries(n_bad, size, reveal):
     return ("every entry", "s") if n_bad == size else ("some entries", "")
 
 
-def compare(got, ref, rtol, atol, returns=(), reveal=True):
+def compare(got, ref, rtol, atol, returns=(), reveal=True, against="the correct result"):
     """Return ``(kind, detail)`` for the first mismatch, or ``None``.
 
     ``kind`` is ``type``, ``shape``, ``nonfinite`` or ``value``, checked in
     that order (:func:`_compare_values` runs only on arrays of the right
     shape whose non-finite entries agree). ``reveal=False`` (a hidden probe)
     keeps the student's own choices out of ``detail`` (see the module
-    docstring).
+    docstring). ``atol`` may be an array broadcasting against ``ref`` (a
+    relation's per-entry slack). ``against`` names what ``ref`` is in the
+    detail: the correct result, or what a relation derives from the
+    function's own results.
     """
     if isinstance(ref, tuple):
-        return _compare_tuple(got, ref, rtol, atol, returns, reveal)
+        return _compare_tuple(got, ref, rtol, atol, returns, reveal, against)
     if got is None:
         return "type", "returned None (is a `return` statement missing?)"
     if isinstance(got, tuple):
@@ -50,18 +53,18 @@ def compare(got, ref, rtol, atol, returns=(), reveal=True):
             got = np.asarray(got, dtype=np.float64)
         except (ValueError, TypeError):
             return "type", "returned a nested sequence that is not a numeric array"
-    return _compare_shape(got, ref, reveal) or _compare_nonfinite(got, ref, reveal) or \
-        _compare_values(got, ref, rtol, atol, reveal)
+    return _compare_shape(got, ref, reveal) or compare_nonfinite(got, ref, reveal) or \
+        _compare_values(got, ref, rtol, atol, reveal, against)
 
 
-def _compare_tuple(got, ref, rtol, atol, returns, reveal):
+def _compare_tuple(got, ref, rtol, atol, returns, reveal, against="the correct result"):
     """Several returned values: their number, then each by :func:`compare`, named by ``returns``."""
     if not isinstance(got, tuple) or len(got) != len(ref):
         n = len(got) if isinstance(got, tuple) else 1
         what = f"got {n}" if reveal else "got another number of values"
         return "type", f"expected {len(ref)} returned values ({', '.join(returns)}), {what}"
     for i, (g, r) in enumerate(zip(got, ref)):
-        found = compare(g, r, rtol, atol, reveal=reveal)
+        found = compare(g, r, rtol, atol, reveal=reveal, against=against)
         if found:
             name = returns[i] if i < len(returns) else f"value {i + 1}"
             return found[0], f"{name}: {found[1]}"
@@ -77,7 +80,7 @@ def _compare_shape(got, ref, reveal):
     return "shape", f"expected a result of shape {ref.shape}, got a {got.ndim}-D result of another shape"
 
 
-def _compare_nonfinite(got, ref, reveal):
+def compare_nonfinite(got, ref, reveal):
     """``("nonfinite", detail)``: nan/±inf where the result is finite, or not the reference's infinities."""
     finite_ref = np.isfinite(ref)
     bad = finite_ref & ~np.isfinite(got)
@@ -97,10 +100,12 @@ def _compare_nonfinite(got, ref, reveal):
     return None
 
 
-def _compare_values(got, ref, rtol, atol, reveal):
+def _compare_values(got, ref, rtol, atol, reveal, against="the correct result"):
     """``("value", detail)`` when a finite entry is off by more than ``atol + rtol·|ref|``; the worst one named."""
     finite_ref = np.isfinite(ref)
     g, r = got[finite_ref], ref[finite_ref]
+    if np.ndim(atol):
+        atol = np.broadcast_to(atol, ref.shape)[finite_ref]
     with np.errstate(over="ignore"):  # g - r of two huge opposite values is inf: still "off"
         err = np.abs(g - r)
     off = err > atol + rtol * np.abs(r)
@@ -120,6 +125,6 @@ def _compare_values(got, ref, rtol, atol, reveal):
     returned = f", where your function returned {g[worst]:.6g}" if reveal else ""
     which, s = _entries(int(off.sum()), got.size, reveal)
     return "value", (
-        f"{which} differ{s} from the correct result; "
+        f"{which} differ{s} from {against}; "
         f"the largest relative error is {rel_text}{_fmt_index(idx, got.shape, reveal)}{returned}"
     )

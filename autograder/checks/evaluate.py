@@ -33,9 +33,9 @@ import numpy as np
 
 from autograder.sandbox import invoke as _invoke
 from autograder.checks import shown
-from autograder.checks.compare import compare
-from autograder.checks.model import Check, CheckResult, Failure, Hint, Probe, memo_by_identity
-from autograder.model.course import FUNCTIONS, problem_set_of_function
+from autograder.checks.compare import compare, compare_nonfinite
+from autograder.checks.model import Check, CheckResult, Failure, Hint, Probe, Within, memo_by_identity
+from autograder.model.course import FUNCTIONS, GRADE_CELLS, problem_set_of_function
 from autograder.sandbox import wire
 
 
@@ -189,8 +189,9 @@ GENERIC_HINTS = (
         lambda f: f.kind == "lists",
     ),
     Hint(
-        "Implement the function first: this cell judges how a working function treats its inputs "
-        "(unmodified, no RuntimeWarning, lists accepted).",
+        "Implement the function first: this cell judges a property of a function that computes its result "
+        "from its input (inputs unmodified and no RuntimeWarning for purity; consistent results for a relation; "
+        "ValueError on bad input for error handling), not a placeholder.",
         lambda f: f.kind == "stub",
     ),
 )
@@ -248,12 +249,14 @@ def _numbers(value):
 
 
 def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Outcome,
-          twin: _invoke.Outcome | None = None):
+          twin: _invoke.Outcome | None = None, used: tuple = ()):
     """The :class:`Failure` of one probe, or ``None`` when it passed.
 
-    ``twin`` is the outcome of the probe's array twin (:attr:`Probe.twin`).
-    For a hidden probe, the student's own text (exception class and message,
-    warning text, type names) is shown only as far as :mod:`shown` allows.
+    ``twin`` is the outcome of the probe's array twin (:attr:`Probe.twin`);
+    ``used`` the outcomes of the probes a relation probe uses
+    (:attr:`Probe.uses`), which have passed already. For a hidden probe,
+    the student's own text (exception class and message, warning text, type
+    names) is shown only as far as :mod:`shown` allows.
     """
 
     def fail(kind, detail):
@@ -289,15 +292,107 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
         return fail("raised", "raised " + shown.raised(public, outcome.error_type, outcome.error_message))
     if outcome.value is None and outcome.value_type not in ("NoneType", ""):
         return fail("type", f"returned {shown.type_name(public, outcome.value_type)}, which is not numbers")
-    rtol = check.rtol if probe.rtol is None else probe.rtol
-    atol = check.atol if probe.atol is None else probe.atol
-    mismatch = compare(outcome.value, ref.value, rtol, atol, check.returns, reveal=public)
-    if mismatch:
-        return fail(*mismatch)
+    if probe.expect == "value":
+        rtol = check.rtol if probe.rtol is None else probe.rtol
+        atol = check.atol if probe.atol is None else probe.atol
+        mismatch = compare(outcome.value, ref.value, rtol, atol, check.returns, reveal=public)
+        if mismatch:
+            return fail(*mismatch)
+        right = "the result is right but "
+    else:
+        if outcome.value is None:
+            return fail("type", "returned None (is a `return` statement missing?)")
+        mismatch = check.shapes and shape_of(outcome.value, ref.value, check.returns, public)
+        mismatch = mismatch or (check.finite and finite_pattern(outcome.value, ref.value, public))
+        if not mismatch and probe.relation is not None:
+            mismatch = _relation_mismatch(check, probe, outcome.value, [o.value for o in used])
+        if mismatch:
+            return fail(*mismatch)
+        right = ""
     if check.no_warnings and runtime:
-        return fail("warning", f"the result is right but the call raised {shown.warning(public, runtime[0])}")
+        kind = "warning"
+        if probe.expect != "value" and compare(outcome.value, ref.value, check.rtol, check.atol, check.returns):
+            # The values were not judged here (a relation's other call): they are off too, so the advice
+            # is about values, not "right values, but a warning" (the verdict is the same either way).
+            kind = "value"
+        return fail(kind, f"{right}the call raised {shown.warning(public, runtime[0])}")
     if check.no_mutation and outcome.mutated:
         return fail("mutation", f"the call modified its input ({', '.join(outcome.mutated)}) in place")
+    return None
+
+
+def shape_of(got, ref, returns, reveal: bool):
+    """``(kind, detail)`` when ``got`` is not numbers of the reference's shape (its values are not looked at)."""
+    if ref is None or isinstance(ref, tuple):
+        return None
+    if isinstance(got, np.ndarray) and got.shape == ref.shape:
+        return None
+    found = compare(got, ref, np.inf, np.inf, returns, reveal=reveal)
+    return found if found and found[0] in ("type", "shape") else None
+
+
+def finite_pattern(got, ref, reveal: bool):
+    """``("nonfinite", detail)`` when ``got`` is not finite where ``ref`` is, or lacks ``ref``'s infinities.
+
+    Judges the pattern only: where the result is finite, and the infinities
+    the contract names (a slice of only -inf, p > 0 where q = 0), never the
+    finite values. Results that do not line up with the reference's shape
+    are left to the relation (or to ``-basic``): only finiteness is asked of
+    them.
+    """
+    if isinstance(ref, tuple) or isinstance(got, tuple):
+        if isinstance(ref, tuple) and isinstance(got, tuple) and len(ref) == len(got):
+            for g, r in zip(got, ref):
+                found = finite_pattern(g, r, reveal)
+                if found:
+                    return found
+        return None
+    if ref is None:
+        return None
+    got, ref = np.asarray(got, dtype=float), np.asarray(ref, dtype=float)
+    if got.shape == ref.shape and np.isfinite(ref).all() and np.isfinite(got).all():
+        return None  # the common case, at the cost of two isfinite
+    if got.shape != ref.shape and got.size == ref.size:
+        got = got.reshape(ref.shape)  # entry by entry: the shape is another cell's business
+    try:
+        got_b, ref_b = np.broadcast_arrays(got, ref)
+    except ValueError:
+        if np.isfinite(ref).all() and not np.isfinite(got).all():
+            return "nonfinite", "got a non-finite value (nan or inf) where the result is finite"
+        return None
+    return compare_nonfinite(got_b, ref_b, reveal)
+
+
+def _relation_mismatch(check: Check, probe: Probe, got, values):
+    """``(kind, detail)`` when ``got`` is not what ``probe.relation`` derives from ``values``."""
+    relation = probe.relation
+    try:
+        with np.errstate(all="ignore"):
+            expected = relation.expected(*values, got) if relation.uses_result else relation.expected(*values)
+    except Exception:  # noqa: BLE001 — results that cannot be combined (shapes, types) do not satisfy it
+        return "shape", (f"{relation.name}: the results of the related calls could not be combined with this "
+                         f"one ({relation.statement}); check the shape of what your function returns")
+    slack = 0.0
+    if isinstance(expected, Within):
+        expected, slack = expected.value, np.asarray(expected.slack, dtype=float)
+    try:
+        expected = _invoke.to_plain(expected)
+    except _invoke.NotNumbers:
+        return "type", f"{relation.name}: the related calls did not return numbers"
+    if relation.shape_free and isinstance(got, np.ndarray) and isinstance(expected, np.ndarray) \
+            and got.size == expected.size:
+        got = got.reshape(expected.shape)
+    rtol = relation.rtol if probe.rtol is None else probe.rtol
+    atol = relation.atol if probe.atol is None else probe.atol
+    many = len(values) > 1
+    if not values:
+        against = f"what {relation.statement} requires"
+    else:
+        against = (f"what your function's own result{'s' if many else ''} on the related call{'s' if many else ''} "
+                   f"give{'' if many else 's'} through {relation.statement}")
+    found = compare(got, expected, rtol, atol + slack, check.returns, reveal=probe.public, against=against)
+    if found:
+        return found[0], f"{relation.name}: {found[1]}"
     return None
 
 
@@ -306,20 +401,99 @@ def not_attempted(outcome: _invoke.Outcome) -> bool:
     return outcome.status == "raised" and outcome.error_type == "NotImplementedError"
 
 
-def _stub_failure(check: Check, outcomes: list) -> Failure | None:
-    """For a property check: a :class:`Failure` when no working function was there to judge.
+def _stub_failure(check: Check, outcomes: list, refs: list | None = None) -> Failure | None:
+    """For a check that does not compare values with the reference: a :class:`Failure` when no working
+    function was there to judge.
 
-    Purity is a property of a function that computes something: at least two
-    probes must return numbers and, over all of them, not a single repeated
-    number (``np.zeros_like(z)``, ``return 0.0``). Nothing here compares with
-    the reference.
+    Purity, a relation or error handling is a property of a function that
+    computes something: at least two calls must return numbers and, over all
+    of them, not a single repeated number (``np.zeros_like(z)``, ``return
+    0.0``). With ``refs`` (the reference outcomes, for relation and
+    error-handling checks) also: where the correct results of calls of the
+    same shape differ, the function's must not all be identical (a softmax
+    that returns the uniform distribution whatever the logits satisfies
+    every shift, slice and temperature relation). Only the pattern of
+    equalities is read from the reference, never its values.
     """
     returned = [o for o in outcomes if o.status == "returned" and o.value is not None]
     values = np.concatenate([_numbers(o.value) for o in returned]) if returned else np.empty(0)
-    if len(returned) >= 2 and np.unique(values).size >= 2:
-        return None
-    return Failure("stub", "purity is judged on a function that computes its result, but yours "
-                   + ("returned no numbers" if not returned else "returned the same number for every input"))
+    if len(returned) < 2 or np.unique(values).size < 2:
+        what = ("returned no numbers" if not returned else "returned the same number for every input")
+        return Failure("stub", f"{_judged_on(check)} is judged on a function that computes its result, but yours "
+                       + what)
+    if refs is not None and _ignores_input(outcomes, refs):
+        return Failure("stub", f"{_judged_on(check)} is judged on a function that computes its result, but yours "
+                       "returns the same result for inputs whose results differ")
+    return None
+
+
+def _judged_on(check: Check) -> str:
+    aspect = check.grade_id.rsplit("-", 1)[1]
+    return {"purity": "purity", "errors": "error handling"}.get(aspect, f"the `{aspect}` property")
+
+
+def _ignores_input(outcomes: list, refs: list) -> bool:
+    """The function ignores what its calls differ in: among three or more calls whose correct results have one
+    shape and are not all equal, it returned one identical result every time; or in every one of three or more
+    calls whose correct result has entries that differ, it returned one number repeated (the uniform
+    distribution whatever the logits, which every relation between slices, shifts and temperatures keeps)."""
+    try:
+        varied = [o for o, r in zip(outcomes, refs) if _returned_array(r) and _returned_array(o)
+                  and np.size(r.value) > 1 and not _close_enough(np.asarray(r.value, dtype=float),
+                                                                np.full(np.shape(r.value), _first(r.value)))]
+        if len(varied) >= 3 and all(np.size(o.value) > 1 and np.unique(_numbers(o.value)).size == 1 for o in varied):
+            return True
+    except (TypeError, ValueError):  # a result that is not numbers: the relations themselves judged it
+        pass
+    groups = {}
+    for outcome, ref in zip(outcomes, refs):
+        if ref.status != "returned" or ref.value is None or isinstance(ref.value, tuple):
+            continue
+        if outcome.status != "returned" or outcome.value is None or isinstance(outcome.value, tuple):
+            continue
+        groups.setdefault(np.shape(ref.value), []).append((outcome.value, ref.value))
+    return any(len(g) >= 3 and any(not _close_enough(r, g[0][1]) for _, r in g[1:])
+               and all(np.array_equal(v, g[0][0], equal_nan=True) for v, _ in g[1:]) for g in groups.values())
+
+
+def _returned_array(outcome) -> bool:
+    return outcome.status == "returned" and outcome.value is not None and not isinstance(outcome.value, tuple)
+
+
+def _first(value) -> float:
+    return float(np.asarray(value, dtype=float).reshape(-1)[0])
+
+
+def _close_enough(a, b) -> bool:
+    return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=1e-6, atol=1e-12, equal_nan=True))
+
+
+def _first_cell(check: Check) -> str:
+    """The grade_id of the function's first graded cell in notebook order (``check``'s own if it is not one)."""
+    try:
+        cells = [gid for gid, _ in GRADE_CELLS[problem_set_of_function(check.function)]]
+    except (KeyError, OSError, ValueError):
+        return check.grade_id
+    mine = [gid for gid in cells if gid.rsplit("-", 1)[0] == check.function]
+    return mine[0] if mine and check.grade_id in cells else check.grade_id
+
+
+def _forbidden_result(check: Check, used: tuple) -> CheckResult:
+    """No points for a function that uses a ready-made version: said (and advised) once, in its first cell."""
+    names = ", ".join(used)
+    first = _first_cell(check)
+    if first != check.grade_id:
+        return CheckResult(check.grade_id, check.function, False,
+                           f"{check.function}: no points here either: it uses {names} (see `{first}`).", "",
+                           "forbidden")
+    allowed = f" with {check.allowed}" if check.allowed else " with NumPy"
+    return CheckResult(
+        check.grade_id, check.function, False,
+        f"{check.function}: uses {names}, a ready-made version of what this problem asks you to write, so it earns "
+        f"no points on this function (in this cell or its others).",
+        f"Write it yourself{allowed}.",
+        "forbidden",
+    )
 
 
 def circle(function: str, answered, calls: dict):
@@ -364,20 +538,6 @@ def circle_result(check: Check, callee: str) -> CheckResult:
 FORBIDDEN_ERROR = "ForbiddenFunctionError"
 
 
-def _forbidden(check: Check, used) -> CheckResult:
-    """The result of a check whose function uses a forbidden library object (``used``: its names)."""
-    return CheckResult(
-        check.grade_id,
-        check.function,
-        False,
-        f"{check.function}: uses {', '.join(used)}, a ready-made version of what this problem asks "
-        f"you to write, so it earns no points on this function.",
-        "Write it yourself with NumPy (and SciPy building blocks such as xlogy or "
-        "solve_triangular where the notebook allows them).",
-        "forbidden",
-    )
-
-
 def evaluate(check: Check, target: Target) -> CheckResult:
     """Run every probe of ``check`` against ``target``; all must pass."""
 
@@ -393,26 +553,32 @@ def evaluate(check: Check, target: Target) -> CheckResult:
     if check.forbidden:
         used = target.forbidden_uses(check.function, tuple(check.forbidden), carry)
         if used:
-            return _forbidden(check, used)
-    outcomes = []
+            return _forbidden_result(check, used)
+    outcomes, refs = [], []
     for index, probe in enumerate(check.probes):
         outcome = target.call(check.function, probe.args, probe.kwargs, carry)
         if outcome.status == "raised" and outcome.error_type == FORBIDDEN_ERROR:
             # a forbidden object refused to compute in the process that ran the call (see sandbox.guard),
             # reached by a path the source reading did not follow
-            return _forbidden(check, [n for n in check.forbidden if n in outcome.error_message][:1]
-                              or ["a forbidden library function"])
+            return _forbidden_result(check, tuple([n for n in check.forbidden if n in outcome.error_message][:1]
+                                                  or ["a forbidden library function"]))
         if not_attempted(outcome):
             return CheckResult(check.grade_id, check.function, False,
                                f"{check.function}: not attempted yet (it still raises NotImplementedError).",
                                "", "not-attempted")
         outcomes.append(outcome)
+        refs.append(reference(check, index))
         twin = outcomes[probe.twin] if probe.twin is not None else None
-        failure = judge(check, probe, outcome, reference(check, index), twin)
+        failure = judge(check, probe, outcome, refs[-1], twin, tuple(outcomes[i] for i in probe.uses))
         if failure is not None:
             return result(failure)
     if not check.compare_values:
         failure = _stub_failure(check, outcomes)
+        if failure is not None:
+            return result(failure)
+    elif not check.compares_with_reference:
+        judged = [i for i, p in enumerate(check.probes) if p.expect != "raises"]
+        failure = _stub_failure(check, [outcomes[i] for i in judged], [refs[i] for i in judged])
         if failure is not None:
             return result(failure)
     # "passed — <summary>": the summary starts in lower case (often with a formula), so it follows a dash,

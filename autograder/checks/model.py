@@ -23,7 +23,7 @@ overrides (:meth:`FunctionChecks.check`), which builds the ``Check`` with
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from autograder.model.course import FUNCTIONS
@@ -42,7 +42,14 @@ class Probe:
         The call's arguments (NumPy arrays, lists, floats, ints).
     expect : str
         ``"value"`` – compare the return value with the reference;
-        ``"raises"`` – the call must raise ``ValueError``.
+        ``"raises"`` – the call must raise ``ValueError``;
+        ``"call"`` – the call must return numbers, judged only on the
+        check's properties (``finite``, ``no_warnings``, ``no_mutation``):
+        a related call a :class:`Relation` uses, or a valid input of an
+        error-handling check, whose values are other checks' business;
+        ``"relation"`` – the return value is compared, not with the
+        reference, but with what :attr:`relation` derives from the same
+        function's results on the earlier probes named by :attr:`uses`.
     public : bool
         The input may be shown in feedback (it is already visible in the
         notebook). Hidden probes are only ever described by ``label``.
@@ -56,6 +63,15 @@ class Probe:
         probe of the same check that passes the same numbers as NumPy
         arrays. Both calls must end the same way (equal values, or the same
         exception type): that is what "accepts lists" means.
+    relation : Relation or None
+        For ``expect="relation"``: how the result follows from the results
+        of the probes named by ``uses``.
+    uses : tuple of int
+        For ``expect="relation"``: the earlier probes (``"call"`` probes,
+        usually just before) whose results :attr:`relation` combines, as
+        indices into the check's probes. :func:`related` writes them as
+        negative offsets (``-1`` is the probe just before), which
+        :meth:`FunctionChecks.check` turns into indices.
     """
 
     label: str
@@ -66,6 +82,106 @@ class Probe:
     rtol: float | None = None
     atol: float | None = None
     twin: int | None = None
+    relation: "Relation | None" = None
+    uses: tuple = ()
+
+
+#: What :attr:`Probe.expect` may say.
+EXPECTS = ("value", "raises", "call", "relation")
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A property every correct implementation has, judged by the function against itself.
+
+    Instead of comparing a result with the reference, a relation compares it
+    with what the *same* function returned on related inputs: softmax of
+    ``z - c`` (shift invariance), the 1-D calls on each slice along ``axis``,
+    the call on ``z / T`` for temperature ``T``. A wrong formula that is
+    wrong the same way on both sides keeps the relation, so it loses the
+    value cells (``-basic``) and not the cells of properties it has.
+
+    Attributes
+    ----------
+    name : str
+        A few words naming the relation ("shift invariance").
+    statement : str
+        The relation as an equation a student can check by hand
+        (``"softmax(z - c) = softmax(z) for a constant c per slice"``); it
+        appears in feedback and in ``docs/grading.md``.
+    expected : callable
+        ``expected(*values)`` → what the judged probe must return, given
+        the plain results (float64 arrays, or tuples of them) of the probes
+        in :attr:`Probe.uses`, in that order. It may return
+        :class:`Within` ``(value, slack)``, ``slack`` an array of extra
+        absolute tolerance per entry (the rounding the combination itself
+        adds, for instance ``eps·|z|`` where a relation adds back a shift ``z``).
+    rtol, atol : float
+        How far the result may be from ``expected``: each side of a
+        relation is a correct implementation's own result, within the
+        check's tolerance of the truth, so these are (at least) the sum of
+        the sides' tolerances propagated through the combination; the
+        modules that declare a relation say how each was derived.
+    shape_free : bool
+        The result's shape is another cell's property (``-basic``,
+        ``-axis``): a result with the expected number of entries is compared
+        entry by entry whatever its shape (a logsumexp that keeps the
+        reduced axis is not charged again by the stability cell).
+    uses_result : bool
+        ``expected`` also gets the judged call's own result, last (for a
+        relation of a result with itself: never negative, bounded by what
+        the function returns elsewhere). A relation that uses no other call
+        (``uses`` empty) states a value every correct implementation gives
+        exactly, such as 0 for a divergence between equal arguments.
+    """
+
+    name: str
+    statement: str
+    expected: Callable = None
+    rtol: float = 1e-10
+    atol: float = 0.0
+    shape_free: bool = False
+    uses_result: bool = False
+
+    def at(self, expected: Callable) -> "Relation":
+        """This relation (name, statement, tolerances) with the ``expected`` of one probe."""
+        return replace(self, expected=expected)
+
+    def describe(self) -> str:
+        """``"shift invariance: softmax(z - c) = softmax(z) …"`` (the page and the feedback's wording)."""
+        return f"{self.name}: {self.statement}"
+
+
+@dataclass(frozen=True)
+class Within:
+    """What a :class:`Relation` expects, with extra absolute tolerance per entry (``slack``)."""
+
+    value: Any
+    slack: Any = 0.0
+
+
+def related(label: str, args: tuple, kwargs: dict | None = None, *, relation: Relation, calls: tuple,
+            public: bool = False, rtol: float | None = None, atol: float | None = None) -> tuple:
+    """The probes of one relation: each related call (``expect="call"``), then the judged call.
+
+    ``calls`` is a tuple of ``(label, args, kwargs)``; the judged probe
+    ``(label, args, kwargs)`` comes last and uses them all, in order. The
+    related calls are public when the judged one is (their inputs are made
+    from it by the relation, so nothing hidden is shown). ``rtol``/``atol``
+    override the relation's tolerances for this probe.
+
+    Returns
+    -------
+    tuple of Probe
+        ``len(calls) + 1`` probes, to be spliced into a check's probes.
+    """
+    kwargs = {} if kwargs is None else kwargs
+    companions = tuple(Probe(c_label, tuple(c_args), dict(c_kwargs), expect="call", public=public)
+                       for c_label, c_args, c_kwargs in calls)
+    n = len(companions)
+    judged = Probe(label, tuple(args), dict(kwargs), expect="relation", public=public, relation=relation,
+                   uses=tuple(range(-n, 0)), rtol=rtol, atol=atol)
+    return companions + (judged,)
 
 
 @dataclass(frozen=True)
@@ -129,6 +245,21 @@ class Check:
         judged on that property only (``no_warnings``, ``no_mutation``,
         ``twin``), and the function must return numbers that depend on its
         input on at least two probes (a stub is not judged pure).
+    finite : bool
+        Every result must be finite where the mathematics is finite, and
+        ±inf exactly where the contract names an infinity (the reference's
+        pattern of infinities, never its values): stability cells.
+    shapes : bool
+        Every result must have the shape the contract gives it (the
+        reference's shape, never its values): the cells whose property is a
+        shape (``-axis``, ``-batch``, ``-broadcast``, ``-shape``).
+    why_reference : str
+        For a cell other than ``-basic`` whose probes compare values with
+        the reference: why no relation judges it instead (written in
+        ``docs/grading.md``).
+    allowed : str
+        The problem set's building blocks, in words, for the advice given
+        to a function that uses a forbidden one (see :class:`ProblemSetChecks`).
     """
 
     grade_id: str
@@ -143,6 +274,24 @@ class Check:
     hints: tuple = ()
     returns: tuple = ()
     compare_values: bool = True
+    finite: bool = False
+    shapes: bool = False
+    why_reference: str = ""
+    allowed: str = ""
+
+    @property
+    def relations(self) -> tuple:
+        """The distinct :class:`Relation` kinds (by name) this check judges with, in order."""
+        seen = {}
+        for probe in self.probes:
+            if probe.relation is not None and probe.relation.name not in seen:
+                seen[probe.relation.name] = probe.relation
+        return tuple(seen.values())
+
+    @property
+    def compares_with_reference(self) -> bool:
+        """Some probe's value is compared with the reference (``expect="value"`` in a value check)."""
+        return self.compare_values and any(p.expect == "value" for p in self.probes)
 
 
 @dataclass(frozen=True)
@@ -212,6 +361,7 @@ class FunctionChecks:
     rtol: float = Check.rtol
     atol: float = Check.atol
     returns: tuple = ()
+    allowed: str = ""
 
     def __post_init__(self):
         if self.name not in {fn for fns in FUNCTIONS.values() for fn in fns}:
@@ -219,7 +369,8 @@ class FunctionChecks:
 
     def check(self, aspect: str, *, summary: str, probes: tuple, hints: tuple | None = None,
               rtol: float | None = None, atol: float | None = None, no_warnings: bool = False,
-              no_mutation: bool = False, compare_values: bool = True) -> Check:
+              no_mutation: bool = False, compare_values: bool = True, finite: bool = False,
+              shapes: bool = False, why_reference: str = "") -> Check:
         """The :class:`Check` of one aspect of this function.
 
         Parameters
@@ -235,8 +386,11 @@ class FunctionChecks:
             Replaces the function's hints for this aspect (``None``: keep them).
         rtol, atol : float, optional
             Override the function's tolerances for this aspect (``None``: keep them).
-        no_warnings, no_mutation, compare_values : bool
+        no_warnings, no_mutation, compare_values, finite, shapes : bool
             As in :class:`Check`.
+        why_reference : str
+            As in :class:`Check`: required when an aspect other than
+            ``basic`` compares values with the reference.
 
         Returns
         -------
@@ -246,8 +400,12 @@ class FunctionChecks:
         ------
         ValueError
             If ``aspect`` is not a lowercase word, ``summary`` is empty, or
-            ``probes`` is empty, holds something other than :class:`Probe`, or
-            has a ``twin`` that is not the index of an earlier probe.
+            ``probes`` is empty, holds something other than :class:`Probe`,
+            has a ``twin`` that is not the index of an earlier probe, a
+            relation probe whose ``uses`` are not earlier ``"call"``
+            probes, or an ``expect`` not in :data:`EXPECTS`; or if an aspect
+            other than ``basic`` compares values with the reference without
+            saying why (``why_reference``).
         """
         if not isinstance(aspect, str) or not _ASPECT.fullmatch(aspect):
             raise ValueError(f"aspect: expected a lowercase word such as 'basic' (letters, digits, _), got {aspect!r}")
@@ -256,10 +414,16 @@ class FunctionChecks:
         probes = tuple(probes)
         if not probes or not all(isinstance(p, Probe) for p in probes):
             raise ValueError(f"probes: expected a non-empty tuple of Probe for {self.name}-{aspect}")
+        probes = tuple(_resolve_uses(index, probe, probes, f"{self.name}-{aspect}")
+                       for index, probe in enumerate(probes))
         for index, probe in enumerate(probes):
             if probe.twin is not None and not 0 <= probe.twin < index:
                 raise ValueError(f"probes: the twin of probe {index} ({probe.label!r}) of {self.name}-{aspect} must "
                                  f"be the index of an earlier probe, got {probe.twin!r}")
+        if (aspect != "basic" and compare_values and any(p.expect == "value" for p in probes)
+                and not why_reference.strip()):
+            raise ValueError(f"why_reference: {self.name}-{aspect} compares values with the reference; say why no "
+                             f"relation judges it instead")
         return Check(
             grade_id=f"{self.name}-{aspect}",
             function=self.name,
@@ -273,6 +437,10 @@ class FunctionChecks:
             hints=self.hints if hints is None else tuple(hints),
             returns=self.returns,
             compare_values=compare_values,
+            finite=finite,
+            shapes=shapes,
+            why_reference=why_reference.strip(),
+            allowed=self.allowed,
         )
 
     def purity(self, *, probes: tuple, inputs: str = "input", lists: str = "lists") -> Check:
@@ -288,6 +456,23 @@ class FunctionChecks:
                           no_warnings=True, no_mutation=True, compare_values=False)
 
 
+def _resolve_uses(index: int, probe: Probe, probes: tuple, grade_id: str) -> Probe:
+    """``probe`` with its ``uses`` as indices of earlier ``"call"`` probes (negative offsets resolved)."""
+    if probe.expect not in EXPECTS:
+        raise ValueError(f"probes: probe {index} ({probe.label!r}) of {grade_id} expects {probe.expect!r}; "
+                         f"expected one of {', '.join(EXPECTS)}")
+    if (probe.expect == "relation") != (probe.relation is not None):
+        raise ValueError(f"probes: probe {index} ({probe.label!r}) of {grade_id}: a relation probe "
+                         f"(expect='relation') needs a relation, and only it")
+    if probe.relation is None:
+        return probe
+    uses = tuple(index + u if u < 0 else u for u in probe.uses)
+    if any(not 0 <= u < index or probes[u].expect != "call" for u in uses):
+        raise ValueError(f"probes: the relation of probe {index} ({probe.label!r}) of {grade_id} must use earlier "
+                         f"'call' probes, got {probe.uses!r}")
+    return replace(probe, uses=uses)
+
+
 @dataclass(frozen=True)
 class ProblemSetChecks:
     """What every check of one problem set shares: its forbidden list.
@@ -299,6 +484,10 @@ class ProblemSetChecks:
     forbidden : tuple of str
         Dotted names of library objects (or module prefixes) whose use earns
         no points on any check of the problem set.
+    allowed : str
+        The building blocks the problem set allows, in words (``"np.logaddexp,
+        np.log1p, scipy.special.xlogy and xlog1py"``): the advice given where a
+        forbidden one was used names these, not another set's.
 
     Raises
     ------
@@ -309,6 +498,7 @@ class ProblemSetChecks:
 
     name: str
     forbidden: tuple = ()
+    allowed: str = "NumPy"
 
     def __post_init__(self):
         if self.name not in FUNCTIONS:
@@ -327,7 +517,7 @@ class ProblemSetChecks:
         """
         if name not in FUNCTIONS[self.name]:
             raise ValueError(f"name: {self.name} asks for {', '.join(FUNCTIONS[self.name])}; got {name!r}")
-        return FunctionChecks(name, self.forbidden, tuple(hints), rtol, atol, tuple(returns))
+        return FunctionChecks(name, self.forbidden, tuple(hints), rtol, atol, tuple(returns), self.allowed)
 
 
 def memo_by_identity(cache: dict, objects: tuple, compute: Callable[[], Any], extra: tuple = ()):

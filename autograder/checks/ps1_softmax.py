@@ -8,9 +8,11 @@ import numpy as np
 
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
-from autograder.checks.model import Hint, Probe, ProblemSetChecks
+from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.relations import EPS, along, plus, rows_call, same, same_within, slice_max, unrows
 
-PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS)
+PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS,
+                       allowed="NumPy (np.exp, np.log, np.max, np.sum with axis and keepdims)")
 FORBIDDEN = PS.forbidden
 
 _rng = np.random.default_rng(20261121)
@@ -180,6 +182,114 @@ LOG_SOFTMAX_HINTS = (
     MASK,
 )
 
+# --- relations: how the -axis, -temperature and -stability cells judge a function against itself ------
+# Tolerances: both sides of each relation are the same function's results on inputs related exactly
+# (shifts by a slice's maximum are exact for every entry that matters, by Sterbenz's lemma), so they
+# differ by the rounding of the two computations: the checks' own 1e-10 relative (and LOG_ATOL for
+# log-space values, where correct formulas differ by an ulp of the logits), plus what the relation's
+# own addition rounds (relations.plus).
+LSE_SLICES = Relation("slice by slice", "logsumexp(z, axis) = logsumexp of z's slices along axis laid out as the "
+                      "rows of a 2-D array (default axis), one result per slice", atol=LOG_ATOL)
+LSE_SHIFT = Relation("shift", "logsumexp(z) = logsumexp(z - c) + c (c: each slice's maximum)", atol=LOG_ATOL,
+                     shape_free=True)
+LSE_MASK = Relation("-inf entries drop out", "logsumexp(slice) = logsumexp(its finite entries), -inf for a slice "
+                    "of only -inf", atol=LOG_ATOL, shape_free=True)
+SOFTMAX_SLICES = Relation("slice by slice", "softmax(z, axis) along each slice = softmax of z's slices along axis "
+                          "laid out as the rows of a 2-D array (default axis)")
+SOFTMAX_TEMPERATURE = Relation("temperature", "softmax(z, temperature=T) = softmax(z / T)")
+SOFTMAX_SHIFT = Relation("shift", "softmax(z) = softmax(z - c) (c: each slice's maximum)", shape_free=True)
+SOFTMAX_MASK = Relation("-inf entries get 0", "softmax(slice) = 0 at -inf entries and softmax(its finite entries) "
+                        "on the others", shape_free=True)
+LOG_SOFTMAX_SLICES = Relation("slice by slice", "log_softmax(z, axis) along each slice = log_softmax of z's slices "
+                              "along axis laid out as the rows of a 2-D array (default axis)", atol=LOG_ATOL)
+LOG_SOFTMAX_SHIFT = Relation("shift", "log_softmax(z) = log_softmax(z - c) (c: each slice's maximum)", atol=LOG_ATOL,
+                             shape_free=True)
+LOG_SOFTMAX_OFFSET = Relation("one offset per slice", "log_softmax(z) - z is one number per slice (-logsumexp(z)): "
+                              "the gaps between the logits stay", atol=LOG_ATOL, shape_free=True)
+LOG_SOFTMAX_MASK = Relation("-inf entries stay -inf", "log_softmax(slice) = -inf at -inf entries and "
+                            "log_softmax(its finite entries) on the others", atol=LOG_ATOL, shape_free=True)
+
+
+def _slices(relation, label, z, axis, reduces, public=False):
+    """``f(z, axis=axis)`` judged against the call on its slices along ``axis``, laid out as rows."""
+    z = np.asarray(z, dtype=float)
+    return related(label, (z,), {"axis": axis}, relation=relation.at(unrows(z.shape, axis, reduces)),
+                   calls=rows_call(label, (z,), axis), public=public)
+
+
+def _shifted(relation, label, z, adds, public=False):
+    """``f(z)`` judged against ``f(z - c)``, c each slice's (last axis) largest finite entry."""
+    z = np.asarray(z, dtype=float)
+    c = slice_max(z)
+    what = f"{label} minus each slice's maximum" if z.ndim > 1 else f"{label} minus {c:g}"
+    if adds:
+        expected = plus(c)
+    elif relation is LOG_SOFTMAX_SHIFT:  # log-space values carry the rounding of z − logsumexp(z): eps·|c|
+        expected = same_within(8 * EPS * np.abs(np.expand_dims(c, -1)) * np.ones(z.shape))
+    else:
+        expected = same
+    return related(label, (z,), relation=relation.at(expected), calls=((what, (along(z, -1, c),), {}),),
+                   public=public)
+
+
+def _masked(relation, label, z, fill, public=False):
+    """``f(z)`` for z with -inf entries, judged against ``f`` of each slice's finite entries (1-D calls).
+
+    ``fill`` is what a -inf entry gives (0 for softmax, -inf for log_softmax), or None for a reduction
+    (logsumexp: one number per slice, -inf for a slice of only -inf).
+    """
+    z = np.asarray(z, dtype=float)
+    rows = z.reshape(-1, z.shape[-1])
+    keep = np.isfinite(rows)
+    calls = tuple((f"{label}: the finite entries of slice {i} alone", (row[k].copy(),), {})
+                  for i, (row, k) in enumerate(zip(rows, keep)) if k.any())
+
+    def expected(*values):
+        values = iter(values)
+        if fill is None:
+            out = np.array([float(np.asarray(next(values)).reshape(-1)[0]) if k.any() else -np.inf for k in keep])
+            return out.reshape(z.shape[:-1])
+        out = np.full(rows.shape, fill)
+        for i, k in enumerate(keep):
+            if k.any():
+                out[i, k] = np.asarray(next(values), dtype=float).reshape(-1)
+        return out.reshape(z.shape)
+
+    return related(label, (z,), relation=relation.at(expected), calls=calls, public=public)
+
+
+def _offset(label, z, public=False):
+    """``log_softmax(z)`` judged against itself: ``log_softmax(z) - z`` is one number per slice."""
+    z = np.asarray(z, dtype=float)
+
+    def expected(value):
+        value = np.asarray(value, dtype=float)
+        top = np.argmax(np.where(np.isfinite(z), z, -np.inf), axis=-1)
+        c = np.take_along_axis(value - z, np.expand_dims(top, -1), axis=-1)
+        return Within(z + c, 4 * EPS * (np.abs(z) + np.abs(c)))
+
+    return related(label, (z,), relation=LOG_SOFTMAX_OFFSET.at(expected),
+                   calls=((f"{label} (the same call: its result minus z is compared entry by entry)", (z,), {}),),
+                   public=public)
+
+
+def _tempered(label, z, temperature, public=False):
+    """``softmax(z, temperature=T)`` judged against ``softmax(z / T)``."""
+    z = np.asarray(z, dtype=float)
+    # z / T is rounded to eps·|z / T|, and a correct softmax may divide before or after its shift
+    # ((z - m) / T): each entry's exponent may differ by a few eps·max|z / T| of its slice, which moves
+    # the entry by that much relative
+    scale = 8 * EPS * np.max(np.abs(z / temperature), axis=-1, keepdims=True)
+
+    def expected(value):
+        value = np.asarray(value, dtype=float)
+        return Within(value, scale * np.abs(value)) if value.shape == z.shape else value
+
+    return related(label, (z,), {"temperature": temperature}, relation=SOFTMAX_TEMPERATURE.at(expected),
+                   calls=((f"{label}: the logits divided by {temperature:g}, temperature 1", (z / temperature,), {}),),
+                   public=public)
+
+
 # --- probes shared by the three functions (each declared once) -----------------
 ARRAY_123 = Probe("the 1-D array [1.0, 2.0, 3.0]", (np.array([1.0, 2.0, 3.0]),), public=True)
 # softmax-basic and log_softmax-basic after their first probe(s)
@@ -225,27 +335,32 @@ CHECKS = (
     ),
     LOGSUMEXP.check(
         "axis",
-        summary="the reduction happens along `axis` (0, 1, -1; 2-D and 3-D inputs) and removes it.",
+        summary="the reduction happens along `axis` (0, 1, -1; 2-D and 3-D inputs) and removes it: each result "
+                "equals logsumexp of the 1-D slice along `axis` there.",
         probes=(
-            Probe("[[0, 1, 2], [3, 4, 5]] with axis=0", (np.array(NB_2X3),), {"axis": 0}, public=True),
-            Probe("[[0, 1, 2], [3, 4, 5]] with axis=1", (np.array(NB_2X3),), {"axis": 1}, public=True),
-            ZEROS_AXIS_1,
-            ON_AXIS_2D[0], ON_AXIS_2D[1], ON_AXIS_3D[1], ON_AXIS_3D[-1], ON_AXIS_3D[0],
+            *_slices(LSE_SLICES, "[[0, 1, 2], [3, 4, 5]] with axis=0", NB_2X3, 0, True, public=True),
+            *_slices(LSE_SLICES, "[[0, 1, 2], [3, 4, 5]] with axis=1", NB_2X3, 1, True, public=True),
+            *_slices(LSE_SLICES, "np.zeros((2, 3, 4)) with axis=1", np.zeros((2, 3, 4)), 1, True, public=True),
+            *_slices(LSE_SLICES, "a (4, 5) array with axis=0", SMALL_2D, 0, True),
+            *_slices(LSE_SLICES, "a (2, 3, 4) array with axis=0", SMALL_3D, 0, True),
         ),
+        shapes=True,
     ),
     LOGSUMEXP.check(
         "stability",
-        summary="finite, accurate and warning-free for logits near ±1000 and ±1e300, and -inf for a slice of only -inf.",
+        summary="finite and warning-free for logits near ±1000 and ±1e300, consistent with the same function on "
+                "moderate logits (logsumexp(z) = logsumexp(z - c) + c), and -inf for a slice of only -inf.",
         probes=(
-            Probe("[1000.0, 1000.0]", (np.array([1000.0, 1000.0]),), public=True),
-            Probe("[-1000.0, -1000.0]", (np.array([-1000.0, -1000.0]),), public=True),
-            ARRAY_1E300,
-            Probe("[-inf, 0.0]", (np.array([-np.inf, 0.0]),), public=True),
-            *HIDDEN_EXTREMES,
-            Probe("a row containing -inf entries (a mask)", (MASKED,)),
-            Probe("a slice of only -inf (the result is -inf)", (np.array([[-np.inf, -np.inf], [0.0, -np.inf]]),)),
+            *_shifted(LSE_SHIFT, "[1000.0, 1000.0]", [1000.0, 1000.0], True, public=True),
+            *_shifted(LSE_SHIFT, "[-1000.0, -1000.0]", [-1000.0, -1000.0], True, public=True),
+            *_shifted(LSE_SHIFT, "[1e300, -1e300]", [1e300, -1e300], True, public=True),
+            *_masked(LSE_MASK, "[-inf, 0.0]", [-np.inf, 0.0], None, public=True),
+            *_shifted(LSE_SHIFT, "logits of magnitude 1e300", HUGE, True),
+            *_masked(LSE_MASK, "a slice of only -inf (the result is -inf)",
+                     np.array([[-np.inf, -np.inf], [0.0, -np.inf]]), None),
         ),
         no_warnings=True,
+        finite=True,
     ),
     LOGSUMEXP.purity(
         probes=(
@@ -269,45 +384,49 @@ CHECKS = (
     ),
     SOFTMAX.check(
         "axis",
-        summary="normalises along `axis` (0, 1, -1; 2-D and 3-D inputs).",
+        summary="normalises along `axis` (0, 1, -1; 2-D and 3-D inputs): each slice along `axis` equals softmax of "
+                "that 1-D slice.",
         probes=(
-            ROWS_AXIS_0,
-            Probe("[[1, 2, 3], [1, 1, 1]] with axis=1", (np.array(NB_ROWS),), {"axis": 1}, public=True),
-            ZEROS_AXIS_1,
-            ON_AXIS_2D[0], ON_AXIS_2D[1], ON_AXIS_3D[1], ON_AXIS_3D[0], ON_AXIS_3D[-1],
+            *_slices(SOFTMAX_SLICES, "[[1, 2, 3], [1, 1, 1]] with axis=0", NB_ROWS, 0, False, public=True),
+            *_slices(SOFTMAX_SLICES, "[[1, 2, 3], [1, 1, 1]] with axis=1", NB_ROWS, 1, False, public=True),
+            *_slices(SOFTMAX_SLICES, "np.zeros((2, 3, 4)) with axis=1", np.zeros((2, 3, 4)), 1, False, public=True),
+            *_slices(SOFTMAX_SLICES, "a (4, 5) array with axis=0", SMALL_2D, 0, False),
+            *_slices(SOFTMAX_SLICES, "a (2, 3, 4) array with axis=0", SMALL_3D, 0, False),
         ),
+        shapes=True,
     ),
     SOFTMAX.check(
         "temperature",
-        summary="temperature T divides the logits: softmax(z / T).",
+        summary="temperature T divides the logits: softmax(z, temperature=T) equals softmax(z / T).",
         probes=(
-            Probe("[2.0, 1.0, 0.1] with temperature=2.0", (np.array([2.0, 1.0, 0.1]),), {"temperature": 2.0}, public=True),
-            Probe("[1.0, 2.0, 3.0] with temperature=0.5", (np.array([1.0, 2.0, 3.0]),), {"temperature": 0.5}, public=True),
-            Probe("[[1, 3], [2, 2]] with temperature=2.0", (np.array([[1.0, 3.0], [2.0, 2.0]]),), {"temperature": 2.0}, public=True),
-            Probe("a (4, 5) array with temperature=0.5", (SMALL_2D,), {"temperature": 0.5}),
-            Probe("a (4, 5) array with temperature=10", (SMALL_2D,), {"temperature": 10.0}),
-            Probe("a (2, 3, 4) array with temperature=3 (the last axis)", (SMALL_3D,), {"temperature": 3.0}),
+            *_tempered("[2.0, 1.0, 0.1] with temperature=2.0", [2.0, 1.0, 0.1], 2.0, public=True),
+            *_tempered("[1.0, 2.0, 3.0] with temperature=0.5", [1.0, 2.0, 3.0], 0.5, public=True),
+            *_tempered("[[1, 3], [2, 2]] with temperature=2.0", [[1.0, 3.0], [2.0, 2.0]], 2.0, public=True),
+            *_tempered("a (4, 5) array with temperature=0.5", SMALL_2D, 0.5),
         ),
     ),
     SOFTMAX.check(
         "stability",
-        summary="finite, accurate and warning-free for logits near ±1000 and ±1e300, rows of different scale, and -inf masks.",
+        summary="finite and warning-free for logits near ±1000 and ±1e300 and rows of different scale, consistent "
+                "with the same function on moderate logits (softmax(z) = softmax(z - c)), and 0 for -inf entries.",
         probes=(
-            ARRAY_1000,
-            Probe("[-1000.0, -1001.0]", (np.array([-1000.0, -1001.0]),), public=True),
-            Probe("[[1e300, 0], [0.5, -0.5]]", (np.array([[1e300, 0.0], [0.5, -0.5]]),), public=True),
-            ARRAY_MASKED,
-            *HIDDEN_EXTREMES,
-            Probe("rows with -inf entries (a mask: those get probability 0)", (MASKED,)),
-            Probe("(64, 10) logits with spread ~50", (LARGE_BATCH,)),
+            *_shifted(SOFTMAX_SHIFT, "[1000.0, 999.0]", [1000.0, 999.0], False, public=True),
+            *_shifted(SOFTMAX_SHIFT, "[-1000.0, -1001.0]", [-1000.0, -1001.0], False, public=True),
+            *_shifted(SOFTMAX_SHIFT, "[[1e300, 0], [0.5, -0.5]]", [[1e300, 0.0], [0.5, -0.5]], False, public=True),
+            *_masked(SOFTMAX_MASK, "[-inf, 0.0, 0.0]", [-np.inf, 0.0, 0.0], 0.0, public=True),
+            *_shifted(SOFTMAX_SHIFT, "logits of magnitude 1e300", HUGE, False),
+            *_shifted(SOFTMAX_SHIFT, "rows of very different scale (±1000 and ~0)", MIXED_SCALE, False),
         ),
         no_warnings=True,
+        finite=True,
     ),
     SOFTMAX.check(
         "errors",
-        summary="temperature <= 0 raises ValueError (and valid input gives correct values).",
+        summary="temperature <= 0 raises ValueError (and valid input gives results).",
         probes=(
-            Probe("np.array([1.0, 2.0]) (valid: the default temperature 1.0)", (np.array([1.0, 2.0]),), public=True),
+            Probe("np.array([1.0, 2.0]) (valid: the default temperature 1.0)", (np.array([1.0, 2.0]),),
+                  expect="call", public=True),
+            Probe("a (4, 5) array with temperature=2 (valid)", (SMALL_2D,), {"temperature": 2.0}, expect="call"),
             Probe("temperature=0", (np.array([1.0, 2.0]),), {"temperature": 0.0}, expect="raises", public=True),
             Probe("temperature=-1", (np.array([1.0, 2.0]),), {"temperature": -1.0}, expect="raises", public=True),
             Probe("temperature=-0.5 on a 2-D array", (SMALL_2D,), {"temperature": -0.5}, expect="raises"),
@@ -333,25 +452,31 @@ CHECKS = (
     ),
     LOG_SOFTMAX.check(
         "axis",
-        summary="works along `axis` (0, 1, -1; 2-D and 3-D inputs).",
+        summary="works along `axis` (0, 1, -1; 2-D and 3-D inputs): each slice along `axis` equals log_softmax of "
+                "that 1-D slice.",
         probes=(
-            ROWS_AXIS_0,
-            ZEROS_AXIS_1,
-            ON_AXIS_2D[0], ON_AXIS_3D[1], ON_AXIS_3D[-1],
+            *_slices(LOG_SOFTMAX_SLICES, "[[1, 2, 3], [1, 1, 1]] with axis=0", NB_ROWS, 0, False, public=True),
+            *_slices(LOG_SOFTMAX_SLICES, "np.zeros((2, 3, 4)) with axis=1", np.zeros((2, 3, 4)), 1, False, public=True),
+            *_slices(LOG_SOFTMAX_SLICES, "a (4, 5) array with axis=0", SMALL_2D, 0, False),
+            *_slices(LOG_SOFTMAX_SLICES, "a (2, 3, 4) array with axis=1", SMALL_3D, 1, False),
         ),
+        shapes=True,
     ),
     LOG_SOFTMAX.check(
         "stability",
-        summary="finite, accurate and warning-free for large logits; log_softmax([0, -1000]) is [0, -1000], not -inf.",
+        summary="finite and warning-free for large logits, one offset per slice (log_softmax([0, -1000]) is "
+                "[0, -1000] up to that offset, not -inf), consistent with the same function on moderate logits, "
+                "and -inf for -inf entries.",
         probes=(
-            Probe("the logits [0.0, -1000.0]", (np.array([0.0, -1000.0]),), public=True),
-            ARRAY_1000,
-            ARRAY_1E300,
-            ARRAY_MASKED,
-            *HIDDEN_EXTREMES,
-            Probe("rows with -inf entries (a mask: those stay -inf)", (MASKED,)),
+            *_offset("the logits [0.0, -1000.0]", [0.0, -1000.0], public=True),
+            *_shifted(LOG_SOFTMAX_SHIFT, "[1000.0, 999.0]", [1000.0, 999.0], False, public=True),
+            *_shifted(LOG_SOFTMAX_SHIFT, "[1e300, -1e300]", [1e300, -1e300], False, public=True),
+            *_masked(LOG_SOFTMAX_MASK, "[-inf, 0.0, 0.0]", [-np.inf, 0.0, 0.0], -np.inf, public=True),
+            *_shifted(LOG_SOFTMAX_SHIFT, "logits of magnitude 1e300", HUGE, False),
+            *_shifted(LOG_SOFTMAX_SHIFT, "rows of very different scale (±1000 and ~0)", MIXED_SCALE, False),
         ),
         no_warnings=True,
+        finite=True,
     ),
     LOG_SOFTMAX.purity(
         probes=(

@@ -16,9 +16,11 @@ import numpy as np
 
 from autograder.checks.hints import all_of, any_of, kind, matches, nonfinite, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX, SKLEARN_LOG_LOSS
-from autograder.checks.model import Hint, Probe, ProblemSetChecks
+from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, related
+from autograder.checks.relations import class_mixture, combination, halves_calls, joined, plus, same
 
-PS = ProblemSetChecks("ps2_cross_entropy", forbidden=SCIPY_SOFTMAX + FRAMEWORKS + SKLEARN_LOG_LOSS)
+PS = ProblemSetChecks("ps2_cross_entropy", forbidden=SCIPY_SOFTMAX + FRAMEWORKS + SKLEARN_LOG_LOSS,
+                       allowed="NumPy (np.exp, np.log, np.max, np.take_along_axis) and your own log-softmax")
 FORBIDDEN = PS.forbidden
 
 _rng = np.random.default_rng(20261122)
@@ -31,15 +33,22 @@ ONE_ROW_Y = np.array([3])
 TWO_CLASSES = _rng.normal(size=(5, 2)) * 4
 TWO_CLASSES_Y = np.array([1, 0, 0, 1, 1])
 ONE_HOT = np.eye(4)[SMALL_Y]
-SOFT = _rng.dirichlet(np.ones(4), size=6)
+_SOFT_DRAW = _rng.dirichlet(np.ones(4), size=6)
+# Soft rows that are permutations of one probability vector (each row ordered like its own draw): a mixture of
+# 4 integer target vectors (relations.class_mixture), so the -soft relations take 4 calls, not 19.
+SOFT = np.sort(_SOFT_DRAW[0])[np.argsort(np.argsort(_SOFT_DRAW, axis=1), axis=1)]
 SMOOTHED = 0.9 * ONE_HOT + 0.1 / 4
-BATCH_SOFT = _rng.dirichlet(np.full(10, 0.5), size=64)
+# Rows that are permutations of one probability vector with three non-zero entries: a mixture of 3 integer target
+# vectors (relations.class_mixture), so the -soft cells' linearity takes 3 calls, not 577.
+BATCH_SOFT = np.concatenate([_rng.dirichlet(np.full(3, 0.5)), np.zeros(7)])[np.argsort(_rng.random(size=(64, 10)),
+                                                                                   axis=1)]
 E3 = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0], [1000.0, 999.0, 998.0]])
 E3_Y = np.array([2, 0, 1])
 E4 = np.array([[1e4, 0.0, -1e4], [-1e4, 1e4, 0.0], [1e4, 1e4 - 0.5, 1e4 - 3.0]])
 E4_Y = np.array([1, 2, 1])
 E4_SOFT = _rng.dirichlet(np.ones(3), size=3)
-MIXED = _rng.normal(size=(4, 5)) * np.array([[1e-2], [1.0], [1e2], [1e4]])
+# Multiples of 2^-10: shifting every entry by an integer is exact (the -stability relations).
+MIXED = np.round(_rng.normal(size=(4, 5)) * np.array([[1e-2], [1.0], [1e2], [1e4]]) * 1024) / 1024
 MIXED_Y = np.array([4, 0, 2, 3])
 HIDDEN_2X3 = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])
 HIDDEN_2X3_Y = np.array([0, 1])
@@ -213,6 +222,61 @@ GRAD_HINTS = (OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, GRAD_SIGN, GRAD_MEAN, ROWS, 
 PURE_LOGITS = [[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]]
 PURE_SOFT = [[0.0, 1.0, 0.0], [0.2, 0.0, 0.8]]
 
+# --- relations: how -soft, -stability and -batch judge a function against itself ----------------
+# Tolerances: a correct implementation computes each call to a few ulps; a soft-label mixture adds the
+# rounding of its weights (relations.combination), a target difference that of the logit difference it
+# adds (relations.plus), and the checks' own 1e-14 / 1e-9 absolute slack stays (see the module docstring).
+CE_SOFT = Relation("linear in the targets", "cross_entropy(logits, Σ_k w_k·onehot(y_k)) = Σ_k w_k·cross_entropy(logits, "
+                   "y_k) for integer targets y_k and weights w_k summing to 1", atol=1e-13)
+CE_SHIFT = Relation("shift", "cross_entropy(logits - c, targets) = cross_entropy(logits, targets) for a constant c",
+                    atol=1e-9, shape_free=True)
+CE_GAP = Relation("target difference", "cross_entropy([z], [j]) - cross_entropy([z], [k]) = z[k] - z[j] for one row z",
+                  atol=1e-9, shape_free=True)
+GRAD_SOFT = Relation("linear in the targets", "cross_entropy_grad(logits, Σ_k w_k·onehot(y_k)) = Σ_k w_k·"
+                     "cross_entropy_grad(logits, y_k) for integer targets y_k and weights w_k summing to 1",
+                     rtol=1e-9, atol=1e-14)
+GRAD_SHIFT = Relation("shift", "cross_entropy_grad(logits - c, targets) = cross_entropy_grad(logits, targets) for a "
+                      "constant c", rtol=1e-9, atol=1e-14, shape_free=True)
+GRAD_ROWS = Relation("the mean's 1/N", "for a batch of N rows split into its first k rows and the other N - k, "
+                     "cross_entropy_grad(logits, targets) = the two halves' own gradients times k/N and (N - k)/N, "
+                     "one after the other", rtol=1e-9, atol=1e-14)
+
+
+def _soft(relation, label, logits, targets, public=False):
+    """``f(logits, targets)`` for float targets, judged against the integer-target calls they mix."""
+    weights, labels = class_mixture(targets)
+    calls = tuple((f"{label}: the same logits with the integer targets of mixture part {k + 1}", (logits, y), {})
+                  for k, y in enumerate(labels))
+    return related(label, (logits, targets), relation=relation.at(combination(weights)), calls=calls, public=public)
+
+
+def _shifted(relation, label, logits, targets, public=False):
+    """``f(logits, targets)`` judged against ``f(logits - c, targets)``, c an integer near the largest logit
+    (exact for the probes here, whose entries are multiples of 2^-10)."""
+    logits = np.asarray(logits, dtype=float)
+    c = float(np.round(np.max(logits)))
+    return related(label, (logits, targets), relation=relation.at(same),
+                   calls=((f"{label}, every logit minus {c:g}" if public else f"{label}, shifted by a constant",
+                           (logits - c, targets), {}),), public=public)
+
+
+def _gap(label, row, target, other, public=False):
+    """``cross_entropy([row], [target])`` judged against ``cross_entropy([row], [other]) + row[other] - row[target]``."""
+    row = np.asarray(row, dtype=float)
+    return related(label, (row[None, :], np.array([target])),
+                   relation=CE_GAP.at(plus(row[other] - row[target])),
+                   calls=((f"{label} but target [{other}]" if public else f"{label}, with another target",
+                           (row[None, :], np.array([other])), {}),), public=public)
+
+
+def _rows(label, logits, targets, public=False):
+    """``cross_entropy_grad`` of N rows judged against its two halves as batches, each times its share k/N."""
+    logits, targets = np.asarray(logits, dtype=float), np.asarray(targets)
+    calls, n, k = halves_calls(label, (logits, targets), (0, 1))
+    return related(label, (logits, targets), relation=GRAD_ROWS.at(joined(n, k, scaled_by_count=True)), calls=calls,
+                   public=public)
+
+
 # --- probes shared by the loss and its gradient (each declared once) -----------------
 ONE_ROW_PUBLIC = Probe("logits [[2.0, 1.0, 0.1]] with target [0]", (np.array([[2.0, 1.0, 0.1]]), np.array([0])), public=True)
 INT_2X3 = Probe("(2, 3) logits with integer targets", (HIDDEN_2X3, HIDDEN_2X3_Y))
@@ -220,20 +284,13 @@ INT_6X4 = Probe("(6, 4) logits with integer targets", (SMALL, SMALL_Y))
 INT_N1 = Probe("a single row (N = 1) of 5 classes", (ONE_ROW, ONE_ROW_Y))
 INT_TWO_CLASSES = Probe("two classes, 5 rows", (TWO_CLASSES, TWO_CLASSES_Y))
 INT_64X10 = Probe("(64, 10) logits with integer targets", (BATCH, BATCH_Y))
-SOFT_LABEL_PUBLIC = Probe("logits [[2.0, 1.0, 0.1]] with the soft label [[0.7, 0.2, 0.1]]",
-                          (np.array([[2.0, 1.0, 0.1]]), np.array([[0.7, 0.2, 0.1]])), public=True)
-#: The hidden float-target probes of both -soft cells.
+#: The hidden float-target probes of both -soft cells: (label, logits, targets).
 SOFT_HIDDEN = (
-    Probe("(6, 4) logits with one-hot float target rows", (SMALL, ONE_HOT)),
-    Probe("(6, 4) logits with soft labels (rows of probabilities)", (SMALL, SOFT)),
-    Probe("(6, 4) logits with label smoothing 0.1", (SMALL, SMOOTHED)),
-    Probe("(64, 10) logits with soft labels", (BATCH, BATCH_SOFT)),
+    ("(6, 4) logits with one-hot float target rows", SMALL, ONE_HOT),
+    ("(6, 4) logits with soft labels (rows of probabilities)", SMALL, SOFT),
+    ("(6, 4) logits with label smoothing 0.1", SMALL, SMOOTHED),
+    ("(64, 10) logits with soft labels", BATCH, BATCH_SOFT),
 )
-BIG_1E4_TARGET_1 = Probe("logits [[1e4, 0.0]] with target [1]", (np.array([[1e4, 0.0]]), np.array([1])), public=True)
-BIG_1E4_TARGET_0 = Probe("logits [[-1e4, 1e4]] with target [0]", (np.array([[-1e4, 1e4]]), np.array([0])), public=True)
-EXTREME_1E3 = Probe("logits of magnitude 1e3 with integer targets", (E3, E3_Y))
-EXTREME_1E4 = Probe("logits of magnitude 1e4 with integer targets", (E4, E4_Y))
-MIXED_SCALES = Probe("rows of very different scale (1e-2 to 1e4)", (MIXED, MIXED_Y))
 #: The first two probes of both -purity cells (the notebook's visible inputs).
 PURE_PUBLIC = (
     Probe("the array logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with the array labels [0, 2]",
@@ -263,41 +320,49 @@ CHECKS = (
         summary="the mean over rows of -log softmax(logits)[target] for integer class targets.",
         probes=(
             ONE_ROW_PUBLIC,
-            Probe("logits [[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]] with targets [0, 2]",
-                  (np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]]), np.array([0, 2])), public=True),
+            Probe("a row of equal logits with another row (targets [0, 2])",
+                  (np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]]), np.array([0, 2]))),
             INT_2X3, INT_6X4, INT_N1, INT_TWO_CLASSES, INT_64X10,
         ),
     ),
     CROSS_ENTROPY.check(
         "soft",
-        summary="float targets of shape (N, C): one-hot rows, soft labels and label smoothing, -mean Σ t·log softmax.",
+        summary="float targets of shape (N, C) (one-hot rows, soft labels, label smoothing) give the mixture of the "
+                "integer-target losses they are made of: -Σ t·log softmax is linear in t.",
         probes=(
-            Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with one-hot rows [[1, 0, 0], [0, 0, 1]]",
-                  (NB_LOGITS, np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])), public=True),
-            SOFT_LABEL_PUBLIC,
-            *SOFT_HIDDEN,
+            *_soft(CE_SOFT, "logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with one-hot rows [[1, 0, 0], [0, 0, 1]]",
+                   NB_LOGITS, np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]), public=True),
+            *_soft(CE_SOFT, "logits [[2.0, 1.0, 0.1]] with the soft label [[0.7, 0.2, 0.1]]",
+                   np.array([[2.0, 1.0, 0.1]]), np.array([[0.7, 0.2, 0.1]]), public=True),
+            *(p for label, z, t in SOFT_HIDDEN[1:] for p in _soft(CE_SOFT, label, z, t)),
         ),
     ),
     CROSS_ENTROPY.check(
         "stability",
-        summary="finite, accurate and warning-free for logits of magnitude 1e3 and 1e4 and rows of different scale "
-                "(integer targets: float targets are the -soft cell's).",
+        summary="finite and warning-free for logits of magnitude 1e3 and 1e4 and rows of different scale, and "
+                "consistent with itself there: shifting every logit changes nothing, and the losses of two targets "
+                "of one row differ by the difference of their logits (integer targets: float targets are the "
+                "-soft cell's).",
         probes=(
-            BIG_1E4_TARGET_1,
-            Probe("logits [[1e4, 0.0]] with target [0]", (np.array([[1e4, 0.0]]), np.array([0])), public=True),
-            BIG_1E4_TARGET_0,
-            EXTREME_1E3, EXTREME_1E4, MIXED_SCALES,
+            *_gap("logits [[1e4, 0.0]] with target [1]", [1e4, 0.0], 1, 0, public=True),
+            *_gap("logits [[1e4, 0.0]] with target [0]", [1e4, 0.0], 0, 1, public=True),
+            *_gap("logits [[-1e4, 1e4]] with target [0]", [-1e4, 1e4], 0, 1, public=True),
+            *_shifted(CE_SHIFT, "logits of magnitude 1e4 with integer targets", E4, E4_Y),
+            *_shifted(CE_SHIFT, "rows of very different scale (1e-2 to 1e4)", MIXED, MIXED_Y),
+            *_gap("a row [1e3, 0, -1e3] with its smallest logit as the target", E3[0], 2, 0),
+            *_gap("a row [-1e4, 1e4, 0] with target 0", E4[1], 0, 1),
         ),
-        atol=1e-9,
         no_warnings=True,
+        finite=True,
     ),
     CROSS_ENTROPY.check(
         "errors",
         summary="integer targets outside [0, C), negative ones included, raise ValueError (and valid targets give "
-                "the correct loss).",
+                "a loss).",
         probes=(
             Probe("logits [[1.0, 2.0, 3.0]] with the valid target [2]", (np.array([[1.0, 2.0, 3.0]]), np.array([2])),
-                  public=True),
+                  expect="call", public=True),
+            Probe("(6, 4) logits with valid integer targets", (SMALL, SMALL_Y), expect="call"),
             Probe("logits [[1.0, 2.0, 3.0]] with target [3] (= C)", (np.array([[1.0, 2.0, 3.0]]), np.array([3])), expect="raises", public=True),
             Probe("logits [[1.0, 2.0, 3.0]] with target [-1]", (np.array([[1.0, 2.0, 3.0]]), np.array([-1])), expect="raises", public=True),
             Probe("(6, 4) logits with one target equal to 4", (SMALL, np.array([0, 1, 4, 2, 3, 0])), expect="raises"),
@@ -305,7 +370,6 @@ CHECKS = (
             Probe("(64, 10) logits with one target far above C", (BATCH, np.where(np.arange(64) == 17, 25, BATCH_Y)), expect="raises"),
         ),
         hints=(TARGET_RANGE,),
-        atol=0.0,  # no absolute slack: the one valid probe is an O(1) loss
     ),
     CROSS_ENTROPY.purity(
         inputs="inputs",
@@ -329,30 +393,45 @@ CHECKS = (
     ),
     CROSS_ENTROPY_GRAD.check(
         "batch",
-        summary="shape (N, C) for N = 1 and N = 64, with the 1/N of the mean.",
+        summary="shape (N, C), N = 1 included, and the 1/N of the mean: each row of a batch's gradient is that row's "
+                "own gradient (a batch of one) divided by N.",
         probes=(
-            Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with targets [0, 2]",
-                  (np.array([[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]]), np.array([0, 2])), public=True),
-            Probe("logits np.zeros((4, 5)) with targets [0, 1, 2, 3]", (np.zeros((4, 5)), np.array([0, 1, 2, 3])), public=True),
-            INT_N1, INT_64X10, INT_6X4,
+            *_rows("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with targets [0, 2]",
+                   np.array([[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]]), np.array([0, 2]), public=True),
+            *_rows("logits np.zeros((4, 5)) with targets [0, 1, 2, 3]", np.zeros((4, 5)), np.array([0, 1, 2, 3]),
+                   public=True),
+            *_rows("a single row (N = 1) of 5 classes", ONE_ROW, ONE_ROW_Y),
+            *_rows("(64, 10) logits with integer targets", BATCH, BATCH_Y),
         ),
+        shapes=True,
     ),
     CROSS_ENTROPY_GRAD.check(
         "soft",
-        summary="float targets of shape (N, C): (softmax(logits) - t) / N for one-hot, soft and smoothed labels.",
+        summary="float targets of shape (N, C) (one-hot, soft and smoothed labels) give the mixture of the "
+                "integer-target gradients they are made of: (softmax - t) / N is linear in t.",
         probes=(
-            SOFT_LABEL_PUBLIC,
-            Probe("logits [[2.0, 1.0, 0.1]] with the one-hot row [[1.0, 0.0, 0.0]]",
-                  (np.array([[2.0, 1.0, 0.1]]), np.array([[1.0, 0.0, 0.0]])), public=True),
-            *SOFT_HIDDEN,
+            *_soft(GRAD_SOFT, "logits [[2.0, 1.0, 0.1]] with the soft label [[0.7, 0.2, 0.1]]",
+                   np.array([[2.0, 1.0, 0.1]]), np.array([[0.7, 0.2, 0.1]]), public=True),
+            *_soft(GRAD_SOFT, "logits [[2.0, 1.0, 0.1]] with the one-hot row [[1.0, 0.0, 0.0]]",
+                   np.array([[2.0, 1.0, 0.1]]), np.array([[1.0, 0.0, 0.0]]), public=True),
+            *(p for label, z, t in SOFT_HIDDEN[1:] for p in _soft(GRAD_SOFT, label, z, t)),
         ),
     ),
     CROSS_ENTROPY_GRAD.check(
         "stability",
-        summary="finite, accurate and warning-free for logits of magnitude 1e3 and 1e4 and rows of different scale "
-                "(integer targets: float targets are the -soft cell's).",
-        probes=(BIG_1E4_TARGET_1, BIG_1E4_TARGET_0, EXTREME_1E4, EXTREME_1E3, MIXED_SCALES),
+        summary="finite and warning-free for logits of magnitude 1e3 and 1e4 and rows of different scale, and "
+                "unchanged when every logit is shifted by a constant (integer targets: float targets are the "
+                "-soft cell's).",
+        probes=(
+            *_shifted(GRAD_SHIFT, "logits [[1e4, 0.0]] with target [1]", np.array([[1e4, 0.0]]), np.array([1]),
+                      public=True),
+            *_shifted(GRAD_SHIFT, "logits [[-1e4, 1e4]] with target [0]", np.array([[-1e4, 1e4]]), np.array([0]),
+                      public=True),
+            *_shifted(GRAD_SHIFT, "logits of magnitude 1e4 with integer targets", E4, E4_Y),
+            *_shifted(GRAD_SHIFT, "rows of very different scale (1e-2 to 1e4)", MIXED, MIXED_Y),
+        ),
         no_warnings=True,
+        finite=True,
     ),
     CROSS_ENTROPY_GRAD.purity(
         inputs="inputs",

@@ -20,9 +20,12 @@ import numpy as np
 
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
-from autograder.checks.model import Hint, Probe, ProblemSetChecks
+from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, related
+from autograder.checks.relations import expanded_calls, halves_calls, joined, quadratic, reshaped, toward_center_calls
 
-PS = ProblemSetChecks("ps3_gaussian", forbidden=SCIPY_GAUSSIANS + FRAMEWORKS)
+PS = ProblemSetChecks("ps3_gaussian", forbidden=SCIPY_GAUSSIANS + FRAMEWORKS,
+                       allowed="NumPy and the linear-algebra building blocks np.linalg.cholesky, "
+                               "scipy.linalg.solve_triangular, cho_factor and cho_solve")
 FORBIDDEN = PS.forbidden
 
 _LOG_2PI = np.log(2.0 * np.pi)
@@ -38,6 +41,10 @@ X2D = _rng.normal(0.5, 1.5, size=(5, 8))
 SIGMA12 = _rng.uniform(0.5, 2.5, size=12)
 FAR = np.array([1e6, -1e6, 3e5, -2.5e4, 7.0])
 NEAR = _rng.normal(size=9)
+# The -tails probes with a small sigma: mu and sigma dyadic, so mu ± δ·(x − mu) is computed as exactly as
+# the student's own (x − mu) / sigma.
+NARROW_MU, NARROW_SIGMA = 0.125, 2.0**-20
+TINY_MU, TINY_SIGMA = 0.3125, 2.0**-13
 Z68 = np.linspace(-40.0, 40.0, 17) * 1.7 + 0.3
 SAMPLE2000 = _rng.standard_normal(2000)
 SAMPLE100 = _rng.normal(3.0, 2.0, size=100)
@@ -286,10 +293,54 @@ LL_HINTS = (LOG_OF_PDF, LL_MEAN, LL_SHAPE) + _UNIVARIATE
 MLE_HINTS = (MLE_DDOF, MLE_VARIANCE, MLE_ORDER, MLE_TUPLE)
 MVN_HINTS = (CHOLESKY, MVN_2PI, MVN_HALF_MAHA, MVN_LOGDET, MVN_BATCH)
 
+# --- relations: how -broadcast, -tails and -batch judge a function against itself -------------
+# Tolerances: the broadcast and batch relations compare a call with the same numbers computed another
+# way (expanded, row by row): the checks' 1e-10. The tails relation extrapolates a quadratic from three
+# moderate calls: its rounding grows like the result does (relations.quadratic), and on top of that
+# slack the relation allows 1e-9 relative, ten times the basic cells' 1e-10 (three calls, each within it).
+PDF_BROADCAST = Relation("broadcasting", "gaussian_log_pdf(x, mu, sigma) = gaussian_log_pdf of the three arguments "
+                         "expanded to their broadcast shape as equal-length 1-D arrays, put back in that shape")
+PDF_QUADRATIC = Relation("a quadratic in x", "for fixed mu and sigma the log density is a quadratic polynomial in x: "
+                         "its values far out follow from its values at mu and at mu ± δ(x - mu) near the centre",
+                         rtol=1e-9, shape_free=True)
+LL_QUADRATIC = Relation("a quadratic in the spread", "gaussian_log_likelihood(mu + t(x - mu), mu, sigma) is a "
+                        "quadratic polynomial in t: its value at t = 1 follows from its values at t = 0, ±δ",
+                        rtol=1e-9, shape_free=True)
+MVN_ROWS = Relation("row by row", "mvn_log_pdf(x, mu, cov) for x of shape (N, D) = the results for its first k "
+                    "rows and for the other N - k, one after the other")
+
+#: Why the conditioning cell compares with the reference (written in docs/grading.md).
+CONDITIONING_WHY = (
+    "Accuracy at condition number 1e10 is a property of the value itself. Every exact relation (scaling by a "
+    "power of 2, permuting coordinates, translating x and mu) maps the problem to one just as ill-conditioned, "
+    "on which an inaccurate method (inv, det) is inaccurate in the same way; relating it to a well-conditioned "
+    "problem (rotating to the eigenbasis) holds only up to cond·eps ≈ 1e-6, the very error to detect.")
+
+
+def _broadcast(label, x, mu, sigma, public=False):
+    """``gaussian_log_pdf(x, mu, sigma)`` judged against the call on the expanded, flattened arguments."""
+    shape = np.broadcast_shapes(np.shape(x), np.shape(mu), np.shape(sigma))
+    return related(label, (x, mu, sigma), relation=PDF_BROADCAST.at(reshaped(shape)),
+                   calls=expanded_calls(label, (x, mu, sigma)), public=public)
+
+
+def _far(relation, label, x, mu, sigma, public=False):
+    """``f(x, mu, sigma)`` far in the tails, judged by quadratic extrapolation from points pulled towards mu."""
+    calls, delta, slack = toward_center_calls(label, x, mu, sigma, public, total=relation is LL_QUADRATIC)
+    return related(label, (x, mu, sigma), relation=relation.at(quadratic(1.0, delta, slack)), calls=calls,
+                   public=public)
+
+
+def _rows(label, x, mu, cov, public=False):
+    """``mvn_log_pdf`` of N points judged against its two halves as batches (a batch's shape is the reference's)."""
+    calls, n, k = halves_calls(label, (np.asarray(x, dtype=float), mu, cov), (0,))
+    return related(label, (x, mu, cov), relation=MVN_ROWS.at(joined(n, k)), calls=calls, public=public)
+
+
 # --- probes shared by the log pdf and the log-likelihood (each declared once) ---------
 POINTS_50 = Probe("50 points with scalar mu and sigma=2", (X50, 1.5, 2.0))
-FAR_TAIL = Probe("points up to 1e6 standard deviations from the mean", (FAR, 0.0, 1.0))
-NARROW = Probe("sigma=1e-6 with x - mu of order 1", (NEAR, 0.1, 1e-6))
+FAR_TAIL = ("points up to 1e6 standard deviations from the mean", FAR, 0.0, 1.0)
+NARROW = ("sigma ≈ 1e-6 with x - mu of order 1", NEAR, NARROW_MU, NARROW_SIGMA)
 MLE_1234 = Probe("x=[1.0, 2.0, 3.0, 4.0] (an array)", (np.array([1.0, 2.0, 3.0, 4.0]),), public=True)
 #: The -purity cells' visible example: arrays (a twin probe passes the same numbers as lists).
 PURE_PDF_LISTS = ([0.5, -1.0, 2.0], [0.0, 0.5, 1.0], 2.0)
@@ -320,17 +371,18 @@ CHECKS = (
     ),
     GAUSSIAN_LOG_PDF.check(
         "broadcast",
-        summary="x, mu and sigma broadcast together: (N,) with scalars, (N, 1) against (M,), arrays of sigma.",
+        summary="x, mu and sigma broadcast together ((N,) with scalars, (N, 1) against (M,), arrays of sigma): the "
+                "result equals the call on the three arguments expanded to their common shape.",
         probes=(
-            Probe("x=[[0.0], [1.0], [2.0]], mu=[0.0, 1.0], sigma=[1.0, 2.0]",
-                  ([[0.0], [1.0], [2.0]], [0.0, 1.0], [1.0, 2.0]), public=True),
-            Probe("x=0.5, mu=0.0, sigma=2.0", (0.5, 0.0, 2.0), public=True),
-            Probe("x of shape (50,) with scalar mu and sigma", (X50, -0.5, 0.8)),
-            Probe("x of shape (7, 1) with mu of shape (5,)", (X_COL, MU_ROW, 1.3)),
-            Probe("x of shape (7, 1) with sigma of shape (5,)", (X_COL, 0.0, SIGMA_ROW)),
-            Probe("x (7, 1), mu (5,) and sigma (5,)", (X_COL, MU_ROW, SIGMA_ROW)),
-            Probe("a scalar x with arrays mu (12,) and sigma (12,)", (0.4, MU12, SIGMA12)),
+            *_broadcast("x=[[0.0], [1.0], [2.0]], mu=[0.0, 1.0], sigma=[1.0, 2.0]",
+                        [[0.0], [1.0], [2.0]], [0.0, 1.0], [1.0, 2.0], public=True),
+            *_broadcast("x=0.5, mu=0.0, sigma=2.0", 0.5, 0.0, 2.0, public=True),
+            *_broadcast("x of shape (7, 1) with mu of shape (5,)", X_COL, MU_ROW, 1.3),
+            *_broadcast("x of shape (7, 1) with sigma of shape (5,)", X_COL, 0.0, SIGMA_ROW),
+            *_broadcast("x (7, 1), mu (5,) and sigma (5,)", X_COL, MU_ROW, SIGMA_ROW),
+            *_broadcast("a scalar x with arrays mu (12,) and sigma (12,)", 0.4, MU12, SIGMA12),
         ),
+        shapes=True,
         hints=(
             Hint("The result has the broadcast shape of x, mu and sigma: (7, 1) with (5,) gives (7, 5).",
                  kind("shape")),
@@ -338,16 +390,16 @@ CHECKS = (
     ),
     GAUSSIAN_LOG_PDF.check(
         "tails",
-        summary="finite, accurate and warning-free up to 1e6 standard deviations from the mean.",
+        summary="finite and warning-free up to 1e6 standard deviations from the mean, and there still the quadratic "
+                "in x it is near the mean (no log of an underflowed density).",
         probes=(
-            Probe("x=40.0, mu=0.0, sigma=1.0", (40.0, 0.0, 1.0), public=True),
-            Probe("x=-1000.0, mu=0.0, sigma=0.5", (-1e3, 0.0, 0.5), public=True),
-            Probe("points up to 68 standard deviations from the mean", (Z68, 0.0, 1.0)),
-            FAR_TAIL,
-            NARROW,
-            Probe("seven points with sigma=1e-4 (x - mu of order 1)", (X_COL.ravel(), 0.3, 1e-4)),
+            *_far(PDF_QUADRATIC, "x=40.0, mu=0.0, sigma=1.0", 40.0, 0.0, 1.0, public=True),
+            *_far(PDF_QUADRATIC, "x=-1000.0, mu=0.0, sigma=0.5", -1e3, 0.0, 0.5, public=True),
+            *_far(PDF_QUADRATIC, *FAR_TAIL),
+            *_far(PDF_QUADRATIC, *NARROW),
         ),
         no_warnings=True,
+        finite=True,
     ),
     GAUSSIAN_LOG_PDF.purity(
         inputs="inputs",
@@ -374,14 +426,17 @@ CHECKS = (
     ),
     GAUSSIAN_LOG_LIKELIHOOD.check(
         "tails",
-        summary="finite, accurate and warning-free for 2000 observations and for points far in the tails.",
+        summary="finite and warning-free for 2000 observations and for points far in the tails, and there still "
+                "the quadratic in the points' spread it is near the mean (no log of a product of densities).",
         probes=(
-            Probe("x=[0.0, 40.0], mu=0.0, sigma=1.0", ([0.0, 40.0], 0.0, 1.0), public=True),
-            Probe("2000 standard-normal observations (the likelihood itself underflows)", (SAMPLE2000, 0.0, 1.0)),
-            FAR_TAIL,
-            NARROW,
+            *_far(LL_QUADRATIC, "x=[0.0, 40.0], mu=0.0, sigma=1.0", np.array([0.0, 40.0]), 0.0, 1.0, public=True),
+            *_far(LL_QUADRATIC, "2000 standard-normal observations (the likelihood itself underflows)", SAMPLE2000,
+                  0.0, 1.0),
+            *_far(LL_QUADRATIC, *FAR_TAIL),
+            *_far(LL_QUADRATIC, *NARROW),
         ),
         no_warnings=True,
+        finite=True,
     ),
     GAUSSIAN_LOG_LIKELIHOOD.purity(
         inputs="inputs",
@@ -434,17 +489,16 @@ CHECKS = (
     ),
     MVN_LOG_PDF.check(
         "batch",
-        summary="x of shape (N, D) gives the N log densities, shape (N,).",
+        summary="x of shape (N, D) gives the N log densities, shape (N,): each the call on that one point.",
         probes=(
-            Probe("x=[[0.0, 0.0], [1.0, -1.0], [1.0, 1.0]], mu=[0.0, 0.0], cov=[[2.0, 0.5], [0.5, 1.0]]",
-                  ([[0.0, 0.0], [1.0, -1.0], [1.0, 1.0]], [0.0, 0.0], NB_COV), public=True),
-            Probe("x=[[1.0, 2.0], [0.0, 0.0]], mu=[1.0, 2.0], cov=np.diag([4.0, 9.0])",
-                  ([[1.0, 2.0], [0.0, 0.0]], [1.0, 2.0], np.diag([4.0, 9.0])), public=True),
-            Probe("4 points in 2-D", (XB2, np.array([0.0, 0.0]), COV2)),
-            Probe("10 points in 3-D", (XB3, MU3, COV3)),
-            Probe("one point in 3-D as a (1, 3) array (the result has shape (1,))", (XB3[:1], MU3, COV3)),
-            Probe("6 points in 5-D", (XB5, MU5, COV5)),
+            *_rows("x=[[0.0, 0.0], [1.0, -1.0], [1.0, 1.0]], mu=[0.0, 0.0], cov=[[2.0, 0.5], [0.5, 1.0]]",
+                   [[0.0, 0.0], [1.0, -1.0], [1.0, 1.0]], [0.0, 0.0], NB_COV, public=True),
+            *_rows("x=[[1.0, 2.0], [0.0, 0.0]], mu=[1.0, 2.0], cov=np.diag([4.0, 9.0])",
+                   [[1.0, 2.0], [0.0, 0.0]], [1.0, 2.0], np.diag([4.0, 9.0]), public=True),
+            *_rows("10 points in 3-D", XB3, MU3, COV3),
+            *_rows("one point in 3-D as a (1, 3) array (the result has shape (1,))", XB3[:1], MU3, COV3),
         ),
+        shapes=True,
     ),
     MVN_LOG_PDF.check(
         "conditioning",
@@ -464,14 +518,16 @@ CHECKS = (
         ),
         rtol=1e-8,
         no_warnings=True,
+        why_reference=CONDITIONING_WHY,
     ),
     MVN_LOG_PDF.check(
         "errors",
-        summary="a covariance that is not symmetric positive definite raises ValueError (and a valid one gives the "
-                "correct log density).",
+        summary="a covariance that is not symmetric positive definite raises ValueError (and a valid one gives a "
+                "log density).",
         probes=(
             Probe("x=[1.0, -1.0], mu=[0.0, 0.0], cov=[[2.0, 0.5], [0.5, 1.0]] (valid)",
-                  (np.array([1.0, -1.0]), np.zeros(2), NB_COV), public=True),
+                  (np.array([1.0, -1.0]), np.zeros(2), NB_COV), expect="call", public=True),
+            Probe("a 3-D point with a correlated covariance (valid)", (X3, MU3, COV3), expect="call"),
             Probe("cov=[[1.0, 2.0], [2.0, 1.0]] (symmetric, indefinite)",
                   ([0.0, 0.0], [0.0, 0.0], [[1.0, 2.0], [2.0, 1.0]]), expect="raises", public=True),
             Probe("cov=[[2.0, 1.0], [0.0, 2.0]] (not symmetric)",

@@ -46,9 +46,11 @@ from scipy.special import xlog1py, xlogy
 
 from autograder.checks.hints import all_of, any_of, kind, matches, nonfinite, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
-from autograder.checks.model import Hint, Probe, ProblemSetChecks
+from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.relations import EPS, combination, label_layers
 
-PS = ProblemSetChecks("ps4_bernoulli", forbidden=SCIPY_SIGMOID + SKLEARN_LOG_LOSS + FRAMEWORKS)
+PS = ProblemSetChecks("ps4_bernoulli", forbidden=SCIPY_SIGMOID + SKLEARN_LOG_LOSS + FRAMEWORKS,
+                       allowed="NumPy (np.logaddexp, np.log1p) and scipy.special.xlogy and xlog1py")
 FORBIDDEN = PS.forbidden
 
 _rng = np.random.default_rng(20261124)
@@ -69,7 +71,8 @@ SIG_WIDE = _rng.normal(size=(64, 10)) * 400
 # --- bernoulli_log_pmf / binary_cross_entropy --------------------------------
 BER_X = (_rng.random(size=(4, 5)) < 0.5).astype(float)
 BER_P = _rng.uniform(0.01, 0.99, size=(4, 5))
-SOFT_Y = _rng.uniform(0.0, 1.0, size=(4, 5))
+# Soft labels in steps of 1/8 (and never 0 or 1): a mixture of at most 8 hard-label arrays (relations.label_layers).
+SOFT_Y = np.clip(np.round(_rng.uniform(0.0, 1.0, size=(4, 5)) * 8), 1, 7) / 8
 SOFT_P = _rng.uniform(0.02, 0.98, size=(4, 5))
 TINY_P = np.array([1e-8, 1e-10, 1e-12, 1e-16, 1e-300])
 NEAR_EDGE_P = np.array([1e-300, 1e-20, 1.0 - 1e-12, 1.0 - 2.0**-53])
@@ -85,10 +88,11 @@ LOGIT_Z = _rng.normal(size=(4, 5)) * 3
 LOGIT_BIG = np.array([[1000.0, -1000.0], [1e4, -1e4]])
 LOGIT_BIG_Y = np.array([[1.0, 0.0], [0.0, 1.0]])
 LOGIT_SOFT_Z = np.array([1e4, -1e4, 800.0, -800.0, 50.0, -50.0])
-LOGIT_SOFT_Y = np.array([0.3, 0.7, 0.5, 0.25, 0.9, 0.1])
+LOGIT_SOFT_Y = np.array([0.25, 0.75, 0.5, 0.25, 0.75, 0.5])
 LOGIT_WIDE = _rng.normal(size=(64, 10)) * 300
 LOGIT_WIDE_Y = (_rng.random(size=(64, 10)) < 0.5).astype(float)
-LOGIT_WIDE_SOFT = _rng.uniform(0.0, 1.0, size=(64, 10))
+# Soft labels in steps of 1/4: a mixture of 5 hard-label arrays (relations.label_layers).
+LOGIT_WIDE_SOFT = np.round(_rng.uniform(0.0, 1.0, size=(64, 10)) * 4) / 4
 
 
 def _f(a):
@@ -349,6 +353,74 @@ BCE_HINTS = (
 )
 LOGITS_HINTS = (LISTS, VIA_SIGMOID, NAIVE_SOFTPLUS, LOGITS_SWAPPED, MEAN, NEGATIVE_LOSS)
 
+# --- relations: how -stability and -soft judge a function against itself -------------------------
+# sigmoid and the logit form are judged up to the sign convention (a sign slip is -basic's): the pair of
+# values at z and -z must be the right pair, whichever is which. Both pairs are pinned by a sum the
+# contract fixes and by a product (sigmoid) or the other label's loss (logit form); the grader computes
+# the closed forms stably, and a correct implementation is within 1e-10 relative of them (1e-320 absolute
+# in the subnormal range, as the -stability cell always allowed).
+SIGMOID_PAIR = Relation(
+    "the pair at ±z", "σ(z) + σ(-z) = 1 and σ(z)·σ(-z) = e^-|z| / (1 + e^-|z|)²: the values at z and -z are the "
+    "correct pair, whichever is which (the sign is -basic's)", atol=1e-320, shape_free=True)
+BCE_SOFT = Relation("affine in the labels", "binary_cross_entropy(p, Σ_k w_k·h_k) = Σ_k w_k·binary_cross_entropy(p, "
+                    "h_k) for 0/1 label arrays h_k and weights w_k summing to 1", atol=1e-13)
+LOGITS_PAIR = Relation(
+    "both labels", "L(z, y) + L(z, 1 - y) = mean(softplus(z) + softplus(-z)) = mean(|z| + 2·log(1 + e^-|z|)) for "
+    "0/1 labels y: the losses of the two labellings add up to the right total, whichever is which (the sign "
+    "is -basic's)", shape_free=True)
+LOGITS_SOFT = Relation("affine in the labels", "binary_cross_entropy_with_logits(z, Σ_k w_k·h_k) = Σ_k w_k·"
+                       "binary_cross_entropy_with_logits(z, h_k) for 0/1 label arrays h_k and weights w_k summing "
+                       "to 1", atol=1e-12, shape_free=True)
+
+#: Why the -edges cells compare with the reference.
+EDGES_WHY = ("The edge values are the contract's own numbers: 0 for a certain outcome, -inf for an impossible one, "
+             "about -p for a tiny p, never nan. They are values, and no relation between calls pins them: a p "
+             "clipped to [eps, 1 - eps] satisfies every symmetry of the formula (x ↔ 1 - x with p ↔ 1 - p). Each "
+             "probe is one element or an array of perfect predictions (loss 0), so the mean over elements stays "
+             "-basic's.")
+
+
+def _sigmoid_pair(label, z, public=False):
+    """``sigmoid(z)`` judged with ``sigmoid(-z)``: the right pair, in either order."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    product = e / (1.0 + e) ** 2
+
+    def expected(other):
+        other = np.asarray(other, dtype=float)
+        if other.shape != z.shape and other.size == z.size:
+            other = other.reshape(z.shape)
+        big = other >= 0.5  # the mirror is the larger value: this one is the small one, product / larger
+        with np.errstate(divide="ignore", invalid="ignore"):
+            small = np.where(big, product / np.where(big, other, 1.0), 1.0 - other)
+        return Within(small, 4 * EPS * np.abs(small))
+
+    return related(label, (z,), relation=SIGMOID_PAIR.at(expected),
+                   calls=((f"{label}, negated" if public else f"{label} with every sign flipped", (-z,), {}),),
+                   public=public)
+
+
+def _layers(relation, label, first, y, public=False):
+    """``f(first, y)`` for soft labels y, judged against the 0/1 label arrays y is a mixture of."""
+    weights, layers = label_layers(y)
+    calls = tuple((f"{label}: the same {'p' if relation is BCE_SOFT else 'z'} with 0/1 labels, part {k + 1}",
+                   (first, h), {}) for k, h in enumerate(layers))
+    return related(label, (first, y), relation=relation.at(combination(weights)), calls=calls, public=public)
+
+
+def _both_labels(label, z, y, public=False):
+    """``L(z, y)`` for 0/1 labels judged with ``L(z, 1 - y)``: they add up to mean(softplus(z) + softplus(-z))."""
+    z, y = np.asarray(z, dtype=float), np.asarray(y, dtype=float)
+    total = float(np.mean(np.abs(z) + 2.0 * np.log1p(np.exp(-np.abs(z)))))
+
+    def expected(other):
+        other = np.asarray(other, dtype=float)
+        return Within(total - other, 4 * EPS * (abs(total) + np.abs(other)))
+
+    return related(label, (z, y), relation=LOGITS_PAIR.at(expected),
+                   calls=((f"{label} with the other label (1 - y)", (z, 1.0 - y), {}),), public=public)
+
+
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 SIGMOID = PS.function("sigmoid", hints=SIGMOID_HINTS)
 BERNOULLI_LOG_PMF = PS.function("bernoulli_log_pmf", hints=BERNOULLI_HINTS)
@@ -371,17 +443,18 @@ CHECKS = (
     ),
     SIGMOID.check(
         "stability",
-        summary="finite, accurate to 1e-10 relative (also for tiny results such as sigmoid(-700) ≈ 1e-304; "
-                "1e-320 absolute below e^-708, where results are subnormal) and free of RuntimeWarnings for |z| up to 1e4.",
+        summary="finite, free of RuntimeWarnings and accurate for |z| up to 1e4, tiny results included "
+                "(sigmoid(-700) ≈ 1e-304; 1e-320 absolute below e^-708, where results are subnormal): the values at "
+                "z and -z are the right pair, whichever is which (a sign slip is the -basic cell's).",
         probes=(
-            Probe("logits from -800 to 800 of both signs (results down to the subnormal range)", (SIG_MIXED,)),
-            Probe("the logits [-1000.0, -40.0, 40.0, 1000.0]", (SIG_PUBLIC_EXTREME,), public=True),
-            Probe("the scalar -1000.0", (-1000.0,)),
-            Probe("a 2-D array of logits ±1e4 and ±1e3", (SIG_HUGE,)),
-            Probe("a (64, 10) array of logits with spread 400", (SIG_WIDE,)),
+            *_sigmoid_pair("logits from -800 to 800 of both signs (results down to the subnormal range)", SIG_MIXED),
+            *_sigmoid_pair("the logits [-1000.0, -40.0, 40.0, 1000.0]", SIG_PUBLIC_EXTREME, public=True),
+            *_sigmoid_pair("the scalar -1000.0", -1000.0),
+            *_sigmoid_pair("a 2-D array of logits ±1e4 and ±1e3", SIG_HUGE),
+            *_sigmoid_pair("a (64, 10) array of logits with spread 400", SIG_WIDE),
         ),
-        atol=1e-320,
         no_warnings=True,
+        finite=True,
     ),
     SIGMOID.purity(
         probes=(
@@ -419,6 +492,8 @@ CHECKS = (
             Probe("x = 0 with p within 1e-12 of 0 and of 1", (np.zeros(4), NEAR_EDGE_P), atol=1e-15),
         ),
         no_warnings=True,
+        why_reference=EDGES_WHY.replace(" Each probe is one element or an array of perfect predictions (loss 0), so "
+                                        "the mean over elements stays -basic's.", ""),
     ),
     BERNOULLI_LOG_PMF.purity(
         inputs="inputs",
@@ -444,32 +519,33 @@ CHECKS = (
     ),
     BINARY_CROSS_ENTROPY.check(
         "soft",
-        summary="soft labels y in [0, 1] weight both terms: −[y·log p + (1 − y)·log(1 − p)].",
+        summary="soft labels y in [0, 1] weight both terms: the loss is affine in y, the mixture of the losses of "
+                "the 0/1 labellings y is made of.",
         probes=(
-            Probe("p = [0.3], y = [0.3]", ([0.3], [0.3]), public=True),
-            Probe("p = [0.9, 0.5], y = [0.25, 0.75]", ([0.9, 0.5], [0.25, 0.75]), public=True),
-            Probe("(4, 5) arrays of predictions and soft labels", (SOFT_P, SOFT_Y)),
-            Probe("predictions equal to soft labels (the loss is their mean entropy)", (SOFT_Y[0] * 0.9 + 0.05,
-                                                                                          SOFT_Y[0] * 0.9 + 0.05)),
+            *_layers(BCE_SOFT, "p = [0.3], y = [0.3]", np.array([0.3]), np.array([0.3]), public=True),
+            *_layers(BCE_SOFT, "p = [0.9, 0.5], y = [0.25, 0.75]", np.array([0.9, 0.5]), np.array([0.25, 0.75]),
+                     public=True),
+            *_layers(BCE_SOFT, "(4, 5) arrays of predictions and soft labels", SOFT_P, SOFT_Y),
         ),
     ),
     BINARY_CROSS_ENTROPY.check(
         "edges",
         summary="p in {0, 1} matching y costs exactly 0 (not nan), predictions near 0 and 1 are not clipped, and no "
-                "RuntimeWarning is raised.",
+                "RuntimeWarning is raised (single predictions, and arrays of perfect ones).",
         probes=(
             Probe("p = [1e-300] for y = [1]", ([1e-300], [1.0]), public=True),
             Probe("perfect predictions p = [1.0, 0.0] for y = [1.0, 0.0] (the loss is 0)",
                   ([1.0, 0.0], [1.0, 0.0]), public=True),
             Probe("a prediction of 1e-20 for label 1", (np.array([1e-20]), np.array([1.0]))),
             Probe("a perfect prediction p = 1 for y = 1 alone", (np.array([1.0]), np.array([1.0]))),
-            Probe("a (2, 4) array mixing perfect predictions in {0, 1} with ordinary ones", (EDGE_GRID_P, EDGE_GRID_X)),
+            Probe("a (2, 4) array of perfect predictions in {0, 1}", (EDGE_GRID_X, EDGE_GRID_X.copy())),
             # to 1e-15 absolute: log(1 - p) and log1p(-p) both pass (not graded), clipping fails
-            Probe("tiny predictions 1e-8 … 1e-300 for label 0", (TINY_P, np.zeros(5)), atol=1e-15),
-            Probe("a prediction of 1e-300 for label 0 alone", (np.array([1e-300]), np.array([0.0])), atol=1e-15),
-            Probe("predictions within 1e-12 of 0 and 1 for label 1", (NEAR_EDGE_P, np.ones(4))),
+            *(Probe(f"a tiny prediction of about 1e{int(np.floor(np.log10(p)))} for label 0",
+                    (np.array([p]), np.zeros(1)), atol=1e-15) for p in TINY_P[[0, 3, 4]]),
+            *(Probe("a prediction within 1e-12 of 1 for label 1", (np.array([p]), np.ones(1))) for p in NEAR_EDGE_P[2:]),
         ),
         no_warnings=True,
+        why_reference=EDGES_WHY,
     ),
     BINARY_CROSS_ENTROPY.purity(
         inputs="inputs",
@@ -495,21 +571,23 @@ CHECKS = (
     ),
     BINARY_CROSS_ENTROPY_WITH_LOGITS.check(
         "stability",
-        summary="exact, finite and warning-free for |z| up to 1e4 (z = -1000, y = 1 costs 1000), hard and soft labels.",
+        summary="finite, exact and warning-free for |z| up to 1e4 (z = -1000, y = 1 costs 1000): with 0/1 labels the "
+                "losses of the two labellings add up to mean(|z| + 2·log(1 + e^-|z|)), whichever is which, and soft "
+                "labels give the mixture of the 0/1 losses.",
         probes=(
             # arrays, not lists: accepting lists is the -purity cell's property
-            Probe("z = np.array([-1000.0]), y = np.array([1.0]) (the loss is 1000)",
-                  (np.array([-1000.0]), np.array([1.0])), public=True),
-            Probe("z = np.array([1000.0]), y = np.array([1.0]) (the loss is 0)",
-                  (np.array([1000.0]), np.array([1.0])), public=True),
-            Probe("z = np.array([1e4]), y = np.array([0.0]) (the loss is 1e4)", (np.array([1e4]), np.array([0.0])),
-                  public=True),
-            Probe("a 2-D array of logits ±1000 and ±1e4 with 0/1 labels", (LOGIT_BIG, LOGIT_BIG_Y)),
-            Probe("logits from ±50 to ±1e4 with soft labels", (LOGIT_SOFT_Z, LOGIT_SOFT_Y)),
-            Probe("(64, 10) logits with spread 300 and 0/1 labels", (LOGIT_WIDE, LOGIT_WIDE_Y)),
-            Probe("(64, 10) logits with spread 300 and soft labels", (LOGIT_WIDE, LOGIT_WIDE_SOFT)),
+            *_both_labels("z = np.array([-1000.0]), y = np.array([1.0]) (the loss is 1000)",
+                          np.array([-1000.0]), np.array([1.0]), public=True),
+            *_both_labels("z = np.array([1000.0]), y = np.array([1.0]) (the loss is 0)",
+                          np.array([1000.0]), np.array([1.0]), public=True),
+            *_both_labels("z = np.array([1e4]), y = np.array([0.0]) (the loss is 1e4)", np.array([1e4]),
+                          np.array([0.0]), public=True),
+            *_both_labels("a 2-D array of logits ±1000 and ±1e4 with 0/1 labels", LOGIT_BIG, LOGIT_BIG_Y),
+            *_layers(LOGITS_SOFT, "logits from ±50 to ±1e4 with soft labels", LOGIT_SOFT_Z, LOGIT_SOFT_Y),
+            *_both_labels("(64, 10) logits with spread 300 and 0/1 labels", LOGIT_WIDE, LOGIT_WIDE_Y),
         ),
         no_warnings=True,
+        finite=True,
     ),
     BINARY_CROSS_ENTROPY_WITH_LOGITS.purity(
         inputs="inputs",

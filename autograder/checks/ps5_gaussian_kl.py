@@ -51,9 +51,12 @@ from scipy.linalg import expm
 
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
-from autograder.checks.model import Hint, Probe, ProblemSetChecks
+from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.relations import EPS, expanded_calls, halves_calls, joined, reshaped, rows_call, same, unrows
 
-PS = ProblemSetChecks("ps5_gaussian_kl", forbidden=FRAMEWORKS + SCIPY_GAUSSIANS)
+PS = ProblemSetChecks("ps5_gaussian_kl", forbidden=FRAMEWORKS + SCIPY_GAUSSIANS,
+                       allowed="NumPy and the linear-algebra building blocks np.linalg.cholesky, slogdet, "
+                               "scipy.linalg.solve_triangular and cho_solve")
 FORBIDDEN = PS.forbidden
 
 #: rtol of the ill-conditioned mvn_kl probes (see the module docstring).
@@ -363,7 +366,86 @@ MVN_LISTS = Hint("Convert the inputs first (`np.asarray(cov1, dtype=float)`): ne
 # mistake is named whichever probe happens to reveal it first ---------------
 GK_HINTS = (GK_REVERSED, GK_VARIANCE, GK_HALF, GK_EXACT_ZERO, GK_ARRAYS)
 MVN_HINTS = (MVN_HIGHDIM, MVN_JITTER, MVN_REVERSED, MVN_TRACE, MVN_MAHA, MVN_LOGDET, MVN_CONSTANTS, MVN_LISTS)
-VAE_HINTS = (VAE_AXIS, VAE_MEAN, VAE_HALF, VAE_LOG_SIGMA, VAE_ARRAYS)
+VAE_HINTS = (VAE_MEAN, VAE_AXIS, VAE_HALF, VAE_LOG_SIGMA, VAE_ARRAYS)
+
+# --- relations: how -broadcast, -properties, -shape and -stability judge a function against itself ----
+GK_BROADCAST = Relation("broadcasting", "gaussian_kl(mu1, sigma1, mu2, sigma2) = gaussian_kl of the four arguments "
+                        "expanded to their broadcast shape as equal-length 1-D arrays, put back in that shape")
+GK_AFFINE = Relation("a common change of units", "gaussian_kl(a·mu1 + b, a·sigma1, a·mu2 + b, a·sigma2) = "
+                     "gaussian_kl(mu1, sigma1, mu2, sigma2) for a > 0 (KL does not depend on the units of x)",
+                     atol=1e-14, shape_free=True)
+GK_ZERO = Relation("equal arguments", "gaussian_kl(mu, sigma, mu, sigma) = 0 exactly (log 1 = 0 and "
+                   "σ²/(2σ²) = ½ exactly)", atol=0.0, shape_free=True)
+GK_NONNEGATIVE = Relation("never negative", "gaussian_kl(…) ≥ 0", atol=0.0, shape_free=True, uses_result=True)
+VAE_ROWS = Relation("code by code", "vae_kl of a batch of codes = vae_kl of the codes laid out as the rows of a 2-D "
+                    "array, or of its first k rows and the other N - k, one result per code")
+VAE_SEPARABLE = Relation("means and variances add up", "vae_kl(mu, logvar) + vae_kl(0, 0) = vae_kl(mu, 0) + "
+                         "vae_kl(0, logvar): the mean term and the variance term are separate",
+                         shape_free=True)
+
+#: Why the -highdim cell compares with the reference (written in docs/grading.md).
+HIGHDIM_WHY = (
+    "Accuracy at condition number 1e10 is a property of the value itself. Every exact relation (a common "
+    "scaling by a power of 2, permuting coordinates, translating the means) maps the problem to one just as "
+    "ill-conditioned, on which an inaccurate method (inv, det) is inaccurate in the same way; relating it to a "
+    "well-conditioned problem (rotating to a common eigenbasis) holds only up to cond·eps ≈ 1e-6, the very "
+    "error to detect.")
+
+
+def _broadcast(label, *args, public=False):
+    shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    return related(label, args, relation=GK_BROADCAST.at(reshaped(shape)), calls=expanded_calls(label, args),
+                   public=public)
+
+
+def _affine(label, mu1, s1, mu2, s2, a=4.0, b=0.75, public=False):
+    """``gaussian_kl`` judged against the same distributions in other units: x → a·x + b (a a power of 2)."""
+    args = tuple(np.asarray(v, dtype=float) for v in (mu1, s1, mu2, s2))
+    other = (a * args[0] + b, a * args[1], a * args[2] + b, a * args[3])
+    return related(label, args, relation=GK_AFFINE.at(same),
+                   calls=((f"{label} in other units (x → {a:g}·x + {b:g})", other, {}),), public=public)
+
+
+def _zero(label, mu, sigma, public=False):
+    """``gaussian_kl(mu, sigma, mu, sigma)`` is exactly 0."""
+    shape = np.broadcast_shapes(np.shape(mu), np.shape(sigma))
+    return related(label, (mu, sigma, mu, sigma), relation=GK_ZERO.at(lambda: np.zeros(shape)), calls=(),
+                   public=public)
+
+
+def _nonnegative(label, *args, public=False):
+    return related(label, args, relation=GK_NONNEGATIVE.at(lambda got: np.maximum(got, 0.0)), calls=(),
+                   public=public)
+
+
+def _codes(label, mu, logvar, public=False):
+    """``vae_kl`` of a batch judged against the same codes as rows of a 2-D array (3-D input), or against its
+    two halves (2-D input): one KL per code, whatever the batch."""
+    mu, logvar = np.asarray(mu, dtype=float), np.asarray(logvar, dtype=float)
+    if mu.ndim > 2:
+        return related(label, (mu, logvar), relation=VAE_ROWS.at(unrows(mu.shape, -1, True)),
+                       calls=rows_call(label, (mu, logvar), -1), public=public)
+    if mu.ndim == 1:  # one code: its number is the one entry of the batch of that one code
+        return related(label, (mu, logvar), relation=VAE_ROWS.at(reshaped(())),
+                       calls=((f"{label} as a batch of one code, shape (1, {mu.shape[0]})",
+                               (mu[None, :].copy(), logvar[None, :].copy()), {}),), public=public)
+    calls, n, k = halves_calls(label, (mu, logvar), (0, 1))
+    return related(label, (mu, logvar), relation=VAE_ROWS.at(joined(n, k)), calls=calls, public=public)
+
+
+def _separable(label, mu, logvar, public=False):
+    mu, logvar = np.asarray(mu, dtype=float), np.asarray(logvar, dtype=float)
+    zeros = np.zeros_like(mu)
+
+    def expected(at_mu, at_logvar, at_zero):
+        at_mu, at_logvar, at_zero = (np.asarray(v, dtype=float) for v in (at_mu, at_logvar, at_zero))
+        value = at_mu + at_logvar - at_zero
+        return Within(value, 8 * EPS * (np.abs(at_mu) + np.abs(at_logvar) + np.abs(at_zero)))
+
+    calls = ((f"{label} with logvar = 0", (mu, zeros), {}), (f"{label} with mu = 0", (zeros, logvar), {}),
+             (f"{label} with mu = 0 and logvar = 0", (zeros, zeros.copy()), {}))
+    return related(label, (mu, logvar), relation=VAE_SEPARABLE.at(expected), calls=calls, public=public)
+
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 GAUSSIAN_KL = PS.function("gaussian_kl", hints=GK_HINTS)
@@ -374,44 +456,52 @@ CHECKS = (
     # -------------------------------------------------------------- gaussian_kl
     GAUSSIAN_KL.check(
         "basic",
-        summary="KL(N(mu1, sigma1²) ‖ N(mu2, sigma2²)) for scalars and equal-shaped arrays.",
+        summary="KL(N(mu1, sigma1²) ‖ N(mu2, sigma2²)) for scalars and equal-shaped arrays, in both orders (it is "
+                "not symmetric), small and accurate for nearly equal distributions.",
         probes=(
             Probe("gaussian_kl(0, 1, 0, 1) (the result is 0)", (0.0, 1.0, 0.0, 1.0), public=True),
             Probe("gaussian_kl(1, 1, 0, 1) (a pure mean shift)", (1.0, 1.0, 0.0, 1.0), public=True),
             Probe("gaussian_kl(0, 1, 0, 2)", (0.0, 1.0, 0.0, 2.0), public=True),
             Probe("four arrays of 10 means and standard deviations", (GK_MU1, GK_SIG1, GK_MU2, GK_SIG2)),
             Probe("scalars with different means and standard deviations", (-0.5, 0.3, 1.2, 2.5)),
-        ),
-    ),
-    GAUSSIAN_KL.check(
-        "broadcast",
-        summary="the four arguments broadcast together, element-wise.",
-        probes=(
-            Probe("mu1 of shape (3, 1) against mu2 of shape (4,), sigmas 1.0 and 2.0",
-                  (np.array([[0.0], [1.0], [2.0]]), 1.0, np.array([0.0, 0.5, -1.0, 3.0]), 2.0), public=True),
-            Probe("sigma1 of shape (10,) against scalar mu1, mu2 and sigma2", (0.5, GK_SIG1, -0.25, 1.5)),
-            Probe("sigma1 of shape (10, 1) against sigma2 of shape (10,)",
-                  (GK_MU1[:, None], GK_SIG1[:, None], GK_MU2, GK_SIG2)),
-            Probe("arguments of shapes (2, 3, 1), (4,), (3, 1) and ()",
-                  (GK_MU1[:6].reshape(2, 3, 1), GK_SIG2[:4], GK_MU2[:3].reshape(3, 1), 1.7)),
-        ),
-    ),
-    GAUSSIAN_KL.check(
-        "properties",
-        summary="KL ≥ 0, exactly 0 for equal arguments, small and accurate for nearly equal ones, and not symmetric.",
-        probes=(
-            Probe("a (7, 5, 5) grid of means and sigmas against N(0, sigma2²)",
-                  (GK_GRID_MU, GK_GRID_S1, 0.0, GK_GRID_S2), public=True),
-            Probe("equal arguments mu = 1.5, sigma = [0.1, 1.0, 10.0] (the result is exactly 0)",
-                  (1.5, np.array([0.1, 1.0, 10.0]), 1.5, np.array([0.1, 1.0, 10.0])), public=True),
-            Probe("gaussian_kl(0, 1, 0, 3)", (0.0, 1.0, 0.0, 3.0), public=True),
-            Probe("gaussian_kl(0, 3, 0, 1)", (0.0, 3.0, 0.0, 1.0), public=True),
-            Probe("equal arrays of means and sigmas (the result is exactly 0)", (GK_MU1, GK_SIG1, GK_MU1, GK_SIG1)),
             Probe(f"sigmas in ratios 1 ± 1e-5 … 1e-3 with equal means (results 1e-10 … 1e-6, to {NEAR_EQUAL_RTOL:g} "
                   "relative)", (GK_NEAR_MU, GK_NEAR_S1, GK_NEAR_MU, GK_NEAR_S2), rtol=NEAR_EQUAL_RTOL),
             Probe("the same distributions in both orders (KL(P ‖ Q) then KL(Q ‖ P))",
                   (np.concatenate([GK_MU1, GK_MU2]), np.concatenate([GK_SIG1, GK_SIG2]),
                    np.concatenate([GK_MU2, GK_MU1]), np.concatenate([GK_SIG2, GK_SIG1]))),
+        ),
+    ),
+    GAUSSIAN_KL.check(
+        "broadcast",
+        summary="the four arguments broadcast together, element-wise: the result equals the call on the four "
+                "arguments expanded to their common shape.",
+        probes=(
+            *_broadcast("mu1 of shape (3, 1) against mu2 of shape (4,), sigmas 1.0 and 2.0",
+                        np.array([[0.0], [1.0], [2.0]]), 1.0, np.array([0.0, 0.5, -1.0, 3.0]), 2.0, public=True),
+            *_broadcast("sigma1 of shape (10,) against scalar mu1, mu2 and sigma2", 0.5, GK_SIG1, -0.25, 1.5),
+            *_broadcast("sigma1 of shape (10, 1) against sigma2 of shape (10,)",
+                        GK_MU1[:, None], GK_SIG1[:, None], GK_MU2, GK_SIG2),
+            *_broadcast("arguments of shapes (2, 3, 1), (4,), (3, 1) and ()",
+                        GK_MU1[:6].reshape(2, 3, 1), GK_SIG2[:4], GK_MU2[:3].reshape(3, 1), 1.7),
+        ),
+        shapes=True,
+    ),
+    GAUSSIAN_KL.check(
+        "properties",
+        summary="KL ≥ 0, exactly 0 for equal arguments, and independent of the units of x (a common change "
+                "x → a·x + b of both distributions leaves it unchanged).",
+        probes=(
+            *_affine("a (7, 5, 5) grid of means and sigmas against N(0, sigma2²)", GK_GRID_MU, GK_GRID_S1, 0.0,
+                     GK_GRID_S2, public=True),
+            *_nonnegative("a (7, 5, 5) grid of means and sigmas against N(0, sigma2²)", GK_GRID_MU, GK_GRID_S1, 0.0,
+                          GK_GRID_S2, public=True),
+            *_zero("equal arguments mu = 1.5, sigma = [0.1, 1.0, 10.0] (the result is exactly 0)", 1.5,
+                   np.array([0.1, 1.0, 10.0]), public=True),
+            *_affine("gaussian_kl(0, 1, 0, 3)", 0.0, 1.0, 0.0, 3.0, public=True),
+            *_affine("gaussian_kl(0, 3, 0, 1)", 0.0, 3.0, 0.0, 1.0, public=True),
+            *_zero("equal arrays of means and sigmas (the result is exactly 0)", GK_MU1, GK_SIG1),
+            *_affine("four arrays of 10 means and standard deviations", GK_MU1, GK_SIG1, GK_MU2, GK_SIG2, a=0.25,
+                     b=-2.5),
         ),
     ),
     GAUSSIAN_KL.purity(
@@ -459,6 +549,7 @@ CHECKS = (
         ),
         rtol=1e-9,
         atol=0.0,
+        why_reference=HIGHDIM_WHY,
     ),
     MVN_KL.purity(
         inputs="inputs",
@@ -487,27 +578,30 @@ CHECKS = (
     ),
     VAE_KL.check(
         "shape",
-        summary="sums over the last axis only: (K,) → a number, (N, K) → (N,), (B, N, K) → (B, N).",
+        summary="sums over the last axis only: (K,) → a number, (N, K) → (N,), (B, N, K) → (B, N); each entry is the "
+                "KL of that one code.",
         probes=(
-            Probe("mu, logvar of shape (5, 3)", (VAE_PUBLIC_MU, VAE_PUBLIC_LOGVAR), public=True),
-            Probe("mu, logvar of shape (2, 5, 3)", (np.stack([VAE_PUBLIC_MU] * 2), np.stack([VAE_PUBLIC_LOGVAR] * 2)),
-                  public=True),
-            Probe("mu, logvar of shape (3,)", (VAE_PUBLIC_MU[0], VAE_PUBLIC_LOGVAR[0]), public=True),
-            Probe("a batch of shape (7, 4)", (VAE_BATCH_MU, VAE_BATCH_LOGVAR)),
-            Probe("a batch of shape (2, 5, 3)", (VAE_3D_MU, VAE_3D_LOGVAR)),
-            Probe("a batch of shape (4, 1) (K = 1)", (VAE_K1_MU, VAE_K1_LOGVAR)),
+            *_codes("mu, logvar of shape (5, 3)", VAE_PUBLIC_MU, VAE_PUBLIC_LOGVAR, public=True),
+            *_codes("mu, logvar of shape (2, 5, 3)", np.stack([VAE_PUBLIC_MU] * 2), np.stack([VAE_PUBLIC_LOGVAR] * 2),
+                    public=True),
+            *_codes("a batch of shape (7, 4)", VAE_BATCH_MU, VAE_BATCH_LOGVAR),
+            *_codes("a batch of shape (2, 5, 3)", VAE_3D_MU, VAE_3D_LOGVAR),
+            *_codes("a batch of shape (4, 1) (K = 1)", VAE_K1_MU, VAE_K1_LOGVAR),
         ),
+        shapes=True,
     ),
     VAE_KL.check(
         "stability",
-        summary="finite, accurate and warning-free for log-variances from -100 to 100 and large means.",
+        summary="finite and warning-free for log-variances from -100 to 100 and large means, where the mean term "
+                "and the variance term still add up as they do for moderate inputs.",
         probes=(
-            Probe("mu = [0, 0], logvar = [-100, 100]", ([0.0, 0.0], [-100.0, 100.0]), public=True),
-            Probe("log-variances from -30 to 30 with means of size 1e3", (VAE_WIDE_MU, VAE_WIDE_LOGVAR)),
-            Probe("a code of K = 128 with means from 1 to 1e100 and log-variances in [-30, 30]",
-                  (VAE_BATCH_EXTREME_MU.ravel(), VAE_BATCH_EXTREME_LOGVAR.ravel())),
+            *_separable("mu = [0, 0], logvar = [-100, 100]", [0.0, 0.0], [-100.0, 100.0], public=True),
+            *_separable("log-variances from -30 to 30 with means of size 1e3", VAE_WIDE_MU, VAE_WIDE_LOGVAR),
+            *_separable("a code of K = 128 with means from 1 to 1e100 and log-variances in [-30, 30]",
+                        VAE_BATCH_EXTREME_MU.ravel(), VAE_BATCH_EXTREME_LOGVAR.ravel()),
         ),
         no_warnings=True,
+        finite=True,
     ),
     VAE_KL.purity(
         inputs="inputs",

@@ -16,7 +16,8 @@ entropy-errors                 ``entropy([0.2, 0.8])`` (valid); ``entropy([0.5, 
                                ``entropy([1.5, -0.5])`` raise ValueError
 entropy-purity                 ``entropy(np.array([0.5, 0.25, 0.125, 0.125]))`` and the same numbers as a list
 kl_divergence-basic            ``kl_divergence([0.5, 0.5], [0.9, 0.1])``;
-                               ``kl_divergence([0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25])`` = 0
+                               ``kl_divergence([0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25])`` = 0;
+                               ``KL_NEAR_P``, ``KL_NEAR_Q`` (nearly equal: the result must not be negative)
 kl_divergence-support          ``kl_divergence([0.5, 0.5, 0.0], [0.5, 0.25, 0.25])`` = log 2 / 2;
                                ``kl_divergence([0.5, 0.5], [1.0, 0.0])`` = inf (no warning)
 kl_divergence-errors           ``kl_divergence([0.2, 0.8], [0.5, 0.5])`` (valid); ``kl_divergence([0.5, 0.5], [0.7, 0.7])``
@@ -87,9 +88,11 @@ import numpy as np
 
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_INFORMATION
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
-from autograder.checks.model import Hint, Probe, ProblemSetChecks
+from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.relations import rows_call, same, unrows
 
-PS = ProblemSetChecks("ps6_information", forbidden=SCIPY_INFORMATION + FRAMEWORKS)
+PS = ProblemSetChecks("ps6_information", forbidden=SCIPY_INFORMATION + FRAMEWORKS,
+                       allowed="NumPy, scipy.special.xlogy, scipy.special.logsumexp, np.linalg.lstsq and scipy.linalg")
 FORBIDDEN = PS.forbidden
 
 #: rtol of bayes_posterior probes whose N·max|log-likelihood| exceeds 1e8 (the contract's).
@@ -107,20 +110,41 @@ def _dirichlet(shape, alpha=1.0):
     return g / g.sum(axis=-1, keepdims=True)
 
 
+def _exact(p):
+    """``p`` rounded to multiples of 2^-50 with each slice (last axis) summing to exactly 1.
+
+    Every partial sum of such numbers is exact in float64, so a validation that tests ``sum == 1``
+    exactly accepts them: that mistake (the tolerance is the -errors cell's property) is charged by the
+    -errors cell alone, whose valid probes are normalised by a division (1 ± 1 ulp) or sum to 1 ± 5e-9.
+    """
+    q = np.round(np.asarray(p, dtype=float) * 2.0**50) / 2.0**50
+    top = np.argmax(q, axis=-1)[..., None]
+    rest = np.sum(q, axis=-1, keepdims=True) - np.take_along_axis(q, top, axis=-1)
+    np.put_along_axis(q, top, 1.0 - rest, axis=-1)
+    return q
+
+
 # --- entropy / KL / JSD data -----------------------------------------------------
-P5 = _dirichlet(5)
-P46 = _dirichlet((4, 6))
-Q46 = _dirichlet((4, 6))
-P_SHARP = _dirichlet((3, 8), alpha=0.2)  # a few large entries, many tiny ones
-P234 = _dirichlet((2, 3, 4))
-Q234 = _dirichlet((2, 3, 4))
-COLS_54 = _dirichlet((4, 5)).T  # (5, 4): columns sum to 1 (axis=0)
-P_AXIS1 = np.moveaxis(_dirichlet((2, 4, 3)), 2, 1)  # (2, 3, 4): sums to 1 along axis 1
-Q_AXIS1 = np.moveaxis(_dirichlet((2, 4, 3)), 2, 1)
+P5 = _exact(_dirichlet(5))
+P46_DIV = _dirichlet((4, 6))  # normalised by a division: sums are 1 ± 1 ulp (valid)
+Q46_DIV = _dirichlet((4, 6))
+P46, Q46 = _exact(P46_DIV), _exact(Q46_DIV)
+P_SHARP = _exact(_dirichlet((3, 8), alpha=0.2))  # a few large entries, many tiny ones
+P234 = _exact(_dirichlet((2, 3, 4)))
+Q234 = _exact(_dirichlet((2, 3, 4)))
+COLS_54 = _exact(_dirichlet((4, 5))).T  # (5, 4): columns sum to 1 (axis=0)
+P_AXIS1 = np.moveaxis(_exact(_dirichlet((2, 4, 3))), 2, 1)  # (2, 3, 4): sums to 1 along axis 1
+Q_AXIS1 = np.moveaxis(_exact(_dirichlet((2, 4, 3))), 2, 1)
 ONE_HOT = np.eye(5)
 ZEROS_MIXED = np.array([[0.5, 0.0, 0.25, 0.0, 0.25], [0.0, 0.0, 1.0, 0.0, 0.0], [0.1, 0.2, 0.0, 0.3, 0.4]])
 TINY = np.array([1.0 - 2e-300, 1e-300, 1e-300])
 NEAR_ONE = P46 * (1 + np.array([5e-9, -5e-9, 3e-9, -2e-9])[:, None])  # sums within 1e-8 of 1: valid
+# Nearly equal distributions on which Σ p log(p/q) rounds below 0 for every usual way of writing it
+# (xlogy(p, p/q), p·(log p − log q), xlogy(p, p) − xlogy(p, q), a math.fsum loop): -9e-17 … -1.5e-16.
+# The exact value for these float64 inputs is -1.38e-16 (mpmath, 50 digits; p sums to 1 - 1.1e-16 and
+# q to 1 + 2.9e-17, both within the contract's 1e-8): "never negative" asks for max(Σ, 0).
+KL_NEAR_P = np.array([0.25874220637767364, 0.01267213406183382, 0.1903451756766999, 0.5382404838837925])
+KL_NEAR_Q = np.array([0.2587422063807545, 0.01267213407487658, 0.1903451761757995, 0.5382404833685694])
 
 # KL with zeros: rows mixing p = 0 terms (finite), q = 0 under p > 0 (inf), and plain rows.
 KL_P = np.array([[0.5, 0.5, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25], [0.0, 0.0, 0.4, 0.6], [0.1, 0.2, 0.3, 0.4]])
@@ -193,9 +217,9 @@ def _f(a):
     return np.asarray(a, dtype=float)
 
 
-def _gave(*wrong, atol=1e-12):
+def _gave(*wrong, atol=1e-12, rtol=1e-6):
     """The value was wrong, and it is what one of the ``wrong`` formulas returns."""
-    return all_of(kind("value", "nonfinite", "shape"), any_of(*(matches(w, atol=atol) for w in wrong)))
+    return all_of(kind("value", "nonfinite", "shape"), any_of(*(matches(w, rtol=rtol, atol=atol) for w in wrong)))
 
 
 # --- wrong formulas (errstate is handled by hints.matches) -------------------------
@@ -330,6 +354,22 @@ def _bp_unnormalised(log_prior, ll):
     return np.exp(_f(log_prior) + _ll_total(ll, _f(log_prior).size))
 
 
+def _bp_unnormalised_shifted(log_prior, ll):  # exp(a - max a): stable, but not divided by the sum
+    a = _f(log_prior) + _ll_total(ll, _f(log_prior).size)
+    return np.exp(a - np.max(a))
+
+
+def _bp_product(log_prior, ll):  # prior × Π likelihoods in probability space
+    prior = np.exp(_f(log_prior))
+    unnormalised = prior * np.prod(np.exp(_f(ll).reshape(-1, prior.size)), axis=0)
+    return unnormalised / unnormalised.sum()
+
+
+def _bp_exp_unshifted(log_prior, ll):  # log space, but exp(a) / Σ exp(a) without subtracting the maximum
+    e = np.exp(_f(log_prior) + _ll_total(ll, _f(log_prior).size))
+    return e / e.sum()
+
+
 def _bp_log_posterior(log_prior, ll):
     return np.log(_bp(log_prior, ll))
 
@@ -422,8 +462,10 @@ EPS_IN_LOG = Hint(
     "give exactly 0, and q = 0 under p > 0 must give inf). Use `scipy.special.xlogy` or `np.where` on p > 0.",
     any_of(all_of(kind("value"), lambda f: "should be 0" in f.detail),
            all_of(kind("nonfinite"), lambda f: "expected an infinite value" in f.detail),
+           # rtol 1e-12: an epsilon formula is recomputed exactly, and a renormalised p (p / p.sum(), legitimate)
+           # differs from p by as little as an epsilon does.
            _gave(*(_h_eps(e) for e in (1e-15, 1e-12, 1e-10, 1e-9, 1e-8)),
-                 *(_kl_eps(e) for e in (1e-15, 1e-12, 1e-10, 1e-9, 1e-8)))),
+                 *(_kl_eps(e) for e in (1e-15, 1e-12, 1e-10, 1e-9, 1e-8)), rtol=1e-12)),
 )
 AXIS = Hint("Reduce over `axis` only (`np.sum(…, axis=axis)`): the result has the input's shape without that axis.",
             any_of(kind("shape"), _gave(_h_other_axis)))
@@ -434,6 +476,10 @@ H_HINTS = (
     NATS, EPS_IN_LOG, ZERO_LOG_ZERO, AXIS, TOLERANCE_LOOSE, VALIDATE, TOLERANCE_STRICT,
 )
 KL_HINTS = (
+    Hint("KL is never negative, but a sum of terms of both signs can round below 0 (about -1e-16) when p and q "
+         "are nearly equal: clamp the result, `np.maximum(total, 0.0)`.",
+         all_of(kind("value"), label_has("nearly equal"), lambda f: f.outcome is not None
+                and f.outcome.value is not None and np.all(np.asarray(f.outcome.value) > -1e-12))),
     Hint("KL is not symmetric: kl_divergence(p, q) = Σ p log(p / q), with p outside the log and weighting the "
          "terms. You computed KL(q ‖ p).", _gave(_kl_swapped)),
     Hint("KL(p ‖ q) is not a difference of entropies (that can be negative): it is the cross-entropy minus the "
@@ -458,16 +504,26 @@ JS_HINTS = (
     NATS, ZERO_LOG_ZERO, AXIS,
 )
 BP_HINTS = (
+    Hint("log_prior is already a log: use it as it is. np.log(np.exp(log_prior)) takes log(0) = -inf for an "
+         "impossible hypothesis (log prior -inf) with a divide-by-zero RuntimeWarning; a_k = log_prior[k] + "
+         "Σ_n log_likelihood[n, k] needs no exp at all.",
+         all_of(warned("divide by zero"), label_has("-inf entries in the log prior"))),
     Hint("The product of thousands of likelihoods underflows to 0 (and 0/0 is nan): work in log space. "
          "a_k = log_prior[k] + Σ_n log_likelihood[n, k], then a softmax of a with the maximum subtracted "
          "first (or a − logsumexp(a)).",
-         any_of(nonfinite(), warned("invalid"), warned("underflow"), warned("overflow"), warned("divide"))),
+         any_of(matches(_bp_product), all_of(nonfinite(), warned("invalid"), lambda f: f.probe is not None
+                                              and f.probe.args and np.ndim(f.probe.args[1]) == 2
+                                              and np.shape(f.probe.args[1])[0] >= 1000))),
+    Hint("You add the log-likelihoods (good), but exp(a) of sums near -1e5·N underflows to 0 (0/0 is nan): "
+         "subtract the maximum first, exp(a - max(a)) / Σ exp(a - max(a)), or a − logsumexp(a).",
+         any_of(matches(_bp_exp_unshifted), nonfinite(), warned("invalid"), warned("underflow"), warned("overflow"),
+                warned("divide"))),
     Hint("The prior is missing: the posterior is proportional to prior × likelihood, "
          "a_k = log_prior[k] + Σ_n log_likelihood[n, k].", _gave(_bp_prior_ignored)),
     Hint("The prior is counted twice: add log_prior once to the summed log-likelihoods.", _gave(_bp_prior_twice)),
     Hint("The result must be probabilities that sum to 1: exponentiate and normalise "
          "(softmax of a, after subtracting its maximum).",
-         _gave(_bp_unnormalised, _bp_log_posterior, _bp_log_unnormalised)),
+         _gave(_bp_unnormalised, _bp_unnormalised_shifted, _bp_log_posterior, _bp_log_unnormalised)),
     Hint("A 1-D log_likelihood of shape (K,) is one observation, not K of them: make it 2-D first "
          "(`np.atleast_2d` or `reshape(-1, K)`) before summing over observations (axis 0).",
          _gave(_bp_1d_summed)),
@@ -500,6 +556,189 @@ MAP_HINTS = (
     Hint("`X` is (N, D) and `y` is (N,): the result has shape (D,), one weight per column of X.", kind("shape")),
 )
 
+# --- relations: how -axis, -edges, -support, -properties, -stability and -limits judge a function
+# against itself. Tolerances: both sides are the same function's results on inputs related exactly (a
+# slice, a column of zeros, a hypothesis dropped, the arguments swapped), so 1e-10 relative is the checks'
+# own; the bayes shifts keep the contract's 1e-5 where N·max|log-likelihood| > 1e8; the MAP limits allow
+# what the limit itself leaves (see _narrow).
+H_SLICES = Relation("slice by slice", "entropy(p, axis) = entropy of p's slices along axis laid out as the rows of a "
+                    "2-D array (default axis), one result per slice")
+H_ZEROS = Relation("zero entries add nothing", "entropy(p) = entropy(p without its zero entries), slice by slice",
+                   shape_free=True)
+H_ONE_HOT = Relation("one-hot is certain", "entropy of a one-hot slice = 0 exactly", atol=0.0, shape_free=True)
+KL_NONNEGATIVE = Relation("never negative", "kl_divergence(p, q) ≥ 0 (clamp a sum that rounds below 0)", atol=0.0,
+                          shape_free=True, uses_result=True)
+KL_SPLIT = Relation("outcomes with p = 0 add nothing", "kl_divergence(p, q) is unchanged when q's mass on an outcome "
+                    "with p = 0 is split over a new outcome (p = 0 there too), or an outcome with p = q = 0 is "
+                    "added", shape_free=True)
+JS_SYMMETRIC = Relation("symmetric", "js_divergence(p, q) = js_divergence(q, p)", shape_free=True)
+JS_DISJOINT = Relation("disjoint supports give the maximum", "js_divergence(p, q) for disjoint supports = "
+                       "js_divergence([1, 0], [0, 1]) (log 2 in nats)", shape_free=True)
+JS_BOUNDED = Relation("between 0 and the maximum", "0 ≤ js_divergence(p, q) ≤ js_divergence([1, 0], [0, 1])",
+                      atol=1e-15, shape_free=True, uses_result=True)
+JS_SPLIT = Relation("outcomes outside both supports add nothing", "js_divergence(p, q) is unchanged when an outcome "
+                    "with p = q = 0 is added", shape_free=True)
+BP_SHIFT = Relation("only differences matter", "bayes_posterior(log_prior + a, log_likelihood + c) = "
+                    "bayes_posterior(log_prior, log_likelihood) for a number a and a number c_n per observation "
+                    "(the shift that brings the log-likelihoods near 0)", shape_free=True)
+BP_IMPOSSIBLE = Relation("impossible hypotheses", "a hypothesis with log prior -inf or a log-likelihood -inf gets "
+                         "exactly 0, and the others the posterior computed without it", shape_free=True)
+MAP_RATIO = Relation("λ = noise_std² / prior_std²", "map_linear_regression(X, y, noise_std, prior_std) = "
+                     "map_linear_regression(X, y, 1, prior_std / noise_std): only the ratio of the two matters",
+                     rtol=0.0)
+MAP_BROAD = Relation("prior_std = inf", "map_linear_regression(X, y, noise_std, inf) = map_linear_regression(X, y, "
+                     "noise_std, 1e100): no prior is the limit of a very broad one (least squares)", rtol=0.0)
+MAP_NARROW = Relation("prior_std → 0", "map_linear_regression(X, y, noise_std, s) = 4·map_linear_regression(X, y, "
+                      "noise_std, s / 2) for a tiny s: the weights shrink like prior_std²", rtol=0.0)
+
+
+def _norm_within(scale, relative):
+    """The contract's accuracy for weights is in the 2-norm: ‖w − w*‖ ≤ relative·‖w*‖, given as a slack per entry
+    (each entry may be off by that much; a tiny weight is not held to its own relative accuracy)."""
+
+    def expected(value):
+        value = scale * np.asarray(value, dtype=float)
+        return Within(value, np.full(value.shape, relative * float(np.linalg.norm(value))))
+
+    return expected
+
+
+def _h_slices(label, p, axis, public=False):
+    p = np.asarray(p, dtype=float)
+    return related(label, (p,), {"axis": axis}, relation=H_SLICES.at(unrows(p.shape, axis, True)),
+                   calls=rows_call(label, (p,), axis), public=public)
+
+
+def _h_zeros(label, p, public=False):
+    """``entropy(p)`` for slices with zero entries, judged against each slice without them."""
+    p = np.asarray(p, dtype=float)
+    rows = p.reshape(-1, p.shape[-1])
+    calls = tuple((f"{label}: slice {i} without its zero entries", (row[row > 0].copy(),), {})
+                  for i, row in enumerate(rows))
+
+    def expected(*values):
+        return np.array([float(np.asarray(v).reshape(-1)[0]) for v in values]).reshape(p.shape[:-1])
+
+    return related(label, (p,), relation=H_ZEROS.at(expected), calls=calls, public=public)
+
+
+def _h_one_hot(label, p, public=False):
+    shape = np.shape(p)[:-1]
+    return related(label, (p,), relation=H_ONE_HOT.at(lambda: np.zeros(shape)), calls=(), public=public)
+
+
+def _kl_nonnegative(label, p, q, public=False):
+    return related(label, (p, q), relation=KL_NONNEGATIVE.at(lambda got: np.maximum(got, 0.0)), calls=(),
+                   public=public)
+
+
+def _split(p, q, axis):
+    """``(p', q')`` with one outcome more along ``axis``: half of q's mass on the first outcome where p = 0 moves
+    there (p = 0 there too); slices without such an outcome get p = q = 0 there."""
+    p, q = np.moveaxis(np.asarray(p, dtype=float), axis, -1), np.moveaxis(np.asarray(q, dtype=float), axis, -1)
+    new_p = np.concatenate([p, np.zeros(p.shape[:-1] + (1,))], axis=-1)
+    new_q = np.concatenate([q, np.zeros(q.shape[:-1] + (1,))], axis=-1)
+    for index in np.ndindex(*p.shape[:-1]):
+        zero = np.flatnonzero((p[index] == 0) & (q[index] > 0))
+        if zero.size:
+            j = zero[0]
+            half = q[index][j] / 2  # exact: a division by 2
+            new_q[index + (j,)] = half
+            new_q[index + (-1,)] = q[index][j] - half
+    return np.moveaxis(new_p, -1, axis), np.moveaxis(new_q, -1, axis)
+
+
+def _kl_split(label, p, q, axis=None, public=False):
+    kwargs = {} if axis is None else {"axis": axis}
+    p2, q2 = _split(p, q, -1 if axis is None else axis)
+    return related(label, (p, q), kwargs, relation=KL_SPLIT.at(same),
+                   calls=((f"{label}, with q's mass on an outcome where p = 0 split over a new outcome", (p2, q2),
+                           kwargs),), public=public)
+
+
+UNIT_CALL = ("js_divergence([1.0, 0.0], [0.0, 1.0]) (disjoint supports: the largest value)",
+             (np.array([1.0, 0.0]), np.array([0.0, 1.0])), {})
+
+
+def _js_symmetric(label, p, q, public=False):
+    return related(label, (p, q), relation=JS_SYMMETRIC.at(same),
+                   calls=((f"{label} with p and q swapped", (q, p), {}),), public=public)
+
+
+def _js_disjoint(label, p, q, public=False):
+    shape = np.broadcast_shapes(np.shape(p), np.shape(q))[:-1]
+    return related(label, (p, q), relation=JS_DISJOINT.at(lambda unit: np.full(shape, float(np.ravel(unit)[0]))),
+                   calls=(UNIT_CALL,), public=public)
+
+
+def _js_bounded(label, p, q, public=False):
+    def expected(unit, got):
+        return np.clip(got, 0.0, float(np.ravel(unit)[0]))
+
+    return related(label, (p, q), relation=JS_BOUNDED.at(expected), calls=(UNIT_CALL,), public=public)
+
+
+def _js_split(label, p, q, public=False):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    zeros = np.zeros(p.shape[:-1] + (1,))
+    return related(label, (p, q), relation=JS_SPLIT.at(same),
+                   calls=((f"{label} with an outcome of probability 0 under both added",
+                           (np.concatenate([p, zeros], axis=-1), np.concatenate([q, zeros], axis=-1)), {}),),
+                   public=public)
+
+
+def _bp_shift(label, log_prior, ll, public=False, rtol=None):
+    """``bayes_posterior`` judged against the call with each observation's log-likelihoods shifted to near 0."""
+    log_prior, ll = np.asarray(log_prior, dtype=float), np.asarray(ll, dtype=float)
+    rows = np.atleast_2d(ll)
+    c = np.round(np.max(np.where(np.isfinite(rows), rows, -np.inf), axis=1, keepdims=True))
+    shifted = (rows - c).reshape(ll.shape)
+    a = float(np.round(np.max(log_prior[np.isfinite(log_prior)])))
+    return related(label, (log_prior, ll), relation=BP_SHIFT.at(same),
+                   calls=((f"{label}, each observation's log-likelihoods shifted to near 0 (and the log prior too)",
+                           (log_prior - a, shifted), {}),), public=public, rtol=rtol)
+
+
+def _bp_impossible(label, log_prior, ll, public=False):
+    """``bayes_posterior`` with impossible hypotheses judged against the call without them."""
+    log_prior, ll = np.asarray(log_prior, dtype=float), np.asarray(ll, dtype=float)
+    rows = np.atleast_2d(ll)
+    possible = np.isfinite(log_prior) & np.all(np.isfinite(rows), axis=0)
+
+    def expected(others):
+        out = np.zeros(log_prior.shape)
+        out[possible] = np.asarray(others, dtype=float).reshape(-1)
+        return out
+
+    return related(label, (log_prior, ll), relation=BP_IMPOSSIBLE.at(expected),
+                   calls=((f"{label} without the impossible hypotheses",
+                           (log_prior[possible], rows[:, possible].reshape(ll.shape[:-1] + (-1,))), {}),),
+                   public=public)
+
+
+def _map_ratio(label, X, y, noise_std, prior_std, public=False):
+    return related(label, (X, y, noise_std, prior_std), relation=MAP_RATIO.at(_norm_within(1.0, 2 * MAP_RTOL)),
+                   calls=((f"{label}, with noise_std = 1 and prior_std / noise_std", (X, y, 1.0,
+                                                                                        prior_std / noise_std), {}),),
+                   public=public)
+
+
+def _map_broad(label, X, y, noise_std, public=False):
+    return related(label, (X, y, noise_std, np.inf), relation=MAP_BROAD.at(_norm_within(1.0, 2 * MAP_RTOL)),
+                   calls=((f"{label} but prior_std = 1e100", (X, y, noise_std, 1e100), {}),), public=public)
+
+
+def _narrow(label, X, y, noise_std, prior_std, public=False):
+    """``w(s) = 4·w(s/2)`` for a tiny s. With A = XᵀX and λ = noise_std²/s², w(s) = Xᵀy/λ − A·Xᵀy/λ² + …, so
+    w(s) − 4·w(s/2) = −¾·A·Xᵀy/λ² + …: true to ¾‖A‖/λ relative in the 2-norm. The relation allows twice that
+    plus both calls' 1e-8 (the contract's accuracy)."""
+    X_ = np.asarray(X, dtype=float)
+    lam = (noise_std / prior_std) ** 2
+    relative = 2 * MAP_RTOL + 1.5 * np.linalg.norm(X_.T @ X_, 2) / lam
+    return related(label, (X, y, noise_std, prior_std), relation=MAP_NARROW.at(_norm_within(4.0, relative)),
+                   calls=((f"{label} but prior_std halved", (X, y, noise_std, prior_std / 2), {}),), public=public)
+
+
 # --- probes shared by kl_divergence and js_divergence (each declared once) -------------
 ROWS_46 = Probe("two (4, 6) arrays of distributions (one per row)", (P46, Q46))
 ALONG_AXIS_1 = Probe("two (2, 3, 4) arrays with axis=1", (P_AXIS1, Q_AXIS1), {"axis": 1})
@@ -527,43 +766,46 @@ CHECKS = (
             Probe("entropy([0.5, 0.5]) (log 2)", ([0.5, 0.5],), public=True),
             Probe("entropy([0.25, 0.25, 0.25, 0.25]) (log 4)", ([0.25, 0.25, 0.25, 0.25],), public=True),
             Probe("a distribution over 5 outcomes", (P5,)),
-            Probe("[0.7, 0.2, 0.1]", ([0.7, 0.2, 0.1],)),
+            Probe("[0.625, 0.25, 0.125]", ([0.625, 0.25, 0.125],)),
             Probe("a (4, 6) array of distributions (one per row)", (P46,)),
         ),
     ),
     ENTROPY.check(
         "axis",
-        summary="the distribution lies along `axis` (0, 1, -1; 2-D and 3-D inputs), which the result drops.",
+        summary="the distribution lies along `axis` (0, 1, -1; 2-D and 3-D inputs), which the result drops: each "
+                "result is the entropy of the 1-D slice along `axis` there.",
         probes=(
-            Probe("[[0.5, 0.25], [0.5, 0.75]] with axis=0", ([[0.5, 0.25], [0.5, 0.75]],), {"axis": 0}, public=True),
-            Probe("np.full((2, 3, 4), 1/3) with axis=1 (log 3, shape (2, 4))", (np.full((2, 3, 4), 1 / 3),),
-                  {"axis": 1}, public=True),
-            Probe("a (5, 4) array whose columns are distributions, axis=0", (COLS_54,), {"axis": 0}),
-            Probe("a (2, 3, 4) array with axis=1", (P_AXIS1,), {"axis": 1}),
-            Probe("a (2, 3, 4) array with axis=-1", (P234,), {"axis": -1}),
+            *_h_slices("[[0.5, 0.25], [0.5, 0.75]] with axis=0", [[0.5, 0.25], [0.5, 0.75]], 0, public=True),
+            *_h_slices("np.full((2, 3, 4), 1/3) with axis=1 (log 3, shape (2, 4))", np.full((2, 3, 4), 1 / 3), 1,
+                       public=True),
+            *_h_slices("a (5, 4) array whose columns are distributions, axis=0", COLS_54, 0),
+            *_h_slices("a (2, 3, 4) array with axis=1", P_AXIS1, 1),
+            *_h_slices("a (2, 3, 4) array with axis=-1", P234, -1),
         ),
+        shapes=True,
     ),
     ENTROPY.check(
         "edges",
         summary="0 · log 0 = 0: one-hot distributions give exactly 0, zero entries add nothing, with no RuntimeWarning.",
         probes=(
-            Probe("entropy([1.0, 0.0, 0.0]) (exactly 0)", ([1.0, 0.0, 0.0],), public=True),
-            Probe("entropy([0.5, 0.5, 0.0]) (log 2)", ([0.5, 0.5, 0.0],), public=True),
-            Probe("the 5 one-hot rows of np.eye(5) (each exactly 0)", (ONE_HOT,)),
-            Probe("rows with several zero entries", (ZEROS_MIXED,)),
-            Probe("a distribution with entries of 1e-300", (TINY,)),
-            Probe("sharply peaked rows with many tiny entries", (P_SHARP,)),
+            *_h_one_hot("entropy([1.0, 0.0, 0.0]) (exactly 0)", [1.0, 0.0, 0.0], public=True),
+            *_h_zeros("entropy([0.5, 0.5, 0.0]) (log 2)", [0.5, 0.5, 0.0], public=True),
+            *_h_one_hot("the 5 one-hot rows of np.eye(5) (each exactly 0)", ONE_HOT),
+            *_h_zeros("rows with several zero entries", ZEROS_MIXED),
+            Probe("a distribution with entries of 1e-300", (TINY,), expect="call"),
+            Probe("sharply peaked rows with many tiny entries", (P_SHARP,), expect="call"),
         ),
         no_warnings=True,
+        finite=True,
     ),
     ENTROPY.check(
         "errors",
-        summary="correct values on valid input, and ValueError for a negative entry or a slice that does not sum to 1 "
-                "(within 1e-8).",
+        summary="a negative entry or a slice that does not sum to 1 (within 1e-8) raises ValueError, and valid "
+                "input, rows normalised by a division or summing to 1 within 1e-8 included, gives results.",
         probes=(
-            Probe("entropy([0.2, 0.8]) (valid)", ([0.2, 0.8],), public=True),
-            Probe("rows that sum to 1 up to rounding (valid)", (P46,)),
-            Probe("rows that sum to 1 ± 5e-9 (valid: within 1e-8)", (NEAR_ONE,)),
+            Probe("entropy([0.2, 0.8]) (valid)", ([0.2, 0.8],), expect="call", public=True),
+            Probe("rows that sum to 1 up to rounding (valid)", (P46_DIV,), expect="call"),
+            Probe("rows that sum to 1 ± 5e-9 (valid: within 1e-8)", (NEAR_ONE,), expect="call"),
             Probe("entropy([0.5, 0.6]) (sums to 1.1)", ([0.5, 0.6],), expect="raises", public=True),
             Probe("entropy([1.5, -0.5]) (a negative entry)", ([1.5, -0.5],), expect="raises", public=True),
             Probe("a 2-D array with one row summing to 0.9", (np.array([[0.5, 0.5], [0.45, 0.45]]),),
@@ -590,7 +832,8 @@ CHECKS = (
     # ------------------------------------------------------------ kl_divergence
     KL_DIVERGENCE.check(
         "basic",
-        summary="KL(p ‖ q) = Σ p log(p / q) in nats over the last axis; 0 for p = q; not symmetric.",
+        summary="KL(p ‖ q) = Σ p log(p / q) in nats over the last axis; 0 for p = q; not symmetric; never negative "
+                "(a sum that rounds below 0 is clamped to 0).",
         probes=(
             Probe("kl_divergence([0.5, 0.5], [0.9, 0.1])", ([0.5, 0.5], [0.9, 0.1]), public=True),
             Probe("kl_divergence([0.25]*4, [0.25]*4) (exactly 0)", ([0.25] * 4, [0.25] * 4), public=True),
@@ -598,32 +841,37 @@ CHECKS = (
             Probe("the same two arrays in the other order", (Q46, P46)),
             Probe("equal (4, 6) arrays (each exactly 0)", (P46, P46.copy())),
             ALONG_AXIS_1,
+            *_kl_nonnegative("two nearly equal distributions (Σ p log(p/q) rounds to about -1e-16)", KL_NEAR_P,
+                             KL_NEAR_Q, public=True),
         ),
     ),
     KL_DIVERGENCE.check(
         "support",
-        summary="terms with p = 0 add 0, p > 0 where q = 0 gives inf, with no RuntimeWarning; the values are those "
-                "of Σ p log(p / q), never those of a formula that can be negative (an entropy difference).",
+        summary="terms with p = 0 add 0 (so q's mass where p = 0 does not matter), p > 0 where q = 0 gives inf, with "
+                "no RuntimeWarning.",
         probes=(
-            Probe("kl_divergence([0.5, 0.5, 0.0], [0.5, 0.25, 0.25]) (a p = 0 term)",
-                  ([0.5, 0.5, 0.0], [0.5, 0.25, 0.25]), public=True),
-            Probe("kl_divergence([0.5, 0.5], [1.0, 0.0]) (inf)", ([0.5, 0.5], [1.0, 0.0]), public=True),
-            Probe("rows mixing p = 0 terms, q = 0 under p > 0 (inf) and plain rows", (KL_P, KL_Q)),
-            Probe("rows with disjoint supports (all inf)", (DISJOINT_P, DISJOINT_Q)),
-            ONE_HOT_P,
-            Probe("q with entries of 1e-300 under p > 0 (large, finite)", TINY_Q),
-            Probe("the KL rows with zeros along axis=0 (inf in places)", (KL_P.T.copy(), KL_Q.T.copy()), {"axis": 0}),
+            *_kl_split("kl_divergence([0.5, 0.5, 0.0], [0.5, 0.25, 0.25]) (a p = 0 term)",
+                       np.array([0.5, 0.5, 0.0]), np.array([0.5, 0.25, 0.25]), public=True),
+            Probe("kl_divergence([0.5, 0.5], [1.0, 0.0]) (inf)", ([0.5, 0.5], [1.0, 0.0]), expect="call",
+                  public=True),
+            *_kl_split("rows mixing p = 0 terms, q = 0 under p > 0 (inf) and plain rows", KL_P, KL_Q),
+            Probe("rows with disjoint supports (all inf)", (DISJOINT_P, DISJOINT_Q), expect="call"),
+            *_kl_split("one-hot p against full-support q", *ONE_HOT_VS_FULL),
+            *_kl_split("q with entries of 1e-300 under p > 0 (large, finite)", *TINY_Q),
+            *_kl_split("the KL rows with zeros along axis=0 (inf in places)", KL_P.T.copy(), KL_Q.T.copy(), axis=0),
         ),
         no_warnings=True,
+        finite=True,
     ),
     KL_DIVERGENCE.check(
         "errors",
-        summary="correct values on valid input, and ValueError when p or q has a negative entry or a slice that "
-                "does not sum to 1 (within 1e-8).",
+        summary="a negative entry or a slice that does not sum to 1 (within 1e-8) in p or q raises ValueError, and "
+                "valid input, rows normalised by a division or summing to 1 within 1e-8 included, gives results.",
         probes=(
-            Probe("kl_divergence([0.2, 0.8], [0.5, 0.5]) (valid)", ([0.2, 0.8], [0.5, 0.5]), public=True),
-            Probe("rows that sum to 1 up to rounding (valid)", (P46, Q46)),
-            Probe("rows that sum to 1 ± 5e-9 (valid: within 1e-8)", (NEAR_ONE, Q46)),
+            Probe("kl_divergence([0.2, 0.8], [0.5, 0.5]) (valid)", ([0.2, 0.8], [0.5, 0.5]), expect="call",
+                  public=True),
+            Probe("rows that sum to 1 up to rounding (valid)", (P46_DIV, Q46_DIV), expect="call"),
+            Probe("rows that sum to 1 ± 5e-9 (valid: within 1e-8)", (NEAR_ONE, Q46), expect="call"),
             Probe("q = [0.7, 0.7] (sums to 1.4)", ([0.5, 0.5], [0.7, 0.7]), expect="raises", public=True),
             Probe("p = [-0.1, 1.1] (a negative entry)", ([-0.1, 1.1], [0.5, 0.5]), expect="raises", public=True),
             Probe("p with one row summing to 0.9", (np.array([[0.5, 0.5], [0.45, 0.45]]), np.full((2, 2), 0.5)),
@@ -660,29 +908,34 @@ CHECKS = (
     ),
     JS_DIVERGENCE.check(
         "properties",
-        summary="finite where KL is not: disjoint supports give log 2; symmetric; between 0 and log 2; zero entries "
-                "with no RuntimeWarning.",
+        summary="finite where KL is not, symmetric, between 0 and its value on disjoint supports (log 2), the same "
+                "for every pair of disjoint supports, outcomes outside both supports add nothing, and no "
+                "RuntimeWarning.",
         probes=(
-            Probe("js_divergence([1.0, 0.0], [0.0, 1.0]) (log 2)", ([1.0, 0.0], [0.0, 1.0]), public=True),
-            Probe("js_divergence([0.5, 0.5, 0.0], [0.0, 0.5, 0.5])", ([0.5, 0.5, 0.0], [0.0, 0.5, 0.5]),
+            Probe("js_divergence([1.0, 0.0], [0.0, 1.0]) (log 2)", ([1.0, 0.0], [0.0, 1.0]), expect="call",
                   public=True),
-            Probe("rows with disjoint supports (each log 2)", (DISJOINT_P, DISJOINT_Q)),
-            Probe("rows mixing zeros in p, in q, and in both", (KL_P, KL_Q)),
-            Probe("the same rows with p and q swapped (the same values)", (KL_Q, KL_P)),
-            ONE_HOT_P,
-            Probe("sharply peaked rows with many tiny entries, against each other",
-                  (P_SHARP, np.roll(P_SHARP, 1, axis=-1))),
+            *_js_symmetric("js_divergence([0.5, 0.5, 0.0], [0.0, 0.5, 0.5])", np.array([0.5, 0.5, 0.0]),
+                           np.array([0.0, 0.5, 0.5]), public=True),
+            *_js_disjoint("rows with disjoint supports (each log 2)", DISJOINT_P, DISJOINT_Q),
+            *_js_symmetric("rows mixing zeros in p, in q, and in both", KL_P, KL_Q),
+            *_js_bounded("rows mixing zeros in p, in q, and in both", KL_P, KL_Q),
+            *_js_split("rows mixing zeros in p, in q, and in both", KL_P, KL_Q),
+            *_js_bounded("one-hot p against full-support q", *ONE_HOT_VS_FULL),
+            *_js_symmetric("sharply peaked rows with many tiny entries, against each other", P_SHARP,
+                           np.roll(P_SHARP, 1, axis=-1)),
         ),
         no_warnings=True,
+        finite=True,
     ),
     JS_DIVERGENCE.check(
         "errors",
-        summary="correct values on valid input, and ValueError when p or q has a negative entry or a slice that "
-                "does not sum to 1 (within 1e-8).",
+        summary="a negative entry or a slice that does not sum to 1 (within 1e-8) in p or q raises ValueError, and "
+                "valid input, rows normalised by a division or summing to 1 within 1e-8 included, gives results.",
         probes=(
-            Probe("js_divergence([0.2, 0.8], [0.5, 0.5]) (valid)", ([0.2, 0.8], [0.5, 0.5]), public=True),
-            Probe("rows that sum to 1 up to rounding (valid)", (P46, Q46)),
-            Probe("rows that sum to 1 ± 5e-9 (valid: within 1e-8)", (NEAR_ONE, Q46)),
+            Probe("js_divergence([0.2, 0.8], [0.5, 0.5]) (valid)", ([0.2, 0.8], [0.5, 0.5]), expect="call",
+                  public=True),
+            Probe("rows that sum to 1 up to rounding (valid)", (P46_DIV, Q46_DIV), expect="call"),
+            Probe("rows that sum to 1 ± 5e-9 (valid: within 1e-8)", (NEAR_ONE, Q46), expect="call"),
             Probe("q = [0.7, 0.7] (sums to 1.4)", ([0.5, 0.5], [0.7, 0.7]), expect="raises", public=True),
             Probe("p = [-0.1, 1.1] (a negative entry)", ([-0.1, 1.1], [0.5, 0.5]), expect="raises", public=True),
             Probe("p with one row summing to 0.9", (np.array([[0.5, 0.5], [0.45, 0.45]]), np.full((2, 2), 0.5)),
@@ -721,25 +974,30 @@ CHECKS = (
     ),
     BAYES_POSTERIOR.check(
         "stability",
-        summary="stable in log space: thousands of observations whose likelihoods all underflow (to 1e-5 relative "
-                "where N·max|log-likelihood| > 1e8), and -inf log priors and log-likelihoods (probability 0).",
+        summary="stable in log space, with no RuntimeWarning: thousands of observations whose likelihoods all "
+                "underflow give what the same function gives with each observation's log-likelihoods shifted to "
+                "near 0 (only differences matter; to 1e-5 relative where N·max|log-likelihood| > 1e8), and -inf "
+                "log priors and log-likelihoods give exactly 0 (the rest as without those hypotheses).",
         probes=(
-            Probe("N = 2000 rows of log-likelihoods [-1e5, -1e5 - 2**-10] with a uniform prior",
-                  STABLE_PUBLIC, public=True, rtol=BIG_SUM_RTOL),
-            Probe("log-likelihoods of -1000 per observation, N = 3", (BP_MID_PRIOR, BP_MID_LL)),
-            Probe("K = 4, N = 5000, every log-likelihood near -1e5", (BP_BIG_PRIOR, BP_BIG_LL), rtol=BIG_SUM_RTOL),
-            Probe("-inf entries in the log prior (those hypotheses get exactly 0)", (BP_INF_PRIOR, BP_INF_LL)),
-            Probe("an observation with log-likelihood -inf under one hypothesis (it gets exactly 0)",
-                  (np.log([0.2, 0.5, 0.3]), BP_IMPOSSIBLE_LL)),
+            *_bp_shift("N = 2000 rows of log-likelihoods [-1e5, -1e5 - 2**-10] with a uniform prior", *STABLE_PUBLIC,
+                       public=True, rtol=BIG_SUM_RTOL),
+            *_bp_shift("log-likelihoods of -1000 per observation, N = 3", BP_MID_PRIOR, BP_MID_LL),
+            *_bp_shift("K = 4, N = 5000, every log-likelihood near -1e5", BP_BIG_PRIOR, BP_BIG_LL, rtol=BIG_SUM_RTOL),
+            *_bp_impossible("-inf entries in the log prior (those hypotheses get exactly 0)", BP_INF_PRIOR,
+                            BP_INF_LL),
+            *_bp_impossible("an observation with log-likelihood -inf under one hypothesis (it gets exactly 0)",
+                            np.log([0.2, 0.5, 0.3]), BP_IMPOSSIBLE_LL),
         ),
+        no_warnings=True,
+        finite=True,
     ),
     BAYES_POSTERIOR.check(
         "errors",
-        summary="correct values on valid input, and ValueError when log_likelihood's shape does not match "
-                "log_prior's (K,).",
+        summary="a log_likelihood whose shape does not match log_prior's (K,) raises ValueError (and valid input "
+                "gives results).",
         probes=(
-            Probe("the base-rate test (valid)", BASE_RATE, public=True),
-            Probe("K = 4 and N = 8 (valid)", (BP_PRIOR_UNNORM, BP_LL_8x4)),
+            Probe("the base-rate test (valid)", BASE_RATE, expect="call", public=True),
+            Probe("K = 4 and N = 8 (valid)", (BP_PRIOR_UNNORM, BP_LL_8x4), expect="call"),
             Probe("log_prior of shape (3,) with log_likelihood of shape (4, 2)", (np.zeros(3), np.zeros((4, 2))),
                   expect="raises", public=True),
             Probe("log_prior of shape (3,) with log_likelihood of shape (2,)", (np.zeros(3), np.zeros(2)),
@@ -764,44 +1022,44 @@ CHECKS = (
     # ---------------------------------------------------- map_linear_regression
     MAP_LINEAR_REGRESSION.check(
         "basic",
-        summary="the MAP weights minimise ‖y − Xw‖² + λ‖w‖², λ = noise_std² / prior_std²; shape (D,).",
+        summary="the MAP weights minimise ‖y − Xw‖² + λ‖w‖², λ = noise_std² / prior_std², here with noise_std = 1 "
+                "(λ = 1 / prior_std²); shape (D,).",
         probes=(
             Probe("X = [[1, 0], [0, 1], [1, 1]], y = [1, 2, 3], noise_std = 1, prior_std = 1 (λ = 1)",
                   (X3, Y3, 1.0, 1.0), public=True),
             Probe("the same X and y with noise_std = 1, prior_std = 10 (λ = 0.01)", (X3, Y3, 1.0, 10.0),
                   public=True),
-            Probe("N = 50, D = 5 with noise_std = 0.5, prior_std = 2", (X50, Y50, 0.5, 2.0)),
+            Probe("N = 50, D = 5 with noise_std = 1, prior_std = 2", (X50, Y50, 1.0, 2.0)),
             Probe("N = 20, D = 30 (more weights than observations) with noise_std = 1, prior_std = 0.5",
                   (X20x30, Y20, 1.0, 0.5)),
-            Probe("N = 100 with an intercept column of ones, noise_std = 0.3, prior_std = 1", (X100, Y100, 0.3, 1.0)),
+            Probe("N = 100 with an intercept column of ones, noise_std = 1, prior_std = 0.5", (X100, Y100, 1.0, 0.5)),
         ),
     ),
     MAP_LINEAR_REGRESSION.check(
         "limits",
-        summary="prior_std = inf gives least squares, prior_std → 0 gives weights → 0, and λ scales with "
-                "noise_std² (λ = noise_std² / prior_std², not its inverse).",
+        summary="λ = noise_std² / prior_std² (only the ratio prior_std / noise_std matters, not its inverse), "
+                "prior_std = inf gives the limit of a very broad prior (least squares), and prior_std → 0 shrinks "
+                "every weight like prior_std².",
         probes=(
-            Probe("X = [[1, 0], [0, 1], [1, 1]], y = [1, 2, 3], noise_std = 1, prior_std = inf (least squares)",
-                  (X3, Y3, 1.0, np.inf), public=True),
-            Probe("the same X and y with noise_std = 2, prior_std = 1 (λ = 4)", (X3, Y3, 2.0, 1.0), public=True),
-            Probe("the same X and y with noise_std = 1, prior_std = 1e-3 (λ = 1e6: weights near 0)",
-                  (X3, Y3, 1.0, 1e-3), public=True, atol=0.0),
-            Probe("N = 60, D = 6, cond(X) = 1e3, prior_std = inf", (X_COND, Y_COND, 0.1, np.inf)),
-            Probe("N = 50, D = 5 with noise_std = 5, prior_std = 0.5 (λ = 100)", (X50, Y50, 5.0, 0.5)),
-            Probe("N = 50, D = 5 with noise_std = 0.1, prior_std = 0.05 (λ = 4)", (X50, Y50, 0.1, 0.05)),
-            Probe("N = 100 with an intercept column, noise_std = 3, prior_std = 0.2", (X100, Y100, 3.0, 0.2)),
-            Probe("N = 50, D = 5 with noise_std = 2, prior_std = 1e-6 (weights near 0)", (X50, Y50, 2.0, 1e-6),
-                  atol=0.0),
+            *_map_broad("X = [[1, 0], [0, 1], [1, 1]], y = [1, 2, 3], noise_std = 1, prior_std = inf (least squares)",
+                        X3, Y3, 1.0, public=True),
+            *_map_ratio("the same X and y with noise_std = 2, prior_std = 1 (λ = 4)", X3, Y3, 2.0, 1.0, public=True),
+            *_narrow("the same X and y with noise_std = 1, prior_std = 1e-3 (λ = 1e6: weights near 0)", X3, Y3, 1.0,
+                     1e-3, public=True),
+            *_map_broad("N = 60, D = 6, cond(X) = 1e3, prior_std = inf", X_COND, Y_COND, 0.1),
+            *_map_ratio("N = 50, D = 5 with noise_std = 5, prior_std = 0.5 (λ = 100)", X50, Y50, 5.0, 0.5),
+            *_map_ratio("N = 50, D = 5 with noise_std = 0.125, prior_std = 0.0625 (λ = 4)", X50, Y50, 0.125, 0.0625),
+            *_narrow("N = 50, D = 5 with noise_std = 2, prior_std = 1e-6 (weights near 0)", X50, Y50, 2.0, 1e-6),
         ),
     ),
     MAP_LINEAR_REGRESSION.check(
         "errors",
-        summary="correct values on valid input, and ValueError for noise_std <= 0, prior_std <= 0 or a y whose "
-                "length is not X's number of rows.",
+        summary="noise_std <= 0, prior_std <= 0 or a y whose length is not X's number of rows raise ValueError (and "
+                "valid input gives weights).",
         probes=(
             Probe("X = [[1, 0], [0, 1], [1, 1]], y = [1, 2, 3], noise_std = 1, prior_std = 1 (valid)",
-                  (X3, Y3, 1.0, 1.0), public=True),
-            Probe("N = 50, D = 5 with noise_std = 0.5, prior_std = 2 (valid)", (X50, Y50, 0.5, 2.0)),
+                  (X3, Y3, 1.0, 1.0), expect="call", public=True),
+            Probe("N = 50, D = 5 with noise_std = 0.5, prior_std = 2 (valid)", (X50, Y50, 0.5, 2.0), expect="call"),
             Probe("noise_std = 0.0", (X3, Y3, 0.0, 1.0), expect="raises", public=True),
             Probe("prior_std = -1.0", (X3, Y3, 1.0, -1.0), expect="raises", public=True),
             Probe("y = [1.0, 2.0] for X with 3 rows", (X3, [1.0, 2.0], 1.0, 1.0), expect="raises", public=True),

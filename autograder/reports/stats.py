@@ -75,17 +75,34 @@ MIN_DISCRIMINATION = 0.2
 MIN_N_FOR_FLAG = 5
 
 
+#: What a failed test without a hint was, in an instructor's words (one line per failure kind).
+KIND_LABELS = {
+    "missing": "Function not defined: the notebook did not run, or the function has another name",
+    "forbidden": "Uses a ready-made library version of the function",
+    "raised": "Raised an exception on valid input",
+    "timeout": "The call did not finish within the time limit",
+    "crashed": "The call ended the Python process",
+    "no-raise": "Did not raise ValueError on invalid input",
+    "wrong-exception": "Raised another exception than ValueError on invalid input",
+    "type": "Returned something other than numbers",
+    "shape": "Returned a result of the wrong shape",
+    "nonfinite": "Returned nan or inf where the result is finite (or missed an infinity)",
+    "value": "Wrong values (no known mistake recognised)",
+    "warning": "Raised a RuntimeWarning",
+    "mutation": "Modified an input in place",
+    "lists": "Gave another result for nested lists than for arrays",
+    "stub": "Computes nothing (a stub): the property cannot be judged",
+    "unreadable": "The notebook could not be read (invalid JSON, empty file …)",
+    "not-attempted": "Not attempted yet",
+}
+
+
 def mistake_label(test: TestResult) -> str:
-    """How a failed test is grouped in the item analysis: its hint, else its kind."""
+    """How a failed test is grouped in the item analysis: its hint, else what its kind of failure means."""
     if test.hint:
         return test.hint
     kind = test.kind or "failed"
-    return {
-        "missing": "(no hint) function not defined: the notebook did not run, or a wrong name",
-        "timeout": "(no hint) the call did not finish within the time limit",
-        "crashed": "(no hint) the call ended the Python process",
-        "unreadable": "(no hint) the notebook could not be read (invalid JSON, empty file …)",
-    }.get(kind, f"(no hint) {kind}")
+    return KIND_LABELS.get(kind, f"Failed ({kind.replace('-', ' ')})")
 
 
 def discrimination(item_scores, rest_scores):

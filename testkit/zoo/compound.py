@@ -104,6 +104,13 @@ def _cells(ps: str, *functions: str) -> frozenset:
     return frozenset(gid for gid, _ in GRADE_CELLS[ps] if gid.rsplit("-", 1)[0] in functions)
 
 
+def _loses(ps: str, name: str) -> frozenset:
+    """The cells the single-function specimen ``name`` loses (its zoo module's reviewed ``LOSES``)."""
+    import importlib
+
+    return frozenset(importlib.import_module(f"testkit.zoo.{ps}").LOSES[name])
+
+
 
 def _zoo_source(ps: str, name: str) -> str:
     """The source of the single-cell zoo specimen ``name``."""
@@ -159,7 +166,7 @@ COMPOUNDS = (
         "ps3_gaussian",
         {"gaussian_log_pdf": SIGMA_AS_VARIANCE_PDF,
          "gaussian_log_likelihood": LIKELIHOOD_SUM_OF_PDF},
-        loses=_cells("ps3_gaussian", "gaussian_log_pdf") - {"gaussian_log_pdf-purity"},   # a pure wrong formula
+        loses=_loses("ps3_gaussian", "gaussian_log_pdf-sigma-as-variance"),
         hint="sigma is a standard deviation, not a variance",
     ),
     Compound(
@@ -177,7 +184,7 @@ def gaussian_log_likelihood(x, mu, sigma):
         total += gaussian_log_pdf(xi, mi, si)
     return float(total)
 '''},
-        loses=_cells("ps3_gaussian", "gaussian_log_pdf") - {"gaussian_log_pdf-purity"},   # a pure wrong formula
+        loses=_loses("ps3_gaussian", "gaussian_log_pdf-sigma-as-variance"),
         hint="sigma is a standard deviation, not a variance",
     ),
     Compound(
@@ -215,7 +222,9 @@ def vae_kl(mu, logvar):
     mu, logvar = np.asarray(mu, dtype=float), np.asarray(logvar, dtype=float)
     return np.sum(gaussian_kl(mu, np.exp(0.5 * logvar), 0.0, 1.0), axis=-1)
 '''},
-        loses=_cells("ps5_gaussian_kl", "gaussian_kl"),
+        # the -½ is missing: wrong values (-basic) and KL(P ‖ P) = ½, not 0 (-properties); it broadcasts fine,
+        # but lists fail without np.asarray (-purity)
+        loses=frozenset({"gaussian_kl-basic", "gaussian_kl-properties", "gaussian_kl-purity"}),
         hint=None,
     ),
     Compound(

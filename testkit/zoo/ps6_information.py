@@ -83,6 +83,13 @@ def entropy(p, axis=-1):
     return np.array(out).reshape(p.shape[:-1])[()]
 '''),
     # ------------------------------------------------------------------ entropy: wrong
+    # Renormalising valid input (rows within 1e-8 of 1) is legitimate: every point.
+    Specimen("ps6-entropy-renormalises", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _ENTROPY_HEAD + '''    p = p / np.sum(p, axis=axis, keepdims=True)      # tidy up rows that sum to 1 ± 1e-8
+    return -np.sum(xlogy(p, p), axis=axis)
+'''),
     Specimen("ps6-entropy-bits", "entropy", '''
 import numpy as np
 from scipy.special import xlogy
@@ -164,20 +171,20 @@ import numpy as np
     ok = support & ~blown
     out[ok] = p[ok] * (np.log(p[ok]) - np.log(q[ok]))
     out[blown] = np.inf
-    return np.sum(out, axis=axis)
+    return np.maximum(np.sum(out, axis=axis), 0.0)    # Gibbs: a sum that rounds below 0 is 0
 '''),
     Specimen("ps6-kl-cross-entropy-minus-entropy", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
 ''' + _KL_HEAD + '''    cross_entropy = -np.sum(xlogy(p, q), axis=axis)
-    return cross_entropy - entropy(p, axis=axis)      # H(p, q) - H(p)
+    return np.maximum(cross_entropy - entropy(p, axis=axis), 0.0)      # H(p, q) - H(p), never below 0
 '''),
     # ------------------------------------------------------------ kl_divergence: wrong
     Specimen("ps6-kl-swapped", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
 ''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.sum(np.where(q > 0, xlogy(q, q / p), 0.0), axis=axis)
+        return np.maximum(np.sum(np.where(q > 0, xlogy(q, q / p), 0.0), axis=axis), 0.0)
 ''', hint="You computed KL(q ‖ p)"),
     Specimen("ps6-kl-entropy-difference", "kl_divergence", '''
 import numpy as np
@@ -191,25 +198,32 @@ from scipy.special import xlogy
     Specimen("ps6-kl-epsilon", "kl_divergence", '''
 import numpy as np
 ''' + _KL_HEAD + '''    eps = 1e-10
-    return np.sum(p * np.log((p + eps) / (q + eps)), axis=axis)
+    return np.maximum(np.sum(p * np.log((p + eps) / (q + eps)), axis=axis), 0.0)
 ''', hint="Don't add a small epsilon"),
     Specimen("ps6-kl-nan-zero-p", "kl_divergence", '''
 import numpy as np
 ''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.sum(p * np.log(p / q), axis=axis)
+        return np.maximum(np.sum(p * np.log(p / q), axis=axis), 0.0)
 ''', hint="0 · log 0 is nan"),
     Specimen("ps6-kl-warns-on-zero-q", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
-''' + _KL_HEAD + '''    return np.sum(xlogy(p, p / q), axis=axis)
+''' + _KL_HEAD + '''    return np.maximum(np.sum(xlogy(p, p / q), axis=axis), 0.0)
 ''', hint="compute it without a warning"),
     Specimen("ps6-kl-bits", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
 ''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * np.log2(p / q), 0.0)
-    return np.sum(terms, axis=axis)
+    return np.maximum(np.sum(terms, axis=axis), 0.0)
 ''', hint="nats"),
+    Specimen("ps6-kl-unclamped", "kl_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, xlogy(p, p / q), 0.0)
+    return np.sum(terms, axis=axis)          # -1e-16 on nearly equal p and q
+''', hint="clamp"),
     Specimen("ps6-kl-rel-entr", "kl_divergence", '''
 import numpy as np
 from scipy import special
@@ -384,6 +398,22 @@ import numpy as np
 
 ''' + _BAYES_HEAD + '''    return np.exp(log_prior + ll.sum(axis=0))
 ''', hint="sum to 1"),
+    # The most common unnormalised posterior: stable, but the division is missing.
+    Specimen("ps6-bayes-exp-minus-max", "bayes_posterior", '''
+import numpy as np
+
+''' + _BAYES_HEAD + '''    a = log_prior + ll.sum(axis=0)
+    return np.exp(a - a.max())
+''', hint="sum to 1"),
+    # log of exp of the log prior: log(0) for an impossible hypothesis, with a divide-by-zero warning.
+    Specimen("ps6-bayes-log-of-exp-prior", "bayes_posterior", '''
+import numpy as np
+from scipy.special import logsumexp
+
+''' + _BAYES_HEAD + '''    prior = np.exp(log_prior)
+    log_post = np.log(prior / prior.sum()) + ll.sum(axis=0)
+    return np.exp(log_post - logsumexp(log_post))
+''', hint="already a log"),
     Specimen("ps6-bayes-mean-log-likelihood", "bayes_posterior", '''
 import numpy as np
 from scipy.special import logsumexp
@@ -495,44 +525,47 @@ def map_linear_regression(X, y, noise_std, prior_std):
 #: is generated from it). A wrong formula is wrong on every input, so it loses every cell that compares
 #: values (the -errors cells need correct values too); a mistake of one aspect loses that aspect only.
 LOSES = {
-    "ps6-entropy-bits": ('entropy-basic', 'entropy-axis', 'entropy-edges', 'entropy-errors'),
-    "ps6-entropy-nan-zero-log-zero": ('entropy-edges',),
-    "ps6-entropy-nansum-warns": ('entropy-edges',),
-    "ps6-entropy-epsilon": ('entropy-edges',),
-    "ps6-entropy-no-validation": ('entropy-errors',),
-    "ps6-entropy-exact-sum": ('entropy-basic', 'entropy-axis', 'entropy-edges', 'entropy-errors'),
-    "ps6-entropy-whole-array-sum": ('entropy-basic', 'entropy-axis', 'entropy-edges', 'entropy-errors'),
-    "ps6-entropy-allclose-default": ('entropy-errors',),
+    "ps6-entropy-bits": ("entropy-basic",),
+    "ps6-entropy-nan-zero-log-zero": ("entropy-edges",),
+    "ps6-entropy-nansum-warns": ("entropy-edges",),
+    "ps6-entropy-epsilon": ("entropy-edges",),
+    "ps6-entropy-no-validation": ("entropy-errors",),
+    "ps6-entropy-exact-sum": ("entropy-errors",),
+    "ps6-entropy-whole-array-sum": ("entropy-basic", "entropy-axis", "entropy-edges", "entropy-errors"),
+    "ps6-entropy-allclose-default": ("entropy-errors",),
     "ps6-entropy-scipy": ("entropy-basic", "entropy-axis", "entropy-edges", "entropy-errors", "entropy-purity"),
     "ps6-entropy-entr-alias": ("entropy-basic", "entropy-axis", "entropy-edges", "entropy-errors", "entropy-purity"),
-    "ps6-kl-swapped": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
-    "ps6-kl-entropy-difference": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
-    "ps6-kl-cross-entropy-only": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
-    "ps6-kl-epsilon": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
-    "ps6-kl-nan-zero-p": ('kl_divergence-support',),
-    "ps6-kl-warns-on-zero-q": ('kl_divergence-support',),
-    "ps6-kl-bits": ('kl_divergence-basic', 'kl_divergence-support', 'kl_divergence-errors'),
+    "ps6-kl-swapped": ("kl_divergence-basic", "kl_divergence-support"),
+    "ps6-kl-entropy-difference": ("kl_divergence-basic", "kl_divergence-support"),
+    "ps6-kl-cross-entropy-only": ("kl_divergence-basic",),
+    "ps6-kl-epsilon": ("kl_divergence-basic", "kl_divergence-support"),
+    "ps6-kl-nan-zero-p": ("kl_divergence-support",),
+    "ps6-kl-warns-on-zero-q": ("kl_divergence-support",),
+    "ps6-kl-bits": ("kl_divergence-basic",),
+    "ps6-kl-unclamped": ("kl_divergence-basic",),
     "ps6-kl-rel-entr": ("kl_divergence-basic", "kl_divergence-support", "kl_divergence-errors", "kl_divergence-purity"),
     "ps6-kl-stats-entropy-two-arguments": ("kl_divergence-basic", "kl_divergence-support", "kl_divergence-errors", "kl_divergence-purity"),
     "ps6-js-sum-mixture": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors"),
-    "ps6-js-symmetrised-kl": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors"),
-    "ps6-js-no-halves": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors"),
+    "ps6-js-symmetrised-kl": ("js_divergence-basic", "js_divergence-properties"),
+    "ps6-js-no-halves": ("js_divergence-basic",),
     "ps6-js-one-term": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors"),
-    "ps6-js-nan-on-zeros": ('js_divergence-properties',),
-    "ps6-js-bits": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors"),
+    "ps6-js-nan-on-zeros": ("js_divergence-properties",),
+    "ps6-js-bits": ("js_divergence-basic",),
     "ps6-js-scipy": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors", "js_divergence-purity"),
-    "ps6-bayes-multiplies-likelihoods": ('bayes_posterior-stability',),
-    "ps6-bayes-prior-ignored": ('bayes_posterior-basic', 'bayes_posterior-stability', 'bayes_posterior-errors'),
-    "ps6-bayes-prior-twice": ('bayes_posterior-basic', 'bayes_posterior-stability', 'bayes_posterior-errors'),
-    "ps6-bayes-unnormalised": ('bayes_posterior-basic', 'bayes_posterior-stability', 'bayes_posterior-errors'),
-    "ps6-bayes-mean-log-likelihood": ('bayes_posterior-basic', 'bayes_posterior-stability', 'bayes_posterior-errors'),
-    "ps6-bayes-1d-is-many-observations": ('bayes_posterior-basic', 'bayes_posterior-errors'),
-    "ps6-bayes-no-shape-check": ('bayes_posterior-errors',),
-    "ps6-map-lambda-inverted": ('map_linear_regression-basic', 'map_linear_regression-limits', 'map_linear_regression-errors'),
-    "ps6-map-prior-precision-only": ('map_linear_regression-basic', 'map_linear_regression-limits', 'map_linear_regression-errors'),
-    "ps6-map-lambda-not-squared": ('map_linear_regression-basic', 'map_linear_regression-limits', 'map_linear_regression-errors'),
-    "ps6-map-least-squares-only": ('map_linear_regression-basic', 'map_linear_regression-limits', 'map_linear_regression-errors'),
-    "ps6-map-intercept-unpenalised": ('map_linear_regression-basic', 'map_linear_regression-limits', 'map_linear_regression-errors'),
-    "ps6-map-mean-squared-error": ('map_linear_regression-basic', 'map_linear_regression-limits', 'map_linear_regression-errors'),
-    "ps6-map-no-validation": ('map_linear_regression-errors',),
+    "ps6-bayes-multiplies-likelihoods": ("bayes_posterior-stability",),
+    "ps6-bayes-prior-ignored": ("bayes_posterior-basic", "bayes_posterior-stability"),
+    "ps6-bayes-prior-twice": ("bayes_posterior-basic",),
+    "ps6-bayes-unnormalised": ("bayes_posterior-basic", "bayes_posterior-stability"),
+    "ps6-bayes-exp-minus-max": ("bayes_posterior-basic",),
+    "ps6-bayes-log-of-exp-prior": ("bayes_posterior-stability",),
+    "ps6-bayes-mean-log-likelihood": ("bayes_posterior-basic",),
+    "ps6-bayes-1d-is-many-observations": ("bayes_posterior-basic", "bayes_posterior-errors"),
+    "ps6-bayes-no-shape-check": ("bayes_posterior-errors",),
+    "ps6-map-lambda-inverted": ("map_linear_regression-basic", "map_linear_regression-limits"),
+    "ps6-map-prior-precision-only": ("map_linear_regression-limits",),
+    "ps6-map-lambda-not-squared": ("map_linear_regression-basic", "map_linear_regression-limits"),
+    "ps6-map-least-squares-only": ("map_linear_regression-basic", "map_linear_regression-limits"),
+    "ps6-map-intercept-unpenalised": ("map_linear_regression-basic", "map_linear_regression-limits"),
+    "ps6-map-mean-squared-error": ("map_linear_regression-basic",),
+    "ps6-map-no-validation": ("map_linear_regression-errors",),
 }

@@ -1,0 +1,77 @@
+"""Visible asserts and hidden checks agree cell by cell, on the whole zoo, in the other direction too.
+
+``tests/test_checks_visible.py`` holds that a visible assert never fails where
+its cell's hidden check passes. Here: a cell whose hidden check takes points
+for a mistake of the zoo also fails its visible asserts, so a student who sees
+a cell pass is not surprised by its grade. Three kinds of loss are told once,
+elsewhere, by design, and are left out: a forbidden library call (the
+function's first cell says it, with the notebook's ``library_calls``
+self-check), a stub that computes nothing (no property points: the opening
+says so) and the untouched template. :data:`HIDDEN_ONLY` lists, with the
+reason, the mistakes only hidden inputs show; it may only shrink.
+"""
+
+import importlib
+
+import pytest
+
+from autograder.model.course import function_of
+from autograder.sandbox.invoke import forbidden_uses
+from testkit.zoo import zoo
+from tests.test_checks_visible import READY, _cells, _namespace, _visible_fails
+
+#: (specimen, cell) pairs whose mistake only the hidden inputs show (the visible inputs are the notebook's
+#: worked examples, where these mistakes happen to give the right answer), each with why.
+HIDDEN_ONLY = {
+    ("logsumexp-keeps-dims", "logsumexp-stability"): "a (1,) result broadcasts like a scalar in np.allclose",
+    ("cross_entropy-epsilon-in-log", "cross_entropy-basic"): "an epsilon of 1e-12 moves no visible value by 1e-8",
+    ("mvn_log_pdf-batch-matrix-product", "mvn_log_pdf-conditioning"): "only the condition number 1e10 input shows it",
+    ("ps4-bce-add-eps", "binary_cross_entropy-basic"): "the epsilon moves no visible value by np.isclose's tolerance",
+    ("ps5-gaussian-kl-sigma-as-variance", "gaussian_kl-properties"): "the visible properties hold at sigma = 1",
+    ("ps5-gaussian-kl-math-log", "gaussian_kl-basic"): "the visible values are scalars, where math.log works",
+    ("ps5-mvn-kl-prod-diag", "mvn_kl-highdim"): "only the hidden D = 200 … 300 inputs overflow det",
+    ("ps6-entropy-exact-sum", "entropy-errors"): "rows that sum to 1 only up to rounding are hidden inputs",
+    ("ps6-entropy-whole-array-sum", "entropy-errors"): "the visible inputs are 1-D, where the whole array is the row",
+    ("ps6-entropy-whole-array-sum", "entropy-basic"): "the visible inputs are 1-D, where the whole array is the row",
+    ("ps6-entropy-whole-array-sum", "entropy-edges"): "the visible inputs are 1-D, where the whole array is the row",
+    ("ps6-entropy-allclose-default", "entropy-errors"): "a sum off by 1e-6 is a hidden input",
+    ("ps6-js-one-term", "js_divergence-properties"): "the visible pair is symmetric under this mistake",
+    ("ps6-js-one-term", "js_divergence-errors"): "it validates p and the mixture, not q: the visible bad q is caught "
+                                                 "through the mixture; a negative q the mixture hides is hidden",
+    ("ps6-bayes-prior-ignored", "bayes_posterior-stability"): "the visible prior is uniform; -inf priors are hidden",
+    ("ps6-bayes-log-of-exp-prior", "bayes_posterior-stability"): "-inf log priors are hidden inputs",
+    ("ps6-bayes-1d-is-many-observations", "bayes_posterior-errors"): "a (5, 1) log-likelihood is a hidden input",
+    ("ps6-bayes-no-shape-check", "bayes_posterior-errors"): "a (5, 1) log-likelihood is a hidden input",
+}
+
+
+def _told_elsewhere(ps, specimen, ns) -> bool:
+    forbidden = tuple(importlib.import_module(f"autograder.checks.{ps}").FORBIDDEN)
+    return (not specimen.hint or "template" in specimen.name
+            or bool(forbidden_uses(ns[specimen.function], forbidden)))
+
+
+@pytest.mark.parametrize("ps", READY)
+def test_a_cell_that_loses_points_for_a_mistake_fails_its_visible_asserts(ps):
+    setup, graded = _cells(ps)
+    loses = importlib.import_module(f"testkit.zoo.{ps}").LOSES
+    silent, known = [], set()
+    for specimen in zoo(ps):
+        if specimen.correct:
+            continue
+        ns = _namespace(ps, setup, specimen)
+        if _told_elsewhere(ps, specimen, ns):
+            continue
+        lost = set(loses.get(specimen.name, ()))
+        for gid, source in graded:
+            if function_of(gid) != specimen.function or gid not in lost:
+                continue
+            if _visible_fails(ns, source):
+                continue
+            if (specimen.name, gid) in HIDDEN_ONLY:
+                known.add((specimen.name, gid))
+            else:
+                silent.append(f"{specimen.name}: {gid}")
+    assert not silent, f"visible asserts pass where the hidden check takes the points: {silent}"
+    stale = {k for k in HIDDEN_ONLY if k[0] in {s.name for s in zoo(ps)}} - known
+    assert not stale, f"HIDDEN_ONLY lists pairs that are no longer lost silently: {sorted(stale)}"
