@@ -47,7 +47,8 @@ PROMISED = {
     "js_divergence-basic": [None, 0.0],
     "js_divergence-properties": [LOG2, LOG2 / 2],
     "bayes_posterior-basic": [[1 / 6, 5 / 6], None],
-    "bayes_posterior-stability": [[1 / (1 + np.exp(-1.953125)), 1 / (1 + np.exp(1.953125))]],
+    "bayes_posterior-stability": [[1 / (1 + np.exp(-1.953125)), 1 / (1 + np.exp(1.953125))],
+                                  [0.0, 1 / (1 + np.exp(1.5)), 1 / (1 + np.exp(-1.5))]],
     "map_linear_regression-basic": [[7 / 8, 11 / 8], None],
     # λ = 4: [[6, 1], [1, 6]] w = [4, 5];  λ = 1e6: [[a, 1], [1, a]] w = [4, 5] with a = 1e6 + 2
     "map_linear_regression-limits": [[1.0, 2.0], [19 / 35, 26 / 35],

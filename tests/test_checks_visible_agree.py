@@ -38,8 +38,6 @@ HIDDEN_ONLY = {
     ("ps6-js-one-term", "js_divergence-properties"): "the visible pair is symmetric under this mistake",
     ("ps6-js-one-term", "js_divergence-errors"): "it validates p and the mixture, not q: the visible bad q is caught "
                                                  "through the mixture; a negative q the mixture hides is hidden",
-    ("ps6-bayes-prior-ignored", "bayes_posterior-stability"): "the visible prior is uniform; -inf priors are hidden",
-    ("ps6-bayes-log-of-exp-prior", "bayes_posterior-stability"): "-inf log priors are hidden inputs",
     ("ps6-bayes-1d-is-many-observations", "bayes_posterior-errors"): "a (5, 1) log-likelihood is a hidden input",
     ("ps6-bayes-no-shape-check", "bayes_posterior-errors"): "a (5, 1) log-likelihood is a hidden input",
 }

@@ -37,7 +37,9 @@ bayes_posterior-basic          the base-rate test: ``bayes_posterior(np.log([0.0
                                (heads, heads, tails under θ = 0.2, 0.5, 0.8)
 bayes_posterior-stability      ``bayes_posterior(np.log([0.5, 0.5]), np.tile([-1e5, -1e5 - 2.0**-10], (2000, 1)))``
                                = [1, e^-1.953125] / (1 + e^-1.953125) ≈ [0.8758, 0.1242] (every likelihood
-                               underflows; rtol 1e-5)
+                               underflows; rtol 1e-5);
+                               ``bayes_posterior([-inf, log 0.5, log 0.5], [[-1.0, -2.0, -0.5]])``: exactly 0 for the
+                               impossible first hypothesis, the rest as without it, no RuntimeWarning
 bayes_posterior-errors         the base-rate test (valid); ``bayes_posterior(np.zeros(3), np.zeros((4, 2)))`` and
                                ``bayes_posterior(np.zeros(3), np.zeros(2))`` raise ValueError
 bayes_posterior-purity         ``BP_PURE`` as arrays and as lists
@@ -983,6 +985,9 @@ CHECKS = (
                        public=True, rtol=BIG_SUM_RTOL),
             *_bp_shift("log-likelihoods of -1000 per observation, N = 3", BP_MID_PRIOR, BP_MID_LL),
             *_bp_shift("K = 4, N = 5000, every log-likelihood near -1e5", BP_BIG_PRIOR, BP_BIG_LL, rtol=BIG_SUM_RTOL),
+            *_bp_impossible("-inf entries in the log prior: [-inf, log 0.5, log 0.5] with one observation "
+                            "[-1.0, -2.0, -0.5] (the first hypothesis gets exactly 0)", [-np.inf, np.log(0.5), np.log(0.5)],
+                            [[-1.0, -2.0, -0.5]], public=True),
             *_bp_impossible("-inf entries in the log prior (those hypotheses get exactly 0)", BP_INF_PRIOR,
                             BP_INF_LL),
             *_bp_impossible("an observation with log-likelihood -inf under one hypothesis (it gets exactly 0)",
