@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from autograder.model.course import FUNCTIONS, ROOT
+from autograder.model.course import FUNCTIONS, ROOT, is_answer_cell
 from autograder.engine.notebook import cell_text, nbgrader_meta
 
 _SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
@@ -36,15 +36,25 @@ def reference_cells(ps: str, course_dir: Path = ROOT) -> dict:
     return out
 
 
-def filled_release(ps: str, code: dict | None = None, course_dir: Path = ROOT) -> dict:
+def model_answers(ps: str, course_dir: Path = ROOT) -> dict:
+    """``grade_id -> text`` of the source notebook's manually graded answer cells (the instructor's answers)."""
+    nb = _read(Path(course_dir) / "source" / ps / f"{ps}.ipynb")
+    return {nbgrader_meta(c)["grade_id"]: cell_text(c) for c in nb["cells"] if is_answer_cell(nbgrader_meta(c))}
+
+
+def filled_release(ps: str, code: dict | None = None, course_dir: Path = ROOT, answers: dict | None = None) -> dict:
     """The release notebook of ``ps`` (as JSON data) with every solution cell filled in.
 
     ``code`` maps a contract function to the source of its cell; functions
-    not in ``code`` get the reference solution (from ``source/``). The
-    release is read from ``<course_dir>/release/``. Outputs are cleared.
+    not in ``code`` get the reference solution (from ``source/``). ``answers``
+    maps a manually graded answer cell's grade_id to the student's text;
+    answer cells not in it get the source's model answer, unless ``answers``
+    is ``{}`` (then every answer is left as released, ``YOUR ANSWER HERE``).
+    The release is read from ``<course_dir>/release/``. Outputs are cleared.
     """
     nb = _read(Path(course_dir) / "release" / ps / f"{ps}.ipynb")
-    sources = {**reference_cells(ps, course_dir), **(code or {})}
+    written = {} if answers == {} else {**model_answers(ps, course_dir), **(answers or {})}
+    sources = {**reference_cells(ps, course_dir), **(code or {}), **written}
     for cell in nb["cells"]:
         meta = nbgrader_meta(cell)
         if meta.get("solution") and meta.get("grade_id") in sources:

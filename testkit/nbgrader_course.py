@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, ROOT
+from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, ROOT
 
 CONFIG_FILE = "nbgrader_config.py"
 #: Ceiling for one nbgrader command (per notebook it is seconds; this only stops a wedged run).
@@ -133,6 +133,22 @@ def make_course(folder: Path, problem_sets=PROBLEM_SETS, *, gradebook: bool = Tr
     return folder
 
 
+def add_answer_cell(notebook_path: Path, *, after: str, grade_id: str, points: float, answer: str) -> None:
+    """Insert a manually graded markdown answer cell (nbgrader's "Manually graded answer") after the cell
+    ``after`` of a source notebook: ``solution`` and ``grade`` with ``points``; ``answer`` is the
+    instructor's model answer (the release replaces it with ``YOUR ANSWER HERE``)."""
+    notebook_path = Path(notebook_path)
+    nb = read_json(notebook_path)
+    at = next(i for i, c in enumerate(nb["cells"])
+              if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == after)
+    nb["cells"].insert(at + 1, {
+        "cell_type": "markdown", "id": grade_id, "source": answer,
+        "metadata": {"nbgrader": {"grade": True, "solution": True, "locked": False, "points": points,
+                                  "grade_id": grade_id, "schema_version": 3}},
+    })
+    notebook_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def nbgrader_autograde(course: Path, n_notebooks: int, log: Path | None = None) -> Timing:
     """``nbgrader autograde "*"`` over everything in ``<course>/submitted/``."""
     course = Path(course)
@@ -216,11 +232,13 @@ def engine_autograde(submitted: Path, results: Path, course: Path, workers: int 
 
 
 def engine_scores(results: Path) -> dict:
-    """``{(student, ps): {grade_id: score}}`` from every ``results/<student>/<ps>/results.json``."""
+    """``{(student, ps): {grade_id: score}}`` from every ``results/<student>/<ps>/results.json``; a manually
+    graded answer cell no person has graded yet is None (nbgrader's gradebook leaves its auto score None too)."""
     scores = {}
     for path in sorted(Path(results).glob("*/*/results.json")):
         data = read_json(path)
-        scores[(data["student"], data["assignment"])] = {t["name"]: float(t["score"]) for t in data["tests"]}
+        scores[(data["student"], data["assignment"])] = {  # an answer awaiting manual grading: None, as in nbgrader
+            t["name"]: None if t["score"] is None else float(t["score"]) for t in data["tests"]}
     return scores
 
 
@@ -228,12 +246,15 @@ def disagreements(nbgrader: dict, engine: dict, expected) -> list:
     """``(student, ps, grade_id, nbgrader score, engine score)`` wherever the two differ.
 
     ``expected`` lists the ``(student, ps)`` submitted; a grader that has no
-    score for one shows as None.
+    score for one shows as None. Answer cells are compared too: a written
+    answer is left for a person by both (None in both; nbgrader gives a
+    *blank* answer 0 by itself, the engine leaves it pending too, so
+    like is compared with like only when the answers are written).
     """
     out = []
     for student, ps in sorted(expected):
         a, b = nbgrader.get((student, ps), {}), engine.get((student, ps), {})
-        for gid, _ in GRADE_CELLS[ps]:
+        for gid, _ in GRADE_CELLS[ps] + ANSWER_CELLS[ps]:
             if a.get(gid) != b.get(gid):
                 out.append((student, ps, gid, a.get(gid), b.get(gid)))
     return out

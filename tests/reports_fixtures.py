@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, function_of
+from autograder.model.results import TestResult
 
 OVERFLOW_HINT = (
     "Large logits overflow `np.exp`: subtract each slice's maximum before exponentiating "
@@ -38,8 +39,9 @@ def message(grade_id: str, passed: bool, detail: str = "the values differ from t
     return f"{fn}: checks {grade_id.split('-')[-1]}. Failed on hidden probe: {detail}."
 
 
-def make_result(student, ps, failing=None, tamper=(), cells=(), code=None, notes=()):
-    """A results.json dict; ``failing`` maps grade_id -> (kind, detail, hint)."""
+def make_result(student, ps, failing=None, tamper=(), cells=(), code=None, notes=(), answers=None):
+    """A results.json dict; ``failing`` maps grade_id -> (kind, detail, hint); ``answers`` maps an answer
+    cell's grade_id -> (points, the student's text, the points a person gave or None while pending)."""
     failing = failing or {}
     tests = []
     for grade_id, points in GRADE_CELLS[ps]:
@@ -56,11 +58,17 @@ def make_result(student, ps, failing=None, tamper=(), cells=(), code=None, notes
                 "name": grade_id, "score": float(points), "max_score": float(points), "status": "passed",
                 "output": msg, "message": msg, "hint": "", "kind": "",
             })
+    for grade_id, (points, text, given) in (answers or {}).items():
+        t = (TestResult.awaiting_grading(grade_id, points, text) if given is None
+             else TestResult.graded_by_hand(grade_id, given, points))
+        tests.append(t.to_json())
     if code is None:
         code = {fn: CORRECT_CODE.get(fn, f"def {fn}(*args):\n    ...  # {student}'s {fn}\n") for fn in FUNCTIONS[ps]}
     return {
-        "score": sum(t["score"] for t in tests),
+        "score": sum(t["score"] or 0.0 for t in tests),
         "max_score": sum(t["max_score"] for t in tests),
+        "pending_points": sum(t["max_score"] for t in tests if t["status"] == "pending"),
+        "answers": {gid: text for gid, (_, text, _) in (answers or {}).items() if text is not None},
         "student": student,
         "assignment": ps,
         "tests": tests,

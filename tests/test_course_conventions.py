@@ -61,3 +61,31 @@ def test_every_lesson_cell_is_locked_and_not_graded(ps):
         meta = cell.metadata.get("nbgrader", {})
         if is_lesson_cell(meta.get("grade_id")):
             assert meta.get("locked") and not meta.get("grade") and not meta.get("solution"), meta["grade_id"]
+
+
+@pytest.mark.parametrize("ps", PROBLEM_SETS)
+def test_answer_cells_are_markdown_derivations_of_the_problem_sets_functions(ps):
+    """A manually graded answer cell (solution + grade): markdown, points, no hidden check, not locked, and a
+    grade_id ``<function>-<aspect>`` of a function the problem set asks for (its feedback sits with it)."""
+    from autograder.model.course import ANSWER_CELLS, FUNCTIONS, function_of, is_answer_cell
+
+    nb = nbformat.read(source_notebook(ps), as_version=4)
+    answers = [c for c in nb.cells if is_answer_cell(c.metadata.get("nbgrader", {}))]
+    assert [(c.metadata.nbgrader.grade_id, c.metadata.nbgrader.points) for c in answers] == list(ANSWER_CELLS[ps])
+    for cell in answers:
+        meta = cell.metadata.nbgrader
+        assert cell.cell_type == "markdown" and not meta.get("locked"), meta.grade_id
+        assert float(meta.points) > 0 and "run_check" not in cell.source and "HIDDEN TESTS" not in cell.source
+        assert function_of(meta.grade_id) in FUNCTIONS[ps], f"{meta.grade_id}: not <function>-<aspect>"
+        assert cell.source.strip(), f"{meta.grade_id}: the source holds the model answer (the release clears it)"
+
+
+def test_the_release_stub_of_an_answer_is_the_one_the_grader_knows():
+    """nbgrader's release writes ClearSolutions.text_stub into an answer cell; a blank answer is that text."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from autograder.model.course import ANSWER_STUB, ROOT, is_blank_answer
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+    assert config.ClearSolutions.text_stub == ANSWER_STUB
+    assert is_blank_answer(f"\n{ANSWER_STUB}\n") and is_blank_answer("  ") and not is_blank_answer("p - t")

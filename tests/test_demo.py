@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from autograder.model.course import PROBLEM_SETS, ROOT, max_score
+from autograder.model.course import PROBLEM_SETS, ROOT, answer_max_score, autograded_max_score, max_score
 from autograder.commands.demo import MARKER, DemoError, prepare
 
 EXAMPLES = ROOT / "examples" / "submissions"
@@ -92,13 +92,15 @@ def test_demo_end_to_end(tmp_path):
     # scores
     grades = {row.split(",")[0]: row.split(",") for row in (results / "grades.csv").read_text().splitlines()}
     header = grades.pop("student")
-    ada = dict(zip(header, grades["ada"]))
-    assert float(ada["total"]) == sum(max_score(ps) for ps in header[1:-1])
+    assert header[-2:] == ["total", "pending"]
+    ada = dict(zip(header, grades["ada"]))  # every autograded point; the derivations await their grader
+    assert float(ada["total"]) == sum(autograded_max_score(ps) for ps in header[1:-2])
+    assert float(ada["pending"]) == sum(answer_max_score(ps) for ps in header[1:-2])
     fay = dict(zip(header, grades["fay"]))
     assert float(fay["total"]) == 0
     for student in ("ben", "cleo", "dan", "eve", "gus", "hana"):
         row = dict(zip(header, grades[student]))
-        submitted = [ps for ps in header[1:-1] if row[ps]]
+        submitted = [ps for ps in header[1:-2] if row[ps]]
         assert 0 < float(row["total"]) < sum(max_score(ps) for ps in submitted), student
 
     def result(student, ps):

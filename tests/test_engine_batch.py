@@ -16,7 +16,7 @@ from autograder.engine.results import results_path
 from autograder.sandbox.confine import Limits
 
 PS = "ps1_softmax"
-MAX = course.max_score(PS)
+MAX = course.autograded_max_score(PS)  # what the engine can give; the answer cells await a person
 LIMITS = Limits(timeout_s=5)
 
 
@@ -55,9 +55,12 @@ def batch(tmp_path_factory, course_dir):
 def test_a_correct_submission_gets_every_point(batch):
     _, results, summary, _ = batch
     data = read(results, "alice")
-    assert data["score"] == data["max_score"] == MAX == sum(p for _, p in course.GRADE_CELLS[PS])
-    assert [t["name"] for t in data["tests"]] == [gid for gid, _ in course.GRADE_CELLS[PS]]
-    assert all(t["status"] == "passed" and t["score"] == t["max_score"] for t in data["tests"])
+    assert data["score"] == MAX == sum(p for _, p in course.GRADE_CELLS[PS])
+    assert data["max_score"] == course.max_score(PS) and data["pending_points"] == course.answer_max_score(PS)
+    autograded = [t for t in data["tests"] if t["kind"] != "manual"]
+    assert [t["name"] for t in autograded] == [gid for gid, _ in course.GRADE_CELLS[PS]]
+    assert all(t["status"] == "passed" and t["score"] == t["max_score"] for t in autograded)
+    assert all(t["status"] == "pending" for t in data["tests"] if t["kind"] == "manual")
     assert data["student"] == "alice" and data["assignment"] == PS
     assert data["tamper"] == [] and data["notes"] == []
     assert data["student_code"]["softmax"] == engine_helpers.CORRECT[PS]["softmax"]
@@ -110,12 +113,12 @@ def test_summary_grades_csv_and_events(batch):
     assert on_disk["graded"] == 7 and on_disk["failed_to_grade"] == 0 and on_disk["skipped_existing"] == 0
     assert on_disk["notebooks_per_s"] > 0 and on_disk["duration_s"] > 0
     rows = list(csv.reader((results / "grades.csv").open()))
-    assert rows[0] == ["student", *course.PROBLEM_SETS, "total"]
+    assert rows[0] == ["student", *course.PROBLEM_SETS, "total", "pending"]
     body = {r[0]: r[1:] for r in rows[1:]}
     assert sorted(body) == ["alice", "bob", "carol", "dave", "erin", "frank", "gina"]
     empty = [""] * (len(course.PROBLEM_SETS) - 1)
-    assert body["alice"] == [f"{MAX:g}", *empty, f"{MAX:g}"]
-    assert body["bob"][0] == "0" and body["bob"][-1] == "0"
+    assert body["alice"] == [f"{MAX:g}", *empty, f"{MAX:g}", f"{course.answer_max_score(PS):g}"]
+    assert body["bob"][0] == "0" and body["bob"][-2] == "0"
     assert [k for k, _ in events].count("graded") == 7 and events[0][0] == "start"
     assert not list(results.rglob("*.tmp"))
 
@@ -176,9 +179,9 @@ def test_grades_csv_is_rebuilt_from_every_results_file(tmp_path):
     (tmp_path / "broken" / PS).mkdir(parents=True)
     (tmp_path / "broken" / PS / "results.json").write_text("{half a fi")
     rows = list(csv.reader(write_grades_csv(tmp_path).open()))
-    assert rows[0] == ["student", *course.PROBLEM_SETS, "ps_extra", "total"]
-    assert rows[1] == ["adam", "3", *[""] * (len(course.PROBLEM_SETS) - 1), "1", "4"]
-    assert rows[2] == ["zoe", "20", "7.5", *[""] * (len(course.PROBLEM_SETS) - 2), "", "27.5"]
+    assert rows[0] == ["student", *course.PROBLEM_SETS, "ps_extra", "total", "pending"]
+    assert rows[1] == ["adam", "3", *[""] * (len(course.PROBLEM_SETS) - 1), "1", "4", "0"]
+    assert rows[2] == ["zoe", "20", "7.5", *[""] * (len(course.PROBLEM_SETS) - 2), "", "27.5", "0"]
     assert len(rows) == 3
 
 

@@ -100,17 +100,20 @@ def test_student_workflow_posts_the_score(tmp_path):
     data = make_result("student", "ps1_softmax", failing={
         "softmax-stability": ("nonfinite", "nan | inf", "subtract the max"),
         "softmax-basic": ("raised", f"::set-env name=X::1 {XSS}", ""),
-    })
+    }, answers={"softmax-derivation": (3, "$p_i = e^{z_i} / \\sum_j e^{z_j}$", None)})
     write_result(tmp_path / "results", data)
     summary = tmp_path / "summary.md"
     env = {**os.environ, "ASSIGNMENT": "ps1_softmax", "GITHUB_STEP_SUMMARY": str(summary)}
     proc = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "::notice title=Autograding complete::Points 21/26"
+    # autograded points and the points awaiting manual grading, apart (the derivation is not 0 of 3)
+    assert proc.stdout.strip() == ("::notice title=Autograding complete::Points 21/26 autograded, "
+                                   "3 pending manual grading")
     md = summary.read_text()
-    assert md.startswith("## ps1_softmax: 21 / 26 points")
+    assert md.startswith("## ps1_softmax: 21 / 26 points autograded, 3 points awaiting grading by your instructor")
     assert "| `softmax-stability` | 0 / 3 |" in md and "**Hint:** subtract the max" in md
+    assert "| `softmax-derivation` | awaiting grading / 3 |" in md
     assert "nan \\| inf" in md, "pipes in messages must not break the table"
     assert "<script" not in md
     assert not re.search(r"^::", md, re.M)
@@ -151,6 +154,31 @@ def test_run_summary_fence_cannot_be_broken_by_a_student_id(tmp_path):
     fences = [t for t in tokens if t.type == "fence"]
     assert len(fences) == 1 and fences[0].content == csv_text
     assert [t.tag for t in tokens if t.type == "heading_open"] == ["h2"], "no heading smuggled in by an id"
+
+
+def test_run_summary_says_what_awaits_manual_grading(tmp_path):
+    """The merge job's summary: the totals (grades.csv) and, apart, the answers a person still has to grade."""
+    (merge,) = [load(INSTRUCTOR)["jobs"]["merge"]]
+    script = next(s["run"] for s in steps(merge) if s.get("name") == "Grades in the run summary")
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "grades.csv").write_text("student,ps2_cross_entropy,total,pending\nada,18,18,3\n")
+    summary = tmp_path / "summary.md"
+    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary)}
+    for pending, said in ((0, False), (2, True)):
+        (results / "summary.json").write_text(json.dumps({"class_summary": {"class": {
+            "pending_answers": pending, "pending_submissions": pending, "pending_points": 3.0 * pending}}}))
+        summary.write_text("")
+        proc = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        md = summary.read_text()
+        assert "ada,18,18,3" in md
+        assert ("**Awaiting manual grading:** 2 answer(s) in 2 submission(s), 6 points" in md) is said
+    (results / "summary.json").write_text("{not json")  # a broken summary only loses that line
+    proc = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
 
 
 def runner_path(tmp_path) -> str:

@@ -1,6 +1,7 @@
 """Scores in nbgrader's gradebook.db: the real `nbgrader export` reads them back."""
 
 import csv
+import re
 import os
 import shutil
 import subprocess
@@ -167,3 +168,49 @@ def test_export_no_student_id_shifts_a_row_or_becomes_a_formula(course):
     assert not any(s.startswith(("=", "+", "-", "@")) for s in students)
     with open(course / "grades.csv", newline="") as fh:
         assert {len(r) for r in csv.reader(fh)} == {11}
+
+
+def test_autograded_notebooks_hold_the_students_cells_and_the_verdicts_not_the_answers(course):
+    """What formgrader shows: the source's cells and nbgrader metadata, the student's code in the solution
+    cells (never the reference), each failed test cell with the grader's message, no hidden test."""
+    import json
+
+    from autograder.model.course import source_notebook
+    from tests.reports_fixtures import NAIVE_SOFTMAX
+
+    info = write_gradebook(course / "results", course)
+    assert info["autograded"] == len(class_results())
+    nb = json.loads((course / "autograded" / "ben" / "ps1_softmax" / "ps1_softmax.ipynb").read_text())
+    cells = {c["metadata"].get("nbgrader", {}).get("grade_id"): c for c in nb["cells"]}
+    assert cells["softmax"]["source"] == NAIVE_SOFTMAX
+    reference = next(c for c in json.loads(source_notebook("ps1_softmax").read_text())["cells"]
+                     if c["metadata"].get("nbgrader", {}).get("grade_id") == "softmax")
+    assert "".join(reference["source"]) not in json.dumps(nb)
+    failed = cells["softmax-stability"]["outputs"]
+    assert failed[0]["output_type"] == "error" and "subtract each slice's maximum" in " ".join(failed[0]["traceback"])
+    assert cells["softmax-basic"]["outputs"] == []  # passed: no output, as nbgrader shows a passing test
+    assert "BEGIN HIDDEN TESTS" not in json.dumps(nb) and "run_check" not in json.dumps(nb)
+    assert cells["softmax-stability"]["metadata"]["nbgrader"]["points"] == 3
+
+
+def test_student_markdown_cannot_emit_markup_in_formgrader():
+    """Formgrader renders answers with nbconvert's markdown2html (raw HTML passed through): after
+    neutral_markdown, no tag opens and no link forms, in text or in math, and the math still reads right."""
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    from autograder.reports.autograded import ZWSP, autograded_path, neutral_markdown
+    from autograder.reports.gradebook import course_directory
+
+    attacks = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))",
+               "![x](javascript:alert(1))", "<javascript:alert(1)>", "[y][r]\n\n[r]: javascript:alert(1)",
+               "<a href='javascript:alert(1)'>x</a>", "$<script>alert(1)</script>$", "<!-- x --><style>*{}</style>",
+               "<svg onload=alert(1)>", "$$\n<iframe src=x>\n$$"]
+    for attack in attacks:
+        html = MarkdownWithMath(renderer=IPythonRenderer(escape=False)).render(neutral_markdown(attack))
+        assert not re.search(r"<(script|img|a|iframe|svg|style|!--)\b", html, re.I), (attack, html)
+        assert "javascript:" not in re.sub(r">[^<]*<", "><", html), (attack, html)  # only ever in text
+    assert neutral_markdown("$a < b$ and [text]") == f"$a <{ZWSP} b$ and [text]"
+    coursedir = course_directory(ROOT)
+    assert autograded_path(coursedir, "../x", "ps1_softmax", "ps1_softmax") is None
+    assert autograded_path(coursedir, "..", "ps1_softmax", "ps1_softmax") is None
+    assert autograded_path(coursedir, "ada", "ps1_softmax", "ps1_softmax") == ROOT / "autograded/ada/ps1_softmax/ps1_softmax.ipynb"

@@ -116,8 +116,8 @@ def test_grades_csv(tmp_path):
     write_class(tmp_path)
     lines = Path(write_grades_csv(tmp_path)).read_text().splitlines()
     header = lines[0].split(",")
-    assert header[0] == "student" and header[-1] == "total"
-    assert header[1:-1] == list(PROBLEM_SETS)  # every problem set of the course, in course order
+    assert header[0] == "student" and header[-2:] == ["total", "pending"]
+    assert header[1:-2] == list(PROBLEM_SETS)  # every problem set of the course, in course order
     rows = {line.split(",")[0]: line.split(",") for line in lines[1:]}
-    assert float(rows["ada"][-1]) == 106
-    assert float(rows["ben"][-1]) == 39
+    assert float(rows["ada"][-2]) == 106 and float(rows["ada"][-1]) == 0  # nothing awaits manual grading
+    assert float(rows["ben"][-2]) == 39

@@ -13,17 +13,22 @@ from autograder.model.results import (MAX_ITEMS, Execution, SubmissionResult, Te
 
 #: A results.json as the engine writes it (keys in the order they are written).
 FILE = {
-    "score": 2.0, "max_score": 3.0, "student": "ada", "assignment": "ps1_softmax",
+    "score": 2.0, "max_score": 6.0, "pending_points": 3.0, "student": "ada", "assignment": "ps1_softmax",
     "tests": [
         {"name": "softmax-basic", "score": 2.0, "max_score": 2.0, "status": "passed", "output": "ok",
          "message": "ok", "hint": "", "kind": "passed"},
         {"name": "softmax-stable", "score": 0.0, "max_score": 1.0, "status": "failed",
          "output": "overflow\nHint: subtract the max", "message": "overflow", "hint": "subtract the max",
          "kind": "value"},
+        {"name": "softmax-derivation", "score": None, "max_score": 3.0, "status": "pending",
+         "output": "Awaiting manual grading: your instructor reads this answer and gives its points.",
+         "message": "Awaiting manual grading: your instructor reads this answer and gives its points.",
+         "hint": "", "kind": "manual"},
     ],
     "execution": {"cells": [{"index": 3, "grade_id": "softmax", "status": "ok", "error": "", "duration_s": 0.01}],
                   "duration_s": 0.5, "stdout_truncated": False, "output_bytes": 12, "sandbox": {"timeout_s": 30}},
     "tamper": [], "flags": [{"cell": 3, "reason": "dynamic import"}], "student_code": {"softmax": "def softmax(z): ..."},
+    "answers": {"softmax-derivation": "$\\partial_j p_i = p_i(\\delta_{ij} - p_j)$"},
     "notes": [],
 }
 
@@ -82,3 +87,29 @@ def test_points_are_written_as_people_write_them():
     assert [fmt_points(x) for x in (2.0, 1.5, 1 / 3, 1234567.0)] == ["2", "1.5", "0.33", "1234567"]
     assert fmt_points(1 / 3, 4) == "0.3333" and fmt_points(7.5, 4) == "7.5"
     assert TestResult("a-b", 1.0, 1.0, True).to_json()["status"] == "passed"
+
+
+def test_an_answer_awaiting_manual_grading_is_pending_never_zero_never_earned(tmp_path):
+    """A derivation no person has graded: ``score`` null and status "pending" in the file, in no score,
+    counted in ``pending_points``; graded by hand it is an ordinary score with the grader's comment."""
+    result = read_result(write_results(tmp_path / "ada" / "ps1_softmax" / "results.json", FILE))
+    answer = result.tests[2]
+    assert answer.pending and answer.manual and answer.score is None and answer.status == "pending"
+    assert (result.score, result.pending_points, result.max_score) == (2.0, 3.0, 6.0)
+    assert (result.autograded_score, result.autograded_max_score) == (2.0, 3.0)
+    assert result.passed == 1 and [t.name for t in result.pending] == ["softmax-derivation"]
+    assert SubmissionResult.scored("ada", "ps1_softmax", 6.0, result.tests).score == 2.0
+    assert result.answers == FILE["answers"]
+    # blank, missing and written answers are all pending, each message says which
+    blank = TestResult.awaiting_grading("softmax-derivation", 3, "  YOUR ANSWER HERE\n")
+    missing = TestResult.awaiting_grading("softmax-derivation", 3, None)
+    assert blank.pending and "No answer was written" in blank.message
+    assert missing.pending and "missing" in missing.message
+    # an edited file that drops the score of a manual test does not turn it into 0 points
+    data = json.loads(json.dumps(FILE))
+    del data["tests"][2]["score"], data["tests"][2]["status"]
+    assert SubmissionResult.from_json(data).tests[2].pending
+    graded = TestResult.graded_by_hand("softmax-derivation", 2.0, 3.0, "sign error in the last line")
+    assert graded.to_json()["score"] == 2.0 and graded.status == "failed" and not graded.pending
+    assert graded.message == "Graded by your instructor: 2 / 3 points. Comment: sign error in the last line"
+    assert TestResult.graded_by_hand("softmax-derivation", 3.0, 3.0).status == "passed"

@@ -178,12 +178,14 @@ def _load_assignment(course_dir, assignment):
         raise GraderError(f"{assignment}: graded cells without a check: {', '.join(missing)}")
     if not source.tests:
         raise GraderError(f"{assignment}: the source notebook has no graded test cells")
-    planned = dict(course.GRADE_CELLS.get(assignment, ()))
-    if planned and {gid: float(p) for gid, p in planned.items()} != dict(source.tests):
-        differ = sorted(set(planned) ^ {gid for gid, _ in source.tests}) or [
-            gid for gid, p in source.tests if float(planned.get(gid, -1)) != p]
-        source.warnings = [f"{assignment}: the source notebook's graded cells or points differ from "
-                           f"autograder.model.course.GRADE_CELLS ({', '.join(differ[:5])}); the notebook's count"]
+    for plan, cells in ((course.GRADE_CELLS, source.tests), (course.ANSWER_CELLS, source.answers)):
+        planned = dict(plan.get(assignment, ())) if assignment in course.FUNCTIONS else {}
+        if planned and {gid: float(p) for gid, p in planned.items()} != dict(cells):
+            differ = sorted(set(planned) ^ {gid for gid, _ in cells}) or [
+                gid for gid, p in cells if float(planned.get(gid, -1)) != p]
+            source.warnings.append(f"{assignment}: the source notebook's graded cells or points differ from the "
+                                   f"course plan, autograder.model.course ({', '.join(differ[:5])}); the notebook's "
+                                   "count")
     # references once per batch, here in one thread (invoke uses warnings.catch_warnings)
     for gid, _ in source.tests:
         for index in range(len(checks[gid].probes)):
@@ -282,7 +284,7 @@ def results_path(results_dir, sub: Submission) -> Path:
 
 def _error_results(sub, source, reason: str, detail: str) -> SubmissionResult:
     """Score 0 with ``reason`` on every graded cell; ``detail`` for the instructor."""
-    return SubmissionResult.not_graded(sub.student, sub.assignment, source.tests, source.max_score, reason, detail)
+    return SubmissionResult.not_graded(sub.student, sub.assignment, source.graded, source.max_score, reason, detail)
 
 
 class _Run:

@@ -5,6 +5,10 @@ and answers calls; the checks (:func:`autograder.checks.evaluate.evaluate`)
 compare its plain answers with the references computed here, and the points
 come from the source notebook's metadata.
 
+Manually graded answer cells (the derivations) are not graded here: each is
+recorded as awaiting manual grading, with the student's text, for a person
+to grade in nbgrader's formgrader (:func:`_answer_results`).
+
 In notebook order, as ``nbgrader autograde`` and "Restart & Run All": the
 cells run top to bottom, and each graded cell's check is evaluated when the
 cells above it have run, so it sees what they defined and nothing below (a
@@ -57,7 +61,7 @@ def _test_result(result, extra: str, points: float) -> TestResult:
 def unreadable_results(student: str, assignment: str, source: SourceNotebook, reason: str,
                        grading_error: str = "") -> SubmissionResult:
     """Score 0 with the reason on every test: the notebook could not be read (or graded) at all."""
-    return SubmissionResult.not_graded(student, assignment, source.tests, source.max_score, reason, grading_error)
+    return SubmissionResult.not_graded(student, assignment, source.graded, source.max_score, reason, grading_error)
 
 
 @dataclass
@@ -88,12 +92,26 @@ def grade_submission(path, student: str, assignment: str, source: SourceNotebook
     rebuilt = rebuild(source, cells)
     forbidden = sorted({name for check in checks.values() for name in check.forbidden})
     graded = _run_and_check(rebuilt, source, checks, Session(zygote, slot, _runs(rebuilt), limits, forbidden))
+    answer_ids = {gid for gid, _ in source.answers}
+    answers = {gid: text for gid, text in rebuilt.student_code.items() if gid in answer_ids}
+    by_id = {t.name: t for t in graded.tests + _answer_results(source, answers)}
     return SubmissionResult.scored(
-        student, assignment, source.max_score, graded.tests,
+        student, assignment, source.max_score, [by_id[gid] for gid, _ in source.graded],
         execution=_execution(graded, limits, sandbox_report, time.monotonic() - started),
-        tamper=list(rebuilt.tamper), flags=graded.flags, student_code=dict(rebuilt.student_code),
-        notes=_notes(rebuilt, graded),
+        tamper=list(rebuilt.tamper), flags=graded.flags,
+        student_code={gid: text for gid, text in rebuilt.student_code.items() if gid not in answer_ids},
+        answers=answers, notes=_notes(rebuilt, graded),
     )
+
+
+def _answer_results(source: SourceNotebook, answers: dict) -> list:
+    """One pending :class:`TestResult` per manually graded answer cell: a person grades it, never the engine.
+
+    Its points are awaiting manual grading (not 0, not earned), also when the
+    answer was left blank or the cell is missing: the message says so, and the
+    grader in formgrader gives the points.
+    """
+    return [TestResult.awaiting_grading(gid, points, answers.get(gid)) for gid, points in source.answers]
 
 
 def _runs(rebuilt) -> list:

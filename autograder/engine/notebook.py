@@ -62,6 +62,11 @@ class SourceCell:
         return self.grade and not self.solution and self.cell_type == "code"
 
     @property
+    def is_answer(self) -> bool:
+        """A manually graded answer cell (nbgrader "manually graded answer"): a person grades it."""
+        return self.grade and self.solution and self.grade_id is not None
+
+    @property
     def protected(self) -> bool:
         """Restored from the source whatever the submission holds."""
         return self.grade_id is not None and not self.solution and (self.locked or self.grade)
@@ -82,8 +87,19 @@ class SourceNotebook:
         return [(c.grade_id, c.points) for c in self.cells if c.is_test]
 
     @property
+    def answers(self) -> list:
+        """``[(grade_id, points)]`` of the manually graded answer cells, in notebook order."""
+        return [(c.grade_id, c.points) for c in self.cells if c.is_answer]
+
+    @property
+    def graded(self) -> list:
+        """``[(grade_id, points)]`` of every graded cell (tests and answers), in notebook order."""
+        return [(c.grade_id, c.points) for c in self.cells if c.is_test or c.is_answer]
+
+    @property
     def max_score(self) -> float:
-        return float(sum(p for _, p in self.tests))
+        """Every point of the notebook: autograded and graded by hand (nbgrader's max score)."""
+        return float(sum(p for _, p in self.graded))
 
     @property
     def solution_ids(self) -> list:

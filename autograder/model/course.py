@@ -2,7 +2,8 @@
 
 The problem sets and their contract functions are written here; the graded
 cells and their points are written once, in the source notebooks' nbgrader
-metadata, and read from there (:data:`GRADE_CELLS`). The checks registry, the
+metadata, and read from there: the autograded test cells (:data:`GRADE_CELLS`)
+and the manually graded answer cells (:data:`ANSWER_CELLS`). The checks registry, the
 release and the notebooks' points tables are tested against this plan.
 """
 
@@ -30,16 +31,44 @@ PROBLEM_SETS = tuple(FUNCTIONS)
 #: All 21 contract functions, in course order.
 ALL_FUNCTIONS = tuple(fn for fns in FUNCTIONS.values() for fn in fns)
 
-class _GradeCells(Mapping):
-    """Problem-set id -> graded cells as ``(grade_id, points)``, in notebook order.
+def is_answer_cell(meta) -> bool:
+    """nbgrader metadata of a **manually graded answer** cell: ``solution`` and ``grade``, with points.
 
-    Read from the source notebooks' nbgrader metadata (the cells with
-    ``"grade": true``), which is the one place a graded cell and its points
-    are written: nbgrader's cell toolbar edits it, the release and the engine
-    read it. Loaded on first use, once per process.
+    The student writes the answer (in this course a markdown derivation) and a
+    person grades it in nbgrader's formgrader; nothing automatic decides its
+    points. Its grade_id is ``<function>-<aspect>`` like a test cell's (e.g.
+    ``cross_entropy_grad-derivation``), so it belongs to a contract function.
+    """
+    return bool(meta.get("grade")) and bool(meta.get("solution"))
+
+
+def is_test_cell(meta) -> bool:
+    """nbgrader metadata of an **autograded test** cell: ``grade`` without ``solution``."""
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+#: What nbgrader's release puts in a manually graded markdown answer cell (``ClearSolutions.text_stub``
+#: of the course's ``nbgrader_config.py``; a test keeps the two equal). An answer that still reads
+#: this (or nothing) was not written.
+ANSWER_STUB = "YOUR ANSWER HERE"
+
+
+def is_blank_answer(text: str) -> bool:
+    """An answer cell left as the release gave it: empty, or only :data:`ANSWER_STUB`."""
+    return not isinstance(text, str) or text.strip() in ("", ANSWER_STUB)
+
+
+class _CellPlan(Mapping):
+    """Problem-set id -> graded cells as ``(grade_id, points)``, in notebook order, of one kind.
+
+    Read from the source notebooks' nbgrader metadata, which is the one place
+    a graded cell and its points are written: nbgrader's cell toolbar edits
+    it, the release and the engine read it. Loaded on first use, once per
+    process. ``kind`` picks the cells: :func:`is_test_cell` or :func:`is_answer_cell`.
     """
 
-    def __init__(self):
+    def __init__(self, kind):
+        self._kind = kind
         self._cells = {}
 
     def __getitem__(self, ps):
@@ -47,8 +76,8 @@ class _GradeCells(Mapping):
             raise KeyError(ps)
         if ps not in self._cells:
             notebook = json.loads(source_notebook(ps).read_text(encoding="utf-8"))
-            graded = (cell.get("metadata", {}).get("nbgrader", {}) for cell in notebook["cells"])
-            self._cells[ps] = tuple((meta["grade_id"], _number(meta["points"])) for meta in graded if meta.get("grade"))
+            metas = (cell.get("metadata", {}).get("nbgrader", {}) for cell in notebook["cells"])
+            self._cells[ps] = tuple((meta["grade_id"], _number(meta["points"])) for meta in metas if self._kind(meta))
         return self._cells[ps]
 
     def __iter__(self):
@@ -62,8 +91,12 @@ def _number(points):
     return int(points) if float(points).is_integer() else float(points)
 
 
-#: Problem-set id -> graded cells as (grade_id, points), grade_id = "<function>-<aspect>".
-GRADE_CELLS = _GradeCells()
+#: Problem-set id -> autograded test cells as (grade_id, points), grade_id = "<function>-<aspect>".
+GRADE_CELLS = _CellPlan(is_test_cell)
+
+#: Problem-set id -> manually graded answer cells as (grade_id, points): the derivations a person
+#: grades in formgrader. Their points are pending until then, never counted as 0 or as earned.
+ANSWER_CELLS = _CellPlan(is_answer_cell)
 
 
 #: Locked code cells that only illustrate the lesson (figures and demos) have a
@@ -107,7 +140,18 @@ def problem_set_of_function(fn: str) -> str:
 
 
 def max_score(ps: str) -> float:
+    """Every point of ``ps``: its autograded cells and its answer cells (nbgrader's assignment max score)."""
+    return autograded_max_score(ps) + answer_max_score(ps)
+
+
+def autograded_max_score(ps: str) -> float:
+    """The points of ``ps`` that the engine grades (its test cells)."""
     return float(sum(points for _, points in GRADE_CELLS[ps]))
+
+
+def answer_max_score(ps: str) -> float:
+    """The points of ``ps`` that a person grades (its answer cells)."""
+    return float(sum(points for _, points in ANSWER_CELLS[ps]))
 
 
 def source_notebook(ps: str) -> Path:

@@ -1,5 +1,9 @@
 """grades.csv from a results folder: one row per student, one column per problem set.
 
+Columns: ``student``, one per problem set (the points earned so far), ``total``
+(their sum) and ``pending`` (the points of answer cells still awaiting manual
+grading, 0 when none: neither earned nor lost yet, so never in a score).
+
 Read from the per-submission results.json files alone, by the engine after a
 batch and by ``merge`` after combining shards (one writer, one format, so a
 merged folder's grades.csv equals an unsharded run's). Text cells follow the
@@ -46,13 +50,22 @@ def iter_results(results_dir):
                 yield student_dir.name, ps_dir.name, data
 
 
+def _pending(data: dict) -> float:
+    """The points awaiting manual grading in a results.json object (0 when none or unreadable)."""
+    try:
+        value = float(data.get("pending_points") or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+    return value if math.isfinite(value) and value > 0 else 0.0
+
+
 def grades_table(results_dir):
-    """``(columns, rows)``: one row per student, one column per problem set, and ``total``.
+    """``(columns, rows)``: one row per student, one column per problem set, ``total`` and ``pending``.
 
     The student column is the id as results.json records it (the display id,
     see :mod:`autograder.model.ids`), else the folder name.
     """
-    scores, names = {}, {}
+    scores, names, pending = {}, {}, {}
     for folder, assignment, data in iter_results(results_dir):
         try:
             score = float(data["score"])
@@ -61,6 +74,7 @@ def grades_table(results_dir):
         if not math.isfinite(score):
             continue
         scores.setdefault(folder, {})[assignment] = score
+        pending[folder] = pending.get(folder, 0.0) + _pending(data)
         student = data.get("student")
         names[folder] = student if isinstance(student, str) and student else folder
     found = {ps for row in scores.values() for ps in row}
@@ -69,8 +83,8 @@ def grades_table(results_dir):
     for folder in sorted(scores, key=lambda f: (names[f], f)):
         row = scores[folder]
         rows.append([names[folder]] + [fmt_points(row[ps], 4) if ps in row else "" for ps in columns]
-                    + [fmt_points(sum(row.values()), 4)])
-    return ["student"] + columns + ["total"], rows
+                    + [fmt_points(sum(row.values()), 4), fmt_points(pending[folder], 4)])
+    return ["student"] + columns + ["total", "pending"], rows
 
 
 def write_grades_csv(results_dir) -> Path:

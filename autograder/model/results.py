@@ -9,16 +9,26 @@ and :mod:`autograder.model.summary`, so neither side re-parses the other's dicts
 results.json (Gradescope's results schema, plus the execution record and the
 instructor's notes), keys in this order::
 
-    {"score", "max_score", "student", "assignment",
+    {"score", "max_score", "pending_points", "student", "assignment",
      "tests": [{"name", "score", "max_score", "status", "output", "message", "hint", "kind"}],
      "execution": {"cells": [{"index", "grade_id", "status", "error", "duration_s"}],
                    "duration_s", "stdout_truncated", ["output_bytes"], "sandbox": {...}},
      "tamper": [str], "flags": [{"cell", "reason"}], "student_code": {function: source},
-     "notes": [str], ["grading_error": str]}
+     "answers": {grade_id: text}, "notes": [str], ["grading_error": str]}
 
 ``output`` is ``message`` followed by ``"\\nHint: " + hint`` when there is a
 hint (what Gradescope shows). ``grading_error`` is present only when the
 grader itself failed on the submission (score 0 recorded with the reason).
+
+**Manually graded answer cells** (``kind: "manual"``, the derivations a
+person grades in nbgrader's formgrader) are tests too, in notebook order.
+Until a person has graded one, its ``status`` is ``"pending"`` and its
+``score`` is ``null``: the points are neither earned nor lost.
+``score`` is the points earned so far (autograded and hand-graded),
+``max_score`` every point of the notebook, and ``pending_points`` the points
+still awaiting manual grading, so ``score + pending_points`` is the most the
+notebook can still reach. ``answers`` holds the student's text of each
+answer cell (what the grader reads in formgrader).
 
 Reading is **tolerant and bounded**: the folder is ours but may have been
 edited, so a missing or ill-typed field takes its default, numbers that are
@@ -34,6 +44,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.model.course import ANSWER_STUB, is_blank_answer
 from autograder.model.files import RESULTS_FILE, write_json_atomic
 
 #: Longest list kept in a results.json (notes, tamper lines, cell records).
@@ -46,6 +57,8 @@ MAX_CODE = 20_000
 #: The kinds of a test that did not pass (besides a check's own kinds):
 #: the notebook could not be read at all.
 UNREADABLE = "unreadable"
+#: The kind of a manually graded answer cell: a person grades it (pending until then).
+MANUAL = "manual"
 
 
 _CUT = re.compile(r"… \([\d,]+ more characters cut\)\Z")
@@ -86,7 +99,7 @@ def bound(value, limit: int = MAX_TEXT, key: str = ""):
     if isinstance(value, str):
         return _cut(value, limit)
     if isinstance(value, dict):
-        return {_cut(str(k), 200): bound(v, MAX_CODE if key == "student_code" else limit, str(k))
+        return {_cut(str(k), 200): bound(v, MAX_CODE if key in ("student_code", "answers") else limit, str(k))
                 for k, v in list(value.items())[:MAX_ITEMS]}
     if isinstance(value, (list, tuple)):
         items = [bound(v, limit) for v in list(value[:MAX_ITEMS] if key != "tests" else value)]
@@ -138,22 +151,68 @@ class TestResult:
 
     ``kind`` names the outcome for the reports: ``"passed"``, a check's kind
     of failure (``"value"``, ``"missing"``, ``"forbidden"`` …),
-    ``"not-attempted"`` (the function is still the template) or
-    ``"unreadable"`` (the notebook could not be read).
+    ``"not-attempted"`` (the function is still the template),
+    ``"unreadable"`` (the notebook could not be read) or ``"manual"`` (an
+    answer cell a person grades).
+
+    ``score`` is ``None`` exactly when the test is **pending**: an answer cell
+    no person has graded yet. Its points are then neither earned nor lost, and
+    every report says "awaiting manual grading" instead of a number.
     """
 
     __test__ = False  # not a pytest class
 
     name: str
-    score: float
+    score: float | None
     max_score: float
     passed: bool
     message: str = ""
     hint: str = ""
     kind: str = ""
 
+    @classmethod
+    def awaiting_grading(cls, name: str, max_score: float, answer: str | None) -> "TestResult":
+        """A manually graded answer cell that no person has graded yet; ``answer`` is the student's text
+        (None: the cell is missing). Pending also when blank: a person decides, the message says so."""
+        if answer is None:
+            message = ("This answer cell is missing from your notebook; your instructor grades it by hand "
+                       "(there is nothing to read, so expect no points for it).")
+        elif is_blank_answer(answer):
+            message = (f"No answer was written: the cell still reads \"{ANSWER_STUB}\". Your instructor grades it "
+                       "by hand.")
+        else:
+            message = "Awaiting manual grading: your instructor reads this answer and gives its points."
+        return cls(name, None, float(max_score), False, message, "", MANUAL)
+
+    @classmethod
+    def graded_by_hand(cls, name: str, score: float, max_score: float, comment: str = "") -> "TestResult":
+        """An answer cell a person has graded (in nbgrader's formgrader): ``score`` of ``max_score``
+        (extra credit included), and the grader's comment."""
+        message = f"Graded by your instructor: {fmt_points(score)} / {fmt_points(max_score)} points."
+        if comment and comment.strip():
+            message += f" Comment: {comment.strip()}"
+        return cls(name, float(score), float(max_score), float(score) >= float(max_score), _cut(message, MAX_TEXT),
+                   "", MANUAL)
+
+    @property
+    def pending(self) -> bool:
+        """Awaiting manual grading: no score yet."""
+        return self.score is None
+
+    @property
+    def manual(self) -> bool:
+        """An answer cell graded by a person (pending or graded)."""
+        return self.kind == MANUAL
+
+    @property
+    def earned(self) -> float:
+        """The points earned so far (0 while pending: not earned, not lost)."""
+        return 0.0 if self.score is None else float(self.score)
+
     @property
     def status(self) -> str:
+        if self.pending:
+            return "pending"
         return "passed" if self.passed else "failed"
 
     @property
@@ -162,9 +221,9 @@ class TestResult:
         return f"{self.message}\nHint: {self.hint}" if self.hint else self.message
 
     def to_json(self) -> dict:
-        return {"name": self.name, "score": float(self.score), "max_score": float(self.max_score),
-                "status": self.status, "output": self.output, "message": self.message, "hint": self.hint,
-                "kind": self.kind}
+        return {"name": self.name, "score": None if self.pending else float(self.score),
+                "max_score": float(self.max_score), "status": self.status, "output": self.output,
+                "message": self.message, "hint": self.hint, "kind": self.kind}
 
     @classmethod
     def from_json(cls, data: dict) -> "TestResult":
@@ -173,13 +232,16 @@ class TestResult:
         name = _text(data.get("name") or data.get("grade_id") or "?")
         score, max_score = _number(data.get("score")), _number(data.get("max_score"))
         status = data.get("status")
-        passed = status == "passed" if status in ("passed", "failed") else bool(max_score) and score >= max_score
+        kind = _text(data.get("kind") or "")
+        if status == "pending" or (kind == MANUAL and data.get("score") is None):
+            score, passed = None, False  # awaiting a person: never read as 0
+        else:
+            passed = status == "passed" if status in ("passed", "failed") else bool(max_score) and score >= max_score
         message, hint = data.get("message"), data.get("hint")
         if message is None:
             message, _, hint_part = str(data.get("output") or "").partition("\nHint: ")
             hint = hint if hint is not None else hint_part
-        return cls(name, score, max_score, passed, _text(message or ""), _text(hint or ""),
-                   _text(data.get("kind") or ""))
+        return cls(name, score, max_score, passed, _text(message or ""), _text(hint or ""), kind)
 
 
 @dataclass(frozen=True)
@@ -253,6 +315,7 @@ class SubmissionResult:
     tamper: list = field(default_factory=list)  # [str]: what restore put back
     flags: list = field(default_factory=list)  # [{"cell", "reason"}]: what the sandbox saw
     student_code: dict = field(default_factory=dict)  # function -> the student's source
+    answers: dict = field(default_factory=dict)  # answer cell grade_id -> the student's text
     notes: list = field(default_factory=list)  # [str] for the instructor
     #: Set when the grader itself failed on this submission (score 0 recorded with the reason).
     grading_error: str = ""
@@ -263,8 +326,8 @@ class SubmissionResult:
 
     @classmethod
     def scored(cls, student: str, assignment: str, max_score: float, tests: list, **parts) -> "SubmissionResult":
-        """A result whose score is the sum of its tests' scores."""
-        return cls(student, assignment, float(sum(t.score for t in tests)), max_score, tests, **parts)
+        """A result whose score is the sum of its tests' scores (pending answer cells add nothing)."""
+        return cls(student, assignment, float(sum(t.earned for t in tests)), max_score, tests, **parts)
 
     @classmethod
     def not_graded(cls, student: str, assignment: str, graded_cells, max_score: float, reason: str,
@@ -285,6 +348,29 @@ class SubmissionResult:
     @property
     def passed(self) -> int:
         return sum(1 for t in self.tests if t.passed)
+
+    @property
+    def pending(self) -> list:
+        """The answer cells awaiting manual grading."""
+        return [t for t in self.tests if t.pending]
+
+    @property
+    def pending_points(self) -> float:
+        """The points awaiting manual grading (neither earned nor lost yet)."""
+        return float(sum(t.max_score for t in self.tests if t.pending))
+
+    @property
+    def autograded(self) -> list:
+        """The tests the engine graded (every test but the answer cells)."""
+        return [t for t in self.tests if not t.manual]
+
+    @property
+    def autograded_score(self) -> float:
+        return float(sum(t.earned for t in self.autograded))
+
+    @property
+    def autograded_max_score(self) -> float:
+        return float(sum(t.max_score for t in self.autograded))
 
     @property
     def cell_problems(self) -> list:
@@ -314,10 +400,10 @@ class SubmissionResult:
     def to_json(self) -> dict:
         """The results.json object (unbounded; :func:`write_results` bounds it)."""
         out = {
-            "score": float(self.score), "max_score": self.max_score, "student": self.student,
-            "assignment": self.assignment, "tests": [t.to_json() for t in self.tests],
+            "score": float(self.score), "max_score": self.max_score, "pending_points": self.pending_points,
+            "student": self.student, "assignment": self.assignment, "tests": [t.to_json() for t in self.tests],
             "execution": self.execution.to_json(), "tamper": list(self.tamper), "flags": list(self.flags),
-            "student_code": dict(self.student_code), "notes": list(self.notes),
+            "student_code": dict(self.student_code), "answers": dict(self.answers), "notes": list(self.notes),
         }
         if self.grading_error:
             out["grading_error"] = self.grading_error
@@ -330,11 +416,11 @@ class SubmissionResult:
         docstring); ``student``/``assignment`` (the folder names) when the file does not say."""
         tests = [TestResult.from_json(t) for t in data.get("tests") or [] if isinstance(t, dict)] \
             if isinstance(data.get("tests"), list) else []
-        code = data.get("student_code")
+        code, answers = data.get("student_code"), data.get("answers")
         return cls(
             student=_text(data.get("student") or student),
             assignment=_text(data.get("assignment") or assignment),
-            score=_number(data.get("score"), sum(t.score for t in tests)),
+            score=_number(data.get("score"), sum(t.earned for t in tests)),
             max_score=_number(data.get("max_score"), sum(t.max_score for t in tests)),
             tests=tests,
             execution=Execution.from_json(data.get("execution")),
@@ -342,6 +428,8 @@ class SubmissionResult:
             flags=_flags(data.get("flags")),
             student_code={_text(k): _text(v, READ_CODE) for k, v in list(code.items())[:READ_ITEMS]}
             if isinstance(code, dict) else {},
+            answers={_text(k): _text(v, READ_CODE) for k, v in list(answers.items())[:READ_ITEMS]}
+            if isinstance(answers, dict) else {},
             notes=_texts(data.get("notes")),
             grading_error=_text(data.get("grading_error") or ""),
             path=path,

@@ -8,7 +8,8 @@ One module per job:
 * :mod:`~autograder.reports.histogram` – its score histograms, as inline SVG;
 * :mod:`~autograder.reports.table` – the rich grade table and a progress bar;
 * :mod:`~autograder.reports.jsonout` – ``--json`` machine output;
-* :mod:`~autograder.reports.gradebook` – scores into nbgrader's ``gradebook.db``;
+* :mod:`~autograder.reports.gradebook` – scores into nbgrader's ``gradebook.db``, and hand-graded points back;
+* :mod:`~autograder.reports.autograded` – the ``autograded/`` notebooks formgrader shows for grading by hand;
 * :mod:`~autograder.reports.nbgrader_export` – ``nbgrader export``'s plugin: the same grades.csv, formula-safe.
 
 Imports are lazy: ``python -m autograder merge --help`` loads none of these modules.
@@ -33,7 +34,9 @@ def add_report_arguments(parser) -> None:
         default=None,
         metavar="COURSE_DIR",
         help="also write the scores into nbgrader's gradebook.db of COURSE_DIR (default: the current "
-        "directory), so that `nbgrader export` and formgrader show them",
+        "directory) and the autograded notebooks into its autograded/ folder, so that `nbgrader export` and "
+        "formgrader show them and the answer cells can be graded by hand in formgrader; points already "
+        "graded by hand there are read back first, into every result and report",
     )
     parser.add_argument(
         "--no-reports",
@@ -46,8 +49,10 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     """Everything that follows a batch, from the results folder alone.
 
     Writes ``feedback.html`` next to every ``results.json`` and ``report.html``
-    in ``results_dir``; with ``gradebook`` (a course directory) also stores the
-    scores in that course's nbgrader gradebook; hands the files to the
+    in ``results_dir``; with ``gradebook`` (a course directory) first reads the
+    points a person gave answer cells in that course's nbgrader gradebook
+    (formgrader) into the results (results.json and grades.csv rewritten), then
+    stores the scores and the autograded notebooks there; hands the files to the
     ``sudo`` user (:func:`autograder.model.files.hand_over`). Every file is written
     before anything is printed, so a closed pipe loses output, never files.
     Then, with ``show``, prints the grade table on ``console`` (a
@@ -66,6 +71,9 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
 
     results_dir = Path(results_dir)
     results = load_results(results_dir)
+    hand_graded = 0
+    if gradebook is not None:
+        results, hand_graded = _bring_in_hand_grades(results_dir, results, gradebook)
     class_stats = stats.of(results)  # computed once, for the report, the terminal and --json
     if feedback:
         write_feedback_pages(results_dir, results)
@@ -75,7 +83,8 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
         from autograder.reports.gradebook import write_gradebook
 
         gradebook_info = write_gradebook(results_dir, gradebook, results=results)
-        hand_over(Path(gradebook) / "gradebook.db")
+        gradebook_info["results_updated_from_gradebook"] = hand_graded
+        hand_over(Path(gradebook) / "gradebook.db", Path(gradebook) / "autograded")
     hand_over(results_dir)
     data = jsonout.summary(results_dir, class_stats)
     if gradebook_info is not None:
@@ -86,6 +95,23 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     if show:
         show_reports(results_dir, data, console=console, json_output=json_output, results=class_stats)
     return data
+
+
+def _bring_in_hand_grades(results_dir, results, course_dir):
+    """``(results, how many changed)``: the answer cells graded by hand in the gradebook, written into
+    their results.json files and grades.csv before any report reads them."""
+    from autograder.model.grades import write_grades_csv
+    from autograder.model.results import write_results
+    from autograder.reports.gradebook import read_hand_grades
+
+    changed = read_hand_grades(results, course_dir)
+    if not changed:
+        return results, 0
+    for r in changed:
+        write_results(r.path, r)
+    write_grades_csv(results_dir)
+    by_path = {r.path: r for r in changed}
+    return [by_path.get(r.path, r) for r in results], len(changed)
 
 
 def show_reports(results_dir, data, console=None, json_output=False, results=None) -> None:

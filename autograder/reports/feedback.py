@@ -4,7 +4,9 @@ Per graded cell: pass/fail, the points, the message and the hint; per
 function: the student's own code (without the template's docstrings). A
 function that still raises the template's ``NotImplementedError`` gets one
 line, "not attempted yet" and its points, instead of a card per cell. Plus what happened to the notebook
-(restored test cells, cells that raised or timed out). Built from
+(restored test cells, cells that raised or timed out). A manually graded answer cell (a derivation)
+shows "awaiting grading" and its points until a person has graded it (then the points and the
+grader's comment), with the student's answer as text. Built from
 results.json alone, which never holds hidden test source or reference values,
 so neither can reach this page. The markup is ``templates/feedback.html.j2``
 (Jinja2, autoescaped: every string from results.json is escaped there).
@@ -15,6 +17,7 @@ from __future__ import annotations
 import re
 
 from autograder.model.course import FUNCTIONS
+from autograder.model.results import UNREADABLE, fmt_points
 from autograder.reports._html import render, write_atomic
 from autograder.reports.results import FEEDBACK_FILE, Result, load_results, test_function
 
@@ -74,29 +77,59 @@ def _not_attempted(tests: list) -> bool:
 
 
 def _function(result: Result, fn: str) -> dict:
-    """One function's section: its tests, points, and the student's code (docstrings dropped)."""
+    """One function's section: its tests, points, the student's answers and code (docstrings dropped).
+
+    ``unfinished``: every autograded cell found the template (its answer cells, if any, are still listed);
+    ``pending``: the points of its answer cells that await manual grading; ``answers``: ``[(grade_id, text)]``
+    of its answer cells as the student wrote them (shown as text).
+    """
     tests = [t for t in result.tests if test_function(t) == fn]
+    auto = [t for t in tests if not t.manual]
     code = result.student_code.get(fn)
     return {
         "name": fn,
         "tests": tests,
-        "unfinished": _not_attempted(tests),
-        "score": sum(t.score for t in tests),
+        "unfinished": bool(auto) and _not_attempted(auto),
+        "auto_max": sum(t.max_score for t in auto),
+        "auto_names": [t.name for t in auto],
+        "manual": [t for t in tests if t.manual],
+        "score": sum(t.earned for t in tests),
         "max_score": sum(t.max_score for t in tests),
-        "all_passed": bool(tests) and all(t.passed for t in tests),
+        "pending": sum(t.max_score for t in tests if t.pending),
+        "all_passed": bool(auto) and all(t.passed for t in auto),
+        "answers": [(t.name, (result.answers.get(t.name) or "").strip()) for t in tests if t.manual],
         "code": without_docstrings(code).strip("\n").rstrip() if code is not None and code.strip() else "",
     }
+
+
+def _test_view(t) -> dict:
+    """How one graded cell is shown: ``label`` (CSS class), ``said`` (the badge), ``points``."""
+    if t.pending:
+        return {"label": "pending", "said": "awaiting grading", "points": f"– / {fmt_points(t.max_score)}"}
+    label = "passed" if t.passed else "failed"
+    said = "not attempted" if t.kind == "not-attempted" else ("graded by hand" if t.manual else label)
+    if t.manual and t.kind != UNREADABLE:
+        label = "graded"
+    return {"label": label, "said": said, "points": f"{fmt_points(t.score)} / {fmt_points(t.max_score)}"}
 
 
 def feedback_view(result: Result) -> dict:
     """What a student is told about one submission, for the page and for the text version.
 
     ``title``, ``r`` (the result), ``fraction`` (of full marks), ``cells`` (:func:`_cells`),
-    ``cells_failed``, ``notes`` and ``functions`` (:func:`_function`, in notebook order).
+    ``cells_failed``, ``notes``, ``functions`` (:func:`_function`, in notebook order), ``shown``
+    (:func:`_test_view` per graded cell), ``passed_line`` (how many autograded cells passed, and the
+    points awaiting manual grading) and ``manual`` (the notebook has answer cells).
     """
     notes = list(result.notes)
     if result.execution.stdout_truncated:
         notes.append("Your notebook printed a lot of output; only the beginning was kept.")
+    auto, pending = result.autograded, result.pending
+    kind = "autograded" if len(auto) < len(result.tests) else "graded"
+    passed = f"{sum(1 for t in auto if t.passed)} of {len(auto)} {kind} cells passed."
+    if pending:
+        passed += (f" {len(pending)} answer(s) worth {fmt_points(result.pending_points)} points await grading by "
+                   "your instructor: those points are not in the score yet.")
     return {
         "title": f"Feedback: {result.assignment} — {result.student}",
         "r": result,
@@ -105,6 +138,9 @@ def feedback_view(result: Result) -> dict:
         "cells_failed": any(c.get("status") in ("error", "timeout") for c in result.cell_problems),
         "notes": notes,
         "functions": [_function(result, fn) for fn in _functions_in_order(result)],
+        "shown": {t.name: _test_view(t) for t in result.tests},
+        "passed_line": passed,
+        "manual": any(t.manual for t in result.tests),
     }
 
 

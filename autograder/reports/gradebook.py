@@ -1,28 +1,44 @@
-"""Scores into nbgrader's ``gradebook.db``, so ``nbgrader export`` and formgrader show them.
+"""Scores into nbgrader's ``gradebook.db`` and notebooks into ``autograded/``, so ``nbgrader export``
+and formgrader show them; and the hand-graded points back from there.
 
 Through nbgrader's own :class:`nbgrader.api.Gradebook`. What must exist for a
 score to count, and what this creates when it is missing (``nbgrader
 generate_assignment`` creates the first three from the source notebooks; we
-update them in place, so running both is fine):
+do the same, through the same preprocessors, so running both is fine):
 
 * the **assignment** (one per problem set), with the course id of the course's
   ``nbgrader_config.py``;
 * its **notebook** (named after the notebook file without ``.ipynb``; ours is
-  ``<ps>``);
-* one **grade cell** per graded cell (``grade_id``) with its ``max_score`` and
-  ``cell_type="code"`` – the assignment's max score is their sum;
+  ``<ps>``) with its cells, stored by nbgrader's own ``SaveCells`` after the
+  preprocessors ``generate_assignment`` runs before it (:func:`save_cells`):
+  one **grade cell** per graded cell (``grade_id``, ``max_score``,
+  ``cell_type``: code for a test cell, markdown for an answer cell – the
+  assignment's max score is their sum), the solution and source cells.
+  Without a source notebook, the grade cells come from results.json;
 * the **student**;
 * the **submission** (``SubmittedAssignment``; creating it mirrors the
-  assignment: a ``SubmittedNotebook`` and one ``Grade`` per grade cell);
-* per graded cell, the **grade**'s ``auto_score`` (and ``needs_manual_grade =
-  False``). A ``manual_score`` an instructor entered in formgrader is left
-  alone, and wins, as in nbgrader.
+  assignment: a ``SubmittedNotebook``, one ``Grade`` per grade cell, one
+  ``Comment`` per solution cell);
+* per autograded cell, the **grade**'s ``auto_score`` (and ``needs_manual_grade =
+  False``); per **answer cell** (manually graded: a derivation), no auto score
+  and ``needs_manual_grade = True`` until a person grades it, which is what
+  formgrader lists as "needs manual grade" (a blank answer also gets nbgrader's
+  auto comment "No response."). A ``manual_score`` an instructor entered in
+  formgrader is left alone, and wins, as in nbgrader;
+* the **autograded notebook** formgrader shows, ``autograded/<student>/<ps>/<ps>.ipynb``
+  (:mod:`autograder.reports.autograded`).
+
+:func:`read_hand_grades` is the way back: the ``manual_score`` (plus extra
+credit) and comment a person gave an answer cell, as that test's result, so
+results.json, grades.csv, the feedback pages, the class report and every
+export include the hand-graded points.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from autograder.reports.autograded import autograded_path, build, write_autograded
 from autograder.reports.results import load_results, problem_sets
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -103,12 +119,50 @@ def _timestamp(course_dir: Path, coursedir, student: str, ps: str):
     return text or None
 
 
+def source_notebook(course_dir, ps: str):
+    """The source notebook of ``ps``: the course folder's ``source/<ps>/<ps>.ipynb``, else this repository's
+    (the one the engine grades with by default); None when neither exists."""
+    from autograder.model.course import source_notebook as repository_source
+
+    for path in (Path(course_dir) / "source" / ps / f"{ps}.ipynb", repository_source(ps)):
+        if path.is_file():
+            return path
+    return None
+
+
+def save_cells(coursedir, db_url: str, ps: str, notebook: str, source_path) -> bool:
+    """Store the notebook's cells as ``nbgrader generate_assignment`` does: its own preprocessors, in its order.
+
+    ``LockCells``, ``ClearSolutions``, ``ClearOutput``, ``CheckCellMetadata``,
+    ``ComputeChecksums`` then ``SaveCells`` (the course's configuration), on
+    the source notebook: grade cells (code or markdown, with points),
+    solution cells and source cells, exactly as nbgrader would store them.
+    nbgrader refuses to change the cells of a notebook that already has
+    submissions; then nothing is changed and this returns False (the grade
+    cells the results need are added one by one by :func:`write_gradebook`).
+    """
+    import nbformat
+    from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, ClearSolutions, ComputeChecksums, LockCells,
+                                        SaveCells)
+
+    nb = nbformat.read(str(source_path), as_version=nbformat.NO_CONVERT)
+    resources = {"nbgrader": {"notebook": notebook, "assignment": ps, "db_url": db_url}}
+    try:
+        for step in (LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums, SaveCells):
+            nb, resources = step(config=coursedir.config).preprocess(nb, resources)
+    except RuntimeError:  # "Cannot add or remove cells … because there are submissions associated with it"
+        return False
+    return True
+
+
 def write_gradebook(results_dir, course_dir=".", results=None, db_url=None, course_id=None) -> dict:
-    """Write the scores of ``results_dir`` into the gradebook of ``course_dir``.
+    """Write the scores of ``results_dir`` into the gradebook of ``course_dir``, and its autograded notebooks.
 
     Returns ``{"db_url", "course_id", "assignments", "students", "submissions",
-    "grades", "skipped"}``; ``skipped`` lists submissions whose results.json
-    could not be read (nothing is written for them).
+    "grades", "pending", "autograded", "skipped"}``: ``pending`` counts the
+    answer cells that await manual grading, ``autograded`` the notebooks written
+    for formgrader; ``skipped`` lists submissions whose results.json could not
+    be read (nothing is written for them).
     """
     import warnings
 
@@ -121,46 +175,69 @@ def write_gradebook(results_dir, course_dir=".", results=None, db_url=None, cour
     db_url = db_url or coursedir.db_url
     course_id = coursedir.course_id if course_id is None else course_id
     written = {"db_url": db_url, "course_id": course_id, "assignments": 0, "students": 0,
-               "submissions": 0, "grades": 0, "skipped": []}
+               "submissions": 0, "grades": 0, "pending": 0, "autograded": 0, "skipped": []}
     readable = [r for r in results if not r.unreadable]
     written["skipped"] = [f"{r.student}/{r.assignment}" for r in results if r.unreadable]
     ensure_tools_on_path()
-    with warnings.catch_warnings(), Gradebook(db_url, course_id) as gb:
+    sources = {ps: source_notebook(course_dir, ps) for ps in problem_sets(readable)}
+    with warnings.catch_warnings():
         # nbgrader's add_submission builds objects outside the session: SQLAlchemy warns, harmlessly
         warnings.simplefilter("ignore", category=SAWarning)
-        notebooks = _write_assignments(gb, readable, written)
-        for student in sorted({r.student for r in readable}):
-            gb.update_or_create_student(student)
-            written["students"] += 1
-        for r in readable:
-            _write_submission(gb, r, notebooks[r.assignment], course_dir, coursedir, written)
+        with Gradebook(db_url, course_id) as gb:
+            names = {}
+            for ps in sources:
+                gb.update_or_create_assignment(ps)
+                names[ps] = _notebook_name(gb, ps, {t.name for r in readable if r.assignment == ps for t in r.tests})
+        for ps, path in sources.items():
+            if path is not None:
+                save_cells(coursedir, db_url, ps, names[ps], path)
+        with Gradebook(db_url, course_id) as gb:
+            notebooks = _write_assignments(gb, readable, names, written)
+            for student in sorted({r.student for r in readable}):
+                gb.update_or_create_student(student)
+                written["students"] += 1
+            for r in readable:
+                _write_submission(gb, r, notebooks[r.assignment], course_dir, coursedir, written)
+    for r in readable:
+        if sources.get(r.assignment) is not None:
+            path = autograded_path(coursedir, r.student, r.assignment, notebooks[r.assignment])
+            if path is not None:
+                write_autograded(path, build(sources[r.assignment], r))
+                written["autograded"] += 1
     return written
 
 
-def _write_assignments(gb, readable, written: dict) -> dict:
-    """Each problem set of ``readable`` as an assignment, its notebook and its grade cells; ``{ps: notebook}``.
+def _write_assignments(gb, readable, names: dict, written: dict) -> dict:
+    """Each problem set's grade cells that the results name and the gradebook lacks (or whose points
+    changed); ``{ps: notebook}``. A grade cell's max score is the largest any results.json gives it."""
+    from nbgrader.api import MissingEntry
 
-    A grade cell's max score is the largest any results.json gives it.
-    """
-    notebooks = {}
-    for ps in problem_sets(readable):
+    for ps, nb in names.items():
         cells: dict = {}
         for r in readable:
             if r.assignment == ps:
                 for t in r.tests:
-                    cells[t.name] = max(cells.get(t.name, 0.0), t.max_score)
-        gb.update_or_create_assignment(ps)
-        nb = notebooks[ps] = _notebook_name(gb, ps, cells)
+                    cells[t.name] = (max(cells.get(t.name, (0.0, ""))[0], t.max_score),
+                                     "markdown" if t.manual else "code")
         gb.update_or_create_notebook(nb, ps)
-        for grade_id, max_score in cells.items():
-            gb.update_or_create_grade_cell(grade_id, nb, ps, max_score=max_score, cell_type="code")
+        for grade_id, (max_score, cell_type) in cells.items():
+            try:
+                cell = gb.find_grade_cell(grade_id, nb, ps)
+            except MissingEntry:
+                gb.update_or_create_grade_cell(grade_id, nb, ps, max_score=max_score, cell_type=cell_type)
+                if cell_type == "markdown":  # an answer cell is a solution cell too: formgrader's comment box
+                    gb.update_or_create_solution_cell(grade_id, nb, ps)
+            else:
+                if cell.max_score != max_score:
+                    gb.update_or_create_grade_cell(grade_id, nb, ps, max_score=max_score)
         written["assignments"] += 1
-    return notebooks
+    return names
 
 
 def _write_submission(gb, r, nb: str, course_dir, coursedir, written: dict) -> None:
-    """One submission and its auto scores (a grade cell created after the submission is mirrored), committed."""
-    from nbgrader.api import Grade, MissingEntry
+    """One submission and its auto scores (grades and comments of cells created after the submission are
+    mirrored), committed. Answer cells get no auto score: a person grades them."""
+    from nbgrader.api import Comment, Grade, MissingEntry
 
     kwargs = {}
     stamp = _timestamp(course_dir, coursedir, r.student, r.assignment)
@@ -168,6 +245,12 @@ def _write_submission(gb, r, nb: str, course_dir, coursedir, written: dict) -> N
         kwargs["timestamp"] = stamp
     submission = gb.update_or_create_submission(r.assignment, r.student, **kwargs)
     submitted_nb = gb.find_submission_notebook(nb, r.assignment, r.student)
+    for cell in gb.find_notebook(nb, r.assignment).solution_cells:
+        try:
+            gb.find_comment(cell.name, nb, r.assignment, r.student)
+        except MissingEntry:  # the solution cell was created after the submission: mirror it now
+            gb.db.add(Comment(cell_id=cell.id, notebook=submitted_nb))
+    gb.db.flush()
     for t in r.tests:
         try:
             grade = gb.find_grade(t.name, nb, r.assignment, r.student)
@@ -176,9 +259,83 @@ def _write_submission(gb, r, nb: str, course_dir, coursedir, written: dict) -> N
             cell = gb.find_grade_cell(t.name, nb, r.assignment)
             grade = Grade(cell_id=cell.id, notebook=submitted_nb)
             gb.db.add(grade)
-        grade.auto_score = float(t.score)
-        grade.needs_manual_grade = False
+        if t.manual:  # a person's to grade: no auto score, listed for grading until a manual score exists
+            grade.auto_score = None
+            grade.needs_manual_grade = grade.manual_score is None
+            written["pending"] += int(grade.manual_score is None)
+            _answer_comment(gb, t.name, nb, r)
+        else:
+            grade.auto_score = float(t.score)
+            grade.needs_manual_grade = False
         written["grades"] += 1
     gb.db.commit()
     del submission
     written["submissions"] += 1
+
+
+#: nbgrader's own auto comment for a solution cell left as released (``SaveAutoGrades._add_comment``).
+NO_RESPONSE = "No response."
+
+
+def _answer_comment(gb, name: str, nb: str, r) -> None:
+    """nbgrader's "No response." on an answer left blank (what its autograde writes), else no auto comment."""
+    from nbgrader.api import MissingEntry
+
+    from autograder.model.course import is_blank_answer
+
+    try:
+        comment = gb.find_comment(name, nb, r.assignment, r.student)
+    except MissingEntry:
+        return
+    comment.auto_comment = NO_RESPONSE if is_blank_answer(r.answers.get(name, "")) else None
+
+
+def read_hand_grades(results, course_dir=".", db_url=None, course_id=None) -> list:
+    """The results whose answer cells a person graded (or un-graded) in the gradebook since; updated copies.
+
+    For each answer cell of each readable result: a ``manual_score`` in the
+    gradebook (with its extra credit, as nbgrader's ``Grade.score`` counts it)
+    makes the test :meth:`~autograder.model.results.TestResult.graded_by_hand`
+    with the grader's comment; no manual score makes it pending again. Only
+    results that changed are returned, their score recomputed; the gradebook
+    is only read (and not created when it does not exist yet).
+    """
+    import dataclasses
+
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from autograder.model.results import TestResult
+
+    course_dir = Path(course_dir).resolve()
+    coursedir = course_directory(course_dir)
+    db_url = db_url or coursedir.db_url
+    if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///"):]).is_file():
+        return []
+    course_id = coursedir.course_id if course_id is None else course_id
+    changed = []
+    ensure_tools_on_path()
+    with Gradebook(db_url, course_id) as gb:
+        for r in results:
+            manual = [t for t in r.tests if t.manual]
+            if r.unreadable or not manual:
+                continue
+            nb = _notebook_name(gb, r.assignment, {t.name for t in manual})
+            tests, differs = [], False
+            for t in r.tests:
+                new = t
+                if t.manual:
+                    try:
+                        grade = gb.find_grade(t.name, nb, r.assignment, r.student)
+                        comment = gb.find_comment(t.name, nb, r.assignment, r.student).manual_comment
+                    except MissingEntry:
+                        grade, comment = None, None
+                    if grade is not None and grade.manual_score is not None:
+                        score = float(grade.manual_score) + float(grade.extra_credit or 0.0)
+                        new = TestResult.graded_by_hand(t.name, score, t.max_score, comment or "")
+                    elif grade is not None and not t.pending:
+                        new = TestResult.awaiting_grading(t.name, t.max_score, r.answers.get(t.name))
+                differs = differs or new != t
+                tests.append(new)
+            if differs:
+                changed.append(dataclasses.replace(r, tests=tests, score=float(sum(t.earned for t in tests))))
+    return changed

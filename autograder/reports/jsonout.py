@@ -3,12 +3,16 @@
 Shape (``"version": 1``)::
 
     {"version": 1, "results_dir": …, "report": …, "grades_csv": …,
-     "class": {"students", "submissions", "flagged", "mean", "median", "min", "max", "max_score"},
+     "class": {"students", "submissions", "flagged", "mean", "median", "min", "max", "max_score",
+               "pending_submissions", "pending_answers", "pending_points"},
      "problem_sets": {ps: {"max_score", "n", "mean", "median", "min", "max", "full_marks",
-                           "items": [{"grade_id", "max_score", "n", "passed", "pass_rate",
+                           "pending_submissions", "pending_points",
+                           "items": [{"grade_id", "max_score", "n", "passed", "pass_rate", "manual", "pending",
                                       "mean_score", "mistakes": [{"label", "count"}], "other_mistakes"}]}},
-     "students": [{"student", "scores": {ps: score or null}, "total", "max_total", "flags"}],
-     "submissions": [{"student", "assignment", "score", "max_score", "passed", "tests",
+     "students": [{"student", "scores": {ps: score or null}, "total", "max_total", "pending": {ps: points},
+                   "pending_total", "flags"}],
+     "submissions": [{"student", "assignment", "score", "max_score", "autograded_score",
+                      "autograded_max_score", "pending_points", "pending": [grade_id], "passed", "tests",
                       "flagged", "tamper", "cell_problems", "flags", "grading_error", "notes", "results",
                       "feedback"}],
      "not_graded": [{"path", "reason", "suggestion"}],   # what under submitted/ was not graded
@@ -16,6 +20,10 @@ Shape (``"version": 1``)::
 
 ``not_graded`` and ``sandbox`` come from the batch's summary.json (or, for a
 merged folder, from each shard's); both are read defensively.
+
+Scores are the points earned so far (autograded and hand-graded); the points of
+answer cells awaiting manual grading are ``pending_points`` / ``pending``,
+never in a score.
 
 Paths are relative to ``results_dir``. No hidden test source or reference value
 is in it (results.json has none).
@@ -77,6 +85,10 @@ def summary(results_dir, results=None) -> dict:
             "assignment": r.assignment,
             "score": r.score,
             "max_score": r.max_score,
+            "autograded_score": r.autograded_score,
+            "autograded_max_score": r.autograded_max_score,
+            "pending_points": r.pending_points,
+            "pending": [t.name for t in r.pending],
             "passed": r.passed,
             "tests": len(r.tests),
             "flagged": r.flagged,

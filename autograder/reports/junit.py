@@ -3,7 +3,8 @@
 One ``<testsuite>`` per submission, named ``<student>/<problem set>: <score> / <max> points``; one
 ``<testcase>`` per graded cell, named ``<grade_id>: <points> / <max> points``, passed or with a
 ``<failure>`` holding the message and the hint (the text of results.json, which never holds hidden test
-source or reference values). Totals come from the results model (:class:`~autograder.model.results.SubmissionResult`),
+source or reference values). A manually graded answer cell no person has graded yet is ``<skipped>``
+("awaiting manual grading"): neither passed nor failed. Totals come from the results model (:class:`~autograder.model.results.SubmissionResult`),
 the same numbers as grades.csv and the feedback pages.
 
 Every string is a student's id or the grader's text about their code: ElementTree escapes markup, and
@@ -28,26 +29,30 @@ def xml_text(value) -> str:
                         str(value))
 
 
-def _points(score: float, max_score: float) -> str:
-    return f"{fmt_points(score)} / {fmt_points(max_score)} points"
+def _points(score, max_score: float) -> str:
+    return f"{'–' if score is None else fmt_points(score)} / {fmt_points(max_score)} points"
 
 
 def junit_tree(results) -> ET.ElementTree:
     """The JUnit document of ``results`` (:class:`~autograder.model.results.SubmissionResult`, in the order given)."""
     root = ET.Element("testsuites", name="probdl-autograder")
-    tests = failures = 0
+    tests = failures = skipped = 0
     for r in results:
-        failed = [t for t in r.tests if not t.passed]
+        failed = [t for t in r.tests if not t.passed and not t.pending]
+        waiting = f" ({fmt_points(r.pending_points)} awaiting manual grading)" if r.pending else ""
         suite = ET.SubElement(root, "testsuite", name=xml_text(f"{r.student}/{r.assignment}: "
-                                                              f"{_points(r.score, r.max_score)}"),
-                              tests=str(len(r.tests)), failures=str(len(failed)), errors="0", skipped="0")
+                                                              f"{_points(r.score, r.max_score)}{waiting}"),
+                              tests=str(len(r.tests)), failures=str(len(failed)), errors="0",
+                              skipped=str(len(r.pending)))
         props = ET.SubElement(suite, "properties")
         for name, value in (("score", fmt_points(r.score)), ("max_score", fmt_points(r.max_score))):
             ET.SubElement(props, "property", name=name, value=value)
         for t in r.tests:
             case = ET.SubElement(suite, "testcase", classname=xml_text(f"{r.assignment}.{r.student}"),
                                  name=xml_text(f"{t.name}: {_points(t.score, t.max_score)}"), time="0")
-            if not t.passed:
+            if t.pending:
+                ET.SubElement(case, "skipped", message="awaiting manual grading")
+            elif not t.passed:
                 failure = ET.SubElement(case, "failure", message=xml_text(t.message.splitlines()[0][:300]
                                                                            if t.message else "failed"),
                                         type=xml_text(t.kind or "failed"))
@@ -56,8 +61,10 @@ def junit_tree(results) -> ET.ElementTree:
             ET.SubElement(suite, "system-err").text = xml_text(f"results.json unreadable: {r.unreadable}")
         tests += len(r.tests)
         failures += len(failed)
+        skipped += len(r.pending)
     root.set("tests", str(tests))
     root.set("failures", str(failures))
+    root.set("skipped", str(skipped))
     ET.indent(root)
     return ET.ElementTree(root)
 

@@ -4,7 +4,9 @@ A grade histogram per problem set and for the total (inline SVG, drawn by
 :mod:`~autograder.reports.histogram`), the item analysis (per graded cell: pass rate, discrimination and
 the most frequent hints, i.e. which mistakes the class made), the submissions that
 need a look (tampering, cells that failed, notebooks that did not run), and
-every student's scores with links to their feedback pages.
+every student's scores with links to their feedback pages. Answer cells that
+await manual grading are counted apart ("pending"): in no score, no mean and
+no correlation until a person has graded them.
 
 This module decides what is shown; the markup is ``templates/report.html.j2``
 (Jinja2, autoescaped). Its tables are laid out for every width: on a phone each
@@ -21,7 +23,7 @@ from autograder.reports import stats
 from autograder.reports._html import render, write_atomic
 from autograder.reports.histogram import histogram_svgs
 from autograder.reports.jsonout import batch_info
-from autograder.reports.results import FEEDBACK_FILE, REPORT_FILE, load_results
+from autograder.reports.results import FEEDBACK_FILE, REPORT_FILE, fmt_points, load_results
 
 
 def _item_lines(it: dict) -> list:
@@ -34,6 +36,11 @@ def _item_lines(it: dict) -> list:
                       "muted": True})
     if it["not_run"]:
         lines.append({"count": 0, "text": f"{it['not_run']} notebook(s) could not be read", "muted": True})
+    if it.get("manual"):
+        graded = it["n"] - it["pending"] - it["not_run"]
+        text = f"answer graded by hand: {graded} graded" + (f", mean {fmt_points(it['mean_score'])} pt" if graded else "")
+        lines.append({"count": 0, "text": text + (f", {it['pending']} awaiting manual grading" if it["pending"] else ""),
+                      "muted": True})
     return lines
 
 
@@ -88,7 +95,7 @@ def _students(cs, results_dir) -> list:
             scores.append({"ps": ps, "score": r.score if r else None, "flagged": bool(r and r.flagged),
                            "href": None if r is None else (_href(r, results_dir) or "")})
         rows.append({"student": row["student"], "scores": scores, "total": row["total"],
-                     "max_total": row["max_total"]})
+                     "max_total": row["max_total"], "pending": row["pending_total"]})
     return rows
 
 
@@ -106,6 +113,8 @@ def render_report(results, results_dir) -> str:
             attention=_attention(cs.results, results_dir),
             items=_items(cs),
             students=_students(cs, results_dir),
+            pending_students=any(row["pending_total"] for row in cs.rows),
+            pending_sets=any(d.get("pending_submissions") for d in cs.problem_sets.values()),
             sandbox=_sandbox_lines(info["sandbox"]),
             min_discrimination=stats.MIN_DISCRIMINATION,
             min_n_for_flag=stats.MIN_N_FOR_FLAG,

@@ -26,9 +26,12 @@ def ps_max_scores(results) -> dict:
 
 
 def student_rows(results) -> list:
-    """One row per student: ``{"student", "scores": {ps: score|None}, "total", "max_total", "flags"}``.
+    """One row per student: ``{"student", "scores": {ps: score|None}, "total", "max_total", "pending":
+    {ps: points}, "pending_total", "flags"}``.
 
-    A problem set the student did not submit scores ``None`` and counts 0 in the total.
+    A problem set the student did not submit scores ``None`` and counts 0 in the total. Scores are
+    the points earned so far; ``pending`` holds, per problem set, the points of answer cells still
+    awaiting manual grading (only problem sets with some), ``pending_total`` their sum.
     """
     maxes = ps_max_scores(results)
     max_total = sum(maxes.values())
@@ -53,11 +56,14 @@ def student_rows(results) -> list:
             for f in r.flags[:5]:
                 where = f"cell {f['cell']}: " if f.get("cell") is not None else ""
                 flags.append(f"{ps}: to look at: {where}{f['reason']}")
+        pending = {ps: subs[ps].pending_points for ps in maxes if ps in subs and subs[ps].pending_points}
         rows.append({
             "student": student,
             "scores": scores,
             "total": sum(s for s in scores.values() if s is not None),
             "max_total": max_total,
+            "pending": pending,
+            "pending_total": sum(pending.values()),
             "flags": flags,
         })
     return rows
@@ -141,7 +147,7 @@ def discrimination(item_scores, rest_scores):
 
 
 def _item_row(item: dict) -> dict:
-    n = len(item["scores"])
+    n = len(item["scores"]) + item["pending"]
     mistakes = sorted(item["mistakes"].items(), key=lambda kv: (-kv[1], kv[0]))
     r = discrimination([x for x, _ in item["pairs"]], [y for _, y in item["pairs"]])
     flag = ""
@@ -159,7 +165,9 @@ def _item_row(item: dict) -> dict:
         "difficulty": item["passed"] / n if n else 0.0,
         "discrimination": None if r is None else round(r, 4),
         "flag": flag,
-        "mean_score": sum(item["scores"]) / n if n else 0.0,
+        "mean_score": sum(item["scores"]) / len(item["scores"]) if item["scores"] else 0.0,
+        "manual": item["manual"],
+        "pending": item["pending"],
         "mistakes": [{"label": label, "count": count} for label, count in mistakes[:TOP_MISTAKES]],
         "other_mistakes": sum(count for _, count in mistakes[TOP_MISTAKES:]),
     }
@@ -169,8 +177,11 @@ def item_analysis(results) -> dict:
     """``ps -> [item]`` per graded cell, in notebook order.
 
     An item is ``{"grade_id", "max_score", "n", "passed", "not_run", "not_attempted", "pass_rate",
-    "difficulty", "discrimination", "flag", "mean_score", "mistakes": [{"label", "count"}],
-    "other_mistakes"}`` with the most frequent mistakes first. ``difficulty`` is the pass rate
+    "difficulty", "discrimination", "flag", "mean_score", "manual", "pending", "mistakes": [{"label",
+    "count"}], "other_mistakes"}`` with the most frequent mistakes first. ``manual`` marks an answer
+    cell a person grades; ``pending`` counts its submissions still awaiting that (they are in ``n``,
+    but in no score, mean or correlation: their points are not known yet), and ``passed`` its full
+    marks given by hand. ``difficulty`` is the pass rate
     (classical test theory's p-value); ``discrimination`` the corrected item–total correlation
     (:func:`discrimination`, over the notebooks that ran); ``flag`` says why a cell with at least
     :data:`MIN_N_FOR_FLAG` such submissions does not separate strong from weak ones. Failures of notebooks that could not be
@@ -185,17 +196,23 @@ def item_analysis(results) -> dict:
             for t in r.tests:
                 item = items.setdefault(t.name, {"grade_id": t.name, "max_score": 0.0, "scores": [],
                                                     "pairs": [], "passed": 0, "not_run": 0, "not_attempted": 0,
-                                                    "mistakes": Counter()})
+                                                    "manual": False, "pending": 0, "mistakes": Counter()})
                 item["max_score"] = max(item["max_score"], t.max_score)
+                item["manual"] = item["manual"] or t.manual
+                if t.pending:  # awaiting a person: its points are not known, so it is in no statistic
+                    item["pending"] += 1
+                    continue
                 item["scores"].append(t.score)
                 if t.kind not in NOT_RUN_KINDS:  # a notebook that never ran says nothing about a cell
-                    item["pairs"].append((t.score, sum(u.score for u in r.tests) - t.score))
+                    item["pairs"].append((t.score, sum(u.earned for u in r.tests) - t.score))
                 if t.passed:
                     item["passed"] += 1
                 elif t.kind in NOT_RUN_KINDS:
                     item["not_run"] += 1
                 elif t.kind in NOT_ATTEMPTED_KINDS:
                     item["not_attempted"] += 1
+                elif t.manual:
+                    pass  # graded by hand: the grader's comment is for the student, not a mistake label
                 else:
                     item["mistakes"][mistake_label(t)] += 1
         out[ps] = [_item_row(item) for item in items.values()]
@@ -216,14 +233,19 @@ def distribution(values) -> dict:
 
 
 def ps_summary(results) -> dict:
-    """``ps -> {"max_score", "n", "mean", "median", "min", "max", "full_marks"}``."""
+    """``ps -> {"max_score", "n", "mean", "median", "min", "max", "full_marks", "pending_submissions",
+    "pending_points"}``: scores are the points earned so far; ``pending_submissions`` counts the
+    submissions with answer cells awaiting manual grading, ``pending_points`` adds up those points."""
     maxes = ps_max_scores(results)
     out = {}
     for ps, max_score in maxes.items():
-        scores = [r.score for r in results if r.assignment == ps]
+        subs = [r for r in results if r.assignment == ps]
+        scores = [r.score for r in subs]
         d = distribution(scores)
         d["max_score"] = max_score
         d["full_marks"] = sum(1 for s in scores if max_score and s >= max_score)
+        d["pending_submissions"] = sum(1 for r in subs if r.pending_points)
+        d["pending_points"] = float(sum(r.pending_points for r in subs))
         out[ps] = d
     return out
 
@@ -236,6 +258,9 @@ def class_summary(results, rows=None) -> dict:
     d["students"] = len(students(results))
     d["submissions"] = len(results)
     d["flagged"] = sum(1 for r in results if r.flagged)
+    d["pending_submissions"] = sum(1 for r in results if r.pending_points)
+    d["pending_answers"] = sum(len(r.pending) for r in results)
+    d["pending_points"] = float(sum(r.pending_points for r in results))
     return d
 
 

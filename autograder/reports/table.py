@@ -44,7 +44,9 @@ def grade_table(results):
 
     Narrow enough for an 80-column terminal: problem sets by their short id
     (``ps1`` for ``ps1_softmax``), and a ⚠ where a submission needs a look
-    (:func:`attention_lines` says why).
+    (:func:`attention_lines` says why). Scores are the points earned so far;
+    when answer cells await manual grading, a last column ``pending`` gives
+    their points per student (neither earned nor lost yet).
     """
     from rich.table import Table
     from rich.text import Text
@@ -59,6 +61,9 @@ def grade_table(results):
     rows = cs.rows
     max_total = rows[0]["max_total"] if rows else 0.0
     table.add_column(f"total\n/{fmt_points(max_total)}", justify="right", no_wrap=True, style="bold")
+    pending = any(row["pending_total"] for row in rows)
+    if pending:
+        table.add_column("pending\n(by hand)", justify="right", no_wrap=True, style="cyan")
     by = {(r.student, r.assignment): r for r in cs.results}
     for row in rows:
         cells = []
@@ -68,7 +73,8 @@ def grade_table(results):
             r = by.get((row["student"], ps))
             mark = " [magenta]⚠[/]" if r is not None and r.flagged else "  "
             cells.append(f"[{_style(score, max_score)}]{text}[/]{mark}")
-        table.add_row(Text(row["student"]), *cells, fmt_points(row["total"]))  # an id is text, never markup
+        extra = [fmt_points(row["pending_total"]) if row["pending_total"] else "–"] if pending else []
+        table.add_row(Text(row["student"]), *cells, fmt_points(row["total"]), *extra)  # an id is text, never markup
     return table
 
 
@@ -90,7 +96,8 @@ def hardest_items_table(results, limit: int = 5):
     def failures(it):
         return it["n"] - it["passed"] - it["not_run"] - it.get("not_attempted", 0)
 
-    items = [(ps, it) for ps, its in stats.of(results).items.items() for it in its if failures(it)]
+    items = [(ps, it) for ps, its in stats.of(results).items.items() for it in its
+             if failures(it) and not it.get("manual")]
     items.sort(key=lambda p: (-failures(p[1]), p[1]["pass_rate"], p[1]["grade_id"]))
     table = Table(title="Hardest graded cells", title_justify="left", header_style="bold")
     table.add_column("graded cell", no_wrap=True)
@@ -144,6 +151,8 @@ def print_summary(results_dir, results=None, console=None, gradebook=None) -> No
         f"{fmt_points(c['mean'])} / {fmt_points(c['max_score'])}"
         + (f", [magenta]{c['flagged']} to look at[/]" if c["flagged"] else "")
     )
+    if c.get("pending_answers"):
+        console.print(pending_line(c, gradebook is not None), markup=False, highlight=False)
     console.print(f"Class report:   [bold]{escape(_show(results_dir / REPORT_FILE))}[/]")
     if (results_dir / GRADES_FILE).exists():
         console.print(f"Grades (CSV):   {_show(results_dir / GRADES_FILE)}", markup=False, highlight=False)
@@ -153,8 +162,27 @@ def print_summary(results_dir, results=None, console=None, gradebook=None) -> No
         console.print(f"Feedback pages: {_show(pattern)}  (e.g. {_show(example.folder / FEEDBACK_FILE)})",
                       markup=False, highlight=False)
     if gradebook:
-        console.print(f"Gradebook:      {gradebook.get('db_url')} ({gradebook.get('grades')} grades written)",
+        extra = ""
+        if gradebook.get("autograded"):
+            extra += f", {gradebook['autograded']} notebook(s) in autograded/ for formgrader"
+        if gradebook.get("pending"):
+            extra += f", {gradebook['pending']} answer(s) to grade by hand there"
+        if gradebook.get("results_updated_from_gradebook"):
+            extra += f", {gradebook['results_updated_from_gradebook']} result(s) updated with hand-graded points"
+        console.print(f"Gradebook:      {gradebook.get('db_url')} ({gradebook.get('grades')} grades written{extra})",
                       markup=False, highlight=False)
+
+
+def pending_line(overall: dict, gradebook: bool) -> str:
+    """What awaits manual grading in the class, and how it gets graded (one line)."""
+    text = (f"Awaiting manual grading: {overall['pending_answers']} answer(s) in "
+            f"{overall['pending_submissions']} submission(s), {fmt_points(overall['pending_points'])} points "
+            "(not counted yet, neither earned nor lost). ")
+    if gradebook:
+        return text + ("Grade them in nbgrader's formgrader, then run this command again with --gradebook: "
+                       "the hand-graded points come into results, grades.csv and the reports.")
+    return text + ("To grade them in nbgrader's formgrader, run `autograde` (or `merge`) with --gradebook; "
+                   "after grading there, the same command brings the points in.")
 
 
 class _NoProgress:
@@ -232,6 +260,8 @@ def batch_progress(console=None, enabled=None):
             label = escape(f"{sub.student}/{sub.assignment}") if sub is not None else ""  # ids are not markup
             if kind == "graded" and isinstance(data, SubmissionResult):
                 label += f" {fmt_points(data.score)}/{fmt_points(data.max_score)}"
+                if data.pending_points:
+                    label += f" (+{fmt_points(data.pending_points)} pending)"
             elif kind == "failed":
                 label += " failed to grade"
             state["bar"].advance(label)

@@ -1,0 +1,254 @@
+"""Answer cells graded by hand, through nbgrader's own machinery, end to end with the real tools.
+
+A problem set with a manually graded answer cell (a derivation: nbgrader's
+"Manually graded answer", ``solution`` and ``grade`` with points) in a
+temporary nbgrader course. Three students hand it in: ``ann`` writes an
+answer (with markup that must not run in formgrader), ``bob`` leaves it as
+released, ``cat`` writes one and gets the gradient's 1/N wrong. Then:
+
+1. our engine grades them (``python -m autograder autograde … --gradebook``):
+   every answer cell is pending in results.json (``score`` null), in no score,
+   its points in ``pending_points``, in grades.csv's ``pending`` column;
+2. nbgrader's formgrader — the real one, ``jupyter server`` with nbgrader's
+   server extension, over HTTP — lists the three answers as needing manual
+   grading, with no auto score, and shows ann's ``autograded/`` notebook with
+   the score box of the answer cell and the answer as text (its markup inert);
+3. the instructor grades the answers there (formgrader's grade and comment
+   API, what its page sends);
+4. ``nbgrader export`` (the real command) gives each student autograded +
+   hand-graded points: the totals are checked against the sums written out
+   below;
+5. running our command again with ``--gradebook`` brings the hand-graded
+   points into results.json, grades.csv, ``--json`` and the feedback pages.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.model.course import GRADE_CELLS, ROOT
+from testkit import nbgrader_course
+from testkit.fill import filled_release
+from testkit.zoo import ps2_cross_entropy as zoo
+
+pytestmark = pytest.mark.slow
+
+PS = "ps2_cross_entropy"
+ANSWER = "cross_entropy_grad-derivation"
+ANSWER_POINTS = 3
+MODEL_ANSWER = (r"With $p = \operatorname{softmax}(z)$, $\partial \log p_k / \partial z_c = \delta_{kc} - p_c$, so "
+                r"$\partial L / \partial z_c = -\sum_k t_k (\delta_{kc} - p_c) = p_c - t_c$; the mean adds $1/N$.")
+ANN_ANSWER = (r"$\partial L/\partial z_c = p_c - t_c$ because $\sum_k t_k = 1$ <script>alert('formgrader')</script>"
+              "<img src=x onerror=alert(1)> [see](javascript:alert(2)) [also][x]\n\n[x]: javascript:alert(3)\n")
+CAT_ANSWER = r"$\partial L/\partial z = t - p$"
+WRONG_GRAD = "cross_entropy_grad-missing-1-over-n"
+
+
+def _points() -> dict:
+    return dict(GRADE_CELLS[PS])
+
+
+#: The hand arithmetic the export must reproduce. ps2's autograded cells are worth AUTO points; cat's
+#: gradient without 1/N loses the cells the bug zoo's reviewed table lists for it.
+AUTO = sum(_points().values())
+CAT_AUTO = AUTO - sum(_points()[gid] for gid in zoo.LOSES[WRONG_GRAD])
+HAND = {"ann": 3.0, "bob": 0.0, "cat": 1.5}  # what the instructor gives in formgrader
+TOTAL = {"ann": AUTO + 3.0, "bob": AUTO + 0.0, "cat": CAT_AUTO + 1.5}
+
+
+def _with_answer(nb: dict, text: str | None) -> dict:
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == ANSWER and text is not None:
+            cell["source"] = text
+    return nb
+
+
+def _build(folder: Path) -> dict:
+    course = nbgrader_course.make_course(folder / "course", [PS], gradebook=False)
+    shutil.rmtree(course / "release")
+    nbgrader_course.add_answer_cell(course / "source" / PS / f"{PS}.ipynb", after="sec-gradient", grade_id=ANSWER,
+                                    points=ANSWER_POINTS, answer=MODEL_ANSWER)
+    nbgrader_course.run_logged([*nbgrader_course.nbgrader_command(), "generate_assignment", PS, "--force"], course,
+                               600, folder / "generate.log")
+    wrong = next(s for s in zoo.ZOO if s.name == WRONG_GRAD)
+    nbgrader_course.write_submissions(course / "submitted", {
+        ("ann", PS): _with_answer(filled_release(PS, course_dir=course), ANN_ANSWER),
+        ("bob", PS): filled_release(PS, course_dir=course, answers={}),  # the answer cell as released
+        ("cat", PS): _with_answer(filled_release(PS, {"cross_entropy_grad": wrong.source}, course_dir=course),
+                                  CAT_ANSWER),
+    })
+    nbgrader_course.engine_autograde(course / "submitted", course / "results", course, 2, "--gradebook", str(course),
+                                     log=folder / "engine.log")
+    return {"course": str(course)}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Path:
+    """The course after our engine graded it with ``--gradebook`` (built once per session)."""
+    return Path(nbgrader_course.shared_once(tmp_path_factory, "manual_grading_course", _build)["course"])
+
+
+def _results(course: Path) -> dict:
+    return {s: json.loads((course / "results" / s / PS / "results.json").read_text()) for s in ("ann", "bob", "cat")}
+
+
+def _answer_test(data: dict) -> dict:
+    return next(t for t in data["tests"] if t["name"] == ANSWER)
+
+
+def test_the_engine_leaves_every_answer_pending_never_zero_never_earned(graded):
+    results = _results(graded)
+    for student, data in results.items():
+        t = _answer_test(data)
+        assert (t["score"], t["status"], t["kind"], t["max_score"]) == (None, "pending", "manual", 3.0), student
+        assert data["pending_points"] == 3.0 and data["max_score"] == AUTO + 3.0
+    assert [results[s]["score"] for s in ("ann", "bob", "cat")] == [AUTO, AUTO, CAT_AUTO]
+    assert results["ann"]["answers"][ANSWER] == ANN_ANSWER
+    assert "No answer was written" in _answer_test(results["bob"])["message"]
+    with open(graded / "results" / "grades.csv", newline="") as fh:
+        rows = {row["student"]: row for row in csv.DictReader(fh)}
+    assert {s: (float(r["total"]), float(r["pending"])) for s, r in rows.items()} == {
+        "ann": (AUTO, 3.0), "bob": (AUTO, 3.0), "cat": (CAT_AUTO, 3.0)}
+    page = (graded / "results" / "cat" / PS / "feedback.html").read_text()
+    assert "awaiting grading" in page and "3 points awaiting grading" in page
+    assert "&lt;script&gt;" in (graded / "results" / "ann" / PS / "feedback.html").read_text()
+    report = (graded / "results" / "report.html").read_text()
+    assert "answers awaiting manual grading" in report
+
+
+class Formgrader:
+    """nbgrader's formgrader, for real: ``jupyter server`` started in the course folder (its
+    ``nbgrader_config.py``), reached over HTTP with a token, as the instructor's browser reaches it."""
+
+    def __init__(self, course: Path, log: Path):
+        import secrets
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.token = secrets.token_hex(16)
+        self.log = open(log, "w")
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("jupyter")), "server", "--no-browser", "--allow-root",
+             f"--port={self.port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
+             f"--ServerApp.root_dir={course}"],
+            cwd=course, env=nbgrader_course.tool_env(), stdout=self.log, stderr=subprocess.STDOUT)
+
+    def request(self, method: str, path: str, body=None):
+        import urllib.request
+
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": f"token {self.token}",
+                                              "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            text = resp.read().decode()
+        return json.loads(text) if path.startswith("/formgrader/api/") else text
+
+    def wait(self, timeout: float = 180.0) -> "Formgrader":
+        import time
+        import urllib.error
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"jupyter server exited {self.proc.returncode}; see {self.log.name}")
+            try:
+                self.request("GET", "/formgrader/api/status")
+                return self
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.5)
+        raise RuntimeError(f"formgrader did not answer within {timeout} s; see {self.log.name}")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def test_round_trip_formgrader_then_nbgrader_export_and_our_exports(graded, tmp_path):
+    """Formgrader lists and shows the answers, the instructor grades them there (its HTTP API), and the
+    hand-graded points reach ``nbgrader export`` and every output of ours."""
+    from nbgrader.api import Gradebook
+
+    from autograder.reports.gradebook import course_directory
+
+    course = tmp_path / "course"
+    shutil.copytree(graded, course)  # the other test reads the shared folder; this one grades by hand
+    fg = Formgrader(course, tmp_path / "jupyter.log")
+    try:
+        fg.wait()
+        # formgrader's list of ps2's submissions: each answer needs grading, nothing of it is in the score
+        listed = {s["student"]: s for s in fg.request("GET", f"/formgrader/api/submitted_notebooks/{PS}/{PS}")}
+        assert {s: (d["needs_manual_grade"], d["score"], d["written_score"], d["max_written_score"])
+                for s, d in listed.items()} == {"ann": (True, AUTO, 0.0, 3.0), "bob": (True, AUTO, 0.0, 3.0),
+                                                "cat": (True, CAT_AUTO, 0.0, 3.0)}
+        # the page formgrader shows for ann's notebook: the answer with its score and comment boxes
+        page = fg.request("GET", f"/formgrader/submissions/{listed['ann']['id']}/")
+        assert f'id="{ANSWER}"' in page and f'id="{ANSWER}-comment"' in page
+        assert r"\partial L/\partial z_c = p_c - t_c" in page  # the student's derivation, for MathJax
+        assert "<script>alert" not in page and "<img src=x" not in page  # shown as text, never run
+        assert "javascript:alert" in page and 'href="javascript' not in page  # a link's text, never a link
+        assert "BEGIN HIDDEN TESTS" not in page
+        for student, points in HAND.items():  # the instructor types the points (and one comment)
+            sid = listed[student]["id"]
+            grades = {g["name"]: g for g in fg.request("GET", f"/formgrader/api/grades?submission_id={sid}")}
+            answer = grades[ANSWER]
+            assert (answer["auto_score"], answer["manual_score"], answer["cell_type"]) == (None, None, "markdown")
+            saved = fg.request("PUT", f"/formgrader/api/grade/{answer['id']}", {"manual_score": points,
+                                                                              "extra_credit": None})
+            assert saved["manual_score"] == points and not saved["needs_manual_grade"]
+            comments = {c["name"]: c for c in fg.request("GET", f"/formgrader/api/comments?submission_id={sid}")}
+            assert comments[ANSWER]["auto_comment"] == ("No response." if student == "bob" else None)
+            if student == "cat":
+                fg.request("PUT", f"/formgrader/api/comment/{comments[ANSWER]['id']}",
+                           {"manual_comment": "The sign is reversed: p - t, not t - p."})
+        graded_now = {s["student"]: s for s in fg.request("GET", f"/formgrader/api/submitted_notebooks/{PS}/{PS}")}
+        assert {s: (d["needs_manual_grade"], d["score"]) for s, d in graded_now.items()} == {
+            s: (False, TOTAL[s]) for s in TOTAL}
+    finally:
+        fg.close()
+
+    proc = subprocess.run([*nbgrader_course.nbgrader_command(), "export"], cwd=course, capture_output=True,
+                          text=True, timeout=300, env=nbgrader_course.tool_env())
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with open(course / "grades.csv", newline="") as fh:
+        exported = {row["student_id"]: row for row in csv.DictReader(fh)}
+    # by hand: ann AUTO + 3, bob AUTO + 0, cat CAT_AUTO + 1.5 (of AUTO + 3 each)
+    assert {s: float(r["score"]) for s, r in exported.items()} == TOTAL
+    assert {float(r["max_score"]) for r in exported.values()} == {AUTO + 3.0}
+
+    cmd = nbgrader_course.engine_command(course / "submitted", course / "results", course, 2, "--gradebook",
+                                         str(course), "--json")
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, env=nbgrader_course.tool_env())
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads(proc.stdout)
+    assert summary["gradebook"]["results_updated_from_gradebook"] == 3
+    assert summary["class"]["pending_points"] == 0.0
+    assert {s["student"]: s["score"] for s in summary["submissions"]} == TOTAL
+    results = _results(course)
+    assert {s: (_answer_test(d)["score"], d["pending_points"], d["score"]) for s, d in results.items()} == {
+        s: (HAND[s], 0.0, TOTAL[s]) for s in HAND}
+    with open(course / "results" / "grades.csv", newline="") as fh:
+        ours = {row["student"]: row for row in csv.DictReader(fh)}
+    assert {s: (float(r["total"]), float(r["pending"])) for s, r in ours.items()} == {s: (TOTAL[s], 0.0) for s in TOTAL}
+    page = (course / "results" / "cat" / PS / "feedback.html").read_text()
+    assert "Graded by your instructor: 1.5 / 3 points. Comment: The sign is reversed" in page
+    assert "awaiting grading" not in page
+    # and the gradebook still holds the hand grades (a rerun writes auto scores, never over a manual one)
+    coursedir = course_directory(course)
+    with Gradebook(coursedir.db_url, "probdl") as gb:
+        assert gb.find_grade(ANSWER, PS, PS, "cat").manual_score == 1.5
+        assert gb.find_submission(PS, "ann").score == TOTAL["ann"]
