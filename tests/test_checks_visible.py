@@ -84,6 +84,12 @@ def test_visible_asserts_are_a_subset_of_the_hidden_checks(ps):
     assert not stricter, f"visible asserts fail where the hidden check passes: {stricter}"
 
 
+#: Specimens whose forbidden use the grader follows but the notebooks' own self-check does not yet (a forbidden
+#: call in a method of a class of the student's, reached through an alias and a lambda: issue 19's finding,
+#: graded 0 by the grader; the notebooks' helper is issue 18's to extend).
+FOLLOWED_BY_THE_GRADER_ONLY = {"log_softmax-class-wrapped-scipy-alias"}
+
+
 @pytest.mark.parametrize("ps", READY)
 def test_the_notebook_self_check_flags_what_the_grader_flags(ps):
     setup, _ = _cells(ps)
@@ -91,9 +97,12 @@ def test_the_notebook_self_check_flags_what_the_grader_flags(ps):
     flagged = 0
     for specimen in zoo(ps):
         ns = _namespace(ps, setup, specimen)
-        fn = ns[specimen.function]
-        seen, graded = ns["library_calls"](fn), forbidden_uses(fn, forbidden)
+        exec(f"_seen = library_calls({specimen.function})", ns)  # called from the notebook's namespace, as in a cell
+        seen, graded = ns.pop("_seen"), forbidden_uses(ns[specimen.function], forbidden)
         assert set(seen) <= set(graded), specimen.name  # never a warning the grader would not give
+        if specimen.name in FOLLOWED_BY_THE_GRADER_ONLY:
+            assert graded, specimen.name
+            continue
         assert bool(seen) == bool(graded), specimen.name
         flagged += bool(seen)
     assert flagged >= 1, f"{ps}: the zoo has no specimen that calls a forbidden library function"

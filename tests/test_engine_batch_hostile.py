@@ -39,6 +39,9 @@ HOSTILE = {
     "[link=https:evil]x": "rich markup", "[bold red]y": "rich markup",
     "x\n```\n# breakout": "a newline and a code fence",
     "<img src=x onerror=alert(1)>": "HTML",
+    "::warning title=pwned::x": "a GitHub Actions workflow command", "::stop-commands::tok": "a workflow command",
+    "##[error]pwned": "a legacy workflow command", "##vso[task.setvariable]x": "an Azure Pipelines command",
+    "\x1b[0Ksection_start:1:x\r\x1b[0K": "a GitLab collapsible section",
 }
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # everything but \t and \n
 
@@ -146,6 +149,12 @@ def test_hostile_ids_are_neutralised_in_every_output(hostile):
     for name, text in outputs.items():
         assert not CONTROL.search(text.replace("\x1b[", "")), f"a control character in {name}"  # colours only
         assert "\x1b]8;" not in text, f"an OSC-8 link in {name}"
+    for name in ("stdout", "stderr"):  # nothing a CI runner reads as a command of its own
+        for line in outputs[name].splitlines():
+            plain = re.sub(r"\x1b\[[0-9;]*m", "", line).strip().lstrip("│┃|").strip()
+            assert not plain.startswith("::"), f"a workflow command in {name}: {line!r}"
+        assert "##[" not in outputs[name] and "##vso[" not in outputs[name] and "section_start" not in \
+            re.sub(r"\x1b\[[0-9;]*m", "", outputs[name]).replace("\\x1b[0Ksection_start", ""), name
     report = outputs["report.html"]
     assert "<img src=x" not in report and "&lt;img src=x onerror=alert(1)&gt;" in report
     rows = {r[0]: r for r in csv.reader(outputs["grades.csv"].splitlines())}
@@ -257,3 +266,63 @@ def test_a_submission_that_kills_the_zygote_breaks_only_itself(tmp_path, course_
     assert [e["student"] for e in summary.grading_errors] == ["bad"]
     assert "GraderError" in summary.grading_errors[0]["error"]
     assert json.loads((tmp_path / "res" / "zoe" / PS / "results.json").read_text())["score"] == MAX
+
+
+def test_a_call_cut_by_a_zygote_restart_is_graded_again_not_scored(tmp_path, course_dir, monkeypatch):
+    """The zygote dies while a check's call is in flight (its children die with it): the call is not scored as
+    a crash of the honest student's function; the submission is graded again, the restart counted once."""
+    from autograder.engine import execute
+
+    real_call, killed = execute.RemoteTarget.call, []
+
+    def call_with_the_zygote_dying(self, function, *args, **kwargs):
+        if not killed:  # the first call of the batch: its zygote dies under it, and another worker restarts it
+            killed.append(function)
+            zygote = self.session.zygote
+            zygote.proc.kill()
+            zygote.proc.wait()
+            zygote.restart(zygote.generation, "a neighbour found it dead")
+        return real_call(self, function, *args, **kwargs)
+
+    monkeypatch.setattr(execute.RemoteTarget, "call", call_with_the_zygote_dying)
+    slow_first_call = engine_helpers.CORRECT[PS]["logsumexp"].replace(
+        "def logsumexp(z, axis=-1):\n", "import time\nSLEPT = []\n\ndef logsumexp(z, axis=-1):\n"
+        "    if not SLEPT:  # the first call is still running when the zygote dies\n"
+        "        SLEPT.append(time.sleep(1.0))\n")
+    nb = engine_helpers.submission(PS, {"logsumexp": slow_first_call}, correct=True)
+    sub = engine_helpers.make_submissions(tmp_path / "sub", {(s, PS): nb for s in ("amy", "bad", "zoe")})
+    summary = grade_batch(sub, tmp_path / "res", workers=1, course_dir=course_dir, limits=LIMITS)
+    assert killed and summary.ok and summary.graded == 3 and summary.zygote_restarts == 1
+    assert summary.grading_errors == []
+    for s in ("amy", "bad", "zoe"):  # (all honest here)
+        data = json.loads((tmp_path / "res" / s / PS / "results.json").read_text())
+        assert data["score"] == MAX, (s, [t["message"] for t in data["tests"] if t["score"] == 0])
+
+
+def test_zygote_restarts_come_from_one_budget_per_batch_and_no_one_is_scored_for_them(tmp_path, course_dir,
+                                                                                      monkeypatch):
+    """Submissions that kill the zygote at every attempt spend one batch-wide budget of restarts (MAX_RESTARTS,
+    each counted in the summary); once it is spent, what is left is listed as failed with the reason — never
+    given a score, so a re-run grades it — instead of the zygote being replaced however often."""
+    from autograder.engine import grade
+    from autograder.engine.pool import MAX_RESTARTS, GraderError
+
+    real = grade.grade_submission
+
+    def killer(path, student, assignment, source, checks, zygote, *args, **kwargs):
+        if student.startswith("bad"):
+            zygote.proc.kill()
+            zygote.proc.wait()
+            raise GraderError("the zygote did not answer 'spawn'")
+        return real(path, student, assignment, source, checks, zygote, *args, **kwargs)
+
+    monkeypatch.setattr(grade, "grade_submission", killer)
+    nb = engine_helpers.submission(PS, correct=True)
+    sub = engine_helpers.make_submissions(tmp_path / "sub", {(s, PS): nb for s in ("bad1", "bad2", "bad3", "zoe")})
+    summary = grade_batch(sub, tmp_path / "res", workers=1, course_dir=course_dir, limits=LIMITS)
+    assert summary.zygote_restarts == MAX_RESTARTS
+    failed = {f["student"]: f["error"] for f in summary.failed}
+    assert "zoe" in failed and f"restarted {MAX_RESTARTS} times" in failed["zoe"], summary.failed
+    assert not (tmp_path / "res" / "zoe" / PS / "results.json").exists()  # no score for what was not graded
+    saved = json.loads((tmp_path / "res" / "summary.json").read_text())
+    assert saved["zygote_restarts"] == MAX_RESTARTS

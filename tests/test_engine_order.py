@@ -109,6 +109,9 @@ class NoZygote:
     def kill(self, slot, wait=False):
         return {}
 
+    def lost(self, child):
+        return False
+
 
 def session_with(script):
     session = Session(NoZygote(), 0, [], LIMITS)

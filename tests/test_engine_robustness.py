@@ -296,18 +296,25 @@ def test_cpu_is_limited_to_one_cpu_per_submission(env):
 # --- class 4: what a child sends is bounded before the parent builds it -------------------------------
 
 FORGE = r'''
-import gc, sys
+import sys, threading, time
 forged = {"__ndarray__": "", "dtype": "<f8", "shape": [0, 2**24, 2**24, 2**24]}
 def forge(outcome):
     return {"status": "returned", "value": forged, "value_type": "", "error_type": "", "error_message": "",
             "warnings": [], "mutated": []}
-for obj in gc.get_objects():
-    if type(obj).__name__ == "_OutputState":
-        obj.total = int("9" * 4299)
-    if type(obj).__name__ == "function" and obj.__name__ == "call" and obj.__closure__:
-        for cell in obj.__closure__:
-            if getattr(cell.cell_contents, "__name__", "") == "outcome_to_wire":
-                cell.cell_contents = forge
+main = threading.main_thread().ident
+def patch():                   # once the main thread waits for the grader's next request: its request loop
+    for _ in range(20000):
+        frame = sys._current_frames().get(main)
+        while frame is not None and "call" not in frame.f_locals:
+            frame = frame.f_back
+        if frame is not None:
+            frame.f_locals["state"].total = int("9" * 4299)
+            for cell in frame.f_locals["call"].__closure__:
+                if getattr(cell.cell_contents, "__name__", "") == "outcome_to_wire":
+                    cell.cell_contents = forge
+            return
+        time.sleep(0.0005)
+threading.Thread(target=patch, daemon=True).start()
 '''
 
 
@@ -321,7 +328,7 @@ def test_forged_answers_cost_only_their_own_points(env):
     assert failed and data["score"] < MAX
     assert any("too large" in t["message"] or "not plain numbers" in t["message"] for t in failed), failed[0]
     reasons = " | ".join(f["reason"] for f in data["flags"])
-    assert "gc" in reasons and "closure" in reasons
+    assert "frames" in reasons and "closure" in reasons
 
 
 # --- class 7: tampering is evidence ------------------------------------------------------------------
@@ -471,11 +478,17 @@ def test_the_weak_fallback_warns_and_does_not_prevent_reading_the_course(tmp_pat
 
 
 def test_the_strongest_mode_available_is_used(env):
-    """Root gets ``root``; an ordinary user gets ``userns`` where the kernel allows user namespaces."""
+    """Root gets ``root``; an ordinary user gets ``userns`` where the kernel allows user namespaces, with a loud
+    warning naming the limits its slots share when no cgroup can be made for them."""
     userns_allowed = int(Path("/proc/sys/user/max_user_namespaces").read_text()) > 0
     expected = "root" if os.geteuid() == 0 else ("userns" if userns_allowed else "weak")
-    assert env.mode == expected and env.zygote.sandbox["warnings"] == ([] if expected != "weak" else
-                                                                        env.zygote.sandbox["warnings"])
+    assert env.mode == expected
+    warnings = env.zygote.sandbox["warnings"]
+    if expected == "root" or (expected == "userns" and env.zygote.sandbox["cgroup"].get("available")):
+        assert warnings == []
+    elif expected == "userns":
+        assert len(warnings) == 1 and warnings[0].startswith("SHARED LIMITS") and "process limit" in warnings[0]
+        assert "SHARED LIMITS" in env.zygote.sandbox["warning"]  # (the one line of the terminal and summary.json)
 
 
 def _interpreter_roots_in_tmp() -> set:

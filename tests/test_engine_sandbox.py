@@ -229,7 +229,7 @@ def test_an_endless_loop_at_top_level_is_stopped_and_the_rest_runs(env):
 @pytest.mark.parametrize("cell,status,error", [
     ("import os\nos._exit(3)\n", "error", "exited with code 3"),
     ("import sys\nsys.exit(4)\n", "error", "SystemExit: 4"),
-    ("import ctypes\nctypes.string_at(0)\n", "error", "segmentation fault"),
+    ("import faulthandler\nfaulthandler._sigsegv()\n", "error", "segmentation fault"),
     ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "error", "SIGKILL"),
     ("chunks = []\nwhile True:\n    chunks.append(bytearray(64 * 1024 * 1024))\n", "error", "MemoryError"),
     ("import numpy as np\nhuge = np.ones((1 << 40,))\n", "error", "MemoryError"),

@@ -1,4 +1,4 @@
-"""The import graph follows the documented layering (README "Architecture", docs of ``autograder/__init__.py``).
+"""The import graph follows the documented layering (docs/architecture.md, docs of ``autograder/__init__.py``).
 
 Every module's imports are read with :mod:`ast` — those inside functions and
 ``if`` blocks included, relative imports resolved — and each one of the

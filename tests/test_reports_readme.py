@@ -1,5 +1,5 @@
-"""Every command in the README is run by a named test (or by CI itself), and the instructor's
-commands run exactly as printed in a plain shell with no virtual environment on PATH."""
+"""Every command in the README and the guides of docs/ is run by a named test (or by CI itself), and
+the instructor's commands run exactly as printed in a plain shell with no virtual environment on PATH."""
 
 import csv
 import io
@@ -16,6 +16,15 @@ import pytest
 from autograder.model.course import ROOT
 
 README = ROOT / "README.md"
+#: The README (front page) and the guides it sends readers to, in reading order: their commands are one list.
+GUIDES = [README] + [ROOT / "docs" / page for page in ("instructors.md", "ci.md", "students.md", "threat-model.md",
+                                                       "architecture.md", "contributing.md")]
+
+
+def documentation() -> str:
+    """The README and the guides, one after the other."""
+    return "\n".join(page.read_text() for page in GUIDES)
+
 
 #: command as written in the README -> (test file, test function) that runs it
 TESTED = {
@@ -54,7 +63,7 @@ DEFAULT_OUTPUTS = {"gradescope build": "gradescope"}
 
 
 def commands():
-    text = README.read_text()
+    text = documentation()
     for block in re.findall(r"```bash\n(.*?)```", text, re.S):
         for line in block.splitlines():
             line = line.split("#", 1)[0].strip()
@@ -64,9 +73,9 @@ def commands():
 
 def test_every_readme_command_is_tested():
     found = list(commands())
-    assert found, "the README has commands"
+    assert found, "the README and its guides have commands"
     untested = [c for c in found if c not in TESTED]
-    assert not untested, f"commands in {README.name} that no test runs: {untested}"
+    assert not untested, f"commands in the README or docs/ that no test runs: {untested}"
     for command in found:
         path, name = TESTED[command]
         source = (ROOT / path).read_text()
@@ -93,7 +102,7 @@ def test_every_folder_a_readme_command_writes_is_ignored_by_git():
 
 
 def test_readme_names_the_ci_templates():
-    text = README.read_text()
+    text = documentation()
     assert ".github/workflows/autograde.yml" in text and "ci-templates/student-classroom.yml" in text
     assert "`.gitlab-ci.yml`" in text and "ci-templates/gitlab-student.yml" in text
     for path in (".github/workflows/autograde.yml", "ci-templates/student-classroom.yml", ".gitlab-ci.yml",
@@ -125,7 +134,7 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
         shutil.copytree(ROOT / "examples" / "submissions" / student / "ps1_softmax",
                         course / "submitted" / student / "ps1_softmax")
     # the README's example mapping file, as the LMS commands after it read it
-    (course / "lms-ids.csv").write_text(re.search(r"```csv\n(.*?)```", README.read_text(), re.S).group(1))
+    (course / "lms-ids.csv").write_text(re.search(r"```csv\n(.*?)```", documentation(), re.S).group(1))
     instructor = [c for c in commands() if c.startswith(".venv/bin/")]
     assert len(instructor) == 11, instructor
     outputs = {}

@@ -79,10 +79,17 @@ def run_check(grade_id: str, namespace: dict) -> None:
     Raises
     ------
     AssertionError
-        With the student-facing message and hint, when the check fails.
+        With the student-facing message and hint, when the check fails; saying why nothing is graded on an
+        interpreter whose forbidden functions cannot be made unusable
+        (:func:`autograder.sandbox.guard.unsupported`).
     """
     from autograder.checks import kernel
     from autograder.checks.evaluate import LocalTarget, evaluate
+    from autograder.sandbox.guard import unsupported
+
+    why = unsupported()
+    if why is not None:
+        raise AssertionError(f"not graded: {why}")
 
     kernel.install()  # from the next graded cell on, its visible asserts carry errors forward too
     with kernel.set_aside():

@@ -77,7 +77,7 @@ class LocalTarget:
 
     def carried(self, function: str, names) -> _invoke.Carried:
         """``function``'s calls of ``names`` answered by :func:`carried_answer` (a context manager)."""
-        return _invoke.Carried(self.namespace, function, names, _ask_here, wire.from_wire)
+        return _invoke.Carried(self.namespace, function, names, _ask_here, wire.from_wire, probe_circles=True)
 
 
 def _ask_here(function: str, args: tuple, kwargs: dict) -> dict:
@@ -107,19 +107,28 @@ def carried_answer(function: str, args: tuple, kwargs: dict) -> dict:
     text}`` (a ``ValueError`` subclass is sent as ``ValueError``), or
     ``{"declined": why}`` when the arguments do not fit the contract's
     signature (a student's callee with extra parameters: their own function
-    runs instead) or the result cannot be sent. Floating-point warnings of
-    the reference are not the student's and are dropped.
+    runs instead), when the result could hold more than
+    ``MAX_CARRIED_RESULT`` numbers (read from the arguments' shapes before
+    anything is computed: :func:`~autograder.sandbox.invoke.result_bound`),
+    or when the result cannot be sent. Floating-point warnings of the
+    reference are not the student's and are dropped.
     """
     ref = reference_function(function)
     try:
         _signature(function).bind(*args, **kwargs)
     except TypeError as exc:
         return {"declined": f"not the contract's signature: {exc}"}
+    bound = _invoke.result_bound(args, kwargs)
+    if bound > _invoke.MAX_CARRIED_RESULT:  # decided from the shapes, before anything is computed
+        return {"declined": f"its result could hold {bound:,} numbers (more than "
+                            f"{_invoke.MAX_CARRIED_RESULT:,})"}
     with _invoke.WARNINGS_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             with np.errstate(all="ignore"):
                 value = ref(*args, **kwargs)
+        except MemoryError:
+            return {"declined": "the reference ran out of memory for this call"}
         except Exception as exc:  # noqa: BLE001 — the reference's own verdict on the call
             name = "ValueError" if isinstance(exc, ValueError) else type(exc).__name__
             return {"raised": name, "message": str(exc)[:500]}
@@ -487,6 +496,48 @@ def _forbidden_result(check: Check, used: tuple) -> CheckResult:
     )
 
 
+def circle(function: str, answered, calls: dict):
+    """The carried-forward function whose answers ``function``'s check used although it calls ``function``
+    back, or None.
+
+    ``answered``: the functions answered by the reference while ``function``'s
+    check ran; ``calls``: for each function under test, the contract functions
+    it asked for during its own checks (answered or not). A callee that reaches
+    ``function`` in ``calls`` (directly or through others) does not compute
+    its result on its own: crediting ``function`` with the reference's answer
+    for it would credit a circle of functions, none of which computes anything
+    (``logsumexp`` through ``log_softmax`` and back, however the names are
+    looked up). Decided from the calls actually made, after every check ran.
+    """
+    for callee in dict.fromkeys(answered):
+        todo, seen = [callee], set()
+        while todo:
+            name = todo.pop()
+            if name == function:
+                return callee
+            if name not in seen:
+                seen.add(name)
+                todo.extend(calls.get(name, ()))
+    return None
+
+
+def circle_result(check: Check, callee: str) -> CheckResult:
+    """The result of a check that passed only through a circle (see :func:`circle`)."""
+    return CheckResult(
+        check.grade_id, check.function, False,
+        f"{check.function}: its result came from `{callee}`, answered as if it were correct, but your `{callee}` "
+        f"itself calls `{check.function}`: a circle of functions defined through each other, none of which "
+        "computes the result, earns no points.",
+        f"Compute `{check.function}` without calling `{callee}`, or write `{callee}` without calling "
+        f"`{check.function}`.",
+        "circle",
+    )
+
+
+#: The exception class name of a forbidden object's refusal (``autograder.sandbox.guard.ForbiddenFunctionError``).
+FORBIDDEN_ERROR = "ForbiddenFunctionError"
+
+
 def evaluate(check: Check, target: Target) -> CheckResult:
     """Run every probe of ``check`` against ``target``; all must pass."""
 
@@ -506,6 +557,11 @@ def evaluate(check: Check, target: Target) -> CheckResult:
     outcomes, refs = [], []
     for index, probe in enumerate(check.probes):
         outcome = target.call(check.function, probe.args, probe.kwargs, carry)
+        if outcome.status == "raised" and outcome.error_type == FORBIDDEN_ERROR:
+            # a forbidden object refused to compute in the process that ran the call (see sandbox.guard),
+            # reached by a path the source reading did not follow
+            return _forbidden_result(check, tuple([n for n in check.forbidden if n in outcome.error_message][:1]
+                                                  or ["a forbidden library function"]))
         if not_attempted(outcome):
             return CheckResult(check.grade_id, check.function, False,
                                f"{check.function}: not attempted yet (it still raises NotImplementedError).",

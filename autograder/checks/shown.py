@@ -30,7 +30,7 @@ import re
 KNOWN_EXCEPTIONS = frozenset(
     name for name in dir(builtins)
     if isinstance(getattr(builtins, name), type) and issubclass(getattr(builtins, name), BaseException)
-) | {"LinAlgError", "AxisError"}
+) | {"LinAlgError", "AxisError", "ForbiddenFunctionError"}
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 
@@ -47,6 +47,8 @@ KNOWN_MESSAGES = tuple(
         r"(?:LinAlgError: )?Singular matrix",
         r"(?:LinAlgError: )?Last 2 dimensions of the array must be square",
         r"(?:float )?division by zero",
+        r"[\w.]{1,80} is not available while grading this problem set: it is a ready-made version of what the "
+        r"problem set asks you to write\. Write it yourself with NumPy\.",
         r"math domain error",
         r"math range error",
         r"list index out of range",

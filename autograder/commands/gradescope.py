@@ -52,8 +52,15 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq python3 python3-venv python3-pip > /dev/null
-python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed")'
-python3 -m venv /autograder/venv
+# the grader supports CPython 3.11 to 3.13 (its guard rewrites bytecode); Ubuntu 22.04's python3 is 3.10
+supported='import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else "Python 3.11 to 3.13 is needed")'
+python=python3
+if ! python3 -c "$supported" 2> /dev/null; then
+    apt-get install -y -qq python3.11 python3.11-venv > /dev/null
+    python=python3.11
+fi
+"$python" -c "$supported"
+"$python" -m venv /autograder/venv
 /autograder/venv/bin/python -m pip install --quiet --upgrade pip
 /autograder/venv/bin/python -m pip install --quiet -e /autograder/source/course
 # a smoke test of the image: the problem set loads (checks, references, source notebook)

@@ -40,7 +40,7 @@ from autograder.engine import results as results_io
 from autograder.engine.collect import LayoutError, Submission, scan
 from autograder.model.ids import raw_bytes
 from autograder.engine.notebook import load_source
-from autograder.engine.pool import GraderError, Zygote, default_hidden
+from autograder.engine.pool import GraderError, Zygote, ZygoteLost, default_hidden
 from autograder.sandbox.confine import Limits
 from autograder.model import summary as summary_file
 from autograder.model.files import SUMMARY_FILE, hand_over, make_dirs
@@ -194,31 +194,26 @@ def _load_assignment(course_dir, assignment):
 
 
 class ZygoteKeeper:
-    """The batch's one zygote, replaced whenever a submission breaks it.
+    """The batch's one zygote, kept alive.
 
-    Restart policy: a zygote found dead is replaced (one at a time, under a
-    lock), however often: only a submission can kill a zygote that started,
-    and each submission is tried at most twice, so restarts are bounded by
-    the batch. A zygote that cannot be *started* is the machine's problem,
-    not a submission's: from then on :meth:`get` raises ``GraderError`` and
-    the rest of the batch is the instructor's to fix.
+    Restart policy, one owner: the :class:`~autograder.engine.pool.Zygote`
+    object is the batch's for its whole life, and only its
+    :meth:`~autograder.engine.pool.Zygote.restart` replaces its process —
+    when a spawn fails, or when a worker finds it dead (:meth:`get`) — at
+    most :data:`~autograder.engine.pool.MAX_RESTARTS` times in the batch,
+    all counted in ``summary.zygote_restarts``. A call or cell that was cut
+    by a restart (its child died with the zygote) is never scored: the
+    session raises :class:`~autograder.engine.pool.ZygoteLost` and the
+    submission is graded again. Once the cap is reached, or when a zygote
+    cannot be started, :meth:`get` raises ``GraderError`` and the rest of
+    the batch is the instructor's to fix.
     """
 
-    def __init__(self, hide, slots, forbidden=()):
-        self._args = dict(hide=hide, slots=slots, forbidden=forbidden)
+    def __init__(self, hide, slots, forbidden=(), prepare=()):
+        self._args = dict(hide=hide, slots=slots, forbidden=forbidden, prepare=prepare)
         self._lock = threading.Lock()
         self._zygote = None
-        self._dead = ""
-        self.restarts = 0
         self.closed = False
-
-    def _start(self) -> Zygote:
-        zygote = Zygote(**self._args)
-        try:
-            return zygote.start()
-        except BaseException:  # a half-started zygote (its own session) must not outlive us
-            zygote.close()
-            raise
 
     def launch(self) -> "ZygoteKeeper":
         """Start the zygote's process; it warms up while the caller loads the checks (see :meth:`ready`)."""
@@ -231,36 +226,37 @@ class ZygoteKeeper:
         return self
 
     def ready(self, forbidden) -> "ZygoteKeeper":
-        """Wait for the launched zygote and pin ``forbidden`` in it (and in every replacement)."""
+        """Wait for the launched zygote and arm ``forbidden`` in it (and in every restart of it)."""
         self._args["forbidden"] = sorted(forbidden)
         self._zygote.ready(self._args["forbidden"])
         return self
 
     def start(self) -> "ZygoteKeeper":
-        self._zygote = self._start()
+        self._zygote = Zygote(**self._args)
+        try:
+            self._zygote.start()
+        except BaseException:  # a half-started zygote (its own session) must not outlive us
+            self._zygote.close()
+            raise
         return self
 
     @property
     def sandbox(self) -> dict:
         return dict(self._zygote.sandbox) if self._zygote is not None else {}
 
+    @property
+    def restarts(self) -> int:
+        return self._zygote.restarts if self._zygote is not None else 0
+
     def get(self, broken=None) -> Zygote:
-        """The current zygote; with ``broken`` (a zygote that failed), a fresh one if that one died."""
+        """The zygote; with ``broken`` (it failed a submission), restarted first if it is dead."""
         with self._lock:
             if self.closed:
                 raise GraderError("the batch was stopped")
-            if self._dead:
-                raise GraderError(self._dead)
             z = self._zygote
-            if broken is not None and z is broken and not z.alive:
-                self.restarts += 1
-                z.close()
-                try:
-                    self._zygote = z = self._start()
-                except Exception as exc:  # noqa: BLE001
-                    self._dead = f"the sandbox could not be restarted: {exc}"
-                    raise GraderError(self._dead) from None
-            return z
+        if broken is not None and not z.alive:
+            z.restart(z.generation, "the sandbox's zygote died")
+        return z
 
     def close(self) -> None:
         with self._lock:
@@ -322,7 +318,8 @@ class _Run:
         data, error = None, ""
         if sub.problem:
             data = _error_results(sub, source, sub.problem, "")
-        for _attempt in range(2 if data is None else 0):
+        attempts = 2 if data is None else 0
+        while attempts > 0:
             try:
                 z = self.keeper.get()
             except GraderError as exc:  # the sandbox cannot be started: the instructor's problem
@@ -334,6 +331,8 @@ class _Run:
                 break
             except GraderError as exc:
                 error = f"GraderError: {exc}"
+                if not isinstance(exc, ZygoteLost):  # (a neighbour's restart costs no attempt: capped per batch)
+                    attempts -= 1
                 try:
                     self.keeper.get(broken=z)
                 except GraderError as exc2:
@@ -450,6 +449,9 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
         if keeper is not None:
             keeper.close()
             summary.zygote_restarts = keeper.restarts
+        from autograder.engine import references
+
+        references.close_all()
         _account_missing(todo, results_dir, summary, emit)
         _finish(summary, results_dir, started)
     return summary
@@ -475,8 +477,10 @@ def _emitter(on_event, summary):
 
 def _launch(hidden, workers):
     """``(keeper, "")`` with the zygote's process started, or ``(None, why)`` when it cannot start."""
+    from autograder.checks.forbidden import ALL
+
     try:
-        return ZygoteKeeper(hidden, workers).launch(), ""
+        return ZygoteKeeper(hidden, workers, prepare=ALL).launch(), ""
     except (GraderError, OSError) as exc:
         return None, str(exc)
 

@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import time
 
+from autograder.checks import shown
 from autograder.checks.evaluate import carried_forward
-from autograder.sandbox.invoke import MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, Outcome, elements
+from autograder.sandbox.invoke import (MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, MAX_CARRIED_RESULT, Outcome, elements,
+                                       result_bound)
 from autograder.checks.model import memo_by_identity
 from autograder.sandbox import wire
-from autograder.engine.pool import ChildError, Zygote
+from autograder.engine.pool import ChildError, GraderError, Zygote, ZygoteLost
 from autograder.sandbox.confine import Limits
 
 #: After this many hangs (or crashes) of one function, later calls of it are not made.
@@ -43,6 +45,16 @@ STRIKES = 2
 #: Callback messages the child may send while one answer is awaited (answered or declined);
 #: more ends the child. An honest child stops asking after ``MAX_CARRIED_CALLS`` itself.
 MAX_CALLBACK_MESSAGES = MAX_CARRIED_CALLS + 16
+
+
+def hidden_error(text: str) -> str:
+    """A cell's error text (``"Name: message"``) as it may be shown once the child has seen hidden inputs:
+    what :mod:`autograder.checks.shown` shows of a hidden probe's exception (builtin class names, known
+    library messages with the numbers masked), nothing else."""
+    if not text:
+        return ""
+    name, _, message = str(text).partition(": ")
+    return shown.raised(False, name, message)
 
 
 class GaveUp(Exception):
@@ -83,8 +95,9 @@ def _ended(status: dict) -> str:
 class Session:
     """The sandboxed execution of one submission."""
 
-    def __init__(self, zygote: Zygote, slot: int, cells, limits: Limits):
+    def __init__(self, zygote: Zygote, slot: int, cells, limits: Limits, forbidden=()):
         self.zygote, self.slot, self.limits = zygote, slot, limits
+        self.forbidden = tuple(forbidden)  # armed in every child before any cell (see _ensure_child)
         self.cells = list(cells)
         self.child = None
         self.pending = 0  # answers of the current stream not read yet
@@ -92,12 +105,16 @@ class Session:
         self.caller = None  # the function whose call is awaited
         self.answer = None  # (function, args, kwargs) -> reply: the trusted side's carried-forward answer
         self.asked = {}  # caller -> the functions answered for it so far (never a circle, see _callback)
+        self.calls = {}  # caller -> every carried-forward function it asked for, answered or declined
+        self.answered = []  # the functions answered, in order (a check's share: grade.py's circle rule)
         self.spawns = 0
         self.respawns = 0
         self.events = []  # what happened, for the notes
         self.gave_up = ""
         self.output = {"bytes": 0, "truncated": False}
         self.sandbox = {}
+        self.probed = False  # a check's call was sent: from now on the child may hold hidden inputs
+        self.output_at_probe = None
         self.started = time.monotonic()
         self.deadline = self.started + limits.budget_s
 
@@ -127,8 +144,19 @@ class Session:
         child.close()
         return self.zygote.kill(self.slot, wait=wait).get("status", {})
 
+    def _check_zygote(self, exc: ChildError) -> None:
+        """Raise :class:`ZygoteLost` when the child ended because its zygote did (a restart killed it): then
+        the call or cell under way is not the submission's doing and is graded again, never scored."""
+        child = self.child
+        if child is not None and self.zygote.lost(child):
+            self.child, self.pending, self.carry = None, 0, ()
+            self._collect(child)
+            child.close()
+            raise ZygoteLost(f"the sandbox's zygote ended while this notebook was being graded ({exc})")
+
     def _fail(self, exc: ChildError):
         """The child hung or died: kill the slot, say how it ended, re-raise."""
+        self._check_zygote(exc)
         status = self._kill(wait=exc.kind == "crashed")
         if exc.kind == "crashed":
             exc.detail = _ended(status)
@@ -140,6 +168,25 @@ class Session:
             "bytes": self.output["bytes"] + child.output["bytes"],
             "truncated": self.output["truncated"] or child.output["truncated"],
         }
+
+    def _note_probe(self, msg) -> None:
+        """A check's call is about to be sent: the output count is taken now and reported as it stands (a
+        count the child reports later could carry a hidden input out, see :meth:`reported_output`)."""
+        if not self.probed and msg.get("op") in ("call", "calls"):
+            self.probed = True
+            current = self.child.output if self.child is not None else {"bytes": 0}
+            self.output_at_probe = self.output["bytes"] + current["bytes"]
+
+    def reported_output(self) -> dict:
+        """What results.json says the notebook printed: the byte count as of the first hidden probe (all of
+        it when no call was made), and whether any output was cut."""
+        total = dict(self.output)
+        if self.child is not None:
+            total = {"bytes": total["bytes"] + self.child.output["bytes"],
+                     "truncated": total["truncated"] or self.child.output["truncated"]}
+        if self.output_at_probe is not None:
+            total["bytes"] = min(total["bytes"], self.output_at_probe)
+        return total
 
     def _ensure_child(self):
         """A live child with every completed cell replayed; raises :class:`GaveUp`."""
@@ -155,12 +202,21 @@ class Session:
             self.spawns += 1
             if not self.sandbox:
                 self.sandbox = dict(self.child.sandbox)
+            try:  # the problem set's forbidden objects refuse student code from the first cell on
+                reply = self.child.request({"op": "arm", "names": list(self.forbidden)}, self._timeout())
+            except ChildError as exc:
+                self._check_zygote(exc)
+                self._kill(wait=True)
+                continue
+            if reply.get("armed") is not True:
+                raise GraderError(f"a sandboxed child could not be armed: {str(reply.get('error'))[:300]}")
             replay = [c for c in self.cells if c.status in ("ok", "error") and not c.fatal]
             if not replay:
                 continue
             try:
                 self.child.send({"op": "runs", "sources": [c.source for c in replay]})
-            except ChildError:
+            except ChildError as exc:
+                self._check_zygote(exc)
                 self._kill(wait=True)
                 continue
             for cell in replay:
@@ -198,7 +254,11 @@ class Session:
         deadline = time.monotonic() + self._timeout()
         asked = answered = size = 0
         while True:
-            reply = self.child.receive(max(0.0, deadline - time.monotonic()))
+            try:
+                reply = self.child.receive(max(0.0, deadline - time.monotonic()))
+            except ChildError as exc:
+                self._check_zygote(exc)
+                raise
             if reply.get("op") != "callback":
                 return reply
             asked += 1
@@ -218,6 +278,7 @@ class Session:
         name = msg.get("function")
         if self.answer is None or not isinstance(name, str) or name not in self.carry:
             return {"declined": "not a carried-forward function of the call under way"}, 0
+        self.calls.setdefault(self.caller, set()).add(name)
         if answered >= MAX_CARRIED_CALLS:
             return {"declined": "too many calls"}, 0
         if self._reaches(name, self.caller):
@@ -231,10 +292,11 @@ class Session:
             return {"declined": f"unreadable arguments: {str(exc)[:100]}"}, 0
         if not isinstance(args, tuple) or not isinstance(kwargs, dict):
             return {"declined": "unreadable arguments"}, 0
-        cost = elements(args) + elements(kwargs)
-        if size + cost > MAX_CARRIED_ELEMENTS:
-            return {"declined": "arguments too large"}, 0
+        cost = elements(args) + elements(kwargs) + min(result_bound(args, kwargs), MAX_CARRIED_RESULT + 1)
+        if size + cost > MAX_CARRIED_ELEMENTS + MAX_CARRIED_RESULT:
+            return {"declined": "arguments or result too large"}, 0
         self.asked.setdefault(self.caller, set()).add(name)
+        self.answered.append(name)
         return self.answer(name, args, kwargs), cost
 
     def _reaches(self, start: str, goal) -> bool:
@@ -256,6 +318,7 @@ class Session:
         """
         self.drain()
         self._ensure_child()
+        self._note_probe(msg)
         try:
             self.child.send(msg)
             self.carry, self.caller = tuple(carry), msg.get("function")
@@ -273,6 +336,7 @@ class Session:
         """
         self.drain()
         self._ensure_child()
+        self._note_probe(msg)
         try:
             self.child.send(msg if payload is None else payload)
         except ChildError as exc:
@@ -347,6 +411,9 @@ class Session:
                 cell.duration_s, started = now - started, now
                 cell.status = "ok" if reply.get("status") == "ok" else "error"
                 cell.error = str(reply.get("error", ""))[:500] if cell.status == "error" else ""
+                if self.probed:  # it may hold a hidden input the checks gave the functions: shown as for a
+                    cell.error = hidden_error(cell.error)  # hidden probe (checks.shown), duration to 0.1 s
+                    cell.duration_s = round(cell.duration_s, 1)
             else:
                 todo = []
             if self.gave_up:

@@ -21,7 +21,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from autograder.checks.evaluate import carried_answer, evaluate
+from autograder.checks.evaluate import circle, circle_result, evaluate
+from autograder.engine import references
 from autograder.model.course import function_of
 from autograder.engine.execute import CellRun, RemoteTarget, Session
 from autograder.engine.notebook import SourceNotebook, Unreadable, load_submission
@@ -89,7 +90,8 @@ def grade_submission(path, student: str, assignment: str, source: SourceNotebook
     except Unreadable as exc:
         return unreadable_results(student, assignment, source, str(exc))
     rebuilt = rebuild(source, cells)
-    graded = _run_and_check(rebuilt, source, checks, Session(zygote, slot, _runs(rebuilt), limits))
+    forbidden = sorted({name for check in checks.values() for name in check.forbidden})
+    graded = _run_and_check(rebuilt, source, checks, Session(zygote, slot, _runs(rebuilt), limits, forbidden))
     answer_ids = {gid for gid, _ in source.answers}
     answers = {gid: text for gid, text in rebuilt.student_code.items() if gid in answer_ids}
     by_id = {t.name: t for t in graded.tests + _answer_results(source, answers)}
@@ -125,8 +127,8 @@ def _run_and_check(rebuilt, source: SourceNotebook, checks: dict, session: Sessi
     runs = session.cells
     sources = [static.Source(c.index, c.source, student=c.origin != "source") for c in rebuilt.cells if c.runs]
     analysis = static.Notebook(contract={function_of(gid) for gid, _ in source.tests})
-    target = RemoteTarget(session, analysis, carried_answer)
-    results, read = {}, 0
+    target = RemoteTarget(session, analysis, references.answer)
+    results, answered, read = {}, {}, 0
     try:
         for upto, grade_ids in _check_points(rebuilt.cells, dict(source.tests)):
             if upto > read:  # cells ran since the last graded cell: what they define counts from here
@@ -137,14 +139,20 @@ def _run_and_check(rebuilt, source: SourceNotebook, checks: dict, session: Sessi
                 target.refresh()
             for grade_id in grade_ids:
                 target.prefetch(checks[grade_id])
+                before = len(session.answered)
                 result = evaluate(checks[grade_id], target)
                 target.finish()
                 results[grade_id] = (result, _why_missing(result, grade_id, runs[:upto]))
+                answered[grade_id] = session.answered[before:]
         session.run_cells()  # the cells below the last graded cell: their errors are reported
         for src in sources[read:]:
             analysis.add(src)
     finally:
         session.close()
+    for grade_id, (result, extra) in results.items():  # no credit through a circle (known once all checks ran)
+        callee = circle(result.function, answered[grade_id], session.calls) if result.passed else None
+        if callee is not None:
+            results[grade_id] = (circle_result(checks[grade_id], callee), extra)
     tests = [_test_result(*results[grade_id], points) for grade_id, points in source.tests]
     return _Graded(tests, runs, session, list(analysis.flags))
 
@@ -175,5 +183,5 @@ def _execution(graded: _Graded, limits, sandbox_report: dict | None, duration_s:
     sandbox["timeout_s"] = limits.timeout_s
     sandbox["respawns"] = session.respawns
     return Execution(cells=[run.to_dict() for run in graded.runs], duration_s=round(duration_s, 4),
-                     stdout_truncated=bool(session.output["truncated"]),
-                     output_bytes=int(session.output["bytes"]), sandbox=sandbox)
+                     stdout_truncated=bool(session.reported_output()["truncated"]),
+                     output_bytes=int(session.reported_output()["bytes"]), sandbox=sandbox)

@@ -26,7 +26,8 @@ from autograder.sandbox.confine import Limits
 MAX_CHILD_MESSAGE = 8 * 1024 * 1024
 #: Largest output byte count a child may report (a forged 4,300-digit count would break the sums).
 MAX_OUTPUT_COUNT = 1 << 53
-#: How often one Zygote may be restarted after it died or failed a spawn.
+#: How often one Zygote may be restarted after it died or failed a spawn: a batch has one Zygote, so this
+#: is the batch's cap (:meth:`Zygote.restart` is the only place a zygote is replaced).
 MAX_RESTARTS = 3
 #: Variables of the grader's environment the zygote may see (besides ``AUTOGRADER_*``); the
 #: zygote narrows them further (:data:`.zygote.ENVIRONMENT`) before any child exists.
@@ -35,6 +36,11 @@ ZYGOTE_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONHASHSEED")
 
 class GraderError(RuntimeError):
     """The grader itself failed (not the submission)."""
+
+
+class ZygoteLost(GraderError):
+    """The zygote died or was replaced while a child of it was in use: nothing the submission did (the
+    child was killed with it); the caller grades the submission again rather than scoring what was cut."""
 
 
 class ChildError(Exception):
@@ -49,8 +55,9 @@ class ChildError(Exception):
 class Child:
     """A sandboxed child serving one submission over its own socket."""
 
-    def __init__(self, slot: int, pid: int, sock: socket.socket, sandbox: dict):
+    def __init__(self, slot: int, pid: int, sock: socket.socket, sandbox: dict, generation: int = 0):
         self.slot, self.pid, self.sock, self.sandbox = slot, pid, sock, sandbox
+        self.generation = generation  # of the zygote that forked it (see Zygote.restart)
         self.output = {"bytes": 0, "truncated": False}
 
     def send(self, msg) -> None:
@@ -142,9 +149,11 @@ def _matplotlib_config(zygote_dir: str) -> str:
 class Zygote:
     """The warm process that forks children (see :mod:`autograder.sandbox.zygote`)."""
 
-    def __init__(self, hide=(), needed=None, python=None, start_timeout=120.0, slots=1, forbidden=()):
+    def __init__(self, hide=(), needed=None, python=None, start_timeout=120.0, slots=1, forbidden=(), prepare=()):
         self.slots = int(slots)
         self.forbidden = sorted({str(n) for n in forbidden})
+        #: names the zygote makes unusable while it starts (the forbidden ones are added by ``arm`` if new)
+        self.prepare = sorted({str(n) for n in prepare} | set(self.forbidden))
         self.hide = [str(p) for p in hide]
         self.needed = list(needed) if needed is not None else interpreter_paths()
         self.python = python or sys.executable
@@ -188,7 +197,8 @@ class Zygote:
         theirs.close()
         self.ctrl = ours
         with self.lock:
-            wire.send(self.ctrl, {"op": "init", "slots": self.slots, "hide": self.hide, "needed": self.needed})
+            wire.send(self.ctrl, {"op": "init", "slots": self.slots, "hide": self.hide, "needed": self.needed,
+                                  "forbidden": self.prepare})
         return self
 
     def ready(self, forbidden=None) -> "Zygote":
@@ -199,7 +209,8 @@ class Zygote:
         reply = self._request(None, timeout=self.start_timeout, what="init")
         self.sandbox = reply["sandbox"]
         self.pid = reply["pid"]
-        self._request({"op": "arm", "forbidden": self.forbidden}, timeout=self.start_timeout)
+        armed = self._request({"op": "arm", "forbidden": self.forbidden}, timeout=self.start_timeout)
+        self.sandbox["guard"] = armed.get("guard", {})  # what became unusable (summary.json, results.json)
         return self
 
     def log_tail(self, n=4000) -> str:
@@ -259,9 +270,13 @@ class Zygote:
                                   f"{self.log_tail()}") from None
         if not isinstance(reply, dict) or "error" in reply:
             detail = reply.get("error") if isinstance(reply, dict) else "an answer that is not an object"
-            raise GraderError(f"the zygote failed on {what!r}: {detail}\n"
-                              f"{reply.get('traceback', '') if isinstance(reply, dict) else ''}")
+            stack = reply.get("traceback", "") if isinstance(reply, dict) else ""
+            raise GraderError(f"the zygote failed on {what!r}: {detail}" + (f"\n{stack}" if stack else ""))
         return reply
+
+    def lost(self, child: Child) -> bool:
+        """Whether ``child``'s zygote is gone (dead, or replaced since it forked ``child``)."""
+        return child.generation != self.generation or not self.alive
 
     def restart(self, generation: int, why: str) -> None:
         """Replace a zygote that died or failed a spawn (at most :data:`MAX_RESTARTS` times).
@@ -315,7 +330,7 @@ class Zygote:
             self.kill(slot, wait=True)
             raise GraderError("a sandboxed child could not confine itself: "
                               f"{hello.get('error') if isinstance(hello, dict) else hello}")
-        return Child(slot, reply["pid"], sock, hello.get("sandbox", {}))
+        return Child(slot, reply["pid"], sock, hello.get("sandbox", {}), self.generation)
 
     def kill(self, slot: int, wait: bool = False, verify: bool = False) -> dict:
         """SIGKILL everything of ``slot``: ``{"status": how its child ended (with wait), "clean"}``.

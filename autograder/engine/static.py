@@ -170,6 +170,8 @@ _INTERNALS = {
     "__code__": "reads or replaces a function's code", "__globals__": "reads or changes a function's globals",
     "__defaults__": "changes a function's defaults", "__kwdefaults__": "changes a function's defaults",
     "__builtins__": "reaches the builtins", "__subclasses__": "walks the class hierarchy",
+    "__wrapped__": "unwraps a decorated function", "f_code": "reads code objects (frames)",
+    "co_consts": "reads code objects", "co_code": "reads code objects",
 }
 #: Dotted names (or module prefixes) whose use is flagged, with the reason.
 _SUSPECT = {
@@ -185,7 +187,27 @@ _SUSPECT = {
     "inspect.getouterframes": "reaches into the call stack (frames)",
     "builtins": "changes or reads the builtins module",
     "importlib.reload": "reloads a module",
+    "importlib.util.spec_from_file_location": "loads a module from a file of its choosing",
+    "runpy": "runs a module's file", "marshal": "loads code objects (marshal)",
+    "pickle.loads": "unpickles objects", "pickle.load": "unpickles objects", "dill": "unpickles objects",
+    "types.FunctionType": "builds functions from code objects", "types.CodeType": "builds code objects",
+    "socket": "uses sockets (the grader talks to the notebook's process over one)",
+    "_socket": "uses sockets (the grader talks to the notebook's process over one)",
+    "selectors": "waits on file descriptors", "select": "waits on file descriptors",
+    "os.fdopen": "opens a file descriptor it did not open itself", "os.dup": "duplicates file descriptors",
+    "os.dup2": "duplicates file descriptors", "os.read": "reads raw file descriptors",
+    "os.write": "writes raw file descriptors", "os.readv": "reads raw file descriptors",
+    "os.writev": "writes raw file descriptors", "os.sendfile": "copies between file descriptors",
+    "os.listdir": "lists folders (the process's own descriptors are in /proc/self/fd)",
+    "sys.addaudithook": "installs an audit hook", "sys.audit": "raises audit events",
+    "signal": "installs signal handlers", "autograder": "imports the grader's own modules",
+    "subprocess": "starts other programs", "os.system": "starts other programs", "os.popen": "starts other programs",
+    "os.execv": "starts other programs", "os.execve": "starts other programs", "os.execl": "starts other programs",
+    "os.posix_spawn": "starts other programs", "pty": "starts other programs",
+    "multiprocessing.reduction": "passes file descriptors between processes",
 }
+#: Text in a string constant that points at the process's own descriptors and memory.
+_PROC_PATHS = ("/proc/", "/dev/fd", "/proc")
 _RUNTIME_CODE = {"eval", "exec", "compile"}
 
 
@@ -231,6 +253,8 @@ class Notebook:
         self.aliases = {}  # name -> dotted library name
         self.containers = {}  # name -> [dotted library names] (dicts, lists, tuples, sets of them)
         self.functions = {}
+        self.classes = {}  # name -> ClassDef
+        self.instances = {}  # name -> the name of the notebook class it is an instance of
         self.contract = frozenset(contract)
         self.flags = []
         self._started, self._total, self._read = time.monotonic(), 0, 0
@@ -266,11 +290,21 @@ class Notebook:
                 self.functions[node.name] = node
                 self.aliases.pop(node.name, None)
                 self.containers.pop(node.name, None)
+                self.instances.pop(node.name, None)
+            elif isinstance(node, ast.ClassDef):
+                self.classes[node.name] = node
+                for table in (self.aliases, self.containers, self.functions, self.instances):
+                    table.pop(node.name, None)
             elif isinstance(node, ast.Assign) and len(node.targets) == 1:
                 for name, value in _targets(node.targets[0], node.value):
                     self._assign(name, value)
 
     def _assign(self, name, value):
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in self.classes:
+            self.instances[name] = value.func.id  # log_softmax = LogSoftmax(): its __call__ and the rest
+            self.functions.pop(name, None)
+            self.aliases.pop(name, None)
+            return
         if isinstance(value, ast.Lambda):
             self.functions[name] = value
             self.aliases.pop(name, None)
@@ -374,6 +408,10 @@ class Notebook:
             if reason:
                 self.flag(index, reason)
         for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and any(
+                    p in node.value[:4096] for p in _PROC_PATHS):
+                self.flag(index, "reads /proc or /dev/fd (where the process finds its own descriptors, among them "
+                                 "the grader's channel)")
             if isinstance(node, ast.Attribute) and node.attr in _INTERNALS:
                 self.flag(index, f"{_INTERNALS[node.attr]}: `.{node.attr}`")
             elif isinstance(node, ast.Name) and node.id in _INTERNALS:
@@ -428,28 +466,48 @@ class Notebook:
         seen, todo = set(), [function]
         while todo:
             name = todo.pop()
-            if name in seen or name not in self.functions:
+            if name in seen:
                 continue
             seen.add(name)
-            node = self.functions[name]
-            local_imports, local_names = {}, set()
-            args = node.args
-            for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
-                if a is not None:
-                    local_names.add(a.arg)
-            body = node.body if isinstance(node.body, list) else [node.body]
-            for sub in (n for stmt in body for n in ast.walk(stmt)):
-                _import_aliases(sub, local_imports)
-                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
-                    local_names.add(sub.id)
-            for dotted in local_imports.values():
-                note(dotted)
-            for sub in (n for stmt in body for n in ast.walk(stmt)):
-                if isinstance(sub, (ast.Attribute, ast.Name, ast.Call)):
-                    note(self.dotted(sub, local_imports, local_names))
-                if isinstance(sub, ast.Name) and sub.id not in local_names:
-                    for member in self.containers.get(sub.id, ()):
-                        note(member)
-                    if sub.id in self.functions and (sub.id not in skip or sub.id == function):
-                        todo.append(sub.id)
+            for node in self._bodies(name):
+                self._scan(node, function, skip, note, todo)
         return tuple(sorted(found))
+
+    def _bodies(self, name):
+        """The function nodes behind a notebook name: a function or lambda, every method of a class, the
+        methods of the class of an instance."""
+        if name in self.functions:
+            return [self.functions[name]]
+        cls = self.classes.get(self.instances.get(name, name))
+        if cls is None:
+            return []
+        return [n for n in ast.walk(cls) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
+
+    def _scan(self, node, function, skip, note, todo) -> None:
+        """Note the library names one function node uses; queue the notebook names it reaches."""
+        local_imports, local_names = {}, set()
+        args = node.args
+        for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
+            if a is not None:
+                local_names.add(a.arg)
+        body = node.body if isinstance(node.body, list) else [node.body]
+        # default arguments and decorators run in the enclosing scope, and count as this function's
+        outer = list(args.defaults) + [d for d in args.kw_defaults if d is not None] + list(
+            getattr(node, "decorator_list", []))
+        for sub in (n for stmt in body for n in ast.walk(stmt)):
+            _import_aliases(sub, local_imports)
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                local_names.add(sub.id)
+        for dotted in local_imports.values():
+            note(dotted)
+        for sub, scope in [(n, (local_imports, local_names)) for stmt in body for n in ast.walk(stmt)] + \
+                [(n, ({}, set())) for expr in outer for n in ast.walk(expr)]:
+            imports, names = scope
+            if isinstance(sub, (ast.Attribute, ast.Name, ast.Call)):
+                note(self.dotted(sub, imports, names))
+            if isinstance(sub, ast.Name) and sub.id not in names:
+                for member in self.containers.get(sub.id, ()):
+                    note(member)
+                if (sub.id in self.functions and (sub.id not in skip or sub.id == function)) \
+                        or sub.id in self.classes or sub.id in self.instances:
+                    todo.append(sub.id)

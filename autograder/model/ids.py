@@ -46,6 +46,14 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE_FOLDER_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+#: Characters whose doubling starts a command in CI logs: GitHub Actions reads a line whose text starts with
+#: ``::`` as a workflow command (``::warning …::``, ``::stop-commands::``) and ``##[…]`` anywhere as a
+#: legacy one; Azure Pipelines reads ``##vso[…]``. :func:`display` writes the first of two as ``\\x3a`` or
+#: ``\\x23``, so no id ever holds ``::`` or ``##``. (GitLab's collapsible sections need an escape
+#: character, which is never printable.)
+CI_DOUBLED = frozenset(":#")
+
+
 def display(raw: str) -> str:
     r"""Printable, injective text of a name: ``"a\x1b[31mb"`` → ``"a\\x1b[31mb"``.
 
@@ -60,12 +68,16 @@ def display(raw: str) -> str:
     str
         Every character that is printable (``str.isprintable``) and not a
         backslash kept; a backslash doubled; an undecodable byte ``\xNN``;
-        any other character ``\xNN``, ``\uNNNN`` or ``\UNNNNNNNN``.
+        any other character ``\xNN``, ``\uNNNN`` or ``\UNNNNNNNN``; the first
+        of ``::`` or ``##`` as ``\x3a`` or ``\x23`` (:data:`CI_DOUBLED`).
     """
     out = []
-    for ch in str(raw):
+    text = str(raw)
+    for i, ch in enumerate(text):
         code = ord(ch)
-        if ch == "\\":
+        if ch in CI_DOUBLED and text[i + 1:i + 2] == ch:  # `::` and `##`: CI log commands (see CI_DOUBLED)
+            out.append(f"\\x{code:02x}")
+        elif ch == "\\":
             out.append("\\\\")
         elif 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
             out.append(f"\\x{code - 0xDC00:02x}")

@@ -10,6 +10,7 @@ here knows an answer (``tests/test_layers.py`` keeps it so).
 * :mod:`.zygote`  – the warm process that forks one child per submission
 * :mod:`.child`   – the untrusted child: runs cells in IPython, answers calls
 * :mod:`.invoke`  – one call of a student's function → plain data (also imported by the checks)
+* :mod:`.guard`   – the forbidden library functions made unusable for student code (an audit hook)
 * :mod:`.wire`    – length-prefixed JSON, numbers-only arrays, never pickle
 
 Importing this package imports nothing.

@@ -11,6 +11,8 @@ score.
 
 Requests (one JSON message each, see :mod:`.wire`):
 
+* ``{"op": "arm", "names": [str]}`` → ``{"armed": true}``: the forbidden objects of these names refuse
+  student code from now on (:func:`autograder.sandbox.guard.arm`; once per process, before any cell)
 * ``{"op": "run", "source": str}`` → ``{"status": "ok"|"error", "error": str}``
 * ``{"op": "defined", "function": str}`` → ``{"why": str}`` (``""``: a callable)
 * ``{"op": "forbidden", "function": str, "names": [str], "skip": [str]}`` → ``{"used": [str]}``
@@ -253,7 +255,7 @@ def _carried_forward(sock, invoke, send, recv, to_wire, from_wire):
             return recv(sock)
 
     def carried(namespace, caller, names):
-        return invoke.Carried(namespace, caller, names, ask, from_wire)
+        return invoke.Carried(namespace, caller, names, ask, from_wire, probe_circles=True)
 
     return carried
 
@@ -359,6 +361,7 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
     describe, forbidden_uses = invoke.describe_definition, invoke.forbidden_uses
     to_wire, from_wire = wire.to_wire, wire.from_wire
     recv, send = wire.recv, wire.send
+    audit = sys.audit
     import matplotlib.pyplot as plt
 
     run = _cell_runner(shell.run_cell, plt.close, sys.stdout, sys.stderr)
@@ -372,7 +375,10 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
             break
         op = msg.get("op") if isinstance(msg, dict) else None
         try:
-            if op == "run":
+            if op == "arm":  # before any cell: this problem set's forbidden objects refuse student code
+                audit("probdl.arm", tuple(str(n) for n in msg.get("names", ())[:256]))
+                reply = {"armed": True}
+            elif op == "run":
                 reply = run(str(msg["source"]))
             elif op == "defined":
                 reply = {"why": describe(user_ns, str(msg["function"]))}

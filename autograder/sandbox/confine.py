@@ -168,6 +168,46 @@ def unshare(flags: int) -> None:
         _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
 
 
+def setns(fd: int, nstype: int) -> None:
+    if hasattr(os, "setns"):  # Python 3.12+
+        os.setns(fd, nstype)
+    else:
+        _check(_libc.setns(ctypes.c_int(fd), ctypes.c_int(nstype)), "setns")
+
+
+def slot_networks(slots: int) -> list:
+    """One new network namespace per worker slot, each held by an open descriptor (no interface up in any).
+
+    Made from the zygote once it has its own network namespace (after
+    :func:`enter_view`), which it returns to. A slot's children join their
+    slot's (:func:`join_network`): two submissions graded at the same time
+    share no network namespace, so not even an abstract Unix socket connects
+    them. Raises ``OSError`` when a namespace cannot be made.
+    """
+    home = os.open(f"{PROC}/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    fds = []
+    try:
+        for _ in range(slots):
+            unshare(CLONE_NEWNET)
+            fds.append(os.open(f"{PROC}/self/ns/net", os.O_RDONLY | os.O_CLOEXEC))
+            setns(home, CLONE_NEWNET)
+    except OSError:
+        for fd in fds:
+            os.close(fd)
+        raise
+    finally:
+        os.close(home)
+    return fds
+
+
+def join_network(fd: int) -> None:
+    """Enter the network namespace held by ``fd`` (a slot's, :func:`slot_networks`) and close ``fd``."""
+    try:
+        setns(fd, CLONE_NEWNET)
+    finally:
+        os.close(fd)
+
+
 def mount(source, target, fstype, flags=0, data=None) -> None:
     enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
     _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
@@ -240,7 +280,13 @@ def minimal_paths(paths) -> list:
 
 
 def _bind_read_only(source: str, target: str) -> None:
-    """Bind ``source`` on ``target`` (made as a file or folder), then make that mount read-only."""
+    """Bind ``source`` on ``target`` (made as a file or folder) with everything mounted below it, then make
+    each of those mounts read-only.
+
+    A recursive bind copies the submounts too (a tmpfs mounted inside a
+    needed folder), and a remount changes one mount only: so every mount at
+    or below ``target`` is remounted read-only, the top one first.
+    """
     if os.path.isdir(source):
         os.makedirs(target, mode=0o755, exist_ok=True)
     else:
@@ -248,12 +294,100 @@ def _bind_read_only(source: str, target: str) -> None:
         if not os.path.exists(target):
             open(target, "w").close()
     mount(source, target, None, MS_BIND | MS_REC)
-    keep = os.statvfs(target).f_flag
-    flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
-    for st_flag, ms_flag in _KEEP_FLAGS.items():
-        if keep & st_flag:
-            flags |= ms_flag
-    mount(None, target, None, flags)
+    for point in mounts_below(target):
+        keep = os.statvfs(point).f_flag
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
+        for st_flag, ms_flag in _KEEP_FLAGS.items():
+            if keep & st_flag:
+                flags |= ms_flag
+        mount(None, point, None, flags)
+
+
+def _unescape_mount_point(text: str) -> str:
+    """A mount point as ``mountinfo`` writes it (space, tab, newline, backslash as ``\\ooo``) made plain."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and len(text[i + 1:i + 4]) == 3 and text[i + 1:i + 4].isdigit():
+            out.append(chr(int(text[i + 1:i + 4], 8)))
+            i += 4
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def mounts_below(target: str) -> list:
+    """The mount points at or below ``target`` in this process's mount namespace, shortest first (from
+    ``mountinfo`` of :data:`PROC`); ``[target]`` when it cannot be read."""
+    target = os.path.realpath(target)
+    try:
+        with open(f"{PROC}/self/mountinfo", "rb") as fh:
+            lines = fh.read().decode("utf-8", "surrogateescape").splitlines()
+    except OSError:
+        return [target]
+    points = []
+    for line in lines:
+        fields = line.split(" ")
+        if len(fields) > 4:
+            point = _unescape_mount_point(fields[4])
+            if _inside(point, target) and point not in points:
+                points.append(point)
+    return sorted(points, key=len) or [target]
+
+
+def cover_files(paths) -> list:
+    """Cover each existing file of ``paths`` with an empty read-only file (bind of ``/dev/null``), in this mount
+    namespace; returns the paths covered.
+
+    The zygote covers the library files that define the forbidden functions
+    (:func:`autograder.sandbox.guard.prepare`), once they are imported: the
+    children never read them, and a submission cannot load a second copy.
+    """
+    covered = []
+    for path in paths:
+        if os.path.isfile(path) and not os.path.islink(path):
+            try:
+                mount("/dev/null", path, None, MS_BIND)
+                mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+                covered.append(path)
+            except OSError:
+                pass
+    return covered
+
+
+def _no_interpreters(root: str, view) -> list:
+    """Make the Python interpreters of the view impossible to execute (a bind of each onto itself, ``noexec``).
+
+    The children are forked, never executed, so they need no interpreter
+    binary; a second interpreter started by a submission would run without
+    the guard that makes the forbidden functions unusable
+    (:mod:`autograder.sandbox.guard`). Returns the paths made non-executable.
+    """
+    done = set()
+    folders = {os.path.join(v, "bin") for v in view} | {"/usr/bin", "/usr/local/bin", "/bin"}
+    for folder in sorted(folders):
+        try:
+            names = os.listdir(root + folder)
+        except OSError:
+            continue
+        for name in names:
+            if not name.startswith("python"):
+                continue
+            real = os.path.realpath(os.path.join(folder, name))
+            if real in done or not os.path.isfile(root + real) or not any(_inside(real, v) for v in view):
+                continue
+            try:
+                mount(root + real, root + real, None, MS_BIND)
+                keep = os.statvfs(root + real).f_flag
+                flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
+                for st_flag, ms_flag in _KEEP_FLAGS.items():
+                    if keep & st_flag:
+                        flags |= ms_flag
+                mount(None, root + real, None, flags)
+                done.add(real)
+            except OSError:
+                pass
+    return sorted(done)
 
 
 def _relink(root: str, path: str, view) -> None:
@@ -298,6 +432,7 @@ def enter_view(base: str, needed, hidden=(), uid_names=()) -> dict:
     for path in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         _relink(root, path, view)
     _cover_hidden(root, view, hidden)
+    report["no_interpreter"] = _no_interpreters(root, view)
     _write_etc(root, uid_names)
     _make_mount_points(root)
     _pivot_into(root)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import dis
+import functools
 import importlib
 import sys
 import threading
@@ -166,6 +167,9 @@ def invoke(fn, args=(), kwargs=None) -> Outcome:
 MAX_CARRIED_CALLS = 10_000
 #: … and at most this many argument elements (array entries, list items) in all.
 MAX_CARRIED_ELEMENTS = 1_000_000
+#: A carried-forward call whose result could hold more numbers than this (from its arguments' shapes, see
+#: :func:`result_bound`) is not answered: the student's own function runs instead.
+MAX_CARRIED_RESULT = 1_000_000
 
 #: Exceptions a carried-forward answer may re-raise as themselves (others become RuntimeError).
 _RAISABLE = {cls.__name__: cls for cls in (ValueError, TypeError, IndexError, ZeroDivisionError,
@@ -187,6 +191,71 @@ def elements(value, _depth=0) -> int:
     if isinstance(value, dict):
         return sum(elements(v, _depth + 1) for v in value.values()) or 1
     return 1
+
+
+_ABSENT = object()
+
+#: Longest a callee's own code may run to see whether it calls the caller back (see :meth:`Carried._trips`);
+#: one that takes longer is taken not to (its answer is given, as for any callee).
+DRY_RUN_S = 2.0
+
+
+class _Alarm:
+    """A wall-clock limit on the block (SIGALRM, in the main thread only; elsewhere no limit)."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.old = seconds, None
+
+    def __enter__(self):
+        import signal
+
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+            def expired(*_):
+                raise TimeoutError("the callee's own code ran too long")
+
+            self.old = signal.signal(signal.SIGALRM, expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.old is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.old)
+        return False
+
+
+def result_bound(args, kwargs) -> int:
+    """An upper bound of the numbers a contract function's result holds, from its arguments' shapes alone.
+
+    Each array-like argument (arrays, nested lists of numbers) is aligned on
+    its last axis, as broadcasting does, and the bound is the product of the
+    largest length on each axis: every broadcast result, and every batch of
+    matrices built from the arguments, fits in it (shapes ``(n, 1)`` and
+    ``(1, n)``: ``n²``). Nothing is computed; an argument whose shape cannot be
+    read counts as its number of elements.
+    """
+    dims: list = []
+    total = 1
+    for value in list(args) + list((kwargs or {}).values()):
+        if isinstance(value, (str, bytes, bool, int, float, complex)) or value is None:
+            continue
+        try:
+            shape = np.shape(value)
+        except (ValueError, TypeError, RecursionError):
+            total = max(total, elements(value))
+            continue
+        shape = tuple(int(n) for n in shape)[-32:]
+        for i, n in enumerate(reversed(shape)):
+            if i == len(dims):
+                dims.append(n)
+            elif n > dims[i]:
+                dims[i] = n
+    bound = 1
+    for n in dims:
+        bound *= max(n, 1)
+    return max(bound, total)
 
 
 class Declined(Exception):
@@ -230,32 +299,71 @@ class Carried:
     A callee that itself reaches ``caller`` (``log_softmax = log(softmax)``
     with ``softmax = exp(log_softmax)``: a circle that never computes
     anything) is not answered: credit goes only along calls that end in the
-    student's own code, and the circle fails, as it does when run.
+    student's own code, and the circle fails, as it does when run. Read
+    from the bytecode (:func:`reaches`) and, with ``probe_circles``, also by
+    running the callee's own code once on the call's arguments with the
+    caller replaced by a tripwire (other callees running their own code too),
+    so that a circle through computed lookups (``globals()["log_softmax"]``)
+    is found as well. (The grading engine's parent does not rely on the
+    child for this: it decides from the callbacks it answered, see
+    ``autograder.checks.evaluate.circle``.)
 
     Not covered: a callee captured before the call (a default argument
     ``def f(z, _ls=log_softmax)``, a closure, an alias under another name);
     names not yet defined stay undefined, as in the notebook.
     """
 
-    def __init__(self, namespace, caller, names, ask, from_wire):
+    def __init__(self, namespace, caller, names, ask, from_wire, probe_circles=False):
         self.namespace, self.ask, self.from_wire = namespace, ask, from_wire
         self.caller = caller
         self.names = tuple(names)
         self.saved = {}
         self.circular = {}
         self.active = False
+        self.dry = False  # running a callee's own code to see whether it calls the caller back
+        self.probe_circles = probe_circles
         self.calls = 0
         self.elements = 0
 
-    def _circular(self, name) -> bool:
+    def _circular(self, name, args=(), kwargs=None) -> bool:
         """Whether the student's own ``name`` reaches the caller (decided once per call)."""
         if name not in self.circular:
-            self.circular[name] = reaches(self.saved[name], self.caller, self.namespace, self.saved)
+            circular = reaches(self.saved[name], self.caller, self.namespace, self.saved)
+            if not circular and self.probe_circles:
+                circular = self._trips(name, args, kwargs or {})
+            self.circular[name] = circular
         return self.circular[name]
+
+    def _trips(self, name, args, kwargs) -> bool:
+        """Run the own ``name`` once on copies of the arguments, the caller a tripwire: did it call the caller?"""
+        ns, tripped = self.namespace, []
+        caller = ns.get(self.caller, _ABSENT)
+
+        def tripwire(*_args, **_kwargs):
+            tripped.append(True)
+            raise RecursionError("a circle of carried-forward functions")
+
+        ns[self.caller] = tripwire
+        self.dry = True
+        alarm = _Alarm(DRY_RUN_S)
+        try:
+            with alarm, WARNINGS_LOCK, warnings.catch_warnings(record=True), np.errstate(all="ignore"):
+                self.saved[name](*copy.deepcopy(tuple(args)), **copy.deepcopy(dict(kwargs)))
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # noqa: BLE001 — only whether the tripwire was touched matters
+            pass
+        finally:
+            self.dry = False
+            if caller is _ABSENT:
+                ns.pop(self.caller, None)
+            else:
+                ns[self.caller] = caller
+        return bool(tripped)
 
     def _stub(self, name, own):
         def carried_forward(*args, **kwargs):
-            if not self.active or self._circular(name):
+            if not self.active or self.dry or self._circular(name, args, kwargs):
                 return own(*args, **kwargs)
             size = elements(args) + elements(kwargs)
             if self.calls >= MAX_CARRIED_CALLS or self.elements + size > MAX_CARRIED_ELEMENTS:
@@ -449,15 +557,20 @@ def _chains(code):
 
 
 def forbidden_uses(fn, forbidden, skip=()) -> tuple:
-    """Names from ``forbidden`` that ``fn`` (or a notebook helper it calls) uses.
+    """Names from ``forbidden`` that ``fn`` (or notebook code it reaches) uses.
 
     ``forbidden`` holds dotted names of library objects
     (``"scipy.special.softmax"``) or module prefixes (``"torch"``). A use is
     found by walking the function's bytecode: names loaded from its globals
     (and attribute chains on them, ``scipy.special.softmax``), its closure,
-    imports inside the function, and recursively the functions of the same
-    notebook that it calls. ``fn`` being the forbidden object itself (an
-    alias, ``softmax = scipy.special.softmax``) counts too.
+    imports inside the function, and recursively what the notebook itself
+    defined that it reaches: its functions, its classes (every method, so
+    ``LogSoftmax()._forward`` is followed), instances of them (``__call__``
+    included), default arguments (``def f(z, _f=logsumexp)``), the function
+    a decorator wrapped (``__wrapped__``, closures), ``functools.partial``
+    objects, bound methods and containers (lists, tuples, dicts, sets) of
+    any of these. ``fn`` being the forbidden object itself (an alias,
+    ``softmax = scipy.special.softmax``) counts too.
 
     ``skip`` names global functions not to descend into: the other contract
     functions of the problem set, graded on their own (errors carried
@@ -467,12 +580,95 @@ def forbidden_uses(fn, forbidden, skip=()) -> tuple:
     """
     uses = _Uses(forbidden)
     walk = _Walk(fn)
+    g = getattr(fn, "__globals__", None)
+    if g is None:  # an instance, a partial, a container: whose notebook?
+        g = _notebook_globals(fn)
     for f in walk:
         uses.note_object(f)
-        code = getattr(f, "__code__", None)
+        _expand(f, g, uses, walk)
+        code = getattr(f, "__code__", None) if isinstance(f, types.FunctionType) else None
         if code is not None:
             _note_code(f, code, uses, walk, skip)
     return tuple(sorted(uses.found))
+
+
+#: At most this many objects are looked at for one function (a notebook's own objects are few).
+MAX_WALK = 5000
+
+
+def _notebook_globals(obj):
+    """The globals of the notebook that defined ``obj`` (an instance, a class, a partial), or None."""
+    for candidate in (obj, type(obj), getattr(obj, "func", None), getattr(obj, "__func__", None)):
+        for value in vars(candidate).values() if isinstance(candidate, type) else (candidate,):
+            g = getattr(value, "__globals__", None)
+            if isinstance(g, dict):
+                return g
+    return None
+
+
+def _defined_by(obj, g) -> bool:
+    """Whether ``obj`` (a function or a class) was defined by the code whose globals are ``g``."""
+    if g is None:
+        return False
+    if isinstance(obj, types.FunctionType):
+        return obj.__globals__ is g
+    if isinstance(obj, type):
+        if getattr(obj, "__module__", None) == g.get("__name__", object()):
+            return True
+        return any(isinstance(v, types.FunctionType) and v.__globals__ is g for v in _members_of(obj))
+    return False
+
+
+def _members_of(cls):
+    """The functions and other attributes of a class's own namespace (methods unwrapped)."""
+    try:
+        values = list(vars(cls).values())
+    except TypeError:
+        return []
+    out = []
+    for value in values:
+        if isinstance(value, (staticmethod, classmethod)):
+            value = value.__func__
+        if isinstance(value, property):
+            out.extend(f for f in (value.fget, value.fset, value.fdel) if f is not None)
+        else:
+            out.append(value)
+    return out
+
+
+def _expand(obj, g, uses: "_Uses", walk: "_Walk") -> None:
+    """Push what ``obj`` (already noted) holds that the notebook defined, or that may be a forbidden object."""
+    if len(walk.seen) > MAX_WALK:
+        return
+    if isinstance(obj, types.FunctionType):
+        held = list(obj.__defaults__ or ()) + list((obj.__kwdefaults__ or {}).values())
+        wrapped = obj.__dict__.get("__wrapped__")
+        if wrapped is not None:
+            held.append(wrapped)
+    elif isinstance(obj, type):
+        if not _defined_by(obj, g):
+            return
+        held = _members_of(obj) + [b for b in obj.__bases__ if _defined_by(b, g)]
+    elif isinstance(obj, (types.MethodType, staticmethod, classmethod)):
+        held = [obj.__func__, getattr(obj, "__self__", None)]
+    elif isinstance(obj, functools.partial):
+        held = [obj.func, *obj.args, *obj.keywords.values()]
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        held = list(obj)[:200]
+    elif isinstance(obj, dict):
+        held = list(obj.values())[:200]
+    elif _defined_by(type(obj), g):  # an instance of a notebook class: its class and what it holds
+        held = [type(obj)]
+        try:
+            held += list(vars(obj).values())[:200]
+        except TypeError:
+            pass
+    else:
+        return
+    for item in held:
+        if item is None or isinstance(item, (int, float, str, bytes, bool, complex, np.ndarray)):
+            continue
+        walk.push(item)
 
 
 class _Uses:
@@ -532,8 +728,11 @@ def _note_code(f, code, uses: _Uses, walk: _Walk, skip) -> None:
             except Exception:  # noqa: BLE001 — an attribute a student object refuses ends the chain
                 break
             uses.note_object(obj)
-        if isinstance(obj, types.FunctionType) and obj.__globals__ is g and not (root in skip and not attrs):
-            walk.push(obj)
+        if root in skip and not attrs and isinstance(obj, types.FunctionType) and obj.__globals__ is g:
+            continue  # another contract function: graded on its own
+        if _defined_by(obj, g) or _defined_by(type(obj), g) or (not attrs and isinstance(
+                obj, (list, tuple, dict, set, frozenset, functools.partial, types.MethodType))):
+            walk.push(obj)  # (a container only when the notebook holds it in a global of its own)
 
 
 def describe_definition(namespace, name) -> str:

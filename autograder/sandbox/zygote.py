@@ -15,10 +15,13 @@ checks; a test asserts so.
 Control protocol (one :mod:`.wire` message each way, on the socket passed as
 ``--fd``):
 
-* ``init {"slots": n, "hide": [paths], "needed": [paths]}`` →
+* ``init {"slots": n, "hide": [paths], "needed": [paths], "forbidden": [names]}`` →
   ``{"pid", "sandbox"}`` (as root, reserves one uid per slot, see
   :func:`.sandbox.claim_uids`);
-* ``arm {"forbidden": [names]}`` → ``{"armed": true}``: pins the names
+* ``arm {"forbidden": [names]}`` → ``{"armed": true, "guard": report}``: every
+  forbidden object of the batch becomes a gate (:func:`autograder.sandbox.guard.prepare`;
+  each child then arms its own problem set's names before any student code), the
+  library files that define them are covered in the view, and the names are pinned
   (:func:`autograder.sandbox.invoke.pin`); ``spawn`` is refused before;
 * ``spawn {"slot", "limits"}`` → ``{"pid"}`` with the parent's end of the
   child's socket passed alongside (SCM_RIGHTS): a child that confined itself
@@ -61,6 +64,17 @@ def _warm_imports():
     matplotlib.use("Agg")
     for name in WARM_MODULES:
         importlib.import_module(name)
+
+
+def import_guard():
+    """:mod:`autograder.sandbox.guard`, imported before the zygote enters its filesystem view (which hides this
+    package), then taken out of ``sys.modules`` like :func:`import_invoke`'s module (it holds nothing
+    secret: the state of the forbidden objects lives in its audit hook)."""
+    import importlib
+
+    module = importlib.import_module("autograder.sandbox.guard")
+    sys.modules.pop("autograder.sandbox.guard", None)
+    return module
 
 
 def import_invoke():
@@ -127,6 +141,7 @@ class Zygote:
         self.last_limits = {}  # slot -> limits of its last spawn
         self.after = None  # work to do once the current answer is sent
         self.uid_locks = []
+        self.networks = []  # slot -> descriptor of its network namespace (root, userns)
         self.uids = []
         self.serial = 0
         self.own_workroot = None  # removed at shutdown (weak mode)
@@ -135,6 +150,8 @@ class Zygote:
         self.no_prefork = False
         self.slot_ns = {}  # slot -> PID namespaces of its killed children (tests, userns mode)
         self.invoke = None  # sandbox.invoke, imported in :meth:`init`
+        self.guard = None  # sandbox.guard, imported in :meth:`init`
+        self.guard_report = {}
         self.armed = False  # the forbidden names are pinned in it (:meth:`arm`); no child is forked before
 
     # -- reaping ---------------------------------------------------------------
@@ -156,6 +173,10 @@ class Zygote:
 
         from autograder.sandbox.cgroup import Cgroups
 
+        self.guard = import_guard()
+        why = self.guard.unsupported()  # (first: an interpreter the guard cannot arm grades nothing)
+        if why is not None:
+            raise self.guard.GuardUnavailable(why)
         self.mode = sandbox.requested_mode()
         self.no_prefork = bool(os.environ.get("AUTOGRADER_NO_PREFORK"))  # (the environment is cleared below)
         warnings = self._enter_mode(int(msg.get("slots", 1)))
@@ -167,6 +188,7 @@ class Zygote:
 
         self.invoke = import_invoke()
         self.shell = child.make_shell()
+        self.guard.prepare([str(n) for n in msg.get("forbidden", [])])  # (while the parent loads the checks)
         report = {"mode": self.mode, "netns": False, "mountns": False, "pidns": False, "ipcns": False,
                   "view": [], "hidden": [], "errors": []}
         if self.mode != "weak":
@@ -176,6 +198,8 @@ class Zygote:
                 raise OSError(f"the sandbox's filesystem view could not be made: {report['errors']}")
             report["pidns"] = report["ipcns"] = True
             report["hidden"] = [str(h) for h in msg.get("hide", [])]  # like everything outside the view
+            self.networks = sandbox.slot_networks(int(msg.get("slots", 1)))
+            report["netns"] = "one per slot"
         else:
             self.workroot = self.own_workroot = tempfile.mkdtemp(prefix="autograder-slots-")
         sandbox_environment()
@@ -187,6 +211,13 @@ class Zygote:
         report["kill"] = {"root": "PID namespace + per-slot uid (kill -1 as that uid)",
                           "userns": "PID namespace", "weak": "process tree + orphans"}[self.mode]
         report["cgroup"] = cgroup_report
+        if self.mode == "userns" and not cgroup_report.get("available"):  # (weak mode says it all already)
+            warnings.append("SHARED LIMITS: no cgroup could be made for the worker slots "
+                            f"({cgroup_report.get('why', 'not available')}), so all slots share this user's "
+                            "process limit (one submission's fork storm can make another's subprocesses fail) "
+                            "and memory is limited per process only (a submission's processes together, memfds "
+                            "included, are not capped). Grade as root, or run the grader in a delegated cgroup "
+                            "(systemd-run --user --scope -p Delegate=yes …).")
         report["environment"] = sorted(os.environ)
         report["warnings"] = warnings
         report["warning"] = " ".join(warnings)  # one line, as the terminal and summary.json show it
@@ -202,13 +233,19 @@ class Zygote:
         if self.invoke is None:
             raise RuntimeError("'arm' before 'init'")
         if not self.armed:
-            self.invoke.pin([str(name) for name in msg.get("forbidden", [])])
+            names = [str(name) for name in msg.get("forbidden", [])]
+            report = self.guard.prepare(names)  # the forbidden objects become gates (each child arms its own)
+            self.invoke.pin(names)
+            covered = sandbox.cover_files(report["paths"]) if self.mode != "weak" else []
+            self.guard_report = {"groups": report["groups"], "gated": report["gated"],
+                                 "unreplaced": report["unreplaced"], "seconds": report["seconds"],
+                                 "covered_files": len(covered)}
             self.armed = True
             import gc
 
             gc.collect()
             gc.freeze()
-        return {"armed": True}
+        return {"armed": True, "guard": self.guard_report}
 
     def _enter_mode(self, slots: int) -> list:
         """Set up the sandbox mode: as root the killer process and one uid per slot; else a user namespace
@@ -280,6 +317,7 @@ class Zygote:
                 fd = theirs.detach()
                 if self.mode != "weak":
                     self.cgroups.join(slot)
+                    sandbox.join_network(self.networks[slot])
                 inherited = [s for s in (self.ctrl, self.killer, ours) if s is not None]
                 inherited += [s for _, s in self.uid_locks] + [sp["sock"] for sp in self.spares.values()]
                 child._dispose(fd, inherited)
@@ -534,7 +572,9 @@ class Zygote:
             except Exception as exc:  # noqa: BLE001
                 import traceback
 
-                reply = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-4000:]}
+                reply = {"error": f"{type(exc).__name__}: {exc}"}
+                if type(exc).__name__ != "GuardUnavailable":  # (that one says all there is to say)
+                    reply["traceback"] = traceback.format_exc()[-4000:]
             if not (isinstance(msg, dict) and msg.get("reply") is False):  # else fire-and-forget
                 wire.send(self.ctrl, reply, fds=[s.fileno() for s in send_socks])
             for sock in send_socks:

@@ -259,6 +259,24 @@ def softmax(z, axis=-1, temperature=1.0):
 ''',
         hint="Write it yourself",
     ),
+    Specimen(
+        # found grading real code (issue 19): the forbidden call sits in a class method, reached through an
+        # alias and a lambda; the grader follows the class, and in the sandbox the alias refuses to compute
+        "log_softmax-class-wrapped-scipy-alias",
+        "log_softmax",
+        '''
+import numpy as np
+from scipy.special import logsumexp as sp_logsumexp
+
+class LogSoftmax:
+    def _forward(self, x, axis=-1):
+        x = np.asarray(x, dtype=float)
+        return x - sp_logsumexp(x, axis=axis, keepdims=True)
+
+log_softmax = lambda z, axis=-1: LogSoftmax()._forward(z, axis)
+''',
+        hint="Write it yourself",
+    ),
     # ---------------------------------------------------------- log_softmax: correct
     Specimen(
         "log_softmax-shifted",
@@ -372,6 +390,7 @@ LOSES = {
     "softmax-no-temperature-check": ("softmax-errors",),
     "softmax-inplace-shift": ("softmax-purity",),
     "softmax-scipy": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors", "softmax-purity"),
+    "log_softmax-class-wrapped-scipy-alias": ("log_softmax-basic", "log_softmax-axis", "log_softmax-stability", "log_softmax-purity"),
     "log_softmax-log-of-softmax": ("log_softmax-stability",),
     "log_softmax-only-shift": ("log_softmax-basic",),
     "softmax-no-asarray": ("softmax-purity",),

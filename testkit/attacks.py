@@ -1,0 +1,310 @@
+"""Submissions that try to score without doing the work (issue 20's attack classes), as test data.
+
+Each :class:`Attack` is a problem set's release notebook (every function left as the template's
+stub) plus the cells of one bypass, and the functions whose points it must not earn. The engine's
+tests grade them in every sandbox mode (``tests/test_engine_integrity.py``); those that apply to
+plain ``nbgrader autograde`` are graded there too (``tests/test_nbgrader_integrity.py``).
+
+Test scaffolding, not part of the product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: ps1's contract functions.
+PS1 = ("logsumexp", "softmax", "log_softmax")
+
+
+@dataclass(frozen=True)
+class Attack:
+    """One bypass.
+
+    Attributes
+    ----------
+    name : str
+        Short id.
+    ps : str
+        The problem set.
+    code : dict
+        ``{function: solution cell source}`` replacing the stubs.
+    after : dict
+        ``{grade_id or function: [extra cells]}`` inserted after that cell.
+    unearned : tuple of str
+        The functions it did not write: every one of their graded cells must score 0.
+    kernel : bool
+        Whether the attack applies to plain ``nbgrader autograde`` too (the wire hijack does not: there
+        is no wire there).
+    refused : bool
+        Whether the results say the function "uses" the forbidden object (the object refused to compute);
+        False where the attack fails earlier (a library file that cannot be read).
+    """
+
+    name: str
+    ps: str
+    code: dict = field(default_factory=dict)
+    after: dict = field(default_factory=dict)
+    unearned: tuple = PS1
+    kernel: bool = True
+    refused: bool = True
+
+
+def _ps1(body_lse: str, body_sm: str, body_lsm: str, header: str = "") -> dict:
+    """Solution cells for the three ps1 functions, each one line of ``body`` after ``header``."""
+    return {
+        "logsumexp": f"{header}def logsumexp(z, axis=-1{body_lse[0]}):\n    return {body_lse[1]}\n",
+        "softmax": f"{header}def softmax(z, axis=-1, temperature=1.0{body_sm[0]}):\n"
+                   "    if temperature <= 0:\n        raise ValueError('temperature must be positive')\n"
+                   f"    return {body_sm[1]}\n",
+        "log_softmax": f"{header}def log_softmax(z, axis=-1{body_lsm[0]}):\n    return {body_lsm[1]}\n",
+    }
+
+
+#: The wire hijack: a cell that finds the child's socket through /proc/self/fd and, from then on, answers
+#: every request of the grader itself, computing with SciPy (and claiming no forbidden use). Placed as the
+#: last cell before the first graded cell, it answers its own cell and everything after.
+HIJACK = r'''
+import base64, json, os, socket, struct
+import numpy as np
+import scipy.special as sp
+
+def _find():
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            s = socket.socket(fileno=os.dup(int(name)))
+        except OSError:
+            continue
+        if s.family == socket.AF_UNIX and s.type == socket.SOCK_STREAM:
+            return s
+        s.close()
+
+def _recv(s):
+    head = b""
+    while len(head) < 4:
+        part = s.recv(4 - len(head))
+        if not part:
+            raise SystemExit
+        head += part
+    n, data = struct.unpack(">I", head)[0], b""
+    while len(data) < n:
+        data += s.recv(n - len(data))
+    return json.loads(data)
+
+def _send(s, obj):
+    obj["output"] = {"bytes": 0, "truncated": False}
+    data = json.dumps(obj).encode()
+    s.sendall(struct.pack(">I", len(data)) + data)
+
+def _decode(v):
+    if isinstance(v, dict) and "__ndarray__" in v:
+        a = np.frombuffer(base64.b64decode(v["__ndarray__"]), dtype=v["dtype"]).reshape(v["shape"])
+        return a.copy()
+    if isinstance(v, dict) and "__tuple__" in v:
+        return tuple(_decode(x) for x in v["__tuple__"])
+    if isinstance(v, dict) and "__dict__" in v:
+        return {k: _decode(x) for k, x in v["__dict__"].items()}
+    if isinstance(v, list):
+        return [_decode(x) for x in v]
+    return v
+
+def _encode(a):
+    a = np.ascontiguousarray(np.asarray(a, dtype="<f8"))
+    return {"__ndarray__": base64.b64encode(a.tobytes()).decode(), "dtype": "<f8", "shape": list(a.shape)}
+
+def _compute(fn, args, kwargs):
+    if fn == "softmax":
+        z = np.asarray(args[0], dtype=float)
+        axis = kwargs.get("axis", args[1] if len(args) > 1 else -1)
+        t = kwargs.get("temperature", args[2] if len(args) > 2 else 1.0)
+        if not t > 0:
+            raise ValueError("temperature must be positive")
+        return sp.softmax(z / t, axis=axis)
+    return getattr(sp, fn)(*args, **kwargs)
+
+def _outcome(fn, args, kwargs):
+    try:
+        value = _compute(fn, _decode(args), _decode(kwargs))
+        return {"status": "returned", "value": _encode(value), "value_type": "ndarray", "error_type": "",
+                "error_message": "", "warnings": [], "mutated": []}
+    except Exception as exc:
+        return {"status": "raised", "value": None, "value_type": "", "error_type": type(exc).__name__,
+                "error_message": str(exc)[:400], "warnings": [], "mutated": []}
+
+_s = _find()
+_send(_s, {"status": "ok"})                  # this very cell "ran"
+while True:
+    msg = _recv(_s)
+    op = msg.get("op")
+    if op == "bye":
+        os._exit(0)
+    if op == "runs":
+        for _ in msg["sources"]:
+            _send(_s, {"status": "ok"})
+    elif op == "calls":
+        for a, k in msg["calls"]:
+            _send(_s, {"outcome": _outcome(msg["function"], a, k)})
+    elif op == "call":
+        _send(_s, {"outcome": _outcome(msg["function"], msg["args"], msg["kwargs"])})
+    elif op == "defined":
+        _send(_s, {"why": ""})
+    elif op == "forbidden":
+        _send(_s, {"used": []})
+    elif op == "output":
+        _send(_s, {"text": ""})
+    else:
+        _send(_s, {"status": "ok", "armed": True})
+'''
+
+#: An IPython AST transformer added by a solution cell: every later cell runs inside ``try: … except: pass``.
+_SWALLOW = '''
+import ast
+
+class _Swallow(ast.NodeTransformer):
+    def visit_Module(self, node):
+        handler = ast.ExceptHandler(type=ast.Name("BaseException", ast.Load()), name=None, body=[ast.Pass()])
+        node.body = [ast.Try(body=node.body or [ast.Pass()], handlers=[handler], orelse=[], finalbody=[])]
+        return ast.fix_missing_locations(node)
+
+get_ipython().ast_transformers.append(_Swallow())
+'''
+
+#: logsumexp from log_softmax (z_i − log_softmax(z)_i at the largest entry), the name looked up at run time.
+_LSE_FROM_LSM = '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    other = globals()["log_" + "softmax"]
+    top = np.expand_dims(np.argmax(z, axis=axis), axis)
+    return np.squeeze(np.take_along_axis(z - other(z, axis=axis), top, axis=axis), axis=axis)
+'''
+
+#: True when the caller is the grader's look for a circle (its own code run on a tripwire): then a dict
+#: that makes the function compute with NumPy instead of calling back.
+_HIDING = '''
+import sys
+import numpy as np
+
+def _looked_at():
+    return sys._getframe(2).f_code.co_name == "_trips"
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    if _looked_at():
+        return np.log(np.sum(np.exp(z), axis=axis))
+    top = np.expand_dims(np.argmax(z, axis=axis), axis)
+    other = globals()["log_" + "softmax"]
+    return np.squeeze(np.take_along_axis(z - other(z, axis=axis), top, axis=axis), axis=axis)
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    if _looked_at():
+        return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+    return z - np.expand_dims(globals()["log" + "sumexp"](z, axis=axis), axis)
+'''
+
+#: log_softmax from logsumexp, the name looked up at run time.
+_LSM_FROM_LSE = '''
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    other = globals()["log" + "sumexp"]
+    return z - np.expand_dims(other(z, axis=axis), axis)
+'''
+
+ATTACKS = (
+    Attack("wire-hijack", "ps1_softmax", after={"logsumexp": [HIJACK]}, kernel=False),
+    # one line each (issue 20): a SciPy function as a default argument …
+    Attack("default-argument", "ps1_softmax", _ps1(
+        (", _f=sp.logsumexp", "_f(z, axis=axis)"),
+        (", _f=sp.softmax", "_f(np.asarray(z, dtype=float) / temperature, axis=axis)"),
+        (", _f=sp.log_softmax", "_f(z, axis=axis)"), "import numpy as np\nimport scipy.special as sp\n")),
+    # … contract names bound to instances whose __call__ uses SciPy …
+    Attack("instance-call", "ps1_softmax", {
+        "logsumexp": "import numpy as np\nimport scipy.special as sp\n"
+                     "class _F:\n    def __init__(self, name):\n        self.name = name\n"
+                     "    def __call__(self, z, axis=-1, temperature=None):\n"
+                     "        if temperature is not None:\n"
+                     "            if temperature <= 0:\n                raise ValueError('temperature')\n"
+                     "            return sp.softmax(np.asarray(z, dtype=float) / temperature, axis=axis)\n"
+                     "        return getattr(sp, self.name)(z, axis=axis)\n"
+                     "logsumexp = _F('logsumexp')\n",
+        "softmax": "softmax = _F('softmax')\n",
+        "log_softmax": "log_softmax = _F('log_softmax')\n"}),
+    # … a decorator that swaps the body …
+    Attack("decorator", "ps1_softmax", {
+        "logsumexp": "import numpy as np\nimport scipy.special as sp\n"
+                     "def _library(f):\n"
+                     "    name = f.__name__\n"
+                     "    def run(z, axis=-1, temperature=None):\n"
+                     "        impl = getattr(sp, name)\n"
+                     "        if temperature is None:\n            return impl(z, axis=axis)\n"
+                     "        if temperature <= 0:\n            raise ValueError('temperature')\n"
+                     "        return impl(np.asarray(z, dtype=float) / temperature, axis=axis)\n"
+                     "    return run\n"
+                     "@_library\ndef logsumexp(z, axis=-1):\n    raise NotImplementedError()\n",
+        "softmax": "@_library\ndef softmax(z, axis=-1, temperature=1.0):\n    raise NotImplementedError()\n",
+        "log_softmax": "@_library\ndef log_softmax(z, axis=-1):\n    raise NotImplementedError()\n"}),
+    # … SciPy functions unpickled into a dict
+    Attack("unpickled-dict", "ps1_softmax", _ps1(
+        ("", "F['lse'](z, axis=axis)"), ("", "F['sm'](np.asarray(z, dtype=float) / temperature, axis=axis)"),
+        ("", "F['lsm'](z, axis=axis)"),
+        "import pickle\nimport numpy as np\nimport scipy.special as sp\n"
+        "F = pickle.loads(pickle.dumps({'lse': sp.logsumexp, 'sm': sp.softmax, 'lsm': sp.log_softmax}))\n")),
+    # a name computed at run time (flagged, never resolved by reading the source)
+    Attack("computed-name", "ps1_softmax", _ps1(
+        ("", "getattr(sp, 'log' + 'sumexp')(z, axis=axis)"),
+        ("", "getattr(sp, 'soft' + 'max')(np.asarray(z, dtype=float) / temperature, axis=axis)"),
+        ("", "getattr(sp, 'log_' + 'softmax')(z, axis=axis)"), "import numpy as np\nimport scipy.special as sp\n")),
+    # code compiled into a library module's globals, and a function that claims to be SciPy's
+    Attack("exec-in-library-globals", "ps1_softmax", _ps1(
+        ("", "_in_scipy('logsumexp(z, axis=axis)', z=z, axis=axis)"),
+        ("", "_in_scipy('softmax(z / t, axis=axis)', z=np.asarray(z, dtype=float), t=temperature, axis=axis)"),
+        ("", "_in_scipy('log_softmax(z, axis=axis)', z=z, axis=axis)"),
+        "import numpy as np\nimport scipy.special._logsumexp as L\n"
+        "def _in_scipy(expr, **values):\n"
+        "    g = L.__dict__\n    g.update(values)\n"
+        "    return eval(compile(expr, L.__file__, 'eval'), g)\n"
+        "_in_scipy.__module__ = 'scipy.special._logsumexp'\n")),
+    # a second copy of SciPy's module, loaded again from its file
+    Attack("module-loaded-again", "ps1_softmax", _ps1(
+        ("", "_copy().logsumexp(z, axis=axis)"),
+        ("", "_copy().softmax(np.asarray(z, dtype=float) / temperature, axis=axis)"),
+        ("", "_copy().log_softmax(z, axis=axis)"),
+        "import importlib, importlib.util, sys\nimport numpy as np\nimport scipy.special._logsumexp as L\n"
+        "def _copy():\n"
+        "    try:\n        return importlib.reload(L)\n    except Exception:\n        pass\n"
+        "    spec = importlib.util.spec_from_file_location('lse_copy', L.__file__)\n"
+        "    module = importlib.util.module_from_spec(spec)\n    spec.loader.exec_module(module)\n"
+        "    return module\n"), refused=False),
+    # the forbidden function handed to a library function that calls what it is given
+    Attack("library-higher-order", "ps1_softmax", _ps1(
+        ("", "np.apply_along_axis(getattr(sp, 'logsumexp'[:]), axis, np.asarray(z, dtype=float))"),
+        ("", "np.apply_along_axis(getattr(sp, 'softmax'[:]), axis, np.asarray(z, dtype=float) / temperature)"),
+        ("", "np.apply_along_axis(getattr(sp, 'log_softmax'[:]), axis, np.asarray(z, dtype=float))"),
+        "import numpy as np\nimport scipy.special as sp\n")),
+    # class 2: a circle through computed lookups — logsumexp from log_softmax, log_softmax from logsumexp
+    Attack("circle-globals", "ps1_softmax", {"logsumexp": _LSE_FROM_LSM, "log_softmax": _LSM_FROM_LSE},
+           unearned=("logsumexp", "log_softmax"), refused=False),
+    # … with both in the first solution cell (so both are defined when logsumexp's cells are checked)
+    Attack("circle-globals-first-cell", "ps1_softmax", {"logsumexp": _LSE_FROM_LSM + _LSM_FROM_LSE,
+                                                        "log_softmax": "# (defined above)\n"}, unearned=PS1,
+           refused=False),
+    # … and functions that notice when their own code is run to look for a circle, and then do not call back
+    # (frames: flagged); the grader's parent decides from the calls it answered, whatever the child claims
+    Attack("circle-that-hides", "ps1_softmax", {"logsumexp": _HIDING, "log_softmax": "# (defined above)\n"},
+           unearned=PS1, kernel=False, refused=False),
+    # class 6, plain nbgrader: the reference imported from the course's own package …
+    Attack("reference-import", "ps1_softmax", {"logsumexp": "from solutions.ps1_softmax import logsumexp, softmax, "
+                                                            "log_softmax\n",
+                                               "softmax": "# (imported above)\n", "log_softmax": "# (imported above)\n"},
+           refused=False),
+    # … and an AST transformer that makes every later cell swallow its errors (the hidden checks' too)
+    Attack("ast-transformer", "ps1_softmax", {"logsumexp": _SWALLOW}, refused=False),
+    # ps4: sigmoid(z, _f=expit) gained the sigmoid points
+    Attack("sigmoid-default-expit", "ps4_bernoulli",
+           {"sigmoid": "import numpy as np\nfrom scipy.special import expit\n\n"
+                       "def sigmoid(z, _f=expit):\n    return _f(np.asarray(z, dtype=float))\n"},
+           unearned=("sigmoid",)),
+)

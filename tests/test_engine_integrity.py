@@ -1,0 +1,301 @@
+"""Issue 20: a submission earns only what its own code computes, in every sandbox mode.
+
+Run as root, the module tests ``root`` mode; two tests then run this very module again, once as
+root with the user-namespace sandbox forced (``AUTOGRADER_SANDBOX_MODE=userns``) and once as an
+ordinary user, so every attack is tested in every mode.
+
+Class 1 (answers from anywhere): each attack of :data:`testkit.attacks.ATTACKS` is a stub
+submission plus one bypass; the functions it did not write score 0, and the forbidden objects
+refuse to compute (the result says "uses …"), however they were reached.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.engine.batch import _load_assignment, forbidden_names
+from autograder.engine.grade import grade_submission
+from autograder.engine.pool import Zygote, default_hidden
+from autograder.model import course
+from autograder.sandbox.confine import Limits
+from testkit.attacks import ATTACKS
+from tests import engine_helpers
+
+LIMITS = Limits(timeout_s=10, memory_mb=1024)
+PROBLEM_SETS = ("ps1_softmax", "ps4_bernoulli")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    from types import SimpleNamespace
+
+    e = SimpleNamespace(tmp=tmp_path_factory.mktemp("integrity"))
+    e.course = engine_helpers.make_course(e.tmp / "course", PROBLEM_SETS)
+    e.loaded = {ps: _load_assignment(e.course, ps) for ps in PROBLEM_SETS}
+    e.zygote = Zygote(hide=default_hidden(e.course), slots=1,
+                      forbidden=forbidden_names([checks for _, checks in e.loaded.values()])).start()
+    e.mode = e.zygote.sandbox["mode"]
+    yield e
+    e.zygote.close()
+
+
+def grade(env, ps, nb):
+    path = engine_helpers.write_notebook(env.tmp / f"nb-{len(os.listdir(env.tmp))}.ipynb", nb)
+    source, checks = env.loaded[ps]
+    return grade_submission(path, "mallory", ps, source, checks, env.zygote, 0, LIMITS, env.zygote.sandbox).to_json()
+
+
+def attack_notebook(attack):
+    return engine_helpers.submission(attack.ps, attack.code, extra_after=attack.after)
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
+def test_a_bypass_earns_nothing_for_the_functions_it_did_not_write(env, attack):
+    data = grade(env, attack.ps, attack_notebook(attack))
+    unearned = [t for t in data["tests"] if course.function_of(t["name"]) in attack.unearned]
+    assert unearned and all(t["score"] == 0 for t in unearned), \
+        [(t["name"], t["score"], t["message"][:120]) for t in unearned if t["score"]]
+    if attack.refused:
+        assert any("uses scipy" in t["message"] for t in unearned), [t["message"][:160] for t in unearned]
+
+
+def test_the_wire_hijack_is_flagged_and_cannot_compute_with_scipy(env):
+    attack = next(a for a in ATTACKS if a.name == "wire-hijack")
+    data = grade(env, attack.ps, attack_notebook(attack))
+    assert data["score"] == 0
+    reasons = " | ".join(f["reason"] for f in data["flags"])
+    assert "sockets" in reasons and "/proc" in reasons, reasons
+    # what its SciPy calls met: the forbidden functions' refusal, reported as a forbidden use
+    assert any("uses scipy.special" in t["message"] for t in data["tests"]), [t["message"] for t in data["tests"]]
+
+
+def test_honest_work_and_library_building_blocks_still_earn_everything(env):
+    """The same sandbox, the same forbidden functions: a correct notebook whose cells also use SciPy building
+    blocks that call a forbidden function internally (hypergeom's logcdf calls logsumexp) earns every point."""
+    extra = ("import scipy.stats\n_check = scipy.stats.hypergeom.logcdf(2, 20, 7, 12)\n"
+             "assert abs(_check - (-2.954291275609453)) < 1e-9, _check\n")
+    data = grade(env, "ps1_softmax", engine_helpers.submission("ps1_softmax", correct=True,
+                                                               extra_after={"logsumexp": [extra]}))
+    assert data["score"] == course.max_score("ps1_softmax"), [t for t in data["tests"] if t["score"] == 0]
+    assert all(c["status"] == "ok" for c in data["execution"]["cells"]), data["execution"]["cells"]
+
+
+def test_a_second_interpreter_cannot_be_started(env):
+    """A Python started by the submission would not have the forbidden functions refused: in the namespaced
+    modes the interpreter is not executable inside the sandbox."""
+    if env.mode == "weak":
+        pytest.skip("weak mode has no filesystem view")
+    code = ("import subprocess, sys\n"
+            "try:\n    subprocess.run([sys.executable, '-c', 'print(1)'], check=True, capture_output=True)\n"
+            "    RAN = True\nexcept (OSError, subprocess.CalledProcessError):\n    RAN = False\n"
+            "assert not RAN, 'a second interpreter ran'\n")
+    data = grade(env, "ps1_softmax", engine_helpers.submission("ps1_softmax", correct=True,
+                                                               extra_after={"logsumexp": [code]}))
+    extra_cell = next(c for c in data["execution"]["cells"] if c["grade_id"] is None and c["index"] > 2)
+    assert all(c["status"] == "ok" for c in data["execution"]["cells"]), data["execution"]["cells"]
+    assert extra_cell["status"] == "ok"
+
+
+# --- the same, in the other modes ------------------------------------------------------------------
+
+
+def _rerun(extra_env=None, as_user=False):
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="probdl-integrity-"))
+    report = work / "report.xml"
+    argv = [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-k", "not rerun",
+            f"--basetemp={work / 'base'}", "-o", "junit_family=xunit2", f"--junitxml={report}"]
+    try:
+        if as_user:
+            from tests.test_engine_robustness import _as_user_command
+
+            cmd, env = _as_user_command(work, argv), None
+        else:
+            cmd, env = argv, {**os.environ, **(extra_env or {})}
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=course.ROOT, env=env)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+        import xml.etree.ElementTree as ET
+
+        cases = list(ET.parse(report).getroot().iter("testcase"))
+        assert len(cases) >= len(ATTACKS) + 3
+        return proc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or os.environ.get("AUTOGRADER_SANDBOX_MODE"),
+                    reason="runs as root, to run the module again in the user-namespace mode")
+def test_rerun_in_the_user_namespace_mode():
+    _rerun({"AUTOGRADER_SANDBOX_MODE": "userns"})
+
+
+@pytest.mark.slow
+@pytest.mark.host_users
+@pytest.mark.skipif(os.geteuid() != 0 or os.environ.get("AUTOGRADER_SANDBOX_MODE"),
+                    reason="runs as root, to run the module again as an ordinary user")
+def test_rerun_as_an_ordinary_user():
+    _rerun(as_user=True)
+
+
+# --- class 4: text produced after a hidden probe ran -----------------------------------------------------
+
+RECORDER = '''
+import numpy as np
+SEEN = []
+
+def softmax(z, axis=-1, temperature=1.0):
+    SEEN.append(np.asarray(z, dtype=float).ravel().tolist())     # every input the checks give it
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    z = np.asarray(z, dtype=float)
+    e = np.exp((z - np.max(z, axis=axis, keepdims=True)) / temperature)
+    return e / np.sum(e, axis=axis, keepdims=True)
+'''
+LEAK = "print(SEEN)\nraise RuntimeError(repr(SEEN))\n"
+
+
+def test_what_a_cell_says_after_a_hidden_probe_never_carries_the_hidden_inputs(env, tmp_path):
+    """A function records its arguments and a scratch cell at the end raises them: neither results.json (the
+    student gets it) nor feedback.html holds any hidden input, while the public ones may show."""
+    from autograder.checks import checks_for
+    from autograder.engine import results as results_io
+    from autograder.reports.feedback import write_feedback_pages
+
+    nb = engine_helpers.submission("ps1_softmax", {"softmax": RECORDER}, correct=True, extra_after={
+        "log_softmax-purity": [LEAK]})
+    data = grade(env, "ps1_softmax", nb)
+    hidden = {repr(float(v)) for check in checks_for("ps1_softmax").values() if check.function == "softmax"
+              for probe in check.probes if not probe.public for arg in probe.args[:1]
+              for v in np.asarray(arg, dtype=float).ravel()[:3] if np.isfinite(v) and len(repr(float(v))) >= 8}
+    assert hidden, "the softmax checks have hidden probes with numbers of many digits (random inputs)"
+    last = data["execution"]["cells"][-1]
+    assert last["status"] == "error" and "RuntimeError" in last["error"]
+    results_io.write_results(tmp_path / "mallory" / "ps1_softmax" / "results.json", data)
+    write_feedback_pages(tmp_path)
+    for path in (tmp_path / "mallory" / "ps1_softmax" / "results.json", tmp_path / "mallory" / "ps1_softmax" /
+                 "feedback.html"):
+        text = path.read_text()
+        leaked = sorted(v for v in hidden if v in text)
+        assert not leaked, f"{path.name} holds hidden inputs {leaked[:3]}"
+
+
+
+# --- class 5: neighbours ---------------------------------------------------------------------------------
+
+
+def test_two_submissions_graded_at_the_same_time_share_no_network_namespace(tmp_path):
+    """Slot 0's child listens on an abstract Unix socket; slot 1's child, graded at the same time, cannot
+    reach it (each slot has a network namespace of its own)."""
+    with Zygote(slots=2) as zygote:
+        if zygote.sandbox["mode"] == "weak":
+            pytest.skip("weak mode has no namespaces")
+        first, second = zygote.spawn(0, LIMITS), zygote.spawn(1, LIMITS)
+        try:
+            listen = ("import socket\nS = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+                      "S.bind(b'\\0probdl-neighbour')\nS.listen(1)\n")
+            assert first.request({"op": "run", "source": listen}, 20)["status"] == "ok"
+            same_slot = first.request({"op": "run", "source": (
+                "c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\nc.connect(b'\\0probdl-neighbour')\n")}, 20)
+            assert same_slot["status"] == "ok", same_slot  # (the socket exists, in slot 0's namespace)
+            other = second.request({"op": "run", "source": (
+                "import socket\nc = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+                "c.connect(b'\\0probdl-neighbour')\n")}, 20)
+            assert other["status"] == "error" and "ConnectionRefusedError" in other["error"], other
+        finally:
+            first.close()
+            second.close()
+            zygote.kill(0, wait=True)
+            zygote.kill(1, wait=True)
+
+
+# --- class 7: a submount of a needed folder is read-only too --------------------------------------------
+
+
+def test_a_folder_mounted_inside_a_needed_path_is_read_only_in_the_view(tmp_path):
+    """The view binds each needed path with what is mounted below it; every one of those mounts is made
+    read-only, not only the top one (a writable tmpfs inside the virtualenv stayed writable)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs for the test needs root")
+    from autograder.engine.pool import interpreter_paths
+
+    needed = tmp_path / "needed"
+    (needed / "inner").mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0777", "tmpfs", str(needed / "inner")], check=True)
+    try:
+        with Zygote(slots=1, needed=interpreter_paths() + [str(needed)]) as zygote:
+            if zygote.sandbox["mode"] == "weak":
+                pytest.skip("weak mode has no filesystem view")
+            child = zygote.spawn(0, LIMITS)
+            try:
+                reply = child.request({"op": "run", "source": f"open({str(needed / 'inner' / 'x')!r}, 'w').write('x')"},
+                                      20)
+            finally:
+                child.close()
+                zygote.kill(0, wait=True)
+        assert reply["status"] == "error" and ("Read-only" in reply["error"] or "Permission" in reply["error"]), reply
+        assert not (needed / "inner" / "x").exists()
+    finally:
+        subprocess.run(["umount", "-l", str(needed / "inner")], check=False)
+
+
+# --- class 6: what only the child can report (mutation, warnings) -------------------------------------
+
+INPLACE_SOFTMAX = '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    z = np.asarray(z, dtype=float)
+    z -= np.max(z, axis=axis, keepdims=True)     # modifies an array argument in place
+    z /= temperature
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+'''
+
+#: A thread that waits for the child's request loop and wraps its `invoke` so that no outcome says "mutated".
+HIDE_MUTATION = r'''
+import sys, threading, time
+main = threading.main_thread().ident
+def patch():
+    for _ in range(20000):
+        frame = sys._current_frames().get(main)
+        while frame is not None and "call" not in frame.f_locals:
+            frame = frame.f_back
+        if frame is not None:
+            for cell in frame.f_locals["call"].__closure__:
+                real = cell.cell_contents
+                if getattr(real, "__name__", "") == "invoke":
+                    def clean(*args, _real=real):
+                        outcome = _real(*args)
+                        outcome.mutated = ()
+                        return outcome
+                    cell.cell_contents = clean
+            return
+        time.sleep(0.0005)
+threading.Thread(target=patch, daemon=True).start()
+'''
+
+
+def test_forging_the_childs_own_reports_gains_at_most_what_they_claim_and_is_flagged(env):
+    """Mutation and warnings are reported by the child, so a submission can lie about them: hiding an in-place
+    change earns the purity point it claims (values are still judged in the grader, so nothing else), and the
+    tampering is flagged for the instructor."""
+    honest = grade(env, "ps1_softmax", engine_helpers.submission("ps1_softmax", {"softmax": INPLACE_SOFTMAX},
+                                                                 correct=True))
+    forged = grade(env, "ps1_softmax", engine_helpers.submission(
+        "ps1_softmax", {"softmax": INPLACE_SOFTMAX}, correct=True, extra_after={"logsumexp": [HIDE_MUTATION]}))
+    before = {t["name"]: t["score"] for t in honest["tests"]}
+    after = {t["name"]: t["score"] for t in forged["tests"]}
+    gained = {g for g in after if after[g] != before[g]}
+    assert before["softmax-purity"] == 0 and gained <= {"softmax-purity"}, (before, after)
+    reasons = " | ".join(f["reason"] for f in forged["flags"])
+    assert "threads" in reasons and "frames" in reasons and "closure" in reasons, reasons
+    assert not honest["flags"]
