@@ -47,7 +47,7 @@ def gaussian_log_likelihood(x, mu, sigma):
 
 def run(n: int, honest: int, attacker: bool) -> dict:
     from autograder.engine import grade_batch
-    from autograder.model.course import max_score
+    from autograder.model.course import autograded_max_score
     from testkit.fill import filled_release
     from testkit.nbgrader_course import write_submissions as make_submissions
 
@@ -62,7 +62,7 @@ def run(n: int, honest: int, attacker: bool) -> dict:
             data = json.loads((Path(tmp) / "results" / student / PS / "results.json").read_text())
             scores[student] = data["score"]
     return {"graded": summary.graded, "failed": len(summary.failed), "submissions": len(notebooks),
-            "scores": scores, "max_score": max_score(PS),
+            "scores": scores, "max_score": autograded_max_score(PS),  # the answer cells await a person
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 

@@ -24,7 +24,11 @@ def selfcheck_file(ps: str) -> Path:
 
 
 def put_beside(folder: Path, ps: str) -> Path:
-    """Copy ``selfcheck.py`` into ``folder``, where a notebook of ``ps`` runs; returns the copy."""
+    """Copy ``selfcheck.py`` (and the ``data/`` folder of a set that trains a model) into ``folder``, where a
+    notebook of ``ps`` runs, as the release ships them; returns the self-check's copy."""
+    data = selfcheck_file(ps).parent / "data"
+    if data.is_dir():
+        shutil.copytree(data, Path(folder) / "data", dirs_exist_ok=True)
     return Path(shutil.copy(selfcheck_file(ps), Path(folder) / f"{MODULE}.py"))
 
 

@@ -50,6 +50,9 @@ def graded(tmp_path_factory):
 def test_unfinished_functions_are_not_attempted_not_mistakes(graded):
     tests = {t["name"]: t for t in json.loads(graded.read_text())["tests"]}
     for gid, t in tests.items():
+        if t["kind"] == "manual":  # a derivation: awaiting a person, never "not attempted" by the engine
+            assert t["status"] == "pending", t
+            continue
         if course.function_of(gid) == "logsumexp":
             assert t["status"] == "passed", t
             continue

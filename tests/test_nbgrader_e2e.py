@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, function_of
+from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, function_of, max_score
 from testkit import nbgrader_course
 from tests import lesson_claims, student_side
 from tests.conftest import INSTRUCTOR, UNTOUCHED
@@ -115,10 +115,11 @@ def nbgrader_run(stock_nbgrader):
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
 def test_nbgrader_gives_the_source_notebook_full_marks(ps, nbgrader_run):
-    assert nbgrader_run["max_scores"][ps] == sum(points for _, points in GRADE_CELLS[ps])
+    assert nbgrader_run["max_scores"][ps] == max_score(ps)  # the answer cells' points too
     scores = nbgrader_run["scores"].get((INSTRUCTOR, ps))
     assert scores is not None, f"nbgrader did not grade {INSTRUCTOR}/{ps} (see {nbgrader_run['course']})"
-    assert scores == {gid: float(points) for gid, points in GRADE_CELLS[ps]}
+    # the model answer awaits a person in nbgrader too (no auto score)
+    assert scores == {**{gid: float(points) for gid, points in GRADE_CELLS[ps]}, **{gid: None for gid, _ in ANSWER_CELLS[ps]}}
 
 
 def test_nbgrader_grades_with_the_courses_selfcheck_not_a_submitted_one(nbgrader_run):
@@ -132,7 +133,8 @@ def test_nbgrader_gives_the_untouched_release_zero_without_crashing(ps, nbgrader
     assert f"{UNTOUCHED}/{ps}" in nbgrader_run["autograded"], "nbgrader wrote no autograded notebook"
     scores = nbgrader_run["scores"].get((UNTOUCHED, ps))
     assert scores is not None, f"nbgrader did not grade {UNTOUCHED}/{ps} (see {nbgrader_run['course']})"
-    assert scores == {gid: 0.0 for gid, _ in GRADE_CELLS[ps]}
+    # nbgrader gives an answer left as released 0 by itself (its auto score of an unchanged solution cell)
+    assert scores == {gid: 0.0 for gid, _ in GRADE_CELLS[ps] + ANSWER_CELLS[ps]}
 
 
 # ------------------------------------------------------------ the release as a student runs it

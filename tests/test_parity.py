@@ -99,7 +99,7 @@ def test_nbgrader_and_engine_agree_on_every_cell(ps, specimen, graded):
     assert not differ, "per-cell scores differ (grade_id, nbgrader, engine): " + ", ".join(
         f"({gid}, {a}, {b})" for _, _, gid, a, b in differ)
     # and the scores mean what the zoo says: a correct specimen earns everything, a wrong one loses points
-    total = sum(graded["engine"][key].values())
+    total = sum(v for v in graded["engine"][key].values() if v is not None)  # answer cells: pending (None)
     full = float(sum(points for _, points in GRADE_CELLS[ps]))
     assert (total == full) if specimen.correct else (total < full), (specimen.name, total, full)
 

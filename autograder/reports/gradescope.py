@@ -5,9 +5,9 @@ output and an execution time. We map:
 
 * one test per graded cell, in notebook order: ``name`` = grade_id, ``score``/``max_score``, ``status``
   (``passed``/``failed``), ``output`` = the message and the hint (:attr:`TestResult.output`, the text
-  feedback.html shows), ``visibility``; a manually graded answer cell no person has graded yet has no
-  ``score`` and no ``status`` (Gradescope then shows it as information, counting nothing: its points are
-  neither earned nor lost), and its output says it awaits grading;
+  feedback.html shows), ``visibility``; a manually graded answer cell no person has graded yet is not a
+  test (Gradescope's schema needs a score, and its points are neither earned nor lost): the feedback text
+  says it awaits grading, and ``extra_data.pending_points`` holds its points;
 * ``score`` = the submission's total from the results model (:class:`~autograder.model.results.SubmissionResult`),
   the same number as grades.csv and the engine's own results.json;
 * ``output`` = the feedback in words (:func:`autograder.reports.feedback.render_feedback_text`: restored
@@ -45,10 +45,9 @@ def gradescope_results(result, visibility: str = "visible", execution_time: floa
 
     if visibility not in VISIBILITY:
         raise ValueError(f"visibility: expected one of {', '.join(VISIBILITY)}, not {visibility!r}")
-    tests = [{"name": t.name, "name_format": "text",
-              **({} if t.pending else {"score": float(t.score)}), "max_score": float(t.max_score),
-              **({} if t.pending else {"status": "passed" if t.passed else "failed"}),
-              "output": t.output, "output_format": "text", "visibility": visibility} for t in result.tests]
+    tests = [{"name": t.name, "name_format": "text", "score": float(t.score), "max_score": float(t.max_score),
+              "status": "passed" if t.passed else "failed", "output": t.output, "output_format": "text",
+              "visibility": visibility} for t in result.tests if not t.pending]
     seconds = result.execution.duration_s if execution_time is None else execution_time
     return {
         "score": float(result.score),
