@@ -57,7 +57,8 @@ def attack_notebook(attack):
 @pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
 def test_a_bypass_earns_nothing_for_the_functions_it_did_not_write(env, attack):
     data = grade(env, attack.ps, attack_notebook(attack))
-    unearned = [t for t in data["tests"] if course.function_of(t["name"]) in attack.unearned]
+    unearned = [t for t in data["tests"] if course.function_of(t["name"]) in attack.unearned
+                and t["kind"] != "manual"]  # a derivation awaits a person
     assert unearned and all(t["score"] == 0 for t in unearned), \
         [(t["name"], t["score"], t["message"][:120]) for t in unearned if t["score"]]
     if attack.refused:

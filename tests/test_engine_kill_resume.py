@@ -92,5 +92,5 @@ def test_sigkill_midway_then_rerun(tmp_path):
     assert len(_finished(results)) == len(STUDENTS)
     for s in STUDENTS:
         data = json.loads(results_path(results, s, PS).read_text())
-        assert data["score"] == data["max_score"]
+        assert data["score"] + data["pending_points"] == data["max_score"]  # the derivation awaits a person
     assert f"kept {len(before)} from an earlier run" in done.stdout

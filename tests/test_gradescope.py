@@ -174,7 +174,7 @@ def test_the_bundle_grades_like_the_engine_in_gradescopes_format(tmp_path, ps, e
         engine = read_result(engine_results / kind / ps / "results.json")
         assert data["score"] == engine.score and data["extra_data"]["max_score"] == engine.max_score
         assert [(t["name"], t["score"], t["max_score"], t["status"], t["output"]) for t in data["tests"]] == [
-            (t.name, t.score, t.max_score, t.status, t.output) for t in engine.tests]
+            (t.name, t.score, t.max_score, t.status, t.output) for t in engine.tests if not t.pending]
         mode = data["extra_data"]["sandbox"]["mode"]
         assert f"Sandbox: mode {mode}" in proc.stdout, "the instructor's output says which isolation ran"
         if weak:

@@ -49,7 +49,8 @@ def graded(tmp_path_factory):
 def test_an_honest_notebook_still_gets_full_marks(graded):
     for ps in PROBLEM_SETS:
         cells = graded[("honest", ps)]
-        assert cells == {gid: float(points) for gid, points in GRADE_CELLS[ps]}, (ps, cells)
+        autograded = {gid: cells.get(gid) for gid, _ in GRADE_CELLS[ps]}  # the derivation awaits a person
+        assert autograded == {gid: float(points) for gid, points in GRADE_CELLS[ps]}, (ps, cells)
 
 
 @pytest.mark.parametrize("attack", KERNEL_ATTACKS, ids=[a.name for a in KERNEL_ATTACKS])
