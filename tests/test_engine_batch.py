@@ -12,7 +12,7 @@ from autograder.model import course
 from autograder.engine import collect_submissions, grade_batch, shard_of, write_grades_csv
 from tests import engine_helpers
 from autograder.engine.batch import parse_shard
-from autograder.engine.results import results_path
+from autograder.model.results import results_path
 from autograder.sandbox.confine import Limits
 
 PS = "ps1_softmax"

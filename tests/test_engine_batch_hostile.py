@@ -21,7 +21,7 @@ from autograder.engine import grade_batch
 from tests import engine_helpers
 from autograder.engine.batch import collect_submissions, shard_of
 from autograder.model.ids import StudentId, csv_cell, display, folder_name
-from autograder.engine.results import MAX_ITEMS, bound, write_results
+from autograder.model.results import MAX_ITEMS, bound, write_results
 from autograder.sandbox.confine import Limits
 
 PS = "ps1_softmax"

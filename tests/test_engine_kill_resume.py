@@ -17,7 +17,7 @@ import time
 import pytest
 
 from tests import engine_helpers
-from autograder.engine.results import results_path
+from autograder.model.results import results_path
 
 PS = "ps1_softmax"
 STUDENTS = [f"s{i:02d}" for i in range(24)]

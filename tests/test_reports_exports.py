@@ -17,7 +17,7 @@ import pytest
 
 from autograder.reports.junit import junit_xml
 from autograder.reports.lms import CANVAS_COLUMNS, ExportError, canvas_rows, plain_rows, read_mapping
-from autograder.reports.results import load_results
+from autograder.model.results import load_results
 from tests.reports_fixtures import make_result, write_class, write_result
 
 MAPPING = """course_id,lms_id,name,sis_user_id,sis_login_id,section

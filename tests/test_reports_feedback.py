@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from autograder.reports.feedback import render_feedback, write_feedback_pages
-from autograder.reports.results import load_result, load_results
+from autograder.model.results import load_results, read_result as load_result
 from tests import tooling
 from tests.reports_fixtures import OVERFLOW_HINT, XSS, class_results, write_class
 

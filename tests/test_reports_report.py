@@ -13,7 +13,7 @@ from rich.console import Console
 from autograder.reports import jsonout, stats, write_reports
 from autograder.reports.histogram import histogram_svgs, panels
 from autograder.reports.report import render_report, write_report
-from autograder.reports.results import SubmissionResult, fmt_points, load_results
+from autograder.model.results import SubmissionResult, fmt_points, load_results
 from autograder.reports.table import grade_table, print_summary, progress_bar
 from tests.reports_fixtures import MEAN_HINT, OVERFLOW_HINT, VARIANCE_HINT, XSS, write_class
 
@@ -368,7 +368,7 @@ def test_histogram_is_deterministic_and_fits_long_names():
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root (graded with sudo)")
 def test_files_are_readable_and_given_to_the_sudo_user(results_dir, monkeypatch):
     """Graded with sudo and a strict umask: the instructor's own account owns and can read every output."""
-    from autograder.engine.results import write_grades_csv
+    from autograder.model.grades import write_grades_csv
     from autograder.model.files import hand_over
 
     monkeypatch.setenv("SUDO_UID", "65534")
@@ -408,7 +408,7 @@ def test_answers_awaiting_manual_grading_are_pending_in_every_report(tmp_path):
     the terminal table, the class report, --json and grades.csv; a hand-graded one counts."""
     from autograder.model.grades import grades_table
     from autograder.reports.feedback import render_feedback
-    from autograder.reports.results import load_result
+    from autograder.model.results import read_result as load_result
 
     results_dir = tmp_path / "results"
     answer = _pending_class(results_dir)

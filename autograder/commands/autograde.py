@@ -83,7 +83,7 @@ def summary_lines(summary, submitted_label: str = "") -> list:
 
 def print_summary(summary, out=sys.stdout, table=True, submitted_label="") -> None:
     """The engine's summary; with ``table``, a plain grade table (when the rich reports are off)."""
-    from autograder.engine.results import grades_table
+    from autograder.model.grades import grades_table
 
     for line in summary_lines(summary, submitted_label):
         print(line, file=out)

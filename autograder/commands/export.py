@@ -51,7 +51,7 @@ def _columns(pairs) -> dict:
 def run(args) -> int:
     from autograder.model.files import write_atomic
     from autograder.reports import lms
-    from autograder.reports.results import load_results
+    from autograder.model.results import load_results
 
     results_dir = Path(args.results_dir)
     results = load_results(results_dir) if results_dir.is_dir() else []

@@ -20,7 +20,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from autograder.reports.results import RESULTS_FILE, ps_key
+from autograder.model.files import RESULTS_FILE
+from autograder.model.results import ps_key
 
 from autograder.model.files import SUMMARY_FILE
 

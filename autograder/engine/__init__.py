@@ -28,7 +28,7 @@ _EXPORTS = {
     "collect_submissions": "autograder.engine.batch",
     "LayoutError": "autograder.engine.collect",
     "shard_of": "autograder.engine.batch",
-    "write_grades_csv": "autograder.engine.results",
+    "write_grades_csv": "autograder.model.grades",
     "Limits": "autograder.sandbox.confine",
 }
 

@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.model import course
-from autograder.engine import results as results_io
+from autograder.model import results as result_files
+from autograder.model.grades import read_results, write_grades_csv
 from autograder.engine.collect import LayoutError, Submission, scan
 from autograder.model.ids import raw_bytes
 from autograder.engine.notebook import load_source
@@ -231,15 +232,6 @@ class ZygoteKeeper:
         self._zygote.ready(self._args["forbidden"])
         return self
 
-    def start(self) -> "ZygoteKeeper":
-        self._zygote = Zygote(**self._args)
-        try:
-            self._zygote.start()
-        except BaseException:  # a half-started zygote (its own session) must not outlive us
-            self._zygote.close()
-            raise
-        return self
-
     @property
     def sandbox(self) -> dict:
         return dict(self._zygote.sandbox) if self._zygote is not None else {}
@@ -273,13 +265,14 @@ def _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, 
     summary.total = len(subs)
     todo, kept = [], []
     for sub in subs:
-        old = None if force else results_io.read_results(results_path(results_dir, sub))
+        old = None if force else read_results(submission_results_path(results_dir, sub))
         (kept if old is not None and not old.get("grading_error") else todo).append(sub)
     return todo, kept
 
 
-def results_path(results_dir, sub: Submission) -> Path:
-    return results_io.results_path(results_dir, sub.results_folder, sub.assignment)
+def submission_results_path(results_dir, sub: Submission) -> Path:
+    """Where ``sub``'s results.json goes (its student folder from :mod:`autograder.model.ids`)."""
+    return result_files.results_path(results_dir, sub.results_folder, sub.assignment)
 
 
 def _error_results(sub, source, reason: str, detail: str) -> SubmissionResult:
@@ -351,13 +344,13 @@ class _Run:
         self.write(sub, source, data)
 
     def write(self, sub, source, data) -> None:
-        path = results_path(self.results_dir, sub)
+        path = submission_results_path(self.results_dir, sub)
         try:
-            results_io.write_results(path, data)
+            result_files.write_results(path, data)
         except Exception as exc:  # noqa: BLE001 — e.g. a value the child forged; the reason instead
             data = _error_results(sub, source, "the grader could not record the results of this notebook",
                                   f"{type(exc).__name__}: {str(exc)[:2000]}")
-            results_io.write_results(path, data)
+            result_files.write_results(path, data)
         with self.lock:
             self.summary.graded += 1
             if data.grading_error:
@@ -396,7 +389,7 @@ def _account_missing(todo, results_dir, summary, emit) -> None:
         return
     done = {(f["student"], f["assignment"]) for f in summary.failed}
     for sub in todo:
-        if (sub.student, sub.assignment) not in done and results_io.read_results(results_path(results_dir, sub)) is None:
+        if (sub.student, sub.assignment) not in done and read_results(submission_results_path(results_dir, sub)) is None:
             summary.failed.append({"student": sub.student, "assignment": sub.assignment,
                                    "error": "not graded: a worker stopped before reaching it"})
             emit("failed", sub, "not graded")
@@ -430,7 +423,7 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
     make_dirs(results_dir)
     for sub in kept:
         summary.skipped_existing += 1
-        emit("skipped", sub, results_path(results_dir, sub))
+        emit("skipped", sub, submission_results_path(results_dir, sub))
     emit("start", None, {"total": summary.total, "todo": len(todo), "skipped": summary.skipped_existing})
     keeper, launch_error = None, ""
     try:
@@ -520,6 +513,6 @@ def _finish(summary: BatchSummary, results_dir: Path, started: float) -> None:
     """grades.csv and summary.json, handed to the ``sudo`` user."""
     summary.duration_s = time.monotonic() - started
     summary.notebooks_per_s = summary.graded / summary.duration_s if summary.graded and summary.duration_s > 0 else 0.0
-    summary.grades_csv = str(results_io.write_grades_csv(results_dir))
+    summary.grades_csv = str(write_grades_csv(results_dir))
     summary.summary_json = str(summary_file.write(results_dir / SUMMARY_FILE, [summary.to_dict()]))
     hand_over(results_dir)

@@ -105,9 +105,6 @@ class SourceNotebook:
     def solution_ids(self) -> list:
         return [c.grade_id for c in self.cells if c.solution and c.grade_id]
 
-    def by_id(self) -> dict:
-        return {c.grade_id: c for c in self.cells if c.grade_id}
-
 
 def load_source(path, assignment: str | None = None) -> SourceNotebook:
     """Parse the source notebook; raises ``ValueError`` when it is not usable."""

@@ -109,17 +109,6 @@ def python_source(cell: str):
         return None
 
 
-def _chain(node):
-    """``a.b.c`` as ["a", "b", "c"], or None when the root is not a plain name."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        return [node.id, *reversed(parts)]
-    return None
-
-
 def _const_str(node):
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
@@ -374,15 +363,6 @@ class Notebook:
         if base is None:
             return None
         return ".".join([base, *reversed(parts)])
-
-    def resolve(self, chain, local_imports: dict, local_names: set):
-        """``["sp", "softmax"]`` → ``scipy.special.softmax`` (kept for callers of the chain form)."""
-        if not chain:
-            return None
-        node = ast.Name(id=chain[0], ctx=ast.Load())
-        for attr in chain[1:]:
-            node = ast.Attribute(value=node, attr=attr, ctx=ast.Load())
-        return self.dotted(node, local_imports, local_names)
 
     # -- flags -----------------------------------------------------------------
     def flag(self, cell: int, reason: str) -> None:

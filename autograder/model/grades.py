@@ -21,8 +21,8 @@ from pathlib import Path
 
 from autograder.model.course import PROBLEM_SETS
 from autograder.model.ids import csv_cell
-from autograder.model.files import GRADES_FILE, RESULTS_FILE, write_atomic
-from autograder.model.results import fmt_points
+from autograder.model.files import GRADES_FILE, write_atomic
+from autograder.model.results import fmt_points, result_files
 
 _lock = threading.Lock()
 
@@ -39,15 +39,12 @@ def read_results(path):
 
 
 def iter_results(results_dir):
-    """``(folder, assignment, results)`` for every results.json under ``results_dir``."""
-    root = Path(results_dir)
-    if not root.is_dir():
-        return
-    for student_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for ps_dir in sorted(p for p in student_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            data = read_results(ps_dir / RESULTS_FILE)
-            if data is not None:
-                yield student_dir.name, ps_dir.name, data
+    """``(folder, assignment, results)`` for every complete results.json under ``results_dir``
+    (found by :func:`autograder.model.results.result_files`)."""
+    for path in result_files(results_dir):
+        data = read_results(path)
+        if data is not None:
+            yield path.parent.parent.name, path.parent.name, data
 
 
 def _pending(data: dict) -> float:

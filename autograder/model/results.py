@@ -44,7 +44,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.model.course import ANSWER_STUB, is_blank_answer
+from autograder.model.course import ANSWER_STUB, PROBLEM_SETS, is_blank_answer
 from autograder.model.files import RESULTS_FILE, write_json_atomic
 
 #: Longest list kept in a results.json (notes, tamper lines, cell records).
@@ -462,3 +462,24 @@ def read_result(path) -> SubmissionResult:
     except (OSError, ValueError) as exc:
         return SubmissionResult(student, assignment, 0.0, 0.0, path=path, unreadable=f"{type(exc).__name__}: {exc}")
     return SubmissionResult.from_json(data, student, assignment, path)
+
+
+def result_files(results_dir) -> list:
+    """Every ``<student>/<ps>/results.json`` under ``results_dir`` (hidden folders left out), by (student, ps).
+
+    The one walker of a results folder: the reports read every file it finds, grades.csv the complete ones.
+    """
+    root = Path(results_dir)
+    if not root.is_dir():
+        return []
+    return sorted(root.glob(f"*/*/{RESULTS_FILE}"), key=lambda p: (p.parent.parent.name, p.parent.name))
+
+
+def ps_key(ps: str):
+    """Sort key: the course's problem sets in course order, then any other id."""
+    return (PROBLEM_SETS.index(ps), "") if ps in PROBLEM_SETS else (len(PROBLEM_SETS), ps)
+
+
+def load_results(results_dir) -> list:
+    """All results of a folder (:func:`read_result` of each file), sorted by (student, problem set)."""
+    return sorted((read_result(p) for p in result_files(results_dir)), key=lambda r: (r.student, ps_key(r.assignment)))

@@ -67,7 +67,7 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     from autograder.model.files import SUMMARY_FILE, hand_over
     from autograder.reports import jsonout, report, stats
     from autograder.reports.feedback import write_feedback_pages
-    from autograder.reports.results import load_results
+    from autograder.model.results import load_results
 
     results_dir = Path(results_dir)
     results = load_results(results_dir)

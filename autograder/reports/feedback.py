@@ -19,7 +19,9 @@ import re
 from autograder.model.course import FUNCTIONS
 from autograder.model.results import UNREADABLE, fmt_points
 from autograder.reports._html import render, write_atomic
-from autograder.reports.results import FEEDBACK_FILE, Result, load_results, test_function
+from autograder.model.files import FEEDBACK_FILE
+from autograder.model.results import SubmissionResult, load_results
+from autograder.reports.results import test_function
 
 #: Longest error text shown for one cell (the rest is cut).
 MAX_ERROR_CHARS = 2000
@@ -31,7 +33,7 @@ _CELL_STATUS = {
 }
 
 
-def _functions_in_order(result: Result) -> list:
+def _functions_in_order(result: SubmissionResult) -> list:
     """Functions of the tests and of the student's code, in notebook order."""
     seen: list = []
     for fn in FUNCTIONS.get(result.assignment, ()):
@@ -43,7 +45,7 @@ def _functions_in_order(result: Result) -> list:
     return [fn for fn in seen if any(test_function(t) == fn for t in result.tests) or fn in result.student_code]
 
 
-def _cells(result: Result) -> list:
+def _cells(result: SubmissionResult) -> list:
     """The cells that did not finish normally: ``{"index", "grade_id", "status" (in words), "error" (cut)}``."""
     out = []
     for c in result.cell_problems:
@@ -76,7 +78,7 @@ def _not_attempted(tests: list) -> bool:
     return bool(tests) and all(t.kind == "not-attempted" for t in tests)
 
 
-def _function(result: Result, fn: str) -> dict:
+def _function(result: SubmissionResult, fn: str) -> dict:
     """One function's section: its tests, points, the student's answers and code (docstrings dropped).
 
     ``unfinished``: every autograded cell found the template (its answer cells, if any, are still listed);
@@ -113,7 +115,7 @@ def _test_view(t) -> dict:
     return {"label": label, "said": said, "points": f"{fmt_points(t.score)} / {fmt_points(t.max_score)}"}
 
 
-def feedback_view(result: Result) -> dict:
+def feedback_view(result: SubmissionResult) -> dict:
     """What a student is told about one submission, for the page and for the text version.
 
     ``title``, ``r`` (the result), ``fraction`` (of full marks), ``cells`` (:func:`_cells`),
@@ -144,12 +146,12 @@ def feedback_view(result: Result) -> dict:
     }
 
 
-def render_feedback(result: Result) -> str:
+def render_feedback(result: SubmissionResult) -> str:
     """The feedback page of one submission, as a complete HTML document (``templates/feedback.html.j2``)."""
     return render("feedback.html.j2", **feedback_view(result))
 
 
-def render_feedback_text(result: Result) -> str:
+def render_feedback_text(result: SubmissionResult) -> str:
     """The same feedback as plain text (``templates/feedback.txt.j2``): what the page says above and between
     the graded cells (score, restored test cells, cells that failed, notes, functions not attempted yet),
     for platforms that show text, such as Gradescope's submission output. The graded cells themselves are
@@ -157,7 +159,7 @@ def render_feedback_text(result: Result) -> str:
     return render("feedback.txt.j2", **feedback_view(result))
 
 
-def write_feedback(result: Result) -> object:
+def write_feedback(result: SubmissionResult) -> object:
     """Write ``feedback.html`` beside the submission's results.json; returns its path."""
     path = result.folder / FEEDBACK_FILE
     write_atomic(path, render_feedback(result))

@@ -39,7 +39,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.reports.autograded import autograded_path, build, write_autograded
-from autograder.reports.results import load_results, problem_sets
+from autograder.model.results import load_results
+from autograder.reports.results import problem_sets
 
 CONFIG_FILE = "nbgrader_config.py"
 

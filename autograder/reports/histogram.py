@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 from autograder.reports import stats
 from autograder.reports._html import render
-from autograder.reports.results import fmt_points
+from autograder.model.results import fmt_points
 
 #: The chart's coordinate system (``viewBox``): one unit is about one CSS pixel in a 320 px column.
 WIDTH, HEIGHT = 320, 196

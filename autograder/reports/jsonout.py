@@ -36,7 +36,8 @@ from pathlib import Path
 
 from autograder.model.files import SUMMARY_FILE
 from autograder.reports import stats
-from autograder.reports.results import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, load_results
+from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE
+from autograder.model.results import load_results
 
 VERSION = 1
 

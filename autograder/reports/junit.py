@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from autograder.reports.results import fmt_points
+from autograder.model.results import fmt_points
 
 #: Characters XML 1.0 cannot hold (RFC 3076 / the XML spec's Char production).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

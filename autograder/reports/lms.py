@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.model.ids import csv_cell
-from autograder.reports.results import fmt_points, problem_sets
+from autograder.model.results import fmt_points
+from autograder.reports.results import problem_sets
 
 #: Our mapping-file headers, and the Canvas gradebook headers read as the same field.
 FIELDS = ("course_id", "lms_id", "name", "sis_user_id", "sis_login_id", "section")

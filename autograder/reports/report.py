@@ -23,7 +23,8 @@ from autograder.reports import stats
 from autograder.reports._html import render, write_atomic
 from autograder.reports.histogram import histogram_svgs
 from autograder.reports.jsonout import batch_info
-from autograder.reports.results import FEEDBACK_FILE, REPORT_FILE, fmt_points, load_results
+from autograder.model.files import FEEDBACK_FILE, REPORT_FILE
+from autograder.model.results import fmt_points, load_results
 
 
 def _item_lines(it: dict) -> list:

@@ -1,39 +1,16 @@
-"""Read a results folder: ``RESULTS/<student>/<ps>/results.json``, one per submission.
+"""How the reports group a class's results: problem sets, students, a student's results, a test's function.
 
-The grading engine writes these files (:class:`autograder.model.results.SubmissionResult`);
-everything in :mod:`autograder.reports` is built from them alone, so reports
-can be regenerated, merged across shards, or produced on another machine than
-the one that graded. This module only finds the files and orders what it
-read; the model, its tolerant reader and the point formatter are
-:mod:`autograder.model.results`.
+The grading engine writes one results.json per submission; everything in
+:mod:`autograder.reports` is built from those files alone, so reports can be
+regenerated, merged across shards, or produced on another machine than the
+one that graded. Finding and reading them is the model's job
+(:func:`autograder.model.results.load_results`, one walker and one reader).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from autograder.model.course import PROBLEM_SETS, function_of
-from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, RESULTS_FILE  # noqa: F401 (re-exported)
-from autograder.model.results import SubmissionResult, TestResult, fmt_points, read_result  # noqa: F401 (re-exported)
-
-#: The reports' name for a submission's result.
-Result = SubmissionResult
-load_result = read_result
-
-
-def result_files(results_dir) -> list:
-    """Every ``<student>/<ps>/results.json`` under ``results_dir``, sorted."""
-    return sorted(Path(results_dir).glob(f"*/*/{RESULTS_FILE}"))
-
-
-def load_results(results_dir) -> list:
-    """All results of a folder, sorted by (student, problem set)."""
-    return sorted((read_result(p) for p in result_files(results_dir)), key=lambda r: (r.student, ps_key(r.assignment)))
-
-
-def ps_key(ps: str):
-    """Sort key: the course's problem sets in course order, then any other id."""
-    return (PROBLEM_SETS.index(ps), "") if ps in PROBLEM_SETS else (len(PROBLEM_SETS), ps)
+from autograder.model.course import function_of
+from autograder.model.results import TestResult, ps_key
 
 
 def problem_sets(results) -> list:
@@ -45,7 +22,7 @@ def students(results) -> list:
 
 
 def by_student(results) -> dict:
-    """``student -> {ps: Result}``."""
+    """``student -> {ps: SubmissionResult}``."""
     out: dict = {}
     for r in results:
         out.setdefault(r.student, {})[r.assignment] = r

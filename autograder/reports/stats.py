@@ -1,6 +1,6 @@
 """Numbers about a class, shared by the HTML report, the terminal table and ``--json``.
 
-Everything is computed from a list of :class:`~autograder.reports.results.Result`
+Everything is computed from a list of :class:`~autograder.model.results.SubmissionResult`
 and comes out in a fixed order, so two runs on the same results (or merged
 shards of one batch) give identical reports.
 """

@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from autograder.reports import stats
-from autograder.reports.results import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, SubmissionResult, fmt_points, load_results
+from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE
+from autograder.model.results import SubmissionResult, fmt_points, load_results
 
 
 def make_console(**kwargs):

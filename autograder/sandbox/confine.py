@@ -150,11 +150,6 @@ def requested_mode() -> str:
     return "userns"
 
 
-def is_root() -> bool:
-    """Whether the root-only layers (per-slot uids, the killer) are asked for (see :func:`requested_mode`)."""
-    return requested_mode() == "root"
-
-
 def _check(ret, what):
     if ret != 0:
         err = ctypes.get_errno()
