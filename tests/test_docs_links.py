@@ -13,14 +13,19 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 LINK = re.compile(r"\[[^\]]+\]\(([^)\s]+)\)")
 
 
+def prose(path) -> str:
+    """The page without its fenced code blocks (a ``#`` there is a comment, a ``[x](y)`` code)."""
+    return re.sub(r"(?ms)^```.*?^```", "", path.read_text(encoding="utf-8"))
+
+
 def anchors(path) -> set:
-    text = re.sub(r"(?ms)^```.*?^```", "", path.read_text(encoding="utf-8"))
+    text = prose(path)
     return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in re.findall(r"(?m)^#{1,6} (.+)$", text)}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_link_leads_somewhere(page):
-    text = re.sub(r"(?ms)^```.*?^```", "", page.read_text(encoding="utf-8"))
+    text = prose(page)
     broken = []
     for target in LINK.findall(text):
         if target.startswith(("http://", "https://", "mailto:")):

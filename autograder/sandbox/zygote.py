@@ -89,8 +89,6 @@ def import_invoke():
     names are pinned in it later (:meth:`Zygote.arm`), still before any child
     exists.
     """
-    import importlib
-
     module = importlib.import_module("autograder.sandbox.invoke")
     sys.modules.pop("autograder.sandbox.invoke", None)
     package = sys.modules.get("autograder.sandbox")
