@@ -81,13 +81,18 @@ def test_there_is_something_to_release():
     assert set(SOURCE_PS) <= set(FUNCTIONS), f"source notebooks for unknown problem sets: {set(SOURCE_PS) - set(FUNCTIONS)}"
 
 
+def released_files(folder) -> dict:
+    """``{relative path: bytes}`` of a release folder, without the bytecode Python writes beside
+    ``selfcheck.py`` whenever something imports it there (``__pycache__/``: git-ignored, never released,
+    as nbgrader's own ignore list leaves it out)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
+            if p.is_file() and "__pycache__" not in p.relative_to(folder).parts} if folder.is_dir() else {}
+
+
 @pytest.mark.parametrize("ps", SOURCE_PS)
 def test_release_is_not_stale(ps, regenerated):
-    fresh = {p.relative_to(regenerated / ps).as_posix(): p.read_bytes()
-             for p in (regenerated / ps).rglob("*") if p.is_file()}
-    committed_dir = ROOT / "release" / ps
-    committed = {p.relative_to(committed_dir).as_posix(): p.read_bytes()
-                 for p in committed_dir.rglob("*") if p.is_file()} if committed_dir.is_dir() else {}
+    fresh = released_files(regenerated / ps)
+    committed = released_files(ROOT / "release" / ps)
     assert f"{ps}.ipynb" in fresh
     assert committed.keys() == fresh.keys(), (
         f"release/{ps}/ holds {sorted(committed)}, source/ generates {sorted(fresh)}: run `python -m autograder release`")
