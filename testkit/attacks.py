@@ -302,6 +302,15 @@ ATTACKS = (
            refused=False),
     # … and an AST transformer that makes every later cell swallow its errors (the hidden checks' too)
     Attack("ast-transformer", "ps1_softmax", {"logsumexp": _SWALLOW}, refused=False),
+    # … a custom exception handler that shows nothing (nbgrader sees no error output: full marks) …
+    Attack("custom-exception-handler", "ps1_softmax",
+           {"logsumexp": "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)\n"},
+           refused=False),
+    # … and the shell's class made to show no traceback (the instance's own methods are put back already)
+    Attack("class-showtraceback", "ps1_softmax",
+           {"logsumexp": "type(get_ipython()).showtraceback = lambda *args, **kwargs: None\n"
+                         "type(get_ipython())._showtraceback = lambda *args, **kwargs: None\n"},
+           refused=False),
     # ps4: sigmoid(z, _f=expit) gained the sigmoid points
     Attack("sigmoid-default-expit", "ps4_bernoulli",
            {"sigmoid": "import numpy as np\nfrom scipy.special import expit\n\n"

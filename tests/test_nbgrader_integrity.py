@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pytest
 
+from autograder.checks.kernel import RECURSION_FRAMES
 from autograder.model.course import GRADE_CELLS, function_of
 from testkit import nbgrader_course
 from testkit.attacks import ATTACKS
@@ -37,13 +38,33 @@ def _grade(folder):
     notebooks.update({("honest", ps): filled_release(ps) for ps in PROBLEM_SETS})
     nbgrader_course.write_submissions(course / "submitted", notebooks)
     nbgrader_course.nbgrader_autograde(course, len(notebooks), log=folder / "nbgrader-autograde.log")
-    return {"scores": [[s, ps, cells] for (s, ps), cells in nbgrader_course.gradebook_scores(course).items()]}
+    recursions = [(path.parts[-3], out["traceback"]) for path in sorted((course / "autograded").glob("*/*/*.ipynb"))
+                  for cell in nbgrader_course.read_json(path)["cells"] for out in cell.get("outputs", [])
+                  if out.get("output_type") == "error" and out.get("ename") == "RecursionError"]
+    return {"scores": [[s, ps, cells] for (s, ps), cells in nbgrader_course.gradebook_scores(course).items()],
+            "recursions": recursions}
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    data = nbgrader_course.shared_once(tmp_path_factory, "nbgrader-integrity", _grade)
-    return {(s, ps): cells for s, ps, cells in data["scores"]}
+def course_run(tmp_path_factory):
+    return nbgrader_course.shared_once(tmp_path_factory, "nbgrader-integrity", _grade)
+
+
+@pytest.fixture(scope="module")
+def graded(course_run):
+    return {(s, ps): cells for s, ps, cells in course_run["scores"]}
+
+
+def test_an_endless_recursion_shows_a_short_traceback(course_run):
+    """Functions that call each other without end (the circle attacks) fail their cells with a RecursionError
+    whose traceback shows where the recursion starts and ends, not its ~3,000 frames (IPython's formatter took
+    about a minute per notebook over them): the student reads the calls that repeat and the error."""
+    recursions = course_run["recursions"]
+    assert {student for student, _ in recursions} >= {"circle-globals", "circle-globals-first-cell"}
+    for student, traceback in recursions:
+        text = "\n".join(traceback)
+        assert text.count('File "') <= 2 * RECURSION_FRAMES, (student, text[:2000])
+        assert "more calls: a function that calls itself" in text and "RecursionError: maximum recursion" in text
 
 
 def test_an_honest_notebook_still_gets_full_marks(graded):

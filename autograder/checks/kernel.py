@@ -18,6 +18,17 @@ notebook's functions are put back when the cell ends. The check itself
 runs with the cell's stubs set aside (its probes carry forward on their
 own, with their own bounds). Other cells, and a notebook run without the
 grader (a student's Jupyter), are not touched.
+
+After every cell the shell's transformers, methods and exception handlers
+are put back as :func:`install` found them (:func:`_restore_shell`), so a
+cell that makes later cells swallow their errors affects only itself. Two
+costs of IPython's error display are cut, neither of which changes a score
+(a failing cell still shows its error, and nbgrader gives it 0): an endless
+recursion's traceback shows its first and last frames only
+(:func:`_recursion_traceback`), and the copy of each error IPython keeps for
+its history is formatted by Python (:func:`_exception_for_history`). With
+IPython's formatter for both, a submission whose functions call each other
+without end took about a minute per notebook to grade.
 """
 
 from __future__ import annotations
@@ -61,7 +72,7 @@ _PRISTINE: dict = {}
 
 #: Methods of the shell a cell could shadow with an instance attribute to change how later cells run.
 _SHELL_METHODS = ("transform_cell", "transform_ast", "run_code", "run_ast_nodes", "run_cell", "run_cell_async",
-                  "should_run_async", "showtraceback", "ex", "ev")
+                  "should_run_async", "showtraceback", "_showtraceback", "ex", "ev")
 
 
 def _transformer_lists(shell):
@@ -71,14 +82,26 @@ def _transformer_lists(shell):
                                                          "token_transformers") if hasattr(manager, name)}}
 
 
+def _class_methods(shell) -> dict:
+    """``{(class, name): attribute}`` of :data:`_SHELL_METHODS` on every class of the shell's MRO that defines one."""
+    return {(cls, name): vars(cls)[name] for cls in type(shell).__mro__ for name in _SHELL_METHODS
+            if name in vars(cls)}
+
+
 def _snapshot(shell) -> None:
     _PRISTINE.update(lists={k: list(v) for k, v in _transformer_lists(shell).items()},
-                     compile=shell.compile, manager=shell.input_transformer_manager)
+                     compile=shell.compile, manager=shell.input_transformer_manager,
+                     custom=(shell.custom_exceptions, shell.CustomTB), methods=_class_methods(shell))
 
 
 def _restore_shell() -> None:
-    """Put back the shell's transformers and methods: a cell that adds an AST or input transformer (which
-    could make every later cell, test cells included, do nothing) or shadows a method affects itself only."""
+    """Put back the shell's transformers, methods and exception handlers.
+
+    A cell that adds an AST or input transformer (which could make every later cell, test cells
+    included, do nothing), shadows or replaces a method of the shell or of its class (``showtraceback``
+    that shows nothing), or registers a custom exception handler (``set_custom_exc`` with a handler
+    that swallows every error: nbgrader sees no error output and gives full marks) affects itself only.
+    """
     shell = _shell()
     if shell is None or not _PRISTINE:
         return
@@ -89,6 +112,13 @@ def _restore_shell() -> None:
     for name in _SHELL_METHODS:
         if name in vars(shell):
             delattr(shell, name)
+    now = _class_methods(shell)
+    for (cls, name), method in _PRISTINE["methods"].items():
+        if now.get((cls, name)) is not method:
+            setattr(cls, name, method)
+    for cls, name in now.keys() - _PRISTINE["methods"].keys():
+        delattr(cls, name)
+    shell.custom_exceptions, shell.CustomTB = _PRISTINE["custom"]
 
 
 @contextlib.contextmanager
@@ -102,6 +132,45 @@ def set_aside():
     finally:
         for carried in saved:
             carried.__enter__()
+
+
+#: Frames of a RecursionError's traceback shown from each end (the thousands between are counted, not shown).
+RECURSION_FRAMES = 8
+
+
+def _recursion_traceback(shell, etype, value, tb, tb_offset=None):
+    """Show a RecursionError as Python does, with the first and last :data:`RECURSION_FRAMES` frames only.
+
+    IPython's own formatter reads the source and context of each of the ~3,000 frames of an endless
+    recursion: 5 to 15 seconds per failing cell in a grading kernel, and a traceback no student reads.
+    The cell fails all the same (an error output: nbgrader scores it 0); the student reads where the
+    recursion starts, the calls that repeat, and the error.
+    """
+    import traceback
+
+    frames = list(traceback.walk_tb(tb.tb_next if tb is not None else None))  # (the shell's run_code left out)
+    head, tail = frames[:RECURSION_FRAMES], frames[RECURSION_FRAMES:][-RECURSION_FRAMES:]
+    skipped = len(frames) - len(head) - len(tail)
+    lines = ["Traceback (most recent call last):\n", *traceback.StackSummary.extract(iter(head)).format()]
+    if skipped:
+        lines.append(f"  ... {skipped} more calls: a function that calls itself (or calls a function that calls"
+                     " it back) without end ...\n")
+    lines += [*traceback.StackSummary.extract(iter(tail)).format(), *traceback.format_exception_only(etype, value)]
+    shell._showtraceback(etype, value, ["".join(lines).rstrip("\n")])
+
+
+def _exception_for_history(exception, filename=None, running_compiled_code=False):
+    """An error as IPython keeps it in its history (``history_manager.exceptions``), formatted by Python.
+
+    IPython formats each error of a cell a second time, for its history only, with the same formatter
+    as the traceback the cell shows (source, context and colours of every frame): about as long again
+    for every failing cell a grader runs, for a record nbgrader never reads. What a cell shows is not
+    changed by this.
+    """
+    import traceback
+
+    tb = traceback.format_exception(type(exception), exception, exception.__traceback__, limit=RECURSION_FRAMES)
+    return {"ename": type(exception).__name__, "evalue": str(exception), "traceback": tb}
 
 
 def _quietly(hook):
@@ -139,6 +208,9 @@ def install(problem_set: str | None = None) -> bool:
     if shell is None or getattr(shell, "_probdl_carry_hooks", False):
         return False
     _arm(problem_set or os.path.basename(os.getcwd()))
+    shell.set_custom_exc((RecursionError,), _recursion_traceback)
+    if hasattr(shell, "_format_exception_for_storage"):  # (IPython ≥ 8.25 keeps every error for its history)
+        shell._format_exception_for_storage = _exception_for_history
     _snapshot(shell)
     shell.events.register("pre_run_cell", _quietly(_pre_run_cell))
     shell.events.register("post_run_cell", _quietly(_post_run_cell))
