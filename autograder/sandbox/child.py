@@ -17,7 +17,8 @@ Requests (one JSON message each, see :mod:`.wire`):
 * ``{"op": "forbidden", "function": str, "names": [str], "skip": [str]}`` → ``{"used": [str]}``
 * ``{"op": "call", "function": str, "args": wire, "kwargs": wire}`` → ``{"outcome": wire outcome}``
 * ``{"op": "runs", "sources": [str]}`` and ``{"op": "calls", "function": str, "calls": [[args, kwargs]]}``
-  → one answer per item, in order, each sent as soon as it is ready (a stream)
+  → one answer per item, in order, each sent as soon as it is ready (a stream); a cell's is
+  ``{"status": "ok"|"error", "error": str}``, a call's ``{"outcome": wire outcome}``
 * a ``call``/``calls`` request may list ``"carry": [str]``, contract functions whose errors are carried
   forward: while the call runs, the child may send ``{"op": "callback", "function", "args", "kwargs"}``
   and waits for the parent's answer before it goes on (see :func:`_carried_forward`)
@@ -349,7 +350,7 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
     ``extend``: for tests only (the grader passes None): called once, confined and before any request,
     it returns more requests to answer, ``{op: handler(msg) -> reply}`` (``testkit/probe_zygote.py``).
     """
-    # (65 lines: the request loop stays whole so that every branch uses the locals bound below,
+    # (60 lines: the request loop stays whole so that every branch uses the locals bound below,
     # before student code runs; the steps it calls are _confine, _cell_runner and _caller.)
     sock, state = _confine(sock_fd, uid, limits, workdir, inherited, nproc_base, caps, report)
 
