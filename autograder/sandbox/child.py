@@ -142,7 +142,7 @@ class _CountedBinary(io.RawIOBase):
         return True
 
     def write(self, data):
-        n = memoryview(data).nbytes
+        n = len(bytes(data))
         self._state.add(n)
         return n
 
