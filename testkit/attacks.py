@@ -149,8 +149,6 @@ while True:
         _send(_s, {"why": ""})
     elif op == "forbidden":
         _send(_s, {"used": []})
-    elif op == "output":
-        _send(_s, {"text": ""})
     else:
         _send(_s, {"status": "ok", "armed": True})
 '''

@@ -20,10 +20,11 @@ import pytest
 
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
-from autograder.engine.pool import Zygote, default_hidden
+from autograder.engine.pool import GraderError, Zygote, default_hidden
 from autograder.model import course
 from autograder.sandbox.confine import Limits
 from testkit.attacks import ATTACKS
+from testkit.probe import run_cell
 from tests import engine_helpers
 
 LIMITS = Limits(timeout_s=10, memory_mb=1024)
@@ -201,19 +202,37 @@ def test_two_submissions_graded_at_the_same_time_share_no_network_namespace(tmp_
         try:
             listen = ("import socket\nS = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
                       "S.bind(b'\\0probdl-neighbour')\nS.listen(1)\n")
-            assert first.request({"op": "run", "source": listen}, 20)["status"] == "ok"
-            same_slot = first.request({"op": "run", "source": (
-                "c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\nc.connect(b'\\0probdl-neighbour')\n")}, 20)
+            assert run_cell(first, listen, 20)["status"] == "ok"
+            same_slot = run_cell(first, "c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+                                        "c.connect(b'\\0probdl-neighbour')\n", 20)
             assert same_slot["status"] == "ok", same_slot  # (the socket exists, in slot 0's namespace)
-            other = second.request({"op": "run", "source": (
-                "import socket\nc = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
-                "c.connect(b'\\0probdl-neighbour')\n")}, 20)
+            other = run_cell(second, "import socket\nc = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+                                     "c.connect(b'\\0probdl-neighbour')\n", 20)
             assert other["status"] == "error" and "ConnectionRefusedError" in other["error"], other
         finally:
             first.close()
             second.close()
             zygote.kill(0, wait=True)
             zygote.kill(1, wait=True)
+
+
+# --- the protocol: the grader's requests, no others ------------------------------------------------------
+
+
+def test_the_zygote_and_its_children_answer_only_the_graders_requests(env):
+    """What tests ask to look inside the sandbox (a slot's processes, the zygote's modules, a child's printed
+    text, a cell run alone) is answered by the tests' zygote (testkit/probe_zygote.py), never the grader's."""
+    for request in ({"op": "slot_processes", "slot": 0}, {"op": "modules"}, {"op": "ping", "modules": True}):
+        with pytest.raises(GraderError, match="unknown request"):
+            env.zygote._request(request)
+    child = env.zygote.spawn(0, LIMITS)
+    try:
+        for request in ({"op": "output"}, {"op": "run", "source": "print(1)"}, {"op": "bye"}):
+            assert child.request(request, 10)["error"] == f"unknown request {request['op']!r}"
+        assert run_cell(child, "print(1)", 10)["status"] == "ok"  # and it goes on serving the grader
+    finally:
+        child.close()
+        env.zygote.kill(0, wait=True)
 
 
 # --- class 7: a submount of a needed folder is read-only too --------------------------------------------
@@ -235,8 +254,7 @@ def test_a_folder_mounted_inside_a_needed_path_is_read_only_in_the_view(tmp_path
                 pytest.skip("weak mode has no filesystem view")
             child = zygote.spawn(0, LIMITS)
             try:
-                reply = child.request({"op": "run", "source": f"open({str(needed / 'inner' / 'x')!r}, 'w').write('x')"},
-                                      20)
+                reply = run_cell(child, f"open({str(needed / 'inner' / 'x')!r}, 'w').write('x')", 20)
             finally:
                 child.close()
                 zygote.kill(0, wait=True)

@@ -29,6 +29,7 @@ from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.pool import Zygote, default_hidden
 from autograder.sandbox.confine import Limits
+from testkit.probe import ProbeZygote, printed, run_cell
 
 PS = "ps1_softmax"
 MAX = course.autograded_max_score(PS)  # full marks the engine gives; the answer cells await a person
@@ -56,8 +57,8 @@ def env(tmp_path_factory):
     e.inner = next(Path(p) / "arrow" for p in site.getsitepackages() if (Path(p) / "arrow").is_dir())
     os.environ["GITHUB_TOKEN"] = SECRET  # what `sudo -E` passes on in the CI
     try:
-        e.zygote = Zygote(hide=default_hidden(e.course, results_dir=e.results) + [str(e.inner)], slots=2,
-                          forbidden=forbidden_names([e.checks])).start()
+        e.zygote = ProbeZygote(hide=default_hidden(e.course, results_dir=e.results) + [str(e.inner)], slots=2,
+                               forbidden=forbidden_names([e.checks])).start()
     finally:
         del os.environ["GITHUB_TOKEN"]
     e.mode = e.zygote.sandbox["mode"]
@@ -70,8 +71,8 @@ def in_child(env, code, limits=LIMITS, slot=0, timeout=30):
     child = env.zygote.spawn(slot, limits)
     try:
         try:
-            reply = child.request({"op": "run", "source": code}, timeout)
-            text = child.request({"op": "output"}, 10)["text"]
+            reply = run_cell(child, code, timeout)
+            text = printed(child)
         except Exception as exc:  # noqa: BLE001 — a crash is a result here
             reply, text = {"status": "crashed", "error": str(exc)}, ""
     finally:
@@ -202,7 +203,7 @@ def test_nothing_the_child_started_survives_it(env):
               "        if os.fork() == 0:\n            while True:\n                time.sleep(0.01)\n        os._exit(0)\n")
     child = env.zygote.spawn(1, LIMITS)
     try:
-        assert child.request({"op": "run", "source": daemon}, 30)["status"] == "ok"
+        assert run_cell(child, daemon, 30)["status"] == "ok"
         assert wait_for(lambda: len(env.zygote.slot_processes(1)) >= 4)  # the child and its three daemons
     finally:
         child.close()
@@ -462,15 +463,14 @@ def test_the_weak_fallback_warns_and_does_not_prevent_reading_the_course(tmp_pat
         source = course_dir / "source" / PS / f"{PS}.ipynb"
         deep = "import os\nfor i in range(3000):\n    os.mkdir('d')\n    os.chdir('d')\n"
         try:
-            reply = child.request({"op": "run", "source": f"open({str(source)!r}).read()\n" + deep}, 30)
+            reply = run_cell(child, f"open({str(source)!r}).read()\n" + deep, 30)
         finally:
             child.close()
             zygote.kill(0, wait=True)
         assert reply["status"] == "ok"  # NOT prevented: the source notebook (and solutions/) are readable
         child = zygote.spawn(0, LIMITS)  # but a 3000-deep tree left behind is removed, and the next child starts
         try:
-            listing = child.request({"op": "run", "source": "import os\nassert os.listdir('..') == "
-                                                            "[os.path.basename(os.getcwd())]"}, 30)
+            listing = run_cell(child, "import os\nassert os.listdir('..') == [os.path.basename(os.getcwd())]", 30)
         finally:
             child.close()
             zygote.kill(0, wait=True)

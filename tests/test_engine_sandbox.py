@@ -20,6 +20,7 @@ from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.pool import Zygote, default_hidden
 from autograder.sandbox.confine import Limits
+from testkit.probe import ProbeZygote, printed, run_cell
 
 PS = "ps1_softmax"
 MAX = course.autograded_max_score(PS)  # full marks the engine gives; the answer cells await a person
@@ -38,7 +39,7 @@ def env(tmp_path_factory):
     e.tmp = tmp_path_factory.mktemp("sandbox")
     e.course = engine_helpers.make_course(e.tmp / "course")
     e.source, e.checks = _load_assignment(e.course, PS)
-    e.zygote = Zygote(hide=default_hidden(e.course), slots=2, forbidden=forbidden_names([e.checks])).start()
+    e.zygote = ProbeZygote(hide=default_hidden(e.course), slots=2, forbidden=forbidden_names([e.checks])).start()
     yield e
     e.zygote.close()
 
@@ -120,8 +121,8 @@ def test_the_child_is_confined(env):
         code = (f"SOLUTIONS = {str(ROOT / 'solutions' / 'ps1_softmax.py')!r}\n"
                 f"SOURCE = {str(env.course / 'source' / PS / (PS + '.ipynb'))!r}\n"
                 f"COURSE = {str(env.course)!r}\n" + PROBE)
-        assert child.request({"op": "run", "source": code}, 10)["status"] == "ok"
-        text = child.request({"op": "output"}, 10)["text"]
+        assert run_cell(child, code, 10)["status"] == "ok"
+        text = printed(child)
     finally:
         child.close()
         env.zygote.kill(1)

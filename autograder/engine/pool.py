@@ -149,6 +149,10 @@ def _matplotlib_config(zygote_dir: str) -> str:
 class Zygote:
     """The warm process that forks children (see :mod:`autograder.sandbox.zygote`)."""
 
+    #: the module run as the zygote (``python -m``); tests that look inside start one answering more
+    #: requests (``testkit/probe.py``)
+    program = "autograder.sandbox.zygote"
+
     def __init__(self, hide=(), needed=None, python=None, start_timeout=120.0, slots=1, forbidden=(), prepare=()):
         self.slots = int(slots)
         self.forbidden = sorted({str(n) for n in forbidden})
@@ -190,7 +194,7 @@ class Zygote:
         env["PYTHONPATH"] = os.pathsep.join([pkg_root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         self._log = open(os.path.join(self._dir, "zygote.log"), "wb")
         self.proc = subprocess.Popen(
-            [self.python, "-m", "autograder.sandbox.zygote", "--fd", str(theirs.fileno())],
+            [self.python, "-m", self.program, "--fd", str(theirs.fileno())],
             pass_fds=[theirs.fileno()], cwd=self._dir, env=env, stdin=subprocess.DEVNULL,
             stdout=self._log, stderr=self._log, start_new_session=True,
         )
@@ -351,11 +355,3 @@ class Zygote:
             except OSError as exc:
                 raise GraderError(f"the zygote did not take a kill request ({exc})") from None
         return {"status": {"ended": "killed"}, "clean": True}
-
-    def slot_processes(self, slot: int) -> list:
-        """Live processes of a slot's uid (root mode; [] otherwise); for tests."""
-        return self._request({"op": "slot_processes", "slot": slot})["processes"]
-
-    def modules(self) -> list:
-        """The zygote's ``sys.modules`` (what every child inherits); for tests."""
-        return self._request({"op": "ping", "modules": True})["modules"]

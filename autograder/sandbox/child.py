@@ -13,19 +13,20 @@ Requests (one JSON message each, see :mod:`.wire`):
 
 * ``{"op": "arm", "names": [str]}`` → ``{"armed": true}``: the forbidden objects of these names refuse
   student code from now on (:func:`autograder.sandbox.guard.arm`; once per process, before any cell)
-* ``{"op": "run", "source": str}`` → ``{"status": "ok"|"error", "error": str}``
 * ``{"op": "defined", "function": str}`` → ``{"why": str}`` (``""``: a callable)
 * ``{"op": "forbidden", "function": str, "names": [str], "skip": [str]}`` → ``{"used": [str]}``
 * ``{"op": "call", "function": str, "args": wire, "kwargs": wire}`` → ``{"outcome": wire outcome}``
 * ``{"op": "runs", "sources": [str]}`` and ``{"op": "calls", "function": str, "calls": [[args, kwargs]]}``
-  → one answer per item, in order, each sent as soon as it is ready (a stream)
+  → one answer per item, in order, each sent as soon as it is ready (a stream); a cell's is
+  ``{"status": "ok"|"error", "error": str}``, a call's ``{"outcome": wire outcome}``
 * a ``call``/``calls`` request may list ``"carry": [str]``, contract functions whose errors are carried
   forward: while the call runs, the child may send ``{"op": "callback", "function", "args", "kwargs"}``
   and waits for the parent's answer before it goes on (see :func:`_carried_forward`)
-* ``{"op": "output"}`` → ``{"text": str}`` (the first 64 kB printed; for debugging)
-* ``{"op": "bye"}``
 
-Every answer carries ``"output": {"bytes": n, "truncated": bool}``.
+Every answer carries ``"output": {"bytes": n, "truncated": bool}`` (what the cells printed is counted,
+never kept: nothing reads it). These are the requests the grader sends (``autograder/engine/``), and no
+others: the child stops when its socket closes. Tests that look inside a child answer more
+(``testkit/probe_zygote.py``, through :func:`serve`'s ``extend``).
 """
 
 from __future__ import annotations
@@ -119,26 +120,21 @@ def _warm_matplotlib(plt):
 
 
 class _OutputState:
+    """How much the cells printed: ``total`` characters (bytes, for binary writes); ``truncated`` past ``cap``."""
+
     def __init__(self, cap: int):
         self.cap = cap
         self.total = 0
-        self.kept = []
-        self.kept_bytes = 0
 
     @property
     def truncated(self) -> bool:
         return self.total > self.cap
 
-    def add(self, n: int, data) -> None:
+    def add(self, n: int) -> None:
         self.total += n
-        room = self.cap - self.kept_bytes
-        if room > 0:
-            piece = data[:room]
-            self.kept.append(piece)
-            self.kept_bytes += len(piece)
 
 
-class _CappedBinary(io.RawIOBase):
+class _CountedBinary(io.RawIOBase):
     def __init__(self, state, fd):
         self._state, self._fd = state, fd
 
@@ -146,23 +142,23 @@ class _CappedBinary(io.RawIOBase):
         return True
 
     def write(self, data):
-        data = bytes(data)
-        self._state.add(len(data), data)
-        return len(data)
+        n = len(bytes(data))
+        self._state.add(n)
+        return n
 
     def fileno(self):
         return self._fd
 
 
-class CappedOutput(io.TextIOBase):
-    """``sys.stdout``/``sys.stderr`` of the child: keeps the first ``cap`` bytes, counts the rest."""
+class CountedOutput(io.TextIOBase):
+    """``sys.stdout``/``sys.stderr`` of the child: counts what is written and keeps none of it."""
 
     encoding = "utf-8"
     errors = "replace"
 
     def __init__(self, state, fd):
         self._state, self._fd = state, fd
-        self.buffer = _CappedBinary(state, fd)
+        self.buffer = _CountedBinary(state, fd)
 
     def writable(self):
         return True
@@ -176,7 +172,7 @@ class CappedOutput(io.TextIOBase):
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        self._state.add(len(text), text.encode("utf-8", "replace") if self._state.kept_bytes < self._state.cap else b"")
+        self._state.add(len(text))
         return len(text)
 
     def flush(self):
@@ -222,8 +218,8 @@ def _redirect_stdio(workdir: str, cap: int) -> _OutputState:
     os.dup2(log, 2)
     os.close(log)
     state = _OutputState(cap)
-    sys.stdout = CappedOutput(state, 1)
-    sys.stderr = CappedOutput(state, 2)
+    sys.stdout = CountedOutput(state, 1)
+    sys.stderr = CountedOutput(state, 2)
     return state
 
 
@@ -347,12 +343,14 @@ def _caller(user_ns, invoke_fn, carried, from_wire, outcome_to_wire):
 
 
 def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke, inherited=(),
-          nproc_base: int = 0, caps: bool = False, report=None) -> None:
+          nproc_base: int = 0, caps: bool = False, report=None, extend=None) -> None:
     """Confine this freshly forked process, then serve requests. Never returns.
 
     ``caps``: drop every capability too; ``report``: more facts for the hello's ``sandbox``.
+    ``extend``: for tests only (the grader passes None): called once, confined and before any request,
+    it returns more requests to answer, ``{op: handler(msg) -> reply}`` (``testkit/probe_zygote.py``).
     """
-    # (63 lines: the request loop stays whole so that every branch uses the locals bound below,
+    # (60 lines: the request loop stays whole so that every branch uses the locals bound below,
     # before student code runs; the steps it calls are _confine, _cell_runner and _caller.)
     sock, state = _confine(sock_fd, uid, limits, workdir, inherited, nproc_base, caps, report)
 
@@ -367,6 +365,7 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
     run = _cell_runner(shell.run_cell, plt.close, sys.stdout, sys.stderr)
     carried = _carried_forward(sock, invoke, send, recv, to_wire, from_wire)
     call = _caller(user_ns, invoke.invoke, carried, from_wire, wire.outcome_to_wire)
+    more = dict(extend()) if extend is not None else {}
 
     while True:
         try:
@@ -378,8 +377,6 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
             if op == "arm":  # before any cell: this problem set's forbidden objects refuse student code
                 audit("probdl.arm", tuple(str(n) for n in msg.get("names", ())[:256]))
                 reply = {"armed": True}
-            elif op == "run":
-                reply = run(str(msg["source"]))
             elif op == "defined":
                 reply = {"why": describe(user_ns, str(msg["function"]))}
             elif op == "forbidden":
@@ -401,10 +398,8 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
                     answer["output"] = {"bytes": state.total, "truncated": state.truncated}
                     send(sock, answer)
                 continue
-            elif op == "output":
-                reply = {"text": b"".join(state.kept)[:65536].decode("utf-8", "replace")}
-            elif op == "bye":
-                break
+            elif op in more:
+                reply = more[op](msg)
             else:
                 reply = {"error": f"unknown request {op!r}"}
         except BaseException as exc:  # noqa: BLE001

@@ -108,7 +108,8 @@ class Limits:
 
     ``timeout_s`` bounds each cell and each call (wall clock, enforced by the
     parent); ``budget_s`` bounds a whole submission; ``cpu_s`` is the child's
-    RLIMIT_CPU; ``output_cap`` the bytes of stdout/stderr kept.
+    RLIMIT_CPU; ``output_cap`` how much a submission may print (stdout and
+    stderr, counted, never kept) before its output is reported truncated.
     """
 
     timeout_s: float = 10.0

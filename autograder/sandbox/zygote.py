@@ -32,8 +32,12 @@ Control protocol (one :mod:`.wire` message each way, on the socket passed as
   SIGKILLs every process of the slot (its uid as root) and wipes its working
   directory; with ``wait``, ``status`` is how the slot's child ended; with
   ``verify``, waits until no process of the slot is left;
-* ``slot_processes {"slot"}`` → ``{"processes": [pid]}`` (tests);
 * ``exit``.
+
+These are the requests the grader sends (``autograder/engine/pool.py``), and no others. Tests that
+look inside (a slot's processes, the zygote's modules, what a child printed) start a subclass that
+answers more (``testkit/probe_zygote.py``: :data:`Zygote.REQUESTS`, :attr:`Zygote.extend_child`
+and :func:`main`'s ``zygote``).
 
 Orphans of children (``setsid``, double fork) are reparented to the zygote
 (a child subreaper), which reaps them.
@@ -126,6 +130,15 @@ def describe_status(status) -> dict:
 
 
 class Zygote:
+    """The zygote's side of the control protocol (see the module's docstring)."""
+
+    #: the requests answered by the method of the same name, ``method(msg) -> reply`` (``spawn`` and ``exit``
+    #: are handled by :meth:`loop`: descriptors travel with the one, the other ends it)
+    REQUESTS = ("init", "arm", "kill")
+    #: passed to every child's :func:`~autograder.sandbox.child.serve` as ``extend`` (None: the requests the
+    #: grader sends, no others; a test subclass sets it)
+    extend_child = None
+
     def __init__(self, ctrl: socket.socket):
         self.ctrl = ctrl
         self.killer = None
@@ -146,7 +159,6 @@ class Zygote:
         self.mode = "weak"
         self.cgroups = None
         self.no_prefork = False
-        self.slot_ns = {}  # slot -> PID namespaces of its killed children (tests, userns mode)
         self.invoke = None  # sandbox.invoke, imported in :meth:`init`
         self.guard = None  # sandbox.guard, imported in :meth:`init`
         self.guard_report = {}
@@ -323,7 +335,7 @@ class Zygote:
                     workdir = sandbox.isolate_child(lim, uid, fd)
                 report = {"mode": self.mode, **({"cgroup": applied} if applied else {})}
                 child.serve(fd, uid, lim, workdir, self.shell, self.invoke, (), self.nproc_base,
-                            caps=self.mode == "userns", report=report)
+                            caps=self.mode == "userns", report=report, extend=self.extend_child)
             except BaseException as exc:  # noqa: BLE001 — say why, never run student code
                 try:
                     wire.send(socket.socket(fileno=fd), {"op": "error", "error": f"{type(exc).__name__}: {exc}"})
@@ -415,7 +427,7 @@ class Zygote:
                 time.sleep(0.0005)  # zombies: their parents are dying, then we reap them
         return False
 
-    def _kill_tree(self, pid, slot=None):
+    def _kill_tree(self, pid):
         """Kill a child and everything it started (``weak``), or everything inside its PID namespace.
 
         In the namespaced modes ``pid`` is the child's outer parent A, and its
@@ -426,7 +438,6 @@ class Zygote:
         table = sandbox.proc_children()
         if self.mode != "weak":
             inits = {p for p, pp in table.items() if pp == pid}
-            self._note_namespace(slot, inits, table)
             sandbox.kill_tree(sandbox.descendants(inits, table))
             return True
         others = {info["pid"] for info in self.slots.values()} | {sp["pid"] for sp in self.spares.values()}
@@ -455,7 +466,7 @@ class Zygote:
         else:
             clean = True
         if self.mode != "root":
-            clean = self._kill_tree(pid, slot) and clean
+            clean = self._kill_tree(pid) and clean
         status = None
         if msg.get("wait"):
             if pid not in self.statuses:
@@ -474,49 +485,6 @@ class Zygote:
         if msg.get("verify") and self.killer is not None:
             reply["clean"] = self._kill_as_uid(slot)
         return reply
-
-    def _note_namespace(self, slot, inits, table):
-        """Remember the PID namespace of a slot's child (``inits``: its init), for :meth:`slot_processes`.
-
-        Read from a process inside it other than the init (which is not
-        dumpable, so its namespace links are not readable from here).
-        """
-        seen = self.slot_ns.setdefault(slot, set())
-        if len(seen) > 1000:
-            seen.clear()
-        for pid in sandbox.descendants(inits, table):
-            try:
-                seen.add(os.readlink(f"{sandbox.PROC}/{pid}/ns/pid"))
-                return
-            except OSError:
-                continue
-
-    def slot_processes(self, msg):
-        """Processes still alive (not zombies) of a slot — under its uid (root), in the PID namespaces
-        of its children (``userns``) — except the spare waiting for the next submission; for tests."""
-        self.reap()
-        slot = int(msg["slot"])
-        spare = self.spares.get(slot, {}).get("pid")
-        spare_tree = {spare} | sandbox.descendants({spare}) if spare else set()
-        if self.mode == "userns":
-            found, current = [], self.slots.get(slot)
-            if current is not None:  # the running child's namespace too
-                table = sandbox.proc_children()
-                self._note_namespace(slot, {p for p, pp in table.items() if pp == current["pid"]}, table)
-            for name in os.listdir(sandbox.PROC):
-                if name.isdigit():
-                    try:
-                        if os.readlink(f"{sandbox.PROC}/{name}/ns/pid") in self.slot_ns.get(slot, ()):
-                            found.append(int(name))
-                    except OSError:
-                        pass
-            states = {p: sandbox.proc_state(p) for p in found if p not in spare_tree}
-            return {"processes": sorted(p for p, st in states.items() if st not in ("Z", None))}
-        if self.killer is None:
-            return {"processes": []}
-        uid = self.uid_of(slot)
-        return {"processes": sorted(p for p, st in sandbox.uid_processes(uid).items()
-                                    if st != "Z" and p not in spare_tree)}
 
     def shutdown(self):
         for slot, spare in list(self.spares.items()):
@@ -551,20 +519,12 @@ class Zygote:
             op = msg.get("op") if isinstance(msg, dict) else None
             self.after, send_socks = None, []
             try:
-                if op == "init":
-                    reply = self.init(msg)
-                elif op == "arm":
-                    reply = self.arm(msg)
-                elif op == "spawn":
+                if op == "spawn":
                     reply, send_socks = self.spawn(msg, fds)
-                elif op == "kill":
-                    reply = self.kill(msg)
-                elif op == "slot_processes":
-                    reply = self.slot_processes(msg)
-                elif op == "ping":
-                    reply = {"pong": True, "modules": sorted(sys.modules)} if msg.get("modules") else {"pong": True}
                 elif op == "exit":
                     break
+                elif op in self.REQUESTS:
+                    reply = getattr(self, op)(msg)
                 else:
                     reply = {"error": f"unknown request {op!r}"}
             except Exception as exc:  # noqa: BLE001
@@ -585,7 +545,8 @@ class Zygote:
         self.shutdown()
 
 
-def main(argv=None) -> int:
+def main(argv=None, zygote=Zygote) -> int:
+    """Serve the control socket ``--fd N`` with ``zygote`` (the class; tests pass a subclass) until ``exit``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     fd = int(argv[argv.index("--fd") + 1])
     ctrl = socket.socket(fileno=fd)
@@ -595,7 +556,7 @@ def main(argv=None) -> int:
         prctl(PR_SET_CHILD_SUBREAPER, 1)
     except OSError:
         pass
-    Zygote(ctrl).loop()
+    zygote(ctrl).loop()
     return 0
 
 

@@ -1,0 +1,36 @@
+"""Looking inside the sandbox, for tests: a zygote that says more, and one cell run in a child.
+
+:class:`ProbeZygote` is the engine's :class:`~autograder.engine.pool.Zygote` started as
+:mod:`testkit.probe_zygote` (the product's zygote answering the test-only requests listed there);
+it grades like the product's. :func:`run_cell` needs no probe: it sends the grader's own request.
+"""
+
+from __future__ import annotations
+
+from autograder.engine.pool import Child, Zygote
+
+
+class ProbeZygote(Zygote):
+    """A zygote whose slots, modules and children's printed text tests can read."""
+
+    program = "testkit.probe_zygote"
+
+    def slot_processes(self, slot: int) -> list:
+        """The live processes of ``slot`` (as root: of its uid; ``userns``: in its children's PID namespaces;
+        ``weak``: none), the spare child forked for the next submission left out."""
+        return self._request({"op": "slot_processes", "slot": slot})["processes"]
+
+    def modules(self) -> list:
+        """The zygote's ``sys.modules`` (what every child inherits)."""
+        return self._request({"op": "modules"})["modules"]
+
+
+def run_cell(child: Child, source: str, timeout: float) -> dict:
+    """Run ``source`` as one cell in ``child``, as the grader runs cells (a ``runs`` request of one):
+    ``{"status": "ok"}`` or ``{"status": "error", "error"}``; raises :class:`~autograder.engine.pool.ChildError`."""
+    return child.request({"op": "runs", "sources": [source]}, timeout)
+
+
+def printed(child: Child, timeout: float = 10) -> str:
+    """The beginning of what ``child``'s cells printed (a child of a :class:`ProbeZygote`)."""
+    return child.request({"op": "output"}, timeout)["text"]
