@@ -48,6 +48,7 @@ def gaussian_log_likelihood(x, mu, sigma):
 def run(n: int, honest: int, attacker: bool) -> dict:
     from autograder.engine import grade_batch
     from autograder.model.course import autograded_max_score
+    from autograder.model.results import read_result, results_path
     from testkit.fill import filled_release
     from testkit.nbgrader_course import write_submissions as make_submissions
 
@@ -59,8 +60,7 @@ def run(n: int, honest: int, attacker: bool) -> dict:
         summary = grade_batch(Path(tmp) / "submitted", Path(tmp) / "results", workers=2)
         scores = {}
         for (student, _), _nb in notebooks.items():
-            data = json.loads((Path(tmp) / "results" / student / PS / "results.json").read_text())
-            scores[student] = data["score"]
+            scores[student] = read_result(results_path(Path(tmp) / "results", student, PS)).score
     return {"graded": summary.graded, "failed": len(summary.failed), "submissions": len(notebooks),
             "scores": scores, "max_score": autograded_max_score(PS),  # the answer cells await a person
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}

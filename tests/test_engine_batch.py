@@ -133,10 +133,15 @@ def test_rerun_keeps_existing_results_unless_forced(batch, course_dir):
     data["notes"] = ["kept from the first run"]
     path.write_text(json.dumps(data))
     results_path(results, "bob", PS).unlink()  # as if the first run had been killed before bob
+    # not complete results (SubmissionResult.complete): graded again, never kept without a score in grades.csv
+    results_path(results, "carol", PS).write_text('{"score": 0, "tests": [')  # truncated
+    gina = read(results, "gina")
+    results_path(results, "gina", PS).write_text(json.dumps({**gina, "score": None}))  # no score
     again = grade_batch(submitted, results, workers=1, course_dir=course_dir, limits=LIMITS)
-    assert again.skipped_existing == 6 and again.graded == 1 and again.ok
+    assert again.skipped_existing == 4 and again.graded == 3 and again.ok
     assert read(results, "alice")["notes"] == ["kept from the first run"]
     assert read(results, "bob")["score"] == 0
+    assert read(results, "gina")["score"] == gina["score"] > 0 and read(results, "carol")["score"] == 0
     forced = grade_batch(submitted, results, workers=1, course_dir=course_dir, limits=LIMITS, force=True,
                          students=["alice"])
     assert forced.graded == 1 and forced.skipped_existing == 0

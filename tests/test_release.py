@@ -23,8 +23,10 @@ from autograder.model.course import ANSWER_CELLS, FUNCTIONS, GRADE_CELLS, ROOT, 
 from autograder.commands.release import add_arguments, run
 from autograder.release.generate import (
     CONFIG_FILE,
+    SELFCHECK,
     generate_release,
     normalise,
+    selfcheck_copies,
     source_problem_sets,
     stale_files,
 )
@@ -268,6 +270,36 @@ def test_release_command_and_check(tmp_path, capsys):
     (course / "release" / "ps_gone").mkdir()
     assert stale_files(course) == [f"release/{ps}/{ps}.ipynb", "release/ps_gone/ (no source/ps_gone/ps_gone.ipynb)"]
     assert cli(course) == 0 and stale_files(course, [ps]) == []
+
+
+def test_the_edited_selfcheck_is_copied_to_every_problem_set(tmp_path, capsys):
+    """selfcheck.py is one file kept as a plain copy in every source/<ps>/ (stock nbgrader releases a folder's
+    own files; no symlinks, for Windows): the instructor edits any one copy, and release copies it to the
+    others, a new problem set included; when more than one copy differs, release says so and writes nothing."""
+    sets = SOURCE_PS[:3]
+    course = course_copy(tmp_path, sets)
+    first, second, third = (course / "source" / ps / SELFCHECK for ps in sets)
+    assert selfcheck_copies(course) == {}
+    edited = first.read_bytes() + b"\n# a row for the new problem set\n"
+    second.write_bytes(edited)
+    assert stale_files(course, [sets[0]])[:2] == [f"source/{sets[0]}/{SELFCHECK} (not the edited copy)",
+                                                  f"source/{sets[2]}/{SELFCHECK} (not the edited copy)"]
+    assert cli(course) == 0
+    for ps in sets:
+        assert (course / "source" / ps / SELFCHECK).read_bytes() == edited
+        assert (course / "release" / ps / SELFCHECK).read_bytes() == edited
+    assert stale_files(course) == []
+    # a problem set added without its copy gets it
+    shutil.copytree(course / "source" / sets[0], course / "source" / "ps_new", ignore=shutil.ignore_patterns("*.py"))
+    (course / "source" / "ps_new" / f"{sets[0]}.ipynb").rename(course / "source" / "ps_new" / "ps_new.ipynb")
+    assert selfcheck_copies(course) == {course / "source" / "ps_new" / SELFCHECK: edited}
+    # two copies edited differently: which one wins is the instructor's call
+    first.write_bytes(b"# one edit\n")
+    third.write_bytes(b"# another edit\n")
+    capsys.readouterr()
+    assert cli(course) == 2
+    assert "differ in more than one place" in capsys.readouterr().err
+    assert second.read_bytes() == edited and first.read_bytes() == b"# one edit\n"
 
 
 # ------------------------------------------------------------------ slow: nbgrader itself

@@ -8,6 +8,8 @@ bytes. A folder the instructor edited (or an older tool wrote) still loads.
 
 import json
 
+import pytest
+
 from autograder.model.results import (MAX_ITEMS, Execution, SubmissionResult, TestResult, fmt_points, read_result,
                                 write_results)
 
@@ -113,3 +115,50 @@ def test_an_answer_awaiting_manual_grading_is_pending_never_zero_never_earned(tm
     assert graded.to_json()["score"] == 2.0 and graded.status == "failed" and not graded.pending
     assert graded.message == "Graded by your instructor: 2 / 3 points. Comment: sign error in the last line"
     assert TestResult.graded_by_hand("softmax-derivation", 3.0, 3.0).status == "passed"
+
+
+#: What a results.json may hold, and whether it is a complete result (kept when a batch resumes, a cell of
+#: grades.csv). Where the rule changed when the model became the one reader (before, any JSON object with
+#: the keys "score" and "tests" was kept on resume, but grades.csv then skipped or crashed on it):
+#: ``was`` is (kept on resume, grades.csv cell) under the old rule.
+COMPLETENESS = [
+    # (name, file bytes, complete?, was)
+    ("written by the engine", json.dumps(FILE).encode(), True, (True, "2")),
+    ("an older version: no pending_points, answers", b'{"score": 1.5, "tests": []}', True, (True, "1.5")),
+    ("a grading error (complete; resume re-grades it)", b'{"score": 0, "tests": [], "grading_error": "x"}', True,
+     (False, "0")),
+    ("empty (a killed writer; ours is atomic)", b"", False, (False, None)),
+    ("truncated", b'{"score": 1, "te', False, (False, None)),
+    ("not UTF-8", b'{"score": 1, "tests": [], "student": "\xff"}', False, (False, None)),
+    ("not an object", b"[1, 2]", False, (False, None)),
+    ("nested too deep to parse", b"[" * 100_000, False, ("crashed", "crashed")),
+    ("no score (e.g. a summary.json)", b'{"tests": []}', False, (False, None)),
+    ("no tests", b'{"score": 3}', False, (False, None)),
+    # stricter than before: these were kept on resume, so never graded again, yet missing from grades.csv
+    ("score not a number", b'{"score": "abc", "tests": []}', False, (True, None)),
+    ("score null", b'{"score": null, "tests": []}', False, (True, None)),
+    ("score NaN", b'{"score": NaN, "tests": []}', False, (True, None)),
+    ("score infinite", b'{"score": 1e400, "tests": []}', False, (True, None)),
+    ("score too wide for a float", b'{"score": 1' + b"0" * 400 + b', "tests": []}', False, (True, "crashed")),
+    # stricter than before: our writer never writes these, so an edit made them; grading again is safe
+    ("score a string of a number", b'{"score": "3", "tests": []}', False, (True, "3")),
+    ("score a boolean", b'{"score": true, "tests": []}', False, (True, "1")),
+    ("tests not a list", b'{"score": 3, "tests": null}', False, (True, "3")),
+]
+
+
+@pytest.mark.parametrize("name, raw, complete, was", COMPLETENESS, ids=[c[0] for c in COMPLETENESS])
+def test_a_complete_result_is_one_resume_keeps_and_grades_csv_counts(tmp_path, name, raw, complete, was):
+    """One rule, the model's (SubmissionResult.complete): a file kept when a batch resumes is always a cell of
+    grades.csv, and a file that is not complete is graded again and left out of grades.csv; reading never
+    raises (the reports show what they can)."""
+    from autograder.model.grades import grades_table
+
+    path = tmp_path / "ada" / "ps1_softmax" / "results.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(raw)
+    result = read_result(path)
+    assert result.complete is complete, (result.unreadable, result.incomplete)
+    assert bool(result.unreadable or result.incomplete) is not complete
+    _, rows = grades_table(tmp_path)
+    assert (rows[0][1] if rows else None) == (fmt_points(result.score, 4) if complete else None)

@@ -45,8 +45,9 @@ def _module():
 def test_one_file_for_every_problem_set_released_beside_each_notebook():
     text = selfcheck_file(PROBLEM_SETS[0]).read_bytes()
     for ps in PROBLEM_SETS:
-        assert selfcheck_file(ps).read_bytes() == text, f"source/{ps}/selfcheck.py differs from source/ps1's"
-        assert (release_notebook(ps).parent / "selfcheck.py").read_bytes() == text, f"release/{ps}/selfcheck.py"
+        assert selfcheck_file(ps).read_bytes() == text, (
+            f"source/{ps}/selfcheck.py differs from source/{PROBLEM_SETS[0]}'s: `make release` copies the edited one")
+        assert (release_notebook(ps).parent / "selfcheck.py").read_bytes() == text, f"release/{ps}/selfcheck.py: `make release`"
 
 
 def test_its_table_is_the_course_and_the_checks():

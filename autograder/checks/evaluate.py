@@ -510,15 +510,23 @@ def circle(function: str, answered, calls: dict):
     looked up). Decided from the calls actually made, after every check ran.
     """
     for callee in dict.fromkeys(answered):
-        todo, seen = [callee], set()
-        while todo:
-            name = todo.pop()
-            if name == function:
-                return callee
-            if name not in seen:
-                seen.add(name)
-                todo.extend(calls.get(name, ()))
+        if reaches(calls, callee, function):
+            return callee
     return None
+
+
+def reaches(calls: dict, start: str, goal: str) -> bool:
+    """Whether ``goal`` is ``start`` or reachable from it in ``calls`` (each function -> the functions it
+    asked for): how :func:`circle` and the engine's carried calls tell a call back to the caller."""
+    todo, seen = [start], set()
+    while todo:
+        name = todo.pop()
+        if name == goal:
+            return True
+        if name not in seen:
+            seen.add(name)
+            todo.extend(calls.get(name, ()))
+    return False
 
 
 def circle_result(check: Check, callee: str) -> CheckResult:

@@ -759,6 +759,39 @@ JS_DIVERGENCE = PS.function("js_divergence", hints=JS_HINTS)
 BAYES_POSTERIOR = PS.function("bayes_posterior", hints=BP_HINTS)
 MAP_LINEAR_REGRESSION = PS.function("map_linear_regression", hints=MAP_HINTS, rtol=MAP_RTOL, atol=MAP_ATOL)
 
+
+def _pq_errors_and_purity(function):
+    """The "errors" and purity checks ``kl_divergence`` and ``js_divergence`` share: the same contract for p and
+    q (non-negative, each slice summing to 1 within 1e-8), the same inputs; only the function's name differs."""
+    return (
+        function.check(
+            "errors",
+            summary="a negative entry or a slice that does not sum to 1 (within 1e-8) in p or q raises ValueError, "
+                    "and valid input, rows normalised by a division or summing to 1 within 1e-8 included, gives "
+                    "results.",
+            probes=(
+                Probe(f"{function.name}([0.2, 0.8], [0.5, 0.5]) (valid)", ([0.2, 0.8], [0.5, 0.5]), expect="call",
+                      public=True),
+                Probe("rows that sum to 1 up to rounding (valid)", (P46_DIV, Q46_DIV), expect="call"),
+                Probe("rows that sum to 1 ± 5e-9 (valid: within 1e-8)", (NEAR_ONE, Q46), expect="call"),
+                Probe("q = [0.7, 0.7] (sums to 1.4)", ([0.5, 0.5], [0.7, 0.7]), expect="raises", public=True),
+                Probe("p = [-0.1, 1.1] (a negative entry)", ([-0.1, 1.1], [0.5, 0.5]), expect="raises",
+                      public=True),
+                Probe("p with one row summing to 0.9", (np.array([[0.5, 0.5], [0.45, 0.45]]), np.full((2, 2), 0.5)),
+                      expect="raises"),
+                Probe("q with a negative entry that still sums to 1",
+                      (np.full(3, 1 / 3), np.array([0.6, 0.6, -0.2])), expect="raises"),
+                Probe("q summing to 1 + 1e-6", (np.array([0.3, 0.7]), np.array([0.4, 0.6 + 1e-6])),
+                      expect="raises"),
+            ),
+        ),
+        function.purity(
+            inputs="inputs",
+            lists="nested lists",
+            probes=(PURE_PQ, PURE_PQ_LISTS, PURE_PQ_1D, PURE_PQ_1D_LISTS, ROWS_46, ALONG_AXIS_1),
+        ),
+    )
+
 CHECKS = (
     # ------------------------------------------------------------------ entropy
     ENTROPY.check(
@@ -865,36 +898,7 @@ CHECKS = (
         no_warnings=True,
         finite=True,
     ),
-    KL_DIVERGENCE.check(
-        "errors",
-        summary="a negative entry or a slice that does not sum to 1 (within 1e-8) in p or q raises ValueError, and "
-                "valid input, rows normalised by a division or summing to 1 within 1e-8 included, gives results.",
-        probes=(
-            Probe("kl_divergence([0.2, 0.8], [0.5, 0.5]) (valid)", ([0.2, 0.8], [0.5, 0.5]), expect="call",
-                  public=True),
-            Probe("rows that sum to 1 up to rounding (valid)", (P46_DIV, Q46_DIV), expect="call"),
-            Probe("rows that sum to 1 ± 5e-9 (valid: within 1e-8)", (NEAR_ONE, Q46), expect="call"),
-            Probe("q = [0.7, 0.7] (sums to 1.4)", ([0.5, 0.5], [0.7, 0.7]), expect="raises", public=True),
-            Probe("p = [-0.1, 1.1] (a negative entry)", ([-0.1, 1.1], [0.5, 0.5]), expect="raises", public=True),
-            Probe("p with one row summing to 0.9", (np.array([[0.5, 0.5], [0.45, 0.45]]), np.full((2, 2), 0.5)),
-                  expect="raises"),
-            Probe("q with a negative entry that still sums to 1", (np.full(3, 1 / 3), np.array([0.6, 0.6, -0.2])),
-                  expect="raises"),
-            Probe("q summing to 1 + 1e-6", (np.array([0.3, 0.7]), np.array([0.4, 0.6 + 1e-6])), expect="raises"),
-        ),
-    ),
-    KL_DIVERGENCE.purity(
-        inputs="inputs",
-        lists="nested lists",
-        probes=(
-            PURE_PQ,
-            PURE_PQ_LISTS,
-            PURE_PQ_1D,
-            PURE_PQ_1D_LISTS,
-            ROWS_46,
-            ALONG_AXIS_1,
-        ),
-    ),
+    *_pq_errors_and_purity(KL_DIVERGENCE),
     # ------------------------------------------------------------ js_divergence
     JS_DIVERGENCE.check(
         "basic",
@@ -929,36 +933,7 @@ CHECKS = (
         no_warnings=True,
         finite=True,
     ),
-    JS_DIVERGENCE.check(
-        "errors",
-        summary="a negative entry or a slice that does not sum to 1 (within 1e-8) in p or q raises ValueError, and "
-                "valid input, rows normalised by a division or summing to 1 within 1e-8 included, gives results.",
-        probes=(
-            Probe("js_divergence([0.2, 0.8], [0.5, 0.5]) (valid)", ([0.2, 0.8], [0.5, 0.5]), expect="call",
-                  public=True),
-            Probe("rows that sum to 1 up to rounding (valid)", (P46_DIV, Q46_DIV), expect="call"),
-            Probe("rows that sum to 1 ± 5e-9 (valid: within 1e-8)", (NEAR_ONE, Q46), expect="call"),
-            Probe("q = [0.7, 0.7] (sums to 1.4)", ([0.5, 0.5], [0.7, 0.7]), expect="raises", public=True),
-            Probe("p = [-0.1, 1.1] (a negative entry)", ([-0.1, 1.1], [0.5, 0.5]), expect="raises", public=True),
-            Probe("p with one row summing to 0.9", (np.array([[0.5, 0.5], [0.45, 0.45]]), np.full((2, 2), 0.5)),
-                  expect="raises"),
-            Probe("q with a negative entry that still sums to 1", (np.full(3, 1 / 3), np.array([0.6, 0.6, -0.2])),
-                  expect="raises"),
-            Probe("q summing to 1 + 1e-6", (np.array([0.3, 0.7]), np.array([0.4, 0.6 + 1e-6])), expect="raises"),
-        ),
-    ),
-    JS_DIVERGENCE.purity(
-        inputs="inputs",
-        lists="nested lists",
-        probes=(
-            PURE_PQ,
-            PURE_PQ_LISTS,
-            PURE_PQ_1D,
-            PURE_PQ_1D_LISTS,
-            ROWS_46,
-            ALONG_AXIS_1,
-        ),
-    ),
+    *_pq_errors_and_purity(JS_DIVERGENCE),
     # ---------------------------------------------------------- bayes_posterior
     BAYES_POSTERIOR.check(
         "basic",

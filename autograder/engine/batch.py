@@ -37,7 +37,7 @@ from pathlib import Path
 
 from autograder.model import course
 from autograder.model import results as result_files
-from autograder.model.grades import read_results, write_grades_csv
+from autograder.model.grades import write_grades_csv
 from autograder.engine.collect import LayoutError, Submission, scan
 from autograder.model.ids import raw_bytes
 from autograder.engine.notebook import load_source
@@ -258,15 +258,19 @@ class ZygoteKeeper:
 
 
 def _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, force, summary):
-    """(to grade, kept from an earlier run) of this shard; fills ``summary.not_graded``/``total``."""
+    """(to grade, kept from an earlier run) of this shard; fills ``summary.not_graded``/``total``.
+
+    Without ``force``, a submission is kept when its results.json is
+    :attr:`~autograder.model.results.SubmissionResult.complete` and the grader did not fail on it.
+    """
     plan = scan(submitted_dir, known_assignments(course_dir), assignments, students)
     summary.not_graded = [n.to_dict() for n in plan.not_graded]
     subs = [s for s in plan.submissions if not shard or shard_of(s.raw_student or s.student, *shard)]
     summary.total = len(subs)
     todo, kept = [], []
     for sub in subs:
-        old = None if force else read_results(submission_results_path(results_dir, sub))
-        (kept if old is not None and not old.get("grading_error") else todo).append(sub)
+        old = None if force else result_files.read_result(submission_results_path(results_dir, sub))
+        (kept if old is not None and old.complete and not old.grading_error else todo).append(sub)
     return todo, kept
 
 
@@ -389,7 +393,8 @@ def _account_missing(todo, results_dir, summary, emit) -> None:
         return
     done = {(f["student"], f["assignment"]) for f in summary.failed}
     for sub in todo:
-        if (sub.student, sub.assignment) not in done and read_results(submission_results_path(results_dir, sub)) is None:
+        if (sub.student, sub.assignment) not in done and not result_files.read_result(
+                submission_results_path(results_dir, sub)).complete:
             summary.failed.append({"student": sub.student, "assignment": sub.assignment,
                                    "error": "not graded: a worker stopped before reaching it"})
             emit("failed", sub, "not graded")

@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 
 from autograder.checks import shown
-from autograder.checks.evaluate import carried_forward
+from autograder.checks.evaluate import carried_forward, reaches
 from autograder.sandbox.invoke import (MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, MAX_CARRIED_RESULT, Outcome, elements,
                                        result_bound)
 from autograder.checks.model import memo_by_identity
@@ -281,7 +281,7 @@ class Session:
         self.calls.setdefault(self.caller, set()).add(name)
         if answered >= MAX_CARRIED_CALLS:
             return {"declined": "too many calls"}, 0
-        if self._reaches(name, self.caller):
+        if reaches(self.asked, name, self.caller):
             # ``name``'s own calls were answered by the reference of the caller (or of one that
             # leads to it): answering now would credit both without either computing anything.
             # An honest child never asks (invoke.Carried skips a callee that reaches the caller).
@@ -298,18 +298,6 @@ class Session:
         self.asked.setdefault(self.caller, set()).add(name)
         self.answered.append(name)
         return self.answer(name, args, kwargs), cost
-
-    def _reaches(self, start: str, goal) -> bool:
-        """Whether ``goal`` is reachable from ``start`` in :attr:`asked`."""
-        todo, seen = [start], set()
-        while todo:
-            name = todo.pop()
-            if name == goal:
-                return True
-            if name not in seen:
-                seen.add(name)
-                todo.extend(self.asked.get(name, ()))
-        return False
 
     def request(self, msg: dict, carry: tuple = ()) -> dict:
         """One request to the child; raises :class:`ChildError` (after recovering) or :class:`GaveUp`.

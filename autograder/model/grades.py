@@ -4,9 +4,12 @@ Columns: ``student``, one per problem set (the points earned so far), ``total``
 (their sum) and ``pending`` (the points of answer cells still awaiting manual
 grading, 0 when none: neither earned nor lost yet, so never in a score).
 
-Read from the per-submission results.json files alone, by the engine after a
-batch and by ``merge`` after combining shards (one writer, one format, so a
-merged folder's grades.csv equals an unsharded run's). Text cells follow the
+Read from the per-submission results.json files alone, through the results
+model (:func:`autograder.model.results.read_result`; a row holds only
+:attr:`~autograder.model.results.SubmissionResult.complete` results, the ones a
+resumed batch keeps), by the engine after a batch and by ``merge`` after
+combining shards (one writer, one format, so a merged folder's grades.csv
+equals an unsharded run's). Text cells follow the
 spreadsheet rule of :func:`autograder.model.ids.csv_cell`.
 """
 
@@ -14,46 +17,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 import threading
 from pathlib import Path
 
 from autograder.model.course import PROBLEM_SETS
 from autograder.model.ids import csv_cell
 from autograder.model.files import GRADES_FILE, write_atomic
-from autograder.model.results import fmt_points, result_files
+from autograder.model.results import fmt_points, read_result, result_files
 
 _lock = threading.Lock()
-
-
-def read_results(path):
-    """The parsed results.json, or None when missing or not a complete results file."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or "score" not in data or "tests" not in data:
-        return None
-    return data
-
-
-def iter_results(results_dir):
-    """``(folder, assignment, results)`` for every complete results.json under ``results_dir``
-    (found by :func:`autograder.model.results.result_files`)."""
-    for path in result_files(results_dir):
-        data = read_results(path)
-        if data is not None:
-            yield path.parent.parent.name, path.parent.name, data
-
-
-def _pending(data: dict) -> float:
-    """The points awaiting manual grading in a results.json object (0 when none or unreadable)."""
-    try:
-        value = float(data.get("pending_points") or 0.0)
-    except (TypeError, ValueError):
-        return 0.0
-    return value if math.isfinite(value) and value > 0 else 0.0
 
 
 def grades_table(results_dir):
@@ -63,17 +35,14 @@ def grades_table(results_dir):
     see :mod:`autograder.model.ids`), else the folder name.
     """
     scores, names, pending = {}, {}, {}
-    for folder, assignment, data in iter_results(results_dir):
-        try:
-            score = float(data["score"])
-        except (TypeError, ValueError):
+    for path in result_files(results_dir):
+        result = read_result(path)
+        if not result.complete:  # not graded (yet): resume grades it again
             continue
-        if not math.isfinite(score):
-            continue
-        scores.setdefault(folder, {})[assignment] = score
-        pending[folder] = pending.get(folder, 0.0) + _pending(data)
-        student = data.get("student")
-        names[folder] = student if isinstance(student, str) and student else folder
+        folder, assignment = path.parent.parent.name, path.parent.name
+        scores.setdefault(folder, {})[assignment] = result.score
+        pending[folder] = pending.get(folder, 0.0) + result.pending_points
+        names[folder] = result.student or folder
     found = {ps for row in scores.values() for ps in row}
     columns = list(PROBLEM_SETS) + sorted(found - set(PROBLEM_SETS))
     rows = []

@@ -33,7 +33,22 @@ answer cell (what the grader reads in formgrader).
 Reading is **tolerant and bounded**: the folder is ours but may have been
 edited, so a missing or ill-typed field takes its default, numbers that are
 not finite become 0, strings and lists are cut (:func:`bound`), and a file
-that is not a JSON object is kept as an unreadable result with the reason.
+that is not a JSON object (truncated, not UTF-8, nested too deep to parse)
+is kept as an unreadable result with the reason.
+
+**Complete** (:attr:`SubmissionResult.complete`) is stricter, and is what
+counts as a graded submission: a JSON object whose ``score`` is a finite
+number and whose ``tests`` is a list — what :func:`write_results` always
+writes, whatever version of this grader wrote it (older files without
+``pending_points`` or ``answers`` are complete). Only a complete result is
+kept when a batch resumes (without a ``grading_error``) and only a complete
+one is a cell of grades.csv; anything else is graded again on resume and
+left out of grades.csv, while the reports still show it with its defaults.
+So a file kept on resume is always in grades.csv. (Before this was the
+model's rule, resume kept any object with the two keys, so a ``score`` of
+``"abc"``, ``null`` or ``NaN`` was neither graded again nor in grades.csv, a
+string ``"3"`` counted, and an integer too wide for a float stopped
+grades.csv; tests/test_results_model.py shows each case.)
 """
 
 from __future__ import annotations
@@ -302,8 +317,9 @@ def _flags(raw) -> list:
 class SubmissionResult:
     """One submission's results.json, and where it was read from.
 
-    ``path`` and ``unreadable`` (why the file could not be read, "" when it
-    could) belong to the reader and are not written.
+    ``path``, ``unreadable`` (why the file could not be read, "" when it
+    could) and ``incomplete`` (why what was read is not a complete result,
+    see :attr:`complete`) belong to the reader and are not written.
     """
 
     student: str
@@ -321,6 +337,7 @@ class SubmissionResult:
     grading_error: str = ""
     path: Path | None = None
     unreadable: str = ""
+    incomplete: str = ""
 
     # -- building -------------------------------------------------------------
 
@@ -388,6 +405,12 @@ class SubmissionResult:
         return self.notes[0] if self.not_run and self.notes else ""
 
     @property
+    def complete(self) -> bool:
+        """A whole result of this grader (see the module docstring): read, with a finite ``score`` and a
+        list of ``tests``. What a resumed batch keeps and what grades.csv counts."""
+        return not self.unreadable and not self.incomplete
+
+    @property
     def flagged(self) -> bool:
         """Something the instructor should look at: tampering, a failing cell, unreadable results,
         a sandbox flag, a grading error."""
@@ -433,7 +456,19 @@ class SubmissionResult:
             notes=_texts(data.get("notes")),
             grading_error=_text(data.get("grading_error") or ""),
             path=path,
+            incomplete=_incomplete(data),
         )
+
+
+def _incomplete(data: dict) -> str:
+    """Why the results.json object ``data`` is not a complete result ("" when it is): see
+    :attr:`SubmissionResult.complete`. A boolean, a string or a number too wide for a float is no score."""
+    score = data.get("score")
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or _number(score, None) is None:
+        return f"'score' is not a finite number ({type(score).__name__})"
+    if not isinstance(data.get("tests"), list):
+        return f"'tests' is not a list ({type(data.get('tests')).__name__})"
+    return ""
 
 
 def results_path(results_dir, student: str, assignment: str) -> Path:
@@ -451,17 +486,21 @@ def write_results(path, result) -> Path:
 
 
 def read_result(path) -> SubmissionResult:
-    """The result at ``RESULTS/<student>/<ps>/results.json``; an unreadable file gives a result
-    with score 0 and :attr:`~SubmissionResult.unreadable` saying why."""
+    """The result at ``RESULTS/<student>/<ps>/results.json``: the one reader of results.json.
+
+    A missing or unreadable file (not UTF-8, not JSON, not an object, nested too deep to parse or
+    bound) gives a result with score 0 and :attr:`~SubmissionResult.unreadable` saying why; never raises
+    for what the file holds. Whether it counts as graded is :attr:`~SubmissionResult.complete`.
+    """
     path = Path(path)
     student, assignment = path.parent.parent.name, path.parent.name
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
-    except (OSError, ValueError) as exc:
+        return SubmissionResult.from_json(data, student, assignment, path)
+    except (OSError, ValueError, RecursionError) as exc:
         return SubmissionResult(student, assignment, 0.0, 0.0, path=path, unreadable=f"{type(exc).__name__}: {exc}")
-    return SubmissionResult.from_json(data, student, assignment, path)
 
 
 def result_files(results_dir) -> list:

@@ -31,6 +31,10 @@ IGNORED = (".ipynb_checkpoints", "__pycache__", "*.pyc", ".DS_Store")
 RUN_METADATA = ("execution", "collapsed", "scrolled")
 
 
+#: The students' self-check module: the same file in every ``source/<ps>/`` (docs/notebooks.md).
+SELFCHECK = "selfcheck.py"
+
+
 class ReleaseError(RuntimeError):
     """nbgrader could not generate a problem set (its log is in the message)."""
 
@@ -41,6 +45,37 @@ def source_problem_sets(course_dir: Path) -> list[str]:
     if not source.is_dir():
         return []
     return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+def selfcheck_copies(course_dir: Path) -> dict[Path, bytes]:
+    """The ``source/<ps>/selfcheck.py`` copies that differ from the one the instructor edited: path -> bytes to write.
+
+    The module is one file kept as a plain copy in every ``source/<ps>/``: stock
+    nbgrader releases an assignment folder's own files only (so a fresh clone
+    generates the release with ``nbgrader generate_assignment`` alone), and a copy
+    is not a symlink (instructors on Windows). Which copy is the edit: when all
+    copies but one agree, the odd one (edit any copy, ``make release`` copies it
+    to the others); a problem set without one gets the agreed copy. When more
+    than one copy differs, choosing is the instructor's: :class:`ReleaseError`
+    names them. ``{}`` when the copies agree (or there are none).
+    """
+    paths = [Path(course_dir) / "source" / ps / SELFCHECK for ps in source_problem_sets(course_dir)]
+    present = {path: path.read_bytes() for path in paths if path.is_file()}
+    if not present:
+        return {}
+    versions: dict[bytes, list[Path]] = {}
+    for path, data in present.items():
+        versions.setdefault(data, []).append(path)
+    if len(versions) == 1:
+        edited = next(iter(versions))
+    else:
+        odd = [data for data, where in versions.items() if len(where) == 1]
+        if len(versions) != 2 or len(odd) != 1 or len(present) < 3:
+            listing = "; ".join(", ".join(p.parent.name for p in where) for where in versions.values())
+            raise ReleaseError(f"the source/<ps>/{SELFCHECK} copies differ in more than one place ({listing}): "
+                               f"make the one you edited the only one that differs, or make them equal")
+        edited = odd[0]
+    return {path: edited for path in paths if present.get(path) != edited}
 
 
 def normalise(notebook_text: str) -> str:
@@ -134,6 +169,9 @@ def render_release(course_dir: Path, problem_sets=None) -> dict[str, dict[str, b
 def generate_release(course_dir: Path, problem_sets=None, out_dir: Path | None = None) -> list[Path]:
     """Regenerate ``<out_dir>/<ps>/`` for each problem set from ``source/`` with nbgrader.
 
+    First the edited ``source/<ps>/selfcheck.py`` is copied over the others
+    (:func:`selfcheck_copies`; :class:`ReleaseError` when that is ambiguous).
+
     Parameters
     ----------
     course_dir : Path
@@ -151,6 +189,8 @@ def generate_release(course_dir: Path, problem_sets=None, out_dir: Path | None =
     """
     course_dir = Path(course_dir).resolve()
     out_dir = course_dir / "release" if out_dir is None else Path(out_dir)
+    for path, data in selfcheck_copies(course_dir).items():
+        path.write_bytes(data)
     rendered = render_release(course_dir, problem_sets)
     notebooks = []
     for ps, files in rendered.items():
@@ -172,12 +212,15 @@ def stale_files(course_dir: Path, problem_sets=None) -> list[str]:
     """Paths under ``release/`` that differ from what ``source/`` generates.
 
     Missing, changed and extra files are all stale; with no ``problem_sets``
-    given, a ``release/<ps>/`` whose source is gone is stale too.
+    given, a ``release/<ps>/`` whose source is gone is stale too. A
+    ``source/<ps>/selfcheck.py`` that release would overwrite with the edited
+    copy (:func:`selfcheck_copies`) is listed first.
     """
     course_dir = Path(course_dir).resolve()
     release = course_dir / "release"
+    stale = [f"{path.relative_to(course_dir).as_posix()} (not the edited copy)"
+             for path in selfcheck_copies(course_dir)]
     rendered = render_release(course_dir, problem_sets)
-    stale = []
     for ps, files in rendered.items():
         existing = {
             p.relative_to(release / ps).as_posix()

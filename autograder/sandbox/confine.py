@@ -814,14 +814,7 @@ def kill_uid_processes(uid: int, gid: int, passes: int = 2) -> bool:
 def uid_processes(uid: int) -> dict:
     """``pid -> state letter`` of the processes whose real uid is ``uid`` (from :data:`PROC`)."""
     out = {}
-    for name in os.listdir(PROC):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"{PROC}/{name}/status", "rb") as fh:
-                text = fh.read(1024)
-        except OSError:
-            continue
+    for pid, text in _proc_files("status", 1024):
         state = ruid = None
         for line in text.split(b"\n"):
             if line.startswith(b"State:"):
@@ -830,8 +823,21 @@ def uid_processes(uid: int) -> dict:
                 ruid = int(line.split()[1])
                 break
         if ruid == uid:
-            out[int(name)] = state
+            out[pid] = state
     return out
+
+
+def _proc_files(name: str, size: int = -1):
+    """``(pid, the first size bytes of PROC/<pid>/<name>)`` for every process whose file can be read."""
+    for entry in os.listdir(PROC):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"{PROC}/{entry}/{name}", "rb") as fh:
+                data = fh.read(size)
+        except OSError:
+            continue
+        yield int(entry), data
 
 
 def proc_state(pid: int):
@@ -869,17 +875,10 @@ def killer_server(sock: socket.socket) -> None:
 def proc_children() -> dict:
     """``pid -> ppid`` of every process, from :data:`PROC`."""
     out = {}
-    for name in os.listdir(PROC):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"{PROC}/{name}/stat", "rb") as fh:
-                data = fh.read()
-        except OSError:
-            continue
+    for pid, data in _proc_files("stat"):
         rest = data[data.rfind(b")") + 2:].split()
         if len(rest) > 1:
-            out[int(name)] = int(rest[1])
+            out[pid] = int(rest[1])
     return out
 
 

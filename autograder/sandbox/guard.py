@@ -803,12 +803,17 @@ def _protect_files(S, groups) -> None:
             except (NotImplementedError, ValueError):
                 pass
     for path in paths:
-        try:
-            st = os.stat(path)
-        except OSError:
-            continue
-        S["protected_files"].add((st.st_dev, st.st_ino))
-        S["paths"].add(path)
+        _protect(S, path)
+
+
+def _protect(S, path) -> None:
+    """``path`` not readable once armed: by its inode (any name or link to it) and by its name."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    S["protected_files"].add((st.st_dev, st.st_ino))
+    S["paths"].add(path)
 
 
 def _hide(S, packages) -> None:
@@ -824,13 +829,7 @@ def _hide(S, packages) -> None:
         for folder in folders:
             for dirpath, _dirs, files in os.walk(folder):
                 for name in files:
-                    path = os.path.join(dirpath, name)
-                    try:
-                        st = os.stat(path)
-                    except OSError:
-                        continue
-                    S["protected_files"].add((st.st_dev, st.st_ino))
-                    S["paths"].add(path)
+                    _protect(S, os.path.join(dirpath, name))
 
 
 def _names_of(group):
