@@ -8,9 +8,10 @@ One module per step, in the order a submission meets them:
 * :mod:`.pool`      – parent side of the warm zygote (:mod:`autograder.sandbox.zygote`): spawn and kill
   sandboxed children
 * :mod:`.execute`   – run the cells with timeouts and respawns; the remote check target
+* :mod:`.references` – carried-forward answers of the reference, computed where a blow-up cannot take the grader down
 * :mod:`.static`    – forbidden library calls and tampering flags read from the source (trusted side)
-* :mod:`.grade`     – one submission → its results.json content
-* :mod:`.results`   – results.json bounded and written (the model: :mod:`autograder.model`)
+* :mod:`.grade`     – one submission → its results.json content (bounded and written by the model,
+  :mod:`autograder.model.results`)
 * :mod:`.batch`     – plan, shard, grade a batch with N workers (each failure its submission's own)
 
 What runs beside student code (confinement, zygote, child, wire, invoke) is

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.model import course
-from autograder.model import results as result_files
+from autograder.model import results as results_model
 from autograder.model.grades import write_grades_csv
 from autograder.engine.collect import LayoutError, Submission, scan
 from autograder.model.ids import raw_bytes
@@ -269,14 +269,14 @@ def _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, 
     summary.total = len(subs)
     todo, kept = [], []
     for sub in subs:
-        old = None if force else result_files.read_result(submission_results_path(results_dir, sub))
+        old = None if force else results_model.read_result(submission_results_path(results_dir, sub))
         (kept if old is not None and old.complete and not old.grading_error else todo).append(sub)
     return todo, kept
 
 
 def submission_results_path(results_dir, sub: Submission) -> Path:
     """Where ``sub``'s results.json goes (its student folder from :mod:`autograder.model.ids`)."""
-    return result_files.results_path(results_dir, sub.results_folder, sub.assignment)
+    return results_model.results_path(results_dir, sub.results_folder, sub.assignment)
 
 
 def _error_results(sub, source, reason: str, detail: str) -> SubmissionResult:
@@ -350,11 +350,11 @@ class _Run:
     def write(self, sub, source, data) -> None:
         path = submission_results_path(self.results_dir, sub)
         try:
-            result_files.write_results(path, data)
+            results_model.write_results(path, data)
         except Exception as exc:  # noqa: BLE001 — e.g. a value the child forged; the reason instead
             data = _error_results(sub, source, "the grader could not record the results of this notebook",
                                   f"{type(exc).__name__}: {str(exc)[:2000]}")
-            result_files.write_results(path, data)
+            results_model.write_results(path, data)
         with self.lock:
             self.summary.graded += 1
             if data.grading_error:
@@ -393,7 +393,7 @@ def _account_missing(todo, results_dir, summary, emit) -> None:
         return
     done = {(f["student"], f["assignment"]) for f in summary.failed}
     for sub in todo:
-        if (sub.student, sub.assignment) not in done and not result_files.read_result(
+        if (sub.student, sub.assignment) not in done and not results_model.read_result(
                 submission_results_path(results_dir, sub)).complete:
             summary.failed.append({"student": sub.student, "assignment": sub.assignment,
                                    "error": "not graded: a worker stopped before reaching it"})

@@ -125,7 +125,8 @@ def feedback_view(result: SubmissionResult) -> dict:
     """
     notes = list(result.notes)
     if result.execution.stdout_truncated:
-        notes.append("Your notebook printed a lot of output; only the beginning was kept.")
+        notes.append("Your notebook printed a lot of output; printed output is not graded, and what came past the limit "
+                     "was discarded.")
     auto, pending = result.autograded, result.pending
     kind = "autograded" if len(auto) < len(result.tests) else "graded"
     passed = f"{sum(1 for t in auto if t.passed)} of {len(auto)} {kind} cells passed."
