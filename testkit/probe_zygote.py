@@ -62,10 +62,10 @@ def probe_child() -> dict:
     return {"output": lambda msg: {"text": "".join(printed.parts)}}
 
 
-class ProbeRequests(zygote.Zygote):
+class ProbeRequests(zygote.ZygoteServer):
     """The product's zygote with the requests of the module's docstring."""
 
-    REQUESTS = zygote.Zygote.REQUESTS + ("slot_processes", "modules")
+    REQUESTS = zygote.ZygoteServer.REQUESTS + ("slot_processes", "modules")
     extend_child = staticmethod(probe_child)
 
     def __init__(self, ctrl):

@@ -36,7 +36,7 @@ Control protocol (one :mod:`.wire` message each way, on the socket passed as
 
 These are the requests the grader sends (``autograder/engine/pool.py``), and no others. Tests that
 look inside (a slot's processes, the zygote's modules, what a child printed) start a subclass that
-answers more (``testkit/probe_zygote.py``: :data:`Zygote.REQUESTS`, :attr:`Zygote.extend_child`
+answers more (``testkit/probe_zygote.py``: :data:`ZygoteServer.REQUESTS`, :attr:`ZygoteServer.extend_child`
 and :func:`main`'s ``zygote``).
 
 Orphans of children (``setsid``, double fork) are reparented to the zygote
@@ -90,7 +90,7 @@ def import_invoke():
     NumPy and ``invoke`` only (never the evaluation or ``solutions``). The module is
     then taken out of ``sys.modules`` and off its package, so student code
     cannot reach (and patch) the copy the child answers with. The forbidden
-    names are pinned in it later (:meth:`Zygote.arm`), still before any child
+    names are pinned in it later (:meth:`ZygoteServer.arm`), still before any child
     exists.
     """
     module = importlib.import_module("autograder.sandbox.invoke")
@@ -129,8 +129,9 @@ def describe_status(status) -> dict:
     return {"ended": "exit", "exitcode": os.waitstatus_to_exitcode(status)}
 
 
-class Zygote:
-    """The zygote's side of the control protocol (see the module's docstring)."""
+class ZygoteServer:
+    """The zygote's side of the control protocol (see the module's docstring); the grader's side, its
+    client, is :class:`autograder.engine.pool.Zygote`."""
 
     #: the requests answered by the method of the same name, ``method(msg) -> reply`` (``spawn`` and ``exit``
     #: are handled by :meth:`loop`: descriptors travel with the one, the other ends it)
@@ -545,7 +546,7 @@ class Zygote:
         self.shutdown()
 
 
-def main(argv=None, zygote=Zygote) -> int:
+def main(argv=None, zygote=ZygoteServer) -> int:
     """Serve the control socket ``--fd N`` with ``zygote`` (the class; tests pass a subclass) until ``exit``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     fd = int(argv[argv.index("--fd") + 1])
