@@ -45,7 +45,6 @@ from autograder.engine.pool import GraderError, Zygote, ZygoteLost, default_hidd
 from autograder.sandbox.confine import Limits
 from autograder.model import summary as summary_file
 from autograder.model.files import SUMMARY_FILE, hand_over, make_dirs
-from autograder.model.results import SubmissionResult
 
 __all__ = ["BatchSummary", "LayoutError", "Submission", "ZygoteKeeper", "collect_submissions", "grade_batch",
            "parse_shard", "shard_of"]
@@ -279,11 +278,6 @@ def submission_results_path(results_dir, sub: Submission) -> Path:
     return results_model.results_path(results_dir, sub.results_folder, sub.assignment)
 
 
-def _error_results(sub, source, reason: str, detail: str) -> SubmissionResult:
-    """Score 0 with ``reason`` on every graded cell; ``detail`` for the instructor."""
-    return SubmissionResult.not_graded(sub.student, sub.assignment, source.graded, source.max_score, reason, detail)
-
-
 class _Run:
     """The grading step of one batch: a queue, worker threads, the zygote keeper."""
 
@@ -309,12 +303,12 @@ class _Run:
                     self.fail(sub, f"{type(exc).__name__}: {exc}")
 
     def grade_one(self, slot: int, sub: Submission) -> None:
-        from autograder.engine.grade import grade_submission
+        from autograder.engine.grade import grade_submission, unreadable_results
 
         source, checks = self.loaded[sub.assignment]
         data, error = None, ""
         if sub.problem:
-            data = _error_results(sub, source, sub.problem, "")
+            data = unreadable_results(sub.student, sub.assignment, source, sub.problem, "")
         attempts = 2 if data is None else 0
         while attempts > 0:
             try:
@@ -341,19 +335,22 @@ class _Run:
         if self.stop.is_set():
             return  # interrupted while in flight: no half-graded result
         if data is None:
-            data = _error_results(sub, source, f"the grader failed while grading this notebook "
-                                  f"({error.split(':', 1)[0]}); your instructor will look at it", error)
+            data = unreadable_results(sub.student, sub.assignment, source, "the grader failed while grading this "
+                                      f"notebook ({error.split(':', 1)[0]}); your instructor will look at it", error)
         elif sub.note:  # graded under another name than <ps>.ipynb: said to the student and the instructor
             data.notes.append(sub.note)
         self.write(sub, source, data)
 
     def write(self, sub, source, data) -> None:
+        from autograder.engine.grade import unreadable_results
+
         path = submission_results_path(self.results_dir, sub)
         try:
             results_model.write_results(path, data)
         except Exception as exc:  # noqa: BLE001 — e.g. a value the child forged; the reason instead
-            data = _error_results(sub, source, "the grader could not record the results of this notebook",
-                                  f"{type(exc).__name__}: {str(exc)[:2000]}")
+            data = unreadable_results(sub.student, sub.assignment, source,
+                                      "the grader could not record the results of this notebook",
+                                      f"{type(exc).__name__}: {str(exc)[:2000]}")
             results_model.write_results(path, data)
         with self.lock:
             self.summary.graded += 1
