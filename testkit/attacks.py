@@ -1,4 +1,4 @@
-"""Submissions that try to score without doing the work (issue 20's attack classes), as test data.
+"""Submissions that try to score without doing the work (docs/threat-model.md says what each mode prevents), as test data.
 
 Each :class:`Attack` is a problem set's release notebook (every function left as the template's
 stub) plus the cells of one bypass, and the functions whose points it must not earn. The engine's
@@ -213,7 +213,7 @@ def log_softmax(z, axis=-1):
 
 ATTACKS = (
     Attack("wire-hijack", "ps1_softmax", after={"logsumexp": [HIJACK]}, kernel=False),
-    # one line each (issue 20): a SciPy function as a default argument …
+    # one line each: a SciPy function as a default argument …
     Attack("default-argument", "ps1_softmax", _ps1(
         (", _f=sp.logsumexp", "_f(z, axis=axis)"),
         (", _f=sp.softmax", "_f(np.asarray(z, dtype=float) / temperature, axis=axis)"),

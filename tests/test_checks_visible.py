@@ -85,8 +85,8 @@ def test_visible_asserts_are_a_subset_of_the_hidden_checks(ps):
 
 
 #: Specimens whose forbidden use the grader follows but the notebooks' own self-check does not yet (a forbidden
-#: call in a method of a class of the student's, reached through an alias and a lambda: issue 19's finding,
-#: graded 0 by the grader; the notebooks' helper is issue 18's to extend).
+#: call in a method of a class of the student's, reached through an alias and a lambda: found grading real code,
+#: graded 0 by the grader; the notebooks' helper does not see it yet).
 FOLLOWED_BY_THE_GRADER_ONLY = {"log_softmax-class-wrapped-scipy-alias"}
 
 

@@ -1,4 +1,5 @@
-"""A batch against hostile and misplaced submissions (issue 10, classes 1–4, parent side; issue 14).
+"""A batch against hostile and misplaced submissions (one submission never breaks
+another's grade, nor makes the parent work without bound: the parent's side).
 
 One real batch through the CLI (real sandbox, real notebooks) holds: notebooks in the wrong place,
 symbolic links to the instructor's source notebook and to a classmate's folder, student ids that are

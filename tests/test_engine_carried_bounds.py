@@ -1,4 +1,4 @@
-"""Issue 20, class 3: a carried-forward call cannot make the grader compute (or hold) an unbounded result.
+"""A carried-forward call cannot make the grader compute (or hold) an unbounded result.
 
 The size of a carried call's result is bounded from the arguments' shapes before anything is
 computed; larger-than-small calls are computed in a reference process with an address-space limit;

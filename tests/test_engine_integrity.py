@@ -1,4 +1,4 @@
-"""Issue 20: a submission earns only what its own code computes, in every sandbox mode.
+"""A submission earns only what its own code computes, in every sandbox mode.
 
 Run as root, the module tests ``root`` mode; two tests then run this very module again, once as
 root with the user-namespace sandbox forced (``AUTOGRADER_SANDBOX_MODE=userns``) and once as an

@@ -1,11 +1,11 @@
-"""Issue 10's attacks against the sandbox, one test per class, in the mode this process gets.
+"""Attacks against the sandbox, one test per class of attack (listed below), in the mode this process gets.
 
 Run as root, the module tests ``root`` mode; :func:`test_the_same_attacks_fail_as_an_ordinary_user`
 then runs this very module again as an ordinary user (``userns`` mode: unprivileged user
 namespaces), so every class is tested in both modes. The weak fallback (no user namespaces)
 is tested at the end: its tests say what it does *not* prevent.
 
-Classes (issue 10): 1 a submission breaking later ones, 4 unbounded parent work (forged
+Classes: 1 a submission breaking later ones, 4 unbounded parent work (forged
 frames), 5 what the child sees and leaves behind, 6 limits per submission, 7 tampering as
 evidence, 9 isolation without root. (2, 3 and 8 are the batch's and the feedback's.)
 """

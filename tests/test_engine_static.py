@@ -49,7 +49,7 @@ def test_agrees_with_the_bytecode_check_on_the_whole_zoo():
     assert disagree == []
 
 
-# --- indirect uses (issue 10, class 7) ----------------------------------------------------------
+# --- indirect uses (tampering is evidence) ----------------------------------------------------------
 
 
 @pytest.mark.parametrize("cells,expected", [

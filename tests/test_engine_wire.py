@@ -158,7 +158,7 @@ def test_messages_arrive_whole_when_split_into_pieces():
     assert np.array_equal(wire.from_wire(msg["x"]), np.arange(10000.0))
 
 
-# --- a hostile child: absurd sizes are refused before anything big is built (issue 10, class 4) ------
+# --- a hostile child: absurd sizes are refused before anything big is built (no unbounded parent work) -----
 
 
 @pytest.mark.parametrize("obj,why", [

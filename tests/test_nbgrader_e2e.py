@@ -40,7 +40,7 @@ from testkit.fill import filled_release
 pytestmark = pytest.mark.slow
 
 
-#: Seconds the visible checks of one notebook may take (issue 3).
+#: Seconds the visible checks of one notebook may take (what the notebooks promise a student).
 VISIBLE_BUDGET_S = 2.0
 
 

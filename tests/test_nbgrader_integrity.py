@@ -1,4 +1,4 @@
-"""Issue 20 under plain ``nbgrader autograde`` through the course's ``nbgrader_config.py``.
+"""Earned points only, under plain ``nbgrader autograde`` through the course's ``nbgrader_config.py``.
 
 The kernel start-up hook (``autograder/checks/kernel.py``) makes the problem set's forbidden
 functions unusable before the first cell, loads the references and then makes them unimportable,

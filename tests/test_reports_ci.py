@@ -121,7 +121,7 @@ def test_student_workflow_posts_the_score(tmp_path):
 
 
 def test_instructor_workflow_keeps_what_was_graded_when_a_step_fails():
-    """Issue 10: a failed grading step must not skip the upload, and the merge must still run."""
+    """A failed grading step must not skip the upload, and the merge must still run."""
     wf = load(INSTRUCTOR)
     grade, merge = wf["jobs"]["grade"], wf["jobs"]["merge"]
     for job in (grade, merge):
@@ -201,7 +201,7 @@ def run_step(workflow, name, cwd, **env):
 
 
 def test_student_workflow_shows_the_graders_error_whatever_fails(tmp_path):
-    """Issue 22: a wrong ASSIGNMENT used to end in `chown: cannot access 'results'` (bash -e), never
+    """A wrong ASSIGNMENT used to end in `chown: cannot access 'results'` (bash -e), never
     showing why; now the grader's own error is in the log, between stop-commands markers."""
     from tests import engine_helpers
 

@@ -11,7 +11,7 @@ Two kinds of test:
   boxes overlap and that each lies inside its card (``section.card``, ``header.page``; text in a ``<pre>``
   that scrolls sideways may run past its card's sides, its lines' height may not). Screenshots are written
   next to the probe pages (``*.png``) for a person to look at. The same probe run on the report as it was
-  before issue 22 (``tests/data/report_before_issue22.html``) finds the overlaps and the clipped tables
+  before its layout was redone (``tests/data/report_before_layout.html``) finds the overlaps and the clipped tables
   the trial saw, at every width.
 * **without a browser**, on the HTML itself: every table of both pages stacks on a phone (class ``stack``),
   every number of a stacked row carries its label, and a number cell holds a number, never a sentence
@@ -41,8 +41,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
 browser = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")
 
 WIDTHS = (360, 400, 1280)
-#: The report as it was rendered before issue 22, for the flagged class of tests/reports_fixtures.
-BEFORE = Path(__file__).parent / "data" / "report_before_issue22.html"
+#: The report as it was rendered before its layout was redone, for the flagged class of tests/reports_fixtures.
+BEFORE = Path(__file__).parent / "data" / "report_before_layout.html"
 
 #: Measures the page in the iframe; the result goes into an attribute of the outer page (read from --dump-dom).
 MEASURE = r"""
@@ -147,7 +147,7 @@ def test_no_overlap_no_text_outside_its_card_no_sideways_scroll(pages, name, wid
 @pytest.mark.slow
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_probe_fails_the_report_as_it_was_before(tmp_path, width):
-    """Issue 22's trial, measured: the ⚑ line over the mistakes at 1280 px, "2 pt" over "4/5" at 400 px,
+    """The trial of the old layout, measured: the ⚑ line over the mistakes at 1280 px, "2 pt" over "4/5" at 400 px,
     tables clipped in a sideways scroll on a phone."""
     m = measure(BEFORE.read_text(), width, tmp_path, "before", shot=False)
     assert m["overlaps"], f"{width} px: the old layout's overlaps went unseen"

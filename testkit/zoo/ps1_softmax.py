@@ -260,7 +260,7 @@ def softmax(z, axis=-1, temperature=1.0):
         hint="Write it yourself",
     ),
     Specimen(
-        # found grading real code (issue 19): the forbidden call sits in a class method, reached through an
+        # found grading real code from public repositories: the forbidden call sits in a class method, reached through an
         # alias and a lambda; the grader follows the class, and in the sandbox the alias refuses to compute
         "log_softmax-class-wrapped-scipy-alias",
         "log_softmax",
