@@ -209,7 +209,7 @@ def install(problem_set: str | None = None) -> bool:
         return False
     _arm(problem_set or os.path.basename(os.getcwd()))
     shell.set_custom_exc((RecursionError,), _recursion_traceback)
-    if hasattr(shell, "_format_exception_for_storage"):  # (IPython ≥ 8.25 keeps every error for its history)
+    if hasattr(shell, "_format_exception_for_storage"):  # (IPython 9 keeps every error for its history)
         shell._format_exception_for_storage = _exception_for_history
     _snapshot(shell)
     shell.events.register("pre_run_cell", _quietly(_pre_run_cell))
