@@ -70,15 +70,23 @@ def _warm_imports():
         importlib.import_module(name)
 
 
+def _import_unreachable(name: str):
+    """Import the module ``name`` of this package, then take it out of ``sys.modules`` and off its package,
+    so that student code cannot reach it by name (and patch the copy the zygote and its children use)."""
+    module = importlib.import_module(name)
+    sys.modules.pop(name, None)
+    package = sys.modules.get("autograder.sandbox")
+    attribute = name.rsplit(".", 1)[-1]
+    if package is not None and hasattr(package, attribute):
+        delattr(package, attribute)
+    return module
+
+
 def import_guard():
     """:mod:`autograder.sandbox.guard`, imported before the zygote enters its filesystem view (which hides this
-    package), then taken out of ``sys.modules`` like :func:`import_invoke`'s module (it holds nothing
-    secret: the state of the forbidden objects lives in its audit hook)."""
-    import importlib
-
-    module = importlib.import_module("autograder.sandbox.guard")
-    sys.modules.pop("autograder.sandbox.guard", None)
-    return module
+    package), then unreachable by name like :func:`import_invoke`'s module (it holds nothing secret: the
+    state of the forbidden objects lives in its audit hook)."""
+    return _import_unreachable("autograder.sandbox.guard")
 
 
 def import_invoke():
@@ -93,12 +101,7 @@ def import_invoke():
     names are pinned in it later (:meth:`ZygoteServer.arm`), still before any child
     exists.
     """
-    module = importlib.import_module("autograder.sandbox.invoke")
-    sys.modules.pop("autograder.sandbox.invoke", None)
-    package = sys.modules.get("autograder.sandbox")
-    if package is not None and hasattr(package, "invoke"):
-        delattr(package, "invoke")
-    return module
+    return _import_unreachable("autograder.sandbox.invoke")
 
 
 #: Environment variables the children get (with these values, or the grader's for None); nothing else
