@@ -8,8 +8,9 @@ interpreter is this checkout's, the course package the bundle's own copy). The `
 must validate against :data:`GRADESCOPE_RESULTS` — the output format of Gradescope's autograder
 specification written as a JSON Schema — and give, cell by cell, the scores and texts of the engine's own
 results.json for the same notebook (graded here by ``grade_batch``, the path ``autograde`` takes).
-Submissions: a correct one (the reference solutions in the release notebook) and a buggy one (a wrong
-specimen of the bug zoo) per problem set.
+Submission: per problem set, the release notebook with the reference solutions in every function but one,
+which holds a wrong specimen of the bug zoo (one harness run each: the correct functions keep their points,
+the buggy one loses them with its hint).
 """
 
 import json
@@ -24,7 +25,7 @@ import jsonschema
 import pytest
 
 from autograder.engine import grade_batch
-from autograder.model.course import PROBLEM_SETS
+from autograder.model.course import PROBLEM_SETS, function_of
 from autograder.model.results import read_result
 from autograder.sandbox.confine import Limits
 from testkit.fill import filled_release
@@ -129,10 +130,10 @@ def run_autograder(bundle: Path, notebooks: dict, root: Path, **env) -> subproce
                                **env})
 
 
-def submissions(ps) -> dict:
-    """``kind -> notebook``: the release with the reference solutions, and with one mistake of the zoo."""
+def submission(ps) -> dict:
+    """The release with the reference solutions but in one function, which holds a mistake of the zoo."""
     specimen = buggy_specimen(ps)
-    return {"correct": filled_release(ps), "buggy": filled_release(ps, {specimen.function: specimen.source})}
+    return filled_release(ps, {specimen.function: specimen.source})
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +141,7 @@ def engine_results(tmp_path_factory):
     """The engine's own results.json for every submission of the test (the path ``autograde`` takes), one batch."""
     root = tmp_path_factory.mktemp("engine")
     for ps in PROBLEM_SETS:
-        for kind, nb in submissions(ps).items():
-            engine_helpers.write_notebook(root / "submitted" / kind / ps / f"{ps}.ipynb", nb)
+        engine_helpers.write_notebook(root / "submitted" / "student" / ps / f"{ps}.ipynb", submission(ps))
     grade_batch(root / "submitted", root / "results", workers=2, limits=Limits(timeout_s=10))
     return root / "results"
 
@@ -159,31 +159,32 @@ def test_the_bundle_grades_like_the_engine_in_gradescopes_format(tmp_path, ps, e
     others = [o for o in PROBLEM_SETS if o != ps]
     assert not any(n in names for o in others for n in (f"course/autograder/checks/{o}.py", f"course/source/{o}/{o}.ipynb"))
     specimen = buggy_specimen(ps)
-    notebooks = submissions(ps)
-    validator = jsonschema.Draft202012Validator(GRADESCOPE_RESULTS)
-    for kind, nb in notebooks.items():
-        # one run in the weak mode, as in a container that forbids namespaces: the engine says so
-        weak = {"AUTOGRADER_SANDBOX_MODE": "weak"} if (ps, kind) == ("ps1_softmax", "correct") else {}
-        root = tmp_path / f"gradescope-{kind}"
-        proc = run_autograder(bundle, {f"{ps}.ipynb": nb}, root, **weak)
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-        data = json.loads((root / "results" / "results.json").read_text())
-        errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(data)]
-        assert errors == [], errors
-        jsonschema.validate(data, OURS)
-        engine = read_result(engine_results / kind / ps / "results.json")
-        assert data["score"] == engine.score and data["extra_data"]["max_score"] == engine.max_score
-        assert [(t["name"], t["score"], t["max_score"], t["status"], t["output"]) for t in data["tests"]] == [
-            (t.name, t.score, t.max_score, t.status, t.output) for t in engine.tests if not t.pending]
-        mode = data["extra_data"]["sandbox"]["mode"]
-        assert f"Sandbox: mode {mode}" in proc.stdout, "the instructor's output says which isolation ran"
-        if weak:
-            assert mode == "weak" and "WARNING" in proc.stdout
-        if kind == "correct":
-            assert data["score"] == engine.autograded_max_score == engine.max_score - engine.pending_points  # the derivation awaits a grader
-        else:
-            assert data["score"] < engine.max_score
-            assert any(specimen.hint in t["output"] for t in data["tests"]), specimen.name
+    # one run in the weak mode, as in a container that forbids namespaces: the engine says so
+    weak = {"AUTOGRADER_SANDBOX_MODE": "weak"} if ps == "ps1_softmax" else {}
+    root = tmp_path / "gradescope"
+    proc = run_autograder(bundle, {f"{ps}.ipynb": submission(ps)}, root, **weak)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    data = json.loads((root / "results" / "results.json").read_text())
+    errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in jsonschema.Draft202012Validator(
+        GRADESCOPE_RESULTS).iter_errors(data)]
+    assert errors == [], errors
+    jsonschema.validate(data, OURS)
+    engine = read_result(engine_results / "student" / ps / "results.json")
+    assert data["score"] == engine.score and data["extra_data"]["max_score"] == engine.max_score
+    assert [(t["name"], t["score"], t["max_score"], t["status"], t["output"]) for t in data["tests"]] == [
+        (t.name, t.score, t.max_score, t.status, t.output) for t in engine.tests if not t.pending]
+    mode = data["extra_data"]["sandbox"]["mode"]
+    assert f"Sandbox: mode {mode}" in proc.stdout, "the instructor's output says which isolation ran"
+    if weak:
+        assert mode == "weak" and "WARNING" in proc.stdout
+    # the correct functions keep every point (the derivation awaits a grader: not in the tests), the buggy one
+    # loses some with its hint
+    mine = [t for t in data["tests"] if function_of(t["name"]) == specimen.function]
+    others = [t for t in data["tests"] if function_of(t["name"]) != specimen.function]
+    assert others and all(t["score"] == t["max_score"] and t["status"] == "passed" for t in others), others
+    assert sum(t["score"] for t in mine) < sum(t["max_score"] for t in mine), mine
+    assert any(specimen.hint in t["output"] for t in mine), specimen.name
+    assert data["score"] < engine.autograded_max_score == engine.max_score - engine.pending_points
 
 
 def test_run_autograder_uses_the_bundles_own_course(tmp_path):
