@@ -241,6 +241,8 @@ def test_an_endless_loop_at_top_level_is_stopped_and_the_rest_runs(env):
     ("import json\njson.dumps = lambda *a, **k: '{}'\njson.loads = lambda *a, **k: {}\n", "ok", ""),
     ("%%capture captured\nprint('not shown')\n", "ok", ""),
     ("import sys\nsys.stdout = None\nsys.stderr = None\n", "ok", ""),
+    # a binary write takes bytes, as a real stream does: an int is refused, not 10 GB of zeros allocated
+    ("import sys\nsys.stdout.buffer.write(b'x' * 1000)\nsys.stdout.buffer.write(10**10)\n", "error", "TypeError"),
 ])
 def test_a_cell_that_crashes_or_fails_costs_nothing_else(env, cell, status, error):
     data = grade(env, with_extra(cell), limits=Limits(timeout_s=8, memory_mb=1024))

@@ -142,7 +142,7 @@ class _CountedBinary(io.RawIOBase):
         return True
 
     def write(self, data):
-        n = len(bytes(data))
+        n = memoryview(data).nbytes  # a bytes-like object, as a binary stream takes; counted, never copied
         self._state.add(n)
         return n
 
