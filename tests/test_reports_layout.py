@@ -102,12 +102,13 @@ def measure(page_html: str, width: int, folder, name: str, height: int = 12000, 
     probe = Path(folder) / f"{name}-{width}.html"
     probe.write_text(PROBE.format(width=width, height=height, page=html.escape(page_html, quote=True),
                                   measure=MEASURE))
-    proc = chromium("--window-size=1400,900", "--virtual-time-budget=5000", "--dump-dom", probe.as_uri())
+    # one browser run measures (the DOM it dumps holds the findings) and, with ``shot``, takes the screenshot:
+    # a window as wide as the frame (at least 500 px, headless Chromium's narrowest) and as tall as it
+    shot_args = [f"--screenshot={Path(folder) / f'{name}-{width}.png'}", "--hide-scrollbars"] if shot else []
+    proc = chromium(f"--window-size={max(width, 500)},{height}", "--virtual-time-budget=5000", *shot_args,
+                    "--dump-dom", probe.as_uri())
     found = re.search(r'data-probe="([^"]+)"', proc.stdout)
     assert found, proc.stderr[-2000:]
-    if shot:
-        chromium(f"--window-size={max(width, 500)},{height}", f"--screenshot={Path(folder) / f'{name}-{width}.png'}",
-                 "--hide-scrollbars", "--virtual-time-budget=5000", probe.as_uri())
     return json.loads(html.unescape(found.group(1)))
 
 
