@@ -526,43 +526,30 @@ def _library_modules():
 
 def _chain_objects(code, g):
     """The objects the attribute chains loaded by ``code`` reach, resolved now in its globals ``g``."""
-    chain, out = None, []
-
-    def flush():
-        if not chain:
-            return
-        kind, parts = chain[0], chain[1:]
+    chains, chain = [], None
+    for kind, name in _name_ops(code):
         if kind == "global":
-            obj = g.get(parts[0], getattr(builtins, parts[0], None))
-            rest = parts[1:]
+            chain = ["global", name]
+            chains.append(chain)
+        elif kind == "import":
+            chain = ["import", *name.split(".")]
+            chains.append(chain)
+        elif chain is not None and (kind == "attr" or (kind == "from" and chain[0] == "import")):
+            chain.append(name)
         else:
-            obj = sys.modules.get(parts[0])
-            if obj is None:
-                return
-            rest = parts[1:]
+            chain = None
+    out = []
+    for kind, first, *rest in chains:
+        obj = g.get(first, getattr(builtins, first, None)) if kind == "global" else sys.modules.get(first)
+        if obj is None and kind == "import":
+            continue
         out.append(obj)
         for attr in rest:
             try:
                 obj = getattr(obj, attr)
             except Exception:  # noqa: BLE001 — a lazy attribute that fails, a missing one
-                return
+                break
             out.append(obj)
-
-    for kind, name in _name_ops(code):
-        if kind == "global":
-            flush()
-            chain = ["global", name]
-        elif kind == "attr" and chain:
-            chain.append(name)
-        elif kind == "import":
-            flush()
-            chain = ["import", *name.split(".")]
-        elif kind == "from" and chain and chain[0] == "import":
-            chain.append(name)
-        else:
-            flush()
-            chain = None
-    flush()
     return out
 
 
