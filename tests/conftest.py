@@ -104,13 +104,12 @@ def _grade_stock(folder):
     nbc.engine_autograde(folder / "submitted", folder / "results", course, 2, "--no-reports", "--timeout", "60",
                          log=folder / "engine.log")
     # Three nbgrader processes at once: the instructor's notebooks (their figures are checked) and the
-    # attacks, graded as the course is configured; and the rest in two halves whose kernels draw no figure
-    # (matplotlib's Agg backend, as in our engine's sandbox: only the lesson cells plot, and nothing graded
-    # depends on a drawing).
-    others = sorted({st for st, _ in notebooks} - {INSTRUCTOR})
+    # attacks, graded as the course is configured; and the other notebooks in two halves whose kernels draw
+    # no figure (matplotlib's Agg backend, as in our engine's sandbox: only the lesson cells plot, and
+    # nothing graded depends on a drawing).
+    others = sorted(k for k in notebooks if k[0] != INSTRUCTOR)
     parts = [({**{k: nb for k, nb in notebooks.items() if k[0] == INSTRUCTOR}, **attacks}, {})]
-    parts += [({k: nb for k, nb in notebooks.items() if k[0] in half}, {"MPLBACKEND": "agg"})
-              for half in (set(others[0::2]), set(others[1::2]))]
+    parts += [({k: notebooks[k] for k in half}, {"MPLBACKEND": "agg"}) for half in (others[0::2], others[1::2])]
     parts = nbc.nbgrader_autograde_parts(course, parts, log_dir=folder, extras=extras)
     from nbgrader.api import Gradebook
 

@@ -41,14 +41,16 @@ a notebook, each in the solution cell of a different function:
 
 Every cell of every notebook must get the same score from both graders.
 Each specimen is judged on its function's cells (``function_of``): a correct
-one earns all of them, a wrong one loses some; the functions left with the
-reference solution earn all of theirs, in both graders. So a wrong specimen
-costs only its own function's cells, not those of a function that calls it
-(errors are carried forward, ``autograder/checks/kernel.py``): in the subset
-ps6's correct ``ps6-js-from-kl`` calls the wrong ``kl_divergence`` of
-``ps6-kl-swapped`` beside it and must keep every point (the compound
-specimens, and with the full zoo ps3's reference likelihood through each
-wrong pdf, test more of that).
+one earns all of them, a wrong one loses some. And a notebook loses exactly
+the cells its wrong specimens lose each on its own (``testkit.zoo.grade``,
+in process with the reference functions: what docs/grading.md lists), in
+both graders: specimens sharing a notebook do not change each other's
+grades, and a wrong function costs nothing to one that calls it (errors are
+carried forward, ``autograder/checks/kernel.py``): in the subset ps6's
+correct ``ps6-js-from-kl`` calls the wrong ``kl_divergence`` of
+``ps6-kl-swapped`` beside it and keeps every point (the compound specimens,
+and with the full zoo ps3's reference likelihood through each wrong pdf,
+test more of that).
 Set ``PARITY_FULL_ZOO=1`` to grade every specimen of the zoo instead, one
 notebook per specimen, student named after it. Last full
 run (errors carried forward, grading in notebook order): 143 zoo specimens and
@@ -66,7 +68,7 @@ import pytest
 
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, function_of
 from testkit import nbgrader_course
-from testkit.zoo import zoo
+from testkit.zoo import grade, zoo
 from testkit.zoo.compound import COMPOUNDS
 
 pytestmark = pytest.mark.slow
@@ -88,10 +90,6 @@ class Submission:
     def code(self) -> dict:
         """``{function: source}`` of its specimens (what :func:`testkit.fill.filled_release` fills in)."""
         return {s.function: s.source for s in self.specimens}
-
-    def reference_functions(self) -> list:
-        """The functions of its problem set that keep the reference solution."""
-        return [fn for fn in FUNCTIONS[self.ps] if fn not in self.code()]
 
 
 def round_robin_wrong(ps: str, n: int) -> list:
@@ -167,17 +165,18 @@ def _graded_by_both(graded, key) -> None:
 @pytest.mark.parametrize("sub", SUBMISSIONS, ids=[sub.student for sub in SUBMISSIONS])
 def test_nbgrader_and_engine_agree_on_every_cell(sub, graded):
     """Every graded cell of the notebook, answer cells included, scores the same in both graders; and the
-    functions left with the reference solution keep every point, in both: a wrong specimen's mistake is
-    not carried into the cells of another function, even one that calls it."""
+    notebook loses exactly the cells its wrong specimens lose each on its own (graded in process with the
+    reference functions, ``testkit.zoo.grade``; docs/grading.md lists them): the specimens of one notebook
+    do not change each other's grades, and a function that calls a wrong one keeps its points."""
     key = (sub.student, sub.ps)
     _graded_by_both(graded, key)
     differ = nbgrader_course.disagreements(graded["nbgrader"], graded["engine"], [key])
     assert not differ, "per-cell scores differ (grade_id, nbgrader, engine): " + ", ".join(
         f"({gid}, {a}, {b})" for _, _, gid, a, b in differ)
-    for fn in sub.reference_functions():
-        for grader in ("nbgrader", "engine"):
-            got = {gid: graded[grader][key].get(gid) for gid in _cells(sub.ps, fn)}
-            assert got == _cells(sub.ps, fn), (sub.student, grader, fn, got)
+    alone = {gid for s in sub.specimens if not s.correct for gid, r in grade(sub.ps, s).items() if not r.passed}
+    for grader in ("nbgrader", "engine"):
+        lost = {gid for gid, points in GRADE_CELLS[sub.ps] if graded[grader][key].get(gid) != float(points)}
+        assert lost == alone, (sub.student, grader, f"lost {sorted(lost)}, graded alone {sorted(alone)}")
 
 
 @pytest.mark.parametrize("sub,specimen", SPECIMENS, ids=[s.name for _, s in SPECIMENS])
