@@ -147,9 +147,9 @@ def nbgrader_autograde_parts(course: Path, parts: list, log_dir: Path | None = N
     nbgrader grades one notebook at a time, each in a fresh kernel, into one SQLite gradebook. So
     each part (``(notebooks, env)``: ``{(student, ps): notebook}`` and environment variables for
     that nbgrader and its kernels) is graded in its own copy of the generated course
-    (``<course>-1`` …, each with a copy of the gradebook), all at the same time. A student belongs
-    to one part; ``extras`` as in :func:`write_submissions`. Returns the course folders; read them with
-    :func:`gradebook_scores`.
+    (``<course>-1`` …, each with a copy of the gradebook), all at the same time. A notebook
+    (``(student, ps)``) belongs to one part; ``extras`` as in :func:`write_submissions`. Returns the
+    course folders; read them with :func:`gradebook_scores`.
     """
     course = Path(course)
     folders, procs = [], []

@@ -83,27 +83,33 @@ def _grade_stock(folder):
     from testkit import nbgrader_course as nbc
     from testkit.fill import filled_release
     from testkit.zoo.compound import COMPOUNDS
-    from tests.test_parity import SPECIMENS
+    from tests.test_nbgrader_integrity import KERNEL_ATTACKS, notebook_of
+    from tests.test_parity import SUBMISSIONS
 
     course = nbc.make_course(folder / "course")  # stock `nbgrader generate_assignment "*"`, with the gradebook
-    notebooks = {(s.name, ps): filled_release(ps, {s.function: s.source}, course) for ps, s in SPECIMENS}
+    notebooks = {(sub.student, sub.ps): filled_release(sub.ps, sub.code(), course) for sub in SUBMISSIONS}
     notebooks.update({(c.name, c.ps): c.notebook(course) for c in COMPOUNDS})
     for ps in PROBLEM_SETS:  # the instructor hands in the source notebooks, another student the release untouched
         notebooks[(INSTRUCTOR, ps)] = nbc.read_json(course / "source" / ps / f"{ps}.ipynb")
         notebooks[(UNTOUCHED, ps)] = nbc.read_json(course / "release" / ps / f"{ps}.ipynb")
     extras = {(UNTOUCHED, ps): {"selfcheck.py": HOSTILE_SELFCHECK} for ps in PROBLEM_SETS}
+    # the kernel attacks (tests/test_nbgrader_integrity.py), graded by nbgrader only: the engine's own
+    # grading of them is tests/test_engine_integrity.py's
+    attacks = {(a.name, a.ps): notebook_of(a) for a in KERNEL_ATTACKS}
+    if {st for st, _ in attacks} & {st for st, _ in notebooks}:
+        raise ValueError("an attack is named like another student of the batch")
     nbc.write_submissions(folder / "submitted", notebooks, extras)
     # a generous time limit per call: the scores, not the limits, are compared (a loop over 2,000 calls
     # of the student's own pdf is honest and slow, and the machine may be busy)
     nbc.engine_autograde(folder / "submitted", folder / "results", course, 2, "--no-reports", "--timeout", "60",
                          log=folder / "engine.log")
-    # Three nbgrader processes at once: the instructor's notebooks as they are (their figures are checked),
-    # and the rest in two halves whose kernels draw no figure (matplotlib's Agg backend, as in our
-    # engine's sandbox: only the lesson cells plot, and nothing graded depends on a drawing).
-    others = sorted({st for st, _ in notebooks} - {INSTRUCTOR})
-    parts = [({k: nb for k, nb in notebooks.items() if k[0] == INSTRUCTOR}, {})]
-    parts += [({k: nb for k, nb in notebooks.items() if k[0] in half}, {"MPLBACKEND": "agg"})
-              for half in (set(others[0::2]), set(others[1::2]))]
+    # Three nbgrader processes at once: the instructor's notebooks (their figures are checked) and the
+    # attacks, graded as the course is configured; and the other notebooks in two halves whose kernels draw
+    # no figure (matplotlib's Agg backend, as in our engine's sandbox: only the lesson cells plot, and
+    # nothing graded depends on a drawing).
+    others = sorted(k for k in notebooks if k[0] != INSTRUCTOR)
+    parts = [({**{k: nb for k, nb in notebooks.items() if k[0] == INSTRUCTOR}, **attacks}, {})]
+    parts += [({k: notebooks[k] for k in half}, {"MPLBACKEND": "agg"}) for half in (others[0::2], others[1::2])]
     parts = nbc.nbgrader_autograde_parts(course, parts, log_dir=folder, extras=extras)
     from nbgrader.api import Gradebook
 
@@ -123,6 +129,11 @@ def _grade_stock(folder):
                                     if (part / "autograded" / UNTOUCHED / ps / f"{ps}.ipynb").exists()}),
         # what stock generate_assignment wrote (the notebook and the files beside it), against the committed release/
         "release_differs": [ps for ps in PROBLEM_SETS if _files(course / "release" / ps) != _files(ROOT / "release" / ps)],
+        # (student, traceback lines) of every RecursionError in a notebook nbgrader autograded
+        "recursions": [(path.parts[-3], out["traceback"]) for part in parts
+                       for path in sorted((part / "autograded").glob("*/*/*.ipynb"))
+                       for cell in nbc.read_json(path)["cells"] for out in cell.get("outputs", [])
+                       if out.get("output_type") == "error" and out.get("ename") == "RecursionError"],
     }
 
 
@@ -130,11 +141,14 @@ def _grade_stock(folder):
 def stock_nbgrader(tmp_path_factory):
     """One nbgrader course graded once per run (shared by the xdist workers): stock ``nbgrader
     generate_assignment "*"``, then a batch graded by stock ``nbgrader autograde`` (three processes at
-    once) and by ``python -m autograder autograde``. The batch: the parity specimens and the compound
-    specimens (``tests/test_parity.py``), and per problem set the source notebook handed in by
-    ``instructor`` and the release handed in untouched by ``untouched`` (``tests/test_nbgrader_e2e.py``).
+    once) and by ``python -m autograder autograde``. The batch: the parity notebooks (7, several zoo
+    specimens in each) and the compound specimens (11, ``tests/test_parity.py``), and per problem set
+    the source notebook handed in by ``instructor`` and the release handed in untouched by
+    ``untouched`` (12, ``tests/test_nbgrader_e2e.py``); 30 notebooks. nbgrader alone also grades the
+    kernel attacks (15, ``tests/test_nbgrader_integrity.py``): 45 notebooks graded by stock nbgrader.
 
-    ``nbgrader`` and ``engine`` map ``(student, ps)`` to ``{grade_id: score}``.
+    ``nbgrader`` and ``engine`` map ``(student, ps)`` to ``{grade_id: score}``; ``recursions`` lists
+    ``(student, traceback)`` of every RecursionError in the notebooks nbgrader autograded.
     """
     from testkit import nbgrader_course
 

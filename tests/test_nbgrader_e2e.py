@@ -22,7 +22,8 @@
   cells in the same kernel).
 
 The nbgrader course is built and graded once per test session, with the
-parity batch (the ``stock_nbgrader`` fixture of ``tests/conftest.py``).
+parity batch and the kernel attacks (the ``stock_nbgrader`` fixture of
+``tests/conftest.py``).
 """
 
 from __future__ import annotations

@@ -5,8 +5,10 @@ functions unusable before the first cell, loads the references and then makes th
 and puts the shell's transformers back after every cell. Every attack of
 :data:`testkit.attacks.ATTACKS` that applies there (all but those that need the engine's wire) is
 handed in by one student of a real nbgrader course and graded by the stock ``nbgrader autograde``:
-the functions it did not write score 0, while an honest student keeps full marks. Slow (a real
-nbgrader run of about 15 notebooks).
+the functions it did not write score 0, while an honest student keeps full marks (the instructor,
+who hands in the source notebooks in the same course). Slow: the course is the ``stock_nbgrader``
+fixture of ``tests/conftest.py`` (one nbgrader run shared with the parity and end-to-end tests),
+whose nbgrader process that grades the instructor's notebooks also grades the attacks.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import pytest
 
 from autograder.checks.kernel import RECURSION_FRAMES
 from autograder.model.course import GRADE_CELLS, function_of
-from testkit import nbgrader_course
 from testkit.attacks import ATTACKS
 from testkit.fill import filled_release
+from tests.conftest import INSTRUCTOR
 from tests.engine_helpers import stub
 
 pytestmark = pytest.mark.slow
@@ -27,39 +29,23 @@ PROBLEM_SETS = sorted({a.ps for a in KERNEL_ATTACKS})
 
 
 def notebook_of(attack) -> dict:
+    """The release of the attack's problem set with its cells filled in (``tests/conftest.py`` hands it in)."""
     code = {fn: stub(fn) for fn in attack.unearned}  # what it did not write stays the template's stub
     code.update(attack.code)
     return filled_release(attack.ps, code)
 
 
-def _grade(folder):
-    course = nbgrader_course.make_course(folder / "course", PROBLEM_SETS)
-    notebooks = {(a.name, a.ps): notebook_of(a) for a in KERNEL_ATTACKS}
-    notebooks.update({("honest", ps): filled_release(ps) for ps in PROBLEM_SETS})
-    nbgrader_course.write_submissions(course / "submitted", notebooks)
-    nbgrader_course.nbgrader_autograde(course, len(notebooks), log=folder / "nbgrader-autograde.log")
-    recursions = [(path.parts[-3], out["traceback"]) for path in sorted((course / "autograded").glob("*/*/*.ipynb"))
-                  for cell in nbgrader_course.read_json(path)["cells"] for out in cell.get("outputs", [])
-                  if out.get("output_type") == "error" and out.get("ename") == "RecursionError"]
-    return {"scores": [[s, ps, cells] for (s, ps), cells in nbgrader_course.gradebook_scores(course).items()],
-            "recursions": recursions}
-
-
 @pytest.fixture(scope="module")
-def course_run(tmp_path_factory):
-    return nbgrader_course.shared_once(tmp_path_factory, "nbgrader-integrity", _grade)
+def graded(stock_nbgrader):
+    """``{(student, ps): {grade_id: score}}`` as stock nbgrader graded the shared course."""
+    return stock_nbgrader["nbgrader"]
 
 
-@pytest.fixture(scope="module")
-def graded(course_run):
-    return {(s, ps): cells for s, ps, cells in course_run["scores"]}
-
-
-def test_an_endless_recursion_shows_a_short_traceback(course_run):
+def test_an_endless_recursion_shows_a_short_traceback(stock_nbgrader):
     """Functions that call each other without end (the circle attacks) fail their cells with a RecursionError
     whose traceback shows where the recursion starts and ends, not its ~3,000 frames (IPython's formatter took
     about a minute per notebook over them): the student reads the calls that repeat and the error."""
-    recursions = course_run["recursions"]
+    recursions = stock_nbgrader["recursions"]
     assert {student for student, _ in recursions} >= {"circle-globals", "circle-globals-first-cell"}
     for student, traceback in recursions:
         text = "\n".join(traceback)
@@ -68,8 +54,10 @@ def test_an_endless_recursion_shows_a_short_traceback(course_run):
 
 
 def test_an_honest_notebook_still_gets_full_marks(graded):
+    """The instructor's source notebooks, graded in the same course (the same kernel hook), keep every
+    autograded point in the problem sets the attacks are in (tests/test_nbgrader_e2e.py checks all)."""
     for ps in PROBLEM_SETS:
-        cells = graded[("honest", ps)]
+        cells = graded[(INSTRUCTOR, ps)]
         autograded = {gid: cells.get(gid) for gid, _ in GRADE_CELLS[ps]}  # the derivation awaits a person
         assert autograded == {gid: float(points) for gid, points in GRADE_CELLS[ps]}, (ps, cells)
 
