@@ -19,6 +19,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -145,24 +146,32 @@ def nbgrader_autograde_parts(course: Path, parts: list, log_dir: Path | None = N
     """Stock ``nbgrader autograde "*"`` over several batches at once, one process each.
 
     nbgrader grades one notebook at a time, each in a fresh kernel, into one SQLite gradebook. So
-    each part (``(notebooks, env)``: ``{(student, ps): notebook}`` and environment variables for
-    that nbgrader and its kernels) is graded in its own copy of the generated course
+    each part (``{(student, ps): notebook}``) is graded in its own copy of the generated course
     (``<course>-1`` …, each with a copy of the gradebook), all at the same time. A notebook
     (``(student, ps)``) belongs to one part; ``extras`` as in :func:`write_submissions`. Returns the
     course folders; read them with :func:`gradebook_scores`.
+
+    The kernels talk to nbgrader over Unix sockets (``--KernelManager.transport=ipc``), not TCP:
+    Jupyter picks a free TCP port and only then does the kernel bind it, so kernels started at the
+    same moment by several processes can pick the same port ("Address already in use", then "Kernel
+    died before replying to kernel_info"). Each part has its own socket prefix, an absolute path,
+    because nbgrader and the kernel (started in the notebook's folder) would each resolve a relative
+    one against their own working directory.
     """
     course = Path(course)
     folders, procs = [], []
+    sockets = Path(tempfile.mkdtemp(prefix="nbgrader-ipc-"))  # short: a Unix socket path has at most 107 bytes
     try:
-        for i, (notebooks, env) in enumerate(parts):
+        for i, notebooks in enumerate(parts):
             folder = course.with_name(f"{course.name}-{i + 1}")
             shutil.copytree(course, folder)
             write_submissions(folder / "submitted", notebooks, extras)
             folders.append(folder)
             out = open((log_dir or folder) / f"autograde-{folder.name}.log", "w", encoding="utf-8")
-            procs.append((subprocess.Popen([*nbgrader_command(), "autograde", "*"], cwd=folder,
-                                           env={**tool_env(), **env}, stdout=out, stderr=subprocess.STDOUT), out))
-        limit = 60 + NBGRADER_TIMEOUT_PER_NOTEBOOK * max(1, max(len(nbs) for nbs, _ in parts))
+            ipc = ["--KernelManager.transport=ipc", f"--KernelManager.ip={sockets / f'part{i + 1}'}"]
+            procs.append((subprocess.Popen([*nbgrader_command(), "autograde", "*", *ipc], cwd=folder,
+                                           env=tool_env(), stdout=out, stderr=subprocess.STDOUT), out))
+        limit = 60 + NBGRADER_TIMEOUT_PER_NOTEBOOK * max(1, max(len(nbs) for nbs in parts))
         for proc, out in procs:
             proc.wait(timeout=limit)
             out.close()
@@ -175,6 +184,7 @@ def nbgrader_autograde_parts(course: Path, parts: list, log_dir: Path | None = N
                 proc.kill()
                 proc.wait()
             out.close()
+        shutil.rmtree(sockets, ignore_errors=True)
     return folders
 
 

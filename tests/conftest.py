@@ -103,13 +103,9 @@ def _grade_stock(folder):
     # of the student's own pdf is honest and slow, and the machine may be busy)
     nbc.engine_autograde(folder / "submitted", folder / "results", course, 2, "--no-reports", "--timeout", "60",
                          log=folder / "engine.log")
-    # Three nbgrader processes at once: the instructor's notebooks (their figures are checked) and the
-    # attacks, graded as the course is configured; and the other notebooks in two halves whose kernels draw
-    # no figure (matplotlib's Agg backend, as in our engine's sandbox: only the lesson cells plot, and
-    # nothing graded depends on a drawing).
-    others = sorted(k for k in notebooks if k[0] != INSTRUCTOR)
-    parts = [({**{k: nb for k, nb in notebooks.items() if k[0] == INSTRUCTOR}, **attacks}, {})]
-    parts += [({k: notebooks[k] for k in half}, {"MPLBACKEND": "agg"}) for half in (others[0::2], others[1::2])]
+    # Three nbgrader processes at once, each grading a third of the batch as the course is configured.
+    batch = {**notebooks, **attacks}
+    parts = [{k: batch[k] for k in sorted(batch)[i::3]} for i in range(3)]
     parts = nbc.nbgrader_autograde_parts(course, parts, log_dir=folder, extras=extras)
     from nbgrader.api import Gradebook
 
