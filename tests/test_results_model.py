@@ -162,3 +162,20 @@ def test_a_complete_result_is_one_resume_keeps_and_grades_csv_counts(tmp_path, n
     assert bool(result.unreadable or result.incomplete) is not complete
     _, rows = grades_table(tmp_path)
     assert (rows[0][1] if rows else None) == (fmt_points(result.score, 4) if complete else None)
+
+
+def test_the_one_walker_reads_student_folders_not_hidden_ones(tmp_path):
+    """What the engine never writes (it grades no hidden folder of submitted/) is not a submission for the
+    reports or for merge either: a ``.ipynb_checkpoints`` or ``.cache`` folder beside the students is left out."""
+    from autograder.commands.merge import merge_folders
+    from autograder.model.results import result_files
+
+    for student, ps in (("ada", "ps1_softmax"), (".cache", "ps1_softmax"), ("ada", ".ipynb_checkpoints"),
+                        ("ben", "ps1_softmax")):
+        path = tmp_path / "shard" / student / ps / "results.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({**FILE, "student": student, "assignment": ps}))
+    found = [(p.parent.parent.name, p.parent.name) for p in result_files(tmp_path / "shard")]
+    assert found == [("ada", "ps1_softmax"), ("ben", "ps1_softmax")]
+    assert merge_folders([tmp_path / "shard"], tmp_path / "merged")["submissions"] == 2
+    assert sorted(p.name for p in (tmp_path / "merged").iterdir()) == ["ada", "ben"]

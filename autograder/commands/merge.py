@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from autograder.model.files import RESULTS_FILE
-from autograder.model.results import ps_key
+from autograder.model.results import ps_key, result_files
 
 from autograder.model.files import SUMMARY_FILE
 
@@ -44,11 +44,11 @@ def shard_roots(path) -> list:
     path = Path(path)
     if not path.is_dir():
         raise FileNotFoundError(f"{path}: no such folder")
-    if any(path.glob(f"*/*/{RESULTS_FILE}")):
+    if result_files(path):
         return [path]
     roots = sorted({p.parent.parent.parent for p in path.rglob(RESULTS_FILE)})
     # keep only folders whose results sit at depth <student>/<ps>/results.json
-    return [r for r in roots if any(r.glob(f"*/*/{RESULTS_FILE}"))]
+    return [r for r in roots if result_files(r)]
 
 
 def _copy_submission(src: Path, dst: Path) -> None:
@@ -78,7 +78,7 @@ def merge_folders(results_dirs, out) -> dict:
         roots += shard_roots(d)
     seen: dict = {}
     for root in roots:
-        for results_json in sorted(root.glob(f"*/*/{RESULTS_FILE}")):
+        for results_json in result_files(root):
             folder = results_json.parent
             key = (folder.parent.name, folder.name)
             if key in seen:

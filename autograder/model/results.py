@@ -511,7 +511,9 @@ def result_files(results_dir) -> list:
     root = Path(results_dir)
     if not root.is_dir():
         return []
-    return sorted(root.glob(f"*/*/{RESULTS_FILE}"), key=lambda p: (p.parent.parent.name, p.parent.name))
+    return sorted((p for p in root.glob(f"*/*/{RESULTS_FILE}")  # (pathlib's * matches hidden names too)
+                   if not p.parent.name.startswith(".") and not p.parent.parent.name.startswith(".")),
+                  key=lambda p: (p.parent.parent.name, p.parent.name))
 
 
 def ps_key(ps: str):
