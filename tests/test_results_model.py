@@ -179,3 +179,20 @@ def test_the_one_walker_reads_student_folders_not_hidden_ones(tmp_path):
     assert found == [("ada", "ps1_softmax"), ("ben", "ps1_softmax")]
     assert merge_folders([tmp_path / "shard"], tmp_path / "merged")["submissions"] == 2
     assert sorted(p.name for p in (tmp_path / "merged").iterdir()) == ["ada", "ben"]
+
+
+def test_a_file_larger_than_any_results_json_is_unreadable_not_read(tmp_path, monkeypatch):
+    """A shard's results.json comes from another machine: the reader takes at most ``MAX_FILE_BYTES`` of it
+    (a 10 GB file must not fill the merging machine's memory), and says why it gave up."""
+    from autograder.model import results
+
+    path = tmp_path / "ada" / "ps1_softmax" / "results.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(FILE))
+    size = path.stat().st_size
+    monkeypatch.setattr(results, "MAX_FILE_BYTES", size)
+    assert read_result(path).complete and read_result(path).score == 2.0
+    monkeypatch.setattr(results, "MAX_FILE_BYTES", size - 1)
+    big = read_result(path)
+    assert not big.complete and big.score == 0 and "larger than" in big.unreadable
+    assert (big.student, big.assignment) == ("ada", "ps1_softmax")

@@ -68,6 +68,9 @@ MAX_ITEMS = 200
 MAX_TEXT = 4_000
 #: Longest source kept per function in ``student_code``.
 MAX_CODE = 20_000
+#: Largest results.json read (a shard's file comes from another machine): above what :func:`write_results`
+#: can write, whose lists and strings are bounded (about 50 MB at worst: every kept character escaped).
+MAX_FILE_BYTES = 64 << 20
 
 #: The kinds of a test that did not pass (besides a check's own kinds):
 #: the notebook could not be read at all.
@@ -488,14 +491,20 @@ def write_results(path, result) -> Path:
 def read_result(path) -> SubmissionResult:
     """The result at ``RESULTS/<student>/<ps>/results.json``: the one reader of results.json.
 
-    A missing or unreadable file (not UTF-8, not JSON, not an object, nested too deep to parse or
-    bound) gives a result with score 0 and :attr:`~SubmissionResult.unreadable` saying why; never raises
-    for what the file holds. Whether it counts as graded is :attr:`~SubmissionResult.complete`.
+    A missing or unreadable file (larger than :data:`MAX_FILE_BYTES`, not UTF-8, not JSON, not an
+    object, nested too deep to parse or bound) gives a result with score 0 and
+    :attr:`~SubmissionResult.unreadable` saying why; never raises for what the file holds. Whether it
+    counts as graded is :attr:`~SubmissionResult.complete`. The student and the problem set are the
+    folder's names, whatever the file says.
     """
     path = Path(path)
     student, assignment = path.parent.parent.name, path.parent.name
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ValueError(f"larger than {MAX_FILE_BYTES >> 20} MB, the most a results.json can hold")
+        data = json.loads(raw.decode("utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         return SubmissionResult.from_json(data, student, assignment, path)
