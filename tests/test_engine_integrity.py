@@ -132,7 +132,7 @@ def _rerun(extra_env=None, as_user=False):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(os.geteuid() != 0 or os.environ.get("AUTOGRADER_SANDBOX_MODE"),
+@pytest.mark.skipif(os.geteuid() != 0 or bool(os.environ.get("AUTOGRADER_SANDBOX_MODE")),
                     reason="runs as root, to run the module again in the user-namespace mode")
 def test_rerun_in_the_user_namespace_mode():
     _rerun({"AUTOGRADER_SANDBOX_MODE": "userns"})
@@ -140,7 +140,7 @@ def test_rerun_in_the_user_namespace_mode():
 
 @pytest.mark.slow
 @pytest.mark.host_users
-@pytest.mark.skipif(os.geteuid() != 0 or os.environ.get("AUTOGRADER_SANDBOX_MODE"),
+@pytest.mark.skipif(os.geteuid() != 0 or bool(os.environ.get("AUTOGRADER_SANDBOX_MODE")),
                     reason="runs as root, to run the module again as an ordinary user")
 def test_rerun_as_an_ordinary_user():
     _rerun(as_user=True)

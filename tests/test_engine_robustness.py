@@ -414,7 +414,7 @@ def _as_user_command(tmp: Path, argv: list) -> list:
 
 @pytest.mark.slow
 @pytest.mark.host_users
-@pytest.mark.skipif(os.geteuid() != 0 or os.environ.get("AUTOGRADER_SANDBOX_MODE"),
+@pytest.mark.skipif(os.geteuid() != 0 or bool(os.environ.get("AUTOGRADER_SANDBOX_MODE")),
                     reason="runs as root, to run the module again as an ordinary user")
 def test_the_same_attacks_fail_as_an_ordinary_user():
     import tempfile
@@ -480,6 +480,8 @@ def test_the_weak_fallback_warns_and_does_not_prevent_reading_the_course(tmp_pat
 def test_the_strongest_mode_available_is_used(env):
     """Root gets ``root``; an ordinary user gets ``userns`` where the kernel allows user namespaces, with a loud
     warning naming the limits its slots share when no cgroup can be made for them."""
+    if os.environ.get("AUTOGRADER_SANDBOX_MODE"):
+        pytest.skip("AUTOGRADER_SANDBOX_MODE forces a mode: the strongest one is not chosen")
     userns_allowed = int(Path("/proc/sys/user/max_user_namespaces").read_text()) > 0
     expected = "root" if os.geteuid() == 0 else ("userns" if userns_allowed else "weak")
     assert env.mode == expected
