@@ -43,6 +43,12 @@ def gaussian_log_likelihood(x, mu, sigma):
     gaussian_log_pdf(np.zeros(({n}, 1)), np.zeros((1, {n})), 1.0)
     return 0.0
 '''
+#: Its own ``gaussian_log_pdf`` is the template's stub: once the grader declines the call, the attacker's
+#: function runs instead and computes nothing either (the n × n array is only ever asked of the grader).
+STUB = '''
+def gaussian_log_pdf(x, mu, sigma):
+    raise NotImplementedError()
+'''
 
 
 def run(n: int, honest: int, attacker: bool) -> dict:
@@ -55,7 +61,8 @@ def run(n: int, honest: int, attacker: bool) -> dict:
     with tempfile.TemporaryDirectory(prefix="probdl-blowup-") as tmp:
         notebooks = {(f"honest{i}", PS): filled_release(PS) for i in range(honest)}
         if attacker:
-            notebooks[("mallory", PS)] = filled_release(PS, {"gaussian_log_likelihood": ATTACK.format(n=n)})
+            notebooks[("mallory", PS)] = filled_release(PS, {"gaussian_log_pdf": STUB,
+                                                                      "gaussian_log_likelihood": ATTACK.format(n=n)})
         make_submissions(Path(tmp) / "submitted", notebooks)
         summary = grade_batch(Path(tmp) / "submitted", Path(tmp) / "results", workers=2)
         scores = {}
