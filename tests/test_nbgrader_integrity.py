@@ -16,7 +16,8 @@ from __future__ import annotations
 import pytest
 
 from autograder.checks.kernel import RECURSION_FRAMES
-from autograder.model.course import GRADE_CELLS, function_of
+from autograder.engine.notebook import nbgrader_meta
+from autograder.model.course import GRADE_CELLS, function_of, is_lesson_cell
 from testkit.attacks import ATTACKS
 from testkit.fill import filled_release
 from tests.conftest import INSTRUCTOR
@@ -29,10 +30,15 @@ PROBLEM_SETS = sorted({a.ps for a in KERNEL_ATTACKS})
 
 
 def notebook_of(attack) -> dict:
-    """The release of the attack's problem set with its cells filled in (``tests/conftest.py`` hands it in)."""
+    """The release of the attack's problem set with its cells filled in (``tests/conftest.py`` hands it in),
+    without the lesson's figure and demo cells: a student may delete them (nbgrader puts back only graded
+    cells), and all they would do is draw with the attack's functions (up to 14 CPU-s a notebook, for an
+    attack that loads a module again at every call)."""
     code = {fn: stub(fn) for fn in attack.unearned}  # what it did not write stays the template's stub
     code.update(attack.code)
-    return filled_release(attack.ps, code)
+    nb = filled_release(attack.ps, code)
+    nb["cells"] = [cell for cell in nb["cells"] if not is_lesson_cell(nbgrader_meta(cell).get("grade_id"))]
+    return nb
 
 
 @pytest.fixture(scope="module")
