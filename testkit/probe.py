@@ -2,12 +2,18 @@
 
 :class:`ProbeZygote` is the engine's :class:`~autograder.engine.pool.Zygote` started as
 :mod:`testkit.probe_zygote` (the product's zygote answering the test-only requests listed there);
-it grades like the product's. :func:`run_cell` needs no probe: it sends the grader's own request.
+it grades like the product's. :class:`ModeZygote` is the product's zygote in a sandbox mode chosen by the
+test. :func:`run_cell` needs no probe: it sends the grader's own request.
 """
 
 from __future__ import annotations
 
+import os
+
 from autograder.engine.pool import Child, Zygote
+
+#: the variable that forces a sandbox mode (:func:`autograder.sandbox.confine.requested_mode`)
+MODE_VARIABLE = "AUTOGRADER_SANDBOX_MODE"
 
 
 class ProbeZygote(Zygote):
@@ -23,6 +29,32 @@ class ProbeZygote(Zygote):
     def modules(self) -> list:
         """The zygote's ``sys.modules`` (what every child inherits)."""
         return self._request({"op": "modules"})["modules"]
+
+
+class ModeZygote(Zygote):
+    """The product's zygote in sandbox ``mode`` (``root``, ``userns``, ``weak``; ``None``: the mode this
+    process gets), so one test process can test several modes.
+
+    The mode is the zygote's own environment variable ``AUTOGRADER_SANDBOX_MODE``, set in this process only
+    while it launches (its restarts too), so nothing else started meanwhile inherits it.
+    """
+
+    def __init__(self, *args, mode: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mode = mode
+
+    def launch(self) -> "ModeZygote":
+        if self.mode is None:
+            return super().launch()
+        before = os.environ.get(MODE_VARIABLE)
+        os.environ[MODE_VARIABLE] = self.mode
+        try:
+            return super().launch()
+        finally:
+            if before is None:
+                del os.environ[MODE_VARIABLE]
+            else:
+                os.environ[MODE_VARIABLE] = before
 
 
 def run_cell(child: Child, source: str, timeout: float) -> dict:

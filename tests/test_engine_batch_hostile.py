@@ -5,7 +5,8 @@ One real batch through the CLI (real sandbox, real notebooks) holds: notebooks i
 symbolic links to the instructor's source notebook and to a classmate's folder, student ids that are
 not UTF-8, reserved names, spreadsheet formulas, terminal escapes, rich markup and a code-fence
 breakout, a notebook of 560,000 empty cells and one with a 481 kB cell. The in-process tests inject
-grader failures (a bug triggered by one submission, a zygote that dies) with monkeypatch.
+grader failures (a bug triggered by one submission, a zygote that dies) with monkeypatch: one batch
+of such failures (a zygote dying under a call among them) and its re-run.
 """
 
 import csv
@@ -216,114 +217,120 @@ def test_bound_keeps_results_small_and_serialisable(tmp_path):
 
 # --- class 1: a failure in the parent is that submission's, never the batch's -------------------------------
 
-def _three(tmp_path):
-    nb = engine_helpers.submission(PS, correct=True)
-    return engine_helpers.make_submissions(tmp_path / "sub", {(s, PS): nb for s in ("amy", "bad", "zoe")})
+#: One batch graded by one worker, in this order (what each submission does to the grader). The zygote may be
+#: restarted 3 times in a batch (``MAX_RESTARTS``): a-cut's restart and c-kills' two spend them.
+FAILING = {
+    "a-cut": "honest; the zygote dies under its first call and is restarted (as another worker would): one restart",
+    "b-bug": "triggers a bug of the grader (e.g. a forged answer the parent did not expect)",
+    "c-kills": "kills the zygote at each of its two attempts, as a hostile cell could: two restarts",
+    "d-honest": "honest, graded after all of them",
+    "e-kills": "kills the zygote again: no restart is left for it",
+    "f-honest": "honest, left when no restart is left",
+}
 
 
-def test_a_grader_bug_on_one_submission_is_its_reason(tmp_path, course_dir, monkeypatch):
-    from autograder.engine import grade
+@pytest.fixture(scope="module")
+def failing_batch(tmp_path_factory, course_dir):
+    """:data:`FAILING` graded with the grader patched to fail as each says (``first``, its summary.json
+    ``saved``, the files ``results`` (False: none), the calls cut ``cut``, the students whose attempts killed
+    the zygote ``killed``, in order), then the same batch again with the grader sound, as an instructor's
+    re-run (``again``, the files then ``rerun``)."""
+    from types import SimpleNamespace
 
-    real = grade.grade_submission
+    from autograder.engine import execute, grade
+    from autograder.engine.pool import MAX_RESTARTS, GraderError
 
-    def buggy(path, student, *args, **kwargs):
-        if student == "bad":  # e.g. a forged answer the parent did not expect
+    if MAX_RESTARTS != 3:
+        raise ValueError(f"FAILING is laid out for a budget of 3 zygote restarts, not {MAX_RESTARTS}")
+    real_grade, real_call, killed, cut = grade.grade_submission, execute.RemoteTarget.call, [], []
+
+    def failing(path, student, assignment, source, checks, zygote, *args, **kwargs):
+        if student == "b-bug":
             raise ValueError("cannot reshape array of size 0 into shape (0,16777216,16777216,16777216)")
-        return real(path, student, *args, **kwargs)
-
-    monkeypatch.setattr(grade, "grade_submission", buggy)
-    sub = _three(tmp_path)
-    summary = grade_batch(sub, tmp_path / "res", workers=2, course_dir=course_dir, limits=LIMITS)
-    assert summary.ok and summary.graded == 3 and summary.failed == []
-    bad = json.loads((tmp_path / "res" / "bad" / PS / "results.json").read_text())
-    assert bad["score"] == 0 and "the grader failed while grading this notebook (ValueError)" in bad["notes"][0]
-    assert "reshape" not in json.dumps(bad["tests"]), "the details are the instructor's, not in the feedback"
-    assert summary.grading_errors[0]["student"] == "bad" and "reshape" in summary.grading_errors[0]["error"]
-    for s in ("amy", "zoe"):
-        assert json.loads((tmp_path / "res" / s / PS / "results.json").read_text())["score"] == MAX
-    # a rerun (no --force) grades again what failed, and keeps the rest
-    monkeypatch.setattr(grade, "grade_submission", real)
-    again = grade_batch(sub, tmp_path / "res", workers=1, course_dir=course_dir, limits=LIMITS)
-    assert again.graded == 1 and again.skipped_existing == 2 and again.grading_errors == []
-    assert json.loads((tmp_path / "res" / "bad" / PS / "results.json").read_text())["score"] == MAX
-
-
-def test_a_submission_that_kills_the_zygote_breaks_only_itself(tmp_path, course_dir, monkeypatch):
-    from autograder.engine import grade
-    from autograder.engine.pool import GraderError
-
-    real = grade.grade_submission
-
-    def killer(path, student, assignment, source, checks, zygote, *args, **kwargs):
-        if student == "bad":  # every attempt kills the zygote, as a hostile cell could
+        if student.endswith("-kills"):  # every attempt kills the zygote
+            killed.append(student)
             zygote.proc.kill()
             zygote.proc.wait()
             raise GraderError("the zygote did not answer 'spawn'")
-        return real(path, student, assignment, source, checks, zygote, *args, **kwargs)
-
-    monkeypatch.setattr(grade, "grade_submission", killer)
-    summary = grade_batch(_three(tmp_path), tmp_path / "res", workers=1, course_dir=course_dir, limits=LIMITS)
-    assert summary.ok and summary.graded == 3 and summary.zygote_restarts == 2
-    assert [e["student"] for e in summary.grading_errors] == ["bad"]
-    assert "GraderError" in summary.grading_errors[0]["error"]
-    assert json.loads((tmp_path / "res" / "zoe" / PS / "results.json").read_text())["score"] == MAX
-
-
-def test_a_call_cut_by_a_zygote_restart_is_graded_again_not_scored(tmp_path, course_dir, monkeypatch):
-    """The zygote dies while a check's call is in flight (its children die with it): the call is not scored as
-    a crash of the honest student's function; the submission is graded again, the restart counted once."""
-    from autograder.engine import execute
-
-    real_call, killed = execute.RemoteTarget.call, []
+        return real_grade(path, student, assignment, source, checks, zygote, *args, **kwargs)
 
     def call_with_the_zygote_dying(self, function, *args, **kwargs):
-        if not killed:  # the first call of the batch: its zygote dies under it, and another worker restarts it
-            killed.append(function)
+        if not cut:  # the first call of the batch (a-cut's): its zygote dies under it, and is restarted
+            cut.append(function)
             zygote = self.session.zygote
             zygote.proc.kill()
             zygote.proc.wait()
             zygote.restart(zygote.generation, "a neighbour found it dead")
         return real_call(self, function, *args, **kwargs)
 
-    monkeypatch.setattr(execute.RemoteTarget, "call", call_with_the_zygote_dying)
+    root = tmp_path_factory.mktemp("failing")
+    nb = engine_helpers.submission(PS, correct=True)
     slow_first_call = engine_helpers.CORRECT[PS]["logsumexp"].replace(
         "def logsumexp(z, axis=-1):\n", "import time\nSLEPT = []\n\ndef logsumexp(z, axis=-1):\n"
         "    if not SLEPT:  # the first call is still running when the zygote dies\n"
         "        SLEPT.append(time.sleep(1.0))\n")
-    nb = engine_helpers.submission(PS, {"logsumexp": slow_first_call}, correct=True)
-    sub = engine_helpers.make_submissions(tmp_path / "sub", {(s, PS): nb for s in ("amy", "bad", "zoe")})
-    summary = grade_batch(sub, tmp_path / "res", workers=1, course_dir=course_dir, limits=LIMITS)
-    assert killed and summary.ok and summary.graded == 3 and summary.zygote_restarts == 1
-    assert summary.grading_errors == []
-    for s in ("amy", "bad", "zoe"):  # (all honest here)
-        data = json.loads((tmp_path / "res" / s / PS / "results.json").read_text())
-        assert data["score"] == MAX, (s, [t["message"] for t in data["tests"] if t["score"] == 0])
+    notebooks = {(s, PS): nb for s in FAILING}
+    notebooks[("a-cut", PS)] = engine_helpers.submission(PS, {"logsumexp": slow_first_call}, correct=True)
+    sub = engine_helpers.make_submissions(root / "sub", notebooks)
+    res = root / "res"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(grade, "grade_submission", failing)
+        patch.setattr(execute.RemoteTarget, "call", call_with_the_zygote_dying)
+        first = grade_batch(sub, res, workers=1, course_dir=course_dir, limits=LIMITS)
+    saved = json.loads((res / "summary.json").read_text())
+    after_first = {s: (res / s / PS / "results.json").is_file() and results_of(res, s) for s in FAILING}
+    again = grade_batch(sub, res, workers=1, course_dir=course_dir, limits=LIMITS)  # no --force
+    return SimpleNamespace(first=first, saved=saved, killed=killed, cut=cut, results=after_first, again=again,
+                           rerun={s: results_of(res, s) for s in FAILING}, max_restarts=MAX_RESTARTS,
+                           errors={e["student"]: e["error"] for e in first.grading_errors})
 
 
-def test_zygote_restarts_come_from_one_budget_per_batch_and_no_one_is_scored_for_them(tmp_path, course_dir,
-                                                                                      monkeypatch):
-    """Submissions that kill the zygote at every attempt spend one batch-wide budget of restarts (MAX_RESTARTS,
-    each counted in the summary); once it is spent, what is left is listed as failed with the reason — never
-    given a score, so a re-run grades it — instead of the zygote being replaced however often."""
-    from autograder.engine import grade
-    from autograder.engine.pool import MAX_RESTARTS, GraderError
+def test_a_call_cut_by_a_zygote_restart_is_graded_again_not_scored(failing_batch):
+    """The zygote dies while a check's call is in flight (its children die with it): the call is not scored as
+    a crash of the honest student's function; the submission is graded again, the restart counted once."""
+    b = failing_batch
+    assert b.cut == ["logsumexp"]
+    data = b.results["a-cut"]
+    assert data["score"] == MAX, [t["message"] for t in data["tests"] if t["score"] == 0]
+    assert "a-cut" not in b.errors
+    assert b.first.zygote_restarts - b.killed.count("c-kills") == 1  # (c-kills' attempts restarted it twice)
 
-    real = grade.grade_submission
 
-    def killer(path, student, assignment, source, checks, zygote, *args, **kwargs):
-        if student.startswith("bad"):
-            zygote.proc.kill()
-            zygote.proc.wait()
-            raise GraderError("the zygote did not answer 'spawn'")
-        return real(path, student, assignment, source, checks, zygote, *args, **kwargs)
+def test_a_grader_bug_on_one_submission_is_its_reason(failing_batch):
+    """A bug of the grader triggered by one submission gives it 0 points and the reason (the details are the
+    instructor's), the rest of the batch is graded, and a re-run grades it again."""
+    b = failing_batch
+    bug = b.results["b-bug"]
+    assert bug["score"] == 0 and "the grader failed while grading this notebook (ValueError)" in bug["notes"][0]
+    assert "reshape" not in json.dumps(bug["tests"]), "the details are the instructor's, not in the feedback"
+    assert "reshape" in b.errors["b-bug"]
+    assert b.results["d-honest"]["score"] == MAX
+    # a rerun (no --force) grades again what failed, and keeps the rest
+    assert b.rerun["b-bug"]["score"] == MAX and b.again.grading_errors == []
 
-    monkeypatch.setattr(grade, "grade_submission", killer)
-    nb = engine_helpers.submission(PS, correct=True)
-    sub = engine_helpers.make_submissions(tmp_path / "sub", {(s, PS): nb for s in ("bad1", "bad2", "bad3", "zoe")})
-    summary = grade_batch(sub, tmp_path / "res", workers=1, course_dir=course_dir, limits=LIMITS)
-    assert summary.zygote_restarts == MAX_RESTARTS
-    failed = {f["student"]: f["error"] for f in summary.failed}
-    assert "zoe" in failed and f"restarted {MAX_RESTARTS} times" in failed["zoe"], summary.failed
-    assert not (tmp_path / "res" / "zoe" / PS / "results.json").exists()  # no score for what was not graded
-    saved = json.loads((tmp_path / "res" / "summary.json").read_text())
-    assert saved["zygote_restarts"] == MAX_RESTARTS
+
+def test_a_submission_that_kills_the_zygote_breaks_only_itself(failing_batch):
+    """Each of c-kills' two attempts kills the zygote: two restarts, c-kills gets 0 and the reason, and the
+    next submission is graded in full by the new zygote."""
+    b = failing_batch
+    assert b.killed == ["c-kills", "c-kills", "e-kills"]
+    assert b.first.zygote_restarts == 3  # a-cut's one, then c-kills' two
+    assert sorted(b.errors) == ["b-bug", "c-kills"] and "GraderError" in b.errors["c-kills"]
+    assert b.results["c-kills"]["score"] == 0 and "the grader failed" in b.results["c-kills"]["notes"][0]
+    assert b.results["d-honest"]["score"] == MAX
+
+
+def test_zygote_restarts_come_from_one_budget_per_batch_and_no_one_is_scored_for_them(failing_batch):
+    """Restarts come from one batch-wide budget (MAX_RESTARTS, each counted in the summary): a-cut's and
+    c-kills' spend it; then e-kills, whose attempt kills the zygote again, and what is left are listed as
+    failed with the reason — never given a score, so a re-run grades them — instead of the zygote being
+    replaced however often."""
+    b = failing_batch
+    assert b.first.zygote_restarts == b.saved["zygote_restarts"] == b.max_restarts
+    failed = {f["student"]: f["error"] for f in b.first.failed}
+    assert sorted(failed) == ["e-kills", "f-honest"], b.first.failed
+    assert all(f"restarted {b.max_restarts} times" in error for error in failed.values()), failed
+    assert b.results["e-kills"] is False and b.results["f-honest"] is False  # no score for what was not graded
+    # the re-run grades what failed (the zygote killers are honest now) and keeps what was graded
+    assert b.again.graded == 4 and b.again.skipped_existing == 2 and b.again.zygote_restarts == 0
+    assert all(data["score"] == MAX for data in b.rerun.values()), {s: d["score"] for s, d in b.rerun.items()}

@@ -1,8 +1,9 @@
 """A submission earns only what its own code computes, in every sandbox mode.
 
-Run as root, the module tests ``root`` mode; two tests then run this very module again, once as
-root with the user-namespace sandbox forced (``AUTOGRADER_SANDBOX_MODE=userns``) and once as an
-ordinary user, so every attack is tested in every mode.
+The module's zygote is made once per mode: the mode this process gets (``root`` as root), and, run as
+root, the user-namespace sandbox forced (``AUTOGRADER_SANDBOX_MODE=userns`` in the zygote's environment,
+:class:`testkit.probe.ModeZygote`), so every test runs in both; one more test (``host_users``) runs this
+very module again as an ordinary user, so every attack is tested in every mode.
 
 Class 1 (answers from anywhere): each attack of :data:`testkit.attacks.ATTACKS` is a stub
 submission plus one bypass; the functions it did not write score 0, and the forbidden objects
@@ -20,27 +21,35 @@ import pytest
 
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
-from autograder.engine.pool import GraderError, Zygote, default_hidden
+from autograder.engine.pool import GraderError, default_hidden
 from autograder.model import course
 from autograder.sandbox.confine import Limits
 from testkit.attacks import ATTACKS
-from testkit.probe import run_cell
+from testkit.probe import ModeZygote, run_cell
 from tests import engine_helpers
 
 LIMITS = Limits(timeout_s=10, memory_mb=1024)
 PROBLEM_SETS = ("ps1_softmax", "ps4_bernoulli")
 
+#: The sandbox modes every test runs in: the one this process gets (None) and, as root with no mode forced,
+#: ``userns`` too (an ordinary user gets it anyway; ``test_rerun_as_an_ordinary_user`` runs the module as one).
+MODES = [pytest.param(None, id="own-mode")]
+if os.geteuid() == 0 and not os.environ.get("AUTOGRADER_SANDBOX_MODE"):
+    MODES.append(pytest.param("userns", id="userns", marks=pytest.mark.slow))
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
+
+@pytest.fixture(scope="module", params=MODES)
+def env(request, tmp_path_factory):
+    """The course, its checks and one grader's zygote (two slots) in the mode of the parameter."""
     from types import SimpleNamespace
 
     e = SimpleNamespace(tmp=tmp_path_factory.mktemp("integrity"))
     e.course = engine_helpers.make_course(e.tmp / "course", PROBLEM_SETS)
     e.loaded = {ps: _load_assignment(e.course, ps) for ps in PROBLEM_SETS}
-    e.zygote = Zygote(hide=default_hidden(e.course), slots=1,
-                      forbidden=forbidden_names([checks for _, checks in e.loaded.values()])).start()
+    e.zygote = ModeZygote(hide=default_hidden(e.course), slots=2, mode=request.param,
+                          forbidden=forbidden_names([checks for _, checks in e.loaded.values()])).start()
     e.mode = e.zygote.sandbox["mode"]
+    assert request.param in (None, e.mode), e.zygote.sandbox
     yield e
     e.zygote.close()
 
@@ -48,7 +57,9 @@ def env(tmp_path_factory):
 def grade(env, ps, nb):
     path = engine_helpers.write_notebook(env.tmp / f"nb-{len(os.listdir(env.tmp))}.ipynb", nb)
     source, checks = env.loaded[ps]
-    return grade_submission(path, "mallory", ps, source, checks, env.zygote, 0, LIMITS, env.zygote.sandbox).to_json()
+    data = grade_submission(path, "mallory", ps, source, checks, env.zygote, 0, LIMITS, env.zygote.sandbox).to_json()
+    assert data["execution"]["sandbox"]["mode"] == env.mode  # (a restarted zygote too)
+    return data
 
 
 def attack_notebook(attack):
@@ -103,39 +114,7 @@ def test_a_second_interpreter_cannot_be_started(env):
     assert extra_cell["status"] == "ok"
 
 
-# --- the same, in the other modes ------------------------------------------------------------------
-
-
-def _rerun(extra_env=None, as_user=False):
-    import tempfile
-
-    work = Path(tempfile.mkdtemp(prefix="probdl-integrity-"))
-    report = work / "report.xml"
-    argv = [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-k", "not rerun",
-            f"--basetemp={work / 'base'}", "-o", "junit_family=xunit2", f"--junitxml={report}"]
-    try:
-        if as_user:
-            from tests.test_engine_robustness import _as_user_command
-
-            cmd, env = _as_user_command(work, argv), None
-        else:
-            cmd, env = argv, {**os.environ, **(extra_env or {})}
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=course.ROOT, env=env)
-        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-        import xml.etree.ElementTree as ET
-
-        cases = list(ET.parse(report).getroot().iter("testcase"))
-        assert len(cases) >= len(ATTACKS) + 3
-        return proc
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(os.geteuid() != 0 or bool(os.environ.get("AUTOGRADER_SANDBOX_MODE")),
-                    reason="runs as root, to run the module again in the user-namespace mode")
-def test_rerun_in_the_user_namespace_mode():
-    _rerun({"AUTOGRADER_SANDBOX_MODE": "userns"})
+# --- the same, as an ordinary user ----------------------------------------------------------------
 
 
 @pytest.mark.slow
@@ -143,7 +122,23 @@ def test_rerun_in_the_user_namespace_mode():
 @pytest.mark.skipif(os.geteuid() != 0 or bool(os.environ.get("AUTOGRADER_SANDBOX_MODE")),
                     reason="runs as root, to run the module again as an ordinary user")
 def test_rerun_as_an_ordinary_user():
-    _rerun(as_user=True)
+    import tempfile
+    import xml.etree.ElementTree as ET
+
+    from tests.test_engine_robustness import _as_user_command
+
+    work = Path(tempfile.mkdtemp(prefix="probdl-integrity-"))
+    report = work / "report.xml"
+    argv = [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-k", "not rerun",
+            f"--basetemp={work / 'base'}", "-o", "junit_family=xunit2", f"--junitxml={report}"]
+    try:
+        proc = subprocess.run(_as_user_command(work, argv), capture_output=True, text=True, timeout=900,
+                              cwd=course.ROOT)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+        cases = list(ET.parse(report).getroot().iter("testcase"))
+        assert len(cases) >= len(ATTACKS) + 3
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 # --- class 4: text produced after a hidden probe ran -----------------------------------------------------
@@ -192,28 +187,27 @@ def test_what_a_cell_says_after_a_hidden_probe_never_carries_the_hidden_inputs(e
 # --- class 5: neighbours ---------------------------------------------------------------------------------
 
 
-def test_two_submissions_graded_at_the_same_time_share_no_network_namespace(tmp_path):
+def test_two_submissions_graded_at_the_same_time_share_no_network_namespace(env):
     """Slot 0's child listens on an abstract Unix socket; slot 1's child, graded at the same time, cannot
     reach it (each slot has a network namespace of its own)."""
-    with Zygote(slots=2) as zygote:
-        if zygote.sandbox["mode"] == "weak":
-            pytest.skip("weak mode has no namespaces")
-        first, second = zygote.spawn(0, LIMITS), zygote.spawn(1, LIMITS)
-        try:
-            listen = ("import socket\nS = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
-                      "S.bind(b'\\0probdl-neighbour')\nS.listen(1)\n")
-            assert run_cell(first, listen, 20)["status"] == "ok"
-            same_slot = run_cell(first, "c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
-                                        "c.connect(b'\\0probdl-neighbour')\n", 20)
-            assert same_slot["status"] == "ok", same_slot  # (the socket exists, in slot 0's namespace)
-            other = run_cell(second, "import socket\nc = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
-                                     "c.connect(b'\\0probdl-neighbour')\n", 20)
-            assert other["status"] == "error" and "ConnectionRefusedError" in other["error"], other
-        finally:
-            first.close()
-            second.close()
-            zygote.kill(0, wait=True)
-            zygote.kill(1, wait=True)
+    if env.mode == "weak":
+        pytest.skip("weak mode has no namespaces")
+    first, second = env.zygote.spawn(0, LIMITS), env.zygote.spawn(1, LIMITS)
+    try:
+        listen = ("import socket\nS = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+                  "S.bind(b'\\0probdl-neighbour')\nS.listen(1)\n")
+        assert run_cell(first, listen, 20)["status"] == "ok"
+        same_slot = run_cell(first, "c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+                                    "c.connect(b'\\0probdl-neighbour')\n", 20)
+        assert same_slot["status"] == "ok", same_slot  # (the socket exists, in slot 0's namespace)
+        other = run_cell(second, "import socket\nc = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+                                 "c.connect(b'\\0probdl-neighbour')\n", 20)
+        assert other["status"] == "error" and "ConnectionRefusedError" in other["error"], other
+    finally:
+        first.close()
+        second.close()
+        env.zygote.kill(0, wait=True)
+        env.zygote.kill(1, wait=True)
 
 
 # --- the protocol: the grader's requests, no others ------------------------------------------------------
@@ -238,7 +232,8 @@ def test_the_zygote_and_its_children_answer_only_the_graders_requests(env):
 # --- class 7: a submount of a needed folder is read-only too --------------------------------------------
 
 
-def test_a_folder_mounted_inside_a_needed_path_is_read_only_in_the_view(tmp_path):
+@pytest.mark.parametrize("mode", MODES)
+def test_a_folder_mounted_inside_a_needed_path_is_read_only_in_the_view(tmp_path, mode):
     """The view binds each needed path with what is mounted below it; every one of those mounts is made
     read-only, not only the top one (a writable tmpfs inside the virtualenv stayed writable)."""
     if os.geteuid() != 0:
@@ -249,7 +244,7 @@ def test_a_folder_mounted_inside_a_needed_path_is_read_only_in_the_view(tmp_path
     (needed / "inner").mkdir(parents=True)
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0777", "tmpfs", str(needed / "inner")], check=True)
     try:
-        with Zygote(slots=1, needed=interpreter_paths() + [str(needed)]) as zygote:
+        with ModeZygote(slots=1, needed=interpreter_paths() + [str(needed)], mode=mode) as zygote:
             if zygote.sandbox["mode"] == "weak":
                 pytest.skip("weak mode has no filesystem view")
             child = zygote.spawn(0, LIMITS)

@@ -23,7 +23,8 @@ import pytest
 from tests import engine_helpers
 
 PS = "ps1_softmax"
-STUDENTS = [f"s{i:02d}" for i in range(16)]
+#: eight students, each notebook napping 1 s: the batch is still running when it is stopped after 2 or 3 of them
+STUDENTS = [f"s{i:02d}" for i in range(8)]
 
 pytestmark = pytest.mark.slow
 
@@ -73,7 +74,7 @@ def _read_all(fd, until=None, timeout=300.0):
 @pytest.fixture()
 def batch(tmp_path):
     course_dir = engine_helpers.make_course(tmp_path / "course")
-    nap = ["import time\ntime.sleep(0.5)\n"]  # slow enough to be interrupted midway
+    nap = ["import time\ntime.sleep(1.0)\n"]  # slow enough to be interrupted midway (a nap costs no CPU)
     submitted = engine_helpers.make_submissions(tmp_path / "submitted", {
         (s, PS): engine_helpers.submission(PS, correct=True, extra_after={"softmax": nap}) for s in STUDENTS})
     cmd = [sys.executable, "-m", "autograder", "autograde", str(submitted), "--out", str(tmp_path / "results"),

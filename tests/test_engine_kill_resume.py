@@ -20,7 +20,8 @@ from tests import engine_helpers
 from autograder.model.results import results_path
 
 PS = "ps1_softmax"
-STUDENTS = [f"s{i:02d}" for i in range(24)]
+#: ten students, each notebook napping 0.5 s: killed after 4, the batch has seconds of work left
+STUDENTS = [f"s{i:02d}" for i in range(10)]
 
 
 def _finished(results):
@@ -55,7 +56,7 @@ def _session_members(sid):
 def test_sigkill_midway_then_rerun(tmp_path):
     course_dir = engine_helpers.make_course(tmp_path / "course")
     # Every submission has a cell that sleeps, so the batch is still running when it is killed.
-    nap = ["import time\ntime.sleep(0.3)\n"]
+    nap = ["import time\ntime.sleep(0.5)\n"]
     submitted = engine_helpers.make_submissions(tmp_path / "submitted", {
         (s, PS): engine_helpers.submission(PS, correct=True, extra_after={"softmax": nap}) for s in STUDENTS
     })

@@ -3,7 +3,7 @@
 Run as root, the module tests ``root`` mode; :func:`test_the_same_attacks_fail_as_an_ordinary_user`
 then runs this very module again as an ordinary user (``userns`` mode: unprivileged user
 namespaces), so every class is tested in both modes. The weak fallback (no user namespaces)
-is tested at the end: its tests say what it does *not* prevent.
+is tested at the end, with one zygote of that mode: its tests say what it does *not* prevent.
 
 Classes: 1 a submission breaking later ones, 4 unbounded parent work (forged
 frames), 5 what the child sees and leaves behind, 6 limits per submission, 7 tampering as
@@ -27,9 +27,9 @@ from tests import engine_helpers
 from tests.conftest import HOST_USERS
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
-from autograder.engine.pool import Zygote, default_hidden
+from autograder.engine.pool import default_hidden
 from autograder.sandbox.confine import Limits
-from testkit.probe import ProbeZygote, printed, run_cell
+from testkit.probe import ModeZygote, ProbeZygote, printed, run_cell
 
 PS = "ps1_softmax"
 MAX = course.autograded_max_score(PS)  # full marks the engine gives; the answer cells await a person
@@ -454,27 +454,64 @@ def check_report(proc, report):
 # --- the weak fallback: what it does not prevent ---------------------------------------------------------
 
 
-def test_the_weak_fallback_warns_and_does_not_prevent_reading_the_course(tmp_path, monkeypatch):
-    monkeypatch.setenv("AUTOGRADER_SANDBOX_MODE", "weak")
-    course_dir = engine_helpers.make_course(tmp_path / "course")
-    with Zygote(hide=default_hidden(course_dir), slots=1) as zygote:
-        assert zygote.sandbox["mode"] == "weak" and "WEAK SANDBOX" in " ".join(zygote.sandbox["warnings"])
-        child = zygote.spawn(0, LIMITS)
-        source = course_dir / "source" / PS / f"{PS}.ipynb"
-        deep = "import os\nfor i in range(3000):\n    os.mkdir('d')\n    os.chdir('d')\n"
-        try:
-            reply = run_cell(child, f"open({str(source)!r}).read()\n" + deep, 30)
-        finally:
-            child.close()
-            zygote.kill(0, wait=True)
-        assert reply["status"] == "ok"  # NOT prevented: the source notebook (and solutions/) are readable
-        child = zygote.spawn(0, LIMITS)  # but a 3000-deep tree left behind is removed, and the next child starts
-        try:
-            listing = run_cell(child, "import os\nassert os.listdir('..') == [os.path.basename(os.getcwd())]", 30)
-        finally:
-            child.close()
-            zygote.kill(0, wait=True)
-        assert listing["status"] == "ok", listing
+@pytest.fixture(scope="module")
+def weak(tmp_path_factory):
+    """A course and one zygote of the weak fallback (``AUTOGRADER_SANDBOX_MODE=weak``), for the tests below."""
+    from types import SimpleNamespace
+
+    tmp = tmp_path_factory.mktemp("weak")
+    course_dir = engine_helpers.make_course(tmp / "course")
+    with ModeZygote(hide=default_hidden(course_dir), slots=1, mode="weak") as zygote:
+        yield SimpleNamespace(course=course_dir, zygote=zygote)
+
+
+def test_the_weak_fallback_warns_and_does_not_prevent_reading_the_course(weak):
+    zygote = weak.zygote
+    assert zygote.sandbox["mode"] == "weak" and "WEAK SANDBOX" in " ".join(zygote.sandbox["warnings"])
+    child = zygote.spawn(0, LIMITS)
+    source = weak.course / "source" / PS / f"{PS}.ipynb"
+    deep = "import os\nfor i in range(3000):\n    os.mkdir('d')\n    os.chdir('d')\n"
+    try:
+        reply = run_cell(child, f"open({str(source)!r}).read()\n" + deep, 30)
+    finally:
+        child.close()
+        zygote.kill(0, wait=True)
+    assert reply["status"] == "ok"  # NOT prevented: the source notebook (and solutions/) are readable
+    child = zygote.spawn(0, LIMITS)  # but a 3000-deep tree left behind is removed, and the next child starts
+    try:
+        listing = run_cell(child, "import os\nassert os.listdir('..') == [os.path.basename(os.getcwd())]", 30)
+    finally:
+        child.close()
+        zygote.kill(0, wait=True)
+    assert listing["status"] == "ok", listing
+
+
+def test_the_weak_fallback_still_grades_and_kills_escaped_processes(weak, tmp_path):
+    """Without user namespaces there are no namespaces or uids; killing walks the process tree (and the
+    zygote's orphans). What it does not prevent: the daemon wrote into the grader's own folder."""
+    zygote = weak.zygote
+    source, checks = _load_assignment(weak.course, PS)
+    assert zygote.sandbox["uid_drop"] is False and zygote.sandbox["uids"] == []
+    assert zygote.sandbox["mode"] == "weak" and "WEAK SANDBOX" in zygote.sandbox["warnings"][-1]
+    marker = tmp_path / "daemon.pid"
+    daemon = ("import os, time\npid = os.fork()\nif pid == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+              f"        open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
+              "        while True:\n            time.sleep(0.01)\n    os._exit(0)\nos.waitpid(pid, 0)\n")
+    path = engine_helpers.write_notebook(tmp_path / "nb.ipynb", engine_helpers.submission(
+        PS, correct=True, extra_after={"imports": [daemon]}))
+    data = grade_submission(path, "x", PS, source, checks, zygote, 0, LIMITS, zygote.sandbox).to_json()
+    assert data["score"] == MAX and data["execution"]["sandbox"]["uid"] is None
+    pid = int(marker.read_text())
+    assert wait_for(lambda: not alive(pid), within=5), f"the daemon {pid} survived the grading"
+
+
+def alive(pid) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_the_strongest_mode_available_is_used(env):
