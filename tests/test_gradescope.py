@@ -10,7 +10,9 @@ specification written as a JSON Schema — and give, cell by cell, the scores an
 results.json for the same notebook (graded here by ``grade_batch``, the path ``autograde`` takes).
 Submission: per problem set, the release notebook with the reference solutions in every function but one,
 which holds a wrong specimen of the bug zoo (one harness run each: the correct functions keep their points,
-the buggy one loses them with its hint).
+the buggy one loses them with its hint). ps2's is uploaded under another name (``homework.ipynb``): a lone
+notebook is graded as the problem set's, exactly as the engine grades it under its own name, and the
+output says so.
 """
 
 import json
@@ -146,6 +148,10 @@ def engine_results(tmp_path_factory):
     return root / "results"
 
 
+#: The problem set whose notebook is uploaded under another name (a lone notebook is graded as the problem set's).
+LONE = "ps2_cross_entropy"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
 def test_the_bundle_grades_like_the_engine_in_gradescopes_format(tmp_path, ps, engine_results):
@@ -161,8 +167,10 @@ def test_the_bundle_grades_like_the_engine_in_gradescopes_format(tmp_path, ps, e
     specimen = buggy_specimen(ps)
     # one run in the weak mode, as in a container that forbids namespaces: the engine says so
     weak = {"AUTOGRADER_SANDBOX_MODE": "weak"} if ps == "ps1_softmax" else {}
+    # one upload under another name than <ps>.ipynb: the only notebook, so it is graded, and the output says so
+    name = "homework.ipynb" if ps == LONE else f"{ps}.ipynb"
     root = tmp_path / "gradescope"
-    proc = run_autograder(bundle, {f"{ps}.ipynb": submission(ps)}, root, **weak)
+    proc = run_autograder(bundle, {name: submission(ps)}, root, **weak)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     data = json.loads((root / "results" / "results.json").read_text())
     errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in jsonschema.Draft202012Validator(
@@ -185,6 +193,7 @@ def test_the_bundle_grades_like_the_engine_in_gradescopes_format(tmp_path, ps, e
     assert sum(t["score"] for t in mine) < sum(t["max_score"] for t in mine), mine
     assert any(specimen.hint in t["output"] for t in mine), specimen.name
     assert data["score"] < engine.autograded_max_score == engine.max_score - engine.pending_points
+    assert (f"homework.ipynb was graded as the {ps} submission" in data["output"]) == (ps == LONE), data["output"]
 
 
 def test_run_autograder_uses_the_bundles_own_course(tmp_path):
@@ -215,20 +224,21 @@ def test_the_bundle_is_the_same_bytes_for_the_same_course(tmp_path):
 
 @pytest.mark.slow
 def test_an_empty_upload_and_two_misnamed_notebooks_get_a_score_and_a_reason(tmp_path):
+    """Nothing to grade is an answer too: score 0 and why. (A lone notebook under another name is graded:
+    ps2's upload in :func:`test_the_bundle_grades_like_the_engine_in_gradescopes_format`.)"""
     subprocess.run([sys.executable, "-m", "autograder", "gradescope", "build", "ps1_softmax", "--out", str(tmp_path)],
                    check=True, capture_output=True, timeout=120)
     good = filled_release("ps1_softmax")
     for name, notebooks, said in (
             ("empty", {}, "no notebook was found in the submission folder"),
-            ("two", {"draft.ipynb": good, "final.ipynb": good}, "2 notebooks were found (draft.ipynb, final.ipynb)"),
-            ("lone", {"homework.ipynb": good}, "homework.ipynb was graded as the ps1_softmax submission")):
+            ("two", {"draft.ipynb": good, "final.ipynb": good}, "2 notebooks were found (draft.ipynb, final.ipynb)")):
         root = tmp_path / name
         proc = run_autograder(tmp_path / "ps1_softmax.zip", notebooks, root)
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
         data = json.loads((root / "results" / "results.json").read_text())
         assert jsonschema.Draft202012Validator(GRADESCOPE_RESULTS).is_valid(data)
         assert said in data["output"] + "".join(t["output"] for t in data["tests"]), (name, data["output"])
-        assert data["score"] == (26 if name == "lone" else 0)
+        assert data["score"] == 0
 
 
 def test_unknown_problem_set_is_refused_with_the_known_ones(tmp_path):

@@ -68,8 +68,11 @@ def _with_answer(nb: dict, text: str | None) -> dict:
     return nb
 
 
-def _build(folder: Path) -> dict:
+def _build(folder: Path, empty_gradebook: Path) -> dict:
     course = nbgrader_course.make_course(folder / "course", [PS], gradebook=False)  # the committed release
+    # nbgrader's empty gradebook (creating one from nothing is tested by tests/test_reports_gradebook.py and the
+    # README's commands): our --gradebook adds the problem set, its cells and the submissions
+    shutil.copy(empty_gradebook, course / "gradebook.db")
     wrong = next(s for s in zoo.ZOO if s.name == WRONG_GRAD)
     nbgrader_course.write_submissions(course / "submitted", {
         ("ann", PS): _with_answer(filled_release(PS, course_dir=course), ANN_ANSWER),
@@ -83,9 +86,10 @@ def _build(folder: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> Path:
+def graded(tmp_path_factory, empty_gradebook) -> Path:
     """The course after our engine graded it with ``--gradebook`` (built once per session)."""
-    return Path(nbgrader_course.shared_once(tmp_path_factory, "manual_grading_course", _build)["course"])
+    return Path(nbgrader_course.shared_once(tmp_path_factory, "manual_grading_course",
+                                            lambda folder: _build(folder, empty_gradebook))["course"])
 
 
 def _results(course: Path) -> dict:

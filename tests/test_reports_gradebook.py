@@ -35,7 +35,7 @@ EXPORT_SETTING = next(line for line in (ROOT / "nbgrader_config.py").read_text()
 
 
 def class_course(folder: Path, gradebook: Path | None = None) -> Path:
-    """A course folder with the class's results; ``gradebook``: an empty gradebook.db to start from."""
+    """A course folder with the class's results; ``gradebook``: a gradebook.db to start from (a copy)."""
     course = folder / "course"
     course.mkdir()
     (course / "nbgrader_config.py").write_text(
@@ -56,11 +56,26 @@ def course(tmp_path, empty_gradebook):
     return class_course(tmp_path, empty_gradebook)
 
 
+#: A submission time in a file outside the course, that a student's timestamp.txt links to.
+SECRET_TIME = "2020-01-01 00:00:00 UTC"
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     """The class's scores written into a gradebook.db that does not exist yet, then `nbgrader export`
-    with nbgrader's own exporter and with the course's: ``(info, rows, nbgrader's bytes, ours)``."""
-    course = class_course(tmp_path_factory.mktemp("exported"))
+    with nbgrader's own exporter and with the course's: ``(course, info, rows, nbgrader's bytes, ours)``.
+
+    Two students left a timestamp.txt nbgrader must not use: ben's is a link to a file outside the
+    course, cleo's is not a time (:func:`test_a_timestamp_file_is_student_data`)."""
+    folder = tmp_path_factory.mktemp("exported")
+    course = class_course(folder)
+    (folder / "secret").write_text(SECRET_TIME)
+    link = course / "submitted" / "ben" / "ps1_softmax" / "timestamp.txt"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(folder / "secret")
+    junk = course / "submitted" / "cleo" / "ps1_softmax" / "timestamp.txt"
+    junk.parent.mkdir(parents=True)
+    junk.write_text("not a time at all")
     info = write_gradebook(course / "results", course)
     nbgrader_export(course, "--ExportApp.plugin_class=nbgrader.plugins.CsvExportPlugin")
     theirs = (course / "grades.csv").read_bytes()
@@ -87,10 +102,12 @@ def test_nbgrader_export_shows_our_scores(exported):
     assert rows[("ps1_softmax", "ada")]["timestamp"].startswith("2026-11-20 17:59:00")
 
 
-def test_rewriting_updates_scores_and_keeps_manual_grades(course):
+def test_rewriting_updates_scores_and_keeps_manual_grades(tmp_path, exported):
+    """The class already in the gradebook (a copy of :func:`exported`'s), the instructor overrides a cell,
+    the class is written again with ben's resubmission: his new auto score and the override both count."""
     from nbgrader.api import Gradebook
 
-    write_gradebook(course / "results", course)
+    course = class_course(tmp_path, exported[0] / "gradebook.db")
     db = f"sqlite:///{course / 'gradebook.db'}"
     with Gradebook(db, "probdl") as gb:  # the instructor overrides one cell in formgrader
         grade = gb.find_grade("softmax-stability", "ps1_softmax", "ps1_softmax", "ben")
@@ -120,28 +137,25 @@ def test_gradebook_flag_from_the_command_line(course):
     )
     assert proc.returncode == 0, proc.stderr
     assert "Gradebook:" in proc.stdout
-    rows = nbgrader_export(course)
-    assert float(rows[("ps5_gaussian_kl", "dan")]["score"]) == 14.0
+    from nbgrader.api import Gradebook  # what `nbgrader export` reads (exported by the tests above)
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "probdl") as gb:
+        assert gb.find_submission("ps5_gaussian_kl", "dan").score == 14.0
+        assert sum(len(a.submissions) for a in gb.assignments) == len(class_results())
 
 
-def test_a_timestamp_file_is_student_data(course, tmp_path):
+def test_a_timestamp_file_is_student_data(exported):
     """A link or garbage in timestamp.txt neither leaks a file into the gradebook nor stops the export."""
     from autograder.reports.gradebook import _timestamp, course_directory
 
-    secret = tmp_path / "secret"
-    secret.write_text("2020-01-01 00:00:00 UTC")
-    link = course / "submitted" / "ben" / "ps1_softmax" / "timestamp.txt"
-    link.parent.mkdir(parents=True)
-    link.symlink_to(secret)
-    junk = course / "submitted" / "cleo" / "ps1_softmax" / "timestamp.txt"
-    junk.parent.mkdir(parents=True)
-    junk.write_text("not a time at all")
+    course, info, rows, _, _ = exported
     coursedir = course_directory(course)
     assert _timestamp(course, coursedir, "ben", "ps1_softmax") is None
     assert _timestamp(course, coursedir, "cleo", "ps1_softmax") is None
     assert _timestamp(course, coursedir, "ada", "ps1_softmax").startswith("2026-11-20")
-    info = write_gradebook(course / "results", course)
     assert info["submissions"] == len(class_results())
+    assert not any(row["timestamp"].startswith(SECRET_TIME[:10]) for row in rows.values())
+    assert rows[("ps1_softmax", "ben")]["timestamp"] == rows[("ps1_softmax", "cleo")]["timestamp"] == ""
 
 
 def test_export_is_nbgraders_own_file_for_plain_ids(exported):
@@ -170,7 +184,7 @@ def test_export_no_student_id_shifts_a_row_or_becomes_a_formula(course):
         assert {len(r) for r in csv.reader(fh)} == {11}
 
 
-def test_autograded_notebooks_hold_the_students_cells_and_the_verdicts_not_the_answers(course):
+def test_autograded_notebooks_hold_the_students_cells_and_the_verdicts_not_the_answers(exported):
     """What formgrader shows: the source's cells and nbgrader metadata, the student's code in the solution
     cells (never the reference), each failed test cell with the grader's message, no hidden test."""
     import json
@@ -178,7 +192,7 @@ def test_autograded_notebooks_hold_the_students_cells_and_the_verdicts_not_the_a
     from autograder.model.course import source_notebook
     from tests.reports_fixtures import NAIVE_SOFTMAX
 
-    info = write_gradebook(course / "results", course)
+    course, info = exported[:2]
     assert info["autograded"] == len(class_results())
     nb = json.loads((course / "autograded" / "ben" / "ps1_softmax" / "ps1_softmax.ipynb").read_text())
     cells = {c["metadata"].get("nbgrader", {}).get("grade_id"): c for c in nb["cells"]}

@@ -5,14 +5,15 @@ Two kinds of test:
 
 * **in headless Chromium** (skipped with the reason when no Chromium is installed: ``apt-get install
   chromium``): each page is loaded unchanged (its Content-Security-Policy included) as the ``srcdoc`` of an
-  iframe of the width under test, so its media queries see that width (headless Chromium will not make a
-  window narrower than 500 px). A script measures the rendered layout from element rectangles: the box of
-  every line of text (``Range.getClientRects`` of each visible text node), then checks that no two text
-  boxes overlap and that each lies inside its card (``section.card``, ``header.page``; text in a ``<pre>``
-  that scrolls sideways may run past its card's sides, its lines' height may not). Screenshots are written
-  next to the probe pages (``*.png``) for a person to look at. The same probe run on the report as it was
-  before its layout was redone (``tests/data/report_before_layout.html``) finds the overlaps and the clipped tables
-  the trial saw, at every width.
+  iframe per width under test, side by side in one browser run, so each copy's media queries see its
+  frame's width (headless Chromium will not make a window narrower than 500 px). A script measures each
+  frame's rendered layout from element rectangles: the box of every line of text (``Range.getClientRects``
+  of each visible text node), then checks that no two text boxes overlap and that each lies inside its card
+  (``section.card``, ``header.page``; text in a ``<pre>`` that scrolls sideways may run past its card's
+  sides, its lines' height may not). A screenshot per page, its widths side by side, is written next to the
+  probe pages (``*.png``) for a person to look at. The same probe run on the report as it was before its
+  layout was redone (``tests/data/report_before_layout.html``) finds the overlaps and the clipped tables the
+  trial saw, at every width.
 * **without a browser**, on the HTML itself: every table of both pages stacks on a phone (class ``stack``),
   every number of a stacked row carries its label, and a number cell holds a number, never a sentence
   (the ⚑ line that ran over the next column sat in one).
@@ -44,9 +45,10 @@ WIDTHS = (360, 400, 1280)
 #: The report as it was rendered before its layout was redone, for the flagged class of tests/reports_fixtures.
 BEFORE = Path(__file__).parent / "data" / "report_before_layout.html"
 
-#: Measures the page in the iframe; the result goes into an attribute of the outer page (read from --dump-dom).
+#: Measures the page in iframe ``f``; the result goes into an attribute of the outer page named after the frame's
+#: width (read from --dump-dom).
 MEASURE = r"""
-const d = document.getElementById('f').contentDocument;
+const d = f.contentDocument;
 const boxes = [];
 const walker = d.createTreeWalker(d.body, NodeFilter.SHOW_TEXT);
 let node;
@@ -80,15 +82,17 @@ for (let i = 0; i < boxes.length; i++) {
   }
 }
 const widths = sel => [...d.querySelectorAll(sel)].filter(e => e.checkVisibility()).map(e => e.getBoundingClientRect().width);
-document.body.setAttribute('data-probe', JSON.stringify({
+document.body.setAttribute('data-probe-' + f.dataset.width, JSON.stringify({
   boxes: boxes.length, overlaps: overlaps, escapes: escapes,
   scroll: d.documentElement.scrollWidth, client: d.documentElement.clientWidth,
   message: Math.min(...widths('.message'), 1e9), mistakes: Math.min(...widths('ol.hints'), 1e9)}));
 """
 
-PROBE = """<!DOCTYPE html><html><body style="margin:0">
-<iframe id="f" style="width:{width}px;height:{height}px;border:0" srcdoc="{page}"></iframe>
-<script>document.getElementById('f').addEventListener('load', () => {{ {measure} }});</script></body></html>"""
+PROBE = """<!DOCTYPE html><html><body style="margin:0;display:flex;align-items:flex-start">{frames}
+<script>for (const f of document.querySelectorAll('iframe')) f.addEventListener('load', () => {{ {measure} }});
+</script></body></html>"""
+FRAME = """<iframe data-width="{width}" style="flex:none;width:{width}px;height:{height}px;border:0" srcdoc="{page}">
+</iframe>"""
 
 
 def chromium(*args, timeout=120):
@@ -97,19 +101,21 @@ def chromium(*args, timeout=120):
                               text=True, timeout=timeout)
 
 
-def measure(page_html: str, width: int, folder, name: str, height: int = 12000, shot: bool = True) -> dict:
-    """The probe's findings for ``page_html`` at ``width``; with ``shot``, a screenshot ``name-width.png``."""
-    probe = Path(folder) / f"{name}-{width}.html"
-    probe.write_text(PROBE.format(width=width, height=height, page=html.escape(page_html, quote=True),
+def measure(page_html: str, widths, folder, name: str, height: int = 12000, shot: bool = True) -> dict:
+    """``{width: the probe's findings}`` for ``page_html`` in a frame of each width, all in one browser run;
+    with ``shot``, a screenshot ``name.png`` of the frames side by side."""
+    probe = Path(folder) / f"{name}.html"
+    page = html.escape(page_html, quote=True)
+    probe.write_text(PROBE.format(frames="".join(FRAME.format(width=w, height=height, page=page) for w in widths),
                                   measure=MEASURE))
     # one browser run measures (the DOM it dumps holds the findings) and, with ``shot``, takes the screenshot:
-    # a window as wide as the frame (at least 500 px, headless Chromium's narrowest) and as tall as it
-    shot_args = [f"--screenshot={Path(folder) / f'{name}-{width}.png'}", "--hide-scrollbars"] if shot else []
-    proc = chromium(f"--window-size={max(width, 500)},{height}", "--virtual-time-budget=5000", *shot_args,
+    # a window as wide as the frames together (at least 500 px, headless Chromium's narrowest) and as tall
+    shot_args = [f"--screenshot={Path(folder) / f'{name}.png'}", "--hide-scrollbars"] if shot else []
+    proc = chromium(f"--window-size={max(sum(widths), 500)},{height}", "--virtual-time-budget=5000", *shot_args,
                     "--dump-dom", probe.as_uri())
-    found = re.search(r'data-probe="([^"]+)"', proc.stdout)
-    assert found, proc.stderr[-2000:]
-    return json.loads(html.unescape(found.group(1)))
+    found = dict(re.findall(r'data-probe-(\d+)="([^"]+)"', proc.stdout))
+    assert set(found) == {str(w) for w in widths}, proc.stderr[-2000:]
+    return {w: json.loads(html.unescape(found[str(w)])) for w in widths}
 
 
 @pytest.fixture(scope="module")
@@ -125,13 +131,20 @@ def pages(tmp_path_factory):
     }
 
 
+@pytest.fixture(scope="module")
+def measured(pages):
+    """Each page measured at every width (one browser run per page), ``{name: {width: findings}}``."""
+    folder, html_pages = pages
+    return {name: measure(page, WIDTHS, folder, name) for name, page in html_pages.items()}
+
+
 @browser
 @pytest.mark.slow
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", ["report", "feedback-ben", "feedback-hal"])
-def test_no_overlap_no_text_outside_its_card_no_sideways_scroll(pages, name, width):
-    folder, html_pages = pages
-    m = measure(html_pages[name], width, folder, name)
+def test_no_overlap_no_text_outside_its_card_no_sideways_scroll(pages, measured, name, width):
+    folder, _ = pages
+    m = measured[name][width]
     assert m["boxes"] > 100, "the probe saw the page's text"
     assert m["overlaps"] == [], f"{name} at {width} px: text boxes overlap: {m['overlaps'][:10]}"
     assert m["escapes"] == [], f"{name} at {width} px: text outside its card: {m['escapes'][:10]}"
@@ -140,17 +153,23 @@ def test_no_overlap_no_text_outside_its_card_no_sideways_scroll(pages, name, wid
         assert m["message"] >= min(0.75 * m["client"], 420), m
     else:
         assert m["mistakes"] >= min(0.6 * m["client"], 300), m
-    png = (folder / f"{name}-{width}.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">I", png[16:20])[0] == max(width, 500)
+    png = (folder / f"{name}.png").read_bytes()  # the frames side by side, this width among them
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">I", png[16:20])[0] == max(sum(WIDTHS), 500)
+
+
+@pytest.fixture(scope="module")
+def measured_before(tmp_path_factory):
+    """The report as it was before, measured at every width (one browser run)."""
+    return measure(BEFORE.read_text(), WIDTHS, tmp_path_factory.mktemp("before"), "before", shot=False)
 
 
 @browser
 @pytest.mark.slow
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_probe_fails_the_report_as_it_was_before(tmp_path, width):
+def test_the_probe_fails_the_report_as_it_was_before(measured_before, width):
     """The trial of the old layout, measured: the ⚑ line over the mistakes at 1280 px, "2 pt" over "4/5" at 400 px,
     tables clipped in a sideways scroll on a phone."""
-    m = measure(BEFORE.read_text(), width, tmp_path, "before", shot=False)
+    m = measured_before[width]
     assert m["overlaps"], f"{width} px: the old layout's overlaps went unseen"
     if width == 1280:
         assert any(a.startswith("⚑ does not separate") for a, _ in m["overlaps"]), m["overlaps"][:5]

