@@ -137,7 +137,8 @@ def test_rerun_keeps_existing_results_unless_forced(batch, course_dir):
     results_path(results, "carol", PS).write_text('{"score": 0, "tests": [')  # truncated
     gina = read(results, "gina")
     results_path(results, "gina", PS).write_text(json.dumps({**gina, "score": None}))  # no score
-    # the same command again, as an instructor runs it: a batch holding notebooks that cannot be read exits 0
+    # the same batch again through the CLI, as an instructor runs it: it exits 0 although a notebook it grades
+    # cannot be read (carol's is not JSON)
     again = subprocess.run([sys.executable, "-m", "autograder", "autograde", str(submitted), "--out", str(results),
                             "--course", str(course_dir), "--workers", "1", "--timeout", "5", "--no-reports"],
                            capture_output=True, text=True, timeout=300)

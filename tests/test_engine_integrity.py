@@ -40,18 +40,34 @@ if os.geteuid() == 0 and not os.environ.get("AUTOGRADER_SANDBOX_MODE"):
 
 @pytest.fixture(scope="module", params=MODES)
 def env(request, tmp_path_factory):
-    """The course, its checks and one grader's zygote (two slots) in the mode of the parameter."""
+    """The course, its checks and one grader's zygote (two slots) in the mode of the parameter. Its view also
+    shows the folder ``needed``, with a tmpfs mounted inside it as root (``mounted``: class 7 below)."""
     from types import SimpleNamespace
+
+    from autograder.engine.pool import interpreter_paths
 
     e = SimpleNamespace(tmp=tmp_path_factory.mktemp("integrity"))
     e.course = engine_helpers.make_course(e.tmp / "course", PROBLEM_SETS)
     e.loaded = {ps: _load_assignment(e.course, ps) for ps in PROBLEM_SETS}
-    e.zygote = ModeZygote(hide=default_hidden(e.course), slots=2, mode=request.param,
-                          forbidden=forbidden_names([checks for _, checks in e.loaded.values()])).start()
-    e.mode = e.zygote.sandbox["mode"]
-    assert request.param in (None, e.mode), e.zygote.sandbox
-    yield e
-    e.zygote.close()
+    e.needed = e.tmp / "needed"
+    (e.needed / "inner").mkdir(parents=True)
+    e.mounted = os.geteuid() == 0
+    if e.mounted:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0777", "tmpfs", str(e.needed / "inner")],
+                       check=True)
+    try:
+        e.zygote = ModeZygote(hide=default_hidden(e.course), needed=interpreter_paths() + [str(e.needed)], slots=2,
+                              mode=request.param,
+                              forbidden=forbidden_names([checks for _, checks in e.loaded.values()])).start()
+        try:
+            e.mode = e.zygote.sandbox["mode"]
+            assert request.param in (None, e.mode), e.zygote.sandbox
+            yield e
+        finally:
+            e.zygote.close()
+    finally:
+        if e.mounted:
+            subprocess.run(["umount", "-l", str(e.needed / "inner")], check=False)
 
 
 def grade(env, ps, nb):
@@ -232,31 +248,22 @@ def test_the_zygote_and_its_children_answer_only_the_graders_requests(env):
 # --- class 7: a submount of a needed folder is read-only too --------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_folder_mounted_inside_a_needed_path_is_read_only_in_the_view(tmp_path, mode):
+def test_a_folder_mounted_inside_a_needed_path_is_read_only_in_the_view(env):
     """The view binds each needed path with what is mounted below it; every one of those mounts is made
-    read-only, not only the top one (a writable tmpfs inside the virtualenv stayed writable)."""
-    if os.geteuid() != 0:
+    read-only, not only the top one (a writable tmpfs inside the virtualenv stayed writable): the module's
+    zygote shows ``needed``, a folder with a writable tmpfs mounted inside it."""
+    if not env.mounted:
         pytest.skip("mounting a tmpfs for the test needs root")
-    from autograder.engine.pool import interpreter_paths
-
-    needed = tmp_path / "needed"
-    (needed / "inner").mkdir(parents=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0777", "tmpfs", str(needed / "inner")], check=True)
+    if env.mode == "weak":
+        pytest.skip("weak mode has no filesystem view")
+    child = env.zygote.spawn(0, LIMITS)
     try:
-        with ModeZygote(slots=1, needed=interpreter_paths() + [str(needed)], mode=mode) as zygote:
-            if zygote.sandbox["mode"] == "weak":
-                pytest.skip("weak mode has no filesystem view")
-            child = zygote.spawn(0, LIMITS)
-            try:
-                reply = run_cell(child, f"open({str(needed / 'inner' / 'x')!r}, 'w').write('x')", 20)
-            finally:
-                child.close()
-                zygote.kill(0, wait=True)
-        assert reply["status"] == "error" and ("Read-only" in reply["error"] or "Permission" in reply["error"]), reply
-        assert not (needed / "inner" / "x").exists()
+        reply = run_cell(child, f"open({str(env.needed / 'inner' / 'x')!r}, 'w').write('x')", 20)
     finally:
-        subprocess.run(["umount", "-l", str(needed / "inner")], check=False)
+        child.close()
+        env.zygote.kill(0, wait=True)
+    assert reply["status"] == "error" and ("Read-only" in reply["error"] or "Permission" in reply["error"]), reply
+    assert not (env.needed / "inner" / "x").exists()
 
 
 # --- class 6: what only the child can report (mutation, warnings) -------------------------------------
