@@ -157,20 +157,30 @@ def stock_nbgrader(tmp_path_factory):
 # --------------------------------------------------------------------------- an empty nbgrader gradebook
 
 
+def _create_gradebook(folder) -> str:
+    from nbgrader.api import Gradebook
+
+    from autograder.reports.gradebook import ensure_tools_on_path
+
+    folder.mkdir(parents=True)
+    path = folder / "gradebook.db"
+    ensure_tools_on_path()
+    with Gradebook(f"sqlite:///{path}", "probdl"):
+        pass
+    return str(path)
+
+
 @pytest.fixture(scope="session")
 def empty_gradebook(tmp_path_factory):
-    """A gradebook.db with nbgrader's tables and the course id ``probdl``, to copy into a course folder.
+    """A gradebook.db with nbgrader's tables and the course id ``probdl``, to copy into a course folder
+    (created once per run, shared by the xdist workers: never write to it).
 
     nbgrader creates a missing one by running ``alembic heads`` (a few CPU seconds each time); tests
     about what is written into a gradebook start from this copy, and creating one from nothing is
     tested where it matters (tests/test_reports_gradebook.py::exported, the README's commands).
     """
-    from nbgrader.api import Gradebook
+    from pathlib import Path
 
-    from autograder.reports.gradebook import ensure_tools_on_path
+    from testkit import nbgrader_course
 
-    path = tmp_path_factory.mktemp("gradebook") / "gradebook.db"
-    ensure_tools_on_path()
-    with Gradebook(f"sqlite:///{path}", "probdl"):
-        pass
-    return path
+    return Path(nbgrader_course.shared_once(tmp_path_factory, "empty-gradebook", _create_gradebook))
