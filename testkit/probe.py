@@ -8,7 +8,7 @@ test. :func:`run_cell` needs no probe: it sends the grader's own request.
 
 from __future__ import annotations
 
-import os
+from unittest import mock
 
 from autograder.engine.pool import Child, Zygote
 
@@ -46,15 +46,8 @@ class ModeZygote(Zygote):
     def launch(self) -> "ModeZygote":
         if self.mode is None:
             return super().launch()
-        before = os.environ.get(MODE_VARIABLE)
-        os.environ[MODE_VARIABLE] = self.mode
-        try:
+        with mock.patch.dict("os.environ", {MODE_VARIABLE: self.mode}):
             return super().launch()
-        finally:
-            if before is None:
-                del os.environ[MODE_VARIABLE]
-            else:
-                os.environ[MODE_VARIABLE] = before
 
 
 def run_cell(child: Child, source: str, timeout: float) -> dict:

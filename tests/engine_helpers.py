@@ -9,7 +9,9 @@
 * :func:`submission` — a release notebook with the student's code for some
   functions (``{function: source}``), optionally with extra cells;
 * :func:`make_course` / :func:`make_submissions` — write them to disk in
-  nbgrader's layout.
+  nbgrader's layout;
+* :data:`MODE_FORCED`, :data:`ROOT_OWN_MODE` — which sandbox modes this run can choose itself;
+  :func:`alive` — whether a process is still running.
 
 Test scaffolding, not part of the product (it reads ``solutions/`` for signatures).
 """
@@ -19,9 +21,25 @@ from __future__ import annotations
 import copy
 import inspect
 import json
+import os
 from pathlib import Path
 
 from autograder.model import course
+from testkit.probe import MODE_VARIABLE
+
+#: The run forces one sandbox mode (``AUTOGRADER_SANDBOX_MODE``): tests that choose a mode themselves skip.
+MODE_FORCED = bool(os.environ.get(MODE_VARIABLE))
+#: Root with no mode forced: tests may run a module again in another mode, or as an ordinary user.
+ROOT_OWN_MODE = os.geteuid() == 0 and not MODE_FORCED
+
+
+def alive(pid) -> bool:
+    """The process ``pid`` exists and is not a zombie (read from /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 #: Correct, plainly written implementations (what a good student hands in).
 CORRECT = {

@@ -29,14 +29,6 @@ STUDENTS = [f"s{i:02d}" for i in range(8)]
 pytestmark = pytest.mark.slow
 
 
-def _alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def _descendants(root):
     """Every live process whose parent chain reaches ``root`` (read from /proc)."""
     parent = {}
@@ -109,7 +101,7 @@ def test_ctrl_c_in_a_terminal(batch):
     resume = [line for line in text.splitlines() if "run the same command again" in line]
     assert len(resume) == 1 and resume[0].lstrip().startswith("Interrupted:"), text[-3000:]
     time.sleep(0.5)
-    assert not [p for p in batch_processes if _alive(p)], "no process of the batch is left"
+    assert not [p for p in batch_processes if engine_helpers.alive(p)], "no process of the batch is left"
     done = sorted(results.glob(f"*/{PS}/results.json"))
     assert 3 <= len(done) < len(STUDENTS)
     for path in done:  # complete results, and their reports

@@ -28,18 +28,6 @@ def _finished(results):
     return sorted(results.glob(f"*/{PS}/results.json"))
 
 
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie is dead for our purposes
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def _session_members(sid):
     members = []
     for entry in os.listdir("/proc"):
@@ -74,9 +62,9 @@ def test_sigkill_midway_then_rerun(tmp_path):
 
     # No grader process outlives the kill (the zygote and children die with their parent).
     end = time.monotonic() + 10
-    while any(_alive(p) for p in members) and time.monotonic() < end:
+    while any(engine_helpers.alive(p) for p in members) and time.monotonic() < end:
         time.sleep(0.1)
-    assert not [p for p in members if _alive(p)]
+    assert not [p for p in members if engine_helpers.alive(p)]
 
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in _finished(results)}
     assert 4 <= len(before) < len(STUDENTS)

@@ -414,7 +414,7 @@ def _as_user_command(tmp: Path, argv: list) -> list:
 
 @pytest.mark.slow
 @pytest.mark.host_users
-@pytest.mark.skipif(os.geteuid() != 0 or bool(os.environ.get("AUTOGRADER_SANDBOX_MODE")),
+@pytest.mark.skipif(not engine_helpers.ROOT_OWN_MODE,
                     reason="runs as root, to run the module again as an ordinary user")
 def test_the_same_attacks_fail_as_an_ordinary_user():
     import tempfile
@@ -502,22 +502,13 @@ def test_the_weak_fallback_still_grades_and_kills_escaped_processes(weak, tmp_pa
     data = grade_submission(path, "x", PS, source, checks, zygote, 0, LIMITS, zygote.sandbox).to_json()
     assert data["score"] == MAX and data["execution"]["sandbox"]["uid"] is None
     pid = int(marker.read_text())
-    assert wait_for(lambda: not alive(pid), within=5), f"the daemon {pid} survived the grading"
-
-
-def alive(pid) -> bool:
-    """The process exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    assert wait_for(lambda: not engine_helpers.alive(pid), within=5), f"the daemon {pid} survived the grading"
 
 
 def test_the_strongest_mode_available_is_used(env):
     """Root gets ``root``; an ordinary user gets ``userns`` where the kernel allows user namespaces, with a loud
     warning naming the limits its slots share when no cgroup can be made for them."""
-    if os.environ.get("AUTOGRADER_SANDBOX_MODE"):
+    if engine_helpers.MODE_FORCED:
         pytest.skip("AUTOGRADER_SANDBOX_MODE forces a mode: the strongest one is not chosen")
     userns_allowed = int(Path("/proc/sys/user/max_user_namespaces").read_text()) > 0
     expected = "root" if os.geteuid() == 0 else ("userns" if userns_allowed else "weak")
