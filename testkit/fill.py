@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from autograder.model.course import FUNCTIONS, ROOT, is_answer_cell
+from autograder.model.course import FUNCTIONS, ROOT, is_answer_cell, is_lesson_cell
 from autograder.engine.notebook import cell_text, nbgrader_meta
 
 _SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
@@ -62,3 +62,9 @@ def filled_release(ps: str, code: dict | None = None, course_dir: Path = ROOT, a
         if cell.get("cell_type") == "code":
             cell["outputs"], cell["execution_count"] = [], None
     return nb
+
+
+def without_lesson_cells(nb: dict) -> dict:
+    """``nb`` without the lesson's figure and demo cells (``course.is_lesson_cell``), as a student may hand it
+    in: nbgrader puts back graded cells only, and the grading engine never runs lesson cells."""
+    return {**nb, "cells": [cell for cell in nb["cells"] if not is_lesson_cell(nbgrader_meta(cell).get("grade_id"))]}

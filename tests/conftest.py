@@ -81,14 +81,18 @@ def _grade_stock(folder):
     """Build one nbgrader course, grade its batch with stock nbgrader and with our engine; JSON data."""
     from autograder.model.course import PROBLEM_SETS, ROOT
     from testkit import nbgrader_course as nbc
-    from testkit.fill import filled_release
+    from testkit.fill import filled_release, without_lesson_cells
     from testkit.zoo.compound import COMPOUNDS
     from tests.test_nbgrader_integrity import KERNEL_ATTACKS, notebook_of
     from tests.test_parity import SUBMISSIONS
 
     course = nbc.make_course(folder / "course")  # stock `nbgrader generate_assignment "*"`, with the gradebook
-    notebooks = {(sub.student, sub.ps): filled_release(sub.ps, sub.code(), course) for sub in SUBMISSIONS}
-    notebooks.update({(c.name, c.ps): c.notebook(course) for c in COMPOUNDS})
+    # The parity notebooks leave out the lesson's figures and demos: both graders grade the same file, the
+    # engine never runs those cells, and they only draw with the specimens' functions (a third of nbgrader's
+    # time on these notebooks). The instructor's and the untouched release keep every cell.
+    notebooks = {(sub.student, sub.ps): without_lesson_cells(filled_release(sub.ps, sub.code(), course))
+                 for sub in SUBMISSIONS}
+    notebooks.update({(c.name, c.ps): without_lesson_cells(c.notebook(course)) for c in COMPOUNDS})
     for ps in PROBLEM_SETS:  # the instructor hands in the source notebooks, another student the release untouched
         notebooks[(INSTRUCTOR, ps)] = nbc.read_json(course / "source" / ps / f"{ps}.ipynb")
         notebooks[(UNTOUCHED, ps)] = nbc.read_json(course / "release" / ps / f"{ps}.ipynb")
@@ -138,10 +142,11 @@ def stock_nbgrader(tmp_path_factory):
     """One nbgrader course graded once per run (shared by the xdist workers): stock ``nbgrader
     generate_assignment "*"``, then a batch graded by stock ``nbgrader autograde`` (three processes at
     once) and by ``python -m autograder autograde``. The batch: the parity notebooks (7, several zoo
-    specimens in each) and the compound specimens (11, ``tests/test_parity.py``), and per problem set
-    the source notebook handed in by ``instructor`` and the release handed in untouched by
-    ``untouched`` (12, ``tests/test_nbgrader_e2e.py``); 30 notebooks. nbgrader alone also grades the
-    kernel attacks (15, ``tests/test_nbgrader_integrity.py``): 45 notebooks graded by stock nbgrader.
+    specimens in each) and the compound specimens (11, ``tests/test_parity.py``), both without the
+    lesson's figure and demo cells, and per problem set the source notebook handed in by ``instructor``
+    and the release handed in untouched by ``untouched`` (12, ``tests/test_nbgrader_e2e.py``, every
+    cell); 30 notebooks. nbgrader alone also grades the kernel attacks (15,
+    ``tests/test_nbgrader_integrity.py``): 45 notebooks graded by stock nbgrader.
 
     ``nbgrader`` and ``engine`` map ``(student, ps)`` to ``{grade_id: score}``; ``recursions`` lists
     ``(student, traceback)`` of every RecursionError in the notebooks nbgrader autograded.

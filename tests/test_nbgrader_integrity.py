@@ -16,10 +16,9 @@ from __future__ import annotations
 import pytest
 
 from autograder.checks.kernel import RECURSION_FRAMES
-from autograder.engine.notebook import nbgrader_meta
-from autograder.model.course import GRADE_CELLS, function_of, is_lesson_cell
+from autograder.model.course import GRADE_CELLS, function_of
 from testkit.attacks import ATTACKS
-from testkit.fill import filled_release
+from testkit.fill import filled_release, without_lesson_cells
 from tests.conftest import INSTRUCTOR
 from tests.engine_helpers import stub
 
@@ -36,9 +35,7 @@ def notebook_of(attack) -> dict:
     attack that loads a module again at every call)."""
     code = {fn: stub(fn) for fn in attack.unearned}  # what it did not write stays the template's stub
     code.update(attack.code)
-    nb = filled_release(attack.ps, code)
-    nb["cells"] = [cell for cell in nb["cells"] if not is_lesson_cell(nbgrader_meta(cell).get("grade_id"))]
-    return nb
+    return without_lesson_cells(filled_release(attack.ps, code))
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,10 @@
 Bug-zoo specimens (``testkit/zoo/``) handed in as notebooks: the released
 notebook (as ``nbgrader generate_assignment`` makes it) with each specimen's
 source in the solution cell of its function (one specimen a function) and the
-reference solutions (from ``source/``) in the other solution cells. The batch
-is graded twice, in one temporary nbgrader course folder:
+reference solutions (from ``source/``) in the other solution cells, without
+the lesson's figure and demo cells (the engine never runs them; they would
+only draw with the specimens' functions). The batch is graded twice, in one
+temporary nbgrader course folder:
 
 * ``nbgrader autograde "*"`` (stock; the hidden ``run_check`` runs in the
   student's kernel; a test cell scores 0 on an error or any stderr output),
@@ -23,7 +25,7 @@ the specimen's cells.
 
 The batch is graded once per run, with the end-to-end tests' notebooks
 and the kernel attacks (the ``stock_nbgrader`` fixture of
-``tests/conftest.py``). nbgrader takes about 4 CPU seconds per notebook (a
+``tests/conftest.py``). nbgrader takes 2 to 4 CPU seconds per notebook (a
 fresh kernel, the course's kernel hook, every cell), so a representative
 subset of the zoo, chosen deterministically, is graded, several specimens to
 a notebook, each in the solution cell of a different function:
