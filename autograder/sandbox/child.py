@@ -77,42 +77,16 @@ def make_shell():
     shell.register_magic_function(matplotlib_magic, "line", "pylab")
     # Figures are never looked at when grading: showing them and laying them out (text
     # extents, mathtext parsing: ~0.5 s per figure cell) are skipped. Drawing and savefig work.
+    # No figure is drawn here to warm matplotlib up: the lesson's figure cells are never run by
+    # the engine (course.grader_skips), and a student's own first figure pays ~0.1 s more in its
+    # child than after a warm-up, which cost every zygote start ~0.3 s.
     plt.show = lambda *args, **kwargs: None
     from matplotlib.figure import Figure
 
     Figure.tight_layout = lambda self, *args, **kwargs: None
-    _warm_matplotlib(plt)
     shell.logger  # noqa: B018 — a lazy property that imports IPython.core.logger on first use
     shell.run_cell("pass", store_history=False, silent=True)  # warm up the compiler machinery
     return shell
-
-
-def _warm_matplotlib(plt):
-    """Draw one figure in the zygote, so that each child inherits loaded fonts and caches.
-
-    The first figure of a process pays for font files, text layout and
-    mathtext set-up (~0.3 s); the notebooks' figure cells would pay it in
-    every child otherwise.
-    """
-    import numpy as np
-
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(6, 3))
-    grid = np.add.outer(np.linspace(0, 1, 8), np.linspace(0, 1, 8))
-    filled = ax.contourf(grid, levels=5, cmap="viridis")
-    ax.contour(grid, levels=3, colors="white")
-    fig.colorbar(filled, ax=ax, label="log-likelihood ℓ(μ, σ)")
-    ax2.plot([0, 1], [1, 0], "r*-", label=r"$\sigma^2$ μ̂ σ̂ – ‖x‖")
-    ax2.semilogy([1, 2], [1, 10], "--")
-    ax2.hist([1, 2, 2, 3], bins=3, alpha=0.5)
-    ax2.axhline(1.0, ls=":")
-    ax2.fill_between([0, 1], [0, 1], alpha=0.2)
-    ax2.annotate("a", (0.5, 0.5))
-    ax2.set(xlabel="z", ylabel="p", title="T = 0.5")
-    ax2.legend(loc="best")
-    ax2.grid(True)
-    fig.suptitle("warm-up")
-    fig.canvas.draw()
-    plt.close("all")
 
 
 # ---------------------------------------------------------------------------
