@@ -225,7 +225,9 @@ def test_the_bundle_is_the_same_bytes_for_the_same_course(tmp_path):
 @pytest.mark.slow
 def test_an_empty_upload_and_two_misnamed_notebooks_get_a_score_and_a_reason(tmp_path):
     """Nothing to grade is an answer too: score 0 and why. (A lone notebook under another name is graded:
-    ps2's upload in :func:`test_the_bundle_grades_like_the_engine_in_gradescopes_format`.)"""
+    ps2's upload in :func:`test_the_bundle_grades_like_the_engine_in_gradescopes_format`.) Nothing of such an
+    upload runs, so no sandbox is started: the instructor's output names no isolation
+    (:func:`test_a_batch_with_no_notebook_to_run_starts_no_sandbox` shows that no zygote is spawned)."""
     subprocess.run([sys.executable, "-m", "autograder", "gradescope", "build", "ps1_softmax", "--out", str(tmp_path)],
                    check=True, capture_output=True, timeout=120)
     good = filled_release("ps1_softmax")
@@ -239,6 +241,80 @@ def test_an_empty_upload_and_two_misnamed_notebooks_get_a_score_and_a_reason(tmp
         assert jsonschema.Draft202012Validator(GRADESCOPE_RESULTS).is_valid(data)
         assert said in data["output"] + "".join(t["output"] for t in data["tests"]), (name, data["output"])
         assert data["score"] == 0
+        assert "Graded 1 notebook(s)" in proc.stdout and "Sandbox:" not in proc.stdout, proc.stdout
+
+
+def test_a_batch_with_no_notebook_to_run_starts_no_sandbox(tmp_path):
+    """The engine starts its sandbox (a zygote: seconds of imports) only when a notebook will run in it: an
+    empty upload and two notebooks under other names get their score 0 and reason without one
+    (``summary.sandbox`` stays empty, as for a batch that ran nothing)."""
+    from unittest import mock
+
+    from autograder.engine import pool
+
+    good = filled_release("ps1_softmax")
+    (tmp_path / "submitted" / "empty" / "ps1_softmax").mkdir(parents=True)
+    for name in ("draft.ipynb", "final.ipynb"):
+        engine_helpers.write_notebook(tmp_path / "submitted" / "two" / "ps1_softmax" / name, good)
+    with mock.patch.object(pool.Zygote, "launch", side_effect=AssertionError("a zygote was started")):
+        summary = grade_batch(tmp_path / "submitted", tmp_path / "results", workers=2, limits=Limits(timeout_s=10))
+    assert summary.ok and summary.graded == 2 and summary.sandbox == {} and summary.grading_errors == []
+    for student, said in (("empty", "no notebook was found in the submission folder"),
+                          ("two", "2 notebooks were found (draft.ipynb, final.ipynb)")):
+        result = read_result(tmp_path / "results" / student / "ps1_softmax" / "results.json")
+        assert result.score == 0 and said in result.notes[0], (student, result.notes)
+        assert all(t.status in ("failed", "pending") and said in t.message for t in result.tests), student
+
+
+def test_a_batch_whose_problem_set_does_not_load_does_not_wait_for_its_sandbox(tmp_path):
+    """The zygote starts warming up while the checks load; when no problem set loads (here: the course has no
+    source notebook), nothing will run in it, and it is killed at once instead of being waited for (the
+    submission fails with the reason, as before). A stand-in that never answers ``init`` plays the warming
+    zygote, so that the test does not depend on which of the two finishes first."""
+    import signal
+    from unittest import mock
+
+    from autograder.engine import pool
+
+    sleeper = tmp_path / "warming-zygote"
+    sleeper.write_text("#!/bin/sh\nexec sleep 600\n")
+    sleeper.chmod(0o755)
+    started, real_launch = [], pool.Zygote.launch
+
+    def launch(self):
+        self.python = str(sleeper)
+        started.append(self)
+        return real_launch(self)
+
+    engine_helpers.write_notebook(tmp_path / "submitted" / "amy" / "ps1_softmax" / "ps1_softmax.ipynb",
+                                  filled_release("ps1_softmax"))
+    (tmp_path / "course").mkdir()
+    with mock.patch.object(pool.Zygote, "launch", launch), \
+            mock.patch.object(pool.Zygote, "ready", side_effect=AssertionError("the zygote was waited for")):
+        procs, waits = [], []
+        real_close = pool.Zygote.close
+
+        def close(self):  # the zygote's process, and whether closing it had to wait for it to end by itself
+            if self.proc is not None:
+                procs.append(self.proc)
+                real_wait = self.proc.wait
+
+                def wait(timeout=None):
+                    try:
+                        return real_wait(timeout)
+                    except subprocess.TimeoutExpired:
+                        waits.append(timeout)
+                        raise
+
+                self.proc.wait = wait
+            return real_close(self)
+
+        with mock.patch.object(pool.Zygote, "close", close):
+            summary = grade_batch(tmp_path / "submitted", tmp_path / "results", workers=1,
+                                  course_dir=tmp_path / "course", limits=Limits(timeout_s=10))
+    assert len(started) == 1 and procs[0].returncode == -signal.SIGKILL and waits == [], waits
+    assert [f["student"] for f in summary.failed] == ["amy"] and "ps1_softmax" in summary.failed[0]["error"]
+    assert summary.sandbox == {} and not (tmp_path / "results" / "amy").exists()
 
 
 def test_unknown_problem_set_is_refused_with_the_known_ones(tmp_path):

@@ -1,10 +1,13 @@
-"""The README's grading commands with the real engine: autograde (--json, --gradebook), shards + merge."""
+"""The README's grading commands with the real engine: autograde (--json, --gradebook), shards + merge (as the
+instructor's GitLab pipeline runs them)."""
 
+import csv
 import filecmp
 import json
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -83,14 +86,43 @@ def test_autograde_gradebook_feeds_nbgrader_export(graded, course):
         assert float(rows[(ps, student)]["score"]) == expected, (student, ps)
 
 
-def test_shards_merged_equal_the_unsharded_run(graded, course):
+def test_gitlab_shard_jobs_then_merge_equal_the_unsharded_run(graded, course):
+    """The instructor's GitLab pipeline (``.gitlab-ci.yml``), its scripts run as a runner runs them
+    (:func:`tests.test_reports_gitlab.run_script`): both ``grade`` jobs (``CI_NODE_INDEX`` 1 and 2 of 2, every
+    problem set: ``ASSIGNMENT`` empty, the form's default; ``autograde --shard``) and the ``merge`` job
+    (``merge``, then ``export --junit``), in one folder as the runner's artifacts would leave it.
+
+    The merged folder equals the unsharded run of the same class (:func:`graded`): grades.csv, report.html,
+    every results.json but for timings, summary.json but for what is about the run. The shards' grade tables
+    together are the merged one, the grade table is in the merge job's log, and the JUnit report has a suite
+    per submission. (One test for the sharded command line and the pipeline that runs it; the job's
+    ``--assignment`` when the form sets one: tests/test_reports_gitlab.py.)"""
+    from tests.test_reports_gitlab import INSTRUCTOR, load, run_script, runner_env
+
     results, _ = graded
-    for i in (1, 2):
-        autograder("autograde", "submitted", "--out", f"shard{i}", "--timeout", "5", "--shard", f"{i}/2",
-                   "--no-reports", cwd=course)
-    assert all(any((course / f"shard{i}").glob("*/*/results.json")) for i in (1, 2)), "both shards got students"
-    autograder("merge", "shard1", "shard2", "--out", "merged", cwd=course)
-    merged = course / "merged"
+    project = course / "gitlab-project"  # the runner's checkout: the same submissions, its own results/
+    shutil.copytree(course / "submitted", project / "submitted")
+    wf = load(INSTRUCTOR)
+    env = runner_env(course, SUBMISSIONS="submitted", ASSIGNMENT="", TIMEOUT="5", CI_NODE_TOTAL="2")
+    shards = {}
+    for index in ("1", "2"):
+        proc = run_script(wf["grade"]["script"], project, {**env, "CI_NODE_INDEX": index})
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        with open(project / "shards" / f"shard-{index}" / "grades.csv", encoding="utf-8") as fh:
+            rows = {row["student"]: row["total"] for row in csv.DictReader(fh)}
+        assert rows, f"shard {index} got students"
+        shards.update(rows)
+    merged_job = run_script(wf["merge"]["script"], project, env)
+    assert merged_job.returncode == 0, merged_job.stdout[-3000:] + merged_job.stderr[-3000:]
+    merged = project / "results"
+    students = sorted({student for student, _ in PICK})
+    assert sorted(shards) == students
+    with open(merged / "grades.csv", encoding="utf-8") as fh:
+        assert {row["student"]: row["total"] for row in csv.DictReader(fh)} == shards
+    assert all(s in merged_job.stdout for s in students), "the grade table is in the job log"
+    suites = ET.parse(merged / "junit.xml").getroot().findall("testsuite")
+    assert sorted(tuple(s.get("name").split(":")[0].split("/")) for s in suites) == sorted(PICK)
+    # the same as one unsharded run
     assert (merged / "grades.csv").read_text() == (results / "grades.csv").read_text()
     for student, ps in PICK:
         a = json.loads((results / student / ps / "results.json").read_text())

@@ -5,13 +5,12 @@
 JSON Schema (``tests/vendor/gitlab-ci/``, with its licence and where it comes from), as actionlint
 validates the GitHub workflows. Their ``script:`` sections then run here as a GitLab runner runs them (one
 bash with ``-e -o pipefail``, the job's variables in the environment; ``before_script``, which installs
-the grader, is replaced by this checkout's environment).
+the grader, is replaced by this checkout's environment). The instructor's jobs grade for real in
+tests/test_reports_autograde_cli.py, where their merged results are compared with an unsharded run.
 """
 
-import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -131,29 +130,21 @@ def test_student_pipeline_shows_the_graders_error(tmp_path):
     assert "--assignment ps1: not a problem set of this course" in proc.stdout
 
 
-@pytest.mark.slow
-def test_instructor_pipeline_two_shards_then_merge(tmp_path):
-    """Both `grade` jobs (CI_NODE_INDEX 1 and 2 of 2) and the `merge` job, in one folder as the runner's
-    artifacts would leave it; the merged grades equal the shards' together, the JUnit report has a suite per
-    submission, the grade table is in the merge job's log."""
-    course = tmp_path / "course"
-    students = ("ada", "ben", "eve", "gus")  # each with a ps1_softmax notebook in examples/
-    for student in students:
-        shutil.copytree(ROOT / "examples" / "submissions" / student / "ps1_softmax",
-                        course / "submitted" / student / "ps1_softmax")
-    wf = load(INSTRUCTOR)
-    env = runner_env(tmp_path, SUBMISSIONS="submitted", ASSIGNMENT="ps1_softmax", TIMEOUT="10", CI_NODE_TOTAL="2")
-    shards = {}
-    for index in ("1", "2"):
-        proc = run_script(wf["grade"]["script"], course, {**env, "CI_NODE_INDEX": index})
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-        with open(course / "shards" / f"shard-{index}" / "grades.csv", encoding="utf-8") as fh:
-            shards.update({row["student"]: row["total"] for row in csv.DictReader(fh)})
-    assert sorted(shards) == list(students)
-    merged = run_script(wf["merge"]["script"], course, env)
-    assert merged.returncode == 0, merged.stdout[-3000:] + merged.stderr[-3000:]
-    with open(course / "results" / "grades.csv", encoding="utf-8") as fh:
-        assert {row["student"]: row["total"] for row in csv.DictReader(fh)} == shards
-    assert all(s in merged.stdout for s in students), "the grade table is in the job log"
-    suites = ET.parse(course / "results" / "junit.xml").getroot().findall("testsuite")
-    assert sorted(s.get("name").split("/")[0] for s in suites) == list(students)
+def test_instructor_grade_job_passes_the_assignment_only_when_the_form_sets_it(tmp_path):
+    """The ``grade`` job's command line, its ``python`` a stand-in that prints its arguments: the job's shard,
+    its time limit, and ``--assignment`` only when ``ASSIGNMENT`` is set. Both ``grade`` jobs and the
+    ``merge`` job grading for real, merged and compared with one unsharded run of the same class:
+    tests/test_reports_autograde_cli.py::test_gitlab_shard_jobs_then_merge_equal_the_unsharded_run."""
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    (shims / "python").write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    (shims / "python").chmod(0o755)
+    script = load(INSTRUCTOR)["grade"]["script"]
+    base = ["-m", "autograder", "autograde", "submitted", "--out", "shards/shard-2", "--shard", "2/4",
+            "--timeout", "30"]
+    for assignment, extra in (("", []), ("ps1_softmax", ["--assignment", "ps1_softmax"])):
+        env = {**os.environ, "PATH": f"{shims}:{os.environ['PATH']}", "SUBMISSIONS": "submitted",
+               "ASSIGNMENT": assignment, "TIMEOUT": "30", "CI_NODE_INDEX": "2", "CI_NODE_TOTAL": "4"}
+        proc = run_script(script, tmp_path, env)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines() == base + extra, proc.stdout

@@ -50,12 +50,6 @@ def class_course(folder: Path, gradebook: Path | None = None) -> Path:
     return course
 
 
-@pytest.fixture()
-def course(tmp_path, empty_gradebook):
-    """The class's course, its gradebook.db already created (creating one is tested by :func:`exported`)."""
-    return class_course(tmp_path, empty_gradebook)
-
-
 #: A submission time in a file outside the course, that a student's timestamp.txt links to.
 SECRET_TIME = "2020-01-01 00:00:00 UTC"
 
@@ -102,12 +96,19 @@ def test_nbgrader_export_shows_our_scores(exported):
     assert rows[("ps1_softmax", "ada")]["timestamp"].startswith("2026-11-20 17:59:00")
 
 
-def test_rewriting_updates_scores_and_keeps_manual_grades(tmp_path, exported):
-    """The class already in the gradebook (a copy of :func:`exported`'s), the instructor overrides a cell,
-    the class is written again with ben's resubmission: his new auto score and the override both count."""
+HOSTILE_IDS = ("mallory,,,,26.0,0.0,26.0", '=HYPERLINK("evil.example","ada")', "-2+3", "@SUM(A1)",
+               'quote"d', "semi;colon")
+
+
+@pytest.fixture(scope="module")
+def rewritten(tmp_path_factory, exported):
+    """The class already in the gradebook (a copy of :func:`exported`'s), the instructor overrides a cell in
+    formgrader, then the class is written again with ben's resubmission (one more cell passes) and six new
+    students whose folder names are hostile (:data:`HOSTILE_IDS`, each handing in ps1 with full marks), and
+    `nbgrader export` runs with the course's exporter: ``(course, rows)``."""
     from nbgrader.api import Gradebook
 
-    course = class_course(tmp_path, exported[0] / "gradebook.db")
+    course = class_course(tmp_path_factory.mktemp("rewritten"), exported[0] / "gradebook.db")
     db = f"sqlite:///{course / 'gradebook.db'}"
     with Gradebook(db, "probdl") as gb:  # the instructor overrides one cell in formgrader
         grade = gb.find_grade("softmax-stability", "ps1_softmax", "ps1_softmax", "ben")
@@ -120,16 +121,30 @@ def test_rewriting_updates_scores_and_keeps_manual_grades(tmp_path, exported):
         if t["name"] == "log_softmax-stability":
             t.update(score=3.0, status="passed")
     data["score"] += 3.0
-    write_class(course / "results", [data])
+    write_class(course / "results", [data] + [make_result(sid, "ps1_softmax") for sid in HOSTILE_IDS])
     write_gradebook(course / "results", course)
-    row = nbgrader_export(course)[("ps1_softmax", "ben")]
+    return course, nbgrader_export(course)
+
+
+def test_rewriting_updates_scores_and_keeps_manual_grades(rewritten):
+    """ben's new auto score and the instructor's override both count (:func:`rewritten`)."""
+    _, rows = rewritten
+    row = rows[("ps1_softmax", "ben")]
     assert float(row["score"]) == 20.0 + 3.0 + 2.0  # new auto score, manual override kept
 
 
-def test_gradebook_flag_from_the_command_line(course):
-    """`merge … --gradebook COURSE_DIR` (the engine's `autograde` takes the same flag)."""
+def test_gradebook_flag_from_the_command_line(tmp_path, empty_gradebook):
+    """`merge … --gradebook COURSE_DIR` (the engine's `autograde` takes the same flag: tests/test_reports_autograde_cli.py)
+    writes the results into the course's gradebook; what is written is checked on the whole class by the tests
+    above, so the command line gets one problem set of it (ps5: ada and dan)."""
     from autograder.model.course import ROOT
 
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "nbgrader_config.py").write_text(f'c = get_config()\nc.CourseDirectory.course_id = "probdl"\n{EXPORT_SETTING}\n')
+    shutil.copy(empty_gradebook, course / "gradebook.db")
+    ps5 = [d for d in class_results() if d["assignment"] == "ps5_gaussian_kl"]
+    write_class(course / "results", ps5)
     proc = subprocess.run(
         [sys.executable, "-m", "autograder", "merge", str(course / "results"), "--out", str(course / "merged"),
          "--gradebook", str(course)],
@@ -141,7 +156,7 @@ def test_gradebook_flag_from_the_command_line(course):
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "probdl") as gb:
         assert gb.find_submission("ps5_gaussian_kl", "dan").score == 14.0
-        assert sum(len(a.submissions) for a in gb.assignments) == len(class_results())
+        assert sum(len(a.submissions) for a in gb.assignments) == len(ps5) == 2
 
 
 def test_a_timestamp_file_is_student_data(exported):
@@ -164,15 +179,10 @@ def test_export_is_nbgraders_own_file_for_plain_ids(exported):
     assert ours == theirs
 
 
-HOSTILE_IDS = ("mallory,,,,26.0,0.0,26.0", '=HYPERLINK("evil.example","ada")', "-2+3", "@SUM(A1)",
-               'quote"d', "semi;colon")
-
-
-def test_export_no_student_id_shifts_a_row_or_becomes_a_formula(course):
-    """A folder name with commas cannot forge columns of its row, and none is run as a formula."""
-    write_class(course / "results", [make_result(sid, "ps1_softmax") for sid in HOSTILE_IDS])
-    write_gradebook(course / "results", course)
-    rows = nbgrader_export(course)
+def test_export_no_student_id_shifts_a_row_or_becomes_a_formula(rewritten):
+    """A folder name with commas cannot forge columns of its row, and none is run as a formula (the hostile
+    students of :func:`rewritten`, in a gradebook that holds the class too)."""
+    course, rows = rewritten
     full = float(sum(points for _, points in GRADE_CELLS["ps1_softmax"]))
     students = {s for _, s in rows}
     for sid in HOSTILE_IDS:

@@ -429,13 +429,16 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
     emit("start", None, {"total": summary.total, "todo": len(todo), "skipped": summary.skipped_existing})
     keeper, launch_error = None, ""
     try:
-        if todo:  # the sandbox warms up (seconds of imports, in its own process) while the checks load
+        if todo:
             workers = min(max(1, int(workers or os.cpu_count() or 1)), len(todo))
+            summary.workers = workers
+        if _runs_code(todo):  # the sandbox warms up (seconds of imports, in its own process) while the checks load
             hidden = default_hidden(course_dir, submitted_dir, results_dir) + [str(h) for h in hide]
             keeper, launch_error = _launch(hidden, workers)
-            summary.workers = workers
         loaded = _load_assignments(course_dir, todo, summary, emit)
         todo = [s for s in todo if s.assignment in loaded]
+        if keeper is not None and not _runs_code(todo):  # nothing left to run in it: not waited for
+            keeper.close()
         if todo:
             _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit)
     except KeyboardInterrupt:
@@ -470,6 +473,12 @@ def _emitter(on_event, summary):
     return emit
 
 
+def _runs_code(todo) -> bool:
+    """Whether a submission of ``todo`` has a notebook to run in the sandbox (one with a ``problem``, e.g. an
+    empty folder or two notebooks under other names, gets its score 0 and reason without it)."""
+    return any(not sub.problem for sub in todo)
+
+
 def _launch(hidden, workers):
     """``(keeper, "")`` with the zygote's process started, or ``(None, why)`` when it cannot start."""
     from autograder.checks.forbidden import ALL
@@ -496,7 +505,11 @@ def _load_assignments(course_dir, todo, summary, emit) -> dict:
 
 
 def _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit) -> None:
-    """Wait for the launched sandbox, then grade ``todo`` with ``workers`` threads."""
+    """Wait for the launched sandbox, then grade ``todo`` with ``workers`` threads (without a sandbox when
+    none of them has a notebook to run: ``summary.sandbox`` then stays empty, as for a batch that ran nothing)."""
+    if not _runs_code(todo):
+        _Run(todo, loaded, results_dir, limits, keeper, summary, emit).run(workers)
+        return
     try:
         if keeper is None:
             raise GraderError(launch_error)

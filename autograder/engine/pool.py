@@ -9,7 +9,9 @@ slot kills everything its children ever started.
 from __future__ import annotations
 
 import os
+import select
 import shutil
+import signal
 import site
 import socket
 import subprocess
@@ -170,6 +172,7 @@ class Zygote:
         self.generation = 0
         self.restarts = 0
         self._restart_lock = threading.Lock()
+        self._init_pending = False  # launched, its answer to ``init`` not read yet (:meth:`close` need not wait)
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> "Zygote":
@@ -203,6 +206,7 @@ class Zygote:
         with self.lock:
             wire.send(self.ctrl, {"op": "init", "slots": self.slots, "hide": self.hide, "needed": self.needed,
                                   "forbidden": self.prepare})
+        self._init_pending = True
         return self
 
     def ready(self, forbidden=None) -> "Zygote":
@@ -210,7 +214,10 @@ class Zygote:
         given to the constructor) in it: from then on it forks children."""
         if forbidden is not None:
             self.forbidden = sorted({str(n) for n in forbidden})
-        reply = self._request(None, timeout=self.start_timeout, what="init")
+        try:
+            reply = self._request(None, timeout=self.start_timeout, what="init")
+        finally:
+            self._init_pending = False
         self.sandbox = reply["sandbox"]
         self.pid = reply["pid"]
         armed = self._request({"op": "arm", "forbidden": self.forbidden}, timeout=self.start_timeout)
@@ -224,6 +231,12 @@ class Zygote:
             return ""
 
     def close(self):
+        """End the zygote: ``exit``, then wait for it to clean up (its slots, cgroups, killer). One still
+        warming up that nobody waited for (the batch found nothing to run in it) is killed at once instead:
+        no child was ever forked, and what its ``init`` made dies with it or is removed by the next zygote
+        (a uid is held by a socket, a stale cgroup is removed at startup)."""
+        if self._init_pending:
+            self._stop_warming()
         if self.ctrl is not None:
             try:
                 with self.lock:
@@ -246,6 +259,19 @@ class Zygote:
                 pass
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
+
+    def _stop_warming(self) -> None:
+        """SIGKILL the process group of a zygote whose ``init`` has not answered yet (see :meth:`close`); one
+        that has answered meanwhile is warm and ends with ``exit`` as usual."""
+        self._init_pending = False
+        if self.proc is None or self.proc.poll() is not None or self.ctrl is None:
+            return
+        if select.select([self.ctrl], [], [], 0)[0]:
+            return
+        try:  # (start_new_session: its own group, with the killer it forks as root)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
 
     def __enter__(self):
         return self.start() if self.proc is None else self
