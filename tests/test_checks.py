@@ -11,7 +11,6 @@ import math
 import operator
 import re
 import time
-from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -207,7 +206,7 @@ _BITS = 160  # fixed-point fraction bits: every input here is exact at this scal
 
 
 def _fixed(v):
-    num, den = Fraction(float(v)).as_integer_ratio()
+    num, den = float(v).as_integer_ratio()  # exact: den is a power of two
     if (num << _BITS) % den:
         raise ValueError(f"{float(v)!r} is not exact with {_BITS} fraction bits: raise _BITS")
     return (num << _BITS) // den

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -172,16 +173,33 @@ def test_shards_are_deterministic_and_partition_the_students():
             parse_shard(bad)
 
 
-def test_a_shard_grades_only_its_students(tmp_path, course_dir):
+@pytest.fixture(scope="module")
+def shard(tmp_path_factory):
+    """Shard 2/2 of six correct submissions, graded with two workers, in a course whose source notebook gives
+    softmax-basic 5 points instead of 2 (one batch for the two tests below: each reads only its own part)."""
+    root = tmp_path_factory.mktemp("shard")
+    nb = engine_helpers.source_notebook(PS)
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("grade_id") == "softmax-basic":
+            meta["points"] = 5
+    course_dir = root / "course"
+    engine_helpers.write_notebook(course_dir / "source" / PS / f"{PS}.ipynb", nb)
     students = [f"s{i}" for i in range(6)]
-    nb = engine_helpers.submission(PS, correct=True)
-    submitted = engine_helpers.make_submissions(tmp_path / "sub", {(s, PS): nb for s in students})
-    assert [s.student for s in collect_submissions(submitted, course_dir=course_dir)] == students
+    correct = engine_helpers.submission(PS, correct=True)
+    submitted = engine_helpers.make_submissions(root / "sub", {(s, PS): correct for s in students})
+    summary = grade_batch(submitted, root / "res", workers=2, course_dir=course_dir, shard=(2, 2), limits=LIMITS)
+    return SimpleNamespace(students=students, submitted=submitted, course=course_dir, results=root / "res",
+                           summary=summary)
+
+
+def test_a_shard_grades_only_its_students(shard):
+    students = shard.students
+    assert [s.student for s in collect_submissions(shard.submitted, course_dir=shard.course)] == students
     mine = [s for s in students if shard_of(s, 2, 2)]
-    summary = grade_batch(submitted, tmp_path / "res", workers=2, course_dir=course_dir, shard=(2, 2),
-                          limits=LIMITS)
+    summary = shard.summary
     assert summary.total == summary.graded == len(mine) and summary.shard == "2/2"
-    graded = sorted(p.parent.parent.name for p in (tmp_path / "res").rglob("results.json"))
+    graded = sorted(p.parent.parent.name for p in shard.results.rglob("results.json"))
     assert graded == mine
 
 
@@ -214,19 +232,12 @@ def test_cli_exit_status_when_the_grader_fails(tmp_path):
     assert not results_path(tmp_path / "res", "amy", PS).exists()
 
 
-def test_points_come_from_the_source_notebook_and_a_mismatch_is_reported(tmp_path):
-    nb = engine_helpers.source_notebook(PS)
-    for cell in nb["cells"]:
-        meta = cell["metadata"].get("nbgrader", {})
-        if meta.get("grade_id") == "softmax-basic":
-            meta["points"] = 5
-    engine_helpers.write_notebook(tmp_path / "course" / "source" / PS / f"{PS}.ipynb", nb)
-    submitted = engine_helpers.make_submissions(tmp_path / "sub", {("amy", PS): engine_helpers.submission(PS, correct=True)})
-    summary = grade_batch(submitted, tmp_path / "res", workers=1, course_dir=tmp_path / "course", limits=LIMITS)
-    data = read(tmp_path / "res", "amy")
+def test_points_come_from_the_source_notebook_and_a_mismatch_is_reported(shard):
+    amy = next(s for s in shard.students if shard_of(s, 2, 2))  # a student of the graded shard
+    data = read(shard.results, amy)
     assert data["score"] == MAX + 3 and data["max_score"] == MAX + 3 + course.answer_max_score(PS)
     assert next(t for t in data["tests"] if t["name"] == "softmax-basic")["max_score"] == 5
-    assert any("softmax-basic" in w for w in summary.warnings)
+    assert any("softmax-basic" in w for w in shard.summary.warnings)
 
 
 def test_summary_lines_of_a_resume_and_of_an_empty_shard():

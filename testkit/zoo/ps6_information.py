@@ -348,9 +348,10 @@ def bayes_posterior(log_prior, log_likelihood):
     w = np.exp(scores - scores.max())
     return w / w.sum()
 '''),
+    # (normalised with np.logaddexp.reduce, not scipy's logsumexp: the same log-space normalisation, and the
+    # probes' thousands of observations cost 1 µs each instead of 120 µs)
     Specimen("ps6-bayes-sequential-updates", "bayes_posterior", '''
 import numpy as np
-from scipy.special import logsumexp
 
 def bayes_posterior(log_prior, log_likelihood):
     belief = np.array(log_prior, dtype=float)
@@ -361,10 +362,10 @@ def bayes_posterior(log_prior, log_likelihood):
         ll = ll[None, :]
     if ll.ndim != 2 or ll.shape[1] != belief.size:
         raise ValueError("log_likelihood must be (N, K)")
-    belief -= logsumexp(belief)
+    belief -= np.logaddexp.reduce(belief)
     for row in ll:                      # one observation at a time: today's posterior is tomorrow's prior
         belief = belief + row
-        belief -= logsumexp(belief)
+        belief -= np.logaddexp.reduce(belief)
     return np.exp(belief)
 '''),
     # ---------------------------------------------------------- bayes_posterior: wrong
