@@ -145,6 +145,21 @@ def test_nbgrader_gives_the_untouched_release_zero_without_crashing(ps, nbgrader
     assert scores == {gid: 0.0 for gid, _ in GRADE_CELLS[ps] + ANSWER_CELLS[ps]}
 
 
+@pytest.mark.parametrize("ps", PROBLEM_SETS)
+def test_the_engine_grades_the_source_and_the_untouched_release_as_nbgrader_does(ps, stock_nbgrader):
+    """Both graders, one batch: the engine gives the instructor's source notebook and the untouched release
+    the same score as stock nbgrader on every autograded cell, and leaves the source's written answers to a
+    person as nbgrader does (nbgrader's 0 for an answer left blank is its own: the engine leaves it pending,
+    ``nbgrader_course.disagreements``)."""
+    for student in (INSTRUCTOR, UNTOUCHED):
+        key = (student, ps)
+        assert key in stock_nbgrader["engine"], f"the engine did not grade {student}/{ps}"
+        nbgrader, engine = stock_nbgrader["nbgrader"][key], stock_nbgrader["engine"][key]
+        cells = GRADE_CELLS[ps] + (ANSWER_CELLS[ps] if student == INSTRUCTOR else ())
+        differ = {gid: (nbgrader.get(gid), engine.get(gid)) for gid, _ in cells if nbgrader.get(gid) != engine.get(gid)}
+        assert not differ, f"{student}/{ps}: (nbgrader, engine) scores differ: {differ}"
+
+
 # ------------------------------------------------------------ the release as a student runs it
 
 
