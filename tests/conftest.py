@@ -107,9 +107,9 @@ def _grade_stock(folder):
     # of the student's own pdf is honest and slow, and the machine may be busy)
     nbc.engine_autograde(folder / "submitted", folder / "results", course, 2, "--no-reports", "--timeout", "60",
                          log=folder / "engine.log")
-    # Three nbgrader processes at once, each grading a third of the batch as the course is configured.
+    # Two nbgrader processes at once (one per core), each grading half of the batch as the course is configured.
     batch = {**notebooks, **attacks}
-    parts = [{k: batch[k] for k in sorted(batch)[i::3]} for i in range(3)]
+    parts = [{k: batch[k] for k in sorted(batch)[i::2]} for i in range(2)]
     parts = nbc.nbgrader_autograde_parts(course, parts, log_dir=folder, extras=extras)
     from nbgrader.api import Gradebook
 
@@ -140,7 +140,7 @@ def _grade_stock(folder):
 @pytest.fixture(scope="session")
 def stock_nbgrader(tmp_path_factory):
     """One nbgrader course graded once per run (shared by the xdist workers): stock ``nbgrader
-    generate_assignment "*"``, then a batch graded by stock ``nbgrader autograde`` (three processes at
+    generate_assignment "*"``, then a batch graded by stock ``nbgrader autograde`` (two processes at
     once) and by ``python -m autograder autograde``. The batch: the parity notebooks (7, several zoo
     specimens in each) and the compound specimens (11, ``tests/test_parity.py``), both without the
     lesson's figure and demo cells, and per problem set the source notebook handed in by ``instructor``
