@@ -46,15 +46,41 @@ def _xdist_group(item) -> str | None:
     return None
 
 
+#: Test modules whose tests mostly wait (for a batch to reach midway before a signal, a timeout, a browser):
+#: started early, beside the stock-nbgrader fixture's two nbgrader processes, which use the core they leave.
+WAITING_MODULES = ("tests/test_engine_interrupt.py", "tests/test_engine_kill_resume.py", "tests/test_reports_layout.py",
+                   "tests/test_engine_robustness.py", "tests/test_engine_batch_hostile.py", "tests/test_engine_batch.py",
+                   "tests/test_gradescope.py")
+
+
+def _run_order(items, groups) -> list:
+    """``items`` in the order the workers take them (``make test`` passes ``--no-loadscope-reorder``, so xdist
+    hands out work units in collection order): the stock-nbgrader group first (the longest unit), then the
+    modules that mostly wait, then the other units, largest first, so that single short tests fill the end."""
+    size: dict = {}
+    for item, group in zip(items, groups):
+        size[group or item.nodeid] = size.get(group or item.nodeid, 0) + 1
+
+    def key(pair):
+        index, (item, group) = pair
+        tier = 0 if group in COSTLY_SESSION_FIXTURES else 1 if item.nodeid.split("::")[0] in WAITING_MODULES else 2
+        return tier, -size[group or item.nodeid], index
+
+    return [item for _, (item, _) in sorted(enumerate(zip(items, groups)), key=key)]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason=f"creates a host user (useradd): run `{HOST_USERS}` as root to include it")
+    groups = []
     for item in items:
         if "host_users" in item.keywords and not config.getoption("--host-users"):
             item.add_marker(skip)
         group = _xdist_group(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+        groups.append(group)
+    items[:] = _run_order(items, groups)
 
 
 # --------------------------------------------------------------------------- stock nbgrader, once per run
