@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import pytest
 
@@ -53,34 +54,33 @@ WAITING_MODULES = ("tests/test_engine_interrupt.py", "tests/test_engine_kill_res
                    "tests/test_gradescope.py")
 
 
-def _run_order(items, groups) -> list:
+def _run_order(items, units) -> list:
     """``items`` in the order the workers take them (``make test`` passes ``--no-loadscope-reorder``, so xdist
     hands out work units in collection order): the stock-nbgrader group first (the longest unit), then the
-    modules that mostly wait, then the other units, largest first, so that single short tests fill the end."""
-    size: dict = {}
-    for item, group in zip(items, groups):
-        size[group or item.nodeid] = size.get(group or item.nodeid, 0) + 1
+    modules that mostly wait, then the other units, largest first, so that single short tests fill the end.
+    ``units`` holds each item's work unit: its xdist group, or its own node id."""
+    size = Counter(units)
 
-    def key(pair):
-        index, (item, group) = pair
-        tier = 0 if group in COSTLY_SESSION_FIXTURES else 1 if item.nodeid.split("::")[0] in WAITING_MODULES else 2
-        return tier, -size[group or item.nodeid], index
+    def key(index):
+        item, unit = items[index], units[index]
+        tier = 0 if unit in COSTLY_SESSION_FIXTURES else 1 if item.nodeid.split("::")[0] in WAITING_MODULES else 2
+        return tier, -size[unit], index
 
-    return [item for _, (item, _) in sorted(enumerate(zip(items, groups)), key=key)]
+    return [items[index] for index in sorted(range(len(items)), key=key)]
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason=f"creates a host user (useradd): run `{HOST_USERS}` as root to include it")
-    groups = []
+    units = []
     for item in items:
         if "host_users" in item.keywords and not config.getoption("--host-users"):
             item.add_marker(skip)
         group = _xdist_group(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
-        groups.append(group)
-    items[:] = _run_order(items, groups)
+        units.append(group or item.nodeid)
+    items[:] = _run_order(items, units)
 
 
 # --------------------------------------------------------------------------- stock nbgrader, once per run
