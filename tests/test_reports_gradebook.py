@@ -34,13 +34,14 @@ EXPORT_SETTING = next(line for line in (ROOT / "nbgrader_config.py").read_text()
                       if line.startswith("c.ExportApp.plugin_class"))
 
 
-def class_course(folder: Path, gradebook: Path | None = None) -> Path:
-    """A course folder with the class's results; ``gradebook``: a gradebook.db to start from (a copy)."""
+def class_course(folder: Path, gradebook: Path | None = None, results: list | None = None) -> Path:
+    """A course folder with the class's results (or ``results``, some of them); ``gradebook``: a gradebook.db
+    to start from (a copy)."""
     course = folder / "course"
     course.mkdir()
     (course / "nbgrader_config.py").write_text(
         f'c = get_config()\nc.CourseDirectory.course_id = "probdl"\n{EXPORT_SETTING}\n')
-    write_class(course / "results")
+    write_class(course / "results", results)
     # nbgrader's own submission timestamp, when the collect step left one
     stamp = course / "submitted" / "ada" / "ps1_softmax" / "timestamp.txt"
     stamp.parent.mkdir(parents=True)
@@ -139,12 +140,8 @@ def test_gradebook_flag_from_the_command_line(tmp_path, empty_gradebook):
     above, so the command line gets one problem set of it (ps5: ada and dan)."""
     from autograder.model.course import ROOT
 
-    course = tmp_path / "course"
-    course.mkdir()
-    (course / "nbgrader_config.py").write_text(f'c = get_config()\nc.CourseDirectory.course_id = "probdl"\n{EXPORT_SETTING}\n')
-    shutil.copy(empty_gradebook, course / "gradebook.db")
     ps5 = [d for d in class_results() if d["assignment"] == "ps5_gaussian_kl"]
-    write_class(course / "results", ps5)
+    course = class_course(tmp_path, empty_gradebook, ps5)
     proc = subprocess.run(
         [sys.executable, "-m", "autograder", "merge", str(course / "results"), "--out", str(course / "merged"),
          "--gradebook", str(course)],
