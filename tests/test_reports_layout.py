@@ -88,11 +88,13 @@ document.body.setAttribute('data-probe-' + f.dataset.width, JSON.stringify({
   message: Math.min(...widths('.message'), 1e9), mistakes: Math.min(...widths('ol.hints'), 1e9)}));
 """
 
-PROBE = """<!DOCTYPE html><html><body style="margin:0;display:flex;align-items:flex-start">{frames}
-<script>for (const f of document.querySelectorAll('iframe')) f.addEventListener('load', () => {{ {measure} }});
-</script></body></html>"""
-FRAME = """<iframe data-width="{width}" style="flex:none;width:{width}px;height:{height}px;border:0" srcdoc="{page}">
-</iframe>"""
+#: The outer page. ``probe`` is defined before the frames and each frame names it in its own ``onload``
+#: attribute, so no frame can finish loading before its handler exists (a listener added by a script after
+#: the frames missed a small frame that loaded first, on a busy machine).
+PROBE = """<!DOCTYPE html><html><head><script>function probe(f) {{ {measure} }}</script></head>
+<body style="margin:0;display:flex;align-items:flex-start">{frames}</body></html>"""
+FRAME = """<iframe data-width="{width}" style="flex:none;width:{width}px;height:{height}px;border:0" onload="probe(this)"
+srcdoc="{page}"></iframe>"""
 
 
 def chromium(*args, timeout=120):
