@@ -34,7 +34,9 @@ parity batch and the kernel attacks (the ``stock_nbgrader`` fixture of
 from __future__ import annotations
 
 import builtins
+import contextlib
 import symtable
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -57,12 +59,22 @@ def nbg(cell) -> dict:
     return cell.metadata.get("nbgrader", {})
 
 
+@contextlib.contextmanager
 def kernel_client(nb, cwd: Path):
-    """An nbclient client for ``nb`` in a python3 kernel started in ``cwd``; errors are recorded, not raised."""
+    """An nbclient client for ``nb`` with a python3 kernel running in ``cwd``; errors are recorded, not raised.
+
+    The kernel talks over Unix sockets in a short temporary folder, not TCP: a free TCP port is picked
+    before the kernel binds it, so two workers starting kernels at the same moment can pick the same one
+    (as in ``nbgrader_course.nbgrader_autograde_parts``)."""
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
-    return NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True, record_timing=True,
-                          resources={"metadata": {"path": str(cwd)}})
+    with tempfile.TemporaryDirectory(prefix="e2e-ipc-") as sockets:  # short: a socket path has ≤ 107 bytes
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
+        client = NotebookClient(nb, km=km, timeout=120, kernel_name="python3", allow_errors=True,
+                                record_timing=True, resources={"metadata": {"path": str(cwd)}})
+        with client.setup_kernel():
+            yield client
 
 
 def outputs_of(cell, kind):
@@ -200,9 +212,8 @@ def test_release_runs_and_visible_checks_take_under_two_seconds(ps, tmp_path):
     assert [nbg(c)["grade_id"] for _, c in graded] == [gid for gid, _ in GRADE_CELLS[ps]]
 
     student_side.put_beside(tmp_path, ps)
-    client = kernel_client(nb, tmp_path)
     runs = [{}, {}]
-    with client.setup_kernel():
+    with kernel_client(nb, tmp_path) as client:
         for index, cell in enumerate(nb.cells):  # run 1: top to bottom in a fresh kernel
             if cell.cell_type != "code" or is_lesson_cell(nbg(cell).get("grade_id")):
                 continue
