@@ -5,7 +5,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -75,15 +74,14 @@ def test_make_demo_runs_the_demo_command():
 
 @pytest.mark.slow
 def test_demo_end_to_end(tmp_path):
-    """The real demo: engine, feedback pages, report, grade table; under a minute on 2 cores."""
+    """The real demo: engine, feedback pages, report, grade table. (Its time is not asserted: it is measured from
+    fresh clones and stated in docs/instructors.md; `--durations` prints it for every suite run. The subprocess
+    timeout only stops a demo that hangs.)"""
     course = tmp_path / "demo-course"
-    started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "autograder", "demo", "--dir", str(course)], cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
-    elapsed = time.monotonic() - started
     out = " ".join(proc.stdout.split())  # rich wraps long lines at the terminal width
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
-    assert elapsed < 90, f"the demo took {elapsed:.0f} s"
     # what the demo prints
     assert "every submission got results.json" in out
     assert "Grades" in out and "Hardest graded cells" in out and "To look at" in out
