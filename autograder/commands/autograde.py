@@ -5,6 +5,10 @@ every file (results, grades.csv, summary.json, then the feedback pages and
 the class report), and only then prints: a closed pipe (``| head -1``) loses
 output, never files. The work is :func:`autograder.engine.batch.grade_batch`.
 
+The course's deadlines (:mod:`autograder.reports.course_deadlines`) are read first, so a
+mistake in them stops the command before anything is graded; they are applied to the results
+when the reports are written (:mod:`autograder.model.penalties`), never while grading.
+
 Exit status: 0 when every submission got a results.json, whatever it scored
 (a submission that broke its own grading gets score 0 and the reason);
 1 when the instructor's setup left some without one (a problem set that
@@ -37,7 +41,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shard", default=None, metavar="i/n",
                         help="grade only shard i of n (1-based; split by a hash of the student id)")
     parser.add_argument("--force", action="store_true", help="regrade submissions that already have results")
-    parser.add_argument("--course", default=None, metavar="DIR", help="course directory (default: this repository)")
+    parser.add_argument("--course", default=None, metavar="DIR", help="course directory (default: this repository); "
+                        "its deadlines.toml, or its gradebook's due dates and nbgrader_config.py's late policy, "
+                        "apply (with --gradebook, that course folder's)")
+    parser.add_argument("--submitted-at", default=None, metavar="WHEN",
+                        help="the submission time of every notebook graded: 'ci' (the push or pipeline time "
+                        "GitHub or GitLab recorded for the job's push) or a time such as 2025-03-07T23:59:00Z "
+                        "(default: nbgrader's timestamp.txt beside each notebook)")
     from autograder.reports import add_report_arguments  # --json, --gradebook [COURSE_DIR], --no-reports
 
     add_report_arguments(parser)
@@ -112,13 +122,39 @@ def _usage_error(message: str, as_json: bool) -> int:
     return 2
 
 
+def submitted_at(value):
+    """``--submitted-at``: None (each folder's timestamp.txt), the CI's recorded time, or a given time.
+
+    Raises
+    ------
+    ValueError
+        A time that cannot be read (the message names the option).
+    """
+    import os
+
+    from autograder.model.submission_time import from_ci, from_text
+
+    if value is None:
+        return None
+    if value.strip().lower() == "ci":
+        return from_ci(os.environ)
+    time = from_text(value, "--submitted-at")
+    if not time.known:
+        raise ValueError(f"--submitted-at: expected 'ci' or a time such as 2025-03-07T23:59:00Z, not {value!r}")
+    return time
+
+
 def run(args) -> int:
     from autograder.engine.batch import LayoutError, grade_batch, parse_shard
+    from autograder.model.deadlines import DeadlinesError
+    from autograder.reports.course_deadlines import course_folder, load
     from autograder.sandbox.confine import Limits
 
     try:
         shard = parse_shard(args.shard) if args.shard else None
-    except ValueError as exc:
+        when = submitted_at(args.submitted_at)
+        deadlines = load(course_folder(args.gradebook, args.course))  # checked before anything is graded
+    except (ValueError, DeadlinesError) as exc:
         return _usage_error(str(exc), args.json)
     if args.timeout <= 0 or args.memory <= 0 or (args.workers is not None and args.workers < 1):
         return _usage_error("--timeout, --memory and --workers must be positive", args.json)
@@ -129,14 +165,18 @@ def run(args) -> int:
         with batch_progress() as on_event:
             summary = grade_batch(args.submitted, args.out, workers=args.workers, assignments=args.assignment,
                                   students=args.student, shard=shard, force=args.force, course_dir=args.course,
-                                  limits=limits, on_event=on_event)
+                                  limits=limits, on_event=on_event, submitted_at=when)
     except LayoutError as exc:
         return _usage_error(str(exc), args.json)
     data = None
+    if args.no_reports and deadlines is not None:  # results and grades.csv say the late penalties all the same
+        from autograder.reports import apply_deadlines
+
+        apply_deadlines(summary.results_dir, deadlines)
     if not args.no_reports:  # every file first: feedback.html per submission, report.html, --gradebook
         from autograder.reports import write_reports
 
-        data = write_reports(summary.results_dir, gradebook=args.gradebook, show=False)
+        data = write_reports(summary.results_dir, gradebook=args.gradebook, show=False, deadlines=deadlines)
     print_summary(summary, out=sys.stderr if args.json else sys.stdout, table=args.no_reports,
                   submitted_label=args.submitted)
     if data is not None:

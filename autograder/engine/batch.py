@@ -18,6 +18,13 @@
    details in ``summary.grading_errors`` for the instructor; the batch goes on;
 4. **finish** – grades.csv and summary.json, owned by the ``sudo`` user.
 
+Each results.json records when its submission was handed in (``submitted``,
+:mod:`autograder.model.submission_time`): nbgrader's ``timestamp.txt`` beside the
+notebook, or the time the caller read where its platform keeps it (Gradescope's
+metadata, the CI's push or pipeline time: ``submitted_at``). A result kept from an
+earlier run gets its time read again (a corrected ``timestamp.txt`` counts without
+grading again). No penalty is computed here: that is the reports' step.
+
 Ctrl-C (``KeyboardInterrupt`` in the main thread) stops the batch quickly:
 nothing more is handed out, the sandbox is closed (its children killed), the
 submissions in flight are dropped (no half-graded result is written), and
@@ -45,6 +52,7 @@ from autograder.engine.pool import GraderError, Zygote, ZygoteLost, default_hidd
 from autograder.sandbox.confine import Limits
 from autograder.model import summary as summary_file
 from autograder.model.files import SUMMARY_FILE, hand_over, make_dirs
+from autograder.model.submission_time import SubmissionTime, from_timestamp_file
 
 __all__ = ["BatchSummary", "LayoutError", "Submission", "ZygoteKeeper", "collect_submissions", "grade_batch",
            "parse_shard", "shard_of"]
@@ -273,6 +281,27 @@ def _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, 
     return todo, kept
 
 
+def submission_time(sub: Submission, given: SubmissionTime | None = None) -> SubmissionTime:
+    """When ``sub`` was handed in: ``given`` (the platform's record, read by the caller), else nbgrader's
+    ``timestamp.txt`` in its folder (missing or unreadable said so, never taken as on time)."""
+    if given is not None:
+        return given
+    if sub.directory is None:
+        return SubmissionTime(None, "timestamp.txt", "missing", "the submission's folder is unknown")
+    return from_timestamp_file(sub.directory)
+
+
+def _refresh_times(kept, results_dir, given) -> None:
+    """Read the submission time of each result kept from an earlier run again; rewrite the ones that changed."""
+    for sub in kept:
+        path = submission_results_path(results_dir, sub)
+        old = results_model.read_result(path)
+        new = submission_time(sub, given)
+        if old.complete and old.submitted != new:
+            old.submitted = new
+            results_model.write_results(path, old)
+
+
 def submission_results_path(results_dir, sub: Submission) -> Path:
     """Where ``sub``'s results.json goes (its student folder from :mod:`autograder.model.ids`)."""
     return results_model.results_path(results_dir, sub.results_folder, sub.assignment)
@@ -281,8 +310,9 @@ def submission_results_path(results_dir, sub: Submission) -> Path:
 class _Run:
     """The grading step of one batch: a queue, worker threads, the zygote keeper."""
 
-    def __init__(self, todo, loaded, results_dir, limits, keeper, summary, emit):
+    def __init__(self, todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at=None):
         self.loaded, self.results_dir, self.limits = loaded, results_dir, limits
+        self.submitted_at = submitted_at
         self.keeper, self.summary, self.emit = keeper, summary, emit
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -345,12 +375,14 @@ class _Run:
         from autograder.engine.grade import unreadable_results
 
         path = submission_results_path(self.results_dir, sub)
+        data.submitted = submission_time(sub, self.submitted_at)
         try:
             results_model.write_results(path, data)
         except Exception as exc:  # noqa: BLE001 — e.g. a value the child forged; the reason instead
             data = unreadable_results(sub.student, sub.assignment, source,
                                       "the grader could not record the results of this notebook",
                                       f"{type(exc).__name__}: {str(exc)[:2000]}")
+            data.submitted = submission_time(sub, self.submitted_at)
             results_model.write_results(path, data)
         with self.lock:
             self.summary.graded += 1
@@ -399,13 +431,15 @@ def _account_missing(todo, results_dir, summary, emit) -> None:
 
 def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, students=None, shard=None,
                 force=False, course_dir=None, limits: Limits | None = None, on_event=None,
-                hide=()) -> BatchSummary:
+                hide=(), submitted_at: SubmissionTime | None = None) -> BatchSummary:
     """Grade every submission of ``submitted_dir`` into ``results_dir``.
 
     ``shard`` is ``(i, n)``; ``on_event(kind, submission, data)`` is called
     (under a lock) with ``kind`` in ``start`` (data: counts), ``graded``
     (data: results), ``skipped`` (data: results path), ``failed`` (data:
-    error text). Returns a :class:`BatchSummary`; ``summary.ok`` is False only
+    error text). ``submitted_at``: the submission time of every submission of the batch, read by the caller
+    where its platform records it (default: each folder's ``timestamp.txt``). Returns a
+    :class:`BatchSummary`; ``summary.ok`` is False only
     when some submission got no results.json because of the instructor's
     setup (a problem set that cannot be loaded, a sandbox that cannot start).
 
@@ -423,6 +457,7 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
     emit = _emitter(on_event, summary)
     todo, kept = _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, force, summary)
     make_dirs(results_dir)
+    _refresh_times(kept, results_dir, submitted_at)
     for sub in kept:
         summary.skipped_existing += 1
         emit("skipped", sub, submission_results_path(results_dir, sub))
@@ -440,7 +475,7 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
         if keeper is not None and not _runs_code(todo):  # nothing left to run in it: not waited for
             keeper.close()
         if todo:
-            _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit)
+            _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit, submitted_at)
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
@@ -504,11 +539,11 @@ def _load_assignments(course_dir, todo, summary, emit) -> dict:
     return loaded
 
 
-def _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit) -> None:
+def _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit, submitted_at=None) -> None:
     """Wait for the launched sandbox, then grade ``todo`` with ``workers`` threads (without a sandbox when
     none of them has a notebook to run: ``summary.sandbox`` then stays empty, as for a batch that ran nothing)."""
     if not _runs_code(todo):
-        _Run(todo, loaded, results_dir, limits, keeper, summary, emit).run(workers)
+        _Run(todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at).run(workers)
         return
     try:
         if keeper is None:
@@ -521,7 +556,7 @@ def _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, sum
             emit("failed", sub, "the sandbox could not start")
         return
     summary.sandbox = keeper.sandbox
-    _Run(todo, loaded, results_dir, limits, keeper, summary, emit).run(workers)
+    _Run(todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at).run(workers)
 
 
 def _finish(summary: BatchSummary, results_dir: Path, started: float) -> None:

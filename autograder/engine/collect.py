@@ -55,6 +55,8 @@ class Submission:
     problem: str = ""
     #: Said in the results' notes when the notebook was graded anyway (a lone notebook under another name).
     note: str = ""
+    #: The problem-set folder (where nbgrader's timestamp.txt is), None when unknown.
+    directory: Path | None = None
 
     @property
     def results_folder(self) -> str:
@@ -302,7 +304,8 @@ def _scan_student(path, sid: StudentId, known, wanted_ps, plan: Plan) -> None:
                 continue
             nb, problem, extra, note = _notebook_of(entry.path, shown, entry.name)
             plan.not_graded.extend(extra)
-            plan.submissions.append(Submission(student, entry.name, nb, sid.folder, sid.raw, problem, note))
+            plan.submissions.append(Submission(student, entry.name, nb, sid.folder, sid.raw, problem, note,
+                                               Path(entry.path)))
         elif kind == "other":
             plan.not_graded.append(NotGraded(shown, OTHER_REASON))
         elif kind == "dir":

@@ -4,6 +4,14 @@ Columns: ``student``, one per problem set (the points earned so far), ``total``
 (their sum) and ``pending`` (the points of answer cells still awaiting manual
 grading, 0 when none: neither earned nor lost yet, so never in a score).
 
+When the course has due dates (some result carries a ``late`` record, see
+:mod:`autograder.model.penalties`), the problem-set columns and ``total`` are
+the scores **after** late penalties, and three columns follow: ``raw_total``
+(the points before any penalty), ``late_penalty`` (the points the late
+submissions lost) and ``late`` (the submissions that were late or whose time is
+unknown, e.g. ``ps1_softmax: 5 d 19 h late: −29``). Without due dates the file
+keeps its four kinds of columns.
+
 Read from the per-submission results.json files alone, through the results
 model (:func:`autograder.model.results.read_result`; a row holds only
 :attr:`~autograder.model.results.SubmissionResult.complete` results, the ones a
@@ -34,7 +42,8 @@ def grades_table(results_dir):
     The student column is the id as results.json records it (the display id,
     see :mod:`autograder.model.ids`), else the folder name.
     """
-    scores, names, pending = {}, {}, {}
+    scores, names, pending, raw, late = {}, {}, {}, {}, {}
+    dated = False
     for path in result_files(results_dir):
         result = read_result(path)
         if not result.complete:  # not graded (yet): resume grades it again
@@ -42,15 +51,23 @@ def grades_table(results_dir):
         folder, assignment = path.parent.parent.name, path.parent.name
         scores.setdefault(folder, {})[assignment] = result.score
         pending[folder] = pending.get(folder, 0.0) + result.pending_points
+        raw[folder] = raw.get(folder, 0.0) + result.raw_score
         names[folder] = result.student or folder
+        if result.late is not None:
+            dated = True
+            if result.late.status != "on_time":
+                late.setdefault(folder, []).append(f"{assignment}: {result.late.short()}")
     found = {ps for row in scores.values() for ps in row}
     columns = list(PROBLEM_SETS) + sorted(found - set(PROBLEM_SETS))
     rows = []
     for folder in sorted(scores, key=lambda f: (names[f], f)):
         row = scores[folder]
+        total = sum(row.values())
         rows.append([names[folder]] + [fmt_points(row[ps], 4) if ps in row else "" for ps in columns]
-                    + [fmt_points(sum(row.values()), 4), fmt_points(pending[folder], 4)])
-    return ["student"] + columns + ["total", "pending"], rows
+                    + [fmt_points(total, 4), fmt_points(pending[folder], 4)]
+                    + ([fmt_points(raw[folder], 4), fmt_points(raw[folder] - total, 4), "; ".join(late.get(folder, []))]
+                       if dated else []))
+    return ["student"] + columns + ["total", "pending"] + (["raw_total", "late_penalty", "late"] if dated else []), rows
 
 
 def write_grades_csv(results_dir) -> Path:
@@ -64,6 +81,7 @@ def write_grades_csv(results_dir) -> Path:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([csv_cell(h) for h in header])
-    writer.writerows([[csv_cell(row[0]), *row[1:]] for row in rows])
+    late = header[-1] == "late"  # its cells name problem sets (folder names): formula-safe too
+    writer.writerows([[csv_cell(row[0]), *row[1:-1], csv_cell(row[-1]) if late else row[-1]] for row in rows])
     with _lock:
         return write_atomic(Path(results_dir) / GRADES_FILE, buf.getvalue())

@@ -14,11 +14,21 @@ instructor's notes), keys in this order::
      "execution": {"cells": [{"index", "grade_id", "status", "error", "duration_s"}],
                    "duration_s", "stdout_truncated", ["output_bytes"], "sandbox": {...}},
      "tamper": [str], "flags": [{"cell", "reason"}], "student_code": {function: source},
-     "answers": {grade_id: text}, "notes": [str], ["grading_error": str]}
+     "answers": {grade_id: text}, "notes": [str], ["grading_error": str],
+     ["submitted": {"at", "source", "status", "detail"}], ["late": {...}]}
 
 ``output`` is ``message`` followed by ``"\\nHint: " + hint`` when there is a
 hint (what Gradescope shows). ``grading_error`` is present only when the
 grader itself failed on the submission (score 0 recorded with the reason).
+
+**Deadlines.** ``submitted`` is the submission time the grader read where the
+platform records it (:mod:`autograder.model.submission_time`); ``late`` is what
+the course's deadline made of it (:mod:`autograder.model.lateness`), written
+at report time by the late-penalty step (:mod:`autograder.model.penalties`),
+never while grading. With a ``late`` record, ``score`` is the total **after**
+the late penalty and ``late.raw_score`` the points earned before it; without
+one they are the same. Changing a due date, an extension or the policy
+rewrites ``late`` and ``score`` from ``late.raw_score``: nothing is graded again.
 
 **Manually graded answer cells** (``kind: "manual"``, the derivations a
 person grades in nbgrader's formgrader) are tests too, in notebook order.
@@ -61,6 +71,8 @@ from pathlib import Path
 
 from autograder.model.course import ANSWER_STUB, PROBLEM_SETS, is_blank_answer
 from autograder.model.files import RESULTS_FILE, write_json_atomic
+from autograder.model.lateness import Lateness
+from autograder.model.submission_time import SubmissionTime
 
 #: Longest list kept in a results.json (notes, tamper lines, cell records).
 MAX_ITEMS = 200
@@ -338,6 +350,10 @@ class SubmissionResult:
     notes: list = field(default_factory=list)  # [str] for the instructor
     #: Set when the grader itself failed on this submission (score 0 recorded with the reason).
     grading_error: str = ""
+    #: When it was handed in, as the platform records it (None: not recorded by this grader's version).
+    submitted: SubmissionTime | None = None
+    #: What the course's due date made of it (None: no due date); ``score`` is then after its penalty.
+    late: Lateness | None = None
     path: Path | None = None
     unreadable: str = ""
     incomplete: str = ""
@@ -393,6 +409,16 @@ class SubmissionResult:
         return float(sum(t.max_score for t in self.autograded))
 
     @property
+    def raw_score(self) -> float:
+        """The points earned before any late penalty (``score`` when there is none)."""
+        return self.late.raw_score if self.late is not None else self.score
+
+    @property
+    def late_penalty(self) -> float:
+        """The points a late submission lost (0 when on time, without a due date, or without a penalty)."""
+        return self.late.penalty if self.late is not None else 0.0
+
+    @property
     def cell_problems(self) -> list:
         """Execution records of cells that raised, timed out or were skipped."""
         return self.execution.problems
@@ -416,8 +442,9 @@ class SubmissionResult:
     @property
     def flagged(self) -> bool:
         """Something the instructor should look at: tampering, a failing cell, unreadable results,
-        a sandbox flag, a grading error."""
-        return bool(self.tamper or self.unreadable or self.not_run or self.flags or self.grading_error or any(
+        a sandbox flag, a grading error, a due date with no readable submission time."""
+        return bool(self.tamper or self.unreadable or self.not_run or self.flags or self.grading_error
+                    or (self.late is not None and self.late.unknown_time) or any(
             c.get("status") in ("error", "timeout") for c in self.cell_problems
         ))
 
@@ -433,6 +460,10 @@ class SubmissionResult:
         }
         if self.grading_error:
             out["grading_error"] = self.grading_error
+        if self.submitted is not None:
+            out["submitted"] = self.submitted.to_json()
+        if self.late is not None:
+            out["late"] = self.late.to_json()
         return out
 
     @classmethod
@@ -443,10 +474,11 @@ class SubmissionResult:
         tests = [TestResult.from_json(t) for t in data.get("tests") or [] if isinstance(t, dict)] \
             if isinstance(data.get("tests"), list) else []
         code, answers = data.get("student_code"), data.get("answers")
+        score = _number(data.get("score"), sum(t.earned for t in tests))
         return cls(
             student=_text(data.get("student") or student),
             assignment=_text(data.get("assignment") or assignment),
-            score=_number(data.get("score"), sum(t.earned for t in tests)),
+            score=score,
             max_score=_number(data.get("max_score"), sum(t.max_score for t in tests)),
             tests=tests,
             execution=Execution.from_json(data.get("execution")),
@@ -458,6 +490,8 @@ class SubmissionResult:
             if isinstance(answers, dict) else {},
             notes=_texts(data.get("notes")),
             grading_error=_text(data.get("grading_error") or ""),
+            submitted=SubmissionTime.from_json(data.get("submitted")),
+            late=Lateness.from_json(data.get("late"), score),
             path=path,
             incomplete=_incomplete(data),
         )

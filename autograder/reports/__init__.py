@@ -10,14 +10,17 @@ One module per job:
 * :mod:`~autograder.reports.jsonout` – ``--json`` machine output;
 * :mod:`~autograder.reports.gradebook` – scores into nbgrader's ``gradebook.db``, and hand-graded points back;
 * :mod:`~autograder.reports.autograded` – the ``autograded/`` notebooks formgrader shows for grading by hand;
-* :mod:`~autograder.reports.nbgrader_export` – ``nbgrader export``'s plugin: the same grades.csv, formula-safe.
+* :mod:`~autograder.reports.nbgrader_export` – ``nbgrader export``'s plugin: the same grades.csv, formula-safe;
+* :mod:`~autograder.reports.course_deadlines` – the course's due dates, extensions and late policy (gradebook
+  and ``nbgrader_config.py``, or ``deadlines.toml``), applied by :mod:`autograder.model.penalties`;
+* :mod:`~autograder.reports.nbgrader_late` – the built-in late policies as an nbgrader plugin.
 
 Imports are lazy: ``python -m autograder merge --help`` loads none of these modules.
 """
 
 from __future__ import annotations
 
-__all__ = ["add_report_arguments", "show_reports", "write_reports"]
+__all__ = ["add_report_arguments", "apply_deadlines", "show_reports", "write_reports"]
 
 
 def add_report_arguments(parser) -> None:
@@ -45,13 +48,18 @@ def add_report_arguments(parser) -> None:
     )
 
 
-def write_reports(results_dir, console=None, json_output=False, gradebook=None, feedback=True, show=True):
+def write_reports(results_dir, console=None, json_output=False, gradebook=None, feedback=True, show=True,
+                  deadlines=None):
     """Everything that follows a batch, from the results folder alone.
 
     Writes ``feedback.html`` next to every ``results.json`` and ``report.html``
     in ``results_dir``; with ``gradebook`` (a course directory) first reads the
     points a person gave answer cells in that course's nbgrader gradebook
     (formgrader) into the results (results.json and grades.csv rewritten), then
+    applies ``deadlines`` (:class:`~autograder.model.deadlines.Deadlines` of the course, from
+    :func:`autograder.reports.course_deadlines.load`; None: the course has none) to every result
+    (:mod:`autograder.model.penalties`: each results.json's ``late`` record and score, and grades.csv,
+    rewritten when they change), then
     stores the scores and the autograded notebooks there; hands the files to the
     ``sudo`` user (:func:`autograder.model.files.hand_over`). Every file is written
     before anything is printed, so a closed pipe loses output, never files.
@@ -74,6 +82,7 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     hand_graded = 0
     if gradebook is not None:
         results, hand_graded = _bring_in_hand_grades(results_dir, results, gradebook)
+    results = _apply_deadlines(results_dir, results, deadlines)
     class_stats = stats.of(results)  # computed once, for the report, the terminal and --json
     if feedback:
         write_feedback_pages(results_dir, results)
@@ -112,6 +121,29 @@ def _bring_in_hand_grades(results_dir, results, course_dir):
     write_grades_csv(results_dir)
     by_path = {r.path: r for r in changed}
     return [by_path.get(r.path, r) for r in results], len(changed)
+
+
+def apply_deadlines(results_dir, deadlines) -> list:
+    """The late-penalty step alone (no page written): every results.json of ``results_dir`` and grades.csv
+    with the late penalties of ``deadlines``; returns the results."""
+    from autograder.model.results import load_results
+
+    return _apply_deadlines(results_dir, load_results(results_dir), deadlines)
+
+
+def _apply_deadlines(results_dir, results, deadlines) -> list:
+    """The results with the course's late penalties recomputed (:func:`autograder.model.penalties.apply_all`);
+    those that changed are written back, and grades.csv with them, before any report reads them."""
+    from autograder.model.grades import write_grades_csv
+    from autograder.model.penalties import apply_all
+    from autograder.model.results import write_results
+
+    results, changed = apply_all(results, deadlines)
+    for r in changed:
+        write_results(r.path, r)
+    if changed:
+        write_grades_csv(results_dir)
+    return results
 
 
 def show_reports(results_dir, data, console=None, json_output=False, results=None) -> None:

@@ -338,5 +338,6 @@ def read_hand_grades(results, course_dir=".", db_url=None, course_id=None) -> li
                 differs = differs or new != t
                 tests.append(new)
             if differs:
-                changed.append(dataclasses.replace(r, tests=tests, score=float(sum(t.earned for t in tests))))
+                # the raw score changed: a late penalty is recomputed from it by the late-penalty step
+                changed.append(dataclasses.replace(r, tests=tests, score=float(sum(t.earned for t in tests)), late=None))
     return changed

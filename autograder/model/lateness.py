@@ -1,0 +1,132 @@
+"""How late one submission was and what it cost: the ``"late"`` record of results.json, and its words.
+
+Written by the late-penalty step (:mod:`autograder.model.penalties`) whenever the
+course gives the problem set a due date, and read by every output that shows a
+total, so they all say the same thing::
+
+    "late": {"status": "late", "due": "2025-03-07T22:59:00+00:00", "extension_s": 0.0,
+             "submitted": "2025-03-14T09:00:01+00:00", "time_source": "timestamp.txt", "time_detail": "",
+             "seconds_late": 554401.0, "raw_score": 29.0, "penalty": 29.0,
+             "policy": "a late submission scores 0", "source": "nbgrader gradebook.db and nbgrader_config.py"}
+
+``status``: ``"on_time"``, ``"late"`` (``penalty`` points off, maybe 0 under a policy
+without penalty), ``"grace"`` (late within the policy's grace period: nothing off)
+or ``"unknown_time"`` (no readable submission time: nothing off, and the submission
+is flagged for the instructor until its time is known; see docs/contract.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from autograder.model.late_policy import duration_words
+from autograder.model.submission_time import as_utc
+
+ON_TIME, LATE, GRACE, UNKNOWN_TIME = "on_time", "late", "grace", "unknown_time"
+STATUSES = (ON_TIME, LATE, GRACE, UNKNOWN_TIME)
+
+
+def when(moment: datetime | None) -> str:
+    """A time as the pages show it: ``2025-03-07 22:59 UTC`` (seconds only when not 0)."""
+    if moment is None:
+        return "unknown"
+    moment = as_utc(moment)
+    return moment.strftime("%Y-%m-%d %H:%M" + (":%S" if moment.second or moment.microsecond else "") + " UTC")
+
+
+def _points(x: float) -> str:
+    x = round(float(x), 2)
+    return str(int(x)) if x == int(x) else f"{x:g}"
+
+
+@dataclass(frozen=True)
+class Lateness:
+    """One submission against its due date (see the module docstring for the fields)."""
+
+    status: str
+    due: datetime | None
+    extension_s: float
+    submitted: datetime | None
+    time_source: str
+    time_detail: str
+    seconds_late: float
+    raw_score: float
+    penalty: float
+    policy: str
+    source: str
+
+    @property
+    def penalised(self) -> bool:
+        return self.status == LATE and self.penalty > 0
+
+    @property
+    def unknown_time(self) -> bool:
+        return self.status == UNKNOWN_TIME
+
+    # -- words ------------------------------------------------------------------------------------------
+
+    def due_words(self) -> str:
+        text = f"due {when(self.due)}"
+        return text + (f", with an extension of {duration_words(self.extension_s)}" if self.extension_s > 0 else "")
+
+    def line(self) -> str:
+        """What the student and the instructor read, e.g. "Submitted 27 h after the due date (due 2025-03-07
+        22:59 UTC): −2.9 points (10% off per started day late)."."""
+        if self.status == UNKNOWN_TIME:
+            return (f"The submission time could not be read ({self.time_detail or 'no time recorded'}); {self.due_words()}. "
+                    "No late penalty is applied until your instructor has checked the time.")
+        if self.status == ON_TIME:
+            return f"Submitted on time ({when(self.submitted)}; {self.due_words()})."
+        late = f"Submitted {duration_words(self.seconds_late)} after the due date ({self.due_words()})"
+        if self.status == GRACE:
+            return late + ", within the grace period: no points off."
+        if self.penalty > 0:
+            return late + f": −{_points(self.penalty)} points ({self.policy})."
+        return late + f": no points off ({self.policy})."
+
+    def short(self) -> str:
+        """For tables: ``"5 d 19 h late: −29"``, ``"on time"``, ``"time unknown"``."""
+        if self.status == UNKNOWN_TIME:
+            return "time unknown"
+        if self.status == ON_TIME:
+            return "on time"
+        text = f"{duration_words(self.seconds_late)} late"
+        if self.status == GRACE:
+            return text + " (grace)"
+        return text + (f": −{_points(self.penalty)}" if self.penalty > 0 else ": no penalty")
+
+    # -- the file ---------------------------------------------------------------------------------------
+
+    def to_json(self) -> dict:
+        return {"status": self.status, "due": self.due.isoformat() if self.due else None,
+                "extension_s": self.extension_s, "submitted": self.submitted.isoformat() if self.submitted else None,
+                "time_source": self.time_source, "time_detail": self.time_detail, "seconds_late": self.seconds_late,
+                "raw_score": self.raw_score, "penalty": self.penalty, "policy": self.policy, "source": self.source}
+
+    @classmethod
+    def from_json(cls, data, score: float) -> "Lateness | None":
+        """Tolerant: None unless ``data`` is such an object with a known status; ``score`` (the file's) stands
+        in for a missing raw score."""
+        if not isinstance(data, dict) or data.get("status") not in STATUSES:
+            return None
+
+        def moment(key):
+            try:
+                return as_utc(datetime.fromisoformat(str(data[key]))) if data.get(key) else None
+            except ValueError:
+                return None
+
+        def number(key, default=0.0):
+            value = data.get(key)
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value \
+                and abs(value) != float("inf")
+            return float(value) if ok else default
+
+        def text(key):
+            return str(data.get(key) or "")[:1000]
+
+        raw = number("raw_score", score)
+        return cls(data["status"], moment("due"), number("extension_s"), moment("submitted"), text("time_source"),
+                   text("time_detail"), number("seconds_late"), raw, min(max(number("penalty"), 0.0), max(raw, 0.0)),
+                   text("policy"), text("source"))

@@ -1,0 +1,70 @@
+"""The late-penalty step: a course's deadlines applied to graded results, never to the grading.
+
+A penalty is a function of (the points earned, the submission time, the due date,
+the extension, the policy), all data; this is where it is computed. Every writer
+of totals runs it first (:func:`autograder.reports.write_reports` before grades.csv,
+the pages, the gradebook and ``--json``; ``export`` and the Gradescope run before their
+files), so moving a due date, granting an extension or changing the policy and
+writing the reports again recomputes every total without running a notebook.
+
+For one result with a due date (with the student's extension) :math:`D`, a submission
+time :math:`t` and raw points :math:`s` (autograded and hand-graded so far),
+
+.. math:: \\text{late} = \\max(0, t - D), \\qquad \\text{score} = s - \\text{penalty}(s, \\text{late})
+
+where the penalty is the policy's, bounded to :math:`[0, s]` as nbgrader bounds it.
+Edge cases: no due date for the problem set → no ``late`` record and the raw score;
+no readable time → status ``unknown_time``, the raw score, and the submission flagged;
+an unreadable or incomplete results.json is left alone (it is graded again on resume).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from autograder.model.lateness import GRACE, LATE, ON_TIME, UNKNOWN_TIME, Lateness
+
+
+def assess(result, deadlines) -> Lateness | None:
+    """What ``deadlines`` make of one :class:`~autograder.model.results.SubmissionResult` (None: no due date)."""
+    if deadlines is None or not result.complete:
+        return None
+    due, extension = deadlines.due_for(result.student, result.assignment)
+    if due is None:
+        return None
+    raw, policy, t = result.raw_score, deadlines.policy, result.submitted
+    record = dict(due=due, extension_s=extension.total_seconds(), raw_score=raw, policy=policy.describe(),
+                  source=deadlines.source, time_source=t.source if t is not None else "",
+                  time_detail=t.detail if t is not None else "no submission time was recorded when it was graded")
+    if t is None or not t.known:
+        return Lateness(UNKNOWN_TIME, submitted=None, seconds_late=0.0, penalty=0.0, **record)
+    seconds_late = max(0.0, (t.at - due).total_seconds())
+    if seconds_late == 0:
+        return Lateness(ON_TIME, submitted=t.at, seconds_late=0.0, penalty=0.0, **record)
+    penalty = policy.penalty(result.student, result.assignment, raw, result.max_score, seconds_late)
+    status = GRACE if penalty is None and seconds_late <= getattr(policy, "grace_s", 0.0) else LATE
+    return Lateness(status, submitted=t.at, seconds_late=seconds_late, penalty=float(penalty or 0.0), **record)
+
+
+def apply(result, deadlines):
+    """``result`` with its ``late`` record and ``score`` recomputed from its raw score (a copy; the same
+    object when nothing changes)."""
+    if not result.complete:
+        return result
+    late = assess(result, deadlines)
+    score = result.raw_score - (late.penalty if late is not None else 0.0)
+    if late == result.late and score == result.score:
+        return result
+    return dataclasses.replace(result, score=score, late=late)
+
+
+def apply_all(results, deadlines) -> tuple:
+    """``(results, changed)``: every result after :func:`apply`, and those that changed (to write back)."""
+    out, changed = [], []
+    for r in results:
+        new = apply(r, deadlines)
+        out.append(new)
+        if new is not r:
+            changed.append(new)
+    return out, changed
+

@@ -1,0 +1,204 @@
+"""A course's deadlines, read where the instructor keeps them.
+
+* **An nbgrader course** – due dates in the gradebook (``nbgrader db assignment add ps1
+  --duedate=…``), extensions on its submissions (nbgrader's ``SubmittedAssignment.extension``,
+  set with ``python -m autograder extension``), and the policy in ``nbgrader_config.py``
+  (``c.LateSubmissionPlugin.penalty_method``, or ``c.AssignLatePenalties.plugin_class``), applied
+  through nbgrader's own ``AssignLatePenalties`` and plugin (:class:`NbgraderPolicy`), so both
+  graders give the same penalty;
+* **otherwise** – the course file ``deadlines.toml`` (:mod:`autograder.model.deadlines`);
+* **Gradescope** – the due date of the submission's metadata (the student's own, extensions
+  included) with the policy of the course folder the autograder was built from.
+
+Both a gradebook with due dates and a ``deadlines.toml`` is an error (which one counts would be
+a guess). Neither: no deadlines (no late record, the raw scores).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from autograder.model.course import PROBLEM_SETS, ROOT
+from autograder.model.deadlines import DEADLINES_FILE, Deadlines, DeadlinesError, read_deadlines_file
+from autograder.model.late_policy import LatePolicy, bounded
+from autograder.model.submission_time import as_utc, parse_utc
+from autograder.reports.gradebook import CONFIG_FILE, course_directory, ensure_tools_on_path
+
+#: nbgrader's log lines about penalties ("Late submission penalty: …") are not ours to print.
+_QUIET = logging.getLogger("autograder.late")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
+
+
+class _Notebook:
+    """What nbgrader's ``_check_late_penalty`` reads of a submitted notebook: its score."""
+
+    def __init__(self, score: float):
+        self.score = score
+
+
+class NbgraderPolicy:
+    """The late policy of an nbgrader course's configuration, applied as ``nbgrader autograde`` applies it.
+
+    nbgrader's ``AssignLatePenalties`` preprocessor, configured by ``nbgrader_config.py``, makes the
+    plugin (``LateSubmissionPlugin`` with its ``penalty_method``, or the ``plugin_class`` set); the
+    penalty is the plugin's ``late_submission_penalty(student, score, seconds_late)``, then nbgrader's
+    ``_check_late_penalty`` bound. :class:`~autograder.reports.nbgrader_late.LatePenaltyPlugin` is asked
+    through its policy, with the problem set's points (nbgrader reads them from its gradebook).
+    """
+
+    def __init__(self, config):
+        from nbgrader.preprocessors import AssignLatePenalties  # (1.4 s to import: only for an nbgrader course)
+
+        self._preprocessor = AssignLatePenalties(config=config, log=_QUIET)
+        try:
+            self._preprocessor.init_plugin()
+        except Exception as exc:  # noqa: BLE001 — the instructor's plugin class: say which, and why
+            raise DeadlinesError(f"{CONFIG_FILE}: the late-submission plugin cannot be made "
+                                 f"({type(exc).__name__}: {exc})") from None
+        self.plugin = self._preprocessor.plugin_inst
+        self._own = _own_policy(self.plugin)
+        self.grace_s = self._own.grace_s if self._own is not None else 0.0
+
+    def penalty(self, student: str, assignment: str, score: float, max_score: float, seconds_late: float):
+        if self._own is not None:
+            penalty = self._own.penalty(student, assignment, score, max_score, seconds_late)
+        else:
+            penalty = self.plugin.late_submission_penalty(student, score, seconds_late)
+        if penalty is None:
+            return None
+        checked = self._preprocessor._check_late_penalty(_Notebook(score), penalty)
+        return bounded(checked, score)
+
+    def describe(self) -> str:
+        cls = type(self.plugin)
+        if self._own is not None:
+            return self._own.describe()
+        if cls.__module__ == "nbgrader.plugins.latesubmission" and cls.__name__ == "LateSubmissionPlugin":
+            method = self.plugin.penalty_method
+            return ("a late submission scores 0" if method == "zero" else "no late penalty") + \
+                f" (nbgrader penalty_method = {method!r})"
+        doc = (cls.__doc__ or "").strip().splitlines()
+        return f"{cls.__name__}" + (f": {doc[0].strip().rstrip('.')}" if doc else "") + " (nbgrader plugin)"
+
+
+def _own_policy(plugin):
+    from autograder.reports.nbgrader_late import LatePenaltyPlugin  # imports nbgrader (1.4 s): when a course uses it
+
+    return plugin.policy if isinstance(plugin, LatePenaltyPlugin) else None
+
+
+def _gradebook_path(coursedir) -> Path | None:
+    url = coursedir.db_url
+    return Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
+
+
+def _gradebook_dates(coursedir) -> tuple:
+    """``(due, extensions)`` of the course's gradebook (read only; nothing when there is no gradebook)."""
+    from nbgrader.api import Gradebook  # (1.4 s to import: only for a course with a gradebook)
+
+    path = _gradebook_path(coursedir)
+    if path is not None and not path.is_file():
+        return {}, {}
+    ensure_tools_on_path()
+    due, extensions = {}, {}
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        for assignment in gb.assignments:
+            if assignment.duedate is None:
+                continue
+            due[assignment.name] = as_utc(assignment.duedate)
+            for sub in assignment.submissions:
+                if sub.extension is not None and sub.extension > timedelta(0):
+                    extensions[(sub.student.id, assignment.name)] = sub.extension
+    return due, extensions
+
+
+def _may_have_gradebook(folder: Path) -> bool:
+    """A gradebook.db in the folder, or a configuration that puts it elsewhere (``db_url``): only then is
+    nbgrader imported (about 1.4 s) to read it."""
+    config = folder / CONFIG_FILE
+    try:
+        elsewhere = config.is_file() and "db_url" in config.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        elsewhere = False
+    return (folder / "gradebook.db").is_file() or elsewhere
+
+
+def known_problem_sets(folder) -> set:
+    """The course's problem sets and any ``source/<ps>/<ps>.ipynb`` of ``folder``."""
+    known = set(PROBLEM_SETS)
+    source = Path(folder) / "source"
+    if source.is_dir():
+        known.update(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
+    return known
+
+
+def load(folder) -> Deadlines | None:
+    """The deadlines of the course folder ``folder`` (see the module docstring); None when it sets none.
+
+    Raises
+    ------
+    DeadlinesError
+        ``deadlines.toml`` is wrong (the message names the field), the gradebook has due dates and
+        ``deadlines.toml`` exists too, or the configured nbgrader plugin cannot be made.
+    """
+    folder = Path(folder).resolve()
+    file = folder / DEADLINES_FILE
+    coursedir = course_directory(folder) if _may_have_gradebook(folder) else None
+    due, extensions = _gradebook_dates(coursedir) if coursedir is not None else ({}, {})
+    if due and file.exists():
+        raise DeadlinesError(f"{file} and due dates in the nbgrader gradebook ({', '.join(sorted(due))}): keep "
+                             "one. An nbgrader course keeps due dates in its gradebook and the policy in "
+                             f"{CONFIG_FILE}; remove {DEADLINES_FILE}, or remove the gradebook's due dates.")
+    if file.exists():
+        return read_deadlines_file(file, known_problem_sets(folder))
+    if due:
+        return Deadlines(due=due, extensions=extensions, policy=NbgraderPolicy(coursedir.config),
+                         source=f"nbgrader gradebook.db and {CONFIG_FILE}")
+    return None
+
+
+def policy_of(folder):
+    """The late policy of the course folder (``deadlines.toml``'s, else ``nbgrader_config.py``'s) and where
+    it was read: for Gradescope, whose metadata gives the due dates."""
+    folder = Path(folder).resolve()
+    file = folder / DEADLINES_FILE
+    if file.exists():
+        return read_deadlines_file(file, known_problem_sets(folder)).policy, DEADLINES_FILE
+    if (folder / CONFIG_FILE).exists():
+        return NbgraderPolicy(course_directory(folder).config), CONFIG_FILE
+    return LatePolicy(), ""
+
+
+def _gradescope_time(value, where: str):
+    try:
+        return parse_utc(str(value)) if value not in (None, "") else None
+    except ValueError:
+        raise DeadlinesError(f"submission_metadata.json: {where} is not a time ({str(value)[:60]!r})") from None
+
+
+def from_gradescope(metadata: dict, assignment: str, student: str, folder) -> Deadlines | None:
+    """The deadline of one Gradescope submission: the submitter's own due date
+    (``users[0].assignment.due_date``, which holds an extension Gradescope granted), else the assignment's
+    (``assignment.due_date``); the policy of the course folder. None when Gradescope gives no due date."""
+    general = metadata.get("assignment") if isinstance(metadata.get("assignment"), dict) else {}
+    users = metadata.get("users") if isinstance(metadata.get("users"), list) else []
+    own = users[0].get("assignment") if users and isinstance(users[0], dict) else None
+    due = _gradescope_time(general.get("due_date"), "assignment.due_date")
+    own_due = _gradescope_time(own.get("due_date"), "users[0].assignment.due_date") if isinstance(own, dict) else None
+    if due is None and own_due is None:
+        return None
+    extensions = {}
+    if due is not None and own_due is not None and own_due > due:
+        extensions[(student, assignment)] = own_due - due
+    policy, where = policy_of(folder)
+    return Deadlines(due={assignment: due or own_due}, extensions=extensions, policy=policy,
+                     source="Gradescope's due date" + (f" and the policy of {where}" if where else ""))
+
+
+def course_folder(gradebook=None, course=None) -> Path:
+    """Where a command reads the deadlines: the ``--gradebook`` course folder when given, else ``--course``,
+    else this repository (the course folder of ``autograde``'s default)."""
+    return Path(gradebook if gradebook is not None else course if course is not None else ROOT)
