@@ -19,6 +19,8 @@ COMMANDS = {
     "demo": ("autograder.commands.demo", "build a demo course, grade example submissions, show the grade table"),
     "export": ("autograder.commands.export", "grades for an LMS gradebook (Canvas, CSV) or a JUnit report"),
     "gradescope": ("autograder.commands.gradescope", "build a problem set's Gradescope autograder; grade inside it"),
+    "late": ("autograder.commands.late", "recompute late penalties and every total from the results (nothing graded)"),
+    "extension": ("autograder.commands.extension", "grant a student an extension in the nbgrader gradebook"),
 }
 
 

@@ -6,8 +6,9 @@
   gradebook that imports a CSV;
 * ``--junit``: a JUnit XML report (one test per graded cell), what GitLab shows in a merge request.
 
-All read the results folder through the results model (:mod:`autograder.reports.results`), so the totals
-are those of grades.csv. The formats and the mapping file are described in :mod:`autograder.reports.lms`
+All read the results folder through the results model (:mod:`autograder.reports.results`) and apply the
+course's deadlines as they are now (``--course``, :mod:`autograder.model.penalties`), so the totals are
+those of grades.csv, late penalties included. The formats and the mapping file are described in :mod:`autograder.reports.lms`
 and :mod:`autograder.reports.junit`. Exit status: 0 written; 1 the mapping does not fit the results (the
 message says what to change; nothing is written); 2 a wrong command line or no results in RESULTS_DIR.
 """
@@ -36,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "the default) or 0")
     parser.add_argument("--skip-unmapped", action="store_true",
                         help="leave out students with results who are not in the mapping file (default: refuse)")
+    parser.add_argument("--course", default=None, metavar="DIR",
+                        help="the course folder whose deadlines apply (deadlines.toml, or its gradebook's due dates "
+                        "and nbgrader_config.py's late policy; default: this repository)")
 
 
 def _columns(pairs) -> dict:
@@ -49,15 +53,22 @@ def _columns(pairs) -> dict:
 
 
 def run(args) -> int:
+    from autograder.model.deadlines import DeadlinesError
     from autograder.model.files import write_atomic
-    from autograder.reports import lms
+    from autograder.model.penalties import apply_all
     from autograder.model.results import load_results
+    from autograder.reports import course_deadlines, lms
 
     results_dir = Path(args.results_dir)
     results = load_results(results_dir) if results_dir.is_dir() else []
     if not results:
         print(f"export: no results in {results_dir} (expected <student>/<ps>/results.json, what "
               "`autograde --out` writes)", file=sys.stderr)
+        return 2
+    try:  # the course's deadlines as they are now: the same totals as grades.csv written now
+        results, _ = apply_all(results, course_deadlines.load(course_deadlines.course_folder(course=args.course)))
+    except DeadlinesError as exc:
+        print(f"export: {exc}", file=sys.stderr)
         return 2
     try:
         if args.junit:

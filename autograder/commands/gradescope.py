@@ -9,14 +9,18 @@ Configure Autograder → Zip file upload). At its top, as Gradescope's autograde
   environment;
 * ``course/`` – what grading one problem set needs and nothing more of the course: the grader package,
   the problem set's source notebook, its checks and the reference solutions they use (other problem sets'
-  checks and references are left out).
+  checks and references are left out), and the course's late policy (``deadlines.toml``,
+  ``nbgrader_config.py``) when it has one.
 
 ``run`` is the same engine as ``autograde`` (:func:`autograder.engine.grade_batch`, never a second grading
 path): the notebooks ``/autograder/submission/*.ipynb`` (else any below it) are laid out as one student's
 ``submitted/<student>/<ps>/`` folder, so the rules of ``autograde`` apply (``<ps>.ipynb`` is graded; a
 folder's only notebook under another name is graded and the feedback says so; several under other names
 are not guessed between); the engine's result becomes ``/autograder/results/results.json`` in Gradescope's
-format (:mod:`autograder.reports.gradescope`). What it prints goes to Gradescope's instructor-only output:
+format (:mod:`autograder.reports.gradescope`). The submission time is Gradescope's ``created_at``; the due
+date is Gradescope's for that submitter (an extension granted there included), and the late policy is the
+course's (``deadlines.toml`` or ``nbgrader_config.py``, bundled in ``course/`` when the course has them):
+the score Gradescope gets is after the late penalty, and the output says why. What it prints goes to Gradescope's instructor-only output:
 the engine's summary, including which isolation it ran with (``mode root | userns | weak``). Gradescope runs
 it as root; where the container lets root make no namespaces, the root sandbox cannot start, and the
 submission is graded again with the sandbox an ordinary user gets (a user namespace, else the weak mode,
@@ -141,6 +145,7 @@ def bundle_files(ps: str, root: Path | None = None) -> dict:
     """``path in the zip -> file on disk`` of ``course/``: the product's packages without other problem sets'
     checks and references, the problem set's source folder, pyproject.toml and README.md."""
     from autograder.model.course import PROBLEM_SETS, ROOT
+    from autograder.model.deadlines import DEADLINES_FILE
 
     root = ROOT if root is None else Path(root)
     others = {f"{other}.py" for other in PROBLEM_SETS if other != ps}
@@ -159,6 +164,9 @@ def bundle_files(ps: str, root: Path | None = None) -> dict:
             files[f"course/{rel.as_posix()}"] = path
     for name in ("pyproject.toml", "README.md"):
         files[f"course/{name}"] = root / name
+    for name in (DEADLINES_FILE, "nbgrader_config.py"):  # the course's late policy, when it has one
+        if (root / name).is_file():
+            files[f"course/{name}"] = root / name
     return files
 
 
@@ -199,14 +207,40 @@ def check(ps: str) -> int:
 
 # -- run (inside Gradescope) --------------------------------------------------------------------------------------
 
+def _metadata(root: Path) -> dict:
+    """Gradescope's ``submission_metadata.json`` (``{}`` when it is missing or not a JSON object)."""
+    try:
+        meta = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
 def _student(root: Path) -> str:
     """A name for the feedback: the submitter's name from Gradescope's submission_metadata.json, else "student"."""
     try:
-        meta = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8"))
-        name = str(meta["users"][0]["name"]).strip()
-    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        name = str(_metadata(root)["users"][0]["name"]).strip()
+    except (KeyError, IndexError, TypeError):
         return "student"
     return name[:100] or "student"
+
+
+def _with_deadline(result, meta: dict, ps: str):
+    """``result`` with Gradescope's due date for this submitter (an extension included) and the course's late
+    policy applied (:mod:`autograder.model.penalties`); a due date or policy that cannot be read is said to the
+    instructor and in the notes, and the score stands."""
+    from autograder.model.course import ROOT
+    from autograder.model.deadlines import DeadlinesError
+    from autograder.model.penalties import apply
+    from autograder.reports.course_deadlines import from_gradescope
+
+    try:
+        deadlines = from_gradescope(meta, ps, result.student, ROOT)
+    except DeadlinesError as exc:
+        print(f"The late penalty could not be computed: {exc}")
+        result.notes.append("The late penalty could not be computed; your instructor will check the submission time.")
+        return result
+    return apply(result, deadlines)
 
 
 def submitted_notebooks(submission: Path) -> list:
@@ -283,6 +317,9 @@ def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float)
     from autograder.reports.gradescope import gradescope_results
     from autograder.sandbox.confine import Limits
 
+    from autograder.model.submission_time import from_gradescope as submission_time
+
+    meta = _metadata(root)
     student = folder_name(_student(root))  # a name with "/" or ".." cannot leave the folder
     notebooks = submitted_notebooks(root / "submission")
     with tempfile.TemporaryDirectory(prefix="probdl-gradescope-") as work:
@@ -291,7 +328,8 @@ def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float)
         limits = Limits(timeout_s=timeout, budget_s=max(120.0, 12 * timeout))
         for attempt in (1, 2):  # 2: without root's sandbox, when it could not start
             out = Path(work) / f"results-{attempt}"
-            summary = grade_batch(submitted, out, workers=1, assignments=[ps], limits=limits)
+            summary = grade_batch(submitted, out, workers=1, assignments=[ps], limits=limits,
+                                  submitted_at=submission_time(meta))
             for line in summary_lines(summary):  # for the instructor: what the engine did, which isolation
                 print(line)
             for failure in summary.failed:
@@ -309,5 +347,6 @@ def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float)
         result = read_result(path)
     if left_out:
         result.notes.append("Not graded: " + ", ".join(left_out) + ".")
+    result = _with_deadline(result, meta, ps)
     print(f"{ps}: {result.score:g} / {result.max_score:g} points ({len(notebooks)} notebook(s) in the submission).")
     return gradescope_results(result, visibility, execution_time=time.monotonic() - started)

@@ -5,7 +5,10 @@ writes ``<student>/<ps>/`` folders. Merging copies every submission folder
 into ``--out`` and rebuilds what spans the class from the per-submission
 results: ``grades.csv``, ``summary.json``, ``report.html``, the feedback pages
 and the grade table. The merged folder equals the folder of one unsharded run
-(same results.json files, same grades.csv, same report.html).
+(same results.json files, same grades.csv, same report.html). The course's
+deadlines (``--course``, or the ``--gradebook`` folder) are applied when the
+reports are written, so merging a folder into itself (``merge results --out
+results``) recomputes every late penalty and total from the results alone.
 
 A RESULTS_DIR may also be a folder of shard folders (what
 ``actions/download-artifact`` makes of several artifacts): every folder below
@@ -36,6 +39,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("results_dirs", nargs="+", metavar="RESULTS_DIR",
                         help="result folders of the shards (or folders holding them)")
     parser.add_argument("--out", required=True, metavar="DIR", help="the merged results folder (created)")
+    parser.add_argument("--course", default=None, metavar="DIR",
+                        help="the course folder whose deadlines apply (deadlines.toml, or its gradebook's due dates "
+                        "and nbgrader_config.py's late policy; default: this repository, or the --gradebook folder)")
     add_report_arguments(parser)
 
 
@@ -118,7 +124,7 @@ def shard_batches(out, roots) -> list:
     return batches
 
 
-def merge(results_dirs, out, console=None, json_output=False, gradebook=None, reports=True) -> dict:
+def merge(results_dirs, out, console=None, json_output=False, gradebook=None, reports=True, deadlines=None) -> dict:
     """Merge shards into ``out``; write grades.csv, summary.json and (``reports``) the reports, then print.
 
     summary.json has the schema of one batch's (:mod:`autograder.model.summary`):
@@ -133,11 +139,15 @@ def merge(results_dirs, out, console=None, json_output=False, gradebook=None, re
     info = merge_folders(results_dirs, out)
     roots = info.pop("_roots")
     write_grades_csv(out)
+    if not reports and deadlines is not None:
+        from autograder.reports import apply_deadlines
+
+        apply_deadlines(out, deadlines)
     # the shards' batches first, so that the reports see what they did not grade and their sandboxes
     summary_file.write(Path(out) / SUMMARY_FILE, shard_batches(out, roots))
     data = info
     if reports:
-        data = write_reports(out, gradebook=gradebook, show=False)
+        data = write_reports(out, gradebook=gradebook, show=False, deadlines=deadlines)
         data["merged"] = info
     hand_over(out)
     if reports:
@@ -159,11 +169,15 @@ def _print_not_graded(data, console) -> None:
 def run(args) -> int:
     from autograder.reports.table import make_console
 
+    from autograder.model.deadlines import DeadlinesError
+    from autograder.reports.course_deadlines import course_folder, load
+
     console = make_console(stderr=args.json)
     try:
+        deadlines = load(course_folder(args.gradebook, args.course))
         merge(args.results_dirs, args.out, console=console, json_output=args.json,
-              gradebook=args.gradebook, reports=not args.no_reports)
-    except (MergeConflict, FileNotFoundError) as exc:
+              gradebook=args.gradebook, reports=not args.no_reports, deadlines=deadlines)
+    except (MergeConflict, FileNotFoundError, DeadlinesError) as exc:
         print(f"merge: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -4,7 +4,9 @@ Per graded cell: pass/fail, the points, the message and the hint; per
 function: the student's own code (without the template's docstrings). A
 function that still raises the template's ``NotImplementedError`` gets one
 line, "not attempted yet" and its points, instead of a card per cell. Plus what happened to the notebook
-(restored test cells, cells that raised or timed out). A manually graded answer cell (a derivation)
+(restored test cells, cells that raised or timed out), and, when the problem set has a due date,
+when it was submitted and what lateness cost ("Submitted 27 h after the due date …: −2.9 points"; the
+score shown is after that penalty). A manually graded answer cell (a derivation)
 shows "awaiting grading" and its points until a person has graded it (then the points and the
 grader's comment), with the student's answer as text. Built from
 results.json alone, which never holds hidden test source or reference values,
@@ -121,7 +123,8 @@ def feedback_view(result: SubmissionResult) -> dict:
     ``title``, ``r`` (the result), ``fraction`` (of full marks), ``cells`` (:func:`_cells`),
     ``cells_failed``, ``notes``, ``functions`` (:func:`_function`, in notebook order), ``shown``
     (:func:`_test_view` per graded cell), ``passed_line`` (how many autograded cells passed, and the
-    points awaiting manual grading) and ``manual`` (the notebook has answer cells).
+    points awaiting manual grading), ``manual`` (the notebook has answer cells) and ``late`` (the
+    submission against its due date, :class:`~autograder.model.lateness.Lateness`, or None).
     """
     notes = list(result.notes)
     if result.execution.stdout_truncated:
@@ -144,6 +147,7 @@ def feedback_view(result: SubmissionResult) -> dict:
         "shown": {t.name: _test_view(t) for t in result.tests},
         "passed_line": passed,
         "manual": any(t.manual for t in result.tests),
+        "late": result.late,
     }
 
 

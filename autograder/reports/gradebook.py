@@ -25,6 +25,11 @@ do the same, through the same preprocessors, so running both is fine):
   formgrader lists as "needs manual grade" (a blank answer also gets nbgrader's
   auto comment "No response."). A ``manual_score`` an instructor entered in
   formgrader is left alone, and wins, as in nbgrader;
+* the submission's **time** (the one the grader recorded, :mod:`autograder.model.submission_time`) and
+  its **late penalty** (``SubmittedNotebook.late_submission_penalty``, as nbgrader's
+  ``AssignLatePenalties`` records it; computed by :mod:`autograder.model.penalties` from the course's
+  deadlines), so ``nbgrader export`` gives the same final score as grades.csv. Due dates and
+  extensions are the gradebook's own and are never written here;
 * the **autograded notebook** formgrader shows, ``autograded/<student>/<ps>/<ps>.ipynb``
   (:mod:`autograder.reports.autograded`).
 
@@ -160,8 +165,9 @@ def write_gradebook(results_dir, course_dir=".", results=None, db_url=None, cour
     """Write the scores of ``results_dir`` into the gradebook of ``course_dir``, and its autograded notebooks.
 
     Returns ``{"db_url", "course_id", "assignments", "students", "submissions",
-    "grades", "pending", "autograded", "skipped"}``: ``pending`` counts the
-    answer cells that await manual grading, ``autograded`` the notebooks written
+    "grades", "pending", "late_penalties", "autograded", "skipped"}``: ``pending`` counts the
+    answer cells that await manual grading, ``late_penalties`` the submissions given a late
+    penalty (recorded as nbgrader does), ``autograded`` the notebooks written
     for formgrader; ``skipped`` lists submissions whose results.json could not
     be read (nothing is written for them).
     """
@@ -176,7 +182,7 @@ def write_gradebook(results_dir, course_dir=".", results=None, db_url=None, cour
     db_url = db_url or coursedir.db_url
     course_id = coursedir.course_id if course_id is None else course_id
     written = {"db_url": db_url, "course_id": course_id, "assignments": 0, "students": 0,
-               "submissions": 0, "grades": 0, "pending": 0, "autograded": 0, "skipped": []}
+               "submissions": 0, "grades": 0, "pending": 0, "late_penalties": 0, "autograded": 0, "skipped": []}
     readable = [r for r in results if not r.unreadable]
     written["skipped"] = [f"{r.student}/{r.assignment}" for r in results if r.unreadable]
     ensure_tools_on_path()
@@ -241,7 +247,10 @@ def _write_submission(gb, r, nb: str, course_dir, coursedir, written: dict) -> N
     from nbgrader.api import Comment, Grade, MissingEntry
 
     kwargs = {}
-    stamp = _timestamp(course_dir, coursedir, r.student, r.assignment)
+    if r.submitted is not None:  # the time the grader recorded (timestamp.txt, Gradescope, the CI's)
+        stamp = r.submitted.at if r.submitted.known else None
+    else:  # a result graded before times were recorded: nbgrader's file, if the course folder has it
+        stamp = _timestamp(course_dir, coursedir, r.student, r.assignment)
     if stamp:
         kwargs["timestamp"] = stamp
     submission = gb.update_or_create_submission(r.assignment, r.student, **kwargs)
@@ -269,6 +278,10 @@ def _write_submission(gb, r, nb: str, course_dir, coursedir, written: dict) -> N
             grade.auto_score = float(t.score)
             grade.needs_manual_grade = False
         written["grades"] += 1
+    # the late penalty as nbgrader's AssignLatePenalties records it: on the notebook, None when there is none
+    penalty = r.late_penalty
+    submitted_nb.late_submission_penalty = penalty if penalty > 0 else None
+    written["late_penalties"] += int(penalty > 0)
     gb.db.commit()
     del submission
     written["submissions"] += 1

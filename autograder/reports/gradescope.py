@@ -9,7 +9,9 @@ output and an execution time. We map:
   test (Gradescope's schema needs a score, and its points are neither earned nor lost): the feedback text
   says it awaits grading, and ``extra_data.pending_points`` holds its points;
 * ``score`` = the submission's total from the results model (:class:`~autograder.model.results.SubmissionResult`),
-  the same number as grades.csv and the engine's own results.json;
+  the same number as grades.csv and the engine's own results.json: after a late penalty, which the output
+  states ("Submitted 27 h after the due date …: −2.9 points") and ``extra_data.late`` records (the tests
+  keep each cell's own points, so they add up to ``extra_data.raw_score``);
 * ``output`` = the feedback in words (:func:`autograder.reports.feedback.render_feedback_text`: restored
   test cells, cells that failed, notes, functions not attempted yet);
 * ``stdout_visibility`` = ``hidden``: what run_autograder prints (the sandbox's mode, the engine's summary) is
@@ -66,6 +68,8 @@ def gradescope_results(result, visibility: str = "visible", execution_time: floa
             "sandbox": sandbox_summary(result.execution.sandbox),
             "tamper": list(result.tamper),
             "flags": list(result.flags),
+            "raw_score": float(result.raw_score),
+            "late": result.late.to_json() if result.late is not None else None,
         },
         "tests": tests,
     }

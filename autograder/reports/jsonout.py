@@ -10,20 +10,24 @@ Shape (``"version": 1``)::
                            "items": [{"grade_id", "max_score", "n", "passed", "pass_rate", "manual", "pending",
                                       "mean_score", "mistakes": [{"label", "count"}], "other_mistakes"}]}},
      "students": [{"student", "scores": {ps: score or null}, "total", "max_total", "pending": {ps: points},
-                   "pending_total", "flags"}],
-     "submissions": [{"student", "assignment", "score", "max_score", "autograded_score",
-                      "autograded_max_score", "pending_points", "pending": [grade_id], "passed", "tests",
-                      "flagged", "tamper", "cell_problems", "flags", "grading_error", "notes", "results",
-                      "feedback"}],
+                   "pending_total", "late_penalty", "flags"}],
+     "submissions": [{"student", "assignment", "score", "max_score", "raw_score", "late_penalty",
+                      "autograded_score", "autograded_max_score", "pending_points", "pending": [grade_id],
+                      "passed", "tests", "flagged", "tamper", "cell_problems", "flags", "grading_error",
+                      "notes", "submitted": {...} or null, "late": {...} or null, "results", "feedback"}],
+     "late": {"source", "policies", "submissions", "on_time", "late", "penalised", "grace",
+              "unknown_time", "points_off"} or null,         # null: no problem set has a due date
      "not_graded": [{"path", "reason", "suggestion"}],   # what under submitted/ was not graded
      "sandbox": {…} or [{…} per shard]}                  # how the submissions were isolated
 
 ``not_graded`` and ``sandbox`` come from the batch's summary.json (or, for a
 merged folder, from each shard's); both are read defensively.
 
-Scores are the points earned so far (autograded and hand-graded); the points of
-answer cells awaiting manual grading are ``pending_points`` / ``pending``,
-never in a score.
+Scores are the points earned so far (autograded and hand-graded), after any
+late penalty (``raw_score`` before it, ``late_penalty`` the points off, ``late``
+the record of :mod:`autograder.model.lateness`, ``submitted`` the submission
+time the grader read); the points of answer cells awaiting manual grading are
+``pending_points`` / ``pending``, never in a score.
 
 Paths are relative to ``results_dir``. No hidden test source or reference value
 is in it (results.json has none).
@@ -35,7 +39,7 @@ import os
 from pathlib import Path
 
 from autograder.model.files import SUMMARY_FILE
-from autograder.reports import stats
+from autograder.reports import late, stats
 from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE
 from autograder.model.results import load_results
 
@@ -86,6 +90,8 @@ def summary(results_dir, results=None) -> dict:
             "assignment": r.assignment,
             "score": r.score,
             "max_score": r.max_score,
+            "raw_score": r.raw_score,
+            "late_penalty": r.late_penalty,
             "autograded_score": r.autograded_score,
             "autograded_max_score": r.autograded_max_score,
             "pending_points": r.pending_points,
@@ -102,6 +108,8 @@ def summary(results_dir, results=None) -> dict:
             "grading_error": r.grading_error,
             "notes": r.notes,
             "unreadable": r.unreadable,
+            "submitted": r.submitted.to_json() if r.submitted is not None else None,
+            "late": r.late.to_json() if r.late is not None else None,
             "results": _rel(r.path, results_dir) if r.path is not None else None,
             "feedback": _rel(feedback, results_dir) if feedback is not None and feedback.exists() else None,
         })
@@ -116,5 +124,6 @@ def summary(results_dir, results=None) -> dict:
         "problem_sets": problem_sets,
         "students": cs.rows,
         "submissions": submissions,
+        "late": late.summary(results),
         **batch_info(results_dir),
     }

@@ -4,7 +4,10 @@ One ``<testsuite>`` per submission, named ``<student>/<problem set>: <score> / <
 ``<testcase>`` per graded cell, named ``<grade_id>: <points> / <max> points``, passed or with a
 ``<failure>`` holding the message and the hint (the text of results.json, which never holds hidden test
 source or reference values). A manually graded answer cell no person has graded yet is ``<skipped>``
-("awaiting manual grading"): neither passed nor failed. Totals come from the results model (:class:`~autograder.model.results.SubmissionResult`),
+("awaiting manual grading"): neither passed nor failed. When the problem set has a due date, one more
+``<testcase>`` named ``deadline: …`` fails with the late penalty (or an unknown submission time), and the
+suite's properties give the score before it (``raw_score``) and the penalty (``late_penalty``); the
+suite's score is after it. Totals come from the results model (:class:`~autograder.model.results.SubmissionResult`),
 the same numbers as grades.csv and the feedback pages.
 
 Every string is a student's id or the grader's text about their code: ElementTree escapes markup, and
@@ -33,6 +36,23 @@ def _points(score, max_score: float) -> str:
     return f"{'–' if score is None else fmt_points(score)} / {fmt_points(max_score)} points"
 
 
+def _deadline_case(suite, r):
+    """The ``deadline`` testcase of a submission whose problem set has a due date: passed when on time (or
+    within the grace period, or late without a penalty), failed with the words of the feedback page when a
+    late penalty was taken off or the submission time is unknown. None without a due date."""
+    if r.late is None:
+        return None
+    late = r.late
+    case = ET.SubElement(suite, "testcase", classname=xml_text(f"{r.assignment}.{r.student}"),
+                         name=xml_text(f"deadline: {late.short()}"), time="0")
+    if late.penalised or late.unknown_time:
+        failure = ET.SubElement(case, "failure", message=xml_text(late.short()), type=late.status)
+        failure.text = xml_text(late.line())
+    suite.set("tests", str(int(suite.get("tests")) + 1))
+    suite.set("failures", str(int(suite.get("failures")) + int(late.penalised or late.unknown_time)))
+    return case
+
+
 def junit_tree(results) -> ET.ElementTree:
     """The JUnit document of ``results`` (:class:`~autograder.model.results.SubmissionResult`, in the order given)."""
     root = ET.Element("testsuites", name="probdl-autograder")
@@ -40,13 +60,18 @@ def junit_tree(results) -> ET.ElementTree:
     for r in results:
         failed = [t for t in r.tests if not t.passed and not t.pending]
         waiting = f" ({fmt_points(r.pending_points)} awaiting manual grading)" if r.pending else ""
+        if r.late is not None and r.late.penalised:
+            waiting += f" (late: −{fmt_points(r.late.penalty)} of {fmt_points(r.late.raw_score)})"
         suite = ET.SubElement(root, "testsuite", name=xml_text(f"{r.student}/{r.assignment}: "
                                                               f"{_points(r.score, r.max_score)}{waiting}"),
                               tests=str(len(r.tests)), failures=str(len(failed)), errors="0",
                               skipped=str(len(r.pending)))
         props = ET.SubElement(suite, "properties")
-        for name, value in (("score", fmt_points(r.score)), ("max_score", fmt_points(r.max_score))):
+        dated = (("raw_score", fmt_points(r.raw_score)), ("late_penalty", fmt_points(r.late_penalty))) \
+            if r.late is not None else ()
+        for name, value in (("score", fmt_points(r.score)), ("max_score", fmt_points(r.max_score)), *dated):
             ET.SubElement(props, "property", name=name, value=value)
+        deadline = _deadline_case(suite, r)
         for t in r.tests:
             case = ET.SubElement(suite, "testcase", classname=xml_text(f"{r.assignment}.{r.student}"),
                                  name=xml_text(f"{t.name}: {_points(t.score, t.max_score)}"), time="0")
@@ -59,8 +84,8 @@ def junit_tree(results) -> ET.ElementTree:
                 failure.text = xml_text(t.output)
         if r.unreadable:
             ET.SubElement(suite, "system-err").text = xml_text(f"results.json unreadable: {r.unreadable}")
-        tests += len(r.tests)
-        failures += len(failed)
+        tests += len(r.tests) + int(deadline is not None)
+        failures += len(failed) + int(deadline is not None and deadline.find("failure") is not None)
         skipped += len(r.pending)
     root.set("tests", str(tests))
     root.set("failures", str(failures))

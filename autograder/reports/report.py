@@ -4,7 +4,8 @@ A grade histogram per problem set and for the total (inline SVG, drawn by
 :mod:`~autograder.reports.histogram`), the item analysis (per graded cell: pass rate, discrimination and
 the most frequent hints, i.e. which mistakes the class made), the submissions that
 need a look (tampering, cells that failed, notebooks that did not run), and
-every student's scores with links to their feedback pages. Answer cells that
+every student's scores with links to their feedback pages, and, when the course has due dates,
+the late submissions with their penalties (the score before and after). Answer cells that
 await manual grading are counted apart ("pending"): in no score, no mean and
 no correlation until a person has graded them.
 
@@ -19,7 +20,7 @@ import os
 
 from markupsafe import Markup
 
-from autograder.reports import stats
+from autograder.reports import late, stats
 from autograder.reports._html import render, write_atomic
 from autograder.reports.histogram import histogram_svgs
 from autograder.reports.jsonout import batch_info
@@ -73,6 +74,8 @@ def _what_happened(r) -> list:
              else f"to look at: {f['reason']}" for f in r.flags]
     if r.not_run:
         what += list(r.notes)
+    if r.late is not None and r.late.unknown_time:
+        what.append(r.late.line())
     for c in r.cell_problems:
         if c.get("status") in ("error", "timeout"):
             gid = f" ({c['grade_id']})" if c.get("grade_id") else ""
@@ -94,10 +97,20 @@ def _students(cs, results_dir) -> list:
         for ps in cs.max_scores:
             r = by.get((row["student"], ps))
             scores.append({"ps": ps, "score": r.score if r else None, "flagged": bool(r and r.flagged),
+                           "late": bool(r and r.late is not None and r.late.penalised),
                            "href": None if r is None else (_href(r, results_dir) or "")})
         rows.append({"student": row["student"], "scores": scores, "total": row["total"],
                      "max_total": row["max_total"], "pending": row["pending_total"]})
     return rows
+
+
+def _late(results, results_dir) -> dict:
+    """The deadlines section: the class in a line, and every submission that was late or whose time is unknown."""
+    info = late.summary(results)
+    if info is None:
+        return {"late_info": None}
+    entries = [{**e, "href": _href(e["result"], results_dir)} for e in late.entries(results)]
+    return {"late_info": info, "late_headline": late.headline(info), "late_entries": entries}
 
 
 def render_report(results, results_dir) -> str:
@@ -117,6 +130,7 @@ def render_report(results, results_dir) -> str:
             pending_students=any(row["pending_total"] for row in cs.rows),
             pending_sets=any(d.get("pending_submissions") for d in cs.problem_sets.values()),
             sandbox=_sandbox_lines(info["sandbox"]),
+            **_late(cs.results, results_dir),
             min_discrimination=stats.MIN_DISCRIMINATION,
             min_n_for_flag=stats.MIN_N_FOR_FLAG,
         )

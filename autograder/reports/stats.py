@@ -27,10 +27,11 @@ def ps_max_scores(results) -> dict:
 
 def student_rows(results) -> list:
     """One row per student: ``{"student", "scores": {ps: score|None}, "total", "max_total", "pending":
-    {ps: points}, "pending_total", "flags"}``.
+    {ps: points}, "pending_total", "late_penalty", "flags"}``.
 
     A problem set the student did not submit scores ``None`` and counts 0 in the total. Scores are
-    the points earned so far; ``pending`` holds, per problem set, the points of answer cells still
+    the points earned so far, after any late penalty (``late_penalty``: the points late submissions
+    lost); ``pending`` holds, per problem set, the points of answer cells still
     awaiting manual grading (only problem sets with some), ``pending_total`` their sum.
     """
     maxes = ps_max_scores(results)
@@ -56,6 +57,8 @@ def student_rows(results) -> list:
             for f in r.flags[:5]:
                 where = f"cell {f['cell']}: " if f.get("cell") is not None else ""
                 flags.append(f"{ps}: to look at: {where}{f['reason']}")
+            if r.late is not None and r.late.unknown_time:
+                flags.append(f"{ps}: submission time unknown ({r.late.time_detail}): no late penalty applied")
         pending = {ps: subs[ps].pending_points for ps in maxes if ps in subs and subs[ps].pending_points}
         rows.append({
             "student": student,
@@ -64,6 +67,7 @@ def student_rows(results) -> list:
             "max_total": max_total,
             "pending": pending,
             "pending_total": sum(pending.values()),
+            "late_penalty": sum(r.late_penalty for r in subs.values()),
             "flags": flags,
         })
     return rows

@@ -45,7 +45,8 @@ def grade_table(results):
 
     Narrow enough for an 80-column terminal: problem sets by their short id
     (``ps1`` for ``ps1_softmax``), and a ⚠ where a submission needs a look
-    (:func:`attention_lines` says why). Scores are the points earned so far;
+    (:func:`attention_lines` says why), an L where a late penalty was taken off (listed below the
+    table, :func:`late_lines`). Scores are the points earned so far, after any late penalty;
     when answer cells await manual grading, a last column ``pending`` gives
     their points per student (neither earned nor lost yet).
     """
@@ -72,7 +73,8 @@ def grade_table(results):
             score = row["scores"][ps]
             text = "–" if score is None else fmt_points(score)
             r = by.get((row["student"], ps))
-            mark = " [magenta]⚠[/]" if r is not None and r.flagged else "  "
+            mark = " [magenta]⚠[/]" if r is not None and r.flagged else \
+                " [yellow]L[/]" if r is not None and r.late is not None and r.late.penalised else "  "
             cells.append(f"[{_style(score, max_score)}]{text}[/]{mark}")
         extra = [fmt_points(row["pending_total"]) if row["pending_total"] else "–"] if pending else []
         table.add_row(Text(row["student"]), *cells, fmt_points(row["total"]), *extra)  # an id is text, never markup
@@ -86,6 +88,25 @@ def attention_lines(results) -> list:
         for flag in row["flags"]:
             ps, _, why = flag.partition(": ")
             lines.append(f"{row['student']}/{ps}: {why}")
+    return lines
+
+
+def late_lines(results, limit: int = 20) -> list:
+    """The class's deadlines in a line, then one line per late submission (or one whose time is unknown):
+    who, which problem set, the score before and after the penalty, and why (at most ``limit``)."""
+    from autograder.reports import late
+
+    info = late.summary(results)
+    if info is None:
+        return []
+    lines = [late.headline(info)]
+    entries = late.entries(results)
+    for e in entries[:limit]:
+        change = (f"{fmt_points(e['raw_score'])} → {fmt_points(e['score'])} / {fmt_points(e['max_score'])}"
+                  if e["penalty"] else f"{fmt_points(e['score'])} / {fmt_points(e['max_score'])}")
+        lines.append(f"  L {e['student']}/{e['assignment']}: {change}. {e['line']}")
+    if len(entries) > limit:
+        lines.append(f"  … and {len(entries) - limit} more (grades.csv, column late; report.html)")
     return lines
 
 
@@ -143,6 +164,8 @@ def print_summary(results_dir, results=None, console=None, gradebook=None) -> No
         console.print("[bold magenta]⚠ To look at[/] (details in report.html):")
         for line in attention:
             console.print(f"  {line}", markup=False, highlight=False)
+    for line in late_lines(cs.results):
+        console.print(line, markup=False, highlight=False)
     hardest = hardest_items_table(cs)
     if hardest is not None:
         console.print(hardest)

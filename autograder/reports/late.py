@@ -1,0 +1,58 @@
+"""A class's submissions against their due dates, for the class report, the terminal and ``--json``.
+
+Read from each result's ``late`` record (:mod:`autograder.model.lateness`), which the
+late-penalty step wrote (:mod:`autograder.model.penalties`): nothing is computed again
+here, so every output lists the same submissions with the same penalties.
+"""
+
+from __future__ import annotations
+
+from autograder.model.lateness import GRACE, LATE, ON_TIME, UNKNOWN_TIME
+from autograder.model.results import fmt_points
+
+
+def entries(results) -> list:
+    """The submissions that were not simply on time, in the results' order: ``{"student", "assignment",
+    "status", "short", "line", "raw_score", "penalty", "score", "max_score", "result"}``."""
+    out = []
+    for r in results:
+        late = r.late
+        if late is None or late.status == ON_TIME:
+            continue
+        out.append({"student": r.student, "assignment": r.assignment, "status": late.status, "short": late.short(),
+                    "line": late.line(), "raw_score": late.raw_score, "penalty": late.penalty, "score": r.score,
+                    "max_score": r.max_score, "result": r})
+    return out
+
+
+def summary(results) -> dict | None:
+    """``{"source", "policies", "submissions", "on_time", "late", "penalised", "grace", "unknown_time",
+    "points_off"}`` for ``--json`` and the pages; None when no problem set of these results has a due date."""
+    dated = [r for r in results if r.late is not None]
+    if not dated:
+        return None
+    count = {s: sum(1 for r in dated if r.late.status == s) for s in (ON_TIME, LATE, GRACE, UNKNOWN_TIME)}
+    return {
+        "source": sorted({r.late.source for r in dated if r.late.source}),
+        "policies": sorted({r.late.policy for r in dated if r.late.policy}),
+        "submissions": len(dated),
+        "on_time": count[ON_TIME],
+        "late": count[LATE] + count[GRACE],
+        "penalised": sum(1 for r in dated if r.late.penalised),
+        "grace": count[GRACE],
+        "unknown_time": count[UNKNOWN_TIME],
+        "points_off": float(sum(r.late.penalty for r in dated)),
+    }
+
+
+def headline(info: dict) -> str:
+    """One line about the class's deadlines (``info`` from :func:`summary`)."""
+    parts = [f"{info['late']} late of {info['submissions']} with a due date"]
+    if info["penalised"]:
+        parts.append(f"{info['penalised']} with a penalty ({fmt_points(info['points_off'])} points off in all)")
+    if info["unknown_time"]:
+        parts.append(f"{info['unknown_time']} with no readable submission time (no penalty applied, to check)")
+    where = "; ".join(info["source"])
+    policy = "; ".join(info["policies"])
+    return "Deadlines: " + ", ".join(parts) + "." + (f" Policy: {policy}." if policy else "") + \
+        (f" From {where}." if where else "")
