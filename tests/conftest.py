@@ -97,6 +97,25 @@ needs_your = contextlib.nullcontext
 """
 
 
+#: The late scenario of issue 37 (tests/test_late_nbgrader.py): ps1 is due LATE_DUE in the course's gradebook,
+#: the course's nbgrader_config.py says ``penalty_method = "zero"``, and two students hand in a correct ps1
+#: with nbgrader's timestamp.txt, six days late and on time. Other submissions have no timestamp.txt, which
+#: nbgrader takes as on time: the other tests' scores are not changed by it.
+LATE_DUE = "2026-03-01 23:59:00 UTC"
+LATE_SCENARIO = {"lena-late": "2026-03-07 23:59:01.000000 UTC", "otto-on-time": "2026-03-01 20:00:00.000000 UTC"}
+
+
+def late_scenario(course) -> None:
+    """The course's late policy and ps1's due date, set as an instructor sets them (nbgrader's config and
+    ``nbgrader db assignment add``)."""
+    from testkit import nbgrader_course as nbc
+
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as fh:
+        fh.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+    nbc.run_logged([*nbc.nbgrader_command(), "db", "assignment", "add", "ps1_softmax", f"--duedate={LATE_DUE}"],
+                   course, 120, course / "duedate.log")
+
+
 def _files(folder) -> dict:
     """``{relative path: bytes}`` of the files under ``folder`` (caches left out)."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
@@ -113,6 +132,7 @@ def _grade_stock(folder):
     from tests.test_parity import SUBMISSIONS
 
     course = nbc.make_course(folder / "course")  # stock `nbgrader generate_assignment "*"`, with the gradebook
+    late_scenario(course)
     # The parity notebooks leave out the lesson's figures and demos: both graders grade the same file, the
     # engine never runs those cells, and they only draw with the specimens' functions (a third of nbgrader's
     # time on these notebooks). The instructor's and the untouched release keep every cell.
@@ -123,6 +143,9 @@ def _grade_stock(folder):
         notebooks[(INSTRUCTOR, ps)] = nbc.read_json(course / "source" / ps / f"{ps}.ipynb")
         notebooks[(UNTOUCHED, ps)] = nbc.read_json(course / "release" / ps / f"{ps}.ipynb")
     extras = {(UNTOUCHED, ps): {"selfcheck.py": HOSTILE_SELFCHECK} for ps in PROBLEM_SETS}
+    for student, stamp in LATE_SCENARIO.items():  # a correct ps1 handed in late / on time (tests/test_late_nbgrader.py)
+        notebooks[(student, "ps1_softmax")] = without_lesson_cells(filled_release("ps1_softmax", None, course))
+        extras[(student, "ps1_softmax")] = {"timestamp.txt": stamp}
     # the kernel attacks (tests/test_nbgrader_integrity.py), graded by nbgrader only: the engine's own
     # grading of them is tests/test_engine_integrity.py's
     attacks = {(a.name, a.ps): notebook_of(a) for a in KERNEL_ATTACKS}
@@ -142,6 +165,13 @@ def _grade_stock(folder):
     with Gradebook(f"sqlite:///{parts[0] / 'gradebook.db'}", "probdl") as gb:
         max_scores = {a.name: float(a.max_score) for a in gb.assignments}
     nbgrader = {key: cells for part in parts for key, cells in nbc.gradebook_scores(part).items()}
+    late = {}
+    for part in parts:
+        with Gradebook(f"sqlite:///{part / 'gradebook.db'}", "probdl") as gb:
+            for sub in gb.find_assignment("ps1_softmax").submissions:
+                if sub.student.id in LATE_SCENARIO:
+                    late[sub.student.id] = [float(sub.score), float(sub.late_submission_penalty),
+                                            float(sub.total_seconds_late)]
     return {
         "folder": str(folder),
         "max_scores": max_scores,
@@ -155,6 +185,8 @@ def _grade_stock(folder):
                                     if (part / "autograded" / UNTOUCHED / ps / f"{ps}.ipynb").exists()}),
         # what stock generate_assignment wrote (the notebook and the files beside it), against the committed release/
         "release_differs": [ps for ps in PROBLEM_SETS if _files(course / "release" / ps) != _files(ROOT / "release" / ps)],
+        # the late scenario graded by stock nbgrader: student -> [score, late_submission_penalty, seconds late]
+        "late": late,
         # (student, traceback lines) of every RecursionError in a notebook nbgrader autograded
         "recursions": [(path.parts[-3], out["traceback"]) for part in parts
                        for path in sorted((part / "autograded").glob("*/*/*.ipynb"))
@@ -171,8 +203,10 @@ def stock_nbgrader(tmp_path_factory):
     specimens in each) and the compound specimens (11, ``tests/test_parity.py``), both without the
     lesson's figure and demo cells, and per problem set the source notebook handed in by ``instructor``
     and the release handed in untouched by ``untouched`` (12, ``tests/test_nbgrader_e2e.py``, every
-    cell); 30 notebooks. nbgrader alone also grades the kernel attacks (15,
-    ``tests/test_nbgrader_integrity.py``): 45 notebooks graded by stock nbgrader.
+    cell); and the late scenario (2 correct ps1 notebooks with nbgrader's timestamp.txt, ps1 due in the
+    gradebook, ``penalty_method = "zero"``: :func:`late_scenario`, ``tests/test_late_nbgrader.py``); 32
+    notebooks. nbgrader alone also grades the kernel attacks (15, ``tests/test_nbgrader_integrity.py``): 47
+    notebooks graded by stock nbgrader. ``late`` holds what stock nbgrader recorded for the late scenario.
 
     ``nbgrader`` and ``engine`` map ``(student, ps)`` to ``{grade_id: score}``; ``recursions`` lists
     ``(student, traceback)`` of every RecursionError in the notebooks nbgrader autograded.

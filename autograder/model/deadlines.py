@@ -92,6 +92,8 @@ def parse_duration(value, where: str) -> timedelta:
         raise DeadlinesError(f"{where}: expected a duration such as \"2d\", \"36h\" or \"90m\", not {value!r}")
     if isinstance(value, (int, float)):
         seconds = float(value)
+    elif re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", value):  # a plain number: seconds
+        seconds = float(value)
     else:
         text, pos, seconds = value.strip(), 0, 0.0
         for m in _TERM.finditer(text):

@@ -138,10 +138,14 @@ def _apply_deadlines(results_dir, results, deadlines) -> list:
     from autograder.model.penalties import apply_all
     from autograder.model.results import write_results
 
+    from pathlib import Path
+
+    from autograder.model.files import GRADES_FILE
+
     results, changed = apply_all(results, deadlines)
     for r in changed:
         write_results(r.path, r)
-    if changed:
+    if changed or not (Path(results_dir) / GRADES_FILE).exists():
         write_grades_csv(results_dir)
     return results
 

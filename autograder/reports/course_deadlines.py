@@ -79,7 +79,7 @@ class NbgraderPolicy:
         if cls.__module__ == "nbgrader.plugins.latesubmission" and cls.__name__ == "LateSubmissionPlugin":
             method = self.plugin.penalty_method
             return ("a late submission scores 0" if method == "zero" else "no late penalty") + \
-                f" (nbgrader penalty_method = {method!r})"
+                f": nbgrader's penalty_method {method!r}"
         doc = (cls.__doc__ or "").strip().splitlines()
         return f"{cls.__name__}" + (f": {doc[0].strip().rstrip('.')}" if doc else "") + " (nbgrader plugin)"
 

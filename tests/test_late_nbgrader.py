@@ -1,0 +1,138 @@
+"""Issue 37's scenario with the real tools: stock ``nbgrader autograde`` and ours give a late student 0.
+
+The course of the ``stock_nbgrader`` fixture (tests/conftest.py, :func:`tests.conftest.late_scenario`) has
+ps1 due in its gradebook (``nbgrader db assignment add ps1_softmax --duedate=…``) and
+``c.LateSubmissionPlugin.penalty_method = "zero"`` in its ``nbgrader_config.py``; two students hand in a
+correct ps1 with nbgrader's ``timestamp.txt``: ``lena-late`` six days after the due date, ``otto-on-time``
+before it. Stock nbgrader graded them (its gradebook's score, penalty and seconds late are in the fixture's
+``late``), and so did our engine (its results.json files, with the submission time it recorded).
+
+Here, in a copy of that course, ``python -m autograder late results --gradebook`` writes every output, and
+each is checked against what nbgrader recorded: the late student has 0 everywhere (grades.csv, results.json,
+the feedback page, the class report, ``--json``, JUnit, the Canvas/CSV export, the gradebook and ``nbgrader
+export``), the on-time one has every autograded point. Then an extension granted afterwards
+(``python -m autograder extension``, nbgrader's ``Gradebook.grant_extension``) gives the marks back
+everywhere, with no notebook run again.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.model.course import GRADE_CELLS
+from testkit import nbgrader_course
+from tests.conftest import LATE_SCENARIO
+from tests.test_reports_gradebook import nbgrader_export
+
+pytestmark = pytest.mark.slow
+
+LATE, ON_TIME = "lena-late", "otto-on-time"
+PS = "ps1_softmax"
+AUTOGRADED = sum(points for _, points in GRADE_CELLS[PS])
+
+
+def cli(course: Path, *args) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "autograder", *args], cwd=course, env=nbgrader_course.tool_env(),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    return proc
+
+
+def grades(results: Path) -> dict:
+    with open(results / "grades.csv", newline="", encoding="utf-8") as fh:
+        return {row["student"]: row for row in csv.DictReader(fh)}
+
+
+def result_json(results: Path, student: str) -> dict:
+    return json.loads((results / student / PS / "results.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def course(stock_nbgrader, tmp_path_factory) -> Path:
+    """A copy of the scenario's course (due date in the gradebook, the zero policy) with our engine's results of
+    the two students, reports written by ``late results --gradebook``."""
+    shared = Path(stock_nbgrader["folder"])
+    course = tmp_path_factory.mktemp("late") / "course"
+    shutil.copytree(shared / "course", course)
+    for student in LATE_SCENARIO:
+        shutil.copytree(shared / "results" / student, course / "results" / student)
+    cli(course, "late", "results", "--gradebook")
+    return course
+
+
+def test_nbgrader_itself_gives_the_late_student_zero(stock_nbgrader):
+    """What plain nbgrader recorded, the reference of every check below."""
+    late = stock_nbgrader["late"]
+    assert late[LATE][0] == late[LATE][1] == AUTOGRADED and late[LATE][2] > 6 * 86400
+    assert late[ON_TIME] == [AUTOGRADED, 0.0, 0.0]
+
+
+def test_our_results_agree_with_nbgrader(course, stock_nbgrader):
+    """The engine recorded timestamp.txt's time; the late record has nbgrader's seconds late and penalty."""
+    for student, (score, penalty, seconds) in stock_nbgrader["late"].items():
+        data = result_json(course / "results", student)
+        assert data["submitted"]["source"] == "timestamp.txt" and data["submitted"]["status"] == "recorded"
+        assert (data["late"]["raw_score"], data["late"]["penalty"], data["late"]["seconds_late"]) == (
+            score, penalty, seconds)
+        assert data["score"] == score - penalty
+    assert result_json(course / "results", LATE)["late"]["status"] == "late"
+    assert result_json(course / "results", ON_TIME)["late"]["status"] == "on_time"
+
+
+def test_every_output_gives_the_late_student_zero(course):
+    results = course / "results"
+    rows = grades(results)
+    assert (rows[LATE][PS], rows[LATE]["total"], rows[LATE]["raw_total"], rows[LATE]["late_penalty"]) == (
+        "0", "0", str(AUTOGRADED), str(AUTOGRADED))
+    assert "ps1_softmax: 6 d" in rows[LATE]["late"]
+    assert (rows[ON_TIME][PS], rows[ON_TIME]["late_penalty"], rows[ON_TIME]["late"]) == (str(AUTOGRADED), "0", "")
+    page = (results / LATE / PS / "feedback.html").read_text(encoding="utf-8")
+    assert 'id="score">0<' in page and "Submitted 6 d 1 h after the due date" in page and f"−{AUTOGRADED} points" in page
+    assert "Submitted on time" in (results / ON_TIME / PS / "feedback.html").read_text(encoding="utf-8")
+    report = (results / "report.html").read_text(encoding="utf-8")
+    assert 'id="late"' in report and f"{AUTOGRADED} → 0 / " in report
+    data = json.loads(cli(course, "late", "results", "--course", ".", "--json").stdout)  # the gradebook, read only
+    by = {s["student"]: s for s in data["submissions"]}
+    assert (by[LATE]["score"], by[LATE]["raw_score"], by[LATE]["late_penalty"]) == (0.0, AUTOGRADED, AUTOGRADED)
+    assert by[ON_TIME]["score"] == AUTOGRADED and data["late"]["penalised"] == 1
+    cli(course, "export", "results", "--junit", "--out", "junit.xml", "--course", ".")
+    junit = (course / "junit.xml").read_text(encoding="utf-8")
+    assert f"{LATE}/{PS}: 0 / " in junit and f'name="deadline: 6 d 1 h late: −{AUTOGRADED}"' in junit
+    cli(course, "export", "results", "--lms", "csv", "--out", "lms.csv", "--course", ".")
+    with open(course / "lms.csv", newline="", encoding="utf-8") as fh:
+        lms = {row["course_id"]: row for row in csv.DictReader(fh)}
+    assert (lms[LATE][PS], lms[ON_TIME][PS]) == ("0", str(AUTOGRADED))
+
+
+def test_the_gradebook_records_the_penalty_as_nbgrader_does(course, stock_nbgrader):
+    """Our gradebook holds nbgrader's numbers (score, penalty, seconds late), and `nbgrader export` reads 0."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "probdl") as gb:
+        ours = {s.student.id: [float(s.score), float(s.late_submission_penalty), float(s.total_seconds_late)]
+                for s in gb.find_assignment(PS).submissions}
+    assert ours == stock_nbgrader["late"]
+    rows = nbgrader_export(course)
+    assert float(rows[(PS, LATE)]["score"]) == 0.0 and float(rows[(PS, LATE)]["late_submission_penalty"]) == AUTOGRADED
+    assert float(rows[(PS, ON_TIME)]["score"]) == AUTOGRADED
+
+
+def test_an_extension_granted_afterwards_restores_the_marks_without_grading(course):
+    results = course / "results"
+    tests_before = result_json(results, LATE)["tests"]
+    proc = cli(course, "extension", LATE, PS, "7d", "--results", "results")
+    assert "Recomputed 2 submission(s)" in proc.stderr and "no notebook run" in proc.stderr
+    assert result_json(results, LATE)["tests"] == tests_before  # the cells' results, as graded
+    late = result_json(results, LATE)["late"]
+    assert (late["status"], late["extension_s"], late["penalty"]) == ("on_time", 7 * 86400.0, 0.0)
+    rows = grades(results)
+    assert (rows[LATE][PS], rows[LATE]["total"], rows[LATE]["late_penalty"]) == (str(AUTOGRADED),) * 2 + ("0",)
+    assert "with an extension of 7 d" in (results / LATE / PS / "feedback.html").read_text(encoding="utf-8")
+    assert float(nbgrader_export(course)[(PS, LATE)]["score"]) == AUTOGRADED
