@@ -348,3 +348,25 @@ def test_a_course_file_without_a_gradebook_gets_the_line_to_add(tmp_path):
     (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "probdl"\n')
     proc = cli(tmp_path, "extension", "ada", PS, "2d", ok=False)
     assert proc.returncode == 1 and 'ada = { ps1_softmax = "2d" }' in proc.stderr
+
+
+@pytest.mark.slow
+def test_gradescope_run_records_created_at_and_its_due_date(tmp_path):
+    """The whole run_autograder of a built bundle, with Gradescope's submission_metadata.json: the time recorded
+    is ``created_at``, the due date Gradescope's; the bundled course policy (this repository's
+    nbgrader_config.py: nbgrader's default, no penalty) says so in the output. (An empty upload: no sandbox.)"""
+    from tests.test_gradescope import run_autograder
+    from tests.test_late_times import GRADESCOPE_METADATA
+
+    subprocess.run([sys.executable, "-m", "autograder", "gradescope", "build", PS, "--out", str(tmp_path)],
+                   check=True, capture_output=True, timeout=120)
+    root = tmp_path / "gs"
+    root.mkdir()
+    (root / "submission_metadata.json").write_text(json.dumps(GRADESCOPE_METADATA))
+    proc = run_autograder(tmp_path / f"{PS}.zip", {}, root)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    data = json.loads((root / "results" / "results.json").read_text())
+    late = data["extra_data"]["late"]
+    assert (late["status"], late["submitted"], late["due"]) == ("late", "2018-07-01T21:22:32.365935+00:00",
+                                                                "2018-07-01T06:00:00+00:00")
+    assert "Submitted 16 h after the due date (due 2018-07-01 06:00 UTC): no points off" in data["output"]
