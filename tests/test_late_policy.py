@@ -237,3 +237,13 @@ def test_durations():
 def test_a_date_alone_is_the_end_of_that_day():
     d = parse_deadlines({"due": {"ps1_softmax": datetime(2026, 3, 1).date()}}, KNOWN)
     assert d.due["ps1_softmax"] == datetime(2026, 3, 1, 23, 59, 59, tzinfo=UTC)
+
+
+def test_hand_graded_points_are_penalised_once_graded():
+    """A derivation graded by hand counts in the points the policy sees (nbgrader's ``notebook.score``)."""
+    r = result(earned=26, submitted=at(D))
+    graded = SubmissionResult.scored("ada", "ps1_softmax", 29.0, [*r.tests[:-1], TestResult.graded_by_hand(
+        "logsumexp-derivation", 2.0, 3.0)])
+    graded.submitted = r.submitted
+    late = apply(graded, deadlines(method="zero"))
+    assert (late.raw_score, late.late_penalty, late.score) == (28.0, 28.0, 0.0)

@@ -370,3 +370,13 @@ def test_gradescope_run_records_created_at_and_its_due_date(tmp_path):
     assert (late["status"], late["submitted"], late["due"]) == ("late", "2018-07-01T21:22:32.365935+00:00",
                                                                 "2018-07-01T06:00:00+00:00")
     assert "Submitted 16 h after the due date (due 2018-07-01 06:00 UTC): no points off" in data["output"]
+
+
+def test_the_recompute_benchmark_runs():
+    """benchmarks/late_recompute.py at a quick size: it checks its own totals and prints one line per timing
+    (timings are not asserted: they depend on the machine)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "late_recompute.py"), "--students", "4"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "4 students, 24 results.json" in proc.stdout
+    assert [line.split()[0] for line in proc.stdout.splitlines()[1:]] == ["reports", "first", "moved", "command"]
