@@ -232,10 +232,10 @@ def _with_deadline(result, meta: dict, ps: str):
     from autograder.model.course import ROOT
     from autograder.model.deadlines import DeadlinesError
     from autograder.model.penalties import apply
-    from autograder.reports.course_deadlines import from_gradescope
+    from autograder.reports.course_deadlines import gradescope_deadlines
 
     try:
-        deadlines = from_gradescope(meta, ps, result.student, ROOT)
+        deadlines = gradescope_deadlines(meta, ps, result.student, ROOT)
     except DeadlinesError as exc:
         print(f"The late penalty could not be computed: {exc}")
         result.notes.append("The late penalty could not be computed; your instructor will check the submission time.")
@@ -317,7 +317,7 @@ def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float)
     from autograder.reports.gradescope import gradescope_results
     from autograder.sandbox.confine import Limits
 
-    from autograder.model.submission_time import from_gradescope as submission_time
+    from autograder.model.submission_time import from_gradescope as submission_time  # (its created_at)
 
     meta = _metadata(root)
     student = folder_name(_student(root))  # a name with "/" or ".." cannot leave the folder

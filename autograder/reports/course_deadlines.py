@@ -179,7 +179,7 @@ def _gradescope_time(value, where: str):
         raise DeadlinesError(f"submission_metadata.json: {where} is not a time ({str(value)[:60]!r})") from None
 
 
-def from_gradescope(metadata: dict, assignment: str, student: str, folder) -> Deadlines | None:
+def gradescope_deadlines(metadata: dict, assignment: str, student: str, folder) -> Deadlines | None:
     """The deadline of one Gradescope submission: the submitter's own due date
     (``users[0].assignment.due_date``, which holds an extension Gradescope granted), else the assignment's
     (``assignment.due_date``); the policy of the course folder. None when Gradescope gives no due date."""
