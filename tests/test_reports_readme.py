@@ -56,6 +56,19 @@ TESTED = {
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
     ".venv/bin/python -m autograder export results --junit --out junit.xml": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    # docs/instructors.md, "Deadlines, late penalties and extensions"
+    '.venv/bin/nbgrader db assignment add ps1_softmax --duedate="2026-03-01 23:59:00 Europe/Berlin"': (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder extension ada ps1_softmax 2d --results results": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder extension ada any 2d --all --results results": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder extension ada ps1_softmax 0 --results results": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder late results --gradebook": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder late results": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
 }
 
 #: The folder a command writes when it has no --out (``gradescope build`` writes gradescope/<ps>.zip).
@@ -129,14 +142,17 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
     course = tmp_path / "course"
     course.mkdir()
     os.symlink(ROOT / ".venv", course / ".venv")
-    (course / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "probdl"\n')
+    (course / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "probdl"\n'
+                                               'c.LateSubmissionPlugin.penalty_method = "zero"\n')
     for student in ("ada",):  # one notebook: the commands, not the grading, are under test here
         shutil.copytree(ROOT / "examples" / "submissions" / student / "ps1_softmax",
                         course / "submitted" / student / "ps1_softmax")
+    # collected six days after the due date the deadline commands set (none is set before them)
+    (course / "submitted" / "ada" / "ps1_softmax" / "timestamp.txt").write_text("2026-03-07 23:59:01.000000 UTC")
     # the README's example mapping file, as the LMS commands after it read it
     (course / "lms-ids.csv").write_text(re.search(r"```csv\n(.*?)```", documentation(), re.S).group(1))
     instructor = [c for c in commands() if c.startswith(".venv/bin/")]
-    assert len(instructor) == 11, instructor
+    assert len(instructor) == 17, instructor
     outputs = {}
     for command in instructor:
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-c", command], cwd=course, env=PLAIN_ENV,
@@ -154,3 +170,10 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
     assert (course / "lms-grades.csv").read_text().startswith("lms_id,course_id,name,ps1_softmax,total,max_total")
     assert zipfile.ZipFile(course / "gradescope" / "ps1_softmax.zip").testzip() is None
     assert ET.parse(course / "junit.xml").getroot().find("testsuite").get("name").startswith("ada/ps1_softmax")
+    # the deadline commands: ps1 due in the gradebook, zero policy; ada six days late, extensions of 2 d do not help
+    late = outputs[".venv/bin/python -m autograder late results --gradebook"]
+    assert "L ada/ps1_softmax: " in late and "→ 0 / " in late, late
+    assert "Extension granted (2d) for ada: ps1_softmax." in outputs[
+        ".venv/bin/python -m autograder extension ada any 2d --all --results results"]
+    # without --gradebook or --course the repository's deadlines apply: it sets none, so the raw scores again
+    assert (course / "results" / "grades.csv").read_text().splitlines()[0].endswith(",total,pending")
