@@ -1,0 +1,100 @@
+"""WCAG 2.1 AA on every page the product writes: axe-core in headless Chromium, at a phone's, a tablet's and a
+desktop's width, with no violation, and keyboard use (``tests/a11y.py`` says what is checked beyond axe).
+
+The pages are those of a class written by hand in the engine's output format (``tests/reports_fixtures.py``)
+with one submission of every kind a feedback page shows (:data:`PAGES`), then rendered by the product's own
+``write_reports``. To audit a new kind of page (a late submission, a new report), add its submission to
+:func:`write_audited_class` and a :class:`Page` to :data:`PAGES`; a new page of another command, its writer
+to :func:`write_audited_class` and its file to :data:`PAGES`.
+
+Chromium is Debian's (``apt-get install chromium``; ``.ci/run`` installs it, and on CI a missing one fails
+these tests rather than skip them: ``tests/tooling.py``); axe-core is vendored (``tests/vendor/axe-core/``).
+Each page's findings are also written to ``a11y.json`` in the test's results folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from autograder.reports import write_reports
+from tests import a11y
+from tests.browser import Browser
+from tests.reports_fixtures import class_results, make_result, write_class
+
+#: A phone, a tablet, a desktop (CSS pixels).
+WIDTHS = (360, 768, 1280)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One audited page: ``name`` (the test id), ``path`` (in the results folder), what it shows."""
+
+    name: str
+    path: str
+    shows: str
+
+
+PAGES = (
+    Page("report", "report.html", "the class report: charts, flags, tables that stack, pending answers"),
+    Page("feedback", "ben/ps1_softmax/feedback.html", "failed cells with hints, the student's code shown"),
+    Page("feedback-passed", "ada/ps1_softmax/feedback.html", "every cell passed (code folded away)"),
+    Page("feedback-tamper", "eve/ps1_softmax/feedback.html", "test cells changed: the tamper notice"),
+    Page("feedback-timeout", "hal/ps3_gaussian/feedback.html", "a cell stopped at the time limit, its error"),
+    Page("feedback-unreadable", "fay/ps1_softmax/feedback.html", "a notebook that could not be read"),
+    Page("feedback-no-results", "gus/ps1_softmax/feedback.html", "a results.json that could not be read"),
+    Page("feedback-pending", "ivy/ps2_cross_entropy/feedback.html", "an answer awaiting grading"),
+    Page("feedback-graded", "jon/ps2_cross_entropy/feedback.html", "an answer graded by hand, with a comment"),
+)
+
+DERIVATION = "cross_entropy_grad-derivation"
+ANSWER = "$\\partial L / \\partial z_i = p_i - y_i$, since $\\log \\sum_j e^{z_j}$ has gradient $p$."
+
+
+def write_audited_class(results) -> None:
+    """The class of ``tests/reports_fixtures.py`` with a submission of every kind :data:`PAGES` names."""
+    out = class_results()
+    ben = next(r for r in out if (r["student"], r["assignment"]) == ("ben", "ps1_softmax"))
+    ben["student_code"]["softmax"] += "    # " + "a line of code longer than a desktop's card " * 4 + "\n"
+    out.append(make_result("ivy", "ps2_cross_entropy", answers={DERIVATION: (3, ANSWER, None)}))
+    out.append(make_result("jon", "ps2_cross_entropy", answers={DERIVATION: (3, ANSWER, 2.0)}))
+    write_class(results, out)
+    broken = Path(results) / "gus" / "ps1_softmax" / "results.json"
+    broken.parent.mkdir(parents=True)
+    broken.write_text('{"student": "gus", "assignment": "ps1_softmax", "score": ', encoding="utf-8")
+    write_reports(results, console=Console(file=io.StringIO()))
+
+
+@pytest.fixture(scope="module")
+def audits(tmp_path_factory):
+    """``{(page name, width): Audit}`` for every page at every width, in one browser."""
+    results = tmp_path_factory.mktemp("a11y") / "results"
+    write_audited_class(results)
+    found = {}
+    with Browser() as browser:
+        for page in PAGES:
+            for width in WIDTHS:
+                found[page.name, width] = a11y.audit(browser, results / page.path, width, page.name)
+    (results / "a11y.json").write_text(a11y.dumps(found.values()))
+    return found
+
+
+def test_vendored_axe_is_the_published_release():
+    assert hashlib.sha256(a11y.AXE.read_bytes()).hexdigest() == a11y.AXE_SHA256
+    assert f"axe v{a11y.AXE_VERSION}" in a11y.AXE.read_text(encoding="utf-8")[:200]
+    assert (a11y.AXE.parent / "LICENSE").read_text().startswith("Mozilla Public License")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", [p.name for p in PAGES])
+def test_page_has_no_accessibility_violation(audits, page, width):
+    found = audits[page, width]
+    assert found.axe_version == a11y.AXE_VERSION
+    assert found.rules > 50, "axe ran its rules"
+    assert not found.violations and not found.problems, found.report()
