@@ -70,16 +70,31 @@ def write_audited_class(results) -> None:
     write_reports(results, console=Console(file=io.StringIO()))
 
 
+#: A page with the faults the feedback pages had (issue 41): an h3 before any h2, a code block that scrolls
+#: sideways without being focusable, a badge that breaks mid-word; and low contrast. The audit must find them.
+FAULTY = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>faulty</title><style>td { width: 60px; overflow-wrap: anywhere; } pre { overflow-x: auto; width: 200px; }
+.badge { display: inline-block; } .pale { color: #bbb; }</style></head>
+<body><main><h1>Feedback</h1><div><h3>Test cells were changed</h3></div>
+<table><tr><td><span class="badge">awaitinggrading</span></td></tr></table>
+<pre class="code"><code>return np.squeeze(m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)), axis=axis)</code></pre>
+<p class="pale">pale text</p></main></body></html>"""
+
+
 @pytest.fixture(scope="module")
 def audits(tmp_path_factory):
-    """``{(page name, width): Audit}`` for every page at every width, in one browser."""
+    """``{(page name, width): Audit}`` for every page at every width, in one browser; and ``("faulty", 360)``,
+    :data:`FAULTY` audited."""
     results = tmp_path_factory.mktemp("a11y") / "results"
     write_audited_class(results)
+    (results / "faulty.html").write_text(FAULTY, encoding="utf-8")
     found = {}
     with Browser() as browser:
         for page in PAGES:
             for width in WIDTHS:
                 found[page.name, width] = a11y.audit(browser, results / page.path, width, page.name)
+        found["faulty", 360] = a11y.audit(browser, results / "faulty.html", 360, "faulty")
     (results / "a11y.json").write_text(a11y.dumps(found.values()))
     return found
 
@@ -98,3 +113,15 @@ def test_page_has_no_accessibility_violation(audits, page, width):
     assert found.axe_version == a11y.AXE_VERSION
     assert found.rules > 50, "axe ran its rules"
     assert not found.violations and not found.problems, found.report()
+
+
+@pytest.mark.slow
+def test_the_audit_finds_the_faults_the_pages_had(audits):
+    found = audits["faulty", 360]
+    assert {v["id"] for v in found.violations} == {"heading-order", "scrollable-region-focusable", "color-contrast"}
+    assert found.problems == [
+        'heading <h3> "Test cells were changed" comes after an h1: a level is skipped',
+        '<pre class="code"> can scroll but is not focusable (tabindex="0")',
+        '<pre class="code"> can scroll but has no name (aria-label)',
+        'badge "awaitinggrading": the word "awaitinggrading" is broken over 2 lines',
+    ], found.report()
