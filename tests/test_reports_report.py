@@ -228,6 +228,31 @@ def test_not_attempted_is_counted_apart_from_mistakes(tmp_path):
     assert "log_softmax-axis" not in out.getvalue(), "left as given is not a mistake: not among the hardest"
 
 
+def test_an_unreadable_notebook_is_no_cells_mistake(tmp_path):
+    """A notebook that could not be read fails every cell as "unreadable": the report says so once for its
+    problem set, never as a mistake (or a line) under each cell, and it is in no cell's counts."""
+    from autograder.model.course import GRADE_CELLS
+    from autograder.model.files import write_atomic
+
+    results = _item_class(tmp_path)
+    broken = SubmissionResult.not_graded("zoe", "ps1_softmax", GRADE_CELLS["ps1_softmax"], 26.0,
+                                         "the notebook file is empty (0 bytes)")
+    (tmp_path / "zoe" / "ps1_softmax").mkdir(parents=True)
+    write_atomic(tmp_path / "zoe" / "ps1_softmax" / "results.json", json.dumps(broken.to_json()))
+    with_broken = load_results(tmp_path)
+    before = {it["grade_id"]: it for it in stats.item_analysis(results)["ps1_softmax"]}
+    after = {it["grade_id"]: it for it in stats.item_analysis(with_broken)["ps1_softmax"]}
+    for gid, item in after.items():
+        assert item["not_run"] == 1 and not any("could not be read" in m["label"] for m in item["mistakes"]), gid
+        assert {k: v for k, v in item.items() if k != "not_run"} == {k: v for k, v in before[gid].items()
+                                                                      if k != "not_run"}, gid
+    assert stats.unreadable_notebooks(with_broken) == {"ps1_softmax": 1}
+    html = render_report(with_broken, tmp_path)
+    assert html.count("could not be read") == 1, "once, for the problem set"
+    assert "1 notebook(s) of ps1_softmax could not be read" in html
+    assert "zoe" in html.split('id="attention"')[1].split("</section>")[0], "among the submissions to look at"
+
+
 def test_sandbox_flags_are_shown_in_terminal_json_and_report(tmp_path):
     from tests.reports_fixtures import make_result, write_result
 

@@ -35,10 +35,8 @@ def _item_lines(it: dict) -> list:
     if it.get("not_attempted"):
         lines.append({"count": 0, "text": f"{it['not_attempted']} not attempted (the function was left as given)",
                       "muted": True})
-    if it["not_run"]:
-        lines.append({"count": 0, "text": f"{it['not_run']} notebook(s) could not be read", "muted": True})
     if it.get("manual"):
-        graded = it["n"] - it["pending"] - it["not_run"]
+        graded = it["n"] - it["pending"]
         text = f"answer graded by hand: {graded} graded" + (f", mean {fmt_points(it['mean_score'])} pt" if graded else "")
         lines.append({"count": 0, "text": text + (f", {it['pending']} awaiting manual grading" if it["pending"] else ""),
                       "muted": True})
@@ -113,6 +111,7 @@ def render_report(results, results_dir) -> str:
             charts=[Markup(svg) for svg in histogram_svgs(cs)],  # markup built (and escaped) by histogram.py
             attention=_attention(cs.results, results_dir),
             items=_items(cs),
+            unreadable=stats.unreadable_notebooks(cs.results),
             students=_students(cs, results_dir),
             pending_students=any(row["pending_total"] for row in cs.rows),
             pending_sets=any(d.get("pending_submissions") for d in cs.problem_sets.values()),

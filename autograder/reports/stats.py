@@ -147,7 +147,7 @@ def discrimination(item_scores, rest_scores):
 
 
 def _item_row(item: dict) -> dict:
-    n = len(item["scores"]) + item["pending"]
+    n = len(item["scores"]) + item["pending"]  # the notebooks that were read
     mistakes = sorted(item["mistakes"].items(), key=lambda kv: (-kv[1], kv[0]))
     r = discrimination([x for x, _ in item["pairs"]], [y for _, y in item["pairs"]])
     flag = ""
@@ -183,10 +183,12 @@ def item_analysis(results) -> dict:
     but in no score, mean or correlation: their points are not known yet), and ``passed`` its full
     marks given by hand. ``difficulty`` is the pass rate
     (classical test theory's p-value); ``discrimination`` the corrected item–total correlation
-    (:func:`discrimination`, over the notebooks that ran); ``flag`` says why a cell with at least
-    :data:`MIN_N_FOR_FLAG` such submissions does not separate strong from weak ones. Failures of notebooks that could not be
-    read count in ``not_run`` and functions left as the template in ``not_attempted``, not as
-    mistakes (they say nothing about what the cell checks).
+    (:func:`discrimination`); ``flag`` says why a cell with at least
+    :data:`MIN_N_FOR_FLAG` such submissions does not separate strong from weak ones. Functions left as
+    the template count in ``not_attempted``, not as mistakes. A notebook that could not be read says
+    nothing about any cell: it counts in ``not_run`` only, and in none of the other numbers (``n``, the
+    pass rate, the mean, the discrimination): it is a submission's problem, shown once per problem set
+    (:func:`unreadable_notebooks`), not a mistake under every cell.
     """
     out: dict = {}
     for ps in problem_sets(results):
@@ -202,13 +204,13 @@ def item_analysis(results) -> dict:
                 if t.pending:  # awaiting a person: its points are not known, so it is in no statistic
                     item["pending"] += 1
                     continue
+                if t.kind in NOT_RUN_KINDS:  # a notebook that never ran says nothing about a cell
+                    item["not_run"] += 1
+                    continue
                 item["scores"].append(t.score)
-                if t.kind not in NOT_RUN_KINDS:  # a notebook that never ran says nothing about a cell
-                    item["pairs"].append((t.score, sum(u.earned for u in r.tests) - t.score))
+                item["pairs"].append((t.score, sum(u.earned for u in r.tests) - t.score))
                 if t.passed:
                     item["passed"] += 1
-                elif t.kind in NOT_RUN_KINDS:
-                    item["not_run"] += 1
                 elif t.kind in NOT_ATTEMPTED_KINDS:
                     item["not_attempted"] += 1
                 elif t.manual:
@@ -216,6 +218,16 @@ def item_analysis(results) -> dict:
                 else:
                     item["mistakes"][mistake_label(t)] += 1
         out[ps] = [_item_row(item) for item in items.values()]
+    return out
+
+
+def unreadable_notebooks(results) -> dict:
+    """``ps -> how many of its notebooks could not be read`` (every graded cell of theirs failed as
+    ``unreadable``), for the problem sets that have any."""
+    out: dict = {}
+    for r in results:
+        if r.tests and all(t.kind in NOT_RUN_KINDS for t in r.tests):
+            out[r.assignment] = out.get(r.assignment, 0) + 1
     return out
 
 

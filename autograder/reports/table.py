@@ -95,7 +95,7 @@ def hardest_items_table(results, limit: int = 5):
     from rich.text import Text
 
     def failures(it):
-        return it["n"] - it["passed"] - it["not_run"] - it.get("not_attempted", 0)
+        return it["n"] - it["passed"] - it.get("not_attempted", 0)
 
     items = [(ps, it) for ps, its in stats.of(results).items.items() for it in its
              if failures(it) and not it.get("manual")]
