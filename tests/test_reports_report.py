@@ -378,6 +378,27 @@ def test_histogram_geometry_labels_bars_and_mean(results_dir):
     assert [p.title for p in panels(results)][-1] == "total" and max(panels(results)[-1].scores) == 106
 
 
+def test_histograms_count_missing_work_as_the_tables_and_the_caption_say(results_dir):
+    """A problem set's chart counts its submissions (its mean is the problem-set table's mean); the total
+    counts every student, a set not submitted counting 0 (the students' table's totals); the caption and
+    each chart's accessible name say which."""
+    results = load_results(results_dir)
+    cs = stats.of(results)
+    charts = {p.title: p for p in panels(results)}
+    n_students = len(cs.rows)
+    for ps, d in cs.problem_sets.items():
+        assert len(charts[ps].scores) == d["n"] and charts[ps].unsubmitted == n_students - d["n"]
+        assert sum(charts[ps].scores) / d["n"] == pytest.approx(d["mean"], abs=1e-4)
+    assert sorted(charts["total"].scores) == sorted(row["total"] for row in cs.rows)
+    assert len(charts["total"].scores) == n_students
+    ps2 = histogram_svgs(results)[list(charts).index("ps2_cross_entropy")]
+    assert "2 students (6 students who did not submit it not counted)" in ET.fromstring(ps2).get("aria-label")
+    assert "a problem set not submitted counts 0" in ET.fromstring(histogram_svgs(results)[-1]).get("aria-label")
+    html = render_report(results, results_dir)
+    assert "a student who did not submit it is not counted there); in total, every student, a problem set " \
+           "not submitted counting 0" in html
+
+
 def test_histogram_is_deterministic_and_fits_long_names():
     long = "ps_" + "w" * 80  # a folder name far wider than a chart
     results = [SubmissionResult("ada", long, 3.0, 4.0)]
