@@ -440,7 +440,8 @@ def test_files_are_readable_and_given_to_the_sudo_user(results_dir, monkeypatch)
 
 
 def _pending_class(results_dir):
-    """ps2 with a derivation graded by hand: ada's and ben's await grading (ben left it blank), cy's is graded."""
+    """ps2 with a derivation graded by hand: ada's awaits grading, ben left it blank (not answered: 0), cy's is
+    graded."""
     from tests.reports_fixtures import make_result, write_result
 
     answer = "cross_entropy_grad-derivation"
@@ -449,9 +450,10 @@ def _pending_class(results_dir):
     return answer
 
 
-def test_answers_awaiting_manual_grading_are_pending_in_every_report(tmp_path):
+def test_answers_awaiting_grading_are_pending_in_every_report(tmp_path):
     """Never 0, never earned: the points of answer cells no person has graded yet are shown apart in
-    the terminal table, the class report, --json and grades.csv; a hand-graded one counts."""
+    the terminal table, the class report, --json and grades.csv, the same number everywhere (0 when none);
+    a hand-graded one counts, and one left blank is 0 at once."""
     from autograder.model.grades import grades_table
     from autograder.reports.feedback import render_feedback
     from autograder.model.results import read_result as load_result
@@ -462,37 +464,42 @@ def test_answers_awaiting_manual_grading_are_pending_in_every_report(tmp_path):
     cs = stats.of(results)
     rows = {row["student"]: row for row in cs.rows}
     assert {s: (r["total"], r["pending_total"]) for s, r in rows.items()} == {
-        "ada": (18.0, 3.0), "ben": (18.0, 3.0), "cy": (19.0, 0.0)}
+        "ada": (18.0, 3.0), "ben": (18.0, 0.0), "cy": (19.0, 0.0)}
     item = next(it for it in cs.items["ps2_cross_entropy"] if it["grade_id"] == answer)
-    assert (item["manual"], item["n"], item["pending"], item["passed"], item["mean_score"]) == (True, 3, 2, 0, 1.0)
-    assert item["mistakes"] == [] and item["discrimination"] is None  # one graded answer: no correlation yet
-    assert cs.overall["pending_answers"] == 2 and cs.overall["pending_points"] == 6.0
-    assert cs.problem_sets["ps2_cross_entropy"]["pending_submissions"] == 2
+    assert (item["manual"], item["n"], item["pending"], item["not_answered"], item["passed"], item["mean_score"]) \
+        == (True, 3, 1, 1, 0, 0.5)
+    assert item["mistakes"] == []
+    assert cs.overall["pending_answers"] == 1 and cs.overall["pending_points"] == 3.0
+    assert cs.problem_sets["ps2_cross_entropy"]["pending_submissions"] == 1
 
     out = io.StringIO()
     print_summary(results_dir, cs, console=Console(file=out, width=200, color_system=None))
     text = out.getvalue()
     table = {cells[0]: cells[1:] for cells in (re.findall(r"[^│┃\s]+", line) for line in text.splitlines()) if cells}
-    assert table["ada"] == ["18", "18", "3"] and table["cy"] == ["19", "19", "–"]  # ps2, total, pending
-    assert "Awaiting manual grading: 2 answer(s) in 2 submission(s), 6 points" in text
+    # ps2, total, awaiting grading: 0 when none, as grades.csv says (it said "–" there)
+    assert table["ada"] == ["18", "18", "3"] and table["cy"] == ["19", "19", "0"] and table["ben"] == ["18", "18", "0"]
+    assert "awaiting" in text.split("Grades")[1].split("ada")[0], "the column says awaiting grading"
+    assert "Awaiting grading: 1 answer(s) in 1 submission(s), 3 points" in text
     assert answer not in text.split("Hardest graded cells")[-1], "an ungraded answer is not a failed cell"
 
     html = render_report(cs, results_dir)
-    assert "answers awaiting manual grading (6 points, not counted yet)" in html
-    assert "answer graded by hand: 1 graded, mean 1 pt, 2 awaiting manual grading" in html
+    assert "answers awaiting grading (3 points, not counted yet)" in html
+    assert "answer graded by hand: 1 graded, 1 not answered (0 points), mean 0.5 pt, 1 awaiting grading" in html
 
     data = jsonout.summary(results_dir, cs)
     ada = next(s for s in data["submissions"] if s["student"] == "ada")
     assert (ada["score"], ada["pending_points"], ada["pending"], ada["autograded_score"]) == (18.0, 3.0, [answer], 18.0)
-    assert data["class"]["pending_points"] == 6.0
+    assert data["class"]["pending_points"] == 3.0
 
     header, csv_rows = grades_table(results_dir)
     assert header[-2:] == ["total", "pending"]
-    assert {r[0]: (r[-2], r[-1]) for r in csv_rows} == {"ada": ("18", "3"), "ben": ("18", "3"), "cy": ("19", "0")}
+    assert {r[0]: (r[-2], r[-1]) for r in csv_rows} == {"ada": ("18", "3"), "ben": ("18", "0"), "cy": ("19", "0")}
 
-    page = render_feedback(load_result(results_dir / "ben" / "ps2_cross_entropy" / "results.json"))
+    page = render_feedback(load_result(results_dir / "ada" / "ps2_cross_entropy" / "results.json"))
     assert "3 points awaiting grading" in page and "awaiting grading</span>" in page
     assert "– / 3" in page and "0 / 3" not in page  # pending, not zero
-    assert "No answer was written" in page and "YOUR ANSWER HERE" in page
+    blank = render_feedback(load_result(results_dir / "ben" / "ps2_cross_entropy" / "results.json"))
+    assert "awaiting grading" not in blank and "not answered</span>" in blank and "0 / 3" in blank
+    assert "Not answered: the cell still reads" in blank and "YOUR ANSWER HERE" in blank
     graded = render_feedback(load_result(results_dir / "cy" / "ps2_cross_entropy" / "results.json"))
     assert "graded by hand" in graded and "1 / 3" in graded and "awaiting grading" not in graded

@@ -22,7 +22,7 @@ Shape (``"version": 1``)::
 merged folder, from each shard's); both are read defensively.
 
 Scores are the points earned so far (autograded and hand-graded); the points of
-answer cells awaiting manual grading are ``pending_points`` / ``pending``,
+answer cells awaiting grading are ``pending_points`` / ``pending``,
 never in a score.
 
 Paths are relative to ``results_dir``. No hidden test source or reference value

@@ -4,7 +4,7 @@ One ``<testsuite>`` per submission, named ``<student>/<problem set>: <score> / <
 ``<testcase>`` per graded cell, named ``<grade_id>: <points> / <max> points``, passed or with a
 ``<failure>`` holding the message and the hint (the text of results.json, which never holds hidden test
 source or reference values). A manually graded answer cell no person has graded yet is ``<skipped>``
-("awaiting manual grading"): neither passed nor failed. Totals come from the results model (:class:`~autograder.model.results.SubmissionResult`),
+("awaiting grading"): neither passed nor failed. Totals come from the results model (:class:`~autograder.model.results.SubmissionResult`),
 the same numbers as grades.csv and the feedback pages.
 
 Every string is a student's id or the grader's text about their code: ElementTree escapes markup, and
@@ -39,7 +39,7 @@ def junit_tree(results) -> ET.ElementTree:
     tests = failures = skipped = 0
     for r in results:
         failed = [t for t in r.tests if not t.passed and not t.pending]
-        waiting = f" ({fmt_points(r.pending_points)} awaiting manual grading)" if r.pending else ""
+        waiting = f" ({fmt_points(r.pending_points)} awaiting grading)" if r.pending else ""
         suite = ET.SubElement(root, "testsuite", name=xml_text(f"{r.student}/{r.assignment}: "
                                                               f"{_points(r.score, r.max_score)}{waiting}"),
                               tests=str(len(r.tests)), failures=str(len(failed)), errors="0",
@@ -51,7 +51,7 @@ def junit_tree(results) -> ET.ElementTree:
             case = ET.SubElement(suite, "testcase", classname=xml_text(f"{r.assignment}.{r.student}"),
                                  name=xml_text(f"{t.name}: {_points(t.score, t.max_score)}"), time="0")
             if t.pending:
-                ET.SubElement(case, "skipped", message="awaiting manual grading")
+                ET.SubElement(case, "skipped", message="awaiting grading")
             elif not t.passed:
                 failure = ET.SubElement(case, "failure", message=xml_text(t.message.splitlines()[0][:300]
                                                                            if t.message else "failed"),

@@ -36,9 +36,11 @@ def _item_lines(it: dict) -> list:
         lines.append({"count": 0, "text": f"{it['not_attempted']} not attempted (the function was left as given)",
                       "muted": True})
     if it.get("manual"):
-        graded = it["n"] - it["pending"]
-        text = f"answer graded by hand: {graded} graded" + (f", mean {fmt_points(it['mean_score'])} pt" if graded else "")
-        lines.append({"count": 0, "text": text + (f", {it['pending']} awaiting manual grading" if it["pending"] else ""),
+        blank = it.get("not_answered", 0)
+        graded = it["n"] - it["pending"] - blank
+        text = f"answer graded by hand: {graded} graded" + (f", {blank} not answered (0 points)" if blank else "")
+        text += f", mean {fmt_points(it['mean_score'])} pt" if graded + blank else ""
+        lines.append({"count": 0, "text": text + (f", {it['pending']} awaiting grading" if it["pending"] else ""),
                       "muted": True})
     return lines
 

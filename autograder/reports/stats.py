@@ -31,7 +31,7 @@ def student_rows(results) -> list:
 
     A problem set the student did not submit scores ``None`` and counts 0 in the total. Scores are
     the points earned so far; ``pending`` holds, per problem set, the points of answer cells still
-    awaiting manual grading (only problem sets with some), ``pending_total`` their sum.
+    awaiting grading (only problem sets with some), ``pending_total`` their sum.
     """
     maxes = ps_max_scores(results)
     max_total = sum(maxes.values())
@@ -168,6 +168,7 @@ def _item_row(item: dict) -> dict:
         "mean_score": sum(item["scores"]) / len(item["scores"]) if item["scores"] else 0.0,
         "manual": item["manual"],
         "pending": item["pending"],
+        "not_answered": item["not_answered"],
         "mistakes": [{"label": label, "count": count} for label, count in mistakes[:TOP_MISTAKES]],
         "other_mistakes": sum(count for _, count in mistakes[TOP_MISTAKES:]),
     }
@@ -177,11 +178,11 @@ def item_analysis(results) -> dict:
     """``ps -> [item]`` per graded cell, in notebook order.
 
     An item is ``{"grade_id", "max_score", "n", "passed", "not_run", "not_attempted", "pass_rate",
-    "difficulty", "discrimination", "flag", "mean_score", "manual", "pending", "mistakes": [{"label",
-    "count"}], "other_mistakes"}`` with the most frequent mistakes first. ``manual`` marks an answer
-    cell a person grades; ``pending`` counts its submissions still awaiting that (they are in ``n``,
-    but in no score, mean or correlation: their points are not known yet), and ``passed`` its full
-    marks given by hand. ``difficulty`` is the pass rate
+    "difficulty", "discrimination", "flag", "mean_score", "manual", "pending", "not_answered", "mistakes":
+    [{"label", "count"}], "other_mistakes"}`` with the most frequent mistakes first. ``manual`` marks an
+    answer cell a person grades; ``pending`` counts its submissions still awaiting that (they are in ``n``,
+    but in no score, mean or correlation: their points are not known yet), ``not_answered`` those left as
+    released (0 points, in every statistic), and ``passed`` its full marks given by hand. ``difficulty`` is the pass rate
     (classical test theory's p-value); ``discrimination`` the corrected item–total correlation
     (:func:`discrimination`); ``flag`` says why a cell with at least
     :data:`MIN_N_FOR_FLAG` such submissions does not separate strong from weak ones. Functions left as
@@ -198,7 +199,8 @@ def item_analysis(results) -> dict:
             for t in r.tests:
                 item = items.setdefault(t.name, {"grade_id": t.name, "max_score": 0.0, "scores": [],
                                                     "pairs": [], "passed": 0, "not_run": 0, "not_attempted": 0,
-                                                    "manual": False, "pending": 0, "mistakes": Counter()})
+                                                    "manual": False, "pending": 0, "not_answered": 0,
+                                                    "mistakes": Counter()})
                 item["max_score"] = max(item["max_score"], t.max_score)
                 item["manual"] = item["manual"] or t.manual
                 if t.pending:  # awaiting a person: its points are not known, so it is in no statistic
@@ -213,8 +215,8 @@ def item_analysis(results) -> dict:
                     item["passed"] += 1
                 elif t.kind in NOT_ATTEMPTED_KINDS:
                     item["not_attempted"] += 1
-                elif t.manual:
-                    pass  # graded by hand: the grader's comment is for the student, not a mistake label
+                elif t.manual:  # graded by hand (the comment is for the student, not a mistake label), or blank
+                    item["not_answered"] += int(t.unanswered)
                 else:
                     item["mistakes"][mistake_label(t)] += 1
         out[ps] = [_item_row(item) for item in items.values()]
@@ -247,7 +249,7 @@ def distribution(values) -> dict:
 def ps_summary(results) -> dict:
     """``ps -> {"max_score", "n", "mean", "median", "min", "max", "full_marks", "pending_submissions",
     "pending_points"}``: scores are the points earned so far; ``pending_submissions`` counts the
-    submissions with answer cells awaiting manual grading, ``pending_points`` adds up those points."""
+    submissions with answer cells awaiting grading, ``pending_points`` adds up those points."""
     maxes = ps_max_scores(results)
     out = {}
     for ps, max_score in maxes.items():

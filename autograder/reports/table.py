@@ -46,8 +46,8 @@ def grade_table(results):
     Narrow enough for an 80-column terminal: problem sets by their short id
     (``ps1`` for ``ps1_softmax``), and a ⚠ where a submission needs a look
     (:func:`attention_lines` says why). Scores are the points earned so far;
-    when answer cells await manual grading, a last column ``pending`` gives
-    their points per student (neither earned nor lost yet).
+    when answer cells await grading, a last column "awaiting grading" gives
+    their points per student (neither earned nor lost yet; 0 when none, as grades.csv's ``pending``).
     """
     from rich.table import Table
     from rich.text import Text
@@ -64,7 +64,7 @@ def grade_table(results):
     table.add_column(f"total\n/{fmt_points(max_total)}", justify="right", no_wrap=True, style="bold")
     pending = any(row["pending_total"] for row in rows)
     if pending:
-        table.add_column("pending\n(by hand)", justify="right", no_wrap=True, style="cyan")
+        table.add_column("awaiting\ngrading", justify="right", no_wrap=True, style="cyan")
     by = {(r.student, r.assignment): r for r in cs.results}
     for row in rows:
         cells = []
@@ -74,7 +74,7 @@ def grade_table(results):
             r = by.get((row["student"], ps))
             mark = " [magenta]⚠[/]" if r is not None and r.flagged else "  "
             cells.append(f"[{_style(score, max_score)}]{text}[/]{mark}")
-        extra = [fmt_points(row["pending_total"]) if row["pending_total"] else "–"] if pending else []
+        extra = [fmt_points(row["pending_total"])] if pending else []  # 0 when none, as in grades.csv
         table.add_row(Text(row["student"]), *cells, fmt_points(row["total"]), *extra)  # an id is text, never markup
     return table
 
@@ -175,8 +175,8 @@ def print_summary(results_dir, results=None, console=None, gradebook=None) -> No
 
 
 def pending_line(overall: dict, gradebook: bool) -> str:
-    """What awaits manual grading in the class, and how it gets graded (one line)."""
-    text = (f"Awaiting manual grading: {overall['pending_answers']} answer(s) in "
+    """What awaits grading in the class, and how it gets graded (one line)."""
+    text = (f"Awaiting grading: {overall['pending_answers']} answer(s) in "
             f"{overall['pending_submissions']} submission(s), {fmt_points(overall['pending_points'])} points "
             "(not counted yet, neither earned nor lost). ")
     if gradebook:
