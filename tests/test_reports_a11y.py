@@ -50,6 +50,7 @@ PAGES = (
     Page("feedback-no-results", "gus/ps1_softmax/feedback.html", "a results.json that could not be read"),
     Page("feedback-pending", "ivy/ps2_cross_entropy/feedback.html", "an answer awaiting grading"),
     Page("feedback-graded", "jon/ps2_cross_entropy/feedback.html", "an answer graded by hand, with a comment"),
+    Page("feedback-not-answered", "kim/ps2_cross_entropy/feedback.html", "an answer left as released: 0 points"),
 )
 
 DERIVATION = "cross_entropy_grad-derivation"
@@ -63,6 +64,7 @@ def write_audited_class(results) -> None:
     ben["student_code"]["softmax"] += "    # " + "a line of code longer than a desktop's card " * 4 + "\n"
     out.append(make_result("ivy", "ps2_cross_entropy", answers={DERIVATION: (3, ANSWER, None)}))
     out.append(make_result("jon", "ps2_cross_entropy", answers={DERIVATION: (3, ANSWER, 2.0)}))
+    out.append(make_result("kim", "ps2_cross_entropy", answers={DERIVATION: (3, "YOUR ANSWER HERE", None)}))
     write_class(results, out)
     broken = Path(results) / "gus" / "ps1_softmax" / "results.json"
     broken.parent.mkdir(parents=True)
