@@ -37,3 +37,15 @@ c.Execute.extra_arguments = [
 # formula-safe text, so that no student id (a folder name the student chose) can shift its row's
 # columns or run as a spreadsheet formula (autograder/reports/nbgrader_export.py).
 c.ExportApp.plugin_class = "autograder.reports.nbgrader_export.SafeCsvExportPlugin"
+
+# Plain `nbgrader autograde`: nbgrader's OverwriteCells reports every test cell with hidden tests as
+# changed, even untouched (its checksum in the gradebook includes the hidden tests; jupyter/nbgrader#1961).
+# The same preprocessor, silent on a cell handed in as released (autograder/reports/released_cells.py);
+# a cell a student did change is still reported and restored.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "autograder.reports.released_cells.OverwriteReleasedCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]

@@ -231,7 +231,7 @@ def engine_scores(results: Path) -> dict:
     scores = {}
     for path in sorted(Path(results).glob("*/*/results.json")):
         data = read_json(path)
-        scores[(data["student"], data["assignment"])] = {  # an answer awaiting manual grading: None, as in nbgrader
+        scores[(data["student"], data["assignment"])] = {  # an answer awaiting grading: None, as in nbgrader
             t["name"]: None if t["score"] is None else float(t["score"]) for t in data["tests"]}
     return scores
 

@@ -7,6 +7,8 @@
 * ``--host-users``: run the tests marked ``host_users``, which create a user on the
   host (``useradd``) to run part of the suite as an ordinary user. Without it they
   are skipped, saying how to run them; ``.ci/run`` runs them after ``make test``.
+* The run's last line before pytest's own counts names every reason a test was skipped, with how many
+  (:func:`skip_line`), so that nothing passes by skipping unnoticed.
 """
 
 from __future__ import annotations
@@ -81,6 +83,31 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(group))
         units.append(group or item.nodeid)
     items[:] = _run_order(items, units)
+
+
+def _skip_reason(report) -> str:
+    """Why a skipped test report was skipped (``pytest.skip``'s message, or a skip marker's reason)."""
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+    return reason.removeprefix("Skipped: ").strip() or "no reason given"
+
+
+def skip_line(reports) -> str:
+    """One line: how many tests were skipped, each reason with its count (most frequent first)."""
+    reasons = Counter(_skip_reason(r) for r in reports if r.skipped)
+    if not reasons:
+        return "skipped: none"
+    parts = [f"{count} × {reason}" for reason, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return f"skipped: {sum(reasons.values())} test(s): " + "; ".join(parts)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter):
+    """After pytest's summaries (outermost, so after its short test summary too), :func:`skip_line`: the line
+    just above pytest's counts."""
+    yield
+    line = skip_line(terminalreporter.stats.get("skipped", []))
+    terminalreporter.write_line(line, yellow=line != "skipped: none", bold=True)
 
 
 # --------------------------------------------------------------------------- stock nbgrader, once per run

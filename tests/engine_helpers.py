@@ -147,6 +147,10 @@ def source_notebook(ps: str, solutions: dict | None = None) -> dict:
     return notebook(cells)
 
 
+#: What a student writes in an answer cell (a derivation) of a ``correct=True`` submission.
+ANSWER_TEXT = "Take logs, differentiate, and set the derivative to zero: $\\hat\\theta = \\bar x$."
+
+
 def release_notebook(ps: str) -> dict:
     """What students receive: solution cells are stubs raising NotImplementedError."""
     from autograder.engine.restore import strip_hidden_tests
@@ -174,7 +178,8 @@ def submission(ps: str, code: dict | None = None, *, correct: bool = False, extr
                extra_before: list | None = None) -> dict:
     """A student's notebook: the release notebook with ``code[function]`` in its solution cells.
 
-    ``correct=True`` starts from :data:`CORRECT`; ``extra_after`` maps a
+    ``correct=True`` starts from :data:`CORRECT` and writes an answer in each answer cell (awaiting
+    grading; otherwise they stay as released: not answered); ``extra_after`` maps a
     grade_id to extra code cells inserted after that cell; ``extra_before``
     adds code cells at the very top.
     """
@@ -183,6 +188,8 @@ def submission(ps: str, code: dict | None = None, *, correct: bool = False, extr
     given.update(code or {})
     for fn, src in given.items():
         nb["cells"][solution_index(nb, fn)]["source"] = src
+    for gid, _ in course.ANSWER_CELLS[ps] if correct else ():
+        nb["cells"][solution_index(nb, gid)]["source"] = ANSWER_TEXT
     for gid, sources in (extra_after or {}).items():
         at = solution_index(nb, gid) + 1
         for k, src in enumerate(sources):

@@ -59,7 +59,7 @@ def make_result(student, ps, failing=None, tamper=(), cells=(), code=None, notes
                 "output": msg, "message": msg, "hint": "", "kind": "",
             })
     for grade_id, (points, text, given) in (answers or {}).items():
-        t = (TestResult.awaiting_grading(grade_id, points, text) if given is None
+        t = (TestResult.ungraded_answer(grade_id, points, text) if given is None
              else TestResult.graded_by_hand(grade_id, given, points))
         tests.append(t.to_json())
     if code is None:

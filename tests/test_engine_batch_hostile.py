@@ -21,12 +21,13 @@ import pytest
 from autograder.model import course
 from autograder.engine import grade_batch
 from tests import engine_helpers
-from autograder.engine.batch import collect_submissions, shard_of
+from autograder.engine.batch import collect_submissions, split_shards
 from autograder.model.ids import StudentId, csv_cell, display, folder_name
 from autograder.model.results import MAX_ITEMS, bound, write_results
 from autograder.sandbox.confine import Limits
 
 PS = "ps1_softmax"
+ANSWER = "logsumexp-derivation"
 MAX = course.autograded_max_score(PS)  # full marks the engine gives; the answer cells await a person
 LIMITS = Limits(timeout_s=5)
 
@@ -58,8 +59,13 @@ def hostile(tmp_path_factory, course_dir):
     root = tmp_path_factory.mktemp("hostile")
     sub, res = root / "submitted", root / "results"
     good = engine_helpers.submission(PS, correct=True)
+    # a derivation handed in as a photo pasted inline: a 1 MB answer cell, ten times the limit per cell
+    photo = engine_helpers.submission(PS, correct=True)
+    photo["cells"][engine_helpers.solution_index(photo, ANSWER)]["source"] = (
+        "My derivation:\n\n![handwritten](data:image/jpeg;base64," + "A" * (1 << 20) + ")\n")
     notebooks = {("ada", PS): good, ("huge", PS): engine_helpers.notebook([{}] * 560_000),
-                 ("bigcell", PS): engine_helpers.submission(PS, correct=True, extra_before=["!echo x\n" * 60_000])}
+                 ("bigcell", PS): engine_helpers.submission(PS, correct=True, extra_before=["!echo x\n" * 60_000]),
+                 ("photo", PS): photo}
     notebooks.update({(sid, PS): good for sid in HOSTILE})
     engine_helpers.make_submissions(sub, notebooks)
     engine_helpers.write_notebook(sub / "bob" / f"{PS}.ipynb", good)                      # one level too shallow
@@ -89,7 +95,7 @@ def test_every_submission_gets_results_and_the_batch_exits_0(hostile):
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
     assert b"Traceback" not in proc.stderr
     summary = json.loads((res / "summary.json").read_text())
-    assert summary["failed_to_grade"] == 0 and summary["graded"] == summary["submissions"] == len(HOSTILE) + 7
+    assert summary["failed_to_grade"] == 0 and summary["graded"] == summary["submissions"] == len(HOSTILE) + 8
     assert results_of(res, "ada")["score"] == MAX
     for raw in HOSTILE:  # every hostile id graded, each in a folder of its own
         data = results_of(res, raw)
@@ -173,12 +179,35 @@ def test_hostile_ids_are_neutralised_in_every_output(hostile):
 
 def test_parent_work_is_bounded(hostile):
     _, res, _ = hostile
-    for student, what in (("huge", "560,000 cells"), ("bigcell", "characters of source")):
+    for student, what in (("huge", "560,000 cells"), ("bigcell", "characters of source"),
+                          ("photo", "characters of source")):
         path = res / student / PS / "results.json"
         data = json.loads(path.read_text())
-        assert data["score"] == 0 and what in data["notes"][0], data["notes"]
+        assert any(what in note for note in data["notes"]), data["notes"]
         assert path.stat().st_size < 50_000
         assert (res / student / PS / "feedback.html").stat().st_size < 100_000
+    assert json.loads((res / "huge" / PS / "results.json").read_text())["score"] == 0  # too many cells: not read
+
+
+def test_a_cell_over_the_limit_costs_only_that_cell(hostile):
+    """A 480 kB code cell and a 1 MB Markdown answer (a photo pasted inline) are over the 100,000-character
+    limit per cell: each loses its own text, the rest of the notebook is graded as the same notebook without
+    it (it used to give the whole notebook 0)."""
+    _, res, _ = hostile
+    ada = json.loads((res / "ada" / PS / "results.json").read_text())
+    for student in ("bigcell", "photo"):
+        data = json.loads((res / student / PS / "results.json").read_text())
+        auto = {t["name"]: t["score"] for t in data["tests"] if t["kind"] not in ("manual", "not-answered")}
+        assert auto == {t["name"]: t["score"] for t in ada["tests"] if t["kind"] not in ("manual", "not-answered")}
+        assert data["score"] == ada["score"] > 0 and data["tamper"] == []
+        note = next(n for n in data["notes"] if "characters of source" in n)
+        assert "the limit is 100,000 per cell" in note and "the rest of the notebook was graded" in note
+    photo = json.loads((res / "photo" / PS / "results.json").read_text())
+    answer = next(t for t in photo["tests"] if t["name"] == ANSWER)
+    assert answer["status"] == "pending" and photo["pending_points"] == answer["max_score"]  # for a person
+    assert "1,048,6" in photo["answers"][ANSWER] and "was not kept" in photo["answers"][ANSWER]
+    page = (res / "photo" / PS / "feedback.html").read_text()
+    assert "characters of source; the limit is 100,000 per cell" in page and "AAAA" not in page
 
 
 def test_ids_in_shards_and_collection_never_crash(hostile):
@@ -186,8 +215,8 @@ def test_ids_in_shards_and_collection_never_crash(hostile):
     subs = collect_submissions(sub, course_dir=None)
     raws = {s.raw_student for s in subs}
     assert set(HOSTILE) <= raws
-    for s in subs:  # every id, UTF-8 or not, belongs to exactly one of 3 shards
-        assert sum(shard_of(s.raw_student, i, 3) for i in (1, 2, 3)) == 1
+    owner = split_shards({s.raw_student: 1 for s in subs}, 3)  # every id, UTF-8 or not, in one of 3 shards
+    assert set(owner) == raws and set(owner.values()) <= {1, 2, 3}
 
 
 def test_student_id_forms():

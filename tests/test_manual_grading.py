@@ -7,11 +7,12 @@ answer (with markup that must not run in formgrader), ``bob`` leaves it as
 released, ``cat`` writes one and gets the gradient's 1/N wrong. Then:
 
 1. our engine grades them (``python -m autograder autograde … --gradebook``):
-   every answer cell is pending in results.json (``score`` null), in no score,
-   its points in ``pending_points``, in grades.csv's ``pending`` column;
+   every written answer is pending in results.json (``score`` null), in no score,
+   its points in ``pending_points``, in grades.csv's ``pending`` column; bob's is
+   not answered, 0 at once (as nbgrader's autograde scores it);
 2. nbgrader's formgrader — the real one, ``jupyter server`` with nbgrader's
-   server extension, over HTTP — lists the three answers as needing manual
-   grading, with no auto score, and shows ann's ``autograded/`` notebook with
+   server extension, over HTTP — lists the two written answers as needing manual
+   grading, with no auto score (bob's: auto score 0, "No response."), and shows ann's ``autograded/`` notebook with
    the score box of the answer cell and the answer as text (its markup inert);
 3. the instructor grades the answers there (formgrader's grade and comment
    API, what its page sends);
@@ -57,7 +58,7 @@ def _points() -> dict:
 #: gradient without 1/N loses the cells the bug zoo's reviewed table lists for it.
 AUTO = sum(_points().values())
 CAT_AUTO = AUTO - sum(_points()[gid] for gid in zoo.LOSES[WRONG_GRAD])
-HAND = {"ann": 3.0, "bob": 0.0, "cat": 1.5}  # what the instructor gives in formgrader
+HAND = {"ann": 3.0, "bob": 0.0, "cat": 1.5}  # what the instructor gives in formgrader (bob's 0 is automatic)
 TOTAL = {"ann": AUTO + 3.0, "bob": AUTO + 0.0, "cat": CAT_AUTO + 1.5}
 
 
@@ -101,23 +102,29 @@ def _answer_test(data: dict) -> dict:
 
 
 def test_the_engine_leaves_every_answer_pending_never_zero_never_earned(graded):
+    """A written answer awaits grading; one left as released (bob's) is not answered: 0, as nbgrader scores it."""
     results = _results(graded)
     for student, data in results.items():
         t = _answer_test(data)
-        assert (t["score"], t["status"], t["kind"], t["max_score"]) == (None, "pending", "manual", 3.0), student
-        assert data["pending_points"] == 3.0 and data["max_score"] == AUTO + 3.0
+        if student == "bob":
+            assert (t["score"], t["status"], t["kind"], t["max_score"]) == (0.0, "failed", "not-answered", 3.0)
+            assert data["pending_points"] == 0.0
+        else:
+            assert (t["score"], t["status"], t["kind"], t["max_score"]) == (None, "pending", "manual", 3.0), student
+            assert data["pending_points"] == 3.0
+        assert data["max_score"] == AUTO + 3.0
     assert [results[s]["score"] for s in ("ann", "bob", "cat")] == [AUTO, AUTO, CAT_AUTO]
     assert results["ann"]["answers"][ANSWER] == ANN_ANSWER
-    assert "No answer was written" in _answer_test(results["bob"])["message"]
+    assert "Not answered" in _answer_test(results["bob"])["message"]
     with open(graded / "results" / "grades.csv", newline="") as fh:
         rows = {row["student"]: row for row in csv.DictReader(fh)}
     assert {s: (float(r["total"]), float(r["pending"])) for s, r in rows.items()} == {
-        "ann": (AUTO, 3.0), "bob": (AUTO, 3.0), "cat": (CAT_AUTO, 3.0)}
+        "ann": (AUTO, 3.0), "bob": (AUTO, 0.0), "cat": (CAT_AUTO, 3.0)}
     page = (graded / "results" / "cat" / PS / "feedback.html").read_text()
     assert "awaiting grading" in page and "3 points awaiting grading" in page
     assert "&lt;script&gt;" in (graded / "results" / "ann" / PS / "feedback.html").read_text()
     report = (graded / "results" / "report.html").read_text()
-    assert "answers awaiting manual grading" in report
+    assert "answers awaiting grading" in report
 
 
 class Formgrader:
@@ -187,10 +194,11 @@ def test_round_trip_formgrader_then_nbgrader_export_and_our_exports(graded, tmp_
     fg = Formgrader(course, tmp_path / "jupyter.log")
     try:
         fg.wait()
-        # formgrader's list of ps2's submissions: each answer needs grading, nothing of it is in the score
+        # formgrader's list of ps2's submissions: each written answer needs grading, nothing of it is in the
+        # score; bob's, left as released, does not (auto score 0, as nbgrader's autograde gives it)
         listed = {s["student"]: s for s in fg.request("GET", f"/formgrader/api/submitted_notebooks/{PS}/{PS}")}
         assert {s: (d["needs_manual_grade"], d["score"], d["written_score"], d["max_written_score"])
-                for s, d in listed.items()} == {"ann": (True, AUTO, 0.0, 3.0), "bob": (True, AUTO, 0.0, 3.0),
+                for s, d in listed.items()} == {"ann": (True, AUTO, 0.0, 3.0), "bob": (False, AUTO, 0.0, 3.0),
                                                 "cat": (True, CAT_AUTO, 0.0, 3.0)}
         # the page formgrader shows for ann's notebook: the answer with its score and comment boxes
         page = fg.request("GET", f"/formgrader/submissions/{listed['ann']['id']}/")
@@ -203,12 +211,15 @@ def test_round_trip_formgrader_then_nbgrader_export_and_our_exports(graded, tmp_
             sid = listed[student]["id"]
             grades = {g["name"]: g for g in fg.request("GET", f"/formgrader/api/grades?submission_id={sid}")}
             answer = grades[ANSWER]
+            comments = {c["name"]: c for c in fg.request("GET", f"/formgrader/api/comments?submission_id={sid}")}
+            assert comments[ANSWER]["auto_comment"] == ("No response." if student == "bob" else None)
+            if student == "bob":  # not answered: nothing to grade
+                assert (answer["auto_score"], answer["manual_score"], answer["needs_manual_grade"]) == (0.0, None, False)
+                continue
             assert (answer["auto_score"], answer["manual_score"], answer["cell_type"]) == (None, None, "markdown")
             saved = fg.request("PUT", f"/formgrader/api/grade/{answer['id']}", {"manual_score": points,
                                                                               "extra_credit": None})
             assert saved["manual_score"] == points and not saved["needs_manual_grade"]
-            comments = {c["name"]: c for c in fg.request("GET", f"/formgrader/api/comments?submission_id={sid}")}
-            assert comments[ANSWER]["auto_comment"] == ("No response." if student == "bob" else None)
             if student == "cat":
                 fg.request("PUT", f"/formgrader/api/comment/{comments[ANSWER]['id']}",
                            {"manual_comment": "The sign is reversed: p - t, not t - p."})
@@ -232,7 +243,7 @@ def test_round_trip_formgrader_then_nbgrader_export_and_our_exports(graded, tmp_
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, env=nbgrader_course.tool_env())
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads(proc.stdout)
-    assert summary["gradebook"]["results_updated_from_gradebook"] == 3
+    assert summary["gradebook"]["results_updated_from_gradebook"] == 2  # ann's and cat's (bob's was 0 already)
     assert summary["class"]["pending_points"] == 0.0
     assert {s["student"]: s["score"] for s in summary["submissions"]} == TOTAL
     results = _results(course)

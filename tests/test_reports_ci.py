@@ -118,9 +118,9 @@ def test_student_workflow_posts_the_score(tmp_path):
     proc = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 0, proc.stderr
-    # autograded points and the points awaiting manual grading, apart (the derivation is not 0 of 3)
+    # autograded points and the points awaiting grading, apart (the derivation is not 0 of 3)
     assert proc.stdout.strip() == ("::notice title=Autograding complete::Points 21/26 autograded, "
-                                   "3 pending manual grading")
+                                   "3 awaiting grading")
     md = summary.read_text()
     assert md.startswith("## ps1_softmax: 21 / 26 points autograded, 3 points awaiting grading by your instructor")
     assert "| `softmax-stability` | 0 / 3 |" in md and "**Hint:** subtract the max" in md
@@ -185,7 +185,7 @@ def test_run_summary_says_what_awaits_manual_grading(tmp_path):
         assert proc.returncode == 0, proc.stderr
         md = summary.read_text()
         assert "ada,18,18,3" in md
-        assert ("**Awaiting manual grading:** 2 answer(s) in 2 submission(s), 6 points" in md) is said
+        assert ("**Awaiting grading:** 2 answer(s) in 2 submission(s), 6 points" in md) is said
     (results / "summary.json").write_text("{not json")  # a broken summary only loses that line
     proc = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=60)
@@ -247,4 +247,4 @@ def test_student_workflow_grades_a_lone_notebook_and_posts_the_score(tmp_path):
     posted = run_step(STUDENT, "Post the score", tmp_path, **env)
     assert posted.returncode == 0, posted.stderr
     assert posted.stdout.strip() == ("::notice title=Autograding complete::Points 26/26 autograded, "
-                                     "3 pending manual grading")
+                                     "3 awaiting grading")

@@ -228,6 +228,31 @@ def test_not_attempted_is_counted_apart_from_mistakes(tmp_path):
     assert "log_softmax-axis" not in out.getvalue(), "left as given is not a mistake: not among the hardest"
 
 
+def test_an_unreadable_notebook_is_no_cells_mistake(tmp_path):
+    """A notebook that could not be read fails every cell as "unreadable": the report says so once for its
+    problem set, never as a mistake (or a line) under each cell, and it is in no cell's counts."""
+    from autograder.model.course import GRADE_CELLS
+    from autograder.model.files import write_atomic
+
+    results = _item_class(tmp_path)
+    broken = SubmissionResult.not_graded("zoe", "ps1_softmax", GRADE_CELLS["ps1_softmax"], 26.0,
+                                         "the notebook file is empty (0 bytes)")
+    (tmp_path / "zoe" / "ps1_softmax").mkdir(parents=True)
+    write_atomic(tmp_path / "zoe" / "ps1_softmax" / "results.json", json.dumps(broken.to_json()))
+    with_broken = load_results(tmp_path)
+    before = {it["grade_id"]: it for it in stats.item_analysis(results)["ps1_softmax"]}
+    after = {it["grade_id"]: it for it in stats.item_analysis(with_broken)["ps1_softmax"]}
+    for gid, item in after.items():
+        assert item["not_run"] == 1 and not any("could not be read" in m["label"] for m in item["mistakes"]), gid
+        assert {k: v for k, v in item.items() if k != "not_run"} == {k: v for k, v in before[gid].items()
+                                                                      if k != "not_run"}, gid
+    assert stats.unreadable_notebooks(with_broken) == {"ps1_softmax": 1}
+    html = render_report(with_broken, tmp_path)
+    assert html.count("could not be read") == 1, "once, for the problem set"
+    assert "1 notebook(s) of ps1_softmax could not be read" in html
+    assert "zoe" in html.split('id="attention"')[1].split("</section>")[0], "among the submissions to look at"
+
+
 def test_sandbox_flags_are_shown_in_terminal_json_and_report(tmp_path):
     from tests.reports_fixtures import make_result, write_result
 
@@ -353,6 +378,27 @@ def test_histogram_geometry_labels_bars_and_mean(results_dir):
     assert [p.title for p in panels(results)][-1] == "total" and max(panels(results)[-1].scores) == 106
 
 
+def test_histograms_count_missing_work_as_the_tables_and_the_caption_say(results_dir):
+    """A problem set's chart counts its submissions (its mean is the problem-set table's mean); the total
+    counts every student, a set not submitted counting 0 (the students' table's totals); the caption and
+    each chart's accessible name say which."""
+    results = load_results(results_dir)
+    cs = stats.of(results)
+    charts = {p.title: p for p in panels(results)}
+    n_students = len(cs.rows)
+    for ps, d in cs.problem_sets.items():
+        assert len(charts[ps].scores) == d["n"] and charts[ps].unsubmitted == n_students - d["n"]
+        assert sum(charts[ps].scores) / d["n"] == pytest.approx(d["mean"], abs=1e-4)
+    assert sorted(charts["total"].scores) == sorted(row["total"] for row in cs.rows)
+    assert len(charts["total"].scores) == n_students
+    ps2 = histogram_svgs(results)[list(charts).index("ps2_cross_entropy")]
+    assert "2 students (6 students who did not submit it not counted)" in ET.fromstring(ps2).get("aria-label")
+    assert "a problem set not submitted counts 0" in ET.fromstring(histogram_svgs(results)[-1]).get("aria-label")
+    html = render_report(results, results_dir)
+    assert "a student who did not submit it is not counted there); in total, every student, a problem set " \
+           "not submitted counting 0" in html
+
+
 def test_histogram_is_deterministic_and_fits_long_names():
     long = "ps_" + "w" * 80  # a folder name far wider than a chart
     results = [SubmissionResult("ada", long, 3.0, 4.0)]
@@ -394,7 +440,8 @@ def test_files_are_readable_and_given_to_the_sudo_user(results_dir, monkeypatch)
 
 
 def _pending_class(results_dir):
-    """ps2 with a derivation graded by hand: ada's and ben's await grading (ben left it blank), cy's is graded."""
+    """ps2 with a derivation graded by hand: ada's awaits grading, ben left it blank (not answered: 0), cy's is
+    graded."""
     from tests.reports_fixtures import make_result, write_result
 
     answer = "cross_entropy_grad-derivation"
@@ -403,9 +450,10 @@ def _pending_class(results_dir):
     return answer
 
 
-def test_answers_awaiting_manual_grading_are_pending_in_every_report(tmp_path):
+def test_answers_awaiting_grading_are_pending_in_every_report(tmp_path):
     """Never 0, never earned: the points of answer cells no person has graded yet are shown apart in
-    the terminal table, the class report, --json and grades.csv; a hand-graded one counts."""
+    the terminal table, the class report, --json and grades.csv, the same number everywhere (0 when none);
+    a hand-graded one counts, and one left blank is 0 at once."""
     from autograder.model.grades import grades_table
     from autograder.reports.feedback import render_feedback
     from autograder.model.results import read_result as load_result
@@ -416,37 +464,42 @@ def test_answers_awaiting_manual_grading_are_pending_in_every_report(tmp_path):
     cs = stats.of(results)
     rows = {row["student"]: row for row in cs.rows}
     assert {s: (r["total"], r["pending_total"]) for s, r in rows.items()} == {
-        "ada": (18.0, 3.0), "ben": (18.0, 3.0), "cy": (19.0, 0.0)}
+        "ada": (18.0, 3.0), "ben": (18.0, 0.0), "cy": (19.0, 0.0)}
     item = next(it for it in cs.items["ps2_cross_entropy"] if it["grade_id"] == answer)
-    assert (item["manual"], item["n"], item["pending"], item["passed"], item["mean_score"]) == (True, 3, 2, 0, 1.0)
-    assert item["mistakes"] == [] and item["discrimination"] is None  # one graded answer: no correlation yet
-    assert cs.overall["pending_answers"] == 2 and cs.overall["pending_points"] == 6.0
-    assert cs.problem_sets["ps2_cross_entropy"]["pending_submissions"] == 2
+    assert (item["manual"], item["n"], item["pending"], item["not_answered"], item["passed"], item["mean_score"]) \
+        == (True, 3, 1, 1, 0, 0.5)
+    assert item["mistakes"] == []
+    assert cs.overall["pending_answers"] == 1 and cs.overall["pending_points"] == 3.0
+    assert cs.problem_sets["ps2_cross_entropy"]["pending_submissions"] == 1
 
     out = io.StringIO()
     print_summary(results_dir, cs, console=Console(file=out, width=200, color_system=None))
     text = out.getvalue()
     table = {cells[0]: cells[1:] for cells in (re.findall(r"[^│┃\s]+", line) for line in text.splitlines()) if cells}
-    assert table["ada"] == ["18", "18", "3"] and table["cy"] == ["19", "19", "–"]  # ps2, total, pending
-    assert "Awaiting manual grading: 2 answer(s) in 2 submission(s), 6 points" in text
+    # ps2, total, awaiting grading: 0 when none, as grades.csv says (it said "–" there)
+    assert table["ada"] == ["18", "18", "3"] and table["cy"] == ["19", "19", "0"] and table["ben"] == ["18", "18", "0"]
+    assert "awaiting" in text.split("Grades")[1].split("ada")[0], "the column says awaiting grading"
+    assert "Awaiting grading: 1 answer(s) in 1 submission(s), 3 points" in text
     assert answer not in text.split("Hardest graded cells")[-1], "an ungraded answer is not a failed cell"
 
     html = render_report(cs, results_dir)
-    assert "answers awaiting manual grading (6 points, not counted yet)" in html
-    assert "answer graded by hand: 1 graded, mean 1 pt, 2 awaiting manual grading" in html
+    assert "answers awaiting grading (3 points, not counted yet)" in html
+    assert "answer graded by hand: 1 graded, 1 not answered (0 points), mean 0.5 pt, 1 awaiting grading" in html
 
     data = jsonout.summary(results_dir, cs)
     ada = next(s for s in data["submissions"] if s["student"] == "ada")
     assert (ada["score"], ada["pending_points"], ada["pending"], ada["autograded_score"]) == (18.0, 3.0, [answer], 18.0)
-    assert data["class"]["pending_points"] == 6.0
+    assert data["class"]["pending_points"] == 3.0
 
     header, csv_rows = grades_table(results_dir)
     assert header[-2:] == ["total", "pending"]
-    assert {r[0]: (r[-2], r[-1]) for r in csv_rows} == {"ada": ("18", "3"), "ben": ("18", "3"), "cy": ("19", "0")}
+    assert {r[0]: (r[-2], r[-1]) for r in csv_rows} == {"ada": ("18", "3"), "ben": ("18", "0"), "cy": ("19", "0")}
 
-    page = render_feedback(load_result(results_dir / "ben" / "ps2_cross_entropy" / "results.json"))
+    page = render_feedback(load_result(results_dir / "ada" / "ps2_cross_entropy" / "results.json"))
     assert "3 points awaiting grading" in page and "awaiting grading</span>" in page
     assert "– / 3" in page and "0 / 3" not in page  # pending, not zero
-    assert "No answer was written" in page and "YOUR ANSWER HERE" in page
+    blank = render_feedback(load_result(results_dir / "ben" / "ps2_cross_entropy" / "results.json"))
+    assert "awaiting grading" not in blank and "not answered</span>" in blank and "0 / 3" in blank
+    assert "Not answered: the cell still reads" in blank and "YOUR ANSWER HERE" in blank
     graded = render_feedback(load_result(results_dir / "cy" / "ps2_cross_entropy" / "results.json"))
     assert "graded by hand" in graded and "1 / 3" in graded and "awaiting grading" not in graded

@@ -91,7 +91,7 @@ def test_points_are_written_as_people_write_them():
     assert TestResult("a-b", 1.0, 1.0, True).to_json()["status"] == "passed"
 
 
-def test_an_answer_awaiting_manual_grading_is_pending_never_zero_never_earned(tmp_path):
+def test_an_answer_awaiting_grading_is_pending_never_zero_never_earned(tmp_path):
     """A derivation no person has graded: ``score`` null and status "pending" in the file, in no score,
     counted in ``pending_points``; graded by hand it is an ordinary score with the grader's comment."""
     result = read_result(write_results(tmp_path / "ada" / "ps1_softmax" / "results.json", FILE))
@@ -102,11 +102,16 @@ def test_an_answer_awaiting_manual_grading_is_pending_never_zero_never_earned(tm
     assert result.passed == 1 and [t.name for t in result.pending] == ["softmax-derivation"]
     assert SubmissionResult.scored("ada", "ps1_softmax", 6.0, result.tests).score == 2.0
     assert result.answers == FILE["answers"]
-    # blank, missing and written answers are all pending, each message says which
-    blank = TestResult.awaiting_grading("softmax-derivation", 3, "  YOUR ANSWER HERE\n")
-    missing = TestResult.awaiting_grading("softmax-derivation", 3, None)
-    assert blank.pending and "No answer was written" in blank.message
-    assert missing.pending and "missing" in missing.message
+    # a written answer awaits grading; a blank or missing one is not answered: 0 at once, as nbgrader scores it
+    written = TestResult.ungraded_answer("softmax-derivation", 3, "p - t, by the chain rule")
+    blank = TestResult.ungraded_answer("softmax-derivation", 3, "  YOUR ANSWER HERE\n")
+    emptied = TestResult.ungraded_answer("softmax-derivation", 3, "")
+    missing = TestResult.ungraded_answer("softmax-derivation", 3, None)
+    assert written.pending and written.manual and not written.unanswered
+    for t in (blank, emptied, missing):
+        assert (t.score, t.pending, t.unanswered, t.manual, t.status) == (0.0, False, True, True, "failed")
+        assert TestResult.from_json(t.to_json()) == t
+    assert "Not answered" in blank.message and "YOUR ANSWER HERE" in blank.message and "missing" in missing.message
     # an edited file that drops the score of a manual test does not turn it into 0 points
     data = json.loads(json.dumps(FILE))
     del data["tests"][2]["score"], data["tests"][2]["status"]

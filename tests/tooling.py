@@ -2,6 +2,10 @@
 
 Each install runs once per machine, under a file lock so that pytest-xdist
 workers do not run apt-get or npm at the same time.
+
+Where the tests must not pass by skipping (``.ci/run`` sets ``PROBDL_REQUIRE_BROWSER=1``, and so does any
+CI that sets ``CI=true``), a Chromium that is missing and cannot be installed fails the test instead
+(docs/contributing.md).
 """
 
 from __future__ import annotations
@@ -48,22 +52,37 @@ def _apt_install(*packages) -> str:
     return ""
 
 
+#: Headless, as root in a container, and without the background connections a closed network refuses.
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars")
+
+
+def browser_required() -> bool:
+    """Whether a missing Chromium fails the browser tests instead of skipping them: on CI (``CI`` set to
+    anything but ``false``/``0``, as GitHub, GitLab and this project's CI set it) or with
+    ``PROBDL_REQUIRE_BROWSER=1``."""
+    flags = (os.environ.get("PROBDL_REQUIRE_BROWSER", ""), os.environ.get("CI", ""))
+    return any(flag.strip().lower() not in ("", "0", "false", "no") for flag in flags)
+
+
 def chromium() -> str:
-    """Path of Debian's chromium, installed when missing; skips the test when it cannot be."""
+    """Path of Debian's chromium, installed when missing; skips the test when it cannot be (fails it where
+    :func:`browser_required`)."""
     with _lock("chromium"):
         path = shutil.which("chromium")
         if path is None:
             why = _apt_install("chromium")
             path = shutil.which("chromium")
             if path is None:
-                pytest.skip(f"headless Chromium is needed to render the page and could not be installed: {why}")
+                reason = f"headless Chromium is needed to render the page and could not be installed: {why}"
+                if browser_required():
+                    pytest.fail(f"{reason} (required here: CI or PROBDL_REQUIRE_BROWSER is set)", pytrace=False)
+                pytest.skip(reason)
     return path
 
 
 def chromium_args(profile_dir) -> list:
-    return [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-            f"--user-data-dir={profile_dir}"]
+    return [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile_dir}"]
 
 
 def actionlint() -> list:

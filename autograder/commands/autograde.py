@@ -39,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory", type=int, default=2048, metavar="MB",
                         help="address-space limit of a submission's process (default 2048)")
     parser.add_argument("--shard", default=None, metavar="i/n",
-                        help="grade only shard i of n (1-based; split by a hash of the student id)")
+                        help="grade only shard i of n (1-based; balanced, deterministic by student: every shard "
+                             "needs the same folder and filters)")
     parser.add_argument("--force", action="store_true", help="regrade submissions that already have results")
     parser.add_argument("--course", default=None, metavar="DIR", help="course directory (default: this repository); "
                         "its deadlines.toml, or its gradebook's due dates and nbgrader_config.py's late policy, "

@@ -28,7 +28,7 @@ _EXPORTS = {
     "Submission": "autograder.engine.batch",
     "collect_submissions": "autograder.engine.batch",
     "LayoutError": "autograder.engine.collect",
-    "shard_of": "autograder.engine.batch",
+    "split_shards": "autograder.engine.batch",
     "write_grades_csv": "autograder.model.grades",
     "Limits": "autograder.sandbox.confine",
 }

@@ -4,7 +4,7 @@
 ``on_event`` lets a caller follow along (progress bars, live tables). Its steps:
 
 1. **plan** – :func:`autograder.engine.collect.scan` (no symlink followed;
-   everything not graded listed with a reason), this shard's students, and
+   everything not graded listed with a reason), this shard's students (:func:`split_shards`), and
    which submissions already have results (a rerun keeps them, except those
    whose grading failed);
 2. **load** – each problem set's source notebook and checks once
@@ -39,6 +39,7 @@ import os
 import queue
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,7 +56,7 @@ from autograder.model.files import SUMMARY_FILE, hand_over, make_dirs
 from autograder.model.submission_time import SubmissionTime, from_timestamp_file
 
 __all__ = ["BatchSummary", "LayoutError", "Submission", "ZygoteKeeper", "collect_submissions", "grade_batch",
-           "parse_shard", "shard_of"]
+           "parse_shard", "split_shards"]
 
 
 @dataclass
@@ -117,17 +118,32 @@ class BatchSummary:
         }
 
 
-def shard_of(student: str, i: int, n: int) -> bool:
-    """Whether ``student`` belongs to shard ``i`` of ``n`` (1-based, ``1 <= i <= n``).
+def split_shards(notebooks: dict, n: int) -> dict:
+    """``{student: shard}``: the students split into ``n`` shards (numbered 1 to ``n``), balanced and
+    deterministic.
 
-    Decided by a SHA-256 of the student id's bytes (as the file system has
-    them, so a name that is not UTF-8 works too): the same on every machine
-    and every run; the ``n`` shards partition any set of students.
+    ``notebooks`` maps each student id to the number of notebooks they handed in. The students are dealt
+    out most notebooks first, ties in the order of a SHA-256 of the id's bytes (as the file system has
+    them, so a name that is not UTF-8 works too), each to the shard with the fewest notebooks so far, then
+    the fewest students, then the lowest number. So shards differ by at most one student when every student
+    handed in as many notebooks (4 students in 3 shards: 2, 1, 1), and in work by at most one student's
+    notebooks otherwise; with more shards than students some shards are empty. The split depends on the
+    students alone (not on the order they are listed in), the same on every machine and every run, but on
+    all of them: every shard must be given the same submissions folder and filters, as the CI templates do.
     """
-    if not (isinstance(n, int) and n >= 1 and isinstance(i, int) and 1 <= i <= n):
-        raise ValueError(f"shard {i}/{n}: need 1 <= i <= n")
-    digest = hashlib.sha256(raw_bytes(student)).digest()
-    return int.from_bytes(digest[:8], "big") % n == i - 1
+    if not (isinstance(n, int) and n >= 1):
+        raise ValueError(f"split_shards: n must be an integer >= 1, not {n!r}")
+
+    def order(student):
+        return -notebooks[student], hashlib.sha256(raw_bytes(student)).digest(), student
+
+    load = {i: (0, 0) for i in range(1, n + 1)}  # shard -> (notebooks, students)
+    owner = {}
+    for student in sorted(notebooks, key=order):
+        i = min(load, key=lambda k: (*load[k], k))
+        owner[student] = i
+        load[i] = (load[i][0] + notebooks[student], load[i][1] + 1)
+    return owner
 
 
 def parse_shard(text: str):
@@ -272,7 +288,10 @@ def _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, 
     """
     plan = scan(submitted_dir, known_assignments(course_dir), assignments, students)
     summary.not_graded = [n.to_dict() for n in plan.not_graded]
-    subs = [s for s in plan.submissions if not shard or shard_of(s.raw_student or s.student, *shard)]
+    subs = plan.submissions
+    if shard:
+        owner = split_shards(Counter(s.raw_student or s.student for s in subs), shard[1])
+        subs = [s for s in subs if owner[s.raw_student or s.student] == shard[0]]
     summary.total = len(subs)
     todo, kept = [], []
     for sub in subs:

@@ -6,8 +6,9 @@ compare its plain answers with the references computed here, and the points
 come from the source notebook's metadata.
 
 Manually graded answer cells (the derivations) are not graded here: each is
-recorded as awaiting manual grading, with the student's text, for a person
-to grade in nbgrader's formgrader (:func:`_answer_results`).
+recorded as awaiting grading, with the student's text, for a person
+to grade in nbgrader's formgrader, or as not answered (0 points) when left as
+released (:func:`_answer_results`).
 
 In notebook order, as ``nbgrader autograde`` and "Restart & Run All": the
 cells run top to bottom, and each graded cell's check is evaluated when the
@@ -105,13 +106,13 @@ def grade_submission(path, student: str, assignment: str, source: SourceNotebook
 
 
 def _answer_results(source: SourceNotebook, answers: dict) -> list:
-    """One pending :class:`TestResult` per manually graded answer cell: a person grades it, never the engine.
+    """One :class:`TestResult` per manually graded answer cell: a person grades it, never the engine.
 
-    Its points are awaiting manual grading (not 0, not earned), also when the
-    answer was left blank or the cell is missing: the message says so, and the
-    grader in formgrader gives the points.
+    An answer is awaiting grading (its points neither earned nor lost); one left as released (empty or
+    "YOUR ANSWER HERE") or missing is not answered: 0 points, as nbgrader's autograde scores it
+    (:meth:`TestResult.ungraded_answer`; docs/contract.md). A person may still give points in formgrader.
     """
-    return [TestResult.awaiting_grading(gid, points, answers.get(gid)) for gid, points in source.answers]
+    return [TestResult.ungraded_answer(gid, points, answers.get(gid)) for gid, points in source.answers]
 
 
 def _runs(rebuilt) -> list:

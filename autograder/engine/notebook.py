@@ -18,7 +18,8 @@ from pathlib import Path
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 #: More cells than this and the notebook is not graded (the course's notebooks have about 100).
 MAX_CELLS = 2_000
-#: Longest source of one cell, in characters (outputs do not count; they are never read).
+#: Longest source of one cell, in characters (outputs do not count; they are never read). A longer cell
+#: costs that cell only: its text is not kept (:func:`oversized`), the rest of the notebook is graded.
 MAX_CELL_CHARS = 100_000
 
 
@@ -172,21 +173,35 @@ def _read_bounded(path: Path) -> bytes:
 
 
 def check_cells(cells: list) -> None:
-    """Raise :class:`Unreadable` when a notebook has too many cells or a cell too much source.
+    """Raise :class:`Unreadable` when a notebook has too many cells.
 
-    The caps (:data:`MAX_CELLS`, :data:`MAX_CELL_CHARS`) are far above any
-    honest notebook of this course (about 100 cells of a few hundred
-    characters) and keep the parent's work on a submission (restoring,
-    static analysis, the results and the feedback page) bounded.
+    The cap (:data:`MAX_CELLS`) is far above any honest notebook of this course
+    (about 100 cells) and keeps the parent's work on a submission bounded; a cell
+    with too much source costs only itself (:func:`oversized`).
     """
     if len(cells) > MAX_CELLS:
         raise Unreadable(f"the notebook has {len(cells):,} cells; the limit is {MAX_CELLS:,} — start again "
                          "from the released notebook and copy your functions into it")
-    for i, cell in enumerate(cells):
-        size = len(cell_text(cell))
-        if size > MAX_CELL_CHARS:
-            raise Unreadable(f"cell {i} holds {size:,} characters of source; the limit is {MAX_CELL_CHARS:,} "
-                             "per cell — remove pasted data or generated text from it and resubmit")
+
+
+def oversized(cell: dict, index: int) -> tuple:
+    """``(the cell as graded, a note or "")``: a cell of more than :data:`MAX_CELL_CHARS` characters of
+    source is kept with its type and metadata (so its grade_id still counts) but its text replaced by
+    one line saying so; any other cell is returned as it is.
+
+    So such a cell costs only itself, the whole notebook is graded: an answer cell (a derivation with a
+    photo pasted inline as base64, say) awaits grading with that line as its text, a solution cell
+    defines nothing (the checks of its function fail as "not defined"), a test cell is restored from the
+    source as any edited one. The parent's work on the submission stays bounded.
+    """
+    size = len(cell_text(cell))
+    if size <= MAX_CELL_CHARS:
+        return cell, ""
+    what = (f"cell {index} holds {size:,} characters of source; the limit is {MAX_CELL_CHARS:,} per cell, so its "
+            "text was not kept (the rest of the notebook was graded)")
+    comment = "#" if cell.get("cell_type") == "code" else ""
+    kept = {**cell, "source": f"{comment}[{what}: an image pasted inline, or pasted data? Link or shrink it.]\n"}
+    return kept, f"{what} — remove pasted data or inline images from it and resubmit"
 
 
 def load_submission(path) -> list:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from autograder.model.course import grader_skips
-from autograder.engine.notebook import SourceNotebook, cell_text, grade_id_of, nbgrader_meta
+from autograder.engine.notebook import SourceNotebook, cell_text, grade_id_of, nbgrader_meta, oversized
 
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 
@@ -89,6 +89,7 @@ def rebuild(source: SourceNotebook, submitted_cells: list) -> Rebuilt:
     """
     out = Rebuilt()
     known = {c.grade_id: c for c in source.cells if c.grade_id and (c.protected or c.solution)}
+    submitted_cells = list(submitted_cells)  # _partition replaces an oversized cell's text (not the caller's)
     parts = _partition(known, submitted_cells, out)
     _report_tampering(source, known, parts, submitted_cells, out)
     _emit(source, known, parts, out)
@@ -123,6 +124,10 @@ def _partition(known: dict, submitted_cells: list, out: Rebuilt) -> _Partition:
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
             out.notes.append(f"cell {i} of the submission is not a well-formed notebook cell; ignored")
             continue
+        cell, note = oversized(cell, i)
+        if note:
+            out.notes.append(note)
+            submitted_cells[i] = cell  # what the tamper report compares, too (a copy of the caller's list)
         gid = grade_id_of(cell)
         if gid in known:
             parts.occurrences.setdefault(gid, []).append(i)

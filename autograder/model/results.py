@@ -36,7 +36,7 @@ Until a person has graded one, its ``status`` is ``"pending"`` and its
 ``score`` is ``null``: the points are neither earned nor lost.
 ``score`` is the points earned so far (autograded and hand-graded),
 ``max_score`` every point of the notebook, and ``pending_points`` the points
-still awaiting manual grading, so ``score + pending_points`` is the most the
+still awaiting grading, so ``score + pending_points`` is the most the
 notebook can still reach. ``answers`` holds the student's text of each
 answer cell (what the grader reads in formgrader).
 
@@ -89,6 +89,9 @@ MAX_FILE_BYTES = 64 << 20
 UNREADABLE = "unreadable"
 #: The kind of a manually graded answer cell: a person grades it (pending until then).
 MANUAL = "manual"
+#: The kind of an answer cell handed in as released (empty, or still "YOUR ANSWER HERE") or missing: 0
+#: points at once, as nbgrader's autograde gives an answer cell unchanged from the release, never pending.
+NOT_ANSWERED = "not-answered"
 
 
 _CUT = re.compile(r"… \([\d,]+ more characters cut\)\Z")
@@ -182,12 +185,13 @@ class TestResult:
     ``kind`` names the outcome for the reports: ``"passed"``, a check's kind
     of failure (``"value"``, ``"missing"``, ``"forbidden"`` …),
     ``"not-attempted"`` (the function is still the template),
-    ``"unreadable"`` (the notebook could not be read) or ``"manual"`` (an
-    answer cell a person grades).
+    ``"unreadable"`` (the notebook could not be read), ``"manual"`` (an
+    answer cell a person grades) or ``"not-answered"`` (an answer cell left as
+    released, or missing: 0 points, nothing for a person to grade).
 
     ``score`` is ``None`` exactly when the test is **pending**: an answer cell
     no person has graded yet. Its points are then neither earned nor lost, and
-    every report says "awaiting manual grading" instead of a number.
+    every report says "awaiting grading" instead of a number.
     """
 
     __test__ = False  # not a pytest class
@@ -203,16 +207,29 @@ class TestResult:
     @classmethod
     def awaiting_grading(cls, name: str, max_score: float, answer: str | None) -> "TestResult":
         """A manually graded answer cell that no person has graded yet; ``answer`` is the student's text
-        (None: the cell is missing). Pending also when blank: a person decides, the message says so."""
-        if answer is None:
-            message = ("This answer cell is missing from your notebook; your instructor grades it by hand "
-                       "(there is nothing to read, so expect no points for it).")
-        elif is_blank_answer(answer):
-            message = (f"No answer was written: the cell still reads \"{ANSWER_STUB}\". Your instructor grades it "
-                       "by hand.")
-        else:
-            message = "Awaiting manual grading: your instructor reads this answer and gives its points."
+        (an answer left blank or missing is :meth:`not_answered` instead: see :meth:`ungraded_answer`)."""
+        message = "Awaiting grading: your instructor reads this answer and gives its points."
         return cls(name, None, float(max_score), False, message, "", MANUAL)
+
+    @classmethod
+    def not_answered(cls, name: str, max_score: float, answer: str | None) -> "TestResult":
+        """An answer cell left as released (empty or ``YOUR ANSWER HERE``), or missing (``answer`` None):
+        0 points at once, as nbgrader's autograde scores a solution cell whose checksum is the release's
+        (with its auto comment "No response."); nothing awaits a person, who may still give points."""
+        if answer is None:
+            message = "This answer cell is missing from your notebook: 0 points (there is no answer to grade)."
+        else:
+            message = (f"Not answered: the cell still reads \"{ANSWER_STUB}\", so it gets 0 points. Write your "
+                       "answer in it and hand the notebook in again.")
+        return cls(name, 0.0, float(max_score), False, message, "", NOT_ANSWERED)
+
+    @classmethod
+    def ungraded_answer(cls, name: str, max_score: float, answer: str | None) -> "TestResult":
+        """An answer cell before any person graded it: :meth:`not_answered` when left blank or missing
+        (:func:`~autograder.model.course.is_blank_answer`), else :meth:`awaiting_grading`."""
+        if is_blank_answer(answer):
+            return cls.not_answered(name, max_score, answer)
+        return cls.awaiting_grading(name, max_score, answer)
 
     @classmethod
     def graded_by_hand(cls, name: str, score: float, max_score: float, comment: str = "") -> "TestResult":
@@ -226,13 +243,18 @@ class TestResult:
 
     @property
     def pending(self) -> bool:
-        """Awaiting manual grading: no score yet."""
+        """Awaiting grading: no score yet."""
         return self.score is None
 
     @property
     def manual(self) -> bool:
-        """An answer cell graded by a person (pending or graded)."""
-        return self.kind == MANUAL
+        """An answer cell graded by a person (pending, graded, or not answered)."""
+        return self.kind in (MANUAL, NOT_ANSWERED)
+
+    @property
+    def unanswered(self) -> bool:
+        """An answer cell left as released, or missing: 0 points, nothing for a person to grade."""
+        return self.kind == NOT_ANSWERED
 
     @property
     def earned(self) -> float:
@@ -387,12 +409,12 @@ class SubmissionResult:
 
     @property
     def pending(self) -> list:
-        """The answer cells awaiting manual grading."""
+        """The answer cells awaiting grading."""
         return [t for t in self.tests if t.pending]
 
     @property
     def pending_points(self) -> float:
-        """The points awaiting manual grading (neither earned nor lost yet)."""
+        """The points awaiting grading (neither earned nor lost yet)."""
         return float(sum(t.max_score for t in self.tests if t.pending))
 
     @property

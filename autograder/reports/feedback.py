@@ -110,6 +110,8 @@ def _test_view(t) -> dict:
     """How one graded cell is shown: ``label`` (CSS class), ``said`` (the badge), ``points``."""
     if t.pending:
         return {"label": "pending", "said": "awaiting grading", "points": f"– / {fmt_points(t.max_score)}"}
+    if t.unanswered:
+        return {"label": "failed", "said": "not answered", "points": f"0 / {fmt_points(t.max_score)}"}
     label = "passed" if t.passed else "failed"
     said = "not attempted" if t.kind == "not-attempted" else ("graded by hand" if t.manual else label)
     if t.manual and t.kind != UNREADABLE:
@@ -123,7 +125,7 @@ def feedback_view(result: SubmissionResult) -> dict:
     ``title``, ``r`` (the result), ``fraction`` (of full marks), ``cells`` (:func:`_cells`),
     ``cells_failed``, ``notes``, ``functions`` (:func:`_function`, in notebook order), ``shown``
     (:func:`_test_view` per graded cell), ``passed_line`` (how many autograded cells passed, and the
-    points awaiting manual grading), ``manual`` (the notebook has answer cells) and ``late`` (the
+    points awaiting grading), ``manual`` (the notebook has answer cells) and ``late`` (the
     submission against its due date, :class:`~autograder.model.lateness.Lateness`, or None).
     """
     notes = list(result.notes)

@@ -22,9 +22,10 @@ do the same, through the same preprocessors, so running both is fine):
 * per autograded cell, the **grade**'s ``auto_score`` (and ``needs_manual_grade =
   False``); per **answer cell** (manually graded: a derivation), no auto score
   and ``needs_manual_grade = True`` until a person grades it, which is what
-  formgrader lists as "needs manual grade" (a blank answer also gets nbgrader's
-  auto comment "No response."). A ``manual_score`` an instructor entered in
-  formgrader is left alone, and wins, as in nbgrader;
+  formgrader lists as "needs manual grade"; an answer left as released gets
+  ``auto_score = 0``, ``needs_manual_grade = False`` and nbgrader's auto comment
+  "No response.", as nbgrader's autograde gives it. A ``manual_score`` an
+  instructor entered in formgrader is left alone, and wins, as in nbgrader;
 * the submission's **time** (the one the grader recorded, :mod:`autograder.model.submission_time`) and
   its **late penalty** (``SubmittedNotebook.late_submission_penalty``, as nbgrader's
   ``AssignLatePenalties`` records it; computed by :mod:`autograder.model.penalties` from the course's
@@ -269,7 +270,11 @@ def _write_submission(gb, r, nb: str, course_dir, coursedir, written: dict) -> N
             cell = gb.find_grade_cell(t.name, nb, r.assignment)
             grade = Grade(cell_id=cell.id, notebook=submitted_nb)
             gb.db.add(grade)
-        if t.manual:  # a person's to grade: no auto score, listed for grading until a manual score exists
+        if t.unanswered:  # left as released: 0, not listed for grading (nbgrader's autograde does the same)
+            grade.auto_score = 0.0
+            grade.needs_manual_grade = False
+            _answer_comment(gb, t.name, nb, r)
+        elif t.manual:  # a person's to grade: no auto score, listed for grading until a manual score exists
             grade.auto_score = None
             grade.needs_manual_grade = grade.manual_score is None
             written["pending"] += int(grade.manual_score is None)
@@ -346,8 +351,8 @@ def read_hand_grades(results, course_dir=".", db_url=None, course_id=None) -> li
                     if grade is not None and grade.manual_score is not None:
                         score = float(grade.manual_score) + float(grade.extra_credit or 0.0)
                         new = TestResult.graded_by_hand(t.name, score, t.max_score, comment or "")
-                    elif grade is not None and not t.pending:
-                        new = TestResult.awaiting_grading(t.name, t.max_score, r.answers.get(t.name))
+                    elif grade is not None and not t.pending and not t.unanswered:  # a manual score removed
+                        new = TestResult.ungraded_answer(t.name, t.max_score, r.answers.get(t.name))
                 differs = differs or new != t
                 tests.append(new)
             if differs:

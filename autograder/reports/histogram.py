@@ -58,13 +58,15 @@ INK, MUTED, GRID = "#1f2328", "#59636e", "#d1d9e0"
 
 @dataclass(frozen=True)
 class Panel:
-    """One chart: its title, the scores it counts, the full marks (``max_score``), and whether it is the total
-    (drawn in blue with a bold title; a problem set named "total" is still a problem set)."""
+    """One chart: its title, the scores it counts, the full marks (``max_score``), whether it is the total
+    (drawn in blue with a bold title; a problem set named "total" is still a problem set), and how many
+    students of the class it leaves out (``unsubmitted``: a problem set's chart counts its submissions only)."""
 
     title: str
     scores: tuple
     max_score: float
     is_total: bool = False
+    unsubmitted: int = 0
 
 
 @dataclass(frozen=True)
@@ -89,11 +91,17 @@ class Bins:
 def panels(results) -> list:
     """The charts of a class: one :class:`Panel` per problem set (course order), then the total.
 
-    The total (a missing submission counts 0) is shown only when there are two problem sets or more.
+    A problem set's chart counts the submissions it received, as the report's table of problem sets does
+    (its mean is the table's mean): a student who did not submit it is not counted there. The total counts
+    every student, a problem set not submitted counting 0 (as the students' table adds up); it is shown
+    only when there are two problem sets or more.
     """
     cs = stats.of(results)
     maxes, rows = cs.max_scores, cs.rows
-    out = [Panel(ps, tuple(r.score for r in cs.results if r.assignment == ps), maxes[ps]) for ps in maxes]
+    out = []
+    for ps in maxes:
+        scores = tuple(r.score for r in cs.results if r.assignment == ps)
+        out.append(Panel(ps, scores, maxes[ps], unsubmitted=len(rows) - len(scores)))
     if len(out) > 1:
         out.append(Panel("total", tuple(row["total"] for row in rows), rows[0]["max_total"] if rows else 0.0, True))
     return out
@@ -179,7 +187,10 @@ def summary(panel: Panel) -> str:
     if not panel.scores:
         return f"{panel.title}: no scores"
     s = panel.scores
-    return (f"{panel.title}: scores of {_students(len(s))} out of {fmt_points(panel.max_score)} points; "
+    who = _students(len(s)) + (" (a problem set not submitted counts 0)" if panel.is_total else "")
+    if panel.unsubmitted:
+        who += f" ({_students(panel.unsubmitted)} who did not submit it not counted)"
+    return (f"{panel.title}: scores of {who} out of {fmt_points(panel.max_score)} points; "
             f"mean {fmt_points(sum(s) / len(s))}, lowest {fmt_points(min(s))}, highest {fmt_points(max(s))}")
 
 

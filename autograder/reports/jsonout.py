@@ -26,7 +26,7 @@ merged folder, from each shard's); both are read defensively.
 Scores are the points earned so far (autograded and hand-graded), after any
 late penalty (``raw_score`` before it, ``late_penalty`` the points off, ``late``
 the record of :mod:`autograder.model.lateness`, ``submitted`` the submission
-time the grader read); the points of answer cells awaiting manual grading are
+time the grader read); the points of answer cells awaiting grading are
 ``pending_points`` / ``pending``, never in a score.
 
 Paths are relative to ``results_dir``. No hidden test source or reference value

@@ -4,7 +4,7 @@ One ``<testsuite>`` per submission, named ``<student>/<problem set>: <score> / <
 ``<testcase>`` per graded cell, named ``<grade_id>: <points> / <max> points``, passed or with a
 ``<failure>`` holding the message and the hint (the text of results.json, which never holds hidden test
 source or reference values). A manually graded answer cell no person has graded yet is ``<skipped>``
-("awaiting manual grading"): neither passed nor failed. When the problem set has a due date, one more
+("awaiting grading"): neither passed nor failed. When the problem set has a due date, one more
 ``<testcase>`` named ``deadline: …`` fails with the late penalty (or an unknown submission time), and the
 suite's properties give the score before it (``raw_score``) and the penalty (``late_penalty``); the
 suite's score is after it. Totals come from the results model (:class:`~autograder.model.results.SubmissionResult`),
@@ -59,7 +59,7 @@ def junit_tree(results) -> ET.ElementTree:
     tests = failures = skipped = 0
     for r in results:
         failed = [t for t in r.tests if not t.passed and not t.pending]
-        waiting = f" ({fmt_points(r.pending_points)} awaiting manual grading)" if r.pending else ""
+        waiting = f" ({fmt_points(r.pending_points)} awaiting grading)" if r.pending else ""
         if r.late is not None and r.late.penalised:
             waiting += f" (late: −{fmt_points(r.late.penalty)} of {fmt_points(r.late.raw_score)})"
         suite = ET.SubElement(root, "testsuite", name=xml_text(f"{r.student}/{r.assignment}: "
@@ -76,7 +76,7 @@ def junit_tree(results) -> ET.ElementTree:
             case = ET.SubElement(suite, "testcase", classname=xml_text(f"{r.assignment}.{r.student}"),
                                  name=xml_text(f"{t.name}: {_points(t.score, t.max_score)}"), time="0")
             if t.pending:
-                ET.SubElement(case, "skipped", message="awaiting manual grading")
+                ET.SubElement(case, "skipped", message="awaiting grading")
             elif not t.passed:
                 failure = ET.SubElement(case, "failure", message=xml_text(t.message.splitlines()[0][:300]
                                                                            if t.message else "failed"),

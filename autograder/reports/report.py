@@ -36,12 +36,12 @@ def _item_lines(it: dict) -> list:
     if it.get("not_attempted"):
         lines.append({"count": 0, "text": f"{it['not_attempted']} not attempted (the function was left as given)",
                       "muted": True})
-    if it["not_run"]:
-        lines.append({"count": 0, "text": f"{it['not_run']} notebook(s) could not be read", "muted": True})
     if it.get("manual"):
-        graded = it["n"] - it["pending"] - it["not_run"]
-        text = f"answer graded by hand: {graded} graded" + (f", mean {fmt_points(it['mean_score'])} pt" if graded else "")
-        lines.append({"count": 0, "text": text + (f", {it['pending']} awaiting manual grading" if it["pending"] else ""),
+        blank = it.get("not_answered", 0)
+        graded = it["n"] - it["pending"] - blank
+        text = f"answer graded by hand: {graded} graded" + (f", {blank} not answered (0 points)" if blank else "")
+        text += f", mean {fmt_points(it['mean_score'])} pt" if graded + blank else ""
+        lines.append({"count": 0, "text": text + (f", {it['pending']} awaiting grading" if it["pending"] else ""),
                       "muted": True})
     return lines
 
@@ -126,6 +126,7 @@ def render_report(results, results_dir) -> str:
             charts=[Markup(svg) for svg in histogram_svgs(cs)],  # markup built (and escaped) by histogram.py
             attention=_attention(cs.results, results_dir),
             items=_items(cs),
+            unreadable=stats.unreadable_notebooks(cs.results),
             students=_students(cs, results_dir),
             pending_students=any(row["pending_total"] for row in cs.rows),
             pending_sets=any(d.get("pending_submissions") for d in cs.problem_sets.values()),

@@ -32,7 +32,7 @@ def student_rows(results) -> list:
     A problem set the student did not submit scores ``None`` and counts 0 in the total. Scores are
     the points earned so far, after any late penalty (``late_penalty``: the points late submissions
     lost); ``pending`` holds, per problem set, the points of answer cells still
-    awaiting manual grading (only problem sets with some), ``pending_total`` their sum.
+    awaiting grading (only problem sets with some), ``pending_total`` their sum.
     """
     maxes = ps_max_scores(results)
     max_total = sum(maxes.values())
@@ -151,7 +151,7 @@ def discrimination(item_scores, rest_scores):
 
 
 def _item_row(item: dict) -> dict:
-    n = len(item["scores"]) + item["pending"]
+    n = len(item["scores"]) + item["pending"]  # the notebooks that were read
     mistakes = sorted(item["mistakes"].items(), key=lambda kv: (-kv[1], kv[0]))
     r = discrimination([x for x, _ in item["pairs"]], [y for _, y in item["pairs"]])
     flag = ""
@@ -172,6 +172,7 @@ def _item_row(item: dict) -> dict:
         "mean_score": sum(item["scores"]) / len(item["scores"]) if item["scores"] else 0.0,
         "manual": item["manual"],
         "pending": item["pending"],
+        "not_answered": item["not_answered"],
         "mistakes": [{"label": label, "count": count} for label, count in mistakes[:TOP_MISTAKES]],
         "other_mistakes": sum(count for _, count in mistakes[TOP_MISTAKES:]),
     }
@@ -181,16 +182,18 @@ def item_analysis(results) -> dict:
     """``ps -> [item]`` per graded cell, in notebook order.
 
     An item is ``{"grade_id", "max_score", "n", "passed", "not_run", "not_attempted", "pass_rate",
-    "difficulty", "discrimination", "flag", "mean_score", "manual", "pending", "mistakes": [{"label",
-    "count"}], "other_mistakes"}`` with the most frequent mistakes first. ``manual`` marks an answer
-    cell a person grades; ``pending`` counts its submissions still awaiting that (they are in ``n``,
-    but in no score, mean or correlation: their points are not known yet), and ``passed`` its full
-    marks given by hand. ``difficulty`` is the pass rate
+    "difficulty", "discrimination", "flag", "mean_score", "manual", "pending", "not_answered", "mistakes":
+    [{"label", "count"}], "other_mistakes"}`` with the most frequent mistakes first. ``manual`` marks an
+    answer cell a person grades; ``pending`` counts its submissions still awaiting that (they are in ``n``,
+    but in no score, mean or correlation: their points are not known yet), ``not_answered`` those left as
+    released (0 points, in every statistic), and ``passed`` its full marks given by hand. ``difficulty`` is the pass rate
     (classical test theory's p-value); ``discrimination`` the corrected item–total correlation
-    (:func:`discrimination`, over the notebooks that ran); ``flag`` says why a cell with at least
-    :data:`MIN_N_FOR_FLAG` such submissions does not separate strong from weak ones. Failures of notebooks that could not be
-    read count in ``not_run`` and functions left as the template in ``not_attempted``, not as
-    mistakes (they say nothing about what the cell checks).
+    (:func:`discrimination`); ``flag`` says why a cell with at least
+    :data:`MIN_N_FOR_FLAG` such submissions does not separate strong from weak ones. Functions left as
+    the template count in ``not_attempted``, not as mistakes. A notebook that could not be read says
+    nothing about any cell: it counts in ``not_run`` only, and in none of the other numbers (``n``, the
+    pass rate, the mean, the discrimination): it is a submission's problem, shown once per problem set
+    (:func:`unreadable_notebooks`), not a mistake under every cell.
     """
     out: dict = {}
     for ps in problem_sets(results):
@@ -200,26 +203,37 @@ def item_analysis(results) -> dict:
             for t in r.tests:
                 item = items.setdefault(t.name, {"grade_id": t.name, "max_score": 0.0, "scores": [],
                                                     "pairs": [], "passed": 0, "not_run": 0, "not_attempted": 0,
-                                                    "manual": False, "pending": 0, "mistakes": Counter()})
+                                                    "manual": False, "pending": 0, "not_answered": 0,
+                                                    "mistakes": Counter()})
                 item["max_score"] = max(item["max_score"], t.max_score)
                 item["manual"] = item["manual"] or t.manual
                 if t.pending:  # awaiting a person: its points are not known, so it is in no statistic
                     item["pending"] += 1
                     continue
+                if t.kind in NOT_RUN_KINDS:  # a notebook that never ran says nothing about a cell
+                    item["not_run"] += 1
+                    continue
                 item["scores"].append(t.score)
-                if t.kind not in NOT_RUN_KINDS:  # a notebook that never ran says nothing about a cell
-                    item["pairs"].append((t.score, sum(u.earned for u in r.tests) - t.score))
+                item["pairs"].append((t.score, sum(u.earned for u in r.tests) - t.score))
                 if t.passed:
                     item["passed"] += 1
-                elif t.kind in NOT_RUN_KINDS:
-                    item["not_run"] += 1
                 elif t.kind in NOT_ATTEMPTED_KINDS:
                     item["not_attempted"] += 1
-                elif t.manual:
-                    pass  # graded by hand: the grader's comment is for the student, not a mistake label
+                elif t.manual:  # graded by hand (the comment is for the student, not a mistake label), or blank
+                    item["not_answered"] += int(t.unanswered)
                 else:
                     item["mistakes"][mistake_label(t)] += 1
         out[ps] = [_item_row(item) for item in items.values()]
+    return out
+
+
+def unreadable_notebooks(results) -> dict:
+    """``ps -> how many of its notebooks could not be read`` (every graded cell of theirs failed as
+    ``unreadable``), for the problem sets that have any."""
+    out: dict = {}
+    for r in results:
+        if r.tests and all(t.kind in NOT_RUN_KINDS for t in r.tests):
+            out[r.assignment] = out.get(r.assignment, 0) + 1
     return out
 
 
@@ -239,7 +253,7 @@ def distribution(values) -> dict:
 def ps_summary(results) -> dict:
     """``ps -> {"max_score", "n", "mean", "median", "min", "max", "full_marks", "pending_submissions",
     "pending_points"}``: scores are the points earned so far; ``pending_submissions`` counts the
-    submissions with answer cells awaiting manual grading, ``pending_points`` adds up those points."""
+    submissions with answer cells awaiting grading, ``pending_points`` adds up those points."""
     maxes = ps_max_scores(results)
     out = {}
     for ps, max_score in maxes.items():

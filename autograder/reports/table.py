@@ -47,8 +47,8 @@ def grade_table(results):
     (``ps1`` for ``ps1_softmax``), and a ⚠ where a submission needs a look
     (:func:`attention_lines` says why), an L where a late penalty was taken off (listed below the
     table, :func:`late_lines`). Scores are the points earned so far, after any late penalty;
-    when answer cells await manual grading, a last column ``pending`` gives
-    their points per student (neither earned nor lost yet).
+    when answer cells await grading, a last column "awaiting grading" gives
+    their points per student (neither earned nor lost yet; 0 when none, as grades.csv's ``pending``).
     """
     from rich.table import Table
     from rich.text import Text
@@ -65,7 +65,7 @@ def grade_table(results):
     table.add_column(f"total\n/{fmt_points(max_total)}", justify="right", no_wrap=True, style="bold")
     pending = any(row["pending_total"] for row in rows)
     if pending:
-        table.add_column("pending\n(by hand)", justify="right", no_wrap=True, style="cyan")
+        table.add_column("awaiting\ngrading", justify="right", no_wrap=True, style="cyan")
     by = {(r.student, r.assignment): r for r in cs.results}
     for row in rows:
         cells = []
@@ -76,7 +76,7 @@ def grade_table(results):
             mark = " [magenta]⚠[/]" if r is not None and r.flagged else \
                 " [yellow]L[/]" if r is not None and r.late is not None and r.late.penalised else "  "
             cells.append(f"[{_style(score, max_score)}]{text}[/]{mark}")
-        extra = [fmt_points(row["pending_total"]) if row["pending_total"] else "–"] if pending else []
+        extra = [fmt_points(row["pending_total"])] if pending else []  # 0 when none, as in grades.csv
         table.add_row(Text(row["student"]), *cells, fmt_points(row["total"]), *extra)  # an id is text, never markup
     return table
 
@@ -116,7 +116,7 @@ def hardest_items_table(results, limit: int = 5):
     from rich.text import Text
 
     def failures(it):
-        return it["n"] - it["passed"] - it["not_run"] - it.get("not_attempted", 0)
+        return it["n"] - it["passed"] - it.get("not_attempted", 0)
 
     items = [(ps, it) for ps, its in stats.of(results).items.items() for it in its
              if failures(it) and not it.get("manual")]
@@ -198,8 +198,8 @@ def print_summary(results_dir, results=None, console=None, gradebook=None) -> No
 
 
 def pending_line(overall: dict, gradebook: bool) -> str:
-    """What awaits manual grading in the class, and how it gets graded (one line)."""
-    text = (f"Awaiting manual grading: {overall['pending_answers']} answer(s) in "
+    """What awaits grading in the class, and how it gets graded (one line)."""
+    text = (f"Awaiting grading: {overall['pending_answers']} answer(s) in "
             f"{overall['pending_submissions']} submission(s), {fmt_points(overall['pending_points'])} points "
             "(not counted yet, neither earned nor lost). ")
     if gradebook:
