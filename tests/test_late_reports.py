@@ -140,7 +140,7 @@ def test_json_junit_and_lms_export_show_the_same_totals(course):
     assert {row["student"]: row["late_penalty"] for row in data["students"]}["cleo"] == pytest.approx(5.8)
     cli(course, "export", "results", "--junit", "--out", "junit.xml", "--course", ".")
     junit = (course / "junit.xml").read_text(encoding="utf-8")
-    assert 'name="cleo/ps1_softmax: 20.2 / 29 points (3 awaiting manual grading) (late: −5.8 of 26)"' in junit
+    assert 'name="cleo/ps1_softmax: 20.2 / 29 points (3 awaiting grading) (late: −5.8 of 26)"' in junit
     assert '<failure message="27 h late: −5.8" type="late">' in junit and 'type="unknown_time"' in junit
     cli(course, "export", "results", "--lms", "csv", "--out", "lms.csv", "--course", ".")
     with open(course / "lms.csv", newline="", encoding="utf-8") as fh:
