@@ -114,6 +114,24 @@ def test_the_data_a_cell_keeps_is_read_back_and_a_missing_or_changed_cell_is_sai
     assert module.data_file("digits.csv.gz").read() == gzip.decompress(raw).decode()   # (a .gz is unzipped)
 
 
+def test_the_grader_has_what_the_students_need():
+    """Every package the set-up cell asks for is one the grader depends on, with a lower bound the grader's own
+    does not exceed: the set-up cell, which plain ``nbgrader autograde`` runs, never finds the grading
+    environment short (it would fail there, a locked cell; no score depends on it, but the log would say so)."""
+    import tomllib
+
+    grader = {}
+    for line in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]:
+        name, _, rest = line.partition(">=")
+        grader[name.strip().lower()] = rest.split(",")[0].strip()
+    numbers = _module()._numbers
+    for requirement in inline.requirements(ROOT):
+        name, minimum = requirement.split(">=")
+        assert name.lower() in grader, f"{name}: the students need it, the grader does not depend on it"
+        assert numbers(grader[name.lower()]) >= numbers(minimum), (name, grader[name.lower()], minimum)
+        assert (release_notebook(PROBLEM_SETS[0]).parent / "requirements.txt").read_text().count(requirement) == 1
+
+
 def test_a_missing_or_old_package_is_named_with_what_to_install():
     module = _module()
     with contextlib.redirect_stdout(io.StringIO()) as out:
