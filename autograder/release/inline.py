@@ -16,8 +16,9 @@ releases the notebooks (stock ``nbgrader generate_assignment`` then gives the sa
   problem set's own files, so every release folder has one).
 
 Both kinds of cell are locked (nbgrader ``locked``: the engine restores them from the source and never
-runs them, ``course.grader_skips``) and collapsed: ``jupyter.source_hidden`` (JupyterLab, Notebook 7,
-VS Code) and ``cellView: form`` (Colab, which shows the ``#@title`` line instead of the code).
+runs them, ``course.grader_skips``) and collapsed: nbformat's ``jupyter.source_hidden`` (JupyterLab 4
+and Notebook 7 then show the first line, the ``#@title`` line, in place of the code) and
+``cellView: form`` (Colab, which shows that title as a form instead of the code).
 Everything here is a function of the bytes it reads, so the release stays byte-deterministic.
 """
 
@@ -36,7 +37,7 @@ STUDENT_SIDE = "student_side"
 SELFCHECK = "selfcheck.py"
 REQUIREMENTS = "requirements.txt"
 DATA = "data"
-#: Cell metadata that shows a cell collapsed: JupyterLab / Notebook 7 / VS Code, and Colab.
+#: Cell metadata that shows a cell collapsed: nbformat's own key (JupyterLab, Notebook 7), and Colab's.
 COLLAPSED = {"jupyter": {"source_hidden": True}, "cellView": "form"}
 #: Longest cell written here (characters): the grading engine refuses a submission with a longer cell
 #: (``engine.notebook.MAX_CELL_CHARS``; tests/test_release.py holds the two equal).
@@ -48,9 +49,9 @@ _DATA_CALL = re.compile(r'keep_data\(\s*"(?P<name>[^"\\]+)"(?:\s*,\s*sha256="[0-
 
 SELF_CHECK_TEMPLATE = """\
 #@title Set-up: run this cell first (the self-checks, not graded; you need not read it)
-# It checks that NumPy, SciPy and matplotlib are installed, defines the self-checks `library_calls` (the first
-# test cell of each function calls it) and `needs_your` (the figure cells use it), and says in one line when a
-# function is still the template. `make release` writes this cell from the course's student_side/selfcheck.py.
+# It checks that the packages of requirements.txt are installed, defines the self-checks `library_calls` (the
+# first test cell of each function calls it) and `needs_your` (the figure cells use it), and says in one line when
+# a function is still the template. `make release` writes this cell from the course's student_side/selfcheck.py.
 SELFCHECK = r'''
 {module}'''
 import sys, types
