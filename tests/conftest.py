@@ -115,9 +115,12 @@ def pytest_terminal_summary(terminalreporter):
 INSTRUCTOR, UNTOUCHED = "instructor", "untouched"
 
 #: A selfcheck.py a student might hand in beside the notebook (``untouched`` does, in every problem set): it
-#: would pass every visible assert, so graders must run the course's copy (tests/test_nbgrader_e2e.py).
-HOSTILE_SELFCHECK = """\
+#: would pass every visible assert, so graders must run the course's set-up cell and never import a file handed
+#: in (tests/test_nbgrader_e2e.py); it prints :data:`HOSTILE_MARK` if anything imports it.
+HOSTILE_MARK = "a selfcheck.py handed in beside the notebook was imported"
+HOSTILE_SELFCHECK = f"""\
 import contextlib
+print({HOSTILE_MARK!r})
 def library_calls(fn):
     return []
 needs_your = contextlib.nullcontext
@@ -206,10 +209,16 @@ def _grade_stock(folder):
         "engine": [[st, ps, cells] for (st, ps), cells in nbc.engine_scores(folder / "results").items()],
         "autograded": sorted(f"{p.parts[-3]}/{p.parts[-2]}" for part in parts
                              for p in (part / "autograded").glob("*/*/*.ipynb")),
-        # the self-check module beside each notebook that nbgrader graded for `untouched`
-        "selfcheck_copies": sorted({(part / "autograded" / UNTOUCHED / ps / "selfcheck.py").read_text(encoding="utf-8")
-                                    for part in parts for ps in PROBLEM_SETS
-                                    if (part / "autograded" / UNTOUCHED / ps / f"{ps}.ipynb").exists()}),
+        # what the set-up cell printed in each notebook nbgrader graded for `untouched` (who handed in a hostile
+        # selfcheck.py beside it), and the notebooks of any student where something printed HOSTILE_MARK
+        "untouched_setup": sorted({"".join("".join(out.get("text", "")) for out in cell.get("outputs", ()))
+                                   for part in parts for ps in PROBLEM_SETS
+                                   for path in [part / "autograded" / UNTOUCHED / ps / f"{ps}.ipynb"] if path.exists()
+                                   for cell in nbc.read_json(path)["cells"]
+                                   if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "self-check"}),
+        "hostile_imported": sorted(f"{path.parts[-3]}/{path.parts[-2]}" for part in parts
+                                   for path in (part / "autograded").glob("*/*/*.ipynb")
+                                   if HOSTILE_MARK in path.read_text(encoding="utf-8")),
         # what stock generate_assignment wrote (the notebook and the files beside it), against the committed release/
         "release_differs": [ps for ps in PROBLEM_SETS if _files(course / "release" / ps) != _files(ROOT / "release" / ps)],
         # the late scenario graded by stock nbgrader: student -> [score, late_submission_penalty, seconds late]

@@ -30,7 +30,6 @@ import inspect
 import io
 import json
 import os
-import sys
 import types
 import warnings
 from dataclasses import dataclass, field
@@ -67,17 +66,16 @@ def _code(source: str) -> str:
 
 @contextlib.contextmanager
 def _headless(folder: Path):
-    """Run cells as in ``folder`` (its helper module importable), figures drawn off screen and closed."""
+    """Run cells as in ``folder`` (the notebook needs no file there), figures drawn off screen and closed."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    cwd, path = os.getcwd(), list(sys.path)
+    cwd = os.getcwd()
     show = plt.show
     plt.show = lambda *a, **k: plt.close("all")
     os.chdir(folder)
-    sys.path.insert(0, str(folder))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -86,10 +84,6 @@ def _headless(folder: Path):
         plt.show = show
         plt.close("all")
         os.chdir(cwd)
-        sys.path[:] = path
-        for name in [m for m, mod in sys.modules.items()
-                     if str(getattr(mod, "__file__", "") or "").startswith(str(folder))]:
-            del sys.modules[name]   # the next notebook's helper module is its own
 
 
 def lesson_namespace(notebook: Path) -> LessonRun:

@@ -2,8 +2,8 @@
 
 For every zoo specimen (correct and wrong), the visible part of every graded
 test cell of the source notebook is run in a namespace built like the
-student's kernel: the notebook's locked code cells (imports, the self-check
-of forbidden library calls), the reference functions for the rest of the
+student's kernel: the notebook's locked code cells (the set-up cell with the
+self-check of forbidden library calls, the imports, the data), the reference functions for the rest of the
 notebook, and the specimen. A cell whose visible asserts fail must be one the
 specimen loses at grading (``LOSES`` of its zoo module, which
 ``tests/test_zoo.py`` checks against the hidden checks): the visible asserts
@@ -11,7 +11,9 @@ are a subset of the hidden check. And the self-check of forbidden library
 calls flags exactly the specimens the grader flags.
 """
 
+import contextlib
 import importlib
+import io
 import json
 import warnings
 
@@ -20,9 +22,8 @@ import pytest
 
 from autograder.checks.evaluate import reference_function
 from autograder.sandbox.invoke import forbidden_uses
-from autograder.model.course import FUNCTIONS, function_of, is_lesson_cell, source_notebook
+from autograder.model.course import FUNCTIONS, function_of, is_data_cell, is_lesson_cell, source_notebook
 from testkit.zoo import PROBLEM_SETS, zoo
-from tests.student_side import selfcheck_importable
 
 #: Problem sets with a source notebook and a reviewed LOSES table (a new one joins once it has both).
 READY = tuple(ps for ps in PROBLEM_SETS if source_notebook(ps).exists()
@@ -36,7 +37,7 @@ def _cells(ps):
     for cell in nb["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         src = "".join(cell["source"])
-        if cell["cell_type"] != "code" or is_lesson_cell(meta.get("grade_id")):
+        if cell["cell_type"] != "code" or is_lesson_cell(meta.get("grade_id")) or is_data_cell(meta.get("grade_id")):
             continue
         if meta.get("grade"):
             graded.append((meta["grade_id"], src.split("### BEGIN HIDDEN TESTS")[0]))
@@ -47,7 +48,7 @@ def _cells(ps):
 
 def _namespace(ps, setup, specimen):
     ns = {"__name__": "__main__"}
-    with selfcheck_importable(ps):
+    with contextlib.redirect_stdout(io.StringIO()):   # (the set-up cell says it is done)
         for src in setup:
             exec(compile(src, "<locked cell>", "exec"), ns)
     for fn in FUNCTIONS[ps]:

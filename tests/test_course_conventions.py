@@ -34,7 +34,7 @@ def _used(tree):
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
 def test_cells_the_grader_skips_define_nothing_that_graded_code_uses(ps):
-    """The engine runs neither lesson cells (fig-, demo-) nor the self-check import, nor a graded cell's
+    """The engine runs neither lesson cells (fig-, demo-) nor the set-up and data cells, nor a graded cell's
     visible asserts (only its check, from the trusted side): no solution cell or locked cell it runs may
     need a name that only those cells define."""
     nb = nbformat.read(source_notebook(ps), as_version=4)

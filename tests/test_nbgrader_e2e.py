@@ -14,17 +14,19 @@
   released notebooks as generated. Read back from nbgrader's gradebook
   (``nbgrader.api.Gradebook``), cell by cell: full marks for the first, 0 and
   an autograded notebook (no crash) for the second.
-* The release notebook with its solution cells filled from source (hidden
-  tests stripped, as students run it), executed in a fresh kernel: no cell
-  raises, and the visible checks of each notebook take under 2 seconds — the
-  kernel's own CPU time around each graded cell, so a busy machine does not
-  count; best of two runs (the second re-runs the graded cells in the same
-  kernel). Its lesson cells (figures, demos) are not run there again: they
-  draw and print what the prose says in the source notebook above, in
-  nbgrader's kernel, which runs the same cells with the same solutions under
-  the course's kernel hook; what the release lacks — the hidden tests — is
-  checked not to be needed: every name a release cell reads is bound by a
-  cell above it (``test_every_name_a_release_cell_reads_is_bound_above_it``).
+* The release notebook alone in an empty folder, its solution cells filled
+  from source (hidden tests stripped, as students run it), executed in a fresh
+  kernel with no network and nothing of the course importable: no cell
+  raises, every figure is drawn and every number the prose states is printed
+  (the training accuracies too), and the visible checks of each notebook take
+  under 2 seconds — the kernel's own CPU time around each graded cell, so a
+  busy machine does not count; best of two runs (the second re-runs the
+  graded cells in the same kernel). In the same kernel, one function left as
+  the template makes its checks say "not attempted" in one line, and a typical
+  mistake of the zoo is named by its first failing check. What the release
+  lacks — the hidden tests — is checked not to be needed: every name a
+  release cell reads is bound by a cell above it
+  (``test_every_name_a_release_cell_reads_is_bound_above_it``).
 
 The nbgrader course is built and graded once per test session, with the
 parity batch and the kernel attacks (the ``stock_nbgrader`` fixture of
@@ -39,12 +41,15 @@ import symtable
 import tempfile
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder.engine.notebook import cell_text, grade_id_of
-from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, function_of, is_lesson_cell, max_score
+from autograder.model.course import (ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, SELF_CHECK_CELL, function_of, max_score,
+                                     release_notebook)
 from testkit import nbgrader_course
-from tests import lesson_claims, student_side
+from testkit.zoo import zoo
+from tests import lesson_claims
 from tests.conftest import INSTRUCTOR, UNTOUCHED
 from testkit.fill import filled_release
 
@@ -60,7 +65,7 @@ def nbg(cell) -> dict:
 
 
 @contextlib.contextmanager
-def kernel_client(nb, cwd: Path):
+def kernel_client(nb, cwd: Path, extra_arguments=()):
     """An nbclient client for ``nb`` with a python3 kernel running in ``cwd``; errors are recorded, not raised.
 
     The kernel talks over Unix sockets in a short temporary folder, not TCP: a free TCP port is picked
@@ -72,7 +77,8 @@ def kernel_client(nb, cwd: Path):
     with tempfile.TemporaryDirectory(prefix="e2e-ipc-") as sockets:  # short: a socket path has ≤ 107 bytes
         km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
         client = NotebookClient(nb, km=km, timeout=120, kernel_name="python3", allow_errors=True,
-                                record_timing=True, resources={"metadata": {"path": str(cwd)}})
+                                record_timing=True, resources={"metadata": {"path": str(cwd)}},
+                                extra_arguments=list(extra_arguments))
         with client.setup_kernel():
             yield client
 
@@ -131,7 +137,7 @@ def nbgrader_run(stock_nbgrader):
     """The course graded by stock nbgrader once per run (``stock_nbgrader`` in tests/conftest.py)."""
     return {"course": stock_nbgrader["folder"], "max_scores": stock_nbgrader["max_scores"],
             "scores": stock_nbgrader["nbgrader"], "autograded": stock_nbgrader["autograded"],
-            "selfcheck_copies": stock_nbgrader["selfcheck_copies"]}
+            "untouched_setup": stock_nbgrader["untouched_setup"], "hostile_imported": stock_nbgrader["hostile_imported"]}
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
@@ -143,10 +149,12 @@ def test_nbgrader_gives_the_source_notebook_full_marks(ps, nbgrader_run):
     assert scores == {**{gid: float(points) for gid, points in GRADE_CELLS[ps]}, **{gid: None for gid, _ in ANSWER_CELLS[ps]}}
 
 
-def test_nbgrader_grades_with_the_courses_selfcheck_not_a_submitted_one(nbgrader_run):
-    """nbgrader autograde overwrites a submission's files with the source folder's (its exclude_overwriting is
-    empty): the self-check module it runs is the course's, whatever the student handed in beside the notebook."""
-    assert nbgrader_run["selfcheck_copies"] == [student_side.selfcheck_file(PROBLEM_SETS[0]).read_text(encoding="utf-8")]
+def test_nbgrader_runs_the_courses_set_up_cell_and_never_a_file_handed_in(nbgrader_run):
+    """nbgrader autograde restores the locked set-up cell from the course (its gradebook) and runs it: the
+    self-checks are the ones the notebook carries, and a selfcheck.py that ``untouched`` handed in beside every
+    notebook (one that would pass every visible assert) is never imported, by anyone's notebook."""
+    assert nbgrader_run["untouched_setup"] == ["Set-up done: the self-checks are ready (not graded).\n"]
+    assert nbgrader_run["hostile_imported"] == []
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
@@ -174,11 +182,49 @@ def test_the_engine_grades_the_source_and_the_untouched_release_as_nbgrader_does
         assert not differ, f"{student}/{ps}: (grade_id, nbgrader, engine) scores differ: {differ}"
 
 
-# ------------------------------------------------------------ the release as a student runs it
+# ------------------------------------------------------------ the release as a student runs it: alone
 
 
 #: Kernel CPU seconds since the last mark, printed (the kernel's own time: other load on the machine does not count).
 _MARK, _SINCE = "_cpu_mark = __import__('time').process_time()", "print(__import__('time').process_time() - _cpu_mark)"
+
+#: Run by the kernel before the notebook (``--InteractiveShellApp.exec_files``): no network (every Internet
+#: socket refuses to connect, no name resolves), and nothing of the course is importable, so the notebook
+#: runs as it would on a student's machine that has it alone.
+ISOLATION = '''
+import importlib.abc, socket, sys
+
+def _no_network(*args, **kwargs):
+    raise OSError("no network here (tests/test_nbgrader_e2e.py): the notebook must not need one")
+
+_connect, _connect_ex = socket.socket.connect, socket.socket.connect_ex
+def _local_only(method):
+    def call(self, address, *rest):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            _no_network()
+        return method(self, address, *rest)
+    return call
+socket.socket.connect, socket.socket.connect_ex = _local_only(_connect), _local_only(_connect_ex)
+socket.getaddrinfo = socket.gethostbyname = socket.create_connection = _no_network
+
+class _NotTheCourse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("autograder", "solutions", "testkit", "tests", "selfcheck"):
+            raise ImportError(f"{name}: a student's notebook has nothing of the course beside it")
+        return None
+sys.meta_path.insert(0, _NotTheCourse())
+'''
+
+#: problem set -> a typical mistake of the bug zoo (a specimen's name) and the words of the visible check that
+#: names it (the first test cell of its function that fails says so).
+TYPICAL_MISTAKES = {
+    "ps1_softmax": ("softmax-naive-overflow", "subtract the maximum before exponentiating"),
+    "ps2_cross_entropy": ("cross_entropy-sum-not-mean", "should be the MEAN of the two rows' -log p"),
+    "ps3_gaussian": ("gaussian_log_pdf-sigma-as-variance", "sigma = 2 is a standard deviation, not a variance"),
+    "ps4_bernoulli": ("ps4-bce-naive-nan", "use scipy.special.xlogy and xlog1py, which count 0 * log 0 as 0"),
+    "ps5_gaussian_kl": ("ps5-gaussian-kl-sigma-as-variance", "sigma is a standard deviation, square it"),
+    "ps6_information": ("ps6-entropy-bits", "use the natural log (np.log2 would give 1 bit)"),
+}
 
 
 def _cpu_seconds(client, index) -> float:
@@ -197,39 +243,127 @@ def _timed(client, cell, index) -> float:
     return _cpu_seconds(client, index)
 
 
+def _errors(cells) -> dict:
+    return {nbg(c).get("grade_id") or i: error_text(c) for i, c in enumerate(cells)
+            if c.cell_type == "code" and outputs_of(c, "error")}
+
+
+def _with_solution(client, nb, function: str, source: str) -> None:
+    """Run ``source`` as ``function``'s solution cell in the kernel (as a student who edits it and runs it)."""
+    import copy
+
+    at = next(i for i, c in enumerate(nb.cells) if nbg(c).get("grade_id") == function)
+    cell = copy.deepcopy(nb.cells[at])
+    cell.source = source
+    client.execute_cell(cell, at)
+    assert not outputs_of(cell, "error"), error_text(cell)
+
+
+def _rerun(client, graded, only=None) -> list:
+    """Copies of the graded cells (of function ``only``, or all), run again in the kernel, in notebook order."""
+    import copy
+
+    done = []
+    for index, cell in graded:
+        if only is None or function_of(nbg(cell)["grade_id"]) == only:
+            again = copy.deepcopy(cell)
+            client.execute_cell(again, index)
+            done.append(again)
+    return done
+
+
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
-def test_release_runs_and_visible_checks_take_under_two_seconds(ps, tmp_path):
-    """The release with the reference solutions filled in (what a good student runs; hidden tests
-    stripped by nbgrader) runs top to bottom without an error, and the visible checks of the notebook
-    take under 2 s of the kernel's CPU time (best of two runs: the second re-runs the graded cells in
-    the same kernel). The lesson cells are left out: they run, draw and print what the prose says in
-    the source notebook (``test_source_notebook_runs_with_hidden_checks``: the same cells and
-    solutions, in nbgrader's kernel with the course's hook), and the release binds every name they
-    read (``test_every_name_a_release_cell_reads_is_bound_above_it``)."""
+def test_the_release_notebook_alone_runs_checks_and_trains(ps, tmp_path):
+    """The release notebook **alone** in an empty folder, the reference solutions pasted into its solution
+    cells (what a good student hands in; hidden tests stripped by nbgrader), run top to bottom in a fresh
+    kernel with no network and nothing of the course importable (:data:`ISOLATION`): no cell writes an
+    error, the set-up cell says it is done, every graded cell's visible checks pass, every figure is drawn
+    and every number the prose states is printed (the training sections' accuracies included,
+    ``tests/lesson_claims.py``); the visible checks take under 2 s of the kernel's CPU time (best of two
+    runs: the second re-runs the graded cells in the same kernel). Then, in the same kernel:
+
+    * one function back to the template (a student who has not written it yet): each of its graded cells,
+      and of a function that calls it, says in one line that it is not attempted (an error all the same,
+      so nbgrader scores it 0); every other graded cell still passes;
+    * a typical mistake of the bug zoo in its place: the first of its graded cells that fails names the
+      mistake (:data:`TYPICAL_MISTAKES`).
+    """
     nb = nbgrader_course.as_notebook(filled_release(ps))  # what a student runs, with the reference solutions
     assert not any("BEGIN HIDDEN TESTS" in c.source or "run_check" in c.source for c in nb.cells)
     graded = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and nbg(c).get("grade")]
     assert [nbg(c)["grade_id"] for _, c in graded] == [gid for gid, _ in GRADE_CELLS[ps]]
+    folder, isolation = tmp_path / "alone", tmp_path / "isolation.py"
+    folder.mkdir()
+    (folder / f"{ps}.ipynb").write_text(nbformat.writes(nb), encoding="utf-8")
+    isolation.write_text(ISOLATION, encoding="utf-8")
 
-    student_side.put_beside(tmp_path, ps)
     runs = [{}, {}]
-    with kernel_client(nb, tmp_path) as client:
-        for index, cell in enumerate(nb.cells):  # run 1: top to bottom in a fresh kernel
-            if cell.cell_type != "code" or is_lesson_cell(nbg(cell).get("grade_id")):
+    with kernel_client(nb, folder, [f"--InteractiveShellApp.exec_files={isolation}"]) as client:
+        for index, cell in enumerate(nb.cells):  # run 1: top to bottom in a fresh kernel, every cell
+            if cell.cell_type != "code":
                 continue
             if nbg(cell).get("grade"):
                 runs[0][nbg(cell)["grade_id"]] = _timed(client, cell, index)
             else:
                 client.execute_cell(cell, index)
+        raised = _errors(nb.cells)
+        claims = lesson_claims.failures(ps, nb)
+        setup = outputs_of(next(c for c in nb.cells if nbg(c).get("grade_id") == SELF_CHECK_CELL), "stdout")
         for index, cell in graded:  # run 2: the graded cells again, same kernel
             runs[1][nbg(cell)["grade_id"]] = _timed(client, cell, index)
-    raised = {nbg(c).get("grade_id") or i: error_text(c) for i, c in enumerate(nb.cells)
-              if c.cell_type == "code" and outputs_of(c, "error")}
+
+        specimen, words = TYPICAL_MISTAKES[ps]
+        [mistake] = [s for s in zoo(ps) if s.name == specimen]
+        function = mistake.function
+        template = next(c.source for c in read_json_cells(release_notebook(ps)) if nbg(c).get("grade_id") == function)
+        _with_solution(client, nb, function, template)
+        not_attempted = _rerun(client, graded)
+        _with_solution(client, nb, function, mistake.source)
+        wrong = _rerun(client, graded, only=function)
+        probes = [nbformat.v4.new_code_cell(src) for src in (
+            "import urllib.request\nurllib.request.urlopen('http://127.0.0.1:9/', timeout=5)", "import autograder")]
+        for probe in probes:   # the isolation holds: a test of it, in the same kernel
+            client.execute_cell(probe, len(nb.cells) - 1)
+
+    assert sorted(p.name for p in folder.iterdir()) == [f"{ps}.ipynb"], "the notebook writes no file beside it"
+    assert "no network here" in error_text(probes[0]) and "nothing of the course" in error_text(probes[1]), (
+        [error_text(probe) for probe in probes])
     assert not raised, f"cells raise with the reference solutions: {raised}"
+    assert not claims, "\n".join(claims)
+    assert setup == "Set-up done: the self-checks are ready (not graded).\n"
     best = min(runs, key=lambda r: sum(r.values()))
     slowest = sorted(best.items(), key=lambda kv: -kv[1])[:3]
     assert sum(best.values()) < VISIBLE_BUDGET_S, (
         f"{ps}: visible checks took {sum(best.values()):.2f} s of CPU (best of 2; slowest cells {slowest})")
+
+    line = (f"`{function}` is not attempted yet: it still raises NotImplementedError (the template). Write it in "
+            "its solution cell above and run that cell, then this one.")
+    said = {}
+    for cell in not_attempted:
+        errors = outputs_of(cell, "error")
+        if errors:
+            assert [o.traceback for o in errors] == [[line]] and len(cell.outputs) == 1, (nbg(cell)["grade_id"], cell.outputs)
+        said[nbg(cell)["grade_id"]] = bool(errors)
+    mine = [gid for gid in said if function_of(gid) == function]
+    assert mine and all(said[gid] for gid in mine), said
+    others = {function_of(gid) for gid, failed in said.items() if failed} - {function}
+    assert others <= CALLERS.get(function, set()), f"only {function}'s cells (and its callers') fail: {said}"
+
+    first = next((c for c in wrong if outputs_of(c, "error")), None)
+    assert first is not None, f"{specimen}: no visible check of {function} fails"
+    [error] = outputs_of(first, "error")
+    assert error.ename == "AssertionError" and words in error.evalue, (specimen, nbg(first)["grade_id"], error.evalue)
+
+
+#: Contract functions whose reference solution calls another one (``callee -> callers``): left as the template,
+#: the callee's "not attempted" also shows in the callers' cells.
+CALLERS = {"gaussian_log_pdf": {"gaussian_log_likelihood"}}
+
+
+def read_json_cells(path: Path) -> list:
+    import nbformat
+
+    return nbformat.read(str(path), as_version=4).cells
 
 
 # ------------------------------------------------------------ the release binds every name its cells read
@@ -284,7 +418,7 @@ def test_unbound_names_finds_a_name_only_hidden_tests_would_bind():
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
 def test_every_name_a_release_cell_reads_is_bound_above_it(ps):
     """Run top to bottom, no cell of the release (filled with the reference solutions, as
-    ``test_release_runs_and_visible_checks_take_under_two_seconds`` runs it) reads a name that only the
+    ``test_the_release_notebook_alone_runs_checks_and_trains`` runs it) reads a name that only the
     hidden tests, which nbgrader strips from it, or a later cell would bind: so the lesson cells, which
     draw and print what the prose says in the source notebook, need nothing the release lacks."""
     code = [c for c in filled_release(ps)["cells"] if c["cell_type"] == "code"]

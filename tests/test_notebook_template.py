@@ -6,11 +6,13 @@
   the shared grading bullets word for word (one policy for ``-purity`` and ``-errors`` cells, the
   contract's), the submission rules, the layout sentence, and a notation table whose rows come from
   one course glossary;
-* the cells: ``title``, ``imports``, the one-line ``self-check`` import, then for each function, in the
+* the cells: ``title``, the set-up cell ``self-check`` (written by the release), ``imports``, then for each
+  function, in the
   contract's order, ``### Your turn: `fn``` right before its solution cell, a ``checks-<fn>`` list,
   and its graded cells; lesson and tasks interleaved (no task waits behind more than
   :data:`LESSON_BEFORE_TASK` words of lesson); numbered sections ending with "Put it to work" (with its
-  "In practice" box), then "Going further (not graded)" and "What to remember";
+  "In practice" box), then "Going further (not graded)" and "What to remember"; a training cell's data in
+  a collapsed data cell right before it;
 * the core path (every markdown word outside "Going further", except tables and the "What the next
   cells check" lists) is at most :data:`CORE_WORDS` words per set;
 * no lesson cell computes a graded function (``tests/giveaway.py``), and every lesson cell runs on the
@@ -26,8 +28,9 @@ import nbformat
 import pytest
 
 from autograder.checks import checks_for
-from autograder.model.course import (FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, SELF_CHECK_CELL, is_answer_cell, release_notebook,
-                                     source_notebook)
+from autograder.model.course import (FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, ROOT, SELF_CHECK_CELL, is_answer_cell,
+                                     is_data_cell, release_notebook, source_notebook)
+from autograder.release import inline
 from tests import giveaway
 
 #: At most this many words of lesson (markdown, tables aside) stand between one task and the next.
@@ -61,8 +64,6 @@ SUBMISSION_RULES = ("Implement each function in its solution cell. Do not delete
                     "bottom, as with Kernel → Restart & Run All.")
 LAYOUT = ("Short lessons alternate with your turns. The last numbered section, **Put it to work**, uses your "
           "functions together.")
-SELF_CHECK_SOURCE = ("from selfcheck import library_calls, needs_your   "
-                     "# selfcheck.py comes with this notebook: the self-checks, not graded")
 
 #: The course's notation: a symbol means the same thing, in the same words, in every set that uses it.
 GLOSSARY = {
@@ -176,9 +177,15 @@ def test_the_notation_table_comes_from_the_glossary(ps):
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
 def test_the_cells_follow_the_template(ps):
     nb = cells(ps)
-    assert [gid(c) for c in nb[:3]] == ["title", "imports", SELF_CHECK_CELL]
-    assert nb[2].source == SELF_CHECK_SOURCE, f"{ps}: the self-check is imported in one line"
+    assert [gid(c) for c in nb[:3]] == ["title", SELF_CHECK_CELL, "imports"]
+    setup = inline.self_check_source((ROOT / inline.STUDENT_SIDE / inline.SELFCHECK).read_text(encoding="utf-8"),
+                                     inline.requirements(ROOT))
+    assert nb[1].source == setup, f"{ps}: the set-up cell is the release's (`make release` writes it)"
     ids = [gid(c) for c in nb]
+    for at, cell in enumerate(nb):
+        if is_data_cell(gid(cell)):
+            assert gid(nb[at + 1]) == "fig-train", f"{ps}: the data cell {gid(cell)} comes right before the training cell"
+            assert cell.source.startswith("#@title Data: "), f"{ps}: a data cell's title says \"Data: …\""
     graded = [g for g, _ in GRADE_CELLS[ps]]
     for fn in FUNCTIONS[ps]:
         at = ids.index(fn)
@@ -237,7 +244,7 @@ def test_lesson_cells_share_one_grade_id_scheme(ps):
         if cell.cell_type == "code":
             meta = cell.metadata["nbgrader"]
             assert (meta.get("solution") or meta.get("grade") or g in ("imports", SELF_CHECK_CELL, "toolbox")
-                    or g.startswith(("fig-", "demo-"))), f"{ps}: code cell {g!r}"
+                    or g.startswith(("fig-", "demo-")) or is_data_cell(g)), f"{ps}: code cell {g!r}"
 
 
 # ---------------------------------------------------------------- the lesson gives nothing away

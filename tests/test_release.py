@@ -3,7 +3,10 @@
 * The release is what ``source/`` generates today, byte for byte (a stale
   release fails here; ``python -m autograder release`` fixes it).
 * A release notebook carries no solution, no hidden test, no outputs, and the
-  graded cells and points of ``autograder/model/course.py``.
+  graded cells and points of ``autograder/model/course.py``; nothing but it and
+  ``requirements.txt`` is released: the self-check module and the data are in
+  its set-up and data cells, written from ``student_side/`` (locked, collapsed,
+  within the grading engine's caps, and holding nothing of the references).
 * A source notebook follows the cell conventions the engine relies on.
 * ``python -m autograder release --check`` detects staleness without writing.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import re
 import shutil
 from pathlib import Path
@@ -19,14 +23,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.model.course import ANSWER_CELLS, FUNCTIONS, GRADE_CELLS, ROOT, is_answer_cell
+from autograder.model.course import (ANSWER_CELLS, FUNCTIONS, GRADE_CELLS, ROOT, SELF_CHECK_CELL, is_answer_cell,
+                                     is_data_cell)
 from autograder.commands.release import add_arguments, run
+from autograder.engine import notebook as engine_notebook
+from autograder.release import inline
 from autograder.release.generate import (
     CONFIG_FILE,
-    SELFCHECK,
     generate_release,
     normalise,
-    selfcheck_copies,
     source_problem_sets,
     stale_files,
 )
@@ -84,9 +89,8 @@ def test_there_is_something_to_release():
 
 
 def released_files(folder) -> dict:
-    """``{relative path: bytes}`` of a release folder, without the bytecode Python writes beside
-    ``selfcheck.py`` whenever something imports it there (``__pycache__/``: git-ignored, never released,
-    as nbgrader's own ignore list leaves it out)."""
+    """``{relative path: bytes}`` of a release folder, without bytecode Python may write there
+    (``__pycache__/``: git-ignored, never released, as nbgrader's own ignore list leaves it out)."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
             if p.is_file() and "__pycache__" not in p.relative_to(folder).parts} if folder.is_dir() else {}
 
@@ -224,8 +228,9 @@ def test_source_cell_conventions(ps):
             assert not meta.get("locked") and cell.cell_type == "code", f"solution cell {gid!r}"
         else:
             assert meta.get("locked"), f"cell {gid!r} must be locked (read-only)"
-    first_code = next(c for c in nb.cells if c.cell_type == "code")
-    assert nbg(first_code)["grade_id"] == "imports" and "import numpy as np" in first_code.source
+    first_code, second_code = [c for c in nb.cells if c.cell_type == "code"][:2]
+    assert nbg(first_code)["grade_id"] == SELF_CHECK_CELL, "the set-up cell is the first code cell"
+    assert nbg(second_code)["grade_id"] == "imports" and "import numpy as np" in second_code.source
 
 
 # ------------------------------------------------------------------- the command
@@ -235,6 +240,7 @@ def course_copy(tmp_path: Path, problem_sets) -> Path:
     course = tmp_path / "course"
     course.mkdir()
     shutil.copy(ROOT / CONFIG_FILE, course / CONFIG_FILE)
+    shutil.copytree(ROOT / inline.STUDENT_SIDE, course / inline.STUDENT_SIDE)
     for ps in problem_sets:
         shutil.copytree(ROOT / "source" / ps, course / "source" / ps)
     return course
@@ -256,8 +262,8 @@ def test_release_command_and_check(tmp_path, capsys):
     released = course / "release" / ps / f"{ps}.ipynb"
     assert released.is_file()
     # nbgrader's by-products (gradebook.db, logs) stay out of the course folder
-    assert sorted(p.name for p in course.iterdir()) == [CONFIG_FILE, "release", "source"]
-    assert sorted(p.name for p in (course / "release" / ps).iterdir()) == [f"{ps}.ipynb", "selfcheck.py"]
+    assert sorted(p.name for p in course.iterdir()) == [CONFIG_FILE, "release", "source", inline.STUDENT_SIDE]
+    assert sorted(p.name for p in (course / "release" / ps).iterdir()) == [f"{ps}.ipynb", inline.REQUIREMENTS]
     assert cli(course, "--check") == 0
 
     released.write_text(released.read_text(encoding="utf-8").replace("YOUR CODE HERE", "edited"), encoding="utf-8")
@@ -272,34 +278,130 @@ def test_release_command_and_check(tmp_path, capsys):
     assert cli(course) == 0 and stale_files(course, [ps]) == []
 
 
-def test_the_edited_selfcheck_is_copied_to_every_problem_set(tmp_path, capsys):
-    """selfcheck.py is one file kept as a plain copy in every source/<ps>/ (stock nbgrader releases a folder's
-    own files; no symlinks, for Windows): the instructor edits any one copy, and release copies it to the
-    others, a new problem set included; when more than one copy differs, release says so and writes nothing."""
-    sets = SOURCE_PS[:3]
+def _cell(path: Path, grade_id: str):
+    [cell] = [c for c in read(path).cells if nbg(c).get("grade_id") == grade_id]
+    return cell
+
+
+def test_student_side_is_written_into_every_notebook(tmp_path):
+    """student_side/ is the one place of the self-check module, the requirements and the data: release writes
+    them into every source notebook (and its requirements.txt copy) before nbgrader releases it, and --check
+    names a source notebook that is behind."""
+    sets = ["ps1_softmax", "ps2_cross_entropy", "ps6_information"]   # (ps2 and ps6 both carry digits.csv.gz)
     course = course_copy(tmp_path, sets)
-    first, second, third = (course / "source" / ps / SELFCHECK for ps in sets)
-    assert selfcheck_copies(course) == {}
-    edited = first.read_bytes() + b"\n# a row for the new problem set\n"
-    second.write_bytes(edited)
-    assert stale_files(course, [sets[0]])[:2] == [f"source/{sets[0]}/{SELFCHECK} (not the edited copy)",
-                                                  f"source/{sets[2]}/{SELFCHECK} (not the edited copy)"]
+    side = course / inline.STUDENT_SIDE
+    (side / inline.SELFCHECK).write_text((side / inline.SELFCHECK).read_text() + "\n# a new line\n")
+    (side / inline.REQUIREMENTS).write_text("numpy>=1.25\nscipy >= 1.11  # a comment\n")
+    digits = bytes(range(256)) * 3
+    (side / "data" / "digits.csv.gz").write_bytes(digits)
+    behind = [f"source/{ps}/{name} (not up to date with {inline.STUDENT_SIDE}/)"
+              for ps in sets for name in (f"{ps}.ipynb", inline.REQUIREMENTS)]
+    assert stale_files(course, sets)[:len(behind)] == behind
     assert cli(course) == 0
-    for ps in sets:
-        assert (course / "source" / ps / SELFCHECK).read_bytes() == edited
-        assert (course / "release" / ps / SELFCHECK).read_bytes() == edited
     assert stale_files(course) == []
-    # a problem set added without its copy gets it
-    shutil.copytree(course / "source" / sets[0], course / "source" / "ps_new", ignore=shutil.ignore_patterns("*.py"))
-    (course / "source" / "ps_new" / f"{sets[0]}.ipynb").rename(course / "source" / "ps_new" / "ps_new.ipynb")
-    assert selfcheck_copies(course) == {course / "source" / "ps_new" / SELFCHECK: edited}
-    # two copies edited differently: which one wins is the instructor's call
-    first.write_bytes(b"# one edit\n")
-    third.write_bytes(b"# another edit\n")
-    capsys.readouterr()
+    for ps in sets:
+        for folder in ("source", "release"):
+            notebook = course / folder / ps / f"{ps}.ipynb"
+            setup = _cell(notebook, SELF_CHECK_CELL).source
+            assert "\n# a new line\n'''\n" in setup and "selfcheck.start(('numpy>=1.25', 'scipy>=1.11'))" in setup
+            assert (course / folder / ps / inline.REQUIREMENTS).read_text().startswith("numpy>=1.25")
+            if ps != "ps1_softmax":
+                data = _cell(notebook, "data-digits").source
+                assert inline.data_call("digits.csv.gz", digits) in data
+                assert data.startswith("#@title Data: ")   # the instructor's lines are kept
+    # a data cell as the instructor writes it, keep_data("<file>"), is expanded by the release
+    source = course / "source" / "ps2_cross_entropy" / "ps2_cross_entropy.ipynb"
+    nb = read(source)
+    data = next(c for c in nb.cells if nbg(c).get("grade_id") == "data-digits")
+    data.source = data.source.replace(inline.data_call("digits.csv.gz", digits), 'keep_data("digits.csv.gz")')
+    source.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+    assert stale_files(course, ["ps2_cross_entropy"])[0].startswith("source/ps2_cross_entropy/ps2_cross_entropy.ipynb")
+    assert cli(course, "--assignment", "ps2_cross_entropy") == 0
+    assert inline.data_call("digits.csv.gz", digits) in _cell(source, "data-digits").source
+    assert stale_files(course) == []
+
+
+@pytest.mark.parametrize("broken, message", [
+    (lambda side: (side / inline.REQUIREMENTS).write_text("numpy\n"), "expected 'name>=version'"),
+    (lambda side: (side / inline.SELFCHECK).write_text("x = '''\n"), "cannot be written into a r'''"),
+    (lambda side: (side / "data" / "digits.csv.gz").unlink(), "digits.csv.gz"),
+    (lambda side: (side / inline.SELFCHECK).unlink(), "selfcheck.py"),
+], ids=["requirement", "triple-quote", "data-file", "selfcheck"])
+def test_an_incomplete_student_side_is_refused_naming_what(tmp_path, capsys, broken, message):
+    course = course_copy(tmp_path, ["ps2_cross_entropy"])
+    before = (course / "source" / "ps2_cross_entropy" / "ps2_cross_entropy.ipynb").read_bytes()
+    broken(course / inline.STUDENT_SIDE)
     assert cli(course) == 2
-    assert "differ in more than one place" in capsys.readouterr().err
-    assert second.read_bytes() == edited and first.read_bytes() == b"# one edit\n"
+    assert message in capsys.readouterr().err
+    assert (course / "source" / "ps2_cross_entropy" / "ps2_cross_entropy.ipynb").read_bytes() == before
+
+
+def test_a_data_cell_names_one_file_of_student_side():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('keep_data("../../etc/passwd")', metadata={"nbgrader": {"grade_id": "data-x"}})]
+    with pytest.raises(inline.ReleaseError, match="a file name, not a path"):
+        inline.inline_cells(nb, ROOT, "ps_x")
+    nb.cells[0].source = "# no call"
+    with pytest.raises(inline.ReleaseError, match=r"exactly one keep_data"):
+        inline.inline_cells(nb, ROOT, "ps_x")
+    nb.cells[0].source = 'keep_data("digits.csv.gz")'
+    inline.inline_cells(nb, ROOT, "ps_x")
+    assert nb.cells[0].metadata["jupyter"] == {"source_hidden": True} and nb.cells[0].metadata["cellView"] == "form"
+
+
+# ------------------------------------------------- what the release carries for a notebook to run alone
+
+
+@pytest.mark.parametrize("ps", RELEASED_PS)
+def test_the_inlined_cells_are_locked_collapsed_and_within_the_engines_caps(ps):
+    """The set-up and data cells are locked and collapsed (JupyterLab, Notebook 7, VS Code; Colab's form view),
+    and no cell of a release notebook (so of an honest submission) comes near what the grading engine refuses
+    to read: a cell of more than ``MAX_CELL_CHARS`` characters (the whole notebook is far under its byte cap)."""
+    assert inline.MAX_CELL_CHARS == engine_notebook.MAX_CELL_CHARS
+    path = ROOT / "release" / ps / f"{ps}.ipynb"
+    nb = read(path)
+    inlined = [c for c in nb.cells if nbg(c).get("grade_id") == SELF_CHECK_CELL or is_data_cell(nbg(c).get("grade_id"))]
+    assert len(inlined) == 1 + (ps in ("ps2_cross_entropy", "ps4_bernoulli", "ps6_information"))
+    for cell in inlined:
+        assert cell.metadata.get("editable") is False and cell.metadata.get("deletable") is False, nbg(cell)["grade_id"]
+        assert cell.metadata["jupyter"] == {"source_hidden": True} and cell.metadata["cellView"] == "form"
+        assert cell.source.startswith("#@title "), "Colab's form view shows the title line"
+    assert max(len(c.source) for c in nb.cells) < 0.85 * engine_notebook.MAX_CELL_CHARS
+    assert path.stat().st_size < engine_notebook.MAX_NOTEBOOK_BYTES / 50
+    engine_notebook.check_cells(json.loads(path.read_text(encoding="utf-8"))["cells"])   # (raises past a cap)
+
+
+def _code_lines(path: Path) -> set[str]:
+    """The statements' lines (stripped, over 20 characters) of a Python file, docstrings and comments left out."""
+    text = path.read_text(encoding="utf-8")
+    skip = set()
+    for node in ast.walk(ast.parse(text)):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+            skip |= set(range(body[0].lineno, body[0].end_lineno + 1))
+    return {line.strip() for number, line in enumerate(text.splitlines(), 1)
+            if number not in skip and len(line.strip()) > 20 and not line.strip().startswith("#")}
+
+
+@pytest.mark.parametrize("ps", RELEASED_PS)
+def test_the_release_holds_no_line_of_the_references_or_the_checks(ps):
+    """Nothing but the notebook and its requirements.txt is released, and what the release writes into the
+    notebook (the set-up and data cells) and beside it holds no statement of ``solutions/`` or of the problem
+    set's hidden checks (the other cells: ``test_release_leaks_nothing``, against the source's solution and
+    hidden-test regions)."""
+    assert sorted(p.name for p in (ROOT / "release" / ps).iterdir()) == [f"{ps}.ipynb", inline.REQUIREMENTS]
+    truth = {line for line in _code_lines(ROOT / "solutions" / f"{ps}.py") | _code_lines(ROOT / "solutions" / "_validate.py")
+             if not line.startswith("def ")}   # (the signatures are the contract: each stub starts with one)
+    checks = _code_lines(ROOT / "autograder" / "checks" / f"{ps}.py")
+    assert len(truth) > 5 and len(checks) > 5
+    notebook = read(ROOT / "release" / ps / f"{ps}.ipynb")
+    inlined = [c.source for c in notebook.cells
+               if nbg(c).get("grade_id") == SELF_CHECK_CELL or is_data_cell(nbg(c).get("grade_id"))]
+    inlined.append((ROOT / "release" / ps / inline.REQUIREMENTS).read_text(encoding="utf-8"))
+    lines = {line.strip() for source in inlined for line in source.splitlines()}
+    assert not (truth | checks) & lines, sorted((truth | checks) & lines)[:5]
+    assert not re.search(r"\b(solutions|autograder)\b", "\n".join(inlined)), "the set-up cell uses nothing of the grader"
 
 
 # ------------------------------------------------------------------ slow: nbgrader itself

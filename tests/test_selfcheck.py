@@ -1,21 +1,27 @@
-"""The students' self-check module, ``selfcheck.py``, released beside every notebook.
+"""The students' self-check module, ``student_side/selfcheck.py``, carried by every notebook's set-up cell.
 
-* One file: the same bytes in every ``source/<ps>/`` and ``release/<ps>/``, its table of functions
-  and forbidden library objects the course's and the checks' own.
+* One file, written by the release into the set-up cell of every source and release notebook (no file
+  beside a notebook); its table of functions and forbidden library objects the course's and the checks' own.
 * It needs only the standard library (NumPy and SciPy are looked up among the modules the notebook
   already imported): in an interpreter that has nothing but NumPy and SciPy (a fresh Colab-like
   environment: no IPython, no matplotlib, none of this project), it flags exactly the zoo specimens
   the grader flags, as in a Jupyter kernel (``tests/test_checks_visible.py``).
-* ``needs_your`` turns a template's ``NotImplementedError`` into one printed line, nothing else.
-* The grader never runs or imports it: the engine skips the cell that imports it
-  (``course.grader_skips``), no module of the product imports it, and plain ``nbgrader autograde``
-  uses the course's copy whatever a submission holds (``tests/test_nbgrader_e2e.py``).
+* ``needs_your`` turns a template's ``NotImplementedError`` (or data not loaded) into one printed line,
+  nothing else; ``keep_data`` and ``data_file`` hand a data cell's bytes to a training cell, and say in
+  one line when the data cell was changed or has not run; ``start`` names a missing or too old package
+  and what to install, in one line.
+* The grader never runs or imports it: the engine skips the set-up cell (``course.grader_skips``), no
+  module of the product imports it, and plain ``nbgrader autograde`` runs the course's set-up cell
+  (restored from the source) and never a file handed in beside the notebook (``tests/test_nbgrader_e2e.py``).
 """
 
 from __future__ import annotations
 
 import ast
+import base64
 import contextlib
+import gzip
+import hashlib
 import importlib
 import io
 import json
@@ -24,30 +30,46 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder.sandbox.invoke import forbidden_uses
-from autograder.model.course import FUNCTIONS, PROBLEM_SETS, ROOT, SELF_CHECK_CELL, release_notebook
+from autograder.model.course import FUNCTIONS, PROBLEM_SETS, ROOT, SELF_CHECK_CELL, release_notebook, source_notebook
+from autograder.release import inline
 from tests.test_checks_visible import FOLLOWED_BY_THE_GRADER_ONLY
 from autograder.engine.notebook import load_source, load_submission
 from autograder.engine.restore import rebuild
 from testkit.fill import filled_release
-from tests.student_side import selfcheck_file, selfcheck_importable
+from tests.student_side import FOLDER, selfcheck_file, selfcheck_importable
 from testkit.zoo import zoo
 
 
 def _module():
-    with selfcheck_importable(PROBLEM_SETS[0]):
+    with selfcheck_importable():
         sys.modules.pop("selfcheck", None)
         return importlib.import_module("selfcheck")
 
 
-def test_one_file_for_every_problem_set_released_beside_each_notebook():
-    text = selfcheck_file(PROBLEM_SETS[0]).read_bytes()
+def _set_up_cell(path: Path) -> str:
+    [cell] = [c for c in nbformat.read(path, as_version=4).cells
+              if c.metadata.get("nbgrader", {}).get("grade_id") == SELF_CHECK_CELL]
+    return cell.source
+
+
+def test_one_file_written_into_every_notebook():
+    """Every source and release notebook's set-up cell is generated from the one file (and the requirements);
+    nothing of it lies beside a notebook."""
+    expected = inline.self_check_source(selfcheck_file().read_text(encoding="utf-8"), inline.requirements(ROOT))
     for ps in PROBLEM_SETS:
-        assert selfcheck_file(ps).read_bytes() == text, (
-            f"source/{ps}/selfcheck.py differs from source/{PROBLEM_SETS[0]}'s: `make release` copies the edited one")
-        assert (release_notebook(ps).parent / "selfcheck.py").read_bytes() == text, f"release/{ps}/selfcheck.py: `make release`"
+        for path in (source_notebook(ps), release_notebook(ps)):
+            assert _set_up_cell(path) == expected, f"{path}: `make release` writes the set-up cell"
+            assert not (path.parent / "selfcheck.py").exists(), f"{path.parent}/selfcheck.py: nothing beside it"
+    ns = {"__name__": "__main__"}
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        exec(compile(expected, "<cell self-check>", "exec"), ns)
+    assert out.getvalue() == "Set-up done: the self-checks are ready (not graded).\n"
+    assert {"library_calls", "needs_your", "keep_data", "data_file"} <= set(ns)
+    assert ns["selfcheck"].PROBLEM_SETS == _module().PROBLEM_SETS
 
 
 def test_its_table_is_the_course_and_the_checks():
@@ -59,7 +81,7 @@ def test_its_table_is_the_course_and_the_checks():
 
 
 def test_it_imports_only_the_standard_library():
-    tree = ast.parse(selfcheck_file(PROBLEM_SETS[0]).read_text(encoding="utf-8"))
+    tree = ast.parse(selfcheck_file().read_text(encoding="utf-8"))
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
                 for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
@@ -75,6 +97,53 @@ def test_needs_your_says_one_line_for_the_template_and_nothing_else():
                               "then run this cell again.\n")
     with pytest.raises(ZeroDivisionError), needs_your("softmax"):   # a bug of the student's still shows
         raise ZeroDivisionError("the student's own bug")
+
+
+def test_the_data_a_cell_keeps_is_read_back_and_a_missing_or_changed_cell_is_said_in_one_line():
+    module = _module()
+    raw = (FOLDER / "data" / "digits.csv.gz").read_bytes()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), module.needs_your("cross_entropy"):
+        module.data_file("digits.csv.gz")   # the data cell has not run
+    assert out.getvalue() == ('This cell reads `digits.csv.gz`, which the data cell above holds (collapsed, titled '
+                              '"Data: …"): run that cell, then this one.\n')
+    with pytest.raises(module.SetupProblem, match="was changed"):
+        module.keep_data("digits.csv.gz", sha256=hashlib.sha256(raw).hexdigest(),
+                         base64=base64.encodebytes(raw[:-1]).decode())
+    module.keep_data("digits.csv.gz", sha256=hashlib.sha256(raw).hexdigest(), base64=base64.encodebytes(raw).decode())
+    assert module.data_file("digits.csv.gz").read() == gzip.decompress(raw).decode()   # (a .gz is unzipped)
+
+
+def test_the_grader_has_what_the_students_need():
+    """Every package the set-up cell asks for is one the grader depends on, with a lower bound the grader's own
+    does not exceed: the set-up cell, which plain ``nbgrader autograde`` runs, never finds the grading
+    environment short (it would fail there, a locked cell; no score depends on it, but the log would say so)."""
+    import tomllib
+
+    grader = {}
+    for line in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]:
+        name, _, rest = line.partition(">=")
+        grader[name.strip().lower()] = rest.split(",")[0].strip()
+    numbers = _module()._numbers
+    for requirement in inline.requirements(ROOT):
+        name, minimum = requirement.split(">=")
+        assert name.lower() in grader, f"{name}: the students need it, the grader does not depend on it"
+        assert numbers(grader[name.lower()]) >= numbers(minimum), (name, grader[name.lower()], minimum)
+        assert (release_notebook(PROBLEM_SETS[0]).parent / "requirements.txt").read_text().count(requirement) == 1
+
+
+def test_a_missing_or_old_package_is_named_with_what_to_install():
+    module = _module()
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        module.start(inline.requirements(ROOT))   # this environment has what the students need
+    assert out.getvalue().startswith("Set-up done")
+    with pytest.raises(module.SetupProblem) as caught:
+        module.start(("numpy>=999.1", "scipy>=1.0", "no-such-package-probdl>=1.0"))
+    numpy = importlib.import_module("numpy").__version__
+    assert str(caught.value) == (f"This notebook needs numpy >= 999.1 (found {numpy}), no-such-package-probdl (not "
+                                 'installed): run `%pip install "numpy>=999.1" "no-such-package-probdl>=1.0"` in a '
+                                 "new cell, restart the kernel, then run the notebook from the top.")
+    assert module._numbers("2.0.0rc1") == (2, 0, 0) and module._numbers("1.26.4") > module._numbers("1.24")
 
 
 #: Runs in an interpreter with the standard library, NumPy and SciPy only: -I -S (no site-packages, no
@@ -115,7 +184,7 @@ def test_in_a_numpy_and_scipy_only_interpreter_it_flags_what_the_grader_flags(tm
     specimens = [(ps, s) for ps in PROBLEM_SETS for s in zoo(ps)]
     proc = subprocess.run(
         [sys.executable, "-I", "-S", "-c", _ONLY_NUMPY_SCIPY, str(_numpy_scipy_only(tmp_path)),
-         str(selfcheck_file(PROBLEM_SETS[0]).parent)],
+         str(selfcheck_file().parent)],
         input=json.dumps([(s.name, s.function, s.source) for _, s in specimens]),
         capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]

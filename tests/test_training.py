@@ -1,21 +1,22 @@
 """The "Put it to work" training sections: a model trained on real data with the student's own functions.
 
 Three problem sets end their lesson with a cell ``fig-train`` that trains a
-model on data shipped beside the notebook (``source/<ps>/data/``, released with
-it): softmax regression on handwritten digits (ps2, with ``cross_entropy`` and
+model on data the notebook carries in a collapsed data cell right before it
+(written by the release from ``student_side/data/``, the one copy): softmax regression on handwritten digits (ps2, with ``cross_entropy`` and
 ``cross_entropy_grad``), logistic regression on breast-cancer biopsies (ps4,
 with ``sigmoid`` and ``binary_cross_entropy_with_logits``), and MAP weight
 decay against overfitting on 100 digits (ps6, with ``map_linear_regression``).
 
 * **The reference solutions reach what the notebook states.** The notebook's
-  own cells (imports, self-check import, the source's reference solution cells,
-  then ``fig-train``) run in this process, in the problem set's folder as a
-  kernel would; the numbers the cell prints are the ones its markdown states.
-* **A template says so.** With the release's solution cells (the template
-  still raising ``NotImplementedError``) the cell prints one line saying which
-  function is still the template, and draws nothing.
+  own cells (set-up, imports, the source's reference solution cells, the data
+  cell, then ``fig-train``) run in this process, in an empty folder as a kernel
+  would; the numbers the cell prints are the ones its markdown states.
+* **A template says so, and so does data not loaded.** With the release's
+  solution cells (the template still raising ``NotImplementedError``) the cell
+  prints one line saying which function is still the template, and draws
+  nothing; without its data cell run, one line saying which cell to run.
 * **The data is what its README says**: the file's SHA-256, shape and labels;
-  the licence text is beside it in every folder that ships it.
+  the licence text is beside it; each notebook's data cell holds those bytes.
 * **Not graded**: ``fig-train`` is a lesson cell (the engine never runs it) that
   defines nothing a graded cell uses, and computes no graded function itself
   (the give-away detector runs it too).
@@ -30,26 +31,28 @@ import io
 import json
 import os
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from autograder.model.course import ROOT, is_lesson_cell, release_notebook, source_notebook
+from autograder.model.course import ROOT, is_data_cell, is_lesson_cell, release_notebook, source_notebook
+from autograder.release import inline
 
 #: problem set -> the data file its training section reads, and what its README says about it
 TRAINING = {
     "ps2_cross_entropy": "digits.csv.gz",
-    "ps4_bernoulli": "breast_cancer.csv",
+    "ps4_bernoulli": "breast_cancer.csv.gz",
     "ps6_information": "digits.csv.gz",
 }
 DATA = {
     "digits.csv.gz": {"sha256": "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22",
                       "shape": (1797, 65), "labels": set(range(10))},
-    "breast_cancer.csv": {"sha256": "fed3eb72d0575ef6192293f5093c6e801b1476b577d0386bf4455504522172ed",
-                          "shape": (569, 31), "labels": {0, 1}},
+    # (the CSV inside: fed3eb72d0575ef6192293f5093c6e801b1476b577d0386bf4455504522172ed, scikit-learn's copy)
+    "breast_cancer.csv.gz": {"sha256": "d35383f294046b3609a23ad5236031d2bf668b7c7e500c9d0474a2765bfe03b6",
+                             "shape": (569, 31), "labels": {0, 1}},
 }
+DATA_FOLDER = ROOT / inline.STUDENT_SIDE / inline.DATA
 LICENCE = "LICENSE-CC-BY-4.0.txt"
 
 
@@ -71,31 +74,28 @@ def _python(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
 
 
-def run_training(ps: str, notebook: Path) -> str:
-    """The stdout of ``fig-train`` after the notebook's set-up and solution cells, run here in ``source/<ps>/``.
+def run_training(ps: str, notebook: Path, folder: Path, skip_data: bool = False) -> str:
+    """The stdout of ``fig-train`` after the notebook's set-up, solution and data cells, run here in ``folder``.
 
-    The cells run as a kernel runs them (top to bottom, one namespace, the
-    notebook's folder as the working directory, matplotlib without a screen);
-    lesson cells other than ``fig-train`` and the graded test cells are not
-    needed and not run.
+    The cells run as a kernel runs them (top to bottom, one namespace, ``folder`` as the working
+    directory, matplotlib without a screen); lesson cells other than ``fig-train`` and the graded test
+    cells are not needed and not run, nor the data cell with ``skip_data``.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    folder = source_notebook(ps).parent
     namespace: dict = {"__name__": "__main__"}
     out = io.StringIO()
     cwd = os.getcwd()
-    sys.path.insert(0, str(folder))
     try:
         os.chdir(folder)
         for cell in _cells(notebook):
             meta, gid = _meta(cell), _meta(cell).get("grade_id", "")
             if cell["cell_type"] != "code" or (meta.get("grade") and not meta.get("solution")):
                 continue
-            if is_lesson_cell(gid) and gid != "fig-train":
+            if (is_lesson_cell(gid) and gid != "fig-train") or (skip_data and is_data_cell(gid)):
                 continue
             code = compile(_python(_text(cell)), f"<cell {gid}>", "exec")
             if gid == "fig-train":
@@ -106,7 +106,6 @@ def run_training(ps: str, notebook: Path) -> str:
                 exec(code, namespace)
     finally:
         os.chdir(cwd)
-        sys.path.remove(str(folder))
         plt.close("all")
     return out.getvalue()
 
@@ -120,8 +119,9 @@ def _stated(ps: str) -> str:
 
 
 @pytest.mark.parametrize("ps", TRAINING)
-def test_the_reference_solutions_reach_what_the_notebook_states(ps):
-    printed = run_training(ps, source_notebook(ps))
+def test_the_reference_solutions_reach_what_the_notebook_states(ps, tmp_path):
+    printed = run_training(ps, source_notebook(ps), tmp_path)
+    assert list(tmp_path.iterdir()) == [], "the notebook reads no file and writes none"
     stated = _stated(ps)
     counts = re.findall(r"held-out accuracy: ([\d.]+)% \((\d+) of (\d+) ", printed)
     if ps == "ps6_information":  # the best prior against none: both numbers are stated
@@ -140,24 +140,35 @@ def test_the_reference_solutions_reach_what_the_notebook_states(ps):
 
 
 @pytest.mark.parametrize("ps", TRAINING)
-def test_with_the_template_the_section_says_which_function_is_missing(ps):
-    printed = run_training(ps, release_notebook(ps))
+def test_with_the_template_the_section_says_which_function_is_missing(ps, tmp_path):
+    printed = run_training(ps, release_notebook(ps), tmp_path)
     assert "still the template" in printed and "accuracy" not in printed, printed
     assert len(printed.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("ps", TRAINING)
-def test_the_data_ships_beside_the_notebook_with_its_licence(ps):
+def test_without_its_data_cell_run_the_section_says_which_cell_to_run(ps, tmp_path):
+    printed = run_training(ps, source_notebook(ps), tmp_path, skip_data=True)
+    assert printed == (f"This cell reads `{TRAINING[ps]}`, which the data cell above holds (collapsed, titled "
+                       '"Data: …"): run that cell, then this one.\n')
+
+
+@pytest.mark.parametrize("ps", TRAINING)
+def test_the_data_is_in_one_place_with_its_licence_and_in_the_notebook(ps):
     name = TRAINING[ps]
-    for folder in (source_notebook(ps).parent / "data", release_notebook(ps).parent / "data"):
-        path = folder / name
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == DATA[name]["sha256"], path
-        readme, licence = (folder / "README.md").read_text(), (folder / LICENCE).read_text()
-        assert DATA[name]["sha256"] in readme and "CC BY 4.0" in readme and "doi.org/10.24432/" in readme
-        assert licence.startswith("Attribution 4.0 International") and "Section 3 -- License Conditions." in licence
-    opener = gzip.open if name.endswith(".gz") else open
-    with opener(path, "rt") as fh:
-        rows = np.loadtxt(fh, delimiter=",", skiprows=0 if name.endswith(".gz") else 1)
+    raw = (DATA_FOLDER / name).read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == DATA[name]["sha256"]
+    readme, licence = (DATA_FOLDER / "README.md").read_text(), (DATA_FOLDER / LICENCE).read_text()
+    assert DATA[name]["sha256"] in readme and "CC BY 4.0" in readme and "doi.org/10.24432/" in readme
+    assert licence.startswith("Attribution 4.0 International") and "Section 3 -- License Conditions." in licence
+    for notebook in (source_notebook(ps), release_notebook(ps)):
+        cells = _cells(notebook)
+        at = next(i for i, c in enumerate(cells) if _meta(c).get("grade_id") == "fig-train")
+        data = _text(cells[at - 1])
+        assert is_data_cell(_meta(cells[at - 1]).get("grade_id")) and inline.data_call(name, raw) in data, notebook
+        assert "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)" in data and "doi:10.24432/" in data
+    rows = np.loadtxt(io.StringIO(gzip.decompress(raw).decode()), delimiter=",",
+                      skiprows=1 if name.startswith("breast") else 0)
     assert rows.shape == DATA[name]["shape"] and set(rows[:, -1].astype(int)) == DATA[name]["labels"]
 
 
@@ -171,5 +182,8 @@ def test_the_training_cell_is_a_lesson_cell_the_grader_skips(ps):
 
 
 def test_every_training_set_is_listed():
-    shipped = {p.parents[1].name for p in (ROOT / "source").glob("*/data/*") if p.name in DATA}
-    assert shipped == set(TRAINING)
+    uses = {ps for ps in (p.name for p in (ROOT / "source").iterdir())
+            if (ROOT / "source" / ps / f"{ps}.ipynb").exists()
+            and any(is_data_cell(_meta(c).get("grade_id")) for c in _cells(source_notebook(ps)))}
+    assert uses == set(TRAINING)
+    assert {p.name for p in DATA_FOLDER.iterdir()} == set(DATA) | {"README.md", LICENCE}

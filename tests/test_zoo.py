@@ -89,7 +89,7 @@ def test_grading_is_deterministic():
 
 def run_in_order(ps, nb):
     """Grade notebook data top to bottom in one namespace: code cells run (lesson cells, which
-    only plot, the self-check import and the visible asserts of graded cells are skipped, as the engine
+    only plot, the set-up and data cells and the visible asserts of graded cells are skipped, as the engine
     does), and
     each graded cell's check is evaluated at its position. ``{grade_id: CheckResult}``."""
     checks = checks_for(ps)

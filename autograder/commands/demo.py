@@ -1,7 +1,8 @@
 """``python -m autograder demo`` (``make demo``): the whole instructor workflow in one command.
 
 1. builds a fresh course folder (``./demo-course`` or ``--dir``) with the
-   course's ``source/``, ``release/`` and ``nbgrader_config.py``;
+   course's ``source/``, ``release/``, ``student_side/`` (what the release
+   writes into the notebooks) and ``nbgrader_config.py``;
 2. puts the bundled example submissions (``examples/submissions/``: a
    full-marks student, typical mistakes, tampering, broken notebooks) in its
    ``submitted/`` folder, nbgrader's layout;
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 from autograder.model.course import RELEASE, ROOT, SOURCE
+from autograder.release.inline import STUDENT_SIDE
 
 EXAMPLES = ROOT / "examples" / "submissions"
 MARKER = ".probdl-demo"
@@ -54,6 +56,8 @@ def prepare(course: Path) -> int:
     (course / MARKER).write_text("created by `python -m autograder demo`; safe to delete\n")
     shutil.copytree(SOURCE, course / "source")
     shutil.copytree(RELEASE, course / "release")
+    if (ROOT / STUDENT_SIDE).is_dir():   # (so that `python -m autograder release --course-dir` works there too)
+        shutil.copytree(ROOT / STUDENT_SIDE, course / STUDENT_SIDE)
     config = ROOT / CONFIG
     if config.exists():
         shutil.copy2(config, course / CONFIG)
@@ -85,7 +89,7 @@ def run(args) -> int:
         print(f"demo: {exc}", file=sys.stderr)
         return 2
     students = len([p for p in (course / "submitted").iterdir() if p.is_dir()])
-    console.print(f"[bold]Demo course[/] {_show(course)}/: source/, release/, {CONFIG}")
+    console.print(f"[bold]Demo course[/] {_show(course)}/: source/, release/, {STUDENT_SIDE}/, {CONFIG}")
     console.print(f"[bold]Submissions[/] {n} notebooks of {students} students in {_show(course / 'submitted')}/ "
                   f"(what each one shows: {_show(EXAMPLES / 'README.md')})")
     console.print(f"[bold]Grading[/] in the sandbox, {args.timeout:g} s per cell and per call …")

@@ -110,15 +110,24 @@ def is_lesson_cell(grade_id) -> bool:
     return bool(grade_id) and grade_id.startswith(LESSON_CELL_PREFIXES)
 
 
-#: The locked cell that imports the students' self-checks (``from selfcheck import ...``): the module
-#: ``selfcheck.py`` is released beside each notebook. The grading engine never runs this cell: its own
-#: checks run on the trusted side, and it never imports a file that comes with a submission.
+#: The locked set-up cell, the first code cell of every notebook: it carries the students' self-check
+#: module (``student_side/selfcheck.py``, written into it by the release) and imports its helpers. The
+#: grading engine never runs it: its own checks run on the trusted side.
 SELF_CHECK_CELL = "self-check"
+
+#: Locked code cells that hold a data file for a training section (its bytes in base64, written by the
+#: release from ``student_side/data/``) have a grade_id starting with this. The engine never runs them:
+#: only lesson cells read their data.
+DATA_CELL_PREFIX = "data-"
+
+
+def is_data_cell(grade_id) -> bool:
+    return bool(grade_id) and grade_id.startswith(DATA_CELL_PREFIX)
 
 
 def grader_skips(grade_id) -> bool:
-    """A locked cell the grading engine does not run: a lesson cell, or the self-check import."""
-    return is_lesson_cell(grade_id) or grade_id == SELF_CHECK_CELL
+    """A locked cell the grading engine does not run: a lesson cell, the set-up cell or a data cell."""
+    return is_lesson_cell(grade_id) or grade_id == SELF_CHECK_CELL or is_data_cell(grade_id)
 
 
 def function_of(grade_id: str) -> str:

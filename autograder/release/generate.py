@@ -9,6 +9,10 @@ a gradebook database, so nothing but the generated files ever lands in the
 repository. (``nbgrader autograde`` needs a gradebook: run ``nbgrader
 generate_assignment`` in the course folder that grades, not this command.)
 
+First the set-up and data cells of the source notebooks, and their
+``requirements.txt`` copies, are written from ``student_side/``
+(:mod:`autograder.release.inline`), so that a release notebook runs on its own.
+
 The output is deterministic: the same ``source/`` gives byte-identical
 release notebooks on every run, so ``--check`` (and the test suite) can tell a
 stale release by comparing bytes. nbgrader 0.9.6 itself adds nothing
@@ -24,19 +28,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from autograder.release import inline
+from autograder.release.inline import ReleaseError
+
 CONFIG_FILE = "nbgrader_config.py"
 #: Files and folders in ``source/<ps>/`` that never belong in a release.
 IGNORED = (".ipynb_checkpoints", "__pycache__", "*.pyc", ".DS_Store")
 #: Per-run cell metadata that Jupyter/nbclient record when a notebook is executed.
 RUN_METADATA = ("execution", "collapsed", "scrolled")
-
-
-#: The students' self-check module: the same file in every ``source/<ps>/`` (docs/notebooks.md).
-SELFCHECK = "selfcheck.py"
-
-
-class ReleaseError(RuntimeError):
-    """nbgrader could not generate a problem set (its log is in the message)."""
 
 
 def source_problem_sets(course_dir: Path) -> list[str]:
@@ -47,35 +46,9 @@ def source_problem_sets(course_dir: Path) -> list[str]:
     return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
 
 
-def selfcheck_copies(course_dir: Path) -> dict[Path, bytes]:
-    """The ``source/<ps>/selfcheck.py`` copies that differ from the one the instructor edited: path -> bytes to write.
-
-    The module is one file kept as a plain copy in every ``source/<ps>/``: stock
-    nbgrader releases an assignment folder's own files only (so a fresh clone
-    generates the release with ``nbgrader generate_assignment`` alone), and a copy
-    is not a symlink (instructors on Windows). Which copy is the edit: when all
-    copies but one agree, the odd one (edit any copy, ``make release`` copies it
-    to the others); a problem set without one gets the agreed copy. When more
-    than one copy differs, choosing is the instructor's: :class:`ReleaseError`
-    names them. ``{}`` when the copies agree (or there are none).
-    """
-    paths = [Path(course_dir) / "source" / ps / SELFCHECK for ps in source_problem_sets(course_dir)]
-    present = {path: path.read_bytes() for path in paths if path.is_file()}
-    if not present:
-        return {}
-    versions: dict[bytes, list[Path]] = {}
-    for path, data in present.items():
-        versions.setdefault(data, []).append(path)
-    if len(versions) == 1:
-        edited = next(iter(versions))
-    else:
-        odd = [data for data, where in versions.items() if len(where) == 1]
-        if len(versions) != 2 or len(odd) != 1:  # (then the other version has two copies or more)
-            listing = "; ".join(", ".join(p.parent.name for p in where) for where in versions.values())
-            raise ReleaseError(f"the source/<ps>/{SELFCHECK} copies differ in more than one place ({listing}): "
-                               f"make the one you edited the only one that differs, or make them equal")
-        edited = odd[0]
-    return {path: edited for path in paths if present.get(path) != edited}
+def _problem_sets(course_dir: Path, problem_sets) -> list[str]:
+    """``problem_sets`` given, else every one with a source notebook."""
+    return list(problem_sets) if problem_sets else source_problem_sets(course_dir)
 
 
 def normalise(notebook_text: str) -> str:
@@ -144,12 +117,13 @@ def _generated_files(release_ps: Path) -> dict[str, bytes]:
 def render_release(course_dir: Path, problem_sets=None) -> dict[str, dict[str, bytes]]:
     """What ``release/`` should contain: problem-set id -> {relative path: bytes}.
 
-    Writes nothing outside a temporary directory.
+    The source notebooks as ``student_side/`` makes them (:func:`inline.source_updates`), released by
+    nbgrader. Writes nothing outside a temporary directory.
     """
     course_dir = Path(course_dir).resolve()
     if not (course_dir / CONFIG_FILE).is_file():
         raise ReleaseError(f"{course_dir} is not a course folder: it has no {CONFIG_FILE}")
-    problem_sets = list(problem_sets) if problem_sets else source_problem_sets(course_dir)
+    problem_sets = _problem_sets(course_dir, problem_sets)
     for ps in problem_sets:
         if not (course_dir / "source" / ps / f"{ps}.ipynb").is_file():
             raise ReleaseError(f"no source notebook source/{ps}/{ps}.ipynb")
@@ -162,6 +136,10 @@ def render_release(course_dir: Path, problem_sets=None) -> dict[str, dict[str, b
         for ps in problem_sets:
             shutil.copytree(course_dir / "source" / ps, work / "source" / ps,
                             ignore=shutil.ignore_patterns(*IGNORED))
+        shutil.copytree(course_dir / inline.STUDENT_SIDE, work / inline.STUDENT_SIDE,
+                        ignore=shutil.ignore_patterns(*IGNORED))
+        for path, data in inline.source_updates(work, problem_sets).items():
+            path.write_bytes(data)
         _generate_in(work, problem_sets)
         return {ps: _generated_files(work / "release" / ps) for ps in problem_sets}
 
@@ -169,8 +147,9 @@ def render_release(course_dir: Path, problem_sets=None) -> dict[str, dict[str, b
 def generate_release(course_dir: Path, problem_sets=None, out_dir: Path | None = None) -> list[Path]:
     """Regenerate ``<out_dir>/<ps>/`` for each problem set from ``source/`` with nbgrader.
 
-    First the edited ``source/<ps>/selfcheck.py`` is copied over the others
-    (:func:`selfcheck_copies`; :class:`ReleaseError` when that is ambiguous).
+    First the set-up and data cells of ``source/<ps>/<ps>.ipynb`` and ``source/<ps>/requirements.txt``
+    are written from ``student_side/`` (:func:`inline.source_updates`; :class:`ReleaseError` when a
+    file there is missing or malformed).
 
     Parameters
     ----------
@@ -189,16 +168,18 @@ def generate_release(course_dir: Path, problem_sets=None, out_dir: Path | None =
     """
     course_dir = Path(course_dir).resolve()
     out_dir = course_dir / "release" if out_dir is None else Path(out_dir)
-    for path, data in selfcheck_copies(course_dir).items():
+    for path, data in inline.source_updates(course_dir, _problem_sets(course_dir, problem_sets)).items():
         path.write_bytes(data)
     rendered = render_release(course_dir, problem_sets)
     notebooks = []
     for ps, files in rendered.items():
         target = out_dir / ps
         target.mkdir(parents=True, exist_ok=True)
-        for old in sorted(target.rglob("*"), reverse=True):
+        for old in sorted(target.rglob("*"), reverse=True):   # (deepest first: a folder after its files)
             if old.is_file() and old.relative_to(target).as_posix() not in files:
                 old.unlink()
+            elif old.is_dir() and not any(old.iterdir()):
+                old.rmdir()
         for rel, data in files.items():
             path = target / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -212,14 +193,14 @@ def stale_files(course_dir: Path, problem_sets=None) -> list[str]:
     """Paths under ``release/`` that differ from what ``source/`` generates.
 
     Missing, changed and extra files are all stale; with no ``problem_sets``
-    given, a ``release/<ps>/`` whose source is gone is stale too. A
-    ``source/<ps>/selfcheck.py`` that release would overwrite with the edited
-    copy (:func:`selfcheck_copies`) is listed first.
+    given, a ``release/<ps>/`` whose source is gone is stale too. A file of
+    ``source/`` that release would rewrite from ``student_side/``
+    (:func:`inline.source_updates`) is listed first.
     """
     course_dir = Path(course_dir).resolve()
     release = course_dir / "release"
-    stale = [f"{path.relative_to(course_dir).as_posix()} (not the edited copy)"
-             for path in selfcheck_copies(course_dir)]
+    stale = [f"{path.relative_to(course_dir).as_posix()} (not up to date with {inline.STUDENT_SIDE}/)"
+             for path in inline.source_updates(course_dir, _problem_sets(course_dir, problem_sets))]
     rendered = render_release(course_dir, problem_sets)
     for ps, files in rendered.items():
         existing = {

@@ -1,9 +1,10 @@
-"""Self-checks for the course's problem-set notebooks (not graded; the same file in every problem set).
+"""Self-checks for the course's problem-set notebooks (not graded; the same code in every problem set).
 
-Keep this file in the folder of your notebook (on Colab, upload it next to the notebook). The notebook
-imports it in one line::
+Every notebook carries this module in its set-up cell (``make release`` writes it there from
+``student_side/selfcheck.py``, the one copy the instructor edits), so a notebook needs no file beside
+it. The set-up cell runs it as the module ``selfcheck`` and imports::
 
-    from selfcheck import library_calls, needs_your
+    from selfcheck import library_calls, needs_your, keep_data, data_file
 
 ``library_calls(fn)``
     The names of the library functions that ``fn`` — or a helper of yours that it calls — uses although
@@ -13,15 +14,32 @@ imports it in one line::
 
 ``with needs_your("softmax"):``
     For the cells that use your functions (figures, demos): while one of them is still the template
-    (it raises ``NotImplementedError``), the cell prints one line saying so instead of failing.
+    (it raises ``NotImplementedError``), or the data cell it needs has not run, the cell prints one line
+    saying so instead of failing.
+
+``keep_data(name, sha256=..., base64=...)`` and ``data_file(name)``
+    A notebook's data cell hands its file's bytes to ``keep_data``; a training cell reads the file with
+    ``np.loadtxt(data_file(name), ...)``.
+
+``start(requirements)``
+    Run by the set-up cell: a missing or too old package (NumPy, SciPy, matplotlib) is said in one line
+    with what to install, and in a Jupyter kernel a test cell that calls a function still the template
+    says "not attempted yet" in one line instead of a traceback.
 
 Only the standard library is imported here: NumPy and SciPy are looked up among the modules your
 notebook has already imported, never imported by this file, so it works wherever your notebook does.
-The grader does not use this file: it has its own check, run on its own side.
+The grader does not use this code: it has its own checks, run on its own side.
 """
 
+import base64 as _base64
 import contextlib
 import dis
+import gzip
+import hashlib
+import importlib.metadata
+import importlib.util
+import io
+import re
 import sys
 import types
 
@@ -122,15 +140,129 @@ def library_calls(fn):
 
 @contextlib.contextmanager
 def needs_your(*names):
-    """Run a with-block that uses your functions ``names``; while one is still the template, say so in one line."""
+    """Run a with-block that uses your functions ``names``; while one is still the template, or the data the
+    block reads was not loaded, say so in one line instead of failing."""
     try:
         yield
-    except NotImplementedError:
+    except (NotImplementedError, SetupProblem) as exc:
         pyplot = sys.modules.get("matplotlib.pyplot")
         if pyplot is not None:
             pyplot.close("all")   # no half-drawn figure
+        if isinstance(exc, SetupProblem):
+            print(exc)
+            return
         listed = " and ".join(f"`{name}`" for name in names)
         print(f"This cell uses your {listed}: still the template above. Implement it, then run this cell again.")
+
+
+class SetupProblem(Exception):
+    """Something besides your code keeps a cell from running (a package, the data); the message says what to do.
+
+    In a Jupyter kernel, after :func:`start`, it is shown as its one-line message, without a traceback.
+    """
+
+
+_DATA = {}
+
+
+def keep_data(name, sha256, base64):
+    """Keep the bytes of the data file ``name`` (given in ``base64``) for :func:`data_file`.
+
+    A notebook's data cell calls this; ``sha256`` is the file's SHA-256, so a changed cell is noticed.
+    """
+    raw = _base64.b64decode(base64)
+    if hashlib.sha256(raw).hexdigest() != sha256:
+        raise SetupProblem(f"The data cell of `{name}` was changed (its bytes are not the released ones): copy that "
+                           "cell again from the released notebook, run it, then this cell again.")
+    _DATA[name] = raw
+
+
+def data_file(name):
+    """The data file ``name`` kept by the notebook's data cell, as text for ``np.loadtxt`` (a ``.gz`` unzipped).
+
+    Raises :class:`SetupProblem` (one line: which cell to run) when the data cell has not run yet.
+    """
+    if name not in _DATA:
+        raise SetupProblem(f"This cell reads `{name}`, which the data cell above holds (collapsed, titled "
+                           "\"Data: …\"): run that cell, then this one.")
+    raw = _DATA[name]
+    return io.StringIO((gzip.decompress(raw) if name.endswith(".gz") else raw).decode("utf-8"))
+
+
+def start(requirements=()):
+    """Set up the notebook: one-line messages in a Jupyter kernel, and the packages ``requirements`` checked.
+
+    ``requirements`` are ``"name>=version"`` lines (the course's requirements.txt). A missing or too old
+    package raises :class:`SetupProblem`, naming what to install.
+    """
+    shell = _shell()
+    if shell is not None and all(exc is NotImplementedError or getattr(exc, "__module__", None) == __name__
+                                 for exc in shell.custom_exceptions):   # none yet, or this module's: no other's
+        shell.set_custom_exc((NotImplementedError, SetupProblem), _one_line)
+    problems, needed = [], []
+    for requirement in requirements:
+        name, _, minimum = (part.strip() for part in requirement.partition(">="))
+        found = _version(name)
+        if found is None:
+            problems.append(f"{name} (not installed)")
+        elif found and minimum and _numbers(found) < _numbers(minimum):
+            problems.append(f"{name} >= {minimum} (found {found})")
+        else:
+            continue
+        needed.append(f'"{name}>={minimum}"' if minimum else name)
+    if problems:
+        raise SetupProblem(f"This notebook needs {', '.join(problems)}: run `%pip install {' '.join(needed)}` in a "
+                           "new cell, restart the kernel, then run the notebook from the top.")
+    print("Set-up done: the self-checks are ready (not graded).")
+
+
+def _version(name):
+    """The installed version of distribution ``name``; "" when it imports but has no metadata; None when missing."""
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "" if importlib.util.find_spec(name) is not None else None
+
+
+def _numbers(version):
+    """``"1.26.4"`` -> ``(1, 26, 4)`` (the leading numeric release; ``"2.0.0rc1"`` -> ``(2, 0, 0)``)."""
+    match = re.match(r"\d+(\.\d+)*", version.strip())
+    return tuple(int(part) for part in match.group().split(".")) if match else ()
+
+
+def _shell():
+    """The running IPython shell, or None (no IPython imported, or not in a kernel)."""
+    ipython = sys.modules.get("IPython")
+    return ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+
+
+#: Every function some problem set asks for (the template of one raises NotImplementedError).
+_FUNCTIONS = frozenset(name for functions, _ in PROBLEM_SETS.values() for name in functions)
+
+
+def _one_line(shell, etype, value, tb, tb_offset=None):
+    """IPython's handler of :class:`SetupProblem` and ``NotImplementedError``: one line instead of a traceback.
+
+    ``NotImplementedError`` is shortened only when a function of the notebook's that a problem set asks for
+    raised it; any other keeps its traceback. The cell still fails (an error output), as before.
+    """
+    if issubclass(etype, SetupProblem):
+        line = str(value)
+    else:
+        frames, frame = [], tb
+        while frame is not None:
+            frames.append(frame.tb_frame)
+            frame = frame.tb_next
+        mine = [f.f_code.co_name for f in frames
+                if f.f_code.co_name in _FUNCTIONS and f.f_globals is shell.user_ns]
+        if not mine:
+            shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+            return None
+        line = (f"`{mine[-1]}` raised NotImplementedError: {value}" if str(value) else
+                f"`{mine[-1]}` is not attempted yet: it still raises NotImplementedError (the template). "
+                "Write it in its solution cell above and run that cell, then this one.")
+    shell._showtraceback(etype, value, [line])
+    return None
 
 
 def _problem_set(fn, namespace):
