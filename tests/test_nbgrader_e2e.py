@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.notebook import cell_text, grade_id_of
+from autograder.model.notebook import cell_text, grade_id_of
 from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, function_of, is_lesson_cell, max_score
 from testkit import nbgrader_course
 from tests import lesson_claims, student_side

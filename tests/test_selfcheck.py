@@ -29,7 +29,7 @@ import pytest
 from autograder.sandbox.invoke import forbidden_uses
 from autograder.model.course import FUNCTIONS, PROBLEM_SETS, ROOT, SELF_CHECK_CELL, release_notebook
 from tests.test_checks_visible import FOLLOWED_BY_THE_GRADER_ONLY
-from autograder.engine.notebook import load_source, load_submission
+from autograder.model.notebook import load_source, load_submission
 from autograder.engine.restore import rebuild
 from testkit.fill import filled_release
 from tests.student_side import selfcheck_file, selfcheck_importable
