@@ -19,6 +19,7 @@ COMMANDS = {
     "demo": ("autograder.commands.demo", "build a demo course, grade example submissions, show the grade table"),
     "export": ("autograder.commands.export", "grades for an LMS gradebook (Canvas, CSV) or a JUnit report"),
     "gradescope": ("autograder.commands.gradescope", "build a problem set's Gradescope autograder; grade inside it"),
+    "similarity": ("autograder.commands.similarity", "which students' code is unusually alike, per graded function"),
 }
 
 

@@ -57,7 +57,11 @@ def rename(source: str, contract: str, seed: int = 0) -> str:
                 names.add(node.id)
             elif isinstance(node, ast.arg) and f.name not in ALL_FUNCTIONS:
                 names.add(node.arg)
-    new = {old: pool.pop() + ("_" if old.startswith("_") else "") for old in sorted(names - fixed) if pool}
+    # names read inside an f-string stay (tokenize reads an f-string as one token before Python 3.12)
+    in_fstrings = {n.id for j in ast.walk(tree) if isinstance(j, ast.JoinedStr) for n in ast.walk(j)
+                   if isinstance(n, ast.Name)}
+    new = {old: pool.pop() + ("_" if old.startswith("_") else "") for old in sorted(names - fixed - in_fstrings)
+           if pool}
     spots = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in new:

@@ -12,17 +12,19 @@ notebook (the function's signature and docstring, the imports, the lesson's
 figures and demos, the test cells) and the Python in its Markdown cells.
 Its fingerprints never count as a match.
 
-Notebooks are read by ``workers`` processes (spawned, so that a caller's
-threads are not forked) when there are enough of them to pay for the start.
+Notebooks are read by ``workers`` processes when there are enough of them to
+pay for the start: forked when the caller runs no other thread, else spawned
+(a thread's locks must not be forked).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 import numpy as np
@@ -150,7 +152,8 @@ def read_all(submissions, given: dict, workers: int = 1) -> tuple:
             notes.append((s.student, s.assignment, "", s.problem or "no notebook to read"))
     jobs = [job for job in jobs if job[3] is not None]
     if workers > 1 and len(jobs) >= PARALLEL_FROM:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        alone = threading.active_count() == 1 and "fork" in get_all_start_methods()
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork" if alone else "spawn")) as pool:
             results = [r for chunk in pool.map(_read_chunk, _chunks(jobs)) for r in chunk]
     else:
         results = [read_submission(job) for job in jobs]

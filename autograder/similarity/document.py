@@ -2,7 +2,8 @@
 
 The steps, in order: the function and the notebook's other top-level
 functions (its helpers) are bounded (:mod:`.bounds`), the helpers inlined
-(:mod:`.inline`), the noise and dead code removed (:mod:`.prune`), the
+(:mod:`.inline`), the noise and dead code removed (:mod:`.prune`),
+equivalent spellings written one way (:mod:`.canonical`), the
 independent statements put in canonical order (:mod:`.reorder`), the tree
 written as tokens (:mod:`.tokens`) and fingerprinted (:mod:`.fingerprints`).
 The parsed trees are only read: every step works on a copy. Each token
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autograder.similarity.bounds import MAX_TOKENS, too_large
+from autograder.similarity.canonical import canonical_forms
 from autograder.similarity.fingerprints import fingerprints
 from autograder.similarity.inline import inline_helpers
 from autograder.similarity.prune import prune
@@ -59,6 +61,7 @@ def _stream(trees: list, imports: dict, helpers: frozenset, contract: frozenset)
     stream = []
     for tree in trees:
         namer = Namer(bound_names(tree), local_imports(tree, imports), helpers, contract)
+        canonical_forms(tree, statement_key(namer), frozenset(namer.imports) - namer.local)
         canonical_order(tree, statement_key(namer))
         token_stream(tree, namer, out=stream, piece_attribute=PIECE)
     return stream[:MAX_TOKENS]

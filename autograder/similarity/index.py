@@ -98,8 +98,9 @@ def _quantiles(scores: np.ndarray, pairs: int) -> tuple:
     return tuple(out)
 
 
-def compare(entries, given: np.ndarray, threshold: float = THRESHOLD) -> Compared:
-    """The :class:`Compared` of one function's ``entries`` (:class:`autograder.similarity.corpus.Entry`).
+def compare(entries, given: np.ndarray, threshold: float = THRESHOLD, limit: int = MAX_PAIRS) -> Compared:
+    """The :class:`Compared` of one function's ``entries`` (:class:`autograder.similarity.corpus.Entry`):
+    its pairs scoring ``threshold`` or more, at most ``limit`` of them.
 
     Versions with no fingerprint of their own (nothing but given code, or
     shorter than a k-gram) are not compared: ``short`` counts them.
@@ -129,6 +130,6 @@ def compare(entries, given: np.ndarray, threshold: float = THRESHOLD) -> Compare
     out.quantiles = _quantiles(scores, n * (n - 1) // 2)
     top = np.flatnonzero(scores >= threshold)
     out.above = len(top)
-    top = top[np.lexsort((b[top], a[top], -scores[top]))][:MAX_PAIRS]
+    top = top[np.lexsort((b[top], a[top], -scores[top]))][:limit]
     out.pairs = [Pair(int(a[i]), int(b[i]), float(scores[i]), int(shared[a[i], b[i]])) for i in top]
     return out

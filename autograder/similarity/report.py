@@ -24,12 +24,10 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from autograder.model.files import make_dirs, write_atomic, write_json_atomic
+from autograder.model.files import SIMILARITY_HTML, SIMILARITY_JSON, make_dirs, write_atomic, write_json_atomic
 from autograder.similarity.clusters import clusters, repeated_pairs
 from autograder.similarity.regions import matched_lines
 
-SIMILARITY_JSON = "similarity.json"
-SIMILARITY_HTML = "similarity.html"
 PAIRS_DIR = "pairs"
 #: Notes listed on the page (similarity.json has them all).
 MAX_NOTES_SHOWN = 200

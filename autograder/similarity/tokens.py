@@ -41,6 +41,8 @@ class Namer:
     contract: frozenset
 
     def name(self, name: str) -> str:
+        if "." in name:  # written by the normalisation (autograder.similarity.canonical): a library name already
+            return name
         if name in self.local:
             return "V"
         if name in self.imports:
@@ -158,5 +160,6 @@ def token_stream(node, namer: Namer, out: list | None = None, piece: str = "", l
 
 
 def statement_key(namer: Namer):
-    """The key :func:`autograder.similarity.reorder.canonical_order` sorts by: a statement's token text."""
+    """The key :func:`autograder.similarity.reorder.canonical_order` sorts statements by, and
+    :func:`autograder.similarity.canonical.canonical_forms` operands: a node's token text."""
     return lambda stmt: " ".join(t for t, _, _ in token_stream(stmt, namer))
