@@ -41,7 +41,7 @@ import numpy as np
 from scipy import sparse
 
 #: Scores from this on are reported (``--threshold``).
-THRESHOLD = 0.5
+THRESHOLD = 0.4
 #: At most this many pairs of one function are reported (the highest scores).
 MAX_PAIRS = 200
 
