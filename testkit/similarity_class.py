@@ -43,10 +43,21 @@ def versions(ps: str, function: str) -> tuple:
     return tuple(out)
 
 
+@lru_cache(maxsize=None)
+def _filled(ps: str) -> str:
+    """The release of ``ps`` as :func:`testkit.fill.filled_release` fills it (answers written), as JSON text."""
+    return json.dumps(filled_release(ps, release_cells(ps)))
+
+
 def _write(folder: Path, student: str, ps: str, code: dict) -> None:
+    """``folder/student/ps/ps.ipynb``: the release with ``code`` in its solution cells (the others as released)."""
+    nb = json.loads(_filled(ps))
+    for cell in nb["cells"]:
+        if nbgrader_meta(cell).get("solution") and nbgrader_meta(cell).get("grade_id") in code:
+            cell["source"] = code[nbgrader_meta(cell)["grade_id"]]
     path = folder / student / ps / f"{ps}.ipynb"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(filled_release(ps, {**release_cells(ps), **code})), encoding="utf-8")
+    path.write_text(json.dumps(nb), encoding="utf-8")
 
 
 def write_class(folder, seed: int = 0, steps: int = 4) -> dict:

@@ -14,13 +14,13 @@ not) and its line there, so that a match is shown in the code as written.
 from __future__ import annotations
 
 import ast
-import copy
 from dataclasses import dataclass
 
 import numpy as np
 
 from autograder.similarity.bounds import MAX_TOKENS, too_large
 from autograder.similarity.canonical import canonical_forms
+from autograder.similarity.clone import clone
 from autograder.similarity.fingerprints import fingerprints
 from autograder.similarity.inline import inline_helpers
 from autograder.similarity.prune import prune
@@ -50,11 +50,16 @@ class Document:
     problem: str = ""
 
 
-def _marked(tree, name: str):
-    tree = copy.deepcopy(tree)
-    for node in ast.walk(tree):
-        setattr(node, PIECE, name)
-    return tree
+def _reachable(function, helpers: dict) -> dict:
+    """The helpers ``function`` names, and the helpers they name, and so on (the others play no part)."""
+    found, todo = {}, [function]
+    while todo:
+        for node in ast.walk(todo.pop()):
+            if isinstance(node, ast.Name) and node.id in helpers and node.id not in found \
+                    and node.id != function.name:
+                found[node.id] = helpers[node.id]
+                todo.append(helpers[node.id])
+    return found
 
 
 def _stream(trees: list, imports: dict, helpers: frozenset, contract: frozenset) -> list:
@@ -76,18 +81,20 @@ def document(function, helpers: dict, imports: dict, contract=frozenset()) -> Do
         The graded function as the notebook defines it.
     helpers : dict
         ``name -> ast.FunctionDef``: the notebook's other top-level functions
-        (contract functions excluded: each is compared on its own).
+        (contract functions excluded: each is compared on its own); those the
+        function names, directly or through another, are its helpers.
     imports : dict
         The notebook's import aliases (``np -> numpy``).
     contract : collection of str
         The problem set's function names, written as themselves.
     """
     empty = np.empty(0, dtype=np.int64)
+    helpers = _reachable(function, helpers)
     problem = too_large([function, *helpers.values()])
     if problem:
         return Document(empty, empty, np.empty((0, 2), dtype=np.int64), problem=f"not compared: {problem}")
-    inlined, kept = inline_helpers(_marked(function, function.name),
-                                   {name: _marked(tree, name) for name, tree in helpers.items()})
+    inlined, kept = inline_helpers(clone(function, **{PIECE: function.name}),
+                                   {name: clone(tree, **{PIECE: name}) for name, tree in helpers.items()})
     problem = too_large([inlined, *kept])
     if problem:
         return Document(empty, empty, np.empty((0, 2), dtype=np.int64), problem=f"not compared: {problem} "
@@ -108,7 +115,7 @@ def given_hashes(tree, imports: dict, contract=frozenset()) -> np.ndarray:
     streams = []
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            function = inline_helpers(node, {})[0]
+            function = inline_helpers(clone(node), {})[0]
             prune(function)
             streams.append(_stream([function], imports, frozenset(), frozenset(contract)))
     rest = ast.Module([n for n in tree.body if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))], [])

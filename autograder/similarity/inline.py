@@ -28,7 +28,8 @@ function (:func:`inline_helpers` returns it), so its code still counts. At most
 from __future__ import annotations
 
 import ast
-import copy
+
+from autograder.similarity.clone import clone
 
 #: Helpers inlined into helpers, at most this deep.
 MAX_DEPTH = 3
@@ -88,7 +89,7 @@ class _Substitute(ast.NodeTransformer):
 
     def visit_Name(self, node):
         if isinstance(node.ctx, ast.Load) and node.id in self.values:
-            return ast.copy_location(copy.deepcopy(self.values[node.id]), node)
+            return ast.copy_location(clone(self.values[node.id]), node)
         return node
 
 
@@ -119,7 +120,7 @@ def _bind(helper, call) -> tuple:
         if plain and name not in stored:
             place[name] = value
         else:
-            assign.append(ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], copy.deepcopy(value)), call))
+            assign.append(ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], clone(value)), call))
     return place, assign
 
 
@@ -162,7 +163,7 @@ class _Inliner:
             self.nodes += size
             place, assign = bound
             sub = _Substitute(place)
-            stmts = [sub.visit(copy.deepcopy(s)) for s in body]
+            stmts = [sub.visit(clone(s)) for s in body]
             result = stmts.pop().value
             inner = self.block(assign + stmts, _locals(helper), depth + 1)
             self.added += len(inner)
@@ -173,7 +174,7 @@ class _Inliner:
     def _keep(self, name: str, depth: int) -> None:
         if name in self.kept:
             return
-        helper = copy.deepcopy(self.helpers[name])
+        helper = clone(self.helpers[name])
         self.kept[name] = helper
         if depth < MAX_DEPTH:
             helper.body = self.block(helper.body, _locals(helper), depth + 1)
@@ -194,7 +195,8 @@ def _replace(tree, old, new) -> None:
 
 
 def inline_helpers(function, helpers: dict) -> tuple:
-    """``(function with its helpers inlined, [helpers kept whole])``; ``function`` is not changed.
+    """``(function with its helpers inlined, [helpers kept whole])``: ``function`` is changed in place (the
+    caller passes a copy), the helpers are not.
 
     Parameters
     ----------
@@ -204,7 +206,7 @@ def inline_helpers(function, helpers: dict) -> tuple:
         ``name -> ast.FunctionDef`` of the notebook's other top-level functions
         that are not contract functions (the graded function itself excluded).
     """
-    out = copy.deepcopy(function)
+    out = function
     inliner = _Inliner({k: v for k, v in helpers.items() if k != function.name})
     shadowed = _locals(out)
     out.body = inliner.block(out.body, shadowed, 0)

@@ -22,7 +22,8 @@ Type annotations are not removed here; the token stream skips them (:mod:`.token
 from __future__ import annotations
 
 import ast
-import copy
+
+from autograder.similarity.clone import clone
 
 #: Rounds of removing unused assignments (each removal can leave another unused).
 MAX_ROUNDS = 8
@@ -56,8 +57,8 @@ def _constant_branch(stmt):
 
 def _augmented(stmt):
     """``x += e`` → ``x = x + e`` (for a plain name, an attribute or a subscript)."""
-    target = copy.deepcopy(stmt.target)
-    load = copy.deepcopy(stmt.target)
+    target = clone(stmt.target)
+    load = clone(stmt.target)
     for node in ast.walk(load):
         if hasattr(node, "ctx"):
             node.ctx = ast.Load()
