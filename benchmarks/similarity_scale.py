@@ -5,7 +5,9 @@ writes every function, each a lightly disguised version drawn from the independe
 :mod:`testkit.similarity_class`, and 20 students copy a classmate's notebooks, disguised) into a
 temporary folder, then runs ``similarity_report`` on it as ``python -m autograder similarity`` does
 and prints the time, the CPU time of this process and its workers, the notebooks per second and what
-was reported. The time to write the class is printed apart and not counted.
+was reported. The time to write the class is printed apart and not counted. The class is drawn from
+the 8 to 19 versions of each function, so most of its code is shared by dozens of students and weighs
+nothing: this measures time; how well copies are found is measured by tests/test_similarity_detection.py.
 
     .venv/bin/python benchmarks/similarity_scale.py                 # 1,000 students, all cores
     .venv/bin/python benchmarks/similarity_scale.py --students 200 --workers 1
@@ -23,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from autograder.similarity import similarity_report  # noqa: E402
-from testkit.similarity_class import write_large_class  # noqa: E402
+from autograder.similarity import similarity_report
+from testkit.similarity_class import write_large_class
 
 
 def _cpu() -> float:
@@ -32,14 +34,14 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _host_speed() -> float:
-    """CPU seconds of a fixed pure-Python loop: this shared machine's speed moves by 2× from one hour to the
-    next (docs/contributing.md), so compare runs whose loop took about as long."""
-    started = time.process_time()
+def _host_speed() -> tuple:
+    """``(CPU s, wall s)`` of a fixed pure-Python loop: this machine is shared, and its speed moves from one
+    hour to the next (docs/contributing.md); the ratio says what share of a core this process got."""
+    started, wall = time.process_time(), time.monotonic()
     total = 0
     for i in range(3_000_000):
         total += i % 7
-    return time.process_time() - started
+    return time.process_time() - started, time.monotonic() - wall
 
 
 def main(argv=None) -> int:
@@ -56,7 +58,9 @@ def main(argv=None) -> int:
         started, cpu = time.monotonic(), _cpu()
         summary = similarity_report(submitted, Path(tmp) / "report", workers=args.workers)
         wall, cpu = time.monotonic() - started, _cpu() - cpu
-    print(f"host speed: a fixed loop took {_host_speed():.2f} CPU-s")
+    cpu_loop, wall_loop = _host_speed()
+    print(f"host: a fixed loop took {cpu_loop:.2f} CPU-s in {wall_loop:.2f} s (the machine's load: "
+          f"{os.getloadavg()[0]:.1f} over {os.cpu_count()} cores)")
     print(f"similarity report: {summary.notebooks:,} notebooks in {wall:.1f} s with {args.workers} worker(s) "
           f"({summary.notebooks / wall:.0f} notebooks/s, {cpu:.1f} CPU-s), {summary.pairs} pair(s) reported in "
           f"{sum(1 for n in summary.per_function.values() if n)} of {len(summary.per_function)} functions")

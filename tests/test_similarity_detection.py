@@ -59,12 +59,15 @@ def _scores(entries, given, truth):
         for p in compared.pairs:
             score[(p.a, p.b)] = score[(p.b, p.a)] = p.score
 
-        def of(a, b):
-            return score.get((index.get(a), index.get(b)), 0.0)
-
-        out[(ps, fn)] = ([of(a, b) for a, b in itertools.combinations(info["independent"], 2)],
-                         [of(original, copy) for original, copy, _ in info["planted"]])
+        out[(ps, fn)] = _pairs(info, lambda a, b, score=score, index=index: score.get((index.get(a), index.get(b)),
+                                                                                        0.0))
     return out
+
+
+def _pairs(info: dict, score) -> tuple:
+    """``(independent scores, planted scores)`` of one function, ``score(a, b)`` giving a pair's."""
+    return ([score(a, b) for a, b in itertools.combinations(info["independent"], 2)],
+            [score(original, copy) for original, copy, _ in info["planted"]])
 
 
 def _above_p95(scores: dict) -> tuple:
@@ -100,18 +103,14 @@ def _copydetect_plain(folder, truth) -> dict:
     out = {}
     logging.disable(logging.WARNING)  # copydetect logs each file it cannot tokenise (none here)
     try:
-        for (ps, fn), info in truth.items():
-            boiler = np.array(sorted(CodeFingerprint("given.py", k, window, fp=io.StringIO(release_cells(ps)[fn])).hashes))
-            prints = {s: CodeFingerprint(f"{s}.py", k, window, boilerplate=boiler, fp=io.StringIO(cell(s, ps, fn)))
-                      for s in info["independent"] + [c for _, c, _ in info["planted"]]}
-
-            def of(a, b):
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # "empty slices array" for pairs with nothing in common
-                    return max(compare_files(prints[a], prints[b])[1])
-
-            out[(ps, fn)] = ([of(a, b) for a, b in itertools.combinations(info["independent"], 2)],
-                             [of(original, copy) for original, copy, _ in info["planted"]])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # copydetect warns "empty slices array" for pairs sharing nothing
+            for (ps, fn), info in truth.items():
+                given = CodeFingerprint("given.py", k, window, fp=io.StringIO(release_cells(ps)[fn]))
+                boiler = np.array(sorted(given.hashes))
+                prints = {s: CodeFingerprint(f"{s}.py", k, window, boilerplate=boiler, fp=io.StringIO(cell(s, ps, fn)))
+                          for s in info["independent"] + [c for _, c, _ in info["planted"]]}
+                out[(ps, fn)] = _pairs(info, lambda a, b, p=prints: max(compare_files(p[a], p[b])[1]))
     finally:
         logging.disable(logging.NOTSET)
     return out

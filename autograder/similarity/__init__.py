@@ -8,9 +8,12 @@ in the order a submission meets them:
 * :mod:`.bounds`       – how large a function may be to be compared (nodes, depth, tokens)
 * :mod:`.inline`       – the notebook's helpers written into the graded function
 * :mod:`.prune`        – docstrings, debugging output, dead code and unused assignments removed
+* :mod:`.temporaries`  – a temporary assigned once and read once written where it is read
+* :mod:`.canonical`    – equivalent spellings written one way (commutative operands, array methods)
 * :mod:`.reorder`      – independent statements in one canonical order
 * :mod:`.tokens`       – the syntax tree as tokens, names anonymised
 * :mod:`.fingerprints` – hashed k-grams, winnowed by copydetect
+* :mod:`.clone`        – copies of syntax trees (every step works on a copy)
 * :mod:`.document`     – the steps above for one function
 * :mod:`.corpus`       – every submission read (in worker processes), and the code every student was given
 * :mod:`.index`        – per function: an inverted index, document frequencies, the pairs and their scores

@@ -3,6 +3,7 @@
 The steps, in order: the function and the notebook's other top-level
 functions (its helpers) are bounded (:mod:`.bounds`), the helpers inlined
 (:mod:`.inline`), the noise and dead code removed (:mod:`.prune`),
+single-use temporaries written where they are read (:mod:`.temporaries`),
 equivalent spellings written one way (:mod:`.canonical`), the
 independent statements put in canonical order (:mod:`.reorder`), the tree
 written as tokens (:mod:`.tokens`) and fingerprinted (:mod:`.fingerprints`).
@@ -25,6 +26,7 @@ from autograder.similarity.fingerprints import fingerprints
 from autograder.similarity.inline import inline_helpers
 from autograder.similarity.prune import prune
 from autograder.similarity.reorder import canonical_order
+from autograder.similarity.temporaries import inline_temporaries
 from autograder.similarity.tokens import Namer, bound_names, local_imports, statement_key, token_stream
 
 #: The attribute naming the definition a syntax node was written in (set on copies only).
@@ -101,6 +103,7 @@ def document(function, helpers: dict, imports: dict, contract=frozenset()) -> Do
                         "once its helpers are written in")
     for tree in [inlined] + kept:
         prune(tree)
+        inline_temporaries(tree)
     stream = _stream([inlined] + kept, imports, frozenset(helpers), frozenset(contract))
     pieces = tuple(dict.fromkeys([function.name] + [piece for _, piece, _ in stream]))
     number = {name: i for i, name in enumerate(pieces)}
@@ -117,6 +120,7 @@ def given_hashes(tree, imports: dict, contract=frozenset()) -> np.ndarray:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             function = inline_helpers(clone(node), {})[0]
             prune(function)
+            inline_temporaries(function)
             streams.append(_stream([function], imports, frozenset(), frozenset(contract)))
     rest = ast.Module([n for n in tree.body if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))], [])
     streams.append(token_stream(rest, Namer(bound_names(rest), imports, frozenset(), frozenset(contract))))

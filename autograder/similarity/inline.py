@@ -155,7 +155,7 @@ class _Inliner:
             helper = self.helpers[call.func.id]
             body = _strip_docstring(helper.body)
             bound = _bind(helper, call) if depth < MAX_DEPTH and _inlinable(helper) else None
-            size = _size(body, bound[0]) if bound is not None else 0
+            size = _size(body, bound[0]) + sum(_size([a], {}) for a in bound[1]) if bound is not None else 0
             if bound is None or self.added + len(body) > MAX_INLINED or self.nodes + size > MAX_NODES:
                 kept.add(id(call))
                 self._keep(call.func.id, depth)
