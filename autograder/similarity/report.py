@@ -110,7 +110,7 @@ def write_report(out, results: list, notes: list, summary: dict) -> dict:
     repeated = [{"problem_set": ps, "a": a, "b": b,
                  "functions": [{"function": f, "score": _fmt(s), "page": pages[(ps, f, a, b)]} for f, s in hits]}
                 for ps, by_function in found.items() for a, b, hits in repeated_pairs(by_function)]
-    shown_notes = [f"{student} · {ps}" + (f" · {fn}" if fn else "") + f": {reason}"
+    shown_notes = [" · ".join(part for part in (student, ps, fn) if part) + f": {reason}"
                    for student, ps, fn, reason in notes]
     write_atomic(out / SIMILARITY_HTML, _render(
         "similarity.html.j2", title="Similar code between students", functions=functions, repeated=repeated,
