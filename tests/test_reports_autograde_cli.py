@@ -55,9 +55,10 @@ def course(tmp_path_factory, empty_gradebook):
 
 @pytest.fixture(scope="module")
 def graded(course):
-    """`python -m autograder autograde submitted --out results --json --gradebook` in the course folder."""
+    """`python -m autograder autograde submitted --out results --json --gradebook --similarity` in the course
+    folder."""
     proc = autograder("autograde", "submitted", "--out", "results", "--timeout", "5", "--json", "--gradebook",
-                      cwd=course)
+                      "--similarity", cwd=course)
     return course / "results", proc
 
 
@@ -68,6 +69,21 @@ def test_autograde_json_is_the_only_stdout(graded):
     assert {(s["student"], s["assignment"]) for s in data["submissions"]} == set(PICK)
     assert data["gradebook"]["submissions"] == len(PICK)
     assert "Graded" in proc.stderr  # the engine's own summary goes to stderr with --json
+
+
+def test_autograde_similarity_writes_the_report_beside_the_results_and_links_it(graded):
+    results, proc = graded
+    assert (results / "similarity" / "similarity.html").is_file()
+    pairs = json.loads((results / "similarity" / "similarity.json").read_text())["pairs"]
+    assert any(p["students"] == ["ada", "ben"] for p in pairs)  # both hand in the references
+    assert 'href="similarity/similarity.html"' in (results / "report.html").read_text()
+    assert "Similarity: " in proc.stderr and "Similarity: " not in proc.stdout  # stdout is the JSON alone
+
+
+def test_autograde_similarity_refuses_a_shard(course):
+    proc = subprocess.run([sys.executable, "-m", "autograder", "autograde", "submitted", "--out", "x", "--shard",
+                           "1/2", "--similarity"], cwd=course, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "--similarity compares the whole class" in proc.stderr
 
 
 def test_autograde_writes_feedback_and_report(graded):
