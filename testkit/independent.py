@@ -522,13 +522,9 @@ def mvn_log_pdf(x, mu, cov):
 import numpy as np
 
 def sigmoid(z):
-    z = np.asarray(z, dtype=float)
-    out = np.empty_like(z)
-    pos = z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
-    ez = np.exp(z[~pos])
-    out[~pos] = ez / (1.0 + ez)
-    return out
+    x = np.asarray(z, dtype=float)
+    return np.piecewise(x, [x >= 0, x < 0],
+                        [lambda v: 1.0 / (1.0 + np.exp(-v)), lambda v: np.exp(v) / (1.0 + np.exp(v))])
 ''',
         '''
 import numpy as np
