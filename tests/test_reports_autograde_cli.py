@@ -55,10 +55,9 @@ def course(tmp_path_factory, empty_gradebook):
 
 @pytest.fixture(scope="module")
 def graded(course):
-    """`python -m autograder autograde submitted --out results --json --gradebook --similarity` in the course
-    folder."""
+    """`python -m autograder autograde submitted --out results --json --gradebook` in the course folder."""
     proc = autograder("autograde", "submitted", "--out", "results", "--timeout", "5", "--json", "--gradebook",
-                      "--similarity", cwd=course)
+                      cwd=course)
     return course / "results", proc
 
 
@@ -71,8 +70,11 @@ def test_autograde_json_is_the_only_stdout(graded):
     assert "Graded" in proc.stderr  # the engine's own summary goes to stderr with --json
 
 
-def test_autograde_similarity_writes_the_report_beside_the_results_and_links_it(graded):
-    results, proc = graded
+def test_autograde_similarity_writes_the_report_beside_the_results_and_links_it(course):
+    """`autograde --similarity --json` on two students of the course (ada and ben hand in the references)."""
+    proc = autograder("autograde", "submitted", "--out", "with-similarity", "--timeout", "5", "--json",
+                      "--similarity", "--student", "ada", "ben", "--assignment", "ps1_softmax", cwd=course)
+    results = course / "with-similarity"
     assert (results / "similarity" / "similarity.html").is_file()
     pairs = json.loads((results / "similarity" / "similarity.json").read_text())["pairs"]
     assert any(p["students"] == ["ada", "ben"] for p in pairs)  # both hand in the references

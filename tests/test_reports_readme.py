@@ -56,6 +56,8 @@ TESTED = {
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
     ".venv/bin/python -m autograder export results --junit --out junit.xml": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder similarity submitted --out similarity": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
 }
 
 #: The folder a command writes when it has no --out (``gradescope build`` writes gradescope/<ps>.zip).
@@ -136,7 +138,7 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
     # the README's example mapping file, as the LMS commands after it read it
     (course / "lms-ids.csv").write_text(re.search(r"```csv\n(.*?)```", documentation(), re.S).group(1))
     instructor = [c for c in commands() if c.startswith(".venv/bin/")]
-    assert len(instructor) == 11, instructor
+    assert len(instructor) == 12, instructor
     outputs = {}
     for command in instructor:
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-c", command], cwd=course, env=PLAIN_ENV,
@@ -154,3 +156,4 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
     assert (course / "lms-grades.csv").read_text().startswith("lms_id,course_id,name,ps1_softmax,total,max_total")
     assert zipfile.ZipFile(course / "gradescope" / "ps1_softmax.zip").testzip() is None
     assert ET.parse(course / "junit.xml").getroot().find("testsuite").get("name").startswith("ada/ps1_softmax")
+    assert json.loads((course / "similarity" / "similarity.json").read_text())["pairs"] == []  # one student

@@ -72,7 +72,7 @@ def similarity_report(submitted_dir, out_dir, course_dir=ROOT, assignments=None,
     sets = sorted({s.assignment for s in plan.submissions}, key=list(FUNCTIONS).index)
     given = {ps: given_code(course_dir, ps) for ps in sets}
     entries, notes = read_all(plan.submissions, given, workers or os.cpu_count() or 1)
-    notes += [(n.path, "", "", n.reason) for n in plan.not_graded]
+    notes += [("", "", "", str(n)) for n in plan.not_graded]  # "path: reason — suggestion", as autograde says
     by_function = defaultdict(list)
     for entry in entries:
         by_function[(entry.problem_set, entry.function)].append(entry)
