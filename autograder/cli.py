@@ -21,6 +21,7 @@ COMMANDS = {
     "gradescope": ("autograder.commands.gradescope", "build a problem set's Gradescope autograder; grade inside it"),
     "late": ("autograder.commands.late", "recompute late penalties and every total from the results (nothing graded)"),
     "extension": ("autograder.commands.extension", "grant a student an extension in the nbgrader gradebook"),
+    "similarity": ("autograder.commands.similarity", "which students' code is unusually alike, per graded function"),
 }
 
 

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from autograder.model.course import FUNCTIONS, ROOT, is_answer_cell, is_lesson_cell
-from autograder.engine.notebook import cell_text, nbgrader_meta
+from autograder.model.notebook import cell_text, nbgrader_meta
 
 _SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 

@@ -133,7 +133,7 @@ def test_demo_end_to_end(tmp_path):
 
 def test_an_untouched_release_notebook_is_not_tampering():
     """ada filled in the released notebook and touched nothing else: no tamper notes."""
-    from autograder.engine.notebook import load_source, load_submission
+    from autograder.model.notebook import load_source, load_submission
     from autograder.engine.restore import rebuild
 
     for path in sorted(EXAMPLES.glob("ada/*/*.ipynb")):

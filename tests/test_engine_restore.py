@@ -7,7 +7,7 @@ import pytest
 
 from autograder.model import course
 from tests import engine_helpers
-from autograder.engine.notebook import Unreadable, load_source, load_submission
+from autograder.model.notebook import Unreadable, load_source, load_submission
 from autograder.engine.restore import rebuild
 
 PS = "ps1_softmax"

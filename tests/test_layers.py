@@ -28,8 +28,9 @@ ALLOWED = {
     "autograder.engine": {"autograder.model", "autograder.sandbox", "autograder.checks", "solutions"},
     "autograder.reports": {"autograder.model"},
     "autograder.release": {"autograder.model"},
+    "autograder.similarity": {"autograder.model"},
     "autograder.commands": {"autograder.model", "autograder.sandbox", "autograder.checks", "autograder.engine",
-                            "autograder.reports", "autograder.release", "solutions"},
+                            "autograder.reports", "autograder.release", "autograder.similarity", "solutions"},
     # the dispatcher and the package docstring: they import commands by name, lazily (importlib)
     "autograder.cli": set(),
     "autograder.__main__": {"autograder.cli"},

@@ -44,7 +44,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.engine.notebook import cell_text, grade_id_of
+from autograder.model.notebook import cell_text, grade_id_of
 from autograder.model.course import (ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, SELF_CHECK_CELL, function_of, max_score,
                                      release_notebook)
 from testkit import nbgrader_course

@@ -70,6 +70,24 @@ def test_autograde_json_is_the_only_stdout(graded):
     assert "Graded" in proc.stderr  # the engine's own summary goes to stderr with --json
 
 
+def test_autograde_similarity_writes_the_report_beside_the_results_and_links_it(course):
+    """`autograde --similarity --json` on two students of the course (ada and ben hand in the references)."""
+    proc = autograder("autograde", "submitted", "--out", "with-similarity", "--timeout", "5", "--json",
+                      "--similarity", "--student", "ada", "ben", "--assignment", "ps1_softmax", cwd=course)
+    results = course / "with-similarity"
+    assert (results / "similarity" / "similarity.html").is_file()
+    pairs = json.loads((results / "similarity" / "similarity.json").read_text())["pairs"]
+    assert any(p["students"] == ["ada", "ben"] for p in pairs)  # both hand in the references
+    assert 'href="similarity/similarity.html"' in (results / "report.html").read_text()
+    assert "Similarity: " in proc.stderr and "Similarity: " not in proc.stdout  # stdout is the JSON alone
+
+
+def test_autograde_similarity_refuses_a_shard(course):
+    proc = subprocess.run([sys.executable, "-m", "autograder", "autograde", "submitted", "--out", "x", "--shard",
+                           "1/2", "--similarity"], cwd=course, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "--similarity compares the whole class" in proc.stderr
+
+
 def test_autograde_writes_feedback_and_report(graded):
     results, _ = graded
     for student, ps in PICK:

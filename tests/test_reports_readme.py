@@ -69,6 +69,8 @@ TESTED = {
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
     ".venv/bin/python -m autograder late results": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder similarity submitted --out similarity": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
 }
 
 #: The folder a command writes when it has no --out (``gradescope build`` writes gradescope/<ps>.zip).
@@ -152,7 +154,7 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
     # the README's example mapping file, as the LMS commands after it read it
     (course / "lms-ids.csv").write_text(re.search(r"```csv\n(.*?)```", documentation(), re.S).group(1))
     instructor = [c for c in commands() if c.startswith(".venv/bin/")]
-    assert len(instructor) == 17, instructor
+    assert len(instructor) == 18, instructor
     outputs = {}
     for command in instructor:
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-c", command], cwd=course, env=PLAIN_ENV,
@@ -177,3 +179,4 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
         ".venv/bin/python -m autograder extension ada any 2d --all --results results"]
     # without --gradebook or --course the repository's deadlines apply: it sets none, so the raw scores again
     assert (course / "results" / "grades.csv").read_text().splitlines()[0].endswith(",total,pending")
+    assert json.loads((course / "similarity" / "similarity.json").read_text())["pairs"] == []  # one student

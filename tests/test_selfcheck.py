@@ -37,7 +37,7 @@ from autograder.sandbox.invoke import forbidden_uses
 from autograder.model.course import FUNCTIONS, PROBLEM_SETS, ROOT, SELF_CHECK_CELL, release_notebook, source_notebook
 from autograder.release import inline
 from tests.test_checks_visible import FOLLOWED_BY_THE_GRADER_ONLY
-from autograder.engine.notebook import load_source, load_submission
+from autograder.model.notebook import load_source, load_submission
 from autograder.engine.restore import rebuild
 from testkit.fill import filled_release
 from tests.student_side import FOLDER, selfcheck_file, selfcheck_importable

@@ -17,8 +17,8 @@ import pytest
 from autograder.checks import checks_for
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, grader_skips
-from autograder.engine.notebook import cell_text, nbgrader_meta
-from autograder.engine.static import python_source
+from autograder.model.notebook import cell_text, nbgrader_meta
+from autograder.model.pysource import python_source
 from testkit.zoo import all_specimens, grade
 from testkit.zoo.compound import COMPOUNDS
 

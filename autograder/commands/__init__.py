@@ -8,4 +8,5 @@ reports and the release together and stays thin. A command module exposes
 * :mod:`.merge`     – combine the results of shards into one results folder
 * :mod:`.release`   – regenerate ``release/`` from ``source/``
 * :mod:`.demo`      – the whole instructor workflow on the bundled example submissions
+* :mod:`.similarity` – which students' code is unusually alike (also ``autograde --similarity``)
 """

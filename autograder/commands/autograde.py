@@ -49,6 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the submission time of every notebook graded: 'ci' (the push or pipeline time "
                         "GitHub or GitLab recorded for the job's push) or a time such as 2025-03-07T23:59:00Z "
                         "(default: nbgrader's timestamp.txt beside each notebook)")
+    parser.add_argument("--similarity", action="store_true",
+                        help="also compare the students' code (RESULTS_DIR/similarity/, linked from the class report; "
+                             "`python -m autograder similarity` writes it alone)")
     from autograder.reports import add_report_arguments  # --json, --gradebook [COURSE_DIR], --no-reports
 
     add_report_arguments(parser)
@@ -143,6 +146,19 @@ def submitted_at(value):
     if not time.known:
         raise ValueError(f"--submitted-at: expected 'ci' or a time such as 2025-03-07T23:59:00Z, not {value!r}")
     return time
+def _similarity(args, summary) -> str:
+    """``--similarity``: the report written into RESULTS_DIR/similarity/; the line that says so (or why not)."""
+    from pathlib import Path
+
+    from autograder.commands import similarity
+    from autograder.model.files import SIMILARITY_DIR
+
+    try:
+        found = similarity.write(args.submitted, Path(summary.results_dir) / SIMILARITY_DIR, None, args.course,
+                                 args.assignment, args.student, args.workers)
+    except ValueError as exc:
+        return f"Similarity: not written ({exc})"
+    return similarity.summary_line(found)
 
 
 def run(args) -> int:
@@ -159,6 +175,9 @@ def run(args) -> int:
         return _usage_error(str(exc), args.json)
     if args.timeout <= 0 or args.memory <= 0 or (args.workers is not None and args.workers < 1):
         return _usage_error("--timeout, --memory and --workers must be positive", args.json)
+    if args.similarity and shard:
+        return _usage_error("--similarity compares the whole class, not a shard: run `python -m autograder "
+                            "similarity SUBMITTED_DIR --out RESULTS_DIR/similarity` once", args.json)
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory, budget_s=max(120.0, 12 * args.timeout))
     from autograder.reports.table import batch_progress
 
@@ -169,6 +188,7 @@ def run(args) -> int:
                                   limits=limits, on_event=on_event, submitted_at=when)
     except LayoutError as exc:
         return _usage_error(str(exc), args.json)
+    similar = _similarity(args, summary) if args.similarity and not summary.interrupted else None
     data = None
     if args.no_reports and deadlines is not None:  # results and grades.csv say the late penalties all the same
         from autograder.reports import apply_deadlines
@@ -180,6 +200,8 @@ def run(args) -> int:
         data = write_reports(summary.results_dir, gradebook=args.gradebook, show=False, deadlines=deadlines)
     print_summary(summary, out=sys.stderr if args.json else sys.stdout, table=args.no_reports,
                   submitted_label=args.submitted)
+    if similar:
+        print(similar, file=sys.stderr if args.json else sys.stdout)
     if data is not None:
         from autograder.reports import show_reports
 

@@ -101,7 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from autograder.engine.collect import did_you_mean
+    from autograder.model.submissions import did_you_mean
     from autograder.model.course import PROBLEM_SETS
 
     if args.assignment not in PROBLEM_SETS:

@@ -2,8 +2,9 @@
 
 One module per step, in the order a submission meets them:
 
-* :mod:`.collect`   – find the submissions in submitted/ (no symlink followed), account for the rest
-* :mod:`.notebook`  – read the source notebook (trusted) and a submission (not)
+* :mod:`autograder.model.submissions` – find the submissions in submitted/ (no symlink followed), account
+  for the rest; :mod:`autograder.model.notebook` – read the source notebook (trusted) and a submission
+  (not), within the caps (in the model: the similarity report reads submissions by the same rules)
 * :mod:`.restore`   – rebuild the submission on the source's locked cells; tamper report
 * :mod:`.pool`      – parent side of the warm zygote (:mod:`autograder.sandbox.zygote`): spawn and kill
   sandboxed children
@@ -27,7 +28,7 @@ _EXPORTS = {
     "BatchSummary": "autograder.engine.batch",
     "Submission": "autograder.engine.batch",
     "collect_submissions": "autograder.engine.batch",
-    "LayoutError": "autograder.engine.collect",
+    "LayoutError": "autograder.model.submissions",
     "split_shards": "autograder.engine.batch",
     "write_grades_csv": "autograder.model.grades",
     "Limits": "autograder.sandbox.confine",

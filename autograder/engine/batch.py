@@ -3,7 +3,7 @@
 :func:`grade_batch` is the engine's entry point (the CLI and the demo call it);
 ``on_event`` lets a caller follow along (progress bars, live tables). Its steps:
 
-1. **plan** – :func:`autograder.engine.collect.scan` (no symlink followed;
+1. **plan** – :func:`autograder.model.submissions.scan` (no symlink followed;
    everything not graded listed with a reason), this shard's students (:func:`split_shards`), and
    which submissions already have results (a rerun keeps them, except those
    whose grading failed);
@@ -46,9 +46,9 @@ from pathlib import Path
 from autograder.model import course
 from autograder.model import results as results_model
 from autograder.model.grades import write_grades_csv
-from autograder.engine.collect import LayoutError, Submission, scan
+from autograder.model.submissions import LayoutError, Submission, scan
 from autograder.model.ids import raw_bytes
-from autograder.engine.notebook import load_source
+from autograder.model.notebook import load_source
 from autograder.engine.pool import GraderError, Zygote, ZygoteLost, default_hidden
 from autograder.sandbox.confine import Limits
 from autograder.model import summary as summary_file
@@ -167,9 +167,9 @@ def known_assignments(course_dir) -> set:
 
 
 def collect_submissions(submitted_dir, assignments=None, students=None, course_dir=None, ignored=None) -> list:
-    """The submissions of ``submitted_dir`` (see :func:`autograder.engine.collect.scan`).
+    """The submissions of ``submitted_dir`` (see :func:`autograder.model.submissions.scan`).
 
-    ``ignored``, a list, gets a :class:`~autograder.engine.collect.NotGraded`
+    ``ignored``, a list, gets a :class:`~autograder.model.submissions.NotGraded`
     for everything that will not be graded. Raises ``LayoutError``.
     """
     plan = scan(submitted_dir, known_assignments(course_dir or course.ROOT), assignments, students)
@@ -466,7 +466,7 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
     ------
     LayoutError
         The submissions folder is missing or empty, or the filters match
-        nothing (:func:`autograder.engine.collect.scan`).
+        nothing (:func:`autograder.model.submissions.scan`).
     """
     started = time.monotonic()
     course_dir = Path(course_dir or course.ROOT).resolve()

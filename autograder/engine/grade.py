@@ -26,7 +26,7 @@ from autograder.checks.evaluate import circle, circle_result, evaluate
 from autograder.engine import references
 from autograder.model.course import function_of
 from autograder.engine.execute import CellRun, RemoteTarget, Session
-from autograder.engine.notebook import SourceNotebook, Unreadable, load_submission
+from autograder.model.notebook import SourceNotebook, Unreadable, load_submission
 from autograder.engine import static
 from autograder.engine.restore import rebuild
 from autograder.model.results import Execution, SubmissionResult, TestResult

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from autograder.model.course import grader_skips
-from autograder.engine.notebook import SourceNotebook, cell_text, grade_id_of, nbgrader_meta, oversized
+from autograder.model.notebook import SourceNotebook, cell_text, grade_id_of, nbgrader_meta, oversized
 
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 

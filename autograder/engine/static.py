@@ -36,28 +36,19 @@ small cells, and the analysis stops at :data:`TIME_BUDGET_S` (flagged).
 from __future__ import annotations
 
 import ast
-import re
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
+
+from autograder.model.pysource import parse as _parse, python_source
 
 #: Largest cell parsed in the parent (characters). A solution cell is a few kB.
 MAX_CELL_CHARS = 100_000
 #: Largest total of cells parsed in the parent (characters).
 MAX_TOTAL_CHARS = 1_000_000
-#: Largest cell given to IPython's transformer when the linear pass is not enough.
-MAX_IPYTHON_CHARS = 20_000
 #: Wall-clock budget of one notebook's analysis (seconds).
 TIME_BUDGET_S = 10.0
 #: At most this many flags per notebook, each reason at most this long.
 MAX_FLAGS, MAX_REASON = 20, 200
-
-_transformer = None
-_ESCAPE = re.compile(r"^(\s*)(?:([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*))?[!%]")
-_HELP = re.compile(r"^\s*\??[\w.]+\?\??\s*$")
-_PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
-
 
 @dataclass(frozen=True)
 class Source:
@@ -66,47 +57,6 @@ class Source:
     index: int
     text: str
     student: bool = True
-
-
-def python_source(cell: str):
-    """The cell as plain Python with IPython's escapes neutralised, or None when it is not Python.
-
-    ``!cmd`` and ``%magic`` lines become ``pass`` (``x = !ls`` becomes
-    ``x = None``), ``obj?`` lines ``pass``; a ``%%time``-like cell magic is
-    dropped, any other cell magic makes the cell not Python. Linear in the
-    cell's length. When that is still not valid Python, a small cell goes
-    through IPython's own transformer.
-    """
-    lines = cell.split("\n")
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is not None and lines[first].lstrip().startswith("%%"):
-        name = lines[first].lstrip()[2:].split(maxsplit=1)
-        if not name or name[0] not in _PYTHON_CELL_MAGICS:
-            return None
-        lines[first] = ""
-    out = []
-    for line in lines:
-        m = _ESCAPE.match(line)
-        if m:
-            out.append(f"{m.group(1)}{m.group(2) or ''}{'None' if m.group(2) else 'pass'}")
-        elif _HELP.match(line):
-            out.append(line[: len(line) - len(line.lstrip())] + "pass")
-        else:
-            out.append(line)
-    code = "\n".join(out)
-    if _parse(code) is not None:
-        return code
-    if len(cell) > MAX_IPYTHON_CHARS:
-        return None
-    global _transformer
-    if _transformer is None:
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        _transformer = TransformerManager()
-    try:
-        return _transformer.transform_cell(cell)
-    except Exception:  # noqa: BLE001 — a cell IPython cannot read does not run either
-        return None
 
 
 def _const_str(node):
@@ -198,35 +148,6 @@ _SUSPECT = {
 #: Text in a string constant that points at the process's own descriptors and memory.
 _PROC_PATHS = ("/proc/", "/dev/fd", "/proc")
 _RUNTIME_CODE = {"eval", "exec", "compile"}
-
-
-#: Parsed cells by their text, most recently used last: the given cells, and often the same code, recur
-#: in every submission of a batch. Cells of at most :data:`PARSED_CELL_CHARS` characters are kept, and
-#: :data:`PARSED_CACHE_CHARS` characters in all (their trees: a few MB at most, whatever the cells hold).
-_PARSED: "OrderedDict[str, ast.Module | None]" = OrderedDict()
-_PARSED_LOCK = threading.Lock()
-_parsed_chars = 0
-PARSED_CELL_CHARS, PARSED_CACHE_CHARS = 20_000, 300_000
-
-
-def _parse(code: str):
-    """``ast.parse(code)``, or None when it is not valid Python; cached (the trees are only read)."""
-    global _parsed_chars
-    with _PARSED_LOCK:
-        if code in _PARSED:
-            _PARSED.move_to_end(code)
-            return _PARSED[code]
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        tree = None
-    with _PARSED_LOCK:
-        if code not in _PARSED and len(code) <= PARSED_CELL_CHARS:
-            _PARSED[code] = tree
-            _parsed_chars += len(code)
-            while _parsed_chars > PARSED_CACHE_CHARS:
-                _parsed_chars -= len(_PARSED.popitem(last=False)[0])
-    return tree
 
 
 class Notebook:

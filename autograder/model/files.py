@@ -27,6 +27,9 @@ FEEDBACK_FILE = "feedback.html"  # RESULTS/<student>/<ps>/feedback.html
 GRADES_FILE = "grades.csv"       # RESULTS/grades.csv
 REPORT_FILE = "report.html"      # RESULTS/report.html
 SUMMARY_FILE = "summary.json"    # RESULTS/summary.json
+SIMILARITY_DIR = "similarity"    # RESULTS/similarity/ (autograde --similarity): the similarity report
+SIMILARITY_HTML = "similarity.html"  # <report folder>/similarity.html
+SIMILARITY_JSON = "similarity.json"  # <report folder>/similarity.json
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755

@@ -31,10 +31,10 @@ import os
 import re
 from dataclasses import dataclass
 
-from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, RESULTS_FILE, SUMMARY_FILE
+from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, RESULTS_FILE, SIMILARITY_DIR, SUMMARY_FILE
 
 #: Files (and folders) the batch writes beside the student folders of a results folder.
-RESERVED = frozenset({GRADES_FILE, SUMMARY_FILE, REPORT_FILE, FEEDBACK_FILE, RESULTS_FILE,
+RESERVED = frozenset({GRADES_FILE, SUMMARY_FILE, REPORT_FILE, FEEDBACK_FILE, RESULTS_FILE, SIMILARITY_DIR,
                       "index.html", "gradebook.db", "shards", "not_graded"})
 
 #: Longest id kept as its own folder name (longer ones are shortened and hashed).

@@ -31,6 +31,7 @@ import re
 from pathlib import Path
 
 from autograder.model.course import SELF_CHECK_CELL, is_data_cell
+from autograder.model.notebook import MAX_CELL_CHARS  # the longest cell the grading engine reads
 
 #: The folder of the course that holds what every problem set's students get besides the lesson.
 STUDENT_SIDE = "student_side"
@@ -39,9 +40,6 @@ REQUIREMENTS = "requirements.txt"
 DATA = "data"
 #: Cell metadata that shows a cell collapsed: nbformat's own key (JupyterLab, Notebook 7), and Colab's.
 COLLAPSED = {"jupyter": {"source_hidden": True}, "cellView": "form"}
-#: Longest cell written here (characters): the grading engine refuses a submission with a longer cell
-#: (``engine.notebook.MAX_CELL_CHARS``; tests/test_release.py holds the two equal).
-MAX_CELL_CHARS = 100_000
 
 _REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*>=\s*(\d+(?:\.\d+)*)$")
 _DATA_CALL = re.compile(r'keep_data\(\s*"(?P<name>[^"\\]+)"(?:\s*,\s*sha256="[0-9a-f]*"\s*,\s*'

@@ -24,7 +24,7 @@ from autograder.reports import late, stats
 from autograder.reports._html import render, write_atomic
 from autograder.reports.histogram import histogram_svgs
 from autograder.reports.jsonout import batch_info
-from autograder.model.files import FEEDBACK_FILE, REPORT_FILE
+from autograder.model.files import FEEDBACK_FILE, REPORT_FILE, SIMILARITY_DIR, SIMILARITY_HTML
 from autograder.model.results import fmt_points, load_results
 
 
@@ -120,7 +120,9 @@ def render_report(results, results_dir) -> str:
     """
     cs = stats.of(results)
     info = batch_info(results_dir)
-    context = {"title": "Class report", "cs": cs, "not_graded": info["not_graded"]}
+    similarity = os.path.join(results_dir, SIMILARITY_DIR, SIMILARITY_HTML)  # autograde --similarity wrote it
+    context = {"title": "Class report", "cs": cs, "not_graded": info["not_graded"],
+               "similarity": f"{SIMILARITY_DIR}/{SIMILARITY_HTML}" if os.path.isfile(similarity) else None}
     if cs.results:
         context.update(
             charts=[Markup(svg) for svg in histogram_svgs(cs)],  # markup built (and escaped) by histogram.py

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.model.course import GRADE_CELLS, ROOT
-from autograder.engine.notebook import nbgrader_meta
+from autograder.model.notebook import nbgrader_meta
 from testkit.fill import filled_release
 from testkit.zoo import zoo
 

@@ -1,0 +1,95 @@
+"""A notebook cell as Python: IPython's escapes neutralised, parsed within bounds, trees cached.
+
+Read by the trusted side, never executed: the engine's static analysis
+(:mod:`autograder.engine.static`) and the similarity report
+(:mod:`autograder.similarity`) read a submission's cells through
+:func:`python_source` and :func:`parse`. Both are linear in the cell's length
+but for IPython's own transformer, which only small cells reach
+(:data:`MAX_IPYTHON_CHARS`). A parse that fails (a syntax error, a tree too
+deep for the parser, no memory) gives ``None``, never an exception.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import threading
+from collections import OrderedDict
+
+#: Largest cell given to IPython's transformer when the linear pass is not enough.
+MAX_IPYTHON_CHARS = 20_000
+
+_transformer = None
+_ESCAPE = re.compile(r"^(\s*)(?:([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*))?[!%]")
+_HELP = re.compile(r"^\s*\??[\w.]+\?\??\s*$")
+_PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+
+
+def python_source(cell: str):
+    """The cell as plain Python with IPython's escapes neutralised, or None when it is not Python.
+
+    ``!cmd`` and ``%magic`` lines become ``pass`` (``x = !ls`` becomes
+    ``x = None``), ``obj?`` lines ``pass``; a ``%%time``-like cell magic is
+    dropped, any other cell magic makes the cell not Python. Linear in the
+    cell's length. When that is still not valid Python, a small cell goes
+    through IPython's own transformer.
+    """
+    lines = cell.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is not None and lines[first].lstrip().startswith("%%"):
+        name = lines[first].lstrip()[2:].split(maxsplit=1)
+        if not name or name[0] not in _PYTHON_CELL_MAGICS:
+            return None
+        lines[first] = ""
+    out = []
+    for line in lines:
+        m = _ESCAPE.match(line)
+        if m:
+            out.append(f"{m.group(1)}{m.group(2) or ''}{'None' if m.group(2) else 'pass'}")
+        elif _HELP.match(line):
+            out.append(line[: len(line) - len(line.lstrip())] + "pass")
+        else:
+            out.append(line)
+    code = "\n".join(out)
+    if parse(code) is not None:
+        return code
+    if len(cell) > MAX_IPYTHON_CHARS:
+        return None
+    global _transformer
+    if _transformer is None:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        _transformer = TransformerManager()
+    try:
+        return _transformer.transform_cell(cell)
+    except Exception:  # noqa: BLE001 — a cell IPython cannot read does not run either
+        return None
+
+
+#: Parsed cells by their text, most recently used last: the given cells, and often the same code, recur
+#: in every submission of a batch. Cells of at most :data:`PARSED_CELL_CHARS` characters are kept, and
+#: :data:`PARSED_CACHE_CHARS` characters in all (their trees: a few MB at most, whatever the cells hold).
+_PARSED: "OrderedDict[str, ast.Module | None]" = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+_parsed_chars = 0
+PARSED_CELL_CHARS, PARSED_CACHE_CHARS = 20_000, 300_000
+
+
+def parse(code: str):
+    """``ast.parse(code)``, or None when it is not valid Python; cached (the trees are only read)."""
+    global _parsed_chars
+    with _PARSED_LOCK:
+        if code in _PARSED:
+            _PARSED.move_to_end(code)
+            return _PARSED[code]
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = None
+    with _PARSED_LOCK:
+        if code not in _PARSED and len(code) <= PARSED_CELL_CHARS:
+            _PARSED[code] = tree
+            _parsed_chars += len(code)
+            while _parsed_chars > PARSED_CACHE_CHARS:
+                _parsed_chars -= len(_PARSED.popitem(last=False)[0])
+    return tree

@@ -1,0 +1,38 @@
+"""The similarity report: which students' code is unusually alike, per graded function.
+
+A stage beside the engine and the reports (it imports only the model): it
+reads submitted notebooks as data and never runs them. One step per module,
+in the order a submission meets them:
+
+* :mod:`.extract`      – a notebook's top-level functions and imports (the model's bounded reader)
+* :mod:`.bounds`       – how large a function may be to be compared (nodes, depth, tokens)
+* :mod:`.inline`       – the notebook's helpers written into the graded function
+* :mod:`.prune`        – docstrings, debugging output, dead code and unused assignments removed
+* :mod:`.temporaries`  – a temporary assigned once and read once written where it is read
+* :mod:`.canonical`    – equivalent spellings written one way (commutative operands, array methods)
+* :mod:`.reorder`      – independent statements in one canonical order
+* :mod:`.tokens`       – the syntax tree as tokens, names anonymised
+* :mod:`.fingerprints` – hashed k-grams, winnowed by copydetect
+* :mod:`.clone`        – copies of syntax trees (every step works on a copy)
+* :mod:`.document`     – the steps above for one function
+* :mod:`.corpus`       – every submission read (in worker processes), and the code every student was given
+* :mod:`.index`        – per function: an inverted index, document frequencies, the pairs and their scores
+* :mod:`.clusters`     – groups of students joined by pairs; the same students in several functions
+* :mod:`.regions`      – where two versions match, line by line
+* :mod:`.report`       – similarity.json, similarity.html and the side-by-side pages
+* :mod:`.run`          – :func:`similarity_report`: all of it for a folder of submissions
+
+The command is ``python -m autograder similarity`` (:mod:`autograder.commands.similarity`).
+"""
+
+_EXPORTS = {"similarity_report": "autograder.similarity.run", "SimilaritySummary": "autograder.similarity.run"}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

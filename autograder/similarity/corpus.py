@@ -1,0 +1,163 @@
+"""Every submission of a batch read into documents, per problem set and graded function; and the given code.
+
+The submissions are found by the model's :func:`autograder.model.submissions.scan`
+(the engine's rules: no link followed, every notebook accounted for) and each
+notebook read by :func:`autograder.model.notebook.load_submission` (the
+engine's caps). A notebook that cannot be read, a function that is not
+defined, too large to compare or not valid Python becomes a note for the
+report, never an error of the batch.
+
+*Given code* is what every student had: every code cell of the released
+notebook (the function's signature and docstring, the imports, the lesson's
+figures and demos, the test cells) and the Python in its Markdown cells.
+Its fingerprints never count as a match.
+
+Notebooks are read by ``workers`` processes when there are enough of them to
+pay for the start: forked when the caller runs no other thread, else spawned
+(a thread's locks must not be forked).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_all_start_methods, get_context
+from pathlib import Path
+
+import numpy as np
+
+from autograder.model.course import FUNCTIONS
+from autograder.model.notebook import Unreadable, cell_text, load_submission, nbgrader_meta
+from autograder.model.pysource import parse, python_source
+from autograder.similarity.document import Document, document, given_hashes
+from autograder.similarity.extract import read_code
+
+#: Fewer notebooks than this are read in the calling process (starting workers costs about a second).
+PARALLEL_FROM = 60
+#: Notebooks handed to a worker at a time.
+CHUNK = 16
+
+_FENCED = re.compile(r"^```(?:python|py|ipython3?)?[ \t]*\n(.*?)^```", re.M | re.S)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A definition as written, for the side-by-side view: its name, cell, first line there and text."""
+
+    name: str
+    cell: int
+    line: int
+    text: str
+
+
+@dataclass
+class Entry:
+    """One student's version of one graded function."""
+
+    student: str  # the display id (autograder.model.ids)
+    folder: str   # the results folder name of the student
+    problem_set: str
+    function: str
+    document: Document
+    shown: tuple = ()
+
+
+@dataclass(frozen=True)
+class Given:
+    """What every student of a problem set had: the fingerprints of given code, the locked cells' grade_ids."""
+
+    hashes: np.ndarray
+    locked: frozenset
+
+
+def given_code(course_dir, problem_set: str) -> Given:
+    """The :class:`Given` of ``problem_set``, read from ``<course_dir>/release/<ps>/<ps>.ipynb``.
+
+    Raises
+    ------
+    ValueError
+        The released notebook is missing or not a notebook (the course is the instructor's: a clear error).
+    """
+    path = Path(course_dir) / "release" / problem_set / f"{problem_set}.ipynb"
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"the released notebook {path} cannot be read ({exc}); run `make release`") from None
+    trees, locked = [], set()
+    for cell in cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("grade_id") and (meta.get("locked") or (meta.get("grade") and not meta.get("solution"))):
+            locked.add(meta["grade_id"])
+        text = cell_text(cell)
+        pieces = [text] if cell.get("cell_type") == "code" else _FENCED.findall(text)
+        for piece in pieces:
+            code = python_source(piece)
+            tree = None if code is None else parse(code)
+            if tree is not None:
+                trees.append(tree)
+    imports = read_code([{"cell_type": "code", "source": cell_text(c)} for c in cells
+                         if c.get("cell_type") == "code"]).imports
+    contract = FUNCTIONS.get(problem_set, ())
+    found = [given_hashes(tree, imports, contract) for tree in trees]
+    return Given(np.unique(np.concatenate([np.empty(0, dtype=np.int64)] + found)), frozenset(locked))
+
+
+def read_submission(job: tuple) -> tuple:
+    """``(entries, notes)`` of one submission; ``job`` is ``(student, folder, problem set, path, locked)``.
+
+    ``notes`` are ``(student, problem set, function or "", reason)`` for what is not compared.
+    """
+    student, folder, ps, path, locked = job
+    contract = FUNCTIONS[ps]
+    try:
+        cells = load_submission(path)
+    except Unreadable as exc:
+        return [], [(student, ps, "", f"the notebook was not read: {exc}")]
+    code = read_code(cells, locked)
+    notes = [(student, ps, "", problem) for problem in code.problems]
+    helpers = {name: d.node for name, d in code.definitions.items() if name not in contract}
+    entries = []
+    for function in contract:
+        definition = code.definitions.get(function)
+        if definition is None:
+            continue  # not defined with `def` (or not at all): nothing to compare, the grade says the rest
+        doc = document(definition.node, helpers, code.imports, contract)
+        if doc.problem:
+            notes.append((student, ps, function, doc.problem))
+            continue
+        shown = tuple(Shown(d.name, d.cell, d.line, d.text) for d in map(code.definitions.get, doc.pieces) if d)
+        entries.append(Entry(student, folder, ps, function, doc, shown))
+    return entries, notes
+
+
+def _chunks(jobs: list) -> list:
+    return [jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+
+
+def _read_chunk(jobs: list) -> list:
+    return [read_submission(job) for job in jobs]
+
+
+def read_all(submissions, given: dict, workers: int = 1) -> tuple:
+    """``(entries, notes)`` of every submission (:class:`autograder.model.submissions.Submission`) whose
+    problem set is in ``given``; ``workers`` processes read them when there are :data:`PARALLEL_FROM` or more."""
+    jobs = [(s.student, s.results_folder, s.assignment, s.path, given[s.assignment].locked)
+            for s in submissions if s.assignment in given]
+    entries, notes = [], []
+    for s in submissions:
+        if s.path is None and s.assignment in given:
+            notes.append((s.student, s.assignment, "", s.problem or "no notebook to read"))
+    jobs = [job for job in jobs if job[3] is not None]
+    if workers > 1 and len(jobs) >= PARALLEL_FROM:
+        alone = threading.active_count() == 1 and "fork" in get_all_start_methods()
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork" if alone else "spawn")) as pool:
+            results = [r for chunk in pool.map(_read_chunk, _chunks(jobs)) for r in chunk]
+    else:
+        results = [read_submission(job) for job in jobs]
+    for found, noted in results:
+        entries += found
+        notes += noted
+    return entries, notes

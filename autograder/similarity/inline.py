@@ -1,0 +1,218 @@
+"""Inline a notebook's helper functions into the graded function that calls them.
+
+A copier moves code between a function and helpers of their own (a helper
+split out, or one written inline): both become the same code here. A call of
+a helper (a top-level function of the notebook that is not a contract
+function) in a simple statement of the graded function is replaced by the
+helper's body when that body is straight-line code ending in one ``return``:
+
+    def _shift(v, ax):                      def softmax(z, axis=-1):
+        return v - v.max(ax, keepdims=True)     e = np.exp(z - z.max(axis, keepdims=True))
+    def softmax(z, axis=-1):           →        ...
+        e = np.exp(_shift(z, axis))
+
+The helper's parameters become the call's arguments: written in place where
+an argument is a name, an attribute chain or a constant and the helper never
+assigns the parameter, otherwise as an assignment before the body. Helpers
+called from inlined code are inlined in turn, :data:`MAX_DEPTH` deep, and
+at most :data:`MAX_NODES` syntax nodes are added in all (counted before
+anything is copied: a helper called many times on large arguments cannot
+make the tree explode).
+A helper that cannot be inlined (several returns, a loop that returns, a
+generator, recursion), or that is called elsewhere than in a simple statement
+(an ``if`` test, passed as a value), is kept whole and fingerprinted after the
+function (:func:`inline_helpers` returns it), so its code still counts. At most
+:data:`MAX_INLINED` statements are added in all.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from autograder.similarity.clone import clone
+
+#: Helpers inlined into helpers, at most this deep.
+MAX_DEPTH = 3
+#: Statements added by inlining, at most, per graded function.
+MAX_INLINED = 400
+#: Syntax nodes added by inlining, at most, per graded function (counted before anything is copied).
+MAX_NODES = 20_000
+#: Helper calls looked at in one statement, at most.
+MAX_CALLS = 20
+
+_SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Expr)
+_BLOCKS = ("body", "orelse", "finalbody")
+
+
+def _strip_docstring(body: list) -> list:
+    first = body[0] if body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        return body[1:]
+    return body
+
+
+def _inlinable(helper) -> bool:
+    """Straight-line statements then one final ``return value``; not a generator, no async."""
+    if isinstance(helper, ast.AsyncFunctionDef):
+        return False
+    body = _strip_docstring(helper.body)
+    if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
+        return False
+    for node in body[:-1]:
+        if not isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)):
+            return False
+    return not any(isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await, ast.Global, ast.Nonlocal))
+                   or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == helper.name)
+                   for stmt in body for n in ast.walk(stmt))
+
+
+def _stored(nodes) -> set:
+    return {n.id for stmt in nodes for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _locals(function) -> set:
+    """The names a function binds itself (parameters and assignments): a helper of that name is not called."""
+    a = function.args
+    return {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs} | _stored(function.body)
+
+
+def _size(body: list, place: dict) -> int:
+    """Syntax nodes of ``body`` once ``place``'s values are written in (counted, nothing copied)."""
+    values = {name: sum(1 for _ in ast.walk(value)) for name, value in place.items()}
+    return sum(values.get(n.id, 1) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) else 1
+               for stmt in body for n in ast.walk(stmt))
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, values: dict):
+        self.values = values
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Load) and node.id in self.values:
+            return ast.copy_location(clone(self.values[node.id]), node)
+        return node
+
+
+def _bind(helper, call) -> tuple:
+    """``(in-place substitutions, assignments)`` binding the helper's parameters to the call's arguments;
+    None when the call cannot be matched (``*args``, unknown keywords)."""
+    a = helper.args
+    params = [p.arg for p in a.posonlyargs + a.args]
+    defaults = dict(zip(params[len(params) - len(a.defaults):], a.defaults))
+    defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+    if a.vararg or a.kwarg or any(isinstance(x, ast.Starred) for x in call.args) or len(call.args) > len(params):
+        return None
+    given = dict(zip(params, call.args))
+    for kw in call.keywords:
+        if kw.arg is None or kw.arg in given or kw.arg not in params + [p.arg for p in a.kwonlyargs]:
+            return None
+        given[kw.arg] = kw.value
+    names = params + [p.arg for p in a.kwonlyargs]
+    if any(n not in given and n not in defaults for n in names):
+        return None
+    stored = _stored(helper.body)
+    place, assign = {}, []
+    for name in names:
+        value = given.get(name, defaults.get(name))
+        plain = isinstance(value, (ast.Name, ast.Constant)) or (
+            isinstance(value, ast.Attribute) and all(isinstance(n, (ast.Attribute, ast.Name, ast.Load))
+                                                     for n in ast.walk(value)))
+        if plain and name not in stored:
+            place[name] = value
+        else:
+            assign.append(ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], clone(value)), call))
+    return place, assign
+
+
+class _Inliner:
+    def __init__(self, helpers: dict):
+        self.helpers = helpers
+        self.added = 0
+        self.nodes = 0
+        self.kept = {}  # name -> helper kept whole (called, not inlinable)
+
+    def _calls(self, stmt, shadowed: set):
+        return [n for n in ast.walk(stmt) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                and n.func.id in self.helpers and n.func.id not in shadowed]
+
+    def block(self, body: list, shadowed: set, depth: int) -> list:
+        out = []
+        for stmt in body:
+            for name in _BLOCKS:
+                if isinstance(getattr(stmt, name, None), list):
+                    setattr(stmt, name, self.block(getattr(stmt, name), shadowed, depth))
+            for handler in getattr(stmt, "handlers", []):
+                handler.body = self.block(handler.body, shadowed, depth)
+            out.extend(self.statement(stmt, shadowed, depth) if isinstance(stmt, _SIMPLE) else [stmt])
+        return out
+
+    def statement(self, stmt, shadowed: set, depth: int) -> list:
+        before, kept = [], set()
+        for _ in range(MAX_CALLS):
+            call = next((c for c in self._calls(stmt, shadowed) if id(c) not in kept), None)
+            if call is None:
+                break
+            helper = self.helpers[call.func.id]
+            body = _strip_docstring(helper.body)
+            bound = _bind(helper, call) if depth < MAX_DEPTH and _inlinable(helper) else None
+            size = _size(body, bound[0]) + sum(_size([a], {}) for a in bound[1]) if bound is not None else 0
+            if bound is None or self.added + len(body) > MAX_INLINED or self.nodes + size > MAX_NODES:
+                kept.add(id(call))
+                self._keep(call.func.id, depth)
+                continue
+            self.nodes += size
+            place, assign = bound
+            sub = _Substitute(place)
+            stmts = [sub.visit(clone(s)) for s in body]
+            result = stmts.pop().value
+            inner = self.block(assign + stmts, _locals(helper), depth + 1)
+            self.added += len(inner)
+            before.extend(inner)
+            _replace(stmt, call, result)
+        return before + [stmt]
+
+    def _keep(self, name: str, depth: int) -> None:
+        if name in self.kept:
+            return
+        helper = clone(self.helpers[name])
+        self.kept[name] = helper
+        if depth < MAX_DEPTH:
+            helper.body = self.block(helper.body, _locals(helper), depth + 1)
+
+
+def _replace(tree, old, new) -> None:
+    """Put ``new`` where ``old`` (a node of ``tree``) is."""
+    for parent in ast.walk(tree):
+        for name, value in ast.iter_fields(parent):
+            if value is old:
+                setattr(parent, name, new)
+                return
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if item is old:
+                        value[i] = new
+                        return
+
+
+def inline_helpers(function, helpers: dict) -> tuple:
+    """``(function with its helpers inlined, [helpers kept whole])``: ``function`` is changed in place (the
+    caller passes a copy), the helpers are not.
+
+    Parameters
+    ----------
+    function : ast.FunctionDef
+        The graded function.
+    helpers : dict
+        ``name -> ast.FunctionDef`` of the notebook's other top-level functions
+        that are not contract functions (the graded function itself excluded).
+    """
+    out = function
+    inliner = _Inliner({k: v for k, v in helpers.items() if k != function.name})
+    shadowed = _locals(out)
+    out.body = inliner.block(out.body, shadowed, 0)
+    # helpers named elsewhere (an ``if`` test, a loop, passed as a value) are kept whole
+    named = [n.id for n in ast.walk(out) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    for name in dict.fromkeys(named):
+        if name in inliner.helpers and name not in shadowed:
+            inliner._keep(name, 0)
+    return out, list(inliner.kept.values())

@@ -1,0 +1,352 @@
+"""Each normalisation step of the similarity report, on code written twice by hand: what a copier changes
+leaves the fingerprints as they were, what changes the computation changes them.
+
+A pair of sources is *the same* when the function's documents have the same fingerprints
+(:func:`autograder.similarity.document.document`, through the notebook reader of
+:func:`autograder.similarity.extract.read_code`), and *different* when they share less than half.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+import pytest
+
+from autograder.similarity.bounds import MAX_DEPTH, MAX_NODES, too_large
+from autograder.similarity.canonical import canonical_forms
+from autograder.similarity.document import document
+from autograder.similarity.extract import read_code
+from autograder.similarity.inline import MAX_NODES as MAX_INLINED_NODES, inline_helpers
+from autograder.similarity.prune import prune
+from autograder.similarity.reorder import canonical_order
+from autograder.similarity.tokens import Namer, bound_names, statement_key, token_stream
+
+CONTRACT = ("softmax", "logsumexp", "log_softmax")
+
+
+def doc(source: str, function: str = "softmax"):
+    code = read_code([{"cell_type": "code", "source": source}])
+    helpers = {n: d.node for n, d in code.definitions.items() if n not in CONTRACT}
+    return document(code.definitions[function].node, helpers, code.imports, CONTRACT)
+
+
+def shared(a: str, b: str) -> float:
+    x, y = set(doc(a).hashes.tolist()), set(doc(b).hashes.tolist())
+    return len(x & y) / max(1, min(len(x), len(y)))
+
+
+BASE = '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    z = np.asarray(z, dtype=float) / temperature
+    m = np.max(z, axis=axis, keepdims=True)
+    e = np.exp(z - m)
+    total = np.sum(e, axis=axis, keepdims=True)
+    return e / total
+'''
+
+SAME = {
+    "renamed": '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    logits = np.asarray(z, dtype=float) / temperature
+    biggest = np.max(logits, axis=axis, keepdims=True)
+    expd = np.exp(logits - biggest)
+    norm = np.sum(expd, axis=axis, keepdims=True)
+    return expd / norm
+''',
+    "reformatted, commented, docstring, other message": '''
+import numpy as np
+def softmax( z,axis = -1,temperature = 1.0 ):
+    """My softmax."""
+    # check T
+    if (temperature <= 0): raise ValueError('T has to be positive')
+    z = (np.asarray(z, dtype = float)
+         / temperature)   # scale
+    m = np.max(z, axis = axis, keepdims = True)
+    e = np.exp(z-m)
+    total = np.sum(e, axis = axis, keepdims = True)
+    return (e/total)
+''',
+    "temporaries introduced and removed": '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    arr = np.asarray(z, dtype=float)
+    z = arr / temperature
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+''',
+    "dead code": '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    debug = True
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+        print("unreachable")
+    z = np.asarray(z, dtype=float) / temperature
+    n_classes = z.shape[axis]
+    m = np.max(z, axis=axis, keepdims=True)
+    if False:
+        m = 0
+    e = np.exp(z - m)
+    print("e is", e)
+    unused = e * 2
+    also_unused = unused + 1
+    total = np.sum(e, axis=axis, keepdims=True)
+    return e / total
+    return None
+''',
+    "helpers split out": '''
+import numpy as np
+
+def _check(t):
+    if t <= 0:
+        raise ValueError("temperature must be > 0")
+
+def _shifted(values, ax):
+    peak = np.max(values, axis=ax, keepdims=True)
+    return values - peak
+
+def _normalise(weights, ax):
+    return weights / np.sum(weights, axis=ax, keepdims=True)
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    z = np.asarray(z, dtype=float) / temperature
+    e = np.exp(_shifted(z, axis))
+    return _normalise(e, axis)
+''',
+    "methods for NumPy functions, operands swapped, imported names": '''
+import numpy as np
+from numpy import exp
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    z = np.asarray(z, dtype=float) / temperature
+    m = z.max(axis=axis, keepdims=True)
+    e = exp(z - m)
+    total = e.sum(axis=axis, keepdims=True)
+    return e / total
+''',
+}
+
+DIFFERENT = {
+    "no max shift, log instead of exp": '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    z = np.asarray(z, dtype=float)
+    if not temperature > 0:
+        raise ValueError("bad temperature")
+    out = np.log(np.sum(np.exp(z * (1 / temperature)), axis=axis))
+    probs = np.exp(z / temperature - np.expand_dims(out, axis))
+    return probs
+''',
+    "a loop over rows": '''
+import math
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    arr = np.moveaxis(np.asarray(z, dtype=float), axis, -1)
+    res = np.empty_like(arr)
+    for idx in np.ndindex(arr.shape[:-1]):
+        row = [v / temperature for v in arr[idx]]
+        top = max(row)
+        ws = [math.exp(v - top) for v in row]
+        res[idx] = [w / sum(ws) for w in ws]
+    return np.moveaxis(res, -1, axis)
+''',
+}
+
+
+@pytest.mark.parametrize("name", SAME)
+def test_what_a_copier_changes_leaves_the_fingerprints_alike(name):
+    assert set(doc(SAME[name]).hashes.tolist()) == set(doc(BASE).hashes.tolist()), name
+
+
+@pytest.mark.parametrize("name", DIFFERENT)
+def test_other_code_has_other_fingerprints(name):
+    assert shared(BASE, DIFFERENT[name]) < 0.5, name
+
+
+REORDERED = ('''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    arr = np.asarray(z, dtype=float)
+    shape = list(arr.shape)
+    top = np.max(arr, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    total = 0.0
+    total += np.sum(np.exp(arr - top), axis=axis)
+    del shape[axis]
+    return np.log(total).reshape(shape) + np.squeeze(top, axis=axis)
+''', '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    arr = np.asarray(z, dtype=float)
+    top = np.max(arr, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    total = 0.0
+    total = total + np.sum(np.exp(arr - top), axis=axis)
+    shape = list(arr.shape)
+    del shape[axis]
+    return np.log(total).reshape(shape) + np.squeeze(top, axis=axis)
+''')
+
+
+def test_independent_statements_in_another_order_and_augmented_assignments_are_alike():
+    first, second = (doc(source, "logsumexp") for source in REORDERED)
+    assert len(first.hashes) > 5 and set(first.hashes.tolist()) == set(second.hashes.tolist())
+
+
+def test_dependent_statements_keep_their_order():
+    """``a = f(x); x = g(x)`` is not ``x = g(x); a = f(x)``: the sort never moves a statement past one it needs."""
+    tree = ast.parse("def f(x):\n    a = np.log(x)\n    x = np.exp(x)\n    b = a + x\n    return b\n").body[0]
+    namer = Namer(bound_names(tree), {"np": "numpy"}, frozenset(), frozenset())
+    canonical_order(tree, statement_key(namer))
+    assert ast.unparse(tree).split("\n")[1:4] == ["    a = np.log(x)", "    x = np.exp(x)", "    b = a + x"]
+
+
+def test_a_method_call_counts_as_changing_its_object():
+    tree = ast.parse("def f(x):\n    out = []\n    out.append(x)\n    n = len(out)\n    return n\n").body[0]
+    namer = Namer(bound_names(tree), {}, frozenset(), frozenset())
+    canonical_order(tree, statement_key(namer))
+    assert [type(s).__name__ for s in tree.body] == ["Assign", "Expr", "Assign", "Return"]
+    assert "append" in ast.unparse(tree.body[1]) and "len" in ast.unparse(tree.body[2])
+
+
+def test_pruning_keeps_what_is_used_and_drops_what_is_not():
+    tree = ast.parse('''
+def f(x):
+    """doc"""
+    a = x + 1
+    b = a * 2
+    c = b + 1
+    x += 1
+    print(c)
+    while False:
+        x = 0
+    return x
+    x = 3
+''').body[0]
+    prune(tree)
+    assert ast.unparse(tree) == "def f(x):\n    x = x + 1\n    return x"
+
+
+def test_inlining_binds_parameters_to_arguments():
+    tree = ast.parse('''
+def helper(v, scale=2.0):
+    w = v * scale
+    return w + 1
+
+def f(x):
+    return helper(x) + helper(x * 3, scale=0.5)
+''')
+    out, kept = inline_helpers(tree.body[1], {"helper": tree.body[0]})
+    assert kept == []
+    assert ast.unparse(out) == ("def f(x):\n    w = x * 2.0\n    v = x * 3\n    w = v * 0.5\n"
+                                "    return w + 1 + (w + 1)")
+
+
+def test_helpers_that_cannot_be_inlined_are_kept_whole_and_recursion_stops():
+    tree = ast.parse('''
+def loop(v):
+    for item in v:
+        if item:
+            return item
+    return 0
+
+def again(v):
+    return again(v - 1)
+
+def f(x):
+    return loop(x) + again(x)
+''')
+    out, kept = inline_helpers(tree.body[2], {"loop": tree.body[0], "again": tree.body[1]})
+    assert sorted(k.name for k in kept) == ["again", "loop"]
+    assert ast.unparse(out) == "def f(x):\n    return loop(x) + again(x)"
+
+
+def test_inlining_is_bounded_however_large_the_arguments():
+    """A helper that uses its parameter 400 times, called 20 times on a large argument, would write
+    millions of nodes in: the inliner counts first and keeps the helper whole instead."""
+    big = " + ".join(["v"] * 400)
+    argument = " + ".join(f"x[{i}]" for i in range(300))
+    source = f"def h(v):\n    return {big}\n\ndef f(x):\n" + "".join(
+        f"    a{i} = h({argument})\n" for i in range(20)) + "    return a0\n"
+    tree = ast.parse(source)
+    before = sum(1 for _ in ast.walk(tree.body[1]))
+    out, kept = inline_helpers(tree.body[1], {"h": tree.body[0]})
+    assert sum(1 for _ in ast.walk(out)) <= before + MAX_INLINED_NODES
+    assert [k.name for k in kept] == ["h"]
+
+
+def test_operands_are_sorted_only_where_the_operator_commutes():
+    def canon(src):
+        tree = ast.parse(f"def f(a):\n    return {src}\n").body[0]
+        canonical_forms(tree, statement_key(Namer(bound_names(tree), {"np": "numpy"}, frozenset(), frozenset())))
+        return ast.unparse(tree.body[0])
+
+    a, b, c = "np.exp(a)", "np.log(a)", "2.0"
+    assert canon(f"{a} * {b} * {c}") == canon(f"{c} * ({b} * {a})") == canon(f"{b} * {c} * {a}")
+    assert canon(f"{a} + {b}") == canon(f"{b} + {a}")
+    assert canon(f"{a} - {b}") != canon(f"{b} - {a}") and canon(f"{a} / {b}") != canon(f"{b} / {a}")
+
+
+def test_names_are_written_by_what_they_are():
+    tree = ast.parse("def f(z):\n    y = np.exp(z) + exp(z) + len(z) + G + helper(z) + softmax(z)\n"
+                     "    return y.max()\n").body[0]
+    namer = Namer(bound_names(tree), {"np": "numpy", "exp": "numpy.exp"}, frozenset({"helper"}),
+                  frozenset({"softmax"}))
+    tokens = [t for t, _, _ in token_stream(tree, namer)]
+    assert tokens.count("numpy.exp") == 2 and "len" in tokens and "G" in tokens and "F" in tokens
+    assert "softmax" in tokens and ".max" in tokens and "z" not in tokens and "y" not in tokens
+
+
+def test_too_large_or_too_deep_is_said_and_measured_without_recursion():
+    deep = ast.parse("x = " + "-" * (MAX_DEPTH + 50) + "1")
+    assert "nested more than" in too_large([deep])
+    wide = ast.parse("x = [" + ", ".join(["1"] * MAX_NODES) + "]")
+    assert f"more than {MAX_NODES:,} syntax nodes" in too_large([wide])
+    assert too_large([ast.parse(BASE)]) == ""
+
+
+def test_a_function_too_deep_to_compare_is_a_problem_not_a_crash():
+    source = "def softmax(z, axis=-1, temperature=1.0):\n    return " + "-" * (MAX_DEPTH + 50) + "z\n"
+    tree = read_code([{"cell_type": "code", "source": source}])
+    if "softmax" in tree.definitions:  # the parser may refuse it already (then the cell is a problem)
+        found = document(tree.definitions["softmax"].node, {}, {}, CONTRACT)
+        assert found.problem.startswith("not compared") and len(found.hashes) == 0
+    else:
+        assert tree.problems
+
+
+def test_the_fingerprints_do_not_depend_on_the_process():
+    """Python's string hash is salted per process; the fingerprints are not (BLAKE2b), so documents read by
+    worker processes can be compared."""
+    import subprocess
+    import sys
+
+    code = ("from tests.test_similarity_normalise import doc, BASE; "
+            "print(sorted(doc(BASE).hashes.tolist())[:5])")
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={"PYTHONHASHSEED": str(seed), "PATH": ""}, cwd=str(__import__("autograder").__path__[0] + "/..")
+                           ).stdout for seed in (1, 2)}
+    assert len(runs) == 1 and np.asarray(eval(runs.pop())).size == 5
