@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.model.course import FUNCTIONS
-from autograder.model.notebook import Unreadable, cell_text, load_submission, nbgrader_meta
+from autograder.model.notebook import Unreadable, cell_text, load_submission, nbgrader_meta, oversized
 from autograder.model.pysource import parse, python_source
 from autograder.similarity.document import Document, document, given_hashes
 from autograder.similarity.extract import read_code
@@ -116,8 +116,10 @@ def read_submission(job: tuple) -> tuple:
         cells = load_submission(path)
     except Unreadable as exc:
         return [], [(student, ps, "", f"the notebook was not read: {exc}")]
-    code = read_code(cells, locked)
-    notes = [(student, ps, "", problem) for problem in code.problems]
+    kept = [oversized(cell, i) for i, cell in enumerate(cells)]  # a cell over the caps costs only itself
+    code = read_code([cell for cell, _ in kept], locked)
+    notes = [(student, ps, "", note) for _, note in kept if note]
+    notes += [(student, ps, "", problem) for problem in code.problems]
     helpers = {name: d.node for name, d in code.definitions.items() if name not in contract}
     entries = []
     for function in contract:
