@@ -103,6 +103,7 @@ def run(args) -> int:
     if complete:
         console.print(f"Graded {summary.graded} notebooks in {summary.duration_s:.1f} s with {summary.workers} "
                       f"worker(s); every submission got results.json, broken ones included.")
+        console.print(summary.sandbox.get("line", ""), markup=False, highlight=False)
     else:
         for line in summary_lines(summary):
             console.print(line, markup=False, highlight=False)

@@ -21,11 +21,11 @@ format (:mod:`autograder.reports.gradescope`). The submission time is Gradescope
 date is Gradescope's for that submitter (an extension granted there included), and the late policy is the
 course's (``deadlines.toml`` or ``nbgrader_config.py``, bundled in ``course/`` when the course has them):
 the score Gradescope gets is after the late penalty, and the output says why. What it prints goes to Gradescope's instructor-only output:
-the engine's summary, including which isolation it ran with (``mode root | userns | weak``). Gradescope runs
-it as root; where the container lets root make no namespaces, the root sandbox cannot start, and the
-submission is graded again with the sandbox an ordinary user gets (a user namespace, else the weak mode,
-said loudly), as ``autograde`` does outside Gradescope. Whatever fails, a results.json is written (score 0
-and the reason), so a student is never left without an answer.
+the engine's summary, including which isolation it ran with (``mode root | uid | userns | weak``, in one
+line). Gradescope runs it as root in a container that lets root make no namespaces: the engine then
+chooses the ``uid`` mode by itself (a uid of its own, a Landlock allowlist of files, no network), as
+``autograde`` does in any such container. Whatever fails, a results.json is written (score 0 and the
+reason), so a student is never left without an answer.
 """
 
 from __future__ import annotations
@@ -303,12 +303,6 @@ def grade_on_gradescope(ps: str, root: Path, timeout: float, visibility: str) ->
     return 0
 
 
-def _may_fall_back(summary) -> bool:
-    """The batch failed to start root's sandbox (no result, a setup failure) and the mode was not chosen by hand."""
-    return (bool(summary.failed) and hasattr(os, "geteuid") and os.geteuid() == 0
-            and not os.environ.get("AUTOGRADER_SANDBOX_MODE"))
-
-
 def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float) -> dict:
     from autograder.commands.autograde import summary_lines
     from autograder.engine import grade_batch
@@ -326,21 +320,14 @@ def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float)
         submitted = Path(work) / "submitted"
         left_out = _lay_out(notebooks, submitted / student / ps)
         limits = Limits(timeout_s=timeout, budget_s=max(120.0, 12 * timeout))
-        for attempt in (1, 2):  # 2: without root's sandbox, when it could not start
-            out = Path(work) / f"results-{attempt}"
-            summary = grade_batch(submitted, out, workers=1, assignments=[ps], limits=limits,
-                                  submitted_at=submission_time(meta))
-            for line in summary_lines(summary):  # for the instructor: what the engine did, which isolation
-                print(line)
-            for failure in summary.failed:
-                print(f"Could not grade: {failure['error']}")
-            path = results_path(out, student, ps)
-            if path.is_file() or not _may_fall_back(summary):
-                break
-            # a container that lets root make no namespaces: the sandbox as an ordinary user would have it
-            # (a user namespace, else the weak mode, which the summary then says loudly), as outside Gradescope
-            print("The root sandbox could not start here; grading with the unprivileged one instead.")
-            os.environ["AUTOGRADER_SANDBOX_MODE"] = "userns"
+        out = Path(work) / "results"
+        summary = grade_batch(submitted, out, workers=1, assignments=[ps], limits=limits,
+                              submitted_at=submission_time(meta))
+        for line in summary_lines(summary):  # for the instructor: what the engine did, which isolation
+            print(line)
+        for failure in summary.failed:
+            print(f"Could not grade: {failure['error']}")
+        path = results_path(out, student, ps)
         if not path.is_file():
             reasons = "; ".join(f["error"] for f in summary.failed) or "the engine wrote no result"
             return _fallback(ps, reasons)

@@ -575,6 +575,9 @@ def _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, sum
             emit("failed", sub, "the sandbox could not start")
         return
     summary.sandbox = keeper.sandbox
+    summary.sandbox["line"] = summary_file.sandbox_line(summary.sandbox)
+    if summary.sandbox.get("one_at_a_time"):  # no cgroup: a submission's processes together are not limited
+        workers = summary.workers = 1
     _Run(todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at).run(workers)
 
 

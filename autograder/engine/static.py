@@ -140,6 +140,8 @@ _SUSPECT = {
     "os.listdir": "lists folders (the process's own descriptors are in /proc/self/fd)",
     "sys.addaudithook": "installs an audit hook", "sys.audit": "raises audit events",
     "signal": "installs signal handlers", "autograder": "imports the grader's own modules",
+    "solutions": "imports the course's reference solutions", "sys.path": "changes where modules are imported from",
+    "os.walk": "searches the filesystem", "os.scandir": "searches the filesystem", "glob": "searches the filesystem",
     "subprocess": "starts other programs", "os.system": "starts other programs", "os.popen": "starts other programs",
     "os.execv": "starts other programs", "os.execve": "starts other programs", "os.execl": "starts other programs",
     "os.posix_spawn": "starts other programs", "pty": "starts other programs",

@@ -8,7 +8,8 @@
      "grading_errors": [{"student", "assignment", "error"}],  # score 0 recorded, the grader failed on it
      "not_graded": [{"path", "reason", "suggestion"}],        # under submitted/, not graded
      "warnings": [...], "interrupted": bool,
-     "duration_s", "notebooks_per_s", "workers", "shard", "sandbox", "submitted_dir", "results_dir",
+     "duration_s", "notebooks_per_s", "workers", "shard", "submitted_dir", "results_dir",
+     "sandbox": {"mode", …, "line"},                          # how the submissions were isolated; "line" in words
      "shards": [<the same batch fields, one object per shard>],   # merge only, else []
      "class_summary": {...} or null}                        # the --json object, once reports are written
 
@@ -30,6 +31,28 @@ from autograder.model.files import write_json_atomic
 SCHEMA = 1
 COUNTS = ("submissions", "graded", "skipped_existing", "failed_to_grade", "zygote_restarts")
 LISTS = ("failures", "grading_errors", "not_graded", "warnings")
+
+
+def sandbox_line(sb: dict) -> str:
+    """How strong the sandbox was, in one line: its mode, the uid, the network, the course's files, what it
+    does not isolate, and its warning (``summary.json``'s ``sandbox.line``, the terminal, report.html,
+    Gradescope's output). Fields are read defensively: a sandbox of another version may lack some."""
+    if not isinstance(sb, dict) or not sb:
+        return ""
+    mode = sb.get("mode")
+    parts = [f"mode {mode}" + (" (root without namespaces)" if mode == "uid" else "")] \
+        if isinstance(mode, str) and mode else []
+    parts.append("unprivileged uid per worker" if sb.get("uid_drop") else "same uid as the grader")
+    parts.append("no network" if sb.get("netns") else "no network (seccomp filter)" if sb.get("network") == "seccomp"
+                 else "network NOT isolated")
+    parts.append("course files hidden" if sb.get("mountns") else "course files hidden (Landlock)"
+                 if sb.get("files") == "landlock" else "course files NOT hidden")
+    gaps = sb.get("not_isolated")
+    if isinstance(gaps, list) and gaps:
+        parts.append("not isolated: " + ", ".join(str(g)[:200] for g in gaps[:6]))
+    line = "Sandbox: " + "; ".join(parts) + "."
+    warning = sb.get("warning")
+    return line + (f" WARNING: {warning}" if isinstance(warning, str) and warning else "")
 
 
 def _unique(items) -> list:

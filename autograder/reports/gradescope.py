@@ -17,7 +17,7 @@ output and an execution time. We map:
 * ``stdout_visibility`` = ``hidden``: what run_autograder prints (the sandbox's mode, the engine's summary) is
   for the instructor;
 * ``extra_data`` = what the instructor may want and the student need not see: the engine, the sandbox's
-  isolation (``mode`` root/userns/weak and its warning), tamper notes and flags.
+  isolation (``mode`` root/uid/userns/weak, its one ``line`` and warning), tamper notes and flags.
 
 Every text is ``output_format``/``name_format`` ``"text"``: Gradescope shows it as it is (no Markdown or
 HTML is interpreted), so nothing a student wrote can become markup there.
@@ -31,7 +31,8 @@ VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
 
 def sandbox_summary(sandbox: dict) -> dict:
     """The part of ``execution.sandbox`` that says how the submission was isolated."""
-    keys = ("mode", "warning", "uid_drop", "netns", "mountns", "pidns", "cgroup", "timeout_s", "memory_mb")
+    keys = ("mode", "line", "warning", "uid_drop", "netns", "mountns", "pidns", "files", "network", "not_isolated",
+            "cgroup", "timeout_s", "memory_mb")
     return {k: sandbox[k] for k in keys if k in sandbox}
 
 

@@ -11,6 +11,7 @@ import statistics
 from collections import Counter
 from functools import cached_property
 
+from autograder.model.summary import sandbox_line  # noqa: F401 — the reports' name for it (report, terminal)
 from autograder.reports.results import TestResult, by_student, problem_sets, students
 
 #: How many distinct mistakes to list per graded cell.
@@ -280,20 +281,6 @@ def class_summary(results, rows=None) -> dict:
     d["pending_answers"] = sum(len(r.pending) for r in results)
     d["pending_points"] = float(sum(r.pending_points for r in results))
     return d
-
-
-def sandbox_line(sb: dict) -> str:
-    """How strong the sandbox was, in one line (fields read defensively: the sandbox may add or rename some)."""
-    if not isinstance(sb, dict) or not sb:
-        return ""
-    mode = sb.get("mode")
-    parts = [f"mode {mode}"] if isinstance(mode, str) and mode else []
-    parts += ["unprivileged uid per worker" if sb.get("uid_drop") else "same uid as the grader",
-              "no network" if sb.get("netns") else "network NOT isolated",
-              "course files hidden" if sb.get("mountns") else "course files NOT hidden"]
-    warning = sb.get("warning")
-    line = "Sandbox: " + "; ".join(parts) + "."
-    return line + (f" WARNING: {warning}" if isinstance(warning, str) and warning else "")
 
 
 class ClassStats:

@@ -1,15 +1,22 @@
 """The sandbox: an allowlist filesystem view, namespaces, limits, unprivileged uids, killing.
 
-Three modes, chosen once by the zygote (:func:`requested_mode`, recorded as
+Four modes, chosen once by the zygote (:func:`requested_mode`, recorded as
 ``sandbox["mode"]``):
 
 * ``root`` (the grader runs as root, e.g. a CI runner under ``sudo``): each
   slot's children run as a uid of their own with no capabilities;
+* ``uid`` (root where namespaces are refused: a container without
+  ``CAP_SYS_ADMIN``, as on Gradescope, GitLab's Docker executor, GitHub
+  container jobs; chosen when :func:`namespaces_refused` says why): each
+  slot's children run as a uid of their own, and read, write and execute only
+  what a Landlock ruleset allows (:mod:`.landlock`), with no network and no
+  shared IPC (:mod:`.seccomp`); see :func:`restrict_uid_child`;
 * ``userns`` (an ordinary user, where the kernel allows unprivileged user
   namespaces): the zygote enters a user namespace in which it is "root" over
   its own namespaces only; children drop every capability;
-* ``weak`` (no user namespaces): rlimits, sessions and process-tree killing
-  only, with a loud warning. Nothing below the first bullet of each layer.
+* ``weak`` (no user namespaces, or root that cannot switch uids): rlimits,
+  sessions and process-tree killing only, with a loud warning. Nothing below
+  the first bullet of each layer.
 
 Layers, in ``root`` and ``userns`` modes:
 
@@ -82,7 +89,9 @@ _KEEP_FLAGS = {1: MS_RDONLY, 2: MS_NOSUID, 4: MS_NODEV, 8: MS_NOEXEC, 1024: MS_N
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
 _SYS_CAPSET = {"x86_64": 126, "aarch64": 91, "riscv64": 91, "ppc64le": 184, "s390x": 185}
 
-MODES = ("root", "userns", "weak")
+MODES = ("root", "uid", "userns", "weak")
+#: The modes whose children run as a uid of their own per worker slot (killed with ``kill -1`` as that uid).
+UID_MODES = ("root", "uid")
 #: Where the child's writable tmpfs is mounted (inside the view); its working folder is ``SANDBOX/work``.
 SANDBOX = "/sandbox"
 #: The host's /proc inside the zygote's view (the zygote needs it to find and kill processes);
@@ -136,15 +145,17 @@ def requested_mode() -> str:
     """The mode asked for: ``AUTOGRADER_SANDBOX_MODE`` if set, else ``root`` as root, else ``userns``.
 
     ``AUTOGRADER_UNPRIVILEGED_SANDBOX=1`` means "as if not root" (``userns``).
-    The zygote falls back from ``userns`` to ``weak`` when the kernel refuses
-    a user namespace (:func:`enter_user_namespace`).
+    The zygote falls back from ``root`` (not forced) to ``uid`` when the kernel
+    refuses namespaces (:func:`namespaces_refused`), from ``uid`` to ``weak``
+    when root cannot switch to another uid, and from ``userns`` to ``weak``
+    when the kernel refuses a user namespace (:func:`enter_user_namespace`).
     """
     mode = os.environ.get("AUTOGRADER_SANDBOX_MODE", "").strip().lower()
     if mode:
         if mode not in MODES:
             raise ValueError(f"AUTOGRADER_SANDBOX_MODE must be one of {', '.join(MODES)}, not {mode!r}")
-        if mode == "root" and os.geteuid() != 0:
-            raise ValueError("AUTOGRADER_SANDBOX_MODE=root needs root")
+        if mode in UID_MODES and os.geteuid() != 0:
+            raise ValueError(f"AUTOGRADER_SANDBOX_MODE={mode} needs root")
         return mode
     if os.geteuid() == 0 and os.environ.get("AUTOGRADER_UNPRIVILEGED_SANDBOX") != "1":
         return "root"
@@ -231,18 +242,23 @@ def pivot_root(new_root: str, put_old: str) -> None:
     _check(_syscall(_SYS_PIVOT_ROOT, os.fsencode(new_root), os.fsencode(put_old)), "pivot_root")
 
 
-def drop_capabilities() -> None:
-    """Empty the bounding, effective, permitted and inheritable capability sets of this process.
-
-    With ``PR_SET_NO_NEW_PRIVS`` (set by :func:`confine_child`) no ``execve``
-    gives any back, not even to uid 0 inside a user namespace.
-    """
+def drop_bounding_set() -> None:
+    """Empty this process's capability bounding set (needs ``CAP_SETPCAP``); raises ``OSError``."""
     for cap in range(64):
         if _libc.prctl(ctypes.c_int(PR_CAPBSET_DROP), ctypes.c_ulong(cap), ctypes.c_ulong(0), ctypes.c_ulong(0),
                        ctypes.c_ulong(0)) != 0:
             if ctypes.get_errno() == errno.EINVAL:  # past the last capability the kernel knows
                 break
             raise OSError(ctypes.get_errno(), f"dropping capability {cap} from the bounding set")
+
+
+def drop_capabilities() -> None:
+    """Empty the bounding, effective, permitted and inheritable capability sets of this process.
+
+    With ``PR_SET_NO_NEW_PRIVS`` (set by :func:`confine_child`) no ``execve``
+    gives any back, not even to uid 0 inside a user namespace.
+    """
+    drop_bounding_set()
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
     data = (ctypes.c_uint32 * 6)()  # two {effective, permitted, inheritable}: all empty
     _check(_syscall(_SYS_CAPSET, header, data), "capset")
@@ -776,6 +792,173 @@ def confine_child(limits: Limits, uid, workdir: str, nproc_base: int = 0, caps: 
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it
     except OSError:
         pass
+    return applied
+
+
+# ---------------------------------------------------------------------------
+# uid mode: root without namespaces
+
+
+def refused_in_child(attempt) -> str:
+    """Call ``attempt()`` in a forked process, so that this one stays as it was: '' when it returned, else why
+    it raised (one line). Call it while this process has a single thread."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.close(read_end)
+            try:
+                attempt()
+                why = b""
+            except BaseException as exc:  # noqa: BLE001 — the reason is the answer
+                why = (f"{exc.strerror}" if isinstance(exc, OSError) and exc.strerror else str(exc)).encode()
+                why = why or type(exc).__name__.encode()
+            os.write(write_end, why[:400])
+        except BaseException:  # noqa: BLE001
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    chunks = []
+    while True:
+        data = os.read(read_end, 512)
+        if not data:
+            break
+        chunks.append(data)
+    os.close(read_end)
+    status = _wait_status(pid)
+    why = b"".join(chunks).decode("utf-8", "replace")
+    if not why and not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
+        why = "the attempt ended abnormally"
+    return why
+
+
+def namespaces_refused(mount_point: str) -> str:
+    """Why the ``root`` mode cannot work here ('' when it can): its namespaces and a tmpfs mount on
+    ``mount_point`` (an empty folder), tried in a forked process.
+
+    A container without ``CAP_SYS_ADMIN`` refuses them (Docker's and podman's
+    default seccomp profiles refuse ``unshare`` and ``mount`` without it).
+    """
+    def attempt():
+        try:
+            unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC)
+        except OSError as exc:
+            raise OSError(exc.errno, f"namespaces: {exc.strerror}") from None
+        mount(None, "/", None, MS_REC | MS_PRIVATE)
+        mount("tmpfs", mount_point, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k")
+
+    return refused_in_child(attempt)
+
+
+def uid_switch_refused(uid: int) -> str:
+    """Why this process cannot become ``uid`` ('' when it can; tried in a forked process): a container
+    without ``CAP_SETUID``/``CAP_SETGID``, or whose user namespace does not map ``uid``."""
+    def attempt():
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+
+    return refused_in_child(attempt)
+
+
+def seccomp_refused() -> str:
+    """Why :mod:`.seccomp`'s filter cannot be installed here ('' when it can; tried in a forked process)."""
+    from autograder.sandbox import seccomp
+
+    def attempt():
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
+        seccomp.install()
+
+    return refused_in_child(attempt)
+
+
+def uid_ceiling() -> int:
+    """The largest uid this process's user namespace maps (``/proc/self/uid_map``; a container under
+    Docker's ``userns-remap`` maps 65,536), at most 2**31 - 1."""
+    top = 65535
+    try:
+        with open(f"{PROC}/self/uid_map") as fh:
+            for line in fh:
+                inside, _, count = (int(x) for x in line.split()[:3])
+                top = max(top, inside + count - 1)
+    except (OSError, ValueError):
+        pass
+    return min(top, 2**31 - 1)
+
+
+def random_uid_base(count: int) -> int:
+    """Where ``uid`` mode's batch reserves its uids: a random start among the mapped uids from
+    :data:`UID_BASE` up.
+
+    A process limit (``RLIMIT_NPROC``) counts the processes of a uid over the
+    whole kernel, including other containers on the same host: two grading
+    containers that both used 61000 would share a slot's process budget. Drawn
+    from about two billion uids (or the few thousand a remapped container has),
+    two batches rarely meet, and :func:`claim_uids` skips uids taken on this
+    network namespace.
+    """
+    import random
+
+    top = uid_ceiling() - 4000 - count
+    return UID_BASE if top <= UID_BASE else random.SystemRandom().randrange(UID_BASE, top)
+
+
+def unreadable_paths(paths) -> list:
+    """Those of ``paths`` that a uid without groups cannot reach (a folder on the way without ``o+x``, or the
+    path itself without ``o+r``): the interpreter under ``/root`` (mode 0700), say. In ``uid`` mode a child
+    cannot import a module there that the zygote had not imported before it forked."""
+    out = []
+    for path in paths:
+        real = os.path.realpath(path)
+        try:
+            need = [(real, stat.S_IROTH | (stat.S_IXOTH if os.path.isdir(real) else 0))]
+            folder = os.path.dirname(real)
+            while True:
+                need.append((folder, stat.S_IXOTH))
+                if folder == "/":
+                    break
+                folder = os.path.dirname(folder)
+            if any(os.stat(p).st_mode & bits != bits for p, bits in need):
+                out.append(path)
+        except OSError:
+            continue
+    return out
+
+
+def restrict_uid_child(ruleset, network_filter: bool) -> dict:
+    """``uid`` mode, in a process just forked from the zygote, while it is still root: first in line for
+    the kernel's out-of-memory killer, an empty capability bounding set (where ``CAP_SETPCAP`` allows), no
+    new privileges, then the slot's Landlock ruleset (:mod:`.landlock`; None: the kernel has none) and, with
+    ``network_filter``, the seccomp filter (:mod:`.seccomp`).
+
+    :func:`confine_child` then switches to the slot's uid, which clears every
+    capability. Returns what was applied; raises ``OSError`` when a layer the
+    zygote found available cannot be applied (the child then never runs
+    student code).
+    """
+    from autograder.sandbox import seccomp
+
+    applied = {}
+    try:  # the largest process of a submission goes first when memory runs out, never the grader
+        with open(f"{PROC}/self/oom_score_adj", "w") as fh:
+            fh.write("1000")
+        applied["oom_score_adj"] = 1000
+    except OSError:
+        pass
+    try:
+        drop_bounding_set()
+        applied["bounding_set"] = "empty"
+    except OSError:  # (no CAP_SETPCAP: no new privileges still keeps execve from granting any)
+        applied["bounding_set"] = "kept"
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    if ruleset is not None:
+        ruleset.restrict()
+        applied["landlock"] = ruleset.version
+    if network_filter:
+        seccomp.install()
+        applied["seccomp"] = True
     return applied
 
 

@@ -7,7 +7,9 @@ and IPython once, builds an IPython shell, imports ``autograder.sandbox.invoke``
 (a leaf: the package imports nothing eagerly) and takes it out of
 ``sys.modules`` (:func:`import_invoke`), and then enters its own mount and
 network namespaces with only the interpreter and its libraries visible
-(:func:`.sandbox.enter_view`). The forbidden names are pinned in ``invoke``
+(:func:`.sandbox.enter_view`) — or, as root where namespaces are refused (``uid``
+mode), reserves a uid per slot and builds each slot's Landlock ruleset
+(:mod:`.landlock`). The forbidden names are pinned in ``invoke``
 by a second request (``arm``), so that the parent can start the zygote
 before it has loaded the checks. It never imports ``solutions`` or the
 checks; a test asserts so.
@@ -157,6 +159,11 @@ class ZygoteServer:
         self.after = None  # work to do once the current answer is sent
         self.uid_locks = []
         self.networks = []  # slot -> descriptor of its network namespace (root, userns)
+        self.no_namespaces = ""  # why root's namespaces are refused (uid mode)
+        self.rulesets = {}  # slot -> its Landlock ruleset (uid mode, built by :meth:`arm`)
+        self.landlock = (0, "")  # (ABI version, why none) (uid mode)
+        self.network_filter = False  # the seccomp filter can be installed (uid mode)
+        self.hide, self.needed = [], []
         self.uids = []
         self.serial = 0
         self.own_workroot = None  # removed at shutdown (weak mode)
@@ -192,8 +199,11 @@ class ZygoteServer:
         if why is not None:
             raise self.guard.GuardUnavailable(why)
         self.mode = sandbox.requested_mode()
+        forced = bool(os.environ.get("AUTOGRADER_SANDBOX_MODE", "").strip())
         self.no_prefork = bool(os.environ.get("AUTOGRADER_NO_PREFORK"))  # (the environment is cleared below)
-        warnings = self._enter_mode(int(msg.get("slots", 1)))
+        self.hide = [str(h) for h in msg.get("hide", [])]
+        self.needed = [str(n) for n in msg.get("needed", [])]
+        warnings = self._enter_mode(int(msg.get("slots", 1)), forced)
         self.cgroups = Cgroups(int(msg.get("slots", 1)))
         cgroup_report = self.cgroups.create() if self.mode != "weak" else {
             "available": False, "why": "weak mode: no cgroups"}
@@ -205,33 +215,43 @@ class ZygoteServer:
         self.guard.prepare([str(n) for n in msg.get("forbidden", [])])  # (while the parent loads the checks)
         report = {"mode": self.mode, "netns": False, "mountns": False, "pidns": False, "ipcns": False,
                   "view": [], "hidden": [], "errors": []}
-        if self.mode != "weak":
+        if self.mode in ("root", "userns"):
             os.makedirs("view", exist_ok=True)
-            report.update(sandbox.enter_view("view", msg.get("needed", []), msg.get("hide", []), self.uids))
+            report.update(sandbox.enter_view("view", self.needed, self.hide, self.uids))
             if not report["mountns"]:
                 raise OSError(f"the sandbox's filesystem view could not be made: {report['errors']}")
             report["pidns"] = report["ipcns"] = True
-            report["hidden"] = [str(h) for h in msg.get("hide", [])]  # like everything outside the view
+            report["hidden"] = list(self.hide)  # like everything outside the view
             self.networks = sandbox.slot_networks(int(msg.get("slots", 1)))
             report["netns"] = "one per slot"
+            report["files"], report["network"] = "view", "namespace"
         else:
             self.workroot = self.own_workroot = tempfile.mkdtemp(prefix="autograder-slots-")
+        if self.mode == "uid":
+            report.update(self._uid_layers(int(msg.get("slots", 1)), warnings))
         sandbox_environment()
-        if self.mode != "root":
+        if self.mode not in sandbox.UID_MODES:
             self.nproc_base = self._processes_of_my_uid()
-        report["uid_drop"] = self.mode == "root"
+        report["uid_drop"] = self.mode in sandbox.UID_MODES
         report["uids"] = list(self.uids)
         report["capabilities"] = "none" if self.mode != "weak" else "as the grader"
         report["kill"] = {"root": "PID namespace + per-slot uid (kill -1 as that uid)",
+                          "uid": "per-slot uid (kill -1 as that uid)",
                           "userns": "PID namespace", "weak": "process tree + orphans"}[self.mode]
         report["cgroup"] = cgroup_report
+        # where a submission's processes together are not limited, two submissions never run at once
+        report["one_at_a_time"] = self.mode != "weak" and not cgroup_report.get("available")
+        report["not_isolated"] = ([] if not report["one_at_a_time"] else
+                                  ["memory and CPU over a submission's processes (limited per process; "
+                                   "one submission at a time)"])
         if self.mode == "userns" and not cgroup_report.get("available"):  # (weak mode says it all already)
             warnings.append("SHARED LIMITS: no cgroup could be made for the worker slots "
-                            f"({cgroup_report.get('why', 'not available')}), so all slots share this user's "
-                            "process limit (one submission's fork storm can make another's subprocesses fail) "
-                            "and memory is limited per process only (a submission's processes together, memfds "
-                            "included, are not capped). Grade as root, or run the grader in a delegated cgroup "
-                            "(systemd-run --user --scope -p Delegate=yes …).")
+                            f"({cgroup_report.get('why', 'not available')}), so the slots would share this user's "
+                            "process limit and memory is limited per process only: submissions are graded one "
+                            "at a time (one submission's fork storm or memory cannot cost another's grade; a "
+                            "submission's processes together, memfds included, are still not capped). Grade as "
+                            "root, or run the grader in a delegated cgroup (systemd-run --user --scope -p "
+                            "Delegate=yes …) to grade in parallel.")
         report["environment"] = sorted(os.environ)
         report["warnings"] = warnings
         report["warning"] = " ".join(warnings)  # one line, as the terminal and summary.json show it
@@ -250,7 +270,9 @@ class ZygoteServer:
             names = [str(name) for name in msg.get("forbidden", [])]
             report = self.guard.prepare(names)  # the forbidden objects become gates (each child arms its own)
             self.invoke.pin(names)
-            covered = sandbox.cover_files(report["paths"]) if self.mode != "weak" else []
+            covered = sandbox.cover_files(report["paths"]) if self.mode in ("root", "userns") else []
+            if self.mode == "uid":
+                self._build_rulesets(report["paths"])
             self.guard_report = {"groups": report["groups"], "gated": report["gated"],
                                  "unreplaced": report["unreplaced"], "seconds": report["seconds"],
                                  "covered_files": len(covered)}
@@ -261,11 +283,26 @@ class ZygoteServer:
             gc.freeze()
         return {"armed": True, "guard": self.guard_report}
 
-    def _enter_mode(self, slots: int) -> list:
-        """Set up the sandbox mode: as root the killer process and one uid per slot; else a user namespace
-        (or the weak mode when that fails). Returns the warnings for the report."""
+    def _enter_mode(self, slots: int, forced: bool = False) -> list:
+        """Set up the sandbox mode: as root the killer process and one uid per slot (``uid`` mode where the
+        namespaces are refused, unless ``root`` was ``forced``; ``weak`` where root cannot switch uids); else a
+        user namespace (or the weak mode when that fails). Returns the warnings for the report."""
         warnings = []
-        if self.mode == "root":
+        start = sandbox.UID_BASE
+        if self.mode == "root" and not forced:
+            os.makedirs("probe", exist_ok=True)
+            self.no_namespaces = sandbox.namespaces_refused(os.path.abspath("probe"))
+            os.rmdir("probe")
+            if self.no_namespaces:
+                self.mode = "uid"
+        if self.mode == "uid":
+            start = sandbox.random_uid_base(slots)
+            why = sandbox.uid_switch_refused(start)
+            if why:
+                self.mode = "weak"
+                warnings.append(f"root cannot switch to another uid here ({why}; a container needs its default "
+                                "CAP_SETUID and CAP_SETGID)")
+        if self.mode in sandbox.UID_MODES:
             a, b = socket.socketpair()
             pid = os.fork()
             if pid == 0:
@@ -275,7 +312,7 @@ class ZygoteServer:
             b.close()
             self.killer, self.killer_pid = a, pid
             # before leaving the host's network namespace (see claim_uids)
-            self.uid_locks = sandbox.claim_uids(slots)
+            self.uid_locks = sandbox.claim_uids(slots, start)
             self.uids = [uid for uid, _ in self.uid_locks]
             for uid in self.uids:  # leftovers of an earlier batch that was killed
                 self._ask_killer(uid, uid)
@@ -286,10 +323,54 @@ class ZygoteServer:
                 self.mode = "weak"
                 warnings.append(f"unprivileged user namespaces are not available ({exc})")
         if self.mode == "weak":
+            advice = ("Give the container its default capabilities (CAP_SETUID, CAP_SETGID)." if os.geteuid() == 0
+                      else "Grade as root, or enable unprivileged user namespaces.")
             warnings.append("WEAK SANDBOX: student code runs as the grader's own user with limits and killing "
                             "only; it can read the course (solutions included), write results and signal the "
-                            "grader. Grade as root, or enable unprivileged user namespaces.")
+                            f"grader. {advice}")
         return warnings
+
+    def _uid_layers(self, slots: int, warnings: list) -> dict:
+        """``uid`` mode's layers besides the uids (see :func:`.sandbox.restrict_uid_child`): a folder per slot
+        (mode 0711: its children's working folders are theirs alone), the kernel's Landlock ABI and the
+        seccomp filter, each tried here; the rulesets are built by :meth:`arm`. Returns the report's part."""
+        os.chmod(self.workroot, 0o711)
+        for slot in range(slots):
+            os.mkdir(os.path.join(self.workroot, str(slot)), 0o711)
+        from autograder.sandbox import landlock
+
+        self.landlock = landlock.abi()
+        why_no_filter = sandbox.seccomp_refused()
+        self.network_filter = not why_no_filter
+        report = {"no_namespaces": self.no_namespaces or "chosen (AUTOGRADER_SANDBOX_MODE=uid)",
+                  "landlock": self.landlock[0], "files": "landlock" if self.landlock[0] else None,
+                  "network": "seccomp" if self.network_filter else None, "seccomp": self.network_filter}
+        if not self.landlock[0]:
+            warnings.append(f"WEAK SANDBOX: {self.landlock[1]}, so student code runs as a uid of its own per slot "
+                            "but can read the course (solutions included) and every world-readable file. Grade "
+                            "on a Linux 5.13+ kernel with Landlock (a container runtime from 2022 or later).")
+        if not self.network_filter:
+            report["no_seccomp"] = why_no_filter
+        unreachable = sandbox.unreadable_paths(sandbox.minimal_paths(self.needed))
+        if unreachable:
+            warnings.append("the sandbox's uids cannot read " + ", ".join(unreachable[:3]) + " (a folder on the way "
+                            "is private): a cell cannot import a module the sandbox had not loaded beforehand. "
+                            "Install Python where every user can read it.")
+        return report
+
+    def _build_rulesets(self, protected) -> None:
+        """One Landlock ruleset per slot (``uid`` mode): the interpreter and system paths readable except the
+        hidden ones and the ``protected`` files (those that define the forbidden functions), the slot's
+        folder writable (:func:`.landlock.slot_ruleset`)."""
+        if not self.landlock[0]:
+            return
+        from autograder.sandbox import landlock
+
+        readable = sandbox.minimal_paths(list(sandbox.SYSTEM_PATHS) + self.needed)
+        bins = [os.path.join(p, "bin") for p in self.needed]
+        for slot in range(len(self.uids)):
+            self.rulesets[slot] = landlock.slot_ruleset(self.landlock[0], readable, self.hide + list(protected),
+                                                        os.path.join(self.workroot, str(slot)), bins)
 
     @staticmethod
     def _processes_of_my_uid():
@@ -320,7 +401,7 @@ class ZygoteServer:
             applied = {"cgroup": f"not applied: {exc}"}
         workdir = None
         self.serial += 1
-        if self.mode == "weak":
+        if self.mode in ("uid", "weak"):
             workdir = sandbox.fresh_workdir(os.path.join(self.workroot, str(slot)), uid, self.serial)
         ours, theirs = socket.socketpair()
         pid = os.fork()
@@ -331,13 +412,17 @@ class ZygoteServer:
                 fd = theirs.detach()
                 if self.mode != "weak":
                     self.cgroups.join(slot)
+                if self.mode in ("root", "userns"):
                     sandbox.join_network(self.networks[slot])
+                layers = {}
+                if self.mode == "uid":  # (before the descriptors are closed: the ruleset's is one of them)
+                    layers = sandbox.restrict_uid_child(self.rulesets.get(slot), self.network_filter)
                 inherited = [s for s in (self.ctrl, self.killer, ours) if s is not None]
                 inherited += [s for _, s in self.uid_locks] + [sp["sock"] for sp in self.spares.values()]
                 child._dispose(fd, inherited)
-                if self.mode != "weak":
+                if self.mode in ("root", "userns"):
                     workdir = sandbox.isolate_child(lim, uid, fd)
-                report = {"mode": self.mode, **({"cgroup": applied} if applied else {})}
+                report = {"mode": self.mode, **layers, **({"cgroup": applied} if applied else {})}
                 child.serve(fd, uid, lim, workdir, self.shell, self.invoke, (), self.nproc_base,
                             caps=self.mode == "userns", report=report, extend=self.extend_child)
             except BaseException as exc:  # noqa: BLE001 — say why, never run student code
@@ -469,7 +554,7 @@ class ZygoteServer:
             clean = self._ask_killer(uid, uid)
         else:
             clean = True
-        if self.mode != "root":
+        if self.mode not in sandbox.UID_MODES:
             clean = self._kill_tree(pid) and clean
         status = None
         if msg.get("wait"):

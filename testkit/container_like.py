@@ -1,0 +1,141 @@
+"""Run a command as root the way a container without ``CAP_SYS_ADMIN`` runs it: namespaces and mounts refused.
+
+``python -m testkit.container_like COMMAND…`` (root only) execs ``COMMAND`` in a process where a
+seccomp filter refuses what Docker's and podman's default profiles refuse a container's root without
+``CAP_SYS_ADMIN``: ``unshare``, ``setns``, ``clone`` with a namespace flag, ``clone3`` (``ENOSYS``, so
+the C library falls back to ``clone``), ``mount``, ``umount2``, ``pivot_root`` and the new mount API
+(``EPERM``). The grader there chooses its ``uid`` mode by itself, as in a real container, so the tests
+on this host exercise the automatic choice and that mode's attacks (the real containers are
+``tests/test_container.py``'s).
+
+Before the filter, in a private mount namespace of its own, every folder on the way to the interpreter
+and this checkout that other users cannot enter (``/root``, mode 0700, where pyenv installs Python) is
+covered by a tmpfs that shows only the entries on that way, bound back: in a container image the
+interpreter is readable by every user, and the ``uid`` mode's children (a uid of their own) need that.
+Nothing on the host changes, and it ends with the command.
+
+Test scaffolding, not part of the product.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+from autograder.sandbox import confine, seccomp
+
+#: Namespace flags of clone(2) (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
+#: CLONE_NEWPID, CLONE_NEWNET), as Docker's default profile masks them.
+CLONE_NAMESPACES = 0x7E020000
+_JSET_K = 0x45  # BPF_JMP | BPF_JSET | BPF_K
+#: ``machine -> (AUDIT_ARCH_*, clone, clone3, {refused call: number})``
+REFUSED = {
+    "x86_64": (0xC000003E, 56, 435, {"unshare": 272, "setns": 308, "mount": 165, "umount2": 166, "pivot_root": 155,
+                                     "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431,
+                                     "fsmount": 432, "fspick": 433, "mount_setattr": 442}),
+    "aarch64": (0xC00000B7, 220, 435, {"unshare": 97, "setns": 268, "mount": 40, "umount2": 39, "pivot_root": 41,
+                                       "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431,
+                                       "fsmount": 432, "fspick": 433, "mount_setattr": 442}),
+}
+
+
+def program(machine: str | None = None) -> list:
+    """The filter as ``[(code, jt, jf, k)]`` (other ABIs are let through: the product's own filter refuses them)."""
+    arch, clone, clone3, refused = REFUSED[machine or platform.machine()]
+    numbers = sorted(refused.values())
+    n = len(numbers)
+    # 0 ld arch | 1 jeq arch | 2 ld nr | 3 jeq clone3 | 4 jeq clone | 5.. jeq refused | allow | eperm | enosys
+    # | clone: ld flags | jset namespaces | allow
+    allow, eperm, enosys = 5 + n, 6 + n, 7 + n
+    flags = 8 + n
+    prog = [(seccomp._LD_W_ABS, 0, 0, seccomp._OFFSET_ARCH),
+            (seccomp._JEQ_K, 0, allow - 2, arch),
+            (seccomp._LD_W_ABS, 0, 0, seccomp._OFFSET_NR),
+            (seccomp._JEQ_K, enosys - 4, 0, clone3),
+            (seccomp._JEQ_K, flags - 5, 0, clone)]
+    prog += [(seccomp._JEQ_K, eperm - (5 + i) - 1, 0, number) for i, number in enumerate(numbers)]
+    prog += [(seccomp._RET_K, 0, 0, seccomp.RET_ALLOW),
+             (seccomp._RET_K, 0, 0, seccomp.RET_ERRNO | errno.EPERM),
+             (seccomp._RET_K, 0, 0, seccomp.RET_ERRNO | errno.ENOSYS),
+             (seccomp._LD_W_ABS, 0, 0, seccomp._OFFSET_ARG0),
+             (_JSET_K, 0, 1, CLONE_NAMESPACES),
+             (seccomp._RET_K, 0, 0, seccomp.RET_ERRNO | errno.EPERM),
+             (seccomp._RET_K, 0, 0, seccomp.RET_ALLOW)]
+    return prog
+
+
+def refuse_namespaces() -> None:
+    """Install the filter in this process (root: no ``PR_SET_NO_NEW_PRIVS`` needed, so setuid programs and the
+    grader's own uid switch keep working as in a container)."""
+    code = program()
+    instructions = (seccomp._Instruction * len(code))(*[seccomp._Instruction(*i) for i in code])
+    prog = seccomp._Program(len(code), ctypes.cast(instructions, ctypes.POINTER(seccomp._Instruction)))
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(ctypes.c_int(seccomp.PR_SET_SECCOMP), ctypes.c_ulong(seccomp.SECCOMP_MODE_FILTER),
+                  ctypes.c_void_p(ctypes.addressof(prog)), ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
+        raise OSError(ctypes.get_errno(), "installing the filter")
+
+
+def blocked_folders(paths) -> dict:
+    """``{folder others cannot enter: {its entries on the way to one of paths}}``, outermost first."""
+    blocked: dict = {}
+    for path in paths:
+        path = Path(path).resolve()
+        for folder in reversed(path.parents):
+            if folder != Path("/") and not os.stat(folder).st_mode & 0o001:
+                blocked.setdefault(folder, set()).add(path.relative_to(folder).parts[0])
+    return dict(sorted(blocked.items(), key=lambda kv: len(kv[0].parts)))
+
+
+def expose(paths) -> None:
+    """In a private mount namespace: cover each folder on the way to ``paths`` that others cannot enter with a
+    tmpfs holding only the entries on the way, bound back (the files are not copied)."""
+    confine.unshare(confine.CLONE_NEWNS)
+    confine.mount(None, "/", None, confine.MS_REC | confine.MS_PRIVATE)
+    for folder, entries in blocked_folders(paths).items():
+        held = []
+        for entry in sorted(entries):
+            if (folder / entry).is_dir():
+                point = tempfile.mkdtemp(prefix="probdl-expose-")
+            else:
+                handle, point = tempfile.mkstemp(prefix="probdl-expose-")
+                os.close(handle)
+            confine.mount(str(folder / entry), point, None, confine.MS_BIND | confine.MS_REC)
+            held.append((entry, point))
+        confine.mount("tmpfs", str(folder), "tmpfs", 0, "mode=0755,size=1m")
+        for entry, point in held:
+            target = folder / entry
+            if os.path.isdir(point):
+                target.mkdir()
+            else:
+                target.touch()
+            confine.mount(point, str(target), None, confine.MS_BIND | confine.MS_REC)
+            confine.umount(point)
+            (os.rmdir if os.path.isdir(point) else os.unlink)(point)
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--"]:
+        argv = argv[1:]
+    if not argv:
+        print("usage: python -m testkit.container_like COMMAND…", file=sys.stderr)
+        return 2
+    if os.geteuid() != 0:
+        print("testkit.container_like: root only (a container's root is what it imitates)", file=sys.stderr)
+        return 2
+    from autograder.model.course import ROOT
+
+    expose([sys.base_prefix, sys.prefix, os.path.realpath(sys.executable), ROOT])
+    refuse_namespaces()
+    os.execvp(argv[0], argv)
+    return 127
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
