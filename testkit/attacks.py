@@ -69,7 +69,11 @@ import numpy as np
 import scipy.special as sp
 
 def _find():
-    for name in os.listdir("/proc/self/fd"):
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:  # no /proc to read: try the descriptor numbers one by one
+        names = [str(n) for n in range(3, 256)]
+    for name in names:
         try:
             s = socket.socket(fileno=os.dup(int(name)))
         except OSError:
@@ -211,6 +215,62 @@ def log_softmax(z, axis=-1):
     return z - np.expand_dims(other(z, axis=axis), axis)
 '''
 
+#: Where a course may be on a grading machine: beside the interpreter's path, in Gradescope's, GitLab's and
+#: the tests' container layouts. Found with ``os.path.exists`` (which no sandbox mode refuses: a path's
+#: existence is not its contents).
+_FIND_COURSE = r'''
+import os, sys
+
+def _course_with(relative):
+    """The first folder holding ``relative`` on the way up from each sys.path entry and the usual roots."""
+    starts = [p for p in sys.path if isinstance(p, str) and p] + [os.getcwd(), "/autograder/source/course"]
+    for root in ("/checkout", "/builds", "/tmp", "/work"):
+        try:
+            starts += [os.path.join(root, n) for n in sorted(os.listdir(root))]
+        except OSError:
+            pass
+    for start in starts:
+        folder = os.path.abspath(start)
+        for _ in range(5):
+            if os.path.exists(os.path.join(folder, relative)):
+                return folder
+            folder = os.path.dirname(folder)
+    return None
+
+COURSE = _course_with(os.path.join("solutions", "ps1_softmax.py"))
+'''
+
+#: The reference solutions imported from the course, found on the filesystem and put on ``sys.path``.
+_REFERENCE_ON_SYS_PATH = _FIND_COURSE + '''
+if COURSE is not None:
+    sys.path.insert(0, COURSE)
+    from solutions.ps1_softmax import logsumexp, softmax, log_softmax
+'''
+
+#: The reference solutions' file, found on the filesystem and executed in the notebook's namespace.
+_REFERENCE_EXEC = _FIND_COURSE + r'''
+if COURSE is not None:
+    import re
+    for _name in ("_validate.py", "ps1_softmax.py"):  # its helpers first, then it without their import
+        with open(os.path.join(COURSE, "solutions", _name)) as _fh:
+            _code = re.sub(r"from solutions\._validate import \([^)]*\)", "", _fh.read())
+        exec(compile(_code, _name, "exec"), globals())
+'''
+
+
+def classmate_copy(path: str) -> str:
+    """A solution cell that reads a classmate's notebook at ``path`` (a grading layout a student can guess:
+    ``submitted/<classmate>/<ps>/<ps>.ipynb`` beside its own) and runs its solution cells in this namespace."""
+    return f'''import json
+with open({path!r}, encoding="utf-8") as _fh:
+    _theirs = json.load(_fh)
+for _cell in _theirs["cells"]:
+    _text = "".join(_cell["source"]) if isinstance(_cell["source"], list) else _cell["source"]
+    if _cell["cell_type"] == "code" and "def " in _text:
+        exec(_text, globals())
+'''
+
+
 ATTACKS = (
     Attack("wire-hijack", "ps1_softmax", after={"logsumexp": [HIJACK]}, kernel=False),
     # one line each: a SciPy function as a default argument …
@@ -309,6 +369,14 @@ ATTACKS = (
            {"logsumexp": "type(get_ipython()).showtraceback = lambda *args, **kwargs: None\n"
                          "type(get_ipython())._showtraceback = lambda *args, **kwargs: None\n"},
            refused=False),
+    # the course found on the filesystem (where no namespace hides it): the reference imported from it …
+    Attack("reference-on-sys-path", "ps1_softmax", {"logsumexp": _REFERENCE_ON_SYS_PATH,
+                                                   "softmax": "# (imported above)\n",
+                                                   "log_softmax": "# (imported above)\n"},
+           kernel=False, refused=False),
+    # … or its file executed in the notebook's namespace
+    Attack("reference-exec", "ps1_softmax", {"logsumexp": _REFERENCE_EXEC, "softmax": "# (defined above)\n",
+                                            "log_softmax": "# (defined above)\n"}, kernel=False, refused=False),
     # ps4: sigmoid(z, _f=expit) gained the sigmoid points
     Attack("sigmoid-default-expit", "ps4_bernoulli",
            {"sigmoid": "import numpy as np\nfrom scipy.special import expit\n\n"

@@ -1,6 +1,6 @@
 """Run a command as root the way a container without ``CAP_SYS_ADMIN`` runs it: namespaces and mounts refused.
 
-``python -m testkit.container_like COMMAND…`` (root only) execs ``COMMAND`` in a process where a
+``python -m testkit.container_like [--expose PATH]… COMMAND…`` (root only) execs ``COMMAND`` in a process where a
 seccomp filter refuses what Docker's and podman's default profiles refuse a container's root without
 ``CAP_SYS_ADMIN``: ``unshare``, ``setns``, ``clone`` with a namespace flag, ``clone3`` (``ENOSYS``, so
 the C library falls back to ``clone``), ``mount``, ``umount2``, ``pivot_root`` and the new mount API
@@ -9,7 +9,7 @@ on this host exercise the automatic choice and that mode's attacks (the real con
 ``tests/test_container.py``'s).
 
 Before the filter, in a private mount namespace of its own, every folder on the way to the interpreter
-and this checkout that other users cannot enter (``/root``, mode 0700, where pyenv installs Python) is
+and this checkout (and each ``--expose`` path) that other users cannot enter (``/root``, mode 0700, where pyenv installs Python) is
 covered by a tmpfs that shows only the entries on that way, bound back: in a container image the
 interpreter is readable by every user, and the ``uid`` mode's children (a uid of their own) need that.
 Nothing on the host changes, and it ends with the command.
@@ -119,19 +119,37 @@ def expose(paths) -> None:
             (os.rmdir if os.path.isdir(point) else os.unlink)(point)
 
 
+def zygote_python(folder, expose_also=()) -> str:
+    """A program that runs this interpreter as :func:`main` runs a command (namespaces refused, the interpreter
+    and ``expose_also`` reachable by other users): a zygote's ``python`` (:class:`autograder.engine.pool.Zygote`),
+    so that it starts as in a container. Written into ``folder``."""
+    import shlex
+
+    path = Path(folder) / "container-like-python"
+    options = "".join(f" --expose {shlex.quote(str(p))}" for p in expose_also)
+    python = shlex.quote(sys.executable)
+    path.write_text(f'#!/bin/sh\nexec {python} -m testkit.container_like{options} -- {python} "$@"\n')
+    path.chmod(0o755)
+    return str(path)
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    also = []
+    while argv[:1] == ["--expose"] and len(argv) > 1:
+        also.append(argv[1])
+        argv = argv[2:]
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if not argv:
-        print("usage: python -m testkit.container_like COMMAND…", file=sys.stderr)
+        print("usage: python -m testkit.container_like [--expose PATH]… [--] COMMAND…", file=sys.stderr)
         return 2
     if os.geteuid() != 0:
         print("testkit.container_like: root only (a container's root is what it imitates)", file=sys.stderr)
         return 2
     from autograder.model.course import ROOT
 
-    expose([sys.base_prefix, sys.prefix, os.path.realpath(sys.executable), ROOT])
+    expose([sys.base_prefix, sys.prefix, os.path.realpath(sys.executable), ROOT, *also])
     refuse_namespaces()
     os.execvp(argv[0], argv)
     return 127

@@ -2,8 +2,10 @@
 
 The module's zygote is made once per mode: the mode this process gets (``root`` as root), and, run as
 root, the user-namespace sandbox forced (``AUTOGRADER_SANDBOX_MODE=userns`` in the zygote's environment,
-:class:`testkit.probe.ModeZygote`), so every test runs in both; one more test (``host_users``) runs this
-very module again as an ordinary user, so every attack is tested in every mode.
+:class:`testkit.probe.ModeZygote`) and the ``uid`` mode (the zygote started as in a container where root
+may make no namespaces, :mod:`testkit.container_like`, so that it chooses that mode itself), so every test
+runs in all three; one more test (``host_users``) runs this very module again as an ordinary user, so every
+attack is tested in every mode.
 
 Class 1 (answers from anywhere): each attack of :data:`testkit.attacks.ATTACKS` is a stub
 submission plus one bypass; the functions it did not write score 0, and the forbidden objects
@@ -24,6 +26,7 @@ from autograder.engine.grade import grade_submission
 from autograder.engine.pool import GraderError, default_hidden
 from autograder.model import course
 from autograder.sandbox.confine import Limits
+from testkit import container_like
 from testkit.attacks import ATTACKS
 from testkit.probe import ModeZygote, run_cell
 from tests import engine_helpers
@@ -36,6 +39,8 @@ PROBLEM_SETS = ("ps1_softmax", "ps4_bernoulli")
 MODES = [pytest.param(None, id="own-mode")]
 if engine_helpers.ROOT_OWN_MODE:
     MODES.append(pytest.param("userns", id="userns", marks=pytest.mark.slow))
+    # root where namespaces are refused (a container without CAP_SYS_ADMIN): the zygote chooses ``uid`` itself
+    MODES.append(pytest.param("uid", id="uid", marks=pytest.mark.slow))
 
 
 @pytest.fixture(scope="module", params=MODES)
@@ -55,13 +60,16 @@ def env(request, tmp_path_factory):
     if e.mounted:
         subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0777", "tmpfs", str(e.needed / "inner")],
                        check=True)
+    python = None
+    if request.param == "uid":  # started as in a container (testkit.container_like), no mode forced
+        python = container_like.zygote_python(e.tmp, [e.course, e.needed])
     try:
         e.zygote = ModeZygote(hide=default_hidden(e.course), needed=interpreter_paths() + [str(e.needed)], slots=2,
-                              mode=request.param,
+                              mode=None if request.param == "uid" else request.param, python=python,
                               forbidden=forbidden_names([checks for _, checks in e.loaded.values()])).start()
         try:
             e.mode = e.zygote.sandbox["mode"]
-            assert request.param in (None, e.mode), e.zygote.sandbox
+            assert request.param in (None, e.mode), e.zygote.sandbox  # (uid: chosen by the zygote itself)
             yield e
         finally:
             e.zygote.close()
@@ -205,7 +213,7 @@ def test_what_a_cell_says_after_a_hidden_probe_never_carries_the_hidden_inputs(e
 
 def test_two_submissions_graded_at_the_same_time_share_no_network_namespace(env):
     """Slot 0's child listens on an abstract Unix socket; slot 1's child, graded at the same time, cannot
-    reach it (each slot has a network namespace of its own)."""
+    reach it (each slot has a network namespace of its own; in ``uid`` mode each child a Landlock domain)."""
     if env.mode == "weak":
         pytest.skip("weak mode has no namespaces")
     first, second = env.zygote.spawn(0, LIMITS), env.zygote.spawn(1, LIMITS)
@@ -218,7 +226,10 @@ def test_two_submissions_graded_at_the_same_time_share_no_network_namespace(env)
         assert same_slot["status"] == "ok", same_slot  # (the socket exists, in slot 0's namespace)
         other = run_cell(second, "import socket\nc = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
                                  "c.connect(b'\\0probdl-neighbour')\n", 20)
-        assert other["status"] == "error" and "ConnectionRefusedError" in other["error"], other
+        # (uid mode: both in the machine's network namespace, each child in a Landlock domain of its own, which
+        # refuses abstract sockets made outside it)
+        refused = "PermissionError" if env.mode == "uid" else "ConnectionRefusedError"
+        assert other["status"] == "error" and refused in other["error"], other
     finally:
         first.close()
         second.close()

@@ -2,7 +2,11 @@
 
 Run as root, the module tests ``root`` mode; :func:`test_the_same_attacks_fail_as_an_ordinary_user`
 then runs this very module again as an ordinary user (``userns`` mode: unprivileged user
-namespaces), so every class is tested in both modes. The weak fallback (no user namespaces)
+namespaces), and :func:`test_the_same_attacks_fail_where_root_may_make_no_namespaces` as root in a
+process that may make no namespaces (``uid`` mode, chosen by the zygote itself:
+:mod:`testkit.container_like`), so every class is tested in the three modes; where the ``uid`` mode
+refuses an access instead of not showing it (Landlock answers ``PermissionError`` where the others'
+allowlist view has no such file), the test says so. The weak fallback (no user namespaces)
 is tested at the end, with one zygote of that mode: its tests say what it does *not* prevent.
 
 Classes: 1 a submission breaking later ones, 4 unbounded parent work (forged
@@ -107,15 +111,25 @@ for i in range(3000):                       # deeper than shutil.rmtree's recurs
     os.chdir("d")
 open("leaf", "w").write("x")
 os.chmod(".", 0o500)                        # and the deepest folder not writable
-os.chdir("/tmp")
-with open("big", "wb") as fh:
-    fh.write(b"x" * (8 << 20))
-try:
-    open("/var/tmp/left-behind", "w").write("x" * 1000)
-    var_tmp = "written"
-except OSError as exc:
-    var_tmp = type(exc).__name__
-print("FACTS" + __import__("json").dumps({"ipc": ipc, "var_tmp": var_tmp}))
+def left(path, size):
+    try:
+        with open(path, "wb") as fh:
+            fh.write(b"x" * size)
+        return "written"
+    except OSError as exc:
+        return type(exc).__name__
+tmp = left("/tmp/big", 8 << 20)
+var_tmp = left("/var/tmp/left-behind", 1000)
+print("FACTS" + __import__("json").dumps({"ipc": ipc, "tmp": tmp, "var_tmp": var_tmp}))
+'''
+LISTING = r'''
+import json, os
+def listing(path):
+    try:
+        return os.listdir(path)
+    except PermissionError:                 # (uid mode: /tmp is not the child's)
+        return []
+print("FACTS" + json.dumps(listing(".") + listing("/tmp")))
 '''
 
 
@@ -135,14 +149,18 @@ def test_what_a_child_leaves_behind_never_breaks_the_next_one(env):
     reply, text = in_child(env, f"KEY = {IPC_KEY}\n" + LITTER)
     assert reply["status"] == "ok", reply
     facts = facts_of(text)
-    assert all(i >= 0 for i in facts["ipc"]), facts  # it did create them, in its own IPC namespace
+    if env.mode == "uid":  # no IPC object can be made, /tmp is not the child's (its TMPDIR is its working folder)
+        assert facts["ipc"] == [-1, -1, -1] and facts["tmp"] == "PermissionError", facts
+    else:
+        assert all(i >= 0 for i in facts["ipc"]), facts  # it did create them, in its own IPC namespace
+        assert facts["tmp"] == "written", facts  # its own tmpfs
     assert facts["var_tmp"] in ("FileNotFoundError", "PermissionError", "OSError")  # no /var/tmp in the view
     assert not {IPC_KEY, IPC_KEY + 1, IPC_KEY + 2} & host_ipc_keys()  # gone with the namespace
     assert not os.path.exists("/var/tmp/left-behind")
+    in_tmp = [] if env.mode == "uid" else _interpreter_roots_in_tmp()
     for _ in range(2):  # the slot's next children start, clean, and grade in full
-        reply, text = in_child(env, "import os\nprint('FACTS' + __import__('json').dumps(os.listdir('.')"
-                                    " + os.listdir('/tmp')))")
-        assert reply["status"] == "ok" and sorted(facts_of(text)) == sorted([".output", *_interpreter_roots_in_tmp()]), (reply, text)
+        reply, text = in_child(env, LISTING)
+        assert reply["status"] == "ok" and sorted(facts_of(text)) == sorted([".output", *in_tmp]), (reply, text)
     assert grade(env, engine_helpers.submission(PS, correct=True))["score"] == MAX
 
 
@@ -155,18 +173,23 @@ def attempt(fn):
         return repr(fn())[:80]
     except BaseException as exc:
         return type(exc).__name__
-others = [p for p in os.listdir("/proc") if p.isdigit()]
+try:
+    others = [p for p in os.listdir("/proc") if p.isdigit()]
+except PermissionError:                     # (uid mode: no /proc at all)
+    others = None
 facts = {
     "course": attempt(lambda: os.listdir(COURSE)), "beside": attempt(lambda: open(BESIDE).read()),
     "results": attempt(lambda: os.listdir(RESULTS)), "solutions": attempt(lambda: open(SOLUTIONS).read()),
     "write_results": attempt(lambda: open(os.path.join(RESULTS, "x.json"), "w")),
     "checkout": attempt(lambda: sorted(os.listdir(CHECKOUT))), "home": attempt(lambda: os.listdir("/home")),
     "inner": attempt(lambda: os.listdir(INNER)),
+    "inner_file": attempt(lambda: open(os.path.join(INNER, "__init__.py")).read()),
     "root_dir": attempt(lambda: sorted(os.listdir("/root"))),
     "write_venv": attempt(lambda: open(os.path.join(os.path.dirname(os.__file__), "x.py"), "w")),
     "write_root": attempt(lambda: open("/owned", "w")),
-    "pids": sorted(int(p) for p in others),
-    "cmdlines": sorted({open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")[0].decode() for p in others}),
+    "pids": None if others is None else sorted(int(p) for p in others),
+    "cmdlines": None if others is None else sorted({open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")[0].decode()
+                                                    for p in others}),
     "env": sorted(os.environ), "token": SECRET in json.dumps(dict(os.environ)),
     "shell": subprocess.run(["sh", "-c", "echo ok"], capture_output=True, text=True).stdout.strip(),
     "tmp_full": attempt(lambda: open("/tmp/fill", "wb").write(b"x" * (200 << 20))),
@@ -183,18 +206,25 @@ def test_the_child_sees_an_allowlist_and_nothing_of_the_grader(env):
     reply, text = in_child(env, code, limits=Limits(timeout_s=20, memory_mb=1024, fsize_mb=256, workdir_mb=64))
     assert reply["status"] == "ok", reply
     f = facts_of(text)
-    for key in ("course", "beside", "results", "solutions", "write_results", "home"):
-        assert f[key] == "FileNotFoundError", (key, f[key])
-    # the grader's own checkout: only the interpreter's virtualenv, when it lives there (`make` puts it there)
-    assert f["checkout"] in ("FileNotFoundError", "['.venv']"), f["checkout"]
-    assert f["inner"] == "[]"  # covered, although inside the (visible) virtualenv
-    assert f["root_dir"] in ("FileNotFoundError", "['.pyenv']")  # only the interpreter, when it lives there
+    if env.mode == "uid":  # the paths exist, but the Landlock ruleset refuses them; /proc is refused whole
+        for key in ("course", "beside", "results", "solutions", "write_results", "home", "checkout", "root_dir",
+                    "inner_file", "tmp_full"):
+            assert f[key] == "PermissionError", (key, f[key])
+        assert f["inner"].startswith("["), f["inner"]  # names inside a needed folder can be listed, not read
+        assert f["pids"] is None and f["cmdlines"] is None, f
+    else:
+        for key in ("course", "beside", "results", "solutions", "write_results", "home"):
+            assert f[key] == "FileNotFoundError", (key, f[key])
+        # the grader's own checkout: only the interpreter's virtualenv, when it lives there (`make` puts it there)
+        assert f["checkout"] in ("FileNotFoundError", "['.venv']"), f["checkout"]
+        assert f["inner"] == "[]" and f["inner_file"] == "FileNotFoundError"  # covered, inside the virtualenv
+        assert f["root_dir"] in ("FileNotFoundError", "['.pyenv']")  # only the interpreter, when it lives there
+        assert f["pids"] and max(f["pids"]) < 50, f["pids"]  # its own PID namespace: nobody else's processes
+        assert all("pytest" not in c for c in f["cmdlines"]), f["cmdlines"]
+        assert f["tmp_full"] == "OSError"  # /tmp is part of the child's size-limited tmpfs
     assert f["write_venv"] in ("OSError", "PermissionError") and f["write_root"] in ("OSError", "PermissionError")
-    assert f["pids"] and max(f["pids"]) < 50, f["pids"]  # its own PID namespace: nobody else's processes
-    assert all("pytest" not in c for c in f["cmdlines"]), f["cmdlines"]
     assert f["token"] is False and "GITHUB_TOKEN" not in f["env"] and "PYTHONPATH" not in f["env"]
     assert f["shell"] == "ok"
-    assert f["tmp_full"] == "OSError"  # /tmp is part of the child's size-limited tmpfs
 
 
 def test_nothing_the_child_started_survives_it(env):
@@ -232,7 +262,9 @@ def test_the_child_cannot_signal_the_grader_or_the_zygote(env):
     reply, text = in_child(env, code)
     assert reply["status"] == "ok", reply
     assert env.zygote.alive
-    assert facts_of(text) == []  # the grader's and the zygote's pids do not exist in the child's namespace
+    # the grader's and the zygote's pids do not exist in the child's namespace (uid mode: they do, and a uid of
+    # its own, in a Landlock domain that scopes signals, may not signal them)
+    assert facts_of(text) == []
     assert grade(env, engine_helpers.submission(PS, correct=True))["score"] == MAX
 
 
@@ -439,6 +471,85 @@ def test_the_same_attacks_fail_as_an_ordinary_user():
         shutil.rmtree(work, ignore_errors=True)
 
 
+#: A neighbour's fork storm: as many sleeping processes as the user's process limit allows, kept while its
+#: grading goes on (its last cell sleeps), then killed with it.
+STORM = r'''
+import os, time
+kids = 0
+while kids < 5000:
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        time.sleep(60)
+        os._exit(0)
+    kids += 1
+'''
+#: An honest student's cell that starts programs (ten of them), then defines its function as usual.
+SUBPROCESSES = "import subprocess, time\ntime.sleep(3)\nfor _ in range(10):\n    subprocess.run(['true'], check=True)\n"
+
+
+@pytest.mark.slow
+@pytest.mark.host_users
+@pytest.mark.skipif(not engine_helpers.ROOT_OWN_MODE, reason="runs as root, to grade as an ordinary user")
+def test_with_shared_limits_a_neighbours_fork_storm_costs_an_honest_student_nothing():
+    """An ordinary user without a delegated cgroup (userns, ``SHARED LIMITS``): every slot's children are that
+    user's processes, so one submission's fork storm would make another's subprocesses fail (it did: 15 points
+    where 26 are due). Submissions are then graded one at a time: the honest student keeps all 26."""
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="probdl-shared-"))
+    try:
+        submitted = work / "submitted"
+        storm = engine_helpers.submission(PS, correct=True, extra_before=[STORM],
+                                          extra_after={"log_softmax-purity": ["import time\ntime.sleep(6)\n"]})
+        honest = engine_helpers.submission(PS, {fn: SUBPROCESSES + src for fn, src in
+                                                engine_helpers.CORRECT[PS].items() if fn == "logsumexp"},
+                                           correct=True)
+        engine_helpers.write_notebook(submitted / "a-storm" / PS / f"{PS}.ipynb", storm)
+        engine_helpers.write_notebook(submitted / "b-honest" / PS / f"{PS}.ipynb", honest)
+        results = work / "results"
+        cmd = _as_user_command(work, [sys.executable, "-m", "autograder", "autograde", str(submitted), "--out",
+                                      str(results), "--workers", "2", "--timeout", "10", "--no-reports"])
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd="/")
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+        summary = json.loads((results / "summary.json").read_text())
+        sandbox = summary["sandbox"]
+        assert sandbox["mode"] == "userns" and not sandbox["cgroup"]["available"], sandbox
+        assert sandbox["one_at_a_time"] and summary["workers"] == 1
+        assert "SHARED LIMITS" in sandbox["line"] and "one at a time" in sandbox["line"], sandbox["line"]
+        assert "SHARED LIMITS" in proc.stdout
+        scores = {s: json.loads((results / s / PS / "results.json").read_text())["score"] for s in ("a-storm",
+                                                                                                   "b-honest")}
+        assert scores == {"a-storm": MAX, "b-honest": MAX}, scores
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not engine_helpers.ROOT_OWN_MODE, reason="runs as root, to run the module again as a "
+                    "container's root that may make no namespaces")
+def test_the_same_attacks_fail_where_root_may_make_no_namespaces():
+    """This module again, as root in a process where namespaces and mounts are refused (testkit.container_like,
+    as Docker's default profile refuses them): the zygote chooses the ``uid`` mode itself."""
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="probdl-uid-"))
+    report = work / "report.xml"
+    try:
+        cmd = [sys.executable, "-m", "testkit.container_like", "--expose", str(work), sys.executable, "-m", "pytest",
+               __file__, "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+               "-k", "not ordinary_user and not weak and not no_namespaces", f"--basetemp={work / 'base'}",
+               "-o", "junit_family=xunit2", f"--junitxml={report}"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=course.ROOT,
+                              env={**os.environ, "PYTHONPATH": str(course.ROOT)})
+        check_report(proc, report)
+        assert "test_the_strongest_mode_available_is_used" in report.read_text()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def check_report(proc, report):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     import xml.etree.ElementTree as ET
@@ -506,15 +617,22 @@ def test_the_weak_fallback_still_grades_and_kills_escaped_processes(weak, tmp_pa
 
 
 def test_the_strongest_mode_available_is_used(env):
-    """Root gets ``root``; an ordinary user gets ``userns`` where the kernel allows user namespaces, with a loud
-    warning naming the limits its slots share when no cgroup can be made for them."""
+    """Root gets ``root`` (``uid`` where it may make no namespaces: a container); an ordinary user gets ``userns``
+    where the kernel allows user namespaces, with a loud warning naming the limits its slots would share when no
+    cgroup can be made for them (they are then graded one at a time)."""
     if engine_helpers.MODE_FORCED:
         pytest.skip("AUTOGRADER_SANDBOX_MODE forces a mode: the strongest one is not chosen")
+    import tempfile
+
+    from autograder.sandbox import confine
+
     userns_allowed = int(Path("/proc/sys/user/max_user_namespaces").read_text()) > 0
-    expected = "root" if os.geteuid() == 0 else ("userns" if userns_allowed else "weak")
+    with tempfile.TemporaryDirectory() as probe:
+        namespaces = os.geteuid() == 0 and not confine.namespaces_refused(probe)
+    expected = ("root" if namespaces else "uid") if os.geteuid() == 0 else ("userns" if userns_allowed else "weak")
     assert env.mode == expected
     warnings = env.zygote.sandbox["warnings"]
-    if expected == "root" or (expected == "userns" and env.zygote.sandbox["cgroup"].get("available")):
+    if expected in ("root", "uid") or (expected == "userns" and env.zygote.sandbox["cgroup"].get("available")):
         assert warnings == []
     elif expected == "userns":
         assert len(warnings) == 1 and warnings[0].startswith("SHARED LIMITS") and "process limit" in warnings[0]

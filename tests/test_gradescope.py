@@ -117,8 +117,10 @@ def bundle_python(root: Path) -> str:
     return str(env / "bin" / "python")
 
 
-def run_autograder(bundle: Path, notebooks: dict, root: Path, **env) -> subprocess.CompletedProcess:
-    """Gradescope's layout in ``root``, the bundle unzipped, ``run_autograder`` run there as the harness runs it."""
+def run_autograder(bundle: Path, notebooks: dict, root: Path, python: str | None = None, command=None,
+                   **env) -> subprocess.CompletedProcess:
+    """Gradescope's layout in ``root``, the bundle unzipped, ``run_autograder`` run there as the harness runs it
+    (or ``command``, which runs it in its own way); ``python``: the bundle's interpreter, made if not given."""
     (root / "source").mkdir(parents=True)
     with zipfile.ZipFile(bundle) as zf:
         zf.extractall(root / "source")
@@ -127,9 +129,9 @@ def run_autograder(bundle: Path, notebooks: dict, root: Path, **env) -> subproce
     for name, nb in notebooks.items():
         engine_helpers.write_notebook(root / "submission" / name, nb)
     (root / "results").mkdir()
-    return subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": bundle_python(root),
-                               **env})
+    return subprocess.run(command or [str(root / "run_autograder")], cwd=root, capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "AUTOGRADER_ROOT": str(root),
+                                            "AUTOGRADER_PYTHON": python or bundle_python(root), **env})
 
 
 def submission(ps) -> dict:
@@ -325,31 +327,35 @@ def test_unknown_problem_set_is_refused_with_the_known_ones(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the fallback is for root (as on Gradescope)")
-def test_where_roots_sandbox_cannot_start_the_submission_is_graded_without_it(tmp_path, monkeypatch, capsys):
-    """A container that lets root make no namespaces: the first batch cannot start its sandbox (simulated
-    here), the submission is graded again with the ordinary user's sandbox, and the output says so."""
-    import autograder.engine.batch as batch
-    from autograder.commands.gradescope import grade_on_gradescope
+@pytest.mark.skipif(not engine_helpers.ROOT_OWN_MODE, reason="Gradescope runs the grader as root, with no sandbox "
+                    "mode forced: run as root without AUTOGRADER_SANDBOX_MODE")
+def test_where_root_may_make_no_namespaces_the_bundle_grades_in_the_uid_mode_at_once(tmp_path):
+    """Gradescope's container lets root make no namespaces (here: testkit.container_like, as Docker's default
+    profile): run_autograder grades in the ``uid`` mode at once, says so in one calm line, and a cell that finds
+    the bundle's course on the filesystem and imports the reference earns nothing for it and is flagged."""
+    from testkit import container_like
+    from testkit.attacks import ATTACKS
 
-    real, calls = batch.grade_batch, []
-
-    def container(submitted, out, **kw):
-        calls.append(os.environ.get("AUTOGRADER_SANDBOX_MODE", ""))
-        if len(calls) == 1:  # what a refused unshare(CLONE_NEWNS) gives: no results, the sandbox's failure
-            summary = batch.BatchSummary(submitted_dir=str(submitted), results_dir=str(out))
-            summary.failed.append({"student": "student", "assignment": "ps1_softmax",
-                                   "error": "the sandbox could not start: unshare: Operation not permitted"})
-            return summary
-        return real(submitted, out, **kw)
-
-    monkeypatch.setattr(batch, "grade_batch", container)
-    monkeypatch.setenv("AUTOGRADER_SANDBOX_MODE", "")  # not chosen by hand (restored after the test)
-    engine_helpers.write_notebook(tmp_path / "submission" / "ps1_softmax.ipynb", filled_release("ps1_softmax"))
-    assert grade_on_gradescope("ps1_softmax", tmp_path, 10.0, "visible") == 0
-    data = json.loads((tmp_path / "results" / "results.json").read_text())
-    assert calls == ["", "userns"] and data["score"] == 26
-    assert data["extra_data"]["sandbox"]["mode"] in ("userns", "weak")
-    out = capsys.readouterr().out
-    assert "the sandbox could not start" in out and "grading with the unprivileged one instead" in out
-    assert f"Sandbox: mode {data['extra_data']['sandbox']['mode']}" in out
+    build = subprocess.run([sys.executable, "-m", "autograder", "gradescope", "build", "ps1_softmax", "--out",
+                            str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert build.returncode == 0, build.stderr
+    attack = next(a for a in ATTACKS if a.name == "reference-on-sys-path")
+    for name, nb, score in (("honest", filled_release("ps1_softmax"), 26),
+                            ("attack", engine_helpers.submission("ps1_softmax", attack.code), 0)):
+        root = tmp_path / name
+        root.mkdir()
+        python = bundle_python(root)
+        run = [sys.executable, str(container_like.__file__), "--expose", str(root), str(root / "run_autograder")]
+        proc = run_autograder(tmp_path / "ps1_softmax.zip", {"ps1_softmax.ipynb": nb}, root, python=python,
+                              command=run, AUTOGRADER_SANDBOX_MODE="")
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        data = json.loads((root / "results" / "results.json").read_text())
+        assert data["score"] == score, [(t["name"], t["score"]) for t in data["tests"] if t["score"]]
+        sandbox = data["extra_data"]["sandbox"]
+        assert sandbox["mode"] == "uid" and sandbox["files"] == "landlock" and sandbox["network"] == "seccomp"
+        line = "Sandbox: mode uid (root without namespaces); unprivileged uid per worker; no network (seccomp filter)"
+        assert sandbox["line"].startswith(line) and line in proc.stdout, proc.stdout
+        assert "Could not grade" not in proc.stdout and "Traceback" not in proc.stdout + proc.stderr, proc.stdout
+        assert "WARNING" not in proc.stdout
+        if name == "attack":
+            assert any("reference solutions" in f["reason"] for f in data["extra_data"]["flags"]), data["extra_data"]

@@ -746,6 +746,12 @@ def confine_child(limits: Limits, uid, workdir: str, nproc_base: int = 0, caps: 
     applied = {"setsid": False}
     os.setsid()
     applied["setsid"] = True
+    try:  # the out-of-memory killer takes a submission's largest process first, never the grader's
+        with open(f"{PROC}/self/oom_score_adj", "w") as fh:
+            fh.write("1000")
+        applied["oom_score_adj"] = 1000
+    except OSError:  # (uid mode: /proc is outside its Landlock ruleset, so restrict_uid_child did it)
+        pass
     mb = 1024 * 1024
     rl = {
         resource.RLIMIT_AS: limits.memory_mb * mb,
@@ -845,7 +851,7 @@ def namespaces_refused(mount_point: str) -> str:
         try:
             unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC)
         except OSError as exc:
-            raise OSError(exc.errno, f"namespaces: {exc.strerror}") from None
+            raise OSError(exc.errno, f"namespaces: {os.strerror(exc.errno) if exc.errno else exc}") from None
         mount(None, "/", None, MS_REC | MS_PRIVATE)
         mount("tmpfs", mount_point, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k")
 
