@@ -7,6 +7,8 @@
 * ``--host-users``: run the tests marked ``host_users``, which create a user on the
   host (``useradd``) to run part of the suite as an ordinary user. Without it they
   are skipped, saying how to run them; ``.ci/run`` runs them after ``make test``.
+* ``--container``: run the tests marked ``container`` (``tests/test_container.py``: the grader in a real
+  podman/runc container, built by ``.ci/container``); skipped without it, saying how; ``.ci/run`` runs them.
 * The run's last line before pytest's own counts names every reason a test was skipped, with how many
   (:func:`skip_line`), so that nothing passes by skipping unnoticed.
 """
@@ -24,11 +26,14 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 HOST_USERS = ".venv/bin/python -m pytest -m host_users --host-users"
+CONTAINER = ".venv/bin/python -m pytest -m container --container"
 
 
 def pytest_addoption(parser):
     parser.addoption("--host-users", action="store_true", default=False,
                      help="run the tests that create a host user (marked host_users; .ci/run does)")
+    parser.addoption("--container", action="store_true", default=False,
+                     help="run the tests in a real container (marked container; root, podman; .ci/run does)")
 
 
 #: Session fixtures that are costly enough to keep their tests on one xdist worker (the others never wait).
@@ -74,10 +79,14 @@ def _run_order(items, units) -> list:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason=f"creates a host user (useradd): run `{HOST_USERS}` as root to include it")
+    skip_container = pytest.mark.skip(reason=f"runs real containers (podman, runc, a Debian root built once): run "
+                                             f"`{CONTAINER}` as root to include it")
     units = []
     for item in items:
         if "host_users" in item.keywords and not config.getoption("--host-users"):
             item.add_marker(skip)
+        if "container" in item.keywords and not config.getoption("--container"):
+            item.add_marker(skip_container)
         group = _xdist_group(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
