@@ -16,8 +16,11 @@ import sys
 from pathlib import Path
 
 
-def _grades(path: Path) -> dict:
-    data = json.loads(path.read_text(encoding="utf-8"))
+def _grades(path: Path, renamed: dict) -> dict:
+    text = path.read_text(encoding="utf-8")
+    for old, new in renamed.items():  # (a message may name a path of the course, e.g. in a PermissionError)
+        text = text.replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1])
+    data = json.loads(text)
     cells = data.get("execution", {}).get("cells", [])
     return {"score": data.get("score"), "max_score": data.get("max_score"),
             "tests": [(t.get("name"), t.get("score"), t.get("status"), t.get("message")) for t in data.get("tests", [])],
@@ -26,15 +29,17 @@ def _grades(path: Path) -> dict:
             "notes": data.get("notes", []), "tamper": data.get("tamper", [])}
 
 
-def differences(first, second) -> list:
-    """``["<student>/<ps>: what differs", …]`` between the results folders ``first`` and ``second``."""
+def differences(first, second, renamed=None) -> list:
+    """``["<student>/<ps>: what differs", …]`` between the results folders ``first`` and ``second``;
+    ``renamed``: ``{path in second's texts: the same path in first's}`` (the course in another folder)."""
+    renamed = dict(renamed or {})
     first, second = Path(first), Path(second)
     files = {p.relative_to(first) for p in first.glob("*/*/results.json")}
     others = {p.relative_to(second) for p in second.glob("*/*/results.json")}
     out = [f"{p.parent}: only in {first}" for p in sorted(files - others)]
     out += [f"{p.parent}: only in {second}" for p in sorted(others - files)]
     for rel in sorted(files & others):
-        a, b = _grades(first / rel), _grades(second / rel)
+        a, b = _grades(first / rel, {}), _grades(second / rel, renamed)
         for key in a:
             if a[key] != b[key]:
                 out.append(f"{rel.parent}: {key} differ: {str(a[key])[:300]} | {str(b[key])[:300]}")

@@ -85,7 +85,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "host_users" in item.keywords and not config.getoption("--host-users"):
             item.add_marker(skip)
-        if "container" in item.keywords and not config.getoption("--container"):
+        if item.get_closest_marker("container") and not config.getoption("--container"):
             item.add_marker(skip_container)
         group = _xdist_group(item)
         if group is not None:

@@ -444,6 +444,11 @@ def _as_user_command(tmp: Path, argv: list) -> list:
     return ["unshare", "-m", "--propagation", "private", "sh", "-c", "".join(script) + "exec " + inner]
 
 
+#: The module's tests that run in the mode the process gets (``-k``): not those that run it again in another
+#: mode, nor the weak-mode zygote's, nor the one that grades as an ordinary user.
+ONLY_THIS_MODE = "not ordinary_user and not weak and not no_namespaces and not shared_limits"
+
+
 @pytest.mark.slow
 @pytest.mark.host_users
 @pytest.mark.skipif(not engine_helpers.ROOT_OWN_MODE,
@@ -463,7 +468,7 @@ def test_the_same_attacks_fail_as_an_ordinary_user():
                         f"mounts ({probe.stderr.strip()[-300:]}), so the ordinary-user (userns) mode is not "
                         f"checked here: run `{HOST_USERS}` from a clone others can read")
         cmd = _as_user_command(work, [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider",
-                                      "-k", "not ordinary_user and not weak", f"--basetemp={work / 'base'}",
+                                      "-k", ONLY_THIS_MODE, f"--basetemp={work / 'base'}",
                                       "-o", "junit_family=xunit2", f"--junitxml={report}"])
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=course.ROOT)
         check_report(proc, report)
@@ -540,7 +545,7 @@ def test_the_same_attacks_fail_where_root_may_make_no_namespaces():
     try:
         cmd = [sys.executable, "-m", "testkit.container_like", "--expose", str(work), sys.executable, "-m", "pytest",
                __file__, "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-               "-k", "not ordinary_user and not weak and not no_namespaces", f"--basetemp={work / 'base'}",
+               "-k", ONLY_THIS_MODE, f"--basetemp={work / 'base'}",
                "-o", "junit_family=xunit2", f"--junitxml={report}"]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=course.ROOT,
                               env={**os.environ, "PYTHONPATH": str(course.ROOT)})

@@ -367,10 +367,9 @@ class ZygoteServer:
         from autograder.sandbox import landlock
 
         readable = sandbox.minimal_paths(list(sandbox.SYSTEM_PATHS) + self.needed)
-        bins = [os.path.join(p, "bin") for p in self.needed]
+        rules = landlock.allowlist(readable, self.hide + list(protected), [os.path.join(p, "bin") for p in self.needed])
         for slot in range(len(self.uids)):
-            self.rulesets[slot] = landlock.slot_ruleset(self.landlock[0], readable, self.hide + list(protected),
-                                                        os.path.join(self.workroot, str(slot)), bins)
+            self.rulesets[slot] = landlock.slot_ruleset(self.landlock[0], rules, os.path.join(self.workroot, str(slot)))
 
     @staticmethod
     def _processes_of_my_uid():
