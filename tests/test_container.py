@@ -69,8 +69,10 @@ def _yaml(path):
 
 def steps() -> list:
     """The container's steps (see the module's docstring)."""
-    image_python = ["python3.13 -m venv /opt/image-python", "export PATH=/opt/image-python/bin:$PATH"]
-    project_copy = ("mkdir -p {to} && tar --exclude=./.venv --exclude=./demo-course -C " + CHECKOUT
+    # (the container's root outlives a run: every step starts from nothing)
+    image_python = ["rm -rf /opt/image-python", "python3.13 -m venv /opt/image-python",
+                    "export PATH=/opt/image-python/bin:$PATH"]
+    project_copy = ("rm -rf {to} && mkdir -p {to} && tar --exclude=./.venv --exclude=./demo-course -C " + CHECKOUT
                     + " -cf - . | tar -C {to} -xf -")
     out = [{"name": "install", "cwd": CHECKOUT, "lines": ["make install"], "timeout": 1800},
            {"name": "demo", "cwd": CHECKOUT, "lines": ["make demo", "cp -r demo-course/results /share/demo/results"]},
@@ -227,7 +229,8 @@ def test_the_gitlab_instructor_pipeline_grades_in_the_container(share):
 @pytest.mark.parametrize("name", ["honest", "attack"])
 def test_the_gitlab_student_template_grades_in_the_container(share, name):
     text = step(share, f"gitlab-student-{name}")
-    points = "Points 26/26 autograded, 3 awaiting grading" if name == "honest" else "Points 0/26 autograded"
+    # (the attack's derivation is left as released: not answered, 0 of its 3 points)
+    points = "Points 26/26 autograded, 3 awaiting grading" if name == "honest" else "Points 0/29"
     assert points in text, text[-3000:]
     data = result(share / f"gitlab-student-{name}" / "results", "student")
     assert data["execution"]["sandbox"]["mode"] == "uid"
