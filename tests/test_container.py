@@ -176,6 +176,8 @@ def test_make_demo_grades_in_the_uid_mode_as_root_mode_does(share):
     assert summary["sandbox"]["mode"] == "uid" and summary["sandbox"]["line"].startswith(UID_LINE)
     if not summary["sandbox"]["cgroup"].get("available"):  # (a container rarely lets root make cgroups)
         assert summary["sandbox"]["one_at_a_time"] and summary["workers"] == 1
+    report = (share / "demo" / "results" / "report.html").read_text()
+    assert UID_LINE in " ".join(report.split()), "the class report names the mode in the same line"
     host = json.loads((share / "host-demo" / "results" / "summary.json").read_text())
     assert host["sandbox"]["mode"] == "root", "the comparison needs this host's root mode"
     assert same_grades.differences(share / "host-demo" / "results", share / "demo" / "results") == []
