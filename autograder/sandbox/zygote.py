@@ -323,8 +323,9 @@ class ZygoteServer:
                 self.mode = "weak"
                 warnings.append(f"unprivileged user namespaces are not available ({exc})")
         if self.mode == "weak":
-            advice = ("Give the container its default capabilities (CAP_SETUID, CAP_SETGID)." if os.geteuid() == 0
-                      else "Grade as root, or enable unprivileged user namespaces.")
+            advice = ("Give the container its default capabilities (CAP_SETUID, CAP_SETGID)." if warnings
+                      and warnings[0].startswith("root cannot switch") else
+                      "Grade as root, or enable unprivileged user namespaces.")
             warnings.append("WEAK SANDBOX: student code runs as the grader's own user with limits and killing "
                             "only; it can read the course (solutions included), write results and signal the "
                             f"grader. {advice}")
