@@ -409,3 +409,18 @@ def test_the_probe_refuses_namespaces_as_a_container_does():
                               env={**os.environ, "PYTHONPATH": str(course.ROOT)})
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == ["namespaces: Operation not permitted", ""], proc.stdout
+
+
+def test_where_root_may_not_switch_uids_the_mode_is_weak_and_says_why(tmp_path):
+    """A container started without CAP_SETUID and CAP_SETGID (``--cap-drop``): no uid of its own is possible, so
+    the zygote falls back to the weak mode, with the reason and what to change in its loud line."""
+    from testkit.probe import ModeZygote
+
+    inner = container_like.zygote_python(tmp_path)
+    python = tmp_path / "without-setuid"
+    python.write_text(f'#!/bin/sh\nexec setpriv --bounding-set=-setuid,-setgid {inner} "$@"\n')
+    python.chmod(0o755)
+    with ModeZygote(hide=default_hidden(tmp_path), slots=1, python=str(python)) as zygote:
+        sb = zygote.sandbox
+    assert sb["mode"] == "weak" and sb["warnings"][0].startswith("root cannot switch to another uid here"), sb
+    assert "CAP_SETUID" in sb["warning"] and "WEAK SANDBOX" in sb["warning"]
