@@ -1,12 +1,13 @@
 """Run a command as root the way a container without ``CAP_SYS_ADMIN`` runs it: namespaces and mounts refused.
 
-``python -m testkit.container_like [--expose PATH]… COMMAND…`` (root only) execs ``COMMAND`` in a process where a
+``python -m testkit.container_like [--expose PATH]… [--no-landlock] COMMAND…`` (root only) execs ``COMMAND`` in a process where a
 seccomp filter refuses what Docker's and podman's default profiles refuse a container's root without
 ``CAP_SYS_ADMIN``: ``unshare``, ``setns``, ``clone`` with a namespace flag, ``clone3`` (``ENOSYS``, so
 the C library falls back to ``clone``), ``mount``, ``umount2``, ``pivot_root`` and the new mount API
 (``EPERM``). The grader there chooses its ``uid`` mode by itself, as in a real container, so the tests
 on this host exercise the automatic choice and that mode's attacks (the real containers are
-``tests/test_container.py``'s).
+``tests/test_container.py``'s). ``--no-landlock`` also answers ``ENOSYS`` to Landlock's calls, as a
+container runtime from before 2022 does.
 
 Before the filter, in a private mount namespace of its own, every folder on the way to the interpreter
 and this checkout (and each ``--expose`` path) that other users cannot enter (``/root``, mode 0700, where pyenv installs Python) is
@@ -44,21 +45,28 @@ REFUSED = {
 }
 
 
-def program(machine: str | None = None) -> list:
-    """The filter as ``[(code, jt, jf, k)]`` (other ABIs are let through: the product's own filter refuses them)."""
+#: Landlock's three calls, the same number on every architecture: what a runtime from before 2022 answers
+#: ``ENOSYS`` to (``--no-landlock``).
+LANDLOCK_CALLS = (444, 445, 446)
+
+
+def program(machine: str | None = None, landlock: bool = True) -> list:
+    """The filter as ``[(code, jt, jf, k)]`` (other ABIs are let through: the product's own filter refuses them);
+    without ``landlock``, its calls answer ``ENOSYS`` too."""
     arch, clone, clone3, refused = REFUSED[machine or platform.machine()]
     numbers = sorted(refused.values())
-    n = len(numbers)
-    # 0 ld arch | 1 jeq arch | 2 ld nr | 3 jeq clone3 | 4 jeq clone | 5.. jeq refused | allow | eperm | enosys
-    # | clone: ld flags | jset namespaces | allow
-    allow, eperm, enosys = 5 + n, 6 + n, 7 + n
-    flags = 8 + n
+    unknown = [clone3] + ([] if landlock else list(LANDLOCK_CALLS))
+    n, u = len(numbers), len(unknown)
+    # 0 ld arch | 1 jeq arch | 2 ld nr | 3.. jeq unknown | jeq clone | jeq refused … | allow | eperm | enosys
+    # | clone: ld flags | jset namespaces | eperm | allow
+    allow, eperm, enosys = 4 + u + n, 5 + u + n, 6 + u + n
+    flags = 7 + u + n
     prog = [(seccomp._LD_W_ABS, 0, 0, seccomp._OFFSET_ARCH),
             (seccomp._JEQ_K, 0, allow - 2, arch),
-            (seccomp._LD_W_ABS, 0, 0, seccomp._OFFSET_NR),
-            (seccomp._JEQ_K, enosys - 4, 0, clone3),
-            (seccomp._JEQ_K, flags - 5, 0, clone)]
-    prog += [(seccomp._JEQ_K, eperm - (5 + i) - 1, 0, number) for i, number in enumerate(numbers)]
+            (seccomp._LD_W_ABS, 0, 0, seccomp._OFFSET_NR)]
+    prog += [(seccomp._JEQ_K, enosys - (3 + i) - 1, 0, number) for i, number in enumerate(unknown)]
+    prog.append((seccomp._JEQ_K, flags - (3 + u) - 1, 0, clone))
+    prog += [(seccomp._JEQ_K, eperm - (4 + u + i) - 1, 0, number) for i, number in enumerate(numbers)]
     prog += [(seccomp._RET_K, 0, 0, seccomp.RET_ALLOW),
              (seccomp._RET_K, 0, 0, seccomp.RET_ERRNO | errno.EPERM),
              (seccomp._RET_K, 0, 0, seccomp.RET_ERRNO | errno.ENOSYS),
@@ -69,10 +77,10 @@ def program(machine: str | None = None) -> list:
     return prog
 
 
-def refuse_namespaces() -> None:
+def refuse_namespaces(landlock: bool = True) -> None:
     """Install the filter in this process (root: no ``PR_SET_NO_NEW_PRIVS`` needed, so setuid programs and the
     grader's own uid switch keep working as in a container)."""
-    code = program()
+    code = program(landlock=landlock)
     instructions = (seccomp._Instruction * len(code))(*[seccomp._Instruction(*i) for i in code])
     prog = seccomp._Program(len(code), ctypes.cast(instructions, ctypes.POINTER(seccomp._Instruction)))
     libc = ctypes.CDLL(None, use_errno=True)
@@ -119,14 +127,14 @@ def expose(paths) -> None:
             (os.rmdir if os.path.isdir(point) else os.unlink)(point)
 
 
-def zygote_python(folder, expose_also=()) -> str:
+def zygote_python(folder, expose_also=(), landlock: bool = True) -> str:
     """A program that runs this interpreter as :func:`main` runs a command (namespaces refused, the interpreter
     and ``expose_also`` reachable by other users): a zygote's ``python`` (:class:`autograder.engine.pool.Zygote`),
     so that it starts as in a container. Written into ``folder``."""
     import shlex
 
     path = Path(folder) / "container-like-python"
-    options = "".join(f" --expose {shlex.quote(str(p))}" for p in expose_also)
+    options = "".join(f" --expose {shlex.quote(str(p))}" for p in expose_also) + ("" if landlock else " --no-landlock")
     python = shlex.quote(sys.executable)
     path.write_text(f'#!/bin/sh\nexec {python} -m testkit.container_like{options} -- {python} "$@"\n')
     path.chmod(0o755)
@@ -135,14 +143,20 @@ def zygote_python(folder, expose_also=()) -> str:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    also = []
-    while argv[:1] == ["--expose"] and len(argv) > 1:
-        also.append(argv[1])
-        argv = argv[2:]
+    also, landlock = [], True
+    while argv[:1] in (["--expose"], ["--no-landlock"]):
+        if argv[0] == "--no-landlock":
+            landlock, argv = False, argv[1:]
+        elif len(argv) > 1:
+            also.append(argv[1])
+            argv = argv[2:]
+        else:
+            break
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if not argv:
-        print("usage: python -m testkit.container_like [--expose PATH]… [--] COMMAND…", file=sys.stderr)
+        print("usage: python -m testkit.container_like [--expose PATH]… [--no-landlock] [--] COMMAND…",
+              file=sys.stderr)
         return 2
     if os.geteuid() != 0:
         print("testkit.container_like: root only (a container's root is what it imitates)", file=sys.stderr)
@@ -150,7 +164,7 @@ def main(argv=None) -> int:
     from autograder.model.course import ROOT
 
     expose([sys.base_prefix, sys.prefix, os.path.realpath(sys.executable), ROOT, *also])
-    refuse_namespaces()
+    refuse_namespaces(landlock)
     os.execvp(argv[0], argv)
     return 127
 

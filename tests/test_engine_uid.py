@@ -424,3 +424,25 @@ def test_where_root_may_not_switch_uids_the_mode_is_weak_and_says_why(tmp_path):
         sb = zygote.sandbox
     assert sb["mode"] == "weak" and sb["warnings"][0].startswith("root cannot switch to another uid here"), sb
     assert "CAP_SETUID" in sb["warning"] and "WEAK SANDBOX" in sb["warning"]
+
+
+def test_without_landlock_the_uid_mode_says_loudly_that_files_are_not_confined(tmp_path):
+    """A runtime whose seccomp profile predates Landlock (its calls answer ENOSYS): the uid, the network filter
+    and the killing still hold, and the line says the course can be read."""
+    from autograder.model.summary import sandbox_line
+    from testkit.probe import ModeZygote
+
+    python = container_like.zygote_python(tmp_path, landlock=False)
+    with ModeZygote(hide=default_hidden(tmp_path), slots=1, python=python) as zygote:
+        sb = zygote.sandbox
+        child = zygote.spawn(0, LIMITS)
+        try:
+            reply = run_cell(child, "import os, socket\nassert os.getuid() != 0\ntry:\n    socket.socket()\n"
+                                    "except PermissionError:\n    pass\nelse:\n    raise AssertionError('network')\n", 20)
+        finally:
+            child.close()
+            zygote.kill(0, wait=True)
+    assert sb["mode"] == "uid" and sb["landlock"] == 0 and sb["files"] is None and sb["network"] == "seccomp", sb
+    assert reply["status"] == "ok", reply
+    line = sandbox_line(sb)
+    assert "course files NOT hidden" in line and "WARNING: WEAK SANDBOX" in line and "Landlock" in line, line
