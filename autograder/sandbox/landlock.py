@@ -104,8 +104,8 @@ def abi() -> tuple:
 
     ``why`` names the cause: a kernel without Landlock or with it disabled at
     boot (``EOPNOTSUPP``), or a container runtime whose seccomp profile
-    predates Landlock (``ENOSYS``/``EPERM``; Docker allows the calls since 23.0,
-    containerd since 1.6, podman since 4.2).
+    predates Landlock (``ENOSYS``/``EPERM``; Docker's default profile allows the
+    calls since 23.0, containerd's since 1.6, podman's since mid-2022).
     """
     version = _libc.syscall(ctypes.c_long(SYS_CREATE_RULESET), None, ctypes.c_size_t(0),
                             ctypes.c_uint32(CREATE_RULESET_VERSION))
