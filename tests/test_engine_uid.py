@@ -446,3 +446,23 @@ def test_without_landlock_the_uid_mode_says_loudly_that_files_are_not_confined(t
     assert reply["status"] == "ok", reply
     line = sandbox_line(sb)
     assert "course files NOT hidden" in line and "WARNING: WEAK SANDBOX" in line and "Landlock" in line, line
+
+
+def test_a_killed_zygotes_working_folders_are_removed_by_the_grader(env):
+    """A zygote killed mid-batch cannot clean up: the grader removes its slots' folder (a child's files, however
+    deep, included) when it replaces it."""
+    import signal
+
+    child = env.zygote.spawn(0, LIMITS)
+    try:
+        assert run_cell(child, "import os\nfor i in range(200):\n    os.mkdir('d')\n    os.chdir('d')\n"
+                               "open('leaf', 'w').write('x')\n", 30)["status"] == "ok"
+    finally:
+        child.close()
+    workroot = env.zygote.sandbox["workroot"]
+    assert os.path.isdir(workroot)
+    os.kill(env.zygote.pid, signal.SIGKILL)
+    env.zygote.proc.wait(10)
+    env.zygote.restart(env.zygote.generation, "killed by the test")
+    assert not os.path.exists(workroot) and env.zygote.sandbox["workroot"] != workroot
+    assert grade(env, engine_helpers.submission(PS, correct=True))["score"] == MAX

@@ -21,7 +21,7 @@ import threading
 from pathlib import Path
 
 from autograder.sandbox import wire
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.confine import Limits, remove_tree
 
 #: Largest answer accepted from a child (bytes of JSON): the largest legitimate one (a 300×300
 #: float64 array, base64) is about 1 MB. Larger frames are refused before they are read.
@@ -252,6 +252,10 @@ class Zygote:
                 self.proc.kill()
                 self.proc.wait()
             self.proc = None
+        workroot = self.sandbox.get("workroot") if isinstance(self.sandbox, dict) else None
+        if isinstance(workroot, str) and os.path.basename(workroot).startswith("autograder-slots-") \
+                and os.path.isdir(workroot):  # a zygote that was killed left its slots' folders (uid, weak)
+            remove_tree(os.path.dirname(workroot), os.path.basename(workroot))
         if self._dir:
             try:
                 self._log.close()

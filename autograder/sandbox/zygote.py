@@ -253,6 +253,7 @@ class ZygoteServer:
                             "root, or run the grader in a delegated cgroup (systemd-run --user --scope -p "
                             "Delegate=yes …) to grade in parallel.")
         report["environment"] = sorted(os.environ)
+        report["workroot"] = self.own_workroot  # (uid, weak: removed by the grader if this process is killed)
         report["warnings"] = warnings
         report["warning"] = " ".join(warnings)  # one line, as the terminal and summary.json show it
         return {"pid": os.getpid(), "sandbox": report}
