@@ -468,9 +468,10 @@ def test_where_roots_sandbox_cannot_start_the_submission_is_graded_without_it(tm
 def test_answer_cells_are_entries_without_points_in_every_state():
     """:func:`gradescope_results` on results made by the model, one per state of an answer cell: awaiting (the
     answer copied, cut at :data:`MAX_ANSWER_CHARS` with the rest counted), not answered, graded (a hand grade
-    brought in elsewhere: its points are still not the autograder's), and no notebook read at all (the
-    unreadable result names every cell alike; the problem set's source says which one a person grades). The
-    score and ``extra_data.max_score`` are the autograded cells' in each."""
+    brought in elsewhere: its points are still not the autograder's), no notebook read at all (the
+    unreadable result names every cell alike; the problem set's source says which one a person grades), and
+    not read (the grader failed on the notebook). The score and ``extra_data.max_score`` are the autograded
+    cells' in each."""
     from autograder.model.results import SubmissionResult
     from autograder.reports.gradescope import MAX_ANSWER_CHARS, gradescope_results
     from tests.reports_fixtures import make_result
@@ -502,3 +503,10 @@ def test_answer_cells_are_entries_without_points_in_every_state():
                                       "valid JSON."), entry["output"]
     assert [t["name"] for t in out["tests"] if "score" in t] == [g for g, _ in GRADE_CELLS["ps1_softmax"]]
     assert out["score"] == 0 and out["extra_data"]["max_score"] == auto and unreadable.max_score == auto + points
+    # the grader itself failed on the notebook: the answer was there, the person grading reads it in the upload
+    failed = SubmissionResult.not_graded("ada", "ps1_softmax", [(gid, points)], auto + points, "the grader failed while "
+                                         "grading this notebook (GraderError)", "GraderError: the zygote was lost")
+    out = gradescope_results(failed)
+    assert out["extra_data"]["manual"] == [{"name": gid, "points": points, "state": "not read"}]
+    assert out["tests"][0]["output"].startswith("Not read by the autograder: it failed on this notebook (your "
+                                                "instructor sees why); the answer is in the uploaded notebook.")

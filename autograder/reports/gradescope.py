@@ -13,8 +13,9 @@ total is the autograder's score plus those questions' points. We map:
   on a test when the top level has one, and Gradescope then shows no points for it): its name says a
   person grades it and for how many points, its output says its state — awaiting grading, with the
   student's answer as handed in (what the person grading the manual question reads), not answered (the
-  cell is as released), or no answer at all (no notebook could be graded, and why) — never 0 / 3, whose
-  points are the manual question's, not the autograder's;
+  cell is as released), no answer at all (no notebook could be graded, and why), or not read (the grader
+  itself failed on the notebook: the answer is in the upload) — never 0 / 3, whose points are the manual
+  question's, not the autograder's;
 * ``score`` = the autograded cells' points after a late penalty: the results model's total
   (:class:`~autograder.model.results.SubmissionResult`: the same number as grades.csv and the engine's own
   results.json) without points a person gave (there are none on Gradescope: its manual questions hold
@@ -46,8 +47,10 @@ VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
 #: The longest part of a student's answer copied into an entry's output (the rest is in the uploaded notebook).
 MAX_ANSWER_CHARS = 10_000
 
-#: The states of an answer cell on Gradescope (``extra_data.manual[].state``).
-AWAITING, NOT_ANSWERED, NO_ANSWER, GRADED = "awaiting grading", "not answered", "no answer", "graded"
+#: The states of an answer cell on Gradescope (``extra_data.manual[].state``): ``NOT_READ`` when the grader
+#: itself failed on the notebook (the answer is there, in the upload, for the person grading it to read).
+AWAITING, NOT_ANSWERED, NO_ANSWER, NOT_READ, GRADED = (
+    "awaiting grading", "not answered", "no answer", "not read", "graded")
 
 
 def sandbox_summary(sandbox: dict) -> dict:
@@ -68,9 +71,9 @@ def answer_cells(result) -> set:
     return ids | {t.name for t in result.tests if t.kind == UNREADABLE and t.name in declared}
 
 
-def _state(test) -> str:
+def _state(test, result) -> str:
     if test.kind == UNREADABLE:
-        return NO_ANSWER
+        return NOT_READ if result.grading_error else NO_ANSWER
     if test.pending:
         return AWAITING
     return NOT_ANSWERED if test.unanswered else GRADED
@@ -91,6 +94,9 @@ def _answer_output(test, result, state: str) -> str:
         return f"{test.message} {where}"
     if state == NO_ANSWER:  # its message says why no notebook could be graded
         return f"No answer to grade. {test.message} {where}"
+    if state == NOT_READ:
+        return (f"Not read by the autograder: it failed on this notebook (your instructor sees why); the answer is "
+                f"in the uploaded notebook. {where}")
     return f"{test.message} {where}"
 
 
@@ -129,7 +135,7 @@ def gradescope_results(result, visibility: str = "visible", execution_time: floa
     tests, states = [], []
     for t in result.tests:
         if t.name in person:
-            state = _state(t)
+            state = _state(t, result)
             states.append({"name": t.name, "points": float(t.max_score), "state": state})
             tests.append({"name": f"{t.name}: graded by a person ({fmt_points(t.max_score)} points)",
                           "name_format": "text", "output": _answer_output(t, result, state), "output_format": "text",
