@@ -76,9 +76,10 @@ fi
 "$python" -c "$supported"
 "$python" -m venv /autograder/venv
 /autograder/venv/bin/python -m pip install --quiet --upgrade pip
-# the versions the course was tested with (constraints.txt, as `make install` uses it)
+# the versions the course was tested with (constraints.txt, as `make install` uses it; PYTHONWARNINGS: as there,
+# setuptools' notes on editable installs are for package authors, not for the build log)
 course=/autograder/source/course
-/autograder/venv/bin/python -m pip install --quiet -c "$course/constraints.txt" -e "$course"
+PYTHONWARNINGS=ignore /autograder/venv/bin/python -m pip install --quiet -c "$course/constraints.txt" -e "$course"
 # a smoke test of the image: the problem set loads (checks, references, source notebook)
 /autograder/venv/bin/python -m autograder gradescope check {ps}
 """
