@@ -4,20 +4,29 @@
 Configure Autograder → Zip file upload). At its top, as Gradescope's autograder specification asks:
 
 * ``setup.sh`` – run once when Gradescope builds the image (Ubuntu, as root, with network): Python 3 and a
-  virtual environment in ``/autograder/venv`` with the course installed from ``course/``;
+  virtual environment in ``/autograder/venv`` with the course installed from ``course/`` at the versions it
+  was tested with (``pip install -c course/constraints.txt``, as ``make install``);
 * ``run_autograder`` – run for every submission, in ``/autograder``: ``gradescope run PS`` with that
   environment;
 * ``course/`` – what grading one problem set needs and nothing more of the course: the grader package,
   the problem set's source notebook, its checks and the reference solutions they use (other problem sets'
-  checks and references are left out), and the course's late policy (``deadlines.toml``,
+  checks and references are left out), constraints.txt, and the course's late policy (``deadlines.toml``,
   ``nbgrader_config.py``) when it has one.
+
+``build`` also prints the Gradescope assignment the bundle expects (:func:`assignment_outline`): its
+*Autograder points* are the autograded cells', and each derivation (a manually graded answer cell) is a
+manually graded question of the same assignment, which a person grades in Gradescope with a rubric; the
+assignment's total is the problem set's.
 
 ``run`` is the same engine as ``autograde`` (:func:`autograder.engine.grade_batch`, never a second grading
 path): the notebooks ``/autograder/submission/*.ipynb`` (else any below it) are laid out as one student's
 ``submitted/<student>/<ps>/`` folder, so the rules of ``autograde`` apply (``<ps>.ipynb`` is graded; a
 folder's only notebook under another name is graded and the feedback says so; several under other names
 are not guessed between); the engine's result becomes ``/autograder/results/results.json`` in Gradescope's
-format (:mod:`autograder.reports.gradescope`). The submission time is Gradescope's ``created_at``; the due
+format (:mod:`autograder.reports.gradescope`: the autograded cells' points, and each derivation as an entry
+without points, awaiting the person who grades its manual question, with the answer as handed in). An upload
+that gives no notebook to grade gets score 0 and a reason naming what it holds (:func:`describe_upload`: empty,
+only other files, a link, a notebook over the size limit), never the empty folder the engine was given. The submission time is Gradescope's ``created_at``; the due
 date is Gradescope's for that submitter (an extension granted there included), and the late policy is the
 course's (``deadlines.toml`` or ``nbgrader_config.py``, bundled in ``course/`` when the course has them):
 the score Gradescope gets is after the late penalty, and the output says why. What it prints goes to Gradescope's instructor-only output:
@@ -32,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import json
 import os
 import shutil
@@ -66,7 +76,10 @@ fi
 "$python" -c "$supported"
 "$python" -m venv /autograder/venv
 /autograder/venv/bin/python -m pip install --quiet --upgrade pip
-/autograder/venv/bin/python -m pip install --quiet -e /autograder/source/course
+# the versions the course was tested with (constraints.txt, as `make install` uses it; PYTHONWARNINGS: as there,
+# setuptools' notes on editable installs are for package authors, not for the build log)
+course=/autograder/source/course
+PYTHONWARNINGS=ignore /autograder/venv/bin/python -m pip install --quiet -c "$course/constraints.txt" -e "$course"
 # a smoke test of the image: the problem set loads (checks, references, source notebook)
 /autograder/venv/bin/python -m autograder gradescope check {ps}
 """
@@ -116,6 +129,8 @@ def run(args) -> int:
         path = build(args.assignment, args.out, args.timeout, args.visibility)
         print(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB): upload it on Gradescope as the autograder "
               f"of {args.assignment} (Configure Autograder → Zip file upload).")
+        for line in assignment_outline(args.assignment):
+            print(line)
         return 0
     if args.action == "check":
         return check(args.assignment)
@@ -143,7 +158,8 @@ def _solutions_needed(root: Path, ps: str) -> set:
 
 def bundle_files(ps: str, root: Path | None = None) -> dict:
     """``path in the zip -> file on disk`` of ``course/``: the product's packages without other problem sets'
-    checks and references, the problem set's source folder, pyproject.toml and README.md."""
+    checks and references, the problem set's source folder, pyproject.toml, README.md and constraints.txt
+    (the tested versions setup.sh installs)."""
     from autograder.model.course import PROBLEM_SETS, ROOT
     from autograder.model.deadlines import DEADLINES_FILE
 
@@ -162,7 +178,7 @@ def bundle_files(ps: str, root: Path | None = None) -> dict:
             if rel.parts[:2] == ("autograder", "checks") and path.name in others:
                 continue
             files[f"course/{rel.as_posix()}"] = path
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "constraints.txt"):  # constraints.txt: setup.sh installs with it
         files[f"course/{name}"] = root / name
     for name in (DEADLINES_FILE, "nbgrader_config.py"):  # the course's late policy, when it has one
         if (root / name).is_file():
@@ -193,6 +209,25 @@ def build(ps: str, out, timeout: float = 10.0, visibility: str = "visible") -> P
     os.chmod(tmp, 0o644)
     os.replace(tmp, path)
     return path
+
+
+def assignment_outline(ps: str) -> list:
+    """The Gradescope assignment the bundle of ``ps`` expects, as lines to print: its autograder points (the
+    autograded cells'), and one manually graded question per answer cell (the derivations a person grades in
+    Gradescope), with their names and points, from the problem set's source notebook."""
+    from autograder.model.course import ANSWER_CELLS, autograded_max_score, max_score
+    from autograder.model.results import fmt_points
+
+    lines = [f"On Gradescope, the programming assignment of {ps}: Autograder points "
+             f"{fmt_points(autograded_max_score(ps))} (its autograded cells)."]
+    answers = ANSWER_CELLS[ps]
+    if answers:
+        lines.append("Tick Enable Manual Grading, then Edit Outline: add one question per derivation (a person "
+                     "grades it there, with a rubric):")
+        lines += [f"  {gid}: {fmt_points(points)} points" for gid, points in answers]
+    lines.append(f"The assignment's total is then {fmt_points(max_score(ps))} points, the problem set's "
+                 "(docs/instructors.md, \"Gradescope\").")
+    return lines
 
 
 def check(ps: str) -> int:
@@ -261,6 +296,74 @@ def submitted_notebooks(submission: Path) -> list:
     return found[:MAX_NOTEBOOKS]
 
 
+#: At most this many entries of an upload are looked at to say what it holds (no notebook in it).
+MAX_UPLOAD_ENTRIES = 10_000
+#: At most this many of an upload's file names are named in the message.
+SHOWN_NAMES = 5
+
+
+def _upload_entries(submission: Path) -> tuple:
+    """``(files, links, hidden)`` of an upload, as paths relative to it, sorted: its regular files, its
+    symbolic links (never followed) and its hidden entries and ``__MACOSX`` folders (named, not entered; a
+    folder with a trailing ``/``), at most :data:`MAX_UPLOAD_ENTRIES` entries looked at."""
+    files, links, hidden, seen = [], [], [], 0
+    for folder, dirs, names in os.walk(submission):  # os.walk lists links to folders among dirs, never enters them
+        rel = Path(folder).relative_to(submission)
+        walk = []
+        for d in sorted(dirs):
+            seen += 1
+            if Path(folder, d).is_symlink():
+                links.append((rel / d).as_posix())
+            elif d.startswith(".") or d == "__MACOSX":
+                hidden.append((rel / d).as_posix() + "/")
+            else:
+                walk.append(d)
+        dirs[:] = walk
+        for name in sorted(names):
+            seen += 1
+            path = Path(folder, name)
+            if path.is_symlink():
+                links.append((rel / name).as_posix())
+            elif name.startswith("."):
+                hidden.append((rel / name).as_posix())
+            elif path.is_file():
+                files.append((rel / name).as_posix())
+        if seen >= MAX_UPLOAD_ENTRIES:
+            break
+    return sorted(files), sorted(links), sorted(hidden)
+
+
+def describe_upload(submission: Path, ps: str, left_out: list) -> str:
+    """Why an upload gave no notebook to grade, naming what it holds: it is empty; it holds only other files
+    (named, up to :data:`SHOWN_NAMES`; one that looks like a notebook saved under another extension is
+    pointed out, and so are hidden folders such as Jupyter's ``.ipynb_checkpoints/``); its notebooks are
+    links; or every notebook was left out (``left_out``: too large …)."""
+    from autograder.model.ids import display
+
+    def shown(names):
+        cut = [display(n)[:120] for n in names[:SHOWN_NAMES]]
+        return ", ".join(cut) + (f" and {len(names) - SHOWN_NAMES} more" if len(names) > SHOWN_NAMES else "")
+
+    upload = f"upload {ps}.ipynb itself (in Jupyter: File → Download)"
+    if left_out:
+        return f"no notebook in the upload could be graded: {', '.join(left_out)}"
+    files, links, hidden = _upload_entries(submission) if submission.is_dir() else ([], [], [])
+    if not (files or links or hidden):
+        return f"no notebook was found: the upload is empty; {upload}"
+    notebook_links = [n for n in links if n.endswith(".ipynb")]
+    if notebook_links:
+        return (f"no notebook was found in the upload: {shown(notebook_links)} is a symbolic link, and links are "
+                f"not followed; {upload}")
+    reason = f"no notebook (a .ipynb file) was found in the upload, which holds {shown(files + links + hidden)}"
+    if hidden and not files:
+        reason += " (hidden files and folders, such as .ipynb_checkpoints/ where Jupyter keeps automatic copies, are not graded)"
+    lookalike = next((n for n in files if ".ipynb" in Path(n).name.lower()), None)
+    if lookalike is not None:
+        reason += (f"; {display(lookalike)[:120]} looks like a notebook saved under another name: rename it to "
+                   f"{ps}.ipynb")
+    return f"{reason}; {upload}"
+
+
 def _lay_out(notebooks: list, folder: Path) -> list:
     """Copy the notebooks into one problem-set folder (``submitted/<student>/<ps>/``); returns what was left out."""
     left_out = []
@@ -282,6 +385,16 @@ def _fallback(ps: str, reason: str) -> dict:
     return {"score": 0.0, "output": f"{ps}: the autograder could not grade this submission: {reason}",
             "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": [],
             "extra_data": {"engine": "probdl-autograder", "assignment": ps, "error": reason[:2000]}}
+
+
+def _not_graded(result, reason: str):
+    """``result`` (the engine's, for a folder with no notebook) with ``reason`` on every graded cell and in its
+    notes, as :meth:`~autograder.model.results.SubmissionResult.not_graded` writes it; its submission time kept."""
+    from autograder.model.results import SubmissionResult
+
+    fresh = SubmissionResult.not_graded(result.student, result.assignment,
+                                        [(t.name, t.max_score) for t in result.tests], result.max_score, reason)
+    return dataclasses.replace(result, tests=fresh.tests, notes=fresh.notes, score=fresh.score)
 
 
 def grade_on_gradescope(ps: str, root: Path, timeout: float, visibility: str) -> int:
@@ -345,8 +458,17 @@ def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float)
             reasons = "; ".join(f["error"] for f in summary.failed) or "the engine wrote no result"
             return _fallback(ps, reasons)
         result = read_result(path)
-    if left_out:
+    if len(left_out) == len(notebooks):
+        # nothing was laid out, so the engine saw an empty folder: say what the upload itself holds instead
+        result = _not_graded(result, describe_upload(root / "submission", ps, left_out))
+    elif left_out:
         result.notes.append("Not graded: " + ", ".join(left_out) + ".")
     result = _with_deadline(result, meta, ps)
-    print(f"{ps}: {result.score:g} / {result.max_score:g} points ({len(notebooks)} notebook(s) in the submission).")
-    return gradescope_results(result, visibility, execution_time=time.monotonic() - started)
+    data = gradescope_results(result, visibility, execution_time=time.monotonic() - started)
+    manual = data["extra_data"]["manual"]
+    print(f"{ps}: {data['score']:g} / {data['extra_data']['max_score']:g} autograder points ({len(notebooks)} "
+          "notebook(s) in the submission)" + "".join(f"; {m['name']} ({m['points']:g} points, a manual question): "
+                                                     f"{m['state']}" for m in manual) + ".")
+    if len(left_out) == len(notebooks):
+        print(f"Nothing graded: {result.notes[0]}")
+    return data

@@ -158,12 +158,13 @@ def render_feedback(result: SubmissionResult) -> str:
     return render("feedback.html.j2", **feedback_view(result))
 
 
-def render_feedback_text(result: SubmissionResult) -> str:
+def render_feedback_text(result: SubmissionResult, headline: str | None = None) -> str:
     """The same feedback as plain text (``templates/feedback.txt.j2``): what the page says above and between
     the graded cells (score, restored test cells, cells that failed, notes, functions not attempted yet),
     for platforms that show text, such as Gradescope's submission output. The graded cells themselves are
-    listed by the platform, one test each."""
-    return render("feedback.txt.j2", **feedback_view(result))
+    listed by the platform, one test each. ``headline`` replaces the first line (the score and how many
+    cells passed) where the platform counts points otherwise (Gradescope: the autograder's points only)."""
+    return render("feedback.txt.j2", headline=headline, **feedback_view(result))
 
 
 def write_feedback(result: SubmissionResult) -> object:
