@@ -24,12 +24,10 @@ decay against overfitting on 100 digits (ps6, with ``map_linear_regression``).
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import io
 import json
-import os
 import re
 from pathlib import Path
 
@@ -38,6 +36,7 @@ import pytest
 
 from autograder.model.course import ROOT, is_data_cell, is_lesson_cell, release_notebook, source_notebook
 from autograder.release import inline
+from testkit.training_tells import run_training
 
 #: problem set -> the data file its training section reads, and what its README says about it
 TRAINING = {
@@ -69,47 +68,6 @@ def _text(cell) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
-def _python(source: str) -> str:
-    """A cell's source without IPython's magics and shell escapes (what ``%matplotlib inline`` is)."""
-    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
-
-
-def run_training(ps: str, notebook: Path, folder: Path, skip_data: bool = False) -> str:
-    """The stdout of ``fig-train`` after the notebook's set-up, solution and data cells, run here in ``folder``.
-
-    The cells run as a kernel runs them (top to bottom, one namespace, ``folder`` as the working
-    directory, matplotlib without a screen); lesson cells other than ``fig-train`` and the graded test
-    cells are not needed and not run, nor the data cell with ``skip_data``.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    namespace: dict = {"__name__": "__main__"}
-    out = io.StringIO()
-    cwd = os.getcwd()
-    try:
-        os.chdir(folder)
-        for cell in _cells(notebook):
-            meta, gid = _meta(cell), _meta(cell).get("grade_id", "")
-            if cell["cell_type"] != "code" or (meta.get("grade") and not meta.get("solution")):
-                continue
-            if (is_lesson_cell(gid) and gid != "fig-train") or (skip_data and is_data_cell(gid)):
-                continue
-            code = compile(_python(_text(cell)), f"<cell {gid}>", "exec")
-            if gid == "fig-train":
-                with contextlib.redirect_stdout(out):
-                    exec(code, namespace)  # the course's own notebook
-                break
-            with contextlib.redirect_stdout(io.StringIO()):
-                exec(code, namespace)
-    finally:
-        os.chdir(cwd)
-        plt.close("all")
-    return out.getvalue()
-
-
 def _stated(ps: str) -> str:
     """The markdown around ``fig-train``: the section's text up to the cell (what the student reads first)."""
     cells = _cells(source_notebook(ps))
@@ -120,7 +78,7 @@ def _stated(ps: str) -> str:
 
 @pytest.mark.parametrize("ps", TRAINING)
 def test_the_reference_solutions_reach_what_the_notebook_states(ps, tmp_path):
-    printed = run_training(ps, source_notebook(ps), tmp_path)
+    printed = run_training(source_notebook(ps), tmp_path)
     assert list(tmp_path.iterdir()) == [], "the notebook reads no file and writes none"
     stated = _stated(ps)
     counts = re.findall(r"held-out accuracy: ([\d.]+)% \((\d+) of (\d+) ", printed)
@@ -141,14 +99,14 @@ def test_the_reference_solutions_reach_what_the_notebook_states(ps, tmp_path):
 
 @pytest.mark.parametrize("ps", TRAINING)
 def test_with_the_template_the_section_says_which_function_is_missing(ps, tmp_path):
-    printed = run_training(ps, release_notebook(ps), tmp_path)
+    printed = run_training(release_notebook(ps), tmp_path)
     assert "still the template" in printed and "accuracy" not in printed, printed
     assert len(printed.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("ps", TRAINING)
 def test_without_its_data_cell_run_the_section_says_which_cell_to_run(ps, tmp_path):
-    printed = run_training(ps, source_notebook(ps), tmp_path, skip_data=True)
+    printed = run_training(source_notebook(ps), tmp_path, skip_data=True)
     assert printed == (f"This cell reads `{TRAINING[ps]}`, which the data cell above holds (collapsed, titled "
                        '"Data: …"): run that cell, then this one.\n')
 
@@ -187,3 +145,4 @@ def test_every_training_set_is_listed():
             and any(is_data_cell(_meta(c).get("grade_id")) for c in _cells(source_notebook(ps)))}
     assert uses == set(TRAINING)
     assert {p.name for p in DATA_FOLDER.iterdir()} == set(DATA) | {"README.md", LICENCE}
+
