@@ -73,7 +73,8 @@ CLAIMS: dict[str, tuple[Claim, ...]] = {
         Claim("sec-train", "**97.0 %** of them (288 of 297)", "fig-train",
               r"held-out accuracy: 97\.0% \(288 of 297 digits\), correct functions 97\.0% \(288\)\n"),
         Claim("sec-train", "the loss falling at every\nstep", "fig-train",
-              r"training loss after 200 steps +0\.139893, correct functions 0\.139893\n"),
+              r"training loss after 200 steps +0\.139893, correct functions 0\.139893\n"
+              r"the loss fell at every step, as with correct functions\n"),
     ),
     "ps3_gaussian": (
         Claim("sec-density", r"$\tfrac12 \log 2\pi \approx 0.919$", "demo-tails", r"1/2 log\(2 pi\) = 0\.919\n"),

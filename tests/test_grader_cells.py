@@ -85,7 +85,7 @@ def test_a_students_imitation_of_the_grader_cell_is_dropped(stock_nbgrader):
 def test_nbgraders_feedback_leaves_the_grader_cells_out(stock_nbgrader):
     """nbgrader's generate_feedback, as the course configures it, runs DropGraderCells on the autograded
     notebook: what it converts to HTML has no cell for the grader and no rubric."""
-    nb = nbformat.from_dict(_autograded(stock_nbgrader, INSTRUCTOR, "ps2_cross_entropy"))
+    nb = nbformat.from_dict(_autograded(stock_nbgrader, UNTOUCHED, "ps2_cross_entropy"))  # (the instructor's answer is the model)
     out, _ = DropGraderCells().preprocess(nb, {})
     assert not any(derivations.is_grader_cell(c) for c in out.cells)
     assert "**Rubric (" not in json.dumps(out) and derivations.GRADER_TITLE not in json.dumps(out)
