@@ -12,7 +12,9 @@ from rich.console import Console
 
 from autograder.model.course import PROBLEM_SETS, ROOT
 from autograder.reports import write_reports
-from autograder.commands.merge import MergeConflict, merge, write_grades_csv
+from autograder.commands.merge import merge
+from autograder.model.grades import write_grades_csv
+from autograder.model.shards import MergeConflict
 from tests.reports_fixtures import class_results, write_class
 
 
