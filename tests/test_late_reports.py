@@ -258,7 +258,7 @@ def test_gradescope_uses_its_due_date_per_submitter_and_the_course_policy(tmp_pa
 
 
 def test_the_gradescope_bundle_carries_the_course_policy(tmp_path):
-    from autograder.commands.gradescope import bundle_files
+    from autograder.release.gradescope_bundle import bundle_files
 
     files = bundle_files(PS)
     assert files["course/nbgrader_config.py"] == ROOT / "nbgrader_config.py"
