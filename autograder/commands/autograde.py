@@ -23,6 +23,8 @@ import argparse
 import json
 import sys
 
+from autograder.reports.table import summary_lines
+
 #: Exit status after Ctrl-C (128 + SIGINT), as shells do.
 INTERRUPTED = 130
 
@@ -61,38 +63,6 @@ def resume_line(summary) -> str:
     """The one line printed after an interruption."""
     return (f"Interrupted: {summary.graded} notebook(s) graded in this run, {summary.skipped_existing} kept from "
             f"earlier, of {summary.total}; run the same command again to grade the rest (finished results are kept).")
-
-
-def summary_lines(summary, submitted_label: str = "") -> list:
-    """What the engine did, as plain lines (ids are display ids: printable, no escapes)."""
-    lines = []
-    if summary.graded == 0 and summary.skipped_existing and not summary.failed:
-        lines.append(f"Nothing new to grade: all {summary.skipped_existing} submission(s) have results from an "
-                     "earlier run (--force regrades them).")
-    else:
-        text = f"Graded {summary.graded} notebook(s) in {summary.duration_s:.1f} s"
-        if summary.graded and summary.workers:
-            text += f" ({summary.notebooks_per_s:.1f} notebooks/s with {summary.workers} worker(s))"
-        if summary.skipped_existing:
-            text += f", kept {summary.skipped_existing} from an earlier run"
-        if summary.failed:
-            text += f", {len(summary.failed)} could not be graded"
-        lines.append(text + (f", shard {summary.shard}" if summary.shard else "") + ".")
-    if summary.total == 0 and summary.shard:
-        lines.append(f"Shard {summary.shard} holds no student of this folder (fine with more shards than students).")
-    from autograder.reports.stats import sandbox_line
-
-    sb = sandbox_line(summary.sandbox)
-    if sb:
-        lines.append(sb)
-    if summary.not_graded:
-        where = f", paths in {submitted_label.rstrip('/')}/" if submitted_label else ""
-        lines.append(f"Not graded ({len(summary.not_graded)}{where}):")
-        for n in summary.not_graded[:20]:
-            lines.append(f"  {n['path']}: {n['reason']}" + (f" — {n['suggestion']}" if n["suggestion"] else ""))
-        if len(summary.not_graded) > 20:
-            lines.append(f"  … and {len(summary.not_graded) - 20} more (summary.json lists them all)")
-    return lines
 
 
 def print_summary(summary, out=sys.stdout, table=True, submitted_label="") -> None:
@@ -150,15 +120,17 @@ def _similarity(args, summary) -> str:
     """``--similarity``: the report written into RESULTS_DIR/similarity/; the line that says so (or why not)."""
     from pathlib import Path
 
-    from autograder.commands import similarity
+    from autograder.model.course import ROOT
     from autograder.model.files import SIMILARITY_DIR
+    from autograder.similarity.run import similarity_report  # (copydetect and matplotlib, 0.9 s: with --similarity)
 
     try:
-        found = similarity.write(args.submitted, Path(summary.results_dir) / SIMILARITY_DIR, None, args.course,
-                                 args.assignment, args.student, args.workers)
+        found = similarity_report(args.submitted, Path(summary.results_dir) / SIMILARITY_DIR,
+                                  course_dir=args.course or ROOT, assignments=args.assignment, students=args.student,
+                                  workers=args.workers)
     except ValueError as exc:
         return f"Similarity: not written ({exc})"
-    return similarity.summary_line(found)
+    return found.line()
 
 
 def run(args) -> int:

@@ -77,9 +77,8 @@ def _show(path: Path) -> str:
 def run(args) -> int:
     from autograder.engine import grade_batch
     from autograder.sandbox.confine import Limits
-    from autograder.commands.autograde import summary_lines
     from autograder.reports import show_reports, write_reports
-    from autograder.reports.table import batch_progress, make_console
+    from autograder.reports.table import batch_progress, make_console, summary_lines
 
     console = make_console()
     course = Path(args.dir).resolve()

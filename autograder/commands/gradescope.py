@@ -274,7 +274,7 @@ def _may_fall_back(summary) -> bool:
 
 
 def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float) -> dict:
-    from autograder.commands.autograde import summary_lines
+    from autograder.reports.table import summary_lines
     from autograder.engine import grade_batch
     from autograder.model.ids import folder_name
     from autograder.model.results import read_result, results_path

@@ -20,7 +20,11 @@ Imports are lazy: ``python -m autograder merge --help`` loads none of these modu
 
 from __future__ import annotations
 
-__all__ = ["add_report_arguments", "apply_deadlines", "show_reports", "write_reports"]
+__all__ = ["NoResults", "add_report_arguments", "apply_deadlines", "recompute", "show_reports", "write_reports"]
+
+
+class NoResults(ValueError):
+    """A results folder without any ``<student>/<ps>/results.json``: nothing to recompute."""
 
 
 def add_report_arguments(parser) -> None:
@@ -103,6 +107,43 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
         summary_file.write(summary_path, summary_file.read_batches(summary_path), data)
     if show:
         show_reports(results_dir, data, console=console, json_output=json_output, results=class_stats)
+    return data
+
+
+def recompute(results_dir, gradebook=None, course=None, feedback=True, json_output=False) -> dict:
+    """Every late penalty and total of ``results_dir`` written again from the results alone, no notebook run
+    (``late``, ``extension --results``).
+
+    The course's deadlines (:func:`autograder.reports.course_deadlines.load` of the ``gradebook`` or ``course``
+    folder) are applied and every file is written (:func:`write_reports`); then one line on stderr says how
+    many submissions were recomputed and how fast, and the reports are shown (:func:`show_reports`).
+
+    Raises
+    ------
+    NoResults
+        ``results_dir`` holds no results.json (nothing is written).
+    autograder.model.deadlines.DeadlinesError
+        The course's deadlines cannot be read (the message names the file and the field; nothing is written).
+    """
+    import sys
+    import time
+    from pathlib import Path
+
+    from autograder.model.results import result_files
+    from autograder.reports.course_deadlines import course_folder, load
+
+    results_dir = Path(results_dir)
+    if not result_files(results_dir):
+        raise NoResults(f"no results in {results_dir} (expected <student>/<ps>/results.json, what `autograde --out` "
+                        "writes)")
+    started = time.perf_counter()
+    deadlines = load(course_folder(gradebook, course))
+    data = write_reports(results_dir, gradebook=gradebook, feedback=feedback, show=False, deadlines=deadlines)
+    seconds = time.perf_counter() - started
+    print(f"Recomputed {len(data.get('submissions') or [])} submission(s) in {seconds:.1f} s, no notebook run"
+          + ("" if deadlines is not None else " (the course sets no due date: scores without late penalties)")
+          + ".", file=sys.stderr)
+    show_reports(results_dir, data, json_output=json_output)
     return data
 
 

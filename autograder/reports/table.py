@@ -1,4 +1,4 @@
-"""The terminal side: a rich grade table after a batch, and a progress bar during one."""
+"""The terminal side: a rich grade table after a batch, the batch's own lines, and a progress bar during one."""
 
 from __future__ import annotations
 
@@ -141,6 +141,37 @@ def _show(path: Path) -> str:
     except ValueError:
         rel = str(path)
     return rel if not rel.startswith("../..") else str(path)
+
+
+def summary_lines(summary, submitted_label: str = "") -> list:
+    """What the engine did (an :class:`autograder.engine.batch.BatchSummary`), as plain lines for a terminal or a
+    log (ids are display ids: printable, no escapes): ``autograde``, ``demo``, ``gradescope run``."""
+    lines = []
+    if summary.graded == 0 and summary.skipped_existing and not summary.failed:
+        lines.append(f"Nothing new to grade: all {summary.skipped_existing} submission(s) have results from an "
+                     "earlier run (--force regrades them).")
+    else:
+        text = f"Graded {summary.graded} notebook(s) in {summary.duration_s:.1f} s"
+        if summary.graded and summary.workers:
+            text += f" ({summary.notebooks_per_s:.1f} notebooks/s with {summary.workers} worker(s))"
+        if summary.skipped_existing:
+            text += f", kept {summary.skipped_existing} from an earlier run"
+        if summary.failed:
+            text += f", {len(summary.failed)} could not be graded"
+        lines.append(text + (f", shard {summary.shard}" if summary.shard else "") + ".")
+    if summary.total == 0 and summary.shard:
+        lines.append(f"Shard {summary.shard} holds no student of this folder (fine with more shards than students).")
+    sb = stats.sandbox_line(summary.sandbox)
+    if sb:
+        lines.append(sb)
+    if summary.not_graded:
+        where = f", paths in {submitted_label.rstrip('/')}/" if submitted_label else ""
+        lines.append(f"Not graded ({len(summary.not_graded)}{where}):")
+        for n in summary.not_graded[:20]:
+            lines.append(f"  {n['path']}: {n['reason']}" + (f" — {n['suggestion']}" if n["suggestion"] else ""))
+        if len(summary.not_graded) > 20:
+            lines.append(f"  … and {len(summary.not_graded) - 20} more (summary.json lists them all)")
+    return lines
 
 
 def print_summary(results_dir, results=None, console=None, gradebook=None) -> None:
