@@ -15,22 +15,7 @@ looked up on first use.
 
 from __future__ import annotations
 
-_EXPORTS = {
-    "Check": "autograder.checks.model",
-    "CheckResult": "autograder.checks.model",
-    "Hint": "autograder.checks.model",
-    "Probe": "autograder.checks.model",
-}
-
-__all__ = sorted([*_EXPORTS, "all_checks", "checks_for", "get_check", "run_check"])
-
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = ["all_checks", "checks_for", "get_check", "run_check"]
 
 
 def checks_for(ps: str) -> dict:

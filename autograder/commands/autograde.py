@@ -134,7 +134,8 @@ def _similarity(args, summary) -> str:
 
 
 def run(args) -> int:
-    from autograder.engine.batch import LayoutError, grade_batch, parse_shard
+    from autograder.engine.batch import grade_batch, parse_shard
+    from autograder.model.submissions import LayoutError
     from autograder.model.deadlines import DeadlinesError
     from autograder.reports.course_deadlines import course_folder, load
     from autograder.sandbox.confine import Limits

@@ -75,7 +75,7 @@ def _show(path: Path) -> str:
 
 
 def run(args) -> int:
-    from autograder.engine import grade_batch
+    from autograder.engine.batch import grade_batch
     from autograder.sandbox.confine import Limits
     from autograder.reports import show_reports, write_reports
     from autograder.reports.table import batch_progress, make_console, summary_lines

@@ -4,7 +4,7 @@
 assignment it expects: both are :mod:`autograder.release.gradescope_bundle`'s (what the zip holds, and
 why). ``check`` loads the problem set as a batch would (what the bundle's ``setup.sh`` ends with).
 
-``run`` is the same engine as ``autograde`` (:func:`autograder.engine.grade_batch`, never a second grading
+``run`` is the same engine as ``autograde`` (:func:`autograder.engine.batch.grade_batch`, never a second grading
 path): the notebooks ``/autograder/submission/*.ipynb`` (else any below it) are laid out as one student's
 ``submitted/<student>/<ps>/`` folder, so the rules of ``autograde`` apply (``<ps>.ipynb`` is graded; a
 folder's only notebook under another name is graded and the feedback says so; several under other names
@@ -275,7 +275,7 @@ def _may_fall_back(summary) -> bool:
 
 def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float) -> dict:
     from autograder.reports.table import summary_lines
-    from autograder.engine import grade_batch
+    from autograder.engine.batch import grade_batch
     from autograder.model.ids import folder_name
     from autograder.model.results import read_result, results_path
     from autograder.reports.gradescope import gradescope_results

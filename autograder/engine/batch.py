@@ -46,7 +46,7 @@ from pathlib import Path
 from autograder.model import course
 from autograder.model import results as results_model
 from autograder.model.grades import write_grades_csv
-from autograder.model.submissions import LayoutError, Submission, scan
+from autograder.model.submissions import Submission, scan
 from autograder.model.ids import raw_bytes
 from autograder.model.notebook import load_source
 from autograder.engine.pool import GraderError, Zygote, ZygoteLost, default_hidden
@@ -55,8 +55,7 @@ from autograder.model import summary as summary_file
 from autograder.model.files import SUMMARY_FILE, hand_over, make_dirs
 from autograder.model.submission_time import SubmissionTime, from_timestamp_file
 
-__all__ = ["BatchSummary", "LayoutError", "Submission", "ZygoteKeeper", "collect_submissions", "grade_batch",
-           "parse_shard", "split_shards"]
+__all__ = ["BatchSummary", "ZygoteKeeper", "collect_submissions", "grade_batch", "parse_shard", "split_shards"]
 
 
 @dataclass

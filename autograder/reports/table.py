@@ -295,7 +295,7 @@ def progress_bar(total: int, console=None, description: str = "grading", enabled
 
 @contextmanager
 def batch_progress(console=None, enabled=None):
-    """An ``on_event`` callback for :func:`autograder.engine.grade_batch` that drives a progress bar.
+    """An ``on_event`` callback for :func:`autograder.engine.batch.grade_batch` that drives a progress bar.
 
     ``with batch_progress() as on_event: grade_batch(…, on_event=on_event)``. The bar
     appears at the engine's ``start`` event (when it knows how many notebooks it
