@@ -18,7 +18,6 @@ import sys
 from autograder.model.course import ROOT
 from autograder.model.submissions import LayoutError
 from autograder.similarity.index import THRESHOLD
-from autograder.similarity.run import similarity_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
+    from autograder.similarity.run import similarity_report  # (copydetect and matplotlib, 0.9 s: not for --help)
+
     if args.workers is not None and args.workers < 1:
         print("error: --workers must be positive", file=sys.stderr)
         return 2

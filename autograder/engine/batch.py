@@ -43,6 +43,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.checks import checks_for
+from autograder.checks.evaluate import reference
+from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
+from autograder.engine import references
+from autograder.engine.grade import grade_submission, unreadable_results
 from autograder.model import course
 from autograder.model import results as results_model
 from autograder.model.grades import write_grades_csv
@@ -184,9 +189,6 @@ def forbidden_names(check_dicts) -> list:
 
 def _load_assignment(course_dir, assignment):
     """(source notebook, checks) of one assignment; raises GraderError."""
-    from autograder.checks import checks_for
-    from autograder.checks.evaluate import reference
-
     path = Path(course_dir) / "source" / assignment / f"{assignment}.ipynb"
     try:
         source = load_source(path, assignment)
@@ -351,8 +353,6 @@ class _Run:
                     self.fail(sub, f"{type(exc).__name__}: {exc}")
 
     def grade_one(self, slot: int, sub: Submission) -> None:
-        from autograder.engine.grade import grade_submission, unreadable_results
-
         source, checks = self.loaded[sub.assignment]
         data, error = None, ""
         if sub.problem:
@@ -390,8 +390,6 @@ class _Run:
         self.write(sub, source, data)
 
     def write(self, sub, source, data) -> None:
-        from autograder.engine.grade import unreadable_results
-
         path = submission_results_path(self.results_dir, sub)
         data.submitted = submission_time(sub, self.submitted_at)
         try:
@@ -500,8 +498,6 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
         if keeper is not None:
             keeper.close()
             summary.zygote_restarts = keeper.restarts
-        from autograder.engine import references
-
         references.close_all()
         _account_missing(todo, results_dir, summary, emit)
         _finish(summary, results_dir, started)
@@ -534,10 +530,8 @@ def _runs_code(todo) -> bool:
 
 def _launch(hidden, workers):
     """``(keeper, "")`` with the zygote's process started, or ``(None, why)`` when it cannot start."""
-    from autograder.checks.forbidden import ALL
-
     try:
-        return ZygoteKeeper(hidden, workers, prepare=ALL).launch(), ""
+        return ZygoteKeeper(hidden, workers, prepare=ALL_FORBIDDEN).launch(), ""
     except (GraderError, OSError) as exc:
         return None, str(exc)
 

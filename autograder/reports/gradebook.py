@@ -44,8 +44,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autograder.model.course import is_blank_answer, source_notebook
+from autograder.model.files import is_regular_file
+from autograder.model.results import TestResult, load_results
 from autograder.reports.autograded import autograded_path, build, write_autograded
-from autograder.model.results import load_results
 from autograder.reports.results import problem_sets
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -106,8 +108,6 @@ def _timestamp(course_dir: Path, coursedir, student: str, ps: str):
     """
     import os
 
-    from autograder.model.files import is_regular_file
-
     try:
         path = Path(coursedir.format_path(coursedir.submitted_directory, student, ps)) / "timestamp.txt"
     except Exception:  # noqa: BLE001 — nbgrader internals; the plain layout is the fallback
@@ -126,12 +126,11 @@ def _timestamp(course_dir: Path, coursedir, student: str, ps: str):
     return text or None
 
 
-def source_notebook(course_dir, ps: str):
+def course_source_notebook(course_dir, ps: str):
     """The source notebook of ``ps``: the course folder's ``source/<ps>/<ps>.ipynb``, else this repository's
-    (the one the engine grades with by default); None when neither exists."""
-    from autograder.model.course import source_notebook as repository_source
-
-    for path in (Path(course_dir) / "source" / ps / f"{ps}.ipynb", repository_source(ps)):
+    (:func:`autograder.model.course.source_notebook`, the one the engine grades with by default); None when
+    neither exists."""
+    for path in (Path(course_dir) / "source" / ps / f"{ps}.ipynb", source_notebook(ps)):
         if path.is_file():
             return path
     return None
@@ -187,7 +186,7 @@ def write_gradebook(results_dir, course_dir=".", results=None, db_url=None, cour
     readable = [r for r in results if not r.unreadable]
     written["skipped"] = [f"{r.student}/{r.assignment}" for r in results if r.unreadable]
     ensure_tools_on_path()
-    sources = {ps: source_notebook(course_dir, ps) for ps in problem_sets(readable)}
+    sources = {ps: course_source_notebook(course_dir, ps) for ps in problem_sets(readable)}
     with warnings.catch_warnings():
         # nbgrader's add_submission builds objects outside the session: SQLAlchemy warns, harmlessly
         warnings.simplefilter("ignore", category=SAWarning)
@@ -300,8 +299,6 @@ def _answer_comment(gb, name: str, nb: str, r) -> None:
     """nbgrader's "No response." on an answer left blank (what its autograde writes), else no auto comment."""
     from nbgrader.api import MissingEntry
 
-    from autograder.model.course import is_blank_answer
-
     try:
         comment = gb.find_comment(name, nb, r.assignment, r.student)
     except MissingEntry:
@@ -322,8 +319,6 @@ def read_hand_grades(results, course_dir=".", db_url=None, course_id=None) -> li
     import dataclasses
 
     from nbgrader.api import Gradebook, MissingEntry
-
-    from autograder.model.results import TestResult
 
     course_dir = Path(course_dir).resolve()
     coursedir = course_directory(course_dir)

@@ -6,9 +6,9 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from autograder.reports import stats
 from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE
 from autograder.model.results import SubmissionResult, fmt_points, load_results
+from autograder.reports import late, stats
 
 
 def make_console(**kwargs):
@@ -94,8 +94,6 @@ def attention_lines(results) -> list:
 def late_lines(results, limit: int = 20) -> list:
     """The class's deadlines in a line, then one line per late submission (or one whose time is unknown):
     who, which problem set, the score before and after the penalty, and why (at most ``limit``)."""
-    from autograder.reports import late
-
     info = late.summary(results)
     if info is None:
         return []
