@@ -75,7 +75,7 @@ def resume_line(summary) -> str:
             f"earlier, of {summary.total}; run the same command again to grade the rest (finished results are kept).")
 
 
-def print_summary(summary, out=sys.stdout, table=True, submitted_label="") -> None:
+def print_batch(summary, out=sys.stdout, table=True, submitted_label="") -> None:
     """The engine's summary; with ``table``, a plain grade table (when the rich reports are off)."""
     for line in summary_lines(summary, submitted_label):
         print(line, file=out)
@@ -159,7 +159,7 @@ def run(args) -> int:
         apply_deadlines(summary.results_dir, deadlines)
     if not args.no_reports:  # every file first: feedback.html per submission, report.html, --gradebook
         data = write_reports(summary.results_dir, gradebook=args.gradebook, show=False, deadlines=deadlines)
-    print_summary(summary, out=sys.stderr if args.json else sys.stdout, table=args.no_reports,
+    print_batch(summary, out=sys.stderr if args.json else sys.stdout, table=args.no_reports,
                   submitted_label=args.submitted)
     if similar:
         print(similar, file=sys.stderr if args.json else sys.stdout)

@@ -76,7 +76,7 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     :class:`rich.console.Console`; default: stdout), or, with ``json_output``,
     the JSON summary on stdout and nothing else there (:func:`show_reports`).
 
-    Returns the summary as a dict (see :func:`autograder.reports.jsonout.summary`).
+    Returns the summary as a dict (see :func:`autograder.reports.jsonout.class_json`).
     """
     results_dir = Path(results_dir)
     results = load_results(results_dir)
@@ -94,7 +94,7 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
         gradebook_info["results_updated_from_gradebook"] = hand_graded
         hand_over(Path(gradebook) / "gradebook.db", Path(gradebook) / "autograded")
     hand_over(results_dir)
-    data = jsonout.summary(results_dir, class_stats)
+    data = jsonout.class_json(results_dir, class_stats)
     if gradebook_info is not None:
         data["gradebook"] = gradebook_info
     summary_path = results_dir / SUMMARY_FILE
@@ -171,4 +171,4 @@ def show_reports(results_dir, data, console=None, json_output=False, results=Non
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
         sys.stdout.flush()
     else:
-        table.print_summary(results_dir, results, console=console, gradebook=data.get("gradebook"))
+        table.print_grades(results_dir, results, console=console, gradebook=data.get("gradebook"))

@@ -71,7 +71,7 @@ def batch_info(results_dir) -> dict:
     return {"not_graded": not_graded, "sandbox": sandbox}
 
 
-def summary(results_dir, results=None) -> dict:
+def class_json(results_dir, results=None) -> dict:
     """The ``--json`` object (see the module docstring); ``results`` may be a
     :class:`~autograder.reports.stats.ClassStats` (default: read from ``results_dir``)."""
     results_dir = Path(results_dir)
@@ -123,6 +123,6 @@ def summary(results_dir, results=None) -> dict:
         "problem_sets": problem_sets,
         "students": cs.rows,
         "submissions": submissions,
-        "late": late.summary(results),
+        "late": late.class_lateness(results),
         **batch_info(results_dir),
     }

@@ -106,7 +106,7 @@ def _students(cs, results_dir) -> list:
 
 def _late(results, results_dir) -> dict:
     """The deadlines section: the class in a line, and every submission that was late or whose time is unknown."""
-    info = late.summary(results)
+    info = late.class_lateness(results)
     if info is None:
         return {"late_info": None}
     entries = [{**e, "href": _href(e["result"], results_dir)} for e in late.entries(results)]

@@ -94,7 +94,7 @@ def attention_lines(results) -> list:
 def late_lines(results, limit: int = 20) -> list:
     """The class's deadlines in a line, then one line per late submission (or one whose time is unknown):
     who, which problem set, the score before and after the penalty, and why (at most ``limit``)."""
-    info = late.summary(results)
+    info = late.class_lateness(results)
     if info is None:
         return []
     lines = [late.headline(info)]
@@ -172,7 +172,7 @@ def summary_lines(summary, submitted_label: str = "") -> list:
     return lines
 
 
-def print_summary(results_dir, results=None, console=None, gradebook=None) -> None:
+def print_grades(results_dir, results=None, console=None, gradebook=None) -> None:
     """The grade table, the hardest cells, and where the files are.
 
     ``results``: the results or their :class:`~autograder.reports.stats.ClassStats` (default: read
