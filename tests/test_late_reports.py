@@ -24,7 +24,7 @@ import pytest
 from autograder.model.course import ROOT
 from autograder.model.deadlines import DeadlinesError
 from autograder.model.results import load_results
-from autograder.reports.build import write_reports
+from autograder.reports.after_grading import write_reports
 from autograder.reports.course_deadlines import load
 from testkit import nbgrader_course
 from tests.reports_fixtures import make_result, write_result

@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from autograder.model.course import PROBLEM_SETS, ROOT
-from autograder.reports.build import write_reports
+from autograder.reports.after_grading import write_reports
 from autograder.commands.merge import merge
 from autograder.model.grades import write_grades_csv
 from autograder.model.shards import MergeConflict

@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from autograder.reports import jsonout, stats
-from autograder.reports.build import write_reports
+from autograder.reports.after_grading import write_reports
 from autograder.reports.histogram import histogram_svgs, panels
 from autograder.reports.report import render_report, write_report
 from autograder.model.results import SubmissionResult, fmt_points, load_results

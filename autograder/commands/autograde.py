@@ -32,7 +32,7 @@ from autograder.model.files import SIMILARITY_DIR
 from autograder.model.grades import grades_table
 from autograder.model.submission_time import from_ci, from_text
 from autograder.model.submissions import LayoutError
-from autograder.reports.build import add_report_arguments, apply_deadlines, show_reports, write_reports
+from autograder.reports.after_grading import add_report_arguments, apply_deadlines, show_reports, write_reports
 from autograder.reports.course_deadlines import course_folder, load
 from autograder.reports.table import batch_progress, summary_lines
 from autograder.sandbox.confine import Limits

@@ -20,7 +20,7 @@ from pathlib import Path
 from autograder.engine.batch import grade_batch
 from autograder.model.course import RELEASE, ROOT, SOURCE
 from autograder.release.inline import STUDENT_SIDE
-from autograder.reports.build import show_reports, write_reports
+from autograder.reports.after_grading import show_reports, write_reports
 from autograder.reports.table import batch_progress, make_console, summary_lines
 from autograder.sandbox.confine import Limits
 

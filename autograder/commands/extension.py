@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from autograder.model.deadlines import DEADLINES_FILE, DeadlinesError, parse_duration
-from autograder.reports.build import NoResults, recompute
+from autograder.reports.after_grading import NoResults, recompute
 from autograder.reports.gradebook import course_directory, ensure_tools_on_path
 
 

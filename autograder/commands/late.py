@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 
 from autograder.model.deadlines import DeadlinesError
-from autograder.reports.build import NoResults, add_report_arguments, recompute
+from autograder.reports.after_grading import NoResults, add_report_arguments, recompute
 
 
 def add_arguments(parser) -> None:

@@ -25,7 +25,7 @@ from autograder.model.deadlines import DeadlinesError
 from autograder.model.files import SUMMARY_FILE, hand_over
 from autograder.model.grades import write_grades_csv
 from autograder.model.shards import MergeConflict, merge_folders, shard_batches
-from autograder.reports.build import add_report_arguments, apply_deadlines, show_reports, write_reports
+from autograder.reports.after_grading import add_report_arguments, apply_deadlines, show_reports, write_reports
 from autograder.reports.course_deadlines import course_folder, load
 from autograder.reports.table import make_console
 

@@ -2,7 +2,7 @@
 
 One module per job:
 
-* :mod:`~autograder.reports.build` – every report of a results folder written from it alone, then shown
+* :mod:`~autograder.reports.after_grading` – every report of a results folder written from it alone, then shown
   (``write_reports``); the late-penalty step alone (``apply_deadlines``); ``late``'s recompute;
 * :mod:`~autograder.reports.results` – how the reports group a class's results (problem sets, students);
 * :mod:`~autograder.reports.stats` – the class statistics, computed once for the three renderers below;

@@ -1,4 +1,4 @@
-"""Every report of a results folder, written from the results alone, then shown.
+"""What follows grading: every report of a results folder, written from the results alone, then shown.
 
 :func:`write_reports` is what follows a batch (``autograde``, ``merge``, ``demo``): hand-graded points read
 back from the gradebook, the course's late penalties applied, a feedback page per submission, the class
