@@ -44,7 +44,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.model.course import is_blank_answer, source_notebook
+from autograder.model.course import is_blank_answer
+from autograder.model.course import source_notebook as repository_source  # (source_notebook below: the course's)
 from autograder.model.files import is_regular_file
 from autograder.model.results import TestResult, load_results
 from autograder.reports.autograded import autograded_path, build, write_autograded
@@ -126,11 +127,11 @@ def _timestamp(course_dir: Path, coursedir, student: str, ps: str):
     return text or None
 
 
-def course_source_notebook(course_dir, ps: str):
+def source_notebook(course_dir, ps: str):
     """The source notebook of ``ps``: the course folder's ``source/<ps>/<ps>.ipynb``, else this repository's
     (:func:`autograder.model.course.source_notebook`, the one the engine grades with by default); None when
     neither exists."""
-    for path in (Path(course_dir) / "source" / ps / f"{ps}.ipynb", source_notebook(ps)):
+    for path in (Path(course_dir) / "source" / ps / f"{ps}.ipynb", repository_source(ps)):
         if path.is_file():
             return path
     return None
@@ -186,7 +187,7 @@ def write_gradebook(results_dir, course_dir=".", results=None, db_url=None, cour
     readable = [r for r in results if not r.unreadable]
     written["skipped"] = [f"{r.student}/{r.assignment}" for r in results if r.unreadable]
     ensure_tools_on_path()
-    sources = {ps: course_source_notebook(course_dir, ps) for ps in problem_sets(readable)}
+    sources = {ps: source_notebook(course_dir, ps) for ps in problem_sets(readable)}
     with warnings.catch_warnings():
         # nbgrader's add_submission builds objects outside the session: SQLAlchemy warns, harmlessly
         warnings.simplefilter("ignore", category=SAWarning)
