@@ -20,7 +20,7 @@ import importlib
 from autograder.checks import kernel
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.model.course import PROBLEM_SETS, problem_set_of
-from autograder.sandbox.guard import unsupported
+from autograder.sandbox import guard
 
 __all__ = ["all_checks", "checks_for", "get_check", "run_check"]
 
@@ -69,7 +69,7 @@ def run_check(grade_id: str, namespace: dict) -> None:
         interpreter whose forbidden functions cannot be made unusable
         (:func:`autograder.sandbox.guard.unsupported`).
     """
-    why = unsupported()
+    why = guard.unsupported()
     if why is not None:
         raise AssertionError(f"not graded: {why}")
 

@@ -47,7 +47,7 @@ from autograder.checks import checks_for
 from autograder.checks.evaluate import reference
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
 from autograder.engine import references
-from autograder.engine.grade import grade_submission, unreadable_results
+from autograder.engine import grade  # (as a module: a test replaces grade.grade_submission to plant a grader bug)
 from autograder.model import course
 from autograder.model import results as results_model
 from autograder.model.grades import write_grades_csv
@@ -356,7 +356,7 @@ class _Run:
         source, checks = self.loaded[sub.assignment]
         data, error = None, ""
         if sub.problem:
-            data = unreadable_results(sub.student, sub.assignment, source, sub.problem, "")
+            data = grade.unreadable_results(sub.student, sub.assignment, source, sub.problem, "")
         attempts = 2 if data is None else 0
         while attempts > 0:
             try:
@@ -365,7 +365,7 @@ class _Run:
                 self.fail(sub, str(exc))
                 return
             try:
-                data = grade_submission(sub.path, sub.student, sub.assignment, source, checks, z, slot,
+                data = grade.grade_submission(sub.path, sub.student, sub.assignment, source, checks, z, slot,
                                         self.limits, self.summary.sandbox)
                 break
             except GraderError as exc:
@@ -383,7 +383,7 @@ class _Run:
         if self.stop.is_set():
             return  # interrupted while in flight: no half-graded result
         if data is None:
-            data = unreadable_results(sub.student, sub.assignment, source, "the grader failed while grading this "
+            data = grade.unreadable_results(sub.student, sub.assignment, source, "the grader failed while grading this "
                                       f"notebook ({error.split(':', 1)[0]}); your instructor will look at it", error)
         elif sub.note:  # graded under another name than <ps>.ipynb: said to the student and the instructor
             data.notes.append(sub.note)
@@ -395,7 +395,7 @@ class _Run:
         try:
             results_model.write_results(path, data)
         except Exception as exc:  # noqa: BLE001 — e.g. a value the child forged; the reason instead
-            data = unreadable_results(sub.student, sub.assignment, source,
+            data = grade.unreadable_results(sub.student, sub.assignment, source,
                                       "the grader could not record the results of this notebook",
                                       f"{type(exc).__name__}: {str(exc)[:2000]}")
             data.submitted = submission_time(sub, self.submitted_at)
