@@ -14,7 +14,7 @@ import re
 import pytest
 
 from autograder.model import course
-from autograder.engine import grade_batch
+from autograder.engine.batch import grade_batch
 from autograder.model.results import results_path
 from autograder.sandbox.confine import Limits
 from autograder.reports.feedback import render_feedback, without_docstrings

@@ -11,9 +11,9 @@ from types import SimpleNamespace
 import pytest
 
 from autograder.model import course
-from autograder.engine import collect_submissions, grade_batch, split_shards, write_grades_csv
+from autograder.engine.batch import collect_submissions, grade_batch, parse_shard, split_shards
+from autograder.model.grades import write_grades_csv
 from tests import engine_helpers
-from autograder.engine.batch import parse_shard
 from autograder.model.results import results_path
 from autograder.sandbox.confine import Limits
 
@@ -178,7 +178,7 @@ def test_shards_are_balanced_deterministic_and_partition_the_students():
     assert sorted(loads.values()) == [6, 6]
     # the split depends on the set of students, not on their order, nor on Python's salted hash()
     assert split_shards(dict(reversed(list(work.items()))), 2) == owner
-    code = ("from autograder.engine import split_shards; "
+    code = ("from autograder.engine.batch import split_shards; "
             "print(sorted(split_shards(dict.fromkeys([f's{i}' for i in range(50)], 1), 3).items()))")
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
@@ -262,7 +262,8 @@ def test_points_come_from_the_source_notebook_and_a_mismatch_is_reported(shard):
 def test_summary_lines_of_a_resume_and_of_an_empty_shard():
     """A rerun with nothing left says so (not "0.0 notebooks/s with 0 worker(s)"); an empty shard is fine."""
     from autograder.engine.batch import BatchSummary
-    from autograder.commands.autograde import resume_line, summary_lines
+    from autograder.commands.autograde import resume_line
+    from autograder.reports.table import summary_lines
 
     kept = BatchSummary("sub", "res", total=7, skipped_existing=7)
     assert summary_lines(kept)[0] == ("Nothing new to grade: all 7 submission(s) have results from an earlier run "

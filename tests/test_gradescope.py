@@ -32,7 +32,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from autograder.engine import grade_batch
+from autograder.engine.batch import grade_batch
 from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, autograded_max_score, function_of
 from autograder.model.results import read_result
 from autograder.sandbox.confine import Limits

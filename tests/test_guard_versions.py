@@ -14,7 +14,7 @@ import tomllib
 
 import pytest
 
-from autograder.engine import grade_batch
+from autograder.engine.batch import grade_batch
 from autograder.engine.pool import GraderError, Zygote
 from autograder.model import course
 from autograder.sandbox import guard

@@ -22,7 +22,7 @@ import zipfile
 import pytest
 import yaml
 
-from autograder.commands.gradescope import build
+from autograder.release.gradescope_bundle import build
 from autograder.model.course import ROOT
 
 GITHUB = (".github/workflows/autograde.yml", "ci-templates/student-classroom.yml")

@@ -24,7 +24,7 @@ import pytest
 from autograder.model.course import ROOT
 from autograder.model.deadlines import DeadlinesError
 from autograder.model.results import load_results
-from autograder.reports import write_reports
+from autograder.reports.after_grading import write_reports
 from autograder.reports.course_deadlines import load
 from testkit import nbgrader_course
 from tests.reports_fixtures import make_result, write_result
@@ -258,7 +258,7 @@ def test_gradescope_uses_its_due_date_per_submitter_and_the_course_policy(tmp_pa
 
 
 def test_the_gradescope_bundle_carries_the_course_policy(tmp_path):
-    from autograder.commands.gradescope import bundle_files
+    from autograder.release.gradescope_bundle import bundle_files
 
     files = bundle_files(PS)
     assert files["course/nbgrader_config.py"] == ROOT / "nbgrader_config.py"

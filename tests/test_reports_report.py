@@ -10,11 +10,12 @@ import xml.etree.ElementTree as ET
 import pytest
 from rich.console import Console
 
-from autograder.reports import jsonout, stats, write_reports
+from autograder.reports import jsonout, stats
+from autograder.reports.after_grading import write_reports
 from autograder.reports.histogram import histogram_svgs, panels
 from autograder.reports.report import render_report, write_report
 from autograder.model.results import SubmissionResult, fmt_points, load_results
-from autograder.reports.table import grade_table, print_summary, progress_bar
+from autograder.reports.table import grade_table, print_grades, progress_bar
 from tests.reports_fixtures import MEAN_HINT, OVERFLOW_HINT, VARIANCE_HINT, XSS, write_class
 
 
@@ -109,7 +110,7 @@ def test_empty_folder(tmp_path):
     path = write_report(tmp_path)
     assert "No results in this folder yet" in path.read_text()
     out = io.StringIO()
-    print_summary(tmp_path, console=Console(file=out))
+    print_grades(tmp_path, console=Console(file=out))
     assert "No results" in out.getvalue()
 
 
@@ -473,7 +474,7 @@ def test_answers_awaiting_grading_are_pending_in_every_report(tmp_path):
     assert cs.problem_sets["ps2_cross_entropy"]["pending_submissions"] == 1
 
     out = io.StringIO()
-    print_summary(results_dir, cs, console=Console(file=out, width=200, color_system=None))
+    print_grades(results_dir, cs, console=Console(file=out, width=200, color_system=None))
     text = out.getvalue()
     table = {cells[0]: cells[1:] for cells in (re.findall(r"[^│┃\s]+", line) for line in text.splitlines()) if cells}
     # ps2, total, awaiting grading: 0 when none, as grades.csv says (it said "–" there)
@@ -486,7 +487,7 @@ def test_answers_awaiting_grading_are_pending_in_every_report(tmp_path):
     assert "answers awaiting grading (3 points, not counted yet)" in html
     assert "answer graded by hand: 1 graded, 1 not answered (0 points), mean 0.5 pt, 1 awaiting grading" in html
 
-    data = jsonout.summary(results_dir, cs)
+    data = jsonout.class_json(results_dir, cs)
     ada = next(s for s in data["submissions"] if s["student"] == "ada")
     assert (ada["score"], ada["pending_points"], ada["pending"], ada["autograded_score"]) == (30.0, 3.0, [answer], 30.0)
     assert data["class"]["pending_points"] == 3.0

@@ -23,8 +23,8 @@ import re
 
 from autograder.model.course import FUNCTIONS
 from autograder.model.results import UNREADABLE, fmt_points
-from autograder.reports._html import render, write_atomic
-from autograder.model.files import FEEDBACK_FILE
+from autograder.reports._html import render
+from autograder.model.files import FEEDBACK_FILE, write_atomic
 from autograder.model.results import SubmissionResult, load_results
 from autograder.reports.results import test_function
 

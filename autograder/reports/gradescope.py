@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from autograder.model.course import ANSWER_CELLS
 from autograder.model.results import UNREADABLE, fmt_points
+from autograder.reports.feedback import render_feedback_text
 
 #: Gradescope's visibility settings (the specification's four).
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
@@ -121,8 +122,6 @@ def gradescope_results(result, visibility: str = "visible", execution_time: floa
     ValueError
         ``visibility`` is not one of :data:`VISIBILITY`.
     """
-    from autograder.reports.feedback import render_feedback_text
-
     if visibility not in VISIBILITY:
         raise ValueError(f"visibility: expected one of {', '.join(VISIBILITY)}, not {visibility!r}")
     person = answer_cells(result)
