@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+import mpmath as mp
 import numpy as np
 from scipy.special import xlogy
 
@@ -66,6 +67,19 @@ def _kl(p, q):
     return float(np.sum(xlogy(p, p / q)))
 
 
+def _sigmoid_is_one_from() -> float:
+    """The smallest z from which the correctly rounded σ(z) is 1.0 in float64: σ(z) = 1/(1 + e^-z) evaluated
+    in mpmath at 60 digits, rounded once to float64 (``float`` of an mpf rounds to nearest), and the threshold
+    found by bisection to 1e-15 (it is ln(2^54 − 1), just below 54 ln 2: σ(z) rounds up to 1 once
+    1 − σ(z) ≤ 2^-54, half the spacing of float64 below 1)."""
+    with mp.workdps(60):
+        below, above = mp.mpf(30), mp.mpf(40)
+        while above - below > mp.mpf(10) ** -15:
+            middle = (below + above) / 2
+            below, above = (below, middle) if float(1 / (1 + mp.exp(-middle))) == 1.0 else (middle, above)
+        return float(above)
+
+
 #: Numbers the prose or a message states that no lesson cell prints: computed here.
 VALUES: dict[str, tuple[Value, ...]] = {
     "ps1_softmax": (
@@ -94,6 +108,8 @@ VALUES: dict[str, tuple[Value, ...]] = {
     ),
     "ps4_bernoulli": (
         Value("sec-sigmoid", r"for every $z < -709.78$", lambda: fixed(-np.log(np.finfo(float).max), 2)),
+        Value("sec-logits", "a correctly rounded $\\sigma(z)$\nis from $54 \\log 2 \\approx 37.43$",
+              lambda: fixed(_sigmoid_is_one_from(), 2) + fixed(54 * np.log(2), 2)),
         Value("binary_cross_entropy-edges", "= -log(1e-300) = 690.78 (clipping to 1e-7 would give 16.12)",
               lambda: fixed(-np.log(1e-300), 2) + fixed(-np.log(1e-7), 2)),
         Value("going-further", "between −745.13 and −708.40", lambda: tuple(

@@ -10,7 +10,16 @@ decay against overfitting on 100 digits (ps6, with ``map_linear_regression``).
 * **The reference solutions reach what the notebook states.** The notebook's
   own cells (set-up, imports, the source's reference solution cells, the data
   cell, then ``fig-train``) run in this process, in an empty folder as a kernel
-  would; the numbers the cell prints are the ones its markdown states.
+  would (``tests/training_tells.py``); the numbers the cell prints are the ones
+  its markdown states.
+* **Training that tells** (ps4, ps6: ``training_tells.TRAINED``). The cell
+  prints each number beside the one correct functions print. Every route the
+  task allows (the zoo's correct implementations, and those that only skip
+  validation) trains without an error and prints exactly what the reference
+  prints; each typical mistake of a trained function (a zoo specimen whose
+  values are wrong) prints a number other than the correct one beside it, a
+  RuntimeWarning, or the error that stopped the cell. ps6's design has full
+  column rank, so "no prior" is one least-squares fit.
 * **A template says so, and so does data not loaded.** With the release's
   solution cells (the template still raising ``NotImplementedError``) the cell
   prints one line saying which function is still the template, and draws
@@ -24,12 +33,10 @@ decay against overfitting on 100 digits (ps6, with ``map_linear_regression``).
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import io
 import json
-import os
 import re
 from pathlib import Path
 
@@ -38,6 +45,7 @@ import pytest
 
 from autograder.model.course import ROOT, is_data_cell, is_lesson_cell, release_notebook, source_notebook
 from autograder.release import inline
+from tests import training_tells
 
 #: problem set -> the data file its training section reads, and what its README says about it
 TRAINING = {
@@ -69,47 +77,6 @@ def _text(cell) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
-def _python(source: str) -> str:
-    """A cell's source without IPython's magics and shell escapes (what ``%matplotlib inline`` is)."""
-    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
-
-
-def run_training(ps: str, notebook: Path, folder: Path, skip_data: bool = False) -> str:
-    """The stdout of ``fig-train`` after the notebook's set-up, solution and data cells, run here in ``folder``.
-
-    The cells run as a kernel runs them (top to bottom, one namespace, ``folder`` as the working
-    directory, matplotlib without a screen); lesson cells other than ``fig-train`` and the graded test
-    cells are not needed and not run, nor the data cell with ``skip_data``.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    namespace: dict = {"__name__": "__main__"}
-    out = io.StringIO()
-    cwd = os.getcwd()
-    try:
-        os.chdir(folder)
-        for cell in _cells(notebook):
-            meta, gid = _meta(cell), _meta(cell).get("grade_id", "")
-            if cell["cell_type"] != "code" or (meta.get("grade") and not meta.get("solution")):
-                continue
-            if (is_lesson_cell(gid) and gid != "fig-train") or (skip_data and is_data_cell(gid)):
-                continue
-            code = compile(_python(_text(cell)), f"<cell {gid}>", "exec")
-            if gid == "fig-train":
-                with contextlib.redirect_stdout(out):
-                    exec(code, namespace)  # the course's own notebook
-                break
-            with contextlib.redirect_stdout(io.StringIO()):
-                exec(code, namespace)
-    finally:
-        os.chdir(cwd)
-        plt.close("all")
-    return out.getvalue()
-
-
 def _stated(ps: str) -> str:
     """The markdown around ``fig-train``: the section's text up to the cell (what the student reads first)."""
     cells = _cells(source_notebook(ps))
@@ -118,37 +85,84 @@ def _stated(ps: str) -> str:
     return "\n".join(_text(c) for c in cells[start:at] if c["cell_type"] == "markdown")
 
 
+def _row(printed: str, start: str) -> tuple:
+    [row] = [(yours, correct) for what, yours, correct in training_tells.rows(printed) if what.startswith(start)]
+    return row
+
+
 @pytest.mark.parametrize("ps", TRAINING)
 def test_the_reference_solutions_reach_what_the_notebook_states(ps, tmp_path):
-    printed = run_training(ps, source_notebook(ps), tmp_path)
+    printed = training_tells.shown(source_notebook(ps), folder=tmp_path)
     assert list(tmp_path.iterdir()) == [], "the notebook reads no file and writes none"
-    stated = _stated(ps)
-    counts = re.findall(r"held-out accuracy: ([\d.]+)% \((\d+) of (\d+) ", printed)
+    stated = " ".join(_stated(ps).split())
+    if ps in training_tells.TRAINED:  # every number shown beside what correct functions show: the same here
+        assert training_tells.rows(printed) and not training_tells.tells(printed), printed
     if ps == "ps6_information":  # the best prior against none: both numbers are stated
-        best = re.search(r"best held out: prior_std = ([\d.]+) .*?, ([\d.]+)% against ([\d.]+)% without a prior",
-                         printed)
-        assert best, printed
-        prior, with_prior, without = best.groups()
-        assert f"{without} %" in stated and f"{with_prior} %" in stated and f"`prior_std = {prior}`" in stated, (
-            printed, stated)
-        assert float(with_prior) > float(without) + 5, "a prior must help with 100 training digits"
+        accuracy = {float(what.split()[2]): float(yours.rstrip("%"))
+                    for what, yours, _ in training_tells.rows(printed)}
+        best = max((s for s in accuracy if s != np.inf), key=lambda s: (accuracy[s], s))
+        assert f"without a prior {accuracy[np.inf]:.1f} %" in stated, (printed, stated)
+        assert f"with the grid's best, `prior_std = {best:g}`, {accuracy[best]:.1f} %" in stated, (printed, stated)
+        assert accuracy[best] > accuracy[np.inf] + 5, "a prior must help with 100 training digits"
         return
+    if ps == "ps4_bernoulli":
+        (yours, _), (loss, _) = _row(printed, "held-out accuracy"), _row(printed, "held-out loss from the logits")
+        percent, right = re.fullmatch(r"([\d.]+)% \((\d+)\)", yours).groups()
+        assert f"**{percent} %** of 169 unseen biopsies right ({right} of 169)" in stated, (printed, stated)
+        assert f"{loss} per biopsy on average from the logits, but $+\\infty$ through $p$" in stated, (printed, stated)
+        assert _row(printed, "held-out loss through p") == ("inf", "inf") and float(percent) > 90
+        return
+    counts = re.findall(r"held-out accuracy: ([\d.]+)% \((\d+) of (\d+) ", printed)
     assert len(counts) == 1, printed
     percent, right, total = counts[0]
     assert f"**{percent} %**" in stated and f"{right} of {total}" in stated, (printed, stated)
-    assert float(percent) > {"ps2_cross_entropy": 90, "ps4_bernoulli": 90}[ps]
+    assert float(percent) > 90
+
+
+@pytest.mark.parametrize(("ps", "function"), [(ps, fn) for ps, fns in training_tells.TRAINED.items() for fn in fns])
+def test_every_route_the_task_allows_shows_what_the_reference_shows(ps, function):
+    """The correct implementations of the zoo (and those that only skip validation) train without an error and
+    print exactly what the reference prints: no route the task allows crashes or shows a false difference."""
+    reference = training_tells.shown(source_notebook(ps))
+    routes = training_tells.same_values(ps, function)
+    assert len(routes) >= 2
+    for specimen in routes:
+        assert training_tells.shown(source_notebook(ps), {function: specimen.source}) == reference, specimen.name
+
+
+@pytest.mark.parametrize(("ps", "function"), [(ps, fn) for ps, fns in training_tells.TRAINED.items() for fn in fns])
+def test_each_typical_mistake_changes_what_the_training_cell_shows(ps, function):
+    """Each wrong zoo implementation whose values are wrong shows a number other than what correct functions
+    show beside it, a RuntimeWarning, or the error that stopped the cell."""
+    mistakes = training_tells.typical_mistakes(ps, function)
+    assert mistakes
+    hidden = [s.name for s in mistakes
+              if not training_tells.tells(training_tells.shown(source_notebook(ps), {function: s.source}))]
+    assert not hidden, f"{ps}: the training cell shows nothing wrong with {hidden}"
+
+
+def test_the_map_training_has_one_least_squares_fit():
+    """ps6's design has full column rank and a small condition number, so "no prior" is one well-defined fit
+    (rank 54 of 65 with all 64 pixels and a 1: every route gave another least-squares fit, or LinAlgError)."""
+    namespace: dict = {"__name__": "__main__"}
+    printed = training_tells.shown(source_notebook("ps6_information"), namespace=namespace)
+    design = namespace["X"][namespace["train"]]
+    rank, condition = np.linalg.matrix_rank(design), np.linalg.cond(design)
+    assert rank == design.shape[1] and condition < 1e3, (rank, design.shape, condition)
+    assert f"rank {rank}, condition number {condition:.0f}" in printed and f"{design.shape[1] - 1} pixels" in " ".join(
+        _stated("ps6_information").split())
 
 
 @pytest.mark.parametrize("ps", TRAINING)
-def test_with_the_template_the_section_says_which_function_is_missing(ps, tmp_path):
-    printed = run_training(ps, release_notebook(ps), tmp_path)
+def test_with_the_template_the_section_says_which_function_is_missing(ps):
+    printed = training_tells.shown(release_notebook(ps))
     assert "still the template" in printed and "accuracy" not in printed, printed
     assert len(printed.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("ps", TRAINING)
-def test_without_its_data_cell_run_the_section_says_which_cell_to_run(ps, tmp_path):
-    printed = run_training(ps, source_notebook(ps), tmp_path, skip_data=True)
+def test_without_its_data_cell_run_the_section_says_which_cell_to_run(ps):
+    printed = training_tells.shown(source_notebook(ps), skip_data=True)
     assert printed == (f"This cell reads `{TRAINING[ps]}`, which the data cell above holds (collapsed, titled "
                        '"Data: …"): run that cell, then this one.\n')
 

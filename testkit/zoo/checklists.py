@@ -106,9 +106,9 @@ def _uses_forbidden(specimen, forbidden: tuple) -> bool:
     return bool(forbidden_uses(namespace[specimen.function], forbidden))
 
 
-def mistakes(ps: str, function: str) -> list:
-    """``(words, cells lost)`` for each wrong zoo implementation of ``function`` that is a mistake in the code
-    (not a stub, not the template, not a forbidden library call), in zoo order."""
+def mistake_specimens(ps: str, function: str) -> list:
+    """``(specimen, cells lost)`` for each wrong zoo implementation of ``function`` that is a mistake in the code
+    (not a stub, not the template, not a forbidden library call), in zoo order; the cells in notebook order."""
     module = importlib.import_module(f"testkit.zoo.{ps}")
     loses = getattr(module, "LOSES", {})
     forbidden = tuple(getattr(importlib.import_module(f"autograder.checks.{ps}"), "FORBIDDEN", ()))
@@ -119,9 +119,13 @@ def mistakes(ps: str, function: str) -> list:
             continue
         if _uses_forbidden(specimen, forbidden):
             continue
-        cells = sorted(loses[specimen.name], key=order.index)
-        out.append((_mistake(specimen.name, function), cells))
+        out.append((specimen, sorted(loses[specimen.name], key=order.index)))
     return out
+
+
+def mistakes(ps: str, function: str) -> list:
+    """``(words, cells lost)`` for each mistake of :func:`mistake_specimens`, in zoo order."""
+    return [(_mistake(specimen.name, function), cells) for specimen, cells in mistake_specimens(ps, function)]
 
 
 def render(ps: str, function: str) -> str:

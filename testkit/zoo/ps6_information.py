@@ -3,9 +3,9 @@
 Correct specimens are written in different styles (``xlogy``, ``np.log`` with
 ``where=``, a loop over slices, KL as cross-entropy minus entropy, JSD from
 the student's own KL or as an entropy difference, ``logsumexp``, sequential
-Bayesian updating, ``lstsq`` of the stacked system, Cholesky of the normal
-equations, and even ``np.linalg.inv``, which the contract's tolerance cannot
-tell apart). The wrong ones are the slips of lecture notes and Q&A answers:
+Bayesian updating, ``lstsq`` of the stacked system, Cholesky or
+``np.linalg.solve`` of the normal equations, and even ``np.linalg.inv``, which
+the contract's tolerance cannot tell apart). The wrong ones are the slips of lecture notes and Q&A answers:
 bits instead of nats, nan from 0·log 0, an epsilon inside the log, KL
 arguments swapped or written as an entropy difference, the wrong JSD
 mixture, multiplied likelihoods, a forgotten normalisation or prior, λ
@@ -488,6 +488,20 @@ def map_linear_regression(X, y, noise_std, prior_std):
         raise ValueError("X and y have different numbers of rows")
     lam = (noise_std / prior_std) ** 2
     return np.linalg.inv(X.T @ X + lam * np.eye(X.shape[1])) @ (X.T @ y)
+'''),
+    Specimen("ps6-map-normal-equations-solve", "map_linear_regression", '''
+import numpy as np
+
+def map_linear_regression(X, y, noise_std, prior_std):
+    # the regularised normal equations with np.linalg.solve, as the task allows (prior_std = inf: lam = 0,
+    # which needs X of full column rank, as the training section's design has)
+    if noise_std <= 0 or prior_std <= 0:
+        raise ValueError("noise_std and prior_std must be > 0")
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    if X.ndim != 2 or y.shape != (X.shape[0],):
+        raise ValueError("X must be (N, D) and y (N,)")
+    lam = noise_std**2 / prior_std**2
+    return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
 '''),
     # ---------------------------------------------------- map_linear_regression: wrong
     Specimen("ps6-map-lambda-inverted", "map_linear_regression", _MAP_HEAD + '''    lam = prior_std**2 / noise_std**2
