@@ -153,6 +153,8 @@ CLAIMS: dict[str, tuple[Claim, ...]] = {
         Claim("sec-entropy", "$= \\log 2 \\approx 0.693$ nats", "fig-entropy", r"H\(fair coin\) = log 2 = 0\.6931 nats = 1 bit\n"),
         Claim("sec-entropy", "`0 * -inf` is `nan`", "demo-zero-log-zero", r"-sum\(p \* log\(p\)\)  : nan\n"),
         Claim("sec-kl", "both cases go wrong", "demo-kl", r"zero in p: nan .*\nzero in q: inf "),
+        # closed form: p's window is |x| < 2 and q's |x - s| < 3, so p sticks out of q once the shift s > 1 (the
+        # grid's first such shift is 1.05) and they separate at s = 5, where JSD reaches log 2
         Claim("put-to-work", "as soon as $p$'s window sticks out of $q$'s (shaded)", "fig-kl-vs-jsd",
               r"KL\(p \|\| q\) is infinite from a shift of 1\.05 on; KL\(q \|\| p\) is infinite at every shift: True\n"
               r".*JSD reaches log 2 from a shift of 5 on\n"),
@@ -162,8 +164,10 @@ CLAIMS: dict[str, tuple[Claim, ...]] = {
               r"prior x product of likelihoods : \[0\. 0\. 0\.\] -> normalised: \[nan nan nan\]\n"),
         Claim("sec-map", "$\\lambda = 0.0625$, not\n0.25", "fig-ridge",
               r"lambda = 0\.5\*\*2 / 2\*\*2 = 0\.0625 \(1 / prior_std\*\*2 = 0\.25\)\n"),
-        Claim("going-further", "possibly a negative number", "demo-jsd-near-equal",
-              r"delta = 1e-09:  plain -\d\.\d+e-17   log1p  5\.000000e-19"),
+        Claim("going-further", "carries a rounding error of about $10^{-16}$ (next cell)", "demo-jsd-near-equal",
+              r"\(they differ by 1\.1e-16\)\n"),
+        Claim("going-further", "formula returns rounding noise", "demo-jsd-near-equal",
+              r"is about \(p - q\)\*\*2 / 2 = 5\.0e-19, far below that\n"),
         Claim("sec-lstsq", r"their error grows with $\operatorname{cond}(X)^2$", "demo-normal-equations",
               r"stacked lstsq : \|w - w\*\| / \|w\*\| = \d\.\d\de-1\d\nnormal eq\.    : \|w - w\*\| / \|w\*\| = \d\.\d\de-0\d\n"),
         Claim("sec-train", "with the grid's best, `prior_std = 0.3`, 87.9 %", "fig-train",

@@ -120,6 +120,8 @@ VALUES: dict[str, tuple[Value, ...]] = {
         Value("entropy-basic", "H([0.5, 0.5]) = log 2 = 0.6931 nats", lambda: fixed(np.log(2), 4)),
         Value("kl_divergence-basic", "swapped arguments give KL(q || p) = 0.3681",
               lambda: (f"{_kl([0.9, 0.1], [0.5, 0.5]):.4f}",)),
+        Value("map_linear_regression-basic", "= [0.99997, 1.99007]", lambda: fixed(np.linalg.solve(
+            np.array([[2.01, 1.0], [1.0, 2.01]]), [4.0, 5.0]), 5)),   # (XᵀX + 0.01 I) w = Xᵀy for the cell's X, y
     ),
 }
 

@@ -50,7 +50,7 @@ PROMISED = {
     "bayes_posterior-basic": [[1 / 6, 5 / 6], None],
     "bayes_posterior-stability": [[1 / (1 + np.exp(-1.953125)), 1 / (1 + np.exp(1.953125))],
                                   [0.0, 1 / (1 + np.exp(1.5)), 1 / (1 + np.exp(-1.5))]],
-    "map_linear_regression-basic": [[7 / 8, 11 / 8], None],
+    "map_linear_regression-basic": [[7 / 8, 11 / 8], [30400 / 30401, 60500 / 30401]],
     # λ = 4: [[6, 1], [1, 6]] w = [4, 5];  λ = 1e6: [[a, 1], [1, a]] w = [4, 5] with a = 1e6 + 2
     "map_linear_regression-limits": [[1.0, 2.0], [19 / 35, 26 / 35],
                                      [(4 * (1e6 + 2) - 5) / ((1e6 + 2) ** 2 - 1), (5 * (1e6 + 2) - 4) / ((1e6 + 2) ** 2 - 1)]],

@@ -49,7 +49,8 @@ bayes_posterior-errors         the base-rate test (valid); ``bayes_posterior(np.
 bayes_posterior-purity         ``BP_PURE`` as arrays and as lists
 map_linear_regression-basic    ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 1.0)`` = [7/8, 11/8] with
                                ``X3 = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]`` (λ = 1);
-                               ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 10.0)`` (λ = 0.01)
+                               ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 10.0)`` = [30400, 60500] / 30401
+                               (λ = 0.01)
 map_linear_regression-limits   ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, np.inf)`` = [1, 2] (least squares);
                                ``map_linear_regression(X3, [1.0, 2.0, 3.0], 2.0, 1.0)`` = [19/35, 26/35] (λ = 4, not 1/4);
                                ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 1e-3)`` ≈ [4e-6, 5e-6] (λ = 1e6)
