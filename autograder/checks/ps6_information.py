@@ -607,17 +607,16 @@ H_SLICES = Relation("slice by slice", "entropy(p, axis) = entropy of p's slices 
 H_ZEROS = Relation("zero entries add nothing", "entropy(p) = entropy(p without its zero entries), slice by slice",
                    shape_free=True)
 H_ONE_HOT = Relation("one-hot is certain", "entropy of a one-hot slice = 0 exactly", atol=0.0, shape_free=True)
-H_CHAIN = Relation("tiny probabilities count", "entropy(p) = entropy(p′) + b·entropy(u) when p′ merges k equal parts "
-                   "of p (b in all) into one outcome and u is uniform over k (the chain rule: b·log k), however "
-                   "small the parts", shape_free=True)
+H_CHAIN = Relation("tiny probabilities count", "entropy(p) = entropy(p′) + b·entropy(uniform over k) when p′ merges "
+                   "k equal parts of p (b in all), however small: the chain rule", shape_free=True)
 KL_NONNEGATIVE = Relation("never negative", "kl_divergence(p, q) ≥ 0 (clamp a sum that rounds below 0)", atol=0.0,
                           shape_free=True, uses_result=True)
 KL_SPLIT = Relation("outcomes with p = 0 add nothing", "kl_divergence(p, q) is unchanged when q's mass on an outcome "
                     "with p = 0 is split over a new outcome (p = 0 there too), or an outcome with p = q = 0 is "
                     "added", shape_free=True)
 KL_CHAIN = Relation("tiny probabilities count", "kl_divergence(p, q) = kl_divergence(p′, q′) + b·kl_divergence(u, u) "
-                    "when p′ and q′ merge k equal parts of p (b in all) and of q into one outcome and u is uniform "
-                    "over k (the chain rule: + 0), however small the parts", shape_free=True)
+                    "when p′, q′ merge k equal parts of p (b in all) and of q, u uniform over k, however small: the "
+                    "chain rule", shape_free=True)
 JS_SYMMETRIC = Relation("symmetric", "js_divergence(p, q) = js_divergence(q, p)", shape_free=True)
 JS_DISJOINT = Relation("disjoint supports give the maximum", "js_divergence(p, q) for disjoint supports = "
                        "js_divergence([1, 0], [0, 1]) (log 2 in nats)", shape_free=True)
@@ -625,8 +624,8 @@ JS_BOUNDED = Relation("between 0 and the maximum", "0 ≤ js_divergence(p, q) �
                       atol=1e-15, shape_free=True, uses_result=True)
 JS_SPLIT = Relation("outcomes outside both supports add nothing", "js_divergence(p, q) is unchanged when an outcome "
                     "with p = q = 0 is added", shape_free=True)
-JS_CHAIN = Relation("tiny probabilities count", "js_divergence(p, q) is unchanged when k equal parts of p and of q "
-                    "are merged into one outcome (the chain rule), however small the parts", shape_free=True)
+JS_CHAIN = Relation("tiny probabilities count", "js_divergence(p, q) = js_divergence(p′, q′) when p′, q′ merge k equal "
+                    "parts of p and of q, however small: the chain rule", shape_free=True)
 BP_SHIFT = Relation("only differences matter", "bayes_posterior(log_prior + a, log_likelihood + c) = "
                     "bayes_posterior(log_prior, log_likelihood) for a number a and a number c_n per observation "
                     "(the shift that brings the log-likelihoods near 0)", shape_free=True)
