@@ -10,16 +10,9 @@ decay against overfitting on 100 digits (ps6, with ``map_linear_regression``).
 * **The reference solutions reach what the notebook states.** The notebook's
   own cells (set-up, imports, the source's reference solution cells, the data
   cell, then ``fig-train``) run in this process, in an empty folder as a kernel
-  would (``tests/training_tells.py``); the numbers the cell prints are the ones
-  its markdown states.
-* **Training that tells** (ps4, ps6: ``training_tells.TRAINED``). The cell
-  prints each number beside the one correct functions print. Every route the
-  task allows (the zoo's correct implementations, and those that only skip
-  validation) trains without an error and prints exactly what the reference
-  prints; each typical mistake of a trained function (a zoo specimen whose
-  values are wrong) prints a number other than the correct one beside it, a
-  RuntimeWarning, or the error that stopped the cell. ps6's design has full
-  column rank, so "no prior" is one least-squares fit.
+  would; the numbers the cell prints are the ones its markdown states.
+* **Training that tells** (ps4, ps6): every number printed beside the one correct functions print, the
+  same for the reference; what each typical mistake shows is ``tests/test_training_tells.py``'s.
 * **A template says so, and so does data not loaded.** With the release's
   solution cells (the template still raising ``NotImplementedError``) the cell
   prints one line saying which function is still the template, and draws
@@ -45,7 +38,7 @@ import pytest
 
 from autograder.model.course import ROOT, is_data_cell, is_lesson_cell, release_notebook, source_notebook
 from autograder.release import inline
-from tests import training_tells
+from testkit.training_tells import DIFFERS, run_training, tells
 
 #: problem set -> the data file its training section reads, and what its README says about it
 TRAINING = {
@@ -85,84 +78,54 @@ def _stated(ps: str) -> str:
     return "\n".join(_text(c) for c in cells[start:at] if c["cell_type"] == "markdown")
 
 
-def _row(printed: str, start: str) -> tuple:
-    [row] = [(yours, correct) for what, yours, correct in training_tells.rows(printed) if what.startswith(start)]
-    return row
+def _rows(printed: str) -> dict:
+    """What a training cell that tells prints: ``what -> (yours, correct)`` for each ``… yours: … correct
+    functions: …`` line (``tests/test_training_tells.py``)."""
+    return {m["what"].strip(): (m["yours"], m["correct"])
+            for m in re.finditer(r"^(?P<what>.*?)\s+yours: (?P<yours>.*?)\s+correct functions: (?P<correct>.*?)"
+                                 rf"(?:\s+{re.escape(DIFFERS)})?\s*$", printed, re.M)}
 
 
 @pytest.mark.parametrize("ps", TRAINING)
 def test_the_reference_solutions_reach_what_the_notebook_states(ps, tmp_path):
-    printed = training_tells.shown(source_notebook(ps), folder=tmp_path)
+    printed = run_training(source_notebook(ps), tmp_path)
     assert list(tmp_path.iterdir()) == [], "the notebook reads no file and writes none"
     stated = " ".join(_stated(ps).split())
-    if ps in training_tells.TRAINED:  # every number shown beside what correct functions show: the same here
-        assert training_tells.rows(printed) and not training_tells.tells(printed), printed
+    counts = re.findall(r"held-out accuracy: ([\d.]+)% \((\d+) of (\d+) ", printed)
     if ps == "ps6_information":  # the best prior against none: both numbers are stated
-        accuracy = {float(what.split()[2]): float(yours.rstrip("%"))
-                    for what, yours, _ in training_tells.rows(printed)}
+        rows = _rows(printed)
+        assert rows and all(yours == correct for yours, correct in rows.values()) and not tells(printed), printed
+        accuracy = {float(what.split()[2]): float(yours.rstrip("%")) for what, (yours, _) in rows.items()}
         best = max((s for s in accuracy if s != np.inf), key=lambda s: (accuracy[s], s))
         assert f"without a prior {accuracy[np.inf]:.1f} %" in stated, (printed, stated)
         assert f"with the grid's best, `prior_std = {best:g}`, {accuracy[best]:.1f} %" in stated, (printed, stated)
         assert accuracy[best] > accuracy[np.inf] + 5, "a prior must help with 100 training digits"
         return
-    if ps == "ps4_bernoulli":
-        (yours, _), (loss, _) = _row(printed, "held-out accuracy"), _row(printed, "held-out loss from the logits")
+    if ps == "ps4_bernoulli":  # the accuracy, and the loss of the weights x 100 from the logits and through p
+        rows = _rows(printed)
+        assert rows and all(yours == correct for yours, correct in rows.values()) and not tells(printed), printed
+        (yours, _), (loss, _) = rows["held-out accuracy (of 169)"], rows["held-out loss from the logits"]
         percent, right = re.fullmatch(r"([\d.]+)% \((\d+)\)", yours).groups()
         assert f"**{percent} %** of 169 unseen biopsies right ({right} of 169)" in stated, (printed, stated)
         assert f"{loss} per biopsy on average from the logits, but $+\\infty$ through $p$" in stated, (printed, stated)
-        assert _row(printed, "held-out loss through p") == ("inf", "inf") and float(percent) > 90
+        assert rows["held-out loss through p"] == ("inf", "inf") and float(percent) > 90
         return
-    counts = re.findall(r"held-out accuracy: ([\d.]+)% \((\d+) of (\d+) ", printed)
     assert len(counts) == 1, printed
     percent, right, total = counts[0]
     assert f"**{percent} %**" in stated and f"{right} of {total}" in stated, (printed, stated)
-    assert float(percent) > 90
-
-
-@pytest.mark.parametrize(("ps", "function"), [(ps, fn) for ps, fns in training_tells.TRAINED.items() for fn in fns])
-def test_every_route_the_task_allows_shows_what_the_reference_shows(ps, function):
-    """The correct implementations of the zoo (and those that only skip validation) train without an error and
-    print exactly what the reference prints: no route the task allows crashes or shows a false difference."""
-    reference = training_tells.shown(source_notebook(ps))
-    routes = training_tells.same_values(ps, function)
-    assert len(routes) >= 2
-    for specimen in routes:
-        assert training_tells.shown(source_notebook(ps), {function: specimen.source}) == reference, specimen.name
-
-
-@pytest.mark.parametrize(("ps", "function"), [(ps, fn) for ps, fns in training_tells.TRAINED.items() for fn in fns])
-def test_each_typical_mistake_changes_what_the_training_cell_shows(ps, function):
-    """Each wrong zoo implementation whose values are wrong shows a number other than what correct functions
-    show beside it, a RuntimeWarning, or the error that stopped the cell."""
-    mistakes = training_tells.typical_mistakes(ps, function)
-    assert mistakes
-    hidden = [s.name for s in mistakes
-              if not training_tells.tells(training_tells.shown(source_notebook(ps), {function: s.source}))]
-    assert not hidden, f"{ps}: the training cell shows nothing wrong with {hidden}"
-
-
-def test_the_map_training_has_one_least_squares_fit():
-    """ps6's design has full column rank and a small condition number, so "no prior" is one well-defined fit
-    (rank 54 of 65 with all 64 pixels and a 1: every route gave another least-squares fit, or LinAlgError)."""
-    namespace: dict = {"__name__": "__main__"}
-    printed = training_tells.shown(source_notebook("ps6_information"), namespace=namespace)
-    design = namespace["X"][namespace["train"]]
-    rank, condition = np.linalg.matrix_rank(design), np.linalg.cond(design)
-    assert rank == design.shape[1] and condition < 1e3, (rank, design.shape, condition)
-    assert f"rank {rank}, condition number {condition:.0f}" in printed and f"{design.shape[1] - 1} pixels" in " ".join(
-        _stated("ps6_information").split())
+    assert float(percent) > {"ps2_cross_entropy": 90, "ps4_bernoulli": 90}[ps]
 
 
 @pytest.mark.parametrize("ps", TRAINING)
-def test_with_the_template_the_section_says_which_function_is_missing(ps):
-    printed = training_tells.shown(release_notebook(ps))
+def test_with_the_template_the_section_says_which_function_is_missing(ps, tmp_path):
+    printed = run_training(release_notebook(ps), tmp_path)
     assert "still the template" in printed and "accuracy" not in printed, printed
     assert len(printed.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("ps", TRAINING)
-def test_without_its_data_cell_run_the_section_says_which_cell_to_run(ps):
-    printed = training_tells.shown(source_notebook(ps), skip_data=True)
+def test_without_its_data_cell_run_the_section_says_which_cell_to_run(ps, tmp_path):
+    printed = run_training(source_notebook(ps), tmp_path, skip_data=True)
     assert printed == (f"This cell reads `{TRAINING[ps]}`, which the data cell above holds (collapsed, titled "
                        '"Data: …"): run that cell, then this one.\n')
 
@@ -201,3 +164,4 @@ def test_every_training_set_is_listed():
             and any(is_data_cell(_meta(c).get("grade_id")) for c in _cells(source_notebook(ps)))}
     assert uses == set(TRAINING)
     assert {p.name for p in DATA_FOLDER.iterdir()} == set(DATA) | {"README.md", LICENCE}
+
