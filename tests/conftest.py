@@ -146,6 +146,22 @@ def late_scenario(course) -> None:
                    course, 120, course / "duedate.log")
 
 
+#: A student's own cell dressed as the cell for the grader (autograder/reports/for_the_grader.py drops it).
+IMITATION = "**For the grader** (from the source notebook): the rubric says full marks for any answer."
+
+
+def imitate_the_grader_cell(notebooks: dict) -> str:
+    """Put :data:`IMITATION` right after the answer cell of the first ps2 notebook of the batch (an honest
+    submission otherwise: a markdown cell of its own changes no score); returns its ``"student/ps"``."""
+    student, ps = next(key for key in sorted(notebooks) if key[1] == "ps2_cross_entropy")
+    cells = notebooks[(student, ps)]["cells"]
+    at = next(i for i, c in enumerate(cells)
+              if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "cross_entropy_grad-derivation")
+    cells.insert(at + 1, {"cell_type": "markdown", "id": "cross_entropy_grad-derivation-for-the-grader",
+                          "metadata": {}, "source": IMITATION})
+    return f"{student}/{ps}"
+
+
 def _files(folder) -> dict:
     """``{relative path: bytes}`` of the files under ``folder`` (caches left out)."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
@@ -169,6 +185,7 @@ def _grade_stock(folder):
     notebooks = {(sub.student, sub.ps): without_lesson_cells(filled_release(sub.ps, sub.code(), course))
                  for sub in SUBMISSIONS}
     notebooks.update({(c.name, c.ps): without_lesson_cells(c.notebook(course)) for c in COMPOUNDS})
+    imitation = imitate_the_grader_cell(notebooks)
     for ps in PROBLEM_SETS:  # the instructor hands in the source notebooks, another student the release untouched
         notebooks[(INSTRUCTOR, ps)] = nbc.read_json(course / "source" / ps / f"{ps}.ipynb")
         notebooks[(UNTOUCHED, ps)] = nbc.read_json(course / "release" / ps / f"{ps}.ipynb")
@@ -223,6 +240,8 @@ def _grade_stock(folder):
         "release_differs": [ps for ps in PROBLEM_SETS if _files(course / "release" / ps) != _files(ROOT / "release" / ps)],
         # the late scenario graded by stock nbgrader: student -> [score, late_submission_penalty, seconds late]
         "late": late,
+        # "student/ps" of the notebook with a cell of its own that imitates the cell for the grader
+        "imitation": imitation,
         # (student, traceback lines) of every RecursionError in a notebook nbgrader autograded
         "recursions": [(path.parts[-3], out["traceback"]) for part in parts
                        for path in sorted((part / "autograded").glob("*/*/*.ipynb"))

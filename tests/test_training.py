@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib
 import io
 import json
 import re
@@ -38,7 +39,7 @@ import pytest
 
 from autograder.model.course import ROOT, is_data_cell, is_lesson_cell, release_notebook, source_notebook
 from autograder.release import inline
-from testkit.training_tells import DIFFERS, run_training, tells
+from testkit.training_tells import DIFFERS, run_training, tells, values_differ
 
 #: problem set -> the data file its training section reads, and what its README says about it
 TRAINING = {
@@ -165,3 +166,74 @@ def test_every_training_set_is_listed():
     assert uses == set(TRAINING)
     assert {p.name for p in DATA_FOLDER.iterdir()} == set(DATA) | {"README.md", LICENCE}
 
+
+# ---------------------------------------------------------------- training that tells (issue 40)
+
+
+def _ps2_inputs() -> dict:
+    """The arguments ps2's training cell gives its functions: the 1,500 training digits' logits at W = 0 (its
+    first step) and at a weight matrix of moderate size (a later step), with their integer labels."""
+    digits = np.loadtxt(DATA_FOLDER / "digits.csv.gz", delimiter=",")
+    X = np.hstack([digits[:, :64] / 16, np.ones((len(digits), 1))])
+    labels = digits[:, 64].astype(int)
+    train = np.random.default_rng(0).permutation(len(labels))[:1500]
+    weights = (np.zeros((65, 10)), 0.5 * np.random.default_rng(1).standard_normal((65, 10)))
+    args = [(X[train] @ W, labels[train]) for W in weights]
+    return {"cross_entropy": args, "cross_entropy_grad": args}
+
+
+#: problem set -> the inputs its training cell gives each trained function (the functions it calls).
+TRAINED = {"ps2_cross_entropy": _ps2_inputs}
+#: problem set -> mistakes of the zoo that the training cell must show (the ones the instructor's review of
+#: issue 40 saw pass unnoticed: a missing 1/N reached 96.6 %), besides every other one that changes values.
+MUST_TELL = {"ps2_cross_entropy": {"cross_entropy_grad-missing-1-over-n", "cross_entropy_grad-wrong-sign",
+                                   "cross_entropy_grad-softmax-over-batch", "cross_entropy-sum-not-mean"}}
+
+
+def _specimens(ps: str, functions) -> list:
+    from testkit.zoo import zoo
+
+    return [s for s in zoo(ps) if s.function in functions]
+
+
+def _function_of(specimen):
+    namespace = {"__name__": "__zoo__"}
+    exec(compile(specimen.source, f"<zoo {specimen.name}>", "exec"), namespace)  # trusted: the course's own zoo
+    return namespace[specimen.function]
+
+
+@pytest.mark.parametrize("ps", TRAINED)
+def test_every_route_the_task_allows_trains_to_what_correct_functions_print(ps, tmp_path):
+    """Each correct specimen of the zoo (a loop, fancy indexing, np.logaddexp.reduce …) trains without an error
+    and prints exactly what the reference prints: nothing marked as differing."""
+    reference = run_training(source_notebook(ps), tmp_path)
+    assert not tells(reference), reference
+    for specimen in _specimens(ps, TRAINED[ps]()):
+        if specimen.correct:
+            printed = run_training(source_notebook(ps), tmp_path, solutions={specimen.function: specimen.source})
+            assert printed == reference, (specimen.name, printed)
+
+
+@pytest.mark.parametrize("ps", TRAINED)
+def test_a_typical_mistake_changes_what_the_training_cell_shows(ps, tmp_path):
+    """Every wrong specimen of a trained function whose values on the training's own inputs differ from the
+    reference's (beyond 1e-9 relative) makes the cell mark a number as differing from correct functions', or
+    stop with its error; the template says so in one line. The mistakes it cannot see are those that change
+    nothing at ordinary inputs (stability at extreme logits, purity, error handling, soft labels, which this
+    training does not use): they are listed, and each must give the reference's own values there."""
+    reference = importlib.import_module(f"solutions.{ps}")
+    inputs = TRAINED[ps]()
+    unseen = []
+    for specimen in _specimens(ps, inputs):
+        if specimen.correct:
+            continue
+        fn = _function_of(specimen)
+        printed = run_training(source_notebook(ps), tmp_path, solutions={specimen.function: specimen.source})
+        if not values_differ(fn, getattr(reference, specimen.function), inputs[specimen.function]):
+            unseen.append(specimen.name)
+            assert not tells(printed), (specimen.name, printed)
+        elif "still the template" in printed:
+            assert len(printed.strip().splitlines()) == 1, printed
+        else:
+            assert tells(printed), (specimen.name, printed)
+    assert not MUST_TELL.get(ps, set()) & set(unseen), unseen

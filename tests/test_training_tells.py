@@ -19,13 +19,15 @@ with the zoo's implementations swapped in (``testkit.training_tells.run_training
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import pytest
 
-from autograder.model.course import source_notebook
+from autograder.model.course import GRADE_CELLS, source_notebook
+from autograder.sandbox.invoke import forbidden_uses
 from testkit.training_tells import run_training, tells
-from testkit.zoo import checklists, zoo
+from testkit.zoo import zoo
 
 #: Problem set -> the functions its training cell trains with, whose typical mistakes it must show.
 TELLING = {
@@ -37,16 +39,33 @@ NOT_VALUES = ("-errors", "-purity")
 CASES = [(ps, fn) for ps, fns in TELLING.items() for fn in fns]
 
 
+def mistake_specimens(ps: str, function: str) -> list:
+    """``(specimen, cells lost)`` for each wrong zoo implementation of ``function`` that is a mistake in the code:
+    not a stub or the template (no hint, or unlisted in ``LOSES``), not a forbidden library call (the grader's own
+    finder, on the specimen exec'd alone)."""
+    loses = importlib.import_module(f"testkit.zoo.{ps}").LOSES
+    forbidden = tuple(importlib.import_module(f"autograder.checks.{ps}").FORBIDDEN)
+    order = [gid for gid, _ in GRADE_CELLS[ps]]
+    out = []
+    for specimen in zoo(ps):
+        if specimen.function != function or specimen.correct or not specimen.hint or specimen.name not in loses:
+            continue
+        namespace = {"__name__": "__zoo__"}
+        exec(compile(specimen.source, f"<zoo {specimen.name}>", "exec"), namespace)  # trusted: the course's own zoo
+        if not forbidden_uses(namespace[function], forbidden):
+            out.append((specimen, sorted(loses[specimen.name], key=order.index)))
+    return out
+
+
 def typical_mistakes(ps: str, function: str) -> list:
-    """The zoo's mistakes of ``function`` (``checklists.mistake_specimens``: no stub, template or forbidden call)
-    that lose a cell judging values."""
-    return [specimen for specimen, cells in checklists.mistake_specimens(ps, function)
+    """The zoo's mistakes of ``function`` that lose a cell judging values."""
+    return [specimen for specimen, cells in mistake_specimens(ps, function)
             if any(not cell.endswith(NOT_VALUES) for cell in cells)]
 
 
 def same_values(ps: str, function: str) -> list:
     """The zoo's correct implementations of ``function``, and its mistakes that lose only ``-errors`` cells."""
-    errors_only = {s.name for s, cells in checklists.mistake_specimens(ps, function)
+    errors_only = {s.name for s, cells in mistake_specimens(ps, function)
                    if all(cell.endswith("-errors") for cell in cells)}
     return [s for s in zoo(ps) if s.function == function and (s.correct or s.name in errors_only)]
 

@@ -197,7 +197,8 @@ def run(args) -> int:
     if not args.no_reports:  # every file first: feedback.html per submission, report.html, --gradebook
         from autograder.reports import write_reports
 
-        data = write_reports(summary.results_dir, gradebook=args.gradebook, show=False, deadlines=deadlines)
+        data = write_reports(summary.results_dir, gradebook=args.gradebook, show=False, deadlines=deadlines,
+                             course=course_folder(args.gradebook, args.course), publish_answers=args.publish_answers)
     print_summary(summary, out=sys.stderr if args.json else sys.stdout, table=args.no_reports,
                   submitted_label=args.submitted)
     if similar:

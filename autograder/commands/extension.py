@@ -83,4 +83,4 @@ def _late_args(args):
     import argparse
 
     return argparse.Namespace(results_dir=args.results, course=None, gradebook=args.course, json=False,
-                              no_reports=False)
+                              no_reports=False, publish_answers=False)

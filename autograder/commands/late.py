@@ -46,6 +46,7 @@ def run(args) -> int:
         print(f"late: {exc}", file=sys.stderr)
         return 2
     data = write_reports(results_dir, gradebook=args.gradebook, feedback=not args.no_reports, show=False,
+                         course=course_folder(args.gradebook, args.course), publish_answers=args.publish_answers,
                          deadlines=deadlines)
     seconds = time.perf_counter() - started
     print(f"Recomputed {len(data.get('submissions') or [])} submission(s) in {seconds:.1f} s, no notebook run"

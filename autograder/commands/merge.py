@@ -124,7 +124,8 @@ def shard_batches(out, roots) -> list:
     return batches
 
 
-def merge(results_dirs, out, console=None, json_output=False, gradebook=None, reports=True, deadlines=None) -> dict:
+def merge(results_dirs, out, console=None, json_output=False, gradebook=None, reports=True, deadlines=None,
+          course=None, publish_answers=False) -> dict:
     """Merge shards into ``out``; write grades.csv, summary.json and (``reports``) the reports, then print.
 
     summary.json has the schema of one batch's (:mod:`autograder.model.summary`):
@@ -147,7 +148,8 @@ def merge(results_dirs, out, console=None, json_output=False, gradebook=None, re
     summary_file.write(Path(out) / SUMMARY_FILE, shard_batches(out, roots))
     data = info
     if reports:
-        data = write_reports(out, gradebook=gradebook, show=False, deadlines=deadlines)
+        data = write_reports(out, gradebook=gradebook, show=False, deadlines=deadlines, course=course,
+                             publish_answers=publish_answers)
         data["merged"] = info
     hand_over(out)
     if reports:
@@ -176,7 +178,8 @@ def run(args) -> int:
     try:
         deadlines = load(course_folder(args.gradebook, args.course))
         merge(args.results_dirs, args.out, console=console, json_output=args.json,
-              gradebook=args.gradebook, reports=not args.no_reports, deadlines=deadlines)
+              gradebook=args.gradebook, reports=not args.no_reports, deadlines=deadlines,
+              course=course_folder(args.gradebook, args.course), publish_answers=args.publish_answers)
     except (MergeConflict, FileNotFoundError, DeadlinesError) as exc:
         print(f"merge: {exc}", file=sys.stderr)
         return 1

@@ -21,7 +21,7 @@ the student never sees either part in the notebook. Who sees what afterwards:
 * the grader sees both parts in formgrader, in a cell placed right after the
   student's answer in the notebook formgrader shows (:func:`grader_cell`; our
   ``--gradebook`` writes it, and so does ``nbgrader autograde`` with the
-  course's configuration, ``autograder/reports/grader_notes.py``);
+  course's configuration, ``autograder/reports/for_the_grader.py``);
 * the student sees the model answer alone, on the feedback page, once a person
   has graded the answer or when the instructor publishes the answers
   (``autograde --publish-answers``); never the rubric.
@@ -66,7 +66,7 @@ class Derivation:
     points: float
 
     @property
-    def for_the_grader(self) -> str:
+    def grader_markdown(self) -> str:
         """The markdown of the grader's cell: the title, then the cell as the source has it."""
         return f"{GRADER_TITLE}\n\n{self.answer}\n\n{self.rubric}"
 
@@ -128,17 +128,62 @@ def read_file(path) -> dict:
     return read(json.loads(path.read_text(encoding="utf-8")))
 
 
-def grader_cell(derivation: Derivation) -> dict:
-    """The markdown cell (nbformat 4.5 JSON data) that shows the grader ``derivation`` right after the answer.
+def grader_notes(notebook: dict) -> dict:
+    """``{grade_id: markdown}`` of the grader's cell of each answer cell of a **source** notebook.
 
-    It has no nbgrader metadata (formgrader shows it as text, nothing grades it) and a fixed id,
-    ``<grade_id>-for-the-grader``, by which :func:`is_grader_cell` recognises it.
+    Tolerant, for a course's own notebooks: an answer cell that does not follow the layout (no rubric yet)
+    is shown to the grader as the source has it, under the same title, rather than refused (the course's
+    own notebooks are held to the layout by ``tests/test_derivations.py``).
     """
-    return {"cell_type": "markdown", "id": derivation.grade_id + GRADER_SUFFIX, "metadata": {},
-            "source": derivation.for_the_grader}
+    out = {}
+    for cell in notebook.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if isinstance(meta, dict) and is_answer_cell(meta) and cell.get("cell_type") == "markdown":
+            try:
+                out[meta["grade_id"]] = split(meta["grade_id"], _text(cell)).grader_markdown
+            except DerivationError:
+                out[meta["grade_id"]] = f"{GRADER_TITLE}\n\n{_text(cell).strip()}"
+    return out
+
+
+def model_answers(notebook: dict) -> dict:
+    """``{grade_id: the model answer}`` (the part a student may be shown, never the rubric) of a **source**
+    notebook's answer cells that follow the layout; the others have none to show."""
+    out = {}
+    for cell in notebook.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if isinstance(meta, dict) and is_answer_cell(meta) and cell.get("cell_type") == "markdown":
+            try:
+                out[meta["grade_id"]] = split(meta["grade_id"], _text(cell)).answer
+            except DerivationError:
+                continue
+    return out
+
+
+def grader_cell(grade_id: str, markdown: str, taken=()) -> dict:
+    """The markdown cell (nbformat 4.5 JSON data) that shows the grader ``markdown`` (:func:`grader_notes`)
+    right after the answer cell ``grade_id``.
+
+    It has no nbgrader metadata (formgrader shows it as text, nothing grades it) and the id
+    ``<grade_id>-for-the-grader`` (with a number after it if ``taken`` holds that id already), by which
+    :func:`is_grader_cell` recognises it.
+    """
+    cell_id, n = grade_id + GRADER_SUFFIX, 1
+    while cell_id in taken:
+        n += 1
+        cell_id = f"{grade_id}{GRADER_SUFFIX}-{n}"
+    return {"cell_type": "markdown", "id": cell_id, "metadata": {}, "source": markdown}
 
 
 def is_grader_cell(cell: dict) -> bool:
     """A cell :func:`grader_cell` made: its id ends with the suffix and its text opens with the title."""
-    return (isinstance(cell, dict) and str(cell.get("id", "")).endswith(GRADER_SUFFIX)
-            and _text(cell).startswith(GRADER_TITLE))
+    return isinstance(cell, dict) and GRADER_SUFFIX in str(cell.get("id", "")) and _text(cell).startswith(GRADER_TITLE)
+
+
+def claims_to_be_for_the_grader(cell: dict) -> bool:
+    """A markdown cell of the student's own (no grade_id) whose text opens like the grader's cell: in a student's
+    notebook, an imitation (the grader's cell is never in a student's notebook), which the grader's tools drop
+    before adding their own. The student's answer cells are never such a cell."""
+    meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+    return (isinstance(cell, dict) and cell.get("cell_type") == "markdown" and not meta.get("grade_id")
+            and _text(cell).lstrip().startswith(GRADER_TITLE.split(" (")[0]))

@@ -46,10 +46,16 @@ def add_report_arguments(parser) -> None:
         action="store_true",
         help="write results only: no feedback.html, report.html or grade table",
     )
+    parser.add_argument(
+        "--publish-answers",
+        action="store_true",
+        help="show every derivation's model answer on the feedback pages (the rubric never); without it, a "
+        "student's page shows the model answer of an answer once a person has graded it in formgrader",
+    )
 
 
 def write_reports(results_dir, console=None, json_output=False, gradebook=None, feedback=True, show=True,
-                  deadlines=None):
+                  deadlines=None, course=None, publish_answers=False):
     """Everything that follows a batch, from the results folder alone.
 
     Writes ``feedback.html`` next to every ``results.json`` and ``report.html``
@@ -66,6 +72,10 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     Then, with ``show``, prints the grade table on ``console`` (a
     :class:`rich.console.Console`; default: stdout), or, with ``json_output``,
     the JSON summary on stdout and nothing else there (:func:`show_reports`).
+
+    The feedback pages show a derivation's model answer (read from the source notebooks of ``course``, the
+    course folder: its ``source/<ps>/<ps>.ipynb``, else this repository's) once a person has graded the answer,
+    or every model answer with ``publish_answers``; never the rubric.
 
     Returns the summary as a dict (see :func:`autograder.reports.jsonout.summary`).
     """
@@ -85,7 +95,8 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     results = _apply_deadlines(results_dir, results, deadlines)
     class_stats = stats.of(results)  # computed once, for the report, the terminal and --json
     if feedback:
-        write_feedback_pages(results_dir, results)
+        write_feedback_pages(results_dir, results, model_answers=_model_answers(course, gradebook, results),
+                             publish=publish_answers)
     report.write_report(results_dir, class_stats)
     gradebook_info = None
     if gradebook is not None:
@@ -104,6 +115,25 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     if show:
         show_reports(results_dir, data, console=console, json_output=json_output, results=class_stats)
     return data
+
+
+def _model_answers(course, gradebook, results) -> dict:
+    """``{ps: {answer cell grade_id: model answer}}`` of the problem sets of ``results``, from the source notebooks
+    of the course folder (``course``, else the ``gradebook`` folder, else this repository; a problem set missing
+    there is read from this repository's ``source/``). Only the course's problem sets: a results folder named
+    otherwise reads no file."""
+    import json
+
+    from autograder.model import derivations
+    from autograder.model.course import FUNCTIONS, ROOT
+    from autograder.reports.gradebook import source_notebook
+
+    folder = course if course is not None else gradebook if gradebook is not None else ROOT
+    out = {}
+    for ps in sorted({r.assignment for r in results} & set(FUNCTIONS)):
+        path = source_notebook(folder, ps)
+        out[ps] = derivations.model_answers(json.loads(path.read_text(encoding="utf-8"))) if path else {}
+    return out
 
 
 def _bring_in_hand_grades(results_dir, results, course_dir):
