@@ -19,6 +19,7 @@ from autograder.sandbox.confine import Limits
 
 PS = "ps1_softmax"
 MAX = course.autograded_max_score(PS)  # what the engine can give; the answer cells await a person
+BASIC = dict(course.GRADE_CELLS[PS])["softmax-basic"]
 LIMITS = Limits(timeout_s=5)
 
 
@@ -193,13 +194,13 @@ def test_shards_are_balanced_deterministic_and_partition_the_students():
 @pytest.fixture(scope="module")
 def shard(tmp_path_factory):
     """Shard 2/2 of six correct submissions, graded with two workers, in a course whose source notebook gives
-    softmax-basic 5 points instead of 2 (one batch for the two tests below: each reads only its own part)."""
+    softmax-basic 3 points more than the course's (one batch for the two tests below: each reads only its own part)."""
     root = tmp_path_factory.mktemp("shard")
     nb = engine_helpers.source_notebook(PS)
     for cell in nb["cells"]:
         meta = cell["metadata"].get("nbgrader", {})
         if meta.get("grade_id") == "softmax-basic":
-            meta["points"] = 5
+            meta["points"] = BASIC + 3
     course_dir = root / "course"
     engine_helpers.write_notebook(course_dir / "source" / PS / f"{PS}.ipynb", nb)
     students = [f"s{i}" for i in range(6)]
@@ -254,7 +255,7 @@ def test_points_come_from_the_source_notebook_and_a_mismatch_is_reported(shard):
     amy = next(s for s, i in split_shards(dict.fromkeys(shard.students, 1), 2).items() if i == 2)  # graded shard
     data = read(shard.results, amy)
     assert data["score"] == MAX + 3 and data["max_score"] == MAX + 3 + course.answer_max_score(PS)
-    assert next(t for t in data["tests"] if t["name"] == "softmax-basic")["max_score"] == 5
+    assert next(t for t in data["tests"] if t["name"] == "softmax-basic")["max_score"] == BASIC + 3
     assert any("softmax-basic" in w for w in shard.summary.warnings)
 
 

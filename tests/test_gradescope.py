@@ -348,7 +348,7 @@ def test_where_roots_sandbox_cannot_start_the_submission_is_graded_without_it(tm
     engine_helpers.write_notebook(tmp_path / "submission" / "ps1_softmax.ipynb", filled_release("ps1_softmax"))
     assert grade_on_gradescope("ps1_softmax", tmp_path, 10.0, "visible") == 0
     data = json.loads((tmp_path / "results" / "results.json").read_text())
-    assert calls == ["", "userns"] and data["score"] == 26
+    assert calls == ["", "userns"] and data["score"] == 40
     assert data["extra_data"]["sandbox"]["mode"] in ("userns", "weak")
     out = capsys.readouterr().out
     assert "the sandbox could not start" in out and "grading with the unprivileged one instead" in out
