@@ -23,6 +23,7 @@ import contextlib
 import io
 import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -57,8 +58,10 @@ def run_training(notebook, folder, skip_data: bool = False, solutions: dict | No
     The cells run as a kernel runs them (top to bottom, one namespace, ``folder`` as the working
     directory, matplotlib without a screen); lesson cells other than ``fig-train`` and the graded test
     cells are not needed and not run, nor the data cell with ``skip_data``. ``solutions`` maps a solution
-    cell's grade_id (the function's name) to the source run in its place. An exception of ``fig-train``
-    itself is part of what it shows: its last line, ``Name: message``, ends the returned text.
+    cell's grade_id (the function's name) to the source run in its place. What ``fig-train`` shows besides
+    its stdout is part of the returned text: a line ``RuntimeWarning: message`` for each distinct warning it
+    raised (a kernel shows them and goes on, whatever the caller's warning filters), then, if it stopped,
+    the exception's last line, ``Name: message``.
     """
     import matplotlib
 
@@ -80,11 +83,19 @@ def run_training(notebook, folder, skip_data: bool = False, solutions: dict | No
             source = solutions.get(gid, _text(cell)) if meta.get("solution") else _text(cell)
             code = compile(_python(source), f"<cell {gid}>", "exec")
             if gid == "fig-train":
-                with contextlib.redirect_stdout(out):
+                # a kernel shows a RuntimeWarning under the cell and goes on (whatever the caller's filters, e.g.
+                # pytest's error::RuntimeWarning): recorded here, one line each, before an exception's line
+                with contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
                     try:
                         exec(code, namespace)  # the course's own notebook, with the caller's solutions
                     except Exception as exc:  # noqa: BLE001 — what the student would see is the result
-                        print(f"{type(exc).__name__}: {exc}")
+                        stopped = f"{type(exc).__name__}: {exc}\n"
+                    else:
+                        stopped = ""
+                shown = dict.fromkeys(f"RuntimeWarning: {w.message}\n" for w in caught
+                                      if issubclass(w.category, RuntimeWarning))
+                out.write("".join(shown) + stopped)
                 break
             with contextlib.redirect_stdout(io.StringIO()):
                 exec(code, namespace)

@@ -11,6 +11,8 @@ decay against overfitting on 100 digits (ps6, with ``map_linear_regression``).
   own cells (set-up, imports, the source's reference solution cells, the data
   cell, then ``fig-train``) run in this process, in an empty folder as a kernel
   would; the numbers the cell prints are the ones its markdown states.
+* **Training that tells** (ps4, ps6): every number printed beside the one correct functions print, the
+  same for the reference; what each typical mistake shows is ``tests/test_training_tells.py``'s.
 * **A template says so, and so does data not loaded.** With the release's
   solution cells (the template still raising ``NotImplementedError``) the cell
   prints one line saying which function is still the template, and draws
@@ -37,7 +39,7 @@ import pytest
 
 from autograder.model.course import ROOT, is_data_cell, is_lesson_cell, release_notebook, source_notebook
 from autograder.release import inline
-from testkit.training_tells import run_training, tells, values_differ
+from testkit.training_tells import DIFFERS, run_training, tells, values_differ
 
 #: problem set -> the data file its training section reads, and what its README says about it
 TRAINING = {
@@ -77,20 +79,37 @@ def _stated(ps: str) -> str:
     return "\n".join(_text(c) for c in cells[start:at] if c["cell_type"] == "markdown")
 
 
+def _rows(printed: str) -> dict:
+    """What a training cell that tells prints: ``what -> (yours, correct)`` for each ``… yours: … correct
+    functions: …`` line (``tests/test_training_tells.py``)."""
+    return {m["what"].strip(): (m["yours"], m["correct"])
+            for m in re.finditer(r"^(?P<what>.*?)\s+yours: (?P<yours>.*?)\s+correct functions: (?P<correct>.*?)"
+                                 rf"(?:\s+{re.escape(DIFFERS)})?\s*$", printed, re.M)}
+
+
 @pytest.mark.parametrize("ps", TRAINING)
 def test_the_reference_solutions_reach_what_the_notebook_states(ps, tmp_path):
     printed = run_training(source_notebook(ps), tmp_path)
     assert list(tmp_path.iterdir()) == [], "the notebook reads no file and writes none"
-    stated = _stated(ps)
+    stated = " ".join(_stated(ps).split())
     counts = re.findall(r"held-out accuracy: ([\d.]+)% \((\d+) of (\d+) ", printed)
     if ps == "ps6_information":  # the best prior against none: both numbers are stated
-        best = re.search(r"best held out: prior_std = ([\d.]+) .*?, ([\d.]+)% against ([\d.]+)% without a prior",
-                         printed)
-        assert best, printed
-        prior, with_prior, without = best.groups()
-        assert f"{without} %" in stated and f"{with_prior} %" in stated and f"`prior_std = {prior}`" in stated, (
-            printed, stated)
-        assert float(with_prior) > float(without) + 5, "a prior must help with 100 training digits"
+        rows = _rows(printed)
+        assert rows and all(yours == correct for yours, correct in rows.values()) and not tells(printed), printed
+        accuracy = {float(what.split()[2]): float(yours.rstrip("%")) for what, (yours, _) in rows.items()}
+        best = max((s for s in accuracy if s != np.inf), key=lambda s: (accuracy[s], s))
+        assert f"without a prior {accuracy[np.inf]:.1f} %" in stated, (printed, stated)
+        assert f"with the grid's best, `prior_std = {best:g}`, {accuracy[best]:.1f} %" in stated, (printed, stated)
+        assert accuracy[best] > accuracy[np.inf] + 5, "a prior must help with 100 training digits"
+        return
+    if ps == "ps4_bernoulli":  # the accuracy, and the loss of the weights x 100 from the logits and through p
+        rows = _rows(printed)
+        assert rows and all(yours == correct for yours, correct in rows.values()) and not tells(printed), printed
+        (yours, _), (loss, _) = rows["held-out accuracy (of 169)"], rows["held-out loss from the logits"]
+        percent, right = re.fullmatch(r"([\d.]+)% \((\d+)\)", yours).groups()
+        assert f"**{percent} %** of 169 unseen biopsies right ({right} of 169)" in stated, (printed, stated)
+        assert f"{loss} per biopsy on average from the logits, but $+\\infty$ through $p$" in stated, (printed, stated)
+        assert rows["held-out loss through p"] == ("inf", "inf") and float(percent) > 90
         return
     assert len(counts) == 1, printed
     percent, right, total = counts[0]
