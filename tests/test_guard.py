@@ -16,12 +16,9 @@ import sys
 
 import pytest
 
-from autograder.checks import forbidden
 from autograder.model import course
 from autograder.sandbox import guard
 
-PS1 = forbidden.SCIPY_SOFTMAX + forbidden.FRAMEWORKS
-PS4 = forbidden.SCIPY_SIGMOID + forbidden.SKLEARN_LOG_LOSS
 
 #: Run first in every subprocess: the guard prepared for every forbidden name, as the engine's zygote does.
 PRELUDE = """
@@ -298,6 +295,20 @@ OUT["allowed"] = {"ordinary code": outcome(ordinary_code), "another file": outco
     assert out["refused"]["a gate's code"][1].startswith("a forbidden library function cannot be changed")
     assert out["refused"]["torch"][1] == "torch is not available while grading this problem set"
     assert out["allowed"] == {"ordinary code": ["ok", "2"], "another file": ["ok", "1"]}, out["allowed"]
+
+
+def test_a_name_that_was_not_prepared_is_never_armed_by_halves():
+    """Arming a name the process did not plan for fails before anything changes (the child's ``arm`` request
+    then fails, and the submission is not graded) rather than leave that object usable."""
+    proc = subprocess.run([sys.executable, "-c", (
+        "import json\nfrom autograder.sandbox import guard\nimport scipy.special as sp\n"
+        "guard.prepare(['scipy.special.logsumexp'])\n"
+        "try:\n    guard.arm(['scipy.special.logsumexp', 'scipy.special.expit'])\n"
+        "except RuntimeError as exc:\n    print(json.dumps([str(exc), float(sp.logsumexp([0.0, 0.0]))]))\n")],
+        capture_output=True, text=True, timeout=120, cwd=course.ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    why, value = json.loads(proc.stdout)
+    assert why == "arm: scipy.special.expit not prepared in this process (guard.prepare)" and value == 0.6931471805599453
 
 
 def test_the_audit_hook_looks_up_nothing_a_submission_could_replace():

@@ -694,7 +694,7 @@ def arm(names) -> dict:
     Raises
     ------
     RuntimeError
-        When this process was armed already, or was not prepared.
+        When this process was armed already, or was not prepared for every one of ``names``.
     GuardUnavailable
         When this interpreter is not one the guard supports (:func:`unsupported`).
     """
@@ -724,8 +724,11 @@ def _arm(names) -> dict:
     """Apply the plan for ``names``, drop it, and install the hook that refuses what could undo it."""
     if _ARMED:
         raise RuntimeError("the forbidden functions of this process are already set")
-    _ARMED.append(True)
     wanted = set(names)
+    missing = sorted(wanted - set(_PLAN["groups"]))
+    if missing:  # (never armed by halves: a name nobody planned for would stay usable)
+        raise RuntimeError(f"arm: {', '.join(missing)} not prepared in this process (guard.prepare)")
+    _ARMED.append(True)
     armed = [g for g in _PLAN["groups"].values() if g.name in wanted]
     gated, modules, prefixes, paths = set(), set(), [], set(_PLAN["hidden_paths"])
     originals, left = [], []  # weak references to the code that computes; what survived
