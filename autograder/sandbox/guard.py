@@ -332,10 +332,13 @@ def _plan_group(name: str) -> _Group:
 
 
 def _owners(obj, names) -> list:
-    """The modules whose dictionary holds ``obj`` under one of ``names``. (Plain loops: a generator expression
-    here would hold ``obj`` in a cell, one more reference to it for :func:`_locate` to meet.)"""
+    """The library modules whose dictionary holds ``obj`` under one of ``names`` (not ``__main__``: a script's
+    or a kernel's own). (Plain loops: a generator expression here would hold ``obj`` in a cell, one more
+    reference to it for :func:`_locate` to meet.)"""
     out = []
     for modname, module in list(sys.modules.items()):
+        if modname == "__main__":
+            continue
         namespace = getattr(module, "__dict__", None) if isinstance(module, types.ModuleType) else None
         if isinstance(namespace, dict):
             for name in names:
