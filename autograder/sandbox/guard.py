@@ -38,9 +38,11 @@ Two steps, so that a batch pays the expensive part once:
   every reference anywhere now raises), each reference to a compiled object is
   replaced by a gate function; then the guard **drops every reference it held
   to an original** (plan, lists, locations). No implementation of an armed group
-  is then reachable from Python in that process: nothing that student code can
-  install (trace, profile and ``sys.monitoring`` callbacks, audit hooks, signal
-  handlers, finalizers, threads) can see one, because there is none to see.
+  is then reachable from Python in that process (compiled code may still hold a
+  compiled object itself — SciPy's extension keeps a reference to ``expit`` —
+  but no Python object does): nothing that student code can install (trace,
+  profile and ``sys.monitoring`` callbacks, audit hooks, signal handlers,
+  finalizers, threads) can see one, because there is none to see.
   :func:`arm` counts what is left (weak references to the original code
   objects; the reference count of a replaced object) and says so in its report.
 
@@ -63,7 +65,9 @@ guard refuses to start (:func:`unsupported`).
 What it cannot stop (docs/threat-model.md): a second interpreter started by the
 submission (the engine's sandbox makes the interpreter not executable inside
 it), a library that ships its own copy of a forbidden computation under another
-name, and a student writing the function, which is the point.
+name, from CPython 3.13 a signal handler that rewrites the running hook's
+arguments (write-through ``f_locals``) to let one refused event through, and a
+student writing the function, which is the point.
 
 Standard library only: this module runs in the zygote, the child and the plain-nbgrader kernel.
 """
