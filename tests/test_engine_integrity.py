@@ -103,15 +103,17 @@ def test_the_wire_hijack_is_flagged_and_cannot_compute_with_scipy(env):
     assert any("uses scipy.special" in t["message"] for t in data["tests"]), [t["message"] for t in data["tests"]]
 
 
-def test_honest_work_and_library_building_blocks_still_earn_everything(env):
-    """The same sandbox, the same forbidden functions: a correct notebook whose cells also use SciPy building
-    blocks that call a forbidden function internally (hypergeom's logcdf calls logsumexp) earns every point."""
-    extra = ("import scipy.stats\n_check = scipy.stats.hypergeom.logcdf(2, 20, 7, 12)\n"
-             "assert abs(_check - (-2.954291275609453)) < 1e-9, _check\n")
+def test_honest_work_earns_everything_and_a_library_function_using_a_forbidden_one_refuses(env):
+    """The same sandbox, the same forbidden functions: a correct notebook earns every point, and a cell that calls
+    a SciPy function using a forbidden one internally (hypergeom's logcdf calls logsumexp) fails with the refusal,
+    which names the forbidden function it uses (a forbidden object never computes, whoever calls it)."""
+    extra = "import scipy.stats\n_check = scipy.stats.hypergeom.logcdf(2, 20, 7, 12)\n"
     data = grade(env, "ps1_softmax", engine_helpers.submission("ps1_softmax", correct=True,
                                                                extra_after={"logsumexp": [extra]}))
     assert data["score"] == course.autograded_max_score("ps1_softmax"), [t for t in data["tests"] if t["score"] == 0]
-    assert all(c["status"] == "ok" for c in data["execution"]["cells"]), data["execution"]["cells"]
+    failed = [c for c in data["execution"]["cells"] if c["status"] != "ok"]
+    assert [c["grade_id"] for c in failed] == [None], data["execution"]["cells"]  # the extra cell only
+    assert "ForbiddenFunctionError" in failed[0]["error"] and "scipy.special.logsumexp" in failed[0]["error"], failed
 
 
 def test_a_second_interpreter_cannot_be_started(env):

@@ -41,8 +41,8 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq python3 python3-venv python3-pip > /dev/null
-# the grader supports CPython 3.11 to 3.13 (its guard rewrites bytecode); Ubuntu 22.04's python3 is 3.10
-supported='import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else "Python 3.11 to 3.13 is needed")'
+# the grader supports CPython 3.11 to 3.14 (pyproject.toml's requires-python); Ubuntu 22.04's python3 is 3.10
+supported='import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 14) else "Python 3.11 to 3.14 is needed")'
 python=python3
 if ! python3 -c "$supported" 2> /dev/null; then
     apt-get install -y -qq python3.11 python3.11-venv > /dev/null
