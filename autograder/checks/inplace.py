@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import importlib
 import inspect
 import re
 import sys
@@ -147,11 +148,15 @@ VIEW_FUNCTIONS = frozenset({
     "numpy.flip", "numpy.fliplr", "numpy.flipud", "numpy.rot90", "numpy.diagonal", "numpy.diag", "numpy.real",
     "numpy.imag", "numpy.broadcast_to", "numpy.broadcast_arrays", "numpy.split", "numpy.array_split",
     "numpy.hsplit", "numpy.vsplit", "numpy.dsplit", "numpy.unstack", "numpy.nditer", "numpy.frombuffer",
-    "numpy.ndarray", "numpy.asmatrix", "numpy.matrix", "numpy.meshgrid", "numpy.ix_", "numpy.ma.asarray",
-    "numpy.ma.array", "numpy.ma.masked_array", "numpy.ma.MaskedArray", "numpy.ma.asanyarray",
-    "numpy.lib.stride_tricks.as_strided", "numpy.lib.stride_tricks.sliding_window_view", "numpy.memmap", "numpy.recarray", "numpy.rec.array", "numpy.char.asarray", "numpy.char.array",
+    "numpy.ndarray", "numpy.asmatrix", "numpy.matrix", "numpy.meshgrid", "numpy.ix_",
+    "numpy.lib.stride_tricks.as_strided", "numpy.lib.stride_tricks.sliding_window_view",
+    "numpy.memmap", "numpy.recarray", "numpy.rec.array", "numpy.char.asarray", "numpy.char.array",
+    "numpy.float64", "numpy.double", "numpy.from_dlpack", "numpy.linalg.diagonal", "numpy.linalg.matrix_transpose",
+    "numpy.polyder", "numpy.polyint", "numpy.real_if_close", "numpy.trim_zeros",
     "builtins.memoryview", "builtins.iter", "builtins.next", "builtins.reversed", "builtins.vars",
 })
+#: Modules whose every function may return a view of its argument (masked arrays share their data).
+VIEW_PREFIXES = ("numpy.ma.",)
 #: Library functions whose result holds references to its arguments' items (``list(z)``, ``sorted(rows)``).
 HOLDING_FUNCTIONS = frozenset({
     "builtins.list", "builtins.tuple", "builtins.sorted", "builtins.zip", "builtins.enumerate", "builtins.filter",
@@ -228,10 +233,13 @@ OPAQUE_ATTRIBUTES = {
     "__dict__": "reaches an object's namespace", "__builtins__": "reaches the builtins",
     "user_ns": "reaches the notebook's namespace", "user_global_ns": "reaches the notebook's namespace",
 }
-#: File writes: a module the notebook wrote could then be imported under a library's name.
-_FILE_WRITERS = frozenset({"write_text", "write_bytes", "tofile", "savetxt", "save", "savez", "savez_compressed",
-                           "copyfile", "copy", "copy2", "copytree", "move", "rename", "replace", "symlink", "link",
-                           "extractall", "extract", "mkstemp", "NamedTemporaryFile"})
+#: File writes (a module the notebook wrote could then be imported under a library's name): library functions …
+_FILE_WRITERS = ("shutil.", "os.rename", "os.replace", "os.symlink", "os.link", "os.open", "os.write", "os.mkfifo",
+                 "numpy.save", "numpy.savez", "numpy.savetxt", "zipfile.", "tarfile.", "tempfile.", "io.open",
+                 "codecs.open", "pathlib.")
+#: … and methods whose names say so (``open`` with a mode that writes is looked at on its own).
+_FILE_WRITING_METHODS = frozenset({"write_text", "write_bytes", "tofile", "extractall", "symlink_to", "hardlink_to",
+                                   "rename", "touch", "mkdir"})
 #: IPython line magics that run no code of the notebook's.
 _QUIET_MAGICS = frozenset({"matplotlib", "config", "precision", "pwd", "who", "whos", "who_ls", "ls", "pip",
                            "conda", "env", "pdoc", "pinfo", "pinfo2", "psearch", "lsmagic", "magic", "page",
@@ -690,7 +698,10 @@ class InPlaceReader:
             if not constant or attr.value.startswith("__") or _dotted(target, imports) or (
                     isinstance(target, ast.Name) and target.id in self.bindings):
                 out.append(f"sets attributes with `{name}`: `{_short(ast.unparse(node))}`")
-        if self.writes_files is None and (name in _FILE_WRITERS or (name == "open" and _writes(node))):
+        dotted = _dotted(func, imports) or ""
+        if self.writes_files is None and (dotted.startswith(_FILE_WRITERS) or (
+                isinstance(func, ast.Attribute) and func.attr in _FILE_WRITING_METHODS) or (
+                name == "open" and _writes(node))):
             self.writes_files = (index, line)
         return out
 
@@ -900,11 +911,40 @@ def _assigned(target, value, cell):
 # Library objects, found in this process's modules (never imported because a notebook named them)
 
 
+#: The public subpackages of NumPy and SciPy: imported here when a notebook names one (never another module), so
+#: that what the reader finds does not depend on what this process happened to load.
+SUBPACKAGES = frozenset({
+    "numpy.linalg", "numpy.fft", "numpy.random", "numpy.ma", "numpy.lib", "numpy.lib.stride_tricks",
+    "numpy.polynomial", "numpy.char", "numpy.rec", "numpy.emath", "numpy.strings",
+    "scipy.linalg", "scipy.special", "scipy.stats", "scipy.optimize", "scipy.integrate", "scipy.interpolate",
+    "scipy.signal", "scipy.sparse", "scipy.fft", "scipy.fftpack", "scipy.ndimage", "scipy.spatial",
+    "scipy.cluster", "scipy.constants", "scipy.odr", "scipy.io",
+})
+
+
+#: Seconds spent importing :data:`SUBPACKAGES` (not counted against a reading's time budget).
+_imports_s = [0.0]
+
+
+def _load(name: str) -> None:
+    """Import ``name`` when it is one of :data:`SUBPACKAGES` and not loaded yet."""
+    if name in SUBPACKAGES and name not in sys.modules:
+        started = time.monotonic()
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 — absent from this installation: the name stays unknown
+            pass
+        _imports_s[0] += time.monotonic() - started
+
+
 def _resolve(dotted: str):
-    """The library object ``dotted`` names, looked up among modules already loaded here; None when absent."""
+    """The library object ``dotted`` names, looked up among loaded modules (NumPy's and SciPy's subpackages
+    imported first, :data:`SUBPACKAGES`); None when absent."""
     parts = dotted.split(".")
     if parts[0] not in LIBRARY_ROOTS:
         return None
+    for cut in range(2, len(parts) + 1):
+        _load(".".join(parts[:cut]))
     for cut in range(len(parts), 0, -1):
         module = sys.modules.get(".".join(parts[:cut]))
         if module is None:
@@ -1013,7 +1053,7 @@ class _Analysis:
         self.writes: dict = {}  # param -> [Write]
         self.steps = 0
         self.analyses = 0
-        self.started = time.monotonic()
+        self.started = time.monotonic() - _imports_s[0]  # (imports made while reading are not counted)
         self.memo: dict = {}
         self.active: set = set()
         self.depth = 0
@@ -1070,7 +1110,7 @@ class _Analysis:
         self.steps += 1
         if self.steps > MAX_STEPS:
             raise _Unreadable(f"reading it took more than {MAX_STEPS:,} steps")
-        if self.steps % 1024 == 0 and time.monotonic() - self.started > TIME_BUDGET_S:
+        if self.steps % 1024 == 0 and time.monotonic() - self.started - _imports_s[0] > TIME_BUDGET_S:
             raise _Unreadable(f"reading it took longer than {TIME_BUDGET_S:g} s")
 
     def _write(self, scope: _Scope, v: _V, node, how: str) -> None:
@@ -1896,7 +1936,7 @@ class _Analysis:
                     isinstance(copy, ast.Constant) and copy.value is True):
                 return _ARRAY
             return _V(origins=reached, holds=reached, kind="array")
-        if name in VIEW_FUNCTIONS:
+        if name in VIEW_FUNCTIONS or name.startswith(VIEW_PREFIXES):
             return _V(origins=reached, holds=reached, kind="array" if root == "numpy" else "")
         if name in HOLDING_FUNCTIONS or (root == "builtins" and bare not in FRESH_BUILTINS and reached):
             return _V(holds=reached)
