@@ -151,12 +151,49 @@ WRITES = {
     "library chosen at run time": "    getattr(np, 'cop' + 'yto')(z, 0.0)\n",
     "module the reader does not know": "    import statistics\n    return statistics.mean(z)\n",
     "in-place on an item of a list of rows": "    rows = [r for r in z]\n    rows[0] += 1\n",
+    # library callables handed to library functions, called as those functions call them
+    "reduce with isub": "    import functools, operator\n    functools.reduce(operator.isub, [z, 1.0])\n",
+    "starmap into out": "    import itertools\n    list(itertools.starmap(np.subtract, [(w, 1.0, z)]))\n",
+    "map into out": "    list(map(np.subtract, [w], [1.0], [z]))\n",
+    "map an unbound method": "    list(map(np.ndarray.sort, z))\n",
+    "apply_along_axis with out": "    np.apply_along_axis(np.subtract, 1, w, 1.0, z)\n",
+    "a library function from a list": "    ops = [np.copyto]\n    ops[0](z, 0.0)\n",
+    "a library function from a loop": "    for op in (np.copyto,):\n        op(z, 0.0)\n",
+    "a library function from a dict": "    ops = {'c': np.copyto}\n    ops['c'](z, 0.0)\n",
+    "a local name for it": "    c = np.copyto\n    c(z, 0.0)\n",
+    "methodcaller": "    import operator\n    operator.methodcaller('sort')(z)\n",
+    "map a methodcaller": "    import operator\n    list(map(operator.methodcaller('fill', 0.0), z))\n",
+    "a bound method handed over": "    list(map(z.__setitem__, [0], [1.0]))\n",
+    "a decorated helper": "    return _decorated(z)\n",
+    "walrus in a comprehension": "    [(y := r) for r in [z]]\n    y += 1\n",
+    "carried by an exception": "    try:\n        raise ValueError(z)\n    except ValueError as e:\n        e.args[0][0] = 1\n",
 }
+
+
+#: What the cases above may use: a global container, a class, a helper wrapped by a notebook decorator whose
+#: wrapper writes the argument (the body under the decorator is not what is called).
+DEFINITIONS = """import numpy as np
+CACHE = []
+FUNCS = [print]
+
+class Box:
+    pass
+
+def _twice(g):
+    def wrapper(a):
+        a *= 2
+        return g(a)
+    return wrapper
+
+@_twice
+def _decorated(a):
+    return a
+"""
 
 
 @pytest.mark.parametrize("body", list(WRITES.values()), ids=list(WRITES))
 def test_a_write_through_an_array_argument_is_found(body):
-    kind, detail = verdict(head(body, "import numpy as np\nCACHE = []\nFUNCS = [print]\nclass Box:\n    pass\n"))
+    kind, detail = verdict(head(body, DEFINITIONS))
     assert kind == "mutation", (body, kind, detail)
     assert "may modify its argument" in detail and "line " in detail, detail
 
@@ -193,6 +230,11 @@ PURE = {
     "reduce along an axis": "    return np.logaddexp.reduce(np.asarray(z, dtype=float), axis=-1)\n",
     "del a local": "    y = z\n    del y\n",
     "dead after return": "    return z.sum()\n",
+    "map of a ufunc": "    return np.array(list(map(np.exp, z)))\n",
+    "apply_along_axis of a reduction": "    return np.apply_along_axis(np.sum, 1, z)\n",
+    "sorted with a key": "    return sorted(np.ravel(z), key=abs)\n",
+    "reduce with a ufunc": "    import functools\n    return functools.reduce(np.add, list(z))\n",
+    "dtype given as a class": "    return np.asarray(z, dtype=np.float64).sum() + np.zeros_like(z, dtype=float).sum()\n",
 }
 
 
@@ -315,6 +357,7 @@ OPAQUE_ANYWHERE = {
     "relative import": "from . import x\n",
     "gc": "import gc\n",
     "ctypes": "import ctypes\n",
+    "ctypeslib": "import numpy as np\nas_array = np.ctypeslib.as_array\n",
     "signal": "import signal\n",
     "get_ipython": "get_ipython().user_ns['f'] = print\n",
     "%run": "%run other.py\n",
@@ -468,3 +511,41 @@ def test_honest_corpora_are_read_pure():
     # where the run shows no change: only the two specimens written to show what only the source shows
     assert found - runs == {"softmax-copies-only-when-graded", "log_softmax-nan-to-neginf-in-place"}, found - runs
     assert read >= 300 and len(runs) >= 4, (read, runs)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Warnings stay the child's report: what forging them could gain, a function has by allowed means
+
+
+WARNS_BUT_RIGHT = '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    {guard}np.exp(z).sum()                  # computed and thrown away: overflows for large z
+    m = np.max(z, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)), axis=axis)
+'''
+NAIVE_SILENCED = '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    with np.errstate(all="ignore"):
+        return np.log(np.sum(np.exp(np.asarray(z, dtype=float)), axis=axis))
+'''
+
+
+def test_the_no_warning_property_is_the_functions_own_and_values_are_the_parents():
+    """threat-model.md, "What the child says about itself": a function decides its own warnings by allowed means
+    (an `np.errstate` inside it is honoured during the grader's call), so a forged report gains nothing more;
+    and the stability cell's values are judged in the parent, so a naive formula silenced still fails there."""
+    from testkit.zoo import Specimen, grade
+
+    warns = grade("ps1_softmax", Specimen("w", "logsumexp", WARNS_BUT_RIGHT.format(guard="")))
+    assert warns["logsumexp-stability"].kind == "warning", warns["logsumexp-stability"].message
+    silenced = WARNS_BUT_RIGHT.format(guard="with np.errstate(all='ignore'):\n        ")
+    assert grade("ps1_softmax", Specimen("s", "logsumexp", silenced))["logsumexp-stability"].passed
+    naive = grade("ps1_softmax", Specimen("n", "logsumexp", NAIVE_SILENCED))["logsumexp-stability"]
+    assert not naive.passed and naive.kind in ("value", "nonfinite"), (naive.kind, naive.message)

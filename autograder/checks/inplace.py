@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import importlib
 import inspect
 import re
@@ -213,6 +214,7 @@ OPAQUE_NAMES = {
     "pickle.loads": "unpickles objects", "dill": "unpickles objects", "code": "runs code given as text",
     "codeop": "compiles code given as text", "IPython.get_ipython": "uses the IPython shell",
     "_testcapi": "uses the interpreter's internals", "faulthandler": "uses the interpreter's internals",
+    "numpy.ctypeslib": "uses raw memory (numpy.ctypeslib)", "mmap": "maps memory",
 }
 #: Names whose call runs or reaches what the reader does not see.
 OPAQUE_CALLS = {
@@ -232,6 +234,8 @@ OPAQUE_ATTRIBUTES = {
     "__defaults__": "changes a function's defaults", "__kwdefaults__": "changes a function's defaults",
     "__dict__": "reaches an object's namespace", "__builtins__": "reaches the builtins",
     "user_ns": "reaches the notebook's namespace", "user_global_ns": "reaches the notebook's namespace",
+    "ctypes": "reaches an array's raw memory", "__array_interface__": "reaches an array's raw memory",
+    "__array_struct__": "reaches an array's raw memory",
 }
 #: File writes (a module the notebook wrote could then be imported under a library's name): library functions …
 _FILE_WRITERS = ("shutil.", "os.rename", "os.replace", "os.symlink", "os.link", "os.open", "os.write", "os.mkfifo",
@@ -418,6 +422,15 @@ class _Inst:
 
 
 @dataclass(frozen=True)
+class _Lib:
+    """A named library object held as a value (``[np.copyto]``, ``map(np.ndarray.sort, rows)``), or (``kind``
+    ``"unbound"``) a method to call on the first argument (``operator.methodcaller("sort")``)."""
+
+    dotted: str
+    kind: str = "lib"
+
+
+@dataclass(frozen=True)
 class _Bound:
     """A method of a notebook instance, with what ``self`` is."""
 
@@ -478,8 +491,14 @@ def _join_env(a, b):
 
 
 def _element(v: _V) -> _V:
-    """An item taken out of ``v`` (indexing, iteration, unpacking)."""
-    return _V(origins=v.reaches, holds=v.reaches)
+    """An item taken out of ``v`` (indexing, iteration, unpacking): what it holds, and the callables it holds."""
+    return _V(origins=v.reaches, holds=v.reaches, callees=v.callees)
+
+
+def _callables(v: _V) -> frozenset:
+    """The callables ``v`` may be or hold: notebook callables, and named library objects (:class:`_Lib`)."""
+    return v.callees | (frozenset({_Lib(v.dotted, v.kind)}) if v.kind in ("lib", "unbound") and v.dotted
+                        else frozenset())
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -542,10 +561,12 @@ class InPlaceReader:
             if student:
                 self._unparsed(index, text, code)
             return  # (a cell that does not parse does not run either)
-        self.lines[index] = code.split("\n")
-        for node in ast.walk(tree):
-            _import_names(node, self.import_aliases)
-        self._read_bindings(index, tree.body, conditional=False)
+        lines, imports, bindings, classes = _definitions(code)
+        self.lines[index] = lines
+        self.import_aliases.update(imports)
+        for name, node, kind, why, conditional in bindings:
+            self._bind(name, _Binding(node, index, kind, why), conditional)
+        self.classes.update(classes)
         if student:
             self._read_magics(index, text, code, tree)
             self._read_opaque(index, tree)
@@ -705,18 +726,6 @@ class InPlaceReader:
             self.writes_files = (index, line)
         return out
 
-    def _read_bindings(self, index: int, statements, conditional: bool) -> None:
-        """Top-level bindings, in order; a binding inside a block (if/for/while/with/try/match) keeps the ones
-        before it as candidates."""
-        for node in statements:
-            blocks = _blocks(node)
-            for name, binding in _bound_names(node, index):
-                self._bind(name, binding, conditional or bool(blocks))
-            for block in blocks:
-                self._read_bindings(index, block, True)
-            if isinstance(node, ast.ClassDef):
-                self.classes[node.name] = node
-
     def _bind(self, name: str, binding: _Binding, conditional: bool) -> None:
         if conditional:
             self.bindings.setdefault(name, []).append(binding)
@@ -852,7 +861,32 @@ def _blocks(node):
     return []
 
 
-def _bound_names(node, cell: int):
+@functools.lru_cache(maxsize=256)
+def _definitions(code: str) -> tuple:
+    """What a cell defines, read once per text (the course's cells recur in every notebook of a batch):
+    ``(lines, imports, bindings, classes)``; ``bindings`` lists ``(name, node, kind, why, conditional)`` in order,
+    a binding inside a block (if/for/while/with/try/match) conditional: it keeps the ones before it."""
+    tree = _parse(code)
+    imports = {}
+    for node in ast.walk(tree):
+        _import_names(node, imports)
+    bindings, classes = [], {}
+
+    def read(statements, conditional):
+        for node in statements:
+            blocks = _blocks(node)
+            for name, binding in _bound_names(node):
+                bindings.append((name, binding.node, binding.kind, binding.why, conditional or bool(blocks)))
+            for block in blocks:
+                read(block, True)
+            if isinstance(node, ast.ClassDef):
+                classes[node.name] = node
+
+    read(tree.body, False)
+    return tuple(code.split("\n")), imports, tuple(bindings), classes
+
+
+def _bound_names(node, cell: int = -1):
     """``(name, _Binding)`` for each name a top-level statement binds (blocks are read on their own)."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return [(node.name, _Binding(node, cell, "def"))]
@@ -884,7 +918,7 @@ def _bound_names(node, cell: int):
     for name in stores:
         kind = type(node).__name__
         out.append((name.id, _Binding(None, cell, "unknown", f"`{name.id}` is bound by a `{kind.lower()}` statement "
-                                                          f"(line {node.lineno} of cell {cell})")))
+                                                          f"(line {node.lineno} of its cell)")))
     if isinstance(node, (ast.Try,)) or type(node).__name__ == "TryStar":
         for handler in node.handlers:
             if handler.name:
@@ -1038,6 +1072,8 @@ class _Call:
         self.reached = frozenset().union(*(v.reaches for v in self.values)) if self.values else frozenset()
 
 
+#: Method names of the objects a grader's argument can be (ndarray, list, tuple, dict, str, NumPy scalars).
+_KNOWN_METHODS = frozenset(name for kind in (np.ndarray, list, tuple, dict, str, np.float64) for name in dir(kind))
 #: Attributes of an array that are views of it (or its buffer).
 _VIEW_ATTRIBUTES = frozenset({"T", "mT", "real", "imag", "flat", "base", "data", "ctypes"})
 #: Views of an ndarray that are ndarrays (so that indexing them with a mask copies).
@@ -1156,6 +1192,8 @@ class _Analysis:
 
     def _binding_value(self, name: str, binding: _Binding) -> _V:
         if binding.kind == "def":
+            if any(not self._library_decorator(d) for d in binding.node.decorator_list):
+                return _FRESH  # a notebook decorator's wrapper is called, not this body: an unknown callable
             return _V(callees=frozenset({_Fn(binding.node, id(binding.node), name, binding.cell)}))
         if binding.kind == "class":
             return _V(callees=frozenset({_Cls(name)}), kind="")
@@ -1179,6 +1217,13 @@ class _Analysis:
                     return _V(callees=frozenset(_Inst(c.name) for c in classes))
             return _FRESH
         return _FRESH
+
+    def _library_decorator(self, node) -> bool:
+        """Whether a decorator is a library object (``functools.lru_cache``, ``np.vectorize``), whose wrapper calls
+        the function with the arguments it is given."""
+        target = node.func if isinstance(node, ast.Call) else node
+        value = self._module_value(target)
+        return value.kind == "lib" and value.dotted.split(".")[0] in LIBRARY_ROOTS
 
     def _module_value(self, node) -> _V:
         if isinstance(node, ast.Name):
@@ -1293,7 +1338,8 @@ class _Analysis:
                                                                          for e in node.value.elts):
                 parts = [self._expr(e, env, scope) for e in node.value.elts]
                 value = _V(holds=frozenset().union(*(p.reaches for p in parts)) if parts else frozenset(),
-                           kind="py", callees=frozenset().union(*(p.callees for p in parts)) if parts else frozenset())
+                           kind="py", callees=frozenset().union(*(_callables(p) for p in parts)) if parts else
+                           frozenset())
             else:
                 value = self._expr(node.value, env, scope)
             for target in node.targets:
@@ -1427,12 +1473,14 @@ class _Analysis:
             body_env = self._stmt(stmt, body_env, scope)
             seen = _join_env(seen, body_env)
         ends = [self._block(node.orelse, dict(body_env), scope) if body_env is not None else None]
+        # an exception may carry anything the body could reach (`raise ValueError(z)`, then `e.args[0]`)
+        carried = frozenset().union(*(v.reaches for v in seen.values())) if seen else frozenset()
         for handler in node.handlers:
             handler_env = dict(seen)
             if handler.type is not None:
                 self._expr(handler.type, handler_env, scope)
             if handler.name:
-                handler_env[handler.name] = _FRESH
+                handler_env[handler.name] = _V(holds=carried)
             ends.append(self._block(handler.body, handler_env, scope))
         out = None
         for end in ends:
@@ -1577,10 +1625,11 @@ class _Analysis:
             index = self._expr(node.slice, env, scope)
             del index
             if not base.reaches:
-                return _ARRAY if base.kind == "array" else _FRESH
+                return _ARRAY if base.kind == "array" else _V(callees=base.callees)
             if base.kind == "array" and isinstance(node.slice, (ast.Compare, ast.List, ast.BoolOp)):
                 return _ARRAY  # boolean or list indexing of an ndarray copies
-            return _V(origins=base.reaches, holds=base.reaches, kind=base.kind if base.kind == "array" else "")
+            return _V(origins=base.reaches, holds=base.reaches, kind=base.kind if base.kind == "array" else "",
+                      callees=base.callees)
         if isinstance(node, ast.Call):
             return self._call(node, env, scope)
         if isinstance(node, ast.BinOp):
@@ -1608,15 +1657,17 @@ class _Analysis:
             for elt in node.elts:
                 v = self._expr(elt.value if isinstance(elt, ast.Starred) else elt, env, scope)
                 held |= v.reaches
-                callees |= v.callees
+                callees |= _callables(v)
             return _V(holds=held, kind="py", callees=callees)
         if isinstance(node, ast.Dict):
-            held = frozenset()
+            held, callees = frozenset(), frozenset()
             for key, value in zip(node.keys, node.values):
                 if key is not None:
                     held |= self._expr(key, env, scope).reaches
-                held |= self._expr(value, env, scope).reaches
-            return _V(holds=held, kind="py")
+                v = self._expr(value, env, scope)
+                held |= v.reaches
+                callees |= _callables(v)
+            return _V(holds=held, kind="py", callees=callees)
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             return self._comprehension(node, env, scope)
         if isinstance(node, ast.NamedExpr):
@@ -1675,6 +1726,10 @@ class _Analysis:
         else:
             v = self._expr(node.elt, inner, scope)
             held = v.reaches
+        targets = {n.id for gen in node.generators for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
+        for name, value in inner.items():  # (`:=` inside binds in the function)
+            if name not in targets and env.get(name) != value:
+                env[name] = _join(env.get(name, _FRESH), value)
         return _V(holds=held, kind="py")
 
     def _attribute(self, base: _V, attr: str) -> _V:
@@ -1722,18 +1777,47 @@ class _Analysis:
             else:
                 kwargs[kw.arg] = v
         call = _Call(node, args, kwargs, star, env)
-        # a notebook callable handed to a call may be called with the other arguments (map, apply_along_axis …)
-        handed = frozenset(c for v in call.values for c in v.callees)
-        for callee in handed:
-            self._call_callee(callee, _Call(node, [], {}, _V(holds=call.reached), env), scope)
+        for v in call.values:  # a method of an argument, handed to a call: whoever gets it may call it
+            if v.kind == "anymethod" or (v.kind == "bound" and (v.dotted in MUTATING_METHODS or (
+                    v.dotted.startswith("__") and v.dotted not in READING_SPECIALS))):
+                self._write(scope, v, node, f"hands its method `.{v.dotted or '?'}` to "
+                                            f"`{_short(ast.unparse(node.func))}`")
+        handed = frozenset(c for v in call.values for c in _callables(v))
+        if handed and not fv.callees and call.reached:
+            # a library (or unknown) function given callables and an argument may call them with it (map,
+            # functools.reduce, np.apply_along_axis …): as the function calls them, where it is known
+            for invocation in self._invocations(call, fv):
+                for callee in handed:
+                    self._call_callee(callee, invocation, scope)
         if isinstance(func, ast.Attribute) and not (receiver.dotted and receiver.kind == "lib") and not fv.callees \
                 and receiver.kind not in ("type", "bound", "unbound"):
             result = self._method_call(call, receiver, func.attr, scope)
         else:
             result = self._call_value(call, fv, scope)
-        if handed:  # what np.vectorize(f) or functools.partial(f) returns calls f
-            result = _V(result.origins, result.holds, result.kind, result.dotted, result.callees | handed)
+        notebook = frozenset(c for c in handed if not isinstance(c, _Lib))
+        if notebook:  # what np.vectorize(f) or functools.partial(f) returns calls f
+            result = _V(result.origins, result.holds, result.kind, result.dotted, result.callees | notebook)
         return result
+
+    def _invocations(self, call: "_Call", fv: _V) -> list:
+        """How the library function ``fv`` calls a callable it is given, as argument values (:class:`_Call`);
+        a function not known here may give it any of its arguments anywhere."""
+        name = _canonical(fv.dotted) if fv.dotted and fv.kind == "lib" else ""
+        node, args, env = call.node, call.args, call.env
+        data = [v for v in args if not _callables(v)]
+        if name == "builtins.map" and len(args) >= 2 and call.star is None:
+            return [_Call(node, [_element(v) for v in args[1:]], {}, None, env)]
+        if name in ("builtins.filter", "builtins.sorted", "builtins.min", "builtins.max") and data:
+            return [_Call(node, [_element(data[0])], {}, None, env)]
+        if name == "functools.reduce" and len(args) >= 2:
+            acc = _element(args[1]) if len(args) < 3 else _join(_element(args[1]), args[2])
+            return [_Call(node, [acc, acc], {}, None, env)]
+        if name == "itertools.starmap" and len(args) >= 2:
+            return [_Call(node, [], {}, _element(args[1]), env)]
+        if name == "numpy.apply_along_axis" and len(args) >= 3 and call.star is None:
+            row = _V(origins=args[2].reaches, holds=args[2].reaches, kind="array")
+            return [_Call(node, [row, *args[3:]], call.kwargs, None, env)]
+        return [_Call(node, [], {}, _V(holds=call.reached), env)]
 
     def _call_callee(self, callee, call: "_Call", scope) -> _V:
         """Call one notebook callable (a function, a class, an instance, a bound method)."""
@@ -1751,6 +1835,8 @@ class _Analysis:
         if isinstance(callee, _Bound):
             method = self._method(callee.cls, callee.attr)
             return _FRESH if method is None else self._call_fn(method, call, scope, this=callee.this)
+        if isinstance(callee, _Lib):
+            return self._call_value(call, _V(kind=callee.kind, dotted=callee.dotted), scope)
         return _FRESH
 
     def _call_fn(self, fn: _Fn, call: "_Call", scope: _Scope, this: _V | None = None) -> _V:
@@ -1853,6 +1939,8 @@ class _Analysis:
                           kind="array" if receiver.kind == "array" and attr in _ARRAY_VIEWS else "")
             if attr in ("pop", "popitem", "__next__"):
                 return _element(receiver)
+            if attr not in _KNOWN_METHODS:  # not a method of an array, a list, a dict: it may hand back its object
+                return _V(origins=receiver.origins, holds=receiver.reaches)
             return _ARRAY if receiver.kind == "array" else _FRESH
         if receiver.kind in ("array", "lib", "py", "num"):
             return _ARRAY if receiver.kind == "array" else _V(kind="lib")
@@ -1908,6 +1996,10 @@ class _Analysis:
             return _V(kind="lib") if args[0].dotted or args[0].kind == "lib" else _FRESH
         if root == "builtins" and bare == "type" and len(args) == 1:
             return _V(kind="type")
+        if name == "operator.methodcaller":  # a callable that calls that method of its argument
+            method = node.args[0] if node.args else None
+            return _V(kind="unbound", dotted=method.value if isinstance(method, ast.Constant) and isinstance(
+                method.value, str) else "__unknown__")
         if root == "builtins" and bare == "setattr" and len(args) > 2 and args[2].reaches:
             self._escape(scope, args[2], node, "stores it in an attribute (`setattr`), where the grader cannot "
                                                "follow it")
