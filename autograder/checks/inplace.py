@@ -44,7 +44,13 @@ in p``, ``a or p``; a container built from ``p`` (``[p, q]``, ``list(p)``,
 
 The reading is flow-sensitive (``z = z - z.max(); z /= s`` rebinds ``z`` to
 a new array before the division, which is then no write) and joins
-branches (a write in one branch counts, whatever the condition).
+branches (a write in one branch counts, whatever the condition). A callable
+handed to a library function with an argument (``map``, ``functools.reduce``,
+``itertools.starmap``, ``np.apply_along_axis``) is read as called the way
+that function calls it; by an unknown one, with any of its arguments anywhere.
+Another contract function of the problem set is charged in its own cell (its
+calls are answered by the reference while graded), so its writes do not count
+for its callers.
 
 **What the reader cannot vouch for** makes the cell unearned too
 (:attr:`Reading.unreadable`, said in words): a contract function that is
@@ -62,7 +68,17 @@ rebound where the reader cannot see it (``globals()``, ``vars()``,
 or a notebook class's attributes set from outside, ``global softmax`` in a
 function); and the reader's own bounds (time, steps, call depth, nesting).
 Only cells a student wrote are looked at for these (the course's own cells
-are trusted).
+are trusted). Inside the body of a top-level function that is only ever
+called by name, such code counts against the readings that reach that
+function; anywhere else (top-level code, class bodies, a function handed
+around as a value, which a thread or a hook may run at any time), against
+every reading of the notebook.
+
+*Why our own reader*: no maintained library reads Python source for writes
+through arguments with NumPy's semantics (views, ``out=``, a ufunc's output
+positions); linters flag mutable default arguments only, and the one purity
+checker found (Flython, experimental) reads CPython bytecode, which this
+project no longer depends on the layout of.
 
 Bounded work on untrusted text: cells are parsed by
 :mod:`autograder.model.pysource` within its bounds, each reading stops at
@@ -555,7 +571,7 @@ class InPlaceReader:
         student = bool(student)
         self._read += 1
         self._cache.clear()
-        code = python_source(text)
+        code = _python(text)
         tree = None if code is None else _parse(code)
         if tree is None:
             if student:
@@ -862,6 +878,12 @@ def _blocks(node):
 
 
 @functools.lru_cache(maxsize=256)
+def _python(text: str):
+    """:func:`python_source` of a cell's text, once per text (the course's cells recur in every notebook)."""
+    return python_source(text)
+
+
+@functools.lru_cache(maxsize=256)
 def _definitions(code: str) -> tuple:
     """What a cell defines, read once per text (the course's cells recur in every notebook of a batch):
     ``(lines, imports, bindings, classes)``; ``bindings`` lists ``(name, node, kind, why, conditional)`` in order,
@@ -971,6 +993,7 @@ def _load(name: str) -> None:
         _imports_s[0] += time.monotonic() - started
 
 
+@functools.lru_cache(maxsize=4096)
 def _resolve(dotted: str):
     """The library object ``dotted`` names, looked up among loaded modules (NumPy's and SciPy's subpackages
     imported first, :data:`SUBPACKAGES`); None when absent."""
@@ -1012,6 +1035,19 @@ def _canonical(dotted: str) -> str:
 
 
 def _out_positions(obj) -> tuple:
+    """:func:`_output_parameters`, cached per object (an unhashable one is read every time)."""
+    try:
+        return _cached_outputs(obj)
+    except TypeError:
+        return _output_parameters(obj)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_outputs(obj) -> tuple:
+    return _output_parameters(obj)
+
+
+def _output_parameters(obj) -> tuple:
     """``(positions, names)`` of a library callable's output parameters (``out``, ``overwrite_<param>``)."""
     if isinstance(obj, np.ufunc):
         return tuple(range(obj.nin, obj.nin + obj.nout)), ("out",)
@@ -1622,8 +1658,7 @@ class _Analysis:
             return self._attribute(self._expr(node.value, env, scope), node.attr)
         if isinstance(node, ast.Subscript):
             base = self._expr(node.value, env, scope)
-            index = self._expr(node.slice, env, scope)
-            del index
+            self._expr(node.slice, env, scope)
             if not base.reaches:
                 return _ARRAY if base.kind == "array" else _V(callees=base.callees)
             if base.kind == "array" and isinstance(node.slice, (ast.Compare, ast.List, ast.BoolOp)):
@@ -2098,7 +2133,8 @@ def _defaulted(node) -> list:
     return out + [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
 
 
-def _local_names(node) -> set:
+@functools.lru_cache(maxsize=1024)
+def _local_names(node) -> frozenset:
     """The names a function binds (its locals), parameters included; nested functions' own names excluded."""
     names = set(_params(node))
     todo = list(node.body) if isinstance(node.body, list) else [node.body]
@@ -2119,10 +2155,11 @@ def _local_names(node) -> set:
         elif isinstance(sub, ast.ExceptHandler) and sub.name:
             names.add(sub.name)
         todo.extend(ast.iter_child_nodes(sub))
-    return names
+    return frozenset(names)
 
 
-def _declared_global(node) -> set:
+@functools.lru_cache(maxsize=1024)
+def _declared_global(node) -> frozenset:
     out = set()
     todo = list(node.body) if isinstance(node.body, list) else []
     while todo:
@@ -2132,4 +2169,4 @@ def _declared_global(node) -> set:
         if isinstance(sub, (ast.Global, ast.Nonlocal)):
             out.update(sub.names)
         todo.extend(ast.iter_child_nodes(sub))
-    return out
+    return frozenset(out)
