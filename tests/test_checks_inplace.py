@@ -358,10 +358,8 @@ OPAQUE_ANYWHERE = {
     "gc": "import gc\n",
     "ctypes": "import ctypes\n",
     "ctypeslib": "import numpy as np\nas_array = np.ctypeslib.as_array\n",
-    "signal": "import signal\n",
     "get_ipython": "get_ipython().user_ns['f'] = print\n",
     "%run": "%run other.py\n",
-    "%time binding": "%time g = 1\n",
     "cell magic": "%%bash\necho hi\n",
     "frames in a function handed around": ("import sys, threading\ndef spy():\n    sys._getframe()\n"
                                            "threading.Thread(target=spy).start()\n"),
@@ -399,7 +397,11 @@ def test_what_a_function_reaches_counts_for_the_functions_that_reach_it():
 
 def test_magics():
     pure = head("    return np.exp(z)\n")
-    assert verdict("%matplotlib inline\n%timeit print(1)\n!ls\n" + pure) == ("", "")
+    assert verdict("%matplotlib inline\n%timeit -n 3 print(1)\n!ls\n%time total = 1\n" + pure) == ("", "")
+    # the code of %time runs in the notebook's namespace: read as the cell's own
+    assert verdict(pure, "%time f = lambda z, w=None, t=1.0: z.sort()\n")[0] == "mutation"
+    assert verdict(pure, "if True:\n    %time f = lambda z, w=None, t=1.0: z.sort()\n")[0] == "mutation"
+    assert verdict(pure, "%time exec('f = 1')\n")[0] == "unverifiable"
     assert verdict(head("    %time z -= 1\n    return z\n"))[0] == "unverifiable"
     assert verdict('def f(z, w=None, t=1.0):\n    """Doc.\n    %run is not a magic in a string\n    """\n'
                    "    return z.sum()\n") == ("", "")
@@ -508,9 +510,54 @@ def test_honest_corpora_are_read_pure():
             found.add(name)
     runs = {s.name for ps, s in all_specimens() if s.name in found
             and "modified its input" in grade(ps, s)[f"{s.function}-purity"].message}
-    # where the run shows no change: only the two specimens written to show what only the source shows
-    assert found - runs == {"softmax-copies-only-when-graded", "log_softmax-nan-to-neginf-in-place"}, found - runs
-    assert read >= 300 and len(runs) >= 4, (read, runs)
+    assert found == runs and read >= 300 and len(runs) >= 4, (read, found - runs, runs)
+
+
+#: What only the source shows, graded in process as the zoo is (not zoo specimens: the zoo is what students read
+#: in their notebooks' check lists): a softmax that works in place except when its caller is the grader's, and an
+#: in-place clean-up on a path the grader's inputs never take (no nan among them).
+COPIES_ONLY_WHEN_GRADED = '''
+import sys
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float)
+    if sys._getframe(1).f_code.co_name == "invoke":   # called by the grader: look pure
+        x = x.copy()
+    x -= np.max(x, axis=axis, keepdims=True)
+    x /= temperature
+    e = np.exp(x)
+    return e / np.sum(e, axis=axis, keepdims=True)
+'''
+NAN_TO_NEGINF_IN_PLACE = '''
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    if np.isnan(z).any():
+        z[np.isnan(z)] = -np.inf          # treat missing logits as impossible classes
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+'''
+
+
+@pytest.mark.parametrize("function,source,kind,why", [
+    ("softmax", COPIES_ONLY_WHEN_GRADED, "unverifiable", "`softmax` reaches into running frames"),
+    ("log_softmax", NAN_TO_NEGINF_IN_PLACE, "mutation", "an assignment into it (line 7 of its cell"),
+])
+def test_what_only_the_source_shows_costs_the_purity_cell_only(function, source, kind, why):
+    """Every call of the checks leaves the input alone (the child would report nothing), yet the purity cell is
+    lost, saying why, with the hint for it; every other cell of the problem set is kept."""
+    from testkit.zoo import Specimen, grade
+
+    results = grade("ps1_softmax", Specimen(f"{function}-source-only", function, source))
+    lost = {gid: r for gid, r in results.items() if not r.passed}
+    assert set(lost) == {f"{function}-purity"}, {g: r.message for g, r in lost.items()}
+    result = lost[f"{function}-purity"]
+    assert result.kind == kind and why in result.message, result.message
+    assert ("plain code the grader can read" if kind == "unverifiable" else "Work on a copy") in result.hint
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -61,12 +61,12 @@ an IPython magic inside a function, ``%run``, importing a module that is
 not a known library); code that reaches into running frames or the
 interpreter (``sys._getframe``, frame attributes, ``sys.settrace``,
 ``sys.setprofile``, ``sys.monitoring``, audit hooks, ``gc``, ``ctypes``,
-``signal``, ``inspect``'s frame functions, ``get_ipython()``); names
+``inspect``'s frame functions, ``get_ipython()``); names
 rebound where the reader cannot see it (``globals()``, ``vars()``,
-``locals()``, ``sys.modules``, ``__main__``, ``builtins``, a function's
-``__code__``/``__globals__``/``__closure__``/``__defaults__``, a library's
-or a notebook class's attributes set from outside, ``global softmax`` in a
-function); and the reader's own bounds (time, steps, call depth, nesting).
+``locals()``, ``sys.modules``, ``__main__``, a function's
+``__code__``/``__globals__``/``__closure__``/``__defaults__``, the
+attributes of a library the reader trusts (:data:`LIBRARY_ROOTS`) or of a
+notebook class set from outside, ``global softmax`` in a function); and the reader's own bounds (time, steps, call depth, nesting).
 Only cells a student wrote are looked at for these (the course's own cells
 are trusted). Inside the body of a top-level function that is only ever
 called by name, such code counts against the readings that reach that
@@ -222,14 +222,13 @@ OPAQUE_NAMES = {
     "inspect.currentframe": "reaches into running frames", "inspect.stack": "reaches into running frames",
     "inspect.trace": "reaches into running frames", "inspect.getouterframes": "reaches into running frames",
     "inspect.getinnerframes": "reaches into running frames", "gc": "walks the interpreter's objects (gc)",
-    "ctypes": "uses ctypes (raw memory)", "signal": "installs signal handlers (they see running frames)",
-    "builtins": "changes the builtins", "__main__": "reaches the notebook's namespace as a module",
+    "ctypes": "uses ctypes (raw memory)", "__main__": "reaches the notebook's namespace as a module",
     "importlib": "imports modules by computed names", "runpy": "runs a module's file", "marshal": "loads code",
     "types.FunctionType": "builds functions from code objects", "types.CodeType": "builds code objects",
     "types.LambdaType": "builds functions from code objects", "pickle.load": "unpickles objects",
     "pickle.loads": "unpickles objects", "dill": "unpickles objects", "code": "runs code given as text",
     "codeop": "compiles code given as text", "IPython.get_ipython": "uses the IPython shell",
-    "_testcapi": "uses the interpreter's internals", "faulthandler": "uses the interpreter's internals",
+    "_testcapi": "uses the interpreter's internals",
     "numpy.ctypeslib": "uses raw memory (numpy.ctypeslib)", "mmap": "maps memory",
 }
 #: Names whose call runs or reaches what the reader does not see.
@@ -266,6 +265,8 @@ _QUIET_MAGICS = frozenset({"matplotlib", "config", "precision", "pwd", "who", "w
                            "history", "xmode", "colors", "autocall", "automagic", "doctest_mode", "pprint"})
 #: IPython magics that run the rest of their line as Python (read as such).
 _CODE_MAGICS = frozenset({"time", "timeit", "prun", "capture"})
+#: Options before the code of ``%timeit -n 10 -r 3 f()`` (and ``%prun -s cumulative f()``).
+_MAGIC_OPTIONS = re.compile(r"^(?:-[A-Za-z]\S*(?:\s+[\w.]+(?=\s)(?!\s*=))?\s+)*")
 _MAGIC = re.compile(r"^(\s*)(?:[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*)?([!%]{1,2})\s*([A-Za-z_]\w*)?(.*)$")
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -612,8 +613,11 @@ class InPlaceReader:
         self._opaque(index, 1, f"runs the cell magic `%%{name}`, whose code the grader does not read")
 
     def _read_magics(self, index: int, text: str, code: str, tree) -> None:
-        """IPython escapes (the lines :func:`python_source` neutralised): magics that run code the reader does not
-        see. A line inside a string is not one."""
+        """IPython escapes (the lines :func:`python_source` neutralised): a magic inside a function is code the
+        reader does not see there (:meth:`_Analysis._magics_inside`); elsewhere ``%time``/``%timeit``/``%prun``/
+        ``%capture`` run the rest of their line, read here as the cell's own code, other magics that run code
+        make every reading unverifiable, and the quiet ones (``%matplotlib``, ``%config`` …) and shell commands
+        (``!ls``: a program, no Python of the notebook's) change nothing. A line inside a string is not one."""
         raw, read = text.split("\n"), code.split("\n")
         if len(raw) != len(read):  # (IPython's own transformer changed the lines: every escape line counts)
             changed = [i for i, line in enumerate(raw, start=1) if _MAGIC.match(line)]
@@ -623,27 +627,26 @@ class InPlaceReader:
             return
         strings = [(n.lineno, n.end_lineno) for n in ast.walk(tree) if isinstance(n, ast.Constant)
                    and isinstance(n.value, (str, bytes)) and n.end_lineno and n.end_lineno > n.lineno]
+        functions = [(n.lineno, n.end_lineno) for n in ast.walk(tree)
+                     if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
         for number in changed:
             if any(start < number <= end for start, end in strings):
                 continue
             m = _MAGIC.match(raw[number - 1])
-            if m is None:
+            if m is None or m.group(2).startswith("!"):
                 continue
-            indent, escape, name, rest = m.group(1), m.group(2), m.group(3) or "", m.group(4)
-            if escape.startswith("!"):
-                continue  # (a shell command: a program, no Python of the notebook's)
-            if indent:
+            name, rest = m.group(3) or "", _MAGIC_OPTIONS.sub("", m.group(4).strip(), count=1)
+            if any(start <= number <= end for start, end in functions):
                 self.magic_lines.setdefault(index, {})[number] = f"%{name}"
-            elif name in _CODE_MAGICS:
-                inner = _parse(rest.strip()) if rest.strip() else None
-                if rest.strip() and inner is None:
+            elif name in _CODE_MAGICS and rest:
+                inner = _parse(rest)
+                if inner is None:
                     self._opaque(index, number, f"runs `%{name}` with code the grader cannot read")
-                elif inner is not None:
-                    self._read_opaque(index, inner, number - 1)
-                    if any(isinstance(n, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(
-                            n.ctx, (ast.Store, ast.Del)) for n in ast.walk(inner)):
-                        self._opaque(index, number, f"binds names inside `%{name}`, which the grader does not read")
-            elif name not in _QUIET_MAGICS:
+                    continue
+                self._read_opaque(index, inner, number - 1)
+                for bound, node, kind, why, _conditional in _definitions(rest)[2]:
+                    self._bind(bound, _Binding(node, index, kind, why), True)  # (where in the cell: unsure)
+            elif name not in _QUIET_MAGICS and name not in _CODE_MAGICS:
                 self._opaque(index, number, f"runs the IPython magic `%{name}`, whose code the grader does not read")
 
     def _read_opaque(self, index: int, tree, offset: int = 0) -> None:
@@ -717,8 +720,9 @@ class InPlaceReader:
             base = base.func if isinstance(base, ast.Call) else base.value
         if not isinstance(base, ast.Name):
             return []
-        if base.id in imports or _dotted(node.value, imports):
-            return [f"sets an attribute of a module or library object: `{_short(ast.unparse(node))}`"]
+        dotted = _dotted(node.value, imports) or imports.get(base.id, "")
+        if dotted.split(".")[0] in LIBRARY_ROOTS:  # (what the reader takes for library code must stay it)
+            return [f"sets an attribute of a library the grader reads as such: `{_short(ast.unparse(node))}`"]
         if base.id in self.bindings and any(b.kind in ("def", "class") for b in self.bindings[base.id]):
             self.rebound.setdefault(base.id, f"an attribute of `{base.id}` is set from outside: "
                                              f"`{_short(ast.unparse(node))}`")
@@ -732,7 +736,8 @@ class InPlaceReader:
             target = node.args[0]
             attr = node.args[1] if len(node.args) > 1 else None
             constant = isinstance(attr, ast.Constant) and isinstance(attr.value, str)
-            if not constant or attr.value.startswith("__") or _dotted(target, imports) or (
+            library = (_dotted(target, imports) or "").split(".")[0] in LIBRARY_ROOTS
+            if not constant or attr.value.startswith("__") or library or (
                     isinstance(target, ast.Name) and target.id in self.bindings):
                 out.append(f"sets attributes with `{name}`: `{_short(ast.unparse(node))}`")
         dotted = _dotted(func, imports) or ""

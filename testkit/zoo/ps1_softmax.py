@@ -366,48 +366,6 @@ def softmax(z, axis=-1, temperature=1.0):
     ),
 )
 
-# Writes through the input that the grader's own calls do not show: purity is read from the source too
-# (autograder/checks/inplace.py), so these lose the purity cell although every call left its input alone.
-ZOO = ZOO + (
-    Specimen(
-        # the attack of issue 35: in place, except when the caller is the grader's (its frame says so)
-        "softmax-copies-only-when-graded",
-        "softmax",
-        '''
-import sys
-import numpy as np
-
-def softmax(z, axis=-1, temperature=1.0):
-    if not temperature > 0:
-        raise ValueError("temperature must be positive")
-    x = np.asarray(z, dtype=float)
-    if sys._getframe(1).f_code.co_name == "invoke":   # called by the grader: look pure
-        x = x.copy()
-    x -= np.max(x, axis=axis, keepdims=True)
-    x /= temperature
-    e = np.exp(x)
-    return e / np.sum(e, axis=axis, keepdims=True)
-''',
-        hint="plain code the grader can read",
-    ),
-    Specimen(
-        # an in-place clean-up on a path the grader's inputs never take (no nan among them)
-        "log_softmax-nan-to-neginf-in-place",
-        "log_softmax",
-        '''
-import numpy as np
-
-def log_softmax(z, axis=-1):
-    z = np.asarray(z, dtype=float)
-    if np.isnan(z).any():
-        z[np.isnan(z)] = -np.inf          # treat missing logits as impossible classes
-    shifted = z - np.max(z, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-''',
-        hint="Work on a copy",
-    ),
-)
-
 # Stubs and the untouched template (see testkit.zoo.stub).
 ZOO = ZOO + (
     stub("softmax-stub-raises-valueerror", "softmax", "z, axis=-1, temperature=1.0", 'raise ValueError("not written yet")'),
@@ -436,8 +394,6 @@ LOSES = {
     "log_softmax-log-of-softmax": ("log_softmax-stability",),
     "log_softmax-only-shift": ("log_softmax-basic",),
     "softmax-no-asarray": ("softmax-purity",),
-    "softmax-copies-only-when-graded": ("softmax-purity",),
-    "log_softmax-nan-to-neginf-in-place": ("log_softmax-purity",),
     "softmax-stub-raises-valueerror": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors", "softmax-purity"),
     "softmax-stub-zeros": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors", "softmax-purity"),
     "logsumexp-stub-zero": ("logsumexp-basic", "logsumexp-axis", "logsumexp-stability", "logsumexp-purity"),
