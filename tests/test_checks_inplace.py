@@ -165,6 +165,8 @@ WRITES = {
     "map a methodcaller": "    import operator\n    list(map(operator.methodcaller('fill', 0.0), z))\n",
     "a bound method handed over": "    list(map(z.__setitem__, [0], [1.0]))\n",
     "a decorated helper": "    return _decorated(z)\n",
+    "super": "    super(np.ndarray, z).__setitem__(0, 1.0)\n",
+    "LAPACK overwrite": "    import scipy.linalg.lapack\n    scipy.linalg.lapack.dgetrf(z, overwrite_a=1)\n",
     "walrus in a comprehension": "    [(y := r) for r in [z]]\n    y += 1\n",
     "carried by an exception": "    try:\n        raise ValueError(z)\n    except ValueError as e:\n        e.args[0][0] = 1\n",
 }
@@ -324,6 +326,18 @@ def test_a_binding_in_a_block_keeps_the_earlier_ones():
     branch = "import os\nif os.environ.get('X'):\n    def f(z, w=None, t=1.0):\n        z -= 1\n"
     assert verdict(pure, branch)[0] == "mutation"
     assert verdict(branch, pure) == ("", "")  # an unconditional def replaces them
+
+
+def test_a_cell_that_stopped_early_may_not_have_bound_what_it_defines():
+    """A definition after a statement that raised never ran: the engine says the cell did not complete, and the
+    definitions before it stay candidates."""
+    inplace_def = "def f(z, w=None, t=1.0):\n    z -= 1\n"
+    later = "int('x')\nimport numpy as np\ndef f(z, w=None, t=1.0):\n    return np.exp(z)\n"
+    reader = InPlaceReader()
+    reader.add(inplace_def)
+    reader.add(later, complete=False)
+    assert reader.reading("f").verdict((A.copy(),))[0] == "mutation"
+    assert verdict(inplace_def, later) == ("", "")  # (a cell that completed replaces the definition)
 
 
 def test_a_name_bound_otherwise_cannot_be_vouched_for():

@@ -337,3 +337,14 @@ def test_a_function_pure_only_while_graded_loses_the_purity_cell(env, name, sour
         purity["message"], purity["message"]
     assert {g: s for g, s in scores.items() if g != "softmax-purity"} == {
         g: s for g, s in honest.items() if g != "softmax-purity"}, (scores, honest)
+
+
+def test_a_pure_definition_that_never_ran_does_not_stand_for_the_one_that_did(env):
+    """The function pure only while graded, then a cell that raises before it defines an honest softmax: the honest
+    definition never ran, and the grader, which knows that cell did not complete, still reads the first one."""
+    attack = dict(PURITY_ATTACKS)["pure-when-graded-working-folder"]
+    honest_after_an_error = "int('not a number')\n" + engine_helpers.CORRECT["ps1_softmax"]["softmax"]
+    data = grade(env, "ps1_softmax", engine_helpers.submission(
+        "ps1_softmax", {"softmax": attack}, correct=True, extra_after={"softmax": [honest_after_an_error]}))
+    purity = next(t for t in data["tests"] if t["name"] == "softmax-purity")
+    assert purity["score"] == 0 and "may modify its argument `z` in place" in purity["message"], purity

@@ -170,7 +170,7 @@ VIEW_FUNCTIONS = frozenset({
     "numpy.memmap", "numpy.recarray", "numpy.rec.array", "numpy.char.asarray", "numpy.char.array",
     "numpy.float64", "numpy.double", "numpy.from_dlpack", "numpy.linalg.diagonal", "numpy.linalg.matrix_transpose",
     "numpy.polyder", "numpy.polyint", "numpy.real_if_close", "numpy.trim_zeros",
-    "builtins.memoryview", "builtins.iter", "builtins.next", "builtins.reversed", "builtins.vars",
+    "builtins.memoryview", "builtins.iter", "builtins.next", "builtins.reversed", "builtins.vars", "builtins.super",
 })
 #: Modules whose every function may return a view of its argument (masked arrays share their data).
 VIEW_PREFIXES = ("numpy.ma.",)
@@ -178,7 +178,7 @@ VIEW_PREFIXES = ("numpy.ma.",)
 HOLDING_FUNCTIONS = frozenset({
     "builtins.list", "builtins.tuple", "builtins.sorted", "builtins.zip", "builtins.enumerate", "builtins.filter",
     "builtins.map", "builtins.dict", "builtins.set", "builtins.frozenset", "builtins.min", "builtins.max",
-    "builtins.getattr", "builtins.slice", "builtins.super", "builtins.type", "copy.copy", "functools.reduce",
+    "builtins.getattr", "builtins.slice", "builtins.type", "copy.copy", "functools.reduce",
     "itertools.chain", "itertools.islice", "itertools.product", "itertools.permutations", "itertools.cycle",
     "itertools.repeat", "itertools.tee", "itertools.zip_longest", "itertools.accumulate", "itertools.starmap",
     "operator.getitem", "operator.itemgetter", "operator.attrgetter", "functools.partial",
@@ -562,9 +562,11 @@ class InPlaceReader:
             self.add(cell)
 
     # -- cells -----------------------------------------------------------------------------------------------------
-    def add(self, cell, *, index: int | None = None, student: bool = True) -> None:
+    def add(self, cell, *, index: int | None = None, student: bool = True, complete: bool = True) -> None:
         """Read one more executed cell: its text (with ``index``, its place in the notebook, and ``student``,
-        whether a student wrote it), or an object with ``text``, ``index`` and ``student``."""
+        whether a student wrote it), or an object with ``text``, ``index`` and ``student``. ``complete=False``: the
+        cell stopped early (an error, a timeout), so what it binds may or may not be bound: the bindings before it
+        are kept as candidates too."""
         if not isinstance(cell, str):
             index, student, cell = getattr(cell, "index", index), getattr(cell, "student", True), cell.text
         text = str(cell)
@@ -582,7 +584,7 @@ class InPlaceReader:
         self.lines[index] = lines
         self.import_aliases.update(imports)
         for name, node, kind, why, conditional in bindings:
-            self._bind(name, _Binding(node, index, kind, why), conditional)
+            self._bind(name, _Binding(node, index, kind, why), conditional or not complete)
         self.classes.update(classes)
         if student:
             self._read_magics(index, text, code, tree)
@@ -1070,10 +1072,21 @@ def _output_parameters(obj) -> tuple:
     return tuple(positions), tuple(names)
 
 
+def _unreadable_signature(obj) -> bool:
+    """Neither ``inspect.signature`` nor the first line of the docstring says what ``obj``'s parameters are."""
+    if isinstance(obj, np.ufunc):
+        return False
+    try:
+        inspect.signature(obj)
+        return False
+    except (TypeError, ValueError):
+        return not _doc_parameters(obj)
+
+
 def _doc_parameters(obj) -> list:
     """The parameters of a C function read from the first line of its docstring (``dot(a, b, out=None)``)."""
     first = (getattr(obj, "__doc__", None) or "").strip().split("\n", 1)[0]
-    m = re.match(r"^[\w.]+(\(.*\))", first)
+    m = re.match(r"^(?:[\w,\s]+=\s*)?[\w.]+(\(.*\))", first)  # (f2py's "lu,piv,info = dgetrf(a,[overwrite_a])")
     if not m:
         return []
     text = re.sub(r"\[,?\s*([^\]]*)\]", r", \1", m.group(1)).replace("(, ", "(")
@@ -2045,6 +2058,10 @@ class _Analysis:
                                                "follow it")
         if name in WRITES_FIRST and first is not None:
             self._write(scope, _V(origins=first.reaches), node, f"passes it to `{dotted}`, which changes it")
+        if obj is not None and callable(obj) and not isinstance(obj, type) and _unreadable_signature(obj):
+            # a compiled function whose parameters cannot be read (LAPACK's wrappers): any output keyword, any
+            # argument after the first
+            obj = None
         if obj is not None and callable(obj):
             positions, names = _out_positions(obj)
             for position in positions:
@@ -2053,7 +2070,7 @@ class _Analysis:
             for key in names:
                 if key.startswith("overwrite_"):
                     self._overwrite(call, obj, key, scope, dotted)
-        elif obj is None and root in ("numpy", "scipy"):  # not loaded here: any argument after the first may be one
+        elif obj is None and root in ("numpy", "scipy"):  # unknown here: any argument after the first may be an output
             self._outputs(call, -1, ("out", "output"), dotted, scope)
             for v in args[1:]:
                 if v.reaches:

@@ -139,9 +139,10 @@ def _run_and_check(rebuilt, source: SourceNotebook, checks: dict, session: Sessi
             if upto > read:  # cells ran since the last graded cell: what they define counts from here
                 for src in sources[read:upto]:
                     analysis.add(src)
-                    writes.add(src)
-                read = upto
                 session.run_cells(upto)
+                for src, run in zip(sources[read:upto], runs[read:upto]):  # (a cell that stopped early may not
+                    writes.add(src, complete=run.status == "ok")           # have bound what it defines)
+                read = upto
                 target.refresh()
             for grade_id in grade_ids:
                 target.prefetch(checks[grade_id])
