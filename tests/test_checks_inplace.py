@@ -409,6 +409,15 @@ def test_what_a_function_reaches_counts_for_the_functions_that_reach_it():
     assert verdict(*cells, function="g") == ("", "")
 
 
+def test_a_long_cell_is_read_as_one_tree():
+    """A cell too long for the parser's cache is parsed once here all the same: what its functions reach is found."""
+    filler = "".join(f"# {'x' * 70}\n" for i in range(400))  # > 20,000 characters
+    cells = ("import sys\nimport numpy as np\n" + filler + "def f(z, w=None, t=1.0):\n    sys._getframe()\n"
+             "    return np.exp(z)\n",)
+    kind, detail = verdict(*cells)
+    assert len(cells[0]) > 20_000 and kind == "unverifiable" and "`f` reaches into running frames" in detail
+
+
 def test_magics():
     pure = head("    return np.exp(z)\n")
     assert verdict("%matplotlib inline\n%timeit -n 3 print(1)\n!ls\n%time total = 1\n" + pure) == ("", "")

@@ -575,12 +575,12 @@ class InPlaceReader:
         self._read += 1
         self._cache.clear()
         code = _python(text)
-        tree = None if code is None else _parse(code)
-        if tree is None:
+        read = None if code is None else _definitions(code)
+        if read is None:
             if student:
                 self._unparsed(index, text, code)
             return  # (a cell that does not parse does not run either)
-        lines, imports, bindings, classes = _definitions(code)
+        tree, lines, imports, bindings, classes = read  # (one tree for all: its nodes are what readings compare)
         self.lines[index] = lines
         self.import_aliases.update(imports)
         for name, node, kind, why, conditional in bindings:
@@ -641,12 +641,12 @@ class InPlaceReader:
             if any(start <= number <= end for start, end in functions):
                 self.magic_lines.setdefault(index, {})[number] = f"%{name}"
             elif name in _CODE_MAGICS and rest:
-                inner = _parse(rest)
+                inner = _definitions(rest)
                 if inner is None:
                     self._opaque(index, number, f"runs `%{name}` with code the grader cannot read")
                     continue
-                self._read_opaque(index, inner, number - 1)
-                for bound, node, kind, why, _conditional in _definitions(rest)[2]:
+                self._read_opaque(index, inner[0], number - 1)
+                for bound, node, kind, why, _conditional in inner[3]:
                     self._bind(bound, _Binding(node, index, kind, why), True)  # (where in the cell: unsure)
             elif name not in _QUIET_MAGICS and name not in _CODE_MAGICS:
                 self._opaque(index, number, f"runs the IPython magic `%{name}`, whose code the grader does not read")
@@ -893,9 +893,12 @@ def _python(text: str):
 @functools.lru_cache(maxsize=256)
 def _definitions(code: str) -> tuple:
     """What a cell defines, read once per text (the course's cells recur in every notebook of a batch):
-    ``(lines, imports, bindings, classes)``; ``bindings`` lists ``(name, node, kind, why, conditional)`` in order,
-    a binding inside a block (if/for/while/with/try/match) conditional: it keeps the ones before it."""
+    ``(tree, lines, imports, bindings, classes)``, or None when it is not Python; ``bindings`` lists ``(name, node,
+    kind, why, conditional)`` in order, a binding inside a block (if/for/while/with/try/match) conditional: it keeps
+    the ones before it."""
     tree = _parse(code)
+    if tree is None:
+        return None
     imports = {}
     for node in ast.walk(tree):
         _import_names(node, imports)
@@ -912,7 +915,7 @@ def _definitions(code: str) -> tuple:
                 classes[node.name] = node
 
     read(tree.body, False)
-    return tuple(code.split("\n")), imports, tuple(bindings), classes
+    return tree, tuple(code.split("\n")), imports, tuple(bindings), classes
 
 
 def _bound_names(node, cell: int = -1):
