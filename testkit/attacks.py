@@ -491,3 +491,48 @@ ATTACKS = (
     # … sys.monitoring, a signal handler and a finalizer
     Attack("callback-hooks", "ps4_bernoulli", {"sigmoid": _CALLBACKS}, unearned=("sigmoid",), refused=False),
 )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The child's word (issue 35): a function that modifies its input in place except when it sees it is being graded.
+# What a child reports about itself (an argument changed in place) cannot be the only evidence of purity; the
+# purity cell is judged from the source in the trusted process too (autograder/checks/inplace.py).
+
+#: How a submission can tell it is being graded, each a condition in Python over ``sys``, ``os``, ``inspect``.
+GRADED_WHEN = {
+    # the grader's call: its caller is the grader's `invoke` (the engine's child and run_check in a kernel)
+    "caller-frame": 'sys._getframe(1).f_code.co_name == "invoke"',
+    # the module that calls it is not the notebook
+    "caller-module": 'inspect.currentframe().f_back.f_globals.get("__name__") != "__main__"',
+    # the grader's modules are loaded
+    "grader-modules": 'any(name.startswith("autograder") for name in sys.modules)',
+    # the sandbox passes no user name (only in the engine: a kernel has one, and there the write shows)
+    "environment": '"USER" not in os.environ and "LOGNAME" not in os.environ',
+    # the folder it runs in: nbgrader's autograded/ or the engine's /sandbox (no construct the reader flags)
+    "working-folder": '"autograded" in os.getcwd() or os.getcwd().startswith("/sandbox")',
+}
+
+
+def pure_only_when_graded(condition: str) -> str:
+    """A correct softmax that works in place on an array argument, and on a copy when ``condition`` holds."""
+    return f'''import inspect
+import os
+import sys
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float)          # the caller's own array when it is a float64 array
+    if {condition}:
+        x = x.copy()                        # being graded: look pure
+    x -= np.max(x, axis=axis, keepdims=True)
+    x /= temperature
+    e = np.exp(x)
+    return e / np.sum(e, axis=axis, keepdims=True)
+'''
+
+
+#: ``(name, softmax source)``: handed in with every other function correct; ``softmax-purity`` must score 0.
+PURITY_ATTACKS = tuple((f"pure-when-graded-{name}", pure_only_when_graded(condition))
+                       for name, condition in GRADED_WHEN.items())

@@ -174,7 +174,7 @@ def _grade_stock(folder):
     from testkit import nbgrader_course as nbc
     from testkit.fill import filled_release, without_lesson_cells
     from testkit.zoo.compound import COMPOUNDS
-    from tests.test_nbgrader_integrity import KERNEL_ATTACKS, notebook_of
+    from tests.test_nbgrader_integrity import KERNEL_ATTACKS, notebook_of, purity_attack_notebooks
     from tests.test_parity import SUBMISSIONS
 
     course = nbc.make_course(folder / "course")  # stock `nbgrader generate_assignment "*"`, with the gradebook
@@ -196,6 +196,7 @@ def _grade_stock(folder):
     # the kernel attacks (tests/test_nbgrader_integrity.py), graded by nbgrader only: the engine's own
     # grading of them is tests/test_engine_integrity.py's
     attacks = {(a.name, a.ps): notebook_of(a) for a in KERNEL_ATTACKS}
+    attacks.update(purity_attack_notebooks(course))
     if {st for st, _ in attacks} & {st for st, _ in notebooks}:
         raise ValueError("an attack is named like another student of the batch")
     nbc.write_submissions(folder / "submitted", notebooks, extras)
@@ -260,8 +261,8 @@ def stock_nbgrader(tmp_path_factory):
     and the release handed in untouched by ``untouched`` (12, ``tests/test_nbgrader_e2e.py``, every
     cell); and the late scenario (2 correct ps1 notebooks with nbgrader's timestamp.txt, ps1 due in the
     gradebook, ``penalty_method = "zero"``: :func:`late_scenario`, ``tests/test_late_nbgrader.py``); 32
-    notebooks. nbgrader alone also grades the kernel attacks (15, ``tests/test_nbgrader_integrity.py``): 47
-    notebooks graded by stock nbgrader. ``late`` holds what stock nbgrader recorded for the late scenario.
+    notebooks. nbgrader alone also grades the kernel attacks (15, and 5 functions pure only while graded,
+    ``tests/test_nbgrader_integrity.py``): 52 notebooks graded by stock nbgrader. ``late`` holds what stock nbgrader recorded for the late scenario.
 
     ``nbgrader`` and ``engine`` map ``(student, ps)`` to ``{grade_id: score}``; ``recursions`` lists
     ``(student, traceback)`` of every RecursionError in the notebooks nbgrader autograded.

@@ -164,6 +164,7 @@ BY_NAME = {
     "autograder/cli.py": "the command being run, only its module",
     "autograder/checks/__init__.py": "a problem set's checks (a Gradescope bundle holds one; each is slow to import)",
     "autograder/checks/evaluate.py": "a problem set's references (the same)",
+    "autograder/checks/inplace.py": "the NumPy/SciPy subpackages a notebook names, for the purity reading's lookup",
     "autograder/sandbox/invoke.py": "library objects by their dotted names",
     "autograder/sandbox/guard.py": "library objects by their dotted names",
     "autograder/sandbox/zygote.py": "warm libraries; its own modules, taken out of sys.modules at once",
