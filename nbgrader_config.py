@@ -42,10 +42,20 @@ c.ExportApp.plugin_class = "autograder.reports.nbgrader_export.SafeCsvExportPlug
 # changed, even untouched (its checksum in the gradebook includes the hidden tests; jupyter/nbgrader#1961).
 # The same preprocessor, silent on a cell handed in as released (autograder/reports/released_cells.py);
 # a cell a student did change is still reported and restored.
+#
+# The derivations: after each answer cell, the cell "For the grader" with the source's model answer and rubric, so
+# that formgrader shows them beside the student's answer (nbgrader keeps no copy of an answer cell's source text:
+# autograder/reports/for_the_grader.py), and nbgrader's own feedback notebooks without it.
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "autograder.reports.released_cells.OverwriteReleasedCells",
+    "autograder.reports.for_the_grader.AddGraderCells",
     "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "autograder.reports.for_the_grader.DropGraderCells",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -4,12 +4,14 @@ Subpackages are named for the stage they serve; imports point one way
 (``tests/test_layers.py`` enforces it):
 
 * ``autograder.commands`` – ``python -m autograder <command>``: the only layer that knows all the others
-* ``autograder.engine``   – sandboxed, parallel grading of submissions   } side by side:
-* ``autograder.reports``  – feedback pages, class report, gradebook      } neither imports
-* ``autograder.release``  – ``source/`` → ``release/`` through nbgrader  } another
+* ``autograder.engine``     – sandboxed, parallel grading of submissions      } side by side:
+* ``autograder.reports``    – feedback pages, class report, gradebook, exports } none imports
+* ``autograder.release``    – ``source/`` → ``release/``; the Gradescope bundle } another
+* ``autograder.similarity`` – which students' code is unusually alike          }
 * ``autograder.checks``   – declarative hidden checks (data) and their evaluation
 * ``autograder.sandbox``  – the untrusted side (a leaf: imports nothing else of the product)
 * ``autograder.model``    – the course plan, the results model, ids, files (imports nothing else of the product)
 
-Importing this package imports nothing heavy; the CLI imports each command lazily.
+Importing this package imports nothing; the CLI imports the module of the command it runs.
+Every module and its one job: ``docs/architecture.md``.
 """

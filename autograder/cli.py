@@ -1,8 +1,15 @@
 """Command line: ``python -m autograder <command> …``.
 
 Each command lives in its own module exposing ``add_arguments(parser)`` and
-``run(args) -> int``; only the module of the command being run is imported, so
-``--help`` is instant and no command pays for another's imports.
+``run(args) -> int``. :data:`COMMANDS` names the modules, and only the module of
+the command being run is imported (by name, :mod:`importlib`), so no command
+pays for another's imports: importing every command module (the engine, the
+reports, the release) takes 0.55 s against 0.04 s for this module, before
+``python -m autograder --help`` could answer. A command module imports what it
+uses at its top, so its ``--help`` costs its own imports (0.3–0.7 s measured for
+``autograde``, ``demo``, ``merge`` on this project's 2-core machine, busy); what only
+some runs need is imported where it is used, with the reason beside it (the
+similarity report's copydetect and matplotlib, nbgrader's API).
 """
 
 import argparse

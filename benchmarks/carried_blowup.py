@@ -8,7 +8,7 @@ with arguments of shapes ``(n, 1)`` and ``(1, n)`` (2n + 1 numbers) while its
 checks run: errors carried forward would have the reference answer that call
 — an n × n result — on the trusted side. The batch holds it and ``--honest``
 honest ps3 submissions (the reference solutions) and is graded in this
-process with :func:`autograder.engine.grade_batch`. Printed: whether every
+process with :func:`autograder.engine.batch.grade_batch`. Printed: whether every
 submission got its results, the honest ones' scores, the attacker's, and this
 process's peak resident memory (``ru_maxrss``); with ``--baseline``, the same
 batch without the attacker is graded first in a fresh process and the ratio of
@@ -52,7 +52,7 @@ def gaussian_log_pdf(x, mu, sigma):
 
 
 def run(n: int, honest: int, attacker: bool) -> dict:
-    from autograder.engine import grade_batch
+    from autograder.engine.batch import grade_batch
     from autograder.model.course import autograded_max_score
     from autograder.model.results import read_result, results_path
     from testkit.fill import filled_release

@@ -4,7 +4,7 @@ Generates a results folder as ``autograde`` leaves it (``--students`` students, 
 results.json with its graded cells and the submission time the engine recorded, a third of them late),
 a course folder with ``deadlines.toml``, then times, in this process:
 
-1. **reports** – :func:`autograder.reports.write_reports` without deadlines: every page written (the
+1. **reports** – :func:`autograder.reports.after_grading.write_reports` without deadlines: every page written (the
    baseline: what a rerun of ``autograde`` with nothing to grade costs anyway);
 2. **first** – the same with the course's deadlines: every results.json gets its late record;
 3. **moved** – the due dates moved two days later, the same call: every penalty and total recomputed;
@@ -29,7 +29,7 @@ from pathlib import Path
 from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, ROOT
 from autograder.model.results import SubmissionResult, TestResult, write_results
 from autograder.model.submission_time import SubmissionTime
-from autograder.reports import write_reports
+from autograder.reports.after_grading import write_reports
 from autograder.reports.course_deadlines import load
 
 DUE = datetime(2026, 3, 1, 23, 59, tzinfo=timezone.utc)

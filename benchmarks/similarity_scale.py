@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from autograder.similarity import similarity_report
+from autograder.similarity.run import similarity_report
 from testkit.similarity_class import write_large_class
 
 

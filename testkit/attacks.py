@@ -271,6 +271,167 @@ for _cell in _theirs["cells"]:
 '''
 
 
+#: What the callback attacks share: ``_note`` keeps every ufunc or SciPy function a callback sees (in a frame's
+#: variables, as a call's callable or argument, what a bound method is bound to, the items of a list or tuple),
+#: ``_keep`` keeps the first of those that computes the expected values (a forbidden function's implementation,
+#: if one was within reach). The functions then compute with it, or stay the release's stubs.
+_GRAB = """
+import sys, types
+import numpy as np
+
+_SEEN, _FOUND = {}, []
+
+def _note(obj, depth=0):
+    if depth > 2 or id(obj) in _SEEN:
+        return
+    if isinstance(obj, (list, tuple)):
+        for item in list(obj):
+            _note(item, depth + 1)
+    elif isinstance(obj, np.ufunc) or (isinstance(obj, types.FunctionType)
+                                       and str(getattr(obj, "__module__", "")).startswith("scipy")):
+        _SEEN[id(obj)] = obj
+    elif isinstance(obj, (types.BuiltinFunctionType, types.MethodType)):
+        _note(getattr(obj, "__self__", None), depth + 1)
+
+def _note_frame(frame, depth=3):
+    while frame is not None and depth:
+        try:
+            for value in list(frame.f_locals.values()):
+                _note(value)
+        except Exception:
+            pass
+        frame, depth = frame.f_back, depth - 1
+
+def _keep(probe, expected):
+    for f in list(_SEEN.values()):
+        try:
+            out = np.asarray(f(np.array(probe)), dtype=float)
+        except BaseException:
+            continue
+        if out.shape == np.shape(expected) and np.allclose(out, expected, rtol=1e-12, atol=0):
+            _FOUND.append(f)
+            return
+"""
+
+#: ps4's sigmoid computed with whatever implementation of expit ``_FOUND`` holds, else the stub.
+_SIGMOID_FROM_FOUND = """
+def sigmoid(z):
+    if not _FOUND:
+        raise NotImplementedError()
+    return _FOUND[0](np.asarray(z, dtype=float))
+"""
+
+#: A trace function (``sys.settrace``) active while SciPy code that uses expit runs (the logistic distribution's
+#: cdf): it sees every frame's variables, line by line.
+_TRACE = _GRAB + """
+import scipy.stats
+
+def _tracer(frame, event, arg):
+    _note_frame(frame)
+    return _tracer
+
+sys.settrace(_tracer)
+try:
+    scipy.stats.logistic.cdf(0.5)
+except Exception:
+    pass
+finally:
+    sys.settrace(None)
+_keep([0.0, 2.0], [0.5, 0.8807970779778823])
+""" + _SIGMOID_FROM_FOUND
+
+#: A profile function (``sys.setprofile``) active while SciPy code that uses expit runs (the logistic
+#: distribution's cdf): it sees every call, C functions and what they are bound to included.
+_PROFILE = _GRAB + """
+import scipy.stats
+
+def _profiler(frame, event, arg):
+    if event == "c_call":
+        _note(arg)
+    _note_frame(frame)
+
+sys.setprofile(_profiler)
+try:
+    scipy.stats.logistic.cdf(0.5)
+except Exception:
+    pass
+finally:
+    sys.setprofile(None)
+_keep([0.0, 2.0], [0.5, 0.8807970779778823])
+""" + _SIGMOID_FROM_FOUND
+
+#: Callbacks the interpreter runs in the middle of other code, all active while SciPy code that uses expit
+#: runs 200 times: ``sys.monitoring`` (CPython 3.12+: every call, its callable and first argument), a signal
+#: handler on a 1 ms interval timer (the frame it interrupted), and a finalizer in a reference cycle, run by
+#: the garbage collector at some allocation (the frames above it), which makes the next one. (Each looks three
+#: frames up: a handler that takes longer than the interval would never let the loop go on.)
+_CALLBACKS = _GRAB + """
+import gc, signal
+import scipy.stats
+
+_LISTENING = [True]
+
+class _Finalizer:
+    def __init__(self):
+        self.me = self
+
+    def __del__(self):
+        if _LISTENING:
+            _note_frame(sys._getframe(1))
+            _Finalizer()
+
+def _on_signal(signum, frame):
+    _note_frame(frame)
+
+def _on_call(code, offset, callable_, arg0):
+    _note(callable_)
+    _note(arg0)
+
+_monitoring = getattr(sys, "monitoring", None)
+if _monitoring is not None:
+    _monitoring.use_tool_id(4, "grab")
+    _monitoring.register_callback(4, _monitoring.events.CALL, _on_call)
+    _monitoring.set_events(4, _monitoring.events.CALL)
+_old_handler = signal.signal(signal.SIGALRM, _on_signal)
+signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
+_Finalizer()
+try:
+    for _ in range(200):
+        try:
+            scipy.stats.logistic.cdf(0.5)
+        except Exception:
+            pass
+finally:
+    _LISTENING.clear()
+    signal.setitimer(signal.ITIMER_REAL, 0, 0)
+    signal.signal(signal.SIGALRM, _old_handler)
+    if _monitoring is not None:
+        _monitoring.set_events(4, 0)
+        _monitoring.free_tool_id(4)
+_keep([0.0, 2.0], [0.5, 0.8807970779778823])
+""" + _SIGMOID_FROM_FOUND
+
+#: ps1 through a private one-line SciPy helper that uses logsumexp (the log of a mean: logsumexp − log n).
+_THIN_WRAPPER = """
+import math
+import numpy as np
+from scipy.stats._morestats import _log_mean
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    return np.squeeze(_log_mean(z, axis) + math.log(z.shape[axis]), axis=axis)
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    z = np.asarray(z, dtype=float) / temperature
+    return np.exp(z - _log_mean(z, axis) - math.log(z.shape[axis]))
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    return z - _log_mean(z, axis) - math.log(z.shape[axis])
+"""
+
 ATTACKS = (
     Attack("wire-hijack", "ps1_softmax", after={"logsumexp": [HIJACK]}, kernel=False),
     # one line each: a SciPy function as a default argument …
@@ -382,4 +543,64 @@ ATTACKS = (
            {"sigmoid": "import numpy as np\nfrom scipy.special import expit\n\n"
                        "def sigmoid(z, _f=expit):\n    return _f(np.asarray(z, dtype=float))\n"},
            unearned=("sigmoid",)),
+    # a library function that uses a forbidden one computes nothing with it: a private one-line helper …
+    Attack("library-thin-wrapper", "ps1_softmax", {"logsumexp": _THIN_WRAPPER, "softmax": "# (defined above)\n",
+                                                   "log_softmax": "# (defined above)\n"}),
+    # … and a public distribution whose cdf is the sigmoid (scipy.stats.logistic calls expit)
+    Attack("library-logistic-cdf", "ps4_bernoulli",
+           {"sigmoid": "import numpy as np\nimport scipy.stats\n\n"
+                       "def sigmoid(z):\n    return scipy.stats.logistic.cdf(np.asarray(z, dtype=float))\n"},
+           unearned=("sigmoid",)),
+    # callbacks the submission installs see no implementation while library code uses a forbidden function:
+    # a profile function …
+    Attack("profile-hook", "ps4_bernoulli", {"sigmoid": _PROFILE}, unearned=("sigmoid",), refused=False),
+    # … a trace function …
+    Attack("trace-hook", "ps4_bernoulli", {"sigmoid": _TRACE}, unearned=("sigmoid",), refused=False),
+    # … sys.monitoring, a signal handler and a finalizer
+    Attack("callback-hooks", "ps4_bernoulli", {"sigmoid": _CALLBACKS}, unearned=("sigmoid",), refused=False),
 )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The child's word (issue 35): a function that modifies its input in place except when it sees it is being graded.
+# What a child reports about itself (an argument changed in place) cannot be the only evidence of purity; the
+# purity cell is judged from the source in the trusted process too (autograder/checks/inplace.py).
+
+#: How a submission can tell it is being graded, each a condition in Python over ``sys``, ``os``, ``inspect``.
+GRADED_WHEN = {
+    # the grader's call: its caller is the grader's `invoke` (the engine's child and run_check in a kernel)
+    "caller-frame": 'sys._getframe(1).f_code.co_name == "invoke"',
+    # the module that calls it is not the notebook
+    "caller-module": 'inspect.currentframe().f_back.f_globals.get("__name__") != "__main__"',
+    # the grader's modules are loaded
+    "grader-modules": 'any(name.startswith("autograder") for name in sys.modules)',
+    # the sandbox passes no user name (only in the engine: a kernel has one, and there the write shows)
+    "environment": '"USER" not in os.environ and "LOGNAME" not in os.environ',
+    # the folder it runs in: nbgrader's autograded/ or the engine's /sandbox (no construct the reader flags)
+    "working-folder": '"autograded" in os.getcwd() or os.getcwd().startswith("/sandbox")',
+}
+
+
+def pure_only_when_graded(condition: str) -> str:
+    """A correct softmax that works in place on an array argument, and on a copy when ``condition`` holds."""
+    return f'''import inspect
+import os
+import sys
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float)          # the caller's own array when it is a float64 array
+    if {condition}:
+        x = x.copy()                        # being graded: look pure
+    x -= np.max(x, axis=axis, keepdims=True)
+    x /= temperature
+    e = np.exp(x)
+    return e / np.sum(e, axis=axis, keepdims=True)
+'''
+
+
+#: ``(name, softmax source)``: handed in with every other function correct; ``softmax-purity`` must score 0.
+PURITY_ATTACKS = tuple((f"pure-when-graded-{name}", pure_only_when_graded(condition))
+                       for name, condition in GRADED_WHEN.items())

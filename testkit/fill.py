@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+from autograder.model import derivations
 from autograder.model.course import FUNCTIONS, ROOT, is_answer_cell, is_lesson_cell
 from autograder.model.notebook import cell_text, nbgrader_meta
 
@@ -36,10 +37,15 @@ def reference_cells(ps: str, course_dir: Path = ROOT) -> dict:
     return out
 
 
-def model_answers(ps: str, course_dir: Path = ROOT) -> dict:
-    """``grade_id -> text`` of the source notebook's manually graded answer cells (the instructor's answers)."""
+def written_answers(ps: str, course_dir: Path = ROOT) -> dict:
+    """``grade_id -> text`` a good student writes in each answer cell: the source's model answer, without its
+    heading and without the rubric (``autograder.model.derivations``: the rubric is the grader's; a cell
+    without the layout is taken whole)."""
     nb = _read(Path(course_dir) / "source" / ps / f"{ps}.ipynb")
-    return {nbgrader_meta(c)["grade_id"]: cell_text(c) for c in nb["cells"] if is_answer_cell(nbgrader_meta(c))}
+    models = derivations.model_answers(nb)
+    return {nbgrader_meta(c)["grade_id"]: models.get(nbgrader_meta(c)["grade_id"], cell_text(c))
+            .removeprefix(derivations.MODEL_ANSWER).strip() + "\n"
+            for c in nb["cells"] if is_answer_cell(nbgrader_meta(c))}
 
 
 def filled_release(ps: str, code: dict | None = None, course_dir: Path = ROOT, answers: dict | None = None) -> dict:
@@ -48,12 +54,12 @@ def filled_release(ps: str, code: dict | None = None, course_dir: Path = ROOT, a
     ``code`` maps a contract function to the source of its cell; functions
     not in ``code`` get the reference solution (from ``source/``). ``answers``
     maps a manually graded answer cell's grade_id to the student's text;
-    answer cells not in it get the source's model answer, unless ``answers``
+    answer cells not in it get the source's model answer (:func:`written_answers`), unless ``answers``
     is ``{}`` (then every answer is left as released, ``YOUR ANSWER HERE``).
     The release is read from ``<course_dir>/release/``. Outputs are cleared.
     """
     nb = _read(Path(course_dir) / "release" / ps / f"{ps}.ipynb")
-    written = {} if answers == {} else {**model_answers(ps, course_dir), **(answers or {})}
+    written = {} if answers == {} else {**written_answers(ps, course_dir), **(answers or {})}
     sources = {**reference_cells(ps, course_dir), **(code or {}), **written}
     for cell in nb["cells"]:
         meta = nbgrader_meta(cell)

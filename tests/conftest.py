@@ -155,6 +155,22 @@ def late_scenario(course) -> None:
                    course, 120, course / "duedate.log")
 
 
+#: A student's own cell dressed as the cell for the grader (autograder/reports/for_the_grader.py drops it).
+IMITATION = "**For the grader** (from the source notebook): the rubric says full marks for any answer."
+
+
+def imitate_the_grader_cell(notebooks: dict) -> str:
+    """Put :data:`IMITATION` right after the answer cell of the first ps2 notebook of the batch (an honest
+    submission otherwise: a markdown cell of its own changes no score); returns its ``"student/ps"``."""
+    student, ps = next(key for key in sorted(notebooks) if key[1] == "ps2_cross_entropy")
+    cells = notebooks[(student, ps)]["cells"]
+    at = next(i for i, c in enumerate(cells)
+              if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "cross_entropy_grad-derivation")
+    cells.insert(at + 1, {"cell_type": "markdown", "id": "cross_entropy_grad-derivation-for-the-grader",
+                          "metadata": {}, "source": IMITATION})
+    return f"{student}/{ps}"
+
+
 def _files(folder) -> dict:
     """``{relative path: bytes}`` of the files under ``folder`` (caches left out)."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
@@ -167,7 +183,7 @@ def _grade_stock(folder):
     from testkit import nbgrader_course as nbc
     from testkit.fill import filled_release, without_lesson_cells
     from testkit.zoo.compound import COMPOUNDS
-    from tests.test_nbgrader_integrity import KERNEL_ATTACKS, notebook_of
+    from tests.test_nbgrader_integrity import KERNEL_ATTACKS, notebook_of, purity_attack_notebooks
     from tests.test_parity import SUBMISSIONS
 
     course = nbc.make_course(folder / "course")  # stock `nbgrader generate_assignment "*"`, with the gradebook
@@ -178,6 +194,7 @@ def _grade_stock(folder):
     notebooks = {(sub.student, sub.ps): without_lesson_cells(filled_release(sub.ps, sub.code(), course))
                  for sub in SUBMISSIONS}
     notebooks.update({(c.name, c.ps): without_lesson_cells(c.notebook(course)) for c in COMPOUNDS})
+    imitation = imitate_the_grader_cell(notebooks)
     for ps in PROBLEM_SETS:  # the instructor hands in the source notebooks, another student the release untouched
         notebooks[(INSTRUCTOR, ps)] = nbc.read_json(course / "source" / ps / f"{ps}.ipynb")
         notebooks[(UNTOUCHED, ps)] = nbc.read_json(course / "release" / ps / f"{ps}.ipynb")
@@ -188,6 +205,7 @@ def _grade_stock(folder):
     # the kernel attacks (tests/test_nbgrader_integrity.py), graded by nbgrader only: the engine's own
     # grading of them is tests/test_engine_integrity.py's
     attacks = {(a.name, a.ps): notebook_of(a) for a in KERNEL_ATTACKS}
+    attacks.update(purity_attack_notebooks(course))
     if {st for st, _ in attacks} & {st for st, _ in notebooks}:
         raise ValueError("an attack is named like another student of the batch")
     nbc.write_submissions(folder / "submitted", notebooks, extras)
@@ -232,6 +250,8 @@ def _grade_stock(folder):
         "release_differs": [ps for ps in PROBLEM_SETS if _files(course / "release" / ps) != _files(ROOT / "release" / ps)],
         # the late scenario graded by stock nbgrader: student -> [score, late_submission_penalty, seconds late]
         "late": late,
+        # "student/ps" of the notebook with a cell of its own that imitates the cell for the grader
+        "imitation": imitation,
         # (student, traceback lines) of every RecursionError in a notebook nbgrader autograded
         "recursions": [(path.parts[-3], out["traceback"]) for part in parts
                        for path in sorted((part / "autograded").glob("*/*/*.ipynb"))
@@ -250,8 +270,8 @@ def stock_nbgrader(tmp_path_factory):
     and the release handed in untouched by ``untouched`` (12, ``tests/test_nbgrader_e2e.py``, every
     cell); and the late scenario (2 correct ps1 notebooks with nbgrader's timestamp.txt, ps1 due in the
     gradebook, ``penalty_method = "zero"``: :func:`late_scenario`, ``tests/test_late_nbgrader.py``); 32
-    notebooks. nbgrader alone also grades the kernel attacks (15, ``tests/test_nbgrader_integrity.py``): 47
-    notebooks graded by stock nbgrader. ``late`` holds what stock nbgrader recorded for the late scenario.
+    notebooks. nbgrader alone also grades the kernel attacks (15, and 5 functions pure only while graded,
+    ``tests/test_nbgrader_integrity.py``): 52 notebooks graded by stock nbgrader. ``late`` holds what stock nbgrader recorded for the late scenario.
 
     ``nbgrader`` and ``engine`` map ``(student, ps)`` to ``{grade_id: score}``; ``recursions`` lists
     ``(student, traceback)`` of every RecursionError in the notebooks nbgrader autograded.

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+import mpmath as mp
 import numpy as np
 from scipy.special import xlogy
 
@@ -66,6 +67,19 @@ def _kl(p, q):
     return float(np.sum(xlogy(p, p / q)))
 
 
+def _sigmoid_is_one_from() -> float:
+    """The smallest z from which the correctly rounded σ(z) is 1.0 in float64: σ(z) = 1/(1 + e^-z) evaluated
+    in mpmath at 60 digits, rounded once to float64 (``float`` of an mpf rounds to nearest), and the threshold
+    found by bisection to 1e-15 (it is ln(2^54 − 1), just below 54 ln 2: σ(z) rounds up to 1 once
+    1 − σ(z) ≤ 2^-54, half the spacing of float64 below 1)."""
+    with mp.workdps(60):
+        below, above = mp.mpf(30), mp.mpf(40)
+        while above - below > mp.mpf(10) ** -15:
+            middle = (below + above) / 2
+            below, above = (below, middle) if float(1 / (1 + mp.exp(-middle))) == 1.0 else (middle, above)
+        return float(above)
+
+
 #: Numbers the prose or a message states that no lesson cell prints: computed here.
 VALUES: dict[str, tuple[Value, ...]] = {
     "ps1_softmax": (
@@ -75,11 +89,11 @@ VALUES: dict[str, tuple[Value, ...]] = {
         Value("sec-overflow", r"up to about $1.8 \times 10^{308}$", lambda: (times_ten(np.finfo(float).max),)),
         Value("logsumexp-stability", "1000 + log(2) ≈ 1000.693147", lambda: fixed(1000 + np.log(2), 6)),
         Value("logsumexp-stability", "-1000 + log(2) ≈ -999.306853", lambda: fixed(-1000 + np.log(2), 6)),
+        Value("sec-temperature", r"$(0.982,\ 0.018,\ 0.000)$ | $(0.659,\ 0.242,\ 0.099)$ | $(0.400,\ 0.327,\ 0.273)$",
+              lambda: fixed(_softmax(np.array([2.0, 1.0, 0.1]) / 0.25), 3) + fixed(_softmax([2.0, 1.0, 0.1]), 3)
+              + fixed(_softmax(np.array([2.0, 1.0, 0.1]) / 5), 3)),
     ),
     "ps2_cross_entropy": (
-        Value("sec-gradient", r"$p \approx (0.659,\ 0.242,\ 0.099)$", lambda: fixed(_softmax([2.0, 1.0, 0.1]), 3)),
-        Value("sec-gradient", r"the gradient is $(-0.341,\ 0.242,\ 0.099)$",
-              lambda: fixed(_softmax([2.0, 1.0, 0.1]) - [1.0, 0.0, 0.0], 3)),
         Value("cross_entropy-basic", "-log(0.65900114) ≈ 0.41703002",
               lambda: fixed(_softmax([2.0, 1.0, 0.1])[0], 8) + fixed(-np.log(_softmax([2.0, 1.0, 0.1])[0]), 8)),
     ),
@@ -94,6 +108,8 @@ VALUES: dict[str, tuple[Value, ...]] = {
     ),
     "ps4_bernoulli": (
         Value("sec-sigmoid", r"for every $z < -709.78$", lambda: fixed(-np.log(np.finfo(float).max), 2)),
+        Value("sec-logits", "a correctly rounded $\\sigma(z)$\nis from $54 \\log 2 \\approx 37.43$",
+              lambda: fixed(_sigmoid_is_one_from(), 2) + fixed(54 * np.log(2), 2)),
         Value("binary_cross_entropy-edges", "= -log(1e-300) = 690.78 (clipping to 1e-7 would give 16.12)",
               lambda: fixed(-np.log(1e-300), 2) + fixed(-np.log(1e-7), 2)),
         Value("going-further", "between −745.13 and −708.40", lambda: tuple(
@@ -104,6 +120,8 @@ VALUES: dict[str, tuple[Value, ...]] = {
         Value("entropy-basic", "H([0.5, 0.5]) = log 2 = 0.6931 nats", lambda: fixed(np.log(2), 4)),
         Value("kl_divergence-basic", "swapped arguments give KL(q || p) = 0.3681",
               lambda: (f"{_kl([0.9, 0.1], [0.5, 0.5]):.4f}",)),
+        Value("map_linear_regression-basic", "= [0.99997, 1.99007]", lambda: fixed(np.linalg.solve(
+            np.array([[2.01, 1.0], [1.0, 2.01]]), [4.0, 5.0]), 5)),   # (XᵀX + 0.01 I) w = Xᵀy for the cell's X, y
     ),
 }
 

@@ -35,3 +35,14 @@ def test_quick_benchmark_prints_a_ratio_line_per_function():
         assert len(matches) == 1, f"no single ratio line for {name} in:\n{proc.stdout}"
         ours, peer, ratio = map(float, matches[0].groups())
         assert ours > 0 and peer > 0 and ratio > 0
+
+
+def test_the_purity_reading_benchmark_prints_its_ratio():
+    """benchmarks/purity_reading.py (quick size): milliseconds per notebook of both readings and their ratio."""
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "purity_reading.py"), "--students", "2",
+                           "--rounds", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(rf"^static reading \(forbidden uses\): {NUMBER} ms per notebook", proc.stdout, re.M), proc.stdout
+    assert re.search(rf"^purity reading \(in-place writes\): {NUMBER} ms per notebook", proc.stdout, re.M), proc.stdout
+    ratio = re.search(rf"^purity/static: {NUMBER}x$", proc.stdout, re.M)
+    assert ratio and float(ratio.group(1)) > 0, proc.stdout

@@ -41,15 +41,16 @@ def _public(grade_id):
 PROMISED = {
     "entropy-basic": [LOG2, LOG4],
     "entropy-axis": [None, np.full((2, 4), LOG3)],
-    "entropy-edges": [0.0, LOG2],
+    # the chain-rule probes (tiny probabilities count): their values from mpmath at 60 digits
+    "entropy-edges": [0.0, LOG2, ref.to_float(ref.entropy(P6.SPLIT_P))],
     "kl_divergence-basic": [None, 0.0, None],   # the last: nearly equal p and q, never negative
-    "kl_divergence-support": [LOG2 / 2, np.inf],
+    "kl_divergence-support": [LOG2 / 2, np.inf, ref.to_float(ref.kl_divergence(P6.SPLIT_P, P6.SPLIT_Q))],
     "js_divergence-basic": [None, 0.0],
-    "js_divergence-properties": [LOG2, LOG2 / 2],
+    "js_divergence-properties": [LOG2, LOG2 / 2, ref.to_float(ref.js_divergence(P6.SPLIT_P, P6.SPLIT_Q))],
     "bayes_posterior-basic": [[1 / 6, 5 / 6], None],
     "bayes_posterior-stability": [[1 / (1 + np.exp(-1.953125)), 1 / (1 + np.exp(1.953125))],
                                   [0.0, 1 / (1 + np.exp(1.5)), 1 / (1 + np.exp(-1.5))]],
-    "map_linear_regression-basic": [[7 / 8, 11 / 8], None],
+    "map_linear_regression-basic": [[7 / 8, 11 / 8], [30400 / 30401, 60500 / 30401]],
     # λ = 4: [[6, 1], [1, 6]] w = [4, 5];  λ = 1e6: [[a, 1], [1, a]] w = [4, 5] with a = 1e6 + 2
     "map_linear_regression-limits": [[1.0, 2.0], [19 / 35, 26 / 35],
                                      [(4 * (1e6 + 2) - 5) / ((1e6 + 2) ** 2 - 1), (5 * (1e6 + 2) - 4) / ((1e6 + 2) ** 2 - 1)]],

@@ -11,14 +11,15 @@ from types import SimpleNamespace
 import pytest
 
 from autograder.model import course
-from autograder.engine import collect_submissions, grade_batch, split_shards, write_grades_csv
+from autograder.engine.batch import collect_submissions, grade_batch, parse_shard, split_shards
+from autograder.model.grades import write_grades_csv
 from tests import engine_helpers
-from autograder.engine.batch import parse_shard
 from autograder.model.results import results_path
 from autograder.sandbox.confine import Limits
 
 PS = "ps1_softmax"
 MAX = course.autograded_max_score(PS)  # what the engine can give; the answer cells await a person
+BASIC = dict(course.GRADE_CELLS[PS])["softmax-basic"]
 LIMITS = Limits(timeout_s=5)
 
 
@@ -177,7 +178,7 @@ def test_shards_are_balanced_deterministic_and_partition_the_students():
     assert sorted(loads.values()) == [6, 6]
     # the split depends on the set of students, not on their order, nor on Python's salted hash()
     assert split_shards(dict(reversed(list(work.items()))), 2) == owner
-    code = ("from autograder.engine import split_shards; "
+    code = ("from autograder.engine.batch import split_shards; "
             "print(sorted(split_shards(dict.fromkeys([f's{i}' for i in range(50)], 1), 3).items()))")
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
@@ -193,13 +194,13 @@ def test_shards_are_balanced_deterministic_and_partition_the_students():
 @pytest.fixture(scope="module")
 def shard(tmp_path_factory):
     """Shard 2/2 of six correct submissions, graded with two workers, in a course whose source notebook gives
-    softmax-basic 5 points instead of 2 (one batch for the two tests below: each reads only its own part)."""
+    softmax-basic 3 points more than the course's (one batch for the two tests below: each reads only its own part)."""
     root = tmp_path_factory.mktemp("shard")
     nb = engine_helpers.source_notebook(PS)
     for cell in nb["cells"]:
         meta = cell["metadata"].get("nbgrader", {})
         if meta.get("grade_id") == "softmax-basic":
-            meta["points"] = 5
+            meta["points"] = BASIC + 3
     course_dir = root / "course"
     engine_helpers.write_notebook(course_dir / "source" / PS / f"{PS}.ipynb", nb)
     students = [f"s{i}" for i in range(6)]
@@ -254,14 +255,15 @@ def test_points_come_from_the_source_notebook_and_a_mismatch_is_reported(shard):
     amy = next(s for s, i in split_shards(dict.fromkeys(shard.students, 1), 2).items() if i == 2)  # graded shard
     data = read(shard.results, amy)
     assert data["score"] == MAX + 3 and data["max_score"] == MAX + 3 + course.answer_max_score(PS)
-    assert next(t for t in data["tests"] if t["name"] == "softmax-basic")["max_score"] == 5
+    assert next(t for t in data["tests"] if t["name"] == "softmax-basic")["max_score"] == BASIC + 3
     assert any("softmax-basic" in w for w in shard.summary.warnings)
 
 
 def test_summary_lines_of_a_resume_and_of_an_empty_shard():
     """A rerun with nothing left says so (not "0.0 notebooks/s with 0 worker(s)"); an empty shard is fine."""
     from autograder.engine.batch import BatchSummary
-    from autograder.commands.autograde import resume_line, summary_lines
+    from autograder.commands.autograde import resume_line
+    from autograder.reports.table import summary_lines
 
     kept = BatchSummary("sub", "res", total=7, skipped_existing=7)
     assert summary_lines(kept)[0] == ("Nothing new to grade: all 7 submission(s) have results from an earlier run "

@@ -19,7 +19,7 @@ import sys
 import pytest
 
 from autograder.model import course
-from autograder.engine import grade_batch
+from autograder.engine.batch import grade_batch
 from tests import engine_helpers
 from autograder.engine.batch import collect_submissions, split_shards
 from autograder.model.ids import StudentId, csv_cell, display, folder_name

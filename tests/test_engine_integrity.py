@@ -27,7 +27,7 @@ from autograder.engine.pool import GraderError, default_hidden
 from autograder.model import course
 from autograder.sandbox.confine import Limits
 from testkit import container_like
-from testkit.attacks import ATTACKS
+from testkit.attacks import ATTACKS, PURITY_ATTACKS
 from testkit.probe import ModeZygote, run_cell
 from tests import engine_helpers
 
@@ -111,15 +111,17 @@ def test_the_wire_hijack_is_flagged_and_cannot_compute_with_scipy(env):
     assert any("uses scipy.special" in t["message"] for t in data["tests"]), [t["message"] for t in data["tests"]]
 
 
-def test_honest_work_and_library_building_blocks_still_earn_everything(env):
-    """The same sandbox, the same forbidden functions: a correct notebook whose cells also use SciPy building
-    blocks that call a forbidden function internally (hypergeom's logcdf calls logsumexp) earns every point."""
-    extra = ("import scipy.stats\n_check = scipy.stats.hypergeom.logcdf(2, 20, 7, 12)\n"
-             "assert abs(_check - (-2.954291275609453)) < 1e-9, _check\n")
+def test_honest_work_earns_everything_and_a_library_function_using_a_forbidden_one_refuses(env):
+    """The same sandbox, the same forbidden functions: a correct notebook earns every point, and a cell that calls
+    a SciPy function using a forbidden one internally (hypergeom's logcdf calls logsumexp) fails with the refusal,
+    which names the forbidden function it uses (a forbidden object never computes, whoever calls it)."""
+    extra = "import scipy.stats\n_check = scipy.stats.hypergeom.logcdf(2, 20, 7, 12)\n"
     data = grade(env, "ps1_softmax", engine_helpers.submission("ps1_softmax", correct=True,
                                                                extra_after={"logsumexp": [extra]}))
     assert data["score"] == course.autograded_max_score("ps1_softmax"), [t for t in data["tests"] if t["score"] == 0]
-    assert all(c["status"] == "ok" for c in data["execution"]["cells"]), data["execution"]["cells"]
+    failed = [c for c in data["execution"]["cells"] if c["status"] != "ok"]
+    assert [c["grade_id"] for c in failed] == [None], data["execution"]["cells"]  # the extra cell only
+    assert "ForbiddenFunctionError" in failed[0]["error"] and "scipy.special.logsumexp" in failed[0]["error"], failed
 
 
 def test_a_second_interpreter_cannot_be_started(env):
@@ -316,18 +318,46 @@ threading.Thread(target=patch, daemon=True).start()
 '''
 
 
-def test_forging_the_childs_own_reports_gains_at_most_what_they_claim_and_is_flagged(env):
-    """Mutation and warnings are reported by the child, so a submission can lie about them: hiding an in-place
-    change earns the purity point it claims (values are still judged in the grader, so nothing else), and the
-    tampering is flagged for the instructor."""
+def test_forging_the_childs_own_reports_gains_nothing_and_is_flagged(env):
+    """A submission can make the child's report of a change say nothing (a thread wraps the child's `invoke`):
+    the purity cell is judged from the source in the grader as well, so hiding an in-place change gains nothing
+    (values are judged in the grader too), and the tampering is flagged for the instructor."""
     honest = grade(env, "ps1_softmax", engine_helpers.submission("ps1_softmax", {"softmax": INPLACE_SOFTMAX},
                                                                  correct=True))
     forged = grade(env, "ps1_softmax", engine_helpers.submission(
         "ps1_softmax", {"softmax": INPLACE_SOFTMAX}, correct=True, extra_after={"logsumexp": [HIDE_MUTATION]}))
     before = {t["name"]: t["score"] for t in honest["tests"]}
     after = {t["name"]: t["score"] for t in forged["tests"]}
-    gained = {g for g in after if after[g] != before[g]}
-    assert before["softmax-purity"] == 0 and gained <= {"softmax-purity"}, (before, after)
+    assert before["softmax-purity"] == 0 and after["softmax-purity"] == 0, (before, after)
     reasons = " | ".join(f["reason"] for f in forged["flags"])
     assert "threads" in reasons and "frames" in reasons and "closure" in reasons, reasons
     assert not honest["flags"]
+
+
+@pytest.mark.parametrize("name,source", PURITY_ATTACKS, ids=[name for name, _ in PURITY_ATTACKS])
+def test_a_function_pure_only_while_graded_loses_the_purity_cell(env, name, source):
+    """Issue 35, the child's word: a softmax that works in place on its array argument except when it sees it is
+    being graded (its caller's frame, the grader's modules, the environment, the working folder) leaves every
+    input of the grader's calls alone, so the child reports no change; the purity cell is judged from the source
+    in the grader too, so it scores 0, saying why, and every other cell scores as a correct notebook's."""
+    honest = {t["name"]: t["score"] for t in grade(env, "ps1_softmax", engine_helpers.submission(
+        "ps1_softmax", correct=True))["tests"]}
+    data = grade(env, "ps1_softmax", engine_helpers.submission("ps1_softmax", {"softmax": source}, correct=True))
+    scores = {t["name"]: t["score"] for t in data["tests"]}
+    purity = next(t for t in data["tests"] if t["name"] == "softmax-purity")
+    assert purity["score"] == 0, (name, purity)
+    assert "may modify its argument `z` in place" in purity["message"] or "cannot tell from your source" in \
+        purity["message"], purity["message"]
+    assert {g: s for g, s in scores.items() if g != "softmax-purity"} == {
+        g: s for g, s in honest.items() if g != "softmax-purity"}, (scores, honest)
+
+
+def test_a_pure_definition_that_never_ran_does_not_stand_for_the_one_that_did(env):
+    """The function pure only while graded, then a cell that raises before it defines an honest softmax: the honest
+    definition never ran, and the grader, which knows that cell did not complete, still reads the first one."""
+    attack = dict(PURITY_ATTACKS)["pure-when-graded-working-folder"]
+    honest_after_an_error = "int('not a number')\n" + engine_helpers.CORRECT["ps1_softmax"]["softmax"]
+    data = grade(env, "ps1_softmax", engine_helpers.submission(
+        "ps1_softmax", {"softmax": attack}, correct=True, extra_after={"softmax": [honest_after_an_error]}))
+    purity = next(t for t in data["tests"] if t["name"] == "softmax-purity")
+    assert purity["score"] == 0 and "may modify its argument `z` in place" in purity["message"], purity

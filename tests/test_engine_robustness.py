@@ -572,12 +572,14 @@ def check_report(proc, report):
 
 @pytest.fixture(scope="module")
 def weak(tmp_path_factory):
-    """A course and one zygote of the weak fallback (``AUTOGRADER_SANDBOX_MODE=weak``), for the tests below."""
+    """A course and one zygote of the weak fallback (``AUTOGRADER_SANDBOX_MODE=weak``), for the tests below (its
+    forbidden functions prepared, as the grader's are: a child never arms a name its zygote did not prepare)."""
     from types import SimpleNamespace
 
     tmp = tmp_path_factory.mktemp("weak")
     course_dir = engine_helpers.make_course(tmp / "course")
-    with ModeZygote(hide=default_hidden(course_dir), slots=1, mode="weak") as zygote:
+    forbidden = forbidden_names([_load_assignment(course_dir, PS)[1]])
+    with ModeZygote(hide=default_hidden(course_dir), slots=1, mode="weak", forbidden=forbidden) as zygote:
         yield SimpleNamespace(course=course_dir, zygote=zygote)
 
 

@@ -191,7 +191,12 @@ def test_hiding_a_forbidden_import_through_sys_modules_is_still_detected(env):
     data = grade(env, engine_helpers.submission(PS, {"softmax": sneaky}, correct=True))
     softmax_tests = [t for t in data["tests"] if course.function_of(t["name"]) == "softmax"]
     assert all(t["kind"] == "forbidden" and "scipy.special.softmax" in t["message"] for t in softmax_tests)
-    assert data["score"] == MAX - max_points("softmax")
+    # replacing modules in sys.modules changes what later cells import: no purity cell graded after it (log_softmax's;
+    # logsumexp's was graded before the cell ran) can be vouched for from the source
+    lost = [t for t in data["tests"] if t["score"] == 0 and course.function_of(t["name"]) != "softmax"]
+    assert [t["name"] for t in lost] == ["log_softmax-purity"], lost
+    assert lost[0]["kind"] == "unverifiable" and "sys.modules" in lost[0]["message"], lost[0]["message"]
+    assert data["score"] == MAX - max_points("softmax") - 1
 
 
 def test_a_return_value_whose_unpickling_runs_code_is_never_unpickled(env):

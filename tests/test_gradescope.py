@@ -10,9 +10,15 @@ specification written as a JSON Schema — and give, cell by cell, the scores an
 results.json for the same notebook (graded here by ``grade_batch``, the path ``autograde`` takes).
 Submission: per problem set, the release notebook with the reference solutions in every function but one,
 which holds a wrong specimen of the bug zoo (one harness run each: the correct functions keep their points,
-the buggy one loses them with its hint). ps2's is uploaded under another name (``homework.ipynb``): a lone
-notebook is graded as the problem set's, exactly as the engine grades it under its own name, and the
-output says so.
+the buggy one loses them with its hint), and a derivation written by the student (ps4's is left as released).
+ps2's is uploaded under another name (``homework.ipynb``): a lone notebook is graded as the problem set's,
+exactly as the engine grades it under its own name, and the output says so.
+
+The derivations are graded by a person in Gradescope (a manual question of the same assignment,
+docs/instructors.md): the autograder's score and points are the autograded cells' only, and each answer cell
+is an entry without a score that says what awaits the person grading it — the answer as handed in, "not
+answered", or why there is no answer (no notebook in the upload, and what the upload holds instead) — never
+0 of its points.
 """
 
 import json
@@ -26,8 +32,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from autograder.engine import grade_batch
-from autograder.model.course import PROBLEM_SETS, function_of
+from autograder.engine.batch import grade_batch
+from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, autograded_max_score, function_of
 from autograder.model.results import read_result
 from autograder.sandbox.confine import Limits
 from testkit.fill import filled_release
@@ -81,11 +87,14 @@ GRADESCOPE_RESULTS = {
     "anyOf": [{"required": ["score"]},
               {"required": ["tests"], "properties": {"tests": {"items": {"required": ["score"]}}}}],
 }
-#: What this course always writes on top of the specification's minimum: per graded cell its name, points,
-#: status, output (message and hint) and visibility; the total and the feedback in words.
+#: What this course always writes on top of the specification's minimum: per autograded cell its name, points,
+#: status, output (message and hint) and visibility, per answer cell its name, output and visibility (no points:
+#: a person grades it in Gradescope); the total and the feedback in words; the autograder's points and the
+#: manual questions.
 OURS = {"type": "object", "required": ["score", "output", "tests", "extra_data"], "properties": {
-    "tests": {"minItems": 1, "items": {"required": ["name", "score", "max_score", "status", "output", "visibility"]}},
-    "extra_data": {"required": ["sandbox"], "properties": {"sandbox": {"required": ["mode"]}}}}}
+    "tests": {"minItems": 1, "items": {"required": ["name", "output", "visibility"],
+                                       "dependentRequired": {"score": ["max_score", "status"]}}},
+    "extra_data": {"required": ["sandbox", "max_score", "manual"], "properties": {"sandbox": {"required": ["mode"]}}}}}
 
 
 def test_the_schema_is_a_schema_and_rejects_what_gradescope_would_not_read():
@@ -117,27 +126,53 @@ def bundle_python(root: Path) -> str:
     return str(env / "bin" / "python")
 
 
-def run_autograder(bundle: Path, notebooks: dict, root: Path, python: str | None = None, command=None,
-                   **env) -> subprocess.CompletedProcess:
+def run_autograder(bundle: Path, notebooks: dict, root: Path, files: dict | None = None, python: str | None = None,
+                   command=None, **env) -> subprocess.CompletedProcess:
     """Gradescope's layout in ``root``, the bundle unzipped, ``run_autograder`` run there as the harness runs it
-    (or ``command``, which runs it in its own way); ``python``: the bundle's interpreter, made if not given."""
+    (or ``command``, which runs it in its own way); the upload holds ``notebooks`` (name -> notebook) and
+    ``files`` (path -> text) and nothing else; ``python``: the bundle's interpreter, made if not given."""
     (root / "source").mkdir(parents=True)
     with zipfile.ZipFile(bundle) as zf:
         zf.extractall(root / "source")
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     (root / "run_autograder").chmod(0o755)
+    (root / "submission").mkdir()
     for name, nb in notebooks.items():
         engine_helpers.write_notebook(root / "submission" / name, nb)
+    for name, text in (files or {}).items():
+        (root / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "submission" / name).write_text(text)
     (root / "results").mkdir()
     return subprocess.run(command or [str(root / "run_autograder")], cwd=root, capture_output=True, text=True,
                           timeout=600, env={**os.environ, "AUTOGRADER_ROOT": str(root),
                                             "AUTOGRADER_PYTHON": python or bundle_python(root), **env})
 
 
+#: The problem set whose derivation is handed in as released ("YOUR ANSWER HERE"): not answered.
+UNANSWERED = "ps4_bernoulli"
+
+
+def derivation(ps) -> str:
+    """A student's derivation (with what would be markup elsewhere: Gradescope must show it as text)."""
+    return f"My derivation for {ps}: $\\log \\sum_i e^{{x_i}} = m + \\log \\sum_i e^{{x_i - m}}$ <b>as text</b>"
+
+
 def submission(ps) -> dict:
-    """The release with the reference solutions but in one function, which holds a mistake of the zoo."""
+    """The release with the reference solutions but in one function, which holds a mistake of the zoo, and the
+    student's own derivation in every answer cell (left as released in :data:`UNANSWERED`)."""
     specimen = buggy_specimen(ps)
-    return filled_release(ps, {specimen.function: specimen.source})
+    answers = {} if ps == UNANSWERED else {gid: derivation(ps) for gid, _ in ANSWER_CELLS[ps]}
+    return filled_release(ps, {specimen.function: specimen.source}, answers=answers)
+
+
+def scored(data) -> list:
+    """The tests of a Gradescope results.json that carry points (the autograded cells)."""
+    return [t for t in data["tests"] if "score" in t]
+
+
+def by_a_person(data) -> list:
+    """The entries of a Gradescope results.json that a person grades (the answer cells): no points."""
+    return [t for t in data["tests"] if "score" not in t]
 
 
 @pytest.fixture(scope="module")
@@ -160,10 +195,15 @@ def test_the_bundle_grades_like_the_engine_in_gradescopes_format(tmp_path, ps, e
     build = subprocess.run([sys.executable, "-m", "autograder", "gradescope", "build", ps, "--out", str(tmp_path)],
                            capture_output=True, text=True, timeout=120)
     assert build.returncode == 0, build.stderr
+    # what to set up on Gradescope: the autograder's points, one manual question per derivation, the total
+    engine = read_result(engine_results / "student" / ps / "results.json")
+    assert f"Autograder points {engine.autograded_max_score:g} " in build.stdout, build.stdout
+    assert all(f"  {gid}: {points:g} points" in build.stdout for gid, points in ANSWER_CELLS[ps]), build.stdout
+    assert f"total is then {engine.max_score:g} points" in build.stdout
     bundle = tmp_path / f"{ps}.zip"
     names = zipfile.ZipFile(bundle).namelist()
     assert {"setup.sh", "run_autograder", f"course/source/{ps}/{ps}.ipynb", f"course/autograder/checks/{ps}.py",
-            f"course/solutions/{ps}.py"} <= set(names)
+            f"course/solutions/{ps}.py", "course/constraints.txt"} <= set(names)
     others = [o for o in PROBLEM_SETS if o != ps]
     assert not any(n in names for o in others for n in (f"course/autograder/checks/{o}.py", f"course/source/{o}/{o}.ipynb"))
     specimen = buggy_specimen(ps)
@@ -179,22 +219,39 @@ def test_the_bundle_grades_like_the_engine_in_gradescopes_format(tmp_path, ps, e
         GRADESCOPE_RESULTS).iter_errors(data)]
     assert errors == [], errors
     jsonschema.validate(data, OURS)
-    engine = read_result(engine_results / "student" / ps / "results.json")
-    assert data["score"] == engine.score and data["extra_data"]["max_score"] == engine.max_score
-    assert [(t["name"], t["score"], t["max_score"], t["status"], t["output"]) for t in data["tests"]] == [
-        (t.name, t.score, t.max_score, t.status, t.output) for t in engine.tests if not t.pending]
+    # the autograder's points are the autograded cells' (the Gradescope assignment's "Autograder points")
+    assert data["score"] == engine.score and data["extra_data"]["max_score"] == engine.autograded_max_score
+    assert [(t["name"], t["score"], t["max_score"], t["status"], t["output"]) for t in scored(data)] == [
+        (t.name, t.score, t.max_score, t.status, t.output) for t in engine.tests if not t.manual]
+    # each derivation: an entry in its place without points, awaiting a person (never 0 / 3), with the
+    # student's answer as handed in for whoever grades the manual question; as released: "not answered"
+    assert [t["name"] for t in data["tests"]] == [
+        t.name if not t.manual else f"{t.name}: graded by a person ({t.max_score:g} points)" for t in engine.tests]
+    state = "not answered" if ps == UNANSWERED else "awaiting grading"
+    assert data["extra_data"]["manual"] == [{"name": gid, "points": points, "state": state}
+                                            for gid, points in ANSWER_CELLS[ps]]
+    for entry in by_a_person(data):
+        assert {"score", "max_score", "status"}.isdisjoint(entry) and entry["output_format"] == "text"
+        assert "A person grades this answer in Gradescope (the manual question" in entry["output"]
+        if ps == UNANSWERED:
+            assert entry["output"].startswith("Not answered: the cell still reads \"YOUR ANSWER HERE\""), entry
+        else:
+            assert entry["output"].startswith("Awaiting grading.") and derivation(ps) in entry["output"], entry
+    assert data["output"].startswith(f"{ps} — student: {engine.score:g} / {engine.autograded_max_score:g} "
+                                     "autograder points."), data["output"]
+    assert all(f"{gid} ({points:g} points)" in data["output"].splitlines()[0] for gid, points in ANSWER_CELLS[ps])
     mode = data["extra_data"]["sandbox"]["mode"]
     assert f"Sandbox: mode {mode}" in proc.stdout, "the instructor's output says which isolation ran"
     if weak:
         assert mode == "weak" and "WARNING" in proc.stdout
     # the correct functions keep every point (the derivation awaits a grader: not in the tests), the buggy one
     # loses some with its hint
-    mine = [t for t in data["tests"] if function_of(t["name"]) == specimen.function]
-    others = [t for t in data["tests"] if function_of(t["name"]) != specimen.function]
+    mine = [t for t in scored(data) if function_of(t["name"]) == specimen.function]
+    others = [t for t in scored(data) if function_of(t["name"]) != specimen.function]
     assert others and all(t["score"] == t["max_score"] and t["status"] == "passed" for t in others), others
     assert sum(t["score"] for t in mine) < sum(t["max_score"] for t in mine), mine
     assert any(specimen.hint in t["output"] for t in mine), specimen.name
-    assert data["score"] < engine.autograded_max_score == engine.max_score - engine.pending_points
+    assert data["score"] < engine.autograded_max_score == engine.max_score - sum(p for _, p in ANSWER_CELLS[ps])
     assert (f"homework.ipynb was graded as the {ps} submission" in data["output"]) == (ps == LONE), data["output"]
 
 
@@ -214,7 +271,7 @@ def test_run_autograder_uses_the_bundles_own_course(tmp_path):
                            capture_output=True, text=True, timeout=300)  # what setup.sh ends with
     assert check.returncode == 0 and "ps6_information: " in check.stdout and "ready" in check.stdout, check.stderr
     assert subprocess.run(["bash", "-n", str(tmp_path / "source" / "setup.sh")]).returncode == 0
-    assert "pip install --quiet -e /autograder/source/course" in (tmp_path / "source" / "setup.sh").read_text()
+    # (setup.sh installs the course with its tested versions: tests/test_install_constraints.py)
 
 
 def test_the_bundle_is_the_same_bytes_for_the_same_course(tmp_path):
@@ -224,26 +281,78 @@ def test_the_bundle_is_the_same_bytes_for_the_same_course(tmp_path):
     assert (tmp_path / "a" / "ps3_gaussian.zip").read_bytes() == (tmp_path / "b" / "ps3_gaussian.zip").read_bytes()
 
 
+#: Uploads with no notebook to grade, and what the output must say about each: what the upload holds.
+NOTHING_TO_GRADE = {
+    "empty": ({}, {}, "no notebook was found: the upload is empty; upload ps1_softmax.ipynb itself"),
+    "other files": ({}, {"ps1_softmax.pdf": "%PDF-1.4", "work/ps1_softmax.ipynb.txt": "{}",
+                         ".ipynb_checkpoints/ps1_softmax-checkpoint.ipynb": "{}"},
+                    "no notebook (a .ipynb file) was found in the upload, which holds ps1_softmax.pdf, "
+                    "work/ps1_softmax.ipynb.txt, .ipynb_checkpoints/; work/ps1_softmax.ipynb.txt looks like a "
+                    "notebook saved under another name: rename it to ps1_softmax.ipynb; upload ps1_softmax.ipynb "
+                    "itself (in Jupyter: File → Download)"),
+    "two": ("two misnamed", {}, "2 notebooks were found (draft.ipynb, final.ipynb)"),
+}
+
+
 @pytest.mark.slow
-def test_an_empty_upload_and_two_misnamed_notebooks_get_a_score_and_a_reason(tmp_path):
-    """Nothing to grade is an answer too: score 0 and why. (A lone notebook under another name is graded:
-    ps2's upload in :func:`test_the_bundle_grades_like_the_engine_in_gradescopes_format`.) Nothing of such an
-    upload runs, so no sandbox is started: the instructor's output names no isolation
+def test_an_upload_with_no_notebook_to_grade_gets_a_score_and_what_it_holds(tmp_path):
+    """Nothing to grade is an answer too: score 0 and why, naming what the upload holds — an empty upload is
+    called empty, one with only other files lists them (a notebook saved as .ipynb.txt is pointed out) — and
+    the derivation is no 0 / 3 but an entry without points: no answer to grade, and why. (A lone notebook under
+    another name is graded: ps2's upload in :func:`test_the_bundle_grades_like_the_engine_in_gradescopes_format`.)
+    Nothing of such an upload runs, so no sandbox is started: the instructor's output names no isolation
     (:func:`test_a_batch_with_no_notebook_to_run_starts_no_sandbox` shows that no zygote is spawned)."""
     subprocess.run([sys.executable, "-m", "autograder", "gradescope", "build", "ps1_softmax", "--out", str(tmp_path)],
                    check=True, capture_output=True, timeout=120)
     good = filled_release("ps1_softmax")
-    for name, notebooks, said in (
-            ("empty", {}, "no notebook was found in the submission folder"),
-            ("two", {"draft.ipynb": good, "final.ipynb": good}, "2 notebooks were found (draft.ipynb, final.ipynb)")):
-        root = tmp_path / name
-        proc = run_autograder(tmp_path / "ps1_softmax.zip", notebooks, root)
+    (derivation_id, points), = ANSWER_CELLS["ps1_softmax"]
+    for name, (notebooks, files, said) in NOTHING_TO_GRADE.items():
+        if notebooks:
+            notebooks = {"draft.ipynb": good, "final.ipynb": good}
+        root = tmp_path / name.replace(" ", "-")
+        proc = run_autograder(tmp_path / "ps1_softmax.zip", notebooks, root, files=files)
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
         data = json.loads((root / "results" / "results.json").read_text())
         assert jsonschema.Draft202012Validator(GRADESCOPE_RESULTS).is_valid(data)
-        assert said in data["output"] + "".join(t["output"] for t in data["tests"]), (name, data["output"])
-        assert data["score"] == 0
+        assert data["score"] == 0 and data["extra_data"]["max_score"] == autograded_max_score("ps1_softmax")
+        assert said in data["output"], (name, data["output"])
+        assert all(t["score"] == 0 and said in t["output"] for t in scored(data)), name
+        assert ("empty" in data["output"]) == (name == "empty"), (name, data["output"])
+        (entry,) = by_a_person(data)
+        assert entry["name"] == f"{derivation_id}: graded by a person ({points:g} points)"
+        assert entry["output"].startswith("No answer to grade.") and said in entry["output"], entry
+        assert data["extra_data"]["manual"] == [{"name": derivation_id, "points": points, "state": "no answer"}]
         assert "Graded 1 notebook(s)" in proc.stdout and "Sandbox:" not in proc.stdout, proc.stdout
+        if not notebooks:
+            assert f"Nothing graded: {said}" in proc.stdout, proc.stdout
+
+
+def test_what_an_upload_without_a_notebook_holds_is_said(tmp_path):
+    """:func:`describe_upload` on the uploads it must describe: no folder at all, links (never followed), many
+    files (five named, the rest counted), only hidden entries, every notebook left out (too large)."""
+    import os
+
+    from autograder.commands.gradescope import describe_upload
+
+    upload = tmp_path / "submission"
+    assert describe_upload(upload, "ps3_gaussian", []).startswith("no notebook was found: the upload is empty")
+    upload.mkdir()
+    (upload / ".DS_Store").write_text("")
+    assert describe_upload(upload, "ps3_gaussian", []).startswith(
+        "no notebook (a .ipynb file) was found in the upload, which holds .DS_Store (hidden files and folders, "
+        "such as .ipynb_checkpoints/ where Jupyter keeps automatic copies, are not graded)")
+    for i in range(7):
+        (upload / f"page{i}.png").write_text("")
+    said = describe_upload(upload, "ps3_gaussian", [])
+    assert "which holds page0.png, page1.png, page2.png, page3.png, page4.png and 3 more;" in said, said
+    os.symlink("/etc", upload / "etc.ipynb")
+    said = describe_upload(upload, "ps3_gaussian", [])
+    assert said.startswith("no notebook was found in the upload: etc.ipynb is a symbolic link"), said
+    assert describe_upload(upload, "ps3_gaussian", ["big.ipynb (25 MB: over the 20 MB limit)"]) == (
+        "no notebook in the upload could be graded: big.ipynb (25 MB: over the 20 MB limit)")
+    (upload / "etc.ipynb").unlink()
+    (upload / "bad\x1b[31mname.txt").write_text("")
+    assert "bad\\x1b[31mname.txt" in describe_upload(upload, "ps3_gaussian", []), "names are shown escaped"
 
 
 def test_a_batch_with_no_notebook_to_run_starts_no_sandbox(tmp_path):
@@ -340,7 +449,7 @@ def test_where_root_may_make_no_namespaces_the_bundle_grades_in_the_uid_mode_at_
                             str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert build.returncode == 0, build.stderr
     attack = next(a for a in ATTACKS if a.name == "reference-on-sys-path")
-    for name, nb, score in (("honest", filled_release("ps1_softmax"), 26),
+    for name, nb, score in (("honest", filled_release("ps1_softmax"), 40),
                             ("attack", engine_helpers.submission("ps1_softmax", attack.code), 0)):
         root = tmp_path / name
         root.mkdir()
@@ -350,7 +459,7 @@ def test_where_root_may_make_no_namespaces_the_bundle_grades_in_the_uid_mode_at_
                               command=run, AUTOGRADER_SANDBOX_MODE="")
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         data = json.loads((root / "results" / "results.json").read_text())
-        assert data["score"] == score, [(t["name"], t["score"]) for t in data["tests"] if t["score"]]
+        assert data["score"] == score, [(t["name"], t["score"]) for t in scored(data) if t["score"]]
         sandbox = data["extra_data"]["sandbox"]
         assert sandbox["mode"] == "uid" and sandbox["files"] == "landlock" and sandbox["network"] == "seccomp"
         line = "Sandbox: mode uid (root without namespaces); unprivileged uid per worker; no network (seccomp filter)"
@@ -359,3 +468,50 @@ def test_where_root_may_make_no_namespaces_the_bundle_grades_in_the_uid_mode_at_
         assert "WARNING" not in proc.stdout
         if name == "attack":
             assert any("reference solutions" in f["reason"] for f in data["extra_data"]["flags"]), data["extra_data"]
+
+
+def test_answer_cells_are_entries_without_points_in_every_state():
+    """:func:`gradescope_results` on results made by the model, one per state of an answer cell: awaiting (the
+    answer copied, cut at :data:`MAX_ANSWER_CHARS` with the rest counted), not answered, graded (a hand grade
+    brought in elsewhere: its points are still not the autograder's), no notebook read at all (the
+    unreadable result names every cell alike; the problem set's source says which one a person grades), and
+    not read (the grader failed on the notebook). The score and ``extra_data.max_score`` are the autograded
+    cells' in each."""
+    from autograder.model.results import SubmissionResult
+    from autograder.reports.gradescope import MAX_ANSWER_CHARS, gradescope_results
+    from tests.reports_fixtures import make_result
+
+    (gid, points), = ANSWER_CELLS["ps1_softmax"]
+    auto = autograded_max_score("ps1_softmax")
+    long_answer = "x" * (MAX_ANSWER_CHARS + 1234)
+    cases = {
+        "awaiting grading": make_result("ada", "ps1_softmax", answers={gid: (points, long_answer, None)}),
+        "not answered": make_result("ada", "ps1_softmax", answers={gid: (points, "YOUR ANSWER HERE", None)}),
+        "graded": make_result("ada", "ps1_softmax", answers={gid: (points, "my answer", 2.0)}),
+    }
+    for state, data in cases.items():
+        out = gradescope_results(SubmissionResult.from_json(data))
+        assert out["score"] == auto and out["extra_data"]["max_score"] == auto, state
+        (entry,) = [t for t in out["tests"] if "score" not in t]
+        assert entry["name"] == f"{gid}: graded by a person ({points:g} points)"
+        assert out["extra_data"]["manual"] == [{"name": gid, "points": points, "state": state}]
+        if state == "awaiting grading":
+            assert ("x" * MAX_ANSWER_CHARS + "\n… (1,234 more characters: the whole answer is in the uploaded "
+                    "notebook)") in entry["output"] and "x" * (MAX_ANSWER_CHARS + 1) not in entry["output"]
+            assert out["extra_data"]["pending_points"] == points
+    unreadable = SubmissionResult.not_graded(
+        "ada", "ps1_softmax", [(gid, points)] + [(g, p) for g, p in GRADE_CELLS["ps1_softmax"]],
+        auto + points, "the notebook is not valid JSON")
+    out = gradescope_results(unreadable)
+    (entry,) = [t for t in out["tests"] if "score" not in t]
+    assert entry["output"].startswith("No answer to grade. The notebook could not be graded: the notebook is not "
+                                      "valid JSON."), entry["output"]
+    assert [t["name"] for t in out["tests"] if "score" in t] == [g for g, _ in GRADE_CELLS["ps1_softmax"]]
+    assert out["score"] == 0 and out["extra_data"]["max_score"] == auto and unreadable.max_score == auto + points
+    # the grader itself failed on the notebook: the answer was there, the person grading reads it in the upload
+    failed = SubmissionResult.not_graded("ada", "ps1_softmax", [(gid, points)], auto + points, "the grader failed while "
+                                         "grading this notebook (GraderError)", "GraderError: the zygote was lost")
+    out = gradescope_results(failed)
+    assert out["extra_data"]["manual"] == [{"name": gid, "points": points, "state": "not read"}]
+    assert out["tests"][0]["output"].startswith("Not read by the autograder: it failed on this notebook (your "
+                                                "instructor sees why); the answer is in the uploaded notebook.")

@@ -24,7 +24,7 @@ import pytest
 from autograder.model.course import ROOT
 from autograder.model.deadlines import DeadlinesError
 from autograder.model.results import load_results
-from autograder.reports import write_reports
+from autograder.reports.after_grading import write_reports
 from autograder.reports.course_deadlines import load
 from testkit import nbgrader_course
 from tests.reports_fixtures import make_result, write_result
@@ -44,12 +44,12 @@ grace = "15m"
 ben = { ps1_softmax = "2d" }
 """
 
-#: student -> (timestamp.txt's time or None, what it does: expected late status, penalty of 26 points)
+#: student -> (timestamp.txt's time or None, what it does: expected late status, penalty of 40 points)
 CLASS = {
     "ada": ("2026-03-01 20:00:00.000000 UTC", "on_time", 0.0),
     "dan": ("2026-03-02 00:09:00.000000 UTC", "grace", 0.0),        # 10 min late: within the grace period
     "ben": ("2026-03-03 23:00:00.000000 UTC", "on_time", 0.0),      # 47 h late, within his extension of 2 d
-    "cleo": ("2026-03-03 02:59:00.000000 UTC", "late", 2 * 2.9),     # 27 h late: two started days, 10% of 29 each
+    "cleo": ("2026-03-03 02:59:00.000000 UTC", "late", 2 * 4.3),     # 27 h late: two started days, 10% of 43 each
     "eve": (None, "unknown_time", 0.0),                             # no timestamp.txt
 }
 
@@ -91,8 +91,8 @@ def test_the_results_carry_the_late_record(course):
     by = {r.student: r for r in load_results(course / "results")}
     for student, (_, status, penalty) in CLASS.items():
         r = by[student]
-        assert (r.late.status, r.late_penalty, r.raw_score) == (status, pytest.approx(penalty), 26.0), student
-        assert r.score == pytest.approx(26.0 - penalty)
+        assert (r.late.status, r.late_penalty, r.raw_score) == (status, pytest.approx(penalty), 40.0), student
+        assert r.score == pytest.approx(40.0 - penalty)
     assert by["eve"].flagged and not by["ada"].flagged
     assert by["ben"].late.extension_s == 2 * 86400
 
@@ -101,18 +101,18 @@ def test_grades_csv_has_raw_final_and_penalty(course):
     rows = grades(course / "results")
     assert list(rows["ada"])[-5:] == ["total", "pending", "raw_total", "late_penalty", "late"]
     assert (rows["cleo"][PS], rows["cleo"]["total"], rows["cleo"]["raw_total"], rows["cleo"]["late_penalty"]) == (
-        "20.2", "20.2", "26", "5.8")
-    assert rows["cleo"]["late"] == "ps1_softmax: 27 h late: −5.8"
-    assert rows["dan"]["late"] == "ps1_softmax: 10 min late (grace)" and rows["dan"]["total"] == "26"
-    assert rows["eve"]["late"] == "ps1_softmax: time unknown" and rows["eve"]["total"] == "26"
+        "31.4", "31.4", "40", "8.6")
+    assert rows["cleo"]["late"] == "ps1_softmax: 27 h late: −8.6"
+    assert rows["dan"]["late"] == "ps1_softmax: 10 min late (grace)" and rows["dan"]["total"] == "40"
+    assert rows["eve"]["late"] == "ps1_softmax: time unknown" and rows["eve"]["total"] == "40"
     assert rows["ada"]["late"] == rows["ben"]["late"] == ""
 
 
 def test_the_feedback_page_says_when_and_what_it_cost(course):
     page = (course / "results" / "cleo" / PS / "feedback.html").read_text(encoding="utf-8")
-    assert 'id="score">20.2<' in page
-    assert ("Submitted 27 h after the due date (due 2026-03-01 23:59 UTC): −5.8 points (10% off per started day "
-            "late, at most 50%; a grace period of 15 min). Your score before the penalty: 26 points.") in page
+    assert 'id="score">31.4<' in page
+    assert ("Submitted 27 h after the due date (due 2026-03-01 23:59 UTC): −8.6 points (10% off per started day "
+            "late, at most 50%; a grace period of 15 min). Your score before the penalty: 40 points.") in page
     assert "with an extension of 2 d" in (course / "results" / "ben" / PS / "feedback.html").read_text(encoding="utf-8")
     eve = (course / "results" / "eve" / PS / "feedback.html").read_text(encoding="utf-8")
     assert "Submission time unknown" in eve and "No late penalty is applied until your instructor has checked" in eve
@@ -120,12 +120,12 @@ def test_the_feedback_page_says_when_and_what_it_cost(course):
 
 def test_the_class_report_and_the_terminal_list_the_late_ones(course):
     report = (course / "results" / "report.html").read_text(encoding="utf-8")
-    assert 'id="late"' in report and "26 → 20.2 / 29" in report and "20.2</a> L" in report
+    assert 'id="late"' in report and "40 → 31.4 / 43" in report and "31.4</a> L" in report
     attention = report.split('id="attention"')[1].split("</section>")[0]
     assert "eve" in attention and "could not be read" in attention
     out = cli(course, "late", "results", "--course", ".").stdout
-    assert "Deadlines: 2 late of 5 with a due date, 1 with a penalty (5.8 points off in all)" in " ".join(out.split())
-    assert "L cleo/ps1_softmax: 26 → 20.2 / 29." in out
+    assert "Deadlines: 2 late of 5 with a due date, 1 with a penalty (8.6 points off in all)" in " ".join(out.split())
+    assert "L cleo/ps1_softmax: 40 → 31.4 / 43." in out
     assert "eve/ps1_softmax: submission time unknown" in out
 
 
@@ -133,19 +133,19 @@ def test_json_junit_and_lms_export_show_the_same_totals(course):
     data = json.loads(cli(course, "late", "results", "--course", ".", "--json").stdout)
     by = {s["student"]: s for s in data["submissions"]}
     assert (by["cleo"]["score"], by["cleo"]["raw_score"], by["cleo"]["late_penalty"]) == (
-        pytest.approx(20.2), 26.0, pytest.approx(5.8))
+        pytest.approx(31.4), 40.0, pytest.approx(8.6))
     assert by["cleo"]["late"]["status"] == "late" and by["cleo"]["submitted"]["source"] == "timestamp.txt"
     assert {k: data["late"][k] for k in ("late", "penalised", "grace", "unknown_time")} == {
         "late": 2, "penalised": 1, "grace": 1, "unknown_time": 1}
-    assert {row["student"]: row["late_penalty"] for row in data["students"]}["cleo"] == pytest.approx(5.8)
+    assert {row["student"]: row["late_penalty"] for row in data["students"]}["cleo"] == pytest.approx(8.6)
     cli(course, "export", "results", "--junit", "--out", "junit.xml", "--course", ".")
     junit = (course / "junit.xml").read_text(encoding="utf-8")
-    assert 'name="cleo/ps1_softmax: 20.2 / 29 points (3 awaiting grading) (late: −5.8 of 26)"' in junit
-    assert '<failure message="27 h late: −5.8" type="late">' in junit and 'type="unknown_time"' in junit
+    assert 'name="cleo/ps1_softmax: 31.4 / 43 points (3 awaiting grading) (late: −8.6 of 40)"' in junit
+    assert '<failure message="27 h late: −8.6" type="late">' in junit and 'type="unknown_time"' in junit
     cli(course, "export", "results", "--lms", "csv", "--out", "lms.csv", "--course", ".")
     with open(course / "lms.csv", newline="", encoding="utf-8") as fh:
         lms = {row["course_id"]: row for row in csv.DictReader(fh)}
-    assert (lms["cleo"][PS], lms["cleo"]["total"], lms["ada"][PS]) == ("20.2", "20.2", "26")
+    assert (lms["cleo"][PS], lms["cleo"]["total"], lms["ada"][PS]) == ("31.4", "31.4", "40")
 
 
 def test_a_deadline_moved_after_grading_recomputes_everything_without_grading(course, tmp_path):
@@ -155,14 +155,14 @@ def test_a_deadline_moved_after_grading_recomputes_everything_without_grading(co
     (moved / "deadlines.toml").write_text(COURSE_FILE.replace("2026-03-01T23:59:00Z", "2026-03-03T23:59:00Z"))
     cli(moved, "late", "results", "--course", ".")
     rows = grades(moved / "results")
-    assert {s: rows[s]["total"] for s in CLASS} == {s: "26" for s in CLASS}
+    assert {s: rows[s]["total"] for s in CLASS} == {s: "40" for s in CLASS}
     assert rows["cleo"]["late"] == "" and rows["eve"]["late"] == "ps1_softmax: time unknown"
     assert {r.student: [t.to_json() for t in r.tests] for r in load_results(moved / "results")} == cells
     assert "Submitted on time" in (moved / "results" / "cleo" / PS / "feedback.html").read_text(encoding="utf-8")
     (moved / "deadlines.toml").unlink()  # no deadlines at all: the raw scores, grades.csv as before deadlines
     cli(moved, "late", "results", "--course", ".")
     assert list(grades(moved / "results")["ada"])[-2:] == ["total", "pending"]
-    assert all(r.late is None and r.score == 26.0 for r in load_results(moved / "results"))
+    assert all(r.late is None and r.score == 40.0 for r in load_results(moved / "results"))
 
 
 def test_a_wrong_course_file_stops_before_writing(course, tmp_path):
@@ -243,22 +243,22 @@ def test_gradescope_uses_its_due_date_per_submitter_and_the_course_policy(tmp_pa
     result = SubmissionResult.from_json(make_result("Student User", PS))
     result.submitted = from_gradescope(GRADESCOPE_METADATA)  # 2018-07-01 21:22 UTC, due 2018-07-01 06:00 UTC
     late = _with_deadline(result, GRADESCOPE_METADATA, PS)
-    # 10% of the 26 points of this result, one started day late
-    assert (late.late.status, late.late_penalty, late.score) == ("late", pytest.approx(2.6), pytest.approx(23.4))
+    # 10% of the 40 points of this result, one started day late
+    assert (late.late.status, late.late_penalty, late.score) == ("late", pytest.approx(4.0), pytest.approx(36.0))
     out = gradescope_results(late)
-    assert out["score"] == pytest.approx(23.4) and sum(t["score"] for t in out["tests"]) == 26.0
-    assert "Submitted 16 h after the due date (due 2018-07-01 06:00 UTC): −2.6 points" in out["output"]
-    assert out["extra_data"]["late"]["penalty"] == pytest.approx(2.6) and out["extra_data"]["raw_score"] == 26.0
+    assert out["score"] == pytest.approx(36.0) and sum(t["score"] for t in out["tests"]) == 40.0
+    assert "Submitted 16 h after the due date (due 2018-07-01 06:00 UTC): −4 points" in out["output"]
+    assert out["extra_data"]["late"]["penalty"] == pytest.approx(4.0) and out["extra_data"]["raw_score"] == 40.0
     extended = json.loads(json.dumps(GRADESCOPE_METADATA))
     extended["users"][0]["assignment"] = {"due_date": "2018-07-02T23:00:00.000000-07:00"}
     on_time = _with_deadline(result, extended, PS)
-    assert (on_time.late.status, on_time.score) == ("on_time", 26.0) and on_time.late.extension_s == 2 * 86400
+    assert (on_time.late.status, on_time.score) == ("on_time", 40.0) and on_time.late.extension_s == 2 * 86400
     no_due = {**GRADESCOPE_METADATA, "assignment": {**GRADESCOPE_METADATA["assignment"], "due_date": None}}
     assert _with_deadline(result, no_due, PS).late is None
 
 
 def test_the_gradescope_bundle_carries_the_course_policy(tmp_path):
-    from autograder.commands.gradescope import bundle_files
+    from autograder.release.gradescope_bundle import bundle_files
 
     files = bundle_files(PS)
     assert files["course/nbgrader_config.py"] == ROOT / "nbgrader_config.py"
@@ -267,15 +267,15 @@ def test_the_gradescope_bundle_carries_the_course_policy(tmp_path):
 
 # -- an nbgrader course: its gradebook's due dates and extensions, its configured policy --------------------------
 
-#: What each nbgrader configuration gives a submission worth 26 points, 27 h late (the plugins of
+#: What each nbgrader configuration gives a submission worth 40 points, 27 h late (the plugins of
 #: tests/late_plugins.py say what they return; nbgrader bounds it to [0, score]).
 NBGRADER_POLICIES = {
     "": 0.0,                                                           # nbgrader's default: penalty_method none
-    'c.LateSubmissionPlugin.penalty_method = "zero"': 26.0,
+    'c.LateSubmissionPlugin.penalty_method = "zero"': 40.0,
     'c.AssignLatePenalties.plugin_class = "autograder.reports.nbgrader_late.LatePenaltyPlugin"\n'
-    'c.LatePenaltyPlugin.per = "day"\nc.LatePenaltyPlugin.deduct = "10%"': 5.8,
-    'c.AssignLatePenalties.plugin_class = "tests.late_plugins.Halve"': 13.0,
-    'c.AssignLatePenalties.plugin_class = "tests.late_plugins.TooMuch"': 26.0,
+    'c.LatePenaltyPlugin.per = "day"\nc.LatePenaltyPlugin.deduct = "10%"': 8.6,
+    'c.AssignLatePenalties.plugin_class = "tests.late_plugins.Halve"': 20.0,
+    'c.AssignLatePenalties.plugin_class = "tests.late_plugins.TooMuch"': 40.0,
     'c.AssignLatePenalties.plugin_class = "tests.late_plugins.Negative"': 0.0,
 }
 
@@ -327,7 +327,7 @@ def test_extensions_are_read_from_the_gradebook_and_granted_there(tmp_path, empt
     assert grades(course / "results")["cleo"]["total"] == "0"
     proc = cli(course, "extension", "cleo", PS, "1d12h", "--results", "results")
     assert "Extension granted (1d12h) for cleo: ps1_softmax." in proc.stdout
-    assert grades(course / "results")["cleo"]["total"] == "26"
+    assert grades(course / "results")["cleo"]["total"] == "40"
     assert load(course).extension("cleo", PS).total_seconds() == 36 * 3600
     missing = cli(course, "extension", "nobody", PS, "1d", ok=False)
     assert missing.returncode == 1 and "has no submission of nobody for ps1_softmax" in missing.stderr

@@ -20,7 +20,13 @@ released, ``cat`` writes one and gets the gradient's 1/N wrong. Then:
    hand-graded points: the totals are checked against the sums written out
    below;
 5. running our command again with ``--gradebook`` brings the hand-graded
-   points into results.json, grades.csv, ``--json`` and the feedback pages.
+   points into results.json, grades.csv, ``--json`` and the feedback pages, with
+   the model answer of each graded answer (never the rubric); ``late
+   --publish-answers`` shows every model answer; ``nbgrader generate_feedback``
+   leaves the grader's cell out.
+
+Formgrader shows, right after each answer, the cell "For the grader" with the
+source's model answer and rubric.
 """
 
 from __future__ import annotations
@@ -122,6 +128,7 @@ def test_the_engine_leaves_every_answer_pending_never_zero_never_earned(graded):
         "ann": (AUTO, 3.0), "bob": (AUTO, 0.0), "cat": (CAT_AUTO, 3.0)}
     page = (graded / "results" / "cat" / PS / "feedback.html").read_text()
     assert "awaiting grading" in page and "3 points awaiting grading" in page
+    assert "Model answer (" not in page, "no model answer before a person has graded the answer"
     assert "&lt;script&gt;" in (graded / "results" / "ann" / PS / "feedback.html").read_text()
     report = (graded / "results" / "report.html").read_text()
     assert "answers awaiting grading" in report
@@ -207,6 +214,10 @@ def test_round_trip_formgrader_then_nbgrader_export_and_our_exports(graded, tmp_
         assert "<script>alert" not in page and "<img src=x" not in page  # shown as text, never run
         assert "javascript:alert" in page and 'href="javascript' not in page  # a link's text, never a link
         assert "BEGIN HIDDEN TESTS" not in page
+        # right after the answer, the cell for the grader: the source's model answer and rubric (not the student's)
+        after = page[page.index(f'id="{ANSWER}"'):]
+        assert "For the grader" in after and "Rubric (3 points)." in after and "Usual partial answers." in after
+        assert after.index("For the grader") < after.index("Rubric (3 points).")
         for student, points in HAND.items():  # the instructor types the points (and one comment)
             sid = listed[student]["id"]
             grades = {g["name"]: g for g in fg.request("GET", f"/formgrader/api/grades?submission_id={sid}")}
@@ -255,6 +266,27 @@ def test_round_trip_formgrader_then_nbgrader_export_and_our_exports(graded, tmp_
     page = (course / "results" / "cat" / PS / "feedback.html").read_text()
     assert "Graded by your instructor: 1.5 / 3 points. Comment: The sign is reversed" in page
     assert "awaiting grading" not in page
+    # graded by a person: the model answer is shown (never the rubric); bob's 0 for a blank answer is no grading
+    assert f"Model answer ({ANSWER})" in page and "Shown now that your answer has been graded" in page
+    assert "Rubric" not in page and "Usual partial answers" not in page
+    assert "Model answer (" not in (course / "results" / "bob" / PS / "feedback.html").read_text()
+    # the instructor publishes the answers: every page shows the model answer, bob's too
+    cmd = [sys.executable, "-m", "autograder", "late", str(course / "results"), "--course", str(course),
+           "--publish-answers"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env=nbgrader_course.tool_env())
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    bob = (course / "results" / "bob" / PS / "feedback.html").read_text()
+    assert f"Model answer ({ANSWER})" in bob and "Published by your instructor" in bob and "Rubric" not in bob
+    # nbgrader's own feedback (the course's configuration) leaves the cell for the grader out
+    proc = subprocess.run([*nbgrader_course.nbgrader_command(), "generate_feedback", PS], cwd=course,
+                          capture_output=True, text=True, timeout=300, env=nbgrader_course.tool_env())
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    pages = sorted((course / "feedback").glob(f"*/{PS}/{PS}.html"))
+    assert [p.parts[-3] for p in pages] == ["ann", "bob", "cat"]
+    for html in pages:
+        text = html.read_text(encoding="utf-8")
+        assert "(from the source notebook; not in the student" not in text and "Rubric (3 points)" not in text, html
+        assert "Usual partial answers" not in text, html
     # and the gradebook still holds the hand grades (a rerun writes auto scores, never over a manual one)
     coursedir = course_directory(course)
     with Gradebook(coursedir.db_url, "probdl") as gb:

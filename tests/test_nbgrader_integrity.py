@@ -17,7 +17,7 @@ import pytest
 
 from autograder.checks.kernel import RECURSION_FRAMES
 from autograder.model.course import GRADE_CELLS, function_of
-from testkit.attacks import ATTACKS
+from testkit.attacks import ATTACKS, PURITY_ATTACKS
 from testkit.fill import filled_release, without_lesson_cells
 from tests.conftest import INSTRUCTOR
 from tests.engine_helpers import stub
@@ -26,6 +26,13 @@ pytestmark = pytest.mark.slow
 
 KERNEL_ATTACKS = [a for a in ATTACKS if a.kernel]
 PROBLEM_SETS = sorted({a.ps for a in KERNEL_ATTACKS})
+
+
+def purity_attack_notebooks(course) -> dict:
+    """``{(student, "ps1_softmax"): notebook}``: every function correct (``course``'s reference solutions) but a
+    softmax that works in place except when it sees it is graded (:data:`testkit.attacks.PURITY_ATTACKS`)."""
+    return {(name, "ps1_softmax"): without_lesson_cells(filled_release("ps1_softmax", {"softmax": source}, course))
+            for name, source in PURITY_ATTACKS}
 
 
 def notebook_of(attack) -> dict:
@@ -71,3 +78,16 @@ def test_a_bypass_earns_nothing_under_plain_nbgrader(graded, attack):
     assert cells is not None, f"nbgrader did not grade {attack.name}"
     earned = {gid: score for gid, score in cells.items() if function_of(gid) in attack.unearned and score}
     assert not earned, f"{attack.name} earned {earned} under nbgrader autograde"
+
+
+@pytest.mark.parametrize("name", [name for name, _ in PURITY_ATTACKS])
+def test_a_function_pure_only_while_graded_loses_the_purity_cell_under_plain_nbgrader(graded, name):
+    """Issue 35, the child's word, in the kernel: ``run_check`` reads the cells the kernel ran (its input history)
+    as the engine reads the notebook, so a softmax that copies its input only when it sees it is graded loses
+    ``softmax-purity`` and nothing else."""
+    cells = graded.get((name, "ps1_softmax"))
+    assert cells is not None, f"nbgrader did not grade {name}"
+    full = {gid: float(points) for gid, points in GRADE_CELLS["ps1_softmax"]}
+    assert cells.get("softmax-purity") == 0, (name, cells)
+    assert {g: cells.get(g) for g in full if g != "softmax-purity"} == {
+        g: p for g, p in full.items() if g != "softmax-purity"}, (name, cells)

@@ -28,8 +28,8 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
-from autograder.model.course import (ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, autograded_max_score, function_of,
-                                     is_answer_cell, max_score, source_notebook)
+from autograder.model.course import (ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, ROOT, autograded_max_score,
+                                     function_of, is_answer_cell, max_score, source_notebook)
 from testkit.zoo.checklists import relation_tolerances
 
 #: Every notebook follows the one template (docs/notebooks.md, tests/test_notebook_template.py).
@@ -39,6 +39,11 @@ DEFAULT_RTOL = 1e-10
 
 def cells(ps):
     return nbformat.read(source_notebook(ps), as_version=4).cells
+
+
+def guide() -> str:
+    """The students' guide, where the rules every problem set shares are written once."""
+    return (ROOT / "docs" / "students.md").read_text(encoding="utf-8")
 
 
 def grade_id(cell):
@@ -98,7 +103,7 @@ def test_each_group_of_graded_cells_follows_a_paragraph_naming_them(ps):
         intro = nb[index - 1]
         assert intro.cell_type == "markdown" and intro.source.startswith("**What the next cells check.**"), \
             f"{ps}: no 'What the next cells check' paragraph before {grade_id(group[0])}"
-        named = re.findall(r"^- \*\*`([a-z_]+-[a-z]+)`\*\* \((\d+) points?\)", intro.source, re.M)
+        named = re.findall(r"^- `([a-z_]+-[a-z]+)` \((\d+)\): ", intro.source, re.M)
         assert named == [(grade_id(c), str(c.metadata["nbgrader"]["points"])) for c in group], \
             f"{ps}: the paragraph before {grade_id(group[0])} names {named}"
         index += len(group)
@@ -107,17 +112,16 @@ def test_each_group_of_graded_cells_follows_a_paragraph_naming_them(ps):
 def check_bullets(ps):
     """grade_id -> the text of its bullet in a "What the next cells check" paragraph."""
     return {gid: text for _, source in markdown_sections(ps)
-            for gid, text in re.findall(r"^- \*\*`([a-z_]+-[a-z]+)`\*\* \(\d+ points?\): (.*)$", source, re.M)}
+            for gid, text in re.findall(r"^- `([a-z_]+-[a-z]+)` \(\d+\): (.*)$", source, re.M)}
 
 
 @pytest.mark.parametrize("ps", STRUCTURED)
 def test_stated_relative_tolerances_are_the_checks(ps):
-    opening = cells(ps)[0].source
-    assert "to 1e-10 relative unless the cell's description says otherwise" in opening
+    assert "to\n  1e-10 relative unless its line in the list says otherwise" in guide()
     bullets = check_bullets(ps)
     for check in checks_for(ps).values():
         if not check.compare_values:   # purity: judged on that property, values belong to the other cells
-            assert "values are judged by" in bullets[check.grade_id], check.grade_id
+            assert "values are not judged" in bullets[check.grade_id], check.grade_id
             continue
         if check.rtol != DEFAULT_RTOL and check.compares_with_reference:
             assert f"{sci(check.rtol)} relative" in bullets[check.grade_id], \
@@ -136,7 +140,7 @@ def test_stated_relative_tolerances_are_the_checks(ps):
 def test_stated_absolute_tolerances_are_the_checks(ps):
     """A check that also accepts an absolute error says so, with the number, in its bullet; the opening
     says that such a value passes within either tolerance. (Purity cells compare no values.)"""
-    assert "a value passes when it is within either one" in cells(ps)[0].source
+    assert "a value\n  passes when it is within either one" in guide()
     bullets = check_bullets(ps)
     for check in checks_for(ps).values():
         if not check.compare_values:
@@ -178,7 +182,7 @@ def test_log1p_appears_only_in_going_further(ps):
 def test_what_ps3_calls_not_graded_is_not_probed():
     """ps3 says sigma <= 0 and empty samples are not graded: no check expects them to raise."""
     opening = cells("ps3_gaussian")[0].source
-    assert "Not graded, as the contract leaves it open: `inf` or `nan` in an input, empty arrays, and `sigma` ≤ 0" in opening
+    assert "Not graded: `inf` or `nan` inputs, empty arrays, `sigma` ≤ 0." in opening
     for check in checks_for("ps3_gaussian").values():
         if check.function == "mvn_log_pdf":
             continue
@@ -205,17 +209,17 @@ def test_the_shared_grading_rules_are_the_contracts(ps):
     a mistake costs points once, error cells need working code and grade exactly the contract's ValueErrors,
     every function has one purity point, graded top to bottom (the submission rules), going further is not
     graded."""
-    contract = (source_notebook(ps).parents[2] / "docs" / "contract.md").read_text()
+    contract = (ROOT / "docs" / "contract.md").read_text()
     for rule in ("**A mistake costs points once.**", "**Error handling needs working code.**", "**Top to bottom.**",
                  "**One policy for errors and purity.**"):
         assert rule in contract, f"docs/contract.md no longer states {rule}; update the notebooks' shared bullets"
-    opening = cells(ps)[0].source
-    for bullet in ("- You earn the points cell by cell, so partial credit follows what works.",
-                   "- A mistake costs points once: a function that calls another function of this problem set",
-                   "is graded as if that one were correct.",
-                   "- **Going further (not graded)** sections are for the curious: nothing in them is checked."):
-        assert bullet in opening, f"{ps}: the opening lacks the shared bullet {bullet!r}"
+    rules = guide()
+    for bullet in ("- **Points cell by cell.**", "so partial credit follows what works",
+                   "- A mistake costs points once: when your function calls another function the",
+                   "**Going further (not graded)** sections are for the curious:\n  nothing in them is checked."):
+        assert bullet in rules, f"docs/students.md lacks the shared rule {bullet!r}"
     errors_rule = ("- **Errors:** each `ValueError` the course's contract names has an `-errors` cell (1 point), "
-                   "earned only if the function also computes results.")
-    assert errors_rule in opening, f"{ps}: the opening states the one -errors rule"
-    assert "- **Purity:** every function has a `-purity` cell (1 point)" in opening
+                   "earned only\n  if the function also computes results.")
+    assert errors_rule in rules, "docs/students.md states the one -errors rule"
+    assert "- **Purity:** every function has a `-purity` cell (1 point)" in rules
+    assert "[the students' guide, *How it is graded*](../../docs/students.md#how-it-is-graded)" in cells(ps)[0].source

@@ -23,7 +23,7 @@ import pytest
 from rich.console import Console
 
 from autograder.model.deadlines import parse_deadlines
-from autograder.reports import write_reports
+from autograder.reports.after_grading import write_reports
 from tests import a11y
 from tests.browser import Browser
 from tests.reports_fixtures import class_results, make_result, write_class

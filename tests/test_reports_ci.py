@@ -119,11 +119,11 @@ def test_student_workflow_posts_the_score(tmp_path):
                           timeout=60)
     assert proc.returncode == 0, proc.stderr
     # autograded points and the points awaiting grading, apart (the derivation is not 0 of 3)
-    assert proc.stdout.strip() == ("::notice title=Autograding complete::Points 21/26 autograded, "
+    assert proc.stdout.strip() == ("::notice title=Autograding complete::Points 32/40 autograded, "
                                    "3 awaiting grading")
     md = summary.read_text()
-    assert md.startswith("## ps1_softmax: 21 / 26 points autograded, 3 points awaiting grading by your instructor")
-    assert "| `softmax-stability` | 0 / 3 |" in md and "**Hint:** subtract the max" in md
+    assert md.startswith("## ps1_softmax: 32 / 40 points autograded, 3 points awaiting grading by your instructor")
+    assert "| `softmax-stability` | 0 / 2 |" in md and "**Hint:** subtract the max" in md
     assert "| `softmax-derivation` | awaiting grading / 3 |" in md
     assert "nan \\| inf" in md, "pipes in messages must not break the table"
     assert "<script" not in md
@@ -242,9 +242,9 @@ def test_student_workflow_grades_a_lone_notebook_and_posts_the_score(tmp_path):
     proc = run_step(STUDENT, "Grade", tmp_path, **env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     results = json.loads((tmp_path / "results" / "student" / "ps1_softmax" / "results.json").read_text())
-    assert results["score"] == 26 and results["max_score"] == 29 and results["pending_points"] == 3  # the derivation
+    assert results["score"] == 40 and results["max_score"] == 43 and results["pending_points"] == 3  # the derivation
     assert any("my softmax.ipynb was graded" in note for note in results["notes"])
     posted = run_step(STUDENT, "Post the score", tmp_path, **env)
     assert posted.returncode == 0, posted.stderr
-    assert posted.stdout.strip() == ("::notice title=Autograding complete::Points 26/26 autograded, "
+    assert posted.stdout.strip() == ("::notice title=Autograding complete::Points 40/40 autograded, "
                                      "3 awaiting grading")

@@ -111,11 +111,11 @@ def test_student_pipeline_grades_prints_the_score_and_writes_junit(tmp_path):
     proc = run_script(load(STUDENT)["autograde"]["script"], project, env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = proc.stdout.splitlines()
-    assert "Points 26/26 autograded, 3 awaiting grading" in lines and "  softmax-stability: 3/3" in lines
+    assert "Points 40/40 autograded, 3 awaiting grading" in lines and "  softmax-stability: 2/2" in lines
     assert "  logsumexp-derivation: awaiting grading/3" in lines
     assert not grader.exists(), "the grader is deleted before the score is printed"
     suite = ET.parse(project / "junit.xml").getroot().find("testsuite")
-    assert suite.get("name") == "student/ps1_softmax: 26 / 29 points (3 awaiting grading)"
+    assert suite.get("name") == "student/ps1_softmax: 40 / 43 points (3 awaiting grading)"
     assert len(suite.findall("testcase")) == 15 and len(suite.findall("testcase/skipped")) == 1
     for name in ("results.json", "feedback.html"):
         assert (project / "results" / "student" / "ps1_softmax" / name).is_file()

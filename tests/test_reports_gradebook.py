@@ -120,8 +120,8 @@ def rewritten(tmp_path_factory, exported):
     data = next(d for d in class_results() if (d["student"], d["assignment"]) == ("ben", "ps1_softmax"))
     for t in data["tests"]:
         if t["name"] == "log_softmax-stability":
-            t.update(score=3.0, status="passed")
-    data["score"] += 3.0
+            t.update(score=t["max_score"], status="passed")
+            data["score"] += t["max_score"]
     write_class(course / "results", [data] + [make_result(sid, "ps1_softmax") for sid in HOSTILE_IDS])
     write_gradebook(course / "results", course)
     return course, nbgrader_export(course)
@@ -131,7 +131,7 @@ def test_rewriting_updates_scores_and_keeps_manual_grades(rewritten):
     """ben's new auto score and the instructor's override both count (:func:`rewritten`)."""
     _, rows = rewritten
     row = rows[("ps1_softmax", "ben")]
-    assert float(row["score"]) == 20.0 + 3.0 + 2.0  # new auto score, manual override kept
+    assert float(row["score"]) == 40.0 - 2.0 + 2.0  # new auto score (softmax-stability still lost), manual override kept
 
 
 def test_gradebook_flag_from_the_command_line(tmp_path, empty_gradebook):
@@ -211,7 +211,7 @@ def test_autograded_notebooks_hold_the_students_cells_and_the_verdicts_not_the_a
     assert failed[0]["output_type"] == "error" and "subtract each slice's maximum" in " ".join(failed[0]["traceback"])
     assert cells["softmax-basic"]["outputs"] == []  # passed: no output, as nbgrader shows a passing test
     assert "BEGIN HIDDEN TESTS" not in json.dumps(nb) and "run_check" not in json.dumps(nb)
-    assert cells["softmax-stability"]["metadata"]["nbgrader"]["points"] == 3
+    assert cells["softmax-stability"]["metadata"]["nbgrader"]["points"] == 2
 
 
 def test_student_markdown_cannot_emit_markup_in_formgrader():

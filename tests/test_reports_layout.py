@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from autograder.reports import write_reports
+from autograder.reports.after_grading import write_reports
 from tests import tooling
 from tests.reports_fixtures import write_flagged_class
 

@@ -65,6 +65,8 @@ TESTED = {
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
     ".venv/bin/python -m autograder extension ada ps1_softmax 0 --results results": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    ".venv/bin/python -m autograder late results --gradebook --publish-answers": (
+        "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
     ".venv/bin/python -m autograder late results --gradebook": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
     ".venv/bin/python -m autograder late results": (
@@ -154,7 +156,7 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
     # the README's example mapping file, as the LMS commands after it read it
     (course / "lms-ids.csv").write_text(re.search(r"```csv\n(.*?)```", documentation(), re.S).group(1))
     instructor = [c for c in commands() if c.startswith(".venv/bin/")]
-    assert len(instructor) == 18, instructor
+    assert len(instructor) == 19, instructor
     outputs = {}
     for command in instructor:
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-c", command], cwd=course, env=PLAIN_ENV,
@@ -162,6 +164,9 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
         assert proc.returncode == 0, f"{command}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
         assert "Traceback" not in proc.stderr, command
         outputs[command] = proc.stdout
+        if "--publish-answers" in command:  # every feedback page shows the model answer (the rubric never)
+            page = (course / "results" / "ada" / "ps1_softmax" / "feedback.html").read_text(encoding="utf-8")
+            assert "Model answer (logsumexp-derivation)" in page and "Rubric" not in page, command
     assert json.loads(outputs[instructor[1]])["class"]["submissions"] == 1
     assert (course / "merged" / "grades.csv").read_text() == (course / "results" / "grades.csv").read_text()
     exported = (course / "grades.csv").read_text()  # nbgrader export, from the gradebook

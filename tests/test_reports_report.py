@@ -10,11 +10,12 @@ import xml.etree.ElementTree as ET
 import pytest
 from rich.console import Console
 
-from autograder.reports import jsonout, stats, write_reports
+from autograder.reports import jsonout, stats
+from autograder.reports.after_grading import write_reports
 from autograder.reports.histogram import histogram_svgs, panels
 from autograder.reports.report import render_report, write_report
 from autograder.model.results import SubmissionResult, fmt_points, load_results
-from autograder.reports.table import grade_table, print_summary, progress_bar
+from autograder.reports.table import grade_table, print_grades, progress_bar
 from tests.reports_fixtures import MEAN_HINT, OVERFLOW_HINT, VARIANCE_HINT, XSS, write_class
 
 
@@ -35,7 +36,7 @@ def test_item_analysis_counts_pass_rates_and_ranks_hints(results_dir):
     assert "Function not defined" in stab["mistakes"][1]["label"]
     assert items["gaussian_log_pdf-basic"]["mistakes"][0]["label"] == VARIANCE_HINT
     assert items["cross_entropy-basic"]["mistakes"] == [{"label": MEAN_HINT, "count": 1}]
-    assert items["logsumexp-basic"]["max_score"] == 2
+    assert items["logsumexp-basic"]["max_score"] == 6
 
 
 def test_a_failure_without_a_hint_is_labelled_in_words():
@@ -54,9 +55,9 @@ def test_a_failure_without_a_hint_is_labelled_in_words():
 
 def test_student_rows_and_flags(results_dir):
     rows = {r["student"]: r for r in stats.student_rows(load_results(results_dir))}
-    assert rows["ada"]["total"] == rows["ada"]["max_total"] == 106
+    assert rows["ada"]["total"] == rows["ada"]["max_total"] == 143
     assert rows["ben"]["scores"]["ps2_cross_entropy"] is None
-    assert rows["ben"]["total"] == 20 + 19
+    assert rows["ben"]["total"] == 36 + 29
     assert rows["eve"]["flags"] == ["ps1_softmax: test cells changed"]
     # the reason the terminal shows is the one results.json gives (not a vague "notebook not run")
     (fay,) = rows["fay"]["flags"]
@@ -109,7 +110,7 @@ def test_empty_folder(tmp_path):
     path = write_report(tmp_path)
     assert "No results in this folder yet" in path.read_text()
     out = io.StringIO()
-    print_summary(tmp_path, console=Console(file=out))
+    print_grades(tmp_path, console=Console(file=out))
     assert "No results" in out.getvalue()
 
 
@@ -119,11 +120,11 @@ def test_terminal_table(results_dir):
     console.print(grade_table(load_results(results_dir)))
     text = out.getvalue()
     assert max(len(line) for line in text.splitlines()) <= 80, "fits an 80-column terminal"
-    assert "ps1" in text and "/26" in text and "/106" in text
+    assert "ps1" in text and "/40" in text and "/143" in text
     rows = {cells[0]: cells[1:] for cells in (re.findall(r"[^│┃\s]+", line) for line in text.splitlines()) if cells}
-    assert rows["ada"] == ["26", "18", "23", "21", "18", "106"]
-    assert rows["ben"] == ["20", "–", "–", "19", "–", "39"]  # ben did not submit ps2, ps3, ps5
-    assert rows["eve"] == ["26", "⚠", "–", "–", "–", "–", "26"]  # changed test cells: a look
+    assert rows["ada"] == ["40", "30", "23", "32", "18", "143"]
+    assert rows["ben"] == ["36", "–", "–", "29", "–", "65"]  # ben did not submit ps2, ps3, ps5
+    assert rows["eve"] == ["40", "⚠", "–", "–", "–", "–", "40"]  # changed test cells: a look
 
 
 def test_write_reports_prints_table_and_paths(results_dir):
@@ -148,12 +149,12 @@ def test_json_output_is_the_only_stdout(results_dir, capsys):
     assert data["report"] == "report.html"
     assert data["class"]["submissions"] == 15
     ps1 = data["problem_sets"]["ps1_softmax"]
-    assert ps1["max_score"] == 26 and ps1["n"] == 6
+    assert ps1["max_score"] == 40 and ps1["n"] == 6
     item = next(i for i in ps1["items"] if i["grade_id"] == "softmax-stability")
     assert item["mistakes"][0]["count"] == 2
     ben = next(s for s in data["students"] if s["student"] == "ben")
-    assert ben["scores"] == {"ps1_softmax": 20.0, "ps2_cross_entropy": None, "ps3_gaussian": None,
-                             "ps4_bernoulli": 19.0, "ps5_gaussian_kl": None}
+    assert ben["scores"] == {"ps1_softmax": 36.0, "ps2_cross_entropy": None, "ps3_gaussian": None,
+                             "ps4_bernoulli": 29.0, "ps5_gaussian_kl": None}
     hal = next(s for s in data["submissions"] if s["student"] == "hal")
     assert hal["flagged"] and hal["cell_problems"][0]["status"] == "timeout"
 
@@ -372,10 +373,10 @@ def test_histogram_geometry_labels_bars_and_mean(results_dir):
         top_score = max(panel.scores)
         assert any(abs(c - top_score) <= (hi - lo) / 2 for c in centres), "the best score has its bar (bars are equal)"
         if panel.title == "ps1_softmax":
-            assert 26 in [round(c, 2) for c in centres], "a full-marks bar centred on 26"
+            assert 40 in [round(c, 2) for c in centres], "a full-marks bar centred on 40"
         mean = root.find("line[@class='mean']")
         assert x_value(float(mean.get("x1"))) == pytest.approx(sum(panel.scores) / len(panel.scores), abs=0.01)
-    assert [p.title for p in panels(results)][-1] == "total" and max(panels(results)[-1].scores) == 106
+    assert [p.title for p in panels(results)][-1] == "total" and max(panels(results)[-1].scores) == 143
 
 
 def test_histograms_count_missing_work_as_the_tables_and_the_caption_say(results_dir):
@@ -464,7 +465,7 @@ def test_answers_awaiting_grading_are_pending_in_every_report(tmp_path):
     cs = stats.of(results)
     rows = {row["student"]: row for row in cs.rows}
     assert {s: (r["total"], r["pending_total"]) for s, r in rows.items()} == {
-        "ada": (18.0, 3.0), "ben": (18.0, 0.0), "cy": (19.0, 0.0)}
+        "ada": (30.0, 3.0), "ben": (30.0, 0.0), "cy": (31.0, 0.0)}
     item = next(it for it in cs.items["ps2_cross_entropy"] if it["grade_id"] == answer)
     assert (item["manual"], item["n"], item["pending"], item["not_answered"], item["passed"], item["mean_score"]) \
         == (True, 3, 1, 1, 0, 0.5)
@@ -473,11 +474,11 @@ def test_answers_awaiting_grading_are_pending_in_every_report(tmp_path):
     assert cs.problem_sets["ps2_cross_entropy"]["pending_submissions"] == 1
 
     out = io.StringIO()
-    print_summary(results_dir, cs, console=Console(file=out, width=200, color_system=None))
+    print_grades(results_dir, cs, console=Console(file=out, width=200, color_system=None))
     text = out.getvalue()
     table = {cells[0]: cells[1:] for cells in (re.findall(r"[^│┃\s]+", line) for line in text.splitlines()) if cells}
     # ps2, total, awaiting grading: 0 when none, as grades.csv says (it said "–" there)
-    assert table["ada"] == ["18", "18", "3"] and table["cy"] == ["19", "19", "0"] and table["ben"] == ["18", "18", "0"]
+    assert table["ada"] == ["30", "30", "3"] and table["cy"] == ["31", "31", "0"] and table["ben"] == ["30", "30", "0"]
     assert "awaiting" in text.split("Grades")[1].split("ada")[0], "the column says awaiting grading"
     assert "Awaiting grading: 1 answer(s) in 1 submission(s), 3 points" in text
     assert answer not in text.split("Hardest graded cells")[-1], "an ungraded answer is not a failed cell"
@@ -486,14 +487,14 @@ def test_answers_awaiting_grading_are_pending_in_every_report(tmp_path):
     assert "answers awaiting grading (3 points, not counted yet)" in html
     assert "answer graded by hand: 1 graded, 1 not answered (0 points), mean 0.5 pt, 1 awaiting grading" in html
 
-    data = jsonout.summary(results_dir, cs)
+    data = jsonout.class_json(results_dir, cs)
     ada = next(s for s in data["submissions"] if s["student"] == "ada")
-    assert (ada["score"], ada["pending_points"], ada["pending"], ada["autograded_score"]) == (18.0, 3.0, [answer], 18.0)
+    assert (ada["score"], ada["pending_points"], ada["pending"], ada["autograded_score"]) == (30.0, 3.0, [answer], 30.0)
     assert data["class"]["pending_points"] == 3.0
 
     header, csv_rows = grades_table(results_dir)
     assert header[-2:] == ["total", "pending"]
-    assert {r[0]: (r[-2], r[-1]) for r in csv_rows} == {"ada": ("18", "3"), "ben": ("18", "0"), "cy": ("19", "0")}
+    assert {r[0]: (r[-2], r[-1]) for r in csv_rows} == {"ada": ("30", "3"), "ben": ("30", "0"), "cy": ("31", "0")}
 
     page = render_feedback(load_result(results_dir / "ada" / "ps2_cross_entropy" / "results.json"))
     assert "3 points awaiting grading" in page and "awaiting grading</span>" in page

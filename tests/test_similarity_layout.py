@@ -15,7 +15,7 @@ import json
 import pytest
 
 from autograder.model.files import SIMILARITY_HTML, SIMILARITY_JSON
-from autograder.similarity import similarity_report
+from autograder.similarity.run import similarity_report
 from tests import a11y
 from tests.browser import Browser
 from tests.test_reports_a11y import WIDTHS as AUDIT_WIDTHS

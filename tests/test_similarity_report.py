@@ -19,7 +19,7 @@ import pytest
 
 from autograder.model.course import ROOT
 from autograder.model.files import SIMILARITY_HTML, SIMILARITY_JSON
-from autograder.similarity import similarity_report
+from autograder.similarity.run import similarity_report
 from testkit.copier import disguise
 from testkit.independent import INDEPENDENT
 from testkit.similarity_class import _write, versions

@@ -106,6 +106,7 @@ EDGE_ROWS = [
     [1.0 - 1e-15, 1e-15],
     [0.25, 0.25, 0.25, 0.25],
     list(dirichlet((12,), seed=8, alpha=0.05)),  # many entries far below 1e-10
+    [1.0 - 2.0**-20] + [2.0**-30] * 1024,  # the -edges probe: tiny entries count (9.5e-7 if dropped, 2.08e-5)
 ]
 
 KL_PAIRS = [
@@ -114,6 +115,7 @@ KL_PAIRS = [
     ([1.0, 0.0], [5e-324, 1.0]),  # p / q overflows: q is the smallest subnormal
     ([0.9, 0.1], [0.1, 0.9]),
     (list(dirichlet((12,), seed=9, alpha=0.05)), list(dirichlet((12,), seed=10, alpha=0.5))),
+    ([1.0 - 2.0**-20] + [2.0**-30] * 1024, [1.0 - 2.0**-10] + [2.0**-20] * 1024),  # the -support probe's pair
 ]
 
 JS_PAIRS = KL_PAIRS + [

@@ -11,6 +11,8 @@ decay against overfitting on 100 digits (ps6, with ``map_linear_regression``).
   own cells (set-up, imports, the source's reference solution cells, the data
   cell, then ``fig-train``) run in this process, in an empty folder as a kernel
   would; the numbers the cell prints are the ones its markdown states.
+* **Training that tells** (ps4, ps6): every number printed beside the one correct functions print, the
+  same for the reference; what each typical mistake shows is ``tests/test_training_tells.py``'s.
 * **A template says so, and so does data not loaded.** With the release's
   solution cells (the template still raising ``NotImplementedError``) the cell
   prints one line saying which function is still the template, and draws
@@ -24,12 +26,11 @@ decay against overfitting on 100 digits (ps6, with ``map_linear_regression``).
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
+import importlib
 import io
 import json
-import os
 import re
 from pathlib import Path
 
@@ -38,6 +39,7 @@ import pytest
 
 from autograder.model.course import ROOT, is_data_cell, is_lesson_cell, release_notebook, source_notebook
 from autograder.release import inline
+from testkit.training_tells import DIFFERS, run_training, tells, values_differ
 
 #: problem set -> the data file its training section reads, and what its README says about it
 TRAINING = {
@@ -69,47 +71,6 @@ def _text(cell) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
-def _python(source: str) -> str:
-    """A cell's source without IPython's magics and shell escapes (what ``%matplotlib inline`` is)."""
-    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
-
-
-def run_training(ps: str, notebook: Path, folder: Path, skip_data: bool = False) -> str:
-    """The stdout of ``fig-train`` after the notebook's set-up, solution and data cells, run here in ``folder``.
-
-    The cells run as a kernel runs them (top to bottom, one namespace, ``folder`` as the working
-    directory, matplotlib without a screen); lesson cells other than ``fig-train`` and the graded test
-    cells are not needed and not run, nor the data cell with ``skip_data``.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    namespace: dict = {"__name__": "__main__"}
-    out = io.StringIO()
-    cwd = os.getcwd()
-    try:
-        os.chdir(folder)
-        for cell in _cells(notebook):
-            meta, gid = _meta(cell), _meta(cell).get("grade_id", "")
-            if cell["cell_type"] != "code" or (meta.get("grade") and not meta.get("solution")):
-                continue
-            if (is_lesson_cell(gid) and gid != "fig-train") or (skip_data and is_data_cell(gid)):
-                continue
-            code = compile(_python(_text(cell)), f"<cell {gid}>", "exec")
-            if gid == "fig-train":
-                with contextlib.redirect_stdout(out):
-                    exec(code, namespace)  # the course's own notebook
-                break
-            with contextlib.redirect_stdout(io.StringIO()):
-                exec(code, namespace)
-    finally:
-        os.chdir(cwd)
-        plt.close("all")
-    return out.getvalue()
-
-
 def _stated(ps: str) -> str:
     """The markdown around ``fig-train``: the section's text up to the cell (what the student reads first)."""
     cells = _cells(source_notebook(ps))
@@ -118,20 +79,37 @@ def _stated(ps: str) -> str:
     return "\n".join(_text(c) for c in cells[start:at] if c["cell_type"] == "markdown")
 
 
+def _rows(printed: str) -> dict:
+    """What a training cell that tells prints: ``what -> (yours, correct)`` for each ``… yours: … correct
+    functions: …`` line (``tests/test_training_tells.py``)."""
+    return {m["what"].strip(): (m["yours"], m["correct"])
+            for m in re.finditer(r"^(?P<what>.*?)\s+yours: (?P<yours>.*?)\s+correct functions: (?P<correct>.*?)"
+                                 rf"(?:\s+{re.escape(DIFFERS)})?\s*$", printed, re.M)}
+
+
 @pytest.mark.parametrize("ps", TRAINING)
 def test_the_reference_solutions_reach_what_the_notebook_states(ps, tmp_path):
-    printed = run_training(ps, source_notebook(ps), tmp_path)
+    printed = run_training(source_notebook(ps), tmp_path)
     assert list(tmp_path.iterdir()) == [], "the notebook reads no file and writes none"
-    stated = _stated(ps)
+    stated = " ".join(_stated(ps).split())
     counts = re.findall(r"held-out accuracy: ([\d.]+)% \((\d+) of (\d+) ", printed)
     if ps == "ps6_information":  # the best prior against none: both numbers are stated
-        best = re.search(r"best held out: prior_std = ([\d.]+) .*?, ([\d.]+)% against ([\d.]+)% without a prior",
-                         printed)
-        assert best, printed
-        prior, with_prior, without = best.groups()
-        assert f"{without} %" in stated and f"{with_prior} %" in stated and f"`prior_std = {prior}`" in stated, (
-            printed, stated)
-        assert float(with_prior) > float(without) + 5, "a prior must help with 100 training digits"
+        rows = _rows(printed)
+        assert rows and all(yours == correct for yours, correct in rows.values()) and not tells(printed), printed
+        accuracy = {float(what.split()[2]): float(yours.rstrip("%")) for what, (yours, _) in rows.items()}
+        best = max((s for s in accuracy if s != np.inf), key=lambda s: (accuracy[s], s))
+        assert f"without a prior {accuracy[np.inf]:.1f} %" in stated, (printed, stated)
+        assert f"with the grid's best, `prior_std = {best:g}`, {accuracy[best]:.1f} %" in stated, (printed, stated)
+        assert accuracy[best] > accuracy[np.inf] + 5, "a prior must help with 100 training digits"
+        return
+    if ps == "ps4_bernoulli":  # the accuracy, and the loss of the weights x 100 from the logits and through p
+        rows = _rows(printed)
+        assert rows and all(yours == correct for yours, correct in rows.values()) and not tells(printed), printed
+        (yours, _), (loss, _) = rows["held-out accuracy (of 169)"], rows["held-out loss from the logits"]
+        percent, right = re.fullmatch(r"([\d.]+)% \((\d+)\)", yours).groups()
+        assert f"**{percent} %** of 169 unseen biopsies right ({right} of 169)" in stated, (printed, stated)
+        assert f"{loss} per biopsy on average from the logits, but $+\\infty$ through $p$" in stated, (printed, stated)
+        assert rows["held-out loss through p"] == ("inf", "inf") and float(percent) > 90
         return
     assert len(counts) == 1, printed
     percent, right, total = counts[0]
@@ -141,14 +119,14 @@ def test_the_reference_solutions_reach_what_the_notebook_states(ps, tmp_path):
 
 @pytest.mark.parametrize("ps", TRAINING)
 def test_with_the_template_the_section_says_which_function_is_missing(ps, tmp_path):
-    printed = run_training(ps, release_notebook(ps), tmp_path)
+    printed = run_training(release_notebook(ps), tmp_path)
     assert "still the template" in printed and "accuracy" not in printed, printed
     assert len(printed.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("ps", TRAINING)
 def test_without_its_data_cell_run_the_section_says_which_cell_to_run(ps, tmp_path):
-    printed = run_training(ps, source_notebook(ps), tmp_path, skip_data=True)
+    printed = run_training(source_notebook(ps), tmp_path, skip_data=True)
     assert printed == (f"This cell reads `{TRAINING[ps]}`, which the data cell above holds (collapsed, titled "
                        '"Data: …"): run that cell, then this one.\n')
 
@@ -187,3 +165,75 @@ def test_every_training_set_is_listed():
             and any(is_data_cell(_meta(c).get("grade_id")) for c in _cells(source_notebook(ps)))}
     assert uses == set(TRAINING)
     assert {p.name for p in DATA_FOLDER.iterdir()} == set(DATA) | {"README.md", LICENCE}
+
+
+# ---------------------------------------------------------------- training that tells (issue 40)
+
+
+def _ps2_inputs() -> dict:
+    """The arguments ps2's training cell gives its functions: the 1,500 training digits' logits at W = 0 (its
+    first step) and at a weight matrix of moderate size (a later step), with their integer labels."""
+    digits = np.loadtxt(DATA_FOLDER / "digits.csv.gz", delimiter=",")
+    X = np.hstack([digits[:, :64] / 16, np.ones((len(digits), 1))])
+    labels = digits[:, 64].astype(int)
+    train = np.random.default_rng(0).permutation(len(labels))[:1500]
+    weights = (np.zeros((65, 10)), 0.5 * np.random.default_rng(1).standard_normal((65, 10)))
+    args = [(X[train] @ W, labels[train]) for W in weights]
+    return {"cross_entropy": args, "cross_entropy_grad": args}
+
+
+#: problem set -> the inputs its training cell gives each trained function (the functions it calls).
+TRAINED = {"ps2_cross_entropy": _ps2_inputs}
+#: problem set -> mistakes of the zoo that the training cell must show (the ones the instructor's review of
+#: issue 40 saw pass unnoticed: a missing 1/N reached 96.6 %), besides every other one that changes values.
+MUST_TELL = {"ps2_cross_entropy": {"cross_entropy_grad-missing-1-over-n", "cross_entropy_grad-wrong-sign",
+                                   "cross_entropy_grad-softmax-over-batch", "cross_entropy-sum-not-mean"}}
+
+
+def _specimens(ps: str, functions) -> list:
+    from testkit.zoo import zoo
+
+    return [s for s in zoo(ps) if s.function in functions]
+
+
+def _function_of(specimen):
+    namespace = {"__name__": "__zoo__"}
+    exec(compile(specimen.source, f"<zoo {specimen.name}>", "exec"), namespace)  # trusted: the course's own zoo
+    return namespace[specimen.function]
+
+
+@pytest.mark.parametrize("ps", TRAINED)
+def test_every_route_the_task_allows_trains_to_what_correct_functions_print(ps, tmp_path):
+    """Each correct specimen of the zoo (a loop, fancy indexing, np.logaddexp.reduce …) trains without an error
+    and prints exactly what the reference prints: nothing marked as differing."""
+    reference = run_training(source_notebook(ps), tmp_path)
+    assert not tells(reference), reference
+    for specimen in _specimens(ps, TRAINED[ps]()):
+        if specimen.correct:
+            printed = run_training(source_notebook(ps), tmp_path, solutions={specimen.function: specimen.source})
+            assert printed == reference, (specimen.name, printed)
+
+
+@pytest.mark.parametrize("ps", TRAINED)
+def test_a_typical_mistake_changes_what_the_training_cell_shows(ps, tmp_path):
+    """Every wrong specimen of a trained function whose values on the training's own inputs differ from the
+    reference's (beyond 1e-9 relative) makes the cell mark a number as differing from correct functions', or
+    stop with its error; the template says so in one line. The mistakes it cannot see are those that change
+    nothing at ordinary inputs (stability at extreme logits, purity, error handling, soft labels, which this
+    training does not use): they are listed, and each must give the reference's own values there."""
+    reference = importlib.import_module(f"solutions.{ps}")
+    inputs = TRAINED[ps]()
+    unseen = []
+    for specimen in _specimens(ps, inputs):
+        if specimen.correct:
+            continue
+        fn = _function_of(specimen)
+        printed = run_training(source_notebook(ps), tmp_path, solutions={specimen.function: specimen.source})
+        if not values_differ(fn, getattr(reference, specimen.function), inputs[specimen.function]):
+            unseen.append(specimen.name)
+            assert not tells(printed), (specimen.name, printed)
+        elif "still the template" in printed:
+            assert len(printed.strip().splitlines()) == 1, printed
+        else:
+            assert tells(printed), (specimen.name, printed)
+    assert not MUST_TELL.get(ps, set()) & set(unseen), unseen

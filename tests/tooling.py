@@ -5,7 +5,8 @@ workers do not run apt-get or npm at the same time.
 
 Where the tests must not pass by skipping (``.ci/run`` sets ``PROBDL_REQUIRE_BROWSER=1``, and so does any
 CI that sets ``CI=true``), a Chromium that is missing and cannot be installed fails the test instead
-(docs/contributing.md).
+(docs/contributing.md); in ``.ci/run``'s runs under the other CPythons (``.ci/other-python``,
+``PROBDL_BROWSER_ELSEWHERE``) the browser tests skip, saying they run in the CPython 3.11 suite.
 """
 
 from __future__ import annotations
@@ -67,7 +68,11 @@ def browser_required() -> bool:
 
 def chromium() -> str:
     """Path of Debian's chromium, installed when missing; skips the test when it cannot be (fails it where
-    :func:`browser_required`)."""
+    :func:`browser_required`). Where ``PROBDL_BROWSER_ELSEWHERE`` says where the browser tests run instead
+    (``.ci/other-python``: the suite under another CPython, in a root without Chromium), skips saying so."""
+    elsewhere = os.environ.get("PROBDL_BROWSER_ELSEWHERE", "").strip()
+    if elsewhere:
+        pytest.skip(f"the browser tests run in {elsewhere}")
     with _lock("chromium"):
         path = shutil.which("chromium")
         if path is None:

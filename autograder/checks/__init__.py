@@ -6,45 +6,37 @@ evaluates the check against the notebook's namespace and raises
 ``AssertionError`` with the message and hint when it fails. The grading
 engine evaluates the same checks from the trusted side instead.
 
-Importing this package imports nothing: ``import autograder.sandbox.invoke``
-loads the standard library, NumPy and :mod:`.invoke` only, which is how the
-engine's zygote uses it without pulling in the evaluation, the course plan
-and, through them, ``solutions`` (a test asserts so). The names below are
-looked up on first use.
+A problem set's module is imported by name when its checks are first asked
+for (:func:`checks_for`), never all six here: a Gradescope bundle holds its own
+problem set's module only (:mod:`autograder.release.gradescope_bundle`), and
+each builds its probes as it is imported (ps3's 300-dimensional covariances
+take 2.2 s, ps5's 0.7 s, measured with ``python -X importtime``).
 """
 
 from __future__ import annotations
 
-_EXPORTS = {
-    "Check": "autograder.checks.model",
-    "CheckResult": "autograder.checks.model",
-    "Hint": "autograder.checks.model",
-    "Probe": "autograder.checks.model",
-}
+import hashlib
+import importlib
+import json
 
-__all__ = sorted([*_EXPORTS, "all_checks", "checks_for", "get_check", "run_check"])
+from autograder.checks import kernel
+from autograder.checks.evaluate import LocalTarget, evaluate
+from autograder.checks.inplace import InPlaceReader
+from autograder.model.course import FUNCTIONS, PROBLEM_SETS, RELEASE, ROOT, problem_set_of
+from autograder.model.notebook import cell_text
+from autograder.sandbox import guard
 
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = ["all_checks", "checks_for", "get_check", "run_check"]
 
 
 def checks_for(ps: str) -> dict:
     """``grade_id -> Check`` for one problem set, in notebook order."""
-    import importlib
-
-    module = importlib.import_module(f"autograder.checks.{ps}")
+    module = importlib.import_module(f"autograder.checks.{ps}")  # by name: see the module docstring
     return {check.grade_id: check for check in module.CHECKS}
 
 
 def all_checks() -> dict:
     """``grade_id -> Check`` for every problem set of the course, in course order."""
-    from autograder.model.course import PROBLEM_SETS
-
     out = {}
     for ps in PROBLEM_SETS:
         out.update(checks_for(ps))
@@ -59,8 +51,6 @@ def get_check(grade_id: str):
     KeyError
         When no check of its problem set has that name.
     """
-    from autograder.model.course import problem_set_of
-
     checks = checks_for(problem_set_of(grade_id))
     if grade_id not in checks:
         raise KeyError(f"no check named {grade_id!r}")
@@ -74,7 +64,9 @@ def run_check(grade_id: str, namespace: dict) -> None:
     ``execute_result``, which ``nbgrader autograde`` reads as a partial score.
 
     In an IPython kernel it also makes the following graded cells run as a
-    whole with errors carried forward (:mod:`autograder.checks.kernel`).
+    whole with errors carried forward (:mod:`autograder.checks.kernel`), and
+    purity is judged from the cells the kernel ran, as the engine judges it
+    (:func:`_kernel_source`).
 
     Raises
     ------
@@ -83,17 +75,61 @@ def run_check(grade_id: str, namespace: dict) -> None:
         interpreter whose forbidden functions cannot be made unusable
         (:func:`autograder.sandbox.guard.unsupported`).
     """
-    from autograder.checks import kernel
-    from autograder.checks.evaluate import LocalTarget, evaluate
-    from autograder.sandbox.guard import unsupported
-
-    why = unsupported()
+    why = guard.unsupported()
     if why is not None:
         raise AssertionError(f"not graded: {why}")
 
     kernel.install()  # from the next graded cell on, its visible asserts carry errors forward too
     with kernel.set_aside():
-        result = evaluate(get_check(grade_id), LocalTarget(namespace))
+        result = evaluate(get_check(grade_id), LocalTarget(namespace, _kernel_source(grade_id)))
     if not result.passed:
         raise AssertionError(result.feedback())
     print(result.message)
+
+
+def _kernel_source(grade_id: str):
+    """The cells this IPython kernel ran so far, read for purity (:class:`~autograder.checks.inplace.InPlaceReader`),
+    or None outside a kernel.
+
+    From the shell's input history, in order; a cell whose text is one of the course's own (a code cell of the
+    problem set's source or release notebook: the set-up cell, the imports, the tests) is not a student's, as the
+    engine marks the cells it restores from the source. Only as trustworthy as the kernel: code in it can rewrite
+    its history (docs/threat-model.md, plain nbgrader).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
+    if not isinstance(history, list):
+        return None
+    ps = problem_set_of(grade_id)
+    course = _course_cells(ps)
+    reader = InPlaceReader(contract=FUNCTIONS[ps])
+    for index, text in enumerate(history[1:], start=1):
+        if isinstance(text, str):
+            reader.add(text, index=index, student=_digest(text) not in course)
+    return reader
+
+
+_COURSE_CELLS: dict = {}
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _course_cells(ps: str) -> frozenset:
+    """Digests of the code cells of ``ps``'s source and release notebooks (the course's own code; digests, so
+    that the kernel holds no hidden test or reference solution in memory)."""
+    if ps not in _COURSE_CELLS:
+        texts = set()
+        for path in (ROOT / "source" / ps / f"{ps}.ipynb", RELEASE / ps / f"{ps}.ipynb"):
+            try:
+                nb = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            texts.update(_digest(cell_text(c)) for c in nb.get("cells", []) if c.get("cell_type") == "code")
+        _COURSE_CELLS[ps] = frozenset(texts)
+    return _COURSE_CELLS[ps]

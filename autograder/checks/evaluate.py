@@ -11,6 +11,12 @@ evaluation serves both ways of grading:
 References come from ``solutions/`` in this (trusted) process and are cached
 for the life of the process, i.e. computed once per batch.
 
+Purity is judged from evidence this process holds: a purity cell passes only
+when the call left its inputs unchanged **and** the target's reading of the
+source (:meth:`Target.writes`, :mod:`autograder.checks.inplace`) finds no
+way for the function to write through an array or list argument of that
+probe; the child's own report of a change is never the only evidence.
+
 Errors are carried forward (:func:`carried_forward`): while a probe calls
 the function under test, its calls of the problem set's other contract
 functions are answered by :func:`carried_answer` (the reference, in this
@@ -33,6 +39,7 @@ import numpy as np
 
 from autograder.sandbox import invoke as _invoke
 from autograder.checks import shown
+from autograder.checks.inplace import Reading
 from autograder.checks.compare import compare, compare_nonfinite
 from autograder.checks.model import Check, CheckResult, Failure, Hint, Probe, Within, memo_by_identity
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, problem_set_of_function
@@ -52,17 +59,28 @@ class Target(Protocol):
         functions named in ``carry`` are answered by :func:`carried_answer` (see
         :class:`invoke.Carried`)."""
 
+    def writes(self, function: str) -> Reading | None:
+        """What the submission's source says ``function`` may do to its arguments
+        (:class:`~autograder.checks.inplace.Reading`), or None when this target holds no source."""
+
 
 class LocalTarget:
     """A submission whose functions live in a namespace of this process.
 
     Carried-forward calls go through the engine's wire codec both ways, as
     they do between the engine's child and parent, so that both targets hand
-    the function under test the same values.
+    the function under test the same values. ``source``: an
+    :class:`~autograder.checks.inplace.InPlaceReader` of the cells that made
+    the namespace (purity is then judged from it too, as the engine does);
+    without one, purity rests on the call alone (checks' own unit tests).
     """
 
-    def __init__(self, namespace):
+    def __init__(self, namespace, source=None):
         self.namespace = namespace
+        self.source = source
+
+    def writes(self, function):
+        return self.source.reading(function) if self.source is not None else None
 
     def defined(self, function):
         return _invoke.describe_definition(self.namespace, function)
@@ -180,6 +198,12 @@ GENERIC_HINTS = (
         lambda f: f.kind == "mutation",
     ),
     Hint(
+        "Write the function (and the helpers it calls) as plain code the grader can read: no `exec`/`eval`, no "
+        "frames, tracers or `globals()`, no IPython magics inside it, and import only libraries (NumPy, SciPy, "
+        "math), not modules of your own.",
+        lambda f: f.kind == "unverifiable",
+    ),
+    Hint(
         "Return NumPy values: a float64 array (or a float for reductions), not another type.",
         lambda f: f.kind == "type",
     ),
@@ -249,12 +273,16 @@ def _numbers(value):
 
 
 def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Outcome,
-          twin: _invoke.Outcome | None = None, used: tuple = ()):
+          twin: _invoke.Outcome | None = None, used: tuple = (), reading: Reading | None = None):
     """The :class:`Failure` of one probe, or ``None`` when it passed.
 
     ``twin`` is the outcome of the probe's array twin (:attr:`Probe.twin`);
     ``used`` the outcomes of the probes a relation probe uses
-    (:attr:`Probe.uses`), which have passed already. For a hidden probe,
+    (:attr:`Probe.uses`), which have passed already; ``reading`` what the
+    source says the function may do to its arguments (a check with
+    ``no_mutation`` fails when it may write through an array or list argument
+    of this probe, or cannot vouch for the function: :meth:`Reading.verdict`).
+    For a hidden probe,
     the student's own text (exception class and message, warning text, type
     names) is shown only as far as :mod:`shown` allows.
     """
@@ -285,9 +313,7 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
                                  "passed as a NumPy array")
         if check.no_warnings and runtime:
             return fail("warning", f"the call raised {shown.warning(public, runtime[0])}")
-        if check.no_mutation and outcome.mutated:
-            return fail("mutation", f"the call modified its input ({', '.join(outcome.mutated)}) in place")
-        return None
+        return _purity(check, probe, outcome, reading, fail)
     if outcome.status == "raised":
         return fail("raised", "raised " + shown.raised(public, outcome.error_type, outcome.error_message))
     if outcome.value is None and outcome.value_type not in ("NoneType", ""):
@@ -316,8 +342,19 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
             # is about values, not "right values, but a warning" (the verdict is the same either way).
             kind = "value"
         return fail(kind, f"{right}the call raised {shown.warning(public, runtime[0])}")
-    if check.no_mutation and outcome.mutated:
+    return _purity(check, probe, outcome, reading, fail)
+
+
+def _purity(check: Check, probe: Probe, outcome: _invoke.Outcome, reading: Reading | None, fail):
+    """The inputs are left alone: the call changed none of them, and the source cannot write through one."""
+    if not check.no_mutation:
+        return None
+    if outcome.mutated:
         return fail("mutation", f"the call modified its input ({', '.join(outcome.mutated)}) in place")
+    if reading is not None:
+        kind, detail = reading.verdict(probe.args, probe.kwargs)
+        if kind:
+            return fail(kind, detail)
     return None
 
 
@@ -562,6 +599,7 @@ def evaluate(check: Check, target: Target) -> CheckResult:
         used = target.forbidden_uses(check.function, tuple(check.forbidden), carry)
         if used:
             return _forbidden_result(check, used)
+    reading = target.writes(check.function) if check.no_mutation else None
     outcomes, refs = [], []
     for index, probe in enumerate(check.probes):
         outcome = target.call(check.function, probe.args, probe.kwargs, carry)
@@ -577,7 +615,7 @@ def evaluate(check: Check, target: Target) -> CheckResult:
         outcomes.append(outcome)
         refs.append(reference(check, index))
         twin = outcomes[probe.twin] if probe.twin is not None else None
-        failure = judge(check, probe, outcome, refs[-1], twin, tuple(outcomes[i] for i in probe.uses))
+        failure = judge(check, probe, outcome, refs[-1], twin, tuple(outcomes[i] for i in probe.uses), reading)
         if failure is not None:
             return result(failure)
     if not check.compare_values:

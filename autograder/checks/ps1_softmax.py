@@ -82,6 +82,14 @@ def _lse_without_max(z, axis=-1):
     return np.log(np.exp(x - m).sum(axis=axis))
 
 
+def _lse_whole_array(z, axis=-1):
+    """One number for the whole array: ``np.log(np.sum(np.exp(z)))`` without ``axis`` (shifted here, so that
+    it is the same formula at any magnitude)."""
+    x = np.asarray(z, float)
+    m = x.max()
+    return m + np.log(np.exp(x - m).sum())
+
+
 def _lse_keepdims(z, axis=-1):
     x = np.asarray(z, float)
     m = x.max(axis=axis, keepdims=True)
@@ -143,6 +151,9 @@ LSE_HINTS = (
          matches(_lse_without_max)),
     Hint("You reduce over a different axis than the one asked for: pass `axis=axis` to every "
          "reduction (max and sum).", matches(_lse_other_axis)),
+    Hint("The sum runs over the whole array and returns one number: pass `axis=axis` to `np.sum` (and to "
+         "`np.max`), so that each slice along `axis` gets its own log-sum-exp: a (2, 3) input gives 2 numbers.",
+         matches(_lse_whole_array)),
     Hint("The result must not keep the reduced axis: a (2, 3, 4) input with axis=1 gives shape (2, 4), "
          "and a 1-D input gives a scalar. Squeeze it (`np.squeeze(..., axis=axis)`) at the end.",
          any_of(kind("shape"), matches(_lse_keepdims))),

@@ -11,7 +11,9 @@ grade_id                       public inputs (expected values from the reference
 entropy-basic                  ``entropy([0.5, 0.5])`` = log 2; ``entropy([0.25, 0.25, 0.25, 0.25])`` = log 4
 entropy-axis                   ``entropy([[0.5, 0.25], [0.5, 0.75]], axis=0)``;
                                ``entropy(np.full((2, 3, 4), 1/3), axis=1)`` = log 3, shape (2, 4)
-entropy-edges                  ``entropy([1.0, 0.0, 0.0])`` = 0.0 exactly; ``entropy([0.5, 0.5, 0.0])`` = log 2
+entropy-edges                  ``entropy([1.0, 0.0, 0.0])`` = 0.0 exactly; ``entropy([0.5, 0.5, 0.0])`` = log 2;
+                               ``SPLIT_P`` (1 − 2^-20 and 1024 entries of 2^-30) against ``MERGED_P`` and the uniform
+                               distribution over 1024 (the chain rule)
 entropy-errors                 ``entropy([0.2, 0.8])`` (valid); ``entropy([0.5, 0.6])`` and
                                ``entropy([1.5, -0.5])`` raise ValueError
 entropy-purity                 ``entropy(np.array([0.5, 0.25, 0.125, 0.125]))`` and the same numbers as a list
@@ -19,14 +21,16 @@ kl_divergence-basic            ``kl_divergence([0.5, 0.5], [0.9, 0.1])``;
                                ``kl_divergence([0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25])`` = 0;
                                ``KL_NEAR_P``, ``KL_NEAR_Q`` (nearly equal: the result must not be negative)
 kl_divergence-support          ``kl_divergence([0.5, 0.5, 0.0], [0.5, 0.25, 0.25])`` = log 2 / 2;
-                               ``kl_divergence([0.5, 0.5], [1.0, 0.0])`` = inf (no warning)
+                               ``kl_divergence([0.5, 0.5], [1.0, 0.0])`` = inf (no warning);
+                               ``SPLIT_P``, ``SPLIT_Q`` against ``MERGED_P``, ``MERGED_Q`` (the chain rule)
 kl_divergence-errors           ``kl_divergence([0.2, 0.8], [0.5, 0.5])`` (valid); ``kl_divergence([0.5, 0.5], [0.7, 0.7])``
                                and ``kl_divergence([-0.1, 1.1], [0.5, 0.5])`` raise ValueError
 kl_divergence-purity           the (2, 3) arrays ``P_PURE``, ``Q_PURE`` (dyadic rows that sum to 1 exactly) and the same
                                numbers as nested lists
 js_divergence-basic            ``js_divergence([0.5, 0.5], [0.9, 0.1])``; ``js_divergence([0.2, 0.3, 0.5], [0.2, 0.3, 0.5])`` = 0
 js_divergence-properties       ``js_divergence([1.0, 0.0], [0.0, 1.0])`` = log 2;
-                               ``js_divergence([0.5, 0.5, 0.0], [0.0, 0.5, 0.5])`` = log 2 / 2
+                               ``js_divergence([0.5, 0.5, 0.0], [0.0, 0.5, 0.5])`` = log 2 / 2;
+                               ``SPLIT_P``, ``SPLIT_Q`` against ``MERGED_P``, ``MERGED_Q`` (the chain rule)
 js_divergence-errors           ``js_divergence([0.2, 0.8], [0.5, 0.5])`` (valid); ``js_divergence([0.5, 0.5], [0.7, 0.7])``
                                and ``js_divergence([-0.1, 1.1], [0.5, 0.5])`` raise ValueError
 js_divergence-purity           as ``kl_divergence-purity``
@@ -45,7 +49,8 @@ bayes_posterior-errors         the base-rate test (valid); ``bayes_posterior(np.
 bayes_posterior-purity         ``BP_PURE`` as arrays and as lists
 map_linear_regression-basic    ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 1.0)`` = [7/8, 11/8] with
                                ``X3 = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]`` (λ = 1);
-                               ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 10.0)`` (λ = 0.01)
+                               ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 10.0)`` = [30400, 60500] / 30401
+                               (λ = 0.01)
 map_linear_regression-limits   ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, np.inf)`` = [1, 2] (least squares);
                                ``map_linear_regression(X3, [1.0, 2.0, 3.0], 2.0, 1.0)`` = [19/35, 26/35] (λ = 4, not 1/4);
                                ``map_linear_regression(X3, [1.0, 2.0, 3.0], 1.0, 1e-3)`` ≈ [4e-6, 5e-6] (λ = 1e6)
@@ -155,6 +160,19 @@ DISJOINT_P = np.array([[0.5, 0.5, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.0, 0.3, 0.
 DISJOINT_Q = np.array([[0.0, 0.0, 0.5, 0.5], [0.0, 0.2, 0.3, 0.5], [0.6, 0.0, 0.4, 0.0]])
 ONE_HOT_VS_FULL = (np.eye(4), np.tile([0.1, 0.2, 0.3, 0.4], (4, 1)))  # KL = -log q_k
 TINY_Q = (np.array([0.5, 0.5, 0.0]), np.array([1e-300, 1.0 - 2e-300, 1e-300]))  # a large but finite KL
+# Tiny probabilities are probabilities: an outcome of probability b = 2^-20 (9.5e-7) split into k = 1024 equal
+# parts of 2^-30 (9.3e-10, below np.isclose's default atol of 1e-8), beside one outcome of 1 - 2^-20. Fixed
+# values (no draw from _rng: the seeded probes above stay as they were), dyadic so that every slice sums to 1
+# exactly (a validation that asks for `== 1` computes: that mistake is the -errors cell's). By the chain rule
+# the split adds b·H(uniform over k) = b·log k to the entropy and nothing to KL or JSD. mpmath at 60 digits
+# (tests/test_solutions_ps6.py holds the reference to it): H(SPLIT_P) = 2.0785e-5 nats, of which the 1024
+# parts carry 1.9831e-5; dropping every entry below 1e-8 (`np.isclose(p, 0)`) leaves 9.537e-7.
+# KL(SPLIT_P ‖ SPLIT_Q) = 9.6947e-4, of which the parts carry -6.6104e-6; JSD = 3.3512e-4.
+SPLIT_K, SPLIT_B = 1024, 2.0**-20
+SPLIT_P = np.concatenate([[1.0 - SPLIT_B], np.full(SPLIT_K, SPLIT_B / SPLIT_K)])
+SPLIT_Q = np.concatenate([[1.0 - 2.0**-10], np.full(SPLIT_K, 2.0**-10 / SPLIT_K)])
+MERGED_P, MERGED_Q = np.array([1.0 - SPLIT_B, SPLIT_B]), np.array([1.0 - 2.0**-10, 2.0**-10])
+UNIFORM_K = np.full(SPLIT_K, 1.0 / SPLIT_K)
 #: The -purity cells' visible examples, as (nested) lists (their array twins are made from them).
 #: (Dyadic entries: every row sums to 1 exactly, so even a validation that wrongly asks for `== 1` computes.)
 P_PURE = [[0.25, 0.25, 0.5], [0.5, 0.375, 0.125]]
@@ -259,10 +277,20 @@ def _h_eps(eps):
     return h
 
 
+def _h_skip_tiny(p, axis=-1):  # entries within np.isclose's default atol (1e-8) of 0 treated as zeros
+    p = _f(p)
+    return _h(np.where(np.isclose(p, 0.0), 0.0, p), axis)
+
+
 def _kl(p, q, axis=-1, log=np.log):
     p, q = _f(p), _f(q)
     ratio = np.where(p > 0, p, 1.0) / np.where(p > 0, q, 1.0)
     return np.sum(np.where(p > 0, p * log(ratio), 0.0), axis=axis)
+
+
+def _kl_skip_tiny(p, q, axis=-1):
+    p = _f(p)
+    return _kl(np.where(np.isclose(p, 0.0), 0.0, p), q, axis)
 
 
 def _kl_swapped(p, q, axis=-1):
@@ -297,6 +325,11 @@ def _js(p, q, axis=-1, m=None, half=0.5, log=np.log):
     p, q = _f(p), _f(q)
     m = (p + q) / 2 if m is None else m
     return half * (_kl(p, m, axis, log) + _kl(q, m, axis, log))
+
+
+def _js_skip_tiny(p, q, axis=-1):
+    p, q = _f(p), _f(q)
+    return _js(np.where(np.isclose(p, 0.0), 0.0, p), np.where(np.isclose(q, 0.0), 0.0, q), axis, m=(p + q) / 2)
 
 
 def _js_sum_mixture(p, q, axis=-1):
@@ -469,13 +502,19 @@ EPS_IN_LOG = Hint(
            _gave(*(_h_eps(e) for e in (1e-15, 1e-12, 1e-10, 1e-9, 1e-8)),
                  *(_kl_eps(e) for e in (1e-15, 1e-12, 1e-10, 1e-9, 1e-8)), rtol=1e-12)),
 )
+TINY_COUNTS = Hint(
+    "Only exact zeros count 0: a probability of 1e-9 is small, not zero (a thousand of them carry 2e-5 nats of "
+    "entropy). Don't skip entries with `np.isclose(p, 0)` (its default atol is 1e-8) or any threshold: "
+    "`scipy.special.xlogy` is exact for every p ≥ 0, and `np.where(p > 0, …, 0)` tests for exact zeros.",
+    _gave(_h_skip_tiny, _kl_skip_tiny, _js_skip_tiny),
+)
 AXIS = Hint("Reduce over `axis` only (`np.sum(…, axis=axis)`): the result has the input's shape without that axis.",
             any_of(kind("shape"), _gave(_h_other_axis)))
 
 H_HINTS = (
     Hint("Entropy is H(p) = −Σ p log p, which is ≥ 0: you lost the minus sign.", _gave(_h_no_minus)),
     Hint("Entropy is a sum over the outcomes, not a mean: −Σ p log p.", _gave(_h_mean)),
-    NATS, EPS_IN_LOG, ZERO_LOG_ZERO, AXIS, TOLERANCE_LOOSE, VALIDATE, TOLERANCE_STRICT,
+    NATS, TINY_COUNTS, EPS_IN_LOG, ZERO_LOG_ZERO, AXIS, TOLERANCE_LOOSE, VALIDATE, TOLERANCE_STRICT,
 )
 KL_HINTS = (
     Hint("KL is never negative, but a sum of terms of both signs can round below 0 (about -1e-16) when p and q "
@@ -489,7 +528,7 @@ KL_HINTS = (
          _gave(_kl_entropy_difference, _kl_entropy_difference_reversed)),
     Hint("−Σ p log q is the cross-entropy H(p, q) = H(p) + KL(p ‖ q): subtract the entropy, i.e. use "
          "Σ p log(p / q).", _gave(_kl_cross_entropy)),
-    NATS, EPS_IN_LOG,
+    NATS, TINY_COUNTS, EPS_IN_LOG,
     Hint("Where q = 0 under p > 0 the KL is inf; compute it without a warning: "
          "`with np.errstate(divide=\"ignore\"):` around the division, or `np.where` on q > 0.",
          all_of(kind("warning"), label_has("inf"))),
@@ -503,7 +542,7 @@ JS_HINTS = (
          _gave(_js_symmetric_kl, _js_geometric_mixture)),
     Hint("JSD = ½ KL(p ‖ m) + ½ KL(q ‖ m): both terms, each with its ½.",
          _gave(_js_no_half, _js_one_term, _js_one_term_halved)),
-    NATS, ZERO_LOG_ZERO, AXIS,
+    NATS, TINY_COUNTS, ZERO_LOG_ZERO, AXIS,
 )
 BP_HINTS = (
     Hint("log_prior is already a log: use it as it is. np.log(np.exp(log_prior)) takes log(0) = -inf for an "
@@ -568,11 +607,16 @@ H_SLICES = Relation("slice by slice", "entropy(p, axis) = entropy of p's slices 
 H_ZEROS = Relation("zero entries add nothing", "entropy(p) = entropy(p without its zero entries), slice by slice",
                    shape_free=True)
 H_ONE_HOT = Relation("one-hot is certain", "entropy of a one-hot slice = 0 exactly", atol=0.0, shape_free=True)
+H_CHAIN = Relation("tiny probabilities count", "entropy(p) = entropy(p′) + b·entropy(uniform over k) when p′ merges "
+                   "k equal parts of p (b in all), however small: the chain rule", shape_free=True)
 KL_NONNEGATIVE = Relation("never negative", "kl_divergence(p, q) ≥ 0 (clamp a sum that rounds below 0)", atol=0.0,
                           shape_free=True, uses_result=True)
 KL_SPLIT = Relation("outcomes with p = 0 add nothing", "kl_divergence(p, q) is unchanged when q's mass on an outcome "
                     "with p = 0 is split over a new outcome (p = 0 there too), or an outcome with p = q = 0 is "
                     "added", shape_free=True)
+KL_CHAIN = Relation("tiny probabilities count", "kl_divergence(p, q) = kl_divergence(p′, q′) + b·kl_divergence(u, u) "
+                    "when p′, q′ merge k equal parts of p (b in all) and of q, u uniform over k, however small: the "
+                    "chain rule", shape_free=True)
 JS_SYMMETRIC = Relation("symmetric", "js_divergence(p, q) = js_divergence(q, p)", shape_free=True)
 JS_DISJOINT = Relation("disjoint supports give the maximum", "js_divergence(p, q) for disjoint supports = "
                        "js_divergence([1, 0], [0, 1]) (log 2 in nats)", shape_free=True)
@@ -580,6 +624,8 @@ JS_BOUNDED = Relation("between 0 and the maximum", "0 ≤ js_divergence(p, q) �
                       atol=1e-15, shape_free=True, uses_result=True)
 JS_SPLIT = Relation("outcomes outside both supports add nothing", "js_divergence(p, q) is unchanged when an outcome "
                     "with p = q = 0 is added", shape_free=True)
+JS_CHAIN = Relation("tiny probabilities count", "js_divergence(p, q) = js_divergence(p′, q′) when p′, q′ merge k equal "
+                    "parts of p and of q, however small: the chain rule", shape_free=True)
 BP_SHIFT = Relation("only differences matter", "bayes_posterior(log_prior + a, log_likelihood + c) = "
                     "bayes_posterior(log_prior, log_likelihood) for a number a and a number c_n per observation "
                     "(the shift that brings the log-likelihoods near 0)", shape_free=True)
@@ -627,6 +673,28 @@ def _h_zeros(label, p, public=False):
 def _h_one_hot(label, p, public=False):
     shape = np.shape(p)[:-1]
     return related(label, (p,), relation=H_ONE_HOT.at(lambda: np.zeros(shape)), calls=(), public=public)
+
+
+def _h_chain(label, public=False):
+    """``entropy(SPLIT_P)`` judged against the entropy of ``MERGED_P`` and of the uniform distribution over k."""
+    return related(label, (SPLIT_P,), relation=H_CHAIN.at(lambda merged, uniform: merged + SPLIT_B * uniform),
+                   calls=((f"{label}, its {SPLIT_K} parts merged into one outcome", (MERGED_P,), {}),
+                          (f"the uniform distribution over {SPLIT_K} outcomes", (UNIFORM_K,), {})), public=public)
+
+
+def _kl_chain(label, public=False):
+    """``kl_divergence(SPLIT_P, SPLIT_Q)`` judged against the merged pair and the uniform against itself."""
+    return related(label, (SPLIT_P, SPLIT_Q), relation=KL_CHAIN.at(lambda merged, uniform: merged + SPLIT_B * uniform),
+                   calls=((f"{label}, the {SPLIT_K} parts of each merged into one outcome", (MERGED_P, MERGED_Q), {}),
+                          (f"the uniform distribution over {SPLIT_K} outcomes against itself",
+                           (UNIFORM_K, UNIFORM_K.copy()), {})), public=public)
+
+
+def _js_chain(label, public=False):
+    """``js_divergence(SPLIT_P, SPLIT_Q)`` judged against the merged pair."""
+    return related(label, (SPLIT_P, SPLIT_Q), relation=JS_CHAIN.at(same),
+                   calls=((f"{label}, the {SPLIT_K} parts of each merged into one outcome", (MERGED_P, MERGED_Q),
+                           {}),), public=public)
 
 
 def _kl_nonnegative(label, p, q, public=False):
@@ -829,6 +897,7 @@ CHECKS = (
             *_h_zeros("rows with several zero entries", ZEROS_MIXED),
             Probe("a distribution with entries of 1e-300", (TINY,), expect="call"),
             Probe("sharply peaked rows with many tiny entries", (P_SHARP,), expect="call"),
+            *_h_chain("1 - 2**-20 and 1024 probabilities of 2**-30 (9.3e-10)", public=True),
         ),
         no_warnings=True,
         finite=True,
@@ -894,6 +963,8 @@ CHECKS = (
             *_kl_split("one-hot p against full-support q", *ONE_HOT_VS_FULL),
             *_kl_split("q with entries of 1e-300 under p > 0 (large, finite)", *TINY_Q),
             *_kl_split("the KL rows with zeros along axis=0 (inf in places)", KL_P.T.copy(), KL_Q.T.copy(), axis=0),
+            *_kl_chain("p: 1 - 2**-20 and 1024 probabilities of 2**-30 (9.3e-10); q: 1 - 2**-10 and 1024 of 2**-20",
+                       public=True),
         ),
         no_warnings=True,
         finite=True,
@@ -929,6 +1000,8 @@ CHECKS = (
             *_js_bounded("one-hot p against full-support q", *ONE_HOT_VS_FULL),
             *_js_symmetric("sharply peaked rows with many tiny entries, against each other", P_SHARP,
                            np.roll(P_SHARP, 1, axis=-1)),
+            *_js_chain("p: 1 - 2**-20 and 1024 probabilities of 2**-30 (9.3e-10); q: 1 - 2**-10 and 1024 of 2**-20",
+                       public=True),
         ),
         no_warnings=True,
         finite=True,

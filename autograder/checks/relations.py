@@ -11,8 +11,8 @@ the same way on both sides keeps the property's points (and loses the
 
 This module holds the pieces the check modules declare relations with:
 *what the judged call must return*, as functions of the related calls'
-results (:func:`same`, :func:`plus`, :func:`combination` …), and the related
-calls themselves (:func:`slices`, :func:`rows`). Each check module states its
+results (:func:`same`, :func:`plus`, :func:`combination`, :func:`unrows` …), and the
+related calls themselves (:func:`rows_call`, :func:`halves_calls`, :func:`expanded_calls` …). Each check module states its
 relations in words (:class:`~autograder.checks.model.Relation`), which
 ``docs/grading.md`` prints.
 
@@ -80,52 +80,7 @@ def combination(weights, slack_ulps: float = 8.0):
     return expected
 
 
-def scaled(factor):
-    """The related call's result times ``factor`` (exact when ``factor`` is a power of 2)."""
-    return lambda value: _f(value) * factor
-
-
 # ------------------------------------------------------------ slices along an axis
-def slice_calls(label: str, arrays: tuple, axis: int, kwargs: dict | None = None) -> tuple:
-    """The 1-D calls on each slice along ``axis`` of ``arrays`` (all of one shape), as ``(label, args, kwargs)``.
-
-    The slices are taken in C order of the other axes; each 1-D call uses
-    the function's default axis (``kwargs`` adds other keyword arguments).
-    """
-    arrays = tuple(_f(a) for a in arrays)
-    moved = [np.moveaxis(a, axis, -1) for a in arrays]
-    rest = moved[0].shape[:-1]
-    calls = []
-    for index in np.ndindex(*rest):
-        where = ", ".join(str(i) for i in index)
-        calls.append((f"{label}: the 1-D slice at [{where}] along axis {axis}",
-                      tuple(m[index].copy() for m in moved), dict(kwargs or {})))
-    return tuple(calls)
-
-
-def assembled(shape: tuple, axis: int, reduces: bool):
-    """The judged call's result put together from the 1-D calls of :func:`slice_calls`.
-
-    ``reduces``: each 1-D call gives one number (the axis is removed:
-    logsumexp, entropy, KL); otherwise each gives its slice (same shape as
-    the input: softmax, log_softmax).
-    """
-    shape = tuple(shape)
-    axis = axis % len(shape)
-    moved_shape = shape[:axis] + shape[axis + 1:] + (shape[axis],)
-
-    def expected(*values):
-        if reduces:
-            numbers = [_f(v) for v in values]
-            if any(n.size != 1 for n in numbers):
-                raise ValueError("a 1-D call did not return a single number")
-            return np.array([float(n.reshape(-1)[0]) for n in numbers]).reshape(shape[:axis] + shape[axis + 1:])
-        rows = np.stack([_f(v).reshape(-1) for v in values])
-        return np.moveaxis(rows.reshape(moved_shape), -1, axis)
-
-    return expected
-
-
 def rows_call(label: str, arrays: tuple, axis: int, kwargs: dict | None = None) -> tuple:
     """The one related call of "slice by slice": the slices along ``axis`` of ``arrays`` (all of one shape) as the
     rows of a 2-D array, with the function's default axis (the last), as ``(label, args, kwargs)``.
@@ -201,36 +156,6 @@ def slice_max(a, axis: int = -1):
 
 
 # ------------------------------------------------------------ rows of a batch
-def stacked(scale: float = 1.0):
-    """The judged (N, …) result is the N related calls' results, one per row, stacked and times ``scale``.
-
-    For ``cross_entropy_grad`` on a batch: the gradient of the mean over N
-    rows is each row's own gradient (a batch of one) divided by N.
-    """
-
-    def expected(*values):
-        return np.concatenate([_f(v).reshape((1,) + _f(v).shape[1:]) if _f(v).ndim else _f(v).reshape(1)
-                               for v in values]) * scale
-
-    return expected
-
-
-def numbers(shape: tuple = None):
-    """The judged result is the related calls' numbers, one each, in a (N,) array (or ``shape``)."""
-
-    def expected(*values):
-        out = []
-        for v in values:
-            v = _f(v)
-            if v.size != 1:
-                raise ValueError("a single-row call did not return a single number")
-            out.append(float(v.reshape(-1)[0]))
-        out = np.array(out)
-        return out.reshape(shape) if shape is not None else out
-
-    return expected
-
-
 def reshaped(shape: tuple):
     """The judged result is the related call's result (on flattened, equal-shaped inputs) in ``shape``."""
     shape = tuple(shape)

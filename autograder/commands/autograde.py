@@ -21,7 +21,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
+
+from autograder.engine.batch import grade_batch, parse_shard
+from autograder.model.course import ROOT
+from autograder.model.deadlines import DeadlinesError
+from autograder.model.files import SIMILARITY_DIR
+from autograder.model.grades import grades_table
+from autograder.model.submission_time import from_ci, from_text
+from autograder.model.submissions import LayoutError
+from autograder.reports.after_grading import add_report_arguments, apply_deadlines, show_reports, write_reports
+from autograder.reports.course_deadlines import course_folder, load
+from autograder.reports.table import batch_progress, summary_lines
+from autograder.sandbox.confine import Limits
 
 #: Exit status after Ctrl-C (128 + SIGINT), as shells do.
 INTERRUPTED = 130
@@ -52,9 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--similarity", action="store_true",
                         help="also compare the students' code (RESULTS_DIR/similarity/, linked from the class report; "
                              "`python -m autograder similarity` writes it alone)")
-    from autograder.reports import add_report_arguments  # --json, --gradebook [COURSE_DIR], --no-reports
-
-    add_report_arguments(parser)
+    add_report_arguments(parser)  # --json, --gradebook [COURSE_DIR], --no-reports
 
 
 def resume_line(summary) -> str:
@@ -63,42 +75,8 @@ def resume_line(summary) -> str:
             f"earlier, of {summary.total}; run the same command again to grade the rest (finished results are kept).")
 
 
-def summary_lines(summary, submitted_label: str = "") -> list:
-    """What the engine did, as plain lines (ids are display ids: printable, no escapes)."""
-    lines = []
-    if summary.graded == 0 and summary.skipped_existing and not summary.failed:
-        lines.append(f"Nothing new to grade: all {summary.skipped_existing} submission(s) have results from an "
-                     "earlier run (--force regrades them).")
-    else:
-        text = f"Graded {summary.graded} notebook(s) in {summary.duration_s:.1f} s"
-        if summary.graded and summary.workers:
-            text += f" ({summary.notebooks_per_s:.1f} notebooks/s with {summary.workers} worker(s))"
-        if summary.skipped_existing:
-            text += f", kept {summary.skipped_existing} from an earlier run"
-        if summary.failed:
-            text += f", {len(summary.failed)} could not be graded"
-        lines.append(text + (f", shard {summary.shard}" if summary.shard else "") + ".")
-    if summary.total == 0 and summary.shard:
-        lines.append(f"Shard {summary.shard} holds no student of this folder (fine with more shards than students).")
-    from autograder.reports.stats import sandbox_line
-
-    sb = sandbox_line(summary.sandbox)
-    if sb:
-        lines.append(sb)
-    if summary.not_graded:
-        where = f", paths in {submitted_label.rstrip('/')}/" if submitted_label else ""
-        lines.append(f"Not graded ({len(summary.not_graded)}{where}):")
-        for n in summary.not_graded[:20]:
-            lines.append(f"  {n['path']}: {n['reason']}" + (f" — {n['suggestion']}" if n["suggestion"] else ""))
-        if len(summary.not_graded) > 20:
-            lines.append(f"  … and {len(summary.not_graded) - 20} more (summary.json lists them all)")
-    return lines
-
-
-def print_summary(summary, out=sys.stdout, table=True, submitted_label="") -> None:
+def print_batch(summary, out=sys.stdout, table=True, submitted_label="") -> None:
     """The engine's summary; with ``table``, a plain grade table (when the rich reports are off)."""
-    from autograder.model.grades import grades_table
-
     for line in summary_lines(summary, submitted_label):
         print(line, file=out)
     header, rows = grades_table(summary.results_dir)
@@ -134,10 +112,6 @@ def submitted_at(value):
     ValueError
         A time that cannot be read (the message names the option).
     """
-    import os
-
-    from autograder.model.submission_time import from_ci, from_text
-
     if value is None:
         return None
     if value.strip().lower() == "ci":
@@ -148,25 +122,18 @@ def submitted_at(value):
     return time
 def _similarity(args, summary) -> str:
     """``--similarity``: the report written into RESULTS_DIR/similarity/; the line that says so (or why not)."""
-    from pathlib import Path
-
-    from autograder.commands import similarity
-    from autograder.model.files import SIMILARITY_DIR
+    from autograder.similarity.run import similarity_report  # (copydetect and matplotlib, 0.9 s: with --similarity)
 
     try:
-        found = similarity.write(args.submitted, Path(summary.results_dir) / SIMILARITY_DIR, None, args.course,
-                                 args.assignment, args.student, args.workers)
+        found = similarity_report(args.submitted, Path(summary.results_dir) / SIMILARITY_DIR,
+                                  course_dir=args.course or ROOT, assignments=args.assignment, students=args.student,
+                                  workers=args.workers)
     except ValueError as exc:
         return f"Similarity: not written ({exc})"
-    return similarity.summary_line(found)
+    return found.line()
 
 
 def run(args) -> int:
-    from autograder.engine.batch import LayoutError, grade_batch, parse_shard
-    from autograder.model.deadlines import DeadlinesError
-    from autograder.reports.course_deadlines import course_folder, load
-    from autograder.sandbox.confine import Limits
-
     try:
         shard = parse_shard(args.shard) if args.shard else None
         when = submitted_at(args.submitted_at)
@@ -179,8 +146,6 @@ def run(args) -> int:
         return _usage_error("--similarity compares the whole class, not a shard: run `python -m autograder "
                             "similarity SUBMITTED_DIR --out RESULTS_DIR/similarity` once", args.json)
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory, budget_s=max(120.0, 12 * args.timeout))
-    from autograder.reports.table import batch_progress
-
     try:
         with batch_progress() as on_event:
             summary = grade_batch(args.submitted, args.out, workers=args.workers, assignments=args.assignment,
@@ -191,20 +156,15 @@ def run(args) -> int:
     similar = _similarity(args, summary) if args.similarity and not summary.interrupted else None
     data = None
     if args.no_reports and deadlines is not None:  # results and grades.csv say the late penalties all the same
-        from autograder.reports import apply_deadlines
-
         apply_deadlines(summary.results_dir, deadlines)
     if not args.no_reports:  # every file first: feedback.html per submission, report.html, --gradebook
-        from autograder.reports import write_reports
-
-        data = write_reports(summary.results_dir, gradebook=args.gradebook, show=False, deadlines=deadlines)
-    print_summary(summary, out=sys.stderr if args.json else sys.stdout, table=args.no_reports,
+        data = write_reports(summary.results_dir, gradebook=args.gradebook, show=False, deadlines=deadlines,
+                             course=course_folder(args.gradebook, args.course), publish_answers=args.publish_answers)
+    print_batch(summary, out=sys.stderr if args.json else sys.stdout, table=args.no_reports,
                   submitted_label=args.submitted)
     if similar:
         print(similar, file=sys.stderr if args.json else sys.stdout)
     if data is not None:
-        from autograder.reports import show_reports
-
         show_reports(summary.results_dir, data, json_output=args.json)
     if summary.interrupted:
         print(resume_line(summary), file=sys.stderr)

@@ -17,8 +17,12 @@ import shutil
 import sys
 from pathlib import Path
 
+from autograder.engine.batch import grade_batch
 from autograder.model.course import RELEASE, ROOT, SOURCE
 from autograder.release.inline import STUDENT_SIDE
+from autograder.reports.after_grading import show_reports, write_reports
+from autograder.reports.table import batch_progress, make_console, summary_lines
+from autograder.sandbox.confine import Limits
 
 EXAMPLES = ROOT / "examples" / "submissions"
 MARKER = ".probdl-demo"
@@ -75,12 +79,6 @@ def _show(path: Path) -> str:
 
 
 def run(args) -> int:
-    from autograder.engine import grade_batch
-    from autograder.sandbox.confine import Limits
-    from autograder.commands.autograde import summary_lines
-    from autograder.reports import show_reports, write_reports
-    from autograder.reports.table import batch_progress, make_console
-
     console = make_console()
     course = Path(args.dir).resolve()
     try:

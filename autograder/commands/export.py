@@ -19,6 +19,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from autograder.model.deadlines import DeadlinesError
+from autograder.model.files import write_atomic
+from autograder.model.penalties import apply_all
+from autograder.model.results import load_results
+from autograder.reports import course_deadlines, lms
+from autograder.reports.junit import junit_xml
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results_dir", metavar="RESULTS_DIR", help="a results folder (autograde --out, or merged)")
@@ -53,12 +60,6 @@ def _columns(pairs) -> dict:
 
 
 def run(args) -> int:
-    from autograder.model.deadlines import DeadlinesError
-    from autograder.model.files import write_atomic
-    from autograder.model.penalties import apply_all
-    from autograder.model.results import load_results
-    from autograder.reports import course_deadlines, lms
-
     results_dir = Path(args.results_dir)
     results = load_results(results_dir) if results_dir.is_dir() else []
     if not results:
@@ -72,8 +73,6 @@ def run(args) -> int:
         return 2
     try:
         if args.junit:
-            from autograder.reports.junit import junit_xml
-
             text, what = junit_xml(results), f"{len(results)} submission(s)"
         else:
             if args.lms == "canvas" and not args.map:

@@ -1,23 +1,18 @@
 """``python -m autograder gradescope build PS`` and ``… gradescope run PS``: the course on Gradescope.
 
-``build`` writes ``gradescope/<ps>.zip``, the autograder to upload on Gradescope (a programming assignment →
-Configure Autograder → Zip file upload). At its top, as Gradescope's autograder specification asks:
+``build`` writes ``gradescope/<ps>.zip``, the autograder to upload on Gradescope, and prints the Gradescope
+assignment it expects: both are :mod:`autograder.release.gradescope_bundle`'s (what the zip holds, and
+why). ``check`` loads the problem set as a batch would (what the bundle's ``setup.sh`` ends with).
 
-* ``setup.sh`` – run once when Gradescope builds the image (Ubuntu, as root, with network): Python 3 and a
-  virtual environment in ``/autograder/venv`` with the course installed from ``course/``;
-* ``run_autograder`` – run for every submission, in ``/autograder``: ``gradescope run PS`` with that
-  environment;
-* ``course/`` – what grading one problem set needs and nothing more of the course: the grader package,
-  the problem set's source notebook, its checks and the reference solutions they use (other problem sets'
-  checks and references are left out), and the course's late policy (``deadlines.toml``,
-  ``nbgrader_config.py``) when it has one.
-
-``run`` is the same engine as ``autograde`` (:func:`autograder.engine.grade_batch`, never a second grading
+``run`` is the same engine as ``autograde`` (:func:`autograder.engine.batch.grade_batch`, never a second grading
 path): the notebooks ``/autograder/submission/*.ipynb`` (else any below it) are laid out as one student's
 ``submitted/<student>/<ps>/`` folder, so the rules of ``autograde`` apply (``<ps>.ipynb`` is graded; a
 folder's only notebook under another name is graded and the feedback says so; several under other names
 are not guessed between); the engine's result becomes ``/autograder/results/results.json`` in Gradescope's
-format (:mod:`autograder.reports.gradescope`). The submission time is Gradescope's ``created_at``; the due
+format (:mod:`autograder.reports.gradescope`: the autograded cells' points, and each derivation as an entry
+without points, awaiting the person who grades its manual question, with the answer as handed in). An upload
+that gives no notebook to grade gets score 0 and a reason naming what it holds (:func:`describe_upload`: empty,
+only other files, a link, a notebook over the size limit), never the empty folder the engine was given. The submission time is Gradescope's ``created_at``; the due
 date is Gradescope's for that submitter (an extension granted there included), and the late policy is the
 course's (``deadlines.toml`` or ``nbgrader_config.py``, bundled in ``course/`` when the course has them):
 the score Gradescope gets is after the late penalty, and the output says why. What it prints goes to Gradescope's instructor-only output:
@@ -31,61 +26,29 @@ reason), so a student is never left without an answer.
 from __future__ import annotations
 
 import argparse
-import ast
+import dataclasses
 import json
 import os
 import shutil
-import stat
 import sys
 import tempfile
 import time
 import traceback
-import zipfile
 from pathlib import Path
+
+from autograder.engine.batch import _load_assignment
+from autograder.model.course import PROBLEM_SETS, ROOT
+from autograder.model.submissions import did_you_mean
+from autograder.release.gradescope_bundle import assignment_outline, build
+from autograder.reports.gradescope import VISIBILITY
 
 #: The most notebooks one submission may hold (more are not copied, and the grader says so).
 MAX_NOTEBOOKS = 20
 #: Notebooks larger than this are not copied out of the submission (the engine would refuse them anyway).
 MAX_NOTEBOOK_BYTES = 20_000_000
-#: Fixed time stamp of every file in the bundle: the same course gives the same zip.
-ZIP_DATE = (2020, 1, 1, 0, 0, 0)
-
-SETUP_SH = """#!/usr/bin/env bash
-# Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu, network available).
-set -euo pipefail
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq python3 python3-venv python3-pip > /dev/null
-# the grader supports CPython 3.11 to 3.13 (its guard rewrites bytecode); Ubuntu 22.04's python3 is 3.10
-supported='import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else "Python 3.11 to 3.13 is needed")'
-python=python3
-if ! python3 -c "$supported" 2> /dev/null; then
-    apt-get install -y -qq python3.11 python3.11-venv > /dev/null
-    python=python3.11
-fi
-"$python" -c "$supported"
-"$python" -m venv /autograder/venv
-/autograder/venv/bin/python -m pip install --quiet --upgrade pip
-/autograder/venv/bin/python -m pip install --quiet -e /autograder/source/course
-# a smoke test of the image: the problem set loads (checks, references, source notebook)
-/autograder/venv/bin/python -m autograder gradescope check {ps}
-"""
-
-RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this for every submission, as root, in /autograder: it grades
-# /autograder/submission/*.ipynb with the course's engine and writes /autograder/results/results.json.
-# (AUTOGRADER_ROOT and AUTOGRADER_PYTHON let a test lay out Gradescope's folders elsewhere.)
-set -uo pipefail
-root="${{AUTOGRADER_ROOT:-/autograder}}"
-python="${{AUTOGRADER_PYTHON:-$root/venv/bin/python}}"
-export PYTHONPATH="$root/source/course${{PYTHONPATH:+:$PYTHONPATH}}"
-exec "$python" -m autograder gradescope run {ps} --root "$root" --timeout {timeout} --visibility {visibility}
-"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from autograder.reports.gradescope import VISIBILITY
-
     parser.add_argument("action", choices=("build", "run", "check"),
                         help="build: the autograder zip to upload; run: grade a submission inside Gradescope "
                         "(what run_autograder calls); check: the problem set loads (what setup.sh ends with)")
@@ -101,9 +64,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from autograder.model.submissions import did_you_mean
-    from autograder.model.course import PROBLEM_SETS
-
     if args.assignment not in PROBLEM_SETS:
         hint = did_you_mean(args.assignment, PROBLEM_SETS)
         print(f"gradescope: {args.assignment!r} is not a problem set of this course (known: "
@@ -116,90 +76,16 @@ def run(args) -> int:
         path = build(args.assignment, args.out, args.timeout, args.visibility)
         print(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB): upload it on Gradescope as the autograder "
               f"of {args.assignment} (Configure Autograder → Zip file upload).")
+        for line in assignment_outline(args.assignment):
+            print(line)
         return 0
     if args.action == "check":
         return check(args.assignment)
     return grade_on_gradescope(args.assignment, Path(args.root), args.timeout, args.visibility)
 
 
-# -- build --------------------------------------------------------------------------------------------------------
-
-def _solutions_needed(root: Path, ps: str) -> set:
-    """``solutions/*.py`` the references of ``ps`` import, transitively (by reading their imports)."""
-    needed, todo = set(), [f"{ps}.py", "__init__.py"]
-    while todo:
-        name = todo.pop()
-        if name in needed or not (root / "solutions" / name).is_file():
-            continue
-        needed.add(name)
-        tree = ast.parse((root / "solutions" / name).read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("solutions."):
-                todo.append(node.module.split(".")[1] + ".py")
-            elif isinstance(node, ast.ImportFrom) and node.module == "solutions":
-                todo += [f"{alias.name}.py" for alias in node.names]
-    return needed
-
-
-def bundle_files(ps: str, root: Path | None = None) -> dict:
-    """``path in the zip -> file on disk`` of ``course/``: the product's packages without other problem sets'
-    checks and references, the problem set's source folder, pyproject.toml and README.md."""
-    from autograder.model.course import PROBLEM_SETS, ROOT
-    from autograder.model.deadlines import DEADLINES_FILE
-
-    root = ROOT if root is None else Path(root)
-    others = {f"{other}.py" for other in PROBLEM_SETS if other != ps}
-    solutions = _solutions_needed(root, ps)
-    files = {}
-    for folder in ("autograder", "solutions", f"source/{ps}"):
-        for path in sorted((root / folder).rglob("*")):
-            rel = path.relative_to(root)
-            if (not path.is_file() or path.is_symlink() or "__pycache__" in rel.parts
-                    or ".ipynb_checkpoints" in rel.parts or path.suffix in (".pyc", ".pyo")):
-                continue
-            if rel.parts[0] == "solutions" and path.name not in solutions:
-                continue
-            if rel.parts[:2] == ("autograder", "checks") and path.name in others:
-                continue
-            files[f"course/{rel.as_posix()}"] = path
-    for name in ("pyproject.toml", "README.md"):
-        files[f"course/{name}"] = root / name
-    for name in (DEADLINES_FILE, "nbgrader_config.py"):  # the course's late policy, when it has one
-        if (root / name).is_file():
-            files[f"course/{name}"] = root / name
-    return files
-
-
-def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
-    info = zipfile.ZipInfo(name, ZIP_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
-    zf.writestr(info, data)
-
-
-def build(ps: str, out, timeout: float = 10.0, visibility: str = "visible") -> Path:
-    """Write ``<out>/<ps>.zip`` (see the module docstring); the same course gives the same bytes."""
-    from autograder.model.files import make_dirs
-
-    out = make_dirs(out)
-    path = out / f"{ps}.zip"
-    tmp = out / f".{ps}.zip.tmp"
-    with zipfile.ZipFile(tmp, "w") as zf:
-        _add(zf, "setup.sh", SETUP_SH.format(ps=ps).encode(), executable=True)
-        _add(zf, "run_autograder", RUN_AUTOGRADER.format(ps=ps, timeout=f"{timeout:g}", visibility=visibility)
-             .encode(), executable=True)
-        for name, src in sorted(bundle_files(ps).items()):
-            _add(zf, name, src.read_bytes())
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-    return path
-
-
 def check(ps: str) -> int:
     """Load the problem set as a batch would (source notebook, checks, references); 0 when it loads."""
-    from autograder.engine.batch import _load_assignment
-    from autograder.model.course import ROOT
-
     source, checks = _load_assignment(ROOT, ps)
     print(f"{ps}: {len(source.tests)} graded cells, {source.max_score:g} points, {len(checks)} checks: ready.")
     return 0
@@ -261,6 +147,74 @@ def submitted_notebooks(submission: Path) -> list:
     return found[:MAX_NOTEBOOKS]
 
 
+#: At most this many entries of an upload are looked at to say what it holds (no notebook in it).
+MAX_UPLOAD_ENTRIES = 10_000
+#: At most this many of an upload's file names are named in the message.
+SHOWN_NAMES = 5
+
+
+def _upload_entries(submission: Path) -> tuple:
+    """``(files, links, hidden)`` of an upload, as paths relative to it, sorted: its regular files, its
+    symbolic links (never followed) and its hidden entries and ``__MACOSX`` folders (named, not entered; a
+    folder with a trailing ``/``), at most :data:`MAX_UPLOAD_ENTRIES` entries looked at."""
+    files, links, hidden, seen = [], [], [], 0
+    for folder, dirs, names in os.walk(submission):  # os.walk lists links to folders among dirs, never enters them
+        rel = Path(folder).relative_to(submission)
+        walk = []
+        for d in sorted(dirs):
+            seen += 1
+            if Path(folder, d).is_symlink():
+                links.append((rel / d).as_posix())
+            elif d.startswith(".") or d == "__MACOSX":
+                hidden.append((rel / d).as_posix() + "/")
+            else:
+                walk.append(d)
+        dirs[:] = walk
+        for name in sorted(names):
+            seen += 1
+            path = Path(folder, name)
+            if path.is_symlink():
+                links.append((rel / name).as_posix())
+            elif name.startswith("."):
+                hidden.append((rel / name).as_posix())
+            elif path.is_file():
+                files.append((rel / name).as_posix())
+        if seen >= MAX_UPLOAD_ENTRIES:
+            break
+    return sorted(files), sorted(links), sorted(hidden)
+
+
+def describe_upload(submission: Path, ps: str, left_out: list) -> str:
+    """Why an upload gave no notebook to grade, naming what it holds: it is empty; it holds only other files
+    (named, up to :data:`SHOWN_NAMES`; one that looks like a notebook saved under another extension is
+    pointed out, and so are hidden folders such as Jupyter's ``.ipynb_checkpoints/``); its notebooks are
+    links; or every notebook was left out (``left_out``: too large …)."""
+    from autograder.model.ids import display
+
+    def shown(names):
+        cut = [display(n)[:120] for n in names[:SHOWN_NAMES]]
+        return ", ".join(cut) + (f" and {len(names) - SHOWN_NAMES} more" if len(names) > SHOWN_NAMES else "")
+
+    upload = f"upload {ps}.ipynb itself (in Jupyter: File → Download)"
+    if left_out:
+        return f"no notebook in the upload could be graded: {', '.join(left_out)}"
+    files, links, hidden = _upload_entries(submission) if submission.is_dir() else ([], [], [])
+    if not (files or links or hidden):
+        return f"no notebook was found: the upload is empty; {upload}"
+    notebook_links = [n for n in links if n.endswith(".ipynb")]
+    if notebook_links:
+        return (f"no notebook was found in the upload: {shown(notebook_links)} is a symbolic link, and links are "
+                f"not followed; {upload}")
+    reason = f"no notebook (a .ipynb file) was found in the upload, which holds {shown(files + links + hidden)}"
+    if hidden and not files:
+        reason += " (hidden files and folders, such as .ipynb_checkpoints/ where Jupyter keeps automatic copies, are not graded)"
+    lookalike = next((n for n in files if ".ipynb" in Path(n).name.lower()), None)
+    if lookalike is not None:
+        reason += (f"; {display(lookalike)[:120]} looks like a notebook saved under another name: rename it to "
+                   f"{ps}.ipynb")
+    return f"{reason}; {upload}"
+
+
 def _lay_out(notebooks: list, folder: Path) -> list:
     """Copy the notebooks into one problem-set folder (``submitted/<student>/<ps>/``); returns what was left out."""
     left_out = []
@@ -284,6 +238,16 @@ def _fallback(ps: str, reason: str) -> dict:
             "extra_data": {"engine": "probdl-autograder", "assignment": ps, "error": reason[:2000]}}
 
 
+def _not_graded(result, reason: str):
+    """``result`` (the engine's, for a folder with no notebook) with ``reason`` on every graded cell and in its
+    notes, as :meth:`~autograder.model.results.SubmissionResult.not_graded` writes it; its submission time kept."""
+    from autograder.model.results import SubmissionResult
+
+    fresh = SubmissionResult.not_graded(result.student, result.assignment,
+                                        [(t.name, t.max_score) for t in result.tests], result.max_score, reason)
+    return dataclasses.replace(result, tests=fresh.tests, notes=fresh.notes, score=fresh.score)
+
+
 def grade_on_gradescope(ps: str, root: Path, timeout: float, visibility: str) -> int:
     """Grade ``root/submission`` and write ``root/results/results.json`` (see the module docstring)."""
     from autograder.model.files import write_json_atomic
@@ -304,8 +268,8 @@ def grade_on_gradescope(ps: str, root: Path, timeout: float, visibility: str) ->
 
 
 def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float) -> dict:
-    from autograder.commands.autograde import summary_lines
-    from autograder.engine import grade_batch
+    from autograder.reports.table import summary_lines
+    from autograder.engine.batch import grade_batch
     from autograder.model.ids import folder_name
     from autograder.model.results import read_result, results_path
     from autograder.reports.gradescope import gradescope_results
@@ -332,8 +296,17 @@ def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float)
             reasons = "; ".join(f["error"] for f in summary.failed) or "the engine wrote no result"
             return _fallback(ps, reasons)
         result = read_result(path)
-    if left_out:
+    if len(left_out) == len(notebooks):
+        # nothing was laid out, so the engine saw an empty folder: say what the upload itself holds instead
+        result = _not_graded(result, describe_upload(root / "submission", ps, left_out))
+    elif left_out:
         result.notes.append("Not graded: " + ", ".join(left_out) + ".")
     result = _with_deadline(result, meta, ps)
-    print(f"{ps}: {result.score:g} / {result.max_score:g} points ({len(notebooks)} notebook(s) in the submission).")
-    return gradescope_results(result, visibility, execution_time=time.monotonic() - started)
+    data = gradescope_results(result, visibility, execution_time=time.monotonic() - started)
+    manual = data["extra_data"]["manual"]
+    print(f"{ps}: {data['score']:g} / {data['extra_data']['max_score']:g} autograder points ({len(notebooks)} "
+          "notebook(s) in the submission)" + "".join(f"; {m['name']} ({m['points']:g} points, a manual question): "
+                                                     f"{m['state']}" for m in manual) + ".")
+    if len(left_out) == len(notebooks):
+        print(f"Nothing graded: {result.notes[0]}")
+    return data

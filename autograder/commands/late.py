@@ -14,13 +14,12 @@ the file and the field; nothing is written).
 from __future__ import annotations
 
 import sys
-import time
-from pathlib import Path
+
+from autograder.model.deadlines import DeadlinesError
+from autograder.reports.after_grading import NoResults, add_report_arguments, recompute
 
 
 def add_arguments(parser) -> None:
-    from autograder.reports import add_report_arguments
-
     parser.add_argument("results_dir", metavar="RESULTS_DIR", help="a results folder (autograde --out, or merged)")
     parser.add_argument("--course", default=None, metavar="DIR",
                         help="the course folder whose deadlines apply (deadlines.toml, or its gradebook's due dates "
@@ -29,27 +28,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from autograder.model.deadlines import DeadlinesError
-    from autograder.model.results import result_files
-    from autograder.reports import show_reports, write_reports
-    from autograder.reports.course_deadlines import course_folder, load
-
-    results_dir = Path(args.results_dir)
-    if not result_files(results_dir):
-        print(f"late: no results in {results_dir} (expected <student>/<ps>/results.json, what `autograde --out` "
-              "writes)", file=sys.stderr)
-        return 2
-    started = time.perf_counter()
     try:
-        deadlines = load(course_folder(args.gradebook, args.course))
-    except DeadlinesError as exc:
+        recompute(args.results_dir, gradebook=args.gradebook, course=args.course, feedback=not args.no_reports,
+                  json_output=args.json, publish_answers=args.publish_answers)
+    except (NoResults, DeadlinesError) as exc:
         print(f"late: {exc}", file=sys.stderr)
         return 2
-    data = write_reports(results_dir, gradebook=args.gradebook, feedback=not args.no_reports, show=False,
-                         deadlines=deadlines)
-    seconds = time.perf_counter() - started
-    print(f"Recomputed {len(data.get('submissions') or [])} submission(s) in {seconds:.1f} s, no notebook run"
-          + ("" if deadlines is not None else " (the course sets no due date: scores without late penalties)")
-          + ".", file=sys.stderr)
-    show_reports(results_dir, data, json_output=args.json)
     return 0

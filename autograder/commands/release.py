@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from autograder.model.course import ROOT
 from autograder.release.generate import ReleaseError, generate_release, stale_files
 
 
@@ -29,8 +30,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from autograder.model.course import ROOT
-
     course_dir = args.course_dir or ROOT
     try:
         if args.check:

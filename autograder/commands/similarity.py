@@ -15,11 +15,17 @@ from __future__ import annotations
 import argparse
 import sys
 
+from autograder.model.course import ROOT
+from autograder.model.submissions import LayoutError
+from autograder.similarity.index import THRESHOLD
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submitted", metavar="SUBMITTED_DIR", help="folder of <student>/<ps>/<ps>.ipynb")
     parser.add_argument("--out", required=True, metavar="DIR", help="where similarity.html and similarity.json go")
-    add_threshold_argument(parser)
+    parser.add_argument("--threshold", type=float, default=THRESHOLD, metavar="S",
+                        help=f"report pairs scoring S or more (default {THRESHOLD}; 1 = identical code of typical "
+                             "length that nobody else wrote)")
     parser.add_argument("--assignment", action="extend", nargs="+", default=None, metavar="ID",
                         help="only these problem sets")
     parser.add_argument("--student", action="extend", nargs="+", default=None, metavar="ID",
@@ -30,36 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="course directory, for its released notebooks (default: this repository)")
 
 
-def add_threshold_argument(parser: argparse.ArgumentParser) -> None:
-    """``--threshold``, by default :data:`autograder.similarity.index.THRESHOLD`."""
-    from autograder.similarity.index import THRESHOLD
-
-    parser.add_argument("--threshold", type=float, default=THRESHOLD, metavar="S",
-                        help=f"report pairs scoring S or more (default {THRESHOLD}; 1 = identical code of typical "
-                             "length that nobody else wrote)")
-
-
-def write(submitted, out, threshold=None, course=None, assignments=None, students=None, workers=None):
-    """Write the report; its summary. Raises ``LayoutError``/``ValueError`` for the caller to report."""
-    from autograder.model.course import ROOT
-    from autograder.similarity import similarity_report
-    from autograder.similarity.index import THRESHOLD
-
-    return similarity_report(submitted, out, course_dir=course or ROOT, assignments=assignments, students=students,
-                             threshold=THRESHOLD if threshold is None else threshold, workers=workers)
-
-
-def summary_line(summary) -> str:
-    """What the report found, in one line."""
-    from autograder.model.files import SIMILARITY_HTML
-
-    found = sum(1 for n in summary.per_function.values() if n)
-    return (f"Similarity: {summary.notebooks} notebook(s) read in {summary.duration_s:.1f} s; {summary.pairs} pair(s) "
-            f"reported in {found} function(s): {summary.out / SIMILARITY_HTML}")
-
-
 def run(args) -> int:
-    from autograder.model.submissions import LayoutError
+    from autograder.similarity.run import similarity_report  # (copydetect and matplotlib, 0.9 s: not for --help)
 
     if args.workers is not None and args.workers < 1:
         print("error: --workers must be positive", file=sys.stderr)
@@ -68,10 +46,11 @@ def run(args) -> int:
         print(f"error: --threshold must be a number in (0, 10], got {args.threshold}", file=sys.stderr)
         return 2
     try:
-        summary = write(args.submitted, args.out, args.threshold, args.course, args.assignment, args.student,
-                        args.workers)
+        summary = similarity_report(args.submitted, args.out, course_dir=args.course or ROOT,
+                                    assignments=args.assignment, students=args.student, threshold=args.threshold,
+                                    workers=args.workers)
     except (LayoutError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(summary_line(summary))
+    print(summary.line())
     return 0

@@ -19,27 +19,6 @@ What runs beside student code (confinement, zygote, child, wire, invoke) is
 :mod:`autograder.sandbox`; the command is :mod:`autograder.commands.autograde`.
 The engine imports the model, the checks and the sandbox, never the reports.
 
-Importing this package imports nothing: the zygote imports its submodules
-without pulling in the trusted side (checks, solutions).
+Importing this package imports nothing; each name is imported from its module
+(``from autograder.engine.batch import grade_batch``), the one path to it.
 """
-
-_EXPORTS = {
-    "grade_batch": "autograder.engine.batch",
-    "BatchSummary": "autograder.engine.batch",
-    "Submission": "autograder.engine.batch",
-    "collect_submissions": "autograder.engine.batch",
-    "LayoutError": "autograder.model.submissions",
-    "split_shards": "autograder.engine.batch",
-    "write_grades_csv": "autograder.model.grades",
-    "Limits": "autograder.sandbox.confine",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -43,10 +43,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.checks import checks_for
+from autograder.checks.evaluate import reference
+from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
+from autograder.engine import references
+from autograder.engine import grade  # (as a module: a test replaces grade.grade_submission to plant a grader bug)
 from autograder.model import course
 from autograder.model import results as results_model
 from autograder.model.grades import write_grades_csv
-from autograder.model.submissions import LayoutError, Submission, scan
+from autograder.model.submissions import Submission, scan
 from autograder.model.ids import raw_bytes
 from autograder.model.notebook import load_source
 from autograder.engine.pool import GraderError, Zygote, ZygoteLost, default_hidden
@@ -55,8 +60,7 @@ from autograder.model import summary as summary_file
 from autograder.model.files import SUMMARY_FILE, hand_over, make_dirs
 from autograder.model.submission_time import SubmissionTime, from_timestamp_file
 
-__all__ = ["BatchSummary", "LayoutError", "Submission", "ZygoteKeeper", "collect_submissions", "grade_batch",
-           "parse_shard", "split_shards"]
+__all__ = ["BatchSummary", "ZygoteKeeper", "collect_submissions", "grade_batch", "parse_shard", "split_shards"]
 
 
 @dataclass
@@ -185,9 +189,6 @@ def forbidden_names(check_dicts) -> list:
 
 def _load_assignment(course_dir, assignment):
     """(source notebook, checks) of one assignment; raises GraderError."""
-    from autograder.checks import checks_for
-    from autograder.checks.evaluate import reference
-
     path = Path(course_dir) / "source" / assignment / f"{assignment}.ipynb"
     try:
         source = load_source(path, assignment)
@@ -352,12 +353,10 @@ class _Run:
                     self.fail(sub, f"{type(exc).__name__}: {exc}")
 
     def grade_one(self, slot: int, sub: Submission) -> None:
-        from autograder.engine.grade import grade_submission, unreadable_results
-
         source, checks = self.loaded[sub.assignment]
         data, error = None, ""
         if sub.problem:
-            data = unreadable_results(sub.student, sub.assignment, source, sub.problem, "")
+            data = grade.unreadable_results(sub.student, sub.assignment, source, sub.problem, "")
         attempts = 2 if data is None else 0
         while attempts > 0:
             try:
@@ -366,7 +365,7 @@ class _Run:
                 self.fail(sub, str(exc))
                 return
             try:
-                data = grade_submission(sub.path, sub.student, sub.assignment, source, checks, z, slot,
+                data = grade.grade_submission(sub.path, sub.student, sub.assignment, source, checks, z, slot,
                                         self.limits, self.summary.sandbox)
                 break
             except GraderError as exc:
@@ -384,21 +383,19 @@ class _Run:
         if self.stop.is_set():
             return  # interrupted while in flight: no half-graded result
         if data is None:
-            data = unreadable_results(sub.student, sub.assignment, source, "the grader failed while grading this "
+            data = grade.unreadable_results(sub.student, sub.assignment, source, "the grader failed while grading this "
                                       f"notebook ({error.split(':', 1)[0]}); your instructor will look at it", error)
         elif sub.note:  # graded under another name than <ps>.ipynb: said to the student and the instructor
             data.notes.append(sub.note)
         self.write(sub, source, data)
 
     def write(self, sub, source, data) -> None:
-        from autograder.engine.grade import unreadable_results
-
         path = submission_results_path(self.results_dir, sub)
         data.submitted = submission_time(sub, self.submitted_at)
         try:
             results_model.write_results(path, data)
         except Exception as exc:  # noqa: BLE001 — e.g. a value the child forged; the reason instead
-            data = unreadable_results(sub.student, sub.assignment, source,
+            data = grade.unreadable_results(sub.student, sub.assignment, source,
                                       "the grader could not record the results of this notebook",
                                       f"{type(exc).__name__}: {str(exc)[:2000]}")
             data.submitted = submission_time(sub, self.submitted_at)
@@ -501,8 +498,6 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
         if keeper is not None:
             keeper.close()
             summary.zygote_restarts = keeper.restarts
-        from autograder.engine import references
-
         references.close_all()
         _account_missing(todo, results_dir, summary, emit)
         _finish(summary, results_dir, started)
@@ -535,10 +530,8 @@ def _runs_code(todo) -> bool:
 
 def _launch(hidden, workers):
     """``(keeper, "")`` with the zygote's process started, or ``(None, why)`` when it cannot start."""
-    from autograder.checks.forbidden import ALL
-
     try:
-        return ZygoteKeeper(hidden, workers, prepare=ALL).launch(), ""
+        return ZygoteKeeper(hidden, workers, prepare=ALL_FORBIDDEN).launch(), ""
     except (GraderError, OSError) as exc:
         return None, str(exc)
 

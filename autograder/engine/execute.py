@@ -447,9 +447,10 @@ def calls_message(check, carry: tuple) -> bytes:
 class RemoteTarget:
     """The checks' Target protocol, answered by the session's child."""
 
-    def __init__(self, session: Session, static=None, answer=None):
+    def __init__(self, session: Session, static=None, answer=None, source=None):
         self.session = session
         self.static = static  # a static.Notebook: forbidden uses read from the source, in this process
+        self.source = source  # a checks.inplace.InPlaceReader: what the source may write, read in this process
         session.answer = answer  # evaluate.carried_answer: errors carried forward (see Session._receive)
         self._defined = {}
         self._forbidden = {}
@@ -519,6 +520,10 @@ class RemoteTarget:
                 found.update(self.static.uses(function, names, skip))
             self._forbidden[key] = tuple(sorted(found))
         return self._forbidden[key]
+
+    def writes(self, function: str):
+        """What the source says ``function`` may do to its arguments (read here, never in the child)."""
+        return self.source.reading(function) if self.source is not None else None
 
     def call(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> Outcome:
         count, status, message = self._strikes.get(function, (0, "", ""))

@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 
 from autograder.checks.evaluate import circle, circle_result, evaluate
+from autograder.checks.inplace import InPlaceReader
 from autograder.engine import references
 from autograder.model.course import function_of
 from autograder.engine.execute import CellRun, RemoteTarget, Session
@@ -122,21 +123,26 @@ def _runs(rebuilt) -> list:
 def _run_and_check(rebuilt, source: SourceNotebook, checks: dict, session: Session) -> _Graded:
     """Run the cells in order and evaluate each graded cell's check when the cells above it have run.
 
-    Forbidden uses and tampering flags are read from the source in this
-    process, cell by cell as they run; the session is closed on return.
+    Forbidden uses, tampering flags and what the functions may write through
+    their arguments (purity) are read from the source in this process, cell by
+    cell as they run; the session is closed on return.
     """
     runs = session.cells
     sources = [static.Source(c.index, c.source, student=c.origin != "source") for c in rebuilt.cells if c.runs]
-    analysis = static.Notebook(contract={function_of(gid) for gid, _ in source.tests})
-    target = RemoteTarget(session, analysis, references.answer)
+    contract = {function_of(gid) for gid, _ in source.tests}
+    analysis = static.Notebook(contract=contract)
+    writes = InPlaceReader(contract=contract)
+    target = RemoteTarget(session, analysis, references.answer, writes)
     results, answered, read = {}, {}, 0
     try:
         for upto, grade_ids in _check_points(rebuilt.cells, dict(source.tests)):
             if upto > read:  # cells ran since the last graded cell: what they define counts from here
                 for src in sources[read:upto]:
                     analysis.add(src)
-                read = upto
                 session.run_cells(upto)
+                for src, run in zip(sources[read:upto], runs[read:upto]):  # (a cell that stopped early may not
+                    writes.add(src, complete=run.status == "ok")           # have bound what it defines)
+                read = upto
                 target.refresh()
             for grade_id in grade_ids:
                 target.prefetch(checks[grade_id])

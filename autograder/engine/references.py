@@ -24,14 +24,17 @@ Protocol (one :mod:`autograder.sandbox.wire` message each way):
 from __future__ import annotations
 
 import os
+import resource
 import socket
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
-from autograder.checks.evaluate import carried_answer
+from autograder.checks.evaluate import carried_answer, reference_function
+from autograder.model.course import FUNCTIONS
 from autograder.sandbox import wire
+from autograder.sandbox.confine import PR_SET_PDEATHSIG, prctl
 from autograder.sandbox.invoke import MAX_CARRIED_RESULT, result_bound
 
 #: A carried call whose result may hold at most this many numbers is computed in the grader itself.
@@ -127,14 +130,7 @@ def close_all() -> None:
 
 def serve(fd: int) -> None:
     """The reference process: load the references, limit the address space, answer until the grader leaves."""
-    import resource
-
-    from autograder.model.course import FUNCTIONS
-    from autograder.checks.evaluate import reference_function
-
     try:
-        from autograder.sandbox.confine import PR_SET_PDEATHSIG, prctl
-
         prctl(PR_SET_PDEATHSIG, 9)  # the grader died: so do we
     except OSError:
         pass

@@ -5,6 +5,7 @@
   the bounded results.json writer and tolerant reader, the one point formatter
 * :mod:`.grades`  – grades.csv
 * :mod:`.summary` – summary.json, one schema for autograde and merge
+* :mod:`.shards`  – shards' results folders combined into one (``merge``): copied, conflicts refused
 * :mod:`.ids`     – a student id's display, folder and CSV forms
 * :mod:`.files`   – the output file names and the one atomic, readable writer
 * :mod:`.submission_time` – when a submission was handed in, read where each platform records it

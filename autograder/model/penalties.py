@@ -2,7 +2,7 @@
 
 A penalty is a function of (the points earned, the submission time, the due date,
 the extension, the policy), all data; this is where it is computed. Every writer
-of totals runs it first (:func:`autograder.reports.write_reports` before grades.csv,
+of totals runs it first (:func:`autograder.reports.after_grading.write_reports` before grades.csv,
 the pages, the gradebook and ``--json``; ``export`` and the Gradescope run before their
 files), so moving a due date, granting an extension or changing the policy and
 writing the reports again recomputes every total without running a notebook.

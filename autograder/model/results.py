@@ -252,6 +252,11 @@ class TestResult:
         return self.kind in (MANUAL, NOT_ANSWERED)
 
     @property
+    def graded_by_person(self) -> bool:
+        """An answer cell a person has given points (in formgrader): its model answer may be shown to the student."""
+        return self.kind == MANUAL and self.score is not None
+
+    @property
     def unanswered(self) -> bool:
         """An answer cell left as released, or missing: 0 points, nothing for a person to grade."""
         return self.kind == NOT_ANSWERED

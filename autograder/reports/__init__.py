@@ -2,163 +2,28 @@
 
 One module per job:
 
-* :mod:`~autograder.reports.results` – read ``RESULTS/<student>/<ps>/results.json``;
+* :mod:`~autograder.reports.after_grading` – every report of a results folder written from it alone, then shown
+  (``write_reports``); the late-penalty step alone (``apply_deadlines``); ``late``'s recompute;
+* :mod:`~autograder.reports.results` – how the reports group a class's results (problem sets, students);
+* :mod:`~autograder.reports.stats` – the class statistics, computed once for the three renderers below;
 * :mod:`~autograder.reports.feedback` – ``feedback.html`` per submission;
 * :mod:`~autograder.reports.report` – ``report.html`` for the class (histogram, item analysis);
 * :mod:`~autograder.reports.histogram` – its score histograms, as inline SVG;
-* :mod:`~autograder.reports.table` – the rich grade table and a progress bar;
+* :mod:`~autograder.reports.late` – the class's late submissions, for the pages and ``--json``;
+* :mod:`~autograder.reports.table` – the rich grade table, the batch's own lines and a progress bar;
 * :mod:`~autograder.reports.jsonout` – ``--json`` machine output;
 * :mod:`~autograder.reports.gradebook` – scores into nbgrader's ``gradebook.db``, and hand-graded points back;
 * :mod:`~autograder.reports.autograded` – the ``autograded/`` notebooks formgrader shows for grading by hand;
 * :mod:`~autograder.reports.nbgrader_export` – ``nbgrader export``'s plugin: the same grades.csv, formula-safe;
+* :mod:`~autograder.reports.released_cells` – plain ``nbgrader autograde``'s OverwriteCells, silent on test
+  cells handed in as released;
 * :mod:`~autograder.reports.course_deadlines` – the course's due dates, extensions and late policy (gradebook
   and ``nbgrader_config.py``, or ``deadlines.toml``), applied by :mod:`autograder.model.penalties`;
-* :mod:`~autograder.reports.nbgrader_late` – the built-in late policies as an nbgrader plugin.
+* :mod:`~autograder.reports.nbgrader_late` – the built-in late policies as an nbgrader plugin;
+* :mod:`~autograder.reports.lms`, :mod:`~autograder.reports.junit`, :mod:`~autograder.reports.gradescope` –
+  the exports (Canvas and CSV, JUnit XML, Gradescope's results.json);
+* :mod:`~autograder.reports._html` – the Jinja2 environment of the pages (``reports/templates/``).
 
-Imports are lazy: ``python -m autograder merge --help`` loads none of these modules.
+Importing this package imports nothing: nbgrader loads its plugins (``nbgrader_export``, ``nbgrader_late``)
+from here without the pages' modules.
 """
-
-from __future__ import annotations
-
-__all__ = ["add_report_arguments", "apply_deadlines", "show_reports", "write_reports"]
-
-
-def add_report_arguments(parser) -> None:
-    """Add ``--json`` and ``--gradebook [COURSE_DIR]`` to a command's parser."""
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print a machine-readable JSON summary on stdout instead of the grade table",
-    )
-    parser.add_argument(
-        "--gradebook",
-        nargs="?",
-        const=".",
-        default=None,
-        metavar="COURSE_DIR",
-        help="also write the scores into nbgrader's gradebook.db of COURSE_DIR (default: the current "
-        "directory) and the autograded notebooks into its autograded/ folder, so that `nbgrader export` and "
-        "formgrader show them and the answer cells can be graded by hand in formgrader; points already "
-        "graded by hand there are read back first, into every result and report",
-    )
-    parser.add_argument(
-        "--no-reports",
-        action="store_true",
-        help="write results only: no feedback.html, report.html or grade table",
-    )
-
-
-def write_reports(results_dir, console=None, json_output=False, gradebook=None, feedback=True, show=True,
-                  deadlines=None):
-    """Everything that follows a batch, from the results folder alone.
-
-    Writes ``feedback.html`` next to every ``results.json`` and ``report.html``
-    in ``results_dir``; with ``gradebook`` (a course directory) first reads the
-    points a person gave answer cells in that course's nbgrader gradebook
-    (formgrader) into the results (results.json and grades.csv rewritten), then
-    applies ``deadlines`` (:class:`~autograder.model.deadlines.Deadlines` of the course, from
-    :func:`autograder.reports.course_deadlines.load`; None: the course has none) to every result
-    (:mod:`autograder.model.penalties`: each results.json's ``late`` record and score, and grades.csv,
-    rewritten when they change), then
-    stores the scores and the autograded notebooks there; hands the files to the
-    ``sudo`` user (:func:`autograder.model.files.hand_over`). Every file is written
-    before anything is printed, so a closed pipe loses output, never files.
-    Then, with ``show``, prints the grade table on ``console`` (a
-    :class:`rich.console.Console`; default: stdout), or, with ``json_output``,
-    the JSON summary on stdout and nothing else there (:func:`show_reports`).
-
-    Returns the summary as a dict (see :func:`autograder.reports.jsonout.summary`).
-    """
-    from pathlib import Path
-
-    from autograder.model import summary as summary_file
-    from autograder.model.files import SUMMARY_FILE, hand_over
-    from autograder.reports import jsonout, report, stats
-    from autograder.reports.feedback import write_feedback_pages
-    from autograder.model.results import load_results
-
-    results_dir = Path(results_dir)
-    results = load_results(results_dir)
-    hand_graded = 0
-    if gradebook is not None:
-        results, hand_graded = _bring_in_hand_grades(results_dir, results, gradebook)
-    results = _apply_deadlines(results_dir, results, deadlines)
-    class_stats = stats.of(results)  # computed once, for the report, the terminal and --json
-    if feedback:
-        write_feedback_pages(results_dir, results)
-    report.write_report(results_dir, class_stats)
-    gradebook_info = None
-    if gradebook is not None:
-        from autograder.reports.gradebook import write_gradebook
-
-        gradebook_info = write_gradebook(results_dir, gradebook, results=results)
-        gradebook_info["results_updated_from_gradebook"] = hand_graded
-        hand_over(Path(gradebook) / "gradebook.db", Path(gradebook) / "autograded")
-    hand_over(results_dir)
-    data = jsonout.summary(results_dir, class_stats)
-    if gradebook_info is not None:
-        data["gradebook"] = gradebook_info
-    summary_path = results_dir / SUMMARY_FILE
-    if summary_path.exists():  # what the batch (or the merged shards) did, and now the class
-        summary_file.write(summary_path, summary_file.read_batches(summary_path), data)
-    if show:
-        show_reports(results_dir, data, console=console, json_output=json_output, results=class_stats)
-    return data
-
-
-def _bring_in_hand_grades(results_dir, results, course_dir):
-    """``(results, how many changed)``: the answer cells graded by hand in the gradebook, written into
-    their results.json files and grades.csv before any report reads them."""
-    from autograder.model.grades import write_grades_csv
-    from autograder.model.results import write_results
-    from autograder.reports.gradebook import read_hand_grades
-
-    changed = read_hand_grades(results, course_dir)
-    if not changed:
-        return results, 0
-    for r in changed:
-        write_results(r.path, r)
-    write_grades_csv(results_dir)
-    by_path = {r.path: r for r in changed}
-    return [by_path.get(r.path, r) for r in results], len(changed)
-
-
-def apply_deadlines(results_dir, deadlines) -> list:
-    """The late-penalty step alone (no page written): every results.json of ``results_dir`` and grades.csv
-    with the late penalties of ``deadlines``; returns the results."""
-    from autograder.model.results import load_results
-
-    return _apply_deadlines(results_dir, load_results(results_dir), deadlines)
-
-
-def _apply_deadlines(results_dir, results, deadlines) -> list:
-    """The results with the course's late penalties recomputed (:func:`autograder.model.penalties.apply_all`);
-    those that changed are written back, and grades.csv with them, before any report reads them."""
-    from autograder.model.grades import write_grades_csv
-    from autograder.model.penalties import apply_all
-    from autograder.model.results import write_results
-
-    from pathlib import Path
-
-    from autograder.model.files import GRADES_FILE
-
-    results, changed = apply_all(results, deadlines)
-    for r in changed:
-        write_results(r.path, r)
-    if changed or not (Path(results_dir) / GRADES_FILE).exists():
-        write_grades_csv(results_dir)
-    return results
-
-
-def show_reports(results_dir, data, console=None, json_output=False, results=None) -> None:
-    """Print what :func:`write_reports` returned: the JSON summary on stdout, or the rich tables."""
-    import json
-    import sys
-
-    from autograder.reports import table
-
-    if json_output:
-        sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
-        sys.stdout.flush()
-    else:
-        table.print_summary(results_dir, results, console=console, gradebook=data.get("gradebook"))

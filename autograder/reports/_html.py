@@ -21,7 +21,6 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup, escape
 
-from autograder.model.files import write_atomic  # noqa: F401 — the pages use the one writer of every output
 from autograder.model.results import fmt_points
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"

@@ -13,6 +13,9 @@ is trusted and what results.json holds:
 * the student's own text in the solution cells (``student_code``) and in the
   answer cells (``answers``); the student's extra cells are not shown (they
   earn nothing) and a first cell says so;
+* after each answer cell, a cell "For the grader" with the source's model
+  answer and rubric (:func:`autograder.model.derivations.grader_notes`): what
+  the person grading applies, never in a student's notebook;
 * each autograded test cell with the engine's verdict as its output: nothing
   when it passed, an error output with the message and hint when it did not
   (as ``nbgrader autograde`` shows a failing test), its hidden part removed by
@@ -33,6 +36,7 @@ import copy
 import json
 from pathlib import Path
 
+from autograder.model import derivations
 from autograder.model.course import ANSWER_STUB, is_answer_cell
 from autograder.model.files import make_dirs, write_atomic
 from autograder.model.results import SubmissionResult, fmt_points
@@ -94,7 +98,9 @@ def _header(result: SubmissionResult) -> dict:
     text = (f"**Autograded by probdl-autograder** (not by `nbgrader autograde`): "
             f"{fmt_points(result.score)} / {fmt_points(result.max_score)} points so far.{pending}\n\n"
             "The cells are the source notebook's, with the student's own solution and answer cells; a failed "
-            "test cell shows the grader's message as its output. Cells the student added are not shown "
+            "test cell shows the grader's message as its output, and each answer is followed by a cell \"For the "
+            "grader\" with the model answer and the rubric (not in the student's notebook). Cells the student "
+            "added are not shown "
             "(they earn nothing); the submission itself is in `submitted/`. Markup in the student's answers is "
             "shown as text.")
     return {"cell_type": "markdown", "id": "probdl-autograded", "metadata": {}, "source": neutral_markdown(text)}
@@ -104,6 +110,7 @@ def build(source_path, result: SubmissionResult) -> dict:
     """The autograded notebook (nbformat 4 JSON data) of ``result`` on the source notebook at ``source_path``."""
     source = json.loads(Path(source_path).read_text(encoding="utf-8"))
     tests = {t.name: t for t in result.tests}
+    notes = derivations.grader_notes(source)
     cells = [_header(result)]
     for cell in source.get("cells", []):
         cell = copy.deepcopy(cell)
@@ -124,6 +131,8 @@ def build(source_path, result: SubmissionResult) -> dict:
             cell["source"] = _clear_hidden_tests(_source(cell))
             cell["outputs"] = _verdict(tests.get(gid))
         cells.append(cell)
+        if is_answer_cell(meta) and gid in notes:
+            cells.append(derivations.grader_cell(gid, notes[gid], {c.get("id") for c in source.get("cells", [])}))
     return {"cells": cells, "metadata": source.get("metadata", {}), "nbformat": 4, "nbformat_minor": NBFORMAT_MINOR}
 
 

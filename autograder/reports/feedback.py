@@ -8,9 +8,12 @@ line, "not attempted yet" and its points, instead of a card per cell. Plus what 
 when it was submitted and what lateness cost ("Submitted 27 h after the due date …: −2.9 points"; the
 score shown is after that penalty). A manually graded answer cell (a derivation)
 shows "awaiting grading" and its points until a person has graded it (then the points and the
-grader's comment), with the student's answer as text. Built from
-results.json alone, which never holds hidden test source or reference values,
-so neither can reach this page. The markup is ``templates/feedback.html.j2``
+grader's comment), with the student's answer as text, and, once a person has
+graded it (or when the instructor publishes the answers: ``--publish-answers``),
+the model answer from the source notebook's answer cell (never its rubric:
+``autograder/model/derivations.py``). Otherwise built from results.json alone,
+which never holds hidden test source or reference values, so neither can reach
+this page. The markup is ``templates/feedback.html.j2``
 (Jinja2, autoescaped: every string from results.json is escaped there).
 """
 
@@ -20,8 +23,8 @@ import re
 
 from autograder.model.course import FUNCTIONS
 from autograder.model.results import UNREADABLE, fmt_points
-from autograder.reports._html import render, write_atomic
-from autograder.model.files import FEEDBACK_FILE
+from autograder.reports._html import render
+from autograder.model.files import FEEDBACK_FILE, write_atomic
 from autograder.model.results import SubmissionResult, load_results
 from autograder.reports.results import test_function
 
@@ -80,12 +83,20 @@ def _not_attempted(tests: list) -> bool:
     return bool(tests) and all(t.kind == "not-attempted" for t in tests)
 
 
-def _function(result: SubmissionResult, fn: str) -> dict:
+def shown_model_answers(result: SubmissionResult, model_answers: dict, publish: bool = False) -> dict:
+    """``{answer cell grade_id: model answer}`` that ``result``'s page shows: those of the answers a person has
+    graded, or all of them with ``publish`` (``model_answers``: the problem set's, from its source notebook)."""
+    return {t.name: model_answers[t.name] for t in result.tests
+            if t.manual and t.name in model_answers and (publish or t.graded_by_person)}
+
+
+def _function(result: SubmissionResult, fn: str, models: dict | None = None) -> dict:
     """One function's section: its tests, points, the student's answers and code (docstrings dropped).
 
     ``unfinished``: every autograded cell found the template (its answer cells, if any, are still listed);
     ``pending``: the points of its answer cells that await manual grading; ``answers``: ``[(grade_id, text)]``
-    of its answer cells as the student wrote them (shown as text).
+    of its answer cells as the student wrote them (shown as text); ``models``: ``[(grade_id, model answer)]``
+    of those whose model answer the page shows (:func:`shown_model_answers`).
     """
     tests = [t for t in result.tests if test_function(t) == fn]
     auto = [t for t in tests if not t.manual]
@@ -102,6 +113,7 @@ def _function(result: SubmissionResult, fn: str) -> dict:
         "pending": sum(t.max_score for t in tests if t.pending),
         "all_passed": bool(auto) and all(t.passed for t in auto),
         "answers": [(t.name, (result.answers.get(t.name) or "").strip()) for t in tests if t.manual],
+        "models": [(t.name, (models or {})[t.name]) for t in tests if t.name in (models or {})],
         "code": without_docstrings(code).strip("\n").rstrip() if code is not None and code.strip() else "",
     }
 
@@ -119,7 +131,7 @@ def _test_view(t) -> dict:
     return {"label": label, "said": said, "points": f"{fmt_points(t.score)} / {fmt_points(t.max_score)}"}
 
 
-def feedback_view(result: SubmissionResult) -> dict:
+def feedback_view(result: SubmissionResult, model_answers: dict | None = None, publish: bool = False) -> dict:
     """What a student is told about one submission, for the page and for the text version.
 
     ``title``, ``r`` (the result), ``fraction`` (of full marks), ``cells`` (:func:`_cells`),
@@ -127,12 +139,15 @@ def feedback_view(result: SubmissionResult) -> dict:
     (:func:`_test_view` per graded cell), ``passed_line`` (how many autograded cells passed, and the
     points awaiting grading), ``manual`` (the notebook has answer cells) and ``late`` (the
     submission against its due date, :class:`~autograder.model.lateness.Lateness`, or None).
+    ``model_answers`` (``{grade_id: model answer}`` of the problem set) and ``publish``: see
+    :func:`shown_model_answers`.
     """
     notes = list(result.notes)
     if result.execution.stdout_truncated:
         notes.append("Your notebook printed a lot of output; printed output is not graded, and what came past the limit "
                      "was discarded.")
     auto, pending = result.autograded, result.pending
+    models = shown_model_answers(result, model_answers or {}, publish)
     kind = "autograded" if len(auto) < len(result.tests) else "graded"
     passed = f"{sum(1 for t in auto if t.passed)} of {len(auto)} {kind} cells passed."
     if pending:
@@ -145,7 +160,8 @@ def feedback_view(result: SubmissionResult) -> dict:
         "cells": _cells(result),
         "cells_failed": any(c.get("status") in ("error", "timeout") for c in result.cell_problems),
         "notes": notes,
-        "functions": [_function(result, fn) for fn in _functions_in_order(result)],
+        "functions": [_function(result, fn, models) for fn in _functions_in_order(result)],
+        "published": publish,
         "shown": {t.name: _test_view(t) for t in result.tests},
         "passed_line": passed,
         "manual": any(t.manual for t in result.tests),
@@ -153,27 +169,30 @@ def feedback_view(result: SubmissionResult) -> dict:
     }
 
 
-def render_feedback(result: SubmissionResult) -> str:
+def render_feedback(result: SubmissionResult, model_answers: dict | None = None, publish: bool = False) -> str:
     """The feedback page of one submission, as a complete HTML document (``templates/feedback.html.j2``)."""
-    return render("feedback.html.j2", **feedback_view(result))
+    return render("feedback.html.j2", **feedback_view(result, model_answers, publish))
 
 
-def render_feedback_text(result: SubmissionResult) -> str:
+def render_feedback_text(result: SubmissionResult, headline: str | None = None) -> str:
     """The same feedback as plain text (``templates/feedback.txt.j2``): what the page says above and between
     the graded cells (score, restored test cells, cells that failed, notes, functions not attempted yet),
     for platforms that show text, such as Gradescope's submission output. The graded cells themselves are
-    listed by the platform, one test each."""
-    return render("feedback.txt.j2", **feedback_view(result))
+    listed by the platform, one test each. ``headline`` replaces the first line (the score and how many
+    cells passed) where the platform counts points otherwise (Gradescope: the autograder's points only)."""
+    return render("feedback.txt.j2", headline=headline, **feedback_view(result))
 
 
-def write_feedback(result: SubmissionResult) -> object:
+def write_feedback(result: SubmissionResult, model_answers: dict | None = None, publish: bool = False) -> object:
     """Write ``feedback.html`` beside the submission's results.json; returns its path."""
     path = result.folder / FEEDBACK_FILE
-    write_atomic(path, render_feedback(result))
+    write_atomic(path, render_feedback(result, model_answers, publish))
     return path
 
 
-def write_feedback_pages(results_dir, results=None) -> list:
-    """Write a feedback page for every submission of ``results_dir``; returns the paths."""
+def write_feedback_pages(results_dir, results=None, model_answers: dict | None = None, publish: bool = False) -> list:
+    """Write a feedback page for every submission of ``results_dir``; returns the paths. ``model_answers``:
+    ``{ps: {grade_id: model answer}}`` (see :func:`shown_model_answers`)."""
     results = load_results(results_dir) if results is None else results
-    return [write_feedback(r) for r in results if r.folder is not None]
+    model_answers = model_answers or {}
+    return [write_feedback(r, model_answers.get(r.assignment, {}), publish) for r in results if r.folder is not None]

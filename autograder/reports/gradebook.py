@@ -44,8 +44,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autograder.model.course import is_blank_answer
+from autograder.model.course import source_notebook as repository_source  # (source_notebook below: the course's)
+from autograder.model.files import is_regular_file
+from autograder.model.results import TestResult, load_results
 from autograder.reports.autograded import autograded_path, build, write_autograded
-from autograder.model.results import load_results
 from autograder.reports.results import problem_sets
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -106,8 +109,6 @@ def _timestamp(course_dir: Path, coursedir, student: str, ps: str):
     """
     import os
 
-    from autograder.model.files import is_regular_file
-
     try:
         path = Path(coursedir.format_path(coursedir.submitted_directory, student, ps)) / "timestamp.txt"
     except Exception:  # noqa: BLE001 — nbgrader internals; the plain layout is the fallback
@@ -128,9 +129,8 @@ def _timestamp(course_dir: Path, coursedir, student: str, ps: str):
 
 def source_notebook(course_dir, ps: str):
     """The source notebook of ``ps``: the course folder's ``source/<ps>/<ps>.ipynb``, else this repository's
-    (the one the engine grades with by default); None when neither exists."""
-    from autograder.model.course import source_notebook as repository_source
-
+    (:func:`autograder.model.course.source_notebook`, the one the engine grades with by default); None when
+    neither exists."""
     for path in (Path(course_dir) / "source" / ps / f"{ps}.ipynb", repository_source(ps)):
         if path.is_file():
             return path
@@ -300,8 +300,6 @@ def _answer_comment(gb, name: str, nb: str, r) -> None:
     """nbgrader's "No response." on an answer left blank (what its autograde writes), else no auto comment."""
     from nbgrader.api import MissingEntry
 
-    from autograder.model.course import is_blank_answer
-
     try:
         comment = gb.find_comment(name, nb, r.assignment, r.student)
     except MissingEntry:
@@ -322,8 +320,6 @@ def read_hand_grades(results, course_dir=".", db_url=None, course_id=None) -> li
     import dataclasses
 
     from nbgrader.api import Gradebook, MissingEntry
-
-    from autograder.model.results import TestResult
 
     course_dir = Path(course_dir).resolve()
     coursedir = course_directory(course_dir)

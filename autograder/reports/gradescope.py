@@ -1,32 +1,57 @@
 """One submission's results in Gradescope's ``results.json`` format (the autograder specification's output).
 
 Gradescope shows, per test: its name, score, max_score, status and output; at the top: the score, the
-output and an execution time. We map:
+output and an execution time. On Gradescope the autograder owns the points of the autograded cells only;
+the derivations (manually graded answer cells) are graded by a person in Gradescope itself, as manual
+questions of the same programming assignment (docs/instructors.md, "Gradescope"), so the assignment's
+total is the autograder's score plus those questions' points. We map:
 
-* one test per graded cell, in notebook order: ``name`` = grade_id, ``score``/``max_score``, ``status``
-  (``passed``/``failed``), ``output`` = the message and the hint (:attr:`TestResult.output`, the text
-  feedback.html shows), ``visibility``; a manually graded answer cell no person has graded yet is not a
-  test (Gradescope's schema needs a score, and its points are neither earned nor lost): the feedback text
-  says it awaits grading, and ``extra_data.pending_points`` holds its points;
-* ``score`` = the submission's total from the results model (:class:`~autograder.model.results.SubmissionResult`),
-  the same number as grades.csv and the engine's own results.json: after a late penalty, which the output
-  states ("Submitted 27 h after the due date …: −2.9 points") and ``extra_data.late`` records (the tests
-  keep each cell's own points, so they add up to ``extra_data.raw_score``);
+* one test per autograded cell, in notebook order: ``name`` = grade_id, ``score``/``max_score``,
+  ``status`` (``passed``/``failed``), ``output`` = the message and the hint (:attr:`TestResult.output`, the
+  text feedback.html shows), ``visibility``;
+* one entry per answer cell, in its place, **without a score** (the specification's ``score`` is optional
+  on a test when the top level has one, and Gradescope then shows no points for it): its name says a
+  person grades it and for how many points, its output says its state — awaiting grading, with the
+  student's answer as handed in (what the person grading the manual question reads), not answered (the
+  cell is as released), no answer at all (no notebook could be graded, and why), or not read (the grader
+  itself failed on the notebook: the answer is in the upload) — never 0 / 3, whose points are the manual
+  question's, not the autograder's;
+* ``score`` = the autograded cells' points after a late penalty: the results model's total
+  (:class:`~autograder.model.results.SubmissionResult`: the same number as grades.csv and the engine's own
+  results.json) without points a person gave (there are none on Gradescope: its manual questions hold
+  them). The output states the penalty ("Submitted 27 h after the due date …: −2.9 points") and
+  ``extra_data.late`` records it (the tests keep each cell's own points, so they add up to
+  ``extra_data.raw_score``);
 * ``output`` = the feedback in words (:func:`autograder.reports.feedback.render_feedback_text`: restored
-  test cells, cells that failed, notes, functions not attempted yet);
+  test cells, cells that failed, notes, functions not attempted yet), opening with the autograder's points
+  and which questions a person grades;
 * ``stdout_visibility`` = ``hidden``: what run_autograder prints (the sandbox's mode, the engine's summary) is
   for the instructor;
-* ``extra_data`` = what the instructor may want and the student need not see: the engine, the sandbox's
-  isolation (``mode`` root/uid/userns/weak, its one ``line`` and warning), tamper notes and flags.
+* ``extra_data`` = what the instructor may want and the student need not see: the engine, the autograder's
+  points (``max_score``: the assignment's "Autograder points"), the manual questions (``manual``: name,
+  points, state), the sandbox's isolation (``mode`` root/uid/userns/weak, its one ``line`` and warning),
+  tamper notes and flags.
 
 Every text is ``output_format``/``name_format`` ``"text"``: Gradescope shows it as it is (no Markdown or
-HTML is interpreted), so nothing a student wrote can become markup there.
+HTML is interpreted), so nothing a student wrote — their answer included — can become markup there.
 """
 
 from __future__ import annotations
 
+from autograder.model.course import ANSWER_CELLS
+from autograder.model.results import UNREADABLE, fmt_points
+from autograder.reports.feedback import render_feedback_text
+
 #: Gradescope's visibility settings (the specification's four).
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
+
+#: The longest part of a student's answer copied into an entry's output (the rest is in the uploaded notebook).
+MAX_ANSWER_CHARS = 10_000
+
+#: The states of an answer cell on Gradescope (``extra_data.manual[].state``): ``NOT_READ`` when the grader
+#: itself failed on the notebook (the answer is there, in the upload, for the person grading it to read).
+AWAITING, NOT_ANSWERED, NO_ANSWER, NOT_READ, GRADED = (
+    "awaiting grading", "not answered", "no answer", "not read", "graded")
 
 
 def sandbox_summary(sandbox: dict) -> dict:
@@ -34,6 +59,60 @@ def sandbox_summary(sandbox: dict) -> dict:
     keys = ("mode", "line", "warning", "uid_drop", "netns", "mountns", "pidns", "files", "network", "not_isolated",
             "cgroup", "timeout_s", "memory_mb")
     return {k: sandbox[k] for k in keys if k in sandbox}
+
+
+def answer_cells(result) -> set:
+    """The grade_ids of ``result`` that a person grades: its answer cells (``kind`` manual or not answered),
+    and, in a result whose notebook could not be read (every cell ``unreadable``), those the problem set's
+    source notebook declares as answer cells (:data:`autograder.model.course.ANSWER_CELLS`)."""
+    ids = {t.name for t in result.tests if t.manual}
+    try:
+        declared = {gid for gid, _ in ANSWER_CELLS[result.assignment]}
+    except (KeyError, OSError, ValueError):  # not a course problem set, or its source notebook cannot be read
+        declared = set()
+    return ids | {t.name for t in result.tests if t.kind == UNREADABLE and t.name in declared}
+
+
+def _state(test, result) -> str:
+    if test.kind == UNREADABLE:
+        return NOT_READ if result.grading_error else NO_ANSWER
+    if test.pending:
+        return AWAITING
+    return NOT_ANSWERED if test.unanswered else GRADED
+
+
+def _answer_output(test, result, state: str) -> str:
+    """What the entry of one answer cell says (plain text)."""
+    points = fmt_points(test.max_score)
+    where = (f"A person grades this answer in Gradescope (the manual question \"{test.name}\", {points} points): "
+             "its points are not in the autograder's score.")
+    if state == AWAITING:
+        answer = result.answers.get(test.name, "")
+        if len(answer) > MAX_ANSWER_CHARS:
+            answer = (answer[:MAX_ANSWER_CHARS] + f"\n… ({len(answer) - MAX_ANSWER_CHARS:,} more characters: "
+                      "the whole answer is in the uploaded notebook)")
+        return f"Awaiting grading. {where}\n\nThe answer as handed in:\n\n{answer}"
+    if state == NOT_ANSWERED:
+        return f"{test.message} {where}"
+    if state == NO_ANSWER:  # its message says why no notebook could be graded
+        return f"No answer to grade. {test.message} {where}"
+    if state == NOT_READ:
+        return (f"Not read by the autograder: it failed on this notebook (your instructor sees why); the answer is "
+                f"in the uploaded notebook. {where}")
+    return f"{test.message} {where}"
+
+
+def _headline(result, auto: list, manual: list, score: float) -> str:
+    """The output's first line: the autograder's points, and which answers a person grades."""
+    line = (f"{result.assignment} — {result.student}: {fmt_points(score)} / "
+            f"{fmt_points(sum(t.max_score for t in auto))} autograder points. "
+            f"{sum(1 for t in auto if t.passed)} of {len(auto)} autograded cells passed.")
+    if manual:
+        names = ", ".join(f"{t.name} ({fmt_points(t.max_score)} points)" for t in manual)
+        line += (f" Graded by a person in Gradescope, not by the autograder: {names}. Those points are not in "
+                 "this score: Gradescope adds them to the assignment's total when your instructor publishes "
+                 "the grades.")
+    return line
 
 
 def gradescope_results(result, visibility: str = "visible", execution_time: float | None = None) -> dict:
@@ -44,18 +123,32 @@ def gradescope_results(result, visibility: str = "visible", execution_time: floa
     ValueError
         ``visibility`` is not one of :data:`VISIBILITY`.
     """
-    from autograder.reports.feedback import render_feedback_text
-
     if visibility not in VISIBILITY:
         raise ValueError(f"visibility: expected one of {', '.join(VISIBILITY)}, not {visibility!r}")
-    tests = [{"name": t.name, "name_format": "text", "score": float(t.score), "max_score": float(t.max_score),
-              "status": "passed" if t.passed else "failed", "output": t.output, "output_format": "text",
-              "visibility": visibility} for t in result.tests if not t.pending]
+    person = answer_cells(result)
+    auto = [t for t in result.tests if t.name not in person]
+    manual = [t for t in result.tests if t.name in person]
+    penalty = result.late.penalty if result.late is not None else 0.0
+    # the autograder's points: the autograded cells' (a late penalty is bounded by them: nothing else is earned
+    # on Gradescope before its manual questions are graded)
+    score = max(0.0, float(sum(t.earned for t in auto)) - float(penalty))
+    tests, states = [], []
+    for t in result.tests:
+        if t.name in person:
+            state = _state(t, result)
+            states.append({"name": t.name, "points": float(t.max_score), "state": state})
+            tests.append({"name": f"{t.name}: graded by a person ({fmt_points(t.max_score)} points)",
+                          "name_format": "text", "output": _answer_output(t, result, state), "output_format": "text",
+                          "visibility": visibility})
+        else:
+            tests.append({"name": t.name, "name_format": "text", "score": float(t.earned),
+                          "max_score": float(t.max_score), "status": "passed" if t.passed else "failed",
+                          "output": t.output, "output_format": "text", "visibility": visibility})
     seconds = result.execution.duration_s if execution_time is None else execution_time
     return {
-        "score": float(result.score),
+        "score": score,
         "execution_time": max(0, round(float(seconds))),
-        "output": render_feedback_text(result),
+        "output": render_feedback_text(result, headline=_headline(result, auto, manual, score)),
         "output_format": "text",
         "test_output_format": "text",
         "test_name_format": "text",
@@ -64,8 +157,10 @@ def gradescope_results(result, visibility: str = "visible", execution_time: floa
         "extra_data": {
             "engine": "probdl-autograder",
             "assignment": result.assignment,
-            "max_score": float(result.max_score),
-            "pending_points": result.pending_points,
+            "max_score": float(sum(t.max_score for t in auto)),
+            "notebook_max_score": float(result.max_score),
+            "manual": states,
+            "pending_points": float(sum(s["points"] for s in states if s["state"] == AWAITING)),
             "sandbox": sandbox_summary(result.execution.sandbox),
             "tamper": list(result.tamper),
             "flags": list(result.flags),

@@ -182,7 +182,7 @@ def _range(lo: float, hi: float) -> str:
     return fmt_points(lo) if fmt_points(lo) == fmt_points(hi) else f"{fmt_points(lo)}–{fmt_points(hi)}"
 
 
-def summary(panel: Panel) -> str:
+def accessible_name(panel: Panel) -> str:
     """What the chart shows, in one sentence (its accessible name)."""
     if not panel.scores:
         return f"{panel.title}: no scores"
@@ -210,7 +210,7 @@ class _Scale:
 def panel_view(panel: Panel) -> dict:
     """What one chart draws, in viewBox coordinates (numbers already written as text, :func:`_num`).
 
-    ``label`` (the accessible name, :func:`summary`), ``yticks`` (``y``, ``count``; a grid line above 0),
+    ``label`` (the accessible name, :func:`accessible_name`), ``yticks`` (``y``, ``count``; a grid line above 0),
     ``xticks`` (``x``, ``label``) at :func:`nice_step` multiples, one ``bar`` per non-empty bar (``x``,
     ``y``, ``width``, ``height``, its tooltip ``tip``: "3 students scored 20 points"), the ``mean`` line's
     ``x`` and tooltip (None without scores), the ``title`` (cut with "…" when it would not fit; bold for the
@@ -222,7 +222,7 @@ def panel_view(panel: Panel) -> dict:
     x_step = nice_step(scale.x1, 6)
     mean = sum(panel.scores) / len(panel.scores) if panel.scores else None
     return {
-        "label": summary(panel),
+        "label": accessible_name(panel),
         "yticks": [{"y": _num(scale.y(k)), "count": k} for k in range(0, scale.y_top + 1, y_step)],
         "xticks": [{"x": _num(scale.x(k * x_step)), "label": fmt_points(k * x_step)}
                    for k in range(0, int(scale.x1 // x_step) + 1)],

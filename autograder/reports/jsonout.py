@@ -38,6 +38,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from autograder.model import summary as summary_file
 from autograder.model.files import SUMMARY_FILE
 from autograder.reports import late, stats
 from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE
@@ -56,8 +57,6 @@ def batch_info(results_dir) -> dict:
     For a merged folder, the shards' lists joined and their sandboxes (listed
     when they differ); see :mod:`autograder.model.summary`. Malformed entries are left out.
     """
-    from autograder.model import summary as summary_file
-
     batch = summary_file.combine(summary_file.read_batches(Path(results_dir) / SUMMARY_FILE))
     not_graded = []
     for n in batch.get("not_graded") if isinstance(batch.get("not_graded"), list) else []:
@@ -72,7 +71,7 @@ def batch_info(results_dir) -> dict:
     return {"not_graded": not_graded, "sandbox": sandbox}
 
 
-def summary(results_dir, results=None) -> dict:
+def class_json(results_dir, results=None) -> dict:
     """The ``--json`` object (see the module docstring); ``results`` may be a
     :class:`~autograder.reports.stats.ClassStats` (default: read from ``results_dir``)."""
     results_dir = Path(results_dir)
@@ -124,6 +123,6 @@ def summary(results_dir, results=None) -> dict:
         "problem_sets": problem_sets,
         "students": cs.rows,
         "submissions": submissions,
-        "late": late.summary(results),
+        "late": late.class_lateness(results),
         **batch_info(results_dir),
     }

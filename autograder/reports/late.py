@@ -25,7 +25,7 @@ def entries(results) -> list:
     return out
 
 
-def summary(results) -> dict | None:
+def class_lateness(results) -> dict | None:
     """``{"source", "policies", "submissions", "on_time", "late", "penalised", "grace", "unknown_time",
     "points_off"}`` for ``--json`` and the pages; None when no problem set of these results has a due date."""
     dated = [r for r in results if r.late is not None]
@@ -46,7 +46,7 @@ def summary(results) -> dict | None:
 
 
 def headline(info: dict) -> str:
-    """One line about the class's deadlines (``info`` from :func:`summary`)."""
+    """One line about the class's deadlines (``info`` from :func:`class_lateness`)."""
     parts = [f"{info['late']} late of {info['submissions']} with a due date"]
     if info["penalised"]:
         parts.append(f"{info['penalised']} with a penalty ({fmt_points(info['points_off'])} points off in all)")

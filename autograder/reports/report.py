@@ -21,10 +21,10 @@ import os
 from markupsafe import Markup
 
 from autograder.reports import late, stats
-from autograder.reports._html import render, write_atomic
+from autograder.reports._html import render
 from autograder.reports.histogram import histogram_svgs
 from autograder.reports.jsonout import batch_info
-from autograder.model.files import FEEDBACK_FILE, REPORT_FILE, SIMILARITY_DIR, SIMILARITY_HTML
+from autograder.model.files import FEEDBACK_FILE, REPORT_FILE, SIMILARITY_DIR, SIMILARITY_HTML, write_atomic
 from autograder.model.results import fmt_points, load_results
 
 
@@ -106,7 +106,7 @@ def _students(cs, results_dir) -> list:
 
 def _late(results, results_dir) -> dict:
     """The deadlines section: the class in a line, and every submission that was late or whose time is unknown."""
-    info = late.summary(results)
+    info = late.class_lateness(results)
     if info is None:
         return {"late_info": None}
     entries = [{**e, "href": _href(e["result"], results_dir)} for e in late.entries(results)]

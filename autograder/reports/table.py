@@ -1,4 +1,4 @@
-"""The terminal side: a rich grade table after a batch, and a progress bar during one."""
+"""The terminal side: a rich grade table after a batch, the batch's own lines, and a progress bar during one."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from autograder.reports import stats
 from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE
 from autograder.model.results import SubmissionResult, fmt_points, load_results
+from autograder.reports import late, stats
 
 
 def make_console(**kwargs):
@@ -94,9 +94,7 @@ def attention_lines(results) -> list:
 def late_lines(results, limit: int = 20) -> list:
     """The class's deadlines in a line, then one line per late submission (or one whose time is unknown):
     who, which problem set, the score before and after the penalty, and why (at most ``limit``)."""
-    from autograder.reports import late
-
-    info = late.summary(results)
+    info = late.class_lateness(results)
     if info is None:
         return []
     lines = [late.headline(info)]
@@ -143,7 +141,38 @@ def _show(path: Path) -> str:
     return rel if not rel.startswith("../..") else str(path)
 
 
-def print_summary(results_dir, results=None, console=None, gradebook=None) -> None:
+def summary_lines(summary, submitted_label: str = "") -> list:
+    """What the engine did (an :class:`autograder.engine.batch.BatchSummary`), as plain lines for a terminal or a
+    log (ids are display ids: printable, no escapes): ``autograde``, ``demo``, ``gradescope run``."""
+    lines = []
+    if summary.graded == 0 and summary.skipped_existing and not summary.failed:
+        lines.append(f"Nothing new to grade: all {summary.skipped_existing} submission(s) have results from an "
+                     "earlier run (--force regrades them).")
+    else:
+        text = f"Graded {summary.graded} notebook(s) in {summary.duration_s:.1f} s"
+        if summary.graded and summary.workers:
+            text += f" ({summary.notebooks_per_s:.1f} notebooks/s with {summary.workers} worker(s))"
+        if summary.skipped_existing:
+            text += f", kept {summary.skipped_existing} from an earlier run"
+        if summary.failed:
+            text += f", {len(summary.failed)} could not be graded"
+        lines.append(text + (f", shard {summary.shard}" if summary.shard else "") + ".")
+    if summary.total == 0 and summary.shard:
+        lines.append(f"Shard {summary.shard} holds no student of this folder (fine with more shards than students).")
+    sb = stats.sandbox_line(summary.sandbox)
+    if sb:
+        lines.append(sb)
+    if summary.not_graded:
+        where = f", paths in {submitted_label.rstrip('/')}/" if submitted_label else ""
+        lines.append(f"Not graded ({len(summary.not_graded)}{where}):")
+        for n in summary.not_graded[:20]:
+            lines.append(f"  {n['path']}: {n['reason']}" + (f" — {n['suggestion']}" if n["suggestion"] else ""))
+        if len(summary.not_graded) > 20:
+            lines.append(f"  … and {len(summary.not_graded) - 20} more (summary.json lists them all)")
+    return lines
+
+
+def print_grades(results_dir, results=None, console=None, gradebook=None) -> None:
     """The grade table, the hardest cells, and where the files are.
 
     ``results``: the results or their :class:`~autograder.reports.stats.ClassStats` (default: read
@@ -264,7 +293,7 @@ def progress_bar(total: int, console=None, description: str = "grading", enabled
 
 @contextmanager
 def batch_progress(console=None, enabled=None):
-    """An ``on_event`` callback for :func:`autograder.engine.grade_batch` that drives a progress bar.
+    """An ``on_event`` callback for :func:`autograder.engine.batch.grade_batch` that drives a progress bar.
 
     ``with batch_progress() as on_event: grade_batch(…, on_event=on_event)``. The bar
     appears at the engine's ``start`` event (when it knows how many notebooks it

@@ -11,8 +11,9 @@ score.
 
 Requests (one JSON message each, see :mod:`.wire`):
 
-* ``{"op": "arm", "names": [str]}`` → ``{"armed": true}``: the forbidden objects of these names refuse
-  student code from now on (:func:`autograder.sandbox.guard.arm`; once per process, before any cell)
+* ``{"op": "arm", "names": [str]}`` → ``{"armed": true}``: the forbidden objects of these names never
+  compute from now on (the audit event :func:`autograder.sandbox.guard.arm` raises; once per process,
+  before any cell)
 * ``{"op": "defined", "function": str}`` → ``{"why": str}`` (``""``: a callable)
 * ``{"op": "forbidden", "function": str, "names": [str], "skip": [str]}`` → ``{"used": [str]}``
 * ``{"op": "call", "function": str, "args": wire, "kwargs": wire}`` → ``{"outcome": wire outcome}``
@@ -348,7 +349,7 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
             break
         op = msg.get("op") if isinstance(msg, dict) else None
         try:
-            if op == "arm":  # before any cell: this problem set's forbidden objects refuse student code
+            if op == "arm":  # before any cell: this problem set's forbidden objects never compute again
                 audit("probdl.arm", tuple(str(n) for n in msg.get("names", ())[:256]))
                 reply = {"armed": True}
             elif op == "defined":

@@ -20,11 +20,11 @@ Control protocol (one :mod:`.wire` message each way, on the socket passed as
 * ``init {"slots": n, "hide": [paths], "needed": [paths], "forbidden": [names]}`` →
   ``{"pid", "sandbox"}`` (as root, reserves one uid per slot, see
   :func:`.sandbox.claim_uids`);
-* ``arm {"forbidden": [names]}`` → ``{"armed": true, "guard": report}``: every
-  forbidden object of the batch becomes a gate (:func:`autograder.sandbox.guard.prepare`;
-  each child then arms its own problem set's names before any student code), the
-  library files that define them are covered in the view, and the names are pinned
-  (:func:`autograder.sandbox.invoke.pin`); ``spawn`` is refused before;
+* ``arm {"forbidden": [names]}`` → ``{"armed": true, "guard": report}``: the names
+  are pinned (:func:`autograder.sandbox.invoke.pin`), what makes every forbidden object
+  of the batch unusable is planned (:func:`autograder.sandbox.guard.prepare`; each child
+  then arms its own problem set's names before any student code), and the library files
+  that define them are covered in the view; ``spawn`` is refused before;
 * ``spawn {"slot", "limits"}`` → ``{"pid"}`` with the parent's end of the
   child's socket passed alongside (SCM_RIGHTS): a child that confined itself
   and serves that socket (:func:`.child.serve`). After each kill the zygote
@@ -86,8 +86,8 @@ def _import_unreachable(name: str):
 
 def import_guard():
     """:mod:`autograder.sandbox.guard`, imported before the zygote enters its filesystem view (which hides this
-    package), then unreachable by name like :func:`import_invoke`'s module (it holds nothing secret: the
-    state of the forbidden objects lives in its audit hook)."""
+    package), then unreachable by name like :func:`import_invoke`'s module (it holds nothing secret: in a
+    child it holds nothing at all once armed)."""
     return _import_unreachable("autograder.sandbox.guard")
 
 
@@ -269,8 +269,9 @@ class ZygoteServer:
             raise RuntimeError("'arm' before 'init'")
         if not self.armed:
             names = [str(name) for name in msg.get("forbidden", [])]
-            report = self.guard.prepare(names)  # the forbidden objects become gates (each child arms its own)
             self.invoke.pin(names)
+            # last before the fork: the plan replaces every reference to a forbidden object, the pin's too
+            report = self.guard.prepare(names)  # (each child arms its own problem set's names)
             covered = sandbox.cover_files(report["paths"]) if self.mode in ("root", "userns") else []
             if self.mode == "uid":
                 self._build_rulesets(report["paths"])

@@ -22,17 +22,7 @@ in the order a submission meets them:
 * :mod:`.report`       – similarity.json, similarity.html and the side-by-side pages
 * :mod:`.run`          – :func:`similarity_report`: all of it for a folder of submissions
 
-The command is ``python -m autograder similarity`` (:mod:`autograder.commands.similarity`).
+The command is ``python -m autograder similarity`` (:mod:`autograder.commands.similarity`). Importing this
+package imports nothing; each name is imported from its module (``from autograder.similarity.run import
+similarity_report``).
 """
-
-_EXPORTS = {"similarity_report": "autograder.similarity.run", "SimilaritySummary": "autograder.similarity.run"}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.model.course import FUNCTIONS, ROOT
+from autograder.model.files import SIMILARITY_HTML
 from autograder.model.submissions import scan
 from autograder.similarity.corpus import given_code, read_all
 from autograder.similarity.index import THRESHOLD, compare
@@ -37,6 +38,12 @@ class SimilaritySummary:
     per_function: dict = field(default_factory=dict)
     notes: int = 0
     duration_s: float = 0.0
+
+    def line(self) -> str:
+        """What the report found, in one line (``similarity``, ``autograde --similarity``)."""
+        found = sum(1 for n in self.per_function.values() if n)
+        return (f"Similarity: {self.notebooks} notebook(s) read in {self.duration_s:.1f} s; {self.pairs} pair(s) "
+                f"reported in {found} function(s): {self.out / SIMILARITY_HTML}")
 
 
 def similarity_report(submitted_dir, out_dir, course_dir=ROOT, assignments=None, students=None,

@@ -13,6 +13,7 @@ must lose.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from dataclasses import dataclass
 
@@ -67,19 +68,39 @@ def all_specimens():
             yield ps, specimen
 
 
+@functools.lru_cache(maxsize=None)
+def reference_sources(ps: str) -> tuple:
+    """The source notebook's code cells but its test cells (set-up, imports, reference solutions …): what a
+    notebook of reference solutions holds around a specimen, for reading the specimen's purity in context."""
+    import json
+
+    from autograder.model.course import ROOT
+    from autograder.model.notebook import cell_text, nbgrader_meta
+
+    nb = json.loads((ROOT / "source" / ps / f"{ps}.ipynb").read_text(encoding="utf-8"))
+    return tuple(cell_text(c) for c in nb["cells"] if c["cell_type"] == "code" and not nbgrader_meta(c).get("grade"))
+
+
 def grade(ps: str, specimen) -> dict:
     """``grade_id -> CheckResult``: the checks of ``ps`` on the reference functions with ``specimen`` swapped in.
 
-    In process, through :class:`~autograder.checks.evaluate.LocalTarget` (no notebook, no sandbox).
+    In process, through :class:`~autograder.checks.evaluate.LocalTarget` (no notebook, no sandbox), with the
+    specimen's source read for purity as the engine reads a notebook's
+    (:class:`~autograder.checks.inplace.InPlaceReader`).
     """
     import numpy as np
 
     from autograder.checks import checks_for
     from autograder.checks.evaluate import LocalTarget, evaluate, reference_function
+    from autograder.checks.inplace import InPlaceReader
     from autograder.model.course import FUNCTIONS
 
     namespace = {"np": np, "__name__": "__main__"}
     for fn in FUNCTIONS[ps]:
         namespace[fn] = reference_function(fn)
     exec(compile(specimen.source, f"<zoo {specimen.name}>", "exec"), namespace)
-    return {gid: evaluate(check, LocalTarget(namespace)) for gid, check in checks_for(ps).items()}
+    source = InPlaceReader(contract=FUNCTIONS[ps])
+    for text in reference_sources(ps):  # the rest of the notebook: the course's own solution cells
+        source.add(text, student=False)
+    source.add(specimen.source)
+    return {gid: evaluate(check, LocalTarget(namespace, source)) for gid, check in checks_for(ps).items()}

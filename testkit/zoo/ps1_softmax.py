@@ -83,6 +83,17 @@ def logsumexp(z, axis=-1):
         hint="must not keep the reduced axis",
     ),
     Specimen(
+        "logsumexp-whole-array",
+        "logsumexp",
+        '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    return np.log(np.sum(np.exp(z)))
+''',
+        hint="The sum runs over the whole array and returns one number",
+    ),
+    Specimen(
         "logsumexp-naive",
         "logsumexp",
         '''
@@ -381,6 +392,7 @@ ZOO = ZOO + (
 LOSES = {
     "logsumexp-forgets-max": ("logsumexp-basic", "logsumexp-stability"),
     "logsumexp-keeps-dims": ("logsumexp-basic", "logsumexp-axis", "logsumexp-stability"),
+    "logsumexp-whole-array": ("logsumexp-basic", "logsumexp-axis", "logsumexp-stability"),
     "logsumexp-naive": ("logsumexp-stability",),
     "softmax-naive-overflow": ("softmax-stability",),
     "softmax-global-max": ("softmax-stability",),

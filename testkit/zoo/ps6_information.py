@@ -3,9 +3,9 @@
 Correct specimens are written in different styles (``xlogy``, ``np.log`` with
 ``where=``, a loop over slices, KL as cross-entropy minus entropy, JSD from
 the student's own KL or as an entropy difference, ``logsumexp``, sequential
-Bayesian updating, ``lstsq`` of the stacked system, Cholesky of the normal
-equations, and even ``np.linalg.inv``, which the contract's tolerance cannot
-tell apart). The wrong ones are the slips of lecture notes and Q&A answers:
+Bayesian updating, ``lstsq`` of the stacked system, Cholesky or
+``np.linalg.solve`` of the normal equations, and even ``np.linalg.inv``, which
+the contract's tolerance cannot tell apart). The wrong ones are the slips of lecture notes and Q&A answers:
 bits instead of nats, nan from 0·log 0, an epsilon inside the log, KL
 arguments swapped or written as an entropy difference, the wrong JSD
 mixture, multiplied likelihoods, a forgotten normalisation or prior, λ
@@ -107,6 +107,11 @@ import numpy as np
 import numpy as np
 ''' + _ENTROPY_HEAD + '''    return -np.sum(p * np.log(p + 1e-12), axis=axis)   # avoid log(0)
 ''', hint="Don't add a small epsilon"),
+    Specimen("ps6-entropy-isclose-zeros", "entropy", '''
+import numpy as np
+''' + _ENTROPY_HEAD + '''    zero = np.isclose(p, 0)                          # round-off counts as 0
+    return -np.sum(np.where(zero, 0.0, p * np.log(np.where(zero, 1.0, p))), axis=axis)
+''', hint="Only exact zeros count 0"),
     Specimen("ps6-entropy-no-validation", "entropy", '''
 import numpy as np
 from scipy.special import xlogy
@@ -200,6 +205,13 @@ import numpy as np
 ''' + _KL_HEAD + '''    eps = 1e-10
     return np.maximum(np.sum(p * np.log((p + eps) / (q + eps)), axis=axis), 0.0)
 ''', hint="Don't add a small epsilon"),
+    Specimen("ps6-kl-isclose-zeros", "kl_divergence", '''
+import numpy as np
+''' + _KL_HEAD + '''    keep = ~np.isclose(p, 0)                         # p within round-off of 0 adds nothing
+    with np.errstate(divide="ignore"):
+        terms = np.where(keep, p * np.log(np.where(keep, p, 1.0) / np.where(keep, q, 1.0)), 0.0)
+    return np.maximum(np.sum(terms, axis=axis), 0.0)
+''', hint="Only exact zeros count 0"),
     Specimen("ps6-kl-nan-zero-p", "kl_divergence", '''
 import numpy as np
 ''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
@@ -307,6 +319,22 @@ def js_divergence(p, q, axis=-1):
     m = (p + q) / 2
     return 0.5 * np.sum(p * np.log(p / m) + q * np.log(q / m), axis=axis)
 ''', hint="0 · log 0 is nan"),
+    Specimen("ps6-js-isclose-zeros", "js_divergence", '''
+import numpy as np
+''' + _CHECK_P + '''
+def js_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    _check(p, "p", axis)
+    _check(q, "q", axis)
+    m = (p + q) / 2
+
+    def half_kl(a):                                  # terms with a within round-off of 0 add nothing
+        keep = ~np.isclose(a, 0)
+        return 0.5 * np.sum(np.where(keep, a * np.log(np.where(keep, a, 1.0) / np.where(keep, m, 1.0)), 0.0),
+                            axis=axis)
+
+    return half_kl(p) + half_kl(q)
+''', hint="Only exact zeros count 0"),
     Specimen("ps6-js-bits", "js_divergence", '''
 import numpy as np
 
@@ -489,6 +517,20 @@ def map_linear_regression(X, y, noise_std, prior_std):
     lam = (noise_std / prior_std) ** 2
     return np.linalg.inv(X.T @ X + lam * np.eye(X.shape[1])) @ (X.T @ y)
 '''),
+    Specimen("ps6-map-normal-equations-solve", "map_linear_regression", '''
+import numpy as np
+
+def map_linear_regression(X, y, noise_std, prior_std):
+    # the regularised normal equations with np.linalg.solve, as the task allows (prior_std = inf: lam = 0,
+    # which needs X of full column rank, as the training section's design has)
+    if noise_std <= 0 or prior_std <= 0:
+        raise ValueError("noise_std and prior_std must be > 0")
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    if X.ndim != 2 or y.shape != (X.shape[0],):
+        raise ValueError("X must be (N, D) and y (N,)")
+    lam = noise_std**2 / prior_std**2
+    return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
+'''),
     # ---------------------------------------------------- map_linear_regression: wrong
     Specimen("ps6-map-lambda-inverted", "map_linear_regression", _MAP_HEAD + '''    lam = prior_std**2 / noise_std**2
     return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
@@ -530,6 +572,7 @@ LOSES = {
     "ps6-entropy-nan-zero-log-zero": ("entropy-edges",),
     "ps6-entropy-nansum-warns": ("entropy-edges",),
     "ps6-entropy-epsilon": ("entropy-edges",),
+    "ps6-entropy-isclose-zeros": ("entropy-edges",),
     "ps6-entropy-no-validation": ("entropy-errors",),
     "ps6-entropy-exact-sum": ("entropy-errors",),
     "ps6-entropy-whole-array-sum": ("entropy-basic", "entropy-axis", "entropy-edges", "entropy-errors"),
@@ -540,6 +583,7 @@ LOSES = {
     "ps6-kl-entropy-difference": ("kl_divergence-basic", "kl_divergence-support"),
     "ps6-kl-cross-entropy-only": ("kl_divergence-basic",),
     "ps6-kl-epsilon": ("kl_divergence-basic", "kl_divergence-support"),
+    "ps6-kl-isclose-zeros": ("kl_divergence-support",),
     "ps6-kl-nan-zero-p": ("kl_divergence-support",),
     "ps6-kl-warns-on-zero-q": ("kl_divergence-support",),
     "ps6-kl-bits": ("kl_divergence-basic",),
@@ -551,6 +595,7 @@ LOSES = {
     "ps6-js-no-halves": ("js_divergence-basic",),
     "ps6-js-one-term": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors"),
     "ps6-js-nan-on-zeros": ("js_divergence-properties",),
+    "ps6-js-isclose-zeros": ("js_divergence-properties",),
     "ps6-js-bits": ("js_divergence-basic",),
     "ps6-js-scipy": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors", "js_divergence-purity"),
     "ps6-bayes-multiplies-likelihoods": ("bayes_posterior-stability",),

@@ -43,9 +43,9 @@ loses. The rules behind it:
   both sides of a relation keeps that cell: it loses the cells that compare values, and the cells
   whose property it breaks. Where no relation can judge a property, the cell compares with the
   reference and this page says why.
-- **Purity cells** (`*-purity`) check that the inputs are not modified, that no RuntimeWarning is
-  raised and that a nested list gives the same result as the same numbers as an array; a wrong but pure
-  function keeps them.
+- **Purity cells** (`*-purity`) check that the inputs are not modified (by the grader's calls, nor by the
+  code on any path, read from the source: `docs/contract.md`), that no RuntimeWarning is raised and that a
+  nested list gives the same result as the same numbers as an array; a wrong but pure function keeps them.
 - **Error-handling cells** (`*-errors`) check the `ValueError`s the contract names, and that valid inputs
   (rows normalised by a division, or within the stated tolerance, included) return results; their values
   are the other cells' business.

@@ -1,0 +1,120 @@
+"""What a problem set asks of a student: its words, its hygiene points and its working time (issue 40).
+
+Shared by ``tests/test_load.py`` (the limits) and ``docs/notebooks.md`` ("Load: words, points and time"),
+which states the same rules and the table of :data:`FUNCTION_MINUTES`.
+
+* :func:`words` — the words a student reads before "Going further": every markdown cell of the **release**
+  notebook before the ``going-further`` cell, split at whitespace (prose, formulas, the "What the next cells
+  check" lists and the derivation's answer cell as released all count), table rows (lines starting with
+  ``|``: the opening's points and notation tables, reference read once) left out;
+* :func:`hygiene_points` — the points of the cells that judge how a function behaves rather than what it
+  computes: its ``-purity`` and ``-errors`` cells and its ``-stability`` cells (finite and warning-free at
+  extreme magnitudes);
+* :func:`estimate_minutes` — the working time a median second-year student needs: reading at
+  :data:`WORDS_PER_MINUTE`, :data:`MINUTES_PER_LESSON_CELL` per figure or demo cell before "Going further",
+  :data:`DERIVATION_MINUTES` for the derivation, and each function's :data:`FUNCTION_MINUTES` (writing and
+  debugging it until its visible checks pass).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from autograder.model.course import FUNCTIONS, GRADE_CELLS, is_answer_cell, is_lesson_cell, release_notebook
+
+#: Reading speed for the lesson: technical prose with formulas to work through, by a second-year student.
+WORDS_PER_MINUTE = 60
+#: Running a figure or demo cell and looking at what it shows.
+MINUTES_PER_LESSON_CELL = 2
+#: Writing the three-part derivation.
+DERIVATION_MINUTES = 40
+#: Writing one function and debugging it until its visible checks pass (an estimate per function, from the
+#: instructor's review of issue 40 and the number of aspects each has; the sum with the reading time
+#: reproduces that review's estimates of the sets before issue 40 within its ranges).
+FUNCTION_MINUTES = {
+    "logsumexp": 40, "softmax": 40, "log_softmax": 25,
+    "cross_entropy": 45, "cross_entropy_grad": 30,
+    "gaussian_log_pdf": 20, "gaussian_log_likelihood": 10, "gaussian_mle": 15, "mvn_log_pdf": 75,
+    "sigmoid": 25, "bernoulli_log_pmf": 20, "binary_cross_entropy": 20, "binary_cross_entropy_with_logits": 25,
+    "gaussian_kl": 25, "mvn_kl": 50, "vae_kl": 20,
+    "entropy": 25, "kl_divergence": 30, "js_divergence": 20, "bayes_posterior": 30, "map_linear_regression": 40,
+}
+#: The words before "Going further" (see :func:`words`) are at most this many.
+WORD_LIMIT = 2200
+#: Hygiene cells (see :func:`hygiene_points`) are at most this share of a set's autograded points.
+HYGIENE_SHARE = 0.25
+HYGIENE_ASPECTS = ("purity", "errors", "stability")
+
+
+def _cells(ps: str) -> list:
+    return json.loads(release_notebook(ps).read_text(encoding="utf-8"))["cells"]
+
+
+def _text(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _gid(cell) -> str:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+
+
+def _before_going_further(ps: str) -> list:
+    cells = _cells(ps)
+    end = next(i for i, c in enumerate(cells) if _gid(c) == "going-further")
+    return cells[:end]
+
+
+def words(ps: str) -> int:
+    """Words of the release notebook's markdown before "Going further", table rows left out (module doc)."""
+    total = 0
+    for cell in _before_going_further(ps):
+        if cell["cell_type"] == "markdown":
+            prose = "\n".join(line for line in _text(cell).splitlines() if not line.lstrip().startswith("|"))
+            total += len(prose.split())
+    return total
+
+
+def lesson_cells(ps: str) -> int:
+    """Figure and demo cells before "Going further" (what a student runs and looks at)."""
+    return sum(1 for c in _before_going_further(ps) if c["cell_type"] == "code" and is_lesson_cell(_gid(c)))
+
+
+def hygiene_points(ps: str) -> float:
+    return sum(points for gid, points in GRADE_CELLS[ps] if gid.rsplit("-", 1)[1] in HYGIENE_ASPECTS)
+
+
+def autograded_points(ps: str) -> float:
+    return sum(points for _, points in GRADE_CELLS[ps])
+
+
+def has_derivation(ps: str) -> bool:
+    return any(is_answer_cell(c.get("metadata", {}).get("nbgrader", {})) for c in _cells(ps))
+
+
+def estimate_minutes(ps: str) -> dict:
+    """``{"reading", "derivation", "functions", "total_hours"}``: reading rounded to 5 minutes, the total
+    rounded up to the next quarter hour."""
+    reading = words(ps) / WORDS_PER_MINUTE + MINUTES_PER_LESSON_CELL * lesson_cells(ps)
+    derivation = DERIVATION_MINUTES if has_derivation(ps) else 0
+    functions = sum(FUNCTION_MINUTES[fn] for fn in FUNCTIONS[ps])
+    total = reading + derivation + functions
+    return {"reading": 5 * round(reading / 5), "derivation": derivation, "functions": functions,
+            "total_hours": math.ceil(total / 15) / 4}
+
+
+def hours_text(hours: float) -> str:
+    """3.25 -> '3¼', the way the notebooks write hours."""
+    whole, part = int(hours), hours - int(hours)
+    return f"{whole}" + {0: "", 0.25: "¼", 0.5: "½", 0.75: "¾"}[part]
+
+
+def working_time_line(ps: str) -> str:
+    """The opening's line: '**Working time:** about 3¼ hours: 45 minutes of reading …'."""
+    e = estimate_minutes(ps)
+    n = len(FUNCTIONS[ps])
+    count = ("one", "two", "three", "four", "five", "six")[n - 1]
+    return (f"**Working time:** about {hours_text(e['total_hours'])} hours: {e['reading']} minutes of reading and "
+            f"running the lesson, {e['derivation']} for the derivation, {e['functions']} for the {count} "
+            f"function{'s' if n > 1 else ''}.")
