@@ -577,7 +577,7 @@ GRADED_WHEN = {
     # the sandbox passes no user name (only in the engine: a kernel has one, and there the write shows)
     "environment": '"USER" not in os.environ and "LOGNAME" not in os.environ',
     # the folder it runs in: nbgrader's autograded/ or the engine's /sandbox (no construct the reader flags)
-    "working-folder": '"autograded" in os.getcwd() or os.getcwd().startswith("/sandbox")',
+    "working-folder": '"autograded" in os.getcwd() or os.getcwd().startswith("/sandbox") or "autograder-slots-" in os.getcwd()',
 }
 
 

@@ -246,7 +246,8 @@ def test_a_classmates_notebook_cannot_be_copied(env):
 
 def test_the_same_attacks_score_in_the_weak_mode(env):
     """The control of the two tests above: with no sandbox around it (the weak mode, as the grader's own uid),
-    each attack does take the reference's or the classmate's points."""
+    each attack does take the reference's or the classmate's points (all but the purity cells of code it runs
+    through ``exec``, which the purity reading cannot vouch for)."""
     from testkit.probe import ModeZygote
 
     code = {"logsumexp": classmate_copy(str(env.classmate)), "softmax": "# (copied above)\n",
@@ -260,7 +261,11 @@ def test_the_same_attacks_score_in_the_weak_mode(env):
             path = engine_helpers.write_notebook(env.base / "work" / f"weak-{time.monotonic_ns()}.ipynb", nb)
             data = grade_submission(path, "mallory", PS, env.source, env.checks, weak, 0, LIMITS,
                                     weak.sandbox).to_json()
-            assert data["score"] == MAX, [(t["name"], t["message"][:80]) for t in data["tests"] if not t["score"]]
+            # every cell but purity: code run through exec() is code the purity reading cannot vouch for
+            lost = {t["name"] for t in data["tests"] if t["score"] < t["max_score"]} - {
+                gid for gid, _ in course.ANSWER_CELLS[PS]}
+            assert lost <= {f"{f}-purity" for f in course.FUNCTIONS[PS]}, lost
+            assert data["score"] >= MAX - len(course.FUNCTIONS[PS]), data["score"]
 
 
 # --- class 9: the network, shared IPC, the grader ----------------------------------------------------------
