@@ -62,6 +62,7 @@ PROBLEM_SETS = {
     "ps4_bernoulli": (
         ("sigmoid", "bernoulli_log_pmf", "binary_cross_entropy", "binary_cross_entropy_with_logits"),
         ("scipy.special.expit", "scipy.special.log_expit", "scipy.stats.bernoulli", "sklearn.metrics.log_loss",
+         "scipy.special.cython_special.expit", "scipy.special.cython_special.log_expit",
          "torch", "jax", "tensorflow"),
     ),
     "ps5_gaussian_kl": (
@@ -71,7 +72,8 @@ PROBLEM_SETS = {
     "ps6_information": (
         ("entropy", "kl_divergence", "js_divergence", "bayes_posterior", "map_linear_regression"),
         ("scipy.stats.entropy", "scipy.special.entr", "scipy.special.rel_entr", "scipy.special.kl_div",
-         "scipy.spatial.distance.jensenshannon", "torch", "jax", "tensorflow"),
+         "scipy.spatial.distance.jensenshannon", "scipy.special.cython_special.entr",
+         "scipy.special.cython_special.rel_entr", "scipy.special.cython_special.kl_div", "torch", "jax", "tensorflow"),
     ),
 }
 

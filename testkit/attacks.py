@@ -551,6 +551,11 @@ ATTACKS = (
            {"sigmoid": "import numpy as np\nimport scipy.stats\n\n"
                        "def sigmoid(z):\n    return scipy.stats.logistic.cdf(np.asarray(z, dtype=float))\n"},
            unearned=("sigmoid",)),
+    # SciPy's second compiled sigmoid, cython_special's (a Cython function of its own, not the expit ufunc)
+    Attack("cython-special-expit", "ps4_bernoulli",
+           {"sigmoid": "import numpy as np\nfrom scipy.special import cython_special\n\n"
+                       "def sigmoid(z):\n    return np.vectorize(cython_special.expit, otypes=[float])(z)\n"},
+           unearned=("sigmoid",)),
     # callbacks the submission installs see no implementation while library code uses a forbidden function:
     # a profile function …
     Attack("profile-hook", "ps4_bernoulli", {"sigmoid": _PROFILE}, unearned=("sigmoid",), refused=False),

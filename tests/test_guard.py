@@ -10,6 +10,7 @@ is checked.
 """
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -135,6 +136,38 @@ OUT["paths"] = {
     for what, result in out["paths"].items():
         name = "scipy.special.rel_entr" if what == "rel_entr" else "scipy.special.expit"
         assert refused(result, name), (what, result)
+
+
+
+def test_scipys_second_compiled_copies_refuse_like_the_ufuncs():
+    """``scipy.special.cython_special`` holds SciPy's compiled sigmoid and entropy functions a second time, as
+    (fused) Cython functions that are not the ufuncs: on the list, they refuse however they are reached — the
+    attribute, the module reloaded, a fused function's specialisation —, naming themselves; the same module's
+    functions the course does not forbid compute."""
+    out = run_armed("""
+import importlib
+import scipy.special.cython_special as cs
+OUT["arm"] = guard.arm(forbidden.SCIPY_SIGMOID + forbidden.SCIPY_INFORMATION)
+OUT["paths"] = {
+    "expit": outcome(lambda: cs.expit(0.0)),
+    "expit reloaded": outcome(lambda: importlib.reload(cs).expit(0.0)),
+    "expit specialised": outcome(lambda: cs.expit["double"](0.0)),
+    "log_expit": outcome(lambda: cs.log_expit(0.0)),
+    "entr": outcome(lambda: cs.entr(0.5)),
+    "rel_entr": outcome(lambda: cs.rel_entr(0.5, 0.25)),
+    "kl_div": outcome(lambda: cs.kl_div(0.5, 0.25)),
+}
+OUT["allowed"] = outcome(lambda: cs.xlogy(2.0, 3.0))
+""")
+    assert out["arm"]["left"] == [], out["arm"]
+    for what, result in out["paths"].items():
+        name = "scipy.special.cython_special." + what.split()[0]
+        assert result[0] in ("ForbiddenFunctionError", "TypeError"), (what, result)
+        if result[0] == "TypeError":  # the gate is a plain function: it has no specialisations to index
+            assert what == "expit specialised" and "not subscriptable" in result[1], (what, result)
+        else:
+            assert refused(result, name), (what, result)
+    assert out["allowed"][0] == "ok" and abs(float(out["allowed"][1]) - 2.0 * math.log(3.0)) < 1e-12  # 2 log 3
 
 
 #: Every callback a submission can install, collecting what it sees: frames (their code and variables), calls

@@ -13,8 +13,10 @@ SCIPY_SOFTMAX = ("scipy.special.softmax", "scipy.special.log_softmax", "scipy.sp
 #: SciPy's Gaussian distributions (their logpdf is ps3; their entropy/KL helpers ps5).
 SCIPY_GAUSSIANS = ("scipy.stats.norm", "scipy.stats.multivariate_normal")
 
-#: The sigmoid and Bernoulli distribution (ps4).
-SCIPY_SIGMOID = ("scipy.special.expit", "scipy.special.log_expit", "scipy.stats.bernoulli")
+#: The sigmoid and Bernoulli distribution (ps4); ``cython_special`` holds SciPy's compiled sigmoid a second time,
+#: as functions of its own (not the ufunc).
+SCIPY_SIGMOID = ("scipy.special.expit", "scipy.special.log_expit", "scipy.stats.bernoulli",
+                 "scipy.special.cython_special.expit", "scipy.special.cython_special.log_expit")
 
 #: scikit-learn's cross-entropy (ps2 and ps4).
 SKLEARN_LOG_LOSS = ("sklearn.metrics.log_loss",)
@@ -23,6 +25,8 @@ SKLEARN_LOG_LOSS = ("sklearn.metrics.log_loss",)
 SCIPY_INFORMATION = (
     "scipy.stats.entropy", "scipy.special.entr", "scipy.special.rel_entr", "scipy.special.kl_div",
     "scipy.spatial.distance.jensenshannon",
+    "scipy.special.cython_special.entr", "scipy.special.cython_special.rel_entr",
+    "scipy.special.cython_special.kl_div",
 )
 
 #: Every name above: what the grading engine's zygote prepares while it starts, before the checks are loaded.
