@@ -22,7 +22,8 @@ module's fixture into a folder bound at ``/share``); each test reads its own ste
   the clone of the private grader replaced by a copy of this checkout in ``$GRADER_DIR``.
 
 Marked ``container``: skipped unless ``--container`` (root, podman; ``.ci/run`` passes it). The container's
-Python is CPython 3.13, the newest the guard supports.
+``python3`` is Debian's default, CPython 3.14 (``make install`` and the steps' runner use it); the GitLab jobs'
+image Python is CPython 3.13 (``python3.13 -m venv``), so both ends of what the grader supports run there.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def share(tmp_path_factory):
                               capture_output=True, text=True, timeout=600, cwd=folder)
         assert host.returncode == 0, host.stdout[-2000:] + host.stderr[-2000:]
         run = subprocess.run([str(ROOT / ".ci" / "container"), "--share", str(folder),
-                              "python3.13", f"{CHECKOUT}/testkit/container_steps.py", "/share"],
+                              "python3", f"{CHECKOUT}/testkit/container_steps.py", "/share"],
                              capture_output=True, text=True, timeout=5400)
         (folder / "container.log").write_text(run.stdout + run.stderr)
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
@@ -234,7 +235,9 @@ def test_the_gitlab_instructor_pipeline_grades_in_the_container(share):
 def test_the_gitlab_student_template_grades_in_the_container(share, name):
     text = step(share, f"gitlab-student-{name}")
     # (the attack's derivation is left as released: not answered, 0 of its 3 points)
-    points = "Points 26/26 autograded, 3 awaiting grading" if name == "honest" else "Points 0/29"
+    auto, (answer,) = course.autograded_max_score(PS), course.ANSWER_CELLS[PS]
+    points = (f"Points {auto:g}/{auto:g} autograded, {answer[1]:g} awaiting grading" if name == "honest"
+              else f"Points 0/{auto + answer[1]:g}")
     assert points in text, text[-3000:]
     data = result(share / f"gitlab-student-{name}" / "results", "student")
     assert data["execution"]["sandbox"]["mode"] == "uid"
