@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from autograder.checks.evaluate import reference_function
-from autograder.sandbox.invoke import forbidden_uses
+from autograder.sandbox.forbidden_walk import forbidden_uses
 from autograder.model.course import FUNCTIONS, function_of, is_data_cell, is_lesson_cell, source_notebook
 from testkit.zoo import PROBLEM_SETS, zoo
 

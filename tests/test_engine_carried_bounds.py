@@ -18,7 +18,7 @@ import pytest
 from autograder.checks.evaluate import carried_answer
 from autograder.engine import references
 from autograder.model.course import ROOT
-from autograder.sandbox.invoke import MAX_CARRIED_RESULT, result_bound
+from autograder.sandbox.carry_forward import MAX_CARRIED_RESULT, result_bound
 
 
 def test_the_result_bound_is_read_from_the_shapes():

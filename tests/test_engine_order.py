@@ -15,13 +15,13 @@ import pytest
 
 from autograder.model import course
 from autograder.checks.evaluate import carried_answer
-from autograder.sandbox.invoke import MAX_CARRIED_ELEMENTS
+from autograder.sandbox.carry_forward import MAX_CARRIED_ELEMENTS
 from autograder.model.course import ROOT
 from autograder.sandbox import wire
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.execute import MAX_CALLBACK_MESSAGES, Session
 from autograder.engine.grade import grade_submission
-from autograder.engine.pool import ChildError, Zygote, default_hidden
+from autograder.engine.zygote_parent import ChildError, Zygote, default_hidden
 from autograder.sandbox.confine import Limits
 from tests.engine_helpers import write_notebook
 from testkit.fill import filled_release

@@ -20,7 +20,7 @@ probe; the child's own report of a change is never the only evidence.
 Errors are carried forward (:func:`carried_forward`): while a probe calls
 the function under test, its calls of the problem set's other contract
 functions are answered by :func:`carried_answer` (the reference, in this
-process; :class:`~autograder.sandbox.invoke.Carried` swaps the notebook's
+process; :class:`~autograder.sandbox.carry_forward.CalleeStubs` swaps the notebook's
 definitions for stubs during the call only), and forbidden-use detection
 does not look into them. Both targets do this, so they agree by
 construction: :class:`LocalTarget` calls :func:`carried_answer` directly,
@@ -38,6 +38,8 @@ from typing import Protocol
 import numpy as np
 
 from autograder.sandbox import invoke as _invoke
+from autograder.sandbox.carry_forward import MAX_CARRIED_RESULT, CalleeStubs, result_bound
+from autograder.sandbox.forbidden_walk import forbidden_uses
 from autograder.checks import shown
 from autograder.checks.inplace import Reading
 from autograder.checks.compare import compare, compare_nonfinite
@@ -51,13 +53,13 @@ class Target(Protocol):
         """``""`` when ``function`` is a callable defined by the submission, else why not."""
 
     def forbidden_uses(self, function: str, names: tuple, skip: tuple = ()) -> tuple:
-        """Which of ``names`` the function uses (see :func:`invoke.forbidden_uses`), not
+        """Which of ``names`` the function uses (see :func:`~autograder.sandbox.forbidden_walk.forbidden_uses`), not
         looking into the notebook's functions named in ``skip``."""
 
     def call(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> _invoke.Outcome:
         """Call the function once on the probe's inputs; during the call, the notebook's
         functions named in ``carry`` are answered by :func:`carried_answer` (see
-        :class:`invoke.Carried`)."""
+        :class:`~autograder.sandbox.carry_forward.CalleeStubs`)."""
 
     def writes(self, function: str) -> Reading | None:
         """What the submission's source says ``function`` may do to its arguments
@@ -86,16 +88,16 @@ class LocalTarget:
         return _invoke.describe_definition(self.namespace, function)
 
     def forbidden_uses(self, function, names, skip=()):
-        return _invoke.forbidden_uses(self.namespace[function], names, skip)
+        return forbidden_uses(self.namespace[function], names, skip)
 
     def call(self, function, args, kwargs, carry=()):
         fn = self.namespace[function]
         with self.carried(function, carry):
             return _invoke.invoke(fn, args, kwargs)
 
-    def carried(self, function: str, names) -> _invoke.Carried:
+    def carried(self, function: str, names) -> CalleeStubs:
         """``function``'s calls of ``names`` answered by :func:`carried_answer` (a context manager)."""
-        return _invoke.Carried(self.namespace, function, names, _ask_here, wire.from_wire, probe_circles=True)
+        return CalleeStubs(self.namespace, function, names, _ask_here, wire.from_wire, probe_circles=True)
 
 
 def _ask_here(function: str, args: tuple, kwargs: dict) -> dict:
@@ -111,7 +113,7 @@ def carried_forward(function: str) -> tuple:
 
     The other functions of its problem set: a call to one of them from the
     function under test is answered by the reference (see
-    :class:`invoke.Carried`), and forbidden-use detection does not look into
+    :class:`~autograder.sandbox.carry_forward.CalleeStubs`), and forbidden-use detection does not look into
     them (each is graded on its own). A helper of the student's own is not a
     contract function: its mistakes count where it is called.
     """
@@ -127,7 +129,7 @@ def carried_answer(function: str, args: tuple, kwargs: dict) -> dict:
     signature (a student's callee with extra parameters: their own function
     runs instead), when the result could hold more than
     ``MAX_CARRIED_RESULT`` numbers (read from the arguments' shapes before
-    anything is computed: :func:`~autograder.sandbox.invoke.result_bound`),
+    anything is computed: :func:`~autograder.sandbox.carry_forward.result_bound`),
     or when the result cannot be sent. Floating-point warnings of the
     reference are not the student's and are dropped.
     """
@@ -136,10 +138,10 @@ def carried_answer(function: str, args: tuple, kwargs: dict) -> dict:
         _signature(function).bind(*args, **kwargs)
     except TypeError as exc:
         return {"declined": f"not the contract's signature: {exc}"}
-    bound = _invoke.result_bound(args, kwargs)
-    if bound > _invoke.MAX_CARRIED_RESULT:  # decided from the shapes, before anything is computed
+    bound = result_bound(args, kwargs)
+    if bound > MAX_CARRIED_RESULT:  # decided from the shapes, before anything is computed
         return {"declined": f"its result could hold {bound:,} numbers (more than "
-                            f"{_invoke.MAX_CARRIED_RESULT:,})"}
+                            f"{MAX_CARRIED_RESULT:,})"}
     with _invoke.WARNINGS_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -539,7 +541,7 @@ def circle(function: str, answered, calls: dict):
 
     ``answered``: the functions answered by the reference while ``function``'s
     check ran; ``calls``: for each function under test, the contract functions
-    it asked for during its own checks (answered or not). A callee that reaches
+    it asked for during its own checks (answered or not). A callee that leads to
     ``function`` in ``calls`` (directly or through others) does not compute
     its result on its own: crediting ``function`` with the reference's answer
     for it would credit a circle of functions, none of which computes anything
@@ -547,12 +549,12 @@ def circle(function: str, answered, calls: dict):
     looked up). Decided from the calls actually made, after every check ran.
     """
     for callee in dict.fromkeys(answered):
-        if reaches(calls, callee, function):
+        if leads_to(calls, callee, function):
             return callee
     return None
 
 
-def reaches(calls: dict, start: str, goal: str) -> bool:
+def leads_to(calls: dict, start: str, goal: str) -> bool:
     """Whether ``goal`` is ``start`` or reachable from it in ``calls`` (each function -> the functions it
     asked for): how :func:`circle` and the engine's carried calls tell a call back to the caller."""
     todo, seen = [start], set()

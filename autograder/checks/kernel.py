@@ -3,7 +3,7 @@
 ``nbgrader autograde`` scores a graded test cell 0 when anything in it
 fails, the visible asserts above the hidden ``run_check`` included. Those
 asserts call the student's function as it is, so a caller whose check
-passes with its callee carried forward (:class:`~autograder.sandbox.invoke.Carried`)
+passes with its callee carried forward (:class:`~autograder.sandbox.carry_forward.CalleeStubs`)
 would still lose the cell on a visible assert that goes through the
 student's wrong callee: the mistake charged twice, and a score different
 from our engine's (which awards a cell from its check alone).

@@ -54,7 +54,7 @@ from autograder.model.grades import write_grades_csv
 from autograder.model.submissions import Submission, scan
 from autograder.model.ids import raw_bytes
 from autograder.model.notebook import load_source
-from autograder.engine.pool import GraderError, Zygote, ZygoteLost, default_hidden
+from autograder.engine.zygote_parent import GraderError, Zygote, ZygoteLost, default_hidden
 from autograder.sandbox.confine import Limits
 from autograder.model import summary as summary_file
 from autograder.model.files import SUMMARY_FILE, hand_over, make_dirs
@@ -221,14 +221,14 @@ def _load_assignment(course_dir, assignment):
 class ZygoteKeeper:
     """The batch's one zygote, kept alive.
 
-    Restart policy, one owner: the :class:`~autograder.engine.pool.Zygote`
+    Restart policy, one owner: the :class:`~autograder.engine.zygote_parent.Zygote`
     object is the batch's for its whole life, and only its
-    :meth:`~autograder.engine.pool.Zygote.restart` replaces its process —
+    :meth:`~autograder.engine.zygote_parent.Zygote.restart` replaces its process —
     when a spawn fails, or when a worker finds it dead (:meth:`get`) — at
-    most :data:`~autograder.engine.pool.MAX_RESTARTS` times in the batch,
+    most :data:`~autograder.engine.zygote_parent.MAX_RESTARTS` times in the batch,
     all counted in ``summary.zygote_restarts``. A call or cell that was cut
     by a restart (its child died with the zygote) is never scored: the
-    session raises :class:`~autograder.engine.pool.ZygoteLost` and the
+    session raises :class:`~autograder.engine.zygote_parent.ZygoteLost` and the
     submission is graded again. Once the cap is reached, or when a zygote
     cannot be started, :meth:`get` raises ``GraderError`` and the rest of
     the batch is the instructor's to fix.

@@ -26,7 +26,8 @@ from autograder.checks.evaluate import circle, circle_result, evaluate
 from autograder.checks.inplace import InPlaceReader
 from autograder.engine import references
 from autograder.model.course import function_of
-from autograder.engine.execute import CellRun, RemoteTarget, Session
+from autograder.engine.execute import CellRun, Session
+from autograder.engine.remote_target import RemoteTarget
 from autograder.model.notebook import SourceNotebook, Unreadable, load_submission
 from autograder.engine import static
 from autograder.engine.restore import rebuild
@@ -82,7 +83,7 @@ def grade_submission(path, student: str, assignment: str, source: SourceNotebook
 
     ``checks`` maps every graded grade_id of ``source`` to its
     :class:`~autograder.checks.model.Check`. Raises only when the grader
-    itself fails (:class:`~autograder.engine.pool.GraderError`).
+    itself fails (:class:`~autograder.engine.zygote_parent.GraderError`).
     """
     started = time.monotonic()
     if path is None:

@@ -5,7 +5,7 @@ reference's result of another contract function (errors carried forward,
 :func:`autograder.checks.evaluate.carried_answer`); the arguments are the
 submission's. Their size is bounded (``MAX_CARRIED_ELEMENTS``), and so is the
 result's, read from the arguments' shapes before anything is computed
-(``MAX_CARRIED_RESULT``, :func:`autograder.sandbox.invoke.result_bound`).
+(``MAX_CARRIED_RESULT``, :func:`autograder.sandbox.carry_forward.result_bound`).
 Within those bounds, a call whose result may hold more than :data:`SMALL`
 numbers is computed in a **reference process** of this worker thread, not in
 the grader: a separate interpreter with an address-space limit of
@@ -35,7 +35,7 @@ from autograder.checks.evaluate import carried_answer, reference_function
 from autograder.model.course import FUNCTIONS
 from autograder.sandbox import wire
 from autograder.sandbox.confine import PR_SET_PDEATHSIG, prctl
-from autograder.sandbox.invoke import MAX_CARRIED_RESULT, result_bound
+from autograder.sandbox.carry_forward import MAX_CARRIED_RESULT, result_bound
 
 #: A carried call whose result may hold at most this many numbers is computed in the grader itself.
 SMALL = 65_536

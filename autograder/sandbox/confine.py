@@ -417,7 +417,7 @@ def enter_view(base: str, needed, hidden=(), uid_names=()) -> dict:
     """Leave the host's network and mount namespaces; make an allowlist of it the root (zygote).
 
     ``base`` is an empty folder of ours (the new root is a tmpfs mounted on
-    it); ``needed`` the interpreter's paths (:func:`autograder.engine.pool.interpreter_paths`);
+    it); ``needed`` the interpreter's paths (:func:`autograder.engine.zygote_parent.interpreter_paths`);
     ``hidden`` paths that must stay invisible even when inside a needed path
     (the course, when the virtualenv holds it). Returns a report:
     ``{"netns", "mountns", "view", "errors"}``. Afterwards :data:`PROC` is
