@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from autograder.model import course
-from autograder.checks.evaluate import carried_answer
+from autograder.checks.callees import answer_for_stub
 from autograder.sandbox.carry_forward import MAX_CARRIED_ELEMENTS
 from autograder.model.course import ROOT
 from autograder.sandbox import wire
@@ -116,7 +116,7 @@ class NoZygote:
 def session_with(script):
     session = Session(NoZygote(), 0, [], LIMITS)
     session.child = ScriptedChild(script)
-    session.answer = carried_answer
+    session.answer = answer_for_stub
     return session
 
 

@@ -156,14 +156,14 @@ def test_the_layering_test_catches_a_wrong_import():
 #: The modules other branches change while issue 41's first phase is done (the sandbox, the plain-nbgrader kernel,
 #: the zygote's parent side, ``gradescope run``): their in-function imports get their reasons, or move to the top,
 #: in its second phase, once those branches are merged. Every other module of ``autograder/`` is held to the rule.
-NOT_YET_REASONED = ("autograder/sandbox/", "autograder/checks/kernel.py", "autograder/engine/zygote_parent.py",
+NOT_YET_REASONED = ("autograder/sandbox/", "autograder/checks/nbgrader_kernel.py", "autograder/engine/zygote_parent.py",
                     "autograder/commands/gradescope.py")
 #: Where a module is imported by a name computed at run time (invisible to any import graph), and why:
 #: docs/architecture.md, "Imports".
 BY_NAME = {
     "autograder/cli.py": "the command being run, only its module",
     "autograder/checks/__init__.py": "a problem set's checks (a Gradescope bundle holds one; each is slow to import)",
-    "autograder/checks/evaluate.py": "a problem set's references (the same)",
+    "autograder/checks/references.py": "a problem set's references (the same)",
     "autograder/checks/inplace.py": "the NumPy/SciPy subpackages a notebook names, for the purity reading's lookup",
     "autograder/sandbox/pinning.py": "library objects by their dotted names",
     "autograder/sandbox/guard.py": "library objects by their dotted names",

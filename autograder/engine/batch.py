@@ -44,9 +44,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.checks import checks_for
-from autograder.checks.evaluate import reference
+from autograder.checks.references import reference
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
-from autograder.engine import references
+from autograder.engine import reference_process
 from autograder.engine import grade  # (as a module: a test replaces grade.grade_submission to plant a grader bug)
 from autograder.model import course
 from autograder.model import results as results_model
@@ -498,7 +498,7 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
         if keeper is not None:
             keeper.close()
             summary.zygote_restarts = keeper.restarts
-        references.close_all()
+        reference_process.close_all()
         _account_missing(todo, results_dir, summary, emit)
         _finish(summary, results_dir, started)
     return summary

@@ -27,7 +27,7 @@ from __future__ import annotations
 import time
 
 from autograder.checks import shown
-from autograder.checks.evaluate import leads_to
+from autograder.checks.circles import leads_to
 from autograder.engine.zygote_parent import ChildError, GraderError, Zygote, ZygoteLost
 from autograder.sandbox import wire
 from autograder.sandbox.carry_forward import (MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, MAX_CARRIED_RESULT, elements,

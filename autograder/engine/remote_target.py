@@ -15,8 +15,8 @@ A function that hung or crashed twice (:data:`STRIKES`) is not called again.
 
 from __future__ import annotations
 
-from autograder.checks.evaluate import carried_forward
-from autograder.checks.model import memo_by_identity
+from autograder.checks.callees import carried_callees
+from autograder.checks.check import memo_by_identity
 from autograder.engine.execute import GaveUp, Session
 from autograder.engine.zygote_parent import ChildError
 from autograder.sandbox import wire
@@ -36,7 +36,7 @@ def calls_message(check, carry: tuple) -> bytes:
     The probes are fixed data of the trusted side, so the request is the
     same for every submission; encoding it (base64 of the arrays, JSON) is
     what costs: 11 MB for ``mvn_kl-highdim``
-    (:func:`~autograder.checks.model.memo_by_identity`). Raises
+    (:func:`~autograder.checks.check.memo_by_identity`). Raises
     :class:`wire.WireError` when a probe cannot be sent.
     """
 
@@ -54,7 +54,7 @@ class RemoteTarget:
         self.session = session
         self.static = static  # a static.Notebook: forbidden uses read from the source, in this process
         self.source = source  # a checks.inplace.InPlaceReader: what the source may write, read in this process
-        session.answer = answer  # evaluate.carried_answer: errors carried forward (see Session._receive)
+        session.answer = answer  # callees.answer_for_stub: errors carried forward (see Session._receive)
         self._defined = {}
         self._forbidden = {}
         self._strikes = {}  # function -> (count, outcome status, message)
@@ -71,7 +71,7 @@ class RemoteTarget:
         fn = check.function
         if self._strikes.get(fn) or len(check.probes) < 2:
             return  # a function that hung or crashed is called one probe at a time
-        carry = carried_forward(fn)
+        carry = carried_callees(fn)
         if self.defined(fn) or (check.forbidden and self.forbidden_uses(fn, tuple(check.forbidden), carry)):
             return  # evaluate() will not call it
         try:

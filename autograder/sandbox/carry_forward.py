@@ -163,7 +163,7 @@ class CalleeStubs:
     so that a circle through computed lookups (``globals()["log_softmax"]``)
     is found as well. (The grading engine's parent does not rely on the
     child for this: it decides from the callbacks it answered, see
-    ``autograder.checks.evaluate.circle``.)
+    ``autograder.checks.circles.circle``.)
 
     Not covered: a callee captured before the call (a default argument
     ``def f(z, _ls=log_softmax)``, a closure, an alias under another name);

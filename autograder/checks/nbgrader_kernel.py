@@ -44,7 +44,8 @@ _current: list = []
 
 
 def _pre_run_cell(info) -> None:
-    from autograder.checks.evaluate import LocalTarget, carried_forward
+    from autograder.checks.evaluate import LocalTarget
+    from autograder.checks.callees import carried_callees
     from autograder.model.course import function_of
 
     _post_run_cell()  # (also puts back the transformers: AST ones apply after this hook)
@@ -54,7 +55,7 @@ def _pre_run_cell(info) -> None:
         return
     function = function_of(match.group(1))
     try:
-        carried = LocalTarget(shell.user_ns).carried(function, carried_forward(function))
+        carried = LocalTarget(shell.user_ns).stubs(function, carried_callees(function))
     except KeyError:  # not a contract function
         return
     carried.__enter__()
@@ -223,7 +224,7 @@ def _arm(problem_set: str) -> None:
     import sys
 
     from autograder.checks import checks_for
-    from autograder.checks.evaluate import reference_function
+    from autograder.checks.references import reference_function
     from autograder.model import course
     from autograder.sandbox import guard
 
