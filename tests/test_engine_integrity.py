@@ -336,7 +336,7 @@ def test_forging_the_childs_own_reports_gains_nothing_and_is_flagged(env):
 
 @pytest.mark.parametrize("name,source", PURITY_ATTACKS, ids=[name for name, _ in PURITY_ATTACKS])
 def test_a_function_pure_only_while_graded_loses_the_purity_cell(env, name, source):
-    """Issue 35, the child's word: a softmax that works in place on its array argument except when it sees it is
+    """The child's word: a softmax that works in place on its array argument except when it sees it is
     being graded (its caller's frame, the grader's modules, the environment, the working folder) leaves every
     input of the grader's calls alone, so the child reports no change; the purity cell is judged from the source
     in the grader too, so it scores 0, saying why, and every other cell scores as a correct notebook's."""

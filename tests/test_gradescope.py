@@ -332,7 +332,7 @@ def test_what_an_upload_without_a_notebook_holds_is_said(tmp_path):
     files (five named, the rest counted), only hidden entries, every notebook left out (too large)."""
     import os
 
-    from autograder.commands.gradescope import describe_upload
+    from autograder.model.gradescope_upload import describe_upload
 
     upload = tmp_path / "submission"
     assert describe_upload(upload, "ps3_gaussian", []).startswith("no notebook was found: the upload is empty")

@@ -82,7 +82,7 @@ def test_a_bypass_earns_nothing_under_plain_nbgrader(graded, attack):
 
 @pytest.mark.parametrize("name", [name for name, _ in PURITY_ATTACKS])
 def test_a_function_pure_only_while_graded_loses_the_purity_cell_under_plain_nbgrader(graded, name):
-    """Issue 35, the child's word, in the kernel: ``run_check`` reads the cells the kernel ran (its input history)
+    """The child's word, in the kernel: ``run_check`` reads the cells the kernel ran (its input history)
     as the engine reads the notebook, so a softmax that copies its input only when it sees it is graded loses
     ``softmax-purity`` and nothing else."""
     cells = graded.get((name, "ps1_softmax"))

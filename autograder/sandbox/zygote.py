@@ -56,7 +56,8 @@ import sys
 import time
 import types
 
-from autograder.sandbox import confine as sandbox, wire
+from autograder.sandbox import confine as sandbox, landlock, wire
+from autograder.sandbox.cgroup import Cgroups
 
 #: What every child would otherwise import again: loaded once here, before the fork.
 #: (``subprocess`` and ``IPython.utils.process`` serve IPython's ``!``.)
@@ -210,8 +211,6 @@ class ZygoteServer:
     def init(self, msg):
         import tempfile
 
-        from autograder.sandbox.cgroup import Cgroups
-
         self.guard = import_guard()
         why = self.guard.unsupported()  # (first: an interpreter the guard cannot arm grades nothing)
         if why is not None:
@@ -226,6 +225,8 @@ class ZygoteServer:
         cgroup_report = self.cgroups.create() if self.mode != "weak" else {
             "available": False, "why": "weak mode: no cgroups"}
         _warm_imports()
+        # (here, not at the top: child imports NumPy and IPython, which the zygote loads in _warm_imports,
+        # once the guard has said it can arm this interpreter; child is one of WARM_MODULES)
         from autograder.sandbox import child
 
         self.tools = import_call_tools()
@@ -358,8 +359,6 @@ class ZygoteServer:
         os.chmod(self.workroot, 0o711)
         for slot in range(slots):
             os.mkdir(os.path.join(self.workroot, str(slot)), 0o711)
-        from autograder.sandbox import landlock
-
         self.landlock = landlock.abi()
         why_no_filter = sandbox.seccomp_refused()
         self.network_filter = not why_no_filter
@@ -385,8 +384,6 @@ class ZygoteServer:
         folder writable (:func:`.landlock.slot_ruleset`)."""
         if not self.landlock[0]:
             return
-        from autograder.sandbox import landlock
-
         readable = sandbox.minimal_paths(list(sandbox.SYSTEM_PATHS) + self.needed)
         rules = landlock.allowlist(readable, self.hide + list(protected), [os.path.join(p, "bin") for p in self.needed])
         for slot in range(len(self.uids)):
@@ -411,7 +408,7 @@ class ZygoteServer:
         parent (*A* of :func:`.sandbox.isolate_child`), which ends the way the
         child did.
         """
-        from autograder.sandbox import child
+        from autograder.sandbox import child  # (loaded by init, in _warm_imports: see there)
 
         uid = self.uid_of(slot)
         lim = sandbox.Limits.from_dict(limits)
@@ -660,9 +657,7 @@ def main(argv=None, zygote=ZygoteServer) -> int:
     fd = int(argv[argv.index("--fd") + 1])
     ctrl = socket.socket(fileno=fd)
     try:
-        from autograder.sandbox.confine import PR_SET_CHILD_SUBREAPER, prctl
-
-        prctl(PR_SET_CHILD_SUBREAPER, 1)
+        sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
     except OSError:
         pass
     zygote(ctrl).loop()
