@@ -28,9 +28,9 @@ c.Execute.timeout = 120
 
 # Errors carried forward, in the kernel too: each graded cell runs as a whole (its
 # visible asserts included) with the contract functions its check carries forward
-# answered by the reference, as our engine grades it (autograder/checks/kernel.py).
+# answered by the reference, as our engine grades it (autograder/checks/nbgrader_kernel.py).
 c.Execute.extra_arguments = [
-    "--InteractiveShellApp.exec_lines=__import__('autograder.checks.kernel', fromlist=['install']).install()",
+    "--InteractiveShellApp.exec_lines=__import__('autograder.checks.nbgrader_kernel', fromlist=['install']).install()",
 ]
 
 # `nbgrader export`: the same grades.csv as nbgrader's own exporter, written as real CSV with

@@ -573,7 +573,7 @@ ATTACKS = (
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The child's word (issue 35): a function that modifies its input in place except when it sees it is being graded.
+# The child's word: a function that modifies its input in place except when it sees it is being graded.
 # What a child reports about itself (an argument changed in place) cannot be the only evidence of purity; the
 # purity cell is judged from the source in the trusted process too (autograder/checks/inplace.py).
 

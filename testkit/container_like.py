@@ -129,7 +129,7 @@ def expose(paths) -> None:
 
 def zygote_python(folder, expose_also=(), landlock: bool = True) -> str:
     """A program that runs this interpreter as :func:`main` runs a command (namespaces refused, the interpreter
-    and ``expose_also`` reachable by other users): a zygote's ``python`` (:class:`autograder.engine.pool.Zygote`),
+    and ``expose_also`` reachable by other users): a zygote's ``python`` (:class:`autograder.engine.zygote_parent.Zygote`),
     so that it starts as in a container. Written into ``folder``."""
     import shlex
 

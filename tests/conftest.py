@@ -136,7 +136,7 @@ needs_your = contextlib.nullcontext
 """
 
 
-#: The late scenario of issue 37 (tests/test_late_nbgrader.py): ps1 is due LATE_DUE in the course's gradebook,
+#: The late scenario (tests/test_late_nbgrader.py): ps1 is due LATE_DUE in the course's gradebook,
 #: the course's nbgrader_config.py says ``penalty_method = "zero"``, and two students hand in a correct ps1
 #: with nbgrader's timestamp.txt, six days late and on time. Other submissions have no timestamp.txt, which
 #: nbgrader takes as on time: the other tests' scores are not changed by it.

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.checks import checks_for
-from autograder.checks.evaluate import reference
+from autograder.checks.references import reference
 from autograder.sandbox.invoke import NotNumbers, to_plain
 from autograder.model.course import FUNCTIONS
 

@@ -1,4 +1,4 @@
-"""What a problem set asks of a student: its words, its hygiene points and its working time (issue 40).
+"""What a problem set asks of a student: its words, its hygiene points and its working time.
 
 Shared by ``tests/test_load.py`` (the limits) and ``docs/notebooks.md`` ("Load: words, points and time"),
 which states the same rules and the table of :data:`FUNCTION_MINUTES`.
@@ -29,9 +29,9 @@ WORDS_PER_MINUTE = 60
 MINUTES_PER_LESSON_CELL = 2
 #: Writing the three-part derivation.
 DERIVATION_MINUTES = 40
-#: Writing one function and debugging it until its visible checks pass (an estimate per function, from the
-#: instructor's review of issue 40 and the number of aspects each has; the sum with the reading time
-#: reproduces that review's estimates of the sets before issue 40 within its ranges).
+#: Writing one function and debugging it until its visible checks pass (an estimate per function, from an
+#: instructor's review of the sets and the number of aspects each has; the sum with the reading time
+#: reproduces that review's estimates of the sets as they were then, at commit 4945c91, within its ranges).
 FUNCTION_MINUTES = {
     "logsumexp": 40, "softmax": 40, "log_softmax": 25,
     "cross_entropy": 45, "cross_entropy_grad": 30,

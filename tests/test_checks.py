@@ -16,11 +16,12 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
-from autograder.checks.evaluate import GENERIC_HINTS, LocalTarget, reference_function, evaluate
+from autograder.checks.evaluate import GENERIC_HINTS, LocalTarget, evaluate
+from autograder.checks import references as references_module
+from autograder.checks.references import reference_function
 from autograder.sandbox.invoke import invoke
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
 
-evaluate_module = importlib.import_module("autograder.checks.evaluate")  # the module; `evaluate` is its function
 
 
 def checks_or_skip(ps):
@@ -141,8 +142,8 @@ def test_grading_a_problem_set_against_the_reference_is_fast(ps):
     checks = checks_or_skip(ps)
     namespace = reference_namespace(ps)
     functions = {check.function for check in checks.values()}
-    for key in [k for k in evaluate_module._REFERENCES if k[0] in functions]:
-        del evaluate_module._REFERENCES[key]  # a cold cache: references are part of the cost
+    for key in [k for k in references_module._REFERENCES if k[0] in functions]:
+        del references_module._REFERENCES[key]  # a cold cache: references are part of the cost
     start = time.perf_counter()
     for check in checks.values():
         evaluate(check, LocalTarget(namespace))

@@ -21,9 +21,10 @@ import pytest
 from autograder.checks import checks_for
 from autograder.checks import ps4_bernoulli as P4
 from autograder.checks import ps5_gaussian_kl as P5
-from autograder.checks.evaluate import LocalTarget, reference, reference_function, evaluate
+from autograder.checks.evaluate import LocalTarget, evaluate
+from autograder.checks.references import reference, reference_function
 from autograder.checks.hints import matches
-from autograder.checks.model import Check, Failure, Probe
+from autograder.checks.check import Check, Failure, Probe
 from autograder.sandbox.invoke import invoke
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, function_of
 from testkit.zoo import zoo

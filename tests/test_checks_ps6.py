@@ -17,7 +17,8 @@ import pytest
 
 from autograder.checks import checks_for
 from autograder.checks import ps6_information as P6
-from autograder.checks.evaluate import LocalTarget, evaluate, reference, reference_function
+from autograder.checks.evaluate import LocalTarget, evaluate
+from autograder.checks.references import reference, reference_function
 from autograder.model.course import FUNCTIONS
 from tests import _mpmath_refs as ref
 from testkit.zoo import zoo

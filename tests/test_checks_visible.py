@@ -20,8 +20,8 @@ import warnings
 import numpy as np
 import pytest
 
-from autograder.checks.evaluate import reference_function
-from autograder.sandbox.invoke import forbidden_uses
+from autograder.checks.references import reference_function
+from autograder.sandbox.forbidden_walk import forbidden_uses
 from autograder.model.course import FUNCTIONS, function_of, is_data_cell, is_lesson_cell, source_notebook
 from testkit.zoo import PROBLEM_SETS, zoo
 

@@ -1,4 +1,4 @@
-"""Derivations that are the student's own (issue 40).
+"""Derivations that are the student's own.
 
 * Every source answer cell holds a model answer and a rubric (``autograder/model/derivations.py``): the
   rubric's steps add up to the cell's points, one step per part of the question, and the question cell
@@ -7,7 +7,7 @@
   type) holds :data:`RUNS` or more runs of :data:`SHINGLE` words of a model answer that the assignment does
   not state anyway (its question, tasks and templates), nor does the notebook have a "worked out" section,
   or the rubric's or the model answer's heading. Measured on the
-  release of main before issue 40 with that commit's model answers, the same detector finds the worked
+  release of main at commit 4945c91 (:data:`BEFORE`) with that commit's model answers, the same detector finds the worked
   cell of every one of the six sets (:func:`test_the_detector_finds_the_worked_answers_main_had`).
 """
 
@@ -26,7 +26,7 @@ from autograder.model.course import ANSWER_CELLS, FUNCTIONS, PROBLEM_SETS, ROOT,
 #: hold to give the answer away: a single run is a formula the lesson states anyway.
 SHINGLE = 5
 RUNS = 3
-#: The release of main before issue 40 (every set had its worked derivation in "Going further" or under the
+#: The release of main before the derivations became the student's own (every set had its worked derivation in "Going further" or under the
 #: answer cell): the detector's positive control.
 BEFORE = "4945c91"
 
@@ -123,7 +123,7 @@ def _at(commit: str, path: str) -> dict | None:
 
 
 def test_the_detector_finds_the_worked_answers_main_had():
-    """Positive control: main's release before issue 40 gave every derivation away ("Going further", or under the
+    """Positive control: main's release at :data:`BEFORE` gave every derivation away ("Going further", or under the
     answer cell in ps5); with that commit's model answers and questions, the detector finds each worked cell."""
     flagged = {}
     for ps in PROBLEM_SETS:

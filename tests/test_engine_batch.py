@@ -166,7 +166,7 @@ def test_shards_are_balanced_deterministic_and_partition_the_students():
         assert set(owner) == set(students) and set(owner.values()) <= set(range(1, n + 1))
         sizes = Counter(owner.values())
         assert max(sizes.values()) - min(sizes[i] for i in range(1, n + 1)) <= 1, (n, sizes)  # balanced
-    # the class of issue 41: four students in three shards put all four in one shard; now 2, 1, 1
+    # a small class: four students in three shards once all went to one shard; now 2, 1, 1
     four = split_shards({"amy": 1, "bob": 1, "cat": 1, "dan": 1}, 3)
     assert sorted(Counter(four.values()).values()) == [1, 1, 2]
     # balanced in notebooks: the student with most notebooks first, each to the shard with least work

@@ -266,12 +266,12 @@ def failing_batch(tmp_path_factory, course_dir):
     re-run (``again``, the files then ``rerun``)."""
     from types import SimpleNamespace
 
-    from autograder.engine import execute, grade
-    from autograder.engine.pool import MAX_RESTARTS, GraderError
+    from autograder.engine import grade, remote_target
+    from autograder.engine.zygote_parent import MAX_RESTARTS, GraderError
 
     if MAX_RESTARTS != 3:
         raise ValueError(f"FAILING is laid out for a budget of 3 zygote restarts, not {MAX_RESTARTS}")
-    real_grade, real_call, killed, cut = grade.grade_submission, execute.RemoteTarget.call, [], []
+    real_grade, real_call, killed, cut = grade.grade_submission, remote_target.RemoteTarget.call, [], []
 
     def failing(path, student, assignment, source, checks, zygote, *args, **kwargs):
         if student == "b-bug":
@@ -304,7 +304,7 @@ def failing_batch(tmp_path_factory, course_dir):
     res = root / "res"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(grade, "grade_submission", failing)
-        patch.setattr(execute.RemoteTarget, "call", call_with_the_zygote_dying)
+        patch.setattr(remote_target.RemoteTarget, "call", call_with_the_zygote_dying)
         first = grade_batch(sub, res, workers=1, course_dir=course_dir, limits=LIMITS)
     saved = json.loads((res / "summary.json").read_text())
     after_first = {s: (res / s / PS / "results.json").is_file() and results_of(res, s) for s in FAILING}

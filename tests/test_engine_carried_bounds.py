@@ -15,10 +15,10 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from autograder.checks.evaluate import carried_answer
-from autograder.engine import references
+from autograder.checks.callees import answer_for_stub
+from autograder.engine import reference_process
 from autograder.model.course import ROOT
-from autograder.sandbox.invoke import MAX_CARRIED_RESULT, result_bound
+from autograder.sandbox.carry_forward import MAX_CARRIED_RESULT, result_bound
 
 
 def test_the_result_bound_is_read_from_the_shapes():
@@ -32,10 +32,10 @@ def test_the_result_bound_is_read_from_the_shapes():
 def test_an_n_squared_call_is_declined_before_anything_is_computed():
     n = 12_000
     x, mu = np.zeros((n, 1)), np.zeros((1, n))
-    carried_answer("gaussian_log_pdf", (np.zeros(2), 0.0, 1.0), {})  # (the reference loaded first)
+    answer_for_stub("gaussian_log_pdf", (np.zeros(2), 0.0, 1.0), {})  # (the reference loaded first)
     tracemalloc.start()
     try:
-        reply = carried_answer("gaussian_log_pdf", (x, mu, 1.0), {})
+        reply = answer_for_stub("gaussian_log_pdf", (x, mu, 1.0), {})
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -44,19 +44,19 @@ def test_an_n_squared_call_is_declined_before_anything_is_computed():
 
 
 def test_a_mid_sized_call_is_computed_in_the_reference_process_with_its_own_limits():
-    n = 700  # 490,000 numbers: more than references.SMALL, within MAX_CARRIED_RESULT
-    assert references.SMALL < n * n <= MAX_CARRIED_RESULT
+    n = 700  # 490,000 numbers: more than reference_process.SMALL, within MAX_CARRIED_RESULT
+    assert reference_process.SMALL < n * n <= MAX_CARRIED_RESULT
     x, mu = np.linspace(-1, 1, n)[:, None], np.linspace(0, 1, n)[None, :]
     try:
-        reply = references.answer("gaussian_log_pdf", (x, mu, 1.5), {})
+        reply = reference_process.answer("gaussian_log_pdf", (x, mu, 1.5), {})
         from autograder.sandbox import wire
 
         value = wire.from_wire(reply["value"])
         assert value.shape == (n, n) and np.allclose(value, carried_answer_value(x, mu, 1.5))
-        process = references._local.process
+        process = reference_process._local.process
         assert process.proc is not None and process.proc.pid  # a process of its own did it
     finally:
-        references.close_all()
+        reference_process.close_all()
 
 
 def carried_answer_value(x, mu, sigma):

@@ -23,7 +23,7 @@ import pytest
 
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
-from autograder.engine.pool import GraderError, default_hidden
+from autograder.engine.zygote_parent import GraderError, default_hidden
 from autograder.model import course
 from autograder.sandbox.confine import Limits
 from testkit import container_like
@@ -49,7 +49,7 @@ def env(request, tmp_path_factory):
     shows the folder ``needed``, with a tmpfs mounted inside it as root (``mounted``: class 7 below)."""
     from types import SimpleNamespace
 
-    from autograder.engine.pool import interpreter_paths
+    from autograder.engine.zygote_parent import interpreter_paths
 
     e = SimpleNamespace(tmp=tmp_path_factory.mktemp("integrity"))
     e.course = engine_helpers.make_course(e.tmp / "course", PROBLEM_SETS)
@@ -336,7 +336,7 @@ def test_forging_the_childs_own_reports_gains_nothing_and_is_flagged(env):
 
 @pytest.mark.parametrize("name,source", PURITY_ATTACKS, ids=[name for name, _ in PURITY_ATTACKS])
 def test_a_function_pure_only_while_graded_loses_the_purity_cell(env, name, source):
-    """Issue 35, the child's word: a softmax that works in place on its array argument except when it sees it is
+    """The child's word: a softmax that works in place on its array argument except when it sees it is
     being graded (its caller's frame, the grader's modules, the environment, the working folder) leaves every
     input of the grader's calls alone, so the child reports no change; the purity cell is judged from the source
     in the grader too, so it scores 0, saying why, and every other cell scores as a correct notebook's."""

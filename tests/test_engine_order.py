@@ -14,14 +14,14 @@ import numpy as np
 import pytest
 
 from autograder.model import course
-from autograder.checks.evaluate import carried_answer
-from autograder.sandbox.invoke import MAX_CARRIED_ELEMENTS
+from autograder.checks.callees import answer_for_stub
+from autograder.sandbox.carry_forward import MAX_CARRIED_ELEMENTS
 from autograder.model.course import ROOT
 from autograder.sandbox import wire
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.execute import MAX_CALLBACK_MESSAGES, Session
 from autograder.engine.grade import grade_submission
-from autograder.engine.pool import ChildError, Zygote, default_hidden
+from autograder.engine.zygote_parent import ChildError, Zygote, default_hidden
 from autograder.sandbox.confine import Limits
 from tests.engine_helpers import write_notebook
 from testkit.fill import filled_release
@@ -116,7 +116,7 @@ class NoZygote:
 def session_with(script):
     session = Session(NoZygote(), 0, [], LIMITS)
     session.child = ScriptedChild(script)
-    session.answer = carried_answer
+    session.answer = answer_for_stub
     return session
 
 

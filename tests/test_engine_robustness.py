@@ -31,7 +31,7 @@ from tests import engine_helpers
 from tests.conftest import HOST_USERS
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
-from autograder.engine.pool import default_hidden
+from autograder.engine.zygote_parent import default_hidden
 from autograder.sandbox.confine import Limits
 from testkit.probe import ModeZygote, ProbeZygote, printed, run_cell
 
@@ -648,6 +648,6 @@ def test_the_strongest_mode_available_is_used(env):
 
 def _interpreter_roots_in_tmp() -> set:
     """The first folders under /tmp of the interpreter's paths (a checkout in /tmp): bound back read-only."""
-    from autograder.engine.pool import interpreter_paths
+    from autograder.engine.zygote_parent import interpreter_paths
 
     return {p.split("/")[2] for p in interpreter_paths() if p.startswith("/tmp/")}

@@ -18,7 +18,7 @@ from autograder.sandbox import confine as sandbox
 from tests import engine_helpers
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
-from autograder.engine.pool import default_hidden
+from autograder.engine.zygote_parent import default_hidden
 from autograder.sandbox.confine import Limits
 from testkit.probe import ProbeZygote, printed, run_cell
 
@@ -78,15 +78,32 @@ def test_the_zygote_never_imports_the_trusted_side(env):
     assert leaked == []
 
 
-def test_importing_invoke_loads_only_invoke():
-    """``autograder.sandbox`` imports nothing eagerly: the zygote's normal import of invoke stays a leaf."""
+def test_the_modules_a_child_answers_with_are_unreachable_by_name(env):
+    """The guard, ``invoke`` and the modules beside it are out of the zygote's ``sys.modules`` (so out of every
+    child's): student code cannot reach the copies the child answers with (nor the pinned names) by name."""
+    from autograder.sandbox.zygote import CALL_MODULES
+
+    modules = env.zygote.modules()
+    assert len(CALL_MODULES) == 4 and "autograder.sandbox.child" in modules
+    assert [m for m in (*CALL_MODULES, "autograder.sandbox.guard") if m in modules] == []
+
+
+def test_importing_the_call_modules_loads_only_them():
+    """``autograder.sandbox`` imports nothing eagerly: the zygote's normal import of ``invoke`` and the modules
+    beside it (``zygote.CALL_MODULES``) stays a leaf; ``invoke`` alone loads itself only."""
     import subprocess
     import sys
 
-    code = ("import sys, autograder.sandbox.invoke\n"
-            "print('\\n'.join(m for m in sys.modules if m.startswith(('autograder', 'solutions'))))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert sorted(out) == ["autograder", "autograder.sandbox", "autograder.sandbox.invoke"]
+    from autograder.sandbox.zygote import CALL_MODULES
+
+    def loaded(names):
+        code = (f"import sys, importlib\nfor n in {list(names)!r}: importlib.import_module(n)\n"
+                "print('\\n'.join(m for m in sys.modules if m.startswith(('autograder', 'solutions'))))")
+        return sorted(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                     check=True).stdout.split())
+
+    assert loaded(["autograder.sandbox.invoke"]) == ["autograder", "autograder.sandbox", "autograder.sandbox.invoke"]
+    assert loaded([CALL_MODULES[-1]]) == sorted(["autograder", "autograder.sandbox", *CALL_MODULES])
 
 
 PROBE = r'''

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
-from autograder.sandbox.invoke import forbidden_uses
+from autograder.sandbox.forbidden_walk import forbidden_uses
 from autograder.engine.static import Notebook, Source
 from testkit.zoo import all_specimens
 

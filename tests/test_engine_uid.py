@@ -25,7 +25,7 @@ import pytest
 
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
-from autograder.engine.pool import default_hidden
+from autograder.engine.zygote_parent import default_hidden
 from autograder.model import course
 from autograder.sandbox import confine, landlock
 from autograder.sandbox.confine import Limits

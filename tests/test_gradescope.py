@@ -332,7 +332,7 @@ def test_what_an_upload_without_a_notebook_holds_is_said(tmp_path):
     files (five named, the rest counted), only hidden entries, every notebook left out (too large)."""
     import os
 
-    from autograder.commands.gradescope import describe_upload
+    from autograder.model.gradescope_upload import describe_upload
 
     upload = tmp_path / "submission"
     assert describe_upload(upload, "ps3_gaussian", []).startswith("no notebook was found: the upload is empty")
@@ -361,13 +361,13 @@ def test_a_batch_with_no_notebook_to_run_starts_no_sandbox(tmp_path):
     (``summary.sandbox`` stays empty, as for a batch that ran nothing)."""
     from unittest import mock
 
-    from autograder.engine import pool
+    from autograder.engine import zygote_parent
 
     good = filled_release("ps1_softmax")
     (tmp_path / "submitted" / "empty" / "ps1_softmax").mkdir(parents=True)
     for name in ("draft.ipynb", "final.ipynb"):
         engine_helpers.write_notebook(tmp_path / "submitted" / "two" / "ps1_softmax" / name, good)
-    with mock.patch.object(pool.Zygote, "launch", side_effect=AssertionError("a zygote was started")):
+    with mock.patch.object(zygote_parent.Zygote, "launch", side_effect=AssertionError("a zygote was started")):
         summary = grade_batch(tmp_path / "submitted", tmp_path / "results", workers=2, limits=Limits(timeout_s=10))
     assert summary.ok and summary.graded == 2 and summary.sandbox == {} and summary.grading_errors == []
     for student, said in (("empty", "no notebook was found in the submission folder"),
@@ -385,12 +385,12 @@ def test_a_batch_whose_problem_set_does_not_load_does_not_wait_for_its_sandbox(t
     import signal
     from unittest import mock
 
-    from autograder.engine import pool
+    from autograder.engine import zygote_parent
 
     sleeper = tmp_path / "warming-zygote"
     sleeper.write_text("#!/bin/sh\nexec sleep 600\n")
     sleeper.chmod(0o755)
-    started, real_launch = [], pool.Zygote.launch
+    started, real_launch = [], zygote_parent.Zygote.launch
 
     def launch(self):
         self.python = str(sleeper)
@@ -400,10 +400,10 @@ def test_a_batch_whose_problem_set_does_not_load_does_not_wait_for_its_sandbox(t
     engine_helpers.write_notebook(tmp_path / "submitted" / "amy" / "ps1_softmax" / "ps1_softmax.ipynb",
                                   filled_release("ps1_softmax"))
     (tmp_path / "course").mkdir()
-    with mock.patch.object(pool.Zygote, "launch", launch), \
-            mock.patch.object(pool.Zygote, "ready", side_effect=AssertionError("the zygote was waited for")):
+    with mock.patch.object(zygote_parent.Zygote, "launch", launch), \
+            mock.patch.object(zygote_parent.Zygote, "ready", side_effect=AssertionError("the zygote was waited for")):
         procs, waits = [], []
-        real_close = pool.Zygote.close
+        real_close = zygote_parent.Zygote.close
 
         def close(self):  # the zygote's process, and whether closing it had to wait for it to end by itself
             if self.proc is not None:
@@ -420,7 +420,7 @@ def test_a_batch_whose_problem_set_does_not_load_does_not_wait_for_its_sandbox(t
                 self.proc.wait = wait
             return real_close(self)
 
-        with mock.patch.object(pool.Zygote, "close", close):
+        with mock.patch.object(zygote_parent.Zygote, "close", close):
             summary = grade_batch(tmp_path / "submitted", tmp_path / "results", workers=1,
                                   course_dir=tmp_path / "course", limits=Limits(timeout_s=10))
     assert len(started) == 1 and procs[0].returncode == -signal.SIGKILL and waits == [], waits

@@ -15,7 +15,7 @@ import tomllib
 import pytest
 
 from autograder.engine.batch import grade_batch
-from autograder.engine.pool import GraderError, Zygote
+from autograder.engine.zygote_parent import GraderError, Zygote
 from autograder.model import course
 from autograder.sandbox import guard
 from tests import engine_helpers

@@ -1,4 +1,4 @@
-"""Issue 37's scenario with the real tools: stock ``nbgrader autograde`` and ours give a late student 0.
+"""A late submission with the real tools: stock ``nbgrader autograde`` and ours give a late student 0.
 
 The course of the ``stock_nbgrader`` fixture (tests/conftest.py, :func:`tests.conftest.late_scenario`) has
 ps1 due in its gradebook (``nbgrader db assignment add ps1_softmax --duedate=…``) and

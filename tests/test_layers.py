@@ -153,19 +153,14 @@ def test_the_layering_test_catches_a_wrong_import():
 
 # --- what the layering alone does not say -----------------------------------------------------------------------
 
-#: The modules other branches change while issue 41's first phase is done (the sandbox, the plain-nbgrader kernel,
-#: the zygote's parent side, ``gradescope run``): their in-function imports get their reasons, or move to the top,
-#: in its second phase, once those branches are merged. Every other module of ``autograder/`` is held to the rule.
-NOT_YET_REASONED = ("autograder/sandbox/", "autograder/checks/kernel.py", "autograder/engine/pool.py",
-                    "autograder/commands/gradescope.py")
 #: Where a module is imported by a name computed at run time (invisible to any import graph), and why:
 #: docs/architecture.md, "Imports".
 BY_NAME = {
     "autograder/cli.py": "the command being run, only its module",
     "autograder/checks/__init__.py": "a problem set's checks (a Gradescope bundle holds one; each is slow to import)",
-    "autograder/checks/evaluate.py": "a problem set's references (the same)",
+    "autograder/checks/references.py": "a problem set's references (the same)",
     "autograder/checks/inplace.py": "the NumPy/SciPy subpackages a notebook names, for the purity reading's lookup",
-    "autograder/sandbox/invoke.py": "library objects by their dotted names",
+    "autograder/sandbox/pinning.py": "library objects by their dotted names",
     "autograder/sandbox/guard.py": "library objects by their dotted names",
     "autograder/sandbox/zygote.py": "warm libraries; its own modules, taken out of sys.modules at once",
 }
@@ -209,8 +204,7 @@ def unexplained_imports(source: str, module: str, is_package: bool = False) -> l
     return wrong
 
 
-@pytest.mark.parametrize("path", [p for p in product_modules() if not _rel(p).startswith(NOT_YET_REASONED)],
-                         ids=_rel)
+@pytest.mark.parametrize("path", product_modules(), ids=_rel)
 def test_an_import_inside_a_function_says_why(path):
     """Imports are at the top; one of the product's own modules imported inside a function says why beside it
     (an import cycle, an optional dependency, a start-up cost measured)."""

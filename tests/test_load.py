@@ -1,4 +1,4 @@
-"""A problem set fits its stated time (issue 40): its words, its hygiene points, its working time.
+"""A problem set fits its stated time: its words, its hygiene points, its working time.
 
 The definitions are in ``tests/load.py`` and ``docs/notebooks.md`` ("Load: words, points and time"):
 
@@ -6,7 +6,7 @@ The definitions are in ``tests/load.py`` and ``docs/notebooks.md`` ("Load: words
   included, table rows left out) is at most 2,200 words;
 * hygiene (``-purity``, ``-errors`` and ``-stability`` cells) is at most a quarter of a set's autograded
   points, and a value cell outweighs every hygiene cell of its function: a flipped gradient sign costs
-  more than the 2 of ``cross_entropy_grad``'s 9 points it cost before issue 40;
+  more than the 2 of ``cross_entropy_grad``'s 9 points it cost at commit 4945c91;
 * the opening's stated working time is the estimate of ``tests/load.py``, and ``docs/notebooks.md``
   states the same per-function minutes.
 """

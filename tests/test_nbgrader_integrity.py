@@ -1,6 +1,6 @@
 """Earned points only, under plain ``nbgrader autograde`` through the course's ``nbgrader_config.py``.
 
-The kernel start-up hook (``autograder/checks/kernel.py``) makes the problem set's forbidden
+The kernel start-up hook (``autograder/checks/nbgrader_kernel.py``) makes the problem set's forbidden
 functions unusable before the first cell, loads the references and then makes them unimportable,
 and puts the shell's transformers back after every cell. Every attack of
 :data:`testkit.attacks.ATTACKS` that applies there (all but those that need the engine's wire) is
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.checks.kernel import RECURSION_FRAMES
+from autograder.checks.nbgrader_kernel import RECURSION_FRAMES
 from autograder.model.course import GRADE_CELLS, function_of
 from testkit.attacks import ATTACKS, PURITY_ATTACKS
 from testkit.fill import filled_release, without_lesson_cells
@@ -82,7 +82,7 @@ def test_a_bypass_earns_nothing_under_plain_nbgrader(graded, attack):
 
 @pytest.mark.parametrize("name", [name for name, _ in PURITY_ATTACKS])
 def test_a_function_pure_only_while_graded_loses_the_purity_cell_under_plain_nbgrader(graded, name):
-    """Issue 35, the child's word, in the kernel: ``run_check`` reads the cells the kernel ran (its input history)
+    """The child's word, in the kernel: ``run_check`` reads the cells the kernel ran (its input history)
     as the engine reads the notebook, so a softmax that copies its input only when it sees it is graded loses
     ``softmax-purity`` and nothing else."""
     cells = graded.get((name, "ps1_softmax"))

@@ -1,4 +1,4 @@
-"""What the notebooks tell students about grading is what the checks do (issues 11 and 12).
+"""What the notebooks tell students about grading is what the checks do.
 
 Read from the source notebooks and the checks registry, no kernel (fast):
 

@@ -48,7 +48,7 @@ the cells its wrong specimens lose each on its own (``testkit.zoo.grade``,
 in process with the reference functions: what docs/grading.md lists), in
 both graders: specimens sharing a notebook do not change each other's
 grades, and a wrong function costs nothing to one that calls it (errors are
-carried forward, ``autograder/checks/kernel.py``): in the subset ps6's
+carried forward, ``autograder/checks/nbgrader_kernel.py``): in the subset ps6's
 correct ``ps6-js-from-kl`` calls the wrong ``kl_divergence`` of
 ``ps6-kl-swapped`` beside it and keeps every point (the compound specimens,
 and with the full zoo ps3's reference likelihood through each wrong pdf,

@@ -28,7 +28,8 @@ from autograder.checks import ps3_gaussian as ps3
 from autograder.checks import ps4_bernoulli as ps4
 from autograder.checks import ps5_gaussian_kl as ps5
 from autograder.checks import ps6_information as ps6
-from autograder.checks.evaluate import LocalTarget, evaluate, reference_function
+from autograder.checks.evaluate import LocalTarget, evaluate
+from autograder.checks.references import reference_function
 from autograder.model.course import FUNCTIONS, problem_set_of_function
 from testkit.zoo import zoo
 

@@ -83,7 +83,7 @@ def write_audited_class(results) -> None:
     write_reports(results, console=Console(file=io.StringIO()), deadlines=deadlines)
 
 
-#: A page with the faults the feedback pages had (issue 41): an h3 before any h2, a code block that scrolls
+#: A page with the faults the feedback pages once had: an h3 before any h2, a code block that scrolls
 #: sideways without being focusable, a badge that breaks mid-word; and low contrast. The audit must find them.
 FAULTY = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">

@@ -33,7 +33,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.sandbox.invoke import forbidden_uses
+from autograder.sandbox.forbidden_walk import forbidden_uses
 from autograder.model.course import FUNCTIONS, PROBLEM_SETS, ROOT, SELF_CHECK_CELL, release_notebook, source_notebook
 from autograder.release import inline
 from tests.test_checks_visible import FOLLOWED_BY_THE_GRADER_ONLY

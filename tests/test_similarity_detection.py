@@ -1,4 +1,4 @@
-"""The similarity report finds planted copies among independent versions of every function (issue 39's done-when).
+"""The similarity report finds planted copies among independent versions of every function.
 
 The class (:func:`testkit.similarity_class.write_class`) is real notebooks, read
 by the report's own reader: student ``ind-NN`` wrote version NN of each

@@ -167,7 +167,7 @@ def test_every_training_set_is_listed():
     assert {p.name for p in DATA_FOLDER.iterdir()} == set(DATA) | {"README.md", LICENCE}
 
 
-# ---------------------------------------------------------------- training that tells (issue 40)
+# ---------------------------------------------------------------- training that tells
 
 
 def _ps2_inputs() -> dict:
@@ -184,8 +184,8 @@ def _ps2_inputs() -> dict:
 
 #: problem set -> the inputs its training cell gives each trained function (the functions it calls).
 TRAINED = {"ps2_cross_entropy": _ps2_inputs}
-#: problem set -> mistakes of the zoo that the training cell must show (the ones the instructor's review of
-#: issue 40 saw pass unnoticed: a missing 1/N reached 96.6 %), besides every other one that changes values.
+#: problem set -> mistakes of the zoo that the training cell must show (the ones an instructor's review of
+#: the sets at commit 4945c91 saw pass unnoticed: a missing 1/N reached 96.6 %), besides every other one that changes values.
 MUST_TELL = {"ps2_cross_entropy": {"cross_entropy_grad-missing-1-over-n", "cross_entropy_grad-wrong-sign",
                                    "cross_entropy_grad-softmax-over-batch", "cross_entropy-sum-not-mean"}}
 

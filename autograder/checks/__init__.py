@@ -19,7 +19,7 @@ import hashlib
 import importlib
 import json
 
-from autograder.checks import kernel
+from autograder.checks import nbgrader_kernel
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.inplace import InPlaceReader
 from autograder.model.course import FUNCTIONS, PROBLEM_SETS, RELEASE, ROOT, problem_set_of
@@ -64,7 +64,7 @@ def run_check(grade_id: str, namespace: dict) -> None:
     ``execute_result``, which ``nbgrader autograde`` reads as a partial score.
 
     In an IPython kernel it also makes the following graded cells run as a
-    whole with errors carried forward (:mod:`autograder.checks.kernel`), and
+    whole with errors carried forward (:mod:`autograder.checks.nbgrader_kernel`), and
     purity is judged from the cells the kernel ran, as the engine judges it
     (:func:`_kernel_source`).
 
@@ -79,8 +79,8 @@ def run_check(grade_id: str, namespace: dict) -> None:
     if why is not None:
         raise AssertionError(f"not graded: {why}")
 
-    kernel.install()  # from the next graded cell on, its visible asserts carry errors forward too
-    with kernel.set_aside():
+    nbgrader_kernel.install()  # from the next graded cell on, its visible asserts carry errors forward too
+    with nbgrader_kernel.set_aside():
         result = evaluate(get_check(grade_id), LocalTarget(namespace, _kernel_source(grade_id)))
     if not result.passed:
         raise AssertionError(result.feedback())

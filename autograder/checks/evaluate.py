@@ -9,7 +9,8 @@ evaluation serves both ways of grading:
   the same three questions over a pipe.
 
 References come from ``solutions/`` in this (trusted) process and are cached
-for the life of the process, i.e. computed once per batch.
+for the life of the process, i.e. computed once per batch
+(:mod:`autograder.checks.references`).
 
 Purity is judged from evidence this process holds: a purity cell passes only
 when the call left its inputs unchanged **and** the target's reading of the
@@ -17,32 +18,32 @@ source (:meth:`Target.writes`, :mod:`autograder.checks.inplace`) finds no
 way for the function to write through an array or list argument of that
 probe; the child's own report of a change is never the only evidence.
 
-Errors are carried forward (:func:`carried_forward`): while a probe calls
+Errors are carried forward (:func:`~autograder.checks.callees.carried_callees`): while a probe calls
 the function under test, its calls of the problem set's other contract
-functions are answered by :func:`carried_answer` (the reference, in this
-process; :class:`~autograder.sandbox.invoke.Carried` swaps the notebook's
+functions are answered by :func:`~autograder.checks.callees.answer_for_stub` (the reference, in this
+process; :class:`~autograder.sandbox.carry_forward.CalleeStubs` swaps the notebook's
 definitions for stubs during the call only), and forbidden-use detection
 does not look into them. Both targets do this, so they agree by
-construction: :class:`LocalTarget` calls :func:`carried_answer` directly,
+construction: :class:`LocalTarget` calls :func:`~autograder.checks.callees.answer_for_stub` directly,
 the engine's child asks the parent over the wire.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
-import inspect
-import warnings
 from typing import Protocol
 
 import numpy as np
 
 from autograder.sandbox import invoke as _invoke
+from autograder.sandbox.carry_forward import CalleeStubs
+from autograder.sandbox.forbidden_walk import forbidden_uses
 from autograder.checks import shown
+from autograder.checks.callees import answer_for_stub, carried_callees
+from autograder.checks.references import reference
 from autograder.checks.inplace import Reading
 from autograder.checks.compare import compare, compare_nonfinite
-from autograder.checks.model import Check, CheckResult, Failure, Hint, Probe, Within, memo_by_identity
-from autograder.model.course import FUNCTIONS, GRADE_CELLS, problem_set_of_function
+from autograder.checks.check import Check, CheckResult, Failure, Hint, Probe, Within
+from autograder.model.course import GRADE_CELLS, problem_set_of_function
 from autograder.sandbox import wire
 
 
@@ -51,13 +52,13 @@ class Target(Protocol):
         """``""`` when ``function`` is a callable defined by the submission, else why not."""
 
     def forbidden_uses(self, function: str, names: tuple, skip: tuple = ()) -> tuple:
-        """Which of ``names`` the function uses (see :func:`invoke.forbidden_uses`), not
+        """Which of ``names`` the function uses (see :func:`~autograder.sandbox.forbidden_walk.forbidden_uses`), not
         looking into the notebook's functions named in ``skip``."""
 
     def call(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> _invoke.Outcome:
         """Call the function once on the probe's inputs; during the call, the notebook's
-        functions named in ``carry`` are answered by :func:`carried_answer` (see
-        :class:`invoke.Carried`)."""
+        functions named in ``carry`` are answered by :func:`~autograder.checks.callees.answer_for_stub` (see
+        :class:`~autograder.sandbox.carry_forward.CalleeStubs`)."""
 
     def writes(self, function: str) -> Reading | None:
         """What the submission's source says ``function`` may do to its arguments
@@ -86,16 +87,16 @@ class LocalTarget:
         return _invoke.describe_definition(self.namespace, function)
 
     def forbidden_uses(self, function, names, skip=()):
-        return _invoke.forbidden_uses(self.namespace[function], names, skip)
+        return forbidden_uses(self.namespace[function], names, skip)
 
     def call(self, function, args, kwargs, carry=()):
         fn = self.namespace[function]
-        with self.carried(function, carry):
+        with self.stubs(function, carry):
             return _invoke.invoke(fn, args, kwargs)
 
-    def carried(self, function: str, names) -> _invoke.Carried:
-        """``function``'s calls of ``names`` answered by :func:`carried_answer` (a context manager)."""
-        return _invoke.Carried(self.namespace, function, names, _ask_here, wire.from_wire, probe_circles=True)
+    def stubs(self, function: str, names) -> CalleeStubs:
+        """``function``'s calls of ``names`` answered by :func:`~autograder.checks.callees.answer_for_stub` (a context manager)."""
+        return CalleeStubs(self.namespace, function, names, _ask_here, wire.from_wire, probe_circles=True)
 
 
 def _ask_here(function: str, args: tuple, kwargs: dict) -> dict:
@@ -103,85 +104,7 @@ def _ask_here(function: str, args: tuple, kwargs: dict) -> dict:
         args, kwargs = wire.from_wire(wire.to_wire(tuple(args))), wire.from_wire(wire.to_wire(dict(kwargs)))
     except wire.WireError as exc:
         return {"declined": str(exc)}
-    return carried_answer(function, args, kwargs)
-
-
-def carried_forward(function: str) -> tuple:
-    """The contract functions whose errors ``function``'s checks carry forward.
-
-    The other functions of its problem set: a call to one of them from the
-    function under test is answered by the reference (see
-    :class:`invoke.Carried`), and forbidden-use detection does not look into
-    them (each is graded on its own). A helper of the student's own is not a
-    contract function: its mistakes count where it is called.
-    """
-    return tuple(f for f in FUNCTIONS[problem_set_of_function(function)] if f != function)
-
-
-def carried_answer(function: str, args: tuple, kwargs: dict) -> dict:
-    """The trusted side's reply to a carried-forward call: the reference's result.
-
-    ``{"value": wire value}``, ``{"raised": exception class name, "message":
-    text}`` (a ``ValueError`` subclass is sent as ``ValueError``), or
-    ``{"declined": why}`` when the arguments do not fit the contract's
-    signature (a student's callee with extra parameters: their own function
-    runs instead), when the result could hold more than
-    ``MAX_CARRIED_RESULT`` numbers (read from the arguments' shapes before
-    anything is computed: :func:`~autograder.sandbox.invoke.result_bound`),
-    or when the result cannot be sent. Floating-point warnings of the
-    reference are not the student's and are dropped.
-    """
-    ref = reference_function(function)
-    try:
-        _signature(function).bind(*args, **kwargs)
-    except TypeError as exc:
-        return {"declined": f"not the contract's signature: {exc}"}
-    bound = _invoke.result_bound(args, kwargs)
-    if bound > _invoke.MAX_CARRIED_RESULT:  # decided from the shapes, before anything is computed
-        return {"declined": f"its result could hold {bound:,} numbers (more than "
-                            f"{_invoke.MAX_CARRIED_RESULT:,})"}
-    with _invoke.WARNINGS_LOCK, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            with np.errstate(all="ignore"):
-                value = ref(*args, **kwargs)
-        except MemoryError:
-            return {"declined": "the reference ran out of memory for this call"}
-        except Exception as exc:  # noqa: BLE001 — the reference's own verdict on the call
-            name = "ValueError" if isinstance(exc, ValueError) else type(exc).__name__
-            return {"raised": name, "message": str(exc)[:500]}
-    try:
-        return {"value": wire.to_wire(value)}
-    except wire.WireError as exc:
-        return {"declined": str(exc)}
-
-
-_REFERENCES: dict = {}
-
-
-@functools.lru_cache(maxsize=None)
-def _signature(function: str) -> inspect.Signature:
-    return inspect.signature(reference_function(function))
-
-
-@functools.lru_cache(maxsize=None)
-def reference_function(function: str):
-    """The reference implementation of a contract function, from ``solutions/`` (looked up once)."""
-    module = importlib.import_module(f"solutions.{problem_set_of_function(function)}")
-    return getattr(module, function)
-
-
-def reference(check: Check, index: int) -> _invoke.Outcome:
-    """The reference outcome of probe ``index`` of ``check`` (cached).
-
-    The cache is keyed by the function and the probe object itself
-    (:func:`~autograder.checks.model.memo_by_identity`): a check built ad hoc
-    with other probes under a real grade_id never sees another's references.
-    """
-    probe = check.probes[index]
-    return memo_by_identity(_REFERENCES, (probe,), lambda: _invoke.invoke(reference_function(check.function),
-                                                                          probe.args, probe.kwargs),
-                            extra=(check.function,))
+    return answer_for_stub(function, args, kwargs)
 
 
 #: Hints that apply to every check, after the check's own ones.
@@ -533,52 +456,6 @@ def _forbidden_result(check: Check, used: tuple) -> CheckResult:
     )
 
 
-def circle(function: str, answered, calls: dict):
-    """The carried-forward function whose answers ``function``'s check used although it calls ``function``
-    back, or None.
-
-    ``answered``: the functions answered by the reference while ``function``'s
-    check ran; ``calls``: for each function under test, the contract functions
-    it asked for during its own checks (answered or not). A callee that reaches
-    ``function`` in ``calls`` (directly or through others) does not compute
-    its result on its own: crediting ``function`` with the reference's answer
-    for it would credit a circle of functions, none of which computes anything
-    (``logsumexp`` through ``log_softmax`` and back, however the names are
-    looked up). Decided from the calls actually made, after every check ran.
-    """
-    for callee in dict.fromkeys(answered):
-        if reaches(calls, callee, function):
-            return callee
-    return None
-
-
-def reaches(calls: dict, start: str, goal: str) -> bool:
-    """Whether ``goal`` is ``start`` or reachable from it in ``calls`` (each function -> the functions it
-    asked for): how :func:`circle` and the engine's carried calls tell a call back to the caller."""
-    todo, seen = [start], set()
-    while todo:
-        name = todo.pop()
-        if name == goal:
-            return True
-        if name not in seen:
-            seen.add(name)
-            todo.extend(calls.get(name, ()))
-    return False
-
-
-def circle_result(check: Check, callee: str) -> CheckResult:
-    """The result of a check that passed only through a circle (see :func:`circle`)."""
-    return CheckResult(
-        check.grade_id, check.function, False,
-        f"{check.function}: its result came from `{callee}`, answered as if it were correct, but your `{callee}` "
-        f"itself calls `{check.function}`: a circle of functions defined through each other, none of which "
-        "computes the result, earns no points.",
-        f"Compute `{check.function}` without calling `{callee}`, or write `{callee}` without calling "
-        f"`{check.function}`.",
-        "circle",
-    )
-
-
 #: The exception class name of a forbidden object's refusal (``autograder.sandbox.guard.ForbiddenFunctionError``).
 FORBIDDEN_ERROR = "ForbiddenFunctionError"
 
@@ -594,7 +471,7 @@ def evaluate(check: Check, target: Target) -> CheckResult:
     why = target.defined(check.function)
     if why:
         return result(Failure("missing", why))
-    carry = carried_forward(check.function)
+    carry = carried_callees(check.function)
     if check.forbidden:
         used = target.forbidden_uses(check.function, tuple(check.forbidden), carry)
         if used:

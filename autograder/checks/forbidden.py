@@ -1,7 +1,7 @@
 """Library objects whose use earns no points: ready-made versions of what is asked.
 
 Each problem set composes its ``FORBIDDEN`` tuple from these groups (dotted
-names of objects, or module prefixes; see ``invoke.forbidden_uses``).
+names of objects, or module prefixes; see ``forbidden_walk.forbidden_uses``).
 """
 
 #: Whole frameworks that ship every loss and distribution of the course.

@@ -1,7 +1,7 @@
 """Rules that recognise a failure's signature: small predicates to compose.
 
 A hint rule is ``Hint(text, when)`` where ``when`` takes a
-:class:`~autograder.checks.model.Failure`. Rules are evaluated in the trusted
+:class:`~autograder.checks.check.Failure`. Rules are evaluated in the trusted
 grading process; :func:`matches` recomputes a known *wrong* formula on the
 probe's inputs and asks whether the submission returned exactly that.
 """
@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from autograder.sandbox.invoke import WARNINGS_LOCK, NotNumbers, to_plain
-from autograder.checks.model import memo_by_identity
+from autograder.checks.check import memo_by_identity
 
 
 def kind(*kinds):
@@ -70,7 +70,7 @@ def wrong_value(wrong, probe):
 
     Called with private copies of the arguments, floating-point warnings
     silenced. Computed once per formula and probe and cached
-    (:func:`~autograder.checks.model.memo_by_identity`: a probe's inputs never
+    (:func:`~autograder.checks.check.memo_by_identity`: a probe's inputs never
     change, and the high-dimension probes make some formulas cost
     milliseconds per call): a batch recomputes each mistake once, not once
     per submission that made it.

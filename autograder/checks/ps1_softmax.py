@@ -8,7 +8,7 @@ import numpy as np
 
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
-from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.relations import EPS, along, plus, rows_call, same, same_within, slice_max, unrows
 
 PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS,

@@ -16,7 +16,7 @@ import numpy as np
 
 from autograder.checks.hints import all_of, any_of, kind, matches, nonfinite, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX, SKLEARN_LOG_LOSS
-from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, related
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, related
 from autograder.checks.relations import class_mixture, combination, halves_calls, joined, plus, same
 
 PS = ProblemSetChecks("ps2_cross_entropy", forbidden=SCIPY_SOFTMAX + FRAMEWORKS + SKLEARN_LOG_LOSS,

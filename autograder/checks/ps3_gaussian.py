@@ -20,7 +20,7 @@ import numpy as np
 
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
-from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, related
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, related
 from autograder.checks.relations import expanded_calls, halves_calls, joined, quadratic, reshaped, toward_center_calls
 
 PS = ProblemSetChecks("ps3_gaussian", forbidden=SCIPY_GAUSSIANS + FRAMEWORKS,

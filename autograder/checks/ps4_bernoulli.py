@@ -46,7 +46,7 @@ from scipy.special import xlog1py, xlogy
 
 from autograder.checks.hints import all_of, any_of, kind, matches, nonfinite, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
-from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.relations import EPS, combination, label_layers
 
 PS = ProblemSetChecks("ps4_bernoulli", forbidden=SCIPY_SIGMOID + SKLEARN_LOG_LOSS + FRAMEWORKS,

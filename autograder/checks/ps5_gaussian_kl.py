@@ -51,7 +51,7 @@ from scipy.linalg import expm
 
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
-from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.relations import EPS, expanded_calls, halves_calls, joined, reshaped, rows_call, same, unrows
 
 PS = ProblemSetChecks("ps5_gaussian_kl", forbidden=FRAMEWORKS + SCIPY_GAUSSIANS,

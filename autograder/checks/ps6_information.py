@@ -95,7 +95,7 @@ import numpy as np
 
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_INFORMATION
 from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
-from autograder.checks.model import Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.relations import rows_call, same, unrows
 
 PS = ProblemSetChecks("ps6_information", forbidden=SCIPY_INFORMATION + FRAMEWORKS,

@@ -13,7 +13,7 @@ This module holds the pieces the check modules declare relations with:
 *what the judged call must return*, as functions of the related calls'
 results (:func:`same`, :func:`plus`, :func:`combination`, :func:`unrows` …), and the
 related calls themselves (:func:`rows_call`, :func:`halves_calls`, :func:`expanded_calls` …). Each check module states its
-relations in words (:class:`~autograder.checks.model.Relation`), which
+relations in words (:class:`~autograder.checks.check.Relation`), which
 ``docs/grading.md`` prints.
 
 Tolerances. A correct implementation computes each call to a few units in
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks.model import Within
+from autograder.checks.check import Within
 
 EPS = float(np.finfo(float).eps)
 

@@ -6,7 +6,7 @@
   gradebook that imports a CSV;
 * ``--junit``: a JUnit XML report (one test per graded cell), what GitLab shows in a merge request.
 
-All read the results folder through the results model (:mod:`autograder.reports.results`) and apply the
+All read the results folder through the results model (:mod:`autograder.reports.grouping`) and apply the
 course's deadlines as they are now (``--course``, :mod:`autograder.model.penalties`), so the totals are
 those of grades.csv, late penalties included. The formats and the mapping file are described in :mod:`autograder.reports.lms`
 and :mod:`autograder.reports.junit`. Exit status: 0 written; 1 the mapping does not fit the results (the

@@ -11,7 +11,8 @@ folder's only notebook under another name is graded and the feedback says so; se
 are not guessed between); the engine's result becomes ``/autograder/results/results.json`` in Gradescope's
 format (:mod:`autograder.reports.gradescope`: the autograded cells' points, and each derivation as an entry
 without points, awaiting the person who grades its manual question, with the answer as handed in). An upload
-that gives no notebook to grade gets score 0 and a reason naming what it holds (:func:`describe_upload`: empty,
+that gives no notebook to grade gets score 0 and a reason naming what it holds
+(:func:`autograder.model.gradescope_upload.describe_upload`: empty,
 only other files, a link, a notebook over the size limit), never the empty folder the engine was given. The submission time is Gradescope's ``created_at``; the due
 date is Gradescope's for that submitter (an extension granted there included), and the late policy is the
 course's (``deadlines.toml`` or ``nbgrader_config.py``, bundled in ``course/`` when the course has them):
@@ -27,26 +28,27 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import os
-import shutil
 import sys
 import tempfile
 import time
 import traceback
 from pathlib import Path
 
-from autograder.engine.batch import _load_assignment
+from autograder.engine.batch import _load_assignment, grade_batch
 from autograder.model.course import PROBLEM_SETS, ROOT
+from autograder.model.deadlines import DeadlinesError
+from autograder.model.files import write_json_atomic
+from autograder.model.gradescope_upload import describe_upload, lay_out, metadata, submitted_notebooks, submitter_name
+from autograder.model.ids import folder_name
+from autograder.model.penalties import apply
+from autograder.model.results import SubmissionResult, read_result, results_path
+from autograder.model.submission_time import from_gradescope
 from autograder.model.submissions import did_you_mean
 from autograder.release.gradescope_bundle import assignment_outline, build
-from autograder.reports.gradescope import VISIBILITY
-
-#: The most notebooks one submission may hold (more are not copied, and the grader says so).
-MAX_NOTEBOOKS = 20
-#: Notebooks larger than this are not copied out of the submission (the engine would refuse them anyway).
-MAX_NOTEBOOK_BYTES = 20_000_000
-
+from autograder.reports.course_deadlines import gradescope_deadlines
+from autograder.reports.gradescope import VISIBILITY, gradescope_results
+from autograder.reports.table import summary_lines
+from autograder.sandbox.confine import Limits
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("build", "run", "check"),
@@ -93,33 +95,10 @@ def check(ps: str) -> int:
 
 # -- run (inside Gradescope) --------------------------------------------------------------------------------------
 
-def _metadata(root: Path) -> dict:
-    """Gradescope's ``submission_metadata.json`` (``{}`` when it is missing or not a JSON object)."""
-    try:
-        meta = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def _student(root: Path) -> str:
-    """A name for the feedback: the submitter's name from Gradescope's submission_metadata.json, else "student"."""
-    try:
-        name = str(_metadata(root)["users"][0]["name"]).strip()
-    except (KeyError, IndexError, TypeError):
-        return "student"
-    return name[:100] or "student"
-
-
 def _with_deadline(result, meta: dict, ps: str):
     """``result`` with Gradescope's due date for this submitter (an extension included) and the course's late
     policy applied (:mod:`autograder.model.penalties`); a due date or policy that cannot be read is said to the
     instructor and in the notes, and the score stands."""
-    from autograder.model.course import ROOT
-    from autograder.model.deadlines import DeadlinesError
-    from autograder.model.penalties import apply
-    from autograder.reports.course_deadlines import gradescope_deadlines
-
     try:
         deadlines = gradescope_deadlines(meta, ps, result.student, ROOT)
     except DeadlinesError as exc:
@@ -127,108 +106,6 @@ def _with_deadline(result, meta: dict, ps: str):
         result.notes.append("The late penalty could not be computed; your instructor will check the submission time.")
         return result
     return apply(result, deadlines)
-
-
-def submitted_notebooks(submission: Path) -> list:
-    """The notebooks of a Gradescope submission: ``*.ipynb`` at its top, else any below it (no link followed,
-    no ``.ipynb_checkpoints``), sorted, at most :data:`MAX_NOTEBOOKS`."""
-    def regular(path):
-        return path.is_file() and not path.is_symlink()
-
-    top = sorted(p for p in submission.glob("*.ipynb") if regular(p))
-    if top:
-        return top[:MAX_NOTEBOOKS]
-    found = []
-    for folder, dirs, files in os.walk(submission):  # os.walk does not follow links into folders
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__MACOSX")
-        found += [Path(folder, f) for f in sorted(files) if f.endswith(".ipynb") and regular(Path(folder, f))]
-        if len(found) >= MAX_NOTEBOOKS:
-            break
-    return found[:MAX_NOTEBOOKS]
-
-
-#: At most this many entries of an upload are looked at to say what it holds (no notebook in it).
-MAX_UPLOAD_ENTRIES = 10_000
-#: At most this many of an upload's file names are named in the message.
-SHOWN_NAMES = 5
-
-
-def _upload_entries(submission: Path) -> tuple:
-    """``(files, links, hidden)`` of an upload, as paths relative to it, sorted: its regular files, its
-    symbolic links (never followed) and its hidden entries and ``__MACOSX`` folders (named, not entered; a
-    folder with a trailing ``/``), at most :data:`MAX_UPLOAD_ENTRIES` entries looked at."""
-    files, links, hidden, seen = [], [], [], 0
-    for folder, dirs, names in os.walk(submission):  # os.walk lists links to folders among dirs, never enters them
-        rel = Path(folder).relative_to(submission)
-        walk = []
-        for d in sorted(dirs):
-            seen += 1
-            if Path(folder, d).is_symlink():
-                links.append((rel / d).as_posix())
-            elif d.startswith(".") or d == "__MACOSX":
-                hidden.append((rel / d).as_posix() + "/")
-            else:
-                walk.append(d)
-        dirs[:] = walk
-        for name in sorted(names):
-            seen += 1
-            path = Path(folder, name)
-            if path.is_symlink():
-                links.append((rel / name).as_posix())
-            elif name.startswith("."):
-                hidden.append((rel / name).as_posix())
-            elif path.is_file():
-                files.append((rel / name).as_posix())
-        if seen >= MAX_UPLOAD_ENTRIES:
-            break
-    return sorted(files), sorted(links), sorted(hidden)
-
-
-def describe_upload(submission: Path, ps: str, left_out: list) -> str:
-    """Why an upload gave no notebook to grade, naming what it holds: it is empty; it holds only other files
-    (named, up to :data:`SHOWN_NAMES`; one that looks like a notebook saved under another extension is
-    pointed out, and so are hidden folders such as Jupyter's ``.ipynb_checkpoints/``); its notebooks are
-    links; or every notebook was left out (``left_out``: too large …)."""
-    from autograder.model.ids import display
-
-    def shown(names):
-        cut = [display(n)[:120] for n in names[:SHOWN_NAMES]]
-        return ", ".join(cut) + (f" and {len(names) - SHOWN_NAMES} more" if len(names) > SHOWN_NAMES else "")
-
-    upload = f"upload {ps}.ipynb itself (in Jupyter: File → Download)"
-    if left_out:
-        return f"no notebook in the upload could be graded: {', '.join(left_out)}"
-    files, links, hidden = _upload_entries(submission) if submission.is_dir() else ([], [], [])
-    if not (files or links or hidden):
-        return f"no notebook was found: the upload is empty; {upload}"
-    notebook_links = [n for n in links if n.endswith(".ipynb")]
-    if notebook_links:
-        return (f"no notebook was found in the upload: {shown(notebook_links)} is a symbolic link, and links are "
-                f"not followed; {upload}")
-    reason = f"no notebook (a .ipynb file) was found in the upload, which holds {shown(files + links + hidden)}"
-    if hidden and not files:
-        reason += " (hidden files and folders, such as .ipynb_checkpoints/ where Jupyter keeps automatic copies, are not graded)"
-    lookalike = next((n for n in files if ".ipynb" in Path(n).name.lower()), None)
-    if lookalike is not None:
-        reason += (f"; {display(lookalike)[:120]} looks like a notebook saved under another name: rename it to "
-                   f"{ps}.ipynb")
-    return f"{reason}; {upload}"
-
-
-def _lay_out(notebooks: list, folder: Path) -> list:
-    """Copy the notebooks into one problem-set folder (``submitted/<student>/<ps>/``); returns what was left out."""
-    left_out = []
-    folder.mkdir(parents=True, exist_ok=True)
-    for nb in notebooks:
-        target = folder / nb.name
-        if target.exists():
-            left_out.append(f"{nb.name} (a second notebook of that name)")
-        elif nb.stat().st_size > MAX_NOTEBOOK_BYTES:
-            left_out.append(f"{nb.name} ({nb.stat().st_size / 1e6:.0f} MB: over the {MAX_NOTEBOOK_BYTES // 1_000_000} "
-                            "MB limit)")
-        else:
-            shutil.copyfile(nb, target)
-    return left_out
 
 
 def _fallback(ps: str, reason: str) -> dict:
@@ -241,8 +118,6 @@ def _fallback(ps: str, reason: str) -> dict:
 def _not_graded(result, reason: str):
     """``result`` (the engine's, for a folder with no notebook) with ``reason`` on every graded cell and in its
     notes, as :meth:`~autograder.model.results.SubmissionResult.not_graded` writes it; its submission time kept."""
-    from autograder.model.results import SubmissionResult
-
     fresh = SubmissionResult.not_graded(result.student, result.assignment,
                                         [(t.name, t.max_score) for t in result.tests], result.max_score, reason)
     return dataclasses.replace(result, tests=fresh.tests, notes=fresh.notes, score=fresh.score)
@@ -250,8 +125,6 @@ def _not_graded(result, reason: str):
 
 def grade_on_gradescope(ps: str, root: Path, timeout: float, visibility: str) -> int:
     """Grade ``root/submission`` and write ``root/results/results.json`` (see the module docstring)."""
-    from autograder.model.files import write_json_atomic
-
     started = time.monotonic()
     results_json = root / "results" / "results.json"
     try:
@@ -268,25 +141,16 @@ def grade_on_gradescope(ps: str, root: Path, timeout: float, visibility: str) ->
 
 
 def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float) -> dict:
-    from autograder.reports.table import summary_lines
-    from autograder.engine.batch import grade_batch
-    from autograder.model.ids import folder_name
-    from autograder.model.results import read_result, results_path
-    from autograder.reports.gradescope import gradescope_results
-    from autograder.sandbox.confine import Limits
-
-    from autograder.model.submission_time import from_gradescope as submission_time  # (its created_at)
-
-    meta = _metadata(root)
-    student = folder_name(_student(root))  # a name with "/" or ".." cannot leave the folder
+    meta = metadata(root)
+    student = folder_name(submitter_name(root))  # a name with "/" or ".." cannot leave the folder
     notebooks = submitted_notebooks(root / "submission")
     with tempfile.TemporaryDirectory(prefix="probdl-gradescope-") as work:
         submitted = Path(work) / "submitted"
-        left_out = _lay_out(notebooks, submitted / student / ps)
+        left_out = lay_out(notebooks, submitted / student / ps)
         limits = Limits(timeout_s=timeout, budget_s=max(120.0, 12 * timeout))
         out = Path(work) / "results"
         summary = grade_batch(submitted, out, workers=1, assignments=[ps], limits=limits,
-                              submitted_at=submission_time(meta))
+                              submitted_at=from_gradescope(meta))  # (its created_at)
         for line in summary_lines(summary):  # for the instructor: what the engine did, which isolation
             print(line)
         for failure in summary.failed:

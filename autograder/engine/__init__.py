@@ -6,9 +6,10 @@ One module per step, in the order a submission meets them:
   for the rest; :mod:`autograder.model.notebook` – read the source notebook (trusted) and a submission
   (not), within the caps (in the model: the similarity report reads submissions by the same rules)
 * :mod:`.restore`   – rebuild the submission on the source's locked cells; tamper report
-* :mod:`.pool`      – parent side of the warm zygote (:mod:`autograder.sandbox.zygote`): spawn and kill
+* :mod:`.zygote_parent` – parent side of the warm zygote (:mod:`autograder.sandbox.zygote`): spawn and kill
   sandboxed children
-* :mod:`.execute`   – run the cells with timeouts and respawns; the remote check target
+* :mod:`.execute`   – the session: run the cells with timeouts and respawns
+* :mod:`.remote_target` – the checks' target over the session: calls sent to the child, probes as streams
 * :mod:`.references` – carried-forward answers of the reference, computed where a blow-up cannot take the grader down
 * :mod:`.static`    – forbidden library calls and tampering flags read from the source (trusted side)
 * :mod:`.grade`     – one submission → its results.json content (bounded and written by the model,

@@ -44,9 +44,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.checks import checks_for
-from autograder.checks.evaluate import reference
+from autograder.checks.references import reference
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
-from autograder.engine import references
+from autograder.engine import reference_process
 from autograder.engine import grade  # (as a module: a test replaces grade.grade_submission to plant a grader bug)
 from autograder.model import course
 from autograder.model import results as results_model
@@ -54,7 +54,7 @@ from autograder.model.grades import write_grades_csv
 from autograder.model.submissions import Submission, scan
 from autograder.model.ids import raw_bytes
 from autograder.model.notebook import load_source
-from autograder.engine.pool import GraderError, Zygote, ZygoteLost, default_hidden
+from autograder.engine.zygote_parent import GraderError, Zygote, ZygoteLost, default_hidden
 from autograder.sandbox.confine import Limits
 from autograder.model import summary as summary_file
 from autograder.model.files import SUMMARY_FILE, hand_over, make_dirs
@@ -221,14 +221,14 @@ def _load_assignment(course_dir, assignment):
 class ZygoteKeeper:
     """The batch's one zygote, kept alive.
 
-    Restart policy, one owner: the :class:`~autograder.engine.pool.Zygote`
+    Restart policy, one owner: the :class:`~autograder.engine.zygote_parent.Zygote`
     object is the batch's for its whole life, and only its
-    :meth:`~autograder.engine.pool.Zygote.restart` replaces its process —
+    :meth:`~autograder.engine.zygote_parent.Zygote.restart` replaces its process —
     when a spawn fails, or when a worker finds it dead (:meth:`get`) — at
-    most :data:`~autograder.engine.pool.MAX_RESTARTS` times in the batch,
+    most :data:`~autograder.engine.zygote_parent.MAX_RESTARTS` times in the batch,
     all counted in ``summary.zygote_restarts``. A call or cell that was cut
     by a restart (its child died with the zygote) is never scored: the
-    session raises :class:`~autograder.engine.pool.ZygoteLost` and the
+    session raises :class:`~autograder.engine.zygote_parent.ZygoteLost` and the
     submission is graded again. Once the cap is reached, or when a zygote
     cannot be started, :meth:`get` raises ``GraderError`` and the rest of
     the batch is the instructor's to fix.
@@ -498,7 +498,7 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
         if keeper is not None:
             keeper.close()
             summary.zygote_restarts = keeper.restarts
-        references.close_all()
+        reference_process.close_all()
         _account_missing(todo, results_dir, summary, emit)
         _finish(summary, results_dir, started)
     return summary

@@ -1,23 +1,18 @@
-"""Run a submission's cells in a sandboxed child, and reach its functions from the checks.
+"""Run a submission's cells in its sandboxed child: the session of one submission.
 
 :class:`Session` owns the child of one submission. It runs the cells, each
 under a wall timeout, and when a cell or a call hangs or kills the process it
 kills the slot, spawns a fresh child, replays the cells that had completed
 (skipping the one that hung or crashed) and goes on — up to
 ``limits.max_respawns`` times and within ``limits.budget_s`` for the whole
-submission.
-
-:class:`RemoteTarget` is the checks' :class:`~autograder.checks.evaluate.Target`
-over that session: ``defined``, ``forbidden_uses`` and ``call`` become
-requests; outcomes come back as plain data (:mod:`.wire`) and are judged in
-this, the trusted, process.
+submission. The checks reach the submission's functions through it with
+:class:`~autograder.engine.remote_target.RemoteTarget`.
 
 Round trips between processes are the main cost of grading a notebook, so
 both the cells and the probes of a check go out as *streams*: one request,
 one answer per item as soon as it is ready, each answer under its own
-timeout. The checks still consume the answers one by one and stop at the
-first failure; answers they did not need are drained (and a look-ahead call
-that hangs costs a restart, never a score: only consumed answers count).
+timeout (:meth:`Session.stream`, :meth:`Session.next`); answers not needed
+are drained.
 
 Cells run in notebook order up to each graded cell (:meth:`Session.run_cells`
 with ``upto``), so a restart replays only the cells above the check under
@@ -32,16 +27,13 @@ from __future__ import annotations
 import time
 
 from autograder.checks import shown
-from autograder.checks.evaluate import carried_forward, reaches
-from autograder.sandbox.invoke import (MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, MAX_CARRIED_RESULT, Outcome, elements,
-                                       result_bound)
-from autograder.checks.model import memo_by_identity
+from autograder.checks.circles import leads_to
+from autograder.engine.zygote_parent import ChildError, GraderError, Zygote, ZygoteLost
 from autograder.sandbox import wire
-from autograder.engine.pool import ChildError, GraderError, Zygote, ZygoteLost
+from autograder.sandbox.carry_forward import (MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, MAX_CARRIED_RESULT, elements,
+                                              result_bound)
 from autograder.sandbox.confine import Limits
 
-#: After this many hangs (or crashes) of one function, later calls of it are not made.
-STRIKES = 2
 #: Callback messages the child may send while one answer is awaited (answered or declined);
 #: more ends the child. An honest child stops asking after ``MAX_CARRIED_CALLS`` itself.
 MAX_CALLBACK_MESSAGES = MAX_CARRIED_CALLS + 16
@@ -241,7 +233,7 @@ class Session:
 
         Errors carried forward: while a call's answer is awaited, the child
         may ask for the reference's result of a contract function in
-        :attr:`carry` (``{"op": "callback", …}``, see ``child._carried_forward``).
+        :attr:`carry` (``{"op": "callback", …}``, see ``child._stubs_asking_the_parent``).
         Each is answered here and the wait goes on, within the same
         deadline. Bounds, whatever the child sends: at most
         ``MAX_CARRIED_CALLS`` answers and ``MAX_CARRIED_ELEMENTS`` argument
@@ -281,10 +273,10 @@ class Session:
         self.calls.setdefault(self.caller, set()).add(name)
         if answered >= MAX_CARRIED_CALLS:
             return {"declined": "too many calls"}, 0
-        if reaches(self.asked, name, self.caller):
+        if leads_to(self.asked, name, self.caller):
             # ``name``'s own calls were answered by the reference of the caller (or of one that
             # leads to it): answering now would credit both without either computing anything.
-            # An honest child never asks (invoke.Carried skips a callee that reaches the caller).
+            # An honest child never asks (CalleeStubs skips a callee that refers to the caller).
             return {"declined": "a circle of carried-forward functions"}, 0
         try:
             args, kwargs = wire.from_wire(msg.get("args")), wire.from_wire(msg.get("kwargs"))
@@ -421,141 +413,3 @@ class Session:
     @property
     def duration_s(self) -> float:
         return time.monotonic() - self.started
-
-
-#: The encoded ``calls`` request of each check and carry (:func:`calls_message`).
-_CALLS_MESSAGES: dict = {}
-
-
-def calls_message(check, carry: tuple) -> bytes:
-    """The framed ``{"op": "calls", …}`` request with every probe of ``check``, encoded once per batch.
-
-    The probes are fixed data of the trusted side, so the request is the
-    same for every submission; encoding it (base64 of the arrays, JSON) is
-    what costs: 11 MB for ``mvn_kl-highdim``
-    (:func:`~autograder.checks.model.memo_by_identity`). Raises
-    :class:`wire.WireError` when a probe cannot be sent.
-    """
-
-    def encode():
-        calls = [[wire.to_wire(tuple(p.args)), wire.to_wire(dict(p.kwargs))] for p in check.probes]
-        return wire.encode_message({"op": "calls", "function": check.function, "calls": calls, "carry": list(carry)})
-
-    return memo_by_identity(_CALLS_MESSAGES, (check,), encode, extra=(tuple(carry),))
-
-
-class RemoteTarget:
-    """The checks' Target protocol, answered by the session's child."""
-
-    def __init__(self, session: Session, static=None, answer=None, source=None):
-        self.session = session
-        self.static = static  # a static.Notebook: forbidden uses read from the source, in this process
-        self.source = source  # a checks.inplace.InPlaceReader: what the source may write, read in this process
-        session.answer = answer  # evaluate.carried_answer: errors carried forward (see Session._receive)
-        self._defined = {}
-        self._forbidden = {}
-        self._strikes = {}  # function -> (count, outcome status, message)
-        self._ahead = None  # [function, [(args, kwargs)], next index] of the current stream
-
-    def refresh(self) -> None:
-        """More cells ran: what is defined (and what it uses) may have changed."""
-        self._defined.clear()
-        self._forbidden.clear()
-
-    # -- look-ahead ------------------------------------------------------------
-    def prefetch(self, check) -> None:
-        """Ask for all probes of ``check`` at once; :meth:`call` then takes the answers in order."""
-        fn = check.function
-        if self._strikes.get(fn) or len(check.probes) < 2:
-            return  # a function that hung or crashed is called one probe at a time
-        carry = carried_forward(fn)
-        if self.defined(fn) or (check.forbidden and self.forbidden_uses(fn, tuple(check.forbidden), carry)):
-            return  # evaluate() will not call it
-        try:
-            payload = calls_message(check, carry)
-            self.session.stream({"op": "calls", "function": fn}, len(check.probes), carry, payload=payload)
-        except (ChildError, GaveUp, wire.WireError):
-            return
-        self._ahead = [fn, [(p.args, p.kwargs) for p in check.probes], 0, carry]
-
-    def finish(self) -> None:
-        """After a check: drop the answers it did not need."""
-        self._ahead = None
-        self.session.drain()
-
-    def _take_ahead(self, function, args, kwargs, carry):
-        ahead = self._ahead
-        if ahead is None:
-            return None
-        fn, probes, i, carried = ahead
-        if fn == function and i < len(probes) and probes[i][0] is args and probes[i][1] is kwargs \
-                and tuple(carry) == carried and self.session.pending:
-            ahead[2] += 1
-            return self.session.next
-        self._ahead = None
-        return None
-
-    # -- Target protocol -------------------------------------------------------
-    def defined(self, function: str) -> str:
-        if function not in self._defined:
-            try:
-                reply = self.session.request({"op": "defined", "function": function})
-                why = reply.get("why")
-                self._defined[function] = why if isinstance(why, str) else "the grader could not tell"
-            except (ChildError, GaveUp) as exc:
-                return f"`{function}` could not be reached: {exc}"
-        return self._defined[function]
-
-    def forbidden_uses(self, function: str, names: tuple, skip: tuple = ()) -> tuple:
-        key = (function, tuple(names), tuple(skip))
-        if key not in self._forbidden:
-            try:
-                reply = self.session.request({"op": "forbidden", "function": function, "names": list(names),
-                                              "skip": list(skip)})
-            except (ChildError, GaveUp):
-                return self.static.uses(function, names, skip) if self.static is not None else ()
-            used = reply.get("used", [])
-            found = set(u for u in used if u in names) if isinstance(used, list) else set()
-            if self.static is not None:
-                found.update(self.static.uses(function, names, skip))
-            self._forbidden[key] = tuple(sorted(found))
-        return self._forbidden[key]
-
-    def writes(self, function: str):
-        """What the source says ``function`` may do to its arguments (read here, never in the child)."""
-        return self.source.reading(function) if self.source is not None else None
-
-    def call(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> Outcome:
-        count, status, message = self._strikes.get(function, (0, "", ""))
-        if count >= STRIKES:
-            return Outcome(status=status, error_message=f"{message}; not called again after {count} times")
-        answer = self._take_ahead(function, args, kwargs, carry)
-        try:
-            if answer is not None:
-                reply = answer()
-            else:
-                reply = self.session.request({
-                    "op": "call", "function": function, "carry": list(carry),
-                    "args": wire.to_wire(tuple(args)), "kwargs": wire.to_wire(dict(kwargs)),
-                }, carry)
-        except GaveUp as exc:
-            return Outcome(status="timeout", error_message=str(exc))
-        except ChildError as exc:
-            self._ahead = None
-            if exc.kind == "timeout":
-                outcome = Outcome(status="timeout",
-                                  error_message=f"it did not return within {self.session.limits.timeout_s:g} s")
-            else:
-                outcome = Outcome(status="crashed", error_message=exc.detail)
-            if count == 0:
-                self._strikes[function] = (1, outcome.status, outcome.error_message)
-            else:
-                self._strikes[function] = (count + 1, status, message)
-            return outcome
-        if "outcome" not in reply:
-            return Outcome(status="raised", error_type="GraderError",
-                           error_message=str(reply.get("error", "no outcome"))[:300])
-        try:
-            return wire.outcome_from_wire(reply["outcome"], Outcome)
-        except wire.WireError as exc:
-            return Outcome(status="returned", value=None, value_type=f"something that is not plain numbers ({exc})")

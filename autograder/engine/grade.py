@@ -22,11 +22,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from autograder.checks.evaluate import circle, circle_result, evaluate
+from autograder.checks.circles import circle, circle_result
+from autograder.checks.evaluate import evaluate
 from autograder.checks.inplace import InPlaceReader
-from autograder.engine import references
+from autograder.engine import reference_process
 from autograder.model.course import function_of
-from autograder.engine.execute import CellRun, RemoteTarget, Session
+from autograder.engine.execute import CellRun, Session
+from autograder.engine.remote_target import RemoteTarget
 from autograder.model.notebook import SourceNotebook, Unreadable, load_submission
 from autograder.engine import static
 from autograder.engine.restore import rebuild
@@ -81,8 +83,8 @@ def grade_submission(path, student: str, assignment: str, source: SourceNotebook
     """The result of one submission: read, rebuild, run and check, record.
 
     ``checks`` maps every graded grade_id of ``source`` to its
-    :class:`~autograder.checks.model.Check`. Raises only when the grader
-    itself fails (:class:`~autograder.engine.pool.GraderError`).
+    :class:`~autograder.checks.check.Check`. Raises only when the grader
+    itself fails (:class:`~autograder.engine.zygote_parent.GraderError`).
     """
     started = time.monotonic()
     if path is None:
@@ -132,7 +134,7 @@ def _run_and_check(rebuilt, source: SourceNotebook, checks: dict, session: Sessi
     contract = {function_of(gid) for gid, _ in source.tests}
     analysis = static.Notebook(contract=contract)
     writes = InPlaceReader(contract=contract)
-    target = RemoteTarget(session, analysis, references.answer, writes)
+    target = RemoteTarget(session, analysis, reference_process.answer, writes)
     results, answered, read = {}, {}, 0
     try:
         for upto, grade_ids in _check_points(rebuilt.cells, dict(source.tests)):

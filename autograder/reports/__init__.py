@@ -4,7 +4,7 @@ One module per job:
 
 * :mod:`~autograder.reports.after_grading` – every report of a results folder written from it alone, then shown
   (``write_reports``); the late-penalty step alone (``apply_deadlines``); ``late``'s recompute;
-* :mod:`~autograder.reports.results` – how the reports group a class's results (problem sets, students);
+* :mod:`~autograder.reports.grouping` – how the reports group a class's results (problem sets, students);
 * :mod:`~autograder.reports.stats` – the class statistics, computed once for the three renderers below;
 * :mod:`~autograder.reports.feedback` – ``feedback.html`` per submission;
 * :mod:`~autograder.reports.report` – ``report.html`` for the class (histogram, item analysis);

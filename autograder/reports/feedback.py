@@ -26,7 +26,7 @@ from autograder.model.results import UNREADABLE, fmt_points
 from autograder.reports._html import render
 from autograder.model.files import FEEDBACK_FILE, write_atomic
 from autograder.model.results import SubmissionResult, load_results
-from autograder.reports.results import test_function
+from autograder.reports.grouping import test_function
 
 #: Longest error text shown for one cell (the rest is cut).
 MAX_ERROR_CHARS = 2000

@@ -49,7 +49,7 @@ from autograder.model.course import source_notebook as repository_source  # (sou
 from autograder.model.files import is_regular_file
 from autograder.model.results import TestResult, load_results
 from autograder.reports.autograded import autograded_path, build, write_autograded
-from autograder.reports.results import problem_sets
+from autograder.reports.grouping import problem_sets
 
 CONFIG_FILE = "nbgrader_config.py"
 

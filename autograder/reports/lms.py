@@ -37,7 +37,7 @@ from pathlib import Path
 
 from autograder.model.ids import csv_cell
 from autograder.model.results import fmt_points
-from autograder.reports.results import problem_sets
+from autograder.reports.grouping import problem_sets
 
 #: Our mapping-file headers, and the Canvas gradebook headers read as the same field.
 FIELDS = ("course_id", "lms_id", "name", "sis_user_id", "sis_login_id", "section")

@@ -12,7 +12,7 @@ from collections import Counter
 from functools import cached_property
 
 from autograder.model.summary import sandbox_line  # noqa: F401 — the reports' name for it (report, terminal)
-from autograder.reports.results import TestResult, by_student, problem_sets, students
+from autograder.reports.grouping import TestResult, by_student, problem_sets, students
 
 #: How many distinct mistakes to list per graded cell.
 TOP_MISTAKES = 3

@@ -4,8 +4,8 @@ UNTRUSTED SIDE. This code runs in a process forked from the zygote for one
 submission; after :func:`serve` confines it (see :mod:`.sandbox`) it executes
 student code. It imports nothing that knows the right answers: only the
 standard library, NumPy, IPython, matplotlib, :mod:`.wire`, :mod:`.sandbox`
-and the copy of :mod:`autograder.sandbox.invoke` the zygote imported and took
-out of ``sys.modules`` (``invoke`` below). Whatever it answers is validated by the parent, which
+and the copies of :mod:`autograder.sandbox.invoke` and the modules beside it that the zygote imported and
+took out of ``sys.modules`` (``tools`` below, :func:`.zygote.import_call_tools`). Whatever it answers is validated by the parent, which
 compares with the references and awards points; nothing here can raise a
 score.
 
@@ -22,7 +22,7 @@ Requests (one JSON message each, see :mod:`.wire`):
   ``{"status": "ok"|"error", "error": str}``, a call's ``{"outcome": wire outcome}``
 * a ``call``/``calls`` request may list ``"carry": [str]``, contract functions whose errors are carried
   forward: while the call runs, the child may send ``{"op": "callback", "function", "args", "kwargs"}``
-  and waits for the parent's answer before it goes on (see :func:`_carried_forward`)
+  and waits for the parent's answer before it goes on (see :func:`_stubs_asking_the_parent`)
 
 Every answer carries ``"output": {"bytes": n, "truncated": bool}`` (what the cells printed is counted,
 never kept: nothing reads it). These are the requests the grader sends (``autograder/engine/``), and no
@@ -202,8 +202,8 @@ def _names(value) -> tuple:
     return tuple(str(n) for n in value[:64]) if isinstance(value, list) else ()
 
 
-def _carried_forward(sock, invoke, send, recv, to_wire, from_wire):
-    """``carried(namespace, caller, names)``: errors carried forward for one call (``invoke.Carried``).
+def _stubs_asking_the_parent(sock, tools, send, recv, to_wire, from_wire):
+    """``stubs(namespace, caller, names)``: errors carried forward for one call (``tools.CalleeStubs``).
 
     During a ``call`` whose request lists ``"carry"`` names, the notebook's
     own functions of those names are stubs that ask the parent: the stub
@@ -225,10 +225,10 @@ def _carried_forward(sock, invoke, send, recv, to_wire, from_wire):
             send(sock, msg)
             return recv(sock)
 
-    def carried(namespace, caller, names):
-        return invoke.Carried(namespace, caller, names, ask, from_wire, probe_circles=True)
+    def stubs(namespace, caller, names):
+        return tools.CalleeStubs(namespace, caller, names, ask, from_wire, probe_circles=True)
 
-    return carried
+    return stubs
 
 
 def _confine(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, inherited, nproc_base: int, caps: bool,
@@ -292,7 +292,7 @@ def _cell_runner(run_cell, close_figures, out_writer, err_writer):
     return run
 
 
-def _caller(user_ns, invoke_fn, carried, from_wire, outcome_to_wire):
+def _caller(user_ns, invoke_fn, stubs, from_wire, outcome_to_wire):
     """``call(name, args, kwargs, carry=()) -> {"outcome": wire}``: one call of a notebook function.
 
     ``carry`` names the contract functions answered by the trusted side during
@@ -303,7 +303,7 @@ def _caller(user_ns, invoke_fn, carried, from_wire, outcome_to_wire):
     def call(name, args, kwargs, carry=()):
         fn = user_ns.get(name)
         args, kwargs = tuple(from_wire(args)), dict(from_wire(kwargs))
-        with carried(user_ns, name, carry):
+        with stubs(user_ns, name, carry):
             outcome = invoke_fn(fn, args, kwargs)
         if _too_large(outcome.value):
             outcome.value, outcome.value_type = None, "an array too large to send back"
@@ -317,7 +317,7 @@ def _caller(user_ns, invoke_fn, carried, from_wire, outcome_to_wire):
     return call
 
 
-def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke, inherited=(),
+def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, tools, inherited=(),
           nproc_base: int = 0, caps: bool = False, report=None, extend=None) -> None:
     """Confine this freshly forked process, then serve requests. Never returns.
 
@@ -331,15 +331,15 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, invoke
 
     # Bound now: student code may rebind module attributes later, not these locals.
     user_ns = shell.user_ns
-    describe, forbidden_uses = invoke.describe_definition, invoke.forbidden_uses
+    describe, forbidden_uses = tools.describe_definition, tools.forbidden_uses
     to_wire, from_wire = wire.to_wire, wire.from_wire
     recv, send = wire.recv, wire.send
     audit = sys.audit
     import matplotlib.pyplot as plt
 
     run = _cell_runner(shell.run_cell, plt.close, sys.stdout, sys.stderr)
-    carried = _carried_forward(sock, invoke, send, recv, to_wire, from_wire)
-    call = _caller(user_ns, invoke.invoke, carried, from_wire, wire.outcome_to_wire)
+    stubs = _stubs_asking_the_parent(sock, tools, send, recv, to_wire, from_wire)
+    call = _caller(user_ns, tools.invoke, stubs, from_wire, wire.outcome_to_wire)
     more = dict(extend()) if extend is not None else {}
 
     while True:

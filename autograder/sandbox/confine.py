@@ -61,6 +61,8 @@ import struct
 import time
 from dataclasses import asdict, dataclass
 
+from autograder.sandbox import seccomp
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
@@ -417,7 +419,7 @@ def enter_view(base: str, needed, hidden=(), uid_names=()) -> dict:
     """Leave the host's network and mount namespaces; make an allowlist of it the root (zygote).
 
     ``base`` is an empty folder of ours (the new root is a tmpfs mounted on
-    it); ``needed`` the interpreter's paths (:func:`autograder.engine.pool.interpreter_paths`);
+    it); ``needed`` the interpreter's paths (:func:`autograder.engine.zygote_parent.interpreter_paths`);
     ``hidden`` paths that must stay invisible even when inside a needed path
     (the course, when the virtualenv holds it). Returns a report:
     ``{"netns", "mountns", "view", "errors"}``. Afterwards :data:`PROC` is
@@ -871,8 +873,6 @@ def uid_switch_refused(uid: int) -> str:
 
 def seccomp_refused() -> str:
     """Why :mod:`.seccomp`'s filter cannot be installed here ('' when it can; tried in a forked process)."""
-    from autograder.sandbox import seccomp
-
     def attempt():
         prctl(PR_SET_NO_NEW_PRIVS, 1)
         seccomp.install()
@@ -944,8 +944,6 @@ def restrict_uid_child(ruleset, network_filter: bool) -> dict:
     zygote found available cannot be applied (the child then never runs
     student code).
     """
-    from autograder.sandbox import seccomp
-
     applied = {}
     try:  # the largest process of a submission goes first when memory runs out, never the grader
         with open(f"{PROC}/self/oom_score_adj", "w") as fh:

@@ -587,7 +587,7 @@ def prepare(names, hidden_modules=()) -> dict:
     May be called several times before :func:`arm` (the zygote plans every
     name while it starts, then the batch's); the references to compiled
     objects are found again at each call, so the last call should come after
-    everything else that may hold one (``invoke.pin``) and before any fork.
+    everything else that may hold one (``pinning.pin``) and before any fork.
 
     Parameters
     ----------

@@ -4,12 +4,12 @@ Started by the parent as a fresh interpreter (``python -m
 autograder.sandbox.zygote --fd N``), never by forking the parent, which holds
 the reference solutions in memory. It imports NumPy, SciPy, matplotlib (Agg)
 and IPython once, builds an IPython shell, imports ``autograder.sandbox.invoke``
-(a leaf: the package imports nothing eagerly) and takes it out of
-``sys.modules`` (:func:`import_invoke`), and then enters its own mount and
+and the modules beside it (:data:`CALL_MODULES`; a leaf: the package imports nothing eagerly) and takes
+them out of ``sys.modules`` (:func:`import_call_tools`), and then enters its own mount and
 network namespaces with only the interpreter and its libraries visible
 (:func:`.sandbox.enter_view`) — or, as root where namespaces are refused (``uid``
 mode), reserves a uid per slot and builds each slot's Landlock ruleset
-(:mod:`.landlock`). The forbidden names are pinned in ``invoke``
+(:mod:`.landlock`). The forbidden names are pinned (:mod:`.pinning`)
 by a second request (``arm``), so that the parent can start the zygote
 before it has loaded the checks. It never imports ``solutions`` or the
 checks; a test asserts so.
@@ -21,7 +21,7 @@ Control protocol (one :mod:`.wire` message each way, on the socket passed as
   ``{"pid", "sandbox"}`` (as root, reserves one uid per slot, see
   :func:`.sandbox.claim_uids`);
 * ``arm {"forbidden": [names]}`` → ``{"armed": true, "guard": report}``: the names
-  are pinned (:func:`autograder.sandbox.invoke.pin`), what makes every forbidden object
+  are pinned (:func:`autograder.sandbox.pinning.pin`), what makes every forbidden object
   of the batch unusable is planned (:func:`autograder.sandbox.guard.prepare`; each child
   then arms its own problem set's names before any student code), and the library files
   that define them are covered in the view; ``spawn`` is refused before;
@@ -36,7 +36,7 @@ Control protocol (one :mod:`.wire` message each way, on the socket passed as
   ``verify``, waits until no process of the slot is left;
 * ``exit``.
 
-These are the requests the grader sends (``autograder/engine/pool.py``), and no others. Tests that
+These are the requests the grader sends (``autograder/engine/zygote_parent.py``), and no others. Tests that
 look inside (a slot's processes, the zygote's modules, what a child printed) start a subclass that
 answers more (``testkit/probe_zygote.py``: :data:`ZygoteServer.REQUESTS`, :attr:`ZygoteServer.extend_child`
 and :func:`main`'s ``zygote``).
@@ -54,8 +54,10 @@ import socket
 import struct
 import sys
 import time
+import types
 
-from autograder.sandbox import confine as sandbox, wire
+from autograder.sandbox import confine as sandbox, landlock, wire
+from autograder.sandbox.cgroup import Cgroups
 
 #: What every child would otherwise import again: loaded once here, before the fork.
 #: (``subprocess`` and ``IPython.utils.process`` serve IPython's ``!``.)
@@ -72,38 +74,55 @@ def _warm_imports():
         importlib.import_module(name)
 
 
-def _import_unreachable(name: str):
-    """Import the module ``name`` of this package, then take it out of ``sys.modules`` and off its package,
-    so that student code cannot reach it by name (and patch the copy the zygote and its children use)."""
-    module = importlib.import_module(name)
-    sys.modules.pop(name, None)
+#: The modules a child answers the grader's calls with (:func:`import_call_tools`), in an order where each imports
+#: only modules before it.
+CALL_MODULES = ("autograder.sandbox.invoke", "autograder.sandbox.pinning", "autograder.sandbox.forbidden_walk",
+                "autograder.sandbox.carry_forward")
+
+
+def _import_unreachable(*names: str) -> list:
+    """Import the modules ``names`` of this package, then take each out of ``sys.modules`` and off its package,
+    so that student code cannot reach them by name (and patch the copies the zygote and its children use).
+    All are imported before any is taken out: a module importing another finds it loaded, one copy of each."""
+    modules = [importlib.import_module(name) for name in names]
     package = sys.modules.get("autograder.sandbox")
-    attribute = name.rsplit(".", 1)[-1]
-    if package is not None and hasattr(package, attribute):
-        delattr(package, attribute)
-    return module
+    for name in names:
+        sys.modules.pop(name, None)
+        attribute = name.rsplit(".", 1)[-1]
+        if package is not None and hasattr(package, attribute):
+            delattr(package, attribute)
+    return modules
 
 
 def import_guard():
     """:mod:`autograder.sandbox.guard`, imported before the zygote enters its filesystem view (which hides this
-    package), then unreachable by name like :func:`import_invoke`'s module (it holds nothing secret: in a
+    package), then unreachable by name like :func:`import_call_tools`'s modules (it holds nothing secret: in a
     child it holds nothing at all once armed)."""
-    return _import_unreachable("autograder.sandbox.guard")
+    return _import_unreachable("autograder.sandbox.guard")[0]
 
 
-def import_invoke():
-    """:mod:`autograder.sandbox.invoke`, then unreachable by name.
+def import_call_tools() -> types.SimpleNamespace:
+    """What a child answers the grader's calls with, from :data:`CALL_MODULES`, then unreachable by name.
 
     A normal import, made before the zygote enters its filesystem view
     (which hides this package): the package ``autograder.sandbox`` imports
     nothing of the rest of the product, so this loads the standard library,
-    NumPy and ``invoke`` only (never the evaluation or ``solutions``). The module is
-    then taken out of ``sys.modules`` and off its package, so student code
-    cannot reach (and patch) the copy the child answers with. The forbidden
-    names are pinned in it later (:meth:`ZygoteServer.arm`), still before any child
-    exists.
+    NumPy and these modules only (never the evaluation or ``solutions``). The
+    modules are then taken out of ``sys.modules`` and off their package, so
+    student code cannot reach (and patch) the copies the child answers with.
+    The forbidden names are pinned (``pin``) later (:meth:`ZygoteServer.arm`),
+    still before any child exists.
+
+    Returns
+    -------
+    types.SimpleNamespace
+        ``invoke`` and ``describe_definition`` (:mod:`.invoke`), ``forbidden_uses`` (:mod:`.forbidden_walk`),
+        ``CalleeStubs`` (:mod:`.carry_forward`) and ``pin`` (:mod:`.pinning`).
     """
-    return _import_unreachable("autograder.sandbox.invoke")
+    invoke, pinning, forbidden_walk, carry_forward = _import_unreachable(*CALL_MODULES)
+    return types.SimpleNamespace(invoke=invoke.invoke, describe_definition=invoke.describe_definition,
+                                 forbidden_uses=forbidden_walk.forbidden_uses, CalleeStubs=carry_forward.CalleeStubs,
+                                 pin=pinning.pin)
 
 
 #: Environment variables the children get (with these values, or the grader's for None); nothing else
@@ -136,7 +155,7 @@ def describe_status(status) -> dict:
 
 class ZygoteServer:
     """The zygote's side of the control protocol (see the module's docstring); the grader's side, its
-    client, is :class:`autograder.engine.pool.Zygote`."""
+    client, is :class:`autograder.engine.zygote_parent.Zygote`."""
 
     #: the requests answered by the method of the same name, ``method(msg) -> reply`` (``spawn`` and ``exit``
     #: are handled by :meth:`loop`: descriptors travel with the one, the other ends it)
@@ -170,7 +189,7 @@ class ZygoteServer:
         self.mode = "weak"
         self.cgroups = None
         self.no_prefork = False
-        self.invoke = None  # sandbox.invoke, imported in :meth:`init`
+        self.tools = None  # what the children answer calls with (import_call_tools), in :meth:`init`
         self.guard = None  # sandbox.guard, imported in :meth:`init`
         self.guard_report = {}
         self.armed = False  # the forbidden names are pinned in it (:meth:`arm`); no child is forked before
@@ -192,8 +211,6 @@ class ZygoteServer:
     def init(self, msg):
         import tempfile
 
-        from autograder.sandbox.cgroup import Cgroups
-
         self.guard = import_guard()
         why = self.guard.unsupported()  # (first: an interpreter the guard cannot arm grades nothing)
         if why is not None:
@@ -208,9 +225,11 @@ class ZygoteServer:
         cgroup_report = self.cgroups.create() if self.mode != "weak" else {
             "available": False, "why": "weak mode: no cgroups"}
         _warm_imports()
+        # (here, not at the top: child imports NumPy and IPython, which the zygote loads in _warm_imports,
+        # once the guard has said it can arm this interpreter; child is one of WARM_MODULES)
         from autograder.sandbox import child
 
-        self.invoke = import_invoke()
+        self.tools = import_call_tools()
         self.shell = child.make_shell()
         self.guard.prepare([str(n) for n in msg.get("forbidden", [])])  # (while the parent loads the checks)
         report = {"mode": self.mode, "netns": False, "mountns": False, "pidns": False, "ipcns": False,
@@ -259,17 +278,17 @@ class ZygoteServer:
         return {"pid": os.getpid(), "sandbox": report}
 
     def arm(self, msg):
-        """Pin the forbidden names in :mod:`invoke <autograder.sandbox.invoke>`
-        (:func:`~autograder.sandbox.invoke.pin`, in the pristine zygote); children can be forked from now on.
+        """Pin the forbidden names
+        (:func:`~autograder.sandbox.pinning.pin`, in the pristine zygote); children can be forked from now on.
 
         A separate request, so that the parent can launch the zygote (its
         imports take seconds) before it has loaded the checks that name them.
         """
-        if self.invoke is None:
+        if self.tools is None:
             raise RuntimeError("'arm' before 'init'")
         if not self.armed:
             names = [str(name) for name in msg.get("forbidden", [])]
-            self.invoke.pin(names)
+            self.tools.pin(names)
             # last before the fork: the plan replaces every reference to a forbidden object, the pin's too
             report = self.guard.prepare(names)  # (each child arms its own problem set's names)
             covered = sandbox.cover_files(report["paths"]) if self.mode in ("root", "userns") else []
@@ -340,8 +359,6 @@ class ZygoteServer:
         os.chmod(self.workroot, 0o711)
         for slot in range(slots):
             os.mkdir(os.path.join(self.workroot, str(slot)), 0o711)
-        from autograder.sandbox import landlock
-
         self.landlock = landlock.abi()
         why_no_filter = sandbox.seccomp_refused()
         self.network_filter = not why_no_filter
@@ -367,8 +384,6 @@ class ZygoteServer:
         folder writable (:func:`.landlock.slot_ruleset`)."""
         if not self.landlock[0]:
             return
-        from autograder.sandbox import landlock
-
         readable = sandbox.minimal_paths(list(sandbox.SYSTEM_PATHS) + self.needed)
         rules = landlock.allowlist(readable, self.hide + list(protected), [os.path.join(p, "bin") for p in self.needed])
         for slot in range(len(self.uids)):
@@ -393,7 +408,7 @@ class ZygoteServer:
         parent (*A* of :func:`.sandbox.isolate_child`), which ends the way the
         child did.
         """
-        from autograder.sandbox import child
+        from autograder.sandbox import child  # (loaded by init, in _warm_imports: see there)
 
         uid = self.uid_of(slot)
         lim = sandbox.Limits.from_dict(limits)
@@ -425,7 +440,7 @@ class ZygoteServer:
                 if self.mode in ("root", "userns"):
                     workdir = sandbox.isolate_child(lim, uid, fd)
                 report = {"mode": self.mode, **layers, **({"cgroup": applied} if applied else {})}
-                child.serve(fd, uid, lim, workdir, self.shell, self.invoke, (), self.nproc_base,
+                child.serve(fd, uid, lim, workdir, self.shell, self.tools, (), self.nproc_base,
                             caps=self.mode == "userns", report=report, extend=self.extend_child)
             except BaseException as exc:  # noqa: BLE001 — say why, never run student code
                 try:
@@ -642,9 +657,7 @@ def main(argv=None, zygote=ZygoteServer) -> int:
     fd = int(argv[argv.index("--fd") + 1])
     ctrl = socket.socket(fileno=fd)
     try:
-        from autograder.sandbox.confine import PR_SET_CHILD_SUBREAPER, prctl
-
-        prctl(PR_SET_CHILD_SUBREAPER, 1)
+        sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
     except OSError:
         pass
     zygote(ctrl).loop()

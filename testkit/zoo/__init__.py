@@ -91,7 +91,8 @@ def grade(ps: str, specimen) -> dict:
     import numpy as np
 
     from autograder.checks import checks_for
-    from autograder.checks.evaluate import LocalTarget, evaluate, reference_function
+    from autograder.checks.evaluate import LocalTarget, evaluate
+    from autograder.checks.references import reference_function
     from autograder.checks.inplace import InPlaceReader
     from autograder.model.course import FUNCTIONS
 

@@ -3,7 +3,7 @@
 ``nbgrader autograde`` scores a graded test cell 0 when anything in it
 fails, the visible asserts above the hidden ``run_check`` included. Those
 asserts call the student's function as it is, so a caller whose check
-passes with its callee carried forward (:class:`~autograder.sandbox.invoke.Carried`)
+passes with its callee carried forward (:class:`~autograder.sandbox.carry_forward.CalleeStubs`)
 would still lose the cell on a visible assert that goes through the
 student's wrong callee: the mistake charged twice, and a score different
 from our engine's (which awards a cell from its check alone).
@@ -36,6 +36,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
+
+from autograder.checks.callees import carried_callees
+from autograder.checks.evaluate import LocalTarget
+from autograder.checks.references import reference_function
+from autograder.model import course
+from autograder.sandbox import guard
 
 _RUN_CHECK = re.compile(r"""\brun_check\(\s*["']([A-Za-z0-9_]+-[A-Za-z0-9_]+)["']""")
 
@@ -44,17 +51,14 @@ _current: list = []
 
 
 def _pre_run_cell(info) -> None:
-    from autograder.checks.evaluate import LocalTarget, carried_forward
-    from autograder.model.course import function_of
-
     _post_run_cell()  # (also puts back the transformers: AST ones apply after this hook)
     match = _RUN_CHECK.search(getattr(info, "raw_cell", "") or "")
     shell = _shell()
     if match is None or shell is None:
         return
-    function = function_of(match.group(1))
+    function = course.function_of(match.group(1))
     try:
-        carried = LocalTarget(shell.user_ns).carried(function, carried_forward(function))
+        carried = LocalTarget(shell.user_ns).stubs(function, carried_callees(function))
     except KeyError:  # not a contract function
         return
     carried.__enter__()
@@ -220,12 +224,8 @@ def install(problem_set: str | None = None) -> bool:
 
 def _arm(problem_set: str) -> None:
     """Forbidden objects refuse student code; the references are loaded, then no longer importable by name."""
-    import sys
-
+    # (here, not at the top: an import cycle, autograder.checks imports this module before it defines checks_for)
     from autograder.checks import checks_for
-    from autograder.checks.evaluate import reference_function
-    from autograder.model import course
-    from autograder.sandbox import guard
 
     if problem_set not in course.PROBLEM_SETS or guard.unsupported() is not None:
         return  # (on an interpreter the guard does not support, run_check grades nothing and says why)

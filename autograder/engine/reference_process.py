@@ -2,10 +2,10 @@
 
 While a check calls a student's function, the child may ask for the
 reference's result of another contract function (errors carried forward,
-:func:`autograder.checks.evaluate.carried_answer`); the arguments are the
+:func:`autograder.checks.callees.answer_for_stub`); the arguments are the
 submission's. Their size is bounded (``MAX_CARRIED_ELEMENTS``), and so is the
 result's, read from the arguments' shapes before anything is computed
-(``MAX_CARRIED_RESULT``, :func:`autograder.sandbox.invoke.result_bound`).
+(``MAX_CARRIED_RESULT``, :func:`autograder.sandbox.carry_forward.result_bound`).
 Within those bounds, a call whose result may hold more than :data:`SMALL`
 numbers is computed in a **reference process** of this worker thread, not in
 the grader: a separate interpreter with an address-space limit of
@@ -18,7 +18,7 @@ their cost is bounded by :data:`SMALL`.
 
 Protocol (one :mod:`autograder.sandbox.wire` message each way):
 ``{"function", "args": wire, "kwargs": wire}`` → the dict of
-:func:`~autograder.checks.evaluate.carried_answer`.
+:func:`~autograder.checks.callees.answer_for_stub`.
 """
 
 from __future__ import annotations
@@ -31,11 +31,12 @@ import sys
 import threading
 from pathlib import Path
 
-from autograder.checks.evaluate import carried_answer, reference_function
+from autograder.checks.callees import answer_for_stub
+from autograder.checks.references import reference_function
 from autograder.model.course import FUNCTIONS
 from autograder.sandbox import wire
 from autograder.sandbox.confine import PR_SET_PDEATHSIG, prctl
-from autograder.sandbox.invoke import MAX_CARRIED_RESULT, result_bound
+from autograder.sandbox.carry_forward import MAX_CARRIED_RESULT, result_bound
 
 #: A carried call whose result may hold at most this many numbers is computed in the grader itself.
 SMALL = 65_536
@@ -63,7 +64,7 @@ class ReferenceProcess:
         root = str(Path(__file__).resolve().parent.parent.parent)
         env.update(PYTHONPATH=root, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                    PYTHONDONTWRITEBYTECODE="1", AUTOGRADER_REFERENCE_MEMORY_MB=str(MEMORY_MB))
-        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.engine.references", "--fd",
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.engine.reference_process", "--fd",
                                       str(theirs.fileno())], pass_fds=[theirs.fileno()], env=env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, start_new_session=True)
@@ -109,8 +110,8 @@ class ReferenceProcess:
 def answer(function: str, args, kwargs, timeout: float = 10.0) -> dict:
     """The trusted side's answer to one carried-forward call (see the module docstring)."""
     bound = result_bound(args, kwargs)
-    if bound <= SMALL or bound > MAX_CARRIED_RESULT:  # small: here; too large: carried_answer declines it
-        return carried_answer(function, args, kwargs)
+    if bound <= SMALL or bound > MAX_CARRIED_RESULT:  # small: here; too large: answer_for_stub declines it
+        return answer_for_stub(function, args, kwargs)
     process = getattr(_local, "process", None)
     if process is None:
         process = _local.process = ReferenceProcess()
@@ -153,7 +154,7 @@ def serve(fd: int) -> None:
         except (OSError, wire.WireError, wire.PeerClosed):
             return
         try:
-            reply = carried_answer(str(msg["function"]), wire.from_wire(msg["args"]), wire.from_wire(msg["kwargs"]))
+            reply = answer_for_stub(str(msg["function"]), wire.from_wire(msg["args"]), wire.from_wire(msg["kwargs"]))
         except MemoryError:
             reply = {"declined": "the reference ran out of memory for this call"}
         except Exception as exc:  # noqa: BLE001 — never die on one request

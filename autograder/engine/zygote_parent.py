@@ -20,6 +20,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+import autograder
 from autograder.sandbox import wire
 from autograder.sandbox.confine import Limits, remove_tree
 
@@ -117,8 +118,6 @@ def interpreter_paths() -> list:
 
 def default_hidden(course_dir, submitted_dir=None, results_dir=None) -> list:
     """What the children must not see: the course, submissions, results, homes."""
-    import autograder
-
     targets = [course_dir, submitted_dir, results_dir, Path(autograder.__file__).resolve().parent,
                "/root", "/home", os.path.expanduser("~"), os.getcwd()]
     try:

@@ -1,0 +1,45 @@
+"""The reference solutions by name, and their outcome on each probe of a check, computed once per process.
+
+References come from ``solutions/`` in this (trusted) process, each problem
+set's module imported by name when first needed (a Gradescope bundle holds one
+problem set's), and cached for the life of the process, i.e. computed once
+per batch.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+
+from autograder.checks.check import Check, memo_by_identity
+from autograder.model.course import problem_set_of_function
+from autograder.sandbox.invoke import Outcome, invoke
+
+
+_REFERENCES: dict = {}
+
+
+@functools.lru_cache(maxsize=None)
+def signature(function: str) -> inspect.Signature:
+    return inspect.signature(reference_function(function))
+
+
+@functools.lru_cache(maxsize=None)
+def reference_function(function: str):
+    """The reference implementation of a contract function, from ``solutions/`` (looked up once)."""
+    module = importlib.import_module(f"solutions.{problem_set_of_function(function)}")
+    return getattr(module, function)
+
+
+def reference(check: Check, index: int) -> Outcome:
+    """The reference outcome of probe ``index`` of ``check`` (cached).
+
+    The cache is keyed by the function and the probe object itself
+    (:func:`~autograder.checks.check.memo_by_identity`): a check built ad hoc
+    with other probes under a real grade_id never sees another's references.
+    """
+    probe = check.probes[index]
+    return memo_by_identity(_REFERENCES, (probe,), lambda: invoke(reference_function(check.function),
+                                                                  probe.args, probe.kwargs),
+                            extra=(check.function,))

@@ -1,0 +1,281 @@
+"""Errors carried forward, on the side that runs the call: the other contract functions answered by the grader.
+
+Untrusted side (a leaf: the standard library and NumPy). During one call of a
+function under test, the notebook's own functions of the other contract names
+are swapped for stubs that ask the trusted side (:class:`CalleeStubs`); what
+it answers, within the bounds below, is the reference's result
+(:func:`stub_value`), and a callee that refers back to the caller is left
+to run on its own (:func:`refers_to`).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import types
+import warnings
+
+import numpy as np
+
+from autograder.sandbox.forbidden_walk import Walk, chains
+from autograder.sandbox.invoke import WARNINGS_LOCK
+
+#: At most this many calls of carried-forward functions are answered per probe …
+MAX_CARRIED_CALLS = 10_000
+#: … and at most this many argument elements (array entries, list items) in all.
+MAX_CARRIED_ELEMENTS = 1_000_000
+#: A carried-forward call whose result could hold more numbers than this (from its arguments' shapes, see
+#: :func:`result_bound`) is not answered: the student's own function runs instead.
+MAX_CARRIED_RESULT = 1_000_000
+
+#: Exceptions a carried-forward answer may re-raise as themselves (others become RuntimeError).
+_RAISABLE = {cls.__name__: cls for cls in (ValueError, TypeError, IndexError, ZeroDivisionError,
+                                           OverflowError, FloatingPointError, ArithmeticError)}
+
+
+def elements(value, _depth=0) -> int:
+    """How many numbers ``value`` holds, as counted against :data:`MAX_CARRIED_ELEMENTS`.
+
+    An array counts its size, a list/tuple/dict the sum of its items (each at
+    least 1), anything else 1. Nesting deeper than 16 counts as over budget.
+    """
+    if _depth > 16:
+        return MAX_CARRIED_ELEMENTS + 1
+    if isinstance(value, np.ndarray):
+        return int(value.size)
+    if isinstance(value, (list, tuple)):
+        return sum(elements(v, _depth + 1) for v in value) or 1
+    if isinstance(value, dict):
+        return sum(elements(v, _depth + 1) for v in value.values()) or 1
+    return 1
+
+
+_ABSENT = object()
+
+#: Longest a callee's own code may run to see whether it calls the caller back (see :meth:`CalleeStubs._trips`);
+#: one that takes longer is taken not to (its answer is given, as for any callee).
+DRY_RUN_S = 2.0
+
+
+class _Alarm:
+    """A wall-clock limit on the block (SIGALRM, in the main thread only; elsewhere no limit)."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.old = seconds, None
+
+    def __enter__(self):
+        import signal
+
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+            def expired(*_):
+                raise TimeoutError("the callee's own code ran too long")
+
+            self.old = signal.signal(signal.SIGALRM, expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.old is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.old)
+        return False
+
+
+def result_bound(args, kwargs) -> int:
+    """An upper bound of the numbers a contract function's result holds, from its arguments' shapes alone.
+
+    Each array-like argument (arrays, nested lists of numbers) is aligned on
+    its last axis, as broadcasting does, and the bound is the product of the
+    largest length on each axis: every broadcast result, and every batch of
+    matrices built from the arguments, fits in it (shapes ``(n, 1)`` and
+    ``(1, n)``: ``n²``). Nothing is computed; an argument whose shape cannot be
+    read counts as its number of elements.
+    """
+    dims: list = []
+    total = 1
+    for value in list(args) + list((kwargs or {}).values()):
+        if isinstance(value, (str, bytes, bool, int, float, complex)) or value is None:
+            continue
+        try:
+            shape = np.shape(value)
+        except (ValueError, TypeError, RecursionError):
+            total = max(total, elements(value))
+            continue
+        shape = tuple(int(n) for n in shape)[-32:]
+        for i, n in enumerate(reversed(shape)):
+            if i == len(dims):
+                dims.append(n)
+            elif n > dims[i]:
+                dims[i] = n
+    bound = 1
+    for n in dims:
+        bound *= max(n, 1)
+    return max(bound, total)
+
+
+class Declined(Exception):
+    """The trusted side does not answer this call: the student's own function runs instead."""
+
+
+def stub_value(reply: dict, from_wire):
+    """The value a carried-forward call returns, from the trusted side's ``reply``.
+
+    ``reply`` is ``{"value": wire}``, ``{"raised": name, "message": text}``
+    or ``{"declined": why}``; ``from_wire`` decodes values (the engine's
+    :func:`autograder.sandbox.wire.from_wire`). Raises the reference's
+    exception (:data:`_RAISABLE` by name, else ``RuntimeError``) or
+    :class:`Declined`.
+    """
+    if not isinstance(reply, dict) or "declined" in reply:
+        raise Declined(str(reply.get("declined", "no answer")) if isinstance(reply, dict) else "no answer")
+    if "raised" in reply:
+        cls = _RAISABLE.get(str(reply["raised"]), RuntimeError)
+        raise cls(str(reply.get("message", ""))[:500])
+    if "value" not in reply:
+        raise Declined("no value")
+    return from_wire(reply["value"])
+
+
+class CalleeStubs:
+    """Errors carried forward: during one call, ``names`` are answered by ``ask``.
+
+    A function under test that calls another contract function of its
+    problem set (``gaussian_log_likelihood`` summing the student's own
+    ``gaussian_log_pdf``) is graded as if that callee were correct. For the
+    call only, each of ``names`` that the notebook itself defined (a
+    function whose globals are ``namespace``) is rebound to a stub that
+    asks the trusted side: ``ask(name, args, kwargs)`` returns the reply for
+    :func:`stub_value` (the reference's value, its exception, or
+    declined). A declined call, one beyond :data:`MAX_CARRIED_CALLS` or
+    :data:`MAX_CARRIED_ELEMENTS`, and any call after the window (a stub the
+    function kept) run the student's own function instead. The names are
+    restored on exit.
+
+    A callee that itself refers_to ``caller`` (``log_softmax = log(softmax)``
+    with ``softmax = exp(log_softmax)``: a circle that never computes
+    anything) is not answered: credit goes only along calls that end in the
+    student's own code, and the circle fails, as it does when run. Read
+    from the bytecode (:func:`refers_to`) and, with ``probe_circles``, also by
+    running the callee's own code once on the call's arguments with the
+    caller replaced by a tripwire (other callees running their own code too),
+    so that a circle through computed lookups (``globals()["log_softmax"]``)
+    is found as well. (The grading engine's parent does not rely on the
+    child for this: it decides from the callbacks it answered, see
+    ``autograder.checks.circles.circle``.)
+
+    Not covered: a callee captured before the call (a default argument
+    ``def f(z, _ls=log_softmax)``, a closure, an alias under another name);
+    names not yet defined stay undefined, as in the notebook.
+    """
+
+    def __init__(self, namespace, caller, names, ask, from_wire, probe_circles=False):
+        self.namespace, self.ask, self.from_wire = namespace, ask, from_wire
+        self.caller = caller
+        self.names = tuple(names)
+        self.saved = {}
+        self.circular = {}
+        self.active = False
+        self.dry = False  # running a callee's own code to see whether it calls the caller back
+        self.probe_circles = probe_circles
+        self.calls = 0
+        self.elements = 0
+
+    def _circular(self, name, args=(), kwargs=None) -> bool:
+        """Whether the student's own ``name`` refers_to the caller (decided once per call)."""
+        if name not in self.circular:
+            circular = refers_to(self.saved[name], self.caller, self.namespace, self.saved)
+            if not circular and self.probe_circles:
+                circular = self._trips(name, args, kwargs or {})
+            self.circular[name] = circular
+        return self.circular[name]
+
+    def _trips(self, name, args, kwargs) -> bool:
+        """Run the own ``name`` once on copies of the arguments, the caller a tripwire: did it call the caller?"""
+        ns, tripped = self.namespace, []
+        caller = ns.get(self.caller, _ABSENT)
+
+        def tripwire(*_args, **_kwargs):
+            tripped.append(True)
+            raise RecursionError("a circle of carried-forward functions")
+
+        ns[self.caller] = tripwire
+        self.dry = True
+        alarm = _Alarm(DRY_RUN_S)
+        try:
+            with alarm, WARNINGS_LOCK, warnings.catch_warnings(record=True), np.errstate(all="ignore"):
+                self.saved[name](*copy.deepcopy(tuple(args)), **copy.deepcopy(dict(kwargs)))
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # noqa: BLE001 — only whether the tripwire was touched matters
+            pass
+        finally:
+            self.dry = False
+            if caller is _ABSENT:
+                ns.pop(self.caller, None)
+            else:
+                ns[self.caller] = caller
+        return bool(tripped)
+
+    def _stub(self, name, own):
+        def stub(*args, **kwargs):
+            if not self.active or self.dry or self._circular(name, args, kwargs):
+                return own(*args, **kwargs)
+            size = elements(args) + elements(kwargs)
+            if self.calls >= MAX_CARRIED_CALLS or self.elements + size > MAX_CARRIED_ELEMENTS:
+                return own(*args, **kwargs)
+            self.calls += 1
+            self.elements += size
+            try:
+                return stub_value(self.ask(name, args, kwargs), self.from_wire)
+            except Declined:
+                return own(*args, **kwargs)
+
+        stub.__name__ = stub.__qualname__ = name
+        stub.__doc__ = own.__doc__
+        return stub
+
+    def __enter__(self):
+        ns = self.namespace
+        for name in self.names:
+            own = ns.get(name)
+            if isinstance(own, types.FunctionType) and own.__globals__ is ns:
+                self.saved[name] = own
+                ns[name] = self._stub(name, own)
+        self.active = True
+        return self
+
+    def __exit__(self, *exc):
+        self.active = False
+        for name, own in self.saved.items():
+            self.namespace[name] = own
+        return False
+
+
+def refers_to(fn, name: str, namespace, swapped=None) -> bool:
+    """Whether ``fn``, or a notebook function it calls, refers to the global ``name`` (or its object).
+
+    Read from the bytecode, as :func:`~.forbidden_walk.forbidden_uses` does: global loads and
+    closures, descending into functions whose globals are ``namespace``;
+    ``swapped`` maps names whose namespace entry is a stub for now to the
+    student's own function (see :class:`CalleeStubs`).
+    """
+    swapped = swapped or {}
+    target = namespace.get(name)
+    walk = Walk(fn)
+    for f in walk:
+        code = getattr(f, "__code__", None)
+        if code is None:
+            continue
+        for chain in chains(code):
+            if chain[0] != "global":
+                continue
+            if chain[1] == name:
+                return True
+            obj = swapped.get(chain[1], namespace.get(chain[1]))
+            if target is not None and obj is target:
+                return True
+            if isinstance(obj, types.FunctionType) and obj.__globals__ is namespace:
+                walk.push(obj)
+    return False
