@@ -1054,6 +1054,20 @@ def _resolve(dotted: str):
 _CANONICAL: dict = {}
 
 
+#: The subpackages of :data:`SUBPACKAGES` the sandbox loads before any student code (the zygote's warm
+#: imports), hence those the notebooks use: :func:`load_tables` imports them ahead of the first reading.
+USUAL_SUBPACKAGES = ("scipy.linalg", "scipy.special", "scipy.stats")
+
+
+def load_tables() -> None:
+    """Import :data:`USUAL_SUBPACKAGES` and resolve the tables' library names now (SciPy's stats alone takes
+    half a second): the engine calls it while the sandbox warms up, rather than in the batch's first readings,
+    whose worker would wait for it."""
+    for name in USUAL_SUBPACKAGES:
+        _load(name)
+    _canonical("builtins.len")
+
+
 def _canonical(dotted: str) -> str:
     """The table name of a library object reached under another name (``np.random.mtrand.shuffle``)."""
     if not _CANONICAL:

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.checks import checks_for
+from autograder.checks.inplace import load_tables
 from autograder.checks.references import reference
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
 from autograder.engine import reference_process
@@ -560,6 +561,7 @@ def _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, sum
     try:
         if keeper is None:
             raise GraderError(launch_error)
+        load_tables()  # (the purity reader's libraries, while the zygote still imports: not in a first reading)
         keeper.ready(forbidden_names(checks for _, checks in loaded.values()))
     except (GraderError, OSError) as exc:
         for sub in todo:
