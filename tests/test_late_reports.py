@@ -231,7 +231,7 @@ def test_submitted_at_must_be_a_time():
 def test_gradescope_uses_its_due_date_per_submitter_and_the_course_policy(tmp_path, monkeypatch):
     """``created_at`` against the submitter's own due date (an extension Gradescope granted), the policy of the
     bundled course folder; Gradescope's results.json gets the final score and says why."""
-    import autograder.model.course as course_module
+    from autograder.commands import gradescope as gradescope_command
     from autograder.commands.gradescope import _with_deadline
     from autograder.model.results import SubmissionResult
     from autograder.model.submission_time import from_gradescope
@@ -239,7 +239,7 @@ def test_gradescope_uses_its_due_date_per_submitter_and_the_course_policy(tmp_pa
     from tests.test_late_times import GRADESCOPE_METADATA
 
     (tmp_path / "deadlines.toml").write_text(COURSE_FILE)  # its [policy]; Gradescope gives the due dates
-    monkeypatch.setattr(course_module, "ROOT", tmp_path)
+    monkeypatch.setattr(gradescope_command, "ROOT", tmp_path)  # the course folder the bundle holds
     result = SubmissionResult.from_json(make_result("Student User", PS))
     result.submitted = from_gradescope(GRADESCOPE_METADATA)  # 2018-07-01 21:22 UTC, due 2018-07-01 06:00 UTC
     late = _with_deadline(result, GRADESCOPE_METADATA, PS)

@@ -10,7 +10,7 @@ One module per step, in the order a submission meets them:
   sandboxed children
 * :mod:`.execute`   – the session: run the cells with timeouts and respawns
 * :mod:`.remote_target` – the checks' target over the session: calls sent to the child, probes as streams
-* :mod:`.references` – carried-forward answers of the reference, computed where a blow-up cannot take the grader down
+* :mod:`.reference_process` – carried-forward answers of the reference, computed where a blow-up cannot take the grader down
 * :mod:`.static`    – forbidden library calls and tampering flags read from the source (trusted side)
 * :mod:`.grade`     – one submission → its results.json content (bounded and written by the model,
   :mod:`autograder.model.results`)
