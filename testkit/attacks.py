@@ -90,9 +90,20 @@ def _recv(s):
             raise SystemExit
         head += part
     n, data = struct.unpack(">I", head)[0], b""
+    binary, n = n & 0x80000000, n & 0x7FFFFFFF
     while len(data) < n:
         data += s.recv(n - len(data))
-    return json.loads(data)
+    if not binary:
+        return json.loads(data)
+    end = 4 + struct.unpack(">I", data[:4])[0]  # the arrays' bytes follow the JSON, in order
+    section, used = data[end:], [0]
+    def hook(obj):
+        if isinstance(obj.get("__ndarray__"), dict):
+            k = obj["__ndarray__"]["__buffer__"]
+            obj["__ndarray__"] = base64.b64encode(section[used[0]:used[0] + k]).decode()
+            used[0] += k
+        return obj
+    return json.loads(data[4:end], object_hook=hook)
 
 def _send(s, obj):
     obj["output"] = {"bytes": 0, "truncated": False}

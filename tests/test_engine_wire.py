@@ -15,7 +15,20 @@ from autograder.sandbox import wire
 
 
 def roundtrip(value):
-    return wire.from_wire(json.loads(json.dumps(wire.to_wire(value))))
+    """``value`` framed (arrays in the binary section), unframed and rebuilt, as between the processes."""
+    return wire.from_wire(unframe(wire.encode_message({"v": wire.to_wire(value)}))["v"])
+
+
+def unframe(frame: bytes):
+    (size,) = wire.HEADER.unpack_from(frame)
+    return wire.decode_message(frame[wire.HEADER.size:], bool(size & wire.BINARY))
+
+
+def binary_frame(message: dict, section: bytes) -> bytes:
+    """A frame with a binary section, built by hand (as a hostile peer may)."""
+    data = json.dumps(message).encode()
+    return wire.HEADER.pack((wire.SECTION.size + len(data) + len(section)) | wire.BINARY) + \
+        wire.SECTION.pack(len(data)) + data + section
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "int64", "int32", "int16", "int8",
@@ -99,7 +112,7 @@ def test_decoding_rejects_anything_but_numbers_and_never_unpickles(obj):
 def test_outcomes_roundtrip_and_are_validated():
     out = Outcome(status="returned", value=(np.ones(2), np.array(3.0)), value_type="tuple",
                   warnings=("RuntimeWarning: overflow encountered in exp",), mutated=("argument 1",))
-    back = wire.outcome_from_wire(json.loads(json.dumps(wire.outcome_to_wire(out))), Outcome)
+    back = wire.outcome_from_wire(unframe(wire.encode_message(wire.outcome_to_wire(out))), Outcome)
     assert back.status == "returned" and back.value_type == "tuple"
     assert isinstance(back.value, tuple) and np.array_equal(back.value[0], np.ones(2))
     assert back.warnings == out.warnings and back.mutated == out.mutated
@@ -193,3 +206,42 @@ def test_a_forged_output_counter_or_an_oversized_frame_becomes_that_childs_error
     finally:
         a.close()
         b.close()
+
+
+# --- the binary section: each byte belongs to one array, read once; base64 inline still understood ----------
+
+
+def test_arrays_travel_in_the_binary_section_and_base64_is_still_read():
+    frame = wire.encode_message({"x": wire.to_wire((np.arange(3.0), np.ones((2, 2), dtype=np.int32)))})
+    assert wire.HEADER.unpack_from(frame)[0] & wire.BINARY
+    assert b"__buffer__" in frame and base64.b64encode(np.arange(3.0).tobytes()) not in frame
+    a, b = wire.from_wire(unframe(frame)["x"])
+    assert np.array_equal(a, np.arange(3.0)) and np.array_equal(b, np.ones((2, 2))) and b.dtype == np.int32
+    assert not wire.HEADER.unpack_from(wire.encode_message({"op": "defined"}))[0] & wire.BINARY  # none: plain
+    inline = {"__ndarray__": base64.b64encode(np.arange(2.0).tobytes()).decode(), "dtype": "<f8", "shape": [2]}
+    assert np.array_equal(wire.from_wire(inline), np.arange(2.0))
+
+
+@pytest.mark.parametrize("message,section,why", [
+    ({"v": {"__ndarray__": {"__buffer__": 16}, "dtype": "<f8", "shape": [2]}}, b"\0" * 24, "belong to no array"),
+    ({"v": {"__ndarray__": {"__buffer__": 32}, "dtype": "<f8", "shape": [4]}}, b"\0" * 16, "not in the frame"),
+    ({"v": {"__ndarray__": {"__buffer__": -8}, "dtype": "<f8", "shape": [1]}}, b"\0" * 8, "not in the frame"),
+    ({"v": {"__ndarray__": {"__buffer__": 8, "at": 0}, "dtype": "<f8", "shape": [1]}}, b"\0" * 8, "not in the frame"),
+    ({"v": {"__ndarray__": {"__buffer__": 8.0}, "dtype": "<f8", "shape": [1]}}, b"\0" * 8, "not in the frame"),
+    ({"v": {"__buffer__": 8}}, b"\0" * 8, "belong to no array"),  # bytes only ever as an array's data
+])
+def test_a_forged_binary_section_is_refused(message, section, why):
+    with pytest.raises(wire.WireError, match=why):
+        unframe(binary_frame(message, section))
+
+
+def test_two_arrays_never_share_bytes_and_a_short_frame_is_refused():
+    """The section is read in order, each array taking the next bytes: 8 bytes cannot become two arrays (no
+    amplification: what a message's arrays hold, it carried), and a JSON length past the frame is refused."""
+    two = {"v": [{"__ndarray__": {"__buffer__": 8}, "dtype": "<f8", "shape": [1]}] * 2}
+    with pytest.raises(wire.WireError, match="not in the frame"):
+        unframe(binary_frame(two, b"\0" * 8))
+    with pytest.raises(wire.WireError, match="longer than the frame"):
+        wire.decode_message(wire.SECTION.pack(100) + b"{}", binary=True)
+    with pytest.raises(wire.WireError, match="longer than the frame"):
+        wire.decode_message(b"\0", binary=True)

@@ -92,10 +92,12 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
+import hashlib
 import importlib
 import inspect
 import re
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -532,6 +534,15 @@ class _Binding:
     why: str = ""  # for "unknown": how it is bound, in words
 
 
+#: Readings already made, by ``(digest of the reader's history, function)``: a reading depends only on the
+#: contract and the cells added (their text, place, author, completeness), so a notebook whose cells so far are
+#: those of one read before (the course's cells, a common solution) gets that reading without a second analysis.
+#: Readings are frozen; the oldest entry goes first past :data:`MAX_CACHED_READINGS`.
+_READINGS: dict = {}
+_READINGS_LOCK = threading.Lock()
+MAX_CACHED_READINGS = 4096
+
+
 class InPlaceReader:
     """The notebook's source as the purity cells read it: cells added in order, one :class:`Reading` per function.
 
@@ -558,6 +569,8 @@ class InPlaceReader:
         self.import_aliases: dict = {}  # name -> dotted module or object, from every cell's imports
         self._read = 0
         self._cache: dict = {}
+        # what was read, as one digest (see :data:`_READINGS`): the contract, then each add()'s arguments
+        self._history = hashlib.sha256(repr(sorted(self.contract)).encode()).digest()
         for cell in cells:
             self.add(cell)
 
@@ -574,6 +587,7 @@ class InPlaceReader:
         student = bool(student)
         self._read += 1
         self._cache.clear()
+        self._history = hashlib.sha256(self._history + repr((index, student, complete, text)).encode()).digest()
         code = _python(text)
         read = None if code is None else _definitions(code)
         if read is None:
@@ -759,7 +773,16 @@ class InPlaceReader:
     def reading(self, function: str) -> Reading:
         """What the cells read so far say about ``function``'s parameters (cached until the next :meth:`add`)."""
         if function not in self._cache:
-            self._cache[function] = self._reading(function)
+            key = (self._history, function)
+            found = _READINGS.get(key)
+            if found is None:
+                found = self._reading(function)
+                if not found.unreadable.startswith("reading it took longer"):  # (the host's speed, not the text)
+                    with _READINGS_LOCK:  # (the engine's worker threads share it)
+                        if len(_READINGS) >= MAX_CACHED_READINGS:
+                            _READINGS.pop(next(iter(_READINGS)))
+                        _READINGS[key] = found
+            self._cache[function] = found
         return self._cache[function]
 
     def _reading(self, function: str) -> Reading:
@@ -1031,6 +1054,20 @@ def _resolve(dotted: str):
 _CANONICAL: dict = {}
 
 
+#: The subpackages of :data:`SUBPACKAGES` the sandbox loads before any student code (the zygote's warm
+#: imports), hence those the notebooks use: :func:`load_tables` imports them ahead of the first reading.
+USUAL_SUBPACKAGES = ("scipy.linalg", "scipy.special", "scipy.stats")
+
+
+def load_tables() -> None:
+    """Import :data:`USUAL_SUBPACKAGES` and resolve the tables' library names now (SciPy's stats alone takes
+    half a second): the engine calls it while the sandbox warms up, rather than in the batch's first readings,
+    whose worker would wait for it."""
+    for name in USUAL_SUBPACKAGES:
+        _load(name)
+    _canonical("builtins.len")
+
+
 def _canonical(dotted: str) -> str:
     """The table name of a library object reached under another name (``np.random.mtrand.shuffle``)."""
     if not _CANONICAL:
@@ -1076,7 +1113,21 @@ def _output_parameters(obj) -> tuple:
 
 
 def _unreadable_signature(obj) -> bool:
-    """Neither ``inspect.signature`` nor the first line of the docstring says what ``obj``'s parameters are."""
+    """Neither ``inspect.signature`` nor the first line of the docstring says what ``obj``'s parameters are;
+    cached per object (an unhashable one is read every time): ``inspect.signature`` of a C function parses
+    its text signature, a tenth of a notebook's purity reading when read at every call."""
+    try:
+        return _cached_unreadable(obj)
+    except TypeError:
+        return _read_unreadable(obj)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_unreadable(obj) -> bool:
+    return _read_unreadable(obj)
+
+
+def _read_unreadable(obj) -> bool:
     if isinstance(obj, np.ufunc):
         return False
     try:

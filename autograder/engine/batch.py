@@ -10,7 +10,7 @@
 2. **load** – each problem set's source notebook and checks once
    (:func:`_load_assignment`); a problem set that cannot be loaded is the
    instructor's error, reported per submission in ``summary.failed``;
-3. **grade** – worker threads, one sandbox slot each, share one zygote kept
+3. **grade** – worker threads, two sandbox slots each (in turns: :data:`SLOTS_PER_WORKER`), share one zygote kept
    alive by :class:`ZygoteKeeper`. Whatever goes wrong in the parent while
    grading one submission (a broken zygote twice in a row, a grader bug
    triggered by what the child sent, a result that cannot be written)
@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.checks import checks_for
+from autograder.checks.inplace import load_tables
 from autograder.checks.references import reference
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
 from autograder.engine import reference_process
@@ -59,6 +60,13 @@ from autograder.sandbox.confine import Limits
 from autograder.model import summary as summary_file
 from autograder.model.files import SUMMARY_FILE, hand_over, make_dirs
 from autograder.model.submission_time import SubmissionTime, from_timestamp_file
+
+#: Sandbox slots per worker thread, taken in turns: the zygote forks a slot's next child (its spare) when the
+#: slot's child is killed, and that takes 15-25 ms (three forks of a 140 MB process, the namespaces, the
+#: mounts). With one slot a worker waited for it at every notebook (5 s of the 30-student batch's 2 workers);
+#: with two the spare of the slot it takes next was forked a whole notebook earlier. Each slot keeps its own
+#: uid, cgroup and network namespace; at most one child per worker runs student code at a time.
+SLOTS_PER_WORKER = 2
 
 __all__ = ["BatchSummary", "ZygoteKeeper", "collect_submissions", "grade_batch", "parse_shard", "split_shards"]
 
@@ -340,12 +348,17 @@ class _Run:
         for sub in todo:
             self.work.put(sub)
 
-    def worker(self, slot: int) -> None:
+    def worker(self, number: int, workers: int) -> None:
+        """Worker ``number`` of ``workers``: its submissions take turns among its :data:`SLOTS_PER_WORKER`
+        slots (``number``, ``number + workers``, …)."""
+        turn = 0
         while not self.stop.is_set():
             try:
                 sub = self.work.get_nowait()
             except queue.Empty:
                 return
+            slot = number + workers * (turn % SLOTS_PER_WORKER)
+            turn += 1
             try:
                 self.grade_one(slot, sub)
             except BaseException as exc:  # noqa: BLE001 — never lose a submission silently
@@ -416,8 +429,8 @@ class _Run:
 
     def run(self, workers: int) -> None:
         """Grade everything with ``workers`` threads; returns early (``summary.interrupted``) on Ctrl-C."""
-        threads = [threading.Thread(target=self.worker, args=(slot,), name=f"grader-{slot}", daemon=True)
-                   for slot in range(workers)]
+        threads = [threading.Thread(target=self.worker, args=(n, workers), name=f"grader-{n}", daemon=True)
+                   for n in range(workers)]
         try:
             for t in threads:
                 t.start()
@@ -531,7 +544,7 @@ def _runs_code(todo) -> bool:
 def _launch(hidden, workers):
     """``(keeper, "")`` with the zygote's process started, or ``(None, why)`` when it cannot start."""
     try:
-        return ZygoteKeeper(hidden, workers, prepare=ALL_FORBIDDEN).launch(), ""
+        return ZygoteKeeper(hidden, SLOTS_PER_WORKER * workers, prepare=ALL_FORBIDDEN).launch(), ""
     except (GraderError, OSError) as exc:
         return None, str(exc)
 
@@ -560,6 +573,7 @@ def _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, sum
     try:
         if keeper is None:
             raise GraderError(launch_error)
+        load_tables()  # (the purity reader's libraries, while the zygote still imports: not in a first reading)
         keeper.ready(forbidden_names(checks for _, checks in loaded.values()))
     except (GraderError, OSError) as exc:
         for sub in todo:

@@ -36,6 +36,7 @@ small cells, and the analysis stops at :data:`TIME_BUDGET_S` (flagged).
 from __future__ import annotations
 
 import ast
+import threading
 import time
 from dataclasses import dataclass
 
@@ -49,6 +50,12 @@ MAX_TOTAL_CHARS = 1_000_000
 TIME_BUDGET_S = 10.0
 #: At most this many flags per notebook, each reason at most this long.
 MAX_FLAGS, MAX_REASON = 20, 200
+#: The flags' reasons already read, by ``(cell code, the notebook's aliases above it)``, of which they are a
+#: function (:meth:`Notebook._read_flags`): a cell every notebook shares is walked once per batch. Oldest first
+#: out past :data:`MAX_CACHED_FLAG_READINGS`.
+_FLAG_READINGS: dict = {}
+_FLAG_READINGS_LOCK = threading.Lock()
+MAX_CACHED_FLAG_READINGS = 4096
 
 @dataclass(frozen=True)
 class Source:
@@ -192,7 +199,7 @@ class Notebook:
             return
         self._read_definitions(tree)
         if src.student:
-            self._read_flags(src.index, tree)
+            self._read_flags(src.index, code, tree)
 
     # -- definitions -----------------------------------------------------------
     def _read_definitions(self, tree):
@@ -293,7 +300,22 @@ class Notebook:
         if len(self.flags) < MAX_FLAGS and entry not in self.flags:
             self.flags.append(entry)
 
-    def _read_flags(self, index: int, tree) -> None:
+    def _read_flags(self, index: int, code: str, tree) -> None:
+        """Flag what cell ``index`` (its ``code`` and the ``tree`` of it) does that cannot be resolved."""
+        key = (code, tuple(sorted(self.aliases.items())))
+        reasons = _FLAG_READINGS.get(key)
+        if reasons is None:
+            reasons = self._flag_reasons(tree)
+            with _FLAG_READINGS_LOCK:  # (the engine's worker threads share it)
+                if len(_FLAG_READINGS) >= MAX_CACHED_FLAG_READINGS:
+                    _FLAG_READINGS.pop(next(iter(_FLAG_READINGS)))
+                _FLAG_READINGS[key] = reasons
+        for reason in reasons:
+            self.flag(index, reason)
+
+    def _flag_reasons(self, tree) -> tuple:
+        """The reasons to flag one cell's ``tree``, in order (they depend on it and :attr:`aliases` only)."""
+        out = []
         imports = {}
         for node in ast.walk(tree):
             _import_aliases(node, imports)
@@ -309,38 +331,39 @@ class Notebook:
         for dotted in imports.values():
             reason = suspect(dotted)
             if reason:
-                self.flag(index, reason)
+                out.append(reason)
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and any(
                     p in node.value[:4096] for p in _PROC_PATHS):
-                self.flag(index, "reads /proc or /dev/fd (where the process finds its own descriptors, among them "
-                                 "the grader's channel)")
+                out.append("reads /proc or /dev/fd (where the process finds its own descriptors, among them "
+                           "the grader's channel)")
             if isinstance(node, ast.Attribute) and node.attr in _INTERNALS:
-                self.flag(index, f"{_INTERNALS[node.attr]}: `.{node.attr}`")
+                out.append(f"{_INTERNALS[node.attr]}: `.{node.attr}`")
             elif isinstance(node, ast.Name) and node.id in _INTERNALS:
-                self.flag(index, f"{_INTERNALS[node.id]}: `{node.id}`")
+                out.append(f"{_INTERNALS[node.id]}: `{node.id}`")
             if isinstance(node, (ast.Attribute, ast.Name)):
                 dotted = self.dotted(node, imports, set())
                 reason = suspect(dotted) if dotted else None
                 if reason:
-                    self.flag(index, reason)
+                    out.append(reason)
                 if dotted and isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
-                    self.flag(index, f"replaces a library's attribute: `{dotted}`")
+                    out.append(f"replaces a library's attribute: `{dotted}`")
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 fn, args = node.func.id, node.args
                 if fn in _RUNTIME_CODE:
-                    self.flag(index, f"runs code built at run time: `{fn}(…)`")
+                    out.append(f"runs code built at run time: `{fn}(…)`")
                 elif fn in ("getattr", "setattr", "delattr") and args:
                     target = self.dotted(args[0], imports, set())
                     if target and (fn != "getattr" or len(args) < 2 or not _const_str(args[1])):
                         what = "a library attribute chosen at run time" if fn == "getattr" else \
                             "replaces a library's attribute"
-                        self.flag(index, f"{what}: `{fn}({target}, …)`")
+                        out.append(f"{what}: `{fn}({target}, …)`")
                 elif fn == "__import__" and (not args or not _const_str(args[0])):
-                    self.flag(index, "imports a module whose name is computed at run time: `__import__(…)`")
+                    out.append("imports a module whose name is computed at run time: `__import__(…)`")
             if isinstance(node, ast.Call) and self.dotted(node.func, imports, set()) == "importlib.import_module" \
                     and (not node.args or not _const_str(node.args[0])):
-                self.flag(index, "imports a module whose name is computed at run time: `importlib.import_module(…)`")
+                out.append("imports a module whose name is computed at run time: `importlib.import_module(…)`")
+        return tuple(out)
 
     # -- forbidden uses --------------------------------------------------------
     def uses(self, function: str, forbidden, skip=()) -> tuple:
