@@ -164,7 +164,7 @@ def result(folder: Path, student: str, ps: str = PS) -> dict:
     return json.loads((folder / student / ps / "results.json").read_text())
 
 
-UID_LINE = ("Sandbox: mode uid (root without namespaces); unprivileged uid per worker; no network (seccomp filter); "
+UID_LINE = ("Sandbox: mode uid (root without namespaces); unprivileged uid per slot; no network (seccomp filter); "
             "course files hidden (Landlock)")
 
 

@@ -146,7 +146,7 @@ def test_where_namespaces_are_refused_root_grades_in_the_uid_mode(env):
     from autograder.model.summary import sandbox_line
 
     line = sandbox_line(sb)
-    assert line.startswith("Sandbox: mode uid (root without namespaces); unprivileged uid per worker; "
+    assert line.startswith("Sandbox: mode uid (root without namespaces); unprivileged uid per slot; "
                            "no network (seccomp filter); course files hidden (Landlock)"), line
     assert "WARNING" not in line
     if not sb["cgroup"].get("available"):

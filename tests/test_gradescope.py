@@ -462,7 +462,7 @@ def test_where_root_may_make_no_namespaces_the_bundle_grades_in_the_uid_mode_at_
         assert data["score"] == score, [(t["name"], t["score"]) for t in scored(data) if t["score"]]
         sandbox = data["extra_data"]["sandbox"]
         assert sandbox["mode"] == "uid" and sandbox["files"] == "landlock" and sandbox["network"] == "seccomp"
-        line = "Sandbox: mode uid (root without namespaces); unprivileged uid per worker; no network (seccomp filter)"
+        line = "Sandbox: mode uid (root without namespaces); unprivileged uid per slot; no network (seccomp filter)"
         assert sandbox["line"].startswith(line) and line in proc.stdout, proc.stdout
         assert "Could not grade" not in proc.stdout and "Traceback" not in proc.stdout + proc.stderr, proc.stdout
         assert "WARNING" not in proc.stdout

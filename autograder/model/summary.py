@@ -42,7 +42,7 @@ def sandbox_line(sb: dict) -> str:
     mode = sb.get("mode")
     parts = [f"mode {mode}" + (" (root without namespaces)" if mode == "uid" else "")] \
         if isinstance(mode, str) and mode else []
-    parts.append("unprivileged uid per worker" if sb.get("uid_drop") else "same uid as the grader")
+    parts.append("unprivileged uid per slot" if sb.get("uid_drop") else "same uid as the grader")
     parts.append("no network" if sb.get("netns") else "no network (seccomp filter)" if sb.get("network") == "seccomp"
                  else "network NOT isolated")
     parts.append("course files hidden" if sb.get("mountns") else "course files hidden (Landlock)"
