@@ -28,6 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from autograder.model.course import ROOT
 from autograder.sandbox import confine, seccomp
 
 #: Namespace flags of clone(2) (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
@@ -100,6 +101,11 @@ def blocked_folders(paths) -> dict:
     return dict(sorted(blocked.items(), key=lambda kv: len(kv[0].parts)))
 
 
+def expose_as_in_an_image(also=()) -> None:
+    """:func:`expose` the interpreter, this checkout and ``also``, as a container image has them."""
+    expose([sys.base_prefix, sys.prefix, os.path.realpath(sys.executable), ROOT, *also])
+
+
 def expose(paths) -> None:
     """In a private mount namespace: cover each folder on the way to ``paths`` that others cannot enter with a
     tmpfs holding only the entries on the way, bound back (the files are not copied)."""
@@ -161,9 +167,7 @@ def main(argv=None) -> int:
     if os.geteuid() != 0:
         print("testkit.container_like: root only (a container's root is what it imitates)", file=sys.stderr)
         return 2
-    from autograder.model.course import ROOT
-
-    expose([sys.base_prefix, sys.prefix, os.path.realpath(sys.executable), ROOT, *also])
+    expose_as_in_an_image(also)
     refuse_namespaces(landlock)
     os.execvp(argv[0], argv)
     return 127

@@ -114,10 +114,13 @@ def attempt(fn):
 
 
 def as_slot_uid_without_landlock(env, action) -> str:
-    """The control: ``action()`` in a process of slot 0's uid (no groups) without the ruleset ('' when it worked)."""
+    """The control: ``action()`` in a process of slot 0's uid (no groups) without the ruleset ('' when it worked),
+    seeing the files as the zygote does (the checkout reachable by every user, as in a container image, even
+    where the folder holding it is not: a clone in a private temporary folder)."""
     uid = env.zygote.sandbox["uids"][0]
 
     def attempt():
+        container_like.expose_as_in_an_image()
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
