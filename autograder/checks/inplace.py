@@ -1098,9 +1098,8 @@ def _output_parameters(obj) -> tuple:
     """``(positions, names)`` of a library callable's output parameters (``out``, ``overwrite_<param>``)."""
     if isinstance(obj, np.ufunc):
         return tuple(range(obj.nin, obj.nin + obj.nout)), ("out",)
-    try:
-        params = list(inspect.signature(obj).parameters.values())
-    except (TypeError, ValueError):
+    params = _signature_parameters(obj)
+    if params is None:
         params = _doc_parameters(obj)
     positions, names = [], []
     for i, p in enumerate(params):
@@ -1130,11 +1129,21 @@ def _cached_unreadable(obj) -> bool:
 def _read_unreadable(obj) -> bool:
     if isinstance(obj, np.ufunc):
         return False
+    return _signature_parameters(obj) is None and not _doc_parameters(obj)
+
+
+def _signature_parameters(obj):
+    """``inspect.signature(obj)``'s parameters, or None when it says nothing about them: it cannot be read, or
+    (a compiled callable) it is only ``(*args, **kwargs)``, which CPython 3.14 gives for f2py's Fortran
+    wrappers (``scipy.linalg.lapack.dgetrf``) where 3.11 to 3.13 raise."""
     try:
-        inspect.signature(obj)
-        return False
+        params = list(inspect.signature(obj).parameters.values())
     except (TypeError, ValueError):
-        return not _doc_parameters(obj)
+        return None
+    if not inspect.isfunction(obj) and params and all(
+            p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD) for p in params):
+        return None
+    return params
 
 
 def _doc_parameters(obj) -> list:
