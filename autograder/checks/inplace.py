@@ -103,7 +103,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograder.model.pysource import parse as _parse, python_source
+from autograder.model.pysource import import_names, parse as _parse, python_source
 
 # ---------------------------------------------------------------------------------------------------------------
 # Tables: what library code does with its arguments
@@ -675,7 +675,7 @@ class InPlaceReader:
         """
         imports = dict(self.import_aliases)
         for node in ast.walk(tree):
-            _import_names(node, imports)
+            import_names(node, imports)
         called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
         for node in ast.walk(tree):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in called:
@@ -833,22 +833,6 @@ def _writes(call: ast.Call) -> bool:
     return True
 
 
-def _import_names(node, into: dict) -> None:
-    """The names an import binds, as dotted library names (``np`` -> ``numpy``)."""
-    if isinstance(node, ast.Import):
-        for alias in node.names:
-            if alias.asname:
-                into[alias.asname] = alias.name
-            else:
-                root = alias.name.split(".")[0]
-                into[root] = root
-    elif isinstance(node, ast.ImportFrom):
-        module = ("." * node.level) + (node.module or "")
-        for alias in node.names:
-            if alias.name != "*":
-                into[alias.asname or alias.name] = f"{module}.{alias.name}"
-
-
 def _imported_modules(node):
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]
@@ -924,7 +908,7 @@ def _definitions(code: str) -> tuple:
         return None
     imports = {}
     for node in ast.walk(tree):
-        _import_names(node, imports)
+        import_names(node, imports)
     bindings, classes = [], {}
 
     def read(statements, conditional):
@@ -949,7 +933,7 @@ def _bound_names(node, cell: int = -1):
         return [(node.name, _Binding(node, cell, "class"))]
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         names = {}
-        _import_names(node, names)
+        import_names(node, names)
         return [(name, _Binding(ast.Constant(dotted), cell, "import")) for name, dotted in names.items()]
     if isinstance(node, ast.Assign):
         out = []
@@ -1503,7 +1487,7 @@ class _Analysis:
             self._nested(node, env, scope)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names = {}
-            _import_names(node, names)
+            import_names(node, names)
             for name, dotted in names.items():
                 env[name] = _V(kind="lib", dotted=dotted)
         elif isinstance(node, ast.Assert):
@@ -1532,36 +1516,28 @@ class _Analysis:
     def _for(self, node, env, scope):
         iterable = self._expr(node.iter, env, scope)
         item = _element(iterable) if iterable.reaches else (_ARRAY if iterable.kind == "array" else _FRESH)
-        head = dict(env)
-        breaks = []
-        for _ in range(MAX_LOOP_ROUNDS):
+
+        def enter(head):
             body_env = dict(head)
             self._assign(node.target, item, body_env, scope)
-            scope.loops.append(([], []))
-            try:
-                end = self._block(node.body, body_env, scope)
-            finally:
-                loop_breaks, continues = scope.loops.pop()
-            breaks += loop_breaks
-            for extra in continues:
-                end = _join_env(end, extra)
-            new_head = _join_env(head, end)
-            if new_head == head:
-                break
-            head = new_head
-        else:
-            raise _Unreadable("a loop the grader could not finish reading")
-        out = self._block(node.orelse, dict(head), scope)
-        for extra in breaks:
-            out = _join_env(out, extra)
-        return out
+            return body_env
+
+        return self._loop(node, env, scope, enter)
 
     def _while(self, node, env, scope):
+        def enter(head):
+            self._expr(node.test, head, scope)
+            return dict(head)
+
+        return self._loop(node, env, scope, enter)
+
+    def _loop(self, node, env, scope, enter):
+        """A ``for`` or ``while`` loop read to a fixed point: ``enter(head)`` is the state at the top of the body
+        (the target bound, or the test read); then the ``else`` block, joined with every ``break``."""
         head = dict(env)
         breaks = []
         for _ in range(MAX_LOOP_ROUNDS):
-            self._expr(node.test, head, scope)
-            body_env = dict(head)
+            body_env = enter(head)
             scope.loops.append(([], []))
             try:
                 end = self._block(node.body, body_env, scope)
@@ -2235,7 +2211,7 @@ def _local_names(node) -> frozenset:
             names.add(sub.id)
         elif isinstance(sub, (ast.Import, ast.ImportFrom)):
             found = {}
-            _import_names(sub, found)
+            import_names(sub, found)
             names.update(found)
         elif isinstance(sub, ast.ExceptHandler) and sub.name:
             names.add(sub.name)

@@ -40,7 +40,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from autograder.model.pysource import parse as _parse, python_source
+from autograder.model.pysource import import_names, parse as _parse, python_source
 
 #: Largest cell parsed in the parent (characters). A solution cell is a few kB.
 MAX_CELL_CHARS = 100_000
@@ -68,20 +68,6 @@ class Source:
 
 def _const_str(node):
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
-
-
-def _import_aliases(node, into: dict):
-    if isinstance(node, ast.Import):
-        for alias in node.names:
-            if alias.asname:
-                into[alias.asname] = alias.name
-            else:
-                root = alias.name.split(".")[0]
-                into[root] = root
-    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-        for alias in node.names:
-            if alias.name != "*":
-                into[alias.asname or alias.name] = f"{node.module}.{alias.name}"
 
 
 def _top_level(statements):
@@ -204,7 +190,7 @@ class Notebook:
     # -- definitions -----------------------------------------------------------
     def _read_definitions(self, tree):
         for node in _top_level(tree.body):
-            _import_aliases(node, self.aliases)
+            import_names(node, self.aliases, relative=False)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions[node.name] = node
                 self.aliases.pop(node.name, None)
@@ -318,7 +304,7 @@ class Notebook:
         out = []
         imports = {}
         for node in ast.walk(tree):
-            _import_aliases(node, imports)
+            import_names(node, imports, relative=False)
         names = dict(self.aliases)
         names.update(imports)
 
@@ -421,7 +407,7 @@ class Notebook:
         outer = list(args.defaults) + [d for d in args.kw_defaults if d is not None] + list(
             getattr(node, "decorator_list", []))
         for sub in (n for stmt in body for n in ast.walk(stmt)):
-            _import_aliases(sub, local_imports)
+            import_names(sub, local_imports, relative=False)
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
                 local_names.add(sub.id)
         for dotted in local_imports.values():

@@ -93,3 +93,22 @@ def parse(code: str):
             while _parsed_chars > PARSED_CACHE_CHARS:
                 _parsed_chars -= len(_PARSED.popitem(last=False)[0])
     return tree
+
+
+def import_names(node, into: dict, relative: bool = True) -> None:
+    """Put in ``into`` the names an import statement binds, as dotted library names (``import numpy as np``:
+    ``np`` -> ``numpy``; ``from scipy import special``: ``special`` -> ``scipy.special``; ``import a.b``: ``a``).
+    A relative import (``from .m import f``) keeps its dots, or binds nothing when not ``relative``; a star
+    import binds nothing."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                into[alias.asname] = alias.name
+            else:
+                root = alias.name.split(".")[0]
+                into[root] = root
+    elif isinstance(node, ast.ImportFrom) and (relative or not node.level):
+        module = ("." * node.level) + (node.module or "")
+        for alias in node.names:
+            if alias.name != "*":
+                into[alias.asname or alias.name] = f"{module}.{alias.name}"
