@@ -620,3 +620,22 @@ def softmax(z, axis=-1, temperature=1.0):
 #: ``(name, softmax source)``: handed in with every other function correct; ``softmax-purity`` must score 0.
 PURITY_ATTACKS = tuple((f"pure-when-graded-{name}", pure_only_when_graded(condition))
                        for name, condition in GRADED_WHEN.items())
+
+
+def fork_storm(most: int, report: bool = False) -> str:
+    """A neighbour's cell that forks sleeping processes (each sleeps 60 s, so they outlast the grading around
+    them) until a fork is refused or ``most`` run; with ``report``, it prints ``FACTS`` and how many it made."""
+    facts = 'print("FACTS" + __import__("json").dumps(kids))\n' if report else ""
+    return f"""
+import os, time
+kids = 0
+while kids < {most}:
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        time.sleep(60)
+        os._exit(0)
+    kids += 1
+{facts}"""

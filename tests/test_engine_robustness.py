@@ -33,6 +33,8 @@ from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.zygote_parent import default_hidden
 from autograder.sandbox.confine import Limits
+from testkit import container_like
+from testkit.attacks import fork_storm
 from testkit.probe import ModeZygote, ProbeZygote, printed, run_cell
 
 PS = "ps1_softmax"
@@ -396,21 +398,6 @@ def test_a_zygote_that_died_is_replaced_and_grading_goes_on(env):
 # --- the same, as an ordinary user (userns mode) -------------------------------------------------------
 
 
-def _blocked_folders(paths) -> dict:
-    """``{folder others cannot enter: {its entries on the way to one of paths}}``, outermost first.
-
-    A checkout inside a 0700 folder (``mktemp -d``, root's home) or an interpreter under ``/root``
-    is unreachable for another user through such a folder.
-    """
-    blocked: dict = {}
-    for path in paths:
-        path = Path(path).resolve()
-        for folder in reversed(path.parents):
-            if folder != Path("/") and not os.stat(folder).st_mode & 0o001:
-                blocked.setdefault(folder, set()).add(path.relative_to(folder).parts[0])
-    return dict(sorted(blocked.items(), key=lambda kv: len(kv[0].parts)))
-
-
 def _as_user_command(tmp: Path, argv: list) -> list:
     """``argv`` as :data:`TEST_USER` (created if needed), with the interpreter, its libraries and
     this checkout reachable.
@@ -427,7 +414,7 @@ def _as_user_command(tmp: Path, argv: list) -> list:
     import tempfile
 
     script = []
-    for folder, entries in _blocked_folders([sys.base_prefix, sys.prefix, course.ROOT]).items():
+    for folder, entries in container_like.blocked_folders([sys.base_prefix, sys.prefix, course.ROOT]).items():
         keep = []
         for entry in sorted(entries):
             point = Path(tempfile.mkdtemp(prefix="keep-", dir=tmp))
@@ -478,19 +465,7 @@ def test_the_same_attacks_fail_as_an_ordinary_user():
 
 #: A neighbour's fork storm: as many sleeping processes as the user's process limit allows, kept while its
 #: grading goes on (its last cell sleeps), then killed with it.
-STORM = r'''
-import os, time
-kids = 0
-while kids < 5000:
-    try:
-        pid = os.fork()
-    except OSError:
-        break
-    if pid == 0:
-        time.sleep(60)
-        os._exit(0)
-    kids += 1
-'''
+STORM = fork_storm(5000)
 #: An honest student's cell that starts programs (ten of them), then defines its function as usual.
 SUBPROCESSES = "import subprocess, time\ntime.sleep(3)\nfor _ in range(10):\n    subprocess.run(['true'], check=True)\n"
 

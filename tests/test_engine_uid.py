@@ -30,7 +30,7 @@ from autograder.model import course
 from autograder.sandbox import confine, landlock
 from autograder.sandbox.confine import Limits
 from testkit import container_like
-from testkit.attacks import ATTACKS, classmate_copy
+from testkit.attacks import ATTACKS, classmate_copy, fork_storm
 from testkit.probe import ProbeZygote, printed, run_cell
 from tests import engine_helpers
 
@@ -305,20 +305,7 @@ print("FACTS" + json.dumps(out))
 
 # --- class 6: neighbours ---------------------------------------------------------------------------------------
 
-FORK_STORM = r'''
-import os, time
-kids = 0
-while kids < 500:
-    try:
-        pid = os.fork()
-    except OSError:
-        break
-    if pid == 0:
-        time.sleep(60)
-        os._exit(0)
-    kids += 1
-print("FACTS" + __import__("json").dumps(kids))
-'''
+FORK_STORM = fork_storm(500, report=True)
 
 HONEST_SUBPROCESSES = r'''
 import subprocess
