@@ -37,7 +37,6 @@ tests (``tests/test_nbgrader_e2e.py``, ``tests/test_parity.py``) use too.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import sys
@@ -48,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from autograder.engine.batch import default_workers  # noqa: E402
 from autograder.model.course import PROBLEM_SETS  # noqa: E402
 from testkit.fill import filled_release  # noqa: E402
 from testkit.nbgrader_course import (  # noqa: E402
@@ -106,7 +106,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=50, metavar="N", help="students in the batch (default 50)")
     parser.add_argument("--workers", type=int, default=None, metavar="N",
-                        help="our engine's workers (default: all cores)")
+                        help="our engine's workers (default: the engine's own, one more than the cores)")
     parser.add_argument("--assignment", action="append", choices=PROBLEM_SETS, metavar="ID", dest="assignments",
                         help="grade only this problem set (repeatable; default: every problem set)")
     parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
@@ -127,7 +127,7 @@ def main(argv=None) -> int:
         tmp = tempfile.TemporaryDirectory(prefix="probdl-throughput-")
         work = Path(tmp.name)
     try:
-        workers = args.workers or os.cpu_count() or 1
+        workers = args.workers or default_workers()
         problem_sets = [ps for ps in PROBLEM_SETS if ps in (args.assignments or PROBLEM_SETS)]
         nbg_course = make_course(work / "nbgrader-course", problem_sets)
         eng_course = make_course(work / "engine-course", problem_sets, gradebook=False)

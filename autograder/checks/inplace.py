@@ -103,7 +103,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograder.model.pysource import import_names, parse as _parse, python_source
+from autograder.model.pysource import import_names, nodes, parse as _parse, python_source
 
 # ---------------------------------------------------------------------------------------------------------------
 # Tables: what library code does with its arguments
@@ -674,10 +674,11 @@ class InPlaceReader:
         (top-level code, class bodies, decorators, defaults), against every reading (:attr:`opaque`).
         """
         imports = dict(self.import_aliases)
-        for node in ast.walk(tree):
+        every = nodes(tree)
+        for node in every:
             import_names(node, imports)
-        called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-        for node in ast.walk(tree):
+        called = {id(n.func) for n in every if isinstance(n, ast.Call)}
+        for node in every:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in called:
                 self.escaped.add(node.id)
             elif isinstance(node, ast.Global):
@@ -685,7 +686,7 @@ class InPlaceReader:
                     self.rebound.setdefault(name, f"`{name}` is rebound by a function (`global {name}`, line "
                                                   f"{node.lineno + offset} of cell {index})")
         for statement, body_of in _top_level_parts(tree.body):
-            for node in (n for part in statement for n in ast.walk(part)):
+            for node in (n for part in statement for n in nodes(part)):
                 line = getattr(node, "lineno", 1) + offset
                 for reason in self._opaque_reasons(index, line, node, imports):
                     if body_of is None:
@@ -907,7 +908,7 @@ def _definitions(code: str) -> tuple:
     if tree is None:
         return None
     imports = {}
-    for node in ast.walk(tree):
+    for node in nodes(tree):
         import_names(node, imports)
     bindings, classes = [], {}
 

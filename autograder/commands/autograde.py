@@ -44,7 +44,7 @@ INTERRUPTED = 130
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submitted", metavar="SUBMITTED_DIR", help="folder of <student>/<ps>/<ps>.ipynb")
     parser.add_argument("--out", required=True, metavar="RESULTS_DIR", help="where results.json and grades.csv go")
-    parser.add_argument("--workers", type=int, default=None, metavar="N", help="parallel workers (default: all cores)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N", help="parallel workers (default: one more than the cores)")
     parser.add_argument("--assignment", action="extend", nargs="+", default=None, metavar="ID",
                         help="only these problem sets")
     parser.add_argument("--student", action="extend", nargs="+", default=None, metavar="ID", help="only these students")
@@ -79,7 +79,7 @@ def print_batch(summary, out=sys.stdout, table=True, submitted_label="") -> None
     """The engine's summary; with ``table``, a plain grade table (when the rich reports are off)."""
     for line in summary_lines(summary, submitted_label):
         print(line, file=out)
-    header, rows = grades_table(summary.results_dir)
+    header, rows = grades_table(summary.results_dir) if table else ([], [])
     if table and rows and len(rows) <= 60:
         widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
         for r in [header] + rows:

@@ -68,7 +68,19 @@ from autograder.model.submission_time import SubmissionTime, from_timestamp_file
 #: uid, cgroup and network namespace; at most one child per worker runs student code at a time.
 SLOTS_PER_WORKER = 2
 
-__all__ = ["BatchSummary", "ZygoteKeeper", "collect_submissions", "grade_batch", "parse_shard", "split_shards"]
+
+def default_workers() -> int:
+    """Worker threads when the caller names none: one more than the cores.
+
+    A worker alternates between the parent (reading and judging, under the GIL) and its child (running the
+    submission), and waits at every request in between; with one worker per core a core idles whenever both
+    wait at once. Measured on 2 cores, the benchmark's 30-student batch: 9.59 s with 3 workers against 9.90 s
+    with 2 (5 runs each, alternated).
+    """
+    return (os.cpu_count() or 1) + 1
+
+__all__ = ["BatchSummary", "ZygoteKeeper", "collect_submissions", "default_workers", "grade_batch", "parse_shard",
+           "split_shards"]
 
 
 @dataclass
@@ -494,7 +506,7 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
     keeper, launch_error = None, ""
     try:
         if todo:
-            workers = min(max(1, int(workers or os.cpu_count() or 1)), len(todo))
+            workers = min(max(1, int(workers or default_workers())), len(todo))
             summary.workers = workers
         if _runs_code(todo):  # the sandbox warms up (seconds of imports, in its own process) while the checks load
             hidden = default_hidden(course_dir, submitted_dir, results_dir) + [str(h) for h in hide]

@@ -10,6 +10,7 @@ the known cell it followed in the submission.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -54,8 +55,14 @@ def _normal(text: str) -> str:
 def _same(submitted: str, source: str) -> bool:
     """The student's copy of a locked cell is what they were given: the source's
     text, or that text with nbgrader's hidden tests removed (the release)."""
-    mine = _normal(submitted)
-    return mine == _normal(source) or mine == _normal(strip_hidden_tests(source))
+    return _normal(submitted) in _given(source)
+
+
+@functools.lru_cache(maxsize=1024)
+def _given(source: str) -> tuple:
+    """The normal forms a locked cell's copy may have (:func:`_same`), once per source text: every
+    submission of a batch has the same locked cells."""
+    return _normal(source), _normal(strip_hidden_tests(source))
 
 
 def _moved(sequence):

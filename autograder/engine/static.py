@@ -40,7 +40,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from autograder.model.pysource import import_names, parse as _parse, python_source
+from autograder.model.pysource import import_names, nodes, parse as _parse, python_source
 
 #: Largest cell parsed in the parent (characters). A solution cell is a few kB.
 MAX_CELL_CHARS = 100_000
@@ -303,7 +303,8 @@ class Notebook:
         """The reasons to flag one cell's ``tree``, in order (they depend on it and :attr:`aliases` only)."""
         out = []
         imports = {}
-        for node in ast.walk(tree):
+        every = nodes(tree)
+        for node in every:
             import_names(node, imports, relative=False)
         names = dict(self.aliases)
         names.update(imports)
@@ -318,7 +319,7 @@ class Notebook:
             reason = suspect(dotted)
             if reason:
                 out.append(reason)
-        for node in ast.walk(tree):
+        for node in every:
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and any(
                     p in node.value[:4096] for p in _PROC_PATHS):
                 out.append("reads /proc or /dev/fd (where the process finds its own descriptors, among them "
@@ -406,14 +407,15 @@ class Notebook:
         # default arguments and decorators run in the enclosing scope, and count as this function's
         outer = list(args.defaults) + [d for d in args.kw_defaults if d is not None] + list(
             getattr(node, "decorator_list", []))
-        for sub in (n for stmt in body for n in ast.walk(stmt)):
+        inside = [n for stmt in body for n in nodes(stmt)]
+        for sub in inside:
             import_names(sub, local_imports, relative=False)
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
                 local_names.add(sub.id)
         for dotted in local_imports.values():
             note(dotted)
-        for sub, scope in [(n, (local_imports, local_names)) for stmt in body for n in ast.walk(stmt)] + \
-                [(n, ({}, set())) for expr in outer for n in ast.walk(expr)]:
+        for sub, scope in [(n, (local_imports, local_names)) for n in inside] + \
+                [(n, ({}, set())) for expr in outer for n in nodes(expr)]:
             imports, names = scope
             if isinstance(sub, (ast.Attribute, ast.Name, ast.Call)):
                 note(self.dotted(sub, imports, names))

@@ -95,6 +95,26 @@ def parse(code: str):
     return tree
 
 
+def nodes(tree) -> list:
+    """Every node of ``tree`` (``tree`` first), in the order of :func:`ast.walk`, as a list.
+
+    The same breadth-first order as ``list(ast.walk(tree))``, in half the time (no generator per node): the
+    grader's readings walk every student cell of every notebook several times.
+    """
+    out = [tree]
+    append = out.append
+    for node in out:  # (the list grows while it is read: breadth first, as ast.walk's queue)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        append(item)
+            elif isinstance(value, ast.AST):
+                append(value)
+    return out
+
+
 def import_names(node, into: dict, relative: bool = True) -> None:
     """Put in ``into`` the names an import statement binds, as dotted library names (``import numpy as np``:
     ``np`` -> ``numpy``; ``from scipy import special``: ``special`` -> ``scipy.special``; ``import a.b``: ``a``).

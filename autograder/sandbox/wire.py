@@ -274,7 +274,7 @@ def encode_message(obj) -> bytes:
     return b"".join([HEADER.pack(size | BINARY), SECTION.pack(len(data)), data, *blobs])
 
 
-def decode_message(data: bytes, binary: bool = False):
+def decode_message(data: bytes | bytearray, binary: bool = False):
     """The message of a frame's payload ``data`` (with a binary section when ``binary``)."""
     if not binary:
         return _parse_json(data)
@@ -343,7 +343,7 @@ def _recv_exact(sock, n, deadline, fds=None):
         if k == 0:
             raise PeerClosed("connection closed")
         got += k
-    return bytes(buf)
+    return buf  # (not copied to bytes: an array's data is copied once, out of it, by _array_from_wire)
 
 
 def recv(sock: socket.socket, timeout: float | None = None, max_size: int = MAX_MESSAGE, fds=None):
