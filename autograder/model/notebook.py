@@ -31,7 +31,10 @@ def cell_text(cell) -> str:
     """A cell's source as one string (nbformat allows a list of lines)."""
     src = cell.get("source", "") if isinstance(cell, dict) else ""
     if isinstance(src, list):
-        return "".join(s for s in src if isinstance(s, str))
+        try:
+            return "".join(src)
+        except TypeError:  # (a forged notebook: only its strings count)
+            return "".join(s for s in src if isinstance(s, str))
     return src if isinstance(src, str) else ""
 
 
