@@ -95,11 +95,20 @@ def _arg_names(args, kwargs):
     return names + [f"`{k}`" for k in kwargs]
 
 
+#: Unsigned integers by size: an array's bits, read as one of these (:func:`_changed`).
+_BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
 def _changed(before, after):
     if isinstance(before, np.ndarray) and isinstance(after, np.ndarray) and before.dtype == after.dtype \
             and before.dtype != object:
-        # bit for bit (nan payloads and -0.0 included): what an in-place write changes, at memcmp speed
-        return before.shape != after.shape or before.tobytes() != after.tobytes()
+        # bit for bit (nan payloads and -0.0 included): what an in-place write changes
+        if before.shape != after.shape:
+            return True
+        bits = _BITS.get(before.dtype.itemsize) if before.dtype.kind in "biufc" else None
+        if bits is not None:  # (the same memory read as integers: no copy of either array, unlike tobytes)
+            return not np.array_equal(before.view(bits), after.view(bits))
+        return before.tobytes() != after.tobytes()
     try:
         a, b = np.asarray(before), np.asarray(after)
         if a.dtype == object or b.dtype == object:
