@@ -245,3 +245,14 @@ def test_two_arrays_never_share_bytes_and_a_short_frame_is_refused():
         wire.decode_message(wire.SECTION.pack(100) + b"{}", binary=True)
     with pytest.raises(wire.WireError, match="longer than the frame"):
         wire.decode_message(b"\0", binary=True)
+
+
+def test_a_dict_keyed_like_a_tag_round_trips_in_a_frame_with_arrays():
+    """A dict with the key "__ndarray__" (or "__buffer__") is a dict: its value is not taken for an array's
+    bytes, in a frame with a binary section as in one without (it once failed to decode there)."""
+    value = ({"__ndarray__": np.arange(2.0), "__buffer__": 8}, {"__ndarray__": (np.ones(1), {"__buffer__": 1})},
+             {"__ndarray__": {"__buffer__": 8}})
+    back = roundtrip(value)
+    assert np.array_equal(back[0]["__ndarray__"], np.arange(2.0)) and back[0]["__buffer__"] == 8
+    assert np.array_equal(back[1]["__ndarray__"][0], np.ones(1)) and back[1]["__ndarray__"][1] == {"__buffer__": 1}
+    assert back[2] == {"__ndarray__": {"__buffer__": 8}}

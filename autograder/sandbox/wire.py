@@ -285,7 +285,8 @@ def decode_message(data: bytes | bytearray, binary: bool = False):
 
     def buffers(obj: dict) -> dict:  # (called for each JSON object as it closes, in the order they appear)
         ref = obj.get("__ndarray__")
-        if type(ref) is dict:
+        if type(ref) is dict and "__buffer__" in ref:  # (only encode_message writes "__buffer__" at an object's
+            # top: a dict's own keys travel inside {"__dict__": …}, so a dict keyed "__ndarray__" is left alone)
             length = ref.get("__buffer__")
             if len(ref) != 1 or type(length) is not int or not 0 <= length <= len(section) - used[0]:
                 raise WireError("an array's bytes are not in the frame's binary section")
