@@ -256,3 +256,23 @@ def test_a_dict_keyed_like_a_tag_round_trips_in_a_frame_with_arrays():
     assert np.array_equal(back[0]["__ndarray__"], np.arange(2.0)) and back[0]["__buffer__"] == 8
     assert np.array_equal(back[1]["__ndarray__"][0], np.ones(1)) and back[1]["__ndarray__"][1] == {"__buffer__": 1}
     assert back[2] == {"__ndarray__": {"__buffer__": 8}}
+
+
+@pytest.mark.parametrize("message,section,why", [
+    # True is not the byte count 1 (bool is an int subclass)
+    ({"v": {"__ndarray__": {"__buffer__": True}, "dtype": "|u1", "shape": [1]}}, b"\1", "not in the frame"),
+    # JSON keeps a duplicate key's last value: the first reference takes no bytes, which are then left over
+    ('{"v": {"__ndarray__": {"__buffer__": 8}, "dtype": "<f8", "shape": [1], "__ndarray__": "AAAAAAAAAAA="}}',
+     b"\0" * 8, "belong to no array"),
+    # an array where a shape's number goes takes its bytes, and the outer array is refused for its shape
+    ({"v": {"__ndarray__": {"__buffer__": 8}, "dtype": "<f8",
+            "shape": [{"__ndarray__": {"__buffer__": 8}, "dtype": "<i8", "shape": []}]}}, b"\0" * 16, "shape"),
+    # the section's bytes fit the reference but not the dtype and shape
+    ({"v": {"__ndarray__": {"__buffer__": 12}, "dtype": "<f8", "shape": [2]}}, b"\0" * 12, "expected 16"),
+])
+def test_a_forged_reference_decodes_to_an_error_never_to_an_array(message, section, why):
+    data = message.encode() if isinstance(message, str) else json.dumps(message).encode()
+    frame = wire.HEADER.pack((wire.SECTION.size + len(data) + len(section)) | wire.BINARY) + \
+        wire.SECTION.pack(len(data)) + data + section
+    with pytest.raises(wire.WireError, match=why):
+        wire.from_wire(unframe(frame)["v"])
