@@ -276,3 +276,53 @@ def test_a_forged_reference_decodes_to_an_error_never_to_an_array(message, secti
         wire.SECTION.pack(len(data)) + data + section
     with pytest.raises(wire.WireError, match=why):
         wire.from_wire(unframe(frame)["v"])
+
+
+def test_a_frame_of_many_small_values_is_refused_before_it_is_parsed():
+    """A child's answer of 3 MB of ``[{},{},…]`` would parse to about 70 MB of empty dicts in the parent
+    before ``MAX_NODES`` is checked: with ``max_values`` (the parent's bound on a child's answer) it is refused
+    unparsed, while the same frame without the bound is parsed (the control: the bound is what refused it)."""
+    import tracemalloc
+
+    body = b"[" + b",".join([b"{}"] * 1_000_000) + b"]"
+    frame = wire.HEADER.pack(len(body)) + body
+    for bounded in (True, False):
+        a, b = socket.socketpair()
+        sender = threading.Thread(target=a.sendall, args=(frame,))
+        sender.start()
+        tracemalloc.start()
+        try:
+            if bounded:
+                with pytest.raises(wire.WireError, match="JSON values"):
+                    wire.recv(b, timeout=10, max_values=wire.MAX_VALUES)
+                assert tracemalloc.get_traced_memory()[1] < 3 * len(body)
+            else:
+                assert len(wire.recv(b, timeout=10)) == 1_000_000
+                assert tracemalloc.get_traced_memory()[1] > 10 * len(body)
+        finally:
+            tracemalloc.stop()
+            sender.join()
+            a.close()
+            b.close()
+
+
+def test_an_answer_within_the_bound_is_read_whatever_its_strings_hold():
+    """The bound counts ``[``, ``{`` and ``,`` bytes, commas in strings included: an answer the parent accepts
+    (``MAX_NODES`` values at most) stays well below it."""
+    reply = {"status": "error", "error": "a, b, c" * 60, "values": list(range(wire.MAX_NODES - 10))}
+    frame = wire.encode_message(reply)
+    assert wire.decode_message(frame[wire.HEADER.size:], max_values=wire.MAX_VALUES) == reply
+
+
+@pytest.mark.parametrize("error, shown", [
+    ("NameError: name 'x' is not defined", "NameError: name 'x' is not defined"),
+    ("x" * 900, "x" * 500),
+    (memoryview(b"\x00"), "the cell raised an error"),  # its repr would show the parent's memory address
+    ({"__ndarray__": memoryview(b"\x00")}, "the cell raised an error"),
+    (None, "the cell raised an error"),
+    ("", "the cell raised an error"),
+])
+def test_a_childs_error_text_is_shown_only_when_it_is_text(error, shown):
+    from autograder.engine.execute import error_text
+
+    assert error_text({"status": "error", "error": error}, "the cell raised an error") == shown
