@@ -245,3 +245,84 @@ def test_two_arrays_never_share_bytes_and_a_short_frame_is_refused():
         wire.decode_message(wire.SECTION.pack(100) + b"{}", binary=True)
     with pytest.raises(wire.WireError, match="longer than the frame"):
         wire.decode_message(b"\0", binary=True)
+
+
+def test_a_dict_keyed_like_a_tag_round_trips_in_a_frame_with_arrays():
+    """A dict with the key "__ndarray__" (or "__buffer__") is a dict: its value is not taken for an array's
+    bytes, in a frame with a binary section as in one without (it once failed to decode there)."""
+    value = ({"__ndarray__": np.arange(2.0), "__buffer__": 8}, {"__ndarray__": (np.ones(1), {"__buffer__": 1})},
+             {"__ndarray__": {"__buffer__": 8}})
+    back = roundtrip(value)
+    assert np.array_equal(back[0]["__ndarray__"], np.arange(2.0)) and back[0]["__buffer__"] == 8
+    assert np.array_equal(back[1]["__ndarray__"][0], np.ones(1)) and back[1]["__ndarray__"][1] == {"__buffer__": 1}
+    assert back[2] == {"__ndarray__": {"__buffer__": 8}}
+
+
+@pytest.mark.parametrize("message,section,why", [
+    # True is not the byte count 1 (bool is an int subclass)
+    ({"v": {"__ndarray__": {"__buffer__": True}, "dtype": "|u1", "shape": [1]}}, b"\1", "not in the frame"),
+    # JSON keeps a duplicate key's last value: the first reference takes no bytes, which are then left over
+    ('{"v": {"__ndarray__": {"__buffer__": 8}, "dtype": "<f8", "shape": [1], "__ndarray__": "AAAAAAAAAAA="}}',
+     b"\0" * 8, "belong to no array"),
+    # an array where a shape's number goes takes its bytes, and the outer array is refused for its shape
+    ({"v": {"__ndarray__": {"__buffer__": 8}, "dtype": "<f8",
+            "shape": [{"__ndarray__": {"__buffer__": 8}, "dtype": "<i8", "shape": []}]}}, b"\0" * 16, "shape"),
+    # the section's bytes fit the reference but not the dtype and shape
+    ({"v": {"__ndarray__": {"__buffer__": 12}, "dtype": "<f8", "shape": [2]}}, b"\0" * 12, "expected 16"),
+])
+def test_a_forged_reference_decodes_to_an_error_never_to_an_array(message, section, why):
+    data = message.encode() if isinstance(message, str) else json.dumps(message).encode()
+    frame = wire.HEADER.pack((wire.SECTION.size + len(data) + len(section)) | wire.BINARY) + \
+        wire.SECTION.pack(len(data)) + data + section
+    with pytest.raises(wire.WireError, match=why):
+        wire.from_wire(unframe(frame)["v"])
+
+
+def test_a_frame_of_many_small_values_is_refused_before_it_is_parsed():
+    """A child's answer of 3 MB of ``[{},{},…]`` would parse to about 70 MB of empty dicts in the parent
+    before ``MAX_NODES`` is checked: with ``max_values`` (the parent's bound on a child's answer) it is refused
+    unparsed, while the same frame without the bound is parsed (the control: the bound is what refused it)."""
+    import tracemalloc
+
+    body = b"[" + b",".join([b"{}"] * 1_000_000) + b"]"
+    frame = wire.HEADER.pack(len(body)) + body
+    for bounded in (True, False):
+        a, b = socket.socketpair()
+        sender = threading.Thread(target=a.sendall, args=(frame,))
+        sender.start()
+        tracemalloc.start()
+        try:
+            if bounded:
+                with pytest.raises(wire.WireError, match="JSON values"):
+                    wire.recv(b, timeout=10, max_values=wire.MAX_VALUES)
+                assert tracemalloc.get_traced_memory()[1] < 3 * len(body)
+            else:
+                assert len(wire.recv(b, timeout=10)) == 1_000_000
+                assert tracemalloc.get_traced_memory()[1] > 10 * len(body)
+        finally:
+            tracemalloc.stop()
+            sender.join()
+            a.close()
+            b.close()
+
+
+def test_an_answer_within_the_bound_is_read_whatever_its_strings_hold():
+    """The bound counts ``[``, ``{`` and ``,`` bytes, commas in strings included: an answer the parent accepts
+    (``MAX_NODES`` values at most) stays well below it."""
+    reply = {"status": "error", "error": "a, b, c" * 60, "values": list(range(wire.MAX_NODES - 10))}
+    frame = wire.encode_message(reply)
+    assert wire.decode_message(frame[wire.HEADER.size:], max_values=wire.MAX_VALUES) == reply
+
+
+@pytest.mark.parametrize("error, shown", [
+    ("NameError: name 'x' is not defined", "NameError: name 'x' is not defined"),
+    ("x" * 900, "x" * 500),
+    (memoryview(b"\x00"), "the cell raised an error"),  # its repr would show the parent's memory address
+    ({"__ndarray__": memoryview(b"\x00")}, "the cell raised an error"),
+    (None, "the cell raised an error"),
+    ("", "the cell raised an error"),
+])
+def test_a_childs_error_text_is_shown_only_when_it_is_text(error, shown):
+    from autograder.engine.execute import error_text
+
+    assert error_text({"status": "error", "error": error}, "the cell raised an error") == shown

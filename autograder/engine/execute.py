@@ -49,6 +49,13 @@ def hidden_error(text: str) -> str:
     return shown.raised(False, name, message)
 
 
+def error_text(reply: dict, otherwise: str, limit: int = 500) -> str:
+    """The ``error`` of a child's reply, cut to ``limit`` characters; ``otherwise`` when it is not text (the
+    child's word: a forged reply could hold anything, e.g. a buffer whose repr shows this process's memory)."""
+    error = reply.get("error")
+    return error[:limit] if isinstance(error, str) and error else otherwise
+
+
 class GaveUp(Exception):
     """No more children for this submission (respawn cap or time budget)."""
 
@@ -201,7 +208,7 @@ class Session:
                 self._kill(wait=True)
                 continue
             if reply.get("armed") is not True:
-                raise GraderError(f"a sandboxed child could not be armed: {str(reply.get('error'))[:300]}")
+                raise GraderError(f"a sandboxed child could not be armed: {error_text(reply, 'no reason given', 300)}")
             replay = [c for c in self.cells if c.status in ("ok", "error") and not c.fatal]
             if not replay:
                 continue
@@ -390,7 +397,7 @@ class Session:
                 now = time.monotonic()
                 cell.duration_s, started = now - started, now
                 cell.status = "ok" if reply.get("status") == "ok" else "error"
-                cell.error = str(reply.get("error", ""))[:500] if cell.status == "error" else ""
+                cell.error = error_text(reply, "the cell raised an error") if cell.status == "error" else ""
                 if self.probed:  # it may hold a hidden input the checks gave the functions: shown as for a
                     cell.error = hidden_error(cell.error)  # hidden probe (checks.shown), duration to 0.1 s
                     cell.duration_s = round(cell.duration_s, 1)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from autograder.checks.callees import carried_callees
 from autograder.checks.check import memo_by_identity
-from autograder.engine.execute import GaveUp, Session
+from autograder.engine.execute import GaveUp, Session, error_text
 from autograder.engine.zygote_parent import ChildError
 from autograder.sandbox import wire
 from autograder.sandbox.invoke import Outcome
@@ -157,7 +157,7 @@ class RemoteTarget:
             return outcome
         if "outcome" not in reply:
             return Outcome(status="raised", error_type="GraderError",
-                           error_message=str(reply.get("error", "no outcome"))[:300])
+                           error_message=error_text(reply, "no outcome", 300))
         try:
             return wire.outcome_from_wire(reply["outcome"], Outcome)
         except wire.WireError as exc:

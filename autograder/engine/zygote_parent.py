@@ -76,7 +76,7 @@ class Child:
     def receive(self, timeout: float) -> dict:
         """The next answer; raises :class:`ChildError` on timeout, death or garbage."""
         try:
-            reply = wire.recv(self.sock, timeout=timeout, max_size=MAX_CHILD_MESSAGE)
+            reply = wire.recv(self.sock, timeout, MAX_CHILD_MESSAGE, max_values=wire.MAX_VALUES)
         except TimeoutError:
             raise ChildError("timeout") from None
         except (wire.PeerClosed, BrokenPipeError, ConnectionError, OSError) as exc:
@@ -353,7 +353,7 @@ class Zygote:
             raise GraderError("the zygote sent no socket for the child")
         sock = socket.socket(fileno=received[0])
         try:
-            hello = wire.recv(sock, timeout=hello_timeout)
+            hello = wire.recv(sock, hello_timeout, MAX_CHILD_MESSAGE, max_values=wire.MAX_VALUES)
         except (TimeoutError, OSError, wire.WireError) as exc:
             sock.close()
             self.kill(slot, wait=True)

@@ -58,6 +58,11 @@ MAX_NDIM = 32
 #: Most JSON values (numbers, strings, lists, objects) one decoded value may hold: a 48 MB list of
 #: zeros would otherwise become 24 million Python objects in the trusted parent.
 MAX_NODES = 100_000
+#: Most ``[``, ``{`` and ``,`` bytes the JSON of a frame may hold where the receiver asks (``recv``'s
+#: ``max_values``: the parent, of a child's answer), counted before parsing: :data:`MAX_NODES` is checked
+#: on the parsed value, and parsing 8 MB of ``[{},{},…]`` builds 200 MB of empty dicts first. Four per
+#: node leaves room for the commas inside strings; at this bound a frame parses to at most ~30 MB.
+MAX_VALUES = 4 * MAX_NODES
 
 #: dtype strings allowed on the wire: numbers only.
 DTYPES = frozenset(
@@ -274,10 +279,11 @@ def encode_message(obj) -> bytes:
     return b"".join([HEADER.pack(size | BINARY), SECTION.pack(len(data)), data, *blobs])
 
 
-def decode_message(data: bytes | bytearray, binary: bool = False):
-    """The message of a frame's payload ``data`` (with a binary section when ``binary``)."""
+def decode_message(data: bytes | bytearray, binary: bool = False, max_values: int | None = None):
+    """The message of a frame's payload ``data`` (with a binary section when ``binary``); with ``max_values``,
+    a JSON part holding more ``[``, ``{`` and ``,`` bytes than that is refused unparsed."""
     if not binary:
-        return _parse_json(data)
+        return _parse_json(data, max_values=max_values)
     if len(data) < SECTION.size or SECTION.unpack_from(data)[0] > len(data) - SECTION.size:
         raise WireError("the frame's JSON part is longer than the frame")
     end = SECTION.size + SECTION.unpack_from(data)[0]
@@ -285,7 +291,8 @@ def decode_message(data: bytes | bytearray, binary: bool = False):
 
     def buffers(obj: dict) -> dict:  # (called for each JSON object as it closes, in the order they appear)
         ref = obj.get("__ndarray__")
-        if type(ref) is dict:
+        if type(ref) is dict and "__buffer__" in ref:  # (only encode_message writes "__buffer__" at an object's
+            # top: a dict's own keys travel inside {"__dict__": …}, so a dict keyed "__ndarray__" is left alone)
             length = ref.get("__buffer__")
             if len(ref) != 1 or type(length) is not int or not 0 <= length <= len(section) - used[0]:
                 raise WireError("an array's bytes are not in the frame's binary section")
@@ -293,13 +300,15 @@ def decode_message(data: bytes | bytearray, binary: bool = False):
             used[0] += length
         return obj
 
-    message = _parse_json(data[SECTION.size:end], buffers)
+    message = _parse_json(data[SECTION.size:end], buffers, max_values)
     if used[0] != len(section):
         raise WireError(f"{len(section) - used[0]} bytes of the frame's binary section belong to no array")
     return message
 
 
-def _parse_json(data: bytes, hook=None):
+def _parse_json(data: bytes, hook=None, max_values: int | None = None):
+    if max_values is not None and data.count(b"[") + data.count(b"{") + data.count(b",") > max_values:
+        raise WireError(f"message holds more than {max_values} JSON values")
     try:
         return _json_loads(data.decode("utf-8"), object_hook=hook)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -346,14 +355,16 @@ def _recv_exact(sock, n, deadline, fds=None):
     return buf  # (not copied to bytes: an array's data is copied once, out of it, by _array_from_wire)
 
 
-def recv(sock: socket.socket, timeout: float | None = None, max_size: int = MAX_MESSAGE, fds=None):
+def recv(sock: socket.socket, timeout: float | None = None, max_size: int = MAX_MESSAGE, fds=None,
+         max_values: int | None = None):
     """Receive one message; raise ``TimeoutError``, ``PeerClosed`` or ``WireError``.
 
-    ``fds``, a list, collects file descriptors passed along with the message.
+    ``fds``, a list, collects file descriptors passed along with the message; ``max_values`` bounds its JSON
+    values before they are parsed (see :data:`MAX_VALUES`).
     """
     deadline = None if timeout is None else time.monotonic() + timeout
     (size,) = HEADER.unpack(_recv_exact(sock, HEADER.size, deadline, fds))
     binary, size = bool(size & BINARY), size & ~BINARY
     if size > max_size:
         raise WireError(f"message of {size} bytes exceeds the limit of {max_size}")
-    return decode_message(_recv_exact(sock, size, deadline), binary)
+    return decode_message(_recv_exact(sock, size, deadline), binary, max_values)
