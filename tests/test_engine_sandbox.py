@@ -312,10 +312,26 @@ def assert_slot_is_empty(env, slot, within=5.0):
         if not alive or time.monotonic() > deadline:
             break
         time.sleep(0.05)
-    assert alive == [], f"processes of slot {slot} (uid {uid}) still alive: {alive}"
+    assert alive == [], f"processes of slot {slot} (uid {uid}) still alive after {within:g} s: {described(alive)}"
     if uid is not None:
         spares = [p for p, s in sandbox.uid_processes(uid).items() if s != "Z"]
-        assert len(spares) <= 1
+        assert len(spares) <= 1, f"more than the spare child of slot {slot} (uid {uid}): {described(spares)}"
+
+
+def described(pids) -> list:
+    """``pid: state, parent, command line`` of each of ``pids`` as this process sees them (a failure's message:
+    what was left, and whether it was dying or a spare child just starting)."""
+    out = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                command = fh.read(200).replace(b"\0", b" ").decode(errors="replace").strip()
+            out.append(f"{pid}: state {fields[0].decode()}, parent {int(fields[1])}, {command!r}")
+        except (OSError, IndexError):
+            out.append(f"{pid}: gone")
+    return out
 
 
 def test_a_daemon_that_escaped_with_setsid_is_killed(env):
@@ -324,7 +340,8 @@ def test_a_daemon_that_escaped_with_setsid_is_killed(env):
     daemon = ("import os, time\npid = os.fork()\nif pid == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
               "        while True:\n            time.sleep(0.01)\n    os._exit(0)\nos.waitpid(pid, 0)\n")
     data = grade(env, with_extra(daemon), slot=1)
-    assert extra_cell(data)["status"] == "ok" and data["score"] == MAX
+    assert extra_cell(data)["status"] == "ok", extra_cell(data)
+    assert data["score"] == MAX, [(t["name"], t["score"], t.get("message")) for t in data["tests"]]
     assert_slot_is_empty(env, 1)
 
 
