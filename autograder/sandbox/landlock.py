@@ -96,6 +96,7 @@ class _RulesetAttr(ctypes.Structure):
 
 class _PathBeneath(ctypes.Structure):
     _pack_ = 1  # __attribute__((packed)): 12 bytes
+    _layout_ = "ms"  # (CPython 3.14 asks for it with _pack_; the same 12 bytes, offsets 0 and 8; ignored before)
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
