@@ -641,9 +641,10 @@ class InPlaceReader:
             changed = [i for i, (a, b) in enumerate(zip(raw, read), start=1) if a != b]
         if not changed:
             return
-        strings = [(n.lineno, n.end_lineno) for n in ast.walk(tree) if isinstance(n, ast.Constant)
+        every = nodes(tree)
+        strings = [(n.lineno, n.end_lineno) for n in every if isinstance(n, ast.Constant)
                    and isinstance(n.value, (str, bytes)) and n.end_lineno and n.end_lineno > n.lineno]
-        functions = [(n.lineno, n.end_lineno) for n in ast.walk(tree)
+        functions = [(n.lineno, n.end_lineno) for n in every
                      if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
         for number in changed:
             if any(start < number <= end for start, end in strings):

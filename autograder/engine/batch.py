@@ -68,6 +68,9 @@ from autograder.model.submission_time import SubmissionTime, from_timestamp_file
 #: uid, cgroup and network namespace; at most one child per worker runs student code at a time.
 SLOTS_PER_WORKER = 2
 
+__all__ = ["BatchSummary", "ZygoteKeeper", "collect_submissions", "default_workers", "grade_batch", "parse_shard",
+           "split_shards"]
+
 
 def default_workers() -> int:
     """Worker threads when the caller names none: one more than the cores.
@@ -78,9 +81,6 @@ def default_workers() -> int:
     with 2 (5 runs each, alternated).
     """
     return (os.cpu_count() or 1) + 1
-
-__all__ = ["BatchSummary", "ZygoteKeeper", "collect_submissions", "default_workers", "grade_batch", "parse_shard",
-           "split_shards"]
 
 
 @dataclass
