@@ -400,3 +400,84 @@ def test_blinding_the_bytecode_inspection_in_the_child_does_not_hide_a_forbidden
     softmax_tests = [t for t in data["tests"] if course.function_of(t["name"]) == "softmax"]
     assert all(t["kind"] == "forbidden" for t in softmax_tests), [t["message"] for t in softmax_tests]
     assert data["score"] == MAX - max_points("softmax")
+
+
+# --- as root: a child's PID namespace begins with a thin init ---------------------------------------------------
+
+NAMESPACE_FACTS = r'''
+import json, os
+print("NS" + json.dumps({"pid": os.getpid(), "init": open("/proc/1/cmdline", "rb").read().decode(),
+                         "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit())}))
+'''
+
+
+def namespace_init_of(zygote_pid: int, child_pid: int):
+    """The host pid of the init of ``child_pid``'s PID namespace: a child of the zygote in that namespace other
+    than ``child_pid`` (None: none)."""
+    ns = os.readlink(f"/proc/{child_pid}/ns/pid")
+    for pid, parent in sandbox.proc_children().items():
+        if parent == zygote_pid and pid != child_pid:
+            try:
+                if os.readlink(f"/proc/{pid}/ns/pid") == ns:
+                    return pid
+            except OSError:
+                continue
+    return None
+
+
+def wait_until_gone(zygote, pids, within=5.0) -> list:
+    """Wait until none of ``pids`` exists (the zygote reaps at each request); those still there."""
+    deadline = time.monotonic() + within
+    while True:
+        left = [p for p in pids if sandbox.proc_state(p) is not None]
+        if not left or time.monotonic() > deadline:
+            return left
+        zygote.slot_processes(0)
+        time.sleep(0.02)
+
+
+def test_as_root_a_childs_pid_namespace_begins_with_a_thin_init_holding_only_its_pipe(env):
+    """As root the zygote forks a child straight into a new PID namespace whose init is ``cat`` reading a pipe
+    (no copy of the zygote, which would cost a fork and an exit of 136 MB per submission): the child is PID 2
+    and sees the init and itself only; the init holds its pipe and /dev/null, nothing of the zygote's
+    (its control socket, other children's sockets); killing the slot ends the init, and the zygote reaps it."""
+    if env.zygote.sandbox["mode"] != "root":
+        pytest.skip(f"{env.zygote.sandbox['mode']} mode: the namespace's init is the child's outer parent (root only)")
+    assert env.zygote.sandbox["pid_namespace_init"] == sandbox.namespace_init() is not None
+    child = env.zygote.spawn(1, FAST)
+    try:
+        assert run_cell(child, NAMESPACE_FACTS, 10)["status"] == "ok"
+        facts = json.loads(printed(child).split("NS", 1)[1].splitlines()[0])
+        init = namespace_init_of(env.zygote.pid, child.pid)
+        assert init is not None, described(sandbox.descendants({env.zygote.pid}))
+        fds = {int(fd): os.readlink(f"/proc/{init}/fd/{fd}") for fd in os.listdir(f"/proc/{init}/fd")}
+    finally:
+        child.close()
+        env.zygote.kill(1)
+    assert facts == {"pid": 2, "init": "cat\0", "pids": [1, 2]}
+    assert sorted(fds) == [0, 1, 2] and fds[0].startswith("pipe:") and fds[1] == fds[2] == "/dev/null", fds
+    assert wait_until_gone(env.zygote, [init, child.pid]) == []
+
+
+def test_as_root_a_zygote_that_dies_takes_its_childrens_namespaces_with_it(env):
+    """SIGKILL the zygote while a child runs: the child (its parent-death signal) and the init of its namespace
+    (the pipe's end the zygote held is closed) are gone, and so is every process the child had started."""
+    if env.zygote.sandbox["mode"] != "root":
+        pytest.skip(f"{env.zygote.sandbox['mode']} mode: the namespace's init is the child's outer parent (root only)")
+    zygote = ProbeZygote(hide=default_hidden(env.course), slots=1, forbidden=forbidden_names([env.checks])).start()
+    try:
+        child = zygote.spawn(0, FAST)
+        sleeper = "import subprocess\nsubprocess.Popen(['sleep', '60'])\n"
+        assert run_cell(child, sleeper, 10)["status"] == "ok"
+        init = namespace_init_of(zygote.pid, child.pid)
+        inside = sandbox.descendants({child.pid, init})
+        assert init is not None and inside, described(sandbox.descendants({zygote.pid}))
+        os.kill(zygote.pid, 9)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(sandbox.proc_state(p) not in (None, "Z")
+                                                  for p in {init, child.pid} | inside):
+            time.sleep(0.02)
+        assert [p for p in {init, child.pid} | inside if sandbox.proc_state(p) not in (None, "Z")] == [], \
+            described({init, child.pid} | inside)
+    finally:
+        zygote.close()

@@ -62,8 +62,8 @@ from autograder.model.files import SUMMARY_FILE, hand_over, make_dirs
 from autograder.model.submission_time import SubmissionTime, from_timestamp_file
 
 #: Sandbox slots per worker thread, taken in turns: the zygote forks a slot's next child (its spare) when the
-#: slot's child is killed, and that takes 15-25 ms (three forks of a 140 MB process, the namespaces, the
-#: mounts). With one slot a worker waited for it at every notebook (5 s of the 30-student batch's 2 workers);
+#: slot's child is killed, and that takes 10-25 ms (a fork of a 140 MB process, three in ``userns`` mode, the
+#: namespaces, the mounts). With one slot a worker waited for it at every notebook (5 s of the 30-student batch's 2 workers);
 #: with two the spare of the slot it takes next was forked a whole notebook earlier. Each slot keeps its own
 #: uid, cgroup and network namespace; at most one child per worker runs student code at a time.
 SLOTS_PER_WORKER = 2

@@ -27,13 +27,16 @@ Layers, in ``root`` and ``userns`` modes:
   read-only, a synthetic ``/etc/passwd``, five device nodes, and empty
   mount points. The course, the folders beside it, ``/root``, ``/home``,
   ``/work``, ``/var/tmp`` and the host's ``/proc`` are simply not there.
-* per child (:func:`isolate_child`): new mount, PID and IPC namespaces. The
-  child's writable storage is one size-limited tmpfs (working folder,
-  ``/tmp``, ``/dev/shm``) that exists only in its mount namespace; its
-  ``/proc`` shows only its own PID namespace. When the child's init ends,
-  the kernel kills every process of the namespace, and the tmpfs and the
-  SysV IPC objects vanish with the namespaces: there is nothing to clean up,
-  so cleanup cannot fail.
+* per child: new mount, PID and IPC namespaces (as root
+  :func:`fork_in_pid_namespace` and :func:`enter_child_namespaces`: the
+  child is forked straight into its PID namespace, whose init is a small
+  program; in ``userns`` mode :func:`isolate_child`: two processes of the
+  zygote's own make them). The child's writable storage is one size-limited
+  tmpfs (working folder, ``/tmp``, ``/dev/shm``) that exists only in its
+  mount namespace; its ``/proc`` shows only its own PID namespace. When the
+  namespace's init ends, the kernel kills every process of the namespace,
+  and the tmpfs and the SysV IPC objects vanish with the namespaces: there
+  is nothing to clean up, so cleanup cannot fail.
 * per child, before student code (:func:`confine_child`): a new session,
   rlimits, no new privileges, no capabilities, and as root the slot's uid.
   Memory, processes and CPU of a whole submission are bounded by a cgroup per
@@ -584,8 +587,92 @@ def _end_like(status: int) -> None:
     os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
 
+#: Where the init of a child's PID namespace comes from as root (:func:`fork_in_pid_namespace`): a program that
+#: reads its standard input until it ends. Any of these will do (coreutils' ``cat``: in every Linux image).
+NAMESPACE_INIT = ("/usr/bin/cat", "/bin/cat")
+
+
+def namespace_init() -> str | None:
+    """The program of :data:`NAMESPACE_INIT` this system has (None: children are isolated by :func:`isolate_child`)."""
+    return next((path for path in NAMESPACE_INIT if os.access(path, os.X_OK)), None)
+
+
+def fork_in_pid_namespace(init: str, home: int) -> tuple:
+    """``os.fork()``, the child born in a new PID namespace (as root: returning here takes ``setns``).
+
+    The namespace's init (its PID 1) is ``init`` (:func:`namespace_init`),
+    spawned without copying this process's memory (``posix_spawn``), with a
+    pipe for standard input whose other end only the caller holds. The child
+    is the namespace's PID 2 and the caller's own child, which waits for it
+    directly (no process relays how it ended). The init ends when that end is
+    closed or the caller dies, or by :func:`end_pid_namespace`; the kernel then
+    kills every process left in the namespace. The caller's next forks are
+    born in its own PID namespace again (``home``: a descriptor of its
+    ``/proc/self/ns/pid``).
+
+    Returns ``(child's pid, (init's pid, the pipe's end))`` in the caller and
+    ``(0, None)`` in the child. If the fork fails, the namespace is ended and
+    the error raised.
+    """
+    read_end, hold = os.pipe()  # (both close-on-exec: the init gets the one as its standard input only)
+    init_pid = pid = None
+    try:
+        unshare(CLONE_NEWPID)
+        try:
+            init_pid = os.posix_spawn(init, [os.path.basename(init)], {}, setsid=True, file_actions=[
+                (os.POSIX_SPAWN_DUP2, read_end, 0), (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_DUP2, 1, 2)])
+            pid = os.fork()
+        finally:
+            if pid != 0:  # (the caller, whether the fork failed or not: the child stays where it was born)
+                setns(home, CLONE_NEWPID)
+    except BaseException:
+        if init_pid is not None:
+            end_pid_namespace(init_pid, hold)
+        else:
+            os.close(hold)
+        raise
+    finally:
+        os.close(read_end)
+    if pid == 0:
+        os.close(hold)
+        return 0, None
+    return pid, (init_pid, hold)
+
+
+def end_pid_namespace(init_pid: int, hold: int) -> None:
+    """End a namespace of :func:`fork_in_pid_namespace` now: its init is killed, which kills the rest.
+
+    The init's exit completes once the caller has reaped its own child in the namespace (the kernel waits for
+    every process of the namespace to be gone), so the caller never waits for the init before that child.
+    """
+    try:
+        os.kill(init_pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        os.close(hold)
+    except OSError:
+        pass
+
+
+def enter_child_namespaces(limits: "Limits", uid) -> str:
+    """In a child of :func:`fork_in_pid_namespace` (as root): its own mount and IPC namespaces.
+
+    The mounts of :func:`isolate_child` (the tmpfs on :data:`SANDBOX`, a ``/proc`` of the child's PID
+    namespace, the host's unmounted) without its two extra processes. Returns the working folder.
+    """
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the zygote died: nothing of ours stays
+    unshare(CLONE_NEWNS | CLONE_NEWIPC)
+    _mount_child_tmpfs(limits, uid)
+    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    umount(HOST_PROC, MNT_DETACH)
+    return f"{SANDBOX}/work"
+
+
 def isolate_child(limits: "Limits", uid, keep_fd: int) -> str:
-    """In a process just forked from the zygote: enter the child's own namespaces.
+    """In a process just forked from the zygote: enter the child's own namespaces (``userns`` mode, or root
+    without :func:`namespace_init`).
 
     Forks twice. This process (*A*, outside) unshares mount, PID and IPC
     namespaces, mounts the child's tmpfs on :data:`SANDBOX` (``work/``,

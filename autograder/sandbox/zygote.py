@@ -153,6 +153,11 @@ def describe_status(status) -> dict:
     return {"ended": "exit", "exitcode": os.waitstatus_to_exitcode(status)}
 
 
+def _running(child: dict) -> dict:
+    """What the zygote keeps of a slot's running child (one of :meth:`ZygoteServer._fork`)."""
+    return {"pid": child["pid"], "workdir": child["workdir"], "namespace": child["namespace"]}
+
+
 class ZygoteServer:
     """The zygote's side of the control protocol (see the module's docstring); the grader's side, its
     client, is :class:`autograder.engine.zygote_parent.Zygote`."""
@@ -168,18 +173,20 @@ class ZygoteServer:
         self.ctrl = ctrl
         self.killer = None
         self.killer_pid = None
-        self.slots = {}  # slot -> {"pid", "workdir"} of its running child
+        self.slots = {}  # slot -> {"pid", "workdir", "namespace"} of its running child
         self.statuses = {}  # pid of a slot child -> wait status
         self.wanted = set()  # pids of slot children whose status is still wanted
         self.nproc_base = 0
         self.workroot = None
-        self.spares = {}  # slot -> a child forked in advance: {"pid", "sock", "workdir", "limits"}
+        self.spares = {}  # slot -> a child forked in advance: {"pid", "sock", "workdir", "namespace", "limits"}
         self.last_limits = {}  # slot -> limits of its last spawn
         self.after = None  # work to do once the current answer is sent
         self.uid_locks = []
         self.networks = []  # slot -> descriptor of its network namespace (root, userns)
         self.no_namespaces = ""  # why root's namespaces are refused (uid mode)
         self.rulesets = {}  # slot -> its Landlock ruleset (uid mode, built by :meth:`arm`)
+        self.namespace_init = None  # root mode: the program a child's PID namespace starts with (else None)
+        self.home_pid_ns = None  # root mode: a descriptor of our own PID namespace
         self.landlock = (0, "")  # (ABI version, why none) (uid mode)
         self.network_filter = False  # the seccomp filter can be installed (uid mode)
         self.hide, self.needed = [], []
@@ -242,6 +249,10 @@ class ZygoteServer:
             report["pidns"] = report["ipcns"] = True
             report["hidden"] = list(self.hide)  # like everything outside the view
             self.networks = sandbox.slot_networks(int(msg.get("slots", 1)))
+            if self.mode == "root":  # (in the view: the program must be found there)
+                self.namespace_init = sandbox.namespace_init()
+                self.home_pid_ns = os.open(f"{sandbox.PROC}/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+            report["pid_namespace_init"] = self.namespace_init or "the child's outer parent"
             report["netns"] = "one per slot"
             report["files"], report["network"] = "view", "namespace"
         else:
@@ -401,12 +412,14 @@ class ZygoteServer:
                     pass
         return count + 64
 
-    def _fork(self, slot: int, limits: dict):
-        """Fork a confined child for ``slot``: ``(pid, our end of its socket, workdir)``.
+    def _fork(self, slot: int, limits: dict) -> dict:
+        """Fork a confined child for ``slot``: ``{"pid", "sock" (our end of its socket), "workdir", "namespace"}``.
 
-        In ``root`` and ``userns`` modes the pid is that of the child's outer
-        parent (*A* of :func:`.sandbox.isolate_child`), which ends the way the
-        child did.
+        As root the pid is the child's, in a PID namespace whose init is
+        ``namespace`` (``(pid, descriptor)``: :func:`.sandbox.end_pid_namespace`);
+        in ``userns`` mode (and as root without :func:`.sandbox.namespace_init`)
+        it is that of the child's outer parent (*A* of
+        :func:`.sandbox.isolate_child`), which ends the way the child did.
         """
         from autograder.sandbox import child  # (loaded by init, in _warm_imports: see there)
 
@@ -421,7 +434,10 @@ class ZygoteServer:
         if self.mode in ("uid", "weak"):
             workdir = sandbox.fresh_workdir(os.path.join(self.workroot, str(slot)), uid, self.serial)
         ours, theirs = socket.socketpair()
-        pid = os.fork()
+        if self.namespace_init is None:
+            pid, namespace = os.fork(), None
+        else:
+            pid, namespace = sandbox.fork_in_pid_namespace(self.namespace_init, self.home_pid_ns)
         if pid == 0:
             fd = -1
             try:
@@ -437,7 +453,9 @@ class ZygoteServer:
                 inherited = [s for s in (self.ctrl, self.killer, ours) if s is not None]
                 inherited += [s for _, s in self.uid_locks] + [sp["sock"] for sp in self.spares.values()]
                 child._dispose(fd, inherited)
-                if self.mode in ("root", "userns"):
+                if self.namespace_init is not None:
+                    workdir = sandbox.enter_child_namespaces(lim, uid)
+                elif self.mode in ("root", "userns"):
                     workdir = sandbox.isolate_child(lim, uid, fd)
                 report = {"mode": self.mode, **layers, **({"cgroup": applied} if applied else {})}
                 child.serve(fd, uid, lim, workdir, self.shell, self.tools, (), self.nproc_base,
@@ -451,15 +469,14 @@ class ZygoteServer:
                 os._exit(71)
         theirs.close()
         self.wanted.add(pid)
-        return pid, ours, workdir
+        return {"pid": pid, "sock": ours, "workdir": workdir, "namespace": namespace}
 
     def prefork(self, slot: int):
         """Fork the slot's next child now, while the parent is busy elsewhere."""
         limits = self.last_limits.get(slot)
         if limits is None or slot in self.spares or slot in self.slots or self.no_prefork:
             return
-        pid, sock, workdir = self._fork(slot, limits)
-        self.spares[slot] = {"pid": pid, "sock": sock, "workdir": workdir, "limits": limits}
+        self.spares[slot] = {**self._fork(slot, limits), "limits": limits}
 
     def spawn(self, msg, fds):
         """A confined child for the slot (the spare forked in advance when there is one).
@@ -480,16 +497,14 @@ class ZygoteServer:
             self._discard_spare(slot, spare)
             spare = None
         if spare is None:
-            pid, sock, workdir = self._fork(slot, limits)
-        else:
-            pid, sock, workdir = spare["pid"], spare["sock"], spare["workdir"]
+            spare = self._fork(slot, limits)
         self.last_limits[slot] = limits
-        self.slots[slot] = {"pid": pid, "workdir": workdir}
-        return {"pid": pid}, [sock]
+        self.slots[slot] = _running(spare)
+        return {"pid": spare["pid"]}, [spare["sock"]]
 
     def _discard_spare(self, slot, spare):
         spare["sock"].close()
-        self.slots[slot] = {"pid": spare["pid"], "workdir": spare["workdir"]}
+        self.slots[slot] = _running(spare)
         self.kill({"slot": slot}, prefork=False)
 
     def uid_of(self, slot: int):
@@ -536,7 +551,7 @@ class ZygoteServer:
     def _kill_tree(self, pid):
         """Kill a child and everything it started (``weak``), or everything inside its PID namespace.
 
-        In the namespaced modes ``pid`` is the child's outer parent A, and its
+        In ``userns`` mode ``pid`` is the child's outer parent A, and its
         child B is the namespace's init: everything below B is killed, then B
         reports how the child ended and exits (the kernel kills what is left
         of the namespace), then A exits the same way.
@@ -573,6 +588,8 @@ class ZygoteServer:
             clean = True
         if self.mode not in sandbox.UID_MODES:
             clean = self._kill_tree(pid) and clean
+        if info["namespace"] is not None:  # (the child is reaped below or by reap(); its init after it)
+            sandbox.end_pid_namespace(*info["namespace"])
         status = None
         if msg.get("wait"):
             if pid not in self.statuses:
@@ -597,7 +614,7 @@ class ZygoteServer:
             del self.spares[slot]
             spare["sock"].close()
             if slot not in self.slots:
-                self.slots[slot] = {"pid": spare["pid"], "workdir": spare["workdir"]}
+                self.slots[slot] = _running(spare)
         for slot in list(self.slots):
             try:
                 self.kill({"slot": slot, "verify": True, "wait": True}, prefork=False)
@@ -655,6 +672,7 @@ def main(argv=None, zygote=ZygoteServer) -> int:
     """Serve the control socket ``--fd N`` with ``zygote`` (the class; tests pass a subclass) until ``exit``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     fd = int(argv[argv.index("--fd") + 1])
+    os.set_inheritable(fd, False)  # (what the zygote spawns, a namespace's init, gets none of its descriptors)
     ctrl = socket.socket(fileno=fd)
     try:
         sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
