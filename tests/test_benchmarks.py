@@ -3,10 +3,13 @@
 Timings are machine- and load-dependent: nothing here asserts on them.
 """
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from autograder.model.course import ALL_FUNCTIONS
 
@@ -45,4 +48,16 @@ def test_the_purity_reading_benchmark_prints_its_ratio():
     assert re.search(rf"^static reading \(forbidden uses\): {NUMBER} ms per notebook", proc.stdout, re.M), proc.stdout
     assert re.search(rf"^purity reading \(in-place writes\): {NUMBER} ms per notebook", proc.stdout, re.M), proc.stdout
     ratio = re.search(rf"^purity/static: {NUMBER}x$", proc.stdout, re.M)
+    assert ratio and float(ratio.group(1)) > 0, proc.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="makes PID namespaces and returns from them: root only (CI runs as root)")
+def test_the_child_forks_benchmark_prints_both_ways_and_their_ratio():
+    """benchmarks/child_forks.py (a few rounds): milliseconds per child made each way and their ratio."""
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "child_forks.py"), "--rounds", "6"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    for way in ("outer parent", "thin init"):
+        assert re.search(rf"^{way}: {NUMBER} ms per child \({NUMBER} CPU ms\)$", proc.stdout, re.M), proc.stdout
+    ratio = re.search(rf"^outer parent/thin init: {NUMBER}x$", proc.stdout, re.M)
     assert ratio and float(ratio.group(1)) > 0, proc.stdout
