@@ -481,3 +481,24 @@ def test_as_root_a_zygote_that_dies_takes_its_childrens_namespaces_with_it(env):
             described({init, child.pid} | inside)
     finally:
         zygote.close()
+
+
+def test_a_slots_process_limit_counts_the_submissions_processes_and_only_ours_beside_them(env):
+    """The slot's cgroup allows the submission ``nproc`` processes, plus those of ours in the group with it: none
+    as root (the namespace's init is outside it), the outer parent and the init in ``userns`` mode."""
+    report = env.zygote.sandbox["cgroup"]
+    if not report.get("available"):
+        pytest.skip(f"no cgroups here: {report.get('why')}")
+    child = env.zygote.spawn(1, FAST)
+    try:
+        folder = report["paths"]["v2" if report["version"] == 2 else "pids"]
+        with open(os.path.join(folder, "slot1", "pids.max")) as fh:
+            allowed = int(fh.read())
+        with open(os.path.join(folder, "slot1", "cgroup.procs")) as fh:
+            members = [int(p) for p in fh.read().split()]
+    finally:
+        child.close()
+        env.zygote.kill(1)
+    ours = 2 if env.zygote.sandbox["mode"] == "userns" else 0
+    assert allowed == FAST.nproc + ours
+    assert len(members) == 1 + ours, described(members)

@@ -178,21 +178,23 @@ class Cgroups:
             os.close(fd)
 
     # -- per spawn -------------------------------------------------------------
-    def limit(self, slot: int, memory_mb: int, nproc: int) -> dict:
+    def limit(self, slot: int, memory_mb: int, nproc: int, trusted: int) -> dict:
         """Set the slot's limits (memory over all its processes, process count, one CPU).
 
-        Returns what applies (``{}`` without cgroups). ``nproc`` gets 2 more for
-        the child's two trusted parents in its namespaces.
+        Returns what applies (``{}`` without cgroups). The process count is
+        ``nproc`` and the ``trusted`` processes of ours that share the group
+        with the child (``userns`` mode: its outer parent and its namespace's
+        init, :func:`.confine.isolate_child`; else none).
         """
         if not self.report.get("available"):
             return {}
-        key = (memory_mb, nproc)
-        applied = {"cgroup": f"v{self.version}", "memory_mb": int(memory_mb), "pids": int(nproc) + 2,
+        key = (memory_mb, nproc, trusted)
+        applied = {"cgroup": f"v{self.version}", "memory_mb": int(memory_mb), "pids": int(nproc) + trusted,
                    "cpus": 1.0}
         if self._limits.get(slot) == key:
             return applied
         fds = self.groups[slot].fds
-        memory, pids = str(int(memory_mb) * 1024 * 1024), str(int(nproc) + 2)
+        memory, pids = str(int(memory_mb) * 1024 * 1024), str(int(nproc) + trusted)
         if self.version == 2:
             self._write(fds["v2"], "memory.max", memory)
             try:

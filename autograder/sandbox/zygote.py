@@ -426,7 +426,8 @@ class ZygoteServer:
         uid = self.uid_of(slot)
         lim = sandbox.Limits.from_dict(limits)
         try:
-            applied = self.cgroups.limit(slot, lim.memory_mb, lim.nproc) if self.mode != "weak" else {}
+            trusted = 2 if self.mode in ("root", "userns") and self.namespace_init is None else 0  # (A and B)
+            applied = self.cgroups.limit(slot, lim.memory_mb, lim.nproc, trusted) if self.mode != "weak" else {}
         except OSError as exc:  # the per-process limits still hold; the results say what did not apply
             applied = {"cgroup": f"not applied: {exc}"}
         workdir = None
