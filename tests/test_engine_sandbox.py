@@ -425,14 +425,16 @@ def namespace_init_of(zygote_pid: int, child_pid: int):
     return None
 
 
-def wait_until_gone(zygote, pids, within=5.0) -> list:
-    """Wait until none of ``pids`` exists (the zygote reaps at each request); those still there."""
+def left_after(pids, ended=(None,), poke=None, within=5.0) -> list:
+    """Wait until the state of each of ``pids`` is in ``ended`` (None: no such process, "Z": a zombie), calling
+    ``poke`` between looks (a zygote's request: it reaps at each); those still not ended after ``within`` s."""
     deadline = time.monotonic() + within
     while True:
-        left = [p for p in pids if sandbox.proc_state(p) is not None]
+        left = [p for p in pids if sandbox.proc_state(p) not in ended]
         if not left or time.monotonic() > deadline:
             return left
-        zygote.slot_processes(0)
+        if poke is not None:
+            poke()
         time.sleep(0.02)
 
 
@@ -456,7 +458,7 @@ def test_as_root_a_childs_pid_namespace_begins_with_a_thin_init_holding_only_its
         env.zygote.kill(1)
     assert facts == {"pid": 2, "init": "cat\0", "pids": [1, 2]}
     assert sorted(fds) == [0, 1, 2] and fds[0].startswith("pipe:") and fds[1] == fds[2] == "/dev/null", fds
-    assert wait_until_gone(env.zygote, [init, child.pid]) == []
+    assert left_after([init, child.pid], poke=lambda: env.zygote.slot_processes(0)) == []
 
 
 def test_as_root_a_zygote_that_dies_takes_its_childrens_namespaces_with_it(env):
@@ -473,12 +475,8 @@ def test_as_root_a_zygote_that_dies_takes_its_childrens_namespaces_with_it(env):
         inside = sandbox.descendants({child.pid, init})
         assert init is not None and inside, described(sandbox.descendants({zygote.pid}))
         os.kill(zygote.pid, 9)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and any(sandbox.proc_state(p) not in (None, "Z")
-                                                  for p in {init, child.pid} | inside):
-            time.sleep(0.02)
-        assert [p for p in {init, child.pid} | inside if sandbox.proc_state(p) not in (None, "Z")] == [], \
-            described({init, child.pid} | inside)
+        everything = sorted({init, child.pid} | inside)
+        assert left_after(everything, ended=(None, "Z")) == [], described(everything)
     finally:
         zygote.close()
 

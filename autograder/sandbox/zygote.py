@@ -425,9 +425,10 @@ class ZygoteServer:
 
         uid = self.uid_of(slot)
         lim = sandbox.Limits.from_dict(limits)
+        outer_parent = self.mode in ("root", "userns") and self.namespace_init is None  # (A and B, in the cgroup)
         try:
-            trusted = 2 if self.mode in ("root", "userns") and self.namespace_init is None else 0  # (A and B)
-            applied = self.cgroups.limit(slot, lim.memory_mb, lim.nproc, trusted) if self.mode != "weak" else {}
+            applied = (self.cgroups.limit(slot, lim.memory_mb, lim.nproc, 2 if outer_parent else 0)
+                       if self.mode != "weak" else {})
         except OSError as exc:  # the per-process limits still hold; the results say what did not apply
             applied = {"cgroup": f"not applied: {exc}"}
         workdir = None
@@ -454,10 +455,10 @@ class ZygoteServer:
                 inherited = [s for s in (self.ctrl, self.killer, ours) if s is not None]
                 inherited += [s for _, s in self.uid_locks] + [sp["sock"] for sp in self.spares.values()]
                 child._dispose(fd, inherited)
-                if self.namespace_init is not None:
-                    workdir = sandbox.enter_child_namespaces(lim, uid)
-                elif self.mode in ("root", "userns"):
+                if outer_parent:
                     workdir = sandbox.isolate_child(lim, uid, fd)
+                elif self.namespace_init is not None:  # (root: forked into its PID namespace already)
+                    workdir = sandbox.enter_child_namespaces(lim, uid)
                 report = {"mode": self.mode, **layers, **({"cgroup": applied} if applied else {})}
                 child.serve(fd, uid, lim, workdir, self.shell, self.tools, (), self.nproc_base,
                             caps=self.mode == "userns", report=report, extend=self.extend_child)
