@@ -580,7 +580,7 @@ ATTACKS = (
 # ---------------------------------------------------------------------------------------------------------------
 # The child's word: a function that modifies its input in place except when it sees it is being graded.
 # What a child reports about itself (an argument changed in place) cannot be the only evidence of purity; the
-# purity cell is judged from the source in the trusted process too (autograder/checks/inplace.py).
+# purity cell also rests on what the source certainly writes, read in the trusted process (autograder/reading/).
 
 #: How a submission can tell it is being graded, each a condition in Python over ``sys``, ``os``, ``inspect``.
 GRADED_WHEN = {

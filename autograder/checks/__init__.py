@@ -21,9 +21,9 @@ import json
 
 from autograder.checks import nbgrader_kernel
 from autograder.checks.evaluate import LocalTarget, evaluate
-from autograder.checks.inplace import InPlaceReader
 from autograder.model.course import FUNCTIONS, PROBLEM_SETS, RELEASE, ROOT, problem_set_of
 from autograder.model.notebook import cell_text
+from autograder.reading.notebook import NotebookReading
 from autograder.sandbox import guard
 
 __all__ = ["all_checks", "checks_for", "get_check", "run_check"]
@@ -88,7 +88,7 @@ def run_check(grade_id: str, namespace: dict) -> None:
 
 
 def _kernel_source(grade_id: str):
-    """The cells this IPython kernel ran so far, read for purity (:class:`~autograder.checks.inplace.InPlaceReader`),
+    """The cells this IPython kernel ran so far, read for purity (:class:`~autograder.reading.notebook.NotebookReading`),
     or None outside a kernel.
 
     From the shell's input history, in order; a cell whose text is one of the course's own (a code cell of the
@@ -106,7 +106,7 @@ def _kernel_source(grade_id: str):
         return None
     ps = problem_set_of(grade_id)
     course = _course_cells(ps)
-    reader = InPlaceReader(contract=FUNCTIONS[ps])
+    reader = NotebookReading(contract=FUNCTIONS[ps])
     for index, text in enumerate(history[1:], start=1):
         if isinstance(text, str):
             reader.add(text, index=index, student=_digest(text) not in course)

@@ -191,8 +191,8 @@ class Failure:
     ``kind`` is one of ``missing``, ``forbidden``, ``raised``, ``timeout``,
     ``crashed``, ``no-raise``, ``wrong-exception``, ``type``, ``shape``,
     ``nonfinite``, ``value``, ``warning``, ``mutation`` (the call changed an
-    input, or its source may: :mod:`autograder.checks.inplace`),
-    ``unverifiable`` (the source cannot vouch for the function's purity),
+    input, or its source certainly writes one: :mod:`autograder.reading.purity`),
+    ``unverifiable`` (code that hides what runs reaches the function),
     ``lists`` (a list input ends differently from the same numbers as an
     array), ``stub`` (a property check found no working function to judge).
     """

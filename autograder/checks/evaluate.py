@@ -12,11 +12,12 @@ References come from ``solutions/`` in this (trusted) process and are cached
 for the life of the process, i.e. computed once per batch
 (:mod:`autograder.checks.references`).
 
-Purity is judged from evidence this process holds: a purity cell passes only
-when the call left its inputs unchanged **and** the target's reading of the
-source (:meth:`Target.writes`, :mod:`autograder.checks.inplace`) finds no
-way for the function to write through an array or list argument of that
-probe; the child's own report of a change is never the only evidence.
+Purity is lost only on evidence: the call changed an input (the call's own
+comparison), or the target's reading of the source (:meth:`Target.writes`,
+:mod:`autograder.reading.purity`) finds a statement that certainly writes
+through an array or list argument of that probe, or code that hides what runs
+reaching the function. Where the reading is unsure, the function keeps the
+cell.
 
 Errors are carried forward (:func:`~autograder.checks.callees.carried_callees`): while a probe calls
 the function under test, its calls of the problem set's other contract
@@ -40,7 +41,7 @@ from autograder.sandbox.forbidden_walk import forbidden_uses
 from autograder.checks import shown
 from autograder.checks.callees import answer_for_stub, carried_callees
 from autograder.checks.references import reference
-from autograder.checks.inplace import Reading
+from autograder.reading.purity import Reading
 from autograder.checks.compare import compare, compare_nonfinite
 from autograder.checks.check import Check, CheckResult, Failure, Hint, Probe, Within
 from autograder.model.course import GRADE_CELLS, problem_set_of_function
@@ -61,8 +62,8 @@ class Target(Protocol):
         :class:`~autograder.sandbox.carry_forward.CalleeStubs`)."""
 
     def writes(self, function: str) -> Reading | None:
-        """What the submission's source says ``function`` may do to its arguments
-        (:class:`~autograder.checks.inplace.Reading`), or None when this target holds no source."""
+        """The purity evidence the submission's source holds for ``function``
+        (:class:`~autograder.reading.purity.Reading`), or None when this target holds no source."""
 
 
 class LocalTarget:
@@ -71,7 +72,7 @@ class LocalTarget:
     Carried-forward calls go through the engine's wire codec both ways, as
     they do between the engine's child and parent, so that both targets hand
     the function under test the same values. ``source``: an
-    :class:`~autograder.checks.inplace.InPlaceReader` of the cells that made
+    :class:`~autograder.reading.notebook.NotebookReading` of the cells that made
     the namespace (purity is then judged from it too, as the engine does);
     without one, purity rests on the call alone (checks' own unit tests).
     """
@@ -204,7 +205,7 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
     (:attr:`Probe.uses`), which have passed already; ``reading`` what the
     source says the function may do to its arguments (a check with
     ``no_mutation`` fails when it may write through an array or list argument
-    of this probe, or cannot vouch for the function: :meth:`Reading.verdict`).
+    of this probe, or code that hides what runs reaches it: :meth:`Reading.verdict`).
     For a hidden probe,
     the student's own text (exception class and message, warning text, type
     names) is shown only as far as :mod:`shown` allows.
@@ -269,7 +270,7 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
 
 
 def _purity(check: Check, probe: Probe, outcome: _invoke.Outcome, reading: Reading | None, fail):
-    """The inputs are left alone: the call changed none of them, and the source cannot write through one."""
+    """The inputs are left alone: the call changed none of them, and the source certainly writes through none."""
     if not check.no_mutation:
         return None
     if outcome.mutated:

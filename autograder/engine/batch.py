@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.checks import checks_for
-from autograder.checks.inplace import load_tables
+from autograder.reading.library import load_tables
 from autograder.checks.references import reference
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
 from autograder.engine import reference_process

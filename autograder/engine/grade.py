@@ -24,13 +24,12 @@ from dataclasses import dataclass
 
 from autograder.checks.circles import circle, circle_result
 from autograder.checks.evaluate import evaluate
-from autograder.checks.inplace import InPlaceReader
 from autograder.engine import reference_process
 from autograder.model.course import function_of
 from autograder.engine.execute import CellRun, Session
 from autograder.engine.remote_target import RemoteTarget
 from autograder.model.notebook import SourceNotebook, Unreadable, load_submission
-from autograder.engine import static
+from autograder.reading.notebook import NotebookReading, Source
 from autograder.engine.restore import rebuild
 from autograder.model.results import Execution, SubmissionResult, TestResult
 
@@ -125,25 +124,22 @@ def _runs(rebuilt) -> list:
 def _run_and_check(rebuilt, source: SourceNotebook, checks: dict, session: Session) -> _Graded:
     """Run the cells in order and evaluate each graded cell's check when the cells above it have run.
 
-    Forbidden uses, tampering flags and what the functions may write through
-    their arguments (purity) are read from the source in this process, cell by
-    cell as they run; the session is closed on return.
+    Forbidden uses, flags for a person and the purity cells' evidence are read
+    from the source in this process (:mod:`autograder.reading`), cell by cell
+    as they run; the session is closed on return.
     """
     runs = session.cells
-    sources = [static.Source(c.index, c.source, student=c.origin != "source") for c in rebuilt.cells if c.runs]
+    sources = [Source(c.index, c.source, student=c.origin != "source") for c in rebuilt.cells if c.runs]
     contract = {function_of(gid) for gid, _ in source.tests}
-    analysis = static.Notebook(contract=contract)
-    writes = InPlaceReader(contract=contract)
-    target = RemoteTarget(session, analysis, reference_process.answer, writes)
+    reading = NotebookReading(contract=contract)
+    target = RemoteTarget(session, reading, reference_process.answer)
     results, answered, read = {}, {}, 0
     try:
         for upto, grade_ids in _check_points(rebuilt.cells, dict(source.tests)):
             if upto > read:  # cells ran since the last graded cell: what they define counts from here
-                for src in sources[read:upto]:
-                    analysis.add(src)
                 session.run_cells(upto)
                 for src, run in zip(sources[read:upto], runs[read:upto]):  # (a cell that stopped early may not
-                    writes.add(src, complete=run.status == "ok")           # have bound what it defines)
+                    reading.add(src, complete=run.status == "ok")          # have bound what it defines)
                 read = upto
                 target.refresh()
             for grade_id in grade_ids:
@@ -155,7 +151,7 @@ def _run_and_check(rebuilt, source: SourceNotebook, checks: dict, session: Sessi
                 answered[grade_id] = session.answered[before:]
         session.run_cells()  # the cells below the last graded cell: their errors are reported
         for src in sources[read:]:
-            analysis.add(src)
+            reading.add(src)
     finally:
         session.close()
     for grade_id, (result, extra) in results.items():  # no credit through a circle (known once all checks ran)
@@ -163,7 +159,7 @@ def _run_and_check(rebuilt, source: SourceNotebook, checks: dict, session: Sessi
         if callee is not None:
             results[grade_id] = (circle_result(checks[grade_id], callee), extra)
     tests = [_test_result(*results[grade_id], points) for grade_id, points in source.tests]
-    return _Graded(tests, runs, session, list(analysis.flags))
+    return _Graded(tests, runs, session, list(reading.flags))
 
 
 def _why_missing(result, grade_id: str, above: list) -> str:

@@ -50,10 +50,9 @@ def calls_message(check, carry: tuple) -> bytes:
 class RemoteTarget:
     """The checks' Target protocol, answered by the session's child."""
 
-    def __init__(self, session: Session, static=None, answer=None, source=None):
+    def __init__(self, session: Session, reading=None, answer=None):
         self.session = session
-        self.static = static  # a static.Notebook: forbidden uses read from the source, in this process
-        self.source = source  # a checks.inplace.InPlaceReader: what the source may write, read in this process
+        self.reading = reading  # a reading.notebook.NotebookReading: the source read in this process
         session.answer = answer  # callees.answer_for_stub: errors carried forward (see Session._receive)
         self._defined = {}
         self._forbidden = {}
@@ -116,17 +115,17 @@ class RemoteTarget:
                 reply = self.session.request({"op": "forbidden", "function": function, "names": list(names),
                                               "skip": list(skip)})
             except (ChildError, GaveUp):
-                return self.static.uses(function, names, skip) if self.static is not None else ()
+                return self.reading.uses(function, names, skip) if self.reading is not None else ()
             used = reply.get("used", [])
             found = set(u for u in used if u in names) if isinstance(used, list) else set()
-            if self.static is not None:
-                found.update(self.static.uses(function, names, skip))
+            if self.reading is not None:
+                found.update(self.reading.uses(function, names, skip))
             self._forbidden[key] = tuple(sorted(found))
         return self._forbidden[key]
 
     def writes(self, function: str):
-        """What the source says ``function`` may do to its arguments (read here, never in the child)."""
-        return self.source.reading(function) if self.source is not None else None
+        """The purity evidence the source holds for ``function`` (read here, never in the child)."""
+        return self.reading.reading(function) if self.reading is not None else None
 
     def call(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> Outcome:
         count, status, message = self._strikes.get(function, (0, "", ""))

@@ -86,21 +86,21 @@ def grade(ps: str, specimen) -> dict:
 
     In process, through :class:`~autograder.checks.evaluate.LocalTarget` (no notebook, no sandbox), with the
     specimen's source read for purity as the engine reads a notebook's
-    (:class:`~autograder.checks.inplace.InPlaceReader`).
+    (:class:`~autograder.reading.notebook.NotebookReading`).
     """
     import numpy as np
 
     from autograder.checks import checks_for
     from autograder.checks.evaluate import LocalTarget, evaluate
     from autograder.checks.references import reference_function
-    from autograder.checks.inplace import InPlaceReader
     from autograder.model.course import FUNCTIONS
+    from autograder.reading.notebook import NotebookReading
 
     namespace = {"np": np, "__name__": "__main__"}
     for fn in FUNCTIONS[ps]:
         namespace[fn] = reference_function(fn)
     exec(compile(specimen.source, f"<zoo {specimen.name}>", "exec"), namespace)
-    source = InPlaceReader(contract=FUNCTIONS[ps])
+    source = NotebookReading(contract=FUNCTIONS[ps])
     for text in reference_sources(ps):  # the rest of the notebook: the course's own solution cells
         source.add(text, student=False)
     source.add(specimen.source)

@@ -1,11 +1,13 @@
-"""Forbidden calls read from the source in the parent agree with the bytecode check, and survive tampering."""
+"""The engine's static reading (autograder/reading/): forbidden calls read from the source in the parent agree with
+the bytecode check and survive tampering; what cannot be resolved is flagged; untrusted text is read within bounds.
+The attacks on this surface are tests/test_redteam_static_reading.py."""
 
 import numpy as np
 import pytest
 
 from autograder.checks import checks_for
 from autograder.sandbox.forbidden_walk import forbidden_uses
-from autograder.engine.static import Notebook, Source
+from autograder.reading.notebook import NotebookReading as Notebook, Source
 from testkit.zoo import all_specimens
 
 FORBIDDEN = ("scipy.special.softmax", "scipy.special.logsumexp", "torch")
@@ -88,7 +90,7 @@ def test_other_contract_functions_are_not_descended_into():
 
 
 FLAGGED = {
-    "import numpy as np\nname = 'soft' + 'max'\nf = getattr(np, name)": "chosen at run time",
+    "import numpy as np\nname = 'soft' + 'max'\nf = getattr(np, name)": "library attribute at run time",
     "import scipy.special as sp\nimport sys\nsys.modules['scipy.special'] = None": "sys.modules",
     "import numpy as np\nnp.array_equal = lambda *a, **k: True": "replaces a library's attribute: `numpy.array_equal`",
     "import numpy\nsetattr(numpy, 'allclose', lambda *a, **k: True)": "replaces a library's attribute",

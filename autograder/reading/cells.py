@@ -1,0 +1,167 @@
+"""One cell's text read once: as Python (IPython's escapes neutralised), its tree, its lines and its magics.
+
+Every reader of a notebook starts from :func:`read_cell`, which parses a text
+once whichever reader asks (the course's cells recur in every notebook of a
+batch). The escapes :func:`~autograder.model.pysource.python_source`
+neutralised are listed as :class:`Magic` lines: ``%time``-like magics run the
+rest of their line as Python (read as the cell's own code by the readers), a
+magic inside a function is code the reading does not see there, and the others
+run code of IPython's. A cell that is not Python at all may be a cell magic
+(``%%bash``, ``%%writefile``), named in :attr:`Cell.cell_magic`.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from autograder.model.pysource import nodes, parse, python_source
+
+#: IPython line magics that run no code of the notebook's.
+QUIET_MAGICS = frozenset({"matplotlib", "config", "precision", "pwd", "who", "whos", "who_ls", "ls", "pip",
+                          "conda", "env", "pdoc", "pinfo", "pinfo2", "psearch", "lsmagic", "magic", "page",
+                          "history", "xmode", "colors", "autocall", "automagic", "doctest_mode", "pprint"})
+#: IPython magics that run the rest of their line as Python.
+CODE_MAGICS = frozenset({"time", "timeit", "prun", "capture"})
+#: Cell magics that run nothing (they display their text).
+DISPLAY_CELL_MAGICS = frozenset({"html", "HTML", "latex", "markdown", "svg", "javascript", "js"})
+#: Options before the code of ``%timeit -n 10 -r 3 f()`` (and ``%prun -s cumulative f()``).
+_MAGIC_OPTIONS = re.compile(r"^(?:-[A-Za-z]\S*(?:\s+[\w.]+(?=\s)(?!\s*=))?\s+)*")
+_MAGIC = re.compile(r"^(\s*)(?:[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*)?([!%]{1,2})\s*([A-Za-z_]\w*)?(.*)$")
+#: Cells read are kept, most recently used last, up to this many characters in all: the course's cells (570 kB
+#: over the six problem sets, data cells of up to 78 kB among them) recur in every notebook of a batch, and
+#: their trees are what the readers' caches compare.
+CACHED_CHARS = 1_500_000
+_CELLS: "OrderedDict[str, Cell]" = OrderedDict()
+_CELLS_LOCK = threading.Lock()
+_cached_chars = [0]
+
+
+@dataclass(frozen=True)
+class Magic:
+    """An IPython magic line of a Python cell: its line, name, the code after it (``%time`` …), and where it sits:
+    ``inside`` is the top-level function whose body holds it, the cell's module when it sits in another function
+    (a method, a lambda), None outside functions."""
+
+    line: int
+    name: str
+    code: str
+    inside: ast.AST | None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell's text as the readers see it: ``tree`` None when it is not Python (``cell_magic`` then names the
+    cell magic it starts with, if any); ``size`` the nodes of its tree (the steps reading it costs)."""
+
+    text: str
+    tree: ast.Module | None
+    lines: tuple = ()
+    size: int = 0
+    magics: tuple = ()
+    cell_magic: str = ""
+
+
+def read_cell(text: str) -> Cell:
+    """:class:`Cell` of ``text``, read once per text while it is among the :data:`CACHED_CHARS` last read."""
+    with _CELLS_LOCK:
+        found = _CELLS.get(text)
+        if found is not None:
+            _CELLS.move_to_end(text)
+            return found
+    found = _read(text)
+    with _CELLS_LOCK:
+        if text not in _CELLS and len(text) <= CACHED_CHARS // 8:
+            _CELLS[text] = found
+            _cached_chars[0] += len(text)
+            while _cached_chars[0] > CACHED_CHARS:
+                _cached_chars[0] -= len(_CELLS.popitem(last=False)[0])
+    return found
+
+
+def _read(text: str) -> Cell:
+    code = python_source(text)
+    tree = None if code is None else parse(code)
+    if tree is None:
+        first = next((line.strip() for line in text.split("\n") if line.strip()), "")
+        name = (first[2:].split() or [""])[0] if first.startswith("%%") and code is None else ""
+        return Cell(text, None, cell_magic=name)
+    every = nodes(tree)
+    return Cell(text, tree, tuple(code.split("\n")), len(every), _magics(text, code, tree, every))
+
+
+def _magics(text: str, code: str, tree, every: list) -> tuple:
+    """The magic lines of a cell (those :func:`python_source` neutralised; a line inside a string is not one;
+    shell commands, ``!ls``, run a program, no Python of the notebook's, and are left out)."""
+    raw, read = text.split("\n"), code.split("\n")
+    if len(raw) != len(read):  # (IPython's own transformer changed the lines: every escape line counts)
+        changed = [i for i, line in enumerate(raw, start=1) if _MAGIC.match(line)]
+    else:
+        changed = [i for i, (a, b) in enumerate(zip(raw, read, strict=True), start=1) if a != b]
+    if not changed:
+        return ()
+    strings = [(n.lineno, n.end_lineno) for n in every if isinstance(n, ast.Constant)
+               and isinstance(n.value, (str, bytes)) and n.end_lineno and n.end_lineno > n.lineno]
+    functions = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    inner = [n for n in every if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
+    out = []
+    for number in changed:
+        if any(start < number <= end for start, end in strings):
+            continue
+        m = _MAGIC.match(raw[number - 1])
+        if m is None or m.group(2).startswith("!"):
+            continue
+        if any(n.lineno <= number <= n.end_lineno for n in inner):
+            inside = next((n for n in functions if n.lineno <= number <= n.end_lineno), tree)
+        else:
+            inside = None
+        out.append(Magic(number, m.group(3) or "", _MAGIC_OPTIONS.sub("", m.group(4).strip(), count=1), inside))
+    return tuple(out)
+
+
+def top_level_parts(statements):
+    """``(parts, def)`` for each top-level statement (blocks descended into): a function's body comes apart from its
+    decorators, defaults and annotations (``def`` is that function), everything else whole (``def`` None)."""
+    todo = list(reversed(statements))
+    while todo:
+        node = todo.pop()
+        blocks = blocks_of(node)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args
+            outer = list(node.decorator_list) + list(args.defaults) + [d for d in args.kw_defaults if d] + [
+                a.annotation for a in args.posonlyargs + args.args + args.kwonlyargs if a.annotation] + (
+                [node.returns] if node.returns else [])
+            yield [ast.Expr(e) for e in outer], None
+            yield list(node.body), node
+        elif blocks:
+            head = [getattr(node, name) for name in ("test", "iter", "target", "subject") if getattr(node, name, None)]
+            head += list(getattr(node, "items", []))
+            head += [h for h in getattr(node, "handlers", []) if h.type is not None]
+            head += [case.pattern for case in getattr(node, "cases", [])]
+            yield head, None
+            for block in blocks:
+                todo.extend(reversed(block))
+        else:
+            yield [node], None
+
+
+def blocks_of(node) -> list:
+    """The statement lists inside a compound statement (not a def's or a class's)."""
+    if isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While)):
+        return [node.body, node.orelse]
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        return [node.body]
+    if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+        return [node.body, node.orelse, node.finalbody] + [h.body for h in node.handlers]
+    if type(node).__name__ == "Match":
+        return [case.body for case in node.cases]
+    return []
+
+
+def short(text: str, most: int = 80) -> str:
+    """``text`` on one line, cut to ``most`` characters (a line of code shown to a student)."""
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[: most - 1] + "…"

@@ -1,0 +1,257 @@
+"""What in one student's cell the grader notes: the constructs of the one table, and the facts they rest on.
+
+One walk of a cell's tree (:func:`read_flags`) finds each use of a name of
+:data:`~autograder.reading.names.OPAQUE` (through the notebook's imports and
+aliases as they stand above the cell), the constructs beside it (a library
+attribute chosen at run time or replaced, a module imported by a computed
+name or one whose code the grader does not read, ``/proc`` paths, IPython
+magics that run code), each as a :class:`Flag` with its line and the
+top-level function whose body holds it; and the facts the notebook's reading
+combines across cells: the names used other than by calling them (a function
+handed around may run at any time), the names rebound where the code does
+not show it (``global`` in a function, an attribute set from outside), the
+first file the cell writes and the modules it imports that are not loaded
+before the notebook runs. The result depends only on the cell's text and the
+aliases above it, so it is kept per pair: a cell every notebook shares is
+walked once per batch.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import threading
+from dataclasses import dataclass
+
+from autograder.model.pysource import import_names
+from autograder.reading.cells import CODE_MAGICS, QUIET_MAGICS, Cell, read_cell, short, top_level_parts
+from autograder.reading.definitions import Definitions
+from autograder.reading.names import (COMPUTED_ATTRIBUTE, COMPUTED_IMPORT, KNOWN_PACKAGES, LIBRARY_REPLACED,
+                                      LIBRARY_ROOTS, LOADED_MODULES, OPAQUE, PROC_PATHS, PROC_READ, UNKNOWN_MODULE,
+                                      Opaque, opaque_attribute, opaque_name)
+
+#: File writes (a module the notebook wrote could then be imported under a library's name): library functions …
+_FILE_WRITERS = ("shutil.", "os.rename", "os.replace", "os.symlink", "os.link", "os.open", "os.write", "os.mkfifo",
+                 "numpy.save", "numpy.savez", "numpy.savetxt", "zipfile.", "tarfile.", "tempfile.", "io.open",
+                 "codecs.open", "pathlib.")
+#: … and methods whose names say so (``open`` with a mode that writes is looked at on its own).
+_FILE_WRITING_METHODS = frozenset({"write_text", "write_bytes", "tofile", "extractall", "symlink_to", "hardlink_to",
+                                   "rename", "touch", "mkdir"})
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One construct noted in a cell: its line, why (with the construct), whether it hides what runs, and the
+    top-level function whose body holds it (``(name, line)`` of its ``def``; None elsewhere)."""
+
+    line: int
+    reason: str
+    hides: bool
+    owner: tuple | None = None
+
+
+@dataclass(frozen=True)
+class CellFlags:
+    """What :func:`read_flags` found in one cell."""
+
+    flags: tuple = ()
+    escaped: frozenset = frozenset()  # names used other than by calling them
+    rebound: tuple = ()  # (name, why): bound by `global` in a function
+    attribute_set: tuple = ()  # (name, code): an attribute of a top-level name set, or setattr on it
+    writes_file: int = 0  # the line of the first file it writes (0: none)
+    imports: tuple = ()  # (line, root) of the modules it imports that are not loaded before student code
+
+
+_READ: dict = {}
+_READ_LOCK = threading.Lock()
+#: Readings kept (by a digest of the cell's text and the aliases above it); the oldest goes first.
+MAX_CACHED = 4096
+
+
+def read_flags(cell: Cell, aliases: dict) -> CellFlags:
+    """What a student's ``cell`` does that the grader notes, given the notebook's ``aliases`` above it."""
+    if cell.tree is None:
+        return _cell_magic(cell.cell_magic)
+    key = (hashlib.blake2b(cell.text.encode("utf-8", "surrogatepass"), digest_size=16).digest(),
+           tuple(sorted(aliases.items())))
+    found = _READ.get(key)
+    if found is None:
+        found = _Walk(cell, aliases).run()
+        with _READ_LOCK:  # (the engine's worker threads share it)
+            if len(_READ) >= MAX_CACHED:
+                _READ.pop(next(iter(_READ)))
+            _READ[key] = found
+    return found
+
+
+def _cell_magic(name: str) -> CellFlags:
+    """A cell that is not Python: a cell magic (``%%writefile`` writes a file; the others but for display run code
+    the reading does not see), or a syntax error, which runs nothing."""
+    if not name or name in ("html", "HTML", "latex", "markdown", "svg", "javascript", "js"):
+        return CellFlags()
+    if name in ("writefile", "file"):
+        return CellFlags(writes_file=1)
+    return CellFlags((Flag(1, f"runs the cell magic `%%{name}`, whose code the grader does not read", True),))
+
+
+class _Walk:
+    """One walk of a cell (see :func:`read_flags`)."""
+
+    def __init__(self, cell: Cell, aliases: dict):
+        self.cell = cell
+        self.names = Definitions()
+        self.names.aliases = dict(aliases)
+        self.flags: list = []
+        self.rebound: list = []
+        self.attribute_set: list = []
+        self.writes_file = 0
+        self.imports: list = []
+        self.skip: set = set()
+
+    def run(self) -> CellFlags:
+        tree = self.cell.tree
+        escaped = self._trees(tree, 0)
+        for magic in self.cell.magics:
+            owner = (magic.inside.name, magic.inside.lineno) if isinstance(magic.inside, ast.FunctionDef) else None
+            if magic.inside is not None:
+                self.flags.append(Flag(magic.line, f"runs the IPython magic `%{magic.name}` inside a function, "
+                                                   "whose code the grader does not read there", True, owner))
+            elif magic.name in CODE_MAGICS and magic.code:
+                inner = read_cell(magic.code)
+                if inner.tree is None:
+                    self.flags.append(Flag(magic.line, f"runs `%{magic.name}` with code the grader cannot read", True))
+                else:
+                    escaped |= self._trees(inner.tree, magic.line - 1)
+            elif magic.name not in QUIET_MAGICS and magic.name not in CODE_MAGICS:
+                self.flags.append(Flag(magic.line, f"runs the IPython magic `%{magic.name}`, whose code the grader "
+                                                   "does not read", True))
+        return CellFlags(tuple(self.flags), frozenset(escaped), tuple(self.rebound), tuple(self.attribute_set),
+                         self.writes_file, tuple(self.imports))
+
+    def _trees(self, tree, offset: int) -> set:
+        """Walk one tree (a cell, or the code of a ``%time`` line at ``offset``); the names it hands around."""
+        imports: dict = {}
+        every = [n for n in ast.walk(tree)]
+        for node in every:
+            import_names(node, imports, relative=False)
+        called = {id(n.func) for n in every if isinstance(n, ast.Call)}
+        self.skip = {id(n.func) for n in every if isinstance(n, ast.Call) and n.args  # vars(x) reads x's attributes
+                     and isinstance(n.func, ast.Name) and n.func.id == "vars"}
+        escaped = {n.id for n in every if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+                   and id(n) not in called}
+        for node in every:
+            if isinstance(node, ast.Global):
+                for name in node.names:
+                    self.rebound.append((name, f"`{name}` is rebound by a function (`global {name}`, line "
+                                               f"{node.lineno + offset} of its cell)"))
+        for statement, body_of in top_level_parts(tree.body):
+            owner = (body_of.name, body_of.lineno + offset) if body_of is not None else None
+            for node in (n for part in statement for n in ast.walk(part)):
+                line = getattr(node, "lineno", 1) + offset
+                for entry, what in self._node(node, line, imports):
+                    self.flags.append(Flag(line, f"{entry.reason}: `{short(what, 60)}`", entry.hides, owner))
+        return escaped
+
+    def _node(self, node, line: int, imports: dict) -> list:
+        """``(Opaque, what)`` for one syntax node (none for most); notes the facts it shows."""
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            return self._import(node, line)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and any(
+                p in node.value[:4096] for p in PROC_PATHS):
+            return [(PROC_READ, node.value[:40])]
+        if isinstance(node, ast.Attribute):
+            return self._attribute(node, imports)
+        if isinstance(node, ast.Name) and id(node) in self.skip:
+            return []
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in imports:
+            entry = OPAQUE.get(f"builtins.{node.id}") or opaque_attribute(node.id)
+            dotted = self.names.dotted(node, imports, set())
+            found = opaque_name(dotted) if dotted else None
+            return [(entry, node.id)] if entry else [(found[1], found[0])] if found else []
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            found = opaque_name(imports[node.id])
+            return [(found[1], found[0])] if found else []
+        if isinstance(node, ast.Call):
+            return self._call(node, line, imports)
+        return []
+
+    def _import(self, node, line: int) -> list:
+        out = []
+        for dotted in _imported_modules(node):
+            root = dotted.split(".")[0]
+            if root not in KNOWN_PACKAGES:
+                out.append((UNKNOWN_MODULE, dotted))
+            elif root not in LOADED_MODULES:
+                self.imports.append((line, root))
+            found = opaque_name(dotted)
+            if found:
+                out.append((found[1], found[0]))
+                break
+        return out
+
+    def _attribute(self, node: ast.Attribute, imports: dict) -> list:
+        out = []
+        entry = opaque_attribute(node.attr)
+        if entry:
+            out.append((entry, f".{node.attr}"))
+        dotted = self.names.dotted(node, imports, set())
+        found = opaque_name(dotted) if dotted else None
+        if found and not entry:
+            out.append((found[1], found[0]))
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            if dotted:
+                out.append((_replaced(dotted), dotted))
+            elif isinstance(node.value, ast.Name):
+                self.attribute_set.append((node.value.id, short(ast.unparse(node))))
+        return out
+
+    def _call(self, node: ast.Call, line: int, imports: dict) -> list:
+        func, args, out = node.func, node.args, []
+        name = func.id if isinstance(func, ast.Name) else ""
+        if name in ("getattr", "setattr", "delattr") and args:
+            target = self.names.dotted(args[0], imports, set())
+            computed = len(args) < 2 or not isinstance(args[1], ast.Constant)
+            if target and name == "getattr" and computed:
+                out.append((COMPUTED_ATTRIBUTE, f"getattr({target}, …)"))
+            elif target and name != "getattr":
+                out.append((_replaced(target), f"{name}({target}, …)"))
+            elif name != "getattr" and isinstance(args[0], ast.Name):
+                self.attribute_set.append((args[0].id, short(ast.unparse(node))))
+        dotted = self.names.dotted(func, imports, set()) or ""
+        if name == "__import__" or dotted == "importlib.import_module":
+            module = args[0].value if args and isinstance(args[0], ast.Constant) and isinstance(
+                args[0].value, str) else None
+            if module is None:
+                out.append((COMPUTED_IMPORT, f"{name or dotted}(…)"))
+            elif module.split(".")[0] not in KNOWN_PACKAGES:
+                out.append((UNKNOWN_MODULE, module))
+        if not self.writes_file and (dotted.startswith(_FILE_WRITERS) or (
+                isinstance(func, ast.Attribute) and func.attr in _FILE_WRITING_METHODS) or (
+                name == "open" and _writes(node))):
+            self.writes_file = line
+        return out
+
+
+def _replaced(dotted: str) -> Opaque:
+    """Setting an attribute of a module: it hides what runs when the module is library code the readings trust."""
+    if dotted.split(".")[0] in LIBRARY_ROOTS:
+        return LIBRARY_REPLACED
+    return Opaque(LIBRARY_REPLACED.reason, hides=False)
+
+
+def _writes(call: ast.Call) -> bool:
+    """``open(…)`` with a mode that writes, or one the reading cannot tell."""
+    mode = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "mode"), None)
+    if mode is None:
+        return False
+    if isinstance(mode, ast.Constant) and isinstance(mode.value, str):
+        return any(c in mode.value for c in "wax+")
+    return True
+
+
+def _imported_modules(node) -> list:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if node.level:
+        return ["." * node.level + (node.module or "")]
+    return [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names if a.name != "*"]
