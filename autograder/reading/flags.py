@@ -161,16 +161,14 @@ class _Walk:
             return [(PROC_READ, node.value[:40])]
         if isinstance(node, ast.Attribute):
             return self._attribute(node, imports)
-        if isinstance(node, ast.Name) and id(node) in self.skip:
-            return []
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in imports:
-            entry = OPAQUE.get(f"builtins.{node.id}") or opaque_attribute(node.id)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in self.skip:
             dotted = self.names.dotted(node, imports, set())
             found = opaque_name(dotted) if dotted else None
-            return [(entry, node.id)] if entry else [(found[1], found[0])] if found else []
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            found = opaque_name(imports[node.id])
-            return [(found[1], found[0])] if found else []
+            if found or node.id in imports:
+                return [(found[1], found[0])] if found else []
+            entry = OPAQUE.get(f"builtins.{node.id}") or (
+                opaque_attribute(node.id) if node.id.startswith("__") else None)  # (`__builtins__` as a name)
+            return [(entry, node.id)] if entry else []
         if isinstance(node, ast.Call):
             return self._call(node, line, imports)
         return []
