@@ -1,7 +1,7 @@
 """A notebook cell as Python: IPython's escapes neutralised, parsed within bounds, trees cached.
 
 Read by the trusted side, never executed: the engine's static analysis
-(:mod:`autograder.engine.static`) and the similarity report
+(:mod:`autograder.reading`) and the similarity report
 (:mod:`autograder.similarity`) read a submission's cells through
 :func:`python_source` and :func:`parse`. Both are linear in the cell's length
 but for IPython's own transformer, which only small cells reach

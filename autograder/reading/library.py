@@ -43,6 +43,15 @@ VIEW_METHODS = frozenset({"view", "reshape", "ravel", "transpose", "swapaxes", "
 ITEM_METHODS = frozenset({"__getitem__", "get", "pop", "__next__"})
 #: Attributes of an array that are views of it.
 VIEW_ATTRIBUTES = frozenset({"T", "mT", "real", "imag", "flat", "base", "data"})
+#: Special methods that are plainly reads (any other ``__x__`` called on an argument counts as a write).
+READING_SPECIALS = frozenset({
+    "__len__", "__getitem__", "__contains__", "__iter__", "__reversed__", "__array__", "__copy__", "__deepcopy__",
+    "__repr__", "__str__", "__format__", "__bool__", "__float__", "__int__", "__index__", "__hash__", "__eq__",
+    "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__add__", "__sub__", "__mul__", "__truediv__",
+    "__floordiv__", "__mod__", "__pow__", "__matmul__", "__neg__", "__pos__", "__abs__", "__radd__", "__rsub__",
+    "__rmul__", "__rtruediv__", "__rpow__", "__rmatmul__", "__sizeof__", "__enter__", "__exit__", "__array_wrap__",
+    "__next__",
+})
 #: ndarray methods with an output argument: its position among the method's positional arguments.
 METHOD_OUT_POSITION = {
     "all": 1, "any": 1, "argmax": 1, "argmin": 1, "choose": 1, "clip": 2, "compress": 2, "cumprod": 2,

@@ -31,15 +31,14 @@ problem set is judged in its own purity cell (its calls are answered by the
 reference while graded), so it is not read here.
 
 Bounded: each step is paid for (:mod:`autograder.reading.budget`), calls are
-followed :data:`MAX_CALL_DEPTH` deep, values nest at most :data:`MAX_NESTING`
-levels (deeper items are folded into their container), so loops reach a fixed
-point; past a bound the reading stops and says so.
+followed :data:`MAX_CALL_DEPTH` deep, values are finitely many
+(:mod:`autograder.reading.values`), so loops reach a fixed point; past a bound
+the reading stops and says so.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -47,104 +46,15 @@ from autograder.reading import library as lib
 from autograder.reading.budget import OutOfBudget
 from autograder.reading.cells import short
 from autograder.reading.purity import Signature, Write
+from autograder.reading.values import FRESH, Fn, Value, container, element, join, join_env, reach
 
 #: Calls of the notebook's functions are followed this deep.
 MAX_CALL_DEPTH = 12
-#: Items of items of … are told apart this deep (deeper ones are folded into their container).
-MAX_NESTING = 4
 #: Loops are read again until nothing changes, at most this many times.
 MAX_LOOP_ROUNDS = 20
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
               ast.Pow: "**", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&",
               ast.BitXor: "^"}
-
-
-@dataclass(frozen=True)
-class Fn:
-    """A function or lambda of the notebook as a value: its node, whose code it is, the enclosing names it closes
-    over (origins only) and its defaults (for a nested one, they may be the caller's arguments)."""
-
-    node: ast.AST = field(compare=False)
-    key: int = 0  # id(node): what compares
-    owner: str = ""
-    cell: int = -1
-    closure: tuple = ()  # ((name, Value), …)
-    defaults: tuple = ()  # ((parameter, Value), …)
-
-
-@dataclass(frozen=True)
-class Value:
-    """What an expression is, as far as the parameters go.
-
-    ``origins``: the parameters it is, or is a view of. ``elems``: what an item
-    of it is (a list of rows: iteration, unpacking, indexing); ``items``: its
-    items by position when known (a tuple display, ``enumerate``'s pairs).
-    ``kind`` ``"lib"``: the library object ``dotted``; ``"method"``: the method
-    ``dotted`` of ``origins``. ``fns``: the notebook functions it may be.
-    """
-
-    origins: frozenset = frozenset()
-    elems: "Value | None" = None
-    items: tuple | None = None
-    kind: str = ""
-    dotted: str = ""
-    fns: frozenset = frozenset()
-
-
-FRESH = Value()
-
-
-def join(a: Value, b: Value, depth: int = 0) -> Value:
-    """What is ``a`` on one path and ``b`` on another."""
-    if a == b:
-        return a
-    elems = a.elems if b.elems is None else b.elems if a.elems is None else join(a.elems, b.elems, depth + 1)
-    items = None
-    if a.items is not None and b.items is not None and len(a.items) == len(b.items):
-        items = tuple(join(x, y, depth + 1) for x, y in zip(a.items, b.items))
-    value = Value(a.origins | b.origins, elems, items, a.kind if a.kind == b.kind else "",
-                  a.dotted if a.dotted == b.dotted else "", a.fns | b.fns)
-    return _fold(value) if depth >= MAX_NESTING else value
-
-
-def _fold(v: Value) -> Value:
-    """``v`` with its items folded into itself: what any item may be, it may be."""
-    return Value(_reach(v), kind=v.kind, dotted=v.dotted, fns=v.fns)
-
-
-def _reach(v: Value) -> frozenset:
-    """The parameters ``v`` or any item of it may be."""
-    out = v.origins | (_reach(v.elems) if v.elems is not None else frozenset())
-    for item in v.items or ():
-        out |= _reach(item)
-    return out
-
-
-def element(v: Value) -> Value:
-    """An item of ``v`` (iteration, unpacking, an index): a row of an array it is, or an item it holds."""
-    if not v.origins:
-        return v.elems or FRESH
-    return join(Value(v.origins), v.elems) if v.elems is not None else Value(v.origins)
-
-
-def container(values) -> Value:
-    """A list or tuple display of ``values``."""
-    values = tuple(values)
-    elems = None
-    for v in values:
-        elems = v if elems is None else join(elems, v)
-    return Value(elems=elems, items=values)
-
-
-def _join_env(a, b):
-    if a is None:
-        return None if b is None else dict(b)
-    if b is None:
-        return dict(a)
-    out = dict(a)
-    for name, value in b.items():
-        out[name] = join(out[name], value) if name in out else value
-    return out
 
 
 class _Scope:
@@ -261,7 +171,7 @@ class Reader:
         defaults = tuple(sorted(((k, v) for k, v in zip(defaulted(node), values) if v != FRESH),
                                 key=lambda kv: kv[0]))
         names = {name: FRESH for name in scope.local}  # (all of them: a local name is never read as a global)
-        names.update({name: Value(_reach(v)) for name, v in env.items()})
+        names.update({name: Value(reach(v)) for name, v in env.items()})
         closure = tuple(sorted(names.items(), key=lambda kv: kv[0]))
         return Fn(node, id(node), scope.fn.owner, scope.fn.cell, closure, defaults)
 
@@ -298,7 +208,7 @@ class Reader:
             return None
         elif isinstance(node, ast.If):
             self._expr(node.test, env, scope)
-            return _join_env(self._block(node.body, dict(env), scope), self._block(node.orelse, dict(env), scope))
+            return join_env(self._block(node.body, dict(env), scope), self._block(node.orelse, dict(env), scope))
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
             return self._loop(node, env, scope)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
@@ -339,8 +249,8 @@ class Reader:
                     branch[name] = subject if isinstance(sub, ast.MatchAs) and sub.pattern is None else element(subject)
             if case.guard is not None:
                 self._expr(case.guard, branch, scope)
-            out = _join_env(out, self._block(case.body, branch, scope))
-        return _join_env(out, env)
+            out = join_env(out, self._block(case.body, branch, scope))
+        return join_env(out, env)
 
     def _loop(self, node, env, scope):
         """A ``for`` or ``while`` loop read to a fixed point (the target bound, or the test read, at the top of the
@@ -360,8 +270,8 @@ class Reader:
                 loop_breaks, continues = scope.loops.pop()
             breaks += loop_breaks
             for extra in continues:
-                end = _join_env(end, extra)
-            new_head = _join_env(head, end)
+                end = join_env(end, extra)
+            new_head = join_env(head, end)
             if new_head == head:
                 break
             head = new_head
@@ -369,7 +279,7 @@ class Reader:
             raise OutOfBudget("a loop the grader could not finish reading")
         out = self._block(node.orelse, dict(head), scope)
         for extra in breaks:
-            out = _join_env(out, extra)
+            out = join_env(out, extra)
         return out
 
     def _try(self, node, env, scope):
@@ -379,7 +289,7 @@ class Reader:
             if body_env is None:
                 break
             body_env = self._stmt(stmt, body_env, scope)
-            seen = _join_env(seen, body_env)
+            seen = join_env(seen, body_env)
         ends = [self._block(node.orelse, dict(body_env), scope) if body_env is not None else None]
         for handler in node.handlers:
             handler_env = dict(seen)
@@ -390,9 +300,9 @@ class Reader:
             ends.append(self._block(handler.body, handler_env, scope))
         out = None
         for end in ends:
-            out = _join_env(out, end)
+            out = join_env(out, end)
         if node.finalbody:
-            self._block(node.finalbody, dict(_join_env(out, seen)), scope)  # (also when an exception passes)
+            self._block(node.finalbody, dict(join_env(out, seen)), scope)  # (also when an exception passes)
             out = self._block(node.finalbody, out, scope) if out is not None else None
         return out
 
@@ -617,7 +527,7 @@ class Reader:
     def _method_call(self, call: _Call, receiver: Value, attr: str, scope) -> Value:
         """``receiver.attr(…)`` where ``receiver`` is (a view of) an argument."""
         if attr in lib.MUTATING_METHODS or (attr.startswith("__") and attr.endswith("__")
-                                            and attr not in _READING_SPECIALS):
+                                            and attr not in lib.READING_SPECIALS):
             if not (attr == "byteswap" and not call.args and not call.kwargs):
                 self._write(scope, receiver, call.node, f"calls `.{attr}()` on it")
         self._outputs(call, lib.METHOD_OUT_POSITION.get(attr, -1), ("out",), f".{attr}()", scope)
@@ -654,9 +564,9 @@ class Reader:
         for key in names:
             v = call.kwargs.get(key)
             if v is not None:
-                self._write(scope, Value(_reach(v)), call.node, f"passes it as `{key}=` to `{what}`")
+                self._write(scope, Value(reach(v)), call.node, f"passes it as `{key}=` to `{what}`")
         if 0 <= position < len(call.args):
-            self._write(scope, Value(_reach(call.args[position])), call.node, f"passes it as the output of `{what}`")
+            self._write(scope, Value(reach(call.args[position])), call.node, f"passes it as the output of `{what}`")
 
     def _library_call(self, call: _Call, dotted: str, scope) -> Value:
         """A call of the library object ``dotted`` (a module's function, a class, a method of one)."""
@@ -727,17 +637,6 @@ class Reader:
         if name in lib.ITEM_FUNCTIONS and args:
             return element(args[0])
         return FRESH
-
-
-#: Special methods that are plainly reads (any other ``__x__`` called on an argument counts as a write).
-_READING_SPECIALS = frozenset({
-    "__len__", "__getitem__", "__contains__", "__iter__", "__reversed__", "__array__", "__copy__", "__deepcopy__",
-    "__repr__", "__str__", "__format__", "__bool__", "__float__", "__int__", "__index__", "__hash__", "__eq__",
-    "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__add__", "__sub__", "__mul__", "__truediv__",
-    "__floordiv__", "__mod__", "__pow__", "__matmul__", "__neg__", "__pos__", "__abs__", "__radd__", "__rsub__",
-    "__rmul__", "__rtruediv__", "__rpow__", "__rmatmul__", "__sizeof__", "__enter__", "__exit__", "__array_wrap__",
-    "__next__",
-})
 
 
 def _basic(index) -> bool:

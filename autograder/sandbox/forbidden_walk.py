@@ -4,7 +4,7 @@ Untrusted side (a leaf: the standard library and NumPy). :func:`forbidden_uses`
 follows a function through its bytecode, its closure, its defaults and what
 the notebook itself defined that it reaches; the names are compared with the
 objects pinned in advance (:mod:`.pinning`). The grading engine's parent also
-reads the source for the same uses (``autograder/engine/static.py``): the
+reads the source for the same uses (``autograder/reading/forbidden.py``): the
 child's word alone is never all.
 """
 
