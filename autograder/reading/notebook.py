@@ -41,7 +41,6 @@ from autograder.reading.budget import Budget, OutOfBudget
 from autograder.reading.cells import read_cell, short
 from autograder.reading.definitions import Definitions
 from autograder.reading.flags import read_flags
-from autograder.reading.names import LIBRARY_ROOTS
 from autograder.reading.purity import Definition, Reading
 from autograder.reading.writes import FRESH, Fn, Reader, Value, join, signature
 
@@ -264,8 +263,8 @@ class NotebookReading:
 
     def _entry(self, function: str, binding):
         """``(Fn, Signature, self value or None)`` of the code a binding of ``function`` runs, or None when the
-        reading does not read it (a notebook decorator, a factory's result, an object without a readable
-        ``__call__``): then nothing is held against the function."""
+        reading does not read it (a decorated def, a factory's result, an object without a readable
+        ``__call__``): then only what the calls show counts."""
         if binding.kind in ("def", "lambda") and self.readable(binding):
             return Fn(binding.node, id(binding.node), function, binding.cell), signature(binding.node), None
         if binding.kind == "instance":
@@ -292,14 +291,13 @@ class NotebookReading:
                     return found
         return None
 
-    def readable(self, binding) -> bool:
-        """A ``def`` whose decorators are all library objects (``functools.lru_cache``, ``np.vectorize``: they call
-        the function with the arguments they are given), or a lambda."""
-        for decorator in getattr(binding.node, "decorator_list", ()):
-            target = decorator.func if isinstance(decorator, ast.Call) else decorator
-            if (self.definitions.dotted(target, {}, set()) or "").split(".")[0] not in LIBRARY_ROOTS:
-                return False
-        return True
+    @staticmethod
+    def readable(binding) -> bool:
+        """A lambda, or a ``def`` without decorators: the code a call of the name runs. A decorator's wrapper runs
+        instead of the body (a notebook's may copy the arguments or not; ``np.vectorize`` hands it numbers,
+        ``functools.cache`` refuses arrays), so what the body writes is not certainly written into the caller's
+        argument."""
+        return binding.kind == "lambda" or not binding.node.decorator_list
 
 
 class _World:
