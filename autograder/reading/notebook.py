@@ -186,6 +186,9 @@ class NotebookReading:
         """What the cells read so far say about ``function``'s purity (cached until the next :meth:`add`)."""
         if function in self._cache:
             return self._cache[function]
+        if self.unread:  # (read before the cache: a notebook read to its end may share these cells)
+            self._cache[function] = Reading(function, unreadable=f"the notebook {self.unread}")
+            return self._cache[function]
         key = (self._history, function)
         found = _READINGS.get(key)
         try:
