@@ -364,9 +364,8 @@ def test_the_same_shapes_writing_their_input_still_lose_the_cell():
                                                "        self.logits -= lse\n        self.logp = self.logits\n")
     results = grade("ps2_cross_entropy", Specimen("writes", "cross_entropy", writes))
     assert not results["cross_entropy-purity"].passed and results["cross_entropy-purity"].kind == "mutation"
-    direct = CALLABLE_LOG_SIGMOID.replace("        self.z, self.y = np.asarray(z, dtype=float), np.asarray(y, dtype=float)\n",
-                                          "        z -= 0.0 * z\n        self.z, self.y = np.asarray(z, dtype=float), "
-                                          "np.asarray(y, dtype=float)\n")
+    kept = "        self.z, self.y = np.asarray(z, dtype=float), np.asarray(y, dtype=float)\n"
+    direct = CALLABLE_LOG_SIGMOID.replace(kept, "        z -= 0.0 * z\n" + kept)
     results = grade("ps4_bernoulli", Specimen("direct", "binary_cross_entropy_with_logits", direct))
     purity = results["binary_cross_entropy_with_logits-purity"]
     assert not purity.passed and purity.kind == "mutation" and "BCEWithLogitsLoss.__call__" in purity.message, \

@@ -93,5 +93,6 @@ def _scan(definitions: Definitions, node, function: str, skip, note, todo) -> No
             for binding in definitions.candidates(sub.id):
                 for member in binding.members:
                     note(member)
-            if (kinds & {"def", "lambda"} and (sub.id not in skip or sub.id == function)) or kinds & {"class", "instance"}:
+            callable_here = kinds & {"def", "lambda"} and (sub.id not in skip or sub.id == function)
+            if callable_here or kinds & {"class", "instance"}:
                 todo.append(sub.id)

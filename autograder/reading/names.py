@@ -48,7 +48,8 @@ _SEARCH = Opaque("searches the filesystem (the process's own descriptors are in 
 OPAQUE = {
     # code given as text, or as code objects
     "builtins.exec": _TEXT, "builtins.eval": _TEXT, "builtins.compile": Opaque("compiles code built at run time"),
-    "code": Opaque("runs code given as text"), "codeop": Opaque("compiles code given as text"), "runpy": Opaque("runs a module's file"),
+    "code": Opaque("runs code given as text"), "codeop": Opaque("compiles code given as text"),
+    "runpy": Opaque("runs a module's file"),
     "marshal": Opaque("loads code objects (marshal)"), "pickle.load": Opaque("unpickles objects"),
     "pickle.loads": Opaque("unpickles objects"), "dill": Opaque("unpickles objects"),
     "types.FunctionType": _CODE, "types.LambdaType": _CODE, "types.CodeType": Opaque("builds code objects"),
@@ -83,7 +84,8 @@ OPAQUE = {
     "IPython.core.getipython": Opaque("uses the IPython shell"),
     ".__globals__": Opaque("reaches a function's globals"), ".__builtins__": Opaque("reaches the builtins"),
     ".__closure__": Opaque("reaches a function's closure"), ".cell_contents": Opaque("reaches a function's closure"),
-    ".__defaults__": Opaque("changes a function's defaults"), ".__kwdefaults__": Opaque("changes a function's defaults"),
+    ".__defaults__": Opaque("changes a function's defaults"),
+    ".__kwdefaults__": Opaque("changes a function's defaults"),
     "autograder": Opaque("imports the grader's own modules"),
     # flagged for a person: they hide no code from the reading
     "solutions": Opaque("imports the course's reference solutions", hides=False),
