@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from autograder.model.course import ROOT
-from tests import ci_runner, engine_helpers
+from tests import ci_runner, engine_helpers, tooling
 from tests.ci_runner import CANARY, RELEASE_TAG, Runner
 
 PS = "ps1_softmax"
@@ -195,6 +195,10 @@ def test_github_student_template_grades_with_its_own_code_whatever_the_repositor
     assert data["score"] == AUTO_MAX and data["execution"]["sandbox"]["mode"], "the grader's own results"
     runner_result = json.loads(base64.b64decode(job.output()["result"]))
     assert runner_result["max_score"] == AUTO_MAX and sum(t["score"] for t in runner_result["tests"]) == AUTO_MAX
+    from tests.test_classroom_reporter import HARNESS, classroom_points, run_reporter  # (GitHub Classroom's count)
+
+    notices = run_reporter(["node", str(HARNESS), tooling.actions_core()], job.output()["result"], tmp_path)
+    assert classroom_points(notices) == f"Points {AUTO_MAX}/{AUTO_MAX}"
     assert_no_solution_text(results, job.temp / "github_step_summary")
     assert not (job.temp / "probdl-grader").exists()
 
@@ -310,7 +314,8 @@ class GitLabJob:
             "CI_SERVER_PORT": "443", "CI_PIPELINE_CREATED_AT": "2026-01-01T00:00:00Z", "GRADER_TOKEN": CANARY,
             "CI_JOB_TOKEN": CANARY, "CI_REPOSITORY_URL": f"https://gitlab-ci-token:{CANARY}@gitlab.example/s/p.git",
             # the GitLab server: the grader's repository, reached through the URL the template builds
-            "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"url.{self.server}.insteadOf", "GIT_CONFIG_VALUE_0": url}
+            "GIT_CONFIG_GLOBAL": str(base / "gitconfig")}
+        (base / "gitconfig").write_text(f'[url "{self.server}"]\n\tinsteadOf = {url}\n')
 
     def run(self, *sections):
         script = "\n".join(line for section in sections for line in self.job[section])
