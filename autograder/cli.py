@@ -29,6 +29,8 @@ COMMANDS = {
     "late": ("autograder.commands.late", "recompute late penalties and every total from the results (nothing graded)"),
     "extension": ("autograder.commands.extension", "grant a student an extension in the nbgrader gradebook"),
     "similarity": ("autograder.commands.similarity", "which students' code is unusually alike, per graded function"),
+    "take-notebook": ("autograder.commands.take_notebook",
+                      "copy a student repository's notebook (a regular file only) into submitted/ (CI templates)"),
 }
 
 

@@ -19,7 +19,7 @@ module's fixture into a folder bound at ``/share``); each test reads its own ste
   copy of the project whose ``submitted/`` is the attack class (``python`` is a fresh environment, as the
   job's image has);
 * ``gitlab-student-honest`` and ``gitlab-student-attack``: ``ci-templates/gitlab-student.yml``'s job as written,
-  the clone of the private grader replaced by a copy of this checkout in ``$GRADER_DIR``.
+  the fetch of the private grader's release replaced by a copy of this checkout in ``$GRADER_DIR``.
 
 Marked ``container``: skipped unless ``--container`` (root, podman; ``.ci/run`` passes it). The container's
 ``python3`` is Debian's default, CPython 3.14 (``make install`` and the steps' runner use it); the GitLab jobs'
@@ -106,13 +106,17 @@ def steps() -> list:
     job = student["autograde"]
     for name in ("honest", "attack"):
         env = {k: str(v) for k, v in student["variables"].items()}
-        env.update(GITLAB_CI="true", CI_PIPELINE_CREATED_AT=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        env.update(GITLAB_CI="true", CI_PIPELINE_CREATED_AT=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                   CI_PROJECT_DIR="/builds/student")
+        before = job["before_script"]
+        fetch = next(i for i, line in enumerate(before) if "git fetch" in line)
         out.append({"name": f"gitlab-student-{name}", "cwd": "/", "env": env, "timeout": 1800, "lines": [
             f"rm -rf /builds/student && mkdir -p /builds/student && cp /share/gradescope/{name}.ipynb "
             f"/builds/student/{PS}.ipynb", "cd /builds/student", *image_python,
-            'trap \'rm -rf "$GRADER_DIR"\' EXIT',  # (the job's after_script)
-            project_copy.format(to='"$GRADER_DIR"'),  # (the job clones the private grader project here)
-            *job["before_script"][1:], *job["script"],
+            'trap \'rm -rf "$GRADER_DIR" "$WORK_DIR"\' EXIT',  # (the job's after_script)
+            *before[:fetch],
+            project_copy.format(to='"$GRADER_DIR"'),  # (the job fetches the private grader's release here)
+            *before[fetch + 1:], *job["script"],
             f"cp -r results junit.xml /share/gitlab-student-{name}/"]})
     return out
 

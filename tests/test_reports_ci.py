@@ -4,13 +4,12 @@ import json
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 import yaml
 
 from autograder.model.course import ROOT
-from tests import tooling
+from tests import ci_runner, engine_helpers, tooling
 from tests.reports_fixtures import XSS, make_result, write_result
 
 INSTRUCTOR = ROOT / ".github" / "workflows" / "autograde.yml"
@@ -70,7 +69,7 @@ def test_instructor_workflow_shards_then_merges():
     assert wf["permissions"] == {"contents": "read"}
     grade = wf["jobs"]["grade"]
     assert "shard" in grade["strategy"]["matrix"] and grade["strategy"]["fail-fast"] is False
-    assert "python -m autograder autograde" in runs(grade)
+    assert "python -I -m autograder autograde" in runs(grade)
     shard_env = next(s["env"]["SHARD"] for s in steps(grade) if "SHARD" in s.get("env", {}))
     assert shard_env == "${{ matrix.shard }}/${{ inputs.shards }}"
     assert '--shard "$SHARD"' in runs(grade)
@@ -80,12 +79,15 @@ def test_instructor_workflow_shards_then_merges():
     assert merge["needs"] == "grade"
     download = next(s for s in steps(merge) if uses(s) == "actions/download-artifact")
     assert download["with"]["pattern"] == "results-shard-*"
-    assert "python -m autograder merge shards --out results" in runs(merge)
+    assert "python -I -m autograder merge shards --out results" in runs(merge)
     uploaded = "\n".join(s["with"]["path"] for s in steps(merge) if uses(s) == "actions/upload-artifact")
     assert "results/grades.csv" in uploaded and "results/report.html" in uploaded
 
 
 def test_student_workflow_never_uploads_the_grader():
+    """The grader is fetched and installed before the student's repository is checked out, moved out of the
+    workspace, deleted before anything is posted or uploaded; only results.json and feedback.html are uploaded
+    (the steps themselves run against a hostile repository in tests/test_redteam_templates.py)."""
     wf = load(STUDENT)
     assert wf["permissions"] == {"contents": "read"}
     (job,) = wf["jobs"].values()
@@ -93,35 +95,37 @@ def test_student_workflow_never_uploads_the_grader():
     fetch = next(i for i, s in enumerate(steps(job)) if s.get("with", {}).get("path") == "grader")
     assert steps(job)[fetch]["with"]["token"] == "${{ secrets.GRADER_TOKEN }}"
     assert steps(job)[fetch]["with"]["persist-credentials"] is False
+    install = names.index("Install the grader")
+    submission = next(i for i, s in enumerate(steps(job)) if s.get("with", {}).get("path") == "submission")
+    assert fetch < install < submission, "the grader is installed before any file of the student's is there"
+    assert 'mv grader "$grader"' in steps(job)[install]["run"] and "$RUNNER_TEMP" in steps(job)[install]["run"]
     delete = names.index("Delete the grader checkout")
-    assert "rm -rf grader" in steps(job)[delete]["run"] and steps(job)[delete]["if"] == "always()"
+    assert 'rm -rf "$RUNNER_TEMP/probdl-grader"' in steps(job)[delete]["run"] and steps(job)[delete]["if"] == "always()"
     upload = next(i for i, s in enumerate(steps(job)) if uses(s) == "actions/upload-artifact")
     post = names.index("Post the score")
     assert fetch < delete < post < upload, "the grader checkout is gone before anything is posted or uploaded"
     paths = steps(job)[upload]["with"]["path"].strip().splitlines()
-    assert paths == ["results/student/${{ env.ASSIGNMENT }}/results.json",
-                     "results/student/${{ env.ASSIGNMENT }}/feedback.html"]
-    assert "python -m autograder autograde submitted --out results" in runs(job)
+    assert paths == ["${{ runner.temp }}/grading/results/student/${{ env.ASSIGNMENT }}/results.json",
+                     "${{ runner.temp }}/grading/results/student/${{ env.ASSIGNMENT }}/feedback.html"]
+    assert "python -I -m autograder autograde submitted --out results" in runs(job)
 
 
 def test_student_workflow_posts_the_score(tmp_path):
     """Run the template's "Post the score" step on a results.json, as the runner would."""
-    (job,) = load(STUDENT)["jobs"].values()
-    script = next(s["run"] for s in steps(job) if s.get("name") == "Post the score")
     data = make_result("student", "ps1_softmax", failing={
         "softmax-stability": ("nonfinite", "nan | inf", "subtract the max"),
         "softmax-basic": ("raised", f"::set-env name=X::1 {XSS}", ""),
     }, answers={"softmax-derivation": (3, "$p_i = e^{z_i} / \\sum_j e^{z_j}$", None)})
-    write_result(tmp_path / "results", data)
-    summary = tmp_path / "summary.md"
-    env = {**os.environ, "ASSIGNMENT": "ps1_softmax", "GITHUB_STEP_SUMMARY": str(summary)}
-    proc = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=60)
+    write_result(tmp_path / "_temp" / "grading" / "results", data)
+    runner = ci_runner.Runner(tmp_path)
+    env = runner.env(**ci_runner.github_runner_variables(runner, tmp_path, tmp_path / "_temp", ASSIGNMENT="ps1_softmax"))
+    proc = runner.run(ci_runner.github_step(ci_runner.github_job(STUDENT), "Post the score")["run"], tmp_path, env)
     assert proc.returncode == 0, proc.stderr
-    # autograded points and the points awaiting grading, apart (the derivation is not 0 of 3)
-    assert proc.stdout.strip() == ("::notice title=Autograding complete::Points 32/40 autograded, "
-                                   "3 awaiting grading")
-    md = summary.read_text()
+    # the points awaiting grading, apart (the derivation is not 0 of 3); the autograded ones go to GitHub
+    # Classroom's reporter (tests/test_classroom_reporter.py)
+    assert proc.stdout.strip() == ("::notice title=Awaiting grading::3 points of answers a person grades are not "
+                                   "in the autograded points")
+    md = (tmp_path / "_temp" / "github_step_summary").read_text()
     assert md.startswith("## ps1_softmax: 32 / 40 points autograded, 3 points awaiting grading by your instructor")
     assert "| `softmax-stability` | 0 / 2 |" in md and "**Hint:** subtract the max" in md
     assert "| `softmax-derivation` | awaiting grading / 3 |" in md
@@ -129,6 +133,8 @@ def test_student_workflow_posts_the_score(tmp_path):
     assert "<script" not in md
     assert not re.search(r"^::", md, re.M)
     assert "BEGIN HIDDEN TESTS" not in md
+    output = (tmp_path / "_temp" / "github_output").read_text()
+    assert "::set-env" not in output and XSS not in output, "no message reaches the reporter's log"
 
 
 def test_instructor_workflow_keeps_what_was_graded_when_a_step_fails():
@@ -144,7 +150,7 @@ def test_instructor_workflow_keeps_what_was_graded_when_a_step_fails():
     assert merge.get("if") == "${{ !cancelled() }}"
     last = steps(merge)[-1]
     assert "needs.grade.result" in last["if"] and "exit 1" in last["run"], "a failed shard still turns the run red"
-    assert "sudo -E" not in runs(grade), "the runner's environment is not handed to the grader"
+    assert "sudo -E" not in runs(grade) and "sudo env -i" in runs(grade), "the grader gets a list of variables"
 
 
 def test_run_summary_fence_cannot_be_broken_by_a_student_id(tmp_path):
@@ -192,59 +198,56 @@ def test_run_summary_says_what_awaits_manual_grading(tmp_path):
     assert proc.returncode == 0, proc.stderr
 
 
-def runner_path(tmp_path) -> str:
-    """PATH of a CI runner, locally: ``python`` is this interpreter (the grader installed in it) and
-    ``sudo`` runs its command as the current user (dropping ``-E``), as on a runner where we are root."""
-    shims = tmp_path / "shims"
-    shims.mkdir(exist_ok=True)
-    for name, text in (("python", f'#!/bin/sh\nexec "{sys.executable}" "$@"\n'),
-                       ("sudo", '#!/bin/sh\nif [ "$1" = "-E" ]; then shift; fi\nexec "$@"\n')):
-        (shims / name).write_text(text)
-        (shims / name).chmod(0o755)
-    return f"{shims}:{os.environ['PATH']}"
+def test_student_workflow_shows_why_no_notebook_was_taken(tmp_path):
+    """A wrong ASSIGNMENT, or a repository without the notebook: the step fails with the grader's one line, in an
+    error annotation (never a shell error about a missing folder)."""
+    from tests.test_redteam_templates import GitHubJob
 
-
-def run_step(workflow, name, cwd, **env):
-    (job,) = load(workflow)["jobs"].values()
-    script = next(s["run"] for s in steps(job) if s.get("name") == name)
-    return subprocess.run(["bash", "-e", "-c", script], cwd=cwd, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, **env})
+    job = GitHubJob(tmp_path, ASSIGNMENT="ps1")
+    job.fetch_grader()
+    assert job.step("Install the grader").returncode == 0
+    engine_helpers.write_notebook(tmp_path / "repo" / "ps1.ipynb", engine_helpers.submission("ps1_softmax", correct=True))
+    job.check_out(tmp_path / "repo")
+    proc = job.step("Take the notebook")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("::error title=Autograder::take-notebook: --assignment 'ps1' is not a problem set")
+    assert "(known: ps1_softmax, ps2_cross_entropy" in proc.stdout
 
 
 def test_student_workflow_shows_the_graders_error_whatever_fails(tmp_path):
-    """A wrong ASSIGNMENT used to end in `chown: cannot access 'results'` (bash -e), never
-    showing why; now the grader's own error is in the log, between stop-commands markers."""
-    from tests import engine_helpers
+    """A grading that fails (here: the working folder lost) ends with the grader's own output in the log,
+    between stop-commands markers, never run as workflow commands."""
+    from tests.test_redteam_templates import GitHubJob
 
-    engine_helpers.write_notebook(tmp_path / "submission" / "ps1.ipynb",
-                                  engine_helpers.submission("ps1_softmax", correct=True))
-    proc = run_step(STUDENT, "Grade", tmp_path, ASSIGNMENT="ps1", PATH=runner_path(tmp_path))
+    job = GitHubJob(tmp_path)
+    (job.temp / "grading" / "submitted").mkdir(parents=True)  # nothing in it: the grader says why
+    proc = job.step("Grade")
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "cannot access" not in proc.stdout + proc.stderr
-    assert "--assignment ps1: not a problem set of this course" in proc.stdout
-    assert "(known: ps1_softmax, ps2_cross_entropy" in proc.stdout
     first, log = proc.stdout.split("::stop-commands::", 1)
     assert first.startswith("::error title=Autograder::grading failed (exit status 2)")
     token = log.split("\n", 1)[0]
     assert log.rstrip().endswith(f"::{token}::"), "the grader's log is fenced off from workflow commands"
+    assert "submitted" in log
 
 
 @pytest.mark.slow
 def test_student_workflow_grades_a_lone_notebook_and_posts_the_score(tmp_path):
-    """The Grade and Post-the-score steps run locally as on a runner: a repository whose only notebook is
-    not named <ASSIGNMENT>.ipynb is graded, and the feedback says under which name."""
-    from tests import engine_helpers
+    """The template's steps run locally as on a runner: a repository whose only notebook is not named
+    <ASSIGNMENT>.ipynb is graded, and the feedback says under which name."""
+    from tests.test_redteam_templates import GitHubJob
 
-    engine_helpers.write_notebook(tmp_path / "submission" / "work" / "my softmax.ipynb",
+    job = GitHubJob(tmp_path)
+    job.fetch_grader()
+    engine_helpers.write_notebook(tmp_path / "repo" / "work" / "my softmax.ipynb",
                                   engine_helpers.submission("ps1_softmax", correct=True))
-    env = {"ASSIGNMENT": "ps1_softmax", "PATH": runner_path(tmp_path),
-           "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
-    proc = run_step(STUDENT, "Grade", tmp_path, **env)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    results = json.loads((tmp_path / "results" / "student" / "ps1_softmax" / "results.json").read_text())
+    for name in ("Install the grader", "check out", "Take the notebook", "Grade", "Post the score"):
+        if name == "check out":
+            job.check_out(tmp_path / "repo")
+            continue
+        proc = job.step(name)
+        assert proc.returncode == 0, f"{name}: {proc.stdout[-3000:]}{proc.stderr[-3000:]}"
+    results = json.loads((job.temp / "grading" / "results" / "student" / "ps1_softmax" / "results.json").read_text())
     assert results["score"] == 40 and results["max_score"] == 43 and results["pending_points"] == 3  # the derivation
     assert any("my softmax.ipynb was graded" in note for note in results["notes"])
-    posted = run_step(STUDENT, "Post the score", tmp_path, **env)
-    assert posted.returncode == 0, posted.stderr
-    assert posted.stdout.strip() == ("::notice title=Autograding complete::Points 40/40 autograded, "
-                                     "3 awaiting grading")
+    assert proc.stdout.strip() == ("::notice title=Awaiting grading::3 points of answers a person grades are not "
+                                   "in the autograded points")

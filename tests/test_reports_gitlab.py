@@ -66,7 +66,7 @@ def test_instructor_pipeline_shards_then_merges():
     assert grade["artifacts"] == {"when": "always", "name": "shard-$CI_NODE_INDEX", "paths": ["shards/"],
                                   "expire_in": "1 week"}, "a failed shard keeps what it graded"
     assert merge["when"] == "always", "the merge runs when a shard failed"
-    assert "python -m autograder merge shards --out results" in merge["script"]
+    assert any("python -I -m autograder merge shards --out results" in line for line in merge["script"])
     assert merge["artifacts"]["reports"] == {"junit": "results/junit.xml"}
     assert merge["artifacts"]["when"] == "always" and merge["artifacts"]["paths"] == ["results/"]
 
@@ -75,12 +75,16 @@ def test_student_pipeline_keeps_only_feedback_and_deletes_the_grader_first():
     wf = load(STUDENT)
     job = wf["autograde"]
     assert wf["variables"]["GRADER_DIR"].startswith("/tmp/"), "the grader is never inside the project folder"
-    assert "${GRADER_TOKEN}" in job["before_script"][0] and "$GRADER_DIR" in job["before_script"][0]
+    assert wf["variables"]["WORK_DIR"].startswith("/tmp/"), "the grader works outside the project folder"
+    before = job["before_script"]
+    assert before[0] == "rm -rf results junit.xml", "what the student committed there is never an artifact"
+    fetch = next(line for line in before if "${GRADER_TOKEN}" in line)
+    assert '"$GRADER_DIR"' in fetch and "refs/tags/$GRADER_REF" in fetch
     script = job["script"]
     delete = script.index('rm -rf "$GRADER_DIR"')
-    assert any("autograder export results --junit" in s for s in script[:delete])
+    assert any("grader export results --junit" in s for s in script[:delete])
     assert any("Points" in s for s in script[delete:]), "the score is printed after the grader is gone"
-    assert job["after_script"] == ['rm -rf "$GRADER_DIR"'], "deleted also when the job failed"
+    assert job["after_script"] == ['rm -rf "$GRADER_DIR" "$WORK_DIR"'], "deleted also when the job failed"
     assert job["artifacts"]["paths"] == ["results/student/$ASSIGNMENT/results.json",
                                          "results/student/$ASSIGNMENT/feedback.html"]
     assert job["artifacts"]["reports"] == {"junit": "junit.xml"}
@@ -104,47 +108,53 @@ def run_script(lines, cwd, env):
 
 @pytest.mark.slow
 def test_student_pipeline_grades_prints_the_score_and_writes_junit(tmp_path):
-    project, grader = tmp_path / "project", tmp_path / "grader-checkout"
-    engine_helpers.write_notebook(project / "ps1_softmax.ipynb", engine_helpers.submission("ps1_softmax", correct=True))
-    grader.mkdir()  # stands for the clone the before_script makes (the grader itself is this checkout)
-    env = runner_env(tmp_path, ASSIGNMENT="ps1_softmax", GRADER_DIR=str(grader))
-    proc = run_script(load(STUDENT)["autograde"]["script"], project, env)
+    """The job's before_script and script as GitLab runs them (tests/ci_runner.py: the grader's project a local
+    repository behind the URL the job builds)."""
+    from tests.test_redteam_templates import GitLabJob
+
+    job = GitLabJob(tmp_path)
+    engine_helpers.write_notebook(job.project / "ps1_softmax.ipynb",
+                                  engine_helpers.submission("ps1_softmax", correct=True))
+    proc = job.run("before_script", "script")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = proc.stdout.splitlines()
     assert "Points 40/40 autograded, 3 awaiting grading" in lines and "  softmax-stability: 2/2" in lines
     assert "  logsumexp-derivation: awaiting grading/3" in lines
-    assert not grader.exists(), "the grader is deleted before the score is printed"
-    suite = ET.parse(project / "junit.xml").getroot().find("testsuite")
+    assert not Path(job.variables["GRADER_DIR"]).exists(), "the grader is deleted before the score is printed"
+    suite = ET.parse(job.project / "junit.xml").getroot().find("testsuite")
     assert suite.get("name") == "student/ps1_softmax: 40 / 43 points (3 awaiting grading)"
     assert len(suite.findall("testcase")) == 15 and len(suite.findall("testcase/skipped")) == 1
     for name in ("results.json", "feedback.html"):
-        assert (project / "results" / "student" / "ps1_softmax" / name).is_file()
+        assert (job.project / "results" / "student" / "ps1_softmax" / name).is_file()
 
 
-def test_student_pipeline_shows_the_graders_error(tmp_path):
-    engine_helpers.write_notebook(tmp_path / "ps1.ipynb", engine_helpers.submission("ps1_softmax", correct=True))
-    env = runner_env(tmp_path, ASSIGNMENT="ps1", GRADER_DIR=str(tmp_path / "none"))
-    proc = run_script(load(STUDENT)["autograde"]["script"], tmp_path, env)
-    assert proc.returncode == 2
-    assert "Autograder: grading failed (exit status 2)" in proc.stdout
-    assert "--assignment ps1: not a problem set of this course" in proc.stdout
+def test_student_pipeline_shows_why_nothing_was_graded(tmp_path):
+    from tests.test_redteam_templates import GitLabJob
+
+    job = GitLabJob(tmp_path, ASSIGNMENT="ps1")
+    engine_helpers.write_notebook(job.project / "ps1.ipynb", engine_helpers.submission("ps1_softmax", correct=True))
+    proc = job.run("before_script", "script")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Autograder: take-notebook: --assignment 'ps1' is not a problem set of this course" in proc.stdout
 
 
 def test_instructor_grade_job_passes_the_assignment_only_when_the_form_sets_it(tmp_path):
-    """The ``grade`` job's command line, its ``python`` a stand-in that prints its arguments: the job's shard,
-    its time limit, and ``--assignment`` only when ``ASSIGNMENT`` is set. Both ``grade`` jobs and the
-    ``merge`` job grading for real, merged and compared with one unsharded run of the same class:
-    tests/test_reports_autograde_cli.py::test_gitlab_shard_jobs_then_merge_equal_the_unsharded_run."""
+    """The ``grade`` job's command line, its ``python`` a stand-in that prints its arguments and its variables:
+    the job's shard, its time limit, ``--assignment`` only when ``ASSIGNMENT`` is set, and no variable of the job
+    but the allowlist. Both ``grade`` jobs and the ``merge`` job grading for real, merged and compared with one
+    unsharded run of the same class: tests/test_reports_autograde_cli.py::test_gitlab_shard_jobs_then_merge_equal_the_unsharded_run."""
     shims = tmp_path / "shims"
     shims.mkdir()
-    (shims / "python").write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    (shims / "python").write_text('#!/bin/sh\nprintf "%s\\n" "$@"\nenv | cut -d= -f1 | sort | tr "\\n" " " > env.txt\n')
     (shims / "python").chmod(0o755)
     script = load(INSTRUCTOR)["grade"]["script"]
-    base = ["-m", "autograder", "autograde", "submitted", "--out", "shards/shard-2", "--shard", "2/4",
+    base = ["-I", "-m", "autograder", "autograde", "submitted", "--out", "shards/shard-2", "--shard", "2/4",
             "--timeout", "30"]
     for assignment, extra in (("", []), ("ps1_softmax", ["--assignment", "ps1_softmax"])):
         env = {**os.environ, "PATH": f"{shims}:{os.environ['PATH']}", "SUBMISSIONS": "submitted",
-               "ASSIGNMENT": assignment, "TIMEOUT": "30", "CI_NODE_INDEX": "2", "CI_NODE_TOTAL": "4"}
+               "ASSIGNMENT": assignment, "TIMEOUT": "30", "CI_NODE_INDEX": "2", "CI_NODE_TOTAL": "4",
+               "CI_JOB_TOKEN": "secret"}
         proc = run_script(script, tmp_path, env)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.splitlines() == base + extra, proc.stdout
+        assert set((tmp_path / "env.txt").read_text().split()) <= {"PATH", "HOME", "LANG", "PWD", "SHLVL", "_"}

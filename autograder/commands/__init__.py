@@ -15,4 +15,5 @@ imports no other command: what two of them share lives in a layer below
 * :mod:`.late`       – every late penalty and total written again, nothing graded
 * :mod:`.extension`  – a student's extension granted in the nbgrader gradebook
 * :mod:`.similarity` – which students' code is unusually alike (also ``autograde --similarity``)
+* :mod:`.take_notebook` – a student repository's notebook copied into ``submitted/`` (the student templates)
 """

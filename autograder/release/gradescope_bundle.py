@@ -63,11 +63,16 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this for every submission, as root, in /autograder: it grades
 # /autograder/submission/*.ipynb with the course's engine and writes /autograder/results/results.json.
 # (AUTOGRADER_ROOT and AUTOGRADER_PYTHON let a test lay out Gradescope's folders elsewhere.)
+# Nothing of the upload is importable or runs before the sandbox: -I puts neither the working folder (the
+# bundle's course/, never the upload's) nor PYTHON* variables nor a user site-packages on the grader's
+# path (the course is the one setup.sh installed), and the grader gets only these variables (env -i).
 set -uo pipefail
 root="${{AUTOGRADER_ROOT:-/autograder}}"
 python="${{AUTOGRADER_PYTHON:-$root/venv/bin/python}}"
-export PYTHONPATH="$root/source/course${{PYTHONPATH:+:$PYTHONPATH}}"
-exec "$python" -m autograder gradescope run {ps} --root "$root" --timeout {timeout} --visibility {visibility}
+cd "$root/source/course" || exit 1
+exec env -i PATH="${{PATH:-/usr/local/bin:/usr/bin:/bin}}" HOME="${{HOME:-/root}}" LANG=C.UTF-8 \\
+  ${{AUTOGRADER_SANDBOX_MODE:+AUTOGRADER_SANDBOX_MODE="$AUTOGRADER_SANDBOX_MODE"}} \\
+  "$python" -I -m autograder gradescope run {ps} --root "$root" --timeout {timeout} --visibility {visibility}
 """
 
 

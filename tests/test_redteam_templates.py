@@ -1,0 +1,466 @@
+"""Red team of the CI templates: a student's repository written to steer them, run through their own steps.
+
+Every shipped template runs here as its runner would (:mod:`tests.ci_runner`: each step's shell read from
+the template itself, the runner's variables set, in a temporary folder) against a hostile repository:
+
+* files that take over an interpreter started in it or on its path: a package ``autograder/`` (a shim that
+  writes results of 43/43, as the red team's did), ``numpy/``, ``pip/``, ``json.py``, ``base64.py``,
+  ``sitecustomize.py``, ``usercustomize.py``, a ``.pth`` file, a ``conftest.py``; each writes a marker
+  file when it runs, and none may;
+* results the student committed: ``results/…/results.json`` of 43/43, a ``junit.xml`` of passes;
+* links where the notebook should be: to the grader's own source notebook (the reference solutions) at
+  the path the template fetches it to, and at the old one beside the checkout; a folder, a FIFO, a device;
+* names a shell mishandles: a newline in a folder, a leading ``-rf``, ``$(…)``, Unicode, 255 bytes.
+
+What must hold, each asserted: the grader's own code graded (its results, its sandbox line); no solution
+text in what is uploaded or posted; no secret (:data:`~tests.ci_runner.CANARY`) in the environment of any
+Python that ran after the fetch; every Python isolated (``-I``) and started outside the student's folder;
+the grader told only an allowlist of variables; a link, folder or device refused with its reason.
+The GitHub and GitLab student templates, the two instructor pipelines and the Gradescope bundle's
+``run_autograder`` are attacked (docs/threat-model.md, "The CI templates").
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.model.course import ROOT
+from tests import ci_runner, engine_helpers, tooling
+from tests.ci_runner import CANARY, RELEASE_TAG, Runner
+
+PS = "ps1_softmax"
+AUTO_MAX = 40  # ps1's autograded points (its derivation, 3 more, is graded by a person)
+SHADOWS = ("autograder", "numpy", "pip", "json", "base64", "sitecustomize", "usercustomize", "pth", "conftest")
+#: Variables the grader may see (the templates' allowlists).
+GRADER_VARIABLES = {"PATH", "HOME", "LANG", "SUDO_UID", "SUDO_GID", "GITHUB_ACTIONS", "GITHUB_EVENT_PATH",
+                    "GITLAB_CI", "CI_PIPELINE_CREATED_AT", "AUTOGRADER_SANDBOX_MODE", "PWD", "SHLVL", "_",
+                    "LC_CTYPE"}
+
+
+def solution_lines() -> set:
+    """Lines of the reference solutions in ps1's source notebook that no honest submission of these tests holds
+    (what a followed link to the source would bring into results.json's ``student_code`` and feedback.html)."""
+    nb = json.loads((ROOT / "source" / PS / f"{PS}.ipynb").read_text())
+    honest = json.dumps(engine_helpers.submission(PS, correct=True))
+    lines = set()
+    for cell in nb["cells"]:
+        text = "".join(cell["source"])
+        for region in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", text, re.S):
+            lines |= {line.strip() for line in region.splitlines() if len(line.strip()) > 25}
+    lines = {line for line in lines if json.dumps(line)[1:-1] not in honest}
+    assert len(lines) > 5
+    return lines
+
+
+def assert_no_solution_text(*places) -> None:
+    """No line of the reference solutions in any file of ``places`` (files or folders)."""
+    truth = solution_lines()
+    for place in map(Path, places):
+        for path in [place] if place.is_file() else place.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                text = path.read_text(errors="replace")
+                found = [t for t in truth if t in text or json.dumps(t)[1:-1] in text]
+                assert not found, f"{path}: {found[:2]}"
+
+
+def hostile_repository(repo: Path, markers: Path, notebook: dict | None = None) -> Path:
+    """The student's repository: the notebook (a correct ps1 unless given) and every shadow of
+    :data:`SHADOWS`, each writing ``markers/<name>`` if anything runs it; results the student made up."""
+    markers.mkdir(parents=True, exist_ok=True)
+
+    def mark(name):
+        return f"open({str(markers / name)!r}, 'w').write('ran')\n"
+
+    repo.mkdir(parents=True, exist_ok=True)
+    engine_helpers.write_notebook(repo / f"{PS}.ipynb", notebook or engine_helpers.submission(PS, correct=True))
+    fake = {"score": 43, "max_score": 43, "pending_points": 0, "tests": [], "late": {}, "assignment": PS}
+    for name in ("autograder", "numpy", "pip"):
+        (repo / name).mkdir()
+        (repo / name / "__init__.py").write_text(mark(name))
+        (repo / name / "__main__.py").write_text(
+            mark(name) + "import os\nos.makedirs('results/student/ps1_softmax', exist_ok=True)\n"
+            f"open('results/student/ps1_softmax/results.json', 'w').write({json.dumps(json.dumps(fake))})\n")
+    for name in ("json", "base64", "sitecustomize", "usercustomize", "conftest"):
+        (repo / f"{name}.py").write_text(mark(name))
+    (repo / "zz-steer.pth").write_text(f"import os; {mark('pth').strip()}\n")
+    (repo / "results" / "student" / PS).mkdir(parents=True)
+    (repo / "results" / "student" / PS / "results.json").write_text(json.dumps(fake))
+    (repo / "results" / "student" / PS / "feedback.html").write_text("<p>43 / 43</p>")
+    (repo / "junit.xml").write_text('<testsuites><testsuite name="x" tests="1"><testcase name="all"/></testsuite>'
+                                    "</testsuites>")
+    return repo
+
+
+def assert_no_shadow_ran(markers: Path) -> None:
+    assert sorted(p.name for p in markers.iterdir()) == [], "a file of the student's ran"
+
+
+def interpreter_flags(argv: list) -> list:
+    """The interpreter's own options of a Python command line (before ``-m``, ``-c``, ``-`` or a script)."""
+    flags = []
+    for arg in argv:
+        if arg in ("-m", "-c", "-") or not arg.startswith("-"):
+            break
+        flags.append(arg)
+    return flags
+
+
+def grader_command(argv: list) -> list:
+    """``[command, …]`` of a ``python … -m autograder command …`` line, else ``[]``."""
+    if "-m" in argv and argv[argv.index("-m") + 1:argv.index("-m") + 2] == ["autograder"]:
+        return argv[argv.index("-m") + 2:]
+    return []
+
+
+def assert_isolated(runner: Runner, student: Path) -> None:
+    """Every Python of the job ran with -I, outside the student's folder, and saw no secret; the grader that
+    grades saw only the allowlist of variables."""
+    calls = runner.calls()
+    assert calls, "no Python ran"
+    for call in calls:
+        assert "-I" in interpreter_flags(call["argv"]), call["argv"]
+        assert not Path(call["cwd"]).resolve().is_relative_to(student.resolve()), call
+        assert call["secrets"] == [], call
+        if grader_command(call["argv"])[:1] == ["autograde"]:
+            assert set(call["env"]) <= GRADER_VARIABLES, sorted(set(call["env"]) - GRADER_VARIABLES)
+    assert any(grader_command(c["argv"])[:1] == ["autograde"] for c in calls), "the grader graded"
+
+
+# --- GitHub: ci-templates/student-classroom.yml ---------------------------------------------------------------------
+
+class GitHubJob:
+    """The student template's job on a runner in ``base``: the workspace, RUNNER_TEMP, the grader's repository."""
+
+    def __init__(self, base: Path, ref: str = RELEASE_TAG, **variables):
+        self.base = base
+        self.workspace, self.temp = base / "work" / "repo", base / "work" / "_temp"
+        self.workspace.mkdir(parents=True)
+        self.temp.mkdir(parents=True)
+        self.runner = Runner(base)
+        self.server = base / "server" / "probdl-grader"
+        self.commit = ci_runner.grader_repository(self.server)
+        self.job = ci_runner.github_job(ci_runner.GITHUB_STUDENT)
+        self.variables = {**self.job_env(), "GRADER_REF": ref, **variables}
+
+    def job_env(self) -> dict:
+        return {k: str(v) for k, v in ci_runner.load_github(ci_runner.GITHUB_STUDENT)["env"].items()}
+
+    def env(self):
+        return self.runner.env(**ci_runner.github_runner_variables(self.runner, self.workspace, self.temp),
+                               **self.variables)
+
+    def fetch_grader(self, ref=None):  # actions/checkout of the grader into grader/
+        ci_runner.checkout(self.server, self.workspace / "grader", ref or self.variables["GRADER_REF"])
+
+    def check_out(self, repository: Path):  # actions/checkout of the student's repository into submission/
+        # (cp -a: links, FIFOs and devices stay what they are; shutil.copytree would read a device into a file)
+        subprocess.run(["cp", "-a", str(repository), str(self.workspace / "submission")], check=True)
+
+    def step(self, name):
+        return self.runner.run(ci_runner.github_step(self.job, name)["run"], self.workspace, self.env())
+
+    def output(self) -> dict:
+        text = (self.temp / "github_output").read_text()
+        return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+
+@pytest.mark.slow
+def test_github_student_template_grades_with_its_own_code_whatever_the_repository_holds(tmp_path):
+    job = GitHubJob(tmp_path)
+    markers = tmp_path / "markers"
+    repo = hostile_repository(tmp_path / "student-repo", markers)
+    job.fetch_grader()
+    done = job.step("Install the grader")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (job.workspace / "grader").exists(), "the grader is moved out of the workspace before the checkout"
+    job.check_out(repo)
+    for name in ("Take the notebook", "Grade", "Delete the grader checkout", "Post the score"):
+        proc = job.step(name)
+        assert proc.returncode == 0, f"{name}: {proc.stdout[-3000:]}{proc.stderr[-3000:]}"
+    assert_no_shadow_ran(markers)
+    assert_isolated(job.runner, job.workspace / "submission")
+    results = job.temp / "grading" / "results" / "student" / PS
+    data = json.loads((results / "results.json").read_text())
+    assert data["score"] == AUTO_MAX and data["execution"]["sandbox"]["mode"], "the grader's own results"
+    runner_result = json.loads(base64.b64decode(job.output()["result"]))
+    assert runner_result["max_score"] == AUTO_MAX and sum(t["score"] for t in runner_result["tests"]) == AUTO_MAX
+    from tests.test_classroom_reporter import HARNESS, classroom_points, run_reporter  # (GitHub Classroom's count)
+
+    notices = run_reporter(["node", str(HARNESS), tooling.actions_core()], job.output()["result"], tmp_path)
+    assert classroom_points(notices) == f"Points {AUTO_MAX}/{AUTO_MAX}"
+    assert_no_solution_text(results, job.temp / "github_step_summary")
+    assert not (job.temp / "probdl-grader").exists()
+
+
+def _link_to_the_grader(job: GitHubJob, repo: Path) -> str:
+    return str(job.temp / "probdl-grader" / "source" / PS / f"{PS}.ipynb")
+
+
+REFUSED = {  # what stands where the notebook should be -> words of the refusal
+    "link to the grader's source notebook": ("symbolic link", _link_to_the_grader),
+    "link to it beside the checkout": ("symbolic link", lambda job, repo: f"../grader/source/{PS}/{PS}.ipynb"),
+    "link to this course's source": ("symbolic link", lambda job, repo: str(ROOT / "source" / PS / f"{PS}.ipynb")),
+    "folder": ("a folder", None),
+    "fifo": ("not a regular file", None),
+    "device": ("not a regular file", None),
+}
+
+
+def _make_refused(kind: str, job: GitHubJob, repo: Path) -> None:
+    target = repo / f"{PS}.ipynb"
+    words, link = REFUSED[kind]
+    if link is not None:
+        target.symlink_to(link(job, repo))
+    elif kind == "folder":
+        engine_helpers.write_notebook(target / f"{PS}.ipynb", engine_helpers.submission(PS, correct=True))
+    elif kind == "fifo":
+        os.mkfifo(target)
+    else:
+        if os.geteuid() != 0:
+            pytest.skip("making a device node needs root (the suite runs as root in CI: .ci/run)")
+        os.mknod(target, 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # /dev/null's numbers
+
+
+@pytest.mark.parametrize("kind", sorted(REFUSED))
+def test_github_student_template_takes_only_a_regular_notebook(tmp_path, kind):
+    job = GitHubJob(tmp_path)
+    job.fetch_grader()
+    assert job.step("Install the grader").returncode == 0
+    repo = tmp_path / "student-repo"
+    repo.mkdir()
+    _make_refused(kind, job, repo)
+    job.check_out(repo)
+    proc = job.step("Take the notebook")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("::error title=Autograder::"))
+    assert REFUSED[kind][0] in line and f"commit the notebook file {PS}.ipynb itself" in line, line
+    assert list((job.temp / "grading").rglob("*.ipynb")) == [], "nothing was copied to be graded"
+    assert_no_solution_text(job.temp / "grading")
+
+
+ODD_NAMES = {
+    "newline in a folder": "work\nnotes/my softmax.ipynb",
+    "leading -rf": "-rf.ipynb",
+    "command substitution": "$(touch pwned).ipynb",
+    "backticks and ::": "`touch pwned`::set-output name=x::1.ipynb",
+    "unicode": "ps1_sоftmax (cyrillic о) ✓.ipynb",
+    "255 bytes": "n" * 249 + ".ipynb",
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD_NAMES))
+def test_github_student_template_takes_an_oddly_named_notebook_as_data(tmp_path, case):
+    job = GitHubJob(tmp_path)
+    job.fetch_grader()
+    assert job.step("Install the grader").returncode == 0
+    repo = tmp_path / "student-repo"
+    path = repo / ODD_NAMES[case]
+    engine_helpers.write_notebook(path, engine_helpers.submission(PS, correct=True))
+    job.check_out(repo)
+    proc = job.step("Take the notebook")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (taken,) = (job.temp / "grading" / "submitted" / "student" / PS).iterdir()
+    assert taken.name == path.name and taken.read_bytes() == path.read_bytes()
+    assert not list(tmp_path.rglob("pwned")), "a name was run as a command"
+    assert "\n" not in proc.stdout.strip(), "one line, whatever the name"
+
+
+@pytest.mark.parametrize("ref, refused", [(RELEASE_TAG, False), ("main", True), ("commit", False)])
+def test_github_student_template_grades_only_a_named_release(tmp_path, ref, refused):
+    job = GitHubJob(tmp_path)
+    ref = job.commit if ref == "commit" else ref
+    job.variables["GRADER_REF"] = ref
+    job.fetch_grader(ref)
+    proc = job.step("Install the grader")
+    assert (proc.returncode != 0) is refused, proc.stdout + proc.stderr
+    if refused:
+        assert "is not a release of the grader (a tag or a full commit id)" in proc.stdout
+        assert job.runner.calls() == [], "nothing is installed from a branch"
+    else:
+        assert f"Grader release {ref} ({job.commit})" in proc.stdout
+
+
+# --- GitLab: ci-templates/gitlab-student.yml ------------------------------------------------------------------------
+
+class GitLabJob:
+    """The student template's job: the project folder, the grader's server behind a URL rewrite."""
+
+    def __init__(self, base: Path, **variables):
+        self.base = base
+        self.runner = Runner(base)
+        self.project = base / "builds" / "student" / "project"
+        self.server = base / "server" / "probdl-grader"
+        self.commit = ci_runner.grader_repository(self.server)
+        data = ci_runner.gitlab(ci_runner.GITLAB_STUDENT)
+        self.job = data["autograde"]
+        variables = {**ci_runner.gitlab_variables(ci_runner.GITLAB_STUDENT),
+                     "GRADER_DIR": str(base / "tmp" / "probdl-grader"), "WORK_DIR": str(base / "tmp" / "probdl-work"),
+                     **variables}
+        (base / "tmp").mkdir()
+        url = f"https://oauth2:{CANARY}@gitlab.example:443/{variables['GRADER_PROJECT']}.git"
+        self.variables = {
+            **variables, "GITLAB_CI": "true", "CI_PROJECT_DIR": str(self.project), "CI_SERVER_HOST": "gitlab.example",
+            "CI_SERVER_PORT": "443", "CI_PIPELINE_CREATED_AT": "2026-01-01T00:00:00Z", "GRADER_TOKEN": CANARY,
+            "CI_JOB_TOKEN": CANARY, "CI_REPOSITORY_URL": f"https://gitlab-ci-token:{CANARY}@gitlab.example/s/p.git",
+            # the GitLab server: the grader's repository, reached through the URL the template builds
+            "GIT_CONFIG_GLOBAL": str(base / "gitconfig")}
+        (base / "gitconfig").write_text(f'[url "{self.server}"]\n\tinsteadOf = {url}\n')
+
+    def run(self, *sections):
+        script = "\n".join(line for section in sections for line in self.job[section])
+        return self.runner.run(script, self.project, self.runner.env(**self.variables), gitlab=True)
+
+
+@pytest.mark.slow
+def test_gitlab_student_template_grades_with_its_own_code_whatever_the_project_holds(tmp_path):
+    job = GitLabJob(tmp_path)
+    markers = tmp_path / "markers"
+    hostile_repository(job.project, markers)
+    proc = job.run("before_script", "script")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert f"Points {AUTO_MAX}/{AUTO_MAX} autograded, 3 awaiting grading" in proc.stdout.splitlines()
+    assert_no_shadow_ran(markers)
+    assert_isolated(job.runner, job.project)
+    data = json.loads((job.project / "results" / "student" / PS / "results.json").read_text())
+    assert data["score"] == AUTO_MAX and data["execution"]["sandbox"]["mode"], "the grader's results, not the student's"
+    junit = (job.project / "junit.xml").read_text()
+    assert f"{AUTO_MAX} / 43 points" in junit, "the grader's JUnit report, not the student's"
+    assert_no_solution_text(job.project / "results", job.project / "junit.xml")
+    assert not Path(job.variables["GRADER_DIR"]).exists()
+    for path in [*(job.project / "results").rglob("*"), job.project / "junit.xml"]:
+        assert not path.is_file() or CANARY not in path.read_text()
+
+
+@pytest.mark.parametrize("kind", ["link to the grader's source notebook", "folder", "fifo"])
+def test_gitlab_student_template_takes_only_a_regular_notebook(tmp_path, kind):
+    job = GitLabJob(tmp_path)
+    job.project.mkdir(parents=True)
+    (job.project / "results" / "student" / PS).mkdir(parents=True)  # the student's own "results"
+    (job.project / "results" / "student" / PS / "results.json").write_text('{"score": 43}')
+    target = job.project / f"{PS}.ipynb"
+    if kind == "folder":
+        engine_helpers.write_notebook(target / f"{PS}.ipynb", engine_helpers.submission(PS, correct=True))
+    elif kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to(Path(job.variables["GRADER_DIR"]) / "source" / PS / f"{PS}.ipynb")
+    proc = job.run("before_script", "script")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"commit the notebook file {PS}.ipynb itself" in proc.stdout, proc.stdout
+    assert not (job.project / "results").exists(), "the student's own results are never an artifact"
+    assert_no_solution_text(job.variables["WORK_DIR"])
+
+
+@pytest.mark.parametrize("ref, refused", [(RELEASE_TAG, False), ("main", True), ("commit", False)])
+def test_gitlab_student_template_fetches_only_a_named_release(tmp_path, ref, refused):
+    job = GitLabJob(tmp_path)
+    job.project.mkdir(parents=True)
+    job.variables["GRADER_REF"] = job.commit if ref == "commit" else ref
+    fetch = [line for line in job.job["before_script"] if "git fetch" in line]
+    proc = job.runner.run("\n".join(job.job["before_script"][:job.job["before_script"].index(fetch[0]) + 1]),
+                          job.project, job.runner.env(**job.variables), gitlab=True)
+    assert (proc.returncode != 0) is refused, proc.stdout + proc.stderr
+    if refused:
+        assert "is not a release of your-group/probdl-grader" in proc.stdout
+    else:
+        assert f"({job.commit})" in proc.stdout
+        assert (Path(job.variables["GRADER_DIR"]) / "constraints.txt").is_file()
+        assert not (Path(job.variables["GRADER_DIR"]) / ".git").exists(), "no git metadata (no URL) is kept"
+    assert CANARY not in proc.stdout + proc.stderr
+
+
+# --- the instructor pipelines and Gradescope's run_autograder --------------------------------------------------------
+
+def hostile_class(submitted: Path, markers: Path) -> Path:
+    """A collected class (nbgrader's layout) whose students' folders hold the shadows beside their notebooks,
+    one student's notebook a link to the course's source notebook."""
+    hostile_repository(submitted / "mallory" / PS, markers)
+    shutil.rmtree(submitted / "mallory" / PS / "results")
+    link = submitted / "linker" / PS / f"{PS}.ipynb"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(ROOT / "source" / PS / f"{PS}.ipynb")
+    return submitted
+
+
+@pytest.mark.slow
+def test_instructor_pipelines_grade_a_hostile_class_with_their_own_code(tmp_path):
+    """GitHub's "Grade this shard" then "Merge", and GitLab's ``grade`` then ``merge``: the students' files
+    beside their notebooks never run, the linked notebook is refused, no Python sees a secret."""
+    github = ci_runner.github_job(ci_runner.GITHUB_INSTRUCTOR, "grade")
+    gitlab = ci_runner.gitlab(ci_runner.GITLAB_INSTRUCTOR)
+    for platform in ("github", "gitlab"):
+        base = tmp_path / platform
+        markers = base / "markers"
+        hostile_class(base / "submitted", markers)
+        runner = Runner(base)
+        if platform == "github":
+            merge = ci_runner.github_job(ci_runner.GITHUB_INSTRUCTOR, "merge")
+            env = runner.env(SUBMISSIONS="submitted", ASSIGNMENT="", SHARD="1/1", TIMEOUT="30",
+                             GITHUB_TOKEN=CANARY, ACTIONS_RUNTIME_TOKEN=CANARY)
+            proc = runner.run(ci_runner.github_step(github, "Grade this shard")["run"], base, env)
+            assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+            shutil.copytree(base / "results", base / "shards" / "results-shard-1")
+            shutil.rmtree(base / "results")
+            proc = runner.run(ci_runner.github_step(merge, "Merge")["run"], base, env)
+        else:
+            env = runner.env(**ci_runner.gitlab_variables(ci_runner.GITLAB_INSTRUCTOR), CI_NODE_INDEX="1",
+                             CI_NODE_TOTAL="1", CI_JOB_TOKEN=CANARY, CI_PROJECT_DIR=str(base))
+            proc = runner.run("\n".join(gitlab["grade"]["script"] + gitlab["merge"]["script"]), base, env, gitlab=True)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert_no_shadow_ran(markers)
+        assert_isolated(runner, base / "submitted")
+        results = base / "results"
+        assert json.loads((results / "mallory" / PS / "results.json").read_text())["score"] == AUTO_MAX
+        linker = json.loads((results / "linker" / PS / "results.json").read_text())
+        assert linker["score"] == 0 and "symbolic link" in json.dumps(linker)
+        assert_no_solution_text(results)
+
+
+@pytest.mark.slow
+def test_gradescope_run_autograder_grades_an_upload_with_its_own_code(tmp_path):
+    """The bundle's run_autograder on an upload holding the shadows, and on one whose notebook is a link to
+    the bundle's own source notebook."""
+    from tests.test_gradescope import bundle_python
+
+    build = subprocess.run([sys.executable, "-m", "autograder", "gradescope", "build", PS, "--out", str(tmp_path)],
+                           capture_output=True, text=True, timeout=120)
+    assert build.returncode == 0, build.stderr
+    for case in ("shadows", "link"):
+        root = tmp_path / case
+        (root / "source").mkdir(parents=True)
+        with zipfile.ZipFile(tmp_path / f"{PS}.zip") as zf:
+            zf.extractall(root / "source")
+        shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+        (root / "run_autograder").chmod(0o755)
+        (root / "results").mkdir()
+        markers = root / "markers"
+        if case == "shadows":
+            hostile_repository(root / "submission", markers)
+        else:
+            markers.mkdir()
+            (root / "submission").mkdir()
+            (root / "submission" / f"{PS}.ipynb").symlink_to(root / "source" / "course" / "source" / PS / f"{PS}.ipynb")
+        runner = Runner(root)
+        env = runner.env(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=bundle_python(root), GRADESCOPE_TOKEN=CANARY)
+        proc = subprocess.run([str(root / "run_autograder")], cwd=root / "submission", env=env, capture_output=True,
+                              text=True, timeout=900)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert_no_shadow_ran(markers)
+        data = json.loads((root / "results" / "results.json").read_text())
+        if case == "shadows":
+            assert sum(t.get("score") or 0 for t in data["tests"]) == AUTO_MAX, data.get("output")
+        else:
+            assert data["score"] == 0 and "symbolic link" in data.get("output", ""), data.get("output")
+        assert_no_solution_text(root / "results")
+        assert CANARY not in (root / "results" / "results.json").read_text()
