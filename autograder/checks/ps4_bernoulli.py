@@ -353,9 +353,9 @@ ONE_MINUS = Hint("For z < 0 the result is one minus a number close to 1, which c
                  "z ≈ -37 on. For negative z, build the result from exp(z) without a subtraction.",
                  _gave(_one_minus_sigmoid, atol=0), "sigmoid-one-minus")
 
-VIA_SIGMOID = Hint("Going through p = sigmoid(z) and then its log loses everything once sigmoid(z) rounds to 0 or 1 "
-                   "(z = -1000 gives the log of 0): the log of a sigmoid is a softplus of the logit, which "
-                   "np.logaddexp computes without ever forming p.",
+VIA_SIGMOID = Hint("Going through the probability sigmoid(z) and then its log loses everything once it rounds to 0 "
+                   "or 1 (z = -1000 gives the log of 0): the log of a sigmoid is a softplus of the logit, which "
+                   "np.logaddexp computes without ever forming the probability.",
                    any_of(all_of(nonfinite(), warned("divide by zero encountered in log")),
                           _gave(*_VIA_SIGMOID_SMOOTHED)), "logits-via-sigmoid")
 LOGITS_SWAPPED = Hint("The sign of z is the other way round: a large positive z means p close to 1, so a label 1 "

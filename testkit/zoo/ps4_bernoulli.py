@@ -363,7 +363,7 @@ def binary_cross_entropy_with_logits(z, y):
     y = np.asarray(y, dtype=float)
     p = _sig(z)
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-""", hint="Going through p = sigmoid(z)", mistake="logits-via-sigmoid"),
+""", hint="Going through the probability sigmoid(z)", mistake="logits-via-sigmoid"),
     Specimen("ps4-logits-via-sigmoid-clipped", "binary_cross_entropy_with_logits", """
 import numpy as np
 
@@ -373,7 +373,7 @@ def binary_cross_entropy_with_logits(z, y):
     p = 1 / (1 + np.exp(-z))
     p = np.clip(p, 1e-7, 1 - 1e-7)
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-""", hint="Going through p = sigmoid(z)", mistake="logits-via-sigmoid"),
+""", hint="Going through the probability sigmoid(z)", mistake="logits-via-sigmoid"),
     Specimen("ps4-logits-naive-softplus", "binary_cross_entropy_with_logits", """
 import numpy as np
 

@@ -36,6 +36,19 @@ def _kl(m1, s1, m2, s2):
 def gaussian_kl(mu1, sigma1, mu2, sigma2):
     return np.vectorize(_kl, otypes=[float])(mu1, sigma1, mu2, sigma2)
 """),
+    Specimen("ps5-gaussian-kl-from-log-variances", "gaussian_kl", """
+import numpy as np
+
+def normal_kl(mean1, logvar1, mean2, logvar2):
+    # OpenAI's guided-diffusion, guided_diffusion/losses.py (torch.exp as np.exp, op for op); evaluated left to
+    # right it leaves ±1.1e-16 where the KL is 0 (equal arguments), which is rounding, not a mistake
+    return 0.5 * (-1.0 + logvar2 - logvar1 + np.exp(logvar1 - logvar2)
+                  + ((mean1 - mean2) ** 2) * np.exp(-logvar2))
+
+def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    mu1, sigma1, mu2, sigma2 = (np.asarray(a, dtype=float) for a in (mu1, sigma1, mu2, sigma2))
+    return normal_kl(mu1, 2 * np.log(sigma1), mu2, 2 * np.log(sigma2))
+"""),
     Specimen("ps5-gaussian-kl-reversed", "gaussian_kl", """
 import numpy as np
 
