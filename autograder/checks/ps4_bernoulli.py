@@ -325,9 +325,9 @@ CLIPPED = Hint("p is clipped (or an epsilon is added, or each log clamped): that
                "so a perfect prediction no longer costs 0 and a confident wrong one costs far less than it should. "
                "The loss needs no clipping once 0 · log 0 is taken as 0.",
                _gave(*_SMOOTHED_LL, *(_bce_of(ll) for ll in _SMOOTHED_LL), atol=0), "clipped-p")
-LOG_OF_ZERO_WARNS = Hint("A log of 0 is computed on the way (the RuntimeWarning), also where the result does not "
-                         "need it: np.where, for one, evaluates both of its branches for every element before it "
-                         "chooses. The contract asks for no warning: only ever take the log of a positive number.",
+LOG_OF_ZERO_WARNS = Hint("A log of 0 is computed on the way (the RuntimeWarning): the contract asks for no warning, so "
+                         "only ever take the log of a positive number (np.where, for one, evaluates both of its "
+                         "branches for every element before it chooses).",
                          any_of(warned("divide by zero encountered in log"), warned("invalid value encountered in")),
                          "log-of-zero-warns", kinds=("warning",))
 BCE_LOG_ONE_MINUS_Y = Hint("The second term takes the log of 1 − y where the loss has the log of 1 − p: the label "
@@ -339,9 +339,9 @@ NAIVE_SIGMOID = Hint("np.exp overflows for arguments above about 709, so the tex
                      any_of(_gave(_naive_sigmoid, _naive_sigmoid_exp_form, atol=0),
                             all_of(kind("value", "nonfinite"), warned("overflow encountered in exp"))),
                      "sigmoid-naive-overflow")
-BOTH_BRANCHES_EXP = Hint("exp overflows on the way (the RuntimeWarning), also where the result does not need it: "
-                         "np.where evaluates both of its branches for every element before it chooses, so the branch "
-                         "it throws away still overflows. Give exp only numbers ≤ 0, in both branches.",
+BOTH_BRANCHES_EXP = Hint("exp overflows on the way (the RuntimeWarning), even where that result is then thrown away "
+                         "(np.where evaluates both of its branches for every element before it chooses): give exp "
+                         "only numbers ≤ 0, in both branches.",
                          warned("overflow encountered in exp"), "exp-overflow-warns", kinds=("warning",))
 CLIPPED_Z = Hint("z is clipped, which changes the result for large |z|: far out, the result is a tiny positive "
                  "number, not the sigmoid of the clip limit. No clipping is needed once exp only sees numbers ≤ 0.",

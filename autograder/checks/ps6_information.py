@@ -94,7 +94,7 @@ frameworks. ``scipy.special.xlogy`` / ``xlog1py`` /
 import numpy as np
 
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_INFORMATION
-from autograder.checks.hints import all_of, kind, label_has, matches_any, raised, warned
+from autograder.checks.hints import all_of, kind, label_has, matches_any, raised, scalar_code_on_arrays, warned
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.relations import rows_call, same, unrows
 
@@ -109,8 +109,8 @@ BIG_SUM_RTOL = 1e-5
 MAP_RTOL, MAP_ATOL = 1e-8, 1e-9
 #: A divergence of equal distributions is 0 up to rounding (the contract states no exact value for it, only that KL
 #: is never negative): the rounding of sums of terms of size up to log K, a few ulps (KL computed as the
-#: cross-entropy minus the entropy, each sum in its own order, leaves ±1e-16).
-EQUAL_ATOL = 1e-15
+#: cross-entropy minus the entropy, each sum in its own order, leaves 2.2e-16: 1e-14 keeps it well inside).
+EQUAL_ATOL = 1e-14
 
 _rng = np.random.default_rng(20261126)
 
@@ -479,6 +479,16 @@ def _kl_naive(p, q, axis=-1):
     return np.maximum(np.sum(p * np.log(p / q), axis=axis), 0.0)
 
 
+def _kl_where(p, q, axis=-1):  # right values where p = 0, but np.where computed 0 · log 0 (and warned) first
+    p, q = _f(p), _f(q)
+    return np.sum(np.where(p > 0, p * np.log(p / q), 0.0), axis=axis)
+
+
+def _h_where(p, axis=-1):
+    p = _f(p)
+    return -np.sum(np.where(p > 0, p * np.log(p), 0.0), axis=axis)
+
+
 def _js_naive(p, q, axis=-1):
     p, q = _f(p), _f(q)
     m = (p + q) / 2
@@ -535,8 +545,16 @@ def _sums_exact(probe):
 ZERO_LOG_ZERO = Hint(
     "A term with p = 0 is 0 · log 0, which floating point computes as nan (0 times -inf), with a RuntimeWarning: "
     "such a term is 0 by convention, so the log is needed only where p > 0 (scipy.special.xlogy is made for it).",
-    _gave(_h_naive, _h_nansum, _kl_naive, _js_naive),
+    _gave(_h_naive, _h_nansum, _h_where, _kl_naive, _kl_where, _js_naive),
     "zero-log-zero-nan",
+)
+SCALAR_CODE = Hint(
+    "The function is written for one number, or one 1-D slice, at a time (the error shows it: an `if` or a "
+    "`math` function was given an array): `p` may have any number of axes, and NumPy's functions, with `axis`, "
+    "work on all of them at once.",
+    scalar_code_on_arrays(),
+    "scalar-code-on-arrays",
+    kinds=("raised", "no-result"),
 )
 NATS = Hint("The result is in bits (or another base): the course measures information in nats, with the natural "
             "logarithm.", _gave(_h_log2, _kl_log2, _js_log2), "not-nats")
@@ -557,13 +575,13 @@ TOLERANCE_LOOSE = Hint(
 WHOLE_ARRAY_SUM = Hint(
     "A valid input of several slices was rejected: each slice along `axis` sums to 1, not the whole array, so the "
     "check is of each slice's sum.",
-    _valid_rejected(_whole_sum_off, _whole_sum_one),
+    all_of(lambda f: not scalar_code_on_arrays()(f), _valid_rejected(_whole_sum_off, _whole_sum_one)),
     "sum-checked-over-whole-array",
 )
 EXACT_SUM = Hint(
     "A valid input was rejected whose slices sum to 1 only up to rounding (rows normalised by a division sum to "
     "1 ± 2e-16): the contract accepts sums within 1e-8 of 1, so never test the sum with `== 1`.",
-    _valid_rejected(_sum_rounded, _sums_exact),
+    all_of(lambda f: not scalar_code_on_arrays()(f), _valid_rejected(_sum_rounded, _sums_exact)),
     "sum-checked-exactly",
 )
 EPS_IN_LOG = Hint(
@@ -584,7 +602,7 @@ TINY_COUNTS = Hint(
 AXIS = Hint("The sum runs along another axis than `axis`: the result has the input's shape without that axis.",
             _gave(_h_other_axis), "entropy-other-axis")
 
-_DISTRIBUTION_CHECKS = (TOLERANCE_LOOSE, VALIDATE, WHOLE_ARRAY_SUM, EXACT_SUM)
+_DISTRIBUTION_CHECKS = (SCALAR_CODE, TOLERANCE_LOOSE, VALIDATE, WHOLE_ARRAY_SUM, EXACT_SUM)
 H_HINTS = (
     Hint("The minus sign is missing: entropy is never negative.", _gave(_h_no_minus), "entropy-sign"),
     Hint("The terms are averaged over the outcomes: entropy is their sum.", _gave(_h_mean), "entropy-mean"),

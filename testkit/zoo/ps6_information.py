@@ -576,6 +576,20 @@ def map_linear_regression(X, y, noise_std, prior_std):
 
 # Found reviewing the hints (issue 50): each mistake a rule names, made the way students make it.
 ZOO = ZOO + (
+    Specimen("ps6-entropy-loop-over-entries", "entropy", '''
+import numpy as np
+''' + _ENTROPY_HEAD + '''    h = 0.0
+    for pi in p:                               # one probability at a time
+        if pi > 0:
+            h -= pi * np.log(pi)
+    return h
+''', hint="written for one number, or one 1-D slice, at a time", mistake="scalar-code-on-arrays"),
+    Specimen("ps6-kl-where-warns", "kl_divergence", '''
+import numpy as np
+''' + _KL_HEAD + '''    with np.errstate(divide="ignore"):              # p > 0 with q = 0: inf, as it should be
+        terms = np.where(p > 0, p * np.log(p / q), 0.0)
+    return np.maximum(np.sum(terms, axis=axis), 0.0)
+''', hint="0 · log 0, which floating point computes as nan", mistake="zero-log-zero-nan"),
     Specimen("ps6-entropy-no-minus", "entropy", '''
 import numpy as np
 from scipy.special import xlogy
@@ -652,4 +666,6 @@ LOSES = {
     "ps6-entropy-no-minus": ("entropy-basic",),
     "ps6-entropy-mean": ("entropy-basic", "entropy-edges"),
     "ps6-entropy-axis-0": ("entropy-basic", "entropy-axis", "entropy-edges"),
+    "ps6-entropy-loop-over-entries": ("entropy-basic", "entropy-axis", "entropy-edges", "entropy-errors"),
+    "ps6-kl-where-warns": ("kl_divergence-support",),
 }
