@@ -114,7 +114,8 @@ def test_demo_end_to_end(tmp_path):
     assert "KL(Q ‖ P)" in hints("dan", "ps5_gaussian_kl")
     assert "The result is KL(q ‖ p)" in hints("ben", "ps6_information")
     assert "underflows to 0" in hints("ben", "ps6_information")
-    assert "0 · log 0 is nan" in hints("cleo", "ps6_information") and "λ is inverted" in hints("cleo", "ps6_information")
+    assert "0 · log 0, which floating point computes as nan" in hints("cleo", "ps6_information")
+    assert "λ is inverted" in hints("cleo", "ps6_information")
     assert any("softmax-stability" in t for t in result("eve", "ps1_softmax")["tamper"])
     assert any(c["status"] == "timeout" for c in result("gus", "ps3_gaussian")["execution"]["cells"])
     assert result("fay", "ps1_softmax")["notes"] and result("fay", "ps2_cross_entropy")["notes"]
