@@ -15,8 +15,8 @@ from autograder.checks.hints import kind
 from autograder.checks.check import Check, FunctionChecks, Hint, Probe, ProblemSetChecks, Relation, related
 from autograder.model.course import PROBLEM_SETS, function_of
 
-SHAPE = Hint("The output has the input's shape.", kind("shape"))
-OTHER = Hint("Something else.", kind("value"))
+SHAPE = Hint("The output has the input's shape.", kind("shape"), "test-shape")
+OTHER = Hint("Something else.", kind("value"), "test-other")
 PROBE = Probe("the list [1.0, 2.0]", ([1.0, 2.0],), public=True)
 
 

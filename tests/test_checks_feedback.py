@@ -114,7 +114,7 @@ def test_library_messages_and_warnings_stay_readable_on_hidden_probes():
 
     result = evaluate(_hidden(checks_for("ps1_softmax")["softmax-stability"]), LocalTarget({"softmax": keeps_dims_wrong}))
     assert "operands could not be broadcast together with shapes (…,…) (…,)" in result.message, result.message
-    assert result.hint.startswith("Reduce with `keepdims=True`")
+    assert result.hint.startswith("A per-slice result (a maximum or a sum) does not line up")
 
 
 def test_a_public_probe_shows_the_students_own_message():

@@ -39,6 +39,28 @@ HIDDEN_ONLY = {
                                                  "through the mixture; a negative q the mixture hides is hidden",
     ("ps6-bayes-1d-is-many-observations", "bayes_posterior-errors"): "a (5, 1) log-likelihood is a hidden input",
     ("ps6-bayes-no-shape-check", "bayes_posterior-errors"): "a (5, 1) log-likelihood is a hidden input",
+    # the specimens added for the hints of issue 50 (each mistake a rule names): these show on hidden inputs only
+    ("logsumexp-global-max", "logsumexp-stability"): "the visible inputs are 1-D, where the array's maximum is the "
+                                                      "slice's",
+    ("log_softmax-global-max", "log_softmax-stability"): "the visible inputs are 1-D, where the array's maximum is "
+                                                          "the slice's",
+    ("logsumexp-axis-0-always", "logsumexp-stability"): "the visible stability inputs are 1-D, where axis 0 is the "
+                                                         "last axis",
+    ("logsumexp-neg-inf-slice-nan", "logsumexp-stability"): "a slice of only -inf is a hidden input",
+    ("logsumexp-neg-inf-slice-warns", "logsumexp-stability"): "a slice of only -inf is a hidden input",
+    ("softmax-sum-without-keepdims", "softmax-errors"): "the visible input is 1-D, where the sum broadcasts",
+    ("log_softmax-atleast-2d", "log_softmax-basic"): "a (1, n) result broadcasts like an (n,) one in np.allclose",
+    ("log_softmax-eval-dispatch", "log_softmax-purity"): "the source reading is the grader's: no input shows it",
+    ("cross_entropy_grad-squeezed", "cross_entropy_grad-basic"): "a (C,) result broadcasts like a (1, C) one in "
+                                                                  "np.allclose",
+    ("ps6-entropy-axis-0", "entropy-basic"): "the visible inputs are 1-D, where axis 0 is the last axis",
+    ("ps6-entropy-axis-0", "entropy-edges"): "the visible inputs are 1-D, where axis 0 is the last axis",
+    ("softmax-sum-without-keepdims", "softmax-temperature"): "the visible 2-D input is square: the sum without "
+                                                             "keepdims broadcasts there, the same on both sides",
+    ("ps6-entropy-loop-over-entries", "entropy-basic"): "the visible inputs are 1-D, where a loop over entries works",
+    ("ps6-entropy-loop-over-entries", "entropy-edges"): "the visible inputs are 1-D, where a loop over entries works",
+    ("ps6-entropy-loop-over-entries", "entropy-errors"): "the visible inputs are 1-D, where a loop over entries "
+                                                         "works",
 }
 
 

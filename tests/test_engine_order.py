@@ -183,3 +183,17 @@ def test_a_circle_of_callbacks_is_declined_by_the_parent():
     session.request({"op": "call", "function": "softmax"}, carry=("logsumexp", "log_softmax"))
     session.request({"op": "call", "function": "log_softmax"}, carry=("logsumexp", "softmax"))
     assert "value" in session.child.sent[1] and "declined" in session.child.sent[3]
+
+
+def test_a_hint_reads_the_cells_later_inputs_from_the_look_ahead(env):
+    """A hint rule that needs the cell's later inputs to tell two mistakes apart (a missing ½ in the quadratic term
+    and a missing constant −½ give the same number on gaussian_kl's third visible input) gets them from the
+    engine's look-ahead answers, which the child computes anyway: the same hint as in-process."""
+    from testkit.zoo import zoo
+
+    specimen = next(s for s in zoo("ps5_gaussian_kl") if s.name == "ps5-gaussian-kl-no-half-denominator")
+    data = grade(env, "ps5_gaussian_kl", filled_release("ps5_gaussian_kl", {"gaussian_kl": specimen.source}))
+    hints = {t["name"]: t["hint"] for t in data["tests"]}
+    assert hints["gaussian_kl-basic"].startswith("The quadratic term lacks its factor ½"), hints["gaussian_kl-basic"]
+    assert all(t["score"] == t["max_score"] for t in data["tests"]
+               if t["name"].startswith(("mvn_kl", "vae_kl", "gaussian_kl-broadcast", "gaussian_kl-purity")))

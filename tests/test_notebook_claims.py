@@ -9,10 +9,13 @@ Read from the source notebooks and the checks registry, no kernel (fast):
 * every tolerance the prose states is the checks' tolerance: the opening's
   default "1e-10 relative", a looser rtol named in the bullet of its cell, and
   the absolute tolerances the "Going further" sections quote;
-* what a notebook calls "not graded" is not probed: no ps3 check makes
-  ``sigma`` <= 0 or an empty sample raise, the ``log1p`` refinements appear
-  only in "Going further (not graded)" sections, and ps2 keeps ℓ for
-  log-likelihoods (its logits are z).
+* what a notebook calls "not graded" is not probed: each item of its opening's
+  "Not graded" list, read as a test of a probe (``NOT_GRADED``), matches no probe
+  of any graded cell; the ``log1p`` refinements appear only in "Going further
+  (not graded)" sections, and ps2 keeps ℓ for log-likelihoods (its logits are z);
+* every edge case a cell grades is stated in its notebook (``GRADED_EDGES``: a
+  test of the probes that make the case, and the words that state it), and
+  every infinity a probe passes is one of those cases.
 
 The numbers the prose quotes from computations are printed by the notebooks'
 own lesson cells, checked where the notebooks are executed
@@ -28,6 +31,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
+from autograder.checks.references import signature
 from autograder.model.course import (ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, ROOT, autograded_max_score,
                                      function_of, is_answer_cell, max_score, source_notebook)
 from testkit.zoo.checklists import relation_tolerances
@@ -179,19 +183,185 @@ def test_log1p_appears_only_in_going_further(ps):
             assert going_further, f"{ps}: a core section asks for log1p, which no check grades:\n{source[:200]}"
 
 
-def test_what_ps3_calls_not_graded_is_not_probed():
-    """ps3 says sigma <= 0 and empty samples are not graded: no check expects them to raise."""
-    opening = cells("ps3_gaussian")[0].source
-    assert "Not graded: `inf` or `nan` inputs, empty arrays, `sigma` ≤ 0." in opening
-    for check in checks_for("ps3_gaussian").values():
-        if check.function == "mvn_log_pdf":
+# ---------------------------------------------------------------- "Not graded" and the graded edge cases
+def not_graded(ps) -> list:
+    """The items of the opening's "Not graded: …" sentence (commas inside parentheses do not split)."""
+    sentence = re.search(r"Not graded: (.*?)\. The derivation", cells(ps)[0].source).group(1)
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(sentence):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            items.append(sentence[start:i].strip())
+            start = i + 1
+    return items + [sentence[start:].strip()]
+
+
+def _values(probe):
+    """Every argument of a probe as a float array (the ones that are numbers)."""
+    out = []
+    for value in list(probe.args) + list(probe.kwargs.values()):
+        try:
+            out.append(np.asarray(value, dtype=float))
+        except (TypeError, ValueError):
             continue
+    return out
+
+
+def _named(check, probe, prefix):
+    """The probe's arguments whose parameter name starts with ``prefix`` (``sigma`` → sigma, sigma1, sigma2)."""
+    params = list(signature(check.function).parameters)
+    bound = dict(zip(params, probe.args)) | dict(probe.kwargs)
+    return [np.asarray(v, dtype=float) for k, v in bound.items() if k.startswith(prefix)]
+
+
+def _other_than(check, probe, name):
+    """The probe's arguments but the one of parameter ``name``, as float arrays (those that are numbers)."""
+    params = list(signature(check.function).parameters)
+    bound = dict(zip(params, probe.args)) | dict(probe.kwargs)
+    out = []
+    for key, value in bound.items():
+        try:
+            out += [] if key == name else [np.asarray(value, dtype=float)]
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _slice_of_only_neg_inf(check, probe):
+    z = np.asarray(probe.args[0], dtype=float)
+    axis = probe.kwargs.get("axis", -1)
+    return z.ndim > 0 and z.size > 0 and bool(np.any(np.all(np.isneginf(z), axis=axis)))
+
+
+def _not_spd(c):
+    c = np.asarray(c, dtype=float)
+    return c.ndim == 2 and (not np.allclose(c, c.T) or np.linalg.eigvalsh((c + c.T) / 2).min() <= 0)
+
+
+#: What each item of a notebook's "Not graded" list means, as a test of one probe of a check: no graded cell may
+#: have a probe it matches. A new item needs its entry here (the test fails on an item it does not know).
+NOT_GRADED = {
+    "`+inf` or `nan` in an input": lambda c, p: any(np.any(np.isposinf(v) | np.isnan(v)) for v in _values(p)),
+    "`nan` in an input": lambda c, p: any(np.any(np.isnan(v)) for v in _values(p)),
+    "`+inf` other than `prior_std = inf` (which gives least squares, graded)":
+        lambda c, p: any(np.any(np.isposinf(v)) for v in _other_than(c, p, "prior_std")),
+    "empty arrays": lambda c, p: any(v.ndim > 0 and v.size == 0 for v in _values(p)),
+    "a `softmax` or `log_softmax` slice of only `-inf` (a `logsumexp` slice of only `-inf` is graded: it gives "
+    "`-inf`)": lambda c, p: c.function in ("softmax", "log_softmax") and _slice_of_only_neg_inf(c, p),
+    "`-inf` logits": lambda c, p: c.function.startswith("cross_entropy") and bool(np.any(np.isneginf(_values(p)[0]))),
+    "class indices given as floats": lambda c, p: (np.ndim(p.args[1]) == 1
+                                                   and not np.issubdtype(np.asarray(p.args[1]).dtype, np.integer)),
+    "`sigma` ≤ 0": lambda c, p: any(np.any(v <= 0) for v in _named(c, p, "sigma")) or (
+        p.expect == "raises" and bool(_named(c, p, "sigma"))),
+    "covariances that are not symmetric positive definite": lambda c, p: any(_not_spd(v) for v in _named(c, p, "cov")),
+    # The -errors cells judge the exception's type only (evaluate.judge), never its message: no probe can tell
+    # which bad slice a message names.
+    "which bad slice is reported first": lambda c, p: False,
+}
+
+
+@pytest.mark.parametrize("ps", STRUCTURED)
+def test_what_a_notebook_calls_not_graded_is_in_no_graded_cell(ps):
+    items = not_graded(ps)
+    unknown = [item for item in items if item not in NOT_GRADED]
+    assert not unknown, f"{ps}: say in NOT_GRADED what these mean for a probe: {unknown}"
+    for check in checks_for(ps).values():
         for probe in check.probes:
-            assert probe.expect != "raises", f"{check.grade_id}: {probe.label} expects an error"
-            if check.function == "gaussian_mle":
-                assert np.size(probe.args[0]) > 0, f"{check.grade_id}: {probe.label} is an empty sample"
-            else:
-                assert np.all(np.asarray(probe.args[2], dtype=float) > 0), f"{check.grade_id}: {probe.label}"
+            for item in items:
+                assert not NOT_GRADED[item](check, probe), \
+                    f"{ps} says {item!r} is not graded, but {check.grade_id} probes {probe.label!r}"
+
+
+def test_the_not_graded_items_mean_something():
+    """Each item's test recognises the input it names (a test that matches nothing would pass any notebook)."""
+    softmax = checks_for("ps1_softmax")["softmax-basic"]
+    pdf = checks_for("ps3_gaussian")["gaussian_log_pdf-basic"]
+    ce = checks_for("ps2_cross_entropy")["cross_entropy-basic"]
+    kl = checks_for("ps5_gaussian_kl")["mvn_kl-basic"]
+    bare = type(softmax.probes[0])
+    cases = [
+        ("`+inf` or `nan` in an input", softmax, bare("x", (np.array([1.0, np.nan]),))),
+        ("`nan` in an input", softmax, bare("x", (np.array([np.nan]),))),
+        ("empty arrays", softmax, bare("x", (np.zeros(0),))),
+        ("a `softmax` or `log_softmax` slice of only `-inf` (a `logsumexp` slice of only `-inf` is graded: it gives "
+         "`-inf`)", softmax, bare("x", (np.array([[-np.inf, -np.inf], [0.0, 1.0]]),))),
+        ("`-inf` logits", ce, bare("x", (np.array([[-np.inf, 0.0]]), np.array([1])))),
+        ("class indices given as floats", ce, bare("x", (np.zeros((2, 3)), np.array([0.0, 2.0])))),
+        ("`sigma` ≤ 0", pdf, bare("x", (0.0, 0.0, -1.0))),
+        ("covariances that are not symmetric positive definite", kl,
+         bare("x", (np.zeros(2), np.eye(2), np.zeros(2), -np.eye(2)))),
+    ]
+    for item, check, probe in cases:
+        assert NOT_GRADED[item](check, probe), item
+
+
+def test_the_old_ps1_claim_would_be_refused():
+    """Issue 50: ps1's opening said "Not graded: … a slice of only -inf" while logsumexp-stability grades exactly
+    that (the contract: a slice that is all −inf gives −inf). Read as a test, the old claim meets that probe."""
+    old_claim = lambda check, probe: _slice_of_only_neg_inf(check, probe)  # noqa: E731 — the old item, any function
+    hits = [(gid, p.label) for gid, c in checks_for("ps1_softmax").items() for p in c.probes if old_claim(c, p)]
+    assert hits and {gid for gid, _ in hits} == {"logsumexp-stability"}, hits
+    assert "a slice of only `-inf`." not in cells("ps1_softmax")[0].source
+
+
+def markdown_text(ps) -> str:
+    """The notebook's markdown outside its "Going further" sections: what a student is told is graded."""
+    return "\n".join(src for going_further, src in markdown_sections(ps) if not going_further)
+
+
+def _has(pred):
+    return lambda c, p: any(bool(np.any(pred(v))) for v in _values(p))
+
+
+#: The edge cases the checks grade, each with where its notebook states it: (problem set, the case, a test of one
+#: probe of a check, a pattern of the notebook's markdown that states the case).
+GRADED_EDGES = [
+    ("ps1_softmax", "a logsumexp slice of only -inf", lambda c, p: c.function == "logsumexp" and
+     _slice_of_only_neg_inf(c, p), r"a slice of only `-inf` gives `-inf`"),
+    ("ps1_softmax", "-inf entries", _has(np.isneginf), r"`-inf` entries are masks"),
+    ("ps1_softmax", "logits of magnitude 1e300", _has(lambda v: np.abs(v[np.isfinite(v)]) >= 1e300),
+     r"\\pm 10\^\{300\}"),
+    ("ps2_cross_entropy", "logits of magnitude 1e4", _has(lambda v: np.abs(v[np.isfinite(v)]) >= 1e4),
+     r"\\pm 10\^4"),
+    ("ps4_bernoulli", "probabilities of exactly 0 or 1",
+     lambda c, p: c.function in ("bernoulli_log_pmf", "binary_cross_entropy") and bool(np.any(np.isin(
+         np.asarray(p.args[1] if c.function == "bernoulli_log_pmf" else p.args[0], dtype=float), (0.0, 1.0)))),
+     r"[Pp]redictions of exactly 0 or 1|\$x = p = 1\$"),
+    ("ps4_bernoulli", "logits of magnitude 1e4", lambda c, p: c.function == "binary_cross_entropy_with_logits"
+     and bool(np.any(np.abs(np.asarray(p.args[0], dtype=float)) >= 1e4)), r"\$\|z\|\$ up to \$10\^4\$"),
+    ("ps5_gaussian_kl", "equal arguments", lambda c, p: c.function == "gaussian_kl" and len(p.args) == 4 and
+     np.array_equal(*np.broadcast_arrays(p.args[0], p.args[2])) and
+     np.array_equal(*np.broadcast_arrays(p.args[1], p.args[3])), r"Equal arguments must give 0, up to rounding"),
+    ("ps6_information", "a one-hot slice", lambda c, p: c.function == "entropy" and bool(np.any(np.isclose(
+        np.max(np.asarray(p.args[0], dtype=float), axis=-1), 1.0, rtol=0, atol=0))),
+     r"a one-hot slice gives exactly 0"),
+    ("ps6_information", "q = 0 where p > 0", lambda c, p: c.function == "kl_divergence" and bool(np.any(
+        (np.asarray(p.args[0], dtype=float) > 0) & (np.asarray(p.args[1], dtype=float) == 0))),
+     r"\$q_i = 0\$ gives `inf`"),
+    ("ps6_information", "-inf log priors and log-likelihoods", _has(np.isneginf),
+     r"`-inf` means impossible.*`-inf` means the observation is impossible"),
+    ("ps6_information", "prior_std = inf", _has(np.isposinf), r"`prior_std = np\.inf`\s+gives least squares"),
+]
+
+
+@pytest.mark.parametrize("ps, case, probed, stated", GRADED_EDGES, ids=[f"{ps}-{case}" for ps, case, _, _ in
+                                                                        GRADED_EDGES])
+def test_every_graded_edge_case_is_stated_in_its_notebook(ps, case, probed, stated):
+    assert any(probed(check, probe) for check in checks_for(ps).values() for probe in check.probes), \
+        f"{ps}: no check probes {case} any more: drop it from GRADED_EDGES"
+    assert re.search(stated, markdown_text(ps), re.S), f"{ps} grades {case} but its notebook does not say so"
+
+
+def test_every_infinity_a_check_passes_is_a_stated_edge_case():
+    """A probe with an infinity in it is one of the edge cases above (no graded infinity goes unstated)."""
+    cases = {ps: [probed for p, _, probed, _ in GRADED_EDGES if p == ps] for ps in STRUCTURED}
+    for ps in STRUCTURED:
+        for check in checks_for(ps).values():
+            for probe in check.probes:
+                if any(np.any(np.isinf(v)) for v in _values(probe)):
+                    assert any(probed(check, probe) for probed in cases[ps]), \
+                        f"{check.grade_id} probes {probe.label!r}, an infinity no GRADED_EDGES entry names"
+
 
 
 def test_ps2_writes_logits_as_z():

@@ -589,7 +589,8 @@ def test_honest_corpora_are_read_pure():
     from testkit.zoo import all_specimens, grade, reference_sources
 
     found, read = set(), 0
-    versions = [(s.name, s.function, s.source, ps) for ps, s in all_specimens()]
+    # (a specimen whose recorded mistake is code the grader cannot read is not honest about its purity: left out)
+    versions = [(s.name, s.function, s.source, ps) for ps, s in all_specimens() if "unreadable-code" not in s.mistakes]
     versions += [(f"{fn}-{i}", fn, src, problem_set_of_function(fn)) for fn, srcs in INDEPENDENT.items()
                  for i, src in enumerate(srcs)]
     for name, function, source, ps in versions:

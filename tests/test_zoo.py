@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
-from autograder.checks.evaluate import LocalTarget, evaluate
+from autograder.checks.evaluate import GENERIC_HINTS, LocalTarget, evaluate
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, grader_skips
 from autograder.model.notebook import cell_text, nbgrader_meta
 from autograder.model.pysource import python_source
-from testkit.zoo import all_specimens, grade
+from testkit.zoo import all_specimens, grade, hint_rules
 from testkit.zoo.compound import COMPOUNDS
 
 SPECIMENS = list(all_specimens())
@@ -56,6 +56,40 @@ def test_specimen(ps, specimen):
     assert any(specimen.hint in h for h in hints), (
         f"{specimen.name}: expected a hint containing {specimen.hint!r}, got {hints}"
     )
+    # Each hint names what is wrong in it, and no other mistake; each mistake it records is named somewhere.
+    shown = {gid: shown_mistake(ps, r) for gid, r in failed.items()}
+    strangers = {gid: (m, failed[gid].hint) for gid, m in shown.items() if m is not None and m not in specimen.mistakes}
+    assert not strangers, f"{specimen.name} ({specimen.mistakes}) is told about another mistake: {strangers}"
+    assert set(specimen.mistakes) <= set(shown.values()), (
+        f"{specimen.name}: records {specimen.mistakes}, but its hints name {sorted(set(shown.values()) - {None})}"
+    )
+    if not specimen.mistakes:  # only the untouched template records none: it gets no hint at all
+        assert {r.kind for r in failed.values()} == {"not-attempted"}, f"{specimen.name}: record its mistake"
+
+
+def shown_mistake(ps, result):
+    """The mistake the hint shown on a failed cell names (``forbidden`` for the advice on a forbidden function),
+    or None when the cell shows no hint."""
+    if not result.hint:
+        return None
+    if result.kind == "forbidden":
+        return "forbidden"
+    rules = hint_rules(ps)
+    assert result.hint in rules, f"{result.grade_id}: a hint no rule of {ps} has: {result.hint!r}"
+    return rules[result.hint].mistake
+
+
+def test_every_hint_rule_has_a_specimen():
+    """Each hint rule of a problem set is made by a zoo specimen of that problem set that records its mistake, and
+    each generic rule (:data:`~autograder.checks.evaluate.GENERIC_HINTS`) by one of any problem set;
+    ``test_specimen`` shows the specimen gets that hint and no hint about another mistake."""
+    generic = {rule.mistake for rule in GENERIC_HINTS}
+    missing = {}
+    for ps in FUNCTIONS:
+        made = {m for p, s in SPECIMENS if p == ps for m in s.mistakes}
+        missing[ps] = sorted({r.mistake for r in hint_rules(ps).values()} - generic - made)
+    missing["generic"] = sorted(generic - {m for _, s in SPECIMENS for m in s.mistakes})
+    assert not any(missing.values()), f"hint rules no zoo specimen makes: {missing}"
 
 
 def loses(ps):

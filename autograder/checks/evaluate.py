@@ -31,6 +31,7 @@ the engine's child asks the parent over the wire.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
@@ -65,6 +66,10 @@ class Target(Protocol):
         """The purity evidence the submission's source holds for ``function``
         (:class:`~autograder.reading.purity.Reading`), or None when this target holds no source."""
 
+    # Optional: ``evidence(function, args, kwargs, carry) -> Outcome | None``, the outcome of one more call for a
+    # hint rule's evidence (:func:`_evidence`), or None where getting it could change a grade (a target without
+    # it gives hint rules only the probes already called).
+
 
 class LocalTarget:
     """A submission whose functions live in a namespace of this process.
@@ -83,6 +88,11 @@ class LocalTarget:
 
     def writes(self, function):
         return self.source.reading(function) if self.source is not None else None
+
+    def evidence(self, function, args, kwargs, carry=()):
+        """One more call for a hint rule's evidence: in this process, as :meth:`call` (a function that passed
+        the check would have been called on every probe)."""
+        return self.call(function, args, kwargs, carry)
 
     def defined(self, function):
         return _invoke.describe_definition(self.namespace, function)
@@ -108,39 +118,72 @@ def _ask_here(function: str, args: tuple, kwargs: dict) -> dict:
     return answer_for_stub(function, args, kwargs)
 
 
-#: Hints that apply to every check, after the check's own ones.
+#: Hints that apply to every check, after the check's own ones: each explains one kind of failure of a property
+#: other than the values (purity, error handling, what a function returns).
 GENERIC_HINTS = (
     Hint(
-        "Validate with `if …: raise ValueError(\"<argument> …\")` rather than `assert`: asserts "
-        "raise AssertionError and disappear under `python -O`.",
-        lambda f: f.kind == "wrong-exception" and f.outcome.error_type == "AssertionError",
+        "The input is validated with `assert`, which raises AssertionError (and is switched off under "
+        "`python -O`); the contract asks for a ValueError whose message names the argument.",
+        lambda f: f.outcome.error_type == "AssertionError",
+        "assert-for-validation",
+        kinds=("wrong-exception",),
     ),
-    Hint("Add a `return` statement at the end of the function.", lambda f: f.kind == "type" and "None" in f.detail),
     Hint(
-        "Work on a copy (`z = np.array(z, dtype=float)`) or use operations that return new arrays "
-        "(`z - m` instead of `z -= m`).",
-        lambda f: f.kind == "mutation",
+        "The error is raised, but as another exception than ValueError: the contract's bad-argument error is a "
+        "ValueError whose message names the argument.",
+        lambda f: True,
+        "wrong-exception-type",
+        kinds=("wrong-exception",),
+    ),
+    Hint("The function returns None: a `return` statement is missing, or not every path reaches one.",
+         lambda f: "None" in f.detail, "no-return", kinds=("type",)),
+    Hint(
+        "Work on a copy: the statement the message names writes (or may write) into an array or list the caller "
+        "passed in, so the caller's data could change. Operations that build a new array leave the input as it was.",
+        lambda f: True,
+        "modifies-input",
+        kinds=("mutation",),
     ),
     Hint(
         "Write the function (and the helpers it calls) as plain code the grader can read: no `exec`/`eval`, no "
         "frames, tracers or `globals()`, no IPython magics inside it, and import only libraries (NumPy, SciPy, "
         "math), not modules of your own.",
-        lambda f: f.kind == "unverifiable",
+        lambda f: True,
+        "unreadable-code",
+        kinds=("unverifiable",),
+    ),
+    Hint("The function returns something other than NumPy numbers (the message names its type): a reduction "
+         "returns a float, the other functions a float64 array.", lambda f: True, "not-numbers", kinds=("type",)),
+    Hint(
+        "A nested list is not handled like the same numbers as an array (another result, or an error from an "
+        "operation only arrays have, such as `.T`, `@` or arithmetic on a list): turn every array argument into a "
+        "NumPy float array once, at the start.",
+        lambda f: f.kind == "lists" or (f.outcome.error_type in ("TypeError", "AttributeError")
+                                        and "'list'" in f.outcome.error_message),
+        "lists-not-converted",
+        kinds=("lists", "raised"),
     ),
     Hint(
-        "Return NumPy values: a float64 array (or a float for reductions), not another type.",
-        lambda f: f.kind == "type",
+        "The function returns the same number whatever its input, as a placeholder does: this cell judges a "
+        "property of results computed from the input, so it needs the computation first.",
+        lambda f: "whose results differ" not in f.detail,
+        "placeholder",
+        kinds=("stub",),
     ),
     Hint(
-        "Convert every array argument once at the start (`z = np.asarray(z, dtype=float)`), so that a "
-        "nested list and the same numbers as an array are handled alike.",
-        lambda f: f.kind == "lists",
+        "Calls whose correct results differ returned one and the same result: the function ignores an input "
+        "that changes the answer (the cell's summary says which inputs it varies), so this property cannot be "
+        "judged on it.",
+        lambda f: "whose results differ" in f.detail,
+        "ignores-an-input",
+        kinds=("stub",),
     ),
     Hint(
-        "Implement the function first: this cell judges a property of a function that computes its result "
-        "from its input (inputs unmodified and no RuntimeWarning for purity; consistent results for a relation; "
-        "ValueError on bad input for error handling), not a placeholder.",
-        lambda f: f.kind == "stub",
+        "Every call in this cell raised (the message says what), so there was no result to judge this property "
+        "on: the cells that compare values show the first input your function fails on.",
+        lambda f: True,
+        "raises-everywhere",
+        kinds=("no-result",),
     ),
 )
 
@@ -164,22 +207,26 @@ def _message(check: Check, failure: Failure) -> str:
     return f"{check.function}: {check.summary} Failed{where}: {failure.detail}.{shown}{why}"
 
 
-def _hint(check: Check, failure: Failure) -> str:
+def hint_for(check: Check, failure: Failure) -> Hint | None:
+    """The first of ``check``'s rules, then :data:`GENERIC_HINTS`, that explains ``failure``
+    (:meth:`Hint.explains`), or None: then the failure's message stands alone."""
     for rule in tuple(check.hints) + GENERIC_HINTS:
-        try:
-            if rule.when(failure):
-                return rule.text
-        except Exception:  # noqa: BLE001 — a rule that cannot judge this failure does not match
-            continue
-    return ""
+        if rule.explains(failure):
+            return rule
+    return None
+
+
+def _hint(check: Check, failure: Failure) -> str:
+    rule = hint_for(check, failure)
+    return rule.text if rule is not None else ""
 
 
 def _same_ending(a: _invoke.Outcome, b: _invoke.Outcome) -> bool:
-    """Two calls ended alike: the same values (to the last few ulps), or the same exception type."""
+    """Two calls ended alike: the same values (to the last few ulps), or both with an exception."""
     if a.status != b.status:
         return False
     if a.status == "raised":
-        return a.error_type == b.error_type
+        return True  # neither gave a result: whatever each raised, the cells that compare values judge it
     if a.status != "returned":
         return True
     return compare(a.value, b.value, 1e-12, 0.0) is None if b.value is not None else a.value is None
@@ -378,6 +425,18 @@ def _stub_failure(check: Check, outcomes: list, refs: list | None = None) -> Fai
     """
     returned = [o for o in outcomes if o.status == "returned" and o.value is not None]
     values = np.concatenate([_numbers(o.value) for o in returned]) if returned else np.empty(0)
+    raised = [o for o in outcomes if o.status == "raised"]
+    if not returned and raised:
+        # not a placeholder: a function that fails on every input here (the -basic cell says where it fails)
+        names = sorted({shown.exception_name(False, o.error_type) for o in raised})
+        return Failure("no-result", f"{_judged_on(check)} is judged on the results of your function, but every "
+                       f"call here raised ({', '.join(names)})", outcome=raised[0])
+    if not returned and outcomes and all(o.status == "returned" for o in outcomes):
+        types = sorted({shown.type_name(False, o.value_type) for o in outcomes})
+        what = "None (is a `return` statement missing?)" if types == ["NoneType"] else \
+            f"{', '.join(types)}, which is not numbers"
+        return Failure("type", f"{_judged_on(check)} is judged on the results of your function, but every call "
+                       f"here returned {what}", outcome=outcomes[0])
     if len(returned) < 2 or np.unique(values).size < 2:
         what = ("returned no numbers" if not returned else "returned the same number for every input")
         return Failure("stub", f"{_judged_on(check)} is judged on a function that computes its result, but yours "
@@ -461,6 +520,40 @@ def _forbidden_result(check: Check, used: tuple) -> CheckResult:
 FORBIDDEN_ERROR = "ForbiddenFunctionError"
 
 
+def _evidence(check: Check, target: Target, carry: tuple, outcomes: list):
+    """:attr:`Failure.others` for a failure on the last of ``outcomes``: ``(probe, outcome, reference value, used)``
+    for the check's other probes (``used``: the failing probe's relation uses it), computed on the first request,
+    once.
+
+    The earlier probes' outcomes are at hand; the later ones come from the
+    target's :meth:`~Target.evidence` (where it has one): answers it can give
+    without changing any grade (the engine's look-ahead answers, which its
+    child computes anyway), read in probe order and up to the first that
+    did not end in a result or an exception.
+    """
+    failed = len(outcomes) - 1
+    kept: list = []
+
+    def others() -> tuple:
+        if kept:
+            return kept[0]
+        uses = set(check.probes[failed].uses)
+        seen = [(p, o, reference(check, i).value, i in uses)
+                for i, (p, o) in enumerate(zip(check.probes[:failed], outcomes[:failed])) if p.expect != "raises"]
+        ask = getattr(target, "evidence", None)
+        for index in range(failed + 1, len(check.probes)) if ask is not None else ():
+            probe = check.probes[index]
+            outcome = ask(check.function, probe.args, probe.kwargs, carry)
+            if outcome is None or outcome.status not in ("returned", "raised"):
+                break
+            if probe.expect != "raises":
+                seen.append((probe, outcome, reference(check, index).value, False))
+        kept.append(tuple(seen))
+        return kept[0]
+
+    return others
+
+
 def evaluate(check: Check, target: Target) -> CheckResult:
     """Run every probe of ``check`` against ``target``; all must pass."""
 
@@ -495,7 +588,7 @@ def evaluate(check: Check, target: Target) -> CheckResult:
         twin = outcomes[probe.twin] if probe.twin is not None else None
         failure = judge(check, probe, outcome, refs[-1], twin, tuple(outcomes[i] for i in probe.uses), reading)
         if failure is not None:
-            return result(failure)
+            return result(replace(failure, others=_evidence(check, target, carry, outcomes)))
     if not check.compare_values:
         failure = _stub_failure(check, outcomes)
         if failure is not None:

@@ -1,9 +1,14 @@
 """Rules that recognise a failure's signature: small predicates to compose.
 
-A hint rule is ``Hint(text, when)`` where ``when`` takes a
+A hint rule is ``Hint(text, when, mistake, kinds)`` where ``when`` takes a
 :class:`~autograder.checks.check.Failure`. Rules are evaluated in the trusted
-grading process; :func:`matches` recomputes a known *wrong* formula on the
-probe's inputs and asks whether the submission returned exactly that.
+grading process. The strongest evidence is a recomputation:
+:func:`matches` computes a known *wrong* formula on the probe's inputs and
+asks whether the submission returned that, and not the right result, here
+and on every other input of the check it was called on. The symptom rules
+(:func:`warned`, :func:`nonfinite` …) are for the mistakes whose symptom
+names them (``overflow encountered in exp`` is an exponential that
+overflowed); a rule never guesses a cause the evidence does not show.
 """
 
 from __future__ import annotations
@@ -50,26 +55,61 @@ def any_of(*preds):
     return lambda f: any(p(f) for p in preds)
 
 
+def _as_numbers(value):
+    """``value`` as plain float arrays (a tuple stays a tuple), or None when it is not numbers."""
+    if isinstance(value, tuple):
+        parts = tuple(_as_numbers(v) for v in value)
+        return None if any(p is None for p in parts) else parts
+    if value is None:
+        return None
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
 def _close(a, b, rtol, atol=1e-12):
     if isinstance(a, tuple) or isinstance(b, tuple):
         if not (isinstance(a, tuple) and isinstance(b, tuple)) or len(a) != len(b):
             return False
         return all(_close(x, y, rtol, atol) for x, y in zip(a, b))
-    if a is None or b is None or a.shape != b.shape:
+    if a is None or b is None or np.shape(a) != np.shape(b):
         return False
     return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
 
 
-#: Each wrong formula's result on each probe (:func:`wrong_value`).
+def _distance(a, b, atol) -> float:
+    """The largest entry-wise error of ``a`` against ``b``, relative to ``atol + |b|``: 0 where both are the same
+    non-finite value, inf where only one is finite (or the shapes differ)."""
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        if not (isinstance(a, tuple) and isinstance(b, tuple)) or len(a) != len(b):
+            return np.inf
+        return max((_distance(x, y, atol) for x, y in zip(a, b)), default=0.0)
+    if a is None or b is None or np.shape(a) != np.shape(b):
+        return np.inf
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    finite = np.isfinite(a) & np.isfinite(b)
+    alike = (np.isnan(a) & np.isnan(b)) | (np.isinf(a) & (a == b))
+    if not np.all(finite | alike):
+        return np.inf
+    if not finite.any():
+        return 0.0
+    with np.errstate(all="ignore"):
+        return float(np.max(np.abs(a[finite] - b[finite]) / (atol + np.abs(b[finite]))))
+
+
+#: Each wrong formula's result on each probe, and whether it warned (:func:`_recompute`).
 _WRONG_VALUES: dict = {}
 _RAISED = object()
 
 
-def wrong_value(wrong, probe):
-    """The plain result of the known-wrong formula ``wrong`` on ``probe``'s inputs, or :data:`_RAISED`.
+def _recompute(wrong, probe) -> tuple:
+    """``(plain result or _RAISED, warnings)``: the known-wrong formula ``wrong`` on ``probe``'s inputs, and the
+    RuntimeWarnings it raised there (``"RuntimeWarning: divide by zero encountered in log"``, as an outcome lists
+    them).
 
-    Called with private copies of the arguments, floating-point warnings
-    silenced. Computed once per formula and probe and cached
+    Called with private copies of the arguments; what it warns is recorded, never shown. Computed
+    once per formula and probe and cached
     (:func:`~autograder.checks.check.memo_by_identity`: a probe's inputs never
     change, and the high-dimension probes make some formulas cost
     milliseconds per call): a batch recomputes each mistake once, not once
@@ -77,43 +117,109 @@ def wrong_value(wrong, probe):
     """
 
     def compute():
-        try:
-            # Silence warnings.warn too (np.std with ddof >= n warns that way), so that a wrong formula
-            # behaves the same whatever the caller's warning filters (pytest turns them into errors).
-            with WARNINGS_LOCK, np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return to_plain(wrong(*copy.deepcopy(probe.args), **copy.deepcopy(probe.kwargs)))
-        except (Exception, NotNumbers):  # noqa: BLE001 — whatever the wrong formula raises, it is the mistake's own outcome
-            return _RAISED
+        # Record warnings.warn too (np.std with ddof >= n warns that way), so that a wrong formula
+        # behaves the same whatever the caller's warning filters (pytest turns them into errors).
+        with WARNINGS_LOCK, np.errstate(all="warn"), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                value = to_plain(wrong(*copy.deepcopy(probe.args), **copy.deepcopy(probe.kwargs)))
+            except (Exception, NotNumbers):  # noqa: BLE001 — whatever the wrong formula raises, it is the mistake's own outcome
+                value = _RAISED
+        return value, frozenset(f"RuntimeWarning: {w.message}" for w in caught if issubclass(w.category, RuntimeWarning))
 
     return memo_by_identity(_WRONG_VALUES, (wrong, probe), compute)
 
 
-def matches(wrong, rtol=1e-6, atol=1e-12):
-    """The submission returned what the known-wrong formula ``wrong`` returns.
+def wrong_value(wrong, probe):
+    """The plain result of the known-wrong formula ``wrong`` on ``probe``'s inputs, or :data:`_RAISED`
+    (:func:`_recompute`)."""
+    return _recompute(wrong, probe)[0]
 
-    ``wrong`` is called with the probe's arguments (private copies, once per
-    probe: :func:`wrong_value`). A wrong formula that raises, or returns the
-    same as the reference, never matches. ``atol`` is the absolute tolerance
-    of both comparisons; pass ``atol=0`` where the results that tell the
-    formulas apart are tiny (``sigmoid(-700)`` is 1e-304: with the default
-    1e-12 every such value looks like 0).
+
+def _aligned(got, alt, strict: bool):
+    """``got`` shaped like ``alt`` for comparing: a tuple result read as one array, and unless ``strict`` (a
+    failure of its shape) entries compared whatever the shape when their numbers agree (the shape is another
+    cell's property)."""
+    if isinstance(got, tuple) and not isinstance(alt, tuple):
+        got = _as_numbers(got)
+    if not strict and isinstance(got, np.ndarray) and isinstance(alt, np.ndarray) and got.shape != alt.shape \
+            and got.size == alt.size:
+        got = got.reshape(alt.shape)
+    return got
+
+
+def matches(wrong, rtol=1e-6, atol=1e-12):
+    """The submission computed the known-wrong formula ``wrong``.
+
+    On the failing probe the submission returned what ``wrong`` returns
+    there (to ``rtol``), that is not the correct result, and the submission
+    is nearer to it than to the correct result; and on every other probe of
+    the check it returned numbers for (:meth:`Failure.seen`), it returned
+    what ``wrong`` returns there too. One input can make two mistakes agree
+    (``gaussian_kl(0, 1, 0, 2)`` gives the same number with σ taken as a
+    variance and with the quadratic term's ½ missing): the others tell them
+    apart, and a submission with two mistakes gets no guess. A RuntimeWarning
+    (a purity or stability cell's failure) is explained only by a mistake
+    whose formula raises that very warning on that input, and returns what
+    the submission returned there. Unless the
+    failure is its shape, results are compared entry by entry whatever their
+    shape (a logsumexp that keeps the reduced axis and fails at a slice of
+    only -inf is told about that slice there). ``wrong`` is called with
+    private copies (:func:`wrong_value`); a wrong formula that raises on an
+    input says nothing there. ``atol`` is the absolute tolerance of the
+    comparisons; pass ``atol=0`` where the results that tell the formulas
+    apart are tiny (``sigmoid(-700)`` is 1e-304: with the default 1e-12
+    every such value looks like 0).
     """
 
     def rule(f):
         if f.outcome is None or f.outcome.status != "returned" or f.probe is None:
             return False
-        alt = wrong_value(wrong, f.probe)
-        if alt is _RAISED:
+        alt, warns = _recompute(wrong, f.probe)
+        if alt is _RAISED or (f.kind == "warning" and not warns & set(f.outcome.warnings)):
+            return False  # a warning is explained only by a mistake that raises that warning there too
+        strict = f.kind == "shape"
+        got = _aligned(f.outcome.value, alt, strict)
+        if not _close(got, alt, rtol, atol):
             return False
-        got = f.outcome.value
-        if isinstance(got, tuple) and not isinstance(alt, tuple):
-            try:
-                got = np.asarray(got, dtype=np.float64)
-            except (TypeError, ValueError):
+        # Told apart from the right result here: the mistake's result is not the reference's, and the submission
+        # is nearer to it. Where the mistake gives the right result on the failing call itself (a relation's
+        # judged call), the calls it is related to must tell them apart instead.
+        informative = f.reference is None or not _close(alt, f.reference, 1e-12, atol) or f.kind == "warning"
+        if informative and f.kind != "warning" and f.reference is not None and \
+                _distance(got, alt, atol) >= _distance(_aligned(f.outcome.value, f.reference, strict), f.reference, atol):
+            return False
+        for probe, outcome, reference, used in f.seen():
+            if outcome.status != "returned" or outcome.value is None:
+                continue
+            other = wrong_value(wrong, probe)
+            if other is _RAISED:
+                continue
+            if not _close(_aligned(outcome.value, other, strict), other, rtol, atol):
                 return False
-        if f.reference is not None and _close(alt, f.reference, 1e-12, atol):
+            if not informative and used and reference is not None \
+                    and not _close(other, reference, 1e-12, atol):
+                informative = True
+        return informative
+
+    return rule
+
+
+def matches_any(*wrong, rtol=1e-6, atol=1e-12):
+    """The submission computed one of the known-wrong formulas ``wrong`` (:func:`matches`, each with these
+    tolerances): one mistake written several ways."""
+    return any_of(*(matches(w, rtol=rtol, atol=atol) for w in wrong))
+
+
+def scalar_code_on_arrays():
+    """The call raised because code written for one number got an array: a ``math`` function (``TypeError: only
+    length-1 arrays can be converted``) or an ``if`` on an array (``ValueError: The truth value of an array …``)."""
+    def rule(f):
+        if f.outcome is None or f.outcome.status != "raised":
             return False
-        return _close(got, alt, rtol, atol)
+        message = f.outcome.error_message or ""
+        return ((f.outcome.error_type == "TypeError" and ("arrays can be converted" in message
+                                                          or "must be real number" in message))
+                or (f.outcome.error_type == "ValueError" and "truth value of an array" in message))
 
     return rule

@@ -6,7 +6,7 @@ mistakes so that a hint can name the one a submission made.
 
 import numpy as np
 
-from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
+from autograder.checks.hints import all_of, any_of, label_has, matches, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.relations import EPS, along, plus, rows_call, same, same_within, slice_max, unrows
@@ -34,6 +34,12 @@ LOG_ATOL = 1e-12
 
 
 # --- wrong formulas (errstate is handled by hints.matches) -------------------
+def _softmax_axis(z, axis):
+    x = np.asarray(z, float)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
 def _naive_softmax(z, axis=-1, temperature=1.0):
     e = np.exp(np.asarray(z, float) / temperature)
     return e / e.sum(axis=axis, keepdims=True)
@@ -45,16 +51,12 @@ def _global_shift_softmax(z, axis=-1, temperature=1.0):
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _softmax_axis(z, axis):
-    x = np.asarray(z, float)
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+def _softmax_fixed_axis(fixed):
+    """Normalised along ``fixed`` whatever ``axis`` says (the argument ignored)."""
+    def wrong(z, axis=-1, temperature=1.0):
+        return _softmax_axis(np.asarray(z, float) / temperature, fixed)
 
-
-def _softmax_other_axis(z, axis=-1, temperature=1.0):
-    x = np.asarray(z, float) / temperature
-    other = 0 if axis in (-1, x.ndim - 1) else -1
-    return _softmax_axis(x, other)
+    return wrong
 
 
 def _softmax_times_t(z, axis=-1, temperature=1.0):
@@ -65,21 +67,37 @@ def _softmax_no_t(z, axis=-1, temperature=1.0):
     return _softmax_axis(z, axis)
 
 
+def _softmax_whole_sum(z, axis=-1, temperature=1.0):
+    x = np.asarray(z, float) / temperature
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
 def _lse_axis(z, axis):
     x = np.asarray(z, float)
     m = x.max(axis=axis, keepdims=True)
     return np.squeeze(m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True)), axis=axis)
 
 
-def _lse_other_axis(z, axis=-1):
-    x = np.asarray(z, float)
-    return _lse_axis(x, 0 if axis in (-1, x.ndim - 1) else -1)
+def _lse_naive(z, axis=-1):
+    return np.log(np.sum(np.exp(np.asarray(z, float)), axis=axis))
+
+
+def _lse_fixed_axis(fixed):
+    """Reduced along ``fixed`` whatever ``axis`` says (the argument ignored)."""
+    return lambda z, axis=-1: _lse_axis(z, fixed)
 
 
 def _lse_without_max(z, axis=-1):
     x = np.asarray(z, float)
     m = x.max(axis=axis, keepdims=True)
     return np.log(np.exp(x - m).sum(axis=axis))
+
+
+def _lse_global_max(z, axis=-1):
+    x = np.asarray(z, float)
+    m = x.max()
+    return m + np.log(np.exp(x - m).sum(axis=axis))
 
 
 def _lse_whole_array(z, axis=-1):
@@ -93,17 +111,51 @@ def _lse_whole_array(z, axis=-1):
 def _lse_keepdims(z, axis=-1):
     x = np.asarray(z, float)
     m = x.max(axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
     return m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+
+
+def _lse_flattened(z, axis=-1):
+    return np.ravel(_lse_axis(z, axis))
+
+
+def _lse_unguarded(z, axis=-1):
+    """Shifted by each slice's maximum, also where that maximum is -inf (a slice of only -inf gives nan)."""
+    x = np.asarray(z, float)
+    m = x.max(axis=axis, keepdims=True)
+    return np.squeeze(m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True)), axis=axis)
 
 
 def _log_of_softmax(z, axis=-1):
     return np.log(_softmax_axis(z, axis))
 
 
-def _log_softmax_other_axis(z, axis=-1):
+def _log_of_naive_softmax(z, axis=-1):
+    return np.log(_naive_softmax(z, axis))
+
+
+def _log_softmax_naive(z, axis=-1):
     x = np.asarray(z, float)
-    other = 0 if axis in (-1, x.ndim - 1) else -1
-    return x - np.expand_dims(_lse_axis(x, other), other)
+    return x - np.log(np.sum(np.exp(x), axis=axis, keepdims=True))
+
+
+def _log_softmax_global_max(z, axis=-1):
+    x = np.asarray(z, float)
+    m = x.max()
+    return x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+
+
+def _log_softmax_fixed_axis(fixed):
+    """Normalised along ``fixed`` whatever ``axis`` says (the argument ignored)."""
+    def wrong(z, axis=-1):
+        x = np.asarray(z, float)
+        return x - np.expand_dims(_lse_axis(x, fixed), fixed)
+
+    return wrong
+
+
+#: The axes a function that ignores its ``axis`` argument may use instead.
+_FIXED_AXES = (0, 1, -1)
 
 
 def _log_softmax_missing_max(z, axis=-1):
@@ -112,28 +164,34 @@ def _log_softmax_missing_max(z, axis=-1):
     return x - m
 
 
-# --- hints shared by the three functions -------------------------------------
-OVERFLOW = Hint(
-    "Large logits overflow `np.exp`: subtract each slice's maximum before exponentiating "
-    "(`z - z.max(axis=axis, keepdims=True)`); the result is mathematically the same.",
-    any_of(all_of(nonfinite(), warned("overflow")), matches(_naive_softmax)),
+def _log_softmax_atleast_2d(z, axis=-1):
+    x = np.atleast_2d(np.asarray(z, float))
+    return x - np.expand_dims(_lse_axis(x, axis), axis)
+
+
+# --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
+NO_SHIFT = Hint(
+    "np.exp overflows for logits above about 709 (and underflows to 0 far below), which turns the result into "
+    "inf or nan: log-sum-exp and softmax do not change when every logit of a slice is shifted by the same "
+    "number, and the max shift of the lesson keeps every exponent at most 0.",
+    any_of(matches(_naive_softmax), matches(_lse_naive), matches(_log_softmax_naive), matches(_log_of_naive_softmax)),
+    "no-max-shift",
 )
 GLOBAL_SHIFT = Hint(
-    "You shift by the maximum of the whole array; shift each slice (row) by its own maximum "
-    "with `np.max(z, axis=axis, keepdims=True)`, or rows far below the global maximum underflow to 0/0.",
-    matches(_global_shift_softmax),
+    "The shift uses the maximum of the whole array, not each slice's own maximum: a slice far below the "
+    "array's maximum then underflows to all zeros (0/0, or the log of 0). Shift each slice by its own maximum, "
+    "taken along `axis`.",
+    any_of(matches(_global_shift_softmax), matches(_lse_global_max), matches(_log_softmax_global_max)),
+    "global-max-shift",
 )
 KEEPDIMS = Hint(
-    "Reduce with `keepdims=True` (`z.max(axis=axis, keepdims=True)`) so the per-slice values "
-    "broadcast back against `z` along the right axis.",
-    any_of(all_of(raised("ValueError"), lambda f: "broadcast" in f.outcome.error_message), kind("shape")),
+    "A per-slice result (a maximum or a sum) does not line up with `z` (the message shows the broadcasting "
+    "error): a reduction that drops `axis` cannot be combined with the input along it, while one that keeps "
+    "the reduced axis with length 1 (`keepdims`) broadcasts back.",
+    all_of(raised("ValueError"), lambda f: "broadcast" in f.outcome.error_message),
+    "reduced-without-keepdims",
+    kinds=("raised", "no-result"),
 )
-MASK = Hint(
-    "`-inf` entries mean probability 0; they are fine as long as the shift uses the maximum of the "
-    "slice (finite whenever the slice has a finite entry). Avoid computing `-inf - (-inf)` or `0 * -inf`.",
-    label_has("-inf"),
-)
-
 
 # The inputs of the notebook's visible asserts, as public probes, so that a
 # cell never passes its hidden check while failing a visible assert.
@@ -142,55 +200,58 @@ NB_ROWS = [[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]
 NB_PURE = [[1.0, 2.0, 3.0], [-1.0, 0.0, 1.0]]
 
 LSE_HINTS = (
-    Hint("For a slice that is all -inf the maximum is -inf and `z - max` is nan: use a shift of 0 for "
-         "slices whose maximum is not finite (e.g. `np.where(np.isfinite(m), m, 0)`).",
-         all_of(label_has("only -inf"), any_of(nonfinite(), warned("invalid")))),
-    OVERFLOW,
+    Hint("A slice of only -inf has -inf as its maximum, and shifting by it computes -inf - (-inf), which is nan: "
+         "the log-sum-exp of such a slice is -inf (the log of an empty sum), so its shift must be a finite number.",
+         matches(_lse_unguarded), "lse-neg-inf-slice-nan"),
+    Hint("The -inf for a slice of only -inf is right, but it comes from the log of 0, which raises a "
+         "divide-by-zero RuntimeWarning: the contract asks for that -inf without a warning.",
+         all_of(label_has("only -inf"), warned("divide by zero encountered in log")), "lse-neg-inf-slice-warns",
+         kinds=("warning",)),
+    NO_SHIFT,
     GLOBAL_SHIFT,
-    Hint("After subtracting the maximum m you must add it back: log Σ exp(z) = m + log Σ exp(z - m).",
-         matches(_lse_without_max)),
-    Hint("You reduce over a different axis than the one asked for: pass `axis=axis` to every "
-         "reduction (max and sum).", matches(_lse_other_axis)),
-    Hint("The sum runs over the whole array and returns one number: pass `axis=axis` to `np.sum` (and to "
-         "`np.max`), so that each slice along `axis` gets its own log-sum-exp: a (2, 3) input gives 2 numbers.",
-         matches(_lse_whole_array)),
-    Hint("The result must not keep the reduced axis: a (2, 3, 4) input with axis=1 gives shape (2, 4), "
-         "and a 1-D input gives a scalar. Squeeze it (`np.squeeze(..., axis=axis)`) at the end.",
-         any_of(kind("shape"), matches(_lse_keepdims))),
+    Hint("The maximum subtracted before exponentiating is never added back, so each result is off by exactly "
+         "its slice's maximum.", matches(_lse_without_max), "lse-forgets-max"),
+    Hint("The reduction runs along another axis than `axis`: each result is the log-sum-exp of one slice along "
+         "`axis`, so every reduction (the maximum and the sum) takes that axis.", any_of(*(matches(_lse_fixed_axis(a)) for a in _FIXED_AXES)),
+         "lse-other-axis"),
+    Hint("The sum runs over the whole array and gives one number: each slice along `axis` has its own "
+         "log-sum-exp, so a (2, 3) input gives 2 numbers.", matches(_lse_whole_array), "lse-whole-array"),
+    Hint("The result keeps the reduced axis (with length 1): the contract removes it, so a (2, 3, 4) input with "
+         "axis=1 gives shape (2, 4), and a 1-D input a single number.", matches(_lse_keepdims), "lse-keeps-axis"),
+    Hint("The result is flattened: removing `axis` leaves the other axes as they were, so a (2, 3, 4) input with "
+         "axis=1 gives shape (2, 4), not (8,).", matches(_lse_flattened), "lse-flattened"),
     KEEPDIMS,
-    Hint("Compute log(sum(exp(z - m))) with the shifted logits; never form exp(z) of the original logits.",
-         any_of(nonfinite(), warned())),
 )
 SOFTMAX_HINTS = (
-    Hint("Check the temperature first: `if temperature <= 0: raise ValueError(\"temperature must be > 0\")`.",
-         kind("no-raise", "wrong-exception")),
-    OVERFLOW,
+    Hint("A temperature ≤ 0 is not a temperature (it flips the order of the logits, or divides by zero), yet "
+         "the call returned: check `temperature` before computing and raise ValueError naming it.",
+         lambda f: True, "temperature-unchecked", kinds=("no-raise",)),
+    NO_SHIFT,
     GLOBAL_SHIFT,
-    Hint("Temperature divides the logits (z / T); you multiplied them.", matches(_softmax_times_t)),
-    Hint("The temperature argument is ignored: compute softmax(z / temperature).", matches(_softmax_no_t)),
-    Hint("The probabilities are normalised along the wrong axis: use `axis=axis` in both the max "
-         "and the sum.", matches(_softmax_other_axis)),
-    Hint("Each slice along `axis` must sum to 1: divide by the sum over that axis with keepdims=True, "
-         "not by the sum of the whole array.",
-         matches(lambda z, axis=-1, temperature=1.0: np.exp(np.asarray(z, float)) / np.exp(np.asarray(z, float)).sum())),
-    Hint("The output has the same shape as the input.", kind("shape")),
+    Hint("The temperature multiplies the logits: it divides them, so a large temperature flattens the "
+         "distribution and a small one sharpens it.", matches(_softmax_times_t), "temperature-multiplies"),
+    Hint("The temperature argument is ignored: the result is the same for every temperature.",
+         matches(_softmax_no_t), "temperature-ignored"),
+    Hint("The probabilities are normalised along another axis than `axis`: every reduction (the maximum and the "
+         "sum) takes `axis`.", any_of(*(matches(_softmax_fixed_axis(a)) for a in _FIXED_AXES)), "softmax-other-axis"),
+    Hint("The division is by the sum of the whole array, so only the whole array sums to 1: each slice along "
+         "`axis` must sum to 1 on its own.", matches(_softmax_whole_sum), "softmax-whole-sum"),
     KEEPDIMS,
-    MASK,
-    Hint("A small temperature makes z / T very large: subtract the maximum before exponentiating, "
-         "whatever the temperature.", any_of(nonfinite(), warned("overflow"))),
 )
 LOG_SOFTMAX_HINTS = (
-    Hint("log(softmax(z)) takes the log of probabilities that underflowed to 0 and gives -inf; compute "
-         "log_softmax directly as (z - m) - log Σ exp(z - m).",
-         any_of(matches(_log_of_softmax), all_of(nonfinite(), warned("divide by zero")))),
-    OVERFLOW,
+    Hint("The log is taken of probabilities, and a probability that underflows to 0 (a logit far below the "
+         "others) gives -inf where the answer is finite: work in log space, so that no probability is ever "
+         "formed.", matches(_log_of_softmax), "log-of-softmax"),
+    NO_SHIFT,
     GLOBAL_SHIFT,
-    Hint("log_softmax(z) = z - logsumexp(z): after subtracting the maximum m you still need to "
-         "subtract log Σ exp(z - m).", matches(_log_softmax_missing_max)),
-    Hint("The normaliser is computed along the wrong axis: use `axis=axis` and keepdims=True.",
-         matches(_log_softmax_other_axis)),
+    Hint("Subtracting the maximum is only the shift: the log of the normaliser still has to come off, or the "
+         "results do not exponentiate to probabilities that sum to 1.", matches(_log_softmax_missing_max),
+         "log-softmax-only-shift"),
+    Hint("The normaliser is computed along another axis than `axis`: every reduction takes `axis`.",
+         any_of(*(matches(_log_softmax_fixed_axis(a)) for a in _FIXED_AXES)), "log-softmax-other-axis"),
+    Hint("A 1-D input gives a 2-D result: the result has the input's shape, so an input made 2-D for the "
+         "computation must be given back its own shape.", matches(_log_softmax_atleast_2d), "log-softmax-adds-axis"),
     KEEPDIMS,
-    MASK,
 )
 
 # --- relations: how the -axis, -temperature and -stability cells judge a function against itself ------
@@ -275,6 +336,8 @@ def _offset(label, z, public=False):
 
     def expected(value):
         value = np.asarray(value, dtype=float)
+        if value.shape != z.shape and value.size == z.size:  # shape_free: the shape is -basic's and -axis's
+            value = value.reshape(z.shape)
         top = np.argmax(np.where(np.isfinite(z), z, -np.inf), axis=-1)
         c = np.take_along_axis(value - z, np.expand_dims(top, -1), axis=-1)
         return Within(z + c, 4 * EPS * (np.abs(z) + np.abs(c)))

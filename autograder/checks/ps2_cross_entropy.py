@@ -14,7 +14,7 @@ accuracy left in float64, so gradients allow an absolute 1e-14 (≈ 45 ulps of 1
 
 import numpy as np
 
-from autograder.checks.hints import all_of, any_of, kind, matches, nonfinite, raised, warned
+from autograder.checks.hints import all_of, any_of, matches, raised, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX, SKLEARN_LOG_LOSS
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, related
 from autograder.checks.relations import class_mixture, combination, halves_calls, joined, plus, same
@@ -140,82 +140,135 @@ def _grad_without_softmax(logits, targets):
     return (z - _dense(targets, z.shape[1])) / z.shape[0]
 
 
+def _ce_log_of_softmax(logits, targets):
+    return _ce_from_logp(np.log(_softmax_rows(logits)), targets)
+
+
+def _ce_naive(logits, targets):
+    z = np.asarray(logits, float)
+    return _ce_from_logp(z - np.log(np.exp(z).sum(axis=1, keepdims=True)), targets)
+
+
+def _ce_naive_dense(logits, targets):
+    """The same, with every entry weighted (0 · inf is nan where the target is 0)."""
+    z = np.asarray(logits, float)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return -np.sum(_dense(targets, z.shape[1]) * logp) / z.shape[0]
+
+
+def _ce_per_row(logits, targets):
+    z = np.asarray(logits, float)
+    logp = _log_softmax_rows(z)
+    t = _dense(targets, logp.shape[1])
+    return -np.sum(np.where(t != 0, t * logp, 0.0), axis=1)
+
+
+def _grad_naive(logits, targets):
+    z = np.asarray(logits, float)
+    e = np.exp(z)
+    return (e / e.sum(axis=1, keepdims=True) - _dense(targets, z.shape[1])) / z.shape[0]
+
+
+def _grad_squeezed(logits, targets):
+    z = np.asarray(logits, float)
+    return np.squeeze((_softmax_rows(z) - _dense(targets, z.shape[1])) / z.shape[0])
+
+
 _EPSILONS = (1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15, 1e-16)
 
-# --- hints -------------------------------------------------------------------
+# --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
 MEAN = Hint(
-    "cross_entropy is the mean over the N rows, not the sum: divide the total by N "
-    "(`logits.shape[0]`).",
+    "The losses of the N rows are summed: cross_entropy is their mean, so the result is N times too large.",
     matches(_ce_sum),
+    "ce-sum-not-mean",
 )
 GRAD_MEAN = Hint(
-    "The loss is a mean over N rows, so its gradient carries a factor 1/N: (softmax - onehot) / N. "
-    "Without it you computed the gradient of the sum of the row losses.",
+    "This is the gradient of the sum of the row losses, N times too large: the loss is a mean over the N rows, "
+    "and its gradient keeps that 1/N.",
     matches(_grad_sum),
+    "grad-missing-1-over-n",
 )
 GRAD_SIGN = Hint(
-    "Check the sign: the gradient of -log softmax(z)[y] with respect to z is softmax(z) - onehot(y), "
-    "not onehot(y) - softmax(z).",
+    "The gradient's sign is flipped: it points where the loss decreases. Compare it with finite differences of "
+    "your cross_entropy, as in the lesson.",
     any_of(matches(_grad_wrong_sign), matches(_grad_wrong_sign_sum)),
+    "grad-wrong-sign",
 )
 ROWS = Hint(
-    "Each row of logits is one example: the softmax normalises over the classes (axis=1), "
-    "not over the batch (axis=0).",
+    "The softmax normalises over the batch (axis 0): each row of logits is one example, whose probabilities are "
+    "over its own C classes.",
     any_of(matches(_ce_softmax_axis0), matches(_grad_softmax_axis0)),
+    "softmax-over-batch",
 )
 SOFT_ARGMAX = Hint(
-    "Soft targets are probability vectors: use every entry of each target row "
-    "(-Σ_c t_c log p_c), not only its argmax; they are not always one-hot.",
+    "Soft targets are reduced to their argmax: a soft label weights every class, so every entry of a target row "
+    "counts, not only its largest.",
     any_of(matches(_ce_argmax), matches(_grad_argmax)),
+    "soft-targets-argmax",
 )
 FLOAT_TARGETS = Hint(
-    "Targets come in two forms: integer class indices of shape (N,), or float rows of shape (N, C) "
-    "(one-hot or soft labels). Tell them apart with the dtype (`np.issubdtype(t.dtype, np.integer)`) "
-    "and use float rows as weights instead of indexing with them.",
-    raised("IndexError"),
+    "Float targets are used as indices (the IndexError): targets are either integer class indices of shape (N,) "
+    "or float rows of shape (N, C), and the two are told apart by their dtype.",
+    all_of(raised("IndexError"), lambda f: "integer" in f.outcome.error_message or "indices" in f.outcome.error_message,
+           lambda f: f.probe is not None and np.ndim(f.probe.args[1]) == 2),
+    "float-targets-as-indices",
 )
 LOG_OF_SOFTMAX = Hint(
-    "log(softmax(z)) takes the log of probabilities that underflowed to 0 and gives inf: compute "
-    "log-softmax directly, (z - m) - log Σ exp(z - m) with m the row maximum.",
-    all_of(nonfinite(), warned("divide by zero")),
+    "The log is taken of softmax probabilities, and one that underflows to 0 gives an infinite loss where the "
+    "true loss is finite: work in log space (a log-softmax), so that no probability is ever formed.",
+    matches(_ce_log_of_softmax),
+    "ce-log-of-softmax",
 )
 CLIPPED = Hint(
-    "Adding an epsilon (or clipping) inside log(softmax) caps every loss term at -log(ε), so confidently "
-    "wrong predictions are under-counted: compute log-softmax directly, (z - m) - log Σ exp(z - m).",
+    "An epsilon added inside the log (or a clip of the probabilities) caps every loss term at -log ε, so a "
+    "confidently wrong prediction is under-counted: computed in log space, the loss needs no epsilon.",
     any_of(*(matches(_ce_log_eps(e)) for e in _EPSILONS), *(matches(_ce_log_clip(e)) for e in _EPSILONS)),
+    "ce-epsilon-in-log",
 )
 OVERFLOW = Hint(
-    "Large logits overflow `np.exp`: subtract each row's maximum before exponentiating "
-    "(`z - z.max(axis=1, keepdims=True)`), which leaves softmax and log-softmax unchanged.",
-    any_of(warned("overflow"), all_of(nonfinite(), warned("invalid"))),
+    "np.exp overflows for logits above about 709, which turns the result into inf or nan: softmax and "
+    "log-softmax do not change when a row's logits are all shifted by the same number, and shifting each row "
+    "by its maximum keeps every exponent at most 0.",
+    any_of(matches(_ce_naive), matches(_ce_naive_dense), matches(_grad_naive)),
+    "no-max-shift",
 )
 TARGET_RANGE = Hint(
-    "Validate integer targets before using them: every class index must lie in [0, C); raise "
-    "ValueError otherwise. NumPy indexing silently wraps negative indices around and raises IndexError "
-    "(not ValueError) past the end.",
-    kind("no-raise", "wrong-exception"),
+    "Class indices outside [0, C) are not checked: NumPy's indexing wraps a negative index around silently and "
+    "raises IndexError (not ValueError) past the end, so check the range of `targets` before using it and raise "
+    "ValueError naming it.",
+    lambda f: f.kind == "no-raise" or f.outcome.error_type == "IndexError",
+    "target-range-unchecked",
+    kinds=("no-raise", "wrong-exception"),
 )
 LOSS_SHAPE = Hint(
-    "cross_entropy returns one number, the mean loss over the batch, not one loss per row.",
-    kind("shape"),
+    "The result is one loss per row: cross_entropy returns one number, the mean over the batch.",
+    matches(_ce_per_row),
+    "ce-per-row",
 )
 GRAD_SHAPE = Hint(
-    "The gradient has the shape of the logits, (N, C), even when N = 1.",
-    kind("shape"),
+    "The gradient loses an axis when N = 1 (or C = 1): it has the shape of the logits, (N, C), always.",
+    matches(_grad_squeezed),
+    "grad-squeezed",
 )
 NO_SOFTMAX = Hint(
-    "The gradient goes through the softmax: softmax(logits) - onehot, not logits - onehot.",
+    "The gradient is built from the logits themselves: the loss depends on them through the softmax, so its "
+    "gradient is made of probabilities, not of logits.",
     matches(_grad_without_softmax),
+    "grad-without-softmax",
 )
-RAW_EXP = Hint(
-    "Compute the softmax from the shifted logits z - max(z) of each row; never exponentiate the raw logits.",
-    any_of(nonfinite(), warned()),
+GRAD_LOG_WARNS = Hint(
+    "The call takes the log of a probability that underflowed to 0 (a divide-by-zero RuntimeWarning in log): the "
+    "gradient needs no log, and a loss computed on the way (a forward pass) is stable only in log space.",
+    warned("divide by zero encountered in log"),
+    "grad-logs-underflowed-probability",
+    kinds=("warning",),
 )
 
 # Every check of a function offers all of its hints: each rule matches one signature only,
 # so whichever probe fails first, the submission's mistake is named.
 LOSS_HINTS = (LOG_OF_SOFTMAX, CLIPPED, OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, MEAN, ROWS, LOSS_SHAPE)
-GRAD_HINTS = (OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, GRAD_SIGN, GRAD_MEAN, ROWS, NO_SOFTMAX, GRAD_SHAPE, RAW_EXP)
+GRAD_HINTS = (OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, GRAD_SIGN, GRAD_MEAN, ROWS, NO_SOFTMAX, GRAD_SHAPE,
+              GRAD_LOG_WARNS)
 
 # The purity checks' hidden list inputs (each also passed as arrays: "accepts lists" is judged by the pair).
 PURE_LOGITS = [[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]]

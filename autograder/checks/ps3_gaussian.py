@@ -18,7 +18,7 @@ on those very probes.
 
 import numpy as np
 
-from autograder.checks.hints import all_of, any_of, kind, label_has, matches, nonfinite, raised, warned
+from autograder.checks.hints import all_of, any_of, label_has, matches, nonfinite, scalar_code_on_arrays, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, related
 from autograder.checks.relations import expanded_calls, halves_calls, joined, quadratic, reshaped, toward_center_calls
@@ -193,12 +193,30 @@ def _mvn_inv_det(x, mu, cov):
     return -0.5 * (cov.shape[0] * _LOG_2PI + np.log(np.linalg.det(cov)) + maha)
 
 
-# --- hints -------------------------------------------------------------------
+def _mvn_batch_matrix(x, mu, cov):
+    """The Mahalanobis term as a matrix product of all rows with all rows: an (N, N) result for x of shape (N, D)."""
+    x, mu, cov = _f(x), _f(mu), _f(cov)
+    diff = x - mu
+    maha = diff @ np.linalg.solve(cov, diff.T)
+    return -0.5 * (cov.shape[0] * _LOG_2PI + np.linalg.slogdet(cov)[1] + maha)
+
+
+def _ll_elementwise(x, mu, sigma):
+    x, mu, s = _f(x), _f(mu), _f(sigma)
+    return -0.5 * ((x - mu) / s) ** 2 - np.log(s) - 0.5 * _LOG_2PI
+
+
+# --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
 ARRAYS = Hint(
-    "Convert the inputs with `np.asarray(..., dtype=float)` and use NumPy functions (`np.log`, `np.exp`), "
-    "not `math.log`: x, mu and sigma may be lists or arrays that broadcast together.",
-    raised("TypeError"),
+    "The function is written for one number at a time (the error shows it: a `math` function, or an `if`, was "
+    "given an array): the inputs may be lists or arrays of any shape, and NumPy's functions (and np.where) work "
+    "on all their elements at once.",
+    scalar_code_on_arrays(),
+    "scalar-code-on-arrays",
+    kinds=("raised", "no-result"),
 )
+
+
 def _pdf_or_sum(wrong):
     """The submission made ``wrong``'s mistake, per element (log pdf) or summed (log-likelihood).
 
@@ -208,90 +226,104 @@ def _pdf_or_sum(wrong):
 
 
 SIGMA_IS_SD = Hint(
-    "sigma is a standard deviation, not a variance: the density has ((x - mu) / sigma)² and log sigma "
-    "(= ½ log sigma²); you used sigma where sigma² belongs.",
+    "sigma is a standard deviation, and the result treats it as a variance: where the density has sigma "
+    "squared, the result has sigma (and half the log of sigma where the density has its log).",
     _pdf_or_sum(_lpdf_variance),
+    "sigma-as-variance",
 )
 NORMALISER = Hint(
-    "The normalising constant is missing: log N(x; mu, sigma²) = -½((x - mu)/sigma)² - log sigma - ½ log 2π.",
+    "The normalising constant is missing: the result differs from the log density by one number that depends "
+    "on neither x, mu nor sigma (the 2π of the density's normaliser).",
     _pdf_or_sum(_lpdf_no_const),
+    "pdf-missing-constant",
 )
 LOG_SIGMA = Hint(
-    "The -log sigma term is missing: the density is divided by sigma·√(2π), so its log has "
-    "-log sigma - ½ log 2π.",
+    "The log sigma term is missing: the density is divided by sigma, so its log depends on sigma also outside "
+    "the quadratic term.",
     _pdf_or_sum(_lpdf_no_log_sigma),
+    "pdf-missing-log-sigma",
 )
 HALF = Hint(
-    "The quadratic term is -½((x - mu)/sigma)²: the factor ½ is missing.",
+    "The quadratic term lacks its factor ½: the result falls off twice as fast as the log density away from mu.",
     _pdf_or_sum(_lpdf_no_half),
+    "pdf-missing-half",
 )
 LOG_OF_PDF = Hint(
-    "Far in the tails the pdf underflows to 0 and its log is -inf: write the log density directly, "
-    "-½((x - mu)/sigma)² - log sigma - ½ log 2π, never np.log of the pdf (or of a product of pdfs).",
-    any_of(matches(_lpdf_log_of_pdf), matches(_summed(_lpdf_log_of_pdf)), all_of(nonfinite(), warned("divide by zero"))),
+    "The log is taken of the density itself, which underflows to 0 far in the tails: its log is then -inf where "
+    "the log density is a finite quadratic. Compute the log density directly, never the density first.",
+    any_of(matches(_lpdf_log_of_pdf), matches(_summed(_lpdf_log_of_pdf)),
+           all_of(nonfinite(), warned("divide by zero encountered in log"))),
+    "log-of-pdf",
 )
 MLE_DDOF = Hint(
-    "The maximum-likelihood sigma divides by n, not n - 1 (ddof=0, NumPy's default for np.std): "
-    "the unbiased n - 1 version is not the MLE.",
+    "The spread is divided by n − 1 (the unbiased estimate of the variance): the maximum-likelihood estimate, "
+    "as the derivation shows, divides by n.",
     any_of(matches(_mle_ddof1), matches(_mle_variance_ddof1), all_of(label_has("single observation"), nonfinite())),
+    "mle-ddof-1",
 )
 MLE_VARIANCE = Hint(
-    "sigma_hat is a standard deviation: return the square root of the mean squared deviation, not the variance.",
+    "sigma_hat comes out as a variance: the contract's sigma is always a standard deviation.",
     matches(_mle_variance),
+    "mle-returns-variance",
 )
-MLE_ORDER = Hint("Return the pair in the order (mu_hat, sigma_hat).", matches(_mle_swapped))
+MLE_ORDER = Hint("The pair comes in the other order: the contract returns (mu_hat, sigma_hat).", matches(_mle_swapped),
+                 "mle-swapped")
 MLE_TUPLE = Hint(
-    "Return two values, `return mu_hat, sigma_hat` (a tuple), not an array or a single number.",
-    kind("type"),
+    "The two estimates come back as one array (or one number): return them as a pair, a tuple of two numbers.",
+    lambda f: f.outcome is not None and f.outcome.value is not None and not isinstance(f.outcome.value, tuple),
+    "mle-not-a-pair",
+    kinds=("type",),
 )
 CHOLESKY = Hint(
-    "np.linalg.det over- or underflows for D in the hundreds (a product of hundreds of eigenvalues) and "
-    "inv(cov) loses accuracy for ill-conditioned cov: factor cov = L Lᵀ with np.linalg.cholesky, take "
-    "log det cov = 2 Σ log L_ii, and get the Mahalanobis term from a triangular solve "
-    "(scipy.linalg.solve_triangular(L, x - mu, lower=True)).",
-    any_of(
-        all_of(nonfinite(), any_of(warned("overflow"), warned("divide by zero"), warned("invalid"))),
-        matches(_mvn_inv_det),
-    ),
+    "np.linalg.det over- or underflows in hundreds of dimensions (a product of hundreds of eigenvalues), and an "
+    "explicit inverse loses accuracy at condition number 1e10: one Cholesky factor of cov gives both the "
+    "log-determinant and the Mahalanobis term accurately.",
+    any_of(matches(_mvn_inv_det), all_of(nonfinite(), warned("encountered in log"))),
+    "mvn-inv-det",
 )
 MVN_2PI = Hint(
-    "The constant -(D/2) log 2π is missing (D is the dimension, `cov.shape[0]`).",
+    "The normalising constant with 2π is missing: the result differs from the log density by one number that "
+    "depends only on the dimension D.",
     matches(_mvn_no_2pi),
+    "mvn-missing-2pi",
 )
-MVN_HALF_MAHA = Hint(
-    "The Mahalanobis term needs its factor ½: -½ (x - mu)ᵀ cov⁻¹ (x - mu).",
-    matches(_mvn_no_half_maha),
+MVN_HALF_MAHA = Hint("The Mahalanobis term lacks its factor ½.", matches(_mvn_no_half_maha), "mvn-missing-half-maha")
+MVN_LOGDET_L = Hint(
+    "The log-determinant is that of the Cholesky factor L, which is half the log-determinant of cov "
+    "(the determinant of cov is the square of L's).",
+    matches(_mvn_logdet_of_L),
+    "mvn-logdet-of-factor",
 )
-MVN_LOGDET = Hint(
-    "With cov = L Lᵀ, log det cov = 2 Σ log L_ii (the determinant of cov is the square of that of L), and "
-    "the density has -½ log det cov.",
-    any_of(matches(_mvn_logdet_of_L), matches(_mvn_no_half_logdet)),
-)
+MVN_HALF_LOGDET = Hint("The log-determinant term lacks its factor ½.", matches(_mvn_no_half_logdet),
+                       "mvn-missing-half-logdet")
 MVN_BATCH = Hint(
-    "For x of shape (N, D) return one log density per row, shape (N,): compute the N Mahalanobis terms "
-    "row by row (e.g. `np.sum(y * y, axis=0)` with y = L⁻¹(x - mu)ᵀ, or `np.einsum`), not "
-    "(x - mu) @ A @ (x - mu)ᵀ, which is an (N, N) matrix. A single point x of shape (D,) gives a float.",
-    kind("shape"),
+    "For x of shape (N, D) the result is an (N, N) matrix: the Mahalanobis term is one number per row, so the "
+    "quadratic form is taken row by row, not as one matrix product of all rows with all rows.",
+    matches(_mvn_batch_matrix),
+    "mvn-batch-matrix",
 )
 SPD = Hint(
-    "Validate cov before using it and raise ValueError (not another exception) when it is not symmetric "
-    "(`np.allclose(cov, cov.T)`: np.linalg.cholesky only reads the lower triangle, so it does not notice) "
-    "or not positive definite (catch the np.linalg.LinAlgError of the Cholesky factorisation and raise "
-    "ValueError from it).",
-    kind("no-raise", "wrong-exception"),
+    "A `cov` that is not symmetric positive definite was accepted: np.linalg.cholesky reads only the lower "
+    "triangle, so a matrix that is not symmetric passes it unnoticed. Check symmetry before factorising, and "
+    "raise ValueError naming `cov` when either test fails.",
+    lambda f: True,
+    "cov-unchecked",
+    kinds=("no-raise",),
 )
 
-LL_MEAN = Hint("The log-likelihood is the sum of the log densities, not their mean.", matches(_ll_mean, rtol=1e-9))
-LL_SHAPE = Hint("Return one number: the sum over all elements (`np.sum` without an axis).", kind("shape"))
+LL_MEAN = Hint("The log densities are averaged: the log-likelihood of independent observations is their sum.",
+               matches(_ll_mean, rtol=1e-9), "ll-mean")
+LL_SHAPE = Hint("The result is one log density per element: the log-likelihood is one number, their sum.",
+                matches(_ll_elementwise), "ll-not-summed")
 
 # Every check of a function offers all of its hints: each rule matches one signature only.
 # The univariate rules compare at rtol 1e-9: far in the tails (values ~1e6) the formulas
 # that drop different constants are within 1e-6 of each other.
 _UNIVARIATE = (SIGMA_IS_SD, NORMALISER, LOG_SIGMA, HALF, ARRAYS)
 PDF_HINTS = (LOG_OF_PDF,) + _UNIVARIATE
-LL_HINTS = (LOG_OF_PDF, LL_MEAN, LL_SHAPE) + _UNIVARIATE
+LL_HINTS = (LL_SHAPE, LOG_OF_PDF, LL_MEAN) + _UNIVARIATE
 MLE_HINTS = (MLE_DDOF, MLE_VARIANCE, MLE_ORDER, MLE_TUPLE)
-MVN_HINTS = (CHOLESKY, MVN_2PI, MVN_HALF_MAHA, MVN_LOGDET, MVN_BATCH)
+MVN_HINTS = (CHOLESKY, MVN_2PI, MVN_HALF_MAHA, MVN_LOGDET_L, MVN_HALF_LOGDET, MVN_BATCH)
 
 # --- relations: how -broadcast, -tails and -batch judge a function against itself -------------
 # Tolerances: the broadcast and batch relations compare a call with the same numbers computed another
@@ -383,10 +415,6 @@ CHECKS = (
             *_broadcast("a scalar x with arrays mu (12,) and sigma (12,)", 0.4, MU12, SIGMA12),
         ),
         shapes=True,
-        hints=(
-            Hint("The result has the broadcast shape of x, mu and sigma: (7, 1) with (5,) gives (7, 5).",
-                 kind("shape")),
-        ) + PDF_HINTS,
     ),
     GAUSSIAN_LOG_PDF.check(
         "tails",

@@ -44,7 +44,7 @@ torch / jax / tensorflow (all of them). Building blocks stay allowed:
 import numpy as np
 from scipy.special import xlog1py, xlogy
 
-from autograder.checks.hints import all_of, any_of, kind, matches, nonfinite, raised, warned
+from autograder.checks.hints import all_of, any_of, kind, matches_any, nonfinite, scalar_code_on_arrays, warned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.relations import EPS, combination, label_layers
@@ -99,13 +99,7 @@ def _f(a):
     return np.asarray(a, dtype=float)
 
 
-def _gave(*wrong, atol=1e-12):
-    """The value was wrong, and it is what one of the ``wrong`` formulas returns.
-
-    (A failure for a warning or a mutation has the right value; a formula that
-    happens to agree with it to 1e-6 must not name a mistake there.)
-    """
-    return all_of(kind("value", "nonfinite", "shape"), any_of(*(matches(w, atol=atol) for w in wrong)))
+_gave = matches_any  # one mistake, written several ways
 
 
 # --- wrong formulas (errstate is handled by hints.matches) -------------------
@@ -170,10 +164,11 @@ def _ll_add_eps(eps):
     return ll
 
 
-def _ll_clamp_log(floor):  # PyTorch's BCELoss clamps each log at -100
+def _ll_clamp_log(floor, log1p=True):  # PyTorch's BCELoss clamps each log at -100
     def ll(x, p):
         x, p = _f(x), _f(p)
-        return x * np.maximum(np.log(p), floor) + (1.0 - x) * np.maximum(np.log1p(-p), floor)
+        log_q = np.log1p(-p) if log1p else np.log(1.0 - p)
+        return x * np.maximum(np.log(p), floor) + (1.0 - x) * np.maximum(log_q, floor)
 
     return ll
 
@@ -182,7 +177,7 @@ _EPSILONS = (1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15, 1e-16, float(np.
 _SMOOTHED_LL = (
     tuple(_ll_clip(e, lp) for e in _EPSILONS for lp in (False, True))
     + tuple(_ll_add_eps(e) for e in _EPSILONS)
-    + (_ll_clamp_log(-100.0),)
+    + (_ll_clamp_log(-100.0), _ll_clamp_log(-100.0, log1p=False))
 )
 
 
@@ -263,95 +258,137 @@ _VIA_SIGMOID_SMOOTHED = tuple(
     for smooth in (
         tuple(_ll_clip(e, lp) for e in _EPSILONS if e >= 1e-15 for lp in (False, True))
         + tuple(_ll_add_eps(e) for e in _EPSILONS)
-        + (_ll_clamp_log(-100.0),)
+        + (_ll_clamp_log(-100.0), _ll_clamp_log(-100.0, log1p=False))
     )
 )
 
 
-# --- hints -------------------------------------------------------------------
-SIGMOID_SIGN = Hint("sigmoid(z) = 1 / (1 + exp(-z)): the exponent is -z, so sigmoid(2) > 0.5.",
-                    _gave(_sigmoid_wrong_sign))
-SHAPE = Hint("The result has the shape of the (broadcast) inputs: compute element-wise with NumPy "
-             "arithmetic on `np.asarray(..., dtype=float)` arrays rather than a Python loop.",
-             any_of(kind("shape"), raised("TypeError")))
-MEAN = Hint("The loss is the mean over all elements (`np.mean`), not the sum, and not a sum over rows: "
-            "the result is one number per call.",
-            any_of(_gave(_bce_sum, _bce_row_sum_mean, _logits_sum), kind("shape")))
-NEGATIVE_LOSS = Hint("Binary cross-entropy is the *negative* log-likelihood: a loss ≥ 0, so put a minus "
-                     "sign in front of the mean of y·log p + (1 − y)·log(1 − p).",
-                     _gave(_bce_positive, _logits_negated))
-NAN_AT_EDGES = Hint("0·log 0 is nan in floating point, but the contract takes it as 0: use "
-                    "`scipy.special.xlogy(x, p) + scipy.special.xlog1py(1 - x, -p)`, which give exactly 0 "
-                    "there (and -inf for an impossible outcome) without a warning.",
-                    all_of(nonfinite(), lambda f: "nan" in f.detail))
-CLIPPED = Hint("Don't clip p (`np.clip(p, eps, 1 - eps)`), add an epsilon, or clamp the logs: that changes "
-               "every result near 0 and 1 (a perfect prediction no longer costs 0, and p = 1e-20 no longer "
-               "costs 46 nats). The formula is exact as it stands; use xlogy / xlog1py for the edges.",
-               _gave(*_SMOOTHED_LL, *(_bce_of(ll) for ll in _SMOOTHED_LL), atol=0))
-BOTH_BRANCHES_LOG = Hint("`np.where(cond, np.log(p), ...)` computes log(0) for every element before choosing, "
-                         "so it warns even where that value is discarded. Use `scipy.special.xlogy` / `xlog1py`, "
-                         "which define 0·log 0 = 0 without a warning.",
-                         all_of(kind("warning"), any_of(warned("divide by zero"), warned("invalid"))))
-NAIVE_SIGMOID = Hint("`1 / (1 + np.exp(-z))` overflows for z below about -709 (exp(710) is inf): split by sign "
-                     "and only ever exponentiate -|z|: with e = exp(-|z|), sigmoid is 1/(1+e) for z ≥ 0 and "
-                     "e/(1+e) for z < 0.",
-                     any_of(_gave(_naive_sigmoid, _naive_sigmoid_exp_form, atol=0),
-                            all_of(kind("value", "nonfinite"), warned("overflow"))))
-BOTH_BRANCHES_EXP = Hint("Your values are right, but `np.where(z >= 0, 1/(1+np.exp(-z)), np.exp(z)/(1+np.exp(z)))` "
-                         "evaluates both branches for every element, so exp overflows in the branch that is thrown "
-                         "away. Compute e = np.exp(-np.abs(z)) once and build both branches from it.",
-                         all_of(kind("warning"), warned("overflow")))
-CLIPPED_Z = Hint("Clipping z (e.g. `np.clip(z, -500, 500)`) changes the result for large |z|: sigmoid(-700) is "
-                 "about 1e-304, not sigmoid(-500). No clipping is needed once you only exponentiate -|z|.",
-                 _gave(*(_clipped_sigmoid(c) for c in _CLIP_LIMITS), atol=0))
-TANH = Hint("0.5·(1 + tanh(z/2)) equals sigmoid mathematically, but for negative z the sum 1 + tanh(z/2) cancels "
-            "(already at z = -30 most digits are gone). Use e = exp(-|z|) and e/(1+e) for z < 0.",
-            _gave(_tanh_sigmoid, atol=0))
-ONE_MINUS = Hint("For z < 0, 1 - 1/(1 + exp(z)) cancels: it is exactly 0 from z ≈ -37 on. Use e/(1+e) with "
-                 "e = exp(z) instead.",
-                 _gave(_one_minus_sigmoid, atol=0))
+def _ll_naive(x, p):  # 0·log 0 computed as 0 · -inf = nan
+    x, p = _f(x), _f(p)
+    return x * np.log(p) + (1.0 - x) * np.log(1.0 - p)
 
-VIA_SIGMOID = Hint("Going through p = sigmoid(z) and then log p loses everything once sigmoid(z) rounds to 0 or 1 "
-                   "(z = -1000 gives log 0 = -inf). Work with the logits: -log σ(z) = softplus(-z) and "
-                   "-log(1 - σ(z)) = softplus(z), with softplus(t) = np.logaddexp(0, t).",
-                   any_of(all_of(nonfinite(), warned("divide by zero")), _gave(*_VIA_SIGMOID_SMOOTHED)))
-LOGITS_SWAPPED = Hint("−log σ(z) = softplus(−z) goes with y and −log(1 − σ(z)) = softplus(z) with 1 − y; you have "
-                      "the sign of z the other way round.", _gave(_logits_swapped))
-LISTS = Hint("Convert the inputs first (`z = np.asarray(z, dtype=float)`): Python lists don't support `-z` "
-             "or `z * y`.", raised("TypeError"))
-NAIVE_SOFTPLUS = Hint("log(1 + exp(t)) overflows for t above about 709: use softplus(t) = np.logaddexp(0, t), or "
-                      "max(t, 0) + np.log1p(np.exp(-|t|)), which never exponentiates a positive number.",
-                      any_of(warned("overflow"), nonfinite()))
+
+def _ll_naive_log1p(x, p):
+    x, p = _f(x), _f(p)
+    return x * np.log(p) + (1.0 - x) * np.log1p(-p)
+
+
+def _bce_log_one_minus_y(p, y):  # the label's complement inside the second log, where p's belongs
+    p, y = _f(p), _f(y)
+    return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - y))
+
+
+def _bce_elementwise(p, y):
+    p, y = _f(p), _f(y)
+    return -(xlogy(y, p) + xlog1py(1.0 - y, -p))
+
+
+def _logits_elementwise(z, y):
+    z, y = _f(z), _f(y)
+    return y * _softplus(-z) + (1.0 - y) * _softplus(z)
+
+
+def _logits_naive_softplus(z, y):
+    z, y = _f(z), _f(y)
+    return np.mean(y * np.log(1.0 + np.exp(-z)) + (1.0 - y) * np.log(1.0 + np.exp(z)))
+
+
+def _logits_naive_linear(z, y):  # z − z·y + log(1 + exp(−z)): the rewrite that still overflows for z ≪ 0
+    z, y = _f(z), _f(y)
+    return np.mean(z - z * y + np.log(1.0 + np.exp(-z)))
+
+
+# --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
+SIGMOID_SIGN = Hint("The exponent has the wrong sign: sigmoid grows with z (sigmoid(2) is above ½), so a large "
+                    "positive logit must give a probability close to 1.", _gave(_sigmoid_wrong_sign), "sigmoid-sign")
+ARRAYS = Hint(
+    "The function is written for one number at a time (the error shows it: a `math` function, or an `if`, was "
+    "given an array): the inputs may be lists or arrays of any shape, and NumPy's functions (and np.where) work "
+    "on all their elements at once.",
+    scalar_code_on_arrays(),
+    "scalar-code-on-arrays",
+    kinds=("raised", "no-result"),
+)
+MEAN = Hint("The loss is summed (over all elements, or over each row and then averaged): binary cross-entropy is the "
+            "mean over all elements, one number per call.",
+            _gave(_bce_sum, _bce_row_sum_mean, _logits_sum), "bce-not-mean")
+PER_ELEMENT = Hint("The result is one loss per element: binary cross-entropy is one number per call, the mean over "
+                   "all elements.", _gave(_bce_elementwise, _logits_elementwise), "bce-per-element")
+NEGATIVE_LOSS = Hint("The loss has the wrong sign: it is the *negative* log-likelihood, which is never below 0.",
+                     _gave(_bce_positive, _logits_negated), "bce-sign")
+NAN_AT_EDGES = Hint("At p = 0 or p = 1 one term is 0 · log 0, which floating point computes as nan (0 times -inf): "
+                    "the contract takes such a term as 0, and so do the building blocks made for it "
+                    "(scipy.special.xlogy and xlog1py).",
+                    _gave(_ll_naive, _ll_naive_log1p, _bce_of(_ll_naive), _bce_of(_ll_naive_log1p), atol=0),
+                    "zero-log-zero-nan")
+CLIPPED = Hint("p is clipped (or an epsilon is added, or each log clamped): that changes every result near 0 and 1, "
+               "so a perfect prediction no longer costs 0 and a confident wrong one costs far less than it should. "
+               "The loss needs no clipping once 0 · log 0 is taken as 0.",
+               _gave(*_SMOOTHED_LL, *(_bce_of(ll) for ll in _SMOOTHED_LL), atol=0), "clipped-p")
+LOG_OF_ZERO_WARNS = Hint("A log of 0 is computed on the way (the RuntimeWarning): the contract asks for no warning, so "
+                         "only ever take the log of a positive number (np.where, for one, evaluates both of its "
+                         "branches for every element before it chooses).",
+                         any_of(warned("divide by zero encountered in log"), warned("invalid value encountered in")),
+                         "log-of-zero-warns", kinds=("warning",))
+BCE_LOG_ONE_MINUS_Y = Hint("The second term takes the log of 1 − y where the loss has the log of 1 − p: the label "
+                           "weights the two terms, and both logs are of the predicted probabilities.",
+                           _gave(_bce_log_one_minus_y, atol=0), "bce-log-one-minus-y")
+NAIVE_SIGMOID = Hint("np.exp overflows for arguments above about 709, so the textbook formula warns for z below "
+                     "about -709 and gives 0 where the answer is a tiny positive number: split by the sign of z, so "
+                     "that exp only ever sees a number ≤ 0.",
+                     any_of(_gave(_naive_sigmoid, _naive_sigmoid_exp_form, atol=0),
+                            all_of(kind("value", "nonfinite"), warned("overflow encountered in exp"))),
+                     "sigmoid-naive-overflow")
+BOTH_BRANCHES_EXP = Hint("exp overflows on the way (the RuntimeWarning), even where that result is then thrown away "
+                         "(np.where evaluates both of its branches for every element before it chooses): give exp "
+                         "only numbers ≤ 0, in both branches.",
+                         warned("overflow encountered in exp"), "exp-overflow-warns", kinds=("warning",))
+CLIPPED_Z = Hint("z is clipped, which changes the result for large |z|: far out, the result is a tiny positive "
+                 "number, not the sigmoid of the clip limit. No clipping is needed once exp only sees numbers ≤ 0.",
+                 _gave(*(_clipped_sigmoid(c) for c in _CLIP_LIMITS), atol=0), "sigmoid-clipped-z")
+TANH = Hint("½(1 + tanh(z/2)) equals the sigmoid mathematically, but for negative z the sum 1 + tanh(z/2) cancels: "
+            "already at z = -30 most digits are gone. Exponentiate only numbers ≤ 0 instead.",
+            _gave(_tanh_sigmoid, atol=0), "sigmoid-tanh")
+ONE_MINUS = Hint("For z < 0 the result is one minus a number close to 1, which cancels: it is exactly 0 from "
+                 "z ≈ -37 on. For negative z, build the result from exp(z) without a subtraction.",
+                 _gave(_one_minus_sigmoid, atol=0), "sigmoid-one-minus")
+
+VIA_SIGMOID = Hint("Going through the probability sigmoid(z) and then its log loses everything once it rounds to 0 "
+                   "or 1 (z = -1000 gives the log of 0): the log of a sigmoid is a softplus of the logit, which "
+                   "np.logaddexp computes without ever forming the probability.",
+                   any_of(all_of(nonfinite(), warned("divide by zero encountered in log")),
+                          _gave(*_VIA_SIGMOID_SMOOTHED)), "logits-via-sigmoid")
+LOGITS_SWAPPED = Hint("The sign of z is the other way round: a large positive z means p close to 1, so a label 1 "
+                      "costs little there and a label 0 costs about z.", _gave(_logits_swapped), "logits-swapped")
+NAIVE_SOFTPLUS = Hint("np.exp overflows for arguments above about 709, so the log of 1 + exp(t) is inf for a large t "
+                      "where its value is about t: compute the softplus so that exp only ever sees numbers ≤ 0 "
+                      "(np.logaddexp does).",
+                      any_of(_gave(_logits_naive_softplus, _logits_naive_linear),
+                             all_of(kind("value", "nonfinite"), warned("overflow encountered in exp"))),
+                      "naive-softplus")
 
 # --- every check of a function offers all of that function's rules, so a
 # mistake is named whichever probe happens to reveal it first ---------------
-SIGMOID_HINTS = (
-    NAIVE_SIGMOID, CLIPPED_Z, TANH, ONE_MINUS, BOTH_BRANCHES_EXP, SIGMOID_SIGN, SHAPE,
-    Hint("Only ever exponentiate -|z| (a number ≤ 0): e = exp(-|z|) never overflows.", any_of(nonfinite(), warned())),
-)
+SIGMOID_HINTS = (NAIVE_SIGMOID, CLIPPED_Z, TANH, ONE_MINUS, BOTH_BRANCHES_EXP, SIGMOID_SIGN, ARRAYS)
 BERNOULLI_HINTS = (
-    NAN_AT_EDGES, CLIPPED, BOTH_BRANCHES_LOG,
-    Hint("Return the log-probability, not the probability: x·log p + (1 − x)·log(1 − p).", _gave(_ll_pmf)),
-    Hint("p is the probability of x = 1: x = 1 contributes log p and x = 0 contributes log(1 − p).",
-         _gave(_ll_swapped)),
-    Hint("A log-probability is ≤ 0: don't negate it (that is the loss, not the log-pmf).", _gave(_ll_negated)),
-    SHAPE,
-    Hint("Compute x·log p + (1 − x)·log(1 − p) with 0·log 0 = 0: `scipy.special.xlogy(x, p)` and "
-         "`scipy.special.xlog1py(1 - x, -p)`.", any_of(nonfinite(), warned())),
+    NAN_AT_EDGES, CLIPPED, LOG_OF_ZERO_WARNS,
+    Hint("The result is the probability itself: bernoulli_log_pmf is its log.", _gave(_ll_pmf), "ll-pmf-not-log"),
+    Hint("p is taken as the probability of x = 0: p is the probability of x = 1.", _gave(_ll_swapped), "ll-swapped"),
+    Hint("The result is negated: a log-probability is at most 0 (negated, it is the loss).", _gave(_ll_negated),
+         "ll-negated"),
+    ARRAYS,
 )
 BCE_HINTS = (
-    NAN_AT_EDGES, CLIPPED, BOTH_BRANCHES_LOG,
-    Hint("y may be soft (0.25, 0.7 …): use y·log p + (1 − y)·log(1 − p) for every element instead of "
-         "choosing a term with `y == 1` or rounding y.", _gave(_bce_hard_branch, _bce_threshold)),
+    BCE_LOG_ONE_MINUS_Y, NAN_AT_EDGES, CLIPPED, LOG_OF_ZERO_WARNS,
+    Hint("y is treated as a hard label (a branch on y == 1, or y rounded): y may be soft (0.25, 0.7 …), and a soft "
+         "label weighs both terms.", _gave(_bce_hard_branch, _bce_threshold), "bce-hard-labels"),
     MEAN,
+    PER_ELEMENT,
     NEGATIVE_LOSS,
-    Hint("p is the predicted probability of y = 1: label 1 costs −log p, label 0 costs −log(1 − p).",
-         _gave(_bce_of(_ll_swapped))),
-    LISTS,
-    Hint("Compute y·log p + (1 − y)·log(1 − p) with 0·log 0 = 0 (`scipy.special.xlogy` / `xlog1py`), "
-         "and no clipping.", any_of(nonfinite(), warned())),
+    Hint("p is taken as the probability of y = 0: p is the predicted probability of y = 1, so a label 1 costs little "
+         "where p is close to 1.", _gave(_bce_of(_ll_swapped)), "bce-swapped"),
 )
-LOGITS_HINTS = (LISTS, VIA_SIGMOID, NAIVE_SOFTPLUS, LOGITS_SWAPPED, MEAN, NEGATIVE_LOSS)
+LOGITS_HINTS = (VIA_SIGMOID, NAIVE_SOFTPLUS, LOGITS_SWAPPED, MEAN, PER_ELEMENT, NEGATIVE_LOSS)
 
 # --- relations: how -stability and -soft judge a function against itself -------------------------
 # sigmoid and the logit form are judged up to the sign convention (a sign slip is -basic's): the pair of

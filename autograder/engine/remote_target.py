@@ -127,6 +127,31 @@ class RemoteTarget:
         """The purity evidence the source holds for ``function`` (read here, never in the child)."""
         return self.reading.reading(function) if self.reading is not None else None
 
+    def evidence(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> Outcome | None:
+        """The next answer of the check's stream, for a hint rule's evidence (``evaluate._evidence``), or None.
+
+        Only an answer the child computes anyway (a look-ahead that would
+        otherwise be drained): never a new request, and a hang or a crash there
+        is what draining it would have cost (a restart), never a strike.
+        """
+        answer = self._take_ahead(function, args, kwargs, carry)
+        if answer is None:
+            return None
+        try:
+            reply = answer()
+        except ChildError as exc:
+            self._ahead = None
+            self.session.events.append(f"a look-ahead call read for a hint {'hung' if exc.kind == 'timeout' else 'crashed'}"
+                                       f"; the process was restarted")
+            return None
+        except GaveUp:
+            self._ahead = None
+            return None
+        try:
+            return wire.outcome_from_wire(reply["outcome"], Outcome) if "outcome" in reply else None
+        except wire.WireError:
+            return None
+
     def call(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> Outcome:
         count, status, message = self._strikes.get(function, (0, "", ""))
         if count >= STRIKES:

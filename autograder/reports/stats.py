@@ -104,6 +104,7 @@ KIND_LABELS = {
     "unverifiable": "Purity could not be judged from the source (code the grader cannot read)",
     "lists": "Gave another result for nested lists than for arrays",
     "stub": "Computes nothing (a stub): the property cannot be judged",
+    "no-result": "Raised on every input of a property cell: the property cannot be judged",
     "unreadable": "The notebook could not be read (invalid JSON, empty file …)",
     "not-attempted": "Not attempted yet",
 }

@@ -36,26 +36,70 @@ class Specimen:
     hint : str or None
         ``None`` for a correct implementation (full points everywhere);
         otherwise a substring of the hint the grader must show for it.
+    mistake : str or tuple of str
+        What is wrong in it: the ``mistake`` of the hint rule(s) that name it
+        (:attr:`autograder.checks.check.Hint.mistake`). Every hint shown on a
+        cell it loses names one of these, and never another mistake
+        (``tests/test_zoo.py``); ``docs/grading.md`` shows each hint with the
+        specimens that make its mistake.
     """
 
     name: str
     function: str
     source: str
     hint: str | None = None
+    mistake: str | tuple = ()
 
     @property
     def correct(self) -> bool:
         return self.hint is None
 
+    @property
+    def mistakes(self) -> tuple:
+        """:attr:`mistake` as a tuple."""
+        return (self.mistake,) if isinstance(self.mistake, str) else tuple(self.mistake)
 
-def stub(name: str, function: str, params: str, body: str) -> Specimen:
+
+def stub(name: str, function: str, params: str, body: str, mistake: str | tuple = ()) -> Specimen:
     """A placeholder, not an attempt: ``def function(params): body`` (``raise …`` or ``return 0.0``).
 
     Stubs earn nothing anywhere (no purity point for a function that computes
     nothing, no error-handling point without correct values); the untouched
     template (``raise NotImplementedError()``) is graded "not attempted".
+    ``mistake``: the hints it gets (:attr:`Specimen.mistake`); by default, a
+    stub that raises gets ``raises-everywhere`` and one that returns a
+    constant ``placeholder``.
     """
-    return Specimen(name, function, f"\nimport numpy as np\n\ndef {function}({params}):\n    {body}\n", hint="")
+    if not mistake and "NotImplementedError" not in body:
+        mistake = "raises-everywhere" if body.startswith("raise") else "placeholder"
+    return Specimen(name, function, f"\nimport numpy as np\n\ndef {function}({params}):\n    {body}\n", hint="",
+                    mistake=mistake)
+
+
+@functools.lru_cache(maxsize=None)
+def hint_rules(ps: str) -> dict:
+    """``text -> Hint`` for every hint rule a check of ``ps`` can show: its functions' rules, then the generic
+    ones (:data:`~autograder.checks.evaluate.GENERIC_HINTS`), in that order.
+
+    Raises
+    ------
+    ValueError
+        If two rules share a text, or two different rules a mistake (a hint
+        must tell its mistake apart).
+    """
+    from autograder.checks import checks_for
+    from autograder.checks.evaluate import GENERIC_HINTS
+
+    rules: dict = {}
+    for check in checks_for(ps).values():
+        for rule in tuple(check.hints) + GENERIC_HINTS:
+            if rules.setdefault(rule.text, rule) is not rule:
+                raise ValueError(f"two hint rules of {ps} share the text {rule.text!r}")
+    by_mistake: dict = {}
+    for rule in rules.values():
+        if by_mistake.setdefault(rule.mistake, rule) is not rule:
+            raise ValueError(f"two hint rules of {ps} name the mistake {rule.mistake!r}")
+    return rules
 
 
 def zoo(ps: str) -> tuple:

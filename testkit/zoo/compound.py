@@ -150,7 +150,7 @@ COMPOUNDS = (
         "ps1_softmax",
         {"logsumexp": NAIVE_LOGSUMEXP, "log_softmax": MY_LOG_SOFTMAX},
         loses=frozenset({"logsumexp-stability"}),
-        hint="subtract each slice's maximum",
+        hint="the max shift of the lesson",
     ),
     Compound(
         "carry-softmax-via-my-log_softmax-defined-early",
@@ -159,7 +159,7 @@ COMPOUNDS = (
         {"logsumexp": NAIVE_LOGSUMEXP, "softmax": SOFTMAX_VIA_LOG_SOFTMAX, "log_softmax": MY_LOG_SOFTMAX},
         extra=(("logsumexp-purity", MY_LOG_SOFTMAX),),
         loses=frozenset({"logsumexp-stability"}),
-        hint="subtract each slice's maximum",
+        hint="the max shift of the lesson",
     ),
     Compound(
         "carry-likelihood-sum-of-my-pdf",
@@ -167,7 +167,7 @@ COMPOUNDS = (
         {"gaussian_log_pdf": SIGMA_AS_VARIANCE_PDF,
          "gaussian_log_likelihood": LIKELIHOOD_SUM_OF_PDF},
         loses=_loses("ps3_gaussian", "gaussian_log_pdf-sigma-as-variance"),
-        hint="sigma is a standard deviation, not a variance",
+        hint="the result treats it as a variance",
     ),
     Compound(
         "carry-likelihood-loop-over-my-pdf",
@@ -185,7 +185,7 @@ def gaussian_log_likelihood(x, mu, sigma):
     return float(total)
 '''},
         loses=_loses("ps3_gaussian", "gaussian_log_pdf-sigma-as-variance"),
-        hint="sigma is a standard deviation, not a variance",
+        hint="the result treats it as a variance",
     ),
     Compound(
         "carry-bce-via-my-bernoulli-log-pmf",

@@ -67,7 +67,8 @@ def logsumexp(z, axis=-1):
     m = np.max(z, axis=axis, keepdims=True)
     return np.log(np.sum(np.exp(z - m), axis=axis))
 ''',
-        hint="you must add it back",
+        hint="never added back",
+        mistake="lse-forgets-max",
     ),
     Specimen(
         "logsumexp-keeps-dims",
@@ -80,7 +81,8 @@ def logsumexp(z, axis=-1):
     m = np.max(z, axis=axis, keepdims=True)
     return m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
 ''',
-        hint="must not keep the reduced axis",
+        hint="keeps the reduced axis",
+        mistake=("lse-keeps-axis", "lse-neg-inf-slice-nan"),
     ),
     Specimen(
         "logsumexp-whole-array",
@@ -91,7 +93,8 @@ import numpy as np
 def logsumexp(z, axis=-1):
     return np.log(np.sum(np.exp(z)))
 ''',
-        hint="The sum runs over the whole array and returns one number",
+        hint="The sum runs over the whole array",
+        mistake="lse-whole-array",
     ),
     Specimen(
         "logsumexp-naive",
@@ -102,7 +105,8 @@ import numpy as np
 def logsumexp(z, axis=-1):
     return np.log(np.sum(np.exp(z), axis=axis))
 ''',
-        hint="subtract each slice's maximum",
+        hint="the max shift of the lesson",
+        mistake="no-max-shift",
     ),
     # -------------------------------------------------------------- softmax: correct
     Specimen(
@@ -164,7 +168,8 @@ def softmax(z, axis=-1, temperature=1.0):
     e = np.exp(np.asarray(z) / temperature)
     return e / e.sum(axis=axis, keepdims=True)
 ''',
-        hint="subtract each slice's maximum",
+        hint="the max shift of the lesson",
+        mistake="no-max-shift",
     ),
     Specimen(
         "softmax-global-max",
@@ -179,7 +184,8 @@ def softmax(z, axis=-1, temperature=1.0):
     e = np.exp(x - np.max(x))
     return e / e.sum(axis=axis, keepdims=True)
 ''',
-        hint="You shift by the maximum of the whole array",
+        hint="maximum of the whole array",
+        mistake="global-max-shift",
     ),
     Specimen(
         "softmax-ignores-axis",
@@ -194,7 +200,8 @@ def softmax(z, axis=-1, temperature=1.0):
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 ''',
-        hint="normalised along the wrong axis",
+        hint="normalised along another axis",
+        mistake="softmax-other-axis",
     ),
     Specimen(
         "softmax-multiplies-temperature",
@@ -209,7 +216,8 @@ def softmax(z, axis=-1, temperature=1.0):
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 ''',
-        hint="you multiplied them",
+        hint="The temperature multiplies the logits",
+        mistake="temperature-multiplies",
     ),
     Specimen(
         "softmax-ignores-temperature",
@@ -225,6 +233,7 @@ def softmax(z, axis=-1, temperature=1.0):
     return e / e.sum(axis=axis, keepdims=True)
 ''',
         hint="The temperature argument is ignored",
+        mistake="temperature-ignored",
     ),
     Specimen(
         "softmax-no-temperature-check",
@@ -237,7 +246,8 @@ def softmax(z, axis=-1, temperature=1.0):
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 ''',
-        hint="Check the temperature first",
+        hint="check `temperature` before computing",
+        mistake="temperature-unchecked",
     ),
     Specimen(
         "softmax-inplace-shift",
@@ -255,6 +265,7 @@ def softmax(z, axis=-1, temperature=1.0):
     return e / e.sum(axis=axis, keepdims=True)
 ''',
         hint="Work on a copy",
+        mistake="modifies-input",
     ),
     Specimen(
         "softmax-scipy",
@@ -269,6 +280,7 @@ def softmax(z, axis=-1, temperature=1.0):
     return _scipy_softmax(np.asarray(z, dtype=float) / temperature, axis=axis)
 ''',
         hint="Write it yourself",
+        mistake="forbidden",
     ),
     Specimen(
         # found grading real code from public repositories: the forbidden call sits in a class method, reached through an
@@ -287,6 +299,7 @@ class LogSoftmax:
 log_softmax = lambda z, axis=-1: LogSoftmax()._forward(z, axis)
 ''',
         hint="Write it yourself",
+        mistake="forbidden",
     ),
     # ---------------------------------------------------------- log_softmax: correct
     Specimen(
@@ -342,7 +355,8 @@ def log_softmax(z, axis=-1):
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return np.log(e / e.sum(axis=axis, keepdims=True))
 ''',
-        hint="log(softmax(z)) takes the log of probabilities that underflowed",
+        hint="work in log space",
+        mistake="log-of-softmax",
     ),
     Specimen(
         "log_softmax-only-shift",
@@ -354,7 +368,8 @@ def log_softmax(z, axis=-1):
     z = np.asarray(z, dtype=float)
     return z - np.max(z, axis=axis, keepdims=True)
 ''',
-        hint="you still need to subtract log Σ exp(z - m)",
+        hint="Subtracting the maximum is only the shift",
+        mistake="log-softmax-only-shift",
     ),
 )
 
@@ -373,14 +388,262 @@ def softmax(z, axis=-1, temperature=1.0):
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 ''',
-        hint="Convert every array argument once at the start",
+        hint="A nested list is not handled like the same numbers as an array",
+        mistake="lists-not-converted",
+    ),
+)
+
+# Found reviewing the hints (issue 50): each mistake a rule names, made the way students make it.
+ZOO = ZOO + (
+    Specimen(
+        "logsumexp-global-max",
+        "logsumexp",
+        '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    m = np.max(z)                              # the maximum of the whole array, not of each slice
+    return m + np.log(np.sum(np.exp(z - m), axis=axis))
+''',
+        hint="maximum of the whole array",
+        mistake="global-max-shift",
+    ),
+    Specimen(
+        "logsumexp-ravel",
+        "logsumexp",
+        '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    m = np.max(z, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        out = m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
+    return out.ravel()                         # "one number per slice"
+''',
+        hint="The result is flattened",
+        mistake="lse-flattened",
+    ),
+    Specimen(
+        "logsumexp-neg-inf-slice-nan",
+        "logsumexp",
+        '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    m = np.max(z, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
+    return np.squeeze(out, axis=axis)
+''',
+        hint="computes -inf - (-inf), which is nan",
+        mistake="lse-neg-inf-slice-nan",
+    ),
+    Specimen(
+        "logsumexp-neg-inf-slice-warns",
+        "logsumexp",
+        '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    m = np.max(z, axis=axis, keepdims=True)
+    m[~np.isfinite(m)] = 0.0                  # a slice of only -inf: shift by 0
+    out = m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
+    return np.squeeze(out, axis=axis)
+''',
+        hint="it comes from the log of 0",
+        mistake="lse-neg-inf-slice-warns",
+    ),
+    Specimen(
+        "logsumexp-axis-0-always",
+        "logsumexp",
+        '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    m = np.max(z, axis=0)
+    return m + np.log(np.sum(np.exp(z - m), axis=0))
+''',
+        hint="The reduction runs along another axis",
+        mistake="lse-other-axis",
+    ),
+    Specimen(
+        "softmax-whole-sum",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float) / temperature
+    e = np.exp(x - np.max(x))
+    return e / np.sum(e)
+''',
+        hint="only the whole array sums to 1",
+        mistake=("softmax-whole-sum", "ignores-an-input"),
+    ),
+    Specimen(
+        "softmax-sum-without-keepdims",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float) / temperature
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis)
+''',
+        hint="`keepdims`",
+        mistake="reduced-without-keepdims",
+    ),
+    Specimen(
+        "log_softmax-global-max",
+        "log_softmax",
+        '''
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    shifted = z - np.max(z)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+''',
+        hint="maximum of the whole array",
+        mistake="global-max-shift",
+    ),
+    Specimen(
+        "log_softmax-naive",
+        "log_softmax",
+        '''
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+''',
+        hint="the max shift of the lesson",
+        mistake="no-max-shift",
+    ),
+    Specimen(
+        "log_softmax-last-axis-always",
+        "log_softmax",
+        '''
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+''',
+        hint="The normaliser is computed along another axis",
+        mistake="log-softmax-other-axis",
+    ),
+    Specimen(
+        "log_softmax-atleast-2d",
+        "log_softmax",
+        '''
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    z = np.atleast_2d(np.asarray(z, dtype=float))   # written for batches of rows
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+''',
+        hint="A 1-D input gives a 2-D result",
+        mistake="log-softmax-adds-axis",
+    ),
+    Specimen(
+        "softmax-assert-temperature",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    assert temperature > 0, "temperature must be positive"
+    x = np.asarray(z, dtype=float) / temperature
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+''',
+        hint="validated with `assert`",
+        mistake="assert-for-validation",
+    ),
+    Specimen(
+        "softmax-raises-exception",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise Exception("temperature must be positive")
+    x = np.asarray(z, dtype=float) / temperature
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+''',
+        hint="as another exception than ValueError",
+        mistake="wrong-exception-type",
+    ),
+    Specimen(
+        "log_softmax-no-return",
+        "log_softmax",
+        '''
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+''',
+        hint="a `return` statement is missing",
+        mistake="no-return",
+    ),
+    Specimen(
+        "logsumexp-returns-map",
+        "logsumexp",
+        '''
+import math
+import numpy as np
+
+def _lse_row(row):
+    m = max(row)
+    return m + math.log(sum(math.exp(v - m) for v in row)) if m > -math.inf else -math.inf
+
+def logsumexp(z, axis=-1):
+    rows = np.moveaxis(np.asarray(z, dtype=float), axis, -1)
+    return map(_lse_row, rows.reshape(-1, rows.shape[-1]))
+''',
+        hint="something other than NumPy numbers",
+        mistake="not-numbers",
+    ),
+    Specimen(
+        "log_softmax-eval-dispatch",
+        "log_softmax",
+        '''
+import numpy as np
+
+_FORMULAS = {"log_softmax": "x - m - np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))"}
+
+def log_softmax(z, axis=-1):
+    x = np.asarray(z, dtype=float)
+    m = np.max(x, axis=axis, keepdims=True)
+    return eval(_FORMULAS["log_softmax"])
+''',
+        hint="plain code the grader can read",
+        mistake="unreadable-code",
     ),
 )
 
 # Stubs and the untouched template (see testkit.zoo.stub).
 ZOO = ZOO + (
     stub("softmax-stub-raises-valueerror", "softmax", "z, axis=-1, temperature=1.0", 'raise ValueError("not written yet")'),
-    stub("softmax-stub-zeros", "softmax", "z, axis=-1, temperature=1.0", 'return np.zeros(np.shape(z))'),
+    stub("softmax-stub-zeros", "softmax", "z, axis=-1, temperature=1.0", 'return np.zeros(np.shape(z))',
+         ("placeholder", "temperature-unchecked")),
     stub("logsumexp-stub-zero", "logsumexp", "z, axis=-1", 'return 0.0'),
     stub("log_softmax-template", "log_softmax", "z, axis=-1", 'raise NotImplementedError()'),
 )
@@ -410,4 +673,21 @@ LOSES = {
     "softmax-stub-zeros": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors", "softmax-purity"),
     "logsumexp-stub-zero": ("logsumexp-basic", "logsumexp-axis", "logsumexp-stability", "logsumexp-purity"),
     "log_softmax-template": ("log_softmax-basic", "log_softmax-axis", "log_softmax-stability", "log_softmax-purity"),
+    "logsumexp-global-max": ("logsumexp-stability",),
+    "logsumexp-ravel": ("logsumexp-basic", "logsumexp-axis"),
+    "logsumexp-neg-inf-slice-nan": ("logsumexp-stability",),
+    "logsumexp-neg-inf-slice-warns": ("logsumexp-stability",),
+    "logsumexp-axis-0-always": ("logsumexp-basic", "logsumexp-axis", "logsumexp-stability"),
+    "softmax-whole-sum": ("softmax-basic", "softmax-axis", "softmax-stability"),
+    "softmax-sum-without-keepdims": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability",
+                                     "softmax-errors", "softmax-purity"),
+    "log_softmax-global-max": ("log_softmax-stability",),
+    "log_softmax-naive": ("log_softmax-stability",),
+    "log_softmax-last-axis-always": ("log_softmax-axis",),
+    "log_softmax-atleast-2d": ("log_softmax-basic",),
+    "softmax-assert-temperature": ("softmax-errors",),
+    "softmax-raises-exception": ("softmax-errors",),
+    "log_softmax-no-return": ("log_softmax-basic", "log_softmax-axis", "log_softmax-stability", "log_softmax-purity"),
+    "logsumexp-returns-map": ("logsumexp-basic", "logsumexp-axis", "logsumexp-stability", "logsumexp-purity"),
+    "log_softmax-eval-dispatch": ("log_softmax-purity",),
 }

@@ -96,7 +96,8 @@ def cross_entropy(logits, targets):
         t = np.eye(z.shape[1])[t]
     return -np.sum(t * logp)
 ''',
-        hint="mean over the N rows, not the sum",
+        hint="cross_entropy is their mean",
+        mistake="ce-sum-not-mean",
     ),
     Specimen(
         "cross_entropy-log-of-softmax",
@@ -116,7 +117,8 @@ def cross_entropy(logits, targets):
         return -np.mean(np.log(probs[np.arange(n), t]))
     return -np.sum(t * np.log(probs)) / n
 ''',
-        hint="log(softmax(z)) takes the log of probabilities that underflowed",
+        hint="The log is taken of softmax probabilities",
+        mistake="ce-log-of-softmax",
     ),
     Specimen(
         "cross_entropy-epsilon-in-log",
@@ -135,7 +137,8 @@ def cross_entropy(logits, targets):
         t = np.eye(z.shape[1])[t]
     return -np.sum(t * np.log(probs + 1e-12)) / z.shape[0]
 ''',
-        hint="Adding an epsilon (or clipping) inside log(softmax)",
+        hint="An epsilon added inside the log",
+        mistake="ce-epsilon-in-log",
     ),
     Specimen(
         "cross_entropy-clipped-probs",
@@ -155,7 +158,8 @@ def cross_entropy(logits, targets):
         return -np.log(probs[np.arange(n), t]).mean()
     return -(t * np.log(probs)).sum() / n
 ''',
-        hint="Adding an epsilon (or clipping) inside log(softmax)",
+        hint="An epsilon added inside the log",
+        mistake="ce-epsilon-in-log",
     ),
     Specimen(
         "cross_entropy-naive-exp",
@@ -173,7 +177,8 @@ def cross_entropy(logits, targets):
         t = np.eye(z.shape[1])[t]
     return -np.sum(t * logp) / z.shape[0]
 ''',
-        hint="subtract each row's maximum before exponentiating",
+        hint="shifting each row by its maximum",
+        mistake="no-max-shift",
     ),
     Specimen(
         "cross_entropy-no-index-check",
@@ -190,7 +195,8 @@ def cross_entropy(logits, targets):
         return -logp[np.arange(len(t)), t].mean()
     return -(t * logp).sum(axis=1).mean()
 ''',
-        hint="Validate integer targets",
+        hint="Class indices outside [0, C) are not checked",
+        mistake="target-range-unchecked",
     ),
     Specimen(
         "cross_entropy-argmax-of-soft-labels",
@@ -209,7 +215,8 @@ def cross_entropy(logits, targets):
     logp = logp - np.log(np.exp(logp).sum(axis=1, keepdims=True))
     return -logp[np.arange(z.shape[0]), t].mean()
 ''',
-        hint="Soft targets are probability vectors",
+        hint="Soft targets are reduced to their argmax",
+        mistake="soft-targets-argmax",
     ),
     Specimen(
         "cross_entropy-indices-only",
@@ -226,7 +233,8 @@ def cross_entropy(logits, targets):
     logp = logp - np.log(np.exp(logp).sum(axis=1, keepdims=True))
     return -logp[np.arange(z.shape[0]), t].mean()
 ''',
-        hint="Targets come in two forms",
+        hint="Float targets are used as indices",
+        mistake="float-targets-as-indices",
     ),
     Specimen(
         "cross_entropy-scipy-log-softmax",
@@ -245,6 +253,7 @@ def cross_entropy(logits, targets):
     return -(t * logp).sum() / logp.shape[0]
 ''',
         hint="Write it yourself",
+        mistake="forbidden",
     ),
     # --------------------------------------------------- cross_entropy_grad: correct
     Specimen(
@@ -324,7 +333,8 @@ def cross_entropy_grad(logits, targets):
         t = np.eye(z.shape[1])[t]
     return p - t
 ''',
-        hint="its gradient carries a factor 1/N",
+        hint="N times too large",
+        mistake="grad-missing-1-over-n",
     ),
     Specimen(
         "cross_entropy_grad-wrong-sign",
@@ -341,7 +351,8 @@ def cross_entropy_grad(logits, targets):
         t = np.eye(z.shape[1])[t]
     return (t - p) / z.shape[0]
 ''',
-        hint="Check the sign",
+        hint="The gradient's sign is flipped",
+        mistake="grad-wrong-sign",
     ),
     Specimen(
         "cross_entropy_grad-argmax-of-soft-labels",
@@ -359,7 +370,8 @@ def cross_entropy_grad(logits, targets):
     grad[np.arange(z.shape[0]), t] -= 1
     return grad / z.shape[0]
 ''',
-        hint="Soft targets are probability vectors",
+        hint="Soft targets are reduced to their argmax",
+        mistake="soft-targets-argmax",
     ),
     Specimen(
         "cross_entropy_grad-naive-softmax",
@@ -376,7 +388,8 @@ def cross_entropy_grad(logits, targets):
         t = np.eye(z.shape[1])[t]
     return (p - t) / z.shape[0]
 ''',
-        hint="subtract each row's maximum before exponentiating",
+        hint="shifting each row by its maximum",
+        mistake="no-max-shift",
     ),
     Specimen(
         "cross_entropy_grad-softmax-over-batch",
@@ -393,7 +406,8 @@ def cross_entropy_grad(logits, targets):
         t = np.eye(z.shape[1])[t]
     return (p - t) / z.shape[0]
 ''',
-        hint="normalises over the classes (axis=1), not over the batch",
+        hint="The softmax normalises over the batch",
+        mistake="softmax-over-batch",
     ),
     Specimen(
         "cross_entropy_grad-scipy-softmax",
@@ -410,6 +424,7 @@ def cross_entropy_grad(logits, targets):
     return (scipy.special.softmax(z, axis=1) - t) / z.shape[0]
 ''',
         hint="Write it yourself",
+        mistake="forbidden",
     ),
 )
 
@@ -431,14 +446,127 @@ def cross_entropy(logits, targets):
         return -np.mean(log_p[np.arange(len(targets)), targets])
     return -np.mean(np.sum(targets * log_p, axis=1))
 ''',
-        hint="Convert every array argument once at the start",
+        hint="A nested list is not handled like the same numbers as an array",
+        mistake="lists-not-converted",
+    ),
+)
+
+# Found reviewing the hints (issue 50): each mistake a rule names, made the way students make it; the layer classes
+# are written as from-scratch deep-learning courses write them (a forward pass that keeps what backward needs).
+ZOO = ZOO + (
+    Specimen(
+        "cross_entropy-per-row",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    logp = z - z.max(axis=1, keepdims=True)
+    logp = logp - np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    if t.ndim == 1:
+        if np.any((t < 0) | (t >= z.shape[1])):
+            raise ValueError("targets: class index out of range")
+        return -logp[np.arange(z.shape[0]), t]           # the loss of each example
+    return -np.sum(t * logp, axis=1)
+''',
+        hint="The result is one loss per row",
+        mistake="ce-per-row",
+    ),
+    Specimen(
+        "cross_entropy-layer-log-of-probabilities",
+        "cross_entropy",
+        '''
+import numpy as np
+
+class SoftmaxWithLoss:
+    """Forward keeps the probabilities for backward."""
+
+    def forward(self, x, t):
+        x = np.asarray(x, dtype=float)
+        e = np.exp(x - x.max(axis=1, keepdims=True))   # shifted: no overflow
+        self.p = e / e.sum(axis=1, keepdims=True)
+        t = np.asarray(t)
+        if t.ndim == 1:
+            if np.any((t < 0) | (t >= x.shape[1])):
+                raise ValueError("targets: class index out of range")
+            return -np.mean(np.log(self.p[np.arange(x.shape[0]), t]))
+        return -np.mean(np.sum(t * np.log(self.p), axis=1))
+
+def cross_entropy(logits, targets):
+    return SoftmaxWithLoss().forward(logits, targets)
+''',
+        hint="The log is taken of softmax probabilities",
+        mistake="ce-log-of-softmax",
+    ),
+    Specimen(
+        "cross_entropy_grad-squeezed",
+        "cross_entropy_grad",
+        '''
+import numpy as np
+
+def cross_entropy_grad(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p = p / p.sum(axis=1, keepdims=True)
+    if t.ndim == 1:
+        t = np.eye(z.shape[1])[t]
+    return np.squeeze((p - t) / z.shape[0])
+''',
+        hint="The gradient loses an axis when N = 1",
+        mistake="grad-squeezed",
+    ),
+    Specimen(
+        "cross_entropy_grad-logits-minus-onehot",
+        "cross_entropy_grad",
+        '''
+import numpy as np
+
+def cross_entropy_grad(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    if t.ndim == 1:
+        t = np.eye(z.shape[1])[t]
+    return (z - t) / z.shape[0]
+''',
+        hint="The gradient is built from the logits themselves",
+        mistake="grad-without-softmax",
+    ),
+    Specimen(
+        "cross_entropy_grad-layer-forward-first",
+        "cross_entropy_grad",
+        '''
+import numpy as np
+
+class SoftmaxCrossEntropy:
+    def forward(self, logits, targets):
+        z = np.asarray(logits, dtype=float)
+        e = np.exp(z - z.max(axis=1, keepdims=True))   # shifted by each row's maximum
+        self.probs = e / e.sum(axis=1, keepdims=True)
+        t = np.asarray(targets)
+        self.onehot = np.eye(z.shape[1])[t] if t.ndim == 1 else t.astype(float)
+        return -np.sum(self.onehot * np.log(self.probs)) / z.shape[0]
+
+    def backward(self):
+        return (self.probs - self.onehot) / self.probs.shape[0]
+
+def cross_entropy_grad(logits, targets):
+    layer = SoftmaxCrossEntropy()
+    layer.forward(logits, targets)                      # backward needs what forward keeps
+    return layer.backward()
+''',
+        hint="The call takes the log of a probability that underflowed to 0",
+        mistake="grad-logs-underflowed-probability",
     ),
 )
 
 # Stubs and the untouched template (see testkit.zoo.stub).
 ZOO = ZOO + (
     stub("cross_entropy-stub-raises-valueerror", "cross_entropy", "logits, targets", 'raise ValueError("targets out of range")'),
-    stub("cross_entropy-stub-zero", "cross_entropy", "logits, targets", 'return 0.0'),
+    stub("cross_entropy-stub-zero", "cross_entropy", "logits, targets", "return 0.0",
+         ("placeholder", "target-range-unchecked")),
     stub("cross_entropy_grad-template", "cross_entropy_grad", "logits, targets", 'raise NotImplementedError()'),
 )
 
@@ -466,4 +594,9 @@ LOSES = {
     "cross_entropy-stub-raises-valueerror": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability", "cross_entropy-errors", "cross_entropy-purity"),
     "cross_entropy-stub-zero": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability", "cross_entropy-errors", "cross_entropy-purity"),
     "cross_entropy_grad-template": ("cross_entropy_grad-basic", "cross_entropy_grad-batch", "cross_entropy_grad-soft", "cross_entropy_grad-stability", "cross_entropy_grad-purity"),
+    "cross_entropy-per-row": ("cross_entropy-basic",),
+    "cross_entropy-layer-log-of-probabilities": ("cross_entropy-stability",),
+    "cross_entropy_grad-squeezed": ("cross_entropy_grad-basic", "cross_entropy_grad-batch"),
+    "cross_entropy_grad-logits-minus-onehot": ("cross_entropy_grad-basic", "cross_entropy_grad-stability"),
+    "cross_entropy_grad-layer-forward-first": ("cross_entropy_grad-stability",),
 }

@@ -62,7 +62,8 @@ def gaussian_log_pdf(x, mu, sigma):
     x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
     return -0.5 * np.log(2 * np.pi * sigma) - (x - mu) ** 2 / (2 * sigma)
 ''',
-        hint="sigma is a standard deviation, not a variance",
+        hint="the result treats it as a variance",
+        mistake="sigma-as-variance",
     ),
     Specimen(
         "gaussian_log_pdf-missing-constant",
@@ -75,6 +76,7 @@ def gaussian_log_pdf(x, mu, sigma):
     return -0.5 * z**2 - np.log(sigma)
 ''',
         hint="The normalising constant is missing",
+        mistake="pdf-missing-constant",
     ),
     Specimen(
         "gaussian_log_pdf-missing-log-sigma",
@@ -86,7 +88,8 @@ def gaussian_log_pdf(x, mu, sigma):
     z = (np.asarray(x, dtype=float) - mu) / sigma
     return -0.5 * z**2 - 0.5 * np.log(2 * np.pi)
 ''',
-        hint="The -log sigma term is missing",
+        hint="The log sigma term is missing",
+        mistake="pdf-missing-log-sigma",
     ),
     Specimen(
         "gaussian_log_pdf-log-of-pdf",
@@ -101,7 +104,8 @@ def gaussian_log_pdf(x, mu, sigma):
     x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
     return np.log(normal_pdf(x, mu, sigma))
 ''',
-        hint="Far in the tails the pdf underflows to 0",
+        hint="The log is taken of the density itself",
+        mistake="log-of-pdf",
     ),
     Specimen(
         "gaussian_log_pdf-math-log",
@@ -114,7 +118,8 @@ def gaussian_log_pdf(x, mu, sigma):
     x = np.asarray(x, dtype=float)
     return -((x - mu) ** 2) / (2 * sigma**2) - math.log(sigma) - 0.5 * math.log(2 * math.pi)
 ''',
-        hint="not `math.log`",
+        hint="written for one number at a time",
+        mistake="scalar-code-on-arrays",
     ),
     Specimen(
         "gaussian_log_pdf-scipy-norm",
@@ -126,6 +131,7 @@ def gaussian_log_pdf(x, mu, sigma):
     return norm.logpdf(x, loc=mu, scale=sigma)
 ''',
         hint="Write it yourself",
+        mistake="forbidden",
     ),
     # ----------------------------------------------- gaussian_log_likelihood: correct
     Specimen(
@@ -163,7 +169,8 @@ def gaussian_log_likelihood(x, mu, sigma):
     pdf = np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (np.sqrt(2 * np.pi) * sigma)
     return np.log(np.prod(pdf))
 ''',
-        hint="never np.log of the pdf (or of a product of pdfs)",
+        hint="The log is taken of the density itself",
+        mistake="log-of-pdf",
     ),
     Specimen(
         "gaussian_log_likelihood-mean",
@@ -174,7 +181,8 @@ import numpy as np
 def gaussian_log_likelihood(x, mu, sigma):
     return np.mean(gaussian_log_pdf(x, mu, sigma))
 ''',
-        hint="the sum of the log densities, not their mean",
+        hint="The log densities are averaged",
+        mistake="ll-mean",
     ),
     Specimen(
         "gaussian_log_likelihood-sigma-as-variance",
@@ -186,7 +194,8 @@ def gaussian_log_likelihood(x, mu, sigma):
     x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
     return np.sum(-0.5 * np.log(2 * np.pi * sigma) - (x - mu) ** 2 / (2 * sigma))
 ''',
-        hint="sigma is a standard deviation, not a variance",
+        hint="the result treats it as a variance",
+        mistake="sigma-as-variance",
     ),
     # ---------------------------------------------------------- gaussian_mle: correct
     Specimen(
@@ -225,7 +234,8 @@ def gaussian_mle(x):
     x = np.asarray(x, dtype=float)
     return x.mean(), x.std(ddof=1)
 ''',
-        hint="divides by n, not n - 1",
+        hint="divided by n − 1",
+        mistake="mle-ddof-1",
     ),
     Specimen(
         "gaussian_mle-returns-variance",
@@ -238,7 +248,8 @@ def gaussian_mle(x):
     mu_hat = x.mean()
     return mu_hat, np.mean((x - mu_hat) ** 2)
 ''',
-        hint="not the variance",
+        hint="sigma_hat comes out as a variance",
+        mistake="mle-returns-variance",
     ),
     Specimen(
         "gaussian_mle-inplace-centering",
@@ -253,6 +264,7 @@ def gaussian_mle(x):
     return mu_hat, np.sqrt(np.mean(x * x))
 ''',
         hint="Work on a copy",
+        mistake="modifies-input",
     ),
     Specimen(
         "gaussian_mle-returns-array",
@@ -264,7 +276,8 @@ def gaussian_mle(x):
     x = np.asarray(x, dtype=float)
     return np.array([x.mean(), x.std()])
 ''',
-        hint="Return two values",
+        hint="return them as a pair",
+        mistake="mle-not-a-pair",
     ),
     # ----------------------------------------------------------- mvn_log_pdf: correct
     Specimen(
@@ -364,6 +377,7 @@ def mvn_log_pdf(x, mu, cov):
     return -0.5 * (d * np.log(2 * np.pi) + np.log(np.linalg.det(cov)) + maha)
 ''',
         hint="np.linalg.det over- or underflows",
+        mistake="mvn-inv-det",
     ),
     Specimen(
         "mvn_log_pdf-missing-2pi",
@@ -384,7 +398,8 @@ def mvn_log_pdf(x, mu, cov):
     maha = np.sum(diff * cho_solve(c, diff), axis=0)
     return -0.5 * (maha + 2 * np.sum(np.log(np.diag(c[0]))))
 ''',
-        hint="-(D/2) log 2π is missing",
+        hint="The normalising constant with 2π is missing",
+        mistake="mvn-missing-2pi",
     ),
     Specimen(
         "mvn_log_pdf-no-half-on-mahalanobis",
@@ -405,7 +420,8 @@ def mvn_log_pdf(x, mu, cov):
     d = len(L)
     return -np.sum(y * y, axis=0) - np.sum(np.log(np.diag(L))) - d / 2 * np.log(2 * np.pi)
 ''',
-        hint="needs its factor ½",
+        hint="The Mahalanobis term lacks its factor ½",
+        mistake="mvn-missing-half-maha",
     ),
     Specimen(
         "mvn_log_pdf-logdet-of-L",
@@ -426,7 +442,8 @@ def mvn_log_pdf(x, mu, cov):
     logdet = np.sum(np.log(np.diag(L)))          # log det of L, not of cov
     return -0.5 * (np.sum(y * y, axis=0) + logdet + len(L) * np.log(2 * np.pi))
 ''',
-        hint="log det cov = 2 Σ log L_ii",
+        hint="The log-determinant is that of the Cholesky factor",
+        mistake="mvn-logdet-of-factor",
     ),
     Specimen(
         "mvn_log_pdf-batch-matrix-product",
@@ -448,7 +465,8 @@ def mvn_log_pdf(x, mu, cov):
     d = cov.shape[0]
     return -0.5 * (d * np.log(2 * np.pi) + 2 * np.sum(np.log(np.diag(c[0]))) + maha)
 ''',
-        hint="return one log density per row, shape (N,)",
+        hint="the result is an (N, N) matrix",
+        mistake="mvn-batch-matrix",
     ),
     Specimen(
         "mvn_log_pdf-no-validation",
@@ -462,7 +480,8 @@ def mvn_log_pdf(x, mu, cov):
     y = solve_triangular(L, (np.asarray(x, dtype=float) - mu).T, lower=True)
     return -0.5 * (np.sum(y**2, axis=0) + 2 * np.sum(np.log(np.diag(L))) + len(L) * np.log(2 * np.pi))
 ''',
-        hint="Validate cov before using it",
+        hint="not symmetric positive definite was accepted",
+        mistake="cov-unchecked",
     ),
     Specimen(
         "mvn_log_pdf-scipy-multivariate-normal",
@@ -478,6 +497,73 @@ def mvn_log_pdf(x, mu, cov):
     return scipy.stats.multivariate_normal(mean=mu, cov=cov).logpdf(x)
 ''',
         hint="Write it yourself",
+        mistake="forbidden",
+    ),
+)
+
+# Found reviewing the hints (issue 50): each mistake a rule names, made the way students make it.
+ZOO = ZOO + (
+    Specimen(
+        "gaussian_log_pdf-missing-half",
+        "gaussian_log_pdf",
+        '''
+import numpy as np
+
+def gaussian_log_pdf(x, mu, sigma):
+    x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
+    return -((x - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
+''',
+        hint="The quadratic term lacks its factor ½",
+        mistake="pdf-missing-half",
+    ),
+    Specimen(
+        "gaussian_log_likelihood-per-element",
+        "gaussian_log_likelihood",
+        '''
+import numpy as np
+
+def gaussian_log_likelihood(x, mu, sigma):
+    x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
+    return -0.5 * ((x - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
+''',
+        hint="The result is one log density per element",
+        mistake="ll-not-summed",
+    ),
+    Specimen(
+        "gaussian_mle-swapped",
+        "gaussian_mle",
+        '''
+import numpy as np
+
+def gaussian_mle(x):
+    x = np.asarray(x, dtype=float)
+    return np.std(x), np.mean(x)
+''',
+        hint="The pair comes in the other order",
+        mistake="mle-swapped",
+    ),
+    Specimen(
+        "mvn_log_pdf-no-half-on-logdet",
+        "mvn_log_pdf",
+        '''
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+
+def mvn_log_pdf(x, mu, cov):
+    cov = np.asarray(cov, dtype=float)
+    if not np.allclose(cov, cov.T):
+        raise ValueError("cov must be symmetric")
+    try:
+        c, low = cho_factor(cov, lower=True)
+    except np.linalg.LinAlgError:
+        raise ValueError("cov must be positive definite") from None
+    diff = np.asarray(x, dtype=float) - np.asarray(mu, dtype=float)
+    maha = np.sum(diff * cho_solve((c, low), diff.T).T, axis=-1)
+    logdet = 2 * np.sum(np.log(np.diag(c)))
+    return -0.5 * maha - logdet - 0.5 * len(cov) * np.log(2 * np.pi)
+''',
+        hint="The log-determinant term lacks its factor ½",
+        mistake="mvn-missing-half-logdet",
     ),
 )
 
@@ -516,4 +602,8 @@ LOSES = {
     "mvn_log_pdf-stub-raises-valueerror": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors", "mvn_log_pdf-purity"),
     "gaussian_mle-stub-zeros": ("gaussian_mle-basic", "gaussian_mle-purity"),
     "gaussian_log_pdf-template": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails", "gaussian_log_pdf-purity"),
+    "gaussian_log_pdf-missing-half": ("gaussian_log_pdf-basic",),
+    "gaussian_log_likelihood-per-element": ("gaussian_log_likelihood-basic",),
+    "gaussian_mle-swapped": ("gaussian_mle-basic",),
+    "mvn_log_pdf-no-half-on-logdet": ("mvn_log_pdf-basic", "mvn_log_pdf-conditioning"),
 }

@@ -55,34 +55,34 @@ import numpy as np
 
 def sigmoid(z):
     return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
-""", hint="overflows for z below about -709"),
+""", hint="so that exp only ever sees a number ≤ 0", mistake="sigmoid-naive-overflow"),
     Specimen("ps4-sigmoid-naive-exp-form", "sigmoid", """
 import numpy as np
 
 def sigmoid(z):
     ez = np.exp(np.asarray(z, dtype=float))
     return ez / (1 + ez)
-""", hint="split by sign"),
+""", hint="split by the sign of z", mistake="sigmoid-naive-overflow"),
     Specimen("ps4-sigmoid-where-both-branches", "sigmoid", """
 import numpy as np
 
 def sigmoid(z):
     z = np.asarray(z, dtype=float)
     return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))
-""", hint="evaluates both branches"),
+""", hint="evaluates both of its branches", mistake="exp-overflow-warns"),
     Specimen("ps4-sigmoid-clip-500", "sigmoid", """
 import numpy as np
 
 def sigmoid(z):
     z = np.clip(z, -500, 500)  # avoid overflow
     return 1.0 / (1.0 + np.exp(-z))
-""", hint="Clipping z"),
+""", hint="z is clipped", mistake="sigmoid-clipped-z"),
     Specimen("ps4-sigmoid-tanh", "sigmoid", """
 import numpy as np
 
 def sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
-""", hint="1 + tanh(z/2) cancels"),
+""", hint="1 + tanh(z/2) cancels", mistake="sigmoid-tanh"),
     Specimen("ps4-sigmoid-one-minus", "sigmoid", """
 import numpy as np
 
@@ -91,7 +91,7 @@ def sigmoid(z):
     e = np.exp(-np.abs(z))
     pos = 1.0 / (1.0 + e)          # sigmoid(|z|)
     return np.where(z >= 0, pos, 1.0 - pos)   # sigmoid(-a) = 1 - sigmoid(a)
-""", hint="1 - 1/(1 + exp(z)) cancels"),
+""", hint="one minus a number close to 1", mistake="sigmoid-one-minus"),
     Specimen("ps4-sigmoid-sign", "sigmoid", """
 import numpy as np
 
@@ -99,13 +99,13 @@ def sigmoid(z):
     z = np.asarray(z, dtype=float)
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, e / (1.0 + e), 1.0 / (1.0 + e))
-""", hint="the exponent is -z"),
+""", hint="The exponent has the wrong sign", mistake="sigmoid-sign"),
     Specimen("ps4-sigmoid-expit", "sigmoid", """
 from scipy.special import expit
 
 def sigmoid(z):
     return expit(z)
-""", hint="Write it yourself"),
+""", hint="Write it yourself", mistake="forbidden"),
     # -------------------------------------------------------- bernoulli_log_pmf
     Specimen("ps4-bernoulli-xlogy", "bernoulli_log_pmf", """
 import numpy as np
@@ -148,7 +148,7 @@ def bernoulli_log_pmf(x, p):
     x = np.asarray(x, dtype=float)
     p = np.asarray(p, dtype=float)
     return x * np.log(p) + (1 - x) * np.log(1 - p)
-""", hint="0·log 0 is nan"),
+""", hint="0 · log 0, which floating point computes as nan", mistake="zero-log-zero-nan"),
     Specimen("ps4-bernoulli-clip", "bernoulli_log_pmf", """
 import numpy as np
 
@@ -157,7 +157,7 @@ def bernoulli_log_pmf(x, p):
     x = np.asarray(x, dtype=float)
     p = np.clip(np.asarray(p, dtype=float), eps, 1 - eps)   # avoid log(0)
     return x * np.log(p) + (1 - x) * np.log(1 - p)
-""", hint="Don't clip p"),
+""", hint="p is clipped", mistake="clipped-p"),
     Specimen("ps4-bernoulli-where-log", "bernoulli_log_pmf", """
 import numpy as np
 
@@ -165,7 +165,7 @@ def bernoulli_log_pmf(x, p):
     x = np.asarray(x, dtype=float)
     p = np.asarray(p, dtype=float)
     return np.where(x == 1, np.log(p), np.log1p(-p))
-""", hint="computes log(0) for every element"),
+""", hint="A log of 0 is computed on the way", mistake="log-of-zero-warns"),
     Specimen("ps4-bernoulli-log-one-minus-p", "bernoulli_log_pmf", """
 import numpy as np
 from scipy.special import xlogy
@@ -183,7 +183,7 @@ def bernoulli_log_pmf(x, p):
     x = np.asarray(x, dtype=float)
     p = np.asarray(p, dtype=float)
     return xlog1py(x, -p) + xlogy(1 - x, p)
-""", hint="p is the probability of x = 1"),
+""", hint="p is taken as the probability of x = 0", mistake="ll-swapped"),
     # ----------------------------------------------------- binary_cross_entropy
     Specimen("ps4-bce-xlogy", "binary_cross_entropy", """
 import numpy as np
@@ -229,7 +229,7 @@ def binary_cross_entropy(p, y):
     p = np.asarray(p, dtype=float)
     y = np.asarray(y, dtype=float)
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-""", hint="0·log 0 is nan"),
+""", hint="0 · log 0, which floating point computes as nan", mistake="zero-log-zero-nan"),
     Specimen("ps4-bce-keras-clip", "binary_cross_entropy", """
 import numpy as np
 
@@ -239,7 +239,7 @@ def binary_cross_entropy(p, y):
     p = np.clip(np.asarray(p, dtype=float), EPSILON, 1 - EPSILON)
     y = np.asarray(y, dtype=float)
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-""", hint="Don't clip p"),
+""", hint="p is clipped", mistake="clipped-p"),
     Specimen("ps4-bce-sklearn-eps", "binary_cross_entropy", """
 import numpy as np
 
@@ -247,7 +247,7 @@ def binary_cross_entropy(p, y, eps=1e-15):
     p = np.clip(np.asarray(p, dtype=float), eps, 1 - eps)
     y = np.asarray(y, dtype=float)
     return -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))
-""", hint="Don't clip p"),
+""", hint="p is clipped", mistake="clipped-p"),
     Specimen("ps4-bce-add-eps", "binary_cross_entropy", """
 import numpy as np
 
@@ -256,7 +256,7 @@ def binary_cross_entropy(p, y):
     y = np.asarray(y, dtype=float)
     eps = 1e-10
     return -np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))
-""", hint="add an epsilon"),
+""", hint="an epsilon is added", mistake="clipped-p"),
     Specimen("ps4-bce-torch-clamp", "binary_cross_entropy", """
 import numpy as np
 
@@ -267,7 +267,7 @@ def binary_cross_entropy(p, y):
     log_p = np.maximum(np.log(p), -100)
     log_1mp = np.maximum(np.log(1 - p), -100)
     return -np.mean(y * log_p + (1 - y) * log_1mp)
-""", hint="clamp the logs"),
+""", hint="each log clamped", mistake="clipped-p"),
     Specimen("ps4-bce-log-one-minus-p", "binary_cross_entropy", """
 import numpy as np
 from scipy.special import xlogy
@@ -285,7 +285,7 @@ def binary_cross_entropy(p, y):
     p = np.asarray(p, dtype=float)
     y = np.asarray(y, dtype=float)
     return -np.sum(xlogy(y, p) + xlog1py(1 - y, -p))
-""", hint="not the sum"),
+""", hint="The loss is summed", mistake="bce-not-mean"),
     Specimen("ps4-bce-hard-labels-only", "binary_cross_entropy", """
 import numpy as np
 
@@ -295,7 +295,7 @@ def binary_cross_entropy(p, y):
     with np.errstate(divide="ignore"):
         losses = np.where(y == 1, -np.log(p), -np.log1p(-p))
     return np.mean(losses)
-""", hint="y may be soft"),
+""", hint="y is treated as a hard label", mistake="bce-hard-labels"),
     Specimen("ps4-bce-where-both-branches", "binary_cross_entropy", """
 import numpy as np
 
@@ -305,7 +305,7 @@ def binary_cross_entropy(p, y):
     pos = np.where(y > 0, y * np.log(p), 0.0)
     neg = np.where(y < 1, (1 - y) * np.log1p(-p), 0.0)
     return -np.mean(pos + neg)
-""", hint="computes log(0) for every element"),
+""", hint="A log of 0 is computed on the way", mistake="log-of-zero-warns"),
     # ----------------------------------------- binary_cross_entropy_with_logits
     Specimen("ps4-logits-logaddexp", "binary_cross_entropy_with_logits", """
 import numpy as np
@@ -350,7 +350,7 @@ def binary_cross_entropy_with_logits(z, y):
     z = np.asarray(z, dtype=float)
     y = np.asarray(y, dtype=float)
     return -np.mean(y * scipy.special.log_expit(z) + (1 - y) * scipy.special.log_expit(-z))
-""", hint="Write it yourself"),
+""", hint="Write it yourself", mistake="forbidden"),
     Specimen("ps4-logits-via-sigmoid", "binary_cross_entropy_with_logits", """
 import numpy as np
 
@@ -363,7 +363,7 @@ def binary_cross_entropy_with_logits(z, y):
     y = np.asarray(y, dtype=float)
     p = _sig(z)
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-""", hint="Going through p = sigmoid(z)"),
+""", hint="Going through the probability sigmoid(z)", mistake="logits-via-sigmoid"),
     Specimen("ps4-logits-via-sigmoid-clipped", "binary_cross_entropy_with_logits", """
 import numpy as np
 
@@ -373,7 +373,7 @@ def binary_cross_entropy_with_logits(z, y):
     p = 1 / (1 + np.exp(-z))
     p = np.clip(p, 1e-7, 1 - 1e-7)
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-""", hint="Going through p = sigmoid(z)"),
+""", hint="Going through the probability sigmoid(z)", mistake="logits-via-sigmoid"),
     Specimen("ps4-logits-naive-softplus", "binary_cross_entropy_with_logits", """
 import numpy as np
 
@@ -381,7 +381,7 @@ def binary_cross_entropy_with_logits(z, y):
     z = np.asarray(z, dtype=float)
     y = np.asarray(y, dtype=float)
     return np.mean(y * np.log(1 + np.exp(-z)) + (1 - y) * np.log(1 + np.exp(z)))
-""", hint="log(1 + exp(t)) overflows"),
+""", hint="so the log of 1 + exp(t) is inf", mistake="naive-softplus"),
     Specimen("ps4-logits-z-minus-zy", "binary_cross_entropy_with_logits", """
 import numpy as np
 
@@ -390,7 +390,7 @@ def binary_cross_entropy_with_logits(z, y):
     z = np.asarray(z, dtype=float)
     y = np.asarray(y, dtype=float)
     return np.mean(z - z * y + np.log(1 + np.exp(-z)))
-""", hint="log(1 + exp(t)) overflows"),
+""", hint="so the log of 1 + exp(t) is inf", mistake="naive-softplus"),
     Specimen("ps4-logits-swapped", "binary_cross_entropy_with_logits", """
 import numpy as np
 
@@ -398,7 +398,7 @@ def binary_cross_entropy_with_logits(z, y):
     z = np.asarray(z, dtype=float)
     y = np.asarray(y, dtype=float)
     return np.mean(y * np.logaddexp(0, z) + (1 - y) * np.logaddexp(0, -z))
-""", hint="sign of z the other way round"),
+""", hint="The sign of z is the other way round", mistake="logits-swapped"),
     Specimen("ps4-logits-abs-in-place", "binary_cross_entropy_with_logits", """
 import numpy as np
 
@@ -408,13 +408,73 @@ def binary_cross_entropy_with_logits(z, y):
     linear = np.maximum(z, 0) - z * y
     np.abs(z, out=z)                      # reuse the buffer for |z|
     return np.mean(linear + np.log1p(np.exp(-z)))
-""", hint="Work on a copy"),
+""", hint="Work on a copy", mistake="modifies-input"),
     Specimen("ps4-logits-no-asarray", "binary_cross_entropy_with_logits", """
 import numpy as np
 
 def binary_cross_entropy_with_logits(z, y):
     return np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
-""", hint="Convert the inputs first"),
+""", hint="A nested list is not handled like the same numbers as an array", mistake="lists-not-converted"),
+)
+
+# Found reviewing the hints (issue 50): each mistake a rule names, made the way students make it.
+ZOO = ZOO + (
+    Specimen("ps4-sigmoid-math-exp", "sigmoid", """
+import math
+import numpy as np
+
+def sigmoid(z):
+    if z >= 0:                      # written for one number at a time
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+""", hint="written for one number at a time", mistake="scalar-code-on-arrays"),
+    Specimen("ps4-bernoulli-probability", "bernoulli_log_pmf", """
+import numpy as np
+
+def bernoulli_log_pmf(x, p):
+    x, p = np.asarray(x, dtype=float), np.asarray(p, dtype=float)
+    return p ** x * (1 - p) ** (1 - x)
+""", hint="The result is the probability itself", mistake="ll-pmf-not-log"),
+    Specimen("ps4-bernoulli-negated", "bernoulli_log_pmf", """
+import numpy as np
+from scipy.special import xlogy, xlog1py
+
+def bernoulli_log_pmf(x, p):
+    x, p = np.asarray(x, dtype=float), np.asarray(p, dtype=float)
+    return -(xlogy(x, p) + xlog1py(1 - x, -p))
+""", hint="The result is negated", mistake="ll-negated"),
+    Specimen("ps4-bce-log-one-minus-y", "binary_cross_entropy", """
+import numpy as np
+
+def binary_cross_entropy(p, y):
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - y))
+""", hint="takes the log of 1 − y where the loss has the log of 1 − p", mistake="bce-log-one-minus-y"),
+    Specimen("ps4-bce-per-element", "binary_cross_entropy", """
+import numpy as np
+from scipy.special import xlogy, xlog1py
+
+def binary_cross_entropy(p, y):
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    return -(xlogy(y, p) + xlog1py(1 - y, -p))
+""", hint="The result is one loss per element", mistake="bce-per-element"),
+    Specimen("ps4-bce-log-likelihood", "binary_cross_entropy", """
+import numpy as np
+from scipy.special import xlogy, xlog1py
+
+def binary_cross_entropy(p, y):
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    return np.mean(xlogy(y, p) + xlog1py(1 - y, -p))
+""", hint="The loss has the wrong sign", mistake="bce-sign"),
+    Specimen("ps4-bce-swapped", "binary_cross_entropy", """
+import numpy as np
+from scipy.special import xlogy, xlog1py
+
+def binary_cross_entropy(p, y):
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    return -np.mean(xlogy(1 - y, p) + xlog1py(y, -p))
+""", hint="p is taken as the probability of y = 0", mistake="bce-swapped"),
 )
 
 # Stubs and the untouched template (see testkit.zoo.stub).
@@ -458,4 +518,12 @@ LOSES = {
     "ps4-logits-no-asarray": ("binary_cross_entropy_with_logits-purity",),
     "ps4-logits-stub-zero": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-stability", "binary_cross_entropy_with_logits-purity"),
     "ps4-sigmoid-template": ("sigmoid-basic", "sigmoid-stability", "sigmoid-purity"),
+    "ps4-sigmoid-math-exp": ("sigmoid-basic", "sigmoid-stability", "sigmoid-purity"),
+    "ps4-bernoulli-probability": ("bernoulli_log_pmf-basic", "bernoulli_log_pmf-edges"),
+    "ps4-bernoulli-negated": ("bernoulli_log_pmf-basic", "bernoulli_log_pmf-edges"),
+    "ps4-bce-log-one-minus-y": ("binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-edges",
+                                "binary_cross_entropy-purity"),
+    "ps4-bce-per-element": ("binary_cross_entropy-basic", "binary_cross_entropy-edges"),
+    "ps4-bce-log-likelihood": ("binary_cross_entropy-basic", "binary_cross_entropy-edges"),
+    "ps4-bce-swapped": ("binary_cross_entropy-basic", "binary_cross_entropy-edges"),
 }

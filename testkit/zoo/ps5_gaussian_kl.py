@@ -36,6 +36,19 @@ def _kl(m1, s1, m2, s2):
 def gaussian_kl(mu1, sigma1, mu2, sigma2):
     return np.vectorize(_kl, otypes=[float])(mu1, sigma1, mu2, sigma2)
 """),
+    Specimen("ps5-gaussian-kl-from-log-variances", "gaussian_kl", """
+import numpy as np
+
+def normal_kl(mean1, logvar1, mean2, logvar2):
+    # OpenAI's guided-diffusion, guided_diffusion/losses.py (torch.exp as np.exp, op for op); evaluated left to
+    # right it leaves ±1.1e-16 where the KL is 0 (equal arguments), which is rounding, not a mistake
+    return 0.5 * (-1.0 + logvar2 - logvar1 + np.exp(logvar1 - logvar2)
+                  + ((mean1 - mean2) ** 2) * np.exp(-logvar2))
+
+def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    mu1, sigma1, mu2, sigma2 = (np.asarray(a, dtype=float) for a in (mu1, sigma1, mu2, sigma2))
+    return normal_kl(mu1, 2 * np.log(sigma1), mu2, 2 * np.log(sigma2))
+"""),
     Specimen("ps5-gaussian-kl-reversed", "gaussian_kl", """
 import numpy as np
 
@@ -43,7 +56,7 @@ def gaussian_kl(mu1, sigma1, mu2, sigma2):
     mu1, sigma1, mu2, sigma2 = (np.asarray(a, dtype=float) for a in (mu1, sigma1, mu2, sigma2))
     # KL between the two Gaussians
     return np.log(sigma1 / sigma2) + (sigma2**2 + (mu2 - mu1) ** 2) / (2 * sigma1**2) - 0.5
-""", hint="You computed KL(Q ‖ P)"),
+""", hint="The result is KL(Q ‖ P)", mistake="gk-reversed"),
     Specimen("ps5-gaussian-kl-sigma-as-variance", "gaussian_kl", """
 import numpy as np
 
@@ -51,27 +64,27 @@ def gaussian_kl(mu1, sigma1, mu2, sigma2):
     mu1, sigma1, mu2, sigma2 = (np.asarray(a, dtype=float) for a in (mu1, sigma1, mu2, sigma2))
     # KL = 1/2 log(s2/s1) + (s1 + (mu1-mu2)^2) / (2 s2) - 1/2
     return 0.5 * np.log(sigma2 / sigma1) + (sigma1 + (mu1 - mu2) ** 2) / (2 * sigma2) - 0.5
-""", hint="sigma is a standard deviation, not a variance"),
+""", hint="the result treats it as a variance", mistake="sigma-as-variance"),
     Specimen("ps5-gaussian-kl-no-minus-half", "gaussian_kl", """
 import numpy as np
 
 def gaussian_kl(mu1, sigma1, mu2, sigma2):
     mu1, sigma1, mu2, sigma2 = (np.asarray(a, dtype=float) for a in (mu1, sigma1, mu2, sigma2))
     return np.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2)
-""", hint="Check the ½'s"),
+""", hint="The constant −½ is missing", mistake="gk-missing-minus-half"),
     Specimen("ps5-gaussian-kl-log-of-variances", "gaussian_kl", """
 import numpy as np
 
 def gaussian_kl(mu1, sigma1, mu2, sigma2):
     mu1, sigma1, mu2, sigma2 = (np.asarray(a, dtype=float) for a in (mu1, sigma1, mu2, sigma2))
     return np.log(sigma2**2 / sigma1**2) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - 0.5
-""", hint="log(σ2²/σ1²) needs a ½"),
+""", hint="the log of the ratio of the variances", mistake="gk-log-variance-ratio"),
     Specimen("ps5-gaussian-kl-math-log", "gaussian_kl", """
 import math
 
 def gaussian_kl(mu1, sigma1, mu2, sigma2):
     return math.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - 0.5
-""", hint="`math.log` and Python loops over elements work on single numbers only"),
+""", hint="written for one number at a time", mistake=("scalar-code-on-arrays", "lists-not-converted")),
     # ------------------------------------------------------------------- mvn_kl
     Specimen("ps5-mvn-kl-cholesky-triangular", "mvn_kl", """
 import numpy as np
@@ -123,7 +136,7 @@ def mvn_kl(mu1, cov1, mu2, cov2):
     d = mu2 - mu1
     return 0.5 * (np.trace(inv2 @ cov1) + d @ inv2 @ d - len(d)
                   + np.log(np.linalg.det(cov2) / np.linalg.det(cov1)))
-""", hint="det(cov) overflows to inf or underflows to 0"),
+""", hint="det(cov) over- or underflows", mistake="mvn-inv-det"),
     Specimen("ps5-mvn-kl-prod-diag", "mvn_kl", """
 import numpy as np
 from scipy.linalg import solve_triangular
@@ -136,7 +149,7 @@ def mvn_kl(mu1, cov1, mu2, cov2):
     y = solve_triangular(L2, mu2 - mu1, lower=True)
     det_ratio = (np.prod(np.diag(L2)) / np.prod(np.diag(L1))) ** 2
     return 0.5 * (np.sum(M**2) + y @ y - len(mu1) + np.log(det_ratio))
-""", hint="Use Cholesky factors: log det Σ = 2·Σ log diag(L)"),
+""", hint="Cholesky factors give the log-determinants", mistake="mvn-inv-det"),
     Specimen("ps5-mvn-kl-trace-swapped", "mvn_kl", """
 import numpy as np
 
@@ -145,7 +158,7 @@ def mvn_kl(mu1, cov1, mu2, cov2):
     d = mu2 - mu1
     return 0.5 * (np.trace(np.linalg.solve(cov1, cov2)) + d @ np.linalg.solve(cov2, d) - len(d)
                   + np.linalg.slogdet(cov2)[1] - np.linalg.slogdet(cov1)[1])
-""", hint="The trace term is tr(cov2⁻¹ cov1)"),
+""", hint="The trace term inverts cov1", mistake="mvn-trace-swapped"),
     Specimen("ps5-mvn-kl-reversed", "mvn_kl", """
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
@@ -158,7 +171,7 @@ def mvn_kl(mu1, cov1, mu2, cov2):
     logdet1 = 2 * np.sum(np.log(np.diag(c1[0])))
     logdet2 = np.linalg.slogdet(cov2)[1]
     return 0.5 * (np.trace(cho_solve(c1, cov2)) + d @ cho_solve(c1, d) - len(d) + logdet1 - logdet2)
-""", hint="You computed KL(N2 ‖ N1)"),
+""", hint="The result is KL(N2 ‖ N1)", mistake="mvn-reversed"),
     Specimen("ps5-mvn-kl-jitter", "mvn_kl", """
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
@@ -172,7 +185,7 @@ def mvn_kl(mu1, cov1, mu2, cov2, jitter=1e-6):
     d = mu2 - mu1
     logdet = 2 * (np.sum(np.log(np.diag(c2[0]))) - np.sum(np.log(np.diag(c1[0]))))
     return 0.5 * (np.trace(cho_solve(c2, cov1)) + d @ cho_solve(c2, d) - len(d) + logdet)
-""", hint="Don't add a 'jitter'"),
+""", hint="A 'jitter' is added to the diagonal", mistake="mvn-jitter"),
     Specimen("ps5-mvn-kl-difference-in-place", "mvn_kl", """
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
@@ -185,7 +198,7 @@ def mvn_kl(mu1, cov1, mu2, cov2):
     f1, f2 = cho_factor(cov1), cho_factor(cov2)
     logdet = 2 * (np.sum(np.log(np.diag(f2[0]))) - np.sum(np.log(np.diag(f1[0]))))
     return 0.5 * (np.trace(cho_solve(f2, cov1)) + diff @ cho_solve(f2, diff) - len(diff) + logdet)
-""", hint="Work on a copy"),
+""", hint="Work on a copy", mistake="modifies-input"),
     Specimen("ps5-mvn-kl-scipy-stats", "mvn_kl", """
 import numpy as np
 from scipy.stats import multivariate_normal
@@ -195,7 +208,7 @@ def mvn_kl(mu1, cov1, mu2, cov2):
     p, q = multivariate_normal(mu1, cov1), multivariate_normal(mu2, cov2)
     cross = -q.logpdf(mu1) + 0.5 * np.trace(np.linalg.solve(cov2, cov1))
     return cross - p.entropy()
-""", hint="Write it yourself"),
+""", hint="Write it yourself", mistake="forbidden"),
     # ------------------------------------------------------------------- vae_kl
     Specimen("ps5-vae-kl-formula", "vae_kl", """
 import numpy as np
@@ -231,14 +244,14 @@ def vae_kl(mu, logvar):
     mu = np.asarray(mu, dtype=float)
     logvar = np.asarray(logvar, dtype=float)
     return -0.5 * np.sum(1 + logvar - mu**2 - np.exp(logvar))
-""", hint="Sum over the last axis only"),
+""", hint="The sum runs over more than the last axis", mistake="vae-sum-axis"),
     Specimen("ps5-vae-kl-axis-0", "vae_kl", """
 import numpy as np
 
 def vae_kl(mu, logvar):
     mu, logvar = np.asarray(mu, dtype=float), np.asarray(logvar, dtype=float)
     return -0.5 * np.sum(1 + logvar - np.square(mu) - np.exp(logvar), axis=0)
-""", hint="Sum over the last axis only"),
+""", hint="The sum runs over more than the last axis", mistake="vae-sum-axis"),
     Specimen("ps5-vae-kl-mean-over-latents", "vae_kl", """
 import numpy as np
 
@@ -246,7 +259,7 @@ def vae_kl(mu, logvar):
     mu = np.asarray(mu, dtype=float)
     logvar = np.asarray(logvar, dtype=float)
     return -0.5 * np.mean(1 + logvar - mu**2 - np.exp(logvar), axis=-1)
-""", hint="not a mean"),
+""", hint="The terms of the K latent dimensions are averaged", mistake="vae-mean-over-latents"),
     Specimen("ps5-vae-kl-no-half", "vae_kl", """
 import numpy as np
 
@@ -254,7 +267,7 @@ def vae_kl(mu, logvar):
     mu = np.asarray(mu, dtype=float)
     logvar = np.asarray(logvar, dtype=float)
     return -np.sum(1 + logvar - mu**2 - np.exp(logvar), axis=-1)
-""", hint="check the factor −½"),
+""", hint="The factor −½ in front of the sum", mistake="vae-half"),
     Specimen("ps5-vae-kl-logvar-as-logstd", "vae_kl", """
 import numpy as np
 
@@ -262,7 +275,62 @@ def vae_kl(mu, logvar):
     mu = np.asarray(mu, dtype=float)
     std = np.exp(logvar)
     return -0.5 * np.sum(1 + np.log(std**2) - mu**2 - std**2, axis=-1)
-""", hint="logvar is log σ²"),
+""", hint="logvar is the log of the variance", mistake="vae-logvar-as-logstd"),
+)
+
+# Found reviewing the hints (issue 50): each mistake a rule names, made the way students make it.
+ZOO = ZOO + (
+    Specimen("ps5-gaussian-kl-sigma-as-variance-log-kept", "gaussian_kl", """
+import numpy as np
+
+def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    # the textbook's KL of N(m1, s1) and N(m2, s2), where s is the variance
+    mu1, s1, mu2, s2 = (np.asarray(a, dtype=float) for a in (mu1, sigma1, mu2, sigma2))
+    return np.log(s2 / s1) + (s1 + (mu1 - mu2) ** 2) / (2 * s2) - 0.5
+""", hint="the result treats it as a variance", mistake="sigma-as-variance"),
+    Specimen("ps5-gaussian-kl-no-half-denominator", "gaussian_kl", """
+import numpy as np
+
+def gaussian_kl(mu1, sigma1, mu2, sigma2):
+    mu1, s1, mu2, s2 = (np.asarray(a, dtype=float) for a in (mu1, sigma1, mu2, sigma2))
+    return np.log(s2 / s1) + (s1**2 + (mu1 - mu2) ** 2) / s2**2 - 0.5
+""", hint="The quadratic term lacks its factor ½", mistake="gk-missing-half-denominator"),
+    Specimen("ps5-mvn-kl-maha-cov1", "mvn_kl", """
+import numpy as np
+
+def mvn_kl(mu1, cov1, mu2, cov2):
+    mu1, mu2 = np.asarray(mu1, dtype=float), np.asarray(mu2, dtype=float)
+    d = mu2 - mu1
+    return 0.5 * (np.trace(np.linalg.solve(cov2, cov1)) + d @ np.linalg.solve(cov1, d) - len(d)
+                  + np.linalg.slogdet(cov2)[1] - np.linalg.slogdet(cov1)[1])
+""", hint="The Mahalanobis term uses cov1", mistake="mvn-maha-cov1"),
+    Specimen("ps5-mvn-kl-logdet-swapped", "mvn_kl", """
+import numpy as np
+
+def mvn_kl(mu1, cov1, mu2, cov2):
+    mu1, mu2 = np.asarray(mu1, dtype=float), np.asarray(mu2, dtype=float)
+    d = mu2 - mu1
+    return 0.5 * (np.trace(np.linalg.solve(cov2, cov1)) + d @ np.linalg.solve(cov2, d) - len(d)
+                  + np.linalg.slogdet(cov1)[1] - np.linalg.slogdet(cov2)[1])
+""", hint="The two log-determinants are subtracted the other way round", mistake="mvn-logdet-swapped"),
+    Specimen("ps5-mvn-kl-no-half", "mvn_kl", """
+import numpy as np
+
+def mvn_kl(mu1, cov1, mu2, cov2):
+    mu1, mu2 = np.asarray(mu1, dtype=float), np.asarray(mu2, dtype=float)
+    d = mu2 - mu1
+    return (np.trace(np.linalg.solve(cov2, cov1)) + d @ np.linalg.solve(cov2, d) - len(d)
+            + np.linalg.slogdet(cov2)[1] - np.linalg.slogdet(cov1)[1])
+""", hint="The ½ in front of the whole bracket is missing", mistake="mvn-missing-half"),
+    Specimen("ps5-mvn-kl-no-minus-d", "mvn_kl", """
+import numpy as np
+
+def mvn_kl(mu1, cov1, mu2, cov2):
+    mu1, mu2 = np.asarray(mu1, dtype=float), np.asarray(mu2, dtype=float)
+    d = mu2 - mu1
+    return 0.5 * (np.trace(np.linalg.solve(cov2, cov1)) + d @ np.linalg.solve(cov2, d)
+                  + np.linalg.slogdet(cov2)[1] - np.linalg.slogdet(cov1)[1])
+""", hint="The −D is missing", mistake="mvn-missing-minus-d"),
 )
 
 # Stubs and the untouched template (see testkit.zoo.stub).
@@ -295,4 +363,10 @@ LOSES = {
     "ps5-vae-kl-logvar-as-logstd": ("vae_kl-basic",),
     "ps5-mvn-kl-stub-zero": ("mvn_kl-basic", "mvn_kl-highdim", "mvn_kl-purity"),
     "ps5-vae-kl-template": ("vae_kl-basic", "vae_kl-shape", "vae_kl-stability", "vae_kl-purity"),
+    "ps5-gaussian-kl-sigma-as-variance-log-kept": ("gaussian_kl-basic", "gaussian_kl-properties"),
+    "ps5-gaussian-kl-no-half-denominator": ("gaussian_kl-basic", "gaussian_kl-properties"),
+    "ps5-mvn-kl-maha-cov1": ("mvn_kl-basic", "mvn_kl-highdim"),
+    "ps5-mvn-kl-logdet-swapped": ("mvn_kl-basic", "mvn_kl-highdim"),
+    "ps5-mvn-kl-no-half": ("mvn_kl-basic", "mvn_kl-highdim"),
+    "ps5-mvn-kl-no-minus-d": ("mvn_kl-basic", "mvn_kl-highdim"),
 }

@@ -94,24 +94,24 @@ from scipy.special import xlogy
 import numpy as np
 from scipy.special import xlogy
 ''' + _ENTROPY_HEAD + '''    return -np.sum(xlogy(p, p), axis=axis) / np.log(2)   # in bits
-''', hint="nats"),
+''', hint="the course measures information in nats", mistake="not-nats"),
     Specimen("ps6-entropy-nan-zero-log-zero", "entropy", '''
 import numpy as np
 ''' + _ENTROPY_HEAD + '''    return -np.sum(p * np.log(p), axis=axis)
-''', hint="0 · log 0 is nan"),
+''', hint="0 · log 0, which floating point computes as nan", mistake="zero-log-zero-nan"),
     Specimen("ps6-entropy-nansum-warns", "entropy", '''
 import numpy as np
 ''' + _ENTROPY_HEAD + '''    return -np.nansum(p * np.log(p), axis=axis)   # nansum skips the 0 * log 0 terms
-''', hint="0 · log 0 is nan"),
+''', hint="0 · log 0, which floating point computes as nan", mistake="zero-log-zero-nan"),
     Specimen("ps6-entropy-epsilon", "entropy", '''
 import numpy as np
 ''' + _ENTROPY_HEAD + '''    return -np.sum(p * np.log(p + 1e-12), axis=axis)   # avoid log(0)
-''', hint="Don't add a small epsilon"),
+''', hint="An epsilon inside the logarithm", mistake="epsilon-in-log"),
     Specimen("ps6-entropy-isclose-zeros", "entropy", '''
 import numpy as np
 ''' + _ENTROPY_HEAD + '''    zero = np.isclose(p, 0)                          # round-off counts as 0
     return -np.sum(np.where(zero, 0.0, p * np.log(np.where(zero, 1.0, p))), axis=axis)
-''', hint="Only exact zeros count 0"),
+''', hint="only exact zeros count 0", mistake="tiny-probabilities-skipped"),
     Specimen("ps6-entropy-no-validation", "entropy", '''
 import numpy as np
 from scipy.special import xlogy
@@ -119,7 +119,7 @@ from scipy.special import xlogy
 def entropy(p, axis=-1):
     p = np.asarray(p, dtype=float)
     return -np.sum(xlogy(p, p), axis=axis)
-''', hint="Check the inputs first"),
+''', hint="not a probability vector was accepted", mistake="distribution-unchecked"),
     Specimen("ps6-entropy-exact-sum", "entropy", '''
 import numpy as np
 from scipy.special import xlogy
@@ -129,7 +129,7 @@ def entropy(p, axis=-1):
     if np.any(p < 0) or np.any(p.sum(axis=axis) != 1):
         raise ValueError("p must be a probability distribution")
     return -np.sum(xlogy(p, p), axis=axis)
-''', hint="never with `== 1`"),
+''', hint="never test the sum with `== 1`", mistake="sum-checked-exactly"),
     Specimen("ps6-entropy-whole-array-sum", "entropy", '''
 import numpy as np
 from scipy.special import xlogy
@@ -139,7 +139,7 @@ def entropy(p, axis=-1):
     if np.any(p < 0) or abs(p.sum() - 1) > 1e-8:
         raise ValueError("p must be a probability distribution")
     return -np.sum(xlogy(p, p), axis=axis)
-''', hint="not the sum of the whole array"),
+''', hint="not the whole array", mistake="sum-checked-over-whole-array"),
     Specimen("ps6-entropy-allclose-default", "entropy", '''
 import numpy as np
 from scipy.special import xlogy
@@ -149,17 +149,17 @@ def entropy(p, axis=-1):
     if np.any(p < 0) or not np.allclose(p.sum(axis=axis), 1):
         raise ValueError("p must be a probability distribution")
     return -np.sum(xlogy(p, p), axis=axis)
-''', hint="allow 1e-5 by default"),
+''', hint="allow about 1e-5 by default", mistake="sum-tolerance-loose"),
     Specimen("ps6-entropy-scipy", "entropy", '''
 import numpy as np
 import scipy.stats
 ''' + _ENTROPY_HEAD + '''    return scipy.stats.entropy(p, axis=axis)
-''', hint="Write it yourself"),
+''', hint="Write it yourself", mistake="forbidden"),
     Specimen("ps6-entropy-entr-alias", "entropy", '''
 import numpy as np
 from scipy.special import entr as _plogp_terms
 ''' + _ENTROPY_HEAD + '''    return np.sum(_plogp_terms(p), axis=axis)
-''', hint="Write it yourself"),
+''', hint="Write it yourself", mistake="forbidden"),
     # ------------------------------------------------------------ kl_divergence: correct
     Specimen("ps6-kl-xlogy-ratio", "kl_divergence", '''
 import numpy as np
@@ -185,67 +185,77 @@ from scipy.special import xlogy
     return np.maximum(cross_entropy - entropy(p, axis=axis), 0.0)      # H(p, q) - H(p), never below 0
 '''),
     # ------------------------------------------------------------ kl_divergence: wrong
+    Specimen("ps6-kl-einsum-cross-entropy-minus-entropy", "kl_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _KL_HEAD + '''    pm, qm = np.moveaxis(p, axis, -1), np.moveaxis(q, axis, -1)
+    with np.errstate(divide="ignore"):
+        log_q = np.log(np.where(pm > 0, qm, 1.0))
+    cross = -np.einsum("...i,...i->...", pm, log_q)       # the cross-entropy H(p, q)
+    ent = -np.sum(xlogy(pm, pm), axis=-1)                 # the entropy H(p), summed in another order:
+    return np.maximum(cross - ent, 0.0)                   # +2e-16 for p = q, which is rounding
+'''),
     Specimen("ps6-kl-swapped", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
 ''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
         return np.maximum(np.sum(np.where(q > 0, xlogy(q, q / p), 0.0), axis=axis), 0.0)
-''', hint="You computed KL(q ‖ p)"),
+''', hint="The result is KL(q ‖ p)", mistake="kl-swapped"),
     Specimen("ps6-kl-entropy-difference", "kl_divergence", '''
 import numpy as np
 ''' + _KL_HEAD + '''    return entropy(q, axis=axis) - entropy(p, axis=axis)   # "information lost"
-''', hint="not a difference of entropies"),
+''', hint="a difference of two entropies", mistake="kl-entropy-difference"),
     Specimen("ps6-kl-cross-entropy-only", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
 ''' + _KL_HEAD + '''    return -np.sum(xlogy(p, q), axis=axis)
-''', hint="is the cross-entropy"),
+''', hint="the cross-entropy of p and q", mistake="kl-cross-entropy-only"),
     Specimen("ps6-kl-epsilon", "kl_divergence", '''
 import numpy as np
 ''' + _KL_HEAD + '''    eps = 1e-10
     return np.maximum(np.sum(p * np.log((p + eps) / (q + eps)), axis=axis), 0.0)
-''', hint="Don't add a small epsilon"),
+''', hint="An epsilon inside the logarithm", mistake="epsilon-in-log"),
     Specimen("ps6-kl-isclose-zeros", "kl_divergence", '''
 import numpy as np
 ''' + _KL_HEAD + '''    keep = ~np.isclose(p, 0)                         # p within round-off of 0 adds nothing
     with np.errstate(divide="ignore"):
         terms = np.where(keep, p * np.log(np.where(keep, p, 1.0) / np.where(keep, q, 1.0)), 0.0)
     return np.maximum(np.sum(terms, axis=axis), 0.0)
-''', hint="Only exact zeros count 0"),
+''', hint="only exact zeros count 0", mistake="tiny-probabilities-skipped"),
     Specimen("ps6-kl-nan-zero-p", "kl_divergence", '''
 import numpy as np
 ''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
         return np.maximum(np.sum(p * np.log(p / q), axis=axis), 0.0)
-''', hint="0 · log 0 is nan"),
+''', hint="0 · log 0, which floating point computes as nan", mistake="zero-log-zero-nan"),
     Specimen("ps6-kl-warns-on-zero-q", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
 ''' + _KL_HEAD + '''    return np.maximum(np.sum(xlogy(p, p / q), axis=axis), 0.0)
-''', hint="compute it without a warning"),
+''', hint="the division by 0 warns", mistake="kl-zero-q-warns"),
     Specimen("ps6-kl-bits", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
 ''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * np.log2(p / q), 0.0)
     return np.maximum(np.sum(terms, axis=axis), 0.0)
-''', hint="nats"),
+''', hint="the course measures information in nats", mistake="not-nats"),
     Specimen("ps6-kl-unclamped", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
 ''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, xlogy(p, p / q), 0.0)
     return np.sum(terms, axis=axis)          # -1e-16 on nearly equal p and q
-''', hint="clamp"),
+''', hint="clamped at 0", mistake="kl-unclamped"),
     Specimen("ps6-kl-rel-entr", "kl_divergence", '''
 import numpy as np
 from scipy import special
 ''' + _KL_HEAD + '''    return np.sum(special.rel_entr(p, q), axis=axis)
-''', hint="Write it yourself"),
+''', hint="Write it yourself", mistake="forbidden"),
     Specimen("ps6-kl-stats-entropy-two-arguments", "kl_divergence", '''
 import numpy as np
 from scipy import stats
 ''' + _KL_HEAD + '''    return stats.entropy(p, q, axis=axis)   # with two arguments it is the KL divergence
-''', hint="Write it yourself"),
+''', hint="Write it yourself", mistake="forbidden"),
     # ------------------------------------------------------------ js_divergence: correct
     Specimen("ps6-js-from-kl", "js_divergence", '''
 import numpy as np
@@ -287,13 +297,13 @@ def js_divergence(p, q, axis=-1):
     m = p + q
     safe = np.where(m > 0, m, 1.0)
     return 0.5 * np.sum(xlogy(p, p / safe) + xlogy(q, q / safe), axis=axis)
-''', hint="not p + q"),
+''', hint="The mixture is p + q", mistake=("js-sum-mixture", "distribution-unchecked")),
     Specimen("ps6-js-symmetrised-kl", "js_divergence", '''
 import numpy as np
 
 def js_divergence(p, q, axis=-1):
     return 0.5 * (kl_divergence(p, q, axis=axis) + kl_divergence(q, p, axis=axis))
-''', hint="Symmetrising KL(p ‖ q)"),
+''', hint="This is a symmetrised KL(p ‖ q)", mistake="js-symmetrised-kl"),
     Specimen("ps6-js-no-halves", "js_divergence", '''
 import numpy as np
 
@@ -301,14 +311,14 @@ def js_divergence(p, q, axis=-1):
     p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
     m = (p + q) / 2
     return kl_divergence(p, m, axis=axis) + kl_divergence(q, m, axis=axis)
-''', hint="each with its ½"),
+''', hint="without their ½", mistake="js-no-halves"),
     Specimen("ps6-js-one-term", "js_divergence", '''
 import numpy as np
 
 def js_divergence(p, q, axis=-1):
     m = (np.asarray(p, dtype=float) + np.asarray(q, dtype=float)) / 2
     return kl_divergence(p, m, axis=axis)
-''', hint="both terms"),
+''', hint="Only one of the two terms is there", mistake=("js-one-term", "distribution-unchecked")),
     Specimen("ps6-js-nan-on-zeros", "js_divergence", '''
 import numpy as np
 ''' + _CHECK_P + '''
@@ -318,7 +328,7 @@ def js_divergence(p, q, axis=-1):
     _check(q, "q", axis)
     m = (p + q) / 2
     return 0.5 * np.sum(p * np.log(p / m) + q * np.log(q / m), axis=axis)
-''', hint="0 · log 0 is nan"),
+''', hint="0 · log 0, which floating point computes as nan", mistake="zero-log-zero-nan"),
     Specimen("ps6-js-isclose-zeros", "js_divergence", '''
 import numpy as np
 ''' + _CHECK_P + '''
@@ -334,7 +344,7 @@ def js_divergence(p, q, axis=-1):
                             axis=axis)
 
     return half_kl(p) + half_kl(q)
-''', hint="Only exact zeros count 0"),
+''', hint="only exact zeros count 0", mistake="tiny-probabilities-skipped"),
     Specimen("ps6-js-bits", "js_divergence", '''
 import numpy as np
 
@@ -342,14 +352,14 @@ def js_divergence(p, q, axis=-1):
     p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
     m = (p + q) / 2
     return (0.5 * kl_divergence(p, m, axis=axis) + 0.5 * kl_divergence(q, m, axis=axis)) / np.log(2)
-''', hint="nats"),
+''', hint="the course measures information in nats", mistake="not-nats"),
     Specimen("ps6-js-scipy", "js_divergence", '''
 import numpy as np
 from scipy.spatial import distance
 
 def js_divergence(p, q, axis=-1):
     return distance.jensenshannon(p, q, axis=axis) ** 2
-''', hint="Write it yourself"),
+''', hint="Write it yourself", mistake="forbidden"),
     # ---------------------------------------------------------- bayes_posterior: correct
     Specimen("ps6-bayes-logsumexp", "bayes_posterior", '''
 import numpy as np
@@ -407,13 +417,13 @@ def bayes_posterior(log_prior, log_likelihood):
         raise ValueError("shape mismatch")
     unnormalised = prior * np.prod(np.exp(ll), axis=0)
     return unnormalised / unnormalised.sum()
-''', hint="underflows to 0"),
+''', hint="underflows to 0", mistake="posterior-underflow"),
     Specimen("ps6-bayes-prior-ignored", "bayes_posterior", '''
 import numpy as np
 from scipy.special import softmax
 
 ''' + _BAYES_HEAD + '''    return softmax(ll.sum(axis=0))
-''', hint="The prior is missing"),
+''', hint="The prior is missing", mistake="prior-ignored"),
     Specimen("ps6-bayes-prior-twice", "bayes_posterior", '''
 import numpy as np
 from scipy.special import logsumexp
@@ -421,19 +431,19 @@ from scipy.special import logsumexp
 ''' + _BAYES_HEAD + '''    log_joint = log_prior + ll.sum(axis=0)
     log_post = log_prior + log_joint - logsumexp(log_joint)   # prior x (likelihood / evidence) ... times the prior again
     return np.exp(log_post - logsumexp(log_post))
-''', hint="counted twice"),
+''', hint="The prior is counted twice", mistake="prior-twice"),
     Specimen("ps6-bayes-unnormalised", "bayes_posterior", '''
 import numpy as np
 
 ''' + _BAYES_HEAD + '''    return np.exp(log_prior + ll.sum(axis=0))
-''', hint="sum to 1"),
+''', hint="does not sum to 1", mistake="posterior-unnormalised"),
     # The most common unnormalised posterior: stable, but the division is missing.
     Specimen("ps6-bayes-exp-minus-max", "bayes_posterior", '''
 import numpy as np
 
 ''' + _BAYES_HEAD + '''    a = log_prior + ll.sum(axis=0)
     return np.exp(a - a.max())
-''', hint="sum to 1"),
+''', hint="does not sum to 1", mistake="posterior-unnormalised"),
     # log of exp of the log prior: log(0) for an impossible hypothesis, with a divide-by-zero warning.
     Specimen("ps6-bayes-log-of-exp-prior", "bayes_posterior", '''
 import numpy as np
@@ -442,14 +452,14 @@ from scipy.special import logsumexp
 ''' + _BAYES_HEAD + '''    prior = np.exp(log_prior)
     log_post = np.log(prior / prior.sum()) + ll.sum(axis=0)
     return np.exp(log_post - logsumexp(log_post))
-''', hint="already a log"),
+''', hint="log_prior is already a log", mistake="prior-exp-log"),
     Specimen("ps6-bayes-mean-log-likelihood", "bayes_posterior", '''
 import numpy as np
 from scipy.special import logsumexp
 
 ''' + _BAYES_HEAD + '''    log_post = log_prior + ll.mean(axis=0)      # average evidence per observation
     return np.exp(log_post - logsumexp(log_post))
-''', hint="don't average"),
+''', hint="are averaged", mistake="log-likelihoods-averaged"),
     Specimen("ps6-bayes-1d-is-many-observations", "bayes_posterior", '''
 import numpy as np
 from scipy.special import logsumexp
@@ -461,7 +471,7 @@ def bayes_posterior(log_prior, log_likelihood):
         raise ValueError("shape mismatch")
     log_post = log_prior + np.sum(ll, axis=0)
     return np.exp(log_post - logsumexp(log_post))
-''', hint="is one observation"),
+''', hint="is one observation", mistake=("one-observation-summed", "shapes-unchecked")),
     Specimen("ps6-bayes-no-shape-check", "bayes_posterior", '''
 import numpy as np
 from scipy.special import logsumexp
@@ -470,7 +480,7 @@ def bayes_posterior(log_prior, log_likelihood):
     ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
     log_post = np.asarray(log_prior, dtype=float) + ll.sum(axis=0)
     return np.exp(log_post - logsumexp(log_post))
-''', hint="Check the shapes first"),
+''', hint="Shapes that do not fit were accepted", mistake="shapes-unchecked"),
     # ---------------------------------------------------- map_linear_regression: correct
     Specimen("ps6-map-stacked-lstsq", "map_linear_regression", '''
 import numpy as np
@@ -534,25 +544,25 @@ def map_linear_regression(X, y, noise_std, prior_std):
     # ---------------------------------------------------- map_linear_regression: wrong
     Specimen("ps6-map-lambda-inverted", "map_linear_regression", _MAP_HEAD + '''    lam = prior_std**2 / noise_std**2
     return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
-''', hint="λ is inverted"),
+''', hint="λ is inverted", mistake="lambda-inverted"),
     Specimen("ps6-map-prior-precision-only", "map_linear_regression", _MAP_HEAD + '''    lam = 1.0 / prior_std**2   # "the inverse prior variance"
     return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
-''', hint="only when noise_std = 1"),
+''', hint="holds only when noise_std = 1", mistake="lambda-prior-precision-only"),
     Specimen("ps6-map-lambda-not-squared", "map_linear_regression", _MAP_HEAD + '''    lam = noise_std / prior_std
     return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
-''', hint="both squared"),
+''', hint="a ratio of variances", mistake="lambda-not-squared"),
     Specimen("ps6-map-least-squares-only", "map_linear_regression", _MAP_HEAD + '''    return np.linalg.lstsq(X, y, rcond=None)[0]
-''', hint="The prior is missing"),
+''', hint="The prior is missing", mistake="map-no-prior"),
     Specimen("ps6-map-intercept-unpenalised", "map_linear_regression", _MAP_HEAD + '''    penalty = np.eye(X.shape[1])
     penalty[0, 0] = 0.0               # don't shrink the bias
     lam = noise_std**2 / prior_std**2
     return np.linalg.solve(X.T @ X + lam * penalty, X.T @ y)
-''', hint="covers every weight"),
+''', hint="covers every weight", mistake="intercept-unpenalised"),
     Specimen("ps6-map-mean-squared-error", "map_linear_regression", _MAP_HEAD + '''    N, D = X.shape
     lam = noise_std**2 / prior_std**2
     # minimise (1/N)||y - Xw||^2 + lam ||w||^2
     return np.linalg.solve(X.T @ X / N + lam * np.eye(D), X.T @ y / N)
-''', hint="not a mean"),
+''', hint="averaged over the N observations", mistake="map-mean-squared-error"),
     Specimen("ps6-map-no-validation", "map_linear_regression", '''
 import numpy as np
 
@@ -560,7 +570,46 @@ def map_linear_regression(X, y, noise_std, prior_std):
     X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
     lam = noise_std**2 / prior_std**2
     return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
-''', hint="Check the arguments first"),
+''', hint="check the arguments first", mistake="map-arguments-unchecked"),
+)
+
+
+# Found reviewing the hints (issue 50): each mistake a rule names, made the way students make it.
+ZOO = ZOO + (
+    Specimen("ps6-entropy-loop-over-entries", "entropy", '''
+import numpy as np
+''' + _ENTROPY_HEAD + '''    h = 0.0
+    for pi in p:                               # one probability at a time
+        if pi > 0:
+            h -= pi * np.log(pi)
+    return h
+''', hint="written for one number, or one 1-D slice, at a time", mistake="scalar-code-on-arrays"),
+    Specimen("ps6-kl-where-warns", "kl_divergence", '''
+import numpy as np
+''' + _KL_HEAD + '''    with np.errstate(divide="ignore"):              # p > 0 with q = 0: inf, as it should be
+        terms = np.where(p > 0, p * np.log(p / q), 0.0)
+    return np.maximum(np.sum(terms, axis=axis), 0.0)
+''', hint="0 · log 0, which floating point computes as nan", mistake="zero-log-zero-nan"),
+    Specimen("ps6-entropy-no-minus", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _ENTROPY_HEAD + '''    return np.sum(xlogy(p, p), axis=axis)
+''', hint="The minus sign is missing", mistake="entropy-sign"),
+    Specimen("ps6-entropy-mean", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _ENTROPY_HEAD + '''    return -np.mean(xlogy(p, p), axis=axis)
+''', hint="The terms are averaged over the outcomes", mistake="entropy-mean"),
+    Specimen("ps6-entropy-axis-0", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+
+def entropy(p, axis=-1):
+    p = np.asarray(p, dtype=float)
+    if np.any(p < 0) or np.any(np.abs(np.sum(p, axis=axis) - 1.0) > 1e-8):
+        raise ValueError("p must be a probability vector along axis")
+    return -np.sum(xlogy(p, p), axis=0)        # the outcomes are the rows
+''', hint="The sum runs along another axis than `axis`", mistake="entropy-other-axis"),
 )
 
 
@@ -614,4 +663,9 @@ LOSES = {
     "ps6-map-intercept-unpenalised": ("map_linear_regression-basic", "map_linear_regression-limits"),
     "ps6-map-mean-squared-error": ("map_linear_regression-basic",),
     "ps6-map-no-validation": ("map_linear_regression-errors",),
+    "ps6-entropy-no-minus": ("entropy-basic",),
+    "ps6-entropy-mean": ("entropy-basic", "entropy-edges"),
+    "ps6-entropy-axis-0": ("entropy-basic", "entropy-axis", "entropy-edges"),
+    "ps6-entropy-loop-over-entries": ("entropy-basic", "entropy-axis", "entropy-edges", "entropy-errors"),
+    "ps6-kl-where-warns": ("kl_divergence-support",),
 }

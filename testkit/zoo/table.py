@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from autograder.checks import checks_for
 from autograder.model.course import GRADE_CELLS, ROOT
-from testkit.zoo import PROBLEM_SETS, grade, zoo
+from autograder.checks.evaluate import GENERIC_HINTS
+from testkit.zoo import PROBLEM_SETS, all_specimens, grade, hint_rules, zoo
 
 PAGE = ROOT / "docs" / "grading.md"
 
@@ -55,8 +56,18 @@ loses. The rules behind it:
   "not attempted yet" for its cells, not a list of failures.
 - A mistake in one function never costs points in the cells of another function (the table's
   specimens replace one function at a time).
+- **Each hint names one mistake**, recognised by recomputing it on the cell's inputs where it can (the
+  submission returned what that mistake returns, there and on the cell's other inputs), and is shown only for a
+  failure of the kind it explains: a purity, error-handling or warning failure is never explained by a value
+  formula that happens to fit. Hints point to the idea, never to a formula or a line of code that solves the
+  task. Where no hint recognises the mistake, the feedback says which property failed on which input, and no
+  more. After each problem set's table, its hints with the zoo specimens that make each mistake (each
+  specimen gets that hint, and no hint about another mistake: `tests/test_zoo.py`).
 
 """
+
+_GENERIC = ("Tried after a function's own hints, for any function: the failures of a property other than the values "
+            "(error handling, purity, what a function returns).")
 
 #: How the cells that compare values with the reference judge, in words (the why of others is their own).
 _BASIC = "the reference: the value is this cell's property"
@@ -133,6 +144,47 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+def _cell(text: str) -> str:
+    """``text`` for a Markdown table cell (its ``|`` escaped)."""
+    return text.replace("|", "\\|")
+
+
+def _made_by(mistake: str, ps: str | None = None) -> str:
+    """The zoo specimens (of ``ps``, or of every problem set) that record ``mistake``, as code spans."""
+    names = [s.name for p, s in all_specimens() if (ps is None or p == ps) and mistake in s.mistakes]
+    return ", ".join(f"`{n}`" for n in names)
+
+
+def hint_table(ps: str) -> str:
+    """The hints of ``ps``'s functions, each with the mistake it names and the zoo specimens that make it (each
+    specimen's hints are asserted by ``tests/test_zoo.py``)."""
+    generic = {rule.text for rule in GENERIC_HINTS}
+    functions: dict = {}
+    for check in checks_for(ps).values():
+        for rule in check.hints:
+            functions.setdefault(rule.text, [])
+            if check.function not in functions[rule.text]:
+                functions[rule.text].append(check.function)
+    lines = ["| hint | the mistake it names | functions | zoo specimens that make it |", "|---|---|---|---|"]
+    for text, rule in hint_rules(ps).items():
+        if text in generic:
+            continue
+        lines.append(f"| {_cell(text)} | `{rule.mistake}` | {', '.join(f'`{f}`' for f in functions[text])} | "
+                     f"{_made_by(rule.mistake, ps)} |")
+    return "\n".join(lines) + "\n"
+
+
+def generic_hint_table() -> str:
+    """The hints every function may get (:data:`~autograder.checks.evaluate.GENERIC_HINTS`), and the advice for a
+    forbidden function, each with the zoo specimens that make the mistake."""
+    lines = ["| hint | the mistake it names | zoo specimens that make it |", "|---|---|---|"]
+    for rule in GENERIC_HINTS:
+        lines.append(f"| {_cell(rule.text)} | `{rule.mistake}` | {_made_by(rule.mistake)} |")
+    lines.append(f"| Write it yourself with (the problem set's building blocks). | `forbidden` | "
+                 f"{_made_by('forbidden')} |")
+    return "\n".join(lines) + "\n"
+
+
 def render(table: list | None = None) -> str:
     """The whole page as Markdown."""
     table = rows() if table is None else table
@@ -149,7 +201,8 @@ def render(table: list | None = None) -> str:
         for r in mine:
             cells = ", ".join(f"`{g}`" for g in r.lost) or "none"
             parts.append(f"| `{r.name}` | `{r.function}` | {cells} | {_fmt(r.points)} of {_fmt(r.of)} |\n")
-        parts.append("\n")
+        parts.append(f"\n### Hints in {ps}\n\n{hint_table(ps)}\n")
+    parts.append(f"## Hints for every function\n\n{_GENERIC}\n\n{generic_hint_table()}")
     return "".join(parts).rstrip("\n") + "\n"
 
 
