@@ -29,6 +29,7 @@ COMMANDS = {
     "late": ("autograder.commands.late", "recompute late penalties and every total from the results (nothing graded)"),
     "extension": ("autograder.commands.extension", "grant a student an extension in the nbgrader gradebook"),
     "similarity": ("autograder.commands.similarity", "which students' code is unusually alike, per graded function"),
+    "nbgrader": ("autograder.commands.nbgrader", "nbgrader's own commands, with the environment's tools on PATH"),
 }
 
 
