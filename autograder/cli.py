@@ -31,6 +31,7 @@ COMMANDS = {
     "similarity": ("autograder.commands.similarity", "which students' code is unusually alike, per graded function"),
     "take-notebook": ("autograder.commands.take_notebook",
                       "copy a student repository's notebook (a regular file only) into submitted/ (CI templates)"),
+    "nbgrader": ("autograder.commands.nbgrader", "nbgrader's own commands, with the environment's tools on PATH"),
 }
 
 

@@ -61,3 +61,18 @@ def test_the_child_forks_benchmark_prints_both_ways_and_their_ratio():
         assert re.search(rf"^{way}: {NUMBER} ms per child \({NUMBER} CPU ms\)$", proc.stdout, re.M), proc.stdout
     ratio = re.search(rf"^outer parent/thin init: {NUMBER}x$", proc.stdout, re.M)
     assert ratio and float(ratio.group(1)) > 0, proc.stdout
+
+
+def test_the_dask_benchmark_prints_its_ratio_and_the_sizing():
+    """benchmarks/dask_throughput.py (one student, one problem set): both ways graded alike, the ratio, and
+    the cores a class of each size needs."""
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "dask_throughput.py"), "--students", "2",
+                           "--rounds", "1", "--assignment", "ps1_softmax"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert "grades: identical cell by cell" in proc.stdout
+    assert re.search(rf"^local engine: {NUMBER} CPU ms per notebook", proc.stdout, re.M), proc.stdout
+    for size in ("1,000", "10,000", "100,000"):
+        assert re.search(rf"^a class of {size} students .* in 10 minutes: [\d,]+ cores", proc.stdout, re.M)
+    ratio = re.search(rf"^dask vs local: {NUMBER}x$", proc.stdout, re.M)
+    assert ratio and float(ratio.group(1)) > 0, proc.stdout

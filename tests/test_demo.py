@@ -130,6 +130,12 @@ def test_demo_end_to_end(tmp_path):
         assert "BEGIN HIDDEN TESTS" not in text and "run_check(" not in text, path
     report = (results / "report.html").read_text()
     assert "Item analysis · ps1_softmax" in report and "<svg class=\"hist\"" in report and "<title>ps1_softmax: scores of" in report
+    # the whole product: the class's similarity report too, linked from the class report, and where each file is
+    assert (results / "similarity" / "similarity.html").is_file() and (results / "similarity" / "similarity.json").is_file()
+    assert '<a href="similarity/similarity.html">' in report
+    for name, path in (("Class report:", "report.html"), ("Grades (CSV):", "grades.csv"),
+                       ("Feedback pages:", "feedback.html"), ("Similarity:", "similarity/similarity.html")):
+        assert re.search(rf"{re.escape(name)} [^ ]*?{re.escape(path)}|{re.escape(name)} .*?<problem set>/{re.escape(path)}", out), (name, out[-2000:])
 
 
 def test_an_untouched_release_notebook_is_not_tampering():

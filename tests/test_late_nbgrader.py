@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from autograder.model.course import GRADE_CELLS
+from autograder.model.deadlines import GRADEBOOK_EXPORT
 from testkit import nbgrader_course
 from tests.conftest import LATE_SCENARIO
 from tests.test_reports_gradebook import nbgrader_export
@@ -136,3 +137,40 @@ def test_an_extension_granted_afterwards_restores_the_marks_without_grading(cour
     assert (rows[LATE][PS], rows[LATE]["total"], rows[LATE]["late_penalty"]) == (str(AUTOGRADED),) * 2 + ("0",)
     assert "with an extension of 7 d" in (results / LATE / PS / "feedback.html").read_text(encoding="utf-8")
     assert float(nbgrader_export(course)[(PS, LATE)]["score"]) == AUTOGRADED
+
+
+def test_ci_without_the_gradebook_applies_its_due_dates_and_extensions(course, tmp_path):
+    """gradebook.db is git-ignored, so CI never has it: every command that reads the gradebook exports its due
+    dates and extensions to nbgrader-deadlines.toml (tracked), and a checkout without the gradebook (what CI
+    grades in) applies them with nbgrader_config.py's policy: the same penalty for every student, an
+    extension included."""
+    local = tmp_path / "local"
+    shutil.copytree(course, local)
+    cli(local, "extension", ON_TIME, PS, "3d", "--results", "results")  # (on time already: changes the file only)
+    cli(local, "late", "results", "--gradebook")
+    export = local / GRADEBOOK_EXPORT
+    text = export.read_text(encoding="utf-8")
+    assert f'"{PS}" = ' in text and f'"{ON_TIME}" = {{ "{PS}" = "259200s" }}' in text
+    ci = tmp_path / "ci"  # what CI checks out: the course's tracked files (and, here, the results to recompute)
+    shutil.copytree(local, ci, ignore=shutil.ignore_patterns("gradebook.db", "autograded", "feedback"))
+    for student in LATE_SCENARIO:  # the penalties are CI's own: each late record says it is from the file
+        assert result_json(ci / "results", student)["late"]["source"].startswith("nbgrader gradebook")
+    cli(ci, "late", "results", "--course", ".")
+    assert grades(ci / "results") == grades(local / "results")
+    for student in LATE_SCENARIO:  # the same record, but for where the deadlines were read
+        ci_late, local_late = (result_json(folder / "results", student)["late"] for folder in (ci, local))
+        assert ci_late.pop("source").startswith(GRADEBOOK_EXPORT) and local_late.pop("source").startswith("nbgrader")
+        assert ci_late == local_late
+    assert result_json(ci / "results", LATE)["score"] == 0
+
+
+def test_a_gradebook_without_due_dates_beside_an_export_with_some_is_refused(course, tmp_path, empty_gradebook):
+    """Which is right — a new, empty gradebook or the exported file — would be a guess: neither is applied."""
+    folder = tmp_path / "course"
+    shutil.copytree(course, folder)
+    cli(folder, "late", "results", "--gradebook")
+    assert (folder / GRADEBOOK_EXPORT).is_file()
+    shutil.copy2(empty_gradebook, folder / "gradebook.db")  # a new gradebook: no due dates
+    proc = subprocess.run([sys.executable, "-m", "autograder", "late", "results", "--gradebook"], cwd=folder,
+                          env=nbgrader_course.tool_env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 2 and "holds due dates" in proc.stderr and "gradebook beside it none" in proc.stderr

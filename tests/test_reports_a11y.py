@@ -57,7 +57,10 @@ PAGES = (
 )
 
 DERIVATION = "cross_entropy_grad-derivation"
-ANSWER = "$\\partial L / \\partial z_i = p_i - y_i$, since $\\log \\sum_j e^{z_j}$ has gradient $p$."
+ANSWER = ("**Claim.** $\\partial L / \\partial z_i = p_i - y_i$, since $\\log \\sum_j e^{z_j}$ has gradient $p$:\n\n"
+          "$$\\frac{\\partial}{\\partial z_i}\\Big(-\\sum_k y_k \\log \\frac{e^{z_k}}{\\sum_j e^{z_j}}\\Big)"
+          " = -y_i + \\Big(\\sum_k y_k\\Big) \\frac{e^{z_i}}{\\sum_j e^{z_j}} = p_i - y_i$$\n\n"
+          "1. the *softmax* Jacobian;\n2. the sum of `y` is 1.")
 
 
 def write_audited_class(results) -> None:

@@ -46,7 +46,7 @@ TESTED = {
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
     ".venv/bin/python -m autograder autograde submitted --out results --gradebook": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
-    ".venv/bin/nbgrader export": (
+    ".venv/bin/python -m autograder nbgrader export": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
     ".venv/bin/python -m autograder export results --lms canvas --map lms-ids.csv --out canvas.csv": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
@@ -57,7 +57,7 @@ TESTED = {
     ".venv/bin/python -m autograder export results --junit --out junit.xml": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
     # docs/instructors.md, "Deadlines, late penalties and extensions"
-    '.venv/bin/nbgrader db assignment add ps1_softmax --duedate="2026-03-01 23:59:00 Europe/Berlin"': (
+    '.venv/bin/python -m autograder nbgrader db assignment add ps1_softmax --duedate="2026-03-01 23:59:00 Europe/Berlin"': (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
     ".venv/bin/python -m autograder extension ada ps1_softmax 2d --results results": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
@@ -73,7 +73,37 @@ TESTED = {
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
     ".venv/bin/python -m autograder similarity submitted --out similarity": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    # docs/instructors.md, "Grading on a cluster": the recipes, run with their schedulers' variables
+    ".venv/bin/python -m pip install -c constraints.txt -e '.[dask]'": (
+        "pyproject.toml", ""),  # the extra is in the dev extra: `make install` installs it for every test
+    '.venv/bin/python -m autograder autograde submitted --out results --dask "$DASK_SCHEDULER"': (
+        "tests/test_cluster_recipes.py", "test_any_scheduler_by_its_address"),
+    'scheduler="$PWD/dask-scheduler-$SLURM_JOB_ID.json"': (
+        "tests/test_cluster_recipes.py", "test_slurm_batch_script_with_dask"),
+    'srun --nodes=1 --ntasks=1 --overlap .venv/bin/dask scheduler --scheduler-file "$scheduler" &': (
+        "tests/test_cluster_recipes.py", "test_slurm_batch_script_with_dask"),
+    'srun --overlap .venv/bin/dask worker --scheduler-file "$scheduler" --nthreads "$SLURM_CPUS_PER_TASK" &': (
+        "tests/test_cluster_recipes.py", "test_slurm_batch_script_with_dask"),
+    '.venv/bin/python -m autograder autograde submitted --out results --dask "$scheduler"': (
+        "tests/test_cluster_recipes.py", "test_slurm_batch_script_with_dask"),
+    ".venv/bin/python -m autograder autograde submitted --out results --dask env": (
+        "tests/test_cluster_recipes.py", "test_helm_chart_pod_reads_the_address_the_chart_sets"),
+    '.venv/bin/python -m autograder autograde submitted --out "shards/$SLURM_ARRAY_TASK_ID" --no-reports \\': (
+        "tests/test_cluster_recipes.py", "test_slurm_array_then_merge"),
+    '--shard "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT"': (
+        "tests/test_cluster_recipes.py", "test_slurm_array_then_merge"),
+    '.venv/bin/python -m autograder autograde submitted --out "shards/$JOB_COMPLETION_INDEX" --no-reports \\': (
+        "tests/test_cluster_recipes.py", "test_kubernetes_indexed_job_then_merge"),
+    '--shard "$((JOB_COMPLETION_INDEX + 1))/$SHARDS"': (
+        "tests/test_cluster_recipes.py", "test_kubernetes_indexed_job_then_merge"),
+    ".venv/bin/python -m autograder merge shards --out results": (
+        "tests/test_cluster_recipes.py", "test_slurm_array_then_merge"),
 }
+
+#: Commands of the docs run by another test than the plain-shell run below (those of the cluster recipes need
+#: their scheduler's variables and processes; the extra's install would change the environment all tests share).
+ELSEWHERE = {command for command, (path, _) in TESTED.items()
+             if path in ("tests/test_cluster_recipes.py", "pyproject.toml")}
 
 #: The folder a command writes when it has no --out (``gradescope build`` writes gradescope/<ps>.zip).
 DEFAULT_OUTPUTS = {"gradescope build": "gradescope"}
@@ -106,7 +136,7 @@ def test_every_folder_a_readme_command_writes_is_ignored_by_git():
     outputs = set()
     for command in commands():
         words = command.split()
-        outputs.update(words[i + 1] for i, w in enumerate(words[:-1]) if w in ("--out", "-o"))
+        outputs.update(words[i + 1].strip("\"'") for i, w in enumerate(words[:-1]) if w in ("--out", "-o"))
         if " merge " in f" {command} ":
             outputs.update(w for w in words[words.index("merge") + 1:] if not w.startswith("-") and "/" not in w)
         outputs.update(folder for what, folder in DEFAULT_OUTPUTS.items() if what in command and "--out" not in words)
@@ -129,6 +159,23 @@ def test_readme_names_the_ci_templates():
 
 #: A shell as a new instructor has it: system PATH only (no venv), no PYTHONPATH, no VIRTUAL_ENV.
 PLAIN_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8"}
+
+
+def test_nbgrader_commands_work_in_a_fresh_course_folder_from_a_plain_shell(tmp_path):
+    """The guide's nbgrader commands run through `python -m autograder nbgrader`: nbgrader creates a missing
+    gradebook by running `alembic` from PATH, which a plain shell does not have (`.venv/bin/nbgrader db assignment
+    add` failed there with FileNotFoundError: 'alembic')."""
+    os.symlink(ROOT / ".venv", tmp_path / ".venv")
+    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "probdl"\n')
+    command = next(c for c in commands() if " nbgrader db assignment add " in c)
+    assert command.startswith(".venv/bin/python -m autograder nbgrader ")
+    proc = subprocess.run(["bash", "--noprofile", "--norc", "-c", command], cwd=tmp_path, env=PLAIN_ENV,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and (tmp_path / "gradebook.db").is_file(), proc.stderr[-3000:]
+    listed = subprocess.run(["bash", "--noprofile", "--norc", "-c",
+                             ".venv/bin/python -m autograder nbgrader db assignment list"], cwd=tmp_path,
+                            env=PLAIN_ENV, capture_output=True, text=True, timeout=300)
+    assert "ps1_softmax (due: 2026-03-01 22:59:00)" in listed.stdout, listed.stdout + listed.stderr
 
 
 def test_the_plain_shell_has_no_venv():
@@ -155,7 +202,7 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
     (course / "submitted" / "ada" / "ps1_softmax" / "timestamp.txt").write_text("2026-03-07 23:59:01.000000 UTC")
     # the README's example mapping file, as the LMS commands after it read it
     (course / "lms-ids.csv").write_text(re.search(r"```csv\n(.*?)```", documentation(), re.S).group(1))
-    instructor = [c for c in commands() if c.startswith(".venv/bin/")]
+    instructor = [c for c in commands() if c.startswith(".venv/bin/") and c not in ELSEWHERE]
     assert len(instructor) == 19, instructor
     outputs = {}
     for command in instructor:
@@ -178,6 +225,8 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
     assert zipfile.ZipFile(course / "gradescope" / "ps1_softmax.zip").testzip() is None
     assert ET.parse(course / "junit.xml").getroot().find("testsuite").get("name").startswith("ada/ps1_softmax")
     # the deadline commands: ps1 due in the gradebook, zero policy; ada six days late, extensions of 2 d do not help
+    # the gradebook's due dates and extensions exported for CI (docs/ci.md), beside nbgrader_config.py
+    assert '"ps1_softmax" = 2026-03-01T22:59:00Z' in (course / "nbgrader-deadlines.toml").read_text()
     late = outputs[".venv/bin/python -m autograder late results --gradebook"]
     assert "L ada/ps1_softmax: " in late and "→ 0 / " in late, late
     assert "Extension granted (2d) for ada: ps1_softmax." in outputs[

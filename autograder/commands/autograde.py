@@ -20,6 +20,7 @@ writing the reports of what finished and one line saying how to resume.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -63,6 +64,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the submission time of every notebook graded: 'ci' (the push or pipeline time "
                         "GitHub or GitLab recorded for the job's push) or a time such as 2025-03-07T23:59:00Z "
                         "(default: nbgrader's timestamp.txt beside each notebook)")
+    parser.add_argument("--dask", default=None, metavar="ADDRESS",
+                        help="grade on a running Dask cluster instead of this machine: its scheduler's address "
+                             "(tcp://host:8786), a scheduler file, or 'env' (DASK_SCHEDULER_ADDRESS); needs "
+                             "`pip install .[dask]` here and the same grader on every worker")
     parser.add_argument("--similarity", action="store_true",
                         help="also compare the students' code (RESULTS_DIR/similarity/, linked from the class report; "
                              "`python -m autograder similarity` writes it alone)")
@@ -142,6 +147,9 @@ def run(args) -> int:
         return _usage_error(str(exc), args.json)
     if args.timeout <= 0 or args.memory <= 0 or (args.workers is not None and args.workers < 1):
         return _usage_error("--timeout, --memory and --workers must be positive", args.json)
+    if args.dask is not None and importlib.util.find_spec("distributed") is None:
+        return _usage_error("--dask needs Dask's distributed scheduler: install the grader with its extra, "
+                            "pip install '.[dask]' (or pip install 'dask[distributed]')", args.json)
     if args.similarity and shard:
         return _usage_error("--similarity compares the whole class, not a shard: run `python -m autograder "
                             "similarity SUBMITTED_DIR --out RESULTS_DIR/similarity` once", args.json)
@@ -150,7 +158,7 @@ def run(args) -> int:
         with batch_progress() as on_event:
             summary = grade_batch(args.submitted, args.out, workers=args.workers, assignments=args.assignment,
                                   students=args.student, shard=shard, force=args.force, course_dir=args.course,
-                                  limits=limits, on_event=on_event, submitted_at=when)
+                                  limits=limits, on_event=on_event, submitted_at=when, cluster=args.dask)
     except LayoutError as exc:
         return _usage_error(str(exc), args.json)
     similar = _similarity(args, summary) if args.similarity and not summary.interrupted else None

@@ -7,8 +7,9 @@
    full-marks student, typical mistakes, tampering, broken notebooks) in its
    ``submitted/`` folder, nbgrader's layout;
 3. grades them with the sandboxed engine into ``results/``;
-4. writes a feedback page per submission and the class report, prints the
-   grade table and the hardest graded cells, and says where the files are.
+4. compares the students' code (the similarity report, ``results/similarity/``, linked from the class
+   report), writes a feedback page per submission and the class report, prints the grade table and the
+   hardest graded cells, and says where each file is: grades, class report, feedback, similarity.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from autograder.engine.batch import grade_batch
 from autograder.model.course import RELEASE, ROOT, SOURCE
+from autograder.model.files import SIMILARITY_DIR
 from autograder.release.inline import STUDENT_SIDE
 from autograder.reports.after_grading import show_reports, write_reports
 from autograder.reports.table import batch_progress, make_console, summary_lines
@@ -78,6 +80,17 @@ def _show(path: Path) -> str:
         return str(path)
 
 
+def _similarity(course: Path, workers) -> str:
+    """The class's similarity report in ``results/similarity/``; the line saying what it found (or why not)."""
+    from autograder.similarity.run import similarity_report  # (copydetect and matplotlib, 0.9 s: after grading)
+
+    try:
+        return similarity_report(course / "submitted", course / "results" / SIMILARITY_DIR, course_dir=course,
+                                 workers=workers).line()
+    except ValueError as exc:
+        return f"Similarity: not written ({exc})"
+
+
 def run(args) -> int:
     console = make_console()
     course = Path(args.dir).resolve()
@@ -96,12 +109,15 @@ def run(args) -> int:
         summary = grade_batch(course / "submitted", course / "results", workers=args.workers, force=True,
                               course_dir=course, limits=limits, on_event=on_event)
     # every file before any output: a closed pipe loses lines, never the reports
+    similar = _similarity(course, args.workers) if not summary.interrupted else ""
     data = write_reports(course / "results", gradebook=course if args.gradebook else None, show=False)
     complete = summary.ok and summary.graded == summary.total and not summary.interrupted
     if complete:
         console.print(f"Graded {summary.graded} notebooks in {summary.duration_s:.1f} s with {summary.workers} "
                       f"worker(s); every submission got results.json, broken ones included.")
         console.print(summary.sandbox.get("line", ""), markup=False, highlight=False)
+    if similar:
+        console.print(similar, markup=False, highlight=False)
     else:
         for line in summary_lines(summary):
             console.print(line, markup=False, highlight=False)
@@ -109,11 +125,6 @@ def run(args) -> int:
         print(f"FAILED to grade {f['student']}/{f['assignment']}: {f['error']}", file=sys.stderr)
     console.print()
     show_reports(course / "results", data, console=console)
-    example = course / "results" / "ben" / "ps1_softmax" / "feedback.html"
-    console.print()
-    console.print(f"Open the class report in a browser: [bold]{_show(course / 'results' / 'report.html')}[/]")
-    if example.exists():
-        console.print(f"and a student's feedback page, e.g.: [bold]{_show(example)}[/]")
     if summary.interrupted:
         print("Interrupted: the reports show what was graded; run `make demo` again to grade everything.",
               file=sys.stderr)

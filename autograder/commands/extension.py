@@ -21,6 +21,7 @@ from pathlib import Path
 
 from autograder.model.deadlines import DEADLINES_FILE, DeadlinesError, parse_duration
 from autograder.reports.after_grading import NoResults, recompute
+from autograder.reports.course_deadlines import load
 from autograder.reports.gradebook import course_directory, ensure_tools_on_path
 
 
@@ -73,6 +74,11 @@ def run(args) -> int:
     print(f"Extension {what} for {args.student}: {', '.join(granted) or 'no submission in the gradebook'}.")
     if args.results:
         return _recompute(args.results, args.course)
+    try:  # nbgrader-deadlines.toml written again with the extension, for CI (course_deadlines.load)
+        load(course)
+    except DeadlinesError as exc:
+        print(f"extension: {exc}", file=sys.stderr)
+        return 2
     print("Run `python -m autograder late RESULTS_DIR --gradebook` (or the same autograde command) to recompute "
           "the totals; nothing is graded again.")
     return 0

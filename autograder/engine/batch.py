@@ -347,8 +347,37 @@ def submission_results_path(results_dir, sub: Submission) -> Path:
     return results_model.results_path(results_dir, sub.results_folder, sub.assignment)
 
 
-class _Run:
-    """The grading step of one batch: a queue, worker threads, the zygote keeper."""
+def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path, student: str, assignment: str, source, checks: dict,
+                     limits: Limits, sandbox_report: dict) -> results_model.SubmissionResult:
+    """One submission graded in ``keeper``'s sandbox, slot ``slot``: its result, whatever it did.
+
+    Two attempts when the sandbox broke under it (a restart cut by a neighbour's restart costs none: those
+    are capped per batch); a grader bug the submission triggered, or two broken attempts, is its result with
+    score 0, the reason and ``grading_error``. Raises ``GraderError`` only when the sandbox cannot be started
+    (the instructor's problem). The local workers and a cluster's (:mod:`autograder.engine.dask_runner`)
+    both grade through here.
+    """
+    attempts, error = 2, ""
+    while attempts > 0:
+        z = keeper.get()
+        try:
+            return grade.grade_submission(path, student, assignment, source, checks, z, slot, limits, sandbox_report)
+        except GraderError as exc:
+            error = f"GraderError: {exc}"
+            if not isinstance(exc, ZygoteLost):  # (a neighbour's restart costs no attempt: capped per batch)
+                attempts -= 1
+            keeper.get(broken=z)
+        except Exception as exc:  # noqa: BLE001 — a grader bug this submission triggered
+            error = f"{type(exc).__name__}: {str(exc)[:2000]}"
+            break
+    return grade.unreadable_results(student, assignment, source, "the grader failed while grading this notebook "
+                                    f"({error.split(':', 1)[0]}); your instructor will look at it", error)
+
+
+class Run:
+    """The grading step of one batch: a queue, worker threads, the zygote keeper; its :meth:`write` and
+    :meth:`fail` are the one way a submission's outcome is recorded, whoever graded it (a cluster's
+    runner, :mod:`autograder.engine.dask_runner`, writes through them too)."""
 
     def __init__(self, todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at=None):
         self.loaded, self.results_dir, self.limits = loaded, results_dir, limits
@@ -379,38 +408,18 @@ class _Run:
 
     def grade_one(self, slot: int, sub: Submission) -> None:
         source, checks = self.loaded[sub.assignment]
-        data, error = None, ""
         if sub.problem:
             data = grade.unreadable_results(sub.student, sub.assignment, source, sub.problem, "")
-        attempts = 2 if data is None else 0
-        while attempts > 0:
+        else:
             try:
-                z = self.keeper.get()
-            except GraderError as exc:  # the sandbox cannot be started: the instructor's problem
+                data = grade_in_sandbox(self.keeper, slot, sub.path, sub.student, sub.assignment, source, checks,
+                                        self.limits, self.summary.sandbox)
+            except GraderError as exc:  # the sandbox cannot be (re)started: the instructor's problem
                 self.fail(sub, str(exc))
                 return
-            try:
-                data = grade.grade_submission(sub.path, sub.student, sub.assignment, source, checks, z, slot,
-                                        self.limits, self.summary.sandbox)
-                break
-            except GraderError as exc:
-                error = f"GraderError: {exc}"
-                if not isinstance(exc, ZygoteLost):  # (a neighbour's restart costs no attempt: capped per batch)
-                    attempts -= 1
-                try:
-                    self.keeper.get(broken=z)
-                except GraderError as exc2:
-                    self.fail(sub, str(exc2))
-                    return
-            except Exception as exc:  # noqa: BLE001 — a grader bug this submission triggered
-                error = f"{type(exc).__name__}: {str(exc)[:2000]}"
-                break
         if self.stop.is_set():
             return  # interrupted while in flight: no half-graded result
-        if data is None:
-            data = grade.unreadable_results(sub.student, sub.assignment, source, "the grader failed while grading this "
-                                      f"notebook ({error.split(':', 1)[0]}); your instructor will look at it", error)
-        elif sub.note:  # graded under another name than <ps>.ipynb: said to the student and the instructor
+        if sub.note:  # graded under another name than <ps>.ipynb: said to the student and the instructor
             data.notes.append(sub.note)
         self.write(sub, source, data)
 
@@ -472,14 +481,16 @@ def _account_missing(todo, results_dir, summary, emit) -> None:
 
 def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, students=None, shard=None,
                 force=False, course_dir=None, limits: Limits | None = None, on_event=None,
-                hide=(), submitted_at: SubmissionTime | None = None) -> BatchSummary:
+                hide=(), submitted_at: SubmissionTime | None = None, cluster: str | None = None) -> BatchSummary:
     """Grade every submission of ``submitted_dir`` into ``results_dir``.
 
     ``shard`` is ``(i, n)``; ``on_event(kind, submission, data)`` is called
     (under a lock) with ``kind`` in ``start`` (data: counts), ``graded``
     (data: results), ``skipped`` (data: results path), ``failed`` (data:
     error text). ``submitted_at``: the submission time of every submission of the batch, read by the caller
-    where its platform records it (default: each folder's ``timestamp.txt``). Returns a
+    where its platform records it (default: each folder's ``timestamp.txt``). ``cluster``: a Dask scheduler's
+    address (or scheduler file, or ``env``) to grade on instead of this machine's workers
+    (:mod:`autograder.engine.dask_runner`; planned, timed and written here all the same). Returns a
     :class:`BatchSummary`; ``summary.ok`` is False only
     when some submission got no results.json because of the instructor's
     setup (a problem set that cannot be loaded, a sandbox that cannot start).
@@ -508,14 +519,16 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
         if todo:
             workers = min(max(1, int(workers or default_workers())), len(todo))
             summary.workers = workers
-        if _runs_code(todo):  # the sandbox warms up (seconds of imports, in its own process) while the checks load
+        if _runs_code(todo) and cluster is None:  # the sandbox warms up (seconds of imports) while the checks load
             hidden = default_hidden(course_dir, submitted_dir, results_dir) + [str(h) for h in hide]
             keeper, launch_error = _launch(hidden, workers)
         loaded = _load_assignments(course_dir, todo, summary, emit)
         todo = [s for s in todo if s.assignment in loaded]
         if keeper is not None and not _runs_code(todo):  # nothing left to run in it: not waited for
             keeper.close()
-        if todo:
+        if todo and cluster is not None:
+            _grade_on_cluster(cluster, todo, loaded, results_dir, limits, summary, emit, submitted_at)
+        elif todo:
             _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit, submitted_at)
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -580,7 +593,7 @@ def _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, sum
     """Wait for the launched sandbox, then grade ``todo`` with ``workers`` threads (without a sandbox when
     none of them has a notebook to run: ``summary.sandbox`` then stays empty, as for a batch that ran nothing)."""
     if not _runs_code(todo):
-        _Run(todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at).run(workers)
+        Run(todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at).run(workers)
         return
     try:
         if keeper is None:
@@ -597,7 +610,24 @@ def _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, sum
     summary.sandbox["line"] = summary_file.sandbox_line(summary.sandbox)
     if summary.sandbox.get("one_at_a_time"):  # no cgroup: a submission's processes together are not limited
         workers = summary.workers = 1
-    _Run(todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at).run(workers)
+    Run(todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at).run(workers)
+
+
+def _grade_on_cluster(cluster, todo, loaded, results_dir, limits, summary, emit, submitted_at) -> None:
+    """Grade ``todo`` on the Dask cluster ``cluster``, recording each outcome through a :class:`Run` as a local
+    batch does; a cluster that cannot be used fails every submission with the reason (the instructor's to fix)."""
+    from autograder.engine import dask_runner  # (the optional extra `pip install .[dask]`: only with --dask)
+
+    run = Run([], loaded, results_dir, limits, None, summary, emit, submitted_at)
+    try:
+        dask_runner.grade_on_dask(cluster, run, todo, forbidden_names(checks for _, checks in loaded.values()))
+    except GraderError as exc:
+        for sub in todo:
+            if not results_model.read_result(submission_results_path(results_dir, sub)).complete:
+                run.fail(sub, str(exc))
+    except KeyboardInterrupt:
+        run.stop.set()
+        summary.interrupted = True
 
 
 def _finish(summary: BatchSummary, results_dir: Path, started: float) -> None:

@@ -32,6 +32,7 @@ Every mistake in the file is a :class:`DeadlinesError` naming the file and the f
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -43,6 +44,9 @@ from autograder.model.late_policy import METHODS, Amount, LatePolicy
 
 #: The course file's name, at the top of the course folder.
 DEADLINES_FILE = "deadlines.toml"
+#: An nbgrader course's due dates and extensions, exported from its gradebook (which git ignores) into a file
+#: the course commits, so that CI, which has no gradebook, grades with them (:func:`format_gradebook_export`).
+GRADEBOOK_EXPORT = "nbgrader-deadlines.toml"
 
 _TERM = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(w|d|h|m|s)\s*", re.IGNORECASE)
 _UNIT_S = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -213,6 +217,38 @@ def parse_deadlines(data: dict, known=None, name: str = DEADLINES_FILE) -> Deadl
            for ps, value in due_table.items()}
     return Deadlines(due=due, extensions=_extensions(data.get("extensions", {}), known, f"{name}: [extensions]"),
                      policy=_policy(data.get("policy", {}), f"{name}: [policy]"), source=name)
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's, for every character JSON escapes)."""
+    return json.dumps(str(text), ensure_ascii=False)
+
+
+def format_gradebook_export(due: dict, extensions: dict) -> str:
+    """The text of :data:`GRADEBOOK_EXPORT`: ``due`` (ps -> aware datetime) and ``extensions`` ((student, ps)
+    -> timedelta), in the course file's format, sorted, times in UTC, so the same gradebook always writes the
+    same bytes. Its late policy is not in it: an nbgrader course keeps that in ``nbgrader_config.py``."""
+    lines = [
+        "# Written by the grader from nbgrader's gradebook.db (which git ignores): its due dates and extensions,",
+        "# so that grading in CI, where there is no gradebook, applies them. Commit this file. Do not edit it:",
+        "# change the gradebook (nbgrader db assignment add --duedate, python -m autograder extension) and run",
+        "# any command that reads it (autograde, late, merge, export); the late policy stays in nbgrader_config.py.",
+        'timezone = "UTC"',
+        "",
+        "[due]",
+    ]
+    for ps in sorted(due):
+        lines.append(f"{_toml_string(ps)} = {due[ps].astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}")
+    by_student: dict = {}
+    for (student, ps), length in extensions.items():
+        by_student.setdefault(student, {})[ps] = length
+    if by_student:
+        lines += ["", "[extensions]"]
+    for student in sorted(by_student):
+        cells = ", ".join(f"{_toml_string(ps)} = {_toml_string(f'{length.total_seconds():g}s')}"
+                          for ps, length in sorted(by_student[student].items()))
+        lines.append(f"{_toml_string(student)} = {{ {cells} }}")
+    return "\n".join(lines) + "\n"
 
 
 def read_deadlines_file(path, known=None) -> Deadlines:

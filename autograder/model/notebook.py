@@ -143,7 +143,7 @@ def load_source(path, assignment: str | None = None) -> SourceNotebook:
     return SourceNotebook(assignment or path.stem, path, cells)
 
 
-def _read_bounded(path: Path) -> bytes:
+def read_bounded(path: Path) -> bytes:
     """The bytes of a submitted notebook file, never following a symbolic link.
 
     Opened with ``O_NOFOLLOW`` (a link to the instructor's source notebook is
@@ -215,7 +215,7 @@ def load_submission(path) -> list:
     a regular file (not a link), at most :data:`MAX_NOTEBOOK_BYTES`, UTF-8
     JSON in nbformat 4, within the caps of :func:`check_cells`.
     """
-    raw = _read_bounded(Path(path))
+    raw = read_bounded(Path(path))
     try:
         nb = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -22,6 +22,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from autograder.model.results import fmt_points
+from autograder.reports.markdown_math import markdown, markdown_inline
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
@@ -66,7 +67,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(points=fmt_points, code=inline_code, breakable=breakable, level=level, percent=percent)
+    env.filters.update(points=fmt_points, code=inline_code, breakable=breakable, level=level, percent=percent,
+                       markdown=markdown, markdown_inline=markdown_inline)
     env.globals.update(CSP=Markup(CSP))  # our constant (no double quote): written as it is
     return env
 

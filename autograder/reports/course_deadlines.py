@@ -6,6 +6,12 @@
   (``c.LateSubmissionPlugin.penalty_method``, or ``c.AssignLatePenalties.plugin_class``), applied
   through nbgrader's own ``AssignLatePenalties`` and plugin (:class:`NbgraderPolicy`), so both
   graders give the same penalty;
+* **an nbgrader course graded where its gradebook is not** (CI: ``gradebook.db`` is git-ignored) – the due
+  dates and extensions every command that reads the gradebook exports into the tracked file
+  ``nbgrader-deadlines.toml`` (:func:`~autograder.model.deadlines.format_gradebook_export`), with the
+  policy of ``nbgrader_config.py`` as above, so CI's penalties are the gradebook's. Where both are present
+  the gradebook is the truth and the file is written again when it differs (a line says so: commit it); a
+  gradebook with no due dates beside a file with some is refused (which one is right would be a guess);
 * **otherwise** – the course file ``deadlines.toml`` (:mod:`autograder.model.deadlines`);
 * **Gradescope** – the due date of the submission's metadata (the student's own, extensions
   included) with the policy of the course folder the autograder was built from.
@@ -17,11 +23,20 @@ a guess). Neither: no deadlines (no late record, the raw scores).
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 from autograder.model.course import PROBLEM_SETS, ROOT
-from autograder.model.deadlines import DEADLINES_FILE, Deadlines, DeadlinesError, read_deadlines_file
+from autograder.model.deadlines import (
+    DEADLINES_FILE,
+    GRADEBOOK_EXPORT,
+    Deadlines,
+    DeadlinesError,
+    format_gradebook_export,
+    read_deadlines_file,
+)
+from autograder.model.files import hand_over, write_atomic
 from autograder.model.late_policy import LatePolicy, bounded
 from autograder.model.submission_time import as_utc, parse_utc
 from autograder.reports.gradebook import CONFIG_FILE, course_directory, ensure_tools_on_path
@@ -142,10 +157,11 @@ def load(folder) -> Deadlines | None:
     ------
     DeadlinesError
         ``deadlines.toml`` is wrong (the message names the field), the gradebook has due dates and
-        ``deadlines.toml`` exists too, or the configured nbgrader plugin cannot be made.
+        ``deadlines.toml`` exists too, the gradebook has none and ``nbgrader-deadlines.toml`` has some, or the
+        configured nbgrader plugin cannot be made.
     """
     folder = Path(folder).resolve()
-    file = folder / DEADLINES_FILE
+    file, export = folder / DEADLINES_FILE, folder / GRADEBOOK_EXPORT
     coursedir = course_directory(folder) if _may_have_gradebook(folder) else None
     due, extensions = _gradebook_dates(coursedir) if coursedir is not None else ({}, {})
     if due and file.exists():
@@ -155,9 +171,34 @@ def load(folder) -> Deadlines | None:
     if file.exists():
         return read_deadlines_file(file, known_problem_sets(folder))
     if due:
+        _export(export, due, extensions)
         return Deadlines(due=due, extensions=extensions, policy=NbgraderPolicy(coursedir.config),
                          source=f"nbgrader gradebook.db and {CONFIG_FILE}")
+    if export.exists():
+        exported = read_deadlines_file(export, known_problem_sets(folder))
+        if coursedir is not None and _gradebook_path(coursedir) is not None \
+                and _gradebook_path(coursedir).is_file() and exported.due:
+            raise DeadlinesError(f"{export} holds due dates ({', '.join(sorted(exported.due))}) and the nbgrader "
+                                 "gradebook beside it none: set them again in the gradebook (nbgrader db assignment "
+                                 f"add … --duedate=…), or delete {GRADEBOOK_EXPORT} if the course has no due dates")
+        config = course_directory(folder).config
+        return Deadlines(due=exported.due, extensions=exported.extensions, policy=NbgraderPolicy(config),
+                         source=f"{GRADEBOOK_EXPORT} (the gradebook's, exported) and {CONFIG_FILE}")
     return None
+
+
+def _export(path: Path, due: dict, extensions: dict) -> None:
+    """Write the gradebook's due dates and extensions into ``path`` when it does not hold them yet."""
+    text = format_gradebook_export(due, extensions)
+    try:
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    write_atomic(path, text)
+    hand_over(path)  # (under sudo: the instructor's file, as everything the grader writes)
+    print(f"Wrote {path}: the gradebook's due dates and extensions, for grading in CI (where there is no "
+          "gradebook): commit it.", file=sys.stderr)
 
 
 def policy_of(folder):

@@ -6,7 +6,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE
+from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, SIMILARITY_DIR, SIMILARITY_HTML
 from autograder.model.results import SubmissionResult, fmt_points, load_results
 from autograder.reports import late, stats
 
@@ -214,6 +214,10 @@ def print_grades(results_dir, results=None, console=None, gradebook=None) -> Non
         pattern = results_dir / "<student>" / "<problem set>" / FEEDBACK_FILE
         console.print(f"Feedback pages: {_show(pattern)}  (e.g. {_show(example.folder / FEEDBACK_FILE)})",
                       markup=False, highlight=False)
+    similarity = results_dir / SIMILARITY_DIR / SIMILARITY_HTML
+    if similarity.exists():  # (autograde --similarity, merge after it, the demo)
+        console.print(f"Similarity:     {_show(similarity)}  (linked from the class report)", markup=False,
+                      highlight=False)
     if gradebook:
         extra = ""
         if gradebook.get("autograded"):

@@ -1,0 +1,380 @@
+"""A batch graded on a Dask cluster: one task per submission, notebooks and results travelling as bytes.
+
+``python -m autograder autograde SUBMITTED --out RESULTS --dask ADDRESS`` plans the batch here, on the
+instructor's machine, exactly as a local run does (:mod:`autograder.engine.batch`: which submissions, which
+shard, which were graded before, when each was handed in), and hands the grading itself to a running Dask
+cluster: the one a university's Slurm or PBS gives through dask-jobqueue, a Kubernetes cluster through the
+Dask Helm chart or dask-kubernetes, or ``distributed.LocalCluster`` on one machine. Why Dask and not a
+scheduler of our own: it already schedules, reschedules the tasks of a lost worker, and runs where
+universities and companies already run it.
+
+The two sides:
+
+- **on each worker** (:class:`GraderPlugin`, registered by the client): the same sandbox as a local run —
+  one zygote per worker process, two slots per worker thread, the grading itself
+  :func:`autograder.engine.batch.grade_in_sandbox` — and a private folder where a task's notebook is written
+  for the time it is graded (no shared filesystem is assumed: the notebook arrives as bytes, and the result
+  leaves as the bytes of its results.json). A worker refuses to grade with another version of the grader
+  than the client's (:func:`grader_fingerprint`: the checks, references and engine that decide points), so
+  a cluster with an old install on some node never grades part of a class differently.
+- **on the client** (:func:`grade_on_dask`): at most :data:`WINDOW_PER_THREAD` tasks per worker thread in
+  flight (a class of 60,000 notebooks never sits in the scheduler's memory at once); each result written
+  once, by the client, through the same writer as a local run (so each student appears exactly once, with
+  the submission time the client read); the problem set's source notebook sent once per problem set as a
+  task of its own (recomputed by the scheduler if the worker that held it is lost).
+
+**A lost worker** (a node preempted, a pod evicted) costs nothing: Dask gives its tasks to other workers.
+**A notebook whose grading kills its worker** (the sandbox makes that impossible for student code; a
+grader bug or the node's out-of-memory killer might not) ends, after Dask's own limit on worker deaths
+(``distributed.scheduler.allowed-failures``, 3 by default), in ``KilledWorker``. Dask cannot tell which of
+the tasks that ran on a dead worker killed it, so such a submission is not judged then: it is a *suspect*,
+graded again once every other task of the batch is done, **alone on the cluster**. If it kills a worker
+again there (nothing else ran), it is the cause: its result is a crash (score 0, the reason, and
+``grading_error`` for the instructor), never retried again. A neighbour that was only in the wrong place
+passes its solo run and gets its own grade.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import queue
+import re
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+# (this module is imported only with --dask: distributed is the optional extra `pip install .[dask]`)
+from distributed import Client, Future, WorkerPlugin, as_completed, get_worker
+from distributed.scheduler import KilledWorker
+
+import autograder
+from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
+from autograder.engine import batch
+from autograder.engine.grade import unreadable_results
+from autograder.engine.zygote_parent import GraderError, default_hidden
+from autograder.model.notebook import Unreadable, read_bounded
+from autograder.model.results import SubmissionResult
+from autograder.model.summary import sandbox_line
+from autograder.sandbox.confine import Limits
+
+#: The name the worker side is registered under (one per worker process).
+PLUGIN = "probdl-grader"
+#: Tasks in flight per worker thread of the cluster: enough to keep every thread busy while results travel,
+#: few enough that a large class is never all in the scheduler's memory at once.
+WINDOW_PER_THREAD = 4
+#: Seconds to wait for a cluster at ADDRESS before giving up (the instructor's error, said so).
+CONNECT_TIMEOUT_S = 30
+
+__all__ = ["GraderPlugin", "grade_on_dask", "grader_fingerprint", "scheduler_address"]
+
+
+def grader_fingerprint() -> str:
+    """A SHA-256 of what decides points: every ``.py`` file of the grader and of the reference solutions.
+
+    A worker compares it with the client's before it grades anything: the same version everywhere, or no
+    grading (a node with another install would grade part of the class differently).
+    """
+    digest = hashlib.sha256()
+    solutions = importlib.util.find_spec("solutions")
+    roots = [Path(autograder.__file__).resolve().parent, Path(solutions.origin).resolve().parent]
+    for root in roots:
+        for path in sorted(root.rglob("*.py")):
+            digest.update(path.relative_to(root.parent).as_posix().encode())
+            digest.update(b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def scheduler_address(value: str, environ=os.environ) -> dict:
+    """``Client``'s keyword for ``--dask VALUE``: an address (``tcp://host:8786``, or ``host:8786``), ``env``
+    (the address in ``DASK_SCHEDULER_ADDRESS``, which the Dask Helm chart sets in its pods), or else the path
+    of a scheduler file (as ``dask scheduler --scheduler-file`` writes it on a cluster's shared disk; it may
+    not exist yet when the grader starts beside the scheduler).
+
+    Raises
+    ------
+    ValueError
+        ``env`` without ``DASK_SCHEDULER_ADDRESS``, or an empty value.
+    """
+    value = value.strip()
+    if value == "env":
+        value = environ.get("DASK_SCHEDULER_ADDRESS", "").strip()
+        if not value:
+            raise ValueError("--dask env: DASK_SCHEDULER_ADDRESS is not set (the Dask Helm chart sets it in its pods; "
+                             "elsewhere give the scheduler's address, e.g. --dask tcp://scheduler:8786)")
+    if not value:
+        raise ValueError("--dask wants a scheduler address (tcp://host:8786), a scheduler file, or 'env'")
+    if "://" in value or re.fullmatch(r"[A-Za-z0-9_.-]+:[0-9]+", value):
+        return {"address": value}
+    return {"scheduler_file": value}
+
+
+def _connect(address: str) -> Client:
+    """A client of the cluster at ``address`` (:func:`scheduler_address`) with at least one worker.
+
+    Raises
+    ------
+    GraderError
+        Nothing answers there within :data:`CONNECT_TIMEOUT_S`, or the cluster has no worker.
+    """
+    where = scheduler_address(address)
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S
+    file = where.get("scheduler_file")
+    while file is not None and not Path(file).is_file():
+        if time.monotonic() > deadline:
+            raise GraderError(f"no Dask scheduler file appeared at {file} in {CONNECT_TIMEOUT_S} s (is the "
+                              "scheduler started with --scheduler-file there?)")
+        time.sleep(0.2)
+    try:
+        client = Client(**where, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise GraderError(f"no Dask cluster answered at {address} ({type(exc).__name__}: {exc})") from None
+    try:
+        client.wait_for_workers(1, timeout=max(1.0, deadline - time.monotonic()))
+    except TimeoutError:
+        client.close()
+        raise GraderError(f"the Dask cluster at {address} has no worker") from None
+    return client
+
+
+# -- the worker side ---------------------------------------------------------------------------------------
+
+
+class _WorkerGrader:
+    """What one worker process keeps between tasks: its sandbox, its slots, the problem sets it loaded."""
+
+    def __init__(self, threads: int, fingerprint: str):
+        self.fingerprint = fingerprint
+        self.lock = threading.Lock()
+        self.folder = Path(tempfile.mkdtemp(prefix="probdl-dask-"))
+        os.chmod(self.folder, 0o700)
+        self.slots: queue.Queue = queue.Queue()
+        for slot in range(batch.SLOTS_PER_WORKER * max(1, threads)):
+            self.slots.put(slot)
+        self.keeper: batch.ZygoteKeeper | None = None
+        self.forbidden: tuple = ()
+        self.loaded: dict = {}  # (problem set, SHA-256 of its source) -> (source, checks)
+
+    def problem_set(self, assignment: str, source_bytes: bytes):
+        """(source, checks) of ``assignment`` from its source notebook's bytes, loaded once per worker."""
+        key = (assignment, hashlib.sha256(source_bytes).hexdigest())
+        with self.lock:
+            if key not in self.loaded:
+                course = self.folder / "course" / key[1][:16]
+                path = course / "source" / assignment / f"{assignment}.ipynb"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(source_bytes)
+                self.loaded[key] = batch._load_assignment(course, assignment)
+            return self.loaded[key]
+
+    def sandbox(self, forbidden: tuple) -> batch.ZygoteKeeper:
+        """The worker's zygote, with the batch's forbidden names armed (restarted when they change)."""
+        with self.lock:
+            if self.keeper is not None and (self.keeper.closed or self.forbidden != forbidden):
+                self.keeper.close()
+                self.keeper = None
+            if self.keeper is None:
+                hidden = default_hidden(self.folder)
+                self.keeper = batch.ZygoteKeeper(hidden, self.slots.qsize() or batch.SLOTS_PER_WORKER,
+                                                 prepare=ALL_FORBIDDEN).launch().ready(forbidden)
+                self.forbidden = forbidden
+            return self.keeper
+
+    def grade(self, assignment: str, source_bytes: bytes, student: str, notebook: bytes, limits: Limits,
+              forbidden: tuple, fingerprint: str) -> tuple:
+        if fingerprint != self.fingerprint:
+            raise GraderError("this Dask worker has another version of the grader than the machine that planned the "
+                              "batch (its checks, references or engine differ): install the same version on every "
+                              "worker")
+        source, checks = self.problem_set(assignment, source_bytes)
+        keeper = self.sandbox(forbidden)
+        slot = self.slots.get()
+        work = Path(tempfile.mkdtemp(dir=self.folder))
+        try:
+            path = work / f"{assignment}.ipynb"
+            path.write_bytes(notebook)
+            data = batch.grade_in_sandbox(keeper, slot, path, student, assignment, source, checks, limits,
+                                          self.report(keeper))
+            return json.dumps(data.to_json()).encode(), self.report(keeper)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+            self.slots.put(slot)
+
+    @staticmethod
+    def report(keeper: batch.ZygoteKeeper) -> dict:
+        """The sandbox's report as a local batch has it in ``summary.sandbox`` (its line included)."""
+        report = keeper.sandbox
+        report["line"] = sandbox_line(report)
+        return report
+
+    def close(self) -> None:
+        with self.lock:
+            if self.keeper is not None:
+                self.keeper.close()
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class GraderPlugin(WorkerPlugin):
+    """Registered by the client on every worker, those that join later included (a restarted one too)."""
+
+    idempotent = False
+
+    def __init__(self):
+        self.grader: _WorkerGrader | None = None
+
+    def setup(self, worker) -> None:
+        self.grader = _WorkerGrader(worker.state.nthreads, grader_fingerprint())
+
+    def teardown(self, worker) -> None:
+        if self.grader is not None:
+            self.grader.close()
+
+
+def _source(data: bytes) -> bytes:
+    """A problem set's source notebook as a task of its own (the scheduler recomputes it when lost)."""
+    return data
+
+
+def _grade_task(source_bytes: bytes, assignment: str, student: str, notebook: bytes, limits: Limits,
+                forbidden: tuple, fingerprint: str) -> tuple:
+    """One submission, on a worker: ``(results.json bytes, the worker's sandbox report)``."""
+    plugin = get_worker().plugins.get(PLUGIN)
+    if plugin is None or plugin.grader is None:
+        raise GraderError("this Dask worker has no grader set up (the client registers it; was it restarted "
+                          "without the plugin?)")
+    return plugin.grader.grade(assignment, source_bytes, student, notebook, limits, forbidden, fingerprint)
+
+
+# -- the client side ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Task:
+    sub: object  # autograder.model.submissions.Submission
+    notebook: bytes
+    solo: bool = False
+
+
+class _Client:
+    """One batch's submissions through one Dask client, in a bounded window."""
+
+    def __init__(self, client: Client, run, forbidden: tuple):
+        self.client, self.run = client, run
+        self.forbidden = forbidden
+        self.fingerprint = grader_fingerprint()
+        self.sources: dict = {}
+        self.suspects: list = []
+        self.counter = 0
+
+    def source(self, assignment: str) -> Future:
+        if assignment not in self.sources:
+            source, _ = self.run.loaded[assignment]
+            data = Path(source.path).read_bytes()
+            self.sources[assignment] = self.client.submit(_source, data, pure=False,
+                                                          key=f"probdl-source-{assignment}-{self.counter}")
+        return self.sources[assignment]
+
+    def submit(self, task: _Task) -> Future:
+        self.counter += 1
+        sub = task.sub
+        key = f"probdl-grade-{sub.assignment}-{hashlib.sha256(sub.student.encode()).hexdigest()[:16]}-{self.counter}"
+        return self.client.submit(_grade_task, self.source(sub.assignment), sub.assignment, sub.student,
+                                  task.notebook, self.run.limits, self.forbidden, self.fingerprint, key=key,
+                                  pure=False, retries=0)
+
+    def finish(self, task: _Task, future: Future) -> None:
+        """A task's outcome written (or the submission made a suspect, or a failure of the setup)."""
+        sub = task.sub
+        source, _ = self.run.loaded[sub.assignment]
+        try:
+            raw, sandbox = future.result()
+        except KilledWorker as exc:
+            if not task.solo:
+                self.suspects.append(task)
+                return
+            data = unreadable_results(sub.student, sub.assignment, source,
+                                      "grading this notebook stopped the grading worker every time, the last time "
+                                      "alone on the cluster; your instructor will look at it",
+                                      f"KilledWorker: {str(exc)[:2000]}")
+        except GraderError as exc:
+            self.run.fail(sub, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 — the cluster's failure, never the batch's
+            self.run.fail(sub, f"the Dask cluster could not grade it ({type(exc).__name__}: {str(exc)[:500]})")
+            return
+        else:
+            data = SubmissionResult.from_json(json.loads(raw), sub.student, sub.assignment)
+            if not self.run.summary.sandbox:
+                self.run.summary.sandbox = dict(sandbox)
+        if sub.note:
+            data.notes.append(sub.note)
+        self.run.write(sub, source, data)
+
+    def grade(self, tasks: list, window: int) -> None:
+        """Every task in a window of ``window``, then each suspect alone."""
+        pending = iter(tasks)
+        running = as_completed(loop=self.client.loop)
+        owner: dict = {}  # key -> (task, future)
+
+        def submit_next() -> None:
+            for task in pending:
+                future = self.submit(task)
+                owner[future.key] = (task, future)
+                running.add(future)
+                return
+
+        while len(owner) < window and len(owner) < len(tasks):
+            submit_next()
+        for future in running:
+            task, _ = owner.pop(future.key)
+            self.finish(task, future)
+            future.release()
+            if self.run.stop.is_set():
+                self.client.cancel([f for _, f in owner.values()])
+                return
+            submit_next()
+        for task in self.suspects:  # alone on the cluster: nothing else of the batch is in flight now
+            task.solo = True
+            for done in as_completed([self.submit(task)], loop=self.client.loop):
+                self.finish(task, done)
+
+
+def _task(run, sub) -> _Task | None:
+    """The submission's bytes, read here with the local run's bounds (no link followed); ``None`` when it has
+    no notebook to send (its result, the same a local run writes, is written here)."""
+    source, _ = run.loaded[sub.assignment]
+    reason = sub.problem or ("no notebook was found in the submission folder" if sub.path is None else "")
+    if not reason:
+        try:
+            return _Task(sub, read_bounded(sub.path))
+        except Unreadable as exc:
+            reason = str(exc)
+    data = unreadable_results(sub.student, sub.assignment, source, reason, "")
+    if sub.note and not sub.problem:
+        data.notes.append(sub.note)
+    run.write(sub, source, data)
+    return None
+
+
+def grade_on_dask(address: str, run, todo: list, forbidden: list) -> None:
+    """Grade ``todo`` on the Dask cluster at ``address`` (see :func:`scheduler_address`), writing each
+    result through ``run`` (a :class:`autograder.engine.batch.Run`: its writer, its failures, its stop).
+
+    Raises
+    ------
+    GraderError
+        The cluster cannot be reached, or has no worker.
+    """
+    client = _connect(address)
+    try:
+        client.register_plugin(GraderPlugin(), name=PLUGIN)
+        threads = run.summary.workers = sum(client.nthreads().values()) or 1
+        tasks = [t for t in (_task(run, sub) for sub in todo) if t is not None]
+        _Client(client, run, tuple(sorted(forbidden))).grade(tasks, WINDOW_PER_THREAD * threads)
+    finally:
+        client.close()

@@ -1,0 +1,175 @@
+"""Grading on a Dask cluster (``autograde --dask``): the same grades as a local run, each student once, a lost
+worker costing nothing, a notebook that kills its worker graded as a crash without taking a neighbour.
+
+The clusters are real: ``distributed.LocalCluster`` with worker *processes* (each with its nanny, which
+restarts a worker that dies, as a cluster's do), talking TCP on loopback; every worker grades in its own
+sandbox (its own zygote), from notebooks sent as bytes.
+
+The notebook that kills its worker is planted by a worker plugin of this test that ``os._exit``\\ s the worker
+process when the task of one student starts: student code cannot do that through the sandbox (its children
+run in their own PID namespace under their own uid), so the fault is injected where a grader bug or the
+node's out-of-memory killer would strike, in the worker process itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+from collections import Counter
+from pathlib import Path
+
+import dask
+import pytest
+from distributed import Client, LocalCluster, WorkerPlugin
+
+from autograder.engine import dask_runner
+from autograder.engine.batch import grade_batch
+from autograder.model.results import read_result
+from testkit.same_grades import differences
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "submissions"
+#: Two problem sets of the examples' class keep the module to a minute on two cores.
+SETS = ["ps1_softmax", "ps4_bernoulli"]
+
+
+def _class(tmp_path: Path) -> Path:
+    """The examples' class, its two problem sets, in nbgrader's layout."""
+    submitted = tmp_path / "submitted"
+    for student in sorted(p for p in EXAMPLES.iterdir() if p.is_dir()):
+        for ps in SETS:
+            if (student / ps).is_dir():
+                shutil.copytree(student / ps, submitted / student.name / ps)
+    return submitted
+
+
+def _cluster(**config) -> LocalCluster:
+    with dask.config.set(config):
+        return LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                            silence_logs=50)
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory):
+    """The class and its results from this machine's engine."""
+    tmp = tmp_path_factory.mktemp("local")
+    submitted = _class(tmp)
+    summary = grade_batch(submitted, tmp / "results", assignments=SETS)
+    assert summary.ok and summary.graded == summary.total >= 8
+    return submitted, tmp / "results", summary.total
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with _cluster() as c:
+        yield c
+
+
+def _events():
+    seen = Counter()
+
+    def on_event(kind, sub, data):
+        if kind in ("graded", "failed"):
+            seen[(kind, sub.student, sub.assignment)] += 1
+
+    return seen, on_event
+
+
+def _worker_pids(address) -> dict:
+    with Client(address, set_as_default=False) as client:
+        return client.run(os.getpid)
+
+
+def test_same_grades_as_local_each_student_once(local, cluster, tmp_path):
+    submitted, expected, total = local
+    seen, on_event = _events()
+    summary = grade_batch(submitted, tmp_path / "results", assignments=SETS, cluster=cluster.scheduler_address,
+                          on_event=on_event)
+    assert summary.ok, summary.failed
+    assert summary.graded == total and not summary.grading_errors
+    assert set(seen.values()) == {1} and len(seen) == total, "each submission recorded exactly once"
+    assert differences(expected, tmp_path / "results") == []
+    assert summary.sandbox.get("mode"), "the workers' sandbox is reported as a local batch's"
+    assert summary.workers == 2, "the cluster's threads"
+
+
+def test_a_worker_lost_mid_batch_costs_nothing(local, cluster, tmp_path):
+    submitted, expected, total = local
+    victim = sorted(_worker_pids(cluster.scheduler_address).values())[0]
+    seen, count = Counter(), Counter()
+
+    def on_event(kind, sub, data):
+        seen[(kind, sub.student, sub.assignment)] += 1
+        count[kind] += 1
+        if kind == "graded" and count[kind] == 3:  # mid-batch: the worker dies with whatever it holds
+            os.kill(victim, signal.SIGKILL)
+
+    summary = grade_batch(submitted, tmp_path / "results", assignments=SETS, cluster=cluster.scheduler_address,
+                          on_event=on_event)
+    assert victim not in _worker_pids(cluster.scheduler_address).values(), "the worker was killed (and restarted)"
+    assert summary.ok and summary.graded == total and not summary.grading_errors
+    assert set(seen.values()) == {1} and len(seen) == total
+    assert differences(expected, tmp_path / "results") == []
+
+
+class _KillOn(WorkerPlugin):
+    """Ends the worker process the moment a task of ``student`` starts on it (see the module docstring)."""
+
+    def __init__(self, student: str):
+        self.marker = hashlib.sha256(student.encode()).hexdigest()[:16]
+
+    def transition(self, key, start, finish, **kwargs):
+        if finish == "executing" and isinstance(key, str) and self.marker in key:
+            os._exit(17)
+
+
+def test_a_notebook_that_kills_its_worker_is_a_crash_and_spares_its_neighbours(local, tmp_path):
+    submitted, expected, total = local
+    killer = "eve"
+    assert (submitted / killer).is_dir()
+    seen, on_event = _events()
+    allowed = 1  # distributed.scheduler.allowed-failures (3 by default): deaths before Dask calls it KilledWorker
+    with _cluster(**{"distributed.scheduler.allowed-failures": allowed}) as c:
+        with Client(c.scheduler_address, set_as_default=False) as client:
+            client.register_plugin(_KillOn(killer), name="kill-on")
+        summary = grade_batch(submitted, tmp_path / "results", assignments=SETS, cluster=c.scheduler_address,
+                              on_event=on_event)
+    assert summary.ok and summary.graded == total
+    assert set(seen.values()) == {1} and len(seen) == total
+    crashed = {e["student"] for e in summary.grading_errors}
+    assert crashed == {killer}, summary.grading_errors
+    for ps in SETS:
+        result = read_result(tmp_path / "results" / killer / ps / "results.json")
+        assert result.score == 0 and result.grading_error.startswith("KilledWorker")
+        assert "stopped the grading worker" in result.tests[0].message
+    # every neighbour's grade is its own, as a local run gives it
+    assert [d for d in differences(expected, tmp_path / "results") if not d.startswith(f"{killer}/")] == []
+
+
+def test_scheduler_address_forms(tmp_path):
+    assert dask_runner.scheduler_address("tcp://10.0.0.5:8786") == {"address": "tcp://10.0.0.5:8786"}
+    assert dask_runner.scheduler_address("scheduler:8786") == {"address": "scheduler:8786"}
+    file = tmp_path / "scheduler.json"  # (not there yet: the grader may start before the scheduler writes it)
+    assert dask_runner.scheduler_address(str(file)) == {"scheduler_file": str(file)}
+    assert dask_runner.scheduler_address("env", {"DASK_SCHEDULER_ADDRESS": "tcp://s:8786"}) == {"address": "tcp://s:8786"}
+    with pytest.raises(ValueError, match="DASK_SCHEDULER_ADDRESS is not set"):
+        dask_runner.scheduler_address("env", {})
+
+
+def test_no_cluster_at_the_address_fails_every_submission_with_the_reason(local, tmp_path, monkeypatch):
+    submitted, _, total = local
+    monkeypatch.setattr(dask_runner, "CONNECT_TIMEOUT_S", 2)
+    summary = grade_batch(submitted, tmp_path / "results", assignments=SETS, cluster="tcp://127.0.0.1:9")
+    assert not summary.ok and len(summary.failed) == total
+    assert all("no Dask cluster answered at tcp://127.0.0.1:9" in f["error"] for f in summary.failed)
+
+
+def test_a_worker_with_another_grader_refuses(local, cluster, tmp_path, monkeypatch):
+    submitted, _, total = local
+    monkeypatch.setattr(dask_runner, "grader_fingerprint", lambda: "an older release")  # the client's side only
+    summary = grade_batch(submitted, tmp_path / "results", assignments=["ps1_softmax"],
+                          cluster=cluster.scheduler_address)
+    assert not summary.ok and summary.failed
+    assert all("another version of the grader" in f["error"] for f in summary.failed)
