@@ -22,10 +22,22 @@ SPECIMENS = load.specimens()
 
 #: specimen id -> what the grader does wrong on it today (issue 50). Asserted exactly.
 KNOWN_MISGRADED = {
-    "logsumexp-ananth17-ift6390": "hint about converting with np.asarray (purity) for a logsumexp that has no axis",
-    "logsumexp-itaysason-mix-mmm": "stability cell asks a slice of only -inf to be warning-free; the contract asks only -inf",
-    "cross_entropy_grad-leejw51-bumblebeenet": "purity lost for `self.t = t` in SoftmaxWithLoss.forward; stability hint says to shift by the max, which it does (the warning is the forward pass's log)",
-    "gaussian_kl-nicolgo-papers-repo": "properties cell: -1.1e-16 for equal arguments judged bit for bit (never negative), stricter than the contract",
+    # correct functions docked
+    "logsumexp-itaysason-mix-mmm": "logsumexp-stability (2 points): a slice of only -inf must give -inf *without* a divide-by-zero "
+    "warning, a rule the contract does not state (its stability is for finite input); hint 'never form exp(z) of the original "
+    "logits' names a mistake it does not make (it shifts by the max)",
+    "sigmoid-jotterbach-dstk": "sigmoid-purity: 'may modify its argument z in place: passes it to _sigmoid_ufunc, a callable the "
+    "grader cannot identify' (an np.frompyfunc ufunc of the notebook; nothing is written); hint tells it to work on a copy",
+    "gaussian_kl-nicolgo-papers-repo": "gaussian_kl-properties: OpenAI's normal_kl gives -1.1e-16 for equal arguments, judged "
+    "bit for bit ('never negative'), stricter than the contract; hint gives the closed-form KL (the answer)",
+    # broken functions told about something else
+    "cross_entropy_grad-leejw51-bumblebeenet": "cross_entropy_grad-purity lost for `self.t = t` in SoftmaxWithLoss.forward "
+    "('stores it in an attribute'), nothing is modified; cross_entropy_grad-stability hint says to shift by the max, which its "
+    "softmax does (the warning is the forward pass's log(0))",
+    "logsumexp-ananth17-ift6390": "loses basic/axis/stability with no hint and purity with 'convert with np.asarray': nothing "
+    "names the mistake (a flat loop with no axis; nan for a slice of only -inf)",
+    "sigmoid-yoshnary-pfn-intern-task-2019": "sigmoid-purity hint 'Implement the function first … not a placeholder' for a "
+    "scalar-only sigmoid that raises on arrays (it is an attempt, not a stub)",
 }
 
 

@@ -10,7 +10,8 @@ read from the notebook as the engine reads it), and each ``results.json`` is rea
 autograded point; a broken one must lose points, only in its own function's cells, with a hint that
 matches its header's ``hint`` pattern (the hint names its mistake; where no hint is given, the message that
 says which property failed on which input must), and without losing its purity cell unless it changes an
-input (or computes wrong values, which costs the purity cell of a function that raises on its inputs).
+input (or computes wrong values, which costs the purity cell of a function that raises on its inputs, or uses
+a forbidden library function, which costs every cell of its own).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def misgrading(specimen, cells: dict) -> str:
         problems.append("no hint, and no message names the mistake: "
                         + "; ".join(f"{c.grade_id}: {_short(c.message)}" for c in own.values()))
     unearned = [c for gid, c in own.items() if gid.endswith("-purity")]
-    if unearned and not {"purity", "values"} & set(specimen.broken):
+    if unearned and not {"purity", "values", "forbidden"} & set(specimen.broken):  # forbidden: no point of its own
         problems.append(f"{unearned[0].grade_id} lost, but nothing changes an input: {_short(unearned[0].message)}"
                         + (f" [hint: {_short(unearned[0].hint)}]" if unearned[0].hint else ""))
     return "; ".join(problems)
