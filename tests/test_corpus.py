@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import pytest
 
+from autograder.model.course import FUNCTIONS
 from testkit.corpus import check, grade, load
 
 SPECIMENS = load.specimens()
@@ -39,6 +40,14 @@ KNOWN_MISGRADED = {
     "sigmoid-yoshnary-pfn-intern-task-2019": "sigmoid-purity hint 'Implement the function first … not a placeholder' for a "
     "scalar-only sigmoid that raises on arrays (it is an attempt, not a stub)",
 }
+
+
+def test_corpus_keeps_its_size():
+    """A floor, not the goal (issue 50 asks for 150 specimens): the corpus only grows."""
+    repos = {s.repo for s in SPECIMENS}
+    assert len(SPECIMENS) >= 70 and len(repos) >= 60, (len(SPECIMENS), len(repos))
+    assert {s.problem_set for s in SPECIMENS} == set(FUNCTIONS)
+    assert any(s.correct for s in SPECIMENS) and any(not s.correct for s in SPECIMENS)
 
 
 def test_every_header_is_complete():
