@@ -39,13 +39,18 @@ KNOWN_MISGRADED = {
     "names the mistake (a flat loop with no axis; nan for a slice of only -inf)",
     "sigmoid-yoshnary-pfn-intern-task-2019": "sigmoid-purity hint 'Implement the function first … not a placeholder' for a "
     "scalar-only sigmoid that raises on arrays (it is an attempt, not a stub)",
+    "softmax-htang7415-code-lab": "softmax-purity hint 'Implement the function first … not a placeholder' for a list-based "
+    "softmax that raises TypeError on 2-D input (an attempt without an axis, not a stub)",
+    "js_divergence-htang7415-code-lab": "loses basic/properties/errors with no hint and purity with 'Convert every array argument "
+    "once … nested list and array handled alike': nothing names the mistake (a flat loop over one distribution, no axis, no "
+    "validation; 2-D lists and arrays both fail)",
 }
 
 
 def test_corpus_keeps_its_size():
     """A floor, not the goal (issue 50 asks for 150 specimens): the corpus only grows."""
     repos = {s.repo for s in SPECIMENS}
-    assert len(SPECIMENS) >= 70 and len(repos) >= 60, (len(SPECIMENS), len(repos))
+    assert len(SPECIMENS) >= 93 and len(repos) >= 80, (len(SPECIMENS), len(repos))
     assert {s.problem_set for s in SPECIMENS} == set(FUNCTIONS)
     assert any(s.correct for s in SPECIMENS) and any(not s.correct for s in SPECIMENS)
 

@@ -459,6 +459,8 @@ def _js_divergence(fn):
 
 LPRIOR = np.log(np.array([0.2, 0.5, 0.3]))
 LLIK = RNG.normal(size=(5, 3)) - 2
+LPRIOR4 = np.log(np.array([0.1, 0.2, 0.3, 0.4]))
+LLIK4 = np.random.default_rng(10).normal(size=(6, 4)) - 2  # K is the caller's: a function written for three hypotheses fails
 
 
 def _bayes_ref(lp, ll):
@@ -469,6 +471,7 @@ def _bayes_posterior(fn):
     yield "values", lambda: _close(_returns(fn, LPRIOR, LLIK), _bayes_ref(LPRIOR, LLIK), "(K,), (N, K)")
     yield "values", lambda: _close(_returns(fn, LPRIOR, LLIK[0]), _bayes_ref(LPRIOR, LLIK[0]), "one observation (K,)")
     yield "values", lambda: _close(_returns(fn, LPRIOR + 7.0, LLIK), _bayes_ref(LPRIOR, LLIK), "unnormalised prior")
+    yield "values", lambda: _close(_returns(fn, LPRIOR4, LLIK4), _bayes_ref(LPRIOR4, LLIK4), "K = 4 hypotheses")
     yield "values", lambda: _close(_returns(fn, np.array([-np.inf, 0.0, 0.0]), LLIK),
                                    _bayes_ref(np.array([-np.inf, 0.0, 0.0]), LLIK), "a -inf prior")
     big = -1e5 + np.random.default_rng(9).random((2000, 3)) * 1e-2
