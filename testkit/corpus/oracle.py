@@ -32,7 +32,13 @@ class Failed(Exception):
 
 
 def call(fn, *args, **kwargs):
-    """``(value, runtime warnings, exception)`` of ``fn(*args, **kwargs)``: nothing it does escapes."""
+    """``(value, runtime warnings, exception)`` of ``fn(*args, **kwargs)`` on copies of the array arguments: nothing it
+    does escapes, and a specimen that writes into its input cannot change the module's probe inputs for later probes (or
+    later specimens). :func:`_unchanged` hands in arrays of its own to see such a write."""
+    return _call(fn, *[a.copy() if isinstance(a, np.ndarray) else a for a in args], **kwargs)
+
+
+def _call(fn, *args, **kwargs):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):  # NumPy's defaults
@@ -52,7 +58,7 @@ def _returns(fn, *args, quiet=False, **kwargs):
     return value
 
 
-def _close(got, want, what, rtol=RTOL, atol=0.0):
+def _close(got, want, what, rtol=RTOL, atol=0.0, equal_nan=False):
     try:
         got_arr = np.asarray(got, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -61,7 +67,7 @@ def _close(got, want, what, rtol=RTOL, atol=0.0):
     if got_arr.shape != want_arr.shape:
         raise Failed(f"{what}: shape {got_arr.shape}, expected {want_arr.shape}")
     same_inf = np.isinf(want_arr) & (got_arr == want_arr)
-    ok = same_inf | np.isclose(got_arr, want_arr, rtol=rtol, atol=atol)
+    ok = same_inf | np.isclose(got_arr, want_arr, rtol=rtol, atol=atol, equal_nan=equal_nan)
     if not ok.all():
         raise Failed(f"{what}: got {np.array2string(got_arr.ravel()[:4], precision=12)}, "
                      f"expected {np.array2string(want_arr.ravel()[:4], precision=12)}")
@@ -77,7 +83,7 @@ def _raises(fn, *args, **kwargs):
 def _unchanged(fn, *args, **kwargs):
     """The float64 arrays handed in are as they were, and nested lists give the same result."""
     copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    value, _, error = call(fn, *args, **kwargs)
+    value, _, error = _call(fn, *args, **kwargs)
     for given, before in zip(args, copies):
         if isinstance(given, np.ndarray) and not np.array_equal(given, before, equal_nan=True):
             raise Failed("modified its argument in place")
@@ -89,7 +95,7 @@ def _unchanged(fn, *args, **kwargs):
         raise Failed(f"nested lists raised {type(list_error).__name__}: {list_error}")
     if type(value) is tuple:
         value, from_lists = np.asarray(value, dtype=float), np.asarray(from_lists, dtype=float)
-    _close(from_lists, value, "nested lists against arrays", rtol=1e-12)
+    _close(from_lists, value, "nested lists against arrays", rtol=1e-12, equal_nan=True)  # the same nan is the same result
 
 
 def _quiet(fn, *args, **kwargs):
