@@ -311,7 +311,9 @@ def _bernoulli_log_pmf(fn):
     yield "values", lambda: _close(_returns(fn, YB, PB), stats.bernoulli.logpmf(YB, PB), "x in {0, 1}")
     yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0]), np.array([1.0, 0.0]), quiet=True), [0.0, 0.0],
                                   "p = x = 1 and p = x = 0", atol=1e-15)  # 0 to the tolerance of rounding
-    yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0]), np.array([0.0, 1.0])), [-np.inf, -np.inf], "p = 1 - x")
+    # the contract's "stable" covers a probability of exactly 0 or 1 where the result is -inf: no warning there either
+    yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0]), np.array([0.0, 1.0]), quiet=True), [-np.inf, -np.inf],
+                                  "p = 1 - x")
     yield "purity", lambda: _unchanged(fn, YB.copy(), PB.copy())
     yield "purity", lambda: _quiet(fn, YB, PB)
 
