@@ -1,0 +1,96 @@
+"""Grade the corpus through the real engine: one notebook a specimen, all in one batch.
+
+Each specimen is handed in as a student would hand it in: the release notebook of its problem set
+with the specimen in its function's solution cell and the reference solutions in the others
+(:func:`testkit.fill.filled_release`), student named after the specimen. The batch is graded by
+:func:`autograder.engine.batch.grade_batch` (sandboxed children, checks on the trusted side, purity
+read from the notebook as the engine reads it), and each ``results.json`` is read back.
+
+:func:`misgradings` then compares the grades with the labels: a correct specimen must earn every
+autograded point; a broken one must lose points, only in its own function's cells, with a hint that
+matches its header's ``hint`` pattern (the hint names its mistake; where no hint is given, the message that
+says which property failed on which input must), and without losing its purity cell unless it changes an
+input (or computes wrong values, which costs the purity cell of a function that raises on its inputs, or uses
+a forbidden library function, which costs every cell of its own).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.engine.batch import grade_batch
+from autograder.model.course import function_of
+from autograder.model.results import results_path
+from testkit.fill import filled_release
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One graded cell's result as results.json records it."""
+
+    grade_id: str
+    score: float
+    max_score: float
+    message: str
+    hint: str
+
+    @property
+    def lost(self) -> bool:
+        return self.score < self.max_score
+
+
+def hand_in(specimens, submitted: Path) -> None:
+    """Write each specimen's notebook in nbgrader's layout: ``submitted/<id>/<ps>/<ps>.ipynb``."""
+    for s in specimens:
+        path = Path(submitted) / s.id / s.problem_set / f"{s.problem_set}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(filled_release(s.problem_set, {s.function: s.source})), encoding="utf-8")
+
+
+def grade_all(specimens, workdir: Path, workers: int = 2) -> dict:
+    """``{specimen id: {grade_id: Cell}}`` of the autograded cells, every specimen graded in one batch."""
+    workdir = Path(workdir)
+    hand_in(specimens, workdir / "submitted")
+    summary = grade_batch(workdir / "submitted", workdir / "results", workers=workers)
+    if not summary.ok:
+        raise RuntimeError(f"the batch did not grade every notebook: {summary}")
+    out = {}
+    for s in specimens:
+        data = json.loads(results_path(workdir / "results", s.id, s.problem_set).read_text(encoding="utf-8"))
+        out[s.id] = {t["name"]: Cell(t["name"], float(t["score"]), float(t["max_score"]), t.get("message", ""),
+                                     t.get("hint", ""))
+                     for t in data["tests"] if t.get("kind") != "manual" and t.get("score") is not None}
+    return out
+
+
+def misgrading(specimen, cells: dict) -> str:
+    """Empty when ``cells`` grade ``specimen`` as labelled; else what is wrong, cell by cell with the grader's words."""
+    lost = {gid: c for gid, c in cells.items() if c.lost}
+    if specimen.correct:
+        return "; ".join(f"{gid} lost {c.max_score - c.score:g}: {_short(c.message)}"
+                         + (f" [hint: {_short(c.hint)}]" if c.hint else "") for gid, c in lost.items())
+    problems = []
+    elsewhere = {gid: c for gid, c in lost.items() if function_of(gid) != specimen.function}
+    own = {gid: c for gid, c in lost.items() if function_of(gid) == specimen.function}
+    problems += [f"{gid} lost outside {specimen.function}: {_short(c.message)}" for gid, c in elsewhere.items()]
+    if not own:
+        problems.append(f"no cell of {specimen.function} lost points (broken: {', '.join(specimen.broken)})")
+    hinted = [c for c in own.values() if c.hint]
+    if hinted and not any(re.search(specimen.hint, c.hint, re.I) for c in hinted):
+        problems.append("no hint names the mistake: " + "; ".join(f"{c.grade_id}: {_short(c.hint)}" for c in hinted))
+    elif own and not hinted and not any(re.search(specimen.hint, c.message, re.I) for c in own.values()):
+        problems.append("no hint, and no message names the mistake: "
+                        + "; ".join(f"{c.grade_id}: {_short(c.message)}" for c in own.values()))
+    unearned = [c for gid, c in own.items() if gid.endswith("-purity")]
+    if unearned and not {"purity", "values", "forbidden"} & set(specimen.broken):  # forbidden: no point of its own
+        problems.append(f"{unearned[0].grade_id} lost, but nothing changes an input: {_short(unearned[0].message)}"
+                        + (f" [hint: {_short(unearned[0].hint)}]" if unearned[0].hint else ""))
+    return "; ".join(problems)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,621 @@
+"""An independent judge of the corpus's labels: each contract function against SciPy, NumPy and mpmath.
+
+The corpus (:mod:`testkit.corpus.load`) labels each specimen correct or broken *by the contract*
+(docs/contract.md), not by the product: this module never imports ``solutions/`` or
+``autograder.checks``. For every contract function it holds probes, each of one property
+(:data:`testkit.corpus.load.PROPERTIES`), with expected values from ``scipy.special``, ``scipy.stats``,
+NumPy's LAPACK (``slogdet``, ``solve``, ``lstsq``) or a closed form, and for the extremes from
+mpmath or a closed form (each probe says which). :func:`judge` runs a function through them and
+returns ``{property: what failed}``; a correct implementation fails none.
+
+What the probes can see is what a call shows: values, shapes, raised errors, warnings, and the
+arguments after the call (handed as float64 arrays, which ``np.asarray`` passes through uncopied, so
+an in-place write reaches them). A write on a path no probe takes is labelled by reading the code
+(the specimen's ``mistake`` says so).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import tokenize
+import warnings
+
+import mpmath
+import numpy as np
+from scipy import linalg, special, stats
+
+RTOL = 1e-8  # the contract's accuracy is 1e-10 relative where float64 allows; values probes leave room for rounding
+
+
+class Failed(Exception):
+    """A probe's property does not hold; the message says on which input."""
+
+
+def call(fn, *args, **kwargs):
+    """``(value, runtime warnings, exception)`` of ``fn(*args, **kwargs)`` on copies of the array arguments: nothing it
+    does escapes, and a specimen that writes into its input cannot change the module's probe inputs for later probes (or
+    later specimens). :func:`_unchanged` hands in arrays of its own to see such a write."""
+    return _call(fn, *[a.copy() if isinstance(a, np.ndarray) else a for a in args], **kwargs)
+
+
+def _call(fn, *args, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):  # NumPy's defaults
+            try:
+                value, error = fn(*args, **kwargs), None
+            except Exception as exc:  # noqa: BLE001 — a specimen's failure is what is judged
+                value, error = None, exc
+    return value, [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)], error
+
+
+def _returns(fn, *args, quiet=False, **kwargs):
+    value, warned, error = call(fn, *args, **kwargs)
+    if error is not None:
+        raise Failed(f"raised {type(error).__name__}: {error}")
+    if quiet and warned:
+        raise Failed(f"RuntimeWarning: {warned[0]}")
+    return value
+
+
+def _close(got, want, what, rtol=RTOL, atol=0.0, equal_nan=False):
+    try:
+        got_arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise Failed(f"{what}: result {got!r} is not numbers ({exc})") from None
+    want_arr = np.asarray(want, dtype=float)
+    if got_arr.shape != want_arr.shape:
+        raise Failed(f"{what}: shape {got_arr.shape}, expected {want_arr.shape}")
+    same_inf = np.isinf(want_arr) & (got_arr == want_arr)
+    ok = same_inf | np.isclose(got_arr, want_arr, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    if not ok.all():
+        raise Failed(f"{what}: got {np.array2string(got_arr.ravel()[:4], precision=12)}, "
+                     f"expected {np.array2string(want_arr.ravel()[:4], precision=12)}")
+
+
+def _raises(fn, *args, **kwargs):
+    _, _, error = call(fn, *args, **kwargs)
+    if not isinstance(error, ValueError):
+        got = "returned" if error is None else f"raised {type(error).__name__}"
+        raise Failed(f"expected ValueError, {got}")
+
+
+def _unchanged(fn, *args, **kwargs):
+    """The float64 arrays handed in are as they were, and nested lists give the same result."""
+    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    value, _, error = _call(fn, *args, **kwargs)
+    for given, before in zip(args, copies):
+        if isinstance(given, np.ndarray) and not np.array_equal(given, before, equal_nan=True):
+            raise Failed("modified its argument in place")
+    if error is not None:
+        return
+    as_lists = [a.tolist() if isinstance(a, np.ndarray) else a for a in args]
+    from_lists, _, list_error = call(fn, *as_lists, **kwargs)
+    if list_error is not None:
+        raise Failed(f"nested lists raised {type(list_error).__name__}: {list_error}")
+    if type(value) is tuple:
+        value, from_lists = np.asarray(value, dtype=float), np.asarray(from_lists, dtype=float)
+    _close(from_lists, value, "nested lists against arrays", rtol=1e-12, equal_nan=True)  # the same nan is the same result
+
+
+def _quiet(fn, *args, **kwargs):
+    """Ordinary input raises no RuntimeWarning (an exception is some other property's failure)."""
+    _, warned, _ = call(fn, *args, **kwargs)
+    if warned:
+        raise Failed(f"RuntimeWarning on ordinary input: {warned[0]}")
+
+
+RNG = np.random.default_rng(20260501)
+Z = RNG.normal(size=(3, 5))
+Z3 = RNG.normal(size=(2, 3, 4))
+V = RNG.normal(size=6)
+ROWS = np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -999.5]])  # one max for the whole array underflows a row
+
+
+# ---------------------------------------------------------------- ps1: logsumexp, softmax, log_softmax
+def _lse(fn):
+    yield "values", lambda: _close(_returns(fn, V), special.logsumexp(V), "1-D")
+    yield "values", lambda: _close(_returns(fn, Z), special.logsumexp(Z, axis=-1), "(3, 5), axis=-1")
+    yield "axis", lambda: _close(_returns(fn, Z, axis=0), special.logsumexp(Z, axis=0), "axis=0")
+    yield "axis", lambda: _close(_returns(fn, Z3, axis=1), special.logsumexp(Z3, axis=1), "(2, 3, 4), axis=1")
+    # closed forms: log(2 e^a) = a + log 2; 1e300 + log 2 rounds to 1e300
+    yield "stability", lambda: _close(_returns(fn, np.array([1000.0, 1000.0]), quiet=True), 1000 + math.log(2), "[1000, 1000]")
+    yield "stability", lambda: _close(_returns(fn, np.array([-1000.0, -1000.0]), quiet=True), -1000 + math.log(2), "[-1000, -1000]")
+    yield "stability", lambda: _close(_returns(fn, np.array([1e300, 1e300]), quiet=True), 1e300, "[1e300, 1e300]")
+    yield "stability", lambda: _close(_returns(fn, np.array([[0.0, -1e300], [5.0, 3.0]]), quiet=True),
+                                      [0.0, float(mpmath.log(mpmath.e**5 + mpmath.e**3))], "[[0, -1e300], [5, 3]] (mpmath)")
+    yield "stability", lambda: _close(_returns(fn, ROWS, quiet=True), special.logsumexp(ROWS, axis=-1), "rows 2000 apart")
+    # the contract's "stable" names this edge: -inf without a RuntimeWarning (a divide-by-zero from log 0 is one)
+    yield "edges", lambda: _close(_returns(fn, np.array([-np.inf, -np.inf]), quiet=True), -np.inf, "a slice of only -inf")
+    yield "purity", lambda: _unchanged(fn, Z.copy())
+    yield "purity", lambda: _unchanged(fn, V.copy())
+    yield "purity", lambda: _quiet(fn, Z)
+
+
+def _softmax(fn):
+    yield "values", lambda: _close(_returns(fn, V), special.softmax(V), "1-D")
+    yield "values", lambda: _close(_returns(fn, Z), special.softmax(Z, axis=-1), "(3, 5)")
+    yield "axis", lambda: _close(_returns(fn, Z, axis=0), special.softmax(Z, axis=0), "axis=0")
+    yield "axis", lambda: _close(_returns(fn, Z3, axis=1), special.softmax(Z3, axis=1), "(2, 3, 4), axis=1")
+    yield "temperature", lambda: _close(_returns(fn, Z, temperature=0.5), special.softmax(Z / 0.5, axis=-1), "T=0.5")
+    yield "temperature", lambda: _close(_returns(fn, Z, axis=0, temperature=3.0), special.softmax(Z / 3.0, axis=0), "axis=0, T=3")
+    yield "errors", lambda: _raises(fn, Z, temperature=0.0)
+    yield "errors", lambda: _raises(fn, Z, temperature=-1.0)
+    yield "stability", lambda: _close(_returns(fn, np.array([1000.0, 0.0]), quiet=True), [1.0, 0.0], "[1000, 0]", atol=1e-300)
+    yield "stability", lambda: _close(_returns(fn, np.array([-1000.0, -1000.0]), quiet=True), [0.5, 0.5], "[-1000, -1000]")
+    yield "stability", lambda: _close(_returns(fn, np.array([[1e4, 1e4 - 1.0]]), quiet=True),
+                                      special.softmax([[1.0, 0.0]], axis=-1), "[[1e4, 1e4 - 1]]")
+    yield "stability", lambda: _close(_returns(fn, ROWS, quiet=True), special.softmax(ROWS, axis=-1), "rows 2000 apart")
+    yield "edges", lambda: _close(_returns(fn, np.array([0.0, -np.inf])), [1.0, 0.0], "[0, -inf]")
+    yield "purity", lambda: _unchanged(fn, Z.copy())
+    yield "purity", lambda: _unchanged(fn, V.copy())
+    yield "purity", lambda: _quiet(fn, Z)
+
+
+def _log_softmax(fn):
+    yield "values", lambda: _close(_returns(fn, V), special.log_softmax(V), "1-D")
+    yield "values", lambda: _close(_returns(fn, Z), special.log_softmax(Z, axis=-1), "(3, 5)")
+    yield "axis", lambda: _close(_returns(fn, Z, axis=0), special.log_softmax(Z, axis=0), "axis=0")
+    yield "axis", lambda: _close(_returns(fn, Z3, axis=1), special.log_softmax(Z3, axis=1), "(2, 3, 4), axis=1")
+    # closed forms: [0, -1000] -> [-log1p(e^-1000), -1000 - log1p(e^-1000)] = [0, -1000] in float64
+    yield "stability", lambda: _close(_returns(fn, np.array([0.0, -1000.0]), quiet=True), [0.0, -1000.0], "[0, -1000]", atol=1e-300)
+    yield "stability", lambda: _close(_returns(fn, np.array([1000.0, 1000.0]), quiet=True), [-math.log(2)] * 2, "[1000, 1000]")
+    yield "stability", lambda: _close(_returns(fn, np.array([[1e4, 0.0]]), quiet=True), [[0.0, -1e4]], "[[1e4, 0]]", atol=1e-300)
+    yield "stability", lambda: _close(_returns(fn, ROWS, quiet=True), special.log_softmax(ROWS, axis=-1), "rows 2000 apart")
+    yield "purity", lambda: _unchanged(fn, Z.copy())
+    yield "purity", lambda: _unchanged(fn, V.copy())
+    yield "purity", lambda: _quiet(fn, Z)
+
+
+# ---------------------------------------------------------------- ps2: cross_entropy, cross_entropy_grad
+LOGITS = RNG.normal(size=(4, 3)) * 2
+LABELS = np.array([0, 2, 1, 2])
+ONEHOT = np.eye(3)[LABELS]
+SOFT = special.softmax(RNG.normal(size=(4, 3)), axis=1)
+
+
+def _ce_ref(logits, t):
+    logp = special.log_softmax(logits, axis=1)
+    if t.ndim == 1:
+        return -np.mean(logp[np.arange(len(t)), t])
+    return -np.mean(np.sum(t * logp, axis=1))
+
+
+def _ce_grad_ref(logits, t):
+    onehot = np.eye(logits.shape[1])[t] if t.ndim == 1 else t
+    return (special.softmax(logits, axis=1) - onehot) / logits.shape[0]
+
+
+BIG = np.array([[1e4, 0.0, -1e4], [-1e4, 1e4, 0.0]])
+
+
+def _cross_entropy(fn):
+    yield "values", lambda: _close(_returns(fn, LOGITS, LABELS), _ce_ref(LOGITS, LABELS), "integer targets")
+    yield "values", lambda: _close(_returns(fn, LOGITS, ONEHOT), _ce_ref(LOGITS, LABELS), "one-hot targets")
+    yield "values", lambda: _close(_returns(fn, LOGITS, SOFT), _ce_ref(LOGITS, SOFT), "soft targets")
+    # closed form: the wrong class of row 1 costs log(1 + e^{1e4}(...)) = 2e4 to 1e-10; row 0's right class costs ~0
+    yield "stability", lambda: _close(_returns(fn, BIG, np.array([0, 0]), quiet=True), (0.0 + 2e4) / 2, "logits of ±1e4")
+    yield "stability", lambda: _close(_returns(fn, BIG, np.eye(3)[[0, 0]], quiet=True), (0.0 + 2e4) / 2, "logits of ±1e4, one-hot")
+    yield "errors", lambda: _raises(fn, LOGITS, np.array([0, 3, 1, 2]))
+    yield "errors", lambda: _raises(fn, LOGITS, np.array([0, -1, 1, 2]))
+    yield "purity", lambda: _unchanged(fn, LOGITS.copy(), LABELS.copy())
+    yield "purity", lambda: _unchanged(fn, LOGITS.copy(), SOFT.copy())
+    yield "purity", lambda: _quiet(fn, LOGITS, LABELS)
+
+
+def _cross_entropy_grad(fn):
+    yield "values", lambda: _close(_returns(fn, LOGITS, LABELS), _ce_grad_ref(LOGITS, LABELS), "integer targets")
+    yield "values", lambda: _close(_returns(fn, LOGITS, ONEHOT), _ce_grad_ref(LOGITS, LABELS), "one-hot targets")
+    yield "values", lambda: _close(_returns(fn, LOGITS, SOFT), _ce_grad_ref(LOGITS, SOFT), "soft targets")
+    yield "values", lambda: _close(_returns(fn, LOGITS[:1], LABELS[:1]), _ce_grad_ref(LOGITS[:1], LABELS[:1]), "N = 1")
+    yield "stability", lambda: _close(_returns(fn, BIG, np.array([0, 0]), quiet=True),
+                                      _ce_grad_ref(BIG, np.array([0, 0])), "logits of ±1e4", atol=1e-300)
+    yield "purity", lambda: _unchanged(fn, LOGITS.copy(), LABELS.copy())
+    yield "purity", lambda: _unchanged(fn, LOGITS.copy(), SOFT.copy())
+    yield "purity", lambda: _quiet(fn, LOGITS, LABELS)
+
+
+# ---------------------------------------------------------------- ps3: Gaussian likelihood
+X = RNG.normal(size=5) * 2 + 1
+MU3 = RNG.normal(size=(3, 1))
+
+
+def _tail(x, mu, sigma):  # mpmath: log N(x; mu, sigma^2) in the far tail
+    return float(-((mpmath.mpf(x) - mu) / sigma) ** 2 / 2 - mpmath.log(sigma) - mpmath.log(2 * mpmath.pi) / 2)
+
+
+def _gaussian_log_pdf(fn):
+    yield "values", lambda: _close(_returns(fn, X, 1.0, 2.0), stats.norm.logpdf(X, 1.0, 2.0), "x, mu=1, sigma=2")
+    yield "values", lambda: _close(_returns(fn, 0.5, 0.0, 1.0), stats.norm.logpdf(0.5), "scalars")
+    yield "shape", lambda: _close(_returns(fn, X, MU3, 1.5), stats.norm.logpdf(X, MU3, 1.5), "broadcast (5,) with (3, 1)")
+    yield "shape", lambda: _close(_returns(fn, X, MU3, SIG5), stats.norm.logpdf(X, MU3, SIG5), "array sigma, broadcast")
+    yield "stability", lambda: _close(_returns(fn, np.array([50.0, -1e3]), 0.0, 1.0, quiet=True),
+                                      [_tail(50, 0, 1), _tail(-1e3, 0, 1)], "x = 50, -1000 (mpmath)")
+    yield "purity", lambda: _unchanged(fn, X.copy(), np.array([1.0]), np.array([2.0]))
+    yield "purity", lambda: _quiet(fn, X, 1.0, 2.0)
+
+
+def _gaussian_log_likelihood(fn):
+    yield "values", lambda: _close(_returns(fn, X, 1.0, 2.0), np.sum(stats.norm.logpdf(X, 1.0, 2.0)), "x, mu=1, sigma=2")
+    yield "values", lambda: _close(_returns(fn, X, MU3, 1.5), np.sum(stats.norm.logpdf(X, MU3, 1.5)), "broadcast")
+    yield "stability", lambda: _close(_returns(fn, np.array([40.0, -60.0]), 0.0, 1.0, quiet=True),
+                                      _tail(40, 0, 1) + _tail(-60, 0, 1), "x = 40, -60 (mpmath)")
+    yield "purity", lambda: _unchanged(fn, X.copy(), 1.0, 2.0)
+    yield "purity", lambda: _quiet(fn, X, 1.0, 2.0)
+
+
+def _gaussian_mle(fn):
+    def values():
+        got = _returns(fn, X)
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            raise Failed(f"returned {got!r}, expected (mu_hat, sigma_hat)")
+        _close(got, [X.mean(), X.std(ddof=0)], "(mu_hat, sigma_hat), ddof=0")
+    yield "values", values
+    yield "purity", lambda: _unchanged(fn, X.copy())
+    yield "purity", lambda: _quiet(fn, X)
+
+
+def _spd(d, cond, seed):
+    q, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(d, d)))
+    return (q * np.geomspace(1.0, 1.0 / cond, d)) @ q.T
+
+
+def _mvn_ref(x, mu, cov):
+    """log N(x; mu, cov) through SciPy's Cholesky factor (``multivariate_normal`` refuses cond 1e10)."""
+    chol = linalg.cholesky(cov, lower=True)
+    dev = linalg.solve_triangular(chol, (np.atleast_2d(x) - mu).T, lower=True)
+    out = -0.5 * (len(mu) * math.log(2 * math.pi) + np.sum(dev**2, axis=0)) - np.sum(np.log(np.diag(chol)))
+    return out[0] if np.ndim(x) == 1 else out
+
+
+COV3 = _spd(3, 10, 1)
+MU_3 = np.array([0.5, -1.0, 2.0])
+X3 = RNG.normal(size=(4, 3))
+COV_BIG = _spd(200, 1e10, 2) * 1e-2  # det ~ 1e-1400: det() underflows; cond 1e10
+MU_BIG = np.zeros(200)
+X_BIG = np.random.default_rng(3).normal(size=200) * 1e-3
+
+
+def _mvn_log_pdf(fn):
+    yield "values", lambda: _close(_returns(fn, X3[0], MU_3, COV3), _mvn_ref(X3[0], MU_3, COV3), "x of shape (D,)")
+    yield "shape", lambda: _close(_returns(fn, X3, MU_3, COV3), _mvn_ref(X3, MU_3, COV3), "x of shape (N, D)")
+    yield "stability", lambda: _close(_returns(fn, X_BIG, MU_BIG, COV_BIG, quiet=True),
+                                      _mvn_ref(X_BIG, MU_BIG, COV_BIG), "D = 200, cond 1e10", rtol=1e-6)
+    yield "errors", lambda: _raises(fn, X3[0], MU_3, np.diag([1.0, -1.0, 1.0]))
+    yield "errors", lambda: _raises(fn, X3[0], MU_3, np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+    yield "purity", lambda: _unchanged(fn, X3.copy(), MU_3.copy(), COV3.copy())
+    yield "purity", lambda: _quiet(fn, X3, MU_3, COV3)
+
+
+# ---------------------------------------------------------------- ps4: Bernoulli
+ZB = RNG.normal(size=6) * 3
+PB = special.expit(RNG.normal(size=6))
+YB = (RNG.random(6) < 0.5).astype(float)
+YSOFT = RNG.random(6)
+
+
+def _bce_ref(p, y):
+    return float(np.mean(-(special.xlogy(y, p) + special.xlog1py(1 - y, -p))))
+
+
+def _sigmoid(fn):
+    yield "values", lambda: _close(_returns(fn, ZB), special.expit(ZB), "z")
+    yield "values", lambda: _close(_returns(fn, 0.0), 0.5, "z = 0")
+    # closed form: expit(-1000) = e^-1000 underflows to 0; expit(1000) = 1; expit(-700) = 9.86e-305 (mpmath)
+    yield "stability", lambda: _close(_returns(fn, np.array([-1000.0, 1000.0, -700.0]), quiet=True),
+                                      [0.0, 1.0, float(1 / (1 + mpmath.e**700))], "z = -1000, 1000, -700 (mpmath)", atol=1e-320)
+    yield "purity", lambda: _unchanged(fn, ZB.copy())
+    yield "purity", lambda: _quiet(fn, ZB)
+
+
+def _bernoulli_log_pmf(fn):
+    yield "values", lambda: _close(_returns(fn, YB, PB), stats.bernoulli.logpmf(YB, PB), "x in {0, 1}")
+    yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0]), np.array([1.0, 0.0]), quiet=True), [0.0, 0.0],
+                                  "p = x = 1 and p = x = 0", atol=1e-15)  # 0 to the tolerance of rounding
+    # the contract's "stable" covers a probability of exactly 0 or 1 where the result is -inf: no warning there either
+    yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0]), np.array([0.0, 1.0]), quiet=True), [-np.inf, -np.inf],
+                                  "p = 1 - x")
+    yield "purity", lambda: _unchanged(fn, YB.copy(), PB.copy())
+    yield "purity", lambda: _quiet(fn, YB, PB)
+
+
+def _binary_cross_entropy(fn):
+    yield "values", lambda: _close(_returns(fn, PB, YB), _bce_ref(PB, YB), "hard labels")
+    yield "values", lambda: _close(_returns(fn, PB, YSOFT), _bce_ref(PB, YSOFT), "soft labels")
+    # no clipping: p = 1e-12 for y = 1 costs -log(1e-12) = 27.63, p = 1e-50 costs 115.13 (closed form)
+    yield "values", lambda: _close(_returns(fn, np.array([1e-12]), np.array([1.0])), -math.log(1e-12), "p = 1e-12, y = 1")
+    yield "values", lambda: _close(_returns(fn, np.array([1e-50]), np.array([1.0])), -math.log(1e-50), "p = 1e-50, y = 1")
+    yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0, 0.5]), np.array([1.0, 0.0, 1.0]), quiet=True),
+                                  math.log(2) / 3, "p in {0, 1} agreeing with y")
+    yield "purity", lambda: _unchanged(fn, PB.copy(), YB.copy())
+    yield "purity", lambda: _quiet(fn, PB, YB)
+
+
+def _bce_logits(fn):
+    yield "values", lambda: _close(_returns(fn, ZB, YB), _bce_ref(special.expit(ZB), YB), "hard labels")
+    yield "values", lambda: _close(_returns(fn, ZB, YSOFT), _bce_ref(special.expit(ZB), YSOFT), "soft labels")
+    # closed form: softplus(1000) = 1000; softplus(-1e4) = e^-1e4 = 0 in float64
+    yield "stability", lambda: _close(_returns(fn, np.array([-1000.0]), np.array([1.0]), quiet=True), 1000.0, "z = -1000, y = 1")
+    yield "stability", lambda: _close(_returns(fn, np.array([1e4, -1e4]), np.array([0.0, 0.0]), quiet=True), 5e3, "z = ±1e4, y = 0")
+    # mpmath: log1p(e^-40) = 4.2e-18, to the absolute accuracy a loss is used at
+    yield "stability", lambda: _close(_returns(fn, np.array([40.0]), np.array([1.0]), quiet=True),
+                                      float(mpmath.log1p(mpmath.e**-40)), "z = 40, y = 1 (mpmath)", atol=1e-15)
+    yield "purity", lambda: _unchanged(fn, ZB.copy(), YB.copy())
+    yield "purity", lambda: _quiet(fn, ZB, YB)
+
+
+# ---------------------------------------------------------------- ps5: Gaussian KL
+def _kl1(m1, s1, m2, s2):
+    return np.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5
+
+
+SIG5, SIG31 = np.exp(RNG.normal(size=5) / 2), np.exp(RNG.normal(size=(3, 1)) / 2)
+
+
+def _gaussian_kl(fn):
+    yield "values", lambda: _close(_returns(fn, 0.3, 1.5, -0.2, 0.7), _kl1(0.3, 1.5, -0.2, 0.7), "scalars")
+    yield "values", lambda: _close(_returns(fn, 1.0, 2.0, 1.0, 2.0), 0.0, "P = Q", atol=1e-12)
+    yield "shape", lambda: _close(_returns(fn, X, 1.3, MU3, 0.8), _kl1(X, 1.3, MU3, 0.8), "broadcast (5,) with (3, 1)")
+    yield "shape", lambda: _close(_returns(fn, X, SIG5, MU3, SIG31), _kl1(X, SIG5, MU3, SIG31), "array sigmas, broadcast")
+    yield "purity", lambda: _unchanged(fn, X.copy(), np.array([1.3]), MU3.copy(), np.array([0.8]))
+    yield "purity", lambda: _quiet(fn, X, 1.3, MU3, 0.8)
+
+
+def _mvn_kl_ref(m1, c1, m2, c2):
+    d = len(m1)
+    diff = m2 - m1
+    return 0.5 * (np.trace(np.linalg.solve(c2, c1)) + diff @ np.linalg.solve(c2, diff) - d
+                  + np.linalg.slogdet(c2)[1] - np.linalg.slogdet(c1)[1])
+
+
+C1, C2 = _spd(3, 5, 4), _spd(3, 20, 5)
+M1, M2 = np.array([0.1, 0.2, -0.3]), np.array([-0.5, 0.0, 0.4])
+CB1, CB2 = _spd(300, 100, 6) * 1e-2, _spd(300, 100, 7) * 2e-2  # det ~ 1e-900: det() underflows to 0
+
+
+def _mvn_kl(fn):
+    yield "values", lambda: _close(_returns(fn, M1, C1, M2, C2), _mvn_kl_ref(M1, C1, M2, C2), "D = 3")
+    yield "values", lambda: _close(_returns(fn, M1, C1, M1, C1), 0.0, "P = Q", atol=1e-12)
+    yield "stability", lambda: _close(_returns(fn, np.zeros(300), CB1, np.full(300, 0.01), CB2, quiet=True),
+                                      _mvn_kl_ref(np.zeros(300), CB1, np.full(300, 0.01), CB2), "D = 300", rtol=1e-7)
+    yield "purity", lambda: _unchanged(fn, M1.copy(), C1.copy(), M2.copy(), C2.copy())
+    yield "purity", lambda: _quiet(fn, M1, C1, M2, C2)
+
+
+MUV = RNG.normal(size=(4, 3))
+LOGVAR = RNG.normal(size=(4, 3))
+
+
+def _vae_ref(mu, lv):
+    return -0.5 * np.sum(1 + lv - mu**2 - np.exp(lv), axis=-1)
+
+
+def _vae_kl(fn):
+    yield "values", lambda: _close(_returns(fn, MUV, LOGVAR), _vae_ref(MUV, LOGVAR), "(4, 3)")
+    yield "values", lambda: _close(_returns(fn, MUV[0], LOGVAR[0]), _vae_ref(MUV[0], LOGVAR[0]), "(3,)")
+    yield "shape", lambda: _close(_returns(fn, MUV.reshape(2, 2, 3), LOGVAR.reshape(2, 2, 3)),
+                                  _vae_ref(MUV.reshape(2, 2, 3), LOGVAR.reshape(2, 2, 3)), "(2, 2, 3)")
+    yield "purity", lambda: _unchanged(fn, MUV.copy(), LOGVAR.copy())
+    yield "purity", lambda: _quiet(fn, MUV, LOGVAR)
+
+
+# ---------------------------------------------------------------- ps6: information
+P = special.softmax(RNG.normal(size=(3, 4)), axis=-1)
+Q = special.softmax(RNG.normal(size=(3, 4)), axis=-1)
+TINY = np.array([1e-9, 1 - 1e-9])
+OFF = np.array([0.3, 0.7 - 5e-9])
+
+
+def _near(n=1000, seed=8):  # nearly equal p and q: sum p log(p/q) rounds to about -1e-16 in float64
+    p = np.random.default_rng(seed).random(n)
+    p /= p.sum()
+    q = p * (1 + 1e-9 * np.random.default_rng(seed + 1).standard_normal(n))
+    return p, q / q.sum()
+
+
+def _entropy(fn):
+    yield "values", lambda: _close(_returns(fn, P[0]), stats.entropy(P[0]), "1-D")
+    yield "values", lambda: _close(_returns(fn, P), stats.entropy(P, axis=-1), "(3, 4)")
+    yield "axis", lambda: _close(_returns(fn, P.T, axis=0), stats.entropy(P.T, axis=0), "axis=0")
+    yield "edges", lambda: _close(_returns(fn, np.array([0.0, 1.0, 0.0]), quiet=True), 0.0, "one-hot")
+    yield "edges", lambda: _close(_returns(fn, np.array([1e-9, 1 - 1e-9])), stats.entropy([1e-9, 1 - 1e-9]), "p = 1e-9 counts")
+    yield "errors", lambda: _raises(fn, np.array([0.5, 0.7, -0.2]))
+    yield "errors", lambda: _raises(fn, np.array([0.5, 0.6]))
+    yield "errors", lambda: _close(_returns(fn, OFF), -np.sum(special.xlogy(OFF, OFF)), "a sum 5e-9 from 1 is valid")
+    yield "errors", lambda: _raises(fn, np.array([0.5, 0.5 + 1e-6]))  # the contract's tolerance is 1e-8
+    yield "purity", lambda: _unchanged(fn, P.copy())
+    yield "purity", lambda: _quiet(fn, P)
+
+
+def _kl_divergence(fn):
+    yield "values", lambda: _close(_returns(fn, P[0], Q[0]), stats.entropy(P[0], Q[0]), "1-D")
+    yield "values", lambda: _close(_returns(fn, P, Q), stats.entropy(P, Q, axis=-1), "(3, 4)")
+    yield "axis", lambda: _close(_returns(fn, P.T, Q.T, axis=0), stats.entropy(P.T, Q.T, axis=0), "axis=0")
+
+    def never_negative():
+        got = np.asarray(_returns(fn, *_near()), dtype=float)
+        if not (got >= 0).all():
+            raise Failed(f"nearly equal p and q: got {got} < 0")
+    yield "values", never_negative
+    yield "edges", lambda: _close(_returns(fn, np.array([0.0, 0.5, 0.5]), np.array([0.5, 0.5, 0.0]), quiet=True), np.inf,
+                                  "p > 0 where q = 0")
+    yield "edges", lambda: _close(_returns(fn, np.array([0.0, 1.0]), np.array([0.5, 0.5]), quiet=True), math.log(2),
+                                  "p = 0 terms")
+    yield "edges", lambda: _close(_returns(fn, TINY, np.array([0.5, 0.5])), stats.entropy(TINY, [0.5, 0.5]), "p = 1e-9 counts")
+    yield "errors", lambda: _raises(fn, np.array([0.5, 0.7, -0.2]), np.array([0.3, 0.3, 0.4]))
+    yield "errors", lambda: _raises(fn, np.array([0.3, 0.3, 0.4]), np.array([0.5, 0.6, 0.1]))
+    yield "purity", lambda: _unchanged(fn, P.copy(), Q.copy())
+    yield "purity", lambda: _quiet(fn, P, Q)
+
+
+def _js_ref(p, q, axis=-1):
+    return stats.entropy(p, (p + q) / 2, axis=axis) / 2 + stats.entropy(q, (p + q) / 2, axis=axis) / 2
+
+
+def _js_divergence(fn):
+    yield "values", lambda: _close(_returns(fn, P[0], Q[0]), _js_ref(P[0], Q[0]), "1-D")
+    yield "values", lambda: _close(_returns(fn, P, Q), _js_ref(P, Q), "(3, 4)")
+    yield "axis", lambda: _close(_returns(fn, P.T, Q.T, axis=0), _js_ref(P.T, Q.T, axis=0), "axis=0")
+    yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0]), np.array([0.0, 1.0]), quiet=True), math.log(2),
+                                  "disjoint supports")
+    yield "edges", lambda: _close(_returns(fn, TINY, np.array([0.5, 0.5])), _js_ref(TINY, np.array([0.5, 0.5])),
+                                  "p = 1e-9 counts")
+    yield "errors", lambda: _raises(fn, np.array([0.5, 0.7, -0.2]), np.array([0.3, 0.3, 0.4]))
+    yield "errors", lambda: _raises(fn, np.array([0.3, 0.3, 0.4]), np.array([0.5, 0.6, 0.1]))
+    yield "purity", lambda: _unchanged(fn, P.copy(), Q.copy())
+    yield "purity", lambda: _quiet(fn, P, Q)
+
+
+LPRIOR = np.log(np.array([0.2, 0.5, 0.3]))
+LLIK = RNG.normal(size=(5, 3)) - 2
+LPRIOR4 = np.log(np.array([0.1, 0.2, 0.3, 0.4]))
+LLIK4 = np.random.default_rng(10).normal(size=(6, 4)) - 2  # K is the caller's: a function written for three hypotheses fails
+
+
+def _bayes_ref(lp, ll):
+    return special.softmax(lp + np.sum(np.atleast_2d(ll), axis=0))
+
+
+def _bayes_posterior(fn):
+    yield "values", lambda: _close(_returns(fn, LPRIOR, LLIK), _bayes_ref(LPRIOR, LLIK), "(K,), (N, K)")
+    yield "values", lambda: _close(_returns(fn, LPRIOR, LLIK[0]), _bayes_ref(LPRIOR, LLIK[0]), "one observation (K,)")
+    yield "values", lambda: _close(_returns(fn, LPRIOR + 7.0, LLIK), _bayes_ref(LPRIOR, LLIK), "unnormalised prior")
+    yield "values", lambda: _close(_returns(fn, LPRIOR4, LLIK4), _bayes_ref(LPRIOR4, LLIK4), "K = 4 hypotheses")
+    yield "values", lambda: _close(_returns(fn, np.array([-np.inf, 0.0, 0.0]), LLIK),
+                                   _bayes_ref(np.array([-np.inf, 0.0, 0.0]), LLIK), "a -inf prior")
+    big = -1e5 + np.random.default_rng(9).random((2000, 3)) * 1e-2
+    # the posterior of a sum of 2000 log-likelihoods near -1e5: N * max|ll| = 2e8 > 1e8, so 1e-5 relative
+    yield "stability", lambda: _close(_returns(fn, LPRIOR, big, quiet=True), _bayes_ref(LPRIOR, big), "N = 2000, ll ~ -1e5",
+                                      rtol=1e-5)
+    yield "stability", lambda: _close(_returns(fn, np.array([-1000.0, -1001.0, -1000.5]), LLIK, quiet=True),
+                                      _bayes_ref(np.array([-1000.0, -1001.0, -1000.5]), LLIK), "log prior ~ -1000")
+    yield "errors", lambda: _raises(fn, LPRIOR, LLIK[:, :2])
+    yield "errors", lambda: _raises(fn, LPRIOR, LLIK[:, :1])
+    yield "purity", lambda: _unchanged(fn, LPRIOR.copy(), LLIK.copy())
+    yield "purity", lambda: _quiet(fn, LPRIOR, LLIK)
+
+
+XR = RNG.normal(size=(20, 3))
+YR = XR @ np.array([1.0, -2.0, 0.5]) + 0.1 * RNG.normal(size=20)
+
+
+def _map_ref(x, y, noise, prior):
+    lam = noise**2 / prior**2
+    return np.linalg.solve(x.T @ x + lam * np.eye(x.shape[1]), x.T @ y)
+
+
+def _map_linear_regression(fn):
+    yield "values", lambda: _close(_returns(fn, XR, YR, 0.5, 1.0), _map_ref(XR, YR, 0.5, 1.0), "noise 0.5, prior 1")
+    yield "values", lambda: _close(_returns(fn, XR, YR, 2.0, 0.1), _map_ref(XR, YR, 2.0, 0.1), "strong prior")
+    yield "edges", lambda: _close(_returns(fn, XR, YR, 0.5, np.inf), np.linalg.lstsq(XR, YR, rcond=None)[0], "prior_std = inf")
+    yield "errors", lambda: _raises(fn, XR, YR, 0.0, 1.0)
+    yield "errors", lambda: _raises(fn, XR, YR, 0.5, -1.0)
+    yield "errors", lambda: _raises(fn, XR, YR[:-1], 0.5, 1.0)
+    yield "purity", lambda: _unchanged(fn, XR.copy(), YR.copy(), 0.5, 1.0)
+    yield "purity", lambda: _quiet(fn, XR, YR, 0.5, 1.0)
+
+
+PROBES = {
+    "logsumexp": _lse, "softmax": _softmax, "log_softmax": _log_softmax,
+    "cross_entropy": _cross_entropy, "cross_entropy_grad": _cross_entropy_grad,
+    "gaussian_log_pdf": _gaussian_log_pdf, "gaussian_log_likelihood": _gaussian_log_likelihood,
+    "gaussian_mle": _gaussian_mle, "mvn_log_pdf": _mvn_log_pdf,
+    "sigmoid": _sigmoid, "bernoulli_log_pmf": _bernoulli_log_pmf, "binary_cross_entropy": _binary_cross_entropy,
+    "binary_cross_entropy_with_logits": _bce_logits,
+    "gaussian_kl": _gaussian_kl, "mvn_kl": _mvn_kl, "vae_kl": _vae_kl,
+    "entropy": _entropy, "kl_divergence": _kl_divergence, "js_divergence": _js_divergence,
+    "bayes_posterior": _bayes_posterior, "map_linear_regression": _map_linear_regression,
+}
+
+def _distribution(p, axis, name):
+    p = np.asarray(p, dtype=float)
+    if (p < 0).any() or not np.allclose(p.sum(axis=axis), 1.0, rtol=0.0, atol=1e-8):
+        raise ValueError(f"{name} must be non-negative and sum to 1 along axis")
+    return p
+
+
+#: the other functions a specimen may call, from SciPy (never the product's references)
+REFERENCES = {
+    "logsumexp": lambda z, axis=-1: special.logsumexp(np.asarray(z, dtype=float), axis=axis),
+    "softmax": lambda z, axis=-1, temperature=1.0: special.softmax(np.asarray(z, dtype=float) / temperature, axis=axis),
+    "log_softmax": lambda z, axis=-1: special.log_softmax(np.asarray(z, dtype=float), axis=axis),
+    "sigmoid": lambda z: special.expit(np.asarray(z, dtype=float)),
+    "gaussian_log_pdf": lambda x, mu, sigma: stats.norm.logpdf(x, mu, sigma),
+    "gaussian_kl": lambda m1, s1, m2, s2: _kl1(np.asarray(m1, float), np.asarray(s1, float), np.asarray(m2, float),
+                                               np.asarray(s2, float)),
+    "entropy": lambda p, axis=-1: stats.entropy(_distribution(p, axis, "p"), axis=axis),
+    "kl_divergence": lambda p, q, axis=-1: stats.entropy(_distribution(p, axis, "p"), _distribution(q, axis, "q"), axis=axis),
+    "bernoulli_log_pmf": lambda x, p: special.xlogy(x, p) + special.xlog1py(1 - np.asarray(x, float), -np.asarray(p, float)),
+}
+
+
+#: problem set -> the library functions the contract forbids there (docs/contract.md, "What may be used")
+FORBIDDEN = {
+    "ps1_softmax": ("logsumexp", "softmax", "log_softmax"),
+    "ps2_cross_entropy": ("logsumexp", "softmax", "log_softmax", "log_loss"),
+    "ps3_gaussian": ("norm", "multivariate_normal"),
+    "ps4_bernoulli": ("expit", "log_expit", "bernoulli", "log_loss"),
+    "ps5_gaussian_kl": ("norm", "multivariate_normal"),
+    "ps6_information": ("entropy", "entr", "rel_entr", "kl_div", "jensenshannon"),
+}
+_LIBRARIES = re.compile(r"\b(scipy|sklearn|torch|jax|tensorflow|tf)\b")
+
+
+def forbidden(source: str, problem_set: str) -> list:
+    """The forbidden library functions ``source`` names: imported from SciPy or scikit-learn, or reached as an
+    attribute of a library module (a plain-text reading; torch, JAX and TensorFlow are forbidden whole)."""
+    found = []
+    for code in _code_lines(source):
+        if re.search(r"^\s*(import|from)\s+(torch|jax|tensorflow)\b", code):
+            found.append(code.strip())
+        if not _LIBRARIES.search(code):
+            continue
+        for name in FORBIDDEN[problem_set]:
+            if re.search(rf"(\.|import\s+|,\s*){name}\b", code):
+                found.append(name)
+    return found
+
+
+def _code_lines(source: str) -> list:
+    """``source``'s lines with its comments and string literals (docstrings) blanked: a docstring that *mentions*
+    ``scipy.special.logsumexp`` uses nothing."""
+    lines = source.splitlines()
+    blank = {}  # line number -> [(start column, end column)] to blank
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):  # unreadable source: read it as it stands
+        return [line.split("#", 1)[0] for line in lines]
+    for tok in tokens:
+        if tok.type in (tokenize.STRING, tokenize.COMMENT):
+            (r0, c0), (r1, c1) = tok.start, tok.end
+            for row in range(r0, r1 + 1):
+                blank.setdefault(row, []).append((c0 if row == r0 else 0, c1 if row == r1 else len(lines[row - 1])))
+    out = []
+    for n, line in enumerate(lines, start=1):
+        chars = list(line)
+        for c0, c1 in blank.get(n, ()):
+            chars[c0:c1] = " " * (c1 - c0)
+        out.append("".join(chars))
+    return out
+
+
+def load(source: str, function: str):
+    """``function`` as defined by ``source``, exec'd beside SciPy versions of the other contract functions."""
+    namespace = {"np": np, "__name__": "__corpus__", **REFERENCES}
+    exec(compile(source, f"<corpus {function}>", "exec"), namespace)
+    return namespace[function]
+
+
+def judge(function: str, fn) -> dict:
+    """``{property: first failure}`` of ``fn`` as the contract's ``function``; empty when every probe holds."""
+    failed = {}
+    for prop, probe in PROBES[function](fn):
+        if prop in failed:
+            continue
+        try:
+            probe()
+        except Failed as exc:
+            failed[prop] = str(exc)
+    return failed
