@@ -23,50 +23,23 @@ SPECIMENS = load.specimens()
 
 #: specimen id -> what the grader does wrong on it today (issue 50). Asserted exactly.
 KNOWN_MISGRADED = {
-    # correct functions docked
-    "gaussian_log_pdf-pytorch-pytorch": "gaussian_log_pdf-purity: PyTorch's Normal keeps loc and scale on self (`self.loc, "
-    "self.scale = broadcast_arrays(...)`), 'may modify its argument mu in place: stores it in an attribute (.loc)', nothing is "
-    "written; hint tells it to work on a copy",
-    "sigmoid-jotterbach-dstk": "sigmoid-purity: 'may modify its argument z in place: passes it to _sigmoid_ufunc, a callable the "
-    "grader cannot identify' (an np.frompyfunc ufunc of the notebook; nothing is written); hint tells it to work on a copy",
-    "gaussian_kl-nicolgo-papers-repo": "gaussian_kl-properties: OpenAI's normal_kl gives -1.1e-16 for equal arguments, judged "
-    "bit for bit ('never negative'), stricter than the contract; hint gives the closed-form KL (the answer)",
-    # broken functions told about something else
-    "cross_entropy_grad-leejw51-bumblebeenet": "cross_entropy_grad-purity lost for `self.t = t` in SoftmaxWithLoss.forward "
-    "('stores it in an attribute'), nothing is modified; cross_entropy_grad-stability hint says to shift by the max, which its "
-    "softmax does (the warning is the forward pass's log(0))",
-    "logsumexp-itaysason-mix-mmm": "logsumexp-stability lost for the divide-by-zero warning at a slice of only -inf (the "
-    "contract's stable edge, so rightly), but the hint 'never form exp(z) of the original logits' names a mistake it does not "
-    "make (it shifts by each slice's max)",
-    "logsumexp-jax-ml-jax": "as logsumexp-itaysason-mix-mmm: JAX's logsumexp in NumPy warns at log(0) for a slice of only -inf and "
-    "is told 'never form exp(z) of the original logits', which it does not",
-    "logsumexp-ananth17-ift6390": "loses basic/axis/stability with no hint and purity with 'convert with np.asarray': nothing "
-    "names the mistake (a flat loop with no axis; nan for a slice of only -inf)",
-    "sigmoid-yoshnary-pfn-intern-task-2019": "sigmoid-purity hint 'Implement the function first … not a placeholder' for a "
-    "scalar-only sigmoid that raises on arrays (it is an attempt, not a stub)",
-    "softmax-htang7415-code-lab": "softmax-purity hint 'Implement the function first … not a placeholder' for a list-based "
-    "softmax that raises TypeError on 2-D input (an attempt without an axis, not a stub)",
-    "log_softmax-vossr-solutions-deep-ml": "loses basic/axis/stability with no hint and purity with 'Convert every array argument "
-    "once … nested list and array handled alike': nothing names the mistake (results rounded to 4 decimals; a flat loop with "
-    "no axis, which 2-D lists and arrays both fail)",
-    "cross_entropy_grad-parag-ingalkar-python_nn_mnist_from_scratch": "cross_entropy_grad-purity lost for `self.labels = labels` "
-    "in SoftmaxCrossEntropy.forward ('stores it in an attribute'), nothing is modified, with the hint 'Work on a copy'; no hint "
-    "names the mistakes (no 1/N in backward; one-hot labels only)",
-    "gaussian_log_likelihood-junshern-spinningup": "gaussian_log_likelihood-purity hint 'Implement the function first … not a "
-    "placeholder' ('returned the same number for every input') for an attempt that sums over axis 1 and raises on 1-D x",
-    "cross_entropy_grad-skandvj-hw1p1": "cross_entropy_grad-purity lost for `self.A = A` in CrossEntropyLoss.forward ('stores it "
-    "in an attribute'), nothing is modified, with the hint 'Work on a copy'; no hint names the mistake (one-hot targets only)",
-    "gaussian_log_pdf-wgshen-oed": "the grader crashes on it: every cell of the notebook (gaussian_log_likelihood, gaussian_mle, "
-    "mvn_log_pdf included, which hold the reference solutions) scores 0 with 'The notebook could not be graded: the grader "
-    "failed while grading this notebook (ValueError)'; checks/compare.py _compare_values calls np.broadcast_to(atol, "
-    "ref.shape) with an array atol and a 0-d ref ('cannot broadcast a non-scalar to a scalar array') when a relation probe "
-    "gets a scalar (the function sums over the last axis)",
-    "gaussian_log_likelihood-jack12xl-spinningup": "gaussian_log_likelihood-purity hint 'Implement the function first … not a "
-    "placeholder' ('returned the same number for every input') for an attempt that sums over axis 1 (and adds EPS to sigma), "
-    "raising on 1-D x",
-    "js_divergence-htang7415-code-lab": "loses basic/properties/errors with no hint and purity with 'Convert every array argument "
-    "once … nested list and array handled alike': nothing names the mistake (a flat loop over one distribution, no axis, no "
-    "validation; 2-D lists and arrays both fail)",
+    # broken functions told about something else, or about nothing
+    "logsumexp-ananth17-ift6390": "a flat loop with no axis (nan for a slice of only -inf): basic/axis/stability lose their "
+    "points with messages only, and the purity cell's hint says every call raised, so purity could not be judged; no hint "
+    "names the missing axis",
+    "log_softmax-vossr-solutions-deep-ml": "results rounded to 4 decimals, a flat loop with no axis: the purity cell's hint says "
+    "every call raised; no hint names the rounding or the missing axis",
+    "softmax-htang7415-code-lab": "a list-based softmax without an axis: every cell is told that a nested list is not handled "
+    "like an array, which is not its mistake (2-D lists and arrays both fail the same way)",
+    "gaussian_log_likelihood-junshern-spinningup": "sums over axis 1 and raises on 1-D x: the purity cell's hint says the "
+    "function returns the same number whatever its input, as a placeholder does; no hint names the axis",
+    "gaussian_log_likelihood-jack12xl-spinningup": "as gaussian_log_likelihood-junshern-spinningup (it also adds EPS to sigma)",
+    "gaussian_log_pdf-wgshen-oed": "sums the log-densities over the last axis (one number per row): gaussian_log_pdf-basic is "
+    "told that the log of the density underflows, which it does not compute",
+    "bayes_posterior-senecobis-pai_tasks": "the purity cell's hint says every call raised, so purity could not be judged; no "
+    "hint names its mistake",
+    "binary_cross_entropy-sayush2807-neural_networks_from_scratch": "the purity cell is told a log of 0 is computed (the "
+    "RuntimeWarning), which is right, but no hint names its recorded mistake",
 }
 
 
