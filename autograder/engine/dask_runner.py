@@ -153,8 +153,9 @@ class _WorkerGrader:
         self.lock = threading.Lock()
         self.folder = Path(tempfile.mkdtemp(prefix="probdl-dask-"))
         os.chmod(self.folder, 0o700)
+        self.slot_count = batch.SLOTS_PER_WORKER * max(1, threads)
         self.slots: queue.Queue = queue.Queue()
-        for slot in range(batch.SLOTS_PER_WORKER * max(1, threads)):
+        for slot in range(self.slot_count):
             self.slots.put(slot)
         self.keeper: batch.ZygoteKeeper | None = None
         self.forbidden: tuple = ()
@@ -180,8 +181,7 @@ class _WorkerGrader:
                 self.keeper = None
             if self.keeper is None:
                 hidden = default_hidden(self.folder)
-                self.keeper = batch.ZygoteKeeper(hidden, self.slots.qsize() or batch.SLOTS_PER_WORKER,
-                                                 prepare=ALL_FORBIDDEN).launch().ready(forbidden)
+                self.keeper = batch.ZygoteKeeper(hidden, self.slot_count, prepare=ALL_FORBIDDEN).launch().ready(forbidden)
                 self.forbidden = forbidden
             return self.keeper
 
