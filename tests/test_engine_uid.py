@@ -27,7 +27,7 @@ from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.zygote_parent import default_hidden
 from autograder.model import course
-from autograder.sandbox import confine, landlock
+from autograder.sandbox import claims, confine, landlock
 from autograder.sandbox.confine import Limits
 from testkit import container_like
 from testkit.attacks import ATTACKS, classmate_copy, fork_storm
@@ -144,7 +144,7 @@ def test_where_namespaces_are_refused_root_grades_in_the_uid_mode(env):
     assert "Operation not permitted" in sb["no_namespaces"], sb["no_namespaces"]
     assert sb["landlock"] == landlock.abi()[0] and sb["files"] == "landlock"
     assert sb["seccomp"] is True and sb["network"] == "seccomp"
-    assert sb["uid_drop"] is True and len(set(sb["uids"])) == 2 and min(sb["uids"]) >= confine.UID_BASE
+    assert sb["uid_drop"] is True and len(set(sb["uids"])) == 2 and min(sb["uids"]) >= claims.UID_BASE
     assert sb["warnings"] == [], sb["warnings"]  # a calm mode: nothing it promises is missing here
     from autograder.model.summary import sandbox_line
 

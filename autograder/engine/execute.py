@@ -76,6 +76,8 @@ class CellRun:
 
 
 def _ended(status: dict) -> str:
+    if status.get("stopped"):  # the grader stopped it (the disk watch): why, not the signal
+        return f"stopped: {status['stopped']}"
     if status.get("ended") == "signal":
         name = status.get("signal_name", "")
         why = {
@@ -141,7 +143,9 @@ class Session:
             return {}
         self._collect(child)
         child.close()
-        return self.zygote.kill(self.slot, wait=wait).get("status", {})
+        status = dict(self.zygote.kill(self.slot, wait=wait).get("status", {}))
+        why = self.zygote.why_stopped(self.slot)
+        return {**status, "stopped": why} if why else status
 
     def _check_zygote(self, exc: ChildError) -> None:
         """Raise :class:`ZygoteLost` when the child ended because its zygote did (a restart killed it): then

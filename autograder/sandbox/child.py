@@ -163,6 +163,13 @@ def _describe(exc) -> str:
     return text[:ERROR_TEXT]
 
 
+def _errno_of(exc) -> dict:
+    """``{"errno": n}`` for an ``OSError`` that carries one (the grader tells a full disk from a broken sandbox
+    by it), else ``{}``."""
+    number = getattr(exc, "errno", None) if isinstance(exc, OSError) else None
+    return {"errno": number} if isinstance(number, int) else {}
+
+
 def _too_large(value) -> bool:
     if isinstance(value, np.ndarray):
         return value.size > wire.MAX_ELEMENTS
@@ -255,7 +262,7 @@ def _confine(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, inherited,
     except BaseException as exc:  # noqa: BLE001 — cannot confine: never run student code
         try:
             if sock is not None:
-                wire.send(sock, {"op": "error", "error": _describe(exc)})
+                wire.send(sock, {"op": "error", "error": _describe(exc), **_errno_of(exc)})
         finally:
             os._exit(70)
 

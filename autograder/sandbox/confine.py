@@ -110,9 +110,6 @@ SYSTEM_PATHS = ("/usr", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.
                 "/etc/alternatives", "/etc/fonts", "/etc/mime.types")
 DEVICES = ("null", "zero", "full", "random", "urandom")
 
-#: Sandbox uids/gids are reserved from here up, one per worker slot (see :func:`claim_uids`).
-UID_BASE = int(os.environ.get("AUTOGRADER_SANDBOX_UID_BASE", "61000"))
-
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 
 
@@ -123,7 +120,10 @@ class Limits:
     ``timeout_s`` bounds each cell and each call (wall clock, enforced by the
     parent); ``budget_s`` bounds a whole submission; ``cpu_s`` is the child's
     RLIMIT_CPU; ``output_cap`` how much a submission may print (stdout and
-    stderr, counted, never kept) before its output is reported truncated.
+    stderr, counted, never kept) before its output is reported truncated;
+    ``workdir_mb`` what it may keep on disk (its tmpfs in ``root`` and
+    ``userns`` modes, its slot's folder in ``uid`` mode:
+    :mod:`autograder.sandbox.disk_watch`), ``fsize_mb`` the largest file.
     """
 
     timeout_s: float = 10.0
@@ -139,6 +139,16 @@ class Limits:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def workdir_bytes(self) -> int:
+        """The bytes a submission may keep in its working folder, ``/tmp`` and ``/dev/shm`` together."""
+        return max(1, int(self.workdir_mb)) * 1024 * 1024
+
+    @property
+    def workdir_files(self) -> int:
+        """The files and folders it may keep there (128 per MB, at least 256: the tmpfs's ``nr_inodes``)."""
+        return max(256, max(1, int(self.workdir_mb)) * 128)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Limits":
@@ -522,44 +532,6 @@ def _pivot_into(root: str) -> None:
 # per child
 
 
-def claim_uids(count: int, start: int = UID_BASE, span: int = 4000) -> list:
-    """Reserve ``count`` unused uids for this zygote's slots: ``[(uid, lock)]``.
-
-    Each uid is held by binding an abstract UNIX socket named after it (in the
-    host's network namespace, before the zygote leaves it), so two batches on
-    one machine never share a uid — killing one's slot cannot touch the
-    other's children — and a reservation ends with the process that held it.
-    Uids known to the system (``/etc/passwd``, ``/etc/group``) are skipped.
-    """
-    import grp
-    import pwd
-
-    claimed = []
-    for uid in range(start, start + span):
-        if len(claimed) == count:
-            break
-        try:
-            pwd.getpwuid(uid)
-            continue
-        except KeyError:
-            pass
-        try:
-            grp.getgrgid(uid)
-            continue
-        except KeyError:
-            pass
-        lock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            lock.bind(f"\0probdl-autograder-uid-{uid}".encode())
-        except OSError:
-            lock.close()
-            continue
-        claimed.append((uid, lock))
-    if len(claimed) < count:
-        raise OSError(errno.EAGAIN, f"only {len(claimed)} free sandbox uids from {start}")
-    return claimed
-
-
 def _wait_status(pid: int) -> int:
     while True:
         try:
@@ -725,8 +697,8 @@ def isolate_child(limits: "Limits", uid, keep_fd: int) -> str:
 def _mount_child_tmpfs(limits: "Limits", uid) -> None:
     """The child's tmpfs on :data:`SANDBOX` (``work/``, ``tmp/``, ``shm/`` owned by ``uid``), bound on /tmp and
     /dev/shm; its own pseudo-terminals when devpts allows (IPython's ``!``)."""
-    mb = max(1, int(limits.workdir_mb))
-    mount("tmpfs", SANDBOX, "tmpfs", MS_NOSUID | MS_NODEV, f"size={mb}m,nr_inodes={max(256, mb * 128)},mode=0755")
+    mount("tmpfs", SANDBOX, "tmpfs", MS_NOSUID | MS_NODEV,
+          f"size={max(1, int(limits.workdir_mb))}m,nr_inodes={limits.workdir_files},mode=0755")
     for sub in ("work", "tmp", "shm"):
         path = f"{SANDBOX}/{sub}"
         os.mkdir(path, 0o700)
@@ -965,37 +937,6 @@ def seccomp_refused() -> str:
         seccomp.install()
 
     return refused_in_child(attempt)
-
-
-def uid_ceiling() -> int:
-    """The largest uid this process's user namespace maps (``/proc/self/uid_map``; a container under
-    Docker's ``userns-remap`` maps 65,536), at most 2**31 - 1."""
-    top = 65535
-    try:
-        with open(f"{PROC}/self/uid_map") as fh:
-            for line in fh:
-                inside, _, count = (int(x) for x in line.split()[:3])
-                top = max(top, inside + count - 1)
-    except (OSError, ValueError):
-        pass
-    return min(top, 2**31 - 1)
-
-
-def random_uid_base(count: int) -> int:
-    """Where ``uid`` mode's batch reserves its uids: a random start among the mapped uids from
-    :data:`UID_BASE` up.
-
-    A process limit (``RLIMIT_NPROC``) counts the processes of a uid over the
-    whole kernel, including other containers on the same host: two grading
-    containers that both used 61000 would share a slot's process budget. Drawn
-    from about two billion uids (or the few thousand a remapped container has),
-    two batches rarely meet, and :func:`claim_uids` skips uids taken on this
-    network namespace.
-    """
-    import random
-
-    top = uid_ceiling() - 4000 - count
-    return UID_BASE if top <= UID_BASE else random.SystemRandom().randrange(UID_BASE, top)
 
 
 def unreadable_paths(paths) -> list:

@@ -18,8 +18,8 @@ Control protocol (one :mod:`.wire` message each way, on the socket passed as
 ``--fd``):
 
 * ``init {"slots": n, "hide": [paths], "needed": [paths], "forbidden": [names]}`` →
-  ``{"pid", "sandbox"}`` (as root, reserves one uid per slot, see
-  :func:`.sandbox.claim_uids`);
+  ``{"pid", "sandbox"}`` (as root, claims one uid per slot, see
+  :func:`.claims.claim_uids`);
 * ``arm {"forbidden": [names]}`` → ``{"armed": true, "guard": report}``: the names
   are pinned (:func:`autograder.sandbox.pinning.pin`), what makes every forbidden object
   of the batch unusable is planned (:func:`autograder.sandbox.guard.prepare`; each child
@@ -56,7 +56,7 @@ import sys
 import time
 import types
 
-from autograder.sandbox import confine as sandbox, landlock, wire
+from autograder.sandbox import claims, confine as sandbox, landlock, wire
 from autograder.sandbox.cgroup import Cgroups
 
 #: What every child would otherwise import again: loaded once here, before the fork.
@@ -181,7 +181,7 @@ class ZygoteServer:
         self.spares = {}  # slot -> a child forked in advance: {"pid", "sock", "workdir", "namespace", "limits"}
         self.last_limits = {}  # slot -> limits of its last spawn
         self.after = None  # work to do once the current answer is sent
-        self.uid_locks = []
+        self.uid_claims = []  # the slots' uids, held (:mod:`.claims`)
         self.networks = []  # slot -> descriptor of its network namespace (root, userns)
         self.no_namespaces = ""  # why root's namespaces are refused (uid mode)
         self.rulesets = {}  # slot -> its Landlock ruleset (uid mode, built by :meth:`arm`)
@@ -320,7 +320,8 @@ class ZygoteServer:
         namespaces are refused, unless ``root`` was ``forced``; ``weak`` where root cannot switch uids); else a
         user namespace (or the weak mode when that fails). Returns the warnings for the report."""
         warnings = []
-        start = sandbox.UID_BASE
+        ranges = claims.candidate_ranges()
+        start = ranges[0][0] if ranges else claims.UID_BASE
         if self.mode == "root" and not forced:
             os.makedirs("probe", exist_ok=True)
             self.no_namespaces = sandbox.namespaces_refused(os.path.abspath("probe"))
@@ -328,7 +329,7 @@ class ZygoteServer:
             if self.no_namespaces:
                 self.mode = "uid"
         if self.mode == "uid":
-            start = sandbox.random_uid_base(slots)
+            start = claims.random_start(ranges, slots)
             why = sandbox.uid_switch_refused(start)
             if why:
                 self.mode = "weak"
@@ -343,9 +344,8 @@ class ZygoteServer:
                 sandbox.killer_server(b)
             b.close()
             self.killer, self.killer_pid = a, pid
-            # before leaving the host's network namespace (see claim_uids)
-            self.uid_locks = sandbox.claim_uids(slots, start)
-            self.uids = [uid for uid, _ in self.uid_locks]
+            self.uid_claims = claims.claim_uids(slots, start, ranges)
+            self.uids = [claim.uid for claim in self.uid_claims]
             for uid in self.uids:  # leftovers of an earlier batch that was killed
                 self._ask_killer(uid, uid)
         elif self.mode == "userns":
@@ -453,7 +453,7 @@ class ZygoteServer:
                 if self.mode == "uid":  # (before the descriptors are closed: the ruleset's is one of them)
                     layers = sandbox.restrict_uid_child(self.rulesets.get(slot), self.network_filter)
                 inherited = [s for s in (self.ctrl, self.killer, ours) if s is not None]
-                inherited += [s for _, s in self.uid_locks] + [sp["sock"] for sp in self.spares.values()]
+                inherited += [sp["sock"] for sp in self.spares.values()]  # (the claims' descriptors are closed too)
                 child._dispose(fd, inherited)
                 if outer_parent:
                     workdir = sandbox.isolate_child(lim, uid, fd)
@@ -464,7 +464,8 @@ class ZygoteServer:
                             caps=self.mode == "userns", report=report, extend=self.extend_child)
             except BaseException as exc:  # noqa: BLE001 — say why, never run student code
                 try:
-                    wire.send(socket.socket(fileno=fd), {"op": "error", "error": f"{type(exc).__name__}: {exc}"})
+                    wire.send(socket.socket(fileno=fd), {"op": "error", "error": f"{type(exc).__name__}: {exc}",
+                                                         **child._errno_of(exc)})
                 except BaseException:  # noqa: BLE001
                     pass
             finally:
@@ -503,6 +504,14 @@ class ZygoteServer:
         self.last_limits[slot] = limits
         self.slots[slot] = _running(spare)
         return {"pid": spare["pid"]}, [spare["sock"]]
+
+    def _empty_folder(self, slot: int) -> None:
+        """Remove what the slot's children left in its folder (``uid`` and ``weak`` modes) now, not at its next
+        fork: a flood that filled the disk is gone as soon as the slot is killed."""
+        if self.workroot is not None:
+            folder = os.path.join(self.workroot, str(slot))
+            for entry in os.listdir(folder) if os.path.isdir(folder) else ():
+                sandbox.remove_tree(folder, entry)
 
     def _discard_spare(self, slot, spare):
         spare["sock"].close()
@@ -580,8 +589,8 @@ class ZygoteServer:
         info = self.slots.pop(slot, None)
         if info is None:
             return {"status": {"ended": "unknown"}, "clean": True}
-        if prefork:
-            self.after = lambda: self.prefork(slot)  # once the answer (if any) is out
+        if prefork:  # once the answer (if any) is out: the slot's folder emptied (uid, weak), its next child forked
+            self.after = lambda: (self._empty_folder(slot), self.prefork(slot))
         pid = info["pid"]
         if self.killer is not None:
             uid = self.uid_of(slot)
@@ -656,6 +665,8 @@ class ZygoteServer:
                 import traceback
 
                 reply = {"error": f"{type(exc).__name__}: {exc}"}
+                if isinstance(exc, OSError) and isinstance(exc.errno, int):  # (a full disk is not a broken zygote)
+                    reply["errno"] = exc.errno
                 if type(exc).__name__ != "GuardUnavailable":  # (that one says all there is to say)
                     reply["traceback"] = traceback.format_exc()[-4000:]
             if not (isinstance(msg, dict) and msg.get("reply") is False):  # else fire-and-forget
