@@ -37,7 +37,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.model.course import ROOT
-from autograder.sandbox import confine, seccomp
+from autograder.sandbox import seccomp, syscalls
 
 #: Namespace flags of clone(2) (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
 #: CLONE_NEWPID, CLONE_NEWNET), as Docker's default profile masks them.
@@ -121,8 +121,8 @@ def expose_as_in_an_image(also=()) -> None:
 def expose(paths) -> None:
     """In a private mount namespace: cover each folder on the way to ``paths`` that others cannot enter with a
     tmpfs holding only the entries on the way, bound back (the files are not copied)."""
-    confine.unshare(confine.CLONE_NEWNS)
-    confine.mount(None, "/", None, confine.MS_REC | confine.MS_PRIVATE)
+    syscalls.unshare(syscalls.CLONE_NEWNS)
+    syscalls.mount(None, "/", None, syscalls.MS_REC | syscalls.MS_PRIVATE)
     for folder, entries in blocked_folders(paths).items():
         held = []
         for entry in sorted(entries):
@@ -131,23 +131,23 @@ def expose(paths) -> None:
             else:
                 handle, point = tempfile.mkstemp(prefix="probdl-expose-")
                 os.close(handle)
-            confine.mount(str(folder / entry), point, None, confine.MS_BIND | confine.MS_REC)
+            syscalls.mount(str(folder / entry), point, None, syscalls.MS_BIND | syscalls.MS_REC)
             held.append((entry, point))
-        confine.mount("tmpfs", str(folder), "tmpfs", 0, "mode=0755,size=1m")
+        syscalls.mount("tmpfs", str(folder), "tmpfs", 0, "mode=0755,size=1m")
         for entry, point in held:
             target = folder / entry
             if os.path.isdir(point):
                 target.mkdir()
             else:
                 target.touch()
-            confine.mount(point, str(target), None, confine.MS_BIND | confine.MS_REC)
-            confine.umount(point)
+            syscalls.mount(point, str(target), None, syscalls.MS_BIND | syscalls.MS_REC)
+            syscalls.umount(point)
             (os.rmdir if os.path.isdir(point) else os.unlink)(point)
 
 
 def small_tmp(mb: int) -> None:
     """In this process's private mount namespace (:func:`expose` made it): a fresh tmpfs of ``mb`` MB on /tmp."""
-    confine.mount("tmpfs", "/tmp", "tmpfs", confine.MS_NOSUID | confine.MS_NODEV, f"size={int(mb)}m,mode=1777")
+    syscalls.mount("tmpfs", "/tmp", "tmpfs", syscalls.MS_NOSUID | syscalls.MS_NODEV, f"size={int(mb)}m,mode=1777")
 
 
 def enter_mapped_user_namespace(width: int, outer: int = OUTER_UID) -> None:
@@ -172,7 +172,7 @@ def enter_mapped_user_namespace(width: int, outer: int = OUTER_UID) -> None:
             os._exit(code)
     os.close(ready_r)
     os.close(done_w)
-    confine.unshare(confine.CLONE_NEWUSER)
+    syscalls.unshare(syscalls.CLONE_NEWUSER)
     os.write(ready_w, b"x")
     answered = os.read(done_r, 1)
     os.waitpid(pid, 0)

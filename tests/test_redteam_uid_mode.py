@@ -39,7 +39,7 @@ import pytest
 
 from autograder.model import course
 from autograder.sandbox import landlock
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 from tests import engine_helpers
 
 PS = "ps1_softmax"
@@ -338,7 +338,7 @@ print("FACTS" + json.dumps(out))
 SQUAT_THEN_SECOND_BATCH = '''
 import json
 from autograder.engine.zygote_parent import default_hidden
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 from testkit.probe import ProbeZygote, printed, run_cell
 
 hide = default_hidden("/nonexistent")

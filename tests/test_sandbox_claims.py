@@ -86,3 +86,26 @@ def test_the_start_is_drawn_among_the_candidates():
     starts = {claims.random_start(ranges, 2) for _ in range(300)}
     assert starts <= set(range(61000, 61010)) | set(range(70000, 70010)) and len(starts) > 10
     assert claims.random_start([(61000, 61001)], 2) == 61000  # no room to choose
+
+
+def test_in_root_mode_a_uid_an_older_grader_holds_by_its_socket_name_is_skipped(tmp_path):
+    """An older grader claimed a uid by binding an abstract socket name; a root-mode batch of this one on the same
+    machine must not take that uid (its children have network namespaces of their own: no submission binds
+    names there). The uid mode, whose children share the namespace, neither holds nor heeds the names."""
+    import socket
+
+    folder = str(tmp_path / "claims")
+    os.mkdir(folder, 0o700)
+    older = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    older.bind(claims.LEGACY_NAME.format(uid=70000).encode())
+    try:
+        root = claims.claim_uids(1, start=70000, ranges=[(70000, 70003)], folder=folder, legacy_names=True)
+        assert [c.uid for c in root] == [70001]
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        with pytest.raises(OSError):  # held by the claim, for older graders to see
+            probe.bind(claims.LEGACY_NAME.format(uid=70001).encode())
+        probe.close()
+        uid_mode = claims.claim_uids(1, start=70000, ranges=[(70000, 70003)], folder=folder)
+        assert [c.uid for c in uid_mode] == [70000]
+    finally:
+        older.close()

@@ -12,8 +12,9 @@ import tempfile
 
 import pytest
 
-from autograder.sandbox import confine, disk_watch
+from autograder.sandbox import disk_watch, syscalls
 from autograder.sandbox.disk_watch import DiskWatch, SlotQuota, folder_usage
+from autograder.sandbox.workdirs import remove_tree
 
 MB = 1024 * 1024
 
@@ -24,11 +25,11 @@ def disk():
     if os.geteuid() != 0:
         pytest.skip("mounts a tmpfs (root only)")
     path = tempfile.mkdtemp(prefix="probdl-disk-watch-", dir="/var/tmp")
-    confine.mount("tmpfs", path, "tmpfs", confine.MS_NOSUID | confine.MS_NODEV, "size=64m,mode=0755")
+    syscalls.mount("tmpfs", path, "tmpfs", syscalls.MS_NOSUID | syscalls.MS_NODEV, "size=64m,mode=0755")
     try:
         yield path
     finally:
-        confine.umount(path)
+        syscalls.umount(path)
         shutil.rmtree(path, ignore_errors=True)
 
 
@@ -107,10 +108,13 @@ def test_a_chain_of_any_depth_is_measured_and_a_branching_tree_too_deep_is_count
             os.chdir("a")
     finally:
         os.chdir(here)
-    chain = folder_usage(str(tmp_path / "chain"), 10_000)
-    assert chain.complete and chain.files == 1501 and chain.bytes >= 0.1 * MB
-    comb = folder_usage(str(tmp_path / "comb"), 10_000)
-    assert comb.too_deep and not comb.complete and comb.files > 10_000
+    try:
+        chain = folder_usage(str(tmp_path / "chain"), 10_000)
+        assert chain.complete and chain.files == 1501 and chain.bytes >= 0.1 * MB
+        comb = folder_usage(str(tmp_path / "comb"), 10_000)
+        assert comb.too_deep and not comb.complete and comb.files > 10_000
+    finally:  # (pytest's own clean-up of old temporary folders recurses, and would fail on the chain)
+        assert remove_tree(str(tmp_path), "chain") and remove_tree(str(tmp_path), "comb")
 
 
 def test_a_slot_over_its_share_is_stopped_once(disk):

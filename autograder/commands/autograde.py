@@ -36,7 +36,7 @@ from autograder.model.submissions import LayoutError
 from autograder.reports.after_grading import add_report_arguments, apply_deadlines, show_reports, write_reports
 from autograder.reports.course_deadlines import course_folder, load
 from autograder.reports.table import batch_progress, summary_lines
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 
 #: Exit status after Ctrl-C (128 + SIGINT), as shells do.
 INTERRUPTED = 130

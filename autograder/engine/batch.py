@@ -57,7 +57,7 @@ from autograder.model.submissions import Submission, scan
 from autograder.model.ids import raw_bytes
 from autograder.model.notebook import load_source
 from autograder.engine.zygote_parent import DISK_FULL, DiskFull, GraderError, Zygote, ZygoteLost, default_hidden
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 from autograder.model import summary as summary_file
 from autograder.model.files import SUMMARY_FILE, hand_over, make_dirs
 from autograder.model.submission_time import SubmissionTime, from_timestamp_file
@@ -411,7 +411,7 @@ class _Run:
             try:
                 data = grade.grade_submission(sub.path, sub.student, sub.assignment, source, checks, z, slot,
                                         self.limits, self.summary.sandbox)
-                why = self._spoilt(z, slot, sub, started)
+                why = self._spoilt(z, slot, sub, started, data)
                 if why and self._again(z, slot, sub, started, why):
                     return
                 if why:
@@ -443,12 +443,15 @@ class _Run:
             data.notes.append(sub.note)
         self.write(sub, source, data)
 
-    def _spoilt(self, z, slot: int, sub: Submission, started: float) -> str:
+    def _spoilt(self, z, slot: int, sub: Submission, started: float, data) -> str:
         """Why this run of ``sub`` must be graded again ('' if its result stands): a full disk or a stop of its
-        sandbox that it did not cause (:func:`autograder.engine.disk_incidents.spoilt`)."""
+        sandbox that it did not cause (:func:`autograder.engine.disk_incidents.spoilt`; ``uid`` mode only, where
+        the disk is shared and watched)."""
+        if z.watch is None:
+            return ""
         run = Run(slot, f"{sub.student}/{sub.assignment}", started, time.monotonic())
         self.ledger.ran(run)
-        return spoilt(z.disk_incidents(), run)
+        return spoilt(z.disk_incidents(), run, [cell.get("error", "") for cell in data.execution.cells])
 
     def _again(self, z, slot: int, sub: Submission, started: float, why: str) -> bool:
         """Put ``sub`` back in the queue to be graded again once the disk has room (False: it was graded again

@@ -46,10 +46,17 @@ def _during(incident: Incident, run: Run) -> bool:
     return run.started <= incident.at <= run.ended
 
 
-def spoilt(incidents: list[Incident], run: Run) -> str:
+#: How a cell's error says that the disk was full (an ``OSError``'s text, as the child reports it).
+DISK_FULL_TEXT = ("[Errno 28]", "[Errno 122]")
+
+
+def spoilt(incidents: list[Incident], run: Run, cell_errors=()) -> str:
     """Why ``run`` must be graded again ('' when its result stands): a stop of its slot that was not for its own
-    doing, or a nearly full disk while it ran (unless it is what filled it)."""
+    doing, a nearly full disk while it ran, or a cell of it that found the disk full (``cell_errors``; where its
+    share is watched, a full disk is never a submission's own doing) — unless it is what filled the disk."""
     own = [i for i in incidents if i.slot == run.slot and i.kind in ("over", "hidden", "low") and _during(i, run)]
+    if not own and any(text in str(error) for error in cell_errors for text in DISK_FULL_TEXT):
+        return "the disk was full when one of its cells wrote to it"
     for incident in incidents:
         if not _during(incident, run):
             continue

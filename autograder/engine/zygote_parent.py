@@ -23,8 +23,9 @@ from pathlib import Path
 
 import autograder
 from autograder.sandbox import wire
-from autograder.sandbox.confine import Limits, remove_tree
 from autograder.sandbox.disk_watch import DiskWatch, Incident, SlotQuota
+from autograder.sandbox.limits import Limits
+from autograder.sandbox.workdirs import remove_tree
 
 #: Largest answer accepted from a child (bytes of JSON): the largest legitimate one (a 300×300
 #: float64 array, base64) is about 1 MB. Larger frames are refused before they are read.

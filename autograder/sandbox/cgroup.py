@@ -184,7 +184,7 @@ class Cgroups:
         Returns what applies (``{}`` without cgroups). The process count is
         ``nproc`` and the ``trusted`` processes of ours that share the group
         with the child (``userns`` mode: its outer parent and its namespace's
-        init, :func:`.confine.isolate_child`; else none).
+        init, :func:`.namespaces.isolate_child`; else none).
         """
         if not self.report.get("available"):
             return {}

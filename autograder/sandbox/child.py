@@ -1,9 +1,9 @@
 """The sandboxed child: runs one submission's cells, then answers calls.
 
 UNTRUSTED SIDE. This code runs in a process forked from the zygote for one
-submission; after :func:`serve` confines it (see :mod:`.sandbox`) it executes
+submission; after :func:`serve` confines it (see :mod:`.confine`) it executes
 student code. It imports nothing that knows the right answers: only the
-standard library, NumPy, IPython, matplotlib, :mod:`.wire`, :mod:`.sandbox`
+standard library, NumPy, IPython, matplotlib, :mod:`.wire`, :mod:`.confine`
 and the copies of :mod:`autograder.sandbox.invoke` and the modules beside it that the zygote imported and
 took out of ``sys.modules`` (``tools`` below, :func:`.zygote.import_call_tools`). Whatever it answers is validated by the parent, which
 compares with the references and awards points; nothing here can raise a
@@ -40,7 +40,8 @@ import tempfile
 
 import numpy as np
 
-from autograder.sandbox import confine as sandbox, wire
+from autograder.sandbox import confine, wire
+from autograder.sandbox.limits import Limits
 
 ERROR_TEXT = 500
 
@@ -238,9 +239,9 @@ def _stubs_asking_the_parent(sock, tools, send, recv, to_wire, from_wire):
     return stubs
 
 
-def _confine(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, inherited, nproc_base: int, caps: bool,
-             report):
-    """Confine this process (:func:`.sandbox.confine_child`), point its homes and stdio at ``workdir``, say hello.
+def _confine(sock_fd: int, uid, limits: Limits, workdir: str, inherited, nproc_base: int, caps: bool,
+             report, proc: str):
+    """Confine this process (:func:`.confine.confine_child`), point its homes and stdio at ``workdir``, say hello.
 
     Returns ``(socket, output state)``. When anything fails it reports the
     error on the socket if it can and exits with status 70: student code
@@ -251,7 +252,7 @@ def _confine(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, inherited,
         _dispose(sock_fd, inherited)
         sock = socket.socket(fileno=sock_fd)
         applied = dict(report or {})
-        applied.update(sandbox.confine_child(limits, uid, workdir, nproc_base, caps=caps))
+        applied.update(confine.confine_child(limits, uid, workdir, nproc_base, caps=caps, proc=proc))
         for var in ("HOME", "TMPDIR", "MPLCONFIGDIR", "IPYTHONDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
             os.environ[var] = workdir
         tempfile.tempdir = None
@@ -324,8 +325,8 @@ def _caller(user_ns, invoke_fn, stubs, from_wire, outcome_to_wire):
     return call
 
 
-def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, tools, inherited=(),
-          nproc_base: int = 0, caps: bool = False, report=None, extend=None) -> None:
+def serve(sock_fd: int, uid, limits: Limits, workdir: str, shell, tools, inherited=(),
+          nproc_base: int = 0, caps: bool = False, report=None, extend=None, proc: str = "/proc") -> None:
     """Confine this freshly forked process, then serve requests. Never returns.
 
     ``caps``: drop every capability too; ``report``: more facts for the hello's ``sandbox``.
@@ -334,7 +335,7 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, tools,
     """
     # (60 lines: the request loop stays whole so that every branch uses the locals bound below,
     # before student code runs; the steps it calls are _confine, _cell_runner and _caller.)
-    sock, state = _confine(sock_fd, uid, limits, workdir, inherited, nproc_base, caps, report)
+    sock, state = _confine(sock_fd, uid, limits, workdir, inherited, nproc_base, caps, report, proc)
 
     # Bound now: student code may rebind module attributes later, not these locals.
     user_ns = shell.user_ns

@@ -16,7 +16,10 @@ uids the container maps: a slot's uid cannot enter the folder (its mode, and in
 take a claim nor see which uids are claimed. (A claim used to be an abstract
 Unix socket name: any process of the network namespace can bind such names
 first, and a submission in a container mapping 65,536 uids bound 4,530 of the
-4,536 names a second batch could use.)
+4,536 names a second batch could use. In ``root`` mode, where every child has a
+network namespace of its own, those names are still held and heeded beside the
+lock, so that a batch of an older grader on the same machine never shares a uid
+with this one.)
 
 The uids offered are those the process's user namespace maps
 (:func:`mapped_uids`, from ``/proc/self/uid_map``; a container under Docker's
@@ -35,8 +38,9 @@ import grp
 import os
 import pwd
 import random
+import socket
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 #: Sandbox uids (and gids) are taken from here up, one per worker slot.
 UID_BASE = int(os.environ.get("AUTOGRADER_SANDBOX_UID_BASE", "61000"))
@@ -48,14 +52,22 @@ FOLDER_NAME = "probdl-autograder-claims"
 MAX_UID = 2**31 - 1
 
 
+#: The abstract Unix socket name an older grader claimed ``uid`` by (:func:`claim_uids`'s ``legacy_names``).
+LEGACY_NAME = "\0probdl-autograder-uid-{uid}"
+
+
 @dataclass(frozen=True)
 class Claim:
-    """One claimed uid and the open descriptor whose lock holds it (closed: the claim ends)."""
+    """One claimed uid, the open descriptor whose lock holds it and, in ``root`` mode, the socket bound to its
+    legacy name (closed: the claim ends)."""
 
     uid: int
     fd: int
+    name: socket.socket | None = field(default=None, compare=False)
 
     def release(self) -> None:
+        if self.name is not None:
+            self.name.close()
         try:
             os.close(self.fd)
         except OSError:
@@ -167,9 +179,9 @@ def claims_folder(candidates=None) -> str:
     raise OSError(errno.EACCES, "no folder to claim sandbox uids in (" + "; ".join(tried) + ")")
 
 
-def try_claim(folder: str, uid: int) -> Claim | None:
+def try_claim(folder: str, uid: int, legacy_names: bool = False) -> Claim | None:
     """Claim ``uid`` in ``folder``: an exclusive lock on its file, held by the returned descriptor; None when
-    another process holds it."""
+    another process holds it (with ``legacy_names``, also when another process holds its :data:`LEGACY_NAME`)."""
     fd = os.open(os.path.join(folder, str(uid)), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -178,14 +190,28 @@ def try_claim(folder: str, uid: int) -> Claim | None:
         if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
             return None
         raise
-    return Claim(uid, fd)
+    if not legacy_names:
+        return Claim(uid, fd)
+    name = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        name.bind(LEGACY_NAME.format(uid=uid).encode())
+    except OSError:  # an older grader's batch holds it
+        name.close()
+        os.close(fd)
+        return None
+    return Claim(uid, fd, name)
 
 
-def claim_uids(count: int, start: int | None = None, ranges=None, folder: str | None = None) -> list[Claim]:
+def claim_uids(count: int, start: int | None = None, ranges=None, folder: str | None = None,
+               legacy_names: bool = False) -> list[Claim]:
     """Claim ``count`` uids for this zygote's slots: :class:`Claim` objects, to hold while the slots exist.
 
     ``ranges``: where to look (default :func:`candidate_ranges`); ``start``: the first uid tried (default the
-    first of the ranges; ``uid`` mode draws it with :func:`random_start`), then on, wrapping around. Raises
+    first of the ranges; ``uid`` mode draws it with :func:`random_start`), then on, wrapping around.
+    ``legacy_names`` (``root`` mode): also hold each uid's :data:`LEGACY_NAME` in this network namespace, and skip
+    a uid whose name is taken, so that an older grader's batch on the same machine and this one never share a
+    uid. Only where no submission can bind names in this namespace: a ``root`` mode child has a network namespace
+    of its own; a ``uid`` mode child shares this one, so there the names are neither held nor heeded. Raises
     ``OSError`` when fewer are free.
     """
     ranges = candidate_ranges() if ranges is None else list(ranges)
@@ -197,7 +223,7 @@ def claim_uids(count: int, start: int | None = None, ranges=None, folder: str | 
             break
         if uid in RESERVED_UIDS or _named(uid):
             continue
-        claim = try_claim(folder, uid)
+        claim = try_claim(folder, uid, legacy_names)
         if claim is not None:
             claimed.append(claim)
     if len(claimed) < count:

@@ -54,7 +54,7 @@ extension) by any name or link, ``gc`` object walks, ``ctypes``, and replacing
 a gate's ``__code__``; an armed module prefix and the packages
 :func:`prepare` was asked to hide cannot be imported nor their files read.
 (Where the engine's sandbox has a filesystem view, the defining files are
-also covered at the operating-system level: ``confine.cover_files``.)
+also covered at the operating-system level: ``view.cover_files``.)
 
 What depends on the interpreter version is this module's use of
 ``function.__code__`` assignment, ``code.replace``, ``gc.get_referrers``,
@@ -75,7 +75,6 @@ Standard library only: this module runs in the zygote, the child and the plain-n
 from __future__ import annotations
 
 import gc
-import importlib
 import importlib.util
 import linecache
 import os
@@ -83,6 +82,8 @@ import sys
 import time
 import types
 import weakref
+
+from autograder.sandbox.dotted import lookup
 
 #: The audit event that arms a process (what :func:`arm` raises; the sandboxed child raises it itself).
 EVENT_ARM = "probdl.arm"
@@ -210,23 +211,6 @@ class _Group:
         self.paths: set = set()  # files that cannot be read once armed
 
 
-def _lookup(dotted):
-    """The object a dotted name refers to, importing its module; None if absent."""
-    parts = dotted.split(".")
-    for cut in range(len(parts), 0, -1):
-        modname = ".".join(parts[:cut])
-        try:
-            obj = sys.modules.get(modname) or importlib.import_module(modname)
-        except Exception:  # noqa: BLE001 — not installed, or not a module
-            continue
-        for attr in parts[cut:]:
-            obj = getattr(obj, attr, None)
-            if obj is None:
-                return None
-        return obj
-    return None
-
-
 def _kind(obj) -> str:
     """``prefix`` (a module, or nothing installed), ``function``, ``class``, ``instance`` (of a library
     class), ``replace`` (a ufunc, a builtin or another object of a compiled type: its references are replaced)."""
@@ -306,7 +290,7 @@ def _members(roots, cls=None):
 
 def _plan_group(name: str) -> _Group:
     """What arming does for the forbidden ``name``: its members and their gates, or its gate function."""
-    group = _Group(name, _lookup(name))
+    group = _Group(name, lookup(name))
     text = message(name)
     if group.kind == "prefix":
         return group

@@ -27,11 +27,12 @@ Standard library only: this module runs in the child.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import os
 import platform
 import socket
+
+from autograder.sandbox.syscalls import libc
 
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
@@ -51,9 +52,6 @@ ARCHES = {
     "aarch64": (0xC00000B7, 198, {"shmget": 194, "semget": 190, "msgget": 186, "mq_open": 180, "add_key": 217,
                                   "request_key": 218, "keyctl": 219, "io_uring_setup": 425}),
 }
-
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-
 
 class _Instruction(ctypes.Structure):
     _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
@@ -104,7 +102,7 @@ def install() -> None:
     code = program()
     instructions = (_Instruction * len(code))(*[_Instruction(*i) for i in code])
     prog = _Program(len(code), ctypes.cast(instructions, ctypes.POINTER(_Instruction)))
-    if _libc.prctl(ctypes.c_int(PR_SET_SECCOMP), ctypes.c_ulong(SECCOMP_MODE_FILTER),
+    if libc.prctl(ctypes.c_int(PR_SET_SECCOMP), ctypes.c_ulong(SECCOMP_MODE_FILTER),
                    ctypes.c_void_p(ctypes.addressof(prog)), ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"seccomp filter: {os.strerror(err)}")

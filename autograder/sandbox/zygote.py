@@ -7,7 +7,7 @@ and IPython once, builds an IPython shell, imports ``autograder.sandbox.invoke``
 and the modules beside it (:data:`CALL_MODULES`; a leaf: the package imports nothing eagerly) and takes
 them out of ``sys.modules`` (:func:`import_call_tools`), and then enters its own mount and
 network namespaces with only the interpreter and its libraries visible
-(:func:`.sandbox.enter_view`) — or, as root where namespaces are refused (``uid``
+(:func:`.view.enter_view`) — or, as root where namespaces are refused (``uid``
 mode), reserves a uid per slot and builds each slot's Landlock ruleset
 (:mod:`.landlock`). The forbidden names are pinned (:mod:`.pinning`)
 by a second request (``arm``), so that the parent can start the zygote
@@ -56,8 +56,10 @@ import sys
 import time
 import types
 
-from autograder.sandbox import claims, confine as sandbox, landlock, wire
+from autograder.sandbox import (claims, confine, landlock, modes, namespaces, paths, processes, syscalls, view,
+                                wire, workdirs)
 from autograder.sandbox.cgroup import Cgroups
+from autograder.sandbox.limits import Limits
 
 #: What every child would otherwise import again: loaded once here, before the fork.
 #: (``subprocess`` and ``IPython.utils.process`` serve IPython's ``!``.)
@@ -76,8 +78,8 @@ def _warm_imports():
 
 #: The modules a child answers the grader's calls with (:func:`import_call_tools`), in an order where each imports
 #: only modules before it.
-CALL_MODULES = ("autograder.sandbox.invoke", "autograder.sandbox.pinning", "autograder.sandbox.forbidden_walk",
-                "autograder.sandbox.carry_forward")
+CALL_MODULES = ("autograder.sandbox.dotted", "autograder.sandbox.invoke", "autograder.sandbox.pinning",
+                "autograder.sandbox.forbidden_walk", "autograder.sandbox.carry_forward")
 
 
 def _import_unreachable(*names: str) -> list:
@@ -119,7 +121,7 @@ def import_call_tools() -> types.SimpleNamespace:
         ``invoke`` and ``describe_definition`` (:mod:`.invoke`), ``forbidden_uses`` (:mod:`.forbidden_walk`),
         ``CalleeStubs`` (:mod:`.carry_forward`) and ``pin`` (:mod:`.pinning`).
     """
-    invoke, pinning, forbidden_walk, carry_forward = _import_unreachable(*CALL_MODULES)
+    _, invoke, pinning, forbidden_walk, carry_forward = _import_unreachable(*CALL_MODULES)  # (dotted: pinning's)
     return types.SimpleNamespace(invoke=invoke.invoke, describe_definition=invoke.describe_definition,
                                  forbidden_uses=forbidden_walk.forbidden_uses, CalleeStubs=carry_forward.CalleeStubs,
                                  pin=pinning.pin)
@@ -192,6 +194,7 @@ class ZygoteServer:
         self.hide, self.needed = [], []
         self.uids = []
         self.serial = 0
+        self.view = view.View()  # where this process reads /proc from (the host's, once in the view, elsewhere)
         self.own_workroot = None  # removed at shutdown (weak mode)
         self.mode = "weak"
         self.cgroups = None
@@ -222,7 +225,7 @@ class ZygoteServer:
         why = self.guard.unsupported()  # (first: an interpreter the guard cannot arm grades nothing)
         if why is not None:
             raise self.guard.GuardUnavailable(why)
-        self.mode = sandbox.requested_mode()
+        self.mode = modes.requested_mode()
         forced = bool(os.environ.get("AUTOGRADER_SANDBOX_MODE", "").strip())
         self.no_prefork = bool(os.environ.get("AUTOGRADER_NO_PREFORK"))  # (the environment is cleared below)
         self.hide = [str(h) for h in msg.get("hide", [])]
@@ -243,15 +246,16 @@ class ZygoteServer:
                   "view": [], "hidden": [], "errors": []}
         if self.mode in ("root", "userns"):
             os.makedirs("view", exist_ok=True)
-            report.update(sandbox.enter_view("view", self.needed, self.hide, self.uids))
+            entered, self.view = view.enter_view("view", self.needed, self.hide, self.uids)
+            report.update(entered)
             if not report["mountns"]:
                 raise OSError(f"the sandbox's filesystem view could not be made: {report['errors']}")
             report["pidns"] = report["ipcns"] = True
             report["hidden"] = list(self.hide)  # like everything outside the view
-            self.networks = sandbox.slot_networks(int(msg.get("slots", 1)))
+            self.networks = namespaces.slot_networks(int(msg.get("slots", 1)), self.view.proc)
             if self.mode == "root":  # (in the view: the program must be found there)
-                self.namespace_init = sandbox.namespace_init()
-                self.home_pid_ns = os.open(f"{sandbox.PROC}/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+                self.namespace_init = namespaces.namespace_init()
+                self.home_pid_ns = os.open(f"{self.view.proc}/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
             report["pid_namespace_init"] = self.namespace_init or "the child's outer parent"
             report["netns"] = "one per slot"
             report["files"], report["network"] = "view", "namespace"
@@ -260,9 +264,9 @@ class ZygoteServer:
         if self.mode == "uid":
             report.update(self._uid_layers(int(msg.get("slots", 1)), warnings))
         sandbox_environment()
-        if self.mode not in sandbox.UID_MODES:
-            self.nproc_base = self._processes_of_my_uid()
-        report["uid_drop"] = self.mode in sandbox.UID_MODES
+        if self.mode not in modes.UID_MODES:
+            self.nproc_base = self._processes_of_my_uid(self.view.proc)
+        report["uid_drop"] = self.mode in modes.UID_MODES
         report["uids"] = list(self.uids)
         report["capabilities"] = "none" if self.mode != "weak" else "as the grader"
         report["kill"] = {"root": "PID namespace + per-slot uid (kill -1 as that uid)",
@@ -302,7 +306,7 @@ class ZygoteServer:
             self.tools.pin(names)
             # last before the fork: the plan replaces every reference to a forbidden object, the pin's too
             report = self.guard.prepare(names)  # (each child arms its own problem set's names)
-            covered = sandbox.cover_files(report["paths"]) if self.mode in ("root", "userns") else []
+            covered = view.cover_files(report["paths"]) if self.mode in ("root", "userns") else []
             if self.mode == "uid":
                 self._build_rulesets(report["paths"])
             self.guard_report = {"groups": report["groups"], "gated": report["gated"],
@@ -324,33 +328,34 @@ class ZygoteServer:
         start = ranges[0][0] if ranges else claims.UID_BASE
         if self.mode == "root" and not forced:
             os.makedirs("probe", exist_ok=True)
-            self.no_namespaces = sandbox.namespaces_refused(os.path.abspath("probe"))
+            self.no_namespaces = modes.namespaces_refused(os.path.abspath("probe"))
             os.rmdir("probe")
             if self.no_namespaces:
                 self.mode = "uid"
         if self.mode == "uid":
             start = claims.random_start(ranges, slots)
-            why = sandbox.uid_switch_refused(start)
+            why = modes.uid_switch_refused(start)
             if why:
                 self.mode = "weak"
                 warnings.append(f"root cannot switch to another uid here ({why}; a container needs its default "
                                 "CAP_SETUID and CAP_SETGID)")
-        if self.mode in sandbox.UID_MODES:
+        if self.mode in modes.UID_MODES:
             a, b = socket.socketpair()
             pid = os.fork()
             if pid == 0:
                 self.ctrl.detach()
                 a.close()
-                sandbox.killer_server(b)
+                processes.killer_server(b)
             b.close()
             self.killer, self.killer_pid = a, pid
-            self.uid_claims = claims.claim_uids(slots, start, ranges)
+            # (root: before leaving the host's network namespace, where an older grader's claims are names)
+            self.uid_claims = claims.claim_uids(slots, start, ranges, legacy_names=self.mode == "root")
             self.uids = [claim.uid for claim in self.uid_claims]
             for uid in self.uids:  # leftovers of an earlier batch that was killed
                 self._ask_killer(uid, uid)
         elif self.mode == "userns":
             try:
-                sandbox.enter_user_namespace()
+                namespaces.enter_user_namespace()
             except OSError as exc:
                 self.mode = "weak"
                 warnings.append(f"unprivileged user namespaces are not available ({exc})")
@@ -364,14 +369,14 @@ class ZygoteServer:
         return warnings
 
     def _uid_layers(self, slots: int, warnings: list) -> dict:
-        """``uid`` mode's layers besides the uids (see :func:`.sandbox.restrict_uid_child`): a folder per slot
+        """``uid`` mode's layers besides the uids (see :func:`.confine.restrict_uid_child`): a folder per slot
         (mode 0711: its children's working folders are theirs alone), the kernel's Landlock ABI and the
         seccomp filter, each tried here; the rulesets are built by :meth:`arm`. Returns the report's part."""
         os.chmod(self.workroot, 0o711)
         for slot in range(slots):
             os.mkdir(os.path.join(self.workroot, str(slot)), 0o711)
         self.landlock = landlock.abi()
-        why_no_filter = sandbox.seccomp_refused()
+        why_no_filter = modes.seccomp_refused()
         self.network_filter = not why_no_filter
         report = {"no_namespaces": self.no_namespaces or "chosen (AUTOGRADER_SANDBOX_MODE=uid)",
                   "landlock": self.landlock[0], "files": "landlock" if self.landlock[0] else None,
@@ -382,7 +387,7 @@ class ZygoteServer:
                             "on a Linux 5.13+ kernel with Landlock (a container runtime from 2022 or later).")
         if not self.network_filter:
             report["no_seccomp"] = why_no_filter
-        unreachable = sandbox.unreadable_paths(sandbox.minimal_paths(self.needed))
+        unreachable = paths.unreadable_paths(paths.minimal_paths(self.needed))
         if unreachable:
             warnings.append("the sandbox's uids cannot read " + ", ".join(unreachable[:3]) + " (a folder on the way "
                             "is private): a cell cannot import a module the sandbox had not loaded beforehand. "
@@ -395,18 +400,18 @@ class ZygoteServer:
         folder writable (:func:`.landlock.slot_ruleset`)."""
         if not self.landlock[0]:
             return
-        readable = sandbox.minimal_paths(list(sandbox.SYSTEM_PATHS) + self.needed)
+        readable = paths.minimal_paths(list(view.SYSTEM_PATHS) + self.needed)
         rules = landlock.allowlist(readable, self.hide + list(protected), [os.path.join(p, "bin") for p in self.needed])
         for slot in range(len(self.uids)):
             self.rulesets[slot] = landlock.slot_ruleset(self.landlock[0], rules, os.path.join(self.workroot, str(slot)))
 
     @staticmethod
-    def _processes_of_my_uid():
+    def _processes_of_my_uid(proc):
         uid, count = os.getuid(), 0
-        for name in os.listdir(sandbox.PROC):
+        for name in os.listdir(proc):
             if name.isdigit():
                 try:
-                    if os.stat(f"{sandbox.PROC}/{name}").st_uid == uid:
+                    if os.stat(f"{proc}/{name}").st_uid == uid:
                         count += 1
                 except OSError:
                     pass
@@ -416,15 +421,15 @@ class ZygoteServer:
         """Fork a confined child for ``slot``: ``{"pid", "sock" (our end of its socket), "workdir", "namespace"}``.
 
         As root the pid is the child's, in a PID namespace whose init is
-        ``namespace`` (``(pid, descriptor)``: :func:`.sandbox.end_pid_namespace`);
-        in ``userns`` mode (and as root without :func:`.sandbox.namespace_init`)
+        ``namespace`` (``(pid, descriptor)``: :func:`.namespaces.end_pid_namespace`);
+        in ``userns`` mode (and as root without :func:`.namespaces.namespace_init`)
         it is that of the child's outer parent (*A* of
-        :func:`.sandbox.isolate_child`), which ends the way the child did.
+        :func:`.namespaces.isolate_child`), which ends the way the child did.
         """
         from autograder.sandbox import child  # (loaded by init, in _warm_imports: see there)
 
         uid = self.uid_of(slot)
-        lim = sandbox.Limits.from_dict(limits)
+        lim = Limits.from_dict(limits)
         outer_parent = self.mode in ("root", "userns") and self.namespace_init is None  # (A and B, in the cgroup)
         try:
             applied = (self.cgroups.limit(slot, lim.memory_mb, lim.nproc, 2 if outer_parent else 0)
@@ -434,12 +439,12 @@ class ZygoteServer:
         workdir = None
         self.serial += 1
         if self.mode in ("uid", "weak"):
-            workdir = sandbox.fresh_workdir(os.path.join(self.workroot, str(slot)), uid, self.serial)
+            workdir = workdirs.fresh_workdir(os.path.join(self.workroot, str(slot)), uid, self.serial)
         ours, theirs = socket.socketpair()
         if self.namespace_init is None:
             pid, namespace = os.fork(), None
         else:
-            pid, namespace = sandbox.fork_in_pid_namespace(self.namespace_init, self.home_pid_ns)
+            pid, namespace = namespaces.fork_in_pid_namespace(self.namespace_init, self.home_pid_ns)
         if pid == 0:
             fd = -1
             try:
@@ -448,20 +453,21 @@ class ZygoteServer:
                 if self.mode != "weak":
                     self.cgroups.join(slot)
                 if self.mode in ("root", "userns"):
-                    sandbox.join_network(self.networks[slot])
+                    namespaces.join_network(self.networks[slot])
                 layers = {}
                 if self.mode == "uid":  # (before the descriptors are closed: the ruleset's is one of them)
-                    layers = sandbox.restrict_uid_child(self.rulesets.get(slot), self.network_filter)
+                    layers = confine.restrict_uid_child(self.rulesets.get(slot), self.network_filter)
                 inherited = [s for s in (self.ctrl, self.killer, ours) if s is not None]
                 inherited += [sp["sock"] for sp in self.spares.values()]  # (the claims' descriptors are closed too)
+                inherited += [claim.name for claim in self.uid_claims if claim.name is not None]
                 child._dispose(fd, inherited)
                 if outer_parent:
-                    workdir = sandbox.isolate_child(lim, uid, fd)
+                    workdir = namespaces.isolate_child(lim, uid, fd, self.view)
                 elif self.namespace_init is not None:  # (root: forked into its PID namespace already)
-                    workdir = sandbox.enter_child_namespaces(lim, uid)
+                    workdir = namespaces.enter_child_namespaces(lim, uid, self.view)
                 report = {"mode": self.mode, **layers, **({"cgroup": applied} if applied else {})}
                 child.serve(fd, uid, lim, workdir, self.shell, self.tools, (), self.nproc_base,
-                            caps=self.mode == "userns", report=report, extend=self.extend_child)
+                            caps=self.mode == "userns", report=report, extend=self.extend_child, proc=self.view.proc)
             except BaseException as exc:  # noqa: BLE001 — say why, never run student code
                 try:
                     wire.send(socket.socket(fileno=fd), {"op": "error", "error": f"{type(exc).__name__}: {exc}",
@@ -511,7 +517,7 @@ class ZygoteServer:
         if self.workroot is not None:
             folder = os.path.join(self.workroot, str(slot))
             for entry in os.listdir(folder) if os.path.isdir(folder) else ():
-                sandbox.remove_tree(folder, entry)
+                workdirs.remove_tree(folder, entry)
 
     def _discard_spare(self, slot, spare):
         spare["sock"].close()
@@ -550,7 +556,7 @@ class ZygoteServer:
         self._ask_killer(uid, gid)
         while time.monotonic() < end:
             self.reap()
-            left = sandbox.uid_processes(uid)
+            left = processes.uid_processes(uid, self.view.proc)
             if not left:
                 return True
             if any(state != "Z" for state in left.values()):
@@ -567,14 +573,14 @@ class ZygoteServer:
         reports how the child ended and exits (the kernel kills what is left
         of the namespace), then A exits the same way.
         """
-        table = sandbox.proc_children()
+        table = processes.proc_children(self.view.proc)
         if self.mode != "weak":
             inits = {p for p, pp in table.items() if pp == pid}
-            sandbox.kill_tree(sandbox.descendants(inits, table))
+            processes.kill_tree(processes.descendants(inits, table), self.view.proc)
             return True
         others = {info["pid"] for info in self.slots.values()} | {sp["pid"] for sp in self.spares.values()}
         orphans = {p for p, pp in table.items() if pp == os.getpid() and p not in others and p != self.killer_pid}
-        sandbox.kill_tree({pid} | orphans)
+        processes.kill_tree({pid} | orphans, self.view.proc)
         return True
 
     def kill(self, msg, prefork=True):
@@ -597,10 +603,10 @@ class ZygoteServer:
             clean = self._ask_killer(uid, uid)
         else:
             clean = True
-        if self.mode not in sandbox.UID_MODES:
+        if self.mode not in modes.UID_MODES:
             clean = self._kill_tree(pid) and clean
         if info["namespace"] is not None:  # (the child is reaped below or by reap(); its init after it)
-            sandbox.end_pid_namespace(*info["namespace"])
+            namespaces.end_pid_namespace(*info["namespace"])
         status = None
         if msg.get("wait"):
             if pid not in self.statuses:
@@ -640,7 +646,7 @@ class ZygoteServer:
                 pass
         self.reap()
         if self.own_workroot:
-            sandbox.remove_tree(os.path.dirname(self.own_workroot), os.path.basename(self.own_workroot))
+            workdirs.remove_tree(os.path.dirname(self.own_workroot), os.path.basename(self.own_workroot))
 
     def loop(self):
         while True:
@@ -688,7 +694,7 @@ def main(argv=None, zygote=ZygoteServer) -> int:
     os.set_inheritable(fd, False)  # (what the zygote spawns, a namespace's init, gets none of its descriptors)
     ctrl = socket.socket(fileno=fd)
     try:
-        sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
+        syscalls.prctl(syscalls.PR_SET_CHILD_SUBREAPER, 1)
     except OSError:
         pass
     zygote(ctrl).loop()
