@@ -111,7 +111,8 @@ import json, os, resource, socket, sys
 facts = {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
          "cwd": os.getcwd(), "home": os.environ.get("HOME"), "sid_is_pid": os.getsid(0) == os.getpid(),
          "as": resource.getrlimit(resource.RLIMIT_AS)[0], "core": resource.getrlimit(resource.RLIMIT_CORE)[0],
-         "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0]}
+         "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0],
+         "oom_score_adj": open("/proc/self/oom_score_adj").read().strip()}
 def attempt(name, fn):
     try:
         fn()
@@ -145,6 +146,9 @@ def test_the_child_is_confined(env):
         env.zygote.kill(1)
     facts = json.loads(text.split("FACTS", 1)[1].splitlines()[0])
     assert facts["sid_is_pid"] and facts["core"] == 0 and facts["as"] == FAST.memory_mb * 1024 * 1024
+    # first in line for the out-of-memory killer, in every mode (root and userns used to write it to the zygote's
+    # /proc, which the child had unmounted: it silently stayed 0)
+    assert facts["oom_score_adj"] == "1000" and child.sandbox.get("oom_score_adj") == 1000, child.sandbox
     assert facts["import_solutions"] == "ModuleNotFoundError"
     assert facts["import_checks"] == "ModuleNotFoundError"
     assert facts["write_outside"] in ("PermissionError", "OSError")

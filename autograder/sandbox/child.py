@@ -240,7 +240,7 @@ def _stubs_asking_the_parent(sock, tools, send, recv, to_wire, from_wire):
 
 
 def _confine(sock_fd: int, uid, limits: Limits, workdir: str, inherited, nproc_base: int, caps: bool,
-             report, proc: str):
+             report):
     """Confine this process (:func:`.confine.confine_child`), point its homes and stdio at ``workdir``, say hello.
 
     Returns ``(socket, output state)``. When anything fails it reports the
@@ -252,7 +252,7 @@ def _confine(sock_fd: int, uid, limits: Limits, workdir: str, inherited, nproc_b
         _dispose(sock_fd, inherited)
         sock = socket.socket(fileno=sock_fd)
         applied = dict(report or {})
-        applied.update(confine.confine_child(limits, uid, workdir, nproc_base, caps=caps, proc=proc))
+        applied.update(confine.confine_child(limits, uid, workdir, nproc_base, caps=caps))
         for var in ("HOME", "TMPDIR", "MPLCONFIGDIR", "IPYTHONDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
             os.environ[var] = workdir
         tempfile.tempdir = None
@@ -326,7 +326,7 @@ def _caller(user_ns, invoke_fn, stubs, from_wire, outcome_to_wire):
 
 
 def serve(sock_fd: int, uid, limits: Limits, workdir: str, shell, tools, inherited=(),
-          nproc_base: int = 0, caps: bool = False, report=None, extend=None, proc: str = "/proc") -> None:
+          nproc_base: int = 0, caps: bool = False, report=None, extend=None) -> None:
     """Confine this freshly forked process, then serve requests. Never returns.
 
     ``caps``: drop every capability too; ``report``: more facts for the hello's ``sandbox``.
@@ -335,7 +335,7 @@ def serve(sock_fd: int, uid, limits: Limits, workdir: str, shell, tools, inherit
     """
     # (60 lines: the request loop stays whole so that every branch uses the locals bound below,
     # before student code runs; the steps it calls are _confine, _cell_runner and _caller.)
-    sock, state = _confine(sock_fd, uid, limits, workdir, inherited, nproc_base, caps, report, proc)
+    sock, state = _confine(sock_fd, uid, limits, workdir, inherited, nproc_base, caps, report)
 
     # Bound now: student code may rebind module attributes later, not these locals.
     user_ns = shell.user_ns

@@ -27,8 +27,8 @@ from autograder.sandbox.syscalls import (PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, 
                                          prctl)
 
 
-def confine_child(limits: Limits, uid: int | None, workdir: str, nproc_base: int = 0, caps: bool = False,
-                  proc: str = "/proc") -> dict[str, Any]:
+def confine_child(limits: Limits, uid: int | None, workdir: str, nproc_base: int = 0,
+                  caps: bool = False) -> dict[str, Any]:
     """Apply the per-child limits, in the freshly forked child, before student code.
 
     ``caps``: drop every capability (``userns`` mode, where the child is uid 0
@@ -40,7 +40,7 @@ def confine_child(limits: Limits, uid: int | None, workdir: str, nproc_base: int
     os.setsid()
     applied["setsid"] = True
     try:  # the out-of-memory killer takes a submission's largest process first, never the grader's
-        with open(f"{proc}/self/oom_score_adj", "w") as fh:
+        with open("/proc/self/oom_score_adj", "w") as fh:  # (root, userns: the /proc of its own PID namespace)
             fh.write("1000")
         applied["oom_score_adj"] = 1000
     except OSError:  # (uid mode: /proc is outside its Landlock ruleset, so restrict_uid_child did it)

@@ -467,7 +467,7 @@ class ZygoteServer:
                     workdir = namespaces.enter_child_namespaces(lim, uid, self.view)
                 report = {"mode": self.mode, **layers, **({"cgroup": applied} if applied else {})}
                 child.serve(fd, uid, lim, workdir, self.shell, self.tools, (), self.nproc_base,
-                            caps=self.mode == "userns", report=report, extend=self.extend_child, proc=self.view.proc)
+                            caps=self.mode == "userns", report=report, extend=self.extend_child)
             except BaseException as exc:  # noqa: BLE001 — say why, never run student code
                 try:
                     wire.send(socket.socket(fileno=fd), {"op": "error", "error": f"{type(exc).__name__}: {exc}",
