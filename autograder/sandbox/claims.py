@@ -40,6 +40,7 @@ import pwd
 import random
 import socket
 import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 #: Sandbox uids (and gids) are taken from here up, one per worker slot.
@@ -48,6 +49,8 @@ UID_BASE = int(os.environ.get("AUTOGRADER_SANDBOX_UID_BASE", "61000"))
 RESERVED_UIDS = frozenset({65534, 65535})
 #: The claims folder's name, in the first of :func:`folder_candidates` that can hold it.
 FOLDER_NAME = "probdl-autograder-claims"
+#: Ranges of uids, ``[(first, last)]``, both included.
+Ranges = list[tuple[int, int]]
 #: The largest uid the kernel takes (``uid_t`` is 32 bits; ``-1`` means "unchanged").
 MAX_UID = 2**31 - 1
 
@@ -74,7 +77,7 @@ class Claim:
             pass
 
 
-def mapped_uids(uid_map: str = "/proc/self/uid_map") -> list[tuple[int, int]]:
+def mapped_uids(uid_map: str = "/proc/self/uid_map") -> Ranges:
     """``[(first, last)]``: the ranges of uids this process's user namespace maps, inside ids, sorted.
 
     The whole 32-bit range when the file cannot be read (no user namespaces: every uid exists)."""
@@ -92,16 +95,16 @@ def mapped_uids(uid_map: str = "/proc/self/uid_map") -> list[tuple[int, int]]:
     return sorted(ranges) or [(0, MAX_UID)]
 
 
-def candidate_ranges(base: int = UID_BASE, uid_map: str = "/proc/self/uid_map") -> list[tuple[int, int]]:
+def candidate_ranges(base: int = UID_BASE, uid_map: str = "/proc/self/uid_map") -> Ranges:
     """The mapped ranges cut to ``base`` and up (uids a slot may run as, before the reserved and named ones)."""
     return [(max(first, base), last) for first, last in mapped_uids(uid_map) if last >= base]
 
 
-def count_candidates(ranges) -> int:
+def count_candidates(ranges: Ranges) -> int:
     return sum(last - first + 1 for first, last in ranges)
 
 
-def random_start(ranges, count: int) -> int:
+def random_start(ranges: Ranges, count: int) -> int:
     """A random uid of ``ranges`` to start claiming from (``ranges[0][0]`` when too few).
 
     ``RLIMIT_NPROC`` counts a uid's processes over the whole kernel, other
@@ -121,7 +124,7 @@ def random_start(ranges, count: int) -> int:
     return ranges[0][0]
 
 
-def _in_order(ranges, start: int):
+def _in_order(ranges: Ranges, start: int) -> Iterator[int]:
     """Every uid of ``ranges``, from ``start`` on, then from the beginning up to it."""
     after = [(max(first, start), last) for first, last in ranges if last >= start]
     before = [(first, min(last, start - 1)) for first, last in ranges if first < start]
@@ -160,7 +163,7 @@ def _ours(path: str) -> bool:
     return stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & 0o077
 
 
-def claims_folder(candidates=None) -> str:
+def claims_folder(candidates: Iterable[str] | None = None) -> str:
     """The claims folder: the first of ``candidates`` (:func:`folder_candidates`) that is, or can be made, a
     folder of this user's only (mode 0700). One made by someone else first is never used. Raises ``OSError``
     when none can."""
@@ -202,7 +205,7 @@ def try_claim(folder: str, uid: int, legacy_names: bool = False) -> Claim | None
     return Claim(uid, fd, name)
 
 
-def claim_uids(count: int, start: int | None = None, ranges=None, folder: str | None = None,
+def claim_uids(count: int, start: int | None = None, ranges: Ranges | None = None, folder: str | None = None,
                legacy_names: bool = False) -> list[Claim]:
     """Claim ``count`` uids for this zygote's slots: :class:`Claim` objects, to hold while the slots exist.
 

@@ -36,7 +36,7 @@ def confine_child(limits: Limits, uid: int | None, workdir: str, nproc_base: int
     part of results.json). Raises ``OSError`` when a limit that must hold
     cannot be applied.
     """
-    applied = {"setsid": False}
+    applied: dict[str, Any] = {"setsid": False}
     os.setsid()
     applied["setsid"] = True
     try:  # the out-of-memory killer takes a submission's largest process first, never the grader's
@@ -93,6 +93,7 @@ def confine_child(limits: Limits, uid: int | None, workdir: str, nproc_base: int
         pass
     return applied
 
+
 def restrict_uid_child(ruleset: Ruleset | None, network_filter: bool) -> dict[str, Any]:
     """``uid`` mode, in a process just forked from the zygote, while it is still root: first in line for
     the kernel's out-of-memory killer, an empty capability bounding set (where ``CAP_SETPCAP`` allows), no
@@ -104,7 +105,7 @@ def restrict_uid_child(ruleset: Ruleset | None, network_filter: bool) -> dict[st
     zygote found available cannot be applied (the child then never runs
     student code).
     """
-    applied = {}
+    applied: dict[str, Any] = {}
     try:  # the largest process of a submission goes first when memory runs out, never the grader
         with open("/proc/self/oom_score_adj", "w") as fh:
             fh.write("1000")

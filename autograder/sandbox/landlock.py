@@ -47,6 +47,7 @@ import ctypes
 import errno
 import os
 import stat
+from collections.abc import Iterable
 
 from autograder.sandbox.paths import inside
 from autograder.sandbox.syscalls import libc
@@ -84,6 +85,8 @@ READ = READ_FILE | READ_DIR
 DEVICE = READ_FILE | WRITE_FILE | IOCTL_DEV
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 PTYS = ("/dev/ptmx", "/dev/pts")
+#: A rule: the rights granted beneath a path.
+Rule = tuple[str, int]
 #: Where the programs a cell may run with ``!`` are (Python interpreters left out).
 PROGRAM_FOLDERS = ("/usr/bin", "/bin", "/usr/local/bin")
 
@@ -100,7 +103,7 @@ class _PathBeneath(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
-def abi() -> tuple:
+def abi() -> tuple[int, str]:
     """``(version, why)``: the kernel's Landlock ABI version (0 when there is none) and, then, why not.
 
     ``why`` names the cause: a kernel without Landlock or with it disabled at
@@ -176,7 +179,7 @@ class Ruleset:
             self.fd = -1
 
 
-def _interpreters(folders) -> set:
+def _interpreters(folders: Iterable[str]) -> set[str]:
     """Real paths of the Python interpreters named ``python*`` in ``folders``."""
     found = set()
     for folder in folders:
@@ -190,7 +193,7 @@ def _interpreters(folders) -> set:
     return found
 
 
-def _loaders() -> set:
+def _loaders() -> set[str]:
     """Real paths of the dynamic loaders (``ld-linux*.so*``, ``ld-musl*``) in the usual library folders: the
     kernel opens one for execution with every dynamically linked program."""
     found = set()
@@ -211,7 +214,7 @@ def _loaders() -> set:
     return found
 
 
-def _except(path: str, access: int, excluded, rules: list) -> None:
+def _except(path: str, access: int, excluded: list[str], rules: list[Rule]) -> None:
     """Append to ``rules`` what grants ``access`` beneath ``path`` except beneath each of ``excluded`` (real
     paths, strictly inside ``path``: a path asked for stays, as in the root mode's view).
 
@@ -237,7 +240,7 @@ def _except(path: str, access: int, excluded, rules: list) -> None:
         _except(entry, access, inner, rules)
 
 
-def allowlist(readable, hidden, interpreter_folders=()) -> list:
+def allowlist(readable: Iterable[str], hidden: Iterable[str], interpreter_folders: Iterable[str] = ()) -> list[Rule]:
     """``[(path, rights)]``: what every slot's ruleset grants but its own folder (see the module's docstring).
 
     ``readable``: the paths to read (the interpreter's and the system's);
@@ -247,7 +250,7 @@ def allowlist(readable, hidden, interpreter_folders=()) -> list:
     Computed once per batch (listing folders and resolving links: about 0.1 to
     0.3 s); :func:`slot_ruleset` then only opens each path.
     """
-    rules = []
+    rules: list[Rule] = []
     excluded = sorted({os.path.realpath(h) for h in hidden if h})
     for path in readable:
         _except(path, READ, excluded, rules)
@@ -268,7 +271,7 @@ def allowlist(readable, hidden, interpreter_folders=()) -> list:
     return rules
 
 
-def slot_ruleset(version: int, rules, slot_folder: str) -> Ruleset:
+def slot_ruleset(version: int, rules: Iterable[Rule], slot_folder: str) -> Ruleset:
     """The ruleset of one worker slot: ``rules`` (:func:`allowlist`) and everything inside ``slot_folder``, the
     slot's own folder. Raises ``OSError`` when the kernel refuses it or the folder is missing."""
     ruleset = Ruleset(version)

@@ -6,6 +6,7 @@ Standard library only: this module runs in the zygote, in the child and in the g
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 
 @dataclass
@@ -32,7 +33,7 @@ class Limits:
     budget_s: float = 120.0
     workdir_mb: int = 64
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @property
@@ -46,6 +47,6 @@ class Limits:
         return max(256, max(1, int(self.workdir_mb)) * 128)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Limits":
+    def from_dict(cls, data: dict[str, Any]) -> Limits:
         fields = cls.__dataclass_fields__
         return cls(**{k: v for k, v in data.items() if k in fields})

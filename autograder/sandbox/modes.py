@@ -26,6 +26,7 @@ Standard library only: this module runs in the zygote.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from autograder.sandbox import seccomp
 from autograder.sandbox.processes import wait_status
@@ -57,7 +58,8 @@ def requested_mode() -> str:
         return "root"
     return "userns"
 
-def refused_in_child(attempt) -> str:
+
+def refused_in_child(attempt: Callable[[], object]) -> str:
     """Call ``attempt()`` in a forked process, so that this one stays as it was: '' when it returned, else why
     it raised (one line). Call it while this process has a single thread."""
     read_end, write_end = os.pipe()
@@ -68,11 +70,11 @@ def refused_in_child(attempt) -> str:
             os.close(read_end)
             try:
                 attempt()
-                why = b""
+                said = b""
             except BaseException as exc:  # noqa: BLE001 — the reason is the answer
-                why = (f"{exc.strerror}" if isinstance(exc, OSError) and exc.strerror else str(exc)).encode()
-                why = why or type(exc).__name__.encode()
-            os.write(write_end, why[:400])
+                said = (f"{exc.strerror}" if isinstance(exc, OSError) and exc.strerror else str(exc)).encode()
+                said = said or type(exc).__name__.encode()
+            os.write(write_end, said[:400])
         except BaseException:  # noqa: BLE001
             code = 1
         finally:
@@ -91,6 +93,7 @@ def refused_in_child(attempt) -> str:
         why = "the attempt ended abnormally"
     return why
 
+
 def namespaces_refused(mount_point: str) -> str:
     """Why the ``root`` mode cannot work here ('' when it can): its namespaces and a tmpfs mount on
     ``mount_point`` (an empty folder), tried in a forked process.
@@ -98,7 +101,7 @@ def namespaces_refused(mount_point: str) -> str:
     A container without ``CAP_SYS_ADMIN`` refuses them (Docker's and podman's
     default seccomp profiles refuse ``unshare`` and ``mount`` without it).
     """
-    def attempt():
+    def attempt() -> None:
         try:
             unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC)
         except OSError as exc:
@@ -108,19 +111,21 @@ def namespaces_refused(mount_point: str) -> str:
 
     return refused_in_child(attempt)
 
+
 def uid_switch_refused(uid: int) -> str:
     """Why this process cannot become ``uid`` ('' when it can; tried in a forked process): a container
     without ``CAP_SETUID``/``CAP_SETGID``, or whose user namespace does not map ``uid``."""
-    def attempt():
+    def attempt() -> None:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
 
     return refused_in_child(attempt)
 
+
 def seccomp_refused() -> str:
     """Why :mod:`.seccomp`'s filter cannot be installed here ('' when it can; tried in a forked process)."""
-    def attempt():
+    def attempt() -> None:
         prctl(PR_SET_NO_NEW_PRIVS, 1)
         seccomp.install()
 

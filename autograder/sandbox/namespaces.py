@@ -42,6 +42,7 @@ def enter_user_namespace() -> None:
         with open(f"/proc/self/{name}", "w") as fh:
             fh.write(text)
 
+
 def slot_networks(slots: int, proc: str) -> list[int]:
     """One new network namespace per worker slot, each held by an open descriptor (no interface up in any).
 
@@ -67,12 +68,14 @@ def slot_networks(slots: int, proc: str) -> list[int]:
         os.close(home)
     return fds
 
+
 def join_network(fd: int) -> None:
     """Enter the network namespace held by ``fd`` (a slot's, :func:`slot_networks`) and close ``fd``."""
     try:
         setns(fd, CLONE_NEWNET)
     finally:
         os.close(fd)
+
 
 def end_like(status: int) -> NoReturn:
     """Exit the way a child with wait status ``status`` ended (outside a PID namespace's init)."""
@@ -90,15 +93,18 @@ def end_like(status: int) -> NoReturn:
         os._exit(128 + sig)
     os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
+
 #: Where the init of a child's PID namespace comes from as root (:func:`fork_in_pid_namespace`): a program that
 #: reads its standard input until it ends. Any of these will do (coreutils' ``cat``: in every Linux image).
 NAMESPACE_INIT = ("/usr/bin/cat", "/bin/cat")
+
 
 def namespace_init() -> str | None:
     """The program of :data:`NAMESPACE_INIT` this system has (None: children are isolated by :func:`isolate_child`)."""
     return next((path for path in NAMESPACE_INIT if os.access(path, os.X_OK)), None)
 
-def fork_in_pid_namespace(init: str, home: int) -> tuple:
+
+def fork_in_pid_namespace(init: str, home: int) -> tuple[int, tuple[int, int] | None]:
     """``os.fork()``, the child born in a new PID namespace (as root: returning here takes ``setns``).
 
     The namespace's init (its PID 1) is ``init`` (:func:`namespace_init`),
@@ -140,6 +146,7 @@ def fork_in_pid_namespace(init: str, home: int) -> tuple:
         return 0, None
     return pid, (init_pid, hold)
 
+
 def end_pid_namespace(init_pid: int, hold: int) -> None:
     """End a namespace of :func:`fork_in_pid_namespace` now: its init is killed, which kills the rest.
 
@@ -155,6 +162,7 @@ def end_pid_namespace(init_pid: int, hold: int) -> None:
     except OSError:
         pass
 
+
 def enter_child_namespaces(limits: Limits, uid: int | None, view: View) -> str:
     """In a child of :func:`fork_in_pid_namespace` (as root): its own mount and IPC namespaces.
 
@@ -167,6 +175,7 @@ def enter_child_namespaces(limits: Limits, uid: int | None, view: View) -> str:
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     umount(HOST_PROC, MNT_DETACH)
     return f"{SANDBOX}/work"
+
 
 def isolate_child(limits: Limits, uid: int | None, keep_fd: int, view: View) -> str:
     """In a process just forked from the zygote: enter the child's own namespaces (``userns`` mode, or root
@@ -218,6 +227,7 @@ def isolate_child(limits: Limits, uid: int | None, keep_fd: int, view: View) -> 
     status_c = wait_status(pid_c)
     os.write(status_w, status_c.to_bytes(8, "big", signed=True))
     os._exit(0)
+
 
 def _mount_child_tmpfs(limits: Limits, uid: int | None, view: View) -> None:
     """The child's tmpfs on :data:`SANDBOX` (``work/``, ``tmp/``, ``shm/`` owned by ``uid``), bound on /tmp and

@@ -9,13 +9,15 @@ cannot hide a use of them; a name not pinned is looked up when asked
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from autograder.sandbox.dotted import lookup
 
 #: Objects of forbidden names resolved in advance by :func:`pin` (``None`` for an absent name).
-_PINNED: dict = {}
+_PINNED: dict[str, object] = {}
 
 
-def pin(names) -> None:
+def pin(names: Iterable[str]) -> None:
     """Resolve the dotted ``names`` now; :func:`~.forbidden_walk.forbidden_uses` compares with these objects from then on.
 
     The grading engine's zygote calls it before any student code runs:
@@ -42,7 +44,7 @@ def pin(names) -> None:
     _PINNED.update({name: lookup(name) for name in names})
 
 
-def resolve(dotted):
+def resolve(dotted: str) -> object:
     """The object a dotted name refers to: the pinned one, else :func:`.dotted.lookup`'s."""
     if dotted in _PINNED:
         return _PINNED[dotted]

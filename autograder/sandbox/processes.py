@@ -34,6 +34,7 @@ def wait_status(pid: int) -> int:
         except InterruptedError:
             continue
 
+
 def kill_uid_processes(uid: int, gid: int, passes: int = 2) -> bool:
     """In a fresh helper process: become ``uid`` and SIGKILL every process of it.
 
@@ -61,6 +62,7 @@ def kill_uid_processes(uid: int, gid: int, passes: int = 2) -> bool:
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status) == 0
 
+
 def uid_processes(uid: int, proc: str) -> dict[int, str | None]:
     """``pid -> state letter`` of the processes whose real uid is ``uid`` (from ``proc``)."""
     out = {}
@@ -76,6 +78,7 @@ def uid_processes(uid: int, proc: str) -> dict[int, str | None]:
             out[pid] = state
     return out
 
+
 def proc_files(proc: str, name: str, size: int = -1) -> Iterator[tuple[int, bytes]]:
     """``(pid, the first size bytes of <proc>/<pid>/<name>)`` for every process whose file can be read."""
     for entry in os.listdir(proc):
@@ -88,6 +91,7 @@ def proc_files(proc: str, name: str, size: int = -1) -> Iterator[tuple[int, byte
             continue
         yield int(entry), data
 
+
 def proc_state(pid: int, proc: str) -> str | None:
     """The state letter of ``pid`` (``"Z"`` for a zombie), or None when it is gone."""
     try:
@@ -95,6 +99,7 @@ def proc_state(pid: int, proc: str) -> str | None:
             return fh.read().rsplit(b")", 1)[1].split()[0].decode()
     except (OSError, IndexError):
         return None
+
 
 def killer_server(sock: socket.socket) -> NoReturn:
     """A small root process that kills slots on request: ``uid,gid`` in, ``ok`` out.
@@ -118,6 +123,7 @@ def killer_server(sock: socket.socket) -> NoReturn:
             break
     os._exit(0)
 
+
 def proc_children(proc: str) -> dict[int, int]:
     """``pid -> ppid`` of every process, from ``proc``."""
     out = {}
@@ -127,12 +133,14 @@ def proc_children(proc: str) -> dict[int, int]:
             out[pid] = int(rest[1])
     return out
 
+
 def descendants(root_pids: Iterable[int], table: dict[int, int]) -> set[int]:
     """Every descendant of ``root_pids`` in ``table`` (``pid -> ppid``: :func:`proc_children`)."""
-    kids = {}
+    kids: dict[int, list[int]] = {}
     for pid, ppid in table.items():
         kids.setdefault(ppid, []).append(pid)
-    out, stack = set(), list(root_pids)
+    out: set[int] = set()
+    stack = list(root_pids)
     while stack:
         pid = stack.pop()
         for child in kids.get(pid, ()):
@@ -140,6 +148,7 @@ def descendants(root_pids: Iterable[int], table: dict[int, int]) -> set[int]:
                 out.add(child)
                 stack.append(child)
     return out
+
 
 def kill_tree(pids: Iterable[int], proc: str) -> None:
     """SIGKILL ``pids``, their process groups and all their descendants (non-root mode), read from ``proc``."""
@@ -150,9 +159,9 @@ def kill_tree(pids: Iterable[int], proc: str) -> None:
         if not victims:
             return
         for pid in victims:
-            for fn in (lambda p: os.killpg(p, signal.SIGKILL), lambda p: os.kill(p, signal.SIGKILL)):
+            for kill in (os.killpg, os.kill):
                 try:
-                    fn(pid)
+                    kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
         time.sleep(0.001)

@@ -61,7 +61,12 @@ class _Program(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_Instruction))]
 
 
-def program(machine: str | None = None) -> list:
+#: One instruction: ``(code, jump if true, jump if false, constant)``, the jumps as offsets (or, while the program
+#: is written, as labels: ``None`` is the next instruction).
+Instruction = tuple[int, int, int, int]
+
+
+def program(machine: str | None = None) -> list[Instruction]:
     """The filter as ``[(code, jt, jf, k)]`` for ``machine`` (default: this one); raises ``OSError`` for an
     architecture it does not know."""
     machine = machine or platform.machine()
@@ -69,7 +74,8 @@ def program(machine: str | None = None) -> list:
         raise OSError(errno.ENOSYS, f"no seccomp filter for {machine}")
     arch, socket_nr, refused = ARCHES[machine]
     # (instruction, jump if true, jump if false, constant), jumps to labels
-    code = [(_LD_W_ABS, None, None, _OFFSET_ARCH),
+    code: list[tuple[int, str | None, str | None, int] | str] = [
+            (_LD_W_ABS, None, None, _OFFSET_ARCH),
             (_JEQ_K, None, "other ABI", arch),
             (_LD_W_ABS, None, None, _OFFSET_NR),
             (_JGE_K, "other ABI", None, X32_SYSCALL_BIT),
@@ -82,7 +88,8 @@ def program(machine: str | None = None) -> list:
              (_RET_K, None, None, RET_ALLOW),
              "other family", (_RET_K, None, None, RET_ERRNO | errno.EACCES),
              "other ABI", (_RET_K, None, None, RET_ERRNO | errno.ENOSYS)]
-    labels, instructions = {}, []
+    labels: dict[str, int] = {}
+    instructions: list[tuple[int, str | None, str | None, int]] = []
     for item in code:
         if isinstance(item, str):
             labels[item] = len(instructions)

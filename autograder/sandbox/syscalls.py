@@ -58,11 +58,13 @@ def check(ret: int, what: str) -> None:
         err = ctypes.get_errno()
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
+
 def unshare(flags: int) -> None:
     if hasattr(os, "unshare"):  # Python 3.12+
         os.unshare(flags)
     else:
         check(libc.unshare(ctypes.c_int(flags)), "unshare")
+
 
 def setns(fd: int, nstype: int) -> None:
     if hasattr(os, "setns"):  # Python 3.12+
@@ -70,26 +72,37 @@ def setns(fd: int, nstype: int) -> None:
     else:
         check(libc.setns(ctypes.c_int(fd), ctypes.c_int(nstype)), "setns")
 
-def mount(source, target, fstype, flags=0, data=None) -> None:
-    enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
+
+def _encoded(text: str | None) -> bytes | None:
+    return None if text is None else os.fsencode(text)
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int = 0, data: str | None = None) -> None:
+    """``mount(2)``: ``source`` on ``target`` (a filesystem of type ``fstype``, or a bind or remount by ``flags``)."""
+    enc = _encoded
     check(libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
 
-def umount(target, flags=MNT_DETACH) -> None:
+
+def umount(target: str, flags: int = MNT_DETACH) -> None:
     check(libc.umount2(os.fsencode(target), ctypes.c_int(flags)), f"umount {target}")
 
-def prctl(option, arg2=0) -> None:
+
+def prctl(option: int, arg2: int = 0) -> None:
     check(libc.prctl(ctypes.c_int(option), ctypes.c_ulong(arg2), ctypes.c_ulong(0), ctypes.c_ulong(0),
                        ctypes.c_ulong(0)), f"prctl {option}")
+
 
 def syscall(table: dict[str, int], *args: Any) -> int:
     """The system call numbered ``table[machine]`` on this machine; ``OSError`` (``ENOSYS``) elsewhere."""
     number = table.get(platform.machine())
     if number is None:
         raise OSError(errno.ENOSYS, f"unknown system call number on {platform.machine()}")
-    return libc.syscall(ctypes.c_long(number), *args)
+    return int(libc.syscall(ctypes.c_long(number), *args))
+
 
 def pivot_root(new_root: str, put_old: str) -> None:
     check(syscall(_SYS_PIVOT_ROOT, os.fsencode(new_root), os.fsencode(put_old)), "pivot_root")
+
 
 def drop_bounding_set() -> None:
     """Empty this process's capability bounding set (needs ``CAP_SETPCAP``); raises ``OSError``."""
@@ -99,6 +112,7 @@ def drop_bounding_set() -> None:
             if ctypes.get_errno() == errno.EINVAL:  # past the last capability the kernel knows
                 break
             raise OSError(ctypes.get_errno(), f"dropping capability {cap} from the bounding set")
+
 
 def drop_capabilities() -> None:
     """Empty the bounding, effective, permitted and inheritable capability sets of this process.

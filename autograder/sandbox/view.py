@@ -18,7 +18,7 @@ own mounts: :func:`bind_read_only`).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from autograder.sandbox.paths import inside, minimal_paths
 from autograder.sandbox.syscalls import (CLONE_NEWNET, CLONE_NEWNS, KEEP_FLAGS, MNT_DETACH, MS_BIND, MS_NODEV,
                                          MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, mount,
                                          pivot_root, umount, unshare)
+
 
 #: Where the child's writable tmpfs is mounted (inside the view); its working folder is ``SANDBOX/work``.
 SANDBOX = "/sandbox"
@@ -73,6 +74,7 @@ def bind_read_only(source: str, target: str, proc: str = "/proc") -> None:
                 flags |= ms_flag
         mount(None, point, None, flags)
 
+
 def _unescape_mount_point(text: str) -> str:
     """A mount point as ``mountinfo`` writes it (space, tab, newline, backslash as ``\\ooo``) made plain."""
     out, i = [], 0
@@ -84,6 +86,7 @@ def _unescape_mount_point(text: str) -> str:
             out.append(text[i])
             i += 1
     return "".join(out)
+
 
 def mounts_below(target: str, proc: str = "/proc") -> list[str]:
     """The mount points at or below ``target`` in this process's mount namespace, shortest first (from
@@ -103,7 +106,8 @@ def mounts_below(target: str, proc: str = "/proc") -> list[str]:
                 points.append(point)
     return sorted(points, key=len) or [target]
 
-def cover_files(paths) -> list:
+
+def cover_files(paths: Iterable[str]) -> list[str]:
     """Cover each existing file of ``paths`` with an empty read-only file (bind of ``/dev/null``), in this mount
     namespace; returns the paths covered.
 
@@ -122,7 +126,8 @@ def cover_files(paths) -> list:
                 pass
     return covered
 
-def _no_interpreters(root: str, view) -> list:
+
+def _no_interpreters(root: str, view: list[str]) -> list[str]:
     """Make the Python interpreters of the view impossible to execute (a bind of each onto itself, ``noexec``).
 
     The children are forked, never executed, so they need no interpreter
@@ -156,7 +161,8 @@ def _no_interpreters(root: str, view) -> list:
                 pass
     return sorted(done)
 
-def _relink(root: str, path: str, view) -> None:
+
+def _relink(root: str, path: str, view: list[str]) -> None:
     """Recreate the symlink ``path`` (``/bin -> usr/bin``) in the view when it leads into it."""
     try:
         link = os.readlink(path)
@@ -166,8 +172,9 @@ def _relink(root: str, path: str, view) -> None:
         os.makedirs(os.path.dirname(root + path), exist_ok=True)
         os.symlink(link, root + path)
 
+
 def enter_view(base: str, needed: Iterable[str], hidden: Iterable[str] = (),
-               uid_names: Iterable[int] = ()) -> tuple[dict[str, Any], View]:
+               uid_names: Collection[int] = ()) -> tuple[dict[str, Any], View]:
     """Leave the host's network and mount namespaces; make an allowlist of it the root (zygote).
 
     ``base`` is an empty folder of ours (the new root is a tmpfs mounted on
@@ -178,7 +185,8 @@ def enter_view(base: str, needed: Iterable[str], hidden: Iterable[str] = (),
     stands (a :class:`View`; the one it stood in when the mount namespace could
     not be made).
     """
-    report = {"netns": False, "mountns": False, "view": [], "errors": []}
+    errors: list[str] = []
+    report: dict[str, Any] = {"netns": False, "mountns": False, "view": [], "errors": errors}
     try:
         unshare(CLONE_NEWNET)
         report["netns"] = True
@@ -206,12 +214,13 @@ def enter_view(base: str, needed: Iterable[str], hidden: Iterable[str] = (),
     report["view"] = view
     return report, View(HOST_PROC, tuple(path for path in view if path.startswith(("/tmp/", "/dev/shm/"))))
 
-def _cover_hidden(root: str, view: list, hidden) -> None:
+
+def _cover_hidden(root: str, view: list[str], hidden: Iterable[str]) -> None:
     """Cover each hidden path that lies inside a needed path of the view (an empty tmpfs, or /dev/null for a file).
 
     A path the interpreter needs stays; outside the view a path is invisible anyway.
     """
-    covered = []
+    covered: list[str] = []
     for target in sorted({os.path.realpath(h) for h in hidden if h and os.path.exists(h)}, key=len):
         # a needed path that holds a hidden one (the course installed into the virtualenv): cover it
         if target in view or not any(inside(target, v) for v in view) or any(inside(target, c) for c in covered):
@@ -222,7 +231,8 @@ def _cover_hidden(root: str, view: list, hidden) -> None:
         else:
             mount("/dev/null", root + target, None, MS_BIND)
 
-def _write_etc(root: str, uid_names) -> None:
+
+def _write_etc(root: str, uid_names: Collection[int]) -> None:
     """The view's own /etc/passwd, /etc/group (one student per slot uid) and /etc/hosts (localhost only)."""
     os.makedirs(root + "/etc", mode=0o755, exist_ok=True)
     with open(root + "/etc/passwd", "w") as fh:
@@ -233,6 +243,7 @@ def _write_etc(root: str, uid_names) -> None:
         fh.write("root:x:0:\n" + "".join(f"student{u}:x:{u}:\n" for u in uid_names) + "nogroup:x:65534:\n")
     with open(root + "/etc/hosts", "w") as fh:
         fh.write("127.0.0.1 localhost\n")
+
 
 def _make_mount_points(root: str) -> None:
     """The :data:`DEVICES` bound in, mount points for the child's /proc, /tmp, ptys and the sandbox, the host's /proc."""
@@ -245,6 +256,7 @@ def _make_mount_points(root: str) -> None:
         os.makedirs(root + name, mode=0o755, exist_ok=True)
     open(root + "/dev/ptmx", "w").close()  # a mount point for the child's own pseudo-terminals
     mount("/proc", root + HOST_PROC, None, MS_BIND | MS_REC)
+
 
 def _pivot_into(root: str) -> None:
     """Make ``root`` the root of this mount namespace, drop the old root, remount read-only."""

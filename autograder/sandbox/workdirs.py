@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
+from typing import Any
 
 
-def fresh_workdir(slot_root: str, uid, serial: int) -> str:
+def fresh_workdir(slot_root: str, uid: int | None, serial: int) -> str:
     """``weak`` mode: remove what earlier submissions of the slot left, and make a new private folder.
 
     Never raises on what a child left: :func:`remove_tree` cannot hit a
@@ -25,6 +27,7 @@ def fresh_workdir(slot_root: str, uid, serial: int) -> str:
     if uid is not None:
         os.chown(workdir, uid, uid)
     return workdir
+
 
 def remove_tree(parent: str, name: str) -> bool:
     """Remove ``parent/name`` however deep it is, without recursion; True when it is gone.
@@ -75,7 +78,8 @@ def remove_tree(parent: str, name: str) -> bool:
     finally:
         os.close(top)
 
-def _quietly(fn, *args, **kwargs) -> bool:
+
+def _quietly(fn: Callable[..., object], *args: Any, **kwargs: Any) -> bool:
     try:
         fn(*args, **kwargs)
         return True

@@ -55,6 +55,8 @@ import struct
 import sys
 import time
 import types
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from autograder.sandbox import (claims, confine, landlock, modes, namespaces, paths, processes, syscalls, view,
                                 wire, workdirs)
@@ -67,7 +69,7 @@ WARM_MODULES = ("numpy", "scipy.linalg", "scipy.special", "scipy.stats", "matplo
                 "IPython.utils.process", "autograder.sandbox.child")
 
 
-def _warm_imports():
+def _warm_imports() -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
     import matplotlib
 
@@ -82,7 +84,7 @@ CALL_MODULES = ("autograder.sandbox.dotted", "autograder.sandbox.invoke", "autog
                 "autograder.sandbox.forbidden_walk", "autograder.sandbox.carry_forward")
 
 
-def _import_unreachable(*names: str) -> list:
+def _import_unreachable(*names: str) -> list[types.ModuleType]:
     """Import the modules ``names`` of this package, then take each out of ``sys.modules`` and off its package,
     so that student code cannot reach them by name (and patch the copies the zygote and its children use).
     All are imported before any is taken out: a module importing another finds it loaded, one copy of each."""
@@ -96,7 +98,7 @@ def _import_unreachable(*names: str) -> list:
     return modules
 
 
-def import_guard():
+def import_guard() -> Any:
     """:mod:`autograder.sandbox.guard`, imported before the zygote enters its filesystem view (which hides this
     package), then unreachable by name like :func:`import_call_tools`'s modules (it holds nothing secret: in a
     child it holds nothing at all once armed)."""
@@ -142,7 +144,7 @@ def sandbox_environment() -> None:
     os.environ.update({k: v for k, v in keep.items() if v is not None})
 
 
-def describe_status(status) -> dict:
+def describe_status(status: int | None) -> dict[str, Any]:
     if status is None:
         return {"ended": "unknown"}
     if os.WIFSIGNALED(status):
@@ -155,7 +157,7 @@ def describe_status(status) -> dict:
     return {"ended": "exit", "exitcode": os.waitstatus_to_exitcode(status)}
 
 
-def _running(child: dict) -> dict:
+def _running(child: dict[str, Any]) -> dict[str, Any]:
     """What the zygote keeps of a slot's running child (one of :meth:`ZygoteServer._fork`)."""
     return {"pid": child["pid"], "workdir": child["workdir"], "namespace": child["namespace"]}
 
@@ -169,43 +171,46 @@ class ZygoteServer:
     REQUESTS = ("init", "arm", "kill")
     #: passed to every child's :func:`~autograder.sandbox.child.serve` as ``extend`` (None: the requests the
     #: grader sends, no others; a test subclass sets it)
-    extend_child = None
+    extend_child: Callable[[], dict[str, Callable[[Any], dict[str, Any]]]] | None = None
 
     def __init__(self, ctrl: socket.socket):
         self.ctrl = ctrl
-        self.killer = None
-        self.killer_pid = None
-        self.slots = {}  # slot -> {"pid", "workdir", "namespace"} of its running child
-        self.statuses = {}  # pid of a slot child -> wait status
-        self.wanted = set()  # pids of slot children whose status is still wanted
+        self.killer: socket.socket | None = None
+        self.killer_pid: int | None = None
+        self.slots: dict[int, dict[str, Any]] = {}  # slot -> {"pid", "workdir", "namespace"} of its running child
+        self.statuses: dict[int, int] = {}  # pid of a slot child -> wait status
+        self.wanted: set[int] = set()  # pids of slot children whose status is still wanted
         self.nproc_base = 0
-        self.workroot = None
-        self.spares = {}  # slot -> a child forked in advance: {"pid", "sock", "workdir", "namespace", "limits"}
-        self.last_limits = {}  # slot -> limits of its last spawn
-        self.after = None  # work to do once the current answer is sent
-        self.uid_claims = []  # the slots' uids, held (:mod:`.claims`)
-        self.networks = []  # slot -> descriptor of its network namespace (root, userns)
+        self.workroot: str | None = None
+        # slot -> a child forked in advance: {"pid", "sock", "workdir", "namespace", "limits"}
+        self.spares: dict[int, dict[str, Any]] = {}
+        self.last_limits: dict[int, dict[str, Any]] = {}  # slot -> limits of its last spawn
+        self.after: Callable[[], object] | None = None  # work to do once the current answer is sent
+        self.uid_claims: list[claims.Claim] = []  # the slots' uids, held (:mod:`.claims`)
+        self.networks: list[int] = []  # slot -> descriptor of its network namespace (root, userns)
         self.no_namespaces = ""  # why root's namespaces are refused (uid mode)
-        self.rulesets = {}  # slot -> its Landlock ruleset (uid mode, built by :meth:`arm`)
-        self.namespace_init = None  # root mode: the program a child's PID namespace starts with (else None)
-        self.home_pid_ns = None  # root mode: a descriptor of our own PID namespace
+        self.rulesets: dict[int, landlock.Ruleset] = {}  # slot -> its Landlock ruleset (uid mode, built by arm)
+        self.namespace_init: str | None = None  # root mode: the program a child's PID namespace starts with
+        self.home_pid_ns: int | None = None  # root mode: a descriptor of our own PID namespace
         self.landlock = (0, "")  # (ABI version, why none) (uid mode)
         self.network_filter = False  # the seccomp filter can be installed (uid mode)
-        self.hide, self.needed = [], []
-        self.uids = []
+        self.hide: list[str] = []
+        self.needed: list[str] = []
+        self.uids: list[int] = []
         self.serial = 0
         self.view = view.View()  # where this process reads /proc from (the host's, once in the view, elsewhere)
-        self.own_workroot = None  # removed at shutdown (weak mode)
+        self.own_workroot: str | None = None  # removed at shutdown (weak mode)
         self.mode = "weak"
-        self.cgroups = None
+        self.cgroups = Cgroups(0)  # (the slots' own, made by init)
         self.no_prefork = False
-        self.tools = None  # what the children answer calls with (import_call_tools), in :meth:`init`
-        self.guard = None  # sandbox.guard, imported in :meth:`init`
-        self.guard_report = {}
+        self.tools: Any = None  # what the children answer calls with (import_call_tools), in :meth:`init`
+        self.guard: Any = None  # the module sandbox.guard, imported in :meth:`init`
+        self.shell: Any = None  # the children's IPython shell, made in :meth:`init`
+        self.guard_report: dict[str, Any] = {}
         self.armed = False  # the forbidden names are pinned in it (:meth:`arm`); no child is forked before
 
     # -- reaping ---------------------------------------------------------------
-    def reap(self):
+    def reap(self) -> None:
         """Collect every exited child; remember how slot children ended."""
         while True:
             try:
@@ -218,7 +223,7 @@ class ZygoteServer:
                 self.statuses[pid] = status
 
     # -- requests --------------------------------------------------------------
-    def init(self, msg):
+    def init(self, msg: dict[str, Any]) -> dict[str, Any]:
         import tempfile
 
         self.guard = import_guard()
@@ -242,8 +247,8 @@ class ZygoteServer:
         self.tools = import_call_tools()
         self.shell = child.make_shell()
         self.guard.prepare([str(n) for n in msg.get("forbidden", [])])  # (while the parent loads the checks)
-        report = {"mode": self.mode, "netns": False, "mountns": False, "pidns": False, "ipcns": False,
-                  "view": [], "hidden": [], "errors": []}
+        report: dict[str, Any] = {"mode": self.mode, "netns": False, "mountns": False, "pidns": False,
+                                  "ipcns": False, "view": [], "hidden": [], "errors": []}
         if self.mode in ("root", "userns"):
             os.makedirs("view", exist_ok=True)
             entered, self.view = view.enter_view("view", self.needed, self.hide, self.uids)
@@ -292,7 +297,7 @@ class ZygoteServer:
         report["warning"] = " ".join(warnings)  # one line, as the terminal and summary.json show it
         return {"pid": os.getpid(), "sandbox": report}
 
-    def arm(self, msg):
+    def arm(self, msg: dict[str, Any]) -> dict[str, Any]:
         """Pin the forbidden names
         (:func:`~autograder.sandbox.pinning.pin`, in the pristine zygote); children can be forked from now on.
 
@@ -319,7 +324,7 @@ class ZygoteServer:
             gc.freeze()
         return {"armed": True, "guard": self.guard_report}
 
-    def _enter_mode(self, slots: int, forced: bool = False) -> list:
+    def _enter_mode(self, slots: int, forced: bool = False) -> list[str]:
         """Set up the sandbox mode: as root the killer process and one uid per slot (``uid`` mode where the
         namespaces are refused, unless ``root`` was ``forced``; ``weak`` where root cannot switch uids); else a
         user namespace (or the weak mode when that fails). Returns the warnings for the report."""
@@ -368,17 +373,17 @@ class ZygoteServer:
                             f"grader. {advice}")
         return warnings
 
-    def _uid_layers(self, slots: int, warnings: list) -> dict:
+    def _uid_layers(self, slots: int, warnings: list[str]) -> dict[str, Any]:
         """``uid`` mode's layers besides the uids (see :func:`.confine.restrict_uid_child`): a folder per slot
         (mode 0711: its children's working folders are theirs alone), the kernel's Landlock ABI and the
         seccomp filter, each tried here; the rulesets are built by :meth:`arm`. Returns the report's part."""
-        os.chmod(self.workroot, 0o711)
+        os.chmod(self._slots_folder(), 0o711)
         for slot in range(slots):
-            os.mkdir(os.path.join(self.workroot, str(slot)), 0o711)
+            os.mkdir(self._slot_folder(slot), 0o711)
         self.landlock = landlock.abi()
         why_no_filter = modes.seccomp_refused()
         self.network_filter = not why_no_filter
-        report = {"no_namespaces": self.no_namespaces or "chosen (AUTOGRADER_SANDBOX_MODE=uid)",
+        report: dict[str, Any] = {"no_namespaces": self.no_namespaces or "chosen (AUTOGRADER_SANDBOX_MODE=uid)",
                   "landlock": self.landlock[0], "files": "landlock" if self.landlock[0] else None,
                   "network": "seccomp" if self.network_filter else None, "seccomp": self.network_filter}
         if not self.landlock[0]:
@@ -394,7 +399,7 @@ class ZygoteServer:
                             "Install Python where every user can read it.")
         return report
 
-    def _build_rulesets(self, protected) -> None:
+    def _build_rulesets(self, protected: Iterable[str]) -> None:
         """One Landlock ruleset per slot (``uid`` mode): the interpreter and system paths readable except the
         hidden ones and the ``protected`` files (those that define the forbidden functions), the slot's
         folder writable (:func:`.landlock.slot_ruleset`)."""
@@ -403,10 +408,20 @@ class ZygoteServer:
         readable = paths.minimal_paths(list(view.SYSTEM_PATHS) + self.needed)
         rules = landlock.allowlist(readable, self.hide + list(protected), [os.path.join(p, "bin") for p in self.needed])
         for slot in range(len(self.uids)):
-            self.rulesets[slot] = landlock.slot_ruleset(self.landlock[0], rules, os.path.join(self.workroot, str(slot)))
+            self.rulesets[slot] = landlock.slot_ruleset(self.landlock[0], rules, self._slot_folder(slot))
+
+    def _slots_folder(self) -> str:
+        """The folder of the slots' folders (``uid`` and ``weak`` modes; made by :meth:`init`)."""
+        if self.workroot is None:
+            raise RuntimeError(f"the {self.mode} mode has no folder for its slots' working folders")
+        return self.workroot
+
+    def _slot_folder(self, slot: int) -> str:
+        """The folder of ``slot``'s working folders (``uid`` and ``weak`` modes)."""
+        return os.path.join(self._slots_folder(), str(slot))
 
     @staticmethod
-    def _processes_of_my_uid(proc):
+    def _processes_of_my_uid(proc: str) -> int:
         uid, count = os.getuid(), 0
         for name in os.listdir(proc):
             if name.isdigit():
@@ -417,7 +432,7 @@ class ZygoteServer:
                     pass
         return count + 64
 
-    def _fork(self, slot: int, limits: dict) -> dict:
+    def _fork(self, slot: int, limits: dict[str, Any]) -> dict[str, Any]:
         """Fork a confined child for ``slot``: ``{"pid", "sock" (our end of its socket), "workdir", "namespace"}``.
 
         As root the pid is the child's, in a PID namespace whose init is
@@ -431,18 +446,20 @@ class ZygoteServer:
         uid = self.uid_of(slot)
         lim = Limits.from_dict(limits)
         outer_parent = self.mode in ("root", "userns") and self.namespace_init is None  # (A and B, in the cgroup)
+        applied: dict[str, Any]
         try:
             applied = (self.cgroups.limit(slot, lim.memory_mb, lim.nproc, 2 if outer_parent else 0)
                        if self.mode != "weak" else {})
         except OSError as exc:  # the per-process limits still hold; the results say what did not apply
             applied = {"cgroup": f"not applied: {exc}"}
-        workdir = None
+        workdir: str | None = None
         self.serial += 1
         if self.mode in ("uid", "weak"):
-            workdir = workdirs.fresh_workdir(os.path.join(self.workroot, str(slot)), uid, self.serial)
+            workdir = workdirs.fresh_workdir(self._slot_folder(slot), uid, self.serial)
         ours, theirs = socket.socketpair()
-        if self.namespace_init is None:
-            pid, namespace = os.fork(), None
+        namespace: tuple[int, int] | None = None
+        if self.namespace_init is None or self.home_pid_ns is None:
+            pid = os.fork()
         else:
             pid, namespace = namespaces.fork_in_pid_namespace(self.namespace_init, self.home_pid_ns)
         if pid == 0:
@@ -454,7 +471,7 @@ class ZygoteServer:
                     self.cgroups.join(slot)
                 if self.mode in ("root", "userns"):
                     namespaces.join_network(self.networks[slot])
-                layers = {}
+                layers: dict[str, Any] = {}
                 if self.mode == "uid":  # (before the descriptors are closed: the ruleset's is one of them)
                     layers = confine.restrict_uid_child(self.rulesets.get(slot), self.network_filter)
                 inherited = [s for s in (self.ctrl, self.killer, ours) if s is not None]
@@ -466,6 +483,8 @@ class ZygoteServer:
                 elif self.namespace_init is not None:  # (root: forked into its PID namespace already)
                     workdir = namespaces.enter_child_namespaces(lim, uid, self.view)
                 report = {"mode": self.mode, **layers, **({"cgroup": applied} if applied else {})}
+                if workdir is None:
+                    raise RuntimeError(f"no working folder for a child in the {self.mode} mode")
                 child.serve(fd, uid, lim, workdir, self.shell, self.tools, (), self.nproc_base,
                             caps=self.mode == "userns", report=report, extend=self.extend_child)
             except BaseException as exc:  # noqa: BLE001 — say why, never run student code
@@ -480,14 +499,14 @@ class ZygoteServer:
         self.wanted.add(pid)
         return {"pid": pid, "sock": ours, "workdir": workdir, "namespace": namespace}
 
-    def prefork(self, slot: int):
+    def prefork(self, slot: int) -> None:
         """Fork the slot's next child now, while the parent is busy elsewhere."""
         limits = self.last_limits.get(slot)
         if limits is None or slot in self.spares or slot in self.slots or self.no_prefork:
             return
         self.spares[slot] = {**self._fork(slot, limits), "limits": limits}
 
-    def spawn(self, msg, fds):
+    def spawn(self, msg: dict[str, Any], fds: list[int]) -> tuple[dict[str, Any], list[socket.socket]]:
         """A confined child for the slot (the spare forked in advance when there is one).
 
         Answers ``{"pid"}`` with the parent's end of the child's socket passed alongside.
@@ -515,16 +534,16 @@ class ZygoteServer:
         """Remove what the slot's children left in its folder (``uid`` and ``weak`` modes) now, not at its next
         fork: a flood that filled the disk is gone as soon as the slot is killed."""
         if self.workroot is not None:
-            folder = os.path.join(self.workroot, str(slot))
+            folder = self._slot_folder(slot)
             for entry in os.listdir(folder) if os.path.isdir(folder) else ():
                 workdirs.remove_tree(folder, entry)
 
-    def _discard_spare(self, slot, spare):
+    def _discard_spare(self, slot: int, spare: dict[str, Any]) -> None:
         spare["sock"].close()
         self.slots[slot] = _running(spare)
         self.kill({"slot": slot}, prefork=False)
 
-    def uid_of(self, slot: int):
+    def uid_of(self, slot: int) -> int | None:
         """The uid a slot's children run as (None without root)."""
         if not self.uids:
             return None
@@ -532,14 +551,24 @@ class ZygoteServer:
             raise ValueError(f"slot {slot} out of range (this zygote has {len(self.uids)} slots)")
         return self.uids[slot]
 
-    def _ask_killer(self, uid, gid) -> bool:
-        self.killer.sendall(struct.pack(">ii", uid, gid))
-        self.killer.setblocking(False)
+    def _slot_uid(self, slot: int) -> int:
+        """The uid of ``slot``'s children (``root`` and ``uid`` modes)."""
+        uid = self.uid_of(slot)
+        if uid is None:
+            raise RuntimeError(f"slot {slot} has no uid of its own in the {self.mode} mode")
+        return uid
+
+    def _ask_killer(self, uid: int, gid: int) -> bool:
+        killer = self.killer
+        if killer is None:
+            raise RuntimeError("no killer process in this mode")
+        killer.sendall(struct.pack(">ii", uid, gid))
+        killer.setblocking(False)
         try:
             while True:
                 self.reap()
                 try:
-                    data = self.killer.recv(1)
+                    data = killer.recv(1)
                 except BlockingIOError:
                     time.sleep(0.0002)
                     continue
@@ -547,11 +576,11 @@ class ZygoteServer:
                     raise OSError("the killer process died")
                 return data == b"\x01"
         finally:
-            self.killer.setblocking(True)
+            killer.setblocking(True)
 
-    def _kill_as_uid(self, slot, deadline_s=10.0) -> bool:
+    def _kill_as_uid(self, slot: int, deadline_s: float = 10.0) -> bool:
         """SIGKILL every process of the slot's uid until none is left alive (zombies reaped)."""
-        uid = gid = self.uid_of(slot)
+        uid = gid = self._slot_uid(slot)
         end = time.monotonic() + deadline_s
         self._ask_killer(uid, gid)
         while time.monotonic() < end:
@@ -565,7 +594,7 @@ class ZygoteServer:
                 time.sleep(0.0005)  # zombies: their parents are dying, then we reap them
         return False
 
-    def _kill_tree(self, pid):
+    def _kill_tree(self, pid: int) -> bool:
         """Kill a child and everything it started (``weak``), or everything inside its PID namespace.
 
         In ``userns`` mode ``pid`` is the child's outer parent A, and its
@@ -583,7 +612,7 @@ class ZygoteServer:
         processes.kill_tree({pid} | orphans, self.view.proc)
         return True
 
-    def kill(self, msg, prefork=True):
+    def kill(self, msg: dict[str, Any], prefork: bool = True) -> dict[str, Any]:
         """SIGKILL everything of a slot. With ``wait``, also wait for how its child ended.
 
         Without ``wait`` the answer comes as soon as the signals are sent: every
@@ -596,10 +625,14 @@ class ZygoteServer:
         if info is None:
             return {"status": {"ended": "unknown"}, "clean": True}
         if prefork:  # once the answer (if any) is out: the slot's folder emptied (uid, weak), its next child forked
-            self.after = lambda: (self._empty_folder(slot), self.prefork(slot))
+            def after() -> None:
+                self._empty_folder(slot)
+                self.prefork(slot)
+
+            self.after = after
         pid = info["pid"]
         if self.killer is not None:
-            uid = self.uid_of(slot)
+            uid = self._slot_uid(slot)
             clean = self._ask_killer(uid, uid)
         else:
             clean = True
@@ -626,7 +659,7 @@ class ZygoteServer:
             reply["clean"] = self._kill_as_uid(slot)
         return reply
 
-    def shutdown(self):
+    def shutdown(self) -> None:
         for slot, spare in list(self.spares.items()):
             del self.spares[slot]
             spare["sock"].close()
@@ -648,16 +681,17 @@ class ZygoteServer:
         if self.own_workroot:
             workdirs.remove_tree(os.path.dirname(self.own_workroot), os.path.basename(self.own_workroot))
 
-    def loop(self):
+    def loop(self) -> None:
         while True:
             self.reap()
-            fds = []
+            fds: list[int] = []
             try:
                 msg = wire.recv(self.ctrl, fds=fds)
             except (wire.PeerClosed, OSError, wire.WireError):
                 break
             op = msg.get("op") if isinstance(msg, dict) else None
-            self.after, send_socks = None, []
+            self.after = None
+            send_socks: list[socket.socket] = []
             try:
                 if op == "spawn":
                     reply, send_socks = self.spawn(msg, fds)
@@ -687,7 +721,7 @@ class ZygoteServer:
         self.shutdown()
 
 
-def main(argv=None, zygote=ZygoteServer) -> int:
+def main(argv: Sequence[str] | None = None, zygote: type[ZygoteServer] = ZygoteServer) -> int:
     """Serve the control socket ``--fd N`` with ``zygote`` (the class; tests pass a subclass) until ``exit``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     fd = int(argv[argv.index("--fd") + 1])
