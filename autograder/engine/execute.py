@@ -143,9 +143,7 @@ class Session:
             return {}
         self._collect(child)
         child.close()
-        status = dict(self.zygote.kill(self.slot, wait=wait).get("status", {}))
-        why = self.zygote.why_stopped(self.slot)
-        return {**status, "stopped": why} if why else status
+        return self.zygote.kill(self.slot, wait=wait).get("status", {})
 
     def _check_zygote(self, exc: ChildError) -> None:
         """Raise :class:`ZygoteLost` when the child ended because its zygote did (a restart killed it): then

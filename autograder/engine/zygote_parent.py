@@ -246,7 +246,7 @@ class Zygote:
         limits = Limits()
         quotas = {slot: SlotQuota(os.path.join(workroot, str(slot)), limits.workdir_bytes, limits.workdir_files)
                   for slot in range(self.slots)}
-        self.watch = DiskWatch(workroot, quotas, lambda slot: self.kill(slot, verify=True)).start()
+        self.watch = DiskWatch(workroot, quotas, self._stop_slot).start()
         share = self.watch.fair_share
         self.sandbox["disk"] = {"watched": workroot, "share_mb": round(min(share, limits.workdir_bytes) / 2**20, 1)}
         if share < limits.workdir_bytes:
@@ -254,6 +254,11 @@ class Zygote:
                 f"the disk holding the sandbox's folders ({workroot}) has little room: each of the {self.slots} slots "
                 f"may keep {share / 2**20:.0f} MB there instead of {limits.workdir_mb} MB")
             self.sandbox["warning"] = " ".join(self.sandbox["warnings"])
+
+    def _stop_slot(self, slot: int) -> None:
+        """The disk watch's stop: every process of the slot killed, and gone when this returns (its reason is
+        left for the grader's own :meth:`kill` of that slot to give)."""
+        self._request({"op": "kill", "slot": slot, "wait": False, "verify": True}, timeout=60.0)
 
     def disk_incidents(self) -> list[Incident]:
         """What the disk watches saw so far (``uid`` mode; else none), earlier zygote processes' included."""
@@ -430,7 +435,8 @@ class Zygote:
         return Child(slot, reply["pid"], sock, hello.get("sandbox", {}), self.generation)
 
     def kill(self, slot: int, wait: bool = False, verify: bool = False) -> dict:
-        """SIGKILL everything of ``slot``: ``{"status": how its child ended (with wait), "clean"}``.
+        """SIGKILL everything of ``slot``: ``{"status": how its child ended (with wait), "clean"}``; the status
+        says ``"stopped": why`` when the disk watch had stopped the child (``uid`` mode).
 
         Unless ``wait`` or ``verify``, the request is sent without waiting for
         the answer: the zygote handles requests in order, so the slot's next
@@ -438,7 +444,11 @@ class Zygote:
         """
         msg = {"op": "kill", "slot": slot, "wait": wait, "verify": verify}
         if wait or verify:
-            return self._request(msg, timeout=60.0)
+            reply = self._request(msg, timeout=60.0)
+            why = self.why_stopped(slot)
+            if why and isinstance(reply.get("status"), dict):
+                reply["status"] = {**reply["status"], "stopped": why}
+            return reply
         msg["reply"] = False
         with self.lock:
             if self.ctrl is None:
