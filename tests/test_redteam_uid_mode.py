@@ -40,6 +40,7 @@ import pytest
 from autograder.model import course
 from autograder.sandbox import landlock
 from autograder.sandbox.limits import Limits
+from testkit.attacks import DISK_FLOOD as FLOOD
 from tests import engine_helpers
 
 PS = "ps1_softmax"
@@ -59,28 +60,6 @@ pytestmark = [
 # ---------------------------------------------------------------------------------------------------------------
 # the attacks: cells an attacker inserts after the logsumexp cell, then holds what it wrote (a cell that returns
 # lets the grader kill its process; one that sleeps keeps the disk full for its neighbours)
-
-FLOOD = '''
-import os, time
-chunk = b"x" * (1 << 20)
-def flood(tag):
-    n = 0
-    try:
-        while True:
-            with open(f"{tag}-{n}", "wb") as f:
-                for _ in range(16):
-                    f.write(chunk)
-            n += 1
-    except OSError:
-        pass
-kids = [os.fork() for _ in range(3)]
-if 0 in kids:
-    flood(f"p{os.getpid()}")
-    time.sleep(30)
-    os._exit(0)
-flood("main")
-time.sleep(6)
-'''
 
 #: bytes that no folder holds: each process keeps 16 MB files it deleted (or never named, or mapped) until told
 HIDDEN = {
