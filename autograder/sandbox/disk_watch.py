@@ -343,13 +343,15 @@ class DiskWatch:
                 state.over.discard(slot)
             elif slot not in state.over:  # (once: its folder is emptied before the slot's next child starts)
                 state.over.add(slot)
+                # (the child's reason is the same for the same notebook; the incident says what was measured)
                 if usage.bytes > quota.max_bytes:
+                    why = f"more than the {_mb(quota.max_bytes)} allowed into its working folder"
                     what = f"{_mb(usage.bytes)} into its working folder, more than the {_mb(quota.max_bytes)} allowed"
                 elif usage.too_deep:
-                    what = "a tree of folders too deep and branched to measure into its working folder"
+                    why = what = "a tree of folders too deep and branched to measure into its working folder"
                 else:
-                    what = f"more than the {quota.max_files} files and folders allowed into its working folder"
-                self._stop(slot, f"it wrote {what}")
+                    why = what = f"more than the {quota.max_files} files and folders allowed into its working folder"
+                self._stop(slot, f"it wrote {why}")
                 self._record(Incident("over", now, slot, what, (slot,)))
 
     def _stop(self, slot: int, why: str) -> None:
