@@ -8,10 +8,10 @@ In a process the zygote's size (the zygote's :data:`~autograder.sandbox.zygote.W
 
 * **outer parent** (``userns`` mode's way, and root's before): a fork *A* unshares the PID namespace and
   forks its init *B*, which forks the child *C*; B relays how C ended up a pipe, A ends like that (the
-  process structure of :func:`autograder.sandbox.confine.isolate_child`, without its mounts, which both ways
+  process structure of :func:`autograder.sandbox.namespaces.isolate_child`, without its mounts, which both ways
   make);
-* **thin init** (root's way): :func:`autograder.sandbox.confine.fork_in_pid_namespace` (the init is
-  ``cat``, spawned without copying the process) and :func:`~autograder.sandbox.confine.end_pid_namespace`.
+* **thin init** (root's way): :func:`autograder.sandbox.namespaces.fork_in_pid_namespace` (the init is
+  ``cat``, spawned without copying the process) and :func:`~autograder.sandbox.namespaces.end_pid_namespace`.
 
 Prints milliseconds per child (wall-clock, and CPU of this process and its children) and the ratio
 ``outer parent / thin init``. The grading figure stays ``benchmarks/grading_throughput.py``'s.
@@ -30,14 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from autograder.sandbox import confine  # noqa: E402
+from autograder.sandbox import namespaces, syscalls  # noqa: E402
 from autograder.sandbox.zygote import WARM_MODULES  # noqa: E402
 
 
 def outer_parent() -> None:
     pid_a = os.fork()
     if pid_a == 0:  # A
-        confine.unshare(confine.CLONE_NEWPID)
+        syscalls.unshare(syscalls.CLONE_NEWPID)
         status_r, status_w = os.pipe()
         pid_b = os.fork()
         if pid_b:
@@ -55,11 +55,11 @@ def outer_parent() -> None:
 
 
 def thin_init(init: str, home: int) -> None:
-    pid, namespace = confine.fork_in_pid_namespace(init, home)
+    pid, namespace = namespaces.fork_in_pid_namespace(init, home)
     if pid == 0:
         os._exit(3)
     os.waitpid(pid, 0)
-    confine.end_pid_namespace(*namespace)
+    namespaces.end_pid_namespace(*namespace)
     os.waitpid(namespace[0], 0)
 
 
@@ -74,9 +74,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         parser.error("run as root: a new PID namespace and the way back to this one need CAP_SYS_ADMIN")
-    init = confine.namespace_init()
+    init = namespaces.namespace_init()
     if init is None:
-        parser.error(f"none of {', '.join(confine.NAMESPACE_INIT)} is here")
+        parser.error(f"none of {', '.join(namespaces.NAMESPACE_INIT)} is here")
     os.environ.setdefault("MPLBACKEND", "Agg")
     for name in WARM_MODULES:
         importlib.import_module(name)

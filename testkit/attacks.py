@@ -639,3 +639,29 @@ while kids < {most}:
         os._exit(0)
     kids += 1
 {facts}"""
+
+
+#: A cell that floods the disk: four processes write 16 MB files (the largest ``Limits.fsize_mb`` allows) as fast
+#: as they can until a write fails or they are stopped, then hold them (the main one for 6 s, its cell's time,
+#: the others longer), so that whatever the flood did to its neighbours lasts while they are graded.
+DISK_FLOOD = '''
+import os, time
+chunk = b"x" * (1 << 20)
+def flood(tag):
+    n = 0
+    try:
+        while True:
+            with open(f"{tag}-{n}", "wb") as f:
+                for _ in range(16):
+                    f.write(chunk)
+            n += 1
+    except OSError:
+        pass
+kids = [os.fork() for _ in range(2)]
+if 0 in kids:
+    flood(f"p{os.getpid()}")
+    time.sleep(30)
+    os._exit(0)
+flood("main")
+time.sleep(6)
+'''

@@ -1,6 +1,7 @@
 """Run a command as root the way a container without ``CAP_SYS_ADMIN`` runs it: namespaces and mounts refused.
 
-``python -m testkit.container_like [--expose PATH]… [--no-landlock] COMMAND…`` (root only) execs ``COMMAND`` in a process where a
+``python -m testkit.container_like [--expose PATH]… [--no-landlock] [--tmp-mb N] [--uid-map N] COMMAND…`` (root only)
+execs ``COMMAND`` in a process where a
 seccomp filter refuses what Docker's and podman's default profiles refuse a container's root without
 ``CAP_SYS_ADMIN``: ``unshare``, ``setns``, ``clone`` with a namespace flag, ``clone3`` (``ENOSYS``, so
 the C library falls back to ``clone``), ``mount``, ``umount2``, ``pivot_root`` and the new mount API
@@ -8,6 +9,13 @@ the C library falls back to ``clone``), ``mount``, ``umount2``, ``pivot_root`` a
 on this host exercise the automatic choice and that mode's attacks (the real containers are
 ``tests/test_container.py``'s). ``--no-landlock`` also answers ``ENOSYS`` to Landlock's calls, as a
 container runtime from before 2022 does.
+
+``--tmp-mb N`` mounts a fresh tmpfs of ``N`` MB on ``/tmp`` (in the private mount namespace below): the
+zygote's folders, its slots' working folders and whatever the command writes under ``/tmp`` are then on a
+small filesystem of their own, as in a container whose ``/tmp`` is its disk, so that a test can fill it
+without touching the host's. ``--uid-map N`` runs the command as root of a user namespace that maps ``N``
+uids (``0`` to ``N - 1``, onto host uids from :data:`OUTER_UID`): a container under Docker's
+``userns-remap`` or rootless podman maps 65,536.
 
 Before the filter, in a private mount namespace of its own, every folder on the way to the interpreter
 and this checkout (and each ``--expose`` path) that other users cannot enter (``/root``, mode 0700, where pyenv installs Python) is
@@ -29,7 +37,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.model.course import ROOT
-from autograder.sandbox import confine, seccomp
+from autograder.sandbox import seccomp, syscalls
 
 #: Namespace flags of clone(2) (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
 #: CLONE_NEWPID, CLONE_NEWNET), as Docker's default profile masks them.
@@ -44,6 +52,10 @@ REFUSED = {
                                        "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431,
                                        "fsmount": 432, "fspick": 433, "mount_setattr": 442}),
 }
+
+
+#: Where ``--uid-map`` maps uid 0 of its user namespace on the host (and the rest after it): uids no account uses.
+OUTER_UID = 300000
 
 
 #: Landlock's three calls, the same number on every architecture: what a runtime from before 2022 answers
@@ -109,8 +121,8 @@ def expose_as_in_an_image(also=()) -> None:
 def expose(paths) -> None:
     """In a private mount namespace: cover each folder on the way to ``paths`` that others cannot enter with a
     tmpfs holding only the entries on the way, bound back (the files are not copied)."""
-    confine.unshare(confine.CLONE_NEWNS)
-    confine.mount(None, "/", None, confine.MS_REC | confine.MS_PRIVATE)
+    syscalls.unshare(syscalls.CLONE_NEWNS)
+    syscalls.mount(None, "/", None, syscalls.MS_REC | syscalls.MS_PRIVATE)
     for folder, entries in blocked_folders(paths).items():
         held = []
         for entry in sorted(entries):
@@ -119,18 +131,56 @@ def expose(paths) -> None:
             else:
                 handle, point = tempfile.mkstemp(prefix="probdl-expose-")
                 os.close(handle)
-            confine.mount(str(folder / entry), point, None, confine.MS_BIND | confine.MS_REC)
+            syscalls.mount(str(folder / entry), point, None, syscalls.MS_BIND | syscalls.MS_REC)
             held.append((entry, point))
-        confine.mount("tmpfs", str(folder), "tmpfs", 0, "mode=0755,size=1m")
+        syscalls.mount("tmpfs", str(folder), "tmpfs", 0, "mode=0755,size=1m")
         for entry, point in held:
             target = folder / entry
             if os.path.isdir(point):
                 target.mkdir()
             else:
                 target.touch()
-            confine.mount(point, str(target), None, confine.MS_BIND | confine.MS_REC)
-            confine.umount(point)
+            syscalls.mount(point, str(target), None, syscalls.MS_BIND | syscalls.MS_REC)
+            syscalls.umount(point)
             (os.rmdir if os.path.isdir(point) else os.unlink)(point)
+
+
+def small_tmp(mb: int) -> None:
+    """In this process's private mount namespace (:func:`expose` made it): a fresh tmpfs of ``mb`` MB on /tmp."""
+    syscalls.mount("tmpfs", "/tmp", "tmpfs", syscalls.MS_NOSUID | syscalls.MS_NODEV, f"size={int(mb)}m,mode=1777")
+
+
+def enter_mapped_user_namespace(width: int, outer: int = OUTER_UID) -> None:
+    """Become root of a new user namespace mapping uids and gids ``0 … width - 1`` onto ``outer …`` (a helper,
+    still root of the host, writes the maps, which a process cannot write for itself beyond its own uid).
+    Call it single-threaded."""
+    ready_r, ready_w = os.pipe()
+    done_r, done_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.close(ready_w)
+            os.close(done_r)
+            os.read(ready_r, 1)
+            for name in ("uid_map", "gid_map"):
+                with open(f"/proc/{os.getppid()}/{name}", "w") as fh:
+                    fh.write(f"0 {outer} {width}\n")
+            os.write(done_w, b"x")
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(ready_r)
+    os.close(done_w)
+    syscalls.unshare(syscalls.CLONE_NEWUSER)
+    os.write(ready_w, b"x")
+    answered = os.read(done_r, 1)
+    os.waitpid(pid, 0)
+    if answered != b"x":
+        raise OSError(errno.EPERM, f"the maps of a {width}-wide user namespace could not be written")
+    os.setgroups([])
+    os.setresgid(0, 0, 0)
+    os.setresuid(0, 0, 0)
 
 
 def zygote_python(folder, expose_also=(), landlock: bool = True) -> str:
@@ -149,25 +199,32 @@ def zygote_python(folder, expose_also=(), landlock: bool = True) -> str:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    also, landlock = [], True
-    while argv[:1] in (["--expose"], ["--no-landlock"]):
+    also, landlock, tmp_mb, uid_map = [], True, 0, 0
+    while argv[:1] in (["--expose"], ["--no-landlock"], ["--tmp-mb"], ["--uid-map"]):
         if argv[0] == "--no-landlock":
             landlock, argv = False, argv[1:]
-        elif len(argv) > 1:
+        elif len(argv) > 1 and argv[0] == "--expose":
             also.append(argv[1])
+            argv = argv[2:]
+        elif len(argv) > 1 and argv[1].isdigit():
+            tmp_mb, uid_map = (int(argv[1]), uid_map) if argv[0] == "--tmp-mb" else (tmp_mb, int(argv[1]))
             argv = argv[2:]
         else:
             break
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if not argv:
-        print("usage: python -m testkit.container_like [--expose PATH]… [--no-landlock] [--] COMMAND…",
-              file=sys.stderr)
+        print("usage: python -m testkit.container_like [--expose PATH]… [--no-landlock] [--tmp-mb N] [--uid-map N] "
+              "[--] COMMAND…", file=sys.stderr)
         return 2
     if os.geteuid() != 0:
         print("testkit.container_like: root only (a container's root is what it imitates)", file=sys.stderr)
         return 2
     expose_as_in_an_image(also)
+    if tmp_mb:
+        small_tmp(tmp_mb)
+    if uid_map:
+        enter_mapped_user_namespace(uid_map)
     refuse_namespaces(landlock)
     os.execvp(argv[0], argv)
     return 127

@@ -12,7 +12,7 @@ from unittest import mock
 
 from autograder.engine.zygote_parent import Child, Zygote
 
-#: the variable that forces a sandbox mode (:func:`autograder.sandbox.confine.requested_mode`)
+#: the variable that forces a sandbox mode (:func:`autograder.sandbox.modes.requested_mode`)
 MODE_VARIABLE = "AUTOGRADER_SANDBOX_MODE"
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import sys
 
-from autograder.sandbox import confine, zygote
+from autograder.sandbox import processes, zygote
 
 #: Characters of printed text a child keeps for ``output``.
 KEPT = 65536
@@ -87,13 +87,13 @@ class ProbeRequests(zygote.ZygoteServer):
         info = self.slots.get(slot)
         if info is None:
             return
-        table = confine.proc_children()
+        table = processes.proc_children(self.view.proc)
         seen = self.slot_ns.setdefault(slot, set())
         if len(seen) > 1000:
             seen.clear()
-        for pid in confine.descendants({p for p, pp in table.items() if pp == info["pid"]}, table):
+        for pid in processes.descendants({p for p, pp in table.items() if pp == info["pid"]}, table):
             try:
-                seen.add(os.readlink(f"{confine.PROC}/{pid}/ns/pid"))
+                seen.add(os.readlink(f"{self.view.proc}/{pid}/ns/pid"))
                 return
             except OSError:
                 continue
@@ -102,22 +102,22 @@ class ProbeRequests(zygote.ZygoteServer):
         self.reap()
         slot = int(msg["slot"])
         spare = self.spares.get(slot, {}).get("pid")
-        spare_tree = {spare} | confine.descendants({spare}) if spare else set()
+        spare_tree = {spare} | processes.descendants({spare}, processes.proc_children(self.view.proc)) if spare else set()
         if self.mode == "userns":
             self._note_namespace(slot)  # the running child's namespace too
             namespaces, found = self.slot_ns.get(slot, ()), []
-            for name in os.listdir(confine.PROC):
+            for name in os.listdir(self.view.proc):
                 if name.isdigit():
                     try:
-                        if os.readlink(f"{confine.PROC}/{name}/ns/pid") in namespaces:
+                        if os.readlink(f"{self.view.proc}/{name}/ns/pid") in namespaces:
                             found.append(int(name))
                     except OSError:
                         pass
-            states = {p: confine.proc_state(p) for p in found if p not in spare_tree}
+            states = {p: processes.proc_state(p, self.view.proc) for p in found if p not in spare_tree}
             return {"processes": sorted(p for p, st in states.items() if st not in ("Z", None))}
         if self.killer is None:
             return {"processes": []}
-        return {"processes": sorted(p for p, st in confine.uid_processes(self.uid_of(slot)).items()
+        return {"processes": sorted(p for p, st in processes.uid_processes(self.uid_of(slot), self.view.proc).items()
                                     if st != "Z" and p not in spare_tree)}
 
     def modules(self, msg) -> dict:

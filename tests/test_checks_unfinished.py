@@ -16,7 +16,7 @@ import pytest
 from autograder.model import course
 from autograder.engine.batch import grade_batch
 from autograder.model.results import results_path
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 from autograder.reports.feedback import render_feedback, without_docstrings
 from autograder.model.results import read_result as load_result  # the model's tolerant reader
 

@@ -42,7 +42,7 @@ import yaml
 from autograder.model import course
 from autograder.model.course import ROOT
 from testkit import same_grades
-from testkit.attacks import ATTACKS, classmate_copy
+from testkit.attacks import ATTACKS, DISK_FLOOD, classmate_copy
 from tests import engine_helpers
 
 pytestmark = [pytest.mark.container, pytest.mark.slow]
@@ -51,7 +51,7 @@ PS = "ps1_softmax"
 MAX = course.autograded_max_score(PS)
 CHECKOUT = "/checkout/probdl"
 #: The attack class: ``student -> (problem set, notebook)``.
-HONEST, COPIER = "honest", "copier"
+HONEST, COPIER, FLOODER = "honest", "copier", "flooder"
 
 
 def attack_class() -> dict:
@@ -61,6 +61,7 @@ def attack_class() -> dict:
     notebooks[COPIER] = (PS, engine_helpers.submission(PS, {"logsumexp": classmate_copy(classmate),
                                                             "softmax": "# (copied above)\n",
                                                             "log_softmax": "# (copied above)\n"}))
+    notebooks[FLOODER] = (PS, engine_helpers.submission(PS, correct=True, extra_after={"logsumexp": [DISK_FLOOD]}))
     return notebooks
 
 
@@ -207,6 +208,11 @@ def test_an_attack_class_gains_nothing_in_the_container(share):
         assert data["score"] == 0, name
         assert "PermissionError" in " ".join(c.get("error", "") for c in data["execution"]["cells"]), name
         assert any(reason in f["reason"] for f in data["flags"]), (name, data["flags"])
+    # the disk: the flood is stopped at its share of the container's disk, named, and costs nobody else a point
+    over = [i for i in summary["incidents"] if i["kind"] == "over"]
+    assert [i["submission"] for i in over] == [f"{FLOODER}/{PS}"], summary["incidents"]
+    assert float(over[0]["detail"].split(" MB", 1)[0]) <= 64 + 64, over
+    assert any("stopped" in c.get("error", "") for c in result(results, FLOODER)["execution"]["cells"])
 
 
 def test_the_gradescope_bundle_sets_up_and_grades_in_the_container(share):

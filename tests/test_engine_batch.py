@@ -15,7 +15,7 @@ from autograder.engine.batch import collect_submissions, grade_batch, parse_shar
 from autograder.model.grades import write_grades_csv
 from tests import engine_helpers
 from autograder.model.results import results_path
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 
 PS = "ps1_softmax"
 MAX = course.autograded_max_score(PS)  # what the engine can give; the answer cells await a person

@@ -24,7 +24,7 @@ from tests import engine_helpers
 from autograder.engine.batch import collect_submissions, split_shards
 from autograder.model.ids import StudentId, csv_cell, display, folder_name
 from autograder.model.results import MAX_ITEMS, bound, write_results
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 
 PS = "ps1_softmax"
 ANSWER = "logsumexp-derivation"

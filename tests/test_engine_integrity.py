@@ -25,7 +25,7 @@ from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.zygote_parent import GraderError, default_hidden
 from autograder.model import course
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 from testkit import container_like
 from testkit.attacks import ATTACKS, PURITY_ATTACKS
 from testkit.probe import ModeZygote, run_cell

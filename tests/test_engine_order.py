@@ -22,7 +22,7 @@ from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.execute import MAX_CALLBACK_MESSAGES, Session
 from autograder.engine.grade import grade_submission
 from autograder.engine.zygote_parent import ChildError, Zygote, default_hidden
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 from tests.engine_helpers import write_notebook
 from testkit.fill import filled_release
 from testkit.zoo.compound import COMPOUNDS

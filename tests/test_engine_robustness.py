@@ -32,7 +32,7 @@ from tests.conftest import HOST_USERS
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.zygote_parent import default_hidden
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 from testkit import container_like
 from testkit.attacks import fork_storm
 from testkit.probe import ModeZygote, ProbeZygote, printed, run_cell
@@ -606,11 +606,11 @@ def test_the_strongest_mode_available_is_used(env):
         pytest.skip("AUTOGRADER_SANDBOX_MODE forces a mode: the strongest one is not chosen")
     import tempfile
 
-    from autograder.sandbox import confine
+    from autograder.sandbox import modes
 
     userns_allowed = int(Path("/proc/sys/user/max_user_namespaces").read_text()) > 0
     with tempfile.TemporaryDirectory() as probe:
-        namespaces = os.geteuid() == 0 and not confine.namespaces_refused(probe)
+        namespaces = os.geteuid() == 0 and not modes.namespaces_refused(probe)
     expected = ("root" if namespaces else "uid") if os.geteuid() == 0 else ("userns" if userns_allowed else "weak")
     assert env.mode == expected
     warnings = env.zygote.sandbox["warnings"]

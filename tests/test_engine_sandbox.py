@@ -14,12 +14,12 @@ import pytest
 
 from autograder.model import course
 from autograder.model.course import ROOT
-from autograder.sandbox import confine as sandbox
+from autograder.sandbox import namespaces, processes
 from tests import engine_helpers
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.zygote_parent import default_hidden
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 from testkit.probe import ProbeZygote, printed, run_cell
 
 PS = "ps1_softmax"
@@ -84,7 +84,7 @@ def test_the_modules_a_child_answers_with_are_unreachable_by_name(env):
     from autograder.sandbox.zygote import CALL_MODULES
 
     modules = env.zygote.modules()
-    assert len(CALL_MODULES) == 4 and "autograder.sandbox.child" in modules
+    assert len(CALL_MODULES) == 5 and "autograder.sandbox.child" in modules
     assert [m for m in (*CALL_MODULES, "autograder.sandbox.guard") if m in modules] == []
 
 
@@ -111,7 +111,8 @@ import json, os, resource, socket, sys
 facts = {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
          "cwd": os.getcwd(), "home": os.environ.get("HOME"), "sid_is_pid": os.getsid(0) == os.getpid(),
          "as": resource.getrlimit(resource.RLIMIT_AS)[0], "core": resource.getrlimit(resource.RLIMIT_CORE)[0],
-         "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0]}
+         "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0],
+         "oom_score_adj": open("/proc/self/oom_score_adj").read().strip()}
 def attempt(name, fn):
     try:
         fn()
@@ -145,6 +146,9 @@ def test_the_child_is_confined(env):
         env.zygote.kill(1)
     facts = json.loads(text.split("FACTS", 1)[1].splitlines()[0])
     assert facts["sid_is_pid"] and facts["core"] == 0 and facts["as"] == FAST.memory_mb * 1024 * 1024
+    # first in line for the out-of-memory killer, in every mode (root and userns used to write it to the zygote's
+    # /proc, which the child had unmounted: it silently stayed 0)
+    assert facts["oom_score_adj"] == "1000" and child.sandbox.get("oom_score_adj") == 1000, child.sandbox
     assert facts["import_solutions"] == "ModuleNotFoundError"
     assert facts["import_checks"] == "ModuleNotFoundError"
     assert facts["write_outside"] in ("PermissionError", "OSError")
@@ -314,7 +318,7 @@ def assert_slot_is_empty(env, slot, within=5.0):
         time.sleep(0.05)
     assert alive == [], f"processes of slot {slot} (uid {uid}) still alive after {within:g} s: {described(alive)}"
     if uid is not None:
-        spares = [p for p, s in sandbox.uid_processes(uid).items() if s != "Z"]
+        spares = [p for p, s in processes.uid_processes(uid, "/proc").items() if s != "Z"]
         assert len(spares) <= 1, f"more than the spare child of slot {slot} (uid {uid}): {described(spares)}"
 
 
@@ -415,7 +419,7 @@ def namespace_init_of(zygote_pid: int, child_pid: int):
     """The host pid of the init of ``child_pid``'s PID namespace: a child of the zygote in that namespace other
     than ``child_pid`` (None: none)."""
     ns = os.readlink(f"/proc/{child_pid}/ns/pid")
-    for pid, parent in sandbox.proc_children().items():
+    for pid, parent in processes.proc_children("/proc").items():
         if parent == zygote_pid and pid != child_pid:
             try:
                 if os.readlink(f"/proc/{pid}/ns/pid") == ns:
@@ -430,7 +434,7 @@ def left_after(pids, ended=(None,), poke=None, within=5.0) -> list:
     ``poke`` between looks (a zygote's request: it reaps at each); those still not ended after ``within`` s."""
     deadline = time.monotonic() + within
     while True:
-        left = [p for p in pids if sandbox.proc_state(p) not in ended]
+        left = [p for p in pids if processes.proc_state(p, "/proc") not in ended]
         if not left or time.monotonic() > deadline:
             return left
         if poke is not None:
@@ -445,13 +449,13 @@ def test_as_root_a_childs_pid_namespace_begins_with_a_thin_init_holding_only_its
     (its control socket, other children's sockets); killing the slot ends the init, and the zygote reaps it."""
     if env.zygote.sandbox["mode"] != "root":
         pytest.skip(f"{env.zygote.sandbox['mode']} mode: the namespace's init is the child's outer parent (root only)")
-    assert env.zygote.sandbox["pid_namespace_init"] == sandbox.namespace_init() is not None
+    assert env.zygote.sandbox["pid_namespace_init"] == namespaces.namespace_init() is not None
     child = env.zygote.spawn(1, FAST)
     try:
         assert run_cell(child, NAMESPACE_FACTS, 10)["status"] == "ok"
         facts = json.loads(printed(child).split("NS", 1)[1].splitlines()[0])
         init = namespace_init_of(env.zygote.pid, child.pid)
-        assert init is not None, described(sandbox.descendants({env.zygote.pid}))
+        assert init is not None, described(processes.descendants({env.zygote.pid}, processes.proc_children("/proc")))
         fds = {int(fd): os.readlink(f"/proc/{init}/fd/{fd}") for fd in os.listdir(f"/proc/{init}/fd")}
     finally:
         child.close()
@@ -472,8 +476,8 @@ def test_as_root_a_zygote_that_dies_takes_its_childrens_namespaces_with_it(env):
         sleeper = "import subprocess\nsubprocess.Popen(['sleep', '60'])\n"
         assert run_cell(child, sleeper, 10)["status"] == "ok"
         init = namespace_init_of(zygote.pid, child.pid)
-        inside = sandbox.descendants({child.pid, init})
-        assert init is not None and inside, described(sandbox.descendants({zygote.pid}))
+        inside = processes.descendants({child.pid, init}, processes.proc_children("/proc"))
+        assert init is not None and inside, described(processes.descendants({zygote.pid}, processes.proc_children("/proc")))
         os.kill(zygote.pid, 9)
         everything = sorted({init, child.pid} | inside)
         assert left_after(everything, ended=(None, "Z")) == [], described(everything)

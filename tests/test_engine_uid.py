@@ -27,8 +27,8 @@ from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.zygote_parent import default_hidden
 from autograder.model import course
-from autograder.sandbox import confine, landlock
-from autograder.sandbox.confine import Limits
+from autograder.sandbox import claims, landlock, modes
+from autograder.sandbox.limits import Limits
 from testkit import container_like
 from testkit.attacks import ATTACKS, classmate_copy, fork_storm
 from testkit.probe import ProbeZygote, printed, run_cell
@@ -126,7 +126,7 @@ def as_slot_uid_without_landlock(env, action) -> str:
         os.setresuid(uid, uid, uid)
         action()
 
-    return confine.refused_in_child(attempt)
+    return modes.refused_in_child(attempt)
 
 
 def grade(env, nb, slot=0):
@@ -144,7 +144,7 @@ def test_where_namespaces_are_refused_root_grades_in_the_uid_mode(env):
     assert "Operation not permitted" in sb["no_namespaces"], sb["no_namespaces"]
     assert sb["landlock"] == landlock.abi()[0] and sb["files"] == "landlock"
     assert sb["seccomp"] is True and sb["network"] == "seccomp"
-    assert sb["uid_drop"] is True and len(set(sb["uids"])) == 2 and min(sb["uids"]) >= confine.UID_BASE
+    assert sb["uid_drop"] is True and len(set(sb["uids"])) == 2 and min(sb["uids"]) >= claims.UID_BASE
     assert sb["warnings"] == [], sb["warnings"]  # a calm mode: nothing it promises is missing here
     from autograder.model.summary import sandbox_line
 
@@ -396,8 +396,8 @@ def test_the_probe_refuses_namespaces_as_a_container_does():
     import subprocess
     import sys
 
-    code = ("import json, os; from autograder.sandbox import confine; os.makedirs('p', exist_ok=True); "
-            "print(json.dumps([confine.namespaces_refused(os.path.abspath('p')), confine.uid_switch_refused(61000)]))")
+    code = ("import json, os; from autograder.sandbox import modes; os.makedirs('p', exist_ok=True); "
+            "print(json.dumps([modes.namespaces_refused(os.path.abspath('p')), modes.uid_switch_refused(61000)]))")
     with tempfile.TemporaryDirectory() as folder:
         proc = subprocess.run([sys.executable, "-m", "testkit.container_like", sys.executable, "-c", code],
                               capture_output=True, text=True, timeout=60, cwd=folder,

@@ -35,7 +35,7 @@ import pytest
 from autograder.engine.batch import grade_batch
 from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, autograded_max_score, function_of
 from autograder.model.results import read_result
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 from testkit.fill import filled_release
 from testkit.zoo import zoo
 from tests import engine_helpers

@@ -164,8 +164,7 @@ BY_NAME = {
     "autograder/checks/__init__.py": "a problem set's checks (a Gradescope bundle holds one; each is slow to import)",
     "autograder/checks/references.py": "a problem set's references (the same)",
     "autograder/reading/library.py": "the NumPy/SciPy subpackages a notebook names, for the purity reading's lookup",
-    "autograder/sandbox/pinning.py": "library objects by their dotted names",
-    "autograder/sandbox/guard.py": "library objects by their dotted names",
+    "autograder/sandbox/dotted.py": "library objects by their dotted names (for the guard and the pinned names)",
     "autograder/sandbox/zygote.py": "warm libraries; its own modules, taken out of sys.modules at once",
 }
 ARCHITECTURE = ROOT / "docs" / "architecture.md"

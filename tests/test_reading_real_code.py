@@ -21,7 +21,7 @@ from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.zygote_parent import default_hidden, interpreter_paths
 from autograder.model import course
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 from testkit.probe import ModeZygote
 from testkit.zoo import Specimen, grade
 from tests import engine_helpers

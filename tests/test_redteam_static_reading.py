@@ -25,7 +25,7 @@ from autograder.model.notebook import cell_text, nbgrader_meta
 from autograder.reading import notebook
 from autograder.reading.budget import Budget
 from autograder.reading.notebook import NotebookReading, Source
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 from testkit.fill import filled_release
 from testkit.probe import ModeZygote
 from tests import engine_helpers

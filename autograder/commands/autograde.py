@@ -20,6 +20,7 @@ writing the reports of what finished and one line saying how to resume.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib.util
 import json
 import os
@@ -36,7 +37,7 @@ from autograder.model.submissions import LayoutError
 from autograder.reports.after_grading import add_report_arguments, apply_deadlines, show_reports, write_reports
 from autograder.reports.course_deadlines import course_folder, load
 from autograder.reports.table import batch_progress, summary_lines
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 
 #: Exit status after Ctrl-C (128 + SIGINT), as shells do.
 INTERRUPTED = 130
@@ -161,6 +162,13 @@ def run(args) -> int:
                                   limits=limits, on_event=on_event, submitted_at=when, cluster=args.dask)
     except LayoutError as exc:
         return _usage_error(str(exc), args.json)
+    except OSError as exc:  # the disk stayed full: nothing more can be written (grade_batch says what is kept)
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        print(f"error: {exc.strerror}", file=sys.stderr)
+        if args.json:
+            print(json.dumps({"version": 1, "error": exc.strerror}), flush=True)
+        return 1
     similar = _similarity(args, summary) if args.similarity and not summary.interrupted else None
     data = None
     if args.no_reports and deadlines is not None:  # results and grades.csv say the late penalties all the same

@@ -24,7 +24,7 @@ from autograder.model.files import SIMILARITY_DIR
 from autograder.release.inline import STUDENT_SIDE
 from autograder.reports.after_grading import show_reports, write_reports
 from autograder.reports.table import batch_progress, make_console, summary_lines
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 
 EXAMPLES = ROOT / "examples" / "submissions"
 MARKER = ".probdl-demo"

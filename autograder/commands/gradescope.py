@@ -48,7 +48,7 @@ from autograder.release.gradescope_bundle import assignment_outline, build
 from autograder.reports.course_deadlines import gradescope_deadlines
 from autograder.reports.gradescope import VISIBILITY, gradescope_results
 from autograder.reports.table import summary_lines
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("build", "run", "check"),

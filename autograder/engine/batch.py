@@ -49,14 +49,15 @@ from autograder.checks.references import reference
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
 from autograder.engine import reference_process
 from autograder.engine import grade  # (as a module: a test replaces grade.grade_submission to plant a grader bug)
+from autograder.engine.disk_incidents import MAX_REGRADES, Ledger, Run, spoilt
 from autograder.model import course
 from autograder.model import results as results_model
 from autograder.model.grades import write_grades_csv
 from autograder.model.submissions import Submission, scan
 from autograder.model.ids import raw_bytes
 from autograder.model.notebook import load_source
-from autograder.engine.zygote_parent import GraderError, Zygote, ZygoteLost, default_hidden
-from autograder.sandbox.confine import Limits
+from autograder.engine.zygote_parent import DISK_FULL, DiskFull, GraderError, Zygote, ZygoteLost, default_hidden
+from autograder.sandbox.limits import Limits
 from autograder.model import summary as summary_file
 from autograder.model.files import SUMMARY_FILE, hand_over, make_dirs
 from autograder.model.submission_time import SubmissionTime, from_timestamp_file
@@ -106,6 +107,9 @@ class BatchSummary:
     warnings: list = field(default_factory=list)
     interrupted: bool = False
     zygote_restarts: int = 0
+    #: ``[{"kind", "submission", "detail", "at_s", "until_s", "graded_again"}]``: what the disk watch saw
+    #: (``uid`` mode, :mod:`autograder.engine.disk_incidents`)
+    incidents: list = field(default_factory=list)
     grades_csv: str = ""
     summary_json: str = ""
 
@@ -139,6 +143,7 @@ class BatchSummary:
             "warnings": self.warnings,
             "interrupted": self.interrupted,
             "zygote_restarts": self.zygote_restarts,
+            "incidents": self.incidents,
         }
 
 
@@ -300,6 +305,15 @@ class ZygoteKeeper:
             if self._zygote is not None:
                 self._zygote.close()
 
+    def disk_incidents(self) -> list:
+        """What the sandbox's disk watch saw (``uid`` mode; else none)."""
+        return self._zygote.disk_incidents() if self._zygote is not None else []
+
+    def wrote(self, path) -> None:
+        """The grader wrote ``path``: not a slot's growth, if it is on the slots' disk."""
+        if self._zygote is not None:
+            self._zygote.wrote(path)
+
 
 def _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, force, summary):
     """(to grade, kept from an earlier run) of this shard; fills ``summary.not_graded``/``total``.
@@ -362,6 +376,9 @@ def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path, student: str, assign
         z = keeper.get()
         try:
             return grade.grade_submission(path, student, assignment, source, checks, z, slot, limits, sandbox_report)
+        except DiskFull as exc:  # no restart helps (a local batch grades it again once there is room)
+            error = f"DiskFull: {str(exc)[:2000]}"
+            break
         except GraderError as exc:
             error = f"GraderError: {exc}"
             if not isinstance(exc, ZygoteLost):  # (a neighbour's restart costs no attempt: capped per batch)
@@ -374,12 +391,12 @@ def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path, student: str, assign
                                     f"({error.split(':', 1)[0]}); your instructor will look at it", error)
 
 
-class Run:
+class GradingRun:
     """The grading step of one batch: a queue, worker threads, the zygote keeper; its :meth:`write` and
     :meth:`fail` are the one way a submission's outcome is recorded, whoever graded it (a cluster's
     runner, :mod:`autograder.engine.dask_runner`, writes through them too)."""
 
-    def __init__(self, todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at=None):
+    def __init__(self, todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at=None, room=None):
         self.loaded, self.results_dir, self.limits = loaded, results_dir, limits
         self.submitted_at = submitted_at
         self.keeper, self.summary, self.emit = keeper, summary, emit
@@ -388,6 +405,10 @@ class Run:
         self.work = queue.Queue()
         for sub in todo:
             self.work.put(sub)
+        self.started = time.monotonic()
+        self.ledger = Ledger()  # the runs, for the disk's incidents (uid mode: disk_incidents)
+        self.regrades = Counter()  # submission -> times graded again because of the disk
+        self.room = room or _Room()
 
     def worker(self, number: int, workers: int) -> None:
         """Worker ``number`` of ``workers``: its submissions take turns among its :data:`SLOTS_PER_WORKER`
@@ -408,32 +429,91 @@ class Run:
 
     def grade_one(self, slot: int, sub: Submission) -> None:
         source, checks = self.loaded[sub.assignment]
+        data, error = None, ""
         if sub.problem:
             data = grade.unreadable_results(sub.student, sub.assignment, source, sub.problem, "")
-        else:
+        attempts = 2 if data is None else 0
+        while attempts > 0:
             try:
-                data = grade_in_sandbox(self.keeper, slot, sub.path, sub.student, sub.assignment, source, checks,
-                                        self.limits, self.summary.sandbox)
-            except GraderError as exc:  # the sandbox cannot be (re)started: the instructor's problem
+                z = self.keeper.get()
+            except GraderError as exc:  # the sandbox cannot be started: the instructor's problem
                 self.fail(sub, str(exc))
                 return
+            started = time.monotonic()
+            try:
+                data = grade.grade_submission(sub.path, sub.student, sub.assignment, source, checks, z, slot,
+                                        self.limits, self.summary.sandbox)
+                why = self._spoilt(z, slot, sub, started, data)
+                if why and self._again(z, slot, sub, started, why):
+                    return
+                if why:
+                    data.notes.append(f"This notebook was graded {MAX_REGRADES + 1} times because {why}; this is the "
+                                      "last grading, which may have been affected too: your instructor will look at it.")
+                break
+            except DiskFull as exc:  # no restart helps: graded again once there is room
+                if self._again(z, slot, sub, started, "the disk was full when its sandbox was made"):
+                    return
+                error, attempts = f"DiskFull: {str(exc)[:2000]}", 0
+            except GraderError as exc:
+                error = f"GraderError: {exc}"
+                if not isinstance(exc, ZygoteLost):  # (a neighbour's restart costs no attempt: capped per batch)
+                    attempts -= 1
+                try:
+                    self.keeper.get(broken=z)
+                except GraderError as exc2:
+                    self.fail(sub, str(exc2))
+                    return
+            except Exception as exc:  # noqa: BLE001 — a grader bug this submission triggered
+                error = f"{type(exc).__name__}: {str(exc)[:2000]}"
+                break
         if self.stop.is_set():
             return  # interrupted while in flight: no half-graded result
-        if sub.note:  # graded under another name than <ps>.ipynb: said to the student and the instructor
+        if data is None:
+            data = grade.unreadable_results(sub.student, sub.assignment, source, "the grader failed while grading this "
+                                      f"notebook ({error.split(':', 1)[0]}); your instructor will look at it", error)
+        elif sub.note:  # graded under another name than <ps>.ipynb: said to the student and the instructor
             data.notes.append(sub.note)
         self.write(sub, source, data)
+
+    def _spoilt(self, z, slot: int, sub: Submission, started: float, data) -> str:
+        """Why this run of ``sub`` must be graded again ('' if its result stands): a full disk or a stop of its
+        sandbox that it did not cause (:func:`autograder.engine.disk_incidents.spoilt`; ``uid`` mode only, where
+        the disk is shared and watched)."""
+        if z.watch is None:
+            return ""
+        run = Run(slot, f"{sub.student}/{sub.assignment}", started, time.monotonic())
+        self.ledger.ran(run)
+        return spoilt(z.disk_incidents(), run, [cell.get("error", "") for cell in data.execution.cells])
+
+    def _again(self, z, slot: int, sub: Submission, started: float, why: str) -> bool:
+        """Put ``sub`` back in the queue to be graded again once the disk has room (False: it was graded again
+        :data:`~autograder.engine.disk_incidents.MAX_REGRADES` times already)."""
+        key = f"{sub.student}/{sub.assignment}"
+        with self.lock:
+            if self.regrades[key] >= MAX_REGRADES:
+                return False
+            self.regrades[key] += 1
+        self.ledger.again(Run(slot, key, started, time.monotonic()), why)
+        self.room.wait(lambda: z.disk_low() and not self.stop.is_set())
+        self.work.put(sub)
+        return True
 
     def write(self, sub, source, data) -> None:
         path = submission_results_path(self.results_dir, sub)
         data.submitted = submission_time(sub, self.submitted_at)
         try:
-            results_model.write_results(path, data)
+            _write_with_room(path, data, self.keeper, self.room)
+        except OSError as exc:
+            if exc.errno in DISK_FULL:  # still full after waiting: the instructor's to fix (a rerun grades it)
+                raise OSError(exc.errno, f"its results could not be written: the disk is full ({exc.strerror})") \
+                    from None
+            raise
         except Exception as exc:  # noqa: BLE001 — e.g. a value the child forged; the reason instead
             data = grade.unreadable_results(sub.student, sub.assignment, source,
                                       "the grader could not record the results of this notebook",
                                       f"{type(exc).__name__}: {str(exc)[:2000]}")
             data.submitted = submission_time(sub, self.submitted_at)
-            results_model.write_results(path, data)
+            _write_with_room(path, data, self.keeper, self.room)
         with self.lock:
             self.summary.graded += 1
             if data.grading_error:
@@ -464,6 +544,54 @@ class Run:
             self.keeper.close()  # kills the children: workers waiting on them return at once
             for t in threads:
                 t.join(10)
+
+
+#: How long a batch waits for room on a full disk before it writes a result or grades a submission again.
+DISK_WAIT_S = 60.0
+
+
+class _Room:
+    """Waiting for room on a full disk (a flood is emptied within a moment of its stop; another writer may free
+    its files), :data:`DISK_WAIT_S` at most, and once per batch: after a wait that found none, the next ones give
+    up at once until a write succeeds again."""
+
+    def __init__(self):
+        self.none = threading.Event()
+
+    def retry(self, write):
+        """``write()``, again every half second while it fails for a full disk, until it succeeds or the wait is
+        over (then its ``OSError``)."""
+        deadline = time.monotonic() + (0.0 if self.none.is_set() else DISK_WAIT_S)
+        while True:
+            try:
+                out = write()
+            except OSError as exc:
+                if exc.errno not in DISK_FULL:
+                    raise
+                if time.monotonic() >= deadline:
+                    self.none.set()
+                    raise
+                time.sleep(0.5)
+                continue
+            self.none.clear()
+            return out
+
+    def wait(self, low) -> None:
+        """Wait while ``low()`` (the sandbox's disk is nearly full), as long as :meth:`retry` would."""
+        deadline = time.monotonic() + (0.0 if self.none.is_set() else DISK_WAIT_S)
+        while low():
+            if time.monotonic() >= deadline:
+                self.none.set()
+                return
+            time.sleep(0.2)
+
+
+def _write_with_room(path: Path, data, keeper, room: _Room) -> None:
+    """:func:`~autograder.model.results.write_results` once there is room (:class:`_Room`); then the disk watch is
+    told what the grader wrote."""
+    room.retry(lambda: results_model.write_results(path, data))
+    if keeper is not None:
+        keeper.wrote(path)
 
 
 def _account_missing(todo, results_dir, summary, emit) -> None:
@@ -507,6 +635,7 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
     limits = limits or Limits()
     summary = BatchSummary(str(submitted_dir), str(results_dir), shard=f"{shard[0]}/{shard[1]}" if shard else None)
     emit = _emitter(on_event, summary)
+    room = _Room()
     todo, kept = _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, force, summary)
     make_dirs(results_dir)
     _refresh_times(kept, results_dir, submitted_at)
@@ -527,9 +656,9 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
         if keeper is not None and not _runs_code(todo):  # nothing left to run in it: not waited for
             keeper.close()
         if todo and cluster is not None:
-            _grade_on_cluster(cluster, todo, loaded, results_dir, limits, summary, emit, submitted_at)
+            _grade_on_cluster(cluster, todo, loaded, results_dir, limits, summary, emit, submitted_at, room)
         elif todo:
-            _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit, submitted_at)
+            _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit, submitted_at, room)
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
@@ -538,7 +667,7 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
             summary.zygote_restarts = keeper.restarts
         reference_process.close_all()
         _account_missing(todo, results_dir, summary, emit)
-        _finish(summary, results_dir, started)
+        _finish(summary, results_dir, started, room)
     return summary
 
 
@@ -589,11 +718,12 @@ def _load_assignments(course_dir, todo, summary, emit) -> dict:
     return loaded
 
 
-def _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit, submitted_at=None) -> None:
+def _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit, submitted_at=None,
+           room=None) -> None:
     """Wait for the launched sandbox, then grade ``todo`` with ``workers`` threads (without a sandbox when
     none of them has a notebook to run: ``summary.sandbox`` then stays empty, as for a batch that ran nothing)."""
     if not _runs_code(todo):
-        Run(todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at).run(workers)
+        GradingRun(todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at, room).run(workers)
         return
     try:
         if keeper is None:
@@ -610,15 +740,20 @@ def _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, sum
     summary.sandbox["line"] = summary_file.sandbox_line(summary.sandbox)
     if summary.sandbox.get("one_at_a_time"):  # no cgroup: a submission's processes together are not limited
         workers = summary.workers = 1
-    Run(todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at).run(workers)
+    run = GradingRun(todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at, room)
+    run.run(workers)
+    summary.incidents, lines = run.ledger.report(keeper.disk_incidents(), run.started)
+    summary.warnings.extend(lines)
 
 
-def _grade_on_cluster(cluster, todo, loaded, results_dir, limits, summary, emit, submitted_at) -> None:
-    """Grade ``todo`` on the Dask cluster ``cluster``, recording each outcome through a :class:`Run` as a local
-    batch does; a cluster that cannot be used fails every submission with the reason (the instructor's to fix)."""
+def _grade_on_cluster(cluster, todo, loaded, results_dir, limits, summary, emit, submitted_at, room) -> None:
+    """Grade ``todo`` on the Dask cluster ``cluster``, recording each outcome through a :class:`GradingRun` as a
+    local batch does; a cluster that cannot be used fails every submission with the reason (the instructor's to
+    fix). Each worker's sandbox watches its own disk; a run a full disk spoilt is its submission's error there,
+    not graded again as a local batch's is."""
     from autograder.engine import dask_runner  # (the optional extra `pip install .[dask]`: only with --dask)
 
-    run = Run([], loaded, results_dir, limits, None, summary, emit, submitted_at)
+    run = GradingRun([], loaded, results_dir, limits, None, summary, emit, submitted_at, room)
     try:
         dask_runner.grade_on_dask(cluster, run, todo, forbidden_names(checks for _, checks in loaded.values()))
     except GraderError as exc:
@@ -630,10 +765,18 @@ def _grade_on_cluster(cluster, todo, loaded, results_dir, limits, summary, emit,
         summary.interrupted = True
 
 
-def _finish(summary: BatchSummary, results_dir: Path, started: float) -> None:
-    """grades.csv and summary.json, handed to the ``sudo`` user."""
+def _finish(summary: BatchSummary, results_dir: Path, started: float, room: _Room) -> None:
+    """grades.csv and summary.json, handed to the ``sudo`` user. Raises ``OSError`` when the disk stays full."""
     summary.duration_s = time.monotonic() - started
     summary.notebooks_per_s = summary.graded / summary.duration_s if summary.graded and summary.duration_s > 0 else 0.0
-    summary.grades_csv = str(write_grades_csv(results_dir))
-    summary.summary_json = str(summary_file.write(results_dir / SUMMARY_FILE, [summary.to_dict()]))
+    try:
+        summary.grades_csv = str(room.retry(lambda: write_grades_csv(results_dir)))
+        summary.summary_json = str(room.retry(lambda: summary_file.write(results_dir / SUMMARY_FILE,
+                                                                         [summary.to_dict()])))
+    except OSError as exc:
+        if exc.errno not in DISK_FULL:
+            raise
+        raise OSError(exc.errno, f"grades.csv and summary.json could not be written in {results_dir}: the disk is "
+                                 f"full ({exc.strerror}); what was graded is kept: run again once there is room") \
+            from None
     hand_over(results_dir)

@@ -61,7 +61,7 @@ from autograder.engine.zygote_parent import GraderError, default_hidden
 from autograder.model.notebook import Unreadable, read_bounded
 from autograder.model.results import SubmissionResult
 from autograder.model.summary import sandbox_line
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 
 #: The name the worker side is registered under (one per worker process).
 PLUGIN = "probdl-grader"
@@ -363,7 +363,7 @@ def _task(run, sub) -> _Task | None:
 
 def grade_on_dask(address: str, run, todo: list, forbidden: list) -> None:
     """Grade ``todo`` on the Dask cluster at ``address`` (see :func:`scheduler_address`), writing each
-    result through ``run`` (a :class:`autograder.engine.batch.Run`: its writer, its failures, its stop).
+    result through ``run`` (a :class:`autograder.engine.batch.GradingRun`: its writer, its failures, its stop).
 
     Raises
     ------

@@ -32,7 +32,7 @@ from autograder.engine.zygote_parent import ChildError, GraderError, Zygote, Zyg
 from autograder.sandbox import wire
 from autograder.sandbox.carry_forward import (MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, MAX_CARRIED_RESULT, elements,
                                               result_bound)
-from autograder.sandbox.confine import Limits
+from autograder.sandbox.limits import Limits
 
 #: Callback messages the child may send while one answer is awaited (answered or declined);
 #: more ends the child. An honest child stops asking after ``MAX_CARRIED_CALLS`` itself.
@@ -76,6 +76,8 @@ class CellRun:
 
 
 def _ended(status: dict) -> str:
+    if status.get("stopped"):  # the grader stopped it (the disk watch): why, not the signal
+        return f"stopped: {status['stopped']}"
     if status.get("ended") == "signal":
         name = status.get("signal_name", "")
         why = {

@@ -35,7 +35,7 @@ from autograder.checks.callees import answer_for_stub
 from autograder.checks.references import reference_function
 from autograder.model.course import FUNCTIONS
 from autograder.sandbox import wire
-from autograder.sandbox.confine import PR_SET_PDEATHSIG, prctl
+from autograder.sandbox.syscalls import PR_SET_PDEATHSIG, prctl
 from autograder.sandbox.carry_forward import MAX_CARRIED_RESULT, result_bound
 
 #: A carried call whose result may hold at most this many numbers is computed in the grader itself.

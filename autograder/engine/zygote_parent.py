@@ -8,6 +8,7 @@ slot kills everything its children ever started.
 
 from __future__ import annotations
 
+import errno
 import os
 import select
 import shutil
@@ -22,7 +23,9 @@ from pathlib import Path
 
 import autograder
 from autograder.sandbox import wire
-from autograder.sandbox.confine import Limits, remove_tree
+from autograder.sandbox.disk_watch import DiskWatch, Incident, SlotQuota
+from autograder.sandbox.limits import Limits
+from autograder.sandbox.workdirs import remove_tree
 
 #: Largest answer accepted from a child (bytes of JSON): the largest legitimate one (a 300×300
 #: float64 array, base64) is about 1 MB. Larger frames are refused before they are read.
@@ -34,7 +37,9 @@ MAX_OUTPUT_COUNT = 1 << 53
 MAX_RESTARTS = 3
 #: Variables of the grader's environment the zygote may see (besides ``AUTOGRADER_*``); the
 #: zygote narrows them further (:data:`.zygote.ENVIRONMENT`) before any child exists.
-ZYGOTE_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONHASHSEED")
+ZYGOTE_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONHASHSEED", "TMPDIR")
+#: ``errno`` values that say the disk is full, not that the sandbox is broken (a zygote restart cannot help).
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 class GraderError(RuntimeError):
@@ -44,6 +49,11 @@ class GraderError(RuntimeError):
 class ZygoteLost(GraderError):
     """The zygote died or was replaced while a child of it was in use: nothing the submission did (the
     child was killed with it); the caller grades the submission again rather than scoring what was cut."""
+
+
+class DiskFull(GraderError):
+    """The disk the sandbox's folders are on is full: nothing the submission did, and not a broken zygote (no
+    restart helps); the caller grades the submission again once there is room."""
 
 
 class ChildError(Exception):
@@ -172,6 +182,8 @@ class Zygote:
         self.restarts = 0
         self._restart_lock = threading.Lock()
         self._init_pending = False  # launched, its answer to ``init`` not read yet (:meth:`close` need not wait)
+        self.watch = None  # uid mode: the slots' disk quota (:meth:`_watch_disk`)
+        self._past_incidents = []  # what the watches of earlier zygote processes saw (restarts)
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> "Zygote":
@@ -221,7 +233,54 @@ class Zygote:
         self.pid = reply["pid"]
         armed = self._request({"op": "arm", "forbidden": self.forbidden}, timeout=self.start_timeout)
         self.sandbox["guard"] = armed.get("guard", {})  # what became unusable (summary.json, results.json)
+        self._watch_disk()
         return self
+
+    def _watch_disk(self) -> None:
+        """``uid`` mode: the slots' folders are on the container's disk, which no mount bounds, so a
+        :class:`~autograder.sandbox.disk_watch.DiskWatch` holds each to ``Limits.workdir_mb`` (the limits of each
+        spawn, :meth:`spawn`), stopping a slot with the zygote's ``kill``."""
+        workroot = self.sandbox.get("workroot")
+        if self.sandbox.get("mode") != "uid" or not isinstance(workroot, str):
+            return
+        limits = Limits()
+        quotas = {slot: SlotQuota(os.path.join(workroot, str(slot)), limits.workdir_bytes, limits.workdir_files)
+                  for slot in range(self.slots)}
+        self.watch = DiskWatch(workroot, quotas, self._stop_slot).start()
+        share = self.watch.fair_share
+        self.sandbox["disk"] = {"watched": workroot, "share_mb": round(min(share, limits.workdir_bytes) / 2**20, 1)}
+        if share < limits.workdir_bytes:
+            self.sandbox.setdefault("warnings", []).append(
+                f"the disk holding the sandbox's folders ({workroot}) has little room: each of the {self.slots} slots "
+                f"may keep {share / 2**20:.0f} MB there instead of {limits.workdir_mb} MB")
+            self.sandbox["warning"] = " ".join(self.sandbox["warnings"])
+
+    def _stop_slot(self, slot: int) -> None:
+        """The disk watch's stop: every process of the slot killed, and gone when this returns (its reason is
+        left for the grader's own :meth:`kill` of that slot to give)."""
+        self._request({"op": "kill", "slot": slot, "wait": False, "verify": True}, timeout=60.0)
+
+    def disk_incidents(self) -> list[Incident]:
+        """What the disk watches saw so far (``uid`` mode; else none), earlier zygote processes' included."""
+        return self._past_incidents + (self.watch.incidents() if self.watch is not None else [])
+
+    def why_stopped(self, slot: int) -> str:
+        """Why the disk watch stopped ``slot``'s child ('' if it did not), once."""
+        return self.watch.why_stopped(slot) if self.watch is not None else ""
+
+    def wrote(self, path) -> None:
+        """The grader wrote the file ``path``: the disk watch counts its blocks as nobody's growth."""
+        if self.watch is not None:
+            try:
+                st, root = os.stat(path), os.stat(self.watch.root)
+            except OSError:
+                return
+            if st.st_dev == root.st_dev:
+                self.watch.expect(st.st_blocks * 512)
+
+    def disk_low(self) -> bool:
+        """Whether the disk of the slots' folders is nearly full now (``uid`` mode; else False)."""
+        return self.watch is not None and self.watch.disk_low()
 
     def log_tail(self, n=4000) -> str:
         try:
@@ -236,6 +295,10 @@ class Zygote:
         (a uid is held by a socket, a stale cgroup is removed at startup)."""
         if self._init_pending:
             self._stop_warming()
+        if self.watch is not None:  # (first: it asks for kills on the control socket)
+            self.watch.close()
+            self._past_incidents += self.watch.incidents()
+            self.watch = None
         if self.ctrl is not None:
             try:
                 with self.lock:
@@ -304,7 +367,8 @@ class Zygote:
         if not isinstance(reply, dict) or "error" in reply:
             detail = reply.get("error") if isinstance(reply, dict) else "an answer that is not an object"
             stack = reply.get("traceback", "") if isinstance(reply, dict) else ""
-            raise GraderError(f"the zygote failed on {what!r}: {detail}" + (f"\n{stack}" if stack else ""))
+            error = DiskFull if isinstance(reply, dict) and reply.get("errno") in DISK_FULL else GraderError
+            raise error(f"the zygote failed on {what!r}: {detail}" + (f"\n{stack}" if stack else ""))
         return reply
 
     def lost(self, child: Child) -> bool:
@@ -334,8 +398,12 @@ class Zygote:
     def spawn(self, slot: int, limits: Limits, hello_timeout: float = 30.0) -> Child:
         """A confined child for ``slot``; a zygote that is dead or fails the spawn is restarted once."""
         generation = self.generation
+        if self.watch is not None:
+            self.watch.set_quota(slot, limits.workdir_bytes, limits.workdir_files)
         try:
             return self._spawn(slot, limits, hello_timeout)
+        except DiskFull:
+            raise
         except GraderError as exc:
             self.restart(generation, f"a sandboxed child could not be made ({str(exc)[:300]})")
         try:
@@ -361,12 +429,14 @@ class Zygote:
         if not isinstance(hello, dict) or hello.get("op") != "hello":
             sock.close()
             self.kill(slot, wait=True)
-            raise GraderError("a sandboxed child could not confine itself: "
-                              f"{hello.get('error') if isinstance(hello, dict) else hello}")
+            error = DiskFull if isinstance(hello, dict) and hello.get("errno") in DISK_FULL else GraderError
+            raise error("a sandboxed child could not confine itself: "
+                        f"{hello.get('error') if isinstance(hello, dict) else hello}")
         return Child(slot, reply["pid"], sock, hello.get("sandbox", {}), self.generation)
 
     def kill(self, slot: int, wait: bool = False, verify: bool = False) -> dict:
-        """SIGKILL everything of ``slot``: ``{"status": how its child ended (with wait), "clean"}``.
+        """SIGKILL everything of ``slot``: ``{"status": how its child ended (with wait), "clean"}``; the status
+        says ``"stopped": why`` when the disk watch had stopped the child (``uid`` mode).
 
         Unless ``wait`` or ``verify``, the request is sent without waiting for
         the answer: the zygote handles requests in order, so the slot's next
@@ -374,7 +444,11 @@ class Zygote:
         """
         msg = {"op": "kill", "slot": slot, "wait": wait, "verify": verify}
         if wait or verify:
-            return self._request(msg, timeout=60.0)
+            reply = self._request(msg, timeout=60.0)
+            why = self.why_stopped(slot)
+            if why and isinstance(reply.get("status"), dict):
+                reply["status"] = {**reply["status"], "stopped": why}
+            return reply
         msg["reply"] = False
         with self.lock:
             if self.ctrl is None:

@@ -8,6 +8,7 @@
      "grading_errors": [{"student", "assignment", "error"}],  # score 0 recorded, the grader failed on it
      "not_graded": [{"path", "reason", "suggestion"}],        # under submitted/, not graded
      "warnings": [...], "interrupted": bool,
+     "incidents": [{"kind", "submission", "detail", "at_s", "until_s", "graded_again"}],  # the disk (uid mode)
      "duration_s", "notebooks_per_s", "workers", "shard", "submitted_dir", "results_dir",
      "sandbox": {"mode", …, "line"},                          # how the submissions were isolated; "line" in words
      "shards": [<the same batch fields, one object per shard>],   # merge only, else []
@@ -30,7 +31,7 @@ from autograder.model.files import write_json_atomic
 
 SCHEMA = 1
 COUNTS = ("submissions", "graded", "skipped_existing", "failed_to_grade", "zygote_restarts")
-LISTS = ("failures", "grading_errors", "not_graded", "warnings")
+LISTS = ("failures", "grading_errors", "not_graded", "warnings", "incidents")
 
 
 def sandbox_line(sb: dict) -> str:

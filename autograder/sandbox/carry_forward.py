@@ -14,6 +14,8 @@ import copy
 import threading
 import types
 import warnings
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Literal, NoReturn
 
 import numpy as np
 
@@ -28,12 +30,15 @@ MAX_CARRIED_ELEMENTS = 1_000_000
 #: :func:`result_bound`) is not answered: the student's own function runs instead.
 MAX_CARRIED_RESULT = 1_000_000
 
+#: What a stub asks the trusted side: ``ask(name, args, kwargs)`` -> its reply (:func:`stub_value`).
+Ask = Callable[[str, tuple[Any, ...], dict[str, Any]], object]
+
 #: Exceptions a carried-forward answer may re-raise as themselves (others become RuntimeError).
 _RAISABLE = {cls.__name__: cls for cls in (ValueError, TypeError, IndexError, ZeroDivisionError,
                                            OverflowError, FloatingPointError, ArithmeticError)}
 
 
-def elements(value, _depth=0) -> int:
+def elements(value: object, _depth: int = 0) -> int:
     """How many numbers ``value`` holds, as counted against :data:`MAX_CARRIED_ELEMENTS`.
 
     An array counts its size, a list/tuple/dict the sum of its items (each at
@@ -61,20 +66,21 @@ class _Alarm:
     """A wall-clock limit on the block (SIGALRM, in the main thread only; elsewhere no limit)."""
 
     def __init__(self, seconds: float):
-        self.seconds, self.old = seconds, None
+        self.seconds = seconds
+        self.old: Any = None
 
-    def __enter__(self):
+    def __enter__(self) -> _Alarm:
         import signal
 
         if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-            def expired(*_):
+            def expired(*_: object) -> None:
                 raise TimeoutError("the callee's own code ran too long")
 
             self.old = signal.signal(signal.SIGALRM, expired)
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         import signal
 
         if self.old is not None:
@@ -83,7 +89,7 @@ class _Alarm:
         return False
 
 
-def result_bound(args, kwargs) -> int:
+def result_bound(args: Iterable[Any], kwargs: Mapping[str, Any] | None) -> int:
     """An upper bound of the numbers a contract function's result holds, from its arguments' shapes alone.
 
     Each array-like argument (arrays, nested lists of numbers) is aligned on
@@ -93,7 +99,7 @@ def result_bound(args, kwargs) -> int:
     ``(1, n)``: ``n²``). Nothing is computed; an argument whose shape cannot be
     read counts as its number of elements.
     """
-    dims: list = []
+    dims: list[int] = []
     total = 1
     for value in list(args) + list((kwargs or {}).values()):
         if isinstance(value, (str, bytes, bool, int, float, complex)) or value is None:
@@ -119,7 +125,7 @@ class Declined(Exception):
     """The trusted side does not answer this call: the student's own function runs instead."""
 
 
-def stub_value(reply: dict, from_wire):
+def stub_value(reply: object, from_wire: Callable[[Any], Any]) -> Any:
     """The value a carried-forward call returns, from the trusted side's ``reply``.
 
     ``reply`` is ``{"value": wire}``, ``{"raised": name, "message": text}``
@@ -170,19 +176,20 @@ class CalleeStubs:
     names not yet defined stay undefined, as in the notebook.
     """
 
-    def __init__(self, namespace, caller, names, ask, from_wire, probe_circles=False):
+    def __init__(self, namespace: dict[str, Any], caller: str, names: Iterable[str], ask: Ask,
+                 from_wire: Callable[[Any], Any], probe_circles: bool = False):
         self.namespace, self.ask, self.from_wire = namespace, ask, from_wire
         self.caller = caller
         self.names = tuple(names)
-        self.saved = {}
-        self.circular = {}
+        self.saved: dict[str, types.FunctionType] = {}
+        self.circular: dict[str, bool] = {}
         self.active = False
         self.dry = False  # running a callee's own code to see whether it calls the caller back
         self.probe_circles = probe_circles
         self.calls = 0
         self.elements = 0
 
-    def _circular(self, name, args=(), kwargs=None) -> bool:
+    def _circular(self, name: str, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> bool:
         """Whether the student's own ``name`` refers_to the caller (decided once per call)."""
         if name not in self.circular:
             circular = refers_to(self.saved[name], self.caller, self.namespace, self.saved)
@@ -191,12 +198,13 @@ class CalleeStubs:
             self.circular[name] = circular
         return self.circular[name]
 
-    def _trips(self, name, args, kwargs) -> bool:
+    def _trips(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
         """Run the own ``name`` once on copies of the arguments, the caller a tripwire: did it call the caller?"""
-        ns, tripped = self.namespace, []
+        ns = self.namespace
+        tripped: list[bool] = []
         caller = ns.get(self.caller, _ABSENT)
 
-        def tripwire(*_args, **_kwargs):
+        def tripwire(*_args: object, **_kwargs: object) -> NoReturn:
             tripped.append(True)
             raise RecursionError("a circle of carried-forward functions")
 
@@ -218,8 +226,8 @@ class CalleeStubs:
                 ns[self.caller] = caller
         return bool(tripped)
 
-    def _stub(self, name, own):
-        def stub(*args, **kwargs):
+    def _stub(self, name: str, own: types.FunctionType) -> Callable[..., Any]:
+        def stub(*args: Any, **kwargs: Any) -> Any:
             if not self.active or self.dry or self._circular(name, args, kwargs):
                 return own(*args, **kwargs)
             size = elements(args) + elements(kwargs)
@@ -236,7 +244,7 @@ class CalleeStubs:
         stub.__doc__ = own.__doc__
         return stub
 
-    def __enter__(self):
+    def __enter__(self) -> CalleeStubs:
         ns = self.namespace
         for name in self.names:
             own = ns.get(name)
@@ -246,14 +254,15 @@ class CalleeStubs:
         self.active = True
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         self.active = False
         for name, own in self.saved.items():
             self.namespace[name] = own
         return False
 
 
-def refers_to(fn, name: str, namespace, swapped=None) -> bool:
+def refers_to(fn: object, name: str, namespace: dict[str, Any],
+              swapped: dict[str, types.FunctionType] | None = None) -> bool:
     """Whether ``fn``, or a notebook function it calls, refers to the global ``name`` (or its object).
 
     Read from the bytecode, as :func:`~.forbidden_walk.forbidden_uses` does: global loads and

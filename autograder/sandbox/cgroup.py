@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 ROOT = "/sys/fs/cgroup"
 PREFIX = "probdl-autograder-"
@@ -83,7 +84,7 @@ def _remove_stale(parent: str) -> None:
 class SlotGroups:
     """The cgroup folders of one slot (one per hierarchy), as open directory descriptors."""
 
-    fds: dict = field(default_factory=dict)  # hierarchy name -> fd of the slot's folder
+    fds: dict[str, int] = field(default_factory=dict)  # hierarchy name -> fd of the slot's folder
 
 
 class Cgroups:
@@ -91,15 +92,16 @@ class Cgroups:
 
     def __init__(self, slots: int):
         self.slots = int(slots)
-        self.version = None
-        self.bases = {}  # hierarchy -> base folder path
-        self._base_fds = []  # (fd of the parent, base name, fd of the base): for removal from inside the view
-        self.groups = []  # [SlotGroups]
-        self.report = {"available": False}
-        self._limits = {}
+        self.version: int | None = None
+        self.bases: dict[str, str] = {}  # hierarchy -> base folder path
+        # (fd of the parent, base name, fd of the base): for removal from inside the view
+        self._base_fds: list[tuple[int, str, int]] = []
+        self.groups: list[SlotGroups] = []
+        self.report: dict[str, Any] = {"available": False}
+        self._limits: dict[int, tuple[int, int, int]] = {}
 
     # -- set-up --------------------------------------------------------------
-    def create(self) -> dict:
+    def create(self) -> dict[str, Any]:
         """Create the groups where possible; never raises. Returns :attr:`report`."""
         try:
             if os.path.exists(os.path.join(ROOT, "cgroup.controllers")):
@@ -178,18 +180,18 @@ class Cgroups:
             os.close(fd)
 
     # -- per spawn -------------------------------------------------------------
-    def limit(self, slot: int, memory_mb: int, nproc: int, trusted: int) -> dict:
+    def limit(self, slot: int, memory_mb: int, nproc: int, trusted: int) -> dict[str, Any]:
         """Set the slot's limits (memory over all its processes, process count, one CPU).
 
         Returns what applies (``{}`` without cgroups). The process count is
         ``nproc`` and the ``trusted`` processes of ours that share the group
         with the child (``userns`` mode: its outer parent and its namespace's
-        init, :func:`.confine.isolate_child`; else none).
+        init, :func:`.namespaces.isolate_child`; else none).
         """
         if not self.report.get("available"):
             return {}
         key = (memory_mb, nproc, trusted)
-        applied = {"cgroup": f"v{self.version}", "memory_mb": int(memory_mb), "pids": int(nproc) + trusted,
+        applied: dict[str, Any] = {"cgroup": f"v{self.version}", "memory_mb": int(memory_mb), "pids": int(nproc) + trusted,
                    "cpus": 1.0}
         if self._limits.get(slot) == key:
             return applied
@@ -225,7 +227,7 @@ class Cgroups:
         for fd in self.groups[slot].fds.values():
             self._write(fd, "cgroup.procs", str(os.getpid()))
 
-    def descriptors(self) -> list:
+    def descriptors(self) -> list[int]:
         return [fd for g in self.groups for fd in g.fds.values()]
 
     def close(self) -> None:

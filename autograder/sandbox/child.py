@@ -1,9 +1,9 @@
 """The sandboxed child: runs one submission's cells, then answers calls.
 
 UNTRUSTED SIDE. This code runs in a process forked from the zygote for one
-submission; after :func:`serve` confines it (see :mod:`.sandbox`) it executes
+submission; after :func:`serve` confines it (see :mod:`.confine`) it executes
 student code. It imports nothing that knows the right answers: only the
-standard library, NumPy, IPython, matplotlib, :mod:`.wire`, :mod:`.sandbox`
+standard library, NumPy, IPython, matplotlib, :mod:`.wire`, :mod:`.confine`
 and the copies of :mod:`autograder.sandbox.invoke` and the modules beside it that the zygote imported and
 took out of ``sys.modules`` (``tools`` below, :func:`.zygote.import_call_tools`). Whatever it answers is validated by the parent, which
 compares with the references and awards points; nothing here can raise a
@@ -37,19 +37,24 @@ import os
 import socket
 import sys
 import tempfile
+from collections.abc import Callable, Iterable
+from typing import Any, NoReturn, TextIO
 
 import numpy as np
 
-from autograder.sandbox import confine as sandbox, wire
+from autograder.sandbox import confine, wire
+from autograder.sandbox.limits import Limits
 
 ERROR_TEXT = 500
+#: A child's answer to one request (a JSON object).
+Reply = dict[str, Any]
 
 
 # ---------------------------------------------------------------------------
 # built in the zygote, before any fork
 
 
-def make_shell():
+def make_shell() -> Any:
     """An IPython shell for the children: no history file, Agg plots, quiet magics."""
     import matplotlib
 
@@ -63,13 +68,13 @@ def make_shell():
     config.InteractiveShell.colors = "nocolor"
     config.InteractiveShell.autocall = 0
     config.InteractiveShell.xmode = "Plain"  # tracebacks are never shown: skip the costly formatting
-    shell = InteractiveShell.instance(config=config)
+    shell: Any = InteractiveShell.instance(config=config)  # (patched below: IPython's types do not say so)
 
-    def matplotlib_magic(line=""):
+    def matplotlib_magic(line: str = "") -> None:
         """``%matplotlib …``: plots are rendered with Agg and discarded; nothing to switch."""
         matplotlib.use("Agg")
 
-    def ask_exit():
+    def ask_exit() -> NoReturn:
         """``exit()``/``quit()`` in a cell: an error of that cell, like ``sys.exit()``."""
         raise SystemExit("exit() was called")
 
@@ -84,7 +89,7 @@ def make_shell():
     plt.show = lambda *args, **kwargs: None
     from matplotlib.figure import Figure
 
-    Figure.tight_layout = lambda self, *args, **kwargs: None
+    Figure.tight_layout = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
     shell.logger  # noqa: B018 — a lazy property that imports IPython.core.logger on first use
     shell.run_cell("pass", store_history=False, silent=True)  # warm up the compiler machinery
     return shell
@@ -110,18 +115,18 @@ class _OutputState:
 
 
 class _CountedBinary(io.RawIOBase):
-    def __init__(self, state, fd):
+    def __init__(self, state: _OutputState, fd: int):
         self._state, self._fd = state, fd
 
-    def writable(self):
+    def writable(self) -> bool:
         return True
 
-    def write(self, data):
+    def write(self, data: Any) -> int:  # (a bytes-like object: counted, never written)
         n = memoryview(data).nbytes  # a bytes-like object, as a binary stream takes; counted, never copied
         self._state.add(n)
         return n
 
-    def fileno(self):
+    def fileno(self) -> int:
         return self._fd
 
 
@@ -131,26 +136,26 @@ class CountedOutput(io.TextIOBase):
     encoding = "utf-8"
     errors = "replace"
 
-    def __init__(self, state, fd):
+    def __init__(self, state: _OutputState, fd: int):
         self._state, self._fd = state, fd
         self.buffer = _CountedBinary(state, fd)
 
-    def writable(self):
+    def writable(self) -> bool:
         return True
 
-    def isatty(self):
+    def isatty(self) -> bool:
         return False
 
-    def fileno(self):
+    def fileno(self) -> int:
         return self._fd
 
-    def write(self, text):
+    def write(self, text: str) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         self._state.add(len(text))
         return len(text)
 
-    def flush(self):
+    def flush(self) -> None:
         pass
 
 
@@ -158,12 +163,19 @@ class CountedOutput(io.TextIOBase):
 # in the child
 
 
-def _describe(exc) -> str:
+def _describe(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return text[:ERROR_TEXT]
 
 
-def _too_large(value) -> bool:
+def _errno_of(exc: BaseException) -> dict[str, int]:
+    """``{"errno": n}`` for an ``OSError`` that carries one (the grader tells a full disk from a broken sandbox
+    by it), else ``{}``."""
+    number = getattr(exc, "errno", None) if isinstance(exc, OSError) else None
+    return {"errno": number} if isinstance(number, int) else {}
+
+
+def _too_large(value: object) -> bool:
     if isinstance(value, np.ndarray):
         return value.size > wire.MAX_ELEMENTS
     if isinstance(value, tuple):
@@ -171,7 +183,7 @@ def _too_large(value) -> bool:
     return False
 
 
-def _dispose(keep_fd: int, sockets) -> None:
+def _dispose(keep_fd: int, sockets: Iterable[socket.socket]) -> None:
     """Close every inherited descriptor but ``keep_fd`` and the standard streams."""
     for s in sockets:
         try:
@@ -198,11 +210,12 @@ def _redirect_stdio(workdir: str, cap: int) -> _OutputState:
     return state
 
 
-def _names(value) -> tuple:
+def _names(value: object) -> tuple[str, ...]:
     return tuple(str(n) for n in value[:64]) if isinstance(value, list) else ()
 
 
-def _stubs_asking_the_parent(sock, tools, send, recv, to_wire, from_wire):
+def _stubs_asking_the_parent(sock: socket.socket, tools: Any, send: Callable[..., None], recv: Callable[..., Any],
+                             to_wire: Callable[[object], Any], from_wire: Callable[[Any], Any]) -> Callable[..., Any]:
     """``stubs(namespace, caller, names)``: errors carried forward for one call (``tools.CalleeStubs``).
 
     During a ``call`` whose request lists ``"carry"`` names, the notebook's
@@ -216,7 +229,7 @@ def _stubs_asking_the_parent(sock, tools, send, recv, to_wire, from_wire):
 
     lock = threading.Lock()  # a submission calling a stub from threads must not interleave messages
 
-    def ask(name, args, kwargs):
+    def ask(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         try:
             msg = {"op": "callback", "function": name, "args": to_wire(tuple(args)), "kwargs": to_wire(dict(kwargs))}
         except (wire.WireError, TypeError, ValueError, RecursionError) as exc:
@@ -225,15 +238,15 @@ def _stubs_asking_the_parent(sock, tools, send, recv, to_wire, from_wire):
             send(sock, msg)
             return recv(sock)
 
-    def stubs(namespace, caller, names):
+    def stubs(namespace: dict[str, Any], caller: str, names: Iterable[str]) -> Any:
         return tools.CalleeStubs(namespace, caller, names, ask, from_wire, probe_circles=True)
 
     return stubs
 
 
-def _confine(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, inherited, nproc_base: int, caps: bool,
-             report):
-    """Confine this process (:func:`.sandbox.confine_child`), point its homes and stdio at ``workdir``, say hello.
+def _confine(sock_fd: int, uid: int | None, limits: Limits, workdir: str, inherited: Iterable[socket.socket],
+             nproc_base: int, caps: bool, report: dict[str, Any] | None) -> tuple[socket.socket, _OutputState]:
+    """Confine this process (:func:`.confine.confine_child`), point its homes and stdio at ``workdir``, say hello.
 
     Returns ``(socket, output state)``. When anything fails it reports the
     error on the socket if it can and exits with status 70: student code
@@ -244,7 +257,7 @@ def _confine(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, inherited,
         _dispose(sock_fd, inherited)
         sock = socket.socket(fileno=sock_fd)
         applied = dict(report or {})
-        applied.update(sandbox.confine_child(limits, uid, workdir, nproc_base, caps=caps))
+        applied.update(confine.confine_child(limits, uid, workdir, nproc_base, caps=caps))
         for var in ("HOME", "TMPDIR", "MPLCONFIGDIR", "IPYTHONDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
             os.environ[var] = workdir
         tempfile.tempdir = None
@@ -255,12 +268,13 @@ def _confine(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, inherited,
     except BaseException as exc:  # noqa: BLE001 — cannot confine: never run student code
         try:
             if sock is not None:
-                wire.send(sock, {"op": "error", "error": _describe(exc)})
+                wire.send(sock, {"op": "error", "error": _describe(exc), **_errno_of(exc)})
         finally:
             os._exit(70)
 
 
-def _cell_runner(run_cell, close_figures, out_writer, err_writer):
+def _cell_runner(run_cell: Callable[..., Any], close_figures: Callable[[str], object], out_writer: TextIO,
+                 err_writer: TextIO) -> Callable[[str], Reply]:
     """``run(source) -> {"status": "ok"} | {"status": "error", "error"}``: one cell in the IPython shell.
 
     Whatever the cell does (raise, exit, leave ``sys.stdout`` unusable), the
@@ -268,7 +282,7 @@ def _cell_runner(run_cell, close_figures, out_writer, err_writer):
     no open figures.
     """
 
-    def run(source):
+    def run(source: str) -> Reply:
         # A cell that left no usable stdout/stderr (``sys.stdout = None``) would make every
         # later cell fail inside IPython; give the next cell ours back.
         if not callable(getattr(sys.stdout, "write", None)):
@@ -292,7 +306,8 @@ def _cell_runner(run_cell, close_figures, out_writer, err_writer):
     return run
 
 
-def _caller(user_ns, invoke_fn, stubs, from_wire, outcome_to_wire):
+def _caller(user_ns: dict[str, Any], invoke_fn: Callable[..., Any], stubs: Callable[..., Any],
+            from_wire: Callable[[Any], Any], outcome_to_wire: Callable[[Any], Any]) -> Callable[..., Reply]:
     """``call(name, args, kwargs, carry=()) -> {"outcome": wire}``: one call of a notebook function.
 
     ``carry`` names the contract functions answered by the trusted side during
@@ -300,7 +315,7 @@ def _caller(user_ns, invoke_fn, stubs, from_wire, outcome_to_wire):
     be encoded, is replaced by ``None`` with a description.
     """
 
-    def call(name, args, kwargs, carry=()):
+    def call(name: str, args: Any, kwargs: Any, carry: tuple[str, ...] = ()) -> Reply:
         fn = user_ns.get(name)
         args, kwargs = tuple(from_wire(args)), dict(from_wire(kwargs))
         with stubs(user_ns, name, carry):
@@ -317,8 +332,10 @@ def _caller(user_ns, invoke_fn, stubs, from_wire, outcome_to_wire):
     return call
 
 
-def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, tools, inherited=(),
-          nproc_base: int = 0, caps: bool = False, report=None, extend=None) -> None:
+def serve(sock_fd: int, uid: int | None, limits: Limits, workdir: str, shell: Any, tools: Any,
+          inherited: Iterable[socket.socket] = (), nproc_base: int = 0, caps: bool = False,
+          report: dict[str, Any] | None = None, extend: Callable[[], dict[str, Callable[[Any], Reply]]] | None = None
+          ) -> NoReturn:
     """Confine this freshly forked process, then serve requests. Never returns.
 
     ``caps``: drop every capability too; ``report``: more facts for the hello's ``sandbox``.
@@ -348,6 +365,7 @@ def serve(sock_fd: int, uid, limits: sandbox.Limits, workdir: str, shell, tools,
         except BaseException:  # noqa: BLE001 — parent gone or garbage: stop
             break
         op = msg.get("op") if isinstance(msg, dict) else None
+        reply: Reply
         try:
             if op == "arm":  # before any cell: this problem set's forbidden objects never compute again
                 audit("probdl.arm", tuple(str(n) for n in msg.get("names", ())[:256]))

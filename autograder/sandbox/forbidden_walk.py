@@ -13,13 +13,15 @@ from __future__ import annotations
 import dis
 import functools
 import types
+from collections.abc import Container, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
 from autograder.sandbox.pinning import resolve
 
 
-def _object_module(obj):
+def _object_module(obj: object) -> str:
     if isinstance(obj, types.ModuleType):
         return obj.__name__
     mod = getattr(obj, "__module__", None)
@@ -29,7 +31,7 @@ def _object_module(obj):
     return mod if isinstance(mod, str) else ""
 
 
-def _code_objects(code):
+def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
     yield code
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
@@ -42,13 +44,14 @@ class Walk:
     The contents of a visited function's closure cells are visited too.
     """
 
-    def __init__(self, start):
-        self.stack, self.seen = [start], set()
+    def __init__(self, start: object):
+        self.stack: list[object] = [start]
+        self.seen: set[int] = set()
 
-    def push(self, obj) -> None:
+    def push(self, obj: object) -> None:
         self.stack.append(obj)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[object]:
         while self.stack:
             f = self.stack.pop()
             if id(f) in self.seen:
@@ -62,10 +65,10 @@ class Walk:
                     pass
 
 
-def chains(code):
+def chains(code: types.CodeType) -> Iterator[list[Any]]:
     """Attribute chains a code object loads: ("global"|"local", root, attrs…) and imports."""
     for co in _code_objects(code):
-        chain = None
+        chain: list[Any] | None = None
         for ins in dis.get_instructions(co):
             op = ins.opname
             if op in ("LOAD_GLOBAL", "LOAD_NAME"):
@@ -92,7 +95,7 @@ def chains(code):
             yield chain
 
 
-def forbidden_uses(fn, forbidden, skip=()) -> tuple:
+def forbidden_uses(fn: object, forbidden: Iterable[str], skip: Container[str] = ()) -> tuple[str, ...]:
     """Names from ``forbidden`` that ``fn`` (or notebook code it reaches) uses.
 
     ``forbidden`` holds dotted names of library objects
@@ -132,7 +135,7 @@ def forbidden_uses(fn, forbidden, skip=()) -> tuple:
 MAX_WALK = 5000
 
 
-def _notebook_globals(obj):
+def _notebook_globals(obj: object) -> dict[str, Any] | None:
     """The globals of the notebook that defined ``obj`` (an instance, a class, a partial), or None."""
     for candidate in (obj, type(obj), getattr(obj, "func", None), getattr(obj, "__func__", None)):
         for value in vars(candidate).values() if isinstance(candidate, type) else (candidate,):
@@ -142,7 +145,7 @@ def _notebook_globals(obj):
     return None
 
 
-def _defined_by(obj, g) -> bool:
+def _defined_by(obj: object, g: dict[str, Any] | None) -> bool:
     """Whether ``obj`` (a function or a class) was defined by the code whose globals are ``g``."""
     if g is None:
         return False
@@ -155,13 +158,13 @@ def _defined_by(obj, g) -> bool:
     return False
 
 
-def _members_of(cls):
+def _members_of(cls: type) -> list[object]:
     """The functions and other attributes of a class's own namespace (methods unwrapped)."""
     try:
         values = list(vars(cls).values())
     except TypeError:
         return []
-    out = []
+    out: list[object] = []
     for value in values:
         if isinstance(value, (staticmethod, classmethod)):
             value = value.__func__
@@ -172,10 +175,11 @@ def _members_of(cls):
     return out
 
 
-def _expand(obj, g, uses: "_Uses", walk: "Walk") -> None:
+def _expand(obj: object, g: dict[str, Any] | None, uses: _Uses, walk: Walk) -> None:
     """Push what ``obj`` (already noted) holds that the notebook defined, or that may be a forbidden object."""
     if len(walk.seen) > MAX_WALK:
         return
+    held: list[object]
     if isinstance(obj, types.FunctionType):
         held = list(obj.__defaults__ or ()) + list((obj.__kwdefaults__ or {}).values())
         wrapped = obj.__dict__.get("__wrapped__")
@@ -215,9 +219,11 @@ class _Uses:
     every object defined in that module or below it.
     """
 
-    def __init__(self, forbidden):
+    def __init__(self, forbidden: Iterable[str]):
         self.forbidden = tuple(forbidden)
-        self.targets, self.prefixes, self.found = {}, [], set()
+        self.targets: dict[int, str] = {}
+        self.prefixes: list[str] = []
+        self.found: set[str] = set()
         for name in self.forbidden:
             obj = resolve(name)
             if obj is None or isinstance(obj, types.ModuleType):
@@ -225,7 +231,7 @@ class _Uses:
             else:
                 self.targets[id(obj)] = name
 
-    def note_object(self, obj) -> None:
+    def note_object(self, obj: object) -> None:
         if id(obj) in self.targets:
             self.found.add(self.targets[id(obj)])
             return
@@ -234,13 +240,13 @@ class _Uses:
             if mod == p or mod.startswith(p + "."):
                 self.found.add(p)
 
-    def note_name(self, dotted) -> None:
+    def note_name(self, dotted: str) -> None:
         for name in self.forbidden:
             if dotted == name or dotted.startswith(name + "."):
                 self.found.add(name)
 
 
-def _note_code(f, code, uses: _Uses, walk: Walk, skip) -> None:
+def _note_code(f: object, code: types.CodeType, uses: _Uses, walk: Walk, skip: Container[str]) -> None:
     """The uses in one function's bytecode; the notebook functions it calls (not in ``skip``) go on ``walk``."""
     g = getattr(f, "__globals__", {})
     imported = []

@@ -54,7 +54,7 @@ extension) by any name or link, ``gc`` object walks, ``ctypes``, and replacing
 a gate's ``__code__``; an armed module prefix and the packages
 :func:`prepare` was asked to hide cannot be imported nor their files read.
 (Where the engine's sandbox has a filesystem view, the defining files are
-also covered at the operating-system level: ``confine.cover_files``.)
+also covered at the operating-system level: ``view.cover_files``.)
 
 What depends on the interpreter version is this module's use of
 ``function.__code__`` assignment, ``code.replace``, ``gc.get_referrers``,
@@ -75,7 +75,6 @@ Standard library only: this module runs in the zygote, the child and the plain-n
 from __future__ import annotations
 
 import gc
-import importlib
 import importlib.util
 import linecache
 import os
@@ -83,6 +82,10 @@ import sys
 import time
 import types
 import weakref
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import Any
+
+from autograder.sandbox.dotted import lookup
 
 #: The audit event that arms a process (what :func:`arm` raises; the sandboxed child raises it itself).
 EVENT_ARM = "probdl.arm"
@@ -99,7 +102,7 @@ class GuardUnavailable(RuntimeError):
     """This interpreter is not one the guard supports: forbidden functions could not be made unusable."""
 
 
-def unsupported(version=None, implementation=None) -> str | None:
+def unsupported(version: Sequence[int] | None = None, implementation: str | None = None) -> str | None:
     """Why the guard cannot run in this interpreter (or the one described), None when it can.
 
     The guard relies on CPython interfaces (``function.__code__`` assignment,
@@ -129,7 +132,7 @@ def message(name: str) -> str:
 
 #: The placeholders of the gate template that :func:`_gate_code` replaces by the error class and the message.
 _MARKS = ("__probdl_error__", "__probdl_text__")
-_TEMPLATES: dict = {}
+_TEMPLATES: dict[int, types.CodeType] = {}
 
 
 def _template(nfree: int) -> types.CodeType:
@@ -144,9 +147,10 @@ def _template(nfree: int) -> types.CodeType:
                "        raise error(text)\n"
                + (f"        {', '.join(cells)}\n" if cells else "")
                + "    return gate\n")
-        scope: dict = {}
+        scope: dict[str, Any] = {}
         exec(compile(src, "<forbidden>", "exec"), {"__builtins__": {}}, scope)  # (our own template)
-        _TEMPLATES[nfree] = scope["outer"]().__code__
+        code: types.CodeType = scope["outer"]().__code__
+        _TEMPLATES[nfree] = code
     return _TEMPLATES[nfree]
 
 
@@ -159,10 +163,11 @@ def _gate_code(name: str, qualname: str, text: str, nfree: int) -> types.CodeTyp
                             co_filename=f"<forbidden: {name}>")
 
 
-def _gate_function(name: str, text: str, doc, module) -> types.FunctionType:
+def _gate_function(name: str, text: str, doc: object, module: str | None) -> types.FunctionType:
     """A gate standing for a compiled object (a ufunc, a builtin): a function of its name that only raises."""
     gate = types.FunctionType(_gate_code(name, name, text, 0), {"__builtins__": {}}, name)
-    gate.__doc__, gate.__module__ = doc if isinstance(doc, str) else None, module
+    gate.__doc__ = doc if isinstance(doc, str) else None
+    gate.__module__ = module  # type: ignore[assignment]  # (None where no library module holds it)
     return gate
 
 
@@ -187,47 +192,35 @@ def _check_gates() -> None:
 # planning
 
 
+#: Where the heap holds a compiled object (:func:`_locate`): ``(kind, holder, key, level)``.
+Location = tuple[str, Any, Any, int]
+
+
 class _Group:
     """One forbidden name and what :func:`arm` does for it."""
 
     __slots__ = ("name", "obj", "kind", "cls", "members", "gates", "impl", "gate", "locations", "tuples",
                  "slots", "compiled", "unreplaced", "modules", "paths")
 
-    def __init__(self, name, obj):
-        self.name, self.obj = name, obj
+    def __init__(self, name: str, obj: Any):
+        self.name: str = name
+        self.obj: Any = obj
         self.kind = _kind(obj)
-        self.cls = obj if self.kind == "class" else type(obj) if self.kind == "instance" else None
-        self.members: list = []  # functions whose __code__ becomes a gate
-        self.gates: dict = {}  # id(function) -> its gate code
-        self.impl: list = []  # the original code objects that compute (they must not survive arming)
-        self.gate = None  # "replace": the gate function that stands for the object
-        self.locations: list = []  # "replace": where the heap holds it (see _locate)
-        self.tuples: list = []  # "replace": (tuple holding it, tuple to put in its place)
+        self.cls: type | None = obj if self.kind == "class" else type(obj) if self.kind == "instance" else None
+        self.members: list[types.FunctionType] = []  # functions whose __code__ becomes a gate
+        self.gates: dict[int, types.CodeType] = {}  # id(function) -> its gate code
+        self.impl: list[types.CodeType] = []  # the original code objects that compute (they must not survive arming)
+        self.gate: types.FunctionType | None = None  # "replace": the gate function that stands for the object
+        self.locations: list[Location] = []  # "replace": where the heap holds it (see _locate)
+        self.tuples: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []  # "replace": (tuple holding it, tuple to put in its place)
         self.slots = 0  # "replace": the references to it that arming replaces
         self.compiled = 0  # "replace": references held by compiled code (no Python object), left as they are
-        self.unreplaced: list = []  # "replace": references that cannot be replaced
-        self.modules: set = set()  # modules that cannot be imported again once armed
-        self.paths: set = set()  # files that cannot be read once armed
+        self.unreplaced: list[str] = []  # "replace": references that cannot be replaced
+        self.modules: set[str] = set()  # modules that cannot be imported again once armed
+        self.paths: set[str] = set()  # files that cannot be read once armed
 
 
-def _lookup(dotted):
-    """The object a dotted name refers to, importing its module; None if absent."""
-    parts = dotted.split(".")
-    for cut in range(len(parts), 0, -1):
-        modname = ".".join(parts[:cut])
-        try:
-            obj = sys.modules.get(modname) or importlib.import_module(modname)
-        except Exception:  # noqa: BLE001 — not installed, or not a module
-            continue
-        for attr in parts[cut:]:
-            obj = getattr(obj, attr, None)
-            if obj is None:
-                return None
-        return obj
-    return None
-
-
-def _kind(obj) -> str:
+def _kind(obj: object) -> str:
     """``prefix`` (a module, or nothing installed), ``function``, ``class``, ``instance`` (of a library
     class), ``replace`` (a ufunc, a builtin or another object of a compiled type: its references are replaced)."""
     if obj is None or isinstance(obj, types.ModuleType):
@@ -241,7 +234,7 @@ def _kind(obj) -> str:
     return "replace"
 
 
-def _unwrap_member(value):
+def _unwrap_member(value: object) -> list[types.FunctionType]:
     """The functions behind one class attribute (a function, staticmethod, classmethod or property)."""
     if isinstance(value, (staticmethod, classmethod)):
         value = value.__func__
@@ -250,7 +243,7 @@ def _unwrap_member(value):
     return [value] if isinstance(value, types.FunctionType) else []
 
 
-def _nested(code):
+def _nested(code: types.CodeType) -> Iterator[types.CodeType]:
     """``code`` and the code objects of the functions, classes and comprehensions defined in it."""
     yield code
     for const in code.co_consts:
@@ -258,7 +251,7 @@ def _nested(code):
             yield from _nested(const)
 
 
-def _members(roots, cls=None):
+def _members(roots: Sequence[object], cls: type | None = None) -> tuple[list[types.FunctionType], list[types.FunctionType]]:
     """``(members, implementation)``: the functions to gate for ``roots``, and those of them that compute.
 
     Members are the roots, what they wrap (``__wrapped__``, a closure cell holding a function of the same
@@ -267,14 +260,16 @@ def _members(roots, cls=None):
     A wrapper's code is its decorator's, shared with every function it decorates: it is gated on this one
     function, and is not part of the implementation.
     """
-    members, wrappers, todo = {}, set(), list(roots)
+    members: dict[int, types.FunctionType] = {}
+    wrappers: set[int] = set()
+    todo = list(roots)
     names = {getattr(f, "__name__", None) for f in roots}
     while todo:
         fn = todo.pop()
         if not isinstance(fn, types.FunctionType) or id(fn) in members:
             continue
         members[id(fn)] = fn
-        inner = [getattr(fn, "__wrapped__", None)]
+        inner: list[object] = [getattr(fn, "__wrapped__", None)]
         for cell in fn.__closure__ or ():
             try:
                 content = cell.cell_contents
@@ -282,31 +277,31 @@ def _members(roots, cls=None):
                 continue
             if isinstance(content, types.FunctionType) and content.__name__ in names | {fn.__name__}:
                 inner.append(content)
-        inner = [f for f in inner if isinstance(f, types.FunctionType)]
-        if inner:
+        wrapped = [f for f in inner if isinstance(f, types.FunctionType)]
+        if wrapped:
             wrappers.add(id(fn))
-            todo.extend(inner)
+            todo.extend(wrapped)
     impl = [f for f in members.values() if id(f) not in wrappers]
     home = {f.__module__ for f in impl} | ({cls.__module__} if cls is not None else set())
-    todo = list(impl)
-    while todo:
-        fn = todo.pop()
-        for code in _nested(fn.__code__):
+    helpers = list(impl)
+    while helpers:
+        own = helpers.pop()
+        for code in _nested(own.__code__):
             for name in code.co_names:
                 if not name.startswith("_"):
                     continue
-                helper = fn.__globals__.get(name)
+                helper = own.__globals__.get(name)
                 if (isinstance(helper, types.FunctionType) and id(helper) not in members
-                        and helper.__module__ in home and helper.__globals__ is fn.__globals__):
+                        and helper.__module__ in home and helper.__globals__ is own.__globals__):
                     members[id(helper)] = helper
                     impl.append(helper)
-                    todo.append(helper)
+                    helpers.append(helper)
     return list(members.values()), impl
 
 
 def _plan_group(name: str) -> _Group:
     """What arming does for the forbidden ``name``: its members and their gates, or its gate function."""
-    group = _Group(name, _lookup(name))
+    group = _Group(name, lookup(name))
     text = message(name)
     if group.kind == "prefix":
         return group
@@ -323,7 +318,7 @@ def _plan_group(name: str) -> _Group:
                 group.paths.add(path)
         return group
     if group.kind == "function":
-        roots = [group.obj]
+        roots: list[object] = [group.obj]
     else:
         roots = [f for value in vars(group.cls).values() for f in _unwrap_member(value)]
     group.members, impl = _members(roots, group.cls)
@@ -335,7 +330,7 @@ def _plan_group(name: str) -> _Group:
     return group
 
 
-def _owners(obj, names) -> list:
+def _owners(obj: object, names: Collection[str]) -> list[str]:
     """The library modules whose dictionary holds ``obj`` under one of ``names`` (not ``__main__``: a script's
     or a kernel's own). (Plain loops: a generator expression here would hold ``obj`` in a cell, one more
     reference to it for :func:`_locate` to meet.)"""
@@ -352,10 +347,10 @@ def _owners(obj, names) -> list:
     return sorted(out)
 
 
-def _twins(groups) -> None:
+def _twins(groups: list[_Group]) -> None:
     """Add to each group the other function objects built from one of its implementation's code objects (a
     copy made by ``types.FunctionType``, a closure made again): they compute the same thing."""
-    owner = {}
+    owner: dict[int, _Group] = {}
     for group in groups:
         for code in group.impl:
             for nested in _nested(code):
@@ -373,7 +368,7 @@ def _twins(groups) -> None:
     del codes
 
 
-def _make_gates(group) -> None:
+def _make_gates(group: _Group) -> None:
     text = message(group.name)
     for fn in group.members:
         group.gates[id(fn)] = _gate_code(fn.__name__, fn.__qualname__, text, len(fn.__code__.co_freevars))
@@ -388,18 +383,18 @@ class _Held:
 
     __slots__ = ("obj",)
 
-    def __init__(self, obj):
+    def __init__(self, obj: object):
         self.obj = obj
 
 
-def _references(group) -> int:
+def _references(group: _Group) -> int:
     """How many references ``group.obj`` has besides ``group``'s own attribute: its reference count less that
     of a fresh object held the same way (so that the interpreter's own temporaries cancel out)."""
     probe = _Held(object())
     return sys.getrefcount(group.obj) - sys.getrefcount(probe.obj)
 
 
-def _locate(groups, skip) -> None:
+def _locate(groups: list[_Group], skip: Iterable[int]) -> None:
     """Where the heap holds each group's object: ``group.locations``, ``(kind, holder, key, level)`` with level
     0 for the object itself and ``i`` for the tuple ``group.tuples[i - 1]`` that holds it (replaced whole by a
     new tuple wherever it is held in turn, four levels deep: a function's defaults, a named tuple in a list);
@@ -410,19 +405,21 @@ def _locate(groups, skip) -> None:
         group.locations, group.unreplaced, group.tuples, group.slots = [], [], [], 0
     level = [(group, 0) for group in groups]
     while level:
-        wanted = {}
+        wanted: dict[int, tuple[_Group, int]] = {}
         for group, index in level:
             old = group.obj if index == 0 else group.tuples[index - 1][0]
             wanted[id(old)] = (group, index)
-        args = []
+        objs = []
         for group, index in level:
-            args.append(group.obj if index == 0 else group.tuples[index - 1][0])
-        args = tuple(args)
+            objs.append(group.obj if index == 0 else group.tuples[index - 1][0])
+        args = tuple(objs)
+        del objs
         refs = gc.get_referrers(*args)
         ignore = set(skip) | {id(args), id(level), id(wanted), id(refs)} | {
             id(x) for g in groups for x in (g.tuples, g.locations, *g.tuples)}
         types_of = _owning_types([r for r in refs if type(r) is dict and id(r) not in ignore])
-        found, tuples = set(), []
+        found: set[tuple[int, int]] = set()
+        tuples: list[tuple[_Group, int]] = []
         for ref in refs:
             if id(ref) in ignore or isinstance(ref, types.FrameType):
                 continue
@@ -435,10 +432,11 @@ def _locate(groups, skip) -> None:
                     if index == 0:
                         group.slots += len(where)
                 elif isinstance(ref, tuple) and index < 4:
-                    items = []
+                    items: list[Any] = []
                     for v in ref:
                         items.append(new if v is old else v)
-                    group.tuples.append((ref, type(ref)(*items) if hasattr(ref, "_fields") else tuple(items)))
+                    named: Any = type(ref)  # (a named tuple's class takes its fields one by one)
+                    group.tuples.append((ref, named(*items) if hasattr(ref, "_fields") else tuple(items)))
                     tuples.append((group, len(group.tuples)))
                 else:
                     group.unreplaced.append(f"{group.name}: a {type(ref).__module__}.{type(ref).__qualname__}")
@@ -451,13 +449,13 @@ def _locate(groups, skip) -> None:
         level = tuples
 
 
-def _owning_types(dicts) -> dict:
+def _owning_types(dicts: list[dict[Any, Any]]) -> dict[int, type]:
     """``id(d) -> class`` for those of ``dicts`` that are a class's own namespace (set through the class, so
     that the interpreter's attribute caches learn of it)."""
     if not dicts:
         return {}
     ids = {id(d) for d in dicts}
-    out = {}
+    out: dict[int, type] = {}
     for ref in gc.get_referrers(*dicts):
         if isinstance(ref, type):
             for inner in gc.get_referents(ref):
@@ -466,8 +464,9 @@ def _owning_types(dicts) -> dict:
     return out
 
 
-def _held_in(ref, wanted) -> list:
+def _held_in(ref: object, wanted: dict[int, tuple[_Group, int]]) -> list[tuple[_Group, int]]:
     """The entries of ``wanted`` (``id(object) -> (group, level)``) that ``ref`` holds directly."""
+    values: list[object]
     if isinstance(ref, dict):
         values = list(ref.values()) + list(ref.keys())
     elif isinstance(ref, (list, tuple, set, frozenset)):
@@ -481,7 +480,8 @@ def _held_in(ref, wanted) -> list:
         values = list(_attributes(ref).values())
         if isinstance(ref, types.FunctionType):
             values.append(ref.__defaults__)
-    seen, out = set(), []
+    seen: set[int] = set()
+    out = []
     for v in values:
         if id(v) in wanted and id(v) not in seen:
             seen.add(id(v))
@@ -489,9 +489,9 @@ def _held_in(ref, wanted) -> list:
     return out
 
 
-def _attributes(obj) -> dict:
+def _attributes(obj: object) -> dict[str, Any]:
     """An object's instance attributes and slots (name -> value)."""
-    out = {}
+    out: dict[str, Any] = {}
     try:
         out.update(vars(obj))
     except TypeError:
@@ -506,19 +506,18 @@ def _attributes(obj) -> dict:
     return out
 
 
-def _where(ref, old, cls=None) -> list:
+def _where(ref: object, old: object, cls: type | None = None) -> list[tuple[str, Any, Any]]:
     """The places in ``ref`` that hold ``old`` and can be changed: ``(kind, holder, key)``. ``cls``: the class
     whose namespace ``ref`` is. (Here and in :func:`_locate`, plain loops: a comprehension or generator
     expression would keep ``old`` in a cell, one more reference for the count to meet.)"""
+    out: list[tuple[str, Any, Any]] = []
     if isinstance(ref, dict):
-        out = []
         for k, v in list(ref.items()):
             if v is old:
                 out.append(("classattr", cls, k) if cls is not None and type(k) is str else ("value", ref, k))
             if k is old:
                 out.append(("key", ref, None))  # (not the key itself: the plan holds no reference to it)
         return out
-    out = []
     if type(ref) is list:
         for i, v in enumerate(ref):
             if v is old:
@@ -537,7 +536,7 @@ def _where(ref, old, cls=None) -> list:
     return out
 
 
-def _apply(group, location) -> None:
+def _apply(group: _Group, location: Location) -> None:
     """Put the gate (or the new tuple) where the plan found the original (if it is still there)."""
     kind, ref, key, index = location
     old, new = (group.obj, group.gate) if index == 0 else group.tuples[index - 1]
@@ -574,14 +573,14 @@ def _apply(group, location) -> None:
 
 
 #: The plan: forbidden name -> _Group; hidden packages and their files. Emptied when the process is armed.
-_PLAN: dict = {"groups": {}, "hidden": [], "hidden_paths": set(), "seconds": 0.0}
+_PLAN: dict[str, Any] = {"groups": {}, "hidden": [], "hidden_paths": set(), "seconds": 0.0}
 #: Set once the process is armed (:func:`arm`): nothing more can be prepared or armed.
-_ARMED: list = []
+_ARMED: list[bool] = []
 #: Set once :func:`_arming_hook` is installed.
-_INSTALLED: list = []
+_INSTALLED: list[bool] = []
 
 
-def prepare(names, hidden_modules=()) -> dict:
+def prepare(names: Iterable[str], hidden_modules: Iterable[str] = ()) -> dict[str, Any]:
     """Plan, in this process, what arming does for the forbidden ``names`` (and install the hook that arms).
 
     May be called several times before :func:`arm` (the zygote plans every
@@ -631,7 +630,7 @@ def prepare(names, hidden_modules=()) -> dict:
         _check_gates()
         sys.addaudithook(_arming_hook)
         _INSTALLED.append(True)
-    groups = _PLAN["groups"]
+    groups: dict[str, _Group] = _PLAN["groups"]
     fresh = [_plan_group(name) for name in sorted(set(names) - set(groups))]
     functions = [g for g in fresh if g.members]
     _twins(functions)
@@ -642,7 +641,7 @@ def prepare(names, hidden_modules=()) -> dict:
         _hide(str(package))
     replaced = [g for g in groups.values() if g.kind == "replace"]
     _locate(replaced, {id(g) for g in groups.values()} | {id(_PLAN), id(groups), id(replaced)})
-    unreplaced = []
+    unreplaced: list[str] = []
     for group in replaced:
         unreplaced += group.unreplaced
         group.compiled = _references(group) - group.slots
@@ -661,7 +660,7 @@ def prepare(names, hidden_modules=()) -> dict:
     }
 
 
-def _with_caches(paths):
+def _with_caches(paths: Iterable[str]) -> Iterator[str]:
     """``paths`` and the bytecode cache of each Python source among them."""
     for path in paths:
         yield path
@@ -686,7 +685,7 @@ def _hide(package: str) -> None:
             _PLAN["hidden_paths"].update(os.path.join(dirpath, name) for name in files)
 
 
-def arm(names) -> dict:
+def arm(names: Iterable[str]) -> dict[str, Any]:
     """From now on, in this process, the forbidden objects of ``names`` never compute (once per process).
 
     Raises the audit event ``probdl.arm`` (the sandboxed child raises it
@@ -710,12 +709,12 @@ def arm(names) -> dict:
         raise GuardUnavailable(why)
     if not _INSTALLED:
         raise RuntimeError("arm: this process was not prepared (guard.prepare)")
-    box: dict = {}
+    box: dict[str, Any] = {}
     sys.audit(EVENT_ARM, tuple(str(n) for n in names), box)
     return box
 
 
-def _arming_hook(event, args):
+def _arming_hook(event: str, args: tuple[Any, ...]) -> None:
     """The audit hook :func:`prepare` installs: arms the process on ``probdl.arm`` (once), nothing else."""
     if event != EVENT_ARM:
         return
@@ -727,7 +726,7 @@ def _arming_hook(event, args):
         args[1].update(report)
 
 
-def _arm(names) -> dict:
+def _arm(names: tuple[str, ...]) -> dict[str, Any]:
     """Apply the plan for ``names``, drop it, and install the hook that refuses what could undo it."""
     if _ARMED:
         raise RuntimeError("the forbidden functions of this process are already set")
@@ -736,10 +735,16 @@ def _arm(names) -> dict:
     if missing:  # (never armed by halves: a name nobody planned for would stay usable)
         raise RuntimeError(f"arm: {', '.join(missing)} not prepared in this process (guard.prepare)")
     _ARMED.append(True)
-    armed = [g for g in _PLAN["groups"].values() if g.name in wanted]
-    gated, modules, prefixes, paths = set(), set(), [], set(_PLAN["hidden_paths"])
-    originals, left = [], []  # weak references to the code that computes; what survived
-    for group in armed:
+    armed: list[_Group] | None = [g for g in _PLAN["groups"].values() if g.name in wanted]
+    gated: set[int] = set()
+    modules: set[str] = set()
+    prefixes: list[str] = []
+    paths: set[str] = set(_PLAN["hidden_paths"])
+    originals: list[weakref.ref[types.CodeType]] = []  # weak references to the code that computes
+    left: list[str] = []  # what survived
+    fn: types.FunctionType | None = None
+    group: _Group | None = None
+    for group in armed or ():
         if group.kind == "prefix":
             prefixes.append(group.name)
             continue
@@ -771,7 +776,7 @@ def _arm(names) -> dict:
     alive = sum(ref() is not None for ref in originals)
     if alive:
         left.append(f"{alive} original code object(s) still alive")
-    files = set()
+    files: set[tuple[int, int]] = set()
     for path in paths:
         try:
             st = os.stat(path)
@@ -790,12 +795,14 @@ def _arm(names) -> dict:
     return {"armed": sorted(wanted), "gated": len(gated), "left": left}
 
 
-def _refuse(event, args, modules, prefixes, files, gated, refused, stat, fspath, id_, type_, isinstance_, str_,
-            bytes_, int_, len_, OSError_, TypeError_, ValueError_, ImportError_, PermissionError_, RuntimeError_):
+def _refuse(event: str, args: tuple[Any, ...], modules: frozenset[str], prefixes: tuple[str, ...],
+            files: frozenset[tuple[int, int]], gated: frozenset[int], refused: frozenset[str], stat: Any, fspath: Any,
+            id_: Any, type_: Any, isinstance_: Any, str_: Any, bytes_: Any, int_: Any, len_: Any, OSError_: Any,
+            TypeError_: Any, ValueError_: Any, ImportError_: Any, PermissionError_: Any, RuntimeError_: Any) -> None:
     """The armed process's audit hook (rebuilt by :func:`_refusing_hook` with no globals: everything it uses is
     a default argument, immutable or a builtin, fixed when the process is armed)."""
     if event == "import":
-        name = args[0] if len_(args) else None
+        name: Any = args[0] if len_(args) else None
         if type_(name) is not str_:
             if not isinstance_(name, str_):
                 return
@@ -826,7 +833,8 @@ def _refuse(event, args, modules, prefixes, files, gated, refused, stat, fspath,
             raise RuntimeError_("a forbidden library function cannot be changed while grading")
 
 
-def _refusing_hook(modules, prefixes, files, gated) -> types.FunctionType:
+def _refusing_hook(modules: frozenset[str], prefixes: tuple[str, ...], files: frozenset[tuple[int, int]],
+                   gated: frozenset[int]) -> types.FunctionType:
     """:func:`_refuse` with its state bound as default arguments, and no globals (nor builtins) to look up."""
     defaults = (modules, prefixes, files, gated,
                 frozenset({"gc.get_objects", "gc.get_referrers", "gc.get_referents"}), os.stat, os.fspath,

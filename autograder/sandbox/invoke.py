@@ -19,8 +19,9 @@ from __future__ import annotations
 import copy
 import threading
 import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -59,15 +60,19 @@ class Outcome:
     value_type: str = ""
     error_type: str = ""
     error_message: str = ""
-    warnings: tuple = ()
-    mutated: tuple = field(default_factory=tuple)
+    warnings: tuple[str, ...] = ()
+    mutated: tuple[str, ...] = field(default_factory=tuple)
 
 
 class NotNumbers(TypeError):
     """A return value that is not numbers (or a tuple of numbers)."""
 
 
-def to_plain(value, _depth=0):
+#: What :func:`to_plain` makes of a value: float64 arrays, tuples of them (two levels at most), or None.
+Plain: TypeAlias = "np.ndarray[Any, np.dtype[np.float64]] | tuple[Plain, ...] | None"
+
+
+def to_plain(value: object, _depth: int = 0) -> Plain:
     """Turn a return value into float64 ndarrays (or a tuple of them).
 
     Python and NumPy scalars become 0-d arrays; lists and tuples become
@@ -90,7 +95,7 @@ def to_plain(value, _depth=0):
     raise NotNumbers(f"a {type(value).__module__}.{type(value).__qualname__}")
 
 
-def _arg_names(args, kwargs):
+def _arg_names(args: Sequence[object], kwargs: Mapping[str, object]) -> list[str]:
     names = [f"argument {i + 1}" for i in range(len(args))]
     return names + [f"`{k}`" for k in kwargs]
 
@@ -99,7 +104,7 @@ def _arg_names(args, kwargs):
 _BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
-def _changed(before, after):
+def _changed(before: object, after: object) -> bool:
     if isinstance(before, np.ndarray) and isinstance(after, np.ndarray) and before.dtype == after.dtype \
             and before.dtype != object:
         # bit for bit (nan payloads and -0.0 included): what an in-place write changes
@@ -112,13 +117,13 @@ def _changed(before, after):
     try:
         a, b = np.asarray(before), np.asarray(after)
         if a.dtype == object or b.dtype == object:
-            return before != after
+            return bool(before != after)
         return a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
     except Exception:  # noqa: BLE001 — a comparison the student's objects refuse counts as a change
         return True
 
 
-def _private(value):
+def _private(value: Any) -> Any:
     """A copy of one argument that the called function may modify freely (arrays and numbers the fast way)."""
     if type(value) is np.ndarray and value.dtype != object:
         return value.copy(order="K")  # as deepcopy does: the same memory layout
@@ -127,7 +132,7 @@ def _private(value):
     return copy.deepcopy(value)
 
 
-def invoke(fn, args=(), kwargs=None) -> Outcome:
+def invoke(fn: Callable[..., object], args: Sequence[object] = (), kwargs: Mapping[str, object] | None = None) -> Outcome:
     """Call ``fn(*args, **kwargs)`` on private copies and report the outcome.
 
     Floating-point errors are set to warn for the call (a submission cannot
@@ -170,7 +175,7 @@ def invoke(fn, args=(), kwargs=None) -> Outcome:
     return outcome
 
 
-def describe_definition(namespace, name) -> str:
+def describe_definition(namespace: Mapping[str, object], name: str) -> str:
     """``""`` when ``namespace[name]`` is a callable; otherwise why not."""
     if name not in namespace:
         return f"`{name}` is not defined at the top level of the notebook"

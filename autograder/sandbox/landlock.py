@@ -16,7 +16,7 @@ The ruleset of a slot allows
 
 * reading (files and folder listings) the interpreter, its standard library and
   site-packages and the few system paths the C libraries need (the same list
-  as the root mode's view, :data:`autograder.sandbox.confine.SYSTEM_PATHS`),
+  as the root mode's view, :data:`autograder.sandbox.view.SYSTEM_PATHS`),
   except the hidden paths inside them (the course, when it is installed into
   the virtualenv) and the library files that define the forbidden functions;
   a folder that holds such an exception stays listable, its other entries
@@ -44,10 +44,13 @@ Standard library only: this module runs in the zygote and the child.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import os
 import stat
+from collections.abc import Iterable
+
+from autograder.sandbox.paths import inside
+from autograder.sandbox.syscalls import libc
 
 SYS_CREATE_RULESET, SYS_ADD_RULE, SYS_RESTRICT_SELF = 444, 445, 446  # the same on every architecture
 CREATE_RULESET_VERSION = 1
@@ -82,11 +85,11 @@ READ = READ_FILE | READ_DIR
 DEVICE = READ_FILE | WRITE_FILE | IOCTL_DEV
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 PTYS = ("/dev/ptmx", "/dev/pts")
+#: A rule: the rights granted beneath a path.
+Rule = tuple[str, int]
 #: Where the programs a cell may run with ``!`` are (Python interpreters left out).
 PROGRAM_FOLDERS = ("/usr/bin", "/bin", "/usr/local/bin")
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-_libc.syscall.restype = ctypes.c_long
 
 
 class _RulesetAttr(ctypes.Structure):
@@ -100,7 +103,7 @@ class _PathBeneath(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
-def abi() -> tuple:
+def abi() -> tuple[int, str]:
     """``(version, why)``: the kernel's Landlock ABI version (0 when there is none) and, then, why not.
 
     ``why`` names the cause: a kernel without Landlock or with it disabled at
@@ -108,7 +111,7 @@ def abi() -> tuple:
     predates Landlock (``ENOSYS``/``EPERM``; Docker's default profile allows the
     calls since 23.0, containerd's since 1.6, podman's since mid-2022).
     """
-    version = _libc.syscall(ctypes.c_long(SYS_CREATE_RULESET), None, ctypes.c_size_t(0),
+    version = libc.syscall(ctypes.c_long(SYS_CREATE_RULESET), None, ctypes.c_size_t(0),
                             ctypes.c_uint32(CREATE_RULESET_VERSION))
     if version > 0:
         return int(version), ""
@@ -117,10 +120,6 @@ def abi() -> tuple:
                errno.ENOSYS: "this kernel or the container's seccomp profile does not offer Landlock",
                errno.EPERM: "the container's seccomp profile refuses Landlock"}
     return 0, reasons.get(err, f"Landlock is not available ({os.strerror(err)})")
-
-
-def _inside(path: str, parent: str) -> bool:
-    return path == parent or path.startswith(parent.rstrip("/") + "/")
 
 
 class Ruleset:
@@ -138,7 +137,7 @@ class Ruleset:
         attr = _RulesetAttr(self.fs, NET_BIND_TCP | NET_CONNECT_TCP if self.version >= 4 else 0,
                             SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if self.version >= 6 else 0)
         size = 8 if self.version < 4 else 16 if self.version < 6 else 24
-        fd = _libc.syscall(ctypes.c_long(SYS_CREATE_RULESET), ctypes.byref(attr), ctypes.c_size_t(size),
+        fd = libc.syscall(ctypes.c_long(SYS_CREATE_RULESET), ctypes.byref(attr), ctypes.c_size_t(size),
                            ctypes.c_uint32(0))
         if fd < 0:
             err = ctypes.get_errno()
@@ -158,7 +157,7 @@ class Ruleset:
             if not rights:
                 return False
             rule = _PathBeneath(rights, fd)
-            if _libc.syscall(ctypes.c_long(SYS_ADD_RULE), ctypes.c_int(self.fd), ctypes.c_int(RULE_PATH_BENEATH),
+            if libc.syscall(ctypes.c_long(SYS_ADD_RULE), ctypes.c_int(self.fd), ctypes.c_int(RULE_PATH_BENEATH),
                              ctypes.byref(rule), ctypes.c_uint32(0)) != 0:
                 err = ctypes.get_errno()
                 raise OSError(err, f"landlock_add_rule {path}: {os.strerror(err)}")
@@ -170,7 +169,7 @@ class Ruleset:
     def restrict(self) -> None:
         """Restrict this thread and all it starts to the rules (``PR_SET_NO_NEW_PRIVS`` must be set); raises
         ``OSError`` when the kernel refuses."""
-        if _libc.syscall(ctypes.c_long(SYS_RESTRICT_SELF), ctypes.c_int(self.fd), ctypes.c_uint32(0)) != 0:
+        if libc.syscall(ctypes.c_long(SYS_RESTRICT_SELF), ctypes.c_int(self.fd), ctypes.c_uint32(0)) != 0:
             err = ctypes.get_errno()
             raise OSError(err, f"landlock_restrict_self: {os.strerror(err)}")
 
@@ -180,7 +179,7 @@ class Ruleset:
             self.fd = -1
 
 
-def _interpreters(folders) -> set:
+def _interpreters(folders: Iterable[str]) -> set[str]:
     """Real paths of the Python interpreters named ``python*`` in ``folders``."""
     found = set()
     for folder in folders:
@@ -194,7 +193,7 @@ def _interpreters(folders) -> set:
     return found
 
 
-def _loaders() -> set:
+def _loaders() -> set[str]:
     """Real paths of the dynamic loaders (``ld-linux*.so*``, ``ld-musl*``) in the usual library folders: the
     kernel opens one for execution with every dynamically linked program."""
     found = set()
@@ -215,7 +214,7 @@ def _loaders() -> set:
     return found
 
 
-def _except(path: str, access: int, excluded, rules: list) -> None:
+def _except(path: str, access: int, excluded: list[str], rules: list[Rule]) -> None:
     """Append to ``rules`` what grants ``access`` beneath ``path`` except beneath each of ``excluded`` (real
     paths, strictly inside ``path``: a path asked for stays, as in the root mode's view).
 
@@ -225,7 +224,7 @@ def _except(path: str, access: int, excluded, rules: list) -> None:
     granted, or not, under its own path).
     """
     path = os.path.realpath(path)
-    inner = [x for x in excluded if _inside(x, path) and x != path]
+    inner = [x for x in excluded if inside(x, path) and x != path]
     if not inner:
         rules.append((path, access))
         return
@@ -241,7 +240,7 @@ def _except(path: str, access: int, excluded, rules: list) -> None:
         _except(entry, access, inner, rules)
 
 
-def allowlist(readable, hidden, interpreter_folders=()) -> list:
+def allowlist(readable: Iterable[str], hidden: Iterable[str], interpreter_folders: Iterable[str] = ()) -> list[Rule]:
     """``[(path, rights)]``: what every slot's ruleset grants but its own folder (see the module's docstring).
 
     ``readable``: the paths to read (the interpreter's and the system's);
@@ -251,7 +250,7 @@ def allowlist(readable, hidden, interpreter_folders=()) -> list:
     Computed once per batch (listing folders and resolving links: about 0.1 to
     0.3 s); :func:`slot_ruleset` then only opens each path.
     """
-    rules = []
+    rules: list[Rule] = []
     excluded = sorted({os.path.realpath(h) for h in hidden if h})
     for path in readable:
         _except(path, READ, excluded, rules)
@@ -265,14 +264,14 @@ def allowlist(readable, hidden, interpreter_folders=()) -> list:
         for name in names:
             real = os.path.realpath(os.path.join(folder, name))
             if real not in interpreters and real not in programs and os.path.isfile(real) \
-                    and not any(_inside(real, x) for x in excluded):
+                    and not any(inside(real, x) for x in excluded):
                 programs.add(real)
     rules += [(path, READ_FILE | EXECUTE) for path in sorted(programs | _loaders())]
     rules += [(path, DEVICE) for path in DEVICES] + [(path, DEVICE | READ_DIR) for path in PTYS]
     return rules
 
 
-def slot_ruleset(version: int, rules, slot_folder: str) -> Ruleset:
+def slot_ruleset(version: int, rules: Iterable[Rule], slot_folder: str) -> Ruleset:
     """The ruleset of one worker slot: ``rules`` (:func:`allowlist`) and everything inside ``slot_folder``, the
     slot's own folder. Raises ``OSError`` when the kernel refuses it or the folder is missing."""
     ruleset = Ruleset(version)

@@ -9,14 +9,15 @@ cannot hide a use of them; a name not pinned is looked up when asked
 
 from __future__ import annotations
 
-import importlib
-import sys
+from collections.abc import Iterable
+
+from autograder.sandbox.dotted import lookup
 
 #: Objects of forbidden names resolved in advance by :func:`pin` (``None`` for an absent name).
-_PINNED: dict = {}
+_PINNED: dict[str, object] = {}
 
 
-def pin(names) -> None:
+def pin(names: Iterable[str]) -> None:
     """Resolve the dotted ``names`` now; :func:`~.forbidden_walk.forbidden_uses` compares with these objects from then on.
 
     The grading engine's zygote calls it before any student code runs:
@@ -40,28 +41,11 @@ def pin(names) -> None:
     for name in names:
         if not isinstance(name, str):
             raise TypeError(f"pin: `names` must hold dotted names as str, got {type(name).__name__}")
-    _PINNED.update({name: _lookup(name) for name in names})
+    _PINNED.update({name: lookup(name) for name in names})
 
 
-def resolve(dotted):
-    """The object a dotted name refers to: the pinned one, else :func:`_lookup`'s."""
+def resolve(dotted: str) -> object:
+    """The object a dotted name refers to: the pinned one, else :func:`.dotted.lookup`'s."""
     if dotted in _PINNED:
         return _PINNED[dotted]
-    return _lookup(dotted)
-
-
-def _lookup(dotted):
-    """The object a dotted name refers to, importing its module; None if absent."""
-    parts = dotted.split(".")
-    for cut in range(len(parts), 0, -1):
-        modname = ".".join(parts[:cut])
-        try:
-            obj = sys.modules.get(modname) or importlib.import_module(modname)
-        except Exception:  # noqa: BLE001 — a module that fails to import is not the name's owner
-            continue
-        for attr in parts[cut:]:
-            obj = getattr(obj, attr, None)
-            if obj is None:
-                return None
-        return obj
-    return None
+    return lookup(dotted)

@@ -27,11 +27,12 @@ Standard library only: this module runs in the child.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import os
 import platform
 import socket
+
+from autograder.sandbox.syscalls import libc
 
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
@@ -52,9 +53,6 @@ ARCHES = {
                                   "request_key": 218, "keyctl": 219, "io_uring_setup": 425}),
 }
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-
-
 class _Instruction(ctypes.Structure):
     _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
 
@@ -63,7 +61,12 @@ class _Program(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_Instruction))]
 
 
-def program(machine: str | None = None) -> list:
+#: One instruction: ``(code, jump if true, jump if false, constant)``, the jumps as offsets (or, while the program
+#: is written, as labels: ``None`` is the next instruction).
+Instruction = tuple[int, int, int, int]
+
+
+def program(machine: str | None = None) -> list[Instruction]:
     """The filter as ``[(code, jt, jf, k)]`` for ``machine`` (default: this one); raises ``OSError`` for an
     architecture it does not know."""
     machine = machine or platform.machine()
@@ -71,7 +74,8 @@ def program(machine: str | None = None) -> list:
         raise OSError(errno.ENOSYS, f"no seccomp filter for {machine}")
     arch, socket_nr, refused = ARCHES[machine]
     # (instruction, jump if true, jump if false, constant), jumps to labels
-    code = [(_LD_W_ABS, None, None, _OFFSET_ARCH),
+    code: list[tuple[int, str | None, str | None, int] | str] = [
+            (_LD_W_ABS, None, None, _OFFSET_ARCH),
             (_JEQ_K, None, "other ABI", arch),
             (_LD_W_ABS, None, None, _OFFSET_NR),
             (_JGE_K, "other ABI", None, X32_SYSCALL_BIT),
@@ -84,7 +88,8 @@ def program(machine: str | None = None) -> list:
              (_RET_K, None, None, RET_ALLOW),
              "other family", (_RET_K, None, None, RET_ERRNO | errno.EACCES),
              "other ABI", (_RET_K, None, None, RET_ERRNO | errno.ENOSYS)]
-    labels, instructions = {}, []
+    labels: dict[str, int] = {}
+    instructions: list[tuple[int, str | None, str | None, int]] = []
     for item in code:
         if isinstance(item, str):
             labels[item] = len(instructions)
@@ -104,7 +109,7 @@ def install() -> None:
     code = program()
     instructions = (_Instruction * len(code))(*[_Instruction(*i) for i in code])
     prog = _Program(len(code), ctypes.cast(instructions, ctypes.POINTER(_Instruction)))
-    if _libc.prctl(ctypes.c_int(PR_SET_SECCOMP), ctypes.c_ulong(SECCOMP_MODE_FILTER),
+    if libc.prctl(ctypes.c_int(PR_SET_SECCOMP), ctypes.c_ulong(SECCOMP_MODE_FILTER),
                    ctypes.c_void_p(ctypes.addressof(prog)), ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"seccomp filter: {os.strerror(err)}")

@@ -38,9 +38,11 @@ import math
 import socket
 import struct
 import time
+from collections.abc import Callable, Sequence
 
 from json import dumps as _json_dumps
 from json import loads as _json_loads
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -70,6 +72,10 @@ DTYPES = frozenset(
 )
 
 
+#: The class :func:`outcome_from_wire` builds (``autograder.sandbox.invoke.Outcome``).
+_Outcome = TypeVar("_Outcome")
+
+
 class WireError(ValueError):
     """The peer sent something that is not a valid message."""
 
@@ -82,14 +88,14 @@ class PeerClosed(ConnectionError):
 # codec
 
 
-def _array_to_wire(arr: np.ndarray, scalar: bool = False) -> dict:
+def _array_to_wire(arr: np.ndarray[Any, Any], scalar: bool = False) -> dict[str, Any]:
     if arr.dtype.kind not in "biuf" or arr.dtype.fields is not None:
         raise WireError(f"arrays of dtype {arr.dtype} cannot be sent (numbers only)")
     little = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
     dtype = little.dtype.str
     if dtype not in DTYPES:
         raise WireError(f"arrays of dtype {arr.dtype} cannot be sent (numbers only)")
-    out = {
+    out: dict[str, Any] = {
         "__ndarray__": np.ascontiguousarray(little).tobytes(),  # (the frame's binary section: encode_message)
         "dtype": dtype,
         "shape": list(little.shape),
@@ -99,7 +105,7 @@ def _array_to_wire(arr: np.ndarray, scalar: bool = False) -> dict:
     return out
 
 
-def to_wire(value, _depth: int = 0):
+def to_wire(value: object, _depth: int = 0) -> Any:
     """The wire form of ``value`` (see the module docstring): JSON's values, and the raw bytes of arrays,
     which :func:`encode_message` puts in the frame's binary section."""
     if _depth > MAX_DEPTH:
@@ -125,7 +131,7 @@ def to_wire(value, _depth: int = 0):
     raise WireError(f"a {type(value).__name__} cannot be sent (numbers, arrays, lists, tuples, dicts only)")
 
 
-def _array_from_wire(obj: dict):
+def _array_from_wire(obj: dict[str, Any]) -> Any:
     if set(obj) - {"__ndarray__", "dtype", "shape", "scalar"}:
         raise WireError("unexpected keys in an array")
     data, dtype, shape = obj.get("__ndarray__"), obj.get("dtype"), obj.get("shape")
@@ -145,6 +151,7 @@ def _array_from_wire(obj: dict):
     count = math.prod(shape)
     if count > MAX_ELEMENTS:
         raise WireError("array too large")
+    raw: bytes | memoryview
     if isinstance(data, str):
         try:
             raw = base64.b64decode(data.encode("ascii"), validate=True)
@@ -166,7 +173,7 @@ def _array_from_wire(obj: dict):
     return arr
 
 
-def from_wire(obj, _depth: int = 0, _budget=None):
+def from_wire(obj: Any, _depth: int = 0, _budget: list[int] | None = None) -> Any:
     """Rebuild a value sent by :func:`to_wire`, validating as it goes.
 
     Raises :class:`WireError` for anything malformed, nested deeper than
@@ -204,7 +211,7 @@ OUTCOME_STATUSES = ("returned", "raised", "missing")
 _TEXT_LIMIT = 2000
 
 
-def outcome_to_wire(outcome) -> dict:
+def outcome_to_wire(outcome: Any) -> dict[str, Any]:
     """The fields of an ``Outcome`` (duck-typed) as a wire object."""
     return {
         "status": outcome.status,
@@ -217,7 +224,7 @@ def outcome_to_wire(outcome) -> dict:
     }
 
 
-def _plain_value(value, depth=0):
+def _plain_value(value: object, depth: int = 0) -> Any:
     """What ``invoke.to_plain`` produces: None, float64 arrays, tuples of them."""
     if value is None:
         return None
@@ -228,20 +235,20 @@ def _plain_value(value, depth=0):
     raise WireError("an outcome value must be None, an array or a tuple of them")
 
 
-def _strings(obj, name, limit=50):
+def _strings(obj: object, name: str, limit: int = 50) -> tuple[str, ...]:
     if not isinstance(obj, list) or len(obj) > limit or not all(isinstance(s, str) for s in obj):
         raise WireError(f"outcome {name} must be a short list of strings")
     return tuple(s[:_TEXT_LIMIT] for s in obj)
 
 
-def outcome_from_wire(obj, outcome_cls):
+def outcome_from_wire(obj: object, outcome_cls: Callable[..., _Outcome]) -> _Outcome:
     """Validate an outcome sent by the child and build ``outcome_cls`` from it."""
     if not isinstance(obj, dict):
         raise WireError("an outcome must be an object")
     status = obj.get("status")
     if status not in OUTCOME_STATUSES:
         raise WireError(f"outcome status {status!r} is not one the child may send")
-    texts = {}
+    texts: dict[str, str] = {}
     for key in ("value_type", "error_type", "error_message"):
         text = obj.get(key, "")
         if not isinstance(text, str):
@@ -260,11 +267,11 @@ def outcome_from_wire(obj, outcome_cls):
 # framing
 
 
-def encode_message(obj) -> bytes:
+def encode_message(obj: Any) -> bytes:
     """The frame of ``obj``: its JSON, and the bytes of its arrays in a binary section when it has any."""
-    blobs = []
+    blobs: list[bytes] = []
 
-    def raw(value):
+    def raw(value: object) -> dict[str, int]:
         if isinstance(value, bytes):
             blobs.append(value)
             return {"__buffer__": len(value)}
@@ -279,7 +286,7 @@ def encode_message(obj) -> bytes:
     return b"".join([HEADER.pack(size | BINARY), SECTION.pack(len(data)), data, *blobs])
 
 
-def decode_message(data: bytes | bytearray, binary: bool = False, max_values: int | None = None):
+def decode_message(data: bytes | bytearray, binary: bool = False, max_values: int | None = None) -> Any:
     """The message of a frame's payload ``data`` (with a binary section when ``binary``); with ``max_values``,
     a JSON part holding more ``[``, ``{`` and ``,`` bytes than that is refused unparsed."""
     if not binary:
@@ -289,7 +296,7 @@ def decode_message(data: bytes | bytearray, binary: bool = False, max_values: in
     end = SECTION.size + SECTION.unpack_from(data)[0]
     section, used = memoryview(data)[end:], [0]
 
-    def buffers(obj: dict) -> dict:  # (called for each JSON object as it closes, in the order they appear)
+    def buffers(obj: dict[str, Any]) -> dict[str, Any]:  # (called for each JSON object as it closes, in the order they appear)
         ref = obj.get("__ndarray__")
         if type(ref) is dict and "__buffer__" in ref:  # (only encode_message writes "__buffer__" at an object's
             # top: a dict's own keys travel inside {"__dict__": …}, so a dict keyed "__ndarray__" is left alone)
@@ -306,7 +313,8 @@ def decode_message(data: bytes | bytearray, binary: bool = False, max_values: in
     return message
 
 
-def _parse_json(data: bytes, hook=None, max_values: int | None = None):
+def _parse_json(data: bytes | bytearray, hook: Callable[[dict[str, Any]], Any] | None = None,
+                max_values: int | None = None) -> Any:
     if max_values is not None and data.count(b"[") + data.count(b"{") + data.count(b",") > max_values:
         raise WireError(f"message holds more than {max_values} JSON values")
     try:
@@ -315,7 +323,7 @@ def _parse_json(data: bytes, hook=None, max_values: int | None = None):
         raise WireError(f"message is not valid JSON: {str(exc)[:200]}") from None
 
 
-def send(sock: socket.socket, obj, fds=()) -> None:
+def send(sock: socket.socket, obj: Any, fds: Sequence[int] = ()) -> None:
     """Send one message (optionally passing file descriptors with it)."""
     payload = encode_message(obj)
     if fds:
@@ -325,7 +333,7 @@ def send(sock: socket.socket, obj, fds=()) -> None:
         sock.sendall(payload)
 
 
-def _recv_exact(sock, n, deadline, fds=None):
+def _recv_exact(sock: socket.socket, n: int, deadline: float | None, fds: list[int] | None = None) -> bytearray:
     buf = bytearray(n)
     view = memoryview(buf)
     got = 0
@@ -355,8 +363,8 @@ def _recv_exact(sock, n, deadline, fds=None):
     return buf  # (not copied to bytes: an array's data is copied once, out of it, by _array_from_wire)
 
 
-def recv(sock: socket.socket, timeout: float | None = None, max_size: int = MAX_MESSAGE, fds=None,
-         max_values: int | None = None):
+def recv(sock: socket.socket, timeout: float | None = None, max_size: int = MAX_MESSAGE, fds: list[int] | None = None,
+         max_values: int | None = None) -> Any:
     """Receive one message; raise ``TimeoutError``, ``PeerClosed`` or ``WireError``.
 
     ``fds``, a list, collects file descriptors passed along with the message; ``max_values`` bounds its JSON

@@ -7,7 +7,7 @@ and IPython once, builds an IPython shell, imports ``autograder.sandbox.invoke``
 and the modules beside it (:data:`CALL_MODULES`; a leaf: the package imports nothing eagerly) and takes
 them out of ``sys.modules`` (:func:`import_call_tools`), and then enters its own mount and
 network namespaces with only the interpreter and its libraries visible
-(:func:`.sandbox.enter_view`) — or, as root where namespaces are refused (``uid``
+(:func:`.view.enter_view`) — or, as root where namespaces are refused (``uid``
 mode), reserves a uid per slot and builds each slot's Landlock ruleset
 (:mod:`.landlock`). The forbidden names are pinned (:mod:`.pinning`)
 by a second request (``arm``), so that the parent can start the zygote
@@ -18,8 +18,8 @@ Control protocol (one :mod:`.wire` message each way, on the socket passed as
 ``--fd``):
 
 * ``init {"slots": n, "hide": [paths], "needed": [paths], "forbidden": [names]}`` →
-  ``{"pid", "sandbox"}`` (as root, reserves one uid per slot, see
-  :func:`.sandbox.claim_uids`);
+  ``{"pid", "sandbox"}`` (as root, claims one uid per slot, see
+  :func:`.claims.claim_uids`);
 * ``arm {"forbidden": [names]}`` → ``{"armed": true, "guard": report}``: the names
   are pinned (:func:`autograder.sandbox.pinning.pin`), what makes every forbidden object
   of the batch unusable is planned (:func:`autograder.sandbox.guard.prepare`; each child
@@ -55,9 +55,13 @@ import struct
 import sys
 import time
 import types
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-from autograder.sandbox import confine as sandbox, landlock, wire
+from autograder.sandbox import (claims, confine, landlock, modes, namespaces, paths, processes, syscalls, view,
+                                wire, workdirs)
 from autograder.sandbox.cgroup import Cgroups
+from autograder.sandbox.limits import Limits
 
 #: What every child would otherwise import again: loaded once here, before the fork.
 #: (``subprocess`` and ``IPython.utils.process`` serve IPython's ``!``.)
@@ -65,7 +69,7 @@ WARM_MODULES = ("numpy", "scipy.linalg", "scipy.special", "scipy.stats", "matplo
                 "IPython.utils.process", "autograder.sandbox.child")
 
 
-def _warm_imports():
+def _warm_imports() -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
     import matplotlib
 
@@ -76,11 +80,11 @@ def _warm_imports():
 
 #: The modules a child answers the grader's calls with (:func:`import_call_tools`), in an order where each imports
 #: only modules before it.
-CALL_MODULES = ("autograder.sandbox.invoke", "autograder.sandbox.pinning", "autograder.sandbox.forbidden_walk",
-                "autograder.sandbox.carry_forward")
+CALL_MODULES = ("autograder.sandbox.dotted", "autograder.sandbox.invoke", "autograder.sandbox.pinning",
+                "autograder.sandbox.forbidden_walk", "autograder.sandbox.carry_forward")
 
 
-def _import_unreachable(*names: str) -> list:
+def _import_unreachable(*names: str) -> list[types.ModuleType]:
     """Import the modules ``names`` of this package, then take each out of ``sys.modules`` and off its package,
     so that student code cannot reach them by name (and patch the copies the zygote and its children use).
     All are imported before any is taken out: a module importing another finds it loaded, one copy of each."""
@@ -94,7 +98,7 @@ def _import_unreachable(*names: str) -> list:
     return modules
 
 
-def import_guard():
+def import_guard() -> Any:
     """:mod:`autograder.sandbox.guard`, imported before the zygote enters its filesystem view (which hides this
     package), then unreachable by name like :func:`import_call_tools`'s modules (it holds nothing secret: in a
     child it holds nothing at all once armed)."""
@@ -119,7 +123,7 @@ def import_call_tools() -> types.SimpleNamespace:
         ``invoke`` and ``describe_definition`` (:mod:`.invoke`), ``forbidden_uses`` (:mod:`.forbidden_walk`),
         ``CalleeStubs`` (:mod:`.carry_forward`) and ``pin`` (:mod:`.pinning`).
     """
-    invoke, pinning, forbidden_walk, carry_forward = _import_unreachable(*CALL_MODULES)
+    _, invoke, pinning, forbidden_walk, carry_forward = _import_unreachable(*CALL_MODULES)  # (dotted: pinning's)
     return types.SimpleNamespace(invoke=invoke.invoke, describe_definition=invoke.describe_definition,
                                  forbidden_uses=forbidden_walk.forbidden_uses, CalleeStubs=carry_forward.CalleeStubs,
                                  pin=pinning.pin)
@@ -140,7 +144,7 @@ def sandbox_environment() -> None:
     os.environ.update({k: v for k, v in keep.items() if v is not None})
 
 
-def describe_status(status) -> dict:
+def describe_status(status: int | None) -> dict[str, Any]:
     if status is None:
         return {"ended": "unknown"}
     if os.WIFSIGNALED(status):
@@ -153,7 +157,7 @@ def describe_status(status) -> dict:
     return {"ended": "exit", "exitcode": os.waitstatus_to_exitcode(status)}
 
 
-def _running(child: dict) -> dict:
+def _running(child: dict[str, Any]) -> dict[str, Any]:
     """What the zygote keeps of a slot's running child (one of :meth:`ZygoteServer._fork`)."""
     return {"pid": child["pid"], "workdir": child["workdir"], "namespace": child["namespace"]}
 
@@ -167,42 +171,46 @@ class ZygoteServer:
     REQUESTS = ("init", "arm", "kill")
     #: passed to every child's :func:`~autograder.sandbox.child.serve` as ``extend`` (None: the requests the
     #: grader sends, no others; a test subclass sets it)
-    extend_child = None
+    extend_child: Callable[[], dict[str, Callable[[Any], dict[str, Any]]]] | None = None
 
     def __init__(self, ctrl: socket.socket):
         self.ctrl = ctrl
-        self.killer = None
-        self.killer_pid = None
-        self.slots = {}  # slot -> {"pid", "workdir", "namespace"} of its running child
-        self.statuses = {}  # pid of a slot child -> wait status
-        self.wanted = set()  # pids of slot children whose status is still wanted
+        self.killer: socket.socket | None = None
+        self.killer_pid: int | None = None
+        self.slots: dict[int, dict[str, Any]] = {}  # slot -> {"pid", "workdir", "namespace"} of its running child
+        self.statuses: dict[int, int] = {}  # pid of a slot child -> wait status
+        self.wanted: set[int] = set()  # pids of slot children whose status is still wanted
         self.nproc_base = 0
-        self.workroot = None
-        self.spares = {}  # slot -> a child forked in advance: {"pid", "sock", "workdir", "namespace", "limits"}
-        self.last_limits = {}  # slot -> limits of its last spawn
-        self.after = None  # work to do once the current answer is sent
-        self.uid_locks = []
-        self.networks = []  # slot -> descriptor of its network namespace (root, userns)
+        self.workroot: str | None = None
+        # slot -> a child forked in advance: {"pid", "sock", "workdir", "namespace", "limits"}
+        self.spares: dict[int, dict[str, Any]] = {}
+        self.last_limits: dict[int, dict[str, Any]] = {}  # slot -> limits of its last spawn
+        self.after: Callable[[], object] | None = None  # work to do once the current answer is sent
+        self.uid_claims: list[claims.Claim] = []  # the slots' uids, held (:mod:`.claims`)
+        self.networks: list[int] = []  # slot -> descriptor of its network namespace (root, userns)
         self.no_namespaces = ""  # why root's namespaces are refused (uid mode)
-        self.rulesets = {}  # slot -> its Landlock ruleset (uid mode, built by :meth:`arm`)
-        self.namespace_init = None  # root mode: the program a child's PID namespace starts with (else None)
-        self.home_pid_ns = None  # root mode: a descriptor of our own PID namespace
+        self.rulesets: dict[int, landlock.Ruleset] = {}  # slot -> its Landlock ruleset (uid mode, built by arm)
+        self.namespace_init: str | None = None  # root mode: the program a child's PID namespace starts with
+        self.home_pid_ns: int | None = None  # root mode: a descriptor of our own PID namespace
         self.landlock = (0, "")  # (ABI version, why none) (uid mode)
         self.network_filter = False  # the seccomp filter can be installed (uid mode)
-        self.hide, self.needed = [], []
-        self.uids = []
+        self.hide: list[str] = []
+        self.needed: list[str] = []
+        self.uids: list[int] = []
         self.serial = 0
-        self.own_workroot = None  # removed at shutdown (weak mode)
+        self.view = view.View()  # where this process reads /proc from (the host's, once in the view, elsewhere)
+        self.own_workroot: str | None = None  # removed at shutdown (weak mode)
         self.mode = "weak"
-        self.cgroups = None
+        self.cgroups = Cgroups(0)  # (the slots' own, made by init)
         self.no_prefork = False
-        self.tools = None  # what the children answer calls with (import_call_tools), in :meth:`init`
-        self.guard = None  # sandbox.guard, imported in :meth:`init`
-        self.guard_report = {}
+        self.tools: Any = None  # what the children answer calls with (import_call_tools), in :meth:`init`
+        self.guard: Any = None  # the module sandbox.guard, imported in :meth:`init`
+        self.shell: Any = None  # the children's IPython shell, made in :meth:`init`
+        self.guard_report: dict[str, Any] = {}
         self.armed = False  # the forbidden names are pinned in it (:meth:`arm`); no child is forked before
 
     # -- reaping ---------------------------------------------------------------
-    def reap(self):
+    def reap(self) -> None:
         """Collect every exited child; remember how slot children ended."""
         while True:
             try:
@@ -215,14 +223,14 @@ class ZygoteServer:
                 self.statuses[pid] = status
 
     # -- requests --------------------------------------------------------------
-    def init(self, msg):
+    def init(self, msg: dict[str, Any]) -> dict[str, Any]:
         import tempfile
 
         self.guard = import_guard()
         why = self.guard.unsupported()  # (first: an interpreter the guard cannot arm grades nothing)
         if why is not None:
             raise self.guard.GuardUnavailable(why)
-        self.mode = sandbox.requested_mode()
+        self.mode = modes.requested_mode()
         forced = bool(os.environ.get("AUTOGRADER_SANDBOX_MODE", "").strip())
         self.no_prefork = bool(os.environ.get("AUTOGRADER_NO_PREFORK"))  # (the environment is cleared below)
         self.hide = [str(h) for h in msg.get("hide", [])]
@@ -239,19 +247,20 @@ class ZygoteServer:
         self.tools = import_call_tools()
         self.shell = child.make_shell()
         self.guard.prepare([str(n) for n in msg.get("forbidden", [])])  # (while the parent loads the checks)
-        report = {"mode": self.mode, "netns": False, "mountns": False, "pidns": False, "ipcns": False,
-                  "view": [], "hidden": [], "errors": []}
+        report: dict[str, Any] = {"mode": self.mode, "netns": False, "mountns": False, "pidns": False,
+                                  "ipcns": False, "view": [], "hidden": [], "errors": []}
         if self.mode in ("root", "userns"):
             os.makedirs("view", exist_ok=True)
-            report.update(sandbox.enter_view("view", self.needed, self.hide, self.uids))
+            entered, self.view = view.enter_view("view", self.needed, self.hide, self.uids)
+            report.update(entered)
             if not report["mountns"]:
                 raise OSError(f"the sandbox's filesystem view could not be made: {report['errors']}")
             report["pidns"] = report["ipcns"] = True
             report["hidden"] = list(self.hide)  # like everything outside the view
-            self.networks = sandbox.slot_networks(int(msg.get("slots", 1)))
+            self.networks = namespaces.slot_networks(int(msg.get("slots", 1)), self.view.proc)
             if self.mode == "root":  # (in the view: the program must be found there)
-                self.namespace_init = sandbox.namespace_init()
-                self.home_pid_ns = os.open(f"{sandbox.PROC}/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+                self.namespace_init = namespaces.namespace_init()
+                self.home_pid_ns = os.open(f"{self.view.proc}/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
             report["pid_namespace_init"] = self.namespace_init or "the child's outer parent"
             report["netns"] = "one per slot"
             report["files"], report["network"] = "view", "namespace"
@@ -260,9 +269,9 @@ class ZygoteServer:
         if self.mode == "uid":
             report.update(self._uid_layers(int(msg.get("slots", 1)), warnings))
         sandbox_environment()
-        if self.mode not in sandbox.UID_MODES:
-            self.nproc_base = self._processes_of_my_uid()
-        report["uid_drop"] = self.mode in sandbox.UID_MODES
+        if self.mode not in modes.UID_MODES:
+            self.nproc_base = self._processes_of_my_uid(self.view.proc)
+        report["uid_drop"] = self.mode in modes.UID_MODES
         report["uids"] = list(self.uids)
         report["capabilities"] = "none" if self.mode != "weak" else "as the grader"
         report["kill"] = {"root": "PID namespace + per-slot uid (kill -1 as that uid)",
@@ -288,7 +297,7 @@ class ZygoteServer:
         report["warning"] = " ".join(warnings)  # one line, as the terminal and summary.json show it
         return {"pid": os.getpid(), "sandbox": report}
 
-    def arm(self, msg):
+    def arm(self, msg: dict[str, Any]) -> dict[str, Any]:
         """Pin the forbidden names
         (:func:`~autograder.sandbox.pinning.pin`, in the pristine zygote); children can be forked from now on.
 
@@ -302,7 +311,7 @@ class ZygoteServer:
             self.tools.pin(names)
             # last before the fork: the plan replaces every reference to a forbidden object, the pin's too
             report = self.guard.prepare(names)  # (each child arms its own problem set's names)
-            covered = sandbox.cover_files(report["paths"]) if self.mode in ("root", "userns") else []
+            covered = view.cover_files(report["paths"]) if self.mode in ("root", "userns") else []
             if self.mode == "uid":
                 self._build_rulesets(report["paths"])
             self.guard_report = {"groups": report["groups"], "gated": report["gated"],
@@ -315,42 +324,43 @@ class ZygoteServer:
             gc.freeze()
         return {"armed": True, "guard": self.guard_report}
 
-    def _enter_mode(self, slots: int, forced: bool = False) -> list:
+    def _enter_mode(self, slots: int, forced: bool = False) -> list[str]:
         """Set up the sandbox mode: as root the killer process and one uid per slot (``uid`` mode where the
         namespaces are refused, unless ``root`` was ``forced``; ``weak`` where root cannot switch uids); else a
         user namespace (or the weak mode when that fails). Returns the warnings for the report."""
         warnings = []
-        start = sandbox.UID_BASE
+        ranges = claims.candidate_ranges()
+        start = ranges[0][0] if ranges else claims.UID_BASE
         if self.mode == "root" and not forced:
             os.makedirs("probe", exist_ok=True)
-            self.no_namespaces = sandbox.namespaces_refused(os.path.abspath("probe"))
+            self.no_namespaces = modes.namespaces_refused(os.path.abspath("probe"))
             os.rmdir("probe")
             if self.no_namespaces:
                 self.mode = "uid"
         if self.mode == "uid":
-            start = sandbox.random_uid_base(slots)
-            why = sandbox.uid_switch_refused(start)
+            start = claims.random_start(ranges, slots)
+            why = modes.uid_switch_refused(start)
             if why:
                 self.mode = "weak"
                 warnings.append(f"root cannot switch to another uid here ({why}; a container needs its default "
                                 "CAP_SETUID and CAP_SETGID)")
-        if self.mode in sandbox.UID_MODES:
+        if self.mode in modes.UID_MODES:
             a, b = socket.socketpair()
             pid = os.fork()
             if pid == 0:
                 self.ctrl.detach()
                 a.close()
-                sandbox.killer_server(b)
+                processes.killer_server(b)
             b.close()
             self.killer, self.killer_pid = a, pid
-            # before leaving the host's network namespace (see claim_uids)
-            self.uid_locks = sandbox.claim_uids(slots, start)
-            self.uids = [uid for uid, _ in self.uid_locks]
+            # (root: before leaving the host's network namespace, where an older grader's claims are names)
+            self.uid_claims = claims.claim_uids(slots, start, ranges, legacy_names=self.mode == "root")
+            self.uids = [claim.uid for claim in self.uid_claims]
             for uid in self.uids:  # leftovers of an earlier batch that was killed
                 self._ask_killer(uid, uid)
         elif self.mode == "userns":
             try:
-                sandbox.enter_user_namespace()
+                namespaces.enter_user_namespace()
             except OSError as exc:
                 self.mode = "weak"
                 warnings.append(f"unprivileged user namespaces are not available ({exc})")
@@ -363,17 +373,17 @@ class ZygoteServer:
                             f"grader. {advice}")
         return warnings
 
-    def _uid_layers(self, slots: int, warnings: list) -> dict:
-        """``uid`` mode's layers besides the uids (see :func:`.sandbox.restrict_uid_child`): a folder per slot
+    def _uid_layers(self, slots: int, warnings: list[str]) -> dict[str, Any]:
+        """``uid`` mode's layers besides the uids (see :func:`.confine.restrict_uid_child`): a folder per slot
         (mode 0711: its children's working folders are theirs alone), the kernel's Landlock ABI and the
         seccomp filter, each tried here; the rulesets are built by :meth:`arm`. Returns the report's part."""
-        os.chmod(self.workroot, 0o711)
+        os.chmod(self._slots_folder(), 0o711)
         for slot in range(slots):
-            os.mkdir(os.path.join(self.workroot, str(slot)), 0o711)
+            os.mkdir(self._slot_folder(slot), 0o711)
         self.landlock = landlock.abi()
-        why_no_filter = sandbox.seccomp_refused()
+        why_no_filter = modes.seccomp_refused()
         self.network_filter = not why_no_filter
-        report = {"no_namespaces": self.no_namespaces or "chosen (AUTOGRADER_SANDBOX_MODE=uid)",
+        report: dict[str, Any] = {"no_namespaces": self.no_namespaces or "chosen (AUTOGRADER_SANDBOX_MODE=uid)",
                   "landlock": self.landlock[0], "files": "landlock" if self.landlock[0] else None,
                   "network": "seccomp" if self.network_filter else None, "seccomp": self.network_filter}
         if not self.landlock[0]:
@@ -382,64 +392,76 @@ class ZygoteServer:
                             "on a Linux 5.13+ kernel with Landlock (a container runtime from 2022 or later).")
         if not self.network_filter:
             report["no_seccomp"] = why_no_filter
-        unreachable = sandbox.unreadable_paths(sandbox.minimal_paths(self.needed))
+        unreachable = paths.unreadable_paths(paths.minimal_paths(self.needed))
         if unreachable:
             warnings.append("the sandbox's uids cannot read " + ", ".join(unreachable[:3]) + " (a folder on the way "
                             "is private): a cell cannot import a module the sandbox had not loaded beforehand. "
                             "Install Python where every user can read it.")
         return report
 
-    def _build_rulesets(self, protected) -> None:
+    def _build_rulesets(self, protected: Iterable[str]) -> None:
         """One Landlock ruleset per slot (``uid`` mode): the interpreter and system paths readable except the
         hidden ones and the ``protected`` files (those that define the forbidden functions), the slot's
         folder writable (:func:`.landlock.slot_ruleset`)."""
         if not self.landlock[0]:
             return
-        readable = sandbox.minimal_paths(list(sandbox.SYSTEM_PATHS) + self.needed)
+        readable = paths.minimal_paths(list(view.SYSTEM_PATHS) + self.needed)
         rules = landlock.allowlist(readable, self.hide + list(protected), [os.path.join(p, "bin") for p in self.needed])
         for slot in range(len(self.uids)):
-            self.rulesets[slot] = landlock.slot_ruleset(self.landlock[0], rules, os.path.join(self.workroot, str(slot)))
+            self.rulesets[slot] = landlock.slot_ruleset(self.landlock[0], rules, self._slot_folder(slot))
+
+    def _slots_folder(self) -> str:
+        """The folder of the slots' folders (``uid`` and ``weak`` modes; made by :meth:`init`)."""
+        if self.workroot is None:
+            raise RuntimeError(f"the {self.mode} mode has no folder for its slots' working folders")
+        return self.workroot
+
+    def _slot_folder(self, slot: int) -> str:
+        """The folder of ``slot``'s working folders (``uid`` and ``weak`` modes)."""
+        return os.path.join(self._slots_folder(), str(slot))
 
     @staticmethod
-    def _processes_of_my_uid():
+    def _processes_of_my_uid(proc: str) -> int:
         uid, count = os.getuid(), 0
-        for name in os.listdir(sandbox.PROC):
+        for name in os.listdir(proc):
             if name.isdigit():
                 try:
-                    if os.stat(f"{sandbox.PROC}/{name}").st_uid == uid:
+                    if os.stat(f"{proc}/{name}").st_uid == uid:
                         count += 1
                 except OSError:
                     pass
         return count + 64
 
-    def _fork(self, slot: int, limits: dict) -> dict:
+    def _fork(self, slot: int, limits: dict[str, Any]) -> dict[str, Any]:
         """Fork a confined child for ``slot``: ``{"pid", "sock" (our end of its socket), "workdir", "namespace"}``.
 
         As root the pid is the child's, in a PID namespace whose init is
-        ``namespace`` (``(pid, descriptor)``: :func:`.sandbox.end_pid_namespace`);
-        in ``userns`` mode (and as root without :func:`.sandbox.namespace_init`)
+        ``namespace`` (``(pid, descriptor)``: :func:`.namespaces.end_pid_namespace`);
+        in ``userns`` mode (and as root without :func:`.namespaces.namespace_init`)
         it is that of the child's outer parent (*A* of
-        :func:`.sandbox.isolate_child`), which ends the way the child did.
+        :func:`.namespaces.isolate_child`), which ends the way the child did.
         """
         from autograder.sandbox import child  # (loaded by init, in _warm_imports: see there)
 
         uid = self.uid_of(slot)
-        lim = sandbox.Limits.from_dict(limits)
+        lim = Limits.from_dict(limits)
         outer_parent = self.mode in ("root", "userns") and self.namespace_init is None  # (A and B, in the cgroup)
+        applied: dict[str, Any]
         try:
             applied = (self.cgroups.limit(slot, lim.memory_mb, lim.nproc, 2 if outer_parent else 0)
                        if self.mode != "weak" else {})
         except OSError as exc:  # the per-process limits still hold; the results say what did not apply
             applied = {"cgroup": f"not applied: {exc}"}
-        workdir = None
+        workdir: str | None = None
         self.serial += 1
         if self.mode in ("uid", "weak"):
-            workdir = sandbox.fresh_workdir(os.path.join(self.workroot, str(slot)), uid, self.serial)
+            workdir = workdirs.fresh_workdir(self._slot_folder(slot), uid, self.serial)
         ours, theirs = socket.socketpair()
-        if self.namespace_init is None:
-            pid, namespace = os.fork(), None
+        namespace: tuple[int, int] | None = None
+        if self.namespace_init is None or self.home_pid_ns is None:
+            pid = os.fork()
         else:
-            pid, namespace = sandbox.fork_in_pid_namespace(self.namespace_init, self.home_pid_ns)
+            pid, namespace = namespaces.fork_in_pid_namespace(self.namespace_init, self.home_pid_ns)
         if pid == 0:
             fd = -1
             try:
@@ -448,23 +470,27 @@ class ZygoteServer:
                 if self.mode != "weak":
                     self.cgroups.join(slot)
                 if self.mode in ("root", "userns"):
-                    sandbox.join_network(self.networks[slot])
-                layers = {}
+                    namespaces.join_network(self.networks[slot])
+                layers: dict[str, Any] = {}
                 if self.mode == "uid":  # (before the descriptors are closed: the ruleset's is one of them)
-                    layers = sandbox.restrict_uid_child(self.rulesets.get(slot), self.network_filter)
+                    layers = confine.restrict_uid_child(self.rulesets.get(slot), self.network_filter)
                 inherited = [s for s in (self.ctrl, self.killer, ours) if s is not None]
-                inherited += [s for _, s in self.uid_locks] + [sp["sock"] for sp in self.spares.values()]
+                inherited += [sp["sock"] for sp in self.spares.values()]  # (the claims' descriptors are closed too)
+                inherited += [claim.name for claim in self.uid_claims if claim.name is not None]
                 child._dispose(fd, inherited)
                 if outer_parent:
-                    workdir = sandbox.isolate_child(lim, uid, fd)
+                    workdir = namespaces.isolate_child(lim, uid, fd, self.view)
                 elif self.namespace_init is not None:  # (root: forked into its PID namespace already)
-                    workdir = sandbox.enter_child_namespaces(lim, uid)
+                    workdir = namespaces.enter_child_namespaces(lim, uid, self.view)
                 report = {"mode": self.mode, **layers, **({"cgroup": applied} if applied else {})}
+                if workdir is None:
+                    raise RuntimeError(f"no working folder for a child in the {self.mode} mode")
                 child.serve(fd, uid, lim, workdir, self.shell, self.tools, (), self.nproc_base,
                             caps=self.mode == "userns", report=report, extend=self.extend_child)
             except BaseException as exc:  # noqa: BLE001 — say why, never run student code
                 try:
-                    wire.send(socket.socket(fileno=fd), {"op": "error", "error": f"{type(exc).__name__}: {exc}"})
+                    wire.send(socket.socket(fileno=fd), {"op": "error", "error": f"{type(exc).__name__}: {exc}",
+                                                         **child._errno_of(exc)})
                 except BaseException:  # noqa: BLE001
                     pass
             finally:
@@ -473,14 +499,14 @@ class ZygoteServer:
         self.wanted.add(pid)
         return {"pid": pid, "sock": ours, "workdir": workdir, "namespace": namespace}
 
-    def prefork(self, slot: int):
+    def prefork(self, slot: int) -> None:
         """Fork the slot's next child now, while the parent is busy elsewhere."""
         limits = self.last_limits.get(slot)
         if limits is None or slot in self.spares or slot in self.slots or self.no_prefork:
             return
         self.spares[slot] = {**self._fork(slot, limits), "limits": limits}
 
-    def spawn(self, msg, fds):
+    def spawn(self, msg: dict[str, Any], fds: list[int]) -> tuple[dict[str, Any], list[socket.socket]]:
         """A confined child for the slot (the spare forked in advance when there is one).
 
         Answers ``{"pid"}`` with the parent's end of the child's socket passed alongside.
@@ -504,12 +530,20 @@ class ZygoteServer:
         self.slots[slot] = _running(spare)
         return {"pid": spare["pid"]}, [spare["sock"]]
 
-    def _discard_spare(self, slot, spare):
+    def _empty_folder(self, slot: int) -> None:
+        """Remove what the slot's children left in its folder (``uid`` and ``weak`` modes) now, not at its next
+        fork: a flood that filled the disk is gone as soon as the slot is killed."""
+        if self.workroot is not None:
+            folder = self._slot_folder(slot)
+            for entry in os.listdir(folder) if os.path.isdir(folder) else ():
+                workdirs.remove_tree(folder, entry)
+
+    def _discard_spare(self, slot: int, spare: dict[str, Any]) -> None:
         spare["sock"].close()
         self.slots[slot] = _running(spare)
         self.kill({"slot": slot}, prefork=False)
 
-    def uid_of(self, slot: int):
+    def uid_of(self, slot: int) -> int | None:
         """The uid a slot's children run as (None without root)."""
         if not self.uids:
             return None
@@ -517,14 +551,24 @@ class ZygoteServer:
             raise ValueError(f"slot {slot} out of range (this zygote has {len(self.uids)} slots)")
         return self.uids[slot]
 
-    def _ask_killer(self, uid, gid) -> bool:
-        self.killer.sendall(struct.pack(">ii", uid, gid))
-        self.killer.setblocking(False)
+    def _slot_uid(self, slot: int) -> int:
+        """The uid of ``slot``'s children (``root`` and ``uid`` modes)."""
+        uid = self.uid_of(slot)
+        if uid is None:
+            raise RuntimeError(f"slot {slot} has no uid of its own in the {self.mode} mode")
+        return uid
+
+    def _ask_killer(self, uid: int, gid: int) -> bool:
+        killer = self.killer
+        if killer is None:
+            raise RuntimeError("no killer process in this mode")
+        killer.sendall(struct.pack(">ii", uid, gid))
+        killer.setblocking(False)
         try:
             while True:
                 self.reap()
                 try:
-                    data = self.killer.recv(1)
+                    data = killer.recv(1)
                 except BlockingIOError:
                     time.sleep(0.0002)
                     continue
@@ -532,16 +576,16 @@ class ZygoteServer:
                     raise OSError("the killer process died")
                 return data == b"\x01"
         finally:
-            self.killer.setblocking(True)
+            killer.setblocking(True)
 
-    def _kill_as_uid(self, slot, deadline_s=10.0) -> bool:
+    def _kill_as_uid(self, slot: int, deadline_s: float = 10.0) -> bool:
         """SIGKILL every process of the slot's uid until none is left alive (zombies reaped)."""
-        uid = gid = self.uid_of(slot)
+        uid = gid = self._slot_uid(slot)
         end = time.monotonic() + deadline_s
         self._ask_killer(uid, gid)
         while time.monotonic() < end:
             self.reap()
-            left = sandbox.uid_processes(uid)
+            left = processes.uid_processes(uid, self.view.proc)
             if not left:
                 return True
             if any(state != "Z" for state in left.values()):
@@ -550,7 +594,7 @@ class ZygoteServer:
                 time.sleep(0.0005)  # zombies: their parents are dying, then we reap them
         return False
 
-    def _kill_tree(self, pid):
+    def _kill_tree(self, pid: int) -> bool:
         """Kill a child and everything it started (``weak``), or everything inside its PID namespace.
 
         In ``userns`` mode ``pid`` is the child's outer parent A, and its
@@ -558,17 +602,17 @@ class ZygoteServer:
         reports how the child ended and exits (the kernel kills what is left
         of the namespace), then A exits the same way.
         """
-        table = sandbox.proc_children()
+        table = processes.proc_children(self.view.proc)
         if self.mode != "weak":
             inits = {p for p, pp in table.items() if pp == pid}
-            sandbox.kill_tree(sandbox.descendants(inits, table))
+            processes.kill_tree(processes.descendants(inits, table), self.view.proc)
             return True
         others = {info["pid"] for info in self.slots.values()} | {sp["pid"] for sp in self.spares.values()}
         orphans = {p for p, pp in table.items() if pp == os.getpid() and p not in others and p != self.killer_pid}
-        sandbox.kill_tree({pid} | orphans)
+        processes.kill_tree({pid} | orphans, self.view.proc)
         return True
 
-    def kill(self, msg, prefork=True):
+    def kill(self, msg: dict[str, Any], prefork: bool = True) -> dict[str, Any]:
         """SIGKILL everything of a slot. With ``wait``, also wait for how its child ended.
 
         Without ``wait`` the answer comes as soon as the signals are sent: every
@@ -580,18 +624,22 @@ class ZygoteServer:
         info = self.slots.pop(slot, None)
         if info is None:
             return {"status": {"ended": "unknown"}, "clean": True}
-        if prefork:
-            self.after = lambda: self.prefork(slot)  # once the answer (if any) is out
+        if prefork:  # once the answer (if any) is out: the slot's folder emptied (uid, weak), its next child forked
+            def after() -> None:
+                self._empty_folder(slot)
+                self.prefork(slot)
+
+            self.after = after
         pid = info["pid"]
         if self.killer is not None:
-            uid = self.uid_of(slot)
+            uid = self._slot_uid(slot)
             clean = self._ask_killer(uid, uid)
         else:
             clean = True
-        if self.mode not in sandbox.UID_MODES:
+        if self.mode not in modes.UID_MODES:
             clean = self._kill_tree(pid) and clean
         if info["namespace"] is not None:  # (the child is reaped below or by reap(); its init after it)
-            sandbox.end_pid_namespace(*info["namespace"])
+            namespaces.end_pid_namespace(*info["namespace"])
         status = None
         if msg.get("wait"):
             if pid not in self.statuses:
@@ -611,7 +659,7 @@ class ZygoteServer:
             reply["clean"] = self._kill_as_uid(slot)
         return reply
 
-    def shutdown(self):
+    def shutdown(self) -> None:
         for slot, spare in list(self.spares.items()):
             del self.spares[slot]
             spare["sock"].close()
@@ -631,18 +679,19 @@ class ZygoteServer:
                 pass
         self.reap()
         if self.own_workroot:
-            sandbox.remove_tree(os.path.dirname(self.own_workroot), os.path.basename(self.own_workroot))
+            workdirs.remove_tree(os.path.dirname(self.own_workroot), os.path.basename(self.own_workroot))
 
-    def loop(self):
+    def loop(self) -> None:
         while True:
             self.reap()
-            fds = []
+            fds: list[int] = []
             try:
                 msg = wire.recv(self.ctrl, fds=fds)
             except (wire.PeerClosed, OSError, wire.WireError):
                 break
             op = msg.get("op") if isinstance(msg, dict) else None
-            self.after, send_socks = None, []
+            self.after = None
+            send_socks: list[socket.socket] = []
             try:
                 if op == "spawn":
                     reply, send_socks = self.spawn(msg, fds)
@@ -656,6 +705,8 @@ class ZygoteServer:
                 import traceback
 
                 reply = {"error": f"{type(exc).__name__}: {exc}"}
+                if isinstance(exc, OSError) and isinstance(exc.errno, int):  # (a full disk is not a broken zygote)
+                    reply["errno"] = exc.errno
                 if type(exc).__name__ != "GuardUnavailable":  # (that one says all there is to say)
                     reply["traceback"] = traceback.format_exc()[-4000:]
             if not (isinstance(msg, dict) and msg.get("reply") is False):  # else fire-and-forget
@@ -670,14 +721,14 @@ class ZygoteServer:
         self.shutdown()
 
 
-def main(argv=None, zygote=ZygoteServer) -> int:
+def main(argv: Sequence[str] | None = None, zygote: type[ZygoteServer] = ZygoteServer) -> int:
     """Serve the control socket ``--fd N`` with ``zygote`` (the class; tests pass a subclass) until ``exit``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     fd = int(argv[argv.index("--fd") + 1])
     os.set_inheritable(fd, False)  # (what the zygote spawns, a namespace's init, gets none of its descriptors)
     ctrl = socket.socket(fileno=fd)
     try:
-        sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
+        syscalls.prctl(syscalls.PR_SET_CHILD_SUBREAPER, 1)
     except OSError:
         pass
     zygote(ctrl).loop()

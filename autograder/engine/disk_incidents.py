@@ -1,0 +1,120 @@
+"""What a batch does about the disk in ``uid`` mode: whose grading a full disk or a stop spoilt, who caused it.
+
+The sandbox's disk watch (:mod:`autograder.sandbox.disk_watch`) stops a slot
+whose submission writes more than its share, and records when the disk was
+nearly full. A submission is never scored on a run that something outside it
+spoilt: :meth:`Ledger.spoilt` says why a run must be graded again (its child
+was stopped while the grader looked for a submission filling the disk, or the
+disk was nearly full while it ran, so a write of its cells, of its sandbox or of
+its results may have failed), and the batch grades it again once there is room
+(:data:`MAX_REGRADES` times at most; after that its result is written with a
+note). A submission that was itself stopped keeps its result: the cell that
+wrote too much says so.
+
+:meth:`Ledger.report` turns the incidents into ``summary.json``'s ``incidents``
+and the terminal's warnings: for each, which submission caused it (the one
+graded on the stopped slot at that moment), what it did, and which submissions
+were graded again because of it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from autograder.sandbox.disk_watch import Incident
+
+#: How many times one submission is graded again because the disk filled up or a neighbour's stop spoilt its run.
+MAX_REGRADES = 3
+
+
+@dataclass(frozen=True)
+class Run:
+    """One submission graded (or being graded) on one slot, from ``started`` to ``ended`` (monotonic seconds)."""
+
+    slot: int
+    key: str  # "student/assignment"
+    started: float
+    ended: float
+
+
+def _during(incident: Incident, run: Run) -> bool:
+    """Whether ``incident`` happened while ``run`` was being graded (a window of low disk: overlapping it)."""
+    until = incident.until if incident.until is not None else float("inf")
+    if incident.kind == "low":
+        return incident.at <= run.ended and until >= run.started
+    return run.started <= incident.at <= run.ended
+
+
+#: How a cell's error says that the disk was full (an ``OSError``'s text, as the child reports it).
+DISK_FULL_TEXT = ("[Errno 28]", "[Errno 122]")
+
+
+def spoilt(incidents: list[Incident], run: Run, cell_errors=()) -> str:
+    """Why ``run`` must be graded again ('' when its result stands): a stop of its slot that was not for its own
+    doing, a nearly full disk while it ran, or a cell of it that found the disk full (``cell_errors``; where its
+    share is watched, a full disk is never a submission's own doing) — unless it is what filled the disk."""
+    own = [i for i in incidents if i.slot == run.slot and i.kind in ("over", "hidden", "low") and _during(i, run)]
+    if not own and any(text in str(error) for error in cell_errors for text in DISK_FULL_TEXT):
+        return "the disk was full when one of its cells wrote to it"
+    for incident in incidents:
+        if not _during(incident, run):
+            continue
+        if run.slot in incident.stopped and incident.slot != run.slot:
+            return "its sandbox was stopped while the grader looked for a submission filling the disk"
+        if incident.kind == "low" and not own:
+            return "the disk was nearly full while it was graded"
+    return ""
+
+
+@dataclass
+class Ledger:
+    """The runs of a batch, the incidents' culprits and the submissions graded again (thread-safe)."""
+
+    runs: list[Run] = field(default_factory=list)
+    regraded: list[tuple[Run, str]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ran(self, run: Run) -> None:
+        with self._lock:
+            self.runs.append(run)
+
+    def again(self, run: Run, why: str) -> None:
+        with self._lock:
+            self.regraded.append((run, why))
+
+    def culprit(self, incident: Incident) -> str:
+        """``student/assignment`` graded on the incident's slot when it happened ('' for none)."""
+        with self._lock:
+            runs = list(self.runs)
+        for run in runs:
+            if incident.slot is not None and run.slot == incident.slot and run.started <= incident.at <= run.ended:
+                return run.key
+        return ""
+
+    def report(self, incidents: list[Incident], started: float) -> tuple[list[dict], list[str]]:
+        """``(incidents for summary.json, one warning line each)``: what happened, who caused it, who was graded
+        again because of it (``at`` and ``until`` in seconds from the batch's start)."""
+        with self._lock:
+            regraded = list(self.regraded)
+        entries, lines = [], []
+        for incident in incidents:
+            culprit = self.culprit(incident)
+            again = sorted({run.key for run, _ in regraded if _during(incident, run) and run.key != culprit})
+            entry = {"kind": incident.kind, "submission": culprit, "detail": incident.detail,
+                     "at_s": round(incident.at - started, 3),
+                     "until_s": None if incident.until is None else round(incident.until - started, 3),
+                     "graded_again": again}
+            entries.append(entry)
+            lines.append(_line(entry))
+        return entries, lines
+
+
+def _line(entry: dict) -> str:
+    who = entry["submission"] or "something other than the submissions"
+    what = {"over": f"{who} was stopped: it wrote {entry['detail']}",
+            "hidden": f"{who} was stopped: it held {entry['detail']}",
+            "outside": f"the disk grew by {entry['detail']}",  # (the detail says by whom: not a submission)
+            "low": f"{entry['detail']} (filled by {who})"}.get(entry["kind"], entry["detail"])
+    again = entry["graded_again"]
+    return "disk: " + what + (f"; graded again because of it: {', '.join(again[:20])}" if again else "")

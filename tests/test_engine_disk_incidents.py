@@ -1,0 +1,89 @@
+"""What a batch makes of the disk's incidents (``autograder/engine/disk_incidents.py``, ``batch._Room``), rule by
+rule: whose run is graded again, who is named, how long a write waits for room. The incidents themselves come
+from real floods in ``tests/test_redteam_uid_mode.py``."""
+
+from __future__ import annotations
+
+import errno
+import time
+
+import pytest
+
+from autograder.engine import batch
+from autograder.engine.disk_incidents import Ledger, Run, spoilt
+from autograder.sandbox.disk_watch import Incident
+
+#: Slot 0 graded "ann" from t=10 to t=20, slot 1 "bob" from t=12 to t=18.
+ANN, BOB = Run(0, "ann/ps1", 10.0, 20.0), Run(1, "bob/ps1", 12.0, 18.0)
+
+
+def test_a_neighbours_stop_for_its_own_flood_spoils_nothing_but_a_stop_while_looking_does():
+    over = Incident("over", 15.0, 1, "70 MB", (1,))
+    assert spoilt([over], ANN) == "" and spoilt([over], BOB) == ""
+    looking = Incident("hidden", 15.0, 1, "80 MB", (0, 1))  # slot 0 was stopped first, for nothing
+    assert "stopped while the grader looked" in spoilt([looking], ANN)
+    assert spoilt([looking], BOB) == ""  # the culprit keeps its result: its cell says why it stopped
+    assert spoilt([Incident("hidden", 25.0, 1, "", (0, 1))], ANN) == ""  # after ann's run: not ann's
+
+
+def test_a_nearly_full_disk_spoils_every_run_it_overlaps_but_the_one_that_filled_it():
+    low = Incident("low", 19.0, 1, "less than 8 MB free", until=30.0)
+    assert spoilt([low], ANN) == "the disk was nearly full while it was graded"
+    assert spoilt([low], Run(0, "cat/ps1", 31.0, 40.0)) == ""
+    assert spoilt([low], Run(1, "bob/ps1", 18.5, 25.0)) == ""  # slot 1 held most of the disk: it filled it
+    still_low = Incident("low", 5.0, None, "less than 8 MB free")  # not over yet
+    assert spoilt([still_low], ANN) and spoilt([still_low], BOB)
+
+
+def test_a_cell_that_found_the_disk_full_is_graded_again_unless_its_run_filled_it():
+    errors = ["", "OSError: [Errno 28] No space left on device"]
+    assert spoilt([], ANN, errors) == "the disk was full when one of its cells wrote to it"
+    assert spoilt([Incident("over", 15.0, 0, "", (0,))], ANN, errors) == ""
+    assert spoilt([], ANN, ["ValueError: no"]) == ""
+
+
+def test_the_report_names_the_culprit_and_those_graded_again():
+    ledger = Ledger()
+    ledger.ran(ANN)
+    ledger.ran(BOB)
+    ledger.again(ANN, "stopped while looking")
+    incidents = [Incident("hidden", 15.0, 1, "80 MB (3 files) outside its working folder's tree", (0, 1)),
+                 Incident("outside", 16.0, None, "20 MB and 0 files written by something other than the submissions")]
+    entries, lines = ledger.report(incidents, started=10.0)
+    assert entries[0] == {"kind": "hidden", "submission": "bob/ps1", "detail": incidents[0].detail, "at_s": 5.0,
+                          "until_s": None, "graded_again": ["ann/ps1"]}
+    assert lines[0] == ("disk: bob/ps1 was stopped: it held 80 MB (3 files) outside its working folder's tree; "
+                        "graded again because of it: ann/ps1")
+    assert entries[1]["submission"] == "" and lines[1].startswith("disk: the disk grew by 20 MB")
+
+
+def test_a_write_waits_for_room_once_per_batch(monkeypatch):
+    """A write that finds the disk full is tried again until it succeeds or the wait is over; after a wait that
+    found no room, the next writes of the batch give up at once, until one succeeds again."""
+    monkeypatch.setattr(batch, "DISK_WAIT_S", 1.0)
+    room, calls = batch._Room(), []
+
+    def full():
+        calls.append(time.monotonic())
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    started = time.monotonic()
+    with pytest.raises(OSError):
+        room.retry(full)
+    assert time.monotonic() - started >= 1.0 and len(calls) >= 2
+    calls.clear()
+    with pytest.raises(OSError):
+        room.retry(full)
+    assert len(calls) == 1  # no wait a second time
+    assert room.retry(lambda: "written") == "written" and not room.none.is_set()
+    freed = iter([OSError(errno.ENOSPC, "full"), OSError(errno.ENOSPC, "full"), None])
+
+    def then_room():
+        error = next(freed)
+        if error is not None:
+            raise error
+        return "written"
+
+    assert room.retry(then_room) == "written"
+    with pytest.raises(PermissionError):  # other errors are not waited for
+        room.retry(lambda: (_ for _ in ()).throw(PermissionError(errno.EACCES, "no")))

@@ -1,0 +1,197 @@
+"""The disk watch's own rules (``autograder/sandbox/disk_watch.py``), one tick at a time, on a tmpfs of its own.
+
+A slot is a folder; "stopping" it (the zygote's ``kill``, in the product) is here closing what the test holds for
+it. The floods of real submissions in real batches are ``tests/test_redteam_uid_mode.py``'s.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+from autograder.sandbox import disk_watch, syscalls
+from autograder.sandbox.disk_watch import DiskWatch, SlotQuota, folder_usage
+from autograder.sandbox.workdirs import remove_tree
+
+MB = 1024 * 1024
+
+
+@pytest.fixture
+def disk():
+    """A 64 MB tmpfs (root only): no one else writes there, so the filesystem's count is the test's alone."""
+    if os.geteuid() != 0:
+        pytest.skip("mounts a tmpfs (root only)")
+    path = tempfile.mkdtemp(prefix="probdl-disk-watch-", dir="/var/tmp")
+    syscalls.mount("tmpfs", path, "tmpfs", syscalls.MS_NOSUID | syscalls.MS_NODEV, "size=64m,mode=0755")
+    try:
+        yield path
+    finally:
+        syscalls.umount(path)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def write(path, mb):
+    with open(path, "wb") as fh:
+        fh.write(b"x" * int(mb * MB))
+
+
+class Slots:
+    """Two slots' folders on ``disk`` and what the test holds open for each (closed when the slot is stopped)."""
+
+    def __init__(self, disk, share_mb=8, files=64):
+        self.held = {0: [], 1: []}
+        self.stops = []
+        quotas = {}
+        for slot in (0, 1):
+            folder = os.path.join(disk, str(slot))
+            os.mkdir(folder)
+            quotas[slot] = SlotQuota(folder, share_mb * MB, files)
+        self.watch = DiskWatch(disk, quotas, self.stop, low_water=4 * MB)
+        self.watch._rebase()
+
+    def stop(self, slot):
+        self.stops.append(slot)
+        for fh in self.held[slot]:
+            fh.close()
+        self.held[slot] = []
+
+    def hide(self, slot, mb):
+        """A file of ``slot``'s, deleted while held open: bytes no walk of its folder sees."""
+        path = os.path.join(self.watch.quotas[slot].folder, f"hidden-{len(self.held[slot])}")
+        fh = open(path, "wb")
+        fh.write(b"x" * int(mb * MB))
+        fh.flush()
+        os.unlink(path)
+        self.held[slot].append(fh)
+
+    def ticks(self, n=2):
+        for _ in range(n):
+            self.watch.tick()
+
+
+def test_the_walk_counts_blocks_once_follows_no_link_and_is_bounded(tmp_path):
+    os.makedirs(tmp_path / "a" / "b")
+    write(tmp_path / "a" / "b" / "big", 1)
+    os.link(tmp_path / "a" / "b" / "big", tmp_path / "a" / "again")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    write(outside, 4)
+    try:
+        os.symlink(outside, tmp_path / "a" / "link")
+        usage = folder_usage(str(tmp_path), 100)
+    finally:
+        outside.unlink()
+    assert usage.complete and usage.files == 5  # a, b, big, again, link
+    assert MB <= usage.bytes < 2 * MB  # the hard link once; the link's target not at all
+    capped = folder_usage(str(tmp_path), 3)
+    assert not capped.complete and capped.files == 4 and not capped.too_deep  # read no further than one past
+
+
+def test_a_chain_of_any_depth_is_measured_and_a_branching_tree_too_deep_is_counted_over(tmp_path):
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        os.mkdir("chain")
+        os.chdir("chain")
+        for _ in range(1500):  # deeper than PATH_MAX allows a path to be, and than a stack of descriptors
+            os.mkdir("d")
+            os.chdir("d")
+        write("leaf", 0.1)
+        os.chdir(tmp_path)
+        os.mkdir("comb")
+        os.chdir("comb")
+        for _ in range(disk_watch.MAX_OPEN_FOLDERS + 10):
+            os.mkdir("a")
+            os.mkdir("b")
+            os.chdir("a")
+    finally:
+        os.chdir(here)
+    try:
+        chain = folder_usage(str(tmp_path / "chain"), 10_000)
+        assert chain.complete and chain.files == 1501 and chain.bytes >= 0.1 * MB
+        comb = folder_usage(str(tmp_path / "comb"), 10_000)
+        assert comb.too_deep and not comb.complete and comb.files > 10_000
+    finally:  # (pytest's own clean-up of old temporary folders recurses, and would fail on the chain)
+        assert remove_tree(str(tmp_path), "chain") and remove_tree(str(tmp_path), "comb")
+
+
+def test_a_slot_over_its_share_is_stopped_once(disk):
+    slots = Slots(disk)
+    write(os.path.join(disk, "0", "a"), 5)
+    slots.ticks()
+    assert slots.stops == [] and slots.watch.incidents() == []
+    write(os.path.join(disk, "0", "b"), 5)
+    slots.ticks()
+    assert slots.stops == [0]
+    [incident] = slots.watch.incidents()
+    assert incident.kind == "over" and incident.slot == 0 and "more than the 8 MB allowed" in incident.detail
+    assert slots.watch.why_stopped(0) == "it wrote more than the 8 MB allowed into its working folder"
+    assert slots.watch.why_stopped(0) == ""  # (said once)
+    slots.ticks()
+    assert slots.stops == [0]  # not again while its folder is not emptied
+
+
+def test_too_many_files_is_over_too(disk):
+    slots = Slots(disk, files=64)
+    for i in range(80):
+        open(os.path.join(disk, "1", f"f{i}"), "w").close()
+    slots.ticks()
+    assert slots.stops == [1] and "more than the 64 files" in slots.watch.incidents()[0].detail
+
+
+def test_bytes_held_outside_the_folders_are_found_by_stopping_slots_until_they_are_freed(disk):
+    """Slot 0 holds the larger folder (so it is stopped first) but nothing hidden; slot 1 holds 12 MB it deleted:
+    stopping slot 0 frees nothing (its run is to be done again), stopping slot 1 frees the growth."""
+    slots = Slots(disk)
+    write(os.path.join(disk, "0", "visible"), 2)
+    slots.hide(1, 6)
+    slots.ticks()
+    assert slots.stops == []  # 6 MB no folder holds: within one share
+    slots.hide(1, 6)
+    slots.ticks()
+    assert slots.stops == [0, 1]
+    [incident] = slots.watch.incidents()
+    assert (incident.kind, incident.slot, incident.stopped) == ("hidden", 1, (0, 1)), incident
+    assert "looked for a submission filling the disk" in slots.watch.why_stopped(0)
+    assert "outside its working folder" in slots.watch.why_stopped(1)
+    slots.ticks()
+    assert slots.stops == [0, 1]
+
+
+def test_growth_nobody_holds_is_someone_elses_and_is_looked_into_again_only_past_twice_as_much(disk):
+    slots = Slots(disk)
+    write(os.path.join(disk, "elsewhere-1"), 10)
+    slots.ticks()
+    assert slots.stops == [0, 1]
+    [incident] = slots.watch.incidents()
+    assert incident.kind == "outside" and incident.slot is None and incident.stopped == (0, 1)
+    write(os.path.join(disk, "elsewhere-2"), 10)
+    slots.ticks()
+    assert len(slots.watch.incidents()) == 1  # 10 MB more: under twice the 10 MB seen
+
+
+def test_a_nearly_full_disk_is_a_window_with_the_slot_holding_most(disk):
+    """The slot holding most when the disk became nearly full is named (here it filled it within its share, with
+    someone else's help); the growth no slot holds is then looked into at once."""
+    slots = Slots(disk, share_mb=64)
+    write(os.path.join(disk, "1", "big"), 15)
+    write(os.path.join(disk, "filler"), 46)
+    slots.ticks()
+    assert slots.watch.disk_low()
+    [low] = [i for i in slots.watch.incidents() if i.kind == "low"]
+    assert low.slot == 1 and low.until is None
+    assert [i.kind for i in slots.watch.incidents() if i.kind != "low"] == ["outside"]
+    os.unlink(os.path.join(disk, "filler"))
+    slots.ticks(1)
+    [low] = [i for i in slots.watch.incidents() if i.kind == "low"]
+    assert low.until is not None and low.until >= low.at and not slots.watch.disk_low()
+
+
+def test_the_shares_shrink_to_what_the_disk_holds(disk):
+    slots = Slots(disk, share_mb=64)
+    watch = slots.watch
+    assert watch.fair_share == (64 * MB - 2 * 4 * MB) // 3 == watch.quotas[0].max_bytes
+    watch.set_quota(0, 100 * MB, 10)
+    assert watch.quotas[0].max_bytes == watch.fair_share and watch.quotas[0].max_files == 10
