@@ -29,6 +29,7 @@ COMMANDS = {
     "late": ("autograder.commands.late", "recompute late penalties and every total from the results (nothing graded)"),
     "extension": ("autograder.commands.extension", "grant a student an extension in the nbgrader gradebook"),
     "similarity": ("autograder.commands.similarity", "which students' code is unusually alike, per graded function"),
+    "passback": ("autograder.commands.passback", "post grades.csv to an LMS gradebook: LTI 1.3 AGS, Canvas or Moodle"),
 }
 
 
