@@ -61,9 +61,10 @@ class CanvasTarget:
 
     name = "canvas"
 
-    def __init__(self, config: PassbackConfig, redactor: Redactor, sleep=time.sleep, clock=time.monotonic) -> None:
+    def __init__(self, config: PassbackConfig, redactor: Redactor, sleep=None, clock=None) -> None:
         self.settings, self.http, self.redactor = config.canvas, config.http, redactor
-        self.sleep, self.clock = sleep, clock
+        self.sleep = sleep or (lambda s: time.sleep(s))
+        self.clock = clock or (lambda: time.monotonic())
         self.canvas = Canvas(self.settings.url, redactor.add(self.settings.token).reveal())
         # canvasapi keeps its requests session on its private requester; passback's (time limits, retries)
         # replaces it. canvasapi is pinned (constraints.txt) and tests/test_lms_canvas.py fails if this stops
