@@ -73,6 +73,17 @@ TESTED = {
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
     ".venv/bin/python -m autograder similarity submitted --out similarity": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
+    # docs/instructors.md, "Posting grades to the LMS": run as printed against a fake LTI platform
+    ".venv/bin/python -m autograder passback results --to lti --config passback.toml --dry-run": (
+        "tests/test_lms_docs.py", "test_the_guides_commands_run_as_printed_against_a_platform"),
+    ".venv/bin/python -m autograder passback results --to lti --config passback.toml": (
+        "tests/test_lms_docs.py", "test_the_guides_commands_run_as_printed_against_a_platform"),
+    "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out tool-key.pem && chmod 600 tool-key.pem": (
+        "tests/test_lms_docs.py", "test_the_guides_commands_run_as_printed_against_a_platform"),
+    ".venv/bin/python -m autograder passback --jwk --config passback.toml": (
+        "tests/test_lms_docs.py", "test_the_guides_commands_run_as_printed_against_a_platform"),
+    "openssl pkey -in tool-key.pem -pubout": (
+        "tests/test_lms_docs.py", "test_the_guides_commands_run_as_printed_against_a_platform"),
 }
 
 #: The folder a command writes when it has no --out (``gradescope build`` writes gradescope/<ps>.zip).
@@ -155,7 +166,7 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
     (course / "submitted" / "ada" / "ps1_softmax" / "timestamp.txt").write_text("2026-03-07 23:59:01.000000 UTC")
     # the README's example mapping file, as the LMS commands after it read it
     (course / "lms-ids.csv").write_text(re.search(r"```csv\n(.*?)```", documentation(), re.S).group(1))
-    instructor = [c for c in commands() if c.startswith(".venv/bin/")]
+    instructor = [c for c in commands() if c.startswith(".venv/bin/") and TESTED[c][0] == "tests/test_reports_readme.py"]
     assert len(instructor) == 19, instructor
     outputs = {}
     for command in instructor:
