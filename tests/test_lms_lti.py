@@ -393,3 +393,10 @@ def test_jwk_prints_the_public_key_to_register_and_nothing_private(course, platf
     assert jwk["kid"] == KID and jwk["alg"] == "RS256" and jwk["use"] == "sig" and jwk["kty"] == "RSA"
     assert not {"d", "p", "q", "dp", "dq", "qi"} & set(jwk)
     assert jwk == public_jwk(Secret(tool_key, "key"), KID)
+
+
+def test_a_file_that_is_not_a_key_is_the_passback_files_mistake(course, platform, capsys):
+    (course / "tool-key.pem").write_text("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5IGF0IGFsbCwgc29ycnk=\n-----END PRIVATE KEY-----\n")
+    code, _, err = passback(course, write_config(course, platform), capsys=capsys)
+    assert code == 2 and "is not an unencrypted PEM private key" in err and "openssl genpkey" in err
+    assert "bm90IGEga2V5" not in err and not platform.issued

@@ -111,6 +111,11 @@ def run(args) -> int:
         config = read_config(args.config, args.to)
         grades = read_grades(Path(args.results_dir), set(args.problem_set) or None)
         mapping = read_mapping(config.roster.file) if config.roster.file else None
+        for secret in (getattr(config.lti, "key", None), getattr(config.canvas, "token", None),
+                       getattr(config.moodle, "token", None)):
+            if secret is not None:
+                redactor.add(secret)
+        target = _target(config, redactor)  # (the tool's key is read here: a bad one is the file's mistake)
     except (ConfigError, GradesError, RosterError, TokenError) as exc:
         print(f"passback: {redactor(exc)}", file=sys.stderr)
         return 2
@@ -118,18 +123,13 @@ def run(args) -> int:
         print(f"passback: no grades to post in {args.results_dir}" + (
             f" for {', '.join(args.problem_set)}" if args.problem_set else ""), file=sys.stderr)
         return 2
-    for secret in (getattr(config.lti, "key", None), getattr(config.canvas, "token", None),
-                   getattr(config.moodle, "token", None)):
-        if secret is not None:
-            redactor.add(secret)
-    console, target = make_console(stderr=True), None
+    console = make_console(stderr=True)
     try:
-        target = _target(config, redactor)
         with progress_bar(len(grades), console=console, description="dry run" if args.dry_run else "posting") as bar:
             report = send(target, grades, config, mapping, dry_run=args.dry_run, overwrite=args.overwrite,
                           redact=redactor, progress=lambda g: bar.advance(escape(f"{g.student}/{g.ps}")))
     except (LmsError, TokenError) as exc:
-        print(f"passback: {redactor(exc)}" + (f"; {target.fix(exc)}" if isinstance(exc, HttpError) and target else ""),
+        print(f"passback: {redactor(exc)}" + (f"; {target.fix(exc)}" if isinstance(exc, HttpError) else ""),
               file=sys.stderr)
         print("passback: nothing more was posted; run it again once this is fixed (what was posted stays, and is "
               "not posted twice)", file=sys.stderr)

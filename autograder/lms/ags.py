@@ -136,7 +136,7 @@ class AgsTarget:
                         comment=r.get("comment") if isinstance(r.get("comment"), str) else None)
         return out
 
-    def score(self, item: dict, user_id: str, grade) -> dict:
+    def score(self, user_id: str, grade) -> dict:
         """The score document of ``grade`` for ``user_id``."""
         return {"userId": user_id, "scoreGiven": grade.score, "scoreMaximum": grade.maximum,
                 "comment": grade.comment,
@@ -151,7 +151,7 @@ class AgsTarget:
             doing = f"posting {grade.student}'s score for {grade.ps}"
             try:
                 check(call(self.token, self.session, "POST", subpath(item["id"], "scores"),
-                           headers={"Content-Type": SCORE_TYPE}, json=self.score(item, user_id, grade)), doing)
+                           headers={"Content-Type": SCORE_TYPE}, json=self.score(user_id, grade)), doing)
                 out[user_id] = None
             except LmsError as exc:
                 out[user_id] = exc
