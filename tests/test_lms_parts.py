@@ -10,7 +10,7 @@ import pytest
 from autograder.lms.comment import Tag, parse_tag, student_comment, tag_text
 from autograder.lms.config import ConfigError, read_config
 from autograder.lms.plan import CONFLICT, POST, UNCHANGED, Current, decide
-from autograder.lms.roster import Member, from_file
+from autograder.lms.roster import Member, from_file, from_members
 from autograder.lms.scores import Grade, GradesError, read_grades
 from autograder.lms.secret import Redactor, Secret
 from autograder.lms.transport import backoff_delays, retry_policy
@@ -152,3 +152,13 @@ def test_the_retry_policy_is_429_and_5xx_for_every_method_with_retry_after_cappe
     assert policy.allowed_methods is None and policy.respect_retry_after_header and policy.retry_after_max == 60.0
     assert policy.is_retry("POST", 503) and not policy.is_retry("POST", 422) and not policy.is_retry("GET", 401)
     assert backoff_delays(HttpSettings(attempts=5, backoff=1.0, max_wait=3.0)) == [0.0, 2.0, 3.0, 3.0]
+
+
+def test_two_folders_that_match_one_lms_student_match_neither():
+    """E-mail addresses compare without case: two folders differing only in case are two claims on one student."""
+    found = from_members([Member("7", "Ben", (("email", "ben@uni.example"),)), Member("8", "Ada", (("email", "ada@uni.example"),))],
+                         "email", {"Ben@uni.example", "ben@uni.example", "ada@uni.example"})
+    assert found.to_lms == {"ada@uni.example": "8"}
+    assert [s for s, _ in found.students] == ["Ben@uni.example", "ben@uni.example"]
+    assert "match the one LMS student 7" in found.students[0][1]
+    assert found.members == [("7", "Ben", "matched by more than one submission folder: nothing posted")]

@@ -79,18 +79,28 @@ def from_members(members, match: str, students) -> RosterMatch:
         value = m.get(match)
         if value.strip():
             by_value.setdefault(_key(match, value), []).append(m)
-    matched = set()
+    claims: dict = {}
     for student in sorted(students):
         found = by_value.get(_key(match, student), [])
         if len(found) == 1:
-            out.to_lms[student] = found[0].lms_id
-            matched.add(found[0].lms_id)
+            claims.setdefault(found[0].lms_id, []).append(student)
         elif found:
             out.students.append((student, f"{len(found)} LMS students have {match} {display(student)}: "
                                           "use a roster file for them"))
         else:
             out.students.append((student, f"no LMS student has {match} {display(student)}"))
-    out.members += [(m.lms_id, m.name, f"no results here for its {match}" + (
-        f" {display(m.get(match))}" if m.get(match) else " (the LMS gives none)"))
-        for m in members if m.lms_id not in matched]
+    matched = set()
+    for lms_id, claimants in claims.items():
+        if len(claimants) == 1:
+            out.to_lms[claimants[0]] = lms_id
+            matched.add(lms_id)
+        else:  # two folders equal to one member's field (e-mails differing in case): neither is that member
+            out.students += [(student, f"{len(claimants)} submission folders ({', '.join(map(display, claimants))}) "
+                                       f"match the one LMS student {display(lms_id)}: use a roster file for them")
+                             for student in claimants]
+    out.students.sort()
+    out.members += [(m.lms_id, m.name, "matched by more than one submission folder: nothing posted" if m.lms_id in claims
+                     else f"no results here for its {match}" + (f" {display(m.get(match))}" if m.get(match)
+                                                                 else " (the LMS gives none)"))
+                    for m in members if m.lms_id not in matched]
     return out
