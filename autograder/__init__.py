@@ -8,6 +8,7 @@ Subpackages are named for the stage they serve; imports point one way
 * ``autograder.reports``    – feedback pages, class report, gradebook, exports } none imports
 * ``autograder.release``    – ``source/`` → ``release/``; the Gradescope bundle } another
 * ``autograder.similarity`` – which students' code is unusually alike          }
+* ``autograder.lms``        – grades.csv posted to an LMS (LTI 1.3, Canvas, Moodle) }
 * ``autograder.checks``   – declarative hidden checks (data) and their evaluation
 * ``autograder.sandbox``  – the untrusted side (a leaf: imports nothing else of the product)
 * ``autograder.model``    – the course plan, the results model, ids, files (imports nothing else of the product)

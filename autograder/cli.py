@@ -32,6 +32,7 @@ COMMANDS = {
     "take-notebook": ("autograder.commands.take_notebook",
                       "copy a student repository's notebook (a regular file only) into submitted/ (CI templates)"),
     "nbgrader": ("autograder.commands.nbgrader", "nbgrader's own commands, with the environment's tools on PATH"),
+    "passback": ("autograder.commands.passback", "post grades.csv to an LMS gradebook: LTI 1.3 AGS, Canvas or Moodle"),
 }
 
 

@@ -41,8 +41,10 @@ ALLOWED = {
     "autograder.reports": {"autograder.model"},
     "autograder.release": {"autograder.model"},
     "autograder.similarity": {"autograder.model"},
+    "autograder.lms": {"autograder.model"},
     "autograder.commands": {"autograder.model", "autograder.sandbox", "autograder.reading", "autograder.checks",
                             "autograder.engine", "autograder.reports", "autograder.release", "autograder.similarity",
+                            "autograder.lms",
                             "solutions"},
     # the dispatcher and the package docstring: they import commands by name, lazily (importlib)
     "autograder.cli": set(),

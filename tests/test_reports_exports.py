@@ -16,7 +16,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from autograder.reports.junit import junit_xml
-from autograder.reports.lms import CANVAS_COLUMNS, ExportError, canvas_rows, plain_rows, read_mapping
+from autograder.reports.lms import CANVAS_COLUMNS, ExportError, canvas_rows, plain_rows
+from autograder.model.roster import RosterError, read_mapping
 from autograder.model.results import load_results
 from tests.reports_fixtures import make_result, write_class, write_result
 
@@ -114,7 +115,7 @@ def test_zero_for_a_missing_submission_and_renamed_columns(folder):
 ])
 def test_a_wrong_mapping_file_is_refused_with_what_to_change(tmp_path, text, error):
     (tmp_path / "map.csv").write_text(text)
-    with pytest.raises(ExportError, match=error.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(RosterError, match=error.replace("(", r"\(").replace(")", r"\)")):
         read_mapping(tmp_path / "map.csv")
 
 

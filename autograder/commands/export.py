@@ -8,9 +8,10 @@
 
 All read the results folder through the results model (:mod:`autograder.reports.grouping`) and apply the
 course's deadlines as they are now (``--course``, :mod:`autograder.model.penalties`), so the totals are
-those of grades.csv, late penalties included. The formats and the mapping file are described in :mod:`autograder.reports.lms`
-and :mod:`autograder.reports.junit`. Exit status: 0 written; 1 the mapping does not fit the results (the
-message says what to change; nothing is written); 2 a wrong command line or no results in RESULTS_DIR.
+those of grades.csv, late penalties included. The formats are described in :mod:`autograder.reports.lms`
+and :mod:`autograder.reports.junit`, the mapping file in :mod:`autograder.model.roster`. Exit status: 0
+written; 1 the mapping does not fit the results (the message says what to change; nothing is written); 2 a
+wrong command line or no results in RESULTS_DIR.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from autograder.model.deadlines import DeadlinesError
 from autograder.model.files import write_atomic
 from autograder.model.penalties import apply_all
 from autograder.model.results import load_results
+from autograder.model.roster import RosterError, read_mapping
 from autograder.reports import course_deadlines, lms
 from autograder.reports.junit import junit_xml
 
@@ -77,7 +79,7 @@ def run(args) -> int:
         else:
             if args.lms == "canvas" and not args.map:
                 raise lms.ExportError("--lms canvas needs --map MAPPING.csv (course ids to Canvas ids)")
-            mapping = lms.read_mapping(args.map) if args.map else None
+            mapping = read_mapping(args.map) if args.map else None
             if args.lms == "canvas":
                 rows = lms.canvas_rows(results, mapping, _columns(args.column), args.missing, args.skip_unmapped)
             else:
@@ -87,7 +89,7 @@ def run(args) -> int:
             text = lms.csv_text(rows)
             students = len(rows) - (2 if args.lms == "canvas" else 1)  # Canvas's second row is Points Possible
             what = f"{students} student(s), {len(rows[0]) - 5} problem set(s)"
-    except lms.ExportError as exc:
+    except (lms.ExportError, RosterError) as exc:
         print(f"export: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:

@@ -1,0 +1,175 @@
+"""LTI 1.3 Assignment and Grade Services 2.0: a line item per problem set, its results read, scores posted.
+
+* **Line items** (``lineitems_url``, the course's container): the problem set's item is the one whose
+  ``resourceId`` is the problem set's (``?resource_id=`` asked, then checked, as platforms may ignore the
+  filter), else the one whose ``label`` is its label; with neither it is created (``POST``, media type
+  ``application/vnd.ims.lis.v2.lineitem+json``: ``label``, ``resourceId``, ``scoreMaximum``, ``tag``) when
+  ``create_lineitems`` allows, and two candidates are an error, never a guess.
+* **Results** (``<line item>/results``): each user's ``resultScore`` out of ``resultMaximum`` and the
+  ``comment``, what :mod:`autograder.lms.plan` compares with.
+* **Scores** (``POST <line item>/scores``, ``application/vnd.ims.lis.v1.score+json``): ``userId``,
+  ``scoreGiven``, ``scoreMaximum``, ``comment``, ``timestamp`` (now, UTC, milliseconds),
+  ``activityProgress`` ``Completed`` and ``gradingProgress`` ``FullyGraded``, or the passback file's
+  ``pending`` value (``PendingManual`` by default) while points await a person.
+
+Lists are followed through their ``Link: <…>; rel="next"`` headers. The service URLs are the line item's
+with ``/results`` or ``/scores`` added to its path, its query kept (Moodle's carry ``?type_id=``). No
+``submission.submittedAt`` is sent: the score is already after the course's late penalty, and Canvas would
+apply its own late policy to it again.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from urllib.parse import urlsplit, urlunsplit
+
+from autograder.lms.comment import TAG_NAME
+from autograder.lms.config import PassbackConfig, ProblemSetNames
+from autograder.lms.lti_token import LtiToken, call
+from autograder.lms.nrps import members as nrps_members
+from autograder.lms.plan import Current, same
+from autograder.lms.secret import Redactor
+from autograder.lms.transport import HttpError, LmsError, check
+
+LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
+LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+RESULTS_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
+SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
+#: Most pages of one list followed (a platform whose "next" never ends does not hold the run).
+MAX_PAGES = 1000
+
+
+def subpath(url: str, leaf: str) -> str:
+    """``url`` with ``/leaf`` added to its path, its query kept: ``…/lineitems/3?type_id=1`` → ``…/3/scores?type_id=1``."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/" + leaf))
+
+
+def pages(token: LtiToken, session, url: str, accept: str, doing: str, params=None):
+    """Each page's JSON of a list, following ``rel="next"`` links."""
+    for _ in range(MAX_PAGES):
+        response = check(call(token, session, "GET", url, headers={"Accept": accept}, params=params), doing)
+        try:
+            yield response.json()
+        except ValueError:
+            raise LmsError(f"{doing}: the answer is not JSON") from None
+        url, params = response.links.get("next", {}).get("url"), None
+        if not url:
+            return
+
+
+class AgsTarget:
+    """Passback to an LTI 1.3 platform (Canvas, Moodle, Brightspace, …) through AGS."""
+
+    name = "lti"
+
+    def __init__(self, config: PassbackConfig, session, redactor: Redactor, clock=time.time) -> None:
+        self.settings, self.session = config.lti, session
+        self.token = LtiToken(config.lti, session, redactor, clock)
+        self.warnings: list = []
+
+    # -- who -------------------------------------------------------------------------------------------
+
+    def members(self):
+        """The course's learners from the Names and Roles service, or None when no memberships_url is set."""
+        if not self.settings.memberships_url:
+            return None
+        return nrps_members(self.token, self.session, self.settings.memberships_url)
+
+    # -- line items ------------------------------------------------------------------------------------
+
+    def _items(self, params=None) -> list:
+        doing = f"line items of {self.settings.lineitems_url}"
+        out = []
+        for page in pages(self.token, self.session, self.settings.lineitems_url, LINEITEMS_TYPE, doing, params):
+            if not isinstance(page, list):
+                raise LmsError(f"{doing}: the answer is not a list of line items")
+            out += [item for item in page if isinstance(item, dict) and isinstance(item.get("id"), str)]
+        return out
+
+    def open(self, names: ProblemSetNames, maximum: float) -> dict:
+        """The problem set's line item: found by resourceId, else by label, else created."""
+        found = [i for i in self._items({"resource_id": names.resource_id}) if i.get("resourceId") == names.resource_id]
+        if not found:
+            found = [i for i in self._items() if i.get("resourceId") == names.resource_id
+                     or (not i.get("resourceId") and i.get("label") == names.label)]
+        if len(found) > 1:
+            raise LmsError(f"{len(found)} line items have resourceId {names.resource_id!r} or label {names.label!r} "
+                           f"({', '.join(i['id'] for i in found[:3])}): delete the extra ones in the gradebook, or "
+                           f"give the problem set another resource_id in the passback file")
+        if found:
+            item = found[0]
+            theirs = item.get("scoreMaximum")
+            if isinstance(theirs, (int, float)) and not same(float(theirs), maximum):
+                self.warnings.append(f"line item {item.get('label')!r} has scoreMaximum {theirs:g}; {names.ps} is out "
+                                     f"of {maximum:g}: scores are posted out of {maximum:g} and the platform scales them")
+            return item
+        if not self.settings.create_lineitems:
+            raise LmsError(f"no line item has resourceId {names.resource_id!r} or label {names.label!r}: create the "
+                           "assignment in the gradebook, or set [lti] create_lineitems = true")
+        body = {"label": names.label, "resourceId": names.resource_id, "scoreMaximum": maximum, "tag": TAG_NAME}
+        doing = f"creating line item {names.label!r}"
+        response = check(call(self.token, self.session, "POST", self.settings.lineitems_url,
+                              headers={"Content-Type": LINEITEM_TYPE, "Accept": LINEITEM_TYPE}, json=body), doing)
+        try:
+            item = response.json()
+        except ValueError:
+            item = None
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise LmsError(f"{doing}: the platform's answer holds no line item id")
+        return item
+
+    # -- results and scores ----------------------------------------------------------------------------
+
+    def current(self, item: dict) -> dict:
+        """``userId -> Current`` from the line item's results."""
+        doing = f"results of line item {item.get('label')!r}"
+        out = {}
+        for page in pages(self.token, self.session, subpath(item["id"], "results"), RESULTS_TYPE, doing):
+            for r in page if isinstance(page, list) else []:
+                if isinstance(r, dict) and r.get("userId") is not None:
+                    score, maximum = r.get("resultScore"), r.get("resultMaximum")
+                    out[str(r["userId"])] = Current(
+                        score=float(score) if isinstance(score, (int, float)) else None,
+                        maximum=float(maximum) if isinstance(maximum, (int, float)) else 1.0,
+                        comment=r.get("comment") if isinstance(r.get("comment"), str) else None)
+        return out
+
+    def score(self, user_id: str, grade) -> dict:
+        """The score document of ``grade`` for ``user_id``."""
+        return {"userId": user_id, "scoreGiven": grade.score, "scoreMaximum": grade.maximum,
+                "comment": grade.comment,
+                "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                "activityProgress": "Completed",
+                "gradingProgress": "FullyGraded" if grade.fully_graded else self.settings.pending}
+
+    def post_many(self, item: dict, todo: list, progress=None) -> dict:
+        """Each ``(userId, grade)`` of ``todo`` posted on its own: ``userId -> None`` (posted) or its error."""
+        out = {}
+        for user_id, grade in todo:
+            doing = f"posting {grade.student}'s score for {grade.ps}"
+            try:
+                check(call(self.token, self.session, "POST", subpath(item["id"], "scores"),
+                           headers={"Content-Type": SCORE_TYPE}, json=self.score(user_id, grade)), doing)
+                out[user_id] = None
+            except LmsError as exc:
+                out[user_id] = exc
+            if progress is not None:
+                progress(grade)
+        return out
+
+    def fix(self, error: HttpError) -> str:
+        """What to do about ``error``, by its status."""
+        return {
+            0: "the platform could not be reached: check the URLs in [lti] and the network",
+            400: "the platform refused the request as malformed: report it with this message",
+            401: "the platform refused the access token: check [lti] client_id and key_id, and that the public JWK "
+                 "registered on the platform is the one `passback --jwk` prints",
+            403: "the tool may not do this here: enable the AGS scopes (line items, results, scores) in the tool's "
+                 "registration and check that the tool is installed in this course",
+            404: "no such line item or course: check [lti] lineitems_url",
+            409: "the platform holds a later score for this student (someone posted since): run passback again",
+            422: "the platform refused this score: check that the student is enrolled in the course (their LMS id "
+                 "in the roster) and that the line item takes scores",
+        }.get(error.status, "the platform failed; passback retried it: run passback again later")

@@ -1,0 +1,210 @@
+"""Canvas REST through canvasapi: a problem set's assignment, its submissions, one bulk update followed to the end.
+
+* **Students**: ``GET /courses/:id/search_users?enrollment_type[]=student`` (with ``email``): the course's
+  students, for matching and for checking a roster file's ids.
+* **Assignment**: ``canvas_assignment`` of the passback file, else the one assignment named as the problem
+  set's label; its ``points_possible`` must be the problem set's full marks (a score means the same there).
+* **Current grades**: ``GET …/assignments/:id/submissions?include[]=submission_comments``: each student's
+  ``score`` and the autograder's last tagged comment (:mod:`autograder.lms.comment`).
+* **Posting**: ``POST …/assignments/:id/submissions/update_grades`` with ``grade_data[<user id>][posted_grade]``
+  and ``[text_comment]`` for every student to post (one asynchronous job), then its Progress
+  (``GET /progress/:id``) is followed until ``completed`` or ``failed`` (or :data:`PROGRESS_LIMIT_S`), and the
+  submissions read again: a student whose score did not land is a failure of their own. When the job fails
+  as a whole, each student is posted on their own (``PUT …/submissions/:user_id``), so one refused student
+  never stops the others.
+
+canvasapi's own requests session is given passback's (:mod:`autograder.lms.transport`: time limits, retries on
+429 and 5xx with Retry-After); Canvas's throttling, ``403 Forbidden (Rate Limit Exceeded)``, is retried here
+with the same backoff. canvasapi logs requests at DEBUG level with the token masked but for its last four
+characters; passback configures no logging.
+"""
+
+from __future__ import annotations
+
+import time
+
+from canvasapi import Canvas
+from canvasapi.exceptions import (
+    BadRequest,
+    CanvasException,
+    Conflict,
+    Forbidden,
+    InvalidAccessToken,
+    RateLimitExceeded,
+    ResourceDoesNotExist,
+    Unauthorized,
+    UnprocessableEntity,
+)
+
+from autograder.lms.comment import parse_tag
+from autograder.lms.config import PassbackConfig, ProblemSetNames
+from autograder.lms.plan import Current, same
+from autograder.lms.roster import Member
+from autograder.lms.secret import Redactor
+from autograder.lms.transport import CREDENTIAL, MAX_QUOTED, HttpError, LmsError, backoff_delays, new_session
+from autograder.model.results import fmt_points
+
+#: Longest wait for a bulk update's job.
+PROGRESS_LIMIT_S = 900.0
+#: Waits between Progress queries: doubling from the first, capped at the last.
+PROGRESS_POLL_S = (0.5, 10.0)
+_STATUS = ((InvalidAccessToken, 401), (Unauthorized, 401), (RateLimitExceeded, 429), (Forbidden, 403),
+           (ResourceDoesNotExist, 404), (Conflict, 409), (UnprocessableEntity, 422), (BadRequest, 400))
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+class CanvasTarget:
+    """Passback to one Canvas course through its REST API."""
+
+    name = "canvas"
+
+    def __init__(self, config: PassbackConfig, redactor: Redactor, sleep=None, clock=None) -> None:
+        self.settings, self.http, self.redactor = config.canvas, config.http, redactor
+        self.sleep = sleep or (lambda s: time.sleep(s))
+        self.clock = clock or (lambda: time.monotonic())
+        self.canvas = Canvas(self.settings.url, redactor.add(self.settings.token).reveal())
+        # canvasapi keeps its requests session on its private requester; passback's (time limits, retries)
+        # replaces it. canvasapi is pinned (constraints.txt) and tests/test_lms_canvas.py fails if this stops
+        # taking effect.
+        self.canvas._Canvas__requester._session = new_session(self.http)
+        self.warnings: list = []
+        self._course = None
+
+    def _call(self, doing: str, fn, *args, **kwargs):
+        """``fn(*args, **kwargs)`` with Canvas's throttling retried, canvasapi's errors as :class:`HttpError`."""
+        for wait in [*backoff_delays(self.http), None]:
+            try:
+                return fn(*args, **kwargs)
+            except Forbidden as exc:
+                if "rate limit exceeded" not in str(exc).lower() or wait is None:
+                    raise self._error(doing, exc) from None
+                self.sleep(wait)
+            except HttpError:
+                raise
+            except (CanvasException, ValueError) as exc:  # (ValueError: canvasapi reads a 401 body as JSON)
+                raise self._error(doing, exc) from None
+        raise LmsError(doing)  # (not reached)
+
+    def _error(self, doing: str, exc: Exception) -> HttpError:
+        status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 401 if isinstance(exc, ValueError) else 500)
+        detail = CREDENTIAL.sub("<masked>", self.redactor(" ".join(str(exc).split())))
+        return HttpError(status, doing, detail[:MAX_QUOTED])
+
+    @property
+    def course(self):
+        if self._course is None:
+            self._course = self._call(f"reading course {self.settings.course_id}", self.canvas.get_course,
+                                      self.settings.course_id)
+        return self._course
+
+    def members(self) -> list:
+        """The course's students."""
+        def fetch():
+            return list(self.course.get_users(enrollment_type=["student"], include=["email"]))
+        users = self._call(f"students of course {self.settings.course_id}", fetch)
+        return [Member(str(u.id), _text(getattr(u, "name", "")),
+                       (("login_id", _text(getattr(u, "login_id", ""))), ("sis_user_id", _text(getattr(u, "sis_user_id", ""))),
+                        ("email", _text(getattr(u, "email", ""))))) for u in users]
+
+    def open(self, names: ProblemSetNames, maximum: float):
+        """The problem set's assignment (by id, else by its exact name), with the problem set's points."""
+        if names.canvas_assignment is not None:
+            assignment = self._call(f"reading assignment {names.canvas_assignment}", self.course.get_assignment,
+                                    names.canvas_assignment)
+        else:
+            found = self._call(f"looking for assignment {names.label!r}",
+                               lambda: [a for a in self.course.get_assignments(search_term=names.label)
+                                        if getattr(a, "name", None) == names.label])
+            if len(found) != 1:
+                raise LmsError(f"{len(found) or 'no'} Canvas assignment{'s' if len(found) != 1 else ''} named "
+                               f"{names.label!r}: create it (points possible {fmt_points(maximum)}), or set "
+                               f"[problem_sets.{names.ps}] canvas_assignment to its id (the number in its address)")
+            assignment = found[0]
+        points = getattr(assignment, "points_possible", None)
+        if not isinstance(points, (int, float)) or not same(float(points), maximum):
+            raise LmsError(f"Canvas assignment {getattr(assignment, 'name', '?')!r} has {points} points possible and "
+                           f"{names.ps} {fmt_points(maximum)}: set its points possible to {fmt_points(maximum)}, so "
+                           "that a score means the same in Canvas")
+        return assignment
+
+    def current(self, assignment) -> dict:
+        """``user id -> Current``: the score and the autograder's last tagged comment of each submission."""
+        def fetch():
+            return list(assignment.get_submissions(include=["submission_comments"]))
+        out = {}
+        for sub in self._call(f"submissions of {assignment.name!r}", fetch):
+            comments = [c.get("comment") for c in getattr(sub, "submission_comments", None) or []
+                        if isinstance(c, dict)]
+            tagged = [c for c in comments if parse_tag(c) is not None]
+            score = getattr(sub, "score", None)
+            out[str(sub.user_id)] = Current(score=float(score) if isinstance(score, (int, float)) else None,
+                                            maximum=float(assignment.points_possible),
+                                            comment=tagged[-1] if tagged else None)
+        return out
+
+    def _follow(self, progress, doing: str):
+        """``progress`` queried until its job ends (or :data:`PROGRESS_LIMIT_S`); the last state."""
+        wait, deadline = PROGRESS_POLL_S[0], self.clock() + PROGRESS_LIMIT_S
+        while getattr(progress, "workflow_state", None) in ("queued", "running"):
+            if self.clock() >= deadline:
+                raise LmsError(f"{doing}: Canvas's job {progress.id} did not finish in {PROGRESS_LIMIT_S:g} s; "
+                               "look at the assignment in Canvas, then run passback again")
+            self.sleep(wait)
+            wait = min(wait * 2, PROGRESS_POLL_S[1])
+            progress = self._call(doing, progress.query)
+        return progress
+
+    def post_many(self, assignment, todo: list, progress=None) -> dict:
+        """Every ``(user id, grade)`` in one bulk update, each confirmed; alone each when the job fails."""
+        if not todo:
+            return {}
+        doing = f"bulk update of {assignment.name!r}"
+        grade_data = {uid: {"posted_grade": fmt_points(g.score, 4), "text_comment": g.comment} for uid, g in todo}
+        out = {}
+        try:
+            job = self._follow(self._call(doing, assignment.submissions_bulk_update, grade_data=grade_data), doing)
+            state = getattr(job, "workflow_state", None)
+        except LmsError as exc:
+            if isinstance(exc, HttpError) and exc.status in (401, 403):
+                return {uid: exc for uid, _ in todo}  # the token may not grade: every student alike
+            state, job = "failed", None
+        if state == "completed":
+            now = self.current(assignment)
+            for uid, grade in todo:
+                there = now.get(uid)
+                landed = there is not None and there.score is not None and same(there.score, grade.score)
+                out[uid] = None if landed else LmsError(
+                    f"Canvas completed the bulk update but {grade.student}'s score is "
+                    f"{there.text() if there else 'missing'}: look at their submission in Canvas")
+                if progress is not None:
+                    progress(grade)
+            return out
+        for uid, grade in todo:  # the job failed: each student on their own
+            try:
+                sub = self._call(f"{grade.student}'s submission", assignment.get_submission, int(uid))
+                self._call(f"posting {grade.student}'s grade for {grade.ps}", sub.edit,
+                           submission={"posted_grade": fmt_points(grade.score, 4)}, comment={"text_comment": grade.comment})
+                out[uid] = None
+            except (LmsError, ValueError) as exc:
+                out[uid] = exc if isinstance(exc, LmsError) else LmsError(f"Canvas user id {uid!r} is not a number")
+            if progress is not None:
+                progress(grade)
+        return out
+
+    def fix(self, error: HttpError) -> str:
+        return {
+            0: "Canvas could not be reached: check [canvas] url and the network",
+            400: "Canvas refused the request as malformed: report it with this message",
+            401: "Canvas refused the access token: make a new one (Account → Settings → New access token) and put it "
+                 "in the variable or file the passback file names",
+            403: "the token's user may not grade this course: use a teacher's (or a grading account's) token",
+            404: "no such course, assignment or student in Canvas: check [canvas] course_id, the problem set's "
+                 "canvas_assignment and the roster",
+            409: "Canvas reports a conflict (the assignment is being changed?): run passback again",
+            422: "Canvas refused this grade: check that the student is enrolled and the assignment is published "
+                 "and graded in points",
+            429: "Canvas kept throttling the requests: run passback again later",
+        }.get(error.status, "Canvas failed; passback retried it: run passback again later")

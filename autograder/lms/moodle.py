@@ -1,0 +1,152 @@
+"""Moodle web services (REST, JSON): an assignment's grades read and saved with ``mod_assign_save_grades``.
+
+Every call is ``POST <url>/webservice/rest/server.php`` with ``wstoken``, ``wsfunction`` and
+``moodlewsrestformat=json`` in the form body (never in the address, where logs and proxies keep it), and the
+function's parameters in Moodle's form (``grades[0][userid]=…``). Moodle answers an error with HTTP 200 and
+``{"exception", "errorcode", "message"}``; those become :class:`~autograder.lms.transport.HttpError` with the
+status they mean (an invalid token 401, a missing capability 403, a bad parameter 422).
+
+* ``core_webservice_get_site_info``: the token's user, the grader of the grades passback saved;
+* ``core_enrol_get_enrolled_users``: the course's students (role ``student``), for matching;
+* ``mod_assign_get_assignments``: the problem set's assignment (``moodle_assignment``, the assign instance id)
+  and its maximum grade, which must be the problem set's full marks;
+* ``mod_assign_get_grades``: each student's current grade (``-1``: none) and who gave it. A grade given by the
+  token's user is the autograder's; another is a person's (:mod:`autograder.lms.plan`);
+* ``mod_assign_save_grades``: one student's grade and the comment (the feedback comments plugin), one call
+  per student so that one refused student never stops the others.
+
+The web service must have these five functions (docs/instructors.md says how to set it up).
+"""
+
+from __future__ import annotations
+
+from autograder.lms.config import PassbackConfig, ProblemSetNames
+from autograder.lms.plan import Current, same
+from autograder.lms.roster import Member
+from autograder.lms.secret import Redactor
+from autograder.lms.transport import CREDENTIAL, MAX_QUOTED, HttpError, LmsError, check
+from autograder.model.results import fmt_points
+
+ENDPOINT = "/webservice/rest/server.php"
+#: Moodle's error codes and the HTTP status each stands for.
+ERROR_STATUS = {"invalidtoken": 401, "accessexception": 403, "nopermissions": 403, "requireloginerror": 403,
+                "servicenotavailable": 403, "invalidparameter": 422, "invalidrecord": 404}
+FORMAT_PLAIN = 2
+
+
+def form(prefix: str, value) -> list:
+    """``value`` as Moodle's form fields: ``grades[0][userid]=5`` for ``{"grades": [{"userid": 5}]}``."""
+    if isinstance(value, dict):
+        return [pair for k, v in value.items() for pair in form(f"{prefix}[{k}]" if prefix else str(k), v)]
+    if isinstance(value, (list, tuple)):
+        return [pair for i, v in enumerate(value) for pair in form(f"{prefix}[{i}]", v)]
+    if isinstance(value, bool):
+        return [(prefix, "1" if value else "0")]
+    return [(prefix, str(value))]
+
+
+class MoodleTarget:
+    """Passback to one Moodle course's assignments through its web services."""
+
+    name = "moodle"
+
+    def __init__(self, config: PassbackConfig, session, redactor: Redactor) -> None:
+        self.settings, self.session, self.redactor = config.moodle, session, redactor
+        redactor.add(self.settings.token)
+        self.warnings: list = []
+        self._me = None
+
+    def call(self, function: str, doing: str, **params):
+        """One web service function's JSON answer."""
+        data = [("wstoken", self.settings.token.reveal()), ("wsfunction", function),
+                ("moodlewsrestformat", "json"), *form("", params)]
+        response = check(self.session.post(self.settings.url + ENDPOINT, data=data), doing)
+        try:
+            answer = response.json()
+        except ValueError:
+            raise LmsError(f"{doing}: Moodle's answer is not JSON (is [moodle] url the site's address?)") from None
+        if isinstance(answer, dict) and "exception" in answer:
+            code = str(answer.get("errorcode") or "")
+            detail = CREDENTIAL.sub("<masked>", self.redactor(" ".join(f"{code}: {answer.get('message', '')}".split())))
+            raise HttpError(ERROR_STATUS.get(code, 400), doing, detail[:MAX_QUOTED])
+        return answer
+
+    @property
+    def me(self) -> int:
+        """The token's user id (the grader of what passback saves)."""
+        if self._me is None:
+            self._me = int(self.call("core_webservice_get_site_info", "reading the web service's user")["userid"])
+        return self._me
+
+    def members(self) -> list:
+        users = self.call("core_enrol_get_enrolled_users", f"students of course {self.settings.course_id}",
+                          courseid=self.settings.course_id)
+        return [Member(str(u["id"]), str(u.get("fullname", "")),
+                       tuple((f, str(u.get(f) or "")) for f in ("username", "email", "idnumber")))
+                for u in users if isinstance(u, dict) and "id" in u
+                and any(isinstance(r, dict) and r.get("shortname") == "student" for r in u.get("roles") or [])]
+
+    def open(self, names: ProblemSetNames, maximum: float) -> dict:
+        if names.moodle_assignment is None:
+            raise LmsError(f"set [problem_sets.{names.ps}] moodle_assignment to the assignment's id (Moodle: the "
+                           "assignment's settings page, or mod_assign_get_assignments)")
+        answer = self.call("mod_assign_get_assignments", f"assignments of course {self.settings.course_id}",
+                           courseids=[self.settings.course_id])
+        found = [a for c in answer.get("courses", []) for a in c.get("assignments", [])
+                 if isinstance(a, dict) and a.get("id") == names.moodle_assignment]
+        if not found:
+            raise LmsError(f"course {self.settings.course_id} has no assignment {names.moodle_assignment}: check "
+                           f"[problem_sets.{names.ps}] moodle_assignment (the assign id, not the course module id)")
+        grade = found[0].get("grade")
+        if not isinstance(grade, (int, float)) or not same(float(grade), maximum):
+            raise LmsError(f"Moodle assignment {found[0].get('name')!r} is graded out of {grade} and {names.ps} "
+                           f"{fmt_points(maximum)}: set its maximum grade to {fmt_points(maximum)} (Grade → Point)")
+        return found[0]
+
+    def current(self, assignment: dict) -> dict:
+        answer = self.call("mod_assign_get_grades", f"grades of {assignment.get('name')!r}",
+                           assignmentids=[assignment["id"]])
+        latest: dict = {}
+        for a in answer.get("assignments", []):
+            for g in a.get("grades", []) if isinstance(a, dict) else []:
+                if isinstance(g, dict) and "userid" in g:
+                    uid = str(g["userid"])
+                    if uid not in latest or g.get("attemptnumber", 0) >= latest[uid].get("attemptnumber", 0):
+                        latest[uid] = g
+        out = {}
+        for uid, g in latest.items():
+            try:
+                grade = float(g.get("grade"))
+            except (TypeError, ValueError):
+                grade = -1.0
+            out[uid] = Current(score=grade if grade >= 0 else None, maximum=float(assignment["grade"]),
+                               by_us=g.get("grader") == self.me)
+        return out
+
+    def post_many(self, assignment: dict, todo: list, progress=None) -> dict:
+        out = {}
+        for uid, grade in todo:
+            one = {"userid": int(uid), "grade": fmt_points(grade.score, 4), "attemptnumber": -1, "addattempt": 0,
+                   "workflowstate": "",
+                   "plugindata": {"assignfeedbackcomments_editor": {"text": grade.comment, "format": FORMAT_PLAIN}}}
+            try:
+                self.call("mod_assign_save_grades", f"saving {grade.student}'s grade for {grade.ps}",
+                          assignmentid=assignment["id"], applytoall=0, grades=[one])
+                out[uid] = None
+            except LmsError as exc:
+                out[uid] = exc
+            if progress is not None:
+                progress(grade)
+        return out
+
+    def fix(self, error: HttpError) -> str:
+        return {
+            0: "Moodle could not be reached: check [moodle] url and the network",
+            401: "Moodle refused the token: make a new one (Site administration → Server → Web services → Manage "
+                 "tokens) and put it in the variable or file the passback file names",
+            403: "the token's service or user may not do this: add the five functions to the service, and give its "
+                 "user the capability to grade assignments in this course",
+            404: "no such assignment or user in Moodle: check moodle_assignment and the roster",
+            422: "Moodle refused this grade: check that the student is enrolled and the grade is within the "
+                 "assignment's maximum",
+        }.get(error.status, "Moodle failed; passback retried it: run passback again later")

@@ -1,0 +1,52 @@
+"""LTI Names and Role Provisioning Services 2.0: the course's learners, for matching submission folders.
+
+``GET <context_memberships_url>`` (``application/vnd.ims.lti-nrps.v2.membershipcontainer+json``, pages
+followed through ``Link: <…>; rel="next"``) lists the context's members; the learners (a ``Learner`` role,
+full URI or short name) that are not ``Inactive`` or ``Deleted`` are the students, each a
+:class:`~autograder.lms.roster.Member` with its ``user_id`` (the ``userId`` of AGS scores), ``email`` and
+``lis_person_sourcedid`` where the platform shares them.
+"""
+
+from __future__ import annotations
+
+from autograder.lms.lti_token import call
+from autograder.lms.roster import Member
+from autograder.lms.transport import LmsError, check
+
+MEMBERSHIPS_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+#: Most pages followed.
+MAX_PAGES = 1000
+
+
+def _learner(member: dict) -> bool:
+    roles = member.get("roles") if isinstance(member.get("roles"), list) else []
+    return (any(r in (LEARNER, "Learner") for r in roles)
+            and member.get("status", "Active") not in ("Inactive", "Deleted"))
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def members(token, session, url: str) -> list:
+    """The learners of the context at ``url``."""
+    doing = f"members of {url}"
+    out = []
+    for _ in range(MAX_PAGES):
+        response = check(call(token, session, "GET", url, headers={"Accept": MEMBERSHIPS_TYPE}), doing)
+        try:
+            data = response.json()
+        except ValueError:
+            raise LmsError(f"{doing}: the answer is not JSON") from None
+        if not isinstance(data, dict) or not isinstance(data.get("members"), list):
+            raise LmsError(f"{doing}: the answer holds no members list")
+        for m in data["members"]:
+            if isinstance(m, dict) and isinstance(m.get("user_id"), (str, int)) and _learner(m):
+                out.append(Member(str(m["user_id"]), _text(m.get("name")),
+                                  (("email", _text(m.get("email"))),
+                                   ("lis_person_sourcedid", _text(m.get("lis_person_sourcedid"))))))
+        url = response.links.get("next", {}).get("url")
+        if not url:
+            return out
+    return out

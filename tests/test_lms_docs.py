@@ -1,0 +1,102 @@
+"""The passback section of docs/instructors.md, followed as printed: its shell commands run in a plain shell (no
+virtual environment on PATH) in a course folder, against the fake LTI platform; its passback file example
+is a valid passback file for each target."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from autograder.lms.config import read_config
+from autograder.model.course import ROOT
+from tests.lms_fixtures import PEOPLE, write_graded_class, write_roster
+from tests.lti_platform import CLIENT_ID, Platform, learner
+from tests.test_reports_readme import PLAIN_ENV, commands
+
+GUIDE = ROOT / "docs" / "instructors.md"
+
+
+def section() -> str:
+    text = GUIDE.read_text(encoding="utf-8")
+    start = text.index("## Posting grades to the LMS (passback)")
+    return text[start:text.index("\n## ", start + 10)]
+
+
+def guide_commands() -> list:
+    """The section's shell commands, in order (the same reading as tests/test_reports_readme.py's)."""
+    return [c for c in commands() if "passback" in c or c.startswith("openssl ")]
+
+
+def test_the_guide_names_its_commands_in_the_order_an_instructor_runs_them():
+    assert guide_commands() == [
+        ".venv/bin/python -m autograder passback results --to lti --config passback.toml --dry-run",
+        ".venv/bin/python -m autograder passback results --to lti --config passback.toml",
+        "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out tool-key.pem && chmod 600 tool-key.pem",
+        ".venv/bin/python -m autograder passback --jwk --config passback.toml",
+        "openssl pkey -in tool-key.pem -pubout"]
+
+
+def test_the_guides_passback_file_is_a_passback_file_for_each_target(tmp_path):
+    example = re.search(r"```toml\n(.*?)```", section(), re.S).group(1)
+    (tmp_path / "passback.toml").write_text(example)
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "tool-key.pem").write_text("-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n")
+    env = {"CANVAS_TOKEN": "7~" + "a" * 40, "MOODLE_TOKEN": "b" * 32}
+    lti = read_config(tmp_path / "passback.toml", "lti", environ=env)
+    assert lti.lti.audience == lti.lti.token_url and lti.names("ps1_softmax").label == "PS1: softmax"
+    assert read_config(tmp_path / "passback.toml", "canvas", environ=env).names("ps1_softmax").canvas_assignment == 1234
+    assert read_config(tmp_path / "passback.toml", "moodle", environ=env).moodle.course_id == 7
+
+
+@pytest.mark.slow
+def test_the_guides_commands_run_as_printed_against_a_platform(tmp_path):
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: the guide makes the tool's key with it")
+    if not (ROOT / ".venv" / "bin" / "python").exists():
+        pytest.skip("no .venv/ in the repository (make install creates it)")
+    course = tmp_path / "course"
+    course.mkdir()
+    os.symlink(ROOT / ".venv", course / ".venv")
+    write_graded_class(course / "results")
+    write_roster(course / "roster.csv")
+    dry_run, post, genkey, jwk_command, pubout = guide_commands()
+
+    def shell(command):
+        proc = subprocess.run(["bash", "--noprofile", "--norc", "-c", command], cwd=course, env=PLAIN_ENV,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, f"{command}\n{proc.stdout}\n{proc.stderr}"
+        return proc.stdout
+
+    shell(genkey)
+    assert oct((course / "tool-key.pem").stat().st_mode & 0o777) == "0o600"
+    config = f"""
+[lti]
+token_url = "{{token_url}}"
+client_id = "{CLIENT_ID}"
+key_file = "tool-key.pem"
+key_id = "probdl-2026"
+lineitems_url = "{{lineitems_url}}"
+
+[roster]
+file = "roster.csv"
+"""
+    (course / "passback.toml").write_text(config.format(token_url="http://127.0.0.1:1/token",
+                                                        lineitems_url="http://127.0.0.1:1/items"))
+    jwk = json.loads(shell(jwk_command))
+    assert jwk["kid"] == "probdl-2026" and "d" not in jwk
+    assert "BEGIN PUBLIC KEY" in shell(pubout)
+    members = [learner(lms, email, c.title()) for c, (lms, email) in PEOPLE.items()]
+    platform = Platform(jwk, members).start()  # the JWK registered as printed
+    try:
+        (course / "passback.toml").write_text(config.format(token_url=platform.token_url,
+                                                            lineitems_url=platform.lineitems_url))
+        assert "would post 7" in shell(dry_run) and not platform.scores
+        assert "Summary (lti): posted 7, unchanged 0, skipped 1, failed 0." in shell(post)
+        assert len(platform.scores) == 7
+    finally:
+        platform.stop()
