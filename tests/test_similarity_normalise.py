@@ -3,7 +3,7 @@ leaves the fingerprints as they were, what changes the computation changes them.
 
 A pair of sources is *the same* when the function's documents have the same fingerprints
 (:func:`autograder.similarity.document.document`, through the notebook reader of
-:func:`autograder.similarity.extract.read_code`), and *different* when they share less than half.
+:func:`autograder.similarity.graded.notebook_code`), and *different* when they share less than half.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from autograder.similarity.bounds import MAX_DEPTH, MAX_NODES, too_large
 from autograder.similarity.canonical import canonical_forms
 from autograder.similarity.document import document
-from autograder.similarity.extract import read_code
+from autograder.similarity.graded import notebook_code
 from autograder.similarity.inline import MAX_NODES as MAX_INLINED_NODES, inline_helpers
 from autograder.similarity.prune import prune
 from autograder.similarity.reorder import canonical_order
@@ -26,9 +26,8 @@ CONTRACT = ("softmax", "logsumexp", "log_softmax")
 
 
 def doc(source: str, function: str = "softmax"):
-    code = read_code([{"cell_type": "code", "source": source}])
-    helpers = {n: d.node for n, d in code.definitions.items() if n not in CONTRACT}
-    return document(code.definitions[function].node, helpers, code.imports, CONTRACT)
+    code = notebook_code([{"cell_type": "code", "source": source}], CONTRACT)
+    return document(code.graded[function], code.imports, CONTRACT, name=function)
 
 
 def shared(a: str, b: str) -> float:
@@ -330,12 +329,11 @@ def test_too_large_or_too_deep_is_said_and_measured_without_recursion():
 
 def test_a_function_too_deep_to_compare_is_a_problem_not_a_crash():
     source = "def softmax(z, axis=-1, temperature=1.0):\n    return " + "-" * (MAX_DEPTH + 50) + "z\n"
-    tree = read_code([{"cell_type": "code", "source": source}])
-    if "softmax" in tree.definitions:  # the parser may refuse it already (then the cell is a problem)
-        found = document(tree.definitions["softmax"].node, {}, {}, CONTRACT)
-        assert found.problem.startswith("not compared") and len(found.hashes) == 0
-    else:
-        assert tree.problems
+    code = notebook_code([{"cell_type": "code", "source": source}], CONTRACT)
+    found = document(code.graded["softmax"], code.imports, CONTRACT, name="softmax")
+    assert found.problem.startswith("not compared") and len(found.hashes) == 0
+    if code.problems:  # the parser may refuse it already (then the cell is a problem, and softmax undefined)
+        assert "not defined" in found.problem
 
 
 def test_the_fingerprints_do_not_depend_on_the_process():
