@@ -130,6 +130,8 @@ def _similarity(args, summary) -> str:
                                   workers=args.workers)
     except ValueError as exc:
         return f"Similarity: not written ({exc})"
+    except Exception as exc:  # noqa: BLE001 — written after every grade and page: nothing here may take them away
+        return f"Similarity: not written ({type(exc).__name__}: {str(exc)[:200]}); the grades and feedback are"
     return found.line()
 
 
@@ -153,13 +155,17 @@ def run(args) -> int:
                                   limits=limits, on_event=on_event, submitted_at=when)
     except LayoutError as exc:
         return _usage_error(str(exc), args.json)
-    similar = _similarity(args, summary) if args.similarity and not summary.interrupted else None
     data = None
     if args.no_reports and deadlines is not None:  # results and grades.csv say the late penalties all the same
         apply_deadlines(summary.results_dir, deadlines)
     if not args.no_reports:  # every file first: feedback.html per submission, report.html, --gradebook
         data = write_reports(summary.results_dir, gradebook=args.gradebook, show=False, deadlines=deadlines,
                              course=course_folder(args.gradebook, args.course), publish_answers=args.publish_answers)
+    # the similarity report last: whatever a submission does to it, every grade and page above is written
+    similar = _similarity(args, summary) if args.similarity and not summary.interrupted else None
+    if similar and data is not None and not similar.startswith("Similarity: not written"):
+        write_reports(summary.results_dir, feedback=False, show=False, deadlines=deadlines,  # report.html links it
+                      course=course_folder(args.gradebook, args.course))
     print_batch(summary, out=sys.stderr if args.json else sys.stdout, table=args.no_reports,
                   submitted_label=args.submitted)
     if similar:

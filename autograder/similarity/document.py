@@ -162,7 +162,7 @@ def _stream(trees: list, imports: dict, helpers: frozenset, contract: frozenset,
     for tree in trees:
         deadline.check()
         namer = Namer(bound_names(tree), local_imports(tree, imports), helpers, contract, members)
-        canonical_forms(tree, statement_key(namer), frozenset(namer.imports) - namer.local)
+        canonical_forms(tree, statement_key(namer), namer)
         canonical_order(tree, statement_key(namer))
         token_stream(tree, namer, out=stream, piece_attribute=PIECE)
         if len(stream) > MAX_TOKENS:
