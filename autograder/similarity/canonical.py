@@ -94,6 +94,10 @@ class _Canonical(ast.NodeTransformer):
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
+        return self._binop(node)
+
+    def _binop(self, node):
+        """One operation whose operands are already canonical."""
         if isinstance(node.op, ast.Mult) and _same(node.left, node.right):
             return ast.copy_location(ast.BinOp(node.left, ast.Pow(), ast.Constant(2.0)), node)
         if isinstance(node.op, ast.Div) and isinstance(node.right, ast.Constant) \
@@ -147,13 +151,13 @@ class _Canonical(ast.NodeTransformer):
             return node.args[0]
         if name.startswith("numpy.") and name[6:] in BINARY and len(node.args) == 2 and not any(
                 k.arg == "out" for k in node.keywords):
-            return ast.copy_location(ast.BinOp(node.args[0], BINARY[name[6:]](), node.args[1]), node)
+            return self._binop(ast.copy_location(ast.BinOp(node.args[0], BINARY[name[6:]](), node.args[1]), node))
         if name == "numpy.negative" and len(node.args) == 1:
             return ast.copy_location(ast.UnaryOp(ast.USub(), node.args[0]), node)
         if name == "numpy.square" and len(node.args) == 1:
-            return ast.copy_location(ast.BinOp(node.args[0], ast.Pow(), ast.Constant(2.0)), node)
+            return self._binop(ast.copy_location(ast.BinOp(node.args[0], ast.Pow(), ast.Constant(2.0)), node))
         if name == "numpy.dot" and len(node.args) == 2:
-            return ast.copy_location(ast.BinOp(node.args[0], ast.MatMult(), node.args[1]), node)
+            return self._binop(ast.copy_location(ast.BinOp(node.args[0], ast.MatMult(), node.args[1]), node))
         if isinstance(func, ast.Attribute) and not name:
             if func.attr in LAYOUT_METHODS and (func.attr != "reshape" or all(
                     isinstance(a, (ast.Constant, ast.UnaryOp)) for a in node.args)):

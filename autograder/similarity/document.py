@@ -32,10 +32,10 @@ from autograder.similarity.bounds import MAX_TOKENS, NEVER, too_large
 from autograder.similarity.canonical import canonical_forms
 from autograder.similarity.clone import clone
 from autograder.similarity.fingerprints import fingerprints
-from autograder.similarity.inline import inline_helpers
+from autograder.similarity.inline import inline_all, inline_helpers
 from autograder.similarity.prune import prune
 from autograder.similarity.reorder import canonical_order
-from autograder.similarity.temporaries import inline_temporaries
+from autograder.similarity.temporaries import inline_temporaries, drop_copies
 from autograder.similarity.tokens import Namer, bound_names, local_imports, statement_key, token_stream
 from autograder.similarity.vectorise import vectorise
 
@@ -142,6 +142,30 @@ class _Reach:
         return frozenset(out - set(ALWAYS_RUN))
 
 
+def _pruned(function):
+    """``function`` (a copy) without its noise and dead code, so that a helper with a line after its
+    ``return`` can still be written in."""
+    prune(function)
+    return function
+
+
+def _is_method(node, reach: _Reach) -> bool:
+    """Whether ``node`` (or the original of a copy of it) is a method of a reached class."""
+    return getattr(node, "_similarity_method", False) or any(
+        node is item for cls in reach.classes.values() for item in cls.body)
+
+
+def _without_self(method):
+    """A method's copy without its first parameter (``self``, ``cls``: not part of the computation), marked."""
+    decorators = {d.id for d in method.decorator_list if isinstance(d, ast.Name)}
+    if "staticmethod" not in decorators and method.args.posonlyargs:
+        method.args.posonlyargs = method.args.posonlyargs[1:]
+    elif "staticmethod" not in decorators and method.args.args:
+        method.args.args = method.args.args[1:]
+    method._similarity_method = True
+    return method
+
+
 def _entry_function(binding, name: str, reach: _Reach):
     """``(key, function)`` an entry's graded call runs first (a class's ``__call__`` or ``__init__``)."""
     if binding.kind == "def":
@@ -158,11 +182,12 @@ def _entry_function(binding, name: str, reach: _Reach):
 
 def _stream(trees: list, imports: dict, helpers: frozenset, contract: frozenset, members: frozenset,
             deadline) -> list:
+    """The token stream of ``trees``, each normalised (:func:`_normalised`) and its statements ordered."""
     stream = []
     for tree in trees:
         deadline.check()
         namer = Namer(bound_names(tree), local_imports(tree, imports), helpers, contract, members)
-        canonical_forms(tree, statement_key(namer), namer)
+        _normalised(tree, namer, deadline)
         canonical_order(tree, statement_key(namer))
         token_stream(tree, namer, out=stream, piece_attribute=PIECE)
         if len(stream) > MAX_TOKENS:
@@ -170,12 +195,15 @@ def _stream(trees: list, imports: dict, helpers: frozenset, contract: frozenset,
     return stream[:MAX_TOKENS]
 
 
-def _normalised(tree, deadline) -> None:
+def _normalised(tree, namer, deadline) -> None:
+    """Noise out, temporaries in, loops vectorised, spellings made one, and what that leaves behind tidied."""
     prune(tree)
     inline_temporaries(tree)
     deadline.check()
     vectorise(tree)
+    canonical_forms(tree, statement_key(namer), namer)
     prune(tree)
+    drop_copies(tree)
     inline_temporaries(tree)
 
 
@@ -214,19 +242,29 @@ def document(graded, imports: dict, contract=frozenset(), deadline=NEVER, name: 
     problem = too_large(code)
     if problem:
         return _empty(f"not compared: {problem}")
-    helpers = {n: clone(node, **{PIECE: key}) for n, (key, node) in reach.functions.items()}
-    trees = []
-    for key, function in entries + [k for k in reach.kept if k[1] not in [e[1] for e in entries]]:
-        inlined, kept = inline_helpers(clone(function, **{PIECE: key}), helpers)
-        trees.append(inlined)
-        trees += [k for k in kept if all(k.name != t.name or getattr(k, PIECE, "") != getattr(t, PIECE, "")
-                                         for t in trees)]
+    helpers = {n: _pruned(clone(node, **{PIECE: key})) for n, (key, node) in reach.functions.items()}
+    methods = [(key, node) for key, node in reach.kept if _is_method(node, reach)]
+    names = [node.name for _, node in methods]
+    helpers.update({"." + node.name: _pruned(_without_self(clone(node, **{PIECE: key}))) for key, node in methods
+                    if names.count(node.name) == 1 and node.name not in ALWAYS_RUN})
+    trees, kept, inlined = [], [], set()
+    done = {id(node) for _, node in entries}
+    for key, function in entries + [k for k in reach.kept if id(k[1]) not in done]:
+        if _is_method(function, reach) and "." + function.name in inlined:
+            continue  # written in where it is called: not counted twice
+        copy = _pruned(clone(function, **{PIECE: key}))
+        out, left, written = inline_all(_without_self(copy) if _is_method(function, reach) else copy, helpers)
+        trees.append(out)
+        kept += left
+        inlined |= written
+    for k in kept:
+        if ("." + k.name if _is_method(k, reach) else k.name) not in inlined and all(
+                k.name != o.name or getattr(k, PIECE, "") != getattr(o, PIECE, "") for o in trees):
+            trees.append(k)
     deadline.check()
     problem = too_large(trees)
     if problem:
         return _empty(f"not compared: {problem} once its helpers are written in")
-    for tree in trees:
-        _normalised(tree, deadline)
     names = frozenset(reach.functions) | frozenset(c.name for c in reach.classes.values())
     stream = _stream(trees, imports, names, contract, reach.members(), deadline)
     pieces = tuple(dict.fromkeys([entries[0][0] if entries else ""] + [piece for _, piece, _ in stream]))
@@ -243,7 +281,6 @@ def given_hashes(tree, imports: dict, contract=frozenset()) -> np.ndarray:
     functions = [n for n in nodes(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     for node in functions:
         function = inline_helpers(clone(node), {})[0]
-        _normalised(function, NEVER)
         streams.append(_stream([function], imports, frozenset(), frozenset(contract), frozenset(), NEVER))
     rest = ast.Module([n for n in tree.body if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                                    ast.ClassDef))], [])

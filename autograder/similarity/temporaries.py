@@ -128,6 +128,17 @@ def _pass(function, left: int) -> int:
     return done
 
 
+def drop_copies(function) -> None:
+    """Remove every ``a = b`` between two plain names (``x = np.asarray(x)`` once its conversion is dropped,
+    an argument bound to a helper's parameter, ``row = rows`` of a vectorised loop): a local name is
+    ``V`` in the token stream whatever it is (:mod:`.tokens`), so a copy only adds ``V = V``, and
+    writing ``b`` where ``a`` is read would change no token."""
+    for block in list(_blocks(function)):
+        block[:] = [stmt for stmt in block if not (
+            isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+            and isinstance(stmt.value, ast.Name))] or block[:1]
+
+
 def inline_temporaries(function) -> None:
     """Write the single-use temporaries of ``function`` (an ``ast.FunctionDef``) where they are read, in place."""
     left = MAX_ROUNDS

@@ -43,6 +43,8 @@ MAX_WRITTEN = 2_000
 
 _BLOCKS = ("body", "orelse", "finalbody")
 _EXITS = (ast.Break, ast.Continue, ast.Return, ast.Yield, ast.YieldFrom, ast.Await)
+#: Marks an assignment that was a write into an array (``out[i] = e`` made ``out = e``).
+_WRITTEN_INTO = "_similarity_written_into"
 _INITS = frozenset({"zeros", "empty", "zeros_like", "empty_like", "ones", "full", "full_like", "ones_like"})
 
 
@@ -176,6 +178,7 @@ def _hoisted(body: list, indexes: set) -> tuple:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
                 and isinstance(stmt.targets[0].ctx, ast.Load):  # (an ``out[i] =`` the writer made ``out =``)
             stmt.targets[0].ctx = ast.Store()
+            setattr(stmt, _WRITTEN_INTO, True)
             made.add(stmt.targets[0].id)
         out.append(stmt)
     return out, made
@@ -301,7 +304,19 @@ def _block(body: list, depth: int) -> list:
     return out
 
 
+def _still_written_into(function) -> None:
+    """``out = e`` made of ``out[i] = e`` whose ``out`` is never read (the loop wrote through a view of another
+    array): written ``out[...] = e`` again, so that nothing removes it as unused."""
+    read = {n.id for n in nodes(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    for node in nodes(function):
+        if getattr(node, _WRITTEN_INTO, False) and node.targets[0].id not in read:
+            name = node.targets[0]
+            node.targets = [ast.copy_location(ast.Subscript(ast.Name(name.id, ast.Load()), ast.Constant(Ellipsis),
+                                                            ast.Store()), name)]
+
+
 def vectorise(function) -> None:
     """Rewrite the loops and comprehensions of ``function`` (an ``ast.FunctionDef``, the caller's copy)."""
     function.body = _block(function.body, 0)
     function.body = [_Calls().visit(stmt) for stmt in function.body]
+    _still_written_into(function)
