@@ -499,6 +499,7 @@ def disguise(source: str, contract: str, seed: int, steps: int = 4) -> tuple:
     """``(copy, applied steps)``: ``steps`` transformations chosen by ``seed`` (renaming always among them),
     applied in a random order; each keeps the code valid Python that computes the same thing."""
     rng = random.Random(seed)
+    source = source.expandtabs(4) if "\t" in source and ast.parse(source.expandtabs(4)) else source
     chosen = ["rename"] + rng.sample([s for s in STEPS if s != "rename"], steps - 1)
     rng.shuffle(chosen)
     out = source

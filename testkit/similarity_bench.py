@@ -251,10 +251,10 @@ def ours(folder: Path, versions: list, workers: int = 1) -> tuple:
         if e.student.split("@")[1] == e.function:
             by.setdefault(e.function, []).append(e)
     for fn, found in by.items():
-        compared = compare(found, given[problem_set_of_function(fn)].hashes, threshold=1e-12, limit=10 ** 9)
-        for p in compared.pairs:
-            a, b = compared.entries[p.a].student.split("@")[0], compared.entries[p.b].student.split("@")[0]
-            scores[_key(fn, a, b)] = p.score
+        compared = compare(found, given[problem_set_of_function(fn)].hashes)
+        for (i, j), score in compared.scores.items():
+            a, b = compared.entries[i].student.split("@")[0], compared.entries[j].student.split("@")[0]
+            scores[_key(fn, a, b)] = score
     return reported, scores, data
 
 

@@ -86,7 +86,7 @@ def test_json_lists_every_reported_pair_with_its_score(report):
     out, _ = report
     data = json.loads((out / SIMILARITY_JSON).read_text())
     pairs = data["pairs"]
-    assert pairs and all(set(p) == {"problem_set", "function", "students", "score", "page"} for p in pairs)
+    assert pairs and all(set(p) == {"problem_set", "function", "students", "score", "page", "why"} for p in pairs)
     assert {"problem_set": "ps1_softmax", "function": "softmax", "students": ["copier", "writer"]} in [
         {k: p[k] for k in ("problem_set", "function", "students")} for p in pairs]
     scores = [p["score"] for p in pairs if p["function"] == "softmax"]

@@ -34,7 +34,7 @@ from autograder.model.notebook import Unreadable, cell_text, load_source, load_s
 from autograder.model.pysource import import_names, parse, python_source
 from autograder.model.run_order import partition, run_order
 from autograder.similarity.bounds import MAX_SECONDS, Deadline, Exceeded, time_limit
-from autograder.similarity.document import Document, document, given_hashes
+from autograder.similarity.document import Document, document, given_code_of
 from autograder.similarity.graded import Shown, graded_code
 
 #: Fewer notebooks than this are read in the calling process (starting workers costs about a second).
@@ -61,10 +61,12 @@ class Entry:
 @dataclass(frozen=True)
 class Given:
     """What every student of a problem set had: the fingerprints of given code, and the released notebook's
-    cells (:class:`autograder.model.notebook.SourceCell`), for the order the grader runs a submission in."""
+    cells (:class:`autograder.model.notebook.SourceCell`), for the order the grader runs a submission in, and
+    the keys of the statements of its functions (a starter's lines), which are taken out of every version."""
 
     hashes: np.ndarray
     cells: tuple
+    statements: frozenset = frozenset()
 
 
 def given_code(course_dir, problem_set: str) -> Given:
@@ -94,13 +96,14 @@ def given_code(course_dir, problem_set: str) -> Given:
                     for node in tree.body:
                         import_names(node, imports, relative=False)
     contract = FUNCTIONS.get(problem_set, ())
-    found = [given_hashes(tree, imports, contract) for tree in trees]
-    return Given(np.unique(np.concatenate([np.empty(0, dtype=np.int64)] + found)), tuple(source.cells))
+    found = [given_code_of(tree, imports, contract) for tree in trees]
+    hashes = np.unique(np.concatenate([np.empty(0, dtype=np.int64)] + [h for h, _ in found]))
+    return Given(hashes, tuple(source.cells), frozenset().union(*(k for _, k in found)))
 
 
 def read_submission(job: tuple) -> tuple:
-    """``(entries, notes)`` of one submission; ``job`` is ``(student, folder, problem set, path, cells)``,
-    ``cells`` the released notebook's (:attr:`Given.cells`).
+    """``(entries, notes)`` of one submission; ``job`` is ``(student, folder, problem set, path, cells,
+    statements)``, the last two the released notebook's (:attr:`Given.cells`, :attr:`Given.statements`).
 
     ``notes`` are ``(student, problem set, function or "", reason)`` for what is not compared. Nothing
     a notebook holds stops the others: one that takes more than
@@ -118,7 +121,7 @@ def read_submission(job: tuple) -> tuple:
 
 
 def _read(job: tuple, deadline: Deadline) -> tuple:
-    student, folder, ps, path, source_cells = job
+    student, folder, ps, path, source_cells, given = job
     contract = FUNCTIONS[ps]
     try:
         cells = load_submission(path)
@@ -136,7 +139,7 @@ def _read(job: tuple, deadline: Deadline) -> tuple:
     for function in contract:
         deadline.check()
         graded = code.graded[function]
-        doc = document(graded, code.imports, contract, deadline, function)
+        doc = document(graded, code.imports, contract, deadline, function, given)
         if doc.problem:
             notes.append((student, ps, function, doc.problem))
             continue
@@ -156,7 +159,8 @@ def _read_chunk(jobs: list) -> list:
 def read_all(submissions, given: dict, workers: int = 1) -> tuple:
     """``(entries, notes)`` of every submission (:class:`autograder.model.submissions.Submission`) whose
     problem set is in ``given``; ``workers`` processes read them when there are :data:`PARALLEL_FROM` or more."""
-    jobs = [(s.student, s.results_folder, s.assignment, s.path, given[s.assignment].cells)
+    jobs = [(s.student, s.results_folder, s.assignment, s.path, given[s.assignment].cells,
+             given[s.assignment].statements)
             for s in submissions if s.assignment in given]
     entries, notes = [], []
     for s in submissions:

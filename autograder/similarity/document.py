@@ -43,6 +43,7 @@ from autograder.similarity.vectorise import vectorise
 PIECE = "_similarity_piece"
 #: Methods of a class that run when it is made or called, whatever the code names.
 ALWAYS_RUN = ("__new__", "__init__", "__post_init__", "__call__")
+_SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.Raise, ast.Assert)
 #: Notebook names followed from the graded code, at most (helpers, classes, what they name).
 MAX_REACHED = 200
 
@@ -180,14 +181,37 @@ def _entry_function(binding, name: str, reach: _Reach):
     return binding.key, None
 
 
+def _given_statements(tree, key) -> set:
+    """The keys of the simple statements of ``tree`` (at any depth)."""
+    return {key(n) for n in nodes(tree) if isinstance(n, _SIMPLE) and n is not tree}
+
+
+def _without_given(tree, key, given: frozenset) -> None:
+    """Remove from ``tree`` the simple statements the release wrote (``given``: their keys), at any depth."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list) and node is not tree or name == "body" and node is tree:
+                kept = [s for s in block if not (isinstance(s, _SIMPLE) and key(s) in given)]
+                block[:] = kept or block[:1]
+                todo.extend(block)
+        for handler in getattr(node, "handlers", []):
+            todo.append(handler)
+
+
 def _stream(trees: list, imports: dict, helpers: frozenset, contract: frozenset, members: frozenset,
-            deadline) -> list:
-    """The token stream of ``trees``, each normalised (:func:`_normalised`) and its statements ordered."""
+            deadline, given: frozenset = frozenset()) -> list:
+    """The token stream of ``trees``, each normalised (:func:`_normalised`), the statements the release
+    wrote (``given``: their keys) removed, and its statements ordered."""
     stream = []
     for tree in trees:
         deadline.check()
         namer = Namer(bound_names(tree), local_imports(tree, imports), helpers, contract, members)
         _normalised(tree, namer, deadline)
+        if given:
+            _without_given(tree, statement_key(namer), given)
         canonical_order(tree, statement_key(namer))
         token_stream(tree, namer, out=stream, piece_attribute=PIECE)
         if len(stream) > MAX_TOKENS:
@@ -207,7 +231,8 @@ def _normalised(tree, namer, deadline) -> None:
     inline_temporaries(tree)
 
 
-def document(graded, imports: dict, contract=frozenset(), deadline=NEVER, name: str = "") -> Document:
+def document(graded, imports: dict, contract=frozenset(), deadline=NEVER, name: str = "",
+             given: frozenset = frozenset()) -> Document:
     """The :class:`Document` of one contract function's graded code (:class:`.graded.Graded`; only read).
 
     Parameters
@@ -222,6 +247,8 @@ def document(graded, imports: dict, contract=frozenset(), deadline=NEVER, name: 
         The notebook's time; :class:`~autograder.similarity.bounds.Exceeded` once it is over.
     name : str
         The contract function's name.
+    given : frozenset
+        The statements the release wrote (:func:`given_code_of`): they are not the student's, and go.
     """
     if graded.problem:
         return _empty(graded.problem)
@@ -266,7 +293,7 @@ def document(graded, imports: dict, contract=frozenset(), deadline=NEVER, name: 
     if problem:
         return _empty(f"not compared: {problem} once its helpers are written in")
     names = frozenset(reach.functions) | frozenset(c.name for c in reach.classes.values())
-    stream = _stream(trees, imports, names, contract, reach.members(), deadline)
+    stream = _stream(trees, imports, names, contract, reach.members(), deadline, given)
     pieces = tuple(dict.fromkeys([entries[0][0] if entries else ""] + [piece for _, piece, _ in stream]))
     number = {key: i for i, key in enumerate(pieces)}
     hashes, positions = fingerprints([token for token, _, _ in stream])
@@ -274,16 +301,19 @@ def document(graded, imports: dict, contract=frozenset(), deadline=NEVER, name: 
     return Document(hashes, positions, places, pieces, len(stream))
 
 
-def given_hashes(tree, imports: dict, contract=frozenset()) -> np.ndarray:
-    """The fingerprints of given code (a released cell's tree), written as a student's would be: each
-    function on its own, each class's methods, the cell's other statements together."""
-    streams = []
+def given_code_of(tree, imports: dict, contract=frozenset()) -> tuple:
+    """``(fingerprints, statements)`` of given code (a released cell's tree), written as a student's would
+    be: each function on its own (each class's methods too) and the cell's other statements together; the
+    statements are the keys of its functions' simple statements once normalised (a starter's lines)."""
+    streams, statements = [], set()
     functions = [n for n in nodes(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     for node in functions:
         function = inline_helpers(clone(node), {})[0]
         streams.append(_stream([function], imports, frozenset(), frozenset(contract), frozenset(), NEVER))
+        namer = Namer(bound_names(function), local_imports(function, imports), frozenset(), frozenset(contract))
+        statements |= _given_statements(function, statement_key(namer))
     rest = ast.Module([n for n in tree.body if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                                    ast.ClassDef))], [])
     streams.append(token_stream(rest, Namer(bound_names(rest), imports, frozenset(), frozenset(contract))))
     found = [fingerprints([token for token, _, _ in stream])[0] for stream in streams]
-    return np.unique(np.concatenate([np.empty(0, dtype=np.int64)] + found))
+    return np.unique(np.concatenate([np.empty(0, dtype=np.int64)] + found)), statements
