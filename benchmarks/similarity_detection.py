@@ -42,7 +42,7 @@ def main(argv=None) -> int:
           f"{len(truth['hand'])} copies by hand, {len(truth['starter'])} starter pairs")
     with tempfile.TemporaryDirectory() as tmp:
         started = time.monotonic()
-        reported, scores, _ = bench.ours(Path(tmp) / "ours", versions)
+        reported, scores = bench.ours(Path(tmp) / "ours", versions)
         ours = bench.figures("this report (defaults)", reported, truth)
         print(ours.line(), f"  [{time.monotonic() - started:.1f} s]")
         plain_reported, plain_scores = bench.copydetect_plain(versions)

@@ -10,6 +10,8 @@ The students of one function (each hands in a notebook of the release with that 
   ufuncs, keywords, a loop over rows) among ``steps`` transformations;
 * ``hand-<name>``: a copy rewritten by hand (``testkit/realcode/heldout``), written before the
   normalisation was and never tuned on;
+* ``tuning-<name>``: more copies rewritten by hand (``testkit/realcode/tuning``), written after the
+  held-out set to choose the report's thresholds on;
 * ``starter-<i>``: three authors who filled in the same starter code (:data:`STARTERS`: real code of three
   repositories written into a scaffold the course hands out, which the report is given as the release).
 
@@ -82,10 +84,10 @@ def real_specimens() -> dict:
     return out
 
 
-def heldout() -> list:
-    """``[(name, function, original, source)]`` of ``testkit/realcode/heldout``."""
+def heldout(folder: str = "heldout") -> list:
+    """``[(name, function, original, source)]`` of ``testkit/realcode/heldout`` (or ``tuning``)."""
     out = []
-    for path in sorted((HERE / "heldout").glob("*.py.txt")):
+    for path in sorted((HERE / folder).glob("*.py.txt")):
         fields, source = _read(path)
         out.append((path.name.removesuffix(".py.txt"), fields["function"], fields["original"], source))
     return out
@@ -144,7 +146,8 @@ def benchmark_class(seed: int = 0, steps: int = 4, functions=None) -> list:
     with real code)."""
     real = real_specimens()
     order = [fn for fns in FUNCTIONS.values() for fn in fns]
-    functions = functions or [fn for fn in order if fn in real or fn in {h[1] for h in heldout()}]
+    functions = functions or [fn for fn in order if fn in real or fn in {h[1] for h in heldout()}
+                              or fn in {h[1] for h in heldout("tuning")}]
     out = []
     for fn in functions:
         ps = problem_set_of_function(fn)
@@ -159,12 +162,13 @@ def benchmark_class(seed: int = 0, steps: int = 4, functions=None) -> list:
                 if set(applied) & set(REWRITES):
                     break
             out.append(Version(f"scripted-{student}", fn, copy, "scripted", student, applied))
-        for name, function, original, source in heldout():
-            if function != fn:
-                continue
-            kind, _, ref = original.partition(":")
-            student = f"real-{ref.split('/')[1]}" if kind == "realcode" else f"ind-{ref.split(':')[1]}"
-            out.append(Version(f"hand-{name}", fn, source, "hand", student))
+        for folder, kind in (("heldout", "hand"), ("tuning", "tuning")):
+            for name, function, original, source in heldout(folder):
+                if function != fn:
+                    continue
+                origin, _, ref = original.partition(":")
+                student = f"real-{ref.split('/')[1]}" if origin == "realcode" else f"ind-{ref.split(':')[1]}"
+                out.append(Version(f"{kind}-{name}", fn, source, kind, student))
         if fn in STARTERS:
             scaffold, fills = STARTERS[fn]
             for i, lines in enumerate(fills):
@@ -202,7 +206,7 @@ def write_submissions(folder: Path, versions: list) -> None:
 
 def pairs(versions: list) -> dict:
     """``{"independent": [...], "scripted": [...], "hand": [...], "starter": [...]}`` of ``(function, a, b)``."""
-    out = {"independent": [], "scripted": [], "hand": [], "starter": []}
+    out = {"independent": [], "scripted": [], "hand": [], "tuning": [], "starter": []}
     by_fn = {}
     for v in versions:
         by_fn.setdefault(v.function, []).append(v)
@@ -212,7 +216,7 @@ def pairs(versions: list) -> dict:
         out["starter"] += [(fn, a.student, b.student) for a, b in itertools.combinations(
             [v for v in vs if v.kind == "starter"], 2)]
         for v in vs:
-            if v.kind in ("scripted", "hand"):
+            if v.kind in ("scripted", "hand", "tuning"):
                 out[v.kind].append((fn, v.original, v.student))
     return out
 
@@ -221,41 +225,63 @@ def _key(fn: str, a: str, b: str) -> tuple:
     return (fn,) + tuple(sorted((a, b)))
 
 
-def ours(folder: Path, versions: list, workers: int = 1) -> tuple:
-    """``(reported pairs, scores, similarity.json)`` of the similarity report at its default settings, the
-    benchmark's course given (the starters' scaffolds); the students of one function make one class.
-    ``scores`` are the report's own scores of every pair (its index asked for all of them)."""
+def read(folder: Path, versions: list, workers: int = 1) -> tuple:
+    """``(entries by function, given by problem set)``: every version written as a notebook and read by the
+    report's own reader, the benchmark's course given (the starters' scaffolds)."""
     from autograder.model.submissions import scan  # (the stage under test, and how it reads a class)
     from autograder.similarity.corpus import given_code, read_all
-    from autograder.similarity.index import compare
-    from autograder.similarity.run import similarity_report
+
+    folder = Path(folder)
+    course = write_course(folder / "course", versions)
+    write_submissions(folder / "submitted", versions)
+    given = {ps: given_code(course, ps) for ps in {problem_set_of_function(v.function) for v in versions}}
+    entries, notes = read_all(scan(folder / "submitted", FUNCTIONS).submissions, given, workers)
+    by = {}
+    for e in entries:
+        student, function = e.student.split("@")
+        if function == e.function:
+            by.setdefault(function, {})[student] = e
+    return by, given, notes
+
+
+def ours(folder: Path, versions: list, workers: int = 1) -> tuple:
+    """``(reported pairs, scores)`` of the report's index at its default settings, each copy judged in a class
+    of its own: the function's independent versions and that one copy (a class has a few copies, not one of
+    every student; a class made of copies would make copying look usual). The independent pairs and the
+    starters are judged in the class of the independent versions and the starters."""
+    from autograder.similarity.index import compare  # (the stage under test)
+
+    by, given, _ = read(folder, versions, workers)
+    kinds = {(v.function, v.student): v for v in versions}
+    reported, scores = set(), {}
+
+    def judge(fn, students):
+        entries = [by[fn][s] for s in students if s in by.get(fn, {})]
+        compared = compare(entries, given[problem_set_of_function(fn)].hashes)
+        names = [e.student.split("@")[0] for e in compared.entries]
+        for p in compared.pairs:
+            reported.add(_key(fn, names[p.a], names[p.b]))
+        for (i, j), score in compared.scores.items():
+            scores.setdefault(_key(fn, names[i], names[j]), score)
+
+    for fn in {v.function for v in versions}:
+        own = [v.student for v in versions if v.function == fn and v.kind == "independent"]
+        judge(fn, own + [v.student for v in versions if v.function == fn and v.kind == "starter"])
+        for v in versions:
+            if v.function == fn and v.kind in ("scripted", "hand", "tuning"):
+                judge(fn, own + [v.student])
+    return reported, scores
+
+
+def report_end_to_end(folder: Path, versions: list, workers: int = 1) -> dict:
+    """similarity.json of ``python -m autograder similarity`` on the whole benchmark class (every copy at once)."""
+    from autograder.similarity.run import similarity_report  # (the stage under test)
 
     folder = Path(folder)
     course = write_course(folder / "course", versions)
     write_submissions(folder / "submitted", versions)
     similarity_report(folder / "submitted", folder / "out", course_dir=course, workers=workers)
-    data = json.loads((folder / "out" / SIMILARITY_JSON).read_text(encoding="utf-8"))
-    reported = set()
-    for p in data["pairs"]:
-        a, b = (s.split("@")[0] for s in p["students"])
-        reported.add(_key(p["function"], a, b))
-    for group in data.get("groups", []):
-        for a, b in itertools.combinations([s.split("@")[0] for s in group["students"]], 2):
-            reported.add(_key(group["function"], a, b))
-    sets = {problem_set_of_function(v.function) for v in versions}
-    given = {ps: given_code(course, ps) for ps in sets}
-    entries, _ = read_all(scan(folder / "submitted", FUNCTIONS).submissions, given, workers)
-    scores = {}
-    by = {}
-    for e in entries:
-        if e.student.split("@")[1] == e.function:
-            by.setdefault(e.function, []).append(e)
-    for fn, found in by.items():
-        compared = compare(found, given[problem_set_of_function(fn)].hashes)
-        for (i, j), score in compared.scores.items():
-            a, b = compared.entries[i].student.split("@")[0], compared.entries[j].student.split("@")[0]
-            scores[_key(fn, a, b)] = score
-    return reported, scores, data
+    return json.loads((folder / "out" / SIMILARITY_JSON).read_text(encoding="utf-8"))
 
 
 def _by_function(versions: list) -> dict:
@@ -359,6 +385,7 @@ class Figures:
     name: str
     scripted: tuple  # (reported, total)
     hand: tuple
+    tuning: tuple
     false_reports: tuple  # (reported independent pairs, independent pairs)
     starter: tuple
 
@@ -370,7 +397,7 @@ class Figures:
         def share(x):
             return f"{x[0]}/{x[1]} ({100 * x[0] / max(1, x[1]):.1f} %)"
         return (f"{self.name:<28} scripted copies reported {share(self.scripted):>18}   hand-rewritten "
-                f"{share(self.hand):>16}   false reports {self.per_100:5.2f} per 100 independent pairs "
+                f"{share(self.hand):>16}   by hand (tuning set) {share(self.tuning):>16}   false reports {self.per_100:5.2f} per 100 independent pairs "
                 f"({self.false_reports[0]}/{self.false_reports[1]})   starter pairs reported {self.starter[0]}/"
                 f"{self.starter[1]}")
 
@@ -380,13 +407,13 @@ def figures(name: str, reported: set, truth: dict) -> Figures:
         found = [p for p in truth[kind] if _key(*p) in reported]
         return len(found), len(truth[kind])
 
-    return Figures(name, count("scripted"), count("hand"), count("independent"), count("starter"))
+    return Figures(name, count("scripted"), count("hand"), count("tuning"), count("independent"), count("starter"))
 
 
 def above_independent(scores: dict, truth: dict, q: float = 95) -> tuple:
     """``(planted pairs above the q-th percentile of their function's independent pairs, planted pairs)``."""
     above = total = 0
-    for kind in ("scripted", "hand"):
+    for kind in ("scripted", "hand", "tuning"):
         for fn, a, b in truth[kind]:
             independent = [scores.get(_key(*p), 0.0) for p in truth["independent"] if p[0] == fn]
             total += 1
