@@ -30,7 +30,7 @@ from autograder.model.course import ROOT
 from autograder.model.deadlines import DeadlinesError
 from autograder.model.files import SIMILARITY_DIR
 from autograder.model.grades import grades_table
-from autograder.model.submission_time import from_ci, from_text
+from autograder.model.submission_time import Exchange, from_ci, from_text
 from autograder.model.submissions import LayoutError
 from autograder.reports.after_grading import add_report_arguments, apply_deadlines, show_reports, write_reports
 from autograder.reports.course_deadlines import course_folder, load
@@ -60,9 +60,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "its deadlines.toml, or its gradebook's due dates and nbgrader_config.py's late policy, "
                         "apply (with --gradebook, that course folder's)")
     parser.add_argument("--submitted-at", default=None, metavar="WHEN",
-                        help="the submission time of every notebook graded: 'ci' (the push or pipeline time "
-                        "GitHub or GitLab recorded for the job's push) or a time such as 2025-03-07T23:59:00Z "
-                        "(default: nbgrader's timestamp.txt beside each notebook)")
+                        help="where each notebook's submission time is read: 'ci' (the push time GitHub recorded; "
+                        "on GitLab the pipeline time, which a pipeline variable can set), 'ci=<GitLab API URL>' "
+                        "(GitLab's own record of the job, asked with its job token), 'exchange=<nbgrader inbound "
+                        "folder>' (when nbgrader's exchange received each submission), or a time such as "
+                        "2025-03-07T23:59:00Z (default: nbgrader's timestamp.txt beside each notebook, which the "
+                        "student's nbgrader submit writes: read as the student's claim)")
     parser.add_argument("--similarity", action="store_true",
                         help="also compare the students' code (RESULTS_DIR/similarity/, linked from the class report; "
                              "`python -m autograder similarity` writes it alone)")
@@ -105,7 +108,9 @@ def _usage_error(message: str, as_json: bool) -> int:
 
 
 def submitted_at(value):
-    """``--submitted-at``: None (each folder's timestamp.txt), the CI's recorded time, or a given time.
+    """``--submitted-at``: None (each folder's timestamp.txt), the CI's recorded time (``ci``, or
+    ``ci=<GitLab API URL>`` for GitLab's own record), nbgrader's exchange (``exchange=<inbound folder>``), or a
+    given time.
 
     Raises
     ------
@@ -114,11 +119,18 @@ def submitted_at(value):
     """
     if value is None:
         return None
-    if value.strip().lower() == "ci":
-        return from_ci(os.environ)
+    kind, _, where = value.strip().partition("=")
+    if kind.lower() == "ci":
+        return from_ci(os.environ, api=where.strip() or None)
+    if kind.lower() == "exchange":
+        if not where.strip() or not Path(where.strip()).is_dir():
+            raise ValueError(f"--submitted-at exchange=DIR: {where!r} is not a folder (nbgrader's "
+                             "<exchange root>/<course id>/inbound)")
+        return Exchange(where.strip())
     time = from_text(value, "--submitted-at")
     if not time.known:
-        raise ValueError(f"--submitted-at: expected 'ci' or a time such as 2025-03-07T23:59:00Z, not {value!r}")
+        raise ValueError(f"--submitted-at: expected 'ci', 'ci=<GitLab API URL>', 'exchange=<inbound folder>' or a "
+                         f"time such as 2025-03-07T23:59:00Z, not {value!r}")
     return time
 def _similarity(args, summary) -> str:
     """``--similarity``: the report written into RESULTS_DIR/similarity/; the line that says so (or why not)."""

@@ -34,6 +34,8 @@ so and a rerun grades the rest.
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 import os
 import queue
@@ -321,14 +323,19 @@ def _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, 
     return todo, kept
 
 
-def submission_time(sub: Submission, given: SubmissionTime | None = None) -> SubmissionTime:
-    """When ``sub`` was handed in: ``given`` (the platform's record, read by the caller), else nbgrader's
-    ``timestamp.txt`` in its folder (missing or unreadable said so, never taken as on time)."""
+def submission_time(sub: Submission, given=None, previous: SubmissionTime | None = None) -> SubmissionTime:
+    """When ``sub`` was handed in: ``given`` (the platform's record, read by the caller; or a source with
+    ``for_submission(sub)``, such as nbgrader's exchange), else nbgrader's ``timestamp.txt`` in its folder
+    (missing or unreadable said so, never taken as on time). ``previous``: the time recorded when the
+    student's previous submission was graded (a claim earlier than it is flagged)."""
     if given is not None:
-        return given
+        return given.for_submission(sub) if hasattr(given, "for_submission") else given
     if sub.directory is None:
-        return SubmissionTime(None, "timestamp.txt", "missing", "the submission's folder is unknown")
-    return from_timestamp_file(sub.directory)
+        return SubmissionTime(None, "timestamp.txt", "missing", "the submission's folder is unknown", False)
+    found = from_timestamp_file(sub.directory)
+    if previous is not None and previous.known and found.known and previous.at != found.at:
+        found = dataclasses.replace(found, previous=previous.at)
+    return found
 
 
 def _refresh_times(kept, results_dir, given) -> None:
@@ -416,7 +423,8 @@ class _Run:
 
     def write(self, sub, source, data) -> None:
         path = submission_results_path(self.results_dir, sub)
-        data.submitted = submission_time(sub, self.submitted_at)
+        before = results_model.read_result(path) if path.exists() else None  # (a resubmission's previous time)
+        data.submitted = submission_time(sub, self.submitted_at, before.submitted if before is not None else None)
         try:
             results_model.write_results(path, data)
         except Exception as exc:  # noqa: BLE001 — e.g. a value the child forged; the reason instead
