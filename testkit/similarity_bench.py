@@ -252,7 +252,6 @@ def ours(folder: Path, versions: list, workers: int = 1) -> tuple:
     from autograder.similarity.index import compare  # (the stage under test)
 
     by, given, _ = read(folder, versions, workers)
-    kinds = {(v.function, v.student): v for v in versions}
     reported, scores = set(), {}
 
     def judge(fn, students):
