@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from testkit import similarity_bench as bench  # noqa: E402
+from testkit import similarity_bench as bench
 
 NODE_DIR = Path(__file__).resolve().parent / ".dolos"
 

@@ -15,13 +15,15 @@ NumPy are the same function):
   ``np.sum(x, axis=0)`` (the names in :data:`NUMPY_METHODS`);
 * what only says how an array is laid out or typed, dropped: ``np.asarray(x, dtype=float)``,
   ``np.array(x)``, ``float(x)``, ``x.astype(…)``, ``x.copy()``, ``x.ravel()``, ``np.expand_dims(x, a)``,
-  ``np.squeeze(x)``, ``np.moveaxis(x, a, b)``, ``x[:, None]``, ``x.reshape(-1, 1)`` are all ``x``; a
+  ``np.squeeze(x)``, ``np.moveaxis(x, a, b)``, ``x[:, None]``, ``x.reshape(…)`` are all ``x``; a
   reduction's ``axis`` and ``keepdims`` (by keyword or position) and its ``dtype``: a loop over rows
   reduces a row where the vectorised code gives an axis;
 * keyword arguments in one order (by name);
 * the operands of a commutative operator (``+``, ``*``, ``&``, ``|``, ``^``) in one order: a chain of the
   same operator (``a * b * c``) is flattened and its operands sorted (``key``), so ``b * a`` is ``a * b``;
-  ``a > b`` is ``b < a``; ``x / 2`` is ``x * 0.5``.
+  ``a > b`` is ``b < a``; ``x / 2`` is ``x * 0.5``, ``x * (1 / n)`` is ``x / n``; ``np.sum(x) / x.size``
+  (or ``len(x)``) is ``np.mean(x)``; ``np.log(a / b)`` is ``np.log(a) - np.log(b)``;
+  ``np.where(x < c, c, x)`` is ``np.maximum(x, c)`` (``minimum`` likewise, its arguments in one order).
 
 What it does not undo stays a difference (another formula, another algorithm): the fingerprints still
 match the code around it.
@@ -76,6 +78,19 @@ def _same(a, b) -> bool:
     return isinstance(a, ast.Name) and isinstance(b, ast.Name) and a.id == b.id
 
 
+def _equal(a, b) -> bool:
+    """The same expression, written alike."""
+    return ast.dump(a, annotate_fields=False) == ast.dump(b, annotate_fields=False)
+
+
+def _size_of(node, array) -> bool:
+    """``array.size`` or ``len(array)``: how many elements ``array`` has (a mean's divisor)."""
+    if isinstance(node, ast.Attribute) and node.attr == "size":
+        return _equal(node.value, array)
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" \
+        and len(node.args) == 1 and _equal(node.args[0], array)
+
+
 class _Canonical(ast.NodeTransformer):
     def __init__(self, key, namer):
         self.key = key
@@ -98,6 +113,14 @@ class _Canonical(ast.NodeTransformer):
 
     def _binop(self, node):
         """One operation whose operands are already canonical."""
+        if isinstance(node.op, ast.Mult):  # a * (1 / b) is a / b
+            for this, other in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(this, ast.BinOp) and isinstance(this.op, ast.Div) and isinstance(this.left, ast.Constant) \
+                        and this.left.value == 1:
+                    return self._binop(ast.copy_location(ast.BinOp(other, ast.Div(), this.right), node))
+        if isinstance(node.op, ast.Div) and isinstance(node.left, ast.Call) and self._name(node.left.func) == \
+                "numpy.sum" and len(node.left.args) == 1 and _size_of(node.right, node.left.args[0]):
+            return ast.copy_location(ast.Call(ast.Name("numpy.mean", ast.Load()), node.left.args, []), node)
         if isinstance(node.op, ast.Mult) and _same(node.left, node.right):
             return ast.copy_location(ast.BinOp(node.left, ast.Pow(), ast.Constant(2.0)), node)
         if isinstance(node.op, ast.Div) and isinstance(node.right, ast.Constant) \
@@ -152,6 +175,22 @@ class _Canonical(ast.NodeTransformer):
         if name.startswith("numpy.") and name[6:] in BINARY and len(node.args) == 2 and not any(
                 k.arg == "out" for k in node.keywords):
             return self._binop(ast.copy_location(ast.BinOp(node.args[0], BINARY[name[6:]](), node.args[1]), node))
+        if name == "numpy.log" and len(node.args) == 1 and isinstance(node.args[0], ast.BinOp) \
+                and isinstance(node.args[0].op, ast.Div):  # log(a / b) is log(a) - log(b)
+            a, b = node.args[0].left, node.args[0].right
+            logs = [ast.copy_location(ast.Call(ast.Name("numpy.log", ast.Load()), [x], []), node) for x in (a, b)]
+            return self._binop(ast.copy_location(ast.BinOp(logs[0], ast.Sub(), logs[1]), node))
+        if name == "numpy.where" and len(node.args) == 3 and isinstance(node.args[0], ast.Compare) \
+                and len(node.args[0].ops) == 1 and isinstance(node.args[0].ops[0], (ast.Lt, ast.LtE)):
+            left, right = node.args[0].left, node.args[0].comparators[0]
+            yes, no = node.args[1], node.args[2]
+            if _equal(yes, right) and _equal(no, left) or _equal(yes, left) and _equal(no, right):
+                # where(x < c, c, x) is maximum(x, c); where(x < c, x, c) is minimum(x, c)
+                largest = _equal(yes, right)
+                return self._call(ast.copy_location(ast.Call(ast.Name(
+                    "numpy.maximum" if largest else "numpy.minimum", ast.Load()), [left, right], []), node))
+        if name in ("numpy.maximum", "numpy.minimum") and len(node.args) == 2:
+            node.args = sorted(node.args, key=self.key)
         if name == "numpy.negative" and len(node.args) == 1:
             return ast.copy_location(ast.UnaryOp(ast.USub(), node.args[0]), node)
         if name == "numpy.square" and len(node.args) == 1:
@@ -159,8 +198,7 @@ class _Canonical(ast.NodeTransformer):
         if name == "numpy.dot" and len(node.args) == 2:
             return self._binop(ast.copy_location(ast.BinOp(node.args[0], ast.MatMult(), node.args[1]), node))
         if isinstance(func, ast.Attribute) and not name:
-            if func.attr in LAYOUT_METHODS and (func.attr != "reshape" or all(
-                    isinstance(a, (ast.Constant, ast.UnaryOp)) for a in node.args)):
+            if func.attr in LAYOUT_METHODS:
                 return func.value
             if func.attr in NUMPY_METHODS:
                 return self._call(ast.copy_location(ast.Call(ast.Name(f"numpy.{func.attr}", ast.Load()),

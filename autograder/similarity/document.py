@@ -35,7 +35,7 @@ from autograder.similarity.fingerprints import fingerprints
 from autograder.similarity.inline import inline_all, inline_helpers
 from autograder.similarity.prune import prune
 from autograder.similarity.reorder import canonical_order
-from autograder.similarity.temporaries import inline_temporaries, drop_copies
+from autograder.similarity.temporaries import drop_copies, hoist_repeated, inline_temporaries
 from autograder.similarity.tokens import Namer, bound_names, local_imports, statement_key, token_stream
 from autograder.similarity.vectorise import vectorise
 
@@ -220,7 +220,8 @@ def _stream(trees: list, imports: dict, helpers: frozenset, contract: frozenset,
 
 
 def _normalised(tree, namer, deadline) -> None:
-    """Noise out, temporaries in, loops vectorised, spellings made one, and what that leaves behind tidied."""
+    """Noise out, temporaries in, loops vectorised, spellings made one, what that leaves behind tidied, and
+    what is written twice in one statement named once."""
     prune(tree)
     inline_temporaries(tree)
     deadline.check()
@@ -229,6 +230,7 @@ def _normalised(tree, namer, deadline) -> None:
     prune(tree)
     drop_copies(tree)
     inline_temporaries(tree)
+    hoist_repeated(tree)
 
 
 def document(graded, imports: dict, contract=frozenset(), deadline=NEVER, name: str = "",

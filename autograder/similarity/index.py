@@ -47,12 +47,12 @@ import numpy as np
 from scipy import sparse
 
 #: Scores from this on may be reported (``--threshold``).
-THRESHOLD = 0.3
+THRESHOLD = 0.22
 #: Fingerprints of its own (not given code) a pair shares, at least, to be reported (a line or so).
 MIN_SHARED = 3
 #: A reported pair's score is at least this much above the 99th percentile of the function's pairs between
 #: groups.
-MARGIN = 0.15
+MARGIN = 0.12
 #: Two versions are one group when the smaller shares this share of its fingerprints with the other.
 NEAR = 0.8
 #: Fingerprints two versions share, at least, to count as one group (a line or two written alike is what

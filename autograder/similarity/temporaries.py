@@ -147,3 +147,60 @@ def inline_temporaries(function) -> None:
         if not done:
             break
         left -= done
+
+
+#: Repeated expressions written as temporaries, at most, per function.
+MAX_HOISTED = 20
+_PURE = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript, ast.Compare, ast.BoolOp)
+_IMPURE = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.NamedExpr, ast.Await,
+           ast.Yield, ast.YieldFrom, ast.Starred)
+
+
+def hoist_repeated(function) -> None:
+    """The reverse of :func:`inline_temporaries`, for what it cannot undo: an expression written twice or more
+    in one statement (``logits / T`` four times) is assigned once to a temporary before it, and read there,
+    so that it is written as a copier who named it (``s = z / t``) writes it. The largest repeated expression
+    first, at most :data:`MAX_HOISTED` per function; an expression of fewer than three nodes stays."""
+    done = 0
+    for block in list(_blocks(function)):
+        i = 0
+        while i < len(block) and done < MAX_HOISTED:
+            stmt = block[i]
+            repeated = _largest_repeated(stmt) if isinstance(stmt, (ast.Assign, ast.Return, ast.Expr)) else None
+            if repeated is None:
+                i += 1
+                continue
+            key, first = repeated
+            name = f"_repeated_{done}"
+            for node in list(ast.walk(stmt)):
+                for field, value in ast.iter_fields(node):
+                    if isinstance(value, ast.AST) and _key(value) == key:
+                        setattr(node, field, ast.copy_location(ast.Name(name, ast.Load()), value))
+                    elif isinstance(value, list):
+                        value[:] = [ast.copy_location(ast.Name(name, ast.Load()), v)
+                                    if isinstance(v, ast.AST) and _key(v) == key else v for v in value]
+            block.insert(i, ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], first), stmt))
+            done += 1  # (the same statement is looked at again: a smaller repeated expression may be left)
+
+
+def _key(node) -> str:
+    return ast.dump(node, annotate_fields=False) if isinstance(node, _PURE) else ""
+
+
+def _largest_repeated(stmt):
+    """``(key, a copy's original)`` of the largest expression written twice or more in ``stmt``, or None."""
+    seen, best = {}, None
+    for node in ast.walk(stmt):
+        if not isinstance(node, _PURE) or any(isinstance(n, _IMPURE) or isinstance(getattr(n, "ctx", None),
+                                                                                       (ast.Store, ast.Del))
+                                              for n in ast.walk(node)):
+            continue
+        size = sum(1 for n in ast.walk(node) if not isinstance(n, ast.expr_context))
+        if size < 3:
+            continue
+        key = _key(node)
+        count, _ = seen.get(key, (0, node))
+        seen[key] = (count + 1, node)
+        if count + 1 >= 2 and (best is None or size > best[0]):
+            best = (size, key, node)
+    return None if best is None else (best[1], best[2])

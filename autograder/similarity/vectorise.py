@@ -17,7 +17,8 @@ then the body's writes are read as what the loop makes of them: ``out[i] =
 e`` is ``out = e``, ``s = s + e`` is ``s = np.sum(e)`` (``-`` and ``*``
 likewise, ``s = max(s, e)`` is ``np.max(e)``), ``rows.append(e)`` is ``rows =
 e``, and the accumulator's or the output's initialisation before the loop
-(``s = 0``, ``out = np.zeros(…)``, ``rows = []``) goes. A comprehension ``[e
+(``s = 0``, ``out = np.zeros(…)``, ``rows = []``) goes; ``if c: x = a`` is ``x = np.where(c, a, x)``. A
+comprehension ``[e
 for v in x]`` (one ``for``, no ``if``) is ``e`` with ``v`` as ``x``;
 ``np.apply_along_axis(f, a, x)``, ``np.vectorize(f)(x)`` and ``map(f, x)`` are
 ``f(x)``. The reductions' ``axis`` and ``keepdims``, which the two forms
@@ -286,9 +287,29 @@ class _Calls(ast.NodeTransformer):
         return node
 
 
+def _conditional(stmt):
+    """``if c: x = a`` (one assignment to a name, no ``else``) as ``x = np.where(c, a, x)`` (``if not c``:
+    ``np.where(c, x, a)``): what the vectorised form of a condition on a row is; None for other ``if``s."""
+    if not (isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1
+            and isinstance(stmt.body[0], ast.Assign) and len(stmt.body[0].targets) == 1
+            and isinstance(stmt.body[0].targets[0], ast.Name)):
+        return None
+    name, value, test = stmt.body[0].targets[0].id, stmt.body[0].value, stmt.test
+    old = ast.Name(name, ast.Load())
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        args = [test.operand, old, value]
+    else:
+        args = [test, value, old]
+    return ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], _numpy("where", args)), stmt)
+
+
 def _block(body: list, depth: int) -> list:
     out = []
     for stmt in body:
+        written = _conditional(stmt)
+        if written is not None:
+            out.append(written)
+            continue
         for name in _BLOCKS:
             inner = getattr(stmt, name, None)
             if isinstance(inner, list):
