@@ -290,6 +290,9 @@ def document(graded, imports: dict, contract=frozenset(), deadline=NEVER, name: 
         if ("." + k.name if _is_method(k, reach) else k.name) not in inlined and all(
                 k.name != o.name or getattr(k, PIECE, "") != getattr(o, PIECE, "") for o in trees):
             trees.append(k)
+    for name, (key, node) in reach.functions.items():  # reached only as a value (returned, passed on): its own
+        if name not in inlined and all(node.name != o.name or key != getattr(o, PIECE, "") for o in trees):
+            trees.append(inline_all(_pruned(clone(node, **{PIECE: key})), helpers)[0])
     deadline.check()
     problem = too_large(trees)
     if problem:

@@ -542,8 +542,10 @@ def _imports_only(tree, reader: _Reader) -> None:
 def _graded(fn: str, views: list) -> Graded:
     """The :class:`Graded` of ``fn`` from what its test cells saw (``[(names, why unknown)]``)."""
     entries, problems, names = [], [], {}
-    for seen, _ in views:
+    for seen, unknown in views:
         binding = seen.get(fn)
+        if binding is None and unknown:
+            binding = Binding("opaque", detail=unknown)
         names.update({k: v for k, v in seen.items() if k not in names})
         options = binding.options if binding is not None and binding.kind == "either" else (binding,)
         for option in options:
