@@ -11,12 +11,13 @@ of their function's independent pairs.
 
 ``--quick`` is the variant the test suite runs (tests/test_similarity_benchmark.py): two scripted copies
 of each version instead of four, and no Dolos. Dolos (``@dodona/dolos-lib``, tree-sitter) is installed with
-npm into ``benchmarks/.dolos/`` the first time (Node.js 18 or later).
+npm into ``~/.cache/probdl-autograder-dolos/`` the first time (Node.js 18 or later).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -26,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from testkit import similarity_bench as bench
 
-NODE_DIR = Path(__file__).resolve().parent / ".dolos"
+#: Where npm installs Dolos: outside the repository (its node_modules hold Python files of its own).
+NODE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "probdl-autograder-dolos"
 
 
 def main(argv=None) -> int:
