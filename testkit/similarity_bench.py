@@ -3,7 +3,8 @@ who share a starter; the same pairs scored by the report, by copydetect as it co
 
 The students of one function (each hands in a notebook of the release with that function's cell written):
 
-* ``real-<id>``: an implementation from a public repository (:mod:`testkit.realcode`), one repository each;
+* ``real-<id>``: an implementation from a public repository (``testkit/realcode``, and the real-code
+  corpus when there is one), one repository each;
 * ``ind-<i>``/``ref``: :data:`testkit.independent.INDEPENDENT` and the reference solution, written apart;
 * ``scripted-<id>``: a copy of one of the above by :func:`testkit.copier.disguise`: renamed, laid out anew,
   and at least one of issue 52's rewrites (an alias, ``if True:``, an instance, a class method, a decoy,
@@ -75,11 +76,20 @@ def _read(path: Path) -> tuple:
     return fields, "".join(body)
 
 
+#: The real-code corpus of the grader's tests (``testkit/corpus/specimens/<ps>/<id>.py.txt``), when there is one.
+CORPUS = Path(__file__).resolve().parent / "corpus" / "specimens"
+
+
 def real_specimens() -> dict:
-    """``function -> [(id, source)]`` of ``testkit/realcode/specimens``."""
-    out = {}
-    for path in sorted((HERE / "specimens").glob("*/*.py.txt")):
+    """``function -> [(id, source)]`` of ``testkit/realcode/specimens`` and of the real-code corpus
+    (:data:`CORPUS`, when it is there), one specimen per repository and function."""
+    out, seen = {}, set()
+    for path in sorted((HERE / "specimens").glob("*/*.py.txt")) + sorted(CORPUS.glob("*/*.py.txt")):
         fields, source = _read(path)
+        key = (fields.get("function"), fields.get("repo"))
+        if not key[0] or key in seen:
+            continue
+        seen.add(key)
         out.setdefault(fields["function"], []).append((path.name.removesuffix(".py.txt"), source))
     return out
 
