@@ -9,7 +9,8 @@ of their function's independent pairs.
 
     .venv/bin/python benchmarks/similarity_detection.py [--quick] [--no-dolos]
 
-``--quick`` is the variant the test suite runs (tests/test_similarity_benchmark.py): two scripted copies
+``--corpus`` adds the real-code corpus of the grader's tests (``testkit/corpus/specimens``) to the
+independent versions. ``--quick`` is the variant the test suite runs (tests/test_similarity_benchmark.py): two scripted copies
 of each version instead of four, and no Dolos. Dolos (``@dodona/dolos-lib``, tree-sitter) is installed with
 npm into ``~/.cache/probdl-autograder-dolos/`` the first time (Node.js 18 or later).
 """
@@ -36,8 +37,13 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-dolos", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--corpus", action="store_true",
+                        help="the real-code corpus (testkit/corpus/specimens) among the independent versions too")
     args = parser.parse_args(argv)
-    versions = bench.benchmark_class(seed=args.seed)
+    if args.corpus and not bench.CORPUS.is_dir():
+        print(f"no real-code corpus at {bench.CORPUS}", file=sys.stderr)
+        return 2
+    versions = bench.benchmark_class(seed=args.seed, corpus=args.corpus)
     truth = bench.pairs(versions)
     print(f"{len(versions)} versions of {len({v.function for v in versions})} functions: "
           f"{len(truth['independent'])} independent pairs, {len(truth['scripted'])} scripted copies, "

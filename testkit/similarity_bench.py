@@ -80,11 +80,12 @@ def _read(path: Path) -> tuple:
 CORPUS = Path(__file__).resolve().parent / "corpus" / "specimens"
 
 
-def real_specimens() -> dict:
-    """``function -> [(id, source)]`` of ``testkit/realcode/specimens`` and of the real-code corpus
-    (:data:`CORPUS`, when it is there), one specimen per repository and function."""
+def real_specimens(corpus: bool = False) -> dict:
+    """``function -> [(id, source)]`` of ``testkit/realcode/specimens``, and with ``corpus`` of the real-code
+    corpus too (:data:`CORPUS`, when it is there), one specimen per repository and function."""
     out, seen = {}, set()
-    for path in sorted((HERE / "specimens").glob("*/*.py.txt")) + sorted(CORPUS.glob("*/*.py.txt")):
+    for path in sorted((HERE / "specimens").glob("*/*.py.txt")) + (sorted(CORPUS.glob("*/*.py.txt")) if corpus
+                                                                  else []):
         fields, source = _read(path)
         key = (fields.get("function"), fields.get("repo"))
         if not key[0] or key in seen:
@@ -151,10 +152,10 @@ def _starter_fill(scaffold: str, lines: tuple) -> str:
     return "import numpy as np\n\n" + "".join(out)
 
 
-def benchmark_class(seed: int = 0, steps: int = 4, functions=None) -> list:
+def benchmark_class(seed: int = 0, steps: int = 4, functions=None, corpus: bool = False) -> list:
     """Every :class:`Version` of the benchmark (see the module docstring), for ``functions`` (default: those
-    with real code)."""
-    real = real_specimens()
+    with real code); with ``corpus``, the real-code corpus's specimens among the independent versions."""
+    real = real_specimens(corpus)
     order = [fn for fns in FUNCTIONS.values() for fn in fns]
     functions = functions or [fn for fn in order if fn in real or fn in {h[1] for h in heldout()}
                               or fn in {h[1] for h in heldout("tuning")}]

@@ -63,3 +63,20 @@ def test_the_report_ranks_copies_better_than_copydetect_used_plainly(measured):
                           truth)
     assert ours.scripted[0] > plain.scripted[0] and ours.hand[0] + ours.tuning[0] > plain.hand[0] + plain.tuning[0]
     assert bench.above_independent(scores, truth)[0] > bench.above_independent(plain_scores, truth)[0]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not bench.CORPUS.is_dir(), reason="no real-code corpus (testkit/corpus/specimens) in this tree")
+def test_with_the_real_code_corpus_the_figures_hold_at_what_they_reach(tmp_path):
+    """The corpus (159 implementations of the corpus branch when this was written) among the independent
+    versions: 262 of 276 scripted copies (94.9 %) and 27 false reports in 1,994 independent pairs (1.35 per 100)
+    measured, just short of the issue's goals: many of the false reports are students of one course (cs224n,
+    cs231n) whose starter code this report was not given, or code pasted from one source."""
+    versions = bench.benchmark_class(seed=0, corpus=True)
+    truth = bench.pairs(versions)
+    reported, scores = bench.ours(tmp_path, versions)
+    ours = bench.figures("this report", reported, truth)
+    plain = bench.figures("copydetect", bench.at_same_false_reports(bench.copydetect_plain(versions)[1], truth,
+                                                                    ours.false_reports[0]), truth)
+    assert ours.scripted[0] / ours.scripted[1] >= 0.93 and ours.per_100 <= 1.5, ours.line()
+    assert ours.scripted[0] > plain.scripted[0] + 50, (ours.line(), plain.line())
