@@ -17,7 +17,19 @@ meant to see through them. :func:`disguise` applies several, chosen by a seed.
 * :func:`split_helper` – one assignment's value moved into a new helper function;
 * :func:`inline_helper` – a one-``return`` helper written in place of its calls;
 * :func:`tweak` – small edits that keep the value (operands of ``*`` and ``+`` swapped, ``np.sum(x)`` ↔
-  ``x.sum()``): what the normalisation does not undo, so a copy is not identical after it.
+  ``x.sum()``): what the normalisation does not undo, so a copy is not identical after it;
+
+and what hides which code is graded, or spells the same computation another way (issue 52's red teams):
+
+* :func:`alias` – the function renamed and bound to its contract name (``softmax = _softmax_impl``);
+* :func:`if_true` – the whole cell inside ``if True:``;
+* :func:`instance` – the function as the ``__call__`` of a class, the name bound to an instance;
+* :func:`class_method` – the function as a class's ``forward``, under a one-line ``def`` that calls it;
+* :func:`decoy` – a ``def`` of the contract name that is never graded, before the real one bound by alias;
+* :func:`ufuncs` – operators as NumPy ufuncs (``np.subtract``, ``np.multiply``, ``np.true_divide``, ``np.add``),
+  ``np.sum``/``np.max`` as ``np.add.reduce``/``np.maximum.reduce``;
+* :func:`keywords` – an ``axis`` or ``dtype`` given by keyword written by position, and the other way round;
+* :func:`row_loop` – a function with an ``axis`` computed row by row: the copy applied to each row in a loop.
 """
 
 from __future__ import annotations
@@ -149,7 +161,9 @@ def add_dead_code(source: str, contract: str, seed: int = 0) -> str:
     """Code that changes nothing: an unused variable, an ``if False:`` block, a statement after the last
     ``return`` of the function, and an unused helper."""
     tree = ast.parse(source)
-    f = next(f for f in _functions(tree) if f.name == contract)
+    f = next((f for f in _functions(tree) if f.name == contract), None)
+    if f is None or not (f.args.args or f.args.kwonlyargs):
+        return source
     rng = random.Random(seed)
     lines = source.split("\n")
     first = f.body[0]
@@ -176,7 +190,9 @@ def split_helper(source: str, contract: str, seed: int = 0) -> str:
     """One assignment's value in the function (one that uses at least two local names) moved into a new helper
     ``_part(...)`` of those names."""
     tree = ast.parse(source)
-    f = next(f for f in _functions(tree) if f.name == contract)
+    f = next((f for f in _functions(tree) if f.name == contract), None)
+    if f is None:
+        return source
     rng = random.Random(seed)
     bound = {a.arg for a in f.args.args + f.args.kwonlyargs} | {
         n.id for n in ast.walk(f) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
@@ -262,24 +278,238 @@ class _Replace(ast.NodeTransformer):
         return self.values.get(node.id, node) if isinstance(node.ctx, ast.Load) else node
 
 
+def _contract_def(tree, contract: str):
+    return next((f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and f.name == contract), None)
+
+
+def alias(source: str, contract: str, seed: int = 0) -> str:
+    """The contract function renamed (``_<name>_impl``, or another private name) and bound by an alias."""
+    tree = ast.parse(source)
+    f = _contract_def(tree, contract)
+    if f is None:
+        return source
+    new = random.Random(seed).choice(["_{}_impl", "_my_{}", "{}_v2", "_{}_core"]).format(contract)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == contract:
+            node.id = new
+    f.name = new
+    return ast.unparse(tree) + f"\n\n{contract} = {new}\n"
+
+
+def if_true(source: str) -> str:
+    """The whole cell inside ``if True:`` (imports and helpers too)."""
+    body = "\n".join("    " + line if line.strip() else line for line in source.split("\n"))
+    return "if True:\n" + body + "\n"
+
+
+def _call_args(args: ast.arguments) -> str:
+    """The parameters of ``args`` passed on by name (``z, axis=axis, temperature=temperature``)."""
+    positional = [a.arg for a in args.posonlyargs + args.args]
+    out = positional + ([f"*{args.vararg.arg}"] if args.vararg else [])
+    out += [f"{a.arg}={a.arg}" for a in args.kwonlyargs] + ([f"**{args.kwarg.arg}"] if args.kwarg else [])
+    return ", ".join(out)
+
+
+def instance(source: str, contract: str, seed: int = 0) -> str:
+    """The contract function as the ``__call__`` of a class; the contract name bound to an instance."""
+    tree = ast.parse(source)
+    f = _contract_def(tree, contract)
+    if f is None:
+        return source
+    name = random.Random(seed).choice(["_Impl", "_{}Fn", "Op", "_Callable"]).format(contract.title().replace("_", ""))
+    f.args.args.insert(0, ast.arg("self"))
+    f.name = "__call__"
+    cls = ast.ClassDef(name, [], [], [f], [], type_params=[])
+    index = tree.body.index(f)
+    tree.body[index:index + 1] = [cls, ast.parse(f"{contract} = {name}()").body[0]]
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def class_method(source: str, contract: str, seed: int = 0) -> str:
+    """The contract function as ``forward`` of a class, and a one-line ``def`` of the contract name calling it."""
+    tree = ast.parse(source)
+    f = _contract_def(tree, contract)
+    if f is None:
+        return source
+    rng = random.Random(seed)
+    name, method = rng.choice(["Layer", "Model", "Impl", "Module"]), rng.choice(["forward", "compute", "apply"])
+    wrapper = ast.parse(f"def {contract}({ast.unparse(f.args)}):\n    return {name}().{method}({_call_args(f.args)})\n").body[0]
+    f.args.args.insert(0, ast.arg("self"))
+    f.name = method
+    cls = ast.ClassDef(name, [], [], [f], [], type_params=[])
+    index = tree.body.index(f)
+    tree.body[index:index + 1] = [cls, wrapper]
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def decoy(source: str, contract: str, seed: int = 0) -> str:
+    """A short ``def`` of the contract name first (never graded), the real one bound after it by alias."""
+    tree = ast.parse(source)
+    f = _contract_def(tree, contract)
+    if f is None:
+        return source
+    first = (f.args.posonlyargs + f.args.args + f.args.kwonlyargs)[0].arg
+    fake = f"def {contract}({ast.unparse(f.args)}):\n    # first try\n    return {first}\n\n\n"
+    return fake + alias(source, contract, seed)
+
+
+class _Ufuncs(ast.NodeTransformer):
+    """``a - b`` → ``np.subtract(a, b)`` … and ``np.sum``/``np.max`` → ``np.add.reduce``/``np.maximum.reduce``."""
+
+    NAMES = {ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "true_divide", ast.Add: "add"}
+    REDUCE = {"sum": "add", "max": "maximum", "amax": "maximum", "min": "minimum", "prod": "multiply"}
+
+    def __init__(self, rng, rate, np_name):
+        self.rng, self.rate, self.np = rng, rate, np_name
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        name = self.NAMES.get(type(node.op))
+        constant = isinstance(node.left, ast.Constant) and isinstance(node.right, ast.Constant)
+        if name and not constant and self.rng.random() < self.rate:
+            return ast.Call(ast.Attribute(ast.Name(self.np, ast.Load()), name, ast.Load()), [node.left, node.right],
+                            [])
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == self.np \
+                and f.attr in self.REDUCE and node.args and self.rng.random() < self.rate \
+                and all(k.arg in ("axis", "keepdims") for k in node.keywords) and len(node.args) <= 2:
+            ufunc = ast.Attribute(ast.Name(self.np, ast.Load()), self.REDUCE[f.attr], ast.Load())
+            keywords = node.keywords if any(k.arg == "axis" for k in node.keywords) or len(node.args) == 2 else \
+                node.keywords + [ast.keyword("axis", ast.Constant(None))]
+            return ast.Call(ast.Attribute(ufunc, "reduce", ast.Load()), node.args, keywords)
+        return node
+
+
+def _numpy_name(tree) -> str:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name == "numpy":
+                    return a.asname or "numpy"
+    return ""
+
+
+def ufuncs(source: str, seed: int = 0, rate: float = 0.6) -> str:
+    """Operators and reductions written as NumPy ufuncs (see :class:`_Ufuncs`), each with probability ``rate``."""
+    tree = ast.parse(source)
+    np_name = _numpy_name(tree)
+    if not np_name:
+        return source
+    tree = _Ufuncs(random.Random(seed), rate, np_name).visit(tree)
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+class _Keywords(ast.NodeTransformer):
+    REDUCTIONS = frozenset({"sum", "max", "min", "mean", "amax", "amin", "prod", "std", "var", "argmax", "argmin",
+                            "cumsum", "expand_dims", "squeeze"})
+
+    def __init__(self, rng):
+        self.rng = rng
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        name = f.attr if isinstance(f, ast.Attribute) else ""
+        if name in self.REDUCTIONS and isinstance(f.value, ast.Name) and f.value.id in ("np", "numpy"):
+            axis = [k for k in node.keywords if k.arg == "axis"]
+            if axis and len(node.args) == 1 and self.rng.random() < 0.7:
+                node.keywords = [k for k in node.keywords if k.arg != "axis"]
+                node.args = node.args + [axis[0].value]
+            elif len(node.args) == 2 and self.rng.random() < 0.7:
+                node.keywords = [ast.keyword("axis", node.args[1])] + node.keywords
+                node.args = node.args[:1]
+        elif name in ("asarray", "array") and isinstance(f.value, ast.Name) and self.rng.random() < 0.7:
+            dtype = [k for k in node.keywords if k.arg == "dtype"]
+            if dtype and len(node.args) == 1:
+                node.keywords = [k for k in node.keywords if k.arg != "dtype"]
+                node.args = node.args + [dtype[0].value]
+            elif len(node.args) == 2:
+                node.keywords = [ast.keyword("dtype", node.args[1])] + node.keywords
+                node.args = node.args[:1]
+        return node
+
+
+def keywords(source: str, seed: int = 0) -> str:
+    """``np.sum(x, axis=1)`` ↔ ``np.sum(x, 1)`` and ``np.asarray(x, dtype=float)`` ↔ ``np.asarray(x, float)``."""
+    tree = _Keywords(random.Random(seed)).visit(ast.parse(source))
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def row_loop(source: str, contract: str, seed: int = 0) -> str:
+    """A function with an ``axis`` parameter computed row by row: the copy renamed ``_row_<name>`` and applied
+    to each slice along ``axis`` in a loop (the result's axis put back); others are left as they are."""
+    tree = ast.parse(source)
+    f = _contract_def(tree, contract)
+    params = [a.arg for a in f.args.args] if f is not None else []
+    if f is None or "axis" not in params or not _numpy_name(tree):
+        return source
+    np_name = _numpy_name(tree)
+    helper = f"_row_{contract}"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == contract:
+            node.id = helper
+    f.name = helper
+    others = [p for p in params if p not in ("axis",)][1:]
+    rest = "".join(f", {p}" for p in others)
+    rng = random.Random(seed)
+    out, slab, idx = rng.choice([("out", "rows", "i"), ("res", "moved", "k"), ("result", "data", "ix")])
+    first = params[0]
+    reduces = contract in ("logsumexp", "entropy", "kl_divergence", "js_divergence")
+    shape = f"{slab}.shape[:-1]" if reduces else f"{slab}.shape"
+    put_back = out if reduces else f"{np_name}.moveaxis({out}, -1, axis)"
+    second = ""
+    if contract in ("kl_divergence", "js_divergence"):
+        second = f"\n    other = {np_name}.moveaxis({np_name}.asarray({others[0]}, dtype=float), axis, -1)"
+        rest = ", other[" + idx + "]" + "".join(f", {p}" for p in others[1:])
+    wrapper = (f"def {contract}({ast.unparse(f.args)}):\n"
+               f"    {slab} = {np_name}.moveaxis({np_name}.asarray({first}, dtype=float), axis, -1){second}\n"
+               f"    {out} = {np_name}.empty({shape})\n"
+               f"    for {idx} in {np_name}.ndindex({slab}.shape[:-1]):\n"
+               f"        {out}[{idx}] = {helper}({slab}[{idx}], -1{rest})\n"
+               f"    return {put_back}\n")
+    tree.body.insert(tree.body.index(f) + 1, ast.parse(wrapper).body[0])
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
 #: The transformations :func:`disguise` chooses from, with what they need.
 STEPS = ("rename", "reformat", "comment", "strip_comments", "swap_independent", "add_dead_code", "split_helper",
-         "inline_helper", "tweak")
+         "inline_helper", "tweak", "alias", "if_true", "instance", "class_method", "decoy", "ufuncs", "keywords",
+         "row_loop")
+#: The steps of issue 52's red teams (what hides the graded code, and the other spellings).
+REWRITES = ("alias", "if_true", "instance", "class_method", "decoy", "ufuncs", "keywords", "row_loop")
+
+
+def _ordered(chosen: list) -> list:
+    """The steps in the order chosen, but those that hide the contract's ``def`` (binding steps) last but
+    ``if_true``, which goes at the very end (the others read the cell's top level), and the text-level
+    ``comment``/``strip_comments`` after them: a step that rewrites the tree would drop their comments."""
+    binding = ("alias", "instance", "class_method", "decoy", "row_loop")
+    text = ("comment", "strip_comments")
+    head = [s for s in chosen if s not in binding + text + ("if_true",)]
+    return head + [s for s in chosen if s in binding] + [s for s in chosen if s in text] + \
+        [s for s in chosen if s == "if_true"]
 
 
 def disguise(source: str, contract: str, seed: int, steps: int = 4) -> tuple:
     """``(copy, applied steps)``: ``steps`` transformations chosen by ``seed`` (renaming always among them),
     applied in a random order; each keeps the code valid Python that computes the same thing."""
     rng = random.Random(seed)
+    source = source.expandtabs(4) if "\t" in source and ast.parse(source.expandtabs(4)) else source
     chosen = ["rename"] + rng.sample([s for s in STEPS if s != "rename"], steps - 1)
     rng.shuffle(chosen)
     out = source
-    for step in chosen:
-        if step in ("rename", "add_dead_code", "split_helper"):
+    for step in _ordered(chosen):
+        if step in ("rename", "add_dead_code", "split_helper", "alias", "instance", "class_method", "decoy",
+                    "row_loop"):
             out = globals()[step](out, contract, rng.randrange(1 << 30))
         elif step == "inline_helper":
             out = inline_helper(out, contract)
-        elif step in ("comment", "swap_independent", "tweak"):
+        elif step in ("comment", "swap_independent", "tweak", "ufuncs", "keywords"):
             out = globals()[step](out, rng.randrange(1 << 30))
         else:
             out = globals()[step](out)

@@ -112,7 +112,8 @@ def test_the_feedback_page_says_when_and_what_it_cost(course):
     page = (course / "results" / "cleo" / PS / "feedback.html").read_text(encoding="utf-8")
     assert 'id="score">31.4<' in page
     assert ("Submitted 27 h after the due date (due 2026-03-01 23:59 UTC): −8.6 points (10% off per started day "
-            "late, at most 50%; a grace period of 15 min). Your score before the penalty: 40 points.") in page
+            "late, at most 50%; a grace period of 15 min). The time is the student&#39;s own (timestamp.txt): the "
+            "platform keeps no other record of it here. Your score before the penalty: 40 points.") in page
     assert "with an extension of 2 d" in (course / "results" / "ben" / PS / "feedback.html").read_text(encoding="utf-8")
     eve = (course / "results" / "eve" / PS / "feedback.html").read_text(encoding="utf-8")
     assert "Submission time unknown" in eve and "No late penalty is applied until your instructor has checked" in eve
@@ -195,8 +196,11 @@ def test_the_ci_recorded_time_is_the_submission_time(tmp_path):
     cli(tmp_path, "autograde", "submitted", "--out", "results", "--course", str(course), "--submitted-at", "ci",
         env=env)
     data = json.loads((tmp_path / "results" / "student" / PS / "results.json").read_text(encoding="utf-8"))
-    assert data["submitted"] == {"at": "2026-03-03T02:59:00+00:00", "source": "GitLab pipeline (CI_PIPELINE_CREATED_AT)",
-                                 "status": "recorded", "detail": ""}
+    submitted = data["submitted"]
+    assert (submitted["at"], submitted["source"], submitted["status"]) == (
+        "2026-03-03T02:59:00+00:00", "GitLab pipeline (CI_PIPELINE_CREATED_AT)", "recorded")
+    assert submitted["trusted"] is False and "a pipeline variable can set" in submitted["detail"], \
+        "a variable a pipeline user may set is read as a claim, and said to be one"
     assert data["late"]["status"] == "late" and data["late"]["seconds_late"] == 27 * 3600
 
 
@@ -221,8 +225,10 @@ def test_submitted_at_must_be_a_time():
     from autograder.commands.autograde import submitted_at
 
     assert submitted_at("2026-03-01T12:00:00Z").at == datetime(2026, 3, 1, 12, tzinfo=UTC)
-    with pytest.raises(ValueError, match="--submitted-at: expected 'ci' or a time"):
+    with pytest.raises(ValueError, match="--submitted-at: expected 'ci', 'ci=<GitLab API URL>', 'exchange="):
         submitted_at("whenever")
+    with pytest.raises(ValueError, match="exchange=DIR"):
+        submitted_at("exchange=/nowhere/at/all")
 
 
 # -- Gradescope ------------------------------------------------------------------------------------------------

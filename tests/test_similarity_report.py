@@ -86,7 +86,7 @@ def test_json_lists_every_reported_pair_with_its_score(report):
     out, _ = report
     data = json.loads((out / SIMILARITY_JSON).read_text())
     pairs = data["pairs"]
-    assert pairs and all(set(p) == {"problem_set", "function", "students", "score", "page"} for p in pairs)
+    assert pairs and all(set(p) == {"problem_set", "function", "students", "score", "page", "why"} for p in pairs)
     assert {"problem_set": "ps1_softmax", "function": "softmax", "students": ["copier", "writer"]} in [
         {k: p[k] for k in ("problem_set", "function", "students")} for p in pairs]
     scores = [p["score"] for p in pairs if p["function"] == "softmax"]
@@ -109,9 +109,12 @@ def test_the_markup_student_and_their_copy_are_found_with_ids_as_display_forms(r
 def test_every_hostile_submission_is_accounted_for(report):
     out, _ = report
     notes = json.loads((out / SIMILARITY_JSON).read_text())["not_compared"]
-    reasons = {n["student"]: n["reason"] for n in notes}
+    reasons = {}
+    for n in notes:
+        reasons[n["student"]] = reasons.get(n["student"], "") + " | " + n["reason"]
     assert "not valid JSON" in reasons["broken"]
-    assert "characters of source" in reasons["huge"]
+    assert "characters of source" in reasons["huge"] and "softmax" in {
+        n["function"] for n in notes if n["student"] == "huge"}, "the function the huge cell held is named too"
     assert "symbolic link" in reasons["linker"]
     assert "not compared" in reasons["deep"] or "not valid Python" in reasons["deep"]
 

@@ -32,7 +32,7 @@ from autograder.model.course import ROOT
 from autograder.model.deadlines import DeadlinesError
 from autograder.model.files import SIMILARITY_DIR
 from autograder.model.grades import grades_table
-from autograder.model.submission_time import from_ci, from_text
+from autograder.model.submission_time import Exchange, from_ci, from_text
 from autograder.model.submissions import LayoutError
 from autograder.reports.after_grading import add_report_arguments, apply_deadlines, show_reports, write_reports
 from autograder.reports.course_deadlines import course_folder, load
@@ -62,9 +62,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "its deadlines.toml, or its gradebook's due dates and nbgrader_config.py's late policy, "
                         "apply (with --gradebook, that course folder's)")
     parser.add_argument("--submitted-at", default=None, metavar="WHEN",
-                        help="the submission time of every notebook graded: 'ci' (the push or pipeline time "
-                        "GitHub or GitLab recorded for the job's push) or a time such as 2025-03-07T23:59:00Z "
-                        "(default: nbgrader's timestamp.txt beside each notebook)")
+                        help="where each notebook's submission time is read: 'ci' (the push time GitHub recorded; "
+                        "on GitLab the pipeline time, which a pipeline variable can set), 'ci=<GitLab API URL>' "
+                        "(GitLab's own record of the job, asked with its job token), 'exchange=<nbgrader inbound "
+                        "folder>' (when nbgrader's exchange received each submission), or a time such as "
+                        "2025-03-07T23:59:00Z (default: nbgrader's timestamp.txt beside each notebook, which the "
+                        "student's nbgrader submit writes: read as the student's claim)")
     parser.add_argument("--dask", default=None, metavar="ADDRESS",
                         help="grade on a running Dask cluster instead of this machine: its scheduler's address "
                              "(tcp://host:8786), a scheduler file, or 'env' (DASK_SCHEDULER_ADDRESS); needs "
@@ -111,7 +114,9 @@ def _usage_error(message: str, as_json: bool) -> int:
 
 
 def submitted_at(value):
-    """``--submitted-at``: None (each folder's timestamp.txt), the CI's recorded time, or a given time.
+    """``--submitted-at``: None (each folder's timestamp.txt), the CI's recorded time (``ci``, or
+    ``ci=<GitLab API URL>`` for GitLab's own record), nbgrader's exchange (``exchange=<inbound folder>``), or a
+    given time.
 
     Raises
     ------
@@ -120,11 +125,18 @@ def submitted_at(value):
     """
     if value is None:
         return None
-    if value.strip().lower() == "ci":
-        return from_ci(os.environ)
+    kind, _, where = value.strip().partition("=")
+    if kind.lower() == "ci":
+        return from_ci(os.environ, api=where.strip() or None)
+    if kind.lower() == "exchange":
+        if not where.strip() or not Path(where.strip()).is_dir():
+            raise ValueError(f"--submitted-at exchange=DIR: {where!r} is not a folder (nbgrader's "
+                             "<exchange root>/<course id>/inbound)")
+        return Exchange(where.strip())
     time = from_text(value, "--submitted-at")
     if not time.known:
-        raise ValueError(f"--submitted-at: expected 'ci' or a time such as 2025-03-07T23:59:00Z, not {value!r}")
+        raise ValueError(f"--submitted-at: expected 'ci', 'ci=<GitLab API URL>', 'exchange=<inbound folder>' or a "
+                         f"time such as 2025-03-07T23:59:00Z, not {value!r}")
     return time
 def _similarity(args, summary) -> str:
     """``--similarity``: the report written into RESULTS_DIR/similarity/; the line that says so (or why not)."""
@@ -136,6 +148,8 @@ def _similarity(args, summary) -> str:
                                   workers=args.workers)
     except ValueError as exc:
         return f"Similarity: not written ({exc})"
+    except Exception as exc:  # noqa: BLE001 — written after every grade and page: nothing here may take them away
+        return f"Similarity: not written ({type(exc).__name__}: {str(exc)[:200]}); the grades and feedback are"
     return found.line()
 
 
@@ -169,13 +183,17 @@ def run(args) -> int:
         if args.json:
             print(json.dumps({"version": 1, "error": exc.strerror}), flush=True)
         return 1
-    similar = _similarity(args, summary) if args.similarity and not summary.interrupted else None
     data = None
     if args.no_reports and deadlines is not None:  # results and grades.csv say the late penalties all the same
         apply_deadlines(summary.results_dir, deadlines)
     if not args.no_reports:  # every file first: feedback.html per submission, report.html, --gradebook
         data = write_reports(summary.results_dir, gradebook=args.gradebook, show=False, deadlines=deadlines,
                              course=course_folder(args.gradebook, args.course), publish_answers=args.publish_answers)
+    # the similarity report last: whatever a submission does to it, every grade and page above is written
+    similar = _similarity(args, summary) if args.similarity and not summary.interrupted else None
+    if similar and data is not None and not similar.startswith("Similarity: not written"):
+        write_reports(summary.results_dir, feedback=False, show=False, deadlines=deadlines,  # report.html links it
+                      course=course_folder(args.gradebook, args.course))
     print_batch(summary, out=sys.stderr if args.json else sys.stdout, table=args.no_reports,
                   submitted_label=args.submitted)
     if similar:

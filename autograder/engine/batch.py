@@ -34,6 +34,8 @@ so and a rerun grades the rest.
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 import os
 import queue
@@ -335,14 +337,19 @@ def _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, 
     return todo, kept
 
 
-def submission_time(sub: Submission, given: SubmissionTime | None = None) -> SubmissionTime:
-    """When ``sub`` was handed in: ``given`` (the platform's record, read by the caller), else nbgrader's
-    ``timestamp.txt`` in its folder (missing or unreadable said so, never taken as on time)."""
+def submission_time(sub: Submission, given=None, previous: SubmissionTime | None = None) -> SubmissionTime:
+    """When ``sub`` was handed in: ``given`` (the platform's record, read by the caller; or a source with
+    ``for_submission(sub)``, such as nbgrader's exchange), else nbgrader's ``timestamp.txt`` in its folder
+    (missing or unreadable said so, never taken as on time). ``previous``: the time recorded when the
+    student's previous submission was graded (a claim earlier than it is flagged)."""
     if given is not None:
-        return given
+        return given.for_submission(sub) if hasattr(given, "for_submission") else given
     if sub.directory is None:
-        return SubmissionTime(None, "timestamp.txt", "missing", "the submission's folder is unknown")
-    return from_timestamp_file(sub.directory)
+        return SubmissionTime(None, "timestamp.txt", "missing", "the submission's folder is unknown", False)
+    found = from_timestamp_file(sub.directory)
+    if previous is not None and previous.known and found.known and previous.at != found.at:
+        found = dataclasses.replace(found, previous=previous.at)
+    return found
 
 
 def _refresh_times(kept, results_dir, given) -> None:
@@ -500,7 +507,8 @@ class GradingRun:
 
     def write(self, sub, source, data) -> None:
         path = submission_results_path(self.results_dir, sub)
-        data.submitted = submission_time(sub, self.submitted_at)
+        before = results_model.read_result(path) if path.exists() else None  # (a resubmission's previous time)
+        data.submitted = submission_time(sub, self.submitted_at, before.submitted if before is not None else None)
         try:
             _write_with_room(path, data, self.keeper, self.room)
         except OSError as exc:

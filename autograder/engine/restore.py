@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from autograder.model.course import grader_skips
-from autograder.model.notebook import SourceNotebook, cell_text, grade_id_of, nbgrader_meta, oversized
+from autograder.model.notebook import SourceNotebook, cell_text, nbgrader_meta
+from autograder.model.run_order import Partition, partition, run_order
 
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 
@@ -99,57 +100,17 @@ def rebuild(source: SourceNotebook, submitted_cells: list) -> Rebuilt:
     submitted_cells = list(submitted_cells)  # _partition replaces an oversized cell's text (not the caller's)
     parts = _partition(known, submitted_cells, out)
     _report_tampering(source, known, parts, submitted_cells, out)
-    _emit(source, known, parts, out)
+    _emit(source, parts, out)
     return out
 
 
-@dataclass
-class _Partition:
-    """The submitted cells sorted by the source's grade_ids.
-
-    Attributes
-    ----------
-    occurrences : dict
-        ``grade_id -> [index in the submission]`` of every copy of a known cell.
-    primary : dict
-        ``grade_id -> cell``: the first copy, in submission order.
-    extras : dict
-        ``grade_id (or None before the first known cell) -> [cell]``: the
-        student's own cells (and duplicate solution cells) following it.
-    """
-
-    occurrences: dict = field(default_factory=dict)
-    primary: dict = field(default_factory=dict)
-    extras: dict = field(default_factory=lambda: {None: []})
+def _partition(known: dict, submitted_cells: list, out: Rebuilt) -> Partition:
+    """Sort the submitted cells by grade_id (:func:`autograder.model.run_order.partition`): malformed cells
+    are noted and ignored, duplicate locked cells dropped."""
+    return partition({gid: cell.protected for gid, cell in known.items()}, submitted_cells, out.notes)
 
 
-def _partition(known: dict, submitted_cells: list, out: Rebuilt) -> _Partition:
-    """Sort the submitted cells by grade_id; malformed cells are noted and ignored, duplicate locked cells dropped."""
-    parts = _Partition()
-    anchor = None
-    for i, cell in enumerate(submitted_cells):
-        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
-            out.notes.append(f"cell {i} of the submission is not a well-formed notebook cell; ignored")
-            continue
-        cell, note = oversized(cell, i)
-        if note:
-            out.notes.append(note)
-            submitted_cells[i] = cell  # what the tamper report compares, too (a copy of the caller's list)
-        gid = grade_id_of(cell)
-        if gid in known:
-            parts.occurrences.setdefault(gid, []).append(i)
-            if gid not in parts.primary:
-                parts.primary[gid] = cell
-                anchor = gid
-                parts.extras.setdefault(gid, [])
-                continue
-            if known[gid].protected:
-                continue  # a duplicate of a locked cell: dropped (reported by _report_locked)
-        parts.extras.setdefault(anchor, []).append(cell)
-    return parts
-
-
-def _report_tampering(source: SourceNotebook, known: dict, parts: _Partition, submitted_cells: list,
+def _report_tampering(source: SourceNotebook, known: dict, parts: Partition, submitted_cells: list,
                       out: Rebuilt) -> None:
     """The tamper report (``out.tamper``) and the notes on solution cells (``out.notes``)."""
     for gid, scell in known.items():
@@ -198,33 +159,23 @@ def _report_locked(gid: str, scell, found: list, submitted_cells: list, out: Reb
                           f"({scell.points:g}) count")
 
 
-def _emit(source: SourceNotebook, known: dict, parts: _Partition, out: Rebuilt) -> None:
+def _emit(source: SourceNotebook, parts: Partition, out: Rebuilt) -> None:
     """The notebook to run (``out.cells``): the source's cells in its order, locked ones from the source,
     solution cells from the submission (``out.student_code``), each followed by the student's own cells."""
 
     def emit(cell_type, text, gid, origin, is_test=False):
         out.cells.append(Cell(len(out.cells), cell_type, text, gid, origin, is_test))
 
-    def emit_extras(key):
-        for cell in parts.extras.get(key, ()):
+    for scell, cell in run_order(source.cells, parts):
+        if scell is None:
             emit(cell["cell_type"], cell_text(cell), None, "student")
-
-    emit_extras(None)
-    for scell in source.cells:
-        gid = scell.grade_id
-        if gid not in known:
-            continue
-        if scell.protected:
+        elif cell is None:
             text = strip_hidden_tests(scell.source) if scell.cell_type == "code" else scell.source
-            emit(scell.cell_type, text, gid, "source", scell.is_test)
-        elif gid in parts.primary:
-            cell = parts.primary[gid]
+            emit(scell.cell_type, text, scell.grade_id, "source", scell.is_test)
+        else:
             text = cell_text(cell)
-            out.student_code[gid] = text
+            out.student_code[scell.grade_id] = text
             ctype = cell.get("cell_type")
             if ctype != scell.cell_type:
-                out.notes.append(f"solution cell `{gid}` was changed to a {ctype} cell; it does not run")
-            emit(ctype, text, gid, "solution")
-        else:
-            continue
-        emit_extras(gid)
+                out.notes.append(f"solution cell `{scell.grade_id}` was changed to a {ctype} cell; it does not run")
+            emit(ctype, text, scell.grade_id, "solution")

@@ -6,7 +6,11 @@ needs, wherever it came from: an nbgrader course's gradebook and ``nbgrader_conf
 course file ``deadlines.toml`` read here (:func:`read_deadlines_file`)::
 
     # deadlines.toml, beside nbgrader_config.py
-    timezone = "Europe/Berlin"        # for due dates written without an offset (default: UTC)
+    timezone = "Europe/Berlin"        # for due dates written without an offset (default: UTC), and what a
+                                      # zone abbreviation in a submission time (CET, CEST) means
+
+    [released]                        # optional: when each problem set was handed out
+    ps1_softmax = 2025-02-28T09:00:00
 
     [due]
     ps1_softmax = 2025-03-07T23:59:00          # a TOML date-time, or a string "2025-03-07 23:59"
@@ -61,7 +65,9 @@ class Deadlines:
     """Due dates (``ps -> aware UTC datetime``), extensions and the policy of one course.
 
     ``extensions`` maps ``(student, ps)`` — ``ps`` None for every problem set — to a
-    :class:`~datetime.timedelta`. ``policy`` answers ``penalty(student, assignment, score,
+    :class:`~datetime.timedelta`. ``zone`` is the course's time zone (an IANA name, "" when it sets
+    none): a submission time written with a zone abbreviation (``PST``) means what it means there;
+    ``released`` maps a problem set to when it was handed out (a claimed time before it is flagged). ``policy`` answers ``penalty(student, assignment, score,
     max_score, seconds_late)`` and ``describe()`` (:class:`~autograder.model.late_policy.LatePolicy`
     or an nbgrader plugin's wrapper). ``source`` says where all this was read, for the pages.
     """
@@ -70,6 +76,8 @@ class Deadlines:
     extensions: dict = field(default_factory=dict)
     policy: object = LatePolicy()
     source: str = ""
+    zone: str = ""
+    released: dict = field(default_factory=dict)
 
     def extension(self, student: str, assignment: str) -> timedelta:
         """The student's extension for the problem set (one for that set wins over one for every set)."""
@@ -205,18 +213,24 @@ def _extensions(table, known, where: str) -> dict:
 
 def parse_deadlines(data: dict, known=None, name: str = DEADLINES_FILE) -> Deadlines:
     """:class:`Deadlines` from the course file's parsed TOML ``data``; ``known``: the course's problem sets."""
-    unknown = sorted(set(data) - {"timezone", "due", "policy", "extensions"})
+    unknown = sorted(set(data) - {"timezone", "due", "released", "policy", "extensions"})
     if unknown:
         raise DeadlinesError(f"{name}: {unknown[0]!r} is not a field of this file (fields: timezone, [due], "
-                             "[policy], [extensions])")
+                             "[released], [policy], [extensions])")
     zone = _zone(data.get("timezone"), f"{name}: timezone")
     due_table = data.get("due", {})
     if not isinstance(due_table, dict):
         raise DeadlinesError(f"{name}: [due] must be a table of problem set = date and time")
     due = {_known(ps, known, f"{name}: [due]"): parse_due(value, zone, f"{name}: [due] {ps}")
            for ps, value in due_table.items()}
+    released_table = data.get("released", {})
+    if not isinstance(released_table, dict):
+        raise DeadlinesError(f"{name}: [released] must be a table of problem set = date and time")
+    released = {_known(ps, known, f"{name}: [released]"): parse_due(value, zone, f"{name}: [released] {ps}")
+                for ps, value in released_table.items()}
     return Deadlines(due=due, extensions=_extensions(data.get("extensions", {}), known, f"{name}: [extensions]"),
-                     policy=_policy(data.get("policy", {}), f"{name}: [policy]"), source=name)
+                     policy=_policy(data.get("policy", {}), f"{name}: [policy]"), source=name,
+                     zone=str(data.get("timezone") or "").strip(), released=released)
 
 
 def _toml_string(text: str) -> str:

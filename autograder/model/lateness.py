@@ -9,7 +9,9 @@ total, so they all say the same thing::
              "seconds_late": 554401.0, "raw_score": 29.0, "penalty": 29.0,
              "policy": "a late submission scores 0", "source": "nbgrader gradebook.db and nbgrader_config.py"}
 
-``status``: ``"on_time"``, ``"late"`` (``penalty`` points off, maybe 0 under a policy
+``time_trusted``: the time is the platform's record (False: the student's own file or a variable
+the student could set); ``time_flag``: why the student's time was not believed (it was then read the
+stricter way: :func:`autograder.model.submission_time.judged`). ``status``: ``"on_time"``, ``"late"`` (``penalty`` points off, maybe 0 under a policy
 without penalty), ``"grace"`` (late within the policy's grace period: nothing off)
 or ``"unknown_time"`` (no readable submission time: nothing off, and the submission
 is flagged for the instructor until its time is known; see docs/contract.md).
@@ -55,6 +57,8 @@ class Lateness:
     penalty: float
     policy: str
     source: str
+    time_trusted: bool = True
+    time_flag: str = ""
 
     @property
     def penalised(self) -> bool:
@@ -72,7 +76,19 @@ class Lateness:
 
     def line(self) -> str:
         """What the student and the instructor read, e.g. "Submitted 27 h after the due date (due 2025-03-07
-        22:59 UTC): −2.9 points (10% off per started day late)."."""
+        22:59 UTC): −2.9 points (10% off per started day late)."; and, for a time the student wrote, that
+        it is the student's (and why it was not believed, when it was not)."""
+        return self._line() + self._whose()
+
+    def _whose(self) -> str:
+        if self.time_flag:
+            return f" The time the student's file gave was not believed ({self.time_flag}); the stricter reading counts."
+        if not self.time_trusted and self.status != UNKNOWN_TIME:
+            return (f" The time is the student's own ({self.time_source}): the platform keeps no other record of "
+                    "it here.")
+        return ""
+
+    def _line(self) -> str:
         if self.status == UNKNOWN_TIME:
             return (f"The submission time could not be read ({self.time_detail or 'no time recorded'}); {self.due_words()}. "
                     "No late penalty is applied until your instructor has checked the time.")
@@ -88,10 +104,10 @@ class Lateness:
     def short(self) -> str:
         """For tables: ``"5 d 19 h late: −29"``, ``"on time"``, ``"time unknown"``."""
         if self.status == UNKNOWN_TIME:
-            return "time unknown"
+            return "time unknown" + (" (flagged)" if self.time_flag else "")
         if self.status == ON_TIME:
-            return "on time"
-        text = f"{duration_words(self.seconds_late)} late"
+            return "on time" + (" (time flagged)" if self.time_flag else "")
+        text = f"{duration_words(self.seconds_late)} late" + (" (time flagged)" if self.time_flag else "")
         if self.status == GRACE:
             return text + " (grace)"
         return text + (f": −{_points(self.penalty)}" if self.penalty > 0 else ": no penalty")
@@ -102,7 +118,8 @@ class Lateness:
         return {"status": self.status, "due": self.due.isoformat() if self.due else None,
                 "extension_s": self.extension_s, "submitted": self.submitted.isoformat() if self.submitted else None,
                 "time_source": self.time_source, "time_detail": self.time_detail, "seconds_late": self.seconds_late,
-                "raw_score": self.raw_score, "penalty": self.penalty, "policy": self.policy, "source": self.source}
+                "raw_score": self.raw_score, "penalty": self.penalty, "policy": self.policy, "source": self.source,
+                "time_trusted": self.time_trusted, "time_flag": self.time_flag}
 
     @classmethod
     def from_json(cls, data, score: float) -> "Lateness | None":
@@ -127,6 +144,7 @@ class Lateness:
             return str(data.get(key) or "")[:1000]
 
         raw = number("raw_score", score)
+        trusted = data["time_trusted"] if isinstance(data.get("time_trusted"), bool) else True
         return cls(data["status"], moment("due"), number("extension_s"), moment("submitted"), text("time_source"),
                    text("time_detail"), number("seconds_late"), raw, min(max(number("penalty"), 0.0), max(raw, 0.0)),
-                   text("policy"), text("source"))
+                   text("policy"), text("source"), trusted, text("time_flag"))

@@ -14,7 +14,9 @@ time :math:`t` and raw points :math:`s` (autograded and hand-graded so far),
 
 where the penalty is the policy's, bounded to :math:`[0, s]` as nbgrader bounds it.
 Edge cases: no due date for the problem set → no ``late`` record and the raw score;
-no readable time → status ``unknown_time``, the raw score, and the submission flagged;
+no readable time → status ``unknown_time``, the raw score, and the submission flagged; a time the student
+wrote is read with the course's zone and judged first (:func:`autograder.model.submission_time.judged`:
+an implausible one is flagged and read the stricter way);
 an unreadable or incomplete results.json is left alone (it is graded again on resume).
 """
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 
 from autograder.model.lateness import GRACE, LATE, ON_TIME, UNKNOWN_TIME, Lateness
+from autograder.model.submission_time import judged
 
 
 def assess(result, deadlines) -> Lateness | None:
@@ -33,9 +36,12 @@ def assess(result, deadlines) -> Lateness | None:
     if due is None:
         return None
     raw, policy, t = result.raw_score, deadlines.policy, result.submitted
+    if t is not None:
+        t = judged(t, due, getattr(deadlines, "zone", ""), getattr(deadlines, "released", {}).get(result.assignment))
     record = dict(due=due, extension_s=extension.total_seconds(), raw_score=raw, policy=policy.describe(),
                   source=deadlines.source, time_source=t.source if t is not None else "",
-                  time_detail=t.detail if t is not None else "no submission time was recorded when it was graded")
+                  time_detail=t.detail if t is not None else "no submission time was recorded when it was graded",
+                  time_trusted=t.trusted if t is not None else True, time_flag=t.flag if t is not None else "")
     if t is None or not t.known:
         return Lateness(UNKNOWN_TIME, submitted=None, seconds_late=0.0, penalty=0.0, **record)
     seconds_late = max(0.0, (t.at - due).total_seconds())

@@ -1,33 +1,47 @@
-"""When a submission was handed in, read from where each platform records it.
+"""When a submission was handed in, read from the most trusted record each platform keeps.
 
 One record, :class:`SubmissionTime`, written into results.json by whoever grades
-(``"submitted"``) and read by the late-penalty step, whatever the platform:
+(``"submitted"``) and read by the late-penalty step, whatever the platform. Each
+says whether it is the platform's own record (``trusted``) or the student's claim:
 
-* **nbgrader** – ``timestamp.txt`` beside the notebook (what ``nbgrader collect``
-  and ``zip_collect`` write), parsed as nbgrader parses it (:func:`parse_utc`);
-* **Gradescope** – ``created_at`` of ``/autograder/submission_metadata.json``
-  (:func:`from_gradescope`);
-* **GitHub / GitLab** (a student's repository graded by its own CI) – a time the
-  student cannot write: the pipeline's creation time recorded by GitLab
-  (``CI_PIPELINE_CREATED_AT``), the push time recorded by GitHub
-  (``repository.pushed_at`` of the event payload). A commit's date is not used: the
-  student sets it (``git commit --date``). (:func:`from_ci`.)
+* **Gradescope** – ``created_at`` of ``/autograder/submission_metadata.json``, the
+  platform's record (:func:`from_gradescope`);
+* **GitLab** – GitLab's own record of the job, asked of its API with the job's token
+  at a URL written in the course's command line (``--submitted-at ci=<API URL>``,
+  :func:`from_ci`); without one, ``CI_PIPELINE_CREATED_AT``, which a pipeline variable
+  can set where the project lets developers set them: read as a claim;
+* **GitHub** – ``repository.pushed_at`` of the event payload the runner writes
+  (``GITHUB_EVENT_PATH``; no workflow can set a ``GITHUB_*`` variable), the push time
+  GitHub's server recorded. A commit's date is never used: the student sets it;
+* **nbgrader** – the change time of the submission's folder in the exchange's
+  ``inbound/`` (:class:`Exchange`: set by the file system when the student's
+  ``nbgrader submit`` wrote it, on the instructor's side, and no process can set it
+  back). Without the exchange, ``timestamp.txt`` beside the notebook, which the
+  student's own ``nbgrader submit`` writes: a claim (:func:`from_timestamp_file`),
+  kept with the time the file reached the grader's side (its change time).
 
-A time that is missing or cannot be read is recorded as such
-(``status`` ``"missing"`` or ``"unreadable"``, with the reason), never as on time:
-the late-penalty step shows it in every output (see docs/contract.md).
-
-The file is the student's: it is read as student data (a regular file only, no
-symbolic link followed, at most :data:`MAX_BYTES`).
+A time is parsed as nbgrader writes it (:func:`parse_utc`); a zone *abbreviation*
+(``PST``, ``JST``: what nbgrader writes for ``c.Exchange.timezone``) means what it
+means in the course's zone, and without one it is refused, never read as UTC. A claim
+is judged by the late-penalty step (:func:`judged`): one before the release, after it
+reached the grader, earlier than the student's previous submission or far from the
+course's dates is flagged and read the stricter way. A time that is missing or
+cannot be read is recorded as such (``status`` ``"missing"`` or ``"unreadable"``, with
+the reason), never as on time. Everything the student wrote is read as student data
+(a regular file only, no link followed, at most :data:`MAX_BYTES`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
-from datetime import datetime, timezone
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateutil.parser
 import dateutil.tz
@@ -48,36 +62,64 @@ class SubmissionTime:
 
     ``status`` is ``"recorded"`` (``at`` is set), ``"missing"`` (the platform's record
     is absent) or ``"unreadable"`` (it holds no time); ``detail`` says why for the last two.
+    ``trusted``: the platform's own record (False: what the student wrote or could set);
+    ``raw``: a claim's text as read (read again with the course's zone); ``received``:
+    when the claim reached the grader's side (an upper bound of the true time);
+    ``previous``: the time of the student's previous graded submission, when known;
+    ``flag``: why a claim was not believed (set by :func:`judged`).
     """
 
     at: datetime | None
     source: str
     status: str = RECORDED
     detail: str = ""
+    trusted: bool = True
+    raw: str = ""
+    received: datetime | None = None
+    previous: datetime | None = None
+    flag: str = ""
 
     @property
     def known(self) -> bool:
         return self.status == RECORDED and self.at is not None
 
     def to_json(self) -> dict:
-        return {"at": self.at.isoformat() if self.at is not None else None, "source": self.source,
-                "status": self.status, "detail": self.detail}
+        def iso(moment):
+            return moment.isoformat() if moment is not None else None
+
+        out = {"at": iso(self.at), "source": self.source, "status": self.status, "detail": self.detail,
+               "trusted": self.trusted}
+        out.update({k: v for k, v in (("raw", self.raw), ("received", iso(self.received)),
+                                      ("previous", iso(self.previous)), ("flag", self.flag)) if v})
+        return out
 
     @classmethod
     def from_json(cls, data) -> "SubmissionTime | None":
-        """Tolerant: None for anything that is not such an object; a bad ``at`` reads as unreadable."""
+        """Tolerant: None for anything that is not such an object; a bad ``at`` reads as unreadable. A record
+        written before ``trusted`` was is trusted unless it came from timestamp.txt."""
         if not isinstance(data, dict):
             return None
-        source, status, detail = (str(data.get(k) or "")[:500] for k in ("source", "status", "detail"))
+        source, status, detail, raw, flag = (str(data.get(k) or "")[:500]
+                                             for k in ("source", "status", "detail", "raw", "flag"))
+        trusted = data["trusted"] if isinstance(data.get("trusted"), bool) else source != TIMESTAMP_FILE
+
+        def moment(key):
+            try:
+                return as_utc(datetime.fromisoformat(str(data[key]))) if data.get(key) is not None else None
+            except (TypeError, ValueError):
+                return None
+
+        extra = dict(trusted=trusted, raw=raw, received=moment("received"), previous=moment("previous"),
+                     flag=flag)
         at = None
         if data.get("at") is not None:
-            try:
-                at = as_utc(datetime.fromisoformat(str(data["at"])))
-            except (TypeError, ValueError):
-                return cls(None, source, UNREADABLE, f"not a time in results.json: {str(data['at'])[:80]!r}")
+            at = moment("at")
+            if at is None:
+                return cls(None, source, UNREADABLE, f"not a time in results.json: {str(data['at'])[:80]!r}",
+                           **extra)
         if status not in (RECORDED, MISSING, UNREADABLE) or (status == RECORDED and at is None):
             status = MISSING if at is None else RECORDED
-        return cls(at, source, status, detail)
+        return cls(at, source, status, detail, **extra)
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -85,35 +127,84 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def parse_utc(text: str) -> datetime:
-    """A time as ``nbgrader.utils.parse_utc`` reads it, as an aware UTC datetime.
+#: Zone names read as UTC whatever the course's zone.
+_UTC_NAMES = frozenset({"UTC", "GMT", "UT", "Z", "ZULU", "ETC/UTC", "ETC/GMT"})
+_ABBREVIATION = re.compile(r"^[A-Za-z]{1,6}$")
+
+
+class ZoneError(ValueError):
+    """A time whose zone cannot be read without the course's zone (the message says what to set)."""
+
+
+def _zone(name: str, course_zone: str | None, year: int | None):
+    """The zone ``name`` stands for: UTC, an IANA zone, or an abbreviation of the course's zone (the offset it
+    has there: ``PST`` is UTC-8 in America/Los_Angeles); :class:`ZoneError` otherwise."""
+    if name.upper() in _UTC_NAMES:
+        return timezone.utc
+    if "/" in name:
+        zone = dateutil.tz.gettz(name)
+        if zone is None:
+            raise ZoneError(f"{name!r} is not a time zone")
+        return zone
+    if not _ABBREVIATION.match(name):
+        raise ZoneError(f"{name!r} is not a time zone")
+    if not course_zone:
+        raise ZoneError(f"the zone abbreviation {name!r} is read in the course's time zone, and none is set "
+                        "(nbgrader_config.py: c.Exchange.timezone; deadlines.toml: timezone)")
+    try:
+        zone = ZoneInfo(course_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ZoneError(f"the course's time zone {course_zone!r} is not a time zone") from None
+    for month in range(1, 13):  # the offsets the course's zone has that year, and their abbreviations
+        for day in (1, 15):
+            probe = datetime(year or 2000, month, day, 12, tzinfo=zone)
+            if probe.tzname() == name.upper() or probe.tzname() == name:
+                return timezone(probe.utcoffset(), name)
+    raise ZoneError(f"{name!r} is not an abbreviation of the course's time zone {course_zone} "
+                    f"(it writes {sorted({datetime(year or 2000, m, 1, tzinfo=zone).tzname() for m in (1, 7)})})")
+
+
+def parse_utc(text: str, course_zone: str | None = None) -> datetime:
+    """A time as ``nbgrader.utils.parse_utc`` reads it, as an aware UTC datetime, but for its zone.
 
     Three space-separated parts are date, time and zone (``2025-03-07 23:59:00.000000 UTC``,
-    ``… Europe/Berlin``, ``… +0100``, what ``nbgrader collect`` writes); anything else
-    goes to ``dateutil.parser.parse`` (ISO 8601 with or without offset). A time without
-    a zone — or with a zone name dateutil does not know, as in nbgrader — is UTC.
+    ``… Europe/Berlin``, ``… +0100``, ``… PST``: what ``nbgrader submit`` writes with
+    ``c.Exchange.timezone``); anything else goes to ``dateutil.parser.parse`` (ISO 8601 with or
+    without offset). A time without a zone is UTC (nbgrader stores naive UTC). A zone
+    *abbreviation* means the offset it has in ``course_zone`` (an IANA name); nbgrader, which
+    hands it to ``dateutil.tz.gettz``, reads 17 of 23 common ones (PST, PDT, JST …) as UTC:
+    here, one the course's zone does not write, or any without a course zone, raises
+    :class:`ZoneError`. An unknown zone name raises too.
 
     Written here rather than imported: ``import nbgrader.utils`` costs about 1.4 s (the
     package imports its server extensions), paid in every Gradescope run and CI job;
-    tests/test_late_times.py holds the two equal.
+    tests/test_late_times.py holds the two equal wherever nbgrader reads a zone right.
 
     Raises
     ------
     ValueError
         ``text`` is not a time (dateutil's ``ParserError`` is a ``ValueError``; an
-        out-of-range date raises ``OverflowError``, turned into ``ValueError`` here).
+        out-of-range date raises ``OverflowError``, turned into ``ValueError`` here), or its zone
+        cannot be read (:class:`ZoneError`).
     """
+    def zones(name, offset):
+        if not name:
+            return offset
+        if offset is not None and name.upper() not in _UTC_NAMES:
+            return dateutil.tz.tzoffset(name, offset)
+        return _zone(name, course_zone, year)
+
+    year = None
     try:
         parts = text.split(" ")
-        if len(parts) == 3:
-            zone = parts[2]
-            try:
-                zone = int(zone)
-            except ValueError:
-                zone = dateutil.tz.gettz(zone)
-            moment = dateutil.parser.parse(" ".join(parts[:2] + ["TZ"]), tzinfos={"TZ": zone})
+        found = re.search(r"\b(\d{4})-\d{2}-\d{2}", text)
+        year = int(found.group(1)) if found else None
+        if len(parts) == 3 and not re.fullmatch(r"[+-]\d{4}", parts[2]):
+            moment = dateutil.parser.parse(" ".join(parts[:2] + ["TZ"]), tzinfos={"TZ": zones(parts[2], None)})
+        elif len(parts) == 3:
+            moment = dateutil.parser.parse(" ".join(parts[:2] + ["TZ"]), tzinfos={"TZ": int(parts[2])})
         else:
-            moment = dateutil.parser.parse(text)
+            moment = dateutil.parser.parse(text, tzinfos=zones)
     except OverflowError as exc:
         raise ValueError(f"out of range: {exc}") from None
     if moment.tzinfo is not None:
@@ -121,33 +212,41 @@ def parse_utc(text: str) -> datetime:
     return moment.replace(tzinfo=timezone.utc)
 
 
-def _parsed(text: str, source: str) -> SubmissionTime:
-    """A time read from ``source``: recorded, or unreadable with the text quoted (cut)."""
+def _parsed(text: str, source: str, trusted: bool = True, received: datetime | None = None) -> SubmissionTime:
+    """A time read from ``source``: recorded, or unreadable with the text quoted (cut); a claim keeps its text."""
     text = text.strip()
+    raw = "" if trusted else text[:MAX_BYTES]
     if not text:
-        return SubmissionTime(None, source, UNREADABLE, f"{source} is empty")
+        return SubmissionTime(None, source, UNREADABLE, f"{source} is empty", trusted, raw, received)
     try:
-        return SubmissionTime(parse_utc(text), source)
+        return SubmissionTime(parse_utc(text), source, trusted=trusted, raw=raw, received=received)
     except (ValueError, TypeError) as exc:
-        return SubmissionTime(None, source, UNREADABLE, f"{source} holds no time ({text[:60]!r}: {exc})"[:300])
+        return SubmissionTime(None, source, UNREADABLE, f"{source} holds no time ({text[:60]!r}: {exc})"[:300],
+                              trusted, raw, received)
 
 
 def from_timestamp_file(folder) -> SubmissionTime:
-    """The time in ``folder/timestamp.txt`` (nbgrader's), read as student data."""
+    """The time in ``folder/timestamp.txt`` (nbgrader's, written by the student's ``nbgrader submit``), read as
+    student data: a claim, with the time the file reached this side (its change time, which nothing the
+    student runs can set back)."""
     path = Path(folder) / TIMESTAMP_FILE
     if not os.path.lexists(path):
-        return SubmissionTime(None, TIMESTAMP_FILE, MISSING, f"no {TIMESTAMP_FILE} beside the notebook")
+        return SubmissionTime(None, TIMESTAMP_FILE, MISSING, f"no {TIMESTAMP_FILE} beside the notebook", False)
     if not is_regular_file(path):
-        return SubmissionTime(None, TIMESTAMP_FILE, UNREADABLE, f"{TIMESTAMP_FILE} is not a regular file (a link?)")
+        return SubmissionTime(None, TIMESTAMP_FILE, UNREADABLE, f"{TIMESTAMP_FILE} is not a regular file (a link?)",
+                              False)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         with os.fdopen(fd, "rb") as fh:
+            received = datetime.fromtimestamp(os.fstat(fh.fileno()).st_ctime, timezone.utc)
             raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        return SubmissionTime(None, TIMESTAMP_FILE, UNREADABLE, f"{TIMESTAMP_FILE} cannot be read ({exc.strerror})")
+        return SubmissionTime(None, TIMESTAMP_FILE, UNREADABLE, f"{TIMESTAMP_FILE} cannot be read ({exc.strerror})",
+                              False)
     if len(raw) > MAX_BYTES:
-        return SubmissionTime(None, TIMESTAMP_FILE, UNREADABLE, f"{TIMESTAMP_FILE} is longer than a time")
-    return _parsed(raw.decode("utf-8", errors="replace"), TIMESTAMP_FILE)
+        return SubmissionTime(None, TIMESTAMP_FILE, UNREADABLE, f"{TIMESTAMP_FILE} is longer than a time", False,
+                              received=received)
+    return _parsed(raw.decode("utf-8", errors="replace"), TIMESTAMP_FILE, trusted=False, received=received)
 
 
 GRADESCOPE_SOURCE = "Gradescope (submission_metadata.json created_at)"
@@ -161,23 +260,52 @@ def from_gradescope(metadata) -> SubmissionTime:
 
 
 GITLAB_SOURCE = "GitLab pipeline (CI_PIPELINE_CREATED_AT)"
+GITLAB_API_SOURCE = "GitLab's record of the job (API /job)"
 GITHUB_SOURCE = "GitHub push (repository.pushed_at)"
+#: Bytes of GitLab's answer read, at most (a job's record is a few kB).
+MAX_API_BYTES = 1_000_000
+#: Seconds GitLab's API is given to answer.
+API_TIMEOUT_S = 20
 
 
-def from_ci(env) -> SubmissionTime:
+def _gitlab_api(api: str, token: str) -> SubmissionTime:
+    """GitLab's record of the running job (``GET <api>/job`` with its job token): when its pipeline was made."""
+    request = urllib.request.Request(api.rstrip("/") + "/job", headers={"JOB-TOKEN": token})
+    try:
+        with urllib.request.urlopen(request, timeout=API_TIMEOUT_S) as answer:  # (the course's URL, not the environment's)
+            body = answer.read(MAX_API_BYTES + 1)
+        job = json.loads(body[:MAX_API_BYTES].decode("utf-8"))
+        pipeline = job.get("pipeline") if isinstance(job.get("pipeline"), dict) else {}
+        value = pipeline.get("created_at") or job["created_at"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, urllib.error.URLError) as exc:
+        return SubmissionTime(None, GITLAB_API_SOURCE, MISSING, f"GitLab's API did not give the job's record "
+                              f"({type(exc).__name__}: {str(exc)[:120]})")
+    return _parsed(str(value)[:MAX_BYTES], GITLAB_API_SOURCE)
+
+
+def from_ci(env, api: str | None = None) -> SubmissionTime:
     """The time the CI platform recorded for the push being graded, from the job's environment ``env``.
 
-    GitLab: ``CI_PIPELINE_CREATED_AT`` (ISO 8601, set by GitLab when the pipeline is
-    created). GitHub Actions: ``repository.pushed_at`` of the event payload
-    (``GITHUB_EVENT_PATH``): for a push, seconds since the epoch set by GitHub's
-    server; for other events an ISO time of the repository's last push. Neither is a
-    commit date, which the student sets.
+    GitLab: with ``api`` (its API URL, written in the course's command line, never read from the
+    environment a pipeline variable can set), GitLab's own record of the job, asked with
+    ``CI_JOB_TOKEN`` (a forged token gets no answer: the time is missing, and said so); without
+    it, ``CI_PIPELINE_CREATED_AT``, read as a claim. GitHub Actions: ``repository.pushed_at`` of
+    the event payload (``GITHUB_EVENT_PATH``): for a push, seconds since the epoch set by GitHub's
+    server; for other events an ISO time of the repository's last push. Neither is a commit date,
+    which the student sets.
     """
-    if env.get("GITLAB_CI") or env.get("CI_PIPELINE_CREATED_AT"):
+    if env.get("GITLAB_CI") or env.get("CI_PIPELINE_CREATED_AT") or api:
+        if api:
+            if not env.get("CI_JOB_TOKEN"):
+                return SubmissionTime(None, GITLAB_API_SOURCE, MISSING, "CI_JOB_TOKEN is not set")
+            return _gitlab_api(api, str(env["CI_JOB_TOKEN"]))
         value = env.get("CI_PIPELINE_CREATED_AT")
         if not value:
-            return SubmissionTime(None, GITLAB_SOURCE, MISSING, "CI_PIPELINE_CREATED_AT is not set")
-        return _parsed(str(value)[:MAX_BYTES], GITLAB_SOURCE)
+            return SubmissionTime(None, GITLAB_SOURCE, MISSING, "CI_PIPELINE_CREATED_AT is not set", False)
+        found = _parsed(str(value)[:MAX_BYTES], GITLAB_SOURCE, trusted=False,
+                        received=datetime.now(timezone.utc))
+        return replace(found, detail=found.detail or "a pipeline variable can set CI_PIPELINE_CREATED_AT where the "
+                       "project lets developers set them; --submitted-at ci=<GitLab API URL> reads GitLab's record")
     if env.get("GITHUB_ACTIONS") or env.get("GITHUB_EVENT_PATH"):
         try:
             with open(env.get("GITHUB_EVENT_PATH") or "", encoding="utf-8") as fh:
@@ -196,6 +324,85 @@ def from_ci(env) -> SubmissionTime:
                           "no GITLAB_CI in the environment)")
 
 
+EXCHANGE_SOURCE = "nbgrader exchange (the inbound folder's change time)"
+
+
+class Exchange:
+    """nbgrader's exchange, for the time of each submission: the change time of the newest of the student's
+    folders ``<student>+<assignment>+<timestamp>[+<random>]`` in ``inbound`` (``<exchange root>/<course
+    id>/inbound``), set by the file system when ``nbgrader submit`` made it; the student's timestamp.txt
+    beside the notebook is read too, and a difference of more than :data:`TOLERANCE` said."""
+
+    TOLERANCE = timedelta(minutes=2)
+
+    def __init__(self, inbound):
+        self.inbound = Path(inbound)
+
+    def for_submission(self, sub) -> SubmissionTime:
+        student = getattr(sub, "raw_student", None) or sub.student
+        prefix = f"{student}+{sub.assignment}+"
+        try:
+            found = [e for e in os.scandir(self.inbound) if e.name.startswith(prefix)
+                     and e.is_dir(follow_symlinks=False)]
+        except OSError as exc:
+            return SubmissionTime(None, EXCHANGE_SOURCE, MISSING, f"the exchange's inbound folder cannot be read "
+                                  f"({exc.strerror})")
+        if not found:
+            return SubmissionTime(None, EXCHANGE_SOURCE, MISSING, f"no {prefix}… folder in the exchange's inbound")
+        times = sorted(datetime.fromtimestamp(e.stat(follow_symlinks=False).st_ctime, timezone.utc) for e in found)
+        at = times[-1]
+        claim = from_timestamp_file(sub.directory) if getattr(sub, "directory", None) is not None else None
+        detail = ""
+        if claim is not None and claim.known and abs(claim.at - at) > self.TOLERANCE:
+            detail = f"the student's timestamp.txt said {claim.at.isoformat()} (not used)"
+        return SubmissionTime(at, EXCHANGE_SOURCE, detail=detail,
+                              previous=times[-2] if len(times) > 1 else None)
+
+
 def from_text(text: str, source: str) -> SubmissionTime:
-    """A time given on the command line (``--submitted-at 2025-03-07T23:59Z``), parsed as nbgrader would."""
+    """A time given on the command line (``--submitted-at 2025-03-07T23:59Z``) by the instructor, parsed as
+    nbgrader would."""
     return _parsed(text, source)
+
+
+#: A claim further than this from the due date is far from the course's dates.
+FAR = timedelta(days=365)
+#: A claim later than it reached the grader's side by more than this is in the future.
+SKEW = timedelta(minutes=5)
+
+
+def judged(t: SubmissionTime, due: datetime | None, course_zone: str | None = None,
+           released: datetime | None = None, now: datetime | None = None) -> SubmissionTime:
+    """A claim (``not t.trusted``) read with the course's zone and judged: one before the release, later
+    than it reached the grader's side (or than ``now``), earlier than the student's previous submission, or
+    more than :data:`FAR` from the due date is *flagged* (``flag``) and read the stricter way: the time it
+    reached the grader's side (``received``) when known, else the previous submission's, else unknown.
+    A platform's record is returned as it is."""
+    if t.trusted:
+        return t
+    if t.raw and (not t.known or course_zone):
+        try:
+            t = replace(t, at=parse_utc(t.raw, course_zone), status=RECORDED, detail="")
+        except (ValueError, TypeError) as exc:
+            return replace(t, at=None, status=UNREADABLE, detail=f"{t.source} holds no time we can read "
+                           f"({t.raw[:60]!r}: {exc})"[:300])
+    if not t.known:
+        return t
+    now = now or datetime.now(timezone.utc)
+    reasons = []
+    if released is not None and t.at < released:
+        reasons.append(f"it is before the problem set was released ({released.isoformat()})")
+    if t.at > (t.received or now) + SKEW or t.at > now + SKEW:
+        reasons.append("it is later than the file reached the grader, or than now")
+    if t.previous is not None and t.at < t.previous:
+        reasons.append(f"it is earlier than the student's previous submission ({t.previous.isoformat()})")
+    if due is not None and abs(t.at - due) > FAR:
+        reasons.append("it is more than a year from the due date")
+    if not reasons:
+        return t
+    flag = f"{t.source} said {t.at.isoformat()}, not believed: " + "; ".join(reasons)
+    stricter = t.received if t.received is not None else (
+        t.previous if t.previous is not None and t.previous > t.at else None)
+    if stricter is None:
+        return replace(t, at=None, status=UNREADABLE, flag=flag, detail=flag)
+    return replace(t, at=stricter, flag=flag)

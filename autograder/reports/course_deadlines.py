@@ -173,7 +173,7 @@ def load(folder) -> Deadlines | None:
     if due:
         _export(export, due, extensions)
         return Deadlines(due=due, extensions=extensions, policy=NbgraderPolicy(coursedir.config),
-                         source=f"nbgrader gradebook.db and {CONFIG_FILE}")
+                         source=f"nbgrader gradebook.db and {CONFIG_FILE}", zone=exchange_zone(coursedir.config))
     if export.exists():
         exported = read_deadlines_file(export, known_problem_sets(folder))
         if coursedir is not None and _gradebook_path(coursedir) is not None \
@@ -183,7 +183,8 @@ def load(folder) -> Deadlines | None:
                                  f"add … --duedate=…), or delete {GRADEBOOK_EXPORT} if the course has no due dates")
         config = course_directory(folder).config
         return Deadlines(due=exported.due, extensions=exported.extensions, policy=NbgraderPolicy(config),
-                         source=f"{GRADEBOOK_EXPORT} (the gradebook's, exported) and {CONFIG_FILE}")
+                         source=f"{GRADEBOOK_EXPORT} (the gradebook's, exported) and {CONFIG_FILE}",
+                         zone=exchange_zone(config))
     return None
 
 
@@ -199,6 +200,16 @@ def _export(path: Path, due: dict, extensions: dict) -> None:
     hand_over(path)  # (under sudo: the instructor's file, as everything the grader writes)
     print(f"Wrote {path}: the gradebook's due dates and extensions, for grading in CI (where there is no "
           "gradebook): commit it.", file=sys.stderr)
+
+
+def exchange_zone(config) -> str:
+    """``c.Exchange.timezone`` of an nbgrader configuration: the zone ``nbgrader submit`` writes its times in
+    (``UTC``, nbgrader's default, when it is not set)."""
+    try:
+        zone = config.Exchange.timezone
+    except AttributeError:
+        return ""
+    return zone.strip() if isinstance(zone, str) else ""
 
 
 def policy_of(folder):
@@ -221,22 +232,32 @@ def _gradescope_time(value, where: str):
 
 
 def gradescope_deadlines(metadata: dict, assignment: str, student: str, folder) -> Deadlines | None:
-    """The deadline of one Gradescope submission: the submitter's own due date
-    (``users[0].assignment.due_date``, which holds an extension Gradescope granted), else the assignment's
-    (``assignment.due_date``); the policy of the course folder. None when Gradescope gives no due date."""
+    """The deadline of one Gradescope submission: the latest of its submitters' own due dates
+    (``users[i].assignment.due_date``, which hold the extensions Gradescope granted), else the assignment's
+    (``assignment.due_date``); the policy of the course folder. None when Gradescope gives no due date.
+
+    A group's deadline is one rule, whatever the order Gradescope lists its members in: an extension any
+    member holds covers the group's submission (Gradescope let the group submit until then). The
+    release date (``assignment.release_date``) is kept too.
+    """
     general = metadata.get("assignment") if isinstance(metadata.get("assignment"), dict) else {}
     users = metadata.get("users") if isinstance(metadata.get("users"), list) else []
-    own = users[0].get("assignment") if users and isinstance(users[0], dict) else None
     due = _gradescope_time(general.get("due_date"), "assignment.due_date")
-    own_due = _gradescope_time(own.get("due_date"), "users[0].assignment.due_date") if isinstance(own, dict) else None
-    if due is None and own_due is None:
+    own = [_gradescope_time(u["assignment"].get("due_date"), f"users[{i}].assignment.due_date")
+           for i, u in enumerate(users) if isinstance(u, dict) and isinstance(u.get("assignment"), dict)]
+    own = [d for d in own if d is not None]
+    latest = max(own) if own else None
+    if due is None and latest is None:
         return None
     extensions = {}
-    if due is not None and own_due is not None and own_due > due:
-        extensions[(student, assignment)] = own_due - due
+    if due is not None and latest is not None and latest > due:
+        extensions[(student, assignment)] = latest - due
+    released = _gradescope_time(general.get("release_date"), "assignment.release_date")
     policy, where = policy_of(folder)
-    return Deadlines(due={assignment: due or own_due}, extensions=extensions, policy=policy,
-                     source="Gradescope's due date" + (f" and the policy of {where}" if where else ""))
+    return Deadlines(due={assignment: due or latest}, extensions=extensions, policy=policy,
+                     source="Gradescope's due date" + (" (the latest of the group's)" if len(own) > 1 else "")
+                     + (f" and the policy of {where}" if where else ""),
+                     released={assignment: released} if released is not None else {})
 
 
 def course_folder(gradebook=None, course=None) -> Path:

@@ -4,11 +4,12 @@ A stage beside the engine and the reports (it imports only the model): it
 reads submitted notebooks as data and never runs them. One step per module,
 in the order a submission meets them:
 
-* :mod:`.extract`      – a notebook's top-level functions and imports (the model's bounded reader)
-* :mod:`.bounds`       – how large a function may be to be compared (nodes, depth, tokens)
+* :mod:`.graded`       – what each contract function's graded calls run, read in the grader's order of cells
+* :mod:`.bounds`       – how much is read: nodes, depth, tokens, seconds per notebook
 * :mod:`.inline`       – the notebook's helpers written into the graded function
 * :mod:`.prune`        – docstrings, debugging output, dead code and unused assignments removed
 * :mod:`.temporaries`  – a temporary assigned once and read once written where it is read
+* :mod:`.vectorise`    – a loop over rows written as the vectorised call it stands for
 * :mod:`.canonical`    – equivalent spellings written one way (commutative operands, array methods)
 * :mod:`.reorder`      – independent statements in one canonical order
 * :mod:`.tokens`       – the syntax tree as tokens, names anonymised

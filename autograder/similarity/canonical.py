@@ -1,17 +1,32 @@
 """Write equivalent spellings of the same computation one way.
 
-Changed in place, on a copy the caller owns (after :mod:`.prune`):
+Changed in place, on a copy the caller owns (after :mod:`.prune` and :mod:`.vectorise`); a library name is
+read through the notebook's imports (``np.subtract``, ``numpy.subtract`` and ``subtract`` imported from
+NumPy are the same function):
 
-* the operands of a commutative operator (``+``, ``*``, ``&``, ``|``, ``^``)
-  in one order: a chain of the same operator (``a * b * c``) is flattened
-  and its operands sorted by their token text (``key``), so ``b * a`` and
-  ``a * b`` are the same code;
-* an array method that NumPy also has as a function written as the function:
-  ``x.sum(axis=0)`` is ``np.sum(x, axis=0)`` (the names in :data:`NUMPY_METHODS`,
-  called on anything but a module).
+* ufuncs as operators: ``np.add``, ``np.subtract``, ``np.multiply``, ``np.true_divide``/``np.divide``,
+  ``np.power``, ``np.negative``, ``np.matmul``/``np.dot`` (two arrays) are ``+ - * / ** -x @``;
+  ``np.square(x)`` and ``x * x`` are ``x ** 2``;
+* reductions by one name: ``np.add.reduce`` is ``np.sum``, ``np.maximum.reduce``/``np.amax`` is ``np.max``,
+  ``np.minimum.reduce``/``np.amin`` ``np.min``, ``np.multiply.reduce`` ``np.prod``; ``math``'s functions
+  are NumPy's (``math.exp`` is ``np.exp``), the builtins ``sum``/``max``/``min``/``abs`` of one argument
+  NumPy's, ``max(a, b)``/``min(a, b)`` ``np.maximum``/``np.minimum``;
+* an array method that NumPy also has as a function written as the function: ``x.sum(axis=0)`` is
+  ``np.sum(x, axis=0)`` (the names in :data:`NUMPY_METHODS`);
+* what only says how an array is laid out or typed, dropped: ``np.asarray(x, dtype=float)``,
+  ``np.array(x)``, ``float(x)``, ``x.astype(…)``, ``x.copy()``, ``x.ravel()``, ``np.expand_dims(x, a)``,
+  ``np.squeeze(x)``, ``np.moveaxis(x, a, b)``, ``x[:, None]``, ``x.reshape(…)`` are all ``x``; a
+  reduction's ``axis`` and ``keepdims`` (by keyword or position) and its ``dtype``: a loop over rows
+  reduces a row where the vectorised code gives an axis;
+* keyword arguments in one order (by name);
+* the operands of a commutative operator (``+``, ``*``, ``&``, ``|``, ``^``) in one order: a chain of the
+  same operator (``a * b * c``) is flattened and its operands sorted (``key``), so ``b * a`` is ``a * b``;
+  ``a > b`` is ``b < a``; ``x / 2`` is ``x * 0.5``, ``x * (1 / n)`` is ``x / n``; ``np.sum(x) / x.size``
+  (or ``len(x)``) is ``np.mean(x)``; ``np.log(a / b)`` is ``np.log(a) - np.log(b)``;
+  ``np.where(x < c, c, x)`` is ``np.maximum(x, c)`` (``minimum`` likewise, its arguments in one order).
 
-What it does not undo stays a difference (``0.5 * x`` and ``x / 2``, a loop
-and its vectorised form): the fingerprints still match the code around it.
+What it does not undo stays a difference (another formula, another algorithm): the fingerprints still
+match the code around it.
 """
 
 from __future__ import annotations
@@ -22,7 +37,29 @@ import ast
 NUMPY_METHODS = frozenset({"sum", "max", "min", "mean", "std", "var", "prod", "any", "all", "argmax", "argmin",
                            "cumsum", "cumprod", "clip", "round", "dot", "squeeze", "transpose", "ravel", "trace",
                            "diagonal", "nonzero"})
+#: NumPy ufuncs written as operators.
+BINARY = {"add": ast.Add, "subtract": ast.Sub, "multiply": ast.Mult, "true_divide": ast.Div, "divide": ast.Div,
+          "power": ast.Pow, "matmul": ast.MatMult, "floor_divide": ast.FloorDiv, "remainder": ast.Mod,
+          "mod": ast.Mod}
+#: One name for each reduction.
+REDUCTIONS = {"numpy.add.reduce": "numpy.sum", "numpy.maximum.reduce": "numpy.max", "numpy.amax": "numpy.max",
+              "numpy.minimum.reduce": "numpy.min", "numpy.amin": "numpy.min", "numpy.multiply.reduce": "numpy.prod",
+              "numpy.nansum": "numpy.sum", "sum": "numpy.sum", "math.fsum": "numpy.sum", "abs": "numpy.abs",
+              "numpy.absolute": "numpy.abs", "math.fabs": "numpy.abs", "numpy.logaddexp.reduce": "numpy.logsumexp"}
+#: Functions whose ``axis``/``keepdims``/``dtype``/``out`` arguments are dropped (the array is kept).
+REDUCING = frozenset({"numpy.sum", "numpy.max", "numpy.min", "numpy.mean", "numpy.prod", "numpy.std", "numpy.var",
+                      "numpy.argmax", "numpy.argmin", "numpy.any", "numpy.all", "numpy.cumsum", "numpy.cumprod",
+                      "numpy.logsumexp", "numpy.median", "numpy.count_nonzero", "numpy.nanmax", "numpy.nanmin"})
+#: Calls that only convert or lay out their first argument: the argument is kept.
+LAYOUT = frozenset({"numpy.asarray", "numpy.array", "numpy.asanyarray", "numpy.asfarray", "numpy.ascontiguousarray",
+                    "numpy.float64", "numpy.float32", "float", "list", "tuple", "numpy.expand_dims", "numpy.squeeze",
+                    "numpy.moveaxis", "numpy.swapaxes", "numpy.rollaxis", "numpy.atleast_1d", "numpy.atleast_2d",
+                    "numpy.ravel", "numpy.copy", "numpy.fromiter", "numpy.stack", "numpy.concatenate",
+                    "numpy.vstack", "numpy.hstack"})
+#: Methods that only convert or lay out their object.
+LAYOUT_METHODS = frozenset({"astype", "copy", "ravel", "flatten", "squeeze", "item", "tolist", "reshape"})
 _COMMUTATIVE = (ast.Add, ast.Mult, ast.BitAnd, ast.BitOr, ast.BitXor)
+_FLIPPED = {ast.Gt: ast.Lt, ast.GtE: ast.LtE}
 
 
 def _operands(node, op_type) -> list:
@@ -37,13 +74,59 @@ def _operands(node, op_type) -> list:
     return out
 
 
+def _same(a, b) -> bool:
+    return isinstance(a, ast.Name) and isinstance(b, ast.Name) and a.id == b.id
+
+
+def _equal(a, b) -> bool:
+    """The same expression, written alike."""
+    return ast.dump(a, annotate_fields=False) == ast.dump(b, annotate_fields=False)
+
+
+def _size_of(node, array) -> bool:
+    """``array.size`` or ``len(array)``: how many elements ``array`` has (a mean's divisor)."""
+    if isinstance(node, ast.Attribute) and node.attr == "size":
+        return _equal(node.value, array)
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" \
+        and len(node.args) == 1 and _equal(node.args[0], array)
+
+
 class _Canonical(ast.NodeTransformer):
-    def __init__(self, key, modules: frozenset):
+    def __init__(self, key, namer):
         self.key = key
-        self.modules = modules
+        self.namer = namer
+
+    def _name(self, func) -> str:
+        """The library name a call's function is (``numpy.subtract``), a builtin's name, or ""."""
+        if isinstance(func, ast.Name):
+            if "." in func.id:  # written by this module or vectorise: a library name already
+                return func.id
+            if func.id in self.namer.local:
+                return ""
+            return self.namer.imports.get(func.id, func.id if func.id in ("sum", "max", "min", "abs", "float",
+                                                                          "list", "tuple", "len") else "")
+        return self.namer.dotted(func) or ""
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
+        return self._binop(node)
+
+    def _binop(self, node):
+        """One operation whose operands are already canonical."""
+        if isinstance(node.op, ast.Mult):  # a * (1 / b) is a / b
+            for this, other in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(this, ast.BinOp) and isinstance(this.op, ast.Div) and isinstance(this.left, ast.Constant) \
+                        and this.left.value == 1:
+                    return self._binop(ast.copy_location(ast.BinOp(other, ast.Div(), this.right), node))
+        if isinstance(node.op, ast.Div) and isinstance(node.left, ast.Call) and self._name(node.left.func) == \
+                "numpy.sum" and len(node.left.args) == 1 and _size_of(node.right, node.left.args[0]):
+            return ast.copy_location(ast.Call(ast.Name("numpy.mean", ast.Load()), node.left.args, []), node)
+        if isinstance(node.op, ast.Mult) and _same(node.left, node.right):
+            return ast.copy_location(ast.BinOp(node.left, ast.Pow(), ast.Constant(2.0)), node)
+        if isinstance(node.op, ast.Div) and isinstance(node.right, ast.Constant) \
+                and isinstance(node.right.value, (int, float)) and not isinstance(node.right.value, bool) \
+                and node.right.value not in (0, 1):
+            node = ast.copy_location(ast.BinOp(node.left, ast.Mult(), ast.Constant(1.0 / node.right.value)), node)
         if not isinstance(node.op, _COMMUTATIVE):
             return node
         operands = sorted(_operands(node, type(node.op)), key=self.key)
@@ -52,17 +135,85 @@ class _Canonical(ast.NodeTransformer):
             out = ast.copy_location(ast.BinOp(out, type(node.op)(), operand), node)
         return out
 
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if len(node.ops) == 1 and type(node.ops[0]) in _FLIPPED:
+            return ast.copy_location(ast.Compare(node.comparators[0], [_FLIPPED[type(node.ops[0])]()], [node.left]),
+                                     node)
+        return node
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        key = node.slice
+        parts = key.elts if isinstance(key, ast.Tuple) else [key]
+        if any(isinstance(p, ast.Constant) and p.value is None or self._name(p) == "numpy.newaxis"
+               or (isinstance(p, ast.Attribute) and p.attr == "newaxis") for p in parts) and all(
+                isinstance(p, ast.Constant) and p.value in (None, Ellipsis) or isinstance(p, ast.Slice)
+                and p.lower is None and p.upper is None and p.step is None or isinstance(p, ast.Attribute)
+                and p.attr == "newaxis" for p in parts):
+            return node.value  # x[:, None], x[..., np.newaxis]: only a new axis
+        return node
+
     def visit_Call(self, node):
         self.generic_visit(node)
+        return self._call(node)
+
+    def _call(self, node):
+        """One call whose arguments are already canonical."""
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in NUMPY_METHODS and not (
-                isinstance(func.value, ast.Name) and func.value.id in self.modules):
-            name = ast.copy_location(ast.Name(f"numpy.{func.attr}", ast.Load()), func)
-            return ast.copy_location(ast.Call(name, [func.value] + node.args, node.keywords), node)
+        name = self._name(func)
+        name = REDUCTIONS.get(name, name)
+        if name.startswith("math.") and name[5:] in ("exp", "log", "sqrt", "log1p", "expm1", "log2", "log10", "pi",
+                                                     "e", "sin", "cos", "tanh", "fabs", "isinf", "isnan", "inf"):
+            name = "numpy." + name[5:]
+        if name in ("max", "min") and len(node.args) == 2 and not node.keywords:
+            name = "numpy.maximum" if name == "max" else "numpy.minimum"
+        elif name in ("max", "min") and len(node.args) == 1:
+            name = "numpy." + name
+        if name in LAYOUT and node.args and not isinstance(node.args[0], ast.Starred):
+            return node.args[0]
+        if name.startswith("numpy.") and name[6:] in BINARY and len(node.args) == 2 and not any(
+                k.arg == "out" for k in node.keywords):
+            return self._binop(ast.copy_location(ast.BinOp(node.args[0], BINARY[name[6:]](), node.args[1]), node))
+        if name == "numpy.log" and len(node.args) == 1 and isinstance(node.args[0], ast.BinOp) \
+                and isinstance(node.args[0].op, ast.Div):  # log(a / b) is log(a) - log(b)
+            a, b = node.args[0].left, node.args[0].right
+            logs = [ast.copy_location(ast.Call(ast.Name("numpy.log", ast.Load()), [x], []), node) for x in (a, b)]
+            return self._binop(ast.copy_location(ast.BinOp(logs[0], ast.Sub(), logs[1]), node))
+        if name == "numpy.where" and len(node.args) == 3 and isinstance(node.args[0], ast.Compare) \
+                and len(node.args[0].ops) == 1 and isinstance(node.args[0].ops[0], (ast.Lt, ast.LtE)):
+            left, right = node.args[0].left, node.args[0].comparators[0]
+            yes, no = node.args[1], node.args[2]
+            if _equal(yes, right) and _equal(no, left) or _equal(yes, left) and _equal(no, right):
+                # where(x < c, c, x) is maximum(x, c); where(x < c, x, c) is minimum(x, c)
+                largest = _equal(yes, right)
+                return self._call(ast.copy_location(ast.Call(ast.Name(
+                    "numpy.maximum" if largest else "numpy.minimum", ast.Load()), [left, right], []), node))
+        if name in ("numpy.maximum", "numpy.minimum") and len(node.args) == 2:
+            node.args = sorted(node.args, key=self.key)
+        if name == "numpy.negative" and len(node.args) == 1:
+            return ast.copy_location(ast.UnaryOp(ast.USub(), node.args[0]), node)
+        if name == "numpy.square" and len(node.args) == 1:
+            return self._binop(ast.copy_location(ast.BinOp(node.args[0], ast.Pow(), ast.Constant(2.0)), node))
+        if name == "numpy.dot" and len(node.args) == 2:
+            return self._binop(ast.copy_location(ast.BinOp(node.args[0], ast.MatMult(), node.args[1]), node))
+        if isinstance(func, ast.Attribute) and not name:
+            if func.attr in LAYOUT_METHODS:
+                return func.value
+            if func.attr in NUMPY_METHODS:
+                return self._call(ast.copy_location(ast.Call(ast.Name(f"numpy.{func.attr}", ast.Load()),
+                                                             [func.value] + node.args, node.keywords), node))
+        if name in REDUCING:
+            args = node.args[:1]
+            keywords = [k for k in node.keywords if k.arg not in ("axis", "keepdims", "dtype", "out")]
+            return ast.copy_location(ast.Call(ast.Name(name, ast.Load()), args, keywords), node)
+        if name and name != self._name(func):
+            node = ast.copy_location(ast.Call(ast.Name(name, ast.Load()), node.args, node.keywords), node)
+        node.keywords = sorted(node.keywords, key=lambda k: k.arg or "")
         return node
 
 
-def canonical_forms(tree, key, modules=frozenset()) -> None:
-    """Rewrite ``tree`` (a function) in place; ``key(node)`` orders operands, ``modules`` are the names bound
-    to imported modules (``np.sum(x)`` is already the function)."""
-    tree.body = [_Canonical(key, frozenset(modules)).visit(stmt) for stmt in tree.body]
+def canonical_forms(tree, key, namer) -> None:
+    """Rewrite ``tree`` (a function) in place; ``key(node)`` orders operands, ``namer``
+    (:class:`autograder.similarity.tokens.Namer`) says what each name is."""
+    tree.body = [_Canonical(key, namer).visit(stmt) for stmt in tree.body]

@@ -30,10 +30,12 @@ from pathlib import Path
 import numpy as np
 
 from autograder.model.course import FUNCTIONS
-from autograder.model.notebook import Unreadable, cell_text, load_submission, nbgrader_meta, oversized
-from autograder.model.pysource import parse, python_source
-from autograder.similarity.document import Document, document, given_hashes
-from autograder.similarity.extract import read_code
+from autograder.model.notebook import Unreadable, cell_text, load_source, load_submission
+from autograder.model.pysource import import_names, parse, python_source
+from autograder.model.run_order import partition, run_order
+from autograder.similarity.bounds import MAX_SECONDS, Deadline, Exceeded, time_limit
+from autograder.similarity.document import Document, document, given_code_of
+from autograder.similarity.graded import Shown, graded_code
 
 #: Fewer notebooks than this are read in the calling process (starting workers costs about a second).
 PARALLEL_FROM = 60
@@ -41,16 +43,6 @@ PARALLEL_FROM = 60
 CHUNK = 16
 
 _FENCED = re.compile(r"^```(?:python|py|ipython3?)?[ \t]*\n(.*?)^```", re.M | re.S)
-
-
-@dataclass(frozen=True)
-class Shown:
-    """A definition as written, for the side-by-side view: its name, cell, first line there and text."""
-
-    name: str
-    cell: int
-    line: int
-    text: str
 
 
 @dataclass
@@ -62,15 +54,19 @@ class Entry:
     problem_set: str
     function: str
     document: Document
-    shown: tuple = ()
+    shown: tuple = ()  # autograder.similarity.graded.Shown of each of the document's pieces
+    how: str = ""      # what the graded name was bound to, in words
 
 
 @dataclass(frozen=True)
 class Given:
-    """What every student of a problem set had: the fingerprints of given code, the locked cells' grade_ids."""
+    """What every student of a problem set had: the fingerprints of given code, and the released notebook's
+    cells (:class:`autograder.model.notebook.SourceCell`), for the order the grader runs a submission in, and
+    the keys of the statements of its functions (a starter's lines), which are taken out of every version."""
 
     hashes: np.ndarray
-    locked: frozenset
+    cells: tuple
+    statements: frozenset = frozenset()
 
 
 def given_code(course_dir, problem_set: str) -> Given:
@@ -84,13 +80,11 @@ def given_code(course_dir, problem_set: str) -> Given:
     path = Path(course_dir) / "release" / problem_set / f"{problem_set}.ipynb"
     try:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        source = load_source(path, problem_set)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"the released notebook {path} cannot be read ({exc}); run `make release`") from None
-    trees, locked = [], set()
+    trees, imports = [], {}
     for cell in cells:
-        meta = nbgrader_meta(cell)
-        if meta.get("grade_id") and (meta.get("locked") or (meta.get("grade") and not meta.get("solution"))):
-            locked.add(meta["grade_id"])
         text = cell_text(cell)
         pieces = [text] if cell.get("cell_type") == "code" else _FENCED.findall(text)
         for piece in pieces:
@@ -98,40 +92,59 @@ def given_code(course_dir, problem_set: str) -> Given:
             tree = None if code is None else parse(code)
             if tree is not None:
                 trees.append(tree)
-    imports = read_code([{"cell_type": "code", "source": cell_text(c)} for c in cells
-                         if c.get("cell_type") == "code"]).imports
+                if cell.get("cell_type") == "code":
+                    for node in tree.body:
+                        import_names(node, imports, relative=False)
     contract = FUNCTIONS.get(problem_set, ())
-    found = [given_hashes(tree, imports, contract) for tree in trees]
-    return Given(np.unique(np.concatenate([np.empty(0, dtype=np.int64)] + found)), frozenset(locked))
+    found = [given_code_of(tree, imports, contract) for tree in trees]
+    hashes = np.unique(np.concatenate([np.empty(0, dtype=np.int64)] + [h for h, _ in found]))
+    return Given(hashes, tuple(source.cells), frozenset().union(*(k for _, k in found)))
 
 
 def read_submission(job: tuple) -> tuple:
-    """``(entries, notes)`` of one submission; ``job`` is ``(student, folder, problem set, path, locked)``.
+    """``(entries, notes)`` of one submission; ``job`` is ``(student, folder, problem set, path, cells,
+    statements)``, the last two the released notebook's (:attr:`Given.cells`, :attr:`Given.statements`).
 
-    ``notes`` are ``(student, problem set, function or "", reason)`` for what is not compared.
+    ``notes`` are ``(student, problem set, function or "", reason)`` for what is not compared. Nothing
+    a notebook holds stops the others: one that takes more than
+    :data:`autograder.similarity.bounds.MAX_SECONDS`, or makes any step fail, is a note.
     """
-    student, folder, ps, path, locked = job
+    student, ps = job[0], job[2]
+    try:
+        with time_limit(MAX_SECONDS + 5):
+            return _read(job, Deadline(MAX_SECONDS))
+    except Exceeded as exc:
+        return [], [(student, ps, "", f"not compared: {exc}")]
+    except (RecursionError, MemoryError, ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+        return [], [(student, ps, "", f"not compared: reading the notebook failed ({type(exc).__name__}); "
+                                      "it is listed so that a person looks at it")]
+
+
+def _read(job: tuple, deadline: Deadline) -> tuple:
+    student, folder, ps, path, source_cells, given = job
     contract = FUNCTIONS[ps]
     try:
         cells = load_submission(path)
     except Unreadable as exc:
         return [], [(student, ps, "", f"the notebook was not read: {exc}")]
-    kept = [oversized(cell, i) for i, cell in enumerate(cells)]  # a cell over the caps costs only itself
-    code = read_code([cell for cell, _ in kept], locked)
-    notes = [(student, ps, "", note) for _, note in kept if note]
-    notes += [(student, ps, "", problem) for problem in code.problems]
-    helpers = {name: d.node for name, d in code.definitions.items() if name not in contract}
+    problems = []
+    cells = list(cells)  # (partition replaces an oversized cell's text in this copy)
+    parts = partition({c.grade_id: c.protected for c in source_cells
+                       if c.grade_id and (c.protected or c.solution)}, cells, problems)
+    index = {id(cell): i for i, cell in enumerate(cells)}
+    order = [(scell, cell, index.get(id(cell), -1)) for scell, cell in run_order(source_cells, parts)]
+    code = graded_code(order, contract)
+    notes = [(student, ps, "", note) for note in problems + code.problems]
     entries = []
     for function in contract:
-        definition = code.definitions.get(function)
-        if definition is None:
-            continue  # not defined with `def` (or not at all): nothing to compare, the grade says the rest
-        doc = document(definition.node, helpers, code.imports, contract)
+        deadline.check()
+        graded = code.graded[function]
+        doc = document(graded, code.imports, contract, deadline, function, given)
         if doc.problem:
             notes.append((student, ps, function, doc.problem))
             continue
-        shown = tuple(Shown(d.name, d.cell, d.line, d.text) for d in map(code.definitions.get, doc.pieces) if d)
-        entries.append(Entry(student, folder, ps, function, doc, shown))
+        shown = tuple(code.shown.get(key, Shown(key, -1, 0, "")) for key in doc.pieces)
+        entries.append(Entry(student, folder, ps, function, doc, shown, graded.how))
     return entries, notes
 
 
@@ -146,7 +159,8 @@ def _read_chunk(jobs: list) -> list:
 def read_all(submissions, given: dict, workers: int = 1) -> tuple:
     """``(entries, notes)`` of every submission (:class:`autograder.model.submissions.Submission`) whose
     problem set is in ``given``; ``workers`` processes read them when there are :data:`PARALLEL_FROM` or more."""
-    jobs = [(s.student, s.results_folder, s.assignment, s.path, given[s.assignment].locked)
+    jobs = [(s.student, s.results_folder, s.assignment, s.path, given[s.assignment].cells,
+             given[s.assignment].statements)
             for s in submissions if s.assignment in given]
     entries, notes = [], []
     for s in submissions:

@@ -1,15 +1,23 @@
 """One graded function of one notebook, normalised and fingerprinted: what the index compares.
 
-The steps, in order: the function and the notebook's other top-level
-functions (its helpers) are bounded (:mod:`.bounds`), the helpers inlined
-(:mod:`.inline`), the noise and dead code removed (:mod:`.prune`),
+The code is what the function's graded calls run (:mod:`.graded`): its
+*entries* (the function bound to its name, the class whose ``__call__``
+runs, the expression it is bound to) and what they reach by name in the
+notebook as it was when the tests ran: its helper functions, and the classes
+it makes or uses (their ``__init__``, ``__call__`` and the methods its code
+names: ``.forward``, ``self._step``), repeatedly. A helper or class the code
+never reaches plays no part, however alike.
+
+The steps, in order: the code is bounded (:mod:`.bounds`), the helpers
+inlined (:mod:`.inline`), the noise and dead code removed (:mod:`.prune`),
 single-use temporaries written where they are read (:mod:`.temporaries`),
-equivalent spellings written one way (:mod:`.canonical`), the
-independent statements put in canonical order (:mod:`.reorder`), the tree
-written as tokens (:mod:`.tokens`) and fingerprinted (:mod:`.fingerprints`).
-The parsed trees are only read: every step works on a copy. Each token
-remembers the definition it came from (the function, or a helper, inlined or
-not) and its line there, so that a match is shown in the code as written.
+loops over rows written as the vectorised call (:mod:`.vectorise`),
+equivalent spellings written one way (:mod:`.canonical`), the independent
+statements put in canonical order (:mod:`.reorder`), the tree written as
+tokens (:mod:`.tokens`) and fingerprinted (:mod:`.fingerprints`). The parsed
+trees are only read: every step works on a copy. Each token remembers the
+definition it came from (the function, a helper or a class) and its line
+there, so that a match is shown in the code as written.
 """
 
 from __future__ import annotations
@@ -19,18 +27,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.similarity.bounds import MAX_TOKENS, too_large
+from autograder.model.pysource import nodes
+from autograder.similarity.bounds import MAX_TOKENS, NEVER, too_large
 from autograder.similarity.canonical import canonical_forms
 from autograder.similarity.clone import clone
 from autograder.similarity.fingerprints import fingerprints
-from autograder.similarity.inline import inline_helpers
+from autograder.similarity.inline import inline_all, inline_helpers
 from autograder.similarity.prune import prune
 from autograder.similarity.reorder import canonical_order
-from autograder.similarity.temporaries import inline_temporaries
+from autograder.similarity.temporaries import drop_copies, hoist_repeated, inline_temporaries
 from autograder.similarity.tokens import Namer, bound_names, local_imports, statement_key, token_stream
+from autograder.similarity.vectorise import vectorise
 
 #: The attribute naming the definition a syntax node was written in (set on copies only).
 PIECE = "_similarity_piece"
+#: Methods of a class that run when it is made or called, whatever the code names.
+ALWAYS_RUN = ("__new__", "__init__", "__post_init__", "__call__")
+_SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.Raise, ast.Assert)
+#: Notebook names followed from the graded code, at most (helpers, classes, what they name).
+MAX_REACHED = 200
 
 
 @dataclass
@@ -39,9 +54,9 @@ class Document:
 
     ``hashes``/``positions``: its fingerprints and where each starts in the
     token stream; ``places``: ``(piece, line)`` of each token, ``piece`` an
-    index into ``pieces`` (the names of the definitions its tokens come from:
-    the function first, then its helpers); ``size``: tokens in the stream;
-    ``problem``: why it is not compared (then it has no fingerprints).
+    index into ``pieces`` (the keys of the definitions its tokens come from:
+    the entry first, then its helpers and classes); ``size``: tokens in the
+    stream; ``problem``: why it is not compared (then it has no fingerprints).
     """
 
     hashes: np.ndarray
@@ -52,77 +67,258 @@ class Document:
     problem: str = ""
 
 
-def _reachable(function, helpers: dict) -> dict:
-    """The helpers ``function`` names, and the helpers they name, and so on (the others play no part)."""
-    found, todo = {}, [function]
+def _empty(problem: str) -> Document:
+    empty = np.empty(0, dtype=np.int64)
+    return Document(empty, empty, np.empty((0, 2), dtype=np.int64), problem=problem)
+
+
+def _as_function(binding, name: str):
+    """The code an entry or a reached expression runs, as a function (a copy of nothing: built anew)."""
+    node = binding.node
+    body = [ast.Return(node, lineno=node.lineno, col_offset=node.col_offset)]
+    out = ast.FunctionDef(name, ast.arguments([], [], None, [], [], None, []), body, [], None,
+                          lineno=node.lineno, col_offset=node.col_offset)
+    out.type_params = []
+    return out
+
+
+class _Reach:
+    """What the entries reach by name: helper functions (inlined), classes' methods and expressions (kept)."""
+
+    def __init__(self, names: dict, contract: frozenset):
+        self.names = names
+        self.contract = contract
+        self.functions = {}   # name -> (key, FunctionDef): helpers the inliner may write in
+        self.classes = {}     # key -> ClassDef
+        self.kept = []        # (key, FunctionDef): expressions and methods, compared after the entry
+        self.attributes = set()
+        self.methods = set()  # (class key, method name) already kept
+        self.todo = []
+
+    def binding(self, name: str, binding, local: dict) -> None:
+        if binding is None or len(self.functions) + len(self.classes) + len(self.kept) > MAX_REACHED:
+            return
+        for option in (binding.options if binding.kind == "either" else (binding,)):
+            if option.kind == "def" and name not in self.functions and name not in self.contract:
+                self.functions[name] = (option.key, option.node)
+                self.todo.append((option.node, {}))
+            elif option.kind in ("class", "instance") and option.key not in self.classes:
+                self.classes[option.key] = option.node
+                self.todo.append((option.node, dict(option.names)))
+            elif option.kind == "expr" and all(option.node is not node for _, node in self.kept) \
+                    and option.node is not None:
+                self.kept.append((option.key, _as_function(option, name)))
+                self.todo.append((option.node, dict(option.names)))
+
+    def walk(self) -> None:
+        while self.todo:
+            root, local = self.todo.pop()
+            for node in nodes(root):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                    self.binding(node.id, local.get(node.id, self.names.get(node.id)), local)
+                elif isinstance(node, ast.Attribute):
+                    self.attributes.add(node.attr)
+            if not self.todo:
+                self._methods()
+
+    def _methods(self) -> None:
+        for key, cls in list(self.classes.items()):
+            for item in cls.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and (key, item.name) not in self.methods \
+                        and (item.name in ALWAYS_RUN or item.name in self.attributes):
+                    self.methods.add((key, item.name))
+                    self.kept.append((key, item))
+                    self.todo.append((item, {}))
+
+    def members(self) -> frozenset:
+        """Method and attribute names the reached classes define (their names are the student's choice)."""
+        out = set()
+        for cls in self.classes.values():
+            for node in nodes(cls):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    out.add(node.name)
+                elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) \
+                        and isinstance(node.value, ast.Name) and node.value.id == "self":
+                    out.add(node.attr)
+        return frozenset(out - set(ALWAYS_RUN))
+
+
+def _pruned(function):
+    """``function`` (a copy) without its noise and dead code, so that a helper with a line after its
+    ``return`` can still be written in."""
+    prune(function)
+    return function
+
+
+def _is_method(node, reach: _Reach) -> bool:
+    """Whether ``node`` (or the original of a copy of it) is a method of a reached class."""
+    return getattr(node, "_similarity_method", False) or any(
+        node is item for cls in reach.classes.values() for item in cls.body)
+
+
+def _without_self(method):
+    """A method's copy without its first parameter (``self``, ``cls``: not part of the computation), marked."""
+    decorators = {d.id for d in method.decorator_list if isinstance(d, ast.Name)}
+    if "staticmethod" not in decorators and method.args.posonlyargs:
+        method.args.posonlyargs = method.args.posonlyargs[1:]
+    elif "staticmethod" not in decorators and method.args.args:
+        method.args.args = method.args.args[1:]
+    method._similarity_method = True
+    return method
+
+
+def _entry_function(binding, name: str, reach: _Reach):
+    """``(key, function)`` an entry's graded call runs first (a class's ``__call__`` or ``__init__``)."""
+    if binding.kind == "def":
+        return binding.key, binding.node
+    if binding.kind == "expr":
+        return binding.key, _as_function(binding, name)
+    wanted = ("__call__",) if binding.kind == "instance" else ("__new__", "__init__")
+    for item in binding.node.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in wanted:
+            reach.methods.add((binding.key, item.name))
+            return binding.key, item
+    return binding.key, None
+
+
+def _given_statements(tree, key) -> set:
+    """The keys of the simple statements of ``tree`` (at any depth)."""
+    return {key(n) for n in nodes(tree) if isinstance(n, _SIMPLE) and n is not tree}
+
+
+def _without_given(tree, key, given: frozenset) -> None:
+    """Remove from ``tree`` the simple statements the release wrote (``given``: their keys), at any depth."""
+    todo = [tree]
     while todo:
-        for node in ast.walk(todo.pop()):
-            if isinstance(node, ast.Name) and node.id in helpers and node.id not in found \
-                    and node.id != function.name:
-                found[node.id] = helpers[node.id]
-                todo.append(helpers[node.id])
-    return found
+        node = todo.pop()
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list) and node is not tree or name == "body" and node is tree:
+                kept = [s for s in block if not (isinstance(s, _SIMPLE) and key(s) in given)]
+                block[:] = kept or block[:1]
+                todo.extend(block)
+        for handler in getattr(node, "handlers", []):
+            todo.append(handler)
 
 
-def _stream(trees: list, imports: dict, helpers: frozenset, contract: frozenset) -> list:
+def _stream(trees: list, imports: dict, helpers: frozenset, contract: frozenset, members: frozenset,
+            deadline, given: frozenset = frozenset()) -> list:
+    """The token stream of ``trees``, each normalised (:func:`_normalised`), the statements the release
+    wrote (``given``: their keys) removed, and its statements ordered."""
     stream = []
     for tree in trees:
-        namer = Namer(bound_names(tree), local_imports(tree, imports), helpers, contract)
-        canonical_forms(tree, statement_key(namer), frozenset(namer.imports) - namer.local)
+        deadline.check()
+        namer = Namer(bound_names(tree), local_imports(tree, imports), helpers, contract, members)
+        _normalised(tree, namer, deadline)
+        if given:
+            _without_given(tree, statement_key(namer), given)
         canonical_order(tree, statement_key(namer))
         token_stream(tree, namer, out=stream, piece_attribute=PIECE)
+        if len(stream) > MAX_TOKENS:
+            break
     return stream[:MAX_TOKENS]
 
 
-def document(function, helpers: dict, imports: dict, contract=frozenset()) -> Document:
-    """The :class:`Document` of ``function`` (an ``ast.FunctionDef``, only read).
+def _normalised(tree, namer, deadline) -> None:
+    """Noise out, temporaries in, loops vectorised, spellings made one, what that leaves behind tidied, and
+    what is written twice in one statement named once."""
+    prune(tree)
+    inline_temporaries(tree)
+    deadline.check()
+    vectorise(tree)
+    canonical_forms(tree, statement_key(namer), namer)
+    prune(tree)
+    drop_copies(tree)
+    inline_temporaries(tree)
+    hoist_repeated(tree)
+
+
+def document(graded, imports: dict, contract=frozenset(), deadline=NEVER, name: str = "",
+             given: frozenset = frozenset()) -> Document:
+    """The :class:`Document` of one contract function's graded code (:class:`.graded.Graded`; only read).
 
     Parameters
     ----------
-    function : ast.FunctionDef
-        The graded function as the notebook defines it.
-    helpers : dict
-        ``name -> ast.FunctionDef``: the notebook's other top-level functions
-        (contract functions excluded: each is compared on its own); those the
-        function names, directly or through another, are its helpers.
+    graded : autograder.similarity.graded.Graded
+        Its entries and the notebook's names when its tests ran.
     imports : dict
         The notebook's import aliases (``np -> numpy``).
     contract : collection of str
-        The problem set's function names, written as themselves.
+        The problem set's function names, written as themselves (each is compared on its own).
+    deadline : autograder.similarity.bounds.Deadline
+        The notebook's time; :class:`~autograder.similarity.bounds.Exceeded` once it is over.
+    name : str
+        The contract function's name.
+    given : frozenset
+        The statements the release wrote (:func:`given_code_of`): they are not the student's, and go.
     """
-    empty = np.empty(0, dtype=np.int64)
-    helpers = _reachable(function, helpers)
-    problem = too_large([function, *helpers.values()])
+    if graded.problem:
+        return _empty(graded.problem)
+    contract = frozenset(contract)
+    reach = _Reach(graded.names, contract)
+    entries = []
+    for binding in graded.entries:
+        key, function = _entry_function(binding, name, reach)
+        if binding.kind in ("class", "instance"):
+            reach.binding(binding.node.name, binding, {})
+        if function is not None:
+            entries.append((key, function))
+            reach.todo.append((function, dict(binding.names) if binding.kind == "expr" else {}))
+    reach.walk()
+    deadline.check()
+    code = [node for _, node in entries] + [node for _, node in reach.functions.values()] + \
+        [node for _, node in reach.kept]
+    problem = too_large(code)
     if problem:
-        return Document(empty, empty, np.empty((0, 2), dtype=np.int64), problem=f"not compared: {problem}")
-    inlined, kept = inline_helpers(clone(function, **{PIECE: function.name}),
-                                   {name: clone(tree, **{PIECE: name}) for name, tree in helpers.items()})
-    problem = too_large([inlined, *kept])
+        return _empty(f"not compared: {problem}")
+    helpers = {n: _pruned(clone(node, **{PIECE: key})) for n, (key, node) in reach.functions.items()}
+    methods = [(key, node) for key, node in reach.kept if _is_method(node, reach)]
+    names = [node.name for _, node in methods]
+    helpers.update({"." + node.name: _pruned(_without_self(clone(node, **{PIECE: key}))) for key, node in methods
+                    if names.count(node.name) == 1 and node.name not in ALWAYS_RUN})
+    trees, kept, inlined = [], [], set()
+    done = {id(node) for _, node in entries}
+    for key, function in entries + [k for k in reach.kept if id(k[1]) not in done]:
+        if _is_method(function, reach) and "." + function.name in inlined:
+            continue  # written in where it is called: not counted twice
+        copy = _pruned(clone(function, **{PIECE: key}))
+        out, left, written = inline_all(_without_self(copy) if _is_method(function, reach) else copy, helpers)
+        trees.append(out)
+        kept += left
+        inlined |= written
+    for k in kept:
+        if ("." + k.name if _is_method(k, reach) else k.name) not in inlined and all(
+                k.name != o.name or getattr(k, PIECE, "") != getattr(o, PIECE, "") for o in trees):
+            trees.append(k)
+    for name, (key, node) in reach.functions.items():  # reached only as a value (returned, passed on): its own
+        if name not in inlined and all(node.name != o.name or key != getattr(o, PIECE, "") for o in trees):
+            trees.append(inline_all(_pruned(clone(node, **{PIECE: key})), helpers)[0])
+    deadline.check()
+    problem = too_large(trees)
     if problem:
-        return Document(empty, empty, np.empty((0, 2), dtype=np.int64), problem=f"not compared: {problem} "
-                        "once its helpers are written in")
-    for tree in [inlined] + kept:
-        prune(tree)
-        inline_temporaries(tree)
-    stream = _stream([inlined] + kept, imports, frozenset(helpers), frozenset(contract))
-    pieces = tuple(dict.fromkeys([function.name] + [piece for _, piece, _ in stream]))
-    number = {name: i for i, name in enumerate(pieces)}
+        return _empty(f"not compared: {problem} once its helpers are written in")
+    names = frozenset(reach.functions) | frozenset(c.name for c in reach.classes.values())
+    stream = _stream(trees, imports, names, contract, reach.members(), deadline, given)
+    pieces = tuple(dict.fromkeys([entries[0][0] if entries else ""] + [piece for _, piece, _ in stream]))
+    number = {key: i for i, key in enumerate(pieces)}
     hashes, positions = fingerprints([token for token, _, _ in stream])
     places = np.array([(number[piece], line) for _, piece, line in stream], dtype=np.int64).reshape(-1, 2)
     return Document(hashes, positions, places, pieces, len(stream))
 
 
-def given_hashes(tree, imports: dict, contract=frozenset()) -> np.ndarray:
-    """The fingerprints of given code (a released cell's tree), written as a student's would be: each
-    function on its own, the cell's other statements together."""
-    streams = []
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            function = inline_helpers(clone(node), {})[0]
-            prune(function)
-            inline_temporaries(function)
-            streams.append(_stream([function], imports, frozenset(), frozenset(contract)))
-    rest = ast.Module([n for n in tree.body if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))], [])
+def given_code_of(tree, imports: dict, contract=frozenset()) -> tuple:
+    """``(fingerprints, statements)`` of given code (a released cell's tree), written as a student's would
+    be: each function on its own (each class's methods too) and the cell's other statements together; the
+    statements are the keys of its functions' simple statements once normalised (a starter's lines)."""
+    streams, statements = [], set()
+    functions = [n for n in nodes(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    for node in functions:
+        function = inline_helpers(clone(node), {})[0]
+        streams.append(_stream([function], imports, frozenset(), frozenset(contract), frozenset(), NEVER))
+        namer = Namer(bound_names(function), local_imports(function, imports), frozenset(), frozenset(contract))
+        statements |= _given_statements(function, statement_key(namer))
+    rest = ast.Module([n for n in tree.body if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                   ast.ClassDef))], [])
     streams.append(token_stream(rest, Namer(bound_names(rest), imports, frozenset(), frozenset(contract))))
     found = [fingerprints([token for token, _, _ in stream])[0] for stream in streams]
-    return np.unique(np.concatenate([np.empty(0, dtype=np.int64)] + found))
+    return np.unique(np.concatenate([np.empty(0, dtype=np.int64)] + found)), statements

@@ -52,18 +52,21 @@ def _strip_docstring(body: list) -> list:
 
 
 def _inlinable(helper) -> bool:
-    """Straight-line statements then one final ``return value``; not a generator, no async."""
+    """Statements (loops and ``if`` blocks too) then one final ``return value``, and no other ``return``;
+    not a generator, no async, no recursion."""
     if isinstance(helper, ast.AsyncFunctionDef):
         return False
     body = _strip_docstring(helper.body)
     if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
         return False
     for node in body[:-1]:
-        if not isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Try)):
             return False
-    return not any(isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await, ast.Global, ast.Nonlocal))
+    return not any(isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await, ast.Global, ast.Nonlocal, ast.Return))
                    or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == helper.name)
-                   for stmt in body for n in ast.walk(stmt))
+                   for stmt in body[:-1] for n in ast.walk(stmt)) and not any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == helper.name
+        for n in ast.walk(body[-1]))
 
 
 def _stored(nodes) -> set:
@@ -124,16 +127,23 @@ def _bind(helper, call) -> tuple:
     return place, assign
 
 
+def _callee(call) -> str:
+    """The key of the helper a call calls: ``name`` for ``name(…)``, ``.attr`` for ``obj.attr(…)``."""
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else "." + func.attr if isinstance(func, ast.Attribute) else ""
+
+
 class _Inliner:
     def __init__(self, helpers: dict):
         self.helpers = helpers
         self.added = 0
         self.nodes = 0
         self.kept = {}  # name -> helper kept whole (called, not inlinable)
+        self.inlined = set()  # names written in at least once
 
     def _calls(self, stmt, shadowed: set):
-        return [n for n in ast.walk(stmt) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                and n.func.id in self.helpers and n.func.id not in shadowed]
+        return [n for n in ast.walk(stmt) if isinstance(n, ast.Call) and _callee(n) in self.helpers
+                and _callee(n) not in shadowed]
 
     def block(self, body: list, shadowed: set, depth: int) -> list:
         out = []
@@ -152,14 +162,16 @@ class _Inliner:
             call = next((c for c in self._calls(stmt, shadowed) if id(c) not in kept), None)
             if call is None:
                 break
-            helper = self.helpers[call.func.id]
+            name = _callee(call)
+            helper = self.helpers[name]
             body = _strip_docstring(helper.body)
             bound = _bind(helper, call) if depth < MAX_DEPTH and _inlinable(helper) else None
             size = _size(body, bound[0]) + sum(_size([a], {}) for a in bound[1]) if bound is not None else 0
             if bound is None or self.added + len(body) > MAX_INLINED or self.nodes + size > MAX_NODES:
                 kept.add(id(call))
-                self._keep(call.func.id, depth)
+                self._keep(name, depth)
                 continue
+            self.inlined.add(name)
             self.nodes += size
             place, assign = bound
             sub = _Substitute(place)
@@ -194,6 +206,22 @@ def _replace(tree, old, new) -> None:
                         return
 
 
+def inline_all(function, helpers: dict) -> tuple:
+    """``(function, [helpers kept whole], {helpers written in at least once})``: :func:`inline_helpers`, and
+    which it wrote in. A key ``.name`` in ``helpers`` is a method (its ``self`` already removed): a call
+    ``obj.name(…)`` is written in as a helper's is."""
+    out = function
+    inliner = _Inliner({k: v for k, v in helpers.items() if k != function.name})
+    shadowed = _locals(out)
+    out.body = inliner.block(out.body, shadowed, 0)
+    # helpers named elsewhere (an ``if`` test, a loop, passed as a value) are kept whole
+    named = [n.id for n in ast.walk(out) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    for name in dict.fromkeys(named):
+        if name in inliner.helpers and name not in shadowed:
+            inliner._keep(name, 0)
+    return out, list(inliner.kept.values()), inliner.inlined
+
+
 def inline_helpers(function, helpers: dict) -> tuple:
     """``(function with its helpers inlined, [helpers kept whole])``: ``function`` is changed in place (the
     caller passes a copy), the helpers are not.
@@ -206,13 +234,5 @@ def inline_helpers(function, helpers: dict) -> tuple:
         ``name -> ast.FunctionDef`` of the notebook's other top-level functions
         that are not contract functions (the graded function itself excluded).
     """
-    out = function
-    inliner = _Inliner({k: v for k, v in helpers.items() if k != function.name})
-    shadowed = _locals(out)
-    out.body = inliner.block(out.body, shadowed, 0)
-    # helpers named elsewhere (an ``if`` test, a loop, passed as a value) are kept whole
-    named = [n.id for n in ast.walk(out) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
-    for name in dict.fromkeys(named):
-        if name in inliner.helpers and name not in shadowed:
-            inliner._keep(name, 0)
-    return out, list(inliner.kept.values())
+    out, kept, _ = inline_all(function, helpers)
+    return out, kept

@@ -1,12 +1,14 @@
 """The similarity report's files: ``similarity.json``, ``similarity.html`` and a side-by-side page per pair.
 
 ``similarity.json`` lists every reported pair as ``{"problem_set", "function",
-"students": [a, b], "score", "page"}`` (display ids, ``a`` before ``b`` in
-sort order; ``page`` the side-by-side view, relative to the folder), highest
-score first within each function, with what the class looked like per
-function and the notes of what was not compared. ``similarity.html`` shows
-the same, ranked, with the groups of students (clusters) and the students
-reported together for several functions; ``pairs/<ps>/<function>/<n>.html``
+"students": [a, b], "score", "page", "why"}`` (display ids, ``a`` before ``b`` in
+sort order; ``page`` the side-by-side view, relative to the folder; ``why`` what
+matches, how rare it is in the class, what share is starter code), highest
+score first within each function; every group of three or more students whose
+versions are alike (``"groups"``, reported or not, whatever their size); what
+the class looked like per function (the cutoff a pair needed); and the notes of
+what was not compared. ``similarity.html`` shows the same, ranked, with the
+students reported together for several functions; ``pairs/<ps>/<function>/<n>.html``
 shows the two versions side by side with the matched regions marked.
 
 The pages are Jinja2 templates in ``autograder/similarity/templates/``,
@@ -22,10 +24,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+import numpy as np
 from markupsafe import Markup
 
 from autograder.model.files import SIMILARITY_HTML, SIMILARITY_JSON, make_dirs, write_atomic, write_json_atomic
-from autograder.similarity.clusters import clusters, repeated_pairs
+from autograder.similarity.clusters import repeated_pairs
 from autograder.similarity.regions import matched_lines
 
 PAIRS_DIR = "pairs"
@@ -34,9 +37,10 @@ MAX_NOTES_SHOWN = 200
 #: The same as the grader's pages: nothing is loaded, no script runs.
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 #: What the score is, written into similarity.json.
-SCORE_MEANING = ("weighted share of fingerprints the two versions have in common, rare ones weighing more: 1 for "
-                 "two versions of typical length, identical once normalised, that nobody else in the class wrote; "
-                 "see docs/instructors.md, 'Similar submissions'")
+SCORE_MEANING = ("weighted share of fingerprints the two versions have in common, rare ones weighing more (versions "
+                 "alike as a group count once): 1 for two versions of typical length, identical once normalised, "
+                 "that no other group of the class wrote; a pair is reported when it also stands out from the "
+                 "function's own pairs (cutoff); see docs/instructors.md, 'Similar submissions'")
 
 
 @lru_cache(maxsize=1)
@@ -67,45 +71,74 @@ def _definitions(entry, lines: dict) -> list:
     return out
 
 
-def _pair_page(out: Path, ps: str, fn: str, rank: int, compared, pair) -> str:
+def _why(compared, pair, regions: int, starter: float) -> str:
+    """Why a pair is listed, in words: what matches, how rare it is in the class, what share is starter code."""
+    others = ("nobody else in the class wrote it" if pair.holders == 0 else
+              f"{pair.holders} other version(s) of the class have it too")
+    return (f"{regions} matched region(s), {pair.shared} fingerprints of their own in common; {others}; "
+            f"{round(100 * starter)} % of what they share is starter code (not counted); the score is higher than "
+            f"{100 * pair.percentile:.1f} % of this function's {_pairs(len(compared.entries)):,} pairs, and than "
+            f"{_fmt(compared.cutoff)} (the class's 99th percentile {_fmt(compared.quantiles[1])} + margin, or the "
+            "threshold)")
+
+
+def _pairs(n: int) -> int:
+    return n * (n - 1) // 2
+
+
+def _starter_share(doc_a, doc_b, given) -> float:
+    """The share of the fingerprints two versions have in common that the release wrote."""
+    both = np.intersect1d(doc_a.hashes, doc_b.hashes)
+    return float(np.isin(both, given).mean()) if len(both) else 0.0
+
+
+def _pair_page(out: Path, ps: str, fn: str, rank: int, compared, pair, given) -> tuple:
+    """Write one pair's page; ``(its path, why it is listed)``."""
     a, b = compared.entries[pair.a], compared.entries[pair.b]
     lines_a, lines_b = matched_lines(a.document, b.document, compared.counted)
     page = f"{PAIRS_DIR}/{ps}/{fn}/{rank}.html"
+    regions = len(set(lines_a.values()))
+    why = _why(compared, pair, regions, _starter_share(a.document, b.document, given))
     write_atomic(out / page, _render(
         "pair.html.j2", title=f"{fn}: {a.student} and {b.student}", back=f"../../../{SIMILARITY_HTML}#{ps}-{fn}",
-        problem_set=ps, function=fn, score=_fmt(pair.score), shared=pair.shared,
-        regions=len(set(lines_a.values())),
-        a={"student": a.student, "definitions": _definitions(a, lines_a)},
-        b={"student": b.student, "definitions": _definitions(b, lines_b)}))
-    return page
+        problem_set=ps, function=fn, score=_fmt(pair.score), shared=pair.shared, regions=regions, why=why,
+        a={"student": a.student, "how": a.how, "definitions": _definitions(a, lines_a)},
+        b={"student": b.student, "how": b.how, "definitions": _definitions(b, lines_b)}))
+    return page, why
 
 
 def write_report(out, results: list, notes: list, summary: dict) -> dict:
     """Write the report's files into ``out`` and return the content of similarity.json.
 
-    ``results`` is ``[(problem set, function, Compared)]`` in course order;
-    ``notes`` ``[(student, problem set, function, reason)]``; ``summary``
-    what the run read (``submitted``, ``notebooks``, ``students``,
-    ``threshold``, ``small_class``).
+    ``results`` is ``[(problem set, function, Compared, given fingerprints)]`` in course order;
+    ``notes`` ``[(student, problem set, function, reason)]``; ``summary`` what the run read
+    (``submitted``, ``notebooks``, ``students``, ``threshold``, ``small_class``).
     """
     out = make_dirs(out)
-    pairs_json, functions, found = [], [], {}
-    for ps, fn, compared in results:
+    pairs_json, groups_json, functions, found = [], [], [], {}
+    for ps, fn, compared, given in results:
         listed = []
         for rank, pair in enumerate(compared.pairs, 1):
             a, b = compared.entries[pair.a].student, compared.entries[pair.b].student
-            page = _pair_page(out, ps, fn, rank, compared, pair)
+            page, why = _pair_page(out, ps, fn, rank, compared, pair, given)
             pairs_json.append({"problem_set": ps, "function": fn, "students": [a, b],
-                               "score": round(pair.score, 4), "page": page})
-            listed.append({"a": a, "b": b, "score": _fmt(pair.score), "shared": pair.shared, "page": page})
+                               "score": round(pair.score, 4), "page": page, "why": why})
+            listed.append({"a": a, "b": b, "score": _fmt(pair.score), "shared": pair.shared, "page": page,
+                           "why": why})
             found.setdefault(ps, {}).setdefault(fn, []).append((a, b, pair.score))
-        groups = [{"members": [compared.entries[i].student for i in c.members], "pairs": c.pairs, "top": _fmt(c.top)}
-                  for c in clusters(compared.pairs) if len(c.members) > 2]
+        groups = []
+        for group in compared.groups:
+            members = [compared.entries[i].student for i in group.members]
+            groups.append({"members": members, "size": len(members), "reported": group.reported,
+                           "top": _fmt(group.top), "share": f"{100 * len(members) / len(compared.entries):.0f}"})
+            groups_json.append({"problem_set": ps, "function": fn, "students": members, "reported": group.reported,
+                                "top": round(group.top, 4)})
+        function_notes = sum(1 for _, nps, nfn, _ in notes if nps == ps and nfn == fn)
         functions.append({"problem_set": ps, "function": fn, "anchor": f"{ps}-{fn}", "compared": len(compared.entries),
                           "above": compared.above, "p95": _fmt(compared.quantiles[0]),
                           "p99": _fmt(compared.quantiles[1]), "quantiles": compared.quantiles,
-                          "short": compared.short, "pairs": listed,
-                          "clusters": groups})
+                          "cutoff": _fmt(compared.cutoff), "short": compared.short, "pairs": listed,
+                          "groups": groups, "not_compared": function_notes})
     pages = {(p["problem_set"], p["function"], *sorted(p["students"])): p["page"] for p in pairs_json}
     repeated = [{"problem_set": ps, "a": a, "b": b,
                  "functions": [{"function": f, "score": _fmt(s), "page": pages[(ps, f, a, b)]} for f, s in hits]}
@@ -117,9 +150,10 @@ def write_report(out, results: list, notes: list, summary: dict) -> dict:
         notes=shown_notes[:MAX_NOTES_SHOWN], more_notes=max(0, len(shown_notes) - MAX_NOTES_SHOWN),
         threshold=_fmt(summary["threshold"]), submitted=summary["submitted"], notebooks=summary["notebooks"],
         students=summary["students"], small_class=summary["small_class"]))
-    data = {"score": SCORE_MEANING, "threshold": summary["threshold"], "pairs": pairs_json,
-            "functions": [{k: f[k] for k in ("problem_set", "function", "compared", "above", "short")}
-                          | {"p95": round(f["quantiles"][0], 4), "p99": round(f["quantiles"][1], 4)}
+    data = {"score": SCORE_MEANING, "threshold": summary["threshold"], "pairs": pairs_json, "groups": groups_json,
+            "functions": [{k: f[k] for k in ("problem_set", "function", "compared", "above", "short", "not_compared")}
+                          | {"p95": round(f["quantiles"][0], 4), "p99": round(f["quantiles"][1], 4),
+                             "cutoff": float(f["cutoff"])}
                           for f in functions],
             "not_compared": [{"student": s, "problem_set": ps, "function": fn, "reason": r} for s, ps, fn, r in notes]}
     write_json_atomic(out / SIMILARITY_JSON, data)

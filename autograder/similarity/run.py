@@ -83,15 +83,15 @@ def similarity_report(submitted_dir, out_dir, course_dir=ROOT, assignments=None,
     by_function = defaultdict(list)
     for entry in entries:
         by_function[(entry.problem_set, entry.function)].append(entry)
-    results = [(ps, fn, compare(by_function[(ps, fn)], given[ps].hashes, threshold))
+    results = [(ps, fn, compare(by_function[(ps, fn)], given[ps].hashes, threshold), given[ps].hashes)
                for ps in sets for fn in FUNCTIONS[ps]]
-    small = any(0 < len(c.entries) < SMALL_CLASS for _, _, c in results)
+    small = any(0 < len(c.entries) < SMALL_CLASS for _, _, c, _ in results)
     summary = SimilaritySummary(Path(out_dir), notebooks=len(plan.submissions),
                                 students=len({s.student for s in plan.submissions}), notes=len(notes))
     write_report(out_dir, results, notes, {"submitted": str(submitted_dir), "notebooks": summary.notebooks,
                                            "students": summary.students, "threshold": threshold,
                                            "small_class": SMALL_CLASS if small else 0})
-    summary.per_function = {f"{ps}/{fn}": c.above for ps, fn, c in results}
-    summary.pairs = sum(len(c.pairs) for _, _, c in results)
+    summary.per_function = {f"{ps}/{fn}": c.above for ps, fn, c, _ in results}
+    summary.pairs = sum(len(c.pairs) for _, _, c, _ in results)
     summary.duration_s = time.monotonic() - started
     return summary

@@ -8,7 +8,11 @@ statement of the same block, is replaced there by its value and its
 assignment removed — when no statement in between writes a name the value
 reads (the value would change), and the read is not inside a loop, a
 comprehension, a lambda or a nested function (it would be evaluated more
-than once). At most :data:`MAX_ROUNDS` temporaries per function.
+than once). At most :data:`MAX_ROUNDS` temporaries per function, each read
+looked for in the next :data:`MAX_SCAN` statements, and none written in where
+the function would grow deeper than :data:`autograder.similarity.bounds.MAX_DEPTH`
+(forty chained temporaries of deep expressions stay forty statements), and none whose value
+has more than :data:`MAX_VALUE_NODES` nodes (so that each is measured in constant time).
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ from __future__ import annotations
 import ast
 from collections import Counter
 
-from autograder.similarity.clone import clone
+from autograder.similarity.bounds import MAX_DEPTH, depth
 
 #: Temporaries written in place, at most, per function.
 MAX_ROUNDS = 40
+#: Statements after an assignment looked at for its one read.
+MAX_SCAN = 50
+#: Syntax nodes of a value written in, at most (a temporary's value is a line; a larger one stays where it is).
+MAX_VALUE_NODES = 300
 
 _BLOCKS = ("body", "orelse", "finalbody")
 _REPEATED = (ast.For, ast.AsyncFor, ast.While, ast.comprehension, ast.Lambda, ast.FunctionDef,
@@ -65,41 +73,134 @@ def _writes(stmt) -> set:
     return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
 
 
-def _one(function) -> bool:
-    """Write one temporary in place; whether there was one."""
+def _larger(tree, limit: int) -> bool:
+    """Whether ``tree`` has more than ``limit`` nodes (counted no further than that)."""
+    todo, seen = [tree], 0
+    while todo:
+        seen += 1
+        if seen > limit:
+            return True
+        todo.extend(ast.iter_child_nodes(todo.pop()))
+    return False
+
+
+def _pass(function, left: int) -> int:
+    """Write in place the temporaries of ``function`` found in one walk, at most ``left``; how many."""
     a = function.args
     params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if p is not None}
     writes, reads = Counter(), Counter()
+    deepest = depth(function)
     for node in ast.walk(function):
         if isinstance(node, ast.Name):
             (reads if isinstance(node.ctx, ast.Load) else writes)[node.id] += 1
-    for block in _blocks(function):
-        for i, stmt in enumerate(block):
+    done = 0
+    for block in list(_blocks(function)):
+        i = 0
+        while i < len(block) and done < left:
+            stmt = block[i]
+            i += 1
             if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
                 continue
             name = stmt.targets[0].id
-            if name in params or writes[name] != 1 or reads[name] != 1:
+            if name in params or writes[name] != 1 or reads[name] != 1 or _larger(stmt.value, MAX_VALUE_NODES):
                 continue
             needs = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
-            for j in range(i + 1, len(block)):
+            for j in range(i, min(len(block), i + MAX_SCAN)):
                 spot = _single_read(block[j], name)
                 if spot is not None:
+                    grown = depth(stmt.value)
+                    if deepest + grown > MAX_DEPTH:
+                        break  # written in, the function would be too deep for the steps that recurse
                     parent, field, index = spot
-                    value = clone(stmt.value)
-                    if index is None:
-                        setattr(parent, field, value)
+                    if index is None:  # (the assignment goes: its value moves, nothing is copied)
+                        setattr(parent, field, stmt.value)
                     else:
-                        getattr(parent, field)[index] = value
-                    del block[i]
-                    return True
+                        getattr(parent, field)[index] = stmt.value
+                    del block[i - 1]
+                    i -= 1
+                    deepest += grown  # (at most: the function's depth is measured again next pass)
+                    writes[name] = reads[name] = 0
+                    done += 1
+                    break
                 if (_writes(block[j]) & needs) or any(isinstance(n, ast.Name) and n.id == name
                                                       for n in ast.walk(block[j])):
                     break
-    return False
+    return done
+
+
+def drop_copies(function) -> None:
+    """Remove every ``a = b`` between two plain names (``x = np.asarray(x)`` once its conversion is dropped,
+    an argument bound to a helper's parameter, ``row = rows`` of a vectorised loop): a local name is
+    ``V`` in the token stream whatever it is (:mod:`.tokens`), so a copy only adds ``V = V``, and
+    writing ``b`` where ``a`` is read would change no token."""
+    for block in list(_blocks(function)):
+        block[:] = [stmt for stmt in block if not (
+            isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+            and isinstance(stmt.value, ast.Name))] or block[:1]
 
 
 def inline_temporaries(function) -> None:
     """Write the single-use temporaries of ``function`` (an ``ast.FunctionDef``) where they are read, in place."""
-    for _ in range(MAX_ROUNDS):
-        if not _one(function):
+    left = MAX_ROUNDS
+    while left > 0:
+        done = _pass(function, left)
+        if not done:
             break
+        left -= done
+
+
+#: Repeated expressions written as temporaries, at most, per function.
+MAX_HOISTED = 20
+_PURE = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript, ast.Compare, ast.BoolOp)
+_IMPURE = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.NamedExpr, ast.Await,
+           ast.Yield, ast.YieldFrom, ast.Starred)
+
+
+def hoist_repeated(function) -> None:
+    """The reverse of :func:`inline_temporaries`, for what it cannot undo: an expression written twice or more
+    in one statement (``logits / T`` four times) is assigned once to a temporary before it, and read there,
+    so that it is written as a copier who named it (``s = z / t``) writes it. The largest repeated expression
+    first, at most :data:`MAX_HOISTED` per function; an expression of fewer than three nodes stays."""
+    done = 0
+    for block in list(_blocks(function)):
+        i = 0
+        while i < len(block) and done < MAX_HOISTED:
+            stmt = block[i]
+            repeated = _largest_repeated(stmt) if isinstance(stmt, (ast.Assign, ast.Return, ast.Expr)) else None
+            if repeated is None:
+                i += 1
+                continue
+            key, first = repeated
+            name = f"_repeated_{done}"
+            for node in list(ast.walk(stmt)):
+                for field, value in ast.iter_fields(node):
+                    if isinstance(value, ast.AST) and _key(value) == key:
+                        setattr(node, field, ast.copy_location(ast.Name(name, ast.Load()), value))
+                    elif isinstance(value, list):
+                        value[:] = [ast.copy_location(ast.Name(name, ast.Load()), v)
+                                    if isinstance(v, ast.AST) and _key(v) == key else v for v in value]
+            block.insert(i, ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], first), stmt))
+            done += 1  # (the same statement is looked at again: a smaller repeated expression may be left)
+
+
+def _key(node) -> str:
+    return ast.dump(node, annotate_fields=False) if isinstance(node, _PURE) else ""
+
+
+def _largest_repeated(stmt):
+    """``(key, a copy's original)`` of the largest expression written twice or more in ``stmt``, or None."""
+    seen, best = {}, None
+    for node in ast.walk(stmt):
+        if not isinstance(node, _PURE) or any(isinstance(n, _IMPURE) or isinstance(getattr(n, "ctx", None),
+                                                                                       (ast.Store, ast.Del))
+                                              for n in ast.walk(node)):
+            continue
+        size = sum(1 for n in ast.walk(node) if not isinstance(n, ast.expr_context))
+        if size < 3:
+            continue
+        key = _key(node)
+        count, _ = seen.get(key, (0, node))
+        seen[key] = (count + 1, node)
+        if count + 1 >= 2 and (best is None or size > best[0]):
+            best = (size, key, node)
+    return None if best is None else (best[1], best[2])

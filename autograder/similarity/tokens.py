@@ -10,7 +10,8 @@ quoting cannot change them. What each node is written as:
 * a library name is written in full through the notebook's imports
   (``np.exp``, ``numpy.exp`` and ``exp`` imported ``from numpy`` are all
   ``numpy.exp``), as are builtins (``len``) and the contract functions;
-* an attribute of anything else is ``.name`` (``z.max`` → ``.max`` then ``V``);
+* an attribute of anything else is ``.name`` (``z.max`` → ``.max`` then ``V``), but for the
+  methods and attributes the notebook's own classes define (``.forward``, ``self.output``): ``.M``;
 * a number is its value as a float (``2`` and ``2.0`` alike), a string ``S``
   (messages are reworded freely), ``None``/``True``/``False`` themselves;
 * an operator is part of its node (``BinOp.Sub``), a keyword argument its
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import hashlib
 from dataclasses import dataclass
 
 _BUILTINS = frozenset(dir(builtins))
@@ -39,6 +41,7 @@ class Namer:
     imports: dict
     helpers: frozenset
     contract: frozenset
+    members: frozenset = frozenset()
 
     def name(self, name: str) -> str:
         if "." in name:  # written by the normalisation (autograder.similarity.canonical): a library name already
@@ -98,7 +101,9 @@ def _label(node, namer: Namer):
         return namer.name(node.id), False
     if isinstance(node, ast.Attribute):
         dotted = namer.dotted(node)
-        return (dotted, False) if dotted else ("." + node.attr, True)
+        if dotted:
+            return dotted, False
+        return (".M" if node.attr in namer.members else "." + node.attr), True
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, bool) or value is None or value is Ellipsis:
@@ -159,7 +164,35 @@ def token_stream(node, namer: Namer, out: list | None = None, piece: str = "", l
     return out
 
 
+def _digest(token: str, children: list) -> bytes:
+    h = hashlib.blake2b(token.encode("utf-8", "surrogatepass"), digest_size=8)
+    for child in children:
+        h.update(child)
+    return h.digest()
+
+
 def statement_key(namer: Namer):
     """The key :func:`autograder.similarity.reorder.canonical_order` sorts statements by, and
-    :func:`autograder.similarity.canonical.canonical_forms` operands: a node's token text."""
-    return lambda stmt: " ".join(t for t, _, _ in token_stream(stmt, namer))
+    :func:`autograder.similarity.canonical.canonical_forms` operands: a hash of a node's token stream
+    (the same for the same tokens, in every process), computed bottom-up once per node and remembered,
+    so that sorting the operands at every level of a long chain stays linear in its size (a key of
+    the text, made again at each level, was quadratic: a 59 KB notebook took ten minutes)."""
+    memo: dict = {}
+
+    def key(root) -> bytes:
+        todo = [(root, False)]
+        while todo:  # post-order without recursion: the children's keys first
+            node, ready = todo.pop()
+            if id(node) in memo:
+                continue
+            children = list(_children(node)) if _label(node, namer)[1] else []
+            if not ready:
+                todo.append((node, True))
+                todo.extend((child, False) for child in children if id(child) not in memo)
+                continue
+            token = _label(node, namer)[0] or ""
+            # the node is kept beside its key: an id is only unique while its object lives
+            memo[id(node)] = (node, _digest(token, [memo[id(child)][1] for child in children]))
+        return memo[id(root)][1]
+
+    return key

@@ -1,0 +1,87 @@
+"""A submission's cells in the order the grader runs them: the source's cells, the student's beside them.
+
+One rule for every stage that needs it: the engine rebuilds a submission on
+this order (:mod:`autograder.engine.restore`, which adds the tamper report),
+and the similarity report reads it to know which definition each graded
+test cell sees (:mod:`autograder.similarity.graded`).
+
+The source's known cells (those with a grade_id that are locked, graded or
+solutions) come in the source's order; a locked one is the source's own, a
+solution cell is the student's first cell of that grade_id. Every other cell
+of the submission (the student's own, and duplicate solution cells) follows
+the known cell it followed in the submission; those before the first known
+cell come first. A duplicate of a locked cell is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from autograder.model.notebook import grade_id_of, oversized
+
+
+@dataclass
+class Partition:
+    """The submitted cells sorted by the source's grade_ids.
+
+    Attributes
+    ----------
+    occurrences : dict
+        ``grade_id -> [index in the submission]`` of every copy of a known cell.
+    primary : dict
+        ``grade_id -> cell``: the first copy, in submission order.
+    extras : dict
+        ``grade_id (or None before the first known cell) -> [cell]``: the
+        student's own cells (and duplicate solution cells) following it.
+    """
+
+    occurrences: dict = field(default_factory=dict)
+    primary: dict = field(default_factory=dict)
+    extras: dict = field(default_factory=lambda: {None: []})
+
+
+def partition(protected: dict, submitted_cells: list, notes: list) -> Partition:
+    """Sort ``submitted_cells`` by grade_id; ``protected`` maps each known grade_id to whether the source
+    locks it. Malformed cells are noted in ``notes`` and ignored, an oversized cell's text replaced (in
+    ``submitted_cells``: pass a copy), duplicate locked cells dropped."""
+    parts = Partition()
+    anchor = None
+    for i, cell in enumerate(submitted_cells):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            notes.append(f"cell {i} of the submission is not a well-formed notebook cell; ignored")
+            continue
+        cell, note = oversized(cell, i)
+        if note:
+            notes.append(note)
+            submitted_cells[i] = cell
+        gid = grade_id_of(cell)
+        if gid in protected:
+            parts.occurrences.setdefault(gid, []).append(i)
+            if gid not in parts.primary:
+                parts.primary[gid] = cell
+                anchor = gid
+                parts.extras.setdefault(gid, [])
+                continue
+            if protected[gid]:
+                continue  # a duplicate of a locked cell: dropped (the engine reports it)
+        parts.extras.setdefault(anchor, []).append(cell)
+    return parts
+
+
+def run_order(source_cells, parts: Partition):
+    """``(source cell or None, submitted cell or None)`` in the order the grader runs them: a locked cell
+    of the source as ``(cell, None)``, a solution cell as ``(its source cell, the student's cell)``, one
+    of the student's own as ``(None, cell)``. ``source_cells`` are the source's
+    :class:`~autograder.model.notebook.SourceCell` in order."""
+    yield from ((None, cell) for cell in parts.extras.get(None, ()))
+    for scell in source_cells:
+        gid = scell.grade_id
+        if gid is None or not (scell.protected or scell.solution):
+            continue
+        if scell.protected:
+            yield scell, None
+        elif gid in parts.primary:
+            yield scell, parts.primary[gid]
+        else:
+            continue
+        yield from ((None, cell) for cell in parts.extras.get(gid, ()))

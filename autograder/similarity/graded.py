@@ -1,0 +1,576 @@
+"""What each contract function's graded calls run, read from the notebook as the grader runs it.
+
+The report compares the code that was graded, not the first ``def`` of a
+name. The trusted side decides what that is, from the submission's text
+alone: nothing the student's process said while it was graded is believed
+(it could point the report at a decoy). The cells are read in the order the
+grader runs them (:func:`autograder.model.run_order.run_order`), and their
+top-level statements followed as Python would run them, keeping what each
+name is bound to:
+
+* ``def`` and ``class`` bind their name; ``f = g`` binds ``f`` to what ``g``
+  is then (an alias), ``f = lambda …`` to the lambda, ``f = C(…)`` to an
+  instance of ``C`` (its ``__call__`` runs), and any other expression to
+  itself (``np.vectorize(_sig)``, ``Softmax().forward``: the code it names);
+  ``from m import f`` to a library's object;
+* ``if`` with a test whose value is known (``if True:``, ``if __name__ ==
+  "__main__":``) runs its branch; any other ``if``, a loop, ``try``: either
+  branch may have run, so the name may be bound to any of them, and all are
+  compared;
+* ``globals()["f"] = …``, ``setattr(sys.modules[__name__], "f", …)`` and
+  ``exec("…")`` of a constant string are read as the binding they make; a
+  notebook function called at the top level writes the names it declares
+  ``global``; anything else that binds names at run time (``exec`` of a
+  computed string, ``globals().update(d)``, ``sys.modules`` tampering) makes
+  every name bound before it unknown, and a function that is still unknown
+  when it is graded is "not compared", with that reason.
+
+What a function's test cells see is its binding at each of them (a decoy
+defined after the tests, or rebound before them, is never compared): the
+*entries* (the function, the class whose ``__call__`` runs, the expression),
+and the names the notebook had bound then, where its helpers and classes are
+found (:mod:`.document` follows them). Bounded: at most :data:`MAX_STATEMENTS`
+statements are followed, :data:`MAX_NESTING` blocks deep, and calls of
+notebook functions :data:`MAX_CALL_DEPTH` deep.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from autograder.model.course import function_of, grader_skips
+from autograder.model.notebook import cell_text
+from autograder.model.pysource import import_names, nodes, parse, python_source
+
+#: Top-level statements followed per notebook, at most (a notebook of this course has a few hundred).
+MAX_STATEMENTS = 20_000
+#: Blocks (``if``, ``for``, ``try`` …) followed inside one another, at most.
+MAX_NESTING = 30
+#: Notebook functions followed into when they are called at the top level (for their ``global`` names).
+MAX_CALL_DEPTH = 3
+#: Characters of one ``exec``'d constant string read as code.
+MAX_EXEC_CHARS = 20_000
+#: Lines of one definition kept to be shown side by side (a solution is a few dozen).
+MAX_SHOWN_LINES = 400
+
+#: Names whose call binds names at run time in ways the report cannot follow (unless a constant is given).
+DYNAMIC_CALLS = frozenset({"exec", "eval", "setattr", "delattr"})
+#: Calls whose value is the namespace itself: reading it binds nothing, writing through it does.
+NAMESPACE_CALLS = frozenset({"globals", "vars", "locals"})
+#: Attributes through which a namespace can be written.
+NAMESPACE_ATTRIBUTES = frozenset({"__dict__", "modules", "__builtins__", "user_ns", "user_global_ns", "f_globals",
+                                  "__globals__"})
+#: Methods of a namespace (a dict) that write into it.
+WRITING_METHODS = frozenset({"update", "setdefault", "__setitem__", "pop", "popitem", "clear", "__delitem__"})
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A definition as written, for the side-by-side view: its name, cell, first line there and text."""
+
+    name: str
+    cell: int
+    line: int
+    text: str
+
+
+@dataclass(frozen=True, eq=False)
+class Binding:
+    """What one name is bound to at one point of the notebook.
+
+    ``kind`` is ``"def"`` (``node`` a function), ``"class"`` or ``"instance"`` (``node`` a class),
+    ``"expr"`` (``node`` the expression, ``names`` what the names it reads were bound to then),
+    ``"library"`` (``detail`` the dotted name), ``"opaque"`` (``detail`` why it cannot be known) or
+    ``"either"`` (``options``: any of them). ``key`` names the piece of code it is shown as.
+    """
+
+    kind: str
+    node: ast.AST | None = None
+    key: str = ""
+    detail: str = ""
+    names: tuple = ()
+    options: tuple = ()
+    given: bool = False
+
+
+@dataclass
+class Graded:
+    """What one contract function's graded calls run.
+
+    ``entries``: the bindings its test cells saw (``def``, ``class``, ``instance`` or ``expr``);
+    ``names``: what the notebook's names were bound to then (its helpers and classes are there);
+    ``how``: the binding in words, for the report; ``problem``: why it is not compared.
+    """
+
+    entries: list = field(default_factory=list)
+    names: dict = field(default_factory=dict)
+    how: str = ""
+    problem: str = ""
+
+
+@dataclass
+class NotebookCode:
+    """A notebook read: what each contract function's calls run, the imports, what was shown, problems."""
+
+    graded: dict = field(default_factory=dict)
+    imports: dict = field(default_factory=dict)
+    shown: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+
+
+class _Unknown(Exception):
+    """The notebook binds names at run time in a way the report cannot follow (the message says how)."""
+
+
+def _constant_truth(test):
+    """True or False when ``test`` has a value known without running anything, else None."""
+    if isinstance(test, ast.Constant):
+        return bool(test.value)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _constant_truth(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        values = [_constant_truth(v) for v in test.values]
+        if isinstance(test.op, ast.And):
+            return False if False in values else (True if all(v is True for v in values) else None)
+        return True if True in values else (False if all(v is False for v in values) else None)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        left, right = test.left, test.comparators[0]
+        if isinstance(left, ast.Name) and left.id == "__name__" and isinstance(right, ast.Constant):
+            left = ast.Constant("__main__")  # a notebook's cells run as __main__
+        if isinstance(left, ast.Constant) and isinstance(right, ast.Constant):
+            try:
+                return bool({ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
+                             ast.Is: lambda a, b: a is b, ast.IsNot: lambda a, b: a is not b}
+                            [type(test.ops[0])](left.value, right.value))
+            except (KeyError, TypeError):
+                return None
+    return None
+
+
+def _either(options: list) -> Binding:
+    flat = []
+    for option in options:
+        for item in (option.options if option.kind == "either" else (option,)):
+            if all(item is not seen for seen in flat):
+                flat.append(item)
+    return flat[0] if len(flat) == 1 else Binding("either", options=tuple(flat))
+
+
+def _merge(before: dict, *afters: dict) -> dict:
+    """The names after one of several paths: a name bound alike on every path keeps its binding."""
+    out = {}
+    for name in set(before).union(*afters):
+        options = [a.get(name, before.get(name)) for a in afters]
+        options = [o for o in options if o is not None]
+        if len(options) < len(afters):
+            options.append(Binding("opaque", detail=f"{name} may not be bound on every path"))
+        out[name] = _either(options)
+    return out
+
+
+def _is_globals_call(node) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in NAMESPACE_CALLS \
+        and not node.args
+
+
+def _namespace_attribute(node) -> bool:
+    """An attribute through which a namespace can be written (``sys.modules``, ``f.__globals__`` …)."""
+    return isinstance(node, ast.Attribute) and node.attr in NAMESPACE_ATTRIBUTES and (
+        node.attr != "modules" or isinstance(node.value, ast.Name) and node.value.id == "sys")
+
+
+def _is_this_module(node) -> bool:
+    """``sys.modules[__name__]`` or ``sys.modules["__main__"]``."""
+    return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
+        and node.value.attr == "modules" and isinstance(node.value.value, ast.Name) and node.value.value.id == "sys" \
+        and ((isinstance(node.slice, ast.Name) and node.slice.id == "__name__")
+             or (isinstance(node.slice, ast.Constant) and node.slice.value == "__main__"))
+
+
+class _Reader:
+    """Follows a notebook's top-level statements (see the module docstring)."""
+
+    def __init__(self, contract):
+        self.contract = frozenset(contract)
+        self.names: dict = {}
+        self.imports: dict = {}
+        self.shown: dict = {}
+        self.statements = 0
+        self.cell = -1
+        self.code = ""
+        self.given = False
+
+    # -- where a binding is shown ---------------------------------------------------------------------
+
+    def _show(self, node, name: str) -> str:
+        """The key of the piece ``node`` (a definition or a statement) is shown as, recorded once."""
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
+        key = name if name not in self.shown or self.shown[name].cell == self.cell and \
+            self.shown[name].line == first else f"{name} (cell {self.cell}, line {first})"
+        if key not in self.shown:
+            lines = self.code.split("\n")[first - 1:(getattr(node, "end_lineno", None) or node.lineno)]
+            if len(lines) > MAX_SHOWN_LINES:
+                lines = lines[:MAX_SHOWN_LINES] + [f"… ({len(lines) - MAX_SHOWN_LINES:,} more lines not shown)"]
+            self.shown[key] = Shown(name, self.cell, first, "\n".join(lines))
+        return key
+
+    # -- what an expression is ----------------------------------------------------------------------
+
+    def value(self, expr, statement) -> Binding:
+        if isinstance(expr, ast.Name):
+            if expr.id in self.names:
+                return self.names[expr.id]
+            if expr.id in self.imports:
+                return Binding("library", detail=self.imports[expr.id])
+            return Binding("opaque", detail=f"{expr.id} is not bound where it is used")
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) \
+                and self.names.get(expr.func.id, Binding("")).kind == "class":
+            cls = self.names[expr.func.id]
+            return Binding("instance", cls.node, cls.key, names=self._read_names(expr), given=cls.given)
+        if isinstance(expr, ast.Attribute):
+            dotted = self._dotted(expr)
+            if dotted:
+                return Binding("library", detail=dotted)
+        return Binding("expr", expr, self._show(statement, "·".join(self._targets(statement)) or "expression"),
+                       names=self._read_names(expr), given=self.given)
+
+    def _dotted(self, expr) -> str:
+        parts = []
+        while isinstance(expr, ast.Attribute):
+            parts.append(expr.attr)
+            expr = expr.value
+        if isinstance(expr, ast.Name) and expr.id in self.imports and expr.id not in self.names:
+            return ".".join([self.imports[expr.id]] + parts[::-1])
+        return ""
+
+    def _read_names(self, expr) -> tuple:
+        seen = {}
+        for node in nodes(expr):
+            if isinstance(node, ast.Name) and node.id in self.names and node.id not in seen:
+                seen[node.id] = self.names[node.id]
+        return tuple(seen.items())
+
+    @staticmethod
+    def _targets(statement) -> list:
+        targets = getattr(statement, "targets", None) or [getattr(statement, "target", None)]
+        return [t.id for t in targets if isinstance(t, ast.Name)]
+
+    # -- statements ---------------------------------------------------------------------------------
+
+    def run(self, body: list, depth: int = 0, calls: int = 0) -> None:
+        if depth > MAX_NESTING:
+            raise _Unknown(f"blocks nested more than {MAX_NESTING} deep at the top level of cell {self.cell}")
+        for stmt in body:
+            self.statements += 1
+            if self.statements > MAX_STATEMENTS:
+                raise _Unknown(f"more than {MAX_STATEMENTS:,} top-level statements")
+            self.statement(stmt, depth, calls)
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.names[name] = binding
+        self.imports.pop(name, None)
+
+    def statement(self, stmt, depth: int, calls: int) -> None:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            binding = Binding("def", stmt, self._show(stmt, stmt.name), given=self.given)
+            decorators = [d for d in stmt.decorator_list if self._names_in(d)]
+            if decorators:  # a decorator of the notebook's own may return any code: both are compared
+                binding = _either([binding, Binding("expr", stmt.decorator_list[0], binding.key,
+                                                    names=self._read_names(stmt), given=self.given)])
+            self.bind(stmt.name, binding)
+        elif isinstance(stmt, ast.ClassDef):
+            self.bind(stmt.name, Binding("class", stmt, self._show(stmt, stmt.name), names=self._read_names(stmt),
+                                         given=self.given))
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
+                pass  # binds names the report cannot list; a library's (see docs/instructors.md)
+            found = {}
+            import_names(stmt, found, relative=False)
+            for name, dotted in found.items():
+                self.names.pop(name, None)
+                self.imports[name] = dotted
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and getattr(stmt, "value", None) is not None:
+            self._dynamic(stmt.value, depth, calls)
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                self.assign(target, stmt.value, stmt)
+        elif isinstance(stmt, ast.AugAssign):
+            self._dynamic(stmt.value, depth, calls)
+            if isinstance(stmt.target, ast.Name):
+                self.bind(stmt.target.id, Binding("expr", stmt.value, self._show(stmt, stmt.target.id),
+                                                  names=self._read_names(stmt), given=self.given))
+        elif isinstance(stmt, ast.Delete):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    self.names.pop(target.id, None)
+                    self.imports.pop(target.id, None)
+        elif isinstance(stmt, ast.If):
+            truth = _constant_truth(stmt.test)
+            if truth is not None:
+                self.run(stmt.body if truth else stmt.orelse, depth + 1, calls)
+            else:
+                self._dynamic(stmt.test, depth, calls)
+                self._branches([stmt.body, stmt.orelse], depth, calls)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+            self._dynamic(getattr(stmt, "iter", None) or stmt.test, depth, calls)
+            if isinstance(stmt, ast.For) and isinstance(stmt.target, ast.Name):
+                self.bind(stmt.target.id, Binding("opaque", detail=f"{stmt.target.id} is a loop variable"))
+            self._branches([[], stmt.body + stmt.orelse], depth, calls)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                self._dynamic(item.context_expr, depth, calls)
+            self.run(stmt.body, depth + 1, calls)
+        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            self.run(stmt.body, depth + 1, calls)
+            self._branches([[]] + [h.body for h in stmt.handlers] + ([stmt.orelse] if stmt.orelse else []),
+                           depth, calls)
+            self.run(stmt.finalbody, depth + 1, calls)
+        elif isinstance(stmt, ast.Match):
+            self._dynamic(stmt.subject, depth, calls)
+            self._branches([[]] + [case.body for case in stmt.cases], depth, calls)
+        elif isinstance(stmt, ast.Expr):
+            self._dynamic(stmt.value, depth, calls)
+        elif isinstance(stmt, (ast.Global, ast.Nonlocal, ast.Pass, ast.Break, ast.Continue, ast.Return,
+                               ast.Raise, ast.Assert)):
+            for child in ast.iter_child_nodes(stmt):
+                self._dynamic(child, depth, calls)
+        else:
+            self._dynamic(stmt, depth, calls)
+
+    def _branches(self, bodies: list, depth: int, calls: int) -> None:
+        before = dict(self.names)
+        before_imports = dict(self.imports)
+        afters = []
+        for body in bodies:
+            self.names = dict(before)
+            self.imports = dict(before_imports)
+            self.run(body, depth + 1, calls)
+            afters.append(self.names)
+            before_imports.update(self.imports)
+        self.names = _merge(before, *afters)
+        self.imports = before_imports
+
+    def _names_in(self, expr) -> bool:
+        return any(isinstance(n, ast.Name) and n.id in self.names for n in nodes(expr))
+
+    def assign(self, target, value, stmt) -> None:
+        if isinstance(target, ast.Name):
+            self.bind(target.id, self.value(value, stmt))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) \
+                    and not any(isinstance(e, ast.Starred) for e in target.elts + value.elts):
+                for t, v in zip(target.elts, value.elts):
+                    self.assign(t, v, stmt)
+            else:
+                for t in target.elts:
+                    for name in (n.id for n in nodes(t) if isinstance(n, ast.Name)):
+                        self.bind(name, Binding("expr", value, self._show(stmt, name), names=self._read_names(value),
+                                                given=self.given))
+        elif isinstance(target, ast.Subscript) and _is_globals_call(target.value):
+            key = target.slice
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                raise _Unknown(f"cell {self.cell} binds a computed name through globals()[…]")
+            self.bind(key.value, self.value(value, stmt))
+        elif isinstance(target, ast.Attribute) and _is_this_module(target.value):
+            self.bind(target.attr, self.value(value, stmt))
+        elif isinstance(target, ast.Starred):
+            self.assign(target.value, value, stmt)
+        elif any(_namespace_attribute(n) or isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                 and n.func.id in NAMESPACE_CALLS for n in nodes(target)):
+            raise _Unknown(f"cell {self.cell} writes into the notebook's namespace ({ast.unparse(target)[:40]})")
+
+    def _dynamic(self, expr, depth: int, calls: int) -> None:
+        """Read the run-time bindings an expression makes (see the module docstring)."""
+        if expr is None:
+            return
+        parents = {}
+        todo = [expr]
+        while todo:
+            node = todo.pop()
+            children = list(ast.iter_child_nodes(node))
+            if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+                self.bind(node.target.id, self.value(node.value, node))
+            if isinstance(node, ast.Call) and self._call_binds(node, parents, depth, calls):
+                continue  # read as the binding it makes: its arguments are not looked into again
+            if _namespace_attribute(node):
+                raise _Unknown(f"cell {self.cell} reaches {node.attr} (names can be bound there at run time)")
+            for child in children:
+                parents[id(child)] = node
+            todo.extend(children)
+
+    def _call_binds(self, node, parents: dict, depth: int, calls: int) -> bool:
+        """Whether the call ``node`` was read as a binding (or raise :class:`_Unknown` when it cannot be)."""
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) and func.id not in self.names else ""
+        constant = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
+        if name == "exec":
+            if len(node.args) == 1 and isinstance(constant[0], str) and len(constant[0]) <= MAX_EXEC_CHARS:
+                tree = parse(constant[0])
+                if tree is not None:  # (a string that is not Python raises: it binds nothing)
+                    self.run(tree.body, depth + 1, calls)
+                return True
+            raise _Unknown(f"cell {self.cell} calls exec(…) on code the report cannot read")
+        if name in ("setattr", "delattr") and node.args and _is_this_module(node.args[0]):
+            if len(node.args) == 3 and isinstance(constant[1], str):
+                self.bind(constant[1], self.value(node.args[2], node))
+                return True
+            if len(node.args) == 2 and isinstance(constant[1], str):
+                self.names.pop(constant[1], None)
+                return True
+            raise _Unknown(f"cell {self.cell} calls {name}(…) on the notebook's namespace with a computed name")
+        if name in ("setattr", "delattr") and node.args and any(
+                isinstance(n, ast.Name) and n.id in ("sys", "builtins", "__builtins__") for n in nodes(node.args[0])):
+            raise _Unknown(f"cell {self.cell} calls {name}(…) on {ast.unparse(node.args[0])[:40]}")
+        if name == "eval":
+            if not (len(node.args) == 1 and isinstance(constant[0], str)) or any(
+                    isinstance(n, ast.NamedExpr) for n in nodes(parse(f"({constant[0]})") or ast.Module([], []))):
+                raise _Unknown(f"cell {self.cell} calls eval(…) on code the report cannot read")
+            return True
+        if name in NAMESPACE_CALLS and not node.args:
+            parent = parents.get(id(node))
+            if isinstance(parent, ast.Attribute) and parent.attr in WRITING_METHODS:
+                raise _Unknown(f"cell {self.cell} binds names through {name}().{parent.attr}(…)")
+            return False
+        if isinstance(func, ast.Attribute) and func.attr in ("run_cell", "run_line_magic", "run_cell_magic",
+                                                             "import_module", "reload", "ex", "ev"):
+            raise _Unknown(f"cell {self.cell} runs code through {func.attr}(…)")
+        if isinstance(func, ast.Name) and self.names.get(func.id, Binding("")).kind == "def" \
+                and calls < MAX_CALL_DEPTH:
+            self._call(self.names[func.id].node, depth, calls + 1)
+        return False
+
+    def _call(self, function, depth: int, calls: int) -> None:
+        """A notebook function called at the top level: the names it declares ``global`` and binds."""
+        declared = {n for node in nodes(function) if isinstance(node, ast.Global) for n in node.names}
+        for node in nodes(function):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in self.names \
+                    and (node.func.id in DYNAMIC_CALLS or node.func.id in NAMESPACE_CALLS and not node.args):
+                raise _Unknown(f"{function.name}(), called in cell {self.cell}, calls {node.func.id}(…), which can "
+                               "bind names at run time")
+            if _namespace_attribute(node):
+                raise _Unknown(f"{function.name}(), called in cell {self.cell}, reaches {node.attr}")
+        if not declared:
+            return
+        written = [n for n in nodes(function) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign,
+                                                                 ast.FunctionDef, ast.ClassDef))]
+        for node in written:
+            targets = [node.name] if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else [
+                t.id for t in (getattr(node, "targets", None) or [node.target]) if isinstance(t, ast.Name)]
+            for name in set(targets) & declared:
+                new = self.value(node.value, node) if isinstance(node, (ast.Assign, ast.AnnAssign)) else Binding(
+                    "def" if isinstance(node, ast.FunctionDef) else "class", node, self._show(node, name),
+                    given=self.given)
+                old = self.names.get(name)
+                self.bind(name, _either([b for b in (old, new) if b is not None]))
+
+
+def _describe(binding: Binding, name: str) -> str:
+    if binding.kind == "def":
+        real = binding.node.name
+        return f"`def {real}`" + ("" if real == name else f" (bound to {name})")
+    if binding.kind == "class":
+        return f"the class {binding.node.name}"
+    if binding.kind == "instance":
+        return f"an instance of the class {binding.node.name} (its __call__)"
+    if binding.kind == "expr":
+        text = ast.unparse(binding.node) if binding.node is not None else "an expression"
+        return f"`{name} = {text[:80]}`"
+    return binding.kind
+
+
+def graded_code(order: list, contract) -> NotebookCode:
+    """What each contract function's test cells see, in a notebook read as the grader runs it.
+
+    Parameters
+    ----------
+    order : list
+        ``[(source cell or None, submitted cell or None, index in the submission or -1)]`` in the
+        order the grader runs them (:func:`autograder.model.run_order.run_order`).
+    contract : collection of str
+        The problem set's function names (one without a test cell is read at the end of the notebook).
+    """
+    reader = _Reader(contract)
+    out = NotebookCode()
+    seen_at: dict = {fn: [] for fn in contract}
+    unknown = ""
+    for scell, cell, index in order:
+        if scell is not None and cell is None:  # a locked cell: the source's own text
+            if scell.is_test:
+                fn = function_of(scell.grade_id)
+                if fn in seen_at:
+                    seen_at[fn].append((dict(reader.names), unknown))
+                continue
+            if scell.cell_type != "code" or grader_skips(scell.grade_id):
+                continue
+            text, reader.given = scell.source, True
+        else:
+            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+                continue
+            text, reader.given = cell_text(cell), False
+        code = python_source(text)
+        tree = None if code is None else parse(code)
+        if tree is None:
+            if text.strip() and not reader.given:
+                out.problems.append(f"cell {index} is not valid Python (it does not run; not read)")
+            continue
+        reader.cell, reader.code = index, code
+        if unknown:
+            _imports_only(tree, reader)
+            continue
+        try:
+            reader.run(tree.body)
+        except _Unknown as exc:
+            unknown = str(exc)
+            reader.names = {name: Binding("opaque", detail=unknown) for name in reader.names}
+            _imports_only(tree, reader)
+    out.imports = reader.imports
+    for fn in contract:
+        views = seen_at[fn] or [(dict(reader.names), unknown)]
+        out.graded[fn] = _graded(fn, views)
+    out.shown = reader.shown
+    return out
+
+
+def _imports_only(tree, reader: _Reader) -> None:
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            import_names(stmt, reader.imports, relative=False)
+
+
+def _graded(fn: str, views: list) -> Graded:
+    """The :class:`Graded` of ``fn`` from what its test cells saw (``[(names, why unknown)]``)."""
+    entries, problems, names = [], [], {}
+    for seen, unknown in views:
+        binding = seen.get(fn)
+        if binding is None and unknown:
+            binding = Binding("opaque", detail=unknown)
+        names.update({k: v for k, v in seen.items() if k not in names})
+        options = binding.options if binding is not None and binding.kind == "either" else (binding,)
+        for option in options:
+            if option is None:
+                problems.append("not defined when its test cells run")
+            elif option.kind in ("def", "class", "instance", "expr"):
+                if all(option is not e for e in entries):
+                    entries.append(option)
+            elif option.kind == "library":
+                problems.append(f"bound to {option.detail}, a library's object, not code of the notebook")
+            else:
+                problems.append(option.detail)
+    if not entries:
+        return Graded(problem=f"not compared: {problems[0] if problems else 'not defined'}")
+    how = " or ".join(_describe(e, fn) for e in entries)
+    if len(views) > 1 and len(entries) > 1:
+        how += " (its test cells see different bindings: all are compared)"
+    elif len(entries) > 1:
+        how += " (bound under a condition: every candidate is compared)"
+    if problems:
+        how += f"; also {problems[0]}"
+    return Graded(entries, names, how)
+
+
+def notebook_code(cells: list, contract) -> NotebookCode:
+    """:func:`graded_code` of cells read top to bottom without a release (every cell the student's own, no
+    test cell: each function as the notebook leaves it), for a notebook outside a course."""
+    return graded_code([(None, cell, i) for i, cell in enumerate(cells)], contract)

@@ -1,0 +1,78 @@
+"""The similarity report against copydetect and Dolos on the benchmark of :mod:`testkit.similarity_bench`.
+
+Real independent implementations of the contract's functions (public repositories, one each), copies of them
+disguised by script (every rewrite of issue 52 among the transformations) and by hand (a held-out set
+written before the normalisation was), and three authors who filled in one starter. For each detector: the
+share of the copies it reports at its default settings, its false reports per 100 independent pairs, and
+whether the starter's authors are reported; and, as a ranking, the copies scoring above the 95th percentile
+of their function's independent pairs.
+
+    .venv/bin/python benchmarks/similarity_detection.py [--quick] [--no-dolos]
+
+``--corpus`` adds the real-code corpus of the grader's tests (``testkit/corpus/specimens``) to the
+independent versions. ``--quick`` is the variant the test suite runs (tests/test_similarity_benchmark.py): two scripted copies
+of each version instead of four, and no Dolos. Dolos (``@dodona/dolos-lib``, tree-sitter) is installed with
+npm into ``~/.cache/probdl-autograder-dolos/`` the first time (Node.js 18 or later).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from testkit import similarity_bench as bench
+
+#: Where npm installs Dolos: outside the repository (its node_modules hold Python files of its own).
+NODE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "probdl-autograder-dolos"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-dolos", action="store_true")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--corpus", action="store_true",
+                        help="the real-code corpus (testkit/corpus/specimens) among the independent versions too")
+    args = parser.parse_args(argv)
+    if args.corpus and not bench.CORPUS.is_dir():
+        print(f"no real-code corpus at {bench.CORPUS}", file=sys.stderr)
+        return 2
+    versions = bench.benchmark_class(seed=args.seed, corpus=args.corpus)
+    truth = bench.pairs(versions)
+    print(f"{len(versions)} versions of {len({v.function for v in versions})} functions: "
+          f"{len(truth['independent'])} independent pairs, {len(truth['scripted'])} scripted copies, "
+          f"{len(truth['hand'])} copies by hand, {len(truth['starter'])} starter pairs")
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.monotonic()
+        reported, scores = bench.ours(Path(tmp) / "ours", versions)
+        ours = bench.figures("this report (defaults)", reported, truth)
+        print(ours.line(), f"  [{time.monotonic() - started:.1f} s]")
+        plain_reported, plain_scores = bench.copydetect_plain(versions)
+        print(bench.figures("copydetect (defaults)", plain_reported, truth).line())
+        print(bench.figures("copydetect (same false rate)", bench.at_same_false_reports(
+            plain_scores, truth, ours.false_reports[0]), truth).line())
+        ranked = {"this report": scores, "copydetect": plain_scores}
+        if not (args.quick or args.no_dolos):
+            why = bench.dolos_available(NODE_DIR)
+            if why:
+                print(f"Dolos not run: {why}")
+            else:
+                dolos_scores = bench.dolos(versions, Path(tmp) / "dolos", NODE_DIR)
+                print(bench.figures("Dolos (same false rate)", bench.at_same_false_reports(
+                    dolos_scores, truth, ours.false_reports[0]), truth).line())
+                ranked["Dolos"] = dolos_scores
+        for name, found in ranked.items():
+            above, total = bench.above_independent(found, truth)
+            print(f"{name:<28} copies above the 95th percentile of their function's independent pairs: "
+                  f"{above}/{total} ({100 * above / total:.1f} %)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
