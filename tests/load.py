@@ -7,9 +7,9 @@ which states the same rules and the table of :data:`FUNCTION_MINUTES`.
   notebook before the ``going-further`` cell, split at whitespace (prose, formulas, the "What the next cells
   check" lists and the derivation's answer cell as released all count), table rows (lines starting with
   ``|``: the opening's points and notation tables, reference read once) left out;
-* :func:`hygiene_points` — the points of the cells that judge how a function behaves rather than what it
-  computes: its ``-purity`` and ``-errors`` cells and its ``-stability`` cells (finite and warning-free at
-  extreme magnitudes);
+* :func:`hygiene_points` — the points of the cells that judge the same policy in every set rather than what
+  the set teaches: each function's ``-purity`` and ``-errors`` cells (a ``-stability`` cell is the set's idea
+  where it has one, weighed by ``testkit/zoo/rubric.py``, and a ``-shape`` cell is its own rule there);
 * :func:`estimate_minutes` — the working time a median second-year student needs: reading at
   :data:`WORDS_PER_MINUTE`, :data:`MINUTES_PER_LESSON_CELL` per figure or demo cell before "Going further",
   :data:`DERIVATION_MINUTES` for the derivation, and each function's :data:`FUNCTION_MINUTES` (writing and
@@ -44,7 +44,7 @@ FUNCTION_MINUTES = {
 WORD_LIMIT = 2200
 #: Hygiene cells (see :func:`hygiene_points`) are at most this share of a set's autograded points.
 HYGIENE_SHARE = 0.25
-HYGIENE_ASPECTS = ("purity", "errors", "stability")
+HYGIENE_ASPECTS = ("purity", "errors")
 
 
 def _cells(ps: str) -> list:

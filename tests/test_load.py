@@ -4,9 +4,10 @@ The definitions are in ``tests/load.py`` and ``docs/notebooks.md`` ("Load: words
 
 * the markdown a student reads before "Going further" (release notebook, check lists and formulas
   included, table rows left out) is at most 2,200 words;
-* hygiene (``-purity``, ``-errors`` and ``-stability`` cells) is at most a quarter of a set's autograded
-  points, and a value cell outweighs every hygiene cell of its function: a flipped gradient sign costs
-  more than the 2 of ``cross_entropy_grad``'s 9 points it cost at commit 4945c91;
+* hygiene (``-purity`` and ``-errors`` cells) is at most a quarter of a set's autograded points, and a value
+  cell outweighs every hygiene cell of its function: a flipped gradient sign costs more than the 2 of
+  ``cross_entropy_grad``'s 9 points it cost at commit 4945c91 (the set's idea and the container have their own
+  rules: ``tests/test_rubric.py``);
 * the opening's stated working time is the estimate of ``tests/load.py``, and ``docs/notebooks.md``
   states the same per-function minutes.
 """

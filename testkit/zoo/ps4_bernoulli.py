@@ -448,7 +448,7 @@ LOSES = {
     "ps4-bce-sum": ("binary_cross_entropy-basic",),
     "ps4-bce-hard-labels-only": ("binary_cross_entropy-soft",),
     "ps4-bce-where-both-branches": ("binary_cross_entropy-edges",),
-    "ps4-logits-log-expit": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-stability", "binary_cross_entropy_with_logits-purity"),
+    "ps4-logits-log-expit": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-shape", "binary_cross_entropy_with_logits-stability", "binary_cross_entropy_with_logits-purity"),
     "ps4-logits-via-sigmoid": ("binary_cross_entropy_with_logits-stability",),
     "ps4-logits-via-sigmoid-clipped": ("binary_cross_entropy_with_logits-stability",),
     "ps4-logits-naive-softplus": ("binary_cross_entropy_with_logits-stability",),
@@ -456,6 +456,6 @@ LOSES = {
     "ps4-logits-swapped": ("binary_cross_entropy_with_logits-basic",),
     "ps4-logits-abs-in-place": ("binary_cross_entropy_with_logits-purity",),
     "ps4-logits-no-asarray": ("binary_cross_entropy_with_logits-purity",),
-    "ps4-logits-stub-zero": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-stability", "binary_cross_entropy_with_logits-purity"),
+    "ps4-logits-stub-zero": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-shape", "binary_cross_entropy_with_logits-stability", "binary_cross_entropy_with_logits-purity"),
     "ps4-sigmoid-template": ("sigmoid-basic", "sigmoid-stability", "sigmoid-purity"),
 }
