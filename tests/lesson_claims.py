@@ -47,7 +47,7 @@ CLAIMS: dict[str, tuple[Claim, ...]] = {
         Claim("put-to-work", "overflows past 709.78", "fig-naive-vs-stable", r"nan from c = 709\.78 \(exp\(c\) overflows\)"),
         Claim("put-to-work", r"below $c \approx -745.13$: `nan` again", "fig-naive-vs-stable",
               r"below c = -745\.13 \(every exp underflows\)"),
-        Claim("sec-figure-logsoftmax", "$d \\approx 745$", "fig-log-softmax", r"is -inf: d = 745\.5\n"),
+        Claim("put-to-work", "$d \\approx 745$", "fig-log-softmax", r"is -inf: d = 745\.5\n"),
         Claim("going-further", r"$1.1 \times 10^{-16}$", "demo-subnormal", r"eps/2 = 1\.1e-16;"),
         Claim("going-further", r"$s = e^{-40} \approx 4.2 \times 10^{-18}$", "demo-subnormal",
               r"log1p\(sum without the maximum's 1\) = 4\.24\d+e-18\n"),

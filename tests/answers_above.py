@@ -1,0 +1,124 @@
+"""Lessons that ask and do not tell: no task's answer stands above the task.
+
+For each task a student meets in a problem set — a part of the derivation ("Derive it yourself"), or a
+function whose stable form the task asks the student to find — :data:`TASKS` names the cell that asks
+it and the *characteristic forms* of its answer: the identities, bounds, intermediate results and code a
+student would otherwise copy, written as regular expressions over :func:`normalise`\\ d text. The answer
+must not appear in anything a student reads or runs above that cell (:func:`above`): the markdown, the
+code of every cell (lesson figures and demos, the visible asserts and their messages, the set-up cell's
+self-check messages), and what grading says about the cells above (each check's summary, relation
+statements and hints, shown as feedback on a student's CI run). A ``"show that X"`` question states its
+own X: the forms are what the question does not say.
+
+``tests/test_answers_above.py`` runs it on every release notebook, and on the release of the commit before
+the lessons were rewritten (:data:`BEFORE`), where it finds what the issue found (ps1's bounds stated in
+section 1, ps4's σ(−z) = 1 − σ(z) and σ′ stated before the derivation that asks for them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from autograder.checks import checks_for
+from autograder.checks.check import Check
+
+#: The release before the lessons were rewritten (the positive control's).
+BEFORE = "890614a"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task: ``anchors`` (grade_ids of the cell that asks it, the first present in the notebook is used:
+    an older id where a cell was renamed), what is asked, and the forms of its answer."""
+
+    anchors: tuple
+    asks: str
+    forms: tuple
+
+
+def normalise(text: str) -> str:
+    r"""Text with the spelling of formulas made uniform: no whitespace, ``$`` or backquotes, ``\tfrac`` and
+    ``\dfrac`` as ``\frac``, ``\operatorname{LSE}`` as ``LSE``, no ``\left``/``\big`` sizes or thin spaces,
+    the Unicode minus as ``-``, bold markers gone."""
+    t = text.replace("−", "-").replace("’", "'").replace("**", "")
+    t = t.replace(r"\tfrac", r"\frac").replace(r"\dfrac", r"\frac")
+    t = re.sub(r"\\(?:operatorname|mathrm|text|mathbf|mathcal)\{([^{}]*)\}", r"\1", t)
+    t = re.sub(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])", "", t)
+    t = re.sub(r"\\[,;!: ]", "", t)
+    t = t.replace("$", "").replace("`", "")
+    return re.sub(r"\s+", "", t)
+
+
+def _text(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _gid(cell) -> str:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+
+
+def _feedback(check: Check) -> str:
+    """What grading says about a cell: its summary, its relations and every hint it may show."""
+    parts = [check.summary] + [r.describe() for r in check.relations] + [h.text for h in check.hints]
+    return "\n".join(parts)
+
+
+def anchor_index(cells: list, task: Task) -> int | None:
+    ids = [_gid(c) for c in cells]
+    for anchor in task.anchors:
+        if anchor in ids:
+            return ids.index(anchor)
+    return None
+
+
+def above(ps: str, cells: list, index: int) -> dict:
+    """``where -> text`` of everything above cell ``index``: each cell's source, and the feedback of the
+    graded cells among them (``feedback <grade_id>``)."""
+    checks = checks_for(ps)
+    out = {}
+    for cell in cells[:index]:
+        gid = _gid(cell) or "(no id)"
+        out[gid] = _text(cell)
+        if gid in checks:
+            out[f"feedback {gid}"] = _feedback(checks[gid])
+    return out
+
+
+def found(ps: str, notebook: dict) -> list:
+    """``(asks, where, form)`` for every answer form found above its task in ``notebook``."""
+    cells = notebook["cells"]
+    hits = []
+    for task in TASKS.get(ps, ()):
+        index = anchor_index(cells, task)
+        if index is None:
+            raise KeyError(f"{ps}: no cell {task.anchors} asks {task.asks!r}")
+        for where, text in above(ps, cells, index).items():
+            flat = normalise(text)
+            for form in task.forms:
+                if re.search(form, flat, re.IGNORECASE):
+                    hits.append((task.asks, where, form))
+    return hits
+
+
+def read(path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+TASKS: dict[str, tuple] = {
+    "ps1_softmax": (
+        Task(("derive-logsumexp",), "(a) a common shift changes neither LSE's offset nor the softmax", (
+            r"softmax\(z[+-]c\)=softmax\(z\)", r"softmax\(z\)=softmax\(z[+-]c\)", r"LSE\(z\)=c\+\\?log",
+            r"p_i/p_j=e\^", r"onlydifferencesmatter", r"onlylogitdifferences", r"onlythegaps",
+            r"onlybyaconstant")),
+        Task(("derive-logsumexp",), "(b) m <= LSE(z) <= m + log C", (
+            r"\\le(LSE|logsumexp)\(z\)\\le", r"\\max_j?z_j\\le(LSE|logsumexp)", r"(LSE|logsumexp)\(z\)\\le\\max",
+            r"1\\leS\(m\)\\leC", r"\\max_jz_j\+\\logC")),
+        Task(("derive-logsumexp",), "(c) the log-probability within log C of z_i - m", (
+            r"z_i-m-\\logC", r"\\le\\logsoftmax\(z\)_i", r"\\logsoftmax\(z\)_i\\le", r"withinlogC")),
+        Task(("task-log_softmax",), "log_softmax computed directly: (z - m) - log sum exp(z - m)", (
+            r"\(z_i-m\)-\\log\\sum", r"\(z-m\)-(np\.)?log\((np\.)?sum\((np\.)?exp\(z-m\)", r"z_i-m-\\log\\sum")),
+    ),
+}
