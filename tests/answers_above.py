@@ -121,4 +121,14 @@ TASKS: dict[str, tuple] = {
         Task(("task-log_softmax",), "log_softmax computed directly: (z - m) - log sum exp(z - m)", (
             r"\(z_i-m\)-\\log\\sum", r"\(z-m\)-(np\.)?log\((np\.)?sum\((np\.)?exp\(z-m\)", r"z_i-m-\\log\\sum")),
     ),
+    "ps2_cross_entropy": (
+        Task(("task-cross_entropy",), "the loss from the logits: LSE(z) - sum_c t_c z_c", (
+            r"LSE\(z\)-\\sum_ct_c\\?,?z_c", r"LSE\(z\)-z_y", r"logsumexp\([^)]*\)-z\[", r"lse-z\[",
+            r"LSE\(logits\)-logits\[")),
+        Task(("derive-cross_entropy_grad",), "(a) the softmax's Jacobian", (
+            r"p_i\(\\delta_\{?ik\}?-p_k\)", r"\\delta_\{?ik\}?p_i-p_ip_k", r"diag\(p\)-pp\^")),
+        Task(("derive-cross_entropy_grad",), "(b) the gradient: softmax minus target, over N", (
+            r"p_k-t_k", r"softmax\(z\)-t", r"softmaxminus(the)?target", r"softmax\(logits\)-onehot",
+            r"\(p-t\)/N", r"predictionminustarget")),
+    ),
 }
