@@ -131,4 +131,18 @@ TASKS: dict[str, tuple] = {
             r"p_k-t_k", r"softmax\(z\)-t", r"softmaxminus(the)?target", r"softmax\(logits\)-onehot",
             r"\(p-t\)/N", r"predictionminustarget")),
     ),
+    "ps3_gaussian": (
+        Task(("derive-gaussian_mle",), "(a) the mean maximises the likelihood in mu", (
+            r"\\hat\\mu=\\frac\{?1\}?\{?N\}?\\sum", r"\\partial\\ell/\\partial\\mu=\\frac", r"mu_hat=(np\.)?mean",
+            r"thesamplemean")),
+        Task(("derive-gaussian_mle",), "(b) sigma_hat: the root mean squared deviation, divided by N", (
+            r"\\hat\\sigma\^2=\\frac\{?1\}?\{?N\}?", r"ddof=0", r"divide(d|s)?by\\?N,?not", r"S/\\sigma\^3-N/\\sigma",
+            r"meansquareddeviation")),
+        Task(("derive-gaussian_mle",), "(c) the maximum: completing the square", (
+            r"S\+N\(\\hat\\mu-\\mu\)\^2", r"completingthesquare")),
+        Task(("task-mvn_log_pdf",), "the Mahalanobis term and log det through the Cholesky factor", (
+            r"2\\sum_i?\\logL_\{?ii\}?", r"\\prod_iL_\{?ii\}?\^2", r"\\lVertL\^\{-1\}\(x-\\mu\)\\rVert",
+            r"\\lVerty\\rVert\^2withLy=", r"2\*(np\.)?sum\((np\.)?log\((np\.)?diag\(L\)\)\)",
+            r"sum\(log\(diag\(L\)\)\)")),
+    ),
 }
