@@ -145,4 +145,17 @@ TASKS: dict[str, tuple] = {
             r"\\lVerty\\rVert\^2withLy=", r"2\*(np\.)?sum\((np\.)?log\((np\.)?diag\(L\)\)\)",
             r"sum\(log\(diag\(L\)\)\)")),
     ),
+    "ps4_bernoulli": (
+        Task(("derive-sigmoid", "derive-binary_cross_entropy_with_logits"), "(a) sigma(-z) and sigma'(z)", (
+            r"\\sigma\(-z\)=1-\\sigma\(z\)", r"1-\\sigma\(z\)=\\sigma\(-z\)", r"\\sigma\(z\)\+\\sigma\(-z\)=1",
+            r"\\sigma'\(z\)=\\sigma\(z\)", r"sigmoid\(z\)\+sigmoid\(-z\)", r"s\+s_neg", r"1-sigmoid\(z\)",
+            r"\\sigma\(z\)\\?,?\(1-\\sigma\(z\)\)", r"σ\(z\)\+σ\(-z\)=1", r"σ\(-z\)=1-σ\(z\)",
+            r"1-σ\(z\)=σ\(-z\)")),
+        Task(("derive-sigmoid", "derive-binary_cross_entropy_with_logits"), "(b) the loss through softplus", (
+            r"-\\log\\sigma\(z\)=", r"\\log\(1\+e\^\{-z\}\)=softplus", r"ysoftplus\(-z\)", r"softplus\(-z\)\+")),
+        Task(("derive-sigmoid", "derive-binary_cross_entropy_with_logits"), "(c) the gradient sigma(z) - y", (
+            r"\\sigma\(z\)-y", r"sigmoid\(z\)-y", r"sigmoid\(z\)-labels", r"predictionminustarget")),
+        Task(("task-binary_cross_entropy_with_logits",), "softplus without overflow", (
+            r"\\max\(t,0\)\+\\log", r"maximum\(z,0(\.0)?\)-z\*y", r"log1p\((np\.)?exp\(-(np\.)?abs")),
+    ),
 }

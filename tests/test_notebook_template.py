@@ -270,7 +270,8 @@ def test_each_training_section_has_one_open_choice_and_a_report(ps):
     assert len(choices) == 1, f"{ps}: one open choice, got {choices}"
     name = choices[0][len(CHOICE):]
     at = ids.index(choices[0])
-    assert ids.index("fig-train") < at and ids[at + 1].startswith("fig-"), f"{ps}: the choice follows the training"
+    assert ids.index("fig-train") < at and ids[at + 1].startswith(("fig-", "demo-")), \
+        f"{ps}: the choice follows the training, and a lesson cell that uses it follows the choice"
     report = nbformat.read(source_notebook(ps), as_version=4).cells[ids.index(f"report-{name}")]
     assert report.cell_type == "markdown" and not report.metadata["nbgrader"].get("locked")
     assert "not graded" in report.source and "one sentence" in report.source
