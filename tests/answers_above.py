@@ -158,4 +158,19 @@ TASKS: dict[str, tuple] = {
         Task(("task-binary_cross_entropy_with_logits",), "softplus without overflow", (
             r"\\max\(t,0\)\+\\log", r"maximum\(z,0(\.0)?\)-z\*y", r"log1p\((np\.)?exp\(-(np\.)?abs")),
     ),
+    "ps5_gaussian_kl": (
+        Task(("derive-gaussian_kl",), "(a) the log-ratio, log 2 pi cancelling", (
+            r"\\log2\\picancel", r"\\log\\frac\{p\(x\)\}\{q\(x\)\}=\\log\\frac\{\\sigma_2\}\{\\sigma_1\}")),
+        Task(("derive-gaussian_kl",), "(b) the univariate closed form", (
+            r"\\mathbb\{E\}\[?\(x-\\mu_2\)\^2\]?=\\sigma_1\^2\+",
+            r"\\log\\frac\{\\sigma_2\}\{\\sigma_1\}\+\\frac\{\\sigma_1\^2\+\(\\mu_1-\\mu_2\)\^2\}",
+            r"log\(sigma2/sigma1\)\+", r"\(s1\*\*2\+\(m1-m2\)\*\*2\)")),
+        Task(("derive-gaussian_kl",), "(c) the VAE's KL, a sum of univariate ones", (
+            r"-\\frac12\\sum_\{?j=1\}?\^\{?K\}?\\?\(1\+\\log\\sigma_j\^2", r"sumoftheunivariateKL",
+            r"-0\.5\*(np\.)?sum\(1\+logvar")),
+        # the multivariate steps (the trace trick worked through) appear nowhere: they are (b)'s steps in D dimensions
+        Task(("summary",), "nowhere: the expectations of the multivariate KL worked out", (
+            r"\\mathbb\{E\}\[?\(x-\\mu_2\)\^\\top\\Sigma_2\^\{-1\}\(x-\\mu_2\)\]?=",
+            r"\\mathbb\{E\}\[?\(x-\\mu_1\)\^\\top\\Sigma_1\^\{-1\}\(x-\\mu_1\)\]?=D")),
+    ),
 }
