@@ -173,4 +173,15 @@ TASKS: dict[str, tuple] = {
             r"\\mathbb\{E\}\[?\(x-\\mu_2\)\^\\top\\Sigma_2\^\{-1\}\(x-\\mu_2\)\]?=",
             r"\\mathbb\{E\}\[?\(x-\\mu_1\)\^\\top\\Sigma_1\^\{-1\}\(x-\\mu_1\)\]?=D")),
     ),
+    "ps6_information": (
+        Task(("task-bayes_posterior",), "the posterior as the softmax of the log prior plus the summed log-likelihoods", (
+            r"softmax\(a\)_k", r"posterioris(the)?softmax", r"a_k=\\logp\(h_k\)\+\\sum")),
+        Task(("derive-map_linear_regression",), "(a) MAP is least squares plus lambda ||w||^2, lambda a ratio", (
+            r"\\lambda=\\sigma_\\varepsilon\^2/\\sigma_w\^2", r"noise_std\*\*2/prior_std\*\*2",
+            r"Gaussianprior(ontheweights)?(is|turnsleastsquaresinto)weightdecay", r"-\\lVerty-Xw\\rVert\^2/\(2\\sigma")),
+        Task(("derive-map_linear_regression",), "(b) the regularised normal equations", (
+            r"\(X\^\\topX\+\\lambdaI\)\\?,?w=X\^\\topy", r"-2X\^\\top\(y-Xw\)", r"y\^\\topy-2")),
+        Task(("derive-map_linear_regression",), "(c) positive definite for lambda > 0", (
+            r"\\lVertXv\\rVert\^2\+\\lambda\\lVertv\\rVert\^2",)),
+    ),
 }

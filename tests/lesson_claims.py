@@ -162,11 +162,6 @@ CLAIMS: dict[str, tuple[Claim, ...]] = {
         Claim("sec-entropy", "$= \\log 2 \\approx 0.693$ nats", "fig-entropy", r"H\(fair coin\) = log 2 = 0\.6931 nats = 1 bit\n"),
         Claim("sec-entropy", "`0 * -inf` is `nan`", "demo-zero-log-zero", r"-sum\(p \* log\(p\)\)  : nan\n"),
         Claim("sec-kl", "both cases go wrong", "demo-kl", r"zero in p: nan .*\nzero in q: inf "),
-        # closed form: p's window is |x| < 2 and q's |x - s| < 3, so p sticks out of q once the shift s > 1 (the
-        # grid's first such shift is 1.05) and they separate at s = 5, where JSD reaches log 2
-        Claim("put-to-work", "as soon as $p$'s window sticks out of $q$'s (shaded)", "fig-kl-vs-jsd",
-              r"KL\(p \|\| q\) is infinite from a shift of 1\.05 on; KL\(q \|\| p\) is infinite at every shift: True\n"
-              r".*JSD reaches log 2 from a shift of 5 on\n"),
         Claim("sec-bayes", r"= \frac16 \approx 16.7\,\%", "demo-base-rate", r"P\(sick \| 1 positive test\(s\)\) = 0\.1667\n"),
         Claim("sec-bayes", "lifts it to\nabout 80 %", "demo-base-rate", r"P\(sick \| 2 positive test\(s\)\) = 0\.7984\n"),
         Claim("sec-bayes", "underflow to 0 for every hypothesis: $0/0$", "demo-underflow",
