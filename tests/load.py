@@ -42,6 +42,20 @@ FUNCTION_MINUTES = {
 }
 #: The words before "Going further" (see :func:`words`) are at most this many.
 WORD_LIMIT = 2200
+#: Every set's stated working time is at most this many hours ...
+HOURS_LIMIT = 3.0
+#: ... but these, over it for the reason given: the minutes of their functions and derivation alone leave less
+#: reading than a set's opening, tasks and check lists take. What would bring them under: fewer functions in
+#: the set (ps6's five would be two sets: a new problem-set id, which the contract's six sets rule out), or
+#: less asked of a function than the contract asks. This list may only shrink.
+OVER_THE_LIMIT = {
+    "ps3_gaussian": "its four functions are 120 minutes (mvn_log_pdf alone 75) and the derivation 40: 20 minutes are "
+                    "left for reading, about 15 of them for its opening, tasks, check lists and question, leaving 5 "
+                    "(300 words) for the lessons on the log-density, the tails, the MLE, MSE and Cholesky factors; "
+                    "it states 3 1/4 hours (1,713 words, 3 lesson cells)",
+    "ps6_information": "its five functions are 145 minutes and the derivation 40: already 185 minutes before any "
+                       "reading",
+}
 #: Hygiene cells (see :func:`hygiene_points`) are at most this share of a set's autograded points.
 HYGIENE_SHARE = 0.25
 HYGIENE_ASPECTS = ("purity", "errors")

@@ -59,6 +59,15 @@ def test_the_stated_working_time_is_the_estimate(ps):
         f"{load.working_time_line(ps)!r} (tests/load.py, docs/notebooks.md)")
 
 
+@pytest.mark.parametrize("ps", PROBLEM_SETS)
+def test_the_working_time_is_at_most_three_hours(ps):
+    hours = load.estimate_minutes(ps)["total_hours"]
+    if ps in load.OVER_THE_LIMIT:
+        assert hours > load.HOURS_LIMIT, f"{ps} now fits in {load.HOURS_LIMIT:g} hours: remove it from OVER_THE_LIMIT"
+        return
+    assert hours <= load.HOURS_LIMIT, f"{ps}: {hours:g} hours by tests/load.py's estimate"
+
+
 def test_the_guide_states_the_estimates_minutes():
     page = (ROOT / "docs" / "notebooks.md").read_text(encoding="utf-8")
     for fn, minutes in load.FUNCTION_MINUTES.items():
