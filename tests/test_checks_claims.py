@@ -51,7 +51,10 @@ GRADED = (
     ("BCE with logits accepts lists", "binary_cross_entropy_with_logits-purity", "ps4-logits-no-asarray"),
     ("mvn_kl is accurate in hundreds of dimensions", "mvn_kl-highdim", "ps5-mvn-kl-inv-det"),
     ("mvn_kl leaves its inputs unchanged", "mvn_kl-purity", "ps5-mvn-kl-difference-in-place"),
-    ("vae_kl sums over the last axis only", "vae_kl-shape", "ps5-vae-kl-sum-everything"),
+    ("vae_kl removes the summed axis (keepdims costs the shape cell only)", "vae_kl-shape", "ps5-vae-kl-keepdims"),
+    ("logsumexp removes the reduced axis", "logsumexp-shape", "logsumexp-keeps-dims"),
+    ("cross_entropy returns one number", "cross_entropy-shape", "cross_entropy-length-1-array"),
+    ("gaussian_mle returns a tuple", "gaussian_mle-shape", "gaussian_mle-returns-array"),
 )
 
 #: (refinement called "going further", a correct specimen written without it)

@@ -23,7 +23,6 @@ from tests.test_checks_visible import READY, _cells, _namespace, _visible_fails
 #: (specimen, cell) pairs whose mistake only the hidden inputs show (the visible inputs are the notebook's
 #: worked examples, where these mistakes happen to give the right answer), each with why.
 HIDDEN_ONLY = {
-    ("logsumexp-keeps-dims", "logsumexp-stability"): "a (1,) result broadcasts like a scalar in np.allclose",
     ("cross_entropy-epsilon-in-log", "cross_entropy-basic"): "an epsilon of 1e-12 moves no visible value by 1e-8",
     ("mvn_log_pdf-batch-matrix-product", "mvn_log_pdf-conditioning"): "only the condition number 1e10 input shows it",
     ("ps4-bce-add-eps", "binary_cross_entropy-basic"): "the epsilon moves no visible value by np.isclose's tolerance",

@@ -76,7 +76,7 @@ def test_a_students_imitation_of_the_grader_cell_is_dropped(stock_nbgrader):
     nb = _autograded(stock_nbgrader, student, ps)
     assert IMITATION not in json.dumps(nb), "the student's imitation reached formgrader"
     after = _after_each_answer(nb)["cross_entropy_grad-derivation"]
-    assert derivations.is_grader_cell(after) and "**Rubric (3 points).**" in _text(after)
+    assert derivations.is_grader_cell(after) and "**Rubric (8 points).**" in _text(after)
     scores = stock_nbgrader["nbgrader"][(student, ps)]
     assert scores == stock_nbgrader["engine"][(student, ps)], "a markdown cell of one's own changes no score"
 

@@ -4,9 +4,10 @@ The definitions are in ``tests/load.py`` and ``docs/notebooks.md`` ("Load: words
 
 * the markdown a student reads before "Going further" (release notebook, check lists and formulas
   included, table rows left out) is at most 2,200 words;
-* hygiene (``-purity``, ``-errors`` and ``-stability`` cells) is at most a quarter of a set's autograded
-  points, and a value cell outweighs every hygiene cell of its function: a flipped gradient sign costs
-  more than the 2 of ``cross_entropy_grad``'s 9 points it cost at commit 4945c91;
+* hygiene (``-purity`` and ``-errors`` cells) is at most a quarter of a set's autograded points, and a value
+  cell outweighs every hygiene cell of its function: a flipped gradient sign costs more than the 2 of
+  ``cross_entropy_grad``'s 9 points it cost at commit 4945c91 (the set's idea and the container have their own
+  rules: ``tests/test_rubric.py``);
 * the opening's stated working time is the estimate of ``tests/load.py``, and ``docs/notebooks.md``
   states the same per-function minutes.
 """
@@ -56,6 +57,15 @@ def test_the_stated_working_time_is_the_estimate(ps):
     assert stated and stated.group(0) == load.working_time_line(ps), (
         f"{ps}: the opening says {stated.group(0) if stated else None!r}; the estimate is "
         f"{load.working_time_line(ps)!r} (tests/load.py, docs/notebooks.md)")
+
+
+@pytest.mark.parametrize("ps", PROBLEM_SETS)
+def test_the_working_time_is_at_most_three_hours(ps):
+    hours = load.estimate_minutes(ps)["total_hours"]
+    if ps in load.OVER_THE_LIMIT:
+        assert hours > load.HOURS_LIMIT, f"{ps} now fits in {load.HOURS_LIMIT:g} hours: remove it from OVER_THE_LIMIT"
+        return
+    assert hours <= load.HOURS_LIMIT, f"{ps}: {hours:g} hours by tests/load.py's estimate"
 
 
 def test_the_guide_states_the_estimates_minutes():

@@ -49,7 +49,7 @@ pytestmark = pytest.mark.slow
 
 PS = "ps2_cross_entropy"
 ANSWER = "cross_entropy_grad-derivation"
-ANSWER_POINTS = dict(ANSWER_CELLS[PS])[ANSWER]  # ps2's own derivation cell (3 points)
+ANSWER_POINTS = dict(ANSWER_CELLS[PS])[ANSWER]  # ps2's own derivation cell (8 points)
 ANN_ANSWER = (r"$\partial L/\partial z_c = p_c - t_c$ because $\sum_k t_k = 1$ <script>alert('formgrader')</script>"
               "<img src=x onerror=alert(1)> [see](javascript:alert(2)) [also][x]\n\n[x]: javascript:alert(3)\n")
 CAT_ANSWER = r"$\partial L/\partial z = t - p$"
@@ -64,8 +64,8 @@ def _points() -> dict:
 #: gradient without 1/N loses the cells the bug zoo's reviewed table lists for it.
 AUTO = sum(_points().values())
 CAT_AUTO = AUTO - sum(_points()[gid] for gid in zoo.LOSES[WRONG_GRAD])
-HAND = {"ann": 3.0, "bob": 0.0, "cat": 1.5}  # what the instructor gives in formgrader (bob's 0 is automatic)
-TOTAL = {"ann": AUTO + 3.0, "bob": AUTO + 0.0, "cat": CAT_AUTO + 1.5}
+HAND = {"ann": float(ANSWER_POINTS), "bob": 0.0, "cat": 1.5}  # what the instructor gives in formgrader (bob's 0 is automatic)
+TOTAL = {"ann": AUTO + ANSWER_POINTS, "bob": AUTO + 0.0, "cat": CAT_AUTO + 1.5}
 
 
 def _with_answer(nb: dict, text: str | None) -> dict:
@@ -113,21 +113,21 @@ def test_the_engine_leaves_every_answer_pending_never_zero_never_earned(graded):
     for student, data in results.items():
         t = _answer_test(data)
         if student == "bob":
-            assert (t["score"], t["status"], t["kind"], t["max_score"]) == (0.0, "failed", "not-answered", 3.0)
+            assert (t["score"], t["status"], t["kind"], t["max_score"]) == (0.0, "failed", "not-answered", ANSWER_POINTS)
             assert data["pending_points"] == 0.0
         else:
-            assert (t["score"], t["status"], t["kind"], t["max_score"]) == (None, "pending", "manual", 3.0), student
-            assert data["pending_points"] == 3.0
-        assert data["max_score"] == AUTO + 3.0
+            assert (t["score"], t["status"], t["kind"], t["max_score"]) == (None, "pending", "manual", ANSWER_POINTS), student
+            assert data["pending_points"] == ANSWER_POINTS
+        assert data["max_score"] == AUTO + ANSWER_POINTS
     assert [results[s]["score"] for s in ("ann", "bob", "cat")] == [AUTO, AUTO, CAT_AUTO]
     assert results["ann"]["answers"][ANSWER] == ANN_ANSWER
     assert "Not answered" in _answer_test(results["bob"])["message"]
     with open(graded / "results" / "grades.csv", newline="") as fh:
         rows = {row["student"]: row for row in csv.DictReader(fh)}
     assert {s: (float(r["total"]), float(r["pending"])) for s, r in rows.items()} == {
-        "ann": (AUTO, 3.0), "bob": (AUTO, 0.0), "cat": (CAT_AUTO, 3.0)}
+        "ann": (AUTO, ANSWER_POINTS), "bob": (AUTO, 0.0), "cat": (CAT_AUTO, ANSWER_POINTS)}
     page = (graded / "results" / "cat" / PS / "feedback.html").read_text()
-    assert "awaiting grading" in page and "3 points awaiting grading" in page
+    assert "awaiting grading" in page and f"{ANSWER_POINTS:g} points awaiting grading" in page
     assert "Model answer (" not in page, "no model answer before a person has graded the answer"
     assert "&lt;script&gt;" in (graded / "results" / "ann" / PS / "feedback.html").read_text()
     report = (graded / "results" / "report.html").read_text()
@@ -205,8 +205,8 @@ def test_round_trip_formgrader_then_nbgrader_export_and_our_exports(graded, tmp_
         # score; bob's, left as released, does not (auto score 0, as nbgrader's autograde gives it)
         listed = {s["student"]: s for s in fg.request("GET", f"/formgrader/api/submitted_notebooks/{PS}/{PS}")}
         assert {s: (d["needs_manual_grade"], d["score"], d["written_score"], d["max_written_score"])
-                for s, d in listed.items()} == {"ann": (True, AUTO, 0.0, 3.0), "bob": (False, AUTO, 0.0, 3.0),
-                                                "cat": (True, CAT_AUTO, 0.0, 3.0)}
+                for s, d in listed.items()} == {"ann": (True, AUTO, 0.0, ANSWER_POINTS), "bob": (False, AUTO, 0.0, ANSWER_POINTS),
+                                                "cat": (True, CAT_AUTO, 0.0, ANSWER_POINTS)}
         # the page formgrader shows for ann's notebook: the answer with its score and comment boxes
         page = fg.request("GET", f"/formgrader/submissions/{listed['ann']['id']}/")
         assert f'id="{ANSWER}"' in page and f'id="{ANSWER}-comment"' in page
@@ -216,8 +216,8 @@ def test_round_trip_formgrader_then_nbgrader_export_and_our_exports(graded, tmp_
         assert "BEGIN HIDDEN TESTS" not in page
         # right after the answer, the cell for the grader: the source's model answer and rubric (not the student's)
         after = page[page.index(f'id="{ANSWER}"'):]
-        assert "For the grader" in after and "Rubric (3 points)." in after and "Usual partial answers." in after
-        assert after.index("For the grader") < after.index("Rubric (3 points).")
+        assert "For the grader" in after and f"Rubric ({ANSWER_POINTS:g} points)." in after and "Usual partial answers." in after
+        assert after.index("For the grader") < after.index(f"Rubric ({ANSWER_POINTS:g} points).")
         for student, points in HAND.items():  # the instructor types the points (and one comment)
             sid = listed[student]["id"]
             grades = {g["name"]: g for g in fg.request("GET", f"/formgrader/api/grades?submission_id={sid}")}
@@ -245,9 +245,9 @@ def test_round_trip_formgrader_then_nbgrader_export_and_our_exports(graded, tmp_
     assert proc.returncode == 0, proc.stderr[-3000:]
     with open(course / "grades.csv", newline="") as fh:
         exported = {row["student_id"]: row for row in csv.DictReader(fh)}
-    # by hand: ann AUTO + 3, bob AUTO + 0, cat CAT_AUTO + 1.5 (of AUTO + 3 each)
+    # by hand: ann AUTO + all the answer's points, bob AUTO + 0, cat CAT_AUTO + 1.5 (of AUTO + ANSWER_POINTS each)
     assert {s: float(r["score"]) for s, r in exported.items()} == TOTAL
-    assert {float(r["max_score"]) for r in exported.values()} == {AUTO + 3.0}
+    assert {float(r["max_score"]) for r in exported.values()} == {AUTO + ANSWER_POINTS}
 
     cmd = nbgrader_course.engine_command(course / "submitted", course / "results", course, 2, "--gradebook",
                                          str(course), "--json")
@@ -264,7 +264,7 @@ def test_round_trip_formgrader_then_nbgrader_export_and_our_exports(graded, tmp_
         ours = {row["student"]: row for row in csv.DictReader(fh)}
     assert {s: (float(r["total"]), float(r["pending"])) for s, r in ours.items()} == {s: (TOTAL[s], 0.0) for s in TOTAL}
     page = (course / "results" / "cat" / PS / "feedback.html").read_text()
-    assert "Graded by your instructor: 1.5 / 3 points. Comment: The sign is reversed" in page
+    assert f"Graded by your instructor: 1.5 / {ANSWER_POINTS:g} points. Comment: The sign is reversed" in page
     assert "awaiting grading" not in page
     # graded by a person: the model answer is shown (never the rubric); bob's 0 for a blank answer is no grading
     assert f"Model answer ({ANSWER})" in page and "Shown now that your answer has been graded" in page
@@ -285,7 +285,7 @@ def test_round_trip_formgrader_then_nbgrader_export_and_our_exports(graded, tmp_
     assert [p.parts[-3] for p in pages] == ["ann", "bob", "cat"]
     for html in pages:
         text = html.read_text(encoding="utf-8")
-        assert "(from the source notebook; not in the student" not in text and "Rubric (3 points)" not in text, html
+        assert "(from the source notebook; not in the student" not in text and "Rubric (" not in text, html
         assert "Usual partial answers" not in text, html
     # and the gradebook still holds the hand grades (a rerun writes auto scores, never over a manual one)
     coursedir = course_directory(course)

@@ -251,7 +251,31 @@ def test_lesson_cells_share_one_grade_id_scheme(ps):
         if cell.cell_type == "code":
             meta = cell.metadata["nbgrader"]
             assert (meta.get("solution") or meta.get("grade") or g in ("imports", SELF_CHECK_CELL, "toolbox")
-                    or g.startswith(("fig-", "demo-")) or is_data_cell(g)), f"{ps}: code cell {g!r}"
+                    or g.startswith(("fig-", "demo-")) or is_data_cell(g)
+                    or (g.startswith(CHOICE) and not meta.get("locked"))), f"{ps}: code cell {g!r}"
+            if g.startswith(CHOICE):
+                assert "=" in cell.source and "def " not in cell.source, f"{ps}: {g} sets one value, and only that"
+
+
+#: A training section's open choice: an unlocked code cell setting one value (a step size, a prior, a temperature)
+#: that a lesson cell after it trains with; a markdown cell ``report-…`` after that asks for one sentence.
+CHOICE = "choice-"
+TRAINED = ("ps2_cross_entropy", "ps4_bernoulli", "ps6_information")
+
+
+@pytest.mark.parametrize("ps", TRAINED)
+def test_each_training_section_has_one_open_choice_and_a_report(ps):
+    ids = [gid(c) for c in cells(ps)]
+    choices = [g for g in ids if g.startswith(CHOICE)]
+    assert len(choices) == 1, f"{ps}: one open choice, got {choices}"
+    name = choices[0][len(CHOICE):]
+    at = ids.index(choices[0])
+    assert ids.index("fig-train") < at and ids[at + 1].startswith(("fig-", "demo-")), \
+        f"{ps}: the choice follows the training, and a lesson cell that uses it follows the choice"
+    report = nbformat.read(source_notebook(ps), as_version=4).cells[ids.index(f"report-{name}")]
+    assert report.cell_type == "markdown" and not report.metadata["nbgrader"].get("locked")
+    assert "not graded" in report.source and "one sentence" in report.source
+    assert ids.index(f"report-{name}") > at + 1 and ids.index(f"report-{name}") < ids.index("in-practice")
 
 
 # ---------------------------------------------------------------- the lesson gives nothing away

@@ -180,7 +180,7 @@ CASES = [
      + ps5._zero("kl", d[0], d[1])),
     ("mvn_log_pdf-batch", st.tuples(st.integers(1, 6), st.integers(1, 5), st.integers(0, 2**32 - 1)),
      lambda d: ps3._rows("x", *_gaussian_points(*d))),
-    ("vae_kl-shape", st.tuples(_array(_shape(1, 3), -5, 5), st.integers(0, 2**32 - 1)),
+    ("vae_kl-batch", st.tuples(_array(_shape(1, 3), -5, 5), st.integers(0, 2**32 - 1)),
      lambda d: ps5._codes("v", d[0], np.random.default_rng(d[1]).normal(size=d[0].shape))),
     ("vae_kl-stability", st.tuples(_array(st.integers(1, 20), -1e100, 1e100), st.integers(0, 2**32 - 1)),
      lambda d: ps5._separable("v", d[0], np.random.default_rng(d[1]).uniform(-100, 100, d[0].shape))),

@@ -226,6 +226,8 @@ def test_source_cell_conventions(ps):
             assert re.search(r"^\s*assert\b", cell.source, re.M), f"graded cell {gid!r} has no visible assert"
         elif meta.get("solution"):
             assert not meta.get("locked") and cell.cell_type == "code", f"solution cell {gid!r}"
+        elif gid.startswith(("choice-", "report-")):   # a training section's open choice and its one sentence
+            assert not meta.get("locked"), f"cell {gid!r} is the student's to edit"
         else:
             assert meta.get("locked"), f"cell {gid!r} must be locked (read-only)"
     first_code, second_code = [c for c in nb.cells if c.cell_type == "code"][:2]

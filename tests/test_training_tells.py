@@ -98,3 +98,26 @@ def test_the_map_training_has_one_least_squares_fit(tmp_path):
     rows, columns, rank, condition = map(int, re.search(
         r"X\[train\]: (\d+) digits x (\d+) columns, rank (\d+), condition number (\d+)\n", printed).groups())
     assert (rows, rank) == (100, columns) and condition < 1000, printed
+
+
+#: ps4 trains with the student's own gradient (the ungraded ``logit_gradient`` cell): its typical mistakes.
+WRONG_GRADIENTS = {
+    "the sign flipped (y - sigma(z))": "return (np.asarray(y, float) - sigmoid(z)) / np.size(z)",
+    "the 1/N of the mean forgotten": "return sigmoid(z) - np.asarray(y, float)",
+    "the squared error's gradient": "s = sigmoid(z)\n    return 2 * (s - np.asarray(y, float)) * s * (1 - s) / np.size(z)",
+    "through sigma'(z) only": "s = sigmoid(z)\n    return s * (1 - s) / np.size(z)",
+}
+
+
+@pytest.mark.parametrize("mistake", list(WRONG_GRADIENTS), ids=list(WRONG_GRADIENTS))
+def test_a_wrong_gradient_shows_in_the_ps4_training(mistake, tmp_path):
+    source = f"import numpy as np\n\ndef logit_gradient(z, y):\n    {WRONG_GRADIENTS[mistake]}\n"
+    shown = run_training(source_notebook("ps4_bernoulli"), tmp_path, solutions={"logit_gradient": source})
+    assert tells(shown), f"the training cell shows nothing wrong with a gradient with {mistake}:\n{shown}"
+
+
+def test_the_ps4_training_steps_with_the_students_gradient(tmp_path):
+    """The template's gradient (still `raise NotImplementedError`) stops the training, which says which function."""
+    template = "def logit_gradient(z, y):\n    raise NotImplementedError()\n"
+    shown = run_training(source_notebook("ps4_bernoulli"), tmp_path, solutions={"logit_gradient": template})
+    assert "`logit_gradient`" in shown and "still the template" in shown, shown

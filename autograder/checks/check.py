@@ -339,6 +339,14 @@ class Check:
         For a cell other than ``-basic`` whose probes compare values with
         the reference: why no relation judges it instead (written in
         ``docs/grading.md``).
+    container : bool
+        The ``-shape`` cell: every call must return the container the
+        contract gives (the reference's shape; one number, as a float or a
+        0-d array, for a reduction; a tuple of the right length), never its
+        values (``compare_values`` is ``False``). Every other cell compares
+        values as values (:func:`~autograder.checks.compare.as_values`), so a
+        result in a slightly wrong container (a kept axis of length 1, a
+        length-1 array for one number) costs this cell only.
     allowed : str
         The problem set's building blocks, in words, for the advice given
         to a function that uses a forbidden one (see :class:`ProblemSetChecks`).
@@ -360,6 +368,7 @@ class Check:
     shapes: bool = False
     why_reference: str = ""
     allowed: str = ""
+    container: bool = False
 
     @property
     def relations(self) -> tuple:
@@ -452,7 +461,7 @@ class FunctionChecks:
     def check(self, aspect: str, *, summary: str, probes: tuple, hints: tuple | None = None,
               rtol: float | None = None, atol: float | None = None, no_warnings: bool = False,
               no_mutation: bool = False, compare_values: bool = True, finite: bool = False,
-              shapes: bool = False, why_reference: str = "") -> Check:
+              shapes: bool = False, why_reference: str = "", container: bool = False) -> Check:
         """The :class:`Check` of one aspect of this function.
 
         Parameters
@@ -468,8 +477,8 @@ class FunctionChecks:
             Replaces the function's hints for this aspect (``None``: keep them).
         rtol, atol : float, optional
             Override the function's tolerances for this aspect (``None``: keep them).
-        no_warnings, no_mutation, compare_values, finite, shapes : bool
-            As in :class:`Check`.
+        no_warnings, no_mutation, compare_values, finite, shapes, container : bool
+            As in :class:`Check` (use :meth:`shape` for a container cell).
         why_reference : str
             As in :class:`Check`: required when an aspect other than
             ``basic`` compares values with the reference.
@@ -523,7 +532,23 @@ class FunctionChecks:
             shapes=shapes,
             why_reference=why_reference.strip(),
             allowed=self.allowed,
+            container=container,
         )
+
+    def shape(self, *, summary: str, probes: tuple, expected: str) -> Check:
+        """The ``shape`` check: every call returns the container the contract gives, values aside.
+
+        Judged on the container only (``compare_values=False``, :attr:`Check.container`): a function whose
+        values are wrong but whose results have the contract's shape keeps the cell, one that computes
+        nothing does not (as with purity), and a result in a slightly wrong container (a kept axis of
+        length 1, a length-1 array for one number) loses this cell and no other, since every other cell
+        compares values as values. ``expected`` says in a sentence which shape the contract gives (with an
+        example and how to get it); it is the cell's hint, after the failure's own "expected …, got …".
+        """
+        hint = Hint(expected, lambda f: "None" not in f.detail, mistake=f"{self.name.replace('_', '-')}-result-shape",
+                    kinds=("shape", "type"))
+        return self.check("shape", summary=summary, probes=probes, hints=(hint,), compare_values=False,
+                          container=True)
 
     def purity(self, *, probes: tuple, inputs: str = "input", lists: str = "lists") -> Check:
         """The ``purity`` check: accepts lists, leaves its inputs alone, raises no RuntimeWarning.

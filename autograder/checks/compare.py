@@ -131,3 +131,83 @@ def _compare_values(got, ref, rtol, atol, reveal, against="the correct result"):
         f"{which} differ{s} from {against}; "
         f"the largest relative error is {rel_text}{_fmt_index(idx, got.shape, reveal)}{returned}"
     )
+
+
+# ------------------------------------------------------------ values as values, and the container on its own
+def _size_one_axes_apart(a: tuple, b: tuple) -> bool:
+    """Two shapes that hold the same entries in the same order, differing only by axes of length 1
+    (``(2, 1)`` and ``(2,)``; ``(1,)`` and ``()``)."""
+    return tuple(n for n in a if n != 1) == tuple(n for n in b if n != 1)
+
+
+def as_values(got, ref):
+    """``got`` compared as values: put in ``ref``'s container when only the container differs.
+
+    The shape a function returns is judged once, in its ``-shape`` cell (:func:`container`); every other
+    cell compares the numbers. So a result whose shape differs from the reference's only by axes of length 1
+    (a reduction that keeps the reduced axis, ``(N, 1)`` for ``(N,)``; a length-1 array for one number) is
+    reshaped to the reference's shape, and a 1-D array of ``n`` numbers stands for a tuple of ``n`` numbers.
+    Anything else (another number of entries, other sizes) is returned as it is, for the comparison to judge.
+    """
+    if isinstance(ref, tuple):
+        if isinstance(got, np.ndarray) and got.ndim == 1 and got.size == len(ref) \
+                and all(isinstance(r, np.ndarray) and r.ndim == 0 for r in ref):
+            return tuple(got[i].reshape(()) for i in range(got.size))
+        if isinstance(got, tuple) and len(got) == len(ref):
+            return tuple(as_values(g, r) for g, r in zip(got, ref))
+        return got
+    if isinstance(ref, np.ndarray) and isinstance(got, tuple) and len(got) == ref.size:
+        try:
+            got = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            return got
+    if isinstance(got, np.ndarray) and isinstance(ref, np.ndarray) and got.shape != ref.shape \
+            and got.size == ref.size and _size_one_axes_apart(got.shape, ref.shape):
+        return got.reshape(ref.shape)
+    return got
+
+
+def _what(value, reveal: bool) -> str:
+    """How a returned value is described in a container mismatch (the student's own shape, if ``reveal``)."""
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)} values" if reveal else "a tuple of another length"
+    if value.ndim == 0:
+        return "one number"
+    if reveal:
+        return f"an array of shape {value.shape}"
+    return f"an array of {value.ndim} dimension{'s' if value.ndim > 1 else ''}"
+
+
+def container(got, ref, returns=(), reveal=True):
+    """``(kind, detail)`` when ``got`` is not in the container the contract gives (the reference's), or ``None``.
+
+    Judges the container only, never the values: the shape of an array, one number (a Python float, a NumPy
+    scalar and a 0-d array alike: the contract allows each) for a reduction, a tuple of the right length.
+    The detail says exactly which container was expected.
+    """
+    if got is None:
+        return "type", "returned None (is a `return` statement missing?)"
+    if isinstance(ref, tuple):
+        names = f" ({', '.join(returns)})" if returns else ""
+        expected = f"a tuple of {len(ref)} values{names}"
+        if not isinstance(got, tuple) or len(got) != len(ref):
+            return "shape", f"expected {expected}, got {_what(got, reveal)}"
+        for name, g, r in zip(returns or (f"value {i + 1}" for i in range(len(ref))), got, ref):
+            found = container(g, r, (), reveal)
+            if found:
+                return found[0], f"{name}: {found[1]}"
+        return None
+    if isinstance(got, tuple):
+        try:
+            got = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            return "type", "returned a nested sequence that is not a numeric array"
+        if ref.ndim == 0:
+            return "shape", f"expected one number (a float or a 0-d array), got a list or tuple of {got.size}"
+    if got.shape == ref.shape:
+        return None
+    if ref.ndim == 0:
+        return "shape", f"expected one number (a float or a 0-d array), got {_what(got, reveal)}"
+    if reveal or set(got.shape) <= set(ref.shape) | {1}:
+        return "shape", f"expected a result of shape {ref.shape}, got {_what(got, True)}"
+    return "shape", f"expected a result of shape {ref.shape}, got {_what(got, False)} of another shape"

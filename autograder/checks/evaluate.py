@@ -43,7 +43,7 @@ from autograder.checks import shown
 from autograder.checks.callees import answer_for_stub, carried_callees
 from autograder.checks.references import reference
 from autograder.reading.purity import Reading
-from autograder.checks.compare import compare, compare_nonfinite
+from autograder.checks.compare import as_values, compare, compare_nonfinite, container
 from autograder.checks.check import Check, CheckResult, Failure, Hint, Probe, Within
 from autograder.model.course import GRADE_CELLS, problem_set_of_function
 from autograder.sandbox import wire
@@ -248,14 +248,21 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
     """The :class:`Failure` of one probe, or ``None`` when it passed.
 
     ``twin`` is the outcome of the probe's array twin (:attr:`Probe.twin`);
-    ``used`` the outcomes of the probes a relation probe uses
-    (:attr:`Probe.uses`), which have passed already; ``reading`` what the
+    ``used`` the values of the probes a relation probe uses
+    (:attr:`Probe.uses`), which have passed already, as values (:func:`~autograder.checks.compare.as_values`:
+    in their reference's container); ``reading`` what the
     source says the function may do to its arguments (a check with
     ``no_mutation`` fails when it may write through an array or list argument
     of this probe, or code that hides what runs reaches it: :meth:`Reading.verdict`).
     For a hidden probe,
     the student's own text (exception class and message, warning text, type
     names) is shown only as far as :mod:`shown` allows.
+
+    Values are compared as values: a result whose container differs from the
+    reference's only by axes of length 1 (or an array standing for a tuple) is
+    compared entry by entry, and its container is judged by the function's
+    ``-shape`` cell alone (:attr:`Check.container`), so a kept axis costs that
+    cell and no other.
     """
 
     def fail(kind, detail):
@@ -284,31 +291,40 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
                                  "passed as a NumPy array")
         if check.no_warnings and runtime:
             return fail("warning", f"the call raised {shown.warning(public, runtime[0])}")
+        if check.container and probe.expect != "raises":
+            if outcome.status == "raised":
+                return fail("raised", "raised " + shown.raised(public, outcome.error_type, outcome.error_message))
+            if outcome.value is None and outcome.value_type not in ("NoneType", ""):
+                return fail("type", f"returned {shown.type_name(public, outcome.value_type)}, which is not numbers")
+            mismatch = container(outcome.value, ref.value, check.returns, public)
+            if mismatch:
+                return fail(*mismatch)
         return _purity(check, probe, outcome, reading, fail)
     if outcome.status == "raised":
         return fail("raised", "raised " + shown.raised(public, outcome.error_type, outcome.error_message))
     if outcome.value is None and outcome.value_type not in ("NoneType", ""):
         return fail("type", f"returned {shown.type_name(public, outcome.value_type)}, which is not numbers")
+    value = as_values(outcome.value, ref.value)   # the container is the -shape cell's business
     if probe.expect == "value":
         rtol = check.rtol if probe.rtol is None else probe.rtol
         atol = check.atol if probe.atol is None else probe.atol
-        mismatch = compare(outcome.value, ref.value, rtol, atol, check.returns, reveal=public)
+        mismatch = compare(value, ref.value, rtol, atol, check.returns, reveal=public)
         if mismatch:
             return fail(*mismatch)
         right = "the result is right but "
     else:
-        if outcome.value is None:
+        if value is None:
             return fail("type", "returned None (is a `return` statement missing?)")
-        mismatch = check.shapes and shape_of(outcome.value, ref.value, check.returns, public)
-        mismatch = mismatch or (check.finite and finite_pattern(outcome.value, ref.value, public))
+        mismatch = check.shapes and shape_of(value, ref.value, check.returns, public)
+        mismatch = mismatch or (check.finite and finite_pattern(value, ref.value, public))
         if not mismatch and probe.relation is not None:
-            mismatch = _relation_mismatch(check, probe, outcome.value, [o.value for o in used])
+            mismatch = _relation_mismatch(check, probe, value, list(used))
         if mismatch:
             return fail(*mismatch)
         right = ""
     if check.no_warnings and runtime:
         kind = "warning"
-        if probe.expect != "value" and compare(outcome.value, ref.value, check.rtol, check.atol, check.returns):
+        if probe.expect != "value" and compare(value, ref.value, check.rtol, check.atol, check.returns):
             # The values were not judged here (a relation's other call): they are off too, so the advice
             # is about values, not "right values, but a warning" (the verdict is the same either way).
             kind = "value"
@@ -586,7 +602,8 @@ def evaluate(check: Check, target: Target) -> CheckResult:
         outcomes.append(outcome)
         refs.append(reference(check, index))
         twin = outcomes[probe.twin] if probe.twin is not None else None
-        failure = judge(check, probe, outcome, refs[-1], twin, tuple(outcomes[i] for i in probe.uses), reading)
+        used = tuple(as_values(outcomes[i].value, refs[i].value) for i in probe.uses)
+        failure = judge(check, probe, outcome, refs[-1], twin, used, reading)
         if failure is not None:
             return result(replace(failure, others=_evidence(check, target, carry, outcomes)))
     if not check.compare_values:

@@ -420,6 +420,22 @@ CHECKS = (
         ),
         shapes=True,
     ),
+    LOGSUMEXP.shape(
+        summary="returns z's shape with `axis` removed: one number (a float or a 0-d array) for a 1-D input, shape "
+                "(2,) for a (2, 3) input, (2, 4) for a (2, 3, 4) input with axis=1 (values are not judged).",
+        probes=(
+            ARRAY_123,
+            Probe("the 2-D array [[0, 1, 2], [3, 4, 5]]", (np.array(NB_2X3),), public=True),
+            Probe("[[0, 1, 2], [3, 4, 5]] with axis=0", (np.array(NB_2X3),), {"axis": 0}, public=True),
+            Probe("np.zeros((2, 3, 4)) with axis=1", (np.zeros((2, 3, 4)),), {"axis": 1}, public=True),
+            Probe("a 2-D array of shape (4, 5) (reduce over the last axis)", (SMALL_2D,)),
+            Probe("a (2, 3, 4) array with axis=0", (SMALL_3D,), {"axis": 0}),
+            Probe("a single logit", (np.array([0.7]),)),
+        ),
+        expected="logsumexp removes the axis it reduces: a (2, 3) input gives shape (2,) (axis=0: (3,)), a "
+                 "(2, 3, 4) input with axis=1 gives (2, 4), a 1-D input one number. The result must not keep the "
+                 "reduced axis: reduce without keepdims at the end, or squeeze it (`np.squeeze(out, axis=axis)`).",
+    ),
     LOGSUMEXP.check(
         "stability",
         summary="finite and warning-free for logits near ±1000 and ±1e300, consistent with the same function on "

@@ -389,6 +389,18 @@ CHECKS = (
             *(p for label, z, t in SOFT_HIDDEN[1:] for p in _soft(CE_SOFT, label, z, t)),
         ),
     ),
+    CROSS_ENTROPY.shape(
+        summary="returns one number, the mean loss over the batch (a float or a 0-d array), for every number of "
+                "rows N (values are not judged).",
+        probes=(
+            ONE_ROW_PUBLIC,
+            Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with targets [0, 2]", (NB_LOGITS, NB_LABELS), public=True),
+            INT_6X4, INT_N1, INT_64X10,
+        ),
+        expected="cross_entropy returns one number, the mean loss over the N rows: a float (or a 0-d array), not an "
+                 "array of shape (1,) and not one loss per row. Reduce over the whole array at the end "
+                 "(`-np.sum(...) / n`), without keepdims, and do not index it into an array.",
+    ),
     CROSS_ENTROPY.check(
         "stability",
         summary="finite and warning-free for logits of magnitude 1e3 and 1e4 and rows of different scale, and "

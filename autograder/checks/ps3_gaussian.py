@@ -452,6 +452,21 @@ CHECKS = (
             Probe("x of shape (7, 1) with mu of shape (5,) (sum over all 35 pairs)", (X_COL, MU_ROW, 1.3)),
         ),
     ),
+    GAUSSIAN_LOG_LIKELIHOOD.shape(
+        summary="returns one number, the sum over all elements (a float or a 0-d array), whatever the shapes of x, "
+                "mu and sigma (values are not judged).",
+        probes=(
+            Probe("x=[0.0, 1.0, 2.0], mu=0.0, sigma=1.0", ([0.0, 1.0, 2.0], 0.0, 1.0), public=True),
+            Probe("x=[[0.0, 1.0], [2.0, 3.0]], mu=[0.0, 1.0], sigma=2.0", ([[0.0, 1.0], [2.0, 3.0]], [0.0, 1.0], 2.0),
+                  public=True),
+            Probe("a (5, 8) array of points", (X2D, 0.5, 1.5)),
+            Probe("12 points, each with its own mu and sigma", (X12, MU12, SIGMA12)),
+            Probe("x of shape (7, 1) with mu of shape (5,) (sum over all 35 pairs)", (X_COL, MU_ROW, 1.3)),
+        ),
+        expected="gaussian_log_likelihood returns one number, the sum over every element: a float (or a 0-d "
+                 "array), whatever the shapes of x, mu and sigma, not an array of shape (1,) or one number per row. "
+                 "Sum the whole array (`np.sum(log_densities)`, no axis, no keepdims).",
+    ),
     GAUSSIAN_LOG_LIKELIHOOD.check(
         "tails",
         summary="finite and warning-free for 2000 observations and for points far in the tails, and there still "
@@ -488,6 +503,19 @@ CHECKS = (
             Probe("a sample of integers", (SAMPLE_INT,)),
             Probe("a single observation", (np.array([3.5]),)),
         ),
+    ),
+    GAUSSIAN_MLE.shape(
+        summary="returns a tuple of two numbers, (mu_hat, sigma_hat), each a float or a 0-d array (values are not "
+                "judged).",
+        probes=(
+            Probe("x=[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0] (an array)",
+                  (np.array([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]),), public=True),
+            Probe("x=[1.0, 2.0, 3.0, 4.0] (an array)", (np.array([1.0, 2.0, 3.0, 4.0]),), public=True),
+            Probe("100 draws from a normal distribution", (SAMPLE100,)),
+            Probe("two observations", (np.array([1.0, 4.0]),)),
+        ),
+        expected="gaussian_mle returns a tuple of two numbers, `return mu_hat, sigma_hat` (each a float or a 0-d "
+                 "array), not one array holding both.",
     ),
     GAUSSIAN_MLE.purity(
         probes=(
@@ -527,6 +555,22 @@ CHECKS = (
             *_rows("one point in 3-D as a (1, 3) array (the result has shape (1,))", XB3[:1], MU3, COV3),
         ),
         shapes=True,
+    ),
+    MVN_LOG_PDF.shape(
+        summary="a point x of shape (D,) gives one number (a float or a 0-d array); points of shape (N, D) give "
+                "shape (N,), (1,) for a single row (values are not judged).",
+        probes=(
+            Probe("x=[0.0, 0.0], mu=[0.0, 0.0], cov=np.eye(2)", ([0.0, 0.0], [0.0, 0.0], np.eye(2)), public=True),
+            Probe("x=[[0.0, 0.0], [1.0, -1.0], [1.0, 1.0]], mu=[0.0, 0.0], cov=[[2.0, 0.5], [0.5, 1.0]]",
+                  ([[0.0, 0.0], [1.0, -1.0], [1.0, 1.0]], [0.0, 0.0], NB_COV), public=True),
+            Probe("x=[1.0], mu=[0.0], cov=[[4.0]]", ([1.0], [0.0], [[4.0]]), public=True),
+            Probe("a 3-D point with a correlated covariance", (X3, MU3, COV3)),
+            Probe("10 points in 3-D", (XB3, MU3, COV3)),
+            Probe("one point in 3-D as a (1, 3) array", (XB3[:1], MU3, COV3)),
+        ),
+        expected="mvn_log_pdf gives one log density per point: one number (a float or a 0-d array) for x of shape "
+                 "(D,), shape (N,) for x of shape (N, D), and (1,) for a single row of shape (1, D). Not (N, 1): "
+                 "sum the squared whitened coordinates over the dimension axis without keepdims.",
     ),
     MVN_LOG_PDF.check(
         "conditioning",

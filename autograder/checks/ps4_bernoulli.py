@@ -565,6 +565,19 @@ CHECKS = (
             *_layers(BCE_SOFT, "(4, 5) arrays of predictions and soft labels", SOFT_P, SOFT_Y),
         ),
     ),
+    BINARY_CROSS_ENTROPY.shape(
+        summary="returns one number, the mean over all elements (a float or a 0-d array), whatever the shapes of p "
+                "and y (values are not judged).",
+        probes=(
+            Probe("p = [0.8], y = [1]", ([0.8], [1]), public=True),
+            Probe("p = [0.9, 0.2, 0.6], y = [1, 0, 0]", ([0.9, 0.2, 0.6], [1, 0, 0]), public=True),
+            Probe("(4, 5) arrays of predictions and 0/1 labels", (BER_P, BER_X)),
+            Probe("a single prediction p = 0.3 for label 0", (np.array([0.3]), np.array([0.0]))),
+        ),
+        expected="binary_cross_entropy returns one number, the mean over every element: a float (or a 0-d array), "
+                 "not an array of shape (1,) and not one loss per element or per row. Take the mean of the whole "
+                 "array (`np.mean(...)`, no axis, no keepdims).",
+    ),
     BINARY_CROSS_ENTROPY.check(
         "edges",
         summary="p in {0, 1} matching y costs exactly 0 (not nan), predictions near 0 and 1 are not clipped, and no "
@@ -605,6 +618,19 @@ CHECKS = (
             Probe("(4, 5) logits with 0/1 labels", (LOGIT_Z, BER_X)),
             Probe("(4, 5) logits with soft labels", (LOGIT_Z, SOFT_Y)),
         ),
+    ),
+    BINARY_CROSS_ENTROPY_WITH_LOGITS.shape(
+        summary="returns one number, the mean over all elements (a float or a 0-d array), whatever the shapes of z "
+                "and y (values are not judged).",
+        probes=(
+            Probe("z = np.array([0.0]), y = np.array([1.0])", (np.array([0.0]), np.array([1.0])), public=True),
+            Probe("z = [-2.0, 0.5, 3.0], y = [0.0, 1.0, 0.25]",
+                  (np.array([-2.0, 0.5, 3.0]), np.array([0.0, 1.0, 0.25])), public=True),
+            Probe("(4, 5) logits with 0/1 labels", (LOGIT_Z, BER_X)),
+        ),
+        expected="binary_cross_entropy_with_logits returns one number, the mean over every element: a float (or a "
+                 "0-d array), not an array of shape (1,) and not one loss per element. Take the mean of the whole "
+                 "array (`np.mean(...)`, no axis, no keepdims).",
     ),
     BINARY_CROSS_ENTROPY_WITH_LOGITS.check(
         "stability",

@@ -550,6 +550,19 @@ CHECKS = (
             Probe("D = 2 with equal means and different covariances", MVN_D2_SAME_MEAN),
         ),
     ),
+    MVN_KL.shape(
+        summary="returns one number (a float or a 0-d array) for every D (values are not judged).",
+        probes=(
+            Probe("P = Q with mu = [0.5, -1.0], cov = [[2.0, 0.3], [0.3, 1.0]]",
+                  (MVN_PUBLIC_MU, MVN_PUBLIC_COV, MVN_PUBLIC_MU, MVN_PUBLIC_COV), public=True),
+            Probe("D = 1: mvn_kl([1.0], [[4.0]], [0.0], [[1.0]])",
+                  (np.array([1.0]), np.array([[4.0]]), np.array([0.0]), np.array([[1.0]])), public=True),
+            Probe("D = 2 with full covariances", MVN_D2),
+            Probe("D = 3 with full covariances", MVN_D3),
+        ),
+        expected="mvn_kl returns one number: a float (or a 0-d array), not an array of shape (1,) or (1, 1). Add the "
+                 "terms as numbers (`np.sum(...)` of whole arrays, `y @ y` of vectors), not as matrices.",
+    ),
     MVN_KL.check(
         "highdim",
         summary="accurate for D = 200 … 300 with determinants far outside float64's range and condition numbers up to "
@@ -595,9 +608,9 @@ CHECKS = (
         ),
     ),
     VAE_KL.check(
-        "shape",
-        summary="sums over the last axis only: (K,) → a number, (N, K) → (N,), (B, N, K) → (B, N); each entry is the "
-                "KL of that one code.",
+        "batch",
+        summary="sums over the last axis only: a batch of codes gives one KL per code, each the KL of that one code "
+                "(the shape of the result is the -shape cell's).",
         probes=(
             *_codes("mu, logvar of shape (5, 3)", VAE_PUBLIC_MU, VAE_PUBLIC_LOGVAR, public=True),
             *_codes("mu, logvar of shape (2, 5, 3)", np.stack([VAE_PUBLIC_MU] * 2), np.stack([VAE_PUBLIC_LOGVAR] * 2),
@@ -607,6 +620,21 @@ CHECKS = (
             *_codes("a batch of shape (4, 1) (K = 1)", VAE_K1_MU, VAE_K1_LOGVAR),
         ),
         shapes=True,
+    ),
+    VAE_KL.shape(
+        summary="returns mu's shape without its last axis: one number (a float or a 0-d array) for a code of shape "
+                "(K,), (N,) for (N, K), (B, N) for (B, N, K) (values are not judged).",
+        probes=(
+            Probe("mu = [1.0, 0.0], logvar = [0.0, 0.0]", ([1.0, 0.0], [0.0, 0.0]), public=True),
+            Probe("mu, logvar of shape (5, 3)", (VAE_PUBLIC_MU, VAE_PUBLIC_LOGVAR), public=True),
+            Probe("mu, logvar of shape (2, 5, 3)", (np.stack([VAE_PUBLIC_MU] * 2), np.stack([VAE_PUBLIC_LOGVAR] * 2)),
+                  public=True),
+            Probe("a code with K = 6", (VAE_MU, VAE_LOGVAR)),
+            Probe("a batch of shape (7, 4)", (VAE_BATCH_MU, VAE_BATCH_LOGVAR)),
+            Probe("a batch of shape (4, 1) (K = 1)", (VAE_K1_MU, VAE_K1_LOGVAR)),
+        ),
+        expected="vae_kl sums over the last axis and removes it: a code of shape (K,) gives one number, a batch of "
+                 "shape (N, K) gives shape (N,), not (N, 1). Sum with `axis=-1` and without keepdims.",
     ),
     VAE_KL.check(
         "stability",

@@ -970,6 +970,19 @@ CHECKS = (
         ),
         shapes=True,
     ),
+    ENTROPY.shape(
+        summary="returns p's shape with `axis` removed: one number (a float or a 0-d array) for a 1-D p, shape (2,) "
+                "for a (2, 2) p, (2, 4) for a (2, 3, 4) p with axis=1 (values are not judged).",
+        probes=(
+            Probe("entropy([0.5, 0.5])", ([0.5, 0.5],), public=True),
+            Probe("[[0.5, 0.25], [0.5, 0.75]] with axis=0", ([[0.5, 0.25], [0.5, 0.75]],), {"axis": 0}, public=True),
+            Probe("np.full((2, 3, 4), 1/3) with axis=1", (np.full((2, 3, 4), 1 / 3),), {"axis": 1}, public=True),
+            Probe("a (4, 6) array of distributions (one per row)", (P46,)),
+            Probe("a (2, 3, 4) array with axis=-1", (P234,), {"axis": -1}),
+        ),
+        expected="entropy removes the axis it sums over: a 1-D p gives one number, a (4, 6) p gives shape (4,), a "
+                 "(2, 3, 4) p with axis=1 gives (2, 4). Sum with `axis=axis` and without keepdims.",
+    ),
     ENTROPY.check(
         "edges",
         summary="0 · log 0 = 0: one-hot distributions give exactly 0, zero entries add nothing, with no RuntimeWarning.",
@@ -1034,6 +1047,19 @@ CHECKS = (
                              KL_NEAR_Q, public=True),
         ),
     ),
+    KL_DIVERGENCE.shape(
+        summary="returns the shape of p with `axis` removed: one number (a float or a 0-d array) for 1-D p and q "
+                "(values are not judged).",
+        probes=(
+            Probe("kl_divergence([0.5, 0.5], [0.9, 0.1])", ([0.5, 0.5], [0.9, 0.1]), public=True),
+            Probe("kl_divergence([0.25]*4, [0.25]*4)", ([0.25] * 4, [0.25] * 4), public=True),
+            ROWS_46,
+            ALONG_AXIS_1,
+        ),
+        expected="kl_divergence removes the axis it sums over: 1-D p and q give one number (a float or a 0-d array, "
+                 "also after clamping with np.maximum), (4, 6) arrays give shape (4,). Sum with `axis=axis` and "
+                 "without keepdims.",
+    ),
     KL_DIVERGENCE.check(
         "support",
         summary="terms with p = 0 add 0 (so q's mass where p = 0 does not matter), p > 0 where q = 0 gives inf, with "
@@ -1067,6 +1093,17 @@ CHECKS = (
             ALONG_AXIS_1,
             Probe("a distribution over 5 outcomes against the uniform one", (P5, np.full(5, 0.2))),
         ),
+    ),
+    JS_DIVERGENCE.shape(
+        summary="returns the shape of p with `axis` removed: one number (a float or a 0-d array) for 1-D p and q "
+                "(values are not judged).",
+        probes=(
+            Probe("js_divergence([0.5, 0.5], [0.9, 0.1])", ([0.5, 0.5], [0.9, 0.1]), public=True),
+            ROWS_46,
+            ALONG_AXIS_1,
+        ),
+        expected="js_divergence removes the axis it sums over: 1-D p and q give one number (a float or a 0-d "
+                 "array), (4, 6) arrays give shape (4,). Sum with `axis=axis` and without keepdims.",
     ),
     JS_DIVERGENCE.check(
         "properties",
@@ -1106,6 +1143,21 @@ CHECKS = (
             Probe("an unnormalised log prior (log probabilities + 7) and N = 8", (BP_PRIOR_UNNORM, BP_LL_8x4)),
             Probe("one observation as a 1-D log_likelihood of shape (6,)", (BP_PRIOR6, BP_LL_1D)),
         ),
+    ),
+    BAYES_POSTERIOR.shape(
+        summary="returns one probability per hypothesis, shape (K,), for a (N, K) or a (K,) log_likelihood (values "
+                "are not judged).",
+        probes=(
+            Probe("the base-rate test: log_prior = log([0.01, 0.99]), log_likelihood = log([0.99, 0.05])",
+                  BASE_RATE, public=True),
+            Probe("a uniform log prior np.zeros(3) and three coin flips (H, H, T) under θ = 0.2, 0.5, 0.8",
+                  (np.zeros(3), COIN_LL), public=True),
+            Probe("K = 5 hypotheses and N = 20 observations", (BP_PRIOR5, BP_LL_20x5)),
+            Probe("one observation as a 1-D log_likelihood of shape (6,)", (BP_PRIOR6, BP_LL_1D)),
+        ),
+        expected="bayes_posterior returns one probability per hypothesis, shape (K,) like log_prior, whether "
+                 "log_likelihood has shape (N, K) or (K,): sum the log-likelihoods over axis 0 without keepdims, "
+                 "not (1, K).",
     ),
     BAYES_POSTERIOR.check(
         "stability",
@@ -1172,6 +1224,18 @@ CHECKS = (
                   (X20x30, Y20, 1.0, 0.5)),
             Probe("N = 100 with an intercept column of ones, noise_std = 1, prior_std = 0.5", (X100, Y100, 1.0, 0.5)),
         ),
+    ),
+    MAP_LINEAR_REGRESSION.shape(
+        summary="returns one weight per column of X, shape (D,) (values are not judged).",
+        probes=(
+            Probe("X = [[1, 0], [0, 1], [1, 1]], y = [1, 2, 3], noise_std = 1, prior_std = 1",
+                  (X3, Y3, 1.0, 1.0), public=True),
+            Probe("N = 50, D = 5 with noise_std = 1, prior_std = 2", (X50, Y50, 1.0, 2.0)),
+            Probe("N = 20, D = 30 (more weights than observations) with noise_std = 1, prior_std = 0.5",
+                  (X20x30, Y20, 1.0, 0.5)),
+        ),
+        expected="map_linear_regression returns the weights as a 1-D array of shape (D,), one per column of X, not "
+                 "(D, 1): keep y 1-D, and take the solution vector (`np.linalg.lstsq(...)[0]` is already (D,)).",
     ),
     MAP_LINEAR_REGRESSION.check(
         "limits",

@@ -80,6 +80,28 @@ def cross_entropy(logits, targets):
     ),
     # ---------------------------------------------------------- cross_entropy: wrong
     Specimen(
+        # right values in a slightly wrong container: the per-row losses kept as a column, their mean of shape (1,)
+        "cross_entropy-length-1-array",
+        "cross_entropy",
+        """
+import numpy as np
+
+def cross_entropy(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    n, c = z.shape
+    if np.issubdtype(t.dtype, np.integer):
+        if np.any((t < 0) | (t >= c)):
+            raise ValueError("targets must be class indices in [0, C)")
+        t = np.eye(c)[t]
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    per_row = -np.sum(t * log_p, axis=1, keepdims=True)     # shape (N, 1)
+    return per_row.mean(axis=0)                             # shape (1,): the right number in an array
+""",
+        hint="not an array of shape (1,)",
+    ),
+    Specimen(
         "cross_entropy-sum-not-mean",
         "cross_entropy",
         '''
@@ -583,7 +605,7 @@ LOSES = {
     "cross_entropy-no-index-check": ("cross_entropy-errors",),
     "cross_entropy-argmax-of-soft-labels": ("cross_entropy-soft",),
     "cross_entropy-indices-only": ("cross_entropy-soft",),
-    "cross_entropy-scipy-log-softmax": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability", "cross_entropy-errors", "cross_entropy-purity"),
+    "cross_entropy-scipy-log-softmax": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-shape", "cross_entropy-stability", "cross_entropy-errors", "cross_entropy-purity"),
     "cross_entropy_grad-missing-1-over-n": ("cross_entropy_grad-basic", "cross_entropy_grad-batch"),
     "cross_entropy_grad-wrong-sign": ("cross_entropy_grad-basic",),
     "cross_entropy_grad-argmax-of-soft-labels": ("cross_entropy_grad-soft",),
@@ -591,12 +613,13 @@ LOSES = {
     "cross_entropy_grad-softmax-over-batch": ("cross_entropy_grad-basic", "cross_entropy_grad-batch"),
     "cross_entropy_grad-scipy-softmax": ("cross_entropy_grad-basic", "cross_entropy_grad-batch", "cross_entropy_grad-soft", "cross_entropy_grad-stability", "cross_entropy_grad-purity"),
     "cross_entropy-no-asarray": ("cross_entropy-purity",),
-    "cross_entropy-stub-raises-valueerror": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability", "cross_entropy-errors", "cross_entropy-purity"),
-    "cross_entropy-stub-zero": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability", "cross_entropy-errors", "cross_entropy-purity"),
+    "cross_entropy-stub-raises-valueerror": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-shape", "cross_entropy-stability", "cross_entropy-errors", "cross_entropy-purity"),
+    "cross_entropy-stub-zero": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-shape", "cross_entropy-stability", "cross_entropy-errors", "cross_entropy-purity"),
     "cross_entropy_grad-template": ("cross_entropy_grad-basic", "cross_entropy_grad-batch", "cross_entropy_grad-soft", "cross_entropy_grad-stability", "cross_entropy_grad-purity"),
     "cross_entropy-per-row": ("cross_entropy-basic",),
     "cross_entropy-layer-log-of-probabilities": ("cross_entropy-stability",),
     "cross_entropy_grad-squeezed": ("cross_entropy_grad-basic", "cross_entropy_grad-batch"),
     "cross_entropy_grad-logits-minus-onehot": ("cross_entropy_grad-basic", "cross_entropy_grad-stability"),
     "cross_entropy_grad-layer-forward-first": ("cross_entropy_grad-stability",),
+    "cross_entropy-length-1-array": ("cross_entropy-shape",),
 }

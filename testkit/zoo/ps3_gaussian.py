@@ -274,7 +274,7 @@ import numpy as np
 
 def gaussian_mle(x):
     x = np.asarray(x, dtype=float)
-    return np.array([x.mean(), x.std()])
+    return np.array([x.mean(), x.std()])   # the right values, in an array instead of a tuple
 ''',
         hint="return them as a pair",
         mistake="mle-not-a-pair",
@@ -591,16 +591,16 @@ LOSES = {
     "gaussian_mle-ddof-1": ("gaussian_mle-basic",),
     "gaussian_mle-returns-variance": ("gaussian_mle-basic",),
     "gaussian_mle-inplace-centering": ("gaussian_mle-purity",),
-    "gaussian_mle-returns-array": ("gaussian_mle-basic",),
+    "gaussian_mle-returns-array": ("gaussian_mle-shape",),
     "mvn_log_pdf-inv-det": ("mvn_log_pdf-conditioning",),
     "mvn_log_pdf-missing-2pi": ("mvn_log_pdf-basic", "mvn_log_pdf-conditioning"),
     "mvn_log_pdf-no-half-on-mahalanobis": ("mvn_log_pdf-basic", "mvn_log_pdf-conditioning"),
     "mvn_log_pdf-logdet-of-L": ("mvn_log_pdf-basic", "mvn_log_pdf-conditioning"),
-    "mvn_log_pdf-batch-matrix-product": ("mvn_log_pdf-batch", "mvn_log_pdf-conditioning"),
+    "mvn_log_pdf-batch-matrix-product": ("mvn_log_pdf-batch", "mvn_log_pdf-shape", "mvn_log_pdf-conditioning"),
     "mvn_log_pdf-no-validation": ("mvn_log_pdf-errors",),
-    "mvn_log_pdf-scipy-multivariate-normal": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors", "mvn_log_pdf-purity"),
-    "mvn_log_pdf-stub-raises-valueerror": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors", "mvn_log_pdf-purity"),
-    "gaussian_mle-stub-zeros": ("gaussian_mle-basic", "gaussian_mle-purity"),
+    "mvn_log_pdf-scipy-multivariate-normal": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-shape", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors", "mvn_log_pdf-purity"),
+    "mvn_log_pdf-stub-raises-valueerror": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-shape", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors", "mvn_log_pdf-purity"),
+    "gaussian_mle-stub-zeros": ("gaussian_mle-basic", "gaussian_mle-shape", "gaussian_mle-purity"),
     "gaussian_log_pdf-template": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails", "gaussian_log_pdf-purity"),
     "gaussian_log_pdf-missing-half": ("gaussian_log_pdf-basic",),
     "gaussian_log_likelihood-per-element": ("gaussian_log_likelihood-basic",),

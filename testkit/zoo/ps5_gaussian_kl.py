@@ -237,6 +237,15 @@ def vae_kl(mu, logvar):
     terms = mu * mu + np.expm1(logvar) - logvar
     return 0.5 * np.einsum("...k->...", terms)
 """),
+    # right values in a slightly wrong container: the sum over the latents keeps its axis, (N, 1) for (N,)
+    Specimen("ps5-vae-kl-keepdims", "vae_kl", """
+import numpy as np
+
+def vae_kl(mu, logvar):
+    mu = np.asarray(mu, dtype=float)
+    logvar = np.asarray(logvar, dtype=float)
+    return -0.5 * np.sum(1.0 + logvar - mu**2 - np.exp(logvar), axis=-1, keepdims=True)
+""", hint="not (N, 1)"),
     Specimen("ps5-vae-kl-sum-everything", "vae_kl", """
 import numpy as np
 
@@ -355,14 +364,15 @@ LOSES = {
     "ps5-mvn-kl-reversed": ("mvn_kl-basic", "mvn_kl-highdim"),
     "ps5-mvn-kl-jitter": ("mvn_kl-basic", "mvn_kl-highdim"),
     "ps5-mvn-kl-difference-in-place": ("mvn_kl-purity",),
-    "ps5-mvn-kl-scipy-stats": ("mvn_kl-basic", "mvn_kl-highdim", "mvn_kl-purity"),
-    "ps5-vae-kl-sum-everything": ("vae_kl-shape",),
-    "ps5-vae-kl-axis-0": ("vae_kl-shape",),
+    "ps5-mvn-kl-scipy-stats": ("mvn_kl-basic", "mvn_kl-shape", "mvn_kl-highdim", "mvn_kl-purity"),
+    "ps5-vae-kl-sum-everything": ("vae_kl-batch", "vae_kl-shape"),
+    "ps5-vae-kl-axis-0": ("vae_kl-batch", "vae_kl-shape"),
     "ps5-vae-kl-mean-over-latents": ("vae_kl-basic",),
     "ps5-vae-kl-no-half": ("vae_kl-basic",),
     "ps5-vae-kl-logvar-as-logstd": ("vae_kl-basic",),
-    "ps5-mvn-kl-stub-zero": ("mvn_kl-basic", "mvn_kl-highdim", "mvn_kl-purity"),
-    "ps5-vae-kl-template": ("vae_kl-basic", "vae_kl-shape", "vae_kl-stability", "vae_kl-purity"),
+    "ps5-mvn-kl-stub-zero": ("mvn_kl-basic", "mvn_kl-shape", "mvn_kl-highdim", "mvn_kl-purity"),
+    "ps5-vae-kl-template": ("vae_kl-basic", "vae_kl-batch", "vae_kl-shape", "vae_kl-stability", "vae_kl-purity"),
+    "ps5-vae-kl-keepdims": ("vae_kl-shape",),
     "ps5-gaussian-kl-sigma-as-variance-log-kept": ("gaussian_kl-basic", "gaussian_kl-properties"),
     "ps5-gaussian-kl-no-half-denominator": ("gaussian_kl-basic", "gaussian_kl-properties"),
     "ps5-mvn-kl-maha-cov1": ("mvn_kl-basic", "mvn_kl-highdim"),

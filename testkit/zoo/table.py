@@ -20,9 +20,10 @@ import sys
 from dataclasses import dataclass
 
 from autograder.checks import checks_for
-from autograder.model.course import GRADE_CELLS, ROOT
+from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, ROOT, function_of
 from autograder.checks.evaluate import GENERIC_HINTS
 from testkit.zoo import PROBLEM_SETS, all_specimens, grade, hint_rules, zoo
+from testkit.zoo.rubric import RUBRICS, WEIGHTS
 
 PAGE = ROOT / "docs" / "grading.md"
 
@@ -44,6 +45,12 @@ loses. The rules behind it:
   both sides of a relation keeps that cell: it loses the cells that compare values, and the cells
   whose property it breaks. Where no relation can judge a property, the cell compares with the
   reference and this page says why.
+- **Values as values; the container in its own cell.** Every cell compares the numbers a function returns
+  in the reference's container: a result whose shape differs only by axes of length 1 (a kept reduced axis,
+  `(N, 1)` for `(N,)`; a length-1 array for one number), or an array standing for a tuple, is compared entry
+  by entry. The container is judged once, in the function's `-shape` cell (1 point), whose message names the
+  shape expected. A Python float, a NumPy scalar and a 0-d array are the same container (the contract allows
+  each for a reduction).
 - **Purity cells** (`*-purity`) check that the inputs are not modified (by the grader's calls, nor by the
   code on any path, read from the source: `docs/contract.md`), that no RuntimeWarning is raised and that a
   nested list gives the same result as the same numbers as an array; a wrong but pure function keeps them.
@@ -73,6 +80,9 @@ _GENERIC = ("Tried after a function's own hints, for any function: the failures 
 _BASIC = "the reference: the value is this cell's property"
 _PURITY = ("its properties only: the inputs are not modified, no RuntimeWarning, a nested list gives the same result "
            "as the same numbers as an array (values are the other cells')")
+_SHAPE = ("its container only: every result has the shape the contract gives (one number, a float or a 0-d array, "
+          "for a reduction; a tuple for several values), whatever its values; every other cell of the function "
+          "compares values as values, so a kept axis of length 1 or a length-1 array costs this cell alone")
 _ERRORS = ("the ValueErrors the contract names; valid inputs must return results (not their values: those are the "
            "other cells')")
 
@@ -80,6 +90,8 @@ _ERRORS = ("the ValueErrors the contract names; valid inputs must return results
 def judged_by(check) -> str:
     """How ``check`` judges a function, in words (the second column of a problem set's cell table)."""
     aspect = check.grade_id.rsplit("-", 1)[1]
+    if check.container:
+        return _SHAPE
     if not check.compare_values:
         return _PURITY
     parts = []
@@ -185,10 +197,35 @@ def generic_hint_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+def rubric() -> str:
+    """The course's rubric: the weight of each kind of cell and why, then each set's points and the idea it is
+    named for, with the share of each function its cell carries (``testkit/zoo/rubric.py``)."""
+    parts = ["## The course's rubric\n\n"
+             "The points of every graded cell are written once, in the source notebooks' nbgrader metadata; they "
+             "follow these rules (`testkit/zoo/rubric.py`, held by `tests/test_rubric.py`):\n\n"
+             "| cell | weight | why |\n|---|---|---|\n"]
+    for what, weight, why in WEIGHTS:
+        parts.append(f"| {what} | {weight} | {why} |\n")
+    parts.append("\n| problem set | points | the idea it is named for: its cells, of each function's points | "
+                 "why |\n|---|---|---|---|\n")
+    for ps in PROBLEM_SETS:
+        auto, hand = sum(p for _, p in GRADE_CELLS[ps]), sum(p for _, p in ANSWER_CELLS[ps])
+        rule = RUBRICS[ps]
+        points = points_of(ps)
+        of = {}
+        for gid, p in points.items():
+            of[function_of(gid)] = of.get(function_of(gid), 0) + p
+        cells = ", ".join(f"`{gid}` {_fmt(points[gid])} of {_fmt(of[function_of(gid)])}" for gid in rule.idea_cells)
+        idea = f"{rule.idea}: {cells}" if rule.idea else "none (see why)"
+        parts.append(f"| `{ps}` | {_fmt(auto)} autograded + {_fmt(hand)} by hand = {_fmt(auto + hand)} | {idea} | "
+                     f"{rule.why} |\n")
+    return "".join(parts) + "\n"
+
+
 def render(table: list | None = None) -> str:
     """The whole page as Markdown."""
     table = rows() if table is None else table
-    parts = [_HEAD]
+    parts = [_HEAD, rubric()]
     for ps in PROBLEM_SETS:
         mine = [r for r in table if r.ps == ps]
         if not mine:
