@@ -30,7 +30,7 @@ def canvas(monkeypatch):
     waits = []
     fake = FakeCanvas({uid: (c, c.title()) for c, uid in CANVAS_IDS.items()})
     fake.assignment(PS1, "PS1: softmax", 40)
-    fake.assignment(PS2, "ps2_cross_entropy", 33)
+    fake.assignment(PS2, "ps2_cross_entropy", 35)
     fake.waits = waits
     monkeypatch.setenv("CANVAS_TOKEN", TOKEN)
     monkeypatch.setattr(autograder.lms.canvas, "time", types.SimpleNamespace(sleep=waits.append, monotonic=time.monotonic))
@@ -91,11 +91,11 @@ def test_grades_land_through_one_bulk_update_per_problem_set_followed_to_the_end
     assert code == 0, out + err
     assert len(landed(canvas, course)) == 7
     assert [aid for aid, _ in canvas.bulk_posts] == [PS1, PS2]
-    assert canvas.bulk_posts[1][1][CANVAS_IDS["cleo"]]["posted_grade"] == "18.9"  # after the late penalty
+    assert canvas.bulk_posts[1][1][CANVAS_IDS["cleo"]]["posted_grade"] == "22.5"  # after the late penalty
     assert sum(1 for m, p in canvas.calls if p.startswith("/progress/")) == 4  # running, completed; twice
     assert canvas.waits == [0.5, 1.0, 0.5, 1.0]  # between Progress queries, doubling
     comment = canvas.submissions[(PS2, CANVAS_IDS["ben"])]["submission_comments"][-1]["comment"]
-    assert "Awaiting your instructor: 3 points" in comment and comment.endswith("[probdl-autograder 30/33 +3 pending]")
+    assert "Awaiting your instructor: 3 points" in comment and comment.endswith("[probdl-autograder 32/35 +3 pending]")
     assert "zed: not in the roster file" in out and "106 Nia: roster row nia: no results here" in out
     assert "Summary (canvas): posted 7, unchanged 0, skipped 1, failed 0." in out
 
@@ -115,7 +115,7 @@ def test_dry_run_shows_old_to_new_and_sends_nothing(canvas, course, capsys):
     code, out, _ = passback(course, capsys, "--dry-run")
     assert code == 0 and not canvas.bulk_posts
     assert "ps1_softmax  ada → 101: 39/40 → 40/40  would post (update)" in out
-    assert "ps2_cross_entropy  ben → 102: — → 30/33 (+3 pending)  would post (new)" in out
+    assert "ps2_cross_entropy  ben → 102: — → 32/35 (+3 pending)  would post (new)" in out
     assert "Summary (canvas, dry run): would post 7, unchanged 0, skipped 1, failed 0." in out
 
 
@@ -161,7 +161,7 @@ def test_the_assignment_is_found_by_its_name_and_must_have_the_problem_sets_poin
     code, out, _ = passback(course, capsys, config=write_config(course, ps1=""))
     assert code == 1
     assert "has 100 points possible and ps1_softmax 40: set its points possible to 40" in out
-    assert "no Canvas assignments named 'ps2_cross_entropy': create it (points possible 33), or set " \
+    assert "no Canvas assignments named 'ps2_cross_entropy': create it (points possible 35), or set " \
            "[problem_sets.ps2_cross_entropy] canvas_assignment" in out
     assert "failed 7" in out
 

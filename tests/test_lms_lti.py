@@ -107,19 +107,19 @@ def test_every_matched_grade_lands_equal_to_grades_csv_with_its_progress_and_com
     code, out, err = passback(course, write_config(course, platform), capsys=capsys)
     assert code == 0, out + err
     stored = stored_equals_grades_csv(platform, course)
-    assert len(stored) == 7 and stored[("cleo", "ps2_cross_entropy")] == 18.9  # after cleo's late penalty
+    assert len(stored) == 7 and stored[("cleo", "ps2_cross_entropy")] == 22.5  # after cleo's late penalty
     # line items created, found by resourceId next time
     items = {i["resourceId"]: i for i in platform.lineitems.values()}
     assert items["ps1_softmax"]["label"] == "PS1: softmax" and items["ps1_softmax"]["scoreMaximum"] == 40
-    assert items["ps2_cross_entropy"]["scoreMaximum"] == 33 and items["ps2_cross_entropy"]["tag"] == "probdl-autograder"
+    assert items["ps2_cross_entropy"]["scoreMaximum"] == 35 and items["ps2_cross_entropy"]["tag"] == "probdl-autograder"
     progress = {(s["userId"], k): s["gradingProgress"] for k, s in platform.scores}
     assert progress[("u-ben", "2")] == progress[("u-eve", "2")] == "PendingManual"  # their derivations await a person
     assert progress[("u-ada", "2")] == progress[("u-cleo", "2")] == "FullyGraded"
     assert all(s["activityProgress"] == "Completed" and "submission" not in s for _, s in platform.scores)
     # the comment: what the student may see, and nothing of the checks' messages, hints or answers
     cleo = next(s for _, s in platform.scores if s["userId"] == "u-cleo")
-    assert "18.9 / 33 points" in cleo["comment"] and "37 h late: −6.6" in cleo["comment"]
-    assert "cross_entropy-basic" in cleo["comment"] and cleo["comment"].endswith("[probdl-autograder 18.9/33]")
+    assert "22.5 / 35 points" in cleo["comment"] and "37 h late: −7" in cleo["comment"]
+    assert "cross_entropy-basic" in cleo["comment"] and cleo["comment"].endswith("[probdl-autograder 22.5/35]")
     for _, s in platform.scores:
         assert "p in {0, 1}" not in s["comment"] and "xlogy" not in s["comment"] and ANSWER not in s["comment"]
     # the unmatched on both sides are listed, posted to nobody
@@ -144,12 +144,12 @@ def test_a_second_run_posts_nothing_and_a_dry_run_posts_nothing(course, platform
     write_grades_csv(course / "results")
     code, out, _ = passback(course, config, "--dry-run", capsys=capsys)
     assert code == 0 and len(platform.scores) == posted
-    assert "ps2_cross_entropy  ben → u-ben: 30/33 → 33/33  would post (update)" in out
+    assert "ps2_cross_entropy  ben → u-ben: 32/35 → 35/35  would post (update)" in out
     assert "would post 1, unchanged 6" in out
     code, out, _ = passback(course, config, capsys=capsys)
     assert code == 0 and len(platform.scores) == posted + 1
     key, score = platform.scores[-1]
-    assert (score["userId"], score["scoreGiven"], score["gradingProgress"]) == ("u-ben", 33.0, "FullyGraded")
+    assert (score["userId"], score["scoreGiven"], score["gradingProgress"]) == ("u-ben", 35.0, "FullyGraded")
     stored_equals_grades_csv(platform, course)
     assert passback(course, config, capsys=capsys)[0] == 0 and len(platform.scores) == posted + 1
 
@@ -165,8 +165,8 @@ def test_a_grade_a_person_typed_in_is_not_overwritten_without_overwrite(course, 
     assert re.search(r"ben, ps1_softmax: the LMS holds 38/40, which the autograder did not post .*--overwrite", out)
     assert "skipped 2" in out  # ben's and zed's
     code, out, _ = passback(course, config, "--overwrite", capsys=capsys)
-    assert code == 0 and platform.stored()[("PS1: softmax", "u-ben")] == (36.0, 40.0)
-    assert "ps1_softmax  ben → u-ben: 38/40 → 36/40  posted (overwrite)" in out
+    assert code == 0 and platform.stored()[("PS1: softmax", "u-ben")] == (31.0, 40.0)
+    assert "ps1_softmax  ben → u-ben: 38/40 → 31/40  posted (overwrite)" in out
 
 
 def test_a_score_typed_in_before_the_first_run_is_left_alone_and_one_equal_to_the_grade_is_unchanged(course, platform, capsys):
@@ -186,7 +186,7 @@ def test_a_platform_that_drops_a_pending_score_still_finds_nothing_to_post_again
     try:
         config = write_config(course, p)
         assert passback(course, config, capsys=capsys)[0] == 0
-        assert p.stored()[("ps2_cross_entropy", "u-ben")] == (None, 33.0)
+        assert p.stored()[("ps2_cross_entropy", "u-ben")] == (None, 35.0)
         code, out, _ = passback(course, config, capsys=capsys)
         assert code == 0 and "posted 0, unchanged 7" in out
     finally:

@@ -51,7 +51,7 @@ class FakeMoodle:
         if fn == "mod_assign_get_assignments":
             return 200, {}, json.dumps({"courses": [{"id": 5, "fullname": "Probability", "assignments": [
                 {"id": PS1, "cmid": 70, "course": 5, "name": "PS1: softmax", "grade": 40},
-                {"id": PS2, "cmid": 71, "course": 5, "name": "PS2", "grade": 33}]}], "warnings": []})
+                {"id": PS2, "cmid": 71, "course": 5, "name": "PS2", "grade": 35}]}], "warnings": []})
         if fn == "mod_assign_get_grades":
             aid = int(data["assignmentids[0]"])
             return 200, {}, json.dumps({"assignments": [{"assignmentid": aid, "grades": [
@@ -113,7 +113,7 @@ def test_grades_are_saved_equal_to_grades_csv_and_a_second_run_saves_nothing(moo
     saved = {(student[uid], "ps1_softmax" if aid == PS1 else "ps2_cross_entropy"): g["grade"]
              for (aid, uid), g in moodle.grades.items()}
     assert saved == {k: v for k, v in grades_csv(course / "results").items() if k[0] in PEOPLE}
-    assert "late: −6.6" in moodle.grades[(PS2, MOODLE_IDS["cleo"])]["feedback"]
+    assert "late: −7" in moodle.grades[(PS2, MOODLE_IDS["cleo"])]["feedback"]
     assert all("wstoken" not in url for url, _ in moodle.calls)  # the token in the body, never the address
     assert "zed: no LMS student has username zed" in out and "posted 7" in out
     saves = sum(1 for _, d in moodle.calls if d["wsfunction"] == "mod_assign_save_grades")
@@ -127,7 +127,7 @@ def test_a_grade_another_moodle_user_gave_is_left_alone(moodle, course, capsys):
     code, out, _ = passback(course, capsys)
     assert code == 0 and moodle.grades[(PS1, MOODLE_IDS["ben"])]["grade"] == 25.0
     assert "ben, ps1_softmax: the LMS holds 25/40, which the autograder did not post" in out
-    assert passback(course, capsys, "--overwrite")[0] == 0 and moodle.grades[(PS1, MOODLE_IDS["ben"])]["grade"] == 36.0
+    assert passback(course, capsys, "--overwrite")[0] == 0 and moodle.grades[(PS1, MOODLE_IDS["ben"])]["grade"] == 31.0
 
 
 def test_a_refused_student_fails_alone_and_a_refused_token_stops_with_the_fix(moodle, course, capsys, monkeypatch):

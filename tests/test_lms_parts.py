@@ -84,13 +84,13 @@ def test_what_is_posted_is_what_grades_csv_holds_and_a_stale_grades_csv_is_refus
     results = tmp_path / "results"
     write_graded_class(results)
     grades = read_grades(results)
-    assert {(g.student, g.ps): g.score for g in grades}[("cleo", "ps2_cross_entropy")] == 18.9
+    assert {(g.student, g.ps): g.score for g in grades}[("cleo", "ps2_cross_entropy")] == 22.5
     assert [g.ps for g in read_grades(results, {"ps2_cross_entropy"})] == ["ps2_cross_entropy"] * 4
     path = results / "ben" / "ps1_softmax" / "results.json"
     r = read_result(path)
     r.score = 39.0
     write_results(path, r)
-    with pytest.raises(GradesError, match=r"ben ps1_softmax: grades.csv has 36, results.json 39.*python -m "
+    with pytest.raises(GradesError, match=r"ben ps1_softmax: grades.csv has 31, results.json 39.*python -m "
                                           r"autograder late"):
         read_grades(results)
     (results / "grades.csv").unlink()

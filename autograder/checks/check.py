@@ -543,11 +543,12 @@ class FunctionChecks:
         nothing does not (as with purity), and a result in a slightly wrong container (a kept axis of
         length 1, a length-1 array for one number) loses this cell and no other, since every other cell
         compares values as values. ``expected`` says in a sentence which shape the contract gives (with an
-        example and how to get it); it is the cell's hint, after the failure's own "expected …, got …".
+        example and how to get it); it is the cell's hint, after the failure's own "expected …, got …", where
+        none of the function's hints recognises the mistake that made the shape (they come first).
         """
         hint = Hint(expected, lambda f: "None" not in f.detail, mistake=f"{self.name.replace('_', '-')}-result-shape",
-                    kinds=("shape", "type"))
-        return self.check("shape", summary=summary, probes=probes, hints=(hint,), compare_values=False,
+                    kinds=("shape",))
+        return self.check("shape", summary=summary, probes=probes, hints=(*self.hints, hint), compare_values=False,
                           container=True)
 
     def purity(self, *, probes: tuple, inputs: str = "input", lists: str = "lists") -> Check:

@@ -434,7 +434,7 @@ CHECKS = (
         ),
         expected="logsumexp removes the axis it reduces: a (2, 3) input gives shape (2,) (axis=0: (3,)), a "
                  "(2, 3, 4) input with axis=1 gives (2, 4), a 1-D input one number. The result must not keep the "
-                 "reduced axis: reduce without keepdims at the end, or squeeze it (`np.squeeze(out, axis=axis)`).",
+                 "reduced axis: reduce without keepdims at the end, or squeeze that axis out.",
     ),
     LOGSUMEXP.check(
         "stability",

@@ -398,8 +398,8 @@ CHECKS = (
             INT_6X4, INT_N1, INT_64X10,
         ),
         expected="cross_entropy returns one number, the mean loss over the N rows: a float (or a 0-d array), not an "
-                 "array of shape (1,) and not one loss per row. Reduce over the whole array at the end "
-                 "(`-np.sum(...) / n`), without keepdims, and do not index it into an array.",
+                 "array of shape (1,) and not one loss per row. Reduce over the whole array at the end, "
+                 "without keepdims, and do not index it into an array.",
     ),
     CROSS_ENTROPY.check(
         "stability",

@@ -272,7 +272,7 @@ MLE_TUPLE = Hint(
     "The two estimates come back as one array (or one number): return them as a pair, a tuple of two numbers.",
     lambda f: f.outcome is not None and f.outcome.value is not None and not isinstance(f.outcome.value, tuple),
     "mle-not-a-pair",
-    kinds=("type",),
+    kinds=("type", "shape"),
 )
 CHOLESKY = Hint(
     "np.linalg.det over- or underflows in hundreds of dimensions (a product of hundreds of eigenvalues), and an "
@@ -465,7 +465,7 @@ CHECKS = (
         ),
         expected="gaussian_log_likelihood returns one number, the sum over every element: a float (or a 0-d "
                  "array), whatever the shapes of x, mu and sigma, not an array of shape (1,) or one number per row. "
-                 "Sum the whole array (`np.sum(log_densities)`, no axis, no keepdims).",
+                 "Sum the whole array (no axis, no keepdims).",
     ),
     GAUSSIAN_LOG_LIKELIHOOD.check(
         "tails",
@@ -514,8 +514,8 @@ CHECKS = (
             Probe("100 draws from a normal distribution", (SAMPLE100,)),
             Probe("two observations", (np.array([1.0, 4.0]),)),
         ),
-        expected="gaussian_mle returns a tuple of two numbers, `return mu_hat, sigma_hat` (each a float or a 0-d "
-                 "array), not one array holding both.",
+        expected="gaussian_mle returns a tuple of two numbers, the estimate of mu then that of sigma (each a float "
+                 "or a 0-d array), not one array holding both.",
     ),
     GAUSSIAN_MLE.purity(
         probes=(

@@ -576,7 +576,7 @@ CHECKS = (
         ),
         expected="binary_cross_entropy returns one number, the mean over every element: a float (or a 0-d array), "
                  "not an array of shape (1,) and not one loss per element or per row. Take the mean of the whole "
-                 "array (`np.mean(...)`, no axis, no keepdims).",
+                 "array (no axis, no keepdims).",
     ),
     BINARY_CROSS_ENTROPY.check(
         "edges",
@@ -630,7 +630,7 @@ CHECKS = (
         ),
         expected="binary_cross_entropy_with_logits returns one number, the mean over every element: a float (or a "
                  "0-d array), not an array of shape (1,) and not one loss per element. Take the mean of the whole "
-                 "array (`np.mean(...)`, no axis, no keepdims).",
+                 "array (no axis, no keepdims).",
     ),
     BINARY_CROSS_ENTROPY_WITH_LOGITS.check(
         "stability",

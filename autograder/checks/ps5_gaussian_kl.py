@@ -561,7 +561,7 @@ CHECKS = (
             Probe("D = 3 with full covariances", MVN_D3),
         ),
         expected="mvn_kl returns one number: a float (or a 0-d array), not an array of shape (1,) or (1, 1). Add the "
-                 "terms as numbers (`np.sum(...)` of whole arrays, `y @ y` of vectors), not as matrices.",
+                 "terms as numbers (sums of whole arrays, dot products of vectors), not as matrices.",
     ),
     MVN_KL.check(
         "highdim",

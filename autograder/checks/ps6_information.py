@@ -1235,7 +1235,7 @@ CHECKS = (
                   (X20x30, Y20, 1.0, 0.5)),
         ),
         expected="map_linear_regression returns the weights as a 1-D array of shape (D,), one per column of X, not "
-                 "(D, 1): keep y 1-D, and take the solution vector (`np.linalg.lstsq(...)[0]` is already (D,)).",
+                 "(D, 1): keep y 1-D, and take the solution vector (a least-squares solution is already (D,)).",
     ),
     MAP_LINEAR_REGRESSION.check(
         "limits",

@@ -521,9 +521,10 @@ LOSES = {
     "ps4-sigmoid-math-exp": ("sigmoid-basic", "sigmoid-stability", "sigmoid-purity"),
     "ps4-bernoulli-probability": ("bernoulli_log_pmf-basic", "bernoulli_log_pmf-edges"),
     "ps4-bernoulli-negated": ("bernoulli_log_pmf-basic", "bernoulli_log_pmf-edges"),
-    "ps4-bce-log-one-minus-y": ("binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-edges",
-                                "binary_cross_entropy-purity"),
-    "ps4-bce-per-element": ("binary_cross_entropy-basic", "binary_cross_entropy-edges"),
+    "ps4-bce-log-one-minus-y": (
+        "binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-shape", "binary_cross_entropy-edges", "binary_cross_entropy-purity",
+    ),
+    "ps4-bce-per-element": ("binary_cross_entropy-basic", "binary_cross_entropy-shape", "binary_cross_entropy-edges",),
     "ps4-bce-log-likelihood": ("binary_cross_entropy-basic", "binary_cross_entropy-edges"),
     "ps4-bce-swapped": ("binary_cross_entropy-basic", "binary_cross_entropy-edges"),
 }

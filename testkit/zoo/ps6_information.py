@@ -665,7 +665,9 @@ LOSES = {
     "ps6-map-no-validation": ("map_linear_regression-errors",),
     "ps6-entropy-no-minus": ("entropy-basic",),
     "ps6-entropy-mean": ("entropy-basic", "entropy-edges"),
-    "ps6-entropy-axis-0": ("entropy-basic", "entropy-axis", "entropy-edges"),
-    "ps6-entropy-loop-over-entries": ("entropy-basic", "entropy-axis", "entropy-edges", "entropy-errors"),
+    "ps6-entropy-axis-0": ("entropy-basic", "entropy-axis", "entropy-shape", "entropy-edges",),
+    "ps6-entropy-loop-over-entries": (
+        "entropy-basic", "entropy-axis", "entropy-shape", "entropy-edges", "entropy-errors",
+    ),
     "ps6-kl-where-warns": ("kl_divergence-support",),
 }
