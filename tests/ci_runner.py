@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -78,14 +79,16 @@ def gitlab_variables(path) -> dict:
 
 
 class Runner:
-    """A runner's machine in ``base``: its ``PATH`` shims, its variables, and the record of Python calls."""
+    """A runner's machine in ``base``: its ``PATH`` shims, its variables, and the record of Python calls.
+    ``python``: the interpreter behind the shims (default: this checkout's; :func:`checkout_python` makes one
+    whose grader is a copy of the course, with the files a test put in it)."""
 
-    def __init__(self, base: Path):
+    def __init__(self, base: Path, python: str = sys.executable):
         self.base = Path(base)
         self.bin = self.base / "runner-bin"
         self.bin.mkdir(parents=True, exist_ok=True)
         self.log = self.base / "python-calls.jsonl"
-        recorder = _RECORDER.format(python=sys.executable, canary=CANARY, log=str(self.log))
+        recorder = _RECORDER.format(python=python, canary=CANARY, log=str(self.log))
         for name in ("python", "python3"):
             (self.bin / name).write_text(recorder)
             (self.bin / name).chmod(0o755)
@@ -147,3 +150,21 @@ def checkout(repository: Path, into: Path, ref: str) -> None:
     """What actions/checkout leaves for ``ref``: a tag or a commit detached, a branch checked out."""
     subprocess.run(["git", "clone", "--quiet", str(repository), str(into)], check=True)
     subprocess.run(["git", "-C", str(into), "checkout", "--quiet", ref], check=True)
+
+
+def checkout_python(checkout: Path, venv: Path) -> str:
+    """An interpreter whose ``autograder`` is the one in ``checkout``: a copy of this repository's grader
+    (``autograder/``, ``solutions/``, ``source/``, ``pyproject.toml``) made there, so that its course folder
+    (:data:`autograder.model.course.ROOT`) is ``checkout``, as in a CI job's checkout of the course, with the
+    course files the test adds to it. Made as a venv whose one ``.pth`` puts ``checkout`` and this
+    interpreter's site-packages on the path (a ``.pth`` line adds a folder without reading its own ``.pth``
+    files: the editable install of this checkout is not seen). Returns the interpreter's path."""
+    for name in ("autograder", "solutions", "source"):
+        shutil.copytree(ROOT / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    shutil.copy(ROOT / "pyproject.toml", checkout / "pyproject.toml")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    where = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                           capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    Path(where, "course-checkout.pth").write_text("\n".join([str(checkout), *site.getsitepackages()]) + "\n")
+    return str(python)

@@ -29,6 +29,7 @@ import pytest
 from autograder.model.course import GRADE_CELLS
 from autograder.model.deadlines import GRADEBOOK_EXPORT
 from testkit import nbgrader_course
+from tests import ci_runner
 from tests.conftest import LATE_SCENARIO
 from tests.test_reports_gradebook import nbgrader_export
 
@@ -174,3 +175,49 @@ def test_a_gradebook_without_due_dates_beside_an_export_with_some_is_refused(cou
     proc = subprocess.run([sys.executable, "-m", "autograder", "late", "results", "--gradebook"], cwd=folder,
                           env=nbgrader_course.tool_env(), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 2 and "holds due dates" in proc.stderr and "gradebook beside it none" in proc.stderr
+
+
+def test_the_instructor_workflows_grade_a_ci_checkout_with_the_gradebooks_penalties(course, stock_nbgrader, tmp_path):
+    """The same class graded locally from the gradebook and through the instructor workflows' own steps
+    (GitHub's "Grade this shard" and "Merge", GitLab's ``grade`` and ``merge``, run as their runners run
+    them: :mod:`tests.ci_runner`) in a checkout of the course that has what git tracks — nbgrader_config.py
+    and the exported nbgrader-deadlines.toml, no gradebook: every student's late record and total are the
+    same, the late student's 0 included."""
+    local = tmp_path / "local"
+    shutil.copytree(course, local)
+    cli(local, "late", "results", "--gradebook")  # (exports the gradebook's due dates, as every such command)
+    for platform in ("github", "gitlab"):
+        base = tmp_path / platform
+        checkout = base / "checkout"  # the course repository as the workflow checks it out
+        python = ci_runner.checkout_python(checkout, base / "venv")
+        for name in ("nbgrader_config.py", GRADEBOOK_EXPORT):
+            shutil.copy(local / name, checkout / name)
+        for student in LATE_SCENARIO:  # the two students' notebooks and nbgrader's timestamp.txt, as collected
+            shutil.copytree(Path(stock_nbgrader["folder"]) / "submitted" / student, checkout / "submitted" / student)
+        assert not (checkout / "gradebook.db").exists()
+        runner = ci_runner.Runner(base, python=python)
+        if platform == "github":
+            env = runner.env(SUBMISSIONS="submitted", ASSIGNMENT=PS, SHARD="1/1", TIMEOUT="30")
+            grade = ci_runner.github_job(ci_runner.GITHUB_INSTRUCTOR, "grade")
+            proc = runner.run(ci_runner.github_step(grade, "Grade this shard")["run"], checkout, env)
+            assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+            shutil.copytree(checkout / "results", checkout / "shards" / "results-shard-1")
+            shutil.rmtree(checkout / "results")
+            merge = ci_runner.github_job(ci_runner.GITHUB_INSTRUCTOR, "merge")
+            proc = runner.run(ci_runner.github_step(merge, "Merge")["run"], checkout, env)
+        else:
+            jobs = ci_runner.gitlab(ci_runner.GITLAB_INSTRUCTOR)
+            env = runner.env(**{**ci_runner.gitlab_variables(ci_runner.GITLAB_INSTRUCTOR), "ASSIGNMENT": PS},
+                             CI_NODE_INDEX="1", CI_NODE_TOTAL="1", CI_PROJECT_DIR=str(checkout))
+            proc = runner.run("\n".join(jobs["grade"]["script"] + jobs["merge"]["script"]), checkout, env, gitlab=True)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert any("autograde" in call["argv"] for call in runner.calls()), "the workflow's own grading step ran"
+        ci_results = checkout / "results"
+        totals = {s: (r["total"], r.get("late_penalty")) for s, r in grades(ci_results).items()}
+        assert totals == {s: (r["total"], r.get("late_penalty")) for s, r in grades(local / "results").items()}, platform
+        for student in LATE_SCENARIO:
+            ci_late, local_late = (result_json(folder, student)["late"] for folder in (ci_results, local / "results"))
+            assert ci_late.pop("source").startswith(GRADEBOOK_EXPORT), (platform, ci_late)
+            assert local_late.pop("source").startswith("nbgrader")
+            assert ci_late == local_late, platform
+        assert result_json(ci_results, LATE)["score"] == 0 and result_json(ci_results, ON_TIME)["score"] == AUTOGRADED

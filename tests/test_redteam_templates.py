@@ -35,12 +35,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder.model.course import ROOT
+from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, ROOT
 from tests import ci_runner, engine_helpers, tooling
 from tests.ci_runner import CANARY, RELEASE_TAG, Runner
 
 PS = "ps1_softmax"
-AUTO_MAX = 40  # ps1's autograded points (its derivation, 3 more, is graded by a person)
+AUTO_MAX = sum(points for _, points in GRADE_CELLS[PS])  # ps1's autograded points (40)
+HAND_MAX = sum(points for _, points in ANSWER_CELLS[PS])  # its derivation's, graded by a person (10)
 SHADOWS = ("autograder", "numpy", "pip", "json", "base64", "sitecustomize", "usercustomize", "pth", "conftest")
 #: Variables the grader may see (the templates' allowlists).
 GRADER_VARIABLES = {"PATH", "HOME", "LANG", "SUDO_UID", "SUDO_GID", "GITHUB_ACTIONS", "GITHUB_EVENT_PATH",
@@ -329,13 +330,13 @@ def test_gitlab_student_template_grades_with_its_own_code_whatever_the_project_h
     hostile_repository(job.project, markers)
     proc = job.run("before_script", "script")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert f"Points {AUTO_MAX}/{AUTO_MAX} autograded, 3 awaiting grading" in proc.stdout.splitlines()
+    assert f"Points {AUTO_MAX}/{AUTO_MAX} autograded, {HAND_MAX} awaiting grading" in proc.stdout.splitlines()
     assert_no_shadow_ran(markers)
     assert_isolated(job.runner, job.project)
     data = json.loads((job.project / "results" / "student" / PS / "results.json").read_text())
     assert data["score"] == AUTO_MAX and data["execution"]["sandbox"]["mode"], "the grader's results, not the student's"
     junit = (job.project / "junit.xml").read_text()
-    assert f"{AUTO_MAX} / 43 points" in junit, "the grader's JUnit report, not the student's"
+    assert f"{AUTO_MAX} / {AUTO_MAX + HAND_MAX} points" in junit, "the grader's JUnit report, not the student's"
     assert_no_solution_text(job.project / "results", job.project / "junit.xml")
     assert not Path(job.variables["GRADER_DIR"]).exists()
     for path in [*(job.project / "results").rglob("*"), job.project / "junit.xml"]:
