@@ -177,7 +177,7 @@ def test_a_gradebook_without_due_dates_beside_an_export_with_some_is_refused(cou
     assert proc.returncode == 2 and "holds due dates" in proc.stderr and "gradebook beside it none" in proc.stderr
 
 
-def test_the_instructor_workflows_grade_a_ci_checkout_with_the_gradebooks_penalties(course, tmp_path):
+def test_the_instructor_workflows_grade_a_ci_checkout_with_the_gradebooks_penalties(course, stock_nbgrader, tmp_path):
     """The same class graded locally from the gradebook and through the instructor workflows' own steps
     (GitHub's "Grade this shard" and "Merge", GitLab's ``grade`` and ``merge``, run as their runners run
     them: :mod:`tests.ci_runner`) in a checkout of the course that has what git tracks — nbgrader_config.py
@@ -192,7 +192,8 @@ def test_the_instructor_workflows_grade_a_ci_checkout_with_the_gradebooks_penalt
         python = ci_runner.checkout_python(checkout, base / "venv")
         for name in ("nbgrader_config.py", GRADEBOOK_EXPORT):
             shutil.copy(local / name, checkout / name)
-        shutil.copytree(local / "submitted", checkout / "submitted")
+        for student in LATE_SCENARIO:  # the two students' notebooks and nbgrader's timestamp.txt, as collected
+            shutil.copytree(Path(stock_nbgrader["folder"]) / "submitted" / student, checkout / "submitted" / student)
         assert not (checkout / "gradebook.db").exists()
         runner = ci_runner.Runner(base, python=python)
         if platform == "github":

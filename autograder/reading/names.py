@@ -105,6 +105,13 @@ OPAQUE = {
     "signal": Opaque("installs signal handlers", hides=False),
 }
 
+#: The builtins whose value is a namespace (reading it binds nothing, writing through it does), and the
+#: attributes through which one is written: what the similarity report cannot follow statically
+#: (:mod:`autograder.similarity.graded`), named here with the rest of the table.
+NAMESPACE_CALLS = frozenset({"globals", "vars", "locals"})
+NAMESPACE_ATTRIBUTES = frozenset({"__dict__", "modules", "__builtins__", "user_ns", "user_global_ns", "f_globals",
+                                  "__globals__"})
+
 #: Text in a string constant that points at the process's own descriptors and memory (flagged, hides nothing).
 PROC_PATHS = ("/proc/", "/dev/fd", "/proc")
 PROC_READ = Opaque("reads /proc or /dev/fd (where the process finds its own descriptors, among them the grader's "

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from autograder.model.course import function_of, grader_skips
 from autograder.model.notebook import cell_text
 from autograder.model.pysource import import_names, nodes, parse, python_source
+from autograder.reading.names import NAMESPACE_ATTRIBUTES, NAMESPACE_CALLS
 
 #: Top-level statements followed per notebook, at most (a notebook of this course has a few hundred).
 MAX_STATEMENTS = 20_000
@@ -56,11 +57,6 @@ MAX_SHOWN_LINES = 400
 
 #: Names whose call binds names at run time in ways the report cannot follow (unless a constant is given).
 DYNAMIC_CALLS = frozenset({"exec", "eval", "setattr", "delattr"})
-#: Calls whose value is the namespace itself: reading it binds nothing, writing through it does.
-NAMESPACE_CALLS = frozenset({"globals", "vars", "locals"})
-#: Attributes through which a namespace can be written.
-NAMESPACE_ATTRIBUTES = frozenset({"__dict__", "modules", "__builtins__", "user_ns", "user_global_ns", "f_globals",
-                                  "__globals__"})
 #: Methods of a namespace (a dict) that write into it.
 WRITING_METHODS = frozenset({"update", "setdefault", "__setitem__", "pop", "popitem", "clear", "__delitem__"})
 
