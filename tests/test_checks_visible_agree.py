@@ -48,6 +48,10 @@ HIDDEN_ONLY = {
     ("logsumexp-neg-inf-slice-nan", "logsumexp-stability"): "a slice of only -inf is a hidden input",
     ("logsumexp-neg-inf-slice-warns", "logsumexp-stability"): "a slice of only -inf is a hidden input",
     ("softmax-sum-without-keepdims", "softmax-errors"): "the visible input is 1-D, where the sum broadcasts",
+    ("logsumexp-ravel", "logsumexp-axis"): "the visible inputs are at most 2-D, where a flattened result keeps its "
+                                           "shape",
+    ("ps4-bce-log-one-minus-y", "binary_cross_entropy-shape"): "every hidden shape input has a label 1, where log(1 - y) "
+                                                               "makes the loss inf: the same number for every call",
     ("log_softmax-eval-dispatch", "log_softmax-purity"): "the source reading is the grader's: no input shows it",
     ("ps6-entropy-axis-0", "entropy-basic"): "the visible inputs are 1-D, where axis 0 is the last axis",
     ("ps6-entropy-axis-0", "entropy-edges"): "the visible inputs are 1-D, where axis 0 is the last axis",

@@ -535,21 +535,19 @@ class FunctionChecks:
             container=container,
         )
 
-    def shape(self, *, summary: str, probes: tuple, expected: str) -> Check:
+    def shape(self, *, summary: str, probes: tuple) -> Check:
         """The ``shape`` check: every call returns the container the contract gives, values aside.
 
         Judged on the container only (``compare_values=False``, :attr:`Check.container`): a function whose
         values are wrong but whose results have the contract's shape keeps the cell, one that computes
         nothing does not (as with purity), and a result in a slightly wrong container (a kept axis of
         length 1, a length-1 array for one number) loses this cell and no other, since every other cell
-        compares values as values. ``expected`` says in a sentence which shape the contract gives (with an
-        example and how to get it); it is the cell's hint, after the failure's own "expected …, got …", where
-        none of the function's hints recognises the mistake that made the shape (they come first).
+        compares values as values. ``summary`` states the shapes the contract gives, with examples; the
+        failure says which one was expected and what came back, and the hints are the function's own,
+        then the generic ones that recognise a kept length-1 axis or another shape
+        (:data:`~autograder.checks.evaluate.GENERIC_HINTS`).
         """
-        hint = Hint(expected, lambda f: "None" not in f.detail, mistake=f"{self.name.replace('_', '-')}-result-shape",
-                    kinds=("shape",))
-        return self.check("shape", summary=summary, probes=probes, hints=(*self.hints, hint), compare_values=False,
-                          container=True)
+        return self.check("shape", summary=summary, probes=probes, compare_values=False, container=True)
 
     def purity(self, *, probes: tuple, inputs: str = "input", lists: str = "lists") -> Check:
         """The ``purity`` check: accepts lists, leaves its inputs alone, raises no RuntimeWarning.

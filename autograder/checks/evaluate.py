@@ -118,9 +118,32 @@ def _ask_here(function: str, args: tuple, kwargs: dict) -> dict:
     return answer_for_stub(function, args, kwargs)
 
 
+def _kept_length_1_axis(failure: Failure) -> bool:
+    """The result has the reference's shape with one or more length-1 axes added (``(1,)`` for one number,
+    ``(N, 1)`` for ``(N,)``): recomputed from the two shapes, never the values."""
+    got, ref = np.shape(failure.outcome.value), np.shape(failure.reference)
+    return len(got) > len(ref) and tuple(n for n in got if n != 1) == tuple(n for n in ref if n != 1)
+
+
 #: Hints that apply to every check, after the check's own ones: each explains one kind of failure of a property
 #: other than the values (purity, error handling, what a function returns).
 GENERIC_HINTS = (
+    Hint(
+        "The result keeps a length-1 axis that the contract removes: an array of shape (1,) where one number is "
+        "expected, or (N, 1) where (N,) is. A reduction gives back one number per slice it reduces, without "
+        "keepdims, and one number is returned as a number, not inside an array.",
+        _kept_length_1_axis,
+        "kept-length-1-axis",
+        kinds=("shape",),
+    ),
+    Hint(
+        "The result does not have the shape the contract gives (the cell's summary lists the shapes it checks): "
+        "a reduction removes the axes it reduces and keeps the others as they were, and the other functions "
+        "return their input's shape.",
+        lambda f: not _kept_length_1_axis(f),
+        "wrong-result-shape",
+        kinds=("shape",),
+    ),
     Hint(
         "The input is validated with `assert`, which raises AssertionError (and is switched off under "
         "`python -O`); the contract asks for a ValueError whose message names the argument.",

@@ -169,11 +169,6 @@ def _grad_naive(logits, targets):
     return (e / e.sum(axis=1, keepdims=True) - _dense(targets, z.shape[1])) / z.shape[0]
 
 
-def _grad_squeezed(logits, targets):
-    z = np.asarray(logits, float)
-    return np.squeeze((_softmax_rows(z) - _dense(targets, z.shape[1])) / z.shape[0])
-
-
 _EPSILONS = (1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15, 1e-16)
 
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
@@ -245,11 +240,6 @@ LOSS_SHAPE = Hint(
     matches(_ce_per_row),
     "ce-per-row",
 )
-GRAD_SHAPE = Hint(
-    "The gradient loses an axis when N = 1 (or C = 1): it has the shape of the logits, (N, C), always.",
-    matches(_grad_squeezed),
-    "grad-squeezed",
-)
 NO_SOFTMAX = Hint(
     "The gradient is built from the logits themselves: the loss depends on them through the softmax, so its "
     "gradient is made of probabilities, not of logits.",
@@ -267,7 +257,7 @@ GRAD_LOG_WARNS = Hint(
 # Every check of a function offers all of its hints: each rule matches one signature only,
 # so whichever probe fails first, the submission's mistake is named.
 LOSS_HINTS = (LOG_OF_SOFTMAX, CLIPPED, OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, MEAN, ROWS, LOSS_SHAPE)
-GRAD_HINTS = (OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, GRAD_SIGN, GRAD_MEAN, ROWS, NO_SOFTMAX, GRAD_SHAPE,
+GRAD_HINTS = (OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, GRAD_SIGN, GRAD_MEAN, ROWS, NO_SOFTMAX,
               GRAD_LOG_WARNS)
 
 # The purity checks' hidden list inputs (each also passed as arrays: "accepts lists" is judged by the pair).
@@ -397,9 +387,6 @@ CHECKS = (
             Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with targets [0, 2]", (NB_LOGITS, NB_LABELS), public=True),
             INT_6X4, INT_N1, INT_64X10,
         ),
-        expected="cross_entropy returns one number, the mean loss over the N rows: a float (or a 0-d array), not an "
-                 "array of shape (1,) and not one loss per row. Reduce over the whole array at the end, "
-                 "without keepdims, and do not index it into an array.",
     ),
     CROSS_ENTROPY.check(
         "stability",

@@ -980,8 +980,6 @@ CHECKS = (
             Probe("a (4, 6) array of distributions (one per row)", (P46,)),
             Probe("a (2, 3, 4) array with axis=-1", (P234,), {"axis": -1}),
         ),
-        expected="entropy removes the axis it sums over: a 1-D p gives one number, a (4, 6) p gives shape (4,), a "
-                 "(2, 3, 4) p with axis=1 gives (2, 4). Sum with `axis=axis` and without keepdims.",
     ),
     ENTROPY.check(
         "edges",
@@ -1056,9 +1054,6 @@ CHECKS = (
             ROWS_46,
             ALONG_AXIS_1,
         ),
-        expected="kl_divergence removes the axis it sums over: 1-D p and q give one number (a float or a 0-d array, "
-                 "also after clamping with np.maximum), (4, 6) arrays give shape (4,). Sum with `axis=axis` and "
-                 "without keepdims.",
     ),
     KL_DIVERGENCE.check(
         "support",
@@ -1102,8 +1097,6 @@ CHECKS = (
             ROWS_46,
             ALONG_AXIS_1,
         ),
-        expected="js_divergence removes the axis it sums over: 1-D p and q give one number (a float or a 0-d "
-                 "array), (4, 6) arrays give shape (4,). Sum with `axis=axis` and without keepdims.",
     ),
     JS_DIVERGENCE.check(
         "properties",
@@ -1155,9 +1148,6 @@ CHECKS = (
             Probe("K = 5 hypotheses and N = 20 observations", (BP_PRIOR5, BP_LL_20x5)),
             Probe("one observation as a 1-D log_likelihood of shape (6,)", (BP_PRIOR6, BP_LL_1D)),
         ),
-        expected="bayes_posterior returns one probability per hypothesis, shape (K,) like log_prior, whether "
-                 "log_likelihood has shape (N, K) or (K,): sum the log-likelihoods over axis 0 without keepdims, "
-                 "not (1, K).",
     ),
     BAYES_POSTERIOR.check(
         "stability",
@@ -1234,8 +1224,6 @@ CHECKS = (
             Probe("N = 20, D = 30 (more weights than observations) with noise_std = 1, prior_std = 0.5",
                   (X20x30, Y20, 1.0, 0.5)),
         ),
-        expected="map_linear_regression returns the weights as a 1-D array of shape (D,), one per column of X, not "
-                 "(D, 1): keep y 1-D, and take the solution vector (a least-squares solution is already (D,)).",
     ),
     MAP_LINEAR_REGRESSION.check(
         "limits",

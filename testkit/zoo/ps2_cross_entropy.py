@@ -99,7 +99,8 @@ def cross_entropy(logits, targets):
     per_row = -np.sum(t * log_p, axis=1, keepdims=True)     # shape (N, 1)
     return per_row.mean(axis=0)                             # shape (1,): the right number in an array
 """,
-        hint="not an array of shape (1,)",
+        hint="an array of shape (1,) where one number is expected",
+        mistake="kept-length-1-axis",
     ),
     Specimen(
         "cross_entropy-sum-not-mean",

@@ -245,7 +245,7 @@ def vae_kl(mu, logvar):
     mu = np.asarray(mu, dtype=float)
     logvar = np.asarray(logvar, dtype=float)
     return -0.5 * np.sum(1.0 + logvar - mu**2 - np.exp(logvar), axis=-1, keepdims=True)
-""", hint="not (N, 1)"),
+""", hint="or (N, 1) where (N,) is", mistake="kept-length-1-axis"),
     Specimen("ps5-vae-kl-sum-everything", "vae_kl", """
 import numpy as np
 

@@ -609,7 +609,8 @@ def entropy(p, axis=-1):
     if np.any(p < 0) or np.any(np.abs(np.sum(p, axis=axis) - 1.0) > 1e-8):
         raise ValueError("p must be a probability vector along axis")
     return -np.sum(xlogy(p, p), axis=0)        # the outcomes are the rows
-''', hint="The sum runs along another axis than `axis`", mistake="entropy-other-axis"),
+''', hint="The sum runs along another axis than `axis`",
+             mistake=("entropy-other-axis", "wrong-result-shape")),
 )
 
 
