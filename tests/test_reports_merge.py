@@ -123,5 +123,5 @@ def test_grades_csv(tmp_path):
     assert header[0] == "student" and header[-2:] == ["total", "pending"]
     assert header[1:-2] == list(PROBLEM_SETS)  # every problem set of the course, in course order
     rows = {line.split(",")[0]: line.split(",") for line in lines[1:]}
-    assert float(rows["ada"][-2]) == 143 and float(rows["ada"][-1]) == 0  # nothing awaits manual grading
-    assert float(rows["ben"][-2]) == 65
+    assert float(rows["ada"][-2]) == 168 and float(rows["ada"][-1]) == 0  # nothing awaits manual grading
+    assert float(rows["ben"][-2]) == 68
