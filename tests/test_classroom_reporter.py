@@ -123,7 +123,7 @@ def test_github_classroom_records_the_autograded_points_after_the_late_penalty(t
     penalty = CASES[case][1]
     data = result_for(case)
     points = expected_points(data)
-    assert points in ("Points 28.3/40", "Points 39.9/40", "Points 33.67/40", "Points 40/40")
+    assert points in ("Points 27.3/40", "Points 39.9/40", "Points 35.67/40", "Points 40/40")
     stdout, result = post_the_score(tmp_path, data)
     decoded = json.loads(base64.b64decode(result))
     assert decoded["max_score"] == 40, "the autograded maximum: the derivation's 3 points are a person's"

@@ -61,9 +61,9 @@ def course(demo, tmp_path):
 
 def test_the_demo_class_goes_to_the_fake_platform_equal_to_grades_csv(course, tmp_path):
     grades = grades_csv(course / "results")
-    # 22 submissions of 8 students; eve, gus and hana lose 5% of 43 for ps1's started hour (fay had 0 to lose)
-    assert len(grades) == 22 and grades[("eve", "ps1_softmax")] == 35.85 and sum(
-        1 for line in (course / "results" / "grades.csv").read_text().splitlines() if "late: −2.15" in line) == 3
+    # 22 submissions of 8 students; eve, gus and hana lose 5% of 50 for ps1's started hour (fay had 0 to lose)
+    assert len(grades) == 22 and grades[("eve", "ps1_softmax")] == 32.5 and sum(
+        1 for line in (course / "results" / "grades.csv").read_text().splitlines() if "late: −2.5" in line) == 3
     key = rsa_pem()
     (tmp_path / "tool-key.pem").write_text(key)
     members = [learner(f"lti-{s}", f"{s}@uni.example", s.title()) for s in (*STUDENTS, "nia")]
@@ -114,7 +114,7 @@ file = "roster.csv"
         assert code == 0 and "posted 1, unchanged 21" in out
         assert len(platform.scores) == posted + 1
         _, last = platform.scores[-1]
-        assert (last["userId"], last["scoreGiven"], last["gradingProgress"]) == ("lti-ada", 43.0, "FullyGraded")
+        assert (last["userId"], last["scoreGiven"], last["gradingProgress"]) == ("lti-ada", 50.0, "FullyGraded")
         stored = {(user[len("lti-"):], label): score for (label, user), (score, _) in platform.stored().items()}
         assert stored == grades_csv(course / "results")
     finally:

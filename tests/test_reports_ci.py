@@ -126,8 +126,8 @@ def test_student_workflow_posts_the_score(tmp_path):
     assert proc.stdout.strip() == ("::notice title=Awaiting grading::3 points of answers a person grades are not "
                                    "in the autograded points")
     md = (tmp_path / "_temp" / "github_step_summary").read_text()
-    assert md.startswith("## ps1_softmax: 32 / 40 points autograded, 3 points awaiting grading by your instructor")
-    assert "| `softmax-stability` | 0 / 2 |" in md and "**Hint:** subtract the max" in md
+    assert md.startswith("## ps1_softmax: 31 / 40 points autograded, 3 points awaiting grading by your instructor")
+    assert "| `softmax-stability` | 0 / 5 |" in md and "**Hint:** subtract the max" in md
     assert "| `softmax-derivation` | awaiting grading / 3 |" in md
     assert "nan \\| inf" in md, "pipes in messages must not break the table"
     assert "<script" not in md
@@ -247,7 +247,7 @@ def test_student_workflow_grades_a_lone_notebook_and_posts_the_score(tmp_path):
         proc = job.step(name)
         assert proc.returncode == 0, f"{name}: {proc.stdout[-3000:]}{proc.stderr[-3000:]}"
     results = json.loads((job.temp / "grading" / "results" / "student" / "ps1_softmax" / "results.json").read_text())
-    assert results["score"] == 40 and results["max_score"] == 43 and results["pending_points"] == 3  # the derivation
+    assert results["score"] == 40 and results["max_score"] == 50 and results["pending_points"] == 10  # the derivation
     assert any("my softmax.ipynb was graded" in note for note in results["notes"])
-    assert proc.stdout.strip() == ("::notice title=Awaiting grading::3 points of answers a person grades are not "
+    assert proc.stdout.strip() == ("::notice title=Awaiting grading::10 points of answers a person grades are not "
                                    "in the autograded points")

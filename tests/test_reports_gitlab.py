@@ -118,11 +118,11 @@ def test_student_pipeline_grades_prints_the_score_and_writes_junit(tmp_path):
     proc = job.run("before_script", "script")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = proc.stdout.splitlines()
-    assert "Points 40/40 autograded, 3 awaiting grading" in lines and "  softmax-stability: 2/2" in lines
-    assert "  logsumexp-derivation: awaiting grading/3" in lines
+    assert "Points 40/40 autograded, 10 awaiting grading" in lines and "  softmax-stability: 5/5" in lines
+    assert "  logsumexp-derivation: awaiting grading/10" in lines
     assert not Path(job.variables["GRADER_DIR"]).exists(), "the grader is deleted before the score is printed"
     suite = ET.parse(job.project / "junit.xml").getroot().find("testsuite")
-    assert suite.get("name") == "student/ps1_softmax: 40 / 43 points (3 awaiting grading)"
+    assert suite.get("name") == "student/ps1_softmax: 40 / 50 points (10 awaiting grading)"
     assert len(suite.findall("testcase")) == 15 and len(suite.findall("testcase/skipped")) == 1
     for name in ("results.json", "feedback.html"):
         assert (job.project / "results" / "student" / "ps1_softmax" / name).is_file()

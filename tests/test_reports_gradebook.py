@@ -131,7 +131,7 @@ def test_rewriting_updates_scores_and_keeps_manual_grades(rewritten):
     """ben's new auto score and the instructor's override both count (:func:`rewritten`)."""
     _, rows = rewritten
     row = rows[("ps1_softmax", "ben")]
-    assert float(row["score"]) == 40.0 - 2.0 + 2.0  # new auto score (softmax-stability still lost), manual override kept
+    assert float(row["score"]) == 40.0 - 5.0 + 2.0  # new auto score (softmax-stability, 5 points, still lost), manual override kept
 
 
 def test_gradebook_flag_from_the_command_line(tmp_path, empty_gradebook):
@@ -152,7 +152,7 @@ def test_gradebook_flag_from_the_command_line(tmp_path, empty_gradebook):
     from nbgrader.api import Gradebook  # what `nbgrader export` reads (exported by the tests above)
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "probdl") as gb:
-        assert gb.find_submission("ps5_gaussian_kl", "dan").score == 14.0
+        assert gb.find_submission("ps5_gaussian_kl", "dan").score == 19.0
         assert sum(len(a.submissions) for a in gb.assignments) == len(ps5) == 2
 
 
@@ -211,7 +211,7 @@ def test_autograded_notebooks_hold_the_students_cells_and_the_verdicts_not_the_a
     assert failed[0]["output_type"] == "error" and "subtract each slice's maximum" in " ".join(failed[0]["traceback"])
     assert cells["softmax-basic"]["outputs"] == []  # passed: no output, as nbgrader shows a passing test
     assert "BEGIN HIDDEN TESTS" not in json.dumps(nb) and "run_check" not in json.dumps(nb)
-    assert cells["softmax-stability"]["metadata"]["nbgrader"]["points"] == 2
+    assert cells["softmax-stability"]["metadata"]["nbgrader"]["points"] == 5
 
 
 def test_student_markdown_cannot_emit_markup_in_formgrader():
