@@ -352,14 +352,14 @@ def test_a_daemon_that_escaped_with_setsid_is_killed(env):
 def test_look_ahead_answers_that_were_not_needed_never_count(env):
     """Probes go out as a stream, but only the answers a check consumes count, as if called one by one.
 
-    This logsumexp is wrong on [1, 2, 3] and hangs on (4, 5) inputs. A check
+    This logsumexp is wrong on [1, 2, 3] and hangs on (4, 5) inputs reduced over their last axis. A check
     that fails on [1, 2, 3] first must not be charged for the hang that the
     look-ahead ran into afterwards (it would make a strike, and the function
     would stop being called).
     """
     source = ("def logsumexp(z, axis=-1):\n"
               "    x = np.asarray(z, dtype=float)\n"
-              "    if x.shape == (4, 5):\n        while True:\n            pass\n"
+              "    if x.shape == (4, 5) and axis in (-1, 1):\n        while True:\n            pass\n"
               "    if x.tolist() == [1.0, 2.0, 3.0]:\n        return np.float64(0.0)\n"
               "    m = np.max(x, axis=axis, keepdims=True)\n"
               "    m = np.where(np.isfinite(m), m, 0.0)\n"
@@ -377,11 +377,11 @@ def test_look_ahead_answers_that_were_not_needed_never_count(env):
                 verdict = "failed"
                 break
             z = np.asarray(probe.args[0], dtype=float)
-            if z.shape == (4, 5):
+            if z.shape == (4, 5) and probe.kwargs.get("axis", -1) in (-1, 1):
                 strikes += 1
                 verdict = "timeout"
                 break
-            if z.tolist() == [1.0, 2.0, 3.0]:
+            if z.tolist() == [1.0, 2.0, 3.0] and env.checks[gid].compare_values:  # (a -shape cell judges no value)
                 verdict = "failed"
                 break
         expected[gid] = verdict

@@ -56,17 +56,21 @@ def result_json(results: Path, student: str) -> dict:
     return json.loads((results / student / PS / "results.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def course(stock_nbgrader, tmp_path_factory) -> Path:
-    """A copy of the scenario's course (due date in the gradebook, the zero policy) with our engine's results of
-    the two students, reports written by ``late results --gradebook``."""
+def copy_of_the_course(stock_nbgrader, course: Path) -> Path:
+    """A copy of the scenario's course (due date in the gradebook, the zero policy) in ``course``, with our
+    engine's results of the two students, reports written by ``late results --gradebook``."""
     shared = Path(stock_nbgrader["folder"])
-    course = tmp_path_factory.mktemp("late") / "course"
     shutil.copytree(shared / "course", course)
     for student in LATE_SCENARIO:
         shutil.copytree(shared / "results" / student, course / "results" / student)
     cli(course, "late", "results", "--gradebook")
     return course
+
+
+@pytest.fixture(scope="module")
+def course(stock_nbgrader, tmp_path_factory) -> Path:
+    """:func:`copy_of_the_course`, shared by the tests of this module in order (an extension is granted in it)."""
+    return copy_of_the_course(stock_nbgrader, tmp_path_factory.mktemp("late") / "course")
 
 
 def test_nbgrader_itself_gives_the_late_student_zero(stock_nbgrader):
@@ -140,13 +144,12 @@ def test_an_extension_granted_afterwards_restores_the_marks_without_grading(cour
     assert float(nbgrader_export(course)[(PS, LATE)]["score"]) == AUTOGRADED
 
 
-def test_ci_without_the_gradebook_applies_its_due_dates_and_extensions(course, tmp_path):
+def test_ci_without_the_gradebook_applies_its_due_dates_and_extensions(stock_nbgrader, tmp_path):
     """gradebook.db is git-ignored, so CI never has it: every command that reads the gradebook exports its due
     dates and extensions to nbgrader-deadlines.toml (tracked), and a checkout without the gradebook (what CI
     grades in) applies them with nbgrader_config.py's policy: the same penalty for every student, an
-    extension included."""
-    local = tmp_path / "local"
-    shutil.copytree(course, local)
+    extension included. (A course of its own: the module's has the late student's extension by now.)"""
+    local = copy_of_the_course(stock_nbgrader, tmp_path / "local")
     cli(local, "extension", ON_TIME, PS, "3d", "--results", "results")  # (on time already: changes the file only)
     cli(local, "late", "results", "--gradebook")
     export = local / GRADEBOOK_EXPORT
@@ -177,15 +180,13 @@ def test_a_gradebook_without_due_dates_beside_an_export_with_some_is_refused(cou
     assert proc.returncode == 2 and "holds due dates" in proc.stderr and "gradebook beside it none" in proc.stderr
 
 
-def test_the_instructor_workflows_grade_a_ci_checkout_with_the_gradebooks_penalties(course, stock_nbgrader, tmp_path):
+def test_the_instructor_workflows_grade_a_ci_checkout_with_the_gradebooks_penalties(stock_nbgrader, tmp_path):
     """The same class graded locally from the gradebook and through the instructor workflows' own steps
     (GitHub's "Grade this shard" and "Merge", GitLab's ``grade`` and ``merge``, run as their runners run
     them: :mod:`tests.ci_runner`) in a checkout of the course that has what git tracks — nbgrader_config.py
     and the exported nbgrader-deadlines.toml, no gradebook: every student's late record and total are the
     same, the late student's 0 included."""
-    local = tmp_path / "local"
-    shutil.copytree(course, local)
-    cli(local, "late", "results", "--gradebook")  # (exports the gradebook's due dates, as every such command)
+    local = copy_of_the_course(stock_nbgrader, tmp_path / "local")  # (exports the gradebook's due dates, too)
     for platform in ("github", "gitlab"):
         base = tmp_path / platform
         checkout = base / "checkout"  # the course repository as the workflow checks it out

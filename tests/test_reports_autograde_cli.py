@@ -23,7 +23,9 @@ pytestmark = pytest.mark.slow
 
 
 #: what differs from one run to the next (timings, uids of the sandbox), not the grading
-RUN_SPECIFIC = {"duration_s", "sandbox", "output_bytes"}
+#: What differs between two gradings of the same notebook: times and the sandbox, and when the notebook's
+#: timestamp.txt arrived in the folder graded (``submitted.received``: the file's change time, a copy's own).
+RUN_SPECIFIC = {"duration_s", "sandbox", "output_bytes", "received"}
 
 
 def without_timings(data):

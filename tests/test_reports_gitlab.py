@@ -123,7 +123,7 @@ def test_student_pipeline_grades_prints_the_score_and_writes_junit(tmp_path):
     assert not Path(job.variables["GRADER_DIR"]).exists(), "the grader is deleted before the score is printed"
     suite = ET.parse(job.project / "junit.xml").getroot().find("testsuite")
     assert suite.get("name") == "student/ps1_softmax: 40 / 50 points (10 awaiting grading)"
-    assert len(suite.findall("testcase")) == 15 and len(suite.findall("testcase/skipped")) == 1
+    assert len(suite.findall("testcase")) == 16 and len(suite.findall("testcase/skipped")) == 1
     for name in ("results.json", "feedback.html"):
         assert (job.project / "results" / "student" / "ps1_softmax" / name).is_file()
 
