@@ -12,6 +12,7 @@ version NN of every function, and ``cp-NN`` handed in a disguised copy of
 
 from __future__ import annotations
 
+import difflib
 import json
 import random
 from functools import lru_cache
@@ -33,12 +34,25 @@ def release_cells(ps: str) -> dict:
             if nbgrader_meta(c).get("solution") and nbgrader_meta(c).get("grade_id") in FUNCTIONS[ps]}
 
 
+#: A zoo specimen this alike (difflib's ratio over its lines without comments and blank lines) to a version
+#: already taken is an edit of it, not a version written independently: many specimens are the reference with
+#: one mistake put in, and counting them as independent pairs would make copying look usual.
+EDIT_OF = 0.8
+
+
+def _lines(source: str) -> list:
+    return [line.split("#", 1)[0].strip() for line in source.splitlines() if line.split("#", 1)[0].strip()]
+
+
 @lru_cache(maxsize=None)
 def versions(ps: str, function: str) -> tuple:
-    """``((name, source), …)``: the independently written versions of ``function``."""
+    """``((name, source), …)``: the independently written versions of ``function`` (a zoo specimen that is an
+    edit of one already taken, :data:`EDIT_OF`, is left out)."""
     out = [("reference", reference_cells(ps)[function])]
-    out += [(s.name, s.source) for s in zoo(ps)
-            if s.function == function and s.hint != "" and f"def {function}(" in s.source]
+    for s in zoo(ps):
+        if s.function == function and s.hint != "" and f"def {function}(" in s.source and not any(
+                difflib.SequenceMatcher(None, _lines(s.source), _lines(src)).ratio() >= EDIT_OF for _, src in out):
+            out.append((s.name, s.source))
     out += [(f"independent-{i}", source) for i, source in enumerate(INDEPENDENT[function])]
     return tuple(out)
 
