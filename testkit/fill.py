@@ -37,6 +37,16 @@ def reference_cells(ps: str, course_dir: Path = ROOT) -> dict:
     return out
 
 
+def other_solution_cells(ps: str, course_dir: Path = ROOT) -> dict:
+    """``grade_id -> source`` of the source's other solution code cells (not a contract function's: an ungraded
+    helper the training steps with, such as ps4's ``logit_gradient``, or an open choice), solution markers
+    dropped: a good student fills them too."""
+    nb = _read(Path(course_dir) / "source" / ps / f"{ps}.ipynb")
+    return {meta["grade_id"]: _SOLUTION_MARKER.sub("", cell_text(cell)) for cell in nb["cells"]
+            for meta in [nbgrader_meta(cell)] if cell.get("cell_type") == "code" and meta.get("solution")
+            and meta.get("grade_id") not in FUNCTIONS[ps] and not is_answer_cell(meta)}
+
+
 def written_answers(ps: str, course_dir: Path = ROOT) -> dict:
     """``grade_id -> text`` a good student writes in each answer cell: the source's model answer, without its
     heading and without the rubric (``autograder.model.derivations``: the rubric is the grader's; a cell
@@ -52,7 +62,8 @@ def filled_release(ps: str, code: dict | None = None, course_dir: Path = ROOT, a
     """The release notebook of ``ps`` (as JSON data) with every solution cell filled in.
 
     ``code`` maps a contract function to the source of its cell; functions
-    not in ``code`` get the reference solution (from ``source/``). ``answers``
+    not in ``code`` get the reference solution (from ``source/``), and the other solution code cells theirs
+    (:func:`other_solution_cells`). ``answers``
     maps a manually graded answer cell's grade_id to the student's text;
     answer cells not in it get the source's model answer (:func:`written_answers`), unless ``answers``
     is ``{}`` (then every answer is left as released, ``YOUR ANSWER HERE``).
@@ -60,7 +71,7 @@ def filled_release(ps: str, code: dict | None = None, course_dir: Path = ROOT, a
     """
     nb = _read(Path(course_dir) / "release" / ps / f"{ps}.ipynb")
     written = {} if answers == {} else {**written_answers(ps, course_dir), **(answers or {})}
-    sources = {**reference_cells(ps, course_dir), **(code or {}), **written}
+    sources = {**other_solution_cells(ps, course_dir), **reference_cells(ps, course_dir), **(code or {}), **written}
     for cell in nb["cells"]:
         meta = nbgrader_meta(cell)
         if meta.get("solution") and meta.get("grade_id") in sources:
