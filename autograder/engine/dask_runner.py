@@ -31,7 +31,10 @@ the tasks that ran on a dead worker killed it, so such a submission is not judge
 graded again once every other task of the batch is done, **alone on the cluster**. If it kills a worker
 again there (nothing else ran), it is the cause: its result is a crash (score 0, the reason, and
 ``grading_error`` for the instructor), never retried again. A neighbour that was only in the wrong place
-passes its solo run and gets its own grade.
+passes its solo run and gets its own grade. **A cluster that stops answering** (workers that die before
+Dask counts the death, a scheduler with no workers left) never holds the batch forever: a window in which
+no task finishes within a notebook's whole budget and a minute makes its tasks suspects, and a suspect
+with no result alone within that time is its submission's crash (``ClusterTimeout``).
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # (this module is imported only with --dask: distributed is the optional extra `pip install .[dask]`)
-from distributed import Client, Future, WorkerPlugin, as_completed, get_worker
+from distributed import Client, Future, WorkerPlugin, get_worker, wait
 from distributed.scheduler import KilledWorker
 
 import autograder
@@ -316,32 +319,67 @@ class _Client:
         self.run.write(sub, source, data)
 
     def grade(self, tasks: list, window: int) -> None:
-        """Every task in a window of ``window``, then each suspect alone."""
+        """Every task in a window of ``window``, then each suspect alone.
+
+        A window in which nothing finishes within :meth:`bound` seconds (a cluster whose workers keep dying
+        before Dask counts the deaths, or that has stopped) makes every task in it a suspect; a suspect that
+        does not finish alone within the bound is its submission's crash: a batch never waits forever.
+        """
         pending = iter(tasks)
-        running = as_completed(loop=self.client.loop)
         owner: dict = {}  # key -> (task, future)
 
-        def submit_next() -> None:
+        def submit_next() -> bool:
             for task in pending:
                 future = self.submit(task)
                 owner[future.key] = (task, future)
-                running.add(future)
-                return
+                return True
+            return False
 
-        while len(owner) < window and len(owner) < len(tasks):
-            submit_next()
-        for future in running:
-            task, _ = owner.pop(future.key)
-            self.finish(task, future)
-            future.release()
+        while len(owner) < window and submit_next():
+            pass
+        while owner:
+            done = self.wait([f for _, f in owner.values()], "FIRST_COMPLETED")
+            if not done:
+                for key, (_, future) in list(owner.items()):
+                    future.cancel()
+                    self.suspects.append(owner.pop(key)[0])
+            for future in done:
+                task, _ = owner.pop(future.key)
+                self.finish(task, future)
+                future.release()
             if self.run.stop.is_set():
                 self.client.cancel([f for _, f in owner.values()])
                 return
-            submit_next()
+            while len(owner) < window and submit_next():
+                pass
         for task in self.suspects:  # alone on the cluster: nothing else of the batch is in flight now
             task.solo = True
-            for done in as_completed([self.submit(task)], loop=self.client.loop):
-                self.finish(task, done)
+            future = self.submit(task)
+            done = self.wait([future], "ALL_COMPLETED")
+            if done:
+                self.finish(task, future)
+                continue
+            future.cancel()
+            source, _ = self.run.loaded[task.sub.assignment]
+            self.run.write(task.sub, source, unreadable_results(
+                task.sub.student, task.sub.assignment, source, "grading this notebook stopped the grading worker, or "
+                f"did not finish on the cluster within {self.bound():.0f} s, the last time alone on the cluster; your "
+                "instructor will look at it", f"ClusterTimeout: no result within {self.bound():.0f} s"))
+
+    def wait(self, futures: list, return_when: str) -> set:
+        """The futures of ``futures`` done within :meth:`bound` seconds (``distributed.wait``, through this
+        batch's client)."""
+        try:
+            with self.client.as_current():
+                done, _ = wait(futures, timeout=self.bound(), return_when=return_when)
+        except TimeoutError:  # (distributed raises it when nothing is done in time)
+            return set()
+        return set(done)
+
+    def bound(self) -> float:
+        """Seconds a notebook's grading may take on the cluster: its whole budget in the sandbox, and a minute
+        to send it and its result."""
+        return float(self.run.limits.budget_s) + 60.0
 
 
 def _task(run, sub) -> _Task | None:
