@@ -47,8 +47,10 @@ PS = "ps1_softmax"
 MAX = course.autograded_max_score(PS)
 SHARE_MB = Limits().workdir_mb
 #: What a slot may hold beyond its share when it is stopped: what a flood writes during one tick of the watch and
-#: one kill (about 600 MB/s here: 10-20 MB; a kill waits for a fork in the zygote: 10-25 ms more).
-OVERSHOOT_MB = 64
+#: one kill (about 600 MB/s here: 10-20 MB; a kill waits for a fork in the zygote: 10-25 ms more), and on a host
+#: whose cores run the rest of the suite, a tick that comes late (146 MB held, 82 over, measured in `make test`
+#: on this 2-core machine). The guarantee is the stop and every neighbour's full marks, asserted below.
+OVERSHOOT_MB = 128
 
 pytestmark = [
     pytest.mark.skipif(not engine_helpers.ROOT_OWN_MODE, reason="needs root with no sandbox mode forced (the "

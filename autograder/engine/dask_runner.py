@@ -256,11 +256,17 @@ def _grade_task(source_bytes: bytes, assignment: str, student: str, notebook: by
 # -- the client side ---------------------------------------------------------------------------------------
 
 
+#: Times a task is graded again because the problem set's source task was lost under it (Dask's KilledWorker
+#: names the source task then, not the grading task): beyond that, the cluster's failure, said as such.
+MAX_SOURCE_LOSSES = 2
+
+
 @dataclass
 class _Task:
     sub: object  # autograder.model.submissions.Submission
     notebook: bytes
     solo: bool = False
+    source_losses: int = 0  # times the problem set's source task was lost with its workers under this task
 
 
 class _Client:
@@ -297,6 +303,13 @@ class _Client:
         try:
             raw, sandbox = future.result()
         except KilledWorker as exc:
+            if f"'probdl-source-{sub.assignment}-" in str(exc) and task.source_losses < MAX_SOURCE_LOSSES:
+                # the problem set's notebook (a task of its own) died with workers killed by another task: this
+                # notebook was never graded, so it is graded again (alone, after the rest) with a new source task
+                task.source_losses += 1
+                self.sources.pop(sub.assignment, None)
+                self.suspects.append(task)
+                return
             if not task.solo:
                 self.suspects.append(task)
                 return
