@@ -222,12 +222,15 @@ signal.signal(signal.SIGALRM, lambda signum, frame: see_frame(frame))
 signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
 gc.set_threshold(10)
 Finalizer()
-calls = []
+calls, threads = [], []
 for _ in range(30):
     for f in (lambda: sp.expit(0.5), lambda: st.logistic.cdf(0.5), lambda: sp.logsumexp([1.0, 2.0]),
               lambda: st.hypergeom.logcdf(2, 20, 7, 12), lambda: sp.softmax([1.0, 2.0])):
         calls.append(outcome(f)[0])
-    threading.Thread(target=lambda: outcome(lambda: sp.log_expit(0.5))).start()
+    threads.append(threading.Thread(target=lambda: outcome(lambda: sp.log_expit(0.5))))
+    threads[-1].start()
+for thread in threads:  # (every call seen before the callbacks stop: a late thread changed SEEN while it was read)
+    thread.join()
 LISTEN.clear()
 signal.setitimer(signal.ITIMER_REAL, 0, 0)
 sys.settrace(None)
@@ -238,10 +241,11 @@ if monitoring is not None:
 from scipy.special import _logsumexp
 source = _logsumexp.__file__
 OUT["calls"] = sorted(set(calls))
-OUT["seen"] = len(SEEN)
+seen = list(SEEN.values())  # (a snapshot: the finalizer may still run while it is read)
+OUT["seen"] = len(seen)
 OUT["implementations"] = sorted(
-    {f"ufunc {o.__name__}" for o in SEEN.values() if isinstance(o, np.ufunc) and o.__name__ in ("expit", "log_expit")}
-    | {f"code {o.co_name}" for o in SEEN.values() if isinstance(o, types.CodeType) and o.co_filename == source})
+    {f"ufunc {o.__name__}" for o in seen if isinstance(o, np.ufunc) and o.__name__ in ("expit", "log_expit")}
+    | {f"code {o.co_name}" for o in seen if isinstance(o, types.CodeType) and o.co_filename == source})
 """
 
 
