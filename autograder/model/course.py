@@ -1,10 +1,21 @@
 """The course layout: problem sets, their functions, graded cells and points.
 
-The problem sets and their contract functions are written here; the graded
-cells and their points are written once, in the source notebooks' nbgrader
-metadata, and read from there: the autograded test cells (:data:`GRADE_CELLS`)
-and the manually graded answer cells (:data:`ANSWER_CELLS`). The checks registry, the
-release and the notebooks' points tables are tested against this plan.
+Nothing of it is written here: it is read from the source notebooks, where each thing is written once.
+
+* the problem sets (:data:`PROBLEM_SETS`): the folders ``source/<ps>/`` holding a ``<ps>.ipynb``, in the
+  order of their names (``ps1_…`` to ``ps6_…``);
+* a problem set's contract functions (:data:`FUNCTIONS`), in notebook order: the ``<function>`` of its
+  autograded test cells' grade_ids ``<function>-<aspect>``, each once, in the order of its first test cell;
+* the graded cells and their points, in the cells' nbgrader metadata: the autograded test cells
+  (:data:`GRADE_CELLS`) and the manually graded answer cells (:data:`ANSWER_CELLS`).
+
+What else a function needs is declared beside it and checked against this plan: its reference
+(``solutions/<ps>.py``), its checks (``autograder/checks/<ps>.py``, which refuse a function or a grade_id
+this plan does not have), its row in ``docs/contract.md`` (``tests/test_contract_doc.py``). What is made
+from the plan is regenerated: the notebook's points table (``make release``, ``autograder/release/opening.py``),
+its "What the next cells check" lists (``python -m testkit.zoo.checklists``, run by ``make release``), the
+functions of ``student_side/selfcheck.py``'s table (``make release``). docs/contributing.md, "Add a function",
+walks through it.
 """
 
 import json
@@ -16,15 +27,31 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "source"
 RELEASE = ROOT / "release"
 
-#: Problem-set id -> the contract functions it asks for, in notebook order.
-FUNCTIONS = {
-    "ps1_softmax": ("logsumexp", "softmax", "log_softmax"),
-    "ps2_cross_entropy": ("cross_entropy", "cross_entropy_grad"),
-    "ps3_gaussian": ("gaussian_log_pdf", "gaussian_log_likelihood", "gaussian_mle", "mvn_log_pdf"),
-    "ps4_bernoulli": ("sigmoid", "bernoulli_log_pmf", "binary_cross_entropy", "binary_cross_entropy_with_logits"),
-    "ps5_gaussian_kl": ("gaussian_kl", "mvn_kl", "vae_kl"),
-    "ps6_information": ("entropy", "kl_divergence", "js_divergence", "bayes_posterior", "map_linear_regression"),
-}
+_NBGRADER_METADATA: dict = {}
+
+
+def _nbgrader_metadata(ps):
+    """The nbgrader metadata of every cell of ``source/<ps>/<ps>.ipynb`` (``{}`` for a cell without), read once."""
+    if ps not in _NBGRADER_METADATA:
+        notebook = json.loads((SOURCE / ps / f"{ps}.ipynb").read_text(encoding="utf-8"))
+        _NBGRADER_METADATA[ps] = tuple(cell.get("metadata", {}).get("nbgrader", {}) for cell in notebook["cells"])
+    return _NBGRADER_METADATA[ps]
+
+
+def functions_graded_in(metadata) -> tuple:
+    """The contract functions a notebook asks for, given its cells' nbgrader metadata (in order): the
+    ``<function>`` of each autograded test cell's grade_id ``<function>-<aspect>``, once each, in the order of its
+    first test cell. (:func:`is_test_cell` and :func:`function_of`, below, spelled out: this runs as the module
+    is imported.)"""
+    grade_ids = (meta["grade_id"] for meta in metadata if meta.get("grade") and not meta.get("solution"))
+    return tuple(dict.fromkeys(grade_id.rsplit("-", 1)[0] for grade_id in grade_ids))
+
+
+#: Problem-set id -> the contract functions it asks for, in notebook order: read from the source notebooks'
+#: autograded test cells (:func:`functions_graded_in`), the one place a function is declared for the course.
+#: (A copy of the package without ``source/``, an installed wheel, knows no problem set.)
+FUNCTIONS = {ps.name: functions_graded_in(_nbgrader_metadata(ps.name)) for ps in sorted(SOURCE.iterdir())
+             if (ps / f"{ps.name}.ipynb").is_file()} if SOURCE.is_dir() else {}
 
 PROBLEM_SETS = tuple(FUNCTIONS)
 
@@ -75,8 +102,7 @@ class _CellPlan(Mapping):
         if ps not in FUNCTIONS:
             raise KeyError(ps)
         if ps not in self._cells:
-            notebook = json.loads(source_notebook(ps).read_text(encoding="utf-8"))
-            metas = (cell.get("metadata", {}).get("nbgrader", {}) for cell in notebook["cells"])
+            metas = _nbgrader_metadata(ps)
             self._cells[ps] = tuple((meta["grade_id"], _number(meta["points"])) for meta in metas if self._kind(meta))
         return self._cells[ps]
 

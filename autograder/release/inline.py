@@ -15,6 +15,10 @@ releases the notebooks (stock ``nbgrader generate_assignment`` then gives the sa
 * ``source/<ps>/requirements.txt``: a copy of ``student_side/requirements.txt`` (nbgrader releases a
   problem set's own files, so every release folder has one).
 
+Two things made from the notebooks' own graded cells are written with them (:mod:`autograder.release.opening`):
+the points table of each notebook's opening cell, and the functions of ``student_side/selfcheck.py``'s table
+(before the set-up cells, which carry that file).
+
 Both kinds of cell are locked (nbgrader ``locked``: the engine restores them from the source and never
 runs them, ``course.grader_skips``) and collapsed: nbformat's ``jupyter.source_hidden`` (JupyterLab 4
 and Notebook 7 then show the first line, the ``#@title`` line, in place of the code) and
@@ -27,11 +31,13 @@ from __future__ import annotations
 import ast
 import base64
 import hashlib
+import json
 import re
 from pathlib import Path
 
-from autograder.model.course import SELF_CHECK_CELL, is_data_cell
+from autograder.model.course import SELF_CHECK_CELL, functions_graded_in, is_data_cell
 from autograder.model.notebook import MAX_CELL_CHARS  # the longest cell the grading engine reads
+from autograder.release import opening
 
 #: The folder of the course that holds what every problem set's students get besides the lesson.
 STUDENT_SIDE = "student_side"
@@ -96,10 +102,14 @@ def data_call(name: str, raw: bytes) -> str:
             f'{base64.encodebytes(raw).decode("ascii")}""")')
 
 
-def inline_cells(nb, course_dir: Path, ps: str) -> None:
-    """Write the set-up cell and the data cells of notebook ``nb`` (an nbformat node, changed in place)."""
+def inline_cells(nb, course_dir: Path, ps: str, module: str | None = None) -> None:
+    """Write the set-up cell and the data cells of notebook ``nb`` (an nbformat node, changed in place).
+
+    ``module``: the text of ``student_side/selfcheck.py`` to carry (default: the file's)."""
     side = Path(course_dir) / STUDENT_SIDE
-    setup = self_check_source(_read(side / SELFCHECK).decode("utf-8"), requirements(course_dir))
+    if module is None:
+        module = _read(side / SELFCHECK).decode("utf-8")
+    setup = self_check_source(module, requirements(course_dir))
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
         if gid == SELF_CHECK_CELL:
@@ -126,7 +136,9 @@ def inline_cells(nb, course_dir: Path, ps: str) -> None:
 def source_updates(course_dir: Path, problem_sets) -> dict[Path, bytes]:
     """The files of ``source/`` that differ from what ``student_side/`` makes them: path -> bytes to write.
 
-    For each problem set: its notebook (set-up and data cells written by :func:`inline_cells`, in the
+    First ``student_side/selfcheck.py``, whose table's functions are the source notebooks' (every one of
+    ``source/``; :func:`opening.selfcheck_table`). For each problem set: its notebook (set-up and data cells
+    written by :func:`inline_cells`, the opening's points table by :func:`opening.write_points_table`, in the
     canonical form nbformat writes, as Jupyter saves it) and its ``requirements.txt`` copy.
     """
     import nbformat
@@ -134,12 +146,24 @@ def source_updates(course_dir: Path, problem_sets) -> dict[Path, bytes]:
     course_dir = Path(course_dir)
     wanted = _read(course_dir / STUDENT_SIDE / REQUIREMENTS)
     updates = {}
+    module_path = course_dir / STUDENT_SIDE / SELFCHECK
+    module = _read(module_path).decode("utf-8")
+    try:
+        written_module = opening.selfcheck_table(module, _course_functions(course_dir))
+    except opening.OpeningError as exc:
+        raise ReleaseError(str(exc)) from None
+    if written_module != module:
+        updates[module_path] = written_module.encode("utf-8")
     for ps in problem_sets:
         folder = course_dir / "source" / ps
         path = folder / f"{ps}.ipynb"
         text = _read(path).decode("utf-8")
         nb = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
-        inline_cells(nb, course_dir, ps)
+        inline_cells(nb, course_dir, ps, written_module)
+        try:
+            opening.write_points_table(nb, f"source/{ps}/{ps}.ipynb")
+        except opening.OpeningError as exc:
+            raise ReleaseError(str(exc)) from None
         written = nbformat.writes(nb) + "\n"
         if written != text:
             updates[path] = written.encode("utf-8")
@@ -147,6 +171,18 @@ def source_updates(course_dir: Path, problem_sets) -> dict[Path, bytes]:
         if not copy.is_file() or copy.read_bytes() != wanted:
             updates[copy] = wanted
     return updates
+
+
+def _course_functions(course_dir: Path) -> dict:
+    """Problem-set id -> its functions, for every ``source/<ps>/<ps>.ipynb`` of the course folder, by name."""
+    functions = {}
+    source = course_dir / "source"
+    for folder in sorted(source.iterdir()) if source.is_dir() else ():
+        path = folder / f"{folder.name}.ipynb"
+        if path.is_file():
+            cells = json.loads(_read(path).decode("utf-8"))["cells"]
+            functions[folder.name] = functions_graded_in(c.get("metadata", {}).get("nbgrader", {}) for c in cells)
+    return functions
 
 
 def _read(path: Path) -> bytes:

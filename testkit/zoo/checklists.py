@@ -14,7 +14,9 @@ students' guide links.
 
 ``tests/test_checklists.py`` fails when a notebook's list differs from this
 rendering. Regenerate with ``python -m testkit.zoo.checklists`` (rewrites the
-``checks-<fn>`` cells of ``source/``; then ``python -m autograder release``).
+``checks-<fn>`` cells of ``source/``, and adds the cell of a function that has
+none, right before its first graded cell; then ``python -m autograder release``).
+``make release`` runs both.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import json
 import sys
 
 from autograder.checks import checks_for
-from autograder.model.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, function_of, source_notebook
+from autograder.model.course import (FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, function_of, is_test_cell,
+                                     source_notebook)
 
 DEFAULT_RTOL = 1e-10
 _WORDS = ("no", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
@@ -101,11 +104,35 @@ def _cell_source(cell) -> str:
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
+def list_cell(function: str) -> dict:
+    """A new ``checks-<function>`` cell (locked markdown, as nbgrader's toolbar makes one), its text to be rendered."""
+    gid = f"checks-{function}"
+    return {"cell_type": "markdown", "id": gid, "source": [], "metadata": {"nbgrader": {
+        "grade": False, "grade_id": gid, "locked": True, "schema_version": 3, "solution": False, "task": False}}}
+
+
+def _add_missing_cells(ps: str, nb: dict) -> bool:
+    """Insert a ``checks-<fn>`` cell before the first graded test cell of each function that has none."""
+    metas = [cell.get("metadata", {}).get("nbgrader", {}) for cell in nb["cells"]]
+    have = {meta.get("grade_id", "")[len("checks-"):] for meta in metas}
+    added = False
+    for fn in FUNCTIONS[ps]:
+        if fn in have:
+            continue
+        first = next(i for i, cell in enumerate(nb["cells"])
+                     if is_test_cell(cell.get("metadata", {}).get("nbgrader", {}))
+                     and function_of(cell["metadata"]["nbgrader"]["grade_id"]) == fn)
+        nb["cells"].insert(first, list_cell(fn))
+        added = True
+    return added
+
+
 def write(ps: str) -> bool:
-    """Rewrite the ``checks-<fn>`` cells of ``source/<ps>/<ps>.ipynb``; True when something changed."""
+    """Rewrite the ``checks-<fn>`` cells of ``source/<ps>/<ps>.ipynb`` (adding a function's missing one); True when
+    something changed."""
     path = source_notebook(ps)
     nb = json.loads(path.read_text(encoding="utf-8"))
-    changed = False
+    changed = _add_missing_cells(ps, nb)
     for cell in nb["cells"]:
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
         if gid.startswith("checks-") and gid[len("checks-"):] in FUNCTIONS[ps]:
