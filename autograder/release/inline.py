@@ -148,6 +148,7 @@ def source_updates(course_dir: Path, problem_sets) -> dict[Path, bytes]:
     updates = {}
     module_path = course_dir / STUDENT_SIDE / SELFCHECK
     module = _read(module_path).decode("utf-8")
+    self_check_source(module, requirements(course_dir))   # what the set-up cell refuses, said first
     try:
         written_module = opening.selfcheck_table(module, _course_functions(course_dir))
     except opening.OpeningError as exc:
