@@ -1,4 +1,4 @@
-"""What ``make release`` writes from a notebook's own graded cells: its points table, and the functions of the self-check.
+"""What ``make release`` writes from a notebook's graded cells: its points table, the self-check's functions.
 
 A function is declared once for the course, by its graded cells in the source notebook
 (:func:`autograder.model.course.functions_graded_in`: the ``<function>`` of each test cell's grade_id
