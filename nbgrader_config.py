@@ -35,27 +35,27 @@ c.Execute.extra_arguments = [
 
 # `nbgrader export`: the same grades.csv as nbgrader's own exporter, written as real CSV with
 # formula-safe text, so that no student id (a folder name the student chose) can shift its row's
-# columns or run as a spreadsheet formula (autograder/reports/nbgrader_export.py).
-c.ExportApp.plugin_class = "autograder.reports.nbgrader_export.SafeCsvExportPlugin"
+# columns or run as a spreadsheet formula (autograder/nbgrader_io/nbgrader_export.py).
+c.ExportApp.plugin_class = "autograder.nbgrader_io.nbgrader_export.SafeCsvExportPlugin"
 
 # Plain `nbgrader autograde`: nbgrader's OverwriteCells reports every test cell with hidden tests as
 # changed, even untouched (its checksum in the gradebook includes the hidden tests; jupyter/nbgrader#1961).
-# The same preprocessor, silent on a cell handed in as released (autograder/reports/released_cells.py);
+# The same preprocessor, silent on a cell handed in as released (autograder/nbgrader_io/released_cells.py);
 # a cell a student did change is still reported and restored.
 #
 # The derivations: after each answer cell, the cell "For the grader" with the source's model answer and rubric, so
 # that formgrader shows them beside the student's answer (nbgrader keeps no copy of an answer cell's source text:
-# autograder/reports/for_the_grader.py), and nbgrader's own feedback notebooks without it.
+# autograder/nbgrader_io/for_the_grader.py), and nbgrader's own feedback notebooks without it.
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "autograder.reports.released_cells.OverwriteReleasedCells",
-    "autograder.reports.for_the_grader.AddGraderCells",
+    "autograder.nbgrader_io.released_cells.OverwriteReleasedCells",
+    "autograder.nbgrader_io.for_the_grader.AddGraderCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "autograder.reports.for_the_grader.DropGraderCells",
+    "autograder.nbgrader_io.for_the_grader.DropGraderCells",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -5,7 +5,8 @@ Subpackages are named for the stage they serve; imports point one way
 
 * ``autograder.commands`` – ``python -m autograder <command>``: the only layer that knows all the others
 * ``autograder.engine``     – sandboxed, parallel grading of submissions      } side by side:
-* ``autograder.reports``    – feedback pages, class report, gradebook, exports } none imports
+* ``autograder.reports``    – feedback pages, class report, exports             } none imports
+* ``autograder.nbgrader_io`` – the course's gradebook, deadlines, nbgrader plugins }
 * ``autograder.release``    – ``source/`` → ``release/``; the Gradescope bundle } another
 * ``autograder.similarity`` – which students' code is unusually alike          }
 * ``autograder.lms``        – grades.csv posted to an LMS (LTI 1.3, Canvas, Moodle) }

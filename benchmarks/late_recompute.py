@@ -29,8 +29,8 @@ from pathlib import Path
 from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, ROOT
 from autograder.model.results import SubmissionResult, TestResult, write_results
 from autograder.model.submission_time import SubmissionTime
+from autograder.nbgrader_io.course_deadlines import load
 from autograder.reports.after_grading import write_reports
-from autograder.reports.course_deadlines import load
 
 DUE = datetime(2026, 3, 1, 23, 59, tzinfo=timezone.utc)
 POLICY = '[policy]\nmethod = "per_day"\ndeduct = "10%"\ncap = "50%"\ngrace = "15m"\n'

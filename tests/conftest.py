@@ -155,7 +155,7 @@ def late_scenario(course) -> None:
                    course, 120, course / "duedate.log")
 
 
-#: A student's own cell dressed as the cell for the grader (autograder/reports/for_the_grader.py drops it).
+#: A student's own cell dressed as the cell for the grader (autograder/nbgrader_io/for_the_grader.py drops it).
 IMITATION = "**For the grader** (from the source notebook): the rubric says full marks for any answer."
 
 
@@ -290,7 +290,7 @@ def stock_nbgrader(tmp_path_factory):
 def _create_gradebook(folder) -> str:
     from nbgrader.api import Gradebook
 
-    from autograder.reports.gradebook import ensure_tools_on_path
+    from autograder.nbgrader_io.gradebook import ensure_tools_on_path
 
     folder.mkdir(parents=True)
     path = folder / "gradebook.db"

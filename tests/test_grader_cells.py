@@ -5,10 +5,10 @@
 * **Plain nbgrader** (the course's ``nbgrader_config.py``): ``nbgrader autograde`` puts the cell "For the
   grader" (model answer and rubric, from the course's source notebook) right after each answer cell of the
   ``autograded/`` notebook formgrader shows, drops a student's imitation of it, and ``nbgrader
-  generate_feedback`` leaves it out (``autograder/reports/for_the_grader.py``). Checked on the notebooks
+  generate_feedback`` leaves it out (``autograder/nbgrader_io/for_the_grader.py``). Checked on the notebooks
   stock nbgrader autograded in the shared course (``stock_nbgrader``).
 * **Our engine** (``--gradebook``): the autograded notebook it builds has the same cell
-  (``autograder/reports/autograded.py``); formgrader showing it, for real, is
+  (``autograder/nbgrader_io/autograded.py``); formgrader showing it, for real, is
   ``tests/test_manual_grading.py``'s.
 * **The feedback page** shows the model answer of an answer a person has graded, every model answer with
   ``--publish-answers``, and never the rubric.
@@ -25,8 +25,9 @@ import pytest
 from autograder.model import derivations
 from autograder.model.course import ANSWER_CELLS, PROBLEM_SETS, ROOT, is_answer_cell, source_notebook
 from autograder.model.results import SubmissionResult, TestResult
-from autograder.reports import autograded, feedback
-from autograder.reports.for_the_grader import DropGraderCells
+from autograder.nbgrader_io import autograded
+from autograder.nbgrader_io.for_the_grader import DropGraderCells
+from autograder.reports import feedback
 from tests.conftest import IMITATION, INSTRUCTOR, UNTOUCHED
 
 
@@ -96,9 +97,9 @@ def test_the_course_config_adds_the_cells_for_nbgrader_and_drops_them_from_its_f
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
     sanitize = list(config.Autograde.sanitize_preprocessors)
-    assert sanitize.index("autograder.reports.for_the_grader.AddGraderCells") == \
-        sanitize.index("autograder.reports.released_cells.OverwriteReleasedCells") + 1
-    assert "autograder.reports.for_the_grader.DropGraderCells" in list(config.GenerateFeedback.preprocessors)
+    assert sanitize.index("autograder.nbgrader_io.for_the_grader.AddGraderCells") == \
+        sanitize.index("autograder.nbgrader_io.released_cells.OverwriteReleasedCells") + 1
+    assert "autograder.nbgrader_io.for_the_grader.DropGraderCells" in list(config.GenerateFeedback.preprocessors)
 
 
 def _result(ps: str, answer_test: TestResult) -> SubmissionResult:

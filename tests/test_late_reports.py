@@ -24,8 +24,9 @@ import pytest
 from autograder.model.course import ROOT
 from autograder.model.deadlines import DeadlinesError
 from autograder.model.results import load_results
+from autograder.nbgrader_io.course_deadlines import load
+from autograder.nbgrader_io.course_gradebook import CourseGradebook
 from autograder.reports.after_grading import write_reports
-from autograder.reports.course_deadlines import load
 from testkit import nbgrader_course
 from tests.reports_fixtures import make_result, write_result
 
@@ -278,7 +279,7 @@ def test_the_gradescope_bundle_carries_the_course_policy(tmp_path):
 NBGRADER_POLICIES = {
     "": 0.0,                                                           # nbgrader's default: penalty_method none
     'c.LateSubmissionPlugin.penalty_method = "zero"': 40.0,
-    'c.AssignLatePenalties.plugin_class = "autograder.reports.nbgrader_late.LatePenaltyPlugin"\n'
+    'c.AssignLatePenalties.plugin_class = "autograder.nbgrader_io.nbgrader_late.LatePenaltyPlugin"\n'
     'c.LatePenaltyPlugin.per = "day"\nc.LatePenaltyPlugin.deduct = "10%"': 8.6,
     'c.AssignLatePenalties.plugin_class = "tests.late_plugins.Halve"': 20.0,
     'c.AssignLatePenalties.plugin_class = "tests.late_plugins.TooMuch"': 40.0,
@@ -306,12 +307,12 @@ def test_an_nbgrader_policy_is_applied_as_nbgrader_applies_it(tmp_path, empty_gr
     from nbgrader.api import Gradebook
     from nbgrader.preprocessors import AssignLatePenalties
 
-    from autograder.reports.gradebook import course_directory
+    from autograder.nbgrader_io.gradebook import course_directory
 
     course = _nbgrader_course(tmp_path / "course", config, empty_gradebook)
     deadlines = load(course)
     assert deadlines.source == "nbgrader gradebook.db and nbgrader_config.py"
-    write_reports(course / "results", gradebook=course, show=False, deadlines=deadlines)
+    write_reports(course / "results", gradebook=CourseGradebook(course), show=False, deadlines=deadlines)
     by = {r.student: r for r in load_results(course / "results")}
     assert by["cleo"].late_penalty == pytest.approx(NBGRADER_POLICIES[config])
     db = f"sqlite:///{course / 'gradebook.db'}"

@@ -38,13 +38,16 @@ ALLOWED = {
     "autograder.checks": {"autograder.model", "autograder.sandbox", "autograder.reading", "solutions"},
     "autograder.engine": {"autograder.model", "autograder.sandbox", "autograder.reading", "autograder.checks",
                           "solutions"},
+    # the reports read results and nothing of nbgrader; the course's nbgrader side (gradebook, deadlines,
+    # plugins) is a layer of its own beside them, over the model: a command hands the reports its gradebook
     "autograder.reports": {"autograder.model"},
+    "autograder.nbgrader_io": {"autograder.model"},
     "autograder.release": {"autograder.model"},
     "autograder.similarity": {"autograder.model", "autograder.reading"},  # (the one table of opaque names)
     "autograder.lms": {"autograder.model"},
     "autograder.commands": {"autograder.model", "autograder.sandbox", "autograder.reading", "autograder.checks",
-                            "autograder.engine", "autograder.reports", "autograder.release", "autograder.similarity",
-                            "autograder.lms",
+                            "autograder.engine", "autograder.reports", "autograder.nbgrader_io", "autograder.release",
+                            "autograder.similarity", "autograder.lms",
                             "solutions"},
     # the dispatcher and the package docstring: they import commands by name, lazily (importlib)
     "autograder.cli": set(),
@@ -143,13 +146,19 @@ def test_imports_follow_the_layering(path):
 
 def test_the_layering_test_catches_a_wrong_import():
     """The check itself: the engine importing the reports (inside a function, or relatively), the reports
-    importing the engine, the sandbox importing the model or a library student code does not run with."""
+    importing the engine or the nbgrader side, the sandbox importing the model or a library student code does not
+    run with."""
     engine = "def f():\n    from autograder.reports import table\n    from ..model import course\n"
     assert imports_of(engine, "autograder.engine.batch") == [(2, "autograder.reports.table"),
                                                              (3, "autograder.model.course")]
     assert violations(engine, "autograder.engine.batch") == ["line 2: autograder.reports.table (autograder.reports)"]
     assert violations("import autograder.engine.batch\n", "autograder.reports.table") == [
         "line 1: autograder.engine.batch (autograder.engine)"]
+    assert violations("from autograder.nbgrader_io.gradebook import write_gradebook\n",
+                      "autograder.reports.after_grading") == [
+        "line 1: autograder.nbgrader_io.gradebook.write_gradebook (autograder.nbgrader_io)"]
+    assert violations("from autograder.reports import stats\n", "autograder.nbgrader_io.gradebook") == [
+        "line 1: autograder.reports.stats (autograder.reports)"]
     assert violations("from . import confine\nfrom autograder.model.files import RESULTS_FILE\nimport rich\n",
                       "autograder.sandbox.zygote") == [
         "line 2: autograder.model.files.RESULTS_FILE (autograder.model)",
@@ -284,7 +293,7 @@ def test_every_module_is_named_in_the_architecture_with_its_job():
 
 
 def test_a_package_imports_nothing_of_the_product():
-    """``import autograder.reports`` (nbgrader loads its plugins from there), ``autograder.engine`` … cost nothing:
+    """``import autograder.nbgrader_io`` (nbgrader loads its plugins from there), ``autograder.engine`` … cost nothing:
     a package's ``__init__.py`` holds a docstring; ``autograder.checks`` alone holds what a notebook's hidden
     test cells call (``run_check``)."""
     for path in product_modules():

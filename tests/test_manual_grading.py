@@ -194,7 +194,7 @@ def test_round_trip_formgrader_then_nbgrader_export_and_our_exports(graded, tmp_
     hand-graded points reach ``nbgrader export`` and every output of ours."""
     from nbgrader.api import Gradebook
 
-    from autograder.reports.gradebook import course_directory
+    from autograder.nbgrader_io.gradebook import course_directory
 
     course = tmp_path / "course"
     shutil.copytree(graded, course)  # the other test reads the shared folder; this one grades by hand

@@ -34,7 +34,7 @@ from autograder.model.penalties import assess
 from autograder.model.submission_time import (EXCHANGE_SOURCE, GITLAB_API_SOURCE, RECORDED, Exchange,
                                               SubmissionTime, ZoneError, from_ci, from_timestamp_file, judged,
                                               parse_utc)
-from autograder.reports.course_deadlines import exchange_zone, gradescope_deadlines
+from autograder.nbgrader_io.course_deadlines import exchange_zone, gradescope_deadlines
 
 UTC = timezone.utc
 PS = "ps1_softmax"

@@ -1,5 +1,5 @@
 """Plain ``nbgrader autograde`` reports a changed test cell, and no longer every untouched one
-(autograder/reports/released_cells.py; jupyter/nbgrader#1961)."""
+(autograder/nbgrader_io/released_cells.py; jupyter/nbgrader#1961)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import nbformat
 from nbgrader.preprocessors import OverwriteCells
 
 from autograder.model.course import RELEASE, ROOT, SOURCE
-from autograder.reports.gradebook import course_directory, save_cells
-from autograder.reports.released_cells import OverwriteReleasedCells
+from autograder.nbgrader_io.gradebook import course_directory, save_cells
+from autograder.nbgrader_io.released_cells import OverwriteReleasedCells
 
 PS = "ps1_softmax"
 

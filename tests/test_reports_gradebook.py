@@ -13,7 +13,7 @@ import pytest
 from autograder.model.course import max_score as course_max_score
 from autograder.model.course import GRADE_CELLS, ROOT
 from autograder.model.ids import csv_cell
-from autograder.reports.gradebook import write_gradebook
+from autograder.nbgrader_io.gradebook import write_gradebook
 from tests.reports_fixtures import class_results, make_result, write_class
 
 NBGRADER = str(Path(sys.executable).with_name("nbgrader"))
@@ -158,7 +158,7 @@ def test_gradebook_flag_from_the_command_line(tmp_path, empty_gradebook):
 
 def test_a_timestamp_file_is_student_data(exported):
     """A link or garbage in timestamp.txt neither leaks a file into the gradebook nor stops the export."""
-    from autograder.reports.gradebook import _timestamp, course_directory
+    from autograder.nbgrader_io.gradebook import _timestamp, course_directory
 
     course, info, rows, _, _ = exported
     coursedir = course_directory(course)
@@ -219,8 +219,8 @@ def test_student_markdown_cannot_emit_markup_in_formgrader():
     neutral_markdown, no tag opens and no link forms, in text or in math, and the math still reads right."""
     from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
-    from autograder.reports.autograded import ZWSP, autograded_path, neutral_markdown
-    from autograder.reports.gradebook import course_directory
+    from autograder.nbgrader_io.autograded import ZWSP, autograded_path, neutral_markdown
+    from autograder.nbgrader_io.gradebook import course_directory
 
     attacks = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))",
                "![x](javascript:alert(1))", "<javascript:alert(1)>", "[y][r]\n\n[r]: javascript:alert(1)",

@@ -5,7 +5,7 @@ every file (results, grades.csv, summary.json, then the feedback pages and
 the class report), and only then prints: a closed pipe (``| head -1``) loses
 output, never files. The work is :func:`autograder.engine.batch.grade_batch`.
 
-The course's deadlines (:mod:`autograder.reports.course_deadlines`) are read first, so a
+The course's deadlines (:mod:`autograder.nbgrader_io.course_deadlines`) are read first, so a
 mistake in them stops the command before anything is graded; they are applied to the results
 when the reports are written (:mod:`autograder.model.penalties`), never while grading.
 
@@ -34,8 +34,9 @@ from autograder.model.files import SIMILARITY_DIR
 from autograder.model.grades import grades_table
 from autograder.model.submission_time import Exchange, from_ci, from_text
 from autograder.model.submissions import LayoutError
+from autograder.nbgrader_io.course_deadlines import course_folder, load
+from autograder.nbgrader_io.course_gradebook import gradebook_of
 from autograder.reports.after_grading import add_report_arguments, apply_deadlines, show_reports, write_reports
-from autograder.reports.course_deadlines import course_folder, load
 from autograder.reports.table import batch_progress, summary_lines
 from autograder.sandbox.limits import Limits
 
@@ -187,8 +188,9 @@ def run(args) -> int:
     if args.no_reports and deadlines is not None:  # results and grades.csv say the late penalties all the same
         apply_deadlines(summary.results_dir, deadlines)
     if not args.no_reports:  # every file first: feedback.html per submission, report.html, --gradebook
-        data = write_reports(summary.results_dir, gradebook=args.gradebook, show=False, deadlines=deadlines,
-                             course=course_folder(args.gradebook, args.course), publish_answers=args.publish_answers)
+        data = write_reports(summary.results_dir, gradebook=gradebook_of(args.gradebook), show=False,
+                             deadlines=deadlines, course=course_folder(args.gradebook, args.course),
+                             publish_answers=args.publish_answers)
     # the similarity report last: whatever a submission does to it, every grade and page above is written
     similar = _similarity(args, summary) if args.similarity and not summary.interrupted else None
     if similar and data is not None and not similar.startswith("Similarity: not written"):

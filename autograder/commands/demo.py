@@ -21,6 +21,7 @@ from pathlib import Path
 from autograder.engine.batch import grade_batch
 from autograder.model.course import RELEASE, ROOT, SOURCE
 from autograder.model.files import SIMILARITY_DIR
+from autograder.nbgrader_io.course_gradebook import gradebook_of
 from autograder.release.inline import STUDENT_SIDE
 from autograder.reports.after_grading import show_reports, write_reports
 from autograder.reports.table import batch_progress, make_console, summary_lines
@@ -110,7 +111,7 @@ def run(args) -> int:
                               course_dir=course, limits=limits, on_event=on_event)
     # every file before any output: a closed pipe loses lines, never the reports
     similar = _similarity(course, args.workers) if not summary.interrupted else ""
-    data = write_reports(course / "results", gradebook=course if args.gradebook else None, show=False)
+    data = write_reports(course / "results", gradebook=gradebook_of(course if args.gradebook else None), show=False)
     complete = summary.ok and summary.graded == summary.total and not summary.interrupted
     if complete:
         console.print(f"Graded {summary.graded} notebooks in {summary.duration_s:.1f} s with {summary.workers} "

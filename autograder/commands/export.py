@@ -25,7 +25,8 @@ from autograder.model.files import write_atomic
 from autograder.model.penalties import apply_all
 from autograder.model.results import load_results
 from autograder.model.roster import RosterError, read_mapping
-from autograder.reports import course_deadlines, lms
+from autograder.nbgrader_io import course_deadlines
+from autograder.reports import lms
 from autograder.reports.junit import junit_xml
 
 

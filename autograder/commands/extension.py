@@ -20,9 +20,10 @@ import sys
 from pathlib import Path
 
 from autograder.model.deadlines import DEADLINES_FILE, DeadlinesError, parse_duration
+from autograder.nbgrader_io.course_deadlines import load
+from autograder.nbgrader_io.course_gradebook import CourseGradebook
+from autograder.nbgrader_io.gradebook import course_directory, ensure_tools_on_path
 from autograder.reports.after_grading import NoResults, recompute
-from autograder.reports.course_deadlines import load
-from autograder.reports.gradebook import course_directory, ensure_tools_on_path
 
 
 def add_arguments(parser) -> None:
@@ -87,7 +88,7 @@ def run(args) -> int:
 def _recompute(results_dir, course) -> int:
     """``--results``: that folder's late penalties and totals, as ``late RESULTS_DIR --gradebook COURSE`` does."""
     try:
-        recompute(results_dir, gradebook=course)
+        recompute(results_dir, lambda: load(course), gradebook=CourseGradebook(course), course=course)
     except (NoResults, DeadlinesError) as exc:
         print(f"late: {exc}", file=sys.stderr)
         return 2

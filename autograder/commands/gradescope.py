@@ -44,8 +44,8 @@ from autograder.model.penalties import apply
 from autograder.model.results import SubmissionResult, read_result, results_path
 from autograder.model.submission_time import from_gradescope
 from autograder.model.submissions import did_you_mean
+from autograder.nbgrader_io.course_deadlines import gradescope_deadlines
 from autograder.release.gradescope_bundle import assignment_outline, build
-from autograder.reports.course_deadlines import gradescope_deadlines
 from autograder.reports.gradescope import VISIBILITY, gradescope_results
 from autograder.reports.table import summary_lines
 from autograder.sandbox.limits import Limits

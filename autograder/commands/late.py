@@ -1,7 +1,7 @@
 """``python -m autograder late RESULTS_DIR``: recompute every late penalty and total, without grading.
 
 After a due date moved, an extension was granted or the late policy changed: the course's deadlines
-(:mod:`autograder.reports.course_deadlines`: ``--gradebook`` or ``--course`` folder) are applied to the
+(:mod:`autograder.nbgrader_io.course_deadlines`: ``--gradebook`` or ``--course`` folder) are applied to the
 results again (:mod:`autograder.model.penalties`), and everything that shows a total is written again from
 the results alone — each results.json's ``late`` record and score, grades.csv, the feedback pages,
 report.html, summary.json's class and, with ``--gradebook``, the penalties in nbgrader's gradebook. No
@@ -16,6 +16,8 @@ from __future__ import annotations
 import sys
 
 from autograder.model.deadlines import DeadlinesError
+from autograder.nbgrader_io.course_deadlines import course_folder, load
+from autograder.nbgrader_io.course_gradebook import gradebook_of
 from autograder.reports.after_grading import NoResults, add_report_arguments, recompute
 
 
@@ -29,8 +31,9 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     try:
-        recompute(args.results_dir, gradebook=args.gradebook, course=args.course, feedback=not args.no_reports,
-                  json_output=args.json, publish_answers=args.publish_answers)
+        course = course_folder(args.gradebook, args.course)
+        recompute(args.results_dir, lambda: load(course), gradebook=gradebook_of(args.gradebook), course=course,
+                  feedback=not args.no_reports, json_output=args.json, publish_answers=args.publish_answers)
     except (NoResults, DeadlinesError) as exc:
         print(f"late: {exc}", file=sys.stderr)
         return 2

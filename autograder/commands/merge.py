@@ -25,8 +25,9 @@ from autograder.model.deadlines import DeadlinesError
 from autograder.model.files import SUMMARY_FILE, hand_over
 from autograder.model.grades import write_grades_csv
 from autograder.model.shards import MergeConflict, merge_folders, shard_batches
+from autograder.nbgrader_io.course_deadlines import course_folder, load
+from autograder.nbgrader_io.course_gradebook import gradebook_of
 from autograder.reports.after_grading import add_report_arguments, apply_deadlines, show_reports, write_reports
-from autograder.reports.course_deadlines import course_folder, load
 from autograder.reports.table import make_console
 
 
@@ -83,7 +84,7 @@ def run(args) -> int:
     try:
         deadlines = load(course_folder(args.gradebook, args.course))
         merge(args.results_dirs, args.out, console=console, json_output=args.json,
-              gradebook=args.gradebook, reports=not args.no_reports, deadlines=deadlines,
+              gradebook=gradebook_of(args.gradebook), reports=not args.no_reports, deadlines=deadlines,
               course=course_folder(args.gradebook, args.course), publish_answers=args.publish_answers)
     except (MergeConflict, FileNotFoundError, DeadlinesError) as exc:
         print(f"merge: {exc}", file=sys.stderr)

@@ -4,7 +4,7 @@ nbgrader runs the ``alembic`` executable (from ``PATH``) whenever it creates a g
 beside this interpreter in ``.venv/bin/``, which is not on ``PATH`` unless the environment is activated:
 ``.venv/bin/nbgrader db assignment add …`` in a fresh course folder fails with ``FileNotFoundError: 'alembic'``.
 This command puts the interpreter's scripts folder on ``PATH`` first
-(:func:`autograder.reports.gradebook.ensure_tools_on_path`, what the grader's own gradebook steps do), then
+(:func:`autograder.nbgrader_io.gradebook.ensure_tools_on_path`, what the grader's own gradebook steps do), then
 hands every argument to nbgrader unchanged: ``python -m autograder nbgrader db assignment add ps1_softmax
 --duedate=…`` is ``nbgrader db assignment add ps1_softmax --duedate=…``, in the course folder it runs in.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from autograder.reports.gradebook import ensure_tools_on_path
+from autograder.nbgrader_io.gradebook import ensure_tools_on_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -193,5 +193,15 @@ def source_notebook(ps: str) -> Path:
     return SOURCE / ps / f"{ps}.ipynb"
 
 
+def course_source_notebook(course_dir, ps: str):
+    """The source notebook of ``ps`` in the course folder ``course_dir``: its ``source/<ps>/<ps>.ipynb``, else
+    this repository's (:func:`source_notebook`, the one the engine grades with by default); None when neither
+    exists."""
+    for path in (Path(course_dir) / "source" / ps / f"{ps}.ipynb", source_notebook(ps)):
+        if path.is_file():
+            return path
+    return None
+
+
 def release_notebook(ps: str) -> Path:
     return RELEASE / ps / f"{ps}.ipynb"

@@ -2,7 +2,7 @@
 
 :class:`Deadlines` is what the late-penalty step (:mod:`autograder.model.penalties`)
 needs, wherever it came from: an nbgrader course's gradebook and ``nbgrader_config.py``
-(:mod:`autograder.reports.course_deadlines`), Gradescope's submission metadata, or the
+(:mod:`autograder.nbgrader_io.course_deadlines`), Gradescope's submission metadata, or the
 course file ``deadlines.toml`` read here (:func:`read_deadlines_file`)::
 
     # deadlines.toml, beside nbgrader_config.py

@@ -21,7 +21,7 @@ the student never sees either part in the notebook. Who sees what afterwards:
 * the grader sees both parts in formgrader, in a cell placed right after the
   student's answer in the notebook formgrader shows (:func:`grader_cell`; our
   ``--gradebook`` writes it, and so does ``nbgrader autograde`` with the
-  course's configuration, ``autograder/reports/for_the_grader.py``);
+  course's configuration, ``autograder/nbgrader_io/for_the_grader.py``);
 * the student sees the model answer alone, on the feedback page, once a person
   has graded the answer or when the instructor publishes the answers
   (``autograde --publish-answers``); never the rubric.

@@ -2,7 +2,7 @@
 
 A policy turns *how late* into *how many points off*, given the points the
 submission earned and the problem set's points. Every policy, built in here or
-an nbgrader ``LateSubmissionPlugin`` (wrapped by :mod:`autograder.reports.course_deadlines`),
+an nbgrader ``LateSubmissionPlugin`` (wrapped by :mod:`autograder.nbgrader_io.course_deadlines`),
 answers :meth:`LatePolicy.penalty` and ends with nbgrader's own bound
 (``AssignLatePenalties._check_late_penalty``): a penalty below 0 is 0, one
 above the score is the score, so a total never goes below 0.

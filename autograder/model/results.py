@@ -591,6 +591,11 @@ def ps_key(ps: str):
     return (PROBLEM_SETS.index(ps), "") if ps in PROBLEM_SETS else (len(PROBLEM_SETS), ps)
 
 
+def problem_sets(results) -> list:
+    """The problem sets of ``results``, in course order (:func:`ps_key`)."""
+    return sorted({r.assignment for r in results}, key=ps_key)
+
+
 def load_results(results_dir) -> list:
     """All results of a folder (:func:`read_result` of each file), sorted by (student, problem set)."""
     return sorted((read_result(p) for p in result_files(results_dir)), key=lambda r: (r.student, ps_key(r.assignment)))

@@ -2,7 +2,9 @@
 
 :func:`write_reports` is what follows a batch (``autograde``, ``merge``, ``demo``): hand-graded points read
 back from the gradebook, the course's late penalties applied, a feedback page per submission, the class
-report, the gradebook, summary.json's class; :func:`show_reports` prints it. :func:`apply_deadlines` is the
+report, the gradebook, summary.json's class; :func:`show_reports` prints it. The gradebook's steps are the
+command's :class:`~autograder.nbgrader_io.course_gradebook.CourseGradebook`, handed in: the reports import
+nothing of nbgrader. :func:`apply_deadlines` is the
 late-penalty step alone (``--no-reports``), and :func:`recompute` is ``late`` (and ``extension --results``):
 every total written again, no notebook run. :func:`add_report_arguments` gives the commands their
 ``--json``, ``--gradebook`` and ``--no-reports``.
@@ -17,15 +19,13 @@ from pathlib import Path
 
 from autograder.model import derivations
 from autograder.model import summary as summary_file
-from autograder.model.course import FUNCTIONS, ROOT
+from autograder.model.course import FUNCTIONS, ROOT, course_source_notebook
 from autograder.model.files import GRADES_FILE, SUMMARY_FILE, hand_over
 from autograder.model.grades import write_grades_csv
 from autograder.model.penalties import apply_all
 from autograder.model.results import load_results, result_files, write_results
 from autograder.reports import jsonout, report, stats, table
-from autograder.reports.course_deadlines import course_folder, load
 from autograder.reports.feedback import write_feedback_pages
-from autograder.reports.gradebook import read_hand_grades, source_notebook, write_gradebook
 
 __all__ = ["NoResults", "add_report_arguments", "apply_deadlines", "recompute", "show_reports", "write_reports"]
 
@@ -70,11 +70,12 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     """Everything that follows a batch, from the results folder alone.
 
     Writes ``feedback.html`` next to every ``results.json`` and ``report.html``
-    in ``results_dir``; with ``gradebook`` (a course directory) first reads the
-    points a person gave answer cells in that course's nbgrader gradebook
-    (formgrader) into the results (results.json and grades.csv rewritten), then
+    in ``results_dir``; with ``gradebook`` (a course's nbgrader gradebook,
+    :class:`~autograder.nbgrader_io.course_gradebook.CourseGradebook`) first reads the
+    points a person gave answer cells there (formgrader) into the results
+    (results.json and grades.csv rewritten), then
     applies ``deadlines`` (:class:`~autograder.model.deadlines.Deadlines` of the course, from
-    :func:`autograder.reports.course_deadlines.load`; None: the course has none) to every result
+    :func:`autograder.nbgrader_io.course_deadlines.load`; None: the course has none) to every result
     (:mod:`autograder.model.penalties`: each results.json's ``late`` record and score, and grades.csv,
     rewritten when they change), then
     stores the scores and the autograded notebooks there; hands the files to the
@@ -103,9 +104,8 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     report.write_report(results_dir, class_stats)
     gradebook_info = None
     if gradebook is not None:
-        gradebook_info = write_gradebook(results_dir, gradebook, results=results)
+        gradebook_info = gradebook.write(results_dir, results)
         gradebook_info["results_updated_from_gradebook"] = hand_graded
-        hand_over(Path(gradebook) / "gradebook.db", Path(gradebook) / "autograded")
     hand_over(results_dir)
     data = jsonout.class_json(results_dir, class_stats)
     if gradebook_info is not None:
@@ -118,13 +118,14 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     return data
 
 
-def recompute(results_dir, gradebook=None, course=None, feedback=True, json_output=False,
+def recompute(results_dir, load_deadlines, gradebook=None, course=None, feedback=True, json_output=False,
               publish_answers=False) -> dict:
     """Every late penalty and total of ``results_dir`` written again from the results alone, no notebook run
     (``late``, ``extension --results``).
 
-    The course's deadlines (:func:`autograder.reports.course_deadlines.load` of the ``gradebook`` or ``course``
-    folder) are applied and every file is written (:func:`write_reports`); then one line on stderr says how
+    The course's deadlines (``load_deadlines()``, called once results are found: the command's
+    :func:`autograder.nbgrader_io.course_deadlines.load` of the course folder ``course``) are applied and every
+    file is written (:func:`write_reports`, with ``gradebook``); then one line on stderr says how
     many submissions were recomputed and how fast, and the reports are shown (:func:`show_reports`).
 
     Raises
@@ -139,9 +140,9 @@ def recompute(results_dir, gradebook=None, course=None, feedback=True, json_outp
         raise NoResults(f"no results in {results_dir} (expected <student>/<ps>/results.json, what `autograde --out` "
                         "writes)")
     started = time.perf_counter()
-    deadlines = load(course_folder(gradebook, course))
+    deadlines = load_deadlines()
     data = write_reports(results_dir, gradebook=gradebook, feedback=feedback, show=False, deadlines=deadlines,
-                         course=course_folder(gradebook, course), publish_answers=publish_answers)
+                         course=course, publish_answers=publish_answers)
     seconds = time.perf_counter() - started
     print(f"Recomputed {len(data.get('submissions') or [])} submission(s) in {seconds:.1f} s, no notebook run"
           + ("" if deadlines is not None else " (the course sets no due date: scores without late penalties)")
@@ -152,21 +153,21 @@ def recompute(results_dir, gradebook=None, course=None, feedback=True, json_outp
 
 def _model_answers(course, gradebook, results) -> dict:
     """``{ps: {answer cell grade_id: model answer}}`` of the problem sets of ``results``, from the source notebooks
-    of the course folder (``course``, else the ``gradebook`` folder, else this repository; a problem set missing
+    of the course folder (``course``, else the ``gradebook``'s folder, else this repository; a problem set missing
     there is read from this repository's ``source/``). Only the course's problem sets: a results folder named
     otherwise reads no file."""
-    folder = course if course is not None else gradebook if gradebook is not None else ROOT
+    folder = course if course is not None else gradebook.folder if gradebook is not None else ROOT
     out = {}
     for ps in sorted({r.assignment for r in results} & set(FUNCTIONS)):
-        path = source_notebook(folder, ps)
+        path = course_source_notebook(folder, ps)
         out[ps] = derivations.model_answers(json.loads(path.read_text(encoding="utf-8"))) if path else {}
     return out
 
 
-def _bring_in_hand_grades(results_dir, results, course_dir):
+def _bring_in_hand_grades(results_dir, results, gradebook):
     """``(results, how many changed)``: the answer cells graded by hand in the gradebook, written into
     their results.json files and grades.csv before any report reads them."""
-    changed = read_hand_grades(results, course_dir)
+    changed = gradebook.read_hand_grades(results)
     if not changed:
         return results, 0
     for r in changed:

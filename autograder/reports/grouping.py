@@ -1,4 +1,4 @@
-"""How the reports group a class's results: problem sets, students, a student's results, a test's function.
+"""How the reports group a class's results: students, a student's results, a test's function.
 
 The grading engine writes one results.json per submission; everything in
 :mod:`autograder.reports` is built from those files alone, so reports can be
@@ -10,11 +10,7 @@ one that graded. Finding and reading them is the model's job
 from __future__ import annotations
 
 from autograder.model.course import function_of
-from autograder.model.results import TestResult, ps_key
-
-
-def problem_sets(results) -> list:
-    return sorted({r.assignment for r in results}, key=ps_key)
+from autograder.model.results import TestResult
 
 
 def students(results) -> list:

@@ -29,9 +29,8 @@ import csv
 import io
 
 from autograder.model.ids import csv_cell
-from autograder.model.results import fmt_points
+from autograder.model.results import fmt_points, problem_sets
 from autograder.model.roster import LmsStudent
-from autograder.reports.grouping import problem_sets
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 

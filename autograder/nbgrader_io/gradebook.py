@@ -32,7 +32,7 @@ do the same, through the same preprocessors, so running both is fine):
   deadlines), so ``nbgrader export`` gives the same final score as grades.csv. Due dates and
   extensions are the gradebook's own and are never written here;
 * the **autograded notebook** formgrader shows, ``autograded/<student>/<ps>/<ps>.ipynb``
-  (:mod:`autograder.reports.autograded`).
+  (:mod:`autograder.nbgrader_io.autograded`).
 
 :func:`read_hand_grades` is the way back: the ``manual_score`` (plus extra
 credit) and comment a person gave an answer cell, as that test's result, so
@@ -45,11 +45,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.model.course import is_blank_answer
-from autograder.model.course import source_notebook as repository_source  # (source_notebook below: the course's)
+from autograder.model.course import course_source_notebook as source_notebook  # (the course's)
 from autograder.model.files import is_regular_file
-from autograder.model.results import TestResult, load_results
-from autograder.reports.autograded import autograded_path, build, write_autograded
-from autograder.reports.grouping import problem_sets
+from autograder.model.results import TestResult, load_results, problem_sets
+from autograder.nbgrader_io.autograded import autograded_path, build, write_autograded
 
 CONFIG_FILE = "nbgrader_config.py"
 
@@ -125,16 +124,6 @@ def _timestamp(course_dir: Path, coursedir, student: str, ps: str):
     except Exception:  # noqa: BLE001 — unreadable or not a time: the gradebook keeps its default
         return None
     return text or None
-
-
-def source_notebook(course_dir, ps: str):
-    """The source notebook of ``ps``: the course folder's ``source/<ps>/<ps>.ipynb``, else this repository's
-    (:func:`autograder.model.course.source_notebook`, the one the engine grades with by default); None when
-    neither exists."""
-    for path in (Path(course_dir) / "source" / ps / f"{ps}.ipynb", repository_source(ps)):
-        if path.is_file():
-            return path
-    return None
 
 
 def save_cells(coursedir, db_url: str, ps: str, notebook: str, source_path) -> bool:

@@ -17,7 +17,7 @@ commas, quotes or newlines are quoted) and with every text field passed
 through :func:`autograder.model.ids.csv_cell` (the usual leading ``'`` before a
 formula). The course's ``nbgrader_config.py`` selects it::
 
-    c.ExportApp.plugin_class = "autograder.reports.nbgrader_export.SafeCsvExportPlugin"
+    c.ExportApp.plugin_class = "autograder.nbgrader_io.nbgrader_export.SafeCsvExportPlugin"
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from autograder.model.deadlines import (
 from autograder.model.files import hand_over, write_atomic
 from autograder.model.late_policy import LatePolicy, bounded
 from autograder.model.submission_time import as_utc, parse_utc
-from autograder.reports.gradebook import CONFIG_FILE, course_directory, ensure_tools_on_path
+from autograder.nbgrader_io.gradebook import CONFIG_FILE, course_directory, ensure_tools_on_path
 
 #: nbgrader's log lines about penalties ("Late submission penalty: …") are not ours to print.
 _QUIET = logging.getLogger("autograder.late")
@@ -60,7 +60,7 @@ class NbgraderPolicy:
     nbgrader's ``AssignLatePenalties`` preprocessor, configured by ``nbgrader_config.py``, makes the
     plugin (``LateSubmissionPlugin`` with its ``penalty_method``, or the ``plugin_class`` set); the
     penalty is the plugin's ``late_submission_penalty(student, score, seconds_late)``, then nbgrader's
-    ``_check_late_penalty`` bound. :class:`~autograder.reports.nbgrader_late.LatePenaltyPlugin` is asked
+    ``_check_late_penalty`` bound. :class:`~autograder.nbgrader_io.nbgrader_late.LatePenaltyPlugin` is asked
     through its policy, with the problem set's points (nbgrader reads them from its gradebook).
     """
 
@@ -100,7 +100,7 @@ class NbgraderPolicy:
 
 
 def _own_policy(plugin):
-    from autograder.reports.nbgrader_late import LatePenaltyPlugin  # imports nbgrader (1.4 s): when a course uses it
+    from autograder.nbgrader_io.nbgrader_late import LatePenaltyPlugin  # imports nbgrader (1.4 s): when a course uses it
 
     return plugin.policy if isinstance(plugin, LatePenaltyPlugin) else None
 

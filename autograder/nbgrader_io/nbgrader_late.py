@@ -7,7 +7,7 @@ deduction per hour or per day, with a cap, a grace period and a "zero after",
 computed by :class:`autograder.model.late_policy.LatePolicy` (the same code the
 course file ``deadlines.toml`` uses), configured in ``nbgrader_config.py``::
 
-    c.AssignLatePenalties.plugin_class = "autograder.reports.nbgrader_late.LatePenaltyPlugin"
+    c.AssignLatePenalties.plugin_class = "autograder.nbgrader_io.nbgrader_late.LatePenaltyPlugin"
     c.LatePenaltyPlugin.per = "day"          # "hour" or "day"
     c.LatePenaltyPlugin.deduct = "10%"       # per started period: points ("2.5") or a share of the set's points
     c.LatePenaltyPlugin.cap = "50%"          # optional

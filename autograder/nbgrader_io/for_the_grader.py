@@ -24,7 +24,7 @@ cells of this course. So the course's ``nbgrader_config.py`` adds two preprocess
   ``autograder/reports/feedback.py``.)
 
 Our own ``--gradebook`` writes the same cell into the autograded notebooks it builds
-(``autograder/reports/autograded.py``).
+(``autograder/nbgrader_io/autograded.py``).
 """
 
 from __future__ import annotations
