@@ -94,9 +94,9 @@ class SourceNotebook:
         return [(c.grade_id, c.points) for c in self.cells if c.is_test]
 
     @property
-    def answers(self) -> list[tuple[str | None, float]]:
+    def answers(self) -> list[tuple[str, float]]:
         """``[(grade_id, points)]`` of the manually graded answer cells, in notebook order."""
-        return [(c.grade_id, c.points) for c in self.cells if c.is_answer]
+        return [(c.grade_id, c.points) for c in self.cells if c.is_answer and c.grade_id is not None]  # (is_answer)
 
     @property
     def graded(self) -> list[tuple[str | None, float]]:
