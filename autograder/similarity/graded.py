@@ -37,6 +37,7 @@ notebook functions :data:`MAX_CALL_DEPTH` deep.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard, cast
 
@@ -189,7 +190,7 @@ def _is_this_module(node) -> bool:
 class _Reader:
     """Follows a notebook's top-level statements (see the module docstring)."""
 
-    def __init__(self, contract):
+    def __init__(self, contract: Iterable[str]) -> None:
         self.contract = frozenset(contract)
         self.names: dict = {}
         self.imports: dict = {}
@@ -509,7 +510,7 @@ def graded_code(order: list, contract) -> NotebookCode:
             text, reader.given = cell_text(cell), False
         code = python_source(text)
         tree = None if code is None else parse(code)
-        if tree is None:
+        if tree is None or code is None:  # (no code: no tree)
             if text.strip() and not reader.given:
                 out.problems.append(f"cell {index} is not valid Python (it does not run; not read)")
             continue
