@@ -39,7 +39,8 @@ COMMANDS = {
 }
 
 
-def _terminate(signum: int, frame: FrameType | None) -> NoReturn:  # SIGTERM (a CI cancel, `kill`) ends a command like Ctrl-C: cleanly
+# SIGTERM (a CI cancel, `kill`) ends a command like Ctrl-C: cleanly
+def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
     raise KeyboardInterrupt
 
 

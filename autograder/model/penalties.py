@@ -44,10 +44,11 @@ def assess(result: SubmissionResult, deadlines: Deadlines | None) -> Lateness | 
     raw, policy, t = result.raw_score, deadlines.policy, result.submitted
     if t is not None:
         t = judged(t, due, getattr(deadlines, "zone", ""), getattr(deadlines, "released", {}).get(result.assignment))
-    record: dict[str, Any] = dict(due=due, extension_s=extension.total_seconds(), raw_score=raw, policy=policy.describe(),
-                  source=deadlines.source, time_source=t.source if t is not None else "",
-                  time_detail=t.detail if t is not None else "no submission time was recorded when it was graded",
-                  time_trusted=t.trusted if t is not None else True, time_flag=t.flag if t is not None else "")
+    record: dict[str, Any] = dict(
+        due=due, extension_s=extension.total_seconds(), raw_score=raw, policy=policy.describe(),
+        source=deadlines.source, time_source=t.source if t is not None else "",
+        time_detail=t.detail if t is not None else "no submission time was recorded when it was graded",
+        time_trusted=t.trusted if t is not None else True, time_flag=t.flag if t is not None else "")
     if t is None or not t.known or t.at is None:  # (known: a time, never None)
         return Lateness(UNKNOWN_TIME, submitted=None, seconds_late=0.0, penalty=0.0, **record)
     seconds_late = max(0.0, (t.at - due).total_seconds())

@@ -63,7 +63,8 @@ def python_source(cell: str) -> str | None:
     if _transformer is None:
         from IPython.core.inputtransformer2 import TransformerManager
 
-        _transformer = TransformerManager()  # type: ignore[no-untyped-call]  # (IPython leaves its __init__ unannotated)
+        # (IPython leaves TransformerManager.__init__ unannotated: a call --strict calls untyped)
+        _transformer = TransformerManager()  # type: ignore[no-untyped-call]
     try:
         return _transformer.transform_cell(cell)
     except Exception:  # noqa: BLE001 — a cell IPython cannot read does not run either

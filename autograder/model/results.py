@@ -329,7 +329,8 @@ class Execution:
         return [c for c in self.cells if c.get("status") not in (None, "ok")]
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"cells": list(self.cells), "duration_s": self.duration_s, "stdout_truncated": self.stdout_truncated}
+        out: dict[str, Any] = {"cells": list(self.cells), "duration_s": self.duration_s,
+                               "stdout_truncated": self.stdout_truncated}
         if self.output_bytes is not None:
             out["output_bytes"] = self.output_bytes
         out["sandbox"] = dict(self.sandbox)

@@ -165,8 +165,8 @@ def _zone(name: str, course_zone: str | None, year: int | None) -> tzinfo:
             probe = datetime(year or 2000, month, day, 12, tzinfo=zone)
             if probe.tzname() == name.upper() or probe.tzname() == name:
                 return timezone(cast(timedelta, probe.utcoffset()), name)  # (aware: an offset, never None)
-    raise ZoneError(f"{name!r} is not an abbreviation of the course's time zone {course_zone} "
-                    f"(it writes {sorted({cast(str, datetime(year or 2000, m, 1, tzinfo=zone).tzname()) for m in (1, 7)})})")
+    written = sorted({cast(str, datetime(year or 2000, m, 1, tzinfo=zone).tzname()) for m in (1, 7)})  # (aware: named)
+    raise ZoneError(f"{name!r} is not an abbreviation of the course's time zone {course_zone} (it writes {written})")
 
 
 def parse_utc(text: str, course_zone: str | None = None) -> datetime:
