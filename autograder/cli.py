@@ -17,6 +17,9 @@ import importlib
 import os
 import signal
 import sys
+from collections.abc import Sequence
+from types import FrameType
+from typing import NoReturn
 
 #: command -> (module, one-line help)
 COMMANDS = {
@@ -36,7 +39,8 @@ COMMANDS = {
 }
 
 
-def _terminate(signum, frame):  # SIGTERM (a CI cancel, `kill`) ends a command like Ctrl-C: cleanly
+# SIGTERM (a CI cancel, `kill`) ends a command like Ctrl-C: cleanly
+def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
     raise KeyboardInterrupt
 
 
@@ -50,7 +54,7 @@ def _quiet_stdout() -> None:
         pass
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; Ctrl-C or SIGTERM and a closed pipe end it without a traceback.
 
     A command stopped by Ctrl-C before it could say how to resume exits 130
@@ -72,7 +76,7 @@ def main(argv=None) -> int:
         return 0
 
 
-def _main(argv=None) -> int:
+def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
         prog="python -m autograder",

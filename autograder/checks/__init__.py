@@ -124,7 +124,7 @@ def _course_cells(ps: str) -> frozenset:
     """Digests of the code cells of ``ps``'s source and release notebooks (the course's own code; digests, so
     that the kernel holds no hidden test or reference solution in memory)."""
     if ps not in _COURSE_CELLS:
-        texts = set()
+        texts: set[str] = set()
         for path in (ROOT / "source" / ps / f"{ps}.ipynb", RELEASE / ps / f"{ps}.ipynb"):
             try:
                 nb = json.loads(path.read_text(encoding="utf-8"))

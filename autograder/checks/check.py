@@ -137,7 +137,7 @@ class Relation:
 
     name: str
     statement: str
-    expected: Callable = None
+    expected: Callable[..., Any] | None = None
     rtol: float = 1e-10
     atol: float = 0.0
     shape_free: bool = False

@@ -32,7 +32,7 @@ the engine's child asks the parent over the wire.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -413,13 +413,17 @@ def finite_pattern(got, ref, reveal: bool):
 def _relation_mismatch(check: Check, probe: Probe, got, values):
     """``(kind, detail)`` when ``got`` is not what ``probe.relation`` derives from ``values``."""
     relation = probe.relation
+    assert relation is not None  # (the caller judges a probe with a relation only)
+    expected_of = relation.expected
     try:
         with np.errstate(all="ignore"):
-            expected = relation.expected(*values, got) if relation.uses_result else relation.expected(*values)
+            if expected_of is None:  # (a relation never given its expected: as calling None did, a TypeError)
+                raise TypeError("the relation has no expected")
+            expected = expected_of(*values, got) if relation.uses_result else expected_of(*values)
     except Exception:  # noqa: BLE001 — results that cannot be combined (shapes, types) do not satisfy it
         return "shape", (f"{relation.name}: the results of the related calls could not be combined with this "
                          f"one ({relation.statement}); check the shape of what your function returns")
-    slack = 0.0
+    slack: float | np.ndarray = 0.0
     if isinstance(expected, Within):
         expected, slack = expected.value, np.asarray(expected.slack, dtype=float)
     try:
@@ -504,7 +508,7 @@ def _ignores_input(outcomes: list, refs: list) -> bool:
             return True
     except (TypeError, ValueError):  # a result that is not numbers: the relations themselves judged it
         pass
-    groups = {}
+    groups: dict[tuple[int, ...], list[tuple[Any, Any]]] = {}
     for outcome, ref in zip(outcomes, refs):
         if ref.status != "returned" or ref.value is None or isinstance(ref.value, tuple):
             continue
@@ -580,13 +584,14 @@ def _evidence(check: Check, target: Target, carry: tuple, outcomes: list):
         seen = [(p, o, reference(check, i).value, i in uses)
                 for i, (p, o) in enumerate(zip(check.probes[:failed], outcomes[:failed])) if p.expect != "raises"]
         ask = getattr(target, "evidence", None)
-        for index in range(failed + 1, len(check.probes)) if ask is not None else ():
-            probe = check.probes[index]
-            outcome = ask(check.function, probe.args, probe.kwargs, carry)
-            if outcome is None or outcome.status not in ("returned", "raised"):
-                break
-            if probe.expect != "raises":
-                seen.append((probe, outcome, reference(check, index).value, False))
+        if ask is not None:
+            for index in range(failed + 1, len(check.probes)):
+                probe = check.probes[index]
+                outcome = ask(check.function, probe.args, probe.kwargs, carry)
+                if outcome is None or outcome.status not in ("returned", "raised"):
+                    break
+                if probe.expect != "raises":
+                    seen.append((probe, outcome, reference(check, index).value, False))
         kept.append(tuple(seen))
         return kept[0]
 

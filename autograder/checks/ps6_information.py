@@ -806,6 +806,7 @@ def _kl_split(label, p, q, axis=None, public=False):
                            kwargs),), public=public)
 
 
+UNIT_CALL: tuple[str, tuple[np.ndarray, np.ndarray], dict[str, object]]
 UNIT_CALL = ("js_divergence([1.0, 0.0], [0.0, 1.0]) (disjoint supports: the largest value)",
              (np.array([1.0, 0.0]), np.array([0.0, 1.0])), {})
 

@@ -220,6 +220,7 @@ def toward_center_calls(label: str, x, mu, sigma, public: bool = False, total: b
     zs = np.abs((x - mu) / sigma)
     z = np.max(zs)
     delta = 2.0 ** -max(0, int(np.ceil(np.log2(z)))) if z > 0 else 1.0
+    calls: tuple[tuple[str, tuple[object, ...], dict[str, object]], ...]
     calls = tuple((f"{label}, every point pulled towards mu: mu + {k * delta:g}·(x - mu)" if public else
                    f"{label}, every point pulled towards mu ({name})",
                    (mu + k * delta * (x - mu), mu, sigma), {})

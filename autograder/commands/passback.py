@@ -102,8 +102,9 @@ def run(args) -> int:
     redactor = Redactor()
     try:
         if args.jwk:
-            config = read_config(args.config, "lti")
-            print(json.dumps(public_jwk(config.lti.key, config.lti.key_id), indent=2))
+            lti = read_config(args.config, "lti").lti
+            assert lti is not None  # (the config of --to lti: read_config sets its [lti] table)
+            print(json.dumps(public_jwk(lti.key, lti.key_id), indent=2))
             return 0
         if not args.to or not args.results_dir:
             print("passback: RESULTS_DIR and --to lti|canvas|moodle are needed (or --jwk)", file=sys.stderr)

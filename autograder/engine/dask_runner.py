@@ -51,6 +51,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 # (this module is imported only with --dask: distributed is the optional extra `pip install .[dask]`)
 from distributed import Client, Future, WorkerPlugin, get_worker, wait
@@ -63,6 +64,7 @@ from autograder.engine.grade import unreadable_results
 from autograder.engine.zygote_parent import GraderError, default_hidden
 from autograder.model.notebook import Unreadable, read_bounded
 from autograder.model.results import SubmissionResult
+from autograder.model.submissions import Submission
 from autograder.model.summary import sandbox_line
 from autograder.sandbox.limits import Limits
 
@@ -85,6 +87,7 @@ def grader_fingerprint() -> str:
     """
     digest = hashlib.sha256()
     solutions = importlib.util.find_spec("solutions")
+    assert solutions is not None and solutions.origin is not None  # (installed with the grader: pyproject.toml)
     roots = [Path(autograder.__file__).resolve().parent, Path(solutions.origin).resolve().parent]
     for root in roots:
         for path in sorted(root.rglob("*.py")):
@@ -227,7 +230,7 @@ class GraderPlugin(WorkerPlugin):
 
     idempotent = False
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.grader: _WorkerGrader | None = None
 
     def setup(self, worker) -> None:
@@ -246,7 +249,7 @@ def _source(data: bytes) -> bytes:
 def _grade_task(source_bytes: bytes, assignment: str, student: str, notebook: bytes, limits: Limits,
                 forbidden: tuple, fingerprint: str) -> tuple:
     """One submission, on a worker: ``(results.json bytes, the worker's sandbox report)``."""
-    plugin = get_worker().plugins.get(PLUGIN)
+    plugin = cast("GraderPlugin | None", get_worker().plugins.get(PLUGIN))  # (the client registers it as PLUGIN)
     if plugin is None or plugin.grader is None:
         raise GraderError("this Dask worker has no grader set up (the client registers it; was it restarted "
                           "without the plugin?)")
@@ -263,7 +266,7 @@ MAX_SOURCE_LOSSES = 2
 
 @dataclass
 class _Task:
-    sub: object  # autograder.model.submissions.Submission
+    sub: Submission
     notebook: bytes
     solo: bool = False
     source_losses: int = 0  # times the problem set's source task was lost with its workers under this task

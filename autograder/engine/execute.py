@@ -25,10 +25,11 @@ that call's window, deadline and bounds.
 from __future__ import annotations
 
 import time
+from typing import Any, NoReturn
 
 from autograder.checks import shown
 from autograder.checks.circles import leads_to
-from autograder.engine.zygote_parent import ChildError, GraderError, Zygote, ZygoteLost
+from autograder.engine.zygote_parent import Child, ChildError, GraderError, Zygote, ZygoteLost
 from autograder.sandbox import wire
 from autograder.sandbox.carry_forward import (MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, MAX_CARRIED_RESULT, elements,
                                               result_bound)
@@ -100,22 +101,24 @@ class Session:
         self.zygote, self.slot, self.limits = zygote, slot, limits
         self.forbidden = tuple(forbidden)  # armed in every child before any cell (see _ensure_child)
         self.cells = list(cells)
-        self.child = None
+        self.child: Child | None = None
         self.pending = 0  # answers of the current stream not read yet
         self.carry = ()  # the window: names whose callbacks are answered while a call's answer is awaited
         self.caller = None  # the function whose call is awaited
         self.answer = None  # (function, args, kwargs) -> reply: the trusted side's carried-forward answer
-        self.asked = {}  # caller -> the functions answered for it so far (never a circle, see _callback)
-        self.calls = {}  # caller -> every carried-forward function it asked for, answered or declined
-        self.answered = []  # the functions answered, in order (a check's share: grade.py's circle rule)
+        # caller -> the functions answered for it so far (never a circle, see _callback)
+        self.asked: dict[str | None, set[str]] = {}
+        # caller -> every carried-forward function it asked for, answered or declined
+        self.calls: dict[str | None, set[str]] = {}
+        self.answered: list[str] = []  # the functions answered, in order (a check's share: grade.py's circle rule)
         self.spawns = 0
         self.respawns = 0
-        self.events = []  # what happened, for the notes
+        self.events: list[str] = []  # what happened, for the notes
         self.gave_up = ""
         self.output = {"bytes": 0, "truncated": False}
-        self.sandbox = {}
+        self.sandbox: dict[str, Any] = {}
         self.probed = False  # a check's call was sent: from now on the child may hold hidden inputs
-        self.output_at_probe = None
+        self.output_at_probe: int | None = None
         self.started = time.monotonic()
         self.deadline = self.started + limits.budget_s
 
@@ -155,7 +158,7 @@ class Session:
             child.close()
             raise ZygoteLost(f"the sandbox's zygote ended while this notebook was being graded ({exc})")
 
-    def _fail(self, exc: ChildError):
+    def _fail(self, exc: ChildError) -> NoReturn:
         """The child hung or died: kill the slot, say how it ended, re-raise."""
         self._check_zygote(exc)
         status = self._kill(wait=exc.kind == "crashed")
@@ -254,6 +257,7 @@ class Session:
         """
         deadline = time.monotonic() + self._timeout()
         asked = answered = size = 0
+        assert self.child is not None  # (a request is under way: _ensure_child made it)
         while True:
             try:
                 reply = self.child.receive(max(0.0, deadline - time.monotonic()))
@@ -308,6 +312,7 @@ class Session:
         self.drain()
         self._ensure_child()
         self._note_probe(msg)
+        assert self.child is not None  # (_ensure_child made it)
         try:
             self.child.send(msg)
             self.carry, self.caller = tuple(carry), msg.get("function")
@@ -326,6 +331,7 @@ class Session:
         self.drain()
         self._ensure_child()
         self._note_probe(msg)
+        assert self.child is not None  # (_ensure_child made it)
         try:
             self.child.send(msg if payload is None else payload)
         except ChildError as exc:

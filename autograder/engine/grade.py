@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from autograder.checks.circles import circle, circle_result
 from autograder.checks.evaluate import evaluate
@@ -64,7 +65,8 @@ def _test_result(result, extra: str, points: float) -> TestResult:
 def unreadable_results(student: str, assignment: str, source: SourceNotebook, reason: str,
                        grading_error: str = "") -> SubmissionResult:
     """Score 0 with the reason on every test: the notebook could not be read (or graded) at all."""
-    return SubmissionResult.not_graded(student, assignment, source.graded, source.max_score, reason, grading_error)
+    graded = cast("list[tuple[str, float]]", source.graded)  # (nbgrader gives every graded cell a grade_id)
+    return SubmissionResult.not_graded(student, assignment, graded, source.max_score, reason, grading_error)
 
 
 @dataclass
@@ -130,7 +132,7 @@ def _run_and_check(rebuilt, source: SourceNotebook, checks: dict, session: Sessi
     """
     runs = session.cells
     sources = [Source(c.index, c.source, student=c.origin != "source") for c in rebuilt.cells if c.runs]
-    contract = {function_of(gid) for gid, _ in source.tests}
+    contract = {function_of(cast(str, gid)) for gid, _ in source.tests}  # (nbgrader: a graded cell has a grade_id)
     reading = NotebookReading(contract=contract)
     target = RemoteTarget(session, reading, reference_process.answer)
     results, answered, read = {}, {}, 0

@@ -15,6 +15,8 @@ A function that hung or crashed twice (:data:`STRIKES`) is not called again.
 
 from __future__ import annotations
 
+from typing import Any
+
 from autograder.checks.callees import carried_callees
 from autograder.checks.check import memo_by_identity
 from autograder.engine.execute import GaveUp, Session, error_text
@@ -54,10 +56,10 @@ class RemoteTarget:
         self.session = session
         self.reading = reading  # a reading.notebook.NotebookReading: the source read in this process
         session.answer = answer  # callees.answer_for_stub: errors carried forward (see Session._receive)
-        self._defined = {}
-        self._forbidden = {}
-        self._strikes = {}  # function -> (count, outcome status, message)
-        self._ahead = None  # [function, [(args, kwargs)], next index] of the current stream
+        self._defined: dict[str, str] = {}
+        self._forbidden: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
+        self._strikes: dict[str, tuple[int, str, str]] = {}  # function -> (count, outcome status, message)
+        self._ahead: list[Any] | None = None  # [function, [(args, kwargs)], next index] of the current stream
 
     def refresh(self) -> None:
         """More cells ran: what is defined (and what it uses) may have changed."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from autograder.model.course import grader_skips
 from autograder.model.notebook import SourceNotebook, cell_text, nbgrader_meta
@@ -150,8 +151,10 @@ def _report_locked(gid: str, scell, found: list, submitted_cells: list, out: Reb
             out.tamper.append(f"{what} `{gid}` was edited (cell {i}); restored from the source")
             break
     meta = nbgrader_meta(submitted_cells[found[0]])
+    points: Any = meta.get("points")  # whatever the submitted metadata holds
+    claimed: float | None
     try:
-        claimed = float(meta.get("points"))
+        claimed = float(points)
     except (TypeError, ValueError):
         claimed = None
     if scell.is_test and (not meta.get("grade") or claimed != scell.points):
@@ -168,6 +171,7 @@ def _emit(source: SourceNotebook, parts: Partition, out: Rebuilt) -> None:
 
     for scell, cell in run_order(source.cells, parts):
         if scell is None:
+            assert cell is not None  # (run_order: a student's cell comes with no source cell)
             emit(cell["cell_type"], cell_text(cell), None, "student")
         elif cell is None:
             text = strip_hidden_tests(scell.source) if scell.cell_type == "code" else scell.source

@@ -413,7 +413,7 @@ class Zygote:
                 from None
 
     def _spawn(self, slot: int, limits: Limits, hello_timeout: float) -> Child:
-        received = []
+        received: list[int] = []
         reply = self._request({"op": "spawn", "slot": slot, "limits": limits.to_dict()}, received=received)
         if len(received) != 1:
             for fd in received:

@@ -65,8 +65,10 @@ class AgsTarget:
     name = "lti"
 
     def __init__(self, config: PassbackConfig, session, redactor: Redactor, clock=time.time) -> None:
-        self.settings, self.session = config.lti, session
-        self.token = LtiToken(config.lti, session, redactor, clock)
+        settings = config.lti
+        assert settings is not None  # (the config of --to lti: read_config sets its [lti] table)
+        self.settings, self.session = settings, session
+        self.token = LtiToken(settings, session, redactor, clock)
         self.warnings: list = []
 
     # -- who -------------------------------------------------------------------------------------------
@@ -146,7 +148,7 @@ class AgsTarget:
 
     def post_many(self, item: dict, todo: list, progress=None) -> dict:
         """Each ``(userId, grade)`` of ``todo`` posted on its own: ``userId -> None`` (posted) or its error."""
-        out = {}
+        out: dict[str, LmsError | None] = {}
         for user_id, grade in todo:
             doing = f"posting {grade.student}'s score for {grade.ps}"
             try:

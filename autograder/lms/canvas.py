@@ -62,7 +62,9 @@ class CanvasTarget:
     name = "canvas"
 
     def __init__(self, config: PassbackConfig, redactor: Redactor, sleep=None, clock=None) -> None:
-        self.settings, self.http, self.redactor = config.canvas, config.http, redactor
+        settings = config.canvas
+        assert settings is not None  # (the config of --to canvas: read_config sets its [canvas] table)
+        self.settings, self.http, self.redactor = settings, config.http, redactor
         self.sleep = sleep or (lambda s: time.sleep(s))
         self.clock = clock or (lambda: time.monotonic())
         self.canvas = Canvas(self.settings.url, redactor.add(self.settings.token).reveal())

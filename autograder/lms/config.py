@@ -53,6 +53,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from autograder.lms.secret import Secret
@@ -156,7 +157,8 @@ class _Table:
     def __init__(self, data, where: str, path: Path) -> None:
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: [{where}] must be a table, not {type(data).__name__}")
-        self.data, self.where, self.path, self.taken = data, where, path, set()
+        self.data, self.where, self.path = data, where, path
+        self.taken: set[str] = set()
         secret = sorted(k for k in data if k.lower() in SECRET_KEYS)
         if secret:
             raise ConfigError(f"{path}: [{where}] {secret[0]}: a secret is never written in the passback file "
@@ -322,7 +324,7 @@ def read_config(path, target: str, environ=None) -> PassbackConfig:
     http_table.done()
     problem_sets = _problem_sets(top.get("problem_sets", dict, {}), path)
     top.done()
-    settings = {}
+    settings: dict[str, Any] = {}  # the one table read: {"lti": LtiSettings} or canvas or moodle
     table = _Table(data[target], target, path)
     if target == "lti":
         token_url = table.url("token_url", required=True)

@@ -99,6 +99,7 @@ class LtiToken:
         """The ``Authorization`` header's value, from the kept token or a new one."""
         if self._token is None or self.clock() >= self._expires - MARGIN_S:
             self._fetch()
+        assert self._token is not None  # (_fetch keeps a token or raises)
         return f"Bearer {self._token.reveal()}"
 
     def refresh(self) -> None:

@@ -51,10 +51,12 @@ class MoodleTarget:
     name = "moodle"
 
     def __init__(self, config: PassbackConfig, session, redactor: Redactor) -> None:
-        self.settings, self.session, self.redactor = config.moodle, session, redactor
+        settings = config.moodle
+        assert settings is not None  # (the config of --to moodle: read_config sets its [moodle] table)
+        self.settings, self.session, self.redactor = settings, session, redactor
         redactor.add(self.settings.token)
         self.warnings: list = []
-        self._me = None
+        self._me: int | None = None
 
     def call(self, function: str, doing: str, **params):
         """One web service function's JSON answer."""
@@ -124,7 +126,7 @@ class MoodleTarget:
         return out
 
     def post_many(self, assignment: dict, todo: list, progress=None) -> dict:
-        out = {}
+        out: dict[str, LmsError | None] = {}
         for uid, grade in todo:
             one = {"userid": int(uid), "grade": fmt_points(grade.score, 4), "attemptnumber": -1, "addattempt": 0,
                    "workflowstate": "",

@@ -20,7 +20,8 @@ MAX_PAGES = 1000
 
 
 def _learner(member: dict) -> bool:
-    roles = member.get("roles") if isinstance(member.get("roles"), list) else []
+    roles = member.get("roles")
+    roles = roles if isinstance(roles, list) else []
     return (any(r in (LEARNER, "Learner") for r in roles)
             and member.get("status", "Active") not in ("Inactive", "Deleted"))
 

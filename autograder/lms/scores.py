@@ -84,7 +84,7 @@ def read_grades(results_dir, problem_sets=None) -> list:
     results_dir = Path(results_dir)
     cells = _read_csv(results_dir)
     results = [r for r in load_results(results_dir) if r.complete]
-    maximum = {}
+    maximum: dict[str, float] = {}
     for r in results:
         maximum[r.assignment] = max(maximum.get(r.assignment, 0.0), r.max_score)
     wrong, grades, seen = [], [], set()

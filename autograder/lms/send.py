@@ -111,6 +111,7 @@ def send(target, grades: list, config: PassbackConfig, mapping=None, *, dry_run:
             item = Item(g, lms_id, UNCHANGED, decision.why, current.get(lms_id))
             if decision.action == CONFLICT:
                 item.outcome = SKIPPED
+                assert item.current is not None  # (decide: a conflict is with a grade the LMS holds)
                 item.why = redact(f"{g.student}, {g.ps}: {conflict_reason(decision, item.current, g)}")
             elif decision.action == POST:
                 item.outcome = WOULD_POST if dry_run else POSTED

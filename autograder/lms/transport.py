@@ -17,6 +17,7 @@ urllib3's ``Retry`` is used rather than a loop of our own: it is what requests i
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -65,12 +66,16 @@ def retry_policy(http: HttpSettings) -> Retry:
     """The retry policy of :class:`HttpSettings`: 429 and 5xx, every method, Retry-After capped."""
     retries = http.attempts - 1
     return Retry(total=retries, connect=retries, read=retries, status=retries, other=0, redirect=3,
-                 backoff_factor=http.backoff, backoff_max=http.max_wait, retry_after_max=http.max_wait,
+                 backoff_factor=http.backoff, backoff_max=http.max_wait,
+                 retry_after_max=http.max_wait,  # type: ignore[arg-type]  # (urllib3 says int; it compares seconds)
                  status_forcelist=sorted(RETRY_STATUSES), allowed_methods=None, respect_retry_after_header=True,
                  raise_on_status=False)
 
 
-def mount(session: requests.Session, http: HttpSettings) -> requests.Session:
+_S = TypeVar("_S", bound=requests.Session)
+
+
+def mount(session: _S, http: HttpSettings) -> _S:
     """``session`` with the retry policy on http:// and https:// (canvasapi's own session gets it too)."""
     adapter = HTTPAdapter(max_retries=retry_policy(http))
     session.mount("https://", adapter)

@@ -19,8 +19,9 @@ walks through it.
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 #: Repository root; it is also the nbgrader course directory.
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +59,7 @@ PROBLEM_SETS = tuple(FUNCTIONS)
 #: All 21 contract functions, in course order.
 ALL_FUNCTIONS = tuple(fn for fns in FUNCTIONS.values() for fn in fns)
 
-def is_answer_cell(meta) -> bool:
+def is_answer_cell(meta: Mapping[str, Any]) -> bool:
     """nbgrader metadata of a **manually graded answer** cell: ``solution`` and ``grade``, with points.
 
     The student writes the answer (in this course a markdown derivation) and a
@@ -69,7 +70,7 @@ def is_answer_cell(meta) -> bool:
     return bool(meta.get("grade")) and bool(meta.get("solution"))
 
 
-def is_test_cell(meta) -> bool:
+def is_test_cell(meta: Mapping[str, Any]) -> bool:
     """nbgrader metadata of an **autograded test** cell: ``grade`` without ``solution``."""
     return bool(meta.get("grade")) and not meta.get("solution")
 
@@ -80,12 +81,12 @@ def is_test_cell(meta) -> bool:
 ANSWER_STUB = "YOUR ANSWER HERE"
 
 
-def is_blank_answer(text: str) -> bool:
+def is_blank_answer(text: str | None) -> bool:
     """An answer cell left as the release gave it: empty, or only :data:`ANSWER_STUB`."""
     return not isinstance(text, str) or text.strip() in ("", ANSWER_STUB)
 
 
-class _CellPlan(Mapping):
+class _CellPlan(Mapping[str, tuple[tuple[str, float], ...]]):
     """Problem-set id -> graded cells as ``(grade_id, points)``, in notebook order, of one kind.
 
     Read from the source notebooks' nbgrader metadata, which is the one place
@@ -94,11 +95,11 @@ class _CellPlan(Mapping):
     process. ``kind`` picks the cells: :func:`is_test_cell` or :func:`is_answer_cell`.
     """
 
-    def __init__(self, kind):
+    def __init__(self, kind: Callable[[Mapping[str, Any]], bool]) -> None:
         self._kind = kind
-        self._cells = {}
+        self._cells: dict[str, tuple[tuple[str, float], ...]] = {}
 
-    def __getitem__(self, ps):
+    def __getitem__(self, ps: str) -> tuple[tuple[str, float], ...]:
         if ps not in FUNCTIONS:
             raise KeyError(ps)
         if ps not in self._cells:
@@ -106,14 +107,14 @@ class _CellPlan(Mapping):
             self._cells[ps] = tuple((meta["grade_id"], _number(meta["points"])) for meta in metas if self._kind(meta))
         return self._cells[ps]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(FUNCTIONS)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(FUNCTIONS)
 
 
-def _number(points):
+def _number(points: Any) -> int | float:
     return int(points) if float(points).is_integer() else float(points)
 
 
@@ -132,8 +133,8 @@ ANSWER_CELLS = _CellPlan(is_answer_cell)
 LESSON_CELL_PREFIXES = ("fig-", "demo-")
 
 
-def is_lesson_cell(grade_id) -> bool:
-    return bool(grade_id) and grade_id.startswith(LESSON_CELL_PREFIXES)
+def is_lesson_cell(grade_id: str | None) -> bool:
+    return grade_id is not None and grade_id.startswith(LESSON_CELL_PREFIXES)  # ("" starts with neither)
 
 
 #: The locked set-up cell, the first code cell of every notebook: it carries the students' self-check
@@ -147,11 +148,11 @@ SELF_CHECK_CELL = "self-check"
 DATA_CELL_PREFIX = "data-"
 
 
-def is_data_cell(grade_id) -> bool:
-    return bool(grade_id) and grade_id.startswith(DATA_CELL_PREFIX)
+def is_data_cell(grade_id: str | None) -> bool:
+    return grade_id is not None and grade_id.startswith(DATA_CELL_PREFIX)  # ("" starts with neither)
 
 
-def grader_skips(grade_id) -> bool:
+def grader_skips(grade_id: str | None) -> bool:
     """A locked cell the grading engine does not run: a lesson cell, the set-up cell or a data cell."""
     return is_lesson_cell(grade_id) or grade_id == SELF_CHECK_CELL or is_data_cell(grade_id)
 

@@ -39,12 +39,15 @@ import difflib
 import json
 import re
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from autograder.model.late_policy import METHODS, Amount, LatePolicy
+from autograder.model.files import StrPath
+from autograder.model.late_policy import METHODS, Amount, LatePolicy, Policy
 
 #: The course file's name, at the top of the course folder.
 DEADLINES_FILE = "deadlines.toml"
@@ -72,18 +75,18 @@ class Deadlines:
     or an nbgrader plugin's wrapper). ``source`` says where all this was read, for the pages.
     """
 
-    due: dict = field(default_factory=dict)
-    extensions: dict = field(default_factory=dict)
-    policy: object = LatePolicy()
+    due: dict[str, datetime] = field(default_factory=dict)
+    extensions: dict[tuple[str, str | None], timedelta] = field(default_factory=dict)
+    policy: Policy = LatePolicy()
     source: str = ""
     zone: str = ""
-    released: dict = field(default_factory=dict)
+    released: dict[str, datetime] = field(default_factory=dict)
 
     def extension(self, student: str, assignment: str) -> timedelta:
         """The student's extension for the problem set (one for that set wins over one for every set)."""
         return self.extensions.get((student, assignment), self.extensions.get((student, None), timedelta(0)))
 
-    def due_for(self, student: str, assignment: str):
+    def due_for(self, student: str, assignment: str) -> tuple[datetime | None, timedelta]:
         """``(due date with the extension, extension)``; ``(None, 0)`` when the problem set has no due date."""
         due = self.due.get(assignment)
         if due is None:
@@ -92,7 +95,7 @@ class Deadlines:
         return due + ext, ext
 
 
-def parse_duration(value, where: str) -> timedelta:
+def parse_duration(value: object, where: str) -> timedelta:
     """``"1d12h"``, ``"90m"``, ``"2w"`` or a number of seconds, as a timedelta (>= 0).
 
     Raises
@@ -121,7 +124,7 @@ def parse_duration(value, where: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def parse_amount(value, where: str) -> Amount:
+def parse_amount(value: object, where: str) -> Amount:
     """``2.5`` (points) or ``"10%"`` (of the problem set's points) as an :class:`Amount`."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
         return Amount(float(value))
@@ -138,7 +141,7 @@ def parse_amount(value, where: str) -> Amount:
                          f"points (\"10%\"), 0 or more, not {value!r}")
 
 
-def _zone(name, where: str):
+def _zone(name: object, where: str) -> timezone | ZoneInfo:
     if name is None:
         return timezone.utc
     if not isinstance(name, str) or not name.strip():
@@ -150,7 +153,7 @@ def _zone(name, where: str):
                              "\"America/New_York\" or \"UTC\")") from None
 
 
-def parse_due(value, zone, where: str) -> datetime:
+def parse_due(value: object, zone: tzinfo, where: str) -> datetime:
     """A due date (a TOML date-time or date, or an ISO string) as an aware UTC datetime; a time
     without an offset is in ``zone``; a date alone means the end of that day (23:59:59)."""
     if isinstance(value, str):
@@ -168,7 +171,7 @@ def parse_due(value, zone, where: str) -> datetime:
     return value.astimezone(timezone.utc)
 
 
-def _known(name: str, known, where: str) -> str:
+def _known(name: str, known: Collection[str] | None, where: str) -> str:
     if known is not None and name not in known:
         close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
         raise DeadlinesError(f"{where}: {name!r} is not a problem set of this course"
@@ -176,7 +179,7 @@ def _known(name: str, known, where: str) -> str:
     return name
 
 
-def _policy(table, where: str) -> LatePolicy:
+def _policy(table: object, where: str) -> LatePolicy:
     if not isinstance(table, dict):
         raise DeadlinesError(f"{where}: expected a table ([policy]) with method = \"per_day\" and so on")
     unknown = sorted(set(table) - {"method", "deduct", "cap", "grace", "zero_after"})
@@ -196,11 +199,12 @@ def _policy(table, where: str) -> LatePolicy:
         if "zero_after" in table else None)
 
 
-def _extensions(table, known, where: str) -> dict:
+def _extensions(table: object, known: Collection[str] | None,
+                where: str) -> dict[tuple[str, str | None], timedelta]:
     if not isinstance(table, dict):
         raise DeadlinesError(f"{where}: expected a table ([extensions]) of student = \"2d\" or "
                              "student = { ps1_softmax = \"36h\" }")
-    out = {}
+    out: dict[tuple[str, str | None], timedelta] = {}
     for student, value in table.items():
         if isinstance(value, dict):
             for ps, duration in value.items():
@@ -211,7 +215,8 @@ def _extensions(table, known, where: str) -> dict:
     return out
 
 
-def parse_deadlines(data: dict, known=None, name: str = DEADLINES_FILE) -> Deadlines:
+def parse_deadlines(data: dict[str, Any], known: Collection[str] | None = None,
+                    name: str = DEADLINES_FILE) -> Deadlines:
     """:class:`Deadlines` from the course file's parsed TOML ``data``; ``known``: the course's problem sets."""
     unknown = sorted(set(data) - {"timezone", "due", "released", "policy", "extensions"})
     if unknown:
@@ -238,7 +243,7 @@ def _toml_string(text: str) -> str:
     return json.dumps(str(text), ensure_ascii=False)
 
 
-def format_gradebook_export(due: dict, extensions: dict) -> str:
+def format_gradebook_export(due: dict[str, datetime], extensions: dict[tuple[str, str], timedelta]) -> str:
     """The text of :data:`GRADEBOOK_EXPORT`: ``due`` (ps -> aware datetime) and ``extensions`` ((student, ps)
     -> timedelta), in the course file's format, sorted, times in UTC, so the same gradebook always writes the
     same bytes. Its late policy is not in it: an nbgrader course keeps that in ``nbgrader_config.py``."""
@@ -253,7 +258,7 @@ def format_gradebook_export(due: dict, extensions: dict) -> str:
     ]
     for ps in sorted(due):
         lines.append(f"{_toml_string(ps)} = {due[ps].astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}")
-    by_student: dict = {}
+    by_student: dict[str, dict[str, timedelta]] = {}
     for (student, ps), length in extensions.items():
         by_student.setdefault(student, {})[ps] = length
     if by_student:
@@ -265,7 +270,7 @@ def format_gradebook_export(due: dict, extensions: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def read_deadlines_file(path, known=None) -> Deadlines:
+def read_deadlines_file(path: StrPath, known: Collection[str] | None = None) -> Deadlines:
     """The course file at ``path`` (see the module docstring).
 
     Raises

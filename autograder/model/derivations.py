@@ -33,10 +33,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from autograder.model.course import is_answer_cell
+from autograder.model.files import StrPath
 
 MODEL_ANSWER = "**Model answer.**"
 #: ``**Rubric (P points).**`` at the start of a line: the rubric follows, worth P points in all.
@@ -99,12 +102,12 @@ def split(grade_id: str, text: str) -> Derivation:
     return Derivation(grade_id, answer, rubric, points)
 
 
-def _text(cell: dict) -> str:
+def _text(cell: dict[str, Any]) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else str(src)
 
 
-def read(notebook: dict) -> dict:
+def read(notebook: dict[str, Any]) -> dict[str, Derivation]:
     """``{grade_id: Derivation}`` of the answer cells of a **source** notebook (nbformat JSON data).
 
     Raises
@@ -112,7 +115,7 @@ def read(notebook: dict) -> dict:
     DerivationError
         An answer cell that does not follow the layout (see :func:`split`).
     """
-    out = {}
+    out: dict[str, Derivation] = {}
     for cell in notebook.get("cells", []):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if isinstance(meta, dict) and is_answer_cell(meta) and cell.get("cell_type") == "markdown":
@@ -120,7 +123,7 @@ def read(notebook: dict) -> dict:
     return out
 
 
-def read_file(path) -> dict:
+def read_file(path: StrPath) -> dict[str, Derivation]:
     """:func:`read` of the source notebook at ``path``; ``{}`` when there is no such file."""
     path = Path(path)
     if not path.is_file():
@@ -128,14 +131,14 @@ def read_file(path) -> dict:
     return read(json.loads(path.read_text(encoding="utf-8")))
 
 
-def grader_notes(notebook: dict) -> dict:
+def grader_notes(notebook: dict[str, Any]) -> dict[str, str]:
     """``{grade_id: markdown}`` of the grader's cell of each answer cell of a **source** notebook.
 
     Tolerant, for a course's own notebooks: an answer cell that does not follow the layout (no rubric yet)
     is shown to the grader as the source has it, under the same title, rather than refused (the course's
     own notebooks are held to the layout by ``tests/test_derivations.py``).
     """
-    out = {}
+    out: dict[str, str] = {}
     for cell in notebook.get("cells", []):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if isinstance(meta, dict) and is_answer_cell(meta) and cell.get("cell_type") == "markdown":
@@ -146,10 +149,10 @@ def grader_notes(notebook: dict) -> dict:
     return out
 
 
-def model_answers(notebook: dict) -> dict:
+def model_answers(notebook: dict[str, Any]) -> dict[str, str]:
     """``{grade_id: the model answer}`` (the part a student may be shown, never the rubric) of a **source**
     notebook's answer cells that follow the layout; the others have none to show."""
-    out = {}
+    out: dict[str, str] = {}
     for cell in notebook.get("cells", []):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if isinstance(meta, dict) and is_answer_cell(meta) and cell.get("cell_type") == "markdown":
@@ -160,7 +163,7 @@ def model_answers(notebook: dict) -> dict:
     return out
 
 
-def grader_cell(grade_id: str, markdown: str, taken=()) -> dict:
+def grader_cell(grade_id: str, markdown: str, taken: Collection[str] = ()) -> dict[str, Any]:
     """The markdown cell (nbformat 4.5 JSON data) that shows the grader ``markdown`` (:func:`grader_notes`)
     right after the answer cell ``grade_id``.
 
@@ -175,12 +178,12 @@ def grader_cell(grade_id: str, markdown: str, taken=()) -> dict:
     return {"cell_type": "markdown", "id": cell_id, "metadata": {}, "source": markdown}
 
 
-def is_grader_cell(cell: dict) -> bool:
+def is_grader_cell(cell: dict[str, Any]) -> bool:
     """A cell :func:`grader_cell` made: its id ends with the suffix and its text opens with the title."""
     return isinstance(cell, dict) and GRADER_SUFFIX in str(cell.get("id", "")) and _text(cell).startswith(GRADER_TITLE)
 
 
-def claims_to_be_for_the_grader(cell: dict) -> bool:
+def claims_to_be_for_the_grader(cell: dict[str, Any]) -> bool:
     """A markdown cell of the student's own (no grade_id) whose text opens like the grader's cell: in a student's
     notebook, an imitation (the grader's cell is never in a student's notebook), which the grader's tools drop
     before adding their own. The student's answer cells are never such a cell."""

@@ -20,6 +20,10 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Any, TypeAlias
+
+#: A path as the callers pass it: a string or a path object.
+StrPath: TypeAlias = str | os.PathLike[str]
 
 #: The files of a results folder (one name each, for the engine and the reports).
 RESULTS_FILE = "results.json"    # RESULTS/<student>/<ps>/results.json
@@ -35,7 +39,7 @@ FILE_MODE = 0o644
 DIR_MODE = 0o755
 
 
-def make_dirs(path) -> Path:
+def make_dirs(path: StrPath) -> Path:
     """``mkdir -p`` with mode ``0755`` for every folder it creates."""
     path = Path(path)
     missing = []
@@ -54,7 +58,7 @@ def make_dirs(path) -> Path:
     return path
 
 
-def write_atomic(path, text: str) -> Path:
+def write_atomic(path: StrPath, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically, mode ``0644``; returns the path."""
     path = Path(path)
     make_dirs(path.parent)
@@ -73,13 +77,13 @@ def write_atomic(path, text: str) -> Path:
     return path
 
 
-def write_json_atomic(path, data, indent=1, sort_keys=False) -> Path:
+def write_json_atomic(path: StrPath, data: Any, indent: int | None = 1, sort_keys: bool = False) -> Path:
     """``data`` as JSON (UTF-8, no NaN) through :func:`write_atomic`."""
     text = json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False, sort_keys=sort_keys)
     return write_atomic(path, text + "\n")
 
 
-def invoking_user():
+def invoking_user() -> tuple[int, int] | None:
     """``(uid, gid)`` of the user who ran ``sudo``, or None when not root under sudo."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return None
@@ -90,7 +94,7 @@ def invoking_user():
     return None if uid == 0 else (uid, gid)
 
 
-def hand_over(*roots) -> int:
+def hand_over(*roots: StrPath) -> int:
     """Under ``sudo``, give ``roots`` and everything below them to the invoking user.
 
     Never follows a symbolic link (``lchown``, ``os.walk`` without
@@ -102,8 +106,8 @@ def hand_over(*roots) -> int:
         return 0
     uid, gid = user
     changed = 0
-    for root in roots:
-        root = Path(root)
+    for given in roots:
+        root = Path(given)
         if not root.exists():
             continue
         paths = [root] if not root.is_dir() or root.is_symlink() else []
@@ -121,7 +125,7 @@ def hand_over(*roots) -> int:
     return changed
 
 
-def is_regular_file(path) -> bool:
+def is_regular_file(path: StrPath) -> bool:
     """A regular file that is not a symbolic link."""
     try:
         return stat.S_ISREG(os.lstat(path).st_mode)

@@ -30,19 +30,23 @@ from pathlib import Path
 
 from autograder.model.course import PROBLEM_SETS
 from autograder.model.ids import csv_cell
-from autograder.model.files import GRADES_FILE, write_atomic
+from autograder.model.files import GRADES_FILE, StrPath, write_atomic
 from autograder.model.results import fmt_points, read_result, result_files
 
 _lock = threading.Lock()
 
 
-def grades_table(results_dir):
+def grades_table(results_dir: StrPath) -> tuple[list[str], list[list[str]]]:
     """``(columns, rows)``: one row per student, one column per problem set, ``total`` and ``pending``.
 
     The student column is the id as results.json records it (the display id,
     see :mod:`autograder.model.ids`), else the folder name.
     """
-    scores, names, pending, raw, late = {}, {}, {}, {}, {}
+    scores: dict[str, dict[str, float]] = {}
+    names: dict[str, str] = {}
+    pending: dict[str, float] = {}
+    raw: dict[str, float] = {}
+    late: dict[str, list[str]] = {}
     dated = False
     for path in result_files(results_dir):
         result = read_result(path)
@@ -70,7 +74,7 @@ def grades_table(results_dir):
     return ["student"] + columns + ["total", "pending"] + (["raw_total", "late_penalty", "late"] if dated else []), rows
 
 
-def write_grades_csv(results_dir) -> Path:
+def write_grades_csv(results_dir: StrPath) -> Path:
     """Rebuild ``RESULTS_DIR/grades.csv`` from every results.json there.
 
     A problem set a student has no result for is left empty; ``total`` adds

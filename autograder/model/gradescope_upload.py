@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from autograder.model.ids import display
 
@@ -24,7 +25,7 @@ MAX_NOTEBOOKS = 20
 MAX_NOTEBOOK_BYTES = 20_000_000
 
 
-def metadata(root: Path) -> dict:
+def metadata(root: Path) -> dict[str, Any]:
     """Gradescope's ``submission_metadata.json`` (``{}`` when it is missing or not a JSON object)."""
     try:
         meta = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8"))
@@ -42,16 +43,16 @@ def submitter_name(root: Path) -> str:
     return name[:100] or "student"
 
 
-def submitted_notebooks(submission: Path) -> list:
+def submitted_notebooks(submission: Path) -> list[Path]:
     """The notebooks of a Gradescope submission: ``*.ipynb`` at its top, else any below it (no link followed,
     no ``.ipynb_checkpoints``), sorted, at most :data:`MAX_NOTEBOOKS`."""
-    def regular(path):
+    def regular(path: Path) -> bool:
         return path.is_file() and not path.is_symlink()
 
     top = sorted(p for p in submission.glob("*.ipynb") if regular(p))
     if top:
         return top[:MAX_NOTEBOOKS]
-    found = []
+    found: list[Path] = []
     for folder, dirs, files in os.walk(submission):  # os.walk does not follow links into folders
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__MACOSX")
         found += [Path(folder, f) for f in sorted(files) if f.endswith(".ipynb") and regular(Path(folder, f))]
@@ -66,14 +67,17 @@ MAX_UPLOAD_ENTRIES = 10_000
 SHOWN_NAMES = 5
 
 
-def upload_entries(submission: Path) -> tuple:
+def upload_entries(submission: Path) -> tuple[list[str], list[str], list[str]]:
     """``(files, links, hidden)`` of an upload, as paths relative to it, sorted: its regular files, its
     symbolic links (never followed) and its hidden entries and ``__MACOSX`` folders (named, not entered; a
     folder with a trailing ``/``), at most :data:`MAX_UPLOAD_ENTRIES` entries looked at."""
-    files, links, hidden, seen = [], [], [], 0
+    files: list[str] = []
+    links: list[str] = []
+    hidden: list[str] = []
+    seen = 0
     for folder, dirs, names in os.walk(submission):  # os.walk lists links to folders among dirs, never enters them
         rel = Path(folder).relative_to(submission)
-        walk = []
+        walk: list[str] = []
         for d in sorted(dirs):
             seen += 1
             if Path(folder, d).is_symlink():
@@ -97,12 +101,12 @@ def upload_entries(submission: Path) -> tuple:
     return sorted(files), sorted(links), sorted(hidden)
 
 
-def describe_upload(submission: Path, ps: str, left_out: list) -> str:
+def describe_upload(submission: Path, ps: str, left_out: list[str]) -> str:
     """Why an upload gave no notebook to grade, naming what it holds: it is empty; it holds only other files
     (named, up to :data:`SHOWN_NAMES`; one that looks like a notebook saved under another extension is
     pointed out, and so are hidden folders such as Jupyter's ``.ipynb_checkpoints/``); its notebooks are
     links; or every notebook was left out (``left_out``: too large …)."""
-    def shown(names):
+    def shown(names: list[str]) -> str:
         cut = [display(n)[:120] for n in names[:SHOWN_NAMES]]
         return ", ".join(cut) + (f" and {len(names) - SHOWN_NAMES} more" if len(names) > SHOWN_NAMES else "")
 
@@ -126,9 +130,9 @@ def describe_upload(submission: Path, ps: str, left_out: list) -> str:
     return f"{reason}; {upload}"
 
 
-def lay_out(notebooks: list, folder: Path) -> list:
+def lay_out(notebooks: list[Path], folder: Path) -> list[str]:
     """Copy the notebooks into one problem-set folder (``submitted/<student>/<ps>/``); returns what was left out."""
-    left_out = []
+    left_out: list[str] = []
     folder.mkdir(parents=True, exist_ok=True)
     for nb in notebooks:
         target = folder / nb.name

@@ -136,7 +136,7 @@ class StudentId:
         return raw_bytes(self.raw)
 
 
-def csv_cell(value) -> str:
+def csv_cell(value: object) -> str:
     """A CSV cell that no spreadsheet runs as a formula.
 
     Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 METHODS = ("none", "zero", "per_hour", "per_day")
 PERIOD_S = {"per_hour": 3600.0, "per_day": 86400.0}
@@ -58,6 +59,15 @@ def duration_words(seconds: float) -> str:
     return f"{days} d" + (f" {rest} h" if rest else "")
 
 
+class Policy(Protocol):
+    """What a late policy answers: :class:`LatePolicy`, or the wrapper of an nbgrader late-penalty plugin."""
+
+    def penalty(self, student: str, assignment: str, score: float, max_score: float,
+                seconds_late: float) -> float | None: ...
+
+    def describe(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Amount:
     """Points (``percent=False``) or a percentage of the problem set's points."""
@@ -83,7 +93,7 @@ class LatePolicy:
     grace_s: float = 0.0
     zero_after_s: float | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"method: expected one of {', '.join(METHODS)}, not {self.method!r}")
         if self.deduct.value < 0 or (self.cap is not None and self.cap.value < 0):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from autograder.model.late_policy import duration_words
 from autograder.model.submission_time import as_utc
@@ -114,7 +115,7 @@ class Lateness:
 
     # -- the file ---------------------------------------------------------------------------------------
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "due": self.due.isoformat() if self.due else None,
                 "extension_s": self.extension_s, "submitted": self.submitted.isoformat() if self.submitted else None,
                 "time_source": self.time_source, "time_detail": self.time_detail, "seconds_late": self.seconds_late,
@@ -122,25 +123,26 @@ class Lateness:
                 "time_trusted": self.time_trusted, "time_flag": self.time_flag}
 
     @classmethod
-    def from_json(cls, data, score: float) -> "Lateness | None":
+    def from_json(cls, data: object, score: float) -> "Lateness | None":
         """Tolerant: None unless ``data`` is such an object with a known status; ``score`` (the file's) stands
         in for a missing raw score."""
         if not isinstance(data, dict) or data.get("status") not in STATUSES:
             return None
 
-        def moment(key):
+        def moment(key: str) -> datetime | None:
             try:
                 return as_utc(datetime.fromisoformat(str(data[key]))) if data.get(key) else None
             except ValueError:
                 return None
 
-        def number(key, default=0.0):
+        def number(key: str, default: float = 0.0) -> float:
             value = data.get(key)
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value \
-                and abs(value) != float("inf")
-            return float(value) if ok else default
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value \
+                    and abs(value) != float("inf"):
+                return float(value)
+            return default
 
-        def text(key):
+        def text(key: str) -> str:
             return str(data.get(key) or "")[:1000]
 
         raw = number("raw_score", score)

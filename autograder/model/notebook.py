@@ -13,6 +13,9 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from autograder.model.files import StrPath
 
 #: Submissions larger than this are not read (a notebook of this course is ~50 kB).
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -27,7 +30,7 @@ class Unreadable(Exception):
     """A submitted notebook that cannot be graded at all; the message says why."""
 
 
-def cell_text(cell) -> str:
+def cell_text(cell: object) -> str:
     """A cell's source as one string (nbformat allows a list of lines)."""
     src = cell.get("source", "") if isinstance(cell, dict) else ""
     if isinstance(src, list):
@@ -38,13 +41,13 @@ def cell_text(cell) -> str:
     return src if isinstance(src, str) else ""
 
 
-def nbgrader_meta(cell) -> dict:
+def nbgrader_meta(cell: object) -> dict[str, Any]:
     meta = cell.get("metadata") if isinstance(cell, dict) else None
     nb = meta.get("nbgrader") if isinstance(meta, dict) else None
     return nb if isinstance(nb, dict) else {}
 
 
-def grade_id_of(cell):
+def grade_id_of(cell: object) -> str | None:
     gid = nbgrader_meta(cell).get("grade_id")
     return gid if isinstance(gid, str) and gid else None
 
@@ -82,21 +85,21 @@ class SourceNotebook:
 
     assignment: str
     path: Path
-    cells: list = field(default_factory=list)
-    warnings: list = field(default_factory=list)
+    cells: list[SourceCell] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
-    def tests(self) -> list:
+    def tests(self) -> list[tuple[str | None, float]]:
         """``[(grade_id, points)]`` of the graded test cells, in notebook order."""
         return [(c.grade_id, c.points) for c in self.cells if c.is_test]
 
     @property
-    def answers(self) -> list:
+    def answers(self) -> list[tuple[str, float]]:
         """``[(grade_id, points)]`` of the manually graded answer cells, in notebook order."""
-        return [(c.grade_id, c.points) for c in self.cells if c.is_answer]
+        return [(c.grade_id, c.points) for c in self.cells if c.is_answer and c.grade_id is not None]  # (is_answer)
 
     @property
-    def graded(self) -> list:
+    def graded(self) -> list[tuple[str | None, float]]:
         """``[(grade_id, points)]`` of every graded cell (tests and answers), in notebook order."""
         return [(c.grade_id, c.points) for c in self.cells if c.is_test or c.is_answer]
 
@@ -106,11 +109,11 @@ class SourceNotebook:
         return float(sum(p for _, p in self.graded))
 
     @property
-    def solution_ids(self) -> list:
+    def solution_ids(self) -> list[str]:
         return [c.grade_id for c in self.cells if c.solution and c.grade_id]
 
 
-def load_source(path, assignment: str | None = None) -> SourceNotebook:
+def load_source(path: StrPath, assignment: str | None = None) -> SourceNotebook:
     """Parse the source notebook; raises ``ValueError`` when it is not usable."""
     path = Path(path)
     try:
@@ -119,7 +122,8 @@ def load_source(path, assignment: str | None = None) -> SourceNotebook:
         raise ValueError(f"cannot read the source notebook {path}: {exc}") from None
     if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
         raise ValueError(f"the source notebook {path} is not an nbformat 4 notebook")
-    cells, seen = [], set()
+    cells: list[SourceCell] = []
+    seen: set[str] = set()
     for i, cell in enumerate(nb["cells"]):
         meta = nbgrader_meta(cell)
         gid = grade_id_of(cell)
@@ -175,7 +179,7 @@ def read_bounded(path: Path) -> bytes:
     return raw
 
 
-def check_cells(cells: list) -> None:
+def check_cells(cells: list[Any]) -> None:
     """Raise :class:`Unreadable` when a notebook has too many cells.
 
     The cap (:data:`MAX_CELLS`) is far above any honest notebook of this course
@@ -187,7 +191,7 @@ def check_cells(cells: list) -> None:
                          "from the released notebook and copy your functions into it")
 
 
-def oversized(cell: dict, index: int) -> tuple:
+def oversized(cell: dict[str, Any], index: int) -> tuple[dict[str, Any], str]:
     """``(the cell as graded, a note or "")``: a cell of more than :data:`MAX_CELL_CHARS` characters of
     source is kept with its type and metadata (so its grade_id still counts) but its text replaced by
     one line saying so; any other cell is returned as it is.
@@ -207,7 +211,7 @@ def oversized(cell: dict, index: int) -> tuple:
     return kept, f"{what} — remove pasted data or inline images from it and resubmit"
 
 
-def load_submission(path) -> list:
+def load_submission(path: StrPath) -> list[Any]:
     """The cells of a submitted notebook; raises :class:`Unreadable` with a reason.
 
     Cells that are not well-formed (not an object, unknown type) are dropped

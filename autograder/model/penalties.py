@@ -23,12 +23,18 @@ an unreadable or incomplete results.json is left alone (it is graded again on re
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from autograder.model.lateness import GRACE, LATE, ON_TIME, UNKNOWN_TIME, Lateness
 from autograder.model.submission_time import judged
 
+if TYPE_CHECKING:
+    from autograder.model.deadlines import Deadlines
+    from autograder.model.results import SubmissionResult
 
-def assess(result, deadlines) -> Lateness | None:
+
+def assess(result: SubmissionResult, deadlines: Deadlines | None) -> Lateness | None:
     """What ``deadlines`` make of one :class:`~autograder.model.results.SubmissionResult` (None: no due date)."""
     if deadlines is None or not result.complete:
         return None
@@ -38,11 +44,12 @@ def assess(result, deadlines) -> Lateness | None:
     raw, policy, t = result.raw_score, deadlines.policy, result.submitted
     if t is not None:
         t = judged(t, due, getattr(deadlines, "zone", ""), getattr(deadlines, "released", {}).get(result.assignment))
-    record = dict(due=due, extension_s=extension.total_seconds(), raw_score=raw, policy=policy.describe(),
-                  source=deadlines.source, time_source=t.source if t is not None else "",
-                  time_detail=t.detail if t is not None else "no submission time was recorded when it was graded",
-                  time_trusted=t.trusted if t is not None else True, time_flag=t.flag if t is not None else "")
-    if t is None or not t.known:
+    record: dict[str, Any] = dict(
+        due=due, extension_s=extension.total_seconds(), raw_score=raw, policy=policy.describe(),
+        source=deadlines.source, time_source=t.source if t is not None else "",
+        time_detail=t.detail if t is not None else "no submission time was recorded when it was graded",
+        time_trusted=t.trusted if t is not None else True, time_flag=t.flag if t is not None else "")
+    if t is None or not t.known or t.at is None:  # (known: a time, never None)
         return Lateness(UNKNOWN_TIME, submitted=None, seconds_late=0.0, penalty=0.0, **record)
     seconds_late = max(0.0, (t.at - due).total_seconds())
     if seconds_late == 0:
@@ -52,7 +59,7 @@ def assess(result, deadlines) -> Lateness | None:
     return Lateness(status, submitted=t.at, seconds_late=seconds_late, penalty=float(penalty or 0.0), **record)
 
 
-def apply(result, deadlines):
+def apply(result: SubmissionResult, deadlines: Deadlines | None) -> SubmissionResult:
     """``result`` with its ``late`` record and ``score`` recomputed from its raw score (a copy; the same
     object when nothing changes)."""
     if not result.complete:
@@ -64,9 +71,11 @@ def apply(result, deadlines):
     return dataclasses.replace(result, score=score, late=late)
 
 
-def apply_all(results, deadlines) -> tuple:
+def apply_all(results: Iterable[SubmissionResult],
+              deadlines: Deadlines | None) -> tuple[list[SubmissionResult], list[SubmissionResult]]:
     """``(results, changed)``: every result after :func:`apply`, and those that changed (to write back)."""
-    out, changed = [], []
+    out: list[SubmissionResult] = []
+    changed: list[SubmissionResult] = []
     for r in results:
         new = apply(r, deadlines)
         out.append(new)

@@ -15,17 +15,21 @@ import ast
 import re
 import threading
 from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from IPython.core.inputtransformer2 import TransformerManager
 
 #: Largest cell given to IPython's transformer when the linear pass is not enough.
 MAX_IPYTHON_CHARS = 20_000
 
-_transformer = None
+_transformer: TransformerManager | None = None
 _ESCAPE = re.compile(r"^(\s*)(?:([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*))?[!%]")
 _HELP = re.compile(r"^\s*\??[\w.]+\?\??\s*$")
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 
 
-def python_source(cell: str):
+def python_source(cell: str) -> str | None:
     """The cell as plain Python with IPython's escapes neutralised, or None when it is not Python.
 
     ``!cmd`` and ``%magic`` lines become ``pass`` (``x = !ls`` becomes
@@ -59,7 +63,8 @@ def python_source(cell: str):
     if _transformer is None:
         from IPython.core.inputtransformer2 import TransformerManager
 
-        _transformer = TransformerManager()
+        # (IPython leaves TransformerManager.__init__ unannotated: a call --strict calls untyped)
+        _transformer = TransformerManager()  # type: ignore[no-untyped-call]
     try:
         return _transformer.transform_cell(cell)
     except Exception:  # noqa: BLE001 — a cell IPython cannot read does not run either
@@ -75,7 +80,7 @@ _parsed_chars = 0
 PARSED_CELL_CHARS, PARSED_CACHE_CHARS = 20_000, 300_000
 
 
-def parse(code: str):
+def parse(code: str) -> ast.Module | None:
     """``ast.parse(code)``, or None when it is not valid Python; cached (the trees are only read)."""
     global _parsed_chars
     with _PARSED_LOCK:
@@ -83,7 +88,7 @@ def parse(code: str):
             _PARSED.move_to_end(code)
             return _PARSED[code]
     try:
-        tree = ast.parse(code)
+        tree: ast.Module | None = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         tree = None
     with _PARSED_LOCK:
@@ -95,13 +100,13 @@ def parse(code: str):
     return tree
 
 
-def nodes(tree) -> list:
+def nodes(tree: ast.AST) -> list[ast.AST]:
     """Every node of ``tree`` (``tree`` first), in the order of :func:`ast.walk`, as a list.
 
     The same breadth-first order as ``list(ast.walk(tree))``, in half the time (no generator per node): the
     grader's readings walk every student cell of every notebook several times.
     """
-    out = [tree]
+    out: list[ast.AST] = [tree]
     append = out.append
     for node in out:  # (the list grows while it is read: breadth first, as ast.walk's queue)
         for name in node._fields:
@@ -115,7 +120,7 @@ def nodes(tree) -> list:
     return out
 
 
-def import_names(node, into: dict, relative: bool = True) -> None:
+def import_names(node: ast.AST, into: dict[str, str], relative: bool = True) -> None:
     """Put in ``into`` the names an import statement binds, as dotted library names (``import numpy as np``:
     ``np`` -> ``numpy``; ``from scipy import special``: ``special`` -> ``scipy.special``; ``import a.b``: ``a``).
     A relative import (``from .m import f``) keeps its dots, or binds nothing when not ``relative``; a star

@@ -70,15 +70,16 @@ def _kind(path: str) -> str:
     return "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
 
 
-def notebook_entries(repository: Path) -> list:
+def notebook_entries(repository: Path) -> list[Entry]:
     """Every ``*.ipynb`` name of ``repository`` (files, links, folders, anything), as :class:`Entry`, in walk
     order; hidden folders and ``__MACOSX`` are not entered, links never followed, at most
     :data:`MAX_REPOSITORY_ENTRIES` entries looked at."""
-    found, seen = [], 0
+    found: list[Entry] = []
+    seen = 0
     for folder, dirs, files in os.walk(repository):  # never enters a link to a folder
         rel = os.path.relpath(folder, repository)
         prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-        keep = []
+        keep: list[str] = []
         for name in sorted(dirs):
             seen += 1
             if name.startswith(".") or name == "__MACOSX":
@@ -98,7 +99,7 @@ def notebook_entries(repository: Path) -> list:
     return found
 
 
-def _names(entries) -> str:
+def _names(entries: list[Entry]) -> str:
     shown = ", ".join(display(e.rel)[:200] for e in entries[:SHOWN])
     return shown + (f" and {len(entries) - SHOWN} more" if len(entries) > SHOWN else "")
 

@@ -66,11 +66,13 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, overload
 
 from autograder.model.course import ANSWER_STUB, PROBLEM_SETS, is_blank_answer
-from autograder.model.files import RESULTS_FILE, write_json_atomic
+from autograder.model.files import RESULTS_FILE, StrPath, write_json_atomic
 from autograder.model.lateness import Lateness
 from autograder.model.submission_time import SubmissionTime
 
@@ -108,12 +110,12 @@ def _cut(text: str, limit: int) -> str:
     return text[:limit] + f"… ({len(text) - limit:,} more characters cut)"
 
 
-def _was_cut(items) -> bool:
+def _was_cut(items: list[Any] | tuple[Any, ...]) -> bool:
     """A list :func:`bound` already cut: :data:`MAX_ITEMS` items, then its "… and N more"."""
     return len(items) == MAX_ITEMS + 1 and isinstance(items[-1], str) and bool(_MORE.match(items[-1]))
 
 
-def bound(value, limit: int = MAX_TEXT, key: str = ""):
+def bound(value: Any, limit: int = MAX_TEXT, key: str = "") -> Any:
     """A copy of a results.json value that is small and always serialisable.
 
     Lists longer than :data:`MAX_ITEMS` keep their first items and end with a
@@ -154,7 +156,11 @@ def fmt_points(x: float, digits: int = 2) -> str:
     return str(int(x)) if x == int(x) else f"{x:g}"
 
 
-def _number(value, default: float = 0.0) -> float:
+@overload
+def _number(value: Any, default: float = 0.0) -> float: ...
+@overload
+def _number(value: Any, default: None) -> float | None: ...
+def _number(value: Any, default: float | None = 0.0) -> float | None:
     """``value`` as a finite float, else ``default`` (booleans are not numbers here)."""
     if isinstance(value, bool):
         return default
@@ -170,11 +176,11 @@ def _number(value, default: float = 0.0) -> float:
 READ_TEXT, READ_CODE, READ_ITEMS = 2 * MAX_TEXT, 2 * MAX_CODE, MAX_ITEMS + 1
 
 
-def _text(value, limit: int = READ_TEXT) -> str:
+def _text(value: Any, limit: int = READ_TEXT) -> str:
     return _cut(str(value), limit) if value is not None else ""
 
 
-def _texts(value) -> list:
+def _texts(value: Any) -> list[str]:
     return [_text(x) for x in value[:READ_ITEMS]] if isinstance(value, list) else []
 
 
@@ -277,16 +283,17 @@ class TestResult:
         """What Gradescope shows: the message, then the hint."""
         return f"{self.message}\nHint: {self.hint}" if self.hint else self.message
 
-    def to_json(self) -> dict:
-        return {"name": self.name, "score": None if self.pending else float(self.score),
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "score": None if self.score is None else float(self.score),
                 "max_score": float(self.max_score), "status": self.status, "output": self.output,
                 "message": self.message, "hint": self.hint, "kind": self.kind}
 
     @classmethod
-    def from_json(cls, data: dict) -> "TestResult":
+    def from_json(cls, data: dict[str, Any]) -> "TestResult":
         """Tolerant: ``grade_id`` for ``name``; status from the score when absent; message and hint
         split from ``output`` when only that is there (a plain Gradescope file)."""
         name = _text(data.get("name") or data.get("grade_id") or "?")
+        score: float | None
         score, max_score = _number(data.get("score")), _number(data.get("max_score"))
         status = data.get("status")
         kind = _text(data.get("kind") or "")
@@ -310,26 +317,27 @@ class Execution:
     ``None`` when nothing ran (it is then left out of the file).
     """
 
-    cells: list = field(default_factory=list)
+    cells: list[dict[str, Any]] = field(default_factory=list)
     duration_s: float = 0.0
     stdout_truncated: bool = False
     output_bytes: int | None = None
-    sandbox: dict = field(default_factory=dict)
+    sandbox: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def problems(self) -> list:
+    def problems(self) -> list[dict[str, Any]]:
         """Records of cells that raised, timed out or were skipped."""
         return [c for c in self.cells if c.get("status") not in (None, "ok")]
 
-    def to_json(self) -> dict:
-        out = {"cells": list(self.cells), "duration_s": self.duration_s, "stdout_truncated": self.stdout_truncated}
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"cells": list(self.cells), "duration_s": self.duration_s,
+                               "stdout_truncated": self.stdout_truncated}
         if self.output_bytes is not None:
             out["output_bytes"] = self.output_bytes
         out["sandbox"] = dict(self.sandbox)
         return out
 
     @classmethod
-    def from_json(cls, data) -> "Execution":
+    def from_json(cls, data: Any) -> "Execution":
         if not isinstance(data, dict):
             return cls()
         cells = [bound(c, READ_TEXT) for c in data["cells"][:READ_ITEMS] if isinstance(c, dict)] \
@@ -342,9 +350,9 @@ class Execution:
                    sandbox=bound(sandbox, READ_TEXT) if isinstance(sandbox, dict) else {})
 
 
-def _flags(raw) -> list:
+def _flags(raw: Any) -> list[dict[str, Any]]:
     """``[{"cell": int | None, "reason": str}]`` from what the file holds (a bare string is a reason)."""
-    flags = []
+    flags: list[dict[str, Any]] = []
     for f in raw[:READ_ITEMS] if isinstance(raw, list) else []:
         if isinstance(f, dict):
             cell = f.get("cell")
@@ -368,13 +376,13 @@ class SubmissionResult:
     assignment: str
     score: float
     max_score: float
-    tests: list = field(default_factory=list)  # [TestResult], one per graded cell, in notebook order
+    tests: list[TestResult] = field(default_factory=list)  # one per graded cell, in notebook order
     execution: Execution = field(default_factory=Execution)
-    tamper: list = field(default_factory=list)  # [str]: what restore put back
-    flags: list = field(default_factory=list)  # [{"cell", "reason"}]: what the sandbox saw
-    student_code: dict = field(default_factory=dict)  # function -> the student's source
-    answers: dict = field(default_factory=dict)  # answer cell grade_id -> the student's text
-    notes: list = field(default_factory=list)  # [str] for the instructor
+    tamper: list[str] = field(default_factory=list)  # what restore put back
+    flags: list[dict[str, Any]] = field(default_factory=list)  # [{"cell", "reason"}]: what the sandbox saw
+    student_code: dict[str, str] = field(default_factory=dict)  # function -> the student's source
+    answers: dict[str, str] = field(default_factory=dict)  # answer cell grade_id -> the student's text
+    notes: list[str] = field(default_factory=list)  # for the instructor
     #: Set when the grader itself failed on this submission (score 0 recorded with the reason).
     grading_error: str = ""
     #: When it was handed in, as the platform records it (None: not recorded by this grader's version).
@@ -388,13 +396,14 @@ class SubmissionResult:
     # -- building -------------------------------------------------------------
 
     @classmethod
-    def scored(cls, student: str, assignment: str, max_score: float, tests: list, **parts) -> "SubmissionResult":
+    def scored(cls, student: str, assignment: str, max_score: float, tests: list[TestResult],
+               **parts: Any) -> "SubmissionResult":
         """A result whose score is the sum of its tests' scores (pending answer cells add nothing)."""
         return cls(student, assignment, float(sum(t.earned for t in tests)), max_score, tests, **parts)
 
     @classmethod
-    def not_graded(cls, student: str, assignment: str, graded_cells, max_score: float, reason: str,
-                   grading_error: str = "") -> "SubmissionResult":
+    def not_graded(cls, student: str, assignment: str, graded_cells: Iterable[tuple[str, float]], max_score: float,
+                   reason: str, grading_error: str = "") -> "SubmissionResult":
         """Score 0 with ``reason`` on every graded cell ``(grade_id, points)``: the notebook could not
         be read, or the grader failed on it (``grading_error`` says how, for the instructor)."""
         message = f"The notebook could not be graded: {reason}."
@@ -413,7 +422,7 @@ class SubmissionResult:
         return sum(1 for t in self.tests if t.passed)
 
     @property
-    def pending(self) -> list:
+    def pending(self) -> list[TestResult]:
         """The answer cells awaiting grading."""
         return [t for t in self.tests if t.pending]
 
@@ -423,7 +432,7 @@ class SubmissionResult:
         return float(sum(t.max_score for t in self.tests if t.pending))
 
     @property
-    def autograded(self) -> list:
+    def autograded(self) -> list[TestResult]:
         """The tests the engine graded (every test but the answer cells)."""
         return [t for t in self.tests if not t.manual]
 
@@ -446,7 +455,7 @@ class SubmissionResult:
         return self.late.penalty if self.late is not None else 0.0
 
     @property
-    def cell_problems(self) -> list:
+    def cell_problems(self) -> list[dict[str, Any]]:
         """Execution records of cells that raised, timed out or were skipped."""
         return self.execution.problems
 
@@ -477,9 +486,9 @@ class SubmissionResult:
 
     # -- the file -------------------------------------------------------------
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The results.json object (unbounded; :func:`write_results` bounds it)."""
-        out = {
+        out: dict[str, Any] = {
             "score": float(self.score), "max_score": self.max_score, "pending_points": self.pending_points,
             "student": self.student, "assignment": self.assignment, "tests": [t.to_json() for t in self.tests],
             "execution": self.execution.to_json(), "tamper": list(self.tamper), "flags": list(self.flags),
@@ -494,7 +503,7 @@ class SubmissionResult:
         return out
 
     @classmethod
-    def from_json(cls, data: dict, student: str = "", assignment: str = "",
+    def from_json(cls, data: dict[str, Any], student: str = "", assignment: str = "",
                   path: Path | None = None) -> "SubmissionResult":
         """From a results.json object, tolerant of missing or ill-typed fields (see the module
         docstring); ``student``/``assignment`` (the folder names) when the file does not say."""
@@ -524,7 +533,7 @@ class SubmissionResult:
         )
 
 
-def _incomplete(data: dict) -> str:
+def _incomplete(data: dict[str, Any]) -> str:
     """Why the results.json object ``data`` is not a complete result ("" when it is): see
     :attr:`SubmissionResult.complete`. A boolean, a string or a number too wide for a float is no score."""
     score = data.get("score")
@@ -535,12 +544,12 @@ def _incomplete(data: dict) -> str:
     return ""
 
 
-def results_path(results_dir, student: str, assignment: str) -> Path:
+def results_path(results_dir: StrPath, student: str, assignment: str) -> Path:
     """``RESULTS/<student folder>/<ps>/results.json`` (the folder from :mod:`autograder.model.ids`)."""
     return Path(results_dir) / student / assignment / RESULTS_FILE
 
 
-def write_results(path, result) -> Path:
+def write_results(path: StrPath, result: SubmissionResult | dict[str, Any]) -> Path:
     """Write a submission's results.json atomically, bounded (:func:`bound`).
 
     ``result`` is a :class:`SubmissionResult` (or its :meth:`~SubmissionResult.to_json` object).
@@ -549,7 +558,7 @@ def write_results(path, result) -> Path:
     return write_json_atomic(path, {k: bound(v, key=k) for k, v in data.items()})
 
 
-def read_result(path) -> SubmissionResult:
+def read_result(path: StrPath) -> SubmissionResult:
     """The result at ``RESULTS/<student>/<ps>/results.json``: the one reader of results.json.
 
     A missing or unreadable file (larger than :data:`MAX_FILE_BYTES`, not UTF-8, not JSON, not an
@@ -573,7 +582,7 @@ def read_result(path) -> SubmissionResult:
         return SubmissionResult(student, assignment, 0.0, 0.0, path=path, unreadable=f"{type(exc).__name__}: {exc}")
 
 
-def result_files(results_dir) -> list:
+def result_files(results_dir: StrPath) -> list[Path]:
     """Every ``<student>/<ps>/results.json`` under ``results_dir`` (hidden folders left out), by (student, ps).
 
     The one walker of a results folder: the reports read every file it finds, grades.csv the complete ones.
@@ -586,16 +595,16 @@ def result_files(results_dir) -> list:
                   key=lambda p: (p.parent.parent.name, p.parent.name))
 
 
-def ps_key(ps: str):
+def ps_key(ps: str) -> tuple[int, str]:
     """Sort key: the course's problem sets in course order, then any other id."""
     return (PROBLEM_SETS.index(ps), "") if ps in PROBLEM_SETS else (len(PROBLEM_SETS), ps)
 
 
-def problem_sets(results) -> list:
+def problem_sets(results: Iterable[SubmissionResult]) -> list[str]:
     """The problem sets of ``results``, in course order (:func:`ps_key`)."""
     return sorted({r.assignment for r in results}, key=ps_key)
 
 
-def load_results(results_dir) -> list:
+def load_results(results_dir: StrPath) -> list[SubmissionResult]:
     """All results of a folder (:func:`read_result` of each file), sorted by (student, problem set)."""
     return sorted((read_result(p) for p in result_files(results_dir)), key=lambda r: (r.student, ps_key(r.assignment)))

@@ -23,6 +23,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.model.files import StrPath
+
 #: Our mapping-file headers, and the Canvas gradebook headers read as the same field.
 FIELDS = ("course_id", "lms_id", "name", "sis_user_id", "sis_login_id", "section")
 ALIASES = {"id": "lms_id", "student": "name", "sis user id": "sis_user_id", "sis login id": "sis_login_id"}
@@ -46,7 +48,7 @@ class LmsStudent:
     section: str = ""
 
 
-def read_mapping(path) -> dict:
+def read_mapping(path: StrPath) -> dict[str, LmsStudent]:
     """``course_id -> LmsStudent`` from a mapping file (see the module docstring).
 
     Raises
@@ -71,7 +73,8 @@ def read_mapping(path) -> dict:
         raise RosterError(f"{path}: no {' and no '.join(missing)} column; expected a header like "
                           f"{','.join(FIELDS)} (or Canvas's Student,ID,SIS User ID,SIS Login ID,Section plus "
                           "a course_id column)")
-    out, by_lms = {}, {}
+    out: dict[str, LmsStudent] = {}
+    by_lms: dict[str, str] = {}
     for line, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue

@@ -15,9 +15,11 @@ cell come first. A duplicate of a locked cell is dropped.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from autograder.model.notebook import grade_id_of, oversized
+from autograder.model.notebook import SourceCell, grade_id_of, oversized
 
 
 @dataclass
@@ -35,17 +37,17 @@ class Partition:
         student's own cells (and duplicate solution cells) following it.
     """
 
-    occurrences: dict = field(default_factory=dict)
-    primary: dict = field(default_factory=dict)
-    extras: dict = field(default_factory=lambda: {None: []})
+    occurrences: dict[str, list[int]] = field(default_factory=dict)
+    primary: dict[str, dict[str, Any]] = field(default_factory=dict)
+    extras: dict[str | None, list[dict[str, Any]]] = field(default_factory=lambda: {None: []})
 
 
-def partition(protected: dict, submitted_cells: list, notes: list) -> Partition:
+def partition(protected: dict[str, bool], submitted_cells: list[Any], notes: list[str]) -> Partition:
     """Sort ``submitted_cells`` by grade_id; ``protected`` maps each known grade_id to whether the source
     locks it. Malformed cells are noted in ``notes`` and ignored, an oversized cell's text replaced (in
     ``submitted_cells``: pass a copy), duplicate locked cells dropped."""
     parts = Partition()
-    anchor = None
+    anchor: str | None = None
     for i, cell in enumerate(submitted_cells):
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
             notes.append(f"cell {i} of the submission is not a well-formed notebook cell; ignored")
@@ -68,7 +70,8 @@ def partition(protected: dict, submitted_cells: list, notes: list) -> Partition:
     return parts
 
 
-def run_order(source_cells, parts: Partition):
+def run_order(source_cells: Iterable[SourceCell],
+              parts: Partition) -> Iterator[tuple[SourceCell | None, dict[str, Any] | None]]:
     """``(source cell or None, submitted cell or None)`` in the order the grader runs them: a locked cell
     of the source as ``(cell, None)``, a solution cell as ``(its source cell, the student's cell)``, one
     of the student's own as ``(None, cell)``. ``source_cells`` are the source's

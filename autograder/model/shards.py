@@ -17,10 +17,12 @@ from __future__ import annotations
 import filecmp
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from autograder.model import summary as summary_file
-from autograder.model.files import RESULTS_FILE, SUMMARY_FILE
+from autograder.model.files import RESULTS_FILE, SUMMARY_FILE, StrPath
 from autograder.model.results import result_files
 
 
@@ -28,7 +30,7 @@ class MergeConflict(Exception):
     """Two shards hold different results for the same submission."""
 
 
-def shard_roots(path) -> list:
+def shard_roots(path: StrPath) -> list[Path]:
     """The results folders in ``path``: itself if it holds submissions, else its subfolders that do."""
     path = Path(path)
     if not path.is_dir():
@@ -53,7 +55,7 @@ def _copy_submission(src: Path, dst: Path) -> None:
         os.replace(tmp, target)
 
 
-def merge_folders(results_dirs, out) -> dict:
+def merge_folders(results_dirs: Iterable[StrPath], out: StrPath) -> dict[str, Any]:
     """Copy every submission of the shards into ``out``.
 
     Returns ``{"shards": [folders], "submissions": n, "_roots": [the shard folders as paths]}``. Raises
@@ -62,10 +64,10 @@ def merge_folders(results_dirs, out) -> dict:
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    roots = []
+    roots: list[Path] = []
     for d in results_dirs:
         roots += shard_roots(d)
-    seen: dict = {}
+    seen: dict[tuple[str, str], Path] = {}
     for root in roots:
         for results_json in result_files(root):
             folder = results_json.parent
@@ -87,10 +89,10 @@ def merge_folders(results_dirs, out) -> dict:
             "submissions": len(seen), "_roots": roots}
 
 
-def shard_batches(out, roots) -> list:
+def shard_batches(out: StrPath, roots: Iterable[StrPath]) -> list[dict[str, Any]]:
     """The batches the shards' summary.json files record (a shard may itself be a merge)."""
     out = Path(out)
-    batches = []
+    batches: list[dict[str, Any]] = []
     for root in roots:
         f = Path(root) / SUMMARY_FILE
         if f.exists() and f.resolve() != (out / SUMMARY_FILE).resolve():

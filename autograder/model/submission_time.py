@@ -39,14 +39,19 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateutil.parser
 import dateutil.tz
 
-from autograder.model.files import is_regular_file
+from autograder.model.files import StrPath, is_regular_file
+
+if TYPE_CHECKING:
+    from autograder.model.submissions import Submission
 
 #: nbgrader's file beside a collected notebook.
 TIMESTAMP_FILE = "timestamp.txt"
@@ -83,18 +88,18 @@ class SubmissionTime:
     def known(self) -> bool:
         return self.status == RECORDED and self.at is not None
 
-    def to_json(self) -> dict:
-        def iso(moment):
+    def to_json(self) -> dict[str, Any]:
+        def iso(moment: datetime | None) -> str | None:
             return moment.isoformat() if moment is not None else None
 
-        out = {"at": iso(self.at), "source": self.source, "status": self.status, "detail": self.detail,
+        out: dict[str, Any] = {"at": iso(self.at), "source": self.source, "status": self.status, "detail": self.detail,
                "trusted": self.trusted}
         out.update({k: v for k, v in (("raw", self.raw), ("received", iso(self.received)),
                                       ("previous", iso(self.previous)), ("flag", self.flag)) if v})
         return out
 
     @classmethod
-    def from_json(cls, data) -> "SubmissionTime | None":
+    def from_json(cls, data: object) -> "SubmissionTime | None":
         """Tolerant: None for anything that is not such an object; a bad ``at`` reads as unreadable. A record
         written before ``trusted`` was is trusted unless it came from timestamp.txt."""
         if not isinstance(data, dict):
@@ -103,13 +108,13 @@ class SubmissionTime:
                                              for k in ("source", "status", "detail", "raw", "flag"))
         trusted = data["trusted"] if isinstance(data.get("trusted"), bool) else source != TIMESTAMP_FILE
 
-        def moment(key):
+        def moment(key: str) -> datetime | None:
             try:
                 return as_utc(datetime.fromisoformat(str(data[key]))) if data.get(key) is not None else None
             except (TypeError, ValueError):
                 return None
 
-        extra = dict(trusted=trusted, raw=raw, received=moment("received"), previous=moment("previous"),
+        extra: dict[str, Any] = dict(trusted=trusted, raw=raw, received=moment("received"), previous=moment("previous"),
                      flag=flag)
         at = None
         if data.get("at") is not None:
@@ -136,7 +141,7 @@ class ZoneError(ValueError):
     """A time whose zone cannot be read without the course's zone (the message says what to set)."""
 
 
-def _zone(name: str, course_zone: str | None, year: int | None):
+def _zone(name: str, course_zone: str | None, year: int | None) -> tzinfo:
     """The zone ``name`` stands for: UTC, an IANA zone, or an abbreviation of the course's zone (the offset it
     has there: ``PST`` is UTC-8 in America/Los_Angeles); :class:`ZoneError` otherwise."""
     if name.upper() in _UTC_NAMES:
@@ -159,9 +164,9 @@ def _zone(name: str, course_zone: str | None, year: int | None):
         for day in (1, 15):
             probe = datetime(year or 2000, month, day, 12, tzinfo=zone)
             if probe.tzname() == name.upper() or probe.tzname() == name:
-                return timezone(probe.utcoffset(), name)
-    raise ZoneError(f"{name!r} is not an abbreviation of the course's time zone {course_zone} "
-                    f"(it writes {sorted({datetime(year or 2000, m, 1, tzinfo=zone).tzname() for m in (1, 7)})})")
+                return timezone(cast(timedelta, probe.utcoffset()), name)  # (aware: an offset, never None)
+    written = sorted({cast(str, datetime(year or 2000, m, 1, tzinfo=zone).tzname()) for m in (1, 7)})  # (aware: named)
+    raise ZoneError(f"{name!r} is not an abbreviation of the course's time zone {course_zone} (it writes {written})")
 
 
 def parse_utc(text: str, course_zone: str | None = None) -> datetime:
@@ -187,14 +192,14 @@ def parse_utc(text: str, course_zone: str | None = None) -> datetime:
         out-of-range date raises ``OverflowError``, turned into ``ValueError`` here), or its zone
         cannot be read (:class:`ZoneError`).
     """
-    def zones(name, offset):
+    def zones(name: str | None, offset: int | None) -> tzinfo | int | None:
         if not name:
             return offset
         if offset is not None and name.upper() not in _UTC_NAMES:
             return dateutil.tz.tzoffset(name, offset)
         return _zone(name, course_zone, year)
 
-    year = None
+    year: int | None = None
     try:
         parts = text.split(" ")
         found = re.search(r"\b(\d{4})-\d{2}-\d{2}", text)
@@ -208,7 +213,7 @@ def parse_utc(text: str, course_zone: str | None = None) -> datetime:
     except OverflowError as exc:
         raise ValueError(f"out of range: {exc}") from None
     if moment.tzinfo is not None:
-        moment = (moment - moment.utcoffset()).replace(tzinfo=None)
+        moment = (moment - cast(timedelta, moment.utcoffset())).replace(tzinfo=None)  # (aware: an offset)
     return moment.replace(tzinfo=timezone.utc)
 
 
@@ -225,7 +230,7 @@ def _parsed(text: str, source: str, trusted: bool = True, received: datetime | N
                               trusted, raw, received)
 
 
-def from_timestamp_file(folder) -> SubmissionTime:
+def from_timestamp_file(folder: StrPath) -> SubmissionTime:
     """The time in ``folder/timestamp.txt`` (nbgrader's, written by the student's ``nbgrader submit``), read as
     student data: a claim, with the time the file reached this side (its change time, which nothing the
     student runs can set back)."""
@@ -252,7 +257,7 @@ def from_timestamp_file(folder) -> SubmissionTime:
 GRADESCOPE_SOURCE = "Gradescope (submission_metadata.json created_at)"
 
 
-def from_gradescope(metadata) -> SubmissionTime:
+def from_gradescope(metadata: object) -> SubmissionTime:
     """``created_at`` of Gradescope's ``submission_metadata.json`` (an object already parsed)."""
     if not isinstance(metadata, dict) or metadata.get("created_at") in (None, ""):
         return SubmissionTime(None, GRADESCOPE_SOURCE, MISSING, "submission_metadata.json has no created_at")
@@ -283,7 +288,7 @@ def _gitlab_api(api: str, token: str) -> SubmissionTime:
     return _parsed(str(value)[:MAX_BYTES], GITLAB_API_SOURCE)
 
 
-def from_ci(env, api: str | None = None) -> SubmissionTime:
+def from_ci(env: Mapping[str, str], api: str | None = None) -> SubmissionTime:
     """The time the CI platform recorded for the push being graded, from the job's environment ``env``.
 
     GitLab: with ``api`` (its API URL, written in the course's command line, never read from the
@@ -335,10 +340,10 @@ class Exchange:
 
     TOLERANCE = timedelta(minutes=2)
 
-    def __init__(self, inbound):
+    def __init__(self, inbound: StrPath) -> None:
         self.inbound = Path(inbound)
 
-    def for_submission(self, sub) -> SubmissionTime:
+    def for_submission(self, sub: Submission) -> SubmissionTime:
         student = getattr(sub, "raw_student", None) or sub.student
         prefix = f"{student}+{sub.assignment}+"
         try:
@@ -351,9 +356,10 @@ class Exchange:
             return SubmissionTime(None, EXCHANGE_SOURCE, MISSING, f"no {prefix}… folder in the exchange's inbound")
         times = sorted(datetime.fromtimestamp(e.stat(follow_symlinks=False).st_ctime, timezone.utc) for e in found)
         at = times[-1]
-        claim = from_timestamp_file(sub.directory) if getattr(sub, "directory", None) is not None else None
+        directory = getattr(sub, "directory", None)
+        claim = from_timestamp_file(directory) if directory is not None else None
         detail = ""
-        if claim is not None and claim.known and abs(claim.at - at) > self.TOLERANCE:
+        if claim is not None and claim.known and claim.at is not None and abs(claim.at - at) > self.TOLERANCE:
             detail = f"the student's timestamp.txt said {claim.at.isoformat()} (not used)"
         return SubmissionTime(at, EXCHANGE_SOURCE, detail=detail,
                               previous=times[-2] if len(times) > 1 else None)
@@ -386,7 +392,7 @@ def judged(t: SubmissionTime, due: datetime | None, course_zone: str | None = No
         except (ValueError, TypeError) as exc:
             return replace(t, at=None, status=UNREADABLE, detail=f"{t.source} holds no time we can read "
                            f"({t.raw[:60]!r}: {exc})"[:300])
-    if not t.known:
+    if not t.known or t.at is None:  # (known: a time, never None)
         return t
     now = now or datetime.now(timezone.utc)
     reasons = []

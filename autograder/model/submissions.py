@@ -21,9 +21,12 @@ from __future__ import annotations
 import difflib
 import os
 import stat
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from autograder.model.files import StrPath
 from autograder.model.ids import StudentId, display
 
 #: What a submissions folder must look like (printed with every layout error).
@@ -71,7 +74,7 @@ class NotGraded:
     reason: str
     suggestion: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "reason": self.reason, "suggestion": self.suggestion}
 
     def __str__(self) -> str:
@@ -82,13 +85,13 @@ class NotGraded:
 class Plan:
     """What :func:`scan` found: submissions to grade and what it will not grade."""
 
-    submissions: list = field(default_factory=list)
-    not_graded: list = field(default_factory=list)
+    submissions: list[Submission] = field(default_factory=list)
+    not_graded: list[NotGraded] = field(default_factory=list)
 
 
-def _entries(folder) -> list:
+def _entries(folder: StrPath) -> list[os.DirEntry[str]]:
     """``os.DirEntry`` of ``folder``, sorted by name, hidden ones left out, at most :data:`MAX_ENTRIES`."""
-    out = []
+    out: list[os.DirEntry[str]] = []
     with os.scandir(folder) as it:
         for entry in it:
             if not entry.name.startswith("."):
@@ -98,7 +101,7 @@ def _entries(folder) -> list:
     return sorted(out, key=lambda e: e.name)
 
 
-def _kind(entry) -> str:
+def _kind(entry: os.DirEntry[str]) -> str:
     """``"link"``, ``"dir"``, ``"file"`` or ``"other"``, never following a link."""
     try:
         mode = entry.stat(follow_symlinks=False).st_mode
@@ -109,18 +112,18 @@ def _kind(entry) -> str:
     return "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
 
 
-def did_you_mean(name: str, known) -> str:
+def did_you_mean(name: str, known: Iterable[str]) -> str:
     """``"did you mean ps1_softmax?"`` for a name that differs in case or by a typo, else ``""``."""
-    known = sorted(known)
-    lower = {k.lower(): k for k in known}
-    match = lower.get(name.lower()) or next(iter(difflib.get_close_matches(name, known, n=1, cutoff=0.75)), None)
+    names = sorted(known)
+    lower = {k.lower(): k for k in names}
+    match = lower.get(name.lower()) or next(iter(difflib.get_close_matches(name, names, n=1, cutoff=0.75)), None)
     if match is None:
         match = next(iter(difflib.get_close_matches(name.lower(), list(lower), n=1, cutoff=0.75)), None)
         match = lower.get(match) if match else None
     return f"did you mean {match}?" if match else ""
 
 
-def _ps_of_notebook(filename: str, known) -> str | None:
+def _ps_of_notebook(filename: str, known: Collection[str]) -> str | None:
     stem = filename[:-len(".ipynb")] if filename.endswith(".ipynb") else filename
     if stem in known:
         return stem
@@ -138,7 +141,7 @@ def misnamed_note(name: str, ps: str) -> str:
             f"but the expected name is {ps}.ipynb (rename it next time).")
 
 
-def _notebook_of(folder: str, shown: str, ps: str) -> tuple:
+def _notebook_of(folder: str, shown: str, ps: str) -> tuple[Path | None, str, list[NotGraded], str]:
     """``(path or None, problem, extra NotGraded, note)`` for a problem-set folder.
 
     The notebook named ``<ps>.ipynb`` is graded; a folder's only notebook under another name
@@ -150,13 +153,13 @@ def _notebook_of(folder: str, shown: str, ps: str) -> tuple:
     return path, problem, extra, note
 
 
-def _find_notebook(folder: str, shown: str, ps: str) -> tuple:
+def _find_notebook(folder: str, shown: str, ps: str) -> tuple[Path | None, str, list[NotGraded]]:
     """``(path or None, problem, extra NotGraded)`` for a problem-set folder."""
     try:
         entries = _entries(folder)
     except OSError as exc:
         return None, f"the submission folder cannot be read ({exc.strerror})", []
-    extra = []
+    extra: list[NotGraded] = []
     notebooks = [e for e in entries if e.name.endswith(".ipynb")]
     links = [e for e in notebooks if _kind(e) == "link"]
     files = [e for e in notebooks if _kind(e) == "file"]
@@ -177,7 +180,7 @@ def _find_notebook(folder: str, shown: str, ps: str) -> tuple:
         names = ", ".join(display(e.name) for e in files[:5])
         return None, (f"{len(files)} notebooks were found ({names}) and none is named {ps}.ipynb: keep one, "
                       f"named {ps}.ipynb"), extra
-    deeper = []
+    deeper: list[str] = []
     for sub in entries:
         if _kind(sub) == "dir":
             try:
@@ -193,7 +196,8 @@ def _find_notebook(folder: str, shown: str, ps: str) -> tuple:
         f" (found {others}; a notebook is a .ipynb file)" if others else " (the folder is empty)"), extra
 
 
-def scan(submitted_dir, known, assignments=None, students=None) -> Plan:
+def scan(submitted_dir: StrPath, known: Iterable[str], assignments: Iterable[str] | None = None,
+         students: Iterable[str] | None = None) -> Plan:
     """Every submission of ``submitted_dir`` and everything there that will not be graded.
 
     Parameters
@@ -217,8 +221,8 @@ def scan(submitted_dir, known, assignments=None, students=None) -> Plan:
         ``assignments`` names a problem set the course does not have; the
         filters match no submission.
     """
-    root, known = Path(submitted_dir), set(known)
-    wanted_ps = _wanted_problem_sets(root, known, assignments)
+    root, course = Path(submitted_dir), set(known)
+    wanted_ps = _wanted_problem_sets(root, course, assignments)
     wanted_st = set(students) if students else None
     plan = Plan()
     try:
@@ -226,13 +230,13 @@ def scan(submitted_dir, known, assignments=None, students=None) -> Plan:
     except OSError as exc:
         raise LayoutError(f"{root} cannot be read ({exc.strerror})") from None
     for entry in top:
-        _scan_top_entry(entry, known, wanted_ps, wanted_st, plan)
+        _scan_top_entry(entry, course, wanted_ps, wanted_st, plan)
     _require_submissions(root, top, plan, wanted_ps, wanted_st)
     plan.submissions.sort(key=lambda s: (s.student, s.assignment))
     return plan
 
 
-def _wanted_problem_sets(root: Path, known: set, assignments):
+def _wanted_problem_sets(root: Path, known: set[str], assignments: Iterable[str] | None) -> set[str] | None:
     """The ``--assignment`` filter as a set (``None``: all); :class:`LayoutError` for a bad folder or an unknown name."""
     if not root.is_dir():
         raise LayoutError(f"{root} is not a folder of submissions ({'no such folder' if not root.exists() else 'a file'}); "
@@ -246,7 +250,8 @@ def _wanted_problem_sets(root: Path, known: set, assignments):
     return wanted_ps
 
 
-def _scan_top_entry(entry, known, wanted_ps, wanted_st, plan: Plan) -> None:
+def _scan_top_entry(entry: os.DirEntry[str], known: set[str], wanted_ps: set[str] | None, wanted_st: set[str] | None,
+                    plan: Plan) -> None:
     """One entry of the submissions folder: a student folder is scanned, anything else accounted for."""
     kind, shown = _kind(entry), display(entry.name)
     if kind == "link":
@@ -265,7 +270,8 @@ def _scan_top_entry(entry, known, wanted_ps, wanted_st, plan: Plan) -> None:
         plan.not_graded.append(NotGraded(shown, OTHER_REASON))
 
 
-def _require_submissions(root: Path, top, plan: Plan, wanted_ps, wanted_st) -> None:
+def _require_submissions(root: Path, top: list[os.DirEntry[str]], plan: Plan, wanted_ps: set[str] | None,
+                         wanted_st: set[str] | None) -> None:
     """:class:`LayoutError` when there is nothing to grade: no student folder, or no submission (filtered or not)."""
     if not any(_kind(e) == "dir" for e in top):
         found = "; ".join(str(n) for n in plan.not_graded[:3])
@@ -280,7 +286,7 @@ def _require_submissions(root: Path, top, plan: Plan, wanted_ps, wanted_st) -> N
         raise LayoutError(f"no submission found in {root}; {LAYOUT}" + (f"\nNot graded:{found}" if found else ""))
 
 
-def _scan_student(path, sid: StudentId, known, wanted_ps, plan: Plan) -> None:
+def _scan_student(path: str, sid: StudentId, known: set[str], wanted_ps: set[str] | None, plan: Plan) -> None:
     student = sid.display
     try:
         entries = _entries(path)

@@ -25,16 +25,18 @@ object, or ``merged_shards``).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from autograder.model.files import write_json_atomic
+from autograder.model.files import StrPath, write_json_atomic
 
 SCHEMA = 1
 COUNTS = ("submissions", "graded", "skipped_existing", "failed_to_grade", "zygote_restarts")
 LISTS = ("failures", "grading_errors", "not_graded", "warnings", "incidents")
 
 
-def sandbox_line(sb: dict) -> str:
+def sandbox_line(sb: dict[str, Any]) -> str:
     """How strong the sandbox was, in one line: its mode, the uid, the network, the course's files, what it
     does not isolate, and its warning (``summary.json``'s ``sandbox.line``, the terminal, report.html,
     Gradescope's output). Fields are read defensively: a sandbox of another version may lack some."""
@@ -56,8 +58,9 @@ def sandbox_line(sb: dict) -> str:
     return line + (f" WARNING: {warning}" if isinstance(warning, str) and warning else "")
 
 
-def _unique(items) -> list:
-    out, seen = [], set()
+def _unique(items: Iterable[Any]) -> list[Any]:
+    out: list[Any] = []
+    seen: set[str] = set()
     for item in items:
         key = json.dumps(item, sort_keys=True, default=str)
         if key not in seen:
@@ -66,12 +69,12 @@ def _unique(items) -> list:
     return out
 
 
-def combine(batches: list) -> dict:
+def combine(batches: list[Any]) -> dict[str, Any]:
     """The batch fields of several batches (shards) as one."""
     batches = [b for b in batches if isinstance(b, dict)]
     if len(batches) == 1:
         return {k: v for k, v in batches[0].items() if k not in ("schema", "shards", "class_summary")}
-    out: dict = {k: sum(int(b.get(k) or 0) for b in batches) for k in COUNTS}
+    out: dict[str, Any] = {k: sum(int(b.get(k) or 0) for b in batches) for k in COUNTS}
     for k in LISTS:
         out[k] = _unique(x for b in batches for x in (b.get(k) if isinstance(b.get(k), list) else []))
     out["duration_s"] = max((float(b.get("duration_s") or 0) for b in batches), default=0.0)
@@ -87,18 +90,18 @@ def combine(batches: list) -> dict:
     return out
 
 
-def document(batches: list, class_summary: dict | None = None) -> dict:
+def document(batches: list[Any], class_summary: dict[str, Any] | None = None) -> dict[str, Any]:
     """The summary.json object of ``batches`` (one for autograde, the shards for merge)."""
     batches = [b for b in batches if isinstance(b, dict)]
     return {"schema": SCHEMA, **combine(batches), "shards": batches if len(batches) > 1 else [],
             "class_summary": class_summary}
 
 
-def write(path, batches: list, class_summary: dict | None = None) -> Path:
+def write(path: StrPath, batches: list[Any], class_summary: dict[str, Any] | None = None) -> Path:
     return write_json_atomic(path, document(batches, class_summary), indent=1, sort_keys=True)
 
 
-def read(path) -> dict:
+def read(path: StrPath) -> dict[str, Any]:
     """The summary.json object at ``path``; ``{}`` when missing or not a JSON object."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -107,7 +110,7 @@ def read(path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def read_batches(path) -> list:
+def read_batches(path: StrPath) -> list[dict[str, Any]]:
     """The batches a summary.json records: its shards, or itself (``[]`` when there is none)."""
     data = read(path)
     if not data:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
 from autograder.model import derivations
 from autograder.model.course import ANSWER_STUB, is_answer_cell
@@ -115,7 +116,7 @@ def build(source_path, result: SubmissionResult) -> dict:
     for cell in source.get("cells", []):
         cell = copy.deepcopy(cell)
         meta = _meta(cell)
-        gid = meta.get("grade_id")
+        gid: Any = meta.get("grade_id")  # (whatever the notebook's metadata holds)
         if cell.get("cell_type") == "code":
             cell["outputs"], cell["execution_count"] = [], None
         if is_answer_cell(meta):

@@ -170,14 +170,14 @@ def load(folder) -> Deadlines | None:
                              f"{CONFIG_FILE}; remove {DEADLINES_FILE}, or remove the gradebook's due dates.")
     if file.exists():
         return read_deadlines_file(file, known_problem_sets(folder))
-    if due:
+    if due and coursedir is not None:  # (due dates come from a gradebook only)
         _export(export, due, extensions)
         return Deadlines(due=due, extensions=extensions, policy=NbgraderPolicy(coursedir.config),
                          source=f"nbgrader gradebook.db and {CONFIG_FILE}", zone=exchange_zone(coursedir.config))
     if export.exists():
         exported = read_deadlines_file(export, known_problem_sets(folder))
-        if coursedir is not None and _gradebook_path(coursedir) is not None \
-                and _gradebook_path(coursedir).is_file() and exported.due:
+        if coursedir is not None and (gradebook := _gradebook_path(coursedir)) is not None \
+                and gradebook.is_file() and exported.due:
             raise DeadlinesError(f"{export} holds due dates ({', '.join(sorted(exported.due))}) and the nbgrader "
                                  "gradebook beside it none: set them again in the gradebook (nbgrader db assignment "
                                  f"add … --duedate=…), or delete {GRADEBOOK_EXPORT} if the course has no due dates")
@@ -240,8 +240,10 @@ def gradescope_deadlines(metadata: dict, assignment: str, student: str, folder) 
     member holds covers the group's submission (Gradescope let the group submit until then). The
     release date (``assignment.release_date``) is kept too.
     """
-    general = metadata.get("assignment") if isinstance(metadata.get("assignment"), dict) else {}
-    users = metadata.get("users") if isinstance(metadata.get("users"), list) else []
+    general = metadata.get("assignment")
+    general = general if isinstance(general, dict) else {}
+    users = metadata.get("users")
+    users = users if isinstance(users, list) else []
     due = _gradescope_time(general.get("due_date"), "assignment.due_date")
     own = [_gradescope_time(u["assignment"].get("due_date"), f"users[{i}].assignment.due_date")
            for i, u in enumerate(users) if isinstance(u, dict) and isinstance(u.get("assignment"), dict)]
@@ -249,12 +251,14 @@ def gradescope_deadlines(metadata: dict, assignment: str, student: str, folder) 
     latest = max(own) if own else None
     if due is None and latest is None:
         return None
-    extensions = {}
+    extensions: dict[tuple[str, str | None], timedelta] = {}
     if due is not None and latest is not None and latest > due:
         extensions[(student, assignment)] = latest - due
     released = _gradescope_time(general.get("release_date"), "assignment.release_date")
     policy, where = policy_of(folder)
-    return Deadlines(due={assignment: due or latest}, extensions=extensions, policy=policy,
+    deadline = due or latest
+    assert deadline is not None  # (neither None: returned above)
+    return Deadlines(due={assignment: deadline}, extensions=extensions, policy=policy,
                      source="Gradescope's due date" + (" (the latest of the group's)" if len(own) > 1 else "")
                      + (f" and the policy of {where}" if where else ""),
                      released={assignment: released} if released is not None else {})

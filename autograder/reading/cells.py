@@ -17,6 +17,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import cast
 
 from autograder.model.pysource import nodes, parse, python_source
 
@@ -85,7 +86,7 @@ def read_cell(text: str) -> Cell:
 def _read(text: str) -> Cell:
     code = python_source(text)
     tree = None if code is None else parse(code)
-    if tree is None:
+    if tree is None or code is None:  # (no code: no tree)
         first = next((line.strip() for line in text.split("\n") if line.strip()), "")
         name = (first[2:].split() or [""])[0] if first.startswith("%%") and code is None else ""
         return Cell(text, None, cell_magic=name)
@@ -114,8 +115,8 @@ def _magics(text: str, code: str, tree, every: list) -> tuple:
         m = _MAGIC.match(raw[number - 1])
         if m is None or m.group(2).startswith("!"):
             continue
-        if any(n.lineno <= number <= n.end_lineno for n in inner):
-            inside = next((n for n in functions if n.lineno <= number <= n.end_lineno), tree)
+        if any(n.lineno <= number <= cast(int, n.end_lineno) for n in inner):  # (ast.parse sets end_lineno)
+            inside = next((n for n in functions if n.lineno <= number <= cast(int, n.end_lineno)), tree)
         else:
             inside = None
         out.append(Magic(number, m.group(3) or "", _MAGIC_OPTIONS.sub("", m.group(4).strip(), count=1), inside))

@@ -47,7 +47,7 @@ def _const_str(node):
 class Definitions:
     """The names the cells read so far bind, with their candidate :class:`Binding` s (:meth:`add`, in order)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.bindings: dict = {}  # name -> [Binding], the latest last
         self.aliases: dict = {}  # name -> dotted library name of its latest import or alias binding
 

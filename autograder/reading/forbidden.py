@@ -68,7 +68,8 @@ def _bodies(definitions: Definitions, name: str) -> list:
 
 def _scan(definitions: Definitions, node, function: str, skip, note, todo) -> None:
     """Note the library names one function node uses; queue the notebook names it reaches."""
-    local_imports, local_names = {}, set()
+    local_imports: dict[str, str] = {}
+    local_names: set[str] = set()
     args = node.args
     for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
         if a is not None:

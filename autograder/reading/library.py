@@ -15,11 +15,13 @@ be loaded.
 
 from __future__ import annotations
 
+import ast
 import functools
 import importlib
 import inspect
 import re
 import sys
+from typing import cast
 
 import numpy as np
 
@@ -223,7 +225,7 @@ def _doc_parameters(obj) -> list:
     tree = parse(f"def f{text}: pass")
     if tree is None:
         return []
-    args = tree.body[0].args
+    args = cast(ast.FunctionDef, tree.body[0]).args  # (the tree of `def f…: pass`)
     kind = inspect.Parameter
     return ([kind(a.arg, kind.POSITIONAL_ONLY) for a in args.posonlyargs]
             + [kind(a.arg, kind.POSITIONAL_OR_KEYWORD) for a in args.args]

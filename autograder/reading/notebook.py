@@ -86,7 +86,7 @@ class NotebookReading:
         self.hidden_in: dict = {}  # (cell, def line) -> (name, cell, line, reason): against the readings reaching it
         self.escaped: set = set()  # names a student's cell uses other than by calling them
         self.rebound: dict = {}  # name -> why: rebound where the code does not show it
-        self.writes_file = None  # (cell, line) of the first file a student's cell writes
+        self.writes_file: tuple[int, int] | None = None  # (cell, line) of the first file a student's cell writes
         self.imports: list = []  # (cell, line, root): imports of modules not loaded before student code
         self.unread = ""  # why part of the notebook was not read ("" while all was)
         self._total, self._read = 0, 0
@@ -333,6 +333,7 @@ class _World:
             else:
                 v = FRESH
             out = v if out is None else join(out, v)
+        assert out is not None  # (candidates is not empty)
         return out
 
 

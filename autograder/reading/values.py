@@ -23,7 +23,7 @@ class Fn:
     """A function or lambda of the notebook as a value: its node, whose code it is, the enclosing names it closes
     over (origins only) and its defaults (for a nested one, they may be the caller's arguments)."""
 
-    node: ast.AST = field(compare=False)
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda = field(compare=False)
     key: int = 0  # id(node): what compares
     owner: str = ""
     cell: int = -1

@@ -326,7 +326,8 @@ class Reader:
                 if isinstance(t, ast.Starred):
                     self._assign(t.value, Value(elems=element(value)), env, scope)
                 else:
-                    self._assign(t, value.items[i] if exact else element(value), env, scope)
+                    self._assign(t, value.items[i] if exact and value.items is not None else element(value), env,
+                                 scope)  # (exact: items is not None)
         elif isinstance(target, ast.Starred):
             self._assign(target.value, Value(elems=element(value)), env, scope)
         elif isinstance(target, (ast.Subscript, ast.Attribute)):
@@ -393,6 +394,7 @@ class Reader:
             for value in node.values if isinstance(node, ast.BoolOp) else (node.body, node.orelse):
                 v = self._expr(value, env, scope)
                 out = v if out is None else join(out, v)
+            assert out is not None  # (a BoolOp has two values or more, an IfExp two)
             return out
         if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
             values = [self._expr(e.value if isinstance(e, ast.Starred) else e, env, scope) for e in node.elts]
@@ -464,7 +466,8 @@ class Reader:
     def _call(self, node: ast.Call, env, scope) -> Value:
         func = node.func
         receiver = self._expr(func.value, env, scope) if isinstance(func, ast.Attribute) else None
-        fv = self._attribute(receiver, func.attr) if receiver is not None else self._expr(func, env, scope)
+        attr = func.attr if isinstance(func, ast.Attribute) else ""  # (read only with a receiver: an attribute)
+        fv = self._attribute(receiver, attr) if receiver is not None else self._expr(func, env, scope)
         args, star = [], None
         for arg in node.args:
             if isinstance(arg, ast.Starred) and isinstance(arg.value, (ast.Tuple, ast.List)) and not any(
@@ -488,13 +491,14 @@ class Reader:
             for fn in fv.fns:
                 v = self._call_fn(fn, call, scope)
                 out = v if out is None else join(out, v)
+            assert out is not None  # (fv.fns is not empty)
             return out
         if fv.kind == "lib":
             return self._library_call(call, fv.dotted, scope)
         if fv.kind == "method":
             return self._method_call(call, Value(fv.origins), fv.dotted, scope)
         if receiver is not None:
-            return self._other_method(call, receiver, func.attr, scope)
+            return self._other_method(call, receiver, attr, scope)
         self._outputs(call, -1, ("out",), _callee(node), scope)
         return FRESH
 

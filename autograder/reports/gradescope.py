@@ -38,6 +38,8 @@ HTML is interpreted), so nothing a student wrote — their answer included — c
 
 from __future__ import annotations
 
+from typing import Any
+
 from autograder.model.course import ANSWER_CELLS
 from autograder.model.results import UNREADABLE, fmt_points
 from autograder.reports.feedback import render_feedback_text
@@ -132,7 +134,8 @@ def gradescope_results(result, visibility: str = "visible", execution_time: floa
     # the autograder's points: the autograded cells' (a late penalty is bounded by them: nothing else is earned
     # on Gradescope before its manual questions are graded)
     score = max(0.0, float(sum(t.earned for t in auto)) - float(penalty))
-    tests, states = [], []
+    tests: list[dict[str, Any]] = []
+    states: list[dict[str, Any]] = []
     for t in result.tests:
         if t.name in person:
             state = _state(t, result)

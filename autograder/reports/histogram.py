@@ -83,7 +83,7 @@ class Bins:
     high: tuple
 
     @property
-    def x_range(self) -> tuple:
+    def x_range(self) -> tuple[float, float]:
         """The axis: half a bar of room before the first bar and after the last one."""
         return self.edges[0] - self.width / 2, self.edges[-1] + self.width / 2
 
@@ -138,7 +138,7 @@ def bins(scores, max_score: float) -> Bins:
                 tuple(min(m, default=None) for m in members), tuple(max(m, default=None) for m in members))
 
 
-def nice_step(span: float, most: int) -> float:
+def nice_step(span: float, most: int) -> int:
     """The smallest of 1, 2, 5, 10, 20, 50, … that cuts ``[0, span]`` into at most ``most`` steps."""
     step = 1
     while span / step > most:

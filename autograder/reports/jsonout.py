@@ -59,7 +59,8 @@ def batch_info(results_dir) -> dict:
     """
     batch = summary_file.combine(summary_file.read_batches(Path(results_dir) / SUMMARY_FILE))
     not_graded = []
-    for n in batch.get("not_graded") if isinstance(batch.get("not_graded"), list) else []:
+    listed = batch.get("not_graded")
+    for n in listed if isinstance(listed, list) else []:
         if isinstance(n, dict) and isinstance(n.get("path"), str):
             not_graded.append({"path": n["path"][:500], "reason": str(n.get("reason") or "")[:500],
                                "suggestion": str(n.get("suggestion") or "")[:500]})

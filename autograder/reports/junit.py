@@ -53,7 +53,7 @@ def _deadline_case(suite, r):
     return case
 
 
-def junit_tree(results) -> ET.ElementTree:
+def junit_tree(results) -> ET.ElementTree[ET.Element]:
     """The JUnit document of ``results`` (:class:`~autograder.model.results.SubmissionResult`, in the order given)."""
     root = ET.Element("testsuites", name="probdl-autograder")
     tests = failures = skipped = 0

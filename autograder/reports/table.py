@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, SIMILARITY_DIR, SIMILARITY_HTML
 from autograder.model.results import SubmissionResult, fmt_points, load_results
@@ -124,7 +125,7 @@ def hardest_items_table(results, limit: int = 5):
     table.add_column("passed", justify="right", no_wrap=True)
     table.add_column("most frequent mistake", overflow="fold")
     for _, it in items[:limit]:
-        top = it["mistakes"][0] if it["mistakes"] else {"label": "", "count": 0}
+        top: dict[str, Any] = it["mistakes"][0] if it["mistakes"] else {"label": "", "count": 0}
         label = top["label"] if len(top["label"]) <= 110 else top["label"][:107] + "…"
         text = f"{top['count']}× {label}" if top["count"] else ""
         if it.get("not_attempted"):

@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +84,8 @@ def given_code(course_dir, problem_set: str) -> Given:
         source = load_source(path, problem_set)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"the released notebook {path} cannot be read ({exc}); run `make release`") from None
-    trees, imports = [], {}
+    trees: list[Any] = []
+    imports: dict[str, str] = {}
     for cell in cells:
         text = cell_text(cell)
         pieces = [text] if cell.get("cell_type") == "code" else _FENCED.findall(text)
@@ -127,7 +129,7 @@ def _read(job: tuple, deadline: Deadline) -> tuple:
         cells = load_submission(path)
     except Unreadable as exc:
         return [], [(student, ps, "", f"the notebook was not read: {exc}")]
-    problems = []
+    problems: list[str] = []
     cells = list(cells)  # (partition replaces an oversized cell's text in this copy)
     parts = partition({c.grade_id: c.protected for c in source_cells
                        if c.grade_id and (c.protected or c.solution)}, cells, problems)

@@ -23,7 +23,9 @@ there, so that a match is shown in the code as written.
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -75,10 +77,11 @@ def _empty(problem: str) -> Document:
 def _as_function(binding, name: str):
     """The code an entry or a reached expression runs, as a function (a copy of nothing: built anew)."""
     node = binding.node
-    body = [ast.Return(node, lineno=node.lineno, col_offset=node.col_offset)]
+    body: list[ast.stmt] = [ast.Return(node, lineno=node.lineno, col_offset=node.col_offset)]
     out = ast.FunctionDef(name, ast.arguments([], [], None, [], [], None, []), body, [], None,
                           lineno=node.lineno, col_offset=node.col_offset)
-    out.type_params = []
+    if sys.version_info >= (3, 12):  # (a field from 3.12 on: before, nothing reads it)
+        out.type_params = []
     return out
 
 
@@ -88,12 +91,14 @@ class _Reach:
     def __init__(self, names: dict, contract: frozenset):
         self.names = names
         self.contract = contract
-        self.functions = {}   # name -> (key, FunctionDef): helpers the inliner may write in
-        self.classes = {}     # key -> ClassDef
-        self.kept = []        # (key, FunctionDef): expressions and methods, compared after the entry
-        self.attributes = set()
-        self.methods = set()  # (class key, method name) already kept
-        self.todo = []
+        # name -> (key, FunctionDef): helpers the inliner may write in
+        self.functions: dict[str, tuple[str, ast.FunctionDef]] = {}
+        self.classes: dict[str, ast.ClassDef] = {}     # key -> ClassDef
+        # (key, FunctionDef): expressions and methods, compared after the entry
+        self.kept: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+        self.attributes: set[str] = set()
+        self.methods: set[tuple[str, str]] = set()  # (class key, method name) already kept
+        self.todo: list[tuple[ast.AST, dict[str, Any]]] = []
 
     def binding(self, name: str, binding, local: dict) -> None:
         if binding is None or len(self.functions) + len(self.classes) + len(self.kept) > MAX_REACHED:
@@ -192,7 +197,7 @@ def _without_given(tree, key, given: frozenset) -> None:
     while todo:
         node = todo.pop()
         for name in ("body", "orelse", "finalbody"):
-            block = getattr(node, name, None)
+            block: Any = getattr(node, name, None)  # (an AST field: a list of statements where it is read)
             if isinstance(block, list) and node is not tree or name == "body" and node is tree:
                 kept = [s for s in block if not (isinstance(s, _SIMPLE) and key(s) in given)]
                 block[:] = kept or block[:1]
@@ -205,7 +210,7 @@ def _stream(trees: list, imports: dict, helpers: frozenset, contract: frozenset,
             deadline, given: frozenset = frozenset()) -> list:
     """The token stream of ``trees``, each normalised (:func:`_normalised`), the statements the release
     wrote (``given``: their keys) removed, and its statements ordered."""
-    stream = []
+    stream: list[Any] = []
     for tree in trees:
         deadline.check()
         namer = Namer(bound_names(tree), local_imports(tree, imports), helpers, contract, members)
@@ -297,8 +302,8 @@ def document(graded, imports: dict, contract=frozenset(), deadline=NEVER, name: 
     problem = too_large(trees)
     if problem:
         return _empty(f"not compared: {problem} once its helpers are written in")
-    names = frozenset(reach.functions) | frozenset(c.name for c in reach.classes.values())
-    stream = _stream(trees, imports, names, contract, reach.members(), deadline, given)
+    helper_names = frozenset(reach.functions) | frozenset(c.name for c in reach.classes.values())
+    stream = _stream(trees, imports, helper_names, contract, reach.members(), deadline, given)
     pieces = tuple(dict.fromkeys([entries[0][0] if entries else ""] + [piece for _, piece, _ in stream]))
     number = {key: i for i, key in enumerate(pieces)}
     hashes, positions = fingerprints([token for token, _, _ in stream])

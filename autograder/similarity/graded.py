@@ -37,7 +37,9 @@ notebook functions :data:`MAX_CALL_DEPTH` deep.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeGuard, cast
 
 from autograder.model.course import function_of, grader_skips
 from autograder.model.notebook import cell_text
@@ -146,7 +148,7 @@ def _constant_truth(test):
 
 
 def _either(options: list) -> Binding:
-    flat = []
+    flat: list[Binding] = []
     for option in options:
         for item in (option.options if option.kind == "either" else (option,)):
             if all(item is not seen for seen in flat):
@@ -171,7 +173,7 @@ def _is_globals_call(node) -> bool:
         and not node.args
 
 
-def _namespace_attribute(node) -> bool:
+def _namespace_attribute(node: object) -> TypeGuard[ast.Attribute]:
     """An attribute through which a namespace can be written (``sys.modules``, ``f.__globals__`` …)."""
     return isinstance(node, ast.Attribute) and node.attr in NAMESPACE_ATTRIBUTES and (
         node.attr != "modules" or isinstance(node.value, ast.Name) and node.value.id == "sys")
@@ -188,7 +190,7 @@ def _is_this_module(node) -> bool:
 class _Reader:
     """Follows a notebook's top-level statements (see the module docstring)."""
 
-    def __init__(self, contract):
+    def __init__(self, contract: Iterable[str]) -> None:
         self.contract = frozenset(contract)
         self.names: dict = {}
         self.imports: dict = {}
@@ -282,7 +284,7 @@ class _Reader:
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
                 pass  # binds names the report cannot list; a library's (see docs/instructors.md)
-            found = {}
+            found: dict[str, str] = {}
             import_names(stmt, found, relative=False)
             for name, dotted in found.items():
                 self.names.pop(name, None)
@@ -310,7 +312,7 @@ class _Reader:
                 self._dynamic(stmt.test, depth, calls)
                 self._branches([stmt.body, stmt.orelse], depth, calls)
         elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
-            self._dynamic(getattr(stmt, "iter", None) or stmt.test, depth, calls)
+            self._dynamic(stmt.test if isinstance(stmt, ast.While) else stmt.iter, depth, calls)
             if isinstance(stmt, ast.For) and isinstance(stmt.target, ast.Name):
                 self.bind(stmt.target.id, Binding("opaque", detail=f"{stmt.target.id} is a loop variable"))
             self._branches([[], stmt.body + stmt.orelse], depth, calls)
@@ -381,7 +383,7 @@ class _Reader:
         """Read the run-time bindings an expression makes (see the module docstring)."""
         if expr is None:
             return
-        parents = {}
+        parents: dict[int, ast.AST] = {}
         todo = [expr]
         while todo:
             node = todo.pop()
@@ -453,7 +455,8 @@ class _Reader:
                                                                  ast.FunctionDef, ast.ClassDef))]
         for node in written:
             targets = [node.name] if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else [
-                t.id for t in (getattr(node, "targets", None) or [node.target]) if isinstance(t, ast.Name)]
+                t.id for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                if isinstance(t, ast.Name)]  # (an Assign has one target or more)
             for name in set(targets) & declared:
                 new = self.value(node.value, node) if isinstance(node, (ast.Assign, ast.AnnAssign)) else Binding(
                     "def" if isinstance(node, ast.FunctionDef) else "class", node, self._show(node, name),
@@ -463,13 +466,13 @@ class _Reader:
 
 
 def _describe(binding: Binding, name: str) -> str:
-    if binding.kind == "def":
-        real = binding.node.name
+    if binding.kind == "def":  # (a def's binding holds its FunctionDef, a class's or an instance's its ClassDef)
+        real = cast("ast.FunctionDef | ast.AsyncFunctionDef", binding.node).name
         return f"`def {real}`" + ("" if real == name else f" (bound to {name})")
     if binding.kind == "class":
-        return f"the class {binding.node.name}"
+        return f"the class {cast(ast.ClassDef, binding.node).name}"
     if binding.kind == "instance":
-        return f"an instance of the class {binding.node.name} (its __call__)"
+        return f"an instance of the class {cast(ast.ClassDef, binding.node).name} (its __call__)"
     if binding.kind == "expr":
         text = ast.unparse(binding.node) if binding.node is not None else "an expression"
         return f"`{name} = {text[:80]}`"
@@ -507,7 +510,7 @@ def graded_code(order: list, contract) -> NotebookCode:
             text, reader.given = cell_text(cell), False
         code = python_source(text)
         tree = None if code is None else parse(code)
-        if tree is None:
+        if tree is None or code is None:  # (no code: no tree)
             if text.strip() and not reader.given:
                 out.problems.append(f"cell {index} is not valid Python (it does not run; not read)")
             continue
@@ -537,7 +540,9 @@ def _imports_only(tree, reader: _Reader) -> None:
 
 def _graded(fn: str, views: list) -> Graded:
     """The :class:`Graded` of ``fn`` from what its test cells saw (``[(names, why unknown)]``)."""
-    entries, problems, names = [], [], {}
+    entries: list[Any] = []
+    problems: list[Any] = []
+    names: dict[str, Any] = {}
     for seen, unknown in views:
         binding = seen.get(fn)
         if binding is None and unknown:

@@ -96,7 +96,7 @@ class _Substitute(ast.NodeTransformer):
         return node
 
 
-def _bind(helper, call) -> tuple:
+def _bind(helper, call) -> tuple | None:
     """``(in-place substitutions, assignments)`` binding the helper's parameters to the call's arguments;
     None when the call cannot be matched (``*args``, unknown keywords)."""
     a = helper.args
@@ -138,8 +138,8 @@ class _Inliner:
         self.helpers = helpers
         self.added = 0
         self.nodes = 0
-        self.kept = {}  # name -> helper kept whole (called, not inlinable)
-        self.inlined = set()  # names written in at least once
+        self.kept: dict[str, ast.AST] = {}  # name -> helper kept whole (called, not inlinable)
+        self.inlined: set[str] = set()  # names written in at least once
 
     def _calls(self, stmt, shadowed: set):
         return [n for n in ast.walk(stmt) if isinstance(n, ast.Call) and _callee(n) in self.helpers

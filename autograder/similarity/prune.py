@@ -117,7 +117,8 @@ def _drop_unused(body: list, read: set) -> tuple:
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and getattr(stmt, "value", None) is not None:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             names = [_names(t) for t in targets]
-            if all(n is not None for n in names) and not read.intersection(n for ns in names for n in ns):
+            if all(n is not None for n in names) and not read.intersection(n for ns in names if ns is not None
+                                                                             for n in ns):  # (all are not None)
                 dropped = True
                 continue
         for name in _BLOCKS:

@@ -23,7 +23,7 @@ from autograder.similarity.fingerprints import K
 
 
 def _index(doc, keep: set) -> tuple:
-    positions = {}
+    positions: dict[int, list[int]] = {}
     for h, p in zip(doc.hashes.tolist(), doc.positions.tolist()):
         if h in keep:
             positions.setdefault(h, []).append(p)
@@ -37,7 +37,7 @@ def _runs(overlap: np.ndarray) -> list:
 
 def _lines(doc, runs: list, labels: list) -> dict:
     """``{(piece, line): region}`` of the tokens in ``runs`` (the lowest region number on a shared line)."""
-    out = {}
+    out: dict[tuple[int, int], int] = {}
     for (start, end), label in zip(runs, labels):
         for piece, line in doc.places[start:min(end, len(doc.places))].tolist():
             out[(piece, line)] = min(out.get((piece, line), label), label)
@@ -53,7 +53,7 @@ def matched_lines(doc_a, doc_b, counted: np.ndarray) -> tuple:
     set_b, idx_b = _index(doc_b, shared)
     overlap_a, overlap_b = find_fingerprint_overlap(set_a, set_b, idx_a, idx_b)
     runs_a, runs_b = _runs(overlap_a), _runs(overlap_b)
-    region_of = {}
+    region_of: dict[int, int] = {}
     for number, (start, end) in enumerate(runs_a, 1):
         for h, p in zip(doc_a.hashes.tolist(), doc_a.positions.tolist()):
             if start <= p < end and h in shared:

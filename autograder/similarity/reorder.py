@@ -33,7 +33,8 @@ def _base(node):
 
 def _effects(stmt) -> tuple:
     """``(written, read)`` names of a simple statement."""
-    written, read = set(), set()
+    written: set[str | None] = set()
+    read: set[str] = set()
     for node in ast.walk(stmt):
         if isinstance(node, ast.Name):
             (written if isinstance(node.ctx, ast.Store) else read).add(node.id)
@@ -51,14 +52,15 @@ def _sorted_run(run: list, key) -> list:
     if len(run) < 2 or len(run) > MAX_RUN:
         return run
     effects = [_effects(s) for s in run]
-    after = {j: set() for j in range(len(run))}  # j -> the statements that must come before it
+    after: dict[int, set[int]] = {j: set() for j in range(len(run))}  # j -> the statements that must come before it
     for j, (wj, rj) in enumerate(effects):
         for i in range(j):
             wi, ri = effects[i]
             if wi & (rj | wj) or ri & wj:
                 after[j].add(i)
     keys = [key(s) for s in run]
-    out, done = [], set()
+    out: list[ast.stmt] = []
+    done: set[int] = set()
     while len(out) < len(run):
         ready = [j for j in range(len(run)) if j not in done and after[j] <= done]
         j = min(ready, key=lambda i: (keys[i], i))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import numpy as np
@@ -115,7 +116,8 @@ def write_report(out, results: list, notes: list, summary: dict) -> dict:
     (``submitted``, ``notebooks``, ``students``, ``threshold``, ``small_class``).
     """
     out = make_dirs(out)
-    pairs_json, groups_json, functions, found = [], [], [], {}
+    pairs_json, groups_json, functions = [], [], []
+    found: dict[str, Any] = {}
     for ps, fn, compared, given in results:
         listed = []
         for rank, pair in enumerate(compared.pairs, 1):

@@ -55,7 +55,7 @@ def _single_read(stmt, name: str):
     if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.If)):
         return None
     roots = [stmt.test] if isinstance(stmt, ast.If) else [stmt]
-    todo = [(root, False) for root in roots]
+    todo: list[tuple[ast.AST, bool]] = [(root, False) for root in roots]
     while todo:
         node, repeated = todo.pop()
         for field, value in ast.iter_fields(node):
@@ -88,7 +88,8 @@ def _pass(function, left: int) -> int:
     """Write in place the temporaries of ``function`` found in one walk, at most ``left``; how many."""
     a = function.args
     params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if p is not None}
-    writes, reads = Counter(), Counter()
+    writes: Counter[str] = Counter()
+    reads: Counter[str] = Counter()
     deepest = depth(function)
     for node in ast.walk(function):
         if isinstance(node, ast.Name):

@@ -33,6 +33,7 @@ as more than :data:`MAX_WRITTEN` nodes stays a loop.
 from __future__ import annotations
 
 import ast
+from typing import cast
 
 from autograder.model.pysource import nodes
 from autograder.similarity.clone import clone
@@ -105,7 +106,7 @@ class _Writer(ast.NodeTransformer):
         return node
 
 
-def _variables(loop) -> tuple:
+def _variables(loop) -> tuple | None:
     """``(elements {name: array}, indexes {name})`` a ``for`` loop binds, or None when it is not read."""
     target, it = loop.target, loop.iter
     name = _call_name(it)
@@ -116,7 +117,7 @@ def _variables(loop) -> tuple:
             return None
         return {target.id: it}, set()
     if isinstance(target, ast.Tuple) and all(isinstance(e, ast.Name) for e in target.elts):
-        names = [e.id for e in target.elts]
+        names = [e.id for e in target.elts if isinstance(e, ast.Name)]  # (all are names)
         if name == "enumerate" and len(names) == 2 and len(it.args) == 1:
             return {names[1]: it.args[0]}, {names[0]}
         if name == "zip" and len(names) == len(it.args):
@@ -330,8 +331,9 @@ def _still_written_into(function) -> None:
     array): written ``out[...] = e`` again, so that nothing removes it as unused."""
     read = {n.id for n in nodes(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     for node in nodes(function):
-        if getattr(node, _WRITTEN_INTO, False) and node.targets[0].id not in read:
-            name = node.targets[0]
+        if isinstance(node, ast.Assign) and getattr(node, _WRITTEN_INTO, False) \
+                and cast(ast.Name, node.targets[0]).id not in read:  # (only such an Assign is marked)
+            name = cast(ast.Name, node.targets[0])
             node.targets = [ast.copy_location(ast.Subscript(ast.Name(name.id, ast.Load()), ast.Constant(Ellipsis),
                                                             ast.Store()), name)]
 
