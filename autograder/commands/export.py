@@ -82,7 +82,8 @@ def run(args) -> int:
                 raise lms.ExportError("--lms canvas needs --map MAPPING.csv (course ids to Canvas ids)")
             mapping = read_mapping(args.map) if args.map else None
             if args.lms == "canvas":
-                assert mapping is not None  # (--lms canvas needs --map: checked above)
+                if mapping is None:
+                    raise RuntimeError("the grader's own invariant broke: --lms canvas needs --map: checked above")
                 rows = lms.canvas_rows(results, mapping, _columns(args.column), args.missing, args.skip_unmapped)
             else:
                 if args.column:

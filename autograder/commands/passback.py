@@ -103,7 +103,9 @@ def run(args) -> int:
     try:
         if args.jwk:
             lti = read_config(args.config, "lti").lti
-            assert lti is not None  # (the config of --to lti: read_config sets its [lti] table)
+            if lti is None:
+                raise RuntimeError("the grader's own invariant broke: "
+                                   "the config of --to lti: read_config sets its [lti] table")
             print(json.dumps(public_jwk(lti.key, lti.key_id), indent=2))
             return 0
         if not args.to or not args.results_dir:

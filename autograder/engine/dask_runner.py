@@ -87,7 +87,8 @@ def grader_fingerprint() -> str:
     """
     digest = hashlib.sha256()
     solutions = importlib.util.find_spec("solutions")
-    assert solutions is not None and solutions.origin is not None  # (installed with the grader: pyproject.toml)
+    if solutions is None or solutions.origin is None:
+        raise RuntimeError("the solutions package is not installed with the grader (pyproject.toml installs it)")
     roots = [Path(autograder.__file__).resolve().parent, Path(solutions.origin).resolve().parent]
     for root in roots:
         for path in sorted(root.rglob("*.py")):

@@ -171,7 +171,9 @@ def _emit(source: SourceNotebook, parts: Partition, out: Rebuilt) -> None:
 
     for scell, cell in run_order(source.cells, parts):
         if scell is None:
-            assert cell is not None  # (run_order: a student's cell comes with no source cell)
+            if cell is None:
+                raise RuntimeError("the grader's own invariant broke: "
+                                   "run_order: a student's cell comes with no source cell")
             emit(cell["cell_type"], cell_text(cell), None, "student")
         elif cell is None:
             text = strip_hidden_tests(scell.source) if scell.cell_type == "code" else scell.source

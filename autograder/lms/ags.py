@@ -66,7 +66,9 @@ class AgsTarget:
 
     def __init__(self, config: PassbackConfig, session, redactor: Redactor, clock=time.time) -> None:
         settings = config.lti
-        assert settings is not None  # (the config of --to lti: read_config sets its [lti] table)
+        if settings is None:
+            raise RuntimeError("the grader's own invariant broke: "
+                               "the config of --to lti: read_config sets its [lti] table")
         self.settings, self.session = settings, session
         self.token = LtiToken(settings, session, redactor, clock)
         self.warnings: list = []

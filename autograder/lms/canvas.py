@@ -63,7 +63,9 @@ class CanvasTarget:
 
     def __init__(self, config: PassbackConfig, redactor: Redactor, sleep=None, clock=None) -> None:
         settings = config.canvas
-        assert settings is not None  # (the config of --to canvas: read_config sets its [canvas] table)
+        if settings is None:
+            raise RuntimeError("the grader's own invariant broke: "
+                               "the config of --to canvas: read_config sets its [canvas] table")
         self.settings, self.http, self.redactor = settings, config.http, redactor
         self.sleep = sleep or (lambda s: time.sleep(s))
         self.clock = clock or (lambda: time.monotonic())

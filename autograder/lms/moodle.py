@@ -52,7 +52,9 @@ class MoodleTarget:
 
     def __init__(self, config: PassbackConfig, session, redactor: Redactor) -> None:
         settings = config.moodle
-        assert settings is not None  # (the config of --to moodle: read_config sets its [moodle] table)
+        if settings is None:
+            raise RuntimeError("the grader's own invariant broke: "
+                               "the config of --to moodle: read_config sets its [moodle] table")
         self.settings, self.session, self.redactor = settings, session, redactor
         redactor.add(self.settings.token)
         self.warnings: list = []

@@ -111,7 +111,9 @@ def send(target, grades: list, config: PassbackConfig, mapping=None, *, dry_run:
             item = Item(g, lms_id, UNCHANGED, decision.why, current.get(lms_id))
             if decision.action == CONFLICT:
                 item.outcome = SKIPPED
-                assert item.current is not None  # (decide: a conflict is with a grade the LMS holds)
+                if item.current is None:
+                    raise RuntimeError("the grader's own invariant broke: "
+                                       "decide: a conflict is with a grade the LMS holds")
                 item.why = redact(f"{g.student}, {g.ps}: {conflict_reason(decision, item.current, g)}")
             elif decision.action == POST:
                 item.outcome = WOULD_POST if dry_run else POSTED

@@ -19,7 +19,8 @@ walks through it.
 """
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "source"
 RELEASE = ROOT / "release"
 
-_NBGRADER_METADATA: dict = {}
+_NBGRADER_METADATA: dict[str, tuple[dict[str, Any], ...]] = {}
 
 
-def _nbgrader_metadata(ps):
+def _nbgrader_metadata(ps: str) -> tuple[dict[str, Any], ...]:
     """The nbgrader metadata of every cell of ``source/<ps>/<ps>.ipynb`` (``{}`` for a cell without), read once."""
     if ps not in _NBGRADER_METADATA:
         notebook = json.loads((SOURCE / ps / f"{ps}.ipynb").read_text(encoding="utf-8"))
@@ -39,7 +40,7 @@ def _nbgrader_metadata(ps):
     return _NBGRADER_METADATA[ps]
 
 
-def functions_graded_in(metadata) -> tuple:
+def functions_graded_in(metadata: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
     """The contract functions a notebook asks for, given its cells' nbgrader metadata (in order): the
     ``<function>`` of each autograded test cell's grade_id ``<function>-<aspect>``, once each, in the order of its
     first test cell. (:func:`is_test_cell` and :func:`function_of`, below, spelled out: this runs as the module
@@ -194,7 +195,7 @@ def source_notebook(ps: str) -> Path:
     return SOURCE / ps / f"{ps}.ipynb"
 
 
-def course_source_notebook(course_dir, ps: str):
+def course_source_notebook(course_dir: str | os.PathLike[str], ps: str) -> Path | None:
     """The source notebook of ``ps`` in the course folder ``course_dir``: its ``source/<ps>/<ps>.ipynb``, else
     this repository's (:func:`source_notebook`, the one the engine grades with by default); None when neither
     exists."""

@@ -257,7 +257,8 @@ def gradescope_deadlines(metadata: dict, assignment: str, student: str, folder) 
     released = _gradescope_time(general.get("release_date"), "assignment.release_date")
     policy, where = policy_of(folder)
     deadline = due or latest
-    assert deadline is not None  # (neither None: returned above)
+    if deadline is None:
+        raise RuntimeError("the grader's own invariant broke: neither None: returned above")
     return Deadlines(due={assignment: deadline}, extensions=extensions, policy=policy,
                      source="Gradescope's due date" + (" (the latest of the group's)" if len(own) > 1 else "")
                      + (f" and the policy of {where}" if where else ""),

@@ -188,7 +188,9 @@ def _apply_deadlines(results_dir, results, deadlines) -> list:
     those that changed are written back, and grades.csv with them, before any report reads them."""
     results, changed = apply_all(results, deadlines)
     for r in changed:
-        assert r.path is not None  # (read from its results.json: apply_all changes complete results only)
+        if r.path is None:
+            raise RuntimeError("the grader's own invariant broke: "
+                               "read from its results.json: apply_all changes complete results only")
         write_results(r.path, r)
     if changed or not (Path(results_dir) / GRADES_FILE).exists():
         write_grades_csv(results_dir)

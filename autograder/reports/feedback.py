@@ -185,7 +185,8 @@ def render_feedback_text(result: SubmissionResult, headline: str | None = None) 
 
 def write_feedback(result: SubmissionResult, model_answers: dict | None = None, publish: bool = False) -> object:
     """Write ``feedback.html`` beside the submission's results.json; returns its path."""
-    assert result.folder is not None  # (a result read from its results.json)
+    if result.folder is None:
+        raise RuntimeError("the grader's own invariant broke: a result read from its results.json")
     path = result.folder / FEEDBACK_FILE
     write_atomic(path, render_feedback(result, model_answers, publish))
     return path
