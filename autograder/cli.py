@@ -13,6 +13,7 @@ similarity report's copydetect and matplotlib, nbgrader's API).
 """
 
 import argparse
+import contextlib
 import importlib
 import os
 import signal
@@ -62,10 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands write every file before they print.
     """
     if hasattr(signal, "SIGTERM"):
-        try:
+        with contextlib.suppress(ValueError):  # not the main thread (embedded use)
             signal.signal(signal.SIGTERM, _terminate)
-        except ValueError:  # not the main thread (embedded use)
-            pass
     try:
         return _main(argv)
     except KeyboardInterrupt:

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, ROOT
@@ -32,7 +32,7 @@ from autograder.model.submission_time import SubmissionTime
 from autograder.nbgrader_io.course_deadlines import load
 from autograder.reports.after_grading import write_reports
 
-DUE = datetime(2026, 3, 1, 23, 59, tzinfo=timezone.utc)
+DUE = datetime(2026, 3, 1, 23, 59, tzinfo=UTC)
 POLICY = '[policy]\nmethod = "per_day"\ndeduct = "10%"\ncap = "50%"\ngrace = "15m"\n'
 
 

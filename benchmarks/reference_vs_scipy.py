@@ -31,9 +31,9 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -43,6 +43,7 @@ import numpy as np  # noqa: E402
 import scipy.linalg  # noqa: E402
 import scipy.special as sp  # noqa: E402
 import scipy.stats  # noqa: E402
+from scipy.spatial.distance import jensenshannon  # noqa: E402
 
 from autograder.model.course import ALL_FUNCTIONS  # noqa: E402
 from solutions import ps1_softmax as ps1  # noqa: E402
@@ -51,7 +52,6 @@ from solutions import ps3_gaussian as ps3  # noqa: E402
 from solutions import ps4_bernoulli as ps4  # noqa: E402
 from solutions import ps5_gaussian_kl as ps5  # noqa: E402
 from solutions import ps6_information as ps6  # noqa: E402
-from scipy.spatial.distance import jensenshannon  # noqa: E402
 
 try:  # optional third column; never a dependency
     import torch  # type: ignore[import-not-found]
@@ -70,7 +70,7 @@ class Case:
     ours: Callable[[], object]
     peer: Callable[[], object]
     peer_desc: str
-    torch: Optional[Callable[[], object]] = None
+    torch: Callable[[], object] | None = None
 
 
 def _spd(rng, d, cond):

@@ -167,7 +167,7 @@ def nbgrader_autograde_parts(course: Path, parts: list, log_dir: Path | None = N
             shutil.copytree(course, folder)
             write_submissions(folder / "submitted", notebooks, extras)
             folders.append(folder)
-            out = open((log_dir or folder) / f"autograde-{folder.name}.log", "w", encoding="utf-8")
+            out = open((log_dir or folder) / f"autograde-{folder.name}.log", "w", encoding="utf-8")  # noqa: SIM115
             ipc = ["--KernelManager.transport=ipc", f"--KernelManager.ip={sockets / f'part{i + 1}'}"]
             procs.append((subprocess.Popen([*nbgrader_command(), "autograde", "*", *ipc], cwd=folder,
                                            env=tool_env(), stdout=out, stderr=subprocess.STDOUT), out))

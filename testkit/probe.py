@@ -43,7 +43,7 @@ class ModeZygote(Zygote):
         super().__init__(*args, **kwargs)
         self.mode = mode
 
-    def launch(self) -> "ModeZygote":
+    def launch(self) -> ModeZygote:
         if self.mode is None:
             return super().launch()
         with mock.patch.dict("os.environ", {MODE_VARIABLE: self.mode}):

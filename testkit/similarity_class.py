@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 import random
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from autograder.model.course import FUNCTIONS, RELEASE
@@ -26,7 +26,7 @@ from testkit.independent import INDEPENDENT
 from testkit.zoo import zoo
 
 
-@lru_cache(maxsize=None)
+@cache
 def release_cells(ps: str) -> dict:
     """``function -> the text of its solution cell in the release`` (the stub every student starts from)."""
     nb = json.loads((RELEASE / ps / f"{ps}.ipynb").read_text(encoding="utf-8"))
@@ -44,7 +44,7 @@ def _lines(source: str) -> list:
     return [line.split("#", 1)[0].strip() for line in source.splitlines() if line.split("#", 1)[0].strip()]
 
 
-@lru_cache(maxsize=None)
+@cache
 def versions(ps: str, function: str) -> tuple:
     """``((name, source), …)``: the independently written versions of ``function`` (a zoo specimen that is an
     edit of one already taken, :data:`EDIT_OF`, is left out)."""
@@ -57,7 +57,7 @@ def versions(ps: str, function: str) -> tuple:
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _filled(ps: str) -> str:
     """The release of ``ps`` as :func:`testkit.fill.filled_release` fills it (answers written), as JSON text."""
     return json.dumps(filled_release(ps, release_cells(ps)))

@@ -106,7 +106,7 @@ def gaussian_log_pdf(x, mu, sigma):
     return -z * z / 2 - mp.log(sigma) - mp.log(2 * mp.pi) / 2
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _orthogonal(d, seed):
     rng = np.random.default_rng(seed)
     q, r = np.linalg.qr(rng.standard_normal((d, d)))
@@ -115,7 +115,7 @@ def _orthogonal(d, seed):
     return q
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _mp_columns(d, seed):
     with mp.workdps(DPS):
         return tuple(tuple(mpf(v) for v in col) for col in _orthogonal(d, seed).T)

@@ -49,7 +49,7 @@ def _child_pipes(to_child: int, from_child: int):
 class Page:
     """One tab, attached by a flat protocol session."""
 
-    def __init__(self, browser: "Browser", target: str, session: str):
+    def __init__(self, browser: Browser, target: str, session: str):
         self.browser, self.target, self.session = browser, target, session
 
     def send(self, method: str, **params) -> dict:
@@ -70,7 +70,7 @@ class Browser:
     def __init__(self, executable: str | None = None):
         self.executable = executable or tooling.chromium()
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         self._profile = tempfile.TemporaryDirectory(prefix="probdl-chromium-")
         to_child, self._out = os.pipe()
         self._in, from_child = os.pipe()

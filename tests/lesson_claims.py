@@ -192,9 +192,9 @@ def failures(ps: str, nb) -> list[str]:
     cells = {cell.get("id"): cell for cell in nb.cells}
     found = []
     for cell in nb.cells:
-        if cell.cell_type == "code" and str(cell.get("id", "")).startswith("fig-"):
-            if not any("image/png" in o.get("data", {}) for o in cell.outputs if o.output_type == "display_data"):
-                found.append(f"{cell.id}: displayed no figure")
+        shown = any("image/png" in o.get("data", {}) for o in cell.get("outputs", ()) if o.output_type == "display_data")
+        if cell.cell_type == "code" and str(cell.get("id", "")).startswith("fig-") and not shown:
+            found.append(f"{cell.id}: displayed no figure")
     for claim in CLAIMS.get(ps, ()):
         text, code = cells.get(claim.text_id), cells.get(claim.cell_id)
         if text is None or claim.prose not in text.source:

@@ -100,7 +100,7 @@ class _Request(Request):
 
 
 class _Ags(AssignmentsGradesService):
-    def __init__(self, request, platform: "Platform", lineitem_url=None):
+    def __init__(self, request, platform: Platform, lineitem_url=None):
         super().__init__(request, platform.conf, platform.url + COURSE + "/line_items", lineitem_url,
                          allow_creating_lineitems=True)
         self.platform = platform
@@ -146,7 +146,7 @@ class _Ags(AssignmentsGradesService):
 
 
 class _Nrps(NamesRoleProvisioningService):
-    def __init__(self, request, platform: "Platform"):
+    def __init__(self, request, platform: Platform):
         super().__init__(request, platform.conf, platform.url + COURSE + "/names_and_roles")
         self.platform = platform
 
@@ -189,7 +189,7 @@ class Platform:
 
     # -- the server ------------------------------------------------------------------------------------
 
-    def start(self) -> "Platform":
+    def start(self) -> Platform:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 

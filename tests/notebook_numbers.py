@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import mpmath as mp
 import numpy as np

@@ -117,7 +117,7 @@ def class_results():
         "test cell logsumexp-basic was edited; restored from the source notebook",
     ]))
     # broken notebooks: nothing ran, every test failed with the same reason
-    missing = {gid: ("missing", "`{}` is not defined".format(function_of(gid)), "")
+    missing = {gid: ("missing", f"`{function_of(gid)}` is not defined", "")
                for gid, _ in GRADE_CELLS["ps1_softmax"]}
     out.append(make_result("fay", "ps1_softmax", failing=missing, code={}, notes=[
         "The notebook is not valid JSON (Expecting ',' delimiter: line 12 column 5); nothing could be run.",

@@ -16,12 +16,11 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
-from autograder.checks.evaluate import GENERIC_HINTS, LocalTarget, evaluate
 from autograder.checks import references as references_module
+from autograder.checks.evaluate import GENERIC_HINTS, LocalTarget, evaluate
 from autograder.checks.references import reference_function
-from autograder.sandbox.invoke import invoke
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
-
+from autograder.sandbox.invoke import invoke
 
 
 def checks_or_skip(ps):

@@ -11,8 +11,8 @@ import importlib
 
 import pytest
 
-from autograder.checks.hints import kind
 from autograder.checks.check import Check, FunctionChecks, Hint, Probe, ProblemSetChecks, Relation, related
+from autograder.checks.hints import kind
 from autograder.model.course import PROBLEM_SETS, function_of
 
 SHAPE = Hint("The output has the input's shape.", kind("shape"), "test-shape")

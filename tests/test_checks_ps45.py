@@ -21,12 +21,12 @@ import pytest
 from autograder.checks import checks_for
 from autograder.checks import ps4_bernoulli as P4
 from autograder.checks import ps5_gaussian_kl as P5
-from autograder.checks.evaluate import LocalTarget, evaluate
-from autograder.checks.references import reference, reference_function
-from autograder.checks.hints import matches
 from autograder.checks.check import Check, Failure, Probe
-from autograder.sandbox.invoke import invoke
+from autograder.checks.evaluate import LocalTarget, evaluate
+from autograder.checks.hints import matches
+from autograder.checks.references import reference, reference_function
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, function_of
+from autograder.sandbox.invoke import invoke
 from testkit.zoo import zoo
 
 PS = ("ps4_bernoulli", "ps5_gaussian_kl")

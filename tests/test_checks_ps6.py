@@ -20,8 +20,8 @@ from autograder.checks import ps6_information as P6
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.references import reference, reference_function
 from autograder.model.course import FUNCTIONS
-from tests import _mpmath_refs as ref
 from testkit.zoo import zoo
+from tests import _mpmath_refs as ref
 
 PS = "ps6_information"
 CHECKS = checks_for(PS)

@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 from autograder.checks.references import reference_function
-from autograder.sandbox.forbidden_walk import forbidden_uses
 from autograder.model.course import FUNCTIONS, function_of, is_data_cell, is_lesson_cell, source_notebook
+from autograder.sandbox.forbidden_walk import forbidden_uses
 from testkit.zoo import PROBLEM_SETS, zoo
 
 #: Problem sets with a source notebook and a reviewed LOSES table (a new one joins once it has both).

@@ -13,6 +13,7 @@ the recipe asks of it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -77,10 +78,8 @@ def _run(course: Path, script: str, env: dict, timeout: float = 600) -> str:
         try:
             code = proc.wait(timeout=timeout)
         finally:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     text = log.read_text(errors="replace")
     assert code == 0, text[-4000:]
     return text

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from autograder.model.course import PROBLEM_SETS, ROOT, answer_max_score, autograded_max_score, max_score
 from autograder.commands.demo import MARKER, DemoError, prepare
+from autograder.model.course import PROBLEM_SETS, ROOT, answer_max_score, autograded_max_score, max_score
 
 EXAMPLES = ROOT / "examples" / "submissions"
 
@@ -140,8 +140,8 @@ def test_demo_end_to_end(tmp_path):
 
 def test_an_untouched_release_notebook_is_not_tampering():
     """ada filled in the released notebook and touched nothing else: no tamper notes."""
-    from autograder.model.notebook import load_source, load_submission
     from autograder.engine.restore import rebuild
+    from autograder.model.notebook import load_source, load_submission
 
     for path in sorted(EXAMPLES.glob("ada/*/*.ipynb")):
         ps = path.parent.name

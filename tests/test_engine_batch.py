@@ -10,12 +10,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from autograder.model import course
 from autograder.engine.batch import collect_submissions, grade_batch, parse_shard, split_shards
+from autograder.model import course
 from autograder.model.grades import write_grades_csv
-from tests import engine_helpers
 from autograder.model.results import results_path
 from autograder.sandbox.limits import Limits
+from tests import engine_helpers
 
 PS = "ps1_softmax"
 MAX = course.autograded_max_score(PS)  # what the engine can give; the answer cells await a person
@@ -261,8 +261,8 @@ def test_points_come_from_the_source_notebook_and_a_mismatch_is_reported(shard):
 
 def test_summary_lines_of_a_resume_and_of_an_empty_shard():
     """A rerun with nothing left says so (not "0.0 notebooks/s with 0 worker(s)"); an empty shard is fine."""
-    from autograder.engine.batch import BatchSummary
     from autograder.commands.autograde import resume_line
+    from autograder.engine.batch import BatchSummary
     from autograder.reports.table import summary_lines
 
     kept = BatchSummary("sub", "res", total=7, skipped_existing=7)

@@ -18,13 +18,12 @@ import sys
 
 import pytest
 
+from autograder.engine.batch import collect_submissions, grade_batch, split_shards
 from autograder.model import course
-from autograder.engine.batch import grade_batch
-from tests import engine_helpers
-from autograder.engine.batch import collect_submissions, split_shards
 from autograder.model.ids import StudentId, csv_cell, display, folder_name
 from autograder.model.results import MAX_ITEMS, bound, write_results
 from autograder.sandbox.limits import Limits
+from tests import engine_helpers
 
 PS = "ps1_softmax"
 ANSWER = "logsumexp-derivation"

@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from tests import engine_helpers
 from autograder.model.results import results_path
+from tests import engine_helpers
 
 PS = "ps1_softmax"
 #: ten students, each notebook napping 0.5 s: killed after 4, the batch has seconds of work left

@@ -13,19 +13,19 @@ import itertools
 import numpy as np
 import pytest
 
-from autograder.model import course
 from autograder.checks.callees import answer_for_stub
-from autograder.sandbox.carry_forward import MAX_CARRIED_ELEMENTS
-from autograder.model.course import ROOT
-from autograder.sandbox import wire
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.execute import MAX_CALLBACK_MESSAGES, Session
 from autograder.engine.grade import grade_submission
 from autograder.engine.zygote_parent import ChildError, Zygote, default_hidden
+from autograder.model import course
+from autograder.model.course import ROOT
+from autograder.sandbox import wire
+from autograder.sandbox.carry_forward import MAX_CARRIED_ELEMENTS
 from autograder.sandbox.limits import Limits
-from tests.engine_helpers import write_notebook
 from testkit.fill import filled_release
 from testkit.zoo.compound import COMPOUNDS
+from tests.engine_helpers import write_notebook
 
 #: generous: these tests are about what is graded, not about limits (a busy machine must not fail them)
 LIMITS = Limits(timeout_s=60, budget_s=900)

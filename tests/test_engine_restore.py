@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from autograder.model import course
-from tests import engine_helpers
-from autograder.model.notebook import Unreadable, load_source, load_submission
 from autograder.engine.restore import rebuild
+from autograder.model import course
+from autograder.model.notebook import Unreadable, load_source, load_submission
+from tests import engine_helpers
 
 PS = "ps1_softmax"
 

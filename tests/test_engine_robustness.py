@@ -26,16 +26,16 @@ from pathlib import Path
 
 import pytest
 
-from autograder.model import course
-from tests import engine_helpers
-from tests.conftest import HOST_USERS
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.zygote_parent import default_hidden
+from autograder.model import course
 from autograder.sandbox.limits import Limits
 from testkit import container_like
 from testkit.attacks import fork_storm
 from testkit.probe import ModeZygote, ProbeZygote, printed, run_cell
+from tests import engine_helpers
+from tests.conftest import HOST_USERS
 
 PS = "ps1_softmax"
 MAX = course.autograded_max_score(PS)  # full marks the engine gives; the answer cells await a person

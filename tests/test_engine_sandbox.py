@@ -12,15 +12,15 @@ import time
 
 import pytest
 
-from autograder.model import course
-from autograder.model.course import ROOT
-from autograder.sandbox import namespaces, processes
-from tests import engine_helpers
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.zygote_parent import default_hidden
+from autograder.model import course
+from autograder.model.course import ROOT
+from autograder.sandbox import namespaces, processes
 from autograder.sandbox.limits import Limits
 from testkit.probe import ProbeZygote, printed, run_cell
+from tests import engine_helpers
 
 PS = "ps1_softmax"
 MAX = course.autograded_max_score(PS)  # full marks the engine gives; the answer cells await a person

@@ -190,7 +190,7 @@ def test_the_course_the_checks_a_classmate_and_the_results_cannot_be_read_nor_wr
                "forbidden function's file": Path(forbidden_file.__file__)}
     for name, path in targets.items():
         assert path.is_file(), path
-        assert as_slot_uid_without_landlock(env, lambda p=path: open(p, "rb").read(1)) == "", name
+        assert as_slot_uid_without_landlock(env, lambda p=path: open(p, "rb").read(1)) == "", name  # noqa: SIM115
     code = ATTEMPT + f"TARGETS = {json.dumps({k: str(v) for k, v in targets.items()})}\n" + f'''
 import subprocess, sys, tempfile
 out = {{name: attempt(lambda p=path: open(p, "rb").read(1)) for name, path in TARGETS.items()}}

@@ -10,8 +10,8 @@ import threading
 import numpy as np
 import pytest
 
-from autograder.sandbox.invoke import Outcome
 from autograder.sandbox import wire
+from autograder.sandbox.invoke import Outcome
 
 
 def roundtrip(value):

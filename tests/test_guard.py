@@ -20,7 +20,6 @@ import pytest
 from autograder.model import course
 from autograder.sandbox import guard
 
-
 #: Run first in every subprocess: the guard prepared for every forbidden name, as the engine's zygote does.
 PRELUDE = """
 import json, sys, types

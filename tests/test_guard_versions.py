@@ -26,7 +26,7 @@ PS = "ps1_softmax"
 def test_pyproject_promises_exactly_the_versions_the_guard_supports():
     requires = tomllib.loads((course.ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     (major, first), (_, last) = guard.SUPPORTED[0], guard.SUPPORTED[-1]
-    assert guard.SUPPORTED == tuple((major, minor) for minor in range(first, last + 1))  # a range, no gaps
+    assert tuple((major, minor) for minor in range(first, last + 1)) == guard.SUPPORTED  # a range, no gaps
     assert requires == f">={major}.{first},<{major}.{last + 1}", requires
 
 
@@ -51,7 +51,7 @@ def test_prepare_and_arm_refuse_before_anything_changes(monkeypatch):
         guard.prepare(["scipy.special.logsumexp"])
     with pytest.raises(guard.GuardUnavailable, match="supports CPython"):
         guard.arm(["scipy.special.logsumexp"])
-    assert guard._INSTALLED == installed  # no audit hook was added
+    assert installed == guard._INSTALLED  # no audit hook was added
     import scipy.special
 
     assert scipy.special.logsumexp.__code__.co_filename.endswith(".py")  # not a gate

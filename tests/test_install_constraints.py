@@ -22,8 +22,8 @@ import zipfile
 import pytest
 import yaml
 
-from autograder.release.gradescope_bundle import build
 from autograder.model.course import ROOT
+from autograder.release.gradescope_bundle import build
 
 GITHUB = (".github/workflows/autograde.yml", "ci-templates/student-classroom.yml")
 GITLAB = (".gitlab-ci.yml", "ci-templates/gitlab-student.yml")

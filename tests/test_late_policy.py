@@ -6,7 +6,7 @@ Every expected penalty is worked out by hand in the test from the policy's defin
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,7 +17,7 @@ from autograder.model.penalties import apply, assess
 from autograder.model.results import SubmissionResult, TestResult
 from autograder.model.submission_time import SubmissionTime
 
-UTC = timezone.utc
+UTC = UTC
 DUE = datetime(2026, 3, 1, 23, 59, tzinfo=UTC)
 H, D = 3600.0, 86400.0
 KNOWN = {"ps1_softmax", "ps2_cross_entropy"}

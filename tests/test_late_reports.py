@@ -16,7 +16,7 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ from testkit import nbgrader_course
 from tests.reports_fixtures import make_result, write_result
 
 PS = "ps1_softmax"
-UTC = timezone.utc
+UTC = UTC
 
 COURSE_FILE = """\
 [due]

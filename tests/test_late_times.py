@@ -12,17 +12,26 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder.model.submission_time import (GITHUB_SOURCE, GITLAB_SOURCE, MISSING, RECORDED, UNREADABLE,
-                                              SubmissionTime, from_ci, from_gradescope, from_timestamp_file,
-                                              parse_utc)
+from autograder.model.submission_time import (
+    GITHUB_SOURCE,
+    GITLAB_SOURCE,
+    MISSING,
+    RECORDED,
+    UNREADABLE,
+    SubmissionTime,
+    from_ci,
+    from_gradescope,
+    from_timestamp_file,
+    parse_utc,
+)
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def nbgrader_parse(text):

@@ -8,13 +8,12 @@ import pickle
 import pytest
 
 from autograder.lms.comment import Tag, parse_tag, student_comment, tag_text
-from autograder.lms.config import ConfigError, read_config
+from autograder.lms.config import ConfigError, HttpSettings, read_config
 from autograder.lms.plan import CONFLICT, POST, UNCHANGED, Current, decide
 from autograder.lms.roster import Member, from_file, from_members
 from autograder.lms.scores import Grade, GradesError, read_grades
 from autograder.lms.secret import Redactor, Secret
 from autograder.lms.transport import backoff_delays, retry_policy
-from autograder.lms.config import HttpSettings
 from autograder.model.results import TestResult, load_results, read_result, write_results
 from autograder.model.roster import LmsStudent
 from tests.lms_fixtures import ANSWER, write_graded_class

@@ -146,7 +146,7 @@ class Formgrader:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.token = secrets.token_hex(16)
-        self.log = open(log, "w")
+        self.log = open(log, "w")  # noqa: SIM115 — the server's log for its life, closed by stop()
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).with_name("jupyter")), "server", "--no-browser", "--allow-root",
              f"--port={self.port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
@@ -164,7 +164,7 @@ class Formgrader:
             text = resp.read().decode()
         return json.loads(text) if path.startswith("/formgrader/api/") else text
 
-    def wait(self, timeout: float = 180.0) -> "Formgrader":
+    def wait(self, timeout: float = 180.0) -> Formgrader:
         import time
         import urllib.error
 

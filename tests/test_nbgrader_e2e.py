@@ -44,14 +44,21 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.model.course import (
+    ANSWER_CELLS,
+    GRADE_CELLS,
+    PROBLEM_SETS,
+    SELF_CHECK_CELL,
+    function_of,
+    max_score,
+    release_notebook,
+)
 from autograder.model.notebook import cell_text, grade_id_of
-from autograder.model.course import (ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, SELF_CHECK_CELL, function_of, max_score,
-                                     release_notebook)
 from testkit import nbgrader_course
+from testkit.fill import filled_release
 from testkit.zoo import zoo
 from tests import lesson_claims
 from tests.conftest import INSTRUCTOR, UNTOUCHED
-from testkit.fill import filled_release
 
 pytestmark = pytest.mark.slow
 

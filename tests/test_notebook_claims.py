@@ -32,8 +32,17 @@ import pytest
 
 from autograder.checks import checks_for
 from autograder.checks.references import signature
-from autograder.model.course import (ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, ROOT, autograded_max_score,
-                                     function_of, is_answer_cell, max_score, source_notebook)
+from autograder.model.course import (
+    ANSWER_CELLS,
+    GRADE_CELLS,
+    PROBLEM_SETS,
+    ROOT,
+    autograded_max_score,
+    function_of,
+    is_answer_cell,
+    max_score,
+    source_notebook,
+)
 from testkit.zoo.checklists import relation_tolerances
 
 #: Every notebook follows the one template (docs/notebooks.md, tests/test_notebook_template.py).

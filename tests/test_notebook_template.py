@@ -28,8 +28,17 @@ import nbformat
 import pytest
 
 from autograder.checks import checks_for
-from autograder.model.course import (FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, ROOT, SELF_CHECK_CELL, is_answer_cell,
-                                     is_data_cell, release_notebook, source_notebook)
+from autograder.model.course import (
+    FUNCTIONS,
+    GRADE_CELLS,
+    PROBLEM_SETS,
+    ROOT,
+    SELF_CHECK_CELL,
+    is_answer_cell,
+    is_data_cell,
+    release_notebook,
+    source_notebook,
+)
 from autograder.release import inline
 from tests import giveaway
 

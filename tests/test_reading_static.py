@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
+from autograder.reading.notebook import NotebookReading as Notebook
+from autograder.reading.notebook import Source
 from autograder.sandbox.forbidden_walk import forbidden_uses
-from autograder.reading.notebook import NotebookReading as Notebook, Source
 from testkit.zoo import all_specimens
 
 FORBIDDEN = ("scipy.special.softmax", "scipy.special.logsumexp", "torch")

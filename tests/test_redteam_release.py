@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bz2
+import contextlib
 import gzip
 import io
 import json
@@ -62,10 +63,8 @@ def unpacked(data: bytes, depth: int = 0) -> list:
     if depth > 3 or not data:
         return out
     for opener in (zlib.decompress, gzip.decompress, bz2.decompress, lzma.decompress):
-        try:
+        with contextlib.suppress(OSError, ValueError, EOFError, zlib.error, lzma.LZMAError):
             out += unpacked(opener(data), depth + 1)
-        except (OSError, ValueError, EOFError, zlib.error, lzma.LZMAError):
-            pass
     if data[:2] == b"PK":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -81,10 +80,8 @@ def decoded_blobs(text: str) -> list:
     out = []
     for run in BLOB.findall(text):
         for decode in (base64.b64decode, base64.urlsafe_b64decode):
-            try:
+            with contextlib.suppress(binascii.Error, ValueError):
                 out += unpacked(decode(run + "=" * (-len(run) % 4)))
-            except (binascii.Error, ValueError):
-                pass
     for run in HEX.findall(text):
         out += unpacked(bytes.fromhex(run))
     return out

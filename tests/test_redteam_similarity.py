@@ -34,8 +34,8 @@ import pytest
 
 from autograder.model.course import ROOT
 from autograder.model.files import SIMILARITY_JSON
-from testkit.independent import INDEPENDENT
 from autograder.similarity.run import similarity_report
+from testkit.independent import INDEPENDENT
 from testkit.similarity_bench import real_specimens
 from testkit.similarity_class import _write, reference_cells
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -31,12 +31,21 @@ from autograder.model.deadlines import Deadlines, parse_deadlines
 from autograder.model.late_policy import Amount, LatePolicy
 from autograder.model.lateness import LATE, ON_TIME, UNKNOWN_TIME
 from autograder.model.penalties import assess
-from autograder.model.submission_time import (EXCHANGE_SOURCE, GITLAB_API_SOURCE, RECORDED, Exchange,
-                                              SubmissionTime, ZoneError, from_ci, from_timestamp_file, judged,
-                                              parse_utc)
+from autograder.model.submission_time import (
+    EXCHANGE_SOURCE,
+    GITLAB_API_SOURCE,
+    RECORDED,
+    Exchange,
+    SubmissionTime,
+    ZoneError,
+    from_ci,
+    from_timestamp_file,
+    judged,
+    parse_utc,
+)
 from autograder.nbgrader_io.course_deadlines import exchange_zone, gradescope_deadlines
 
-UTC = timezone.utc
+UTC = UTC
 PS = "ps1_softmax"
 DUE = datetime(2026, 3, 1, 23, 59, tzinfo=UTC)
 #: 10 % of 40 points off per started day, as in the issue's figures (40 → 22.8 after 3.5 days would be 4 days).

@@ -23,10 +23,17 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.model.course import (ANSWER_CELLS, FUNCTIONS, GRADE_CELLS, ROOT, SELF_CHECK_CELL, is_answer_cell,
-                                     is_data_cell)
 from autograder.commands.release import add_arguments, run
 from autograder.model import notebook as engine_notebook
+from autograder.model.course import (
+    ANSWER_CELLS,
+    FUNCTIONS,
+    GRADE_CELLS,
+    ROOT,
+    SELF_CHECK_CELL,
+    is_answer_cell,
+    is_data_cell,
+)
 from autograder.release import inline
 from autograder.release.generate import (
     CONFIG_FILE,

@@ -15,10 +15,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from autograder.model.results import load_results
+from autograder.model.roster import RosterError, read_mapping
 from autograder.reports.junit import junit_xml
 from autograder.reports.lms import CANVAS_COLUMNS, ExportError, canvas_rows, plain_rows
-from autograder.model.roster import RosterError, read_mapping
-from autograder.model.results import load_results
 from tests.reports_fixtures import make_result, write_class, write_result
 
 MAPPING = """course_id,lms_id,name,sis_user_id,sis_login_id,section

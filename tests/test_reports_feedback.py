@@ -7,8 +7,9 @@ from html.parser import HTMLParser
 
 import pytest
 
+from autograder.model.results import load_results
+from autograder.model.results import read_result as load_result
 from autograder.reports.feedback import render_feedback, write_feedback_pages
-from autograder.model.results import load_results, read_result as load_result
 from tests import tooling
 from tests.reports_fixtures import OVERFLOW_HINT, XSS, class_results, write_class
 

@@ -1,8 +1,8 @@
 """Scores in nbgrader's gradebook.db: the real `nbgrader export` reads them back."""
 
 import csv
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.model.course import max_score as course_max_score
 from autograder.model.course import GRADE_CELLS, ROOT
+from autograder.model.course import max_score as course_max_score
 from autograder.model.ids import csv_cell
 from autograder.nbgrader_io.gradebook import write_gradebook
 from tests.reports_fixtures import class_results, make_result, write_class

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from autograder.model.course import PROBLEM_SETS, ROOT
-from autograder.reports.after_grading import write_reports
 from autograder.commands.merge import merge
+from autograder.model.course import PROBLEM_SETS, ROOT
 from autograder.model.grades import write_grades_csv
 from autograder.model.shards import MergeConflict
+from autograder.reports.after_grading import write_reports
 from tests.reports_fixtures import class_results, write_class
 
 

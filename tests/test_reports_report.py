@@ -1,20 +1,20 @@
 """report.html, item analysis, the terminal table, --json, the progress bar."""
 
-import os
-import stat
 import io
 import json
+import os
 import re
+import stat
 import xml.etree.ElementTree as ET
 
 import pytest
 from rich.console import Console
 
+from autograder.model.results import SubmissionResult, fmt_points, load_results
 from autograder.reports import jsonout, stats
 from autograder.reports.after_grading import write_reports
 from autograder.reports.histogram import histogram_svgs, panels
 from autograder.reports.report import render_report, write_report
-from autograder.model.results import SubmissionResult, fmt_points, load_results
 from autograder.reports.table import grade_table, print_grades, progress_bar
 from tests.reports_fixtures import MEAN_HINT, OVERFLOW_HINT, VARIANCE_HINT, XSS, write_class
 
@@ -345,7 +345,7 @@ def test_histogram_geometry_labels_bars_and_mean(results_dir):
         assert {t.get("class") for t in texts} == {"title", "xlabel", "ylabel", "xtick", "ytick"}
         boxes = [(_text_box(t), t.text) for t in texts]
         for (x0, y0, x1, y1), text in boxes:
-            assert 0 <= x0 and x1 <= width and 0 <= y0 and y1 <= height, (panel.title, text)
+            assert x0 >= 0 and x1 <= width and y0 >= 0 and y1 <= height, (panel.title, text)
         for i, (a, text_a) in enumerate(boxes):  # and no label over another
             for b, text_b in boxes[i + 1:]:
                 assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (panel.title, text_a, text_b)
@@ -416,8 +416,8 @@ def test_histogram_is_deterministic_and_fits_long_names():
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root (graded with sudo)")
 def test_files_are_readable_and_given_to_the_sudo_user(results_dir, monkeypatch):
     """Graded with sudo and a strict umask: the instructor's own account owns and can read every output."""
-    from autograder.model.grades import write_grades_csv
     from autograder.model.files import hand_over
+    from autograder.model.grades import write_grades_csv
 
     monkeypatch.setenv("SUDO_UID", "65534")
     monkeypatch.setenv("SUDO_GID", "65534")
@@ -457,8 +457,8 @@ def test_answers_awaiting_grading_are_pending_in_every_report(tmp_path):
     the terminal table, the class report, --json and grades.csv, the same number everywhere (0 when none);
     a hand-graded one counts, and one left blank is 0 at once."""
     from autograder.model.grades import grades_table
-    from autograder.reports.feedback import render_feedback
     from autograder.model.results import read_result as load_result
+    from autograder.reports.feedback import render_feedback
 
     results_dir = tmp_path / "results"
     answer = _pending_class(results_dir)

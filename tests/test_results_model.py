@@ -10,8 +10,15 @@ import json
 
 import pytest
 
-from autograder.model.results import (MAX_ITEMS, Execution, SubmissionResult, TestResult, fmt_points, read_result,
-                                write_results)
+from autograder.model.results import (
+    MAX_ITEMS,
+    Execution,
+    SubmissionResult,
+    TestResult,
+    fmt_points,
+    read_result,
+    write_results,
+)
 
 #: A results.json as the engine writes it (keys in the order they are written).
 FILE = {
@@ -172,8 +179,8 @@ def test_a_complete_result_is_one_resume_keeps_and_grades_csv_counts(tmp_path, n
 def test_the_one_walker_reads_student_folders_not_hidden_ones(tmp_path):
     """What the engine never writes (it grades no hidden folder of submitted/) is not a submission for the
     reports or for merge either: a ``.ipynb_checkpoints`` or ``.cache`` folder beside the students is left out."""
-    from autograder.model.shards import merge_folders
     from autograder.model.results import result_files
+    from autograder.model.shards import merge_folders
 
     for student, ps in (("ada", "ps1_softmax"), (".cache", "ps1_softmax"), ("ada", ".ipynb_checkpoints"),
                         ("ben", "ps1_softmax")):

@@ -15,8 +15,7 @@ import pytest
 
 from autograder.checks import checks_for
 from autograder.model.course import ANSWER_CELLS, FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, function_of
-from testkit.zoo import Specimen, grade, zoo
-from testkit.zoo import rubric
+from testkit.zoo import Specimen, grade, rubric, zoo
 
 #: The functions whose result is not shaped like their input: one number, an axis removed, a tuple, (K,) from
 #: (N, K), (D,) from (N, D). Each has a -shape cell.

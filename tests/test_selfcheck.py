@@ -33,15 +33,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.sandbox.forbidden_walk import forbidden_uses
-from autograder.model.course import FUNCTIONS, PROBLEM_SETS, ROOT, SELF_CHECK_CELL, release_notebook, source_notebook
-from autograder.release import inline
-from tests.test_checks_visible import FOLLOWED_BY_THE_GRADER_ONLY
-from autograder.model.notebook import load_source, load_submission
 from autograder.engine.restore import rebuild
+from autograder.model.course import FUNCTIONS, PROBLEM_SETS, ROOT, SELF_CHECK_CELL, release_notebook, source_notebook
+from autograder.model.notebook import load_source, load_submission
+from autograder.release import inline
+from autograder.sandbox.forbidden_walk import forbidden_uses
 from testkit.fill import filled_release
-from tests.student_side import FOLDER, selfcheck_file, selfcheck_importable
 from testkit.zoo import zoo
+from tests.student_side import FOLDER, selfcheck_file, selfcheck_importable
+from tests.test_checks_visible import FOLLOWED_BY_THE_GRADER_ONLY
 
 
 def _module():

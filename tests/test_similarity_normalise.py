@@ -17,7 +17,8 @@ from autograder.similarity.bounds import MAX_DEPTH, MAX_NODES, too_large
 from autograder.similarity.canonical import canonical_forms
 from autograder.similarity.document import document
 from autograder.similarity.graded import notebook_code
-from autograder.similarity.inline import MAX_NODES as MAX_INLINED_NODES, inline_helpers
+from autograder.similarity.inline import MAX_NODES as MAX_INLINED_NODES
+from autograder.similarity.inline import inline_helpers
 from autograder.similarity.prune import prune
 from autograder.similarity.reorder import canonical_order
 from autograder.similarity.tokens import Namer, bound_names, statement_key, token_stream

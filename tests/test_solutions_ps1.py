@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tests import _mpmath_refs as ref
 from solutions.ps1_softmax import log_softmax, logsumexp, softmax
+from tests import _mpmath_refs as ref
 
 RTOL = 1e-12
 INF = np.inf

@@ -23,10 +23,7 @@ RTOL = 1e-12
 def random_problem(n, c, seed, scale=5.0, soft=False):
     rng = np.random.default_rng(seed)
     logits = rng.normal(0.0, scale, size=(n, c))
-    if soft:
-        targets = rng.dirichlet(np.ones(c), size=n)
-    else:
-        targets = rng.integers(0, c, size=n)
+    targets = rng.dirichlet(np.ones(c), size=n) if soft else rng.integers(0, c, size=n)
     return logits, targets
 
 

@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy.spatial.distance import jensenshannon
 
-from tests import _mpmath_refs as ref
 from solutions.ps6_information import (
     LOG2,
     bayes_posterior,
@@ -30,6 +29,7 @@ from solutions.ps6_information import (
     kl_divergence,
     map_linear_regression,
 )
+from tests import _mpmath_refs as ref
 
 RTOL = 1e-13
 INF = np.inf

@@ -23,8 +23,9 @@ overrides (:meth:`FunctionChecks.check`), which builds the ``Check`` with
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 from autograder.model.course import FUNCTIONS
 
@@ -82,7 +83,7 @@ class Probe:
     rtol: float | None = None
     atol: float | None = None
     twin: int | None = None
-    relation: "Relation | None" = None
+    relation: Relation | None = None
     uses: tuple = ()
 
 
@@ -143,7 +144,7 @@ class Relation:
     shape_free: bool = False
     uses_result: bool = False
 
-    def at(self, expected: Callable) -> "Relation":
+    def at(self, expected: Callable) -> Relation:
         """This relation (name, statement, tolerances) with the ``expected`` of one probe."""
         return replace(self, expected=expected)
 

@@ -36,17 +36,17 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from autograder.sandbox import invoke as _invoke
-from autograder.sandbox.carry_forward import CalleeStubs
-from autograder.sandbox.forbidden_walk import forbidden_uses
 from autograder.checks import shown
 from autograder.checks.callees import answer_for_stub, carried_callees
-from autograder.checks.references import reference
-from autograder.reading.purity import Reading
-from autograder.checks.compare import as_values, compare, compare_nonfinite, container
 from autograder.checks.check import Check, CheckResult, Failure, Hint, Probe, Within
+from autograder.checks.compare import as_values, compare, compare_nonfinite, container
+from autograder.checks.references import reference
 from autograder.model.course import GRADE_CELLS, problem_set_of_function
+from autograder.reading.purity import Reading
+from autograder.sandbox import invoke as _invoke
 from autograder.sandbox import wire
+from autograder.sandbox.carry_forward import CalleeStubs
+from autograder.sandbox.forbidden_walk import forbidden_uses
 
 
 class Target(Protocol):

@@ -18,8 +18,8 @@ import warnings
 
 import numpy as np
 
-from autograder.sandbox.invoke import WARNINGS_LOCK, NotNumbers, to_plain
 from autograder.checks.check import memo_by_identity
+from autograder.sandbox.invoke import WARNINGS_LOCK, NotNumbers, to_plain
 
 
 def kind(*kinds):

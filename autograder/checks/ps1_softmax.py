@@ -6,9 +6,9 @@ mistakes so that a hint can name the one a submission made.
 
 import numpy as np
 
-from autograder.checks.hints import all_of, any_of, label_has, matches, raised, warned
-from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
+from autograder.checks.hints import all_of, any_of, label_has, matches, raised, warned
 from autograder.checks.relations import EPS, along, plus, rows_call, same, same_within, slice_max, unrows
 
 PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS,

@@ -14,9 +14,9 @@ accuracy left in float64, so gradients allow an absolute 1e-14 (≈ 45 ulps of 1
 
 import numpy as np
 
-from autograder.checks.hints import all_of, any_of, matches, raised, warned
-from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX, SKLEARN_LOG_LOSS
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, related
+from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX, SKLEARN_LOG_LOSS
+from autograder.checks.hints import all_of, any_of, matches, raised, warned
 from autograder.checks.relations import class_mixture, combination, halves_calls, joined, plus, same
 
 PS = ProblemSetChecks("ps2_cross_entropy", forbidden=SCIPY_SOFTMAX + FRAMEWORKS + SKLEARN_LOG_LOSS,

@@ -18,9 +18,9 @@ on those very probes.
 
 import numpy as np
 
-from autograder.checks.hints import all_of, any_of, label_has, matches, nonfinite, scalar_code_on_arrays, warned
-from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, related
+from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
+from autograder.checks.hints import all_of, any_of, label_has, matches, nonfinite, scalar_code_on_arrays, warned
 from autograder.checks.relations import expanded_calls, halves_calls, joined, quadratic, reshaped, toward_center_calls
 
 PS = ProblemSetChecks("ps3_gaussian", forbidden=SCIPY_GAUSSIANS + FRAMEWORKS,

@@ -44,9 +44,9 @@ torch / jax / tensorflow (all of them). Building blocks stay allowed:
 import numpy as np
 from scipy.special import xlog1py, xlogy
 
-from autograder.checks.hints import all_of, any_of, kind, matches_any, nonfinite, scalar_code_on_arrays, warned
-from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
+from autograder.checks.hints import all_of, any_of, kind, matches_any, nonfinite, scalar_code_on_arrays, warned
 from autograder.checks.relations import EPS, combination, label_layers
 
 PS = ProblemSetChecks("ps4_bernoulli", forbidden=SCIPY_SIGMOID + SKLEARN_LOG_LOSS + FRAMEWORKS,

@@ -55,9 +55,9 @@ are made of, via SciPy's own decomposition). ``np.linalg`` and
 import numpy as np
 from scipy.linalg import expm
 
-from autograder.checks.hints import all_of, any_of, label_has, matches_any, nonfinite, scalar_code_on_arrays, warned
-from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
+from autograder.checks.hints import all_of, any_of, label_has, matches_any, nonfinite, scalar_code_on_arrays, warned
 from autograder.checks.relations import EPS, expanded_calls, halves_calls, joined, reshaped, rows_call, same, unrows
 
 PS = ProblemSetChecks("ps5_gaussian_kl", forbidden=FRAMEWORKS + SCIPY_GAUSSIANS,

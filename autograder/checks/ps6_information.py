@@ -93,9 +93,9 @@ frameworks. ``scipy.special.xlogy`` / ``xlog1py`` /
 
 import numpy as np
 
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_INFORMATION
 from autograder.checks.hints import all_of, kind, label_has, matches_any, raised, scalar_code_on_arrays, warned
-from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.relations import rows_call, same, unrows
 
 PS = ProblemSetChecks("ps6_information", forbidden=SCIPY_INFORMATION + FRAMEWORKS,

@@ -16,16 +16,15 @@ from autograder.checks.check import Check, memo_by_identity
 from autograder.model.course import problem_set_of_function
 from autograder.sandbox.invoke import Outcome, invoke
 
-
 _REFERENCES: dict = {}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def signature(function: str) -> inspect.Signature:
     return inspect.signature(reference_function(function))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference_function(function: str):
     """The reference implementation of a contract function, from ``solutions/`` (looked up once)."""
     module = importlib.import_module(f"solutions.{problem_set_of_function(function)}")

@@ -50,6 +50,7 @@ from autograder.reports.gradescope import VISIBILITY, gradescope_results
 from autograder.reports.table import summary_lines
 from autograder.sandbox.limits import Limits
 
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("build", "run", "check"),
                         help="build: the autograder zip to upload; run: grade a submission inside Gradescope "

@@ -35,7 +35,6 @@ so and a rerun grades the rest.
 from __future__ import annotations
 
 import dataclasses
-
 import hashlib
 import os
 import queue
@@ -46,23 +45,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.checks import checks_for
-from autograder.reading.library import load_tables
-from autograder.checks.references import reference
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
-from autograder.engine import reference_process
-from autograder.engine import grade  # (as a module: a test replaces grade.grade_submission to plant a grader bug)
+from autograder.checks.references import reference
+from autograder.engine import (
+    grade,  # (as a module: a test replaces grade.grade_submission to plant a grader bug)
+    reference_process,
+)
 from autograder.engine.disk_incidents import MAX_REGRADES, Ledger, Run, spoilt
+from autograder.engine.zygote_parent import DISK_FULL, DiskFull, GraderError, Zygote, ZygoteLost, default_hidden
 from autograder.model import course
 from autograder.model import results as results_model
-from autograder.model.grades import write_grades_csv
-from autograder.model.submissions import Submission, scan
-from autograder.model.ids import raw_bytes
-from autograder.model.notebook import load_source
-from autograder.engine.zygote_parent import DISK_FULL, DiskFull, GraderError, Zygote, ZygoteLost, default_hidden
-from autograder.sandbox.limits import Limits
 from autograder.model import summary as summary_file
 from autograder.model.files import SUMMARY_FILE, hand_over, make_dirs
+from autograder.model.grades import write_grades_csv
+from autograder.model.ids import raw_bytes
+from autograder.model.notebook import load_source
 from autograder.model.submission_time import SubmissionTime, from_timestamp_file
+from autograder.model.submissions import Submission, scan
+from autograder.reading.library import load_tables
+from autograder.sandbox.limits import Limits
 
 #: Sandbox slots per worker thread, taken in turns: the zygote forks a slot's next child (its spare) when the
 #: slot's child is killed, and that takes 10-25 ms (a fork of a 140 MB process, three in ``userns`` mode, the
@@ -267,7 +268,7 @@ class ZygoteKeeper:
         self._zygote = None
         self.closed = False
 
-    def launch(self) -> "ZygoteKeeper":
+    def launch(self) -> ZygoteKeeper:
         """Start the zygote's process; it warms up while the caller loads the checks (see :meth:`ready`)."""
         self._zygote = Zygote(**self._args)
         try:
@@ -277,7 +278,7 @@ class ZygoteKeeper:
             raise
         return self
 
-    def ready(self, forbidden) -> "ZygoteKeeper":
+    def ready(self, forbidden) -> ZygoteKeeper:
         """Wait for the launched zygote and arm ``forbidden`` in it (and in every restart of it)."""
         self._args["forbidden"] = sorted(forbidden)
         self._zygote.ready(self._args["forbidden"])

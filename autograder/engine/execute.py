@@ -31,8 +31,13 @@ from autograder.checks import shown
 from autograder.checks.circles import leads_to
 from autograder.engine.zygote_parent import Child, ChildError, GraderError, Zygote, ZygoteLost
 from autograder.sandbox import wire
-from autograder.sandbox.carry_forward import (MAX_CARRIED_CALLS, MAX_CARRIED_ELEMENTS, MAX_CARRIED_RESULT, elements,
-                                              result_bound)
+from autograder.sandbox.carry_forward import (
+    MAX_CARRIED_CALLS,
+    MAX_CARRIED_ELEMENTS,
+    MAX_CARRIED_RESULT,
+    elements,
+    result_bound,
+)
 from autograder.sandbox.limits import Limits
 
 #: Callback messages the child may send while one answer is awaited (answered or declined);

@@ -26,13 +26,13 @@ from typing import cast
 from autograder.checks.circles import circle, circle_result
 from autograder.checks.evaluate import evaluate
 from autograder.engine import reference_process
-from autograder.model.course import function_of
 from autograder.engine.execute import CellRun, Session
 from autograder.engine.remote_target import RemoteTarget
-from autograder.model.notebook import SourceNotebook, Unreadable, load_submission
-from autograder.reading.notebook import NotebookReading, Source
 from autograder.engine.restore import rebuild
+from autograder.model.course import function_of
+from autograder.model.notebook import SourceNotebook, Unreadable, load_submission
 from autograder.model.results import Execution, SubmissionResult, TestResult
+from autograder.reading.notebook import NotebookReading, Source
 
 
 def _check_points(cells, tests: dict):

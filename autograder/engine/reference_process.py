@@ -23,6 +23,7 @@ Protocol (one :mod:`autograder.sandbox.wire` message each way):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import socket
@@ -35,8 +36,8 @@ from autograder.checks.callees import answer_for_stub
 from autograder.checks.references import reference_function
 from autograder.model.course import FUNCTIONS
 from autograder.sandbox import wire
-from autograder.sandbox.syscalls import PR_SET_PDEATHSIG, prctl
 from autograder.sandbox.carry_forward import MAX_CARRIED_RESULT, result_bound
+from autograder.sandbox.syscalls import PR_SET_PDEATHSIG, prctl
 
 #: A carried call whose result may hold at most this many numbers is computed in the grader itself.
 SMALL = 65_536
@@ -93,10 +94,8 @@ class ReferenceProcess:
 
     def close(self) -> None:
         if self.sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self.sock.close()
-            except OSError:
-                pass
             self.sock = None
         if self.proc is not None:
             try:
@@ -131,10 +130,8 @@ def close_all() -> None:
 
 def serve(fd: int) -> None:
     """The reference process: load the references, limit the address space, answer until the grader leaves."""
-    try:
+    with contextlib.suppress(OSError):
         prctl(PR_SET_PDEATHSIG, 9)  # the grader died: so do we
-    except OSError:
-        pass
     for functions in FUNCTIONS.values():
         for function in functions:
             reference_function(function)

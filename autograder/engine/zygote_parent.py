@@ -8,6 +8,7 @@ slot kills everything its children ever started.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import select
@@ -110,19 +111,15 @@ class Child:
         return self.receive(timeout)
 
     def close(self):
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass
 
 
 def interpreter_paths() -> list:
     """Paths the Python interpreter (stdlib, site-packages) needs inside the sandbox."""
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
-    try:
+    with contextlib.suppress(AttributeError):
         paths.update(site.getsitepackages())
-    except AttributeError:
-        pass
     return sorted(p for p in paths if p)
 
 
@@ -186,11 +183,11 @@ class Zygote:
         self._past_incidents = []  # what the watches of earlier zygote processes saw (restarts)
 
     # -- lifecycle -------------------------------------------------------------
-    def start(self) -> "Zygote":
+    def start(self) -> Zygote:
         """Start the zygote and wait until it can fork children (:meth:`launch`, then :meth:`ready`)."""
         return self.launch().ready()
 
-    def launch(self) -> "Zygote":
+    def launch(self) -> Zygote:
         """Start the zygote process and send it ``init``, without waiting for the answer.
 
         The zygote then imports NumPy, SciPy, matplotlib and IPython and builds
@@ -206,7 +203,7 @@ class Zygote:
         # the zygote must import this very checkout's engine, wherever it is
         pkg_root = str(Path(__file__).resolve().parent.parent.parent)
         env["PYTHONPATH"] = os.pathsep.join([pkg_root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
-        self._log = open(os.path.join(self._dir, "zygote.log"), "wb")
+        self._log = open(os.path.join(self._dir, "zygote.log"), "wb")  # noqa: SIM115 (closed by close())
         self.proc = subprocess.Popen(
             [self.python, "-m", self.program, "--fd", str(theirs.fileno())],
             pass_fds=[theirs.fileno()], cwd=self._dir, env=env, stdin=subprocess.DEVNULL,
@@ -220,7 +217,7 @@ class Zygote:
         self._init_pending = True
         return self
 
-    def ready(self, forbidden=None) -> "Zygote":
+    def ready(self, forbidden=None) -> Zygote:
         """Wait for the launched zygote's ``init``, then pin the forbidden names (``forbidden``, or those
         given to the constructor) in it: from then on it forks children."""
         if forbidden is not None:
@@ -319,10 +316,8 @@ class Zygote:
                 and os.path.isdir(workroot):  # a zygote that was killed left its slots' folders (uid, weak)
             remove_tree(os.path.dirname(workroot), os.path.basename(workroot))
         if self._dir:
-            try:
+            with contextlib.suppress(OSError):
                 self._log.close()
-            except OSError:
-                pass
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
 
@@ -334,10 +329,8 @@ class Zygote:
             return
         if select.select([self.ctrl], [], [], 0)[0]:
             return
-        try:  # (start_new_session: its own group, with the killer it forks as root)
+        with contextlib.suppress(OSError):  # (start_new_session: its own group, with the killer it forks as root)
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
 
     def __enter__(self):
         return self.start() if self.proc is None else self

@@ -21,7 +21,7 @@ apply its own late policy to it again.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from autograder.lms.comment import TAG_NAME
@@ -144,7 +144,7 @@ class AgsTarget:
         """The score document of ``grade`` for ``user_id``."""
         return {"userId": user_id, "scoreGiven": grade.score, "scoreMaximum": grade.maximum,
                 "comment": grade.comment,
-                "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
                 "activityProgress": "Completed",
                 "gradingProgress": "FullyGraded" if grade.fully_graded else self.settings.pending}
 

@@ -41,7 +41,7 @@ import re
 import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -105,9 +105,7 @@ def parse_duration(value: object, where: str) -> timedelta:
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise DeadlinesError(f"{where}: expected a duration such as \"2d\", \"36h\" or \"90m\", not {value!r}")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    elif re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", value):  # a plain number: seconds
+    if isinstance(value, (int, float)) or re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", value):
         seconds = float(value)
     else:
         text, pos, seconds = value.strip(), 0, 0.0
@@ -143,7 +141,7 @@ def parse_amount(value: object, where: str) -> Amount:
 
 def _zone(name: object, where: str) -> timezone | ZoneInfo:
     if name is None:
-        return timezone.utc
+        return UTC
     if not isinstance(name, str) or not name.strip():
         raise DeadlinesError(f"{where}: expected a time zone name such as \"Europe/Berlin\" or \"UTC\", not {name!r}")
     try:
@@ -168,7 +166,7 @@ def parse_due(value: object, zone: tzinfo, where: str) -> datetime:
         raise DeadlinesError(f"{where}: expected a date and time such as 2025-03-07T23:59:00, not {value!r}")
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def _known(name: str, known: Collection[str] | None, where: str) -> str:
@@ -257,7 +255,7 @@ def format_gradebook_export(due: dict[str, datetime], extensions: dict[tuple[str
         "[due]",
     ]
     for ps in sorted(due):
-        lines.append(f"{_toml_string(ps)} = {due[ps].astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}")
+        lines.append(f"{_toml_string(ps)} = {due[ps].astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}")
     by_student: dict[str, dict[str, timedelta]] = {}
     for (student, ps), length in extensions.items():
         by_student.setdefault(student, {})[ps] = length

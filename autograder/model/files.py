@@ -15,6 +15,7 @@ feedback pages and the report), used by the engine and the reports alike:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -51,10 +52,8 @@ def make_dirs(path: StrPath) -> Path:
         p = p.parent
     path.mkdir(parents=True, exist_ok=True)
     for p in missing:
-        try:
+        with contextlib.suppress(OSError):
             os.chmod(p, DIR_MODE)
-        except OSError:
-            pass
     return path
 
 
@@ -69,10 +68,8 @@ def write_atomic(path: StrPath, text: str) -> Path:
             os.fchmod(fh.fileno(), FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     return path
 

@@ -29,8 +29,8 @@ import threading
 from pathlib import Path
 
 from autograder.model.course import PROBLEM_SETS
-from autograder.model.ids import csv_cell
 from autograder.model.files import GRADES_FILE, StrPath, write_atomic
+from autograder.model.ids import csv_cell
 from autograder.model.results import fmt_points, read_result, result_files
 
 _lock = threading.Lock()

@@ -123,7 +123,7 @@ class Lateness:
                 "time_trusted": self.time_trusted, "time_flag": self.time_flag}
 
     @classmethod
-    def from_json(cls, data: object, score: float) -> "Lateness | None":
+    def from_json(cls, data: object, score: float) -> Lateness | None:
         """Tolerant: None unless ``data`` is such an object with a known status; ``score`` (the file's) stands
         in for a missing raw score."""
         if not isinstance(data, dict) or data.get("status") not in STATUSES:

@@ -74,7 +74,7 @@ def python_source(cell: str) -> str | None:
 #: Parsed cells by their text, most recently used last: the given cells, and often the same code, recur
 #: in every submission of a batch. Cells of at most :data:`PARSED_CELL_CHARS` characters are kept, and
 #: :data:`PARSED_CACHE_CHARS` characters in all (their trees: a few MB at most, whatever the cells hold).
-_PARSED: "OrderedDict[str, ast.Module | None]" = OrderedDict()
+_PARSED: OrderedDict[str, ast.Module | None] = OrderedDict()
 _PARSED_LOCK = threading.Lock()
 _parsed_chars = 0
 PARSED_CELL_CHARS, PARSED_CACHE_CHARS = 20_000, 300_000

@@ -211,14 +211,14 @@ class TestResult:
     kind: str = ""
 
     @classmethod
-    def awaiting_grading(cls, name: str, max_score: float, answer: str | None) -> "TestResult":
+    def awaiting_grading(cls, name: str, max_score: float, answer: str | None) -> TestResult:
         """A manually graded answer cell that no person has graded yet; ``answer`` is the student's text
         (an answer left blank or missing is :meth:`not_answered` instead: see :meth:`ungraded_answer`)."""
         message = "Awaiting grading: your instructor reads this answer and gives its points."
         return cls(name, None, float(max_score), False, message, "", MANUAL)
 
     @classmethod
-    def not_answered(cls, name: str, max_score: float, answer: str | None) -> "TestResult":
+    def not_answered(cls, name: str, max_score: float, answer: str | None) -> TestResult:
         """An answer cell left as released (empty or ``YOUR ANSWER HERE``), or missing (``answer`` None):
         0 points at once, as nbgrader's autograde scores a solution cell whose checksum is the release's
         (with its auto comment "No response."); nothing awaits a person, who may still give points."""
@@ -230,7 +230,7 @@ class TestResult:
         return cls(name, 0.0, float(max_score), False, message, "", NOT_ANSWERED)
 
     @classmethod
-    def ungraded_answer(cls, name: str, max_score: float, answer: str | None) -> "TestResult":
+    def ungraded_answer(cls, name: str, max_score: float, answer: str | None) -> TestResult:
         """An answer cell before any person graded it: :meth:`not_answered` when left blank or missing
         (:func:`~autograder.model.course.is_blank_answer`), else :meth:`awaiting_grading`."""
         if is_blank_answer(answer):
@@ -238,7 +238,7 @@ class TestResult:
         return cls.awaiting_grading(name, max_score, answer)
 
     @classmethod
-    def graded_by_hand(cls, name: str, score: float, max_score: float, comment: str = "") -> "TestResult":
+    def graded_by_hand(cls, name: str, score: float, max_score: float, comment: str = "") -> TestResult:
         """An answer cell a person has graded (in nbgrader's formgrader): ``score`` of ``max_score``
         (extra credit included), and the grader's comment."""
         message = f"Graded by your instructor: {fmt_points(score)} / {fmt_points(max_score)} points."
@@ -289,7 +289,7 @@ class TestResult:
                 "message": self.message, "hint": self.hint, "kind": self.kind}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "TestResult":
+    def from_json(cls, data: dict[str, Any]) -> TestResult:
         """Tolerant: ``grade_id`` for ``name``; status from the score when absent; message and hint
         split from ``output`` when only that is there (a plain Gradescope file)."""
         name = _text(data.get("name") or data.get("grade_id") or "?")
@@ -337,7 +337,7 @@ class Execution:
         return out
 
     @classmethod
-    def from_json(cls, data: Any) -> "Execution":
+    def from_json(cls, data: Any) -> Execution:
         if not isinstance(data, dict):
             return cls()
         cells = [bound(c, READ_TEXT) for c in data["cells"][:READ_ITEMS] if isinstance(c, dict)] \
@@ -397,13 +397,13 @@ class SubmissionResult:
 
     @classmethod
     def scored(cls, student: str, assignment: str, max_score: float, tests: list[TestResult],
-               **parts: Any) -> "SubmissionResult":
+               **parts: Any) -> SubmissionResult:
         """A result whose score is the sum of its tests' scores (pending answer cells add nothing)."""
         return cls(student, assignment, float(sum(t.earned for t in tests)), max_score, tests, **parts)
 
     @classmethod
     def not_graded(cls, student: str, assignment: str, graded_cells: Iterable[tuple[str, float]], max_score: float,
-                   reason: str, grading_error: str = "") -> "SubmissionResult":
+                   reason: str, grading_error: str = "") -> SubmissionResult:
         """Score 0 with ``reason`` on every graded cell ``(grade_id, points)``: the notebook could not
         be read, or the grader failed on it (``grading_error`` says how, for the instructor)."""
         message = f"The notebook could not be graded: {reason}."
@@ -504,7 +504,7 @@ class SubmissionResult:
 
     @classmethod
     def from_json(cls, data: dict[str, Any], student: str = "", assignment: str = "",
-                  path: Path | None = None) -> "SubmissionResult":
+                  path: Path | None = None) -> SubmissionResult:
         """From a results.json object, tolerant of missing or ill-typed fields (see the module
         docstring); ``student``/``assignment`` (the folder names) when the file does not say."""
         tests = [TestResult.from_json(t) for t in data.get("tests") or [] if isinstance(t, dict)] \

@@ -38,9 +38,9 @@ import os
 import re
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, replace
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone, tzinfo
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -99,7 +99,7 @@ class SubmissionTime:
         return out
 
     @classmethod
-    def from_json(cls, data: object) -> "SubmissionTime | None":
+    def from_json(cls, data: object) -> SubmissionTime | None:
         """Tolerant: None for anything that is not such an object; a bad ``at`` reads as unreadable. A record
         written before ``trusted`` was is trusted unless it came from timestamp.txt."""
         if not isinstance(data, dict):
@@ -129,7 +129,7 @@ class SubmissionTime:
 
 def as_utc(moment: datetime) -> datetime:
     """``moment`` as an aware UTC datetime; a naive one is taken as UTC (nbgrader stores naive UTC)."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 #: Zone names read as UTC whatever the course's zone.
@@ -145,7 +145,7 @@ def _zone(name: str, course_zone: str | None, year: int | None) -> tzinfo:
     """The zone ``name`` stands for: UTC, an IANA zone, or an abbreviation of the course's zone (the offset it
     has there: ``PST`` is UTC-8 in America/Los_Angeles); :class:`ZoneError` otherwise."""
     if name.upper() in _UTC_NAMES:
-        return timezone.utc
+        return UTC
     if "/" in name:
         zone = dateutil.tz.gettz(name)
         if zone is None:
@@ -214,7 +214,7 @@ def parse_utc(text: str, course_zone: str | None = None) -> datetime:
         raise ValueError(f"out of range: {exc}") from None
     if moment.tzinfo is not None:
         moment = (moment - cast(timedelta, moment.utcoffset())).replace(tzinfo=None)  # (aware: an offset)
-    return moment.replace(tzinfo=timezone.utc)
+    return moment.replace(tzinfo=UTC)
 
 
 def _parsed(text: str, source: str, trusted: bool = True, received: datetime | None = None) -> SubmissionTime:
@@ -243,7 +243,7 @@ def from_timestamp_file(folder: StrPath) -> SubmissionTime:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         with os.fdopen(fd, "rb") as fh:
-            received = datetime.fromtimestamp(os.fstat(fh.fileno()).st_ctime, timezone.utc)
+            received = datetime.fromtimestamp(os.fstat(fh.fileno()).st_ctime, UTC)
             raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         return SubmissionTime(None, TIMESTAMP_FILE, UNREADABLE, f"{TIMESTAMP_FILE} cannot be read ({exc.strerror})",
@@ -308,7 +308,7 @@ def from_ci(env: Mapping[str, str], api: str | None = None) -> SubmissionTime:
         if not value:
             return SubmissionTime(None, GITLAB_SOURCE, MISSING, "CI_PIPELINE_CREATED_AT is not set", False)
         found = _parsed(str(value)[:MAX_BYTES], GITLAB_SOURCE, trusted=False,
-                        received=datetime.now(timezone.utc))
+                        received=datetime.now(UTC))
         return replace(found, detail=found.detail or "a pipeline variable can set CI_PIPELINE_CREATED_AT where the "
                        "project lets developers set them; --submitted-at ci=<GitLab API URL> reads GitLab's record")
     if env.get("GITHUB_ACTIONS") or env.get("GITHUB_EVENT_PATH"):
@@ -321,7 +321,7 @@ def from_ci(env: Mapping[str, str], api: str | None = None) -> SubmissionTime:
                                   f"({type(exc).__name__})")
         if isinstance(pushed, (int, float)) and not isinstance(pushed, bool):
             try:
-                return SubmissionTime(datetime.fromtimestamp(pushed, timezone.utc), GITHUB_SOURCE)
+                return SubmissionTime(datetime.fromtimestamp(pushed, UTC), GITHUB_SOURCE)
             except (OverflowError, OSError, ValueError):
                 return SubmissionTime(None, GITHUB_SOURCE, UNREADABLE, f"pushed_at {pushed!r} is out of range")
         return _parsed(str(pushed)[:MAX_BYTES], GITHUB_SOURCE)
@@ -354,7 +354,7 @@ class Exchange:
                                   f"({exc.strerror})")
         if not found:
             return SubmissionTime(None, EXCHANGE_SOURCE, MISSING, f"no {prefix}… folder in the exchange's inbound")
-        times = sorted(datetime.fromtimestamp(e.stat(follow_symlinks=False).st_ctime, timezone.utc) for e in found)
+        times = sorted(datetime.fromtimestamp(e.stat(follow_symlinks=False).st_ctime, UTC) for e in found)
         at = times[-1]
         directory = getattr(sub, "directory", None)
         claim = from_timestamp_file(directory) if directory is not None else None
@@ -394,7 +394,7 @@ def judged(t: SubmissionTime, due: datetime | None, course_zone: str | None = No
                            f"({t.raw[:60]!r}: {exc})"[:300])
     if not t.known or t.at is None:  # (known: a time, never None)
         return t
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     reasons = []
     if released is not None and t.at < released:
         reasons.append(f"it is before the problem set was released ({released.isoformat()})")

@@ -18,6 +18,7 @@ Hidden entries (``.git``, ``.ipynb_checkpoints`` …) are skipped silently.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import stat
@@ -183,11 +184,9 @@ def _find_notebook(folder: str, shown: str, ps: str) -> tuple[Path | None, str, 
     deeper: list[str] = []
     for sub in entries:
         if _kind(sub) == "dir":
-            try:
+            with contextlib.suppress(OSError):
                 deeper += [f"{display(sub.name)}/{display(e.name)}" for e in _entries(sub.path)
                            if e.name.endswith(".ipynb") and _kind(e) == "file"]
-            except OSError:
-                pass
     if deeper:
         return None, (f"no notebook in {shown}/; {deeper[0]} is one folder too deep: move it to "
                       f"{shown}/{ps}.ipynb"), extra

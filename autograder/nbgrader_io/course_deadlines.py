@@ -100,7 +100,9 @@ class NbgraderPolicy:
 
 
 def _own_policy(plugin):
-    from autograder.nbgrader_io.nbgrader_late import LatePenaltyPlugin  # imports nbgrader (1.4 s): when a course uses it
+    from autograder.nbgrader_io.nbgrader_late import (
+        LatePenaltyPlugin,  # imports nbgrader (1.4 s): when a course uses it
+    )
 
     return plugin.policy if isinstance(plugin, LatePenaltyPlugin) else None
 

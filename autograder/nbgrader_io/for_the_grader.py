@@ -32,9 +32,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from nbformat import from_dict
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
-from nbformat import from_dict
 
 from autograder.model import derivations
 from autograder.model.course import is_answer_cell

@@ -44,8 +44,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.model.course import is_blank_answer
 from autograder.model.course import course_source_notebook as source_notebook  # (the course's)
+from autograder.model.course import is_blank_answer
 from autograder.model.files import is_regular_file
 from autograder.model.results import TestResult, load_results, problem_sets
 from autograder.nbgrader_io.autograded import autograded_path, build, write_autograded
@@ -138,8 +138,14 @@ def save_cells(coursedir, db_url: str, ps: str, notebook: str, source_path) -> b
     cells the results need are added one by one by :func:`write_gradebook`).
     """
     import nbformat
-    from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, ClearSolutions, ComputeChecksums, LockCells,
-                                        SaveCells)
+    from nbgrader.preprocessors import (
+        CheckCellMetadata,
+        ClearOutput,
+        ClearSolutions,
+        ComputeChecksums,
+        LockCells,
+        SaveCells,
+    )
 
     nb = nbformat.read(str(source_path), as_version=nbformat.NO_CONVERT)
     resources = {"nbgrader": {"notebook": notebook, "assignment": ps, "db_url": db_url}}

@@ -36,7 +36,7 @@ _MAGIC = re.compile(r"^(\s*)(?:[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*
 #: over the six problem sets, data cells of up to 78 kB among them) recur in every notebook of a batch, and
 #: their trees are what the readers' caches compare.
 CACHED_CHARS = 1_500_000
-_CELLS: "OrderedDict[str, Cell]" = OrderedDict()
+_CELLS: OrderedDict[str, Cell] = OrderedDict()
 _CELLS_LOCK = threading.Lock()
 _cached_chars = [0]
 

@@ -26,9 +26,21 @@ from dataclasses import dataclass
 from autograder.model.pysource import import_names
 from autograder.reading.cells import CODE_MAGICS, QUIET_MAGICS, Cell, read_cell, short, top_level_parts
 from autograder.reading.definitions import Definitions
-from autograder.reading.names import (COMPUTED_ATTRIBUTE, COMPUTED_IMPORT, KNOWN_PACKAGES, LIBRARY_REPLACED,
-                                      LIBRARY_ROOTS, LOADED_MODULES, OPAQUE, PROC_PATHS, PROC_READ, UNKNOWN_MODULE,
-                                      Opaque, opaque_attribute, opaque_name)
+from autograder.reading.names import (
+    COMPUTED_ATTRIBUTE,
+    COMPUTED_IMPORT,
+    KNOWN_PACKAGES,
+    LIBRARY_REPLACED,
+    LIBRARY_ROOTS,
+    LOADED_MODULES,
+    OPAQUE,
+    PROC_PATHS,
+    PROC_READ,
+    UNKNOWN_MODULE,
+    Opaque,
+    opaque_attribute,
+    opaque_name,
+)
 
 #: File writes (a module the notebook wrote could then be imported under a library's name): library functions …
 _FILE_WRITERS = ("shutil.", "os.rename", "os.replace", "os.symlink", "os.link", "os.open", "os.write", "os.mkfifo",

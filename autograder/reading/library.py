@@ -16,6 +16,7 @@ be loaded.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import importlib
 import inspect
@@ -118,10 +119,8 @@ USUAL_SUBPACKAGES = ("scipy.linalg", "scipy.special", "scipy.stats")
 def _load(name: str) -> None:
     """Import ``name`` when it is one of :data:`SUBPACKAGES` and not loaded yet."""
     if name in SUBPACKAGES and name not in sys.modules:
-        try:
+        with contextlib.suppress(Exception):  # absent from this installation: the name stays unknown
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 — absent from this installation: the name stays unknown
-            pass
 
 
 @functools.lru_cache(maxsize=4096)

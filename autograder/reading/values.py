@@ -43,7 +43,7 @@ class Value:
     """
 
     origins: frozenset = frozenset()
-    elems: "Value | None" = None
+    elems: Value | None = None
     items: tuple | None = None
     kind: str = ""
     dotted: str = ""

@@ -532,10 +532,10 @@ class Reader:
 
     def _method_call(self, call: _Call, receiver: Value, attr: str, scope) -> Value:
         """``receiver.attr(…)`` where ``receiver`` is (a view of) an argument."""
-        if attr in lib.MUTATING_METHODS or (attr.startswith("__") and attr.endswith("__")
-                                            and attr not in lib.READING_SPECIALS):
-            if not (attr == "byteswap" and not call.args and not call.kwargs):
-                self._write(scope, receiver, call.node, f"calls `.{attr}()` on it")
+        if (attr in lib.MUTATING_METHODS or (attr.startswith("__") and attr.endswith("__")
+                                             and attr not in lib.READING_SPECIALS)) \
+                and not (attr == "byteswap" and not call.args and not call.kwargs):
+            self._write(scope, receiver, call.node, f"calls `.{attr}()` on it")
         self._outputs(call, lib.METHOD_OUT_POSITION.get(attr, -1), ("out",), f".{attr}()", scope)
         if attr == "astype":
             copy = next((k.value for k in call.node.keywords if k.arg == "copy"), None)

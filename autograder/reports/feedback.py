@@ -22,10 +22,9 @@ from __future__ import annotations
 import re
 
 from autograder.model.course import FUNCTIONS
-from autograder.model.results import UNREADABLE, fmt_points
-from autograder.reports._html import render
 from autograder.model.files import FEEDBACK_FILE, write_atomic
-from autograder.model.results import SubmissionResult, load_results
+from autograder.model.results import UNREADABLE, SubmissionResult, fmt_points, load_results
+from autograder.reports._html import render
 from autograder.reports.grouping import test_function
 
 #: Longest error text shown for one cell (the rest is cut).

@@ -41,9 +41,9 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from autograder.model.results import fmt_points
 from autograder.reports import stats
 from autograder.reports._html import render
-from autograder.model.results import fmt_points
 
 #: The chart's coordinate system (``viewBox``): one unit is about one CSS pixel in a 320 px column.
 WIDTH, HEIGHT = 320, 196

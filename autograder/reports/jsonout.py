@@ -39,10 +39,9 @@ import os
 from pathlib import Path
 
 from autograder.model import summary as summary_file
-from autograder.model.files import SUMMARY_FILE
-from autograder.reports import late, stats
-from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE
+from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, SUMMARY_FILE
 from autograder.model.results import load_results
+from autograder.reports import late, stats
 
 VERSION = 1
 

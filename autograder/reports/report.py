@@ -20,12 +20,12 @@ import os
 
 from markupsafe import Markup
 
+from autograder.model.files import FEEDBACK_FILE, REPORT_FILE, SIMILARITY_DIR, SIMILARITY_HTML, write_atomic
+from autograder.model.results import fmt_points, load_results
 from autograder.reports import late, stats
 from autograder.reports._html import render
 from autograder.reports.histogram import histogram_svgs
 from autograder.reports.jsonout import batch_info
-from autograder.model.files import FEEDBACK_FILE, REPORT_FILE, SIMILARITY_DIR, SIMILARITY_HTML, write_atomic
-from autograder.model.results import fmt_points, load_results
 
 
 def _item_lines(it: dict) -> list:

@@ -11,8 +11,8 @@ import statistics
 from collections import Counter
 from functools import cached_property
 
-from autograder.model.summary import sandbox_line  # noqa: F401 — the reports' name for it (report, terminal)
 from autograder.model.results import problem_sets
+from autograder.model.summary import sandbox_line  # noqa: F401 — the reports' name for it (report, terminal)
 from autograder.reports.grouping import TestResult, by_student, students
 
 #: How many distinct mistakes to list per graded cell.

@@ -19,6 +19,7 @@ Standard library only (runs in the zygote).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,14 +71,10 @@ def _remove_stale(parent: str) -> None:
             base = os.path.join(parent, name)
             for sub in os.listdir(base):
                 if os.path.isdir(os.path.join(base, sub)):
-                    try:
+                    with contextlib.suppress(OSError):
                         os.rmdir(os.path.join(base, sub))
-                    except OSError:
-                        pass
-            try:
+            with contextlib.suppress(OSError):
                 os.rmdir(base)
-            except OSError:
-                pass
 
 
 @dataclass
@@ -199,18 +196,14 @@ class Cgroups:
         memory, pids = str(int(memory_mb) * 1024 * 1024), str(int(nproc) + trusted)
         if self.version == 2:
             self._write(fds["v2"], "memory.max", memory)
-            try:
+            with contextlib.suppress(OSError):
                 self._write(fds["v2"], "memory.swap.max", "0")
-            except OSError:
-                pass
             self._write(fds["v2"], "pids.max", pids)
             self._write(fds["v2"], "cpu.max", f"{CPU_PERIOD_US} {CPU_PERIOD_US}")
         else:
             self._write(fds["memory"], "memory.limit_in_bytes", memory)
-            try:
+            with contextlib.suppress(OSError):
                 self._write(fds["memory"], "memory.memsw.limit_in_bytes", memory)
-            except OSError:
-                pass
             self._write(fds["pids"], "pids.max", pids)
             if "cpu" in fds:
                 self._write(fds["cpu"], "cpu.cfs_period_us", str(CPU_PERIOD_US))
@@ -233,21 +226,15 @@ class Cgroups:
     def close(self) -> None:
         """Close the descriptors and remove the (by now empty) groups (works from inside the view)."""
         for fd in self.descriptors():
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         self.groups = []
         for parent_fd, name, base_fd in self._base_fds:
             for slot in range(self.slots):
-                try:
+                with contextlib.suppress(OSError):
                     os.rmdir(f"slot{slot}", dir_fd=base_fd)
-                except OSError:
-                    pass
-            try:
+            with contextlib.suppress(OSError):
                 os.rmdir(name, dir_fd=parent_fd)
-            except OSError:
-                pass
             os.close(base_fd)
             os.close(parent_fd)
         self._base_fds, self.bases = [], {}

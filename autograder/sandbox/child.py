@@ -32,6 +32,7 @@ others: the child stops when its socket closes. Tests that look inside a child a
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import socket
@@ -294,10 +295,8 @@ def _cell_runner(run_cell: Callable[..., Any], close_figures: Callable[[str], ob
         except BaseException as exc:  # noqa: BLE001 — nothing a cell does may end the loop
             return {"status": "error", "error": _describe(exc)}
         finally:
-            try:
+            with contextlib.suppress(BaseException):
                 close_figures("all")
-            except BaseException:  # noqa: BLE001
-                pass
         err = result.error_before_exec or result.error_in_exec
         if err is not None:
             return {"status": "error", "error": _describe(err)}

@@ -32,6 +32,7 @@ Standard library only: this module runs in the zygote.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import grp
@@ -71,10 +72,8 @@ class Claim:
     def release(self) -> None:
         if self.name is not None:
             self.name.close()
-        try:
+        with contextlib.suppress(OSError):
             os.close(self.fd)
-        except OSError:
-            pass
 
 
 def mapped_uids(uid_map: str = "/proc/self/uid_map") -> Ranges:

@@ -14,6 +14,7 @@ Standard library only: this module runs in the child.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import resource
@@ -23,8 +24,13 @@ from typing import Any
 from autograder.sandbox import seccomp
 from autograder.sandbox.landlock import Ruleset
 from autograder.sandbox.limits import Limits
-from autograder.sandbox.syscalls import (PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, drop_bounding_set, drop_capabilities,
-                                         prctl)
+from autograder.sandbox.syscalls import (
+    PR_SET_NO_NEW_PRIVS,
+    PR_SET_PDEATHSIG,
+    drop_bounding_set,
+    drop_capabilities,
+    prctl,
+)
 
 
 def confine_child(limits: Limits, uid: int | None, workdir: str, nproc_base: int = 0,
@@ -87,10 +93,8 @@ def confine_child(limits: Limits, uid: int | None, workdir: str, nproc_base: int
         applied["capabilities"] = "none"
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     applied["no_new_privs"] = True
-    try:
+    with contextlib.suppress(OSError):
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it
-    except OSError:
-        pass
     return applied
 
 

@@ -10,6 +10,7 @@ child's word alone is never all.
 
 from __future__ import annotations
 
+import contextlib
 import dis
 import functools
 import types
@@ -59,10 +60,8 @@ class Walk:
             self.seen.add(id(f))
             yield f
             for cell in getattr(f, "__closure__", None) or ():
-                try:
+                with contextlib.suppress(ValueError):  # empty cell
                     self.push(cell.cell_contents)
-                except ValueError:  # empty cell
-                    pass
 
 
 def chains(code: types.CodeType) -> Iterator[list[Any]]:
@@ -199,10 +198,8 @@ def _expand(obj: object, g: dict[str, Any] | None, uses: _Uses, walk: Walk) -> N
         held = list(obj.values())[:200]
     elif _defined_by(type(obj), g):  # an instance of a notebook class: its class and what it holds
         held = [type(obj)]
-        try:
+        with contextlib.suppress(TypeError):
             held += list(vars(obj).values())[:200]
-        except TypeError:
-            pass
     else:
         return
     for item in held:

@@ -74,6 +74,7 @@ Standard library only: this module runs in the zygote, the child and the plain-n
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib.util
 import linecache
@@ -492,17 +493,13 @@ def _held_in(ref: object, wanted: dict[int, tuple[_Group, int]]) -> list[tuple[_
 def _attributes(obj: object) -> dict[str, Any]:
     """An object's instance attributes and slots (name -> value)."""
     out: dict[str, Any] = {}
-    try:
+    with contextlib.suppress(TypeError):
         out.update(vars(obj))
-    except TypeError:
-        pass
     for klass in type(obj).__mro__:
         slots = vars(klass).get("__slots__", ())
         for slot in (slots,) if isinstance(slots, str) else slots:
-            try:
+            with contextlib.suppress(AttributeError, TypeError):
                 out[slot] = getattr(obj, slot)
-            except (AttributeError, TypeError):
-                pass
     return out
 
 
@@ -665,10 +662,8 @@ def _with_caches(paths: Iterable[str]) -> Iterator[str]:
     for path in paths:
         yield path
         if isinstance(path, str) and path.endswith(".py"):
-            try:
+            with contextlib.suppress(NotImplementedError, ValueError):
                 yield importlib.util.cache_from_source(path)
-            except (NotImplementedError, ValueError):
-                pass
 
 
 def _hide(package: str) -> None:
@@ -828,9 +823,9 @@ def _refuse(event: str, args: tuple[Any, ...], modules: frozenset[str], prefixes
         return
     if event in refused or event.startswith("ctypes."):
         raise RuntimeError_(f"{event} is not available while grading")
-    if event == "object.__setattr__":
-        if len_(args) >= 2 and type_(args[1]) is str_ and args[1] == "__code__" and id_(args[0]) in gated:
-            raise RuntimeError_("a forbidden library function cannot be changed while grading")
+    if (event == "object.__setattr__" and len_(args) >= 2 and type_(args[1]) is str_ and args[1] == "__code__"
+            and id_(args[0]) in gated):
+        raise RuntimeError_("a forbidden library function cannot be changed while grading")
 
 
 def _refusing_hook(modules: frozenset[str], prefixes: tuple[str, ...], files: frozenset[tuple[int, int]],

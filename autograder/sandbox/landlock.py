@@ -43,6 +43,7 @@ Standard library only: this module runs in the zygote and the child.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -204,10 +205,8 @@ def _loaders() -> set[str]:
             continue
         subfolders = [p for p in names if os.path.isdir(p) and not os.path.islink(p) and p.endswith("-linux-gnu")]
         for sub in subfolders:
-            try:
+            with contextlib.suppress(OSError):
                 names += [os.path.join(sub, n) for n in os.listdir(sub)]
-            except OSError:
-                pass
         for path in names:
             if os.path.basename(path).startswith(("ld-linux", "ld64", "ld-musl")) and ".so" in os.path.basename(path):
                 found.add(os.path.realpath(path))

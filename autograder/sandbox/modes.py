@@ -30,8 +30,20 @@ from collections.abc import Callable
 
 from autograder.sandbox import seccomp
 from autograder.sandbox.processes import wait_status
-from autograder.sandbox.syscalls import (CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, MS_NODEV, MS_NOSUID,
-                                         MS_PRIVATE, MS_REC, PR_SET_NO_NEW_PRIVS, mount, prctl, unshare)
+from autograder.sandbox.syscalls import (
+    CLONE_NEWIPC,
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    MS_NODEV,
+    MS_NOSUID,
+    MS_PRIVATE,
+    MS_REC,
+    PR_SET_NO_NEW_PRIVS,
+    mount,
+    prctl,
+    unshare,
+)
 
 MODES = ("root", "uid", "userns", "weak")
 #: The modes whose children run as a uid of their own per worker slot (killed with ``kill -1`` as that uid).

@@ -17,6 +17,7 @@ Standard library only: this module runs in the zygote and in the child.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
@@ -24,9 +25,26 @@ from typing import NoReturn
 
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.processes import wait_status
-from autograder.sandbox.syscalls import (CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
-                                         MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, PR_SET_DUMPABLE,
-                                         PR_SET_PDEATHSIG, drop_capabilities, mount, prctl, setns, umount, unshare)
+from autograder.sandbox.syscalls import (
+    CLONE_NEWIPC,
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    CLONE_NEWUSER,
+    MNT_DETACH,
+    MS_BIND,
+    MS_NODEV,
+    MS_NOEXEC,
+    MS_NOSUID,
+    PR_SET_DUMPABLE,
+    PR_SET_PDEATHSIG,
+    drop_capabilities,
+    mount,
+    prctl,
+    setns,
+    umount,
+    unshare,
+)
 from autograder.sandbox.view import HOST_PROC, SANDBOX, View, bind_read_only
 
 
@@ -82,14 +100,10 @@ def end_like(status: int) -> NoReturn:
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        try:
+        with contextlib.suppress(OSError, ValueError):
             signal.signal(sig, signal.SIG_DFL)  # (not allowed for SIGKILL and SIGSTOP: they are default)
-        except (OSError, ValueError):
-            pass
-        try:
+        with contextlib.suppress(OSError):
             os.kill(os.getpid(), sig)
-        except OSError:
-            pass
         os._exit(128 + sig)
     os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
@@ -153,14 +167,10 @@ def end_pid_namespace(init_pid: int, hold: int) -> None:
     The init's exit completes once the caller has reaped its own child in the namespace (the kernel waits for
     every process of the namespace to be gone), so the caller never waits for the init before that child.
     """
-    try:
+    with contextlib.suppress(OSError):
         os.kill(init_pid, signal.SIGKILL)
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         os.close(hold)
-    except OSError:
-        pass
 
 
 def enter_child_namespaces(limits: Limits, uid: int | None, view: View) -> str:

@@ -15,6 +15,7 @@ Standard library only: this module runs in the zygote and its killer.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -52,10 +53,8 @@ def kill_uid_processes(uid: int, gid: int, passes: int = 2) -> bool:
             os.setresgid(gid, gid, gid)
             os.setresuid(uid, uid, uid)
             for _ in range(passes):
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(-1, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             code = 0
         finally:
             os._exit(code)
@@ -160,8 +159,6 @@ def kill_tree(pids: Iterable[int], proc: str) -> None:
             return
         for pid in victims:
             for kill in (os.killpg, os.kill):
-                try:
+                with contextlib.suppress(OSError):
                     kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
         time.sleep(0.001)

@@ -23,10 +23,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograder.sandbox.paths import inside, minimal_paths
-from autograder.sandbox.syscalls import (CLONE_NEWNET, CLONE_NEWNS, KEEP_FLAGS, MNT_DETACH, MS_BIND, MS_NODEV,
-                                         MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, mount,
-                                         pivot_root, umount, unshare)
-
+from autograder.sandbox.syscalls import (
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    KEEP_FLAGS,
+    MNT_DETACH,
+    MS_BIND,
+    MS_NODEV,
+    MS_NOEXEC,
+    MS_NOSUID,
+    MS_PRIVATE,
+    MS_RDONLY,
+    MS_REC,
+    MS_REMOUNT,
+    mount,
+    pivot_root,
+    umount,
+    unshare,
+)
 
 #: Where the child's writable tmpfs is mounted (inside the view); its working folder is ``SANDBOX/work``.
 SANDBOX = "/sandbox"

@@ -39,7 +39,6 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Sequence
-
 from json import dumps as _json_dumps
 from json import loads as _json_loads
 from typing import Any, TypeVar
@@ -353,7 +352,7 @@ def _recv_exact(sock: socket.socket, n: int, deadline: float | None, fds: list[i
                 k = len(data)
             else:
                 k = sock.recv_into(view[got:], n - got)
-        except socket.timeout:
+        except TimeoutError:
             raise TimeoutError("no answer within the time limit") from None
         except (ConnectionResetError, BrokenPipeError) as exc:
             raise PeerClosed(str(exc)) from None

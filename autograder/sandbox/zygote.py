@@ -47,6 +47,7 @@ Orphans of children (``setsid``, double fork) are reparented to the zygote
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import signal
@@ -58,8 +59,19 @@ import types
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from autograder.sandbox import (claims, confine, landlock, modes, namespaces, paths, processes, syscalls, view,
-                                wire, workdirs)
+from autograder.sandbox import (
+    claims,
+    confine,
+    landlock,
+    modes,
+    namespaces,
+    paths,
+    processes,
+    syscalls,
+    view,
+    wire,
+    workdirs,
+)
 from autograder.sandbox.cgroup import Cgroups
 from autograder.sandbox.limits import Limits
 
@@ -488,11 +500,9 @@ class ZygoteServer:
                 child.serve(fd, uid, lim, workdir, self.shell, self.tools, (), self.nproc_base,
                             caps=self.mode == "userns", report=report, extend=self.extend_child)
             except BaseException as exc:  # noqa: BLE001 — say why, never run student code
-                try:
+                with contextlib.suppress(BaseException):
                     wire.send(socket.socket(fileno=fd), {"op": "error", "error": f"{type(exc).__name__}: {exc}",
                                                          **child._errno_of(exc)})
-                except BaseException:  # noqa: BLE001
-                    pass
             finally:
                 os._exit(71)
         theirs.close()
@@ -666,17 +676,13 @@ class ZygoteServer:
             if slot not in self.slots:
                 self.slots[slot] = _running(spare)
         for slot in list(self.slots):
-            try:
+            with contextlib.suppress(Exception):
                 self.kill({"slot": slot, "verify": True, "wait": True}, prefork=False)
-            except Exception:  # noqa: BLE001
-                pass
         if getattr(self, "cgroups", None) is not None:
             self.cgroups.close()
         if self.killer_pid:
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(self.killer_pid, signal.SIGKILL)
-            except OSError:
-                pass
         self.reap()
         if self.own_workroot:
             workdirs.remove_tree(os.path.dirname(self.own_workroot), os.path.basename(self.own_workroot))
@@ -714,10 +720,8 @@ class ZygoteServer:
             for sock in send_socks:
                 sock.close()
             if self.after is not None:
-                try:
+                with contextlib.suppress(Exception):  # a spare that cannot be made is made on demand
                     self.after()
-                except Exception:  # noqa: BLE001 — a spare that cannot be made is made on demand
-                    pass
         self.shutdown()
 
 
@@ -727,10 +731,8 @@ def main(argv: Sequence[str] | None = None, zygote: type[ZygoteServer] = ZygoteS
     fd = int(argv[argv.index("--fd") + 1])
     os.set_inheritable(fd, False)  # (what the zygote spawns, a namespace's init, gets none of its descriptors)
     ctrl = socket.socket(fileno=fd)
-    try:
+    with contextlib.suppress(OSError):
         syscalls.prctl(syscalls.PR_SET_CHILD_SUBREAPER, 1)
-    except OSError:
-        pass
     zygote(ctrl).loop()
     return 0
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 
+
 def _copy(node, extra: dict):
     fields = dict(node.__dict__)  # a node keeps its fields, positions and our attributes in its __dict__
     for name, value in fields.items():

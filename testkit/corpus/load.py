@@ -119,7 +119,7 @@ def _validate(s: CorpusSpecimen) -> None:
         raise ValueError(f"{where}: the source defines no top-level `def {s.function}(`")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def specimens() -> tuple:
     """Every specimen of the corpus, sorted by problem set then id; ids are unique."""
     found = []

@@ -76,7 +76,7 @@ def stub(name: str, function: str, params: str, body: str, mistake: str | tuple 
                     mistake=mistake)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def hint_rules(ps: str) -> dict:
     """``text -> Hint`` for every hint rule a check of ``ps`` can show: its functions' rules, then the generic
     ones (:data:`~autograder.checks.evaluate.GENERIC_HINTS`), in that order.
@@ -112,7 +112,7 @@ def all_specimens():
             yield ps, specimen
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference_sources(ps: str) -> tuple:
     """The source notebook's code cells but its test cells (set-up, imports, reference solutions …): what a
     notebook of reference solutions holds around a specimen, for reading the specimen's purity in context."""

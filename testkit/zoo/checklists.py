@@ -25,8 +25,7 @@ import json
 import sys
 
 from autograder.checks import checks_for
-from autograder.model.course import (FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, function_of, is_test_cell,
-                                     source_notebook)
+from autograder.model.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, function_of, is_test_cell, source_notebook
 
 DEFAULT_RTOL = 1e-10
 _WORDS = ("no", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")

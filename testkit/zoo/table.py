@@ -20,8 +20,8 @@ import sys
 from dataclasses import dataclass
 
 from autograder.checks import checks_for
-from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, ROOT, function_of
 from autograder.checks.evaluate import GENERIC_HINTS
+from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, ROOT, function_of
 from testkit.zoo import PROBLEM_SETS, all_specimens, grade, hint_rules, zoo
 from testkit.zoo.rubric import RUBRICS, WEIGHTS
 
