@@ -18,7 +18,7 @@ import sys
 import pytest
 
 from autograder.model import course
-from autograder.sandbox import guard
+from autograder.sandbox import gates, guard
 
 #: Run first in every subprocess: the guard prepared for every forbidden name, as the engine's zygote does.
 PRELUDE = """
@@ -382,7 +382,8 @@ def test_a_gate_raises_with_its_message_and_fits_any_closure():
         exec("def outer():\n" + "".join(f"    {c} = {i}\n" for i, c in enumerate(cells))  # (a closure of nfree)
              + "    def f(*a):\n        return (" + "".join(f"{c}, " for c in cells) + ")\n    return f\n", scope)
         fn = scope["outer"]()
-        code = guard._gate_code("logsumexp", "logsumexp", guard.message("scipy.special.logsumexp"), nfree)
+        code = gates.gate_code("logsumexp", "logsumexp", guard.ForbiddenFunctionError,
+                               guard.message("scipy.special.logsumexp"), nfree)
         assert len(code.co_freevars) == nfree and code.co_name == "logsumexp"
         fn.__code__ = code
         with pytest.raises(guard.ForbiddenFunctionError, match="scipy.special.logsumexp is not available"):

@@ -292,41 +292,19 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
         return Failure(kind, detail, probe, outcome, ref.value)
 
     public = probe.public
-    if outcome.status == "missing":
-        return fail("missing", outcome.error_message or f"`{check.function}` is not defined")
-    if outcome.status == "timeout":
-        return fail("timeout", "the call did not finish within the time limit (an endless loop?)")
-    if outcome.status == "crashed":
-        details = outcome.error_message or "no details" if public else ""
-        return fail("crashed", f"the call ended the Python process{f' ({details})' if details else ''}")
+    ended = _no_result(check, outcome, public, fail)
+    if ended is not None:
+        return ended
     if probe.expect == "raises":
-        if outcome.status == "raised" and outcome.error_type == "ValueError":
-            return None
-        if outcome.status == "raised":
-            return fail("wrong-exception", "expected a ValueError, got "
-                        + shown.raised(public, outcome.error_type, outcome.error_message))
-        return fail("no-raise", "expected a ValueError naming the bad argument, but the call returned normally")
-    runtime = [w for w in outcome.warnings if w.startswith("RuntimeWarning")]
+        return _raise_verdict(outcome, public, fail)
     if not check.compare_values:
         # A property check: the values are other checks' business (one mistake, one charge).
-        if twin is not None and not _same_ending(outcome, twin):
-            return fail("lists", "the nested-list input did not give the same result as the same numbers "
-                                 "passed as a NumPy array")
-        if check.no_warnings and runtime:
-            return fail("warning", f"the call raised {shown.warning(public, runtime[0])}")
-        if check.container and probe.expect != "raises":
-            if outcome.status == "raised":
-                return fail("raised", "raised " + shown.raised(public, outcome.error_type, outcome.error_message))
-            if outcome.value is None and outcome.value_type not in ("NoneType", ""):
-                return fail("type", f"returned {shown.type_name(public, outcome.value_type)}, which is not numbers")
-            mismatch = container(outcome.value, ref.value, check.returns, public)
-            if mismatch:
-                return fail(*mismatch)
-        return _purity(check, probe, outcome, reading, fail)
+        return _property_failure(check, probe, outcome, ref, twin, reading, fail)
     if outcome.status == "raised":
         return fail("raised", "raised " + shown.raised(public, outcome.error_type, outcome.error_message))
     if outcome.value is None and outcome.value_type not in ("NoneType", ""):
         return fail("type", f"returned {shown.type_name(public, outcome.value_type)}, which is not numbers")
+    runtime = [w for w in outcome.warnings if w.startswith("RuntimeWarning")]
     value = as_values(outcome.value, ref.value)   # the container is the -shape cell's business
     if probe.expect == "value":
         rtol = check.rtol if probe.rtol is None else probe.rtol
@@ -352,6 +330,50 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
             # is about values, not "right values, but a warning" (the verdict is the same either way).
             kind = "value"
         return fail(kind, f"{right}the call raised {shown.warning(public, runtime[0])}")
+    return _purity(check, probe, outcome, reading, fail)
+
+
+def _no_result(check: Check, outcome: _invoke.Outcome, public: bool, fail):
+    """The failure of a call that left nothing to judge: the function is missing, the call timed out or crashed."""
+    if outcome.status == "missing":
+        return fail("missing", outcome.error_message or f"`{check.function}` is not defined")
+    if outcome.status == "timeout":
+        return fail("timeout", "the call did not finish within the time limit (an endless loop?)")
+    if outcome.status == "crashed":
+        details = outcome.error_message or "no details" if public else ""
+        return fail("crashed", f"the call ended the Python process{f' ({details})' if details else ''}")
+    return None
+
+
+def _raise_verdict(outcome: _invoke.Outcome, public: bool, fail):
+    """A probe that expects a ValueError: ``None`` when the call raised one, else its failure."""
+    if outcome.status == "raised" and outcome.error_type == "ValueError":
+        return None
+    if outcome.status == "raised":
+        return fail("wrong-exception", "expected a ValueError, got "
+                    + shown.raised(public, outcome.error_type, outcome.error_message))
+    return fail("no-raise", "expected a ValueError naming the bad argument, but the call returned normally")
+
+
+def _property_failure(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Outcome,
+                      twin: _invoke.Outcome | None, reading: Reading | None, fail):
+    """A property check's verdict (values are other cells'): a nested list like its array, no RuntimeWarning,
+    the container (a ``-shape`` cell), then purity."""
+    public = probe.public
+    runtime = [w for w in outcome.warnings if w.startswith("RuntimeWarning")]
+    if twin is not None and not _same_ending(outcome, twin):
+        return fail("lists", "the nested-list input did not give the same result as the same numbers "
+                             "passed as a NumPy array")
+    if check.no_warnings and runtime:
+        return fail("warning", f"the call raised {shown.warning(public, runtime[0])}")
+    if check.container:
+        if outcome.status == "raised":
+            return fail("raised", "raised " + shown.raised(public, outcome.error_type, outcome.error_message))
+        if outcome.value is None and outcome.value_type not in ("NoneType", ""):
+            return fail("type", f"returned {shown.type_name(public, outcome.value_type)}, which is not numbers")
+        mismatch = container(outcome.value, ref.value, check.returns, public)
+        if mismatch:
+            return fail(*mismatch)
     return _purity(check, probe, outcome, reading, fail)
 
 

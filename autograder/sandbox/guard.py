@@ -28,9 +28,10 @@ Two steps, so that a batch pays the expensive part once:
     module's dictionary, containers, attributes, cells, default arguments);
   - a module prefix (``torch``): nothing to plan, it is not importable once armed.
 
-  It also builds the *gates*: code that only raises (compiled from a template,
-  the error class and message put in with ``code.replace(co_consts=…)``), one
-  per function, with as many free variables as that function's closure.
+  It also builds the *gates* (:mod:`~autograder.sandbox.gates`): code that only
+  raises (compiled from a template, the error class and message put in with
+  ``code.replace(co_consts=…)``), one per function, with as many free variables
+  as that function's closure.
 
 * :func:`arm` *applies* the plan for the process's own problem set's names, once,
   before any student code runs (the sandboxed child, the kernel): each
@@ -86,6 +87,7 @@ import weakref
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
+from autograder.sandbox import gates
 from autograder.sandbox.dotted import lookup
 
 #: The audit event that arms a process (what :func:`arm` raises; the sandboxed child raises it itself).
@@ -128,54 +130,10 @@ def message(name: str) -> str:
             "the problem set asks you to write. Write it yourself with NumPy.")
 
 
-# ---------------------------------------------------------------------------
-# gates: code that only raises
-
-#: The placeholders of the gate template that :func:`_gate_code` replaces by the error class and the message.
-_MARKS = ("__probdl_error__", "__probdl_text__")
-_TEMPLATES: dict[int, types.CodeType] = {}
-
-
-def _template(nfree: int) -> types.CodeType:
-    """The gate's code with ``nfree`` free variables (never read: they come after the ``raise``), so that it
-    can become the ``__code__`` of a function whose closure has that many cells."""
-    if nfree not in _TEMPLATES:
-        cells = [f"c{i}" for i in range(nfree)]
-        src = ("def outer():\n"
-               + (f"    {' = '.join(cells)} = None\n" if cells else "")
-               + "    def gate(*args, **kwargs):\n"
-               f"        error, text = {_MARKS!r}\n"
-               "        raise error(text)\n"
-               + (f"        {', '.join(cells)}\n" if cells else "")
-               + "    return gate\n")
-        scope: dict[str, Any] = {}
-        exec(compile(src, "<forbidden>", "exec"), {"__builtins__": {}}, scope)  # (our own template)
-        code: types.CodeType = scope["outer"]().__code__
-        _TEMPLATES[nfree] = code
-    return _TEMPLATES[nfree]
-
-
-def _gate_code(name: str, qualname: str, text: str, nfree: int) -> types.CodeType:
-    """A gate for the function ``name``: raises ``ForbiddenFunctionError(text)`` whatever its arguments."""
-    template = _template(nfree)
-    swap = {_MARKS: (ForbiddenFunctionError, text), _MARKS[0]: ForbiddenFunctionError, _MARKS[1]: text}
-    consts = tuple(swap.get(c, c) if type(c) in (tuple, str) else c for c in template.co_consts)
-    return template.replace(co_consts=consts, co_name=name, co_qualname=qualname,
-                            co_filename=f"<forbidden: {name}>")
-
-
-def _gate_function(name: str, text: str, doc: object, module: str | None) -> types.FunctionType:
-    """A gate standing for a compiled object (a ufunc, a builtin): a function of its name that only raises."""
-    gate = types.FunctionType(_gate_code(name, name, text, 0), {"__builtins__": {}}, name)
-    gate.__doc__ = doc if isinstance(doc, str) else None
-    gate.__module__ = module  # type: ignore[assignment]  # (None where no library module holds it)
-    return gate
-
-
 def _check_gates() -> None:
     """Raise GuardUnavailable unless a gate raises what it should (with and without free variables)."""
     for nfree in (0, 2):
-        code = _gate_code("probe", "probe", "probe text", nfree)
+        code = gates.gate_code("probe", "probe", ForbiddenFunctionError, "probe text", nfree)
         fn = types.FunctionType(code, {"__builtins__": {}}, "probe", None,
                                 tuple(types.CellType(None) for _ in range(nfree)) or None)
         try:
@@ -310,8 +268,8 @@ def _plan_group(name: str) -> _Group:
         short = getattr(group.obj, "__name__", None)
         short = short if isinstance(short, str) else name.rsplit(".", 1)[-1]
         owners = _owners(group.obj, {short, name.rsplit(".", 1)[-1]})
-        group.gate = _gate_function(short, text, getattr(group.obj, "__doc__", None),
-                                    owners[0] if owners else None)
+        group.gate = gates.gate_function(short, ForbiddenFunctionError, text, getattr(group.obj, "__doc__", None),
+                                         owners[0] if owners else None)
         for owner in owners:
             group.modules.add(owner)
             path = getattr(sys.modules[owner], "__file__", None)
@@ -372,7 +330,8 @@ def _twins(groups: list[_Group]) -> None:
 def _make_gates(group: _Group) -> None:
     text = message(group.name)
     for fn in group.members:
-        group.gates[id(fn)] = _gate_code(fn.__name__, fn.__qualname__, text, len(fn.__code__.co_freevars))
+        group.gates[id(fn)] = gates.gate_code(fn.__name__, fn.__qualname__, ForbiddenFunctionError, text,
+                                              len(fn.__code__.co_freevars))
 
 
 # ---------------------------------------------------------------------------
