@@ -166,15 +166,19 @@ class Ruleset:
             self.fd = -1
 
 
+def _names(folder: str) -> list[str]:
+    """The names in ``folder``; none where it cannot be listed."""
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
+
+
 def _interpreters(folders: Iterable[str]) -> set[str]:
     """Real paths of the Python interpreters named ``python*`` in ``folders``."""
     found = set()
     for folder in folders:
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            continue
-        for name in names:
+        for name in _names(folder):
             if name.startswith("python"):
                 found.add(os.path.realpath(os.path.join(folder, name)))
     return found
@@ -242,11 +246,7 @@ def allowlist(readable: Iterable[str], hidden: Iterable[str], interpreter_folder
     interpreters = _interpreters(list(PROGRAM_FOLDERS) + list(interpreter_folders))
     programs = set()
     for folder in PROGRAM_FOLDERS:
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            continue
-        for name in names:
+        for name in _names(folder):
             real = os.path.realpath(os.path.join(folder, name))
             if real not in interpreters and real not in programs and os.path.isfile(real) \
                     and not any(inside(real, x) for x in excluded):
