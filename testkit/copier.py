@@ -311,7 +311,8 @@ def _call_args(args: ast.arguments) -> str:
     return ", ".join(out)
 
 
-def _into_class(tree: ast.Module, f: ast.FunctionDef | ast.AsyncFunctionDef, name: str, method: str, after: ast.stmt) -> str:
+def _into_class(tree: ast.Module, f: ast.FunctionDef | ast.AsyncFunctionDef, name: str, method: str,
+                after: ast.stmt) -> str:
     """``tree``'s source with ``f`` turned into method ``method`` of a new class ``name``, ``after`` following it."""
     f.args.args.insert(0, ast.arg("self"))
     f.name = method

@@ -460,7 +460,8 @@ CHECKS = (
         no_warnings=True,
         finite=True,
     ),
-    _pdf_purity(GAUSSIAN_LOG_PDF, Probe("x of shape (7, 1) with mu and sigma of shape (5,)", (X_COL, MU_ROW, SIGMA_ROW))),
+    _pdf_purity(GAUSSIAN_LOG_PDF,
+                Probe("x of shape (7, 1) with mu and sigma of shape (5,)", (X_COL, MU_ROW, SIGMA_ROW))),
     # -------------------------------------------------- gaussian_log_likelihood
     GAUSSIAN_LOG_LIKELIHOOD.check(
         "basic",

@@ -336,7 +336,8 @@ def read_config(path, target: str, environ=None) -> PassbackConfig:
             raise ConfigError(f"{path}: [roster] match needs [lti] memberships_url (the Names and Roles service "
                               "that lists the course's members)")
     else:
-        site, token = ("canvas", "Canvas access token") if target == "canvas" else ("moodle", "Moodle web service token")
+        site, token = (("canvas", "Canvas access token") if target == "canvas"
+                       else ("moodle", "Moodle web service token"))
         settings[site] = SiteSettings(table.url("url", required=True),
                                       table.positive("course_id", int, None) or _missing(table, "course_id"),
                                       table.secret("token", token, environ))
