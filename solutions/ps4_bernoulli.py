@@ -23,6 +23,14 @@ def _broadcast(a, b, names):
         ) from None
 
 
+def _probabilities(a, b, names):
+    """``a`` and ``b`` (named ``names``) as float arrays in [0, 1], broadcast together; ValueError naming the one
+    that is not."""
+    a = in_unit_interval(as_float_array(a, names[0]), names[0])
+    b = in_unit_interval(as_float_array(b, names[1]), names[1])
+    return _broadcast(a, b, names)
+
+
 def _xlogp_plus_x1log1mp(x, p):
     """``x log p + (1 - x) log(1 - p)`` for broadcast ``x, p`` in [0, 1], with 0 log 0 = 0.
 
@@ -115,9 +123,7 @@ def bernoulli_log_pmf(x, p):
     ValueError
         If ``x`` or ``p`` lies outside [0, 1] or they do not broadcast.
     """
-    x = in_unit_interval(as_float_array(x, "x"), "x")
-    p = in_unit_interval(as_float_array(p, "p"), "p")
-    x, p = _broadcast(x, p, ("x", "p"))
+    x, p = _probabilities(x, p, ("x", "p"))
     return scalar_or_array(_xlogp_plus_x1log1mp(x, p))
 
 
@@ -149,9 +155,7 @@ def binary_cross_entropy(p, y):
     ValueError
         If ``p`` or ``y`` lies outside [0, 1] or they do not broadcast.
     """
-    p = in_unit_interval(as_float_array(p, "p"), "p")
-    y = in_unit_interval(as_float_array(y, "y"), "y")
-    p, y = _broadcast(p, y, ("p", "y"))
+    p, y = _probabilities(p, y, ("p", "y"))
     return np.float64(0.0 - np.mean(_xlogp_plus_x1log1mp(y, p)))
 
 

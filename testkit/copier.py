@@ -311,6 +311,17 @@ def _call_args(args: ast.arguments) -> str:
     return ", ".join(out)
 
 
+def _into_class(tree: ast.Module, f: ast.FunctionDef | ast.AsyncFunctionDef, name: str, method: str,
+                after: ast.stmt) -> str:
+    """``tree``'s source with ``f`` turned into method ``method`` of a new class ``name``, ``after`` following it."""
+    f.args.args.insert(0, ast.arg("self"))
+    f.name = method
+    cls = ast.ClassDef(name, [], [], [f], [], type_params=[])
+    index = tree.body.index(f)
+    tree.body[index:index + 1] = [cls, after]
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
 def instance(source: str, contract: str, seed: int = 0) -> str:
     """The contract function as the ``__call__`` of a class; the contract name bound to an instance."""
     tree = ast.parse(source)
@@ -318,12 +329,7 @@ def instance(source: str, contract: str, seed: int = 0) -> str:
     if f is None:
         return source
     name = random.Random(seed).choice(["_Impl", "_{}Fn", "Op", "_Callable"]).format(contract.title().replace("_", ""))
-    f.args.args.insert(0, ast.arg("self"))
-    f.name = "__call__"
-    cls = ast.ClassDef(name, [], [], [f], [], type_params=[])
-    index = tree.body.index(f)
-    tree.body[index:index + 1] = [cls, ast.parse(f"{contract} = {name}()").body[0]]
-    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+    return _into_class(tree, f, name, "__call__", ast.parse(f"{contract} = {name}()").body[0])
 
 
 def class_method(source: str, contract: str, seed: int = 0) -> str:
@@ -335,12 +341,7 @@ def class_method(source: str, contract: str, seed: int = 0) -> str:
     rng = random.Random(seed)
     name, method = rng.choice(["Layer", "Model", "Impl", "Module"]), rng.choice(["forward", "compute", "apply"])
     wrapper = ast.parse(f"def {contract}({ast.unparse(f.args)}):\n    return {name}().{method}({_call_args(f.args)})\n").body[0]
-    f.args.args.insert(0, ast.arg("self"))
-    f.name = method
-    cls = ast.ClassDef(name, [], [], [f], [], type_params=[])
-    index = tree.body.index(f)
-    tree.body[index:index + 1] = [cls, wrapper]
-    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+    return _into_class(tree, f, name, method, wrapper)
 
 
 def decoy(source: str, contract: str, seed: int = 0) -> str:

@@ -381,6 +381,10 @@ PURE_ARRAY = Probe("[[1, 2, 3], [-1, 0, 1]] as an array", (np.array(NB_PURE),), 
 PURE_LIST = Probe("the nested list [[1, 2, 3], [-1, 0, 1]]", (NB_PURE,), public=True, twin=0)  # after PURE_ARRAY, probe 0
 PURE_64X10 = Probe("a (64, 10) float array", (LARGE_BATCH,))
 PURE_3D = Probe("a (2, 3, 4) float array", (SMALL_3D,))
+# logsumexp-basic probes its -shape cell asks again
+LSE_2X3 = Probe("the 2-D array [[0, 1, 2], [3, 4, 5]]", (np.array(NB_2X3),), public=True)
+LSE_4X5 = Probe("a 2-D array of shape (4, 5) (reduce over the last axis)", (SMALL_2D,))
+LSE_SINGLE = Probe("a single logit", (np.array([0.7]),))
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 LOGSUMEXP = PS.function("logsumexp", hints=LSE_HINTS, atol=LOG_ATOL)
@@ -394,10 +398,10 @@ CHECKS = (
         summary="log Σ exp(z) over the last axis for small 1-D and 2-D inputs.",
         probes=(
             ARRAY_123,
-            Probe("the 2-D array [[0, 1, 2], [3, 4, 5]]", (np.array(NB_2X3),), public=True),
+            LSE_2X3,
             Probe("a 1-D array of 5 standard-normal values", (SMALL_2D[0],)),
-            Probe("a 2-D array of shape (4, 5) (reduce over the last axis)", (SMALL_2D,)),
-            Probe("a single logit", (np.array([0.7]),)),
+            LSE_4X5,
+            LSE_SINGLE,
         ),
     ),
     LOGSUMEXP.check(
@@ -418,12 +422,12 @@ CHECKS = (
                 "(2,) for a (2, 3) input, (2, 4) for a (2, 3, 4) input with axis=1 (values are not judged).",
         probes=(
             ARRAY_123,
-            Probe("the 2-D array [[0, 1, 2], [3, 4, 5]]", (np.array(NB_2X3),), public=True),
+            LSE_2X3,
             Probe("[[0, 1, 2], [3, 4, 5]] with axis=0", (np.array(NB_2X3),), {"axis": 0}, public=True),
-            Probe("np.zeros((2, 3, 4)) with axis=1", (np.zeros((2, 3, 4)),), {"axis": 1}, public=True),
-            Probe("a 2-D array of shape (4, 5) (reduce over the last axis)", (SMALL_2D,)),
-            Probe("a (2, 3, 4) array with axis=0", (SMALL_3D,), {"axis": 0}),
-            Probe("a single logit", (np.array([0.7]),)),
+            ZEROS_AXIS_1,
+            LSE_4X5,
+            ON_AXIS_3D[0],
+            LSE_SINGLE,
         ),
     ),
     LOGSUMEXP.check(

@@ -380,11 +380,42 @@ PURE_PDF = Probe("the arrays x=[0.5, -1.0, 2.0], mu=[0.0, 0.5, 1.0] with sigma=2
                  (np.array(PURE_PDF_LISTS[0]), np.array(PURE_PDF_LISTS[1]), 2.0), public=True)
 PURE_MVN_X, PURE_MVN_MU = [[0.0, 0.0], [1.0, -1.0]], [0.5, 0.0]
 
+# --- -basic probes a -shape cell asks again, for the container alone (each declared once) ---
+LL_VISIBLE = (
+    Probe("x=[0.0, 1.0, 2.0], mu=0.0, sigma=1.0", ([0.0, 1.0, 2.0], 0.0, 1.0), public=True),
+    Probe("x=[[0.0, 1.0], [2.0, 3.0]], mu=[0.0, 1.0], sigma=2.0", ([[0.0, 1.0], [2.0, 3.0]], [0.0, 1.0], 2.0),
+          public=True),
+)
+POINTS_12 = Probe("12 points, each with its own mu and sigma", (X12, MU12, SIGMA12))
+LL_BROADCAST = (
+    Probe("a (5, 8) array of points", (X2D, 0.5, 1.5)),
+    POINTS_12,
+    Probe("x of shape (7, 1) with mu of shape (5,) (sum over all 35 pairs)", (X_COL, MU_ROW, 1.3)),
+)
+MLE_SAMPLES = (
+    Probe("x=[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0] (an array)",
+          (np.array([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]),), public=True),
+    MLE_1234,
+    Probe("100 draws from a normal distribution", (SAMPLE100,)),
+    Probe("two observations", (np.array([1.0, 4.0]),)),
+)
+
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 GAUSSIAN_LOG_PDF = PS.function("gaussian_log_pdf", hints=PDF_HINTS)
 GAUSSIAN_LOG_LIKELIHOOD = PS.function("gaussian_log_likelihood", hints=LL_HINTS)
 GAUSSIAN_MLE = PS.function("gaussian_mle", hints=MLE_HINTS, returns=("mu_hat", "sigma_hat"))
 MVN_LOG_PDF = PS.function("mvn_log_pdf", hints=MVN_HINTS)
+
+
+def _pdf_purity(function, own):
+    """The purity cell of gaussian_log_pdf and gaussian_log_likelihood: their shared probes and ``own``, third."""
+    return function.purity(inputs="inputs", probes=(
+        PURE_PDF,
+        Probe("the same numbers as lists", PURE_PDF_LISTS, public=True, twin=0),
+        own,
+        Probe("a (5, 8) array of points with scalar mu and sigma", (X2D, 0.5, 1.5)),
+    ))
+
 
 CHECKS = (
     # --------------------------------------------------------- gaussian_log_pdf
@@ -429,40 +460,18 @@ CHECKS = (
         no_warnings=True,
         finite=True,
     ),
-    GAUSSIAN_LOG_PDF.purity(
-        inputs="inputs",
-        probes=(
-            PURE_PDF,
-            Probe("the same numbers as lists", PURE_PDF_LISTS, public=True, twin=0),
-            Probe("x of shape (7, 1) with mu and sigma of shape (5,)", (X_COL, MU_ROW, SIGMA_ROW)),
-            Probe("a (5, 8) array of points with scalar mu and sigma", (X2D, 0.5, 1.5)),
-        ),
-    ),
+    _pdf_purity(GAUSSIAN_LOG_PDF,
+                Probe("x of shape (7, 1) with mu and sigma of shape (5,)", (X_COL, MU_ROW, SIGMA_ROW))),
     # -------------------------------------------------- gaussian_log_likelihood
     GAUSSIAN_LOG_LIKELIHOOD.check(
         "basic",
         summary="the sum of log N(x_i; mu, sigma²) over all elements, a float.",
-        probes=(
-            Probe("x=[0.0, 1.0, 2.0], mu=0.0, sigma=1.0", ([0.0, 1.0, 2.0], 0.0, 1.0), public=True),
-            Probe("x=[[0.0, 1.0], [2.0, 3.0]], mu=[0.0, 1.0], sigma=2.0", ([[0.0, 1.0], [2.0, 3.0]], [0.0, 1.0], 2.0),
-                  public=True),
-            POINTS_50,
-            Probe("a (5, 8) array of points", (X2D, 0.5, 1.5)),
-            Probe("12 points, each with its own mu and sigma", (X12, MU12, SIGMA12)),
-            Probe("x of shape (7, 1) with mu of shape (5,) (sum over all 35 pairs)", (X_COL, MU_ROW, 1.3)),
-        ),
+        probes=(*LL_VISIBLE, POINTS_50, *LL_BROADCAST),
     ),
     GAUSSIAN_LOG_LIKELIHOOD.shape(
         summary="returns one number, the sum over all elements (a float or a 0-d array), whatever the shapes of x, "
                 "mu and sigma (values are not judged).",
-        probes=(
-            Probe("x=[0.0, 1.0, 2.0], mu=0.0, sigma=1.0", ([0.0, 1.0, 2.0], 0.0, 1.0), public=True),
-            Probe("x=[[0.0, 1.0], [2.0, 3.0]], mu=[0.0, 1.0], sigma=2.0", ([[0.0, 1.0], [2.0, 3.0]], [0.0, 1.0], 2.0),
-                  public=True),
-            Probe("a (5, 8) array of points", (X2D, 0.5, 1.5)),
-            Probe("12 points, each with its own mu and sigma", (X12, MU12, SIGMA12)),
-            Probe("x of shape (7, 1) with mu of shape (5,) (sum over all 35 pairs)", (X_COL, MU_ROW, 1.3)),
-        ),
+        probes=(*LL_VISIBLE, *LL_BROADCAST),
     ),
     GAUSSIAN_LOG_LIKELIHOOD.check(
         "tails",
@@ -478,25 +487,13 @@ CHECKS = (
         no_warnings=True,
         finite=True,
     ),
-    GAUSSIAN_LOG_LIKELIHOOD.purity(
-        inputs="inputs",
-        probes=(
-            PURE_PDF,
-            Probe("the same numbers as lists", PURE_PDF_LISTS, public=True, twin=0),
-            Probe("12 points, each with its own mu and sigma", (X12, MU12, SIGMA12)),
-            Probe("a (5, 8) array of points with scalar mu and sigma", (X2D, 0.5, 1.5)),
-        ),
-    ),
+    _pdf_purity(GAUSSIAN_LOG_LIKELIHOOD, POINTS_12),
     # ------------------------------------------------------------- gaussian_mle
     GAUSSIAN_MLE.check(
         "basic",
         summary="(mu_hat, sigma_hat): the sample mean and the root mean squared deviation (ddof=0).",
         probes=(
-            Probe("x=[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0] (an array)",
-                  (np.array([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]),), public=True),
-            MLE_1234,
-            Probe("100 draws from a normal distribution", (SAMPLE100,)),
-            Probe("two observations", (np.array([1.0, 4.0]),)),
+            *MLE_SAMPLES,
             Probe("a sample of integers", (SAMPLE_INT,)),
             Probe("a single observation", (np.array([3.5]),)),
         ),
@@ -504,13 +501,7 @@ CHECKS = (
     GAUSSIAN_MLE.shape(
         summary="returns a tuple of two numbers, (mu_hat, sigma_hat), each a float or a 0-d array (values are not "
                 "judged).",
-        probes=(
-            Probe("x=[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0] (an array)",
-                  (np.array([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]),), public=True),
-            Probe("x=[1.0, 2.0, 3.0, 4.0] (an array)", (np.array([1.0, 2.0, 3.0, 4.0]),), public=True),
-            Probe("100 draws from a normal distribution", (SAMPLE100,)),
-            Probe("two observations", (np.array([1.0, 4.0]),)),
-        ),
+        probes=MLE_SAMPLES,
     ),
     GAUSSIAN_MLE.purity(
         probes=(

@@ -458,6 +458,26 @@ def _both_labels(label, z, y, public=False):
                    calls=((f"{label} with the other label (1 - y)", (z, 1.0 - y), {}),), public=public)
 
 
+# --- probes two cells of a function share (each declared once) --------------------------
+SIG_MODERATE = Probe("a (3, 4) array of moderate logits", (SIG_SMALL,))
+SIG_RANGE = Probe("11 logits from -10 to 10", (np.linspace(-10.0, 10.0, 11),))
+BER_45 = Probe("(4, 5) arrays of outcomes and probabilities", (BER_X, BER_P))
+BCE_45 = Probe("(4, 5) arrays of predictions and 0/1 labels", (BER_P, BER_X))
+#: The -basic probes of binary_cross_entropy, which its -shape cell asks again (for the container alone).
+BCE_VALUES = (
+    Probe("p = [0.8], y = [1]", ([0.8], [1]), public=True),
+    Probe("p = [0.9, 0.2, 0.6], y = [1, 0, 0]", ([0.9, 0.2, 0.6], [1, 0, 0]), public=True),
+    BCE_45,
+    Probe("a single prediction p = 0.3 for label 0", (np.array([0.3]), np.array([0.0]))),
+)
+#: The -basic probes of binary_cross_entropy_with_logits with 0/1 labels, which its -shape cell asks again.
+LOGITS_HARD = (
+    Probe("z = np.array([0.0]), y = np.array([1.0])", (np.array([0.0]), np.array([1.0])), public=True),
+    Probe("z = [-2.0, 0.5, 3.0], y = [0.0, 1.0, 0.25]",
+          (np.array([-2.0, 0.5, 3.0]), np.array([0.0, 1.0, 0.25])), public=True),
+    Probe("(4, 5) logits with 0/1 labels", (LOGIT_Z, BER_X)),
+)
+
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 SIGMOID = PS.function("sigmoid", hints=SIGMOID_HINTS)
 BERNOULLI_LOG_PMF = PS.function("bernoulli_log_pmf", hints=BERNOULLI_HINTS)
@@ -472,10 +492,10 @@ CHECKS = (
         probes=(
             Probe("the scalar 0.0", (0.0,), public=True),
             Probe("the (2, 2) array [[-2.0, -0.5], [0.5, 3.0]]", (SIG_PUBLIC,), public=True),
-            Probe("a (3, 4) array of moderate logits", (SIG_SMALL,)),
+            SIG_MODERATE,
             Probe("the list [-2.0, -1.0, 0.0, 1.0, 2.0]", ([-2.0, -1.0, 0.0, 1.0, 2.0],)),
             # moderate: |z| ≤ 10 keeps 1 - sigmoid(|z|) accurate to 1e-12, so the tail forms are the -stability cell's
-            Probe("11 logits from -10 to 10", (np.linspace(-10.0, 10.0, 11),)),
+            SIG_RANGE,
         ),
     ),
     SIGMOID.check(
@@ -497,8 +517,8 @@ CHECKS = (
         probes=(
             Probe("the array [[-2.0, 0.5], [3.0, -0.5]]", (np.array(SIG_PURE),), public=True),
             Probe("the same numbers as a nested list", (SIG_PURE,), public=True, twin=0),
-            Probe("a (3, 4) array of moderate logits", (SIG_SMALL,)),
-            Probe("11 logits from -10 to 10", (np.linspace(-10.0, 10.0, 11),)),
+            SIG_MODERATE,
+            SIG_RANGE,
         ),
     ),
     # -------------------------------------------------------- bernoulli_log_pmf
@@ -510,7 +530,7 @@ CHECKS = (
             Probe("the lists [0, 1, 1, 0] and [0.3, 0.3, 0.9, 0.9]", ([0, 1, 1, 0], [0.3, 0.3, 0.9, 0.9]), public=True),
             Probe("x of shape (2, 1) against p of shape (3,)", (np.array([[0.0], [1.0]]), np.array([0.2, 0.5, 0.9])),
                   public=True),
-            Probe("(4, 5) arrays of outcomes and probabilities", (BER_X, BER_P)),
+            BER_45,
             Probe("x = 0, p = 0.25", (0.0, 0.25)),
         ),
     ),
@@ -538,7 +558,7 @@ CHECKS = (
             Probe("the arrays x = [0.0, 1.0, 1.0], p = [0.2, 0.7, 0.5]",
                   (np.array(BER_PURE[0]), np.array(BER_PURE[1])), public=True),
             Probe("the same numbers as lists", BER_PURE, public=True, twin=0),
-            Probe("(4, 5) arrays of outcomes and probabilities", (BER_X, BER_P)),
+            BER_45,
             Probe("integer outcomes [[0, 1], [1, 1]] with p of shape (2,)",
                   (np.array([[0, 1], [1, 1]]), np.array([0.3, 0.6]))),
         ),
@@ -547,12 +567,7 @@ CHECKS = (
     BINARY_CROSS_ENTROPY.check(
         "basic",
         summary="the mean over all elements of −[y·log p + (1 − y)·log(1 − p)] for hard labels, as one number.",
-        probes=(
-            Probe("p = [0.8], y = [1]", ([0.8], [1]), public=True),
-            Probe("p = [0.9, 0.2, 0.6], y = [1, 0, 0]", ([0.9, 0.2, 0.6], [1, 0, 0]), public=True),
-            Probe("(4, 5) arrays of predictions and 0/1 labels", (BER_P, BER_X)),
-            Probe("a single prediction p = 0.3 for label 0", (np.array([0.3]), np.array([0.0]))),
-        ),
+        probes=BCE_VALUES,
     ),
     BINARY_CROSS_ENTROPY.check(
         "soft",
@@ -568,12 +583,7 @@ CHECKS = (
     BINARY_CROSS_ENTROPY.shape(
         summary="returns one number, the mean over all elements (a float or a 0-d array), whatever the shapes of p "
                 "and y (values are not judged).",
-        probes=(
-            Probe("p = [0.8], y = [1]", ([0.8], [1]), public=True),
-            Probe("p = [0.9, 0.2, 0.6], y = [1, 0, 0]", ([0.9, 0.2, 0.6], [1, 0, 0]), public=True),
-            Probe("(4, 5) arrays of predictions and 0/1 labels", (BER_P, BER_X)),
-            Probe("a single prediction p = 0.3 for label 0", (np.array([0.3]), np.array([0.0]))),
-        ),
+        probes=BCE_VALUES,
     ),
     BINARY_CROSS_ENTROPY.check(
         "edges",
@@ -600,7 +610,7 @@ CHECKS = (
             Probe("the arrays p = [0.9, 0.2, 0.6], y = [1.0, 0.0, 0.25]",
                   (np.array(BCE_PURE[0]), np.array(BCE_PURE[1])), public=True),
             Probe("the same numbers as lists", BCE_PURE, public=True, twin=0),
-            Probe("(4, 5) arrays of predictions and 0/1 labels", (BER_P, BER_X)),
+            BCE_45,
             Probe("(4, 5) arrays of predictions and soft labels", (SOFT_P, SOFT_Y)),
         ),
     ),
@@ -608,23 +618,12 @@ CHECKS = (
     BINARY_CROSS_ENTROPY_WITH_LOGITS.check(
         "basic",
         summary="the binary cross-entropy of p = sigmoid(z), computed from moderate logits z, as one number.",
-        probes=(
-            Probe("z = np.array([0.0]), y = np.array([1.0])", (np.array([0.0]), np.array([1.0])), public=True),
-            Probe("z = [-2.0, 0.5, 3.0], y = [0.0, 1.0, 0.25]",
-                  (np.array([-2.0, 0.5, 3.0]), np.array([0.0, 1.0, 0.25])), public=True),
-            Probe("(4, 5) logits with 0/1 labels", (LOGIT_Z, BER_X)),
-            Probe("(4, 5) logits with soft labels", (LOGIT_Z, SOFT_Y)),
-        ),
+        probes=(*LOGITS_HARD, Probe("(4, 5) logits with soft labels", (LOGIT_Z, SOFT_Y))),
     ),
     BINARY_CROSS_ENTROPY_WITH_LOGITS.shape(
         summary="returns one number, the mean over all elements (a float or a 0-d array), whatever the shapes of z "
                 "and y (values are not judged).",
-        probes=(
-            Probe("z = np.array([0.0]), y = np.array([1.0])", (np.array([0.0]), np.array([1.0])), public=True),
-            Probe("z = [-2.0, 0.5, 3.0], y = [0.0, 1.0, 0.25]",
-                  (np.array([-2.0, 0.5, 3.0]), np.array([0.0, 1.0, 0.25])), public=True),
-            Probe("(4, 5) logits with 0/1 labels", (LOGIT_Z, BER_X)),
-        ),
+        probes=LOGITS_HARD,
     ),
     BINARY_CROSS_ENTROPY_WITH_LOGITS.check(
         "stability",

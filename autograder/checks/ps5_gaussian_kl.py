@@ -465,6 +465,14 @@ def _separable(label, mu, logvar, public=False):
     return related(label, (mu, logvar), relation=VAE_SEPARABLE.at(expected), calls=calls, public=public)
 
 
+# --- probes two cells of a function share (each declared once) --------------------------
+MVN_KL_D1 = Probe("D = 1: mvn_kl([1.0], [[4.0]], [0.0], [[1.0]])",
+                  (np.array([1.0]), np.array([[4.0]]), np.array([0.0]), np.array([[1.0]])), public=True)
+MVN_KL_FULL = (Probe("D = 2 with full covariances", MVN_D2), Probe("D = 3 with full covariances", MVN_D3))
+VAE_UNIT_MEAN = Probe("mu = [1.0, 0.0], logvar = [0.0, 0.0]", ([1.0, 0.0], [0.0, 0.0]), public=True)
+VAE_K6 = Probe("a code with K = 6", (VAE_MU, VAE_LOGVAR))
+VAE_BATCH_74 = Probe("a batch of shape (7, 4)", (VAE_BATCH_MU, VAE_BATCH_LOGVAR))
+
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 GAUSSIAN_KL = PS.function("gaussian_kl", hints=GK_HINTS)
 MVN_KL = PS.function("mvn_kl", hints=MVN_HINTS, atol=1e-12)
@@ -541,11 +549,9 @@ CHECKS = (
         probes=(
             Probe("P = Q with mu = [0.5, -1.0], cov = [[2.0, 0.3], [0.3, 1.0]] (the result is 0)",
                   (MVN_PUBLIC_MU, MVN_PUBLIC_COV, MVN_PUBLIC_MU, MVN_PUBLIC_COV), public=True),
-            Probe("D = 1: mvn_kl([1.0], [[4.0]], [0.0], [[1.0]])",
-                  (np.array([1.0]), np.array([[4.0]]), np.array([0.0]), np.array([[1.0]])), public=True),
+            MVN_KL_D1,
             Probe("D = 3 with the diagonal covariances diag([1, 0.5, 3]) and diag([2, 0.5, 1])", MVN_DIAG, public=True),
-            Probe("D = 2 with full covariances", MVN_D2),
-            Probe("D = 3 with full covariances", MVN_D3),
+            *MVN_KL_FULL,
             Probe("D = 3 with equal covariances and different means", MVN_D3_SAME_COV),
             Probe("D = 2 with equal means and different covariances", MVN_D2_SAME_MEAN),
         ),
@@ -555,10 +561,8 @@ CHECKS = (
         probes=(
             Probe("P = Q with mu = [0.5, -1.0], cov = [[2.0, 0.3], [0.3, 1.0]]",
                   (MVN_PUBLIC_MU, MVN_PUBLIC_COV, MVN_PUBLIC_MU, MVN_PUBLIC_COV), public=True),
-            Probe("D = 1: mvn_kl([1.0], [[4.0]], [0.0], [[1.0]])",
-                  (np.array([1.0]), np.array([[4.0]]), np.array([0.0]), np.array([[1.0]])), public=True),
-            Probe("D = 2 with full covariances", MVN_D2),
-            Probe("D = 3 with full covariances", MVN_D3),
+            MVN_KL_D1,
+            *MVN_KL_FULL,
         ),
     ),
     MVN_KL.check(
@@ -600,9 +604,9 @@ CHECKS = (
         summary="−½ Σ(1 + logvar − mu² − exp(logvar)) for a single code of K latent dimensions.",
         probes=(
             Probe("mu = logvar = zeros(4) (the prior itself: KL is 0)", (np.zeros(4), np.zeros(4)), public=True),
-            Probe("mu = [1.0, 0.0], logvar = [0.0, 0.0]", ([1.0, 0.0], [0.0, 0.0]), public=True),
+            VAE_UNIT_MEAN,
             Probe("mu = [0.0], logvar = [log 2]", ([0.0], [np.log(2.0)]), public=True),
-            Probe("a code with K = 6", (VAE_MU, VAE_LOGVAR)),
+            VAE_K6,
         ),
     ),
     VAE_KL.check(
@@ -623,12 +627,12 @@ CHECKS = (
         summary="returns mu's shape without its last axis: one number (a float or a 0-d array) for a code of shape "
                 "(K,), (N,) for (N, K), (B, N) for (B, N, K) (values are not judged).",
         probes=(
-            Probe("mu = [1.0, 0.0], logvar = [0.0, 0.0]", ([1.0, 0.0], [0.0, 0.0]), public=True),
+            VAE_UNIT_MEAN,
             Probe("mu, logvar of shape (5, 3)", (VAE_PUBLIC_MU, VAE_PUBLIC_LOGVAR), public=True),
             Probe("mu, logvar of shape (2, 5, 3)", (np.stack([VAE_PUBLIC_MU] * 2), np.stack([VAE_PUBLIC_LOGVAR] * 2)),
                   public=True),
-            Probe("a code with K = 6", (VAE_MU, VAE_LOGVAR)),
-            Probe("a batch of shape (7, 4)", (VAE_BATCH_MU, VAE_BATCH_LOGVAR)),
+            VAE_K6,
+            VAE_BATCH_74,
             Probe("a batch of shape (4, 1) (K = 1)", (VAE_K1_MU, VAE_K1_LOGVAR)),
         ),
     ),
@@ -652,7 +656,7 @@ CHECKS = (
             Probe("the (2, 3) arrays mu=[[0.0, 1.0, -1.0], [0.5, 0.5, 0.0]], "
                   "logvar=[[0.0, -1.0, 1.0], [0.2, 0.0, -0.5]]", tuple(np.array(a) for a in VAE_PURE), public=True),
             Probe("the same numbers as nested lists", VAE_PURE, public=True, twin=0),
-            Probe("a batch of shape (7, 4)", (VAE_BATCH_MU, VAE_BATCH_LOGVAR)),
+            VAE_BATCH_74,
             Probe("a batch of shape (2, 5, 3)", (VAE_3D_MU, VAE_3D_LOGVAR)),
         ),
     ),

@@ -901,6 +901,25 @@ PURE_PQ_1D = Probe("the 1-D arrays p = [0.5, 0.25, 0.125, 0.125], q = [0.25, 0.2
                    (np.array(P_PURE_1D), np.array(Q_PURE_1D)))
 PURE_PQ_1D_LISTS = Probe("the same numbers as lists", (P_PURE_1D, Q_PURE_1D), twin=2)
 
+# --- probes two cells of a function share (each declared once) --------------------------
+H_ROWS_46 = Probe("a (4, 6) array of distributions (one per row)", (P46,))
+KL_PUBLIC = Probe("kl_divergence([0.5, 0.5], [0.9, 0.1])", ([0.5, 0.5], [0.9, 0.1]), public=True)
+JS_PUBLIC = Probe("js_divergence([0.5, 0.5], [0.9, 0.1])", ([0.5, 0.5], [0.9, 0.1]), public=True)
+#: bayes_posterior's visible -basic probes, which its -shape cell asks again
+BP_VISIBLE = (
+    Probe("the base-rate test: log_prior = log([0.01, 0.99]), log_likelihood = log([0.99, 0.05])",
+          BASE_RATE, public=True),
+    Probe("a uniform log prior np.zeros(3) and three coin flips (H, H, T) under θ = 0.2, 0.5, 0.8",
+          (np.zeros(3), COIN_LL), public=True),
+)
+BP_K5 = Probe("K = 5 hypotheses and N = 20 observations", (BP_PRIOR5, BP_LL_20x5))
+BP_1D = Probe("one observation as a 1-D log_likelihood of shape (6,)", (BP_PRIOR6, BP_LL_1D))
+MAP_WIDE_TALL = (
+    Probe("N = 50, D = 5 with noise_std = 1, prior_std = 2", (X50, Y50, 1.0, 2.0)),
+    Probe("N = 20, D = 30 (more weights than observations) with noise_std = 1, prior_std = 0.5",
+          (X20x30, Y20, 1.0, 0.5)),
+)
+
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 ENTROPY = PS.function("entropy", hints=H_HINTS)
 KL_DIVERGENCE = PS.function("kl_divergence", hints=KL_HINTS)
@@ -954,7 +973,7 @@ CHECKS = (
             Probe("entropy([0.25, 0.25, 0.25, 0.25]) (log 4)", ([0.25, 0.25, 0.25, 0.25],), public=True),
             Probe("a distribution over 5 outcomes", (P5,)),
             Probe("[0.625, 0.25, 0.125]", ([0.625, 0.25, 0.125],)),
-            Probe("a (4, 6) array of distributions (one per row)", (P46,)),
+            H_ROWS_46,
         ),
     ),
     ENTROPY.check(
@@ -978,7 +997,7 @@ CHECKS = (
             Probe("entropy([0.5, 0.5])", ([0.5, 0.5],), public=True),
             Probe("[[0.5, 0.25], [0.5, 0.75]] with axis=0", ([[0.5, 0.25], [0.5, 0.75]],), {"axis": 0}, public=True),
             Probe("np.full((2, 3, 4), 1/3) with axis=1", (np.full((2, 3, 4), 1 / 3),), {"axis": 1}, public=True),
-            Probe("a (4, 6) array of distributions (one per row)", (P46,)),
+            H_ROWS_46,
             Probe("a (2, 3, 4) array with axis=-1", (P234,), {"axis": -1}),
         ),
     ),
@@ -1035,7 +1054,7 @@ CHECKS = (
         summary="KL(p ‖ q) = Σ p log(p / q) in nats over the last axis; 0 for p = q; not symmetric; never negative "
                 "(a sum that rounds below 0 is clamped to 0).",
         probes=(
-            Probe("kl_divergence([0.5, 0.5], [0.9, 0.1])", ([0.5, 0.5], [0.9, 0.1]), public=True),
+            KL_PUBLIC,
             Probe("kl_divergence([0.25]*4, [0.25]*4) (0, up to rounding)", ([0.25] * 4, [0.25] * 4), public=True,
                   atol=EQUAL_ATOL),
             ROWS_46,
@@ -1050,7 +1069,7 @@ CHECKS = (
         summary="returns the shape of p with `axis` removed: one number (a float or a 0-d array) for 1-D p and q "
                 "(values are not judged).",
         probes=(
-            Probe("kl_divergence([0.5, 0.5], [0.9, 0.1])", ([0.5, 0.5], [0.9, 0.1]), public=True),
+            KL_PUBLIC,
             Probe("kl_divergence([0.25]*4, [0.25]*4)", ([0.25] * 4, [0.25] * 4), public=True),
             ROWS_46,
             ALONG_AXIS_1,
@@ -1082,7 +1101,7 @@ CHECKS = (
         "basic",
         summary="JSD = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q) / 2, in nats over the last axis.",
         probes=(
-            Probe("js_divergence([0.5, 0.5], [0.9, 0.1])", ([0.5, 0.5], [0.9, 0.1]), public=True),
+            JS_PUBLIC,
             Probe("js_divergence([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]) (0, up to rounding)",
                   ([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]), public=True, atol=EQUAL_ATOL),
             ROWS_46,
@@ -1094,7 +1113,7 @@ CHECKS = (
         summary="returns the shape of p with `axis` removed: one number (a float or a 0-d array) for 1-D p and q "
                 "(values are not judged).",
         probes=(
-            Probe("js_divergence([0.5, 0.5], [0.9, 0.1])", ([0.5, 0.5], [0.9, 0.1]), public=True),
+            JS_PUBLIC,
             ROWS_46,
             ALONG_AXIS_1,
         ),
@@ -1129,26 +1148,16 @@ CHECKS = (
         summary="posterior ∝ prior × Π likelihoods, normalised to sum to 1, from a (K,) log prior and (N, K) or (K,) "
                 "log-likelihoods.",
         probes=(
-            Probe("the base-rate test: log_prior = log([0.01, 0.99]), log_likelihood = log([0.99, 0.05])",
-                  BASE_RATE, public=True),
-            Probe("a uniform log prior np.zeros(3) and three coin flips (H, H, T) under θ = 0.2, 0.5, 0.8",
-                  (np.zeros(3), COIN_LL), public=True),
-            Probe("K = 5 hypotheses and N = 20 observations", (BP_PRIOR5, BP_LL_20x5)),
+            *BP_VISIBLE,
+            BP_K5,
             Probe("an unnormalised log prior (log probabilities + 7) and N = 8", (BP_PRIOR_UNNORM, BP_LL_8x4)),
-            Probe("one observation as a 1-D log_likelihood of shape (6,)", (BP_PRIOR6, BP_LL_1D)),
+            BP_1D,
         ),
     ),
     BAYES_POSTERIOR.shape(
         summary="returns one probability per hypothesis, shape (K,), for a (N, K) or a (K,) log_likelihood (values "
                 "are not judged).",
-        probes=(
-            Probe("the base-rate test: log_prior = log([0.01, 0.99]), log_likelihood = log([0.99, 0.05])",
-                  BASE_RATE, public=True),
-            Probe("a uniform log prior np.zeros(3) and three coin flips (H, H, T) under θ = 0.2, 0.5, 0.8",
-                  (np.zeros(3), COIN_LL), public=True),
-            Probe("K = 5 hypotheses and N = 20 observations", (BP_PRIOR5, BP_LL_20x5)),
-            Probe("one observation as a 1-D log_likelihood of shape (6,)", (BP_PRIOR6, BP_LL_1D)),
-        ),
+        probes=(*BP_VISIBLE, BP_K5, BP_1D),
     ),
     BAYES_POSTERIOR.check(
         "stability",
@@ -1196,8 +1205,8 @@ CHECKS = (
             Probe("the arrays log_prior = [-1.0, -2.0, -0.5], log_likelihood = [[-0.5, -1.5, -1.0], [-2.0, -0.3, -0.7]]",
                   tuple(np.array(a) for a in BP_PURE), public=True),
             Probe("the same numbers as lists", BP_PURE, public=True, twin=0),
-            Probe("K = 5 hypotheses and N = 20 observations", (BP_PRIOR5, BP_LL_20x5)),
-            Probe("one observation as a 1-D log_likelihood of shape (6,)", (BP_PRIOR6, BP_LL_1D)),
+            BP_K5,
+            BP_1D,
         ),
     ),
     # ---------------------------------------------------- map_linear_regression
@@ -1210,9 +1219,7 @@ CHECKS = (
                   (X3, Y3, 1.0, 1.0), public=True),
             Probe("the same X and y with noise_std = 1, prior_std = 10 (λ = 0.01)", (X3, Y3, 1.0, 10.0),
                   public=True),
-            Probe("N = 50, D = 5 with noise_std = 1, prior_std = 2", (X50, Y50, 1.0, 2.0)),
-            Probe("N = 20, D = 30 (more weights than observations) with noise_std = 1, prior_std = 0.5",
-                  (X20x30, Y20, 1.0, 0.5)),
+            *MAP_WIDE_TALL,
             Probe("N = 100 with an intercept column of ones, noise_std = 1, prior_std = 0.5", (X100, Y100, 1.0, 0.5)),
         ),
     ),
@@ -1221,9 +1228,7 @@ CHECKS = (
         probes=(
             Probe("X = [[1, 0], [0, 1], [1, 1]], y = [1, 2, 3], noise_std = 1, prior_std = 1",
                   (X3, Y3, 1.0, 1.0), public=True),
-            Probe("N = 50, D = 5 with noise_std = 1, prior_std = 2", (X50, Y50, 1.0, 2.0)),
-            Probe("N = 20, D = 30 (more weights than observations) with noise_std = 1, prior_std = 0.5",
-                  (X20x30, Y20, 1.0, 0.5)),
+            *MAP_WIDE_TALL,
         ),
     ),
     MAP_LINEAR_REGRESSION.check(

@@ -43,7 +43,7 @@ from autograder.model.ids import folder_name
 from autograder.model.penalties import apply
 from autograder.model.results import SubmissionResult, read_result, results_path
 from autograder.model.submission_time import from_gradescope
-from autograder.model.submissions import did_you_mean
+from autograder.model.submissions import unknown_name
 from autograder.nbgrader_io.course_deadlines import gradescope_deadlines
 from autograder.release.gradescope_bundle import assignment_outline, build
 from autograder.reports.gradescope import VISIBILITY, gradescope_results
@@ -67,10 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    if args.assignment not in PROBLEM_SETS:
-        hint = did_you_mean(args.assignment, PROBLEM_SETS)
-        print(f"gradescope: {args.assignment!r} is not a problem set of this course (known: "
-              f"{', '.join(PROBLEM_SETS)})" + (f"; {hint}" if hint else ""), file=sys.stderr)
+    if unknown := unknown_name(args.assignment, PROBLEM_SETS, "a problem set of this course"):
+        print(f"gradescope: {unknown}", file=sys.stderr)
         return 2
     if args.timeout <= 0:
         print("gradescope: --timeout must be positive", file=sys.stderr)

@@ -17,7 +17,7 @@ from pathlib import Path
 from autograder.model.course import PROBLEM_SETS
 from autograder.model.ids import display
 from autograder.model.repository_notebook import NotTaken, choose, copy_regular
-from autograder.model.submissions import did_you_mean
+from autograder.model.submissions import unknown_name
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,10 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    if args.assignment not in PROBLEM_SETS:
-        hint = did_you_mean(args.assignment, PROBLEM_SETS)
-        print(f"take-notebook: --assignment {args.assignment!r} is not a problem set of this course (known: "
-              f"{', '.join(PROBLEM_SETS)})" + (f"; {hint}" if hint else ""), file=sys.stderr)
+    if unknown := unknown_name(args.assignment, PROBLEM_SETS, "a problem set of this course"):
+        print(f"take-notebook: --assignment {unknown}", file=sys.stderr)
         return 2
     repository, out = Path(args.repository), Path(args.out)
     if not repository.is_dir() or repository.is_symlink():

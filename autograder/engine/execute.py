@@ -310,18 +310,23 @@ class Session:
         self.answered.append(name)
         return self.answer(name, args, kwargs), cost
 
-    def request(self, msg: dict, carry: tuple = ()) -> dict:
-        """One request to the child; raises :class:`ChildError` (after recovering) or :class:`GaveUp`.
-
-        ``carry``: the callbacks answered while waiting (a ``call``; see :meth:`_receive`).
-        """
+    def _child_for(self, msg: dict) -> Child:
+        """The live child that is to take request ``msg`` (a stream drained first, the probe noted)."""
         self.drain()
         self._ensure_child()
         self._note_probe(msg)
         if self.child is None:
             raise RuntimeError("the grader's own invariant broke: _ensure_child made it")
+        return self.child
+
+    def request(self, msg: dict, carry: tuple = ()) -> dict:
+        """One request to the child; raises :class:`ChildError` (after recovering) or :class:`GaveUp`.
+
+        ``carry``: the callbacks answered while waiting (a ``call``; see :meth:`_receive`).
+        """
+        child = self._child_for(msg)
         try:
-            self.child.send(msg)
+            child.send(msg)
             self.carry, self.caller = tuple(carry), msg.get("function")
             return self._receive()
         except ChildError as exc:
@@ -335,13 +340,9 @@ class Session:
         ``payload``: the request already framed (:func:`wire.encode_message`), sent instead of ``msg``,
         whose ``function`` still names the call awaited.
         """
-        self.drain()
-        self._ensure_child()
-        self._note_probe(msg)
-        if self.child is None:
-            raise RuntimeError("the grader's own invariant broke: _ensure_child made it")
+        child = self._child_for(msg)
         try:
-            self.child.send(msg if payload is None else payload)
+            child.send(msg if payload is None else payload)
         except ChildError as exc:
             self._fail(exc)
         self.pending = count

@@ -30,7 +30,7 @@ from autograder.lms.lti_token import LtiToken, call
 from autograder.lms.nrps import members as nrps_members
 from autograder.lms.plan import Current, same
 from autograder.lms.secret import Redactor
-from autograder.lms.transport import HttpError, LmsError, check
+from autograder.lms.transport import HttpError, LmsError, check, post_each
 
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
@@ -150,18 +150,12 @@ class AgsTarget:
 
     def post_many(self, item: dict, todo: list, progress=None) -> dict:
         """Each ``(userId, grade)`` of ``todo`` posted on its own: ``userId -> None`` (posted) or its error."""
-        out: dict[str, LmsError | None] = {}
-        for user_id, grade in todo:
-            doing = f"posting {grade.student}'s score for {grade.ps}"
-            try:
-                check(call(self.token, self.session, "POST", subpath(item["id"], "scores"),
-                           headers={"Content-Type": SCORE_TYPE}, json=self.score(user_id, grade)), doing)
-                out[user_id] = None
-            except LmsError as exc:
-                out[user_id] = exc
-            if progress is not None:
-                progress(grade)
-        return out
+        def post(user_id, grade):
+            check(call(self.token, self.session, "POST", subpath(item["id"], "scores"),
+                       headers={"Content-Type": SCORE_TYPE}, json=self.score(user_id, grade)),
+                  f"posting {grade.student}'s score for {grade.ps}")
+
+        return post_each(todo, post, progress)
 
     def fix(self, error: HttpError) -> str:
         """What to do about ``error``, by its status."""

@@ -41,7 +41,15 @@ from autograder.lms.config import PassbackConfig, ProblemSetNames
 from autograder.lms.plan import Current, same
 from autograder.lms.roster import Member
 from autograder.lms.secret import Redactor
-from autograder.lms.transport import CREDENTIAL, MAX_QUOTED, HttpError, LmsError, backoff_delays, new_session
+from autograder.lms.transport import (
+    CREDENTIAL,
+    MAX_QUOTED,
+    HttpError,
+    LmsError,
+    backoff_delays,
+    new_session,
+    post_each,
+)
 from autograder.model.results import fmt_points
 
 #: Longest wait for a bulk update's job.
@@ -186,17 +194,15 @@ class CanvasTarget:
                 if progress is not None:
                     progress(grade)
             return out
-        for uid, grade in todo:  # the job failed: each student on their own
+        def post(uid, grade):
             try:
                 sub = self._call(f"{grade.student}'s submission", assignment.get_submission, int(uid))
                 self._call(f"posting {grade.student}'s grade for {grade.ps}", sub.edit,
                            submission={"posted_grade": fmt_points(grade.score, 4)}, comment={"text_comment": grade.comment})
-                out[uid] = None
-            except (LmsError, ValueError) as exc:
-                out[uid] = exc if isinstance(exc, LmsError) else LmsError(f"Canvas user id {uid!r} is not a number")
-            if progress is not None:
-                progress(grade)
-        return out
+            except ValueError:
+                raise LmsError(f"Canvas user id {uid!r} is not a number") from None
+
+        return post_each(todo, post, progress)  # the job failed: each student on their own
 
     def fix(self, error: HttpError) -> str:
         return {

@@ -114,14 +114,9 @@ class LtiSettings:
 
 
 @dataclass(frozen=True)
-class CanvasSettings:
-    url: str
-    course_id: int
-    token: Secret
+class SiteSettings:
+    """A course on a web LMS reached with a token: the [canvas] or the [moodle] table."""
 
-
-@dataclass(frozen=True)
-class MoodleSettings:
     url: str
     course_id: int
     token: Secret
@@ -142,8 +137,8 @@ class PassbackConfig:
     roster: RosterSettings
     http: HttpSettings = HttpSettings()
     lti: LtiSettings | None = None
-    canvas: CanvasSettings | None = None
-    moodle: MoodleSettings | None = None
+    canvas: SiteSettings | None = None
+    moodle: SiteSettings | None = None
     problem_sets: dict = field(default_factory=dict)  # ps -> ProblemSetNames (those the file names)
 
     def names(self, ps: str) -> ProblemSetNames:
@@ -340,14 +335,12 @@ def read_config(path, target: str, environ=None) -> PassbackConfig:
         if match and not settings["lti"].memberships_url:
             raise ConfigError(f"{path}: [roster] match needs [lti] memberships_url (the Names and Roles service "
                               "that lists the course's members)")
-    elif target == "canvas":
-        settings["canvas"] = CanvasSettings(table.url("url", required=True),
-                                            table.positive("course_id", int, None) or _missing(table, "course_id"),
-                                            table.secret("token", "Canvas access token", environ))
     else:
-        settings["moodle"] = MoodleSettings(table.url("url", required=True),
-                                            table.positive("course_id", int, None) or _missing(table, "course_id"),
-                                            table.secret("token", "Moodle web service token", environ))
+        site, token = (("canvas", "Canvas access token") if target == "canvas"
+                       else ("moodle", "Moodle web service token"))
+        settings[site] = SiteSettings(table.url("url", required=True),
+                                      table.positive("course_id", int, None) or _missing(table, "course_id"),
+                                      table.secret("token", token, environ))
     table.done()
     return PassbackConfig(target=target, path=path, roster=RosterSettings(roster_path, match), http=http,
                           problem_sets=problem_sets, **settings)

@@ -24,7 +24,7 @@ from autograder.lms.config import PassbackConfig, ProblemSetNames
 from autograder.lms.plan import Current, same
 from autograder.lms.roster import Member
 from autograder.lms.secret import Redactor
-from autograder.lms.transport import CREDENTIAL, MAX_QUOTED, HttpError, LmsError, check
+from autograder.lms.transport import CREDENTIAL, MAX_QUOTED, HttpError, LmsError, check, post_each
 from autograder.model.results import fmt_points
 
 ENDPOINT = "/webservice/rest/server.php"
@@ -128,20 +128,14 @@ class MoodleTarget:
         return out
 
     def post_many(self, assignment: dict, todo: list, progress=None) -> dict:
-        out: dict[str, LmsError | None] = {}
-        for uid, grade in todo:
+        def post(uid, grade):
             one = {"userid": int(uid), "grade": fmt_points(grade.score, 4), "attemptnumber": -1, "addattempt": 0,
                    "workflowstate": "",
                    "plugindata": {"assignfeedbackcomments_editor": {"text": grade.comment, "format": FORMAT_PLAIN}}}
-            try:
-                self.call("mod_assign_save_grades", f"saving {grade.student}'s grade for {grade.ps}",
-                          assignmentid=assignment["id"], applytoall=0, grades=[one])
-                out[uid] = None
-            except LmsError as exc:
-                out[uid] = exc
-            if progress is not None:
-                progress(grade)
-        return out
+            self.call("mod_assign_save_grades", f"saving {grade.student}'s grade for {grade.ps}",
+                      assignmentid=assignment["id"], applytoall=0, grades=[one])
+
+        return post_each(todo, post, progress)
 
     def fix(self, error: HttpError) -> str:
         return {

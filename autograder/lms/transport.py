@@ -17,7 +17,8 @@ urllib3's ``Retry`` is used rather than a loop of our own: it is what requests i
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -125,3 +126,18 @@ def check(response, doing: str):
     if 200 <= response.status_code < 300:
         return response
     raise HttpError(response.status_code, doing, quote(response))
+
+
+def post_each(todo: list, post: Callable[[str, Any], None], progress=None) -> dict:
+    """Each ``(user_id, grade)`` of ``todo`` sent on its own by ``post(user_id, grade)``: ``user_id -> None``
+    (sent) or the :class:`LmsError` it raised; ``progress(grade)``, when given, after each."""
+    out: dict[str, LmsError | None] = {}
+    for user_id, grade in todo:
+        try:
+            post(user_id, grade)
+            out[user_id] = None
+        except LmsError as exc:
+            out[user_id] = exc
+        if progress is not None:
+            progress(grade)
+    return out

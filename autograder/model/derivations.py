@@ -31,9 +31,10 @@ This module only reads the text; it imports nothing of the grader.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,13 +140,11 @@ def grader_notes(notebook: dict[str, Any]) -> dict[str, str]:
     own notebooks are held to the layout by ``tests/test_derivations.py``).
     """
     out: dict[str, str] = {}
-    for cell in notebook.get("cells", []):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if isinstance(meta, dict) and is_answer_cell(meta) and cell.get("cell_type") == "markdown":
-            try:
-                out[meta["grade_id"]] = split(meta["grade_id"], _text(cell)).grader_markdown
-            except DerivationError:
-                out[meta["grade_id"]] = f"{GRADER_TITLE}\n\n{_text(cell).strip()}"
+    for grade_id, text in _markdown_answers(notebook):
+        try:
+            out[grade_id] = split(grade_id, text).grader_markdown
+        except DerivationError:
+            out[grade_id] = f"{GRADER_TITLE}\n\n{text.strip()}"
     return out
 
 
@@ -153,14 +152,18 @@ def model_answers(notebook: dict[str, Any]) -> dict[str, str]:
     """``{grade_id: the model answer}`` (the part a student may be shown, never the rubric) of a **source**
     notebook's answer cells that follow the layout; the others have none to show."""
     out: dict[str, str] = {}
+    for grade_id, text in _markdown_answers(notebook):
+        with contextlib.suppress(DerivationError):
+            out[grade_id] = split(grade_id, text).answer
+    return out
+
+
+def _markdown_answers(notebook: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """``(grade_id, text)`` of each markdown answer cell of ``notebook``, in order."""
     for cell in notebook.get("cells", []):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if isinstance(meta, dict) and is_answer_cell(meta) and cell.get("cell_type") == "markdown":
-            try:
-                out[meta["grade_id"]] = split(meta["grade_id"], _text(cell)).answer
-            except DerivationError:
-                continue
-    return out
+            yield meta["grade_id"], _text(cell)
 
 
 def grader_cell(grade_id: str, markdown: str, taken: Collection[str] = ()) -> dict[str, Any]:

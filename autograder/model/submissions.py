@@ -22,7 +22,7 @@ import contextlib
 import difflib
 import os
 import stat
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,6 +122,15 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
         match = next(iter(difflib.get_close_matches(name.lower(), list(lower), n=1, cutoff=0.75)), None)
         match = lower.get(match) if match else None
     return f"did you mean {match}?" if match else ""
+
+
+def unknown_name(name: str, known: Sequence[str], what: str) -> str:
+    """``"'ps9' is not a problem set of this course (known: …); did you mean ps1_softmax?"``, ``what`` being
+    ``"a problem set of this course"``, where ``name`` is not one of ``known`` (listed in their order); else ``""``."""
+    if name in known:
+        return ""
+    hint = did_you_mean(name, known)
+    return f"{name!r} is not {what} (known: {', '.join(known)})" + (f"; {hint}" if hint else "")
 
 
 def _ps_of_notebook(filename: str, known: Collection[str]) -> str | None:

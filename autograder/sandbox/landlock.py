@@ -57,26 +57,12 @@ SYS_CREATE_RULESET, SYS_ADD_RULE, SYS_RESTRICT_SELF = 444, 445, 446  # the same 
 CREATE_RULESET_VERSION = 1
 RULE_PATH_BENEATH = 1
 
-EXECUTE = 1 << 0
-WRITE_FILE = 1 << 1
-READ_FILE = 1 << 2
-READ_DIR = 1 << 3
-REMOVE_DIR = 1 << 4
-REMOVE_FILE = 1 << 5
-MAKE_CHAR = 1 << 6
-MAKE_DIR = 1 << 7
-MAKE_REG = 1 << 8
-MAKE_SOCK = 1 << 9
-MAKE_FIFO = 1 << 10
-MAKE_BLOCK = 1 << 11
-MAKE_SYM = 1 << 12
-REFER = 1 << 13  # ABI 2
-TRUNCATE = 1 << 14  # ABI 3
-IOCTL_DEV = 1 << 15  # ABI 5
-NET_BIND_TCP = 1 << 0  # ABI 4
-NET_CONNECT_TCP = 1 << 1
-SCOPE_ABSTRACT_UNIX_SOCKET = 1 << 0  # ABI 6
-SCOPE_SIGNAL = 1 << 1
+#: The file-system access rights, bit 0 upwards in the kernel's order (REFER is ABI 2's, TRUNCATE ABI 3's,
+#: IOCTL_DEV ABI 5's, the rest ABI 1's).
+(EXECUTE, WRITE_FILE, READ_FILE, READ_DIR, REMOVE_DIR, REMOVE_FILE, MAKE_CHAR, MAKE_DIR, MAKE_REG, MAKE_SOCK,
+ MAKE_FIFO, MAKE_BLOCK, MAKE_SYM, REFER, TRUNCATE, IOCTL_DEV) = (1 << bit for bit in range(16))
+NET_BIND_TCP, NET_CONNECT_TCP = 1 << 0, 1 << 1  # ABI 4
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1  # ABI 6
 
 #: The file-system rights each ABI knows (a ruleset handles all of them: what no rule grants is refused).
 FS_RIGHTS = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 4: (1 << 15) - 1, 5: (1 << 16) - 1}
@@ -180,15 +166,19 @@ class Ruleset:
             self.fd = -1
 
 
+def _names(folder: str) -> list[str]:
+    """The names in ``folder``; none where it cannot be listed."""
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
+
+
 def _interpreters(folders: Iterable[str]) -> set[str]:
     """Real paths of the Python interpreters named ``python*`` in ``folders``."""
     found = set()
     for folder in folders:
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            continue
-        for name in names:
+        for name in _names(folder):
             if name.startswith("python"):
                 found.add(os.path.realpath(os.path.join(folder, name)))
     return found
@@ -256,11 +246,7 @@ def allowlist(readable: Iterable[str], hidden: Iterable[str], interpreter_folder
     interpreters = _interpreters(list(PROGRAM_FOLDERS) + list(interpreter_folders))
     programs = set()
     for folder in PROGRAM_FOLDERS:
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            continue
-        for name in names:
+        for name in _names(folder):
             real = os.path.realpath(os.path.join(folder, name))
             if real not in interpreters and real not in programs and os.path.isfile(real) \
                     and not any(inside(real, x) for x in excluded):
