@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: student)")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     if args.assignment not in PROBLEM_SETS:
         hint = did_you_mean(args.assignment, PROBLEM_SETS)
         print(f"take-notebook: --assignment {args.assignment!r} is not a problem set of this course (known: "

@@ -43,6 +43,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from autograder.checks import checks_for
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
@@ -71,6 +72,15 @@ from autograder.sandbox.limits import Limits
 #: with two the spare of the slot it takes next was forked a whole notebook earlier. Each slot keeps its own
 #: uid, cgroup and network namespace; at most one child per worker runs student code at a time.
 SLOTS_PER_WORKER = 2
+
+
+
+class SubmissionTimes(Protocol):
+    """Where each submission's time is read, one submission at a time: nbgrader's exchange
+    (:class:`autograder.model.submission_time.Exchange`)."""
+
+    def for_submission(self, sub: Submission) -> SubmissionTime: ...
+
 
 __all__ = ["BatchSummary", "ZygoteKeeper", "collect_submissions", "default_workers", "grade_batch", "parse_shard",
            "split_shards"]
@@ -618,7 +628,8 @@ def _account_missing(todo, results_dir, summary, emit) -> None:
 
 def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, students=None, shard=None,
                 force=False, course_dir=None, limits: Limits | None = None, on_event=None,
-                hide=(), submitted_at: SubmissionTime | None = None, cluster: str | None = None) -> BatchSummary:
+                hide=(), submitted_at: SubmissionTime | SubmissionTimes | None = None,
+                cluster: str | None = None) -> BatchSummary:
     """Grade every submission of ``submitted_dir`` into ``results_dir``.
 
     ``shard`` is ``(i, n)``; ``on_event(kind, submission, data)`` is called
