@@ -26,13 +26,14 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
-from autograder.engine.batch import grade_batch, parse_shard
+from autograder.engine.batch import BatchSummary, SubmissionTimes, grade_batch, parse_shard
 from autograder.model.course import ROOT
 from autograder.model.deadlines import DeadlinesError
 from autograder.model.files import SIMILARITY_DIR
 from autograder.model.grades import grades_table
-from autograder.model.submission_time import Exchange, from_ci, from_text
+from autograder.model.submission_time import Exchange, SubmissionTime, from_ci, from_text
 from autograder.model.submissions import LayoutError
 from autograder.nbgrader_io.course_deadlines import course_folder, load
 from autograder.nbgrader_io.course_gradebook import gradebook_of
@@ -79,13 +80,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_report_arguments(parser)  # --json, --gradebook [COURSE_DIR], --no-reports
 
 
-def resume_line(summary) -> str:
+def resume_line(summary: BatchSummary) -> str:
     """The one line printed after an interruption."""
     return (f"Interrupted: {summary.graded} notebook(s) graded in this run, {summary.skipped_existing} kept from "
             f"earlier, of {summary.total}; run the same command again to grade the rest (finished results are kept).")
 
 
-def print_batch(summary, out=sys.stdout, table=True, submitted_label="") -> None:
+def print_batch(summary: BatchSummary, out: TextIO = sys.stdout, table: bool = True, submitted_label: str = "") -> None:
     """The engine's summary; with ``table``, a plain grade table (when the rich reports are off)."""
     for line in summary_lines(summary, submitted_label):
         print(line, file=out)
@@ -114,7 +115,7 @@ def _usage_error(message: str, as_json: bool) -> int:
     return 2
 
 
-def submitted_at(value):
+def submitted_at(value: str | None) -> SubmissionTime | SubmissionTimes | None:
     """``--submitted-at``: None (each folder's timestamp.txt), the CI's recorded time (``ci``, or
     ``ci=<GitLab API URL>`` for GitLab's own record), nbgrader's exchange (``exchange=<inbound folder>``), or a
     given time.
@@ -139,7 +140,7 @@ def submitted_at(value):
         raise ValueError(f"--submitted-at: expected 'ci', 'ci=<GitLab API URL>', 'exchange=<inbound folder>' or a "
                          f"time such as 2025-03-07T23:59:00Z, not {value!r}")
     return time
-def _similarity(args, summary) -> str:
+def _similarity(args: argparse.Namespace, summary: BatchSummary) -> str:
     """``--similarity``: the report written into RESULTS_DIR/similarity/; the line that says so (or why not)."""
     from autograder.similarity.run import similarity_report  # (copydetect and matplotlib, 0.9 s: with --similarity)
 
@@ -154,7 +155,7 @@ def _similarity(args, summary) -> str:
     return found.line()
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     try:
         shard = parse_shard(args.shard) if args.shard else None
         when = submitted_at(args.submitted_at)

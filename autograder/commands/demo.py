@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
 from pathlib import Path
@@ -36,7 +37,7 @@ c.CourseDirectory.course_id = "probdl-demo"
 '''
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dir", default="demo-course", metavar="DIR",
                         help="course folder to create (default: ./demo-course; replaced if it is an earlier demo)")
     parser.add_argument("--workers", type=int, default=None, metavar="N", help="parallel workers (default: one more than the cores)")
@@ -81,7 +82,7 @@ def _show(path: Path) -> str:
         return str(path)
 
 
-def _similarity(course: Path, workers) -> str:
+def _similarity(course: Path, workers: int | None) -> str:
     """The class's similarity report in ``results/similarity/``; the line saying what it found (or why not)."""
     from autograder.similarity.run import similarity_report  # (copydetect and matplotlib, 0.9 s: after grading)
 
@@ -92,7 +93,7 @@ def _similarity(course: Path, workers) -> str:
         return f"Similarity: not written ({exc})"
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     console = make_console()
     course = Path(args.dir).resolve()
     try:

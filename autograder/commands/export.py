@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from autograder.model.deadlines import DeadlinesError
@@ -52,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "and nbgrader_config.py's late policy; default: this repository)")
 
 
-def _columns(pairs) -> dict:
+def _columns(pairs: Iterable[str]) -> dict[str, str]:
     out = {}
     for pair in pairs:
         ps, sep, name = pair.partition("=")
@@ -62,7 +63,7 @@ def _columns(pairs) -> dict:
     return out
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     results_dir = Path(args.results_dir)
     results = load_results(results_dir) if results_dir.is_dir() else []
     if not results:

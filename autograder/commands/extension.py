@@ -16,17 +16,19 @@ Exit status: 0 granted; 1 no such submission in the gradebook (grade it first); 
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 from autograder.model.deadlines import DEADLINES_FILE, DeadlinesError, parse_duration
+from autograder.model.files import StrPath
 from autograder.nbgrader_io.course_deadlines import load
 from autograder.nbgrader_io.course_gradebook import CourseGradebook
 from autograder.nbgrader_io.gradebook import course_directory, ensure_tools_on_path
 from autograder.reports.after_grading import NoResults, recompute
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("student", metavar="STUDENT", help="the student's id (their folder name under submitted/)")
     parser.add_argument("assignment", metavar="PS", help="the problem set, e.g. ps1_softmax (with --all: ignored, "
                         "write any)")
@@ -39,7 +41,7 @@ def add_arguments(parser) -> None:
                         help="then recompute the late penalties and totals of this results folder")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from nbgrader.api import Gradebook, MissingEntry  # (1.6 s to import: not for --help or a wrong DURATION)
 
     try:
@@ -85,7 +87,7 @@ def run(args) -> int:
     return 0
 
 
-def _recompute(results_dir, course) -> int:
+def _recompute(results_dir: StrPath, course: StrPath) -> int:
     """``--results``: that folder's late penalties and totals, as ``late RESULTS_DIR --gradebook COURSE`` does."""
     try:
         recompute(results_dir, lambda: load(course), gradebook=CourseGradebook(course), course=course)

@@ -33,6 +33,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 from autograder.engine.batch import _load_assignment, grade_batch
 from autograder.model.course import PROBLEM_SETS, ROOT
@@ -66,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run: Gradescope's folder (default /autograder)")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     if unknown := unknown_name(args.assignment, PROBLEM_SETS, "a problem set of this course"):
         print(f"gradescope: {unknown}", file=sys.stderr)
         return 2
@@ -94,7 +95,7 @@ def check(ps: str) -> int:
 
 # -- run (inside Gradescope) --------------------------------------------------------------------------------------
 
-def _with_deadline(result, meta: dict, ps: str):
+def _with_deadline(result: SubmissionResult, meta: dict[str, Any], ps: str) -> SubmissionResult:
     """``result`` with Gradescope's due date for this submitter (an extension included) and the course's late
     policy applied (:mod:`autograder.model.penalties`); a due date or policy that cannot be read is said to the
     instructor and in the notes, and the score stands."""
@@ -114,7 +115,7 @@ def _fallback(ps: str, reason: str) -> dict:
             "extra_data": {"engine": "probdl-autograder", "assignment": ps, "error": reason[:2000]}}
 
 
-def _not_graded(result, reason: str):
+def _not_graded(result: SubmissionResult, reason: str) -> SubmissionResult:
     """``result`` (the engine's, for a folder with no notebook) with ``reason`` on every graded cell and in its
     notes, as :meth:`~autograder.model.results.SubmissionResult.not_graded` writes it; its submission time kept."""
     fresh = SubmissionResult.not_graded(result.student, result.assignment,

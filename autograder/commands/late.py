@@ -13,6 +13,7 @@ the file and the field; nothing is written).
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from autograder.model.deadlines import DeadlinesError
@@ -21,7 +22,7 @@ from autograder.nbgrader_io.course_gradebook import gradebook_of
 from autograder.reports.after_grading import NoResults, add_report_arguments, recompute
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results_dir", metavar="RESULTS_DIR", help="a results folder (autograde --out, or merged)")
     parser.add_argument("--course", default=None, metavar="DIR",
                         help="the course folder whose deadlines apply (deadlines.toml, or its gradebook's due dates "
@@ -29,7 +30,7 @@ def add_arguments(parser) -> None:
     add_report_arguments(parser)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     try:
         course = course_folder(args.gradebook, args.course)
         recompute(args.results_dir, lambda: load(course), gradebook=gradebook_of(args.gradebook), course=course,

@@ -17,21 +17,26 @@ it that holds ``<student>/<ps>/results.json`` is taken.
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
+
+from rich.console import Console
 
 from autograder.model import summary as summary_file
-from autograder.model.deadlines import DeadlinesError
-from autograder.model.files import SUMMARY_FILE, hand_over
+from autograder.model.deadlines import Deadlines, DeadlinesError
+from autograder.model.files import SUMMARY_FILE, StrPath, hand_over
 from autograder.model.grades import write_grades_csv
 from autograder.model.shards import MergeConflict, merge_folders, shard_batches
 from autograder.nbgrader_io.course_deadlines import course_folder, load
-from autograder.nbgrader_io.course_gradebook import gradebook_of
+from autograder.nbgrader_io.course_gradebook import CourseGradebook, gradebook_of
 from autograder.reports.after_grading import add_report_arguments, apply_deadlines, show_reports, write_reports
 from autograder.reports.table import make_console
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results_dirs", nargs="+", metavar="RESULTS_DIR",
                         help="result folders of the shards (or folders holding them)")
     parser.add_argument("--out", required=True, metavar="DIR", help="the merged results folder (created)")
@@ -41,8 +46,9 @@ def add_arguments(parser) -> None:
     add_report_arguments(parser)
 
 
-def merge(results_dirs, out, console=None, json_output=False, gradebook=None, reports=True, deadlines=None,
-          course=None, publish_answers=False) -> dict:
+def merge(results_dirs: Iterable[StrPath], out: StrPath, console: Console | None = None, json_output: bool = False,
+          gradebook: CourseGradebook | None = None, reports: bool = True, deadlines: Deadlines | None = None,
+          course: StrPath | None = None, publish_answers: bool = False) -> dict[str, Any]:
     """Merge shards into ``out``; write grades.csv, summary.json and (``reports``) the reports, then print.
 
     summary.json has the schema of one batch's (:mod:`autograder.model.summary`):
@@ -70,7 +76,7 @@ def merge(results_dirs, out, console=None, json_output=False, gradebook=None, re
     return data
 
 
-def _print_not_graded(data, console) -> None:
+def _print_not_graded(data: Mapping[str, Any], console: Console | None) -> None:
     not_graded = data.get("not_graded") or []
     if not_graded and console is not None:
         console.print(f"Not graded ({len(not_graded)}):", markup=False, highlight=False)
@@ -79,7 +85,7 @@ def _print_not_graded(data, console) -> None:
                           markup=False, highlight=False)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     console = make_console(stderr=args.json)
     try:
         deadlines = load(course_folder(args.gradebook, args.course))

@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="nbgrader's arguments, as `nbgrader ARGS` takes them (e.g. db assignment add ps1_softmax)")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from nbgrader.apps.nbgraderapp import NbGraderApp  # (nbgrader's application, 0.5 s: only for this command)
 
     ensure_tools_on_path()

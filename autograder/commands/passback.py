@@ -15,28 +15,30 @@ grades.csv (nothing posted).
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
+from typing import cast
 
 from rich.markup import escape
 
 from autograder.lms.ags import AgsTarget
 from autograder.lms.canvas import CanvasTarget
-from autograder.lms.config import TARGETS, ConfigError, read_config
+from autograder.lms.config import TARGETS, ConfigError, PassbackConfig, read_config
 from autograder.lms.lti_token import TokenError, public_jwk
 from autograder.lms.moodle import MoodleTarget
 from autograder.lms.plan import grade_text
-from autograder.lms.scores import GradesError, read_grades
+from autograder.lms.scores import Grade, GradesError, read_grades
 from autograder.lms.secret import Redactor
-from autograder.lms.send import FAILED, POSTED, SKIPPED, UNCHANGED, WOULD_POST, send
+from autograder.lms.send import FAILED, POSTED, SKIPPED, UNCHANGED, WOULD_POST, Item, Report, send
 from autograder.lms.transport import HttpError, LmsError, new_session
 from autograder.model.ids import display
 from autograder.model.roster import RosterError, read_mapping
 from autograder.reports.table import make_console, progress_bar
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results_dir", metavar="RESULTS_DIR", nargs="?",
                         help="a results folder with its grades.csv (autograde --out, or merged)")
     parser.add_argument("--to", choices=TARGETS, help="where: an LTI 1.3 platform (AGS), Canvas (REST) or Moodle "
@@ -53,7 +55,7 @@ def add_arguments(parser) -> None:
                         help="print the public JWK of [lti]'s key (what the platform registers) and stop")
 
 
-def _target(config, redactor):
+def _target(config: PassbackConfig, redactor: Redactor) -> AgsTarget | CanvasTarget | MoodleTarget:
     if config.target == "lti":
         return AgsTarget(config, new_session(config.http), redactor)
     if config.target == "canvas":
@@ -61,9 +63,11 @@ def _target(config, redactor):
     return MoodleTarget(config, new_session(config.http), redactor)
 
 
-def _line(item) -> str:
+def _line(item: Item) -> str:
     """``ps1_softmax  ada → 40001: — → 40/43 (+3 pending)  posted (new)``."""
-    g = item.grade
+    g = cast(Grade, item.grade)  # (Item.grade: a Grade of grades.csv, typed object in autograder.lms.send)
+    if item.lms_id is None:
+        raise RuntimeError("the grader's own invariant broke: a grade posted, to post or unchanged has its LMS id")
     who = f"{g.ps}  {g.student} → {display(item.lms_id)}"
     if item.outcome == UNCHANGED:
         return f"{who}: {grade_text(g)}  unchanged"
@@ -71,7 +75,7 @@ def _line(item) -> str:
     return f"{who}: {old} → {grade_text(g)}  {item.outcome} ({item.why})"
 
 
-def _print_report(report, show_all: bool, redact) -> None:
+def _print_report(report: Report, show_all: bool, redact: Redactor) -> None:
     out = []
     if report.unmatched_students:
         out.append(f"{len(report.unmatched_students)} student(s) with results match no {report.target} user "
@@ -98,7 +102,7 @@ def _print_report(report, show_all: bool, redact) -> None:
     print("\n".join(redact(line) for line in out))
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     redactor = Redactor()
     try:
         if args.jwk:

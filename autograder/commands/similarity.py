@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="course directory, for its released notebooks (default: this repository)")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from autograder.similarity.run import similarity_report  # (copydetect and matplotlib, 0.9 s: not for --help)
 
     if args.workers is not None and args.workers < 1:

@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: student)")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     if unknown := unknown_name(args.assignment, PROBLEM_SETS, "a problem set of this course"):
         print(f"take-notebook: --assignment {unknown}", file=sys.stderr)
         return 2

@@ -41,10 +41,13 @@ import queue
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol, TypeVar, cast
 
 from autograder.checks import checks_for
+from autograder.checks.check import Check
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
 from autograder.checks.references import reference
 from autograder.engine import (
@@ -56,13 +59,15 @@ from autograder.engine.zygote_parent import DISK_FULL, DiskFull, GraderError, Zy
 from autograder.model import course
 from autograder.model import results as results_model
 from autograder.model import summary as summary_file
-from autograder.model.files import SUMMARY_FILE, hand_over, make_dirs
+from autograder.model.files import SUMMARY_FILE, StrPath, hand_over, make_dirs
 from autograder.model.grades import write_grades_csv
 from autograder.model.ids import raw_bytes
-from autograder.model.notebook import load_source
+from autograder.model.notebook import SourceNotebook, load_source
+from autograder.model.results import SubmissionResult
 from autograder.model.submission_time import SubmissionTime, from_timestamp_file
-from autograder.model.submissions import Submission, scan
+from autograder.model.submissions import NotGraded, Submission, scan
 from autograder.reading.library import load_tables
+from autograder.sandbox.disk_watch import Incident
 from autograder.sandbox.limits import Limits
 
 #: Sandbox slots per worker thread, taken in turns: the zygote forks a slot's next child (its spare) when the
@@ -71,6 +76,28 @@ from autograder.sandbox.limits import Limits
 #: with two the spare of the slot it takes next was forked a whole notebook earlier. Each slot keeps its own
 #: uid, cgroup and network namespace; at most one child per worker runs student code at a time.
 SLOTS_PER_WORKER = 2
+
+
+
+class SubmissionTimes(Protocol):
+    """Where each submission's time is read, one submission at a time: nbgrader's exchange
+    (:class:`autograder.model.submission_time.Exchange`)."""
+
+    def for_submission(self, sub: Submission) -> SubmissionTime: ...
+
+
+#: A problem set as a batch grades it: its source notebook and its checks (``grade_id -> Check``).
+Loaded = tuple[SourceNotebook, dict[str, Check]]
+#: What :func:`grade_batch` calls at each event: ``on_event(kind, submission, data)`` (see there).
+OnEvent = Callable[[str, Submission | None, Any], None]
+T = TypeVar("T")
+
+
+class Emit(Protocol):
+    """:func:`_emitter`'s ``emit(kind, submission, data=None)``: ``on_event`` under a lock."""
+
+    def __call__(self, kind: str, sub: Submission | None, data: Any = None) -> None: ...
+
 
 __all__ = ["BatchSummary", "ZygoteKeeper", "collect_submissions", "default_workers", "grade_batch", "parse_shard",
            "split_shards"]
@@ -150,7 +177,7 @@ class BatchSummary:
         }
 
 
-def split_shards(notebooks: dict, n: int) -> dict:
+def split_shards(notebooks: Mapping[str, int], n: int) -> dict[str, int]:
     """``{student: shard}``: the students split into ``n`` shards (numbered 1 to ``n``), balanced and
     deterministic.
 
@@ -166,7 +193,7 @@ def split_shards(notebooks: dict, n: int) -> dict:
     if not (isinstance(n, int) and n >= 1):
         raise ValueError(f"split_shards: n must be an integer >= 1, not {n!r}")
 
-    def order(student):
+    def order(student: str) -> tuple[int, bytes, str]:
         return -notebooks[student], hashlib.sha256(raw_bytes(student)).digest(), student
 
     load = {i: (0, 0) for i in range(1, n + 1)}  # shard -> (notebooks, students)
@@ -178,7 +205,7 @@ def split_shards(notebooks: dict, n: int) -> dict:
     return owner
 
 
-def parse_shard(text: str):
+def parse_shard(text: str) -> tuple[int, int]:
     """``"2/4"`` -> ``(2, 4)``."""
     try:
         i, n = (int(x) for x in text.split("/"))
@@ -189,7 +216,7 @@ def parse_shard(text: str):
     return i, n
 
 
-def known_assignments(course_dir) -> set:
+def known_assignments(course_dir: StrPath) -> set[str]:
     """The course's problem sets, and any other ``source/<ps>/<ps>.ipynb`` of ``course_dir``."""
     known = set(course.PROBLEM_SETS)
     source = Path(course_dir) / "source"
@@ -198,7 +225,9 @@ def known_assignments(course_dir) -> set:
     return known
 
 
-def collect_submissions(submitted_dir, assignments=None, students=None, course_dir=None, ignored=None) -> list:
+def collect_submissions(submitted_dir: StrPath, assignments: Iterable[str] | None = None,
+                        students: Iterable[str] | None = None, course_dir: StrPath | None = None,
+                        ignored: list[NotGraded] | None = None) -> list[Submission]:
     """The submissions of ``submitted_dir`` (see :func:`autograder.model.submissions.scan`).
 
     ``ignored``, a list, gets a :class:`~autograder.model.submissions.NotGraded`
@@ -210,12 +239,12 @@ def collect_submissions(submitted_dir, assignments=None, students=None, course_d
     return plan.submissions
 
 
-def forbidden_names(check_dicts) -> list:
+def forbidden_names(check_dicts: Iterable[Mapping[str, Check]]) -> list[str]:
     """Every name any of the checks forbids (pinned in the zygote before student code)."""
     return sorted({name for checks in check_dicts for check in checks.values() for name in check.forbidden})
 
 
-def _load_assignment(course_dir, assignment):
+def _load_assignment(course_dir: StrPath, assignment: str) -> Loaded:
     """(source notebook, checks) of one assignment; raises GraderError."""
     path = Path(course_dir) / "source" / assignment / f"{assignment}.ipynb"
     try:
@@ -226,12 +255,14 @@ def _load_assignment(course_dir, assignment):
         checks = checks_for(assignment)
     except ImportError as exc:
         raise GraderError(f"no checks for {assignment}: {exc}") from None
-    missing = [gid for gid, _ in source.tests if gid not in checks]
+    # (nbgrader: a graded cell has a grade_id)
+    tests = cast(list[tuple[str, float]], source.tests)
+    missing = [gid for gid, _ in tests if gid not in checks]
     if missing:
         raise GraderError(f"{assignment}: graded cells without a check: {', '.join(missing)}")
     if not source.tests:
         raise GraderError(f"{assignment}: the source notebook has no graded test cells")
-    for plan, cells in ((course.GRADE_CELLS, source.tests), (course.ANSWER_CELLS, source.answers)):
+    for plan, cells in ((course.GRADE_CELLS, tests), (course.ANSWER_CELLS, source.answers)):
         planned = dict(plan.get(assignment, ())) if assignment in course.FUNCTIONS else {}
         if planned and {gid: float(p) for gid, p in planned.items()} != dict(cells):
             differ = sorted(set(planned) ^ {gid for gid, _ in cells}) or [
@@ -262,10 +293,11 @@ class ZygoteKeeper:
     the batch is the instructor's to fix.
     """
 
-    def __init__(self, hide, slots, forbidden=(), prepare=()):
-        self._args = dict(hide=hide, slots=slots, forbidden=forbidden, prepare=prepare)
+    def __init__(self, hide: Iterable[StrPath], slots: int, forbidden: Iterable[str] = (),
+                 prepare: Iterable[str] = ()) -> None:
+        self._args: dict[str, Any] = dict(hide=hide, slots=slots, forbidden=forbidden, prepare=prepare)
         self._lock = threading.Lock()
-        self._zygote = None
+        self._zygote: Zygote | None = None
         self.closed = False
 
     def launch(self) -> ZygoteKeeper:
@@ -278,26 +310,30 @@ class ZygoteKeeper:
             raise
         return self
 
-    def ready(self, forbidden) -> ZygoteKeeper:
+    def ready(self, forbidden: Iterable[str]) -> ZygoteKeeper:
         """Wait for the launched zygote and arm ``forbidden`` in it (and in every restart of it)."""
         self._args["forbidden"] = sorted(forbidden)
+        if self._zygote is None:
+            raise RuntimeError("the grader's own invariant broke: ready() follows launch()")
         self._zygote.ready(self._args["forbidden"])
         return self
 
     @property
-    def sandbox(self) -> dict:
+    def sandbox(self) -> dict[str, Any]:
         return dict(self._zygote.sandbox) if self._zygote is not None else {}
 
     @property
     def restarts(self) -> int:
         return self._zygote.restarts if self._zygote is not None else 0
 
-    def get(self, broken=None) -> Zygote:
+    def get(self, broken: Zygote | None = None) -> Zygote:
         """The zygote; with ``broken`` (it failed a submission), restarted first if it is dead."""
         with self._lock:
             if self.closed:
                 raise GraderError("the batch was stopped")
             z = self._zygote
+        if z is None:
+            raise RuntimeError("the grader's own invariant broke: get() follows launch()")
         if broken is not None and not z.alive:
             z.restart(z.generation, "the sandbox's zygote died")
         return z
@@ -308,17 +344,19 @@ class ZygoteKeeper:
             if self._zygote is not None:
                 self._zygote.close()
 
-    def disk_incidents(self) -> list:
+    def disk_incidents(self) -> list[Incident]:
         """What the sandbox's disk watch saw (``uid`` mode; else none)."""
         return self._zygote.disk_incidents() if self._zygote is not None else []
 
-    def wrote(self, path) -> None:
+    def wrote(self, path: StrPath) -> None:
         """The grader wrote ``path``: not a slot's growth, if it is on the slots' disk."""
         if self._zygote is not None:
             self._zygote.wrote(path)
 
 
-def _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, force, summary):
+def _plan(submitted_dir: Path, results_dir: Path, course_dir: Path, assignments: Iterable[str] | None,
+          students: Iterable[str] | None, shard: tuple[int, int] | None, force: bool,
+          summary: BatchSummary) -> tuple[list[Submission], list[Submission]]:
     """(to grade, kept from an earlier run) of this shard; fills ``summary.not_graded``/``total``.
 
     Without ``force``, a submission is kept when its results.json is
@@ -331,14 +369,16 @@ def _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, 
         owner = split_shards(Counter(s.raw_student or s.student for s in subs), shard[1])
         subs = [s for s in subs if owner[s.raw_student or s.student] == shard[0]]
     summary.total = len(subs)
-    todo, kept = [], []
+    todo: list[Submission] = []
+    kept: list[Submission] = []
     for sub in subs:
         old = None if force else results_model.read_result(submission_results_path(results_dir, sub))
         (kept if old is not None and old.complete and not old.grading_error else todo).append(sub)
     return todo, kept
 
 
-def submission_time(sub: Submission, given=None, previous: SubmissionTime | None = None) -> SubmissionTime:
+def submission_time(sub: Submission, given: SubmissionTime | SubmissionTimes | None = None,
+                    previous: SubmissionTime | None = None) -> SubmissionTime:
     """When ``sub`` was handed in: ``given`` (the platform's record, read by the caller; or a source with
     ``for_submission(sub)``, such as nbgrader's exchange), else nbgrader's ``timestamp.txt`` in its folder
     (missing or unreadable said so, never taken as on time). ``previous``: the time recorded when the
@@ -353,7 +393,8 @@ def submission_time(sub: Submission, given=None, previous: SubmissionTime | None
     return found
 
 
-def _refresh_times(kept, results_dir, given) -> None:
+def _refresh_times(kept: Iterable[Submission], results_dir: Path,
+                   given: SubmissionTime | SubmissionTimes | None) -> None:
     """Read the submission time of each result kept from an earlier run again; rewrite the ones that changed."""
     for sub in kept:
         path = submission_results_path(results_dir, sub)
@@ -364,13 +405,14 @@ def _refresh_times(kept, results_dir, given) -> None:
             results_model.write_results(path, old)
 
 
-def submission_results_path(results_dir, sub: Submission) -> Path:
+def submission_results_path(results_dir: StrPath, sub: Submission) -> Path:
     """Where ``sub``'s results.json goes (its student folder from :mod:`autograder.model.ids`)."""
     return results_model.results_path(results_dir, sub.results_folder, sub.assignment)
 
 
-def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path, student: str, assignment: str, source, checks: dict,
-                     limits: Limits, sandbox_report: dict) -> results_model.SubmissionResult:
+def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path: StrPath | None, student: str, assignment: str,
+                     source: SourceNotebook, checks: Mapping[str, Check], limits: Limits,
+                     sandbox_report: dict[str, Any]) -> results_model.SubmissionResult:
     """One submission graded in ``keeper``'s sandbox, slot ``slot``: its result, whatever it did.
 
     Two attempts when the sandbox broke under it (a restart cut by a neighbour's restart costs none: those
@@ -404,18 +446,20 @@ class GradingRun:
     :meth:`fail` are the one way a submission's outcome is recorded, whoever graded it (a cluster's
     runner, :mod:`autograder.engine.dask_runner`, writes through them too)."""
 
-    def __init__(self, todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at=None, room=None):
+    def __init__(self, todo: Iterable[Submission], loaded: Mapping[str, Loaded], results_dir: Path, limits: Limits,
+                 keeper: ZygoteKeeper | None, summary: BatchSummary, emit: Emit,
+                 submitted_at: SubmissionTime | SubmissionTimes | None = None, room: _Room | None = None) -> None:
         self.loaded, self.results_dir, self.limits = loaded, results_dir, limits
         self.submitted_at = submitted_at
         self.keeper, self.summary, self.emit = keeper, summary, emit
         self.stop = threading.Event()
         self.lock = threading.Lock()
-        self.work = queue.Queue()
+        self.work: queue.Queue[Submission] = queue.Queue()
         for sub in todo:
             self.work.put(sub)
         self.started = time.monotonic()
         self.ledger = Ledger()  # the runs, for the disk's incidents (uid mode: disk_incidents)
-        self.regrades = Counter()  # submission -> times graded again because of the disk
+        self.regrades: Counter[str] = Counter()  # submission -> times graded again because of the disk
         self.room = room or _Room()
 
     def worker(self, number: int, workers: int) -> None:
@@ -442,6 +486,8 @@ class GradingRun:
             data = grade.unreadable_results(sub.student, sub.assignment, source, sub.problem, "")
         attempts = 2 if data is None else 0
         while attempts > 0:
+            if self.keeper is None:
+                raise RuntimeError("the grader's own invariant broke: a notebook to run has its sandbox (_grade)")
             try:
                 z = self.keeper.get()
             except GraderError as exc:  # the sandbox cannot be started: the instructor's problem
@@ -483,7 +529,7 @@ class GradingRun:
             data.notes.append(sub.note)
         self.write(sub, source, data)
 
-    def _spoilt(self, z, slot: int, sub: Submission, started: float, data) -> str:
+    def _spoilt(self, z: Zygote, slot: int, sub: Submission, started: float, data: SubmissionResult) -> str:
         """Why this run of ``sub`` must be graded again ('' if its result stands): a full disk or a stop of its
         sandbox that it did not cause (:func:`autograder.engine.disk_incidents.spoilt`; ``uid`` mode only, where
         the disk is shared and watched)."""
@@ -493,7 +539,7 @@ class GradingRun:
         self.ledger.ran(run)
         return spoilt(z.disk_incidents(), run, [cell.get("error", "") for cell in data.execution.cells])
 
-    def _again(self, z, slot: int, sub: Submission, started: float, why: str) -> bool:
+    def _again(self, z: Zygote, slot: int, sub: Submission, started: float, why: str) -> bool:
         """Put ``sub`` back in the queue to be graded again once the disk has room (False: it was graded again
         :data:`~autograder.engine.disk_incidents.MAX_REGRADES` times already)."""
         key = f"{sub.student}/{sub.assignment}"
@@ -506,7 +552,7 @@ class GradingRun:
         self.work.put(sub)
         return True
 
-    def write(self, sub, source, data) -> None:
+    def write(self, sub: Submission, source: SourceNotebook, data: SubmissionResult) -> None:
         path = submission_results_path(self.results_dir, sub)
         before = results_model.read_result(path) if path.exists() else None  # (a resubmission's previous time)
         data.submitted = submission_time(sub, self.submitted_at, before.submitted if before is not None else None)
@@ -530,7 +576,7 @@ class GradingRun:
                                                     "error": data.grading_error})
         self.emit("graded", sub, data)
 
-    def fail(self, sub, error) -> None:
+    def fail(self, sub: Submission, error: str) -> None:
         if self.stop.is_set():
             return  # interrupted: a rerun grades it
         with self.lock:
@@ -550,7 +596,8 @@ class GradingRun:
         except KeyboardInterrupt:
             self.stop.set()
             self.summary.interrupted = True
-            self.keeper.close()  # kills the children: workers waiting on them return at once
+            if self.keeper is not None:  # (None: nothing of the run needed the sandbox)
+                self.keeper.close()  # kills the children: workers waiting on them return at once
             for t in threads:
                 t.join(10)
 
@@ -564,10 +611,10 @@ class _Room:
     its files), :data:`DISK_WAIT_S` at most, and once per batch: after a wait that found none, the next ones give
     up at once until a write succeeds again."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.none = threading.Event()
 
-    def retry(self, write):
+    def retry(self, write: Callable[[], T]) -> T:
         """``write()``, again every half second while it fails for a full disk, until it succeeds or the wait is
         over (then its ``OSError``)."""
         deadline = time.monotonic() + (0.0 if self.none.is_set() else DISK_WAIT_S)
@@ -585,7 +632,7 @@ class _Room:
             self.none.clear()
             return out
 
-    def wait(self, low) -> None:
+    def wait(self, low: Callable[[], bool]) -> None:
         """Wait while ``low()`` (the sandbox's disk is nearly full), as long as :meth:`retry` would."""
         deadline = time.monotonic() + (0.0 if self.none.is_set() else DISK_WAIT_S)
         while low():
@@ -595,7 +642,7 @@ class _Room:
             time.sleep(0.2)
 
 
-def _write_with_room(path: Path, data, keeper, room: _Room) -> None:
+def _write_with_room(path: Path, data: SubmissionResult, keeper: ZygoteKeeper | None, room: _Room) -> None:
     """:func:`~autograder.model.results.write_results` once there is room (:class:`_Room`); then the disk watch is
     told what the grader wrote."""
     room.retry(lambda: results_model.write_results(path, data))
@@ -603,7 +650,7 @@ def _write_with_room(path: Path, data, keeper, room: _Room) -> None:
         keeper.wrote(path)
 
 
-def _account_missing(todo, results_dir, summary, emit) -> None:
+def _account_missing(todo: Iterable[Submission], results_dir: Path, summary: BatchSummary, emit: Emit) -> None:
     """A submission of ``todo`` with neither a results.json nor a failure entry is a failure."""
     if summary.interrupted:
         return
@@ -616,9 +663,12 @@ def _account_missing(todo, results_dir, summary, emit) -> None:
             emit("failed", sub, "not graded")
 
 
-def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, students=None, shard=None,
-                force=False, course_dir=None, limits: Limits | None = None, on_event=None,
-                hide=(), submitted_at: SubmissionTime | None = None, cluster: str | None = None) -> BatchSummary:
+def grade_batch(submitted_dir: StrPath, results_dir: StrPath, *, workers: int | None = None,
+                assignments: Iterable[str] | None = None, students: Iterable[str] | None = None,
+                shard: tuple[int, int] | None = None, force: bool = False, course_dir: StrPath | None = None,
+                limits: Limits | None = None, on_event: OnEvent | None = None, hide: Iterable[StrPath] = (),
+                submitted_at: SubmissionTime | SubmissionTimes | None = None,
+                cluster: str | None = None) -> BatchSummary:
     """Grade every submission of ``submitted_dir`` into ``results_dir``.
 
     ``shard`` is ``(i, n)``; ``on_event(kind, submission, data)`` is called
@@ -658,6 +708,8 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
             workers = min(max(1, int(workers or default_workers())), len(todo))
             summary.workers = workers
         if _runs_code(todo) and cluster is None:  # the sandbox warms up (seconds of imports) while the checks load
+            if workers is None:
+                raise RuntimeError("the grader's own invariant broke: a batch with work has its workers (above)")
             hidden = default_hidden(course_dir, submitted_dir, results_dir) + [str(h) for h in hide]
             keeper, launch_error = _launch(hidden, workers)
         loaded = _load_assignments(course_dir, todo, summary, emit)
@@ -667,6 +719,8 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
         if todo and cluster is not None:
             _grade_on_cluster(cluster, todo, loaded, results_dir, limits, summary, emit, submitted_at, room)
         elif todo:
+            if workers is None:
+                raise RuntimeError("the grader's own invariant broke: a batch with work has its workers (above)")
             _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit, submitted_at, room)
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -680,12 +734,12 @@ def grade_batch(submitted_dir, results_dir, *, workers=None, assignments=None, s
     return summary
 
 
-def _emitter(on_event, summary):
+def _emitter(on_event: OnEvent | None, summary: BatchSummary) -> Emit:
     """``emit(kind, submission, data)``: ``on_event`` under a lock; a display that fails becomes a
     warning of the summary, never a failure of the grading."""
     lock = threading.Lock()
 
-    def emit(kind, sub, data=None):
+    def emit(kind: str, sub: Submission | None, data: Any = None) -> None:
         if on_event is not None:
             with lock:
                 try:
@@ -698,13 +752,13 @@ def _emitter(on_event, summary):
     return emit
 
 
-def _runs_code(todo) -> bool:
+def _runs_code(todo: Iterable[Submission]) -> bool:
     """Whether a submission of ``todo`` has a notebook to run in the sandbox (one with a ``problem``, e.g. an
     empty folder or two notebooks under other names, gets its score 0 and reason without it)."""
     return any(not sub.problem for sub in todo)
 
 
-def _launch(hidden, workers):
+def _launch(hidden: list[str], workers: int) -> tuple[ZygoteKeeper | None, str]:
     """``(keeper, "")`` with the zygote's process started, or ``(None, why)`` when it cannot start."""
     try:
         return ZygoteKeeper(hidden, SLOTS_PER_WORKER * workers, prepare=ALL_FORBIDDEN).launch(), ""
@@ -712,10 +766,11 @@ def _launch(hidden, workers):
         return None, str(exc)
 
 
-def _load_assignments(course_dir, todo, summary, emit) -> dict:
+def _load_assignments(course_dir: Path, todo: list[Submission], summary: BatchSummary,
+                      emit: Emit) -> dict[str, Loaded]:
     """``{problem set: (source, checks)}`` of the problem sets in ``todo`` that load; the submissions of
     one that does not are failed with the reason (the instructor's to fix)."""
-    loaded = {}
+    loaded: dict[str, Loaded] = {}
     for ps in sorted({s.assignment for s in todo}):
         try:
             loaded[ps] = _load_assignment(course_dir, ps)
@@ -727,8 +782,9 @@ def _load_assignments(course_dir, todo, summary, emit) -> dict:
     return loaded
 
 
-def _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit, submitted_at=None,
-           room=None) -> None:
+def _grade(todo: list[Submission], loaded: Mapping[str, Loaded], results_dir: Path, limits: Limits, workers: int,
+           keeper: ZygoteKeeper | None, launch_error: str, summary: BatchSummary, emit: Emit,
+           submitted_at: SubmissionTime | SubmissionTimes | None = None, room: _Room | None = None) -> None:
     """Wait for the launched sandbox, then grade ``todo`` with ``workers`` threads (without a sandbox when
     none of them has a notebook to run: ``summary.sandbox`` then stays empty, as for a batch that ran nothing)."""
     if not _runs_code(todo):
@@ -755,7 +811,9 @@ def _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, sum
     summary.warnings.extend(lines)
 
 
-def _grade_on_cluster(cluster, todo, loaded, results_dir, limits, summary, emit, submitted_at, room) -> None:
+def _grade_on_cluster(cluster: str, todo: list[Submission], loaded: Mapping[str, Loaded], results_dir: Path,
+                      limits: Limits, summary: BatchSummary, emit: Emit,
+                      submitted_at: SubmissionTime | SubmissionTimes | None, room: _Room) -> None:
     """Grade ``todo`` on the Dask cluster ``cluster``, recording each outcome through a :class:`GradingRun` as a
     local batch does; a cluster that cannot be used fails every submission with the reason (the instructor's to
     fix). Each worker's sandbox watches its own disk; a run a full disk spoilt is its submission's error there,

@@ -49,12 +49,13 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
 # (this module is imported only with --dask: distributed is the optional extra `pip install .[dask]`)
-from distributed import Client, Future, WorkerPlugin, get_worker, wait
+from distributed import Client, Future, Worker, WorkerPlugin, get_worker, wait
 from distributed.scheduler import KilledWorker
 
 import autograder
@@ -97,7 +98,7 @@ def grader_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def scheduler_address(value: str, environ=os.environ) -> dict:
+def scheduler_address(value: str, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     """``Client``'s keyword for ``--dask VALUE``: an address (``tcp://host:8786``, or ``host:8786``), ``env``
     (the address in ``DASK_SCHEDULER_ADDRESS``, which the Dask Helm chart sets in its pods), or else the path
     of a scheduler file (as ``dask scheduler --scheduler-file`` writes it on a cluster's shared disk; it may
@@ -168,7 +169,7 @@ class _WorkerGrader:
         self.forbidden: tuple = ()
         self.loaded: dict = {}  # (problem set, SHA-256 of its source) -> (source, checks)
 
-    def problem_set(self, assignment: str, source_bytes: bytes):
+    def problem_set(self, assignment: str, source_bytes: bytes) -> batch.Loaded:
         """(source, checks) of ``assignment`` from its source notebook's bytes, loaded once per worker."""
         key = (assignment, hashlib.sha256(source_bytes).hexdigest())
         with self.lock:
@@ -234,10 +235,10 @@ class GraderPlugin(WorkerPlugin):
     def __init__(self) -> None:
         self.grader: _WorkerGrader | None = None
 
-    def setup(self, worker) -> None:
+    def setup(self, worker: Worker) -> None:
         self.grader = _WorkerGrader(worker.state.nthreads, grader_fingerprint())
 
-    def teardown(self, worker) -> None:
+    def teardown(self, worker: Worker) -> None:
         if self.grader is not None:
             self.grader.close()
 
@@ -276,7 +277,7 @@ class _Task:
 class _Client:
     """One batch's submissions through one Dask client, in a bounded window."""
 
-    def __init__(self, client: Client, run, forbidden: tuple):
+    def __init__(self, client: Client, run: batch.GradingRun, forbidden: tuple[str, ...]) -> None:
         self.client, self.run = client, run
         self.forbidden = forbidden
         self.fingerprint = grader_fingerprint()
@@ -399,14 +400,14 @@ class _Client:
         return float(self.run.limits.budget_s) + 60.0
 
 
-def _task(run, sub) -> _Task | None:
+def _task(run: batch.GradingRun, sub: Submission) -> _Task | None:
     """The submission's bytes, read here with the local run's bounds (no link followed); ``None`` when it has
     no notebook to send (its result, the same a local run writes, is written here)."""
     source, _ = run.loaded[sub.assignment]
     reason = sub.problem or ("no notebook was found in the submission folder" if sub.path is None else "")
     if not reason:
         try:
-            return _Task(sub, read_bounded(sub.path))
+            return _Task(sub, read_bounded(cast(Path, sub.path)))  # (no reason: it has a path)
         except Unreadable as exc:
             reason = str(exc)
     data = unreadable_results(sub.student, sub.assignment, source, reason, "")
@@ -416,7 +417,7 @@ def _task(run, sub) -> _Task | None:
     return None
 
 
-def grade_on_dask(address: str, run, todo: list, forbidden: list) -> None:
+def grade_on_dask(address: str, run: batch.GradingRun, todo: list[Submission], forbidden: list[str]) -> None:
     """Grade ``todo`` on the Dask cluster at ``address`` (see :func:`scheduler_address`), writing each
     result through ``run`` (a :class:`autograder.engine.batch.GradingRun`: its writer, its failures, its stop).
 

@@ -20,6 +20,7 @@ were graded again because of it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from autograder.sandbox.disk_watch import Incident
@@ -50,7 +51,7 @@ def _during(incident: Incident, run: Run) -> bool:
 DISK_FULL_TEXT = ("[Errno 28]", "[Errno 122]")
 
 
-def spoilt(incidents: list[Incident], run: Run, cell_errors=()) -> str:
+def spoilt(incidents: list[Incident], run: Run, cell_errors: Iterable[object] = ()) -> str:
     """Why ``run`` must be graded again ('' when its result stands): a stop of its slot that was not for its own
     doing, a nearly full disk while it ran, or a cell of it that found the disk full (``cell_errors``; where its
     share is watched, a full disk is never a submission's own doing) — unless it is what filled the disk."""

@@ -25,7 +25,8 @@ that call's window, deadline and bounds.
 from __future__ import annotations
 
 import time
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterable
+from typing import Any, NoReturn, cast
 
 from autograder.checks import shown
 from autograder.checks.circles import leads_to
@@ -62,6 +63,11 @@ def error_text(reply: dict, otherwise: str, limit: int = 500) -> str:
     return error[:limit] if isinstance(error, str) and error else otherwise
 
 
+#: The trusted side's answer to a carried-forward call, ``answer(function, args, kwargs)``: a reply for the child
+#: (:func:`autograder.engine.reference_process.answer`).
+Answer = Callable[[str, tuple[Any, ...], dict[str, Any]], dict[str, Any]]
+
+
 class GaveUp(Exception):
     """No more children for this submission (respawn cap or time budget)."""
 
@@ -69,19 +75,19 @@ class GaveUp(Exception):
 class CellRun:
     """One executed cell of the rebuilt notebook and how it went."""
 
-    def __init__(self, index: int, grade_id, source: str):
+    def __init__(self, index: int, grade_id: str | None, source: str) -> None:
         self.index, self.grade_id, self.source = index, grade_id, source
         self.status = "pending"  # ok | error | timeout | skipped
         self.error = ""
         self.fatal = False  # it hung or ended the process: never run again
         self.duration_s = 0.0
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "grade_id": self.grade_id, "status": self.status, "error": self.error,
                 "duration_s": round(self.duration_s, 4)}
 
 
-def _ended(status: dict) -> str:
+def _ended(status: dict[str, Any]) -> str:
     if status.get("stopped"):  # the grader stopped it (the disk watch): why, not the signal
         return f"stopped: {status['stopped']}"
     if status.get("ended") == "signal":
@@ -102,15 +108,18 @@ def _ended(status: dict) -> str:
 class Session:
     """The sandboxed execution of one submission."""
 
-    def __init__(self, zygote: Zygote, slot: int, cells, limits: Limits, forbidden=()):
+    def __init__(self, zygote: Zygote, slot: int, cells: Iterable[CellRun], limits: Limits,
+                 forbidden: Iterable[str] = ()) -> None:
         self.zygote, self.slot, self.limits = zygote, slot, limits
         self.forbidden = tuple(forbidden)  # armed in every child before any cell (see _ensure_child)
         self.cells = list(cells)
         self.child: Child | None = None
         self.pending = 0  # answers of the current stream not read yet
-        self.carry = ()  # the window: names whose callbacks are answered while a call's answer is awaited
-        self.caller = None  # the function whose call is awaited
-        self.answer = None  # (function, args, kwargs) -> reply: the trusted side's carried-forward answer
+        # the window: names whose callbacks are answered while a call's answer is awaited
+        self.carry: tuple[str, ...] = ()
+        self.caller: str | None = None  # the function whose call is awaited
+        # (function, args, kwargs) -> reply: the trusted side's carried-forward answer
+        self.answer: Answer | None = None
         # caller -> the functions answered for it so far (never a circle, see _callback)
         self.asked: dict[str | None, set[str]] = {}
         # caller -> every carried-forward function it asked for, answered or declined
@@ -120,7 +129,7 @@ class Session:
         self.respawns = 0
         self.events: list[str] = []  # what happened, for the notes
         self.gave_up = ""
-        self.output = {"bytes": 0, "truncated": False}
+        self.output: dict[str, Any] = {"bytes": 0, "truncated": False}
         self.sandbox: dict[str, Any] = {}
         self.probed = False  # a check's call was sent: from now on the child may hold hidden inputs
         self.output_at_probe: int | None = None
@@ -136,13 +145,13 @@ class Session:
             self._give_up(f"the time budget of {self.limits.budget_s:g} s for this notebook ran out")
         return min(self.limits.timeout_s, remaining)
 
-    def _give_up(self, why: str):
+    def _give_up(self, why: str) -> NoReturn:
         if not self.gave_up:
             self.gave_up = why
             self.events.append(f"grading stopped early: {why}")
         raise GaveUp(self.gave_up)
 
-    def _kill(self, wait: bool = False) -> dict:
+    def _kill(self, wait: bool = False) -> dict[str, Any]:
         """Kill the slot; with ``wait`` return how the child ended (for a crash)."""
         child, self.child = self.child, None
         self.pending = 0
@@ -171,14 +180,14 @@ class Session:
             exc.detail = _ended(status)
         raise exc
 
-    def _collect(self, child):
+    def _collect(self, child: Child) -> None:
         """Add up what each child printed (each reports its own count)."""
         self.output = {
             "bytes": self.output["bytes"] + child.output["bytes"],
             "truncated": self.output["truncated"] or child.output["truncated"],
         }
 
-    def _note_probe(self, msg) -> None:
+    def _note_probe(self, msg: dict[str, Any]) -> None:
         """A check's call is about to be sent: the output count is taken now and reported as it stands (a
         count the child reports later could carry a hidden input out, see :meth:`reported_output`)."""
         if not self.probed and msg.get("op") in ("call", "calls"):
@@ -186,7 +195,7 @@ class Session:
             current = self.child.output if self.child is not None else {"bytes": 0}
             self.output_at_probe = self.output["bytes"] + current["bytes"]
 
-    def reported_output(self) -> dict:
+    def reported_output(self) -> dict[str, Any]:
         """What results.json says the notebook printed: the byte count as of the first hidden probe (all of
         it when no call was made), and whether any output was cut."""
         total = dict(self.output)
@@ -197,7 +206,7 @@ class Session:
             total["bytes"] = min(total["bytes"], self.output_at_probe)
         return total
 
-    def _ensure_child(self):
+    def _ensure_child(self) -> None:
         """A live child with every completed cell replayed; raises :class:`GaveUp`."""
         while self.child is None:
             if self.gave_up:
@@ -284,7 +293,7 @@ class Session:
             except wire.WireError:
                 self.child.send({"declined": "the answer is too large to send"})
 
-    def _callback(self, msg: dict, answered: int, size: int):
+    def _callback(self, msg: dict[str, Any], answered: int, size: int) -> tuple[dict[str, Any], int]:
         """The answer to one callback and the elements it cost (see :meth:`_receive`)."""
         name = msg.get("function")
         if self.answer is None or not isinstance(name, str) or name not in self.carry:
@@ -292,7 +301,9 @@ class Session:
         self.calls.setdefault(self.caller, set()).add(name)
         if answered >= MAX_CARRIED_CALLS:
             return {"declined": "too many calls"}, 0
-        if leads_to(self.asked, name, self.caller):
+        # (caller None when a request names no function: leads_to compares it as any name, though its annotation,
+        # in autograder/checks, says str)
+        if leads_to(self.asked, name, cast(str, self.caller)):
             # ``name``'s own calls were answered by the reference of the caller (or of one that
             # leads to it): answering now would credit both without either computing anything.
             # An honest child never asks (CalleeStubs skips a callee that refers to the caller).
@@ -427,7 +438,7 @@ class Session:
                 if cell.status == "pending":
                     cell.status, cell.error = "skipped", f"not run: {self.gave_up}"
 
-    def close(self):
+    def close(self) -> None:
         try:
             if self.child is not None:
                 self._kill()

@@ -20,41 +20,47 @@ that rebinds a function does not change its grade).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
+from autograder.checks.check import Check, CheckResult
 from autograder.checks.circles import circle, circle_result
 from autograder.checks.evaluate import evaluate
 from autograder.engine import reference_process
 from autograder.engine.execute import CellRun, Session
 from autograder.engine.remote_target import RemoteTarget
-from autograder.engine.restore import rebuild
+from autograder.engine.restore import Cell, Rebuilt, rebuild
+from autograder.engine.zygote_parent import Zygote
 from autograder.model.course import function_of
+from autograder.model.files import StrPath
 from autograder.model.notebook import SourceNotebook, Unreadable, load_submission
 from autograder.model.results import Execution, SubmissionResult, TestResult
 from autograder.reading.notebook import NotebookReading, Source
+from autograder.sandbox.limits import Limits
 
 
-def _check_points(cells, tests: dict):
+def _check_points(cells: Iterable[Cell], tests: Mapping[str | None, float]) -> list[tuple[int, list[str]]]:
     """``(number of executed cells above, [grade_ids])`` per graded test cell, in notebook order.
 
     A graded cell of the source missing from the rebuilt notebook (it never
     is: restore puts every one back) is checked after all cells.
     """
-    points, ran, seen = [], 0, set()
+    points: list[tuple[int, list[str]]] = []
+    ran, seen = 0, set()
     for cell in cells:
         if cell.runs:
             ran += 1
         elif cell.is_test and cell.grade_id in tests and cell.grade_id not in seen:
             seen.add(cell.grade_id)
-            points.append((ran, [cell.grade_id]))
-    rest = [gid for gid in tests if gid not in seen]
+            points.append((ran, [cast(str, cell.grade_id)]))  # (nbgrader: a graded cell has a grade_id)
+    rest = [cast(str, gid) for gid in tests if gid not in seen]
     if rest:
         points.append((ran, rest))
     return points
 
 
-def _test_result(result, extra: str, points: float) -> TestResult:
+def _test_result(result: CheckResult, extra: str, points: float) -> TestResult:
     """The :class:`~autograder.model.results.TestResult` of a check's outcome worth ``points``; ``extra``
     (why the function is missing) joins the message of a failure."""
     message = result.message + (f" {extra}" if extra and not result.passed else "")
@@ -79,8 +85,9 @@ class _Graded:
     flags: list
 
 
-def grade_submission(path, student: str, assignment: str, source: SourceNotebook, checks: dict, zygote,
-                     slot: int, limits, sandbox_report: dict | None = None) -> SubmissionResult:
+def grade_submission(path: StrPath | None, student: str, assignment: str, source: SourceNotebook,
+                     checks: Mapping[str, Check], zygote: Zygote, slot: int, limits: Limits,
+                     sandbox_report: dict[str, Any] | None = None) -> SubmissionResult:
     """The result of one submission: read, rebuild, run and check, record.
 
     ``checks`` maps every graded grade_id of ``source`` to its
@@ -109,7 +116,7 @@ def grade_submission(path, student: str, assignment: str, source: SourceNotebook
     )
 
 
-def _answer_results(source: SourceNotebook, answers: dict) -> list:
+def _answer_results(source: SourceNotebook, answers: Mapping[str, str]) -> list[TestResult]:
     """One :class:`TestResult` per manually graded answer cell: a person grades it, never the engine.
 
     An answer is awaiting grading (its points neither earned nor lost); one left as released (empty or
@@ -119,11 +126,11 @@ def _answer_results(source: SourceNotebook, answers: dict) -> list:
     return [TestResult.ungraded_answer(gid, points, answers.get(gid)) for gid, points in source.answers]
 
 
-def _runs(rebuilt) -> list:
+def _runs(rebuilt: Rebuilt) -> list[CellRun]:
     return [CellRun(c.index, c.grade_id, c.source) for c in rebuilt.cells if c.runs]
 
 
-def _run_and_check(rebuilt, source: SourceNotebook, checks: dict, session: Session) -> _Graded:
+def _run_and_check(rebuilt: Rebuilt, source: SourceNotebook, checks: Mapping[str, Check], session: Session) -> _Graded:
     """Run the cells in order and evaluate each graded cell's check when the cells above it have run.
 
     Forbidden uses, flags for a person and the purity cells' evidence are read
@@ -160,17 +167,17 @@ def _run_and_check(rebuilt, source: SourceNotebook, checks: dict, session: Sessi
         callee = circle(result.function, answered[grade_id], session.calls) if result.passed else None
         if callee is not None:
             results[grade_id] = (circle_result(checks[grade_id], callee), extra)
-    tests = [_test_result(*results[grade_id], points) for grade_id, points in source.tests]
+    tests = [_test_result(*results[cast(str, grade_id)], points) for grade_id, points in source.tests]
     return _Graded(tests, runs, session, list(reading.flags))
 
 
-def _why_missing(result, grade_id: str, above: list) -> str:
+def _why_missing(result: CheckResult, grade_id: str, above: list[CellRun]) -> str:
     """When the function is missing because the cell defining it failed: that cell's error."""
     broken = [r for r in above if r.grade_id == function_of(grade_id) and r.status != "ok"]
     return f"The cell that defines it failed: {broken[-1].error}" if broken and result.kind == "missing" else ""
 
 
-def _notes(rebuilt, graded: _Graded) -> list:
+def _notes(rebuilt: Rebuilt, graded: _Graded) -> list[str]:
     """restore's notes, the session's events, and a line on the cells that raised."""
     notes = list(rebuilt.notes) + list(graded.session.events)
     errors = [run for run in graded.runs if run.status == "error"]
@@ -183,7 +190,7 @@ def _notes(rebuilt, graded: _Graded) -> list:
     return notes
 
 
-def _execution(graded: _Graded, limits, sandbox_report: dict | None, duration_s: float) -> Execution:
+def _execution(graded: _Graded, limits: Limits, sandbox_report: dict[str, Any] | None, duration_s: float) -> Execution:
     session = graded.session
     sandbox = dict(sandbox_report or {})
     sandbox.update(session.sandbox)

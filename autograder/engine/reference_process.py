@@ -30,7 +30,9 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from autograder.checks.callees import answer_for_stub
 from autograder.checks.references import reference_function
@@ -54,9 +56,9 @@ _lock = threading.Lock()
 class ReferenceProcess:
     """One reference process (started on first use, restarted after a failure)."""
 
-    def __init__(self):
-        self.proc = None
-        self.sock = None
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.sock: socket.socket | None = None
         self.restarts = 0
 
     def _start(self) -> None:
@@ -75,11 +77,14 @@ class ReferenceProcess:
         if not isinstance(hello, dict) or hello.get("op") != "ready":
             raise OSError("the reference process did not start")
 
-    def answer(self, function: str, args, kwargs, timeout: float) -> dict:
+    def answer(self, function: str, args: Iterable[Any], kwargs: Mapping[str, Any],
+               timeout: float) -> dict[str, Any]:
         """The reference's answer computed in this process's child, or ``{"declined": why}``."""
         try:
             if self.proc is None:
                 self._start()
+            if self.sock is None:
+                raise RuntimeError("the grader's own invariant broke: a started reference process has its socket")
             wire.send(self.sock, {"function": function, "args": wire.to_wire(tuple(args)),
                                   "kwargs": wire.to_wire(dict(kwargs))})
             reply = wire.recv(self.sock, timeout=timeout, max_size=wire.MAX_MESSAGE)
@@ -106,7 +111,7 @@ class ReferenceProcess:
             self.proc = None
 
 
-def answer(function: str, args, kwargs, timeout: float = 10.0) -> dict:
+def answer(function: str, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
     """The trusted side's answer to one carried-forward call (see the module docstring)."""
     bound = result_bound(args, kwargs)
     if bound <= SMALL or bound > MAX_CARRIED_RESULT:  # small: here; too large: answer_for_stub declines it

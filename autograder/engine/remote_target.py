@@ -15,12 +15,15 @@ A function that hung or crashed twice (:data:`STRIKES`) is not called again.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from autograder.checks.callees import carried_callees
-from autograder.checks.check import memo_by_identity
-from autograder.engine.execute import GaveUp, Session, error_text
+from autograder.checks.check import Check, memo_by_identity
+from autograder.engine.execute import Answer, GaveUp, Session, error_text
 from autograder.engine.zygote_parent import ChildError
+from autograder.reading.notebook import NotebookReading
+from autograder.reading.purity import Reading
 from autograder.sandbox import wire
 from autograder.sandbox.invoke import Outcome
 
@@ -29,10 +32,10 @@ STRIKES = 2
 
 
 #: The encoded ``calls`` request of each check and carry (:func:`calls_message`).
-_CALLS_MESSAGES: dict = {}
+_CALLS_MESSAGES: dict[Any, bytes] = {}
 
 
-def calls_message(check, carry: tuple) -> bytes:
+def calls_message(check: Check, carry: tuple[str, ...]) -> bytes:
     """The framed ``{"op": "calls", …}`` request with every probe of ``check``, encoded once per batch.
 
     The probes are fixed data of the trusted side, so the request is the
@@ -42,7 +45,7 @@ def calls_message(check, carry: tuple) -> bytes:
     :class:`wire.WireError` when a probe cannot be sent.
     """
 
-    def encode():
+    def encode() -> bytes:
         calls = [[wire.to_wire(tuple(p.args)), wire.to_wire(dict(p.kwargs))] for p in check.probes]
         return wire.encode_message({"op": "calls", "function": check.function, "calls": calls, "carry": list(carry)})
 
@@ -52,7 +55,7 @@ def calls_message(check, carry: tuple) -> bytes:
 class RemoteTarget:
     """The checks' Target protocol, answered by the session's child."""
 
-    def __init__(self, session: Session, reading=None, answer=None):
+    def __init__(self, session: Session, reading: NotebookReading | None = None, answer: Answer | None = None) -> None:
         self.session = session
         self.reading = reading  # a reading.notebook.NotebookReading: the source read in this process
         session.answer = answer  # callees.answer_for_stub: errors carried forward (see Session._receive)
@@ -67,7 +70,7 @@ class RemoteTarget:
         self._forbidden.clear()
 
     # -- look-ahead ------------------------------------------------------------
-    def prefetch(self, check) -> None:
+    def prefetch(self, check: Check) -> None:
         """Ask for all probes of ``check`` at once; :meth:`call` then takes the answers in order."""
         fn = check.function
         if self._strikes.get(fn) or len(check.probes) < 2:
@@ -87,7 +90,8 @@ class RemoteTarget:
         self._ahead = None
         self.session.drain()
 
-    def _take_ahead(self, function, args, kwargs, carry):
+    def _take_ahead(self, function: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                    carry: Iterable[str]) -> Callable[[], dict[str, Any]] | None:
         ahead = self._ahead
         if ahead is None:
             return None
@@ -125,7 +129,7 @@ class RemoteTarget:
             self._forbidden[key] = tuple(sorted(found))
         return self._forbidden[key]
 
-    def writes(self, function: str):
+    def writes(self, function: str) -> Reading | None:
         """The purity evidence the source holds for ``function`` (read here, never in the child)."""
         return self.reading.reading(function) if self.reading is not None else None
 

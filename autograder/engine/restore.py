@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from autograder.model.course import grader_skips
-from autograder.model.notebook import SourceNotebook, cell_text, nbgrader_meta
+from autograder.model.notebook import SourceCell, SourceNotebook, cell_text, nbgrader_meta
 from autograder.model.run_order import Partition, partition, run_order
 
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
@@ -67,7 +68,7 @@ def _given(source: str) -> tuple:
     return _normal(source), _normal(strip_hidden_tests(source))
 
 
-def _moved(sequence):
+def _moved(sequence: Sequence[int]) -> set[int]:
     """Items of ``sequence`` (source positions) outside one longest increasing run."""
     if not sequence:
         return set()
@@ -137,7 +138,8 @@ def _report_tampering(source: SourceNotebook, known: dict, parts: Partition, sub
             out.notes.append(f"solution cell `{gid}` appears {len(found)} times; all copies run in order")
 
 
-def _report_locked(gid: str, scell, found: list, submitted_cells: list, out: Rebuilt) -> None:
+def _report_locked(gid: str, scell: SourceCell, found: list[int], submitted_cells: list[dict[str, Any]],
+                   out: Rebuilt) -> None:
     """One locked cell: deleted, duplicated, edited, or its nbgrader metadata (points) changed."""
     what = "graded test cell" if scell.is_test else "locked cell"
     if not found:
@@ -166,7 +168,7 @@ def _emit(source: SourceNotebook, parts: Partition, out: Rebuilt) -> None:
     """The notebook to run (``out.cells``): the source's cells in its order, locked ones from the source,
     solution cells from the submission (``out.student_code``), each followed by the student's own cells."""
 
-    def emit(cell_type, text, gid, origin, is_test=False):
+    def emit(cell_type: str, text: str, gid: str | None, origin: str, is_test: bool = False) -> None:
         out.cells.append(Cell(len(out.cells), cell_type, text, gid, origin, is_test))
 
     for scell, cell in run_order(source.cells, parts):
@@ -181,7 +183,7 @@ def _emit(source: SourceNotebook, parts: Partition, out: Rebuilt) -> None:
         else:
             text = cell_text(cell)
             out.student_code[scell.grade_id] = text
-            ctype = cell.get("cell_type")
+            ctype: Any = cell.get("cell_type")  # (whatever the submitted cell holds: only "code" runs)
             if ctype != scell.cell_type:
                 out.notes.append(f"solution cell `{scell.grade_id}` was changed to a {ctype} cell; it does not run")
             emit(ctype, text, scell.grade_id, "solution")

@@ -20,9 +20,12 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 import autograder
+from autograder.model.files import StrPath
 from autograder.sandbox import wire
 from autograder.sandbox.disk_watch import DiskWatch, Incident, SlotQuota
 from autograder.sandbox.limits import Limits
@@ -60,7 +63,7 @@ class DiskFull(GraderError):
 class ChildError(Exception):
     """The child hung, died or broke the protocol; ``kind`` says which."""
 
-    def __init__(self, kind: str, detail: str = ""):
+    def __init__(self, kind: str, detail: str = "") -> None:
         super().__init__(f"{kind}: {detail}" if detail else kind)
         self.kind = kind  # "timeout" | "crashed"
         self.detail = detail
@@ -69,12 +72,12 @@ class ChildError(Exception):
 class Child:
     """A sandboxed child serving one submission over its own socket."""
 
-    def __init__(self, slot: int, pid: int, sock: socket.socket, sandbox: dict, generation: int = 0):
+    def __init__(self, slot: int, pid: int, sock: socket.socket, sandbox: dict[str, Any], generation: int = 0) -> None:
         self.slot, self.pid, self.sock, self.sandbox = slot, pid, sock, sandbox
         self.generation = generation  # of the zygote that forked it (see Zygote.restart)
-        self.output = {"bytes": 0, "truncated": False}
+        self.output: dict[str, Any] = {"bytes": 0, "truncated": False}
 
-    def send(self, msg) -> None:
+    def send(self, msg: dict[str, Any] | bytes) -> None:
         """Send ``msg`` (a dict, or bytes framed by :func:`wire.encode_message`)."""
         try:
             if isinstance(msg, bytes):
@@ -84,7 +87,7 @@ class Child:
         except (BrokenPipeError, ConnectionError, OSError) as exc:
             raise ChildError("crashed", str(exc)) from None
 
-    def receive(self, timeout: float) -> dict:
+    def receive(self, timeout: float) -> dict[str, Any]:
         """The next answer; raises :class:`ChildError` on timeout, death or garbage."""
         try:
             reply = wire.recv(self.sock, timeout, MAX_CHILD_MESSAGE, max_values=wire.MAX_VALUES)
@@ -105,17 +108,17 @@ class Child:
                 self.output = {"bytes": 0, "truncated": True}
         return reply
 
-    def request(self, msg: dict, timeout: float) -> dict:
+    def request(self, msg: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one request and wait for the answer; raises :class:`ChildError`."""
         self.send(msg)
         return self.receive(timeout)
 
-    def close(self):
+    def close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
 
 
-def interpreter_paths() -> list:
+def interpreter_paths() -> list[str]:
     """Paths the Python interpreter (stdlib, site-packages) needs inside the sandbox."""
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
     with contextlib.suppress(AttributeError):
@@ -123,7 +126,8 @@ def interpreter_paths() -> list:
     return sorted(p for p in paths if p)
 
 
-def default_hidden(course_dir, submitted_dir=None, results_dir=None) -> list:
+def default_hidden(course_dir: StrPath, submitted_dir: StrPath | None = None,
+                   results_dir: StrPath | None = None) -> list[str]:
     """What the children must not see: the course, submissions, results, homes."""
     targets = [course_dir, submitted_dir, results_dir, Path(autograder.__file__).resolve().parent,
                "/root", "/home", os.path.expanduser("~"), os.getcwd()]
@@ -161,7 +165,9 @@ class Zygote:
     #: requests (``testkit/probe.py``)
     program = "autograder.sandbox.zygote"
 
-    def __init__(self, hide=(), needed=None, python=None, start_timeout=120.0, slots=1, forbidden=(), prepare=()):
+    def __init__(self, hide: Iterable[StrPath] = (), needed: Iterable[str] | None = None, python: str | None = None,
+                 start_timeout: float = 120.0, slots: int = 1, forbidden: Iterable[str] = (),
+                 prepare: Iterable[str] = ()) -> None:
         self.slots = int(slots)
         self.forbidden = sorted({str(n) for n in forbidden})
         #: names the zygote makes unusable while it starts (the forbidden ones are added by ``arm`` if new)
@@ -171,16 +177,16 @@ class Zygote:
         self.python = python or sys.executable
         self.start_timeout = start_timeout
         self.lock = threading.Lock()
-        self.proc = None
-        self.ctrl = None
-        self.sandbox = {}
-        self._dir = None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.ctrl: socket.socket | None = None
+        self.sandbox: dict[str, Any] = {}
+        self._dir: str | None = None
         self.generation = 0
         self.restarts = 0
         self._restart_lock = threading.Lock()
         self._init_pending = False  # launched, its answer to ``init`` not read yet (:meth:`close` need not wait)
-        self.watch = None  # uid mode: the slots' disk quota (:meth:`_watch_disk`)
-        self._past_incidents = []  # what the watches of earlier zygote processes saw (restarts)
+        self.watch: DiskWatch | None = None  # uid mode: the slots' disk quota (:meth:`_watch_disk`)
+        self._past_incidents: list[Incident] = []  # what the watches of earlier zygote processes saw (restarts)
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> Zygote:
@@ -217,7 +223,7 @@ class Zygote:
         self._init_pending = True
         return self
 
-    def ready(self, forbidden=None) -> Zygote:
+    def ready(self, forbidden: Iterable[str] | None = None) -> Zygote:
         """Wait for the launched zygote's ``init``, then pin the forbidden names (``forbidden``, or those
         given to the constructor) in it: from then on it forks children."""
         if forbidden is not None:
@@ -265,7 +271,7 @@ class Zygote:
         """Why the disk watch stopped ``slot``'s child ('' if it did not), once."""
         return self.watch.why_stopped(slot) if self.watch is not None else ""
 
-    def wrote(self, path) -> None:
+    def wrote(self, path: StrPath) -> None:
         """The grader wrote the file ``path``: the disk watch counts its blocks as nobody's growth."""
         if self.watch is not None:
             try:
@@ -279,13 +285,15 @@ class Zygote:
         """Whether the disk of the slots' folders is nearly full now (``uid`` mode; else False)."""
         return self.watch is not None and self.watch.disk_low()
 
-    def log_tail(self, n=4000) -> str:
+    def log_tail(self, n: int = 4000) -> str:
+        if self._dir is None:
+            raise RuntimeError("the grader's own invariant broke: the log of a zygote not launched (_request checks)")
         try:
             return Path(self._dir, "zygote.log").read_text(errors="replace")[-n:]
         except OSError:
             return ""
 
-    def close(self):
+    def close(self) -> None:
         """End the zygote: ``exit``, then wait for it to clean up (its slots, cgroups, killer). One still
         warming up that nobody waited for (the batch found nothing to run in it) is killed at once instead:
         no child was ever forked, and what its ``init`` made dies with it or is removed by the next zygote
@@ -332,10 +340,10 @@ class Zygote:
         with contextlib.suppress(OSError):  # (start_new_session: its own group, with the killer it forks as root)
             os.killpg(self.proc.pid, signal.SIGKILL)
 
-    def __enter__(self):
+    def __enter__(self) -> Zygote:
         return self.start() if self.proc is None else self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @property
@@ -343,10 +351,11 @@ class Zygote:
         return self.proc is not None and self.proc.poll() is None and self.ctrl is not None
 
     # -- requests --------------------------------------------------------------
-    def _request(self, msg, timeout=60.0, fds=(), received=None, what=None):
+    def _request(self, msg: dict[str, Any] | None, timeout: float = 60.0, fds: Sequence[int] = (),
+                 received: list[int] | None = None, what: str | None = None) -> dict[str, Any]:
         """Send ``msg`` and return the answer; with ``msg`` None, only wait for the answer to ``what``
         (a request sent earlier)."""
-        what = what or msg.get("op")
+        what = what or cast(dict[str, Any], msg).get("op")  # (a request without a message names its answer)
         with self.lock:
             if self.ctrl is None:
                 raise GraderError("the zygote is not running")

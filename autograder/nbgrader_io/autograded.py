@@ -35,12 +35,15 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograder.model import derivations
 from autograder.model.course import ANSWER_STUB, is_answer_cell
-from autograder.model.files import make_dirs, write_atomic
-from autograder.model.results import SubmissionResult, fmt_points
+from autograder.model.files import StrPath, make_dirs, write_atomic
+from autograder.model.results import SubmissionResult, TestResult, fmt_points
+
+if TYPE_CHECKING:
+    from nbgrader.coursedir import CourseDirectory
 
 NBFORMAT_MINOR = 5
 
@@ -64,12 +67,12 @@ def neutral_markdown(text: str) -> str:
     return text.replace("](", "]" + ZWSP + "(").replace("]:", "]" + ZWSP + ":")
 
 
-def _meta(cell: dict) -> dict:
+def _meta(cell: dict[str, Any]) -> dict[str, Any]:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return meta if isinstance(meta, dict) else {}
 
 
-def _source(cell: dict) -> str:
+def _source(cell: dict[str, Any]) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else str(src)
 
@@ -84,16 +87,18 @@ def _clear_hidden_tests(text: str) -> str:
     return cell.source
 
 
-def _verdict(test) -> list:
+def _verdict(test: TestResult | None) -> list[dict[str, Any]]:
     """The outputs of a graded test cell: none when it passed, nbgrader's error output when not."""
     if test is None or test.passed or test.pending:
         return []
+    if test.score is None:
+        raise RuntimeError("the grader's own invariant broke: a test that is not pending has a score")
     lines = [test.message] + ([f"Hint: {test.hint}"] if test.hint else [])
     return [{"output_type": "error", "ename": "Failed", "evalue": test.message,
              "traceback": [f"Failed: {fmt_points(test.score)} / {fmt_points(test.max_score)} points", *lines]}]
 
 
-def _header(result: SubmissionResult) -> dict:
+def _header(result: SubmissionResult) -> dict[str, Any]:
     pending = (f" {fmt_points(result.pending_points)} points of answers await grading by hand: give them in the "
                "score boxes of the answer cells below." if result.pending_points else "")
     text = (f"**Autograded by probdl-autograder** (not by `nbgrader autograde`): "
@@ -107,7 +112,7 @@ def _header(result: SubmissionResult) -> dict:
     return {"cell_type": "markdown", "id": "probdl-autograded", "metadata": {}, "source": neutral_markdown(text)}
 
 
-def build(source_path, result: SubmissionResult) -> dict:
+def build(source_path: StrPath, result: SubmissionResult) -> dict[str, Any]:
     """The autograded notebook (nbformat 4 JSON data) of ``result`` on the source notebook at ``source_path``."""
     source = json.loads(Path(source_path).read_text(encoding="utf-8"))
     tests = {t.name: t for t in result.tests}
@@ -137,7 +142,7 @@ def build(source_path, result: SubmissionResult) -> dict:
     return {"cells": cells, "metadata": source.get("metadata", {}), "nbformat": 4, "nbformat_minor": NBFORMAT_MINOR}
 
 
-def autograded_path(coursedir, student: str, assignment: str, notebook: str) -> Path | None:
+def autograded_path(coursedir: CourseDirectory, student: str, assignment: str, notebook: str) -> Path | None:
     """Where formgrader looks for this submission's notebook; None when the id is no safe folder name.
 
     A student id is a folder name under ``submitted/``, but it is checked
@@ -155,7 +160,7 @@ def autograded_path(coursedir, student: str, assignment: str, notebook: str) -> 
     return path
 
 
-def write_autograded(path, notebook: dict) -> Path:
+def write_autograded(path: StrPath, notebook: dict[str, Any]) -> Path:
     """Write the notebook atomically (its folders ``0755``, the file ``0644``)."""
     make_dirs(Path(path).parent)
     return write_atomic(path, json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from autograder.model.course import PROBLEM_SETS, ROOT
 from autograder.model.deadlines import (
@@ -36,10 +37,15 @@ from autograder.model.deadlines import (
     format_gradebook_export,
     read_deadlines_file,
 )
-from autograder.model.files import hand_over, write_atomic
-from autograder.model.late_policy import LatePolicy, bounded
+from autograder.model.files import StrPath, hand_over, write_atomic
+from autograder.model.late_policy import LatePolicy, Policy, bounded
 from autograder.model.submission_time import as_utc, parse_utc
 from autograder.nbgrader_io.gradebook import CONFIG_FILE, course_directory, ensure_tools_on_path
+
+if TYPE_CHECKING:
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.plugins import LateSubmissionPlugin
+    from traitlets.config import Config
 
 #: nbgrader's log lines about penalties ("Late submission penalty: …") are not ours to print.
 _QUIET = logging.getLogger("autograder.late")
@@ -50,7 +56,7 @@ _QUIET.propagate = False
 class _Notebook:
     """What nbgrader's ``_check_late_penalty`` reads of a submitted notebook: its score."""
 
-    def __init__(self, score: float):
+    def __init__(self, score: float) -> None:
         self.score = score
 
 
@@ -64,7 +70,7 @@ class NbgraderPolicy:
     through its policy, with the problem set's points (nbgrader reads them from its gradebook).
     """
 
-    def __init__(self, config):
+    def __init__(self, config: Config) -> None:
         from nbgrader.preprocessors import AssignLatePenalties  # (1.4 s to import: only for an nbgrader course)
 
         self._preprocessor = AssignLatePenalties(config=config, log=_QUIET)
@@ -77,7 +83,8 @@ class NbgraderPolicy:
         self._own = _own_policy(self.plugin)
         self.grace_s = self._own.grace_s if self._own is not None else 0.0
 
-    def penalty(self, student: str, assignment: str, score: float, max_score: float, seconds_late: float):
+    def penalty(self, student: str, assignment: str, score: float, max_score: float,
+                seconds_late: float) -> float | None:
         if self._own is not None:
             penalty = self._own.penalty(student, assignment, score, max_score, seconds_late)
         else:
@@ -99,7 +106,7 @@ class NbgraderPolicy:
         return f"{cls.__name__}" + (f": {doc[0].strip().rstrip('.')}" if doc else "") + " (nbgrader plugin)"
 
 
-def _own_policy(plugin):
+def _own_policy(plugin: LateSubmissionPlugin) -> LatePolicy | None:
     from autograder.nbgrader_io.nbgrader_late import (
         LatePenaltyPlugin,  # imports nbgrader (1.4 s): when a course uses it
     )
@@ -107,12 +114,13 @@ def _own_policy(plugin):
     return plugin.policy if isinstance(plugin, LatePenaltyPlugin) else None
 
 
-def _gradebook_path(coursedir) -> Path | None:
+def _gradebook_path(coursedir: CourseDirectory) -> Path | None:
     url = coursedir.db_url
     return Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
 
 
-def _gradebook_dates(coursedir) -> tuple:
+def _gradebook_dates(
+        coursedir: CourseDirectory) -> tuple[dict[str, datetime], dict[tuple[str, str | None], timedelta]]:
     """``(due, extensions)`` of the course's gradebook (read only; nothing when there is no gradebook)."""
     from nbgrader.api import Gradebook  # (1.4 s to import: only for a course with a gradebook)
 
@@ -143,7 +151,7 @@ def _may_have_gradebook(folder: Path) -> bool:
     return (folder / "gradebook.db").is_file() or elsewhere
 
 
-def known_problem_sets(folder) -> set:
+def known_problem_sets(folder: StrPath) -> set[str]:
     """The course's problem sets and any ``source/<ps>/<ps>.ipynb`` of ``folder``."""
     known = set(PROBLEM_SETS)
     source = Path(folder) / "source"
@@ -152,7 +160,7 @@ def known_problem_sets(folder) -> set:
     return known
 
 
-def load(folder) -> Deadlines | None:
+def load(folder: StrPath) -> Deadlines | None:
     """The deadlines of the course folder ``folder`` (see the module docstring); None when it sets none.
 
     Raises
@@ -190,9 +198,10 @@ def load(folder) -> Deadlines | None:
     return None
 
 
-def _export(path: Path, due: dict, extensions: dict) -> None:
+def _export(path: Path, due: dict[str, datetime], extensions: dict[tuple[str, str | None], timedelta]) -> None:
     """Write the gradebook's due dates and extensions into ``path`` when it does not hold them yet."""
-    text = format_gradebook_export(due, extensions)
+    # (a gradebook's extension is for one problem set: no None; format_gradebook_export's type says so)
+    text = format_gradebook_export(due, cast(dict[tuple[str, str], timedelta], extensions))
     try:
         if path.is_file() and path.read_text(encoding="utf-8") == text:
             return
@@ -204,7 +213,7 @@ def _export(path: Path, due: dict, extensions: dict) -> None:
           "gradebook): commit it.", file=sys.stderr)
 
 
-def exchange_zone(config) -> str:
+def exchange_zone(config: Config) -> str:
     """``c.Exchange.timezone`` of an nbgrader configuration: the zone ``nbgrader submit`` writes its times in
     (``UTC``, nbgrader's default, when it is not set)."""
     try:
@@ -214,7 +223,7 @@ def exchange_zone(config) -> str:
     return zone.strip() if isinstance(zone, str) else ""
 
 
-def policy_of(folder):
+def policy_of(folder: StrPath) -> tuple[Policy, str]:
     """The late policy of the course folder (``deadlines.toml``'s, else ``nbgrader_config.py``'s) and where
     it was read: for Gradescope, whose metadata gives the due dates."""
     folder = Path(folder).resolve()
@@ -226,14 +235,15 @@ def policy_of(folder):
     return LatePolicy(), ""
 
 
-def _gradescope_time(value, where: str):
+def _gradescope_time(value: object, where: str) -> datetime | None:
     try:
         return parse_utc(str(value)) if value not in (None, "") else None
     except ValueError:
         raise DeadlinesError(f"submission_metadata.json: {where} is not a time ({str(value)[:60]!r})") from None
 
 
-def gradescope_deadlines(metadata: dict, assignment: str, student: str, folder) -> Deadlines | None:
+def gradescope_deadlines(metadata: dict[str, Any], assignment: str, student: str,
+                         folder: StrPath) -> Deadlines | None:
     """The deadline of one Gradescope submission: the latest of its submitters' own due dates
     (``users[i].assignment.due_date``, which hold the extensions Gradescope granted), else the assignment's
     (``assignment.due_date``); the policy of the course folder. None when Gradescope gives no due date.
@@ -250,7 +260,7 @@ def gradescope_deadlines(metadata: dict, assignment: str, student: str, folder) 
     own = [_gradescope_time(u["assignment"].get("due_date"), f"users[{i}].assignment.due_date")
            for i, u in enumerate(users) if isinstance(u, dict) and isinstance(u.get("assignment"), dict)]
     own = [d for d in own if d is not None]
-    latest = max(own) if own else None
+    latest = max(cast(list[datetime], own)) if own else None  # (the Nones left out above)
     if due is None and latest is None:
         return None
     extensions: dict[tuple[str, str | None], timedelta] = {}
@@ -267,7 +277,7 @@ def gradescope_deadlines(metadata: dict, assignment: str, student: str, folder) 
                      released={assignment: released} if released is not None else {})
 
 
-def course_folder(gradebook=None, course=None) -> Path:
+def course_folder(gradebook: StrPath | None = None, course: StrPath | None = None) -> Path:
     """Where a command reads the deadlines: the ``--gradebook`` course folder when given, else ``--course``,
     else this repository (the course folder of ``autograde``'s default)."""
     return Path(gradebook if gradebook is not None else course if course is not None else ROOT)

@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from nbformat import from_dict
+from nbformat import NotebookNode, from_dict
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
@@ -40,7 +41,7 @@ from autograder.model import derivations
 from autograder.model.course import is_answer_cell
 
 
-def _grade_id(cell) -> str | None:
+def _grade_id(cell: NotebookNode) -> str | None:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return meta.get("grade_id") if isinstance(meta, dict) else None
 
@@ -48,14 +49,14 @@ def _grade_id(cell) -> str | None:
 class AddGraderCells(NbGraderPreprocessor):
     """After each answer cell, the grader's cell from the course's source notebook (see the module)."""
 
-    def source_path(self, resources) -> Path:
+    def source_path(self, resources: dict[str, Any]) -> Path:
         """The course's source notebook of the notebook being graded (the course directory of the config)."""
         coursedir = CourseDirectory(config=self.config)
         info = resources["nbgrader"]
         folder = Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"]))
         return folder / f"{info['notebook']}.ipynb"
 
-    def preprocess(self, nb, resources):
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
         path = self.source_path(resources)
         if not path.is_file():
             self.log.warning("no source notebook %s: the answer cells get no cell for the grader", path)
@@ -81,6 +82,6 @@ class AddGraderCells(NbGraderPreprocessor):
 class DropGraderCells(NbGraderPreprocessor):
     """Leave the grader's cells out of the feedback notebook nbgrader writes (see the module)."""
 
-    def preprocess(self, nb, resources):
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
         nb.cells = [cell for cell in nb.cells if not derivations.is_grader_cell(cell)]
         return nb, resources

@@ -42,18 +42,25 @@ export include the hand-graded points.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from autograder.model.course import course_source_notebook as source_notebook  # (the course's)
 from autograder.model.course import is_blank_answer
-from autograder.model.files import is_regular_file
-from autograder.model.results import TestResult, load_results, problem_sets
+from autograder.model.files import StrPath, is_regular_file
+from autograder.model.results import SubmissionResult, TestResult, load_results, problem_sets
 from autograder.nbgrader_io.autograded import autograded_path, build, write_autograded
+
+if TYPE_CHECKING:
+    from nbgrader.api import Gradebook
+    from nbgrader.coursedir import CourseDirectory
 
 CONFIG_FILE = "nbgrader_config.py"
 
 
-def course_directory(course_dir="."):
+def course_directory(course_dir: StrPath = ".") -> CourseDirectory:
     """nbgrader's ``CourseDirectory`` for ``course_dir``, configured by its ``nbgrader_config.py``."""
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config
@@ -84,7 +91,7 @@ def ensure_tools_on_path() -> None:
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
-def _notebook_name(gb, ps: str, grade_ids) -> str:
+def _notebook_name(gb: Gradebook, ps: str, grade_ids: Iterable[str]) -> str:
     """The gradebook notebook that already holds these grade cells, else ``ps``."""
     from nbgrader.api import MissingEntry
 
@@ -99,7 +106,7 @@ def _notebook_name(gb, ps: str, grade_ids) -> str:
     return ps
 
 
-def _timestamp(course_dir: Path, coursedir, student: str, ps: str):
+def _timestamp(course_dir: Path, coursedir: CourseDirectory, student: str, ps: str) -> str | None:
     """The submission time from nbgrader's ``timestamp.txt``, or None.
 
     The file is in the student's folder, so it is read like student data: a
@@ -126,7 +133,7 @@ def _timestamp(course_dir: Path, coursedir, student: str, ps: str):
     return text or None
 
 
-def save_cells(coursedir, db_url: str, ps: str, notebook: str, source_path) -> bool:
+def save_cells(coursedir: CourseDirectory, db_url: str, ps: str, notebook: str, source_path: StrPath) -> bool:
     """Store the notebook's cells as ``nbgrader generate_assignment`` does: its own preprocessors, in its order.
 
     ``LockCells``, ``ClearSolutions``, ``ClearOutput``, ``CheckCellMetadata``,
@@ -157,7 +164,8 @@ def save_cells(coursedir, db_url: str, ps: str, notebook: str, source_path) -> b
     return True
 
 
-def write_gradebook(results_dir, course_dir=".", results=None, db_url=None, course_id=None) -> dict:
+def write_gradebook(results_dir: StrPath, course_dir: StrPath = ".", results: list[SubmissionResult] | None = None,
+                    db_url: str | None = None, course_id: str | None = None) -> dict[str, Any]:
     """Write the scores of ``results_dir`` into the gradebook of ``course_dir``, and its autograded notebooks.
 
     Returns ``{"db_url", "course_id", "assignments", "students", "submissions",
@@ -177,7 +185,7 @@ def write_gradebook(results_dir, course_dir=".", results=None, db_url=None, cour
     coursedir = course_directory(course_dir)
     db_url = db_url or coursedir.db_url
     course_id = coursedir.course_id if course_id is None else course_id
-    written = {"db_url": db_url, "course_id": course_id, "assignments": 0, "students": 0,
+    written: dict[str, Any] = {"db_url": db_url, "course_id": course_id, "assignments": 0, "students": 0,
                "submissions": 0, "grades": 0, "pending": 0, "late_penalties": 0, "autograded": 0, "skipped": []}
     readable = [r for r in results if not r.unreadable]
     written["skipped"] = [f"{r.student}/{r.assignment}" for r in results if r.unreadable]
@@ -205,12 +213,13 @@ def write_gradebook(results_dir, course_dir=".", results=None, db_url=None, cour
         if sources.get(r.assignment) is not None:
             path = autograded_path(coursedir, r.student, r.assignment, notebooks[r.assignment])
             if path is not None:
-                write_autograded(path, build(sources[r.assignment], r))
+                write_autograded(path, build(cast(Path, sources[r.assignment]), r))  # (not None: checked above)
                 written["autograded"] += 1
     return written
 
 
-def _write_assignments(gb, readable, names: dict, written: dict) -> dict:
+def _write_assignments(gb: Gradebook, readable: list[SubmissionResult], names: dict[str, str],
+                       written: dict[str, Any]) -> dict[str, str]:
     """Each problem set's grade cells that the results name and the gradebook lacks (or whose points
     changed); ``{ps: notebook}``. A grade cell's max score is the largest any results.json gives it."""
     from nbgrader.api import MissingEntry
@@ -237,12 +246,14 @@ def _write_assignments(gb, readable, names: dict, written: dict) -> dict:
     return names
 
 
-def _write_submission(gb, r, nb: str, course_dir, coursedir, written: dict) -> None:
+def _write_submission(gb: Gradebook, r: SubmissionResult, nb: str, course_dir: Path, coursedir: CourseDirectory,
+                      written: dict[str, Any]) -> None:
     """One submission and its auto scores (grades and comments of cells created after the submission are
     mirrored), committed. Answer cells get no auto score: a person grades them."""
     from nbgrader.api import Comment, Grade, MissingEntry
 
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
+    stamp: datetime | str | None
     if r.submitted is not None:  # the time the grader recorded (timestamp.txt, Gradescope, the CI's)
         stamp = r.submitted.at if r.submitted.known else None
     else:  # a result graded before times were recorded: nbgrader's file, if the course folder has it
@@ -275,6 +286,8 @@ def _write_submission(gb, r, nb: str, course_dir, coursedir, written: dict) -> N
             written["pending"] += int(grade.manual_score is None)
             _answer_comment(gb, t.name, nb, r)
         else:
+            if t.score is None:
+                raise RuntimeError("the grader's own invariant broke: an autograded test has a score")
             grade.auto_score = float(t.score)
             grade.needs_manual_grade = False
         written["grades"] += 1
@@ -291,7 +304,7 @@ def _write_submission(gb, r, nb: str, course_dir, coursedir, written: dict) -> N
 NO_RESPONSE = "No response."
 
 
-def _answer_comment(gb, name: str, nb: str, r) -> None:
+def _answer_comment(gb: Gradebook, name: str, nb: str, r: SubmissionResult) -> None:
     """nbgrader's "No response." on an answer left blank (what its autograde writes), else no auto comment."""
     from nbgrader.api import MissingEntry
 
@@ -302,7 +315,8 @@ def _answer_comment(gb, name: str, nb: str, r) -> None:
     comment.auto_comment = NO_RESPONSE if is_blank_answer(r.answers.get(name, "")) else None
 
 
-def read_hand_grades(results, course_dir=".", db_url=None, course_id=None) -> list:
+def read_hand_grades(results: Iterable[SubmissionResult], course_dir: StrPath = ".", db_url: str | None = None,
+                     course_id: str | None = None) -> list[SubmissionResult]:
     """The results whose answer cells a person graded (or un-graded) in the gradebook since; updated copies.
 
     For each answer cell of each readable result: a ``manual_score`` in the

@@ -23,8 +23,10 @@ formula). The course's ``nbgrader_config.py`` selects it::
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
+from typing import Any
 
-from nbgrader.api import MissingEntry
+from nbgrader.api import Assignment, Gradebook, MissingEntry, Student
 from nbgrader.plugins import CsvExportPlugin
 
 from autograder.model.ids import csv_cell
@@ -35,7 +37,7 @@ COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "fir
 _NUMBERS = frozenset({"raw_score", "late_submission_penalty", "score", "max_score"})
 
 
-def export_row(gradebook, assignment, student) -> dict:
+def export_row(gradebook: Gradebook, assignment: Assignment, student: Student) -> dict[str, Any]:
     """nbgrader's row for one student and assignment (its values, not yet written as text)."""
     row = {"assignment": assignment.name, "duedate": assignment.duedate, "student_id": student.id,
            "last_name": student.last_name, "first_name": student.first_name, "email": student.email,
@@ -51,7 +53,7 @@ def export_row(gradebook, assignment, student) -> dict:
     return row
 
 
-def csv_fields(row: dict) -> list:
+def csv_fields(row: Mapping[str, Any]) -> list[str]:
     """The row's fields in :data:`COLUMNS` order: numbers as nbgrader prints them, text formula-safe."""
     out = []
     for key in COLUMNS:
@@ -64,7 +66,7 @@ def csv_fields(row: dict) -> list:
 class SafeCsvExportPlugin(CsvExportPlugin):
     """nbgrader's CSV export, written with real CSV quoting and formula-safe text (see the module)."""
 
-    def export(self, gradebook) -> None:
+    def export(self, gradebook: Gradebook) -> None:
         dest = self.to or "grades.csv"
         students = {str(s) for s in self.student}
         assignments = {str(a) for a in self.assignment}

@@ -68,6 +68,6 @@ class LatePenaltyPlugin(LateSubmissionPlugin):
         except Exception:  # noqa: BLE001 — outside nbgrader's autograde: points-only policies need no maximum
             return 0.0
 
-    def late_submission_penalty(self, student_id: str, score: float, total_seconds_late: float):
+    def late_submission_penalty(self, student_id: str, score: float, total_seconds_late: float) -> float | None:
         """nbgrader's hook: the points off (None: none) for a notebook ``total_seconds_late`` late."""
         return self.policy.penalty(student_id, "", score, self._max_score(), total_seconds_late)

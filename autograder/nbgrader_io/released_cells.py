@@ -21,23 +21,26 @@ before. The course's ``nbgrader_config.py`` puts it in ``Autograde.sanitize_prep
 from __future__ import annotations
 
 import copy
+from typing import Any
 
+from nbformat import NotebookNode
 from nbgrader import utils
-from nbgrader.api import MissingEntry
+from nbgrader.api import MissingEntry, SourceCell
 from nbgrader.preprocessors import ClearHiddenTests, OverwriteCells
 
 
 class OverwriteReleasedCells(OverwriteCells):
     """nbgrader's ``OverwriteCells``, silent on a locked cell handed in as released (see the module)."""
 
-    def _released_checksum(self, cell, source_cell) -> str:
+    def _released_checksum(self, cell: NotebookNode, source_cell: SourceCell) -> str:
         """The checksum of ``cell`` as the release has it: the gradebook's text without its hidden tests."""
         released = copy.deepcopy(cell)
         released.source = source_cell.source
         ClearHiddenTests(parent=self)._remove_hidden_test_region(released)
         return utils.compute_checksum(released)
 
-    def preprocess_cell(self, cell, resources, cell_index):
+    def preprocess_cell(self, cell: NotebookNode, resources: dict[str, Any],
+                        cell_index: int) -> tuple[NotebookNode, dict[str, Any]]:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id is not None and utils.is_locked(cell):
             try:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from autograder.release import inline
@@ -46,7 +47,7 @@ def source_problem_sets(course_dir: Path) -> list[str]:
     return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
 
 
-def _problem_sets(course_dir: Path, problem_sets) -> list[str]:
+def _problem_sets(course_dir: Path, problem_sets: Iterable[str] | None) -> list[str]:
     """``problem_sets`` given, else every one with a source notebook."""
     return list(problem_sets) if problem_sets else source_problem_sets(course_dir)
 
@@ -114,7 +115,7 @@ def _generated_files(release_ps: Path) -> dict[str, bytes]:
     return files
 
 
-def render_release(course_dir: Path, problem_sets=None) -> dict[str, dict[str, bytes]]:
+def render_release(course_dir: Path, problem_sets: Iterable[str] | None = None) -> dict[str, dict[str, bytes]]:
     """What ``release/`` should contain: problem-set id -> {relative path: bytes}.
 
     The source notebooks as ``student_side/`` makes them (:func:`inline.source_updates`), released by
@@ -144,7 +145,8 @@ def render_release(course_dir: Path, problem_sets=None) -> dict[str, dict[str, b
         return {ps: _generated_files(work / "release" / ps) for ps in problem_sets}
 
 
-def generate_release(course_dir: Path, problem_sets=None, out_dir: Path | None = None) -> list[Path]:
+def generate_release(course_dir: Path, problem_sets: Iterable[str] | None = None,
+                     out_dir: Path | None = None) -> list[Path]:
     """Regenerate ``<out_dir>/<ps>/`` for each problem set from ``source/`` with nbgrader.
 
     First the set-up and data cells of ``source/<ps>/<ps>.ipynb`` and ``source/<ps>/requirements.txt``
@@ -189,7 +191,7 @@ def generate_release(course_dir: Path, problem_sets=None, out_dir: Path | None =
     return notebooks
 
 
-def stale_files(course_dir: Path, problem_sets=None) -> list[str]:
+def stale_files(course_dir: Path, problem_sets: Iterable[str] | None = None) -> list[str]:
     """Paths under ``release/`` that differ from what ``source/`` generates.
 
     Missing, changed and extra files are all stale; with no ``problem_sets``

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from autograder.model.course import ANSWER_CELLS, PROBLEM_SETS, ROOT, autograded_max_score, max_score
 from autograder.model.deadlines import DEADLINES_FILE
-from autograder.model.files import make_dirs
+from autograder.model.files import StrPath, make_dirs
 from autograder.model.results import fmt_points
 
 #: Fixed time stamp of every file in the bundle: the same course gives the same zip.
@@ -127,7 +127,7 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
     zf.writestr(info, data)
 
 
-def build(ps: str, out, timeout: float = 10.0, visibility: str = "visible") -> Path:
+def build(ps: str, out: StrPath, timeout: float = 10.0, visibility: str = "visible") -> Path:
     """Write ``<out>/<ps>.zip`` (see the module docstring); the same course gives the same bytes."""
     out = make_dirs(out)
     path = out / f"{ps}.zip"

@@ -33,11 +33,16 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograder.model.course import SELF_CHECK_CELL, functions_graded_in, is_data_cell
 from autograder.model.notebook import MAX_CELL_CHARS  # the longest cell the grading engine reads
 from autograder.release import opening
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 #: The folder of the course that holds what every problem set's students get besides the lesson.
 STUDENT_SIDE = "student_side"
@@ -102,7 +107,7 @@ def data_call(name: str, raw: bytes) -> str:
             f'{base64.encodebytes(raw).decode("ascii")}""")')
 
 
-def inline_cells(nb, course_dir: Path, ps: str, module: str | None = None) -> None:
+def inline_cells(nb: NotebookNode, course_dir: Path, ps: str, module: str | None = None) -> None:
     """Write the set-up cell and the data cells of notebook ``nb`` (an nbformat node, changed in place).
 
     ``module``: the text of ``student_side/selfcheck.py`` to carry (default: the file's)."""
@@ -123,7 +128,8 @@ def inline_cells(nb, course_dir: Path, ps: str, module: str | None = None) -> No
             if Path(name).name != name:
                 raise ReleaseError(f"source/{ps}: the data cell {gid!r} names {name!r}: a file name, not a path")
             raw = _read(side / DATA / name)
-            cell.source = _DATA_CALL.sub(lambda _: data_call(name, raw), cell.source)
+            # (re.sub calls the lambda at once, within this iteration)
+            cell.source = _DATA_CALL.sub(lambda _: data_call(name, raw), cell.source)  # noqa: B023
         else:
             continue
         if len(cell.source) > MAX_CELL_CHARS:
@@ -133,7 +139,7 @@ def inline_cells(nb, course_dir: Path, ps: str, module: str | None = None) -> No
         cell.metadata.update(COLLAPSED)
 
 
-def source_updates(course_dir: Path, problem_sets) -> dict[Path, bytes]:
+def source_updates(course_dir: Path, problem_sets: Iterable[str]) -> dict[Path, bytes]:
     """The files of ``source/`` that differ from what ``student_side/`` makes them: path -> bytes to write.
 
     First ``student_side/selfcheck.py``, whose table's functions are the source notebooks' (every one of
@@ -174,7 +180,7 @@ def source_updates(course_dir: Path, problem_sets) -> dict[Path, bytes]:
     return updates
 
 
-def _course_functions(course_dir: Path) -> dict:
+def _course_functions(course_dir: Path) -> dict[str, tuple[str, ...]]:
     """Problem-set id -> its functions, for every ``source/<ps>/<ps>.ipynb`` of the course folder, by name."""
     functions = {}
     source = course_dir / "source"

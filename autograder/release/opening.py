@@ -19,8 +19,13 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from autograder.model.course import function_of, functions_graded_in, is_answer_cell, is_test_cell
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 HEADING = "### What you will implement"
 _TABLE = re.compile(r"(?P<head>^### What you will implement\n\n)(?P<table>.*?)(?P<tail>\n\n|\Z)", re.S | re.M)
@@ -32,15 +37,15 @@ class OpeningError(ValueError):
     """A notebook lacks what its points table or the self-check table is made from; the message says what to write."""
 
 
-def _metadata(nb) -> list:
+def _metadata(nb: NotebookNode) -> list[dict[str, Any]]:
     return [cell.metadata.get("nbgrader", {}) for cell in nb.cells]
 
 
-def _points(points) -> str:
+def _points(points: float | str) -> str:
     return f"{float(points):g}"
 
 
-def signature(nb, function: str, where: str) -> str:
+def signature(nb: NotebookNode, function: str, where: str) -> str:
     """``function(args)`` as the ``def`` of its solution cell (grade_id ``function``) writes it."""
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -57,7 +62,7 @@ def signature(nb, function: str, where: str) -> str:
                        f'solution: true, grade: false, grade_id: "{function}", holding `def {function}(…)`')
 
 
-def points_table(nb, where: str) -> str:
+def points_table(nb: NotebookNode, where: str) -> str:
     """The markdown table of what the notebook ``nb`` grades (see the module docstring)."""
     metas = _metadata(nb)
     tests = [(m["grade_id"], m["points"]) for m in metas if is_test_cell(m)]
@@ -79,7 +84,7 @@ def points_table(nb, where: str) -> str:
     return "\n".join(rows)
 
 
-def write_points_table(nb, where: str) -> None:
+def write_points_table(nb: NotebookNode, where: str) -> None:
     """Write :func:`points_table` into the opening cell of ``nb`` (changed in place) under :data:`HEADING`."""
     opening = nb.cells[0]
     match = _TABLE.search(opening.source) if opening.cell_type == "markdown" else None
@@ -90,7 +95,7 @@ def write_points_table(nb, where: str) -> None:
                       + opening.source[match.end("table"):])
 
 
-def _tuple(names, indent: int) -> list:
+def _tuple(names: Iterable[str], indent: int) -> list[str]:
     """Lines of a Python tuple of strings, at most :data:`MAX_LINE` characters, the first at ``indent``."""
     items = [f'"{name}"' for name in names]
     one = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + "),"
@@ -106,7 +111,7 @@ def _tuple(names, indent: int) -> list:
     return lines
 
 
-def selfcheck_table(text: str, functions: dict, where: str = "student_side/selfcheck.py") -> str:
+def selfcheck_table(text: str, functions: Mapping[str, Iterable[str]], where: str = "student_side/selfcheck.py") -> str:
     """``text`` (selfcheck.py's) with each problem set's functions in ``PROBLEM_SETS`` written from ``functions``."""
     for ps, names in functions.items():
         row = re.compile(rf'(?P<head>^    "{re.escape(ps)}": \(\n)(?P<names>        \(.*?\),\n)'

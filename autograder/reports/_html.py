@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
@@ -27,17 +28,17 @@ from autograder.reports.markdown_math import markdown, markdown_inline
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 
-def esc(value) -> str:
+def esc(value: object) -> str:
     """HTML-escape any value (quotes too, so it is safe in attributes); for markup built outside templates."""
     return str(escape(str(value)))
 
 
-def inline_code(value) -> Markup:
+def inline_code(value: object) -> Markup:
     """``value`` escaped, then its `backtick` spans shown as ``<code>`` (hints use them)."""
     return Markup(re.sub(r"`([^`\n]+)`", r"<code>\1</code>", esc(value)))
 
 
-def breakable(value) -> Markup:
+def breakable(value: object) -> Markup:
     """``value`` escaped, with a line-break opportunity after each ``_``, ``-``, ``/`` and ``.``.
 
     Graded-cell ids (``binary_cross_entropy_with_logits-stability``), problem-set ids and paths are
@@ -73,6 +74,6 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render(template: str, **context) -> str:
+def render(template: str, **context: Any) -> str:
     """Render one template (``"report.html.j2"``, ``"feedback.html.j2"``, ``"feedback.txt.j2"``) to text."""
     return environment().get_template(template).render(**context)

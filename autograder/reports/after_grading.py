@@ -12,29 +12,47 @@ every total written again, no notebook run. :func:`add_report_arguments` gives t
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from autograder.model import derivations
 from autograder.model import summary as summary_file
 from autograder.model.course import FUNCTIONS, ROOT, course_source_notebook
-from autograder.model.files import GRADES_FILE, SUMMARY_FILE, hand_over
+from autograder.model.deadlines import Deadlines
+from autograder.model.files import GRADES_FILE, SUMMARY_FILE, StrPath, hand_over
 from autograder.model.grades import write_grades_csv
 from autograder.model.penalties import apply_all
-from autograder.model.results import load_results, result_files, write_results
+from autograder.model.results import SubmissionResult, load_results, result_files, write_results
 from autograder.reports import jsonout, report, stats, table
 from autograder.reports.feedback import write_feedback_pages
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 __all__ = ["NoResults", "add_report_arguments", "apply_deadlines", "recompute", "show_reports", "write_reports"]
+
+
+class Gradebook(Protocol):
+    """A course's gradebook, as a command hands it in: :class:`autograder.nbgrader_io.course_gradebook.CourseGradebook`
+    (the reports import nothing of nbgrader)."""
+
+    folder: Path
+
+    def read_hand_grades(self, results: Iterable[SubmissionResult]) -> list[SubmissionResult]: ...
+
+    def write(self, results_dir: StrPath, results: list[SubmissionResult] | None) -> dict[str, Any]: ...
 
 
 class NoResults(ValueError):
     """A results folder without any ``<student>/<ps>/results.json``: nothing to recompute."""
 
 
-def add_report_arguments(parser) -> None:
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--json`` and ``--gradebook [COURSE_DIR]`` to a command's parser."""
     parser.add_argument(
         "--json",
@@ -65,8 +83,10 @@ def add_report_arguments(parser) -> None:
     )
 
 
-def write_reports(results_dir, console=None, json_output=False, gradebook=None, feedback=True, show=True,
-                  deadlines=None, course=None, publish_answers=False):
+def write_reports(results_dir: StrPath, console: Console | None = None, json_output: bool = False,
+                  gradebook: Gradebook | None = None, feedback: bool = True, show: bool = True,
+                  deadlines: Deadlines | None = None, course: StrPath | None = None,
+                  publish_answers: bool = False) -> dict[str, Any]:
     """Everything that follows a batch, from the results folder alone.
 
     Writes ``feedback.html`` next to every ``results.json`` and ``report.html``
@@ -118,8 +138,9 @@ def write_reports(results_dir, console=None, json_output=False, gradebook=None, 
     return data
 
 
-def recompute(results_dir, load_deadlines, gradebook=None, course=None, feedback=True, json_output=False,
-              publish_answers=False) -> dict:
+def recompute(results_dir: StrPath, load_deadlines: Callable[[], Deadlines | None], gradebook: Gradebook | None = None,
+              course: StrPath | None = None, feedback: bool = True, json_output: bool = False,
+              publish_answers: bool = False) -> dict[str, Any]:
     """Every late penalty and total of ``results_dir`` written again from the results alone, no notebook run
     (``late``, ``extension --results``).
 
@@ -151,7 +172,8 @@ def recompute(results_dir, load_deadlines, gradebook=None, course=None, feedback
     return data
 
 
-def _model_answers(course, gradebook, results) -> dict:
+def _model_answers(course: StrPath | None, gradebook: Gradebook | None,
+                   results: Iterable[SubmissionResult]) -> dict[str, dict[str, str]]:
     """``{ps: {answer cell grade_id: model answer}}`` of the problem sets of ``results``, from the source notebooks
     of the course folder (``course``, else the ``gradebook``'s folder, else this repository; a problem set missing
     there is read from this repository's ``source/``). Only the course's problem sets: a results folder named
@@ -164,26 +186,31 @@ def _model_answers(course, gradebook, results) -> dict:
     return out
 
 
-def _bring_in_hand_grades(results_dir, results, gradebook):
+def _bring_in_hand_grades(results_dir: StrPath, results: list[SubmissionResult],
+                          gradebook: Gradebook) -> tuple[list[SubmissionResult], int]:
     """``(results, how many changed)``: the answer cells graded by hand in the gradebook, written into
     their results.json files and grades.csv before any report reads them."""
     changed = gradebook.read_hand_grades(results)
     if not changed:
         return results, 0
     for r in changed:
+        if r.path is None:
+            raise RuntimeError("the grader's own invariant broke: "
+                               "read from its results.json: a result the gradebook changed has its path")
         write_results(r.path, r)
     write_grades_csv(results_dir)
     by_path = {r.path: r for r in changed}
     return [by_path.get(r.path, r) for r in results], len(changed)
 
 
-def apply_deadlines(results_dir, deadlines) -> list:
+def apply_deadlines(results_dir: StrPath, deadlines: Deadlines | None) -> list[SubmissionResult]:
     """The late-penalty step alone (no page written): every results.json of ``results_dir`` and grades.csv
     with the late penalties of ``deadlines``; returns the results."""
     return _apply_deadlines(results_dir, load_results(results_dir), deadlines)
 
 
-def _apply_deadlines(results_dir, results, deadlines) -> list:
+def _apply_deadlines(results_dir: StrPath, results: list[SubmissionResult],
+                     deadlines: Deadlines | None) -> list[SubmissionResult]:
     """The results with the course's late penalties recomputed (:func:`autograder.model.penalties.apply_all`);
     those that changed are written back, and grades.csv with them, before any report reads them."""
     results, changed = apply_all(results, deadlines)
@@ -197,7 +224,9 @@ def _apply_deadlines(results_dir, results, deadlines) -> list:
     return results
 
 
-def show_reports(results_dir, data, console=None, json_output=False, results=None) -> None:
+def show_reports(results_dir: StrPath, data: Mapping[str, Any], console: Console | None = None,
+                 json_output: bool = False,
+                 results: Iterable[SubmissionResult] | stats.ClassStats | None = None) -> None:
     """Print what :func:`write_reports` returned: the JSON summary on stdout, or the rich tables."""
     if json_output:
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")

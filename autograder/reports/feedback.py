@@ -20,10 +20,12 @@ this page. The markup is ``templates/feedback.html.j2``
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from pathlib import Path
 
 from autograder.model.course import FUNCTIONS
-from autograder.model.files import FEEDBACK_FILE, write_atomic
-from autograder.model.results import UNREADABLE, SubmissionResult, fmt_points, load_results
+from autograder.model.files import FEEDBACK_FILE, StrPath, write_atomic
+from autograder.model.results import UNREADABLE, SubmissionResult, TestResult, fmt_points, load_results
 from autograder.reports._html import render
 from autograder.reports.grouping import test_function
 
@@ -117,7 +119,7 @@ def _function(result: SubmissionResult, fn: str, models: dict | None = None) -> 
     }
 
 
-def _test_view(t) -> dict:
+def _test_view(t: TestResult) -> dict[str, str]:
     """How one graded cell is shown: ``label`` (CSS class), ``said`` (the badge), ``points``."""
     if t.pending:
         return {"label": "pending", "said": "awaiting grading", "points": f"– / {fmt_points(t.max_score)}"}
@@ -127,6 +129,8 @@ def _test_view(t) -> dict:
     said = "not attempted" if t.kind == "not-attempted" else ("graded by hand" if t.manual else label)
     if t.manual and t.kind != UNREADABLE:
         label = "graded"
+    if t.score is None:
+        raise RuntimeError("the grader's own invariant broke: a test that is not pending has a score")
     return {"label": label, "said": said, "points": f"{fmt_points(t.score)} / {fmt_points(t.max_score)}"}
 
 
@@ -182,7 +186,7 @@ def render_feedback_text(result: SubmissionResult, headline: str | None = None) 
     return render("feedback.txt.j2", headline=headline, **feedback_view(result))
 
 
-def write_feedback(result: SubmissionResult, model_answers: dict | None = None, publish: bool = False) -> object:
+def write_feedback(result: SubmissionResult, model_answers: dict | None = None, publish: bool = False) -> Path:
     """Write ``feedback.html`` beside the submission's results.json; returns its path."""
     if result.folder is None:
         raise RuntimeError("the grader's own invariant broke: a result read from its results.json")
@@ -191,7 +195,8 @@ def write_feedback(result: SubmissionResult, model_answers: dict | None = None, 
     return path
 
 
-def write_feedback_pages(results_dir, results=None, model_answers: dict | None = None, publish: bool = False) -> list:
+def write_feedback_pages(results_dir: StrPath, results: Iterable[SubmissionResult] | None = None,
+                         model_answers: dict[str, dict[str, str]] | None = None, publish: bool = False) -> list[Path]:
     """Write a feedback page for every submission of ``results_dir``; returns the paths. ``model_answers``:
     ``{ps: {grade_id: model answer}}`` (see :func:`shown_model_answers`)."""
     results = load_results(results_dir) if results is None else results

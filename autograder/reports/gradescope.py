@@ -38,10 +38,11 @@ HTML is interpreted), so nothing a student wrote — their answer included — c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from autograder.model.course import ANSWER_CELLS
-from autograder.model.results import UNREADABLE, fmt_points
+from autograder.model.results import UNREADABLE, SubmissionResult, TestResult, fmt_points
 from autograder.reports.feedback import render_feedback_text
 
 #: Gradescope's visibility settings (the specification's four).
@@ -56,14 +57,14 @@ AWAITING, NOT_ANSWERED, NO_ANSWER, NOT_READ, GRADED = (
     "awaiting grading", "not answered", "no answer", "not read", "graded")
 
 
-def sandbox_summary(sandbox: dict) -> dict:
+def sandbox_summary(sandbox: Mapping[str, Any]) -> dict[str, Any]:
     """The part of ``execution.sandbox`` that says how the submission was isolated."""
     keys = ("mode", "line", "warning", "uid_drop", "netns", "mountns", "pidns", "files", "network", "not_isolated",
             "cgroup", "timeout_s", "memory_mb")
     return {k: sandbox[k] for k in keys if k in sandbox}
 
 
-def answer_cells(result) -> set:
+def answer_cells(result: SubmissionResult) -> set[str]:
     """The grade_ids of ``result`` that a person grades: its answer cells (``kind`` manual or not answered),
     and, in a result whose notebook could not be read (every cell ``unreadable``), those the problem set's
     source notebook declares as answer cells (:data:`autograder.model.course.ANSWER_CELLS`)."""
@@ -75,7 +76,7 @@ def answer_cells(result) -> set:
     return ids | {t.name for t in result.tests if t.kind == UNREADABLE and t.name in declared}
 
 
-def _state(test, result) -> str:
+def _state(test: TestResult, result: SubmissionResult) -> str:
     if test.kind == UNREADABLE:
         return NOT_READ if result.grading_error else NO_ANSWER
     if test.pending:
@@ -83,7 +84,7 @@ def _state(test, result) -> str:
     return NOT_ANSWERED if test.unanswered else GRADED
 
 
-def _answer_output(test, result, state: str) -> str:
+def _answer_output(test: TestResult, result: SubmissionResult, state: str) -> str:
     """What the entry of one answer cell says (plain text)."""
     points = fmt_points(test.max_score)
     where = (f"A person grades this answer in Gradescope (the manual question \"{test.name}\", {points} points): "
@@ -104,7 +105,7 @@ def _answer_output(test, result, state: str) -> str:
     return f"{test.message} {where}"
 
 
-def _headline(result, auto: list, manual: list, score: float) -> str:
+def _headline(result: SubmissionResult, auto: list[TestResult], manual: list[TestResult], score: float) -> str:
     """The output's first line: the autograder's points, and which answers a person grades."""
     line = (f"{result.assignment} — {result.student}: {fmt_points(score)} / "
             f"{fmt_points(sum(t.max_score for t in auto))} autograder points. "
@@ -117,7 +118,8 @@ def _headline(result, auto: list, manual: list, score: float) -> str:
     return line
 
 
-def gradescope_results(result, visibility: str = "visible", execution_time: float | None = None) -> dict:
+def gradescope_results(result: SubmissionResult, visibility: str = "visible",
+                       execution_time: float | None = None) -> dict[str, Any]:
     """Gradescope's results.json object for one :class:`~autograder.model.results.SubmissionResult`.
 
     Raises

@@ -9,17 +9,19 @@ one that graded. Finding and reading them is the model's job
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from autograder.model.course import function_of
-from autograder.model.results import TestResult
+from autograder.model.results import SubmissionResult, TestResult
 
 
-def students(results) -> list:
+def students(results: Iterable[SubmissionResult]) -> list[str]:
     return sorted({r.student for r in results})
 
 
-def by_student(results) -> dict:
+def by_student(results: Iterable[SubmissionResult]) -> dict[str, dict[str, SubmissionResult]]:
     """``student -> {ps: SubmissionResult}``."""
-    out: dict = {}
+    out: dict[str, dict[str, SubmissionResult]] = {}
     for r in results:
         out.setdefault(r.student, {})[r.assignment] = r
     return dict(sorted(out.items()))

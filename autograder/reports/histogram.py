@@ -39,9 +39,10 @@ from __future__ import annotations
 import math
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from autograder.model.results import fmt_points
+from autograder.model.results import SubmissionResult, fmt_points
 from autograder.reports import stats
 from autograder.reports._html import render
 
@@ -88,7 +89,7 @@ class Bins:
         return self.edges[0] - self.width / 2, self.edges[-1] + self.width / 2
 
 
-def panels(results) -> list:
+def panels(results: Iterable[SubmissionResult] | stats.ClassStats) -> list[Panel]:
     """The charts of a class: one :class:`Panel` per problem set (course order), then the total.
 
     A problem set's chart counts the submissions it received, as the report's table of problem sets does
@@ -107,7 +108,7 @@ def panels(results) -> list:
     return out
 
 
-def bins(scores, max_score: float) -> Bins:
+def bins(scores: Sequence[float], max_score: float) -> Bins:
     """Count ``scores`` in bars one point wide (``max_score / 20`` wide beyond 20 points).
 
     Parameters
@@ -152,7 +153,7 @@ def text_width(text: str, size: float) -> float:
     Per character, in em: 1 for wide East Asian characters and for ``m w M W @``, 0.4 for narrow
     ones (``i j l . , : ; ' | ! ( ) [ ]`` and a space), 0.78 for other capitals, 0.66 otherwise.
     """
-    def em(ch):
+    def em(ch: str) -> float:
         if unicodedata.east_asian_width(ch) in "WF" or ch in "mwMW@":
             return 1.0
         return 0.4 if ch in "ijl.,:;'|!()[] " else (0.78 if ch.isupper() else 0.66)
@@ -235,7 +236,7 @@ def panel_view(panel: Panel) -> dict:
     }
 
 
-def _bars(b, scale: _Scale) -> list:
+def _bars(b: Bins, scale: _Scale) -> list[dict[str, str]]:
     """One bar per non-empty bin, its count as a tooltip."""
     out = []
     for k, count in enumerate(b.counts):
@@ -269,6 +270,6 @@ def panel_svg(panel: Panel) -> str:
     return render("histogram.svg.j2", p=panel_view(panel), f=FRAME).strip().replace("\n", "")
 
 
-def histogram_svgs(results) -> list:
+def histogram_svgs(results: Iterable[SubmissionResult] | stats.ClassStats) -> list[str]:
     """The charts of a class (:func:`panels`), each an ``<svg>`` string (:func:`panel_svg`)."""
     return [panel_svg(p) for p in panels(results)]

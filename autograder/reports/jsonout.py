@@ -36,21 +36,23 @@ is in it (results.json has none).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from autograder.model import summary as summary_file
-from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, SUMMARY_FILE
-from autograder.model.results import load_results
+from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, SUMMARY_FILE, StrPath
+from autograder.model.results import SubmissionResult, load_results
 from autograder.reports import late, stats
 
 VERSION = 1
 
 
-def _rel(path, root) -> str:
+def _rel(path: StrPath, root: StrPath) -> str:
     return os.path.relpath(path, root).replace(os.sep, "/")
 
 
-def batch_info(results_dir) -> dict:
+def batch_info(results_dir: StrPath) -> dict[str, Any]:
     """``{"not_graded": [...], "sandbox": {...} or [...]}`` from the summary.json of ``results_dir``.
 
     For a merged folder, the shards' lists joined and their sandboxes (listed
@@ -71,7 +73,8 @@ def batch_info(results_dir) -> dict:
     return {"not_graded": not_graded, "sandbox": sandbox}
 
 
-def class_json(results_dir, results=None) -> dict:
+def class_json(results_dir: StrPath,
+               results: Iterable[SubmissionResult] | stats.ClassStats | None = None) -> dict[str, Any]:
     """The ``--json`` object (see the module docstring); ``results`` may be a
     :class:`~autograder.reports.stats.ClassStats` (default: read from ``results_dir``)."""
     results_dir = Path(results_dir)

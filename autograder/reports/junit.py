@@ -19,24 +19,26 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from typing import cast
 
-from autograder.model.results import fmt_points
+from autograder.model.results import SubmissionResult, fmt_points
 
 #: Characters XML 1.0 cannot hold (RFC 3076 / the XML spec's Char production).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def xml_text(value) -> str:
+def xml_text(value: object) -> str:
     """``value`` as text XML can hold: characters it cannot are written ``\\xNN`` / ``\\uNNNN``."""
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) <= 0xFF else f"\\u{ord(m.group()):04x}",
                         str(value))
 
 
-def _points(score, max_score: float) -> str:
+def _points(score: float | None, max_score: float) -> str:
     return f"{'–' if score is None else fmt_points(score)} / {fmt_points(max_score)} points"
 
 
-def _deadline_case(suite, r):
+def _deadline_case(suite: ET.Element, r: SubmissionResult) -> ET.Element | None:
     """The ``deadline`` testcase of a submission whose problem set has a due date: passed when on time (or
     within the grace period, or late without a penalty), failed with the words of the feedback page when a
     late penalty was taken off or the submission time is unknown. None without a due date."""
@@ -48,12 +50,13 @@ def _deadline_case(suite, r):
     if late.penalised or late.unknown_time:
         failure = ET.SubElement(case, "failure", message=xml_text(late.short()), type=late.status)
         failure.text = xml_text(late.line())
-    suite.set("tests", str(int(suite.get("tests")) + 1))
-    suite.set("failures", str(int(suite.get("failures")) + int(late.penalised or late.unknown_time)))
+    # (a suite is made with its counts: junit_tree)
+    suite.set("tests", str(int(cast(str, suite.get("tests"))) + 1))
+    suite.set("failures", str(int(cast(str, suite.get("failures"))) + int(late.penalised or late.unknown_time)))
     return case
 
 
-def junit_tree(results) -> ET.ElementTree[ET.Element]:
+def junit_tree(results: Iterable[SubmissionResult]) -> ET.ElementTree[ET.Element]:
     """The JUnit document of ``results`` (:class:`~autograder.model.results.SubmissionResult`, in the order given)."""
     root = ET.Element("testsuites", name="probdl-autograder")
     tests = failures = skipped = 0
@@ -94,6 +97,6 @@ def junit_tree(results) -> ET.ElementTree[ET.Element]:
     return ET.ElementTree(root)
 
 
-def junit_xml(results) -> str:
+def junit_xml(results: Iterable[SubmissionResult]) -> str:
     """:func:`junit_tree` as a string (UTF-8 XML with its declaration)."""
     return ET.tostring(junit_tree(results).getroot(), encoding="unicode", xml_declaration=True) + "\n"

@@ -7,11 +7,14 @@ here, so every output lists the same submissions with the same penalties.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from autograder.model.lateness import GRACE, LATE, ON_TIME, UNKNOWN_TIME
-from autograder.model.results import fmt_points
+from autograder.model.results import SubmissionResult, fmt_points
 
 
-def entries(results) -> list:
+def entries(results: Iterable[SubmissionResult]) -> list[dict[str, Any]]:
     """The submissions that were not simply on time, in the results' order: ``{"student", "assignment",
     "status", "short", "line", "raw_score", "penalty", "score", "max_score", "result"}``."""
     out = []
@@ -25,27 +28,27 @@ def entries(results) -> list:
     return out
 
 
-def class_lateness(results) -> dict | None:
+def class_lateness(results: Iterable[SubmissionResult]) -> dict[str, Any] | None:
     """``{"source", "policies", "submissions", "on_time", "late", "penalised", "grace", "unknown_time",
     "points_off"}`` for ``--json`` and the pages; None when no problem set of these results has a due date."""
-    dated = [r for r in results if r.late is not None]
+    dated = [r.late for r in results if r.late is not None]  # (the records: None left out, for mypy too)
     if not dated:
         return None
-    count = {s: sum(1 for r in dated if r.late.status == s) for s in (ON_TIME, LATE, GRACE, UNKNOWN_TIME)}
+    count = {s: sum(1 for late in dated if late.status == s) for s in (ON_TIME, LATE, GRACE, UNKNOWN_TIME)}
     return {
-        "source": sorted({r.late.source for r in dated if r.late.source}),
-        "policies": sorted({r.late.policy for r in dated if r.late.policy}),
+        "source": sorted({late.source for late in dated if late.source}),
+        "policies": sorted({late.policy for late in dated if late.policy}),
         "submissions": len(dated),
         "on_time": count[ON_TIME],
         "late": count[LATE] + count[GRACE],
-        "penalised": sum(1 for r in dated if r.late.penalised),
+        "penalised": sum(1 for late in dated if late.penalised),
         "grace": count[GRACE],
         "unknown_time": count[UNKNOWN_TIME],
-        "points_off": float(sum(r.late.penalty for r in dated)),
+        "points_off": float(sum(late.penalty for late in dated)),
     }
 
 
-def headline(info: dict) -> str:
+def headline(info: Mapping[str, Any]) -> str:
     """One line about the class's deadlines (``info`` from :func:`class_lateness`)."""
     parts = [f"{info['late']} late of {info['submissions']} with a due date"]
     if info["penalised"]:

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Mapping, Sequence
 
 from autograder.model.ids import csv_cell
-from autograder.model.results import fmt_points, problem_sets
+from autograder.model.results import SubmissionResult, fmt_points, problem_sets
 from autograder.model.roster import LmsStudent
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -39,17 +40,17 @@ class ExportError(ValueError):
     """The export cannot be written as asked (the message says what to change)."""
 
 
-def _scores(results) -> tuple:
+def _scores(results: Sequence[SubmissionResult]) -> tuple[list[str], dict[str, float], dict[str, dict[str, float]]]:
     """``(problem sets in course order, {ps: full marks}, {course_id: {ps: score}})``; totals from the model."""
     sets = problem_sets(results)
     maxes = {ps: max(r.max_score for r in results if r.assignment == ps) for ps in sets}
-    scores: dict = {}
+    scores: dict[str, dict[str, float]] = {}
     for r in results:
         scores.setdefault(r.student, {})[r.assignment] = r.score
     return sets, maxes, scores
 
 
-def _students(scores: dict, mapping: dict, skip_unmapped: bool) -> list:
+def _students(scores: Mapping[str, object], mapping: Mapping[str, LmsStudent], skip_unmapped: bool) -> list[LmsStudent]:
     unmapped = sorted(set(scores) - set(mapping))
     if unmapped and not skip_unmapped:
         shown = ", ".join(repr(s) for s in unmapped[:10]) + (f" and {len(unmapped) - 10} more" if len(unmapped) > 10 else "")
@@ -58,7 +59,7 @@ def _students(scores: dict, mapping: dict, skip_unmapped: bool) -> list:
     return sorted(mapping.values(), key=lambda s: (s.name.casefold(), s.course_id))
 
 
-def _cell(scores: dict, student: str, ps: str, missing: str) -> str:
+def _cell(scores: Mapping[str, Mapping[str, float]], student: str, ps: str, missing: str) -> str:
     if ps in scores.get(student, {}):
         return fmt_points(scores[student][ps], 4)
     return "0" if missing == "zero" else ""
@@ -69,8 +70,9 @@ def _check_missing(missing: str) -> None:
         raise ExportError(f"missing: expected 'blank' or 'zero', not {missing!r}")
 
 
-def canvas_rows(results, mapping: dict, columns: dict | None = None, missing: str = "blank",
-                skip_unmapped: bool = False) -> list:
+def canvas_rows(results: Sequence[SubmissionResult], mapping: Mapping[str, LmsStudent],
+                columns: Mapping[str, str] | None = None, missing: str = "blank",
+                skip_unmapped: bool = False) -> list[list[str]]:
     """The rows of Canvas's gradebook import CSV (header, ``Points Possible``, one row per mapped student).
 
     ``columns`` maps a problem-set id to its Canvas column (``"PS1 (12345)"``); the default is the id.
@@ -91,7 +93,8 @@ def canvas_rows(results, mapping: dict, columns: dict | None = None, missing: st
     return rows
 
 
-def plain_rows(results, mapping: dict | None = None, missing: str = "blank", skip_unmapped: bool = False) -> list:
+def plain_rows(results: Sequence[SubmissionResult], mapping: Mapping[str, LmsStudent] | None = None,
+               missing: str = "blank", skip_unmapped: bool = False) -> list[list[str]]:
     """One row per student: ``lms_id, course_id, name, <problem sets>, total, max_total``.
 
     Without ``mapping``, every student with results, their course id standing for the LMS id.
@@ -111,7 +114,7 @@ def plain_rows(results, mapping: dict | None = None, missing: str = "blank", ski
     return rows
 
 
-def csv_text(rows) -> str:
+def csv_text(rows: Iterable[Iterable[str]]) -> str:
     """``rows`` as CSV text (quoted where needed, ``\\n`` line ends)."""
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)

@@ -22,10 +22,14 @@ scrolling boxes are).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from functools import lru_cache
 
 from latex2mathml.converter import convert
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererProtocol
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
@@ -88,11 +92,13 @@ def formula(tex: str, display: bool) -> str:
     return out
 
 
-def _math_inline(renderer, tokens, idx, options, env) -> str:
+def _math_inline(renderer: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                 env: EnvType) -> str:
     return formula(tokens[idx].content, display=False)
 
 
-def _math_block(renderer, tokens, idx, options, env) -> str:
+def _math_block(renderer: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                env: EnvType) -> str:
     return formula(tokens[idx].content, display=True) + "\n"
 
 
@@ -108,11 +114,11 @@ def _parser() -> MarkdownIt:
     return md
 
 
-def markdown(text) -> Markup:
+def markdown(text: object) -> Markup:
     """Block Markdown (paragraphs, lists, emphasis, code, headings, math) as markup: answers."""
     return Markup(_parser().render(str(text or "")))
 
 
-def markdown_inline(text) -> Markup:
+def markdown_inline(text: object) -> Markup:
     """One line of inline Markdown (emphasis, ``code``, ``$math$``) as markup: hints."""
     return Markup(_parser().renderInline(str(text or "")))

@@ -17,18 +17,21 @@ row is stacked, every number with its label, nothing scrolls sideways.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 
-from autograder.model.files import FEEDBACK_FILE, REPORT_FILE, SIMILARITY_DIR, SIMILARITY_HTML, write_atomic
-from autograder.model.results import fmt_points, load_results
+from autograder.model.files import FEEDBACK_FILE, REPORT_FILE, SIMILARITY_DIR, SIMILARITY_HTML, StrPath, write_atomic
+from autograder.model.results import SubmissionResult, fmt_points, load_results
 from autograder.reports import late, stats
 from autograder.reports._html import render
 from autograder.reports.histogram import histogram_svgs
 from autograder.reports.jsonout import batch_info
 
 
-def _item_lines(it: dict) -> list:
+def _item_lines(it: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The "most frequent mistakes" of one graded cell: ``{"count", "text", "muted"}``, most frequent first."""
     lines = [{"count": m["count"], "text": m["label"], "muted": False} for m in it["mistakes"]]
     if it["other_mistakes"]:
@@ -46,23 +49,23 @@ def _item_lines(it: dict) -> list:
     return lines
 
 
-def _items(cs) -> dict:
+def _items(cs: stats.ClassStats) -> dict[str, list[dict[str, Any]]]:
     return {ps: [{**it, "lines": _item_lines(it)} for it in items] for ps, items in cs.items.items()}
 
 
-def _sandbox_lines(sandbox) -> list:
+def _sandbox_lines(sandbox: dict[str, Any] | list[dict[str, Any]]) -> list[str]:
     lines = [stats.sandbox_line(sb) for sb in (sandbox if isinstance(sandbox, list) else [sandbox])]
     return list(dict.fromkeys(line for line in lines if line))
 
 
-def _href(r, results_dir) -> str | None:
+def _href(r: SubmissionResult, results_dir: StrPath) -> str | None:
     """The link from the report to a submission's feedback page (None when its folder is unknown)."""
     if r.folder is None:
         return None
     return os.path.relpath(r.folder / FEEDBACK_FILE, results_dir).replace(os.sep, "/")
 
 
-def _what_happened(r) -> list:
+def _what_happened(r: SubmissionResult) -> list[str]:
     """Why a flagged submission is worth a look, one line per reason."""
     what = []
     if r.unreadable:
@@ -84,12 +87,12 @@ def _what_happened(r) -> list:
     return what
 
 
-def _attention(results, results_dir) -> list:
+def _attention(results: Iterable[SubmissionResult], results_dir: StrPath) -> list[dict[str, Any]]:
     return [{"student": r.student, "assignment": r.assignment, "score": r.score, "max_score": r.max_score,
              "href": _href(r, results_dir), "what": _what_happened(r)} for r in results if r.flagged]
 
 
-def _students(cs, results_dir) -> list:
+def _students(cs: stats.ClassStats, results_dir: StrPath) -> list[dict[str, Any]]:
     by = {(r.student, r.assignment): r for r in cs.results}
     rows = []
     for row in cs.rows:
@@ -104,7 +107,7 @@ def _students(cs, results_dir) -> list:
     return rows
 
 
-def _late(results, results_dir) -> dict:
+def _late(results: Iterable[SubmissionResult], results_dir: StrPath) -> dict[str, Any]:
     """The deadlines section: the class in a line, and every submission that was late or whose time is unknown."""
     info = late.class_lateness(results)
     if info is None:
@@ -113,7 +116,7 @@ def _late(results, results_dir) -> dict:
     return {"late_info": info, "late_headline": late.headline(info), "late_entries": entries}
 
 
-def render_report(results, results_dir) -> str:
+def render_report(results: Iterable[SubmissionResult] | stats.ClassStats, results_dir: StrPath) -> str:
     """The class report as a complete HTML document (links relative to ``results_dir``).
 
     ``results``: the results, or their :class:`~autograder.reports.stats.ClassStats`.
@@ -140,10 +143,9 @@ def render_report(results, results_dir) -> str:
     return render("report.html.j2", **context)
 
 
-def write_report(results_dir, results=None):
+def write_report(results_dir: StrPath,
+                 results: Iterable[SubmissionResult] | stats.ClassStats | None = None) -> Path:
     """Write ``report.html`` into ``results_dir``; returns its path."""
-    from pathlib import Path
-
     results_dir = Path(results_dir)
     results = load_results(results_dir) if results is None else results
     path = results_dir / REPORT_FILE

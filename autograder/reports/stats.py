@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from functools import cached_property
+from typing import Any
 
-from autograder.model.results import problem_sets
+from autograder.model.results import SubmissionResult, problem_sets
 from autograder.model.summary import sandbox_line  # noqa: F401 — the reports' name for it (report, terminal)
 from autograder.reports.grouping import TestResult, by_student, students
 
@@ -19,15 +21,15 @@ from autograder.reports.grouping import TestResult, by_student, students
 TOP_MISTAKES = 3
 
 
-def ps_max_scores(results) -> dict:
+def ps_max_scores(results: Iterable[SubmissionResult]) -> dict[str, float]:
     """``ps -> max_score`` (the largest seen, so an unreadable result does not lower it)."""
-    out: dict = {}
+    out: dict[str, float] = {}
     for r in results:
         out[r.assignment] = max(out.get(r.assignment, 0.0), r.max_score)
     return {ps: out[ps] for ps in problem_sets(results)}
 
 
-def student_rows(results) -> list:
+def student_rows(results: Iterable[SubmissionResult]) -> list[dict[str, Any]]:
     """One row per student: ``{"student", "scores": {ps: score|None}, "total", "max_total", "pending":
     {ps: points}, "pending_total", "late_penalty", "flags"}``.
 
@@ -119,7 +121,7 @@ def mistake_label(test: TestResult) -> str:
     return KIND_LABELS.get(kind, f"Failed ({kind.replace('-', ' ')})")
 
 
-def discrimination(item_scores, rest_scores):
+def discrimination(item_scores: Sequence[float], rest_scores: Sequence[float]) -> float | None:
     """Corrected item–total correlation: Pearson's r of a cell's points with the rest of the score.
 
     .. math:: r = \\frac{\\sum_k (x_k - \\bar x)(y_k - \\bar y)}
@@ -154,7 +156,7 @@ def discrimination(item_scores, rest_scores):
     return float(np.clip((dx @ dy) / np.sqrt(sxx * syy), -1.0, 1.0))
 
 
-def _item_row(item: dict) -> dict:
+def _item_row(item: dict[str, Any]) -> dict[str, Any]:
     n = len(item["scores"]) + item["pending"]  # the notebooks that were read
     mistakes = sorted(item["mistakes"].items(), key=lambda kv: (-kv[1], kv[0]))
     r = discrimination([x for x, _ in item["pairs"]], [y for _, y in item["pairs"]])
@@ -182,7 +184,7 @@ def _item_row(item: dict) -> dict:
     }
 
 
-def item_analysis(results) -> dict:
+def item_analysis(results: Sequence[SubmissionResult]) -> dict[str, list[dict[str, Any]]]:
     """``ps -> [item]`` per graded cell, in notebook order.
 
     An item is ``{"grade_id", "max_score", "n", "passed", "not_run", "not_attempted", "pass_rate",
@@ -217,6 +219,8 @@ def item_analysis(results) -> dict:
                 if t.kind in NOT_RUN_KINDS:  # a notebook that never ran says nothing about a cell
                     item["not_run"] += 1
                     continue
+                if t.score is None:
+                    raise RuntimeError("the grader's own invariant broke: a test that is not pending has a score")
                 item["scores"].append(t.score)
                 item["pairs"].append((t.score, sum(u.earned for u in r.tests) - t.score))
                 if t.passed:
@@ -231,7 +235,7 @@ def item_analysis(results) -> dict:
     return out
 
 
-def unreadable_notebooks(results) -> dict:
+def unreadable_notebooks(results: Iterable[SubmissionResult]) -> dict[str, int]:
     """``ps -> how many of its notebooks could not be read`` (every graded cell of theirs failed as
     ``unreadable``), for the problem sets that have any."""
     out: dict = {}
@@ -241,7 +245,7 @@ def unreadable_notebooks(results) -> dict:
     return out
 
 
-def distribution(values) -> dict:
+def distribution(values: Iterable[float]) -> dict[str, Any]:
     values = list(values)
     if not values:
         return {"n": 0, "mean": None, "median": None, "min": None, "max": None}
@@ -254,7 +258,7 @@ def distribution(values) -> dict:
     }
 
 
-def ps_summary(results) -> dict:
+def ps_summary(results: Sequence[SubmissionResult]) -> dict[str, dict[str, Any]]:
     """``ps -> {"max_score", "n", "mean", "median", "min", "max", "full_marks", "pending_submissions",
     "pending_points"}``: scores are the points earned so far; ``pending_submissions`` counts the
     submissions with answer cells awaiting grading, ``pending_points`` adds up those points."""
@@ -272,7 +276,7 @@ def ps_summary(results) -> dict:
     return out
 
 
-def class_summary(results, rows=None) -> dict:
+def class_summary(results: Sequence[SubmissionResult], rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     rows = student_rows(results) if rows is None else rows
     totals = [row["total"] for row in rows]
     d = distribution(totals)
@@ -295,31 +299,31 @@ class ClassStats:
     given a plain list of results makes its own.
     """
 
-    def __init__(self, results):
+    def __init__(self, results: Iterable[SubmissionResult]) -> None:
         self.results = list(results)
 
     @cached_property
-    def max_scores(self) -> dict:
+    def max_scores(self) -> dict[str, float]:
         return ps_max_scores(self.results)
 
     @cached_property
-    def rows(self) -> list:
+    def rows(self) -> list[dict[str, Any]]:
         return student_rows(self.results)
 
     @cached_property
-    def items(self) -> dict:
+    def items(self) -> dict[str, list[dict[str, Any]]]:
         return item_analysis(self.results)
 
     @cached_property
-    def problem_sets(self) -> dict:
+    def problem_sets(self) -> dict[str, dict[str, Any]]:
         return ps_summary(self.results)
 
     @cached_property
-    def overall(self) -> dict:
+    def overall(self) -> dict[str, Any]:
         return class_summary(self.results, self.rows)
 
 
-def of(results) -> ClassStats:
+def of(results: Iterable[SubmissionResult] | ClassStats) -> ClassStats:
     """``results`` as :class:`ClassStats` (itself when it already is one)."""
     return results if isinstance(results, ClassStats) else ClassStats(results)
 

@@ -3,16 +3,42 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, SIMILARITY_DIR, SIMILARITY_HTML
+from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, SIMILARITY_DIR, SIMILARITY_HTML, StrPath
 from autograder.model.results import SubmissionResult, fmt_points, load_results
+from autograder.model.submissions import Submission
 from autograder.reports import late, stats
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+    from rich.table import Table
 
-def make_console(**kwargs):
+#: What :func:`autograder.engine.batch.grade_batch` calls at each event: ``on_event(kind, submission, data)``.
+OnEvent = Callable[[str, Submission | None, Any], None]
+
+
+class Batch(Protocol):
+    """What :func:`summary_lines` reads of a batch: the engine's :class:`autograder.engine.batch.BatchSummary`
+    (the reports import nothing of the engine)."""
+
+    total: int
+    graded: int
+    skipped_existing: int
+    failed: list[Any]
+    duration_s: float
+    notebooks_per_s: float
+    workers: int
+    shard: str | None
+    sandbox: dict[str, Any]
+    not_graded: list[Any]
+
+
+def make_console(**kwargs: Any) -> Console:
     """A :class:`rich.console.Console` whose closed pipe raises ``BrokenPipeError``.
 
     (Rich's own reaction is ``SystemExit(1)``; the command line turns the
@@ -27,7 +53,7 @@ def make_console(**kwargs):
     return _Console(**kwargs)
 
 
-def _style(score, max_score) -> str:
+def _style(score: float | None, max_score: float) -> str:
     if score is None:
         return "dim"
     if max_score and score >= max_score:
@@ -35,13 +61,13 @@ def _style(score, max_score) -> str:
     return "yellow" if score > 0 else "red"
 
 
-def short_names(problem_sets) -> dict:
+def short_names(problem_sets: Iterable[str]) -> dict[str, str]:
     """``ps1_softmax -> ps1`` when the prefixes are unique, else the full ids."""
     short = {ps: ps.split("_", 1)[0] for ps in problem_sets}
     return short if len(set(short.values())) == len(short) else {ps: ps for ps in problem_sets}
 
 
-def grade_table(results):
+def grade_table(results: Iterable[SubmissionResult] | stats.ClassStats) -> Table:
     """A :class:`rich.table.Table`: one row per student, one column per problem set, the total.
 
     Narrow enough for an 80-column terminal: problem sets by their short id
@@ -82,7 +108,7 @@ def grade_table(results):
     return table
 
 
-def attention_lines(results) -> list:
+def attention_lines(results: Iterable[SubmissionResult] | stats.ClassStats) -> list[str]:
     """One line per submission that needs a look: who, which problem set, why."""
     lines = []
     for row in stats.of(results).rows:
@@ -92,7 +118,7 @@ def attention_lines(results) -> list:
     return lines
 
 
-def late_lines(results, limit: int = 20) -> list:
+def late_lines(results: Iterable[SubmissionResult], limit: int = 20) -> list[str]:
     """The class's deadlines in a line, then one line per late submission (or one whose time is unknown):
     who, which problem set, the score before and after the penalty, and why (at most ``limit``)."""
     info = late.class_lateness(results)
@@ -109,12 +135,12 @@ def late_lines(results, limit: int = 20) -> list:
     return lines
 
 
-def hardest_items_table(results, limit: int = 5):
+def hardest_items_table(results: Iterable[SubmissionResult] | stats.ClassStats, limit: int = 5) -> Table | None:
     """The graded cells that failed most often, and the mistake behind most of their failures."""
     from rich.table import Table
     from rich.text import Text
 
-    def failures(it):
+    def failures(it: dict[str, Any]) -> int:
         return it["n"] - it["passed"] - it.get("not_attempted", 0)
 
     items = [(ps, it) for ps, its in stats.of(results).items.items() for it in its
@@ -142,7 +168,7 @@ def _show(path: Path) -> str:
     return rel if not rel.startswith("../..") else str(path)
 
 
-def summary_lines(summary, submitted_label: str = "") -> list:
+def summary_lines(summary: Batch, submitted_label: str = "") -> list[str]:
     """What the engine did (an :class:`autograder.engine.batch.BatchSummary`), as plain lines for a terminal or a
     log (ids are display ids: printable, no escapes): ``autograde``, ``demo``, ``gradescope run``."""
     lines = []
@@ -173,7 +199,8 @@ def summary_lines(summary, submitted_label: str = "") -> list:
     return lines
 
 
-def print_grades(results_dir, results=None, console=None, gradebook=None) -> None:
+def print_grades(results_dir: StrPath, results: Iterable[SubmissionResult] | stats.ClassStats | None = None,
+                 console: Console | None = None, gradebook: Mapping[str, Any] | None = None) -> None:
     """The grade table, the hardest cells, and where the files are.
 
     ``results``: the results or their :class:`~autograder.reports.stats.ClassStats` (default: read
@@ -213,7 +240,8 @@ def print_grades(results_dir, results=None, console=None, gradebook=None) -> Non
     example = next((r for r in results if r.folder is not None and (r.folder / FEEDBACK_FILE).exists()), None)
     if example is not None:
         pattern = results_dir / "<student>" / "<problem set>" / FEEDBACK_FILE
-        console.print(f"Feedback pages: {_show(pattern)}  (e.g. {_show(example.folder / FEEDBACK_FILE)})",
+        folder = cast(Path, example.folder)  # (not None: the example was picked so)
+        console.print(f"Feedback pages: {_show(pattern)}  (e.g. {_show(folder / FEEDBACK_FILE)})",
                       markup=False, highlight=False)
     similarity = results_dir / SIMILARITY_DIR / SIMILARITY_HTML
     if similarity.exists():  # (autograde --similarity, merge after it, the demo)
@@ -231,7 +259,7 @@ def print_grades(results_dir, results=None, console=None, gradebook=None) -> Non
                       markup=False, highlight=False)
 
 
-def pending_line(overall: dict, gradebook: bool) -> str:
+def pending_line(overall: Mapping[str, Any], gradebook: bool) -> str:
     """What awaits grading in the class, and how it gets graded (one line)."""
     text = (f"Awaiting grading: {overall['pending_answers']} answer(s) in "
             f"{overall['pending_submissions']} submission(s), {fmt_points(overall['pending_points'])} points "
@@ -249,7 +277,7 @@ class _NoProgress:
 
 
 class _RichProgress:
-    def __init__(self, progress, task):
+    def __init__(self, progress: Progress, task: TaskID) -> None:
         self._progress, self._task = progress, task
 
     def advance(self, label: str = "", n: int = 1) -> None:
@@ -257,7 +285,8 @@ class _RichProgress:
 
 
 @contextmanager
-def progress_bar(total: int, console=None, description: str = "grading", enabled=None):
+def progress_bar(total: int, console: Console | None = None, description: str = "grading",
+                 enabled: bool | None = None) -> Iterator[_NoProgress | _RichProgress]:
     """A progress bar for a batch: ``with progress_bar(n) as bar: … bar.advance("ada/ps1_softmax")``.
 
     Shown on stderr when it is a terminal (or when ``enabled`` is true);
@@ -297,7 +326,7 @@ def progress_bar(total: int, console=None, description: str = "grading", enabled
 
 
 @contextmanager
-def batch_progress(console=None, enabled=None):
+def batch_progress(console: Console | None = None, enabled: bool | None = None) -> Iterator[OnEvent]:
     """An ``on_event`` callback for :func:`autograder.engine.batch.grade_batch` that drives a progress bar.
 
     ``with batch_progress() as on_event: grade_batch(…, on_event=on_event)``. The bar
@@ -307,9 +336,9 @@ def batch_progress(console=None, enabled=None):
     from rich.markup import escape
 
     console = console or make_console(stderr=True)
-    state = {"bar": None, "cm": None}
+    state: dict[str, Any] = {"bar": None, "cm": None}
 
-    def on_event(kind, sub, data):
+    def on_event(kind: str, sub: Submission | None, data: Any) -> None:
         if kind == "start":
             todo = int((data or {}).get("todo", 0))
             cm = progress_bar(todo, console=console, enabled=enabled)
