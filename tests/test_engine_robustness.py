@@ -515,10 +515,14 @@ def test_the_same_attacks_fail_where_root_may_make_no_namespaces():
     as Docker's default profile refuses them): the zygote chooses the ``uid`` mode itself."""
     import tempfile
 
-    work = Path(tempfile.mkdtemp(prefix="probdl-uid-"))
+    # /tmp is a tmpfs of its own there (--tmp-mb), as a container's disk is: the uid mode's disk watch counts growth
+    # of that filesystem that no slot explains as a slot's and stops slots to find it, so another writer on the
+    # host's /tmp (another test) must not be on it. The report and the base folder are outside it, on /var/tmp.
+    work = Path(tempfile.mkdtemp(prefix="probdl-uid-", dir="/var/tmp"))
     report = work / "report.xml"
     try:
-        cmd = [sys.executable, "-m", "testkit.container_like", "--expose", str(work), sys.executable, "-m", "pytest",
+        cmd = [sys.executable, "-m", "testkit.container_like", "--tmp-mb", "512", "--expose", str(work),
+               sys.executable, "-m", "pytest",
                __file__, "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
                "-k", ONLY_THIS_MODE, f"--basetemp={work / 'base'}",
                "-o", "junit_family=xunit2", f"--junitxml={report}"]
