@@ -13,7 +13,8 @@ container runtime from before 2022 does.
 ``--tmp-mb N`` mounts a fresh tmpfs of ``N`` MB on ``/tmp`` (in the private mount namespace below): the
 zygote's folders, its slots' working folders and whatever the command writes under ``/tmp`` are then on a
 small filesystem of their own, as in a container whose ``/tmp`` is its disk, so that a test can fill it
-without touching the host's. ``--uid-map N`` runs the command as root of a user namespace that maps ``N``
+without touching the host's (a checkout, its interpreter or an exposed folder that lies under ``/tmp``, as a
+CI clone may, is bound back at its path). ``--uid-map N`` runs the command as root of a user namespace that maps ``N``
 uids (``0`` to ``N - 1``, onto host uids from :data:`OUTER_UID`): a container under Docker's
 ``userns-remap`` or rootless podman maps 65,536.
 
@@ -145,9 +146,35 @@ def expose(paths) -> None:
             (os.rmdir if os.path.isdir(point) else os.unlink)(point)
 
 
-def small_tmp(mb: int) -> None:
-    """In this process's private mount namespace (:func:`expose` made it): a fresh tmpfs of ``mb`` MB on /tmp."""
+def small_tmp(mb: int, keep=()) -> None:
+    """In this process's private mount namespace (:func:`expose` made it): a fresh tmpfs of ``mb`` MB on /tmp.
+
+    The folders of ``keep`` that lie under /tmp (a checkout cloned there, its virtual environment, an exposed
+    folder) are bound back at the same paths, so that the command still finds them; what they hold stays on
+    the host's disk, and everything else under /tmp is on the new filesystem."""
+    held = []
+    for folder in _folders_under_tmp(keep):
+        point = tempfile.mkdtemp(prefix="probdl-keep-", dir="/var/tmp" if os.path.isdir("/var/tmp") else "/")
+        syscalls.mount(str(folder), point, None, syscalls.MS_BIND | syscalls.MS_REC)
+        held.append((folder, point))
     syscalls.mount("tmpfs", "/tmp", "tmpfs", syscalls.MS_NOSUID | syscalls.MS_NODEV, f"size={int(mb)}m,mode=1777")
+    for folder, point in held:
+        folder.mkdir(parents=True, exist_ok=True)
+        syscalls.mount(point, str(folder), None, syscalls.MS_BIND | syscalls.MS_REC)
+        syscalls.umount(point)
+        os.rmdir(point)
+
+
+def _folders_under_tmp(paths) -> list:
+    """The outermost existing folders of ``paths`` (a file stands for its folder) that lie under /tmp."""
+    tmp = Path("/tmp").resolve()
+    folders = set()
+    for path in paths:
+        path = Path(path).resolve()
+        folder = path if path.is_dir() else path.parent
+        if tmp in folder.parents:
+            folders.add(folder)
+    return sorted(f for f in folders if not any(other in f.parents for other in folders))
 
 
 def enter_mapped_user_namespace(width: int, outer: int = OUTER_UID) -> None:
@@ -222,7 +249,7 @@ def main(argv=None) -> int:
         return 2
     expose_as_in_an_image(also)
     if tmp_mb:
-        small_tmp(tmp_mb)
+        small_tmp(tmp_mb, keep=[sys.base_prefix, sys.prefix, os.path.realpath(sys.executable), ROOT, *also])
     if uid_map:
         enter_mapped_user_namespace(uid_map)
     refuse_namespaces(landlock)
