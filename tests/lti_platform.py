@@ -32,6 +32,7 @@ import json
 import re
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -270,8 +271,10 @@ class Platform:
             return refuse("invalid_grant", "jti missing or already used (replay)")
         self.seen_jti.add(claims["jti"])
         granted = [s for s in answer["scope"].split() if s in self.allowed_scopes]
-        token = Registration.encode_and_sign({"sub": CLIENT_ID, "iss": self.url, "scopes": " ".join(granted)},
-                                             self.private_key, expiration=3600)
+        # a jti of its own, as a real platform's tokens differ: RS256 signs deterministically, so two tokens asked
+        # for in the same second would otherwise be one string (and a revoked one would come back as new)
+        token = Registration.encode_and_sign({"sub": CLIENT_ID, "iss": self.url, "scopes": " ".join(granted),
+                                              "jti": uuid.uuid4().hex}, self.private_key, expiration=3600)
         self.issued.append(token)
         return 200, {**answer, "access_token": token, "scope": " ".join(granted)}, {}, "application/json"
 
