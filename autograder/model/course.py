@@ -40,26 +40,6 @@ def _nbgrader_metadata(ps: str) -> tuple[dict[str, Any], ...]:
     return _NBGRADER_METADATA[ps]
 
 
-def functions_graded_in(metadata: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
-    """The contract functions a notebook asks for, given its cells' nbgrader metadata (in order): the
-    ``<function>`` of each autograded test cell's grade_id ``<function>-<aspect>``, once each, in the order of its
-    first test cell. (:func:`is_test_cell` and :func:`function_of`, below, spelled out: this runs as the module
-    is imported.)"""
-    grade_ids = (meta["grade_id"] for meta in metadata if meta.get("grade") and not meta.get("solution"))
-    return tuple(dict.fromkeys(grade_id.rsplit("-", 1)[0] for grade_id in grade_ids))
-
-
-#: Problem-set id -> the contract functions it asks for, in notebook order: read from the source notebooks'
-#: autograded test cells (:func:`functions_graded_in`), the one place a function is declared for the course.
-#: (A copy of the package without ``source/``, an installed wheel, knows no problem set.)
-FUNCTIONS = {ps.name: functions_graded_in(_nbgrader_metadata(ps.name)) for ps in sorted(SOURCE.iterdir())
-             if (ps / f"{ps.name}.ipynb").is_file()} if SOURCE.is_dir() else {}
-
-PROBLEM_SETS = tuple(FUNCTIONS)
-
-#: All 21 contract functions, in course order.
-ALL_FUNCTIONS = tuple(fn for fns in FUNCTIONS.values() for fn in fns)
-
 def is_answer_cell(meta: Mapping[str, Any]) -> bool:
     """nbgrader metadata of a **manually graded answer** cell: ``solution`` and ``grade``, with points.
 
@@ -75,6 +55,29 @@ def is_test_cell(meta: Mapping[str, Any]) -> bool:
     """nbgrader metadata of an **autograded test** cell: ``grade`` without ``solution``."""
     return bool(meta.get("grade")) and not meta.get("solution")
 
+
+def function_of(grade_id: str) -> str:
+    """The contract function a grade_id tests: the part before the last ``-``."""
+    return grade_id.rsplit("-", 1)[0]
+
+
+def functions_graded_in(metadata: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The contract functions a notebook asks for, given its cells' nbgrader metadata (in order): the
+    ``<function>`` of each autograded test cell's grade_id ``<function>-<aspect>``, once each, in the order of its
+    first test cell."""
+    return tuple(dict.fromkeys(function_of(meta["grade_id"]) for meta in metadata if is_test_cell(meta)))
+
+
+#: Problem-set id -> the contract functions it asks for, in notebook order: read from the source notebooks'
+#: autograded test cells (:func:`functions_graded_in`), the one place a function is declared for the course.
+#: (A copy of the package without ``source/``, an installed wheel, knows no problem set.)
+FUNCTIONS = {ps.name: functions_graded_in(_nbgrader_metadata(ps.name)) for ps in sorted(SOURCE.iterdir())
+             if (ps / f"{ps.name}.ipynb").is_file()} if SOURCE.is_dir() else {}
+
+PROBLEM_SETS = tuple(FUNCTIONS)
+
+#: All 21 contract functions, in course order.
+ALL_FUNCTIONS = tuple(fn for fns in FUNCTIONS.values() for fn in fns)
 
 #: What nbgrader's release puts in a manually graded markdown answer cell (``ClearSolutions.text_stub``
 #: of the course's ``nbgrader_config.py``; a test keeps the two equal). An answer that still reads
@@ -156,11 +159,6 @@ def is_data_cell(grade_id: str | None) -> bool:
 def grader_skips(grade_id: str | None) -> bool:
     """A locked cell the grading engine does not run: a lesson cell, the set-up cell or a data cell."""
     return is_lesson_cell(grade_id) or grade_id == SELF_CHECK_CELL or is_data_cell(grade_id)
-
-
-def function_of(grade_id: str) -> str:
-    """The contract function a grade_id tests: the part before the last ``-``."""
-    return grade_id.rsplit("-", 1)[0]
 
 
 def problem_set_of(grade_id: str) -> str:
