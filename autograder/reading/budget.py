@@ -23,6 +23,7 @@ grader did not read.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 #: Steps one notebook's reading may take (its cells and its purity readings together). An honest notebook of
@@ -39,16 +40,16 @@ class OutOfBudget(Exception):
 class Budget:
     """What one notebook's reading may still spend: :meth:`spend` steps, inside :meth:`working` blocks."""
 
-    def __init__(self, steps: int = MAX_STEPS, cpu_s: float = MAX_CPU_S):
+    def __init__(self, steps: int = MAX_STEPS, cpu_s: float = MAX_CPU_S) -> None:
         if steps <= 0 or cpu_s <= 0:
             raise ValueError(f"a reading budget must be positive (steps={steps!r}, cpu_s={cpu_s!r})")
         self.steps, self.cpu_s = int(steps), float(cpu_s)
         self.spent_steps, self.spent_cpu_s = 0, 0.0
         self.exhausted = ""  # what ran out, in words ("" while there is budget left)
-        self._since = None  # thread CPU time when the outermost working() block began
+        self._since: float | None = None  # thread CPU time when the outermost working() block began
 
     @contextmanager
-    def working(self):
+    def working(self) -> Iterator[None]:
         """Count the reading thread's CPU time spent inside this block (nested blocks count once)."""
         if self._since is not None:
             yield

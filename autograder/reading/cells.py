@@ -16,6 +16,7 @@ import ast
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -60,9 +61,9 @@ class Cell:
 
     text: str
     tree: ast.Module | None
-    lines: tuple = ()
+    lines: tuple[str, ...] = ()
     size: int = 0
-    magics: tuple = ()
+    magics: tuple[Magic, ...] = ()
     cell_magic: str = ""
 
 
@@ -94,7 +95,7 @@ def _read(text: str) -> Cell:
     return Cell(text, tree, tuple(code.split("\n")), len(every), _magics(text, code, tree, every))
 
 
-def _magics(text: str, code: str, tree, every: list) -> tuple:
+def _magics(text: str, code: str, tree: ast.Module, every: list[ast.AST]) -> tuple[Magic, ...]:
     """The magic lines of a cell (those :func:`python_source` neutralised; a line inside a string is not one;
     shell commands, ``!ls``, run a program, no Python of the notebook's, and are left out)."""
     raw, read = text.split("\n"), code.split("\n")
@@ -109,6 +110,7 @@ def _magics(text: str, code: str, tree, every: list) -> tuple:
     functions = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     inner = [n for n in every if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
     out = []
+    inside: ast.AST | None
     for number in changed:
         if any(start < number <= end for start, end in strings):
             continue
@@ -123,7 +125,8 @@ def _magics(text: str, code: str, tree, every: list) -> tuple:
     return tuple(out)
 
 
-def top_level_parts(statements):
+def top_level_parts(statements: Sequence[ast.stmt],
+                    ) -> Iterator[tuple[Sequence[ast.AST], ast.FunctionDef | ast.AsyncFunctionDef | None]]:
     """``(parts, def)`` for each top-level statement (blocks descended into): a function's body comes apart from its
     decorators, defaults and annotations (``def`` is that function), everything else whole (``def`` None)."""
     todo = list(reversed(statements))
@@ -138,7 +141,7 @@ def top_level_parts(statements):
             yield [ast.Expr(e) for e in outer], None
             yield list(node.body), node
         elif blocks:
-            head = [getattr(node, name) for name in ("test", "iter", "target", "subject") if getattr(node, name, None)]
+            head: list[ast.AST] = [getattr(node, name) for name in ("test", "iter", "target", "subject") if getattr(node, name, None)]
             head += list(getattr(node, "items", []))
             head += [h for h in getattr(node, "handlers", []) if h.type is not None]
             head += [case.pattern for case in getattr(node, "cases", [])]
@@ -149,15 +152,15 @@ def top_level_parts(statements):
             yield [node], None
 
 
-def blocks_of(node) -> list:
+def blocks_of(node: ast.AST) -> list[list[ast.stmt]]:
     """The statement lists inside a compound statement (not a def's or a class's)."""
     if isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While)):
         return [node.body, node.orelse]
     if isinstance(node, (ast.With, ast.AsyncWith)):
         return [node.body]
-    if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+    if isinstance(node, (ast.Try, ast.TryStar)):
         return [node.body, node.orelse, node.finalbody] + [h.body for h in node.handlers]
-    if type(node).__name__ == "Match":
+    if isinstance(node, ast.Match):
         return [case.body for case in node.cases]
     return []
 

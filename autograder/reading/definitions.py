@@ -19,8 +19,12 @@ import ast
 import functools
 from dataclasses import dataclass
 
+from autograder.model.invariant import PREFIX
 from autograder.model.pysource import import_names, nodes
 from autograder.reading.cells import blocks_of
+
+#: A function of the notebook as a node: what a ``"def"`` or ``"lambda"`` binding holds, a method of a class.
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 
 
 @dataclass(frozen=True)
@@ -37,10 +41,27 @@ class Binding:
     cell: int
     node: ast.AST | None = None
     dotted: str = ""
-    members: tuple = ()
+    members: tuple[str, ...] = ()
+
+    def code(self) -> FunctionNode:
+        """``node`` of a ``"def"`` or ``"lambda"`` binding: the function."""
+        if isinstance(self.node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return self.node
+        raise RuntimeError(f"{PREFIX}a {self.kind!r} binding holds its def or lambda (Definitions._values)")
+
+    def class_node(self) -> ast.ClassDef:
+        """``node`` of a ``"class"`` or ``"instance"`` binding: the class (of the instance)."""
+        if isinstance(self.node, ast.ClassDef):
+            return self.node
+        raise RuntimeError(f"{PREFIX}a {self.kind!r} binding holds its class (Definitions._values)")
 
 
-def _const_str(node):
+#: What a name is bound to, as :meth:`Definitions._values` takes it: a def or class statement or another
+#: expression, an import's dotted name, or None (bound otherwise).
+Bound = ast.AST | str | None
+
+
+def _const_str(node: ast.AST) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
@@ -48,13 +69,13 @@ class Definitions:
     """The names the cells read so far bind, with their candidate :class:`Binding` s (:meth:`add`, in order)."""
 
     def __init__(self) -> None:
-        self.bindings: dict = {}  # name -> [Binding], the latest last
-        self.aliases: dict = {}  # name -> dotted library name of its latest import or alias binding
+        self.bindings: dict[str, list[Binding]] = {}  # name -> [Binding], the latest last
+        self.aliases: dict[str, str] = {}  # name -> dotted library name of its latest import or alias binding
 
-    def candidates(self, name: str) -> list:
+    def candidates(self, name: str) -> list[Binding]:
         return self.bindings.get(name, [])
 
-    def add(self, tree, cell: int, conditional: bool = False) -> None:
+    def add(self, tree: ast.Module, cell: int, conditional: bool = False) -> None:
         """Bind what ``tree``'s top-level statements bind (``conditional``: the cell may have stopped early)."""
         for name, value, in_block in _sites(tree):
             for binding in self._values(value, cell):
@@ -71,7 +92,7 @@ class Definitions:
         else:
             self.aliases.pop(name, None)
 
-    def _values(self, value, cell: int) -> list:
+    def _values(self, value: Bound, cell: int) -> list[Binding]:
         """The bindings ``name = value`` makes (several when ``value`` is a name with several candidates); ``value``
         is a def or class statement, an import's dotted name, an expression, or None (bound otherwise)."""
         if value is None:
@@ -100,7 +121,7 @@ class Definitions:
         return [Binding("other", cell)]
 
     # -- library names ----------------------------------------------------------------------------------------
-    def dotted(self, node, local_imports: dict, local_names: set):
+    def dotted(self, node: ast.AST, local_imports: dict[str, str], local_names: set[str]) -> str | None:
         """The dotted library name ``node`` stands for (``sp.softmax`` → ``scipy.special.softmax``), or None.
 
         Follows the cell's and the notebook's imports and aliases, attribute chains, ``getattr(x, "const")``,
@@ -112,8 +133,8 @@ class Definitions:
                 parts.append(node.attr)
                 node = node.value
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
-                    and len(node.args) >= 2 and _const_str(node.args[1]) and "getattr" not in local_names:
-                parts.append(_const_str(node.args[1]))
+                    and len(node.args) >= 2 and (attr := _const_str(node.args[1])) and "getattr" not in local_names:
+                parts.append(attr)
                 node = node.args[0]
             else:
                 break
@@ -125,13 +146,13 @@ class Definitions:
                 return None
             else:
                 base = self.aliases.get(node.id)
-        elif isinstance(node, ast.Call) and node.args and _const_str(node.args[0]):
-            base = self._imported(node, _const_str(node.args[0]), local_imports, local_names)
+        elif isinstance(node, ast.Call) and node.args and (module := _const_str(node.args[0])):
+            base = self._imported(node, module, local_imports, local_names)
         if base is None:
             return None
         return ".".join([base, *reversed(parts)])
 
-    def _imported(self, node: ast.Call, name: str, local_imports: dict, local_names: set):
+    def _imported(self, node: ast.Call, name: str, local_imports: dict[str, str], local_names: set[str]) -> str | None:
         """The module ``__import__("a.b")`` or ``importlib.import_module("a.b")`` gives, or None."""
         if isinstance(node.func, ast.Name) and node.func.id == "__import__":
             fromlist = node.args[3] if len(node.args) > 3 else next(
@@ -144,12 +165,12 @@ class Definitions:
 
 
 @functools.lru_cache(maxsize=512)
-def _sites(tree) -> tuple:
+def _sites(tree: ast.Module) -> tuple[tuple[str, Bound, bool], ...]:
     """``(name, value, in a block)`` for each binding of a cell's top-level statements, in order (``value`` as
     :meth:`Definitions._values` takes it); read once per tree (the course's cells recur in every notebook)."""
-    out = []
+    out: list[tuple[str, Bound, bool]] = []
 
-    def statements(body, in_block):
+    def statements(body: list[ast.stmt], in_block: bool) -> None:
         for node in body:
             blocks = blocks_of(node)
             out.extend((name, value, in_block or bool(blocks)) for name, value in _bound(node))
@@ -160,30 +181,30 @@ def _sites(tree) -> tuple:
     return tuple(out)
 
 
-def _bound(node) -> list:
+def _bound(node: ast.stmt) -> list[tuple[str, Bound]]:
     """``(name, value)`` for each name a top-level statement binds (blocks are read on their own)."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return [(node.name, node)]
     if isinstance(node, (ast.Import, ast.ImportFrom)):
-        names: dict = {}
+        names: dict[str, str] = {}
         import_names(node, names)
         return list(names.items())
     if isinstance(node, ast.Assign):
         return [pair for target in node.targets for pair in _assigned(target, node.value)]
     if isinstance(node, ast.AnnAssign) and node.value is not None:
         return _assigned(node.target, node.value)
-    heads = [node]
+    heads: list[ast.AST] = [node]
     if isinstance(node, (ast.If, ast.While)):
         heads = [node.test]
     elif isinstance(node, (ast.For, ast.AsyncFor)):
         heads = [node.target, node.iter]
     elif isinstance(node, (ast.With, ast.AsyncWith)):
         heads = list(node.items)
-    elif type(node).__name__ == "Match":
-        heads = [node.subject] + [case.pattern for case in node.cases]
+    elif isinstance(node, ast.Match):
+        heads = [node.subject, *(case.pattern for case in node.cases)]
     elif blocks_of(node):
         heads = list(getattr(node, "handlers", []))
-    out = []
+    out: list[tuple[str, Bound]] = []
     for sub in (n for head in heads for n in nodes(head)):
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
             out.append((sub.id, None))
@@ -194,7 +215,7 @@ def _bound(node) -> list:
     return out
 
 
-def _assigned(target, value) -> list:
+def _assigned(target: ast.expr, value: ast.expr) -> list[tuple[str, Bound]]:
     if isinstance(target, ast.Name):
         return [(target.id, value)]
     if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) and len(
@@ -203,7 +224,7 @@ def _assigned(target, value) -> list:
     return [(n.id, None) for n in ast.walk(target) if isinstance(n, ast.Name)]
 
 
-def _elements(value) -> list:
+def _elements(value: ast.AST) -> list[ast.expr]:
     """The items of a container display (``[sp.softmax]``, ``{"s": sp.softmax}``, ``dict(s=sp.softmax)``)."""
     if isinstance(value, ast.Subscript):  # [sp.softmax][0], {"s": sp.softmax}["s"]
         value = value.value

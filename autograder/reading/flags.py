@@ -23,6 +23,7 @@ import hashlib
 import threading
 from dataclasses import dataclass
 
+from autograder.model.invariant import known
 from autograder.model.pysource import import_names
 from autograder.reading.cells import CODE_MAGICS, QUIET_MAGICS, Cell, read_cell, short, top_level_parts
 from autograder.reading.definitions import Definitions
@@ -59,28 +60,28 @@ class Flag:
     line: int
     reason: str
     hides: bool
-    owner: tuple | None = None
+    owner: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)
 class CellFlags:
     """What :func:`read_flags` found in one cell."""
 
-    flags: tuple = ()
-    escaped: frozenset = frozenset()  # names used other than by calling them
-    rebound: tuple = ()  # (name, why): bound by `global` in a function
-    attribute_set: tuple = ()  # (name, code): an attribute of a top-level name set, or setattr on it
+    flags: tuple[Flag, ...] = ()
+    escaped: frozenset[str] = frozenset()  # names used other than by calling them
+    rebound: tuple[tuple[str, str], ...] = ()  # (name, why): bound by `global` in a function
+    attribute_set: tuple[tuple[str, str], ...] = ()  # (name, code): an attribute of a top-level name set, or setattr
     writes_file: int = 0  # the line of the first file it writes (0: none)
-    imports: tuple = ()  # (line, root) of the modules it imports that are not loaded before student code
+    imports: tuple[tuple[int, str], ...] = ()  # (line, root) of the modules it imports not loaded before student code
 
 
-_READ: dict = {}
+_READ: dict[tuple[bytes, tuple[tuple[str, str], ...]], CellFlags] = {}
 _READ_LOCK = threading.Lock()
 #: Readings kept (by a digest of the cell's text and the aliases above it); the oldest goes first.
 MAX_CACHED = 4096
 
 
-def read_flags(cell: Cell, aliases: dict) -> CellFlags:
+def read_flags(cell: Cell, aliases: dict[str, str]) -> CellFlags:
     """What a student's ``cell`` does that the grader notes, given the notebook's ``aliases`` above it."""
     if cell.tree is None:
         return _cell_magic(cell.cell_magic)
@@ -109,19 +110,19 @@ def _cell_magic(name: str) -> CellFlags:
 class _Walk:
     """One walk of a cell (see :func:`read_flags`)."""
 
-    def __init__(self, cell: Cell, aliases: dict):
+    def __init__(self, cell: Cell, aliases: dict[str, str]) -> None:
         self.cell = cell
         self.names = Definitions()
         self.names.aliases = dict(aliases)
-        self.flags: list = []
-        self.rebound: list = []
-        self.attribute_set: list = []
+        self.flags: list[Flag] = []
+        self.rebound: list[tuple[str, str]] = []
+        self.attribute_set: list[tuple[str, str]] = []
         self.writes_file = 0
-        self.imports: list = []
-        self.skip: set = set()
+        self.imports: list[tuple[int, str]] = []
+        self.skip: set[int] = set()
 
     def run(self) -> CellFlags:
-        tree = self.cell.tree
+        tree = known(self.cell.tree, "read_flags walks a cell that is Python")
         escaped = self._trees(tree, 0)
         for magic in self.cell.magics:
             owner = (magic.inside.name, magic.inside.lineno) if isinstance(magic.inside, ast.FunctionDef) else None
@@ -140,9 +141,9 @@ class _Walk:
         return CellFlags(tuple(self.flags), frozenset(escaped), tuple(self.rebound), tuple(self.attribute_set),
                          self.writes_file, tuple(self.imports))
 
-    def _trees(self, tree, offset: int) -> set:
+    def _trees(self, tree: ast.Module, offset: int) -> set[str]:
         """Walk one tree (a cell, or the code of a ``%time`` line at ``offset``); the names it hands around."""
-        imports: dict = {}
+        imports: dict[str, str] = {}
         every = [n for n in ast.walk(tree)]
         for node in every:
             import_names(node, imports, relative=False)
@@ -164,7 +165,7 @@ class _Walk:
                     self.flags.append(Flag(line, f"{entry.reason}: `{short(what, 60)}`", entry.hides, owner))
         return escaped
 
-    def _node(self, node, line: int, imports: dict) -> list:
+    def _node(self, node: ast.AST, line: int, imports: dict[str, str]) -> list[tuple[Opaque, str]]:
         """``(Opaque, what)`` for one syntax node (none for most); notes the facts it shows."""
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             return self._import(node, line)
@@ -185,7 +186,7 @@ class _Walk:
             return self._call(node, line, imports)
         return []
 
-    def _import(self, node, line: int) -> list:
+    def _import(self, node: ast.Import | ast.ImportFrom, line: int) -> list[tuple[Opaque, str]]:
         out = []
         for dotted in _imported_modules(node):
             root = dotted.split(".")[0]
@@ -199,7 +200,7 @@ class _Walk:
                 break
         return out
 
-    def _attribute(self, node: ast.Attribute, imports: dict) -> list:
+    def _attribute(self, node: ast.Attribute, imports: dict[str, str]) -> list[tuple[Opaque, str]]:
         out = []
         entry = opaque_attribute(node.attr)
         if entry:
@@ -215,8 +216,9 @@ class _Walk:
                 self.attribute_set.append((node.value.id, short(ast.unparse(node))))
         return out
 
-    def _call(self, node: ast.Call, line: int, imports: dict) -> list:
-        func, args, out = node.func, node.args, []
+    def _call(self, node: ast.Call, line: int, imports: dict[str, str]) -> list[tuple[Opaque, str]]:
+        func, args = node.func, node.args
+        out: list[tuple[Opaque, str]] = []
         name = func.id if isinstance(func, ast.Name) else ""
         if name in ("getattr", "setattr", "delattr") and args:
             target = self.names.dotted(args[0], imports, set())
@@ -259,7 +261,7 @@ def _writes(call: ast.Call) -> bool:
     return True
 
 
-def _imported_modules(node) -> list:
+def _imported_modules(node: ast.Import | ast.ImportFrom) -> list[str]:
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]
     if node.level:

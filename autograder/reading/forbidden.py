@@ -17,21 +17,23 @@ problem set: each is graded on its own, its mistakes not carried forward.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Iterable
 
 from autograder.model.pysource import import_names, nodes
-from autograder.reading.definitions import Definitions
+from autograder.reading.definitions import Definitions, FunctionNode
 
 
-def uses(definitions: Definitions, function: str, forbidden, skip=()) -> tuple:
+def uses(definitions: Definitions, function: str, forbidden: Iterable[str], skip: Iterable[str] = (),
+         ) -> tuple[str, ...]:
     """Which of ``forbidden`` (dotted names or module prefixes) ``function`` uses, not looking into the notebook's
     functions named in ``skip`` (the other contract functions) unless it is ``function`` itself."""
-    forbidden = tuple(forbidden)
-    skip = frozenset(skip)
+    names = tuple(forbidden)
+    skipped = frozenset(skip)
     found = set()
 
-    def note(dotted):
+    def note(dotted: str | None) -> None:
         if dotted:
-            for name in forbidden:
+            for name in names:
                 if dotted == name or dotted.startswith(name + "."):
                     found.add(name)
 
@@ -42,31 +44,33 @@ def uses(definitions: Definitions, function: str, forbidden, skip=()) -> tuple:
     for binding in candidates:
         for member in binding.members:
             note(member)
-    seen, todo = set(), [function]
+    seen: set[str] = set()
+    todo = [function]
     while todo:
         name = todo.pop()
         if name in seen:
             continue
         seen.add(name)
         for node in _bodies(definitions, name):
-            _scan(definitions, node, function, skip, note, todo)
+            _scan(definitions, node, function, skipped, note, todo)
     return tuple(sorted(found))
 
 
-def _bodies(definitions: Definitions, name: str) -> list:
+def _bodies(definitions: Definitions, name: str) -> list[FunctionNode]:
     """The function nodes behind a notebook name: its defs and lambdas, every method of a class, the methods of
     the class of an instance."""
-    out = []
+    out: list[FunctionNode] = []
     for binding in definitions.candidates(name):
         if binding.kind in ("def", "lambda"):
-            out.append(binding.node)
+            out.append(binding.code())
         elif binding.kind in ("class", "instance"):
-            out += [n for n in ast.walk(binding.node) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                                                         ast.Lambda))]
+            out += [n for n in ast.walk(binding.class_node()) if isinstance(n, (ast.FunctionDef,
+                                                                                 ast.AsyncFunctionDef, ast.Lambda))]
     return out
 
 
-def _scan(definitions: Definitions, node, function: str, skip, note, todo) -> None:
+def _scan(definitions: Definitions, node: FunctionNode, function: str, skip: frozenset[str],
+          note: Callable[[str | None], None], todo: list[str]) -> None:
     """Note the library names one function node uses; queue the notebook names it reaches."""
     local_imports: dict[str, str] = {}
     local_names: set[str] = set()

@@ -22,6 +22,7 @@ import importlib
 import inspect
 import re
 import sys
+from collections.abc import Callable
 from typing import cast
 
 import numpy as np
@@ -124,7 +125,7 @@ def _load(name: str) -> None:
 
 
 @functools.lru_cache(maxsize=4096)
-def resolve(dotted: str):
+def resolve(dotted: str) -> object | None:
     """The library object ``dotted`` names, looked up among loaded modules (NumPy's and SciPy's subpackages
     imported first); None when absent or not under :data:`~autograder.reading.names.LIBRARY_ROOTS`."""
     parts = dotted.split(".")
@@ -136,7 +137,7 @@ def resolve(dotted: str):
         module = sys.modules.get(".".join(parts[:cut]))
         if module is None:
             continue
-        obj = module
+        obj: object = module
         for attr in parts[cut:]:
             try:
                 obj = inspect.getattr_static(obj, attr)
@@ -146,7 +147,9 @@ def resolve(dotted: str):
     return None
 
 
-_CANONICAL: dict = {}
+_CANONICAL: dict[int, tuple[object, str]] = {}
+#: A library callable's output parameters: ``(positions, names, params)`` (:func:`output_parameters`).
+Outputs = tuple[tuple[int, ...], tuple[str, ...], tuple[str, ...]]
 
 
 def load_tables() -> None:
@@ -170,7 +173,7 @@ def canonical(dotted: str) -> str:
     return found[1] if found is not None and found[0] is obj else dotted
 
 
-def output_parameters(obj) -> tuple:
+def output_parameters(obj: Callable[..., object]) -> Outputs:
     """``(positions, names)`` of a library callable's output parameters (``out``, ``overwrite_<param>``) and
     ``params``, its parameter names in order; cached per object (an unhashable one is read every time)."""
     try:
@@ -180,17 +183,18 @@ def output_parameters(obj) -> tuple:
 
 
 @functools.lru_cache(maxsize=4096)
-def _cached_outputs(obj) -> tuple:
+def _cached_outputs(obj: Callable[..., object]) -> Outputs:
     return _read_outputs(obj)
 
 
-def _read_outputs(obj) -> tuple:
+def _read_outputs(obj: Callable[..., object]) -> Outputs:
     if isinstance(obj, np.ufunc):
         return tuple(range(obj.nin, obj.nin + obj.nout)), ("out",), ()
     params = _signature_parameters(obj)
     if params is None:
         params = _doc_parameters(obj)
-    positions, names = [], []
+    positions: list[int] = []
+    names: list[str] = []
     for i, p in enumerate(params):
         if p.name == "out" or p.name.startswith("overwrite_"):
             names.append(p.name)
@@ -200,7 +204,7 @@ def _read_outputs(obj) -> tuple:
     return tuple(positions), tuple(names), tuple(p.name for p in params)
 
 
-def _signature_parameters(obj):
+def _signature_parameters(obj: Callable[..., object]) -> list[inspect.Parameter] | None:
     """``inspect.signature(obj)``'s parameters, or None when it says nothing about them: it cannot be read, or
     (a compiled callable) it is only ``(*args, **kwargs)``, which CPython 3.14 gives for f2py's Fortran wrappers
     (``scipy.linalg.lapack.dgetrf``) where 3.11 to 3.13 raise."""
@@ -214,7 +218,7 @@ def _signature_parameters(obj):
     return params
 
 
-def _doc_parameters(obj) -> list:
+def _doc_parameters(obj: object) -> list[inspect.Parameter]:
     """The parameters of a C function read from the first line of its docstring (``dot(a, b, out=None)``)."""
     first = (getattr(obj, "__doc__", None) or "").strip().split("\n", 1)[0]
     m = re.match(r"^(?:[\w,\s]+=\s*)?[\w.]+(\(.*\))", first)  # (f2py's "lu,piv,info = dgetrf(a,[overwrite_a])")

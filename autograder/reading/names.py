@@ -139,7 +139,7 @@ LOADED_MODULES = frozenset({"numpy", "scipy", "matplotlib", "math", "cmath", "sy
                             "abc", "contextlib", "time", "io", "json", "enum", "numbers", "selfcheck"})
 
 
-def opaque_name(dotted: str):
+def opaque_name(dotted: str) -> tuple[str, Opaque] | None:
     """``(name, Opaque)`` for a dotted name that is an entry or lies under one (``sys._getframe``, ``gc.collect``),
     else None."""
     parts = dotted.split(".")
@@ -150,6 +150,6 @@ def opaque_name(dotted: str):
     return None
 
 
-def opaque_attribute(attr: str):
+def opaque_attribute(attr: str) -> Opaque | None:
     """The entry of an attribute name (``.f_back``), or None."""
     return OPAQUE.get("." + attr)

@@ -34,14 +34,17 @@ import builtins
 import functools
 import hashlib
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from autograder.model.invariant import known
 from autograder.reading import forbidden
 from autograder.reading.budget import Budget, OutOfBudget
 from autograder.reading.cells import read_cell, short
-from autograder.reading.definitions import Definitions
-from autograder.reading.flags import read_flags
-from autograder.reading.purity import Definition, Reading
+from autograder.reading.definitions import Binding, Definitions
+from autograder.reading.flags import CellFlags, read_flags
+from autograder.reading.purity import Definition, Reading, Signature
 from autograder.reading.writes import FRESH, Fn, Reader, Value, join, signature
 
 #: Largest cell read (characters). A solution cell is a few kB.
@@ -56,7 +59,7 @@ MAX_READING_STEPS = 200_000
 #: the cells added (text, place, author, completeness), so a notebook whose cells so far are those of one read
 #: before (the course's cells, a common solution) gets that reading again; the oldest goes first.
 MAX_CACHED_READINGS = 4096
-_READINGS: dict = {}
+_READINGS: dict[tuple[bytes, str], Reading] = {}
 _READINGS_LOCK = threading.Lock()
 
 
@@ -76,27 +79,30 @@ class NotebookReading:
     it, their errors are carried forward). ``budget``: what the reading may spend (a fresh :class:`Budget`).
     """
 
-    def __init__(self, cells=(), contract=(), budget: Budget | None = None):
+    def __init__(self, cells: Iterable[str | Source] = (), contract: Iterable[str] = (),
+                 budget: Budget | None = None) -> None:
         self.contract = frozenset(contract)
         self.budget = budget or Budget()
         self.definitions = Definitions()
-        self.flags: list = []  # {"cell", "reason"}, for results.json
-        self.lines: dict = {}  # cell index -> its Python lines
-        self.hidden: list = []  # (cell, line, reason): hides code from every reading
-        self.hidden_in: dict = {}  # (cell, def line) -> (name, cell, line, reason): against the readings reaching it
-        self.escaped: set = set()  # names a student's cell uses other than by calling them
-        self.rebound: dict = {}  # name -> why: rebound where the code does not show it
+        self.flags: list[dict[str, Any]] = []  # {"cell", "reason"}, for results.json
+        self.lines: dict[int, tuple[str, ...]] = {}  # cell index -> its Python lines
+        self.hidden: list[tuple[int, int, str]] = []  # (cell, line, reason): hides code from every reading
+        # (cell, def line) -> (name, cell, line, reason): against the readings reaching it
+        self.hidden_in: dict[tuple[int, int], tuple[str, int, int, str]] = {}
+        self.escaped: set[str] = set()  # names a student's cell uses other than by calling them
+        self.rebound: dict[str, str] = {}  # name -> why: rebound where the code does not show it
         self.writes_file: tuple[int, int] | None = None  # (cell, line) of the first file a student's cell writes
-        self.imports: list = []  # (cell, line, root): imports of modules not loaded before student code
+        self.imports: list[tuple[int, int, str]] = []  # (cell, line, root): modules not loaded before student code
         self.unread = ""  # why part of the notebook was not read ("" while all was)
         self._total, self._read = 0, 0
-        self._cache: dict = {}
+        self._cache: dict[str, Reading] = {}
         self._history = hashlib.sha256(repr(sorted(self.contract)).encode()).digest()
         for cell in cells:
             self.add(cell)
 
     # -- cells -----------------------------------------------------------------------------------------------------
-    def add(self, cell, *, index: int | None = None, student: bool = True, complete: bool = True) -> None:
+    def add(self, cell: str | Source, *, index: int | None = None, student: bool = True,
+            complete: bool = True) -> None:
         """Read one more executed cell: its text, or a :class:`Source` (any object with ``text``, ``index`` and
         ``student``). ``complete=False``: the cell stopped early (an error, a timeout), so what it binds may or may
         not be bound: the bindings before it stay candidates too."""
@@ -143,7 +149,7 @@ class NotebookReading:
         if student:
             self._note(index, read_flags(cell, self.definitions.aliases))
 
-    def _note(self, index: int, found) -> None:
+    def _note(self, index: int, found: CellFlags) -> None:
         """What a student's cell showed (:class:`~autograder.reading.flags.CellFlags`)."""
         for flag in found.flags:
             self.flag(index, flag.reason)
@@ -178,7 +184,7 @@ class NotebookReading:
         return f"line {line} of {which}: `{code}`" if code else f"line {line} of {which}"
 
     # -- what the cells say ----------------------------------------------------------------------------------------
-    def uses(self, function: str, names, skip=()) -> tuple:
+    def uses(self, function: str, names: Iterable[str], skip: Iterable[str] = ()) -> tuple[str, ...]:
         """Which of ``names`` (dotted names or module prefixes) ``function`` uses (:mod:`~.forbidden`)."""
         return forbidden.uses(self.definitions, function, names, self.contract | frozenset(skip))
 
@@ -246,10 +252,11 @@ class NotebookReading:
                     f"({self._where(cell, line)}), which could then be one of them")
         return ""
 
-    def _hidden_reached(self, cell: int, start, function: str) -> str:
+    def _hidden_reached(self, cell: int, start: ast.AST, function: str) -> str:
         """What hides code in the top-level functions ``start`` (of cell ``cell``) reaches by name, itself
         included."""
-        todo, seen = [(cell, start)], set()
+        todo: list[tuple[int, ast.AST]] = [(cell, start)]
+        seen: set[int] = set()
         while todo:
             cell, node = todo.pop()
             if id(node) in seen:
@@ -261,24 +268,26 @@ class NotebookReading:
             for name in _names_loaded(node):
                 if name in self.contract and name != function:
                     continue  # (judged on its own: its calls are answered by the reference)
-                todo += [(b.cell, b.node) for b in self.definitions.candidates(name) if b.kind == "def"]
+                todo += [(b.cell, b.code()) for b in self.definitions.candidates(name) if b.kind == "def"]
         return ""
 
-    def _entry(self, function: str, binding):
+    def _entry(self, function: str, binding: Binding) -> tuple[Fn, Signature, Value | None] | None:
         """``(Fn, Signature, self value or None)`` of the code a binding of ``function`` runs, or None when the
         reading does not read it (a decorated def, a factory's result, an object without a readable
         ``__call__``): then only what the calls show counts."""
         if binding.kind in ("def", "lambda") and self.readable(binding):
-            return Fn(binding.node, id(binding.node), function, binding.cell), signature(binding.node), None
+            code = binding.code()
+            return Fn(code, id(code), function, binding.cell), signature(code), None
         if binding.kind == "instance":
-            method = self._method(binding.node, "__call__", set())
+            method = self._method(binding.class_node(), "__call__", set())
             if method is not None:
                 cls, node = method
                 cell = next((b.cell for b in self.definitions.candidates(cls.name) if b.node is cls), binding.cell)
                 return Fn(node, id(node), f"{cls.name}.__call__", cell), signature(node, method=True), FRESH
         return None
 
-    def _method(self, cls, name: str, seen: set):
+    def _method(self, cls: ast.ClassDef, name: str, seen: set[int],
+                ) -> tuple[ast.ClassDef, ast.FunctionDef | ast.AsyncFunctionDef] | None:
         """``(class, def)`` of the method ``name`` of a notebook class, through notebook base classes; None when
         it is not a plain ``def`` there."""
         if id(cls) in seen:
@@ -289,27 +298,28 @@ class NotebookReading:
                 return (cls, stmt) if not stmt.decorator_list else None
         for base in cls.bases:
             for b in self.definitions.candidates(base.id) if isinstance(base, ast.Name) else ():
-                found = self._method(b.node, name, seen) if b.kind == "class" else None
+                found = self._method(b.class_node(), name, seen) if b.kind == "class" else None
                 if found is not None:
                     return found
         return None
 
     @staticmethod
-    def readable(binding) -> bool:
+    def readable(binding: Binding) -> bool:
         """A lambda, or a ``def`` without decorators: the code a call of the name runs. A decorator's wrapper runs
         instead of the body (a notebook's may copy the arguments or not; ``np.vectorize`` hands it numbers,
         ``functools.cache`` refuses arrays), so what the body writes is not certainly written into the caller's
         argument."""
-        return binding.kind == "lambda" or not binding.node.decorator_list
+        code = binding.code()
+        return isinstance(code, ast.Lambda) or not code.decorator_list  # (a "lambda" binding holds the lambda)
 
 
 class _World:
     """The notebook as the purity reading of one function sees it (:class:`~autograder.reading.writes.Reader`)."""
 
-    def __init__(self, reading: NotebookReading, function: str):
+    def __init__(self, reading: NotebookReading, function: str) -> None:
         self.reading, self.function = reading, function
 
-    def lines(self, cell: int) -> tuple:
+    def lines(self, cell: int) -> tuple[str, ...]:
         return self.reading.lines.get(cell, ())
 
     def pay(self, steps: int) -> None:
@@ -324,22 +334,21 @@ class _World:
             return FRESH
         if not candidates:
             return Value(kind="lib", dotted=f"builtins.{name}") if hasattr(builtins, name) else FRESH
-        out = None
+        out: Value | None = None
         for b in candidates:
             if b.kind in ("def", "lambda") and reading.readable(b):
-                v = Value(fns=frozenset({Fn(b.node, id(b.node), name, b.cell)}))
+                code = b.code()
+                v = Value(fns=frozenset({Fn(code, id(code), name, b.cell)}))
             elif b.dotted:
                 v = Value(kind="lib", dotted=b.dotted)
             else:
                 v = FRESH
             out = v if out is None else join(out, v)
-        if out is None:
-            raise RuntimeError("the grader's own invariant broke: candidates is not empty")
-        return out
+        return known(out, "candidates is not empty")
 
 
 @functools.lru_cache(maxsize=2048)
-def _names_loaded(node) -> frozenset:
+def _names_loaded(node: ast.AST) -> frozenset[str]:
     """The names a function's code loads (nested functions included)."""
     return frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
 

@@ -16,6 +16,7 @@ finds no write, and the function keeps the cell.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,12 +55,12 @@ class Write:
 class Signature:
     """The parameters of one definition the name may be bound to."""
 
-    positional: tuple  # names, in order
+    positional: tuple[str, ...]  # names, in order
     vararg: str | None = None
-    keyword_only: tuple = ()
+    keyword_only: tuple[str, ...] = ()
     kwarg: str | None = None
 
-    def receivers(self, args, kwargs):
+    def receivers(self, args: Sequence[object], kwargs: Mapping[str, object]) -> set[str] | None:
         """The parameters (``"*args"``, ``"**kwargs"`` for the packed ones) given a mutable value, or None when the
         call does not fit (it raises TypeError before the body runs)."""
         out = set()
@@ -82,7 +83,7 @@ class Definition:
     """What one definition of the function certainly writes through its parameters."""
 
     signature: Signature
-    writes: tuple  # of Write, at most a few per parameter
+    writes: tuple[Write, ...]  # at most a few per parameter
 
 
 @dataclass(frozen=True)
@@ -97,11 +98,11 @@ class Reading:
     """
 
     function: str
-    definitions: tuple = ()
+    definitions: tuple[Definition, ...] = ()
     unreadable: str = ""
     steps: int = 0
 
-    def verdict(self, args=(), kwargs=None) -> tuple:
+    def verdict(self, args: Sequence[object] = (), kwargs: Mapping[str, object] | None = None) -> tuple[str, str]:
         """``(kind, detail)`` when a call with ``args``/``kwargs`` may modify an argument, else ``("", "")``.
 
         ``kind`` is ``"mutation"`` (a statement that certainly writes through a
@@ -118,7 +119,9 @@ class Reading:
             return "", ""
         for definition in self.definitions:
             receivers = definition.signature.receivers(args, kwargs)
-            for write in definition.writes if receivers else ():
+            if not receivers:
+                continue
+            for write in definition.writes:
                 if write.param in receivers:
                     name = write.param if write.param.startswith("*") else f"`{write.param}`"
                     return "mutation", (f"`{self.function}` may modify its argument {name} in place: "
@@ -126,7 +129,7 @@ class Reading:
         return "", ""
 
 
-def mutable(value) -> bool:
+def mutable(value: object) -> bool:
     """Whether a call could change ``value`` in place: arrays (0-d too), lists, dicts, sets, other objects; not
     numbers, strings or tuples of them."""
     if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic)):

@@ -12,7 +12,9 @@ loop read again until nothing changes reaches a fixed point.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import overload
 
 #: Items of items of … are told apart this deep (deeper ones are folded into their container).
 MAX_NESTING = 4
@@ -27,8 +29,8 @@ class Fn:
     key: int = 0  # id(node): what compares
     owner: str = ""
     cell: int = -1
-    closure: tuple = ()  # ((name, Value), …)
-    defaults: tuple = ()  # ((parameter, Value), …)
+    closure: tuple[tuple[str, Value], ...] = ()  # ((name, Value), …)
+    defaults: tuple[tuple[str, Value], ...] = ()  # ((parameter, Value), …)
 
 
 @dataclass(frozen=True)
@@ -42,15 +44,17 @@ class Value:
     ``dotted`` of ``origins``. ``fns``: the notebook functions it may be.
     """
 
-    origins: frozenset = frozenset()
+    origins: frozenset[str] = frozenset()
     elems: Value | None = None
-    items: tuple | None = None
+    items: tuple[Value, ...] | None = None
     kind: str = ""
     dotted: str = ""
-    fns: frozenset = frozenset()
+    fns: frozenset[Fn] = frozenset()
 
 
 FRESH = Value()
+#: What each name of a function is at one point of it (None: no path reaches that point).
+Env = dict[str, Value]
 
 
 def join(a: Value, b: Value, depth: int = 0) -> Value:
@@ -58,7 +62,7 @@ def join(a: Value, b: Value, depth: int = 0) -> Value:
     if a == b:
         return a
     elems = a.elems if b.elems is None else b.elems if a.elems is None else join(a.elems, b.elems, depth + 1)
-    items = None
+    items: tuple[Value, ...] | None = None
     if a.items is not None and b.items is not None and len(a.items) == len(b.items):
         items = tuple(join(x, y, depth + 1) for x, y in zip(a.items, b.items))
     value = Value(a.origins | b.origins, elems, items, a.kind if a.kind == b.kind else "",
@@ -71,7 +75,7 @@ def fold(v: Value) -> Value:
     return Value(reach(v), kind=v.kind, dotted=v.dotted, fns=v.fns)
 
 
-def reach(v: Value) -> frozenset:
+def reach(v: Value) -> frozenset[str]:
     """The parameters ``v`` or any item of it may be."""
     out = v.origins | (reach(v.elems) if v.elems is not None else frozenset())
     for item in v.items or ():
@@ -86,16 +90,23 @@ def element(v: Value) -> Value:
     return join(Value(v.origins), v.elems) if v.elems is not None else Value(v.origins)
 
 
-def container(values) -> Value:
+def container(values: Iterable[Value]) -> Value:
     """A list or tuple display of ``values``."""
-    values = tuple(values)
-    elems = None
-    for v in values:
+    items = tuple(values)
+    elems: Value | None = None
+    for v in items:
         elems = v if elems is None else join(elems, v)
-    return Value(elems=elems, items=values)
+    return Value(elems=elems, items=items)
 
 
-def join_env(a, b):
+@overload
+def join_env(a: Env, b: Env | None) -> Env: ...
+@overload
+def join_env(a: Env | None, b: Env) -> Env: ...
+@overload
+def join_env(a: Env | None, b: Env | None) -> Env | None: ...
+def join_env(a: Env | None, b: Env | None) -> Env | None:
+    """The names at a point two paths reach (``a`` and ``b``; None where no path does)."""
     if a is None:
         return None if b is None else dict(b)
     if b is None:

@@ -39,14 +39,18 @@ the reading stops and says so.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 
+from autograder.model.invariant import known
 from autograder.reading import library as lib
 from autograder.reading.budget import OutOfBudget
 from autograder.reading.cells import short
+from autograder.reading.definitions import FunctionNode
 from autograder.reading.purity import Signature, Write
-from autograder.reading.values import FRESH, Fn, Value, container, element, join, join_env, reach
+from autograder.reading.values import FRESH, Env, Fn, Value, container, element, join, join_env, reach
 
 #: Calls of the notebook's functions are followed this deep.
 MAX_CALL_DEPTH = 12
@@ -55,24 +59,40 @@ MAX_LOOP_ROUNDS = 20
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
               ast.Pow: "**", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&",
               ast.BitXor: "^"}
+#: What a function's reading is remembered by: the function, its closure, its parameters' values.
+_Key = tuple[int, tuple[tuple[str, Value], ...], tuple[tuple[str, Value], ...]]
+
+
+class World(Protocol):
+    """The notebook as a :class:`Reader` sees it (:class:`autograder.reading.notebook._World`)."""
+
+    def lines(self, cell: int) -> tuple[str, ...]:
+        """The Python lines of cell ``cell``."""
+
+    def pay(self, steps: int) -> None:
+        """Charge the notebook's budget ``steps``."""
+
+    def lookup(self, name: str) -> Value:
+        """What the global ``name`` is when the check runs."""
 
 
 class _Scope:
     """The function being read: its value, its local names, its ``global`` names, what ``return`` gave."""
 
-    def __init__(self, fn: Fn):
+    def __init__(self, fn: Fn) -> None:
         self.fn = fn
         self.local = local_names(fn.node)
         self.declared_global = declared_global(fn.node)
         self.returned = FRESH
-        self.loops: list = []  # [(breaks, continues)] envs, innermost last
+        self.loops: list[tuple[list[Env], list[Env]]] = []  # [(breaks, continues)] envs, innermost last
 
 
 class _Call:
     """One call's argument values (``star``: what ``*a`` / ``**k`` of unknown length spread), and the caller's
     names, for a nested function's late-bound closure."""
 
-    def __init__(self, node, args, kwargs, star, env):
+    def __init__(self, node: ast.Call, args: Iterable[Value], kwargs: Mapping[str, Value], star: Value | None,
+                 env: Env) -> None:
         self.node, self.args, self.kwargs, self.star, self.env = node, list(args), dict(kwargs), star, env
 
 
@@ -84,20 +104,20 @@ class Reader:
     (the function being judged); ``pay(steps)`` charges the notebook's budget.
     """
 
-    def __init__(self, world, max_steps: int):
+    def __init__(self, world: World, max_steps: int) -> None:
         self.world = world
         self.max_steps = max_steps
         self.steps = 0
         self._unpaid = 0
-        self.writes: dict = {}  # param -> [Write]
-        self.memo: dict = {}
-        self.active: set = set()
+        self.writes: dict[str, list[Write]] = {}  # param -> [Write]
+        self.memo: dict[_Key, Value] = {}
+        self.active: set[_Key] = set()
         self.depth = 0
 
-    def definition(self, fn: Fn, this: Value | None = None) -> tuple:
+    def definition(self, fn: Fn, this: Value | None = None) -> tuple[Write, ...]:
         """The writes of ``fn`` (a method when ``this`` is given: its first parameter), its parameters the roots."""
         self.writes, self.memo = {}, {}
-        bound = {}
+        bound: Env = {}
         args = fn.node.args
         names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
         for name in names:
@@ -125,7 +145,7 @@ class Reader:
         unpaid, self._unpaid = self._unpaid, 0
         self.world.pay(unpaid)
 
-    def _write(self, scope: _Scope, v: Value, node, how: str) -> None:
+    def _write(self, scope: _Scope, v: Value, node: ast.AST, how: str) -> None:
         """``v``'s origins are written at ``node``."""
         lines = self.world.lines(scope.fn.cell)
         line = getattr(node, "lineno", 1)
@@ -136,9 +156,9 @@ class Reader:
                 found.append(Write(param, line, scope.fn.owner, code, how))
 
     # -- functions -------------------------------------------------------------------------------------------------
-    def _run(self, fn: Fn, bound: dict) -> Value:
+    def _run(self, fn: Fn, bound: Env) -> Value:
         """Read ``fn``'s body with its parameters bound as given; its result."""
-        key = (fn.key, fn.closure, tuple(sorted(bound.items(), key=lambda kv: kv[0])))
+        key: _Key = (fn.key, fn.closure, tuple(sorted(bound.items(), key=lambda kv: kv[0])))
         if key in self.memo:
             return self.memo[key]
         if key in self.active:
@@ -163,7 +183,7 @@ class Reader:
         self.memo[key] = result
         return result
 
-    def _closure(self, node, env, scope: _Scope) -> Fn:
+    def _closure(self, node: FunctionNode, env: Env, scope: _Scope) -> Fn:
         """A nested def or lambda as a value: the enclosing names it may close over (the parameters each may be or
         hold: what a function name is, is looked up where it is called) and its defaults, evaluated here."""
         args = node.args
@@ -176,14 +196,14 @@ class Reader:
         return Fn(node, id(node), scope.fn.owner, scope.fn.cell, closure, defaults)
 
     # -- statements ------------------------------------------------------------------------------------------------
-    def _block(self, statements, env, scope):
+    def _block(self, statements: Sequence[ast.stmt], env: Env | None, scope: _Scope) -> Env | None:
         for stmt in statements:
             if env is None:
                 return None
             env = self._stmt(stmt, env, scope)
         return env
 
-    def _stmt(self, node, env, scope):
+    def _stmt(self, node: ast.stmt, env: Env, scope: _Scope) -> Env | None:
         self._step()
         if isinstance(node, ast.Expr):
             self._expr(node.value, env, scope)
@@ -199,8 +219,8 @@ class Reader:
             for target in node.targets:
                 self._delete(target, env, scope)
         elif isinstance(node, (ast.Return, ast.Raise)):
-            value = getattr(node, "value", None) or getattr(node, "exc", None)
-            result = self._expr(value, env, scope) if value is not None else FRESH
+            given = node.value if isinstance(node, ast.Return) else node.exc
+            result = self._expr(given, env, scope) if given is not None else FRESH
             if isinstance(node, ast.Return):
                 scope.returned = join(scope.returned, result)
             elif node.cause is not None:
@@ -217,7 +237,7 @@ class Reader:
                 if item.optional_vars is not None:
                     self._assign(item.optional_vars, Value(v.origins, v.elems, v.items), env, scope)
             return self._block(node.body, env, scope)
-        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+        elif isinstance(node, (ast.Try, ast.TryStar)):
             return self._try(node, env, scope)
         elif isinstance(node, (ast.Break, ast.Continue)):
             if scope.loops:
@@ -228,20 +248,21 @@ class Reader:
         elif isinstance(node, ast.ClassDef):
             env[node.name] = FRESH  # (a class's methods are not followed)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            from_import = isinstance(node, ast.ImportFrom) and not node.level
+            from_module = node.module if isinstance(node, ast.ImportFrom) and not node.level else None
+            from_import = from_module is not None  # (a module is named where the level is 0)
             for alias in node.names:
-                module = f"{node.module}.{alias.name}" if from_import else alias.name
+                module = f"{from_module}.{alias.name}" if from_import else alias.name
                 bound = alias.asname or (alias.name if from_import else alias.name.split(".")[0])
                 env[bound] = Value(kind="lib", dotted=module if alias.asname or from_import else bound)
         elif isinstance(node, ast.Assert):
             self._expr(node.test, env, scope)
-        elif type(node).__name__ == "Match":
+        elif isinstance(node, ast.Match):
             return self._match(node, env, scope)
         return env
 
-    def _match(self, node, env, scope):
+    def _match(self, node: ast.Match, env: Env, scope: _Scope) -> Env | None:
         subject = self._expr(node.subject, env, scope)
-        out = None
+        out: Env | None = None
         for case in node.cases:
             branch = dict(env)
             for sub in ast.walk(case.pattern):
@@ -252,14 +273,15 @@ class Reader:
             out = join_env(out, self._block(case.body, branch, scope))
         return join_env(out, env)
 
-    def _loop(self, node, env, scope):
+    def _loop(self, node: ast.For | ast.AsyncFor | ast.While, env: Env, scope: _Scope) -> Env | None:
         """A ``for`` or ``while`` loop read to a fixed point (the target bound, or the test read, at the top of the
         body); then the ``else`` block, joined with every ``break``."""
-        item = element(self._expr(node.iter, env, scope)) if not isinstance(node, ast.While) else None
-        head, breaks = dict(env), []
+        item = element(self._expr(node.iter, env, scope)) if not isinstance(node, ast.While) else FRESH
+        head = dict(env)
+        breaks: list[Env] = []
         for _ in range(MAX_LOOP_ROUNDS):
             body_env = dict(head)
-            if item is not None:
+            if not isinstance(node, ast.While):
                 self._assign(node.target, item, body_env, scope)
             else:
                 self._expr(node.test, body_env, scope)
@@ -282,9 +304,9 @@ class Reader:
             out = join_env(out, extra)
         return out
 
-    def _try(self, node, env, scope):
+    def _try(self, node: ast.Try | ast.TryStar, env: Env, scope: _Scope) -> Env | None:
         seen = dict(env)  # every state the body passes through: where an exception may leave it
-        body_env = dict(env)
+        body_env: Env | None = dict(env)
         for stmt in node.body:
             if body_env is None:
                 break
@@ -298,7 +320,7 @@ class Reader:
             if handler.name:
                 handler_env[handler.name] = FRESH
             ends.append(self._block(handler.body, handler_env, scope))
-        out = None
+        out: Env | None = None
         for end in ends:
             out = join_env(out, end)
         if node.finalbody:
@@ -306,7 +328,7 @@ class Reader:
             out = self._block(node.finalbody, out, scope) if out is not None else None
         return out
 
-    def _nested(self, node, env, scope) -> None:
+    def _nested(self, node: ast.FunctionDef | ast.AsyncFunctionDef, env: Env, scope: _Scope) -> None:
         """A def inside the function: its body is read now (writes through the closure), and the name is bound to
         it for later calls (to an unknown callable when a decorator wraps it)."""
         for decorator in node.decorator_list:
@@ -316,7 +338,7 @@ class Reader:
         env[node.name] = FRESH if node.decorator_list else Value(fns=frozenset({fn}))
 
     # -- assignment ------------------------------------------------------------------------------------------------
-    def _assign(self, target, value: Value, env, scope) -> None:
+    def _assign(self, target: ast.expr, value: Value, env: Env, scope: _Scope) -> None:
         if isinstance(target, ast.Name):
             env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
@@ -338,7 +360,7 @@ class Reader:
             else:
                 self._write(scope, base, target, f"sets its attribute `{target.attr}`")
 
-    def _augassign(self, node, env, scope) -> None:
+    def _augassign(self, node: ast.AugAssign, env: Env, scope: _Scope) -> None:
         self._expr(node.value, env, scope)
         how = f"an in-place operator (`{_OPERATORS.get(type(node.op), '?')}=`) on it"
         target = node.target
@@ -355,7 +377,7 @@ class Reader:
             base = self._expr(target.value, env, scope)
             self._write(scope, base, node, f"an in-place operator on its attribute `{target.attr}`")
 
-    def _delete(self, target, env, scope) -> None:
+    def _delete(self, target: ast.expr, env: Env, scope: _Scope) -> None:
         if isinstance(target, ast.Name):
             env[target.id] = FRESH
         elif isinstance(target, (ast.Tuple, ast.List)):
@@ -368,14 +390,14 @@ class Reader:
             self._write(scope, base, target, "`del` on it")
 
     # -- expressions -----------------------------------------------------------------------------------------------
-    def _name(self, name: str, env, scope) -> Value:
+    def _name(self, name: str, env: Env, scope: _Scope) -> Value:
         if name in env:
             return env[name]
         if name in scope.local and name not in scope.declared_global:
             return FRESH  # (not bound yet on this path)
         return self.world.lookup(name)
 
-    def _expr(self, node, env, scope) -> Value:
+    def _expr(self, node: ast.expr, env: Env, scope: _Scope) -> Value:
         self._step()
         if isinstance(node, ast.Name):
             return self._name(node.id, env, scope)
@@ -390,13 +412,11 @@ class Reader:
         if isinstance(node, (ast.BoolOp, ast.IfExp)):
             if isinstance(node, ast.IfExp):
                 self._expr(node.test, env, scope)
-            out = None
+            out: Value | None = None
             for value in node.values if isinstance(node, ast.BoolOp) else (node.body, node.orelse):
                 v = self._expr(value, env, scope)
                 out = v if out is None else join(out, v)
-            if out is None:
-                raise RuntimeError("the grader's own invariant broke: a BoolOp has two values or more, an IfExp two")
-            return out
+            return known(out, "a BoolOp has two values or more, an IfExp two")
         if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
             values = [self._expr(e.value if isinstance(e, ast.Starred) else e, env, scope) for e in node.elts]
             if any(isinstance(e, ast.Starred) for e in node.elts) or isinstance(node, ast.Set):
@@ -424,7 +444,7 @@ class Reader:
                 self._expr(child, env, scope)
         return FRESH
 
-    def _subscript(self, base: Value, index) -> Value:
+    def _subscript(self, base: Value, index: ast.expr) -> Value:
         """``base[index]``: a view of what ``base`` is for a basic index, or the item it holds."""
         if base.items is not None and isinstance(index, ast.Constant) and isinstance(index.value, int) and \
                 -len(base.items) <= index.value < len(base.items):
@@ -437,7 +457,8 @@ class Reader:
             out = join(out, Value(base.origins, base.elems))
         return out
 
-    def _comprehension(self, node, env, scope) -> Value:
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, env: Env,
+                       scope: _Scope) -> Value:
         inner = dict(env)
         for gen in node.generators:
             self._assign(gen.target, element(self._expr(gen.iter, inner, scope)), inner, scope)
@@ -464,12 +485,13 @@ class Reader:
         return FRESH
 
     # -- calls -----------------------------------------------------------------------------------------------------
-    def _call(self, node: ast.Call, env, scope) -> Value:
+    def _call(self, node: ast.Call, env: Env, scope: _Scope) -> Value:
         func = node.func
         receiver = self._expr(func.value, env, scope) if isinstance(func, ast.Attribute) else None
         attr = func.attr if isinstance(func, ast.Attribute) else ""  # (read only with a receiver: an attribute)
         fv = self._attribute(receiver, attr) if receiver is not None else self._expr(func, env, scope)
-        args, star = [], None
+        args: list[Value] = []
+        star: Value | None = None
         for arg in node.args:
             if isinstance(arg, ast.Starred) and isinstance(arg.value, (ast.Tuple, ast.List)) and not any(
                     isinstance(e, ast.Starred) for e in arg.value.elts):
@@ -479,7 +501,7 @@ class Reader:
                 star = v if star is None else join(star, v)
             else:
                 args.append(self._expr(arg, env, scope))
-        kwargs = {}
+        kwargs: dict[str, Value] = {}
         for kw in node.keywords:
             v = self._expr(kw.value, env, scope)
             if kw.arg is None:
@@ -488,13 +510,11 @@ class Reader:
                 kwargs[kw.arg] = v
         call = _Call(node, args, kwargs, star, env)
         if fv.fns:
-            out = None
+            out: Value | None = None
             for fn in fv.fns:
                 v = self._call_fn(fn, call, scope)
                 out = v if out is None else join(out, v)
-            if out is None:
-                raise RuntimeError("the grader's own invariant broke: fv.fns is not empty")
-            return out
+            return known(out, "fv.fns is not empty")
         if fv.kind == "lib":
             return self._library_call(call, fv.dotted, scope)
         if fv.kind == "method":
@@ -510,7 +530,7 @@ class Reader:
         positional = [a.arg for a in args.posonlyargs + args.args]
         names = set(params(fn.node))
         bound = dict(fn.defaults)
-        extra = None
+        extra: Value | None = None
         for i, v in enumerate(call.args):
             if i < len(positional):
                 bound[positional[i]] = v
@@ -530,7 +550,7 @@ class Reader:
                     fn.defaults)
         return self._run(fn, {k: v for k, v in bound.items() if v != FRESH})
 
-    def _method_call(self, call: _Call, receiver: Value, attr: str, scope) -> Value:
+    def _method_call(self, call: _Call, receiver: Value, attr: str, scope: _Scope) -> Value:
         """``receiver.attr(…)`` where ``receiver`` is (a view of) an argument."""
         if (attr in lib.MUTATING_METHODS or (attr.startswith("__") and attr.endswith("__")
                                              and attr not in lib.READING_SPECIALS)) \
@@ -546,15 +566,15 @@ class Reader:
             return element(receiver)
         return FRESH
 
-    def _other_method(self, call: _Call, receiver: Value, attr: str, scope) -> Value:
+    def _other_method(self, call: _Call, receiver: Value, attr: str, scope: _Scope) -> Value:
         """``receiver.attr(…)`` where ``receiver`` is no argument: a new object, a list of rows, an object the
         reading cannot tell."""
         if attr in lib.ARGUMENT_WRITING_METHODS and call.args:
             self._write(scope, call.args[0], call.node, f"passes it to `.{attr}()`, which changes it")
         self._outputs(call, -1, ("out",), f".{attr}()", scope)
         func = call.node.func
-        if attr in ("append", "extend", "insert", "add") and isinstance(func.value, ast.Name) and call.args and \
-                func.value.id in call.env:
+        if attr in ("append", "extend", "insert", "add") and isinstance(func, ast.Attribute) and isinstance(
+                func.value, ast.Name) and call.args and func.value.id in call.env:  # (func: receiver.attr)
             item = call.args[-1] if attr != "extend" else element(call.args[-1])
             env_value = call.env[func.value.id]
             call.env[func.value.id] = Value(env_value.origins, join(env_value.elems or FRESH, item), None,
@@ -565,7 +585,7 @@ class Reader:
             return Value(elems=receiver.elems)
         return FRESH
 
-    def _outputs(self, call: _Call, position: int, names, what: str, scope) -> None:
+    def _outputs(self, call: _Call, position: int, names: Iterable[str], what: str, scope: _Scope) -> None:
         """An argument given as an output (``out=``, the position of one) is written."""
         for key in names:
             v = call.kwargs.get(key)
@@ -574,7 +594,7 @@ class Reader:
         if 0 <= position < len(call.args):
             self._write(scope, Value(reach(call.args[position])), call.node, f"passes it as the output of `{what}`")
 
-    def _library_call(self, call: _Call, dotted: str, scope) -> Value:
+    def _library_call(self, call: _Call, dotted: str, scope: _Scope) -> Value:
         """A call of the library object ``dotted`` (a module's function, a class, a method of one)."""
         name = lib.canonical(dotted)
         bare = name.rsplit(".", 1)[-1]
@@ -598,7 +618,7 @@ class Reader:
         self._library_outputs(call, obj, dotted, scope)
         return self._library_result(call, name, dotted)
 
-    def _library_outputs(self, call: _Call, obj, dotted: str, scope) -> None:
+    def _library_outputs(self, call: _Call, obj: object, dotted: str, scope: _Scope) -> None:
         """What a library callable writes through its output parameters (``out``, ``overwrite_a`` …)."""
         if obj is None or not callable(obj):
             self._outputs(call, -1, ("out", "output"), dotted, scope)
@@ -645,7 +665,7 @@ class Reader:
         return FRESH
 
 
-def _basic(index) -> bool:
+def _basic(index: ast.expr) -> bool:
     """An index that makes a view: integer constants, slices, ``...``, ``None``, and tuples of them."""
     if isinstance(index, ast.Tuple):
         return all(_basic(e) for e in index.elts)
@@ -661,7 +681,7 @@ def _callee(node: ast.Call) -> str:
     return short(ast.unparse(node.func), 40)
 
 
-def params(node) -> list:
+def params(node: FunctionNode) -> list[str]:
     args = node.args
     names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
     if args.vararg:
@@ -671,7 +691,7 @@ def params(node) -> list:
     return names
 
 
-def signature(node, method: bool = False) -> Signature:
+def signature(node: FunctionNode, method: bool = False) -> Signature:
     """The parameters a call gives values to (``method``: the first, ``self``, is not given)."""
     args = node.args
     positional = tuple(a.arg for a in args.posonlyargs + args.args)
@@ -679,7 +699,7 @@ def signature(node, method: bool = False) -> Signature:
                      tuple(a.arg for a in args.kwonlyargs), args.kwarg.arg if args.kwarg else None)
 
 
-def defaulted(node) -> list:
+def defaulted(node: FunctionNode) -> list[str]:
     """The parameters with defaults, in the order of ``args.defaults`` then ``kw_defaults``."""
     args = node.args
     positional = [a.arg for a in args.posonlyargs + args.args]
@@ -687,10 +707,10 @@ def defaulted(node) -> list:
     return out + [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
 
 
-def local_names(node) -> frozenset:
+def local_names(node: FunctionNode) -> frozenset[str]:
     """The names a function binds (its locals), parameters included; nested functions' own names excluded."""
     names = set(params(node))
-    todo = list(node.body) if isinstance(node.body, list) else [node.body]
+    todo: list[ast.AST] = list(node.body) if isinstance(node.body, list) else [node.body]
     while todo:
         sub = todo.pop()
         if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -709,9 +729,9 @@ def local_names(node) -> frozenset:
     return frozenset(names)
 
 
-def declared_global(node) -> frozenset:
-    out = set()
-    todo = list(node.body) if isinstance(node.body, list) else []
+def declared_global(node: FunctionNode) -> frozenset[str]:
+    out: set[str] = set()
+    todo: list[ast.AST] = list(node.body) if isinstance(node.body, list) else []
     while todo:
         sub = todo.pop()
         if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
