@@ -19,7 +19,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import cast
 
 from rich.markup import escape
 
@@ -29,11 +28,12 @@ from autograder.lms.config import TARGETS, ConfigError, PassbackConfig, read_con
 from autograder.lms.lti_token import TokenError, public_jwk
 from autograder.lms.moodle import MoodleTarget
 from autograder.lms.plan import grade_text
-from autograder.lms.scores import Grade, GradesError, read_grades
+from autograder.lms.scores import GradesError, read_grades
 from autograder.lms.secret import Redactor
 from autograder.lms.send import FAILED, POSTED, SKIPPED, UNCHANGED, WOULD_POST, Item, Report, send
 from autograder.lms.transport import HttpError, LmsError, new_session
 from autograder.model.ids import display
+from autograder.model.invariant import known
 from autograder.model.roster import RosterError, read_mapping
 from autograder.reports.table import make_console, progress_bar
 
@@ -65,10 +65,9 @@ def _target(config: PassbackConfig, redactor: Redactor) -> AgsTarget | CanvasTar
 
 def _line(item: Item) -> str:
     """``ps1_softmax  ada → 40001: — → 40/43 (+3 pending)  posted (new)``."""
-    g = cast(Grade, item.grade)  # (Item.grade: a Grade of grades.csv, typed object in autograder.lms.send)
-    if item.lms_id is None:
-        raise RuntimeError("the grader's own invariant broke: a grade posted, to post or unchanged has its LMS id")
-    who = f"{g.ps}  {g.student} → {display(item.lms_id)}"
+    g = item.grade
+    lms_id = known(item.lms_id, "a grade posted, to post or unchanged has its LMS id")
+    who = f"{g.ps}  {g.student} → {display(lms_id)}"
     if item.outcome == UNCHANGED:
         return f"{who}: {grade_text(g)}  unchanged"
     old = item.current.text() if item.current is not None else "—"
@@ -106,10 +105,7 @@ def run(args: argparse.Namespace) -> int:
     redactor = Redactor()
     try:
         if args.jwk:
-            lti = read_config(args.config, "lti").lti
-            if lti is None:
-                raise RuntimeError("the grader's own invariant broke: "
-                                   "the config of --to lti: read_config sets its [lti] table")
+            lti = known(read_config(args.config, "lti").lti, "the config of --to lti: read_config sets its [lti] table")
             print(json.dumps(public_jwk(lti.key, lti.key_id), indent=2))
             return 0
         if not args.to or not args.results_dir:

@@ -21,16 +21,23 @@ apply its own late policy to it again.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+import requests
 
 from autograder.lms.comment import TAG_NAME
 from autograder.lms.config import PassbackConfig, ProblemSetNames
 from autograder.lms.lti_token import LtiToken, call
 from autograder.lms.nrps import members as nrps_members
 from autograder.lms.plan import Current, same
+from autograder.lms.roster import Member
+from autograder.lms.scores import Grade, Progress
 from autograder.lms.secret import Redactor
 from autograder.lms.transport import HttpError, LmsError, check, post_each
+from autograder.model.invariant import known
 
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
@@ -46,7 +53,8 @@ def subpath(url: str, leaf: str) -> str:
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/" + leaf))
 
 
-def pages(token: LtiToken, session, url: str, accept: str, doing: str, params=None):
+def pages(token: LtiToken, session: requests.Session, url: str, accept: str, doing: str,
+          params: dict[str, str] | None = None) -> Iterator[Any]:
     """Each page's JSON of a list, following ``rel="next"`` links."""
     for _ in range(MAX_PAGES):
         response = check(call(token, session, "GET", url, headers={"Accept": accept}, params=params), doing)
@@ -54,9 +62,10 @@ def pages(token: LtiToken, session, url: str, accept: str, doing: str, params=No
             yield response.json()
         except ValueError:
             raise LmsError(f"{doing}: the answer is not JSON") from None
-        url, params = response.links.get("next", {}).get("url"), None
-        if not url:
+        following = response.links.get("next", {}).get("url")
+        if not following:
             return
+        url, params = following, None
 
 
 class AgsTarget:
@@ -64,18 +73,16 @@ class AgsTarget:
 
     name = "lti"
 
-    def __init__(self, config: PassbackConfig, session, redactor: Redactor, clock=time.time) -> None:
-        settings = config.lti
-        if settings is None:
-            raise RuntimeError("the grader's own invariant broke: "
-                               "the config of --to lti: read_config sets its [lti] table")
+    def __init__(self, config: PassbackConfig, session: requests.Session, redactor: Redactor,
+                 clock: Callable[[], float] = time.time) -> None:
+        settings = known(config.lti, "the config of --to lti: read_config sets its [lti] table")
         self.settings, self.session = settings, session
         self.token = LtiToken(settings, session, redactor, clock)
-        self.warnings: list = []
+        self.warnings: list[str] = []
 
     # -- who -------------------------------------------------------------------------------------------
 
-    def members(self):
+    def members(self) -> list[Member] | None:
         """The course's learners from the Names and Roles service, or None when no memberships_url is set."""
         if not self.settings.memberships_url:
             return None
@@ -83,7 +90,7 @@ class AgsTarget:
 
     # -- line items ------------------------------------------------------------------------------------
 
-    def _items(self, params=None) -> list:
+    def _items(self, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
         doing = f"line items of {self.settings.lineitems_url}"
         out = []
         for page in pages(self.token, self.session, self.settings.lineitems_url, LINEITEMS_TYPE, doing, params):
@@ -92,7 +99,7 @@ class AgsTarget:
             out += [item for item in page if isinstance(item, dict) and isinstance(item.get("id"), str)]
         return out
 
-    def open(self, names: ProblemSetNames, maximum: float) -> dict:
+    def open(self, names: ProblemSetNames, maximum: float) -> dict[str, Any]:
         """The problem set's line item: found by resourceId, else by label, else created."""
         found = [i for i in self._items({"resource_id": names.resource_id}) if i.get("resourceId") == names.resource_id]
         if not found:
@@ -117,16 +124,16 @@ class AgsTarget:
         response = check(call(self.token, self.session, "POST", self.settings.lineitems_url,
                               headers={"Content-Type": LINEITEM_TYPE, "Accept": LINEITEM_TYPE}, json=body), doing)
         try:
-            item = response.json()
+            created = response.json()
         except ValueError:
-            item = None
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            created = None
+        if not isinstance(created, dict) or not isinstance(created.get("id"), str):
             raise LmsError(f"{doing}: the platform's answer holds no line item id")
-        return item
+        return created
 
     # -- results and scores ----------------------------------------------------------------------------
 
-    def current(self, item: dict) -> dict:
+    def current(self, item: dict[str, Any]) -> dict[str, Current]:
         """``userId -> Current`` from the line item's results."""
         doing = f"results of line item {item.get('label')!r}"
         out = {}
@@ -140,7 +147,7 @@ class AgsTarget:
                         comment=r.get("comment") if isinstance(r.get("comment"), str) else None)
         return out
 
-    def score(self, user_id: str, grade) -> dict:
+    def score(self, user_id: str, grade: Grade) -> dict[str, Any]:
         """The score document of ``grade`` for ``user_id``."""
         return {"userId": user_id, "scoreGiven": grade.score, "scoreMaximum": grade.maximum,
                 "comment": grade.comment,
@@ -148,9 +155,10 @@ class AgsTarget:
                 "activityProgress": "Completed",
                 "gradingProgress": "FullyGraded" if grade.fully_graded else self.settings.pending}
 
-    def post_many(self, item: dict, todo: list, progress=None) -> dict:
+    def post_many(self, item: dict[str, Any], todo: list[tuple[str, Grade]], progress: Progress | None = None,
+                  ) -> dict[str, LmsError | None]:
         """Each ``(userId, grade)`` of ``todo`` posted on its own: ``userId -> None`` (posted) or its error."""
-        def post(user_id, grade):
+        def post(user_id: str, grade: Grade) -> None:
             check(call(self.token, self.session, "POST", subpath(item["id"], "scores"),
                        headers={"Content-Type": SCORE_TYPE}, json=self.score(user_id, grade)),
                   f"posting {grade.student}'s score for {grade.ps}")

@@ -22,6 +22,8 @@ characters; passback configures no logging.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from canvasapi import Canvas
 from canvasapi.exceptions import (
@@ -40,6 +42,7 @@ from autograder.lms.comment import parse_tag
 from autograder.lms.config import PassbackConfig, ProblemSetNames
 from autograder.lms.plan import Current, same
 from autograder.lms.roster import Member
+from autograder.lms.scores import Grade, Progress
 from autograder.lms.secret import Redactor
 from autograder.lms.transport import (
     CREDENTIAL,
@@ -50,6 +53,7 @@ from autograder.lms.transport import (
     new_session,
     post_each,
 )
+from autograder.model.invariant import known
 from autograder.model.results import fmt_points
 
 #: Longest wait for a bulk update's job.
@@ -58,9 +62,10 @@ PROGRESS_LIMIT_S = 900.0
 PROGRESS_POLL_S = (0.5, 10.0)
 _STATUS = ((InvalidAccessToken, 401), (Unauthorized, 401), (RateLimitExceeded, 429), (Forbidden, 403),
            (ResourceDoesNotExist, 404), (Conflict, 409), (UnprocessableEntity, 422), (BadRequest, 400))
+_T = TypeVar("_T")
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
 
 
@@ -69,11 +74,9 @@ class CanvasTarget:
 
     name = "canvas"
 
-    def __init__(self, config: PassbackConfig, redactor: Redactor, sleep=None, clock=None) -> None:
-        settings = config.canvas
-        if settings is None:
-            raise RuntimeError("the grader's own invariant broke: "
-                               "the config of --to canvas: read_config sets its [canvas] table")
+    def __init__(self, config: PassbackConfig, redactor: Redactor, sleep: Callable[[float], None] | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
+        settings = known(config.canvas, "the config of --to canvas: read_config sets its [canvas] table")
         self.settings, self.http, self.redactor = settings, config.http, redactor
         self.sleep = sleep or (lambda s: time.sleep(s))
         self.clock = clock or (lambda: time.monotonic())
@@ -82,10 +85,10 @@ class CanvasTarget:
         # replaces it. canvasapi is pinned (constraints.txt) and tests/test_lms_canvas.py fails if this stops
         # taking effect.
         self.canvas._Canvas__requester._session = new_session(self.http)
-        self.warnings: list = []
-        self._course = None
+        self.warnings: list[str] = []
+        self._course: Any = None  # canvasapi's Course, read when first needed
 
-    def _call(self, doing: str, fn, *args, **kwargs):
+    def _call(self, doing: str, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         """``fn(*args, **kwargs)`` with Canvas's throttling retried, canvasapi's errors as :class:`HttpError`."""
         for wait in [*backoff_delays(self.http), None]:
             try:
@@ -106,22 +109,22 @@ class CanvasTarget:
         return HttpError(status, doing, detail[:MAX_QUOTED])
 
     @property
-    def course(self):
+    def course(self) -> Any:
         if self._course is None:
             self._course = self._call(f"reading course {self.settings.course_id}", self.canvas.get_course,
                                       self.settings.course_id)
         return self._course
 
-    def members(self) -> list:
+    def members(self) -> list[Member]:
         """The course's students."""
-        def fetch():
+        def fetch() -> list[Any]:
             return list(self.course.get_users(enrollment_type=["student"], include=["email"]))
         users = self._call(f"students of course {self.settings.course_id}", fetch)
         return [Member(str(u.id), _text(getattr(u, "name", "")),
                        (("login_id", _text(getattr(u, "login_id", ""))), ("sis_user_id", _text(getattr(u, "sis_user_id", ""))),
                         ("email", _text(getattr(u, "email", ""))))) for u in users]
 
-    def open(self, names: ProblemSetNames, maximum: float):
+    def open(self, names: ProblemSetNames, maximum: float) -> Any:
         """The problem set's assignment (by id, else by its exact name), with the problem set's points."""
         if names.canvas_assignment is not None:
             assignment = self._call(f"reading assignment {names.canvas_assignment}", self.course.get_assignment,
@@ -142,9 +145,9 @@ class CanvasTarget:
                            "that a score means the same in Canvas")
         return assignment
 
-    def current(self, assignment) -> dict:
+    def current(self, assignment: Any) -> dict[str, Current]:
         """``user id -> Current``: the score and the autograder's last tagged comment of each submission."""
-        def fetch():
+        def fetch() -> list[Any]:
             return list(assignment.get_submissions(include=["submission_comments"]))
         out = {}
         for sub in self._call(f"submissions of {assignment.name!r}", fetch):
@@ -157,7 +160,7 @@ class CanvasTarget:
                                             comment=tagged[-1] if tagged else None)
         return out
 
-    def _follow(self, progress, doing: str):
+    def _follow(self, progress: Any, doing: str) -> Any:
         """``progress`` queried until its job ends (or :data:`PROGRESS_LIMIT_S`); the last state."""
         wait, deadline = PROGRESS_POLL_S[0], self.clock() + PROGRESS_LIMIT_S
         while getattr(progress, "workflow_state", None) in ("queued", "running"):
@@ -169,13 +172,14 @@ class CanvasTarget:
             progress = self._call(doing, progress.query)
         return progress
 
-    def post_many(self, assignment, todo: list, progress=None) -> dict:
+    def post_many(self, assignment: Any, todo: list[tuple[str, Grade]], progress: Progress | None = None,
+                  ) -> dict[str, LmsError | None]:
         """Every ``(user id, grade)`` in one bulk update, each confirmed; alone each when the job fails."""
         if not todo:
             return {}
         doing = f"bulk update of {assignment.name!r}"
         grade_data = {uid: {"posted_grade": fmt_points(g.score, 4), "text_comment": g.comment} for uid, g in todo}
-        out = {}
+        out: dict[str, LmsError | None] = {}
         try:
             job = self._follow(self._call(doing, assignment.submissions_bulk_update, grade_data=grade_data), doing)
             state = getattr(job, "workflow_state", None)
@@ -194,7 +198,7 @@ class CanvasTarget:
                 if progress is not None:
                     progress(grade)
             return out
-        def post(uid, grade):
+        def post(uid: str, grade: Grade) -> None:
             try:
                 sub = self._call(f"{grade.student}'s submission", assignment.get_submission, int(uid))
                 self._call(f"posting {grade.student}'s grade for {grade.ps}", sub.edit,

@@ -22,10 +22,11 @@ person (they differ), which passback then does not overwrite silently (:mod:`aut
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from autograder.model.lateness import ON_TIME
-from autograder.model.results import SubmissionResult, fmt_points
+from autograder.model.results import SubmissionResult, TestResult, fmt_points
 
 TAG_NAME = "probdl-autograder"
 _NUMBER = r"(\d+(?:\.\d+)?)"
@@ -51,7 +52,7 @@ def tag_text(tag: Tag) -> str:
     return f"[{TAG_NAME} {fmt_points(tag.score, 4)}/{fmt_points(tag.maximum, 4)}{pending}]"
 
 
-def parse_tag(comment) -> Tag | None:
+def parse_tag(comment: object) -> Tag | None:
     """The tag at the end of ``comment``, or None (no comment, or not one the autograder wrote)."""
     if not isinstance(comment, str):
         return None
@@ -61,7 +62,7 @@ def parse_tag(comment) -> Tag | None:
     return Tag(float(found.group(1)), float(found.group(2)), float(found.group(3) or 0.0))
 
 
-def _names(tests) -> str:
+def _names(tests: Iterable[TestResult]) -> str:
     names = [t.name for t in tests if _CELL_NAME.match(t.name)]
     shown = ", ".join(names[:MAX_NAMED])
     return shown + (f" and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED else "")

@@ -51,9 +51,10 @@ import difflib
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar, overload
 from urllib.parse import urlsplit
 
 from autograder.lms.secret import Secret
@@ -73,6 +74,8 @@ SECRET_KEYS = frozenset({"token", "key", "private_key", "secret", "password", "c
 #: Largest passback file read.
 MAX_CONFIG_BYTES = 1_000_000
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_T = TypeVar("_T")
+_N = TypeVar("_N", int, float)
 
 
 class ConfigError(ValueError):
@@ -139,7 +142,7 @@ class PassbackConfig:
     lti: LtiSettings | None = None
     canvas: SiteSettings | None = None
     moodle: SiteSettings | None = None
-    problem_sets: dict = field(default_factory=dict)  # ps -> ProblemSetNames (those the file names)
+    problem_sets: dict[str, ProblemSetNames] = field(default_factory=dict)  # ps -> (those the file names)
 
     def names(self, ps: str) -> ProblemSetNames:
         """The LMS names of ``ps``: the file's, else the problem-set id for label and resourceId."""
@@ -149,10 +152,11 @@ class PassbackConfig:
 class _Table:
     """One TOML table being read: every key taken is checked, the rest is an error naming it."""
 
-    def __init__(self, data, where: str, path: Path) -> None:
+    def __init__(self, data: object, where: str, path: Path) -> None:
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: [{where}] must be a table, not {type(data).__name__}")
-        self.data, self.where, self.path = data, where, path
+        self.data: dict[str, Any] = data
+        self.where, self.path = where, path
         self.taken: set[str] = set()
         secret = sorted(k for k in data if k.lower() in SECRET_KEYS)
         if secret:
@@ -163,7 +167,12 @@ class _Table:
     def _at(self, key: str) -> str:
         return f"{self.path}: [{self.where}] {key}"
 
-    def get(self, key: str, kind, default=None, required: bool = False):
+    @overload
+    def get(self, key: str, kind: type[_T], default: _T, required: bool = False) -> _T: ...
+    @overload
+    def get(self, key: str, kind: type[_T], default: None = None, required: bool = False) -> _T | None: ...
+    def get(self, key: str, kind: type[_T], default: _T | None = None, required: bool = False) -> _T | None:
+        """The value of ``key``, of type ``kind`` (an int taken for a float), or ``default`` when it is absent."""
         self.taken.add(key)
         if key not in self.data:
             if required:
@@ -193,13 +202,17 @@ class _Table:
                                   "network unencrypted; use the https:// address")
         return value.rstrip("/") if key == "url" else value
 
-    def positive(self, key: str, kind, default):
+    @overload
+    def positive(self, key: str, kind: type[_N], default: _N) -> _N: ...
+    @overload
+    def positive(self, key: str, kind: type[_N], default: None) -> _N | None: ...
+    def positive(self, key: str, kind: type[_N], default: _N | None) -> _N | None:
         value = self.get(key, kind, default)
         if value is not None and value <= 0:
             raise ConfigError(f"{self._at(key)}: expected a positive number, not {value!r}")
         return value
 
-    def secret(self, stem: str, name: str, environ) -> Secret:
+    def secret(self, stem: str, name: str, environ: Mapping[str, str]) -> Secret:
         """The secret named by ``<stem>_file`` or ``<stem>_env`` (exactly one of them)."""
         file_key, env_key = f"{stem}_file", f"{stem}_env"
         path_text, env = self.text(file_key), self.text(env_key)
@@ -251,7 +264,7 @@ _HINTS = {
 }
 
 
-def _problem_sets(data, path: Path) -> dict:
+def _problem_sets(data: object, path: Path) -> dict[str, ProblemSetNames]:
     table = _Table(data, "problem_sets", path)
     out = {}
     for ps in list(table.data):
@@ -269,7 +282,8 @@ def _problem_sets(data, path: Path) -> dict:
     return out
 
 
-def read_config(path, target: str, environ=None) -> PassbackConfig:
+def read_config(path: str | os.PathLike[str], target: str, environ: Mapping[str, str] | None = None,
+                ) -> PassbackConfig:
     """The passback file at ``path``, for ``target`` (its table, the roster, the problem sets, http).
 
     Raises
@@ -346,5 +360,5 @@ def read_config(path, target: str, environ=None) -> PassbackConfig:
                           problem_sets=problem_sets, **settings)
 
 
-def _missing(table: _Table, key: str):
+def _missing(table: _Table, key: str) -> NoReturn:
     raise ConfigError(f"{table.path}: [{table.where}] {key}: missing; {table._hint(key)}")

@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import jwt
+import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from jwt.algorithms import RSAAlgorithm
@@ -30,6 +33,7 @@ from jwt.algorithms import RSAAlgorithm
 from autograder.lms.config import LtiSettings
 from autograder.lms.secret import Redactor, Secret
 from autograder.lms.transport import quote
+from autograder.model.invariant import known
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
 LINEITEM, LINEITEM_READONLY = AGS + "lineitem", AGS + "lineitem.readonly"
@@ -48,7 +52,7 @@ class TokenError(Exception):
     """No token: the message names the setting to check."""
 
 
-def private_key(key: Secret):
+def private_key(key: Secret) -> rsa.RSAPrivateKey:
     """The tool's RSA private key from its PEM text (its value never appears in an error)."""
     try:
         loaded = load_pem_private_key(key.reveal().encode("utf-8"), password=None)
@@ -71,15 +75,16 @@ def public_jwk(key: Secret, key_id: str) -> dict:
 class LtiToken:
     """Bearer tokens for the scopes passback needs, from one platform's token endpoint."""
 
-    def __init__(self, settings: LtiSettings, session, redactor: Redactor, clock=time.time) -> None:
+    def __init__(self, settings: LtiSettings, session: requests.Session, redactor: Redactor,
+                 clock: Callable[[], float] = time.time) -> None:
         self.settings, self.session, self.redactor, self.clock = settings, session, redactor, clock
         self._key = private_key(settings.key)
         self._token: Secret | None = None
         self._expires = 0.0
-        self.granted: set = set()
+        self.granted: set[str] = set()
 
     @property
-    def scopes(self) -> list:
+    def scopes(self) -> list[str]:
         """What is asked: read and create line items (or only read them), read results, post scores, and the
         members when the roster comes from the Names and Roles service."""
         s = self.settings
@@ -99,9 +104,7 @@ class LtiToken:
         """The ``Authorization`` header's value, from the kept token or a new one."""
         if self._token is None or self.clock() >= self._expires - MARGIN_S:
             self._fetch()
-        if self._token is None:
-            raise RuntimeError("the grader's own invariant broke: _fetch keeps a token or raises")
-        return f"Bearer {self._token.reveal()}"
+        return f"Bearer {known(self._token, '_fetch keeps a token or raises').reveal()}"
 
     def refresh(self) -> None:
         """Forget the kept token (a service refused it): the next :meth:`bearer` asks for a new one."""
@@ -138,11 +141,14 @@ class LtiToken:
                              "Advantage Services; Moodle: the tool's services settings)")
 
 
-def call(token: LtiToken, session, method: str, url: str, headers=None, **kwargs):
+def call(token: LtiToken, session: requests.Session, method: str, url: str, headers: dict[str, str] | None = None,
+         **kwargs: Any) -> requests.Response:
     """One service request with the bearer token; a 401 gets one new token and one more try."""
-    for attempt in (1, 2):
-        response = session.request(method, url, headers={**(headers or {}), "Authorization": token.bearer()},
-                                   **kwargs)
-        if response.status_code != 401 or attempt == 2:
-            return response
+    def send() -> requests.Response:
+        return session.request(method, url, headers={**(headers or {}), "Authorization": token.bearer()}, **kwargs)
+
+    response = send()
+    if response.status_code == 401:
         token.refresh()
+        response = send()
+    return response

@@ -20,11 +20,17 @@ The web service must have these five functions (docs/instructors.md says how to 
 
 from __future__ import annotations
 
+from typing import Any
+
+import requests
+
 from autograder.lms.config import PassbackConfig, ProblemSetNames
 from autograder.lms.plan import Current, same
 from autograder.lms.roster import Member
+from autograder.lms.scores import Grade, Progress
 from autograder.lms.secret import Redactor
 from autograder.lms.transport import CREDENTIAL, MAX_QUOTED, HttpError, LmsError, check, post_each
+from autograder.model.invariant import known
 from autograder.model.results import fmt_points
 
 ENDPOINT = "/webservice/rest/server.php"
@@ -34,7 +40,7 @@ ERROR_STATUS = {"invalidtoken": 401, "accessexception": 403, "nopermissions": 40
 FORMAT_PLAIN = 2
 
 
-def form(prefix: str, value) -> list:
+def form(prefix: str, value: object) -> list[tuple[str, str]]:
     """``value`` as Moodle's form fields: ``grades[0][userid]=5`` for ``{"grades": [{"userid": 5}]}``."""
     if isinstance(value, dict):
         return [pair for k, v in value.items() for pair in form(f"{prefix}[{k}]" if prefix else str(k), v)]
@@ -50,17 +56,14 @@ class MoodleTarget:
 
     name = "moodle"
 
-    def __init__(self, config: PassbackConfig, session, redactor: Redactor) -> None:
-        settings = config.moodle
-        if settings is None:
-            raise RuntimeError("the grader's own invariant broke: "
-                               "the config of --to moodle: read_config sets its [moodle] table")
+    def __init__(self, config: PassbackConfig, session: requests.Session, redactor: Redactor) -> None:
+        settings = known(config.moodle, "the config of --to moodle: read_config sets its [moodle] table")
         self.settings, self.session, self.redactor = settings, session, redactor
         redactor.add(self.settings.token)
-        self.warnings: list = []
+        self.warnings: list[str] = []
         self._me: int | None = None
 
-    def call(self, function: str, doing: str, **params):
+    def call(self, function: str, doing: str, **params: object) -> Any:
         """One web service function's JSON answer."""
         data = [("wstoken", self.settings.token.reveal()), ("wsfunction", function),
                 ("moodlewsrestformat", "json"), *form("", params)]
@@ -82,7 +85,7 @@ class MoodleTarget:
             self._me = int(self.call("core_webservice_get_site_info", "reading the web service's user")["userid"])
         return self._me
 
-    def members(self) -> list:
+    def members(self) -> list[Member]:
         users = self.call("core_enrol_get_enrolled_users", f"students of course {self.settings.course_id}",
                           courseid=self.settings.course_id)
         return [Member(str(u["id"]), str(u.get("fullname", "")),
@@ -90,7 +93,7 @@ class MoodleTarget:
                 for u in users if isinstance(u, dict) and "id" in u
                 and any(isinstance(r, dict) and r.get("shortname") == "student" for r in u.get("roles") or [])]
 
-    def open(self, names: ProblemSetNames, maximum: float) -> dict:
+    def open(self, names: ProblemSetNames, maximum: float) -> dict[str, Any]:
         if names.moodle_assignment is None:
             raise LmsError(f"set [problem_sets.{names.ps}] moodle_assignment to the assignment's id (Moodle: the "
                            "assignment's settings page, or mod_assign_get_assignments)")
@@ -107,10 +110,10 @@ class MoodleTarget:
                            f"{fmt_points(maximum)}: set its maximum grade to {fmt_points(maximum)} (Grade → Point)")
         return found[0]
 
-    def current(self, assignment: dict) -> dict:
+    def current(self, assignment: dict[str, Any]) -> dict[str, Current]:
         answer = self.call("mod_assign_get_grades", f"grades of {assignment.get('name')!r}",
                            assignmentids=[assignment["id"]])
-        latest: dict = {}
+        latest: dict[str, Any] = {}  # user id -> the grade record (JSON) of their latest attempt
         for a in answer.get("assignments", []):
             for g in a.get("grades", []) if isinstance(a, dict) else []:
                 if isinstance(g, dict) and "userid" in g:
@@ -127,8 +130,9 @@ class MoodleTarget:
                                by_us=g.get("grader") == self.me)
         return out
 
-    def post_many(self, assignment: dict, todo: list, progress=None) -> dict:
-        def post(uid, grade):
+    def post_many(self, assignment: dict[str, Any], todo: list[tuple[str, Grade]], progress: Progress | None = None,
+                  ) -> dict[str, LmsError | None]:
+        def post(uid: str, grade: Grade) -> None:
             one = {"userid": int(uid), "grade": fmt_points(grade.score, 4), "attemptnumber": -1, "addattempt": 0,
                    "workflowstate": "",
                    "plugindata": {"assignfeedbackcomments_editor": {"text": grade.comment, "format": FORMAT_PLAIN}}}

@@ -9,7 +9,11 @@ full URI or short name) that are not ``Inactive`` or ``Deleted`` are the student
 
 from __future__ import annotations
 
-from autograder.lms.lti_token import call
+from typing import Any
+
+import requests
+
+from autograder.lms.lti_token import LtiToken, call
 from autograder.lms.roster import Member
 from autograder.lms.transport import LmsError, check
 
@@ -19,18 +23,18 @@ LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 MAX_PAGES = 1000
 
 
-def _learner(member: dict) -> bool:
+def _learner(member: dict[str, Any]) -> bool:
     roles = member.get("roles")
     roles = roles if isinstance(roles, list) else []
     return (any(r in (LEARNER, "Learner") for r in roles)
             and member.get("status", "Active") not in ("Inactive", "Deleted"))
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def members(token, session, url: str) -> list:
+def members(token: LtiToken, session: requests.Session, url: str) -> list[Member]:
     """The learners of the context at ``url``."""
     doing = f"members of {url}"
     out = []
@@ -47,7 +51,8 @@ def members(token, session, url: str) -> list:
                 out.append(Member(str(m["user_id"]), _text(m.get("name")),
                                   (("email", _text(m.get("email"))),
                                    ("lis_person_sourcedid", _text(m.get("lis_person_sourcedid"))))))
-        url = response.links.get("next", {}).get("url")
-        if not url:
+        following = response.links.get("next", {}).get("url")
+        if not following:
             return out
+        url = following
     return out

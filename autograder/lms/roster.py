@@ -16,9 +16,11 @@ reason and posted to nobody; a member (or a roster row) without results is liste
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from autograder.model.ids import display
+from autograder.model.roster import LmsStudent
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Member:
 
     lms_id: str
     name: str = ""
-    fields: tuple = ()  # ((field, value), …)
+    fields: tuple[tuple[str, str], ...] = ()  # ((field, value), …)
 
     def get(self, name: str) -> str:
         if name in ("id", "user_id"):
@@ -39,16 +41,17 @@ class Member:
 class RosterMatch:
     """Who is who: ``to_lms`` (course id → LMS id) and everyone left unmatched on either side, with why."""
 
-    to_lms: dict = field(default_factory=dict)
-    students: list = field(default_factory=list)  # [(course id, why)]: results here, posted to nobody
-    members: list = field(default_factory=list)   # [(LMS id, name, why)]: in the LMS or the roster, no results
+    to_lms: dict[str, str] = field(default_factory=dict)
+    students: list[tuple[str, str]] = field(default_factory=list)  # [(course id, why)]: results here, posted to nobody
+    members: list[tuple[str, str, str]] = field(default_factory=list)  # [(LMS id, name, why)]: no results here
 
 
 def _key(name: str, value: str) -> str:
     return value.strip().casefold() if name == "email" else value.strip()
 
 
-def from_file(mapping: dict, students, members=None) -> RosterMatch:
+def from_file(mapping: Mapping[str, LmsStudent], students: Collection[str], members: list[Member] | None = None,
+              ) -> RosterMatch:
     """Match ``students`` (course ids with results) by the roster file's ``mapping`` (course id → LmsStudent),
     checked against the LMS's ``members`` when it lists them."""
     out = RosterMatch()
@@ -71,15 +74,15 @@ def from_file(mapping: dict, students, members=None) -> RosterMatch:
     return out
 
 
-def from_members(members, match: str, students) -> RosterMatch:
+def from_members(members: list[Member], match: str, students: Collection[str]) -> RosterMatch:
     """Match ``students`` to the ``members`` whose field ``match`` equals their course id."""
     out = RosterMatch()
-    by_value: dict = {}
+    by_value: dict[str, list[Member]] = {}
     for m in members:
         value = m.get(match)
         if value.strip():
             by_value.setdefault(_key(match, value), []).append(m)
-    claims: dict = {}
+    claims: dict[str, list[str]] = {}
     for student in sorted(students):
         found = by_value.get(_key(match, student), [])
         if len(found) == 1:
@@ -89,7 +92,7 @@ def from_members(members, match: str, students) -> RosterMatch:
                                           "use a roster file for them"))
         else:
             out.students.append((student, f"no LMS student has {match} {display(student)}"))
-    matched = set()
+    matched: set[str] = set()
     for lms_id, claimants in claims.items():
         if len(claimants) == 1:
             out.to_lms[claimants[0]] = lms_id

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +49,11 @@ class Grade:
         return self.pending <= 0
 
 
-def _read_csv(results_dir) -> dict:
+#: What passback calls once per grade when its fate is known (a progress bar's step).
+Progress = Callable[[Grade], object]
+
+
+def _read_csv(results_dir: Path) -> dict[tuple[str, str], str]:
     """``(student cell, ps) -> cell text`` of grades.csv, non-empty cells of the problem-set columns only."""
     path = results_dir / GRADES_FILE
     try:
@@ -73,7 +79,7 @@ def _read_csv(results_dir) -> dict:
     return cells
 
 
-def read_grades(results_dir, problem_sets=None) -> list:
+def read_grades(results_dir: str | os.PathLike[str], problem_sets: Collection[str] | None = None) -> list[Grade]:
     """Every :class:`Grade` of ``results_dir`` (of ``problem_sets`` only, when given), by problem set and student.
 
     Raises
@@ -87,7 +93,9 @@ def read_grades(results_dir, problem_sets=None) -> list:
     maximum: dict[str, float] = {}
     for r in results:
         maximum[r.assignment] = max(maximum.get(r.assignment, 0.0), r.max_score)
-    wrong, grades, seen = [], [], set()
+    wrong: list[str] = []
+    grades: list[Grade] = []
+    seen: set[tuple[str, str]] = set()
     for r in results:
         key = (csv_cell(r.student), r.assignment)
         seen.add(key)

@@ -10,6 +10,8 @@ bearer token back in its error page does not get it printed.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 #: Shorter values are not scrubbed from text (they would match ordinary words); no credential is this short.
 MIN_SCRUBBED = 8
 
@@ -37,10 +39,10 @@ class Secret:
     def __format__(self, spec: str) -> str:
         return repr(self)
 
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         raise TypeError(f"{self!r} cannot be pickled")
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Secret) and other._value == self._value
 
     def __hash__(self) -> int:
@@ -51,7 +53,7 @@ class Redactor:
     """Every registered secret's value replaced in a text (``redactor(text)``)."""
 
     def __init__(self) -> None:
-        self._values: dict = {}
+        self._values: dict[str, str] = {}  # value -> the secret's name
 
     def add(self, secret: Secret) -> Secret:
         """Register ``secret`` (and each long line of it: a PEM key is quoted line by line); returns it."""
@@ -62,7 +64,7 @@ class Redactor:
                 self._values[part] = secret.name
         return secret
 
-    def __call__(self, text) -> str:
+    def __call__(self, text: object) -> str:
         text = str(text)
         for value in sorted(self._values, key=len, reverse=True):
             if value in text:

@@ -19,22 +19,53 @@ may quote an LMS passes through the run's redactor.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from autograder.lms import roster as matching
-from autograder.lms.config import PassbackConfig
+from autograder.lms.config import PassbackConfig, ProblemSetNames
 from autograder.lms.plan import CONFLICT, POST, UNCHANGED, Current, conflict_reason, decide
+from autograder.lms.roster import Member, RosterMatch
+from autograder.lms.scores import Grade, Progress
 from autograder.lms.transport import HttpError, LmsError
+from autograder.model.invariant import known
 from autograder.model.results import ps_key
+from autograder.model.roster import LmsStudent
 
 POSTED, WOULD_POST, SKIPPED, FAILED = "posted", "would post", "skipped", "failed"
+
+
+class Target(Protocol):
+    """An LMS as :func:`send` uses it (:class:`~autograder.lms.ags.AgsTarget`,
+    :class:`~autograder.lms.canvas.CanvasTarget`, :class:`~autograder.lms.moodle.MoodleTarget`). A problem set's
+    slot is what ``open`` gives (a line item, an assignment) and the others take back."""
+
+    name: str
+    warnings: list[str]
+
+    def members(self) -> list[Member] | None:
+        """The course's students (None: this target lists none)."""
+
+    def open(self, names: ProblemSetNames, maximum: float) -> Any:
+        """A problem set's slot in the LMS, found (or created) and checked against ``maximum``."""
+
+    def current(self, slot: Any) -> dict[str, Current]:
+        """Each LMS id's current result in ``slot``."""
+
+    def post_many(self, slot: Any, todo: list[tuple[str, Grade]], progress: Progress | None = None,
+                  ) -> dict[str, LmsError | None]:
+        """Each ``(LMS id, grade)`` posted: ``LMS id -> None`` (posted) or its error."""
+
+    def fix(self, error: HttpError) -> str:
+        """What to do about ``error``."""
 
 
 @dataclass
 class Item:
     """One grade's fate."""
 
-    grade: object              # autograder.lms.scores.Grade
+    grade: Grade
     lms_id: str | None
     outcome: str               # POSTED, WOULD_POST, UNCHANGED, SKIPPED, FAILED
     why: str = ""              # new, update, overwrite, same, unmatched, conflict, or the failure's reason
@@ -45,12 +76,12 @@ class Item:
 class Report:
     target: str
     dry_run: bool
-    items: list = field(default_factory=list)
-    unmatched_students: list = field(default_factory=list)  # [(course id, why)]
-    unmatched_members: list = field(default_factory=list)   # [(LMS id, name, why)]
-    warnings: list = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    unmatched_students: list[tuple[str, str]] = field(default_factory=list)  # [(course id, why)]
+    unmatched_members: list[tuple[str, str, str]] = field(default_factory=list)   # [(LMS id, name, why)]
+    warnings: list[str] = field(default_factory=list)
 
-    def counts(self) -> Counter:
+    def counts(self) -> Counter[str]:
         return Counter(item.outcome for item in self.items)
 
     @property
@@ -58,25 +89,28 @@ class Report:
         return any(item.outcome == FAILED for item in self.items)
 
 
-def match(config: PassbackConfig, mapping, target, students) -> tuple:
+def match(config: PassbackConfig, mapping: Mapping[str, LmsStudent] | None, target: Target,
+          students: Collection[str]) -> tuple[RosterMatch, list[Member] | None]:
     """``(RosterMatch, members)``: the roster file or the LMS's member list, as the passback file says."""
     members = target.members()
     if config.roster.match:
         if members is None:
             raise LmsError(f"[roster] match: {target.name} gives no member list here")
         return matching.from_members(members, config.roster.match, students), members
-    return matching.from_file(mapping, students, members), members
+    return matching.from_file(known(mapping, "a roster file's rows: read_config asks for [roster] file or match"),
+                              students, members), members
 
 
-def _reason(target, error: LmsError, grade) -> str:
+def _reason(target: Target, error: LmsError, grade: Grade) -> str:
     text = str(error)
     if isinstance(error, HttpError):
         text += f"; {target.fix(error)}"
     return f"{grade.student}, {grade.ps}: {text}"
 
 
-def send(target, grades: list, config: PassbackConfig, mapping=None, *, dry_run: bool = False,
-         overwrite: bool = False, redact=str, progress=None) -> Report:
+def send(target: Target, grades: list[Grade], config: PassbackConfig, mapping: Mapping[str, LmsStudent] | None = None,
+         *, dry_run: bool = False, overwrite: bool = False, redact: Callable[[str], str] = str,
+         progress: Progress | None = None) -> Report:
     """Post ``grades`` to ``target`` (see the module docstring). ``progress(grade)`` is called once per grade,
     when its fate is known (for a progress bar of ``len(grades)`` steps)."""
     progress = progress or (lambda grade: None)
@@ -84,7 +118,7 @@ def send(target, grades: list, config: PassbackConfig, mapping=None, *, dry_run:
     found, _ = match(config, mapping, target, {g.student for g in grades})
     report.unmatched_students, report.unmatched_members = found.students, found.members
     unmatched = dict(found.students)
-    by_ps: dict = {}
+    by_ps: dict[str, list[Grade]] = {}
     for grade in grades:
         by_ps.setdefault(grade.ps, []).append(grade)
     for ps in sorted(by_ps, key=ps_key):
@@ -104,17 +138,16 @@ def send(target, grades: list, config: PassbackConfig, mapping=None, *, dry_run:
                 report.items.append(Item(g, found.to_lms[g.student], FAILED, redact(_reason(target, exc, g))))
                 progress(g)
             continue
-        todo, items = [], {}
+        todo: list[tuple[str, Grade]] = []
+        items: dict[str, Item] = {}
         for g in matched:
             lms_id = found.to_lms[g.student]
             decision = decide(g, current.get(lms_id), overwrite)
             item = Item(g, lms_id, UNCHANGED, decision.why, current.get(lms_id))
             if decision.action == CONFLICT:
                 item.outcome = SKIPPED
-                if item.current is None:
-                    raise RuntimeError("the grader's own invariant broke: "
-                                       "decide: a conflict is with a grade the LMS holds")
-                item.why = redact(f"{g.student}, {g.ps}: {conflict_reason(decision, item.current, g)}")
+                held = known(item.current, "decide: a conflict is with a grade the LMS holds")
+                item.why = redact(f"{g.student}, {g.ps}: {conflict_reason(decision, held, g)}")
             elif decision.action == POST:
                 item.outcome = WOULD_POST if dry_run else POSTED
                 todo.append((lms_id, g))

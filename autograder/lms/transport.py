@@ -52,7 +52,7 @@ class Session(requests.Session):
         super().__init__()
         self.timeout = timeout
 
-    def request(self, method, url, *args, **kwargs):
+    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
         try:
             return super().request(method, url, *args, **kwargs)
@@ -89,12 +89,12 @@ def new_session(http: HttpSettings) -> Session:
     return mount(Session(http.timeout), http)
 
 
-def backoff_delays(http: HttpSettings) -> list:
+def backoff_delays(http: HttpSettings) -> list[float]:
     """The waits before each retry, as :func:`retry_policy` spaces them (for retries made outside urllib3)."""
     return [0.0 if n == 1 else min(http.backoff * 2 ** (n - 1), http.max_wait) for n in range(1, http.attempts)]
 
 
-def _where(url: str) -> str:
+def _where(url: str | bytes) -> str:
     """``url`` without its query (a query can hold ids; our requests put no secret there, but be sparing)."""
     return str(url).split("?", 1)[0]
 
@@ -103,7 +103,7 @@ def _where(url: str) -> str:
 CREDENTIAL = re.compile(r"[A-Za-z0-9_\-.~+=]{32,}")
 
 
-def quote(response) -> str:
+def quote(response: requests.Response) -> str:
     """A short, printable piece of an error answer (JSON ``error``/``message`` fields first), anything that
     looks like a credential masked *before* it is cut (an LMS that echoes a token must not get a piece of it
     printed; the run's redactor then scrubs the exact values of the known secrets)."""
@@ -121,14 +121,18 @@ def quote(response) -> str:
     return text[:MAX_QUOTED] + ("…" if len(text) > MAX_QUOTED else "")
 
 
-def check(response, doing: str):
+def check(response: requests.Response, doing: str) -> requests.Response:
     """``response`` when it succeeded (2xx), else :class:`HttpError` with its status and a quote of it."""
     if 200 <= response.status_code < 300:
         return response
     raise HttpError(response.status_code, doing, quote(response))
 
 
-def post_each(todo: list, post: Callable[[str, Any], None], progress=None) -> dict:
+_G = TypeVar("_G")
+
+
+def post_each(todo: list[tuple[str, _G]], post: Callable[[str, _G], None],
+              progress: Callable[[_G], object] | None = None) -> dict[str, LmsError | None]:
     """Each ``(user_id, grade)`` of ``todo`` sent on its own by ``post(user_id, grade)``: ``user_id -> None``
     (sent) or the :class:`LmsError` it raised; ``progress(grade)``, when given, after each."""
     out: dict[str, LmsError | None] = {}
