@@ -386,6 +386,19 @@ def test_a_function_too_deep_to_compare_is_a_problem_not_a_crash():
         assert "not defined" in found.problem
 
 
+def test_a_global_a_notebook_function_bumps_is_an_expression_not_a_class():
+    """``global count; count += 1`` in a function the notebook calls binds ``count`` to an expression, as
+    ``count += 1`` at the top level does: it was bound as a class, and the graded function that reads it then
+    failed to be read at all ("reading the notebook failed (AttributeError)")."""
+    source = ("import numpy as np\ncount = 0\ndef bump():\n    global count\n    count += 1\nbump()\n"
+              "def softmax(z, axis=-1, temperature=1.0):\n    e = np.exp(z - z.max())\n    print(count)\n"
+              "    return e / e.sum()\n")
+    code = notebook_code([{"cell_type": "code", "source": source}], CONTRACT)
+    assert {o.kind for o in code.graded["softmax"].names["count"].options} == {"expr"}
+    found = document(code.graded["softmax"], code.imports, CONTRACT, name="softmax")
+    assert not found.problem and len(found.hashes) > 0
+
+
 def test_the_fingerprints_do_not_depend_on_the_process():
     """Python's string hash is salted per process; the fingerprints are not (BLAKE2b), so documents read by
     worker processes can be compared."""

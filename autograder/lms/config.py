@@ -58,6 +58,7 @@ from typing import Any, NoReturn, TypeVar, overload
 from urllib.parse import urlsplit
 
 from autograder.lms.secret import Secret
+from autograder.model.files import StrPath
 
 TARGETS = ("lti", "canvas", "moodle")
 #: AGS gradingProgress values a score may carry while points await a person (see docs/instructors.md:
@@ -282,7 +283,7 @@ def _problem_sets(data: object, path: Path) -> dict[str, ProblemSetNames]:
     return out
 
 
-def read_config(path: str | os.PathLike[str], target: str, environ: Mapping[str, str] | None = None,
+def read_config(path: StrPath, target: str, environ: Mapping[str, str] | None = None,
                 ) -> PassbackConfig:
     """The passback file at ``path``, for ``target`` (its table, the roster, the problem sets, http).
 

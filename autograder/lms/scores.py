@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.lms.comment import student_comment
-from autograder.model.files import GRADES_FILE
+from autograder.model.files import GRADES_FILE, StrPath
 from autograder.model.ids import csv_cell
 from autograder.model.results import fmt_points, load_results, ps_key
 
@@ -79,7 +78,7 @@ def _read_csv(results_dir: Path) -> dict[tuple[str, str], str]:
     return cells
 
 
-def read_grades(results_dir: str | os.PathLike[str], problem_sets: Collection[str] | None = None) -> list[Grade]:
+def read_grades(results_dir: StrPath, problem_sets: Collection[str] | None = None) -> list[Grade]:
     """Every :class:`Grade` of ``results_dir`` (of ``problem_sets`` only, when given), by problem set and student.
 
     Raises

@@ -28,7 +28,9 @@ import ast
 import signal
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 #: Syntax nodes of a function and its helpers, at most.
 MAX_NODES = 20_000
@@ -47,7 +49,7 @@ class Exceeded(Exception):
 class Deadline:
     """The time one notebook has left: :meth:`check` raises :class:`Exceeded` once it is over."""
 
-    def __init__(self, seconds: float = MAX_SECONDS):
+    def __init__(self, seconds: float = MAX_SECONDS) -> None:
         self.seconds = seconds
         self.end = time.monotonic() + seconds
 
@@ -61,7 +63,7 @@ NEVER = Deadline(float("inf"))
 
 
 @contextmanager
-def time_limit(seconds: float):
+def time_limit(seconds: float) -> Iterator[None]:
     """Raise :class:`Exceeded` in the block once ``seconds`` have passed, through a timer signal.
 
     Only in a process's main thread (signals are delivered there), and only when no other timer is
@@ -73,7 +75,7 @@ def time_limit(seconds: float):
         yield
         return
 
-    def _expired(signum, frame):
+    def _expired(signum: int, frame: FrameType | None) -> None:
         raise Exceeded(f"reading it took more than {seconds:g} s (the limit per notebook)")
 
     previous = signal.signal(signal.SIGALRM, _expired)
@@ -85,7 +87,7 @@ def time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def depth(tree) -> int:
+def depth(tree: ast.AST) -> int:
     """The nesting depth of ``tree`` (1 for a leaf), measured without recursion."""
     deepest, todo = 0, [(tree, 1)]
     while todo:
@@ -95,7 +97,7 @@ def depth(tree) -> int:
     return deepest
 
 
-def too_large(trees) -> str:
+def too_large(trees: Iterable[ast.AST]) -> str:
     """Why ``trees`` (syntax trees) are too large to compare, or ``""`` when they are not."""
     nodes = 0
     todo = [(tree, 1) for tree in trees]

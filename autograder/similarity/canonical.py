@@ -33,6 +33,9 @@ from __future__ import annotations
 
 import ast
 
+from autograder.similarity.clone import Function
+from autograder.similarity.tokens import Key, Namer
+
 #: Array methods written as NumPy's function of the same name (same meaning, array first).
 NUMPY_METHODS = frozenset({"sum", "max", "min", "mean", "std", "var", "prod", "any", "all", "argmax", "argmin",
                            "cumsum", "cumprod", "clip", "round", "dot", "squeeze", "transpose", "ravel", "trace",
@@ -62,7 +65,7 @@ _COMMUTATIVE = (ast.Add, ast.Mult, ast.BitAnd, ast.BitOr, ast.BitXor)
 _FLIPPED = {ast.Gt: ast.Lt, ast.GtE: ast.LtE}
 
 
-def _operands(node, op_type) -> list:
+def _operands(node: ast.expr, op_type: type[ast.operator]) -> list[ast.expr]:
     """The operands of a chain of one commutative operator, left to right (iteratively: chains can be long)."""
     out, todo = [], [node]
     while todo:
@@ -74,16 +77,16 @@ def _operands(node, op_type) -> list:
     return out
 
 
-def _same(a, b) -> bool:
+def _same(a: ast.AST, b: ast.AST) -> bool:
     return isinstance(a, ast.Name) and isinstance(b, ast.Name) and a.id == b.id
 
 
-def _equal(a, b) -> bool:
+def _equal(a: ast.AST, b: ast.AST) -> bool:
     """The same expression, written alike."""
     return ast.dump(a, annotate_fields=False) == ast.dump(b, annotate_fields=False)
 
 
-def _size_of(node, array) -> bool:
+def _size_of(node: ast.AST, array: ast.AST) -> bool:
     """``array.size`` or ``len(array)``: how many elements ``array`` has (a mean's divisor)."""
     if isinstance(node, ast.Attribute) and node.attr == "size":
         return _equal(node.value, array)
@@ -92,11 +95,11 @@ def _size_of(node, array) -> bool:
 
 
 class _Canonical(ast.NodeTransformer):
-    def __init__(self, key, namer):
+    def __init__(self, key: Key, namer: Namer) -> None:
         self.key = key
         self.namer = namer
 
-    def _name(self, func) -> str:
+    def _name(self, func: ast.expr) -> str:
         """The library name a call's function is (``numpy.subtract``), a builtin's name, or ""."""
         if isinstance(func, ast.Name):
             if "." in func.id:  # written by this module or vectorise: a library name already
@@ -107,11 +110,11 @@ class _Canonical(ast.NodeTransformer):
                                                                           "list", "tuple", "len") else "")
         return self.namer.dotted(func) or ""
 
-    def visit_BinOp(self, node):
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
         self.generic_visit(node)
         return self._binop(node)
 
-    def _binop(self, node):
+    def _binop(self, node: ast.BinOp) -> ast.expr:
         """One operation whose operands are already canonical."""
         if isinstance(node.op, ast.Mult):  # a * (1 / b) is a / b
             for this, other in ((node.left, node.right), (node.right, node.left)):
@@ -135,14 +138,14 @@ class _Canonical(ast.NodeTransformer):
             out = ast.copy_location(ast.BinOp(out, type(node.op)(), operand), node)
         return out
 
-    def visit_Compare(self, node):
+    def visit_Compare(self, node: ast.Compare) -> ast.expr:
         self.generic_visit(node)
         if len(node.ops) == 1 and type(node.ops[0]) in _FLIPPED:
             return ast.copy_location(ast.Compare(node.comparators[0], [_FLIPPED[type(node.ops[0])]()], [node.left]),
                                      node)
         return node
 
-    def visit_Subscript(self, node):
+    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
         self.generic_visit(node)
         key = node.slice
         parts = key.elts if isinstance(key, ast.Tuple) else [key]
@@ -154,11 +157,11 @@ class _Canonical(ast.NodeTransformer):
             return node.value  # x[:, None], x[..., np.newaxis]: only a new axis
         return node
 
-    def visit_Call(self, node):
+    def visit_Call(self, node: ast.Call) -> ast.expr:
         self.generic_visit(node)
         return self._call(node)
 
-    def _call(self, node):
+    def _call(self, node: ast.Call) -> ast.expr:
         """One call whose arguments are already canonical."""
         func = node.func
         name = self._name(func)
@@ -213,7 +216,7 @@ class _Canonical(ast.NodeTransformer):
         return node
 
 
-def canonical_forms(tree, key, namer) -> None:
+def canonical_forms(tree: Function, key: Key, namer: Namer) -> None:
     """Rewrite ``tree`` (a function) in place; ``key(node)`` orders operands, ``namer``
     (:class:`autograder.similarity.tokens.Namer`) says what each name is."""
     tree.body = [_Canonical(key, namer).visit(stmt) for stmt in tree.body]

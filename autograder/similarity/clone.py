@@ -12,9 +12,14 @@ nothing else. Recursive: the caller bounds the depth
 from __future__ import annotations
 
 import ast
+from typing import TypeVar, overload
+
+_N = TypeVar("_N", bound=ast.AST)
+#: A function as the steps change it (in place, on a copy): a def, a method, an expression made one.
+Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-def _copy(node, extra: dict):
+def _copy(node: _N, extra: dict[str, object]) -> _N:
     fields = dict(node.__dict__)  # a node keeps its fields, positions and our attributes in its __dict__
     for name, value in fields.items():
         if isinstance(value, ast.AST):
@@ -27,7 +32,11 @@ def _copy(node, extra: dict):
     return new
 
 
-def clone(node, **attributes):
+@overload
+def clone(node: _N, **attributes: object) -> _N: ...
+@overload
+def clone(node: list[_N], **attributes: object) -> list[_N]: ...
+def clone(node: _N | list[_N], **attributes: object) -> _N | list[_N]:
     """A copy of ``node`` (an ``ast.AST`` or a list of them), with ``attributes`` set on every node of the
     copy (``clone(tree, _piece="softmax")``) besides the ones it had."""
     if isinstance(node, list):

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 
-def repeated_pairs(found: dict) -> list:
+def repeated_pairs(found: dict[str, list[tuple[str, str, float]]]) -> list[tuple[str, str, list[tuple[str, float]]]]:
     """``[(student a, student b, [(function, score)])]`` of the students reported together for two or more
     functions of one problem set; ``found`` is ``{function: [(student a, student b, score)]}``."""
-    together = defaultdict(list)
+    together: defaultdict[tuple[str, ...], list[tuple[str, float]]] = defaultdict(list)
     for function, pairs in found.items():
         for a, b, score in pairs:
             together[tuple(sorted((a, b)))].append((function, score))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
@@ -31,9 +32,11 @@ from typing import Any
 import numpy as np
 
 from autograder.model.course import FUNCTIONS
-from autograder.model.notebook import Unreadable, cell_text, load_source, load_submission
+from autograder.model.files import StrPath
+from autograder.model.notebook import SourceCell, Unreadable, cell_text, load_source, load_submission
 from autograder.model.pysource import import_names, parse, python_source
 from autograder.model.run_order import partition, run_order
+from autograder.model.submissions import Submission
 from autograder.similarity.bounds import MAX_SECONDS, Deadline, Exceeded, time_limit
 from autograder.similarity.document import Document, document, given_code_of
 from autograder.similarity.graded import Shown, graded_code
@@ -55,7 +58,7 @@ class Entry:
     problem_set: str
     function: str
     document: Document
-    shown: tuple = ()  # autograder.similarity.graded.Shown of each of the document's pieces
+    shown: tuple[Shown, ...] = ()  # each of the document's pieces
     how: str = ""      # what the graded name was bound to, in words
 
 
@@ -66,11 +69,17 @@ class Given:
     the keys of the statements of its functions (a starter's lines), which are taken out of every version."""
 
     hashes: np.ndarray
-    cells: tuple
-    statements: frozenset = frozenset()
+    cells: tuple[SourceCell, ...]
+    statements: frozenset[bytes] = frozenset()
 
 
-def given_code(course_dir, problem_set: str) -> Given:
+#: One submission to read: ``(student, folder, problem set, notebook, source cells, given statements)``.
+Job = tuple[str, str, str, Path, tuple[SourceCell, ...], frozenset[bytes]]
+#: What is not compared: ``(student, problem set, function or "", reason)``.
+Note = tuple[str, str, str, str]
+
+
+def given_code(course_dir: StrPath, problem_set: str) -> Given:
     """The :class:`Given` of ``problem_set``, read from ``<course_dir>/release/<ps>/<ps>.ipynb``.
 
     Raises
@@ -103,7 +112,7 @@ def given_code(course_dir, problem_set: str) -> Given:
     return Given(hashes, tuple(source.cells), frozenset().union(*(k for _, k in found)))
 
 
-def read_submission(job: tuple) -> tuple:
+def read_submission(job: Job) -> tuple[list[Entry], list[Note]]:
     """``(entries, notes)`` of one submission; ``job`` is ``(student, folder, problem set, path, cells,
     statements)``, the last two the released notebook's (:attr:`Given.cells`, :attr:`Given.statements`).
 
@@ -122,7 +131,7 @@ def read_submission(job: tuple) -> tuple:
                                       "it is listed so that a person looks at it")]
 
 
-def _read(job: tuple, deadline: Deadline) -> tuple:
+def _read(job: Job, deadline: Deadline) -> tuple[list[Entry], list[Note]]:
     student, folder, ps, path, source_cells, given = job
     contract = FUNCTIONS[ps]
     try:
@@ -150,25 +159,26 @@ def _read(job: tuple, deadline: Deadline) -> tuple:
     return entries, notes
 
 
-def _chunks(jobs: list) -> list:
+def _chunks(jobs: list[Job]) -> list[list[Job]]:
     return [jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK)]
 
 
-def _read_chunk(jobs: list) -> list:
+def _read_chunk(jobs: list[Job]) -> list[tuple[list[Entry], list[Note]]]:
     return [read_submission(job) for job in jobs]
 
 
-def read_all(submissions, given: dict, workers: int = 1) -> tuple:
+def read_all(submissions: Sequence[Submission], given: dict[str, Given], workers: int = 1,
+             ) -> tuple[list[Entry], list[Note]]:
     """``(entries, notes)`` of every submission (:class:`autograder.model.submissions.Submission`) whose
     problem set is in ``given``; ``workers`` processes read them when there are :data:`PARALLEL_FROM` or more."""
-    jobs = [(s.student, s.results_folder, s.assignment, s.path, given[s.assignment].cells,
-             given[s.assignment].statements)
-            for s in submissions if s.assignment in given]
-    entries, notes = [], []
+    jobs: list[Job] = [(s.student, s.results_folder, s.assignment, s.path, given[s.assignment].cells,
+                        given[s.assignment].statements)
+                       for s in submissions if s.assignment in given and s.path is not None]
+    entries: list[Entry] = []
+    notes: list[Note] = []
     for s in submissions:
         if s.path is None and s.assignment in given:
             notes.append((s.student, s.assignment, "", s.problem or "no notebook to read"))
-    jobs = [job for job in jobs if job[3] is not None]
     if workers > 1 and len(jobs) >= PARALLEL_FROM:
         alone = threading.active_count() == 1 and "fork" in get_all_start_methods()
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork" if alone else "spawn")) as pool:

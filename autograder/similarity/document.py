@@ -24,25 +24,29 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from autograder.model.pysource import nodes
-from autograder.similarity.bounds import MAX_TOKENS, NEVER, too_large
+from autograder.similarity.bounds import MAX_TOKENS, NEVER, Deadline, too_large
 from autograder.similarity.canonical import canonical_forms
-from autograder.similarity.clone import clone
+from autograder.similarity.clone import Function, clone
 from autograder.similarity.fingerprints import fingerprints
+from autograder.similarity.graded import Binding, Graded
 from autograder.similarity.inline import inline_all, inline_helpers
 from autograder.similarity.prune import prune
 from autograder.similarity.reorder import canonical_order
 from autograder.similarity.temporaries import drop_copies, hoist_repeated, inline_temporaries
-from autograder.similarity.tokens import Namer, bound_names, local_imports, statement_key, token_stream
+from autograder.similarity.tokens import Key, Namer, Token, bound_names, local_imports, statement_key, token_stream
 from autograder.similarity.vectorise import vectorise
 
 #: The attribute naming the definition a syntax node was written in (set on copies only).
 PIECE = "_similarity_piece"
+#: The attribute marking a method's copy (its ``self`` removed: :func:`_without_self`).
+_METHOD = "_similarity_method"
 #: Methods of a class that run when it is made or called, whatever the code names.
 ALWAYS_RUN = ("__new__", "__init__", "__post_init__", "__call__")
 _SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.Raise, ast.Assert)
@@ -64,7 +68,7 @@ class Document:
     hashes: np.ndarray
     positions: np.ndarray
     places: np.ndarray
-    pieces: tuple = ()
+    pieces: tuple[str, ...] = ()
     size: int = 0
     problem: str = ""
 
@@ -74,9 +78,9 @@ def _empty(problem: str) -> Document:
     return Document(empty, empty, np.empty((0, 2), dtype=np.int64), problem=problem)
 
 
-def _as_function(binding, name: str):
+def _as_function(binding: Binding, name: str) -> ast.FunctionDef:
     """The code an entry or a reached expression runs, as a function (a copy of nothing: built anew)."""
-    node = binding.node
+    node = binding.expression()
     body: list[ast.stmt] = [ast.Return(node, lineno=node.lineno, col_offset=node.col_offset)]
     out = ast.FunctionDef(name, ast.arguments([], [], None, [], [], None, []), body, [], None,
                           lineno=node.lineno, col_offset=node.col_offset)
@@ -88,28 +92,28 @@ def _as_function(binding, name: str):
 class _Reach:
     """What the entries reach by name: helper functions (inlined), classes' methods and expressions (kept)."""
 
-    def __init__(self, names: dict, contract: frozenset):
+    def __init__(self, names: dict[str, Binding], contract: frozenset[str]) -> None:
         self.names = names
         self.contract = contract
         # name -> (key, FunctionDef): helpers the inliner may write in
-        self.functions: dict[str, tuple[str, ast.FunctionDef]] = {}
+        self.functions: dict[str, tuple[str, Function]] = {}
         self.classes: dict[str, ast.ClassDef] = {}     # key -> ClassDef
         # (key, FunctionDef): expressions and methods, compared after the entry
-        self.kept: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+        self.kept: list[tuple[str, Function]] = []
         self.attributes: set[str] = set()
         self.methods: set[tuple[str, str]] = set()  # (class key, method name) already kept
-        self.todo: list[tuple[ast.AST, dict[str, Any]]] = []
+        self.todo: list[tuple[ast.AST, dict[str, Binding]]] = []
 
-    def binding(self, name: str, binding, local: dict) -> None:
+    def binding(self, name: str, binding: Binding | None, local: dict[str, Binding]) -> None:
         if binding is None or len(self.functions) + len(self.classes) + len(self.kept) > MAX_REACHED:
             return
         for option in (binding.options if binding.kind == "either" else (binding,)):
             if option.kind == "def" and name not in self.functions and name not in self.contract:
-                self.functions[name] = (option.key, option.node)
-                self.todo.append((option.node, {}))
+                self.functions[name] = (option.key, option.function())
+                self.todo.append((option.function(), {}))
             elif option.kind in ("class", "instance") and option.key not in self.classes:
-                self.classes[option.key] = option.node
-                self.todo.append((option.node, dict(option.names)))
+                self.classes[option.key] = option.class_node()
+                self.todo.append((option.class_node(), dict(option.names)))
             elif option.kind == "expr" and all(option.node is not node for _, node in self.kept) \
                     and option.node is not None:
                 self.kept.append((option.key, _as_function(option, name)))
@@ -135,7 +139,7 @@ class _Reach:
                     self.kept.append((key, item))
                     self.todo.append((item, {}))
 
-    def members(self) -> frozenset:
+    def members(self) -> frozenset[str]:
         """Method and attribute names the reached classes define (their names are the student's choice)."""
         out = set()
         for cls in self.classes.values():
@@ -148,50 +152,50 @@ class _Reach:
         return frozenset(out - set(ALWAYS_RUN))
 
 
-def _pruned(function):
+def _pruned(function: Function) -> Function:
     """``function`` (a copy) without its noise and dead code, so that a helper with a line after its
     ``return`` can still be written in."""
     prune(function)
     return function
 
 
-def _is_method(node, reach: _Reach) -> bool:
+def _is_method(node: Function, reach: _Reach) -> bool:
     """Whether ``node`` (or the original of a copy of it) is a method of a reached class."""
-    return getattr(node, "_similarity_method", False) or any(
+    return getattr(node, _METHOD, False) or any(
         node is item for cls in reach.classes.values() for item in cls.body)
 
 
-def _without_self(method):
+def _without_self(method: Function) -> Function:
     """A method's copy without its first parameter (``self``, ``cls``: not part of the computation), marked."""
     decorators = {d.id for d in method.decorator_list if isinstance(d, ast.Name)}
     if "staticmethod" not in decorators and method.args.posonlyargs:
         method.args.posonlyargs = method.args.posonlyargs[1:]
     elif "staticmethod" not in decorators and method.args.args:
         method.args.args = method.args.args[1:]
-    method._similarity_method = True
+    setattr(method, _METHOD, True)
     return method
 
 
-def _entry_function(binding, name: str, reach: _Reach):
+def _entry_function(binding: Binding, name: str, reach: _Reach) -> tuple[str, Function | None]:
     """``(key, function)`` an entry's graded call runs first (a class's ``__call__`` or ``__init__``)."""
     if binding.kind == "def":
-        return binding.key, binding.node
+        return binding.key, binding.function()
     if binding.kind == "expr":
         return binding.key, _as_function(binding, name)
     wanted = ("__call__",) if binding.kind == "instance" else ("__new__", "__init__")
-    for item in binding.node.body:
+    for item in binding.class_node().body:
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in wanted:
             reach.methods.add((binding.key, item.name))
             return binding.key, item
     return binding.key, None
 
 
-def _given_statements(tree, key) -> set:
+def _given_statements(tree: ast.AST, key: Key) -> set[bytes]:
     """The keys of the simple statements of ``tree`` (at any depth)."""
     return {key(n) for n in nodes(tree) if isinstance(n, _SIMPLE) and n is not tree}
 
 
-def _without_given(tree, key, given: frozenset) -> None:
+def _without_given(tree: ast.AST, key: Key, given: frozenset[bytes]) -> None:
     """Remove from ``tree`` the simple statements the release wrote (``given``: their keys), at any depth."""
     todo = [tree]
     while todo:
@@ -206,11 +210,11 @@ def _without_given(tree, key, given: frozenset) -> None:
             todo.append(handler)
 
 
-def _stream(trees: list, imports: dict, helpers: frozenset, contract: frozenset, members: frozenset,
-            deadline, given: frozenset = frozenset()) -> list:
+def _stream(trees: list[Function], imports: dict[str, str], helpers: frozenset[str], contract: frozenset[str],
+            members: frozenset[str], deadline: Deadline, given: frozenset[bytes] = frozenset()) -> list[Token]:
     """The token stream of ``trees``, each normalised (:func:`_normalised`), the statements the release
     wrote (``given``: their keys) removed, and its statements ordered."""
-    stream: list[Any] = []
+    stream: list[Token] = []
     for tree in trees:
         deadline.check()
         namer = Namer(bound_names(tree), local_imports(tree, imports), helpers, contract, members)
@@ -224,7 +228,7 @@ def _stream(trees: list, imports: dict, helpers: frozenset, contract: frozenset,
     return stream[:MAX_TOKENS]
 
 
-def _normalised(tree, namer, deadline) -> None:
+def _normalised(tree: Function, namer: Namer, deadline: Deadline) -> None:
     """Noise out, temporaries in, loops vectorised, spellings made one, what that leaves behind tidied, and
     what is written twice in one statement named once."""
     prune(tree)
@@ -238,8 +242,8 @@ def _normalised(tree, namer, deadline) -> None:
     hoist_repeated(tree)
 
 
-def document(graded, imports: dict, contract=frozenset(), deadline=NEVER, name: str = "",
-             given: frozenset = frozenset()) -> Document:
+def document(graded: Graded, imports: dict[str, str], contract: Collection[str] = frozenset(),
+             deadline: Deadline = NEVER, name: str = "", given: frozenset[bytes] = frozenset()) -> Document:
     """The :class:`Document` of one contract function's graded code (:class:`.graded.Graded`; only read).
 
     Parameters
@@ -261,11 +265,11 @@ def document(graded, imports: dict, contract=frozenset(), deadline=NEVER, name: 
         return _empty(graded.problem)
     contract = frozenset(contract)
     reach = _Reach(graded.names, contract)
-    entries = []
+    entries: list[tuple[str, Function]] = []
     for binding in graded.entries:
         key, function = _entry_function(binding, name, reach)
         if binding.kind in ("class", "instance"):
-            reach.binding(binding.node.name, binding, {})
+            reach.binding(binding.class_node().name, binding, {})
         if function is not None:
             entries.append((key, function))
             reach.todo.append((function, dict(binding.names) if binding.kind == "expr" else {}))
@@ -281,7 +285,9 @@ def document(graded, imports: dict, contract=frozenset(), deadline=NEVER, name: 
     names = [node.name for _, node in methods]
     helpers.update({"." + node.name: _pruned(_without_self(clone(node, **{PIECE: key}))) for key, node in methods
                     if names.count(node.name) == 1 and node.name not in ALWAYS_RUN})
-    trees, kept, inlined = [], [], set()
+    trees: list[Function] = []
+    kept: list[Function] = []
+    inlined: set[str] = set()
     done = {id(node) for _, node in entries}
     for key, function in entries + [k for k in reach.kept if id(k[1]) not in done]:
         if _is_method(function, reach) and "." + function.name in inlined:
@@ -311,7 +317,8 @@ def document(graded, imports: dict, contract=frozenset(), deadline=NEVER, name: 
     return Document(hashes, positions, places, pieces, len(stream))
 
 
-def given_code_of(tree, imports: dict, contract=frozenset()) -> tuple:
+def given_code_of(tree: ast.Module, imports: dict[str, str], contract: Collection[str] = frozenset(),
+                  ) -> tuple[np.ndarray, set[bytes]]:
     """``(fingerprints, statements)`` of given code (a released cell's tree), written as a student's would
     be: each function on its own (each class's methods too) and the cell's other statements together; the
     statements are the keys of its functions' simple statements once normalised (a starter's lines)."""

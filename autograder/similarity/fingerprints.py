@@ -16,6 +16,7 @@ match can be shown where it is (:func:`copydetect.utils.get_copied_slices`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -37,7 +38,7 @@ def token_hash(token: str) -> int:
     return int.from_bytes(hashlib.blake2b(token.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
-def kgram_hashes(tokens, k: int) -> np.ndarray:
+def kgram_hashes(tokens: Sequence[str], k: int) -> np.ndarray:
     """``h[i] = Σ_j t[i+j] · B^(k-1-j) mod 2^64`` over the token hashes ``t``; empty when fewer than ``k`` tokens."""
     t = np.fromiter((token_hash(tok) for tok in tokens), dtype=np.uint64, count=len(tokens))
     n = len(t) - k + 1
@@ -49,7 +50,8 @@ def kgram_hashes(tokens, k: int) -> np.ndarray:
     return h.view(np.int64)
 
 
-def fingerprints(tokens, k: int | None = None, window: int | None = None) -> tuple:
+def fingerprints(tokens: Sequence[str], k: int | None = None, window: int | None = None,
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """``(hashes, positions)``: the winnowed k-gram hashes of ``tokens`` and where each k-gram starts
     (``k`` and ``window`` default to :data:`K` and :data:`WINDOW`)."""
     k, window = k or K, window or WINDOW

@@ -37,12 +37,13 @@ notebook functions :data:`MAX_CALL_DEPTH` deep.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard, cast
 
 from autograder.model.course import function_of, grader_skips
-from autograder.model.notebook import cell_text
+from autograder.model.invariant import PREFIX, known
+from autograder.model.notebook import SourceCell, cell_text
 from autograder.model.pysource import import_names, nodes, parse, python_source
 from autograder.reading.names import NAMESPACE_ATTRIBUTES, NAMESPACE_CALLS
 
@@ -87,9 +88,27 @@ class Binding:
     node: ast.AST | None = None
     key: str = ""
     detail: str = ""
-    names: tuple = ()
-    options: tuple = ()
+    names: tuple[tuple[str, Binding], ...] = ()
+    options: tuple[Binding, ...] = ()
     given: bool = False
+
+    def function(self) -> ast.FunctionDef | ast.AsyncFunctionDef:
+        """``node`` of a ``"def"`` binding: the function."""
+        if isinstance(self.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return self.node
+        raise RuntimeError(f"{PREFIX}a {self.kind!r} binding holds a def (_Reader.statement, _Reader._call)")
+
+    def class_node(self) -> ast.ClassDef:
+        """``node`` of a ``"class"`` or ``"instance"`` binding: the class."""
+        if isinstance(self.node, ast.ClassDef):
+            return self.node
+        raise RuntimeError(f"{PREFIX}a {self.kind!r} binding holds a class (_Reader.statement, _Reader.value)")
+
+    def expression(self) -> ast.expr:
+        """``node`` of an ``"expr"`` binding: the expression."""
+        if isinstance(self.node, ast.expr):
+            return self.node
+        raise RuntimeError(f"{PREFIX}a {self.kind!r} binding holds an expression (_Reader.value)")
 
 
 @dataclass
@@ -101,8 +120,8 @@ class Graded:
     ``how``: the binding in words, for the report; ``problem``: why it is not compared.
     """
 
-    entries: list = field(default_factory=list)
-    names: dict = field(default_factory=dict)
+    entries: list[Binding] = field(default_factory=list)
+    names: dict[str, Binding] = field(default_factory=dict)
     how: str = ""
     problem: str = ""
 
@@ -111,17 +130,17 @@ class Graded:
 class NotebookCode:
     """A notebook read: what each contract function's calls run, the imports, what was shown, problems."""
 
-    graded: dict = field(default_factory=dict)
-    imports: dict = field(default_factory=dict)
-    shown: dict = field(default_factory=dict)
-    problems: list = field(default_factory=list)
+    graded: dict[str, Graded] = field(default_factory=dict)
+    imports: dict[str, str] = field(default_factory=dict)
+    shown: dict[str, Shown] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
 
 
 class _Unknown(Exception):
     """The notebook binds names at run time in a way the report cannot follow (the message says how)."""
 
 
-def _constant_truth(test):
+def _constant_truth(test: ast.expr) -> bool | None:
     """True or False when ``test`` has a value known without running anything, else None."""
     if isinstance(test, ast.Constant):
         return bool(test.value)
@@ -147,7 +166,7 @@ def _constant_truth(test):
     return None
 
 
-def _either(options: list) -> Binding:
+def _either(options: list[Binding]) -> Binding:
     flat: list[Binding] = []
     for option in options:
         for item in (option.options if option.kind == "either" else (option,)):
@@ -156,19 +175,18 @@ def _either(options: list) -> Binding:
     return flat[0] if len(flat) == 1 else Binding("either", options=tuple(flat))
 
 
-def _merge(before: dict, *afters: dict) -> dict:
+def _merge(before: dict[str, Binding], *afters: dict[str, Binding]) -> dict[str, Binding]:
     """The names after one of several paths: a name bound alike on every path keeps its binding."""
     out = {}
     for name in set(before).union(*afters):
-        options = [a.get(name, before.get(name)) for a in afters]
-        options = [o for o in options if o is not None]
+        options = [o for o in (a.get(name, before.get(name)) for a in afters) if o is not None]
         if len(options) < len(afters):
             options.append(Binding("opaque", detail=f"{name} may not be bound on every path"))
         out[name] = _either(options)
     return out
 
 
-def _is_globals_call(node) -> bool:
+def _is_globals_call(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in NAMESPACE_CALLS \
         and not node.args
 
@@ -179,7 +197,7 @@ def _namespace_attribute(node: object) -> TypeGuard[ast.Attribute]:
         node.attr != "modules" or isinstance(node.value, ast.Name) and node.value.id == "sys")
 
 
-def _is_this_module(node) -> bool:
+def _is_this_module(node: ast.AST) -> bool:
     """``sys.modules[__name__]`` or ``sys.modules["__main__"]``."""
     return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
         and node.value.attr == "modules" and isinstance(node.value.value, ast.Name) and node.value.value.id == "sys" \
@@ -192,9 +210,9 @@ class _Reader:
 
     def __init__(self, contract: Iterable[str]) -> None:
         self.contract = frozenset(contract)
-        self.names: dict = {}
-        self.imports: dict = {}
-        self.shown: dict = {}
+        self.names: dict[str, Binding] = {}
+        self.imports: dict[str, str] = {}
+        self.shown: dict[str, Shown] = {}
         self.statements = 0
         self.cell = -1
         self.code = ""
@@ -202,7 +220,7 @@ class _Reader:
 
     # -- where a binding is shown ---------------------------------------------------------------------
 
-    def _show(self, node, name: str) -> str:
+    def _show(self, node: ast.stmt | ast.expr, name: str) -> str:
         """The key of the piece ``node`` (a definition or a statement) is shown as, recorded once."""
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
         key = name if name not in self.shown or self.shown[name].cell == self.cell and \
@@ -216,7 +234,7 @@ class _Reader:
 
     # -- what an expression is ----------------------------------------------------------------------
 
-    def value(self, expr, statement) -> Binding:
+    def value(self, expr: ast.expr, statement: ast.stmt | ast.expr) -> Binding:
         if isinstance(expr, ast.Name):
             if expr.id in self.names:
                 return self.names[expr.id]
@@ -234,7 +252,7 @@ class _Reader:
         return Binding("expr", expr, self._show(statement, "·".join(self._targets(statement)) or "expression"),
                        names=self._read_names(expr), given=self.given)
 
-    def _dotted(self, expr) -> str:
+    def _dotted(self, expr: ast.expr) -> str:
         parts = []
         while isinstance(expr, ast.Attribute):
             parts.append(expr.attr)
@@ -243,7 +261,7 @@ class _Reader:
             return ".".join([self.imports[expr.id]] + parts[::-1])
         return ""
 
-    def _read_names(self, expr) -> tuple:
+    def _read_names(self, expr: ast.AST) -> tuple[tuple[str, Binding], ...]:
         seen = {}
         for node in nodes(expr):
             if isinstance(node, ast.Name) and node.id in self.names and node.id not in seen:
@@ -251,13 +269,13 @@ class _Reader:
         return tuple(seen.items())
 
     @staticmethod
-    def _targets(statement) -> list:
+    def _targets(statement: ast.AST) -> list[str]:
         targets = getattr(statement, "targets", None) or [getattr(statement, "target", None)]
         return [t.id for t in targets if isinstance(t, ast.Name)]
 
     # -- statements ---------------------------------------------------------------------------------
 
-    def run(self, body: list, depth: int = 0, calls: int = 0) -> None:
+    def run(self, body: list[ast.stmt], depth: int = 0, calls: int = 0) -> None:
         if depth > MAX_NESTING:
             raise _Unknown(f"blocks nested more than {MAX_NESTING} deep at the top level of cell {self.cell}")
         for stmt in body:
@@ -270,7 +288,7 @@ class _Reader:
         self.names[name] = binding
         self.imports.pop(name, None)
 
-    def statement(self, stmt, depth: int, calls: int) -> None:
+    def statement(self, stmt: ast.stmt, depth: int, calls: int) -> None:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             binding = Binding("def", stmt, self._show(stmt, stmt.name), given=self.given)
             decorators = [d for d in stmt.decorator_list if self._names_in(d)]
@@ -289,7 +307,7 @@ class _Reader:
             for name, dotted in found.items():
                 self.names.pop(name, None)
                 self.imports[name] = dotted
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and getattr(stmt, "value", None) is not None:
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
             self._dynamic(stmt.value, depth, calls)
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for target in targets:
@@ -320,7 +338,7 @@ class _Reader:
             for item in stmt.items:
                 self._dynamic(item.context_expr, depth, calls)
             self.run(stmt.body, depth + 1, calls)
-        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+        elif isinstance(stmt, (ast.Try, ast.TryStar)):
             self.run(stmt.body, depth + 1, calls)
             self._branches([[]] + [h.body for h in stmt.handlers] + ([stmt.orelse] if stmt.orelse else []),
                            depth, calls)
@@ -337,7 +355,7 @@ class _Reader:
         else:
             self._dynamic(stmt, depth, calls)
 
-    def _branches(self, bodies: list, depth: int, calls: int) -> None:
+    def _branches(self, bodies: list[list[ast.stmt]], depth: int, calls: int) -> None:
         before = dict(self.names)
         before_imports = dict(self.imports)
         afters = []
@@ -350,10 +368,10 @@ class _Reader:
         self.names = _merge(before, *afters)
         self.imports = before_imports
 
-    def _names_in(self, expr) -> bool:
+    def _names_in(self, expr: ast.AST) -> bool:
         return any(isinstance(n, ast.Name) and n.id in self.names for n in nodes(expr))
 
-    def assign(self, target, value, stmt) -> None:
+    def assign(self, target: ast.expr, value: ast.expr, stmt: ast.stmt) -> None:
         if isinstance(target, ast.Name):
             self.bind(target.id, self.value(value, stmt))
         elif isinstance(target, (ast.Tuple, ast.List)):
@@ -379,7 +397,7 @@ class _Reader:
                  and n.func.id in NAMESPACE_CALLS for n in nodes(target)):
             raise _Unknown(f"cell {self.cell} writes into the notebook's namespace ({ast.unparse(target)[:40]})")
 
-    def _dynamic(self, expr, depth: int, calls: int) -> None:
+    def _dynamic(self, expr: ast.AST | None, depth: int, calls: int) -> None:
         """Read the run-time bindings an expression makes (see the module docstring)."""
         if expr is None:
             return
@@ -398,7 +416,7 @@ class _Reader:
                 parents[id(child)] = node
             todo.extend(children)
 
-    def _call_binds(self, node, parents: dict, depth: int, calls: int) -> bool:
+    def _call_binds(self, node: ast.Call, parents: dict[int, ast.AST], depth: int, calls: int) -> bool:
         """Whether the call ``node`` was read as a binding (or raise :class:`_Unknown` when it cannot be)."""
         func = node.func
         name = func.id if isinstance(func, ast.Name) and func.id not in self.names else ""
@@ -436,10 +454,10 @@ class _Reader:
             raise _Unknown(f"cell {self.cell} runs code through {func.attr}(…)")
         if isinstance(func, ast.Name) and self.names.get(func.id, Binding("")).kind == "def" \
                 and calls < MAX_CALL_DEPTH:
-            self._call(self.names[func.id].node, depth, calls + 1)
+            self._call(self.names[func.id].function(), depth, calls + 1)
         return False
 
-    def _call(self, function, depth: int, calls: int) -> None:
+    def _call(self, function: ast.FunctionDef | ast.AsyncFunctionDef, depth: int, calls: int) -> None:
         """A notebook function called at the top level: the names it declares ``global`` and binds."""
         declared = {n for node in nodes(function) if isinstance(node, ast.Global) for n in node.names}
         for node in nodes(function):
@@ -458,9 +476,16 @@ class _Reader:
                 t.id for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
                 if isinstance(t, ast.Name)]  # (an Assign has one target or more)
             for name in set(targets) & declared:
-                new = self.value(node.value, node) if isinstance(node, (ast.Assign, ast.AnnAssign)) else Binding(
-                    "def" if isinstance(node, ast.FunctionDef) else "class", node, self._show(node, name),
-                    given=self.given)
+                if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                    new = Binding("def" if isinstance(node, ast.FunctionDef) else "class", node,
+                                  self._show(node, name), given=self.given)
+                elif isinstance(node, ast.AugAssign):  # `total += x`: an expression, as at the top level
+                    new = Binding("expr", node.value, self._show(node, name), names=self._read_names(node),
+                                  given=self.given)
+                elif node.value is not None:
+                    new = self.value(node.value, node)
+                else:
+                    continue  # (`x: int` binds nothing; Python refuses it for a global name anyway)
                 old = self.names.get(name)
                 self.bind(name, _either([b for b in (old, new) if b is not None]))
 
@@ -479,7 +504,8 @@ def _describe(binding: Binding, name: str) -> str:
     return binding.kind
 
 
-def graded_code(order: list, contract) -> NotebookCode:
+def graded_code(order: list[tuple[SourceCell | None, dict[str, Any] | None, int]], contract: Collection[str],
+                ) -> NotebookCode:
     """What each contract function's test cells see, in a notebook read as the grader runs it.
 
     Parameters
@@ -492,12 +518,12 @@ def graded_code(order: list, contract) -> NotebookCode:
     """
     reader = _Reader(contract)
     out = NotebookCode()
-    seen_at: dict = {fn: [] for fn in contract}
+    seen_at: dict[str, list[tuple[dict[str, Binding], str]]] = {fn: [] for fn in contract}
     unknown = ""
     for scell, cell, index in order:
         if scell is not None and cell is None:  # a locked cell: the source's own text
             if scell.is_test:
-                fn = function_of(scell.grade_id)
+                fn = function_of(known(scell.grade_id, "run_order gives the source cells that have a grade_id"))
                 if fn in seen_at:
                     seen_at[fn].append((dict(reader.names), unknown))
                 continue
@@ -532,13 +558,13 @@ def graded_code(order: list, contract) -> NotebookCode:
     return out
 
 
-def _imports_only(tree, reader: _Reader) -> None:
+def _imports_only(tree: ast.Module, reader: _Reader) -> None:
     for stmt in tree.body:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             import_names(stmt, reader.imports, relative=False)
 
 
-def _graded(fn: str, views: list) -> Graded:
+def _graded(fn: str, views: list[tuple[dict[str, Binding], str]]) -> Graded:
     """The :class:`Graded` of ``fn`` from what its test cells saw (``[(names, why unknown)]``)."""
     entries: list[Any] = []
     problems: list[Any] = []
@@ -571,7 +597,7 @@ def _graded(fn: str, views: list) -> Graded:
     return Graded(entries, names, how)
 
 
-def notebook_code(cells: list, contract) -> NotebookCode:
+def notebook_code(cells: list[Any], contract: Collection[str]) -> NotebookCode:
     """:func:`graded_code` of cells read top to bottom without a release (every cell the student's own, no
     test cell: each function as the notebook leaves it), for a notebook outside a course."""
     return graded_code([(None, cell, i) for i, cell in enumerate(cells)], contract)

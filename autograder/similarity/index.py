@@ -41,10 +41,13 @@ is a probability or a verdict.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
+
+from autograder.similarity.corpus import Entry
 
 #: Scores from this on may be reported (``--threshold``).
 THRESHOLD = 0.22
@@ -87,7 +90,7 @@ class Group:
     """Students (indexes into the function's entries) whose versions are alike: nearly the same, or
     reported together; ``reported`` when a pair of them is."""
 
-    members: tuple
+    members: tuple[int, ...]
     reported: bool
     top: float
 
@@ -101,25 +104,25 @@ class Compared:
     nothing counted as 0); ``cutoff`` the score a pair needed; ``groups`` the groups of three or more.
     """
 
-    entries: list
-    pairs: list = field(default_factory=list)
+    entries: list[Entry]
+    pairs: list[Pair] = field(default_factory=list)
     above: int = 0
     typical: float = 0.0
-    quantiles: tuple = (0.0, 0.0)
+    quantiles: tuple[float, ...] = (0.0, 0.0)
     cutoff: float = 0.0
     short: int = 0
-    groups: list = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
     counted: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    scores: dict = field(default_factory=dict)
-    shared: dict = field(default_factory=dict)
+    scores: dict[tuple[int, int], float] = field(default_factory=dict)
+    shared: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
-def fingerprint_sets(entries, given: np.ndarray) -> list:
+def fingerprint_sets(entries: Sequence[Entry], given: np.ndarray) -> list[np.ndarray]:
     """Each entry's fingerprints as a sorted array without duplicates, given code removed."""
     return [np.setdiff1d(np.unique(e.document.hashes), given, assume_unique=True) for e in entries]
 
 
-def _quantiles(scores: np.ndarray, pairs: int) -> tuple:
+def _quantiles(scores: np.ndarray, pairs: int) -> tuple[float, ...]:
     """The 95th and 99th percentiles of ``pairs`` scores: ``scores`` (the nonzero ones) and zeros."""
     if pairs <= 0:
         return 0.0, 0.0
@@ -132,11 +135,11 @@ def _quantiles(scores: np.ndarray, pairs: int) -> tuple:
     return tuple(out)
 
 
-def _components(n: int, links) -> np.ndarray:
+def _components(n: int, links: Iterable[tuple[int, int]]) -> np.ndarray:
     """The connected component of each of ``n`` items joined by ``links`` (pairs of indexes), numbered 0…"""
     parent = list(range(n))
 
-    def root(i):
+    def root(i: int) -> int:
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
@@ -149,7 +152,8 @@ def _components(n: int, links) -> np.ndarray:
     return number
 
 
-def _weights(rows: np.ndarray, column: np.ndarray, groups: np.ndarray, columns: int) -> tuple:
+def _weights(rows: np.ndarray, column: np.ndarray, groups: np.ndarray, columns: int,
+             ) -> tuple[np.ndarray, np.ndarray, int]:
     """``(w_h, d_h, G)``: each fingerprint's weight from the number of groups holding it."""
     held = np.unique(groups[rows] * columns + column)  # one (group, fingerprint) per holding group
     d = np.bincount(held % columns, minlength=columns).astype(float)
@@ -159,7 +163,8 @@ def _weights(rows: np.ndarray, column: np.ndarray, groups: np.ndarray, columns: 
     return w, d, g
 
 
-def compare(entries, given: np.ndarray, threshold: float | None = None, limit: int = MAX_PAIRS) -> Compared:
+def compare(entries: Sequence[Entry], given: np.ndarray, threshold: float | None = None,
+            limit: int = MAX_PAIRS) -> Compared:
     """The :class:`Compared` of one function's ``entries`` (:class:`autograder.similarity.corpus.Entry`):
     its pairs judged against the class (see the module docstring), at most ``limit`` of them listed;
     ``threshold`` (default :data:`THRESHOLD`) is the least score reported.

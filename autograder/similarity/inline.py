@@ -28,8 +28,9 @@ function (:func:`inline_helpers` returns it), so its code still counts. At most
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
-from autograder.similarity.clone import clone
+from autograder.similarity.clone import Function, clone
 
 #: Helpers inlined into helpers, at most this deep.
 MAX_DEPTH = 3
@@ -44,14 +45,14 @@ _SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Expr)
 _BLOCKS = ("body", "orelse", "finalbody")
 
 
-def _strip_docstring(body: list) -> list:
+def _strip_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
     first = body[0] if body else None
     if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
         return body[1:]
     return body
 
 
-def _inlinable(helper) -> bool:
+def _inlinable(helper: Function) -> bool:
     """Statements (loops and ``if`` blocks too) then one final ``return value``, and no other ``return``;
     not a generator, no async, no recursion."""
     if isinstance(helper, ast.AsyncFunctionDef):
@@ -69,17 +70,17 @@ def _inlinable(helper) -> bool:
         for n in ast.walk(body[-1]))
 
 
-def _stored(nodes) -> set:
+def _stored(nodes: Iterable[ast.AST]) -> set[str]:
     return {n.id for stmt in nodes for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
-def _locals(function) -> set:
+def _locals(function: Function) -> set[str]:
     """The names a function binds itself (parameters and assignments): a helper of that name is not called."""
     a = function.args
     return {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs} | _stored(function.body)
 
 
-def _size(body: list, place: dict) -> int:
+def _size(body: list[ast.stmt], place: dict[str, ast.expr]) -> int:
     """Syntax nodes of ``body`` once ``place``'s values are written in (counted, nothing copied)."""
     values = {name: sum(1 for _ in ast.walk(value)) for name, value in place.items()}
     return sum(values.get(n.id, 1) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) else 1
@@ -87,16 +88,16 @@ def _size(body: list, place: dict) -> int:
 
 
 class _Substitute(ast.NodeTransformer):
-    def __init__(self, values: dict):
+    def __init__(self, values: dict[str, ast.expr]) -> None:
         self.values = values
 
-    def visit_Name(self, node):
+    def visit_Name(self, node: ast.Name) -> ast.expr:
         if isinstance(node.ctx, ast.Load) and node.id in self.values:
             return ast.copy_location(clone(self.values[node.id]), node)
         return node
 
 
-def _bind(helper, call) -> tuple | None:
+def _bind(helper: Function, call: ast.Call) -> tuple[dict[str, ast.expr], list[ast.stmt]] | None:
     """``(in-place substitutions, assignments)`` binding the helper's parameters to the call's arguments;
     None when the call cannot be matched (``*args``, unknown keywords)."""
     a = helper.args
@@ -114,9 +115,10 @@ def _bind(helper, call) -> tuple | None:
     if any(n not in given and n not in defaults for n in names):
         return None
     stored = _stored(helper.body)
-    place, assign = {}, []
+    place: dict[str, ast.expr] = {}
+    assign: list[ast.stmt] = []
     for name in names:
-        value = given.get(name, defaults.get(name))
+        value = given[name] if name in given else defaults[name]  # (each is in one of them: checked above)
         plain = isinstance(value, (ast.Name, ast.Constant)) or (
             isinstance(value, ast.Attribute) and all(isinstance(n, (ast.Attribute, ast.Name, ast.Load))
                                                      for n in ast.walk(value)))
@@ -127,26 +129,26 @@ def _bind(helper, call) -> tuple | None:
     return place, assign
 
 
-def _callee(call) -> str:
+def _callee(call: ast.Call) -> str:
     """The key of the helper a call calls: ``name`` for ``name(…)``, ``.attr`` for ``obj.attr(…)``."""
     func = call.func
     return func.id if isinstance(func, ast.Name) else "." + func.attr if isinstance(func, ast.Attribute) else ""
 
 
 class _Inliner:
-    def __init__(self, helpers: dict):
+    def __init__(self, helpers: dict[str, Function]) -> None:
         self.helpers = helpers
         self.added = 0
         self.nodes = 0
-        self.kept: dict[str, ast.AST] = {}  # name -> helper kept whole (called, not inlinable)
+        self.kept: dict[str, Function] = {}  # name -> helper kept whole (called, not inlinable)
         self.inlined: set[str] = set()  # names written in at least once
 
-    def _calls(self, stmt, shadowed: set):
+    def _calls(self, stmt: ast.stmt, shadowed: set[str]) -> list[ast.Call]:
         return [n for n in ast.walk(stmt) if isinstance(n, ast.Call) and _callee(n) in self.helpers
                 and _callee(n) not in shadowed]
 
-    def block(self, body: list, shadowed: set, depth: int) -> list:
-        out = []
+    def block(self, body: list[ast.stmt], shadowed: set[str], depth: int) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
         for stmt in body:
             for name in _BLOCKS:
                 if isinstance(getattr(stmt, name, None), list):
@@ -156,8 +158,9 @@ class _Inliner:
             out.extend(self.statement(stmt, shadowed, depth) if isinstance(stmt, _SIMPLE) else [stmt])
         return out
 
-    def statement(self, stmt, shadowed: set, depth: int) -> list:
-        before, kept = [], set()
+    def statement(self, stmt: ast.stmt, shadowed: set[str], depth: int) -> list[ast.stmt]:
+        before: list[ast.stmt] = []
+        kept: set[int] = set()
         for _ in range(MAX_CALLS):
             call = next((c for c in self._calls(stmt, shadowed) if id(c) not in kept), None)
             if call is None:
@@ -192,7 +195,7 @@ class _Inliner:
             helper.body = self.block(helper.body, _locals(helper), depth + 1)
 
 
-def _replace(tree, old, new) -> None:
+def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
     """Put ``new`` where ``old`` (a node of ``tree``) is."""
     for parent in ast.walk(tree):
         for name, value in ast.iter_fields(parent):
@@ -206,7 +209,7 @@ def _replace(tree, old, new) -> None:
                         return
 
 
-def inline_all(function, helpers: dict) -> tuple:
+def inline_all(function: Function, helpers: dict[str, Function]) -> tuple[Function, list[Function], set[str]]:
     """``(function, [helpers kept whole], {helpers written in at least once})``: :func:`inline_helpers`, and
     which it wrote in. A key ``.name`` in ``helpers`` is a method (its ``self`` already removed): a call
     ``obj.name(…)`` is written in as a helper's is."""
@@ -222,7 +225,7 @@ def inline_all(function, helpers: dict) -> tuple:
     return out, list(inliner.kept.values()), inliner.inlined
 
 
-def inline_helpers(function, helpers: dict) -> tuple:
+def inline_helpers(function: Function, helpers: dict[str, Function]) -> tuple[Function, list[Function]]:
     """``(function with its helpers inlined, [helpers kept whole])``: ``function`` is changed in place (the
     caller passes a copy), the helpers are not.
 

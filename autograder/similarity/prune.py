@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ast
 
-from autograder.similarity.clone import clone
+from autograder.similarity.clone import Function, clone
 
 #: Rounds of removing unused assignments (each removal can leave another unused).
 MAX_ROUNDS = 8
@@ -33,7 +33,7 @@ _TERMINATORS = (ast.Return, ast.Raise, ast.Break, ast.Continue)
 _BLOCKS = ("body", "orelse", "finalbody")
 
 
-def _is_noise(stmt) -> bool:
+def _is_noise(stmt: ast.stmt) -> bool:
     """A statement that does nothing a grader or a reader relies on."""
     if isinstance(stmt, ast.Pass):
         return True
@@ -46,7 +46,7 @@ def _is_noise(stmt) -> bool:
     return False
 
 
-def _constant_branch(stmt):
+def _constant_branch(stmt: ast.stmt) -> list[ast.stmt] | None:
     """The statements an ``if``/``while`` with a constant test stands for, or None when its test is not one."""
     if isinstance(stmt, (ast.If, ast.While)) and isinstance(stmt.test, ast.Constant):
         if stmt.test.value:
@@ -55,7 +55,7 @@ def _constant_branch(stmt):
     return None
 
 
-def _augmented(stmt):
+def _augmented(stmt: ast.AugAssign) -> ast.Assign:
     """``x += e`` → ``x = x + e`` (for a plain name, an attribute or a subscript)."""
     target = clone(stmt.target)
     load = clone(stmt.target)
@@ -69,14 +69,14 @@ def _augmented(stmt):
                              stmt)
 
 
-def _empty(stmt) -> bool:
+def _empty(stmt: ast.stmt) -> bool:
     if isinstance(stmt, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
         return not stmt.body and not getattr(stmt, "orelse", [])
     return False
 
 
-def _clean(body: list) -> list:
-    out = []
+def _clean(body: list[ast.stmt]) -> list[ast.stmt]:
+    out: list[ast.stmt] = []
     for stmt in body:
         branch = _constant_branch(stmt)
         if branch is not None:
@@ -96,7 +96,7 @@ def _clean(body: list) -> list:
     return out
 
 
-def _names(target) -> list | None:
+def _names(target: ast.expr) -> list[str] | None:
     """The plain names a target binds, or None when it also writes elsewhere (``a[i] = …``, ``o.x = …``)."""
     if isinstance(target, ast.Name):
         return [target.id]
@@ -111,8 +111,9 @@ def _names(target) -> list | None:
     return None
 
 
-def _drop_unused(body: list, read: set) -> tuple:
-    out, dropped = [], False
+def _drop_unused(body: list[ast.stmt], read: set[str]) -> tuple[list[ast.stmt], bool]:
+    out: list[ast.stmt] = []
+    dropped = False
     for stmt in body:
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and getattr(stmt, "value", None) is not None:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -136,7 +137,7 @@ def _drop_unused(body: list, read: set) -> tuple:
     return out, dropped
 
 
-def prune(function) -> None:
+def prune(function: Function) -> None:
     """Remove the noise, the dead code and the unused assignments of ``function`` (an ``ast.FunctionDef``)."""
     function.body = _clean(function.body)
     for _ in range(MAX_ROUNDS):

@@ -19,10 +19,14 @@ from collections import Counter
 import numpy as np
 from copydetect.utils import find_fingerprint_overlap, get_copied_slices
 
+from autograder.similarity.document import Document
 from autograder.similarity.fingerprints import K
 
+#: ``{(piece, line): region}``: where a version's lines match the other's.
+Lines = dict[tuple[int, int], int]
 
-def _index(doc, keep: set) -> tuple:
+
+def _index(doc: Document, keep: set[int]) -> tuple[set[int], dict[int, list[int]]]:
     positions: dict[int, list[int]] = {}
     for h, p in zip(doc.hashes.tolist(), doc.positions.tolist()):
         if h in keep:
@@ -30,21 +34,21 @@ def _index(doc, keep: set) -> tuple:
     return set(positions), positions
 
 
-def _runs(overlap: np.ndarray) -> list:
+def _runs(overlap: np.ndarray) -> list[tuple[int, int]]:
     starts, ends = get_copied_slices(np.asarray(overlap, dtype=np.int64), K)
     return [(int(s), int(e)) for s, e in zip(starts, ends)]
 
 
-def _lines(doc, runs: list, labels: list) -> dict:
+def _lines(doc: Document, runs: list[tuple[int, int]], labels: list[int]) -> Lines:
     """``{(piece, line): region}`` of the tokens in ``runs`` (the lowest region number on a shared line)."""
-    out: dict[tuple[int, int], int] = {}
+    out: Lines = {}
     for (start, end), label in zip(runs, labels):
         for piece, line in doc.places[start:min(end, len(doc.places))].tolist():
             out[(piece, line)] = min(out.get((piece, line), label), label)
     return out
 
 
-def matched_lines(doc_a, doc_b, counted: np.ndarray) -> tuple:
+def matched_lines(doc_a: Document, doc_b: Document, counted: np.ndarray) -> tuple[Lines, Lines]:
     """``(lines of a, lines of b)``: ``{(piece, line): region}`` for each of the two documents."""
     shared = set(np.intersect1d(np.intersect1d(doc_a.hashes, doc_b.hashes), counted).tolist())
     if not shared:

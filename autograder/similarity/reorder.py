@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import ast
 
+from autograder.similarity.clone import Function
+from autograder.similarity.tokens import Key
+
 #: Longest run of simple statements that is sorted.
 MAX_RUN = 200
 
@@ -25,13 +28,13 @@ _SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Import, ast.I
 _BLOCKS = ("body", "orelse", "finalbody")
 
 
-def _base(node):
+def _base(node: ast.AST) -> str | None:
     while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
 
 
-def _effects(stmt) -> tuple:
+def _effects(stmt: ast.stmt) -> tuple[set[str | None], set[str]]:
     """``(written, read)`` names of a simple statement."""
     written: set[str | None] = set()
     read: set[str] = set()
@@ -48,7 +51,7 @@ def _effects(stmt) -> tuple:
     return written, read
 
 
-def _sorted_run(run: list, key) -> list:
+def _sorted_run(run: list[ast.stmt], key: Key) -> list[ast.stmt]:
     if len(run) < 2 or len(run) > MAX_RUN:
         return run
     effects = [_effects(s) for s in run]
@@ -69,8 +72,9 @@ def _sorted_run(run: list, key) -> list:
     return out
 
 
-def _block(body: list, key) -> list:
-    out, run = [], []
+def _block(body: list[ast.stmt], key: Key) -> list[ast.stmt]:
+    out: list[ast.stmt] = []
+    run: list[ast.stmt] = []
     for stmt in body:
         for name in _BLOCKS:
             if isinstance(getattr(stmt, name, None), list):
@@ -85,6 +89,6 @@ def _block(body: list, key) -> list:
     return out + _sorted_run(run, key)
 
 
-def canonical_order(function, key) -> None:
+def canonical_order(function: Function, key: Key) -> None:
     """Sort the independent statements of every block of ``function`` (in place) by ``key(statement)``."""
     function.body = _block(function.body, key)

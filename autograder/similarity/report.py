@@ -28,9 +28,12 @@ import jinja2
 import numpy as np
 from markupsafe import Markup
 
-from autograder.model.files import SIMILARITY_HTML, SIMILARITY_JSON, make_dirs, write_atomic, write_json_atomic
+from autograder.model.files import SIMILARITY_HTML, SIMILARITY_JSON, StrPath, make_dirs, write_atomic, write_json_atomic
 from autograder.similarity.clusters import repeated_pairs
-from autograder.similarity.regions import matched_lines
+from autograder.similarity.corpus import Entry, Note
+from autograder.similarity.document import Document
+from autograder.similarity.index import Compared, Pair
+from autograder.similarity.regions import Lines, matched_lines
 
 PAIRS_DIR = "pairs"
 #: Notes listed on the page (similarity.json has them all).
@@ -52,7 +55,7 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _render(template: str, **context) -> str:
+def _render(template: str, **context: Any) -> str:
     return _environment().get_template(template).render(**context)
 
 
@@ -60,7 +63,7 @@ def _fmt(score: float) -> str:
     return f"{score:.2f}"
 
 
-def _definitions(entry, lines: dict) -> list:
+def _definitions(entry: Entry, lines: Lines) -> list[dict[str, Any]]:
     out = []
     for piece, shown in enumerate(entry.shown):
         rows = []
@@ -72,7 +75,7 @@ def _definitions(entry, lines: dict) -> list:
     return out
 
 
-def _why(compared, pair, regions: int, starter: float) -> str:
+def _why(compared: Compared, pair: Pair, regions: int, starter: float) -> str:
     """Why a pair is listed, in words: what matches, how rare it is in the class, what share is starter code."""
     others = ("nobody else in the class wrote it" if pair.holders == 0 else
               f"{pair.holders} other version(s) of the class have it too")
@@ -87,13 +90,14 @@ def _pairs(n: int) -> int:
     return n * (n - 1) // 2
 
 
-def _starter_share(doc_a, doc_b, given) -> float:
+def _starter_share(doc_a: Document, doc_b: Document, given: np.ndarray) -> float:
     """The share of the fingerprints two versions have in common that the release wrote."""
     both = np.intersect1d(doc_a.hashes, doc_b.hashes)
     return float(np.isin(both, given).mean()) if len(both) else 0.0
 
 
-def _pair_page(out: Path, ps: str, fn: str, rank: int, compared, pair, given) -> tuple:
+def _pair_page(out: Path, ps: str, fn: str, rank: int, compared: Compared, pair: Pair, given: np.ndarray,
+               ) -> tuple[str, str]:
     """Write one pair's page; ``(its path, why it is listed)``."""
     a, b = compared.entries[pair.a], compared.entries[pair.b]
     lines_a, lines_b = matched_lines(a.document, b.document, compared.counted)
@@ -108,7 +112,8 @@ def _pair_page(out: Path, ps: str, fn: str, rank: int, compared, pair, given) ->
     return page, why
 
 
-def write_report(out, results: list, notes: list, summary: dict) -> dict:
+def write_report(out: StrPath, results: list[tuple[str, str, Compared, np.ndarray]],
+                 notes: list[Note], summary: dict[str, Any]) -> dict[str, Any]:
     """Write the report's files into ``out`` and return the content of similarity.json.
 
     ``results`` is ``[(problem set, function, Compared, given fingerprints)]`` in course order;
@@ -116,7 +121,9 @@ def write_report(out, results: list, notes: list, summary: dict) -> dict:
     (``submitted``, ``notebooks``, ``students``, ``threshold``, ``small_class``).
     """
     out = make_dirs(out)
-    pairs_json, groups_json, functions = [], [], []
+    pairs_json: list[dict[str, Any]] = []
+    groups_json: list[dict[str, Any]] = []
+    functions: list[dict[str, Any]] = []
     found: dict[str, Any] = {}
     for ps, fn, compared, given in results:
         listed = []

@@ -13,13 +13,14 @@ from __future__ import annotations
 import os
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.model.course import FUNCTIONS, ROOT
-from autograder.model.files import SIMILARITY_HTML
+from autograder.model.files import SIMILARITY_HTML, StrPath
 from autograder.model.submissions import scan
-from autograder.similarity.corpus import given_code, read_all
+from autograder.similarity.corpus import Entry, given_code, read_all
 from autograder.similarity.index import THRESHOLD, compare
 from autograder.similarity.report import write_report
 
@@ -35,7 +36,7 @@ class SimilaritySummary:
     notebooks: int = 0
     students: int = 0
     pairs: int = 0
-    per_function: dict = field(default_factory=dict)
+    per_function: dict[str, int] = field(default_factory=dict)
     notes: int = 0
     duration_s: float = 0.0
 
@@ -46,7 +47,8 @@ class SimilaritySummary:
                 f"reported in {found} function(s): {self.out / SIMILARITY_HTML}")
 
 
-def similarity_report(submitted_dir, out_dir, course_dir=ROOT, assignments=None, students=None,
+def similarity_report(submitted_dir: StrPath, out_dir: StrPath, course_dir: StrPath = ROOT,
+                      assignments: Iterable[str] | None = None, students: Iterable[str] | None = None,
                       threshold: float = THRESHOLD, workers: int | None = None) -> SimilaritySummary:
     """Compare every graded function of the submissions in ``submitted_dir``; write the report into ``out_dir``.
 
@@ -80,7 +82,7 @@ def similarity_report(submitted_dir, out_dir, course_dir=ROOT, assignments=None,
     given = {ps: given_code(course_dir, ps) for ps in sets}
     entries, notes = read_all(plan.submissions, given, workers or os.cpu_count() or 1)
     notes += [("", "", "", str(n)) for n in plan.not_graded]  # "path: reason — suggestion", as autograde says
-    by_function = defaultdict(list)
+    by_function: defaultdict[tuple[str, str], list[Entry]] = defaultdict(list)
     for entry in entries:
         by_function[(entry.problem_set, entry.function)].append(entry)
     results = [(ps, fn, compare(by_function[(ps, fn)], given[ps].hashes, threshold), given[ps].hashes)

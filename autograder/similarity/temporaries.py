@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
+from collections.abc import Iterator
 
 from autograder.similarity.bounds import MAX_DEPTH, depth
+from autograder.similarity.clone import Function
 
 #: Temporaries written in place, at most, per function.
 MAX_ROUNDS = 40
@@ -34,9 +36,9 @@ _REPEATED = (ast.For, ast.AsyncFor, ast.While, ast.comprehension, ast.Lambda, as
              ast.AsyncFunctionDef, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-def _blocks(node):
+def _blocks(node: Function) -> Iterator[list[ast.stmt]]:
     """Every statement list of ``node`` (a function), outermost first."""
-    todo = [node]
+    todo: list[ast.AST] = [node]
     while todo:
         item = todo.pop()
         for name in _BLOCKS:
@@ -49,7 +51,7 @@ def _blocks(node):
             todo.extend(handler.body)
 
 
-def _single_read(stmt, name: str):
+def _single_read(stmt: ast.stmt, name: str) -> tuple[ast.AST, str, int | None] | None:
     """``(parent, field, index)`` of the one read of ``name`` in ``stmt``, or None when it is under a loop,
     a comprehension or a nested function, or when ``stmt`` is a compound statement other than ``if``."""
     if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.If)):
@@ -69,11 +71,11 @@ def _single_read(stmt, name: str):
     return None
 
 
-def _writes(stmt) -> set:
+def _writes(stmt: ast.stmt) -> set[str]:
     return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
 
 
-def _larger(tree, limit: int) -> bool:
+def _larger(tree: ast.AST, limit: int) -> bool:
     """Whether ``tree`` has more than ``limit`` nodes (counted no further than that)."""
     todo, seen = [tree], 0
     while todo:
@@ -84,7 +86,7 @@ def _larger(tree, limit: int) -> bool:
     return False
 
 
-def _pass(function, left: int) -> int:
+def _pass(function: Function, left: int) -> int:
     """Write in place the temporaries of ``function`` found in one walk, at most ``left``; how many."""
     a = function.args
     params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if p is not None}
@@ -129,7 +131,7 @@ def _pass(function, left: int) -> int:
     return done
 
 
-def drop_copies(function) -> None:
+def drop_copies(function: Function) -> None:
     """Remove every ``a = b`` between two plain names (``x = np.asarray(x)`` once its conversion is dropped,
     an argument bound to a helper's parameter, ``row = rows`` of a vectorised loop): a local name is
     ``V`` in the token stream whatever it is (:mod:`.tokens`), so a copy only adds ``V = V``, and
@@ -140,7 +142,7 @@ def drop_copies(function) -> None:
             and isinstance(stmt.value, ast.Name))] or block[:1]
 
 
-def inline_temporaries(function) -> None:
+def inline_temporaries(function: Function) -> None:
     """Write the single-use temporaries of ``function`` (an ``ast.FunctionDef``) where they are read, in place."""
     left = MAX_ROUNDS
     while left > 0:
@@ -157,7 +159,7 @@ _IMPURE = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp
            ast.Yield, ast.YieldFrom, ast.Starred)
 
 
-def hoist_repeated(function) -> None:
+def hoist_repeated(function: Function) -> None:
     """The reverse of :func:`inline_temporaries`, for what it cannot undo: an expression written twice or more
     in one statement (``logits / T`` four times) is assigned once to a temporary before it, and read there,
     so that it is written as a copier who named it (``s = z / t``) writes it. The largest repeated expression
@@ -184,13 +186,14 @@ def hoist_repeated(function) -> None:
             done += 1  # (the same statement is looked at again: a smaller repeated expression may be left)
 
 
-def _key(node) -> str:
+def _key(node: ast.AST) -> str:
     return ast.dump(node, annotate_fields=False) if isinstance(node, _PURE) else ""
 
 
-def _largest_repeated(stmt):
+def _largest_repeated(stmt: ast.stmt) -> tuple[str, ast.expr] | None:
     """``(key, a copy's original)`` of the largest expression written twice or more in ``stmt``, or None."""
-    seen, best = {}, None
+    seen: dict[str, tuple[int, ast.expr]] = {}
+    best: tuple[int, str, ast.expr] | None = None
     for node in ast.walk(stmt):
         if not isinstance(node, _PURE) or any(isinstance(n, _IMPURE) or isinstance(getattr(n, "ctx", None),
                                                                                        (ast.Store, ast.Del))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import builtins
 import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 _BUILTINS = frozenset(dir(builtins))
@@ -37,11 +38,11 @@ _SKIP_FIELDS = frozenset({"ctx", "annotation", "returns", "type_comment", "type_
 class Namer:
     """How the names of one function are written (see the module docstring)."""
 
-    local: frozenset
-    imports: dict
-    helpers: frozenset
-    contract: frozenset
-    members: frozenset = frozenset()
+    local: frozenset[str]
+    imports: dict[str, str]
+    helpers: frozenset[str]
+    contract: frozenset[str]
+    members: frozenset[str] = frozenset()
 
     def name(self, name: str) -> str:
         if "." in name:  # written by the normalisation (autograder.similarity.canonical): a library name already
@@ -56,7 +57,7 @@ class Namer:
             return name
         return "G"
 
-    def dotted(self, node) -> str | None:
+    def dotted(self, node: ast.AST) -> str | None:
         """``numpy.linalg.slogdet`` for ``np.linalg.slogdet`` when ``np`` is an import, else None."""
         parts = []
         while isinstance(node, ast.Attribute):
@@ -67,7 +68,13 @@ class Namer:
         return None
 
 
-def bound_names(function) -> frozenset:
+#: A token of a stream, where it came from: ``(token, piece, line)``.
+Token = tuple[str, str, int]
+#: What statements and operands are ordered by: a hash of a node's tokens (:func:`statement_key`).
+Key = Callable[[ast.AST], bytes]
+
+
+def bound_names(function: ast.AST) -> frozenset[str]:
     """Every name ``function`` binds: parameters, assignment and loop targets, ``as`` names, inner defs."""
     names = set()
     for node in ast.walk(function):
@@ -82,7 +89,7 @@ def bound_names(function) -> frozenset:
     return frozenset(names)
 
 
-def local_imports(function, imports: dict) -> dict:
+def local_imports(function: ast.AST, imports: dict[str, str]) -> dict[str, str]:
     """``imports`` with the function's own ``import`` statements added (``import math`` inside it)."""
     out = dict(imports)
     for node in ast.walk(function):
@@ -95,7 +102,7 @@ def local_imports(function, imports: dict) -> dict:
     return out
 
 
-def _label(node, namer: Namer):
+def _label(node: ast.AST, namer: Namer) -> tuple[str | None, bool]:
     """``(token, descend)`` for one node; token None when the node is not written."""
     if isinstance(node, ast.Name):
         return namer.name(node.id), False
@@ -131,7 +138,7 @@ def _label(node, namer: Namer):
     return type(node).__name__, True
 
 
-def _children(node):
+def _children(node: ast.AST) -> Iterator[ast.AST]:
     for name, value in ast.iter_fields(node):
         if name in _SKIP_FIELDS:
             continue
@@ -141,8 +148,8 @@ def _children(node):
             yield from (v for v in value if isinstance(v, ast.AST))
 
 
-def token_stream(node, namer: Namer, out: list | None = None, piece: str = "", line: int = 0,
-                 piece_attribute: str = "") -> list:
+def token_stream(node: ast.AST, namer: Namer, out: list[Token] | None = None, piece: str = "", line: int = 0,
+                 piece_attribute: str = "") -> list[Token]:
     """``[(token, piece, line)]`` of ``node`` in pre-order (see the module docstring).
 
     ``piece`` is the name of the definition a token comes from: read from each node's
@@ -164,22 +171,22 @@ def token_stream(node, namer: Namer, out: list | None = None, piece: str = "", l
     return out
 
 
-def _digest(token: str, children: list) -> bytes:
+def _digest(token: str, children: list[bytes]) -> bytes:
     h = hashlib.blake2b(token.encode("utf-8", "surrogatepass"), digest_size=8)
     for child in children:
         h.update(child)
     return h.digest()
 
 
-def statement_key(namer: Namer):
+def statement_key(namer: Namer) -> Key:
     """The key :func:`autograder.similarity.reorder.canonical_order` sorts statements by, and
     :func:`autograder.similarity.canonical.canonical_forms` operands: a hash of a node's token stream
     (the same for the same tokens, in every process), computed bottom-up once per node and remembered,
     so that sorting the operands at every level of a long chain stays linear in its size (a key of
     the text, made again at each level, was quadratic: a 59 KB notebook took ten minutes)."""
-    memo: dict = {}
+    memo: dict[int, tuple[ast.AST, bytes]] = {}
 
-    def key(root) -> bytes:
+    def key(root: ast.AST) -> bytes:
         todo = [(root, False)]
         while todo:  # post-order without recursion: the children's keys first
             node, ready = todo.pop()

@@ -36,7 +36,7 @@ import ast
 from typing import cast
 
 from autograder.model.pysource import nodes
-from autograder.similarity.clone import clone
+from autograder.similarity.clone import Function, clone
 
 #: Statements of a loop's body read as vectorised code, at most.
 MAX_BODY = 40
@@ -50,12 +50,12 @@ _WRITTEN_INTO = "_similarity_written_into"
 _INITS = frozenset({"zeros", "empty", "zeros_like", "empty_like", "ones", "full", "full_like", "ones_like"})
 
 
-def _size(node) -> int:
+def _size(node: ast.AST) -> int:
     return len(nodes(node))
 
 
-def _leaves_early(body: list) -> bool:
-    todo = list(body)
+def _leaves_early(body: list[ast.stmt]) -> bool:
+    todo: list[ast.AST] = list(body)
     while todo:
         node = todo.pop()
         if isinstance(node, _EXITS):
@@ -69,7 +69,7 @@ def _leaves_early(body: list) -> bool:
     return False
 
 
-def _call_name(node) -> str:
+def _call_name(node: ast.AST) -> str:
     """``range``, ``len``, ``ndindex`` … for ``range(…)``, ``np.ndindex(…)``; "" for anything else."""
     if not isinstance(node, ast.Call):
         return ""
@@ -80,19 +80,19 @@ def _call_name(node) -> str:
 class _Writer(ast.NodeTransformer):
     """Writes in what a loop's variables stand for: ``v`` → its array, ``x[i]`` → ``x``."""
 
-    def __init__(self, elements: dict, indexes: set):
+    def __init__(self, elements: dict[str, ast.expr], indexes: set[str]) -> None:
         self.elements = elements
         self.indexes = indexes
         self.written = 0
 
-    def visit_Name(self, node):
+    def visit_Name(self, node: ast.Name) -> ast.expr:
         if isinstance(node.ctx, ast.Load) and node.id in self.elements:
             value = self.elements[node.id]
             self.written += _size(value)
             return ast.copy_location(clone(value), node)
         return node
 
-    def visit_Subscript(self, node):
+    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
         self.generic_visit(node)
         key = node.slice
         if isinstance(key, ast.Name) and key.id in self.indexes:
@@ -106,7 +106,7 @@ class _Writer(ast.NodeTransformer):
         return node
 
 
-def _variables(loop) -> tuple | None:
+def _variables(loop: ast.For) -> tuple[dict[str, ast.expr], set[str]] | None:
     """``(elements {name: array}, indexes {name})`` a ``for`` loop binds, or None when it is not read."""
     target, it = loop.target, loop.iter
     name = _call_name(it)
@@ -118,23 +118,23 @@ def _variables(loop) -> tuple | None:
         return {target.id: it}, set()
     if isinstance(target, ast.Tuple) and all(isinstance(e, ast.Name) for e in target.elts):
         names = [e.id for e in target.elts if isinstance(e, ast.Name)]  # (all are names)
-        if name == "enumerate" and len(names) == 2 and len(it.args) == 1:
+        if isinstance(it, ast.Call) and name == "enumerate" and len(names) == 2 and len(it.args) == 1:
             return {names[1]: it.args[0]}, {names[0]}
-        if name == "zip" and len(names) == len(it.args):
+        if isinstance(it, ast.Call) and name == "zip" and len(names) == len(it.args):
             return dict(zip(names, it.args)), set()
         if name == "ndindex":
             return {}, set(names)
     return None
 
 
-def _accumulated(stmt):
+def _accumulated(stmt: ast.stmt) -> tuple[str, str, ast.expr] | None:
     """``(name, reduction, term)`` of ``s = s + e`` (``"sum"``), ``s = s - e`` (``"-sum"``), ``s = s * e``
     (``"prod"``), ``s = max(s, e)`` (``"max"``), ``s = min(s, e)`` (``"min"``); None otherwise."""
     if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
         return None
     name, value = stmt.targets[0].id, stmt.value
 
-    def is_acc(node):
+    def is_acc(node: ast.AST) -> bool:
         return isinstance(node, ast.Name) and node.id == name
 
     if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub, ast.Mult)):
@@ -143,7 +143,8 @@ def _accumulated(stmt):
         if isinstance(value.op, (ast.Add, ast.Mult)) and is_acc(value.right) \
                 and not any(is_acc(n) for n in nodes(value.left)):
             return name, {ast.Add: "sum", ast.Mult: "prod"}[type(value.op)], value.left
-    if _call_name(value) in ("max", "min", "maximum", "minimum") and len(value.args) == 2 and not value.keywords:
+    if isinstance(value, ast.Call) and _call_name(value) in ("max", "min", "maximum", "minimum") \
+            and len(value.args) == 2 and not value.keywords:
         a, b = value.args
         reduction = "max" if _call_name(value) in ("max", "maximum") else "min"
         if is_acc(a) and not any(is_acc(n) for n in nodes(b)):
@@ -153,18 +154,19 @@ def _accumulated(stmt):
     return None
 
 
-def _numpy(attr: str, args: list):
+def _numpy(attr: str, args: list[ast.expr]) -> ast.Call:
     return ast.Call(ast.Name(f"numpy.{attr}", ast.Load()), args, [])
 
 
-def _hoisted(body: list, indexes: set) -> tuple:
+def _hoisted(body: list[ast.stmt], indexes: set[str]) -> tuple[list[ast.stmt], set[str]]:
     """The loop's body as straight-line code, and the names it now assigns whole (their inits go)."""
-    out, made = [], set()
+    out: list[ast.stmt] = []
+    made: set[str] = set()
     for stmt in body:
         acc = _accumulated(stmt)
         if acc is not None:
             name, reduction, term = acc
-            value = _numpy(reduction.lstrip("-"), [term])
+            value: ast.expr = _numpy(reduction.lstrip("-"), [term])
             if reduction.startswith("-"):
                 value = ast.UnaryOp(ast.USub(), value)
             out.append(ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], value), stmt))
@@ -186,7 +188,7 @@ def _hoisted(body: list, indexes: set) -> tuple:
     return out, made
 
 
-def _is_init(stmt, name: str) -> bool:
+def _is_init(stmt: ast.stmt, name: str) -> bool:
     """``name = 0``, ``name = []``, ``name = np.zeros(…)`` and the like: a value the loop replaces."""
     if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
             and stmt.targets[0].id == name):
@@ -200,7 +202,7 @@ def _is_init(stmt, name: str) -> bool:
     return _call_name(value) in _INITS
 
 
-def _drop_inits(before: list, made: set) -> None:
+def _drop_inits(before: list[ast.stmt], made: set[str]) -> None:
     """Remove from ``before`` (the statements before the loop) the last initialisation of each name in
     ``made`` that nothing read after it."""
     for name in made:
@@ -213,16 +215,17 @@ def _drop_inits(before: list, made: set) -> None:
                 break
 
 
-def _loop(loop, before: list):
+def _loop(loop: ast.For | ast.While, before: list[ast.stmt]) -> list[ast.stmt] | None:
     """The statements a loop stands for, or None when it is not read as vectorised code."""
     if loop.orelse or len(loop.body) > MAX_BODY or _leaves_early(loop.body):
         return None
     if isinstance(loop, ast.While):
-        found = _counted_while(loop, before)
-        if found is None:
+        counted = _counted_while(loop, before)
+        if counted is None:
             return None
-        index, body = found
-        elements, indexes = {}, {index}
+        index, body = counted
+        elements: dict[str, ast.expr] = {}
+        indexes = {index}
     else:
         found = _variables(loop)
         if found is None:
@@ -237,7 +240,7 @@ def _loop(loop, before: list):
     return body
 
 
-def _counted_while(loop, before: list):
+def _counted_while(loop: ast.While, before: list[ast.stmt]) -> tuple[str, list[ast.stmt]] | None:
     """``(index, body without its increment)`` of ``while i < n: …; i = i + 1``, its ``i = 0`` removed."""
     test = loop.test
     if not (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and len(test.ops) == 1
@@ -255,10 +258,10 @@ def _counted_while(loop, before: list):
 class _Calls(ast.NodeTransformer):
     """Comprehensions over one sequence, ``apply_along_axis``, ``vectorize(f)(…)`` and ``map``, as the call."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.written = 0
 
-    def _comprehension(self, node):
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> ast.expr:
         self.generic_visit(node)
         if len(node.generators) != 1:
             return node
@@ -275,7 +278,7 @@ class _Calls(ast.NodeTransformer):
 
     visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
 
-    def visit_Call(self, node):
+    def visit_Call(self, node: ast.Call) -> ast.expr:
         self.generic_visit(node)
         name = _call_name(node)
         if name == "apply_along_axis" and len(node.args) >= 3:
@@ -288,7 +291,7 @@ class _Calls(ast.NodeTransformer):
         return node
 
 
-def _conditional(stmt):
+def _conditional(stmt: ast.stmt) -> ast.Assign | None:
     """``if c: x = a`` (one assignment to a name, no ``else``) as ``x = np.where(c, a, x)`` (``if not c``:
     ``np.where(c, x, a)``): what the vectorised form of a condition on a row is; None for other ``if``s."""
     if not (isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1
@@ -304,8 +307,8 @@ def _conditional(stmt):
     return ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], _numpy("where", args)), stmt)
 
 
-def _block(body: list, depth: int) -> list:
-    out = []
+def _block(body: list[ast.stmt], depth: int) -> list[ast.stmt]:
+    out: list[ast.stmt] = []
     for stmt in body:
         written = _conditional(stmt)
         if written is not None:
@@ -326,7 +329,7 @@ def _block(body: list, depth: int) -> list:
     return out
 
 
-def _still_written_into(function) -> None:
+def _still_written_into(function: Function) -> None:
     """``out = e`` made of ``out[i] = e`` whose ``out`` is never read (the loop wrote through a view of another
     array): written ``out[...] = e`` again, so that nothing removes it as unused."""
     read = {n.id for n in nodes(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
@@ -338,7 +341,7 @@ def _still_written_into(function) -> None:
                                                             ast.Store()), name)]
 
 
-def vectorise(function) -> None:
+def vectorise(function: Function) -> None:
     """Rewrite the loops and comprehensions of ``function`` (an ``ast.FunctionDef``, the caller's copy)."""
     function.body = _block(function.body, 0)
     function.body = [_Calls().visit(stmt) for stmt in function.body]
