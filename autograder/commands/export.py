@@ -23,6 +23,7 @@ from pathlib import Path
 
 from autograder.model.deadlines import DeadlinesError
 from autograder.model.files import write_atomic
+from autograder.model.invariant import known
 from autograder.model.penalties import apply_all
 from autograder.model.results import load_results
 from autograder.model.roster import RosterError, read_mapping
@@ -83,9 +84,8 @@ def run(args: argparse.Namespace) -> int:
                 raise lms.ExportError("--lms canvas needs --map MAPPING.csv (course ids to Canvas ids)")
             mapping = read_mapping(args.map) if args.map else None
             if args.lms == "canvas":
-                if mapping is None:
-                    raise RuntimeError("the grader's own invariant broke: --lms canvas needs --map: checked above")
-                rows = lms.canvas_rows(results, mapping, _columns(args.column), args.missing, args.skip_unmapped)
+                rows = lms.canvas_rows(results, known(mapping, "--lms canvas needs --map: checked above"),
+                                       _columns(args.column), args.missing, args.skip_unmapped)
             else:
                 if args.column:
                     raise lms.ExportError("--column is for --lms canvas")

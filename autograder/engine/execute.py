@@ -31,6 +31,7 @@ from typing import Any, NoReturn, cast
 from autograder.checks import shown
 from autograder.checks.circles import leads_to
 from autograder.engine.zygote_parent import Child, ChildError, GraderError, Zygote, ZygoteLost
+from autograder.model.invariant import known
 from autograder.sandbox import wire
 from autograder.sandbox.carry_forward import (
     MAX_CARRIED_CALLS,
@@ -271,11 +272,10 @@ class Session:
         """
         deadline = time.monotonic() + self._timeout()
         asked = answered = size = 0
-        if self.child is None:
-            raise RuntimeError("the grader's own invariant broke: a request is under way: _ensure_child made it")
+        child = known(self.child, "a request is under way: _ensure_child made it")
         while True:
             try:
-                reply = self.child.receive(max(0.0, deadline - time.monotonic()))
+                reply = child.receive(max(0.0, deadline - time.monotonic()))
             except ChildError as exc:
                 self._check_zygote(exc)
                 raise
@@ -289,9 +289,9 @@ class Session:
             if "declined" not in answer:
                 answered, size = answered + 1, size + cost
             try:
-                self.child.send(answer)
+                child.send(answer)
             except wire.WireError:
-                self.child.send({"declined": "the answer is too large to send"})
+                child.send({"declined": "the answer is too large to send"})
 
     def _callback(self, msg: dict[str, Any], answered: int, size: int) -> tuple[dict[str, Any], int]:
         """The answer to one callback and the elements it cost (see :meth:`_receive`)."""
@@ -326,9 +326,7 @@ class Session:
         self.drain()
         self._ensure_child()
         self._note_probe(msg)
-        if self.child is None:
-            raise RuntimeError("the grader's own invariant broke: _ensure_child made it")
-        return self.child
+        return known(self.child, "_ensure_child made it")
 
     def request(self, msg: dict, carry: tuple = ()) -> dict:
         """One request to the child; raises :class:`ChildError` (after recovering) or :class:`GaveUp`.

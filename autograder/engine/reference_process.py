@@ -37,6 +37,7 @@ from typing import Any
 from autograder.checks.callees import answer_for_stub
 from autograder.checks.references import reference_function
 from autograder.model.course import FUNCTIONS
+from autograder.model.invariant import known
 from autograder.sandbox import wire
 from autograder.sandbox.carry_forward import MAX_CARRIED_RESULT, result_bound
 from autograder.sandbox.syscalls import PR_SET_PDEATHSIG, prctl
@@ -83,11 +84,10 @@ class ReferenceProcess:
         try:
             if self.proc is None:
                 self._start()
-            if self.sock is None:
-                raise RuntimeError("the grader's own invariant broke: a started reference process has its socket")
-            wire.send(self.sock, {"function": function, "args": wire.to_wire(tuple(args)),
-                                  "kwargs": wire.to_wire(dict(kwargs))})
-            reply = wire.recv(self.sock, timeout=timeout, max_size=wire.MAX_MESSAGE)
+            sock = known(self.sock, "a started reference process has its socket")
+            wire.send(sock, {"function": function, "args": wire.to_wire(tuple(args)),
+                             "kwargs": wire.to_wire(dict(kwargs))})
+            reply = wire.recv(sock, timeout=timeout, max_size=wire.MAX_MESSAGE)
         except (OSError, TimeoutError, wire.WireError, wire.PeerClosed) as exc:
             self.close()
             self.restarts += 1

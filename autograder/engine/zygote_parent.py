@@ -26,6 +26,7 @@ from typing import Any, cast
 
 import autograder
 from autograder.model.files import StrPath
+from autograder.model.invariant import known
 from autograder.sandbox import wire
 from autograder.sandbox.disk_watch import DiskWatch, Incident, SlotQuota
 from autograder.sandbox.limits import Limits
@@ -286,10 +287,9 @@ class Zygote:
         return self.watch is not None and self.watch.disk_low()
 
     def log_tail(self, n: int = 4000) -> str:
-        if self._dir is None:
-            raise RuntimeError("the grader's own invariant broke: the log of a zygote not launched (_request checks)")
+        folder = known(self._dir, "the log of a zygote not launched (_request checks)")
         try:
-            return Path(self._dir, "zygote.log").read_text(errors="replace")[-n:]
+            return Path(folder, "zygote.log").read_text(errors="replace")[-n:]
         except OSError:
             return ""
 

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from autograder.model import derivations
 from autograder.model.course import ANSWER_STUB, is_answer_cell
 from autograder.model.files import StrPath, make_dirs, write_atomic
+from autograder.model.invariant import known
 from autograder.model.results import SubmissionResult, TestResult, fmt_points
 
 if TYPE_CHECKING:
@@ -91,11 +92,10 @@ def _verdict(test: TestResult | None) -> list[dict[str, Any]]:
     """The outputs of a graded test cell: none when it passed, nbgrader's error output when not."""
     if test is None or test.passed or test.pending:
         return []
-    if test.score is None:
-        raise RuntimeError("the grader's own invariant broke: a test that is not pending has a score")
+    score = known(test.score, "a test that is not pending has a score")
     lines = [test.message] + ([f"Hint: {test.hint}"] if test.hint else [])
     return [{"output_type": "error", "ename": "Failed", "evalue": test.message,
-             "traceback": [f"Failed: {fmt_points(test.score)} / {fmt_points(test.max_score)} points", *lines]}]
+             "traceback": [f"Failed: {fmt_points(score)} / {fmt_points(test.max_score)} points", *lines]}]
 
 
 def _header(result: SubmissionResult) -> dict[str, Any]:

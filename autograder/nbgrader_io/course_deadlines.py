@@ -38,6 +38,7 @@ from autograder.model.deadlines import (
     read_deadlines_file,
 )
 from autograder.model.files import StrPath, hand_over, write_atomic
+from autograder.model.invariant import known
 from autograder.model.late_policy import LatePolicy, Policy, bounded
 from autograder.model.submission_time import as_utc, parse_utc
 from autograder.nbgrader_io.gradebook import CONFIG_FILE, course_directory, ensure_tools_on_path
@@ -268,9 +269,7 @@ def gradescope_deadlines(metadata: dict[str, Any], assignment: str, student: str
         extensions[(student, assignment)] = latest - due
     released = _gradescope_time(general.get("release_date"), "assignment.release_date")
     policy, where = policy_of(folder)
-    deadline = due or latest
-    if deadline is None:
-        raise RuntimeError("the grader's own invariant broke: neither None: returned above")
+    deadline = known(due or latest, "neither None: returned above")
     return Deadlines(due={assignment: deadline}, extensions=extensions, policy=policy,
                      source="Gradescope's due date" + (" (the latest of the group's)" if len(own) > 1 else "")
                      + (f" and the policy of {where}" if where else ""),

@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any, cast
 from autograder.model.course import course_source_notebook as source_notebook  # (the course's)
 from autograder.model.course import is_blank_answer
 from autograder.model.files import StrPath, is_regular_file
+from autograder.model.invariant import known
 from autograder.model.results import SubmissionResult, TestResult, load_results, problem_sets
 from autograder.nbgrader_io.autograded import autograded_path, build, write_autograded
 
@@ -286,9 +287,7 @@ def _write_submission(gb: Gradebook, r: SubmissionResult, nb: str, course_dir: P
             written["pending"] += int(grade.manual_score is None)
             _answer_comment(gb, t.name, nb, r)
         else:
-            if t.score is None:
-                raise RuntimeError("the grader's own invariant broke: an autograded test has a score")
-            grade.auto_score = float(t.score)
+            grade.auto_score = float(known(t.score, "an autograded test has a score"))
             grade.needs_manual_grade = False
         written["grades"] += 1
     # the late penalty as nbgrader's AssignLatePenalties records it: on the notebook, None when there is none

@@ -26,6 +26,7 @@ from autograder.model.course import FUNCTIONS, ROOT, course_source_notebook
 from autograder.model.deadlines import Deadlines
 from autograder.model.files import GRADES_FILE, SUMMARY_FILE, StrPath, hand_over
 from autograder.model.grades import write_grades_csv
+from autograder.model.invariant import known
 from autograder.model.penalties import apply_all
 from autograder.model.results import SubmissionResult, load_results, result_files, write_results
 from autograder.reports import jsonout, report, stats, table
@@ -194,10 +195,7 @@ def _bring_in_hand_grades(results_dir: StrPath, results: list[SubmissionResult],
     if not changed:
         return results, 0
     for r in changed:
-        if r.path is None:
-            raise RuntimeError("the grader's own invariant broke: "
-                               "read from its results.json: a result the gradebook changed has its path")
-        write_results(r.path, r)
+        write_results(known(r.path, "read from its results.json: a result the gradebook changed has its path"), r)
     write_grades_csv(results_dir)
     by_path = {r.path: r for r in changed}
     return [by_path.get(r.path, r) for r in results], len(changed)
@@ -215,10 +213,7 @@ def _apply_deadlines(results_dir: StrPath, results: list[SubmissionResult],
     those that changed are written back, and grades.csv with them, before any report reads them."""
     results, changed = apply_all(results, deadlines)
     for r in changed:
-        if r.path is None:
-            raise RuntimeError("the grader's own invariant broke: "
-                               "read from its results.json: apply_all changes complete results only")
-        write_results(r.path, r)
+        write_results(known(r.path, "read from its results.json: apply_all changes complete results only"), r)
     if changed or not (Path(results_dir) / GRADES_FILE).exists():
         write_grades_csv(results_dir)
     return results

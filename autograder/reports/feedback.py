@@ -25,6 +25,7 @@ from pathlib import Path
 
 from autograder.model.course import FUNCTIONS
 from autograder.model.files import FEEDBACK_FILE, StrPath, write_atomic
+from autograder.model.invariant import known
 from autograder.model.results import UNREADABLE, SubmissionResult, TestResult, fmt_points, load_results
 from autograder.reports._html import render
 from autograder.reports.grouping import test_function
@@ -129,9 +130,8 @@ def _test_view(t: TestResult) -> dict[str, str]:
     said = "not attempted" if t.kind == "not-attempted" else ("graded by hand" if t.manual else label)
     if t.manual and t.kind != UNREADABLE:
         label = "graded"
-    if t.score is None:
-        raise RuntimeError("the grader's own invariant broke: a test that is not pending has a score")
-    return {"label": label, "said": said, "points": f"{fmt_points(t.score)} / {fmt_points(t.max_score)}"}
+    score = known(t.score, "a test that is not pending has a score")
+    return {"label": label, "said": said, "points": f"{fmt_points(score)} / {fmt_points(t.max_score)}"}
 
 
 def feedback_view(result: SubmissionResult, model_answers: dict | None = None, publish: bool = False) -> dict:
@@ -188,9 +188,7 @@ def render_feedback_text(result: SubmissionResult, headline: str | None = None) 
 
 def write_feedback(result: SubmissionResult, model_answers: dict | None = None, publish: bool = False) -> Path:
     """Write ``feedback.html`` beside the submission's results.json; returns its path."""
-    if result.folder is None:
-        raise RuntimeError("the grader's own invariant broke: a result read from its results.json")
-    path = result.folder / FEEDBACK_FILE
+    path = known(result.folder, "a result read from its results.json") / FEEDBACK_FILE
     write_atomic(path, render_feedback(result, model_answers, publish))
     return path
 
