@@ -19,7 +19,7 @@ import ast
 import functools
 from dataclasses import dataclass
 
-from autograder.model.invariant import PREFIX
+from autograder.model.invariant import of_type
 from autograder.model.pysource import import_names, nodes
 from autograder.reading.cells import blocks_of
 
@@ -45,15 +45,12 @@ class Binding:
 
     def code(self) -> FunctionNode:
         """``node`` of a ``"def"`` or ``"lambda"`` binding: the function."""
-        if isinstance(self.node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            return self.node
-        raise RuntimeError(f"{PREFIX}a {self.kind!r} binding holds its def or lambda (Definitions._values)")
+        return of_type(self.node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda),
+                       f"a {self.kind!r} binding holds its def or lambda (Definitions._values)")
 
     def class_node(self) -> ast.ClassDef:
         """``node`` of a ``"class"`` or ``"instance"`` binding: the class (of the instance)."""
-        if isinstance(self.node, ast.ClassDef):
-            return self.node
-        raise RuntimeError(f"{PREFIX}a {self.kind!r} binding holds its class (Definitions._values)")
+        return of_type(self.node, ast.ClassDef, f"a {self.kind!r} binding holds its class (Definitions._values)")
 
 
 #: What a name is bound to, as :meth:`Definitions._values` takes it: a def or class statement or another

@@ -42,10 +42,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeGuard, cast
 
 from autograder.model.course import function_of, grader_skips
-from autograder.model.invariant import PREFIX, known
+from autograder.model.invariant import known, of_type
 from autograder.model.notebook import SourceCell, cell_text
 from autograder.model.pysource import import_names, nodes, parse, python_source
 from autograder.reading.names import NAMESPACE_ATTRIBUTES, NAMESPACE_CALLS
+from autograder.similarity.tokens import library_name
 
 #: Top-level statements followed per notebook, at most (a notebook of this course has a few hundred).
 MAX_STATEMENTS = 20_000
@@ -94,21 +95,15 @@ class Binding:
 
     def function(self) -> ast.FunctionDef | ast.AsyncFunctionDef:
         """``node`` of a ``"def"`` binding: the function."""
-        if isinstance(self.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return self.node
-        raise RuntimeError(f"{PREFIX}a {self.kind!r} binding holds a def (_Reader.statement, _Reader._call)")
+        return of_type(self.node, (ast.FunctionDef, ast.AsyncFunctionDef), f"a {self.kind!r} binding holds a def")
 
     def class_node(self) -> ast.ClassDef:
         """``node`` of a ``"class"`` or ``"instance"`` binding: the class."""
-        if isinstance(self.node, ast.ClassDef):
-            return self.node
-        raise RuntimeError(f"{PREFIX}a {self.kind!r} binding holds a class (_Reader.statement, _Reader.value)")
+        return of_type(self.node, ast.ClassDef, f"a {self.kind!r} binding holds a class")
 
     def expression(self) -> ast.expr:
         """``node`` of an ``"expr"`` binding: the expression."""
-        if isinstance(self.node, ast.expr):
-            return self.node
-        raise RuntimeError(f"{PREFIX}a {self.kind!r} binding holds an expression (_Reader.value)")
+        return of_type(self.node, ast.expr, f"an {self.kind!r} binding holds an expression")
 
 
 @dataclass
@@ -246,20 +241,11 @@ class _Reader:
             cls = self.names[expr.func.id]
             return Binding("instance", cls.node, cls.key, names=self._read_names(expr), given=cls.given)
         if isinstance(expr, ast.Attribute):
-            dotted = self._dotted(expr)
+            dotted = library_name(expr, self.imports, self.names)
             if dotted:
                 return Binding("library", detail=dotted)
         return Binding("expr", expr, self._show(statement, "·".join(self._targets(statement)) or "expression"),
                        names=self._read_names(expr), given=self.given)
-
-    def _dotted(self, expr: ast.expr) -> str:
-        parts = []
-        while isinstance(expr, ast.Attribute):
-            parts.append(expr.attr)
-            expr = expr.value
-        if isinstance(expr, ast.Name) and expr.id in self.imports and expr.id not in self.names:
-            return ".".join([self.imports[expr.id]] + parts[::-1])
-        return ""
 
     def _read_names(self, expr: ast.AST) -> tuple[tuple[str, Binding], ...]:
         seen = {}
