@@ -332,44 +332,38 @@ def sigmoid(z):
     return _FOUND[0](np.asarray(z, dtype=float))
 """
 
-#: A trace function (``sys.settrace``) active while SciPy code that uses expit runs (the logistic distribution's
-#: cdf): it sees every frame's variables, line by line.
-_TRACE = _GRAB + """
+
+def _hooked(install: str, hook: str, body: str) -> str:
+    """The code of an attack whose function ``hook`` (``body`` its indented lines) is installed with ``install``
+    (``sys.settrace``, ``sys.setprofile``) while SciPy code that uses expit runs (the logistic distribution's
+    cdf), and removed after; then the sigmoid is what it found."""
+    return _GRAB + f"""
 import scipy.stats
 
-def _tracer(frame, event, arg):
-    _note_frame(frame)
-    return _tracer
+def {hook}(frame, event, arg):
+{body}
 
-sys.settrace(_tracer)
+{install}({hook})
 try:
     scipy.stats.logistic.cdf(0.5)
 except Exception:
     pass
 finally:
-    sys.settrace(None)
+    {install}(None)
 _keep([0.0, 2.0], [0.5, 0.8807970779778823])
 """ + _SIGMOID_FROM_FOUND
 
-#: A profile function (``sys.setprofile``) active while SciPy code that uses expit runs (the logistic
-#: distribution's cdf): it sees every call, C functions and what they are bound to included.
-_PROFILE = _GRAB + """
-import scipy.stats
 
-def _profiler(frame, event, arg):
+#: A trace function (``sys.settrace``): it sees every frame's variables, line by line.
+_TRACE = _hooked("sys.settrace", "_tracer", """\
+    _note_frame(frame)
+    return _tracer""")
+
+#: A profile function (``sys.setprofile``): it sees every call, C functions and what they are bound to included.
+_PROFILE = _hooked("sys.setprofile", "_profiler", """\
     if event == "c_call":
         _note(arg)
-    _note_frame(frame)
-
-sys.setprofile(_profiler)
-try:
-    scipy.stats.logistic.cdf(0.5)
-except Exception:
-    pass
-finally:
-    sys.setprofile(None)
-_keep([0.0, 2.0], [0.5, 0.8807970779778823])
-""" + _SIGMOID_FROM_FOUND
+    _note_frame(frame)""")
 
 #: Callbacks the interpreter runs in the middle of other code, all active while SciPy code that uses expit
 #: runs 200 times: ``sys.monitoring`` (CPython 3.12+: every call, its callable and first argument), a signal

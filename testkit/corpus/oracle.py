@@ -115,11 +115,24 @@ ROWS = np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -999.5]])  # one max
 
 
 # ---------------------------------------------------------------- ps1: logsumexp, softmax, log_softmax
+def _along_axes(fn, reference, matrix="(3, 5)"):
+    """ps1's values and axes: ``fn`` against SciPy's ``reference`` on a vector, a matrix (``matrix`` names it),
+    along axis 0 of the matrix and axis 1 of a 3-D array."""
+    yield "values", lambda: _close(_returns(fn, V), reference(V), "1-D")
+    yield "values", lambda: _close(_returns(fn, Z), reference(Z, axis=-1), matrix)
+    yield "axis", lambda: _close(_returns(fn, Z, axis=0), reference(Z, axis=0), "axis=0")
+    yield "axis", lambda: _close(_returns(fn, Z3, axis=1), reference(Z3, axis=1), "(2, 3, 4), axis=1")
+
+
+def _pure(fn):
+    """ps1's purity: a matrix and a vector left as they were, no RuntimeWarning on the matrix."""
+    yield "purity", lambda: _unchanged(fn, Z.copy())
+    yield "purity", lambda: _unchanged(fn, V.copy())
+    yield "purity", lambda: _quiet(fn, Z)
+
+
 def _lse(fn):
-    yield "values", lambda: _close(_returns(fn, V), special.logsumexp(V), "1-D")
-    yield "values", lambda: _close(_returns(fn, Z), special.logsumexp(Z, axis=-1), "(3, 5), axis=-1")
-    yield "axis", lambda: _close(_returns(fn, Z, axis=0), special.logsumexp(Z, axis=0), "axis=0")
-    yield "axis", lambda: _close(_returns(fn, Z3, axis=1), special.logsumexp(Z3, axis=1), "(2, 3, 4), axis=1")
+    yield from _along_axes(fn, special.logsumexp, "(3, 5), axis=-1")
     # closed forms: log(2 e^a) = a + log 2; 1e300 + log 2 rounds to 1e300
     yield "stability", lambda: _close(_returns(fn, np.array([1000.0, 1000.0]), quiet=True), 1000 + math.log(2), "[1000, 1000]")
     yield "stability", lambda: _close(_returns(fn, np.array([-1000.0, -1000.0]), quiet=True), -1000 + math.log(2), "[-1000, -1000]")
@@ -129,16 +142,11 @@ def _lse(fn):
     yield "stability", lambda: _close(_returns(fn, ROWS, quiet=True), special.logsumexp(ROWS, axis=-1), "rows 2000 apart")
     # the contract's "stable" names this edge: -inf without a RuntimeWarning (a divide-by-zero from log 0 is one)
     yield "edges", lambda: _close(_returns(fn, np.array([-np.inf, -np.inf]), quiet=True), -np.inf, "a slice of only -inf")
-    yield "purity", lambda: _unchanged(fn, Z.copy())
-    yield "purity", lambda: _unchanged(fn, V.copy())
-    yield "purity", lambda: _quiet(fn, Z)
+    yield from _pure(fn)
 
 
 def _softmax(fn):
-    yield "values", lambda: _close(_returns(fn, V), special.softmax(V), "1-D")
-    yield "values", lambda: _close(_returns(fn, Z), special.softmax(Z, axis=-1), "(3, 5)")
-    yield "axis", lambda: _close(_returns(fn, Z, axis=0), special.softmax(Z, axis=0), "axis=0")
-    yield "axis", lambda: _close(_returns(fn, Z3, axis=1), special.softmax(Z3, axis=1), "(2, 3, 4), axis=1")
+    yield from _along_axes(fn, special.softmax)
     yield "temperature", lambda: _close(_returns(fn, Z, temperature=0.5), special.softmax(Z / 0.5, axis=-1), "T=0.5")
     yield "temperature", lambda: _close(_returns(fn, Z, axis=0, temperature=3.0), special.softmax(Z / 3.0, axis=0), "axis=0, T=3")
     yield "errors", lambda: _raises(fn, Z, temperature=0.0)
@@ -149,24 +157,17 @@ def _softmax(fn):
                                       special.softmax([[1.0, 0.0]], axis=-1), "[[1e4, 1e4 - 1]]")
     yield "stability", lambda: _close(_returns(fn, ROWS, quiet=True), special.softmax(ROWS, axis=-1), "rows 2000 apart")
     yield "edges", lambda: _close(_returns(fn, np.array([0.0, -np.inf])), [1.0, 0.0], "[0, -inf]")
-    yield "purity", lambda: _unchanged(fn, Z.copy())
-    yield "purity", lambda: _unchanged(fn, V.copy())
-    yield "purity", lambda: _quiet(fn, Z)
+    yield from _pure(fn)
 
 
 def _log_softmax(fn):
-    yield "values", lambda: _close(_returns(fn, V), special.log_softmax(V), "1-D")
-    yield "values", lambda: _close(_returns(fn, Z), special.log_softmax(Z, axis=-1), "(3, 5)")
-    yield "axis", lambda: _close(_returns(fn, Z, axis=0), special.log_softmax(Z, axis=0), "axis=0")
-    yield "axis", lambda: _close(_returns(fn, Z3, axis=1), special.log_softmax(Z3, axis=1), "(2, 3, 4), axis=1")
+    yield from _along_axes(fn, special.log_softmax)
     # closed forms: [0, -1000] -> [-log1p(e^-1000), -1000 - log1p(e^-1000)] = [0, -1000] in float64
     yield "stability", lambda: _close(_returns(fn, np.array([0.0, -1000.0]), quiet=True), [0.0, -1000.0], "[0, -1000]", atol=1e-300)
     yield "stability", lambda: _close(_returns(fn, np.array([1000.0, 1000.0]), quiet=True), [-math.log(2)] * 2, "[1000, 1000]")
     yield "stability", lambda: _close(_returns(fn, np.array([[1e4, 0.0]]), quiet=True), [[0.0, -1e4]], "[[1e4, 0]]", atol=1e-300)
     yield "stability", lambda: _close(_returns(fn, ROWS, quiet=True), special.log_softmax(ROWS, axis=-1), "rows 2000 apart")
-    yield "purity", lambda: _unchanged(fn, Z.copy())
-    yield "purity", lambda: _unchanged(fn, V.copy())
-    yield "purity", lambda: _quiet(fn, Z)
+    yield from _pure(fn)
 
 
 # ---------------------------------------------------------------- ps2: cross_entropy, cross_entropy_grad
