@@ -106,6 +106,10 @@ class ProblemSetNames:
 
 @dataclass(frozen=True)
 class LtiSettings:
+    """The [lti] table: the platform's token endpoint and the tool's registration there (client id, audience,
+    key and its JWK id), the course's line items and, optionally, its members; whether a missing line item is
+    created, and the gradingProgress of a score while points await a person."""
+
     token_url: str
     client_id: str
     audience: str
@@ -128,6 +132,8 @@ class SiteSettings:
 
 @dataclass(frozen=True)
 class RosterSettings:
+    """The [roster] table: a roster file (``course_id,lms_id``), or the member field a folder name equals."""
+
     file: Path | None = None
     match: str = ""
 
