@@ -219,10 +219,31 @@ def test_no_model_answer_rubric_or_nbgrader_marker_anywhere_in_the_files(release
 
 def test_no_seed_or_number_of_a_hidden_probe_anywhere_in_the_files(release):
     ps, texts = release
-    numbers = hidden_numbers(ps)
-    found = _found(texts, seeds(ps)) + [n for n in _found(texts, numbers)
-                                         if re.search(rf"(?<![0-9]){re.escape(n)}(?![0-9])", texts)]
+    found = _found(texts, seeds(ps)) + sorted(hidden_numbers(ps) & numbers_standing_alone(texts))
     assert found == []
+
+
+DIGITS = frozenset("0123456789")  # (str.isdigit would take "²" and "٣" too; the regular expression's [0-9] does not)
+#: the characters of a number's spelling (``repr`` and NumPy's positional print: ``-1.2345678901e-05``)
+NUMBER_CHARS = frozenset("-+.0123456789e")
+
+
+def numbers_standing_alone(text: str) -> set:
+    """Every substring of ``text`` made of :data:`NUMBER_CHARS` that starts with a digit or ``-`` and has no digit
+    right before or right after it: exactly the spellings ``n`` for which ``re.search(rf"(?<![0-9]){n}(?![0-9])",
+    text)`` would find ``n``. One pass over the text, instead of one search per hidden number (ps5's probes
+    spell 492,128 of them: 20 CPU-seconds of ``in`` tests against 0.1 s for this)."""
+    out = set()
+    end = len(text)
+    for start, char in enumerate(text):
+        if char not in "-0123456789" or (start and text[start - 1] in DIGITS):
+            continue
+        stop = start
+        while stop < end and text[stop] in NUMBER_CHARS:
+            stop += 1
+            if stop == end or text[stop] not in DIGITS:
+                out.add(text[start:stop])
+    return out
 
 
 def test_no_path_of_the_machine_that_built_it(release):
@@ -247,4 +268,17 @@ def test_the_attacker_finds_what_is_planted():
     assert _found(texts, {line}) == [line]
     assert _found(texts, {seed}) == [seed]
     assert _found(texts, {number}) == [number]
+    assert number in numbers_standing_alone(texts)
     assert seeds(ps) and hidden_numbers(ps), "there are hidden probes to look for"
+
+
+def test_numbers_standing_alone_finds_what_a_search_with_digit_boundaries_finds():
+    """The one-pass index against the plain search it replaces, on spellings around every kind of neighbour."""
+    needles = ["0.12345678901", "-0.12345678901", "1.2345678901e-05", "-1.2345678901e-05", "12345678.0",
+               "2.12345678", "1.2345678"]
+    text = ("a0.12345678901b 5-0.12345678901 x-1.2345678901e-05, 1.2345678901e-050 12345678.05 1.2.12345678\n"
+            "--1.2345678901e-05 ²1.2345678 (12345678.0) 1.2345678E5 0.123456789012")
+    index = numbers_standing_alone(text)
+    searched = {n: bool(re.search(rf"(?<![0-9]){re.escape(n)}(?![0-9])", text)) for n in needles}
+    assert {n: n in index for n in needles} == searched
+    assert set(searched.values()) == {True, False}, "the text has spellings found and not found"
