@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from autograder.checks.check import memo_by_identity
+from autograder.checks.check import Hint, memo_by_identity
 from autograder.sandbox.invoke import WARNINGS_LOCK, NotNumbers, to_plain
 
 
@@ -223,3 +223,10 @@ def scalar_code_on_arrays():
                 or (f.outcome.error_type == "ValueError" and "truth value of an array" in message))
 
     return rule
+
+
+def scalar_code_hint(text: str) -> Hint:
+    """The rule every problem set has for code written for one number (or one slice) at a time that was given an
+    array (:func:`scalar_code_on_arrays`), for a call that raised and for a cell left with no result; ``text`` says,
+    in the set's own words, what its inputs may be."""
+    return Hint(text, scalar_code_on_arrays(), "scalar-code-on-arrays", kinds=("raised", "no-result"))

@@ -20,7 +20,7 @@ import numpy as np
 
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
-from autograder.checks.hints import all_of, any_of, label_has, matches, nonfinite, scalar_code_on_arrays, warned
+from autograder.checks.hints import all_of, any_of, label_has, matches, nonfinite, scalar_code_hint, warned
 from autograder.checks.relations import expanded_calls, halves_calls, joined, quadratic, reshaped, toward_center_calls
 
 PS = ProblemSetChecks("ps3_gaussian", forbidden=SCIPY_GAUSSIANS + FRAMEWORKS,
@@ -207,14 +207,10 @@ def _ll_elementwise(x, mu, sigma):
 
 
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
-ARRAYS = Hint(
+ARRAYS = scalar_code_hint(
     "The function is written for one number at a time (the error shows it: a `math` function, or an `if`, was "
     "given an array): the inputs may be lists or arrays of any shape, and NumPy's functions (and np.where) work "
-    "on all their elements at once.",
-    scalar_code_on_arrays(),
-    "scalar-code-on-arrays",
-    kinds=("raised", "no-result"),
-)
+    "on all their elements at once.")
 
 
 def _pdf_or_sum(wrong):

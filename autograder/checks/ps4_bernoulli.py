@@ -46,7 +46,7 @@ from scipy.special import xlog1py, xlogy
 
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
-from autograder.checks.hints import all_of, any_of, kind, matches_any, nonfinite, scalar_code_on_arrays, warned
+from autograder.checks.hints import all_of, any_of, kind, matches_any, nonfinite, scalar_code_hint, warned
 from autograder.checks.relations import EPS, combination, label_layers
 
 PS = ProblemSetChecks("ps4_bernoulli", forbidden=SCIPY_SIGMOID + SKLEARN_LOG_LOSS + FRAMEWORKS,
@@ -301,14 +301,10 @@ def _logits_naive_linear(z, y):  # z − z·y + log(1 + exp(−z)): the rewrite 
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
 SIGMOID_SIGN = Hint("The exponent has the wrong sign: sigmoid grows with z (sigmoid(2) is above ½), so a large "
                     "positive logit must give a probability close to 1.", _gave(_sigmoid_wrong_sign), "sigmoid-sign")
-ARRAYS = Hint(
+ARRAYS = scalar_code_hint(
     "The function is written for one number at a time (the error shows it: a `math` function, or an `if`, was "
     "given an array): the inputs may be lists or arrays of any shape, and NumPy's functions (and np.where) work "
-    "on all their elements at once.",
-    scalar_code_on_arrays(),
-    "scalar-code-on-arrays",
-    kinds=("raised", "no-result"),
-)
+    "on all their elements at once.")
 MEAN = Hint("The loss is summed (over all elements, or over each row and then averaged): binary cross-entropy is the "
             "mean over all elements, one number per call.",
             _gave(_bce_sum, _bce_row_sum_mean, _logits_sum), "bce-not-mean")

@@ -57,7 +57,7 @@ from scipy.linalg import expm
 
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
-from autograder.checks.hints import all_of, any_of, label_has, matches_any, nonfinite, scalar_code_on_arrays, warned
+from autograder.checks.hints import all_of, any_of, label_has, matches_any, nonfinite, scalar_code_hint, warned
 from autograder.checks.relations import EPS, expanded_calls, halves_calls, joined, reshaped, rows_call, same, unrows
 
 PS = ProblemSetChecks("ps5_gaussian_kl", forbidden=FRAMEWORKS + SCIPY_GAUSSIANS,
@@ -334,14 +334,10 @@ GK_HALF_DENOMINATOR = Hint("The quadratic term lacks its factor ½: its denomina
                            "has twice that.", _gave(_gk_no_half_denominator), "gk-missing-half-denominator")
 GK_LOG_VARIANCES = Hint("The log term is the log of the ratio of the variances, twice the log of the ratio of the "
                         "standard deviations that the KL has.", _gave(_gk_log_variances), "gk-log-variance-ratio")
-SCALAR_CODE = Hint(
+SCALAR_CODE = scalar_code_hint(
     "The function is written for one number at a time (the error shows it: a `math` function, or an `if`, was "
     "given an array): the four arguments may be arrays that broadcast together, and NumPy's functions work on "
-    "all their elements at once.",
-    scalar_code_on_arrays(),
-    "scalar-code-on-arrays",
-    kinds=("raised", "no-result"),
-)
+    "all their elements at once.")
 
 MVN_REVERSED = Hint("The result is KL(N2 ‖ N1): mvn_kl(mu1, cov1, mu2, cov2) is KL(N1 ‖ N2), and KL is not symmetric.",
                     _gave(_mvn_reversed), "mvn-reversed")

@@ -11,7 +11,16 @@ order; ``tests/test_hint_texts.py`` reads every text.
 import numpy as np
 
 from autograder.checks.check import Hint
-from autograder.checks.hints import all_of, kind, label_has, matches_any, raised, scalar_code_on_arrays, warned
+from autograder.checks.hints import (
+    all_of,
+    kind,
+    label_has,
+    matches_any,
+    raised,
+    scalar_code_hint,
+    scalar_code_on_arrays,
+    warned,
+)
 
 
 def _f(a):
@@ -323,14 +332,10 @@ ZERO_LOG_ZERO = Hint(
     _gave(_h_naive, _h_nansum, _h_where, _kl_naive, _kl_where, _js_naive),
     "zero-log-zero-nan",
 )
-SCALAR_CODE = Hint(
+SCALAR_CODE = scalar_code_hint(
     "The function is written for one number, or one 1-D slice, at a time (the error shows it: an `if` or a "
     "`math` function was given an array): `p` may have any number of axes, and NumPy's functions, with `axis`, "
-    "work on all of them at once.",
-    scalar_code_on_arrays(),
-    "scalar-code-on-arrays",
-    kinds=("raised", "no-result"),
-)
+    "work on all of them at once.")
 NATS = Hint("The result is in bits (or another base): the course measures information in nats, with the natural "
             "logarithm.", _gave(_h_log2, _kl_log2, _js_log2), "not-nats")
 VALIDATE = Hint(
