@@ -392,7 +392,7 @@ KL_HINTS = (
     Hint("The result is below 0 by rounding (about -1e-16 on nearly equal p and q): KL is never negative, and the "
          "contract asks for a sum that rounds below 0 to be clamped at 0.",
          all_of(kind("value"), label_has("nearly equal"), lambda f: f.outcome is not None
-                and f.outcome.value is not None and np.all(np.asarray(f.outcome.value) > -1e-12)), "kl-unclamped"),
+                and f.outcome.value is not None and bool(np.all(np.asarray(f.outcome.value) > -1e-12))), "kl-unclamped"),
     Hint("The result is KL(q ‖ p): kl_divergence(p, q) weights the terms by p, and KL is not symmetric.",
          _gave(_kl_swapped), "kl-swapped"),
     Hint("The result is a difference of two entropies, which can be negative: KL compares p with q outcome by "
