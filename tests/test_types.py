@@ -2,12 +2,12 @@
 
 ``mypy autograder``: the whole package, at mypy's default strictness, with the overrides of pyproject.toml
 (--strict's flags on ``autograder/sandbox`` and ``autograder/model``, every function annotated in
-``autograder/cli.py``, ``autograder/commands``, ``autograder/engine``, ``autograder/nbgrader_io``,
-``autograder/release`` and ``autograder/reports``; third-party packages without types, such as nbgrader, read as
-``Any``). Then ``mypy --strict`` on the sandbox (the untrusted side a security reviewer reads) and on the results
-model (what results.json, summary.json and grades.csv hold): every function annotated, no implicit ``Any`` in a
-signature, no unused ``type: ignore``. mypy and the stubs it reads are pinned in constraints.txt (``make install``
-installs them with the dev extra). Its cache (``.mypy_cache``) makes a run after the first take a few seconds; the
+``autograder/checks``, ``autograder/cli.py``, ``autograder/commands``, ``autograder/engine``,
+``autograder/nbgrader_io``, ``autograder/release`` and ``autograder/reports``; third-party packages without types,
+such as nbgrader, read as ``Any``). Then ``mypy --strict`` on the sandbox (the untrusted side a security reviewer
+reads) and on the results model (what results.json, summary.json and grades.csv hold): every function annotated, no
+implicit ``Any`` in a signature, no unused ``type: ignore``. mypy and the stubs it reads are pinned in
+constraints.txt (``make install`` installs them with the dev extra). Its cache (``.mypy_cache``) makes a run after the first take a few seconds; the
 first takes about 30 CPU-seconds.
 """
 

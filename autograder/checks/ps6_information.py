@@ -95,9 +95,12 @@ frameworks. ``scipy.special.xlogy`` / ``xlog1py`` /
 ``logsumexp``, ``np.linalg.lstsq`` and ``scipy.linalg`` stay allowed.
 """
 
-import numpy as np
+from __future__ import annotations
 
-from autograder.checks.check import Probe, ProblemSetChecks
+import numpy as np
+from numpy.typing import ArrayLike
+
+from autograder.checks.check import Check, FunctionChecks, Probe, ProblemSetChecks
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_INFORMATION
 from autograder.checks.ps6_information_hints import BP_HINTS, H_HINTS, JS_HINTS, KL_HINTS, MAP_HINTS
 from autograder.checks.ps6_information_relations import (
@@ -137,13 +140,13 @@ EQUAL_ATOL = 1e-14
 _rng = np.random.default_rng(20261126)
 
 
-def _dirichlet(shape, alpha=1.0):
+def _dirichlet(shape: int | tuple[int, ...], alpha: float = 1.0) -> np.ndarray:
     """Rows of probabilities (last axis), normalised by a division: sums are 1 to ~1 ulp."""
     g = _rng.gamma(alpha, size=shape)
     return g / g.sum(axis=-1, keepdims=True)
 
 
-def _exact(p):
+def _exact(p: ArrayLike) -> np.ndarray:
     """``p`` rounded to multiples of 2^-50 with each slice (last axis) summing to exactly 1.
 
     Every partial sum of such numbers is exact in float64, so a validation that tests ``sum == 1``
@@ -239,14 +242,14 @@ Y3 = [1.0, 2.0, 3.0]
 BP_PURE = ([-1.0, -2.0, -0.5], [[-0.5, -1.5, -1.0], [-2.0, -0.3, -0.7]])
 
 
-def _design(n, d, cond):
+def _design(n: int, d: int, cond: float) -> np.ndarray:
     """A seeded (n, d) design with singular values from 1 down to 1/cond."""
     u, _ = np.linalg.qr(_rng.normal(size=(n, d)))
     v, _ = np.linalg.qr(_rng.normal(size=(d, d)))
     return (u * np.logspace(0, -np.log10(cond), d)) @ v.T
 
 
-def _weights(d):
+def _weights(d: int) -> np.ndarray:
     return _rng.choice([-1.0, 1.0], size=d) * _rng.uniform(0.5, 2.0, size=d)
 
 
@@ -299,7 +302,7 @@ BAYES_POSTERIOR = PS.function("bayes_posterior", hints=BP_HINTS)
 MAP_LINEAR_REGRESSION = PS.function("map_linear_regression", hints=MAP_HINTS, rtol=MAP_RTOL, atol=MAP_ATOL)
 
 
-def _pq_errors_and_purity(function):
+def _pq_errors_and_purity(function: FunctionChecks) -> tuple[Check, Check]:
     """The "errors" and purity checks ``kl_divergence`` and ``js_divergence`` share: the same contract for p and
     q (non-negative, each slice summing to 1 within 1e-8), the same inputs; only the function's name differs."""
     return (

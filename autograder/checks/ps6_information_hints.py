@@ -8,10 +8,16 @@ gives each function its rules (``H_HINTS``, ``KL_HINTS``, ``JS_HINTS``, ``BP_HIN
 order; ``tests/test_hint_texts.py`` reads every text.
 """
 
-import numpy as np
+from __future__ import annotations
 
-from autograder.checks.check import Hint
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from autograder.checks.check import Failure, Hint, Probe
 from autograder.checks.hints import (
+    Rule,
     all_of,
     kind,
     label_has,
@@ -23,7 +29,7 @@ from autograder.checks.hints import (
 )
 
 
-def _f(a):
+def _f(a: ArrayLike) -> np.ndarray:
     return np.asarray(a, dtype=float)
 
 
@@ -31,297 +37,306 @@ _gave = matches_any  # one mistake, written several ways
 
 
 # --- wrong formulas (errstate is handled by hints.matches) -------------------------
-def _xlogy(x, y):
+def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.where(x > 0, x * np.log(np.where(x > 0, y, 1.0)), 0.0)
 
 
-def _h(p, axis=-1, log=np.log):
+def _h(p: ArrayLike, axis: int = -1, log: np.ufunc = np.log) -> np.ndarray:
     p = _f(p)
     return -np.sum(np.where(p > 0, p * log(np.where(p > 0, p, 1.0)), 0.0), axis=axis)
 
 
-def _h_log2(p, axis=-1):
+def _h_log2(p: ArrayLike, axis: int = -1) -> np.ndarray:
     return _h(p, axis, np.log2)
 
 
-def _h_no_minus(p, axis=-1):
+def _h_no_minus(p: ArrayLike, axis: int = -1) -> np.ndarray:
     return -_h(p, axis)
 
 
-def _h_mean(p, axis=-1):
+def _h_mean(p: ArrayLike, axis: int = -1) -> np.ndarray:
     return _h(p, axis) / _f(p).shape[axis]
 
 
-def _h_other_axis(p, axis=-1):
+def _h_other_axis(p: ArrayLike, axis: int = -1) -> np.ndarray:
     p = _f(p)
     return _h(p, 0 if axis in (-1, p.ndim - 1) else -1)
 
 
-def _h_eps(eps):
-    def h(p, axis=-1):
+def _h_eps(eps: float) -> Callable[..., np.ndarray]:
+    def h(p: ArrayLike, axis: int = -1) -> np.ndarray:
         p = _f(p)
         return -np.sum(p * np.log(p + eps), axis=axis)
 
     return h
 
 
-def _h_skip_tiny(p, axis=-1):  # entries within np.isclose's default atol (1e-8) of 0 treated as zeros
+# entries within np.isclose's default atol (1e-8) of 0 treated as zeros
+def _h_skip_tiny(p: ArrayLike, axis: int = -1) -> np.ndarray:
     p = _f(p)
     return _h(np.where(np.isclose(p, 0.0), 0.0, p), axis)
 
 
-def _kl(p, q, axis=-1, log=np.log):
+def _kl(p: ArrayLike, q: ArrayLike, axis: int = -1, log: np.ufunc = np.log) -> np.ndarray:
     p, q = _f(p), _f(q)
     ratio = np.where(p > 0, p, 1.0) / np.where(p > 0, q, 1.0)
     return np.sum(np.where(p > 0, p * log(ratio), 0.0), axis=axis)
 
 
-def _kl_skip_tiny(p, q, axis=-1):
+def _kl_skip_tiny(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     p = _f(p)
     return _kl(np.where(np.isclose(p, 0.0), 0.0, p), q, axis)
 
 
-def _kl_swapped(p, q, axis=-1):
+def _kl_swapped(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     return _kl(q, p, axis)
 
 
-def _kl_log2(p, q, axis=-1):
+def _kl_log2(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     return _kl(p, q, axis, np.log2)
 
 
-def _kl_entropy_difference(p, q, axis=-1):
+def _kl_entropy_difference(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     return _h(p, axis) - _h(q, axis)
 
 
-def _kl_entropy_difference_reversed(p, q, axis=-1):
+def _kl_entropy_difference_reversed(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     return _h(q, axis) - _h(p, axis)
 
 
-def _kl_cross_entropy(p, q, axis=-1):  # -Σ p log q: forgot to subtract H(p)
+def _kl_cross_entropy(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:  # -Σ p log q: forgot to subtract H(p)
     return _kl(p, q, axis) + _h(p, axis)
 
 
-def _kl_eps(eps):
-    def kl(p, q, axis=-1):
+def _kl_eps(eps: float) -> Callable[..., np.ndarray]:
+    def kl(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
         p, q = _f(p), _f(q)
         return np.sum(_xlogy(p, (p + eps) / (q + eps)), axis=axis)
 
     return kl
 
 
-def _js(p, q, axis=-1, m=None, half=0.5, log=np.log):
+def _js(p: ArrayLike, q: ArrayLike, axis: int = -1, m: ArrayLike | None = None, half: float = 0.5,
+        log: np.ufunc = np.log) -> np.ndarray:
     p, q = _f(p), _f(q)
     m = (p + q) / 2 if m is None else m
     return half * (_kl(p, m, axis, log) + _kl(q, m, axis, log))
 
 
-def _js_skip_tiny(p, q, axis=-1):
+def _js_skip_tiny(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     p, q = _f(p), _f(q)
     return _js(np.where(np.isclose(p, 0.0), 0.0, p), np.where(np.isclose(q, 0.0), 0.0, q), axis, m=(p + q) / 2)
 
 
-def _js_sum_mixture(p, q, axis=-1):
+def _js_sum_mixture(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     return _js(p, q, axis, m=_f(p) + _f(q))
 
 
-def _js_no_half(p, q, axis=-1):
+def _js_no_half(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     return _js(p, q, axis, half=1.0)
 
 
-def _js_one_term(p, q, axis=-1):
+def _js_one_term(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     p, q = _f(p), _f(q)
     return _kl(p, (p + q) / 2, axis)
 
 
-def _js_one_term_halved(p, q, axis=-1):
+def _js_one_term_halved(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     return 0.5 * _js_one_term(p, q, axis)
 
 
-def _js_symmetric_kl(p, q, axis=-1):
+def _js_symmetric_kl(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     return 0.5 * (_kl(p, q, axis) + _kl(q, p, axis))
 
 
-def _js_log2(p, q, axis=-1):
+def _js_log2(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     return _js(p, q, axis, log=np.log2)
 
 
-def _js_geometric_mixture(p, q, axis=-1):
+def _js_geometric_mixture(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     p, q = _f(p), _f(q)
     return _js(p, q, axis, m=np.sqrt(p * q))
 
 
-def _softmax(logits):
+def _softmax(logits: ArrayLike) -> np.ndarray:
     logits = _f(logits)
     e = np.exp(logits - np.max(logits))
     return e / e.sum()
 
 
-def _ll_total(ll, k):
+def _ll_total(ll: ArrayLike, k: int) -> np.ndarray:
     return np.sum(_f(ll).reshape(-1, k), axis=0)
 
 
-def _bp(log_prior, ll, prior_weight=1.0, like_weight=1.0):
+def _bp(log_prior: ArrayLike, ll: ArrayLike, prior_weight: float = 1.0, like_weight: float = 1.0) -> np.ndarray:
     lp = _f(log_prior)
     return _softmax(prior_weight * np.where(np.isneginf(lp), -np.inf, lp) + like_weight * _ll_total(ll, lp.size))
 
 
-def _bp_prior_ignored(log_prior, ll):
+def _bp_prior_ignored(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
     return _bp(log_prior, ll, prior_weight=0.0)
 
 
-def _bp_prior_twice(log_prior, ll):
+def _bp_prior_twice(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
     return _bp(log_prior, ll, prior_weight=2.0)
 
 
-def _bp_unnormalised(log_prior, ll):
+def _bp_unnormalised(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
     return np.exp(_f(log_prior) + _ll_total(ll, _f(log_prior).size))
 
 
-def _bp_unnormalised_shifted(log_prior, ll):  # exp(a - max a): stable, but not divided by the sum
+# exp(a - max a): stable, but not divided by the sum
+def _bp_unnormalised_shifted(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
     a = _f(log_prior) + _ll_total(ll, _f(log_prior).size)
     return np.exp(a - np.max(a))
 
 
-def _bp_product(log_prior, ll):  # prior × Π likelihoods in probability space
+def _bp_product(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:  # prior × Π likelihoods in probability space
     prior = np.exp(_f(log_prior))
     unnormalised = prior * np.prod(np.exp(_f(ll).reshape(-1, prior.size)), axis=0)
     return unnormalised / unnormalised.sum()
 
 
-def _bp_exp_unshifted(log_prior, ll):  # log space, but exp(a) / Σ exp(a) without subtracting the maximum
+# log space, but exp(a) / Σ exp(a) without subtracting the maximum
+def _bp_exp_unshifted(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
     e = np.exp(_f(log_prior) + _ll_total(ll, _f(log_prior).size))
     return e / e.sum()
 
 
-def _bp_log_posterior(log_prior, ll):
+def _bp_log_posterior(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
     return np.log(_bp(log_prior, ll))
 
 
-def _bp_log_unnormalised(log_prior, ll):
+def _bp_log_unnormalised(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
     return _f(log_prior) + _ll_total(ll, _f(log_prior).size)
 
 
-def _bp_1d_summed(log_prior, ll):  # a 1-D log_likelihood summed to one number: the prior comes back
+# a 1-D log_likelihood summed to one number: the prior comes back
+def _bp_1d_summed(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
     return _softmax(_f(log_prior) + np.sum(_f(ll), axis=0))
 
 
-def _bp_mean_ll(log_prior, ll):
+def _bp_mean_ll(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
     lp = _f(log_prior)
     return _softmax(lp + np.mean(_f(ll).reshape(-1, lp.size), axis=0))
 
 
-def _ridge(X, y, lam, penalty=None):
+def _ridge(X: ArrayLike, y: ArrayLike, lam: float, penalty: np.ndarray | None = None) -> np.ndarray:
     X, y = _f(X), _f(y)
     d = X.shape[1]
     pen = np.eye(d) if penalty is None else penalty
     return np.linalg.solve(X.T @ X + lam * pen, X.T @ y)
 
 
-def _map_inverted(X, y, noise_std, prior_std):
+def _map_inverted(X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float) -> np.ndarray:
     return _ridge(X, y, prior_std**2 / noise_std**2)
 
 
-def _map_prior_precision(X, y, noise_std, prior_std):  # λ = 1/prior_std², the unit-noise shortcut
+# λ = 1/prior_std², the unit-noise shortcut
+def _map_prior_precision(X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float) -> np.ndarray:
     return _ridge(X, y, 1.0 / prior_std**2)
 
 
-def _map_unsquared(X, y, noise_std, prior_std):
+def _map_unsquared(X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float) -> np.ndarray:
     return _ridge(X, y, noise_std / prior_std)
 
 
-def _map_variance_sum(X, y, noise_std, prior_std):  # λ = noise² + prior⁻²-style mix-ups
+# λ = noise² + prior⁻²-style mix-ups
+def _map_variance_sum(X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float) -> np.ndarray:
     return _ridge(X, y, noise_std**2 * prior_std**2)
 
 
-def _map_no_prior(X, y, noise_std, prior_std):
+def _map_no_prior(X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float) -> np.ndarray:
     return _ridge(X, y, 0.0)
 
 
-def _map_bias_unpenalised(X, y, noise_std, prior_std):
+def _map_bias_unpenalised(X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float) -> np.ndarray:
     d = _f(X).shape[1]
     pen = np.eye(d)
     pen[0, 0] = 0.0
     return _ridge(X, y, noise_std**2 / prior_std**2, pen)
 
 
-def _map_lambda_over_n(X, y, noise_std, prior_std):  # sklearn-style mean squared error
+# sklearn-style mean squared error
+def _map_lambda_over_n(X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float) -> np.ndarray:
     return _ridge(X, y, _f(X).shape[0] * noise_std**2 / prior_std**2)
 
 
-def _h_naive(p, axis=-1):  # 0 · log 0 = nan
+def _h_naive(p: ArrayLike, axis: int = -1) -> np.ndarray:  # 0 · log 0 = nan
     p = _f(p)
     return -np.sum(p * np.log(p), axis=axis)
 
 
-def _h_nansum(p, axis=-1):  # right values, but log(0) warns
+def _h_nansum(p: ArrayLike, axis: int = -1) -> np.ndarray:  # right values, but log(0) warns
     p = _f(p)
     return -np.nansum(p * np.log(p), axis=axis)
 
 
-def _kl_naive(p, q, axis=-1):
+def _kl_naive(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     p, q = _f(p), _f(q)
     return np.maximum(np.sum(p * np.log(p / q), axis=axis), 0.0)
 
 
-def _kl_where(p, q, axis=-1):  # right values where p = 0, but np.where computed 0 · log 0 (and warned) first
+# right values where p = 0, but np.where computed 0 · log 0 (and warned) first
+def _kl_where(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     p, q = _f(p), _f(q)
     return np.sum(np.where(p > 0, p * np.log(p / q), 0.0), axis=axis)
 
 
-def _h_where(p, axis=-1):
+def _h_where(p: ArrayLike, axis: int = -1) -> np.ndarray:
     p = _f(p)
     return -np.sum(np.where(p > 0, p * np.log(p), 0.0), axis=axis)
 
 
-def _js_naive(p, q, axis=-1):
+def _js_naive(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     p, q = _f(p), _f(q)
     m = (p + q) / 2
     return 0.5 * np.sum(p * np.log(p / m) + q * np.log(q / m), axis=axis)
 
 
-def _bp_log_of_exp_prior(log_prior, ll):
+def _bp_log_of_exp_prior(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
     prior = np.exp(_f(log_prior))
     return _softmax(np.log(prior / prior.sum()) + _ll_total(ll, prior.size))
 
 
-def _slices_of(probe):
+def _slices_of(probe: Probe) -> tuple[np.ndarray, int]:
     """A probe's first array argument and its ``axis`` (entropy, kl_divergence, js_divergence)."""
     p = np.asarray(probe.args[0], dtype=float)
     return p, probe.kwargs.get("axis", probe.args[2] if len(probe.args) > 2 else -1)
 
 
-def _sums(probe):
+def _sums(probe: Probe) -> tuple[np.ndarray, float]:
     """``(each slice's sum, the whole array's sum)`` of a probe's first argument."""
     p, axis = _slices_of(probe)
     return np.sum(p, axis=axis), float(np.sum(p))
 
 
-def _valid_rejected(rejected, accepted):
+def _valid_rejected(rejected: Callable[[Probe], bool], accepted: Callable[[Probe], bool]) -> Rule:
     """A valid input was rejected (ValueError) where ``rejected(probe)``, and every input the function accepted
     among the check's others satisfies ``accepted(probe)``: the rejection is that one test of the sum."""
-    def rule(f):
-        if not rejected(f.probe):
+    def rule(f: Failure) -> bool:
+        if f.probe is None or not rejected(f.probe):
             return False
         return all(accepted(probe) for probe, outcome, _, _ in f.seen() if outcome.status == "returned")
 
     return all_of(raised("ValueError"), rule)
 
 
-def _whole_sum_off(probe):
+def _whole_sum_off(probe: Probe) -> bool:
     sums, total = _sums(probe)
     return np.ndim(sums) > 0 and bool(np.all(sums == 1)) and abs(total - 1) > 1e-8
 
 
-def _whole_sum_one(probe):
+def _whole_sum_one(probe: Probe) -> bool:
     return abs(_sums(probe)[1] - 1) <= 1e-8
 
 
-def _sum_rounded(probe):
+def _sum_rounded(probe: Probe) -> bool:
     sums, total = _sums(probe)
     return bool(np.all(np.abs(sums - 1) <= 1e-8) and np.any(sums != 1))
 
 
-def _sums_exact(probe):
+def _sums_exact(probe: Probe) -> bool:
     return bool(np.all(_sums(probe)[0] == 1))
 
 
@@ -392,7 +407,8 @@ KL_HINTS = (
     Hint("The result is below 0 by rounding (about -1e-16 on nearly equal p and q): KL is never negative, and the "
          "contract asks for a sum that rounds below 0 to be clamped at 0.",
          all_of(kind("value"), label_has("nearly equal"), lambda f: f.outcome is not None
-                and f.outcome.value is not None and bool(np.all(np.asarray(f.outcome.value) > -1e-12))), "kl-unclamped"),
+                and f.outcome.value is not None and bool(np.all(np.asarray(f.outcome.value) > -1e-12))),
+         "kl-unclamped"),
     Hint("The result is KL(q ‖ p): kl_divergence(p, q) weights the terms by p, and KL is not symmetric.",
          _gave(_kl_swapped), "kl-swapped"),
     Hint("The result is a difference of two entropies, which can be negative: KL compares p with q outcome by "

@@ -8,10 +8,13 @@ relation on the inputs it is given (:func:`~autograder.checks.check.related`), w
 are that module's: nothing here draws from its generator.
 """
 
-import numpy as np
+from __future__ import annotations
 
-from autograder.checks.check import Relation, Within, related
-from autograder.checks.relations import rows_call, same, unrows
+import numpy as np
+from numpy.typing import ArrayLike
+
+from autograder.checks.check import Probe, Relation, Within, related
+from autograder.checks.relations import Call, Expected, rows_call, same, unrows
 
 # --- relations: how -axis, -edges, -support, -properties, -stability and -limits judge a function
 # against itself. Tolerances: both sides are the same function's results on inputs related exactly (a
@@ -56,42 +59,44 @@ MAP_NARROW = Relation("prior_std → 0", "map_linear_regression(X, y, noise_std,
                       "noise_std, s / 2) for a tiny s: the weights shrink like prior_std²", rtol=0.0)
 
 
-def _norm_within(scale, relative):
+def _norm_within(scale: float, relative: float | np.floating) -> Expected:
     """The contract's accuracy for weights is in the 2-norm: ‖w − w*‖ ≤ relative·‖w*‖, given as a slack per entry
     (each entry may be off by that much; a tiny weight is not held to its own relative accuracy)."""
 
-    def expected(value):
+    def expected(value: ArrayLike) -> Within:
         value = scale * np.asarray(value, dtype=float)
         return Within(value, np.full(value.shape, relative * float(np.linalg.norm(value))))
 
     return expected
 
 
-def h_slices(label, p, axis, public=False):
+def h_slices(label: str, p: ArrayLike, axis: int, public: bool = False) -> tuple[Probe, ...]:
     p = np.asarray(p, dtype=float)
     return related(label, (p,), {"axis": axis}, relation=H_SLICES.at(unrows(p.shape, axis, True)),
                    calls=rows_call(label, (p,), axis), public=public)
 
 
-def h_zeros(label, p, public=False):
+def h_zeros(label: str, p: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     """``entropy(p)`` for slices with zero entries, judged against each slice without them."""
     p = np.asarray(p, dtype=float)
     rows = p.reshape(-1, p.shape[-1])
+    calls: tuple[Call, ...]
     calls = tuple((f"{label}: slice {i} without its zero entries", (row[row > 0].copy(),), {})
                   for i, row in enumerate(rows))
 
-    def expected(*values):
+    def expected(*values: ArrayLike) -> np.ndarray:
         return np.array([float(np.asarray(v).reshape(-1)[0]) for v in values]).reshape(p.shape[:-1])
 
     return related(label, (p,), relation=H_ZEROS.at(expected), calls=calls, public=public)
 
 
-def h_one_hot(label, p, public=False):
+def h_one_hot(label: str, p: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     shape = np.shape(p)[:-1]
     return related(label, (p,), relation=H_ONE_HOT.at(lambda: np.zeros(shape)), calls=(), public=public)
 
 
-def h_chain(label, p, merged, uniform, b, public=False):
+def h_chain(label: str, p: np.ndarray, merged: np.ndarray, uniform: np.ndarray, b: float,
+            public: bool = False) -> tuple[Probe, ...]:
     """``entropy(p)`` judged against the entropy of ``merged`` (``p`` with its k equal parts, ``b`` in all, merged
     into one outcome) and of ``uniform``, the uniform distribution over k."""
     return related(label, (p,), relation=H_CHAIN.at(lambda merged, uniform: merged + b * uniform),
@@ -99,7 +104,8 @@ def h_chain(label, p, merged, uniform, b, public=False):
                           (f"the uniform distribution over {uniform.size} outcomes", (uniform,), {})), public=public)
 
 
-def kl_chain(label, pq, merged, uniform, b, public=False):
+def kl_chain(label: str, pq: tuple[np.ndarray, np.ndarray], merged: tuple[np.ndarray, np.ndarray], uniform: np.ndarray,
+             b: float, public: bool = False) -> tuple[Probe, ...]:
     """``kl_divergence(p, q)`` of the pair ``pq`` judged against the ``merged`` pair (each with its k equal parts,
     ``b`` in all for p, merged into one outcome) and ``uniform``, the uniform distribution over k, against itself."""
     return related(label, pq, relation=KL_CHAIN.at(lambda merged, uniform: merged + b * uniform),
@@ -108,19 +114,20 @@ def kl_chain(label, pq, merged, uniform, b, public=False):
                            (uniform, uniform.copy()), {})), public=public)
 
 
-def js_chain(label, pq, merged, parts, public=False):
+def js_chain(label: str, pq: tuple[np.ndarray, np.ndarray], merged: tuple[np.ndarray, np.ndarray], parts: int,
+             public: bool = False) -> tuple[Probe, ...]:
     """``js_divergence(p, q)`` of the pair ``pq`` judged against the ``merged`` pair (each with its ``parts`` equal
     parts merged into one outcome)."""
     return related(label, pq, relation=JS_CHAIN.at(same),
                    calls=((f"{label}, the {parts} parts of each merged into one outcome", merged, {}),), public=public)
 
 
-def kl_nonnegative(label, p, q, public=False):
+def kl_nonnegative(label: str, p: ArrayLike, q: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     return related(label, (p, q), relation=KL_NONNEGATIVE.at(lambda got: np.maximum(got, 0.0)), calls=(),
                    public=public)
 
 
-def _split(p, q, axis):
+def _split(p: ArrayLike, q: ArrayLike, axis: int) -> tuple[np.ndarray, np.ndarray]:
     """``(p', q')`` with one outcome more along ``axis``: half of q's mass on the first outcome where p = 0 moves
     there (p = 0 there too); slices without such an outcome get p = q = 0 there."""
     p, q = np.moveaxis(np.asarray(p, dtype=float), axis, -1), np.moveaxis(np.asarray(q, dtype=float), axis, -1)
@@ -136,7 +143,8 @@ def _split(p, q, axis):
     return np.moveaxis(new_p, -1, axis), np.moveaxis(new_q, -1, axis)
 
 
-def kl_split(label, p, q, axis=None, public=False):
+def kl_split(label: str, p: ArrayLike, q: ArrayLike, axis: int | None = None,
+             public: bool = False) -> tuple[Probe, ...]:
     kwargs = {} if axis is None else {"axis": axis}
     p2, q2 = _split(p, q, -1 if axis is None else axis)
     return related(label, (p, q), kwargs, relation=KL_SPLIT.at(same),
@@ -149,25 +157,25 @@ UNIT_CALL = ("js_divergence([1.0, 0.0], [0.0, 1.0]) (disjoint supports: the larg
              (np.array([1.0, 0.0]), np.array([0.0, 1.0])), {})
 
 
-def js_symmetric(label, p, q, public=False):
+def js_symmetric(label: str, p: ArrayLike, q: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     return related(label, (p, q), relation=JS_SYMMETRIC.at(same),
                    calls=((f"{label} with p and q swapped", (q, p), {}),), public=public)
 
 
-def js_disjoint(label, p, q, public=False):
+def js_disjoint(label: str, p: ArrayLike, q: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     shape = np.broadcast_shapes(np.shape(p), np.shape(q))[:-1]
     return related(label, (p, q), relation=JS_DISJOINT.at(lambda unit: np.full(shape, float(np.ravel(unit)[0]))),
                    calls=(UNIT_CALL,), public=public)
 
 
-def js_bounded(label, p, q, public=False):
-    def expected(unit, got):
+def js_bounded(label: str, p: ArrayLike, q: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
+    def expected(unit: ArrayLike, got: ArrayLike) -> np.ndarray:
         return np.clip(got, 0.0, float(np.ravel(unit)[0]))
 
     return related(label, (p, q), relation=JS_BOUNDED.at(expected), calls=(UNIT_CALL,), public=public)
 
 
-def js_split(label, p, q, public=False):
+def js_split(label: str, p: ArrayLike, q: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
     zeros = np.zeros(p.shape[:-1] + (1,))
     return related(label, (p, q), relation=JS_SPLIT.at(same),
@@ -176,7 +184,8 @@ def js_split(label, p, q, public=False):
                    public=public)
 
 
-def bp_shift(label, log_prior, ll, public=False, rtol=None):
+def bp_shift(label: str, log_prior: ArrayLike, ll: ArrayLike, public: bool = False,
+             rtol: float | None = None) -> tuple[Probe, ...]:
     """``bayes_posterior`` judged against the call with each observation's log-likelihoods shifted to near 0."""
     log_prior, ll = np.asarray(log_prior, dtype=float), np.asarray(ll, dtype=float)
     rows = np.atleast_2d(ll)
@@ -188,13 +197,13 @@ def bp_shift(label, log_prior, ll, public=False, rtol=None):
                            (log_prior - a, shifted), {}),), public=public, rtol=rtol)
 
 
-def bp_impossible(label, log_prior, ll, public=False):
+def bp_impossible(label: str, log_prior: ArrayLike, ll: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     """``bayes_posterior`` with impossible hypotheses judged against the call without them."""
     log_prior, ll = np.asarray(log_prior, dtype=float), np.asarray(ll, dtype=float)
     rows = np.atleast_2d(ll)
     possible = np.isfinite(log_prior) & np.all(np.isfinite(rows), axis=0)
 
-    def expected(others):
+    def expected(others: ArrayLike) -> np.ndarray:
         out = np.zeros(log_prior.shape)
         out[possible] = np.asarray(others, dtype=float).reshape(-1)
         return out
@@ -205,7 +214,8 @@ def bp_impossible(label, log_prior, ll, public=False):
                    public=public)
 
 
-def map_ratio(label, X, y, noise_std, prior_std, *, accuracy, public=False):
+def map_ratio(label: str, X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float, *, accuracy: float,
+              public: bool = False) -> tuple[Probe, ...]:
     """``map_linear_regression`` judged against the call with noise_std = 1 and the same ratio: each call is
     within ``accuracy`` (relative, the function's tolerance) of the truth, so the two may differ by both."""
     return related(label, (X, y, noise_std, prior_std), relation=MAP_RATIO.at(_norm_within(1.0, 2 * accuracy)),
@@ -214,13 +224,15 @@ def map_ratio(label, X, y, noise_std, prior_std, *, accuracy, public=False):
                    public=public)
 
 
-def map_broad(label, X, y, noise_std, *, accuracy, public=False):
+def map_broad(label: str, X: ArrayLike, y: ArrayLike, noise_std: float, *, accuracy: float,
+              public: bool = False) -> tuple[Probe, ...]:
     """``map_linear_regression`` with prior_std = inf judged against prior_std = 1e100 (each call within ``accuracy``)."""
     return related(label, (X, y, noise_std, np.inf), relation=MAP_BROAD.at(_norm_within(1.0, 2 * accuracy)),
                    calls=((f"{label} but prior_std = 1e100", (X, y, noise_std, 1e100), {}),), public=public)
 
 
-def map_narrow(label, X, y, noise_std, prior_std, *, accuracy, public=False):
+def map_narrow(label: str, X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float, *, accuracy: float,
+               public: bool = False) -> tuple[Probe, ...]:
     """``w(s) = 4·w(s/2)`` for a tiny s. With A = XᵀX and λ = noise_std²/s², w(s) = Xᵀy/λ − A·Xᵀy/λ² + …, so
     w(s) − 4·w(s/2) = −¾·A·Xᵀy/λ² + …: true to ¾‖A‖/λ relative in the 2-norm. The relation allows twice that
     plus both calls' ``accuracy`` (the function's tolerance: the contract's 1e-8)."""
