@@ -13,7 +13,7 @@ from numpy.typing import ArrayLike
 
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
-from autograder.checks.hints import all_of, any_of, label_has, matches, raised, warned
+from autograder.checks.hints import all_of, label_has, matches, matches_any, raised, warned
 from autograder.checks.relations import EPS, Call, along, plus, rows_call, same, same_within, slice_max, unrows
 
 PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS,
@@ -174,14 +174,14 @@ NO_SHIFT = Hint(
     "np.exp overflows for logits above about 709 (and underflows to 0 far below), which turns the result into "
     "inf or nan: log-sum-exp and softmax do not change when every logit of a slice is shifted by the same "
     "number, and the max shift of the lesson keeps every exponent at most 0.",
-    any_of(matches(_naive_softmax), matches(_lse_naive), matches(_log_softmax_naive), matches(_log_of_naive_softmax)),
+    matches_any(_naive_softmax, _lse_naive, _log_softmax_naive, _log_of_naive_softmax),
     "no-max-shift",
 )
 GLOBAL_SHIFT = Hint(
     "The shift uses the maximum of the whole array, not each slice's own maximum: a slice far below the "
     "array's maximum then underflows to all zeros (0/0, or the log of 0). Shift each slice by its own maximum, "
     "taken along `axis`.",
-    any_of(matches(_global_shift_softmax), matches(_lse_global_max), matches(_log_softmax_global_max)),
+    matches_any(_global_shift_softmax, _lse_global_max, _log_softmax_global_max),
     "global-max-shift",
 )
 KEEPDIMS = Hint(
@@ -212,7 +212,7 @@ LSE_HINTS = (
     Hint("The maximum subtracted before exponentiating is never added back, so each result is off by exactly "
          "its slice's maximum.", matches(_lse_without_max), "lse-forgets-max"),
     Hint("The reduction runs along another axis than `axis`: each result is the log-sum-exp of one slice along "
-         "`axis`, so every reduction (the maximum and the sum) takes that axis.", any_of(*(matches(_lse_fixed_axis(a)) for a in _FIXED_AXES)),
+         "`axis`, so every reduction (the maximum and the sum) takes that axis.", matches_any(*(_lse_fixed_axis(a) for a in _FIXED_AXES)),
          "lse-other-axis"),
     Hint("The sum runs over the whole array and gives one number: each slice along `axis` has its own "
          "log-sum-exp, so a (2, 3) input gives 2 numbers.", matches(_lse_whole_array), "lse-whole-array"),
@@ -233,7 +233,7 @@ SOFTMAX_HINTS = (
     Hint("The temperature argument is ignored: the result is the same for every temperature.",
          matches(_softmax_no_t), "temperature-ignored"),
     Hint("The probabilities are normalised along another axis than `axis`: every reduction (the maximum and the "
-         "sum) takes `axis`.", any_of(*(matches(_softmax_fixed_axis(a)) for a in _FIXED_AXES)), "softmax-other-axis"),
+         "sum) takes `axis`.", matches_any(*(_softmax_fixed_axis(a) for a in _FIXED_AXES)), "softmax-other-axis"),
     Hint("The division is by the sum of the whole array, so only the whole array sums to 1: each slice along "
          "`axis` must sum to 1 on its own.", matches(_softmax_whole_sum), "softmax-whole-sum"),
     KEEPDIMS,
@@ -248,7 +248,7 @@ LOG_SOFTMAX_HINTS = (
          "results do not exponentiate to probabilities that sum to 1.", matches(_log_softmax_missing_max),
          "log-softmax-only-shift"),
     Hint("The normaliser is computed along another axis than `axis`: every reduction takes `axis`.",
-         any_of(*(matches(_log_softmax_fixed_axis(a)) for a in _FIXED_AXES)), "log-softmax-other-axis"),
+         matches_any(*(_log_softmax_fixed_axis(a) for a in _FIXED_AXES)), "log-softmax-other-axis"),
     KEEPDIMS,
 )
 

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX, SKLEARN_LOG_LOSS
-from autograder.checks.hints import all_of, any_of, matches, raised, warned
+from autograder.checks.hints import all_of, matches, matches_any, raised, warned
 from autograder.checks.relations import Call, class_mixture, combination, halves_calls, joined, plus, same
 
 PS = ProblemSetChecks("ps2_cross_entropy", forbidden=SCIPY_SOFTMAX + FRAMEWORKS + SKLEARN_LOG_LOSS,
@@ -191,19 +191,19 @@ GRAD_MEAN = Hint(
 GRAD_SIGN = Hint(
     "The gradient's sign is flipped: it points where the loss decreases. Compare it with finite differences of "
     "your cross_entropy, as in the lesson.",
-    any_of(matches(_grad_wrong_sign), matches(_grad_wrong_sign_sum)),
+    matches_any(_grad_wrong_sign, _grad_wrong_sign_sum),
     "grad-wrong-sign",
 )
 ROWS = Hint(
     "The softmax normalises over the batch (axis 0): each row of logits is one example, whose probabilities are "
     "over its own C classes.",
-    any_of(matches(_ce_softmax_axis0), matches(_grad_softmax_axis0)),
+    matches_any(_ce_softmax_axis0, _grad_softmax_axis0),
     "softmax-over-batch",
 )
 SOFT_ARGMAX = Hint(
     "Soft targets are reduced to their argmax: a soft label weights every class, so every entry of a target row "
     "counts, not only its largest.",
-    any_of(matches(_ce_argmax), matches(_grad_argmax)),
+    matches_any(_ce_argmax, _grad_argmax),
     "soft-targets-argmax",
 )
 FLOAT_TARGETS = Hint(
@@ -222,14 +222,14 @@ LOG_OF_SOFTMAX = Hint(
 CLIPPED = Hint(
     "An epsilon added inside the log (or a clip of the probabilities) caps every loss term at -log ε, so a "
     "confidently wrong prediction is under-counted: computed in log space, the loss needs no epsilon.",
-    any_of(*(matches(_ce_log_eps(e)) for e in _EPSILONS), *(matches(_ce_log_clip(e)) for e in _EPSILONS)),
+    matches_any(*(_ce_log_eps(e) for e in _EPSILONS), *(_ce_log_clip(e) for e in _EPSILONS)),
     "ce-epsilon-in-log",
 )
 OVERFLOW = Hint(
     "np.exp overflows for logits above about 709, which turns the result into inf or nan: softmax and "
     "log-softmax do not change when a row's logits are all shifted by the same number, and shifting each row "
     "by its maximum keeps every exponent at most 0.",
-    any_of(matches(_ce_naive), matches(_ce_naive_dense), matches(_grad_naive)),
+    matches_any(_ce_naive, _ce_naive_dense, _grad_naive),
     "no-max-shift",
 )
 TARGET_RANGE = Hint(
