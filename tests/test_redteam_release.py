@@ -156,7 +156,9 @@ def hidden_numbers(ps: str) -> set:
 
 
 def seeds(ps: str) -> set:
-    text = (ROOT / "autograder" / "checks" / f"{ps}.py").read_text(encoding="utf-8")
+    from tests.test_release import checks_modules  # (the same modules tests/test_release.py reads)
+
+    text = "\n".join(path.read_text(encoding="utf-8") for path in checks_modules(ps))
     return set(re.findall(r"default_rng\((\d{4,})\)", text)) | set(re.findall(r"\.seed\((\d{4,})\)", text))
 
 
@@ -206,7 +208,9 @@ def test_no_reference_code_anywhere_in_the_files(release):
 def test_no_line_of_the_hidden_checks_anywhere_in_the_files(release):
     """Two statements in a row of the problem set's hidden checks; any line of a source hidden-test region."""
     ps, texts = release
-    needles = consecutive(statements(ROOT / "autograder" / "checks" / f"{ps}.py"))
+    from tests.test_release import checks_modules  # (the same modules tests/test_release.py reads)
+
+    needles = set().union(*(consecutive(statements(path)) for path in checks_modules(ps)))
     needles |= {line for region in source_regions(ps, "HIDDEN TESTS") for line in region if len(line) > 20}
     assert len(needles) > 20
     assert _found(texts, needles) == []

@@ -28,6 +28,7 @@ from autograder.checks import ps3_gaussian as ps3
 from autograder.checks import ps4_bernoulli as ps4
 from autograder.checks import ps5_gaussian_kl as ps5
 from autograder.checks import ps6_information as ps6
+from autograder.checks import ps6_information_relations as ps6r
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.references import reference_function
 from autograder.model.course import FUNCTIONS, problem_set_of_function
@@ -185,21 +186,22 @@ CASES = [
     ("vae_kl-stability", st.tuples(_array(st.integers(1, 20), -1e100, 1e100), st.integers(0, 2**32 - 1)),
      lambda d: ps5._separable("v", d[0], np.random.default_rng(d[1]).uniform(-100, 100, d[0].shape))),
     ("entropy-axis", st.tuples(distributions(), st.integers(0, 1)),
-     lambda d: ps6._h_slices("p", d[0] if d[1] else d[0].T.copy(), 1 if d[1] else 0)),
-    ("entropy-edges", distributions(zeros=True), lambda d: ps6._h_zeros("p", d)),
+     lambda d: ps6r.h_slices("p", d[0] if d[1] else d[0].T.copy(), 1 if d[1] else 0)),
+    ("entropy-edges", distributions(zeros=True), lambda d: ps6r.h_zeros("p", d)),
     ("kl_divergence-support", st.tuples(distributions(zeros=True), distributions(zeros=True)),
-     lambda d: ps6._kl_split("kl", *_pair(d))),
+     lambda d: ps6r.kl_split("kl", *_pair(d))),
     ("js_divergence-properties", st.tuples(distributions(zeros=True), distributions(zeros=True)),
-     lambda d: ps6._js_symmetric("js", *_pair(d)) + ps6._js_bounded("js", *_pair(d)) + ps6._js_split("js", *_pair(d))),
+     lambda d: ps6r.js_symmetric("js", *_pair(d)) + ps6r.js_bounded("js", *_pair(d)) + ps6r.js_split("js", *_pair(d))),
     ("bayes_posterior-stability", st.tuples(_array(st.integers(2, 6), -5, 5), st.integers(1, 3000),
                                             st.sampled_from([0.0, -1e3, -1e5]), st.integers(0, 2**32 - 1)),
      # the contract: 1e-10 up to N·max|ℓ| = 1e6, 1e-5 above 1e8, nothing claimed between (the looser here)
-     lambda d: ps6._bp_shift("bp", d[0], _log_likelihoods(d), rtol=ps6.BIG_SUM_RTOL if d[1] * (abs(d[2]) + 5) > 1e6
+     lambda d: ps6r.bp_shift("bp", d[0], _log_likelihoods(d), rtol=ps6.BIG_SUM_RTOL if d[1] * (abs(d[2]) + 5) > 1e6
                              else None)),
     ("map_linear_regression-limits", st.tuples(st.integers(0, 2**32 - 1), st.sampled_from([0.1, 0.5, 1.0, 3.0]),
                                                st.sampled_from([0.05, 0.5, 2.0, 10.0])),
-     lambda d: ps6._map_ratio("w", *_regression(d[0]), d[1], d[2]) + ps6._map_broad("w", *_regression(d[0]), d[1])
-     + ps6._narrow("w", *_regression(d[0]), d[1], 1e-6)),
+     lambda d: ps6r.map_ratio("w", *_regression(d[0]), d[1], d[2], accuracy=ps6.MAP_RTOL)
+     + ps6r.map_broad("w", *_regression(d[0]), d[1], accuracy=ps6.MAP_RTOL)
+     + ps6r.map_narrow("w", *_regression(d[0]), d[1], 1e-6, accuracy=ps6.MAP_RTOL)),
 ]
 
 

@@ -1,13 +1,11 @@
 """Types in the gate: mypy with pyproject.toml's ``[tool.mypy]`` finds nothing in what :data:`TYPED` lists.
 
 ``mypy autograder``: the whole package, at mypy's default strictness, with the overrides of pyproject.toml
-(--strict's flags on ``autograder/sandbox`` and ``autograder/model``, every function annotated in
-``autograder/cli.py``, ``autograder/commands``, ``autograder/engine``, ``autograder/lms``,
-``autograder/nbgrader_io``, ``autograder/reading``, ``autograder/release``, ``autograder/reports`` and
-``autograder/similarity``; third-party packages without types, such as nbgrader, read as ``Any``). Then ``mypy --strict`` on the sandbox (the untrusted side a security reviewer reads) and on the results
-model (what results.json, summary.json and grades.csv hold): every function annotated, no implicit ``Any`` in a
-signature, no unused ``type: ignore``. mypy and the stubs it reads are pinned in constraints.txt (``make install``
-installs them with the dev extra). Its cache (``.mypy_cache``) makes a run after the first take a few seconds; the
+(--strict's flags on ``autograder/sandbox`` and ``autograder/model``, every function of the package annotated;
+third-party packages without types, such as nbgrader, read as ``Any``). Then ``mypy --strict`` on the sandbox (the untrusted side a security reviewer
+reads) and on the results model (what results.json, summary.json and grades.csv hold): every function annotated, no
+implicit ``Any`` in a signature, no unused ``type: ignore``. mypy and the stubs it reads are pinned in
+constraints.txt (``make install`` installs them with the dev extra). Its cache (``.mypy_cache``) makes a run after the first take a few seconds; the
 first takes about 30 CPU-seconds.
 """
 

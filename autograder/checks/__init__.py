@@ -20,6 +20,7 @@ import importlib
 import json
 
 from autograder.checks import nbgrader_kernel
+from autograder.checks.check import Check
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.model.course import FUNCTIONS, PROBLEM_SETS, RELEASE, ROOT, problem_set_of
 from autograder.model.notebook import cell_text
@@ -43,7 +44,7 @@ def all_checks() -> dict:
     return out
 
 
-def get_check(grade_id: str):
+def get_check(grade_id: str) -> Check:
     """The :class:`Check` named ``grade_id``.
 
     Raises
@@ -87,7 +88,7 @@ def run_check(grade_id: str, namespace: dict) -> None:
     print(result.message)
 
 
-def _kernel_source(grade_id: str):
+def _kernel_source(grade_id: str) -> NotebookReading | None:
     """The cells this IPython kernel ran so far, read for purity (:class:`~autograder.reading.notebook.NotebookReading`),
     or None outside a kernel.
 

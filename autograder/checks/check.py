@@ -25,9 +25,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from autograder.model.course import FUNCTIONS
+
+#: What a memoised computation returns (:func:`memo_by_identity`).
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -274,7 +277,7 @@ class Hint:
     mistake: str = ""
     kinds: tuple = VALUE_KINDS
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.text, str) or not self.text.strip() or not self.text.rstrip().endswith((".", ".)")):
             raise ValueError(f"text: expected whole sentences ending with a full stop, got {self.text!r}")
         if not isinstance(self.mistake, str) or not _MISTAKE.fullmatch(self.mistake):
@@ -455,7 +458,7 @@ class FunctionChecks:
     returns: tuple = ()
     allowed: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.name not in {fn for fns in FUNCTIONS.values() for fn in fns}:
             raise ValueError(f"name: expected a contract function of autograder.model.course.FUNCTIONS, got {self.name!r}")
 
@@ -607,7 +610,7 @@ class ProblemSetChecks:
     forbidden: tuple = ()
     allowed: str = "NumPy"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.name not in FUNCTIONS:
             raise ValueError(f"name: expected a problem set of autograder.model.course.FUNCTIONS, got {self.name!r}")
         if not isinstance(self.forbidden, tuple) or not all(isinstance(n, str) for n in self.forbidden):
@@ -627,7 +630,7 @@ class ProblemSetChecks:
         return FunctionChecks(name, self.forbidden, tuple(hints), rtol, atol, tuple(returns), self.allowed)
 
 
-def memo_by_identity(cache: dict, objects: tuple, compute: Callable[[], Any], extra: tuple = ()):
+def memo_by_identity(cache: dict, objects: tuple, compute: Callable[[], T], extra: tuple = ()) -> T:
     """``compute()``, computed once and kept in ``cache`` for these very ``objects`` (and hashable ``extra``).
 
     For values fixed by the checks' data for a whole batch — a probe's

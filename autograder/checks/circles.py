@@ -7,10 +7,12 @@ nothing, and neither earns the reference's credit for the other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from autograder.checks.check import Check, CheckResult
 
 
-def circle(function: str, answered, calls: dict):
+def circle(function: str, answered: Iterable[str], calls: Mapping[str | None, Iterable[str]]) -> str | None:
     """The carried-forward function whose answers ``function``'s check used although it calls ``function``
     back, or None.
 
@@ -29,7 +31,7 @@ def circle(function: str, answered, calls: dict):
     return None
 
 
-def leads_to(calls: dict, start: str, goal: str) -> bool:
+def leads_to(calls: Mapping[str | None, Iterable[str]], start: str, goal: str) -> bool:
     """Whether ``goal`` is ``start`` or reachable from it in ``calls`` (each function -> the functions it
     asked for): how :func:`circle` and the engine's carried calls tell a call back to the caller."""
     todo, seen = [start], set()

@@ -12,27 +12,35 @@ count of returned values; the relative error is given as a power of ten.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import Any, TypeAlias
 
 import numpy as np
 
+from autograder.sandbox.invoke import Plain
 
-def _fmt_index(idx, shape, reveal=True):
+#: A mismatch found: ``(kind, detail)``, or None where there is none.
+Mismatch: TypeAlias = "tuple[str, str] | None"
+
+
+def _fmt_index(idx: Iterable[Any], shape: tuple[int, ...], reveal: bool = True) -> str:
     return "" if not shape or not reveal else f" (at index {tuple(int(i) for i in idx)})"
 
 
-def _magnitude(rel) -> str:
+def _magnitude(rel: float) -> str:
     """``"of order 1e-03"``: the power of ten of a relative error, nothing finer."""
     return f"of order 1e{math.floor(math.log10(rel)):+03d}" if rel > 0 else "0"
 
 
-def _entries(n_bad, size, reveal):
+def _entries(n_bad: int, size: int, reveal: bool) -> tuple[str, str]:
     """Which entries are bad, and the verb's ending: ``("3 of 20 entries", "")``, ``("every entry", "s")``."""
     if reveal:
         return f"{n_bad} of {size} entries", ""
     return ("every entry", "s") if n_bad == size else ("some entries", "")
 
 
-def compare(got, ref, rtol, atol, returns=(), reveal=True, against="the correct result"):
+def compare(got: Plain, ref: Plain, rtol: float, atol: float | np.ndarray, returns: tuple[str, ...] = (),
+            reveal: bool = True, against: str = "the correct result") -> Mismatch:
     """Return ``(kind, detail)`` for the first mismatch, or ``None``.
 
     ``kind`` is ``type``, ``shape``, ``nonfinite`` or ``value``, checked in
@@ -53,11 +61,14 @@ def compare(got, ref, rtol, atol, returns=(), reveal=True, against="the correct 
             got = np.asarray(got, dtype=np.float64)
         except (ValueError, TypeError):
             return "type", "returned a nested sequence that is not a numeric array"
+    if ref is None:
+        raise RuntimeError("compare: no reference value to compare with (the reference returns numbers)")
     return _compare_shape(got, ref, reveal) or compare_nonfinite(got, ref, reveal) or \
         _compare_values(got, ref, rtol, atol, reveal, against)
 
 
-def _compare_tuple(got, ref, rtol, atol, returns, reveal, against="the correct result"):
+def _compare_tuple(got: Plain, ref: tuple[Plain, ...], rtol: float, atol: float | np.ndarray, returns: tuple[str, ...],
+                   reveal: bool, against: str = "the correct result") -> Mismatch:
     """Several returned values: their number, then each by :func:`compare`, named by ``returns``."""
     if not isinstance(got, tuple) or len(got) != len(ref):
         n = len(got) if isinstance(got, tuple) else 1
@@ -71,7 +82,7 @@ def _compare_tuple(got, ref, rtol, atol, returns, reveal, against="the correct r
     return None
 
 
-def _compare_shape(got, ref, reveal):
+def _compare_shape(got: np.ndarray, ref: np.ndarray, reveal: bool) -> Mismatch:
     """``("shape", detail)`` when the shapes differ (hidden: the student's shape only if made of ours)."""
     if got.shape == ref.shape:
         return None
@@ -80,7 +91,7 @@ def _compare_shape(got, ref, reveal):
     return "shape", f"expected a result of shape {ref.shape}, got a {got.ndim}-D result of another shape"
 
 
-def compare_nonfinite(got, ref, reveal):
+def compare_nonfinite(got: np.ndarray, ref: np.ndarray, reveal: bool) -> Mismatch:
     """``("nonfinite", detail)``: nan/±inf where the result is finite, or not the reference's infinities."""
     finite_ref = np.isfinite(ref)
     bad = finite_ref & ~np.isfinite(got)
@@ -100,7 +111,8 @@ def compare_nonfinite(got, ref, reveal):
     return None
 
 
-def _compare_values(got, ref, rtol, atol, reveal, against="the correct result"):
+def _compare_values(got: np.ndarray, ref: np.ndarray, rtol: float, atol: float | np.ndarray, reveal: bool,
+                    against: str = "the correct result") -> Mismatch:
     """``("value", detail)`` when a finite entry is off by more than ``atol + rtol·|ref|``; the worst one named."""
     finite_ref = np.isfinite(ref)
     g, r = got[finite_ref], ref[finite_ref]
@@ -140,7 +152,7 @@ def _size_one_axes_apart(a: tuple, b: tuple) -> bool:
     return tuple(n for n in a if n != 1) == tuple(n for n in b if n != 1)
 
 
-def as_values(got, ref):
+def as_values(got: Plain, ref: Plain) -> Plain:
     """``got`` compared as values: put in ``ref``'s container when only the container differs.
 
     The shape a function returns is judged once, in its ``-shape`` cell (:func:`container`); every other
@@ -167,7 +179,7 @@ def as_values(got, ref):
     return got
 
 
-def _what(value, reveal: bool) -> str:
+def _what(value: np.ndarray | tuple[Plain, ...], reveal: bool) -> str:
     """How a returned value is described in a container mismatch (the student's own shape, if ``reveal``)."""
     if isinstance(value, tuple):
         return f"a tuple of {len(value)} values" if reveal else "a tuple of another length"
@@ -178,7 +190,7 @@ def _what(value, reveal: bool) -> str:
     return f"an array of {value.ndim} dimension{'s' if value.ndim > 1 else ''}"
 
 
-def container(got, ref, returns=(), reveal=True):
+def container(got: Plain, ref: Plain, returns: tuple[str, ...] = (), reveal: bool = True) -> Mismatch:
     """``(kind, detail)`` when ``got`` is not in the container the contract gives (the reference's), or ``None``.
 
     Judges the container only, never the values: the shape of an array, one number (a Python float, a NumPy
@@ -197,6 +209,8 @@ def container(got, ref, returns=(), reveal=True):
             if found:
                 return found[0], f"{name}: {found[1]}"
         return None
+    if ref is None:
+        raise RuntimeError("container: no reference value to compare with (the reference returns numbers)")
     if isinstance(got, tuple):
         try:
             got = np.asarray(got, dtype=np.float64)

@@ -31,17 +31,19 @@ the engine's child asks the parent over the wire.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 import numpy as np
 
 from autograder.checks import shown
 from autograder.checks.callees import answer_for_stub, carried_callees
 from autograder.checks.check import Check, CheckResult, Failure, Hint, Probe, Within
-from autograder.checks.compare import as_values, compare, compare_nonfinite, container
+from autograder.checks.compare import Mismatch, as_values, compare, compare_nonfinite, container
 from autograder.checks.references import reference
 from autograder.model.course import GRADE_CELLS, problem_set_of_function
+from autograder.reading.notebook import NotebookReading
 from autograder.reading.purity import Reading
 from autograder.sandbox import invoke as _invoke
 from autograder.sandbox import wire
@@ -82,32 +84,36 @@ class LocalTarget:
     without one, purity rests on the call alone (checks' own unit tests).
     """
 
-    def __init__(self, namespace, source=None):
+    def __init__(self, namespace: dict[str, Any], source: NotebookReading | None = None) -> None:
         self.namespace = namespace
         self.source = source
 
-    def writes(self, function):
+    def writes(self, function: str) -> Reading | None:
         return self.source.reading(function) if self.source is not None else None
 
-    def evidence(self, function, args, kwargs, carry=()):
+    def evidence(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> _invoke.Outcome:
         """One more call for a hint rule's evidence: in this process, as :meth:`call` (a function that passed
         the check would have been called on every probe)."""
         return self.call(function, args, kwargs, carry)
 
-    def defined(self, function):
+    def defined(self, function: str) -> str:
         return _invoke.describe_definition(self.namespace, function)
 
-    def forbidden_uses(self, function, names, skip=()):
+    def forbidden_uses(self, function: str, names: tuple, skip: tuple = ()) -> tuple:
         return forbidden_uses(self.namespace[function], names, skip)
 
-    def call(self, function, args, kwargs, carry=()):
+    def call(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> _invoke.Outcome:
         fn = self.namespace[function]
         with self.stubs(function, carry):
             return _invoke.invoke(fn, args, kwargs)
 
-    def stubs(self, function: str, names) -> CalleeStubs:
+    def stubs(self, function: str, names: Iterable[str]) -> CalleeStubs:
         """``function``'s calls of ``names`` answered by :func:`~autograder.checks.callees.answer_for_stub` (a context manager)."""
         return CalleeStubs(self.namespace, function, names, _ask_here, wire.from_wire, probe_circles=True)
+
+
+#: How a probe's verdict names its failure: ``fail(kind, detail)`` (the probe, outcome and reference filled in).
+Fail: TypeAlias = Callable[[str, str], Failure]
 
 
 def _ask_here(function: str, args: tuple, kwargs: dict) -> dict:
@@ -255,7 +261,7 @@ def _same_ending(a: _invoke.Outcome, b: _invoke.Outcome) -> bool:
     return compare(a.value, b.value, 1e-12, 0.0) is None if b.value is not None else a.value is None
 
 
-def _numbers(value):
+def _numbers(value: _invoke.Plain) -> np.ndarray:
     """The finite numbers in a plain value (arrays, or tuples of them), flattened."""
     if value is None:
         return np.empty(0)
@@ -267,7 +273,7 @@ def _numbers(value):
 
 
 def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Outcome,
-          twin: _invoke.Outcome | None = None, used: tuple = (), reading: Reading | None = None):
+          twin: _invoke.Outcome | None = None, used: tuple = (), reading: Reading | None = None) -> Failure | None:
     """The :class:`Failure` of one probe, or ``None`` when it passed.
 
     ``twin`` is the outcome of the probe's array twin (:attr:`Probe.twin`);
@@ -288,7 +294,7 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
     cell and no other.
     """
 
-    def fail(kind, detail):
+    def fail(kind: str, detail: str) -> Failure:
         return Failure(kind, detail, probe, outcome, ref.value)
 
     public = probe.public
@@ -316,8 +322,9 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
     else:
         if value is None:
             return fail("type", "returned None (is a `return` statement missing?)")
-        mismatch = check.shapes and shape_of(value, ref.value, check.returns, public)
-        mismatch = mismatch or (check.finite and finite_pattern(value, ref.value, public))
+        mismatch = shape_of(value, ref.value, check.returns, public) if check.shapes else None
+        if not mismatch and check.finite:
+            mismatch = finite_pattern(value, ref.value, public)
         if not mismatch and probe.relation is not None:
             mismatch = _relation_mismatch(check, probe, value, list(used))
         if mismatch:
@@ -333,7 +340,7 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
     return _purity(check, probe, outcome, reading, fail)
 
 
-def _no_result(check: Check, outcome: _invoke.Outcome, public: bool, fail):
+def _no_result(check: Check, outcome: _invoke.Outcome, public: bool, fail: Fail) -> Failure | None:
     """The failure of a call that left nothing to judge: the function is missing, the call timed out or crashed."""
     if outcome.status == "missing":
         return fail("missing", outcome.error_message or f"`{check.function}` is not defined")
@@ -345,7 +352,7 @@ def _no_result(check: Check, outcome: _invoke.Outcome, public: bool, fail):
     return None
 
 
-def _raise_verdict(outcome: _invoke.Outcome, public: bool, fail):
+def _raise_verdict(outcome: _invoke.Outcome, public: bool, fail: Fail) -> Failure | None:
     """A probe that expects a ValueError: ``None`` when the call raised one, else its failure."""
     if outcome.status == "raised" and outcome.error_type == "ValueError":
         return None
@@ -356,7 +363,7 @@ def _raise_verdict(outcome: _invoke.Outcome, public: bool, fail):
 
 
 def _property_failure(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Outcome,
-                      twin: _invoke.Outcome | None, reading: Reading | None, fail):
+                      twin: _invoke.Outcome | None, reading: Reading | None, fail: Fail) -> Failure | None:
     """A property check's verdict (values are other cells'): a nested list like its array, no RuntimeWarning,
     the container (a ``-shape`` cell), then purity."""
     public = probe.public
@@ -377,7 +384,7 @@ def _property_failure(check: Check, probe: Probe, outcome: _invoke.Outcome, ref:
     return _purity(check, probe, outcome, reading, fail)
 
 
-def _purity(check: Check, probe: Probe, outcome: _invoke.Outcome, reading: Reading | None, fail):
+def _purity(check: Check, probe: Probe, outcome: _invoke.Outcome, reading: Reading | None, fail: Fail) -> Failure | None:
     """The inputs are left alone: the call changed none of them, and the source certainly writes through none."""
     if not check.no_mutation:
         return None
@@ -390,7 +397,7 @@ def _purity(check: Check, probe: Probe, outcome: _invoke.Outcome, reading: Readi
     return None
 
 
-def shape_of(got, ref, returns, reveal: bool):
+def shape_of(got: _invoke.Plain, ref: _invoke.Plain, returns: tuple[str, ...], reveal: bool) -> Mismatch:
     """``(kind, detail)`` when ``got`` is not numbers of the reference's shape (its values are not looked at)."""
     if ref is None or isinstance(ref, tuple):
         return None
@@ -400,7 +407,7 @@ def shape_of(got, ref, returns, reveal: bool):
     return found if found and found[0] in ("type", "shape") else None
 
 
-def finite_pattern(got, ref, reveal: bool):
+def finite_pattern(got: _invoke.Plain, ref: _invoke.Plain, reveal: bool) -> Mismatch:
     """``("nonfinite", detail)`` when ``got`` is not finite where ``ref`` is, or lacks ``ref``'s infinities.
 
     Judges the pattern only: where the result is finite, and the infinities
@@ -432,7 +439,7 @@ def finite_pattern(got, ref, reveal: bool):
     return compare_nonfinite(got_b, ref_b, reveal)
 
 
-def _relation_mismatch(check: Check, probe: Probe, got, values):
+def _relation_mismatch(check: Check, probe: Probe, got: _invoke.Plain, values: list[_invoke.Plain]) -> Mismatch:
     """``(kind, detail)`` when ``got`` is not what ``probe.relation`` derives from ``values``."""
     relation = probe.relation
     if relation is None:
@@ -542,15 +549,15 @@ def _ignores_input(outcomes: list, refs: list) -> bool:
                and all(np.array_equal(v, g[0][0], equal_nan=True) for v, _ in g[1:]) for g in groups.values())
 
 
-def _returned_array(outcome) -> bool:
+def _returned_array(outcome: _invoke.Outcome) -> bool:
     return outcome.status == "returned" and outcome.value is not None and not isinstance(outcome.value, tuple)
 
 
-def _first(value) -> float:
+def _first(value: _invoke.Plain) -> float:
     return float(np.asarray(value, dtype=float).reshape(-1)[0])
 
 
-def _close_enough(a, b) -> bool:
+def _close_enough(a: np.ndarray, b: np.ndarray) -> bool:
     return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=1e-6, atol=1e-12, equal_nan=True))
 
 
@@ -586,7 +593,7 @@ def _forbidden_result(check: Check, used: tuple) -> CheckResult:
 FORBIDDEN_ERROR = "ForbiddenFunctionError"
 
 
-def _evidence(check: Check, target: Target, carry: tuple, outcomes: list):
+def _evidence(check: Check, target: Target, carry: tuple, outcomes: list) -> Callable[[], tuple]:
     """:attr:`Failure.others` for a failure on the last of ``outcomes``: ``(probe, outcome, reference value, used)``
     for the check's other probes (``used``: the failing probe's relation uses it), computed on the first request,
     once.
@@ -624,7 +631,7 @@ def _evidence(check: Check, target: Target, carry: tuple, outcomes: list):
 def evaluate(check: Check, target: Target) -> CheckResult:
     """Run every probe of ``check`` against ``target``; all must pass."""
 
-    def result(failure):
+    def result(failure: Failure) -> CheckResult:
         return CheckResult(
             check.grade_id, check.function, False, _message(check, failure), _hint(check, failure), failure.kind
         )

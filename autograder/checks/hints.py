@@ -14,48 +14,54 @@ overflowed); a rule never guesses a cause the evidence does not show.
 from __future__ import annotations
 
 import copy
+import enum
 import warnings
+from collections.abc import Callable
+from typing import Final, TypeAlias
 
 import numpy as np
 
-from autograder.checks.check import memo_by_identity
-from autograder.sandbox.invoke import WARNINGS_LOCK, NotNumbers, to_plain
+from autograder.checks.check import Failure, Hint, Probe, memo_by_identity
+from autograder.sandbox.invoke import WARNINGS_LOCK, NotNumbers, Plain, to_plain
+
+#: A rule's test of a failure (:attr:`~autograder.checks.check.Hint.when`): does it show the mistake?
+Rule: TypeAlias = Callable[[Failure], bool]
 
 
-def kind(*kinds):
+def kind(*kinds: str) -> Rule:
     """The failure is of one of these kinds (``nonfinite``, ``shape`` …)."""
     return lambda f: f.kind in kinds
 
 
-def nonfinite():
+def nonfinite() -> Rule:
     return kind("nonfinite")
 
 
-def warned(text=""):
+def warned(text: str = "") -> Rule:
     """A RuntimeWarning whose message contains ``text`` was raised."""
     return lambda f: f.outcome is not None and any(
         w.startswith("RuntimeWarning") and text in w for w in f.outcome.warnings
     )
 
 
-def raised(error_type):
+def raised(error_type: str) -> Rule:
     return lambda f: f.outcome is not None and f.outcome.status == "raised" and f.outcome.error_type == error_type
 
 
-def label_has(text):
+def label_has(text: str) -> Rule:
     """The failing probe's label mentions ``text``."""
     return lambda f: f.probe is not None and text in f.probe.label
 
 
-def all_of(*preds):
+def all_of(*preds: Rule) -> Rule:
     return lambda f: all(p(f) for p in preds)
 
 
-def any_of(*preds):
+def any_of(*preds: Rule) -> Rule:
     return lambda f: any(p(f) for p in preds)
 
 
-def _as_numbers(value):
+def _as_numbers(value: object) -> Plain:
     """``value`` as plain float arrays (a tuple stays a tuple), or None when it is not numbers."""
     if isinstance(value, tuple):
         parts = tuple(_as_numbers(v) for v in value)
@@ -68,7 +74,7 @@ def _as_numbers(value):
         return None
 
 
-def _close(a, b, rtol, atol=1e-12):
+def _close(a: Plain, b: Plain, rtol: float, atol: float = 1e-12) -> bool:
     if isinstance(a, tuple) or isinstance(b, tuple):
         if not (isinstance(a, tuple) and isinstance(b, tuple)) or len(a) != len(b):
             return False
@@ -78,7 +84,7 @@ def _close(a, b, rtol, atol=1e-12):
     return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
 
 
-def _distance(a, b, atol) -> float:
+def _distance(a: Plain, b: Plain, atol: float) -> float:
     """The largest entry-wise error of ``a`` against ``b``, relative to ``atol + |b|``: 0 where both are the same
     non-finite value, inf where only one is finite (or the shapes differ)."""
     if isinstance(a, tuple) or isinstance(b, tuple):
@@ -100,10 +106,18 @@ def _distance(a, b, atol) -> float:
 
 #: Each wrong formula's result on each probe, and whether it warned (:func:`_recompute`).
 _WRONG_VALUES: dict = {}
-_RAISED = object()
 
 
-def _recompute(wrong, probe) -> tuple:
+class _Raised(enum.Enum):
+    """What a wrong formula gives on an input where it raised: nothing to compare (:func:`_recompute`)."""
+
+    RAISED = "raised"
+
+
+_RAISED: Final = _Raised.RAISED
+
+
+def _recompute(wrong: Callable[..., object], probe: Probe) -> tuple[Plain | _Raised, frozenset[str]]:
     """``(plain result or _RAISED, warnings)``: the known-wrong formula ``wrong`` on ``probe``'s inputs, and the
     RuntimeWarnings it raised there (``"RuntimeWarning: divide by zero encountered in log"``, as an outcome lists
     them).
@@ -116,11 +130,12 @@ def _recompute(wrong, probe) -> tuple:
     per submission that made it.
     """
 
-    def compute():
+    def compute() -> tuple[Plain | _Raised, frozenset[str]]:
         # Record warnings.warn too (np.std with ddof >= n warns that way), so that a wrong formula
         # behaves the same whatever the caller's warning filters (pytest turns them into errors).
         with WARNINGS_LOCK, np.errstate(all="warn"), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            value: Plain | _Raised
             try:
                 value = to_plain(wrong(*copy.deepcopy(probe.args), **copy.deepcopy(probe.kwargs)))
             except (Exception, NotNumbers):  # noqa: BLE001 — whatever the wrong formula raises, it is the mistake's own outcome
@@ -130,13 +145,13 @@ def _recompute(wrong, probe) -> tuple:
     return memo_by_identity(_WRONG_VALUES, (wrong, probe), compute)
 
 
-def wrong_value(wrong, probe):
+def wrong_value(wrong: Callable[..., object], probe: Probe) -> Plain | _Raised:
     """The plain result of the known-wrong formula ``wrong`` on ``probe``'s inputs, or :data:`_RAISED`
     (:func:`_recompute`)."""
     return _recompute(wrong, probe)[0]
 
 
-def _aligned(got, alt, strict: bool):
+def _aligned(got: Plain, alt: Plain, strict: bool) -> Plain:
     """``got`` shaped like ``alt`` for comparing: a tuple result read as one array, and unless ``strict`` (a
     failure of its shape) entries compared whatever the shape when their numbers agree (the shape is another
     cell's property)."""
@@ -148,7 +163,7 @@ def _aligned(got, alt, strict: bool):
     return got
 
 
-def matches(wrong, rtol=1e-6, atol=1e-12):
+def matches(wrong: Callable[..., object], rtol: float = 1e-6, atol: float = 1e-12) -> Rule:
     """The submission computed the known-wrong formula ``wrong``.
 
     On the failing probe the submission returned what ``wrong`` returns
@@ -172,7 +187,7 @@ def matches(wrong, rtol=1e-6, atol=1e-12):
     every such value looks like 0).
     """
 
-    def rule(f):
+    def rule(f: Failure) -> bool:
         if f.outcome is None or f.outcome.status != "returned" or f.probe is None:
             return False
         alt, warns = _recompute(wrong, f.probe)
@@ -205,16 +220,16 @@ def matches(wrong, rtol=1e-6, atol=1e-12):
     return rule
 
 
-def matches_any(*wrong, rtol=1e-6, atol=1e-12):
+def matches_any(*wrong: Callable[..., object], rtol: float = 1e-6, atol: float = 1e-12) -> Rule:
     """The submission computed one of the known-wrong formulas ``wrong`` (:func:`matches`, each with these
     tolerances): one mistake written several ways."""
     return any_of(*(matches(w, rtol=rtol, atol=atol) for w in wrong))
 
 
-def scalar_code_on_arrays():
+def scalar_code_on_arrays() -> Rule:
     """The call raised because code written for one number got an array: a ``math`` function (``TypeError: only
     length-1 arrays can be converted``) or an ``if`` on an array (``ValueError: The truth value of an array …``)."""
-    def rule(f):
+    def rule(f: Failure) -> bool:
         if f.outcome is None or f.outcome.status != "raised":
             return False
         message = f.outcome.error_message or ""
@@ -223,3 +238,10 @@ def scalar_code_on_arrays():
                 or (f.outcome.error_type == "ValueError" and "truth value of an array" in message))
 
     return rule
+
+
+def scalar_code_hint(text: str) -> Hint:
+    """The rule every problem set has for code written for one number (or one slice) at a time that was given an
+    array (:func:`scalar_code_on_arrays`), for a call that raised and for a cell left with no result; ``text`` says,
+    in the set's own words, what its inputs may be."""
+    return Hint(text, scalar_code_on_arrays(), "scalar-code-on-arrays", kinds=("raised", "no-result"))

@@ -37,20 +37,24 @@ import contextlib
 import os
 import re
 import sys
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import Any
 
 from autograder.checks.callees import carried_callees
 from autograder.checks.evaluate import LocalTarget
 from autograder.checks.references import reference_function
 from autograder.model import course
 from autograder.sandbox import guard
+from autograder.sandbox.carry_forward import CalleeStubs
 
 _RUN_CHECK = re.compile(r"""\brun_check\(\s*["']([A-Za-z0-9_]+-[A-Za-z0-9_]+)["']""")
 
 #: The carried-forward stubs of the graded cell that is running, if any.
-_current: list = []
+_current: list[CalleeStubs] = []
 
 
-def _pre_run_cell(info) -> None:
+def _pre_run_cell(info: object) -> None:
     _post_run_cell()  # (also puts back the transformers: AST ones apply after this hook)
     match = _RUN_CHECK.search(getattr(info, "raw_cell", "") or "")
     shell = _shell()
@@ -65,7 +69,7 @@ def _pre_run_cell(info) -> None:
     _current.append(carried)
 
 
-def _post_run_cell(*_args) -> None:
+def _post_run_cell(*_args: object) -> None:
     while _current:
         _current.pop().__exit__(None, None, None)
     _restore_shell()
@@ -79,20 +83,20 @@ _SHELL_METHODS = ("transform_cell", "transform_ast", "run_code", "run_ast_nodes"
                   "should_run_async", "showtraceback", "_showtraceback", "ex", "ev")
 
 
-def _transformer_lists(shell):
+def _transformer_lists(shell: Any) -> dict[str, list[Any]]:
     manager = shell.input_transformer_manager
     return {"ast": shell.ast_transformers, "post": shell.input_transformers_post,
             **{name: getattr(manager, name) for name in ("cleanup_transforms", "line_transforms",
                                                          "token_transformers") if hasattr(manager, name)}}
 
 
-def _class_methods(shell) -> dict:
+def _class_methods(shell: Any) -> dict[tuple[type, str], Any]:
     """``{(class, name): attribute}`` of :data:`_SHELL_METHODS` on every class of the shell's MRO that defines one."""
     return {(cls, name): vars(cls)[name] for cls in type(shell).__mro__ for name in _SHELL_METHODS
             if name in vars(cls)}
 
 
-def _snapshot(shell) -> None:
+def _snapshot(shell: Any) -> None:
     _PRISTINE.update(lists={k: list(v) for k, v in _transformer_lists(shell).items()},
                      compile=shell.compile, manager=shell.input_transformer_manager,
                      custom=(shell.custom_exceptions, shell.CustomTB), methods=_class_methods(shell))
@@ -126,7 +130,7 @@ def _restore_shell() -> None:
 
 
 @contextlib.contextmanager
-def set_aside():
+def set_aside() -> Iterator[None]:
     """While a check runs: the cell's stubs are taken out, and put back after."""
     saved = list(_current)
     for carried in reversed(saved):
@@ -142,7 +146,8 @@ def set_aside():
 RECURSION_FRAMES = 8
 
 
-def _recursion_traceback(shell, etype, value, tb, tb_offset=None):
+def _recursion_traceback(shell: Any, etype: type[BaseException], value: BaseException, tb: TracebackType | None,
+                         tb_offset: int | None = None) -> None:
     """Show a RecursionError as Python does, with the first and last :data:`RECURSION_FRAMES` frames only.
 
     IPython's own formatter reads the source and context of each of the ~3,000 frames of an endless
@@ -163,7 +168,8 @@ def _recursion_traceback(shell, etype, value, tb, tb_offset=None):
     shell._showtraceback(etype, value, ["".join(lines).rstrip("\n")])
 
 
-def _exception_for_history(exception, filename=None, running_compiled_code=False):
+def _exception_for_history(exception: BaseException, filename: str | None = None,
+                           running_compiled_code: bool = False) -> dict[str, Any]:
     """An error as IPython keeps it in its history (``history_manager.exceptions``), formatted by Python.
 
     IPython formats each error of a cell a second time, for its history only, with the same formatter
@@ -177,17 +183,18 @@ def _exception_for_history(exception, filename=None, running_compiled_code=False
     return {"ename": type(exception).__name__, "evalue": str(exception), "traceback": tb}
 
 
-def _quietly(hook):
+def _quietly(hook: Callable[..., object]) -> Callable[..., None]:
     """IPython prints a failing hook's traceback to stderr, which fails a graded cell: never fail."""
 
-    def run(*args):
+    def run(*args: object) -> None:
         with contextlib.suppress(Exception):
             hook(*args)
 
     return run
 
 
-def _shell():
+def _shell() -> Any:
+    """The running IPython shell, or None (``Any``: this module patches attributes IPython's types do not declare)."""
     try:
         from IPython import get_ipython
     except ImportError:

@@ -4,12 +4,17 @@ Probes are fixed (seeded) inputs; the wrong formulas below recreate common
 mistakes so that a hint can name the one a submission made.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
-from autograder.checks.hints import all_of, any_of, label_has, matches, raised, warned
-from autograder.checks.relations import EPS, along, plus, rows_call, same, same_within, slice_max, unrows
+from autograder.checks.hints import all_of, label_has, matches, matches_any, raised, warned
+from autograder.checks.relations import EPS, Call, along, plus, rows_call, same, same_within, slice_max, unrows
 
 PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS,
                        allowed="NumPy (np.exp, np.log, np.max, np.sum with axis and keepdims)")
@@ -34,73 +39,73 @@ LOG_ATOL = 1e-12
 
 
 # --- wrong formulas (errstate is handled by hints.matches) -------------------
-def _softmax_axis(z, axis):
+def _softmax_axis(z: ArrayLike, axis: int) -> np.ndarray:
     x = np.asarray(z, float)
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _naive_softmax(z, axis=-1, temperature=1.0):
+def _naive_softmax(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
     e = np.exp(np.asarray(z, float) / temperature)
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _global_shift_softmax(z, axis=-1, temperature=1.0):
+def _global_shift_softmax(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
     x = np.asarray(z, float) / temperature
     e = np.exp(x - np.max(x))
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _softmax_fixed_axis(fixed):
+def _softmax_fixed_axis(fixed: int) -> Callable[..., np.ndarray]:
     """Normalised along ``fixed`` whatever ``axis`` says (the argument ignored)."""
-    def wrong(z, axis=-1, temperature=1.0):
+    def wrong(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
         return _softmax_axis(np.asarray(z, float) / temperature, fixed)
 
     return wrong
 
 
-def _softmax_times_t(z, axis=-1, temperature=1.0):
+def _softmax_times_t(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
     return _softmax_axis(np.asarray(z, float) * temperature, axis)
 
 
-def _softmax_no_t(z, axis=-1, temperature=1.0):
+def _softmax_no_t(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
     return _softmax_axis(z, axis)
 
 
-def _softmax_whole_sum(z, axis=-1, temperature=1.0):
+def _softmax_whole_sum(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
     x = np.asarray(z, float) / temperature
     e = np.exp(x - x.max())
     return e / e.sum()
 
 
-def _lse_axis(z, axis):
+def _lse_axis(z: ArrayLike, axis: int) -> np.ndarray:
     x = np.asarray(z, float)
     m = x.max(axis=axis, keepdims=True)
     return np.squeeze(m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True)), axis=axis)
 
 
-def _lse_naive(z, axis=-1):
+def _lse_naive(z: ArrayLike, axis: int = -1) -> np.ndarray:
     return np.log(np.sum(np.exp(np.asarray(z, float)), axis=axis))
 
 
-def _lse_fixed_axis(fixed):
+def _lse_fixed_axis(fixed: int) -> Callable[..., np.ndarray]:
     """Reduced along ``fixed`` whatever ``axis`` says (the argument ignored)."""
     return lambda z, axis=-1: _lse_axis(z, fixed)
 
 
-def _lse_without_max(z, axis=-1):
+def _lse_without_max(z: ArrayLike, axis: int = -1) -> np.ndarray:
     x = np.asarray(z, float)
     m = x.max(axis=axis, keepdims=True)
     return np.log(np.exp(x - m).sum(axis=axis))
 
 
-def _lse_global_max(z, axis=-1):
+def _lse_global_max(z: ArrayLike, axis: int = -1) -> np.ndarray:
     x = np.asarray(z, float)
     m = x.max()
     return m + np.log(np.exp(x - m).sum(axis=axis))
 
 
-def _lse_whole_array(z, axis=-1):
+def _lse_whole_array(z: ArrayLike, axis: int = -1) -> np.ndarray:
     """One number for the whole array: ``np.log(np.sum(np.exp(z)))`` without ``axis`` (shifted here, so that
     it is the same formula at any magnitude)."""
     x = np.asarray(z, float)
@@ -108,46 +113,46 @@ def _lse_whole_array(z, axis=-1):
     return m + np.log(np.exp(x - m).sum())
 
 
-def _lse_keepdims(z, axis=-1):
+def _lse_keepdims(z: ArrayLike, axis: int = -1) -> np.ndarray:
     x = np.asarray(z, float)
     m = x.max(axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
     return m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
 
 
-def _lse_flattened(z, axis=-1):
+def _lse_flattened(z: ArrayLike, axis: int = -1) -> np.ndarray:
     return np.ravel(_lse_axis(z, axis))
 
 
-def _lse_unguarded(z, axis=-1):
+def _lse_unguarded(z: ArrayLike, axis: int = -1) -> np.ndarray:
     """Shifted by each slice's maximum, also where that maximum is -inf (a slice of only -inf gives nan)."""
     x = np.asarray(z, float)
     m = x.max(axis=axis, keepdims=True)
     return np.squeeze(m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True)), axis=axis)
 
 
-def _log_of_softmax(z, axis=-1):
+def _log_of_softmax(z: ArrayLike, axis: int = -1) -> np.ndarray:
     return np.log(_softmax_axis(z, axis))
 
 
-def _log_of_naive_softmax(z, axis=-1):
+def _log_of_naive_softmax(z: ArrayLike, axis: int = -1) -> np.ndarray:
     return np.log(_naive_softmax(z, axis))
 
 
-def _log_softmax_naive(z, axis=-1):
+def _log_softmax_naive(z: ArrayLike, axis: int = -1) -> np.ndarray:
     x = np.asarray(z, float)
     return x - np.log(np.sum(np.exp(x), axis=axis, keepdims=True))
 
 
-def _log_softmax_global_max(z, axis=-1):
+def _log_softmax_global_max(z: ArrayLike, axis: int = -1) -> np.ndarray:
     x = np.asarray(z, float)
     m = x.max()
     return x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
 
 
-def _log_softmax_fixed_axis(fixed):
+def _log_softmax_fixed_axis(fixed: int) -> Callable[..., np.ndarray]:
     """Normalised along ``fixed`` whatever ``axis`` says (the argument ignored)."""
-    def wrong(z, axis=-1):
+    def wrong(z: ArrayLike, axis: int = -1) -> np.ndarray:
         x = np.asarray(z, float)
         return x - np.expand_dims(_lse_axis(x, fixed), fixed)
 
@@ -158,7 +163,7 @@ def _log_softmax_fixed_axis(fixed):
 _FIXED_AXES = (0, 1, -1)
 
 
-def _log_softmax_missing_max(z, axis=-1):
+def _log_softmax_missing_max(z: ArrayLike, axis: int = -1) -> np.ndarray:
     x = np.asarray(z, float)
     m = x.max(axis=axis, keepdims=True)
     return x - m
@@ -169,14 +174,14 @@ NO_SHIFT = Hint(
     "np.exp overflows for logits above about 709 (and underflows to 0 far below), which turns the result into "
     "inf or nan: log-sum-exp and softmax do not change when every logit of a slice is shifted by the same "
     "number, and the max shift of the lesson keeps every exponent at most 0.",
-    any_of(matches(_naive_softmax), matches(_lse_naive), matches(_log_softmax_naive), matches(_log_of_naive_softmax)),
+    matches_any(_naive_softmax, _lse_naive, _log_softmax_naive, _log_of_naive_softmax),
     "no-max-shift",
 )
 GLOBAL_SHIFT = Hint(
     "The shift uses the maximum of the whole array, not each slice's own maximum: a slice far below the "
     "array's maximum then underflows to all zeros (0/0, or the log of 0). Shift each slice by its own maximum, "
     "taken along `axis`.",
-    any_of(matches(_global_shift_softmax), matches(_lse_global_max), matches(_log_softmax_global_max)),
+    matches_any(_global_shift_softmax, _lse_global_max, _log_softmax_global_max),
     "global-max-shift",
 )
 KEEPDIMS = Hint(
@@ -207,7 +212,7 @@ LSE_HINTS = (
     Hint("The maximum subtracted before exponentiating is never added back, so each result is off by exactly "
          "its slice's maximum.", matches(_lse_without_max), "lse-forgets-max"),
     Hint("The reduction runs along another axis than `axis`: each result is the log-sum-exp of one slice along "
-         "`axis`, so every reduction (the maximum and the sum) takes that axis.", any_of(*(matches(_lse_fixed_axis(a)) for a in _FIXED_AXES)),
+         "`axis`, so every reduction (the maximum and the sum) takes that axis.", matches_any(*(_lse_fixed_axis(a) for a in _FIXED_AXES)),
          "lse-other-axis"),
     Hint("The sum runs over the whole array and gives one number: each slice along `axis` has its own "
          "log-sum-exp, so a (2, 3) input gives 2 numbers.", matches(_lse_whole_array), "lse-whole-array"),
@@ -228,7 +233,7 @@ SOFTMAX_HINTS = (
     Hint("The temperature argument is ignored: the result is the same for every temperature.",
          matches(_softmax_no_t), "temperature-ignored"),
     Hint("The probabilities are normalised along another axis than `axis`: every reduction (the maximum and the "
-         "sum) takes `axis`.", any_of(*(matches(_softmax_fixed_axis(a)) for a in _FIXED_AXES)), "softmax-other-axis"),
+         "sum) takes `axis`.", matches_any(*(_softmax_fixed_axis(a) for a in _FIXED_AXES)), "softmax-other-axis"),
     Hint("The division is by the sum of the whole array, so only the whole array sums to 1: each slice along "
          "`axis` must sum to 1 on its own.", matches(_softmax_whole_sum), "softmax-whole-sum"),
     KEEPDIMS,
@@ -243,7 +248,7 @@ LOG_SOFTMAX_HINTS = (
          "results do not exponentiate to probabilities that sum to 1.", matches(_log_softmax_missing_max),
          "log-softmax-only-shift"),
     Hint("The normaliser is computed along another axis than `axis`: every reduction takes `axis`.",
-         any_of(*(matches(_log_softmax_fixed_axis(a)) for a in _FIXED_AXES)), "log-softmax-other-axis"),
+         matches_any(*(_log_softmax_fixed_axis(a) for a in _FIXED_AXES)), "log-softmax-other-axis"),
     KEEPDIMS,
 )
 
@@ -275,14 +280,15 @@ LOG_SOFTMAX_MASK = Relation("-inf entries stay -inf", "log_softmax(slice) = -inf
                             "log_softmax(its finite entries) on the others", atol=LOG_ATOL, shape_free=True)
 
 
-def _slices(relation, label, z, axis, reduces, public=False):
+def _slices(relation: Relation, label: str, z: ArrayLike, axis: int, reduces: bool,
+            public: bool = False) -> tuple[Probe, ...]:
     """``f(z, axis=axis)`` judged against the call on its slices along ``axis``, laid out as rows."""
     z = np.asarray(z, dtype=float)
     return related(label, (z,), {"axis": axis}, relation=relation.at(unrows(z.shape, axis, reduces)),
                    calls=rows_call(label, (z,), axis), public=public)
 
 
-def _shifted(relation, label, z, adds, public=False):
+def _shifted(relation: Relation, label: str, z: ArrayLike, adds: bool, public: bool = False) -> tuple[Probe, ...]:
     """``f(z)`` judged against ``f(z - c)``, c each slice's (last axis) largest finite entry."""
     z = np.asarray(z, dtype=float)
     c = slice_max(z)
@@ -297,7 +303,8 @@ def _shifted(relation, label, z, adds, public=False):
                    public=public)
 
 
-def _masked(relation, label, z, fill, public=False):
+def _masked(relation: Relation, label: str, z: ArrayLike, fill: float | None,
+            public: bool = False) -> tuple[Probe, ...]:
     """``f(z)`` for z with -inf entries, judged against ``f`` of each slice's finite entries (1-D calls).
 
     ``fill`` is what a -inf entry gives (0 for softmax, -inf for log_softmax), or None for a reduction
@@ -306,28 +313,29 @@ def _masked(relation, label, z, fill, public=False):
     z = np.asarray(z, dtype=float)
     rows = z.reshape(-1, z.shape[-1])
     keep = np.isfinite(rows)
+    calls: tuple[Call, ...]
     calls = tuple((f"{label}: the finite entries of slice {i} alone", (row[k].copy(),), {})
                   for i, (row, k) in enumerate(zip(rows, keep)) if k.any())
 
-    def expected(*values):
-        values = iter(values)
+    def expected(*values: ArrayLike) -> np.ndarray:
+        results = iter(values)
         if fill is None:
-            out = np.array([float(np.asarray(next(values)).reshape(-1)[0]) if k.any() else -np.inf for k in keep])
+            out = np.array([float(np.asarray(next(results)).reshape(-1)[0]) if k.any() else -np.inf for k in keep])
             return out.reshape(z.shape[:-1])
         out = np.full(rows.shape, fill)
         for i, k in enumerate(keep):
             if k.any():
-                out[i, k] = np.asarray(next(values), dtype=float).reshape(-1)
+                out[i, k] = np.asarray(next(results), dtype=float).reshape(-1)
         return out.reshape(z.shape)
 
     return related(label, (z,), relation=relation.at(expected), calls=calls, public=public)
 
 
-def _offset(label, z, public=False):
+def _offset(label: str, z: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     """``log_softmax(z)`` judged against itself: ``log_softmax(z) - z`` is one number per slice."""
     z = np.asarray(z, dtype=float)
 
-    def expected(value):
+    def expected(value: ArrayLike) -> Within:
         value = np.asarray(value, dtype=float)
         if value.shape != z.shape and value.size == z.size:  # shape_free: the shape is -basic's and -axis's
             value = value.reshape(z.shape)
@@ -340,7 +348,7 @@ def _offset(label, z, public=False):
                    public=public)
 
 
-def _tempered(label, z, temperature, public=False):
+def _tempered(label: str, z: ArrayLike, temperature: float, public: bool = False) -> tuple[Probe, ...]:
     """``softmax(z, temperature=T)`` judged against ``softmax(z / T)``."""
     z = np.asarray(z, dtype=float)
     # z / T is rounded to eps·|z / T|, and a correct softmax may divide before or after its shift
@@ -348,7 +356,7 @@ def _tempered(label, z, temperature, public=False):
     # the entry by that much relative
     scale = 8 * EPS * np.max(np.abs(z / temperature), axis=-1, keepdims=True)
 
-    def expected(value):
+    def expected(value: ArrayLike) -> Within | np.ndarray:
         value = np.asarray(value, dtype=float)
         return Within(value, scale * np.abs(value)) if value.shape == z.shape else value
 

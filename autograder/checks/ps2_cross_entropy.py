@@ -12,12 +12,17 @@ absolute 1e-9 (≈ 5e4 ulps of 1e4). Gradient entries are ``(p - t) / N`` where
 accuracy left in float64, so gradients allow an absolute 1e-14 (≈ 45 ulps of 1).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX, SKLEARN_LOG_LOSS
-from autograder.checks.hints import all_of, any_of, matches, raised, warned
-from autograder.checks.relations import class_mixture, combination, halves_calls, joined, plus, same
+from autograder.checks.hints import all_of, matches, matches_any, raised, warned
+from autograder.checks.relations import Call, class_mixture, combination, halves_calls, joined, plus, same
 
 PS = ProblemSetChecks("ps2_cross_entropy", forbidden=SCIPY_SOFTMAX + FRAMEWORKS + SKLEARN_LOG_LOSS,
                        allowed="NumPy (np.exp, np.log, np.max, np.take_along_axis) and your own log-softmax")
@@ -58,71 +63,71 @@ NB_LABELS = np.array([0, 2])
 
 
 # --- wrong formulas (errstate is handled by hints.matches) -------------------
-def _dense(targets, c):
+def _dense(targets: ArrayLike, c: int) -> np.ndarray:
     t = np.asarray(targets)
     return np.eye(c)[t] if np.issubdtype(t.dtype, np.integer) else t.astype(float)
 
 
-def _log_softmax_rows(logits, axis=1):
+def _log_softmax_rows(logits: ArrayLike, axis: int = 1) -> np.ndarray:
     z = np.asarray(logits, float)
     m = z.max(axis=axis, keepdims=True)
     return z - m - np.log(np.exp(z - m).sum(axis=axis, keepdims=True))
 
 
-def _softmax_rows(logits, axis=1):
+def _softmax_rows(logits: ArrayLike, axis: int = 1) -> np.ndarray:
     return np.exp(_log_softmax_rows(logits, axis))
 
 
-def _ce_from_logp(logp, targets):
+def _ce_from_logp(logp: np.ndarray, targets: ArrayLike) -> float:
     t = _dense(targets, logp.shape[1])
     return -np.sum(np.where(t != 0, t * logp, 0.0)) / logp.shape[0]
 
 
-def _ce_sum(logits, targets):
+def _ce_sum(logits: ArrayLike, targets: ArrayLike) -> float:
     z = np.asarray(logits, float)
     return _ce_from_logp(_log_softmax_rows(z), targets) * z.shape[0]
 
 
-def _ce_softmax_axis0(logits, targets):
+def _ce_softmax_axis0(logits: ArrayLike, targets: ArrayLike) -> float:
     return _ce_from_logp(_log_softmax_rows(logits, axis=0), targets)
 
 
-def _ce_argmax(logits, targets):
+def _ce_argmax(logits: ArrayLike, targets: ArrayLike) -> float:
     t = np.asarray(targets)
     if t.ndim == 2:
         t = t.argmax(axis=1)
     return _ce_from_logp(_log_softmax_rows(logits), t)
 
 
-def _ce_log_eps(eps):
-    def wrong(logits, targets):
+def _ce_log_eps(eps: float) -> Callable[..., float]:
+    def wrong(logits: ArrayLike, targets: ArrayLike) -> float:
         return _ce_from_logp(np.log(_softmax_rows(logits) + eps), targets)
 
     return wrong
 
 
-def _ce_log_clip(eps):
-    def wrong(logits, targets):
+def _ce_log_clip(eps: float) -> Callable[..., float]:
+    def wrong(logits: ArrayLike, targets: ArrayLike) -> float:
         return _ce_from_logp(np.log(np.clip(_softmax_rows(logits), eps, 1 - eps)), targets)
 
     return wrong
 
 
-def _grad_sum(logits, targets):
+def _grad_sum(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     z = np.asarray(logits, float)
     return _softmax_rows(z) - _dense(targets, z.shape[1])
 
 
-def _grad_wrong_sign(logits, targets):
+def _grad_wrong_sign(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     z = np.asarray(logits, float)
     return (_dense(targets, z.shape[1]) - _softmax_rows(z)) / z.shape[0]
 
 
-def _grad_wrong_sign_sum(logits, targets):
+def _grad_wrong_sign_sum(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     return _grad_wrong_sign(logits, targets) * np.shape(logits)[0]
 
 
-def _grad_argmax(logits, targets):
+def _grad_argmax(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     t = np.asarray(targets)
     if t.ndim == 2:
         t = t.argmax(axis=1)
@@ -130,40 +135,40 @@ def _grad_argmax(logits, targets):
     return (_softmax_rows(z) - np.eye(z.shape[1])[t]) / z.shape[0]
 
 
-def _grad_softmax_axis0(logits, targets):
+def _grad_softmax_axis0(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     z = np.asarray(logits, float)
     return (_softmax_rows(z, axis=0) - _dense(targets, z.shape[1])) / z.shape[0]
 
 
-def _grad_without_softmax(logits, targets):
+def _grad_without_softmax(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     z = np.asarray(logits, float)
     return (z - _dense(targets, z.shape[1])) / z.shape[0]
 
 
-def _ce_log_of_softmax(logits, targets):
+def _ce_log_of_softmax(logits: ArrayLike, targets: ArrayLike) -> float:
     return _ce_from_logp(np.log(_softmax_rows(logits)), targets)
 
 
-def _ce_naive(logits, targets):
+def _ce_naive(logits: ArrayLike, targets: ArrayLike) -> float:
     z = np.asarray(logits, float)
     return _ce_from_logp(z - np.log(np.exp(z).sum(axis=1, keepdims=True)), targets)
 
 
-def _ce_naive_dense(logits, targets):
+def _ce_naive_dense(logits: ArrayLike, targets: ArrayLike) -> float:
     """The same, with every entry weighted (0 · inf is nan where the target is 0)."""
     z = np.asarray(logits, float)
     logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     return -np.sum(_dense(targets, z.shape[1]) * logp) / z.shape[0]
 
 
-def _ce_per_row(logits, targets):
+def _ce_per_row(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     z = np.asarray(logits, float)
     logp = _log_softmax_rows(z)
     t = _dense(targets, logp.shape[1])
     return -np.sum(np.where(t != 0, t * logp, 0.0), axis=1)
 
 
-def _grad_naive(logits, targets):
+def _grad_naive(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     z = np.asarray(logits, float)
     e = np.exp(z)
     return (e / e.sum(axis=1, keepdims=True) - _dense(targets, z.shape[1])) / z.shape[0]
@@ -186,19 +191,19 @@ GRAD_MEAN = Hint(
 GRAD_SIGN = Hint(
     "The gradient's sign is flipped: it points where the loss decreases. Compare it with finite differences of "
     "your cross_entropy, as in the lesson.",
-    any_of(matches(_grad_wrong_sign), matches(_grad_wrong_sign_sum)),
+    matches_any(_grad_wrong_sign, _grad_wrong_sign_sum),
     "grad-wrong-sign",
 )
 ROWS = Hint(
     "The softmax normalises over the batch (axis 0): each row of logits is one example, whose probabilities are "
     "over its own C classes.",
-    any_of(matches(_ce_softmax_axis0), matches(_grad_softmax_axis0)),
+    matches_any(_ce_softmax_axis0, _grad_softmax_axis0),
     "softmax-over-batch",
 )
 SOFT_ARGMAX = Hint(
     "Soft targets are reduced to their argmax: a soft label weights every class, so every entry of a target row "
     "counts, not only its largest.",
-    any_of(matches(_ce_argmax), matches(_grad_argmax)),
+    matches_any(_ce_argmax, _grad_argmax),
     "soft-targets-argmax",
 )
 FLOAT_TARGETS = Hint(
@@ -217,14 +222,14 @@ LOG_OF_SOFTMAX = Hint(
 CLIPPED = Hint(
     "An epsilon added inside the log (or a clip of the probabilities) caps every loss term at -log ε, so a "
     "confidently wrong prediction is under-counted: computed in log space, the loss needs no epsilon.",
-    any_of(*(matches(_ce_log_eps(e)) for e in _EPSILONS), *(matches(_ce_log_clip(e)) for e in _EPSILONS)),
+    matches_any(*(_ce_log_eps(e) for e in _EPSILONS), *(_ce_log_clip(e) for e in _EPSILONS)),
     "ce-epsilon-in-log",
 )
 OVERFLOW = Hint(
     "np.exp overflows for logits above about 709, which turns the result into inf or nan: softmax and "
     "log-softmax do not change when a row's logits are all shifted by the same number, and shifting each row "
     "by its maximum keeps every exponent at most 0.",
-    any_of(matches(_ce_naive), matches(_ce_naive_dense), matches(_grad_naive)),
+    matches_any(_ce_naive, _ce_naive_dense, _grad_naive),
     "no-max-shift",
 )
 TARGET_RANGE = Hint(
@@ -284,15 +289,18 @@ GRAD_ROWS = Relation("the mean's 1/N", "for a batch of N rows split into its fir
                      "one after the other", rtol=1e-9, atol=1e-14)
 
 
-def _soft(relation, label, logits, targets, public=False):
+def _soft(relation: Relation, label: str, logits: ArrayLike, targets: ArrayLike,
+          public: bool = False) -> tuple[Probe, ...]:
     """``f(logits, targets)`` for float targets, judged against the integer-target calls they mix."""
     weights, labels = class_mixture(targets)
+    calls: tuple[Call, ...]
     calls = tuple((f"{label}: the same logits with the integer targets of mixture part {k + 1}", (logits, y), {})
                   for k, y in enumerate(labels))
     return related(label, (logits, targets), relation=relation.at(combination(weights)), calls=calls, public=public)
 
 
-def _shifted(relation, label, logits, targets, public=False):
+def _shifted(relation: Relation, label: str, logits: ArrayLike, targets: ArrayLike,
+             public: bool = False) -> tuple[Probe, ...]:
     """``f(logits, targets)`` judged against ``f(logits - c, targets)``, c an integer near the largest logit
     (exact for the probes here, whose entries are multiples of 2^-10)."""
     logits = np.asarray(logits, dtype=float)
@@ -302,7 +310,7 @@ def _shifted(relation, label, logits, targets, public=False):
                            (logits - c, targets), {}),), public=public)
 
 
-def _gap(label, row, target, other, public=False):
+def _gap(label: str, row: ArrayLike, target: int, other: int, public: bool = False) -> tuple[Probe, ...]:
     """``cross_entropy([row], [target])`` judged against ``cross_entropy([row], [other]) + row[other] - row[target]``."""
     row = np.asarray(row, dtype=float)
     return related(label, (row[None, :], np.array([target])),
@@ -311,7 +319,7 @@ def _gap(label, row, target, other, public=False):
                            (row[None, :], np.array([other])), {}),), public=public)
 
 
-def _rows(label, logits, targets, public=False):
+def _rows(label: str, logits: ArrayLike, targets: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     """``cross_entropy_grad`` of N rows judged against its two halves as batches, each times its share k/N."""
     logits, targets = np.asarray(logits, dtype=float), np.asarray(targets)
     calls, n, k = halves_calls(label, (logits, targets), (0, 1))
@@ -346,7 +354,7 @@ PURE_INT_ARRAY = Probe("(2, 3) float logits with an integer array of class indic
                        (np.array(PURE_LOGITS), np.array([1, 2])))
 
 
-def _pure_int_lists(twin):
+def _pure_int_lists(twin: int) -> Probe:
     """The list twin of PURE_INT_ARRAY, which stands at index ``twin`` of the check."""
     return Probe("the same as nested lists for logits and a list of class indices", (PURE_LOGITS, [1, 2]), twin=twin)
 

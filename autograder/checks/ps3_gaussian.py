@@ -16,11 +16,16 @@ implementations (LAPACK's lower or upper factor, NumPy's or SciPy's,
 on those very probes.
 """
 
-import numpy as np
+from __future__ import annotations
 
-from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, related
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from autograder.checks.check import Check, FunctionChecks, Hint, Probe, ProblemSetChecks, Relation, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
-from autograder.checks.hints import all_of, any_of, label_has, matches, nonfinite, scalar_code_on_arrays, warned
+from autograder.checks.hints import Rule, all_of, any_of, label_has, matches, nonfinite, scalar_code_hint, warned
 from autograder.checks.relations import expanded_calls, halves_calls, joined, quadratic, reshaped, toward_center_calls
 
 PS = ProblemSetChecks("ps3_gaussian", forbidden=SCIPY_GAUSSIANS + FRAMEWORKS,
@@ -49,7 +54,7 @@ SAMPLE100 = _rng.normal(3.0, 2.0, size=100)
 SAMPLE_INT = np.array([3, 7, 1, 4, 4, 9, 2])
 
 
-def _spd(d, rng, cond=10.0):
+def _spd(d: int, rng: np.random.Generator, cond: float = 10.0) -> np.ndarray:
     """A random symmetric positive definite (d, d) matrix with eigenvalues in [1, cond]."""
     q, r = np.linalg.qr(rng.normal(size=(d, d)))
     q = q * np.sign(np.diag(r))
@@ -57,7 +62,8 @@ def _spd(d, rng, cond=10.0):
     return (c + c.T) / 2
 
 
-def _ill_conditioned(d, log10_lo, log10_hi, n, rng):
+def _ill_conditioned(d: int, log10_lo: float, log10_hi: float, n: int | None,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(mu, cov, x)``: cov = Q diag(eigs) Qᵀ with eigs logspaced over [10^lo, 10^hi], symmetrised
     exactly; x is (n, d) points drawn from N(mu, cov) (a (d,) point when n is None)."""
     q, r = np.linalg.qr(rng.normal(size=(d, d)))
@@ -100,65 +106,65 @@ COV_NONSYM3[0, 2] += 0.3
 
 
 # --- wrong formulas (errstate is handled by hints.matches) -------------------
-def _f(v):
+def _f(v: ArrayLike) -> np.ndarray:
     return np.asarray(v, dtype=float)
 
 
-def _lpdf_variance(x, mu, sigma):
+def _lpdf_variance(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:
     x, mu, s2 = _f(x), _f(mu), _f(sigma)
     return -0.5 * (x - mu) ** 2 / s2 - 0.5 * np.log(2 * np.pi * s2)
 
 
-def _lpdf_no_const(x, mu, sigma):
+def _lpdf_no_const(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:
     x, mu, s = _f(x), _f(mu), _f(sigma)
     return -0.5 * ((x - mu) / s) ** 2 - np.log(s)
 
 
-def _lpdf_no_log_sigma(x, mu, sigma):
+def _lpdf_no_log_sigma(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:
     x, mu, s = _f(x), _f(mu), _f(sigma)
     return -0.5 * ((x - mu) / s) ** 2 - 0.5 * _LOG_2PI
 
 
-def _lpdf_no_half(x, mu, sigma):
+def _lpdf_no_half(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:
     x, mu, s = _f(x), _f(mu), _f(sigma)
     return -(((x - mu) / s) ** 2) - np.log(s) - 0.5 * _LOG_2PI
 
 
-def _lpdf_log_of_pdf(x, mu, sigma):
+def _lpdf_log_of_pdf(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:
     x, mu, s = _f(x), _f(mu), _f(sigma)
     return np.log(np.exp(-0.5 * ((x - mu) / s) ** 2) / (s * np.sqrt(2 * np.pi)))
 
 
-def _summed(lpdf):
+def _summed(lpdf: Callable[..., np.ndarray]) -> Callable[..., float]:
     return lambda x, mu, sigma: np.sum(lpdf(x, mu, sigma))
 
 
-def _ll_mean(x, mu, sigma):
+def _ll_mean(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> float:
     x, mu, s = _f(x), _f(mu), _f(sigma)
     return np.mean(-0.5 * ((x - mu) / s) ** 2 - np.log(s) - 0.5 * _LOG_2PI)
 
 
-def _mle_ddof1(x):
+def _mle_ddof1(x: ArrayLike) -> tuple[float, float]:
     x = _f(x)
     return np.mean(x), np.sqrt(np.sum((x - np.mean(x)) ** 2) / (x.size - 1))
 
 
-def _mle_variance(x):
+def _mle_variance(x: ArrayLike) -> tuple[float, float]:
     x = _f(x)
     return np.mean(x), np.mean((x - np.mean(x)) ** 2)
 
 
-def _mle_variance_ddof1(x):
+def _mle_variance_ddof1(x: ArrayLike) -> tuple[float, float]:
     x = _f(x)
     return np.mean(x), np.sum((x - np.mean(x)) ** 2) / (x.size - 1)
 
 
-def _mle_swapped(x):
+def _mle_swapped(x: ArrayLike) -> tuple[float, float]:
     x = _f(x)
     return np.std(x), np.mean(x)
 
 
-def _mvn_parts(x, mu, cov):
+def _mvn_parts(x: ArrayLike, mu: ArrayLike, cov: ArrayLike) -> tuple[int, np.ndarray, float]:
     """(D, Mahalanobis term(s), log det) computed accurately, for building wrong formulas."""
     x, mu, cov = _f(x), _f(mu), _f(cov)
     L = np.linalg.cholesky(cov)
@@ -166,34 +172,34 @@ def _mvn_parts(x, mu, cov):
     return cov.shape[0], np.sum(y * y, axis=0), 2 * np.sum(np.log(np.diag(L)))
 
 
-def _mvn_no_2pi(x, mu, cov):
+def _mvn_no_2pi(x: ArrayLike, mu: ArrayLike, cov: ArrayLike) -> np.ndarray:
     d, maha, logdet = _mvn_parts(x, mu, cov)
     return -0.5 * (maha + logdet)
 
 
-def _mvn_no_half_maha(x, mu, cov):
+def _mvn_no_half_maha(x: ArrayLike, mu: ArrayLike, cov: ArrayLike) -> np.ndarray:
     d, maha, logdet = _mvn_parts(x, mu, cov)
     return -maha - 0.5 * (d * _LOG_2PI + logdet)
 
 
-def _mvn_logdet_of_L(x, mu, cov):
+def _mvn_logdet_of_L(x: ArrayLike, mu: ArrayLike, cov: ArrayLike) -> np.ndarray:
     d, maha, logdet = _mvn_parts(x, mu, cov)
     return -0.5 * (d * _LOG_2PI + logdet / 2 + maha)
 
 
-def _mvn_no_half_logdet(x, mu, cov):
+def _mvn_no_half_logdet(x: ArrayLike, mu: ArrayLike, cov: ArrayLike) -> np.ndarray:
     d, maha, logdet = _mvn_parts(x, mu, cov)
     return -0.5 * (d * _LOG_2PI + maha) - logdet
 
 
-def _mvn_inv_det(x, mu, cov):
+def _mvn_inv_det(x: ArrayLike, mu: ArrayLike, cov: ArrayLike) -> np.ndarray:
     x, mu, cov = _f(x), _f(mu), _f(cov)
     diff = x - mu
     maha = np.einsum("...i,ij,...j->...", diff, np.linalg.inv(cov), diff)
     return -0.5 * (cov.shape[0] * _LOG_2PI + np.log(np.linalg.det(cov)) + maha)
 
 
-def _mvn_batch_matrix(x, mu, cov):
+def _mvn_batch_matrix(x: ArrayLike, mu: ArrayLike, cov: ArrayLike) -> np.ndarray:
     """The Mahalanobis term as a matrix product of all rows with all rows: an (N, N) result for x of shape (N, D)."""
     x, mu, cov = _f(x), _f(mu), _f(cov)
     diff = x - mu
@@ -201,23 +207,19 @@ def _mvn_batch_matrix(x, mu, cov):
     return -0.5 * (cov.shape[0] * _LOG_2PI + np.linalg.slogdet(cov)[1] + maha)
 
 
-def _ll_elementwise(x, mu, sigma):
+def _ll_elementwise(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:
     x, mu, s = _f(x), _f(mu), _f(sigma)
     return -0.5 * ((x - mu) / s) ** 2 - np.log(s) - 0.5 * _LOG_2PI
 
 
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
-ARRAYS = Hint(
+ARRAYS = scalar_code_hint(
     "The function is written for one number at a time (the error shows it: a `math` function, or an `if`, was "
     "given an array): the inputs may be lists or arrays of any shape, and NumPy's functions (and np.where) work "
-    "on all their elements at once.",
-    scalar_code_on_arrays(),
-    "scalar-code-on-arrays",
-    kinds=("raised", "no-result"),
-)
+    "on all their elements at once.")
 
 
-def _pdf_or_sum(wrong):
+def _pdf_or_sum(wrong: Callable[..., np.ndarray]) -> Rule:
     """The submission made ``wrong``'s mistake, per element (log pdf) or summed (log-likelihood).
 
     rtol 1e-9, so that the tail probes tell apart formulas that differ only by a constant.
@@ -349,21 +351,22 @@ CONDITIONING_WHY = (
     "problem (rotating to the eigenbasis) holds only up to cond·eps ≈ 1e-6, the very error to detect.")
 
 
-def _broadcast(label, x, mu, sigma, public=False):
+def _broadcast(label: str, x: ArrayLike, mu: ArrayLike, sigma: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     """``gaussian_log_pdf(x, mu, sigma)`` judged against the call on the expanded, flattened arguments."""
     shape = np.broadcast_shapes(np.shape(x), np.shape(mu), np.shape(sigma))
     return related(label, (x, mu, sigma), relation=PDF_BROADCAST.at(reshaped(shape)),
                    calls=expanded_calls(label, (x, mu, sigma)), public=public)
 
 
-def _far(relation, label, x, mu, sigma, public=False):
+def _far(relation: Relation, label: str, x: ArrayLike, mu: ArrayLike, sigma: ArrayLike,
+         public: bool = False) -> tuple[Probe, ...]:
     """``f(x, mu, sigma)`` far in the tails, judged by quadratic extrapolation from points pulled towards mu."""
     calls, delta, slack = toward_center_calls(label, x, mu, sigma, public, total=relation is LL_QUADRATIC)
     return related(label, (x, mu, sigma), relation=relation.at(quadratic(1.0, delta, slack)), calls=calls,
                    public=public)
 
 
-def _rows(label, x, mu, cov, public=False):
+def _rows(label: str, x: ArrayLike, mu: ArrayLike, cov: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     """``mvn_log_pdf`` of N points judged against its two halves as batches (a batch's shape is the reference's)."""
     calls, n, k = halves_calls(label, (np.asarray(x, dtype=float), mu, cov), (0,))
     return related(label, (x, mu, cov), relation=MVN_ROWS.at(joined(n, k)), calls=calls, public=public)
@@ -407,7 +410,7 @@ GAUSSIAN_MLE = PS.function("gaussian_mle", hints=MLE_HINTS, returns=("mu_hat", "
 MVN_LOG_PDF = PS.function("mvn_log_pdf", hints=MVN_HINTS)
 
 
-def _pdf_purity(function, own):
+def _pdf_purity(function: FunctionChecks, own: Probe) -> Check:
     """The purity cell of gaussian_log_pdf and gaussian_log_likelihood: their shared probes and ``own``, third."""
     return function.purity(inputs="inputs", probes=(
         PURE_PDF,

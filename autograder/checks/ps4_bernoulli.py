@@ -41,13 +41,18 @@ torch / jax / tensorflow (all of them). Building blocks stay allowed:
 ``np.logaddexp``, ``scipy.special.xlogy`` / ``xlog1py`` / ``softplus``.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import xlog1py, xlogy
 
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
-from autograder.checks.hints import all_of, any_of, kind, matches_any, nonfinite, scalar_code_on_arrays, warned
-from autograder.checks.relations import EPS, combination, label_layers
+from autograder.checks.hints import all_of, any_of, kind, matches_any, nonfinite, scalar_code_hint, warned
+from autograder.checks.relations import EPS, Call, combination, label_layers
 
 PS = ProblemSetChecks("ps4_bernoulli", forbidden=SCIPY_SIGMOID + SKLEARN_LOG_LOSS + FRAMEWORKS,
                        allowed="NumPy (np.logaddexp, np.log1p) and scipy.special.xlogy and xlog1py")
@@ -95,7 +100,7 @@ LOGIT_WIDE_Y = (_rng.random(size=(64, 10)) < 0.5).astype(float)
 LOGIT_WIDE_SOFT = np.round(_rng.uniform(0.0, 1.0, size=(64, 10)) * 4) / 4
 
 
-def _f(a):
+def _f(a: ArrayLike) -> np.ndarray:
     return np.asarray(a, dtype=float)
 
 
@@ -103,69 +108,70 @@ _gave = matches_any  # one mistake, written several ways
 
 
 # --- wrong formulas (errstate is handled by hints.matches) -------------------
-def _naive_sigmoid(z):
+def _naive_sigmoid(z: ArrayLike) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-_f(z)))
 
 
-def _naive_sigmoid_exp_form(z):
+def _naive_sigmoid_exp_form(z: ArrayLike) -> np.ndarray:
     e = np.exp(_f(z))
     return e / (1.0 + e)
 
 
-def _sigmoid_wrong_sign(z):
+def _sigmoid_wrong_sign(z: ArrayLike) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(_f(z)))
 
 
-def _tanh_sigmoid(z):
+def _tanh_sigmoid(z: ArrayLike) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * _f(z)))
 
 
-def _one_minus_sigmoid(z):
+def _one_minus_sigmoid(z: ArrayLike) -> np.ndarray:
     z = _f(z)
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), 1.0 - 1.0 / (1.0 + e))
 
 
-def _clipped_sigmoid(limit):
+def _clipped_sigmoid(limit: float) -> Callable[..., np.ndarray]:
     return lambda z: _naive_sigmoid(np.clip(_f(z), -limit, limit))
 
 
 _CLIP_LIMITS = (15.0, 20.0, 30.0, 35.0, 50.0, 88.0, 100.0, 250.0, 500.0, 700.0, 709.0)
 
 
-def _ll_pmf(x, p):  # the probability, not its log
+def _ll_pmf(x: ArrayLike, p: ArrayLike) -> np.ndarray:  # the probability, not its log
     x, p = _f(x), _f(p)
     return p**x * (1.0 - p) ** (1.0 - x)
 
 
-def _ll_swapped(x, p):  # p taken as the probability of 0
+def _ll_swapped(x: ArrayLike, p: ArrayLike) -> np.ndarray:  # p taken as the probability of 0
     x, p = _f(x), _f(p)
     return xlogy(x, 1.0 - p) + xlogy(1.0 - x, p)
 
 
-def _ll_negated(x, p):
+def _ll_negated(x: ArrayLike, p: ArrayLike) -> np.ndarray:
     x, p = _f(x), _f(p)
     return -(xlogy(x, p) + xlog1py(1.0 - x, -p))
 
 
-def _ll_clip(eps, log1p):
-    def ll(x, p):
-        x, p = _f(x), np.clip(_f(p), eps, 1.0 - eps)
-        return x * np.log(p) + (1.0 - x) * (np.log1p(-p) if log1p else np.log(1.0 - p))
+def _ll_clip(eps: float, log1p: bool) -> Callable[..., np.ndarray]:
+    def ll(x: ArrayLike, p: ArrayLike) -> np.ndarray:
+        x, clipped = _f(x), np.clip(_f(p), eps, 1.0 - eps)
+        return x * np.log(clipped) + (1.0 - x) * (np.log1p(-clipped) if log1p else np.log(1.0 - clipped))
 
     return ll
 
 
-def _ll_add_eps(eps):
-    def ll(x, p):
+def _ll_add_eps(eps: float) -> Callable[..., np.ndarray]:
+    def ll(x: ArrayLike, p: ArrayLike) -> np.ndarray:
         x, p = _f(x), _f(p)
         return x * np.log(p + eps) + (1.0 - x) * np.log(1.0 - p + eps)
 
     return ll
 
 
-def _ll_clamp_log(floor, log1p=True):  # PyTorch's BCELoss clamps each log at -100
-    def ll(x, p):
+# PyTorch's BCELoss clamps each log at -100
+def _ll_clamp_log(floor: float, log1p: bool = True) -> Callable[..., np.ndarray]:
+    def ll(x: ArrayLike, p: ArrayLike) -> np.ndarray:
         x, p = _f(x), _f(p)
         log_q = np.log1p(-p) if log1p else np.log(1.0 - p)
         return x * np.maximum(np.log(p), floor) + (1.0 - x) * np.maximum(log_q, floor)
@@ -181,58 +187,59 @@ _SMOOTHED_LL = (
 )
 
 
-def _bce_of(ll):
+def _bce_of(ll: Callable[..., np.ndarray]) -> Callable[..., float]:
     return lambda p, y: -np.mean(ll(y, p))
 
 
-def _bce_sum(p, y):
+def _bce_sum(p: ArrayLike, y: ArrayLike) -> float:
     p, y = _f(p), _f(y)
     return -np.sum(xlogy(y, p) + xlog1py(1.0 - y, -p))
 
 
-def _bce_row_sum_mean(p, y):  # ps2's "sum over classes, mean over rows" by analogy
+def _bce_row_sum_mean(p: ArrayLike, y: ArrayLike) -> float:  # ps2's "sum over classes, mean over rows" by analogy
     p, y = _f(p), _f(y)
     t = xlogy(y, p) + xlog1py(1.0 - y, -p)
     return -np.mean(np.sum(t, axis=-1)) if t.ndim > 1 else -np.sum(t)
 
 
-def _bce_positive(p, y):
+def _bce_positive(p: ArrayLike, y: ArrayLike) -> float:
     p, y = _f(p), _f(y)
     return np.mean(xlogy(y, p) + xlog1py(1.0 - y, -p))
 
 
-def _bce_hard_branch(p, y):  # a branch on y == 1: right for hard labels only
+def _bce_hard_branch(p: ArrayLike, y: ArrayLike) -> float:  # a branch on y == 1: right for hard labels only
     p, y = _f(p), _f(y)
     return -np.mean(np.where(y == 1, np.log(p), np.log1p(-p)))
 
 
-def _bce_threshold(p, y):  # soft labels rounded to 0/1
+def _bce_threshold(p: ArrayLike, y: ArrayLike) -> float:  # soft labels rounded to 0/1
     p, y = _f(p), _f(y)
     t = (y >= 0.5).astype(float)
     return -np.mean(xlogy(t, p) + xlog1py(1.0 - t, -p))
 
 
-def _softplus(t):
+def _softplus(t: ArrayLike) -> np.ndarray:
     return np.logaddexp(0.0, t)
 
 
-def _logits_sum(z, y):
+def _logits_sum(z: ArrayLike, y: ArrayLike) -> float:
     z, y = _f(z), _f(y)
     return np.sum(y * _softplus(-z) + (1.0 - y) * _softplus(z))
 
 
-def _logits_swapped(z, y):  # softplus(z) paired with y: the sign of z flipped
+def _logits_swapped(z: ArrayLike, y: ArrayLike) -> float:  # softplus(z) paired with y: the sign of z flipped
     z, y = _f(z), _f(y)
     return np.mean(y * _softplus(z) + (1.0 - y) * _softplus(-z))
 
 
-def _logits_negated(z, y):
+def _logits_negated(z: ArrayLike, y: ArrayLike) -> float:
     z, y = _f(z), _f(y)
     return -np.mean(y * _softplus(-z) + (1.0 - y) * _softplus(z))
 
 
-def _logits_via_sigmoid(sig, smooth=None):
-    def loss(z, y):
+def _logits_via_sigmoid(sig: Callable[..., np.ndarray],
+                        smooth: Callable[..., np.ndarray] | None = None) -> Callable[..., float]:
+    def loss(z: ArrayLike, y: ArrayLike) -> float:
         p, y = sig(z), _f(y)
         if smooth is None:
             return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
@@ -241,7 +248,7 @@ def _logits_via_sigmoid(sig, smooth=None):
     return loss
 
 
-def _stable_sigmoid(z):
+def _stable_sigmoid(z: ArrayLike) -> np.ndarray:
     z = _f(z)
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -263,37 +270,39 @@ _VIA_SIGMOID_SMOOTHED = tuple(
 )
 
 
-def _ll_naive(x, p):  # 0·log 0 computed as 0 · -inf = nan
+def _ll_naive(x: ArrayLike, p: ArrayLike) -> np.ndarray:  # 0·log 0 computed as 0 · -inf = nan
     x, p = _f(x), _f(p)
     return x * np.log(p) + (1.0 - x) * np.log(1.0 - p)
 
 
-def _ll_naive_log1p(x, p):
+def _ll_naive_log1p(x: ArrayLike, p: ArrayLike) -> np.ndarray:
     x, p = _f(x), _f(p)
     return x * np.log(p) + (1.0 - x) * np.log1p(-p)
 
 
-def _bce_log_one_minus_y(p, y):  # the label's complement inside the second log, where p's belongs
+# the label's complement inside the second log, where p's belongs
+def _bce_log_one_minus_y(p: ArrayLike, y: ArrayLike) -> float:
     p, y = _f(p), _f(y)
     return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - y))
 
 
-def _bce_elementwise(p, y):
+def _bce_elementwise(p: ArrayLike, y: ArrayLike) -> np.ndarray:
     p, y = _f(p), _f(y)
     return -(xlogy(y, p) + xlog1py(1.0 - y, -p))
 
 
-def _logits_elementwise(z, y):
+def _logits_elementwise(z: ArrayLike, y: ArrayLike) -> np.ndarray:
     z, y = _f(z), _f(y)
     return y * _softplus(-z) + (1.0 - y) * _softplus(z)
 
 
-def _logits_naive_softplus(z, y):
+def _logits_naive_softplus(z: ArrayLike, y: ArrayLike) -> float:
     z, y = _f(z), _f(y)
     return np.mean(y * np.log(1.0 + np.exp(-z)) + (1.0 - y) * np.log(1.0 + np.exp(z)))
 
 
-def _logits_naive_linear(z, y):  # z − z·y + log(1 + exp(−z)): the rewrite that still overflows for z ≪ 0
+# z − z·y + log(1 + exp(−z)): the rewrite that still overflows for z ≪ 0
+def _logits_naive_linear(z: ArrayLike, y: ArrayLike) -> float:
     z, y = _f(z), _f(y)
     return np.mean(z - z * y + np.log(1.0 + np.exp(-z)))
 
@@ -301,14 +310,10 @@ def _logits_naive_linear(z, y):  # z − z·y + log(1 + exp(−z)): the rewrite 
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
 SIGMOID_SIGN = Hint("The exponent has the wrong sign: sigmoid grows with z (sigmoid(2) is above ½), so a large "
                     "positive logit must give a probability close to 1.", _gave(_sigmoid_wrong_sign), "sigmoid-sign")
-ARRAYS = Hint(
+ARRAYS = scalar_code_hint(
     "The function is written for one number at a time (the error shows it: a `math` function, or an `if`, was "
     "given an array): the inputs may be lists or arrays of any shape, and NumPy's functions (and np.where) work "
-    "on all their elements at once.",
-    scalar_code_on_arrays(),
-    "scalar-code-on-arrays",
-    kinds=("raised", "no-result"),
-)
+    "on all their elements at once.")
 MEAN = Hint("The loss is summed (over all elements, or over each row and then averaged): binary cross-entropy is the "
             "mean over all elements, one number per call.",
             _gave(_bce_sum, _bce_row_sum_mean, _logits_sum), "bce-not-mean")
@@ -417,13 +422,13 @@ EDGES_WHY = ("The edge values are the contract's own numbers: 0 for a certain ou
              "-basic's.")
 
 
-def _sigmoid_pair(label, z, public=False):
+def _sigmoid_pair(label: str, z: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     """``sigmoid(z)`` judged with ``sigmoid(-z)``: the right pair, in either order."""
     z = np.asarray(z, dtype=float)
     e = np.exp(-np.abs(z))
     product = e / (1.0 + e) ** 2
 
-    def expected(other):
+    def expected(other: ArrayLike) -> Within:
         other = np.asarray(other, dtype=float)
         if other.shape != z.shape and other.size == z.size:
             other = other.reshape(z.shape)
@@ -437,20 +442,21 @@ def _sigmoid_pair(label, z, public=False):
                    public=public)
 
 
-def _layers(relation, label, first, y, public=False):
+def _layers(relation: Relation, label: str, first: ArrayLike, y: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     """``f(first, y)`` for soft labels y, judged against the 0/1 label arrays y is a mixture of."""
     weights, layers = label_layers(y)
+    calls: tuple[Call, ...]
     calls = tuple((f"{label}: the same {'p' if relation is BCE_SOFT else 'z'} with 0/1 labels, part {k + 1}",
                    (first, h), {}) for k, h in enumerate(layers))
     return related(label, (first, y), relation=relation.at(combination(weights)), calls=calls, public=public)
 
 
-def _both_labels(label, z, y, public=False):
+def _both_labels(label: str, z: ArrayLike, y: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     """``L(z, y)`` for 0/1 labels judged with ``L(z, 1 - y)``: they add up to mean(softplus(z) + softplus(-z))."""
     z, y = np.asarray(z, dtype=float), np.asarray(y, dtype=float)
     total = float(np.mean(np.abs(z) + 2.0 * np.log1p(np.exp(-np.abs(z)))))
 
-    def expected(other):
+    def expected(other: ArrayLike) -> Within:
         other = np.asarray(other, dtype=float)
         return Within(total - other, 4 * EPS * (abs(total) + np.abs(other)))
 

@@ -52,13 +52,29 @@ are made of, via SciPy's own decomposition). ``np.linalg`` and
 ``cho_solve``, ``slogdet``) are the building blocks and stay allowed.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.linalg import expm
 
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
-from autograder.checks.hints import all_of, any_of, label_has, matches_any, nonfinite, scalar_code_on_arrays, warned
-from autograder.checks.relations import EPS, expanded_calls, halves_calls, joined, reshaped, rows_call, same, unrows
+from autograder.checks.hints import all_of, any_of, label_has, matches_any, nonfinite, scalar_code_hint, warned
+from autograder.checks.relations import (
+    EPS,
+    Call,
+    expanded_calls,
+    halves_calls,
+    joined,
+    reshaped,
+    rows_call,
+    same,
+    unrows,
+)
 
 PS = ProblemSetChecks("ps5_gaussian_kl", forbidden=FRAMEWORKS + SCIPY_GAUSSIANS,
                        allowed="NumPy and the linear-algebra building blocks np.linalg.cholesky, slogdet, "
@@ -88,17 +104,17 @@ GK_PURE = ([0.0, 1.0], 1.0, [0.5, -0.5], 2.0)
 VAE_PURE = ([[0.0, 1.0, -1.0], [0.5, 0.5, 0.0]], [[0.0, -1.0, 1.0], [0.2, 0.0, -0.5]])
 
 # --- mvn_kl ----------------------------------------------------------------------
-def _orthogonal(d):
+def _orthogonal(d: int) -> np.ndarray:
     q, r = np.linalg.qr(_rng.normal(size=(d, d)))
     return q * np.sign(np.diag(r))
 
 
-def _cov(q, eigs):
+def _cov(q: np.ndarray, eigs: np.ndarray) -> np.ndarray:
     c = (q * eigs) @ q.T
     return (c + c.T) / 2
 
 
-def _random_spd(d, cond):
+def _random_spd(d: int, cond: float) -> np.ndarray:
     return _cov(_orthogonal(d), np.logspace(0, np.log10(cond), d) * _rng.uniform(0.5, 2.0))
 
 
@@ -119,7 +135,7 @@ _w = np.random.default_rng(0).standard_normal(_D)
 _H = np.eye(_D) - 2 * np.outer(_w, _w) / (_w @ _w)
 
 
-def _turn(c):
+def _turn(c: np.ndarray) -> np.ndarray:
     return (_H @ c @ _H + (_H @ c @ _H).T) / 2
 
 
@@ -182,7 +198,7 @@ VAE_BATCH_EXTREME_MU = _rng.normal(size=(8, 16)) * np.logspace(0, 100, 8)[:, Non
 VAE_BATCH_EXTREME_LOGVAR = _rng.uniform(-30.0, 30.0, size=(8, 16))
 
 
-def _f(a):
+def _f(a: ArrayLike) -> np.ndarray:
     return np.asarray(a, dtype=float)
 
 
@@ -190,40 +206,42 @@ _gave = matches_any  # one mistake, written several ways
 
 
 # --- wrong formulas (errstate is handled by hints.matches) -------------------
-def _gk(mu1, s1, mu2, s2):
+def _gk(mu1: ArrayLike, s1: ArrayLike, mu2: ArrayLike, s2: ArrayLike) -> np.ndarray:
     mu1, s1, mu2, s2 = _f(mu1), _f(s1), _f(mu2), _f(s2)
     return np.log(s2 / s1) + (s1**2 + (mu1 - mu2) ** 2) / (2 * s2**2) - 0.5
 
 
-def _gk_reversed(mu1, s1, mu2, s2):
+def _gk_reversed(mu1: ArrayLike, s1: ArrayLike, mu2: ArrayLike, s2: ArrayLike) -> np.ndarray:
     return _gk(mu2, s2, mu1, s1)
 
 
-def _gk_sigma_as_variance(mu1, s1, mu2, s2):
+def _gk_sigma_as_variance(mu1: ArrayLike, s1: ArrayLike, mu2: ArrayLike, s2: ArrayLike) -> np.ndarray:
     mu1, s1, mu2, s2 = _f(mu1), _f(s1), _f(mu2), _f(s2)
     return 0.5 * np.log(s2 / s1) + (s1 + (mu1 - mu2) ** 2) / (2 * s2) - 0.5
 
 
-def _gk_unsquared_numerator(mu1, s1, mu2, s2):
+def _gk_unsquared_numerator(mu1: ArrayLike, s1: ArrayLike, mu2: ArrayLike, s2: ArrayLike) -> np.ndarray:
     mu1, s1, mu2, s2 = _f(mu1), _f(s1), _f(mu2), _f(s2)
     return np.log(s2 / s1) + (s1 + (mu1 - mu2) ** 2) / (2 * s2**2) - 0.5
 
 
-def _gk_no_minus_half(mu1, s1, mu2, s2):
+def _gk_no_minus_half(mu1: ArrayLike, s1: ArrayLike, mu2: ArrayLike, s2: ArrayLike) -> np.ndarray:
     return _gk(mu1, s1, mu2, s2) + 0.5
 
 
-def _gk_no_half_denominator(mu1, s1, mu2, s2):
+def _gk_no_half_denominator(mu1: ArrayLike, s1: ArrayLike, mu2: ArrayLike, s2: ArrayLike) -> np.ndarray:
     mu1, s1, mu2, s2 = _f(mu1), _f(s1), _f(mu2), _f(s2)
     return np.log(s2 / s1) + (s1**2 + (mu1 - mu2) ** 2) / s2**2 - 0.5
 
 
-def _gk_log_variances(mu1, s1, mu2, s2):  # log(σ2²/σ1²) without its ½
+# log(σ2²/σ1²) without its ½
+def _gk_log_variances(mu1: ArrayLike, s1: ArrayLike, mu2: ArrayLike, s2: ArrayLike) -> np.ndarray:
     mu1, s1, mu2, s2 = _f(mu1), _f(s1), _f(mu2), _f(s2)
     return np.log(s2**2 / s1**2) + (s1**2 + (mu1 - mu2) ** 2) / (2 * s2**2) - 0.5
 
 
-def _mvn(mu1, c1, mu2, c2, swap_trace=False, maha_cov1=False, swap_logdet=False):
+def _mvn(mu1: ArrayLike, c1: ArrayLike, mu2: ArrayLike, c2: ArrayLike, swap_trace: bool = False,
+         maha_cov1: bool = False, swap_logdet: bool = False) -> float:
     mu1, c1, mu2, c2 = _f(mu1), _f(c1), _f(mu2), _f(c2)
     d = mu1.shape[0]
     tr = np.trace(np.linalg.solve(c1, c2) if swap_trace else np.linalg.solve(c2, c1))
@@ -233,32 +251,32 @@ def _mvn(mu1, c1, mu2, c2, swap_trace=False, maha_cov1=False, swap_logdet=False)
     return 0.5 * (tr + maha - d + (-ld if swap_logdet else ld))
 
 
-def _mvn_reversed(mu1, c1, mu2, c2):
+def _mvn_reversed(mu1: ArrayLike, c1: ArrayLike, mu2: ArrayLike, c2: ArrayLike) -> float:
     return _mvn(mu2, c2, mu1, c1)
 
 
-def _mvn_trace_swapped(mu1, c1, mu2, c2):
+def _mvn_trace_swapped(mu1: ArrayLike, c1: ArrayLike, mu2: ArrayLike, c2: ArrayLike) -> float:
     return _mvn(mu1, c1, mu2, c2, swap_trace=True)
 
 
-def _mvn_maha_cov1(mu1, c1, mu2, c2):
+def _mvn_maha_cov1(mu1: ArrayLike, c1: ArrayLike, mu2: ArrayLike, c2: ArrayLike) -> float:
     return _mvn(mu1, c1, mu2, c2, maha_cov1=True)
 
 
-def _mvn_logdet_swapped(mu1, c1, mu2, c2):
+def _mvn_logdet_swapped(mu1: ArrayLike, c1: ArrayLike, mu2: ArrayLike, c2: ArrayLike) -> float:
     return _mvn(mu1, c1, mu2, c2, swap_logdet=True)
 
 
-def _mvn_no_half(mu1, c1, mu2, c2):
+def _mvn_no_half(mu1: ArrayLike, c1: ArrayLike, mu2: ArrayLike, c2: ArrayLike) -> float:
     return 2 * _mvn(mu1, c1, mu2, c2)
 
 
-def _mvn_no_minus_d(mu1, c1, mu2, c2):
+def _mvn_no_minus_d(mu1: ArrayLike, c1: ArrayLike, mu2: ArrayLike, c2: ArrayLike) -> float:
     return _mvn(mu1, c1, mu2, c2) + 0.5 * _f(mu1).shape[0]
 
 
-def _mvn_jitter(eps):
-    def kl(mu1, c1, mu2, c2):
+def _mvn_jitter(eps: float) -> Callable[..., float]:
+    def kl(mu1: ArrayLike, c1: ArrayLike, mu2: ArrayLike, c2: ArrayLike) -> float:
         c1, c2 = _f(c1), _f(c2)
         i = np.eye(c1.shape[0])
         return _mvn(mu1, c1 + eps * i, mu2, c2 + eps * i)
@@ -266,56 +284,57 @@ def _mvn_jitter(eps):
     return kl
 
 
-def _vae(mu, logvar, axis=-1, reduce=np.sum):
+def _vae(mu: ArrayLike, logvar: ArrayLike, axis: int | None = -1, reduce: Callable[..., Any] = np.sum) -> np.ndarray:
     mu, v = _f(mu), _f(logvar)
     return -0.5 * reduce(1 + v - mu**2 - np.exp(v), axis=axis)
 
 
-def _vae_sum_all(mu, logvar):
+def _vae_sum_all(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     return _vae(mu, logvar, axis=None)
 
 
-def _vae_axis0(mu, logvar):
+def _vae_axis0(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     return _vae(mu, logvar, axis=0)
 
 
-def _vae_mean_k(mu, logvar):
+def _vae_mean_k(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     return _vae(mu, logvar, reduce=np.mean)
 
 
-def _vae_mean_all(mu, logvar):
+def _vae_mean_all(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     return _vae(mu, logvar, axis=None, reduce=np.mean)
 
 
-def _vae_no_half(mu, logvar):
+def _vae_no_half(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     return 2 * _vae(mu, logvar)
 
 
-def _vae_positive_half(mu, logvar):
+def _vae_positive_half(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     return -_vae(mu, logvar)
 
 
-def _vae_logstd(mu, logvar):  # logvar taken as log σ: variance exp(2·logvar)
+def _vae_logstd(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:  # logvar taken as log σ: variance exp(2·logvar)
     mu, v = _f(mu), _f(logvar)
     return -0.5 * np.sum(1 + 2 * v - mu**2 - np.exp(2 * v), axis=-1)
 
 
-def _vae_std_squared(mu, logvar):  # std = exp(logvar), then var = std²
+def _vae_std_squared(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:  # std = exp(logvar), then var = std²
     mu, v = _f(mu), _f(logvar)
     return -0.5 * np.sum(1 + v - mu**2 - np.exp(v) ** 2, axis=-1)
 
 
-def _vae_half_logvar(mu, logvar):  # std = exp(logvar / 2) used as the variance
+def _vae_half_logvar(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:  # std = exp(logvar / 2) used as the variance
     mu, v = _f(mu), _f(logvar)
     return -0.5 * np.sum(1 + v - mu**2 - np.exp(0.5 * v), axis=-1)
 
 
-def _gk_unsquared(mu1, s1, mu2, s2):  # sigma used as the variance everywhere but in the log term
+# sigma used as the variance everywhere but in the log term
+def _gk_unsquared(mu1: ArrayLike, s1: ArrayLike, mu2: ArrayLike, s2: ArrayLike) -> np.ndarray:
     mu1, s1, mu2, s2 = _f(mu1), _f(s1), _f(mu2), _f(s2)
     return np.log(s2 / s1) + (s1 + (mu1 - mu2) ** 2) / (2 * s2) - 0.5
 
 
-def _mvn_inv_det(mu1, c1, mu2, c2):
+def _mvn_inv_det(mu1: ArrayLike, c1: ArrayLike, mu2: ArrayLike, c2: ArrayLike) -> float:
     mu1, c1, mu2, c2 = _f(mu1), _f(c1), _f(mu2), _f(c2)
     inv2 = np.linalg.inv(c2)
     d = mu2 - mu1
@@ -334,14 +353,10 @@ GK_HALF_DENOMINATOR = Hint("The quadratic term lacks its factor ½: its denomina
                            "has twice that.", _gave(_gk_no_half_denominator), "gk-missing-half-denominator")
 GK_LOG_VARIANCES = Hint("The log term is the log of the ratio of the variances, twice the log of the ratio of the "
                         "standard deviations that the KL has.", _gave(_gk_log_variances), "gk-log-variance-ratio")
-SCALAR_CODE = Hint(
+SCALAR_CODE = scalar_code_hint(
     "The function is written for one number at a time (the error shows it: a `math` function, or an `if`, was "
     "given an array): the four arguments may be arrays that broadcast together, and NumPy's functions work on "
-    "all their elements at once.",
-    scalar_code_on_arrays(),
-    "scalar-code-on-arrays",
-    kinds=("raised", "no-result"),
-)
+    "all their elements at once.")
 
 MVN_REVERSED = Hint("The result is KL(N2 ‖ N1): mvn_kl(mu1, cov1, mu2, cov2) is KL(N1 ‖ N2), and KL is not symmetric.",
                     _gave(_mvn_reversed), "mvn-reversed")
@@ -410,13 +425,14 @@ HIGHDIM_WHY = (
     "error to detect.")
 
 
-def _broadcast(label, *args, public=False):
+def _broadcast(label: str, *args: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     shape = np.broadcast_shapes(*(np.shape(a) for a in args))
     return related(label, args, relation=GK_BROADCAST.at(reshaped(shape)), calls=expanded_calls(label, args),
                    public=public)
 
 
-def _affine(label, mu1, s1, mu2, s2, a=4.0, b=0.75, public=False):
+def _affine(label: str, mu1: ArrayLike, s1: ArrayLike, mu2: ArrayLike, s2: ArrayLike, a: float = 4.0, b: float = 0.75,
+            public: bool = False) -> tuple[Probe, ...]:
     """``gaussian_kl`` judged against the same distributions in other units: x → a·x + b (a a power of 2)."""
     args = tuple(np.asarray(v, dtype=float) for v in (mu1, s1, mu2, s2))
     other = (a * args[0] + b, a * args[1], a * args[2] + b, a * args[3])
@@ -424,19 +440,19 @@ def _affine(label, mu1, s1, mu2, s2, a=4.0, b=0.75, public=False):
                    calls=((f"{label} in other units (x → {a:g}·x + {b:g})", other, {}),), public=public)
 
 
-def _zero(label, mu, sigma, public=False):
+def _zero(label: str, mu: ArrayLike, sigma: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     """``gaussian_kl(mu, sigma, mu, sigma)`` is 0, up to rounding."""
     shape = np.broadcast_shapes(np.shape(mu), np.shape(sigma))
     return related(label, (mu, sigma, mu, sigma), relation=GK_ZERO.at(lambda: np.zeros(shape)), calls=(),
                    public=public)
 
 
-def _nonnegative(label, *args, public=False):
+def _nonnegative(label: str, *args: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     return related(label, args, relation=GK_NONNEGATIVE.at(lambda got: np.maximum(got, 0.0)), calls=(),
                    public=public)
 
 
-def _codes(label, mu, logvar, public=False):
+def _codes(label: str, mu: ArrayLike, logvar: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     """``vae_kl`` of a batch judged against the same codes as rows of a 2-D array (3-D input), or against its
     two halves (2-D input): one KL per code, whatever the batch."""
     mu, logvar = np.asarray(mu, dtype=float), np.asarray(logvar, dtype=float)
@@ -451,15 +467,16 @@ def _codes(label, mu, logvar, public=False):
     return related(label, (mu, logvar), relation=VAE_ROWS.at(joined(n, k)), calls=calls, public=public)
 
 
-def _separable(label, mu, logvar, public=False):
+def _separable(label: str, mu: ArrayLike, logvar: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
     mu, logvar = np.asarray(mu, dtype=float), np.asarray(logvar, dtype=float)
     zeros = np.zeros_like(mu)
 
-    def expected(at_mu, at_logvar, at_zero):
+    def expected(at_mu: ArrayLike, at_logvar: ArrayLike, at_zero: ArrayLike) -> Within:
         at_mu, at_logvar, at_zero = (np.asarray(v, dtype=float) for v in (at_mu, at_logvar, at_zero))
         value = at_mu + at_logvar - at_zero
         return Within(value, 8 * EPS * (np.abs(at_mu) + np.abs(at_logvar) + np.abs(at_zero)))
 
+    calls: tuple[Call, ...]
     calls = ((f"{label} with logvar = 0", (mu, zeros), {}), (f"{label} with mu = 0", (zeros, logvar), {}),
              (f"{label} with mu = 0 and logvar = 0", (zeros, zeros.copy()), {}))
     return related(label, (mu, logvar), relation=VAE_SEPARABLE.at(expected), calls=calls, public=public)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 from autograder.checks.check import Check, memo_by_identity
 from autograder.model.course import problem_set_of_function
@@ -25,7 +27,7 @@ def signature(function: str) -> inspect.Signature:
 
 
 @functools.cache
-def reference_function(function: str):
+def reference_function(function: str) -> Callable[..., Any]:
     """The reference implementation of a contract function, from ``solutions/`` (looked up once)."""
     module = importlib.import_module(f"solutions.{problem_set_of_function(function)}")
     return getattr(module, function)

@@ -27,38 +27,51 @@ relation on random inputs, so no tolerance here is a guess.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any, TypeAlias, TypeVar
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from autograder.checks.check import Within
 
 EPS = float(np.finfo(float).eps)
 
+#: A related call, as :func:`~autograder.checks.check.related` takes it: ``(label, args, kwargs)``.
+Call: TypeAlias = tuple[str, tuple[Any, ...], dict[str, Any]]
+#: What a judged call must return, given the related calls' results
+#: (:attr:`~autograder.checks.check.Relation.expected`): an array, or :class:`~autograder.checks.check.Within` one
+#: with a slack.
+Expected: TypeAlias = Callable[..., Any]
+#: A value passed through unchanged (:func:`same`).
+V = TypeVar("V")
 
-def _f(a):
+
+def _f(a: ArrayLike) -> np.ndarray:
     return np.asarray(a, dtype=float)
 
 
 # ------------------------------------------------------------ what is expected
-def same(value):
+def same(value: V) -> V:
     """The judged call returns what the related call returned (an invariance)."""
     return value
 
 
-def same_within(slack):
+def same_within(slack: ArrayLike) -> Expected:
     """The related call's result, with ``slack`` absolute per entry: for log-space results of a shift by ``c``,
     which a correct implementation computes to an absolute ~eps·|c| (z − logsumexp(z) with z near c)."""
     slack = _f(slack)
     return lambda value: Within(_f(value), slack)
 
 
-def plus(c, slack_ulps: float = 4.0):
+def plus(c: ArrayLike, slack_ulps: float = 4.0) -> Expected:
     """The related call's result plus ``c`` (an equivariance, e.g. logsumexp(z) = logsumexp(z − c) + c).
 
     The addition itself rounds: a slack of ``slack_ulps·eps·(|c| + |v|)`` per entry.
     """
     c = _f(c)
 
-    def expected(value):
+    def expected(value: ArrayLike) -> Within:
         value = _f(value)
         if value.shape != c.shape and value.size == c.size:
             value = value.reshape(c.shape)  # the shape is another cell's property
@@ -67,14 +80,14 @@ def plus(c, slack_ulps: float = 4.0):
     return expected
 
 
-def combination(weights, slack_ulps: float = 8.0):
+def combination(weights: Iterable[float], slack_ulps: float = 8.0) -> Expected:
     """``Σ_k w_k · v_k`` of the related calls' results (linearity: soft labels as mixtures of hard ones)."""
     weights = tuple(float(w) for w in weights)
 
-    def expected(*values):
-        values = [_f(v) for v in values]
-        total = sum(w * v for w, v in zip(weights, values))
-        slack = slack_ulps * EPS * sum(abs(w) * np.abs(v) for w, v in zip(weights, values))
+    def expected(*values: ArrayLike) -> Within:
+        arrays = [_f(v) for v in values]
+        total = sum(w * v for w, v in zip(weights, arrays))
+        slack = slack_ulps * EPS * sum(abs(w) * np.abs(v) for w, v in zip(weights, arrays))
         return Within(total, slack)
 
     return expected
@@ -94,13 +107,13 @@ def rows_call(label: str, arrays: tuple, axis: int, kwargs: dict | None = None) 
              tuple(np.moveaxis(a, axis, -1).reshape(-1, n).copy() for a in arrays), dict(kwargs or {})),)
 
 
-def unrows(shape: tuple, axis: int, reduces: bool):
+def unrows(shape: tuple, axis: int, reduces: bool) -> Expected:
     """The judged result put together from :func:`rows_call`'s result (one number, or one row, per slice)."""
     shape = tuple(shape)
     axis = axis % len(shape)
     moved_shape = shape[:axis] + shape[axis + 1:] + (shape[axis],)
 
-    def expected(value):
+    def expected(value: ArrayLike) -> np.ndarray:
         value = _f(value)
         if reduces:
             return value.reshape(shape[:axis] + shape[axis + 1:])
@@ -109,12 +122,13 @@ def unrows(shape: tuple, axis: int, reduces: bool):
     return expected
 
 
-def halves_calls(label: str, args: tuple, split: tuple, kwargs: dict | None = None):
+def halves_calls(label: str, args: tuple, split: tuple,
+                 kwargs: dict | None = None) -> tuple[tuple[Call, ...], int, int]:
     """The two related calls of a batch split in two: the arguments at positions ``split`` cut along their first
     axis at N // 2 (the others as they are). Returns ``(calls, n, k)``."""
     n = np.shape(args[split[0]])[0]
     k = max(1, n // 2)
-    parts = []
+    parts: list[Call] = []
     for name, rows in (("first", slice(0, k)), ("last", slice(k, n))):
         if rows.start >= rows.stop:
             continue
@@ -123,27 +137,27 @@ def halves_calls(label: str, args: tuple, split: tuple, kwargs: dict | None = No
     return tuple(parts), n, k
 
 
-def joined(n: int, k: int, scaled_by_count: bool = False):
+def joined(n: int, k: int, scaled_by_count: bool = False) -> Expected:
     """The judged batch result is the halves' results one after the other; ``scaled_by_count``: each half's
     times its share of the rows (the gradient of a mean over N rows: a half's mean gradient times k/N)."""
 
-    def expected(*values):
-        values = [_f(v) for v in values]
+    def expected(*values: ArrayLike) -> np.ndarray:
+        arrays = [_f(v) for v in values]
         if scaled_by_count:
-            sizes = (k, n - k)[:len(values)]
-            values = [v * (size / n) for v, size in zip(values, sizes)]
-        return np.concatenate([v.reshape((-1,) + v.shape[1:]) if v.ndim else v.reshape(1) for v in values])
+            sizes = (k, n - k)[:len(arrays)]
+            arrays = [v * (size / n) for v, size in zip(arrays, sizes)]
+        return np.concatenate([v.reshape((-1,) + v.shape[1:]) if v.ndim else v.reshape(1) for v in arrays])
 
     return expected
 
 
-def along(a, axis: int, c):
+def along(a: ArrayLike, axis: int, c: ArrayLike) -> np.ndarray:
     """``a − c`` with ``c`` (one number per slice along ``axis``, or a scalar) subtracted along ``axis``."""
     a, c = _f(a), _f(c)
     return a - (np.expand_dims(c, axis) if c.ndim else c)
 
 
-def slice_max(a, axis: int = -1):
+def slice_max(a: ArrayLike, axis: int = -1) -> np.ndarray:
     """Each slice's largest finite entry (0 for a slice without one): a shift that makes the slice moderate.
 
     Subtracting it is exact for every entry within a factor 2 of it
@@ -156,11 +170,11 @@ def slice_max(a, axis: int = -1):
 
 
 # ------------------------------------------------------------ rows of a batch
-def reshaped(shape: tuple):
+def reshaped(shape: tuple) -> Expected:
     """The judged result is the related call's result (on flattened, equal-shaped inputs) in ``shape``."""
     shape = tuple(shape)
 
-    def expected(value):
+    def expected(value: ArrayLike) -> np.ndarray:
         value = _f(value)
         if value.size != int(np.prod(shape)):
             raise ValueError("the flattened call returned another number of values")
@@ -177,7 +191,7 @@ def expanded_calls(label: str, args: tuple) -> tuple:
 
 
 # ------------------------------------------------------------ a quadratic in one argument
-def quadratic(s, d, input_slack=0.0):
+def quadratic(s: ArrayLike, d: float, input_slack: ArrayLike = 0.0) -> Expected:
     """The judged result from three related calls at offsets ``-d``, ``0`` and ``+d``: a quadratic through them,
     evaluated at offset ``s``.
 
@@ -192,7 +206,7 @@ def quadratic(s, d, input_slack=0.0):
     """
     s, d = _f(s), float(d)
 
-    def expected(g_minus, g_zero, g_plus):
+    def expected(g_minus: ArrayLike, g_zero: ArrayLike, g_plus: ArrayLike) -> Within:
         g_minus, g_zero, g_plus = _f(g_minus), _f(g_zero), _f(g_plus)
         slope = (g_plus - g_minus) / (2.0 * d)
         curve = (g_plus - 2.0 * g_zero + g_minus) / (2.0 * d * d)
@@ -204,7 +218,8 @@ def quadratic(s, d, input_slack=0.0):
     return expected
 
 
-def toward_center_calls(label: str, x, mu, sigma, public: bool = False, total: bool = False):
+def toward_center_calls(label: str, x: ArrayLike, mu: ArrayLike, sigma: ArrayLike, public: bool = False,
+                        total: bool = False) -> tuple[tuple[Call, ...], float, float | np.ndarray]:
     """The three related calls of :func:`quadratic` for points far out: ``x`` pulled towards ``mu`` by a power of 2.
 
     Returns ``(calls, delta, input_slack)``: the calls at ``mu + k·δ·(x − mu)`` for k = −1, 0, 1 (the same mu
@@ -230,7 +245,7 @@ def toward_center_calls(label: str, x, mu, sigma, public: bool = False, total: b
 
 
 # ------------------------------------------------------------ soft labels as mixtures of hard ones
-def class_mixture(targets):
+def class_mixture(targets: ArrayLike) -> tuple[tuple[float, ...], tuple[np.ndarray, ...]]:
     """Rows of probabilities ``targets`` (N, C) as a mixture ``Σ_k w_k · onehot(y_k)`` of integer target vectors.
 
     Returns ``(weights, labels)``: ``weights`` (K,) non-negative, summing to 1, and ``labels`` a tuple of
@@ -245,6 +260,8 @@ def class_mixture(targets):
     cum = np.cumsum(np.take_along_axis(t, order, axis=1), axis=1)
     cum[:, -1] = 1.0
     cuts = np.unique(np.concatenate([[0.0], np.clip(cum[:, :-1].ravel(), 0.0, 1.0), [1.0]]))
+    weights: list[float]
+    labels: list[np.ndarray]
     weights, labels = [], []
     for lo, hi in zip(cuts[:-1], cuts[1:]):
         if hi - lo <= 0:
@@ -255,7 +272,7 @@ def class_mixture(targets):
     return tuple(weights), tuple(labels)
 
 
-def label_layers(y):
+def label_layers(y: ArrayLike) -> tuple[tuple[float, ...], tuple[np.ndarray, ...]]:
     """Soft labels ``y`` in [0, 1] (any shape) as a mixture ``Σ_k w_k · h_k`` of 0/1 label arrays (layer cake).
 
     Returns ``(weights, layers)``: with the distinct values v_1 < … < v_m of y (and v_0 = 0),
@@ -264,6 +281,8 @@ def label_layers(y):
     """
     y = _f(y)
     values = np.unique(y[y > 0])
+    weights: list[float]
+    layers: list[np.ndarray]
     weights, layers, below = [], [], 0.0
     for v in values:
         weights.append(v - below)

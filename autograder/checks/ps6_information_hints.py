@@ -1,0 +1,474 @@
+"""Problem set 6's hint rules: each names one mistake, recognised by recomputing the wrong formula that makes it.
+
+The wrong formulas below (``_h_*`` for entropy, ``_kl_*``, ``_js_*``, ``_bp_*`` for bayes_posterior, ``_map_*``
+for map_linear_regression) recreate common mistakes: :func:`~autograder.checks.hints.matches` asks whether a
+submission computed one of them, on the failing input and on the cell's other inputs too. The rules of the
+-errors cells read which valid input a wrong test of the sum rejected. :mod:`autograder.checks.ps6_information`
+gives each function its rules (``H_HINTS``, ``KL_HINTS``, ``JS_HINTS``, ``BP_HINTS``, ``MAP_HINTS``), tried in
+order; ``tests/test_hint_texts.py`` reads every text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from autograder.checks.check import Failure, Hint, Probe
+from autograder.checks.hints import (
+    Rule,
+    all_of,
+    kind,
+    label_has,
+    matches_any,
+    raised,
+    scalar_code_hint,
+    scalar_code_on_arrays,
+    warned,
+)
+
+
+def _f(a: ArrayLike) -> np.ndarray:
+    return np.asarray(a, dtype=float)
+
+
+_gave = matches_any  # one mistake, written several ways
+
+
+# --- wrong formulas (errstate is handled by hints.matches) -------------------------
+def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.where(x > 0, x * np.log(np.where(x > 0, y, 1.0)), 0.0)
+
+
+def _h(p: ArrayLike, axis: int = -1, log: np.ufunc = np.log) -> np.ndarray:
+    p = _f(p)
+    return -np.sum(np.where(p > 0, p * log(np.where(p > 0, p, 1.0)), 0.0), axis=axis)
+
+
+def _h_log2(p: ArrayLike, axis: int = -1) -> np.ndarray:
+    return _h(p, axis, np.log2)
+
+
+def _h_no_minus(p: ArrayLike, axis: int = -1) -> np.ndarray:
+    return -_h(p, axis)
+
+
+def _h_mean(p: ArrayLike, axis: int = -1) -> np.ndarray:
+    return _h(p, axis) / _f(p).shape[axis]
+
+
+def _h_other_axis(p: ArrayLike, axis: int = -1) -> np.ndarray:
+    p = _f(p)
+    return _h(p, 0 if axis in (-1, p.ndim - 1) else -1)
+
+
+def _h_eps(eps: float) -> Callable[..., np.ndarray]:
+    def h(p: ArrayLike, axis: int = -1) -> np.ndarray:
+        p = _f(p)
+        return -np.sum(p * np.log(p + eps), axis=axis)
+
+    return h
+
+
+# entries within np.isclose's default atol (1e-8) of 0 treated as zeros
+def _h_skip_tiny(p: ArrayLike, axis: int = -1) -> np.ndarray:
+    p = _f(p)
+    return _h(np.where(np.isclose(p, 0.0), 0.0, p), axis)
+
+
+def _kl(p: ArrayLike, q: ArrayLike, axis: int = -1, log: np.ufunc = np.log) -> np.ndarray:
+    p, q = _f(p), _f(q)
+    ratio = np.where(p > 0, p, 1.0) / np.where(p > 0, q, 1.0)
+    return np.sum(np.where(p > 0, p * log(ratio), 0.0), axis=axis)
+
+
+def _kl_skip_tiny(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    p = _f(p)
+    return _kl(np.where(np.isclose(p, 0.0), 0.0, p), q, axis)
+
+
+def _kl_swapped(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    return _kl(q, p, axis)
+
+
+def _kl_log2(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    return _kl(p, q, axis, np.log2)
+
+
+def _kl_entropy_difference(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    return _h(p, axis) - _h(q, axis)
+
+
+def _kl_entropy_difference_reversed(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    return _h(q, axis) - _h(p, axis)
+
+
+def _kl_cross_entropy(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:  # -Σ p log q: forgot to subtract H(p)
+    return _kl(p, q, axis) + _h(p, axis)
+
+
+def _kl_eps(eps: float) -> Callable[..., np.ndarray]:
+    def kl(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+        p, q = _f(p), _f(q)
+        return np.sum(_xlogy(p, (p + eps) / (q + eps)), axis=axis)
+
+    return kl
+
+
+def _js(p: ArrayLike, q: ArrayLike, axis: int = -1, m: ArrayLike | None = None, half: float = 0.5,
+        log: np.ufunc = np.log) -> np.ndarray:
+    p, q = _f(p), _f(q)
+    m = (p + q) / 2 if m is None else m
+    return half * (_kl(p, m, axis, log) + _kl(q, m, axis, log))
+
+
+def _js_skip_tiny(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    p, q = _f(p), _f(q)
+    return _js(np.where(np.isclose(p, 0.0), 0.0, p), np.where(np.isclose(q, 0.0), 0.0, q), axis, m=(p + q) / 2)
+
+
+def _js_sum_mixture(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    return _js(p, q, axis, m=_f(p) + _f(q))
+
+
+def _js_no_half(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    return _js(p, q, axis, half=1.0)
+
+
+def _js_one_term(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    p, q = _f(p), _f(q)
+    return _kl(p, (p + q) / 2, axis)
+
+
+def _js_one_term_halved(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    return 0.5 * _js_one_term(p, q, axis)
+
+
+def _js_symmetric_kl(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    return 0.5 * (_kl(p, q, axis) + _kl(q, p, axis))
+
+
+def _js_log2(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    return _js(p, q, axis, log=np.log2)
+
+
+def _js_geometric_mixture(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    p, q = _f(p), _f(q)
+    return _js(p, q, axis, m=np.sqrt(p * q))
+
+
+def _softmax(logits: ArrayLike) -> np.ndarray:
+    logits = _f(logits)
+    e = np.exp(logits - np.max(logits))
+    return e / e.sum()
+
+
+def _ll_total(ll: ArrayLike, k: int) -> np.ndarray:
+    return np.sum(_f(ll).reshape(-1, k), axis=0)
+
+
+def _bp(log_prior: ArrayLike, ll: ArrayLike, prior_weight: float = 1.0, like_weight: float = 1.0) -> np.ndarray:
+    lp = _f(log_prior)
+    return _softmax(prior_weight * np.where(np.isneginf(lp), -np.inf, lp) + like_weight * _ll_total(ll, lp.size))
+
+
+def _bp_prior_ignored(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
+    return _bp(log_prior, ll, prior_weight=0.0)
+
+
+def _bp_prior_twice(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
+    return _bp(log_prior, ll, prior_weight=2.0)
+
+
+def _bp_unnormalised(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
+    return np.exp(_f(log_prior) + _ll_total(ll, _f(log_prior).size))
+
+
+# exp(a - max a): stable, but not divided by the sum
+def _bp_unnormalised_shifted(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
+    a = _f(log_prior) + _ll_total(ll, _f(log_prior).size)
+    return np.exp(a - np.max(a))
+
+
+def _bp_product(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:  # prior × Π likelihoods in probability space
+    prior = np.exp(_f(log_prior))
+    unnormalised = prior * np.prod(np.exp(_f(ll).reshape(-1, prior.size)), axis=0)
+    return unnormalised / unnormalised.sum()
+
+
+# log space, but exp(a) / Σ exp(a) without subtracting the maximum
+def _bp_exp_unshifted(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
+    e = np.exp(_f(log_prior) + _ll_total(ll, _f(log_prior).size))
+    return e / e.sum()
+
+
+def _bp_log_posterior(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
+    return np.log(_bp(log_prior, ll))
+
+
+def _bp_log_unnormalised(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
+    return _f(log_prior) + _ll_total(ll, _f(log_prior).size)
+
+
+# a 1-D log_likelihood summed to one number: the prior comes back
+def _bp_1d_summed(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
+    return _softmax(_f(log_prior) + np.sum(_f(ll), axis=0))
+
+
+def _bp_mean_ll(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
+    lp = _f(log_prior)
+    return _softmax(lp + np.mean(_f(ll).reshape(-1, lp.size), axis=0))
+
+
+def _ridge(X: ArrayLike, y: ArrayLike, lam: float, penalty: np.ndarray | None = None) -> np.ndarray:
+    X, y = _f(X), _f(y)
+    d = X.shape[1]
+    pen = np.eye(d) if penalty is None else penalty
+    return np.linalg.solve(X.T @ X + lam * pen, X.T @ y)
+
+
+def _map_inverted(X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float) -> np.ndarray:
+    return _ridge(X, y, prior_std**2 / noise_std**2)
+
+
+# λ = 1/prior_std², the unit-noise shortcut
+def _map_prior_precision(X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float) -> np.ndarray:
+    return _ridge(X, y, 1.0 / prior_std**2)
+
+
+def _map_unsquared(X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float) -> np.ndarray:
+    return _ridge(X, y, noise_std / prior_std)
+
+
+# λ = noise² + prior⁻²-style mix-ups
+def _map_variance_sum(X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float) -> np.ndarray:
+    return _ridge(X, y, noise_std**2 * prior_std**2)
+
+
+def _map_no_prior(X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float) -> np.ndarray:
+    return _ridge(X, y, 0.0)
+
+
+def _map_bias_unpenalised(X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float) -> np.ndarray:
+    d = _f(X).shape[1]
+    pen = np.eye(d)
+    pen[0, 0] = 0.0
+    return _ridge(X, y, noise_std**2 / prior_std**2, pen)
+
+
+# sklearn-style mean squared error
+def _map_lambda_over_n(X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float) -> np.ndarray:
+    return _ridge(X, y, _f(X).shape[0] * noise_std**2 / prior_std**2)
+
+
+def _h_naive(p: ArrayLike, axis: int = -1) -> np.ndarray:  # 0 · log 0 = nan
+    p = _f(p)
+    return -np.sum(p * np.log(p), axis=axis)
+
+
+def _h_nansum(p: ArrayLike, axis: int = -1) -> np.ndarray:  # right values, but log(0) warns
+    p = _f(p)
+    return -np.nansum(p * np.log(p), axis=axis)
+
+
+def _kl_naive(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    p, q = _f(p), _f(q)
+    return np.maximum(np.sum(p * np.log(p / q), axis=axis), 0.0)
+
+
+# right values where p = 0, but np.where computed 0 · log 0 (and warned) first
+def _kl_where(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    p, q = _f(p), _f(q)
+    return np.sum(np.where(p > 0, p * np.log(p / q), 0.0), axis=axis)
+
+
+def _h_where(p: ArrayLike, axis: int = -1) -> np.ndarray:
+    p = _f(p)
+    return -np.sum(np.where(p > 0, p * np.log(p), 0.0), axis=axis)
+
+
+def _js_naive(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    p, q = _f(p), _f(q)
+    m = (p + q) / 2
+    return 0.5 * np.sum(p * np.log(p / m) + q * np.log(q / m), axis=axis)
+
+
+def _bp_log_of_exp_prior(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
+    prior = np.exp(_f(log_prior))
+    return _softmax(np.log(prior / prior.sum()) + _ll_total(ll, prior.size))
+
+
+def _slices_of(probe: Probe) -> tuple[np.ndarray, int]:
+    """A probe's first array argument and its ``axis`` (entropy, kl_divergence, js_divergence)."""
+    p = np.asarray(probe.args[0], dtype=float)
+    return p, probe.kwargs.get("axis", probe.args[2] if len(probe.args) > 2 else -1)
+
+
+def _sums(probe: Probe) -> tuple[np.ndarray, float]:
+    """``(each slice's sum, the whole array's sum)`` of a probe's first argument."""
+    p, axis = _slices_of(probe)
+    return np.sum(p, axis=axis), float(np.sum(p))
+
+
+def _valid_rejected(rejected: Callable[[Probe], bool], accepted: Callable[[Probe], bool]) -> Rule:
+    """A valid input was rejected (ValueError) where ``rejected(probe)``, and every input the function accepted
+    among the check's others satisfies ``accepted(probe)``: the rejection is that one test of the sum."""
+    def rule(f: Failure) -> bool:
+        if f.probe is None or not rejected(f.probe):
+            return False
+        return all(accepted(probe) for probe, outcome, _, _ in f.seen() if outcome.status == "returned")
+
+    return all_of(raised("ValueError"), rule)
+
+
+def _whole_sum_off(probe: Probe) -> bool:
+    sums, total = _sums(probe)
+    return np.ndim(sums) > 0 and bool(np.all(sums == 1)) and abs(total - 1) > 1e-8
+
+
+def _whole_sum_one(probe: Probe) -> bool:
+    return abs(_sums(probe)[1] - 1) <= 1e-8
+
+
+def _sum_rounded(probe: Probe) -> bool:
+    sums, total = _sums(probe)
+    return bool(np.all(np.abs(sums - 1) <= 1e-8) and np.any(sums != 1))
+
+
+def _sums_exact(probe: Probe) -> bool:
+    return bool(np.all(_sums(probe)[0] == 1))
+
+
+# --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
+ZERO_LOG_ZERO = Hint(
+    "A term with p = 0 is 0 · log 0, which floating point computes as nan (0 times -inf), with a RuntimeWarning: "
+    "such a term is 0 by convention, so the log is needed only where p > 0 (scipy.special.xlogy is made for it).",
+    _gave(_h_naive, _h_nansum, _h_where, _kl_naive, _kl_where, _js_naive),
+    "zero-log-zero-nan",
+)
+SCALAR_CODE = scalar_code_hint(
+    "The function is written for one number, or one 1-D slice, at a time (the error shows it: an `if` or a "
+    "`math` function was given an array): `p` may have any number of axes, and NumPy's functions, with `axis`, "
+    "work on all of them at once.")
+NATS = Hint("The result is in bits (or another base): the course measures information in nats, with the natural "
+            "logarithm.", _gave(_h_log2, _kl_log2, _js_log2), "not-nats")
+VALIDATE = Hint(
+    "An input that is not a probability vector was accepted: check that no entry is negative and that each slice "
+    "along `axis` sums to 1 within 1e-8 (for KL and JSD, both p and q), and raise ValueError naming the argument.",
+    lambda f: True,
+    "distribution-unchecked",
+    kinds=("no-raise",),
+)
+TOLERANCE_LOOSE = Hint(
+    "A slice that sums to 1 ± 1e-6 was accepted: the contract's tolerance is 1e-8, while np.isclose and "
+    "np.allclose allow about 1e-5 by default.",
+    label_has("1e-6"),
+    "sum-tolerance-loose",
+    kinds=("no-raise",),
+)
+WHOLE_ARRAY_SUM = Hint(
+    "A valid input of several slices was rejected: each slice along `axis` sums to 1, not the whole array, so the "
+    "check is of each slice's sum.",
+    all_of(lambda f: not scalar_code_on_arrays()(f), _valid_rejected(_whole_sum_off, _whole_sum_one)),
+    "sum-checked-over-whole-array",
+)
+EXACT_SUM = Hint(
+    "A valid input was rejected whose slices sum to 1 only up to rounding (rows normalised by a division sum to "
+    "1 ± 2e-16): the contract accepts sums within 1e-8 of 1, so never test the sum with `== 1`.",
+    all_of(lambda f: not scalar_code_on_arrays()(f), _valid_rejected(_sum_rounded, _sums_exact)),
+    "sum-checked-exactly",
+)
+EPS_IN_LOG = Hint(
+    "An epsilon inside the logarithm changes every term: a one-hot distribution no longer gives exactly 0, and "
+    "q = 0 under p > 0 no longer gives inf. Terms with p = 0 are 0 by convention, and the log needs no epsilon.",
+    # rtol 1e-12: an epsilon formula is recomputed exactly, and a renormalised p (p / p.sum(), legitimate)
+    # differs from p by as little as an epsilon does.
+    _gave(*(_h_eps(e) for e in (1e-16, 1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7)),
+          *(_kl_eps(e) for e in (1e-16, 1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7)), rtol=1e-12),
+    "epsilon-in-log",
+)
+TINY_COUNTS = Hint(
+    "Entries near 0 are treated as zeros (a threshold, such as np.isclose's default of 1e-8): only exact zeros "
+    "count 0, and a probability of 1e-9 is a probability (a thousand of them carry 2e-5 nats of entropy).",
+    _gave(_h_skip_tiny, _kl_skip_tiny, _js_skip_tiny),
+    "tiny-probabilities-skipped",
+)
+AXIS = Hint("The sum runs along another axis than `axis`: the result has the input's shape without that axis.",
+            _gave(_h_other_axis), "entropy-other-axis")
+
+_DISTRIBUTION_CHECKS = (SCALAR_CODE, TOLERANCE_LOOSE, VALIDATE, WHOLE_ARRAY_SUM, EXACT_SUM)
+H_HINTS = (
+    Hint("The minus sign is missing: entropy is never negative.", _gave(_h_no_minus), "entropy-sign"),
+    Hint("The terms are averaged over the outcomes: entropy is their sum.", _gave(_h_mean), "entropy-mean"),
+    NATS, TINY_COUNTS, EPS_IN_LOG, ZERO_LOG_ZERO, AXIS, *_DISTRIBUTION_CHECKS,
+)
+KL_HINTS = (
+    Hint("The result is below 0 by rounding (about -1e-16 on nearly equal p and q): KL is never negative, and the "
+         "contract asks for a sum that rounds below 0 to be clamped at 0.",
+         all_of(kind("value"), label_has("nearly equal"), lambda f: f.outcome is not None
+                and f.outcome.value is not None and bool(np.all(np.asarray(f.outcome.value) > -1e-12))),
+         "kl-unclamped"),
+    Hint("The result is KL(q ‖ p): kl_divergence(p, q) weights the terms by p, and KL is not symmetric.",
+         _gave(_kl_swapped), "kl-swapped"),
+    Hint("The result is a difference of two entropies, which can be negative: KL compares p with q outcome by "
+         "outcome, weighted by p.", _gave(_kl_entropy_difference, _kl_entropy_difference_reversed),
+         "kl-entropy-difference"),
+    Hint("The result is the cross-entropy of p and q, which is the KL plus the entropy of p: the entropy part is "
+         "left in.", _gave(_kl_cross_entropy), "kl-cross-entropy-only"),
+    NATS, TINY_COUNTS, EPS_IN_LOG,
+    Hint("Where q = 0 under p > 0 the result is inf, as it should be, but the division by 0 warns: the contract "
+         "asks for that inf without a RuntimeWarning.",
+         all_of(label_has("inf"), warned("divide by zero")), "kl-zero-q-warns", kinds=("warning",)),
+    ZERO_LOG_ZERO, *_DISTRIBUTION_CHECKS,
+)
+JS_HINTS = (
+    Hint("The mixture is p + q, which sums to 2: the mixture is the average of the two distributions.",
+         _gave(_js_sum_mixture), "js-sum-mixture"),
+    Hint("This is a symmetrised KL(p ‖ q), infinite where the supports differ: Jensen–Shannon compares each "
+         "distribution with their mixture instead.", _gave(_js_symmetric_kl, _js_geometric_mixture),
+         "js-symmetrised-kl"),
+    Hint("Both terms are there, but without their ½: the result is twice the JSD.", _gave(_js_no_half),
+         "js-no-halves"),
+    Hint("Only one of the two terms is there: JSD compares both p and q with their mixture.",
+         _gave(_js_one_term, _js_one_term_halved), "js-one-term"),
+    NATS, TINY_COUNTS, ZERO_LOG_ZERO, *_DISTRIBUTION_CHECKS,
+)
+BP_HINTS = (
+    Hint("log_prior is already a log: exponentiating it and taking the log again computes the log of 0 for an "
+         "impossible hypothesis (a divide-by-zero RuntimeWarning). Use it as it is.",
+         _gave(_bp_log_of_exp_prior), "prior-exp-log"),
+    Hint("The unnormalised posterior, a product of thousands of likelihoods, underflows to 0 (and 0/0 is nan): "
+         "work in log space, and subtract the largest log-posterior before exponentiating (the max shift of "
+         "problem set 1).", _gave(_bp_product, _bp_exp_unshifted), "posterior-underflow"),
+    Hint("The prior is missing: the posterior is proportional to the prior times the likelihood.",
+         _gave(_bp_prior_ignored), "prior-ignored"),
+    Hint("The prior is counted twice: it enters the posterior once.", _gave(_bp_prior_twice), "prior-twice"),
+    Hint("The result does not sum to 1: the posterior is normalised over the K hypotheses.",
+         _gave(_bp_unnormalised, _bp_unnormalised_shifted, _bp_log_posterior, _bp_log_unnormalised),
+         "posterior-unnormalised"),
+    Hint("A 1-D log_likelihood of shape (K,) is one observation, and it was summed as K observations: make it one "
+         "row first.", _gave(_bp_1d_summed), "one-observation-summed"),
+    Hint("The log-likelihoods of the observations are averaged: independent observations multiply, so their logs "
+         "add up.", _gave(_bp_mean_ll), "log-likelihoods-averaged"),
+    Hint("Shapes that do not fit were accepted (NumPy's broadcasting made something of them): log_prior is (K,) "
+         "and log_likelihood is (N, K) or (K,) with the same K, and anything else raises ValueError.",
+         lambda f: True, "shapes-unchecked", kinds=("no-raise",)),
+)
+MAP_HINTS = (
+    Hint("λ is inverted (prior over noise): a broad prior, a large prior_std, means little regularisation.",
+         _gave(_map_inverted), "lambda-inverted"),
+    Hint("λ is taken as the prior precision alone, which holds only when noise_std = 1: the noise variance belongs "
+         "in λ too.", _gave(_map_prior_precision, _map_variance_sum), "lambda-prior-precision-only"),
+    Hint("λ is a ratio of standard deviations where it is a ratio of variances.", _gave(_map_unsquared),
+         "lambda-not-squared"),
+    Hint("The prior is missing: these are the least-squares weights, which the MAP weights equal only for "
+         "prior_std = inf.", _gave(_map_no_prior), "map-no-prior"),
+    Hint("The first (intercept) weight is left out of the penalty: the prior N(0, prior_std² I) covers every "
+         "weight.", _gave(_map_bias_unpenalised), "intercept-unpenalised"),
+    Hint("The squared error is averaged over the N observations, which scales λ by N: the objective has the sum "
+         "of squares.", _gave(_map_lambda_over_n), "map-mean-squared-error"),
+    Hint("A noise_std or prior_std ≤ 0, or X and y of shapes that do not fit, was accepted: check the arguments "
+         "first and raise ValueError naming the one that is wrong.", lambda f: True, "map-arguments-unchecked",
+         kinds=("no-raise",)),
+)
