@@ -43,6 +43,7 @@ from autograder.checks.check import Check, CheckResult, Failure, Hint, Probe, Wi
 from autograder.checks.compare import Mismatch, as_values, compare, compare_nonfinite, container
 from autograder.checks.references import reference
 from autograder.model.course import GRADE_CELLS, problem_set_of_function
+from autograder.model.invariant import known
 from autograder.reading.notebook import NotebookReading
 from autograder.reading.purity import Reading
 from autograder.sandbox import invoke as _invoke
@@ -441,9 +442,7 @@ def finite_pattern(got: _invoke.Plain, ref: _invoke.Plain, reveal: bool) -> Mism
 
 def _relation_mismatch(check: Check, probe: Probe, got: _invoke.Plain, values: list[_invoke.Plain]) -> Mismatch:
     """``(kind, detail)`` when ``got`` is not what ``probe.relation`` derives from ``values``."""
-    relation = probe.relation
-    if relation is None:
-        raise RuntimeError("the grader's own invariant broke: the caller judges a probe with a relation only")
+    relation = known(probe.relation, "the caller judges a probe with a relation only")
     expected_of = relation.expected
     try:
         with np.errstate(all="ignore"):
