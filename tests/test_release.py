@@ -33,6 +33,7 @@ from autograder.model.course import (
     SELF_CHECK_CELL,
     is_answer_cell,
     is_data_cell,
+    problem_set_of_checks_module,
 )
 from autograder.release import inline
 from autograder.release.generate import (
@@ -381,9 +382,10 @@ def test_the_inlined_cells_are_locked_collapsed_and_within_the_engines_caps(ps):
 
 def checks_modules(ps: str) -> list[Path]:
     """The modules of ``ps``'s hidden checks: ``autograder/checks/<ps>.py`` and the parts a large one is split into,
-    ``<ps>_<part>.py`` (as the Gradescope bundle leaves them all out of another set's)."""
+    ``<ps>_<part>.py`` (``model.course.problem_set_of_checks_module``, by which the Gradescope bundle leaves them all
+    out of another set's)."""
     folder = ROOT / "autograder" / "checks"
-    return [folder / f"{ps}.py", *sorted(folder.glob(f"{ps}_*.py"))]
+    return [folder / f"{ps}.py", *sorted(p for p in folder.glob(f"{ps}_*.py") if problem_set_of_checks_module(p.name) == ps)]
 
 
 def _code_lines(path: Path) -> set[str]:

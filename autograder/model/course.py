@@ -174,6 +174,16 @@ def problem_set_of_function(fn: str) -> str:
     raise KeyError(f"no problem set asks for a function named {fn!r}")
 
 
+def problem_set_of_checks_module(filename: str) -> str | None:
+    """The problem set whose hidden checks the module ``filename`` of ``autograder/checks/`` holds: ``<ps>.py``, or
+    ``<ps>_<part>.py``, a part a large set's checks are split into (``ps6_information_hints.py``); ``None`` for
+    the modules every set shares (``check.py``, ``evaluate.py``, …)."""
+    for ps in PROBLEM_SETS:
+        if filename == f"{ps}.py" or (filename.startswith(f"{ps}_") and filename.endswith(".py")):
+            return ps
+    return None
+
+
 def max_score(ps: str) -> float:
     """Every point of ``ps``: its autograded cells and its answer cells (nbgrader's assignment max score)."""
     return autograded_max_score(ps) + answer_max_score(ps)

@@ -27,7 +27,14 @@ import stat
 import zipfile
 from pathlib import Path
 
-from autograder.model.course import ANSWER_CELLS, PROBLEM_SETS, ROOT, autograded_max_score, max_score
+from autograder.model.course import (
+    ANSWER_CELLS,
+    PROBLEM_SETS,
+    ROOT,
+    autograded_max_score,
+    max_score,
+    problem_set_of_checks_module,
+)
 from autograder.model.deadlines import DEADLINES_FILE
 from autograder.model.files import StrPath, make_dirs
 from autograder.model.results import fmt_points
@@ -98,9 +105,6 @@ def bundle_files(ps: str, root: Path | None = None) -> dict:
     checks and references, the problem set's source folder, pyproject.toml, README.md and constraints.txt
     (the tested versions setup.sh installs)."""
     root = ROOT if root is None else Path(root)
-    # another set's checks: its module <other>.py, and the parts a large one is split into, <other>_<part>.py
-    others = {f"{other}.py" for other in PROBLEM_SETS if other != ps}
-    others_parts = tuple(f"{other}_" for other in PROBLEM_SETS if other != ps)
     solutions = _solutions_needed(root, ps)
     files = {}
     for folder in ("autograder", "solutions", f"source/{ps}"):
@@ -111,8 +115,8 @@ def bundle_files(ps: str, root: Path | None = None) -> dict:
                 continue
             if rel.parts[0] == "solutions" and path.name not in solutions:
                 continue
-            if rel.parts[:2] == ("autograder", "checks") and (path.name in others or path.name.startswith(others_parts)):
-                continue
+            if rel.parts[:2] == ("autograder", "checks") and problem_set_of_checks_module(path.name) not in (None, ps):
+                continue  # another set's hidden checks
             files[f"course/{rel.as_posix()}"] = path
     for name in ("pyproject.toml", "README.md", "constraints.txt"):  # constraints.txt: setup.sh installs with it
         files[f"course/{name}"] = root / name
