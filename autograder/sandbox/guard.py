@@ -536,13 +536,15 @@ _ARMED: list[bool] = []
 _INSTALLED: list[bool] = []
 
 
-def prepare(names: Iterable[str], hidden_modules: Iterable[str] = ()) -> dict[str, Any]:
+def prepare(names: Iterable[str], hidden_modules: Iterable[str] = (), locate: bool = True) -> dict[str, Any]:
     """Plan, in this process, what arming does for the forbidden ``names`` (and install the hook that arms).
 
     May be called several times before :func:`arm` (the zygote plans every
     name while it starts, then the batch's); the references to compiled
     objects are found again at each call, so the last call should come after
     everything else that may hold one (``pinning.pin``) and before any fork.
+    With ``locate`` False they are not looked for (the heap's walk, 0.09 s in
+    the zygote): a call that a later call follows plans its names only.
 
     Parameters
     ----------
@@ -553,6 +555,10 @@ def prepare(names: Iterable[str], hidden_modules: Iterable[str] = ()) -> dict[st
         Packages that, once armed, cannot be imported nor their files read
         whatever the names (the plain-nbgrader kernel hides ``solutions``,
         loaded before).
+    locate : bool
+        Whether to find every reference to the objects replaced (False: not
+        yet, the report's ``unreplaced`` and ``compiled_holders`` are empty;
+        :func:`arm` refuses a plan whose last call did not).
 
     Returns
     -------
@@ -595,8 +601,10 @@ def prepare(names: Iterable[str], hidden_modules: Iterable[str] = ()) -> dict[st
     groups.update((g.name, g) for g in fresh)
     for package in hidden_modules:
         _hide(str(package))
-    replaced = [g for g in groups.values() if g.kind == "replace"]
-    _locate(replaced, {id(g) for g in groups.values()} | {id(_PLAN), id(groups), id(replaced)})
+    replaced = [g for g in groups.values() if g.kind == "replace"] if locate else []
+    _PLAN["located"] = locate
+    if locate:
+        _locate(replaced, {id(g) for g in groups.values()} | {id(_PLAN), id(groups), id(replaced)})
     unreplaced: list[str] = []
     for group in replaced:
         unreplaced += group.unreplaced
@@ -688,6 +696,8 @@ def _arm(names: tuple[str, ...]) -> dict[str, Any]:
     missing = sorted(wanted - set(_PLAN["groups"]))
     if missing:  # (never armed by halves: a name nobody planned for would stay usable)
         raise RuntimeError(f"arm: {', '.join(missing)} not prepared in this process (guard.prepare)")
+    if _PLAN.get("located") is not True:  # (references never looked for would stay usable)
+        raise RuntimeError("arm: the last guard.prepare of this process did not locate the references (locate=False)")
     _ARMED.append(True)
     armed: list[_Group] | None = [g for g in _PLAN["groups"].values() if g.name in wanted]
     gated: set[int] = set()
