@@ -539,35 +539,28 @@ _INSTALLED: list[bool] = []
 def prepare(names: Iterable[str], hidden_modules: Iterable[str] = (), locate: bool = True) -> dict[str, Any]:
     """Plan, in this process, what arming does for the forbidden ``names`` (and install the hook that arms).
 
-    May be called several times before :func:`arm` (the zygote plans every
-    name while it starts, then the batch's); the references to compiled
-    objects are found again at each call, so the last call should come after
-    everything else that may hold one (``pinning.pin``) and before any fork.
-    With ``locate`` False they are not looked for (the heap's walk, 0.09 s in
-    the zygote): a call that a later call follows plans its names only.
+    May be called several times before :func:`arm` (the zygote plans every name while it starts, then the
+    batch's); the references to compiled objects are found again at each call that locates them, so the last
+    call should come after everything else that may hold one (``pinning.pin``) and before any fork.
 
     Parameters
     ----------
     names : iterable of str
-        Dotted names of forbidden objects (``"scipy.special.logsumexp"``) or
-        module prefixes (``"torch"``), as in ``autograder.checks.forbidden``.
+        Dotted names of forbidden objects (``"scipy.special.logsumexp"``) or module prefixes (``"torch"``), as in
+        ``autograder.checks.forbidden``.
     hidden_modules : iterable of str
-        Packages that, once armed, cannot be imported nor their files read
-        whatever the names (the plain-nbgrader kernel hides ``solutions``,
-        loaded before).
+        Packages that, once armed, cannot be imported nor their files read whatever the names (the plain-nbgrader
+        kernel hides ``solutions``, loaded before).
     locate : bool
-        Whether to find every reference to the objects replaced (False: not
-        yet, the report's ``unreplaced`` and ``compiled_holders`` are empty;
-        :func:`arm` refuses a plan whose last call did not).
+        False: the references are not looked for (the heap's walk, 0.09 s of the zygote's start), the report's
+        ``unreplaced`` and ``compiled_holders`` are empty, and :func:`arm` refuses the plan until a call locates.
 
     Returns
     -------
     dict
-        ``{"groups": {name: kind}, "gated": functions gated and objects
-        replaced, "unreplaced": [references that arming could not replace],
-        "compiled_holders": {name: references to a compiled object held by
-        compiled code, not by any Python object}, "paths": [files that define
-        a group], "seconds": t}``.
+        ``{"groups": {name: kind}, "gated": functions gated and objects replaced, "unreplaced": [references that
+        arming could not replace], "compiled_holders": {name: references to a compiled object held by compiled
+        code, not by any Python object}, "paths": [files that define a group], "seconds": t}``.
 
     Raises
     ------
