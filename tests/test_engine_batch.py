@@ -10,7 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from autograder.engine.batch import collect_submissions, grade_batch, parse_shard, split_shards
+from autograder.engine.batch import grade_batch
+from autograder.engine.batch_plan import collect_submissions, parse_shard, split_shards
 from autograder.model import course
 from autograder.model.grades import write_grades_csv
 from autograder.model.results import results_path
@@ -178,7 +179,7 @@ def test_shards_are_balanced_deterministic_and_partition_the_students():
     assert sorted(loads.values()) == [6, 6]
     # the split depends on the set of students, not on their order, nor on Python's salted hash()
     assert split_shards(dict(reversed(list(work.items()))), 2) == owner
-    code = ("from autograder.engine.batch import split_shards; "
+    code = ("from autograder.engine.batch_plan import split_shards; "
             "print(sorted(split_shards(dict.fromkeys([f's{i}' for i in range(50)], 1), 3).items()))")
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}

@@ -18,7 +18,8 @@ import sys
 
 import pytest
 
-from autograder.engine.batch import collect_submissions, grade_batch, split_shards
+from autograder.engine.batch import grade_batch
+from autograder.engine.batch_plan import collect_submissions, split_shards
 from autograder.model import course
 from autograder.model.ids import StudentId, csv_cell, display, folder_name
 from autograder.model.results import MAX_ITEMS, bound, write_results

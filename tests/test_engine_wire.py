@@ -171,6 +171,57 @@ def test_messages_arrive_whole_when_split_into_pieces():
     assert np.array_equal(wire.from_wire(msg["x"]), np.arange(10000.0))
 
 
+def test_a_receiver_reads_ahead_and_gives_the_same_messages_limits_and_errors():
+    """``wire.Receiver`` (the grader's reader of a child's answers): messages sent together come out one by one,
+    a message cut anywhere or larger than its read-ahead arrives whole, and the timeouts, size limit, garbage and a
+    peer gone mid-message are what ``wire.recv`` gives."""
+    a, b = socket.socketpair()
+    reader = wire.Receiver(b)
+    big = np.arange(30000.0)  # 240 kB: more than one read ahead
+    frames = [wire.encode_message({"i": i, "x": wire.to_wire(np.arange(float(i)))}) for i in range(50)]
+    frames.append(wire.encode_message({"i": 50, "x": wire.to_wire(big)}))
+    stream = b"".join(frames)
+
+    def dribble(size):
+        for i in range(0, len(stream), size):
+            a.sendall(stream[i:i + size])
+
+    with a, b:
+        for size in (len(stream), 777, 3, 70000):
+            t = threading.Thread(target=dribble, args=(size,))
+            t.start()
+            got = [reader.recv(timeout=5) for _ in frames]
+            t.join()
+            assert [m["i"] for m in got] == list(range(51))
+            assert all(np.array_equal(wire.from_wire(m["x"]), np.arange(float(m["i"]))) for m in got[:50])
+            assert np.array_equal(wire.from_wire(got[50]["x"]), big)
+        with pytest.raises(TimeoutError):
+            reader.recv(timeout=0.05)
+        a.sendall(frames[3])
+        with pytest.raises(TimeoutError):  # a deadline already passed: never read, whatever has arrived
+            reader.recv(timeout=0)
+        assert reader.recv(timeout=5)["i"] == 3
+        a.sendall(wire.HEADER.pack(wire.MAX_MESSAGE + 1))
+        with pytest.raises(wire.WireError, match="exceeds the limit"):
+            reader.recv(timeout=5)
+    a, b = socket.socketpair()
+    reader = wire.Receiver(b)
+    with a, b:
+        a.sendall(frames[3][:9])  # part of a message: the rest comes too late (the child is then ended)
+        with pytest.raises(TimeoutError):
+            reader.recv(timeout=0.05)
+    a, b = socket.socketpair()
+    reader = wire.Receiver(b)
+    with b:
+        a.sendall(wire.HEADER.pack(10) + b"{not json}")
+        with pytest.raises(wire.WireError):
+            reader.recv(timeout=5)
+        a.sendall(wire.HEADER.pack(100) + b"{}")  # then the peer dies mid-message
+        a.close()
+        with pytest.raises(wire.PeerClosed):
+            reader.recv(timeout=5)
+
+
 # --- a hostile child: absurd sizes are refused before anything big is built (no unbounded parent work) -----
 
 

@@ -347,6 +347,30 @@ def test_a_name_that_was_not_prepared_is_never_armed_by_halves():
     assert why == "arm: scipy.special.expit not prepared in this process (guard.prepare)" and value == 0.6931471805599453
 
 
+def test_a_plan_is_armed_only_once_its_references_were_located():
+    """The zygote plans every name while it starts without looking for references (``locate=False``), and its
+    ``arm`` request plans again, locating them all, those made in between included (the pin's): a compiled object
+    is replaced wherever Python holds it. A plan whose last call did not locate is never armed: its references
+    would stay usable."""
+    proc = subprocess.run([sys.executable, "-c", (
+        "import json\nfrom autograder.sandbox import guard\nimport scipy.special as sp\n"
+        "guard.prepare(['scipy.special.expit'], locate=False)\n"
+        "try:\n    guard.arm(['scipy.special.expit'])\nexcept RuntimeError as exc:\n    why = str(exc)\n"
+        "value = float(sp.expit(0.0))\n"
+        "held = {'expit': sp.expit}\n"
+        "guard.prepare(['scipy.special.expit'])\nguard.arm(['scipy.special.expit'])\n"
+        "out = []\n"
+        "for f in (sp.expit, held['expit']):\n"
+        "    try:\n        out.append(float(f(0.0)))\n"
+        "    except guard.ForbiddenFunctionError:\n        out.append('refused')\n"
+        "print(json.dumps([why, value, out]))\n")],
+        capture_output=True, text=True, timeout=120, cwd=course.ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    why, value, out = json.loads(proc.stdout)
+    assert why == "arm: the last guard.prepare of this process did not locate the references (locate=False)"
+    assert value == 0.5 and out == ["refused", "refused"]
+
+
 def test_the_audit_hook_looks_up_nothing_a_submission_could_replace():
     """The armed process's hook is rebuilt with no globals and no builtins: everything it uses is a default
     argument fixed when the process is armed (immutable containers, builtins bound then); its code names no

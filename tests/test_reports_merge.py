@@ -22,7 +22,7 @@ def shard_of(student, n):
     """The engine's split (``--shard i/n``) of the fixture class: the shard number of ``student``."""
     from collections import Counter
 
-    from autograder.engine.batch import split_shards
+    from autograder.engine.batch_plan import split_shards
 
     return split_shards(Counter(data["student"] for data in class_results()), n)[student]
 

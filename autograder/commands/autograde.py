@@ -28,7 +28,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from autograder.engine.batch import BatchSummary, SubmissionTimes, grade_batch, parse_shard
+from autograder.engine.batch import BatchSummary, grade_batch
+from autograder.engine.batch_plan import SubmissionTimes, parse_shard
 from autograder.model.course import ROOT
 from autograder.model.deadlines import DeadlinesError
 from autograder.model.files import SIMILARITY_DIR

@@ -3,8 +3,8 @@
 :func:`grade_batch` is the engine's entry point (the CLI and the demo call it);
 ``on_event`` lets a caller follow along (progress bars, live tables). Its steps:
 
-1. **plan** – :func:`autograder.model.submissions.scan` (no symlink followed;
-   everything not graded listed with a reason), this shard's students (:func:`split_shards`), and
+1. **plan** – :func:`autograder.engine.batch_plan.plan_batch`: the submissions scanned (no symlink followed;
+   everything not graded listed with a reason), this shard's students, and
    which submissions already have results (a rerun keeps them, except those
    whose grading failed);
 2. **load** – each problem set's source notebook and checks once
@@ -19,7 +19,7 @@
 4. **finish** – grades.csv and summary.json, owned by the ``sudo`` user.
 
 Each results.json records when its submission was handed in (``submitted``,
-:mod:`autograder.model.submission_time`): nbgrader's ``timestamp.txt`` beside the
+:func:`autograder.engine.batch_plan.submission_time`): nbgrader's ``timestamp.txt`` beside the
 notebook, or the time the caller read where its platform keeps it (Gradescope's
 metadata, the CI's push or pipeline time: ``submitted_at``). A result kept from an
 earlier run gets its time read again (a corrected ``timestamp.txt`` counts without
@@ -34,8 +34,6 @@ so and a rerun grades the rest.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import os
 import queue
 import threading
@@ -54,6 +52,13 @@ from autograder.engine import (
     grade,  # (as a module: a test replaces grade.grade_submission to plant a grader bug)
     reference_process,
 )
+from autograder.engine.batch_plan import (
+    SubmissionTimes,
+    plan_batch,
+    refresh_times,
+    submission_results_path,
+    submission_time,
+)
 from autograder.engine.disk_incidents import MAX_REGRADES, Ledger, Run, spoilt
 from autograder.engine.zygote_parent import DISK_FULL, DiskFull, GraderError, Zygote, ZygoteLost, default_hidden
 from autograder.model import course
@@ -61,11 +66,10 @@ from autograder.model import results as results_model
 from autograder.model import summary as summary_file
 from autograder.model.files import SUMMARY_FILE, StrPath, hand_over, make_dirs
 from autograder.model.grades import write_grades_csv
-from autograder.model.ids import raw_bytes
 from autograder.model.notebook import SourceNotebook, load_source
 from autograder.model.results import SubmissionResult
-from autograder.model.submission_time import SubmissionTime, from_timestamp_file
-from autograder.model.submissions import NotGraded, Submission, scan
+from autograder.model.submission_time import SubmissionTime
+from autograder.model.submissions import Submission
 from autograder.reading.library import load_tables
 from autograder.sandbox.disk_watch import Incident
 from autograder.sandbox.limits import Limits
@@ -77,13 +81,6 @@ from autograder.sandbox.limits import Limits
 #: uid, cgroup and network namespace; at most one child per worker runs student code at a time.
 SLOTS_PER_WORKER = 2
 
-
-
-class SubmissionTimes(Protocol):
-    """Where each submission's time is read, one submission at a time: nbgrader's exchange
-    (:class:`autograder.model.submission_time.Exchange`)."""
-
-    def for_submission(self, sub: Submission) -> SubmissionTime: ...
 
 
 #: A problem set as a batch grades it: its source notebook and its checks (``grade_id -> Check``).
@@ -99,8 +96,7 @@ class Emit(Protocol):
     def __call__(self, kind: str, sub: Submission | None, data: Any = None) -> None: ...
 
 
-__all__ = ["BatchSummary", "ZygoteKeeper", "collect_submissions", "default_workers", "grade_batch", "parse_shard",
-           "split_shards"]
+__all__ = ["BatchSummary", "ZygoteKeeper", "default_workers", "grade_batch"]
 
 
 def default_workers() -> int:
@@ -175,68 +171,6 @@ class BatchSummary:
             "zygote_restarts": self.zygote_restarts,
             "incidents": self.incidents,
         }
-
-
-def split_shards(notebooks: Mapping[str, int], n: int) -> dict[str, int]:
-    """``{student: shard}``: the students split into ``n`` shards (numbered 1 to ``n``), balanced and
-    deterministic.
-
-    ``notebooks`` maps each student id to the number of notebooks they handed in. The students are dealt
-    out most notebooks first, ties in the order of a SHA-256 of the id's bytes (as the file system has
-    them, so a name that is not UTF-8 works too), each to the shard with the fewest notebooks so far, then
-    the fewest students, then the lowest number. So shards differ by at most one student when every student
-    handed in as many notebooks (4 students in 3 shards: 2, 1, 1), and in work by at most one student's
-    notebooks otherwise; with more shards than students some shards are empty. The split depends on the
-    students alone (not on the order they are listed in), the same on every machine and every run, but on
-    all of them: every shard must be given the same submissions folder and filters, as the CI templates do.
-    """
-    if not (isinstance(n, int) and n >= 1):
-        raise ValueError(f"split_shards: n must be an integer >= 1, not {n!r}")
-
-    def order(student: str) -> tuple[int, bytes, str]:
-        return -notebooks[student], hashlib.sha256(raw_bytes(student)).digest(), student
-
-    load = {i: (0, 0) for i in range(1, n + 1)}  # shard -> (notebooks, students)
-    owner = {}
-    for student in sorted(notebooks, key=order):
-        i = min(load, key=lambda k: (*load[k], k))
-        owner[student] = i
-        load[i] = (load[i][0] + notebooks[student], load[i][1] + 1)
-    return owner
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """``"2/4"`` -> ``(2, 4)``."""
-    try:
-        i, n = (int(x) for x in text.split("/"))
-    except ValueError:
-        raise ValueError(f"--shard wants i/n, e.g. 1/4, not {text!r}") from None
-    if not (n >= 1 and 1 <= i <= n):
-        raise ValueError(f"--shard {text}: need 1 <= i <= n")
-    return i, n
-
-
-def known_assignments(course_dir: StrPath) -> set[str]:
-    """The course's problem sets, and any other ``source/<ps>/<ps>.ipynb`` of ``course_dir``."""
-    known = set(course.PROBLEM_SETS)
-    source = Path(course_dir) / "source"
-    if source.is_dir():
-        known.update(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
-    return known
-
-
-def collect_submissions(submitted_dir: StrPath, assignments: Iterable[str] | None = None,
-                        students: Iterable[str] | None = None, course_dir: StrPath | None = None,
-                        ignored: list[NotGraded] | None = None) -> list[Submission]:
-    """The submissions of ``submitted_dir`` (see :func:`autograder.model.submissions.scan`).
-
-    ``ignored``, a list, gets a :class:`~autograder.model.submissions.NotGraded`
-    for everything that will not be graded. Raises ``LayoutError``.
-    """
-    plan = scan(submitted_dir, known_assignments(course_dir or course.ROOT), assignments, students)
-    if ignored is not None:
-        ignored.extend(plan.not_graded)
-    return plan.submissions
 
 
 def forbidden_names(check_dicts: Iterable[Mapping[str, Check]]) -> list[str]:
@@ -352,62 +286,6 @@ class ZygoteKeeper:
         """The grader wrote ``path``: not a slot's growth, if it is on the slots' disk."""
         if self._zygote is not None:
             self._zygote.wrote(path)
-
-
-def _plan(submitted_dir: Path, results_dir: Path, course_dir: Path, assignments: Iterable[str] | None,
-          students: Iterable[str] | None, shard: tuple[int, int] | None, force: bool,
-          summary: BatchSummary) -> tuple[list[Submission], list[Submission]]:
-    """(to grade, kept from an earlier run) of this shard; fills ``summary.not_graded``/``total``.
-
-    Without ``force``, a submission is kept when its results.json is
-    :attr:`~autograder.model.results.SubmissionResult.complete` and the grader did not fail on it.
-    """
-    plan = scan(submitted_dir, known_assignments(course_dir), assignments, students)
-    summary.not_graded = [n.to_dict() for n in plan.not_graded]
-    subs = plan.submissions
-    if shard:
-        owner = split_shards(Counter(s.raw_student or s.student for s in subs), shard[1])
-        subs = [s for s in subs if owner[s.raw_student or s.student] == shard[0]]
-    summary.total = len(subs)
-    todo: list[Submission] = []
-    kept: list[Submission] = []
-    for sub in subs:
-        old = None if force else results_model.read_result(submission_results_path(results_dir, sub))
-        (kept if old is not None and old.complete and not old.grading_error else todo).append(sub)
-    return todo, kept
-
-
-def submission_time(sub: Submission, given: SubmissionTime | SubmissionTimes | None = None,
-                    previous: SubmissionTime | None = None) -> SubmissionTime:
-    """When ``sub`` was handed in: ``given`` (the platform's record, read by the caller; or a source with
-    ``for_submission(sub)``, such as nbgrader's exchange), else nbgrader's ``timestamp.txt`` in its folder
-    (missing or unreadable said so, never taken as on time). ``previous``: the time recorded when the
-    student's previous submission was graded (a claim earlier than it is flagged)."""
-    if given is not None:
-        return given.for_submission(sub) if hasattr(given, "for_submission") else given
-    if sub.directory is None:
-        return SubmissionTime(None, "timestamp.txt", "missing", "the submission's folder is unknown", False)
-    found = from_timestamp_file(sub.directory)
-    if previous is not None and previous.known and found.known and previous.at != found.at:
-        found = dataclasses.replace(found, previous=previous.at)
-    return found
-
-
-def _refresh_times(kept: Iterable[Submission], results_dir: Path,
-                   given: SubmissionTime | SubmissionTimes | None) -> None:
-    """Read the submission time of each result kept from an earlier run again; rewrite the ones that changed."""
-    for sub in kept:
-        path = submission_results_path(results_dir, sub)
-        old = results_model.read_result(path)
-        new = submission_time(sub, given)
-        if old.complete and old.submitted != new:
-            old.submitted = new
-            results_model.write_results(path, old)
-
-
-def submission_results_path(results_dir: StrPath, sub: Submission) -> Path:
-    """Where ``sub``'s results.json goes (its student folder from :mod:`autograder.model.ids`)."""
-    return results_model.results_path(results_dir, sub.results_folder, sub.assignment)
 
 
 def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path: StrPath | None, student: str, assignment: str,
@@ -695,9 +573,10 @@ def grade_batch(submitted_dir: StrPath, results_dir: StrPath, *, workers: int | 
     summary = BatchSummary(str(submitted_dir), str(results_dir), shard=f"{shard[0]}/{shard[1]}" if shard else None)
     emit = _emitter(on_event, summary)
     room = _Room()
-    todo, kept = _plan(submitted_dir, results_dir, course_dir, assignments, students, shard, force, summary)
+    plan = plan_batch(submitted_dir, results_dir, course_dir, assignments, students, shard, force)
+    todo, kept, summary.not_graded, summary.total = plan.todo, plan.kept, plan.not_graded, len(plan.todo + plan.kept)
     make_dirs(results_dir)
-    _refresh_times(kept, results_dir, submitted_at)
+    refresh_times(kept, results_dir, submitted_at)
     for sub in kept:
         summary.skipped_existing += 1
         emit("skipped", sub, submission_results_path(results_dir, sub))
@@ -725,13 +604,41 @@ def grade_batch(submitted_dir: StrPath, results_dir: StrPath, *, workers: int | 
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
-        if keeper is not None:
-            keeper.close()
-            summary.zygote_restarts = keeper.restarts
-        reference_process.close_all()
-        _account_missing(todo, results_dir, summary, emit)
-        _finish(summary, results_dir, started, room)
+        closed = _close_meanwhile(keeper, summary)
+        try:
+            reference_process.close_all()
+            _account_missing(todo, results_dir, summary, emit)
+            _finish(summary, results_dir, started, room)
+        finally:
+            closed()
     return summary
+
+
+def _close_meanwhile(keeper: ZygoteKeeper | None, summary: BatchSummary) -> Callable[[], None]:
+    """Close ``keeper``'s zygote in a thread while the batch files are written: its spare children killed and
+    checked gone, slot by slot (0.2 s of the zygote's time at the end of the 30-student batch, which the grader
+    spent waiting). Returns the wait for it, which raises what the close raised; ``grade_batch`` returns only
+    once the sandbox is closed."""
+    if keeper is None:
+        return lambda: None
+    summary.zygote_restarts = keeper.restarts  # (all counted: no worker is left to restart it)
+    failed: list[BaseException] = []
+
+    def close() -> None:
+        try:
+            keeper.close()
+        except BaseException as exc:  # noqa: BLE001 — raised by the wait, in the batch's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=close, name="closing-the-sandbox")
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if failed:
+            raise failed[0]
+
+    return wait
 
 
 def _emitter(on_event: OnEvent | None, summary: BatchSummary) -> Emit:

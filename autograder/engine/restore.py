@@ -87,7 +87,10 @@ def _moved(sequence: Sequence[int]) -> set[int]:
     return {sequence[i] for i in range(n) if i not in keep}
 
 
+@functools.lru_cache(maxsize=1024)
 def strip_hidden_tests(source: str) -> str:
+    """``source`` without nbgrader's hidden tests, once per source text (every submission of a batch runs the
+    same locked cells)."""
     return _HIDDEN.sub("", source)
 
 

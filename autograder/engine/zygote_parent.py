@@ -75,6 +75,7 @@ class Child:
 
     def __init__(self, slot: int, pid: int, sock: socket.socket, sandbox: dict[str, Any], generation: int = 0) -> None:
         self.slot, self.pid, self.sock, self.sandbox = slot, pid, sock, sandbox
+        self.reader = wire.Receiver(sock)  # (its answers: read ahead, see wire.Receiver)
         self.generation = generation  # of the zygote that forked it (see Zygote.restart)
         self.output: dict[str, Any] = {"bytes": 0, "truncated": False}
 
@@ -91,7 +92,7 @@ class Child:
     def receive(self, timeout: float) -> dict[str, Any]:
         """The next answer; raises :class:`ChildError` on timeout, death or garbage."""
         try:
-            reply = wire.recv(self.sock, timeout, MAX_CHILD_MESSAGE, max_values=wire.MAX_VALUES)
+            reply = self.reader.recv(timeout, MAX_CHILD_MESSAGE, max_values=wire.MAX_VALUES)
         except TimeoutError:
             raise ChildError("timeout") from None
         except (wire.PeerClosed, BrokenPipeError, ConnectionError, OSError) as exc:

@@ -1,6 +1,6 @@
 """Shards' results folders combined into one: which folders hold shards, their submissions copied, conflicts.
 
-Each shard (``autograde --shard i/n``, :func:`autograder.engine.batch.split_shards`) grades a disjoint set
+Each shard (``autograde --shard i/n``, :func:`autograder.engine.batch_plan.split_shards`) grades a disjoint set
 of students and writes ``<student>/<ps>/`` folders. :func:`merge_folders` copies every submission folder
 of the shards into one results folder, and refuses two shards that hold different results for the same
 submission (:class:`MergeConflict`); :func:`shard_batches` reads what each shard's ``summary.json``

@@ -536,32 +536,31 @@ _ARMED: list[bool] = []
 _INSTALLED: list[bool] = []
 
 
-def prepare(names: Iterable[str], hidden_modules: Iterable[str] = ()) -> dict[str, Any]:
+def prepare(names: Iterable[str], hidden_modules: Iterable[str] = (), locate: bool = True) -> dict[str, Any]:
     """Plan, in this process, what arming does for the forbidden ``names`` (and install the hook that arms).
 
-    May be called several times before :func:`arm` (the zygote plans every
-    name while it starts, then the batch's); the references to compiled
-    objects are found again at each call, so the last call should come after
-    everything else that may hold one (``pinning.pin``) and before any fork.
+    May be called several times before :func:`arm` (the zygote plans every name while it starts, then the
+    batch's); the references to compiled objects are found again at each call that locates them, so the last
+    call should come after everything else that may hold one (``pinning.pin``) and before any fork.
 
     Parameters
     ----------
     names : iterable of str
-        Dotted names of forbidden objects (``"scipy.special.logsumexp"``) or
-        module prefixes (``"torch"``), as in ``autograder.checks.forbidden``.
+        Dotted names of forbidden objects (``"scipy.special.logsumexp"``) or module prefixes (``"torch"``), as in
+        ``autograder.checks.forbidden``.
     hidden_modules : iterable of str
-        Packages that, once armed, cannot be imported nor their files read
-        whatever the names (the plain-nbgrader kernel hides ``solutions``,
-        loaded before).
+        Packages that, once armed, cannot be imported nor their files read whatever the names (the plain-nbgrader
+        kernel hides ``solutions``, loaded before).
+    locate : bool
+        False: the references are not looked for (the heap's walk, 0.09 s of the zygote's start), the report's
+        ``unreplaced`` and ``compiled_holders`` are empty, and :func:`arm` refuses the plan until a call locates.
 
     Returns
     -------
     dict
-        ``{"groups": {name: kind}, "gated": functions gated and objects
-        replaced, "unreplaced": [references that arming could not replace],
-        "compiled_holders": {name: references to a compiled object held by
-        compiled code, not by any Python object}, "paths": [files that define
-        a group], "seconds": t}``.
+        ``{"groups": {name: kind}, "gated": functions gated and objects replaced, "unreplaced": [references that
+        arming could not replace], "compiled_holders": {name: references to a compiled object held by compiled
+        code, not by any Python object}, "paths": [files that define a group], "seconds": t}``.
 
     Raises
     ------
@@ -595,8 +594,10 @@ def prepare(names: Iterable[str], hidden_modules: Iterable[str] = ()) -> dict[st
     groups.update((g.name, g) for g in fresh)
     for package in hidden_modules:
         _hide(str(package))
-    replaced = [g for g in groups.values() if g.kind == "replace"]
-    _locate(replaced, {id(g) for g in groups.values()} | {id(_PLAN), id(groups), id(replaced)})
+    replaced = [g for g in groups.values() if g.kind == "replace"] if locate else []
+    _PLAN["located"] = locate
+    if locate:
+        _locate(replaced, {id(g) for g in groups.values()} | {id(_PLAN), id(groups), id(replaced)})
     unreplaced: list[str] = []
     for group in replaced:
         unreplaced += group.unreplaced
@@ -688,6 +689,8 @@ def _arm(names: tuple[str, ...]) -> dict[str, Any]:
     missing = sorted(wanted - set(_PLAN["groups"]))
     if missing:  # (never armed by halves: a name nobody planned for would stay usable)
         raise RuntimeError(f"arm: {', '.join(missing)} not prepared in this process (guard.prepare)")
+    if _PLAN.get("located") is not True:  # (references never looked for would stay usable)
+        raise RuntimeError("arm: the last guard.prepare of this process did not locate the references (locate=False)")
     _ARMED.append(True)
     armed: list[_Group] | None = [g for g in _PLAN["groups"].values() if g.name in wanted]
     gated: set[int] = set()

@@ -258,7 +258,8 @@ class ZygoteServer:
 
         self.tools = import_call_tools()
         self.shell = child.make_shell()
-        self.guard.prepare([str(n) for n in msg.get("forbidden", [])])  # (while the parent loads the checks)
+        # (while the parent loads the checks; the references are located by arm's, the last, call)
+        self.guard.prepare([str(n) for n in msg.get("forbidden", [])], locate=False)
         report: dict[str, Any] = {"mode": self.mode, "netns": False, "mountns": False, "pidns": False,
                                   "ipcns": False, "view": [], "hidden": [], "errors": []}
         if self.mode in ("root", "userns"):
