@@ -66,6 +66,7 @@ from autograder.model import results as results_model
 from autograder.model import summary as summary_file
 from autograder.model.files import SUMMARY_FILE, StrPath, hand_over, make_dirs
 from autograder.model.grades import write_grades_csv
+from autograder.model.invariant import known
 from autograder.model.notebook import SourceNotebook, load_source
 from autograder.model.results import SubmissionResult
 from autograder.model.submission_time import SubmissionTime
@@ -247,9 +248,7 @@ class ZygoteKeeper:
     def ready(self, forbidden: Iterable[str]) -> ZygoteKeeper:
         """Wait for the launched zygote and arm ``forbidden`` in it (and in every restart of it)."""
         self._args["forbidden"] = sorted(forbidden)
-        if self._zygote is None:
-            raise RuntimeError("the grader's own invariant broke: ready() follows launch()")
-        self._zygote.ready(self._args["forbidden"])
+        known(self._zygote, "ready() follows launch()").ready(self._args["forbidden"])
         return self
 
     @property
@@ -266,8 +265,7 @@ class ZygoteKeeper:
             if self.closed:
                 raise GraderError("the batch was stopped")
             z = self._zygote
-        if z is None:
-            raise RuntimeError("the grader's own invariant broke: get() follows launch()")
+        z = known(z, "get() follows launch()")
         if broken is not None and not z.alive:
             z.restart(z.generation, "the sandbox's zygote died")
         return z
@@ -364,10 +362,9 @@ class GradingRun:
             data = grade.unreadable_results(sub.student, sub.assignment, source, sub.problem, "")
         attempts = 2 if data is None else 0
         while attempts > 0:
-            if self.keeper is None:
-                raise RuntimeError("the grader's own invariant broke: a notebook to run has its sandbox (_grade)")
+            keeper = known(self.keeper, "a notebook to run has its sandbox (_grade)")
             try:
-                z = self.keeper.get()
+                z = keeper.get()
             except GraderError as exc:  # the sandbox cannot be started: the instructor's problem
                 self.fail(sub, str(exc))
                 return
@@ -391,7 +388,7 @@ class GradingRun:
                 if not isinstance(exc, ZygoteLost):  # (a neighbour's restart costs no attempt: capped per batch)
                     attempts -= 1
                 try:
-                    self.keeper.get(broken=z)
+                    keeper.get(broken=z)
                 except GraderError as exc2:
                     self.fail(sub, str(exc2))
                     return
@@ -587,8 +584,7 @@ def grade_batch(submitted_dir: StrPath, results_dir: StrPath, *, workers: int | 
             workers = min(max(1, int(workers or default_workers())), len(todo))
             summary.workers = workers
         if _runs_code(todo) and cluster is None:  # the sandbox warms up (seconds of imports) while the checks load
-            if workers is None:
-                raise RuntimeError("the grader's own invariant broke: a batch with work has its workers (above)")
+            workers = known(workers, "a batch with work has its workers (above)")
             hidden = default_hidden(course_dir, submitted_dir, results_dir) + [str(h) for h in hide]
             keeper, launch_error = _launch(hidden, workers)
         loaded = _load_assignments(course_dir, todo, summary, emit)
@@ -598,8 +594,7 @@ def grade_batch(submitted_dir: StrPath, results_dir: StrPath, *, workers: int | 
         if todo and cluster is not None:
             _grade_on_cluster(cluster, todo, loaded, results_dir, limits, summary, emit, submitted_at, room)
         elif todo:
-            if workers is None:
-                raise RuntimeError("the grader's own invariant broke: a batch with work has its workers (above)")
+            workers = known(workers, "a batch with work has its workers (above)")
             _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit, submitted_at, room)
     except KeyboardInterrupt:
         summary.interrupted = True
