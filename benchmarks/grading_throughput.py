@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -49,7 +50,7 @@ if str(ROOT) not in sys.path:
 
 from autograder.engine.batch import default_workers  # noqa: E402
 from autograder.model.course import PROBLEM_SETS  # noqa: E402
-from testkit.fill import filled_release  # noqa: E402
+from testkit.fill import filled_release, written_answers  # noqa: E402
 from testkit.nbgrader_course import (  # noqa: E402
     disagreements,
     engine_autograde,
@@ -91,11 +92,30 @@ def batch(students: int, seed: int = 2026, problem_sets=PROBLEM_SETS) -> dict:
     return plan
 
 
+#: a formula of a derivation answer: display ($$…$$) or inline ($…$)
+FORMULA = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
+
+
+def own_answers(ps: str, student: str, course_dir: Path = ROOT) -> dict:
+    """``grade_id -> text``: the model answer of each derivation, with every formula made the student's own (a
+    thin space and the student's name as text at its end), so that no two students hand in one formula: a
+    class's derivations are written by each student (a report that kept a formula it had converted for another
+    student would otherwise be measured at a gain no class gives it)."""
+    mark = rf"\,\text{{{student}}}"
+
+    def own(m: re.Match) -> str:
+        return f"$${m.group(1)}{mark}$$" if m.group(1) is not None else f"${m.group(2)}{mark}$"
+
+    return {gid: FORMULA.sub(own, text) for gid, text in written_answers(ps, course_dir).items()}
+
+
 def build_batch(submitted: Path, plan: dict, course_dir: Path = ROOT) -> dict:
-    """Write the plan's notebooks; returns ``{(student, ps): "reference" | "correct" | "wrong"}``."""
+    """Write the plan's notebooks (each student's derivations their own: :func:`own_answers`); returns
+    ``{(student, ps): "reference" | "correct" | "wrong"}``."""
     kinds, notebooks = {}, {}
     for (student, ps), swap in plan.items():
-        notebooks[(student, ps)] = filled_release(ps, {fn: s.source for fn, s in swap.items()}, course_dir)
+        notebooks[(student, ps)] = filled_release(ps, {fn: s.source for fn, s in swap.items()}, course_dir,
+                                                  answers=own_answers(ps, student, course_dir))
         kinds[(student, ps)] = ("wrong" if any(not s.correct for s in swap.values())
                                 else "correct" if swap else "reference")
     write_submissions(submitted, notebooks)
