@@ -215,8 +215,8 @@ class _State:
     outside_files: int = 0
 
 
-def _mb(n: float) -> str:
-    return f"{n / 2**20:.0f} MB"
+def _mb(n: float, digits: int = 0) -> str:
+    return f"{n / 2**20:.{digits}f} MB"
 
 
 class DiskWatch:
@@ -346,7 +346,9 @@ class DiskWatch:
                 # (the child's reason is the same for the same notebook; the incident says what was measured)
                 if usage.bytes > quota.max_bytes:
                     why = f"more than the {_mb(quota.max_bytes)} allowed into its working folder"
-                    what = f"{_mb(usage.bytes)} into its working folder, more than the {_mb(quota.max_bytes)} allowed"
+                    # (to a tenth of a MB: a flood stopped within half a MB of the share read "64 MB, more than 64 MB")
+                    what = (f"{_mb(usage.bytes, 1)} into its working folder, more than the {_mb(quota.max_bytes)} "
+                            "allowed")
                 elif usage.too_deep:
                     why = what = "a tree of folders too deep and branched to measure into its working folder"
                 else:
