@@ -41,9 +41,13 @@ def outcome(f):
 
 def run_armed(body: str, timeout: int = 120) -> dict:
     """``PRELUDE`` then ``body`` in a fresh Python; what the body put in ``OUT``."""
-    proc = subprocess.run([sys.executable, "-c", PRELUDE + body + "\nprint(json.dumps(OUT))\n"],
-                          capture_output=True, text=True, timeout=timeout, cwd=course.ROOT,
-                          env={**os.environ, "PYTHONPATH": str(course.ROOT)})
+    return printed_json(PRELUDE + body + "\nprint(json.dumps(OUT))\n", timeout)
+
+
+def printed_json(code: str, timeout: int = 120):
+    """``code`` run in a fresh Python (from the checkout); the JSON on its last printed line."""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
+                          cwd=course.ROOT, env={**os.environ, "PYTHONPATH": str(course.ROOT)})
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -336,14 +340,11 @@ OUT["allowed"] = {"ordinary code": outcome(ordinary_code), "another file": outco
 def test_a_name_that_was_not_prepared_is_never_armed_by_halves():
     """Arming a name the process did not plan for fails before anything changes (the child's ``arm`` request
     then fails, and the submission is not graded) rather than leave that object usable."""
-    proc = subprocess.run([sys.executable, "-c", (
+    why, value = printed_json(
         "import json\nfrom autograder.sandbox import guard\nimport scipy.special as sp\n"
         "guard.prepare(['scipy.special.logsumexp'])\n"
         "try:\n    guard.arm(['scipy.special.logsumexp', 'scipy.special.expit'])\n"
-        "except RuntimeError as exc:\n    print(json.dumps([str(exc), float(sp.logsumexp([0.0, 0.0]))]))\n")],
-        capture_output=True, text=True, timeout=120, cwd=course.ROOT)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    why, value = json.loads(proc.stdout)
+        "except RuntimeError as exc:\n    print(json.dumps([str(exc), float(sp.logsumexp([0.0, 0.0]))]))\n")
     assert why == "arm: scipy.special.expit not prepared in this process (guard.prepare)" and value == 0.6931471805599453
 
 
@@ -352,7 +353,7 @@ def test_a_plan_is_armed_only_once_its_references_were_located():
     ``arm`` request plans again, locating them all, those made in between included (the pin's): a compiled object
     is replaced wherever Python holds it. A plan whose last call did not locate is never armed: its references
     would stay usable."""
-    proc = subprocess.run([sys.executable, "-c", (
+    why, value, out = printed_json(
         "import json\nfrom autograder.sandbox import guard\nimport scipy.special as sp\n"
         "guard.prepare(['scipy.special.expit'], locate=False)\n"
         "try:\n    guard.arm(['scipy.special.expit'])\nexcept RuntimeError as exc:\n    why = str(exc)\n"
@@ -363,10 +364,7 @@ def test_a_plan_is_armed_only_once_its_references_were_located():
         "for f in (sp.expit, held['expit']):\n"
         "    try:\n        out.append(float(f(0.0)))\n"
         "    except guard.ForbiddenFunctionError:\n        out.append('refused')\n"
-        "print(json.dumps([why, value, out]))\n")],
-        capture_output=True, text=True, timeout=120, cwd=course.ROOT)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    why, value, out = json.loads(proc.stdout)
+        "print(json.dumps([why, value, out]))\n")
     assert why == "arm: the last guard.prepare of this process did not locate the references (locate=False)"
     assert value == 0.5 and out == ["refused", "refused"]
 
