@@ -3,8 +3,9 @@
 ``known(self.child, "_ensure_child made it")`` is the value when it is not
 None, and otherwise raises :class:`RuntimeError` with a message that starts
 with :data:`PREFIX` and says why it should have held: a bug of the grader's,
-never something a submission did, so nothing catches it as a submission's
-failure. It replaces ``if x is None: raise RuntimeError(...)`` written out at
+never something a submission did (where one fires while a notebook is graded,
+the batch records the grader's failure for that notebook, for the instructor
+to look at, and goes on with the others). It replaces ``if x is None: raise RuntimeError(...)`` written out at
 each place, and it narrows ``T | None`` to ``T`` for mypy. :func:`of_type`
 does the same for a value of a known class (a syntax node whose kind a
 binding's kind says), narrowing it as ``isinstance`` would.
