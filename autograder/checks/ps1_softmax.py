@@ -212,8 +212,8 @@ LSE_HINTS = (
     Hint("The maximum subtracted before exponentiating is never added back, so each result is off by exactly "
          "its slice's maximum.", matches(_lse_without_max), "lse-forgets-max"),
     Hint("The reduction runs along another axis than `axis`: each result is the log-sum-exp of one slice along "
-         "`axis`, so every reduction (the maximum and the sum) takes that axis.", matches_any(*(_lse_fixed_axis(a) for a in _FIXED_AXES)),
-         "lse-other-axis"),
+         "`axis`, so every reduction (the maximum and the sum) takes that axis.",
+         matches_any(*(_lse_fixed_axis(a) for a in _FIXED_AXES)), "lse-other-axis"),
     Hint("The sum runs over the whole array and gives one number: each slice along `axis` has its own "
          "log-sum-exp, so a (2, 3) input gives 2 numbers.", matches(_lse_whole_array), "lse-whole-array"),
     Hint("The result keeps the reduced axis (with length 1): the contract removes it, so a (2, 3, 4) input with "

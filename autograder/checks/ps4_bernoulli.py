@@ -104,7 +104,6 @@ def _f(a: ArrayLike) -> np.ndarray:
     return np.asarray(a, dtype=float)
 
 
-_gave = matches_any  # one mistake, written several ways
 
 
 # --- wrong formulas (errstate is handled by hints.matches) -------------------
@@ -309,27 +308,28 @@ def _logits_naive_linear(z: ArrayLike, y: ArrayLike) -> float:
 
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
 SIGMOID_SIGN = Hint("The exponent has the wrong sign: sigmoid grows with z (sigmoid(2) is above ½), so a large "
-                    "positive logit must give a probability close to 1.", _gave(_sigmoid_wrong_sign), "sigmoid-sign")
+                    "positive logit must give a probability close to 1.", matches_any(_sigmoid_wrong_sign),
+                    "sigmoid-sign")
 ARRAYS = scalar_code_hint(
     "The function is written for one number at a time (the error shows it: a `math` function, or an `if`, was "
     "given an array): the inputs may be lists or arrays of any shape, and NumPy's functions (and np.where) work "
     "on all their elements at once.")
 MEAN = Hint("The loss is summed (over all elements, or over each row and then averaged): binary cross-entropy is the "
             "mean over all elements, one number per call.",
-            _gave(_bce_sum, _bce_row_sum_mean, _logits_sum), "bce-not-mean")
+            matches_any(_bce_sum, _bce_row_sum_mean, _logits_sum), "bce-not-mean")
 PER_ELEMENT = Hint("The result is one loss per element: binary cross-entropy is one number per call, the mean over "
-                   "all elements.", _gave(_bce_elementwise, _logits_elementwise), "bce-per-element")
+                   "all elements.", matches_any(_bce_elementwise, _logits_elementwise), "bce-per-element")
 NEGATIVE_LOSS = Hint("The loss has the wrong sign: it is the *negative* log-likelihood, which is never below 0.",
-                     _gave(_bce_positive, _logits_negated), "bce-sign")
+                     matches_any(_bce_positive, _logits_negated), "bce-sign")
 NAN_AT_EDGES = Hint("At p = 0 or p = 1 one term is 0 · log 0, which floating point computes as nan (0 times -inf): "
                     "the contract takes such a term as 0, and so do the building blocks made for it "
                     "(scipy.special.xlogy and xlog1py).",
-                    _gave(_ll_naive, _ll_naive_log1p, _bce_of(_ll_naive), _bce_of(_ll_naive_log1p), atol=0),
+                    matches_any(_ll_naive, _ll_naive_log1p, _bce_of(_ll_naive), _bce_of(_ll_naive_log1p), atol=0),
                     "zero-log-zero-nan")
 CLIPPED = Hint("p is clipped (or an epsilon is added, or each log clamped): that changes every result near 0 and 1, "
                "so a perfect prediction no longer costs 0 and a confident wrong one costs far less than it should. "
                "The loss needs no clipping once 0 · log 0 is taken as 0.",
-               _gave(*_SMOOTHED_LL, *(_bce_of(ll) for ll in _SMOOTHED_LL), atol=0), "clipped-p")
+               matches_any(*_SMOOTHED_LL, *(_bce_of(ll) for ll in _SMOOTHED_LL), atol=0), "clipped-p")
 LOG_OF_ZERO_WARNS = Hint("A log of 0 is computed on the way (the RuntimeWarning): the contract asks for no warning, so "
                          "only ever take the log of a positive number (np.where, for one, evaluates both of its "
                          "branches for every element before it chooses).",
@@ -337,11 +337,11 @@ LOG_OF_ZERO_WARNS = Hint("A log of 0 is computed on the way (the RuntimeWarning)
                          "log-of-zero-warns", kinds=("warning",))
 BCE_LOG_ONE_MINUS_Y = Hint("The second term takes the log of 1 − y where the loss has the log of 1 − p: the label "
                            "weights the two terms, and both logs are of the predicted probabilities.",
-                           _gave(_bce_log_one_minus_y, atol=0), "bce-log-one-minus-y")
+                           matches_any(_bce_log_one_minus_y, atol=0), "bce-log-one-minus-y")
 NAIVE_SIGMOID = Hint("np.exp overflows for arguments above about 709, so the textbook formula warns for z below "
                      "about -709 and gives 0 where the answer is a tiny positive number: split by the sign of z, so "
                      "that exp only ever sees a number ≤ 0.",
-                     any_of(_gave(_naive_sigmoid, _naive_sigmoid_exp_form, atol=0),
+                     any_of(matches_any(_naive_sigmoid, _naive_sigmoid_exp_form, atol=0),
                             all_of(kind("value", "nonfinite"), warned("overflow encountered in exp"))),
                      "sigmoid-naive-overflow")
 BOTH_BRANCHES_EXP = Hint("exp overflows on the way (the RuntimeWarning), even where that result is then thrown away "
@@ -350,25 +350,25 @@ BOTH_BRANCHES_EXP = Hint("exp overflows on the way (the RuntimeWarning), even wh
                          warned("overflow encountered in exp"), "exp-overflow-warns", kinds=("warning",))
 CLIPPED_Z = Hint("z is clipped, which changes the result for large |z|: far out, the result is a tiny positive "
                  "number, not the sigmoid of the clip limit. No clipping is needed once exp only sees numbers ≤ 0.",
-                 _gave(*(_clipped_sigmoid(c) for c in _CLIP_LIMITS), atol=0), "sigmoid-clipped-z")
+                 matches_any(*(_clipped_sigmoid(c) for c in _CLIP_LIMITS), atol=0), "sigmoid-clipped-z")
 TANH = Hint("½(1 + tanh(z/2)) equals the sigmoid mathematically, but for negative z the sum 1 + tanh(z/2) cancels: "
             "already at z = -30 most digits are gone. Exponentiate only numbers ≤ 0 instead.",
-            _gave(_tanh_sigmoid, atol=0), "sigmoid-tanh")
+            matches_any(_tanh_sigmoid, atol=0), "sigmoid-tanh")
 ONE_MINUS = Hint("For z < 0 the result is one minus a number close to 1, which cancels: it is exactly 0 from "
                  "z ≈ -37 on. For negative z, build the result from exp(z) without a subtraction.",
-                 _gave(_one_minus_sigmoid, atol=0), "sigmoid-one-minus")
+                 matches_any(_one_minus_sigmoid, atol=0), "sigmoid-one-minus")
 
 VIA_SIGMOID = Hint("Going through the probability sigmoid(z) and then its log loses everything once it rounds to 0 "
                    "or 1 (z = -1000 gives the log of 0): the log of a sigmoid is a softplus of the logit, which "
                    "np.logaddexp computes without ever forming the probability.",
                    any_of(all_of(nonfinite(), warned("divide by zero encountered in log")),
-                          _gave(*_VIA_SIGMOID_SMOOTHED)), "logits-via-sigmoid")
+                          matches_any(*_VIA_SIGMOID_SMOOTHED)), "logits-via-sigmoid")
 LOGITS_SWAPPED = Hint("The sign of z is the other way round: a large positive z means p close to 1, so a label 1 "
-                      "costs little there and a label 0 costs about z.", _gave(_logits_swapped), "logits-swapped")
+                      "costs little there and a label 0 costs about z.", matches_any(_logits_swapped), "logits-swapped")
 NAIVE_SOFTPLUS = Hint("np.exp overflows for arguments above about 709, so the log of 1 + exp(t) is inf for a large t "
                       "where its value is about t: compute the softplus so that exp only ever sees numbers ≤ 0 "
                       "(np.logaddexp does).",
-                      any_of(_gave(_logits_naive_softplus, _logits_naive_linear),
+                      any_of(matches_any(_logits_naive_softplus, _logits_naive_linear),
                              all_of(kind("value", "nonfinite"), warned("overflow encountered in exp"))),
                       "naive-softplus")
 
@@ -377,21 +377,22 @@ NAIVE_SOFTPLUS = Hint("np.exp overflows for arguments above about 709, so the lo
 SIGMOID_HINTS = (NAIVE_SIGMOID, CLIPPED_Z, TANH, ONE_MINUS, BOTH_BRANCHES_EXP, SIGMOID_SIGN, ARRAYS)
 BERNOULLI_HINTS = (
     NAN_AT_EDGES, CLIPPED, LOG_OF_ZERO_WARNS,
-    Hint("The result is the probability itself: bernoulli_log_pmf is its log.", _gave(_ll_pmf), "ll-pmf-not-log"),
-    Hint("p is taken as the probability of x = 0: p is the probability of x = 1.", _gave(_ll_swapped), "ll-swapped"),
-    Hint("The result is negated: a log-probability is at most 0 (negated, it is the loss).", _gave(_ll_negated),
+    Hint("The result is the probability itself: bernoulli_log_pmf is its log.", matches_any(_ll_pmf), "ll-pmf-not-log"),
+    Hint("p is taken as the probability of x = 0: p is the probability of x = 1.", matches_any(_ll_swapped),
+         "ll-swapped"),
+    Hint("The result is negated: a log-probability is at most 0 (negated, it is the loss).", matches_any(_ll_negated),
          "ll-negated"),
     ARRAYS,
 )
 BCE_HINTS = (
     BCE_LOG_ONE_MINUS_Y, NAN_AT_EDGES, CLIPPED, LOG_OF_ZERO_WARNS,
     Hint("y is treated as a hard label (a branch on y == 1, or y rounded): y may be soft (0.25, 0.7 …), and a soft "
-         "label weighs both terms.", _gave(_bce_hard_branch, _bce_threshold), "bce-hard-labels"),
+         "label weighs both terms.", matches_any(_bce_hard_branch, _bce_threshold), "bce-hard-labels"),
     MEAN,
     PER_ELEMENT,
     NEGATIVE_LOSS,
     Hint("p is taken as the probability of y = 0: p is the predicted probability of y = 1, so a label 1 costs little "
-         "where p is close to 1.", _gave(_bce_of(_ll_swapped)), "bce-swapped"),
+         "where p is close to 1.", matches_any(_bce_of(_ll_swapped)), "bce-swapped"),
 )
 LOGITS_HINTS = (VIA_SIGMOID, NAIVE_SOFTPLUS, LOGITS_SWAPPED, MEAN, PER_ELEMENT, NEGATIVE_LOSS)
 

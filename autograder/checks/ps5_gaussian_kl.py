@@ -202,7 +202,6 @@ def _f(a: ArrayLike) -> np.ndarray:
     return np.asarray(a, dtype=float)
 
 
-_gave = matches_any  # one mistake, written several ways
 
 
 # --- wrong formulas (errstate is handled by hints.matches) -------------------
@@ -343,53 +342,54 @@ def _mvn_inv_det(mu1: ArrayLike, c1: ArrayLike, mu2: ArrayLike, c2: ArrayLike) -
 
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
 GK_REVERSED = Hint("The result is KL(Q ‖ P): gaussian_kl(mu1, sigma1, mu2, sigma2) is KL(P ‖ Q), P the first "
-                   "distribution and Q the second, and KL is not symmetric.", _gave(_gk_reversed), "gk-reversed")
+                   "distribution and Q the second, and KL is not symmetric.", matches_any(_gk_reversed), "gk-reversed")
 GK_VARIANCE = Hint("sigma is a standard deviation, and the result treats it as a variance: where the KL has a sigma "
                    "squared, the result has sigma.",
-                   _gave(_gk_sigma_as_variance, _gk_unsquared_numerator, _gk_unsquared), "sigma-as-variance")
+                   matches_any(_gk_sigma_as_variance, _gk_unsquared_numerator, _gk_unsquared), "sigma-as-variance")
 GK_MINUS_HALF = Hint("The constant −½ is missing: equal distributions then give ½ instead of 0.",
-                     _gave(_gk_no_minus_half), "gk-missing-minus-half")
+                     matches_any(_gk_no_minus_half), "gk-missing-minus-half")
 GK_HALF_DENOMINATOR = Hint("The quadratic term lacks its factor ½: its denominator is sigma2 squared where the KL "
-                           "has twice that.", _gave(_gk_no_half_denominator), "gk-missing-half-denominator")
+                           "has twice that.", matches_any(_gk_no_half_denominator), "gk-missing-half-denominator")
 GK_LOG_VARIANCES = Hint("The log term is the log of the ratio of the variances, twice the log of the ratio of the "
-                        "standard deviations that the KL has.", _gave(_gk_log_variances), "gk-log-variance-ratio")
+                        "standard deviations that the KL has.", matches_any(_gk_log_variances), "gk-log-variance-ratio")
 SCALAR_CODE = scalar_code_hint(
     "The function is written for one number at a time (the error shows it: a `math` function, or an `if`, was "
     "given an array): the four arguments may be arrays that broadcast together, and NumPy's functions work on "
     "all their elements at once.")
 
 MVN_REVERSED = Hint("The result is KL(N2 ‖ N1): mvn_kl(mu1, cov1, mu2, cov2) is KL(N1 ‖ N2), and KL is not symmetric.",
-                    _gave(_mvn_reversed), "mvn-reversed")
+                    matches_any(_mvn_reversed), "mvn-reversed")
 MVN_TRACE = Hint("The trace term inverts cov1 where the KL inverts cov2, the second distribution's covariance.",
-                 _gave(_mvn_trace_swapped), "mvn-trace-swapped")
-MVN_MAHA = Hint("The Mahalanobis term uses cov1 where the KL uses cov2.", _gave(_mvn_maha_cov1), "mvn-maha-cov1")
+                 matches_any(_mvn_trace_swapped), "mvn-trace-swapped")
+MVN_MAHA = Hint("The Mahalanobis term uses cov1 where the KL uses cov2.", matches_any(_mvn_maha_cov1), "mvn-maha-cov1")
 MVN_LOGDET = Hint("The two log-determinants are subtracted the other way round: the KL has cov2's minus cov1's.",
-                  _gave(_mvn_logdet_swapped), "mvn-logdet-swapped")
-MVN_HALF = Hint("The ½ in front of the whole bracket is missing: the result is twice the KL.", _gave(_mvn_no_half),
-                "mvn-missing-half")
-MVN_MINUS_D = Hint("The −D is missing: equal distributions then give D/2 instead of 0.", _gave(_mvn_no_minus_d),
+                  matches_any(_mvn_logdet_swapped), "mvn-logdet-swapped")
+MVN_HALF = Hint("The ½ in front of the whole bracket is missing: the result is twice the KL.",
+                matches_any(_mvn_no_half), "mvn-missing-half")
+MVN_MINUS_D = Hint("The −D is missing: equal distributions then give D/2 instead of 0.", matches_any(_mvn_no_minus_d),
                    "mvn-missing-minus-d")
 MVN_JITTER = Hint("A 'jitter' is added to the diagonal: the covariances are positive definite as given, and a "
                   "multiple of the identity changes the KL (a lot, where an eigenvalue is 1e-10).",
-                  _gave(*(_mvn_jitter(e) for e in (1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-9, 1e-10, 1e-12))), "mvn-jitter")
+                  matches_any(*(_mvn_jitter(e) for e in (1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-9, 1e-10, 1e-12))),
+                  "mvn-jitter")
 MVN_HIGHDIM = Hint("At D in the hundreds det(cov) over- or underflows (it is a product of hundreds of eigenvalues), "
                    "and an explicit inverse loses accuracy at condition number 1e10: Cholesky factors give the "
                    "log-determinants and the solves accurately.",
-                   any_of(_gave(_mvn_inv_det),
+                   any_of(matches_any(_mvn_inv_det),
                           all_of(nonfinite(), any_of(*(label_has(f"D = {d}") for d in (200, 250, 256, 300))),
                                  any_of(warned("overflow"), warned("underflow"), warned("divide by zero"),
                                         warned("invalid value")))),
                    "mvn-inv-det")
 VAE_AXIS = Hint("The sum runs over more than the last axis, or over another one: each code's KL is a sum over its own "
                 "K latent dimensions, so mu of shape (N, K) gives N numbers.",
-                _gave(_vae_sum_all, _vae_axis0, _vae_mean_all), "vae-sum-axis")
+                matches_any(_vae_sum_all, _vae_axis0, _vae_mean_all), "vae-sum-axis")
 VAE_MEAN = Hint("The terms of the K latent dimensions are averaged: the KL of a diagonal Gaussian is their sum.",
-                _gave(_vae_mean_k), "vae-mean-over-latents")
+                matches_any(_vae_mean_k), "vae-mean-over-latents")
 VAE_HALF = Hint("The factor −½ in front of the sum is missing or has the wrong sign: the KL is never negative, and it "
-                "is 0 for the prior itself.", _gave(_vae_no_half, _vae_positive_half), "vae-half")
+                "is 0 for the prior itself.", matches_any(_vae_no_half, _vae_positive_half), "vae-half")
 VAE_LOG_SIGMA = Hint("logvar is the log of the variance, and the result treats it as the log of a standard deviation "
                      "(or exponentiates a standard deviation twice): the variance is exp(logvar) itself.",
-                     _gave(_vae_logstd, _vae_std_squared, _vae_half_logvar), "vae-logvar-as-logstd")
+                     matches_any(_vae_logstd, _vae_std_squared, _vae_half_logvar), "vae-logvar-as-logstd")
 
 # --- every check of a function offers all of that function's rules, so a
 # mistake is named whichever probe happens to reveal it first ---------------

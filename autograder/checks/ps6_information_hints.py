@@ -33,7 +33,6 @@ def _f(a: ArrayLike) -> np.ndarray:
     return np.asarray(a, dtype=float)
 
 
-_gave = matches_any  # one mistake, written several ways
 
 
 # --- wrong formulas (errstate is handled by hints.matches) -------------------------
@@ -344,7 +343,7 @@ def _sums_exact(probe: Probe) -> bool:
 ZERO_LOG_ZERO = Hint(
     "A term with p = 0 is 0 · log 0, which floating point computes as nan (0 times -inf), with a RuntimeWarning: "
     "such a term is 0 by convention, so the log is needed only where p > 0 (scipy.special.xlogy is made for it).",
-    _gave(_h_naive, _h_nansum, _h_where, _kl_naive, _kl_where, _js_naive),
+    matches_any(_h_naive, _h_nansum, _h_where, _kl_naive, _kl_where, _js_naive),
     "zero-log-zero-nan",
 )
 SCALAR_CODE = scalar_code_hint(
@@ -352,7 +351,7 @@ SCALAR_CODE = scalar_code_hint(
     "`math` function was given an array): `p` may have any number of axes, and NumPy's functions, with `axis`, "
     "work on all of them at once.")
 NATS = Hint("The result is in bits (or another base): the course measures information in nats, with the natural "
-            "logarithm.", _gave(_h_log2, _kl_log2, _js_log2), "not-nats")
+            "logarithm.", matches_any(_h_log2, _kl_log2, _js_log2), "not-nats")
 VALIDATE = Hint(
     "An input that is not a probability vector was accepted: check that no entry is negative and that each slice "
     "along `axis` sums to 1 within 1e-8 (for KL and JSD, both p and q), and raise ValueError naming the argument.",
@@ -384,23 +383,23 @@ EPS_IN_LOG = Hint(
     "q = 0 under p > 0 no longer gives inf. Terms with p = 0 are 0 by convention, and the log needs no epsilon.",
     # rtol 1e-12: an epsilon formula is recomputed exactly, and a renormalised p (p / p.sum(), legitimate)
     # differs from p by as little as an epsilon does.
-    _gave(*(_h_eps(e) for e in (1e-16, 1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7)),
+    matches_any(*(_h_eps(e) for e in (1e-16, 1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7)),
           *(_kl_eps(e) for e in (1e-16, 1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7)), rtol=1e-12),
     "epsilon-in-log",
 )
 TINY_COUNTS = Hint(
     "Entries near 0 are treated as zeros (a threshold, such as np.isclose's default of 1e-8): only exact zeros "
     "count 0, and a probability of 1e-9 is a probability (a thousand of them carry 2e-5 nats of entropy).",
-    _gave(_h_skip_tiny, _kl_skip_tiny, _js_skip_tiny),
+    matches_any(_h_skip_tiny, _kl_skip_tiny, _js_skip_tiny),
     "tiny-probabilities-skipped",
 )
 AXIS = Hint("The sum runs along another axis than `axis`: the result has the input's shape without that axis.",
-            _gave(_h_other_axis), "entropy-other-axis")
+            matches_any(_h_other_axis), "entropy-other-axis")
 
 _DISTRIBUTION_CHECKS = (SCALAR_CODE, TOLERANCE_LOOSE, VALIDATE, WHOLE_ARRAY_SUM, EXACT_SUM)
 H_HINTS = (
-    Hint("The minus sign is missing: entropy is never negative.", _gave(_h_no_minus), "entropy-sign"),
-    Hint("The terms are averaged over the outcomes: entropy is their sum.", _gave(_h_mean), "entropy-mean"),
+    Hint("The minus sign is missing: entropy is never negative.", matches_any(_h_no_minus), "entropy-sign"),
+    Hint("The terms are averaged over the outcomes: entropy is their sum.", matches_any(_h_mean), "entropy-mean"),
     NATS, TINY_COUNTS, EPS_IN_LOG, ZERO_LOG_ZERO, AXIS, *_DISTRIBUTION_CHECKS,
 )
 KL_HINTS = (
@@ -410,12 +409,12 @@ KL_HINTS = (
                 and f.outcome.value is not None and bool(np.all(np.asarray(f.outcome.value) > -1e-12))),
          "kl-unclamped"),
     Hint("The result is KL(q ‖ p): kl_divergence(p, q) weights the terms by p, and KL is not symmetric.",
-         _gave(_kl_swapped), "kl-swapped"),
+         matches_any(_kl_swapped), "kl-swapped"),
     Hint("The result is a difference of two entropies, which can be negative: KL compares p with q outcome by "
-         "outcome, weighted by p.", _gave(_kl_entropy_difference, _kl_entropy_difference_reversed),
+         "outcome, weighted by p.", matches_any(_kl_entropy_difference, _kl_entropy_difference_reversed),
          "kl-entropy-difference"),
     Hint("The result is the cross-entropy of p and q, which is the KL plus the entropy of p: the entropy part is "
-         "left in.", _gave(_kl_cross_entropy), "kl-cross-entropy-only"),
+         "left in.", matches_any(_kl_cross_entropy), "kl-cross-entropy-only"),
     NATS, TINY_COUNTS, EPS_IN_LOG,
     Hint("Where q = 0 under p > 0 the result is inf, as it should be, but the division by 0 warns: the contract "
          "asks for that inf without a RuntimeWarning.",
@@ -424,50 +423,50 @@ KL_HINTS = (
 )
 JS_HINTS = (
     Hint("The mixture is p + q, which sums to 2: the mixture is the average of the two distributions.",
-         _gave(_js_sum_mixture), "js-sum-mixture"),
+         matches_any(_js_sum_mixture), "js-sum-mixture"),
     Hint("This is a symmetrised KL(p ‖ q), infinite where the supports differ: Jensen–Shannon compares each "
-         "distribution with their mixture instead.", _gave(_js_symmetric_kl, _js_geometric_mixture),
+         "distribution with their mixture instead.", matches_any(_js_symmetric_kl, _js_geometric_mixture),
          "js-symmetrised-kl"),
-    Hint("Both terms are there, but without their ½: the result is twice the JSD.", _gave(_js_no_half),
+    Hint("Both terms are there, but without their ½: the result is twice the JSD.", matches_any(_js_no_half),
          "js-no-halves"),
     Hint("Only one of the two terms is there: JSD compares both p and q with their mixture.",
-         _gave(_js_one_term, _js_one_term_halved), "js-one-term"),
+         matches_any(_js_one_term, _js_one_term_halved), "js-one-term"),
     NATS, TINY_COUNTS, ZERO_LOG_ZERO, *_DISTRIBUTION_CHECKS,
 )
 BP_HINTS = (
     Hint("log_prior is already a log: exponentiating it and taking the log again computes the log of 0 for an "
          "impossible hypothesis (a divide-by-zero RuntimeWarning). Use it as it is.",
-         _gave(_bp_log_of_exp_prior), "prior-exp-log"),
+         matches_any(_bp_log_of_exp_prior), "prior-exp-log"),
     Hint("The unnormalised posterior, a product of thousands of likelihoods, underflows to 0 (and 0/0 is nan): "
          "work in log space, and subtract the largest log-posterior before exponentiating (the max shift of "
-         "problem set 1).", _gave(_bp_product, _bp_exp_unshifted), "posterior-underflow"),
+         "problem set 1).", matches_any(_bp_product, _bp_exp_unshifted), "posterior-underflow"),
     Hint("The prior is missing: the posterior is proportional to the prior times the likelihood.",
-         _gave(_bp_prior_ignored), "prior-ignored"),
-    Hint("The prior is counted twice: it enters the posterior once.", _gave(_bp_prior_twice), "prior-twice"),
+         matches_any(_bp_prior_ignored), "prior-ignored"),
+    Hint("The prior is counted twice: it enters the posterior once.", matches_any(_bp_prior_twice), "prior-twice"),
     Hint("The result does not sum to 1: the posterior is normalised over the K hypotheses.",
-         _gave(_bp_unnormalised, _bp_unnormalised_shifted, _bp_log_posterior, _bp_log_unnormalised),
+         matches_any(_bp_unnormalised, _bp_unnormalised_shifted, _bp_log_posterior, _bp_log_unnormalised),
          "posterior-unnormalised"),
     Hint("A 1-D log_likelihood of shape (K,) is one observation, and it was summed as K observations: make it one "
-         "row first.", _gave(_bp_1d_summed), "one-observation-summed"),
+         "row first.", matches_any(_bp_1d_summed), "one-observation-summed"),
     Hint("The log-likelihoods of the observations are averaged: independent observations multiply, so their logs "
-         "add up.", _gave(_bp_mean_ll), "log-likelihoods-averaged"),
+         "add up.", matches_any(_bp_mean_ll), "log-likelihoods-averaged"),
     Hint("Shapes that do not fit were accepted (NumPy's broadcasting made something of them): log_prior is (K,) "
          "and log_likelihood is (N, K) or (K,) with the same K, and anything else raises ValueError.",
          lambda f: True, "shapes-unchecked", kinds=("no-raise",)),
 )
 MAP_HINTS = (
     Hint("λ is inverted (prior over noise): a broad prior, a large prior_std, means little regularisation.",
-         _gave(_map_inverted), "lambda-inverted"),
+         matches_any(_map_inverted), "lambda-inverted"),
     Hint("λ is taken as the prior precision alone, which holds only when noise_std = 1: the noise variance belongs "
-         "in λ too.", _gave(_map_prior_precision, _map_variance_sum), "lambda-prior-precision-only"),
-    Hint("λ is a ratio of standard deviations where it is a ratio of variances.", _gave(_map_unsquared),
+         "in λ too.", matches_any(_map_prior_precision, _map_variance_sum), "lambda-prior-precision-only"),
+    Hint("λ is a ratio of standard deviations where it is a ratio of variances.", matches_any(_map_unsquared),
          "lambda-not-squared"),
     Hint("The prior is missing: these are the least-squares weights, which the MAP weights equal only for "
-         "prior_std = inf.", _gave(_map_no_prior), "map-no-prior"),
+         "prior_std = inf.", matches_any(_map_no_prior), "map-no-prior"),
     Hint("The first (intercept) weight is left out of the penalty: the prior N(0, prior_std² I) covers every "
-         "weight.", _gave(_map_bias_unpenalised), "intercept-unpenalised"),
+         "weight.", matches_any(_map_bias_unpenalised), "intercept-unpenalised"),
     Hint("The squared error is averaged over the N observations, which scales λ by N: the objective has the sum "
-         "of squares.", _gave(_map_lambda_over_n), "map-mean-squared-error"),
+         "of squares.", matches_any(_map_lambda_over_n), "map-mean-squared-error"),
     Hint("A noise_std or prior_std ≤ 0, or X and y of shapes that do not fit, was accepted: check the arguments "
          "first and raise ValueError naming the one that is wrong.", lambda f: True, "map-arguments-unchecked",
          kinds=("no-raise",)),
