@@ -40,6 +40,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
@@ -599,41 +600,30 @@ def grade_batch(submitted_dir: StrPath, results_dir: StrPath, *, workers: int | 
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
-        closed = _close_meanwhile(keeper, summary)
+        closing = _close_meanwhile(keeper, summary)
         try:
             reference_process.close_all()
             _account_missing(todo, results_dir, summary, emit)
             _finish(summary, results_dir, started, room)
         finally:
-            closed()
+            if closing is not None:
+                closing.result()
     return summary
 
 
-def _close_meanwhile(keeper: ZygoteKeeper | None, summary: BatchSummary) -> Callable[[], None]:
+def _close_meanwhile(keeper: ZygoteKeeper | None, summary: BatchSummary) -> Future[None] | None:
     """Close ``keeper``'s zygote in a thread while the batch files are written: its spare children killed and
     checked gone, slot by slot (0.2 s of the zygote's time at the end of the 30-student batch, which the grader
-    spent waiting). Returns the wait for it, which raises what the close raised; ``grade_batch`` returns only
-    once the sandbox is closed."""
+    spent waiting). The close's future (its ``result()`` waits for it and raises what it raised); ``grade_batch``
+    returns only once the sandbox is closed."""
     if keeper is None:
-        return lambda: None
+        return None
     summary.zygote_restarts = keeper.restarts  # (all counted: no worker is left to restart it)
-    failed: list[BaseException] = []
-
-    def close() -> None:
-        try:
-            keeper.close()
-        except BaseException as exc:  # noqa: BLE001 — raised by the wait, in the batch's thread
-            failed.append(exc)
-
-    thread = threading.Thread(target=close, name="closing-the-sandbox")
-    thread.start()
-
-    def wait() -> None:
-        thread.join()
-        if failed:
-            raise failed[0]
-
-    return wait
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="closing-the-sandbox")
+    try:
+        return pool.submit(keeper.close)
+    finally:
+        pool.shutdown(wait=False)  # (its thread ends with the close; the future's result waits for it)
 
 
 def _emitter(on_event: OnEvent | None, summary: BatchSummary) -> Emit:
