@@ -334,18 +334,32 @@ def send(sock: socket.socket, obj: Any, fds: Sequence[int] = ()) -> None:
         sock.sendall(payload)
 
 
+def _time_left(deadline: float | None) -> float | None:
+    """Seconds left before ``deadline`` (None: no deadline); raises ``TimeoutError`` when none are."""
+    if deadline is None:
+        return None
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError("no answer within the time limit")
+    return remaining
+
+
+def _body_size(header: bytearray, max_size: int) -> tuple[int, bool]:
+    """``(size, binary)`` of the message whose :data:`HEADER` is ``header``; raises :class:`WireError` past
+    ``max_size``."""
+    (size,) = HEADER.unpack(header)
+    binary, size = bool(size & BINARY), size & ~BINARY
+    if size > max_size:
+        raise WireError(f"message of {size} bytes exceeds the limit of {max_size}")
+    return size, binary
+
+
 def _recv_exact(sock: socket.socket, n: int, deadline: float | None, fds: list[int] | None = None) -> bytearray:
     buf = bytearray(n)
     view = memoryview(buf)
     got = 0
     while got < n:
-        if deadline is not None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("no answer within the time limit")
-            sock.settimeout(remaining)
-        else:
-            sock.settimeout(None)
+        sock.settimeout(_time_left(deadline))
         try:
             if fds is not None and got == 0:
                 data, new_fds, _flags, _addr = socket.recv_fds(sock, n, 16)
@@ -381,19 +395,9 @@ class Receiver:
         self._buf = bytearray()
         self._start = 0  # where the unread bytes of _buf begin
 
-    def _remaining(self, deadline: float | None) -> float | None:
-        """The time left before ``deadline``; raises ``TimeoutError`` when none is (as :func:`_recv_exact` does
-        before each read, whether or not the bytes have arrived)."""
-        if deadline is None:
-            return None
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("no answer within the time limit")
-        return remaining
-
     def _call(self, read: Callable[[Any], _Read], arg: Any, deadline: float | None) -> _Read:
         """One read of the socket within the deadline: ``read(arg)``, the socket's ``recv`` or ``recv_into``."""
-        self.sock.settimeout(self._remaining(deadline))
+        self.sock.settimeout(_time_left(deadline))
         try:
             return read(arg)
         except TimeoutError:
@@ -405,7 +409,7 @@ class Receiver:
         """The next ``n`` bytes of the stream: from the buffer, after reading ahead (by up to :attr:`CHUNK` bytes)
         while they are few, or read straight into the result when they are many."""
         if n:  # (as _recv_exact: the deadline is checked before reading, even bytes already here)
-            self._remaining(deadline)
+            _time_left(deadline)
         if len(self._buf) - self._start < n <= self.CHUNK:
             del self._buf[:self._start]
             self._start = 0
@@ -434,10 +438,7 @@ class Receiver:
     def recv(self, timeout: float | None = None, max_size: int = MAX_MESSAGE, max_values: int | None = None) -> Any:
         """The next message, as :func:`recv` gives it (its ``fds`` aside)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        (size,) = HEADER.unpack(self._take(HEADER.size, deadline))
-        binary, size = bool(size & BINARY), size & ~BINARY
-        if size > max_size:
-            raise WireError(f"message of {size} bytes exceeds the limit of {max_size}")
+        size, binary = _body_size(self._take(HEADER.size, deadline), max_size)
         return decode_message(self._take(size, deadline), binary, max_values)
 
 
@@ -449,8 +450,5 @@ def recv(sock: socket.socket, timeout: float | None = None, max_size: int = MAX_
     values before they are parsed (see :data:`MAX_VALUES`).
     """
     deadline = None if timeout is None else time.monotonic() + timeout
-    (size,) = HEADER.unpack(_recv_exact(sock, HEADER.size, deadline, fds))
-    binary, size = bool(size & BINARY), size & ~BINARY
-    if size > max_size:
-        raise WireError(f"message of {size} bytes exceeds the limit of {max_size}")
+    size, binary = _body_size(_recv_exact(sock, HEADER.size, deadline, fds), max_size)
     return decode_message(_recv_exact(sock, size, deadline), binary, max_values)
