@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections import Counter
 from types import SimpleNamespace
 
@@ -51,8 +52,11 @@ def batch(tmp_path_factory, course_dir):
     (submitted / "frank" / PS).mkdir(parents=True)  # handed in an empty folder
     (submitted / "alice" / "not_a_problem_set").mkdir()
     events = []
+    threads = set(threading.enumerate())
     summary = grade_batch(submitted, results, workers=2, course_dir=course_dir, limits=LIMITS,
                           on_event=lambda kind, sub, data: events.append((kind, sub)))
+    # no thread of the batch outlives it (the reports fork their page workers only from a process without one)
+    assert set(threading.enumerate()) == threads, set(threading.enumerate()) - threads
     return submitted, results, summary, events
 
 

@@ -138,7 +138,7 @@ def test_a_notebook_that_kills_its_worker_is_a_crash_and_spares_its_neighbours(l
             client.register_plugin(_KillOn(killer), name="kill-on")
         summary = grade_batch(submitted, tmp_path / "results", assignments=SETS, cluster=c.scheduler_address,
                               on_event=on_event)
-    assert summary.ok and summary.graded == total
+    assert summary.ok and summary.graded == total, (summary.failed, summary.graded, total)
     assert set(seen.values()) == {1} and len(seen) == total
     crashed = {e["student"] for e in summary.grading_errors}
     assert crashed == {killer}, summary.grading_errors

@@ -607,23 +607,24 @@ def grade_batch(submitted_dir: StrPath, results_dir: StrPath, *, workers: int | 
             _finish(summary, results_dir, started, room)
         finally:
             if closing is not None:
-                closing.result()
+                pool, closed = closing
+                pool.shutdown(wait=True)  # the close done and its thread gone: the caller may fork
+                closed.result()
     return summary
 
 
-def _close_meanwhile(keeper: ZygoteKeeper | None, summary: BatchSummary) -> Future[None] | None:
+def _close_meanwhile(keeper: ZygoteKeeper | None,
+                     summary: BatchSummary) -> tuple[ThreadPoolExecutor, Future[None]] | None:
     """Close ``keeper``'s zygote in a thread while the batch files are written: its spare children killed and
     checked gone, slot by slot (0.2 s of the zygote's time at the end of the 30-student batch, which the grader
-    spent waiting). The close's future (its ``result()`` waits for it and raises what it raised); ``grade_batch``
-    returns only once the sandbox is closed."""
+    spent waiting). The one-thread pool and the close's future (its ``result()`` raises what the close raised);
+    ``grade_batch`` returns only once the sandbox is closed and the pool's thread has ended, so that it leaves no
+    thread behind (the reports fork their workers only from a process without other threads)."""
     if keeper is None:
         return None
     summary.zygote_restarts = keeper.restarts  # (all counted: no worker is left to restart it)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="closing-the-sandbox")
-    try:
-        return pool.submit(keeper.close)
-    finally:
-        pool.shutdown(wait=False)  # (its thread ends with the close; the future's result waits for it)
+    return pool, pool.submit(keeper.close)
 
 
 def _emitter(on_event: OnEvent | None, summary: BatchSummary) -> Emit:

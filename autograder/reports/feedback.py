@@ -26,6 +26,7 @@ from pathlib import Path
 from autograder.model.course import FUNCTIONS
 from autograder.model.files import FEEDBACK_FILE, StrPath, write_atomic
 from autograder.model.invariant import known
+from autograder.model.process_pool import cores, map_chunks
 from autograder.model.results import UNREADABLE, SubmissionResult, TestResult, fmt_points, load_results
 from autograder.reports._html import render
 from autograder.reports.grouping import test_function
@@ -193,10 +194,33 @@ def write_feedback(result: SubmissionResult, model_answers: dict | None = None, 
     return path
 
 
+#: Fewer pages than this are written in the calling process (a page takes about 10 ms, mostly its formulas: a
+#: class's derivations, each converted to MathML; forking the workers a few).
+PAGES_PARALLEL_FROM = 40
+#: Pages handed to a worker at a time.
+PAGES_CHUNK = 12
+
+_Page = tuple[SubmissionResult, dict[str, str], bool]
+
+
+def _write_pages(pages: list[_Page]) -> list[Path]:
+    return [write_feedback(result, models, publish) for result, models, publish in pages]
+
+
 def write_feedback_pages(results_dir: StrPath, results: Iterable[SubmissionResult] | None = None,
-                         model_answers: dict[str, dict[str, str]] | None = None, publish: bool = False) -> list[Path]:
+                         model_answers: dict[str, dict[str, str]] | None = None, publish: bool = False,
+                         workers: int | None = None) -> list[Path]:
     """Write a feedback page for every submission of ``results_dir``; returns the paths. ``model_answers``:
-    ``{ps: {grade_id: model answer}}`` (see :func:`shown_model_answers`)."""
+    ``{ps: {grade_id: model answer}}`` (see :func:`shown_model_answers`).
+
+    ``workers`` processes write them (default: one per core) when there are :data:`PAGES_PARALLEL_FROM` or more
+    and this process runs no other thread (else this process does); each page is a function of its result alone,
+    so the pages are the same whichever process writes them.
+    """
     results = load_results(results_dir) if results is None else results
     model_answers = model_answers or {}
-    return [write_feedback(r, model_answers.get(r.assignment, {}), publish) for r in results if r.folder is not None]
+    pages = [(r, model_answers.get(r.assignment, {}), publish) for r in results if r.folder is not None]
+    workers = cores() if workers is None else workers
+    if workers > 1 and len(pages) >= PAGES_PARALLEL_FROM:
+        return map_chunks(_write_pages, pages, workers, PAGES_CHUNK, spawn=False)
+    return _write_pages(pages)

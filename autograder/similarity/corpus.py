@@ -13,19 +13,15 @@ figures and demos, the test cells) and the Python in its Markdown cells.
 Its fingerprints never count as a match.
 
 Notebooks are read by ``workers`` processes when there are enough of them to
-pay for the start: forked when the caller runs no other thread, else spawned
-(a thread's locks must not be forked).
+pay for the start (:func:`autograder.model.process_pool.map_chunks`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +30,7 @@ import numpy as np
 from autograder.model.course import FUNCTIONS
 from autograder.model.files import StrPath
 from autograder.model.notebook import SourceCell, Unreadable, cell_text, load_source, load_submission
+from autograder.model.process_pool import map_chunks
 from autograder.model.pysource import import_names, parse, python_source
 from autograder.model.run_order import partition, run_order
 from autograder.model.submissions import Submission
@@ -159,10 +156,6 @@ def _read(job: Job, deadline: Deadline) -> tuple[list[Entry], list[Note]]:
     return entries, notes
 
 
-def _chunks(jobs: list[Job]) -> list[list[Job]]:
-    return [jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK)]
-
-
 def _read_chunk(jobs: list[Job]) -> list[tuple[list[Entry], list[Note]]]:
     return [read_submission(job) for job in jobs]
 
@@ -180,9 +173,7 @@ def read_all(submissions: Sequence[Submission], given: dict[str, Given], workers
         if s.path is None and s.assignment in given:
             notes.append((s.student, s.assignment, "", s.problem or "no notebook to read"))
     if workers > 1 and len(jobs) >= PARALLEL_FROM:
-        alone = threading.active_count() == 1 and "fork" in get_all_start_methods()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork" if alone else "spawn")) as pool:
-            results = [r for chunk in pool.map(_read_chunk, _chunks(jobs)) for r in chunk]
+        results = map_chunks(_read_chunk, jobs, workers, CHUNK)
     else:
         results = [read_submission(job) for job in jobs]
     for found, noted in results:

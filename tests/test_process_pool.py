@@ -1,0 +1,55 @@
+"""autograder/model/process_pool.py: chunks in order, forked workers when alone, this process beside threads."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from autograder.model.process_pool import chunks, cores, map_chunks
+
+
+def _pids(chunk: list[int]) -> list[tuple[int, int]]:
+    return [(item, os.getpid()) for item in chunk]
+
+
+def _fails(chunk: list[int]) -> list[int]:
+    if 7 in chunk:
+        raise ValueError("item 7")
+    return chunk
+
+
+def test_chunks_keep_order_and_cut_the_last_short():
+    assert chunks(list(range(7)), 3) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert chunks([], 3) == []
+    with pytest.raises(ValueError, match="size must be a positive number"):
+        chunks([1], 0)
+
+
+def test_results_come_in_the_order_of_the_items_from_other_processes():
+    out = map_chunks(_pids, list(range(20)), 2, 3)
+    assert [item for item, _ in out] == list(range(20))
+    assert os.getpid() not in {pid for _, pid in out}  # forked: this test runs no other thread
+
+
+def test_beside_a_thread_the_work_stays_here_unless_spawning_is_allowed():
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        here = map_chunks(_pids, list(range(10)), 2, 3, spawn=False)
+        assert {pid for _, pid in here} == {os.getpid()}
+        spawned = map_chunks(_pids, list(range(10)), 2, 3)
+        assert [item for item, _ in spawned] == list(range(10)) and os.getpid() not in {pid for _, pid in spawned}
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_an_error_in_the_work_is_raised_here_and_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="item 7"):
+        map_chunks(_fails, list(range(10)), 2, 2)
+    with pytest.raises(ValueError, match="workers must be a positive number"):
+        map_chunks(_pids, [1, 2], 0, 1)
+    assert cores() >= 1
