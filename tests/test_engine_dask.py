@@ -189,3 +189,23 @@ def test_a_task_with_no_result_within_the_bound_is_not_waited_for(monkeypatch):
         assert runner.wait([slow], "ALL_COMPLETED") == set() and time.monotonic() - started < 10
         assert runner.wait([slow, quick], "FIRST_COMPLETED") == {quick}
         client.cancel([slow])
+
+
+def test_a_cluster_failure_is_tried_once_more_alone_before_the_submission_is_not_graded():
+    """A task that fails on the cluster for a reason of the cluster's (here: an OSError out of the worker) is not
+    the submission's: it becomes a suspect, graded again alone after the rest; only a failure alone too makes it
+    not graded, with the reason."""
+    failed = []
+    run = SimpleNamespace(loaded={"ps1_softmax": (None, None)}, fail=lambda sub, error: failed.append(error))
+    runner = dask_runner._Client(None, run, ())
+    task = dask_runner._Task(SimpleNamespace(student="ann", assignment="ps1_softmax", note=""), b"{}")
+
+    def result():
+        raise OSError("the sandbox could not start")
+
+    broken = SimpleNamespace(result=result)
+    runner.finish(task, broken)
+    assert runner.suspects == [task] and failed == []
+    task.solo = True
+    runner.finish(task, broken)
+    assert failed == ["the Dask cluster could not grade it (OSError: the sandbox could not start)"]

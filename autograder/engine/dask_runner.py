@@ -34,7 +34,10 @@ again there (nothing else ran), it is the cause: its result is a crash (score 0,
 passes its solo run and gets its own grade. **A cluster that stops answering** (workers that die before
 Dask counts the death, a scheduler with no workers left) never holds the batch forever: a window in which
 no task finishes within a notebook's whole budget and a minute makes its tasks suspects, and a suspect
-with no result alone within that time is its submission's crash (``ClusterTimeout``).
+with no result alone within that time is its submission's crash (``ClusterTimeout``). **Any other failure of a
+task on the cluster** (a worker whose sandbox could not start, a connection lost) is tried once more alone
+after the rest before the submission is listed as not graded (``summary.failed``; a grader of another
+version on a worker is said at once).
 """
 
 from __future__ import annotations
@@ -326,6 +329,9 @@ class _Client:
             self.run.fail(sub, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 — the cluster's failure, never the batch's
+            if not task.solo:  # (a worker's sandbox that could not start beside a dying one, a connection lost)
+                self.suspects.append(task)  # once more, alone on the cluster, before it is said to have failed
+                return
             self.run.fail(sub, f"the Dask cluster could not grade it ({type(exc).__name__}: {str(exc)[:500]})")
             return
         else:
