@@ -230,6 +230,10 @@ class _WorkerGrader:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
+#: Held while a worker process sets up its grader (the plugin itself travels pickled: no lock in it).
+_SETTING_UP = threading.Lock()
+
+
 class GraderPlugin(WorkerPlugin):
     """Registered by the client on every worker, those that join later included (a restarted one too)."""
 
@@ -239,7 +243,14 @@ class GraderPlugin(WorkerPlugin):
         self.grader: _WorkerGrader | None = None
 
     def setup(self, worker: Worker) -> None:
-        self.grader = _WorkerGrader(worker.state.nthreads, grader_fingerprint())
+        self.ready(worker)
+
+    def ready(self, worker: Worker) -> _WorkerGrader:
+        """The worker's grader, set up now if its setup raised (Dask logs that) or has not run."""
+        with _SETTING_UP:  # (a worker's threads: one grader per worker process)
+            if self.grader is None:
+                self.grader = _WorkerGrader(worker.state.nthreads, grader_fingerprint())
+            return self.grader
 
     def teardown(self, worker: Worker) -> None:
         if self.grader is not None:
@@ -254,11 +265,12 @@ def _source(data: bytes) -> bytes:
 def _grade_task(source_bytes: bytes, assignment: str, student: str, notebook: bytes, limits: Limits,
                 forbidden: tuple, fingerprint: str) -> tuple:
     """One submission, on a worker: ``(results.json bytes, the worker's sandbox report)``."""
-    plugin = cast("GraderPlugin | None", get_worker().plugins.get(PLUGIN))  # (the client registers it as PLUGIN)
-    if plugin is None or plugin.grader is None:
+    worker = get_worker()
+    plugin = cast("GraderPlugin | None", worker.plugins.get(PLUGIN))  # (the client registers it as PLUGIN)
+    if plugin is None:
         raise GraderError("this Dask worker has no grader set up (the client registers it; was it restarted "
                           "without the plugin?)")
-    return plugin.grader.grade(assignment, source_bytes, student, notebook, limits, forbidden, fingerprint)
+    return plugin.ready(worker).grade(assignment, source_bytes, student, notebook, limits, forbidden, fingerprint)
 
 
 # -- the client side ---------------------------------------------------------------------------------------
