@@ -12,16 +12,16 @@
   ``activityProgress`` ``Completed`` and ``gradingProgress`` ``FullyGraded``, or the passback file's
   ``pending`` value (``PendingManual`` by default) while points await a person.
 
-Lists are followed through their ``Link: <…>; rel="next"`` headers. The service URLs are the line item's
-with ``/results`` or ``/scores`` added to its path, its query kept (Moodle's carry ``?type_id=``). No
-``submission.submittedAt`` is sent: the score is already after the course's late penalty, and Canvas would
-apply its own late policy to it again.
+Lists are followed through their ``Link: <…>; rel="next"`` headers (:mod:`autograder.lms.lti_pages`). The
+service URLs are the line item's with ``/results`` or ``/scores`` added to its path, its query kept (Moodle's
+carry ``?type_id=``). No ``submission.submittedAt`` is sent: the score is already after the course's late
+penalty, and Canvas would apply its own late policy to it again.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -30,6 +30,7 @@ import requests
 
 from autograder.lms.comment import TAG_NAME
 from autograder.lms.config import PassbackConfig, ProblemSetNames
+from autograder.lms.lti_pages import pages
 from autograder.lms.lti_token import LtiToken, call
 from autograder.lms.nrps import members as nrps_members
 from autograder.lms.plan import Current, same
@@ -43,29 +44,10 @@ LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 RESULTS_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
-#: Most pages of one list followed (a platform whose "next" never ends does not hold the run).
-MAX_PAGES = 1000
-
-
 def subpath(url: str, leaf: str) -> str:
     """``url`` with ``/leaf`` added to its path, its query kept: ``…/lineitems/3?type_id=1`` → ``…/3/scores?type_id=1``."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/" + leaf))
-
-
-def pages(token: LtiToken, session: requests.Session, url: str, accept: str, doing: str,
-          params: dict[str, str] | None = None) -> Iterator[Any]:
-    """Each page's JSON of a list, following ``rel="next"`` links."""
-    for _ in range(MAX_PAGES):
-        response = check(call(token, session, "GET", url, headers={"Accept": accept}, params=params), doing)
-        try:
-            yield response.json()
-        except ValueError:
-            raise LmsError(f"{doing}: the answer is not JSON") from None
-        following = response.links.get("next", {}).get("url")
-        if not following:
-            return
-        url, params = following, None
 
 
 class AgsTarget:

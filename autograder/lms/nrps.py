@@ -1,8 +1,8 @@
 """LTI Names and Role Provisioning Services 2.0: the course's learners, for matching submission folders.
 
 ``GET <context_memberships_url>`` (``application/vnd.ims.lti-nrps.v2.membershipcontainer+json``, pages
-followed through ``Link: <…>; rel="next"``) lists the context's members; the learners (a ``Learner`` role,
-full URI or short name) that are not ``Inactive`` or ``Deleted`` are the students, each a
+followed through ``Link: <…>; rel="next"``: :mod:`autograder.lms.lti_pages`) lists the context's members; the
+learners (a ``Learner`` role, full URI or short name) that are not ``Inactive`` or ``Deleted`` are the students, each a
 :class:`~autograder.lms.roster.Member` with its ``user_id`` (the ``userId`` of AGS scores), ``email`` and
 ``lis_person_sourcedid`` where the platform shares them.
 """
@@ -13,14 +13,13 @@ from typing import Any
 
 import requests
 
-from autograder.lms.lti_token import LtiToken, call
+from autograder.lms.lti_pages import pages
+from autograder.lms.lti_token import LtiToken
 from autograder.lms.roster import Member
-from autograder.lms.transport import LmsError, check
+from autograder.lms.transport import LmsError
 
 MEMBERSHIPS_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
-#: Most pages followed.
-MAX_PAGES = 1000
 
 
 def _learner(member: dict[str, Any]) -> bool:
@@ -38,12 +37,7 @@ def members(token: LtiToken, session: requests.Session, url: str) -> list[Member
     """The learners of the context at ``url``."""
     doing = f"members of {url}"
     out = []
-    for _ in range(MAX_PAGES):
-        response = check(call(token, session, "GET", url, headers={"Accept": MEMBERSHIPS_TYPE}), doing)
-        try:
-            data = response.json()
-        except ValueError:
-            raise LmsError(f"{doing}: the answer is not JSON") from None
+    for data in pages(token, session, url, MEMBERSHIPS_TYPE, doing):
         if not isinstance(data, dict) or not isinstance(data.get("members"), list):
             raise LmsError(f"{doing}: the answer holds no members list")
         for m in data["members"]:
@@ -51,8 +45,4 @@ def members(token: LtiToken, session: requests.Session, url: str) -> list[Member
                 out.append(Member(str(m["user_id"]), _text(m.get("name")),
                                   (("email", _text(m.get("email"))),
                                    ("lis_person_sourcedid", _text(m.get("lis_person_sourcedid"))))))
-        following = response.links.get("next", {}).get("url")
-        if not following:
-            return out
-        url = following
     return out
