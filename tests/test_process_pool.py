@@ -53,3 +53,12 @@ def test_an_error_in_the_work_is_raised_here_and_bad_arguments_are_named():
     with pytest.raises(ValueError, match="workers must be a positive number"):
         map_chunks(_pids, [1, 2], 0, 1)
     assert cores() >= 1
+
+
+def test_meanwhile_runs_here_while_the_workers_work_and_in_the_fallback_too():
+    ran = []
+    out = map_chunks(_pids, list(range(6)), 2, 2, meanwhile=lambda: ran.append(os.getpid()))
+    assert ran == [os.getpid()] and os.getpid() not in {pid for _, pid in out}
+    ran.clear()
+    out = map_chunks(_pids, [1], 2, 2, meanwhile=lambda: ran.append(os.getpid()))  # one chunk: here, then meanwhile
+    assert ran == [os.getpid()] and out == [(1, os.getpid())]

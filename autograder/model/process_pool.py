@@ -38,20 +38,27 @@ def chunks(items: Sequence[T], size: int) -> list[list[T]]:
 
 
 def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T], workers: int, size: int,
-               spawn: bool = True) -> list[R]:
+               spawn: bool = True, meanwhile: Callable[[], object] | None = None) -> list[R]:
     """``work`` over ``items`` in chunks of ``size``, in ``workers`` processes; the results in the order of ``items``.
 
     ``work`` takes a chunk and returns one result per item; it must be a module-level function (a spawned process
     imports it by name), and the items and results must pickle. An exception in ``work`` is raised here. When
     this process runs other threads, the processes are spawned, or, with ``spawn`` False (work too short to pay
-    for a new interpreter's imports), ``work`` runs here, chunk by chunk.
+    for a new interpreter's imports), ``work`` runs here, chunk by chunk. ``meanwhile()``, if given, runs in this
+    process once the chunks are handed out, before their results are waited for (here: after the work).
     """
     if workers < 1:
         raise ValueError(f"workers must be a positive number of processes, got {workers!r}")
     parts = chunks(items, size)
     alone = threading.active_count() == 1 and "fork" in get_all_start_methods()
     if len(parts) < 2 or (not alone and not spawn):
-        return [r for chunk in parts for r in work(chunk)]
+        done = [r for chunk in parts for r in work(chunk)]
+        if meanwhile is not None:
+            meanwhile()
+        return done
     with ProcessPoolExecutor(max_workers=min(workers, len(parts)),
                              mp_context=get_context("fork" if alone else "spawn")) as pool:
-        return [r for chunk in pool.map(work, parts) for r in chunk]
+        results = pool.map(work, parts)
+        if meanwhile is not None:
+            meanwhile()
+        return [r for chunk in results for r in chunk]

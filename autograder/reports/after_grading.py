@@ -119,10 +119,14 @@ def write_reports(results_dir: StrPath, console: Console | None = None, json_out
         results, hand_graded = _bring_in_hand_grades(results_dir, results, gradebook)
     results = _apply_deadlines(results_dir, results, deadlines)
     class_stats = stats.of(results)  # computed once, for the report, the terminal and --json
-    if feedback:
+    def class_report() -> None:
+        report.write_report(results_dir, class_stats)
+
+    if feedback:  # (the class's report written here while the pages' workers write them)
         write_feedback_pages(results_dir, results, model_answers=_model_answers(course, gradebook, results),
-                             publish=publish_answers)
-    report.write_report(results_dir, class_stats)
+                             publish=publish_answers, meanwhile=class_report)
+    else:
+        class_report()
     gradebook_info = None
     if gradebook is not None:
         gradebook_info = gradebook.write(results_dir, results)

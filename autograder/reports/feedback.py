@@ -20,7 +20,7 @@ this page. The markup is ``templates/feedback.html.j2``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from autograder.model.course import FUNCTIONS
@@ -209,18 +209,22 @@ def _write_pages(pages: list[_Page]) -> list[Path]:
 
 def write_feedback_pages(results_dir: StrPath, results: Iterable[SubmissionResult] | None = None,
                          model_answers: dict[str, dict[str, str]] | None = None, publish: bool = False,
-                         workers: int | None = None) -> list[Path]:
+                         workers: int | None = None, meanwhile: Callable[[], object] | None = None) -> list[Path]:
     """Write a feedback page for every submission of ``results_dir``; returns the paths. ``model_answers``:
     ``{ps: {grade_id: model answer}}`` (see :func:`shown_model_answers`).
 
     ``workers`` processes write them (default: one per core) when there are :data:`PAGES_PARALLEL_FROM` or more
     and this process runs no other thread (else this process does); each page is a function of its result alone,
-    so the pages are the same whichever process writes them.
+    so the pages are the same whichever process writes them. ``meanwhile()``, if given, runs in this process while
+    they write (:func:`autograder.model.process_pool.map_chunks`).
     """
     results = load_results(results_dir) if results is None else results
     model_answers = model_answers or {}
     pages = [(r, model_answers.get(r.assignment, {}), publish) for r in results if r.folder is not None]
     workers = cores() if workers is None else workers
     if workers > 1 and len(pages) >= PAGES_PARALLEL_FROM:
-        return map_chunks(_write_pages, pages, workers, PAGES_CHUNK, spawn=False)
-    return _write_pages(pages)
+        return map_chunks(_write_pages, pages, workers, PAGES_CHUNK, spawn=False, meanwhile=meanwhile)
+    written = _write_pages(pages)
+    if meanwhile is not None:
+        meanwhile()
+    return written
