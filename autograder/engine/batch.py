@@ -11,7 +11,7 @@
    (:func:`_load_assignment`); a problem set that cannot be loaded is the
    instructor's error, reported per submission in ``summary.failed``;
 3. **grade** – worker threads, two sandbox slots each (in turns: :data:`SLOTS_PER_WORKER`), share one zygote kept
-   alive by :class:`ZygoteKeeper`. Whatever goes wrong in the parent while
+   alive by :class:`~autograder.engine.zygote_keeper.ZygoteKeeper`. Whatever goes wrong in the parent while
    grading one submission (a broken zygote twice in a row, a grader bug
    triggered by what the child sent, a result that cannot be written)
    becomes **that submission's** results.json: score 0, the reason, and the
@@ -61,6 +61,7 @@ from autograder.engine.batch_plan import (
     submission_time,
 )
 from autograder.engine.disk_incidents import MAX_REGRADES, Ledger, Run, spoilt
+from autograder.engine.zygote_keeper import ZygoteKeeper
 from autograder.engine.zygote_parent import DISK_FULL, DiskFull, GraderError, Zygote, ZygoteLost, default_hidden
 from autograder.model import course
 from autograder.model import results as results_model
@@ -73,7 +74,6 @@ from autograder.model.results import SubmissionResult
 from autograder.model.submission_time import SubmissionTime
 from autograder.model.submissions import Submission
 from autograder.reading.library import load_tables
-from autograder.sandbox.disk_watch import Incident
 from autograder.sandbox.limits import Limits
 
 #: Sandbox slots per worker thread, taken in turns: the zygote forks a slot's next child (its spare) when the
@@ -98,7 +98,7 @@ class Emit(Protocol):
     def __call__(self, kind: str, sub: Submission | None, data: Any = None) -> None: ...
 
 
-__all__ = ["BatchSummary", "ZygoteKeeper", "default_workers", "grade_batch"]
+__all__ = ["BatchSummary", "default_workers", "grade_batch"]
 
 
 def default_workers() -> int:
@@ -211,111 +211,6 @@ def _load_assignment(course_dir: StrPath, assignment: str) -> Loaded:
         for index in range(len(checks[gid].probes)):
             reference(checks[gid], index)
     return source, checks
-
-
-class ZygoteKeeper:
-    """The batch's one zygote, kept alive.
-
-    Restart policy, one owner: the :class:`~autograder.engine.zygote_parent.Zygote`
-    object is the batch's for its whole life, and only its
-    :meth:`~autograder.engine.zygote_parent.Zygote.restart` replaces its process —
-    when a spawn fails, or when a worker finds it dead (:meth:`get`) — at
-    most :data:`~autograder.engine.zygote_parent.MAX_RESTARTS` times in the batch,
-    all counted in ``summary.zygote_restarts``. A call or cell that was cut
-    by a restart (its child died with the zygote) is never scored: the
-    session raises :class:`~autograder.engine.zygote_parent.ZygoteLost` and the
-    submission is graded again. Once the cap is reached, or when a zygote
-    cannot be started, :meth:`get` raises ``GraderError`` and the rest of
-    the batch is the instructor's to fix.
-    """
-
-    def __init__(self, hide: Iterable[StrPath], slots: int, forbidden: Iterable[str] = (),
-                 prepare: Iterable[str] = ()) -> None:
-        self._args: dict[str, Any] = dict(hide=hide, slots=slots, forbidden=forbidden, prepare=prepare)
-        self._lock = threading.Lock()
-        self._zygote: Zygote | None = None
-        self.closed = False
-
-    def launch(self) -> ZygoteKeeper:
-        """Start the zygote's process; it warms up while the caller loads the checks (see :meth:`ready`)."""
-        self._zygote = Zygote(**self._args)
-        try:
-            self._zygote.launch()
-        except BaseException:
-            self._zygote.close()
-            raise
-        return self
-
-    def ready(self, forbidden: Iterable[str]) -> ZygoteKeeper:
-        """Wait for the launched zygote and arm ``forbidden`` in it (and in every restart of it)."""
-        self._args["forbidden"] = sorted(forbidden)
-        known(self._zygote, "ready() follows launch()").ready(self._args["forbidden"])
-        return self
-
-    @property
-    def sandbox(self) -> dict[str, Any]:
-        return dict(self._zygote.sandbox) if self._zygote is not None else {}
-
-    @property
-    def restarts(self) -> int:
-        return self._zygote.restarts if self._zygote is not None else 0
-
-    def get(self, broken: Zygote | None = None) -> Zygote:
-        """The zygote; with ``broken`` (it failed a submission), restarted first if it is dead."""
-        with self._lock:
-            if self.closed:
-                raise GraderError("the batch was stopped")
-            z = self._zygote
-        z = known(z, "get() follows launch()")
-        if broken is not None and not z.alive:
-            z.restart(z.generation, "the sandbox's zygote died")
-        return z
-
-    def close(self) -> None:
-        with self._lock:
-            self.closed = True
-            if self._zygote is not None:
-                self._zygote.close()
-
-    def disk_incidents(self) -> list[Incident]:
-        """What the sandbox's disk watch saw (``uid`` mode; else none)."""
-        return self._zygote.disk_incidents() if self._zygote is not None else []
-
-    def wrote(self, path: StrPath) -> None:
-        """The grader wrote ``path``: not a slot's growth, if it is on the slots' disk."""
-        if self._zygote is not None:
-            self._zygote.wrote(path)
-
-
-def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path: StrPath | None, student: str, assignment: str,
-                     source: SourceNotebook, checks: Mapping[str, Check], limits: Limits,
-                     sandbox_report: dict[str, Any]) -> results_model.SubmissionResult:
-    """One submission graded in ``keeper``'s sandbox, slot ``slot``: its result, whatever it did.
-
-    Two attempts when the sandbox broke under it (a restart cut by a neighbour's restart costs none: those
-    are capped per batch); a grader bug the submission triggered, or two broken attempts, is its result with
-    score 0, the reason and ``grading_error``. Raises ``GraderError`` only when the sandbox cannot be started
-    (the instructor's problem). The local workers and a cluster's (:mod:`autograder.engine.dask_runner`)
-    both grade through here.
-    """
-    attempts, error = 2, ""
-    while attempts > 0:
-        z = keeper.get()
-        try:
-            return grade.grade_submission(path, student, assignment, source, checks, z, slot, limits, sandbox_report)
-        except DiskFull as exc:  # no restart helps (a local batch grades it again once there is room)
-            error = f"DiskFull: {str(exc)[:2000]}"
-            break
-        except GraderError as exc:
-            error = f"GraderError: {exc}"
-            if not isinstance(exc, ZygoteLost):  # (a neighbour's restart costs no attempt: capped per batch)
-                attempts -= 1
-            keeper.get(broken=z)
-        except Exception as exc:  # noqa: BLE001 — a grader bug this submission triggered
-            error = f"{type(exc).__name__}: {str(exc)[:2000]}"
-            break
-    return grade.unreadable_results(student, assignment, source, "the grader failed while grading this notebook "
-                                    f"({error.split(':', 1)[0]}); your instructor will look at it", error)
 
 
 class GradingRun:

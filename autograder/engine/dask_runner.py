@@ -12,7 +12,7 @@ The two sides:
 
 - **on each worker** (:class:`GraderPlugin`, registered by the client): the same sandbox as a local run —
   one zygote per worker process, two slots per worker thread, the grading itself
-  :func:`autograder.engine.batch.grade_in_sandbox` — and a private folder where a task's notebook is written
+  :func:`autograder.engine.zygote_keeper.grade_in_sandbox` — and a private folder where a task's notebook is written
   for the time it is graded (no shared filesystem is assumed: the notebook arrives as bytes, and the result
   leaves as the bytes of its results.json). A worker refuses to grade with another version of the grader
   than the client's (:func:`grader_fingerprint`: the checks, references and engine that decide points), so
@@ -65,6 +65,7 @@ import autograder
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
 from autograder.engine import batch
 from autograder.engine.grade import unreadable_results
+from autograder.engine.zygote_keeper import ZygoteKeeper, grade_in_sandbox
 from autograder.engine.zygote_parent import GraderError, default_hidden
 from autograder.model.notebook import Unreadable, read_bounded
 from autograder.model.results import SubmissionResult
@@ -168,7 +169,7 @@ class _WorkerGrader:
         self.slots: queue.Queue = queue.Queue()
         for slot in range(self.slot_count):
             self.slots.put(slot)
-        self.keeper: batch.ZygoteKeeper | None = None
+        self.keeper: ZygoteKeeper | None = None
         self.forbidden: tuple = ()
         self.loaded: dict = {}  # (problem set, SHA-256 of its source) -> (source, checks)
 
@@ -184,7 +185,7 @@ class _WorkerGrader:
                 self.loaded[key] = batch._load_assignment(course, assignment)
             return self.loaded[key]
 
-    def sandbox(self, forbidden: tuple) -> batch.ZygoteKeeper:
+    def sandbox(self, forbidden: tuple) -> ZygoteKeeper:
         """The worker's zygote, with the batch's forbidden names armed (restarted when they change)."""
         with self.lock:
             if self.keeper is not None and (self.keeper.closed or self.forbidden != forbidden):
@@ -192,7 +193,7 @@ class _WorkerGrader:
                 self.keeper = None
             if self.keeper is None:
                 hidden = default_hidden(self.folder)
-                self.keeper = batch.ZygoteKeeper(hidden, self.slot_count, prepare=ALL_FORBIDDEN).launch().ready(forbidden)
+                self.keeper = ZygoteKeeper(hidden, self.slot_count, prepare=ALL_FORBIDDEN).launch().ready(forbidden)
                 self.forbidden = forbidden
             return self.keeper
 
@@ -209,7 +210,7 @@ class _WorkerGrader:
         try:
             path = work / f"{assignment}.ipynb"
             path.write_bytes(notebook)
-            data = batch.grade_in_sandbox(keeper, slot, path, student, assignment, source, checks, limits,
+            data = grade_in_sandbox(keeper, slot, path, student, assignment, source, checks, limits,
                                           self.report(keeper))
             return json.dumps(data.to_json()).encode(), self.report(keeper)
         finally:
@@ -217,7 +218,7 @@ class _WorkerGrader:
             self.slots.put(slot)
 
     @staticmethod
-    def report(keeper: batch.ZygoteKeeper) -> dict:
+    def report(keeper: ZygoteKeeper) -> dict:
         """The sandbox's report as a local batch has it in ``summary.sandbox`` (its line included)."""
         report = keeper.sandbox
         report["line"] = sandbox_line(report)

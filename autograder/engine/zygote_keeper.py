@@ -1,0 +1,129 @@
+"""The batch's one zygote kept alive, and one submission graded in it whatever happens to the zygote.
+
+:class:`ZygoteKeeper` owns the restart policy (one owner, a cap per batch), for a local batch
+(:mod:`autograder.engine.batch`) and for each Dask worker (:mod:`autograder.engine.dask_runner`).
+:func:`grade_in_sandbox` is a Dask worker's retry policy of one submission around it; a local batch's workers
+keep their own (:meth:`autograder.engine.batch.GradingRun.grade_one`), which also grades again a submission whose
+run a full disk or a neighbour's flood spoilt.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from autograder.checks.check import Check
+from autograder.engine import grade
+from autograder.engine.zygote_parent import DiskFull, GraderError, Zygote, ZygoteLost
+from autograder.model import results as results_model
+from autograder.model.files import StrPath
+from autograder.model.invariant import known
+from autograder.model.notebook import SourceNotebook
+from autograder.sandbox.disk_watch import Incident
+from autograder.sandbox.limits import Limits
+
+
+class ZygoteKeeper:
+    """The batch's one zygote, kept alive.
+
+    Restart policy, one owner: the :class:`~autograder.engine.zygote_parent.Zygote`
+    object is the batch's for its whole life, and only its
+    :meth:`~autograder.engine.zygote_parent.Zygote.restart` replaces its process —
+    when a spawn fails, or when a worker finds it dead (:meth:`get`) — at
+    most :data:`~autograder.engine.zygote_parent.MAX_RESTARTS` times in the batch,
+    all counted in ``summary.zygote_restarts``. A call or cell that was cut
+    by a restart (its child died with the zygote) is never scored: the
+    session raises :class:`~autograder.engine.zygote_parent.ZygoteLost` and the
+    submission is graded again. Once the cap is reached, or when a zygote
+    cannot be started, :meth:`get` raises ``GraderError`` and the rest of
+    the batch is the instructor's to fix.
+    """
+
+    def __init__(self, hide: Iterable[StrPath], slots: int, forbidden: Iterable[str] = (),
+                 prepare: Iterable[str] = ()) -> None:
+        self._args: dict[str, Any] = dict(hide=hide, slots=slots, forbidden=forbidden, prepare=prepare)
+        self._lock = threading.Lock()
+        self._zygote: Zygote | None = None
+        self.closed = False
+
+    def launch(self) -> ZygoteKeeper:
+        """Start the zygote's process; it warms up while the caller loads the checks (see :meth:`ready`)."""
+        self._zygote = Zygote(**self._args)
+        try:
+            self._zygote.launch()
+        except BaseException:
+            self._zygote.close()
+            raise
+        return self
+
+    def ready(self, forbidden: Iterable[str]) -> ZygoteKeeper:
+        """Wait for the launched zygote and arm ``forbidden`` in it (and in every restart of it)."""
+        self._args["forbidden"] = sorted(forbidden)
+        known(self._zygote, "ready() follows launch()").ready(self._args["forbidden"])
+        return self
+
+    @property
+    def sandbox(self) -> dict[str, Any]:
+        return dict(self._zygote.sandbox) if self._zygote is not None else {}
+
+    @property
+    def restarts(self) -> int:
+        return self._zygote.restarts if self._zygote is not None else 0
+
+    def get(self, broken: Zygote | None = None) -> Zygote:
+        """The zygote; with ``broken`` (it failed a submission), restarted first if it is dead."""
+        with self._lock:
+            if self.closed:
+                raise GraderError("the batch was stopped")
+            z = self._zygote
+        z = known(z, "get() follows launch()")
+        if broken is not None and not z.alive:
+            z.restart(z.generation, "the sandbox's zygote died")
+        return z
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            if self._zygote is not None:
+                self._zygote.close()
+
+    def disk_incidents(self) -> list[Incident]:
+        """What the sandbox's disk watch saw (``uid`` mode; else none)."""
+        return self._zygote.disk_incidents() if self._zygote is not None else []
+
+    def wrote(self, path: StrPath) -> None:
+        """The grader wrote ``path``: not a slot's growth, if it is on the slots' disk."""
+        if self._zygote is not None:
+            self._zygote.wrote(path)
+
+
+def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path: StrPath | None, student: str, assignment: str,
+                     source: SourceNotebook, checks: Mapping[str, Check], limits: Limits,
+                     sandbox_report: dict[str, Any]) -> results_model.SubmissionResult:
+    """One submission graded in ``keeper``'s sandbox, slot ``slot``: its result, whatever it did.
+
+    Two attempts when the sandbox broke under it (a restart cut by a neighbour's restart costs none: those
+    are capped per batch); a grader bug the submission triggered, or two broken attempts, is its result with
+    score 0, the reason and ``grading_error``. Raises ``GraderError`` only when the sandbox cannot be started
+    (the instructor's problem). A Dask worker grades through here (:mod:`autograder.engine.dask_runner`); a local
+    batch's workers have the same two attempts in :meth:`autograder.engine.batch.GradingRun.grade_one`.
+    """
+    attempts, error = 2, ""
+    while attempts > 0:
+        z = keeper.get()
+        try:
+            return grade.grade_submission(path, student, assignment, source, checks, z, slot, limits, sandbox_report)
+        except DiskFull as exc:  # no restart helps (a local batch grades it again once there is room)
+            error = f"DiskFull: {str(exc)[:2000]}"
+            break
+        except GraderError as exc:
+            error = f"GraderError: {exc}"
+            if not isinstance(exc, ZygoteLost):  # (a neighbour's restart costs no attempt: capped per batch)
+                attempts -= 1
+            keeper.get(broken=z)
+        except Exception as exc:  # noqa: BLE001 — a grader bug this submission triggered
+            error = f"{type(exc).__name__}: {str(exc)[:2000]}"
+            break
+    return grade.unreadable_results(student, assignment, source, "the grader failed while grading this notebook "
+                                    f"({error.split(':', 1)[0]}); your instructor will look at it", error)
