@@ -110,10 +110,29 @@ def test_a_worker_lost_mid_batch_costs_nothing(local, cluster, tmp_path):
 
     summary = grade_batch(submitted, tmp_path / "results", assignments=SETS, cluster=cluster.scheduler_address,
                           on_event=on_event)
+    _settled(cluster.scheduler_address)  # (the module's cluster is closed at its end: not while a nanny restarts)
     assert victim not in _worker_pids(cluster.scheduler_address).values(), "the worker was killed (and restarted)"
     assert summary.ok and summary.graded == total and not summary.grading_errors
     assert set(seen.values()) == {1} and len(seen) == total
     assert differences(expected, tmp_path / "results") == []
+
+
+def _settled(address, workers=2, deadline_s=120.0):
+    """Wait until the cluster's worker processes answer and stay the same for half a second: the nannies' last
+    restarts are done. (distributed's close of a nanny whose worker process is being started again fails with "can
+    only join a started process": a race of a test's teardown, which a batch on a user's cluster never closes.)"""
+    deadline, last = time.monotonic() + deadline_s, None
+    with Client(address, set_as_default=False) as client:
+        while time.monotonic() < deadline:
+            try:
+                pids = tuple(sorted(client.run(os.getpid, wait=True).values()))
+            except Exception:  # noqa: BLE001 — a worker that died under the call: asked again
+                pids = None
+            if pids is not None and len(pids) == workers and pids == last:
+                return
+            last = pids
+            time.sleep(0.5)
+    raise AssertionError(f"the cluster's {workers} workers did not settle within {deadline_s:.0f} s")
 
 
 class _KillOn(WorkerPlugin):
@@ -138,6 +157,7 @@ def test_a_notebook_that_kills_its_worker_is_a_crash_and_spares_its_neighbours(l
             client.register_plugin(_KillOn(killer), name="kill-on")
         summary = grade_batch(submitted, tmp_path / "results", assignments=SETS, cluster=c.scheduler_address,
                               on_event=on_event)
+        _settled(c.scheduler_address)
     assert summary.ok and summary.graded == total, (summary.failed, summary.graded, total)
     assert set(seen.values()) == {1} and len(seen) == total
     crashed = {e["student"] for e in summary.grading_errors}
