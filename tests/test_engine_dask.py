@@ -19,6 +19,7 @@ import shutil
 import signal
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -65,7 +66,7 @@ def local(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cluster():
-    with _cluster() as c:
+    with _closing(_cluster()) as c:  # (a test kills one of its workers)
         yield c
 
 
@@ -110,17 +111,15 @@ def test_a_worker_lost_mid_batch_costs_nothing(local, cluster, tmp_path):
 
     summary = grade_batch(submitted, tmp_path / "results", assignments=SETS, cluster=cluster.scheduler_address,
                           on_event=on_event)
-    _settled(cluster.scheduler_address)  # (the module's cluster is closed at its end: not while a nanny restarts)
     assert victim not in _worker_pids(cluster.scheduler_address).values(), "the worker was killed (and restarted)"
     assert summary.ok and summary.graded == total and not summary.grading_errors
     assert set(seen.values()) == {1} and len(seen) == total
     assert differences(expected, tmp_path / "results") == []
 
 
-def _settled(address, workers=2, deadline_s=120.0):
-    """Wait until the cluster's worker processes answer and stay the same for half a second: the nannies' last
-    restarts are done. (distributed's close of a nanny whose worker process is being started again fails with "can
-    only join a started process": a race of a test's teardown, which a batch on a user's cluster never closes.)"""
+def _settle(address, deadline_s=30.0):
+    """Wait, at most ``deadline_s``, until the cluster's worker processes answer and stay the same for a second: the
+    nannies' last restarts done before a test closes a cluster whose workers it killed (see :func:`_closing`)."""
     deadline, last = time.monotonic() + deadline_s, None
     with Client(address, set_as_default=False) as client:
         while time.monotonic() < deadline:
@@ -128,11 +127,27 @@ def _settled(address, workers=2, deadline_s=120.0):
                 pids = tuple(sorted(client.run(os.getpid, wait=True).values()))
             except Exception:  # noqa: BLE001 — a worker that died under the call: asked again
                 pids = None
-            if pids is not None and len(pids) == workers and pids == last:
+            if pids and pids == last:
                 return
             last = pids
-            time.sleep(0.5)
-    raise AssertionError(f"the cluster's {workers} workers did not settle within {deadline_s:.0f} s")
+            time.sleep(1.0)
+
+
+@contextmanager
+def _closing(cluster):
+    """``cluster``, closed at the end once its workers have settled (:func:`_settle`). distributed's own close of a
+    nanny whose worker process is being started again can still fail ("can only join a started process",
+    an AssertionError of distributed.process): that is the teardown of a cluster this test made, after every
+    assertion about the grading, and is let pass; any other error of the close is raised."""
+    try:
+        yield cluster
+    finally:
+        _settle(cluster.scheduler_address)
+        try:
+            cluster.close()
+        except AssertionError as exc:
+            if "can only join a started process" not in str(exc):
+                raise
 
 
 class _KillOn(WorkerPlugin):
@@ -152,12 +167,11 @@ def test_a_notebook_that_kills_its_worker_is_a_crash_and_spares_its_neighbours(l
     assert (submitted / killer).is_dir()
     seen, on_event = _events()
     allowed = 1  # distributed.scheduler.allowed-failures (3 by default): deaths before Dask calls it KilledWorker
-    with _cluster(**{"distributed.scheduler.allowed-failures": allowed}) as c:
+    with _closing(_cluster(**{"distributed.scheduler.allowed-failures": allowed})) as c:
         with Client(c.scheduler_address, set_as_default=False) as client:
             client.register_plugin(_KillOn(killer), name="kill-on")
         summary = grade_batch(submitted, tmp_path / "results", assignments=SETS, cluster=c.scheduler_address,
                               on_event=on_event)
-        _settled(c.scheduler_address)
     assert summary.ok and summary.graded == total, (summary.failed, summary.graded, total)
     assert set(seen.values()) == {1} and len(seen) == total
     crashed = {e["student"] for e in summary.grading_errors}
