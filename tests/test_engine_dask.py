@@ -243,3 +243,16 @@ def test_a_cluster_failure_is_tried_once_more_alone_before_the_submission_is_not
     task.solo = True
     runner.finish(task, broken)
     assert failed == ["the Dask cluster could not grade it (OSError: the sandbox could not start)"]
+
+
+def test_a_worker_whose_grader_setup_did_not_happen_sets_it_up_on_its_first_task():
+    """Dask only logs a worker plugin's setup that raised: the plugin's grader is then made by the first task that
+    needs it (once per worker process), instead of the task failing with "no grader set up"."""
+    plugin = dask_runner.GraderPlugin()  # (registered, its setup never run or failed)
+    worker = SimpleNamespace(state=SimpleNamespace(nthreads=2))
+    grader = plugin.ready(worker)
+    try:
+        assert plugin.grader is grader and plugin.ready(worker) is grader, "one grader per worker process"
+        assert grader.slot_count == dask_runner.batch.SLOTS_PER_WORKER * 2, "its slots: so many per worker thread"
+    finally:
+        grader.close()
