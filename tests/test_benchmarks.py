@@ -5,6 +5,7 @@ Timings are machine- and load-dependent: nothing here asserts on them.
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,20 @@ def test_the_dask_benchmark_prints_its_ratio_and_the_sizing():
         assert re.search(rf"^a class of {size} students .* in 10 minutes: [\d,]+ cores", proc.stdout, re.M)
     ratio = re.search(rf"^dask vs local: {NUMBER}x$", proc.stdout, re.M)
     assert ratio and float(ratio.group(1)) > 0, proc.stdout
+
+
+def test_the_phases_script_times_every_step_of_a_small_batch(tmp_path):
+    """benchmarks/batch_phases.py on two example students' ps1: every wrapped step is printed with its start,
+    duration and share, and the notebooks graded (their count and span). Times are not judged."""
+    submitted = tmp_path / "submitted"
+    for student in ("ada", "ben"):
+        shutil.copytree(ROOT / "examples" / "submissions" / student / "ps1_softmax", submitted / student / "ps1_softmax")
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "batch_phases.py"), str(submitted),
+                           "--out", str(tmp_path / "results"), "--timeout", "30"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    for label in ("problem sets loaded", "grade_batch (the whole grading)", "batch files", "reports (all of them)",
+                  "feedback pages", "report.html"):
+        assert re.search(rf"^\s*{re.escape(label)}.*\s{NUMBER}\s+{NUMBER}\s+{NUMBER}%", out, re.M), (label, out)
+    assert re.search(r"^notebooks graded: 2\s", out, re.M), out
