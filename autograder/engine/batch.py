@@ -475,14 +475,13 @@ def grade_batch(submitted_dir: StrPath, results_dir: StrPath, *, workers: int | 
         emit("skipped", sub, submission_results_path(results_dir, sub))
     emit("start", None, {"total": summary.total, "todo": len(todo), "skipped": summary.skipped_existing})
     keeper, launch_error = None, ""
+    threads = min(max(1, int(workers or default_workers())), len(todo)) if todo else 0
+    if todo:
+        summary.workers = threads
     try:
-        if todo:
-            workers = min(max(1, int(workers or default_workers())), len(todo))
-            summary.workers = workers
         if _runs_code(todo) and cluster is None:  # the sandbox warms up (seconds of imports) while the checks load
-            workers = known(workers, "a batch with work has its workers (above)")
             hidden = default_hidden(course_dir, submitted_dir, results_dir) + [str(h) for h in hide]
-            keeper, launch_error = _launch(hidden, workers)
+            keeper, launch_error = _launch(hidden, threads)
         loaded = _load_assignments(course_dir, todo, summary, emit)
         todo = [s for s in todo if s.assignment in loaded]
         if keeper is not None and not _runs_code(todo):  # nothing left to run in it: not waited for
@@ -490,36 +489,32 @@ def grade_batch(submitted_dir: StrPath, results_dir: StrPath, *, workers: int | 
         if todo and cluster is not None:
             _grade_on_cluster(cluster, todo, loaded, results_dir, limits, summary, emit, submitted_at, room)
         elif todo:
-            workers = known(workers, "a batch with work has its workers (above)")
-            _grade(todo, loaded, results_dir, limits, workers, keeper, launch_error, summary, emit, submitted_at, room)
+            _grade(todo, loaded, results_dir, limits, threads, keeper, launch_error, summary, emit, submitted_at, room)
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
-        closing = _close_meanwhile(keeper, summary)
-        try:
-            reference_process.close_all()
-            _account_missing(todo, results_dir, summary, emit)
-            _finish(summary, results_dir, started, room)
-        finally:
-            if closing is not None:
-                pool, closed = closing
-                pool.shutdown(wait=True)  # the close done and its thread gone: the caller may fork
-                closed.result()
+        # (the pool's exit waits for its thread: grade_batch leaves none behind, and the reports may fork)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="closing-the-sandbox") as pool:
+            closed = _close_meanwhile(pool, keeper, summary)
+            try:
+                reference_process.close_all()
+                _account_missing(todo, results_dir, summary, emit)
+                _finish(summary, results_dir, started, room)
+            finally:
+                if closed is not None:
+                    closed.result()
     return summary
 
 
-def _close_meanwhile(keeper: ZygoteKeeper | None,
-                     summary: BatchSummary) -> tuple[ThreadPoolExecutor, Future[None]] | None:
-    """Close ``keeper``'s zygote in a thread while the batch files are written: its spare children killed and
-    checked gone, slot by slot (0.2 s of the zygote's time at the end of the 30-student batch, which the grader
-    spent waiting). The one-thread pool and the close's future (its ``result()`` raises what the close raised);
-    ``grade_batch`` returns only once the sandbox is closed and the pool's thread has ended, so that it leaves no
-    thread behind (the reports fork their workers only from a process without other threads)."""
+def _close_meanwhile(pool: ThreadPoolExecutor, keeper: ZygoteKeeper | None,
+                     summary: BatchSummary) -> Future[None] | None:
+    """Close ``keeper``'s zygote in ``pool``'s thread while the batch files are written: its spare children killed
+    and checked gone, slot by slot (0.2 s of the zygote's time at the end of the 30-student batch, which the grader
+    spent waiting). The close's future (its ``result()`` raises what the close raised); None without a zygote."""
     if keeper is None:
         return None
     summary.zygote_restarts = keeper.restarts  # (all counted: no worker is left to restart it)
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="closing-the-sandbox")
-    return pool, pool.submit(keeper.close)
+    return pool.submit(keeper.close)
 
 
 def _emitter(on_event: OnEvent | None, summary: BatchSummary) -> Emit:
