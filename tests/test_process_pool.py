@@ -62,3 +62,5 @@ def test_meanwhile_runs_here_while_the_workers_work_and_in_the_fallback_too():
     ran.clear()
     out = map_chunks(_pids, [1], 2, 2, meanwhile=lambda: ran.append(os.getpid()))  # one chunk: here, then meanwhile
     assert ran == [os.getpid()] and out == [(1, os.getpid())]
+    out = map_chunks(_pids, list(range(6)), 1, 2)  # one worker: no process started for it
+    assert out == [(item, os.getpid()) for item in range(6)]

@@ -42,16 +42,17 @@ def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T], workers: 
     """``work`` over ``items`` in chunks of ``size``, in ``workers`` processes; the results in the order of ``items``.
 
     ``work`` takes a chunk and returns one result per item; it must be a module-level function (a spawned process
-    imports it by name), and the items and results must pickle. An exception in ``work`` is raised here. When
-    this process runs other threads, the processes are spawned, or, with ``spawn`` False (work too short to pay
-    for a new interpreter's imports), ``work`` runs here, chunk by chunk. ``meanwhile()``, if given, runs in this
-    process once the chunks are handed out, before their results are waited for (here: after the work).
+    imports it by name), and the items and results must pickle. An exception in ``work`` is raised here. With one
+    worker, or one chunk, ``work`` runs here. When this process runs other threads, the processes are spawned, or,
+    with ``spawn`` False (work too short to pay for a new interpreter's imports), ``work`` runs here, chunk by
+    chunk. ``meanwhile()``, if given, runs in this process once the chunks are handed out, before their results
+    are waited for (here: after the work).
     """
     if workers < 1:
         raise ValueError(f"workers must be a positive number of processes, got {workers!r}")
     parts = chunks(items, size)
     alone = threading.active_count() == 1 and "fork" in get_all_start_methods()
-    if len(parts) < 2 or (not alone and not spawn):
+    if workers == 1 or len(parts) < 2 or (not alone and not spawn):
         done = [r for chunk in parts for r in work(chunk)]
         if meanwhile is not None:
             meanwhile()

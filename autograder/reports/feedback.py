@@ -221,10 +221,5 @@ def write_feedback_pages(results_dir: StrPath, results: Iterable[SubmissionResul
     results = load_results(results_dir) if results is None else results
     model_answers = model_answers or {}
     pages = [(r, model_answers.get(r.assignment, {}), publish) for r in results if r.folder is not None]
-    workers = cores() if workers is None else workers
-    if workers > 1 and len(pages) >= PAGES_PARALLEL_FROM:
-        return map_chunks(_write_pages, pages, workers, PAGES_CHUNK, spawn=False, meanwhile=meanwhile)
-    written = _write_pages(pages)
-    if meanwhile is not None:
-        meanwhile()
-    return written
+    workers = (cores() if workers is None else workers) if len(pages) >= PAGES_PARALLEL_FROM else 1
+    return map_chunks(_write_pages, pages, workers, PAGES_CHUNK, spawn=False, meanwhile=meanwhile)

@@ -172,10 +172,7 @@ def read_all(submissions: Sequence[Submission], given: dict[str, Given], workers
     for s in submissions:
         if s.path is None and s.assignment in given:
             notes.append((s.student, s.assignment, "", s.problem or "no notebook to read"))
-    if workers > 1 and len(jobs) >= PARALLEL_FROM:
-        results = map_chunks(_read_chunk, jobs, workers, CHUNK)
-    else:
-        results = [read_submission(job) for job in jobs]
+    results = map_chunks(_read_chunk, jobs, workers if len(jobs) >= PARALLEL_FROM else 1, CHUNK)
     for found, noted in results:
         entries += found
         notes += noted
