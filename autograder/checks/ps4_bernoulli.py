@@ -104,8 +104,6 @@ def _f(a: ArrayLike) -> np.ndarray:
     return np.asarray(a, dtype=float)
 
 
-
-
 # --- wrong formulas (errstate is handled by hints.matches) -------------------
 def _naive_sigmoid(z: ArrayLike) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-_f(z)))

@@ -202,8 +202,6 @@ def _f(a: ArrayLike) -> np.ndarray:
     return np.asarray(a, dtype=float)
 
 
-
-
 # --- wrong formulas (errstate is handled by hints.matches) -------------------
 def _gk(mu1: ArrayLike, s1: ArrayLike, mu2: ArrayLike, s2: ArrayLike) -> np.ndarray:
     mu1, s1, mu2, s2 = _f(mu1), _f(s1), _f(mu2), _f(s2)

@@ -33,8 +33,6 @@ def _f(a: ArrayLike) -> np.ndarray:
     return np.asarray(a, dtype=float)
 
 
-
-
 # --- wrong formulas (errstate is handled by hints.matches) -------------------------
 def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.where(x > 0, x * np.log(np.where(x > 0, y, 1.0)), 0.0)
@@ -384,7 +382,7 @@ EPS_IN_LOG = Hint(
     # rtol 1e-12: an epsilon formula is recomputed exactly, and a renormalised p (p / p.sum(), legitimate)
     # differs from p by as little as an epsilon does.
     matches_any(*(_h_eps(e) for e in (1e-16, 1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7)),
-          *(_kl_eps(e) for e in (1e-16, 1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7)), rtol=1e-12),
+                *(_kl_eps(e) for e in (1e-16, 1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7)), rtol=1e-12),
     "epsilon-in-log",
 )
 TINY_COUNTS = Hint(
