@@ -121,16 +121,15 @@ def _settle(address, deadline_s=30.0):
     """Wait, at most ``deadline_s``, until the cluster's worker processes answer and stay the same for a second: the
     nannies' last restarts done before a test closes a cluster whose workers it killed (see :func:`_closing`)."""
     deadline, last = time.monotonic() + deadline_s, None
-    with Client(address, set_as_default=False) as client:
-        while time.monotonic() < deadline:
-            try:
-                pids = tuple(sorted(client.run(os.getpid, wait=True).values()))
-            except Exception:  # noqa: BLE001 — a worker that died under the call: asked again
-                pids = None
-            if pids and pids == last:
-                return
-            last = pids
-            time.sleep(1.0)
+    while time.monotonic() < deadline:
+        try:
+            pids = tuple(sorted(_worker_pids(address).values()))
+        except Exception:  # noqa: BLE001 — a worker that died under the call: asked again
+            pids = None
+        if pids and pids == last:
+            return
+        last = pids
+        time.sleep(1.0)
 
 
 @contextmanager
