@@ -112,9 +112,11 @@ def test_slurm_batch_script_with_dask(tmp_path, expected):
     (course / "bin").mkdir()
     (course / "bin" / "srun").write_text(SRUN)
     (course / "bin" / "srun").chmod(0o755)
-    out = _run(course, recipes()["slurm-dask"], {"SLURM_JOB_ID": "4243", "SLURM_CPUS_PER_TASK": "2",
-                                                 "SLURM_NTASKS": "2"})
-    assert (course / "dask-scheduler-4243.json").is_file(), "the scheduler file the script names"
+    # (whether the file is there is asked at the script's end, while its scheduler runs: the scheduler deletes
+    # its file as it exits, which it does once _run stops the job's steps)
+    out = _run(course, recipes()["slurm-dask"] + '\ntest -f "$scheduler" && echo "scheduler file there: $scheduler"\n',
+               {"SLURM_JOB_ID": "4243", "SLURM_CPUS_PER_TASK": "2", "SLURM_NTASKS": "2"})
+    assert f"scheduler file there: {course / 'dask-scheduler-4243.json'}" in out, "the scheduler file the script names"
     assert differences(expected, course / "results") == [], out[-2000:]
 
 
