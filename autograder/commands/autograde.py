@@ -49,7 +49,7 @@ INTERRUPTED = 130
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submitted", metavar="SUBMITTED_DIR", help="folder of <student>/<ps>/<ps>.ipynb")
     parser.add_argument("--out", required=True, metavar="RESULTS_DIR", help="where results.json and grades.csv go")
-    parser.add_argument("--workers", type=int, default=None, metavar="N", help="parallel workers (default: one more than the cores)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N", help="parallel workers (default: one more than the cores this process may use: a container's CPU quota or cpuset counts)")
     parser.add_argument("--assignment", action="extend", nargs="+", default=None, metavar="ID",
                         help="only these problem sets")
     parser.add_argument("--student", action="extend", nargs="+", default=None, metavar="ID", help="only these students")

@@ -40,7 +40,7 @@ c.CourseDirectory.course_id = "probdl-demo"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dir", default="demo-course", metavar="DIR",
                         help="course folder to create (default: ./demo-course; replaced if it is an earlier demo)")
-    parser.add_argument("--workers", type=int, default=None, metavar="N", help="parallel workers (default: one more than the cores)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N", help="parallel workers (default: one more than the cores this process may use: a container's CPU quota or cpuset counts)")
     parser.add_argument("--timeout", type=float, default=5.0, metavar="S",
                         help="time limit per cell and per call in seconds (default 5: one example loops forever)")
     parser.add_argument("--gradebook", action="store_true",

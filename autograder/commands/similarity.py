@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--student", action="extend", nargs="+", default=None, metavar="ID",
                         help="only these students")
     parser.add_argument("--workers", type=int, default=None, metavar="N",
-                        help="processes reading notebooks (default: all cores)")
+                        help="processes reading notebooks (default: the cores this process may use)")
     parser.add_argument("--course", default=None, metavar="DIR",
                         help="course directory, for its released notebooks (default: this repository)")
 

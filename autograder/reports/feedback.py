@@ -23,10 +23,11 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from autograder.model.cores import cores
 from autograder.model.course import FUNCTIONS
 from autograder.model.files import FEEDBACK_FILE, StrPath, write_atomic
 from autograder.model.invariant import known
-from autograder.model.process_pool import cores, map_chunks
+from autograder.model.process_pool import map_chunks
 from autograder.model.results import UNREADABLE, SubmissionResult, TestResult, fmt_points, load_results
 from autograder.reports._html import render
 from autograder.reports.grouping import test_function

@@ -10,13 +10,13 @@ Nothing is executed; a submission that cannot be read is a note of the report.
 
 from __future__ import annotations
 
-import os
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.model.cores import cores
 from autograder.model.course import FUNCTIONS, ROOT
 from autograder.model.files import SIMILARITY_HTML, StrPath
 from autograder.model.submissions import scan
@@ -80,7 +80,7 @@ def similarity_report(submitted_dir: StrPath, out_dir: StrPath, course_dir: StrP
     plan = scan(submitted_dir, FUNCTIONS, assignments, students)
     sets = sorted({s.assignment for s in plan.submissions}, key=list(FUNCTIONS).index)
     given = {ps: given_code(course_dir, ps) for ps in sets}
-    entries, notes = read_all(plan.submissions, given, workers or os.cpu_count() or 1)
+    entries, notes = read_all(plan.submissions, given, workers or cores())
     notes += [("", "", "", str(n)) for n in plan.not_graded]  # "path: reason — suggestion", as autograde says
     by_function: defaultdict[tuple[str, str], list[Entry]] = defaultdict(list)
     for entry in entries:
