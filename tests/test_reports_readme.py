@@ -32,7 +32,7 @@ TESTED = {
     "make test": (".ci/run", ""),  # CI runs it on every submission
     "make bench": ("tests/test_benchmarks.py", ""),
     "make lint": ("tests/test_lint.py", "test_ruff_finds_nothing"),
-    ".venv/bin/mypy autograder": ("tests/test_types.py", "test_the_typed_folders_have_no_type_errors"),
+    ".venv/bin/mypy autograder": ("tests/test_types.py", "test_the_package_has_no_type_errors"),
     "make release": ("tests/test_release.py", ""),
     # run as printed, in order, by test_instructor_commands_run_as_printed_in_a_plain_shell
     ".venv/bin/python -m autograder autograde submitted --out results": (
