@@ -34,7 +34,8 @@ def test_the_package_has_no_type_errors():
 
 
 def _options(*args: str):
-    """mypy's options for ``args`` (``--config-file ''``: no configuration read)."""
+    """mypy's options for ``args``, as its command line would set them (pyproject.toml's ``[tool.mypy]`` unless
+    ``args`` hold ``--config-file ''``, which reads no configuration)."""
     return process_options([*args, "-c", "pass"])[1]
 
 
