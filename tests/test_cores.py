@@ -74,6 +74,17 @@ def test_unreadable_or_garbled_files_mean_no_quota(tmp_path):
     cgroup, mountinfo, point = _tree(tmp_path, V2_MOUNT, "garbage\n0::/a\n")
     _write(point / "a", cpu_max="lots of cores")
     assert quota(cgroup, mountinfo) is None
+    (point / "a" / "cpu.max").write_bytes(b"\xff\xfe 100000\n")
+    assert quota(cgroup, mountinfo) is None
+
+
+def test_a_cgroup_named_in_bytes_that_are_not_utf8_is_read(tmp_path):
+    """A cgroup's folder name may be any bytes: the path in /proc/self/cgroup is taken as the kernel wrote it."""
+    cgroup, mountinfo, point = _tree(tmp_path, V2_MOUNT, "")
+    cgroup.write_bytes(b"0::/job-\xe9\n")
+    folder = os.fsdecode(os.fsencode(point) + b"/job-\xe9")
+    _write(Path(folder), cpu_max="300000 100000")
+    assert quota(cgroup, mountinfo) == 3.0
 
 
 def test_cores_is_at_most_the_affinity_and_the_machine_and_at_least_one():

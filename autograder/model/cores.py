@@ -43,8 +43,8 @@ def quota(proc_cgroup: Path = PROC_CGROUP, mountinfo: Path = PROC_MOUNTINFO) -> 
     """The CPU quota of this process's cgroups in cores (quota over period, the tightest from its cgroup up to the
     root), or None where none is set or none can be read (not Linux, no cgroup file system mounted)."""
     try:
-        memberships = proc_cgroup.read_text(encoding="ascii").splitlines()
-        mounts = mountinfo.read_text(encoding="utf-8", errors="replace").splitlines()
+        memberships = proc_cgroup.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
+        mounts = mountinfo.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
     except OSError:
         return None
     limits = []
