@@ -69,6 +69,17 @@ def test_inside_a_container_its_own_cgroup_is_the_mount_point(tmp_path):
     assert quota(cgroup, mountinfo) == 2.0
 
 
+def test_a_mount_point_with_a_space_or_a_tab_is_found(tmp_path):
+    """mountinfo writes space, tab, newline and backslash in a mount point as octal escapes (``\\040``, ``\\011``)."""
+    point = tmp_path / "my cgroups\tv2"
+    _write(point / "job", cpu_max="250000 100000")
+    cgroup, mountinfo = tmp_path / "cgroup.txt", tmp_path / "mountinfo.txt"
+    cgroup.write_text("0::/job\n")
+    escaped = str(point).replace(" ", "\\040").replace("\t", "\\011")
+    mountinfo.write_text(V2_MOUNT.format(root="/", point=escaped))
+    assert quota(cgroup, mountinfo) == 2.5
+
+
 def test_unreadable_or_garbled_files_mean_no_quota(tmp_path):
     assert quota(tmp_path / "missing", tmp_path / "missing") is None
     cgroup, mountinfo, point = _tree(tmp_path, V2_MOUNT, "garbage\n0::/a\n")

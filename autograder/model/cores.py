@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,8 +71,15 @@ def _mount(mounts: list[str], fstype: str, controller: str | None) -> tuple[str,
         if not sep or len(fields) < 5 or len(rest) < 3 or rest[0] != fstype:
             continue
         if controller is None or controller in rest[2].split(","):
-            return fields[3], Path(fields[4].replace("\\040", " "))
+            return _unescaped(fields[3]), Path(_unescaped(fields[4]))
     return None
+
+
+def _unescaped(field: str) -> str:
+    """A mountinfo field made plain: the kernel writes space, tab, newline and backslash as octal ``\\ooo``.
+    (autograder/sandbox/view.py reads mount points the same way; the sandbox imports nothing of the model, nor the
+    model of the sandbox, so each layer has its own.)"""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), field)
 
 
 def _limits(mount: tuple[str, Path] | None, path: str, read: Callable[[Path], float | None]) -> list[float]:
