@@ -10,7 +10,6 @@ grades the rest: tests/test_engine_kill_resume.py, after SIGKILL.)
 
 import json
 import os
-import pty
 import select
 import shlex
 import shutil
@@ -75,15 +74,31 @@ def batch(tmp_path):
     return tmp_path / "results", cmd
 
 
+#: Runs the command given after it with SIGINT at its default, as a command typed in a terminal has it: a suite
+#: started in the background by a non-interactive shell (`(make test &)`) inherits SIGINT ignored, and Python
+#: keeps it so across exec.
+SIGINT_DEFAULT = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+
+
+def in_a_terminal(cmd: list[str]) -> tuple[subprocess.Popen, int]:
+    """``cmd`` started as in a terminal: ``(process, the terminal's master end)``. ``setsid -c`` (util-linux, BusyBox)
+    makes it a session whose controlling terminal is the pty on its standard input, with itself the foreground
+    group, so a Ctrl-C written to the master end reaches it as SIGINT. Not ``pty.fork``: this test process runs
+    threads (pytest-xdist's), and forking it would copy their locks (CPython 3.12 and later warn of it);
+    ``subprocess`` starts the program without running Python in the forked copy."""
+    master, slave = os.openpty()
+    try:
+        proc = subprocess.Popen(["setsid", "-c", sys.executable, "-c", SIGINT_DEFAULT, *cmd],
+                                stdin=slave, stdout=slave, stderr=slave, env={**os.environ, "COLUMNS": "120"})
+    finally:
+        os.close(slave)
+    return proc, master
+
+
 def test_ctrl_c_in_a_terminal(batch):
     results, cmd = batch
-    pid, master = pty.fork()
-    if pid == 0:  # the child: the pty is its controlling terminal, it is the foreground group
-        os.environ["COLUMNS"] = "120"
-        # as a command typed in a terminal has it: a suite started in the background by a
-        # non-interactive shell (`(make test &)`) inherits SIGINT ignored, and Python keeps it so
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.execv(sys.executable, cmd)
+    proc, master = in_a_terminal(cmd)
+    pid = proc.pid  # (setsid execs the command: no fork, since a child of subprocess leads no process group)
     finished = lambda: len(list(results.glob(f"*/{PS}/results.json")))  # noqa: E731
     before = _read_all(master, until=lambda: finished() >= 3, timeout=300)
     assert finished() >= 3, before.decode(errors="replace")
@@ -92,11 +107,11 @@ def test_ctrl_c_in_a_terminal(batch):
     os.write(master, b"\x03")  # Ctrl-C
     t0 = time.monotonic()
     after = _read_all(master, timeout=120)
-    _, status = os.waitpid(pid, 0)
+    code = proc.wait(timeout=120)
     stopped_in = time.monotonic() - t0
     os.close(master)
     text = (before + after).decode("utf-8", errors="replace")
-    assert os.waitstatus_to_exitcode(status) == 130, text[-3000:]
+    assert code == 130, text[-3000:]
     assert stopped_in < 30, f"took {stopped_in:.1f} s to stop"
     assert "Traceback" not in text and "KeyboardInterrupt" not in text, text[-3000:]
     resume = [line for line in text.splitlines() if "run the same command again" in line]

@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -411,8 +412,6 @@ def _as_user_command(tmp: Path, argv: list) -> list:
         subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", TEST_USER],
                        check=True, capture_output=True)
     shutil.chown(tmp, TEST_USER)
-    import tempfile
-
     script = []
     for folder, entries in container_like.blocked_folders([sys.base_prefix, sys.prefix, course.ROOT]).items():
         keep = []
@@ -441,8 +440,6 @@ ONLY_THIS_MODE = "not ordinary_user and not weak and not no_namespaces and not s
 @pytest.mark.skipif(not engine_helpers.ROOT_OWN_MODE,
                     reason="runs as root, to run the module again as an ordinary user")
 def test_the_same_attacks_fail_as_an_ordinary_user():
-    import tempfile
-
     work = Path(tempfile.mkdtemp(prefix="probdl-sbx-"))  # (pytest's tmp_path is inside root's 0700 folder)
     report = work / "report.xml"
     try:
@@ -477,8 +474,6 @@ def test_with_shared_limits_a_neighbours_fork_storm_costs_an_honest_student_noth
     """An ordinary user without a delegated cgroup (userns, ``SHARED LIMITS``): every slot's children are that
     user's processes, so one submission's fork storm would make another's subprocesses fail (it did: 15 points
     where 26 are due). Submissions are then graded one at a time: the honest student keeps all 26."""
-    import tempfile
-
     work = Path(tempfile.mkdtemp(prefix="probdl-shared-"))
     try:
         submitted = work / "submitted"
@@ -513,8 +508,6 @@ def test_with_shared_limits_a_neighbours_fork_storm_costs_an_honest_student_noth
 def test_the_same_attacks_fail_where_root_may_make_no_namespaces():
     """This module again, as root in a process where namespaces and mounts are refused (testkit.container_like,
     as Docker's default profile refuses them): the zygote chooses the ``uid`` mode itself."""
-    import tempfile
-
     # /tmp is a tmpfs of its own there (--tmp-mb), as a container's disk is: the uid mode's disk watch counts growth
     # of that filesystem that no slot explains as a slot's and stops slots to find it, so another writer on the
     # host's /tmp (another test) must not be on it. The report and the base folder are outside it, on /var/tmp.
@@ -602,19 +595,27 @@ def test_the_weak_fallback_still_grades_and_kills_escaped_processes(weak, tmp_pa
     assert wait_for(lambda: not engine_helpers.alive(pid), within=5), f"the daemon {pid} survived the grading"
 
 
+def namespaces_refused_here() -> str:
+    """The product's probe (``modes.namespaces_refused``) run in a new interpreter: it forks, and this test
+    process runs threads (pytest-xdist's), whose locks a fork would copy (CPython 3.12 and later warn of it);
+    the zygote calls it with one thread."""
+    code = ("import json, sys; from autograder.sandbox import modes; "
+            "print(json.dumps(modes.namespaces_refused(sys.argv[1])))")
+    with tempfile.TemporaryDirectory() as probe:
+        proc = subprocess.run([sys.executable, "-c", code, probe], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "PYTHONPATH": str(course.ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
 def test_the_strongest_mode_available_is_used(env):
     """Root gets ``root`` (``uid`` where it may make no namespaces: a container); an ordinary user gets ``userns``
     where the kernel allows user namespaces, with a loud warning naming the limits its slots would share when no
     cgroup can be made for them (they are then graded one at a time)."""
     if engine_helpers.MODE_FORCED:
         pytest.skip("AUTOGRADER_SANDBOX_MODE forces a mode: the strongest one is not chosen")
-    import tempfile
-
-    from autograder.sandbox import modes
-
     userns_allowed = int(Path("/proc/sys/user/max_user_namespaces").read_text()) > 0
-    with tempfile.TemporaryDirectory() as probe:
-        namespaces = os.geteuid() == 0 and not modes.namespaces_refused(probe)
+    namespaces = os.geteuid() == 0 and not namespaces_refused_here()
     expected = ("root" if namespaces else "uid") if os.geteuid() == 0 else ("userns" if userns_allowed else "weak")
     assert env.mode == expected
     warnings = env.zygote.sandbox["warnings"]

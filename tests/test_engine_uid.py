@@ -17,6 +17,8 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,7 +29,7 @@ from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.zygote_parent import default_hidden
 from autograder.model import course
-from autograder.sandbox import claims, landlock, modes
+from autograder.sandbox import claims, landlock
 from autograder.sandbox.limits import Limits
 from testkit import container_like
 from testkit.attacks import ATTACKS, classmate_copy, fork_storm
@@ -113,20 +115,38 @@ def attempt(fn):
 '''
 
 
-def as_slot_uid_without_landlock(env, action) -> str:
-    """The control: ``action()`` in a process of slot 0's uid (no groups) without the ruleset ('' when it worked),
-    seeing the files as the zygote does (the checkout reachable by every user, as in a container image, even
-    where the folder holding it is not: a clone in a private temporary folder)."""
+#: The control's process (:func:`read_as_slot_uid_without_landlock`): argv uid and the JSON ``{name: path}``.
+CONTROL = """
+import json, os, sys
+from testkit import container_like
+uid, paths = int(sys.argv[1]), json.loads(sys.argv[2])
+container_like.expose_as_in_an_image()
+os.setgroups([])
+os.setresgid(uid, uid, uid)
+os.setresuid(uid, uid, uid)
+out = {}
+for name, path in paths.items():
+    try:
+        with open(path, "rb") as f:
+            f.read(1)
+        out[name] = ""
+    except OSError as exc:
+        out[name] = type(exc).__name__
+print(json.dumps(out))
+"""
+
+
+def read_as_slot_uid_without_landlock(env, paths: dict[str, Path]) -> dict[str, str]:
+    """The control: each of ``paths`` read in a process of slot 0's uid (no groups) without the ruleset, ``{name:
+    '' when it could, else the error's type}``, seeing the files as the zygote does (the checkout reachable by every
+    user, as in a container image, even where the folder holding it is not: a clone in a private temporary
+    folder). A new interpreter, not a fork of this test process: it runs threads (pytest-xdist's), whose locks a
+    fork would copy (CPython 3.12 and later warn of it)."""
     uid = env.zygote.sandbox["uids"][0]
-
-    def attempt():
-        container_like.expose_as_in_an_image()
-        os.setgroups([])
-        os.setresgid(uid, uid, uid)
-        os.setresuid(uid, uid, uid)
-        action()
-
-    return modes.refused_in_child(attempt)
+    proc = subprocess.run([sys.executable, "-c", CONTROL, str(uid), json.dumps({k: str(v) for k, v in paths.items()})],
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(course.ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
 
 
 def grade(env, nb, slot=0):
@@ -188,9 +208,8 @@ def test_the_course_the_checks_a_classmate_and_the_results_cannot_be_read_nor_wr
                "source notebook": env.course / "source" / PS / f"{PS}.ipynb",
                "classmate": env.classmate, "results": env.result_file,
                "forbidden function's file": Path(forbidden_file.__file__)}
-    for name, path in targets.items():
-        assert path.is_file(), path
-        assert as_slot_uid_without_landlock(env, lambda p=path: open(p, "rb").read(1)) == "", name  # noqa: SIM115
+    assert all(path.is_file() for path in targets.values()), targets
+    assert read_as_slot_uid_without_landlock(env, targets) == dict.fromkeys(targets, "")
     code = ATTEMPT + f"TARGETS = {json.dumps({k: str(v) for k, v in targets.items()})}\n" + f'''
 import subprocess, sys, tempfile
 out = {{name: attempt(lambda p=path: open(p, "rb").read(1)) for name, path in TARGETS.items()}}
@@ -393,9 +412,6 @@ def test_working_folders_are_private_to_their_slot(env):
 def test_the_probe_refuses_namespaces_as_a_container_does():
     """What the module's premise rests on: under testkit.container_like, root's namespaces are refused
     (here checked by the product's own probe), while the uid switch the mode needs works."""
-    import subprocess
-    import sys
-
     code = ("import json, os; from autograder.sandbox import modes; os.makedirs('p', exist_ok=True); "
             "print(json.dumps([modes.namespaces_refused(os.path.abspath('p')), modes.uid_switch_refused(61000)]))")
     with tempfile.TemporaryDirectory() as folder:
