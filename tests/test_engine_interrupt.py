@@ -74,22 +74,30 @@ def batch(tmp_path):
     return tmp_path / "results", cmd
 
 
-#: Runs the command given after it with SIGINT at its default, as a command typed in a terminal has it: a suite
-#: started in the background by a non-interactive shell (`(make test &)`) inherits SIGINT ignored, and Python
-#: keeps it so across exec.
-SIGINT_DEFAULT = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+#: Run in a new interpreter, before it becomes the command given after it: a session of its own whose controlling
+#: terminal is the pty on its standard input (TIOCSCTTY), of which it is then the foreground group, so a Ctrl-C
+#: typed there reaches it as SIGINT; and SIGINT at its default, as a command typed in a terminal has it (a suite
+#: started in the background by a non-interactive shell, `(make test &)`, inherits SIGINT ignored, and Python keeps
+#: it so across exec).
+IN_A_TERMINAL = """
+import fcntl, os, signal, sys, termios
+os.setsid()
+fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])
+"""
 
 
 def in_a_terminal(cmd: list[str]) -> tuple[subprocess.Popen, int]:
-    """``cmd`` started as in a terminal: ``(process, the terminal's master end)``. ``setsid -c`` (util-linux, BusyBox)
-    makes it a session whose controlling terminal is the pty on its standard input, with itself the foreground
-    group, so a Ctrl-C written to the master end reaches it as SIGINT. Not ``pty.fork``: this test process runs
-    threads (pytest-xdist's), and forking it would copy their locks (CPython 3.12 and later warn of it);
-    ``subprocess`` starts the program without running Python in the forked copy."""
+    """``cmd`` started as in a terminal: ``(process, the terminal's master end)``. Not ``pty.fork``: this test
+    process runs threads (pytest-xdist's), and forking it would copy their locks (CPython 3.12 and later warn of
+    it); ``subprocess`` starts a new interpreter without running Python in the forked copy, and that interpreter
+    takes the terminal (:data:`IN_A_TERMINAL`; ``setsid`` succeeds, as a child of ``subprocess`` leads no process
+    group) before it becomes ``cmd``, keeping its process id."""
     master, slave = os.openpty()
     try:
-        proc = subprocess.Popen(["setsid", "-c", sys.executable, "-c", SIGINT_DEFAULT, *cmd],
-                                stdin=slave, stdout=slave, stderr=slave, env={**os.environ, "COLUMNS": "120"})
+        proc = subprocess.Popen([sys.executable, "-c", IN_A_TERMINAL, *cmd], stdin=slave, stdout=slave, stderr=slave,
+                                env={**os.environ, "COLUMNS": "120"})
     finally:
         os.close(slave)
     return proc, master
@@ -98,7 +106,7 @@ def in_a_terminal(cmd: list[str]) -> tuple[subprocess.Popen, int]:
 def test_ctrl_c_in_a_terminal(batch):
     results, cmd = batch
     proc, master = in_a_terminal(cmd)
-    pid = proc.pid  # (setsid execs the command: no fork, since a child of subprocess leads no process group)
+    pid = proc.pid
     finished = lambda: len(list(results.glob(f"*/{PS}/results.json")))  # noqa: E731
     before = _read_all(master, until=lambda: finished() >= 3, timeout=300)
     assert finished() >= 3, before.decode(errors="replace")
