@@ -26,6 +26,7 @@ Standard library only: this module runs in the zygote.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 
 from autograder.sandbox import seccomp
@@ -73,7 +74,12 @@ def requested_mode() -> str:
 
 def refused_in_child(attempt: Callable[[], object]) -> str:
     """Call ``attempt()`` in a forked process, so that this one stays as it was: '' when it returned, else why
-    it raised (one line). Call it while this process has a single thread."""
+    it raised (one line). Only while this process runs a single thread (the zygote, at its start): the fork
+    would copy a lock another thread holds, never to be released in the copy, which runs Python; RuntimeError
+    otherwise."""
+    if threading.active_count() > 1:
+        raise RuntimeError("refused_in_child forks and runs Python in the copy: call it while this process runs "
+                           f"one thread, not {threading.active_count()}")
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
