@@ -11,7 +11,8 @@
 * :func:`make_course` / :func:`make_submissions` — write them to disk in
   nbgrader's layout;
 * :data:`MODE_FORCED`, :data:`ROOT_OWN_MODE` — which sandbox modes this run can choose itself;
-  :func:`alive` — whether a process is still running.
+  :func:`alive` — whether a process is still running; :func:`printed_json` — what code run in a new interpreter
+  printed (code that forks, kept out of this multi-threaded test process).
 
 Test scaffolding, not part of the product (it reads ``solutions/`` for signatures).
 """
@@ -22,6 +23,8 @@ import copy
 import inspect
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from autograder.model import course
@@ -40,6 +43,17 @@ def alive(pid) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def printed_json(code: str, *args: str):
+    """What ``code`` printed as JSON, run by ``python -c`` (``args`` its ``sys.argv[1:]``) in a new interpreter that
+    imports this checkout. For code that forks and runs Python in the copy: this test process runs threads
+    (pytest-xdist's), whose locks a fork of it would copy held (CPython 3.12 and later warn of it), and a new
+    interpreter runs one. Fails the test with the code's stderr when it exits with an error."""
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(course.ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
 
 #: Correct, plainly written implementations (what a good student hands in).
 CORRECT = {

@@ -596,16 +596,12 @@ def test_the_weak_fallback_still_grades_and_kills_escaped_processes(weak, tmp_pa
 
 
 def namespaces_refused_here() -> str:
-    """The product's probe (``modes.namespaces_refused``) run in a new interpreter: it forks, and this test
-    process runs threads (pytest-xdist's), whose locks a fork would copy (CPython 3.12 and later warn of it);
-    the zygote calls it with one thread."""
+    """The product's probe (``modes.namespaces_refused``), which forks, run in a new interpreter as the zygote runs
+    it: with one thread."""
     code = ("import json, sys; from autograder.sandbox import modes; "
             "print(json.dumps(modes.namespaces_refused(sys.argv[1])))")
     with tempfile.TemporaryDirectory() as probe:
-        proc = subprocess.run([sys.executable, "-c", code, probe], capture_output=True, text=True, timeout=60,
-                              env={**os.environ, "PYTHONPATH": str(course.ROOT)})
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+        return engine_helpers.printed_json(code, probe)
 
 
 def test_the_strongest_mode_available_is_used(env):

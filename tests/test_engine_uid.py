@@ -140,13 +140,9 @@ def read_as_slot_uid_without_landlock(env, paths: dict[str, Path]) -> dict[str, 
     """The control: each of ``paths`` read in a process of slot 0's uid (no groups) without the ruleset, ``{name:
     '' when it could, else the error's type}``, seeing the files as the zygote does (the checkout reachable by every
     user, as in a container image, even where the folder holding it is not: a clone in a private temporary
-    folder). A new interpreter, not a fork of this test process: it runs threads (pytest-xdist's), whose locks a
-    fork would copy (CPython 3.12 and later warn of it)."""
+    folder), in a new interpreter (:func:`tests.engine_helpers.printed_json`: not a fork of this test process)."""
     uid = env.zygote.sandbox["uids"][0]
-    proc = subprocess.run([sys.executable, "-c", CONTROL, str(uid), json.dumps({k: str(v) for k, v in paths.items()})],
-                          capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(course.ROOT)})
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return engine_helpers.printed_json(CONTROL, str(uid), json.dumps({k: str(v) for k, v in paths.items()}))
 
 
 def grade(env, nb, slot=0):
