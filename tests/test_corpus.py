@@ -31,14 +31,6 @@ KNOWN_MISGRADED = {
     "every call raised; no hint names the rounding or the missing axis",
     "softmax-htang7415-code-lab": "a list-based softmax without an axis: every cell is told that a nested list is not handled "
     "like an array, which is not its mistake (2-D lists and arrays both fail the same way)",
-    "gaussian_log_likelihood-junshern-spinningup": "sums over axis 1 and raises on 1-D x: the purity cell's hint says the "
-    "function returns the same number whatever its input, as a placeholder does; no hint names the axis",
-    "gaussian_log_likelihood-jack12xl-spinningup": "as gaussian_log_likelihood-junshern-spinningup (it also adds EPS to sigma)",
-    "gaussian_log_pdf-a1ex-chen-dl_project_log": "the normalising constant written rounded (0.918939 for log(2 pi) / 2): "
-    "gaussian_log_pdf-basic loses its points with the largest relative error (4.8e-08) only; no hint names a rounded "
-    "constant",
-    "bayes_posterior-senecobis-pai_tasks": "the purity cell's hint says every call raised, so purity could not be judged; no "
-    "hint names its mistake",
     "binary_cross_entropy-sayush2807-neural_networks_from_scratch": "the purity cell is told a log of 0 is computed (the "
     "RuntimeWarning), which is right, but no hint names its recorded mistake",
 }

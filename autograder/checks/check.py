@@ -199,8 +199,8 @@ class Failure:
     ``unverifiable`` (code that hides what runs reaches the function),
     ``lists`` (a list input ends differently from the same numbers as an
     array), ``stub`` (a property check found no working function to judge:
-    one number, or one result, whatever the input), ``no-result`` (every call
-    of a property check raised, so there was nothing to judge).
+    one number, or one result, whatever the input), ``no-result`` (the calls
+    of a property check raised, so that fewer than two returned numbers: nothing to judge).
 
     ``others``, when set, returns the submission's outcomes on the check's
     other probes with the reference's values there, ``((probe, outcome,

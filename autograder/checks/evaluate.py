@@ -194,9 +194,26 @@ GENERIC_HINTS = (
         kinds=("lists", "raised"),
     ),
     Hint(
+        "The function uses a name that is not defined when it runs (a NameError: the message names it): assign "
+        "every variable before it is used, and define helpers and constants in a cell above, since the notebook is "
+        "graded as it runs from the top.",
+        lambda f: f.outcome is not None and f.outcome.status == "raised"
+        and f.outcome.error_type in ("NameError", "UnboundLocalError"),
+        "name-undefined",
+        kinds=("raised", "no-result"),
+    ),
+    Hint(
+        "Calls in this cell returned nan or inf (the message says how many): a step on the way is undefined or "
+        "overflows (0 · log 0, inf − inf, 0 / 0), so there were not results enough to judge this property on: the "
+        "cells that compare values show the first input where it happens.",
+        lambda f: "only nan or inf" in f.detail,
+        "nan-everywhere",
+        kinds=("stub",),
+    ),
+    Hint(
         "The function returns the same number whatever its input, as a placeholder does: this cell judges a "
         "property of results computed from the input, so it needs the computation first.",
-        lambda f: "whose results differ" not in f.detail,
+        lambda f: "whose results differ" not in f.detail and "only nan or inf" not in f.detail,
         "placeholder",
         kinds=("stub",),
     ),
@@ -209,8 +226,9 @@ GENERIC_HINTS = (
         kinds=("stub",),
     ),
     Hint(
-        "Every call in this cell raised (the message says what), so there was no result to judge this property "
-        "on: the cells that compare values show the first input your function fails on.",
+        "The calls in this cell raised (the message says which error, and how many of them), so there were not two "
+        "results to judge this property on: the cells that compare values show the first input your function fails "
+        "on.",
         lambda f: True,
         "raises-everywhere",
         kinds=("no-result",),
@@ -498,11 +516,15 @@ def _stub_failure(check: Check, outcomes: list, refs: list | None = None) -> Fai
     returned = [o for o in outcomes if o.status == "returned" and o.value is not None]
     values = np.concatenate([_numbers(o.value) for o in returned]) if returned else np.empty(0)
     raised = [o for o in outcomes if o.status == "raised"]
-    if not returned and raised:
-        # not a placeholder: a function that fails on every input here (the -basic cell says where it fails)
+    if len(returned) < 2 and raised:
+        # not a placeholder: a function that fails on every input here, or on all but one (a reduction along a
+        # fixed axis that the 1-D inputs lack), leaves no two results to judge (the -basic cell says where it fails)
         names = sorted({shown.exception_name(False, o.error_type) for o in raised})
-        return Failure("no-result", f"{_judged_on(check)} is judged on the results of your function, but every "
-                       f"call here raised ({', '.join(names)})", outcome=raised[0])
+        which = (f"every call here raised ({', '.join(names)})" if len(raised) == len(outcomes) else
+                 f"{len(raised)} of the {len(outcomes)} calls here raised ({', '.join(names)}) and "
+                 + ("only one" if returned else "none") + " returned numbers")
+        return Failure("no-result", f"{_judged_on(check)} is judged on the results of your function, but {which}",
+                       outcome=raised[0])
     if not returned and outcomes and all(o.status == "returned" for o in outcomes):
         types = sorted({shown.type_name(False, o.value_type) for o in outcomes})
         what = "None (is a `return` statement missing?)" if types == ["NoneType"] else \
@@ -510,13 +532,25 @@ def _stub_failure(check: Check, outcomes: list, refs: list | None = None) -> Fai
         return Failure("type", f"{_judged_on(check)} is judged on the results of your function, but every call "
                        f"here returned {what}", outcome=outcomes[0])
     if len(returned) < 2 or np.unique(values).size < 2:
-        what = ("returned no numbers" if not returned else "returned the same number for every input")
         return Failure("stub", f"{_judged_on(check)} is judged on a function that computes its result, but yours "
-                       + what)
+                       + _what_came_back(returned))
     if refs is not None and _ignores_input(outcomes, refs):
         return Failure("stub", f"{_judged_on(check)} is judged on a function that computes its result, but yours "
                        "returns the same result for inputs whose results differ")
     return None
+
+
+def _what_came_back(returned: list) -> str:
+    """What a property check's calls returned, in its failure's words, when they hold fewer than two numbers."""
+    if not returned:
+        return "returned no numbers"
+    nonfinite = sum(1 for o in returned if not _numbers(o.value).size)
+    if nonfinite == len(returned):
+        return "returned only nan or inf, for every input"
+    if nonfinite:
+        others = ", and one and the same number for the others" if len(returned) - nonfinite > 1 else ""
+        return f"returned only nan or inf for {nonfinite} of {len(returned)} inputs{others}"
+    return "returned the same number for every input"
 
 
 def _judged_on(check: Check) -> str:

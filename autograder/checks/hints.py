@@ -240,6 +240,17 @@ def scalar_code_on_arrays() -> Rule:
     return rule
 
 
+def axis_out_of_bounds() -> Rule:
+    """The call raised because a reduction names a fixed axis that the input lacks (NumPy's ``AxisError: axis 1 is
+    out of bounds for array of dimension 1``, a ValueError: the sum over a batch's rows given one 1-D sample)."""
+    def rule(f: Failure) -> bool:
+        if f.outcome is None or f.outcome.status != "raised":
+            return False
+        return "is out of bounds for array of dimension" in (f.outcome.error_message or "")
+
+    return rule
+
+
 def scalar_code_hint(text: str) -> Hint:
     """The rule every problem set has for code written for one number (or one slice) at a time that was given an
     array (:func:`scalar_code_on_arrays`), for a call that raised and for a cell left with no result; ``text`` says,

@@ -23,9 +23,28 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from autograder.checks.check import Check, FunctionChecks, Hint, Probe, ProblemSetChecks, Relation, related
+from autograder.checks.check import (
+    VALUE_KINDS,
+    Check,
+    FunctionChecks,
+    Hint,
+    Probe,
+    ProblemSetChecks,
+    Relation,
+    related,
+)
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
-from autograder.checks.hints import Rule, all_of, any_of, label_has, matches, nonfinite, scalar_code_hint, warned
+from autograder.checks.hints import (
+    Rule,
+    all_of,
+    any_of,
+    axis_out_of_bounds,
+    label_has,
+    matches,
+    nonfinite,
+    scalar_code_hint,
+    warned,
+)
 from autograder.checks.relations import expanded_calls, halves_calls, joined, quadratic, reshaped, toward_center_calls
 
 PS = ProblemSetChecks("ps3_gaussian", forbidden=SCIPY_GAUSSIANS + FRAMEWORKS,
@@ -34,6 +53,9 @@ PS = ProblemSetChecks("ps3_gaussian", forbidden=SCIPY_GAUSSIANS + FRAMEWORKS,
 FORBIDDEN = PS.forbidden
 
 _LOG_2PI = np.log(2.0 * np.pi)
+#: log(2π) as single precision gives it (np.log of a float32 2π: a torch tensor made with ``.float()``, or a float32
+#: array): 2.9e-8 below the float64 value.
+_LOG_2PI_FLOAT32 = float(np.log(np.float32(2.0 * np.pi)))
 
 _rng = np.random.default_rng(20261123)
 X50 = _rng.normal(1.5, 2.0, size=50)
@@ -135,6 +157,11 @@ def _lpdf_log_of_pdf(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarra
     return np.log(np.exp(-0.5 * ((x - mu) / s) ** 2) / (s * np.sqrt(2 * np.pi)))
 
 
+def _lpdf_float32_constant(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:
+    x, mu, s = _f(x), _f(mu), _f(sigma)
+    return -0.5 * ((x - mu) / s) ** 2 - np.log(s) - 0.5 * _LOG_2PI_FLOAT32
+
+
 def _summed(lpdf: Callable[..., np.ndarray]) -> Callable[..., float]:
     return lambda x, mu, sigma: np.sum(lpdf(x, mu, sigma))
 
@@ -212,6 +239,11 @@ def _ll_elementwise(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray
     return -0.5 * ((x - mu) / s) ** 2 - np.log(s) - 0.5 * _LOG_2PI
 
 
+def _ll_rows(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:
+    """The log densities summed along the last axis only: one number per row of a 2-D x."""
+    return np.sum(_ll_elementwise(x, mu, sigma), axis=-1)
+
+
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
 ARRAYS = scalar_code_hint(
     "The function is written for one number at a time (the error shows it: a `math` function, or an `if`, was "
@@ -256,6 +288,12 @@ LOG_OF_PDF = Hint(
     any_of(matches(_lpdf_log_of_pdf), matches(_summed(_lpdf_log_of_pdf)),
            all_of(nonfinite(), warned("divide by zero encountered in log"))),
     "log-of-pdf",
+)
+FLOAT32_CONSTANT = Hint(
+    "log(2π) is computed in single precision (a float32 array, or a tensor made with .float()), which keeps 7 "
+    "digits: every log density is off by about 1.5e-8. Compute the constants in float64, NumPy's default.",
+    any_of(matches(_lpdf_float32_constant, rtol=1e-12), matches(_summed(_lpdf_float32_constant), rtol=1e-12)),
+    "float32-constant",
 )
 MLE_DDOF = Hint(
     "The spread is divided by n − 1 (the unbiased estimate of the variance): the maximum-likelihood estimate, "
@@ -315,6 +353,13 @@ SPD = Hint(
 
 LL_MEAN = Hint("The log densities are averaged: the log-likelihood of independent observations is their sum.",
                matches(_ll_mean, rtol=1e-9), "ll-mean")
+LL_AXIS = Hint(
+    "The sum runs along one axis (as over a batch of rows), which a 1-D x does not have or which leaves one number "
+    "per row: the log-likelihood is one number, the sum over all elements whatever x's shape (a sum with no axis).",
+    any_of(axis_out_of_bounds(), matches(_ll_rows, rtol=1e-9)),
+    "ll-one-axis",
+    kinds=(*VALUE_KINDS, "no-result"),
+)
 LL_SHAPE = Hint("The result is one log density per element: the log-likelihood is one number, their sum.",
                 matches(_ll_elementwise), "ll-not-summed")
 
@@ -322,8 +367,8 @@ LL_SHAPE = Hint("The result is one log density per element: the log-likelihood i
 # The univariate rules compare at rtol 1e-9: far in the tails (values ~1e6) the formulas
 # that drop different constants are within 1e-6 of each other.
 _UNIVARIATE = (SIGMA_IS_SD, NORMALISER, LOG_SIGMA, HALF, ARRAYS)
-PDF_HINTS = (LOG_OF_PDF,) + _UNIVARIATE
-LL_HINTS = (LL_SHAPE, LOG_OF_PDF, LL_MEAN) + _UNIVARIATE
+PDF_HINTS = (LOG_OF_PDF,) + _UNIVARIATE + (FLOAT32_CONSTANT,)
+LL_HINTS = (LL_SHAPE, LL_AXIS, LOG_OF_PDF, LL_MEAN) + _UNIVARIATE + (FLOAT32_CONSTANT,)
 MLE_HINTS = (MLE_DDOF, MLE_VARIANCE, MLE_ORDER, MLE_TUPLE)
 MVN_HINTS = (CHOLESKY, MVN_2PI, MVN_HALF_MAHA, MVN_LOGDET_L, MVN_HALF_LOGDET, MVN_BATCH)
 

@@ -530,6 +530,35 @@ def gaussian_log_likelihood(x, mu, sigma):
         mistake="ll-not-summed",
     ),
     Specimen(
+        "gaussian_log_pdf-float32-constant",
+        "gaussian_log_pdf",
+        '''
+import numpy as np
+
+LOG_2PI = np.log(np.array([2 * np.pi], dtype=np.float32))[0]  # (as torch's .float() makes it)
+
+def gaussian_log_pdf(x, mu, sigma):
+    x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
+    return -0.5 * ((x - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * LOG_2PI
+''',
+        hint="computed in single precision",
+        mistake="float32-constant",
+    ),
+    Specimen(
+        "gaussian_log_likelihood-sum-over-rows",
+        "gaussian_log_likelihood",
+        '''
+import numpy as np
+
+def gaussian_log_likelihood(x, mu, sigma):
+    x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
+    log_pdf = -0.5 * ((x - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
+    return np.sum(log_pdf, axis=1)  # a batch of rows, one log-likelihood each
+''',
+        hint="The sum runs along one axis",
+        mistake="ll-one-axis",
+    ),
+    Specimen(
         "gaussian_mle-swapped",
         "gaussian_mle",
         '''
@@ -604,6 +633,9 @@ LOSES = {
     "gaussian_log_pdf-template": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails", "gaussian_log_pdf-purity"),
     "gaussian_log_pdf-missing-half": ("gaussian_log_pdf-basic",),
     "gaussian_log_likelihood-per-element": ("gaussian_log_likelihood-basic", "gaussian_log_likelihood-shape",),
+    "gaussian_log_pdf-float32-constant": ("gaussian_log_pdf-basic",),
+    "gaussian_log_likelihood-sum-over-rows": ("gaussian_log_likelihood-basic", "gaussian_log_likelihood-shape",
+                                              "gaussian_log_likelihood-tails", "gaussian_log_likelihood-purity"),
     "gaussian_mle-swapped": ("gaussian_mle-basic",),
     "mvn_log_pdf-no-half-on-logdet": ("mvn_log_pdf-basic", "mvn_log_pdf-conditioning"),
 }

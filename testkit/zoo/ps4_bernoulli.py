@@ -450,7 +450,7 @@ import numpy as np
 def binary_cross_entropy(p, y):
     p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - y))
-""", hint="takes the log of 1 − y where the loss has the log of 1 − p", mistake=("bce-log-one-minus-y", "placeholder")),
+""", hint="takes the log of 1 − y where the loss has the log of 1 − p", mistake=("bce-log-one-minus-y", "nan-everywhere")),
     Specimen("ps4-bce-per-element", "binary_cross_entropy", """
 import numpy as np
 from scipy.special import xlogy, xlog1py

@@ -611,6 +611,13 @@ def entropy(p, axis=-1):
     return -np.sum(xlogy(p, p), axis=0)        # the outcomes are the rows
 ''', hint="The sum runs along another axis than `axis`",
              mistake=("entropy-other-axis", "wrong-result-shape")),
+    Specimen("ps6-bayes-template-variable", "bayes_posterior", '''
+import numpy as np
+
+def bayes_posterior(log_prior, log_likelihood):
+    # TODO: compute log_post, the normalised log posterior
+    return np.exp(log_post)
+''', hint="not defined when it runs", mistake="name-undefined"),
 )
 
 
@@ -618,6 +625,8 @@ def entropy(p, axis=-1):
 #: is generated from it). A wrong formula is wrong on every input, so it loses every cell that compares
 #: values (the -errors cells need correct values too); a mistake of one aspect loses that aspect only.
 LOSES = {
+    "ps6-bayes-template-variable": ("bayes_posterior-basic", "bayes_posterior-shape", "bayes_posterior-stability",
+                                    "bayes_posterior-errors", "bayes_posterior-purity"),
     "ps6-entropy-bits": ("entropy-basic",),
     "ps6-entropy-nan-zero-log-zero": ("entropy-edges",),
     "ps6-entropy-nansum-warns": ("entropy-edges",),
