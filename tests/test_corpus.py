@@ -24,13 +24,6 @@ SPECIMENS = load.specimens()
 #: specimen id -> what the grader does wrong on it today (issue 50). Asserted exactly.
 KNOWN_MISGRADED = {
     # broken functions told about something else, or about nothing
-    "logsumexp-ananth17-ift6390": "a flat loop with no axis (nan for a slice of only -inf): basic/axis/stability lose their "
-    "points with messages only, and the purity cell's hint says every call raised, so purity could not be judged; no hint "
-    "names the missing axis",
-    "log_softmax-vossr-solutions-deep-ml": "results rounded to 4 decimals, a flat loop with no axis: the purity cell's hint says "
-    "every call raised; no hint names the rounding or the missing axis",
-    "softmax-htang7415-code-lab": "a list-based softmax without an axis: every cell is told that a nested list is not handled "
-    "like an array, which is not its mistake (2-D lists and arrays both fail the same way)",
     "binary_cross_entropy-sayush2807-neural_networks_from_scratch": "the purity cell is told a log of 0 is computed (the "
     "RuntimeWarning), which is right, but no hint names its recorded mistake",
 }

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.check import Failure, Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
 from autograder.checks.hints import all_of, label_has, matches, matches_any, raised, warned
 from autograder.checks.relations import EPS, Call, along, plus, rows_call, same, same_within, slice_max, unrows
@@ -169,6 +169,19 @@ def _log_softmax_missing_max(z: ArrayLike, axis: int = -1) -> np.ndarray:
     return x - m
 
 
+#: What code written for one flat vector raises on a 2-D input: Python's max comparing its rows, or arithmetic on
+#: the nested lists that ``.tolist()`` makes.
+_FLAT_VECTOR_ERRORS = ("truth value of an array with more than one element", "'list' and 'list'")
+
+
+def _one_flat_vector(f: Failure) -> bool:
+    """The call on an input of two or more dimensions raised as code written for one flat vector does."""
+    if f.outcome is None or f.outcome.status != "raised" or f.probe is None or not f.probe.args:
+        return False
+    message = f.outcome.error_message or ""
+    return np.ndim(f.probe.args[0]) >= 2 and any(text in message for text in _FLAT_VECTOR_ERRORS)
+
+
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
 NO_SHIFT = Hint(
     "np.exp overflows for logits above about 709 (and underflows to 0 far below), which turns the result into "
@@ -183,6 +196,14 @@ GLOBAL_SHIFT = Hint(
     "taken along `axis`.",
     matches_any(_global_shift_softmax, _lse_global_max, _log_softmax_global_max),
     "global-max-shift",
+)
+FLAT_VECTOR = Hint(
+    "The function handles one flat vector at a time (Python's max, or a loop over the entries): a 2-D or 3-D input "
+    "is a stack of slices along `axis`, each with its own result, and NumPy's reductions take `axis` to handle "
+    "every slice at once.",
+    _one_flat_vector,
+    "one-flat-vector",
+    kinds=("raised",),
 )
 KEEPDIMS = Hint(
     "A per-slice result (a maximum or a sum) does not line up with `z` (the message shows the broadcasting "
@@ -221,6 +242,7 @@ LSE_HINTS = (
     Hint("The result is flattened: removing `axis` leaves the other axes as they were, so a (2, 3, 4) input with "
          "axis=1 gives shape (2, 4), not (8,).", matches(_lse_flattened), "lse-flattened"),
     KEEPDIMS,
+    FLAT_VECTOR,
 )
 SOFTMAX_HINTS = (
     Hint("A temperature ≤ 0 is not a temperature (it flips the order of the logits, or divides by zero), yet "
@@ -237,6 +259,7 @@ SOFTMAX_HINTS = (
     Hint("The division is by the sum of the whole array, so only the whole array sums to 1: each slice along "
          "`axis` must sum to 1 on its own.", matches(_softmax_whole_sum), "softmax-whole-sum"),
     KEEPDIMS,
+    FLAT_VECTOR,
 )
 LOG_SOFTMAX_HINTS = (
     Hint("The log is taken of probabilities, and a probability that underflows to 0 (a logit far below the "
@@ -250,6 +273,7 @@ LOG_SOFTMAX_HINTS = (
     Hint("The normaliser is computed along another axis than `axis`: every reduction takes `axis`.",
          matches_any(*(_log_softmax_fixed_axis(a) for a in _FIXED_AXES)), "log-softmax-other-axis"),
     KEEPDIMS,
+    FLAT_VECTOR,
 )
 
 # --- relations: how the -axis, -temperature and -stability cells judge a function against itself ------

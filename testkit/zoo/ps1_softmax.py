@@ -625,6 +625,19 @@ def log_softmax(z, axis=-1):
         hint="plain code the grader can read",
         mistake="unreadable-code",
     ),
+    Specimen(
+        "logsumexp-flat-loop",
+        "logsumexp",
+        '''
+import math
+
+def logsumexp(z, axis=-1):
+    m = max(z)                                     # one flat vector: no axis
+    return m + math.log(sum(math.exp(v - m) for v in z))
+''',
+        hint="one flat vector at a time",
+        mistake=("one-flat-vector", "raises-everywhere"),
+    ),
 )
 
 # Stubs and the untouched template (see testkit.zoo.stub).
@@ -641,6 +654,8 @@ ZOO = ZOO + (
 #: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
 #: compared). Published as docs/grading.md (python -m testkit.zoo.table).
 LOSES = {
+    "logsumexp-flat-loop": ("logsumexp-basic", "logsumexp-axis", "logsumexp-shape", "logsumexp-stability",
+                            "logsumexp-purity"),
     "logsumexp-forgets-max": ("logsumexp-basic", "logsumexp-stability"),
     "logsumexp-keeps-dims": ("logsumexp-shape",),
     "logsumexp-whole-array": ("logsumexp-basic", "logsumexp-axis", "logsumexp-shape", "logsumexp-stability"),
