@@ -251,6 +251,24 @@ def axis_out_of_bounds() -> Rule:
     return rule
 
 
+#: What code written for one flat vector raises on a 2-D input: Python's max comparing its rows, or Python's sum and
+#: arithmetic meeting the rows of a nested list (or of what ``.tolist()`` makes).
+_FLAT_VECTOR_ERRORS = ("truth value of an array with more than one element", "'list' and 'list'", "'int' and 'list'",
+                       "'float' and 'list'")
+
+
+def one_flat_vector() -> Rule:
+    """The call on an input of two or more dimensions (its first argument) raised as code written for one flat
+    vector does: a problem set whose functions take ``axis`` tells it apart from code for one number."""
+    def rule(f: Failure) -> bool:
+        if f.outcome is None or f.outcome.status != "raised" or f.probe is None or not f.probe.args:
+            return False
+        message = f.outcome.error_message or ""
+        return np.ndim(f.probe.args[0]) >= 2 and any(text in message for text in _FLAT_VECTOR_ERRORS)
+
+    return rule
+
+
 def scalar_code_hint(text: str) -> Hint:
     """The rule every problem set has for code written for one number (or one slice) at a time that was given an
     array (:func:`scalar_code_on_arrays`), for a call that raised and for a cell left with no result; ``text`` says,

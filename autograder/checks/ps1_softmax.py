@@ -11,9 +11,9 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from autograder.checks.check import Failure, Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
-from autograder.checks.hints import all_of, label_has, matches, matches_any, raised, warned
+from autograder.checks.hints import all_of, label_has, matches, matches_any, one_flat_vector, raised, warned
 from autograder.checks.relations import EPS, Call, along, plus, rows_call, same, same_within, slice_max, unrows
 
 PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS,
@@ -169,19 +169,6 @@ def _log_softmax_missing_max(z: ArrayLike, axis: int = -1) -> np.ndarray:
     return x - m
 
 
-#: What code written for one flat vector raises on a 2-D input: Python's max comparing its rows, or arithmetic on
-#: the nested lists that ``.tolist()`` makes.
-_FLAT_VECTOR_ERRORS = ("truth value of an array with more than one element", "'list' and 'list'")
-
-
-def _one_flat_vector(f: Failure) -> bool:
-    """The call on an input of two or more dimensions raised as code written for one flat vector does."""
-    if f.outcome is None or f.outcome.status != "raised" or f.probe is None or not f.probe.args:
-        return False
-    message = f.outcome.error_message or ""
-    return np.ndim(f.probe.args[0]) >= 2 and any(text in message for text in _FLAT_VECTOR_ERRORS)
-
-
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
 NO_SHIFT = Hint(
     "np.exp overflows for logits above about 709 (and underflows to 0 far below), which turns the result into "
@@ -201,7 +188,7 @@ FLAT_VECTOR = Hint(
     "The function handles one flat vector at a time (Python's max, or a loop over the entries): a 2-D or 3-D input "
     "is a stack of slices along `axis`, each with its own result, and NumPy's reductions take `axis` to handle "
     "every slice at once.",
-    _one_flat_vector,
+    one_flat_vector(),
     "one-flat-vector",
     kinds=("raised",),
 )

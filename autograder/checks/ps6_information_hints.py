@@ -22,6 +22,7 @@ from autograder.checks.hints import (
     kind,
     label_has,
     matches_any,
+    one_flat_vector,
     raised,
     scalar_code_hint,
     scalar_code_on_arrays,
@@ -348,6 +349,14 @@ SCALAR_CODE = scalar_code_hint(
     "The function is written for one number, or one 1-D slice, at a time (the error shows it: an `if` or a "
     "`math` function was given an array): `p` may have any number of axes, and NumPy's functions, with `axis`, "
     "work on all of them at once.")
+FLAT_VECTOR = Hint(
+    "The function handles one flat vector at a time (Python's sum or max, or a loop over the entries): `p` may "
+    "have any number of axes, each slice along `axis` a distribution of its own, and NumPy's functions, with "
+    "`axis`, work on all of them at once.",
+    one_flat_vector(),
+    "one-flat-vector",
+    kinds=("raised",),
+)
 NATS = Hint("The result is in bits (or another base): the course measures information in nats, with the natural "
             "logarithm.", matches_any(_h_log2, _kl_log2, _js_log2), "not-nats")
 VALIDATE = Hint(
@@ -394,7 +403,7 @@ TINY_COUNTS = Hint(
 AXIS = Hint("The sum runs along another axis than `axis`: the result has the input's shape without that axis.",
             matches_any(_h_other_axis), "entropy-other-axis")
 
-_DISTRIBUTION_CHECKS = (SCALAR_CODE, TOLERANCE_LOOSE, VALIDATE, WHOLE_ARRAY_SUM, EXACT_SUM)
+_DISTRIBUTION_CHECKS = (SCALAR_CODE, FLAT_VECTOR, TOLERANCE_LOOSE, VALIDATE, WHOLE_ARRAY_SUM, EXACT_SUM)
 H_HINTS = (
     Hint("The minus sign is missing: entropy is never negative.", matches_any(_h_no_minus), "entropy-sign"),
     Hint("The terms are averaged over the outcomes: entropy is their sum.", matches_any(_h_mean), "entropy-mean"),

@@ -611,6 +611,19 @@ def entropy(p, axis=-1):
     return -np.sum(xlogy(p, p), axis=0)        # the outcomes are the rows
 ''', hint="The sum runs along another axis than `axis`",
              mistake=("entropy-other-axis", "wrong-result-shape")),
+    Specimen("ps6-entropy-flat-sum", "entropy", '''
+import numpy as np
+
+def entropy(p, axis=-1):
+    total = sum(p)                             # one flat vector: Python's sum, no axis
+    if min(p) < 0 or abs(total - 1.0) > 1e-8:
+        raise ValueError("p must be a probability vector")
+    h = 0.0
+    for x in p:
+        if x > 0:
+            h -= x * np.log(x)
+    return h
+''', hint="one flat vector at a time", mistake=("one-flat-vector", "scalar-code-on-arrays")),
     Specimen("ps6-bayes-template-variable", "bayes_posterior", '''
 import numpy as np
 
@@ -625,6 +638,7 @@ def bayes_posterior(log_prior, log_likelihood):
 #: is generated from it). A wrong formula is wrong on every input, so it loses every cell that compares
 #: values (the -errors cells need correct values too); a mistake of one aspect loses that aspect only.
 LOSES = {
+    "ps6-entropy-flat-sum": ("entropy-basic", "entropy-axis", "entropy-shape", "entropy-edges", "entropy-errors"),
     "ps6-bayes-template-variable": ("bayes_posterior-basic", "bayes_posterior-shape", "bayes_posterior-stability",
                                     "bayes_posterior-errors", "bayes_posterior-purity"),
     "ps6-entropy-bits": ("entropy-basic",),
