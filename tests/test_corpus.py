@@ -22,11 +22,7 @@ from testkit.corpus import check, grade, load
 SPECIMENS = load.specimens()
 
 #: specimen id -> what the grader does wrong on it today (issue 50). Asserted exactly.
-KNOWN_MISGRADED = {
-    # broken functions told about something else, or about nothing
-    "binary_cross_entropy-sayush2807-neural_networks_from_scratch": "the purity cell is told a log of 0 is computed (the "
-    "RuntimeWarning), which is right, but no hint names its recorded mistake",
-}
+KNOWN_MISGRADED: dict[str, str] = {}
 
 
 def test_corpus_keeps_its_size():

@@ -451,6 +451,13 @@ def binary_cross_entropy(p, y):
     p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - y))
 """, hint="takes the log of 1 − y where the loss has the log of 1 − p", mistake=("bce-log-one-minus-y", "nan-everywhere")),
+    Specimen("ps4-bce-log-of-label", "binary_cross_entropy", """
+import numpy as np
+
+def binary_cross_entropy(p, y):
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    return -np.mean(y * np.log(y) + (1 - y) * np.log(1 - p))
+""", hint="takes the log of the label y", mistake=("bce-log-of-label", "nan-everywhere")),
     Specimen("ps4-bce-per-element", "binary_cross_entropy", """
 import numpy as np
 from scipy.special import xlogy, xlog1py
@@ -521,6 +528,9 @@ LOSES = {
     "ps4-sigmoid-math-exp": ("sigmoid-basic", "sigmoid-stability", "sigmoid-purity"),
     "ps4-bernoulli-probability": ("bernoulli_log_pmf-basic", "bernoulli_log_pmf-edges"),
     "ps4-bernoulli-negated": ("bernoulli_log_pmf-basic", "bernoulli_log_pmf-edges"),
+    "ps4-bce-log-of-label": (
+        "binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-shape", "binary_cross_entropy-edges", "binary_cross_entropy-purity",
+    ),
     "ps4-bce-log-one-minus-y": (
         "binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-shape", "binary_cross_entropy-edges", "binary_cross_entropy-purity",
     ),
