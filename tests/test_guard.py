@@ -221,7 +221,20 @@ if monitoring is not None:
     monitoring.register_callback(4, monitoring.events.CALL, lambda code, offset, f, arg0: (see(f), see(arg0)))
     monitoring.register_callback(4, monitoring.events.PY_START, lambda code, offset: see(code))
     monitoring.set_events(4, monitoring.events.CALL | monitoring.events.PY_START)
-signal.signal(signal.SIGALRM, lambda signum, frame: see_frame(frame))
+IN_HANDLER = []
+
+def on_alarm(signum, frame):
+    # Not within itself: traced, the handler can take longer than the timer's 1 ms on a loaded host, and each
+    # alarm would then nest one more handler until the recursion limit (a RecursionError in the call it interrupted)
+    if IN_HANDLER:
+        return
+    IN_HANDLER.append(True)
+    try:
+        see_frame(frame)
+    finally:
+        IN_HANDLER.clear()
+
+signal.signal(signal.SIGALRM, on_alarm)
 signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
 gc.set_threshold(10)
 Finalizer()
