@@ -60,12 +60,16 @@ def _returns(fn, *args, quiet=False, **kwargs):
     return value
 
 
-def _close(got, want, what, rtol=RTOL, atol=0.0, equal_nan=False):
+def _close(got, want, what, rtol=RTOL, atol=0.0, equal_nan=False, entries=False):
+    """``got`` equals ``want`` within the tolerances, shape included; with ``entries``, a shape that differs only by
+    axes of length 1 is compared entry by entry (the contract judges no shape of a function that is not a reduction)."""
     try:
         got_arr = np.asarray(got, dtype=float)
     except (TypeError, ValueError) as exc:
         raise Failed(f"{what}: result {got!r} is not numbers ({exc})") from None
     want_arr = np.asarray(want, dtype=float)
+    if entries and [n for n in got_arr.shape if n != 1] == [n for n in want_arr.shape if n != 1]:
+        got_arr = got_arr.reshape(want_arr.shape)
     if got_arr.shape != want_arr.shape:
         raise Failed(f"{what}: shape {got_arr.shape}, expected {want_arr.shape}")
     same_inf = np.isinf(want_arr) & (got_arr == want_arr)
@@ -73,6 +77,11 @@ def _close(got, want, what, rtol=RTOL, atol=0.0, equal_nan=False):
     if not ok.all():
         raise Failed(f"{what}: got {np.array2string(got_arr.ravel()[:4], precision=12)}, "
                      f"expected {np.array2string(want_arr.ravel()[:4], precision=12)}")
+
+
+def _entries(got, want, what, **kwargs):
+    """:func:`_close` for a function whose result is not a reduction: its values only, entry by entry."""
+    _close(got, want, what, entries=True, **kwargs)
 
 
 def _raises(fn, *args, **kwargs):
@@ -147,26 +156,26 @@ def _lse(fn):
 
 def _softmax(fn):
     yield from _along_axes(fn, special.softmax)
-    yield "temperature", lambda: _close(_returns(fn, Z, temperature=0.5), special.softmax(Z / 0.5, axis=-1), "T=0.5")
-    yield "temperature", lambda: _close(_returns(fn, Z, axis=0, temperature=3.0), special.softmax(Z / 3.0, axis=0), "axis=0, T=3")
+    yield "temperature", lambda: _entries(_returns(fn, Z, temperature=0.5), special.softmax(Z / 0.5, axis=-1), "T=0.5")
+    yield "temperature", lambda: _entries(_returns(fn, Z, axis=0, temperature=3.0), special.softmax(Z / 3.0, axis=0), "axis=0, T=3")
     yield "errors", lambda: _raises(fn, Z, temperature=0.0)
     yield "errors", lambda: _raises(fn, Z, temperature=-1.0)
-    yield "stability", lambda: _close(_returns(fn, np.array([1000.0, 0.0]), quiet=True), [1.0, 0.0], "[1000, 0]", atol=1e-300)
-    yield "stability", lambda: _close(_returns(fn, np.array([-1000.0, -1000.0]), quiet=True), [0.5, 0.5], "[-1000, -1000]")
-    yield "stability", lambda: _close(_returns(fn, np.array([[1e4, 1e4 - 1.0]]), quiet=True),
+    yield "stability", lambda: _entries(_returns(fn, np.array([1000.0, 0.0]), quiet=True), [1.0, 0.0], "[1000, 0]", atol=1e-300)
+    yield "stability", lambda: _entries(_returns(fn, np.array([-1000.0, -1000.0]), quiet=True), [0.5, 0.5], "[-1000, -1000]")
+    yield "stability", lambda: _entries(_returns(fn, np.array([[1e4, 1e4 - 1.0]]), quiet=True),
                                       special.softmax([[1.0, 0.0]], axis=-1), "[[1e4, 1e4 - 1]]")
-    yield "stability", lambda: _close(_returns(fn, ROWS, quiet=True), special.softmax(ROWS, axis=-1), "rows 2000 apart")
-    yield "edges", lambda: _close(_returns(fn, np.array([0.0, -np.inf])), [1.0, 0.0], "[0, -inf]")
+    yield "stability", lambda: _entries(_returns(fn, ROWS, quiet=True), special.softmax(ROWS, axis=-1), "rows 2000 apart")
+    yield "edges", lambda: _entries(_returns(fn, np.array([0.0, -np.inf])), [1.0, 0.0], "[0, -inf]")
     yield from _pure(fn)
 
 
 def _log_softmax(fn):
     yield from _along_axes(fn, special.log_softmax)
     # closed forms: [0, -1000] -> [-log1p(e^-1000), -1000 - log1p(e^-1000)] = [0, -1000] in float64
-    yield "stability", lambda: _close(_returns(fn, np.array([0.0, -1000.0]), quiet=True), [0.0, -1000.0], "[0, -1000]", atol=1e-300)
-    yield "stability", lambda: _close(_returns(fn, np.array([1000.0, 1000.0]), quiet=True), [-math.log(2)] * 2, "[1000, 1000]")
-    yield "stability", lambda: _close(_returns(fn, np.array([[1e4, 0.0]]), quiet=True), [[0.0, -1e4]], "[[1e4, 0]]", atol=1e-300)
-    yield "stability", lambda: _close(_returns(fn, ROWS, quiet=True), special.log_softmax(ROWS, axis=-1), "rows 2000 apart")
+    yield "stability", lambda: _entries(_returns(fn, np.array([0.0, -1000.0]), quiet=True), [0.0, -1000.0], "[0, -1000]", atol=1e-300)
+    yield "stability", lambda: _entries(_returns(fn, np.array([1000.0, 1000.0]), quiet=True), [-math.log(2)] * 2, "[1000, 1000]")
+    yield "stability", lambda: _entries(_returns(fn, np.array([[1e4, 0.0]]), quiet=True), [[0.0, -1e4]], "[[1e4, 0]]", atol=1e-300)
+    yield "stability", lambda: _entries(_returns(fn, ROWS, quiet=True), special.log_softmax(ROWS, axis=-1), "rows 2000 apart")
     yield from _pure(fn)
 
 
@@ -207,11 +216,11 @@ def _cross_entropy(fn):
 
 
 def _cross_entropy_grad(fn):
-    yield "values", lambda: _close(_returns(fn, LOGITS, LABELS), _ce_grad_ref(LOGITS, LABELS), "integer targets")
-    yield "values", lambda: _close(_returns(fn, LOGITS, ONEHOT), _ce_grad_ref(LOGITS, LABELS), "one-hot targets")
-    yield "values", lambda: _close(_returns(fn, LOGITS, SOFT), _ce_grad_ref(LOGITS, SOFT), "soft targets")
-    yield "values", lambda: _close(_returns(fn, LOGITS[:1], LABELS[:1]), _ce_grad_ref(LOGITS[:1], LABELS[:1]), "N = 1")
-    yield "stability", lambda: _close(_returns(fn, BIG, np.array([0, 0]), quiet=True),
+    yield "values", lambda: _entries(_returns(fn, LOGITS, LABELS), _ce_grad_ref(LOGITS, LABELS), "integer targets")
+    yield "values", lambda: _entries(_returns(fn, LOGITS, ONEHOT), _ce_grad_ref(LOGITS, LABELS), "one-hot targets")
+    yield "values", lambda: _entries(_returns(fn, LOGITS, SOFT), _ce_grad_ref(LOGITS, SOFT), "soft targets")
+    yield "values", lambda: _entries(_returns(fn, LOGITS[:1], LABELS[:1]), _ce_grad_ref(LOGITS[:1], LABELS[:1]), "N = 1")
+    yield "stability", lambda: _entries(_returns(fn, BIG, np.array([0, 0]), quiet=True),
                                       _ce_grad_ref(BIG, np.array([0, 0])), "logits of ±1e4", atol=1e-300)
     yield "purity", lambda: _unchanged(fn, LOGITS.copy(), LABELS.copy())
     yield "purity", lambda: _unchanged(fn, LOGITS.copy(), SOFT.copy())
@@ -228,11 +237,11 @@ def _tail(x, mu, sigma):  # mpmath: log N(x; mu, sigma^2) in the far tail
 
 
 def _gaussian_log_pdf(fn):
-    yield "values", lambda: _close(_returns(fn, X, 1.0, 2.0), stats.norm.logpdf(X, 1.0, 2.0), "x, mu=1, sigma=2")
-    yield "values", lambda: _close(_returns(fn, 0.5, 0.0, 1.0), stats.norm.logpdf(0.5), "scalars")
-    yield "shape", lambda: _close(_returns(fn, X, MU3, 1.5), stats.norm.logpdf(X, MU3, 1.5), "broadcast (5,) with (3, 1)")
-    yield "shape", lambda: _close(_returns(fn, X, MU3, SIG5), stats.norm.logpdf(X, MU3, SIG5), "array sigma, broadcast")
-    yield "stability", lambda: _close(_returns(fn, np.array([50.0, -1e3]), 0.0, 1.0, quiet=True),
+    yield "values", lambda: _entries(_returns(fn, X, 1.0, 2.0), stats.norm.logpdf(X, 1.0, 2.0), "x, mu=1, sigma=2")
+    yield "values", lambda: _entries(_returns(fn, 0.5, 0.0, 1.0), stats.norm.logpdf(0.5), "scalars")
+    yield "shape", lambda: _entries(_returns(fn, X, MU3, 1.5), stats.norm.logpdf(X, MU3, 1.5), "broadcast (5,) with (3, 1)")
+    yield "shape", lambda: _entries(_returns(fn, X, MU3, SIG5), stats.norm.logpdf(X, MU3, SIG5), "array sigma, broadcast")
+    yield "stability", lambda: _entries(_returns(fn, np.array([50.0, -1e3]), 0.0, 1.0, quiet=True),
                                       [_tail(50, 0, 1), _tail(-1e3, 0, 1)], "x = 50, -1000 (mpmath)")
     yield "purity", lambda: _unchanged(fn, X.copy(), np.array([1.0]), np.array([2.0]))
     yield "purity", lambda: _quiet(fn, X, 1.0, 2.0)
@@ -302,22 +311,22 @@ def _bce_ref(p, y):
 
 
 def _sigmoid(fn):
-    yield "values", lambda: _close(_returns(fn, ZB), special.expit(ZB), "z")
-    yield "values", lambda: _close(_returns(fn, 0.0), 0.5, "z = 0")
+    yield "values", lambda: _entries(_returns(fn, ZB), special.expit(ZB), "z")
+    yield "values", lambda: _entries(_returns(fn, 0.0), 0.5, "z = 0")
     # closed form: expit(-1000) = e^-1000 underflows to 0; expit(1000) = 1; expit(-700) = 9.86e-305 (mpmath)
-    yield "stability", lambda: _close(_returns(fn, np.array([-1000.0, 1000.0, -700.0]), quiet=True),
+    yield "stability", lambda: _entries(_returns(fn, np.array([-1000.0, 1000.0, -700.0]), quiet=True),
                                       [0.0, 1.0, float(1 / (1 + mpmath.e**700))], "z = -1000, 1000, -700 (mpmath)", atol=1e-320)
     yield "purity", lambda: _unchanged(fn, ZB.copy())
     yield "purity", lambda: _quiet(fn, ZB)
 
 
 def _bernoulli_log_pmf(fn):
-    yield "values", lambda: _close(_returns(fn, YB, PB), stats.bernoulli.logpmf(YB, PB), "x in {0, 1}")
+    yield "values", lambda: _entries(_returns(fn, YB, PB), stats.bernoulli.logpmf(YB, PB), "x in {0, 1}")
     # exactly 0, as the contract says (log 1 is exact, and 0 · log 0 is taken as 0): a clip at 1 - 1e-15 is not
-    yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0]), np.array([1.0, 0.0]), quiet=True), [0.0, 0.0],
+    yield "edges", lambda: _entries(_returns(fn, np.array([1.0, 0.0]), np.array([1.0, 0.0]), quiet=True), [0.0, 0.0],
                                   "p = x = 1 and p = x = 0")
     # the contract's "stable" covers a probability of exactly 0 or 1 where the result is -inf: no warning there either
-    yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0]), np.array([0.0, 1.0]), quiet=True), [-np.inf, -np.inf],
+    yield "edges", lambda: _entries(_returns(fn, np.array([1.0, 0.0]), np.array([0.0, 1.0]), quiet=True), [-np.inf, -np.inf],
                                   "p = 1 - x")
     yield "purity", lambda: _unchanged(fn, YB.copy(), PB.copy())
     yield "purity", lambda: _quiet(fn, YB, PB)
@@ -326,6 +335,8 @@ def _bernoulli_log_pmf(fn):
 def _binary_cross_entropy(fn):
     yield "values", lambda: _close(_returns(fn, PB, YB), _bce_ref(PB, YB), "hard labels")
     yield "values", lambda: _close(_returns(fn, PB, YSOFT), _bce_ref(PB, YSOFT), "soft labels")
+    yield "values", lambda: _close(_returns(fn, PB.reshape(2, 3), YB.reshape(2, 3)), _bce_ref(PB, YB),
+                                   "(2, 3) arrays: one mean over all elements")
     # no clipping: p = 1e-12 for y = 1 costs -log(1e-12) = 27.63, p = 1e-50 costs 115.13 (closed form)
     yield "values", lambda: _close(_returns(fn, np.array([1e-12]), np.array([1.0])), -math.log(1e-12), "p = 1e-12, y = 1")
     yield "values", lambda: _close(_returns(fn, np.array([1e-50]), np.array([1.0])), -math.log(1e-50), "p = 1e-50, y = 1")
@@ -341,6 +352,8 @@ def _binary_cross_entropy(fn):
 def _bce_logits(fn):
     yield "values", lambda: _close(_returns(fn, ZB, YB), _bce_ref(special.expit(ZB), YB), "hard labels")
     yield "values", lambda: _close(_returns(fn, ZB, YSOFT), _bce_ref(special.expit(ZB), YSOFT), "soft labels")
+    yield "values", lambda: _close(_returns(fn, ZB.reshape(2, 3), YB.reshape(2, 3)), _bce_ref(special.expit(ZB), YB),
+                                   "(2, 3) arrays: one mean over all elements")
     # closed form: softplus(1000) = 1000; softplus(-1e4) = e^-1e4 = 0 in float64
     yield "stability", lambda: _close(_returns(fn, np.array([-1000.0]), np.array([1.0]), quiet=True), 1000.0, "z = -1000, y = 1")
     yield "stability", lambda: _close(_returns(fn, np.array([1e4, -1e4]), np.array([0.0, 0.0]), quiet=True), 5e3, "z = ±1e4, y = 0")
@@ -360,10 +373,10 @@ SIG5, SIG31 = np.exp(RNG.normal(size=5) / 2), np.exp(RNG.normal(size=(3, 1)) / 2
 
 
 def _gaussian_kl(fn):
-    yield "values", lambda: _close(_returns(fn, 0.3, 1.5, -0.2, 0.7), _kl1(0.3, 1.5, -0.2, 0.7), "scalars")
-    yield "values", lambda: _close(_returns(fn, 1.0, 2.0, 1.0, 2.0), 0.0, "P = Q", atol=1e-12)
-    yield "shape", lambda: _close(_returns(fn, X, 1.3, MU3, 0.8), _kl1(X, 1.3, MU3, 0.8), "broadcast (5,) with (3, 1)")
-    yield "shape", lambda: _close(_returns(fn, X, SIG5, MU3, SIG31), _kl1(X, SIG5, MU3, SIG31), "array sigmas, broadcast")
+    yield "values", lambda: _entries(_returns(fn, 0.3, 1.5, -0.2, 0.7), _kl1(0.3, 1.5, -0.2, 0.7), "scalars")
+    yield "values", lambda: _entries(_returns(fn, 1.0, 2.0, 1.0, 2.0), 0.0, "P = Q", atol=1e-12)
+    yield "shape", lambda: _entries(_returns(fn, X, 1.3, MU3, 0.8), _kl1(X, 1.3, MU3, 0.8), "broadcast (5,) with (3, 1)")
+    yield "shape", lambda: _entries(_returns(fn, X, SIG5, MU3, SIG31), _kl1(X, SIG5, MU3, SIG31), "array sigmas, broadcast")
     yield "purity", lambda: _unchanged(fn, X.copy(), np.array([1.3]), MU3.copy(), np.array([0.8]))
     yield "purity", lambda: _quiet(fn, X, 1.3, MU3, 0.8)
 
@@ -572,15 +585,31 @@ def forbidden(source: str, problem_set: str) -> list:
     """The forbidden library functions ``source`` names: imported from SciPy or scikit-learn, or reached as an
     attribute of a library module (a plain-text reading; torch, JAX and TensorFlow are forbidden whole)."""
     found = []
-    for code in _code_lines(source):
+    lines = _code_lines(source)
+    libraries = _with_aliases(lines)
+    for code in lines:
         if re.search(r"^\s*(import|from)\s+(torch|jax|tensorflow)\b", code):
             found.append(code.strip())
-        if not _LIBRARIES.search(code):
+        if not libraries.search(code):
             continue
         for name in FORBIDDEN[problem_set]:
             if re.search(rf"(\.|import\s+|,\s*){name}\b", code):
                 found.append(name)
     return found
+
+
+def _with_aliases(lines: list) -> re.Pattern:
+    """:data:`_LIBRARIES` and the names ``lines`` import from those libraries or bind them to (``from scipy import
+    stats``, ``import scipy.special as sp``): ``stats.entropy`` reaches SciPy as ``scipy.stats.entropy`` does."""
+    names = []
+    for code in lines:
+        imported = re.match(r"\s*from\s+(scipy|sklearn)\b[\w.]*\s+import\s+\(?([\w\s,]+)", code)
+        if imported:
+            names += [part.split()[-1] for part in imported.group(2).split(",") if part.strip()]
+        bound = re.match(r"\s*import\s+(scipy|sklearn)\b[\w.]*\s+as\s+(\w+)", code)
+        if bound:
+            names.append(bound.group(2))
+    return re.compile(_LIBRARIES.pattern[:-3] + "".join(f"|{re.escape(n)}" for n in names) + r")\b")
 
 
 def _code_lines(source: str) -> list:
