@@ -23,8 +23,6 @@ SPECIMENS = load.specimens()
 
 #: specimen id -> what the grader does wrong on it today (issue 50). Asserted exactly.
 KNOWN_MISGRADED: dict[str, str] = {
-    "gaussian_log_pdf-simeoncarstens-rexfw": "an unnormalised log density (both -log sigma and -log(2 pi)/2 left out) "
-    "loses gaussian_log_pdf-basic with no hint: NORMALISER and LOG_SIGMA each match only one term missing",
 }
 
 

@@ -132,6 +132,25 @@ def _kept_length_1_axis(failure: Failure) -> bool:
     return len(got) > len(ref) and tuple(n for n in got if n != 1) == tuple(n for n in ref if n != 1)
 
 
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests lists (0 for anything else)."""
+    return 1 + max((_depth(v) for v in value), default=0) if isinstance(value, list) else 0
+
+
+def _list_raised(failure: Failure) -> bool:
+    """An error only a list raises (``'list'`` in a TypeError or AttributeError), unless the check's other probes
+    show the same function raising on an array of that many axes too: then the list is not the cause (code for
+    one 1-D slice, given rows, fails on lists and arrays alike, each in its own words)."""
+    outcome, probe = failure.outcome, failure.probe
+    if outcome is None or probe is None or outcome.error_type not in ("TypeError", "AttributeError") \
+            or "'list'" not in outcome.error_message:
+        return False
+    depths = {_depth(a) for a in (*probe.args, *probe.kwargs.values())} - {0}
+    arrays = [seen for seen in failure.seen()
+              if any(isinstance(a, np.ndarray) and a.ndim in depths for a in (*seen[0].args, *seen[0].kwargs.values()))]
+    return not arrays or any(seen[1].status == "returned" for seen in arrays)
+
+
 #: Hints that apply to every check, after the check's own ones: each explains one kind of failure of a property
 #: other than the values (purity, error handling, what a function returns).
 GENERIC_HINTS = (
@@ -188,8 +207,7 @@ GENERIC_HINTS = (
         "A nested list is not handled like the same numbers as an array (another result, or an error from an "
         "operation only arrays have, such as `.T`, `@` or arithmetic on a list): turn every array argument into a "
         "NumPy float array once, at the start.",
-        lambda f: f.kind == "lists" or (f.outcome.error_type in ("TypeError", "AttributeError")
-                                        and "'list'" in f.outcome.error_message),
+        lambda f: f.kind == "lists" or _list_raised(f),
         "lists-not-converted",
         kinds=("lists", "raised"),
     ),

@@ -19,6 +19,7 @@ from autograder.checks.check import Failure, Hint, Probe
 from autograder.checks.hints import (
     Rule,
     all_of,
+    any_of,
     kind,
     label_has,
     matches_any,
@@ -339,11 +340,35 @@ def _sums_exact(probe: Probe) -> bool:
 
 
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
+def _has_zero(a: object) -> bool:
+    return isinstance(a, list | np.ndarray) and np.ndim(a) >= 1 and bool(np.any(_f(a) == 0))
+
+
+def _zero_in_p(f: Failure) -> bool:
+    """The failing call's first distribution, p, holds an entry of exactly 0."""
+    return f.probe is not None and bool(f.probe.args) and _has_zero(f.probe.args[0])
+
+
+def _zero_in_p_only(f: Failure) -> bool:
+    """p holds a 0 and no other distribution of the call does: a log of 0 there can only be p's."""
+    return f.probe is not None and _zero_in_p(f) and not any(_has_zero(a) for a in f.probe.args[1:])
+
+
 ZERO_LOG_ZERO = Hint(
     "A term with p = 0 is 0 · log 0, which floating point computes as nan (0 times -inf), with a RuntimeWarning: "
     "such a term is 0 by convention, so the log is needed only where p > 0 (scipy.special.xlogy is made for it).",
-    matches_any(_h_naive, _h_nansum, _h_where, _kl_naive, _kl_where, _js_naive),
+    any_of(matches_any(_h_naive, _h_nansum, _h_where, _kl_naive, _kl_where, _js_naive),
+           # the symptom alone, where a second mistake (a sum along another axis) keeps the formulas from matching:
+           # nan from a multiplication that warned 0 · (-inf), at an input with a 0 entry
+           all_of(kind("nonfinite"), warned("invalid value encountered in multiply"), _zero_in_p)),
     "zero-log-zero-nan",
+)
+ZERO_LOG_ZERO_RAISES = Hint(
+    "math.log(0) raises ValueError (math domain error) at a term with p = 0: such a term is 0 by convention "
+    "(0 · log 0 = 0), so the log is needed only where p > 0 (scipy.special.xlogy is made for it).",
+    all_of(raised("ValueError"), lambda f: "math domain error" in (f.outcome.error_message or ""), _zero_in_p_only),
+    "zero-log-zero-raises",
+    kinds=("raised",),
 )
 SCALAR_CODE = scalar_code_hint(
     "The function is written for one number, or one 1-D slice, at a time (the error shows it: an `if` or a "
@@ -407,7 +432,7 @@ _DISTRIBUTION_CHECKS = (SCALAR_CODE, FLAT_VECTOR, TOLERANCE_LOOSE, VALIDATE, WHO
 H_HINTS = (
     Hint("The minus sign is missing: entropy is never negative.", matches_any(_h_no_minus), "entropy-sign"),
     Hint("The terms are averaged over the outcomes: entropy is their sum.", matches_any(_h_mean), "entropy-mean"),
-    NATS, TINY_COUNTS, EPS_IN_LOG, ZERO_LOG_ZERO, AXIS, *_DISTRIBUTION_CHECKS,
+    NATS, TINY_COUNTS, EPS_IN_LOG, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, AXIS, *_DISTRIBUTION_CHECKS,
 )
 KL_HINTS = (
     Hint("The result is below 0 by rounding (about -1e-16 on nearly equal p and q): KL is never negative, and the "
@@ -426,7 +451,7 @@ KL_HINTS = (
     Hint("Where q = 0 under p > 0 the result is inf, as it should be, but the division by 0 warns: the contract "
          "asks for that inf without a RuntimeWarning.",
          all_of(label_has("inf"), warned("divide by zero")), "kl-zero-q-warns", kinds=("warning",)),
-    ZERO_LOG_ZERO, *_DISTRIBUTION_CHECKS,
+    ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, *_DISTRIBUTION_CHECKS,
 )
 JS_HINTS = (
     Hint("The mixture is p + q, which sums to 2: the mixture is the average of the two distributions.",
@@ -438,7 +463,7 @@ JS_HINTS = (
          "js-no-halves"),
     Hint("Only one of the two terms is there: JSD compares both p and q with their mixture.",
          matches_any(_js_one_term, _js_one_term_halved), "js-one-term"),
-    NATS, TINY_COUNTS, ZERO_LOG_ZERO, *_DISTRIBUTION_CHECKS,
+    NATS, TINY_COUNTS, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, *_DISTRIBUTION_CHECKS,
 )
 BP_HINTS = (
     Hint("log_prior is already a log: exponentiating it and taking the log again computes the log of 0 for an "

@@ -92,6 +92,19 @@ def gaussian_log_pdf(x, mu, sigma):
         mistake="pdf-missing-log-sigma",
     ),
     Specimen(
+        "gaussian_log_pdf-unnormalised",
+        "gaussian_log_pdf",
+        '''
+import numpy as np
+
+def gaussian_log_pdf(x, mu, sigma):
+    x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
+    return -((x - mu) ** 2) / (2 * sigma**2)  # the exponent of the density, its normaliser left out
+''',
+        hint="Both normalising terms of the density are missing",
+        mistake="pdf-unnormalised",
+    ),
+    Specimen(
         "gaussian_log_pdf-log-of-pdf",
         "gaussian_log_pdf",
         '''
@@ -611,6 +624,7 @@ LOSES = {
     "gaussian_log_pdf-sigma-as-variance": ("gaussian_log_pdf-basic",),
     "gaussian_log_pdf-missing-constant": ("gaussian_log_pdf-basic",),
     "gaussian_log_pdf-missing-log-sigma": ("gaussian_log_pdf-basic",),
+    "gaussian_log_pdf-unnormalised": ("gaussian_log_pdf-basic",),
     "gaussian_log_pdf-log-of-pdf": ("gaussian_log_pdf-tails",),
     "gaussian_log_pdf-math-log": ("gaussian_log_pdf-broadcast",),
     "gaussian_log_pdf-scipy-norm": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails", "gaussian_log_pdf-purity"),
@@ -625,7 +639,7 @@ LOSES = {
     "mvn_log_pdf-missing-2pi": ("mvn_log_pdf-basic", "mvn_log_pdf-conditioning"),
     "mvn_log_pdf-no-half-on-mahalanobis": ("mvn_log_pdf-basic", "mvn_log_pdf-conditioning"),
     "mvn_log_pdf-logdet-of-L": ("mvn_log_pdf-basic", "mvn_log_pdf-conditioning"),
-    "mvn_log_pdf-batch-matrix-product": ("mvn_log_pdf-batch", "mvn_log_pdf-shape", "mvn_log_pdf-conditioning"),
+    "mvn_log_pdf-batch-matrix-product": ("mvn_log_pdf-batch", "mvn_log_pdf-shape"),
     "mvn_log_pdf-no-validation": ("mvn_log_pdf-errors",),
     "mvn_log_pdf-scipy-multivariate-normal": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-shape", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors", "mvn_log_pdf-purity"),
     "mvn_log_pdf-stub-raises-valueerror": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-shape", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors", "mvn_log_pdf-purity"),

@@ -624,6 +624,24 @@ def entropy(p, axis=-1):
             h -= x * np.log(x)
     return h
 ''', hint="one flat vector at a time", mistake=("one-flat-vector", "scalar-code-on-arrays")),
+    Specimen("ps6-entropy-math-log-zero", "entropy", '''
+import math
+import numpy as np
+
+def entropy(p, axis=-1):
+    p = np.moveaxis(np.asarray(p, dtype=float), axis, -1)
+    rows = p.reshape(-1, p.shape[-1])
+    out = []
+    for row in rows:
+        if min(row) < 0 or abs(math.fsum(row) - 1) > 1e-8:
+            raise ValueError("each slice of p must be a probability distribution")
+        out.append(-math.fsum(x * math.log(x) for x in row))   # every entry, zeros too
+    return np.array(out).reshape(p.shape[:-1])[()]
+''', hint="math.log(0) raises", mistake="zero-log-zero-raises"),
+    Specimen("ps6-kl-builtin-sum-nan", "kl_divergence", '''
+import numpy as np
+''' + _KL_HEAD + '''    return np.maximum(sum(p * np.log(p / q)), 0.0)    # Python's sum (along the first axis), clamped at 0
+''', hint="0 · log 0, which floating point computes as nan", mistake=("zero-log-zero-nan", "wrong-result-shape")),
     Specimen("ps6-bayes-template-variable", "bayes_posterior", '''
 import numpy as np
 
@@ -643,6 +661,8 @@ LOSES = {
                                     "bayes_posterior-errors", "bayes_posterior-purity"),
     "ps6-entropy-bits": ("entropy-basic",),
     "ps6-entropy-nan-zero-log-zero": ("entropy-edges",),
+    "ps6-entropy-math-log-zero": ("entropy-edges",),
+    "ps6-kl-builtin-sum-nan": ("kl_divergence-basic", "kl_divergence-shape", "kl_divergence-support"),
     "ps6-entropy-nansum-warns": ("entropy-edges",),
     "ps6-entropy-epsilon": ("entropy-edges",),
     "ps6-entropy-isclose-zeros": ("entropy-edges",),
