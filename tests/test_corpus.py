@@ -63,3 +63,15 @@ def test_grades_agree_with_labels_but_the_known_misgradings(graded):
 
 def test_known_misgradings_are_specimens():
     assert set(KNOWN_MISGRADED) <= {s.id for s in SPECIMENS}
+
+
+def test_the_engine_says_when_a_callee_was_answered_by_the_reference(graded):
+    """genlm/llamppl's log_softmax calls a logsumexp of its own that sums the whole array; graded, that call is
+    answered by the contract's logsumexp (errors carried forward, through the engine's child and parent), and the
+    log_softmax then raises where the student's notebook does not: each lost cell says that the callee was answered.
+    A failure with no callee (rexfw's log density) says nothing of it."""
+    cells = graded["log_softmax-genlm-llamppl"]
+    lost = [c for c in cells.values() if c.lost and "raised ValueError" in c.message]
+    assert lost and all("calls of `logsumexp` were answered by a correct `logsumexp`" in c.message for c in lost), \
+        [c.message for c in cells.values()]
+    assert not any("answered by a correct" in c.message for c in graded["gaussian_log_pdf-simeoncarstens-rexfw"].values())

@@ -188,10 +188,38 @@ def test_a_callee_is_carried_only_during_the_callers_probes():
     inside = target.call("log_softmax", (z,), {}, ("logsumexp", "softmax"))
     assert inside.status == "returned" and np.allclose(inside.value, [-np.log(2), -np.log(2)]), inside
     assert not inside.warnings  # the naive logsumexp's overflow is not the caller's
+    assert inside.carried == ("logsumexp",)  # what the reference answered, for the message (below)
     assert namespace["logsumexp"] is own  # restored
     outside = target.call("log_softmax", (z,), {})
     assert outside.status == "returned" and np.isneginf(outside.value).all()  # 1000 - inf: the student's own
     assert any("overflow" in w for w in outside.warnings)
+    assert outside.carried == ()
+
+
+def test_a_failure_says_when_the_callee_was_answered_by_the_reference():
+    """A log_softmax that drops the reduced axis works with the student's own whole-array logsumexp and raises with
+    the contract's one (carried forward): the message says that the callee was answered, or the student would read
+    about an error their notebook never shows. A failure with no callee answered says nothing of it."""
+    namespace = {"np": np, "__name__": "__main__"}
+    exec(compile(OWN_WHOLE_ARRAY_LSE, "<own>", "exec"), namespace)
+    checks = checks_for("ps1_softmax")
+    result = evaluate(checks["log_softmax-axis"], LocalTarget(namespace))
+    assert not result.passed and "could not be broadcast" in result.message, result.message
+    assert "calls of `logsumexp` were answered by a correct `logsumexp`" in result.message, result.message
+    alone = evaluate(checks["logsumexp-axis"], LocalTarget(namespace))
+    assert not alone.passed and "answered by a correct" not in alone.message, alone.message
+
+
+OWN_WHOLE_ARRAY_LSE = """
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    m = np.max(z)
+    return m + np.log(np.sum(np.exp(z - m)))
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    return z - logsumexp(z)
+"""
 
 
 def test_no_credit_for_a_circle():

@@ -105,12 +105,21 @@ class LocalTarget:
 
     def call(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> _invoke.Outcome:
         fn = self.namespace[function]
-        with self.stubs(function, carry):
-            return _invoke.invoke(fn, args, kwargs)
+        carried: list[str] = []
+        with self.stubs(function, carry, carried):
+            outcome = _invoke.invoke(fn, args, kwargs)
+        return replace(outcome, carried=tuple(dict.fromkeys(carried)))
 
-    def stubs(self, function: str, names: Iterable[str]) -> CalleeStubs:
-        """``function``'s calls of ``names`` answered by :func:`~autograder.checks.callees.answer_for_stub` (a context manager)."""
-        return CalleeStubs(self.namespace, function, names, _ask_here, wire.from_wire, probe_circles=True)
+    def stubs(self, function: str, names: Iterable[str], carried: list[str] | None = None) -> CalleeStubs:
+        """``function``'s calls of ``names`` answered by :func:`~autograder.checks.callees.answer_for_stub` (a context
+        manager); the names the reference answered (not declined) are appended to ``carried``."""
+        def ask(name: str, args: tuple, kwargs: dict) -> dict:
+            reply = _ask_here(name, args, kwargs)
+            if carried is not None and "declined" not in reply:
+                carried.append(name)
+            return reply
+
+        return CalleeStubs(self.namespace, function, names, ask, wire.from_wire, probe_circles=True)
 
 
 #: How a probe's verdict names its failure: ``fail(kind, detail)`` (the probe, outcome and reference filled in).
@@ -270,7 +279,18 @@ def _message(check: Check, failure: Failure) -> str:
     if _guards_errors(check, failure.probe):
         why = (" This cell's points for raising ValueError are earned only by a function that also "
                "computes correct results on valid input.")
-    return f"{check.function}: {check.summary} Failed{where}: {failure.detail}.{shown}{why}"
+    return f"{check.function}: {check.summary} Failed{where}: {failure.detail}.{shown}{why}{_carried_note(check, failure)}"
+
+
+def _carried_note(check: Check, failure: Failure) -> str:
+    """Where the failing call's calls of other contract functions were answered by their references (errors carried
+    forward): say so, since the function then did not run as it does in the student's notebook."""
+    carried = getattr(failure.outcome, "carried", ())
+    if not carried:
+        return ""
+    names = " and ".join(f"`{name}`" for name in carried)
+    return (f" In this call, {check.function}'s calls of {names} were answered by a correct {names} (a mistake "
+            f"there is charged in its own cells, not again here): what failed is {check.function}'s own code.")
 
 
 def hint_for(check: Check, failure: Failure) -> Hint | None:

@@ -126,6 +126,7 @@ class Session:
         # caller -> every carried-forward function it asked for, answered or declined
         self.calls: dict[str | None, set[str]] = {}
         self.answered: list[str] = []  # the functions answered, in order (a check's share: grade.py's circle rule)
+        self.carried: list[str] = []  # of those, the ones the reference answered (not declined), in order
         self.spawns = 0
         self.respawns = 0
         self.events: list[str] = []  # what happened, for the notes
@@ -319,7 +320,10 @@ class Session:
             return {"declined": "arguments or result too large"}, 0
         self.asked.setdefault(self.caller, set()).add(name)
         self.answered.append(name)
-        return self.answer(name, args, kwargs), cost
+        reply = self.answer(name, args, kwargs)
+        if "declined" not in reply:
+            self.carried.append(name)
+        return reply, cost
 
     def _child_for(self, msg: dict) -> Child:
         """The live child that is to take request ``msg`` (a stream drained first, the probe noted)."""

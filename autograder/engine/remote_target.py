@@ -16,6 +16,7 @@ A function that hung or crashed twice (:data:`STRIKES`) is not called again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from autograder.checks.callees import carried_callees
@@ -163,6 +164,7 @@ class RemoteTarget:
         if count >= STRIKES:
             return Outcome(status=status, error_message=f"{message}; not called again after {count} times")
         answer = self._take_ahead(function, args, kwargs, carry)
+        before = len(self.session.carried)  # (a stream's callbacks for this call come before its answer)
         try:
             if answer is not None:
                 reply = answer()
@@ -189,6 +191,7 @@ class RemoteTarget:
             return Outcome(status="raised", error_type="GraderError",
                            error_message=error_text(reply, "no outcome", 300))
         try:
-            return wire.outcome_from_wire(reply["outcome"], Outcome)
+            outcome = wire.outcome_from_wire(reply["outcome"], Outcome)
         except wire.WireError as exc:
             return Outcome(status="returned", value=None, value_type=f"something that is not plain numbers ({exc})")
+        return replace(outcome, carried=tuple(dict.fromkeys(self.session.carried[before:])))

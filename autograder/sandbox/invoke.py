@@ -53,6 +53,9 @@ class Outcome:
         ``"RuntimeWarning: overflow encountered in exp"``, one per warning.
     mutated : tuple of str
         Names of the arguments the call modified in place.
+    carried : tuple of str
+        The contract functions whose calls during this call the reference answered (errors carried forward),
+        in the order first answered; set by the trusted side, never read from the child.
     """
 
     status: str
@@ -62,6 +65,7 @@ class Outcome:
     error_message: str = ""
     warnings: tuple[str, ...] = ()
     mutated: tuple[str, ...] = field(default_factory=tuple)
+    carried: tuple[str, ...] = ()
 
 
 class NotNumbers(TypeError):
