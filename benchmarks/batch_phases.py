@@ -14,7 +14,7 @@ For a kept batch of the throughput benchmark (``benchmarks/grading_throughput.py
     python benchmarks/batch_phases.py DIR/engine-course/submitted --out /tmp/results \\
         --course DIR/engine-course
 
-docs/contributing.md ("Throughput") shows what a round learnt from it. The wrappers name the engine's
+docs/performance.md ("Grading throughput, round by round") shows what a round learnt from it. The wrappers name the engine's
 private steps: a step renamed away is said at once (``KeyError``), not silently left out.
 """
 

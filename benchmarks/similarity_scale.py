@@ -36,7 +36,7 @@ def _cpu() -> float:
 
 def _host_speed() -> tuple:
     """``(CPU s, wall s)`` of a fixed pure-Python loop: this machine is shared, and its speed moves from one
-    hour to the next (docs/contributing.md); the ratio says what share of a core this process got."""
+    hour to the next (docs/performance.md); the ratio says what share of a core this process got."""
     started, wall = time.process_time(), time.monotonic()
     total = 0
     for i in range(3_000_000):

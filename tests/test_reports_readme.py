@@ -18,7 +18,7 @@ from autograder.model.course import ROOT
 README = ROOT / "README.md"
 #: The README (front page) and the guides it sends readers to, in reading order: their commands are one list.
 GUIDES = [README] + [ROOT / "docs" / page for page in ("instructors.md", "ci.md", "students.md", "threat-model.md",
-                                                       "architecture.md", "contributing.md")]
+                                                       "architecture.md", "contributing.md", "performance.md")]
 
 
 def documentation() -> str:

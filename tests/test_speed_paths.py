@@ -1,7 +1,7 @@
 """The shortcuts the grader takes for speed give what the plain ways give.
 
-Each shortcut here replaced a slower way of computing the same thing (see docs/contributing.md,
-"Throughput"); these tests compare the two on real inputs, so a later change cannot make them differ.
+Each shortcut here replaced a slower way of computing the same thing (see docs/performance.md, "Grading
+throughput, round by round"); these tests compare the two on real inputs, so a later change cannot make them differ.
 """
 
 import ast
