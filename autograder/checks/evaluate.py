@@ -554,13 +554,19 @@ def _stub_failure(check: Check, outcomes: list, refs: list | None = None) -> Fai
     returned = [o for o in outcomes if o.status == "returned" and o.value is not None]
     values = np.concatenate([_numbers(o.value) for o in returned]) if returned else np.empty(0)
     raised = [o for o in outcomes if o.status == "raised"]
-    if len(returned) < 2 and raised:
+    if raised and (len(returned) < 2 or np.unique(values).size < 2):
         # not a placeholder: a function that fails on every input here, or on all but one (a reduction along a
-        # fixed axis that the 1-D inputs lack), leaves no two results to judge (the -basic cell says where it fails)
-        names = sorted({shown.exception_name(False, o.error_type) for o in raised})
-        which = (f"every call here raised ({', '.join(names)})" if len(raised) == len(outcomes) else
-                 f"{len(raised)} of the {len(outcomes)} calls here raised ({', '.join(names)}) and "
-                 + ("only one" if returned else "none") + " returned numbers")
+        # fixed axis that the 1-D inputs lack), or whose few results are one number (the same input as an array
+        # and as a list), leaves no two results to judge (the -basic cell says where it fails)
+        names = ", ".join(sorted({shown.exception_name(False, o.error_type) for o in raised}))
+        if len(raised) == len(outcomes):
+            which = f"every call here raised ({names})"
+        elif len(returned) < 2:
+            which = (f"{len(raised)} of the {len(outcomes)} calls here raised ({names}) and "
+                     + ("only one" if returned else "none") + " returned numbers")
+        else:
+            which = (f"{len(raised)} of the {len(outcomes)} calls here raised ({names}), and the {len(returned)} "
+                     f"that returned numbers {_what_came_back(returned, 'gave')}")
         return Failure("no-result", f"{_judged_on(check)} is judged on the results of your function, but {which}",
                        outcome=raised[0])
     if not returned and outcomes and all(o.status == "returned" for o in outcomes):
@@ -578,17 +584,19 @@ def _stub_failure(check: Check, outcomes: list, refs: list | None = None) -> Fai
     return None
 
 
-def _what_came_back(returned: list) -> str:
-    """What a property check's calls returned, in its failure's words, when they hold fewer than two numbers."""
+def _what_came_back(returned: list, verb: str = "returned") -> str:
+    """What a property check's calls returned, in its failure's words, when they hold fewer than two numbers
+    (``verb``: how the sentence goes on, "returned" or "gave")."""
     if not returned:
-        return "returned no numbers"
+        return f"{verb} no numbers"
     nonfinite = sum(1 for o in returned if not _numbers(o.value).size)
+    every = ", for every input" if verb == "returned" else ""
     if nonfinite == len(returned):
-        return "returned only nan or inf, for every input"
+        return f"{verb} only nan or inf{every}"
     if nonfinite:
         others = ", and one and the same number for the others" if len(returned) - nonfinite > 1 else ""
-        return f"returned only nan or inf for {nonfinite} of {len(returned)} inputs{others}"
-    return "returned the same number for every input"
+        return f"{verb} only nan or inf for {nonfinite} of {len(returned)} inputs{others}"
+    return f"{verb} the same number for every input" if verb == "returned" else f"{verb} one and the same number"
 
 
 def _judged_on(check: Check) -> str:

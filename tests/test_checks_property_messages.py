@@ -1,0 +1,47 @@
+"""A property cell (purity, a relation, error handling) that finds no working function to judge says what its calls
+did, truthfully: how many raised, and what the others gave (autograder/checks/evaluate.py, ``_stub_failure``).
+
+kl_divergence-purity has six calls: two 2-D arrays and their nested lists, one 1-D pair as arrays and as lists (the
+same input twice), and 2-D and 3-D arrays."""
+
+import numpy as np
+import pytest
+
+from autograder.checks import checks_for
+from autograder.checks.evaluate import LocalTarget, evaluate
+
+PURITY = checks_for("ps6_information")["kl_divergence-purity"]
+
+HEAD = """
+import numpy as np
+
+def kl_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+"""
+
+CASES = {
+    # Python's max on a row sum: raises on every input with rows, and gives one number for the 1-D pair (twice)
+    "flat-max": ("    return max(sum(p * np.log(p / q)), 0.0)\n", "no-result",
+                 "4 of the 6 calls here raised (ValueError), and the 2 that returned numbers gave one and the same "
+                 "number"),
+    "raises": ("    raise ValueError('p is not valid')\n", "no-result", "every call here raised (ValueError)"),
+    "placeholder": ("    return 0.0\n", "stub", "returned the same number for every input"),
+    "nan": ("    return np.full(p.shape[:-1], np.nan)[()]\n", "stub", "returned only nan or inf, for every input"),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_message_says_what_the_calls_did(name):
+    body, kind, said = CASES[name]
+    namespace = {"np": np, "__name__": "__main__"}
+    exec(compile(HEAD + body, f"<{name}>", "exec"), namespace)
+    result = evaluate(PURITY, LocalTarget(namespace))
+    assert not result.passed and result.kind == kind, (result.kind, result.message)
+    assert said in result.message, result.message
+
+
+def test_code_for_one_flat_vector_is_not_called_a_placeholder():
+    namespace = {"np": np, "__name__": "__main__"}
+    exec(compile(HEAD + CASES["flat-max"][0], "<flat-max>", "exec"), namespace)
+    result = evaluate(PURITY, LocalTarget(namespace))
+    assert "placeholder" not in result.hint and "one 1-D slice, at a time" in result.hint, result.hint
