@@ -354,6 +354,12 @@ class Check:
     allowed : str
         The problem set's building blocks, in words, for the advice given
         to a function that uses a forbidden one (see :class:`ProblemSetChecks`).
+    other_form : Check or None
+        The same check with its inputs in another form the contract accepts (cross_entropy's integer
+        labels as the one-hot rows they stand for), or None. A submission that fails this check and
+        passes that one keeps the cell: a function written for one form is charged for the other in the
+        cell that judges that form (:attr:`FunctionChecks.form_cells`), not again in every cell whose
+        inputs happen to be in it.
     """
 
     grade_id: str
@@ -373,6 +379,7 @@ class Check:
     why_reference: str = ""
     allowed: str = ""
     container: bool = False
+    other_form: Check | None = None
 
     @property
     def relations(self) -> tuple:
@@ -443,6 +450,12 @@ class FunctionChecks:
         Default tolerances of its checks (an aspect or a probe may override them).
     returns : tuple of str
         Names of the returned values when the function returns a tuple.
+    other_form : callable or None
+        ``other_form(args) -> args or None``: a probe's arguments in the contract's other form (None where
+        they have none); every check of the function but those in ``form_cells`` gets the same check with
+        its probes so converted (:attr:`Check.other_form`).
+    form_cells : tuple of str
+        The aspects that judge the form the probes use (``("basic",)``): no other form there.
 
     Raises
     ------
@@ -457,6 +470,8 @@ class FunctionChecks:
     atol: float = Check.atol
     returns: tuple = ()
     allowed: str = ""
+    other_form: Callable[[tuple], tuple | None] | None = None
+    form_cells: tuple = ("basic",)
 
     def __post_init__(self) -> None:
         if self.name not in {fn for fns in FUNCTIONS.values() for fn in fns}:
@@ -519,7 +534,7 @@ class FunctionChecks:
                 and not why_reference.strip()):
             raise ValueError(f"why_reference: {self.name}-{aspect} compares values with the reference; say why no "
                              f"relation judges it instead")
-        return Check(
+        made = Check(
             grade_id=f"{self.name}-{aspect}",
             function=self.name,
             summary=summary,
@@ -538,6 +553,12 @@ class FunctionChecks:
             allowed=self.allowed,
             container=container,
         )
+        if self.other_form is None or aspect in self.form_cells:
+            return made
+        converted = tuple(replace(p, args=self.other_form(p.args) or p.args) for p in probes)
+        if all(c.args is p.args for c, p in zip(converted, probes, strict=True)):
+            return made
+        return replace(made, other_form=replace(made, probes=converted))
 
     def shape(self, *, summary: str, probes: tuple) -> Check:
         """The ``shape`` check: every call returns the container the contract gives, values aside.
@@ -617,7 +638,7 @@ class ProblemSetChecks:
             raise ValueError(f"forbidden: expected a tuple of dotted names (str), got {self.forbidden!r}")
 
     def function(self, name: str, *, hints: tuple = (), rtol: float = Check.rtol, atol: float = Check.atol,
-                 returns: tuple = ()) -> FunctionChecks:
+                 returns: tuple = (), other_form: Callable[[tuple], tuple | None] | None = None) -> FunctionChecks:
         """The declaration of contract function ``name`` of this problem set.
 
         Raises
@@ -627,7 +648,8 @@ class ProblemSetChecks:
         """
         if name not in FUNCTIONS[self.name]:
             raise ValueError(f"name: {self.name} asks for {', '.join(FUNCTIONS[self.name])}; got {name!r}")
-        return FunctionChecks(name, self.forbidden, tuple(hints), rtol, atol, tuple(returns), self.allowed)
+        return FunctionChecks(name, self.forbidden, tuple(hints), rtol, atol, tuple(returns), self.allowed,
+                              other_form)
 
 
 def memo_by_identity(cache: dict, objects: tuple, compute: Callable[[], T], extra: tuple = ()) -> T:

@@ -515,9 +515,11 @@ def _relation_mismatch(check: Check, probe: Probe, got: _invoke.Plain, values: l
         expected = _invoke.to_plain(expected)
     except _invoke.NotNumbers:
         return "type", f"{relation.name}: the related calls did not return numbers"
-    if relation.shape_free and isinstance(got, np.ndarray) and isinstance(expected, np.ndarray) \
-            and got.size == expected.size:
-        got = got.reshape(expected.shape)
+    if relation.shape_free and isinstance(got, np.ndarray) and isinstance(expected, np.ndarray):
+        if got.size == expected.size:
+            got = got.reshape(expected.shape)
+        elif got.size == 1 and expected.size > 1:  # one number for many: a reduction the values cells charge
+            got = np.broadcast_to(got.reshape(()), expected.shape)
     rtol = relation.rtol if probe.rtol is None else probe.rtol
     atol = relation.atol if probe.atol is None else probe.atol
     many = len(values) > 1
@@ -709,6 +711,18 @@ def _evidence(check: Check, target: Target, carry: tuple, outcomes: list) -> Cal
 
 def evaluate(check: Check, target: Target) -> CheckResult:
     """Run every probe of ``check`` against ``target``; all must pass."""
+
+    found = _evaluate(check, target)
+    if found.passed or check.other_form is None or found.kind in ("missing", "forbidden", "not-attempted"):
+        return found
+    # the same inputs in the contract's other form (Check.other_form): a function written for that form is charged
+    # for the first in the cell that judges it, not again here; where this fails too, the first failure stands
+    other = _evaluate(check.other_form, target)
+    return other if other.passed else found
+
+
+def _evaluate(check: Check, target: Target) -> CheckResult:
+    """:func:`evaluate` on the probes as declared."""
 
     def result(failure: Failure) -> CheckResult:
         return CheckResult(

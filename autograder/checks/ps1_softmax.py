@@ -13,7 +13,16 @@ from numpy.typing import ArrayLike
 
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
-from autograder.checks.hints import all_of, label_has, matches, matches_any, one_flat_vector, raised, warned
+from autograder.checks.hints import (
+    all_of,
+    axis_out_of_bounds,
+    label_has,
+    matches,
+    matches_any,
+    one_flat_vector,
+    raised,
+    warned,
+)
 from autograder.checks.relations import EPS, Call, along, plus, rows_call, same, same_within, slice_max, unrows
 
 PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS,
@@ -192,6 +201,14 @@ FLAT_VECTOR = Hint(
     "one-flat-vector",
     kinds=("raised",),
 )
+FIXED_AXIS = Hint(
+    "A reduction names a fixed axis (such as axis=1) that the input does not have (a 1-D z has only axis 0): "
+    "every reduction takes the function's `axis` argument, so that the same code serves a 1-D z and each slice of "
+    "a larger one.",
+    axis_out_of_bounds(),
+    "fixed-axis-out-of-bounds",
+    kinds=("raised", "no-result"),
+)
 KEEPDIMS = Hint(
     "A per-slice result (a maximum or a sum) does not line up with `z` (the message shows the broadcasting "
     "error): a reduction that drops `axis` cannot be combined with the input along it, while one that keeps "
@@ -229,6 +246,7 @@ LSE_HINTS = (
     Hint("The result is flattened: removing `axis` leaves the other axes as they were, so a (2, 3, 4) input with "
          "axis=1 gives shape (2, 4), not (8,).", matches(_lse_flattened), "lse-flattened"),
     KEEPDIMS,
+    FIXED_AXIS,
     FLAT_VECTOR,
 )
 SOFTMAX_HINTS = (
@@ -246,6 +264,7 @@ SOFTMAX_HINTS = (
     Hint("The division is by the sum of the whole array, so only the whole array sums to 1: each slice along "
          "`axis` must sum to 1 on its own.", matches(_softmax_whole_sum), "softmax-whole-sum"),
     KEEPDIMS,
+    FIXED_AXIS,
     FLAT_VECTOR,
 )
 LOG_SOFTMAX_HINTS = (
@@ -260,6 +279,7 @@ LOG_SOFTMAX_HINTS = (
     Hint("The normaliser is computed along another axis than `axis`: every reduction takes `axis`.",
          matches_any(*(_log_softmax_fixed_axis(a) for a in _FIXED_AXES)), "log-softmax-other-axis"),
     KEEPDIMS,
+    FIXED_AXIS,
     FLAT_VECTOR,
 )
 

@@ -19,9 +19,9 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, related
+from autograder.checks.check import Failure, Hint, Probe, ProblemSetChecks, Relation, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX, SKLEARN_LOG_LOSS
-from autograder.checks.hints import all_of, matches, matches_any, raised, warned
+from autograder.checks.hints import all_of, any_of, matches, matches_any, raised, warned
 from autograder.checks.relations import Call, class_mixture, combination, halves_calls, joined, plus, same
 
 PS = ProblemSetChecks("ps2_cross_entropy", forbidden=SCIPY_SOFTMAX + FRAMEWORKS + SKLEARN_LOG_LOSS,
@@ -174,6 +174,36 @@ def _grad_naive(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     return (e / e.sum(axis=1, keepdims=True) - _dense(targets, z.shape[1])) / z.shape[0]
 
 
+# Targets always multiplied with the (N, C) rows, as one-hot rows are: integer labels of shape (N,) then broadcast
+# along the classes (each class's term weighted by a label's value), or fail to broadcast when N is neither 1 nor C.
+def _ce_targets_as_rows(logits: ArrayLike, targets: ArrayLike) -> float:
+    z = np.asarray(logits, float)
+    return -np.sum(np.asarray(targets, float) * _log_softmax_rows(z)) / z.shape[0]
+
+
+def _grad_targets_as_rows(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
+    z = np.asarray(logits, float)
+    return (_softmax_rows(z) - np.asarray(targets, float)) / z.shape[0]
+
+
+def _integer_labels(probe: Probe | None) -> bool:
+    """The probe's targets are integer class labels, shape (N,)."""
+    if probe is None or len(probe.args) < 2:
+        return False
+    targets = np.asarray(probe.args[1])
+    return targets.ndim == 1 and targets.dtype.kind in "iu"
+
+
+def _labels_broadcast_but_rows_work(f: Failure) -> bool:
+    """Integer labels met the (N, C) rows in a broadcasting error, while the check's calls with target rows (one-hot
+    or soft, N ≥ 2) returned: code for one-hot rows only (a missing keepdims would fail on rows too)."""
+    if not _integer_labels(f.probe) or f.outcome is None or f.outcome.status != "raised" \
+            or "broadcast" not in (f.outcome.error_message or ""):
+        return False
+    return any(np.ndim(p.args[1]) == 2 and np.shape(p.args[1])[0] >= 2 and o.status == "returned"
+               for p, o, *_ in f.seen() if len(p.args) >= 2)
+
+
 _EPSILONS = (1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15, 1e-16)
 
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
@@ -212,6 +242,17 @@ FLOAT_TARGETS = Hint(
     all_of(raised("IndexError"), lambda f: "integer" in f.outcome.error_message or "indices" in f.outcome.error_message,
            lambda f: f.probe is not None and np.ndim(f.probe.args[1]) == 2),
     "float-targets-as-indices",
+)
+LABELS_AS_ROWS = Hint(
+    "Integer class labels are used as if they were one-hot rows (multiplied with the (N, C) probabilities): "
+    "targets are either integer class indices of shape (N,) or rows of shape (N, C), told apart by their dtype, "
+    "and an integer label picks one entry of its row.",
+    # (a call that warned is explained by what warned, not by this: the labels are not what overflows)
+    any_of(all_of(lambda f: _integer_labels(f.probe) and not f.outcome.warnings,
+                  matches_any(_ce_targets_as_rows, _grad_targets_as_rows)),
+           _labels_broadcast_but_rows_work),
+    "labels-as-one-hot-rows",
+    kinds=("value", "nonfinite", "shape", "raised", "no-result"),
 )
 LOG_OF_SOFTMAX = Hint(
     "The log is taken of softmax probabilities, and one that underflows to 0 gives an infinite loss where the "
@@ -261,8 +302,8 @@ GRAD_LOG_WARNS = Hint(
 
 # Every check of a function offers all of its hints: each rule matches one signature only,
 # so whichever probe fails first, the submission's mistake is named.
-LOSS_HINTS = (LOG_OF_SOFTMAX, CLIPPED, OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, MEAN, ROWS, LOSS_SHAPE)
-GRAD_HINTS = (OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, GRAD_SIGN, GRAD_MEAN, ROWS, NO_SOFTMAX,
+LOSS_HINTS = (LABELS_AS_ROWS, LOG_OF_SOFTMAX, CLIPPED, OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, MEAN, ROWS, LOSS_SHAPE)
+GRAD_HINTS = (LABELS_AS_ROWS, OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, GRAD_SIGN, GRAD_MEAN, ROWS, NO_SOFTMAX,
               GRAD_LOG_WARNS)
 
 # The purity checks' hidden list inputs (each also passed as arrays: "accepts lists" is judged by the pair).
@@ -360,8 +401,25 @@ def _pure_int_lists(twin: int) -> Probe:
 
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
-CROSS_ENTROPY = PS.function("cross_entropy", hints=LOSS_HINTS, atol=1e-14)
-CROSS_ENTROPY_GRAD = PS.function("cross_entropy_grad", hints=GRAD_HINTS, rtol=1e-9, atol=1e-14)
+
+
+def labels_as_rows(args: tuple) -> tuple | None:
+    """``(logits, targets, …)`` with integer labels of shape (N,) given as the one-hot rows of shape (N, C) they stand
+    for (a list stays a list), or None when the targets are not such labels. The contract accepts both forms: the
+    integer form is judged in ``-basic``, rows in ``-soft`` (:attr:`~autograder.checks.check.Check.other_form`)."""
+    if len(args) < 2:
+        return None
+    logits, targets = np.asarray(args[0]), np.asarray(args[1])
+    if logits.ndim != 2 or targets.ndim != 1 or targets.dtype.kind not in "iu" or len(targets) != len(logits) \
+            or not np.all((targets >= 0) & (targets < logits.shape[1])):
+        return None
+    rows = np.eye(logits.shape[1])[targets]
+    return (args[0], rows.tolist() if isinstance(args[1], list) else rows, *args[2:])
+
+
+CROSS_ENTROPY = PS.function("cross_entropy", hints=LOSS_HINTS, atol=1e-14, other_form=labels_as_rows)
+CROSS_ENTROPY_GRAD = PS.function("cross_entropy_grad", hints=GRAD_HINTS, rtol=1e-9, atol=1e-14,
+                                 other_form=labels_as_rows)
 
 CHECKS = (
     # ------------------------------------------------------------ cross_entropy

@@ -474,6 +474,12 @@ BP_HINTS = (
          "problem set 1).", matches_any(_bp_product, _bp_exp_unshifted), "posterior-underflow"),
     Hint("The prior is missing: the posterior is proportional to the prior times the likelihood.",
          matches_any(_bp_prior_ignored), "prior-ignored"),
+    Hint("The code is written for a fixed number of hypotheses (the error shows it indexing one that this input "
+         "lacks): K is the length of log_prior, any K ≥ 1, so the posterior is computed for all K at once, with no "
+         "hypothesis named by its position.",
+         all_of(raised("IndexError"), lambda f: any(text in (f.outcome.error_message or "")
+                                                  for text in ("out of range", "is out of bounds for axis"))),
+         "fixed-number-of-hypotheses", kinds=("raised", "no-result")),
     Hint("The prior is counted twice: it enters the posterior once.", matches_any(_bp_prior_twice), "prior-twice"),
     Hint("The result does not sum to 1: the posterior is normalised over the K hypotheses.",
          matches_any(_bp_unnormalised, _bp_unnormalised_shifted, _bp_log_posterior, _bp_log_unnormalised),

@@ -638,6 +638,22 @@ def logsumexp(z, axis=-1):
         hint="one flat vector at a time",
         mistake=("one-flat-vector", "raises-everywhere"),
     ),
+    Specimen(
+        "softmax-rows-axis-1",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    x = np.asarray(z, dtype=float) / temperature
+    e = np.exp(x - x.max(axis=1, keepdims=True))    # a batch of rows, as in the textbook
+    return e / e.sum(axis=1, keepdims=True)
+''',
+        hint="A reduction names a fixed axis",
+        mistake=("fixed-axis-out-of-bounds", "softmax-other-axis"),
+    ),
 )
 
 # Stubs and the untouched template (see testkit.zoo.stub).
@@ -657,6 +673,8 @@ LOSES = {
     "logsumexp-flat-loop": ("logsumexp-basic", "logsumexp-axis", "logsumexp-shape", "logsumexp-stability",
                             "logsumexp-purity"),
     "logsumexp-forgets-max": ("logsumexp-basic", "logsumexp-stability"),
+    "softmax-rows-axis-1": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability",
+                            "softmax-errors"),
     "logsumexp-keeps-dims": ("logsumexp-shape",),
     "logsumexp-whole-array": ("logsumexp-basic", "logsumexp-axis", "logsumexp-shape", "logsumexp-stability"),
     "logsumexp-naive": ("logsumexp-stability",),

@@ -565,6 +565,37 @@ def cross_entropy_grad(logits, targets):
         hint="The call takes the log of a probability that underflowed to 0",
         mistake="grad-logs-underflowed-probability",
     ),
+    Specimen(
+        "cross_entropy-one-hot-only",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    y = np.asarray(targets, dtype=float)                 # one-hot rows, as the homework hands them in
+    logp = z - z.max(axis=1, keepdims=True)
+    logp = logp - np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    return -np.sum(y * logp) / z.shape[0]
+''',
+        hint="Integer class labels are used as if they were one-hot rows",
+        mistake="labels-as-one-hot-rows",
+    ),
+    Specimen(
+        "cross_entropy_grad-one-hot-only",
+        "cross_entropy_grad",
+        '''
+import numpy as np
+
+def cross_entropy_grad(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    y = np.asarray(targets, dtype=float)                 # one-hot rows, as the homework hands them in
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return (e / e.sum(axis=1, keepdims=True) - y) / z.shape[0]
+''',
+        hint="Integer class labels are used as if they were one-hot rows",
+        mistake="labels-as-one-hot-rows",
+    ),
 )
 
 # Stubs and the untouched template (see testkit.zoo.stub).
@@ -581,6 +612,8 @@ ZOO = ZOO + (
 #: compared). Published as docs/grading.md (python -m testkit.zoo.table).
 LOSES = {
     "cross_entropy-sum-not-mean": ("cross_entropy-basic",),
+    "cross_entropy-one-hot-only": ("cross_entropy-basic", "cross_entropy-errors"),
+    "cross_entropy_grad-one-hot-only": ("cross_entropy_grad-basic",),
     "cross_entropy-log-of-softmax": ("cross_entropy-stability",),
     "cross_entropy-epsilon-in-log": ("cross_entropy-basic", "cross_entropy-stability"),
     "cross_entropy-clipped-probs": ("cross_entropy-stability",),

@@ -649,6 +649,12 @@ def bayes_posterior(log_prior, log_likelihood):
     # TODO: compute log_post, the normalised log posterior
     return np.exp(log_post)
 ''', hint="not defined when it runs", mistake="name-undefined"),
+    Specimen("ps6-bayes-three-hypotheses", "bayes_posterior", '''
+import numpy as np
+''' + _BAYES_HEAD + '''    scores = [log_prior[k] + ll[:, k].sum() for k in range(3)]   # the exercise's three hypotheses
+    w = np.exp(np.array(scores) - max(scores))
+    return w / w.sum()
+''', hint="fixed number of hypotheses", mistake="fixed-number-of-hypotheses"),
 )
 
 
@@ -659,6 +665,8 @@ LOSES = {
     "ps6-entropy-flat-sum": ("entropy-basic", "entropy-axis", "entropy-shape", "entropy-edges", "entropy-errors"),
     "ps6-bayes-template-variable": ("bayes_posterior-basic", "bayes_posterior-shape", "bayes_posterior-stability",
                                     "bayes_posterior-errors", "bayes_posterior-purity"),
+    "ps6-bayes-three-hypotheses": ("bayes_posterior-basic", "bayes_posterior-shape", "bayes_posterior-stability",
+                                   "bayes_posterior-errors"),
     "ps6-entropy-bits": ("entropy-basic",),
     "ps6-entropy-nan-zero-log-zero": ("entropy-edges",),
     "ps6-entropy-math-log-zero": ("entropy-edges",),
