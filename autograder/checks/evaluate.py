@@ -187,6 +187,14 @@ GENERIC_HINTS = (
         kinds=("wrong-exception",),
     ),
     Hint(
+        "An `assert` stopped a valid input (an AssertionError): the contract accepts this input (the cell's summary "
+        "says which inputs it checks), so the condition asserted is stricter than the contract's; raise ValueError "
+        "only for what the contract calls invalid.",
+        lambda f: f.outcome is not None and f.outcome.error_type == "AssertionError",
+        "assert-rejects-valid-input",
+        kinds=("raised", "no-result"),
+    ),
+    Hint(
         "The error is raised, but as another exception than ValueError: the contract's bad-argument error is a "
         "ValueError whose message names the argument.",
         lambda f: True,

@@ -257,12 +257,14 @@ def _gaussian_log_likelihood(fn):
 
 
 def _gaussian_mle(fn):
-    def values():
-        got = _returns(fn, X)
+    def values(x, what):
+        got = _returns(fn, x)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             raise Failed(f"returned {got!r}, expected (mu_hat, sigma_hat)")
-        _close(got, [X.mean(), X.std(ddof=0)], "(mu_hat, sigma_hat), ddof=0")
-    yield "values", values
+        _close(got, [x.mean(), x.std(ddof=0)], what)
+    yield "values", lambda: values(X, "(mu_hat, sigma_hat), ddof=0")
+    # the contract: the spread of a single observation is exactly 0
+    yield "values", lambda: values(np.array([2.5]), "a single observation: (2.5, 0)")
     yield "purity", lambda: _unchanged(fn, X.copy())
     yield "purity", lambda: _quiet(fn, X)
 

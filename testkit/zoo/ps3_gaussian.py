@@ -251,6 +251,22 @@ def gaussian_mle(x):
         mistake="mle-ddof-1",
     ),
     Specimen(
+        "gaussian_mle-asserts-positive-spread",
+        "gaussian_mle",
+        '''
+import numpy as np
+
+def gaussian_mle(x):
+    x = np.asarray(x, dtype=float)
+    mu = x.mean()
+    sigma = np.sqrt(np.mean((x - mu) ** 2))
+    assert sigma > 0, "a Gaussian needs a positive spread"
+    return mu, sigma
+''',
+        hint="An `assert` stopped a valid input",
+        mistake="assert-rejects-valid-input",
+    ),
+    Specimen(
         "gaussian_mle-returns-variance",
         "gaussian_mle",
         '''
@@ -632,6 +648,7 @@ LOSES = {
     "gaussian_log_likelihood-mean": ("gaussian_log_likelihood-basic",),
     "gaussian_log_likelihood-sigma-as-variance": ("gaussian_log_likelihood-basic",),
     "gaussian_mle-ddof-1": ("gaussian_mle-basic",),
+    "gaussian_mle-asserts-positive-spread": ("gaussian_mle-basic",),
     "gaussian_mle-returns-variance": ("gaussian_mle-basic",),
     "gaussian_mle-inplace-centering": ("gaussian_mle-purity",),
     "gaussian_mle-returns-array": ("gaussian_mle-shape",),
