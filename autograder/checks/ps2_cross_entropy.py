@@ -274,9 +274,9 @@ OVERFLOW = Hint(
     "no-max-shift",
 )
 TARGET_RANGE = Hint(
-    "Class indices outside [0, C) are not checked: NumPy's indexing wraps a negative index around silently and "
-    "raises IndexError (not ValueError) past the end, so check the range of `targets` before using it and raise "
-    "ValueError naming it.",
+    "Class indices outside [0, C) are not checked (NumPy's indexing, for one, wraps a negative index around "
+    "silently and raises IndexError, not ValueError, past the end): check the range of `targets` before using it "
+    "and raise ValueError naming it.",
     lambda f: f.kind == "no-raise" or f.outcome.error_type == "IndexError",
     "target-range-unchecked",
     kinds=("no-raise", "wrong-exception"),
