@@ -49,6 +49,22 @@ def map_linear_regression(X, y, noise_std, prior_std):
         raise ValueError("shape mismatch")
 """
 
+#: A correct entropy, one slice at a time with math's functions (a mistake below is made from it).
+_ENTROPY_LOOP = '''
+import math
+import numpy as np
+
+def entropy(p, axis=-1):
+    p = np.moveaxis(np.asarray(p, dtype=float), axis, -1)
+    rows = p.reshape(-1, p.shape[-1])
+    out = []
+    for row in rows:
+        if min(row) < 0 or abs(math.fsum(row) - 1) > 1e-8:
+            raise ValueError("each slice of p must be a probability distribution")
+        out.append(-math.fsum(x * math.log(x) for x in row if x > 0))
+    return np.array(out).reshape(p.shape[:-1])[()]
+'''
+
 ZOO = (
     # ------------------------------------------------------------------ entropy: correct
     Specimen("ps6-entropy-xlogy", "entropy", '''
@@ -68,20 +84,7 @@ def entropy(p, axis=-1):
     logp = np.log(p, out=np.zeros_like(p), where=p > 0)
     return -(p * logp).sum(axis=axis)
 '''),
-    Specimen("ps6-entropy-loop", "entropy", '''
-import math
-import numpy as np
-
-def entropy(p, axis=-1):
-    p = np.moveaxis(np.asarray(p, dtype=float), axis, -1)
-    rows = p.reshape(-1, p.shape[-1])
-    out = []
-    for row in rows:
-        if min(row) < 0 or abs(math.fsum(row) - 1) > 1e-8:
-            raise ValueError("each slice of p must be a probability distribution")
-        out.append(-math.fsum(x * math.log(x) for x in row if x > 0))
-    return np.array(out).reshape(p.shape[:-1])[()]
-'''),
+    Specimen("ps6-entropy-loop", "entropy", _ENTROPY_LOOP),
     # ------------------------------------------------------------------ entropy: wrong
     # Renormalising valid input (rows within 1e-8 of 1) is legitimate: every point.
     Specimen("ps6-entropy-renormalises", "entropy", '''
@@ -624,20 +627,9 @@ def entropy(p, axis=-1):
             h -= x * np.log(x)
     return h
 ''', hint="one flat vector at a time", mistake=("one-flat-vector", "scalar-code-on-arrays")),
-    Specimen("ps6-entropy-math-log-zero", "entropy", '''
-import math
-import numpy as np
-
-def entropy(p, axis=-1):
-    p = np.moveaxis(np.asarray(p, dtype=float), axis, -1)
-    rows = p.reshape(-1, p.shape[-1])
-    out = []
-    for row in rows:
-        if min(row) < 0 or abs(math.fsum(row) - 1) > 1e-8:
-            raise ValueError("each slice of p must be a probability distribution")
-        out.append(-math.fsum(x * math.log(x) for x in row))   # every entry, zeros too
-    return np.array(out).reshape(p.shape[:-1])[()]
-''', hint="math.log(0) raises", mistake="zero-log-zero-raises"),
+    # the correct loop above without its filter of the zero entries
+    Specimen("ps6-entropy-math-log-zero", "entropy", _ENTROPY_LOOP.replace(" for x in row if x > 0))", " for x in row))"),
+             hint="math.log(0) raises", mistake="zero-log-zero-raises"),
     Specimen("ps6-kl-builtin-sum-nan", "kl_divergence", '''
 import numpy as np
 ''' + _KL_HEAD + '''    return np.maximum(sum(p * np.log(p / q)), 0.0)    # Python's sum (along the first axis), clamped at 0
