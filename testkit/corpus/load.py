@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.model.course import FUNCTIONS, problem_set_of_function
+from autograder.model.ids import MAX_FOLDER_CHARS
 
 HERE = Path(__file__).resolve().parent
 SPECIMENS = HERE / "specimens"
@@ -98,6 +99,9 @@ def _validate(s: CorpusSpecimen) -> None:
     where = s.file
     if not _ID.match(s.id):
         raise ValueError(f"{where}: id {s.id!r} is not lower-case letters, digits, '-', '_' and '.'")
+    if len(s.id) > MAX_FOLDER_CHARS:  # (the id is the student folder the corpus hands in: a results folder name)
+        raise ValueError(f"{where}: id {s.id!r} has {len(s.id)} characters, more than the {MAX_FOLDER_CHARS} of a "
+                         "results folder (autograder/model/ids.py): shorten the repository part and say so in 'adapted'")
     if s.function not in {fn for fns in FUNCTIONS.values() for fn in fns}:
         raise ValueError(f"{where}: function {s.function!r} is not a contract function")
     if s.label not in ("correct", "broken"):
