@@ -378,7 +378,7 @@ MVN_HIGHDIM = Hint("At D in the hundreds det(cov) over- or underflows (it is a p
                                  any_of(warned("overflow"), warned("underflow"), warned("divide by zero"),
                                         warned("invalid value")))),
                    "mvn-inv-det")
-VAE_AXIS = Hint("The sum runs over more than the last axis, or over another one: each code's KL is a sum over its own "
+VAE_AXIS = Hint("The sum (or mean) runs over more than the last axis, or over another one: each code's KL is a sum over its own "
                 "K latent dimensions, so mu of shape (N, K) gives N numbers.",
                 matches_any(_vae_sum_all, _vae_axis0, _vae_mean_all), "vae-sum-axis")
 VAE_MEAN = Hint("The terms of the K latent dimensions are averaged: the KL of a diagonal Gaussian is their sum.",

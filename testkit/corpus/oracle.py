@@ -377,6 +377,9 @@ SIG5, SIG31 = np.exp(RNG.normal(size=5) / 2), np.exp(RNG.normal(size=(3, 1)) / 2
 def _gaussian_kl(fn):
     yield "values", lambda: _entries(_returns(fn, 0.3, 1.5, -0.2, 0.7), _kl1(0.3, 1.5, -0.2, 0.7), "scalars")
     yield "values", lambda: _entries(_returns(fn, 1.0, 2.0, 1.0, 2.0), 0.0, "P = Q", atol=1e-12)
+    # element-wise on arrays of one shape (the contract's arguments are arrays that broadcast; no broadcasting here)
+    yield "values", lambda: _entries(_returns(fn, X, SIG5, X[::-1], SIG5[::-1]), _kl1(X, SIG5, X[::-1], SIG5[::-1]),
+                                     "1-D arrays of 5, element by element")
     yield "shape", lambda: _entries(_returns(fn, X, 1.3, MU3, 0.8), _kl1(X, 1.3, MU3, 0.8), "broadcast (5,) with (3, 1)")
     yield "shape", lambda: _entries(_returns(fn, X, SIG5, MU3, SIG31), _kl1(X, SIG5, MU3, SIG31), "array sigmas, broadcast")
     yield "purity", lambda: _unchanged(fn, X.copy(), np.array([1.3]), MU3.copy(), np.array([0.8]))

@@ -253,14 +253,14 @@ def vae_kl(mu, logvar):
     mu = np.asarray(mu, dtype=float)
     logvar = np.asarray(logvar, dtype=float)
     return -0.5 * np.sum(1 + logvar - mu**2 - np.exp(logvar))
-""", hint="The sum runs over more than the last axis", mistake="vae-sum-axis"),
+""", hint="runs over more than the last axis", mistake="vae-sum-axis"),
     Specimen("ps5-vae-kl-axis-0", "vae_kl", """
 import numpy as np
 
 def vae_kl(mu, logvar):
     mu, logvar = np.asarray(mu, dtype=float), np.asarray(logvar, dtype=float)
     return -0.5 * np.sum(1 + logvar - np.square(mu) - np.exp(logvar), axis=0)
-""", hint="The sum runs over more than the last axis", mistake="vae-sum-axis"),
+""", hint="runs over more than the last axis", mistake="vae-sum-axis"),
     Specimen("ps5-vae-kl-mean-over-latents", "vae_kl", """
 import numpy as np
 
