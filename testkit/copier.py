@@ -96,13 +96,15 @@ def reformat(source: str) -> str:
 def strip_comments(source: str) -> str:
     """Comments and docstrings removed (the layout otherwise kept)."""
     tree = ast.parse(source)
-    drop = set()
+    drop, keep = set(), {}  # line numbers to drop; line number -> what stands there instead
     for f in ast.walk(tree):
         if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.body and isinstance(f.body[0], ast.Expr) \
                 and isinstance(f.body[0].value, ast.Constant) and isinstance(f.body[0].value.value, str):
             drop.update(range(f.body[0].lineno, f.body[0].end_lineno + 1))
-    lines = [re.sub(r"\s+#[^'\"]*$", "", line) if not line.lstrip().startswith("#") else ""
-             for i, line in enumerate(source.split("\n"), 1) if i not in drop]
+            if len(f.body) == 1:  # a docstring alone is the body: a `pass` keeps the function
+                keep[f.body[0].lineno] = " " * f.body[0].col_offset + "pass"
+    lines = [keep[i] if i in keep else re.sub(r"\s+#[^'\"]*$", "", line) if not line.lstrip().startswith("#") else ""
+             for i, line in enumerate(source.split("\n"), 1) if i not in drop or i in keep]
     return "\n".join(line for line in lines if line.strip() or not line) + "\n"
 
 
@@ -111,15 +113,19 @@ def comment(source: str, seed: int = 0) -> str:
     rng = random.Random(seed)
     remarks = ("# compute it", "# step", "# TODO check this", "# numerically stable", "# the formula from class",
                "# make sure it's an array", "# done")
-    out = []
-    for line in strip_comments(source).split("\n"):
+    out: list[str] = []
+    lines = strip_comments(source).split("\n")
+    for n, line in enumerate(lines):
         stripped = line.strip()
         indent = line[:len(line) - len(line.lstrip())]
-        if stripped.startswith("def "):
+        continued = bool(out) and out[-1].endswith("\\")  # (no line may come between a backslash and what it joins)
+        if stripped.startswith("def ") and stripped.endswith(":"):  # (a signature over several lines gets none)
             out.append(line)
-            out.append(indent + '    """My implementation."""')
+            body = next((b for b in lines[n + 1:] if b.strip()), "")  # the docstring takes the body's indentation
+            out.append(body[:len(body) - len(body.lstrip())] + '"""My implementation."""')
             continue
-        if stripped and not stripped.startswith(("@", "else", "elif", "except", "finally")) and rng.random() < 0.3:
+        if stripped and not continued and not stripped.startswith(("@", "else", "elif", "except", "finally")) \
+                and rng.random() < 0.3:
             out.append(indent + rng.choice(remarks))
         if stripped and not stripped.endswith(("(", "[", "{", ",", "\\", ":")) and rng.random() < 0.2:
             line += "  " + rng.choice(remarks)

@@ -71,18 +71,36 @@ def test_the_five_notebooks_are_covered():
     assert set(READY) >= {"ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl"}
 
 
+#: Specimens whose visible asserts are stricter than the hidden checks, by design, with why: the visible asserts of
+#: cross_entropy and its gradient call with integer labels only, while the hidden cells but -basic also keep a function
+#: that passes them with the labels as one-hot rows (docs/contract.md, "A form of the targets is one cell"). Such a
+#: function fails these visible asserts and its -basic ones, which name the integer labels it must take.
+VISIBLE_IN_ONE_FORM = {
+    "cross_entropy-one-hot-only": {"cross_entropy-soft", "cross_entropy-shape", "cross_entropy-stability",
+                                   "cross_entropy-purity"},
+    "cross_entropy_grad-one-hot-only": {"cross_entropy_grad-batch", "cross_entropy_grad-soft",
+                                        "cross_entropy_grad-purity"},
+}
+
+
 @pytest.mark.parametrize("ps", READY)
 def test_visible_asserts_are_a_subset_of_the_hidden_checks(ps):
     setup, graded = _cells(ps)
     loses = importlib.import_module(f"testkit.zoo.{ps}").LOSES
-    stricter = []
+    stricter, one_form = [], set()
     for specimen in zoo(ps):
         ns = _namespace(ps, setup, specimen)
         lost = set(loses.get(specimen.name, ()))
         for gid, source in graded:
             if function_of(gid) == specimen.function and _visible_fails(ns, source) and gid not in lost:
-                stricter.append(f"{specimen.name}: {gid}")
+                if gid in VISIBLE_IN_ONE_FORM.get(specimen.name, ()):
+                    one_form.add((specimen.name, gid))
+                else:
+                    stricter.append(f"{specimen.name}: {gid}")
     assert not stricter, f"visible asserts fail where the hidden check passes: {stricter}"
+    listed = {(name, gid) for name, gids in VISIBLE_IN_ONE_FORM.items() for gid in gids
+              if any(s.name == name for s in zoo(ps))}
+    assert one_form == listed, f"VISIBLE_IN_ONE_FORM lists pairs the visible asserts no longer fail: {listed - one_form}"
 
 
 #: Specimens whose forbidden use the grader follows but the notebooks' own self-check does not yet (a forbidden
