@@ -11,18 +11,10 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
+from autograder.checks import hints
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
-from autograder.checks.hints import (
-    all_of,
-    axis_out_of_bounds,
-    label_has,
-    matches,
-    matches_any,
-    one_flat_vector,
-    raised,
-    warned,
-)
+from autograder.checks.hints import all_of, label_has, matches, matches_any, one_flat_vector, raised, warned
 from autograder.checks.relations import EPS, Call, along, plus, rows_call, same, same_within, slice_max, unrows
 
 PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS,
@@ -205,7 +197,7 @@ FIXED_AXIS = Hint(
     "A reduction names a fixed axis (such as axis=1) that the input does not have (a 1-D z has only axis 0): "
     "every reduction takes the function's `axis` argument, so that the same code serves a 1-D z and each slice of "
     "a larger one.",
-    axis_out_of_bounds(),
+    hints.axis_out_of_bounds(),
     "fixed-axis-out-of-bounds",
     kinds=("raised", "no-result"),
 )
