@@ -44,8 +44,11 @@ def warned(text: str = "") -> Rule:
     )
 
 
-def raised(error_type: str) -> Rule:
-    return lambda f: f.outcome is not None and f.outcome.status == "raised" and f.outcome.error_type == error_type
+def raised(error_type: str, *texts: str) -> Rule:
+    """The call raised ``error_type``, with a message that contains one of ``texts`` (any message when none is
+    given)."""
+    return lambda f: f.outcome is not None and f.outcome.status == "raised" and f.outcome.error_type == error_type \
+        and (not texts or any(text in (f.outcome.error_message or "") for text in texts))
 
 
 def label_has(text: str) -> Rule:

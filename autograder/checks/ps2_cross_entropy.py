@@ -239,7 +239,7 @@ SOFT_ARGMAX = Hint(
 FLOAT_TARGETS = Hint(
     "Float targets are used as indices (the IndexError): targets are either integer class indices of shape (N,) "
     "or float rows of shape (N, C), and the two are told apart by their dtype.",
-    all_of(raised("IndexError"), lambda f: "integer" in f.outcome.error_message or "indices" in f.outcome.error_message,
+    all_of(raised("IndexError", "integer", "indices"),
            lambda f: f.probe is not None and np.ndim(f.probe.args[1]) == 2),
     "float-targets-as-indices",
 )
