@@ -583,7 +583,12 @@ FORBIDDEN = {
     "ps5_gaussian_kl": ("norm", "multivariate_normal"),
     "ps6_information": ("entropy", "entr", "rel_entr", "kl_div", "jensenshannon"),
 }
-_LIBRARIES = re.compile(r"\b(scipy|sklearn|torch|jax|tensorflow|tf)\b")
+_LIBRARY_NAMES = ("scipy", "sklearn", "torch", "jax", "tensorflow", "tf")
+
+
+def _any_word(names) -> re.Pattern:
+    """One of ``names`` as a whole word."""
+    return re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
 
 
 def forbidden(source: str, problem_set: str) -> list:
@@ -604,7 +609,7 @@ def forbidden(source: str, problem_set: str) -> list:
 
 
 def _with_aliases(lines: list) -> re.Pattern:
-    """:data:`_LIBRARIES` and the names ``lines`` import from those libraries or bind them to (``from scipy import
+    """:data:`_LIBRARY_NAMES` and the names ``lines`` import from those libraries or bind them to (``from scipy import
     stats``, ``import scipy.special as sp``): ``stats.entropy`` reaches SciPy as ``scipy.stats.entropy`` does."""
     names = []
     for code in lines:
@@ -614,7 +619,7 @@ def _with_aliases(lines: list) -> re.Pattern:
         bound = re.match(r"\s*import\s+(scipy|sklearn)\b[\w.]*\s+as\s+(\w+)", code)
         if bound:
             names.append(bound.group(2))
-    return re.compile(_LIBRARIES.pattern[:-3] + "".join(f"|{re.escape(n)}" for n in names) + r")\b")
+    return _any_word(_LIBRARY_NAMES + tuple(names))
 
 
 def _code_lines(source: str) -> list:
