@@ -2,7 +2,11 @@
 did, truthfully: how many raised, and what the others gave (autograder/checks/evaluate.py, ``_stub_failure``).
 
 kl_divergence-purity has six calls: two 2-D arrays and their nested lists, one 1-D pair as arrays and as lists (the
-same input twice), and 2-D and 3-D arrays."""
+same input twice), and 2-D and 3-D arrays. The messages are those of the cell as its calls are made; the cell's slice
+form (a stack of slices handed over one slice at a time, docs/contract.md) is set aside here, and
+:func:`test_code_for_one_slice_keeps_the_cell_one_slice_at_a_time` shows what it adds."""
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,7 +14,8 @@ import pytest
 from autograder.checks import checks_for
 from autograder.checks.evaluate import LocalTarget, evaluate
 
-PURITY = checks_for("ps6_information")["kl_divergence-purity"]
+GRADED = checks_for("ps6_information")["kl_divergence-purity"]
+PURITY = replace(GRADED, slice_form=None)
 
 HEAD = """
 import numpy as np
@@ -45,3 +50,16 @@ def test_code_for_one_flat_vector_is_not_called_a_placeholder():
     exec(compile(HEAD + CASES["flat-max"][0], "<flat-max>", "exec"), namespace)
     result = evaluate(PURITY, LocalTarget(namespace))
     assert "placeholder" not in result.hint and "one 1-D slice, at a time" in result.hint, result.hint
+
+
+def test_code_for_one_slice_keeps_the_cell_one_slice_at_a_time():
+    """The same flat-vector code, graded: it fails -basic on a stack of rows, so the cell is judged again with each
+    stack handed over one slice at a time, where it is pure; a stub gets no such second look's credit."""
+    namespace = {"np": np, "__name__": "__main__"}
+    exec(compile(HEAD + CASES["flat-max"][0], "<flat-max>", "exec"), namespace)
+    kept = evaluate(GRADED, LocalTarget(namespace))
+    assert kept.passed and "one 1-D slice at a time" in kept.message and "`kl_divergence-basic`" in kept.message, \
+        kept.message
+    stub = {"np": np, "__name__": "__main__"}
+    exec(compile(HEAD + CASES["placeholder"][0], "<placeholder>", "exec"), stub)
+    assert evaluate(GRADED, LocalTarget(stub)).kind == "stub"

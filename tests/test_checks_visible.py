@@ -81,6 +81,18 @@ VISIBLE_IN_ONE_FORM = {
     "cross_entropy_grad-one-hot-only": {"cross_entropy_grad-batch", "cross_entropy_grad-soft",
                                         "cross_entropy_grad-purity"},
 }
+#: These cells' visible asserts call on a stack of slices (rows), while the hidden cells other than -basic, -axis and
+#: -shape also keep a function that passes them one slice at a time, once it is charged for the stack in those
+#: (docs/contract.md, "A stack of slices is one aspect"). Such a function fails these visible asserts and its -basic
+#: and -axis ones, which name the stack it must take.
+VISIBLE_ON_A_STACK = {
+    "softmax-whole-sum": {"softmax-stability"},
+    "softmax-sum-without-keepdims": {"softmax-stability", "softmax-purity"},
+    "logsumexp-flat-loop": {"logsumexp-purity"},
+}
+#: Visible asserts that fail where the hidden cell passes, by design: the mistake is charged in another cell.
+CHARGED_ELSEWHERE = {name: VISIBLE_IN_ONE_FORM.get(name, set()) | VISIBLE_ON_A_STACK.get(name, set())
+                     for name in {*VISIBLE_IN_ONE_FORM, *VISIBLE_ON_A_STACK}}
 
 
 @pytest.mark.parametrize("ps", READY)
@@ -93,14 +105,14 @@ def test_visible_asserts_are_a_subset_of_the_hidden_checks(ps):
         lost = set(loses.get(specimen.name, ()))
         for gid, source in graded:
             if function_of(gid) == specimen.function and _visible_fails(ns, source) and gid not in lost:
-                if gid in VISIBLE_IN_ONE_FORM.get(specimen.name, ()):
+                if gid in CHARGED_ELSEWHERE.get(specimen.name, ()):
                     one_form.add((specimen.name, gid))
                 else:
                     stricter.append(f"{specimen.name}: {gid}")
     assert not stricter, f"visible asserts fail where the hidden check passes: {stricter}"
-    listed = {(name, gid) for name, gids in VISIBLE_IN_ONE_FORM.items() for gid in gids
+    listed = {(name, gid) for name, gids in CHARGED_ELSEWHERE.items() for gid in gids
               if any(s.name == name for s in zoo(ps))}
-    assert one_form == listed, f"VISIBLE_IN_ONE_FORM lists pairs the visible asserts no longer fail: {listed - one_form}"
+    assert one_form == listed, f"CHARGED_ELSEWHERE lists pairs the visible asserts no longer fail: {listed - one_form}"
 
 
 #: Specimens whose forbidden use the grader follows but the notebooks' own self-check does not yet (a forbidden

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+from autograder.checks.slice_form import STACK_CELLS, SliceForm
 from autograder.model.course import FUNCTIONS
 
 #: What a memoised computation returns (:func:`memo_by_identity`).
@@ -360,6 +361,16 @@ class Check:
         passes that one keeps the cell: a function written for one form is charged for the other in the
         cell that judges that form (:attr:`FunctionChecks.form_cells`), not again in every cell whose
         inputs happen to be in it.
+    slice_form : SliceForm or None
+        For a cell of a function with an ``axis`` argument other than those that judge a stack of slices
+        (:data:`~autograder.checks.slice_form.STACK_CELLS`): how its calls on a stack are made one slice at a
+        time. A submission that fails the cell and passes it so keeps the cell (docs/contract.md, "A stack of
+        slices is one aspect"), provided the function also fails one of its ``stack_cells``.
+    stack_cells : tuple of Check
+        With ``slice_form``: the function's cells that judge a stack of slices (set by
+        :func:`with_stack_cells`). The slice form keeps a cell only for a function charged there: one that is
+        right on every stack those cells ask and wrong on another (a softmax shifted by the whole array's
+        maximum, right until rows of very different scale meet) has made the mistake this cell judges.
     """
 
     grade_id: str
@@ -380,6 +391,8 @@ class Check:
     allowed: str = ""
     container: bool = False
     other_form: Check | None = None
+    slice_form: SliceForm | None = None
+    stack_cells: tuple = field(default=(), compare=False, repr=False)
 
     @property
     def relations(self) -> tuple:
@@ -456,6 +469,9 @@ class FunctionChecks:
         its probes so converted (:attr:`Check.other_form`).
     form_cells : tuple of str
         The aspects that judge the form the probes use (``("basic",)``): no other form there.
+    slice_form : SliceForm or None
+        For a function with an ``axis`` argument: how it takes a stack of slices; every check of the function
+        but those of :data:`~autograder.checks.slice_form.STACK_CELLS` gets it (:attr:`Check.slice_form`).
 
     Raises
     ------
@@ -472,6 +488,7 @@ class FunctionChecks:
     allowed: str = ""
     other_form: Callable[[tuple], tuple | None] | None = None
     form_cells: tuple = ("basic",)
+    slice_form: SliceForm | None = None
 
     def __post_init__(self) -> None:
         if self.name not in {fn for fns in FUNCTIONS.values() for fn in fns}:
@@ -553,6 +570,8 @@ class FunctionChecks:
             allowed=self.allowed,
             container=container,
         )
+        if self.slice_form is not None and aspect not in STACK_CELLS:
+            made = replace(made, slice_form=self.slice_form)
         if self.other_form is None or aspect in self.form_cells:
             return made
         converted = tuple(replace(p, args=self.other_form(p.args) or p.args) for p in probes)
@@ -638,7 +657,8 @@ class ProblemSetChecks:
             raise ValueError(f"forbidden: expected a tuple of dotted names (str), got {self.forbidden!r}")
 
     def function(self, name: str, *, hints: tuple = (), rtol: float = Check.rtol, atol: float = Check.atol,
-                 returns: tuple = (), other_form: Callable[[tuple], tuple | None] | None = None) -> FunctionChecks:
+                 returns: tuple = (), other_form: Callable[[tuple], tuple | None] | None = None,
+                 slice_form: SliceForm | None = None) -> FunctionChecks:
         """The declaration of contract function ``name`` of this problem set.
 
         Raises
@@ -649,7 +669,31 @@ class ProblemSetChecks:
         if name not in FUNCTIONS[self.name]:
             raise ValueError(f"name: {self.name} asks for {', '.join(FUNCTIONS[self.name])}; got {name!r}")
         return FunctionChecks(name, self.forbidden, tuple(hints), rtol, atol, tuple(returns), self.allowed,
-                              other_form)
+                              other_form, slice_form=slice_form)
+
+
+def with_stack_cells(checks: tuple) -> tuple:
+    """``checks`` (a problem set's, in notebook order) with each cell that has a slice form given its function's
+    cells of :data:`~autograder.checks.slice_form.STACK_CELLS` (:attr:`Check.stack_cells`).
+
+    Raises
+    ------
+    ValueError
+        If a function whose cells have a slice form has none of those cells.
+    """
+    stack: dict[str, list[Check]] = {}
+    for check in checks:
+        if check.grade_id.rsplit("-", 1)[1] in STACK_CELLS:
+            stack.setdefault(check.function, []).append(check)
+    out = []
+    for check in checks:
+        if check.slice_form is not None:
+            if check.function not in stack:
+                raise ValueError(f"checks: {check.grade_id} has a slice form but {check.function} has no cell of "
+                                 f"{', '.join(STACK_CELLS)} to judge its stacks")
+            check = replace(check, stack_cells=tuple(stack[check.function]))
+        out.append(check)
+    return tuple(out)
 
 
 def memo_by_identity(cache: dict, objects: tuple, compute: Callable[[], T], extra: tuple = ()) -> T:

@@ -42,6 +42,7 @@ from autograder.checks.callees import answer_for_stub, carried_callees
 from autograder.checks.check import Check, CheckResult, Failure, Hint, Probe, Within
 from autograder.checks.compare import Mismatch, as_values, compare, compare_nonfinite, container
 from autograder.checks.references import reference
+from autograder.checks.slice_form import SlicedTarget
 from autograder.model.course import GRADE_CELLS, problem_set_of_function
 from autograder.model.invariant import known
 from autograder.reading.notebook import NotebookReading
@@ -721,12 +722,23 @@ def evaluate(check: Check, target: Target) -> CheckResult:
     """Run every probe of ``check`` against ``target``; all must pass."""
 
     found = _evaluate(check, target)
-    if found.passed or check.other_form is None or found.kind in ("missing", "forbidden", "not-attempted"):
+    if found.passed or found.kind in ("missing", "forbidden", "not-attempted"):
         return found
-    # the same inputs in the contract's other form (Check.other_form): a function written for that form is charged
-    # for the first in the cell that judges it, not again here; where this fails too, the first failure stands
-    other = _evaluate(check.other_form, target)
-    return other if other.passed else found
+    # the same inputs in the contract's other form (Check.other_form), or each stack of slices handed over one
+    # slice at a time (Check.slice_form): a function written for one form, or for one slice, is charged for that
+    # in the cells that judge it, not again here; where these fail too, the first failure stands
+    if check.other_form is not None:
+        other = _evaluate(check.other_form, target)
+        if other.passed:
+            return other
+    if check.slice_form is not None and any(not _evaluate(c, target).passed for c in check.stack_cells):
+        sliced = _evaluate(check, SlicedTarget(target, check.slice_form))
+        if sliced.passed:
+            cells = ", ".join(f"`{c.grade_id}`" for c in check.stack_cells)
+            return replace(sliced, message=f"{check.function}: passed with each input of several axes handed over one "
+                                           f"1-D slice at a time (the stack itself is judged in {cells}) — "
+                                           f"{check.summary}")
+    return found
 
 
 def _evaluate(check: Check, target: Target) -> CheckResult:

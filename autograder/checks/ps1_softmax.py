@@ -12,10 +12,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from autograder.checks import hints
-from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related, with_stack_cells
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
 from autograder.checks.hints import all_of, label_has, matches, matches_any, one_flat_vector, raised, warned
 from autograder.checks.relations import EPS, Call, along, plus, rows_call, same, same_within, slice_max, unrows
+from autograder.checks.slice_form import SliceForm
 
 PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS,
                        allowed="NumPy (np.exp, np.log, np.max, np.sum with axis and keepdims)")
@@ -418,11 +419,11 @@ LSE_4X5 = Probe("a 2-D array of shape (4, 5) (reduce over the last axis)", (SMAL
 LSE_SINGLE = Probe("a single logit", (np.array([0.7]),))
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
-LOGSUMEXP = PS.function("logsumexp", hints=LSE_HINTS, atol=LOG_ATOL)
-SOFTMAX = PS.function("softmax", hints=SOFTMAX_HINTS)
-LOG_SOFTMAX = PS.function("log_softmax", hints=LOG_SOFTMAX_HINTS, atol=LOG_ATOL)
+LOGSUMEXP = PS.function("logsumexp", hints=LSE_HINTS, atol=LOG_ATOL, slice_form=SliceForm(reduces=True))
+SOFTMAX = PS.function("softmax", hints=SOFTMAX_HINTS, slice_form=SliceForm(reduces=False))
+LOG_SOFTMAX = PS.function("log_softmax", hints=LOG_SOFTMAX_HINTS, atol=LOG_ATOL, slice_form=SliceForm(reduces=False))
 
-CHECKS = (
+CHECKS = with_stack_cells((
     # ---------------------------------------------------------------- logsumexp
     LOGSUMEXP.check(
         "basic",
@@ -601,4 +602,4 @@ CHECKS = (
             PURE_3D,
         ),
     ),
-)
+))

@@ -100,7 +100,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from autograder.checks.check import Check, FunctionChecks, Probe, ProblemSetChecks
+from autograder.checks.check import Check, FunctionChecks, Probe, ProblemSetChecks, with_stack_cells
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_INFORMATION
 from autograder.checks.ps6_information_hints import BP_HINTS, H_HINTS, JS_HINTS, KL_HINTS, MAP_HINTS
 from autograder.checks.ps6_information_relations import (
@@ -122,6 +122,7 @@ from autograder.checks.ps6_information_relations import (
     map_narrow,
     map_ratio,
 )
+from autograder.checks.slice_form import SliceForm
 
 PS = ProblemSetChecks("ps6_information", forbidden=SCIPY_INFORMATION + FRAMEWORKS,
                        allowed="NumPy, scipy.special.xlogy, scipy.special.logsumexp, np.linalg.lstsq and scipy.linalg")
@@ -295,9 +296,9 @@ MAP_WIDE_TALL = (
 )
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
-ENTROPY = PS.function("entropy", hints=H_HINTS)
-KL_DIVERGENCE = PS.function("kl_divergence", hints=KL_HINTS)
-JS_DIVERGENCE = PS.function("js_divergence", hints=JS_HINTS)
+ENTROPY = PS.function("entropy", hints=H_HINTS, slice_form=SliceForm(arrays=1))
+KL_DIVERGENCE = PS.function("kl_divergence", hints=KL_HINTS, slice_form=SliceForm(arrays=2))
+JS_DIVERGENCE = PS.function("js_divergence", hints=JS_HINTS, slice_form=SliceForm(arrays=2))
 BAYES_POSTERIOR = PS.function("bayes_posterior", hints=BP_HINTS)
 MAP_LINEAR_REGRESSION = PS.function("map_linear_regression", hints=MAP_HINTS, rtol=MAP_RTOL, atol=MAP_ATOL)
 
@@ -337,7 +338,7 @@ def _pq_errors_and_purity(function: FunctionChecks) -> tuple[Check, Check]:
         ),
     )
 
-CHECKS = (
+CHECKS = with_stack_cells((
     # ------------------------------------------------------------------ entropy
     ENTROPY.check(
         "basic",
@@ -654,4 +655,4 @@ CHECKS = (
             Probe("N = 100 with an intercept column, noise_std = 0.3, prior_std = 1", (X100, Y100, 0.3, 1.0)),
         ),
     ),
-)
+))

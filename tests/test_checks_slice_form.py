@@ -1,0 +1,172 @@
+"""A stack of slices handed over one slice at a time (autograder/checks/slice_form.py).
+
+The cutting and joining are checked against NumPy's own reductions and ``scipy.special``'s functions (the reference
+values of a stack are those of its slices, by the contract's definition of ``axis``); the grading consequences (which
+cells a function written for one slice keeps) are the zoo's (``tests/test_zoo.py``: ``ps6-entropy-flat-sum``,
+``softmax-sum-without-keepdims``, and ``softmax-global-max``, which the slice form must not forgive).
+"""
+
+import numpy as np
+import pytest
+from scipy import special
+
+from autograder.checks import checks_for
+from autograder.checks.evaluate import LocalTarget, evaluate
+from autograder.checks.slice_form import MAX_SLICES, STACK_CELLS, SlicedTarget, SliceForm, cut
+
+ONE_SLICE = """
+import math
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    if np.ndim(z) != 1:
+        raise ValueError("z: one 1-D slice only")
+    m = max(z)
+    return m + math.log(sum(math.exp(v - m) for v in z))
+
+def softmax(z, axis=-1, temperature=1.0):
+    z = np.asarray(z, dtype=float)
+    if z.ndim != 1:
+        raise ValueError("z: one 1-D slice only")
+    e = np.exp((z - z.max()) / temperature)
+    return e / e.sum()
+
+def kl_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    return float(np.sum(p * np.log(p / q)))
+
+def flagged(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    if z[0] < 0:
+        raise ValueError("z: a negative first entry")
+    np.seterr(all="warn")
+    return float(np.log(np.exp(z).sum()))
+
+def squash_in_place(z, axis=-1):
+    z *= 0.5
+    return z
+"""
+
+
+@pytest.fixture
+def target():
+    namespace = {"__name__": "__main__"}
+    exec(compile(ONE_SLICE, "<one slice>", "exec"), namespace)
+    return LocalTarget(namespace)
+
+
+def test_a_2d_stack_is_cut_into_its_rows_along_the_default_axis():
+    z = np.arange(6.0).reshape(2, 3)
+    plan = cut((z,), {}, SliceForm())
+    assert [list(args[0]) for args in plan.calls] == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert plan.kwargs == {} and plan.batch == (2,)
+
+
+def test_an_axis_is_cut_along_and_given_as_minus_1():
+    z = np.arange(24.0).reshape(2, 3, 4)
+    plan = cut((z,), {"axis": 1}, SliceForm())
+    assert len(plan.calls) == 8 and plan.kwargs == {"axis": -1} and plan.batch == (2, 4)
+    # C order over the other axes: (0, :, 0), (0, :, 1), …
+    np.testing.assert_array_equal(plan.calls[1][0], z[0, :, 1])
+
+
+def test_a_nested_list_is_cut_into_lists_along_its_last_axis_and_into_arrays_across():
+    rows = [[1.0, 2.0], [3.0, 4.0]]
+    along = cut((rows,), {}, SliceForm())
+    assert [args[0] for args in along.calls] == [[1.0, 2.0], [3.0, 4.0]]
+    assert all(type(args[0]) is list for args in along.calls)
+    across = cut((rows,), {"axis": 0}, SliceForm())
+    assert [list(args[0]) for args in across.calls] == [[1.0, 3.0], [2.0, 4.0]]
+
+
+def test_two_stacks_are_cut_together_and_the_other_arguments_are_kept():
+    p, q = np.full((2, 2), 0.5), np.array([[0.9, 0.1], [0.2, 0.8]])
+    plan = cut((p, q, "kept"), {}, SliceForm(arrays=2))
+    assert [(list(a), list(b), c) for a, b, c in plan.calls] == [([0.5, 0.5], [0.9, 0.1], "kept"),
+                                                                ([0.5, 0.5], [0.2, 0.8], "kept")]
+
+
+@pytest.mark.parametrize("args, kwargs, form", [
+    ((np.ones(3),), {}, SliceForm()),                                   # one slice already
+    ((np.ones((2, 3)),), {"axis": 2}, SliceForm()),                     # not an axis of the input
+    ((np.ones((2, 3)),), {"axis": 1.0}, SliceForm()),                   # not an integer
+    ((np.ones((2, 3)),), {"axis": True}, SliceForm()),                  # a bool is no axis
+    ((np.ones((2, 3)), np.ones(3)), {}, SliceForm(arrays=2)),           # stacks of different shapes
+    ((np.ones((2, 0)),), {}, SliceForm()),                              # empty slices
+    ((np.ones((MAX_SLICES + 1, 2)),), {}, SliceForm()),                 # too many slices
+    ((["a", "b"],), {}, SliceForm()),                                   # not numbers
+])
+def test_a_call_that_cannot_be_cut_is_made_as_it_stands(args, kwargs, form):
+    assert cut(args, kwargs, form) is None
+
+
+def test_the_largest_stack_is_cut():
+    assert len(cut((np.ones((MAX_SLICES, 2)),), {}, SliceForm()).calls) == MAX_SLICES
+
+
+def test_one_slice_code_gives_the_stacks_results(target):
+    """Joined as the contract's function would give them: scipy.special on the whole stack is the reference."""
+    z = np.random.default_rng(7).normal(size=(2, 3, 4))
+    sliced = SlicedTarget(target, SliceForm(reduces=True))
+    for axis in (0, 1, 2, -1):
+        out = sliced.call("logsumexp", (z,), {"axis": axis})
+        assert out.status == "returned"
+        np.testing.assert_allclose(out.value, special.logsumexp(z, axis=axis), rtol=1e-13)
+    soft = SlicedTarget(target, SliceForm(reduces=False))
+    for axis in (0, 1, 2):
+        out = soft.call("softmax", (z,), {"axis": axis, "temperature": 2.0})
+        np.testing.assert_allclose(out.value, special.softmax(z / 2.0, axis=axis), rtol=1e-13)
+    p, q = special.softmax(z, axis=-1), special.softmax(-z, axis=-1)
+    out = SlicedTarget(target, SliceForm(arrays=2)).call("kl_divergence", (p, q), {})
+    np.testing.assert_allclose(out.value, np.sum(special.rel_entr(p, q), axis=-1), rtol=1e-12)
+
+
+def test_a_slice_that_raises_stands_for_the_call_and_warnings_are_kept(target):
+    sliced = SlicedTarget(target, SliceForm())
+    raised = sliced.call("flagged", (np.array([[1.0, 2.0], [-1.0, 0.0]]),), {})
+    assert raised.status == "raised" and raised.error_type == "ValueError"
+    warned = sliced.call("flagged", (np.array([[1000.0, 0.0], [0.0, 1.0]]),), {})
+    assert warned.status == "returned" and any("overflow" in w for w in warned.warnings)
+
+
+def test_a_write_into_a_slice_is_a_write_into_the_input(target):
+    out = SlicedTarget(target, SliceForm(reduces=False)).call("squash_in_place", (np.ones((2, 2)),), {})
+    assert out.status == "returned" and out.mutated == ("argument 1",)
+
+
+def test_a_slice_whose_result_is_not_one_number_fails_the_join(target):
+    out = SlicedTarget(target, SliceForm(reduces=True)).call("softmax", (np.ones((2, 3)),), {})
+    assert out.status == "returned" and out.value is None and "for one 1-D slice" in out.value_type
+
+
+def test_the_cells_that_judge_the_stack_have_no_slice_form_and_the_others_know_them():
+    for ps, functions in (("ps1_softmax", ("logsumexp", "softmax", "log_softmax")),
+                          ("ps6_information", ("entropy", "kl_divergence", "js_divergence"))):
+        for check in checks_for(ps).values():
+            aspect = check.grade_id.rsplit("-", 1)[1]
+            if check.function not in functions:
+                assert check.slice_form is None, check.grade_id
+            elif aspect in STACK_CELLS:
+                assert check.slice_form is None, check.grade_id
+            else:
+                assert check.slice_form is not None and check.stack_cells, check.grade_id
+                assert {c.grade_id.rsplit("-", 1)[1] for c in check.stack_cells} <= set(STACK_CELLS)
+
+
+def test_a_function_right_on_every_stack_the_stack_cells_ask_gets_no_second_look():
+    """softmax shifted by the whole array's maximum: -basic and -axis pass, so -stability judges it on stacks."""
+    namespace = {"__name__": "__main__"}
+    exec(compile("""
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float) / temperature
+    e = np.exp(x - np.max(x))
+    return e / np.sum(e, axis=axis, keepdims=True)
+""", "<global max>", "exec"), namespace)
+    checks = checks_for("ps1_softmax")
+    target = LocalTarget(namespace)
+    assert evaluate(checks["softmax-basic"], target).passed and evaluate(checks["softmax-axis"], target).passed
+    assert not evaluate(checks["softmax-stability"], target).passed
