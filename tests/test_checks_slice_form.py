@@ -12,7 +12,7 @@ from scipy import special
 
 from autograder.checks import checks_for
 from autograder.checks.evaluate import LocalTarget, evaluate
-from autograder.checks.slice_form import MAX_SLICES, STACK_CELLS, SlicedTarget, SliceForm, cut
+from autograder.checks.slice_form import MAX_SLICES, STACK_CELLS, WAYS, SlicedTarget, SliceForm, cut
 
 ONE_SLICE = """
 import math
@@ -41,6 +41,15 @@ def flagged(z, axis=-1):
         raise ValueError("z: a negative first entry")
     np.seterr(all="warn")
     return float(np.log(np.exp(z).sum()))
+
+def rows_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - np.max(z, axis=1, keepdims=True))
+    return e / np.sum(e, axis=1, keepdims=True)
+
+def rows_logsumexp(z, axis=-1):
+    m = np.max(z, axis=1, keepdims=True)
+    return m + np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
 
 def squash_in_place(z, axis=-1):
     z *= 0.5
@@ -84,6 +93,21 @@ def test_two_stacks_are_cut_together_and_the_other_arguments_are_kept():
     plan = cut((p, q, "kept"), {}, SliceForm(arrays=2))
     assert [(list(a), list(b), c) for a, b, c in plan.calls] == [([0.5, 0.5], [0.9, 0.1], "kept"),
                                                                 ([0.5, 0.5], [0.2, 0.8], "kept")]
+
+
+def test_every_way_is_named_and_no_other():
+    assert set(WAYS) == {"slices", "rows"}
+    with pytest.raises(ValueError, match="way"):
+        cut((np.ones((2, 2)),), {}, SliceForm(), "columns")
+
+
+def test_as_rows_a_stack_is_one_2d_array_of_its_slices_and_a_1d_input_one_row():
+    z = np.arange(24.0).reshape(2, 3, 4)
+    plan = cut((z,), {"axis": 1}, SliceForm(), "rows")
+    assert len(plan.calls) == 1 and plan.kwargs == {"axis": -1}
+    np.testing.assert_array_equal(plan.calls[0][0], np.moveaxis(z, 1, -1).reshape(8, 3))
+    assert cut(([1.0, 2.0],), {}, SliceForm(), "rows").calls == (([[1.0, 2.0]],),)
+    assert cut((np.ones((2, 3)),), {}, SliceForm(), "rows") is None  # its rows already: the same call
 
 
 @pytest.mark.parametrize("args, kwargs, form", [
@@ -136,7 +160,7 @@ def test_a_write_into_a_slice_is_a_write_into_the_input(target):
 
 def test_a_slice_whose_result_is_not_one_number_fails_the_join(target):
     out = SlicedTarget(target, SliceForm(reduces=True)).call("softmax", (np.ones((2, 3)),), {})
-    assert out.status == "returned" and out.value is None and "for one 1-D slice" in out.value_type
+    assert out.status == "returned" and out.value is None and "of shape (3,) for 1 slice" in out.value_type
 
 
 def test_the_cells_that_judge_the_stack_have_no_slice_form_and_the_others_know_them():
@@ -170,3 +194,16 @@ def softmax(z, axis=-1, temperature=1.0):
     target = LocalTarget(namespace)
     assert evaluate(checks["softmax-basic"], target).passed and evaluate(checks["softmax-axis"], target).passed
     assert not evaluate(checks["softmax-stability"], target).passed
+
+
+def test_code_for_a_batch_of_rows_gives_the_stacks_results_as_rows(target):
+    """A fixed axis=1 with kept dimensions: right as rows, for a 1-D input and along any axis of a 3-D one."""
+    z = np.random.default_rng(8).normal(size=(2, 3, 4))
+    rows = SlicedTarget(target, SliceForm(reduces=True), "rows")
+    np.testing.assert_allclose(rows.call("rows_logsumexp", (z[0, 0],), {}).value, special.logsumexp(z[0, 0]),
+                               rtol=1e-13)
+    for axis in (0, 1, 2):
+        out = rows.call("rows_logsumexp", (z,), {"axis": axis})
+        np.testing.assert_allclose(out.value, special.logsumexp(z, axis=axis), rtol=1e-13)
+        out = SlicedTarget(target, SliceForm(reduces=False), "rows").call("rows_softmax", (z,), {"axis": axis})
+        np.testing.assert_allclose(out.value, special.softmax(z, axis=axis), rtol=1e-13)

@@ -1,19 +1,21 @@
-"""One slice at a time: a cell judged with each stack of slices handed to the function slice by slice.
+"""A stack of slices handed over slice by slice, or as rows: a cell's second look for a function with ``axis``.
 
 The contract's functions with an ``axis`` argument (ps1's ``logsumexp``, ``softmax`` and ``log_softmax``;
 ps6's ``entropy``, ``kl_divergence`` and ``js_divergence``) take a stack of slices, an input of any number
 of axes, and treat each 1-D slice along ``axis`` on its own. Handling the stack is one aspect of such a
 function, judged in the cells whose property it is (:data:`STACK_CELLS`: ``-basic``, whose batch of rows
-at the default axis is the function's everyday use, ``-axis`` and ``-shape``). Every other cell of the
-function (stability, edges, temperature, support, symmetry, errors, purity) is kept by a function that
-passes it when each of its calls on a stack is made as one call per slice (docs/contract.md, "A stack of
-slices is one aspect"): a function written for one 1-D slice at a time, or one that reduces over the
-wrong axis, is charged for that where it is judged, not again in the cells of the properties it has.
+at the default axis is the function's everyday use, ``-axis`` and ``-shape``). A function charged there
+keeps every other cell (stability, edges, temperature, support, symmetry, errors, purity) that it passes
+with its inputs handed over one of two ways (:data:`WAYS`): each 1-D slice in a call of its own (code
+written for one slice, or one that reduces over the whole array), or all slices as the rows of one 2-D array
+(code written for a batch of rows, with a fixed ``axis=1``). Its mistake of the stack is charged where it is
+judged, not again in the cells of the properties it has (docs/contract.md, "A stack of slices is one
+aspect").
 
 :class:`SlicedTarget` wraps the grader's target (the engine's child or nbgrader's kernel alike, so both
-grade the same) and makes each such call into one call per slice, then puts the results together as the
+grade the same), makes each call on a stack into the calls of its way, and puts the results together as the
 contract's function would. Only the trusted side cuts and joins: the function under test sees ordinary
-1-D arrays (or 1-D lists, where the probe's input was a nested list), one call each.
+arrays (or lists, where the probe's input was a nested list cut along its last axis).
 
 Written here, not taken from a library: it is a :class:`~autograder.checks.evaluate.Target` adapter, the
 checks' own protocol.
@@ -59,13 +61,22 @@ class SliceForm:
             raise ValueError(f"arrays: expected 1 or 2 leading array arguments, got {self.arrays!r}")
 
 
+#: The two ways a stack is handed over in a cell's second look: each 1-D slice in a call of its own, or all of them
+#: as the rows of one 2-D array (slices along its last axis) in one call, with what each way says in the message.
+WAYS = {
+    "slices": "each input of several axes handed over one 1-D slice at a time",
+    "rows": "each input handed over as one 2-D array whose rows are its slices",
+}
+
+
 @dataclass(frozen=True)
 class Cut:
-    """One call on a stack, cut into one call per slice.
+    """One call on a stack, made as the calls of one way (:data:`WAYS`).
 
-    ``calls`` holds each slice's positional arguments (C order over the stack's other axes); ``kwargs`` the
-    call's keyword arguments, with an ``axis`` given as -1 (the one axis of a slice); ``batch`` the stack's
-    shape without ``axis``; ``axis`` the sliced axis, counted from 0.
+    ``calls`` holds each call's positional arguments (the slices in C order over the stack's other axes);
+    ``kwargs`` the call's keyword arguments, with an ``axis`` given as -1 (the slices' axis in each call);
+    ``batch`` the stack's shape without ``axis``; ``axis`` the sliced axis, counted from 0; ``length`` a
+    slice's.
     """
 
     calls: tuple[tuple[Any, ...], ...]
@@ -76,15 +87,17 @@ class Cut:
     reduces: bool
 
     def join(self, outcomes: list[Outcome]) -> Outcome:
-        """One outcome for the whole call, from the slices' returned ``outcomes`` (in :attr:`calls` order)."""
+        """One outcome for the whole call, from the calls' returned ``outcomes`` (in :attr:`calls` order): each
+        gives the results of its slices, as values (a kept axis of length 1 is the ``-shape`` cell's)."""
         values = [None if o.value is None or isinstance(o.value, tuple) else np.asarray(o.value, dtype=float)
                   for o in outcomes]
-        size = 1 if self.reduces else self.length
+        slices = math.prod(self.batch) // len(self.calls)  # in each call
+        size = slices * (1 if self.reduces else self.length)
         odd = next((i for i, v in enumerate(values) if v is None or v.size != size), None)
-        if odd is not None:  # not what a slice's call returns: the judged call fails on it
-            return _merged(replace(outcomes[odd], value=None, value_type=_odd_type(outcomes[odd], values[odd])),
-                           outcomes)
-        rows = np.stack([np.asarray(v).reshape(-1) for v in values])
+        if odd is not None:  # not what the call returns for its slices: the judged call fails on it
+            return _merged(replace(outcomes[odd], value=None,
+                                   value_type=_odd_type(outcomes[odd], values[odd], slices)), outcomes)
+        rows = np.concatenate([np.asarray(v).reshape(-1) for v in values])
         if self.reduces:
             value = rows.reshape(self.batch)
         else:
@@ -92,10 +105,13 @@ class Cut:
         return _merged(Outcome(status="returned", value=value, value_type="ndarray"), outcomes)
 
 
-def cut(args: tuple, kwargs: dict, form: SliceForm) -> Cut | None:
-    """``args`` and ``kwargs`` cut into one call per slice along ``axis``, or None where the call is made as
-    it stands: fewer than two axes, an ``axis`` that is not one of the input's, stacks of different shapes,
-    input that is not numbers, an empty slice, or more than :data:`MAX_SLICES` slices."""
+def cut(args: tuple, kwargs: dict, form: SliceForm, way: str = "slices") -> Cut | None:
+    """``args`` and ``kwargs`` as the calls of ``way`` (:data:`WAYS`), or None where the call is made as it
+    stands: an ``axis`` that is not one of the input's, stacks of different shapes, input that is not numbers,
+    an empty slice; for ``slices`` an input of fewer than two axes or more than :data:`MAX_SLICES` slices, for
+    ``rows`` one that is its rows already (2-D, along its last axis)."""
+    if way not in WAYS:
+        raise ValueError(f"way: expected one of {', '.join(WAYS)}, got {way!r}")
     axis = kwargs.get("axis", -1)
     if len(args) < form.arrays or isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         return None
@@ -104,29 +120,40 @@ def cut(args: tuple, kwargs: dict, form: SliceForm) -> Cut | None:
     except (TypeError, ValueError):
         return None
     shape = stacks[0].shape
-    if len(shape) < 2 or any(s.shape != shape for s in stacks) or not -len(shape) <= axis < len(shape):
+    if not shape or any(s.shape != shape for s in stacks) or not -len(shape) <= axis < len(shape):
         return None
     axis = int(axis) % len(shape)
     length, batch = shape[axis], shape[:axis] + shape[axis + 1:]
     count = math.prod(batch)
-    if length == 0 or not 0 < count <= MAX_SLICES:
+    if length == 0 or count == 0:
         return None
-    per_argument = [_slices(a, s, axis) for a, s in zip(args[: form.arrays], stacks, strict=True)]
-    calls = tuple(tuple(slices[i] for slices in per_argument) + tuple(args[form.arrays:]) for i in range(count))
+    given = args[: form.arrays]
+    if way == "slices":
+        if len(shape) < 2 or count > MAX_SLICES:
+            return None
+        per_argument = [_slices(a, s, axis) for a, s in zip(given, stacks, strict=True)]
+        calls = tuple(tuple(slices[i] for slices in per_argument) + tuple(args[form.arrays:]) for i in range(count))
+    else:
+        if len(shape) == 2 and axis == 1:
+            return None
+        calls = (tuple(_rows(a, s, axis) for a, s in zip(given, stacks, strict=True)) + tuple(args[form.arrays:]),)
     return Cut(calls, {**kwargs, "axis": -1} if "axis" in kwargs else dict(kwargs), batch, axis, length,
                form.reduces)
 
 
 class SlicedTarget:
-    """``target`` with each call on a stack made as one call per slice (:func:`cut`), joined (:meth:`Cut.join`).
+    """``target`` with each call on a stack made as the calls of ``way`` (:func:`cut`), joined (:meth:`Cut.join`).
 
-    Everything else (what is defined, what it uses, what its source writes) is ``target``'s. A slice's call
-    that does not return (it raised, hung or crashed) stands for the whole call.
+    Everything else (what is defined, what it uses, what its source writes) is ``target``'s. A call that does
+    not return (it raised, hung or crashed) stands for the whole call.
     """
 
-    def __init__(self, target: Any, form: SliceForm) -> None:
+    def __init__(self, target: Any, form: SliceForm, way: str = "slices") -> None:
+        if way not in WAYS:
+            raise ValueError(f"way: expected one of {', '.join(WAYS)}, got {way!r}")
         self.target = target
         self.form = form
+        self.way = way
 
     def defined(self, function: str) -> str:
         return str(self.target.defined(function))
@@ -138,12 +165,12 @@ class SlicedTarget:
         return self.target.writes(function)
 
     def call(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> Outcome:
-        plan = cut(args, kwargs, self.form)
+        plan = cut(args, kwargs, self.form, self.way)
         if plan is None:
             return self.target.call(function, args, kwargs, carry)
         outcomes: list[Outcome] = []
-        for slice_args in plan.calls:
-            outcome = self.target.call(function, slice_args, dict(plan.kwargs), carry)
+        for call_args in plan.calls:
+            outcome = self.target.call(function, call_args, dict(plan.kwargs), carry)
             outcomes.append(outcome)
             if outcome.status != "returned":
                 return _merged(outcome, outcomes)
@@ -157,6 +184,14 @@ def _slices(given: Any, stack: np.ndarray, axis: int) -> list[Any]:
         return _rows_of_list(given, stack.ndim - 1)
     moved = np.moveaxis(stack, axis, -1).reshape(-1, stack.shape[axis])
     return [row.copy() for row in moved]
+
+
+def _rows(given: Any, stack: np.ndarray, axis: int) -> Any:
+    """One argument's slices along ``axis`` as the rows of one 2-D array: a list of lists where ``given`` is a
+    nested list cut along its last axis (a 1-D list is one row), else a float array of its own."""
+    if isinstance(given, list) and axis == stack.ndim - 1:
+        return _rows_of_list(given, stack.ndim - 1)
+    return np.moveaxis(stack, axis, -1).reshape(-1, stack.shape[axis]).copy()
 
 
 def _rows_of_list(value: list, depth: int) -> list[Any]:
@@ -174,8 +209,8 @@ def _merged(outcome: Outcome, outcomes: list[Outcome]) -> Outcome:
     return replace(outcome, warnings=union("warnings"), mutated=union("mutated"), carried=union("carried"))
 
 
-def _odd_type(outcome: Outcome, value: np.ndarray | None) -> str:
-    """What a slice's call returned, where it is not one number (or one slice) as a slice's call returns."""
+def _odd_type(outcome: Outcome, value: np.ndarray | None, slices: int) -> str:
+    """What a call returned, where it is not the results of its ``slices`` slices."""
     if value is None:
         return outcome.value_type or "NoneType"
-    return f"{outcome.value_type or 'ndarray'} of shape {value.shape} for one 1-D slice"
+    return f"{outcome.value_type or 'ndarray'} of shape {value.shape} for {slices} slice{'s' * (slices != 1)}"

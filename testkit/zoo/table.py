@@ -53,8 +53,8 @@ loses. The rules behind it:
   each for a reduction).
 - **A stack of slices is one aspect.** For the functions with an `axis` argument, handling an input of several
   axes is judged in `-basic`, `-axis` and `-shape`; a function charged there keeps each other cell that it passes
-  with its inputs handed over one 1-D slice at a time (docs/contract.md), so one mistake of the stack costs
-  those cells only.
+  with its inputs handed over one 1-D slice at a time, or as the rows of one 2-D array (docs/contract.md), so
+  one mistake of the stack costs those cells only.
 - **Purity cells** (`*-purity`) check that the inputs are not modified (by the grader's calls, nor by the
   code on any path, read from the source: `docs/contract.md`), that no RuntimeWarning is raised and that a
   nested list gives the same result as the same numbers as an array; a wrong but pure function keeps them.
