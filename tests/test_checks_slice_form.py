@@ -42,6 +42,12 @@ def flagged(z, axis=-1):
     np.seterr(all="warn")
     return float(np.log(np.exp(z).sum()))
 
+def list_softmax(z, axis=-1):
+    z = list(z)
+    m = max(z)
+    e = [math.exp(v - m) for v in z]
+    return [v / sum(e) for v in e]
+
 def rows_softmax(z, axis=-1):
     z = np.asarray(z, dtype=float)
     e = np.exp(z - np.max(z, axis=1, keepdims=True))
@@ -207,3 +213,9 @@ def test_code_for_a_batch_of_rows_gives_the_stacks_results_as_rows(target):
         np.testing.assert_allclose(out.value, special.logsumexp(z, axis=axis), rtol=1e-13)
         out = SlicedTarget(target, SliceForm(reduces=False), "rows").call("rows_softmax", (z,), {"axis": axis})
         np.testing.assert_allclose(out.value, special.softmax(z, axis=axis), rtol=1e-13)
+
+
+def test_slices_whose_results_are_lists_are_joined_as_numbers(target):
+    z = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 5.0]])
+    out = SlicedTarget(target, SliceForm(reduces=False)).call("list_softmax", (z,), {})
+    np.testing.assert_allclose(out.value, special.softmax(z, axis=-1), rtol=1e-14)

@@ -42,7 +42,7 @@ from autograder.checks.callees import answer_for_stub, carried_callees
 from autograder.checks.check import Check, CheckResult, Failure, Hint, Probe, Within
 from autograder.checks.compare import Mismatch, as_values, compare, compare_nonfinite, container
 from autograder.checks.references import reference
-from autograder.checks.slice_form import WAYS, SlicedTarget
+from autograder.checks.slice_form import second_look
 from autograder.model.course import GRADE_CELLS, problem_set_of_function
 from autograder.model.invariant import known
 from autograder.reading.notebook import NotebookReading
@@ -732,12 +732,7 @@ def evaluate(check: Check, target: Target) -> CheckResult:
         if other.passed:
             return other
     if check.slice_form is not None and any(not _evaluate(c, target).passed for c in check.stack_cells):
-        cells = ", ".join(f"`{c.grade_id}`" for c in check.stack_cells)
-        for way, how in WAYS.items():
-            sliced = _evaluate(check, SlicedTarget(target, check.slice_form, way))
-            if sliced.passed:
-                return replace(sliced, message=f"{check.function}: passed with {how} (the stack itself is judged "
-                                               f"in {cells}) — {check.summary}")
+        return second_look(check, target, found, _evaluate)
     return found
 
 

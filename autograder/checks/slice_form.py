@@ -24,12 +24,16 @@ checks' own protocol.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autograder.sandbox.invoke import Outcome
+
+if TYPE_CHECKING:  # (check.py imports this module: the types only)
+    from autograder.checks.check import Check, CheckResult
 
 #: The cells that judge how a function handles a stack of slices: they have no slice form.
 STACK_CELLS = ("basic", "axis", "shape")
@@ -89,8 +93,7 @@ class Cut:
     def join(self, outcomes: list[Outcome]) -> Outcome:
         """One outcome for the whole call, from the calls' returned ``outcomes`` (in :attr:`calls` order): each
         gives the results of its slices, as values (a kept axis of length 1 is the ``-shape`` cell's)."""
-        values = [None if o.value is None or isinstance(o.value, tuple) else np.asarray(o.value, dtype=float)
-                  for o in outcomes]
+        values = [_numbers(o.value) for o in outcomes]
         slices = math.prod(self.batch) // len(self.calls)  # in each call
         size = slices * (1 if self.reduces else self.length)
         odd = next((i for i, v in enumerate(values) if v is None or v.size != size), None)
@@ -177,6 +180,39 @@ class SlicedTarget:
         return plan.join(outcomes)
 
 
+#: Failure kinds that say only that the calls gave nothing to judge (they raised, or returned no numbers).
+_GAVE_NOTHING = ("raised", "type", "no-result", "stub")
+
+
+def second_look(check: Check, target: Any, found: CheckResult,
+                judge: Callable[[Check, Any], CheckResult]) -> CheckResult:
+    """``check`` (a :class:`~autograder.checks.check.Check` that ``found`` failed on ``target``, for a function
+    charged for the stack in its ``stack_cells``) judged again by ``judge(check, target)`` with the stacks handed
+    over each way of :data:`WAYS`: passed the first way it passes, saying how. Else the first of those failures
+    that says what is wrong with this cell's own property, where ``found`` only says that the calls gave nothing
+    (code for one slice raises on a stack before the cell's property is reached), with how it was judged; else
+    ``found``. (``judge`` is the checks' evaluation of the probes as declared, handed in by
+    :func:`~autograder.checks.evaluate.evaluate`, which imports this module.)"""
+    form = check.slice_form
+    if form is None:
+        raise ValueError(f"check: {check.grade_id} has no slice form to look again with")
+    cells = ", ".join(f"`{c.grade_id}`" for c in check.stack_cells)
+    failures = []
+    for way, how in WAYS.items():
+        looked = judge(check, SlicedTarget(target, form, way))
+        if looked.passed:
+            return replace(looked, message=f"{check.function}: passed with {how} (the stack itself is judged in "
+                                           f"{cells}) — {check.summary}")
+        failures.append((looked, how))
+    if found.kind not in _GAVE_NOTHING:
+        return found
+    for failure, how in failures:
+        if failure.kind not in _GAVE_NOTHING:
+            return replace(failure, message=f"{failure.message}\n(Judged with {how}: the stack itself is judged in "
+                                            f"{cells}.)")
+    return found
+
+
 def _slices(given: Any, stack: np.ndarray, axis: int) -> list[Any]:
     """The 1-D slices of one argument along ``axis``: lists where ``given`` is a nested list cut along its
     last axis (so that a call on a list stays a call on lists), else float arrays of their own."""
@@ -199,6 +235,16 @@ def _rows_of_list(value: list, depth: int) -> list[Any]:
     if depth == 0:
         return [list(value)]
     return [row for item in value for row in _rows_of_list(item, depth - 1)]
+
+
+def _numbers(value: Any) -> np.ndarray | None:
+    """A call's plain value as one float array (a list of numbers, which comes as a tuple, included), or None."""
+    if value is None:
+        return None
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):  # a ragged tuple: not the results of slices
+        return None
 
 
 def _merged(outcome: Outcome, outcomes: list[Outcome]) -> Outcome:

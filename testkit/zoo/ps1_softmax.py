@@ -636,7 +636,7 @@ def logsumexp(z, axis=-1):
     return m + math.log(sum(math.exp(v - m) for v in z))
 ''',
         hint="one flat vector at a time",
-        mistake="one-flat-vector",
+        mistake=("one-flat-vector", "lse-neg-inf-slice-nan"),
     ),
     Specimen(
         "softmax-rows-axis-1",
