@@ -32,6 +32,7 @@ from autograder.checks.check import (
     ProblemSetChecks,
     Relation,
     related,
+    with_stack_cells,
 )
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
 from autograder.checks.hints import (
@@ -46,6 +47,7 @@ from autograder.checks.hints import (
     warned,
 )
 from autograder.checks.relations import expanded_calls, halves_calls, joined, quadratic, reshaped, toward_center_calls
+from autograder.checks.slice_form import SliceForm
 
 PS = ProblemSetChecks("ps3_gaussian", forbidden=SCIPY_GAUSSIANS + FRAMEWORKS,
                        allowed="NumPy and the linear-algebra building blocks np.linalg.cholesky, "
@@ -461,7 +463,8 @@ MLE_SAMPLES = (
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 GAUSSIAN_LOG_PDF = PS.function("gaussian_log_pdf", hints=PDF_HINTS)
-GAUSSIAN_LOG_LIKELIHOOD = PS.function("gaussian_log_likelihood", hints=LL_HINTS)
+GAUSSIAN_LOG_LIKELIHOOD = PS.function("gaussian_log_likelihood", hints=LL_HINTS,
+                                      slice_form=SliceForm(arrays=3, total=True, broadcast=True))
 GAUSSIAN_MLE = PS.function("gaussian_mle", hints=MLE_HINTS, returns=("mu_hat", "sigma_hat"))
 MVN_LOG_PDF = PS.function("mvn_log_pdf", hints=MVN_HINTS)
 
@@ -476,7 +479,7 @@ def _pdf_purity(function: FunctionChecks, own: Probe) -> Check:
     ))
 
 
-CHECKS = (
+CHECKS = with_stack_cells((
     # --------------------------------------------------------- gaussian_log_pdf
     GAUSSIAN_LOG_PDF.check(
         "basic",
@@ -669,4 +672,4 @@ CHECKS = (
             Probe("a single 3-D point", (X3, MU3, COV3)),
         ),
     ),
-)
+))

@@ -2,7 +2,8 @@
 
 The contract's functions with an ``axis`` argument (ps1's ``logsumexp``, ``softmax`` and ``log_softmax``;
 ps6's ``entropy``, ``kl_divergence`` and ``js_divergence``) take a stack of slices, an input of any number
-of axes, and treat each 1-D slice along ``axis`` on its own. Handling the stack is one aspect of such a
+of axes, and treat each 1-D slice along ``axis`` on its own (ps3's ``gaussian_log_likelihood`` adds up the
+log-densities of all its slices: one number, :attr:`SliceForm.total`). Handling the stack is one aspect of such a
 function, judged in the cells whose property it is (:data:`STACK_CELLS`: ``-basic``, whose batch of rows
 at the default axis is the function's everyday use, ``-axis`` and ``-shape``). A function charged there
 keeps every other cell (stability, edges, temperature, support, symmetry, errors, purity) that it passes
@@ -45,24 +46,31 @@ MAX_SLICES = 64
 
 @dataclass(frozen=True)
 class SliceForm:
-    """How a function with an ``axis`` argument takes a stack of slices.
+    """How a function takes a stack of slices (its slices along ``axis``, or its last axis where it has none).
 
     Attributes
     ----------
     arrays : int
-        How many leading arguments are stacks of slices along ``axis``, cut together (1: ``z`` or ``p``;
-        2: ``p`` and ``q``, which then must have one shape).
+        How many leading arguments are stacks, cut together (1: ``z`` or ``p``; 2: ``p`` and ``q``; 3:
+        ``x``, ``mu`` and ``sigma``).
     reduces : bool
         One number per slice (``logsumexp``, ``entropy``, the divergences: the stack's shape without
         ``axis``), or one slice per slice (``softmax``, ``log_softmax``: the stack's shape).
+    total : bool
+        One number for the whole input (``gaussian_log_likelihood``: the sum over every element): the results
+        of the calls are added up, whatever their shape (a sum kept per row is then the total).
+    broadcast : bool
+        The stacks broadcast together (a scalar argument stays one) instead of sharing one shape.
     """
 
     arrays: int = 1
     reduces: bool = True
+    total: bool = False
+    broadcast: bool = False
 
     def __post_init__(self) -> None:
-        if self.arrays not in (1, 2):
-            raise ValueError(f"arrays: expected 1 or 2 leading array arguments, got {self.arrays!r}")
+        if self.arrays not in (1, 2, 3):
+            raise ValueError(f"arrays: expected 1 to 3 leading array arguments, got {self.arrays!r}")
 
 
 #: The two ways a stack is handed over in a cell's second look: each 1-D slice in a call of its own, or all of them
@@ -88,29 +96,33 @@ class Cut:
     batch: tuple[int, ...]
     axis: int
     length: int
-    reduces: bool
+    form: SliceForm
 
     def join(self, outcomes: list[Outcome]) -> Outcome:
         """One outcome for the whole call, from the calls' returned ``outcomes`` (in :attr:`calls` order): each
         gives the results of its slices, as values (a kept axis of length 1 is the ``-shape`` cell's)."""
         values = [_numbers(o.value) for o in outcomes]
         slices = math.prod(self.batch) // len(self.calls)  # in each call
-        size = slices * (1 if self.reduces else self.length)
-        odd = next((i for i, v in enumerate(values) if v is None or v.size != size), None)
+        size = None if self.form.total else slices * (1 if self.form.reduces else self.length)
+        odd = next((i for i, v in enumerate(values) if v is None or size not in (None, v.size)), None)
         if odd is not None:  # not what the call returns for its slices: the judged call fails on it
             return _merged(replace(outcomes[odd], value=None,
                                    value_type=_odd_type(outcomes[odd], values[odd], slices)), outcomes)
-        rows = np.concatenate([np.asarray(v).reshape(-1) for v in values])
-        if self.reduces:
-            value = rows.reshape(self.batch)
+        arrays = [v for v in values if v is not None]
+        if self.form.total:  # every call's results add up to the one number, whatever their shape
+            value = np.array(sum(float(np.sum(v)) for v in arrays))
+        elif self.form.reduces:
+            value = np.concatenate([v.reshape(-1) for v in arrays]).reshape(self.batch)
         else:
+            rows = np.concatenate([v.reshape(-1) for v in arrays])
             value = np.moveaxis(rows.reshape(self.batch + (self.length,)), -1, self.axis)
         return _merged(Outcome(status="returned", value=value, value_type="ndarray"), outcomes)
 
 
 def cut(args: tuple, kwargs: dict, form: SliceForm, way: str = "slices") -> Cut | None:
     """``args`` and ``kwargs`` as the calls of ``way`` (:data:`WAYS`), or None where the call is made as it
-    stands: an ``axis`` that is not one of the input's, stacks of different shapes, input that is not numbers,
+    stands: an ``axis`` that is not one of the input's, stacks of different shapes (that do not broadcast, for
+    a :attr:`~SliceForm.broadcast` form), input that is not numbers, all scalars,
     an empty slice; for ``slices`` an input of fewer than two axes or more than :data:`MAX_SLICES` slices, for
     ``rows`` one that is its rows already (2-D, along its last axis)."""
     if way not in WAYS:
@@ -120,28 +132,31 @@ def cut(args: tuple, kwargs: dict, form: SliceForm, way: str = "slices") -> Cut 
         return None
     try:
         stacks = [np.asarray(a, dtype=float) for a in args[: form.arrays]]
+        shape = np.broadcast_shapes(*(s.shape for s in stacks)) if form.broadcast else stacks[0].shape
     except (TypeError, ValueError):
         return None
-    shape = stacks[0].shape
-    if not shape or any(s.shape != shape for s in stacks) or not -len(shape) <= axis < len(shape):
+    if not shape or any(s.shape != shape for s in stacks if not form.broadcast) or not -len(shape) <= axis < len(shape):
         return None
     axis = int(axis) % len(shape)
     length, batch = shape[axis], shape[:axis] + shape[axis + 1:]
     count = math.prod(batch)
     if length == 0 or count == 0:
         return None
-    given = args[: form.arrays]
+    # each stack of the common shape (a broadcast one as an array of its own); a scalar stays one
+    given = [a if s.ndim == 0 or s.shape == shape else np.broadcast_to(s, shape).copy()
+             for a, s in zip(args[: form.arrays], stacks, strict=True)]
+    stacks = [s if s.ndim == 0 else np.broadcast_to(s, shape) for s in stacks]
     if way == "slices":
         if len(shape) < 2 or count > MAX_SLICES:
             return None
-        per_argument = [_slices(a, s, axis) for a, s in zip(given, stacks, strict=True)]
+        per_argument = [[a] * count if s.ndim == 0 else _slices(a, s, axis) for a, s in zip(given, stacks, strict=True)]
         calls = tuple(tuple(slices[i] for slices in per_argument) + tuple(args[form.arrays:]) for i in range(count))
     else:
         if len(shape) == 2 and axis == 1:
             return None
-        calls = (tuple(_rows(a, s, axis) for a, s in zip(given, stacks, strict=True)) + tuple(args[form.arrays:]),)
-    return Cut(calls, {**kwargs, "axis": -1} if "axis" in kwargs else dict(kwargs), batch, axis, length,
-               form.reduces)
+        calls = (tuple(a if s.ndim == 0 else _rows(a, s, axis) for a, s in zip(given, stacks, strict=True))
+                 + tuple(args[form.arrays:]),)
+    return Cut(calls, {**kwargs, "axis": -1} if "axis" in kwargs else dict(kwargs), batch, axis, length, form)
 
 
 class SlicedTarget:
@@ -189,9 +204,9 @@ def second_look(check: Check, target: Any, found: CheckResult,
     """``check`` (a :class:`~autograder.checks.check.Check` that ``found`` failed on ``target``, for a function
     charged for the stack in its ``stack_cells``) judged again by ``judge(check, target)`` with the stacks handed
     over each way of :data:`WAYS`: passed the first way it passes, saying how. Else the first of those failures
-    that says what is wrong with this cell's own property, where ``found`` only says that the calls gave nothing
-    (code for one slice raises on a stack before the cell's property is reached), with how it was judged; else
-    ``found``. (``judge`` is the checks' evaluation of the probes as declared, handed in by
+    that says what is wrong with this cell's own property (the stack out of the way, what is left is the cell's
+    own mistake: code for one slice raises on a stack before the property is reached, a kept axis breaks a
+    relation before a slice of only -inf does), with how it was judged; else ``found``. (``judge`` is the checks' evaluation of the probes as declared, handed in by
     :func:`~autograder.checks.evaluate.evaluate`, which imports this module.)"""
     form = check.slice_form
     if form is None:
@@ -204,10 +219,10 @@ def second_look(check: Check, target: Any, found: CheckResult,
             return replace(looked, message=f"{check.function}: passed with {how} (the stack itself is judged in "
                                            f"{cells}) — {check.summary}")
         failures.append((looked, how))
-    if found.kind not in _GAVE_NOTHING:
-        return found
-    for failure, how in failures:
+    for failure, how in failures:  # the stack out of the way: what is left is the cell's own mistake
         if failure.kind not in _GAVE_NOTHING:
+            if failure.message == found.message:  # the same failure (on an input that is one slice already)
+                return failure
             return replace(failure, message=f"{failure.message}\n(Judged with {how}: the stack itself is judged in "
                                             f"{cells}.)")
     return found

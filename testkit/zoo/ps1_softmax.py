@@ -96,7 +96,7 @@ def logsumexp(z, axis=-1):
     return np.log(np.sum(np.exp(z)))
 ''',
         hint="The sum runs over the whole array",
-        mistake="lse-whole-array",
+        mistake=("lse-whole-array", "no-max-shift"),
     ),
     Specimen(
         "logsumexp-naive",
@@ -471,7 +471,7 @@ def logsumexp(z, axis=-1):
     return m + np.log(np.sum(np.exp(z - m), axis=0))
 ''',
         hint="The reduction runs along another axis",
-        mistake="lse-other-axis",
+        mistake=("lse-other-axis", "lse-neg-inf-slice-nan"),  # (its maximum of a slice of only -inf is -inf too)
     ),
     Specimen(
         "softmax-whole-sum",
