@@ -397,12 +397,13 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
             return fail(*mismatch)
         right = ""
     if check.no_warnings and runtime:
-        kind = "warning"
+        kind, also = "warning", ""
         if probe.expect != "value" and compare(value, ref.value, check.rtol, check.atol, check.returns):
             # The values were not judged here (a relation's other call): they are off too, so the advice
-            # is about values, not "right values, but a warning" (the verdict is the same either way).
-            kind = "value"
-        return fail(kind, f"{right}the call raised {shown.warning(public, runtime[0])}")
+            # is about values, not "right values, but a warning" (the verdict is the same either way), and
+            # the message says so, since a hint may then name the values' mistake.
+            kind, also = "value", ", and its result is not the correct one either"
+        return fail(kind, f"{right}the call raised {shown.warning(public, runtime[0])}{also}")
     return _purity(check, probe, outcome, reading, fail)
 
 

@@ -210,7 +210,6 @@ KEEPDIMS = Hint(
     "reduced-without-keepdims",
     kinds=("raised", "no-result"),
 )
-
 # The inputs of the notebook's visible asserts, as public probes, so that a
 # cell never passes its hidden check while failing a visible assert.
 NB_2X3 = [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
@@ -572,6 +571,9 @@ CHECKS = with_stack_cells((
                 "that 1-D slice.",
         probes=(
             *_slices(LOG_SOFTMAX_SLICES, "[[1, 2, 3], [1, 1, 1]] with axis=0", NB_ROWS, 0, False, public=True),
+            # the same z along its other axis: a function that ignores `axis` (one result for both) is told so, as
+            # softmax-axis tells it (a whole-array log_softmax agrees with itself on every transpose)
+            *_slices(LOG_SOFTMAX_SLICES, "[[1, 2, 3], [1, 1, 1]] with axis=1", NB_ROWS, 1, False, public=True),
             *_slices(LOG_SOFTMAX_SLICES, "np.zeros((2, 3, 4)) with axis=1", np.zeros((2, 3, 4)), 1, False, public=True),
             *_slices(LOG_SOFTMAX_SLICES, "a (4, 5) array with axis=0", SMALL_2D, 0, False),
             *_slices(LOG_SOFTMAX_SLICES, "a (2, 3, 4) array with axis=1", SMALL_3D, 1, False),

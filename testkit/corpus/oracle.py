@@ -160,6 +160,8 @@ def _softmax(fn):
     yield "temperature", lambda: _entries(_returns(fn, Z, axis=0, temperature=3.0), special.softmax(Z / 3.0, axis=0), "axis=0, T=3")
     yield "errors", lambda: _raises(fn, Z, temperature=0.0)
     yield "errors", lambda: _raises(fn, Z, temperature=-1.0)
+    # on one 1-D slice too: code for one vector that raises on every 2-D input would pass the two above unchecked
+    yield "errors", lambda: _raises(fn, Z[0], temperature=0.0)
     yield "stability", lambda: _entries(_returns(fn, np.array([1000.0, 0.0]), quiet=True), [1.0, 0.0], "[1000, 0]", atol=1e-300)
     yield "stability", lambda: _entries(_returns(fn, np.array([-1000.0, -1000.0]), quiet=True), [0.5, 0.5], "[-1000, -1000]")
     yield "stability", lambda: _entries(_returns(fn, np.array([[1e4, 1e4 - 1.0]]), quiet=True),

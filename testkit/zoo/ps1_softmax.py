@@ -520,6 +520,20 @@ def log_softmax(z, axis=-1):
         mistake="global-max-shift",
     ),
     Specimen(
+        "log_softmax-whole-array",
+        "log_softmax",
+        '''
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    shifted = z - np.max(z)
+    return shifted - np.log(np.sum(np.exp(shifted)))    # the whole array is one distribution
+''',
+        hint="ignores an input",
+        mistake="ignores-an-input",
+    ),
+    Specimen(
         "log_softmax-naive",
         "log_softmax",
         '''
@@ -705,6 +719,8 @@ LOSES = {
     "softmax-whole-sum": ("softmax-basic", "softmax-axis"),
     "softmax-sum-without-keepdims": ("softmax-basic", "softmax-axis"),
     "log_softmax-global-max": ("log_softmax-stability",),
+    # one distribution over the whole array: right on one slice, so the stack is charged in -basic and -axis
+    "log_softmax-whole-array": ("log_softmax-basic", "log_softmax-axis"),
     "log_softmax-naive": ("log_softmax-stability",),
     "log_softmax-last-axis-always": ("log_softmax-axis",),
     "softmax-assert-temperature": ("softmax-errors",),
