@@ -219,3 +219,25 @@ def test_slices_whose_results_are_lists_are_joined_as_numbers(target):
     z = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 5.0]])
     out = SlicedTarget(target, SliceForm(reduces=False)).call("list_softmax", (z,), {})
     np.testing.assert_allclose(out.value, special.softmax(z, axis=-1), rtol=1e-14)
+
+
+def test_as_rows_a_1d_input_that_gives_a_result_is_judged_as_it_gave_it(target):
+    """Code that branches on the input's axes is judged on its own 1-D branch (a real cs224n softmax: no shift
+    for a vector, a shift for rows); only a 1-D call that gives nothing is handed over as one row."""
+    namespace = {"__name__": "__main__"}
+    exec(compile("""
+import numpy as np
+
+def branches(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    if z.ndim == 1:
+        return np.exp(z) / np.exp(z).sum()
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+""", "<branches>", "exec"), namespace)
+    rows = SlicedTarget(LocalTarget(namespace), SliceForm(reduces=False), "rows")
+    with np.errstate(all="ignore"):
+        out = rows.call("branches", (np.array([1000.0, 999.0]),), {})
+    assert np.isnan(out.value).all() and not rows.cut_last
+    out = SlicedTarget(target, SliceForm(reduces=False), "rows").call("rows_softmax", (np.array([1000.0, 999.0]),), {})
+    np.testing.assert_allclose(out.value, special.softmax([1000.0, 999.0]), rtol=1e-14)

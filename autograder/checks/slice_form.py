@@ -163,7 +163,10 @@ class SlicedTarget:
     """``target`` with each call on a stack made as the calls of ``way`` (:func:`cut`), joined (:meth:`Cut.join`).
 
     Everything else (what is defined, what it uses, what its source writes) is ``target``'s. A call that does
-    not return (it raised, hung or crashed) stands for the whole call.
+    not return (it raised, hung or crashed) stands for the whole call. An input of one axis is one slice, not a
+    stack: as rows it is handed over as one row only where the call as it stands gives no result (code for a
+    batch of rows raises on it); a call that returns is judged as it returned, so code that branches on the
+    input's axes is judged on its own 1-D branch. :attr:`cut_last` says whether the last call was cut.
     """
 
     def __init__(self, target: Any, form: SliceForm, way: str = "slices") -> None:
@@ -172,6 +175,7 @@ class SlicedTarget:
         self.target = target
         self.form = form
         self.way = way
+        self.cut_last = False
 
     def defined(self, function: str) -> str:
         return str(self.target.defined(function))
@@ -184,8 +188,14 @@ class SlicedTarget:
 
     def call(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> Outcome:
         plan = cut(args, kwargs, self.form, self.way)
+        self.cut_last = False
         if plan is None:
             return self.target.call(function, args, kwargs, carry)
+        if not plan.batch:  # one slice: as rows only where the call as it stands gives nothing
+            as_given = self.target.call(function, args, kwargs, carry)
+            if as_given.status == "returned" and as_given.value is not None:
+                return as_given
+        self.cut_last = True
         outcomes: list[Outcome] = []
         for call_args in plan.calls:
             outcome = self.target.call(function, call_args, dict(plan.kwargs), carry)
@@ -197,6 +207,8 @@ class SlicedTarget:
 
 #: Failure kinds that say only that the calls gave nothing to judge (they raised, or returned no numbers).
 _GAVE_NOTHING = ("raised", "type", "no-result", "stub")
+#: Failure kinds read from the source, whatever the calls: how inputs were handed over has no part in them.
+_READ_FROM_SOURCE = ("mutation", "unverifiable")
 
 
 def second_look(check: Check, target: Any, found: CheckResult,
@@ -214,14 +226,15 @@ def second_look(check: Check, target: Any, found: CheckResult,
     cells = ", ".join(f"`{c.grade_id}`" for c in check.stack_cells)
     failures = []
     for way, how in WAYS.items():
-        looked = judge(check, SlicedTarget(target, form, way))
+        sliced = SlicedTarget(target, form, way)
+        looked = judge(check, sliced)
         if looked.passed:
             return replace(looked, message=f"{check.function}: passed with {how} (the stack itself is judged in "
                                            f"{cells}) — {check.summary}")
-        failures.append((looked, how))
-    for failure, how in failures:  # the stack out of the way: what is left is the cell's own mistake
+        failures.append((looked, how, sliced.cut_last))  # (the failing call is the last one made)
+    for failure, how, was_cut in failures:  # the stack out of the way: what is left is the cell's own mistake
         if failure.kind not in _GAVE_NOTHING:
-            if failure.message == found.message:  # the same failure (on an input that is one slice already)
+            if not was_cut or failure.kind in _READ_FROM_SOURCE:  # judged on a call made as it stands
                 return failure
             return replace(failure, message=f"{failure.message}\n(Judged with {how}: the stack itself is judged in "
                                             f"{cells}.)")

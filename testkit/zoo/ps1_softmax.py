@@ -526,9 +526,10 @@ def log_softmax(z, axis=-1):
 import numpy as np
 
 def log_softmax(z, axis=-1):
-    z = np.asarray(z, dtype=float)
-    shifted = z - np.max(z)
-    return shifted - np.log(np.sum(np.exp(shifted)))    # the whole array is one distribution
+    logits = np.array(z, dtype=float)
+    top = logits.max()                                   # one maximum, one total: the whole array
+    log_total = top + np.log(np.exp(logits - top).sum())
+    return logits - log_total
 ''',
         hint="ignores an input",
         mistake="ignores-an-input",
