@@ -218,8 +218,9 @@ def second_look(check: Check, target: Any, found: CheckResult,
     over each way of :data:`WAYS`: passed the first way it passes, saying how. Else the first of those failures
     that says what is wrong with this cell's own property (the stack out of the way, what is left is the cell's
     own mistake: code for one slice raises on a stack before the property is reached, a kept axis breaks a
-    relation before a slice of only -inf does), with how it was judged; else ``found``. (``judge`` is the checks' evaluation of the probes as declared, handed in by
-    :func:`~autograder.checks.evaluate.evaluate`, which imports this module.)"""
+    relation before a slice of only -inf does), with how it was judged; else ``found``. (``judge`` is the
+    checks' evaluation of the probes as declared, handed in by :func:`~autograder.checks.evaluate.evaluate`,
+    which imports this module.)"""
     form = check.slice_form
     if form is None:
         raise ValueError(f"check: {check.grade_id} has no slice form to look again with")
@@ -242,12 +243,9 @@ def second_look(check: Check, target: Any, found: CheckResult,
 
 
 def _slices(given: Any, stack: np.ndarray, axis: int) -> list[Any]:
-    """The 1-D slices of one argument along ``axis``: lists where ``given`` is a nested list cut along its
-    last axis (so that a call on a list stays a call on lists), else float arrays of their own."""
-    if isinstance(given, list) and axis == stack.ndim - 1:
-        return _rows_of_list(given, stack.ndim - 1)
-    moved = np.moveaxis(stack, axis, -1).reshape(-1, stack.shape[axis])
-    return [row.copy() for row in moved]
+    """The 1-D slices of one argument along ``axis``, each of its own: :func:`_rows`, one by one."""
+    rows = _rows(given, stack, axis)
+    return rows if isinstance(rows, list) else [row.copy() for row in rows]
 
 
 def _rows(given: Any, stack: np.ndarray, axis: int) -> Any:
