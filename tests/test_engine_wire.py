@@ -10,8 +10,9 @@ import threading
 import numpy as np
 import pytest
 
+from autograder.checks.compare import compare
 from autograder.sandbox import wire
-from autograder.sandbox.invoke import Outcome
+from autograder.sandbox.invoke import Outcome, invoke
 
 
 def roundtrip(value):
@@ -131,6 +132,28 @@ def test_outcomes_roundtrip_and_are_validated():
             wire.outcome_from_wire(bad, Outcome)
     ints = wire.outcome_from_wire({**good, "value": wire.to_wire(np.arange(3))}, Outcome)
     assert ints.value.dtype == np.float64
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (2, 3, 4), (2, 1, 3, 2)])
+def test_a_list_result_of_any_depth_reaches_the_parent_as_the_array_numpy_makes_of_it(shape):
+    """A softmax that ends in ``.tolist()`` is judged on its numbers whatever its input's axes (a 3-D one was
+    "not numbers" while a 2-D one was compared): two tuple levels, then arrays."""
+    values = np.arange(np.prod(shape), dtype=float).reshape(shape) / 7
+    out = invoke(lambda: values.tolist(), ())
+    back = wire.outcome_from_wire(unframe(wire.encode_message(wire.outcome_to_wire(out))), Outcome)
+    assert back.status == "returned"
+    assert np.array_equal(np.asarray(back.value, dtype=float), values)
+    assert compare(back.value, values, 1e-12, 0.0) is None
+
+
+@pytest.mark.parametrize("result", [
+    [[[[1.0, 2.0], [3.0]]]],                # ragged below the tuple levels
+    [[["a", "b"]]],                        # strings
+    [[[object()]]],                        # objects
+])
+def test_a_deep_list_that_is_not_an_array_of_numbers_is_not_numbers(result):
+    out = invoke(lambda: result, ())
+    assert out.status == "returned" and out.value is None and "list" in out.value_type
 
 
 def test_framing_timeouts_size_limits_and_closed_peers():

@@ -159,7 +159,13 @@ def _aligned(got: Plain, alt: Plain, strict: bool) -> Plain:
     failure of its shape) entries compared whatever the shape when their numbers agree (the shape is another
     cell's property)."""
     if isinstance(got, tuple) and not isinstance(alt, tuple):
-        got = _as_numbers(got)
+        # (a list result travels as a tuple of its entries: read it as the one array NumPy makes of it, as the
+        # value cells do; a ragged one stays a tuple, which no array is close to)
+        parts = _as_numbers(got)
+        try:
+            got = np.asarray(parts, dtype=np.float64) if parts is not None else None
+        except (TypeError, ValueError):
+            got = parts
     if not strict and isinstance(got, np.ndarray) and isinstance(alt, np.ndarray) and got.shape != alt.shape \
             and got.size == alt.size:
         got = got.reshape(alt.shape)

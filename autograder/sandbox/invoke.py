@@ -96,6 +96,15 @@ def to_plain(value: object, _depth: int = 0) -> Plain:
         raise NotNumbers(f"an array of dtype {value.dtype}")
     if isinstance(value, (tuple, list)) and _depth < 2:
         return tuple(to_plain(v, _depth + 1) for v in value)
+    if isinstance(value, list):
+        # deeper than the two tuple levels a result may have: nested lists of numbers (``.tolist()`` of a 3-D
+        # array) are the array NumPy makes of them, as a 1-D or 2-D list's entries are read
+        try:
+            numbers = np.asarray(value)
+        except Exception:  # noqa: BLE001 — ragged, or entries whose conversion raises: not numbers
+            numbers = None
+        if numbers is not None and numbers.dtype.kind in "biuf":
+            return np.array(numbers, dtype=np.float64)
     raise NotNumbers(f"a {type(value).__module__}.{type(value).__qualname__}")
 
 

@@ -238,6 +238,22 @@ def softmax(z, axis=-1, temperature=1.0):
         mistake="temperature-ignored",
     ),
     Specimen(
+        "softmax-list-ignores-temperature",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return (e / e.sum(axis=axis, keepdims=True)).tolist()
+''',
+        hint="The temperature argument is ignored",
+        mistake="temperature-ignored",
+    ),
+    Specimen(
         "softmax-no-temperature-check",
         "softmax",
         '''
@@ -700,6 +716,8 @@ LOSES = {
     "softmax-ignores-axis": ("softmax-axis",),
     "softmax-multiplies-temperature": ("softmax-temperature",),
     "softmax-ignores-temperature": ("softmax-temperature",),
+    # a list back (Python's lists, as m2cgen's generated softmax gives): its mistake is told as the array's would be
+    "softmax-list-ignores-temperature": ("softmax-temperature",),
     "softmax-no-temperature-check": ("softmax-errors",),
     "softmax-inplace-shift": ("softmax-purity",),
     "softmax-scipy": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors", "softmax-purity"),
