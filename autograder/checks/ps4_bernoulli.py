@@ -150,9 +150,10 @@ def _ll_negated(x: ArrayLike, p: ArrayLike) -> np.ndarray:
     return -(xlogy(x, p) + xlog1py(1.0 - x, -p))
 
 
-def _ll_clip(eps: float, log1p: bool) -> Callable[..., np.ndarray]:
+def _ll_clip(eps: float, log1p: bool, upper: float | None = None) -> Callable[..., np.ndarray]:
+    """p clipped to [eps, 1 - eps] (or to [eps, ``upper``]) before the logs."""
     def ll(x: ArrayLike, p: ArrayLike) -> np.ndarray:
-        x, clipped = _f(x), np.clip(_f(p), eps, 1.0 - eps)
+        x, clipped = _f(x), np.clip(_f(p), eps, 1.0 - eps if upper is None else upper)
         return x * np.log(clipped) + (1.0 - x) * (np.log1p(-clipped) if log1p else np.log(1.0 - clipped))
 
     return ll
@@ -179,6 +180,8 @@ def _ll_clamp_log(floor: float, log1p: bool = True) -> Callable[..., np.ndarray]
 _EPSILONS = (1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15, 1e-16, float(np.finfo(float).eps), 1e-20)
 _SMOOTHED_LL = (
     tuple(_ll_clip(e, lp) for e in _EPSILONS for lp in (False, True))
+    # NumPyro's and JAX's clamp_probs: [the smallest normal float, 1 - machine epsilon]
+    + tuple(_ll_clip(float(np.finfo(float).tiny), lp, 1.0 - float(np.finfo(float).eps)) for lp in (False, True))
     + tuple(_ll_add_eps(e) for e in _EPSILONS)
     + (_ll_clamp_log(-100.0), _ll_clamp_log(-100.0, log1p=False))
 )

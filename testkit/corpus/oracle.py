@@ -60,15 +60,16 @@ def _returns(fn, *args, quiet=False, **kwargs):
     return value
 
 
-def _close(got, want, what, rtol=RTOL, atol=0.0, equal_nan=False, entries=False):
-    """``got`` equals ``want`` within the tolerances, shape included; with ``entries``, a shape that differs only by
-    axes of length 1 is compared entry by entry (the contract judges no shape of a function that is not a reduction)."""
+def _close(got, want, what, rtol=RTOL, atol=0.0, equal_nan=False):
+    """``got`` equals ``want`` within the tolerances, as values: a shape that differs only by axes of length 1 (a
+    kept reduced axis, a length-1 array for one number) is compared entry by entry, as the contract says ("values are
+    compared as values; the container is one cell": :func:`_shaped` is that cell's)."""
     try:
         got_arr = np.asarray(got, dtype=float)
     except (TypeError, ValueError) as exc:
         raise Failed(f"{what}: result {got!r} is not numbers ({exc})") from None
     want_arr = np.asarray(want, dtype=float)
-    if entries and [n for n in got_arr.shape if n != 1] == [n for n in want_arr.shape if n != 1]:
+    if [n for n in got_arr.shape if n != 1] == [n for n in want_arr.shape if n != 1]:
         got_arr = got_arr.reshape(want_arr.shape)
     if got_arr.shape != want_arr.shape:
         raise Failed(f"{what}: shape {got_arr.shape}, expected {want_arr.shape}")
@@ -79,9 +80,21 @@ def _close(got, want, what, rtol=RTOL, atol=0.0, equal_nan=False, entries=False)
                      f"expected {np.array2string(want_arr.ravel()[:4], precision=12)}")
 
 
-def _entries(got, want, what, **kwargs):
-    """:func:`_close` for a function whose result is not a reduction: its values only, entry by entry."""
-    _close(got, want, what, entries=True, **kwargs)
+def _shaped(got, shape, what):
+    """The container alone (the contract's ``-shape`` cell; values are not judged): an array (or a float) of exactly
+    ``shape``, or, for a ``shape`` that is a tuple of shapes, a tuple or list of that many such values."""
+    if shape and isinstance(shape[0], tuple):
+        if not isinstance(got, (tuple, list)) or len(got) != len(shape):
+            raise Failed(f"{what}: expected a tuple of {len(shape)} values, got {type(got).__name__}")
+        for g, s in zip(got, shape):
+            _shaped(g, s, what)
+        return
+    try:
+        found = np.shape(np.asarray(got, dtype=float))
+    except (TypeError, ValueError) as exc:
+        raise Failed(f"{what}: result {got!r} is not numbers ({exc})") from None
+    if found != shape:
+        raise Failed(f"{what}: shape {found}, expected {shape}")
 
 
 def _raises(fn, *args, **kwargs):
@@ -149,6 +162,8 @@ def _lse(fn):
     yield "stability", lambda: _close(_returns(fn, np.array([[0.0, -1e300], [5.0, 3.0]]), quiet=True),
                                       [0.0, float(mpmath.log(mpmath.e**5 + mpmath.e**3))], "[[0, -1e300], [5, 3]] (mpmath)")
     yield "stability", lambda: _close(_returns(fn, ROWS, quiet=True), special.logsumexp(ROWS, axis=-1), "rows 2000 apart")
+    yield "shape", lambda: _shaped(_returns(fn, V), (), "1-D")
+    yield "shape", lambda: _shaped(_returns(fn, Z3, axis=1), (2, 4), "(2, 3, 4), axis=1")
     # the contract's "stable" names this edge: -inf without a RuntimeWarning (a divide-by-zero from log 0 is one)
     yield "edges", lambda: _close(_returns(fn, np.array([-np.inf, -np.inf]), quiet=True), -np.inf, "a slice of only -inf")
     yield from _pure(fn)
@@ -156,28 +171,28 @@ def _lse(fn):
 
 def _softmax(fn):
     yield from _along_axes(fn, special.softmax)
-    yield "temperature", lambda: _entries(_returns(fn, Z, temperature=0.5), special.softmax(Z / 0.5, axis=-1), "T=0.5")
-    yield "temperature", lambda: _entries(_returns(fn, Z, axis=0, temperature=3.0), special.softmax(Z / 3.0, axis=0), "axis=0, T=3")
+    yield "temperature", lambda: _close(_returns(fn, Z, temperature=0.5), special.softmax(Z / 0.5, axis=-1), "T=0.5")
+    yield "temperature", lambda: _close(_returns(fn, Z, axis=0, temperature=3.0), special.softmax(Z / 3.0, axis=0), "axis=0, T=3")
     yield "errors", lambda: _raises(fn, Z, temperature=0.0)
     yield "errors", lambda: _raises(fn, Z, temperature=-1.0)
     # on one 1-D slice too: code for one vector that raises on every 2-D input would pass the two above unchecked
     yield "errors", lambda: _raises(fn, Z[0], temperature=0.0)
-    yield "stability", lambda: _entries(_returns(fn, np.array([1000.0, 0.0]), quiet=True), [1.0, 0.0], "[1000, 0]", atol=1e-300)
-    yield "stability", lambda: _entries(_returns(fn, np.array([-1000.0, -1000.0]), quiet=True), [0.5, 0.5], "[-1000, -1000]")
-    yield "stability", lambda: _entries(_returns(fn, np.array([[1e4, 1e4 - 1.0]]), quiet=True),
+    yield "stability", lambda: _close(_returns(fn, np.array([1000.0, 0.0]), quiet=True), [1.0, 0.0], "[1000, 0]", atol=1e-300)
+    yield "stability", lambda: _close(_returns(fn, np.array([-1000.0, -1000.0]), quiet=True), [0.5, 0.5], "[-1000, -1000]")
+    yield "stability", lambda: _close(_returns(fn, np.array([[1e4, 1e4 - 1.0]]), quiet=True),
                                       special.softmax([[1.0, 0.0]], axis=-1), "[[1e4, 1e4 - 1]]")
-    yield "stability", lambda: _entries(_returns(fn, ROWS, quiet=True), special.softmax(ROWS, axis=-1), "rows 2000 apart")
-    yield "edges", lambda: _entries(_returns(fn, np.array([0.0, -np.inf])), [1.0, 0.0], "[0, -inf]")
+    yield "stability", lambda: _close(_returns(fn, ROWS, quiet=True), special.softmax(ROWS, axis=-1), "rows 2000 apart")
+    yield "edges", lambda: _close(_returns(fn, np.array([0.0, -np.inf])), [1.0, 0.0], "[0, -inf]")
     yield from _pure(fn)
 
 
 def _log_softmax(fn):
     yield from _along_axes(fn, special.log_softmax)
     # closed forms: [0, -1000] -> [-log1p(e^-1000), -1000 - log1p(e^-1000)] = [0, -1000] in float64
-    yield "stability", lambda: _entries(_returns(fn, np.array([0.0, -1000.0]), quiet=True), [0.0, -1000.0], "[0, -1000]", atol=1e-300)
-    yield "stability", lambda: _entries(_returns(fn, np.array([1000.0, 1000.0]), quiet=True), [-math.log(2)] * 2, "[1000, 1000]")
-    yield "stability", lambda: _entries(_returns(fn, np.array([[1e4, 0.0]]), quiet=True), [[0.0, -1e4]], "[[1e4, 0]]", atol=1e-300)
-    yield "stability", lambda: _entries(_returns(fn, ROWS, quiet=True), special.log_softmax(ROWS, axis=-1), "rows 2000 apart")
+    yield "stability", lambda: _close(_returns(fn, np.array([0.0, -1000.0]), quiet=True), [0.0, -1000.0], "[0, -1000]", atol=1e-300)
+    yield "stability", lambda: _close(_returns(fn, np.array([1000.0, 1000.0]), quiet=True), [-math.log(2)] * 2, "[1000, 1000]")
+    yield "stability", lambda: _close(_returns(fn, np.array([[1e4, 0.0]]), quiet=True), [[0.0, -1e4]], "[[1e4, 0]]", atol=1e-300)
+    yield "stability", lambda: _close(_returns(fn, ROWS, quiet=True), special.log_softmax(ROWS, axis=-1), "rows 2000 apart")
     yield from _pure(fn)
 
 
@@ -207,6 +222,7 @@ def _cross_entropy(fn):
     yield "values", lambda: _close(_returns(fn, LOGITS, LABELS), _ce_ref(LOGITS, LABELS), "integer targets")
     yield "values", lambda: _close(_returns(fn, LOGITS, ONEHOT), _ce_ref(LOGITS, LABELS), "one-hot targets")
     yield "values", lambda: _close(_returns(fn, LOGITS, SOFT), _ce_ref(LOGITS, SOFT), "soft targets")
+    yield "shape", lambda: _shaped(_returns(fn, LOGITS, LABELS), (), "integer targets")
     # closed form: the wrong class of row 1 costs log(1 + e^{1e4}(...)) = 2e4 to 1e-10; row 0's right class costs ~0
     yield "stability", lambda: _close(_returns(fn, BIG, np.array([0, 0]), quiet=True), (0.0 + 2e4) / 2, "logits of ±1e4")
     yield "stability", lambda: _close(_returns(fn, BIG, np.eye(3)[[0, 0]], quiet=True), (0.0 + 2e4) / 2, "logits of ±1e4, one-hot")
@@ -218,11 +234,11 @@ def _cross_entropy(fn):
 
 
 def _cross_entropy_grad(fn):
-    yield "values", lambda: _entries(_returns(fn, LOGITS, LABELS), _ce_grad_ref(LOGITS, LABELS), "integer targets")
-    yield "values", lambda: _entries(_returns(fn, LOGITS, ONEHOT), _ce_grad_ref(LOGITS, LABELS), "one-hot targets")
-    yield "values", lambda: _entries(_returns(fn, LOGITS, SOFT), _ce_grad_ref(LOGITS, SOFT), "soft targets")
-    yield "values", lambda: _entries(_returns(fn, LOGITS[:1], LABELS[:1]), _ce_grad_ref(LOGITS[:1], LABELS[:1]), "N = 1")
-    yield "stability", lambda: _entries(_returns(fn, BIG, np.array([0, 0]), quiet=True),
+    yield "values", lambda: _close(_returns(fn, LOGITS, LABELS), _ce_grad_ref(LOGITS, LABELS), "integer targets")
+    yield "values", lambda: _close(_returns(fn, LOGITS, ONEHOT), _ce_grad_ref(LOGITS, LABELS), "one-hot targets")
+    yield "values", lambda: _close(_returns(fn, LOGITS, SOFT), _ce_grad_ref(LOGITS, SOFT), "soft targets")
+    yield "values", lambda: _close(_returns(fn, LOGITS[:1], LABELS[:1]), _ce_grad_ref(LOGITS[:1], LABELS[:1]), "N = 1")
+    yield "stability", lambda: _close(_returns(fn, BIG, np.array([0, 0]), quiet=True),
                                       _ce_grad_ref(BIG, np.array([0, 0])), "logits of ±1e4", atol=1e-300)
     yield "purity", lambda: _unchanged(fn, LOGITS.copy(), LABELS.copy())
     yield "purity", lambda: _unchanged(fn, LOGITS.copy(), SOFT.copy())
@@ -239,11 +255,11 @@ def _tail(x, mu, sigma):  # mpmath: log N(x; mu, sigma^2) in the far tail
 
 
 def _gaussian_log_pdf(fn):
-    yield "values", lambda: _entries(_returns(fn, X, 1.0, 2.0), stats.norm.logpdf(X, 1.0, 2.0), "x, mu=1, sigma=2")
-    yield "values", lambda: _entries(_returns(fn, 0.5, 0.0, 1.0), stats.norm.logpdf(0.5), "scalars")
-    yield "shape", lambda: _entries(_returns(fn, X, MU3, 1.5), stats.norm.logpdf(X, MU3, 1.5), "broadcast (5,) with (3, 1)")
-    yield "shape", lambda: _entries(_returns(fn, X, MU3, SIG5), stats.norm.logpdf(X, MU3, SIG5), "array sigma, broadcast")
-    yield "stability", lambda: _entries(_returns(fn, np.array([50.0, -1e3]), 0.0, 1.0, quiet=True),
+    yield "values", lambda: _close(_returns(fn, X, 1.0, 2.0), stats.norm.logpdf(X, 1.0, 2.0), "x, mu=1, sigma=2")
+    yield "values", lambda: _close(_returns(fn, 0.5, 0.0, 1.0), stats.norm.logpdf(0.5), "scalars")
+    yield "shape", lambda: _close(_returns(fn, X, MU3, 1.5), stats.norm.logpdf(X, MU3, 1.5), "broadcast (5,) with (3, 1)")
+    yield "shape", lambda: _close(_returns(fn, X, MU3, SIG5), stats.norm.logpdf(X, MU3, SIG5), "array sigma, broadcast")
+    yield "stability", lambda: _close(_returns(fn, np.array([50.0, -1e3]), 0.0, 1.0, quiet=True),
                                       [_tail(50, 0, 1), _tail(-1e3, 0, 1)], "x = 50, -1000 (mpmath)")
     yield "purity", lambda: _unchanged(fn, X.copy(), np.array([1.0]), np.array([2.0]))
     yield "purity", lambda: _quiet(fn, X, 1.0, 2.0)
@@ -252,6 +268,7 @@ def _gaussian_log_pdf(fn):
 def _gaussian_log_likelihood(fn):
     yield "values", lambda: _close(_returns(fn, X, 1.0, 2.0), np.sum(stats.norm.logpdf(X, 1.0, 2.0)), "x, mu=1, sigma=2")
     yield "values", lambda: _close(_returns(fn, X, MU3, 1.5), np.sum(stats.norm.logpdf(X, MU3, 1.5)), "broadcast")
+    yield "shape", lambda: _shaped(_returns(fn, X, 1.0, 2.0), (), "x, mu=1, sigma=2")
     yield "stability", lambda: _close(_returns(fn, np.array([40.0, -60.0]), 0.0, 1.0, quiet=True),
                                       _tail(40, 0, 1) + _tail(-60, 0, 1), "x = 40, -60 (mpmath)")
     yield "purity", lambda: _unchanged(fn, X.copy(), 1.0, 2.0)
@@ -267,6 +284,7 @@ def _gaussian_mle(fn):
     yield "values", lambda: values(X, "(mu_hat, sigma_hat), ddof=0")
     # the contract: the spread of a single observation is exactly 0
     yield "values", lambda: values(np.array([2.5]), "a single observation: (2.5, 0)")
+    yield "shape", lambda: _shaped(_returns(fn, X), ((), ()), "(mu_hat, sigma_hat)")
     yield "purity", lambda: _unchanged(fn, X.copy())
     yield "purity", lambda: _quiet(fn, X)
 
@@ -294,7 +312,10 @@ X_BIG = np.random.default_rng(3).normal(size=200) * 1e-3
 
 def _mvn_log_pdf(fn):
     yield "values", lambda: _close(_returns(fn, X3[0], MU_3, COV3), _mvn_ref(X3[0], MU_3, COV3), "x of shape (D,)")
+    # (the contract names the rows of an (N, D) x with the shape: what a function makes of them is that property)
     yield "shape", lambda: _close(_returns(fn, X3, MU_3, COV3), _mvn_ref(X3, MU_3, COV3), "x of shape (N, D)")
+    yield "shape", lambda: _shaped(_returns(fn, X3[0], MU_3, COV3), (), "x of shape (D,)")
+    yield "shape", lambda: _shaped(_returns(fn, X3, MU_3, COV3), (len(X3),), "x of shape (N, D)")
     yield "stability", lambda: _close(_returns(fn, X_BIG, MU_BIG, COV_BIG, quiet=True),
                                       _mvn_ref(X_BIG, MU_BIG, COV_BIG), "D = 200, cond 1e10", rtol=1e-6)
     yield "errors", lambda: _raises(fn, X3[0], MU_3, np.diag([1.0, -1.0, 1.0]))
@@ -315,22 +336,22 @@ def _bce_ref(p, y):
 
 
 def _sigmoid(fn):
-    yield "values", lambda: _entries(_returns(fn, ZB), special.expit(ZB), "z")
-    yield "values", lambda: _entries(_returns(fn, 0.0), 0.5, "z = 0")
+    yield "values", lambda: _close(_returns(fn, ZB), special.expit(ZB), "z")
+    yield "values", lambda: _close(_returns(fn, 0.0), 0.5, "z = 0")
     # closed form: expit(-1000) = e^-1000 underflows to 0; expit(1000) = 1; expit(-700) = 9.86e-305 (mpmath)
-    yield "stability", lambda: _entries(_returns(fn, np.array([-1000.0, 1000.0, -700.0]), quiet=True),
+    yield "stability", lambda: _close(_returns(fn, np.array([-1000.0, 1000.0, -700.0]), quiet=True),
                                       [0.0, 1.0, float(1 / (1 + mpmath.e**700))], "z = -1000, 1000, -700 (mpmath)", atol=1e-320)
     yield "purity", lambda: _unchanged(fn, ZB.copy())
     yield "purity", lambda: _quiet(fn, ZB)
 
 
 def _bernoulli_log_pmf(fn):
-    yield "values", lambda: _entries(_returns(fn, YB, PB), stats.bernoulli.logpmf(YB, PB), "x in {0, 1}")
+    yield "values", lambda: _close(_returns(fn, YB, PB), stats.bernoulli.logpmf(YB, PB), "x in {0, 1}")
     # exactly 0, as the contract says (log 1 is exact, and 0 · log 0 is taken as 0): a clip at 1 - 1e-15 is not
-    yield "edges", lambda: _entries(_returns(fn, np.array([1.0, 0.0]), np.array([1.0, 0.0]), quiet=True), [0.0, 0.0],
+    yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0]), np.array([1.0, 0.0]), quiet=True), [0.0, 0.0],
                                   "p = x = 1 and p = x = 0")
     # the contract's "stable" covers a probability of exactly 0 or 1 where the result is -inf: no warning there either
-    yield "edges", lambda: _entries(_returns(fn, np.array([1.0, 0.0]), np.array([0.0, 1.0]), quiet=True), [-np.inf, -np.inf],
+    yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0]), np.array([0.0, 1.0]), quiet=True), [-np.inf, -np.inf],
                                   "p = 1 - x")
     yield "purity", lambda: _unchanged(fn, YB.copy(), PB.copy())
     yield "purity", lambda: _quiet(fn, YB, PB)
@@ -339,6 +360,7 @@ def _bernoulli_log_pmf(fn):
 def _binary_cross_entropy(fn):
     yield "values", lambda: _close(_returns(fn, PB, YB), _bce_ref(PB, YB), "hard labels")
     yield "values", lambda: _close(_returns(fn, PB, YSOFT), _bce_ref(PB, YSOFT), "soft labels")
+    yield "shape", lambda: _shaped(_returns(fn, PB, YB), (), "hard labels")
     yield "values", lambda: _close(_returns(fn, PB.reshape(2, 3), YB.reshape(2, 3)), _bce_ref(PB, YB),
                                    "(2, 3) arrays: one mean over all elements")
     # no clipping: p = 1e-12 for y = 1 costs -log(1e-12) = 27.63, p = 1e-50 costs 115.13 (closed form)
@@ -356,6 +378,7 @@ def _binary_cross_entropy(fn):
 def _bce_logits(fn):
     yield "values", lambda: _close(_returns(fn, ZB, YB), _bce_ref(special.expit(ZB), YB), "hard labels")
     yield "values", lambda: _close(_returns(fn, ZB, YSOFT), _bce_ref(special.expit(ZB), YSOFT), "soft labels")
+    yield "shape", lambda: _shaped(_returns(fn, ZB, YB), (), "hard labels")
     yield "values", lambda: _close(_returns(fn, ZB.reshape(2, 3), YB.reshape(2, 3)), _bce_ref(special.expit(ZB), YB),
                                    "(2, 3) arrays: one mean over all elements")
     # closed form: softplus(1000) = 1000; softplus(-1e4) = e^-1e4 = 0 in float64
@@ -377,13 +400,13 @@ SIG5, SIG31 = np.exp(RNG.normal(size=5) / 2), np.exp(RNG.normal(size=(3, 1)) / 2
 
 
 def _gaussian_kl(fn):
-    yield "values", lambda: _entries(_returns(fn, 0.3, 1.5, -0.2, 0.7), _kl1(0.3, 1.5, -0.2, 0.7), "scalars")
-    yield "values", lambda: _entries(_returns(fn, 1.0, 2.0, 1.0, 2.0), 0.0, "P = Q", atol=1e-12)
+    yield "values", lambda: _close(_returns(fn, 0.3, 1.5, -0.2, 0.7), _kl1(0.3, 1.5, -0.2, 0.7), "scalars")
+    yield "values", lambda: _close(_returns(fn, 1.0, 2.0, 1.0, 2.0), 0.0, "P = Q", atol=1e-12)
     # element-wise on arrays of one shape (the contract's arguments are arrays that broadcast; no broadcasting here)
-    yield "values", lambda: _entries(_returns(fn, X, SIG5, X[::-1], SIG5[::-1]), _kl1(X, SIG5, X[::-1], SIG5[::-1]),
+    yield "values", lambda: _close(_returns(fn, X, SIG5, X[::-1], SIG5[::-1]), _kl1(X, SIG5, X[::-1], SIG5[::-1]),
                                      "1-D arrays of 5, element by element")
-    yield "shape", lambda: _entries(_returns(fn, X, 1.3, MU3, 0.8), _kl1(X, 1.3, MU3, 0.8), "broadcast (5,) with (3, 1)")
-    yield "shape", lambda: _entries(_returns(fn, X, SIG5, MU3, SIG31), _kl1(X, SIG5, MU3, SIG31), "array sigmas, broadcast")
+    yield "shape", lambda: _close(_returns(fn, X, 1.3, MU3, 0.8), _kl1(X, 1.3, MU3, 0.8), "broadcast (5,) with (3, 1)")
+    yield "shape", lambda: _close(_returns(fn, X, SIG5, MU3, SIG31), _kl1(X, SIG5, MU3, SIG31), "array sigmas, broadcast")
     yield "purity", lambda: _unchanged(fn, X.copy(), np.array([1.3]), MU3.copy(), np.array([0.8]))
     yield "purity", lambda: _quiet(fn, X, 1.3, MU3, 0.8)
 
@@ -403,6 +426,7 @@ CB1, CB2 = _spd(300, 100, 6) * 1e-2, _spd(300, 100, 7) * 2e-2  # det ~ 1e-900: d
 def _mvn_kl(fn):
     yield "values", lambda: _close(_returns(fn, M1, C1, M2, C2), _mvn_kl_ref(M1, C1, M2, C2), "D = 3")
     yield "values", lambda: _close(_returns(fn, M1, C1, M1, C1), 0.0, "P = Q", atol=1e-12)
+    yield "shape", lambda: _shaped(_returns(fn, M1, C1, M2, C2), (), "D = 3")
     yield "stability", lambda: _close(_returns(fn, np.zeros(300), CB1, np.full(300, 0.01), CB2, quiet=True),
                                       _mvn_kl_ref(np.zeros(300), CB1, np.full(300, 0.01), CB2), "D = 300", rtol=1e-7)
     yield "purity", lambda: _unchanged(fn, M1.copy(), C1.copy(), M2.copy(), C2.copy())
@@ -420,8 +444,11 @@ def _vae_ref(mu, lv):
 def _vae_kl(fn):
     yield "values", lambda: _close(_returns(fn, MUV, LOGVAR), _vae_ref(MUV, LOGVAR), "(4, 3)")
     yield "values", lambda: _close(_returns(fn, MUV[0], LOGVAR[0]), _vae_ref(MUV[0], LOGVAR[0]), "(3,)")
-    yield "shape", lambda: _close(_returns(fn, MUV.reshape(2, 2, 3), LOGVAR.reshape(2, 2, 3)),
-                                  _vae_ref(MUV.reshape(2, 2, 3), LOGVAR.reshape(2, 2, 3)), "(2, 2, 3)")
+    yield "values", lambda: _close(_returns(fn, MUV.reshape(2, 2, 3), LOGVAR.reshape(2, 2, 3)),
+                                   _vae_ref(MUV.reshape(2, 2, 3), LOGVAR.reshape(2, 2, 3)), "(2, 2, 3)")
+    yield "shape", lambda: _shaped(_returns(fn, MUV, LOGVAR), (4,), "(4, 3)")
+    yield "shape", lambda: _shaped(_returns(fn, MUV[0], LOGVAR[0]), (), "(3,)")
+    yield "shape", lambda: _shaped(_returns(fn, MUV.reshape(2, 2, 3), LOGVAR.reshape(2, 2, 3)), (2, 2), "(2, 2, 3)")
     yield "purity", lambda: _unchanged(fn, MUV.copy(), LOGVAR.copy())
     yield "purity", lambda: _quiet(fn, MUV, LOGVAR)
 
@@ -444,6 +471,8 @@ def _entropy(fn):
     yield "values", lambda: _close(_returns(fn, P[0]), stats.entropy(P[0]), "1-D")
     yield "values", lambda: _close(_returns(fn, P), stats.entropy(P, axis=-1), "(3, 4)")
     yield "axis", lambda: _close(_returns(fn, P.T, axis=0), stats.entropy(P.T, axis=0), "axis=0")
+    yield "shape", lambda: _shaped(_returns(fn, P[0]), (), "1-D")
+    yield "shape", lambda: _shaped(_returns(fn, P), (len(P),), "(3, 4)")
     yield "edges", lambda: _close(_returns(fn, np.array([0.0, 1.0, 0.0]), quiet=True), 0.0, "one-hot")
     yield "edges", lambda: _close(_returns(fn, np.array([1e-9, 1 - 1e-9])), stats.entropy([1e-9, 1 - 1e-9]), "p = 1e-9 counts")
     yield "errors", lambda: _raises(fn, np.array([0.5, 0.7, -0.2]))
@@ -458,6 +487,8 @@ def _kl_divergence(fn):
     yield "values", lambda: _close(_returns(fn, P[0], Q[0]), stats.entropy(P[0], Q[0]), "1-D")
     yield "values", lambda: _close(_returns(fn, P, Q), stats.entropy(P, Q, axis=-1), "(3, 4)")
     yield "axis", lambda: _close(_returns(fn, P.T, Q.T, axis=0), stats.entropy(P.T, Q.T, axis=0), "axis=0")
+    yield "shape", lambda: _shaped(_returns(fn, P[0], Q[0]), (), "1-D")
+    yield "shape", lambda: _shaped(_returns(fn, P, Q), (len(P),), "(3, 4)")
 
     def never_negative():
         got = np.asarray(_returns(fn, *_near()), dtype=float)
@@ -483,6 +514,8 @@ def _js_divergence(fn):
     yield "values", lambda: _close(_returns(fn, P[0], Q[0]), _js_ref(P[0], Q[0]), "1-D")
     yield "values", lambda: _close(_returns(fn, P, Q), _js_ref(P, Q), "(3, 4)")
     yield "axis", lambda: _close(_returns(fn, P.T, Q.T, axis=0), _js_ref(P.T, Q.T, axis=0), "axis=0")
+    yield "shape", lambda: _shaped(_returns(fn, P[0], Q[0]), (), "1-D")
+    yield "shape", lambda: _shaped(_returns(fn, P, Q), (len(P),), "(3, 4)")
     yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0]), np.array([0.0, 1.0]), quiet=True), math.log(2),
                                   "disjoint supports")
     yield "edges", lambda: _close(_returns(fn, TINY, np.array([0.5, 0.5])), _js_ref(TINY, np.array([0.5, 0.5])),
@@ -506,6 +539,8 @@ def _bayes_ref(lp, ll):
 def _bayes_posterior(fn):
     yield "values", lambda: _close(_returns(fn, LPRIOR, LLIK), _bayes_ref(LPRIOR, LLIK), "(K,), (N, K)")
     yield "values", lambda: _close(_returns(fn, LPRIOR, LLIK[0]), _bayes_ref(LPRIOR, LLIK[0]), "one observation (K,)")
+    yield "shape", lambda: _shaped(_returns(fn, LPRIOR, LLIK), (len(LPRIOR),), "(K,), (N, K)")
+    yield "shape", lambda: _shaped(_returns(fn, LPRIOR, LLIK[0]), (len(LPRIOR),), "one observation (K,)")
     yield "values", lambda: _close(_returns(fn, LPRIOR + 7.0, LLIK), _bayes_ref(LPRIOR, LLIK), "unnormalised prior")
     yield "values", lambda: _close(_returns(fn, LPRIOR4, LLIK4), _bayes_ref(LPRIOR4, LLIK4), "K = 4 hypotheses")
     yield "values", lambda: _close(_returns(fn, np.array([-np.inf, 0.0, 0.0]), LLIK),
@@ -534,6 +569,7 @@ def _map_ref(x, y, noise, prior):
 def _map_linear_regression(fn):
     yield "values", lambda: _close(_returns(fn, XR, YR, 0.5, 1.0), _map_ref(XR, YR, 0.5, 1.0), "noise 0.5, prior 1")
     yield "values", lambda: _close(_returns(fn, XR, YR, 2.0, 0.1), _map_ref(XR, YR, 2.0, 0.1), "strong prior")
+    yield "shape", lambda: _shaped(_returns(fn, XR, YR, 0.5, 1.0), (XR.shape[1],), "noise 0.5, prior 1")
     yield "edges", lambda: _close(_returns(fn, XR, YR, 0.5, np.inf), np.linalg.lstsq(XR, YR, rcond=None)[0], "prior_std = inf")
     yield "errors", lambda: _raises(fn, XR, YR, 0.0, 1.0)
     yield "errors", lambda: _raises(fn, XR, YR, 0.5, -1.0)
