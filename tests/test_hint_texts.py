@@ -31,10 +31,20 @@ from testkit.zoo import hint_rules
 
 
 def texts(ps: str) -> list:
-    """Every hint a student of ``ps`` can read: the rules' texts and the advice on a forbidden function."""
-    check = next(iter(checks_for(ps).values()))
-    forbidden = _forbidden_result(check, ("scipy.special.softmax",)).hint
-    return list(hint_rules(ps)) + [forbidden]
+    """Every hint a student of ``ps`` can read: the rules' texts and each function's advice on a forbidden one."""
+    advice = {_forbidden_result(check, ("scipy.special.softmax",)).hint for check in checks_for(ps).values()}
+    return list(hint_rules(ps)) + sorted(advice - {""})  # (a function's other cells refer to its first)
+
+
+def test_the_advice_on_a_forbidden_function_names_that_functions_own_tools():
+    """A divergence written with scipy's jensenshannon is told to use xlogy, not lstsq (ps6's list is for its five
+    functions together)."""
+    advice = {check.function: _forbidden_result(check, ("x",)).hint for check in checks_for("ps6_information").values()
+              if _forbidden_result(check, ("x",)).hint}
+    for name in ("entropy", "kl_divergence", "js_divergence"):
+        assert "xlogy" in advice[name] and "lstsq" not in advice[name] and "linalg" not in advice[name], advice[name]
+    assert "logsumexp" in advice["bayes_posterior"] and "lstsq" not in advice["bayes_posterior"]
+    assert "lstsq" in advice["map_linear_regression"] and "xlogy" not in advice["map_linear_regression"]
 
 
 ALL_TEXTS = sorted({text for ps in PROBLEM_SETS for text in texts(ps)})

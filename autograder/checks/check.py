@@ -658,8 +658,9 @@ class ProblemSetChecks:
 
     def function(self, name: str, *, hints: tuple = (), rtol: float = Check.rtol, atol: float = Check.atol,
                  returns: tuple = (), other_form: Callable[[tuple], tuple | None] | None = None,
-                 slice_form: SliceForm | None = None) -> FunctionChecks:
-        """The declaration of contract function ``name`` of this problem set.
+                 slice_form: SliceForm | None = None, allowed: str = "") -> FunctionChecks:
+        """The declaration of contract function ``name`` of this problem set (``allowed``: the building blocks
+        this function's advice names, where the problem set's list would name some that are not for it).
 
         Raises
         ------
@@ -668,8 +669,8 @@ class ProblemSetChecks:
         """
         if name not in FUNCTIONS[self.name]:
             raise ValueError(f"name: {self.name} asks for {', '.join(FUNCTIONS[self.name])}; got {name!r}")
-        return FunctionChecks(name, self.forbidden, tuple(hints), rtol, atol, tuple(returns), self.allowed,
-                              other_form, slice_form=slice_form)
+        return FunctionChecks(name, self.forbidden, tuple(hints), rtol, atol, tuple(returns),
+                              allowed or self.allowed, other_form, slice_form=slice_form)
 
 
 def with_stack_cells(checks: tuple) -> tuple:

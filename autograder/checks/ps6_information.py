@@ -127,6 +127,8 @@ from autograder.checks.slice_form import SliceForm
 PS = ProblemSetChecks("ps6_information", forbidden=SCIPY_INFORMATION + FRAMEWORKS,
                        allowed="NumPy, scipy.special.xlogy, scipy.special.logsumexp, np.linalg.lstsq and scipy.linalg")
 FORBIDDEN = PS.forbidden
+#: What the advice names for a function of ps6 whose ready-made version was used: each function's own tools.
+_DIVERGENCE_TOOLS = "NumPy and scipy.special.xlogy"
 
 #: rtol of bayes_posterior probes whose N·max|log-likelihood| exceeds 1e8 (the contract's).
 BIG_SUM_RTOL = 1e-5
@@ -296,11 +298,12 @@ MAP_WIDE_TALL = (
 )
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
-ENTROPY = PS.function("entropy", hints=H_HINTS, slice_form=SliceForm(arrays=1))
-KL_DIVERGENCE = PS.function("kl_divergence", hints=KL_HINTS, slice_form=SliceForm(arrays=2))
-JS_DIVERGENCE = PS.function("js_divergence", hints=JS_HINTS, slice_form=SliceForm(arrays=2))
-BAYES_POSTERIOR = PS.function("bayes_posterior", hints=BP_HINTS)
-MAP_LINEAR_REGRESSION = PS.function("map_linear_regression", hints=MAP_HINTS, rtol=MAP_RTOL, atol=MAP_ATOL)
+ENTROPY = PS.function("entropy", hints=H_HINTS, slice_form=SliceForm(arrays=1), allowed=_DIVERGENCE_TOOLS)
+KL_DIVERGENCE = PS.function("kl_divergence", hints=KL_HINTS, slice_form=SliceForm(arrays=2), allowed=_DIVERGENCE_TOOLS)
+JS_DIVERGENCE = PS.function("js_divergence", hints=JS_HINTS, slice_form=SliceForm(arrays=2), allowed=_DIVERGENCE_TOOLS)
+BAYES_POSTERIOR = PS.function("bayes_posterior", hints=BP_HINTS, allowed="NumPy and scipy.special.logsumexp")
+MAP_LINEAR_REGRESSION = PS.function("map_linear_regression", hints=MAP_HINTS, rtol=MAP_RTOL, atol=MAP_ATOL,
+                                    allowed="NumPy, np.linalg.lstsq and scipy.linalg")
 
 
 def _pq_errors_and_purity(function: FunctionChecks) -> tuple[Check, Check]:
