@@ -169,18 +169,28 @@ def test_a_slice_whose_result_is_not_one_number_fails_the_join(target):
     assert out.status == "returned" and out.value is None and "of shape (3,) for 1 slice" in out.value_type
 
 
-def test_the_cells_that_judge_the_stack_have_no_slice_form_and_the_others_know_them():
-    for ps, functions in (("ps1_softmax", ("logsumexp", "softmax", "log_softmax")),
-                          ("ps6_information", ("entropy", "kl_divergence", "js_divergence"))):
-        for check in checks_for(ps).values():
-            aspect = check.grade_id.rsplit("-", 1)[1]
-            if check.function not in functions:
-                assert check.slice_form is None, check.grade_id
-            elif aspect in STACK_CELLS:
-                assert check.slice_form is None, check.grade_id
-            else:
-                assert check.slice_form is not None and check.stack_cells, check.grade_id
-                assert {c.grade_id.rsplit("-", 1)[1] for c in check.stack_cells} <= set(STACK_CELLS)
+@pytest.mark.parametrize("ps, functions, cells", [
+    ("ps1_softmax", ("logsumexp", "softmax", "log_softmax"), STACK_CELLS),
+    ("ps3_gaussian", ("gaussian_log_likelihood",), STACK_CELLS),
+    ("ps5_gaussian_kl", ("vae_kl",), ("batch", "shape")),  # its -basic is one code: a slice, not a stack
+    ("ps6_information", ("entropy", "kl_divergence", "js_divergence"), STACK_CELLS),
+])
+def test_the_cells_that_judge_the_stack_have_no_slice_form_and_the_others_know_them(ps, functions, cells):
+    for check in checks_for(ps).values():
+        aspect = check.grade_id.rsplit("-", 1)[1]
+        if check.function not in functions:
+            assert check.slice_form is None, check.grade_id
+        elif aspect in cells:
+            assert check.slice_form is None, check.grade_id
+        else:
+            assert check.slice_form is not None and check.slice_form.cells == cells, check.grade_id
+            assert check.stack_cells and {c.grade_id.rsplit("-", 1)[1] for c in check.stack_cells} <= set(cells)
+
+
+@pytest.mark.parametrize("cells", [(), ["basic"], ("basic", 1)])
+def test_a_slice_form_names_its_stack_cells_as_a_tuple_of_aspects(cells):
+    with pytest.raises(ValueError, match="cells"):
+        SliceForm(cells=cells)
 
 
 def test_a_function_right_on_every_stack_the_stack_cells_ask_gets_no_second_look():

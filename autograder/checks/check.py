@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from autograder.checks.slice_form import STACK_CELLS, SliceForm
+from autograder.checks.slice_form import SliceForm
 from autograder.model.course import FUNCTIONS
 
 #: What a memoised computation returns (:func:`memo_by_identity`).
@@ -362,9 +362,9 @@ class Check:
         cell that judges that form (:attr:`FunctionChecks.form_cells`), not again in every cell whose
         inputs happen to be in it.
     slice_form : SliceForm or None
-        For a cell of a function with an ``axis`` argument other than those that judge a stack of slices
-        (:data:`~autograder.checks.slice_form.STACK_CELLS`): how its calls on a stack are made one slice at a
-        time. A submission that fails the cell and passes it so keeps the cell (docs/contract.md, "A stack of
+        For a cell of a function that takes a stack of slices, other than those that judge the stack
+        (:attr:`SliceForm.cells <autograder.checks.slice_form.SliceForm.cells>`): how its calls on a stack are made
+        one slice at a time. A submission that fails the cell and passes it so keeps the cell (docs/contract.md, "A stack of
         slices is one aspect"), provided the function also fails one of its ``stack_cells``.
     stack_cells : tuple of Check
         With ``slice_form``: the function's cells that judge a stack of slices (set by
@@ -470,8 +470,8 @@ class FunctionChecks:
     form_cells : tuple of str
         The aspects that judge the form the probes use (``("basic",)``): no other form there.
     slice_form : SliceForm or None
-        For a function with an ``axis`` argument: how it takes a stack of slices; every check of the function
-        but those of :data:`~autograder.checks.slice_form.STACK_CELLS` gets it (:attr:`Check.slice_form`).
+        For a function that takes a stack of slices: how; every check of the function but those of its
+        :attr:`SliceForm.cells <autograder.checks.slice_form.SliceForm.cells>` gets it (:attr:`Check.slice_form`).
 
     Raises
     ------
@@ -570,7 +570,7 @@ class FunctionChecks:
             allowed=self.allowed,
             container=container,
         )
-        if self.slice_form is not None and aspect not in STACK_CELLS:
+        if self.slice_form is not None and aspect not in self.slice_form.cells:
             made = replace(made, slice_form=self.slice_form)
         if self.other_form is None or aspect in self.form_cells:
             return made
@@ -675,23 +675,24 @@ class ProblemSetChecks:
 
 def with_stack_cells(checks: tuple) -> tuple:
     """``checks`` (a problem set's, in notebook order) with each cell that has a slice form given its function's
-    cells of :data:`~autograder.checks.slice_form.STACK_CELLS` (:attr:`Check.stack_cells`).
+    cells of :attr:`SliceForm.cells <autograder.checks.slice_form.SliceForm.cells>` (:attr:`Check.stack_cells`).
 
     Raises
     ------
     ValueError
         If a function whose cells have a slice form has none of those cells.
     """
+    forms = {check.function: check.slice_form for check in checks if check.slice_form is not None}
     stack: dict[str, list[Check]] = {}
     for check in checks:
-        if check.grade_id.rsplit("-", 1)[1] in STACK_CELLS:
+        if check.function in forms and check.grade_id.rsplit("-", 1)[1] in forms[check.function].cells:
             stack.setdefault(check.function, []).append(check)
     out = []
     for check in checks:
         if check.slice_form is not None:
             if check.function not in stack:
                 raise ValueError(f"checks: {check.grade_id} has a slice form but {check.function} has no cell of "
-                                 f"{', '.join(STACK_CELLS)} to judge its stacks")
+                                 f"{', '.join(check.slice_form.cells)} to judge its stacks")
             check = replace(check, stack_cells=tuple(stack[check.function]))
         out.append(check)
     return tuple(out)

@@ -61,9 +61,18 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.linalg import expm
 
-from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related, with_stack_cells
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
-from autograder.checks.hints import all_of, any_of, label_has, matches_any, nonfinite, scalar_code_hint, warned
+from autograder.checks.hints import (
+    all_of,
+    any_of,
+    axis_out_of_bounds,
+    label_has,
+    matches_any,
+    nonfinite,
+    scalar_code_hint,
+    warned,
+)
 from autograder.checks.relations import (
     EPS,
     Call,
@@ -75,6 +84,7 @@ from autograder.checks.relations import (
     same,
     unrows,
 )
+from autograder.checks.slice_form import SliceForm
 
 PS = ProblemSetChecks("ps5_gaussian_kl", forbidden=FRAMEWORKS + SCIPY_GAUSSIANS,
                        allowed="NumPy and the linear-algebra building blocks np.linalg.cholesky, slogdet, "
@@ -294,6 +304,10 @@ def _vae_axis0(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     return _vae(mu, logvar, axis=0)
 
 
+def _vae_axis1(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:  # a batch's dim=1, as PyTorch code writes it
+    return _vae(mu, logvar, axis=1)
+
+
 def _vae_mean_k(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     return _vae(mu, logvar, reduce=np.mean)
 
@@ -378,9 +392,11 @@ MVN_HIGHDIM = Hint("At D in the hundreds det(cov) over- or underflows (it is a p
                                  any_of(warned("overflow"), warned("underflow"), warned("divide by zero"),
                                         warned("invalid value")))),
                    "mvn-inv-det")
-VAE_AXIS = Hint("The sum (or mean) runs over more than the last axis, or over another one: each code's KL is a sum over its own "
-                "K latent dimensions, so mu of shape (N, K) gives N numbers.",
-                matches_any(_vae_sum_all, _vae_axis0, _vae_mean_all), "vae-sum-axis")
+VAE_AXIS = Hint("The sum (or mean) runs over more than the last axis, or over another one (a fixed axis=1 is one, and "
+                "a single code of shape (K,) has no axis 1): each code's KL is a sum over its own K latent dimensions, "
+                "so mu of shape (N, K) gives N numbers.",
+                any_of(matches_any(_vae_sum_all, _vae_axis0, _vae_mean_all, _vae_axis1), axis_out_of_bounds()),
+                "vae-sum-axis")
 VAE_MEAN = Hint("The terms of the K latent dimensions are averaged: the KL of a diagonal Gaussian is their sum.",
                 matches_any(_vae_mean_k), "vae-mean-over-latents")
 VAE_HALF = Hint("The factor −½ in front of the sum is missing or has the wrong sign: the KL is never negative, and it "
@@ -491,9 +507,10 @@ VAE_BATCH_74 = Probe("a batch of shape (7, 4)", (VAE_BATCH_MU, VAE_BATCH_LOGVAR)
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 GAUSSIAN_KL = PS.function("gaussian_kl", hints=GK_HINTS)
 MVN_KL = PS.function("mvn_kl", hints=MVN_HINTS, atol=1e-12)
-VAE_KL = PS.function("vae_kl", hints=VAE_HINTS)
+# a batch of codes is a stack of slices along the last axis: its cells are -batch and -shape (-basic is one code)
+VAE_KL = PS.function("vae_kl", hints=VAE_HINTS, slice_form=SliceForm(arrays=2, cells=("batch", "shape")))
 
-CHECKS = (
+CHECKS = with_stack_cells((
     # -------------------------------------------------------------- gaussian_kl
     GAUSSIAN_KL.check(
         "basic",
@@ -675,4 +692,4 @@ CHECKS = (
             Probe("a batch of shape (2, 5, 3)", (VAE_3D_MU, VAE_3D_LOGVAR)),
         ),
     ),
-)
+))

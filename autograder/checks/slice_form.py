@@ -3,7 +3,8 @@
 The contract's functions with an ``axis`` argument (ps1's ``logsumexp``, ``softmax`` and ``log_softmax``;
 ps6's ``entropy``, ``kl_divergence`` and ``js_divergence``) take a stack of slices, an input of any number
 of axes, and treat each 1-D slice along ``axis`` on its own (ps3's ``gaussian_log_likelihood`` adds up the
-log-densities of all its slices: one number, :attr:`SliceForm.total`). Handling the stack is one aspect of such a
+log-densities of all its slices: one number, :attr:`SliceForm.total`; ps5's ``vae_kl`` gives one KL per code, a
+slice along its last axis, its stack judged in ``-batch`` and ``-shape``). Handling the stack is one aspect of such a
 function, judged in the cells whose property it is (:data:`STACK_CELLS`: ``-basic``, whose batch of rows
 at the default axis is the function's everyday use, ``-axis`` and ``-shape``). A function charged there
 keeps every other cell (stability, edges, temperature, support, symmetry, errors, purity) that it passes
@@ -36,7 +37,8 @@ from autograder.sandbox.invoke import Outcome
 if TYPE_CHECKING:  # (check.py imports this module: the types only)
     from autograder.checks.check import Check, CheckResult
 
-#: The cells that judge how a function handles a stack of slices: they have no slice form.
+#: The cells that judge how a function handles a stack of slices, unless its :attr:`SliceForm.cells` says
+#: otherwise: they have no slice form.
 STACK_CELLS = ("basic", "axis", "shape")
 
 #: A call on a stack of more slices than this is made as it stands (the checks' largest stack outside
@@ -61,16 +63,22 @@ class SliceForm:
         of the calls are added up, whatever their shape (a sum kept per row is then the total).
     broadcast : bool
         The stacks broadcast together (a scalar argument stays one) instead of sharing one shape.
+    cells : tuple of str
+        The aspects of the function's cells that judge its stacks (:data:`STACK_CELLS` unless its single slice
+        has a cell of its own: ``vae_kl``'s ``-basic`` is one code, its stacks are ``-batch``'s and ``-shape``'s).
     """
 
     arrays: int = 1
     reduces: bool = True
     total: bool = False
     broadcast: bool = False
+    cells: tuple[str, ...] = STACK_CELLS
 
     def __post_init__(self) -> None:
         if self.arrays not in (1, 2, 3):
             raise ValueError(f"arrays: expected 1 to 3 leading array arguments, got {self.arrays!r}")
+        if not self.cells or not isinstance(self.cells, tuple) or not all(isinstance(c, str) for c in self.cells):
+            raise ValueError(f"cells: expected a non-empty tuple of aspect names, got {self.cells!r}")
 
 
 #: The two ways a stack is handed over in a cell's second look: each 1-D slice in a call of its own, or all of them

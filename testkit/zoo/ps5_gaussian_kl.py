@@ -261,6 +261,13 @@ def vae_kl(mu, logvar):
     mu, logvar = np.asarray(mu, dtype=float), np.asarray(logvar, dtype=float)
     return -0.5 * np.sum(1 + logvar - np.square(mu) - np.exp(logvar), axis=0)
 """, hint="runs over more than the last axis", mistake="vae-sum-axis"),
+    Specimen("ps5-vae-kl-batch-axis-1", "vae_kl", """
+import numpy as np
+
+def vae_kl(mu, logvar):
+    mu, logvar = np.asarray(mu, dtype=float), np.asarray(logvar, dtype=float)
+    return -0.5 * np.sum(1 + logvar - mu**2 - np.exp(logvar), axis=1)
+""", hint="the last axis", mistake="vae-sum-axis"),
     Specimen("ps5-vae-kl-mean-over-latents", "vae_kl", """
 import numpy as np
 
@@ -367,6 +374,9 @@ LOSES = {
     "ps5-mvn-kl-scipy-stats": ("mvn_kl-basic", "mvn_kl-shape", "mvn_kl-highdim", "mvn_kl-purity"),
     "ps5-vae-kl-sum-everything": ("vae_kl-batch", "vae_kl-shape"),
     "ps5-vae-kl-axis-0": ("vae_kl-batch", "vae_kl-shape"),
+    # written for a batch of rows (PyTorch's dim=1): right on a single code handed over as one row, so the stack is
+    # charged once, in -batch and -shape (docs/contract.md, "A stack of slices is one aspect")
+    "ps5-vae-kl-batch-axis-1": ("vae_kl-batch", "vae_kl-shape"),
     "ps5-vae-kl-mean-over-latents": ("vae_kl-basic",),
     "ps5-vae-kl-no-half": ("vae_kl-basic",),
     "ps5-vae-kl-logvar-as-logstd": ("vae_kl-basic",),
