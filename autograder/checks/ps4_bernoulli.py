@@ -135,6 +135,22 @@ def _clipped_sigmoid(limit: float) -> Callable[..., np.ndarray]:
 _CLIP_LIMITS = (15.0, 20.0, 30.0, 35.0, 50.0, 88.0, 100.0, 250.0, 500.0, 700.0, 709.0)
 
 
+def _saturated_sigmoid(eps: float) -> Callable[..., np.ndarray]:
+    """A sigmoid guarded by hand: the constant ``eps`` at z ≤ log(eps) and 1 - ``eps`` at z ≥ -log(eps) (a
+    textbook's ``sigmoid_range = 34.538776394910684`` for 1e-15), the formula between."""
+    limit = -float(np.log(eps))
+
+    def sigmoid(z: ArrayLike) -> np.ndarray:
+        z = _f(z)
+        between = 1.0 / (1.0 + np.exp(-np.clip(z, -limit, limit)))
+        return np.where(z <= -limit, eps, np.where(z >= limit, 1.0 - eps, between))
+
+    return sigmoid
+
+
+_SATURATIONS = (1e-7, 1e-8, 1e-10, 1e-12, 1e-15)
+
+
 def _ll_pmf(x: ArrayLike, p: ArrayLike) -> np.ndarray:  # the probability, not its log
     x, p = _f(x), _f(p)
     return p**x * (1.0 - p) ** (1.0 - x)
@@ -366,6 +382,10 @@ BOTH_BRANCHES_EXP = Hint("exp overflows on the way (the RuntimeWarning), even wh
 CLIPPED_Z = Hint("z is clipped, which changes the result for large |z|: far out, the result is a tiny positive "
                  "number, not the sigmoid of the clip limit. No clipping is needed once exp only sees numbers ≤ 0.",
                  matches_any(*(_clipped_sigmoid(c) for c in _CLIP_LIMITS), atol=0), "sigmoid-clipped-z")
+SATURATED = Hint("Beyond some |z| the result is a constant written by hand (such as 1e-15, or 1 - 1e-15): far out the "
+                 "sigmoid keeps shrinking (sigmoid(-40) is about 4e-18) and reaches 0 only below about -745. No guard is "
+                 "needed once exp only sees numbers ≤ 0.",
+                 matches_any(*(_saturated_sigmoid(e) for e in _SATURATIONS), atol=0), "sigmoid-saturated")
 TANH = Hint("½(1 + tanh(z/2)) equals the sigmoid mathematically, but for negative z the sum 1 + tanh(z/2) cancels: "
             "already at z = -30 most digits are gone. Exponentiate only numbers ≤ 0 instead.",
             matches_any(_tanh_sigmoid, atol=0), "sigmoid-tanh")
@@ -389,7 +409,7 @@ NAIVE_SOFTPLUS = Hint("np.exp overflows for arguments above about 709, so the lo
 
 # --- every check of a function offers all of that function's rules, so a
 # mistake is named whichever probe happens to reveal it first ---------------
-SIGMOID_HINTS = (NAIVE_SIGMOID, CLIPPED_Z, TANH, ONE_MINUS, BOTH_BRANCHES_EXP, SIGMOID_SIGN, ARRAYS)
+SIGMOID_HINTS = (NAIVE_SIGMOID, CLIPPED_Z, SATURATED, TANH, ONE_MINUS, BOTH_BRANCHES_EXP, SIGMOID_SIGN, ARRAYS)
 BERNOULLI_HINTS = (
     NAN_AT_EDGES, CLIPPED, LOG_OF_ZERO_WARNS,
     Hint("The result is the probability itself: bernoulli_log_pmf is its log.", matches_any(_ll_pmf), "ll-pmf-not-log"),
@@ -526,8 +546,9 @@ CHECKS = (
                 "(sigmoid(-700) ≈ 1e-304; 1e-320 absolute below e^-708, where results are subnormal): the values at "
                 "z and -z are the right pair, whichever is which (a sign slip is the -basic cell's).",
         probes=(
-            *_sigmoid_pair("logits from -800 to 800 of both signs (results down to the subnormal range)", SIG_MIXED),
+            # (the public pair first: a failure there is told with its entry and value, a hidden one's is not)
             *_sigmoid_pair("the logits [-1000.0, -40.0, 40.0, 1000.0]", SIG_PUBLIC_EXTREME, public=True),
+            *_sigmoid_pair("logits from -800 to 800 of both signs (results down to the subnormal range)", SIG_MIXED),
             *_sigmoid_pair("the scalar -1000.0", -1000.0),
             *_sigmoid_pair("a 2-D array of logits ±1e4 and ±1e3", SIG_HUGE),
             *_sigmoid_pair("a (64, 10) array of logits with spread 400", SIG_WIDE),

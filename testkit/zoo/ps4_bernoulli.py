@@ -77,6 +77,19 @@ def sigmoid(z):
     z = np.clip(z, -500, 500)  # avoid overflow
     return 1.0 / (1.0 + np.exp(-z))
 """, hint="z is clipped", mistake="sigmoid-clipped-z"),
+    Specimen("ps4-sigmoid-saturated-by-hand", "sigmoid", """
+import numpy as np
+
+EPS = 1e-15
+EDGE = -np.log(EPS)
+
+def sigmoid(z):
+    x = np.asarray(z, dtype=float)
+    inner = np.abs(x) < EDGE
+    result = np.where(x > 0, 1.0 - EPS, EPS)
+    result[inner] = 1.0 / (1.0 + np.exp(-x[inner]))
+    return result
+""", hint="a constant written by hand", mistake="sigmoid-saturated"),
     Specimen("ps4-sigmoid-tanh", "sigmoid", """
 import numpy as np
 
@@ -500,6 +513,7 @@ LOSES = {
     "ps4-sigmoid-where-both-branches": ("sigmoid-stability",),
     "ps4-sigmoid-clip-500": ("sigmoid-stability",),
     "ps4-sigmoid-tanh": ("sigmoid-stability",),
+    "ps4-sigmoid-saturated-by-hand": ("sigmoid-stability",),
     "ps4-sigmoid-one-minus": ("sigmoid-stability",),
     "ps4-sigmoid-sign": ("sigmoid-basic",),
     "ps4-sigmoid-expit": ("sigmoid-basic", "sigmoid-stability", "sigmoid-purity"),
