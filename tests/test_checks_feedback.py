@@ -123,3 +123,35 @@ def test_a_public_probe_shows_the_students_own_message():
     check = checks_for("ps1_softmax")["softmax-basic"]
     result = evaluate(check, LocalTarget({"softmax": leak_message}))
     assert check.probes[0].public and "my inputs were [1.0, 2.0, 3.0]" in result.message
+
+
+def _saturated_at_1e13(z):
+    """A sigmoid guarded by hand with a constant no hint rule knows (1e-13 below z = -30)."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z < -30.0, 1e-13, 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, None))))
+
+
+def test_a_hidden_failure_without_a_hint_is_told_on_a_public_input_that_fails_the_same_way():
+    """A hidden probe's message shows neither the input nor the value: where a public probe further down the cell
+    fails the same way, that one is told (the student can run it); a failure of another kind is not (it may be
+    another mistake's), and a hinted hidden failure is told as it is."""
+    from autograder.checks.check import Probe, ProblemSetChecks  # (here only: a check made for this test)
+
+    sigmoid = ProblemSetChecks("ps4_bernoulli").function("sigmoid")
+    check = sigmoid.check("stability", summary="tails.", atol=0.0, why_reference="a test's own check.", probes=(
+        Probe("a hidden tail", (np.array([-50.0, -60.0]),)),
+        Probe("z = 1 (fine)", (np.array([1.0]),), public=True),
+        Probe("the public tail [-40.0]", (np.array([-40.0]),), public=True),
+    ))
+    found = evaluate(check, LocalTarget({"sigmoid": _saturated_at_1e13}))
+    assert not found.passed and not found.hint
+    assert "the public tail [-40.0]" in found.message and "where your function returned 1e-13" in found.message
+    assert "a hidden tail" not in found.message
+
+    def raises_there(z):  # fails the public probe in another way
+        if np.any(np.asarray(z) == -40.0):
+            raise ValueError("no")
+        return _saturated_at_1e13(z)
+
+    other = evaluate(check, LocalTarget({"sigmoid": raises_there}))
+    assert "a hidden tail" in other.message and "the public tail" not in other.message

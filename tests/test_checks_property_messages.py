@@ -1,5 +1,5 @@
 """A property cell (purity, a relation, error handling) that finds no working function to judge says what its calls
-did, truthfully: how many raised, and what the others gave (autograder/checks/evaluate.py, ``_stub_failure``).
+did, truthfully: how many raised, and what the others gave (autograder/checks/stub_failure.py).
 
 kl_divergence-purity has six calls: two 2-D arrays and their nested lists, one 1-D pair as arrays and as lists (the
 same input twice), and 2-D and 3-D arrays. The messages are those of the cell as its calls are made; the cell's slice

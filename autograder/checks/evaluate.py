@@ -43,6 +43,7 @@ from autograder.checks.check import Check, CheckResult, Failure, Hint, Probe, Wi
 from autograder.checks.compare import Mismatch, as_values, compare, compare_nonfinite, container
 from autograder.checks.references import reference
 from autograder.checks.slice_form import second_look
+from autograder.checks.stub_failure import stub_failure
 from autograder.model.course import GRADE_CELLS, problem_set_of_function
 from autograder.model.invariant import known
 from autograder.reading.notebook import NotebookReading
@@ -327,17 +328,6 @@ def _same_ending(a: _invoke.Outcome, b: _invoke.Outcome) -> bool:
     return compare(a.value, b.value, 1e-12, 0.0) is None if b.value is not None else a.value is None
 
 
-def _numbers(value: _invoke.Plain) -> np.ndarray:
-    """The finite numbers in a plain value (arrays, or tuples of them), flattened."""
-    if value is None:
-        return np.empty(0)
-    if isinstance(value, tuple):
-        parts = [_numbers(v) for v in value]
-        return np.concatenate(parts) if parts else np.empty(0)
-    flat = np.ravel(value)
-    return flat[np.isfinite(flat)]
-
-
 def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Outcome,
           twin: _invoke.Outcome | None = None, used: tuple = (), reading: Reading | None = None) -> Failure | None:
     """The :class:`Failure` of one probe, or ``None`` when it passed.
@@ -549,109 +539,6 @@ def not_attempted(outcome: _invoke.Outcome) -> bool:
     return outcome.status == "raised" and outcome.error_type == "NotImplementedError"
 
 
-def _stub_failure(check: Check, outcomes: list, refs: list | None = None) -> Failure | None:
-    """For a check that does not compare values with the reference: a :class:`Failure` when no working
-    function was there to judge.
-
-    Purity, a relation or error handling is a property of a function that
-    computes something: at least two calls must return numbers and, over all
-    of them, not a single repeated number (``np.zeros_like(z)``, ``return
-    0.0``). With ``refs`` (the reference outcomes, for relation and
-    error-handling checks) also: where the correct results of calls of the
-    same shape differ, the function's must not all be identical (a softmax
-    that returns the uniform distribution whatever the logits satisfies
-    every shift, slice and temperature relation). Only the pattern of
-    equalities is read from the reference, never its values.
-    """
-    returned = [o for o in outcomes if o.status == "returned" and o.value is not None]
-    values = np.concatenate([_numbers(o.value) for o in returned]) if returned else np.empty(0)
-    raised = [o for o in outcomes if o.status == "raised"]
-    if raised and (len(returned) < 2 or np.unique(values).size < 2):
-        # not a placeholder: a function that fails on every input here, or on all but one (a reduction along a
-        # fixed axis that the 1-D inputs lack), or whose few results are one number (the same input as an array
-        # and as a list), leaves no two results to judge (the -basic cell says where it fails)
-        names = ", ".join(sorted({shown.exception_name(False, o.error_type) for o in raised}))
-        if len(raised) == len(outcomes):
-            which = f"every call here raised ({names})"
-        elif len(returned) < 2:
-            which = (f"{len(raised)} of the {len(outcomes)} calls here raised ({names}) and "
-                     + ("only one" if returned else "none") + " returned numbers")
-        else:
-            which = (f"{len(raised)} of the {len(outcomes)} calls here raised ({names}), and the {len(returned)} "
-                     f"that returned numbers {_what_came_back(returned, 'gave')}")
-        return Failure("no-result", f"{_judged_on(check)} is judged on the results of your function, but {which}",
-                       outcome=raised[0])
-    if not returned and outcomes and all(o.status == "returned" for o in outcomes):
-        types = sorted({shown.type_name(False, o.value_type) for o in outcomes})
-        what = "None (is a `return` statement missing?)" if types == ["NoneType"] else \
-            f"{', '.join(types)}, which is not numbers"
-        return Failure("type", f"{_judged_on(check)} is judged on the results of your function, but every call "
-                       f"here returned {what}", outcome=outcomes[0])
-    if len(returned) < 2 or np.unique(values).size < 2:
-        return Failure("stub", f"{_judged_on(check)} is judged on a function that computes its result, but yours "
-                       + _what_came_back(returned))
-    if refs is not None and _ignores_input(outcomes, refs):
-        return Failure("stub", f"{_judged_on(check)} is judged on a function that computes its result, but yours "
-                       "returns the same result for inputs whose results differ")
-    return None
-
-
-def _what_came_back(returned: list, verb: str = "returned") -> str:
-    """What a property check's calls returned, in its failure's words, when they hold fewer than two numbers
-    (``verb``: how the sentence goes on, "returned" or "gave")."""
-    if not returned:
-        return f"{verb} no numbers"
-    nonfinite = sum(1 for o in returned if not _numbers(o.value).size)
-    every = ", for every input" if verb == "returned" else ""
-    if nonfinite == len(returned):
-        return f"{verb} only nan or inf{every}"
-    if nonfinite:
-        others = ", and one and the same number for the others" if len(returned) - nonfinite > 1 else ""
-        return f"{verb} only nan or inf for {nonfinite} of {len(returned)} inputs{others}"
-    return f"{verb} the same number for every input" if verb == "returned" else f"{verb} one and the same number"
-
-
-def _judged_on(check: Check) -> str:
-    aspect = check.grade_id.rsplit("-", 1)[1]
-    return {"purity": "purity", "errors": "error handling"}.get(aspect, f"the `{aspect}` property")
-
-
-def _ignores_input(outcomes: list, refs: list) -> bool:
-    """The function ignores what its calls differ in: among three or more calls whose correct results have one
-    shape and are not all equal, it returned one identical result every time; or in every one of three or more
-    calls whose correct result has entries that differ, it returned one number repeated (the uniform
-    distribution whatever the logits, which every relation between slices, shifts and temperatures keeps)."""
-    try:
-        varied = [o for o, r in zip(outcomes, refs) if _returned_array(r) and _returned_array(o)
-                  and np.size(r.value) > 1 and not _close_enough(np.asarray(r.value, dtype=float),
-                                                                np.full(np.shape(r.value), _first(r.value)))]
-        if len(varied) >= 3 and all(np.size(o.value) > 1 and np.unique(_numbers(o.value)).size == 1 for o in varied):
-            return True
-    except (TypeError, ValueError):  # a result that is not numbers: the relations themselves judged it
-        pass
-    groups: dict[tuple[int, ...], list[tuple[Any, Any]]] = {}
-    for outcome, ref in zip(outcomes, refs):
-        if ref.status != "returned" or ref.value is None or isinstance(ref.value, tuple):
-            continue
-        if outcome.status != "returned" or outcome.value is None or isinstance(outcome.value, tuple):
-            continue
-        groups.setdefault(np.shape(ref.value), []).append((outcome.value, ref.value))
-    return any(len(g) >= 3 and any(not _close_enough(r, g[0][1]) for _, r in g[1:])
-               and all(np.array_equal(v, g[0][0], equal_nan=True) for v, _ in g[1:]) for g in groups.values())
-
-
-def _returned_array(outcome: _invoke.Outcome) -> bool:
-    return outcome.status == "returned" and outcome.value is not None and not isinstance(outcome.value, tuple)
-
-
-def _first(value: _invoke.Plain) -> float:
-    return float(np.asarray(value, dtype=float).reshape(-1)[0])
-
-
-def _close_enough(a: np.ndarray, b: np.ndarray) -> bool:
-    return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=1e-6, atol=1e-12, equal_nan=True))
-
-
 def _first_cell(check: Check) -> str:
     """The grade_id of the function's first graded cell in notebook order (``check``'s own if it is not one)."""
     try:
@@ -684,18 +571,17 @@ def _forbidden_result(check: Check, used: tuple) -> CheckResult:
 FORBIDDEN_ERROR = "ForbiddenFunctionError"
 
 
-def _evidence(check: Check, target: Target, carry: tuple, outcomes: list) -> Callable[[], tuple]:
-    """:attr:`Failure.others` for a failure on the last of ``outcomes``: ``(probe, outcome, reference value, used)``
-    for the check's other probes (``used``: the failing probe's relation uses it), computed on the first request,
-    once.
+def _evidence(check: Check, target: Target, carry: tuple, outcomes: list, failed: int) -> Callable[[], tuple]:
+    """:attr:`Failure.others` for a failure on probe ``failed`` of the probes whose ``outcomes`` are at hand:
+    ``(probe, outcome, reference value, used)`` for the check's other probes (``used``: the failing probe's
+    relation uses it), computed on the first request, once.
 
-    The earlier probes' outcomes are at hand; the later ones come from the
+    The outcomes at hand are read first; the later ones come from the
     target's :meth:`~Target.evidence` (where it has one): answers it can give
     without changing any grade (the engine's look-ahead answers, which its
     child computes anyway), read in probe order and up to the first that
     did not end in a result or an exception.
     """
-    failed = len(outcomes) - 1
     kept: list = []
 
     def others() -> tuple:
@@ -703,10 +589,10 @@ def _evidence(check: Check, target: Target, carry: tuple, outcomes: list) -> Cal
             return kept[0]
         uses = set(check.probes[failed].uses)
         seen = [(p, o, reference(check, i).value, i in uses)
-                for i, (p, o) in enumerate(zip(check.probes[:failed], outcomes[:failed])) if p.expect != "raises"]
+                for i, (p, o) in enumerate(zip(check.probes, outcomes)) if i != failed and p.expect != "raises"]
         ask = getattr(target, "evidence", None)
         if ask is not None:
-            for index in range(failed + 1, len(check.probes)):
+            for index in range(len(outcomes), len(check.probes)):
                 probe = check.probes[index]
                 outcome = ask(check.function, probe.args, probe.kwargs, carry)
                 if outcome is None or outcome.status not in ("returned", "raised"):
@@ -737,6 +623,13 @@ def evaluate(check: Check, target: Target) -> CheckResult:
     return found
 
 
+#: Failure kinds that a public probe tells better than a hidden one (its input, the entry and the value shown): where
+#: the first failure of a cell is such a one, on a hidden probe and with no hint to explain it, the cell's later
+#: probes are still called, and the first public one that fails in the same way is told instead (a timeout, a crash or
+#: a write into the input ends the cell where it happens; a hinted failure is told as it is).
+_TOLD_WITH_ITS_INPUT = ("value", "nonfinite", "shape", "type", "raised", "no-raise", "wrong-exception", "warning")
+
+
 def _evaluate(check: Check, target: Target) -> CheckResult:
     """:func:`evaluate` on the probes as declared."""
 
@@ -755,6 +648,7 @@ def _evaluate(check: Check, target: Target) -> CheckResult:
             return _forbidden_result(check, used)
     reading = target.writes(check.function) if check.no_mutation else None
     outcomes, refs = [], []
+    hidden: Failure | None = None  # the first failure, on a probe whose input is not shown, with no hint
     for index, probe in enumerate(check.probes):
         outcome = target.call(check.function, probe.args, probe.kwargs, carry)
         if outcome.status == "raised" and outcome.error_type == FORBIDDEN_ERROR:
@@ -771,15 +665,26 @@ def _evaluate(check: Check, target: Target) -> CheckResult:
         twin = outcomes[probe.twin] if probe.twin is not None else None
         used = tuple(as_values(outcomes[i].value, refs[i].value) for i in probe.uses)
         failure = judge(check, probe, outcome, refs[-1], twin, used, reading)
-        if failure is not None:
-            return result(replace(failure, others=_evidence(check, target, carry, outcomes)))
+        if failure is None:
+            continue
+        failure = replace(failure, others=_evidence(check, target, carry, outcomes, index))
+        if hidden is None:
+            if probe.public or failure.kind not in _TOLD_WITH_ITS_INPUT or hint_for(check, failure) is not None:
+                return result(failure)
+            hidden = failure  # told only by its message, on an input not shown: a public failure below says more
+        elif probe.public and failure.kind == hidden.kind:  # (another kind may be another mistake's, or a symptom)
+            return result(failure)
+        elif failure.kind not in _TOLD_WITH_ITS_INPUT:
+            break
+    if hidden is not None:
+        return result(hidden)
     if not check.compare_values:
-        failure = _stub_failure(check, outcomes)
+        failure = stub_failure(check, outcomes)
         if failure is not None:
             return result(failure)
     elif not check.compares_with_reference:
         judged = [i for i, p in enumerate(check.probes) if p.expect != "raises"]
-        failure = _stub_failure(check, [outcomes[i] for i in judged], [refs[i] for i in judged])
+        failure = stub_failure(check, [outcomes[i] for i in judged], [refs[i] for i in judged])
         if failure is not None:
             return result(failure)
     # "passed — <summary>": the summary starts in lower case (often with a formula), so it follows a dash,
