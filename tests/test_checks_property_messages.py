@@ -63,3 +63,25 @@ def test_code_for_one_slice_keeps_the_cell_one_slice_at_a_time():
     stub = {"np": np, "__name__": "__main__"}
     exec(compile(HEAD + CASES["placeholder"][0], "<placeholder>", "exec"), stub)
     assert evaluate(GRADED, LocalTarget(stub)).kind == "stub"
+
+
+@pytest.mark.parametrize("cell, body, named", [
+    # d2l's softmax, a whole-array sum: every axis gives the same result
+    ("softmax-axis", "    e = np.exp(z - z.max())\n    return e / e.sum()\n", "`axis`"),
+    # the temperature accepted and never used, the axis handled
+    ("softmax-temperature", "    e = np.exp(z - z.max(axis=axis, keepdims=True))\n"
+                            "    return e / e.sum(axis=axis, keepdims=True)\n", None),
+])
+def test_a_function_that_ignores_a_keyword_is_told_which(cell, body, named):
+    """Calls that gave one result where the correct ones differ: where they differ only in a keyword argument, the
+    message names it (the whole-array softmax of the -axis cell ignores `axis`); where a relation fails first (the
+    temperature cell's), its own message stands."""
+    source = "import numpy as np\n\ndef softmax(z, axis=-1, temperature=1.0):\n    z = np.asarray(z, dtype=float)\n" + body
+    ns: dict = {}
+    exec(source, ns)
+    found = evaluate(replace(checks_for("ps1_softmax")[cell], slice_form=None), LocalTarget(ns))
+    assert not found.passed
+    if named:
+        assert found.kind == "stub" and f"calls that differ only in {named}" in found.message, found.message
+    else:
+        assert "calls that differ only in" not in found.message, found.message

@@ -684,7 +684,8 @@ def _evaluate(check: Check, target: Target) -> CheckResult:
             return result(failure)
     elif not check.compares_with_reference:
         judged = [i for i, p in enumerate(check.probes) if p.expect != "raises"]
-        failure = stub_failure(check, [outcomes[i] for i in judged], [refs[i] for i in judged])
+        failure = stub_failure(check, [outcomes[i] for i in judged], [refs[i] for i in judged],
+                               tuple(check.probes[i] for i in judged))
         if failure is not None:
             return result(failure)
     # "passed — <summary>": the summary starts in lower case (often with a formula), so it follows a dash,

@@ -18,7 +18,8 @@ from autograder.checks.check import Check, Failure
 from autograder.sandbox import invoke as _invoke
 
 
-def stub_failure(check: Check, outcomes: list, refs: list | None = None) -> Failure | None:
+def stub_failure(check: Check, outcomes: list, refs: list | None = None, probes: tuple | None = None
+                 ) -> Failure | None:
     """For a check that does not compare values with the reference: a :class:`Failure` when no working
     function was there to judge.
 
@@ -30,7 +31,9 @@ def stub_failure(check: Check, outcomes: list, refs: list | None = None) -> Fail
     same shape differ, the function's must not all be identical (a softmax
     that returns the uniform distribution whatever the logits satisfies
     every shift, slice and temperature relation). Only the pattern of
-    equalities is read from the reference, never its values.
+    equalities is read from the reference, never its values. ``probes`` (the
+    calls of ``outcomes``) lets the failure say which keyword argument the
+    function ignores.
     """
     returned = [o for o in outcomes if o.status == "returned" and o.value is not None]
     values = np.concatenate([_numbers(o.value) for o in returned]) if returned else np.empty(0)
@@ -59,10 +62,33 @@ def stub_failure(check: Check, outcomes: list, refs: list | None = None) -> Fail
     if len(returned) < 2 or np.unique(values).size < 2:
         return Failure("stub", f"{_judged_on(check)} is judged on a function that computes its result, but yours "
                        + _what_came_back(returned))
-    if refs is not None and _ignores_input(outcomes, refs):
+    same = _ignores_input(outcomes, refs) if refs is not None else ()
+    if same:
         return Failure("stub", f"{_judged_on(check)} is judged on a function that computes its result, but yours "
-                       "returns the same result for inputs whose results differ")
+                       "returns the same result for inputs whose results differ" + _differing(probes, same))
     return None
+
+
+def _differing(probes: tuple | None, same: tuple[int, ...]) -> str:
+    """Where the calls ``same`` (indices into ``probes``) that gave one result differ in keyword arguments only:
+    which (``axis``, ``temperature``), said so that the student knows which argument is ignored."""
+    if not probes:
+        return ""
+    calls = [probes[i] for i in same]
+    first = calls[0]
+    if any(len(c.args) != len(first.args) or not all(_equal(a, b) for a, b in zip(c.args, first.args))
+           for c in calls[1:]):
+        return ""
+    names = sorted({k for c in calls for k in {*c.kwargs, *first.kwargs}
+                    if k not in c.kwargs or k not in first.kwargs or not _equal(c.kwargs[k], first.kwargs[k])})
+    return f" (calls that differ only in {', '.join(f'`{n}`' for n in names)})" if names else ""
+
+
+def _equal(a: Any, b: Any) -> bool:
+    try:
+        return bool(np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float)))
+    except (TypeError, ValueError):
+        return a is b
 
 
 def _what_came_back(returned: list, verb: str = "returned") -> str:
@@ -85,28 +111,34 @@ def _judged_on(check: Check) -> str:
     return {"purity": "purity", "errors": "error handling"}.get(aspect, f"the `{aspect}` property")
 
 
-def _ignores_input(outcomes: list, refs: list) -> bool:
-    """The function ignores what its calls differ in: among three or more calls whose correct results have one
-    shape and are not all equal, it returned one identical result every time; or in every one of three or more
-    calls whose correct result has entries that differ, it returned one number repeated (the uniform
-    distribution whatever the logits, which every relation between slices, shifts and temperatures keeps)."""
+def _ignores_input(outcomes: list, refs: list) -> tuple[int, ...]:
+    """The calls (indices) showing that the function ignores what they differ in, or ``()``: among three or more
+    calls whose correct results have one shape and are not all equal, it returned one identical result every time;
+    or in every one of three or more calls whose correct result has entries that differ, it returned one number
+    repeated (the uniform distribution whatever the logits, which every relation between slices, shifts and
+    temperatures keeps)."""
     try:
-        varied = [o for o, r in zip(outcomes, refs) if _returned_array(r) and _returned_array(o)
+        varied = [i for i, (o, r) in enumerate(zip(outcomes, refs)) if _returned_array(r) and _returned_array(o)
                   and np.size(r.value) > 1 and not _close_enough(np.asarray(r.value, dtype=float),
                                                                 np.full(np.shape(r.value), _first(r.value)))]
-        if len(varied) >= 3 and all(np.size(o.value) > 1 and np.unique(_numbers(o.value)).size == 1 for o in varied):
-            return True
+        if len(varied) >= 3 and all(np.size(outcomes[i].value) > 1
+                                    and np.unique(_numbers(outcomes[i].value)).size == 1 for i in varied):
+            return tuple(varied)
     except (TypeError, ValueError):  # a result that is not numbers: the relations themselves judged it
         pass
-    groups: dict[tuple[int, ...], list[tuple[Any, Any]]] = {}
-    for outcome, ref in zip(outcomes, refs):
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for index, (outcome, ref) in enumerate(zip(outcomes, refs)):
         if ref.status != "returned" or ref.value is None or isinstance(ref.value, tuple):
             continue
         if outcome.status != "returned" or outcome.value is None or isinstance(outcome.value, tuple):
             continue
-        groups.setdefault(np.shape(ref.value), []).append((outcome.value, ref.value))
-    return any(len(g) >= 3 and any(not _close_enough(r, g[0][1]) for _, r in g[1:])
-               and all(np.array_equal(v, g[0][0], equal_nan=True) for v, _ in g[1:]) for g in groups.values())
+        groups.setdefault(np.shape(ref.value), []).append(index)
+    for group in groups.values():
+        head = group[0]
+        if len(group) >= 3 and any(not _close_enough(refs[i].value, refs[head].value) for i in group[1:]) \
+                and all(np.array_equal(outcomes[i].value, outcomes[head].value, equal_nan=True) for i in group[1:]):
+            return tuple(group)
+    return ()
 
 
 def _returned_array(outcome: _invoke.Outcome) -> bool:
