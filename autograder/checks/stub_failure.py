@@ -38,7 +38,7 @@ def stub_failure(check: Check, outcomes: list, refs: list | None = None, probes:
     returned = [o for o in outcomes if o.status == "returned" and o.value is not None]
     values = np.concatenate([_numbers(o.value) for o in returned]) if returned else np.empty(0)
     raised = [o for o in outcomes if o.status == "raised"]
-    if raised and (len(returned) < 2 or np.unique(values).size < 2):
+    if raised and (len(returned) < 2 or _at_most_one_number(values)):
         # not a placeholder: a function that fails on every input here, or on all but one (a reduction along a
         # fixed axis that the 1-D inputs lack), or whose few results are one number (the same input as an array
         # and as a list), leaves no two results to judge (the -basic cell says where it fails)
@@ -59,7 +59,7 @@ def stub_failure(check: Check, outcomes: list, refs: list | None = None, probes:
             f"{', '.join(types)}, which is not numbers"
         return Failure("type", f"{_judged_on(check)} is judged on the results of your function, but every call "
                        f"here returned {what}", outcome=outcomes[0])
-    if len(returned) < 2 or np.unique(values).size < 2:
+    if len(returned) < 2 or _at_most_one_number(values):
         return Failure("stub", f"{_judged_on(check)} is judged on a function that computes its result, but yours "
                        + _what_came_back(returned))
     same = _ignores_input(outcomes, refs) if refs is not None else ()
@@ -122,7 +122,7 @@ def _ignores_input(outcomes: list, refs: list) -> tuple[int, ...]:
                   and np.size(r.value) > 1 and not _close_enough(np.asarray(r.value, dtype=float),
                                                                 np.full(np.shape(r.value), _first(r.value)))]
         if len(varied) >= 3 and all(np.size(outcomes[i].value) > 1
-                                    and np.unique(_numbers(outcomes[i].value)).size == 1 for i in varied):
+                                    and _one_number(_numbers(outcomes[i].value)) for i in varied):
             return tuple(varied)
     except (TypeError, ValueError):  # a result that is not numbers: the relations themselves judged it
         pass
@@ -162,3 +162,13 @@ def _numbers(value: _invoke.Plain) -> np.ndarray:
         return np.concatenate(parts) if parts else np.empty(0)
     flat = np.ravel(value)
     return flat[np.isfinite(flat)]
+
+
+def _at_most_one_number(values: np.ndarray) -> bool:
+    """``values`` (finite numbers) hold no two different numbers (one pass: no sort, as ``np.unique`` would)."""
+    return values.size == 0 or bool(np.all(values == values.flat[0]))
+
+
+def _one_number(values: np.ndarray) -> bool:
+    """``values`` (finite numbers) are one number, repeated."""
+    return values.size > 0 and _at_most_one_number(values)
