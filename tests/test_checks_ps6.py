@@ -185,3 +185,26 @@ def test_explicit_inverse_is_within_the_map_tolerance():
     w = reference_function("map_linear_regression")(X, y, 0.1, np.inf)
     assert np.linalg.norm(w_inv - w) <= 1e-8 * np.linalg.norm(w)
     assert np.linalg.cond(X) == pytest.approx(1e3, rel=1e-6)
+
+
+def test_numpys_own_shape_error_on_a_stack_is_not_read_as_a_check_of_the_sum():
+    """TensorTonic's kl_divergence multiplies the whole p by the masked terms: NumPy's broadcasting ValueError on
+    every stack is no test of the sum, so it is not told "a valid input was rejected ... check each slice's sum"
+    (the hint for code that does test the whole array's sum says so)."""
+    ns: dict = {}
+    exec("import numpy as np\n\ndef kl_divergence(p, q, axis=-1):\n"
+         "    p, q = np.asarray(p, dtype=float), np.clip(np.asarray(q, dtype=float), 1e-12, None)\n"
+         "    mask = p > 0\n"
+         "    return float(np.sum(p * np.log(p[mask] / q[mask])))\n", ns)
+    found = evaluate(checks_for("ps6_information")["kl_divergence-basic"], LocalTarget(ns))
+    assert not found.passed and "could not be broadcast" in found.message
+    assert "each slice's sum" not in found.hint, found.hint
+    whole: dict = {}
+    exec("import numpy as np\n\ndef kl_divergence(p, q, axis=-1):\n"
+         "    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)\n"
+         "    if abs(p.sum() - 1) > 1e-8 or abs(q.sum() - 1) > 1e-8:\n"
+         "        raise ValueError('p and q must each sum to 1')\n"
+         "    terms = np.where(p > 0, p * np.log(np.where(p > 0, p, 1) / q), 0.0)\n"
+         "    return np.sum(terms, axis=axis)\n", whole)
+    told = evaluate(checks_for("ps6_information")["kl_divergence-basic"], LocalTarget(whole))
+    assert not told.passed and "each slice's sum" in told.hint, told.hint

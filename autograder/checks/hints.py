@@ -51,6 +51,17 @@ def raised(error_type: str, *texts: str) -> Rule:
         and (not texts or any(text in (f.outcome.error_message or "") for text in texts))
 
 
+#: What NumPy's ValueErrors say about shapes (broadcasting, an axis the input lacks, a matrix product or solve of
+#: shapes that do not fit): raised by the library on the way, never a check the student wrote.
+NUMPY_SHAPE_ERRORS = ("could not be broadcast", "is out of bounds for array of dimension", "not aligned",
+                      "mismatch in its core dimension", "cannot reshape array")
+
+
+def numpy_shape_error() -> Rule:
+    """The call raised one of NumPy's own shape errors (:data:`NUMPY_SHAPE_ERRORS`)."""
+    return raised("ValueError", *NUMPY_SHAPE_ERRORS)
+
+
 def label_has(text: str) -> Rule:
     """The failing probe's label mentions ``text``."""
     return lambda f: f.probe is not None and text in f.probe.label

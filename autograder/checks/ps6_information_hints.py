@@ -23,6 +23,7 @@ from autograder.checks.hints import (
     kind,
     label_has,
     matches_any,
+    numpy_shape_error,
     one_flat_vector,
     raised,
     scalar_code_hint,
@@ -311,10 +312,11 @@ def _sums(probe: Probe) -> tuple[np.ndarray, float]:
 
 
 def _valid_rejected(rejected: Callable[[Probe], bool], accepted: Callable[[Probe], bool]) -> Rule:
-    """A valid input was rejected (ValueError) where ``rejected(probe)``, and every input the function accepted
-    among the check's others satisfies ``accepted(probe)``: the rejection is that one test of the sum."""
+    """A valid input was rejected (ValueError, not one of NumPy's own shape errors: code that fails on the way
+    checked nothing) where ``rejected(probe)``, and every input the function accepted among the check's others
+    satisfies ``accepted(probe)``: the rejection is that one test of the sum."""
     def rule(f: Failure) -> bool:
-        if f.probe is None or not rejected(f.probe):
+        if f.probe is None or not rejected(f.probe) or numpy_shape_error()(f):
             return False
         return all(accepted(probe) for probe, outcome, _, _ in f.seen() if outcome.status == "returned")
 
