@@ -46,8 +46,10 @@ HIDDEN_ONLY = {
     ("logsumexp-neg-inf-slice-warns", "logsumexp-stability"): "a slice of only -inf is a hidden input",
     ("logsumexp-ravel", "logsumexp-axis"): "the visible inputs are at most 2-D, where a flattened result keeps its "
                                            "shape",
-    ("ps4-bce-log-one-minus-y", "binary_cross_entropy-shape"): "every hidden shape input has a label 1, where log(1 - y) "
-                                                               "makes the loss inf: the same number for every call",
+    ("ps4-bce-arguments-swapped", "binary_cross_entropy-shape"): "the visible asserts check the shape, which an inf "
+                                                                 "keeps; every hidden shape input has hard labels, "
+                                                                 "whose log makes the loss inf: one value for every "
+                                                                 "call, no two results to judge",
     ("log_softmax-eval-dispatch", "log_softmax-purity"): "the source reading is the grader's: no input shows it",
     ("ps6-entropy-axis-0", "entropy-basic"): "the visible inputs are 1-D, where axis 0 is the last axis",
     ("ps6-entropy-loop-over-entries", "entropy-basic"): "the visible inputs are 1-D, where a loop over entries works",
@@ -64,9 +66,6 @@ HIDDEN_ONLY = {
                                                "works",
     ("gaussian_log_pdf-float32-constant", "gaussian_log_pdf-basic"): "a float32 log(2π) moves no visible value by "
                                                                      "np.isclose's tolerance (1.5e-8 against 1e-5)",
-    ("ps4-bce-log-of-label", "binary_cross_entropy-shape"): "the visible asserts check the shape, which a nan keeps; "
-                                                            "every hidden shape input but one has a label 0, where "
-                                                            "y·log y is nan: no two results to judge",
 }
 
 

@@ -303,6 +303,11 @@ def _bce_log_one_minus_y(p: ArrayLike, y: ArrayLike) -> float:
 
 
 # the label inside the first log, where p belongs (alone, or with the second term weighted by 1 - p, not 1 - y)
+def _bce_arguments_swapped(p: ArrayLike, y: ArrayLike) -> float:  # the logs of the labels, weighted by p
+    p, y = _f(p), _f(y)
+    return -np.mean(p * np.log(y) + (1.0 - p) * np.log(1.0 - y))
+
+
 def _bce_log_of_y(p: ArrayLike, y: ArrayLike) -> float:
     p, y = _f(p), _f(y)
     return -np.mean(y * np.log(y) + (1.0 - y) * np.log(1.0 - p))
@@ -369,6 +374,9 @@ BCE_LOG_ONE_MINUS_Y = Hint("The second term takes the log of 1 − y where the l
 BCE_LOG_OF_Y = Hint("The first term takes the log of the label y where the loss has the log of p: the label "
                     "weights the two terms, and both logs are of the predicted probabilities.",
                     matches_any(_bce_log_of_y, _bce_log_of_y_weighted_by_p, atol=0), "bce-log-of-label")
+BCE_ARGUMENTS_SWAPPED = Hint("p and y are the other way round: the logs are of the predicted probabilities p, and the "
+                             "labels y weight them (a hard label makes the log of 0 here, so the loss is inf).",
+                             matches_any(_bce_arguments_swapped, atol=0), "bce-arguments-swapped")
 NAIVE_SIGMOID = Hint("np.exp overflows for arguments above about 709, so the textbook formula warns for z below "
                      "about -709 and gives 0 where the answer is a tiny positive number: split by the sign of z, so "
                      "that exp only ever sees a number ≤ 0.",
@@ -420,7 +428,7 @@ BERNOULLI_HINTS = (
     ARRAYS,
 )
 BCE_HINTS = (
-    BCE_LOG_ONE_MINUS_Y, BCE_LOG_OF_Y, NAN_AT_EDGES, CLIPPED, LOG_OF_ZERO_WARNS,
+    BCE_LOG_ONE_MINUS_Y, BCE_LOG_OF_Y, BCE_ARGUMENTS_SWAPPED, NAN_AT_EDGES, CLIPPED, LOG_OF_ZERO_WARNS,
     Hint("y is treated as a hard label (a branch on y == 1, or y rounded): y may be soft (0.25, 0.7 …), and a soft "
          "label weighs both terms.", matches_any(_bce_hard_branch, _bce_threshold), "bce-hard-labels"),
     MEAN,

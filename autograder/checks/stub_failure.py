@@ -36,7 +36,9 @@ def stub_failure(check: Check, outcomes: list, refs: list | None = None, probes:
     function ignores.
     """
     returned = [o for o in outcomes if o.status == "returned" and o.value is not None]
-    values = np.concatenate([_numbers(o.value) for o in returned]) if returned else np.empty(0)
+    # (a -shape cell judges containers, values aside: there nan and inf are results too, as a formula that gives
+    # nan on ordinary inputs computes them, and only one value repeated, nan as well, is a placeholder)
+    values = np.concatenate([_numbers(o.value, check.container) for o in returned]) if returned else np.empty(0)
     raised = [o for o in outcomes if o.status == "raised"]
     if raised and (len(returned) < 2 or _at_most_one_number(values)):
         # not a placeholder: a function that fails on every input here, or on all but one (a reduction along a
@@ -153,22 +155,26 @@ def _close_enough(a: np.ndarray, b: np.ndarray) -> bool:
     return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=1e-6, atol=1e-12, equal_nan=True))
 
 
-def _numbers(value: _invoke.Plain) -> np.ndarray:
-    """The finite numbers in a plain value (arrays, or tuples of them), flattened."""
+def _numbers(value: _invoke.Plain, nonfinite: bool = False) -> np.ndarray:
+    """The finite numbers in a plain value (arrays, or tuples of them), flattened (with ``nonfinite``, nan and
+    ±inf too)."""
     if value is None:
         return np.empty(0)
     if isinstance(value, tuple):
-        parts = [_numbers(v) for v in value]
+        parts = [_numbers(v, nonfinite) for v in value]
         return np.concatenate(parts) if parts else np.empty(0)
     flat = np.ravel(value)
-    return flat[np.isfinite(flat)]
+    return flat if nonfinite else flat[np.isfinite(flat)]
 
 
 def _at_most_one_number(values: np.ndarray) -> bool:
-    """``values`` (finite numbers) hold no two different numbers (one pass: no sort, as ``np.unique`` would)."""
-    return values.size == 0 or bool(np.all(values == values.flat[0]))
+    """``values`` hold no two different numbers, nan equal to nan (one pass: no sort, as ``np.unique`` would)."""
+    if values.size == 0:
+        return True
+    first = values.flat[0]
+    return bool(np.all(np.isnan(values)) if np.isnan(first) else np.all(values == first))
 
 
 def _one_number(values: np.ndarray) -> bool:
-    """``values`` (finite numbers) are one number, repeated."""
+    """``values`` are one number, repeated."""
     return values.size > 0 and _at_most_one_number(values)

@@ -463,14 +463,21 @@ import numpy as np
 def binary_cross_entropy(p, y):
     p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - y))
-""", hint="takes the log of 1 − y where the loss has the log of 1 − p", mistake=("bce-log-one-minus-y", "nan-everywhere")),
+""", hint="takes the log of 1 − y where the loss has the log of 1 − p", mistake="bce-log-one-minus-y"),
     Specimen("ps4-bce-log-of-label", "binary_cross_entropy", """
 import numpy as np
 
 def binary_cross_entropy(p, y):
     p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
     return -np.mean(y * np.log(y) + (1 - y) * np.log(1 - p))
-""", hint="takes the log of the label y", mistake=("bce-log-of-label", "nan-everywhere")),
+""", hint="takes the log of the label y", mistake="bce-log-of-label"),
+    Specimen("ps4-bce-arguments-swapped", "binary_cross_entropy", """
+import numpy as np
+
+def binary_cross_entropy(p, y):
+    pred, label = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    return -np.mean(label * np.log(pred) + (1 - label) * np.log(1 - pred))
+""", hint="p and y are the other way round", mistake=("bce-arguments-swapped", "nan-everywhere")),
     Specimen("ps4-bce-per-element", "binary_cross_entropy", """
 import numpy as np
 from scipy.special import xlogy, xlog1py
@@ -542,11 +549,17 @@ LOSES = {
     "ps4-sigmoid-math-exp": ("sigmoid-basic", "sigmoid-stability", "sigmoid-purity"),
     "ps4-bernoulli-probability": ("bernoulli_log_pmf-basic", "bernoulli_log_pmf-edges"),
     "ps4-bernoulli-negated": ("bernoulli_log_pmf-basic", "bernoulli_log_pmf-edges"),
-    "ps4-bce-log-of-label": (
+    # the labels' logs: inf for every hard label, so -shape has only one value to judge (a placeholder's)
+    "ps4-bce-arguments-swapped": (
         "binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-shape", "binary_cross_entropy-edges", "binary_cross_entropy-purity",
     ),
+    "ps4-bce-log-of-label": (
+        "binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-edges", "binary_cross_entropy-purity",
+    ),
+    # nan wherever a hard label makes 0 · log 0, a number elsewhere: one number a call, so -shape is kept (its
+    # container is right; only a function whose every result is one value, nan included, is judged a placeholder)
     "ps4-bce-log-one-minus-y": (
-        "binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-shape", "binary_cross_entropy-edges", "binary_cross_entropy-purity",
+        "binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-edges", "binary_cross_entropy-purity",
     ),
     "ps4-bce-per-element": ("binary_cross_entropy-basic", "binary_cross_entropy-shape", "binary_cross_entropy-edges",),
     "ps4-bce-log-likelihood": ("binary_cross_entropy-basic", "binary_cross_entropy-edges"),
