@@ -633,10 +633,9 @@ _TOLD_WITH_ITS_INPUT = ("value", "nonfinite", "shape", "type", "raised", "no-rai
 def _evaluate(check: Check, target: Target) -> CheckResult:
     """:func:`evaluate` on the probes as declared."""
 
-    def result(failure: Failure) -> CheckResult:
-        return CheckResult(
-            check.grade_id, check.function, False, _message(check, failure), _hint(check, failure), failure.kind
-        )
+    def result(failure: Failure, rule: Hint | None = None) -> CheckResult:
+        hint = rule.text if rule is not None else _hint(check, failure)  # (a rule found already is not sought again)
+        return CheckResult(check.grade_id, check.function, False, _message(check, failure), hint, failure.kind)
 
     why = target.defined(check.function)
     if why:
@@ -669,8 +668,11 @@ def _evaluate(check: Check, target: Target) -> CheckResult:
             continue
         failure = replace(failure, others=_evidence(check, target, carry, outcomes, index))
         if hidden is None:
-            if probe.public or failure.kind not in _TOLD_WITH_ITS_INPUT or hint_for(check, failure) is not None:
+            if probe.public or failure.kind not in _TOLD_WITH_ITS_INPUT:
                 return result(failure)
+            rule = hint_for(check, failure)
+            if rule is not None:
+                return result(failure, rule)
             hidden = failure  # told only by its message, on an input not shown: a public failure below says more
         elif probe.public and failure.kind == hidden.kind:  # (another kind may be another mistake's, or a symptom)
             return result(failure)
