@@ -633,8 +633,9 @@ _TOLD_WITH_ITS_INPUT = ("value", "nonfinite", "shape", "type", "raised", "no-rai
 def _evaluate(check: Check, target: Target) -> CheckResult:
     """:func:`evaluate` on the probes as declared."""
 
-    def result(failure: Failure, rule: Hint | None = None) -> CheckResult:
-        hint = rule.text if rule is not None else _hint(check, failure)  # (a rule found already is not sought again)
+    def result(failure: Failure, hint: str | None = None) -> CheckResult:
+        if hint is None:  # (a hint already sought for this failure is not sought again)
+            hint = _hint(check, failure)
         return CheckResult(check.grade_id, check.function, False, _message(check, failure), hint, failure.kind)
 
     why = target.defined(check.function)
@@ -672,14 +673,14 @@ def _evaluate(check: Check, target: Target) -> CheckResult:
                 return result(failure)
             rule = hint_for(check, failure)
             if rule is not None:
-                return result(failure, rule)
+                return result(failure, rule.text)
             hidden = failure  # told only by its message, on an input not shown: a public failure below says more
         elif probe.public and failure.kind == hidden.kind:  # (another kind may be another mistake's, or a symptom)
             return result(failure)
         elif failure.kind not in _TOLD_WITH_ITS_INPUT:
             break
     if hidden is not None:
-        return result(hidden)
+        return result(hidden, "")  # (no rule explains it: sought above)
     if not check.compare_values:
         failure = stub_failure(check, outcomes)
         if failure is not None:

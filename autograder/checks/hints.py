@@ -51,10 +51,12 @@ def raised(error_type: str, *texts: str) -> Rule:
         and (not texts or any(text in (f.outcome.error_message or "") for text in texts))
 
 
+#: NumPy's AxisError (a ValueError): a reduction names an axis the input lacks.
+_AXIS_ERROR = "is out of bounds for array of dimension"
 #: What NumPy's ValueErrors say about shapes (broadcasting, an axis the input lacks, a matrix product or solve of
 #: shapes that do not fit): raised by the library on the way, never a check the student wrote.
-NUMPY_SHAPE_ERRORS = ("could not be broadcast", "is out of bounds for array of dimension", "not aligned",
-                      "mismatch in its core dimension", "cannot reshape array")
+NUMPY_SHAPE_ERRORS = ("could not be broadcast", _AXIS_ERROR, "not aligned", "mismatch in its core dimension",
+                      "cannot reshape array")
 
 
 def numpy_shape_error() -> Rule:
@@ -266,7 +268,7 @@ def axis_out_of_bounds() -> Rule:
     def rule(f: Failure) -> bool:
         if f.outcome is None or f.outcome.status != "raised":
             return False
-        return "is out of bounds for array of dimension" in (f.outcome.error_message or "")
+        return _AXIS_ERROR in (f.outcome.error_message or "")
 
     return rule
 

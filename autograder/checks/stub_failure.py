@@ -130,11 +130,8 @@ def _ignores_input(outcomes: list, refs: list) -> tuple[int, ...]:
         pass
     groups: dict[tuple[int, ...], list[int]] = {}
     for index, (outcome, ref) in enumerate(zip(outcomes, refs)):
-        if ref.status != "returned" or ref.value is None or isinstance(ref.value, tuple):
-            continue
-        if outcome.status != "returned" or outcome.value is None or isinstance(outcome.value, tuple):
-            continue
-        groups.setdefault(np.shape(ref.value), []).append(index)
+        if _returned_array(ref) and _returned_array(outcome):
+            groups.setdefault(np.shape(ref.value), []).append(index)
     for group in groups.values():
         head = group[0]
         if len(group) >= 3 and any(not _close_enough(refs[i].value, refs[head].value) for i in group[1:]) \
