@@ -34,7 +34,10 @@ again there (nothing else ran), it is the cause: its result is a crash (score 0,
 passes its solo run and gets its own grade. **A cluster that stops answering** (workers that die before
 Dask counts the death, a scheduler with no workers left) never holds the batch forever: a window in which
 no task finishes within a notebook's whole budget and a minute makes its tasks suspects, and a suspect
-with no result alone within that time is its submission's crash (``ClusterTimeout``). **Any other failure of a
+with no result alone within that time is its submission's crash (``ClusterTimeout``), unless the cluster has no
+worker left then: a cluster with no worker (none within that time before a suspect's turn, or none left at its
+end) is the cluster's failure, not the notebook's, and the suspects still to grade are listed as not graded
+(``summary.failed``, a rerun grades them) without waiting again. **Any other failure of a
 task on the cluster** (a worker whose sandbox could not start, a connection lost) is tried once more alone
 after the rest before the submission is listed as not graded (``summary.failed``; a grader of another
 version on a worker is said at once).
@@ -300,6 +303,7 @@ class _Client:
         self.sources: dict = {}
         self.suspects: list = []
         self.counter = 0
+        self.workerless = False  # the cluster had no worker for a whole bound (see has_worker)
 
     def source(self, assignment: str) -> Future:
         if assignment not in self.sources:
@@ -391,17 +395,43 @@ class _Client:
                 pass
         for task in self.suspects:  # alone on the cluster: nothing else of the batch is in flight now
             task.solo = True
+            if not self.has_worker():
+                self.run.fail(task.sub, f"not graded: the Dask cluster had no worker for {self.bound():.0f} s when "
+                              "this notebook was to be graded alone (rerun the batch to grade it)")
+                continue
             future = self.submit(task)
             done = self.wait([future], "ALL_COMPLETED")
             if done:
                 self.finish(task, future)
                 continue
             future.cancel()
+            if not self.has_worker(wait=False):
+                self.run.fail(task.sub, "not graded: the Dask cluster had no worker left when this notebook, graded "
+                              f"alone, had given no result for {self.bound():.0f} s (rerun the batch to grade it; if "
+                              "the cluster loses its workers again while this notebook is graded, it may be the cause)")
+                continue
             source, _ = self.run.loaded[task.sub.assignment]
             self.run.write(task.sub, source, unreadable_results(
                 task.sub.student, task.sub.assignment, source, "grading this notebook stopped the grading worker, or "
                 f"did not finish on the cluster within {self.bound():.0f} s, the last time alone on the cluster; your "
                 "instructor will look at it", f"ClusterTimeout: no result within {self.bound():.0f} s"))
+
+    def has_worker(self, wait: bool = True) -> bool:
+        """Whether the cluster has a worker now (or, with ``wait``, within :meth:`bound` seconds). A cluster found
+        without one is not waited for again in this batch: its remaining suspects are not graded (a rerun grades
+        them), rather than each waiting a bound and then charged a crash that was the cluster's."""
+        if self.workerless:
+            return False
+        if self.client.nthreads():
+            return True
+        try:
+            if wait:
+                self.client.wait_for_workers(1, timeout=self.bound())
+                return True
+        except TimeoutError:
+            pass
+        self.workerless = True
+        return False
 
     def wait(self, futures: list, return_when: str) -> set:
         """The futures of ``futures`` done within :meth:`bound` seconds (``distributed.wait``, through this
