@@ -48,9 +48,13 @@ MAX = course.autograded_max_score(PS)
 SHARE_MB = Limits().workdir_mb
 #: What a slot may hold beyond its share when it is stopped: what a flood writes during one tick of the watch and
 #: one kill (about 600 MB/s here: 10-20 MB; a kill waits for a fork in the zygote: 10-25 ms more), and on a host
-#: whose cores run the rest of the suite, a tick that comes late (146 MB held, 82 over, measured in `make test`
-#: on this 2-core machine). The guarantee is the stop and every neighbour's full marks, asserted below.
-OVERSHOOT_MB = 128
+#: whose cores run the rest of the suite, a tick that comes late. Measured on this 2-core machine: 146 MB held
+#: (82 over) in `make test`; 66-175 MB in 16 runs beside three busy loops; 220.5 MB (156 over) once under CPython
+#: 3.14 with a second `make test` beside it (the watch thread at a higher priority, tried, did not narrow the
+#: spread: its ticks wait for the grader's own threads too). The bound is the flood stopped long before it
+#: could fill the 400 MB disk (it did in under a second unwatched); the guarantee, every neighbour's full marks
+#: and no full-disk window, is asserted below.
+OVERSHOOT_MB = 192
 
 pytestmark = [
     pytest.mark.skipif(not engine_helpers.ROOT_OWN_MODE, reason="needs root with no sandbox mode forced (the "
