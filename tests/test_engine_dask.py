@@ -279,6 +279,36 @@ def test_suspects_with_no_worker_on_the_cluster_are_not_graded_not_charged():
     assert all(e.startswith("not graded: the Dask cluster had no worker for 180 s") for _, e in failed)
 
 
+def test_a_cluster_that_lost_every_worker_mid_batch_is_sent_nothing_more(monkeypatch):
+    """A window with no result in which the cluster has no worker left, nor one within a bound: the window's
+    tasks and every task not sent yet are not graded (a rerun grades them), after one bound, not a bound per
+    window of the class."""
+    failed, submitted, waits = [], [], []
+
+    def wait_for_workers(n, timeout):
+        waits.append(timeout)
+        raise TimeoutError
+
+    client = SimpleNamespace(nthreads=dict, wait_for_workers=wait_for_workers)
+    run = SimpleNamespace(loaded={"ps1_softmax": (None, None)}, limits=SimpleNamespace(budget_s=120.0),
+                          fail=lambda sub, error: failed.append((sub.student, error)), write=None,
+                          stop=SimpleNamespace(is_set=lambda: False))
+    runner = dask_runner._Client(client, run, ())
+
+    def submit(task):
+        submitted.append(task.sub.student)
+        return SimpleNamespace(key=task.sub.student, cancel=lambda: None)
+
+    monkeypatch.setattr(runner, "submit", submit)
+    monkeypatch.setattr(runner, "wait", lambda futures, return_when: set())  # (no result within the bound)
+    students = [f"s{i:02d}" for i in range(10)]
+    runner.grade([dask_runner._Task(SimpleNamespace(student=s, assignment="ps1_softmax", note=""), b"{}")
+                  for s in students], window=4)
+    assert submitted == students[:4], "the first window only"
+    assert sorted(s for s, _ in failed) == students and waits == [180.0]
+    assert all("had no worker for 180 s" in e for _, e in failed)
+
+
 def test_a_suspect_whose_solo_run_ends_with_no_worker_left_is_not_graded_not_charged(monkeypatch):
     """A suspect with no result alone within the bound is a crash (``ClusterTimeout``) only while the cluster still
     has a worker; a cluster with none left then failed, not the notebook, and the suspects after it are not

@@ -35,9 +35,9 @@ passes its solo run and gets its own grade. **A cluster that stops answering** (
 Dask counts the death, a scheduler with no workers left) never holds the batch forever: a window in which
 no task finishes within a notebook's whole budget and a minute makes its tasks suspects, and a suspect
 with no result alone within that time is its submission's crash (``ClusterTimeout``), unless the cluster has no
-worker left then: a cluster with no worker (none within that time before a suspect's turn, or none left at its
-end) is the cluster's failure, not the notebook's, and the suspects still to grade are listed as not graded
-(``summary.failed``, a rerun grades them) without waiting again. **Any other failure of a
+worker left then: a cluster with no worker (none within that time after a window with no result, before a
+suspect's turn, or at its end) is the cluster's failure, not the notebook's, and every submission not graded yet
+is listed as not graded (``summary.failed``, a rerun grades them) without waiting again. **Any other failure of a
 task on the cluster** (a worker whose sandbox could not start, a connection lost) is tried once more alone
 after the rest before the submission is listed as not graded (``summary.failed``; a grader of another
 version on a worker is said at once).
@@ -364,7 +364,9 @@ class _Client:
 
         A window in which nothing finishes within :meth:`bound` seconds (a cluster whose workers keep dying
         before Dask counts the deaths, or that has stopped) makes every task in it a suspect; a suspect that
-        does not finish alone within the bound is its submission's crash: a batch never waits forever.
+        does not finish alone within the bound is its submission's crash: a batch never waits forever. A
+        cluster found with no worker after such a window, given a bound to have one again (:meth:`has_worker`),
+        is sent nothing more: every submission not graded yet is listed as not graded, without more waiting.
         """
         pending = iter(tasks)
         owner: dict = {}  # key -> (task, future)
@@ -384,6 +386,9 @@ class _Client:
                 for key, (_, future) in list(owner.items()):
                     future.cancel()
                     self.suspects.append(owner.pop(key)[0])
+                if not self.has_worker():  # (a cluster with none for a bound: the rest is not sent to wait there)
+                    self.suspects.extend(pending)
+                    break
             for future in done:
                 task, _ = owner.pop(future.key)
                 self.finish(task, future)
@@ -397,7 +402,7 @@ class _Client:
             task.solo = True
             if not self.has_worker():
                 self.run.fail(task.sub, f"not graded: the Dask cluster had no worker for {self.bound():.0f} s when "
-                              "this notebook was to be graded alone (rerun the batch to grade it)")
+                              "this notebook's turn came (rerun the batch to grade it)")
                 continue
             future = self.submit(task)
             done = self.wait([future], "ALL_COMPLETED")
