@@ -61,6 +61,19 @@ def test_grades_agree_with_labels_but_the_known_misgradings(graded):
                                    "graded as labelled now, strike from KNOWN_MISGRADED": fixed}
 
 
+def test_a_lost_cell_that_no_wrong_property_explains_is_a_misgrading():
+    """The corpus's check of over-docking: a specimen whose only wrong property is its values keeps its shape cell;
+    losing it is reported with the cell's message (and losing its basic cell, which values explain, is not)."""
+    specimen = next(s for s in SPECIMENS if not s.correct and set(s.broken) == {"values"})
+    fn = specimen.function
+    cells = {f"{fn}-basic": grade.Cell(f"{fn}-basic", 0.0, 4.0, "values differ", specimen.hint.split("|")[0]),
+             f"{fn}-shape": grade.Cell(f"{fn}-shape", 0.0, 1.0, "expected one number", "")}
+    found = grade.misgrading(specimen, cells)
+    assert found.startswith(f"{fn}-shape lost, but no property it judges is wrong (broken: values)"), found
+    assert grade.misgrading(specimen, {k: v for k, v in cells.items() if k.endswith("-basic")}) == ""
+    assert grade.explained_by("vae_kl-batch") == {"values", "shape"} and grade.explained_by("softmax-axis") == {"axis"}
+
+
 def test_known_misgradings_are_specimens():
     assert set(KNOWN_MISGRADED) <= {s.id for s in SPECIMENS}
 

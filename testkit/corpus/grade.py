@@ -7,7 +7,9 @@ with the specimen in its function's solution cell and the reference solutions in
 read from the notebook as the engine reads it), and each ``results.json`` is read back.
 
 :func:`misgradings` then compares the grades with the labels: a correct specimen must earn every
-autograded point; a broken one must lose points, only in its own function's cells, with a hint that
+autograded point; a broken one must lose points, only in its own function's cells and only in cells that a
+property the reference found wrong explains (:data:`EXPLAINED_BY`: a specimen labelled ``values`` alone keeps
+its shape, axis, temperature, stability, edges and errors cells), with a hint that
 matches its header's ``hint`` pattern (the hint names its mistake; where no hint is given, the message that
 says which property failed on which input must), and without losing its purity cell unless it changes an
 input (or computes wrong values, which costs the purity cell of a function that raises on its inputs, or uses
@@ -25,6 +27,33 @@ from autograder.engine.batch import grade_batch
 from autograder.model.course import function_of
 from autograder.model.results import results_path
 from testkit.fill import filled_release
+
+#: A cell (its grade id's suffix) -> the reference's properties (:data:`testkit.corpus.load.PROPERTIES`) whose failure
+#: may cost it. A cell not listed is charged only by the property of its own name. Values underlie every cell that
+#: compares values on inputs of a kind (soft targets, batches, tails, high dimensions...); a cell on a batch or on
+#: broadcast inputs is also the container's; one in the tails or at D in the hundreds also stability's; logsumexp's
+#: and softmax's stability cells hold the slice of only -inf, which the reference calls an edge; and a wrong value
+#: costs the purity cell of a function that raises on its inputs (docs/contract.md). ``forbidden`` costs every cell.
+EXPLAINED_BY: dict[str, frozenset] = {
+    "basic": frozenset({"values"}),
+    "soft": frozenset({"values"}),
+    "properties": frozenset({"values", "edges"}),
+    "limits": frozenset({"values", "edges"}),
+    "support": frozenset({"values", "edges"}),
+    "batch": frozenset({"values", "shape"}),
+    "broadcast": frozenset({"values", "shape"}),
+    "tails": frozenset({"values", "stability"}),
+    "highdim": frozenset({"values", "stability"}),
+    "conditioning": frozenset({"values", "stability"}),
+    "stability": frozenset({"stability", "edges"}),
+    "purity": frozenset({"purity", "values"}),
+}
+
+
+def explained_by(grade_id: str) -> frozenset:
+    """The properties whose failure may cost the cell ``grade_id`` (see :data:`EXPLAINED_BY`)."""
+    cell = grade_id[len(function_of(grade_id)) + 1:]
+    return EXPLAINED_BY.get(cell, frozenset({cell}))
 
 
 @dataclass(frozen=True)
@@ -78,16 +107,15 @@ def misgrading(specimen, cells: dict) -> str:
     problems += [f"{gid} lost outside {specimen.function}: {_short(c.message)}" for gid, c in elsewhere.items()]
     if not own:
         problems.append(f"no cell of {specimen.function} lost points (broken: {', '.join(specimen.broken)})")
+    if "forbidden" not in specimen.broken:
+        problems += [f"{gid} lost, but no property it judges is wrong (broken: {', '.join(specimen.broken)}): "
+                     f"{_short(c.message)}" for gid, c in own.items() if not explained_by(gid) & set(specimen.broken)]
     hinted = [c for c in own.values() if c.hint]
     if hinted and not any(re.search(specimen.hint, c.hint, re.I) for c in hinted):
         problems.append("no hint names the mistake: " + "; ".join(f"{c.grade_id}: {_short(c.hint)}" for c in hinted))
     elif own and not hinted and not any(re.search(specimen.hint, c.message, re.I) for c in own.values()):
         problems.append("no hint, and no message names the mistake: "
                         + "; ".join(f"{c.grade_id}: {_short(c.message)}" for c in own.values()))
-    unearned = [c for gid, c in own.items() if gid.endswith("-purity")]
-    if unearned and not {"purity", "values", "forbidden"} & set(specimen.broken):  # forbidden: no point of its own
-        problems.append(f"{unearned[0].grade_id} lost, but nothing changes an input: {_short(unearned[0].message)}"
-                        + (f" [hint: {_short(unearned[0].hint)}]" if unearned[0].hint else ""))
     return "; ".join(problems)
 
 

@@ -89,6 +89,8 @@ def _shaped(got, shape, what):
         for g, s in zip(got, shape):
             _shaped(g, s, what)
         return
+    if got is None:  # (NumPy makes a 0-d nan of None: no container at all is not one of the right shape)
+        raise Failed(f"{what}: returned None")
     try:
         found = np.shape(np.asarray(got, dtype=float))
     except (TypeError, ValueError) as exc:
@@ -189,6 +191,8 @@ def _softmax(fn):
     yield "errors", lambda: _raises(fn, Z, temperature=-1.0)
     # on one 1-D slice too: code for one vector that raises on every 2-D input would pass the two above unchecked
     yield "errors", lambda: _raises(fn, Z[0], temperature=0.0)
+    # and a valid input gives a result: a function that raises on every input would pass the raises above
+    yield "errors", lambda: _returns(fn, Z[0])
     yield "stability", lambda: _close(_returns(fn, np.array([1000.0, 0.0]), quiet=True), [1.0, 0.0], "[1000, 0]", atol=1e-300)
     yield "stability", lambda: _close(_returns(fn, np.array([-1000.0, -1000.0]), quiet=True), [0.5, 0.5], "[-1000, -1000]")
     yield "stability", lambda: _close(_returns(fn, np.array([[1e4, 1e4 - 1.0]]), quiet=True),
@@ -235,6 +239,7 @@ def _cross_entropy(fn):
     yield "values", lambda: _close(_returns(fn, LOGITS, ONEHOT), _ce_ref(LOGITS, LABELS), "one-hot targets")
     yield "values", lambda: _close(_returns(fn, LOGITS, SOFT), _ce_ref(LOGITS, SOFT), "soft targets")
     yield "shape", lambda: _shaped(_returns(fn, LOGITS, LABELS), (), "integer targets")
+    yield "shape", lambda: _shaped(_returns(fn, LOGITS[:1], LABELS[:1]), (), "one row (N = 1)")
     # closed form: the wrong class of row 1 costs log(1 + e^{1e4}(...)) = 2e4 to 1e-10; row 0's right class costs ~0
     # with the labels as integers or as the one-hot rows they stand for: a form of the targets is -basic's and -soft's
     # (the contract), so stability is a property of either
@@ -243,6 +248,7 @@ def _cross_entropy(fn):
         lambda: _close(_returns(fn, BIG, np.eye(3)[[0, 0]], quiet=True), (0.0 + 2e4) / 2, "logits of ±1e4, one-hot"))
     yield "errors", lambda: _raises(fn, LOGITS, np.array([0, 3, 1, 2]))
     yield "errors", lambda: _raises(fn, LOGITS, np.array([0, -1, 1, 2]))
+    yield "errors", lambda: _returns(fn, LOGITS, LABELS)  # valid integer targets give a loss
     yield "purity", lambda: _unchanged(fn, LOGITS.copy(), LABELS.copy())
     yield "purity", lambda: _unchanged(fn, LOGITS.copy(), SOFT.copy())
     yield "purity", lambda: _quiet(fn, LOGITS, LABELS)
@@ -284,6 +290,9 @@ def _gaussian_log_likelihood(fn):
     yield "values", lambda: _close(_returns(fn, X, 1.0, 2.0), np.sum(stats.norm.logpdf(X, 1.0, 2.0)), "x, mu=1, sigma=2")
     yield "values", lambda: _close(_returns(fn, X, MU3, 1.5), np.sum(stats.norm.logpdf(X, MU3, 1.5)), "broadcast")
     yield "shape", lambda: _shaped(_returns(fn, X, 1.0, 2.0), (), "x, mu=1, sigma=2")
+    # one number whatever the shapes: the sum runs over all elements, a 2-D x included
+    yield "shape", lambda: _shaped(_returns(fn, X[:4].reshape(2, 2), X[:2], 2.0), (), "x (2, 2), mu (2,)")
+    yield "shape", lambda: _shaped(_returns(fn, X, X / 2, np.abs(X) + 1.0), (), "one mu and one sigma per point")
     yield "stability", lambda: _close(_returns(fn, np.array([40.0, -60.0]), 0.0, 1.0, quiet=True),
                                       _tail(40, 0, 1) + _tail(-60, 0, 1), "x = 40, -60 (mpmath)")
     yield "purity", lambda: _unchanged(fn, X.copy(), 1.0, 2.0)
@@ -376,6 +385,7 @@ def _binary_cross_entropy(fn):
     yield "values", lambda: _close(_returns(fn, PB, YB), _bce_ref(PB, YB), "hard labels")
     yield "values", lambda: _close(_returns(fn, PB, YSOFT), _bce_ref(PB, YSOFT), "soft labels")
     yield "shape", lambda: _shaped(_returns(fn, PB, YB), (), "hard labels")
+    yield "shape", lambda: _shaped(_returns(fn, PB.reshape(2, 3), YB.reshape(2, 3)), (), "(2, 3) arrays")
     yield "values", lambda: _close(_returns(fn, PB.reshape(2, 3), YB.reshape(2, 3)), _bce_ref(PB, YB),
                                    "(2, 3) arrays: one mean over all elements")
     # no clipping: p = 1e-12 for y = 1 costs -log(1e-12) = 27.63, p = 1e-50 costs 115.13 (closed form)
@@ -471,6 +481,8 @@ def _vae_kl(fn):
 # ---------------------------------------------------------------- ps6: information
 P = special.softmax(RNG.normal(size=(3, 4)), axis=-1)
 Q = special.softmax(RNG.normal(size=(3, 4)), axis=-1)
+P3 = special.softmax(np.random.default_rng(11).normal(size=(2, 3, 4)), axis=1)  # distributions along axis 1
+Q3 = special.softmax(np.random.default_rng(12).normal(size=(2, 3, 4)), axis=1)
 TINY = np.array([1e-9, 1 - 1e-9])
 OFF = np.array([0.3, 0.7 - 5e-9])
 
@@ -488,6 +500,7 @@ def _entropy(fn):
     yield "axis", lambda: _close(_returns(fn, P.T, axis=0), stats.entropy(P.T, axis=0), "axis=0")
     yield "shape", lambda: _shaped(_returns(fn, P[0]), (), "1-D")
     yield "shape", lambda: _shaped(_returns(fn, P), (len(P),), "(3, 4)")
+    yield "shape", lambda: _shaped(_returns(fn, P3, axis=1), (2, 4), "(2, 3, 4), axis=1")
     yield "edges", lambda: _close(_returns(fn, np.array([0.0, 1.0, 0.0]), quiet=True), 0.0, "one-hot")
     yield "edges", lambda: _close(_returns(fn, np.array([1e-9, 1 - 1e-9])), stats.entropy([1e-9, 1 - 1e-9]), "p = 1e-9 counts")
     yield "errors", lambda: _raises(fn, np.array([0.5, 0.7, -0.2]))
@@ -531,6 +544,7 @@ def _js_divergence(fn):
     yield "axis", lambda: _close(_returns(fn, P.T, Q.T, axis=0), _js_ref(P.T, Q.T, axis=0), "axis=0")
     yield "shape", lambda: _shaped(_returns(fn, P[0], Q[0]), (), "1-D")
     yield "shape", lambda: _shaped(_returns(fn, P, Q), (len(P),), "(3, 4)")
+    yield "shape", lambda: _shaped(_returns(fn, P3, Q3, axis=1), (2, 4), "(2, 3, 4), axis=1")
     yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0]), np.array([0.0, 1.0]), quiet=True), math.log(2),
                                   "disjoint supports")
     yield "edges", lambda: _close(_returns(fn, TINY, np.array([0.5, 0.5])), _js_ref(TINY, np.array([0.5, 0.5])),
@@ -556,6 +570,9 @@ def _bayes_posterior(fn):
     yield "values", lambda: _close(_returns(fn, LPRIOR, LLIK[0]), _bayes_ref(LPRIOR, LLIK[0]), "one observation (K,)")
     yield "shape", lambda: _shaped(_returns(fn, LPRIOR, LLIK), (len(LPRIOR),), "(K,), (N, K)")
     yield "shape", lambda: _shaped(_returns(fn, LPRIOR, LLIK[0]), (len(LPRIOR),), "one observation (K,)")
+    # K is the caller's: (K,) for K = 2 and 4 as for 3
+    yield "shape", lambda: _shaped(_returns(fn, LPRIOR4, LLIK4), (4,), "K = 4 hypotheses")
+    yield "shape", lambda: _shaped(_returns(fn, LPRIOR4[:2], LLIK4[:, :2]), (2,), "K = 2 hypotheses")
     yield "values", lambda: _close(_returns(fn, LPRIOR + 7.0, LLIK), _bayes_ref(LPRIOR, LLIK), "unnormalised prior")
     yield "values", lambda: _close(_returns(fn, LPRIOR4, LLIK4), _bayes_ref(LPRIOR4, LLIK4), "K = 4 hypotheses")
     yield "values", lambda: _close(_returns(fn, np.array([-np.inf, 0.0, 0.0]), LLIK),
