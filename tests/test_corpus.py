@@ -74,6 +74,17 @@ def test_a_lost_cell_that_no_wrong_property_explains_is_a_misgrading():
     assert grade.explained_by("vae_kl-batch") == {"values", "shape"} and grade.explained_by("softmax-axis") == {"axis"}
 
 
+def test_every_hint_on_a_broken_specimen_must_name_one_of_its_mistakes():
+    """One hint that names the mistake does not excuse another cell's hint that names a mistake the specimen lacks."""
+    specimen = next(s for s in SPECIMENS if not s.correct and set(s.broken) == {"values"})
+    fn, named = specimen.function, specimen.hint.split("|")[0]
+    right = grade.Cell(f"{fn}-basic", 0.0, 4.0, "values differ", named)
+    wrong = grade.Cell(f"{fn}-purity", 0.0, 1.0, "an input changed", "The function writes into its argument.")
+    assert grade.misgrading(specimen, {right.grade_id: right}) == ""
+    found = grade.misgrading(specimen, {right.grade_id: right, wrong.grade_id: wrong})
+    assert found == f"a hint names no mistake of the specimen: {fn}-purity: The function writes into its argument.", found
+
+
 def test_known_misgradings_are_specimens():
     assert set(KNOWN_MISGRADED) <= {s.id for s in SPECIMENS}
 

@@ -2,6 +2,9 @@
 the bytecode check and survive tampering; what cannot be resolved is flagged; untrusted text is read within bounds.
 The attacks on this surface are tests/test_redteam_static_reading.py."""
 
+import time
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -123,9 +126,6 @@ def test_honest_code_and_restored_cells_raise_no_flag():
 def test_untrusted_text_is_analysed_in_bounded_time_and_memory():
     """The issue's inputs: 481 kB of `!` lines (460 s in IPython's transformer), a 10 MB list literal
     (4.8 GB in ast.parse). Neither is parsed; both are flagged; a shell line in a normal cell still is."""
-    import time
-    import tracemalloc
-
     bangs = "!echo x\n" * 60_000
     literal = "x = [" + "1," * 5_000_000 + "]"
     tracemalloc.start()

@@ -9,8 +9,8 @@ read from the notebook as the engine reads it), and each ``results.json`` is rea
 :func:`misgradings` then compares the grades with the labels: a correct specimen must earn every
 autograded point; a broken one must lose points, only in its own function's cells and only in cells that a
 property the reference found wrong explains (:data:`EXPLAINED_BY`: a specimen labelled ``values`` alone keeps
-its shape, axis, temperature, stability, edges and errors cells), with a hint that
-matches its header's ``hint`` pattern (the hint names its mistake; where no hint is given, the message that
+its shape, axis, temperature, stability, edges and errors cells), with every hint matching its header's ``hint``
+pattern (each hint names one of its mistakes; where no hint is given, the message that
 says which property failed on which input must), and without losing its purity cell unless it changes an
 input (or computes wrong values, which costs the purity cell of a function that raises on its inputs, or uses
 a forbidden library function, which costs every cell of its own).
@@ -111,8 +111,10 @@ def misgrading(specimen, cells: dict) -> str:
         problems += [f"{gid} lost, but no property it judges is wrong (broken: {', '.join(specimen.broken)}): "
                      f"{_short(c.message)}" for gid, c in own.items() if not explained_by(gid) & set(specimen.broken)]
     hinted = [c for c in own.values() if c.hint]
-    if hinted and not any(re.search(specimen.hint, c.hint, re.I) for c in hinted):
-        problems.append("no hint names the mistake: " + "; ".join(f"{c.grade_id}: {_short(c.hint)}" for c in hinted))
+    unnamed = [c for c in hinted if not re.search(specimen.hint, c.hint, re.I)]
+    if unnamed:  # every hint, not one of them: a hint on one cell may not name a mistake the specimen lacks
+        problems.append("a hint names no mistake of the specimen: "
+                        + "; ".join(f"{c.grade_id}: {_short(c.hint)}" for c in unnamed))
     elif own and not hinted and not any(re.search(specimen.hint, c.message, re.I) for c in own.values()):
         problems.append("no hint, and no message names the mistake: "
                         + "; ".join(f"{c.grade_id}: {_short(c.message)}" for c in own.values()))
