@@ -251,3 +251,23 @@ def branches(z, axis=-1):
     assert np.isnan(out.value).all() and not rows.cut_last
     out = SlicedTarget(target, SliceForm(reduces=False), "rows").call("rows_softmax", (np.array([1000.0, 999.0]),), {})
     np.testing.assert_allclose(out.value, special.softmax([1000.0, 999.0]), rtol=1e-14)
+
+
+def test_a_failure_judged_as_rows_shows_the_call_as_it_was_handed_over():
+    """A softmax written for a batch of rows (a fixed axis=1, no shift) fails -stability as rows: its Input line is
+    the call made, the public 1-D input as one row, which the student can make; the probe's own 1-D call (which
+    raises on this code) is not shown as if it had returned."""
+    namespace = {"__name__": "__main__"}
+    exec(compile("""
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    e = np.exp(np.asarray(z, dtype=float) / temperature)
+    return e / np.sum(e, axis=1, keepdims=True)
+""", "<rows, no shift>", "exec"), namespace)
+    result = evaluate(checks_for("ps1_softmax")["softmax-stability"], LocalTarget(namespace))
+    assert not result.passed and WAYS["rows"] in result.message, result.message
+    assert "Input, as it was handed over: softmax(array([[" in result.message, result.message
+    assert " Input: softmax(array([1" not in result.message, result.message

@@ -281,15 +281,15 @@ def _guards_errors(check: Check, probe: Probe | None) -> bool:
 
 def _message(check: Check, failure: Failure) -> str:
     where = f" on {failure.probe.label}" if failure.probe is not None else ""
-    shown = ""
+    input_line = ""
     if failure.probe is not None and failure.probe.public:
-        parts = [repr(a) for a in failure.probe.args] + [f"{k}={v!r}" for k, v in failure.probe.kwargs.items()]
-        shown = f" Input: {check.function}({', '.join(parts)})."
+        input_line = f" Input: {shown.call_text(check.function, failure.probe.args, failure.probe.kwargs)}."
     why = ""
     if _guards_errors(check, failure.probe):
         why = (" This cell's points for raising ValueError are earned only by a function that also "
                "computes correct results on valid input.")
-    return f"{check.function}: {check.summary} Failed{where}: {failure.detail}.{shown}{why}{_carried_note(check, failure)}"
+    return (f"{check.function}: {check.summary} Failed{where}: {failure.detail}.{input_line}{why}"
+            f"{_carried_note(check, failure)}")
 
 
 def _carried_note(check: Check, failure: Failure) -> str:

@@ -130,3 +130,10 @@ def type_name(public: bool, name: str) -> str:
     if name.startswith("a ") and name[2:] in {f"builtins.{t}" for t in KNOWN_TYPES}:
         return name
     return "an object of a class defined in your code"
+
+
+def call_text(function: str, args: tuple, kwargs: dict) -> str:
+    """A call as the feedback's ``Input:`` line shows it: ``function(repr of each argument, key=repr …)`` (only
+    for a public probe's input, or a call made of one, which the notebook prints)."""
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    return f"{function}({', '.join(parts)})"

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from autograder.checks import shown
 from autograder.sandbox.invoke import Outcome
 
 if TYPE_CHECKING:  # (check.py imports this module: the types only)
@@ -184,6 +185,8 @@ class SlicedTarget:
         self.form = form
         self.way = way
         self.cut_last = False
+        #: the calls made as rows: (the call as given: args, kwargs) -> (the one call made: args, kwargs)
+        self.as_rows: list[tuple[tuple, dict, tuple, dict]] = []
 
     def defined(self, function: str) -> str:
         return str(self.target.defined(function))
@@ -209,8 +212,10 @@ class SlicedTarget:
             outcome = self.target.call(function, call_args, dict(plan.kwargs), carry)
             outcomes.append(outcome)
             if outcome.status != "returned":
-                return _merged(outcome, outcomes)
-        return plan.join(outcomes)
+                break
+        if self.way == "rows":
+            self.as_rows.append((args, kwargs, plan.calls[0], dict(plan.kwargs)))
+        return plan.join(outcomes) if outcome.status == "returned" else _merged(outcome, outcomes)
 
 
 #: Failure kinds that say only that the calls gave nothing to judge (they raised, or returned no numbers).
@@ -240,14 +245,26 @@ def second_look(check: Check, target: Any, found: CheckResult,
         if looked.passed:
             return replace(looked, message=f"{check.function}: passed with {how} (the stack itself is judged in "
                                            f"{cells}) — {check.summary}")
-        failures.append((looked, how, sliced.cut_last))  # (the failing call is the last one made)
-    for failure, how, was_cut in failures:  # the stack out of the way: what is left is the cell's own mistake
+        failures.append((looked, how, sliced))
+    for failure, how, sliced in failures:  # the stack out of the way: what is left is the cell's own mistake
         if failure.kind not in _GAVE_NOTHING:
-            if not was_cut or failure.kind in _READ_FROM_SOURCE:  # judged on a call made as it stands
-                return failure
-            return replace(failure, message=f"{failure.message}\n(Judged with {how}: the stack itself is judged in "
-                                            f"{cells}.)")
+            if not sliced.cut_last or failure.kind in _READ_FROM_SOURCE:  # judged on a call made as it stands
+                return failure  # (the failing call is the last one made)
+            return replace(failure, message=f"{_as_made(check.function, failure.message, sliced)}\n(Judged with "
+                                            f"{how}: the stack itself is judged in {cells}.)")
     return found
+
+
+def _as_made(function: str, message: str, sliced: SlicedTarget) -> str:
+    """``message`` with its ``Input:`` line (a public probe's: only those have one) showing the call as it was made
+    where that input was handed over as one call with its slices as rows, so that the student can make that call
+    (the same input laid out again: nothing hidden is shown)."""
+    for args, kwargs, made_args, made_kwargs in sliced.as_rows:
+        given = f" Input: {shown.call_text(function, args, kwargs)}."
+        if given in message:
+            made = shown.call_text(function, made_args, made_kwargs)
+            return message.replace(given, f" Input, as it was handed over: {made}.")
+    return message
 
 
 def _slices(given: Any, stack: np.ndarray, axis: int) -> list[Any]:
