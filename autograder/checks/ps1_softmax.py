@@ -70,6 +70,20 @@ def _softmax_times_t(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> 
     return _softmax_axis(np.asarray(z, float) * temperature, axis)
 
 
+def _softmax_t_floor(floor: float) -> Callable[..., np.ndarray]:
+    """softmax with the temperature raised to ``floor`` before it divides (cleanlab's ``max(temperature, 1e-6)``)."""
+    def wrong(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
+        return _softmax_axis(np.asarray(z, float) / max(temperature, floor), axis)
+    return wrong
+
+
+#: Floors a temperature may be raised to in real code (a guard against dividing by 0, which the contract's
+#: ValueError already is): each recognised by recomputing it, on a temperature below them all.
+_T_FLOORS = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
+#: The smallest temperature the -temperature cell asks: every floor above is above it.
+TINY_T = 1e-12
+
+
 def _softmax_no_t(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
     return _softmax_axis(z, axis)
 
@@ -251,6 +265,10 @@ SOFTMAX_HINTS = (
          "distribution and a small one sharpens it.", matches(_softmax_times_t), "temperature-multiplies"),
     Hint("The temperature argument is ignored: the result is the same for every temperature.",
          matches(_softmax_no_t), "temperature-ignored"),
+    Hint("A small temperature is raised to a floor before it divides (the larger of the temperature and a small "
+         "number such as 1e-6), so a temperature below that floor is computed as the floor: every temperature > 0 "
+         "is valid and divides the logits as it is (a temperature ≤ 0 is the one to reject, with ValueError).",
+         matches_any(*(_softmax_t_floor(f) for f in _T_FLOORS)), "temperature-floored"),
     Hint("The probabilities are normalised along another axis than `axis`: every reduction (the maximum and the "
          "sum) takes `axis`.", matches_any(*(_softmax_fixed_axis(a) for a in _FIXED_AXES)), "softmax-other-axis"),
     Hint("The division is by the sum of the whole array, so only the whole array sums to 1: each slice along "
@@ -518,6 +536,9 @@ CHECKS = with_stack_cells((
             *_tempered("[1.0, 2.0, 3.0] with temperature=0.5", [1.0, 2.0, 3.0], 0.5, public=True),
             *_tempered("[[1, 3], [2, 2]] with temperature=2.0", [[1.0, 3.0], [2.0, 2.0]], 2.0, public=True),
             *_tempered("a (4, 5) array with temperature=0.5", SMALL_2D, 0.5),
+            # a valid temperature however small divides the logits as it is (1e-12 / 1e-12 is exactly 1)
+            *_tempered(f"[0, {TINY_T:g}, {2 * TINY_T:g}] with temperature={TINY_T:g}", [0.0, TINY_T, 2 * TINY_T], TINY_T,
+                       public=True),
         ),
     ),
     SOFTMAX.check(

@@ -187,6 +187,9 @@ def _softmax(fn):
     yield from _along_axes(fn, special.softmax)
     yield "temperature", lambda: _close(_returns(fn, Z, temperature=0.5), special.softmax(Z / 0.5, axis=-1), "T=0.5")
     yield "temperature", lambda: _close(_returns(fn, Z, axis=0, temperature=3.0), special.softmax(Z / 3.0, axis=0), "axis=0, T=3")
+    # every T > 0 divides as it is: logits 1e-12 apart at T = 1e-12 are [0, 1, 2] (1e-12 / 1e-12 is exactly 1)
+    yield "temperature", lambda: _close(_returns(fn, np.array([0.0, 1e-12, 2e-12]), temperature=1e-12),
+                                        special.softmax([0.0, 1.0, 2.0]), "T = 1e-12")
     yield "errors", lambda: _raises(fn, Z, temperature=0.0)
     yield "errors", lambda: _raises(fn, Z, temperature=-1.0)
     # on one 1-D slice too: code for one vector that raises on every 2-D input would pass the two above unchecked

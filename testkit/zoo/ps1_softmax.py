@@ -253,6 +253,22 @@ def softmax(z, axis=-1, temperature=1.0):
         hint="The temperature argument is ignored",
         mistake="temperature-ignored",
     ),
+    Specimen(  # cleanlab's softmax divides by max(temperature, 1e-6) (testkit/corpus: softmax-cleanlab-cleanlab)
+        "softmax-temperature-floored",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float) / max(temperature, 1e-6)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+''',
+        hint="raised to a floor before it divides",
+        mistake="temperature-floored",
+    ),
     Specimen(
         "softmax-no-temperature-check",
         "softmax",
@@ -718,6 +734,8 @@ LOSES = {
     "softmax-ignores-temperature": ("softmax-temperature",),
     # a list back (Python's lists, as m2cgen's generated softmax gives): its mistake is told as the array's would be
     "softmax-list-ignores-temperature": ("softmax-temperature",),
+    # a temperature below its floor (1e-6) is computed as the floor: the temperature's cell alone
+    "softmax-temperature-floored": ("softmax-temperature",),
     "softmax-no-temperature-check": ("softmax-errors",),
     "softmax-inplace-shift": ("softmax-purity",),
     "softmax-scipy": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors", "softmax-purity"),
