@@ -256,10 +256,13 @@ def test_a_cluster_failure_is_tried_once_more_alone_before_the_submission_is_not
     assert failed == ["the Dask cluster could not grade it (OSError: the sandbox could not start)"]
 
 
-def test_suspects_with_no_worker_on_the_cluster_are_not_graded_not_charged():
-    """A cluster left with no worker (its nannies given up, a scheduler whose workers are gone) is the cluster's
-    failure: the first suspect waits one bound for a worker, then it and every suspect after it are listed as not
-    graded with the reason (a rerun grades them), without another wait and without a crash charged to them."""
+def _tasks(*students: str) -> list:
+    return [dask_runner._Task(SimpleNamespace(student=s, assignment="ps1_softmax", note=""), b"{}") for s in students]
+
+
+def _workerless_runner():
+    """A runner on a cluster with no worker, none coming within a bound: (runner, [(student, reason) not graded],
+    [results written], [bounds waited for a worker])."""
     failed, written, waits = [], [], []
 
     def wait_for_workers(n, timeout):
@@ -269,10 +272,16 @@ def test_suspects_with_no_worker_on_the_cluster_are_not_graded_not_charged():
     client = SimpleNamespace(nthreads=dict, wait_for_workers=wait_for_workers)
     run = SimpleNamespace(loaded={"ps1_softmax": (None, None)}, limits=SimpleNamespace(budget_s=120.0),
                           fail=lambda sub, error: failed.append((sub.student, error)),
-                          write=lambda *args: written.append(args))
-    runner = dask_runner._Client(client, run, ())
-    runner.suspects = [dask_runner._Task(SimpleNamespace(student=s, assignment="ps1_softmax", note=""), b"{}")
-                       for s in ("ann", "bob")]
+                          write=lambda *args: written.append(args), stop=SimpleNamespace(is_set=lambda: False))
+    return dask_runner._Client(client, run, ()), failed, written, waits
+
+
+def test_suspects_with_no_worker_on_the_cluster_are_not_graded_not_charged():
+    """A cluster left with no worker (its nannies given up, a scheduler whose workers are gone) is the cluster's
+    failure: the first suspect waits one bound for a worker, then it and every suspect after it are listed as not
+    graded with the reason (a rerun grades them), without another wait and without a crash charged to them."""
+    runner, failed, written, waits = _workerless_runner()
+    runner.suspects = _tasks("ann", "bob")
     runner.grade([], window=2)
     assert written == [] and waits == [180.0], "one bound waited for, for the first suspect only"
     assert [s for s, _ in failed] == ["ann", "bob"]
@@ -283,17 +292,8 @@ def test_a_cluster_that_lost_every_worker_mid_batch_is_sent_nothing_more(monkeyp
     """A window with no result in which the cluster has no worker left, nor one within a bound: the window's
     tasks and every task not sent yet are not graded (a rerun grades them), after one bound, not a bound per
     window of the class."""
-    failed, submitted, waits = [], [], []
-
-    def wait_for_workers(n, timeout):
-        waits.append(timeout)
-        raise TimeoutError
-
-    client = SimpleNamespace(nthreads=dict, wait_for_workers=wait_for_workers)
-    run = SimpleNamespace(loaded={"ps1_softmax": (None, None)}, limits=SimpleNamespace(budget_s=120.0),
-                          fail=lambda sub, error: failed.append((sub.student, error)), write=None,
-                          stop=SimpleNamespace(is_set=lambda: False))
-    runner = dask_runner._Client(client, run, ())
+    runner, failed, written, waits = _workerless_runner()
+    submitted = []
 
     def submit(task):
         submitted.append(task.sub.student)
@@ -302,9 +302,8 @@ def test_a_cluster_that_lost_every_worker_mid_batch_is_sent_nothing_more(monkeyp
     monkeypatch.setattr(runner, "submit", submit)
     monkeypatch.setattr(runner, "wait", lambda futures, return_when: set())  # (no result within the bound)
     students = [f"s{i:02d}" for i in range(10)]
-    runner.grade([dask_runner._Task(SimpleNamespace(student=s, assignment="ps1_softmax", note=""), b"{}")
-                  for s in students], window=4)
-    assert submitted == students[:4], "the first window only"
+    runner.grade(_tasks(*students), window=4)
+    assert submitted == students[:4] and written == [], "the first window only"
     assert sorted(s for s, _ in failed) == students and waits == [180.0]
     assert all("had no worker for 180 s" in e for _, e in failed)
 
@@ -313,16 +312,12 @@ def test_a_suspect_whose_solo_run_ends_with_no_worker_left_is_not_graded_not_cha
     """A suspect with no result alone within the bound is a crash (``ClusterTimeout``) only while the cluster still
     has a worker; a cluster with none left then failed, not the notebook, and the suspects after it are not
     waited for."""
-    failed, written, workers = [], [], [{"tcp://w:1": 1}, {}]
-    client = SimpleNamespace(nthreads=lambda: workers.pop(0) if workers else {})
-    run = SimpleNamespace(loaded={"ps1_softmax": (None, None)}, limits=SimpleNamespace(budget_s=120.0),
-                          fail=lambda sub, error: failed.append((sub.student, error)),
-                          write=lambda *args: written.append(args))
-    runner = dask_runner._Client(client, run, ())
+    runner, failed, written, _ = _workerless_runner()
+    workers = [{"tcp://w:1": 1}, {}]  # a worker when the first suspect is sent, none when its bound has passed
+    runner.client.nthreads = lambda: workers.pop(0) if workers else {}
     monkeypatch.setattr(runner, "submit", lambda task: SimpleNamespace(key="k", cancel=lambda: None))
     monkeypatch.setattr(runner, "wait", lambda futures, return_when: set())  # (no result within the bound)
-    runner.suspects = [dask_runner._Task(SimpleNamespace(student=s, assignment="ps1_softmax", note=""), b"{}")
-                       for s in ("ann", "bob")]
+    runner.suspects = _tasks("ann", "bob")
     runner.grade([], window=2)
     assert written == [] and [s for s, _ in failed] == ["ann", "bob"]
     assert failed[0][1].startswith("not graded: the Dask cluster had no worker left when this notebook, graded alone")
