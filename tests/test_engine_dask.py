@@ -308,6 +308,20 @@ def test_a_cluster_that_lost_every_worker_mid_batch_is_sent_nothing_more(monkeyp
     assert all("had no worker for 180 s" in e for _, e in failed)
 
 
+def test_a_scheduler_that_cannot_be_asked_is_a_cluster_with_no_worker():
+    """The question itself failing (the scheduler's connection closed: an OSError) is an answer, not the batch's
+    end: no worker, and the submissions left are not graded, with the reason."""
+    runner, failed, _, waits = _workerless_runner()
+
+    def gone():
+        raise OSError("the scheduler's connection was closed")
+
+    runner.client.nthreads = gone
+    runner.suspects = _tasks("ann")
+    runner.grade([], window=2)
+    assert runner.workerless and waits == [] and [s for s, _ in failed] == ["ann"]
+
+
 def test_a_suspect_whose_solo_run_ends_with_no_worker_left_is_not_graded_not_charged(monkeypatch):
     """A suspect with no result alone within the bound is a crash (``ClusterTimeout``) only while the cluster still
     has a worker; a cluster with none left then failed, not the notebook, and the suspects after it are not

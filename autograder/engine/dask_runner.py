@@ -427,13 +427,13 @@ class _Client:
         them), rather than each waiting a bound and then charged a crash that was the cluster's."""
         if self.workerless:
             return False
-        if self.client.nthreads():
-            return True
         try:
+            if self.client.nthreads():
+                return True
             if wait:
                 self.client.wait_for_workers(1, timeout=self.bound())
                 return True
-        except TimeoutError:
+        except (OSError, TimeoutError):  # (none came in time, or the scheduler is gone: no worker either way)
             pass
         self.workerless = True
         return False
