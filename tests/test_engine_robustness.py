@@ -31,6 +31,7 @@ from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.zygote_parent import default_hidden
 from autograder.model import course
+from autograder.sandbox import wire
 from autograder.sandbox.limits import Limits
 from testkit import container_like
 from testkit.attacks import fork_storm
@@ -593,6 +594,25 @@ def test_the_weak_fallback_still_grades_and_kills_escaped_processes(weak, tmp_pa
     assert data["score"] == MAX and data["execution"]["sandbox"]["uid"] is None
     pid = int(marker.read_text())
     assert wait_for(lambda: not engine_helpers.alive(pid), within=5), f"the daemon {pid} survived the grading"
+
+
+def test_a_zygote_whose_grader_dies_before_its_answer_still_ends_through_its_shutdown():
+    """Found in the Dask tests (a worker killed while its zygote answered it): the zygote's answer met a closed
+    socket and it ended with a traceback, skipping its shutdown (its slots killed, its own folders removed). The
+    weak fallback's zygote, whose slots' folders are its own to remove, asked to kill a slot by a grader that is gone
+    before the answer."""
+    zygote = ModeZygote(slots=1, mode="weak").start()
+    try:
+        workroot, proc = zygote.sandbox["workroot"], zygote.proc
+        assert os.path.basename(workroot).startswith("autograder-slots-") and os.path.isdir(workroot)
+        wire.send(zygote.ctrl, {"op": "kill", "slot": 0, "verify": True, "wait": True})
+        zygote.ctrl.close()  # (the grader's end of the socket, as its death closes it)
+        zygote.ctrl = None
+        assert proc.wait(timeout=60) == 0, Path(zygote._dir, "zygote.log").read_text()
+        assert "Traceback" not in Path(zygote._dir, "zygote.log").read_text()
+        assert not os.path.exists(workroot)
+    finally:
+        zygote.close()
 
 
 def namespaces_refused_here() -> str:

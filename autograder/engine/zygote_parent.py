@@ -18,13 +18,13 @@ import site
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, cast
 
 import autograder
+from autograder.engine.zygote_home import make_home
 from autograder.model.files import StrPath
 from autograder.model.invariant import known
 from autograder.sandbox import wire
@@ -183,6 +183,7 @@ class Zygote:
         self.ctrl: socket.socket | None = None
         self.sandbox: dict[str, Any] = {}
         self._dir: str | None = None
+        self._home_lock: IO[bytes] | None = None  # (held while _dir is this grader's: engine/zygote_home.py)
         self.generation = 0
         self.restarts = 0
         self._restart_lock = threading.Lock()
@@ -202,7 +203,7 @@ class Zygote:
         its sandbox (a few seconds) while this process does other work, e.g.
         computing the references of the checks; :meth:`ready` waits for it.
         """
-        self._dir = tempfile.mkdtemp(prefix="autograder-zygote-")
+        self._dir, self._home_lock = make_home()
         ours, theirs = socket.socketpair()
         env = {k: v for k, v in os.environ.items() if k in ZYGOTE_ENVIRONMENT or k.startswith("AUTOGRADER_")}
         env.update(HOME=self._dir, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
@@ -329,6 +330,9 @@ class Zygote:
                 self._log.close()
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
+        if self._home_lock is not None:
+            self._home_lock.close()
+            self._home_lock = None
 
     def _stop_warming(self) -> None:
         """SIGKILL the process group of a zygote whose ``init`` has not answered yet (see :meth:`close`); one

@@ -688,6 +688,20 @@ class ZygoteServer:
         if self.own_workroot:
             workdirs.remove_tree(os.path.dirname(self.own_workroot), os.path.basename(self.own_workroot))
 
+    def _reply(self, msg: Any, reply: dict[str, Any], send_socks: list[socket.socket]) -> bool:
+        """Send ``reply`` (unless ``msg`` asked for none), then close what went with it; False when the grader is
+        gone (killed while it waited for this reply): the zygote then ends as when it leaves, through
+        :meth:`shutdown`, so that its slots are killed and its folders removed all the same."""
+        try:
+            if not (isinstance(msg, dict) and msg.get("reply") is False):  # else fire-and-forget
+                wire.send(self.ctrl, reply, fds=[s.fileno() for s in send_socks])
+        except OSError:
+            return False
+        finally:
+            for sock in send_socks:
+                sock.close()
+        return True
+
     def loop(self) -> None:
         while True:
             self.reap()
@@ -716,10 +730,8 @@ class ZygoteServer:
                     reply["errno"] = exc.errno
                 if type(exc).__name__ != "GuardUnavailable":  # (that one says all there is to say)
                     reply["traceback"] = traceback.format_exc()[-4000:]
-            if not (isinstance(msg, dict) and msg.get("reply") is False):  # else fire-and-forget
-                wire.send(self.ctrl, reply, fds=[s.fileno() for s in send_socks])
-            for sock in send_socks:
-                sock.close()
+            if not self._reply(msg, reply, send_socks):
+                break
             if self.after is not None:
                 with contextlib.suppress(Exception):  # a spare that cannot be made is made on demand
                     self.after()
