@@ -66,7 +66,7 @@ from distributed.scheduler import KilledWorker
 
 import autograder
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
-from autograder.engine import batch
+from autograder.engine import batch, held_folder
 from autograder.engine.grade import unreadable_results
 from autograder.engine.zygote_keeper import ZygoteKeeper, grade_in_sandbox
 from autograder.engine.zygote_parent import GraderError, default_hidden
@@ -166,8 +166,8 @@ class _WorkerGrader:
     def __init__(self, threads: int, fingerprint: str):
         self.fingerprint = fingerprint
         self.lock = threading.Lock()
-        self.folder = Path(tempfile.mkdtemp(prefix="probdl-dask-"))
-        os.chmod(self.folder, 0o700)
+        folder, self.folder_lock = held_folder.make(held_folder.DASK_WORKER)  # (0700; removed by the next if killed)
+        self.folder = Path(folder)
         self.slot_count = batch.SLOTS_PER_WORKER * max(1, threads)
         self.slots: queue.Queue = queue.Queue()
         for slot in range(self.slot_count):
@@ -232,6 +232,7 @@ class _WorkerGrader:
             if self.keeper is not None:
                 self.keeper.close()
             shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder_lock.close()
 
 
 #: Held while a worker process sets up its grader (the plugin itself travels pickled: no lock in it).

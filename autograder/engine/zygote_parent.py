@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 import autograder
-from autograder.engine.zygote_home import make_home
+from autograder.engine import held_folder
 from autograder.model.files import StrPath
 from autograder.model.invariant import known
 from autograder.sandbox import wire
@@ -183,7 +183,7 @@ class Zygote:
         self.ctrl: socket.socket | None = None
         self.sandbox: dict[str, Any] = {}
         self._dir: str | None = None
-        self._home_lock: IO[bytes] | None = None  # (held while _dir is this grader's: engine/zygote_home.py)
+        self._home_lock: IO[bytes] | None = None  # (held while _dir is this grader's: engine/held_folder.py)
         self.generation = 0
         self.restarts = 0
         self._restart_lock = threading.Lock()
@@ -203,7 +203,7 @@ class Zygote:
         its sandbox (a few seconds) while this process does other work, e.g.
         computing the references of the checks; :meth:`ready` waits for it.
         """
-        self._dir, self._home_lock = make_home()
+        self._dir, self._home_lock = held_folder.make(held_folder.ZYGOTE_HOME)
         ours, theirs = socket.socketpair()
         env = {k: v for k, v in os.environ.items() if k in ZYGOTE_ENVIRONMENT or k.startswith("AUTOGRADER_")}
         env.update(HOME=self._dir, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
