@@ -23,10 +23,6 @@ SPECIMENS = load.specimens()
 
 #: specimen id -> what the grader does wrong on it today (issue 50). Asserted exactly.
 KNOWN_MISGRADED: dict[str, str] = {
-    "kl_divergence-pafoster-pyitlib": "kl_divergence has no -axis cell: ignoring axis costs -basic (5 points, on (2, 3, 4) with axis=1) and "
-                                      "-shape; -errors rightly docks np.allclose's 1e-5 sum tolerance, which the reference does not probe for kl",
-    "js_divergence-pafoster-pyitlib": "js_divergence has no -axis cell: ignoring axis costs -basic (5 points, on (2, 3, 4) with axis=1); "
-                                      "-errors rightly docks np.allclose's 1e-5 sum tolerance, which the reference does not probe for js",
 }
 
 

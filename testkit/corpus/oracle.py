@@ -514,12 +514,20 @@ def _entropy(fn):
     yield "purity", lambda: _quiet(fn, P)
 
 
+def _pq_tolerance(fn):
+    """The divergences check p and q as entropy checks p (docs/contract.md, the ps6 preamble): 1e-8 on the sum."""
+    yield "errors", lambda: _returns(fn, OFF, OFF[::-1].copy())  # sums 5e-9 from 1: valid
+    yield "errors", lambda: _raises(fn, np.array([0.5, 0.5 + 1e-6]), np.array([0.5, 0.5]))
+    yield "errors", lambda: _raises(fn, np.array([0.5, 0.5]), np.array([0.5, 0.5 + 1e-6]))
+
+
 def _kl_divergence(fn):
     yield "values", lambda: _close(_returns(fn, P[0], Q[0]), stats.entropy(P[0], Q[0]), "1-D")
     yield "values", lambda: _close(_returns(fn, P, Q), stats.entropy(P, Q, axis=-1), "(3, 4)")
     yield "axis", lambda: _close(_returns(fn, P.T, Q.T, axis=0), stats.entropy(P.T, Q.T, axis=0), "axis=0")
     yield "shape", lambda: _shaped(_returns(fn, P[0], Q[0]), (), "1-D")
     yield "shape", lambda: _shaped(_returns(fn, P, Q), (len(P),), "(3, 4)")
+    yield "shape", lambda: _shaped(_returns(fn, P3, Q3, axis=1), (2, 4), "(2, 3, 4), axis=1")
 
     def never_negative():
         got = np.asarray(_returns(fn, *_near()), dtype=float)
@@ -533,6 +541,7 @@ def _kl_divergence(fn):
     yield "edges", lambda: _close(_returns(fn, TINY, np.array([0.5, 0.5])), stats.entropy(TINY, [0.5, 0.5]), "p = 1e-9 counts")
     yield "errors", lambda: _raises(fn, np.array([0.5, 0.7, -0.2]), np.array([0.3, 0.3, 0.4]))
     yield "errors", lambda: _raises(fn, np.array([0.3, 0.3, 0.4]), np.array([0.5, 0.6, 0.1]))
+    yield from _pq_tolerance(fn)
     yield "purity", lambda: _unchanged(fn, P.copy(), Q.copy())
     yield "purity", lambda: _quiet(fn, P, Q)
 
@@ -554,6 +563,7 @@ def _js_divergence(fn):
                                   "p = 1e-9 counts")
     yield "errors", lambda: _raises(fn, np.array([0.5, 0.7, -0.2]), np.array([0.3, 0.3, 0.4]))
     yield "errors", lambda: _raises(fn, np.array([0.3, 0.3, 0.4]), np.array([0.5, 0.6, 0.1]))
+    yield from _pq_tolerance(fn)
     yield "purity", lambda: _unchanged(fn, P.copy(), Q.copy())
     yield "purity", lambda: _quiet(fn, P, Q)
 
