@@ -60,8 +60,6 @@ HIDDEN_ONLY = {
                                                                     "(spread exactly 0) is a hidden input",
     ("ps6-kl-builtin-sum-nan", "kl_divergence-basic"): "the visible inputs are 1-D, where Python's sum (along the first "
                                                         "axis) is the sum over the outcomes",
-    ("ps6-kl-builtin-sum-nan", "kl_divergence-shape"): "the visible inputs are 1-D, where Python's sum (along the first "
-                                                        "axis) is the sum over the outcomes",
     ("ps6-entropy-flat-sum", "entropy-basic"): "the visible inputs are 1-D, where Python's sum over one flat vector "
                                                "works",
     ("gaussian_log_pdf-float32-constant", "gaussian_log_pdf-basic"): "a float32 log(2π) moves no visible value by "

@@ -188,6 +188,10 @@ CASES = [
     ("entropy-axis", st.tuples(distributions(), st.integers(0, 1)),
      lambda d: ps6r.h_slices("p", d[0] if d[1] else d[0].T.copy(), 1 if d[1] else 0)),
     ("entropy-edges", distributions(zeros=True), lambda d: ps6r.h_zeros("p", d)),
+    ("kl_divergence-axis", st.tuples(distributions(), distributions(), st.integers(0, 1)),
+     lambda d: _pq_slices(ps6r.KL_SLICES, d)),
+    ("js_divergence-axis", st.tuples(distributions(), distributions(), st.integers(0, 1)),
+     lambda d: _pq_slices(ps6r.JS_SLICES, d)),
     ("kl_divergence-support", st.tuples(distributions(zeros=True), distributions(zeros=True)),
      lambda d: ps6r.kl_split("kl", *_pair(d))),
     ("js_divergence-properties", st.tuples(distributions(zeros=True), distributions(zeros=True)),
@@ -203,6 +207,12 @@ CASES = [
      + ps6r.map_broad("w", *_regression(d[0]), d[1], accuracy=ps6.MAP_RTOL)
      + ps6r.map_narrow("w", *_regression(d[0]), d[1], 1e-6, accuracy=ps6.MAP_RTOL)),
 ]
+
+
+def _pq_slices(relation, d):
+    """Two distributions of one shape along axis 1 (or, transposed, along axis 0)."""
+    p, q = _pair(d[:2])
+    return ps6r.pq_slices(relation, "pq", p if d[2] else p.T.copy(), q if d[2] else q.T.copy(), 1 if d[2] else 0)
 
 
 def _gaussian_points(n, dim, seed):

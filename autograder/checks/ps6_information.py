@@ -24,6 +24,9 @@ entropy-purity                 ``entropy(np.array([0.5, 0.25, 0.125, 0.125]))`` 
 kl_divergence-basic            ``kl_divergence([0.5, 0.5], [0.9, 0.1])``;
                                ``kl_divergence([0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25])`` = 0;
                                ``KL_NEAR_P``, ``KL_NEAR_Q`` (nearly equal: the result must not be negative)
+kl_divergence-axis             ``kl_divergence([[0.5, 0.25], [0.5, 0.75]], [[0.25, 0.5], [0.75, 0.5]], axis=0)``
+kl_divergence-shape            ``kl_divergence([0.5, 0.5], [0.9, 0.1])``, ``kl_divergence([0.25]*4, [0.25]*4)``: one
+                               number each; ``p = q = np.full((2, 3, 4), 1/3)`` with ``axis=1``: shape (2, 4)
 kl_divergence-support          ``kl_divergence([0.5, 0.5, 0.0], [0.5, 0.25, 0.25])`` = log 2 / 2;
                                ``kl_divergence([0.5, 0.5], [1.0, 0.0])`` = inf (no warning);
                                ``SPLIT_P``, ``SPLIT_Q`` against ``MERGED_P``, ``MERGED_Q`` (the chain rule)
@@ -32,6 +35,9 @@ kl_divergence-errors           ``kl_divergence([0.2, 0.8], [0.5, 0.5])`` (valid)
 kl_divergence-purity           the (2, 3) arrays ``P_PURE``, ``Q_PURE`` (dyadic rows that sum to 1 exactly) and the same
                                numbers as nested lists
 js_divergence-basic            ``js_divergence([0.5, 0.5], [0.9, 0.1])``; ``js_divergence([0.2, 0.3, 0.5], [0.2, 0.3, 0.5])`` = 0
+js_divergence-axis             as ``kl_divergence-axis``
+js_divergence-shape            ``js_divergence([0.5, 0.5], [0.9, 0.1])``: one number; ``p = q = np.full((2, 3, 4), 1/3)``
+                               with ``axis=1``: shape (2, 4)
 js_divergence-properties       ``js_divergence([1.0, 0.0], [0.0, 1.0])`` = log 2;
                                ``js_divergence([0.5, 0.5, 0.0], [0.0, 0.5, 0.5])`` = log 2 / 2;
                                ``SPLIT_P``, ``SPLIT_Q`` against ``MERGED_P``, ``MERGED_Q`` (the chain rule)
@@ -100,10 +106,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from autograder.checks.check import Check, FunctionChecks, Probe, ProblemSetChecks, with_stack_cells
+from autograder.checks.check import Check, FunctionChecks, Probe, ProblemSetChecks, Relation, with_stack_cells
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_INFORMATION
 from autograder.checks.ps6_information_hints import BP_HINTS, H_HINTS, JS_HINTS, KL_HINTS, MAP_HINTS
 from autograder.checks.ps6_information_relations import (
+    JS_SLICES,
+    KL_SLICES,
     bp_impossible,
     bp_shift,
     h_chain,
@@ -121,6 +129,7 @@ from autograder.checks.ps6_information_relations import (
     map_broad,
     map_narrow,
     map_ratio,
+    pq_slices,
 )
 from autograder.checks.slice_form import SliceForm
 
@@ -341,6 +350,17 @@ def _pq_errors_and_purity(function: FunctionChecks) -> tuple[Check, Check]:
         ),
     )
 
+def _pq_axis(relation: Relation) -> tuple[Probe, ...]:
+    """The -axis probes of a divergence: p and q along axis 0, 1 and -1, against the same function on their rows."""
+    return (
+        *pq_slices(relation, "[[0.5, 0.25], [0.5, 0.75]] against [[0.25, 0.5], [0.75, 0.5]] with axis=0",
+                   [[0.5, 0.25], [0.5, 0.75]], [[0.25, 0.5], [0.75, 0.5]], 0, public=True),
+        *pq_slices(relation, "two (2, 3, 4) arrays with axis=1", P_AXIS1, Q_AXIS1, 1),
+        *pq_slices(relation, "two (6, 4) arrays whose columns are distributions, axis=0", P46.T.copy(), Q46.T.copy(), 0),
+        *pq_slices(relation, "two (2, 3, 4) arrays with axis=-1", P234, Q234, -1),
+    )
+
+
 CHECKS = with_stack_cells((
     # ------------------------------------------------------------------ entropy
     ENTROPY.check(
@@ -439,10 +459,16 @@ CHECKS = with_stack_cells((
             ROWS_46,
             Probe("the same two arrays in the other order", (Q46, P46)),
             Probe("equal (4, 6) arrays (each 0, up to rounding)", (P46, P46.copy()), atol=EQUAL_ATOL),
-            ALONG_AXIS_1,
             *kl_nonnegative("two nearly equal distributions (Σ p log(p/q) rounds to about -1e-16)", KL_NEAR_P,
                             KL_NEAR_Q, public=True),
         ),
+    ),
+    KL_DIVERGENCE.check(
+        "axis",
+        summary="p and q are distributions along `axis` (0, 1, -1; 2-D and 3-D inputs), which the result drops: each "
+                "result is the divergence of the 1-D slices of p and q along `axis` there.",
+        probes=_pq_axis(KL_SLICES),
+        shapes=True,
     ),
     KL_DIVERGENCE.shape(
         summary="returns the shape of p with `axis` removed: one number (a float or a 0-d array) for 1-D p and q "
@@ -450,6 +476,8 @@ CHECKS = with_stack_cells((
         probes=(
             KL_PUBLIC,
             Probe("kl_divergence([0.25]*4, [0.25]*4)", ([0.25] * 4, [0.25] * 4), public=True),
+            Probe("p = q = np.full((2, 3, 4), 1/3) with axis=1", (np.full((2, 3, 4), 1 / 3), np.full((2, 3, 4), 1 / 3)),
+                  {"axis": 1}, public=True),
             ROWS_46,
             ALONG_AXIS_1,
         ),
@@ -484,15 +512,23 @@ CHECKS = with_stack_cells((
             Probe("js_divergence([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]) (0, up to rounding)",
                   ([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]), public=True, atol=EQUAL_ATOL),
             ROWS_46,
-            ALONG_AXIS_1,
             Probe("a distribution over 5 outcomes against the uniform one", (P5, np.full(5, 0.2))),
         ),
+    ),
+    JS_DIVERGENCE.check(
+        "axis",
+        summary="p and q are distributions along `axis` (0, 1, -1; 2-D and 3-D inputs), which the result drops: each "
+                "result is the divergence of the 1-D slices of p and q along `axis` there.",
+        probes=_pq_axis(JS_SLICES),
+        shapes=True,
     ),
     JS_DIVERGENCE.shape(
         summary="returns the shape of p with `axis` removed: one number (a float or a 0-d array) for 1-D p and q "
                 "(values are not judged).",
         probes=(
             JS_PUBLIC,
+            Probe("p = q = np.full((2, 3, 4), 1/3) with axis=1", (np.full((2, 3, 4), 1 / 3), np.full((2, 3, 4), 1 / 3)),
+                  {"axis": 1}, public=True),
             ROWS_46,
             ALONG_AXIS_1,
         ),

@@ -341,6 +341,27 @@ def _sums_exact(probe: Probe) -> bool:
     return bool(np.all(_sums(probe)[0] == 1))
 
 
+def _kl_last_axis(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    """KL along the last axis whatever ``axis`` says."""
+    return _kl(p, q)
+
+
+def _js_last_axis(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+    """JSD along the last axis whatever ``axis`` says."""
+    return _js(p, q)
+
+
+def _last_axis_sums_off(probe: Probe) -> bool:
+    """``axis`` is not the last, and the slices along the last axis do not all sum to 1 (those along ``axis`` do)."""
+    p, axis = _slices_of(probe)
+    return p.ndim > 1 and axis % p.ndim != p.ndim - 1 and not bool(np.all(np.abs(np.sum(p, axis=-1) - 1) <= 1e-8))
+
+
+def _last_axis_sums_one(probe: Probe) -> bool:
+    p, _ = _slices_of(probe)
+    return p.ndim == 0 or bool(np.all(np.abs(np.sum(p, axis=-1) - 1) <= 1e-8))
+
+
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
 def _has_zero(a: object) -> bool:
     return isinstance(a, list | np.ndarray) and np.ndim(a) >= 1 and bool(np.any(_f(a) == 0))
@@ -432,6 +453,14 @@ AXIS = Hint("The sum runs along another axis than `axis`: the result has the inp
             matches_any(_h_other_axis), "entropy-other-axis")
 
 _DISTRIBUTION_CHECKS = (SCALAR_CODE, FLAT_VECTOR, TOLERANCE_LOOSE, VALIDATE, WHOLE_ARRAY_SUM, EXACT_SUM)
+#: The divergences' `axis` taken as the last axis whatever it says: in the check of the sums, or in the sum.
+LAST_AXIS_CHECK = Hint(
+    "A valid input along `axis` was rejected: where `axis` is not the last axis, each slice along `axis` is a "
+    "distribution and the slices along the last axis need not sum to 1, so the check of the sums, like the sum "
+    "itself, takes `axis`.",
+    _valid_rejected(_last_axis_sums_off, _last_axis_sums_one),
+    "divergence-checks-last-axis",
+)
 H_HINTS = (
     Hint("The minus sign is missing: entropy is never negative.", matches_any(_h_no_minus), "entropy-sign"),
     Hint("The terms are averaged over the outcomes: entropy is their sum.", matches_any(_h_mean), "entropy-mean"),
@@ -454,7 +483,10 @@ KL_HINTS = (
     Hint("Where q = 0 under p > 0 the result is inf, as it should be, but the division by 0 warns: the contract "
          "asks for that inf without a RuntimeWarning.",
          all_of(label_has("inf"), warned("divide by zero")), "kl-zero-q-warns", kinds=("warning",)),
-    ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, *_DISTRIBUTION_CHECKS,
+    ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, LAST_AXIS_CHECK,
+    Hint("The sum of the KL terms runs along another axis than `axis`: the result has the inputs' shape without "
+         "that axis.", matches_any(_kl_last_axis), "kl-other-axis"),
+    *_DISTRIBUTION_CHECKS,
 )
 JS_HINTS = (
     Hint("The mixture is p + q, which sums to 2: the mixture is the average of the two distributions.",
@@ -466,7 +498,10 @@ JS_HINTS = (
          "js-no-halves"),
     Hint("Only one of the two terms is there: JSD compares both p and q with their mixture.",
          matches_any(_js_one_term, _js_one_term_halved), "js-one-term"),
-    NATS, TINY_COUNTS, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, *_DISTRIBUTION_CHECKS,
+    NATS, TINY_COUNTS, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, LAST_AXIS_CHECK,
+    Hint("The sums of the two KL terms run along another axis than `axis`: the result has the inputs' shape "
+         "without that axis.", matches_any(_js_last_axis), "js-other-axis"),
+    *_DISTRIBUTION_CHECKS,
 )
 BP_HINTS = (
     Hint("log_prior is already a log: exponentiating it and taking the log again computes the log of 0 for an "

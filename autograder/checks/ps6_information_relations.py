@@ -23,6 +23,10 @@ from autograder.checks.relations import Call, Expected, rows_call, same, unrows
 # what the limit itself leaves (see map_narrow).
 H_SLICES = Relation("slice by slice", "entropy(p, axis) = entropy of p's slices along axis laid out as the rows of a "
                     "2-D array (default axis), one result per slice")
+KL_SLICES = Relation("slice by slice", "kl_divergence(p, q, axis) = kl_divergence of p's and q's slices along axis "
+                     "laid out as the rows of two 2-D arrays (default axis), one result per slice")
+JS_SLICES = Relation("slice by slice", "js_divergence(p, q, axis) = js_divergence of p's and q's slices along axis "
+                     "laid out as the rows of two 2-D arrays (default axis), one result per slice")
 H_ZEROS = Relation("zero entries add nothing", "entropy(p) = entropy(p without its zero entries), slice by slice",
                    shape_free=True)
 H_ONE_HOT = Relation("one-hot is certain", "entropy of a one-hot slice = 0 exactly", atol=0.0, shape_free=True)
@@ -74,6 +78,14 @@ def h_slices(label: str, p: ArrayLike, axis: int, public: bool = False) -> tuple
     p = np.asarray(p, dtype=float)
     return related(label, (p,), {"axis": axis}, relation=H_SLICES.at(unrows(p.shape, axis, True)),
                    calls=rows_call(label, (p,), axis), public=public)
+
+
+def pq_slices(relation: Relation, label: str, p: ArrayLike, q: ArrayLike, axis: int,
+              public: bool = False) -> tuple[Probe, ...]:
+    """A divergence of ``p`` and ``q`` along ``axis``, judged against the same function on their slices as rows."""
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    return related(label, (p, q), {"axis": axis}, relation=relation.at(unrows(p.shape, axis, True)),
+                   calls=rows_call(label, (p, q), axis), public=public)
 
 
 def h_zeros(label: str, p: ArrayLike, public: bool = False) -> tuple[Probe, ...]:

@@ -50,19 +50,8 @@ EXPLAINED_BY: dict[str, frozenset] = {
 }
 
 
-#: Cells that a function's own contract charges with more than :data:`EXPLAINED_BY` says: the divergences have no
-#: ``-axis`` cell, so their stack, `axis` included, is judged in ``-basic`` (docs/contract.md, "A stack of slices is
-#: one aspect"): a KL or JS that ignores `axis` loses ``-basic``.
-EXPLAINED_BY_CELL: dict[str, frozenset] = {
-    "kl_divergence-basic": frozenset({"values", "axis"}),
-    "js_divergence-basic": frozenset({"values", "axis"}),
-}
-
-
 def explained_by(grade_id: str) -> frozenset:
-    """The properties whose failure may cost the cell ``grade_id`` (see :data:`EXPLAINED_BY`, :data:`EXPLAINED_BY_CELL`)."""
-    if grade_id in EXPLAINED_BY_CELL:
-        return EXPLAINED_BY_CELL[grade_id]
+    """The properties whose failure may cost the cell ``grade_id`` (see :data:`EXPLAINED_BY`)."""
     cell = grade_id[len(function_of(grade_id)) + 1:]
     return EXPLAINED_BY.get(cell, frozenset({cell}))
 

@@ -579,6 +579,48 @@ def map_linear_regression(X, y, noise_std, prior_std):
 
 # Found reviewing the hints (issue 50): each mistake a rule names, made the way students make it.
 ZOO = ZOO + (
+    # right along the last axis, whatever `axis` says (the divergences' -axis cells, docs/contract.md): the sums
+    # checked there, or the sum taken there
+    Specimen("ps6-kl-last-axis-only", "kl_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _CHECK_P + '''
+def kl_divergence(p, q, axis=-1):                     # axis accepted, never used: always the last axis
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    _check(p, "p", -1)
+    _check(q, "q", -1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, xlogy(p, p / q), 0.0)
+    return np.maximum(np.sum(terms, axis=-1), 0.0)
+''', hint="A valid input along `axis` was rejected", mistake="divergence-checks-last-axis"),
+    Specimen("ps6-kl-sum-last-axis", "kl_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _KL_HEAD + '''    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, xlogy(p, p / q), 0.0)
+    return np.maximum(np.sum(terms, axis=-1), 0.0)      # checked along axis, summed along the last
+''', hint="The sum of the KL terms runs along another axis", mistake="kl-other-axis"),
+    Specimen("ps6-js-last-axis-only", "js_divergence", '''
+import numpy as np
+
+def js_divergence(p, q, axis=-1):                     # axis accepted, never used: always the last axis
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    m = 0.5 * (p + q)
+    return 0.5 * kl_divergence(p, m) + 0.5 * kl_divergence(q, m)
+''', hint="A valid input along `axis` was rejected", mistake="divergence-checks-last-axis"),
+    Specimen("ps6-js-sum-last-axis", "js_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _CHECK_P + '''
+def js_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    _check(p, "p", axis)
+    _check(q, "q", axis)
+    s = p + q
+    safe = np.where(s > 0, s, 1.0)
+    terms = xlogy(p, 2 * p / safe) + xlogy(q, 2 * q / safe)
+    return 0.5 * np.sum(terms, axis=-1)                 # checked along axis, summed along the last
+''', hint="The sums of the two KL terms run along another axis", mistake="js-other-axis"),
     Specimen("ps6-entropy-loop-over-entries", "entropy", '''
 import numpy as np
 ''' + _ENTROPY_HEAD + '''    h = 0.0
@@ -664,7 +706,14 @@ LOSES = {
     "ps6-entropy-bits": ("entropy-basic",),
     "ps6-entropy-nan-zero-log-zero": ("entropy-edges",),
     "ps6-entropy-math-log-zero": ("entropy-edges",),
-    "ps6-kl-builtin-sum-nan": ("kl_divergence-basic", "kl_divergence-shape", "kl_divergence-support"),
+    "ps6-kl-builtin-sum-nan": ("kl_divergence-basic", "kl_divergence-axis", "kl_divergence-shape",
+                               "kl_divergence-support"),
+    # right along the last axis, whatever `axis` says: the axis cell and the container, 2 of 11 (as entropy's
+    # axis mistake costs its -axis and -shape)
+    "ps6-kl-last-axis-only": ("kl_divergence-axis", "kl_divergence-shape"),
+    "ps6-kl-sum-last-axis": ("kl_divergence-axis", "kl_divergence-shape"),
+    "ps6-js-last-axis-only": ("js_divergence-axis", "js_divergence-shape"),
+    "ps6-js-sum-last-axis": ("js_divergence-axis", "js_divergence-shape"),
     "ps6-entropy-nansum-warns": ("entropy-edges",),
     "ps6-entropy-epsilon": ("entropy-edges",),
     "ps6-entropy-isclose-zeros": ("entropy-edges",),
@@ -683,8 +732,8 @@ LOSES = {
     "ps6-kl-warns-on-zero-q": ("kl_divergence-support",),
     "ps6-kl-bits": ("kl_divergence-basic",),
     "ps6-kl-unclamped": ("kl_divergence-basic",),
-    "ps6-kl-rel-entr": ("kl_divergence-basic", "kl_divergence-shape", "kl_divergence-support", "kl_divergence-errors", "kl_divergence-purity"),
-    "ps6-kl-stats-entropy-two-arguments": ("kl_divergence-basic", "kl_divergence-shape", "kl_divergence-support", "kl_divergence-errors", "kl_divergence-purity"),
+    "ps6-kl-rel-entr": ("kl_divergence-basic", "kl_divergence-axis", "kl_divergence-shape", "kl_divergence-support", "kl_divergence-errors", "kl_divergence-purity"),
+    "ps6-kl-stats-entropy-two-arguments": ("kl_divergence-basic", "kl_divergence-axis", "kl_divergence-shape", "kl_divergence-support", "kl_divergence-errors", "kl_divergence-purity"),
     "ps6-js-sum-mixture": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors"),
     "ps6-js-symmetrised-kl": ("js_divergence-basic", "js_divergence-properties"),
     "ps6-js-no-halves": ("js_divergence-basic",),
@@ -692,7 +741,7 @@ LOSES = {
     "ps6-js-nan-on-zeros": ("js_divergence-properties",),
     "ps6-js-isclose-zeros": ("js_divergence-properties",),
     "ps6-js-bits": ("js_divergence-basic",),
-    "ps6-js-scipy": ("js_divergence-basic", "js_divergence-shape", "js_divergence-properties", "js_divergence-errors", "js_divergence-purity"),
+    "ps6-js-scipy": ("js_divergence-basic", "js_divergence-axis", "js_divergence-shape", "js_divergence-properties", "js_divergence-errors", "js_divergence-purity"),
     "ps6-bayes-multiplies-likelihoods": ("bayes_posterior-stability",),
     "ps6-bayes-prior-ignored": ("bayes_posterior-basic", "bayes_posterior-stability"),
     "ps6-bayes-prior-twice": ("bayes_posterior-basic",),

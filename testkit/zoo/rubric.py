@@ -111,8 +111,9 @@ RUBRICS = {
     "ps6_information": SetRubric(
         idea="",
         idea_cells=(),
-        why="Five functions of equal standing, each with a 5-point value cell; the property cells judge "
-            "0 · log 0, the support, symmetry, log space and the prior's limits."),
+        why="Five functions of equal standing, each with a value cell (5 points; 4 for the two divergences, "
+            "whose `axis` is a cell of its own, as entropy's is); the property cells judge 0 · log 0, the support, "
+            "symmetry, log space and the prior's limits."),
 }
 
 #: Kinds of implementation the rubric is about -> the zoo specimens of that kind (``tests/test_rubric.py``).
