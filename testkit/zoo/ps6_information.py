@@ -65,6 +65,21 @@ def entropy(p, axis=-1):
     return np.array(out).reshape(p.shape[:-1])[()]
 '''
 
+#: A correct JSD from xlogy, its sums checked along `axis` (a mistake below is made from it).
+_JS_XLOGY = '''
+import numpy as np
+from scipy.special import xlogy
+''' + _CHECK_P + '''
+def js_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    _check(p, "p", axis)
+    _check(q, "q", axis)
+    s = p + q
+    safe = np.where(s > 0, s, 1.0)
+    terms = xlogy(p, 2 * p / safe) + xlogy(q, 2 * q / safe)
+    return 0.5 * np.sum(terms, axis=axis)
+'''
+
 ZOO = (
     # ------------------------------------------------------------------ entropy: correct
     Specimen("ps6-entropy-xlogy", "entropy", '''
@@ -268,19 +283,7 @@ def js_divergence(p, q, axis=-1):
     m = 0.5 * (p + q)
     return 0.5 * kl_divergence(p, m, axis=axis) + 0.5 * kl_divergence(q, m, axis=axis)
 '''),
-    Specimen("ps6-js-xlogy", "js_divergence", '''
-import numpy as np
-from scipy.special import xlogy
-''' + _CHECK_P + '''
-def js_divergence(p, q, axis=-1):
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    _check(p, "p", axis)
-    _check(q, "q", axis)
-    s = p + q
-    safe = np.where(s > 0, s, 1.0)
-    terms = xlogy(p, 2 * p / safe) + xlogy(q, 2 * q / safe)
-    return 0.5 * np.sum(terms, axis=axis)
-'''),
+    Specimen("ps6-js-xlogy", "js_divergence", _JS_XLOGY),
     Specimen("ps6-js-entropy-of-mixture", "js_divergence", '''
 import numpy as np
 
@@ -608,19 +611,8 @@ def js_divergence(p, q, axis=-1):                     # axis accepted, never use
     m = 0.5 * (p + q)
     return 0.5 * kl_divergence(p, m) + 0.5 * kl_divergence(q, m)
 ''', hint="A valid input along `axis` was rejected", mistake="divergence-checks-last-axis"),
-    Specimen("ps6-js-sum-last-axis", "js_divergence", '''
-import numpy as np
-from scipy.special import xlogy
-''' + _CHECK_P + '''
-def js_divergence(p, q, axis=-1):
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    _check(p, "p", axis)
-    _check(q, "q", axis)
-    s = p + q
-    safe = np.where(s > 0, s, 1.0)
-    terms = xlogy(p, 2 * p / safe) + xlogy(q, 2 * q / safe)
-    return 0.5 * np.sum(terms, axis=-1)                 # checked along axis, summed along the last
-''', hint="The sums of the two KL terms run along another axis", mistake="js-other-axis"),
+    Specimen("ps6-js-sum-last-axis", "js_divergence", _JS_XLOGY.replace(
+        "np.sum(terms, axis=axis)", "np.sum(terms, axis=-1)  # checked along axis, summed along the last"), hint="The sums of the two KL terms run along another axis", mistake="js-other-axis"),
     Specimen("ps6-entropy-loop-over-entries", "entropy", '''
 import numpy as np
 ''' + _ENTROPY_HEAD + '''    h = 0.0
