@@ -37,6 +37,7 @@ import contextlib
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
@@ -52,6 +53,21 @@ _RUN_CHECK = re.compile(r"""\brun_check\(\s*["']([A-Za-z0-9_]+-[A-Za-z0-9_]+)["'
 
 #: The carried-forward stubs of the graded cell that is running, if any.
 _current: list[CalleeStubs] = []
+#: ``warnings.showwarning`` as it was before the graded cell that is running, if any (see :func:`_warn_on_stdout`).
+_shown: list[Callable[..., None]] = []
+
+
+def _warn_on_stdout(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                    file: Any = None, line: str | None = None) -> None:
+    """Show a warning of a graded cell on stdout, not stderr.
+
+    nbgrader scores a graded code cell with any stderr output 0, so a RuntimeWarning that the student's
+    function prints while the cell's visible asserts call it would cost the cell, where our engine, which
+    judges a cell by its check alone, does not charge it: a warning costs exactly the cells whose checks
+    judge warnings (``no_warnings``: stability, edges, purity), which fail through their own errors. So
+    the student still reads the warning, and both graders give the same score.
+    """
+    sys.stdout.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 def _pre_run_cell(info: object) -> None:
@@ -67,11 +83,15 @@ def _pre_run_cell(info: object) -> None:
         return
     carried.__enter__()
     _current.append(carried)
+    _shown.append(warnings.showwarning)
+    warnings.showwarning = _warn_on_stdout
 
 
 def _post_run_cell(*_args: object) -> None:
     while _current:
         _current.pop().__exit__(None, None, None)
+    while _shown:
+        warnings.showwarning = _shown.pop()
     _restore_shell()
 
 
