@@ -14,7 +14,8 @@ first ``run_check`` does it), every later cell that calls
 ``run_check("<grade_id>", …)`` runs as a whole (visible asserts too) with
 the contract functions that ``<grade_id>``'s function carries forward
 answered by the reference, exactly as during the check's own probes; the
-notebook's functions are put back when the cell ends. The check itself
+notebook's functions are put back when the cell ends; its warnings are shown on stdout meanwhile
+(:func:`_warn_on_stdout`: nbgrader scores a cell with stderr output 0). The check itself
 runs with the cell's stubs set aside (its probes carry forward on their
 own, with their own bounds). Other cells, and a notebook run without the
 grader (a student's Jupyter), are not touched.
