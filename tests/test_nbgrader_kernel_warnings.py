@@ -30,6 +30,7 @@ def _on_stderr(message, category, filename, lineno, file=None, line=None):
 def test_a_graded_cells_warnings_go_to_stdout_and_other_cells_are_untouched(capsys, monkeypatch):
     shell = SimpleNamespace(user_ns={"binary_cross_entropy": lambda p, y: 0.0})
     monkeypatch.setattr(nbgrader_kernel, "_shell", lambda: shell)
+    monkeypatch.setattr(nbgrader_kernel, "_PRISTINE", {})  # (no shell's transformers to put back: not IPython)
     with warnings.catch_warnings():
         warnings.simplefilter("always")
         warnings.showwarning = _on_stderr
