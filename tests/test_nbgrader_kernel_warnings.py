@@ -27,6 +27,17 @@ def _on_stderr(message, category, filename, lineno, file=None, line=None):
     sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
+def _cell(raw_cell: str, capsys) -> tuple[str, str]:
+    """(stdout, stderr) of a cell ``raw_cell`` that warns, run between the kernel hook's two steps."""
+    nbgrader_kernel._pre_run_cell(SimpleNamespace(raw_cell=raw_cell))
+    try:
+        _log_of_zero()
+    finally:
+        nbgrader_kernel._post_run_cell()
+    captured = capsys.readouterr()
+    return captured.out, captured.err
+
+
 def test_a_graded_cells_warnings_go_to_stdout_and_other_cells_are_untouched(capsys, monkeypatch):
     shell = SimpleNamespace(user_ns={"binary_cross_entropy": lambda p, y: 0.0})
     monkeypatch.setattr(nbgrader_kernel, "_shell", lambda: shell)
@@ -35,18 +46,8 @@ def test_a_graded_cells_warnings_go_to_stdout_and_other_cells_are_untouched(caps
         warnings.simplefilter("always")
         warnings.showwarning = _on_stderr
         before = warnings.showwarning
-        nbgrader_kernel._pre_run_cell(SimpleNamespace(raw_cell='run_check("binary_cross_entropy-shape", globals())'))
-        try:
-            _log_of_zero()
-        finally:
-            nbgrader_kernel._post_run_cell()
-        graded = capsys.readouterr()
-        assert "divide by zero encountered in log" in graded.out and graded.err == ""
+        out, err = _cell('run_check("binary_cross_entropy-shape", globals())', capsys)
+        assert "divide by zero encountered in log" in out and err == ""
         assert warnings.showwarning is before
-        nbgrader_kernel._pre_run_cell(SimpleNamespace(raw_cell="x = 1"))  # not a graded cell: as Python shows it
-        try:
-            _log_of_zero()
-        finally:
-            nbgrader_kernel._post_run_cell()
-        plain = capsys.readouterr()
-        assert "divide by zero encountered in log" in plain.err and plain.out == ""
+        out, err = _cell("x = 1", capsys)  # not a graded cell: as Python shows it
+        assert "divide by zero encountered in log" in err and out == ""

@@ -212,7 +212,7 @@ CASES = [
 def _pq_slices(relation, d):
     """Two distributions of one shape along axis 1 (or, transposed, along axis 0)."""
     p, q = _pair(d[:2])
-    return ps6r.pq_slices(relation, "pq", p if d[2] else p.T.copy(), q if d[2] else q.T.copy(), 1 if d[2] else 0)
+    return ps6r.slices(relation, "pq", (p, q) if d[2] else (p.T.copy(), q.T.copy()), 1 if d[2] else 0)
 
 
 def _gaussian_points(n, dim, seed):

@@ -129,7 +129,7 @@ from autograder.checks.ps6_information_relations import (
     map_broad,
     map_narrow,
     map_ratio,
-    pq_slices,
+    slices,
 )
 from autograder.checks.slice_form import SliceForm
 
@@ -353,11 +353,11 @@ def _pq_errors_and_purity(function: FunctionChecks) -> tuple[Check, Check]:
 def _pq_axis(relation: Relation) -> tuple[Probe, ...]:
     """The -axis probes of a divergence: p and q along axis 0, 1 and -1, against the same function on their rows."""
     return (
-        *pq_slices(relation, "[[0.5, 0.25], [0.5, 0.75]] against [[0.25, 0.5], [0.75, 0.5]] with axis=0",
-                   [[0.5, 0.25], [0.5, 0.75]], [[0.25, 0.5], [0.75, 0.5]], 0, public=True),
-        *pq_slices(relation, "two (2, 3, 4) arrays with axis=1", P_AXIS1, Q_AXIS1, 1),
-        *pq_slices(relation, "two (6, 4) arrays whose columns are distributions, axis=0", P46.T.copy(), Q46.T.copy(), 0),
-        *pq_slices(relation, "two (2, 3, 4) arrays with axis=-1", P234, Q234, -1),
+        *slices(relation, "[[0.5, 0.25], [0.5, 0.75]] against [[0.25, 0.5], [0.75, 0.5]] with axis=0",
+                ([[0.5, 0.25], [0.5, 0.75]], [[0.25, 0.5], [0.75, 0.5]]), 0, public=True),
+        *slices(relation, "two (2, 3, 4) arrays with axis=1", (P_AXIS1, Q_AXIS1), 1),
+        *slices(relation, "two (6, 4) arrays whose columns are distributions, axis=0", (P46.T.copy(), Q46.T.copy()), 0),
+        *slices(relation, "two (2, 3, 4) arrays with axis=-1", (P234, Q234), -1),
     )
 
 

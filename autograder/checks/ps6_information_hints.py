@@ -351,15 +351,16 @@ def _js_last_axis(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     return _js(p, q)
 
 
+def _last_axis_sums_one(probe: Probe) -> bool:
+    """The slices of a probe's first argument along the last axis each sum to 1 (within 1e-8)."""
+    p, _ = _slices_of(probe)
+    return p.ndim == 0 or bool(np.all(np.abs(np.sum(p, axis=-1) - 1) <= 1e-8))
+
+
 def _last_axis_sums_off(probe: Probe) -> bool:
     """``axis`` is not the last, and the slices along the last axis do not all sum to 1 (those along ``axis`` do)."""
     p, axis = _slices_of(probe)
-    return p.ndim > 1 and axis % p.ndim != p.ndim - 1 and not bool(np.all(np.abs(np.sum(p, axis=-1) - 1) <= 1e-8))
-
-
-def _last_axis_sums_one(probe: Probe) -> bool:
-    p, _ = _slices_of(probe)
-    return p.ndim == 0 or bool(np.all(np.abs(np.sum(p, axis=-1) - 1) <= 1e-8))
+    return p.ndim > 1 and axis % p.ndim != p.ndim - 1 and not _last_axis_sums_one(probe)
 
 
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------

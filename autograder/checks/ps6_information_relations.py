@@ -74,18 +74,17 @@ def _norm_within(scale: float, relative: float | np.floating) -> Expected:
     return expected
 
 
+def slices(relation: Relation, label: str, arrays: tuple[ArrayLike, ...], axis: int,
+           public: bool = False) -> tuple[Probe, ...]:
+    """A reduction of ``arrays`` (of one shape) along ``axis``, judged against the same function on their slices as
+    rows: entropy's ``p``, the divergences' ``p`` and ``q``."""
+    given = tuple(np.asarray(a, dtype=float) for a in arrays)
+    return related(label, given, {"axis": axis}, relation=relation.at(unrows(given[0].shape, axis, True)),
+                   calls=rows_call(label, given, axis), public=public)
+
+
 def h_slices(label: str, p: ArrayLike, axis: int, public: bool = False) -> tuple[Probe, ...]:
-    p = np.asarray(p, dtype=float)
-    return related(label, (p,), {"axis": axis}, relation=H_SLICES.at(unrows(p.shape, axis, True)),
-                   calls=rows_call(label, (p,), axis), public=public)
-
-
-def pq_slices(relation: Relation, label: str, p: ArrayLike, q: ArrayLike, axis: int,
-              public: bool = False) -> tuple[Probe, ...]:
-    """A divergence of ``p`` and ``q`` along ``axis``, judged against the same function on their slices as rows."""
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    return related(label, (p, q), {"axis": axis}, relation=relation.at(unrows(p.shape, axis, True)),
-                   calls=rows_call(label, (p, q), axis), public=public)
+    return slices(H_SLICES, label, (p,), axis, public)
 
 
 def h_zeros(label: str, p: ArrayLike, public: bool = False) -> tuple[Probe, ...]:
