@@ -10,9 +10,16 @@ import time
 import pytest
 
 from autograder.engine import batch
-from autograder.engine.disk_incidents import Ledger, Run, spoilt
+from autograder.engine.disk_incidents import MAX_REGRADES, Ledger, Run, spoilt
+from autograder.model import course
+from autograder.model import results as results_model
+from autograder.model.notebook import load_source
+from autograder.model.results import SubmissionResult
+from autograder.model.submissions import Submission
 from autograder.sandbox.disk_watch import Incident
+from autograder.sandbox.limits import Limits
 
+PS = "ps1_softmax"
 #: Slot 0 graded "ann" from t=10 to t=20, slot 1 "bob" from t=12 to t=18.
 ANN, BOB = Run(0, "ann/ps1", 10.0, 20.0), Run(1, "bob/ps1", 12.0, 18.0)
 
@@ -24,6 +31,17 @@ def test_a_neighbours_stop_for_its_own_flood_spoils_nothing_but_a_stop_while_loo
     assert "stopped while the grader looked" in spoilt([looking], ANN)
     assert spoilt([looking], BOB) == ""  # the culprit keeps its result: its cell says why it stopped
     assert spoilt([Incident("hidden", 25.0, 1, "", (0, 1))], ANN) == ""  # after ann's run: not ann's
+
+
+def test_a_run_started_during_a_search_that_stopped_its_slot_is_graded_again():
+    """A search stops the slots one at a time (here from t=15 to t=15.4): a run started on slot 0 at t=15.2, before
+    slot 0's stop, was stopped by it. Counted as spoilt only from the search's first look (``at``), it kept its
+    stopped cells: CI once graded an honest student 0 of 40 so, on a busy 2-core host where each stop is slow."""
+    search = Incident("outside", 15.0, None, "20 MB and 0 files written by something other than the submissions",
+                      (1, 0), until=15.4)
+    assert "stopped while the grader looked" in spoilt([search], Run(0, "eve/ps1", 15.2, 15.5))
+    assert spoilt([search], Run(0, "fay/ps1", 15.5, 16.0)) == ""  # started after the last stop
+    assert spoilt([search], Run(2, "gus/ps1", 15.1, 16.0)) == ""  # a slot the search did not stop
 
 
 def test_a_nearly_full_disk_spoils_every_run_it_overlaps_but_the_one_that_filled_it():
@@ -40,6 +58,63 @@ def test_a_cell_that_found_the_disk_full_is_graded_again_unless_its_run_filled_i
     assert spoilt([], ANN, errors) == "the disk was full when one of its cells wrote to it"
     assert spoilt([Incident("over", 15.0, 0, "", (0,))], ANN, errors) == ""
     assert spoilt([], ANN, ["ValueError: no"]) == ""
+
+
+class _Spoiling:
+    """A sandbox (the keeper and its zygote at once) whose every run overlaps a nearly full disk, still open, while
+    the disk has room again by the time a run is to be graded again (so nothing waits)."""
+
+    watch = True
+
+    def get(self, broken=None):
+        return self
+
+    def disk_incidents(self, after=None):
+        return [Incident("low", 0.0, None, "less than 8 MB free")]
+
+    def disk_low(self):
+        return False
+
+    def wrote(self, path):
+        pass
+
+
+def _grade_spoilt(monkeypatch, tmp_path, cell_error=""):
+    """One submission graded by a :class:`batch.GradingRun` on :class:`_Spoiling` (the notebook's run replaced by a
+    full-marks result, with ``cell_error`` in its one cell): the summary and the results written."""
+    def full_marks(*args, **kwargs):
+        result = SubmissionResult("ann", PS, 40.0, 40.0)
+        result.execution.cells.append({"index": 1, "grade_id": "", "status": "error" if cell_error else "ok",
+                                       "error": cell_error, "duration_s": 0.1})
+        return result
+
+    monkeypatch.setattr(batch.grade, "grade_submission", full_marks)
+    summary = batch.BatchSummary(str(tmp_path), str(tmp_path / "results"))
+    sub = Submission("ann", PS, tmp_path / f"{PS}.ipynb")
+    source = load_source(course.ROOT / "source" / PS / f"{PS}.ipynb", PS)
+    run = batch.GradingRun([sub], {PS: (source, {})}, tmp_path / "results", Limits(), _Spoiling(), summary,
+                           lambda *event: None)
+    run.worker(0, 1)
+    return summary, run.ledger.regraded, results_model.read_result(tmp_path / "results" / "ann" / PS / "results.json")
+
+
+def test_a_run_spoilt_every_time_by_something_else_is_not_scored_but_failed_for_a_rerun(monkeypatch, tmp_path):
+    """Graded again three times, and the fourth run spoilt too: whatever it scored is not the student's (a stop or
+    a full disk may have cut it short), so it is listed as failed to grade, never written as a score."""
+    summary, regraded, result = _grade_spoilt(monkeypatch, tmp_path)
+    assert len(regraded) == MAX_REGRADES and summary.graded == 0
+    [failure] = summary.failed
+    assert "graded 4 times and each grading spoilt" in failure["error"] and "run the same autograde" in failure["error"]
+    assert not result.complete
+
+
+def test_a_run_whose_own_cells_alone_said_the_disk_was_full_is_scored_at_last_with_a_note(monkeypatch, tmp_path):
+    """The one reason a submission can forge (its cells' error text): after three more gradings its last result
+    stands, with a note, so that forging it gains nothing but time."""
+    summary, regraded, result = _grade_spoilt(monkeypatch, tmp_path, "OSError: [Errno 28] No space left on device")
+    assert len(regraded) == MAX_REGRADES and summary.failed == []
+    assert result.complete and result.score == 40.0
+    assert any("graded 4 times" in note for note in result.notes), result.notes
 
 
 def test_the_report_names_the_culprit_and_those_graded_again():

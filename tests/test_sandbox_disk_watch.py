@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 
 import pytest
 
@@ -187,6 +188,55 @@ def test_a_nearly_full_disk_is_a_window_with_the_slot_holding_most(disk):
     slots.ticks(1)
     [low] = [i for i in slots.watch.incidents() if i.kind == "low"]
     assert low.until is not None and low.until >= low.at and not slots.watch.disk_low()
+
+
+def test_a_search_is_a_window_from_its_first_look_to_its_last_stop(disk):
+    """The slots are stopped one at a time, each stop waiting for its slot's processes to end: a child that starts
+    on a slot after the search began and before that slot's stop is stopped by it. The incident spans the search
+    (``at`` to the last stop), so that the batch grades such a child again (``tests/test_engine_disk_incidents.py``)."""
+    slots = Slots(disk)
+    times = []
+    stop = slots.stop
+    slots.watch._stop_slot = lambda slot: (times.append(time.monotonic()), stop(slot))
+    write(os.path.join(disk, "elsewhere"), 10)
+    slots.ticks()
+    [incident] = slots.watch.incidents()
+    assert incident.kind == "outside" and incident.stopped == (0, 1)
+    assert incident.at <= times[0] <= incident.until <= times[1], (incident, times)
+
+
+def test_settled_waits_for_a_look_after_the_moment_and_for_a_search_under_way(disk):
+    """A run's stopped child may end while the search that stopped it is still stopping other slots (each stop
+    waits for its slot's processes): the incident is recorded when the search ends, so the grader asks for a look
+    begun after its run ended (``settled``) before it judges the run. Here each stop takes 0.3 s."""
+    slots = Slots(disk)
+    stop = slots.stop
+    slots.watch._stop_slot = lambda slot: (time.sleep(0.3), stop(slot))
+    slots.watch.start()
+    try:
+        assert slots.watch.settled(time.monotonic(), timeout=5)
+        write(os.path.join(disk, "elsewhere"), 10)
+        while not slots.stops:  # the first slot stopped: its run has ended, the search goes on
+            time.sleep(0.01)
+        ended = time.monotonic()
+        assert slots.watch.incidents() == []  # (what the grader read before it waited)
+        assert slots.watch.settled(ended, timeout=5)
+        [incident] = slots.watch.incidents()
+        assert incident.kind == "outside" and incident.stopped == (0, 1) and incident.at <= ended
+    finally:
+        slots.watch.close()
+    assert not slots.watch.settled(time.monotonic(), timeout=5)  # a closed watch: at once
+
+
+def test_a_nearly_full_disk_dates_from_the_last_look_that_found_room(disk):
+    """The disk may have filled at any moment after the last look that found it with room: a run that ended
+    between that look and the next overlapped the window (a tick that comes late, on a busy host, is long)."""
+    slots = Slots(disk, share_mb=64)
+    slots.watch.tick(now=1000.0)
+    write(os.path.join(disk, "filler"), 61)
+    slots.watch.tick(now=1000.5)
+    [low] = [i for i in slots.watch.incidents() if i.kind == "low"]
+    assert low.at == 1000.0 and low.until is None
 
 
 def test_the_shares_shrink_to_what_the_disk_holds(disk):

@@ -59,7 +59,7 @@ from autograder.engine.batch_plan import (
     submission_results_path,
     submission_time,
 )
-from autograder.engine.disk_incidents import MAX_REGRADES, Ledger, Run, spoilt
+from autograder.engine.disk_incidents import CELL_FOUND_DISK_FULL, MAX_REGRADES, Ledger, Run, spoilt
 from autograder.engine.zygote_keeper import ZygoteKeeper
 from autograder.engine.zygote_parent import DISK_FULL, DiskFull, GraderError, Zygote, ZygoteLost, default_hidden
 from autograder.model import course
@@ -270,16 +270,22 @@ class GradingRun:
                 data = grade.grade_submission(sub.path, sub.student, sub.assignment, source, checks, z, slot,
                                         self.limits, self.summary.sandbox)
                 why = self._spoilt(z, slot, sub, started, data)
-                if why and self._again(z, slot, sub, started, why):
+                if not why:
+                    break
+                if self._again(z, slot, sub, started, why):
                     return
-                if why:
-                    data.notes.append(f"This notebook was graded {MAX_REGRADES + 1} times because {why}; this is the "
-                                      "last grading, which may have been affected too: your instructor will look at it.")
+                if why != CELL_FOUND_DISK_FULL:  # (never a score that something else spoilt)
+                    self.fail(sub, self._spoilt_every_time(why))
+                    return
+                # (only its own cells said so, which a submission can forge: its score, with the story)
+                data.notes.append(f"This notebook was graded {MAX_REGRADES + 1} times because {why}; this is the "
+                                  "last grading, which may have been affected too: your instructor will look at it.")
                 break
             except DiskFull as exc:  # no restart helps: graded again once there is room
-                if self._again(z, slot, sub, started, "the disk was full when its sandbox was made"):
-                    return
-                error, attempts = f"DiskFull: {str(exc)[:2000]}", 0
+                why = "the disk was full when its sandbox was made"
+                if not self._again(z, slot, sub, started, why):
+                    self.fail(sub, self._spoilt_every_time(f"{why} ({str(exc)[:500]})"))
+                return
             except GraderError as exc:
                 error = f"GraderError: {exc}"
                 if not isinstance(exc, ZygoteLost):  # (a neighbour's restart costs no attempt: capped per batch)
@@ -309,7 +315,15 @@ class GradingRun:
             return ""
         run = Run(slot, f"{sub.student}/{sub.assignment}", started, time.monotonic())
         self.ledger.ran(run)
-        return spoilt(z.disk_incidents(), run, [cell.get("error", "") for cell in data.execution.cells])
+        # (judged on what the watch saw in a look after the run ended: a disk that filled just before, a search
+        # still stopping slots when the run's stopped child ended, are then in the incidents)
+        return spoilt(z.disk_incidents(after=run.ended), run, [cell.get("error", "") for cell in data.execution.cells])
+
+    @staticmethod
+    def _spoilt_every_time(why: str) -> str:
+        """The failure of a submission whose every grading something else spoilt: the instructor's to rerun."""
+        return (f"graded {MAX_REGRADES + 1} times and each grading spoilt, the last because {why}: not scored; "
+                "once the disk has room, run the same autograde command again (it grades only what is missing)")
 
     def _again(self, z: Zygote, slot: int, sub: Submission, started: float, why: str) -> bool:
         """Put ``sub`` back in the queue to be graded again once the disk has room (False: it was graded again

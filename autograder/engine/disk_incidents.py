@@ -7,8 +7,10 @@ spoilt: :meth:`Ledger.spoilt` says why a run must be graded again (its child
 was stopped while the grader looked for a submission filling the disk, or the
 disk was nearly full while it ran, so a write of its cells, of its sandbox or of
 its results may have failed), and the batch grades it again once there is room
-(:data:`MAX_REGRADES` times at most; after that its result is written with a
-note). A submission that was itself stopped keeps its result: the cell that
+(:data:`MAX_REGRADES` times at most; a run spoilt after that is not scored: the
+submission is listed as failed to grade, for the instructor to rerun, unless only
+its own cells said the disk was full, words it could forge: that run is scored,
+with a note). A submission that was itself stopped keeps its result: the cell that
 wrote too much says so.
 
 :meth:`Ledger.report` turns the incidents into ``summary.json``'s ``incidents``
@@ -40,15 +42,21 @@ class Run:
 
 
 def _during(incident: Incident, run: Run) -> bool:
-    """Whether ``incident`` happened while ``run`` was being graded (a window of low disk: overlapping it)."""
-    until = incident.until if incident.until is not None else float("inf")
+    """Whether ``incident`` happened while ``run`` was being graded: a moment within it, or a window overlapping
+    it (a nearly full disk, from the last look that found room; a search that stopped slots one at a time)."""
     if incident.kind == "low":
+        until = incident.until if incident.until is not None else float("inf")
         return incident.at <= run.ended and until >= run.started
+    if incident.until is not None:
+        return incident.at <= run.ended and incident.until >= run.started
     return run.started <= incident.at <= run.ended
 
 
 #: How a cell's error says that the disk was full (an ``OSError``'s text, as the child reports it).
 DISK_FULL_TEXT = ("[Errno 28]", "[Errno 122]")
+#: Why a run is graded again when only its cells' errors say the disk was full (words a submission can forge:
+#: after :data:`MAX_REGRADES` such runs, the last is scored, with a note).
+CELL_FOUND_DISK_FULL = "the disk was full when one of its cells wrote to it"
 
 
 def spoilt(incidents: list[Incident], run: Run, cell_errors: Iterable[object] = ()) -> str:
@@ -57,7 +65,7 @@ def spoilt(incidents: list[Incident], run: Run, cell_errors: Iterable[object] = 
     share is watched, a full disk is never a submission's own doing) — unless it is what filled the disk."""
     own = [i for i in incidents if i.slot == run.slot and i.kind in ("over", "hidden", "low") and _during(i, run)]
     if not own and any(text in str(error) for error in cell_errors for text in DISK_FULL_TEXT):
-        return "the disk was full when one of its cells wrote to it"
+        return CELL_FOUND_DISK_FULL
     for incident in incidents:
         if not _during(incident, run):
             continue

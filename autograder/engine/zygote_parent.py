@@ -266,8 +266,12 @@ class Zygote:
         left for the grader's own :meth:`kill` of that slot to give)."""
         self._request({"op": "kill", "slot": slot, "wait": False, "verify": True}, timeout=60.0)
 
-    def disk_incidents(self) -> list[Incident]:
-        """What the disk watches saw so far (``uid`` mode; else none), earlier zygote processes' included."""
+    def disk_incidents(self, after: float | None = None) -> list[Incident]:
+        """What the disk watches saw so far (``uid`` mode; else none), earlier zygote processes' included; with
+        ``after`` (``time.monotonic()``), once the watch has looked at the disk since then
+        (:meth:`~autograder.sandbox.disk_watch.DiskWatch.settled`)."""
+        if self.watch is not None and after is not None:
+            self.watch.settled(after)
         return self._past_incidents + (self.watch.incidents() if self.watch is not None else [])
 
     def why_stopped(self, slot: int) -> str:

@@ -54,6 +54,9 @@ WALK_EVERY_S = 1.0
 LOW_WATER = 8 * 1024 * 1024
 #: Growth of the filesystem that no folder explains is looked into past this many bytes once the disk is low.
 LOW_DISK_SLACK = 1024 * 1024
+#: How long the grader waits, at most, for the watch to look at the disk after a run ended (one tick, or a search
+#: stopping the slots one at a time: each stop waits for its slot's processes to end).
+SETTLE_S = 30.0
 #: The smallest share of the disk a slot gets, however full the disk is at the start.
 MIN_SHARE = 4 * 1024 * 1024
 
@@ -183,10 +186,13 @@ class Incident:
     * ``"hidden"``: the filesystem grew by bytes no folder held, and stopping ``slot`` freed them;
     * ``"outside"``: such growth that no slot's stop freed (another writer on the machine);
     * ``"low"``: the disk was nearly full from ``at`` to ``until`` (``slot``: the one holding most of it then,
-      if any held more than :data:`LOW_WATER`).
+      if any held more than :data:`LOW_WATER`); ``at`` is the last look that found room, since the disk may
+      have filled at any moment after it.
 
     ``stopped`` lists every slot stopped on the way (for ``hidden`` and ``outside``, those stopped while looking,
-    whose work must be done again); ``at`` and ``until`` are ``time.monotonic()`` values.
+    whose work must be done again: the stops were made from ``at`` to ``until``, one slot at a time, so a child
+    started on a slot during the search may be the one stopped); ``at`` and ``until`` are ``time.monotonic()``
+    values.
     """
 
     kind: str
@@ -210,6 +216,7 @@ class _State:
     over: set[int] = field(default_factory=set)  # slots stopped for their folder, until it is emptied
     low_since: float | None = None
     low_slot: int | None = None
+    room_seen_at: float | None = None  # the last look that found the disk with room
     suspect: int = 0  # ticks in a row with growth no folder explains
     outside_bytes: int = 0  # growth by other writers seen so far: the slack grows with it
     outside_files: int = 0
@@ -241,6 +248,8 @@ class DiskWatch:
         self.quotas = {slot: SlotQuota(q.folder, min(q.max_bytes, self.fair_share), q.max_files)
                        for slot, q in quotas.items()}
         self._lock = threading.Lock()
+        self._looked = threading.Condition(self._lock)
+        self._looked_at = float("-inf")  # when the last finished look began
         self._incidents: list[Incident] = []
         self._why: dict[int, str] = {}
         self._halt = threading.Event()
@@ -257,6 +266,8 @@ class DiskWatch:
 
     def close(self) -> None:
         self._halt.set()
+        with self._looked:
+            self._looked.notify_all()
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
@@ -279,6 +290,19 @@ class DiskWatch:
         with self._lock:
             return self._why.pop(slot, "")
 
+    def settled(self, after: float, timeout: float = SETTLE_S) -> bool:
+        """Wait until a look that began after ``after`` (``time.monotonic()``) has finished: whatever happened
+        before ``after`` is then in :meth:`incidents` (a disk that filled, a search that stopped slots one at a
+        time, recorded when it ends). False if the watch stopped or ``timeout`` passed first."""
+        deadline = time.monotonic() + timeout
+        with self._looked:
+            while self._looked_at <= after:
+                left = deadline - time.monotonic()
+                if self._halt.is_set() or self._thread is None or left <= 0:
+                    return False
+                self._looked.wait(left)
+        return True
+
     def incidents(self) -> list[Incident]:
         """Every incident so far, in order (a ``low`` window still open has ``until`` None)."""
         with self._lock:
@@ -297,11 +321,15 @@ class DiskWatch:
     # -- the thread ------------------------------------------------------------------------------------------
     def _run(self) -> None:
         while not self._halt.wait(self.tick_s):
+            began = time.monotonic()
             try:
-                self.tick()
+                self.tick(began)
             except Exception as exc:  # noqa: BLE001 — a watch that stops would stop bounding: note, go on
                 if len(self.errors) < 20:
                     self.errors.append(f"{type(exc).__name__}: {exc}")
+            with self._looked:
+                self._looked_at = began
+                self._looked.notify_all()
 
     def tick(self, now: float | None = None) -> None:
         """One look: the filesystem; the folders when it changed (or every :data:`WALK_EVERY_S`); stops."""
@@ -366,9 +394,11 @@ class DiskWatch:
         state, stopped = self._state, []
         state.suspect = 0
         order = sorted(self.quotas, key=lambda s: (-state.usage.get(s, Usage(0, 0)).bytes, s))
+        last_stop = now
         for slot in order:
             before = filesystem_use(self.root)
             held = folder_usage(self.quotas[slot].folder, self.quotas[slot].max_files)
+            last_stop = time.monotonic()  # (a child that started on a slot before its stop may be the one stopped)
             self._stop(slot, "it held files outside its working folder's tree (deleted while open, or "
                              "unnamed) beyond its share of the disk")
             stopped.append(slot)
@@ -379,14 +409,16 @@ class DiskWatch:
             if freed >= unexplained / 2 or (unexplained_files > 0 and freed_files >= unexplained_files / 2):
                 files = max(freed_files, 0)
                 self._record(Incident("hidden", now, slot, f"{_mb(max(freed, 0))} ({files} file{'s' * (files != 1)}) "
-                                                           "outside its working folder's tree", tuple(stopped)))
+                                                           "outside its working folder's tree", tuple(stopped),
+                                      until=last_stop))
                 self._rebase()
                 return
             with self._lock:  # not this one: its child was stopped for nothing, and is graded again
                 self._why[slot] = ("it was stopped while the grader looked for a submission filling the disk "
                                    "(not this one)")
         self._record(Incident("outside", now, None, f"{_mb(unexplained)} and {unexplained_files} files written "
-                                                    "by something other than the submissions", tuple(stopped)))
+                                                    "by something other than the submissions", tuple(stopped),
+                              until=last_stop))
         # another writer is at work: look again only past twice as much (a submission's hidden bytes are still
         # found, past that; and at once when the disk is nearly full)
         state.outside_bytes = 2 * max(state.outside_bytes, unexplained)
@@ -408,13 +440,15 @@ class DiskWatch:
             usage = {slot: folder_usage(q.folder, q.max_files) for slot, q in self.quotas.items()}
             largest = max(usage, key=lambda s: (usage[s].bytes, -s), default=None)
             with self._lock:  # (the slot holding most then: it filled the disk if it holds much of it)
-                state.low_since = now
+                state.low_since = state.room_seen_at if state.room_seen_at is not None else now
                 state.low_slot = largest if largest is not None and usage[largest].bytes > self.low_water else None
         elif fs.free_bytes >= self.low_water and state.low_since is not None:
             with self._lock:
                 self._incidents.append(Incident("low", state.low_since, state.low_slot, self._low_detail(),
                                                 until=now))
                 state.low_since = state.low_slot = None
+        if fs.free_bytes >= self.low_water:
+            state.room_seen_at = now
 
     def _low_detail(self) -> str:
         return f"the disk holding the sandbox's folders had less than {_mb(self.low_water)} free"
