@@ -10,7 +10,8 @@ points, and only those:
   function of its problem set is graded as if that callee were correct, so
   the callee's mistake costs only the callee's cells (likelihood = sum of my
   pdf, log_softmax = z − my logsumexp, softmax through my log_softmax, BCE
-  through my Bernoulli log-pmf, the VAE's KL through my Gaussian KL);
+  through my Bernoulli log-pmf, the VAE's KL through my Gaussian KL, JS
+  through a copy of my KL written again in its own cell);
   a helper of the student's own is *not* a contract function: its mistake
   counts wherever it is called (ps2's cross-entropy through my log_softmax
   helper);
@@ -142,6 +143,8 @@ def softmax(z, axis=-1, temperature=1.0):
 
 SIGMA_AS_VARIANCE_PDF = _zoo_source("ps3_gaussian", "gaussian_log_pdf-sigma-as-variance")
 LIKELIHOOD_SUM_OF_PDF = _zoo_source("ps3_gaussian", "gaussian_log_likelihood-sum-of-log-pdf")
+KL_BITS = _zoo_source("ps6_information", "ps6-kl-bits")
+JS_FROM_KL = _zoo_source("ps6_information", "ps6-js-from-kl")
 
 COMPOUNDS = (
     # ------------------------------------------------------------ errors carried forward
@@ -244,6 +247,15 @@ def softmax(z, axis=-1, temperature=1.0):
 '''},
         loses=_cells("ps1_softmax", "softmax"),
         hint="Write it yourself",
+    ),
+    Compound(
+        "carry-js-via-its-own-copy-of-kl-in-bits",
+        "ps6_information",
+        # the KL in bits, written again in the JS cell above a JS through it (a real script does so): calls by the
+        # contract's name are answered by the correct KL, so the mistake the copy shares costs once, in KL's cell
+        {"kl_divergence": KL_BITS, "js_divergence": KL_BITS + "\n" + JS_FROM_KL},
+        loses=_loses("ps6_information", "ps6-kl-bits"),
+        hint="the course measures information in nats",
     ),
     # ---------------------------------------- a helper of one's own is not carried forward
     Compound(
