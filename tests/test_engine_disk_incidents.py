@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from autograder.engine import batch
+from autograder.engine import batch, disk_incidents, zygote_keeper
 from autograder.engine.disk_incidents import MAX_REGRADES, Ledger, Run, spoilt
+from autograder.engine.zygote_parent import GraderError
 from autograder.model import course
 from autograder.model import results as results_model
 from autograder.model.notebook import load_source
@@ -64,7 +65,7 @@ class _Spoiling:
     """A sandbox (the keeper and its zygote at once) whose every run overlaps a nearly full disk, still open, while
     the disk has room again by the time a run is to be graded again (so nothing waits)."""
 
-    watch = True
+    watched = True
 
     def get(self, broken=None):
         return self
@@ -88,7 +89,7 @@ def _grade_spoilt(monkeypatch, tmp_path, cell_error=""):
                                        "error": cell_error, "duration_s": 0.1})
         return result
 
-    monkeypatch.setattr(batch.grade, "grade_submission", full_marks)
+    monkeypatch.setattr(batch.grade, "grade_submission", full_marks)  # (the module both graders call)
     summary = batch.BatchSummary(str(tmp_path), str(tmp_path / "results"))
     sub = Submission("ann", PS, tmp_path / f"{PS}.ipynb")
     source = load_source(course.ROOT / "source" / PS / f"{PS}.ipynb", PS)
@@ -117,6 +118,30 @@ def test_a_run_whose_own_cells_alone_said_the_disk_was_full_is_scored_at_last_wi
     assert any("graded 4 times" in note for note in result.notes), result.notes
 
 
+def test_a_dask_worker_grades_a_spoilt_run_again_as_a_local_batch_does(monkeypatch, tmp_path):
+    """A cluster's worker in ``uid`` mode (``zygote_keeper.grade_in_sandbox``) follows the same rules in its own
+    loop: graded again three times, then not scored (``GraderError``: the client lists it as failed to grade),
+    unless only its own cells said the disk was full (scored, with a note)."""
+    runs = []
+
+    def graded(cell_error):
+        def full_marks(*args, **kwargs):
+            runs.append(1)
+            result = SubmissionResult("ann", PS, 40.0, 40.0)
+            result.execution.cells.append({"index": 1, "grade_id": "", "status": "error", "error": cell_error,
+                                           "duration_s": 0.1})
+            return result
+        monkeypatch.setattr(zygote_keeper.grade, "grade_submission", full_marks)
+        return zygote_keeper.grade_in_sandbox(_Spoiling(), 0, tmp_path / f"{PS}.ipynb", "ann", PS, None, {},
+                                              Limits(), {})
+
+    with pytest.raises(GraderError, match="graded 4 times and each grading spoilt"):
+        graded("")
+    assert len(runs) == MAX_REGRADES + 1
+    result = graded("OSError: [Errno 28] No space left on device")
+    assert result.score == 40.0 and any("graded 4 times" in note for note in result.notes), result.notes
+
+
 def test_the_report_names_the_culprit_and_those_graded_again():
     ledger = Ledger()
     ledger.ran(ANN)
@@ -135,8 +160,8 @@ def test_the_report_names_the_culprit_and_those_graded_again():
 def test_a_write_waits_for_room_once_per_batch(monkeypatch):
     """A write that finds the disk full is tried again until it succeeds or the wait is over; after a wait that
     found no room, the next writes of the batch give up at once, until one succeeds again."""
-    monkeypatch.setattr(batch, "DISK_WAIT_S", 1.0)
-    room, calls = batch._Room(), []
+    monkeypatch.setattr(disk_incidents, "DISK_WAIT_S", 1.0)
+    room, calls = disk_incidents.Room(), []
 
     def full():
         calls.append(time.monotonic())

@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Protocol, cast
 
 from autograder.checks import checks_for
 from autograder.checks.check import Check
@@ -59,8 +59,16 @@ from autograder.engine.batch_plan import (
     submission_results_path,
     submission_time,
 )
-from autograder.engine.disk_incidents import CELL_FOUND_DISK_FULL, MAX_REGRADES, Ledger, Run, spoilt
-from autograder.engine.zygote_keeper import ZygoteKeeper
+from autograder.engine.disk_incidents import (
+    CELL_FOUND_DISK_FULL,
+    MAX_REGRADES,
+    Ledger,
+    Room,
+    Run,
+    last_grading_note,
+    spoilt_every_time,
+)
+from autograder.engine.zygote_keeper import ZygoteKeeper, spoilt_run
 from autograder.engine.zygote_parent import DISK_FULL, DiskFull, GraderError, Zygote, ZygoteLost, default_hidden
 from autograder.model import course
 from autograder.model import results as results_model
@@ -89,7 +97,6 @@ SLOTS_PER_WORKER = 2
 Loaded = tuple[SourceNotebook, dict[str, Check]]
 #: What :func:`grade_batch` calls at each event: ``on_event(kind, submission, data)`` (see there).
 OnEvent = Callable[[str, Submission | None, Any], None]
-T = TypeVar("T")
 
 
 class Emit(Protocol):
@@ -221,7 +228,7 @@ class GradingRun:
 
     def __init__(self, todo: Iterable[Submission], loaded: Mapping[str, Loaded], results_dir: Path, limits: Limits,
                  keeper: ZygoteKeeper | None, summary: BatchSummary, emit: Emit,
-                 submitted_at: SubmissionTime | SubmissionTimes | None = None, room: _Room | None = None) -> None:
+                 submitted_at: SubmissionTime | SubmissionTimes | None = None, room: Room | None = None) -> None:
         self.loaded, self.results_dir, self.limits = loaded, results_dir, limits
         self.submitted_at = submitted_at
         self.keeper, self.summary, self.emit = keeper, summary, emit
@@ -233,7 +240,7 @@ class GradingRun:
         self.started = time.monotonic()
         self.ledger = Ledger()  # the runs, for the disk's incidents (uid mode: disk_incidents)
         self.regrades: Counter[str] = Counter()  # submission -> times graded again because of the disk
-        self.room = room or _Room()
+        self.room = room or Room()
 
     def worker(self, number: int, workers: int) -> None:
         """Worker ``number`` of ``workers``: its submissions take turns among its :data:`SLOTS_PER_WORKER`
@@ -269,22 +276,21 @@ class GradingRun:
             try:
                 data = grade.grade_submission(sub.path, sub.student, sub.assignment, source, checks, z, slot,
                                         self.limits, self.summary.sandbox)
-                why = self._spoilt(z, slot, sub, started, data)
+                why = self._spoilt(slot, sub, started, data)
                 if not why:
                     break
                 if self._again(z, slot, sub, started, why):
                     return
                 if why != CELL_FOUND_DISK_FULL:  # (never a score that something else spoilt)
-                    self.fail(sub, self._spoilt_every_time(why))
+                    self.fail(sub, spoilt_every_time(why))
                     return
                 # (only its own cells said so, which a submission can forge: its score, with the story)
-                data.notes.append(f"This notebook was graded {MAX_REGRADES + 1} times because {why}; this is the "
-                                  "last grading, which may have been affected too: your instructor will look at it.")
+                data.notes.append(last_grading_note(why))
                 break
             except DiskFull as exc:  # no restart helps: graded again once there is room
                 why = "the disk was full when its sandbox was made"
                 if not self._again(z, slot, sub, started, why):
-                    self.fail(sub, self._spoilt_every_time(f"{why} ({str(exc)[:500]})"))
+                    self.fail(sub, spoilt_every_time(f"{why} ({str(exc)[:500]})"))
                 return
             except GraderError as exc:
                 error = f"GraderError: {exc}"
@@ -307,23 +313,15 @@ class GradingRun:
             data.notes.append(sub.note)
         self.write(sub, source, data)
 
-    def _spoilt(self, z: Zygote, slot: int, sub: Submission, started: float, data: SubmissionResult) -> str:
+    def _spoilt(self, slot: int, sub: Submission, started: float, data: SubmissionResult) -> str:
         """Why this run of ``sub`` must be graded again ('' if its result stands): a full disk or a stop of its
-        sandbox that it did not cause (:func:`autograder.engine.disk_incidents.spoilt`; ``uid`` mode only, where
-        the disk is shared and watched)."""
-        if z.watch is None:
-            return ""
+        sandbox that it did not cause (:func:`autograder.engine.zygote_keeper.spoilt_run`; ``uid`` mode only);
+        the run is kept for the report of the disk's incidents."""
+        keeper = known(self.keeper, "a graded run had its sandbox (grade_one)")
         run = Run(slot, f"{sub.student}/{sub.assignment}", started, time.monotonic())
-        self.ledger.ran(run)
-        # (judged on what the watch saw in a look after the run ended: a disk that filled just before, a search
-        # still stopping slots when the run's stopped child ended, are then in the incidents)
-        return spoilt(z.disk_incidents(after=run.ended), run, [cell.get("error", "") for cell in data.execution.cells])
-
-    @staticmethod
-    def _spoilt_every_time(why: str) -> str:
-        """The failure of a submission whose every grading something else spoilt: the instructor's to rerun."""
-        return (f"graded {MAX_REGRADES + 1} times and each grading spoilt, the last because {why}: not scored; "
-                "once the disk has room, run the same autograde command again (it grades only what is missing)")
+        if keeper.watched:
+            self.ledger.ran(run)
+        return spoilt_run(keeper, run, data)
 
     def _again(self, z: Zygote, slot: int, sub: Submission, started: float, why: str) -> bool:
         """Put ``sub`` back in the queue to be graded again once the disk has room (False: it was graded again
@@ -388,48 +386,8 @@ class GradingRun:
                 t.join(10)
 
 
-#: How long a batch waits for room on a full disk before it writes a result or grades a submission again.
-DISK_WAIT_S = 60.0
-
-
-class _Room:
-    """Waiting for room on a full disk (a flood is emptied within a moment of its stop; another writer may free
-    its files), :data:`DISK_WAIT_S` at most, and once per batch: after a wait that found none, the next ones give
-    up at once until a write succeeds again."""
-
-    def __init__(self) -> None:
-        self.none = threading.Event()
-
-    def retry(self, write: Callable[[], T]) -> T:
-        """``write()``, again every half second while it fails for a full disk, until it succeeds or the wait is
-        over (then its ``OSError``)."""
-        deadline = time.monotonic() + (0.0 if self.none.is_set() else DISK_WAIT_S)
-        while True:
-            try:
-                out = write()
-            except OSError as exc:
-                if exc.errno not in DISK_FULL:
-                    raise
-                if time.monotonic() >= deadline:
-                    self.none.set()
-                    raise
-                time.sleep(0.5)
-                continue
-            self.none.clear()
-            return out
-
-    def wait(self, low: Callable[[], bool]) -> None:
-        """Wait while ``low()`` (the sandbox's disk is nearly full), as long as :meth:`retry` would."""
-        deadline = time.monotonic() + (0.0 if self.none.is_set() else DISK_WAIT_S)
-        while low():
-            if time.monotonic() >= deadline:
-                self.none.set()
-                return
-            time.sleep(0.2)
-
-
-def _write_with_room(path: Path, data: SubmissionResult, keeper: ZygoteKeeper | None, room: _Room) -> None:
-    """:func:`~autograder.model.results.write_results` once there is room (:class:`_Room`); then the disk watch is
+def _write_with_room(path: Path, data: SubmissionResult, keeper: ZygoteKeeper | None, room: Room) -> None:
+    """:func:`~autograder.model.results.write_results` once there is room (:class:`Room`); then the disk watch is
     told what the grader wrote."""
     room.retry(lambda: results_model.write_results(path, data))
     if keeper is not None:
@@ -480,7 +438,7 @@ def grade_batch(submitted_dir: StrPath, results_dir: StrPath, *, workers: int | 
     limits = limits or Limits()
     summary = BatchSummary(str(submitted_dir), str(results_dir), shard=f"{shard[0]}/{shard[1]}" if shard else None)
     emit = _emitter(on_event, summary)
-    room = _Room()
+    room = Room()
     plan = plan_batch(submitted_dir, results_dir, course_dir, assignments, students, shard, force)
     todo, kept, summary.not_graded, summary.total = plan.todo, plan.kept, plan.not_graded, len(plan.todo + plan.kept)
     make_dirs(results_dir)
@@ -582,7 +540,7 @@ def _load_assignments(course_dir: Path, todo: list[Submission], summary: BatchSu
 
 def _grade(todo: list[Submission], loaded: Mapping[str, Loaded], results_dir: Path, limits: Limits, workers: int,
            keeper: ZygoteKeeper | None, launch_error: str, summary: BatchSummary, emit: Emit,
-           submitted_at: SubmissionTime | SubmissionTimes | None = None, room: _Room | None = None) -> None:
+           submitted_at: SubmissionTime | SubmissionTimes | None = None, room: Room | None = None) -> None:
     """Wait for the launched sandbox, then grade ``todo`` with ``workers`` threads (without a sandbox when
     none of them has a notebook to run: ``summary.sandbox`` then stays empty, as for a batch that ran nothing)."""
     if not _runs_code(todo):
@@ -611,7 +569,7 @@ def _grade(todo: list[Submission], loaded: Mapping[str, Loaded], results_dir: Pa
 
 def _grade_on_cluster(cluster: str, todo: list[Submission], loaded: Mapping[str, Loaded], results_dir: Path,
                       limits: Limits, summary: BatchSummary, emit: Emit,
-                      submitted_at: SubmissionTime | SubmissionTimes | None, room: _Room) -> None:
+                      submitted_at: SubmissionTime | SubmissionTimes | None, room: Room) -> None:
     """Grade ``todo`` on the Dask cluster ``cluster``, recording each outcome through a :class:`GradingRun` as a
     local batch does; a cluster that cannot be used fails every submission with the reason (the instructor's to
     fix). Each worker's sandbox watches its own disk; a run a full disk spoilt is its submission's error there,
@@ -630,7 +588,7 @@ def _grade_on_cluster(cluster: str, todo: list[Submission], loaded: Mapping[str,
         summary.interrupted = True
 
 
-def _finish(summary: BatchSummary, results_dir: Path, started: float, room: _Room) -> None:
+def _finish(summary: BatchSummary, results_dir: Path, started: float, room: Room) -> None:
     """grades.csv and summary.json, handed to the ``sudo`` user. Raises ``OSError`` when the disk stays full."""
     summary.duration_s = time.monotonic() - started
     summary.notebooks_per_s = summary.graded / summary.duration_s if summary.graded and summary.duration_s > 0 else 0.0

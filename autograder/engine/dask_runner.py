@@ -67,6 +67,7 @@ from distributed.scheduler import KilledWorker
 import autograder
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
 from autograder.engine import batch, held_folder
+from autograder.engine.disk_incidents import Room
 from autograder.engine.grade import unreadable_results
 from autograder.engine.zygote_keeper import ZygoteKeeper, grade_in_sandbox
 from autograder.engine.zygote_parent import GraderError, default_hidden
@@ -173,6 +174,7 @@ class _WorkerGrader:
         for slot in range(self.slot_count):
             self.slots.put(slot)
         self.keeper: ZygoteKeeper | None = None
+        self.room = Room()  # (uid mode: a run spoilt by a full disk is graded again once there is room)
         self.forbidden: tuple = ()
         self.loaded: dict = {}  # (problem set, SHA-256 of its source) -> (source, checks)
 
@@ -214,7 +216,7 @@ class _WorkerGrader:
             path = work / f"{assignment}.ipynb"
             path.write_bytes(notebook)
             data = grade_in_sandbox(keeper, slot, path, student, assignment, source, checks, limits,
-                                          self.report(keeper))
+                                    self.report(keeper), self.room)
             return json.dumps(data.to_json()).encode(), self.report(keeper)
         finally:
             shutil.rmtree(work, ignore_errors=True)

@@ -22,10 +22,15 @@ were graded again because of it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from autograder.engine.zygote_parent import DISK_FULL
 from autograder.sandbox.disk_watch import Incident
+
+T = TypeVar("T")
 
 #: How many times one submission is graded again because the disk filled up or a neighbour's stop spoilt its run.
 MAX_REGRADES = 3
@@ -57,6 +62,18 @@ DISK_FULL_TEXT = ("[Errno 28]", "[Errno 122]")
 #: Why a run is graded again when only its cells' errors say the disk was full (words a submission can forge:
 #: after :data:`MAX_REGRADES` such runs, the last is scored, with a note).
 CELL_FOUND_DISK_FULL = "the disk was full when one of its cells wrote to it"
+
+
+def spoilt_every_time(why: str) -> str:
+    """The failure of a submission whose every grading something else spoilt: the instructor's to rerun."""
+    return (f"graded {MAX_REGRADES + 1} times and each grading spoilt, the last because {why}: not scored; "
+            "once the disk has room, run the same autograde command again (it grades only what is missing)")
+
+
+def last_grading_note(why: str) -> str:
+    """The note of a result scored although its last run was spoilt too (only its own cells said so)."""
+    return (f"This notebook was graded {MAX_REGRADES + 1} times because {why}; this is the last grading, which may "
+            "have been affected too: your instructor will look at it.")
 
 
 def spoilt(incidents: list[Incident], run: Run, cell_errors: Iterable[object] = ()) -> str:
@@ -127,3 +144,43 @@ def _line(entry: dict) -> str:
             "low": f"{entry['detail']} (filled by {who})"}.get(entry["kind"], entry["detail"])
     again = entry["graded_again"]
     return "disk: " + what + (f"; graded again because of it: {', '.join(again[:20])}" if again else "")
+
+
+#: How long a batch waits for room on a full disk before it writes a result or grades a submission again.
+DISK_WAIT_S = 60.0
+
+
+class Room:
+    """Waiting for room on a full disk (a flood is emptied within a moment of its stop; another writer may free
+    its files), :data:`DISK_WAIT_S` at most, and once per batch: after a wait that found none, the next ones give
+    up at once until a write succeeds again."""
+
+    def __init__(self) -> None:
+        self.none = threading.Event()
+
+    def retry(self, write: Callable[[], T]) -> T:
+        """``write()``, again every half second while it fails for a full disk, until it succeeds or the wait is
+        over (then its ``OSError``)."""
+        deadline = time.monotonic() + (0.0 if self.none.is_set() else DISK_WAIT_S)
+        while True:
+            try:
+                out = write()
+            except OSError as exc:
+                if exc.errno not in DISK_FULL:
+                    raise
+                if time.monotonic() >= deadline:
+                    self.none.set()
+                    raise
+                time.sleep(0.5)
+                continue
+            self.none.clear()
+            return out
+
+    def wait(self, low: Callable[[], bool]) -> None:
+        """Wait while ``low()`` (the sandbox's disk is nearly full), as long as :meth:`retry` would."""
+        deadline = time.monotonic() + (0.0 if self.none.is_set() else DISK_WAIT_S)
+        while low():
+            if time.monotonic() >= deadline:
+                self.none.set()
+                return
+            time.sleep(0.2)

@@ -10,11 +10,21 @@ run a full disk or a neighbour's flood spoilt.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograder.checks.check import Check
 from autograder.engine import grade
+from autograder.engine.disk_incidents import (
+    CELL_FOUND_DISK_FULL,
+    MAX_REGRADES,
+    Room,
+    Run,
+    last_grading_note,
+    spoilt,
+    spoilt_every_time,
+)
 from autograder.engine.zygote_parent import DiskFull, GraderError, Zygote, ZygoteLost
 from autograder.model import results as results_model
 from autograder.model.files import StrPath
@@ -88,9 +98,19 @@ class ZygoteKeeper:
             if self._zygote is not None:
                 self._zygote.close()
 
-    def disk_incidents(self) -> list[Incident]:
-        """What the sandbox's disk watch saw (``uid`` mode; else none)."""
-        return self._zygote.disk_incidents() if self._zygote is not None else []
+    def disk_incidents(self, after: float | None = None) -> list[Incident]:
+        """What the sandbox's disk watch saw (``uid`` mode; else none); with ``after``, once it has looked at the
+        disk since then (:meth:`autograder.engine.zygote_parent.Zygote.disk_incidents`)."""
+        return self._zygote.disk_incidents(after) if self._zygote is not None else []
+
+    @property
+    def watched(self) -> bool:
+        """Whether a disk watch holds the slots to their shares (``uid`` mode)."""
+        return self._zygote is not None and self._zygote.watch is not None
+
+    def disk_low(self) -> bool:
+        """Whether the slots' disk is nearly full now (``uid`` mode; else False)."""
+        return self._zygote is not None and self._zygote.disk_low()
 
     def wrote(self, path: StrPath) -> None:
         """The grader wrote ``path``: not a slot's growth, if it is on the slots' disk."""
@@ -100,23 +120,67 @@ class ZygoteKeeper:
 
 def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path: StrPath | None, student: str, assignment: str,
                      source: SourceNotebook, checks: Mapping[str, Check], limits: Limits,
-                     sandbox_report: dict[str, Any]) -> results_model.SubmissionResult:
+                     sandbox_report: dict[str, Any], room: Room | None = None) -> results_model.SubmissionResult:
     """One submission graded in ``keeper``'s sandbox, slot ``slot``: its result, whatever it did.
+
+    In ``uid`` mode, where the disk is shared and watched, a run that a full disk or a neighbour's stop spoilt
+    (:func:`autograder.engine.disk_incidents.spoilt`) is graded again once there is room (``room``), up to
+    :data:`~autograder.engine.disk_incidents.MAX_REGRADES` times, as a local batch does in
+    :meth:`autograder.engine.batch.GradingRun.grade_one`; spoilt every time, it raises ``GraderError`` (not
+    scored), unless only its own cells said the disk was full (scored, with a note).
 
     Two attempts when the sandbox broke under it (a restart cut by a neighbour's restart costs none: those
     are capped per batch); a grader bug the submission triggered, or two broken attempts, is its result with
-    score 0, the reason and ``grading_error``. Raises ``GraderError`` only when the sandbox cannot be started
-    (the instructor's problem). A Dask worker grades through here (:mod:`autograder.engine.dask_runner`); a local
-    batch's workers have the same two attempts in :meth:`autograder.engine.batch.GradingRun.grade_one`.
+    score 0, the reason and ``grading_error``. Raises ``GraderError`` when the sandbox cannot be started
+    (the instructor's problem). A Dask worker grades through here (:mod:`autograder.engine.dask_runner`).
     """
+    room, regrades = room or Room(), 0
+    while True:
+        data, why = _graded_once(keeper, slot, path, student, assignment, source, checks, limits, sandbox_report)
+        if data is not None and not why:
+            return data
+        if regrades == MAX_REGRADES:
+            if data is None or why != CELL_FOUND_DISK_FULL:
+                raise GraderError(spoilt_every_time(why))
+            data.notes.append(last_grading_note(why))
+            return data
+        regrades += 1
+        room.wait(keeper.disk_low)
+
+
+def _graded_once(keeper: ZygoteKeeper, slot: int, path: StrPath | None, student: str, assignment: str,
+                 source: SourceNotebook, checks: Mapping[str, Check], limits: Limits,
+                 sandbox_report: dict[str, Any]) -> tuple[results_model.SubmissionResult | None, str]:
+    """``(result, why it is spoilt)``: the result None when the disk was full as its sandbox was made."""
+    started = time.monotonic()
+    try:
+        data = _graded(keeper, slot, path, student, assignment, source, checks, limits, sandbox_report)
+    except DiskFull as exc:
+        return None, f"the disk was full when its sandbox was made ({str(exc)[:500]})"
+    return data, spoilt_run(keeper, Run(slot, f"{student}/{assignment}", started, time.monotonic()), data)
+
+
+def spoilt_run(keeper: ZygoteKeeper, run: Run, data: results_model.SubmissionResult) -> str:
+    """Why ``run`` (its result ``data``) must be graded again: '' if its result stands, as always outside the
+    ``uid`` mode, where the disk is shared and watched (:func:`autograder.engine.disk_incidents.spoilt`). Judged
+    on what the watch saw in a look after the run ended: a disk that filled just before, or a search still
+    stopping slots when the run's stopped child ended, are then in the incidents."""
+    if not keeper.watched:
+        return ""
+    return spoilt(keeper.disk_incidents(after=run.ended), run, [cell.get("error", "") for cell in data.execution.cells])
+
+
+def _graded(keeper: ZygoteKeeper, slot: int, path: StrPath | None, student: str, assignment: str,
+            source: SourceNotebook, checks: Mapping[str, Check], limits: Limits,
+            sandbox_report: dict[str, Any]) -> results_model.SubmissionResult:
+    """One grading, with two attempts when the sandbox broke under it; ``DiskFull`` raised."""
     attempts, error = 2, ""
     while attempts > 0:
         z = keeper.get()
         try:
             return grade.grade_submission(path, student, assignment, source, checks, z, slot, limits, sandbox_report)
-        except DiskFull as exc:  # no restart helps (a local batch grades it again once there is room)
-            error = f"DiskFull: {str(exc)[:2000]}"
-            break
+        except DiskFull:
+            raise
         except GraderError as exc:
             error = f"GraderError: {exc}"
             if not isinstance(exc, ZygoteLost):  # (a neighbour's restart costs no attempt: capped per batch)
