@@ -13,8 +13,10 @@ import time
 
 import pytest
 
+from autograder.engine.zygote_parent import Zygote
 from autograder.sandbox import disk_watch, syscalls
 from autograder.sandbox.disk_watch import DiskWatch, SlotQuota, folder_usage
+from autograder.sandbox.limits import Limits
 from autograder.sandbox.workdirs import remove_tree
 
 MB = 1024 * 1024
@@ -226,6 +228,18 @@ def test_settled_waits_for_a_look_after_the_moment_and_for_a_search_under_way(di
     finally:
         slots.watch.close()
     assert not slots.watch.settled(time.monotonic(), timeout=5)  # a closed watch: at once
+
+
+def test_a_stop_of_an_idle_slot_is_not_given_as_the_next_childs_reason(tmp_path, monkeypatch):
+    """A search stops every slot, some with no child at that moment: the reason it leaves for such a slot must not
+    be given for the death of the slot's next child (its own segfault or limit would read "stopped while the grader
+    looked for a submission filling the disk"). A new child's spawn forgets it."""
+    zygote = Zygote()
+    zygote.watch = DiskWatch(str(tmp_path), {0: SlotQuota(str(tmp_path / "0"), 8 * MB, 64)}, lambda slot: None)
+    zygote.watch._stop(0, "it was stopped while the grader looked for a submission filling the disk (not this one)")
+    monkeypatch.setattr(zygote, "_spawn", lambda slot, limits, hello_timeout: "the child")
+    assert zygote.spawn(0, Limits()) == "the child"
+    assert zygote.why_stopped(0) == ""
 
 
 def test_a_nearly_full_disk_dates_from_the_last_look_that_found_room(disk):

@@ -411,6 +411,9 @@ class Zygote:
         generation = self.generation
         if self.watch is not None:
             self.watch.set_quota(slot, limits.workdir_bytes, limits.workdir_files)
+            # (a stop of this slot while it had no child, a search's, is not the next child's: its reason would
+            # otherwise be given for that child's own death, a segfault, a limit)
+            self.watch.why_stopped(slot)
         try:
             return self._spawn(slot, limits, hello_timeout)
         except DiskFull:
