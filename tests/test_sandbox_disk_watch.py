@@ -163,6 +163,20 @@ def test_bytes_held_outside_the_folders_are_found_by_stopping_slots_until_they_a
     assert slots.stops == [0, 1]
 
 
+def test_the_slot_that_hid_bytes_last_is_stopped_first_when_bytes_hide_again(disk):
+    """The holder found, its next cells run in a fresh process, which may hide bytes again: the next search stops it
+    first, so the neighbour with the larger folder is not stopped (and graded again) a second time for it."""
+    slots = Slots(disk)
+    write(os.path.join(disk, "0", "visible"), 2)
+    slots.hide(1, 12)
+    slots.ticks()
+    assert slots.stops == [0, 1]
+    slots.hide(1, 12)  # (the fresh process of the same submission, on the same slot)
+    slots.ticks()
+    assert slots.stops == [0, 1, 1]
+    assert [(i.kind, i.slot, i.stopped) for i in slots.watch.incidents()] == [("hidden", 1, (0, 1)), ("hidden", 1, (1,))]
+
+
 def test_growth_nobody_holds_is_someone_elses_and_is_looked_into_again_only_past_twice_as_much(disk):
     slots = Slots(disk)
     write(os.path.join(disk, "elsewhere-1"), 10)

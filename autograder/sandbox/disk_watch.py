@@ -220,6 +220,7 @@ class _State:
     suspect: int = 0  # ticks in a row with growth no folder explains
     outside_bytes: int = 0  # growth by other writers seen so far: the slack grows with it
     outside_files: int = 0
+    last_holder: int | None = None  # the slot whose stop last freed hidden bytes: looked at first next time
 
 
 def _mb(n: float, digits: int = 0) -> str:
@@ -390,10 +391,12 @@ class DiskWatch:
         self._stop_slot(slot)
 
     def _find_holder(self, now: float, unexplained: int, unexplained_files: int) -> None:
-        """Stop the slots one at a time, largest folder first, until the one holding the unexplained growth."""
+        """Stop the slots one at a time, until the one holding the unexplained growth: first the slot that held
+        such bytes last time (a submission that hid bytes once may do it again, from the fresh process its next
+        cells run in, and its neighbours would be stopped again before it), then the largest folder first."""
         state, stopped = self._state, []
         state.suspect = 0
-        order = sorted(self.quotas, key=lambda s: (-state.usage.get(s, Usage(0, 0)).bytes, s))
+        order = sorted(self.quotas, key=lambda s: (s != state.last_holder, -state.usage.get(s, Usage(0, 0)).bytes, s))
         last_stop = now
         for slot in order:
             before = filesystem_use(self.root)
@@ -408,6 +411,7 @@ class DiskWatch:
             freed_files = (before.used_files - after.used_files) - (held.files - left.files)
             if freed >= unexplained / 2 or (unexplained_files > 0 and freed_files >= unexplained_files / 2):
                 files = max(freed_files, 0)
+                state.last_holder = slot
                 self._record(Incident("hidden", now, slot, f"{_mb(max(freed, 0))} ({files} file{'s' * (files != 1)}) "
                                                            "outside its working folder's tree", tuple(stopped),
                                       until=last_stop))
