@@ -279,6 +279,10 @@ Y_COND = X_COND @ W_COND + 1e-3 * _rng.normal(size=60)
 # --- probes shared by kl_divergence and js_divergence (each declared once) -------------
 ROWS_46 = Probe("two (4, 6) arrays of distributions (one per row)", (P46, Q46))
 ALONG_AXIS_1 = Probe("two (2, 3, 4) arrays with axis=1", (P_AXIS1, Q_AXIS1), {"axis": 1})
+#: the divergences' public 3-D input (their shape cells' visible asserts call it)
+FLAT_PQ_AXIS_1 = Probe("p = q = np.full((2, 3, 4), 1/3) with axis=1", (np.full((2, 3, 4), 1 / 3),
+                                                                       np.full((2, 3, 4), 1 / 3)), {"axis": 1},
+                       public=True)
 ONE_HOT_P = Probe("one-hot p against full-support q", ONE_HOT_VS_FULL)
 PURE_PQ = Probe("the (2, 3) arrays p = [[0.25, 0.25, 0.5], [0.5, 0.375, 0.125]], "
                 "q = [[0.5, 0.25, 0.25], [0.125, 0.125, 0.75]]", (np.array(P_PURE), np.array(Q_PURE)), public=True)
@@ -476,8 +480,7 @@ CHECKS = with_stack_cells((
         probes=(
             KL_PUBLIC,
             Probe("kl_divergence([0.25]*4, [0.25]*4)", ([0.25] * 4, [0.25] * 4), public=True),
-            Probe("p = q = np.full((2, 3, 4), 1/3) with axis=1", (np.full((2, 3, 4), 1 / 3), np.full((2, 3, 4), 1 / 3)),
-                  {"axis": 1}, public=True),
+            FLAT_PQ_AXIS_1,
             ROWS_46,
             ALONG_AXIS_1,
         ),
@@ -527,8 +530,7 @@ CHECKS = with_stack_cells((
                 "(values are not judged).",
         probes=(
             JS_PUBLIC,
-            Probe("p = q = np.full((2, 3, 4), 1/3) with axis=1", (np.full((2, 3, 4), 1 / 3), np.full((2, 3, 4), 1 / 3)),
-                  {"axis": 1}, public=True),
+            FLAT_PQ_AXIS_1,
             ROWS_46,
             ALONG_AXIS_1,
         ),
