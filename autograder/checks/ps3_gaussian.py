@@ -359,8 +359,18 @@ SPD = Hint(
     "A `cov` that is not symmetric positive definite was accepted: np.linalg.cholesky reads only the lower "
     "triangle, so a matrix that is not symmetric passes it unnoticed. Check symmetry before factorising, and "
     "raise ValueError naming `cov` when either test fails.",
-    lambda f: True,
+    label_has("not symmetric"),
     "cov-unchecked",
+    kinds=("no-raise",),
+)
+#: (a symmetric cov with an eigenvalue <= 0: a factorisation that gives nan, or a formula through the determinant's
+#: absolute value, accepts it; the hint above would blame symmetry, which this input has)
+NOT_POSITIVE_DEFINITE = Hint(
+    "A symmetric `cov` that is not positive definite (an eigenvalue of 0 or below) was accepted: no Gaussian has "
+    "that covariance. A factorisation that refuses it (np.linalg.cholesky raises LinAlgError, a ValueError) is the "
+    "test; one that gives nan or a number instead must be checked, and `cov` named in the ValueError.",
+    any_of(label_has("indefinite"), label_has("negative")),
+    "cov-not-positive-definite-accepted",
     kinds=("no-raise",),
 )
 
@@ -658,7 +668,7 @@ CHECKS = with_stack_cells((
             Probe("a 3-D cov whose lower triangle is positive definite but which is not symmetric",
                   (X3, MU3, COV_NONSYM3), expect="raises"),
         ),
-        hints=(SPD,),
+        hints=(SPD, NOT_POSITIVE_DEFINITE),
     ),
     MVN_LOG_PDF.purity(
         inputs="inputs",

@@ -513,6 +513,24 @@ def mvn_log_pdf(x, mu, cov):
         mistake="cov-unchecked",
     ),
     Specimen(
+        "mvn_log_pdf-symmetry-checked-only",
+        "mvn_log_pdf",
+        '''
+import numpy as np
+
+def mvn_log_pdf(x, mu, cov):
+    cov = np.asarray(cov, dtype=float)
+    if cov.ndim != 2 or not np.allclose(cov, cov.T):
+        raise ValueError("cov must be a symmetric matrix")
+    w, V = np.linalg.eigh(cov)                 # an eigenvalue <= 0 is not refused: its log is nan
+    d = (np.asarray(x, dtype=float) - mu) @ V
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return -0.5 * (len(w) * np.log(2 * np.pi) + np.sum(np.log(w)) + np.sum(d**2 / w, axis=-1))
+''',
+        hint="not positive definite (an eigenvalue of 0 or below) was accepted",
+        mistake="cov-not-positive-definite-accepted",
+    ),
+    Specimen(
         "mvn_log_pdf-scipy-multivariate-normal",
         "mvn_log_pdf",
         '''
@@ -658,6 +676,7 @@ LOSES = {
     "mvn_log_pdf-logdet-of-L": ("mvn_log_pdf-basic", "mvn_log_pdf-conditioning"),
     "mvn_log_pdf-batch-matrix-product": ("mvn_log_pdf-batch", "mvn_log_pdf-shape"),
     "mvn_log_pdf-no-validation": ("mvn_log_pdf-errors",),
+    "mvn_log_pdf-symmetry-checked-only": ("mvn_log_pdf-errors",),
     "mvn_log_pdf-scipy-multivariate-normal": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-shape", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors", "mvn_log_pdf-purity"),
     "mvn_log_pdf-stub-raises-valueerror": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-shape", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors", "mvn_log_pdf-purity"),
     "gaussian_mle-stub-zeros": ("gaussian_mle-basic", "gaussian_mle-shape", "gaussian_mle-purity"),
