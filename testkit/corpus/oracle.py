@@ -524,6 +524,10 @@ def _pq_tolerance(fn):
     yield "errors", lambda: _raises(fn, np.array([0.5, 0.5]), np.array([0.5, 0.5 + 1e-6]))
 
 
+#: a pair with an outcome that neither gives probability (the divergences' third entry)
+P_Q_ZERO, Q_P_ZERO = np.array([0.5, 0.5, 0.0]), np.array([0.25, 0.75, 0.0])
+
+
 def _kl_divergence(fn):
     yield "values", lambda: _close(_returns(fn, P[0], Q[0]), stats.entropy(P[0], Q[0]), "1-D")
     yield "values", lambda: _close(_returns(fn, P, Q), stats.entropy(P, Q, axis=-1), "(3, 4)")
@@ -544,6 +548,9 @@ def _kl_divergence(fn):
                                   "p > 0 where q = 0")
     yield "edges", lambda: _close(_returns(fn, np.array([0.0, 1.0]), np.array([0.5, 0.5]), quiet=True), math.log(2),
                                   "p = 0 terms")
+    # an outcome of probability 0 under both adds nothing (0 log 0/0 = 0, the contract's "terms with p = 0 add 0")
+    yield "edges", lambda: _close(_returns(fn, P_Q_ZERO, Q_P_ZERO, quiet=True), stats.entropy(P_Q_ZERO, Q_P_ZERO),
+                                  "p = q = 0 at one outcome")
     yield "edges", lambda: _close(_returns(fn, TINY, np.array([0.5, 0.5])), stats.entropy(TINY, [0.5, 0.5]), "p = 1e-9 counts")
     yield "errors", lambda: _raises(fn, np.array([0.5, 0.7, -0.2]), np.array([0.3, 0.3, 0.4]))
     yield "errors", lambda: _raises(fn, np.array([0.3, 0.3, 0.4]), np.array([0.5, 0.6, 0.1]))
@@ -568,6 +575,8 @@ def _js_divergence(fn):
                                   "disjoint supports")
     yield "edges", lambda: _close(_returns(fn, TINY, np.array([0.5, 0.5])), _js_ref(TINY, np.array([0.5, 0.5])),
                                   "p = 1e-9 counts")
+    yield "edges", lambda: _close(_returns(fn, P_Q_ZERO, Q_P_ZERO, quiet=True), _js_ref(P_Q_ZERO, Q_P_ZERO),
+                                  "p = q = 0 at one outcome")
     yield "errors", lambda: _raises(fn, np.array([0.5, 0.7, -0.2]), np.array([0.3, 0.3, 0.4]))
     yield "errors", lambda: _raises(fn, np.array([0.3, 0.3, 0.4]), np.array([0.5, 0.6, 0.1]))
     yield from _pq_tolerance(fn)
