@@ -94,13 +94,12 @@ def test_known_misgradings_are_specimens():
     assert set(KNOWN_MISGRADED) <= {s.id for s in SPECIMENS}
 
 
-def test_the_engine_says_when_a_callee_was_answered_by_the_reference(graded):
-    """genlm/llamppl's log_softmax calls a logsumexp of its own that sums the whole array; graded, that call is
-    answered by the contract's logsumexp (errors carried forward, through the engine's child and parent), and the
-    log_softmax then raises where the student's notebook does not: each lost cell says that the callee was answered.
-    A failure with no callee (rexfw's log density) says nothing of it."""
+def test_a_callee_in_the_callers_own_cell_runs_as_written(graded):
+    """genlm/llamppl's log_softmax comes with a logsumexp of its own, over the whole array, in the same cell: that is
+    the log_softmax's own code, not another answer to carry forward (docs/contract.md, "A mistake costs points
+    once"), so it runs as written: no lost cell says a callee was answered, and none raised (as the reference, which
+    runs it as written, finds: wrong values, no axis). Carried calls' notes: tests/test_engine_order.py."""
     cells = graded["log_softmax-genlm-llamppl"]
-    lost = [c for c in cells.values() if c.lost and "raised ValueError" in c.message]
-    assert lost and all("calls of `logsumexp` were answered by a correct `logsumexp`" in c.message for c in lost), \
-        [c.message for c in cells.values()]
-    assert not any("answered by a correct" in c.message for c in graded["gaussian_log_pdf-simeoncarstens-rexfw"].values())
+    lost = [c for c in cells.values() if c.lost]
+    assert lost and not any("answered by a correct" in c.message or "raised" in c.message for c in lost), \
+        [c.message for c in lost]

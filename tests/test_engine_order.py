@@ -62,6 +62,17 @@ def test_the_engine_grades_compound_specimens_like_the_zoo(env, compound):
     assert data["execution"]["sandbox"]["respawns"] == 0
 
 
+def test_a_lost_cell_says_which_calls_were_answered_by_the_reference(env):
+    """My log_softmax subtracts my whole-array logsumexp (another cell) without keepdims: with the correct logsumexp
+    answering its calls, it no longer broadcasts on rows, where my notebook never raised. Each cell it loses says
+    that its calls were answered (through the engine's child and parent); my logsumexp's own lost cells do not."""
+    compound = next(c for c in COMPOUNDS if c.name == "carry-log_softmax-written-against-my-whole-array-logsumexp")
+    data = grade(env, compound.ps, compound.notebook(), Limits())
+    lost = {t["name"]: t["output"] for t in data["tests"] if t["score"] is not None and t["score"] < t["max_score"]}
+    note = "calls of `logsumexp` were answered by a correct `logsumexp`"
+    assert {gid for gid, output in lost.items() if note in output} == {"log_softmax-basic", "log_softmax-axis"}, lost
+
+
 def test_a_respawn_replays_only_the_cells_above(env):
     """softmax hangs on one hidden probe (a (4, 5) array at temperature=0.5): the child is restarted, and the cells
     replayed are those above softmax's graded cells, not the scratch cell at the bottom that

@@ -130,15 +130,15 @@ def run_in_order(ps, nb):
     checks = checks_for(ps)
     namespace = {"__name__": "__main__", "get_ipython": _NoMagic}
     results = {}
-    for cell in nb["cells"]:
+    for index, cell in enumerate(nb["cells"]):
         gid = nbgrader_meta(cell).get("grade_id")
         if cell["cell_type"] != "code" or grader_skips(gid):
             continue
         if gid in checks:
             results[gid] = evaluate(checks[gid], LocalTarget(namespace))
             continue
-        with contextlib.suppress(Exception):  # an error ends the cell, not the notebook
-            exec(compile(python_source(cell_text(cell)), "<cell>", "exec"), namespace)
+        with contextlib.suppress(Exception):  # an error ends the cell, not the notebook (each cell its own code)
+            exec(compile(python_source(cell_text(cell)), f"<cell {index}>", "exec"), namespace)
     return results
 
 
@@ -181,7 +181,7 @@ def test_compound_specimens_cover_carry_and_order():
 def test_a_callee_is_carried_only_during_the_callers_probes():
     """The reference answers the caller's calls of its callee, and only inside that call."""
     namespace = {"np": np, "__name__": "__main__"}
-    exec(compile(NAIVE_PAIR, "<pair>", "exec"), namespace)
+    _one_function_a_cell(NAIVE_PAIR, namespace)
     own = namespace["logsumexp"]
     target = LocalTarget(namespace)
     z = [1000.0, 1000.0]
@@ -201,7 +201,7 @@ def test_a_failure_says_when_the_callee_was_answered_by_the_reference():
     the contract's one (carried forward): the message says that the callee was answered, or the student would read
     about an error their notebook never shows. A failure with no callee answered says nothing of it."""
     namespace = {"np": np, "__name__": "__main__"}
-    exec(compile(OWN_WHOLE_ARRAY_LSE, "<own>", "exec"), namespace)
+    _one_function_a_cell(OWN_WHOLE_ARRAY_LSE, namespace)
     checks = checks_for("ps1_softmax")
     result = evaluate(checks["log_softmax-axis"], LocalTarget(namespace))
     assert not result.passed and "could not be broadcast" in result.message, result.message
@@ -227,10 +227,30 @@ def test_no_credit_for_a_circle():
     reference (each reaches its caller), so both fail with RecursionError, as they do when run.
     (Not a compound specimen: IPython and nbgrader take minutes to format a 1000-frame traceback.)"""
     namespace = {"np": np, "__name__": "__main__"}
-    exec(compile(CIRCLE, "<circle>", "exec"), namespace)
+    _one_function_a_cell(CIRCLE, namespace)
     for gid in ("gaussian_log_pdf-basic", "gaussian_log_likelihood-basic"):
         result = evaluate(checks_for("ps3_gaussian")[gid], LocalTarget(namespace))
         assert not result.passed and "RecursionError" in result.message, result.message
+
+
+def _one_function_a_cell(source: str, namespace: dict) -> None:
+    """Run ``source`` as a notebook would hold it, each top-level function in a cell of its own (a callee in the
+    caller's own cell is the caller's own code, not carried forward: tests below)."""
+    for index, block in enumerate(source.strip().split("\ndef ")):
+        exec(compile(block if index == 0 else "def " + block, f"<cell {index}>", "exec"), namespace)
+
+
+def test_a_callee_written_in_the_callers_own_cell_runs_as_written():
+    """genlm/llamppl's log_softmax comes with a logsumexp of its own, over the whole array, in the same cell: that
+    is the log_softmax's answer, graded as written (no normalisation per slice: a value failure), not a callee to
+    answer with the contract's logsumexp (which would make it raise where the notebook does not)."""
+    namespace = {"np": np, "__name__": "__main__"}
+    exec(compile(OWN_WHOLE_ARRAY_LSE, "<one cell>", "exec"), namespace)
+    result = evaluate(checks_for("ps1_softmax")["log_softmax-axis"], LocalTarget(namespace))
+    assert not result.passed and "answered by a correct" not in result.message, result.message
+    assert "could not be broadcast" not in result.message, result.message
+    outcome = LocalTarget(namespace).call("log_softmax", ([[1.0, 2.0], [3.0, 5.0]],), {}, ("logsumexp",))
+    assert outcome.status == "returned" and outcome.carried == (), outcome
 
 
 CIRCLE = """

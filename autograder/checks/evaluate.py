@@ -138,9 +138,18 @@ def _ask_here(function: str, args: tuple, kwargs: dict) -> dict:
 
 def _kept_length_1_axis(failure: Failure) -> bool:
     """The result has the reference's shape with one or more length-1 axes added (``(1,)`` for one number,
-    ``(N, 1)`` for ``(N,)``): recomputed from the two shapes, never the values."""
+    ``(N, 1)`` for ``(N,)``): recomputed from the two shapes, never the values; and the check's other results
+    agree (a function that reduces nothing gives ``(1,)`` for a one-element input too, but ``(3,)`` for three
+    elements: no axis kept, a reduction missing)."""
     got, ref = np.shape(failure.outcome.value), np.shape(failure.reference)
-    return len(got) > len(ref) and tuple(n for n in got if n != 1) == tuple(n for n in ref if n != 1)
+    if not (len(got) > len(ref) and _squeezed(got) == _squeezed(ref)):
+        return False
+    return all(_squeezed(np.shape(outcome.value)) == _squeezed(np.shape(value))
+               for _, outcome, value, _ in failure.seen() if outcome is not None and outcome.status == "returned")
+
+
+def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(n for n in shape if n != 1)
 
 
 def _depth(value: Any) -> int:

@@ -171,6 +171,10 @@ class CalleeStubs:
     child for this: it decides from the callbacks it answered, see
     ``autograder.checks.circles.circle``.)
 
+    A callee defined in the caller's own cell (:func:`same_cell`: a ``logsumexp`` written again above the
+    ``log_softmax`` that uses it) is part of the caller's answer, not another answer to carry forward: it runs
+    as written.
+
     Not covered: a callee captured before the call (a default argument
     ``def f(z, _ls=log_softmax)``, a closure, an alias under another name);
     names not yet defined stay undefined, as in the notebook.
@@ -246,9 +250,10 @@ class CalleeStubs:
 
     def __enter__(self) -> CalleeStubs:
         ns = self.namespace
+        caller = ns.get(self.caller)
         for name in self.names:
             own = ns.get(name)
-            if isinstance(own, types.FunctionType) and own.__globals__ is ns:
+            if isinstance(own, types.FunctionType) and own.__globals__ is ns and not same_cell(own, caller):
                 self.saved[name] = own
                 ns[name] = self._stub(name, own)
         self.active = True
@@ -259,6 +264,13 @@ class CalleeStubs:
         for name, own in self.saved.items():
             self.namespace[name] = own
         return False
+
+
+def same_cell(callee: types.FunctionType, caller: object) -> bool:
+    """Whether ``callee`` was defined by the same cell's code as ``caller`` (the file name Python compiled both
+    from: IPython and ipykernel name each cell's code apart)."""
+    code = getattr(caller, "__code__", None)
+    return code is not None and callee.__code__.co_filename == code.co_filename
 
 
 def refers_to(fn: object, name: str, namespace: dict[str, Any],

@@ -10,11 +10,11 @@ points, and only those:
   function of its problem set is graded as if that callee were correct, so
   the callee's mistake costs only the callee's cells (likelihood = sum of my
   pdf, log_softmax = z − my logsumexp, softmax through my log_softmax, BCE
-  through my Bernoulli log-pmf, the VAE's KL through my Gaussian KL, JS
-  through a copy of my KL written again in its own cell);
+  through my Bernoulli log-pmf, the VAE's KL through my Gaussian KL);
   a helper of the student's own is *not* a contract function: its mistake
   counts wherever it is called (ps2's cross-entropy through my log_softmax
-  helper);
+  helper), and neither is a contract function written again in the caller's
+  own cell (JS through a KL in bits defined in the JS cell);
 * **notebook order** — a graded cell sees the cells above it: a function
   that calls one defined in a later cell fails its cells (NameError, as
   under "Restart & Run All"), and a scratch cell at the bottom does not
@@ -144,6 +144,21 @@ def softmax(z, axis=-1, temperature=1.0):
 SIGMA_AS_VARIANCE_PDF = _zoo_source("ps3_gaussian", "gaussian_log_pdf-sigma-as-variance")
 LIKELIHOOD_SUM_OF_PDF = _zoo_source("ps3_gaussian", "gaussian_log_likelihood-sum-of-log-pdf")
 KL_BITS = _zoo_source("ps6_information", "ps6-kl-bits")
+WHOLE_ARRAY_LOGSUMEXP = '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    m = np.max(z)
+    return m + np.log(np.sum(np.exp(z - m)))
+'''
+LOG_SOFTMAX_NO_KEEPDIMS = '''
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    return z - logsumexp(z)
+'''
 JS_FROM_KL = _zoo_source("ps6_information", "ps6-js-from-kl")
 
 COMPOUNDS = (
@@ -163,6 +178,16 @@ COMPOUNDS = (
         extra=(("logsumexp-purity", MY_LOG_SOFTMAX),),
         loses=frozenset({"logsumexp-stability"}),
         hint="the max shift of the lesson",
+    ),
+    Compound(
+        "carry-log_softmax-written-against-my-whole-array-logsumexp",
+        "ps1_softmax",
+        # my logsumexp sums the whole array; my log_softmax, in its own cell, subtracts it as it is (no keepdims):
+        # right with mine on a 1-D input, it does not broadcast against the correct one on rows, so it loses
+        # those cells, each saying that its logsumexp calls were answered by a correct one
+        {"logsumexp": WHOLE_ARRAY_LOGSUMEXP, "log_softmax": LOG_SOFTMAX_NO_KEEPDIMS},
+        loses=_loses("ps1_softmax", "logsumexp-whole-array") | {"log_softmax-basic", "log_softmax-axis"},
+        hint=None,
     ),
     Compound(
         "carry-likelihood-sum-of-my-pdf",
@@ -248,16 +273,16 @@ def softmax(z, axis=-1, temperature=1.0):
         loses=_cells("ps1_softmax", "softmax"),
         hint="Write it yourself",
     ),
+    # ---------------------------------------- a helper of one's own is not carried forward
     Compound(
-        "carry-js-via-its-own-copy-of-kl-in-bits",
+        "own-copy-of-kl-in-bits-in-the-js-cell",
         "ps6_information",
-        # the KL in bits, written again in the JS cell above a JS through it (a real script does so): calls by the
-        # contract's name are answered by the correct KL, so the mistake the copy shares costs once, in KL's cell
+        # the KL in bits written again in the JS cell, above a JS through it (a real script does so): the copy is
+        # the JS cell's own code and runs as written, so the JS is in bits too (and the KL cell loses its own)
         {"kl_divergence": KL_BITS, "js_divergence": KL_BITS + "\n" + JS_FROM_KL},
-        loses=_loses("ps6_information", "ps6-kl-bits"),
+        loses=_loses("ps6_information", "ps6-kl-bits") | {"js_divergence-basic"},
         hint="the course measures information in nats",
     ),
-    # ---------------------------------------- a helper of one's own is not carried forward
     Compound(
         "own-helper-cross-entropy-via-my-naive-log-softmax",
         "ps2_cross_entropy",
