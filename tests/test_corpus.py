@@ -23,11 +23,6 @@ SPECIMENS = load.specimens()
 
 #: specimen id -> what the grader does wrong on it today (issue 50). Asserted exactly.
 KNOWN_MISGRADED: dict[str, str] = {
-    "binary_cross_entropy-alirezakazemipour-nn-without-frameworks": (
-        "binary_cross_entropy-shape's hint names a mistake the code lacks: the function takes no mean at all (an "
-        "element-wise log-likelihood), but the cell asks only p = [0.8], so its result of shape (1,) is read as a kept "
-        "length-1 axis and the hint explains keepdims ('A reduction gives back one number per slice it reduces, "
-        "without keepdims'); a length-2 input would show shape (2,), no reduction."),
 }
 
 

@@ -69,6 +69,27 @@ def label_has(text: str) -> Rule:
     return lambda f: f.probe is not None and text in f.probe.label
 
 
+def one_result_per_element() -> Rule:
+    """Where the contract gives one number, every result the check saw has its inputs' broadcast shape, and one
+    of those inputs holds more than one element: nothing was reduced (read from the shapes alone, so it holds
+    whatever else is wrong with the values; one element alone would look like a kept axis of length 1)."""
+    def rule(f: Failure) -> bool:
+        seen = [(f.probe, f.outcome, f.reference)] + [(p, o, r) for p, o, r, _ in f.seen()]
+        shapes = []
+        for probe, outcome, ref in seen:
+            if probe is None or outcome is None or outcome.status != "returned" or np.shape(ref) != ():
+                continue
+            try:
+                inputs = np.broadcast_shapes(*(np.shape(a) for a in probe.args))
+            except ValueError:
+                return False
+            if np.shape(outcome.value) != inputs:
+                return False
+            shapes.append(inputs)
+        return any(int(np.prod(s)) > 1 for s in shapes)
+    return rule
+
+
 def all_of(*preds: Rule) -> Rule:
     return lambda f: all(p(f) for p in preds)
 

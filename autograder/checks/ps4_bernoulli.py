@@ -51,7 +51,16 @@ from scipy.special import xlog1py, xlogy
 
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
-from autograder.checks.hints import all_of, any_of, kind, matches_any, nonfinite, scalar_code_hint, warned
+from autograder.checks.hints import (
+    all_of,
+    any_of,
+    kind,
+    matches_any,
+    nonfinite,
+    one_result_per_element,
+    scalar_code_hint,
+    warned,
+)
 from autograder.checks.relations import EPS, Call, combination, label_layers
 
 PS = ProblemSetChecks("ps4_bernoulli", forbidden=SCIPY_SIGMOID + SKLEARN_LOG_LOSS + FRAMEWORKS,
@@ -351,7 +360,8 @@ MEAN = Hint("The loss is summed (over all elements, or over each row and then av
             "mean over all elements, one number per call.",
             matches_any(_bce_sum, _bce_row_sum_mean, _logits_sum), "bce-not-mean")
 PER_ELEMENT = Hint("The result is one loss per element: binary cross-entropy is one number per call, the mean over "
-                   "all elements.", matches_any(_bce_elementwise, _logits_elementwise), "bce-per-element")
+                   "all elements.", any_of(matches_any(_bce_elementwise, _logits_elementwise),
+                                           one_result_per_element()), "bce-per-element")
 NEGATIVE_LOSS = Hint("The loss has the wrong sign: it is the *negative* log-likelihood, which is never below 0.",
                      matches_any(_bce_positive, _logits_negated), "bce-sign")
 NAN_AT_EDGES = Hint("At p = 0 or p = 1 one term is 0 · log 0, which floating point computes as nan (0 times -inf): "
