@@ -24,7 +24,8 @@ from autograder.sandbox import wire
 from autograder.sandbox.carry_forward import MAX_CARRIED_ELEMENTS
 from autograder.sandbox.limits import Limits
 from testkit.fill import filled_release
-from testkit.zoo.compound import COMPOUNDS
+from testkit.zoo import zoo
+from testkit.zoo.compound import COMPOUNDS, Compound
 from tests.engine_helpers import write_notebook
 
 #: generous: these tests are about what is graded, not about limits (a busy machine must not fail them)
@@ -62,13 +63,26 @@ def test_the_engine_grades_compound_specimens_like_the_zoo(env, compound):
     assert data["execution"]["sandbox"]["respawns"] == 0
 
 
+#: My logsumexp keeps the reduced axis (right values, shape (N, 1)); my log_softmax, in a cell of its own, subtracts it
+#: as it is, which broadcasts only because of that. Not a compound specimen: plain nbgrader's kernel runs the visible
+#: asserts with errors carried forward too, and those call on rows, so it also docks the purity cell, which the
+#: engine judges one slice at a time (a function written for one form: tests/test_checks_visible.py).
+KEEPDIMS_CALLER = Compound(
+    "carry-log_softmax-written-against-my-logsumexp-keeping-dims", "ps1_softmax",
+    {"logsumexp": next(s.source for s in zoo("ps1_softmax") if s.name == "logsumexp-keeps-dims"),
+     "log_softmax": "import numpy as np\n\ndef log_softmax(z, axis=-1):\n"
+                    "    z = np.asarray(z, dtype=float)\n    return z - logsumexp(z, axis=axis)\n"},
+    loses=frozenset({"logsumexp-shape", "log_softmax-basic", "log_softmax-axis"}),
+)
+
+
 def test_a_lost_cell_says_which_calls_were_answered_by_the_reference(env):
-    """My log_softmax subtracts my whole-array logsumexp (another cell) without keepdims: with the correct logsumexp
-    answering its calls, it no longer broadcasts on rows, where my notebook never raised. Each cell it loses says
-    that its calls were answered (through the engine's child and parent); my logsumexp's own lost cells do not."""
-    compound = next(c for c in COMPOUNDS if c.name == "carry-log_softmax-written-against-my-whole-array-logsumexp")
-    data = grade(env, compound.ps, compound.notebook(), Limits())
+    """With the correct logsumexp answering its calls, my log_softmax (above) no longer broadcasts on rows, where my
+    notebook never raised. Each cell it loses says that its calls were answered (through the engine's child and
+    parent); my logsumexp's own lost cell does not."""
+    data = grade(env, KEEPDIMS_CALLER.ps, KEEPDIMS_CALLER.notebook(), Limits())
     lost = {t["name"]: t["output"] for t in data["tests"] if t["score"] is not None and t["score"] < t["max_score"]}
+    assert set(lost) == KEEPDIMS_CALLER.loses, lost
     note = "calls of `logsumexp` were answered by a correct `logsumexp`"
     assert {gid for gid, output in lost.items() if note in output} == {"log_softmax-basic", "log_softmax-axis"}, lost
 

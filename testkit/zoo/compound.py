@@ -144,21 +144,6 @@ def softmax(z, axis=-1, temperature=1.0):
 SIGMA_AS_VARIANCE_PDF = _zoo_source("ps3_gaussian", "gaussian_log_pdf-sigma-as-variance")
 LIKELIHOOD_SUM_OF_PDF = _zoo_source("ps3_gaussian", "gaussian_log_likelihood-sum-of-log-pdf")
 KL_BITS = _zoo_source("ps6_information", "ps6-kl-bits")
-WHOLE_ARRAY_LOGSUMEXP = '''
-import numpy as np
-
-def logsumexp(z, axis=-1):
-    z = np.asarray(z, dtype=float)
-    m = np.max(z)
-    return m + np.log(np.sum(np.exp(z - m)))
-'''
-LOG_SOFTMAX_NO_KEEPDIMS = '''
-import numpy as np
-
-def log_softmax(z, axis=-1):
-    z = np.asarray(z, dtype=float)
-    return z - logsumexp(z)
-'''
 JS_FROM_KL = _zoo_source("ps6_information", "ps6-js-from-kl")
 
 COMPOUNDS = (
@@ -178,16 +163,6 @@ COMPOUNDS = (
         extra=(("logsumexp-purity", MY_LOG_SOFTMAX),),
         loses=frozenset({"logsumexp-stability"}),
         hint="the max shift of the lesson",
-    ),
-    Compound(
-        "carry-log_softmax-written-against-my-whole-array-logsumexp",
-        "ps1_softmax",
-        # my logsumexp sums the whole array; my log_softmax, in its own cell, subtracts it as it is (no keepdims):
-        # right with mine on a 1-D input, it does not broadcast against the correct one on rows, so it loses
-        # those cells, each saying that its logsumexp calls were answered by a correct one
-        {"logsumexp": WHOLE_ARRAY_LOGSUMEXP, "log_softmax": LOG_SOFTMAX_NO_KEEPDIMS},
-        loses=_loses("ps1_softmax", "logsumexp-whole-array") | {"log_softmax-basic", "log_softmax-axis"},
-        hint=None,
     ),
     Compound(
         "carry-likelihood-sum-of-my-pdf",
