@@ -171,6 +171,9 @@ def _list_raised(failure: Failure) -> bool:
     return not arrays or any(seen[1].status == "returned" for seen in arrays)
 
 
+#: Exceptions that arithmetic or indexing raises by itself, which code seldom raises on purpose: a bad argument that
+#: ends in one of them was not checked (one raised on purpose for it is told as "another exception than ValueError").
+COMPUTATION_ERRORS = ("ZeroDivisionError", "IndexError", "FloatingPointError", "OverflowError", "KeyError")
 #: Hints that apply to every check, after the check's own ones: each explains one kind of failure of a property
 #: other than the values (purity, error handling, what a function returns).
 GENERIC_HINTS = (
@@ -204,6 +207,14 @@ GENERIC_HINTS = (
         lambda f: f.outcome is not None and f.outcome.error_type == "AssertionError",
         "assert-rejects-valid-input",
         kinds=("raised", "no-result"),
+    ),
+    Hint(
+        "The bad argument is not checked: the call failed inside the computation (a division by zero, an index "
+        "out of range), not with the contract's ValueError naming the argument. Check the arguments before "
+        "computing, and raise ValueError for the one that is wrong.",
+        lambda f: f.outcome is not None and f.outcome.error_type in COMPUTATION_ERRORS,
+        "argument-unchecked-computation-failed",
+        kinds=("wrong-exception",),
     ),
     Hint(
         "The error is raised, but as another exception than ValueError: the contract's bad-argument error is a "

@@ -56,7 +56,7 @@ _AXIS_ERROR = "is out of bounds for array of dimension"
 #: What NumPy's ValueErrors say about shapes (broadcasting, an axis the input lacks, a matrix product or solve of
 #: shapes that do not fit): raised by the library on the way, never a check the student wrote.
 NUMPY_SHAPE_ERRORS = ("could not be broadcast", _AXIS_ERROR, "not aligned", "mismatch in its core dimension",
-                      "cannot reshape array")
+                      "cannot reshape array", "Improper number of dimensions to norm")
 
 
 def numpy_shape_error() -> Rule:

@@ -459,7 +459,9 @@ LAST_AXIS_CHECK = Hint(
     "A valid input along `axis` was rejected: where `axis` is not the last axis, each slice along `axis` is a "
     "distribution and the slices along the last axis need not sum to 1, so the check of the sums, like the sum "
     "itself, takes `axis`.",
-    _valid_rejected(_last_axis_sums_off, _last_axis_sums_one),
+    # (not an error NumPy raises for code written for one flat vector: an `if` on an array, a 1-D-only norm)
+    all_of(lambda f: not scalar_code_on_arrays()(f), lambda f: not numpy_shape_error()(f),
+           _valid_rejected(_last_axis_sums_off, _last_axis_sums_one)),
     "divergence-checks-last-axis",
 )
 H_HINTS = (

@@ -577,6 +577,14 @@ def map_linear_regression(X, y, noise_std, prior_std):
     lam = noise_std**2 / prior_std**2
     return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
 ''', hint="check the arguments first", mistake="map-arguments-unchecked"),
+    Specimen("ps6-map-precisions-unchecked", "map_linear_regression", '''
+import numpy as np
+
+def map_linear_regression(X, y, noise_std, prior_std):
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    alpha, beta = 1 / prior_std**2, 1 / noise_std**2      # precisions: a std of 0 divides by zero
+    return np.linalg.solve(beta * X.T @ X + alpha * np.eye(X.shape[1]), beta * X.T @ y)
+''', hint="failed inside the computation", mistake="argument-unchecked-computation-failed"),
 )
 
 
@@ -750,6 +758,7 @@ LOSES = {
     "ps6-map-intercept-unpenalised": ("map_linear_regression-basic", "map_linear_regression-limits"),
     "ps6-map-mean-squared-error": ("map_linear_regression-basic",),
     "ps6-map-no-validation": ("map_linear_regression-errors",),
+    "ps6-map-precisions-unchecked": ("map_linear_regression-errors",),
     "ps6-entropy-no-minus": ("entropy-basic",),
     "ps6-entropy-mean": ("entropy-basic", "entropy-edges"),
     "ps6-entropy-axis-0": ("entropy-basic", "entropy-axis", "entropy-shape"),
