@@ -387,6 +387,16 @@ ZERO_LOG_ZERO = Hint(
            all_of(kind("nonfinite"), warned("invalid value encountered in multiply"), _zero_in_p)),
     "zero-log-zero-nan",
 )
+#: (before ZERO_LOG_ZERO: a log of 0 that warns, masked or dropped before it meets a 0, never makes the nan that
+#: hint tells of; a formula that does make it warns "invalid value" too)
+LOG_OF_ZERO_DROPPED = Hint(
+    "The log of a 0 probability is still taken (the RuntimeWarning: divide by zero), even though its term is then "
+    "set aside: np.where, for one, evaluates both of its branches for every element before it chooses. The result "
+    "is right; take the log only where p > 0 so that nothing warns (scipy.special.xlogy does).",
+    all_of(kind("warning"), warned("divide by zero encountered in log"),
+           lambda f: not warned("invalid value encountered")(f)),
+    "log-of-zero-set-aside",
+)
 ZERO_LOG_ZERO_RAISES = Hint(
     "math.log(0) raises ValueError at a term with p = 0: such a term is 0 by convention "
     "(0 · log 0 = 0), so the log is needed only where p > 0 (scipy.special.xlogy is made for it).",
@@ -467,7 +477,7 @@ LAST_AXIS_CHECK = Hint(
 H_HINTS = (
     Hint("The minus sign is missing: entropy is never negative.", matches_any(_h_no_minus), "entropy-sign"),
     Hint("The terms are averaged over the outcomes: entropy is their sum.", matches_any(_h_mean), "entropy-mean"),
-    NATS, TINY_COUNTS, EPS_IN_LOG, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, AXIS, *_DISTRIBUTION_CHECKS,
+    NATS, TINY_COUNTS, EPS_IN_LOG, LOG_OF_ZERO_DROPPED, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, AXIS, *_DISTRIBUTION_CHECKS,
 )
 KL_HINTS = (
     Hint("The result is below 0 by rounding (about -1e-16 on nearly equal p and q): KL is never negative, and the "
@@ -486,7 +496,7 @@ KL_HINTS = (
     Hint("Where q = 0 under p > 0 the result is inf, as it should be, but the division by 0 warns: the contract "
          "asks for that inf without a RuntimeWarning.",
          all_of(label_has("inf"), warned("divide by zero")), "kl-zero-q-warns", kinds=("warning",)),
-    ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, LAST_AXIS_CHECK,
+    LOG_OF_ZERO_DROPPED, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, LAST_AXIS_CHECK,
     Hint("The sum of the KL terms runs along another axis than `axis`: the result has the inputs' shape without "
          "that axis.", matches_any(_kl_last_axis), "kl-other-axis"),
     *_DISTRIBUTION_CHECKS,
@@ -501,7 +511,7 @@ JS_HINTS = (
          "js-no-halves"),
     Hint("Only one of the two terms is there: JSD compares both p and q with their mixture.",
          matches_any(_js_one_term, _js_one_term_halved), "js-one-term"),
-    NATS, TINY_COUNTS, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, LAST_AXIS_CHECK,
+    NATS, TINY_COUNTS, LOG_OF_ZERO_DROPPED, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, LAST_AXIS_CHECK,
     Hint("The sums of the two KL terms run along another axis than `axis`: the result has the inputs' shape "
          "without that axis.", matches_any(_js_last_axis), "js-other-axis"),
     *_DISTRIBUTION_CHECKS,

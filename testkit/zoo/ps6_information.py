@@ -108,6 +108,12 @@ from scipy.special import xlogy
 ''' + _ENTROPY_HEAD + '''    p = p / np.sum(p, axis=axis, keepdims=True)      # tidy up rows that sum to 1 ± 1e-8
     return -np.sum(xlogy(p, p), axis=axis)
 '''),
+    Specimen("ps6-entropy-log-then-zeroed", "entropy", '''
+import numpy as np
+''' + _ENTROPY_HEAD + '''    logp = np.log(p)                     # log 0 = -inf, with a warning
+    logp[np.isinf(logp)] = 0.0           # then set aside: the value is right
+    return -np.sum(p * logp, axis=axis)
+''', hint="its term is then set aside", mistake="log-of-zero-set-aside"),
     Specimen("ps6-entropy-bits", "entropy", '''
 import numpy as np
 from scipy.special import xlogy
@@ -704,6 +710,7 @@ LOSES = {
     "ps6-bayes-three-hypotheses": ("bayes_posterior-basic", "bayes_posterior-shape", "bayes_posterior-stability",
                                    "bayes_posterior-errors"),
     "ps6-entropy-bits": ("entropy-basic",),
+    "ps6-entropy-log-then-zeroed": ("entropy-edges",),
     "ps6-entropy-nan-zero-log-zero": ("entropy-edges",),
     "ps6-entropy-math-log-zero": ("entropy-edges",),
     "ps6-kl-builtin-sum-nan": ("kl_divergence-basic", "kl_divergence-axis", "kl_divergence-shape",
