@@ -159,6 +159,12 @@ def _lpdf_no_half(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:
     return -(((x - mu) / s) ** 2) - np.log(s) - 0.5 * _LOG_2PI
 
 
+def _lpdf_direct(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:
+    """The log density as the contract computes it (to tell a mistake from a sum of right values)."""
+    x, mu, s = _f(x), _f(mu), _f(sigma)
+    return -0.5 * ((x - mu) / s) ** 2 - np.log(s) - 0.5 * _LOG_2PI
+
+
 def _lpdf_log_of_pdf(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:
     x, mu, s = _f(x), _f(mu), _f(sigma)
     return np.log(np.exp(-0.5 * ((x - mu) / s) ** 2) / (s * np.sqrt(2 * np.pi)))
@@ -298,7 +304,10 @@ HALF = Hint(
 LOG_OF_PDF = Hint(
     "The log is taken of the density itself, which underflows to 0 far in the tails: its log is then -inf where "
     "the log density is a finite quadratic. Compute the log density directly, never the density first.",
-    any_of(matches(_lpdf_log_of_pdf), matches(_summed(_lpdf_log_of_pdf)),
+    # (summed, only where the tails show it: on moderate inputs a sum of log(pdf) is the sum of the right log
+    # densities, so it would name this mistake for a function whose only mistake is the sum)
+    any_of(matches(_lpdf_log_of_pdf),
+           all_of(matches(_summed(_lpdf_log_of_pdf)), lambda f: not matches(_summed(_lpdf_direct))(f)),
            all_of(nonfinite(), warned("divide by zero encountered in log"))),
     "log-of-pdf",
 )
