@@ -217,8 +217,8 @@ FIXED_AXIS = Hint(
     kinds=("raised", "no-result"),
 )
 KEEPDIMS = Hint(
-    "A per-slice result (a maximum or a sum) does not line up with `z` (the message shows the broadcasting "
-    "error): a reduction that drops `axis` cannot be combined with the input along it, while one that keeps "
+    "A per-slice result (a maximum or a sum) does not line up with `z` (NumPy could not broadcast the two "
+    "together): a reduction that drops `axis` cannot be combined with the input along it, while one that keeps "
     "the reduced axis with length 1 (`keepdims`) broadcasts back.",
     raised("ValueError", "broadcast"),
     "reduced-without-keepdims",
