@@ -59,15 +59,7 @@ from autograder.engine.batch_plan import (
     submission_results_path,
     submission_time,
 )
-from autograder.engine.disk_incidents import (
-    CELL_FOUND_DISK_FULL,
-    MAX_REGRADES,
-    Ledger,
-    Room,
-    Run,
-    last_grading_note,
-    spoilt_every_time,
-)
+from autograder.engine.disk_incidents import MAX_REGRADES, Ledger, Room, Run, spoilt_last_time
 from autograder.engine.zygote_keeper import ZygoteKeeper, spoilt_run
 from autograder.engine.zygote_parent import DISK_FULL, DiskFull, GraderError, Zygote, ZygoteLost, default_hidden
 from autograder.model import course
@@ -281,16 +273,15 @@ class GradingRun:
                     break
                 if self._again(z, slot, sub, started, why):
                     return
-                if why != CELL_FOUND_DISK_FULL:  # (never a score that something else spoilt)
-                    self.fail(sub, spoilt_every_time(why))
+                failure = spoilt_last_time(why, data)
+                if failure:
+                    self.fail(sub, failure)
                     return
-                # (only its own cells said so, which a submission can forge: its score, with the story)
-                data.notes.append(last_grading_note(why))
                 break
             except DiskFull as exc:  # no restart helps: graded again once there is room
                 why = "the disk was full when its sandbox was made"
                 if not self._again(z, slot, sub, started, why):
-                    self.fail(sub, spoilt_every_time(f"{why} ({str(exc)[:500]})"))
+                    self.fail(sub, spoilt_last_time(f"{why} ({str(exc)[:500]})", None))
                 return
             except GraderError as exc:
                 error = f"GraderError: {exc}"

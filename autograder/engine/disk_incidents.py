@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from autograder.engine.zygote_parent import DISK_FULL
+from autograder.model.results import SubmissionResult
 from autograder.sandbox.disk_watch import Incident
 
 T = TypeVar("T")
@@ -64,16 +65,17 @@ DISK_FULL_TEXT = ("[Errno 28]", "[Errno 122]")
 CELL_FOUND_DISK_FULL = "the disk was full when one of its cells wrote to it"
 
 
-def spoilt_every_time(why: str) -> str:
-    """The failure of a submission whose every grading something else spoilt: the instructor's to rerun."""
-    return (f"graded {MAX_REGRADES + 1} times and each grading spoilt, the last because {why}: not scored; "
-            "once the disk has room, run the same autograde command again (it grades only what is missing)")
-
-
-def last_grading_note(why: str) -> str:
-    """The note of a result scored although its last run was spoilt too (only its own cells said so)."""
-    return (f"This notebook was graded {MAX_REGRADES + 1} times because {why}; this is the last grading, which may "
-            "have been affected too: your instructor will look at it.")
+def spoilt_last_time(why: str, data: SubmissionResult | None) -> str:
+    """After :data:`MAX_REGRADES` gradings again, the last run (its result ``data``; None: it never ran) spoilt too,
+    because ``why``: the failure to record, the instructor's to rerun; or '' when it is scored after all, with a
+    note, because only its own cells said the disk was full (words a submission can forge). Never a score that
+    something else spoilt."""
+    if data is None or why != CELL_FOUND_DISK_FULL:
+        return (f"graded {MAX_REGRADES + 1} times and each grading spoilt, the last because {why}: not scored; "
+                "once the disk has room, run the same autograde command again (it grades only what is missing)")
+    data.notes.append(f"This notebook was graded {MAX_REGRADES + 1} times because {why}; this is the last grading, "
+                      "which may have been affected too: your instructor will look at it.")
+    return ""
 
 
 def spoilt(incidents: list[Incident], run: Run, cell_errors: Iterable[object] = ()) -> str:

@@ -16,15 +16,7 @@ from typing import Any
 
 from autograder.checks.check import Check
 from autograder.engine import grade
-from autograder.engine.disk_incidents import (
-    CELL_FOUND_DISK_FULL,
-    MAX_REGRADES,
-    Room,
-    Run,
-    last_grading_note,
-    spoilt,
-    spoilt_every_time,
-)
+from autograder.engine.disk_incidents import MAX_REGRADES, Room, Run, spoilt, spoilt_last_time
 from autograder.engine.zygote_parent import DiskFull, GraderError, Zygote, ZygoteLost
 from autograder.model import results as results_model
 from autograder.model.files import StrPath
@@ -140,9 +132,9 @@ def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path: StrPath | None, stud
         if data is not None and not why:
             return data
         if regrades == MAX_REGRADES:
-            if data is None or why != CELL_FOUND_DISK_FULL:
-                raise GraderError(spoilt_every_time(why))
-            data.notes.append(last_grading_note(why))
+            failure = spoilt_last_time(why, data)
+            if failure or data is None:  # (None never is scored: for the type checker)
+                raise GraderError(failure)
             return data
         regrades += 1
         room.wait(keeper.disk_low)
