@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: install demo test lint bench release clean
+.PHONY: install demo test test-e2e test-all lint bench release clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV) || { $(PYTHON) -m pip install --quiet --user virtualenv && $(PYTHON) -m virtualenv $(VENV); }
@@ -30,6 +30,14 @@ demo: $(STAMP)
 # (--no-loadscope-reorder: workers take the tests in the order tests/conftest.py sets, longest first)
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
+
+# The end-to-end tests (stock nbgrader, Chromium, the platforms, the attack batches: tests/conftest.py END_TO_END),
+# which `make test` leaves out to stay a few minutes; `make test-all` runs the whole suite in one run.
+test-e2e: $(STAMP)
+	$(MAKE) test PYTEST_ARGS="--end-to-end -m end_to_end $(PYTEST_ARGS)"
+
+test-all: $(STAMP)
+	$(MAKE) test PYTEST_ARGS="--end-to-end $(PYTEST_ARGS)"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

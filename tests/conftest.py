@@ -9,6 +9,10 @@
   are skipped, saying how to run them; ``.ci/run`` runs them after ``make test``.
 * ``--container``: run the tests marked ``container`` (``tests/test_container.py``: the grader in a real
   podman/runc container, built by ``.ci/container``); skipped without it, saying how; ``.ci/run`` runs them.
+* ``--end-to-end``: also run the end-to-end tests (:data:`END_TO_END`: the product against the outside software
+  it promises to work with, and the red teams' attack batches), which ``make test`` leaves out so that it stays
+  a few minutes; ``make test-e2e`` runs only them, ``make test-all`` everything, ``.ci/run`` both parts. The run's
+  last lines say how many were left out and how to run them (:func:`left_out_line`).
 * The run's last line before pytest's own counts names every reason a test was skipped, with how many
   (:func:`skip_line`), so that nothing passes by skipping unnoticed.
 """
@@ -25,8 +29,29 @@ import pytest
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-HOST_USERS = ".venv/bin/python -m pytest -m host_users --host-users"
-CONTAINER = ".venv/bin/python -m pytest -m container --container"
+HOST_USERS = ".venv/bin/python -m pytest --end-to-end -m host_users --host-users"
+CONTAINER = ".venv/bin/python -m pytest --end-to-end -m container --container"
+
+#: The end-to-end test modules, by what makes them end to end (each costs seconds to minutes of both cores: the
+#: whole of them is about two thirds of the suite's CPU). A test that asks for the ``stock_nbgrader`` fixture is
+#: end to end wherever it is. ``make test`` runs everything else: the checks, the zoo, the real-code corpus, the
+#: references, the readers, the engine's own sandbox, batch and integrity tests, the reports, the release.
+END_TO_END = {
+    "stock nbgrader": (  # and its Jupyter kernels, parity, its late plugin, its gradebook
+        "test_grader_cells", "test_late_nbgrader", "test_manual_grading", "test_nbgrader_e2e",
+        "test_nbgrader_integrity", "test_nbgrader_kernel_warnings", "test_parity", "test_reports_gradebook"),
+    "a browser": (  # headless Chromium, axe-core
+        "test_reports_a11y", "test_reports_layout", "test_similarity_layout"),
+    "the platforms": (  # Gradescope, LTI, Dask, the cluster recipes and the README's commands as printed
+        "test_gradescope", "test_lms_lti", "test_lms_demo", "test_engine_dask", "test_cluster_recipes",
+        "test_reports_readme"),
+    "attack batches": (  # the red teams, hostile batches, signals and kills
+        "test_redteam_uid_mode", "test_redteam_templates", "test_redteam_static_reading", "test_redteam_similarity",
+        "test_engine_robustness", "test_engine_batch_hostile", "test_engine_interrupt", "test_engine_kill_resume"),
+    "the benchmarks": (  # their quick runs
+        "test_benchmarks", "test_benchmark_throughput", "test_similarity_benchmark"),
+}
+_END_TO_END_MODULES = {f"tests/{name}.py" for names in END_TO_END.values() for name in names}
 
 
 def pytest_addoption(parser):
@@ -34,6 +59,8 @@ def pytest_addoption(parser):
                      help="run the tests that create a host user (marked host_users; .ci/run does)")
     parser.addoption("--container", action="store_true", default=False,
                      help="run the tests in a real container (marked container; root, podman; .ci/run does)")
+    parser.addoption("--end-to-end", action="store_true", default=False,
+                     help="also run the end-to-end tests (make test-all; make test-e2e runs only them)")
 
 
 #: Session fixtures that are costly enough to keep their tests on one xdist worker (the others never wait).
@@ -76,8 +103,52 @@ def _run_order(items, units) -> list:
     return [items[index] for index in sorted(range(len(items)), key=key)]
 
 
+def is_end_to_end(item) -> bool:
+    """Whether ``item`` is one of the end-to-end tests (:data:`END_TO_END`, or it asks for stock nbgrader)."""
+    return item.nodeid.split("::")[0] in _END_TO_END_MODULES or "stock_nbgrader" in item.fixturenames
+
+
+def _leave_out_end_to_end(config, items) -> None:
+    """Without ``--end-to-end``, deselect the end-to-end tests (marked ``end_to_end`` either way, so that
+    ``-m end_to_end`` selects them), and keep their number for :func:`left_out_line`."""
+    left_out = []
+    for item in items:
+        if is_end_to_end(item):
+            item.add_marker(pytest.mark.end_to_end)
+            left_out.append(item)
+    if config.getoption("--end-to-end") or not left_out:
+        return
+    config.hook.pytest_deselected(items=left_out)
+    dropped = set(left_out)
+    items[:] = [item for item in items if item not in dropped]
+    # (pytest-xdist's workers collect, and its controller prints the summary: the count travels in workeroutput)
+    getattr(config, "workeroutput", {})["end_to_end_left_out"] = len(left_out)
+    config.stash[_LEFT_OUT] = len(left_out)
+
+
+_LEFT_OUT = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """(pytest-xdist's controller) the number of end-to-end tests a worker left out."""
+    count = getattr(node, "workeroutput", {}).get("end_to_end_left_out")
+    if count is not None:
+        node.config.stash[_LEFT_OUT] = count
+
+
+def left_out_line(config) -> str | None:
+    """The line that says how many end-to-end tests this run left out, and how to run them; None if none."""
+    count = config.stash.get(_LEFT_OUT, 0)
+    if not count:
+        return None
+    return (f"end to end: {count} test(s) not run here ({', '.join(END_TO_END)}): `make test-e2e` runs them, "
+            f"`make test-all` everything; CI runs both")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    _leave_out_end_to_end(config, items)
     skip = pytest.mark.skip(reason=f"creates a host user (useradd): run `{HOST_USERS}` as root to include it")
     skip_container = pytest.mark.skip(reason=f"runs real containers (podman, runc, a Debian root built once): run "
                                              f"`{CONTAINER}` as root to include it")
@@ -115,6 +186,9 @@ def pytest_terminal_summary(terminalreporter):
     """After pytest's summaries (outermost, so after its short test summary too), :func:`skip_line`: the line
     just above pytest's counts."""
     yield
+    left_out = left_out_line(terminalreporter.config)
+    if left_out is not None:
+        terminalreporter.write_line(left_out, yellow=True, bold=True)
     line = skip_line(terminalreporter.stats.get("skipped", []))
     terminalreporter.write_line(line, yellow=line != "skipped: none", bold=True)
 

@@ -30,6 +30,8 @@ def documentation() -> str:
 TESTED = {
     "make demo": ("tests/test_demo.py", "test_make_demo_runs_the_demo_command"),
     "make test": (".ci/run", ""),  # CI runs it on every submission
+    "make test-all": (".ci/run", ""),  # under the other CPythons
+    "make test-e2e": (".ci/run", ""),  # after make test
     "make bench": ("tests/test_benchmarks.py", ""),
     "make lint": ("tests/test_lint.py", "test_ruff_finds_nothing"),
     ".venv/bin/mypy autograder": ("tests/test_types.py", "test_the_package_has_no_type_errors"),
