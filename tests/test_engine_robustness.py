@@ -453,7 +453,7 @@ def test_the_same_attacks_fail_as_an_ordinary_user():
                         f"mounts ({probe.stderr.strip()[-300:]}), so the ordinary-user (userns) mode is not "
                         f"checked here: run `{HOST_USERS}` from a clone others can read")
         cmd = _as_user_command(work, [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider",
-                                      "-k", ONLY_THIS_MODE, f"--basetemp={work / 'base'}",
+                                      "--end-to-end", "-k", ONLY_THIS_MODE, f"--basetemp={work / 'base'}",
                                       "-o", "junit_family=xunit2", f"--junitxml={report}"])
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=course.ROOT)
         check_report(proc, report)
@@ -517,7 +517,7 @@ def test_the_same_attacks_fail_where_root_may_make_no_namespaces():
     try:
         cmd = [sys.executable, "-m", "testkit.container_like", "--tmp-mb", "512", "--expose", str(work),
                sys.executable, "-m", "pytest",
-               __file__, "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+               __file__, "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--end-to-end",
                "-k", ONLY_THIS_MODE, f"--basetemp={work / 'base'}",
                "-o", "junit_family=xunit2", f"--junitxml={report}"]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=course.ROOT,

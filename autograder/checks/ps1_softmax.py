@@ -224,6 +224,11 @@ KEEPDIMS = Hint(
     "reduced-without-keepdims",
     kinds=("raised", "no-result"),
 )
+#: The hints every function of the set has, in its list's order: the shift (after each function's own first
+#: ones), and how the slices along `axis` are handled (last, after each function's own shape hints).
+SHIFT_HINTS = (NO_SHIFT, GLOBAL_SHIFT)
+SLICE_HINTS = (KEEPDIMS, FIXED_AXIS, FLAT_VECTOR)
+
 # The inputs of the notebook's visible asserts, as public probes, so that a
 # cell never passes its hidden check while failing a visible assert.
 NB_2X3 = [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
@@ -238,8 +243,7 @@ LSE_HINTS = (
          "divide-by-zero RuntimeWarning: the contract asks for that -inf without a warning.",
          all_of(label_has("only -inf"), warned("divide by zero encountered in log")), "lse-neg-inf-slice-warns",
          kinds=("warning",)),
-    NO_SHIFT,
-    GLOBAL_SHIFT,
+    *SHIFT_HINTS,
     Hint("The maximum subtracted before exponentiating is never added back, so each result is off by exactly "
          "its slice's maximum.", matches(_lse_without_max), "lse-forgets-max"),
     Hint("The reduction runs along another axis than `axis`: each result is the log-sum-exp of one slice along "
@@ -251,16 +255,13 @@ LSE_HINTS = (
          "axis=1 gives shape (2, 4), and a 1-D input a single number.", matches(_lse_keepdims), "lse-keeps-axis"),
     Hint("The result is flattened: removing `axis` leaves the other axes as they were, so a (2, 3, 4) input with "
          "axis=1 gives shape (2, 4), not (8,).", matches(_lse_flattened), "lse-flattened"),
-    KEEPDIMS,
-    FIXED_AXIS,
-    FLAT_VECTOR,
+    *SLICE_HINTS,
 )
 SOFTMAX_HINTS = (
     Hint("A temperature ≤ 0 is not a temperature (it flips the order of the logits, or divides by zero), yet "
          "the call returned: check `temperature` before computing and raise ValueError naming it.",
          lambda f: True, "temperature-unchecked", kinds=("no-raise",)),
-    NO_SHIFT,
-    GLOBAL_SHIFT,
+    *SHIFT_HINTS,
     Hint("The temperature multiplies the logits: it divides them, so a large temperature flattens the "
          "distribution and a small one sharpens it.", matches(_softmax_times_t), "temperature-multiplies"),
     Hint("The temperature argument is ignored: the result is the same for every temperature.",
@@ -273,24 +274,19 @@ SOFTMAX_HINTS = (
          "sum) takes `axis`.", matches_any(*(_softmax_fixed_axis(a) for a in _FIXED_AXES)), "softmax-other-axis"),
     Hint("The division is by the sum of the whole array, so only the whole array sums to 1: each slice along "
          "`axis` must sum to 1 on its own.", matches(_softmax_whole_sum), "softmax-whole-sum"),
-    KEEPDIMS,
-    FIXED_AXIS,
-    FLAT_VECTOR,
+    *SLICE_HINTS,
 )
 LOG_SOFTMAX_HINTS = (
     Hint("The log is taken of probabilities, and a probability that underflows to 0 (a logit far below the "
          "others) gives -inf where the answer is finite: work in log space, so that no probability is ever "
          "formed.", matches(_log_of_softmax), "log-of-softmax"),
-    NO_SHIFT,
-    GLOBAL_SHIFT,
+    *SHIFT_HINTS,
     Hint("Subtracting the maximum is only the shift: the log of the normaliser still has to come off, or the "
          "results do not exponentiate to probabilities that sum to 1.", matches(_log_softmax_missing_max),
          "log-softmax-only-shift"),
     Hint("The normaliser is computed along another axis than `axis`: every reduction takes `axis`.",
          matches_any(*(_log_softmax_fixed_axis(a) for a in _FIXED_AXES)), "log-softmax-other-axis"),
-    KEEPDIMS,
-    FIXED_AXIS,
-    FLAT_VECTOR,
+    *SLICE_HINTS,
 )
 
 # --- relations: how the -axis, -temperature and -stability cells judge a function against itself ------
