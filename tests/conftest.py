@@ -11,8 +11,9 @@
   podman/runc container, built by ``.ci/container``); skipped without it, saying how; ``.ci/run`` runs them.
 * ``--end-to-end``: also run the end-to-end tests (:data:`END_TO_END`: the product against the outside software
   it promises to work with, and the red teams' attack batches), which ``make test`` leaves out so that it stays
-  a few minutes; ``make test-e2e`` runs only them, ``make test-all`` everything, ``.ci/run`` both parts. The run's
-  last lines say how many were left out and how to run them (:func:`left_out_line`).
+  a few minutes; ``make test-e2e`` runs only them, ``make test-all`` everything, ``.ci/run`` both parts; a file
+  named on the command line runs whatever it is. The run's last lines say how many were left out and how to run
+  them (:func:`left_out_line`).
 * The run's last line before pytest's own counts names every reason a test was skipped, with how many
   (:func:`skip_line`), so that nothing passes by skipping unnoticed.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -108,15 +110,40 @@ def is_end_to_end(item) -> bool:
     return item.nodeid.split("::")[0] in _END_TO_END_MODULES or "stock_nbgrader" in item.fixturenames
 
 
-def _leave_out_end_to_end(config, items) -> None:
-    """Without ``--end-to-end``, deselect the end-to-end tests (marked ``end_to_end`` either way, so that
-    ``-m end_to_end`` selects them), and keep their number for :func:`left_out_line`."""
-    left_out = []
+def _named(config) -> set[Path]:
+    """The test files named on the command line (``pytest tests/test_parity.py``, or a test in it): asked for by
+    name, they run, end to end or not. A folder (``make test``'s ``tests``) names none."""
+    files = (Path(config.invocation_params.dir, arg.split("::")[0]) for arg in config.args)
+    return {f.resolve() for f in files if f.suffix == ".py"}
+
+
+def _mark_end_to_end(items) -> None:
+    """Mark the end-to-end tests ``end_to_end`` (before ``-m`` is applied: ``-m end_to_end`` selects them)."""
     for item in items:
         if is_end_to_end(item):
             item.add_marker(pytest.mark.end_to_end)
-            left_out.append(item)
-    if config.getoption("--end-to-end") or not left_out:
+
+
+class _LeaveOutEndToEnd:
+    """Without ``--end-to-end``, deselect the end-to-end tests that ``-k`` and ``-m`` left (last: the count is of
+    tests this run would have run) but those of a file named on the command line."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        if not config.getoption("--end-to-end"):
+            _leave_out_end_to_end(config, items)
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_LeaveOutEndToEnd(), "leave-out-end-to-end")
+
+
+def _leave_out_end_to_end(config, items) -> None:
+    """Deselect the end-to-end tests but those of a file named on the command line, and keep their number for
+    :func:`left_out_line`."""
+    named = _named(config)
+    left_out = [item for item in items if item.get_closest_marker("end_to_end") and Path(item.path).resolve() not in named]
+    if not left_out:
         return
     config.hook.pytest_deselected(items=left_out)
     dropped = set(left_out)
@@ -148,7 +175,7 @@ def left_out_line(config) -> str | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    _leave_out_end_to_end(config, items)
+    _mark_end_to_end(items)
     skip = pytest.mark.skip(reason=f"creates a host user (useradd): run `{HOST_USERS}` as root to include it")
     skip_container = pytest.mark.skip(reason=f"runs real containers (podman, runc, a Debian root built once): run "
                                              f"`{CONTAINER}` as root to include it")
