@@ -98,6 +98,12 @@ def any_of(*preds: Rule) -> Rule:
     return lambda f: any(p(f) for p in preds)
 
 
+def none_of(*preds: Rule) -> Rule:
+    """None of ``preds`` holds (each rule built once, here: a :func:`matches` rule built at every call would
+    recompute its formula, and keep one more entry in the formulas' cache, every time)."""
+    return lambda f: not any(p(f) for p in preds)
+
+
 def _as_numbers(value: object) -> Plain:
     """``value`` as plain float arrays (a tuple stays a tuple), or None when it is not numbers."""
     if isinstance(value, tuple):

@@ -42,6 +42,7 @@ from autograder.checks.hints import (
     axis_out_of_bounds,
     label_has,
     matches,
+    none_of,
     nonfinite,
     scalar_code_hint,
     warned,
@@ -307,7 +308,7 @@ LOG_OF_PDF = Hint(
     # (summed, only where the tails show it: on moderate inputs a sum of log(pdf) is the sum of the right log
     # densities, so it would name this mistake for a function whose only mistake is the sum)
     any_of(matches(_lpdf_log_of_pdf),
-           all_of(matches(_summed(_lpdf_log_of_pdf)), lambda f: not matches(_summed(_lpdf_direct))(f)),
+           all_of(matches(_summed(_lpdf_log_of_pdf)), none_of(matches(_summed(_lpdf_direct)))),
            all_of(nonfinite(), warned("divide by zero encountered in log"))),
     "log-of-pdf",
 )

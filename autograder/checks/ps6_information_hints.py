@@ -23,6 +23,7 @@ from autograder.checks.hints import (
     kind,
     label_has,
     matches_any,
+    none_of,
     numpy_shape_error,
     one_flat_vector,
     raised,
@@ -394,7 +395,7 @@ LOG_OF_ZERO_DROPPED = Hint(
     "set aside: np.where, for one, evaluates both of its branches for every element before it chooses. The result "
     "is right; take the log only where p > 0 so that nothing warns (scipy.special.xlogy does).",
     all_of(kind("warning"), warned("divide by zero encountered in log"),
-           lambda f: not warned("invalid value encountered")(f)),
+           none_of(warned("invalid value encountered"))),
     "log-of-zero-set-aside",
 )
 ZERO_LOG_ZERO_RAISES = Hint(
@@ -436,13 +437,13 @@ TOLERANCE_LOOSE = Hint(
 WHOLE_ARRAY_SUM = Hint(
     "A valid input of several slices was rejected: each slice along `axis` sums to 1, not the whole array, so the "
     "check is of each slice's sum.",
-    all_of(lambda f: not scalar_code_on_arrays()(f), _valid_rejected(_whole_sum_off, _whole_sum_one)),
+    all_of(none_of(scalar_code_on_arrays()), _valid_rejected(_whole_sum_off, _whole_sum_one)),
     "sum-checked-over-whole-array",
 )
 EXACT_SUM = Hint(
     "A valid input was rejected whose slices sum to 1 only up to rounding (rows normalised by a division sum to "
     "1 ± 2e-16): the contract accepts sums within 1e-8 of 1, so never test the sum with `== 1`.",
-    all_of(lambda f: not scalar_code_on_arrays()(f), _valid_rejected(_sum_rounded, _sums_exact)),
+    all_of(none_of(scalar_code_on_arrays()), _valid_rejected(_sum_rounded, _sums_exact)),
     "sum-checked-exactly",
 )
 EPS_IN_LOG = Hint(
@@ -470,8 +471,7 @@ LAST_AXIS_CHECK = Hint(
     "distribution and the slices along the last axis need not sum to 1, so the check of the sums, like the sum "
     "itself, takes `axis`.",
     # (not an error NumPy raises for code written for one flat vector: an `if` on an array, a 1-D-only norm)
-    all_of(lambda f: not scalar_code_on_arrays()(f), lambda f: not numpy_shape_error()(f),
-           _valid_rejected(_last_axis_sums_off, _last_axis_sums_one)),
+    all_of(none_of(scalar_code_on_arrays(), numpy_shape_error()), _valid_rejected(_last_axis_sums_off, _last_axis_sums_one)),
     "divergence-checks-last-axis",
 )
 H_HINTS = (
