@@ -78,6 +78,7 @@ def test_the_five_notebooks_are_covered():
 VISIBLE_IN_ONE_FORM = {
     "cross_entropy-one-hot-only": {"cross_entropy-soft", "cross_entropy-shape", "cross_entropy-stability",
                                    "cross_entropy-purity"},
+    "cross_entropy-one-hot-only-per-row": {"cross_entropy-purity"},
     "cross_entropy_grad-one-hot-only": {"cross_entropy_grad-batch", "cross_entropy_grad-soft",
                                         "cross_entropy_grad-purity"},
 }

@@ -136,7 +136,7 @@ def _ask_here(function: str, args: tuple, kwargs: dict) -> dict:
     return answer_for_stub(function, args, kwargs)
 
 
-def _kept_length_1_axis(failure: Failure) -> bool:
+def _length_1_axis_added(failure: Failure) -> bool:
     """The result has the reference's shape with one or more length-1 axes added (``(1,)`` for one number,
     ``(N, 1)`` for ``(N,)``): recomputed from the two shapes, never the values; and the check's other results
     agree (a function that reduces nothing gives ``(1,)`` for a one-element input too, but ``(3,)`` for three
@@ -146,6 +146,38 @@ def _kept_length_1_axis(failure: Failure) -> bool:
         return False
     return all(_squeezed(np.shape(outcome.value)) == _squeezed(np.shape(value))
                for _, outcome, value, _ in failure.seen() if outcome is not None and outcome.status == "returned")
+
+
+def _kept_length_1_axis(failure: Failure) -> bool:
+    """A length-1 axis added (:func:`_length_1_axis_added`) that is a kept axis and not a reduction left out: the
+    failing input has no axis of length 1 that a missing reduction would have left in the result, or another
+    result of the check, on an input without an axis of length 1, shows the same extra axes. Where neither holds
+    (``cross_entropy`` on one row gives ``(1,)`` whether it keeps the mean's axis or returns one loss per row,
+    and its other inputs raised), the evidence cannot tell them apart: :func:`_length_1_axis_or_reduction_missing`."""
+    if not _length_1_axis_added(failure):
+        return False
+    return not _has_length_1_axis(failure.probe) or any(
+        outcome is not None and outcome.status == "returned" and not _has_length_1_axis(probe)
+        for probe, outcome, _, _ in failure.seen())
+
+
+def _length_1_axis_or_reduction_missing(failure: Failure) -> bool:
+    """A length-1 axis added on an input that itself has an axis of length 1, with no other result of the check to
+    tell a kept axis from a reduction left out (:func:`_kept_length_1_axis`)."""
+    return _length_1_axis_added(failure) and not _kept_length_1_axis(failure)
+
+
+def _has_length_1_axis(probe: Probe | None) -> bool:
+    """One of the probe's array arguments has an axis of length 1 (a one-row batch, a one-element vector)."""
+    if probe is None:
+        return False
+    for a in (*probe.args, *probe.kwargs.values()):
+        try:
+            if isinstance(a, (np.ndarray, list)) and 1 in np.shape(a):
+                return True
+        except ValueError:  # a ragged list (a probe of the error cells) has no shape
+            continue
+    return False
 
 
 def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -186,10 +218,19 @@ GENERIC_HINTS = (
         kinds=("shape",),
     ),
     Hint(
+        "The result has a length-1 axis more than the contract gives ((1,) for one number, (N, 1) for (N,)) on an "
+        "input with an axis of length 1, and no other input tells which mistake it is: a reduction left out (one "
+        "value per row where the contract takes their mean or sum; one row gives one value in an array), or a "
+        "length-1 axis kept (keepdims=True, or one number inside an array). Try two rows and look at the shape.",
+        _length_1_axis_or_reduction_missing,
+        "length-1-axis-or-reduction-missing",
+        kinds=("shape",),
+    ),
+    Hint(
         "The result does not have the shape the contract gives (the cell's summary lists the shapes it checks): "
         "a reduction removes the axes it reduces and keeps the others as they were, and the other functions "
         "return their input's shape.",
-        lambda f: not _kept_length_1_axis(f),
+        lambda f: not _length_1_axis_added(f),
         "wrong-result-shape",
         kinds=("shape",),
     ),

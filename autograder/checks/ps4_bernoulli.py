@@ -337,6 +337,22 @@ def _logits_elementwise(z: ArrayLike, y: ArrayLike) -> np.ndarray:
     return y * _softplus(-z) + (1.0 - y) * _softplus(z)
 
 
+def _per_example(losses: np.ndarray) -> np.ndarray:
+    """One sum per entry of the leading axis, the rest of each entry summed (a summed loss mapped over a batch, as
+    ``jax.vmap`` maps it); raises on one number, which has no axis to map over."""
+    if np.ndim(losses) == 0:
+        raise ValueError("one number has no leading axis")
+    return np.reshape(losses, (np.shape(losses)[0], -1)).sum(axis=1)
+
+
+def _bce_per_example(p: ArrayLike, y: ArrayLike) -> np.ndarray:
+    return _per_example(_bce_elementwise(p, y))
+
+
+def _logits_per_example(z: ArrayLike, y: ArrayLike) -> np.ndarray:
+    return _per_example(_logits_elementwise(z, y))
+
+
 def _logits_naive_softplus(z: ArrayLike, y: ArrayLike) -> float:
     z, y = _f(z), _f(y)
     return np.mean(y * np.log(1.0 + np.exp(-z)) + (1.0 - y) * np.log(1.0 + np.exp(z)))
@@ -362,6 +378,10 @@ MEAN = Hint("The loss is summed (over all elements, or over each row and then av
 PER_ELEMENT = Hint("The result is one loss per element: binary cross-entropy is one number per call, the mean over "
                    "all elements.", any_of(matches_any(_bce_elementwise, _logits_elementwise),
                                            one_result_per_element()), "bce-per-element")
+PER_EXAMPLE = Hint("The result is one loss per example, each entry of the first axis with the rest of it summed (what "
+                   "a summed loss mapped over a batch gives; for a 1-D input, one loss per element): binary "
+                   "cross-entropy is one number per call, the mean over all elements.",
+                   matches_any(_bce_per_example, _logits_per_example), "bce-per-example")
 NEGATIVE_LOSS = Hint("The loss has the wrong sign: it is the *negative* log-likelihood, which is never below 0.",
                      matches_any(_bce_positive, _logits_negated), "bce-sign")
 NAN_AT_EDGES = Hint("At p = 0 or p = 1 one term is 0 · log 0, which floating point computes as nan (0 times -inf): "
@@ -443,11 +463,12 @@ BCE_HINTS = (
          "label weighs both terms.", matches_any(_bce_hard_branch, _bce_threshold), "bce-hard-labels"),
     MEAN,
     PER_ELEMENT,
+    PER_EXAMPLE,
     NEGATIVE_LOSS,
     Hint("p is taken as the probability of y = 0: p is the predicted probability of y = 1, so a label 1 costs little "
          "where p is close to 1.", matches_any(_bce_of(_ll_swapped)), "bce-swapped"),
 )
-LOGITS_HINTS = (VIA_SIGMOID, NAIVE_SOFTPLUS, LOGITS_SWAPPED, MEAN, PER_ELEMENT, NEGATIVE_LOSS)
+LOGITS_HINTS = (VIA_SIGMOID, NAIVE_SOFTPLUS, LOGITS_SWAPPED, MEAN, PER_ELEMENT, PER_EXAMPLE, NEGATIVE_LOSS)
 
 # --- relations: how -stability and -soft judge a function against itself -------------------------
 # sigmoid and the logit form are judged up to the sign convention (a sign slip is -basic's): the pair of

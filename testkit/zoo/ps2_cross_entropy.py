@@ -582,6 +582,25 @@ def cross_entropy(logits, targets):
         mistake="labels-as-one-hot-rows",
     ),
     Specimen(
+        # the loss object of a course's own framework (CMU 11-785's mytorch): one-hot rows only, and one loss per
+        # row, never their mean. On one row the shape cell sees (1,), which a kept axis gives too, and every other
+        # input of that cell raises (integer targets): the hint names both readings, never the wrong one alone
+        "cross_entropy-one-hot-only-per-row",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    y = np.asarray(targets)                              # one-hot rows, as the framework hands them in
+    e = np.exp(z - np.max(z, axis=1)[:, None])
+    p = e / np.sum(e, axis=1)[:, None]
+    return -np.log((p * y).sum(axis=1))                  # one loss per row: the template's "(batch size,)"
+''',
+        hint="a reduction left out (one value per row",
+        mistake=("labels-as-one-hot-rows", "length-1-axis-or-reduction-missing"),
+    ),
+    Specimen(
         "cross_entropy_grad-one-hot-only",
         "cross_entropy_grad",
         '''
@@ -613,6 +632,8 @@ ZOO = ZOO + (
 LOSES = {
     "cross_entropy-sum-not-mean": ("cross_entropy-basic",),
     "cross_entropy-one-hot-only": ("cross_entropy-basic", "cross_entropy-errors"),
+    "cross_entropy-one-hot-only-per-row": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-shape",
+                                           "cross_entropy-stability", "cross_entropy-errors"),
     "cross_entropy_grad-one-hot-only": ("cross_entropy_grad-basic",),
     "cross_entropy-log-of-softmax": ("cross_entropy-stability",),
     "cross_entropy-epsilon-in-log": ("cross_entropy-basic", "cross_entropy-stability"),

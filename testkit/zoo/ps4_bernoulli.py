@@ -486,6 +486,16 @@ def binary_cross_entropy(p, y):
     p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
     return -(xlogy(y, p) + xlog1py(1 - y, -p))
 """, hint="The result is one loss per element", mistake="bce-per-element"),
+    # a per-example loss mapped over the batch's leading axis, never averaged (jax.vmap of a summed loss, as flax
+    # writes it): one loss per element for a 1-D input, one sum per row for rows; stable otherwise
+    Specimen("ps4-logits-per-example", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def binary_cross_entropy_with_logits(z, y):
+    z, y = np.asarray(z, dtype=float), np.asarray(y, dtype=float)
+    losses = y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)
+    return np.stack([example.sum() for example in losses])
+""", hint="The result is one loss per example", mistake="bce-per-example"),
     Specimen("ps4-bce-log-likelihood", "binary_cross_entropy", """
 import numpy as np
 from scipy.special import xlogy, xlog1py
@@ -561,6 +571,8 @@ LOSES = {
     "ps4-bce-log-one-minus-y": (
         "binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-edges", "binary_cross_entropy-purity",
     ),
+    "ps4-logits-per-example": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-shape",
+                               "binary_cross_entropy_with_logits-stability"),
     "ps4-bce-per-element": ("binary_cross_entropy-basic", "binary_cross_entropy-shape", "binary_cross_entropy-edges",),
     "ps4-bce-log-likelihood": ("binary_cross_entropy-basic", "binary_cross_entropy-edges"),
     "ps4-bce-swapped": ("binary_cross_entropy-basic", "binary_cross_entropy-edges"),
