@@ -55,6 +55,16 @@ def _quiet_stdout() -> None:
         pass
 
 
+def one_blas_thread() -> None:
+    """One BLAS thread unless the caller chose otherwise, set before a command imports NumPy and NumPy loads its BLAS
+    (this module imports neither), for ``python -m autograder`` and the ``probdl-autograder`` script alike: the
+    grading parent only multiplies small matrices, and idle OpenBLAS threads spin, taking CPU from the sandboxed
+    children that run the submissions (measured: 338 -> 275 CPU ms per notebook); and a process with no other
+    thread can fork its report workers (:func:`autograder.model.process_pool.map_chunks`)."""
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; Ctrl-C or SIGTERM and a closed pipe end it without a traceback.
 
@@ -62,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with one line; a closed stdout (``… | head -1``) only loses output: the
     commands write every file before they print.
     """
+    one_blas_thread()
     if hasattr(signal, "SIGTERM"):
         with contextlib.suppress(ValueError):  # not the main thread (embedded use)
             signal.signal(signal.SIGTERM, _terminate)

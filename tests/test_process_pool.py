@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import _thread
 import os
 import threading
 
 import pytest
 
-from autograder.model.process_pool import chunks, map_chunks
+from autograder.model.process_pool import chunks, map_chunks, threads_here
 
 
 def _pids(chunk: list[int]) -> list[tuple[int, int]]:
@@ -45,6 +46,28 @@ def test_beside_a_thread_the_work_stays_here_unless_spawning_is_allowed():
     finally:
         stop.set()
         thread.join()
+
+
+def test_a_thread_threading_does_not_see_still_keeps_the_work_here():
+    # a thread started below the threading module (as a BLAS pool or a Jupyter client's ZeroMQ thread is): not in
+    # threading.active_count(), yet a fork would copy whatever lock it holds
+    release, started = _thread.allocate_lock(), _thread.allocate_lock()
+    release.acquire()
+    started.acquire()
+
+    def wait() -> None:
+        started.release()
+        release.acquire()
+
+    before, seen_before = threads_here(), threading.active_count()
+    _thread.start_new_thread(wait, ())
+    started.acquire()
+    try:
+        assert threads_here() == before + 1 and threading.active_count() == seen_before
+        here = map_chunks(_pids, list(range(10)), 2, 3, spawn=False)
+        assert {pid for _, pid in here} == {os.getpid()}
+    finally:
+        release.release()
 
 
 def test_an_error_in_the_work_is_raised_here_and_bad_arguments_are_named():

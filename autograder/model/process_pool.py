@@ -6,7 +6,9 @@ notebooks (:mod:`autograder.similarity.corpus`) and the feedback pages
 (:mod:`autograder.reports.feedback`). The processes are forked when the caller
 runs no other thread (cheap: the modules are loaded, the pages' caches warm),
 and spawned otherwise: a fork copies a lock another thread may hold, and the
-copy would never be released.
+copy would never be released. Threads are counted by the operating system
+(:func:`threads_here`), not by :mod:`threading`, which does not see the threads
+a library starts (a BLAS pool, a Jupyter client's ZeroMQ thread).
 
 :class:`concurrent.futures.ProcessPoolExecutor` does the work; what is ours is
 only the choice of start method and the chunking, said once for both callers.
@@ -14,6 +16,7 @@ only the choice of start method and the chunking, said once for both callers.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -31,6 +34,15 @@ def chunks(items: Sequence[T], size: int) -> list[list[T]]:
     return [list(items[i:i + size]) for i in range(0, len(items), size)]
 
 
+def threads_here() -> int:
+    """How many threads this process runs, native ones included: the entries of ``/proc/self/task`` on Linux (what
+    CPython 3.12 and later count before warning that a fork may deadlock), else :func:`threading.active_count`."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
 def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T], workers: int, size: int,
                spawn: bool = True, meanwhile: Callable[[], object] | None = None) -> list[R]:
     """``work`` over ``items`` in chunks of ``size``, in ``workers`` processes; the results in the order of ``items``.
@@ -45,7 +57,7 @@ def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T], workers: 
     if workers < 1:
         raise ValueError(f"workers must be a positive number of processes, got {workers!r}")
     parts = chunks(items, size)
-    alone = threading.active_count() == 1 and "fork" in get_all_start_methods()
+    alone = threads_here() == 1 and "fork" in get_all_start_methods()
     if workers == 1 or len(parts) < 2 or (not alone and not spawn):
         done = [r for chunk in parts for r in work(chunk)]
         if meanwhile is not None:
