@@ -341,7 +341,7 @@ def test_a_worker_whose_grader_setup_did_not_happen_sets_it_up_on_its_first_task
     """Dask only logs a worker plugin's setup that raised: the plugin's grader is then made by the first task that
     needs it (once per worker process), instead of the task failing with "no grader set up"."""
     plugin = dask_runner.GraderPlugin()  # (registered, its setup never run or failed)
-    worker = SimpleNamespace(state=SimpleNamespace(nthreads=2))
+    worker = SimpleNamespace(state=SimpleNamespace(nthreads=2), name="tcp://10.0.0.7:40331")
     grader = plugin.ready(worker)
     try:
         assert plugin.grader is grader and plugin.ready(worker) is grader, "one grader per worker process"

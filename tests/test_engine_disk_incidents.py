@@ -133,11 +133,15 @@ def test_a_dask_worker_grades_a_spoilt_run_again_as_a_local_batch_does(monkeypat
             return result
         monkeypatch.setattr(zygote_keeper.grade, "grade_submission", full_marks)
         return zygote_keeper.grade_in_sandbox(_Spoiling(), 0, tmp_path / f"{PS}.ipynb", "ann", PS, None, {},
-                                              Limits(), {})
+                                              Limits(), {}, ledger=ledger)
 
+    ledger = Ledger()
     with pytest.raises(GraderError, match="graded 4 times and each grading spoilt"):
         graded("")
     assert len(runs) == MAX_REGRADES + 1
+    # each run and each grading again recorded, as a local batch's ledger has them (for the report of the incidents)
+    assert [r.key for r in ledger.runs] == [f"ann/{PS}"] * (MAX_REGRADES + 1)
+    assert [why for _, why in ledger.regraded] == ["the disk was nearly full while it was graded"] * MAX_REGRADES
     result = graded("OSError: [Errno 28] No space left on device")
     assert result.score == 40.0 and any("graded 4 times" in note for note in result.notes), result.notes
 
@@ -155,6 +159,41 @@ def test_the_report_names_the_culprit_and_those_graded_again():
     assert lines[0] == ("disk: bob/ps1 was stopped: it held 80 MB (3 files) outside its working folder's tree; "
                         "graded again because of it: ann/ps1")
     assert entries[1]["submission"] == "" and lines[1].startswith("disk: the disk grew by 20 MB")
+
+
+def test_a_dask_workers_incidents_reach_the_summary_with_its_name_on_the_batchs_clock(tmp_path):
+    """Each task's answer carries its worker's incidents so far (:meth:`dask_runner._WorkerGrader.disk`, the same
+    report a local batch makes); the client keeps the latest of each worker and puts them on the batch's clock,
+    each with the worker it happened on, for summary.json and the terminal."""
+    dask_runner = pytest.importorskip("autograder.engine.dask_runner", reason="the [dask] extra is not installed")
+    grader = dask_runner._WorkerGrader(1, "fingerprint", "node-7")
+    try:
+        grader.ledger.ran(Run(0, f"ann/{PS}", grader.started + 1.0, grader.started + 9.0))
+        grader.ledger.ran(Run(1, f"bob/{PS}", grader.started + 2.0, grader.started + 5.0))
+        grader.ledger.again(Run(1, f"bob/{PS}", grader.started + 2.0, grader.started + 5.0), "stopped while looking")
+        keeper = _Spoiling()
+        keeper.disk_incidents = lambda after=None: [Incident("over", grader.started + 3.0, 0, "512 MB in 3 files",
+                                                             (0, 1))]
+        disk = grader.disk(keeper)
+    finally:
+        grader.close()
+    assert disk["worker"] == "node-7" and disk["incidents"] == [
+        {"kind": "over", "submission": f"ann/{PS}", "detail": "512 MB in 3 files", "at_s": 3.0, "until_s": None,
+         "graded_again": [f"bob/{PS}"]}]
+
+    run = batch.GradingRun([], {PS: (None, {})}, tmp_path / "results", Limits(), None,
+                           batch.BatchSummary(str(tmp_path), str(tmp_path / "results")), lambda *event: None)
+    runner = dask_runner._Client(None, run, ())
+    run.write = lambda sub, source, data: None
+    answer = (b'{"score": 40, "max_score": 40}', {"mode": "uid"}, disk)
+    task = dask_runner._Task(Submission("ann", PS, tmp_path / f"{PS}.ipynb"), b"{}")
+    runner.finish(task, type("Done", (), {"result": staticmethod(lambda: answer)})())
+    [entry] = runner.incidents()
+    batch_wall = time.time() - (time.monotonic() - run.started)
+    assert entry["worker"] == "node-7" and entry["submission"] == f"ann/{PS}"
+    assert abs(entry["at_s"] - (disk["started_wall"] + 3.0 - batch_wall)) < 0.05, entry
+    assert disk_incidents.warning_line(entry) == (f"disk: ann/{PS} was stopped: it wrote 512 MB in 3 files (on the "
+                                                  f"Dask worker node-7); graded again because of it: bob/{PS}")
 
 
 def test_a_write_waits_for_room_once_per_batch(monkeypatch):

@@ -148,21 +148,44 @@ def base():
     shutil.rmtree(path, ignore_errors=True)
 
 
+#: A Dask cluster of one worker process (two threads: four slots) in the same container, its address in a file.
+DASK_CLUSTER = """
+import os, sys, time
+from distributed import LocalCluster
+
+if __name__ == "__main__":  # (the worker process is spawned: it imports this file again)
+    cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0",
+                           silence_logs=50)
+    with open(sys.argv[1] + ".part", "w") as fh:
+        fh.write(cluster.scheduler_address)
+    os.rename(sys.argv[1] + ".part", sys.argv[1])
+    time.sleep(600)
+"""
+
+
 def run_batch(base: Path, notebooks: dict, tmp_mb: int = 400, before: str = "", workers: int = 2,
-              timeout: float = 300) -> SimpleNamespace:
+              timeout: float = 300, dask: bool = False) -> SimpleNamespace:
     """Grade ``{student: notebook}`` with the product's CLI as a container's root (namespaces refused), with /tmp
     a fresh ``tmp_mb`` MB tmpfs holding the sandbox's folders and the results; ``before``: shell commands run
-    first in the same container-like process (the machine's other writers). Returns the summary, grades.csv's
+    first in the same container-like process (the machine's other writers); ``dask``: on a Dask cluster started
+    in that process (``--dask``: a worker process grades, in its own sandbox). Returns the summary, grades.csv's
     rows by student, each results.json by student, the CLI's exit status and its stderr."""
     submitted = engine_helpers.make_submissions(base / "submitted", {(s, PS): nb for s, nb in notebooks.items()})
     python = shlex.quote(sys.executable)
+    where = f"--workers {workers}"
+    if dask:
+        (base / "cluster.py").write_text(DASK_CLUSTER)
+        before += (f"\n{python} {base}/cluster.py /tmp/address > {base}/cluster.txt 2>&1 &\ncluster=$!\n"
+                   "for i in $(seq 600); do [ -s /tmp/address ] && break; sleep 0.1; done\n")
+        where = "--dask $(cat /tmp/address)"
     script = (f"{before}\n{python} -m autograder autograde {shlex.quote(str(submitted))} --out /tmp/results "
-              f"--no-reports --workers {workers} > {base}/stdout.txt 2> {base}/stderr.txt\n"
-              f"echo $? > {base}/rc\ncp -r /tmp/results {base}/results\n")
+              f"--no-reports {where} > {base}/stdout.txt 2> {base}/stderr.txt\n"
+              f"echo $? > {base}/rc\ncp -r /tmp/results {base}/results\n" + ("kill $cluster\n" if dask else ""))
     proc = subprocess.run([sys.executable, "-m", "testkit.container_like", "--tmp-mb", str(tmp_mb), "--expose",
                            str(base), "sh", "-c", script], capture_output=True, text=True, timeout=timeout,
                           cwd=course.ROOT, env={**os.environ, "PYTHONPATH": str(course.ROOT)})
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    cluster = base / "cluster.txt"
+    assert proc.returncode == 0, proc.stderr[-3000:] + (cluster.read_text()[-3000:] if cluster.is_file() else "")
     results = base / "results"
     summary = json.loads((results / "summary.json").read_text())
     with open(results / "grades.csv", newline="") as fh:
@@ -274,6 +297,20 @@ def test_a_disk_filled_by_someone_else_during_the_batch_fails_nobody(base):
     kinds = {i["kind"] for i in batch.summary["incidents"]}
     assert kinds & {"low", "outside"}, batch.summary["incidents"]
     assert all(i["submission"] == "" for i in batch.summary["incidents"]), batch.summary["incidents"]
+
+
+def test_on_a_dask_worker_a_flood_is_stopped_and_named_in_the_batchs_summary(base):
+    """The same flood graded on a Dask cluster (its worker process in ``uid`` mode, as a Kubernetes pod under
+    Docker's default profile runs it): stopped on the worker, no neighbour charged, and the incident reaches the
+    client's summary.json and terminal with the culprit and the worker's name (it stayed on the worker before)."""
+    batch = run_batch(base, {"aal": cell(FLOOD), **{s: honest() for s in NEIGHBOURS}}, dask=True)
+    assert batch.summary["sandbox"]["mode"] == "uid", batch.summary["sandbox"]
+    assert_neighbours_whole(batch, "aal")
+    over = [i for i in batch.summary["incidents"] if i["kind"] == "over"]
+    assert over and {i["submission"] for i in over} == {f"aal/{PS}"}, batch.summary["incidents"]
+    assert all(i["worker"] and i["at_s"] >= 0 for i in over), over
+    assert any("aal" in w and "was stopped" in w and "Dask worker" in w for w in batch.summary["warnings"]), \
+        batch.summary["warnings"]
 
 
 # ---------------------------------------------------------------------------------------------------------------

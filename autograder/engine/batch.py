@@ -563,8 +563,9 @@ def _grade_on_cluster(cluster: str, todo: list[Submission], loaded: Mapping[str,
                       submitted_at: SubmissionTime | SubmissionTimes | None, room: Room) -> None:
     """Grade ``todo`` on the Dask cluster ``cluster``, recording each outcome through a :class:`GradingRun` as a
     local batch does; a cluster that cannot be used fails every submission with the reason (the instructor's to
-    fix). Each worker's sandbox watches its own disk; a run a full disk spoilt is its submission's error there,
-    not graded again as a local batch's is."""
+    fix). Each worker's sandbox watches its own disk (``uid`` mode): a run a full disk spoilt is graded again there,
+    as a local batch's is, and each worker's incidents come back in ``summary.incidents``, with its name
+    (:mod:`.dask_runner`)."""
     from autograder.engine import dask_runner  # (the optional extra `pip install .[dask]`: only with --dask)
 
     run = GradingRun([], loaded, results_dir, limits, None, summary, emit, submitted_at, room)

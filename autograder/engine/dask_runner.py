@@ -16,7 +16,9 @@ The two sides:
   for the time it is graded (no shared filesystem is assumed: the notebook arrives as bytes, and the result
   leaves as the bytes of its results.json). A worker refuses to grade with another version of the grader
   than the client's (:func:`grader_fingerprint`: the checks, references and engine that decide points), so
-  a cluster with an old install on some node never grades part of a class differently.
+  a cluster with an old install on some node never grades part of a class differently. In ``uid`` mode a
+  worker's disk incidents (who filled its disk, who was graded again) travel back with each result, for the
+  client's ``summary.json``.
 - **on the client** (:func:`grade_on_dask`): at most :data:`WINDOW_PER_THREAD` tasks per worker thread in
   flight (a class of 60,000 notebooks never sits in the scheduler's memory at once); each result written
   once, by the client, through the same writer as a local run (so each student appears exactly once, with
@@ -67,7 +69,7 @@ from distributed.scheduler import KilledWorker
 import autograder
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
 from autograder.engine import batch, held_folder
-from autograder.engine.disk_incidents import Room
+from autograder.engine.disk_incidents import Ledger, Room, warning_line
 from autograder.engine.grade import unreadable_results
 from autograder.engine.zygote_keeper import ZygoteKeeper, grade_in_sandbox
 from autograder.engine.zygote_parent import GraderError, default_hidden
@@ -164,8 +166,9 @@ def _connect(address: str) -> Client:
 class _WorkerGrader:
     """What one worker process keeps between tasks: its sandbox, its slots, the problem sets it loaded."""
 
-    def __init__(self, threads: int, fingerprint: str):
+    def __init__(self, threads: int, fingerprint: str, name: str = ""):
         self.fingerprint = fingerprint
+        self.name = name  # the Dask worker's name, for the disk's incidents
         self.lock = threading.Lock()
         folder, self.folder_lock = held_folder.make(held_folder.DASK_WORKER)  # (0700; removed by the next if killed)
         self.folder = Path(folder)
@@ -175,6 +178,8 @@ class _WorkerGrader:
             self.slots.put(slot)
         self.keeper: ZygoteKeeper | None = None
         self.room = Room()  # (uid mode: a run spoilt by a full disk is graded again once there is room)
+        self.ledger = Ledger()  # (uid mode: the runs and gradings again, for the report of the disk's incidents)
+        self.started, self.started_wall = time.monotonic(), time.time()
         self.forbidden: tuple = ()
         self.loaded: dict = {}  # (problem set, SHA-256 of its source) -> (source, checks)
 
@@ -216,11 +221,19 @@ class _WorkerGrader:
             path = work / f"{assignment}.ipynb"
             path.write_bytes(notebook)
             data = grade_in_sandbox(keeper, slot, path, student, assignment, source, checks, limits,
-                                    self.report(keeper), self.room)
-            return json.dumps(data.to_json()).encode(), self.report(keeper)
+                                    self.report(keeper), self.room, self.ledger)
+            return json.dumps(data.to_json()).encode(), self.report(keeper), self.disk(keeper)
         finally:
             shutil.rmtree(work, ignore_errors=True)
             self.slots.put(slot)
+
+    def disk(self, keeper: ZygoteKeeper) -> dict:
+        """This worker's disk incidents so far (``uid`` mode; none elsewhere), as a local batch reports them
+        (:meth:`~autograder.engine.disk_incidents.Ledger.report`), ``at_s`` from :attr:`started_wall`: each
+        task's answer carries them all, and the client keeps the latest of each worker."""
+        incidents = keeper.disk_incidents() if keeper.watched else []
+        entries, _ = self.ledger.report(incidents, self.started)
+        return {"worker": self.name, "started_wall": self.started_wall, "incidents": entries}
 
     @staticmethod
     def report(keeper: ZygoteKeeper) -> dict:
@@ -256,7 +269,7 @@ class GraderPlugin(WorkerPlugin):
         """The worker's grader, set up now if its setup raised (Dask logs that) or has not run."""
         with _SETTING_UP:  # (a worker's threads: one grader per worker process)
             if self.grader is None:
-                self.grader = _WorkerGrader(worker.state.nthreads, grader_fingerprint())
+                self.grader = _WorkerGrader(worker.state.nthreads, grader_fingerprint(), str(worker.name))
             return self.grader
 
     def teardown(self, worker: Worker) -> None:
@@ -307,6 +320,7 @@ class _Client:
         self.suspects: list = []
         self.counter = 0
         self.workerless = False  # the cluster had no worker for a whole bound (see has_worker)
+        self.disks: dict = {}  # (worker, its grader's start) -> the latest report of its disk's incidents
 
     def source(self, assignment: str) -> Future:
         if assignment not in self.sources:
@@ -329,7 +343,7 @@ class _Client:
         sub = task.sub
         source, _ = self.run.loaded[sub.assignment]
         try:
-            raw, sandbox = future.result()
+            raw, sandbox, disk = future.result()
         except KilledWorker as exc:
             if f"'probdl-source-{sub.assignment}-" in str(exc) and task.source_losses < MAX_SOURCE_LOSSES:
                 # the problem set's notebook (a task of its own) died with workers killed by another task: this
@@ -358,6 +372,7 @@ class _Client:
             data = SubmissionResult.from_json(json.loads(raw), sub.student, sub.assignment)
             if not self.run.summary.sandbox:
                 self.run.summary.sandbox = dict(sandbox)
+            self.disks[(disk["worker"], disk["started_wall"])] = disk
         if sub.note:
             data.notes.append(sub.note)
         self.run.write(sub, source, data)
@@ -424,6 +439,19 @@ class _Client:
                 f"did not finish on the cluster within {self.bound():.0f} s, the last time alone on the cluster; your "
                 "instructor will look at it", f"ClusterTimeout: no result within {self.bound():.0f} s"))
 
+    def incidents(self) -> list[dict]:
+        """Every worker's disk incidents, as ``summary.json`` has a local batch's (``at_s`` and ``until_s`` from
+        the batch's start, on this machine's clock), each with the worker it happened on."""
+        batch_wall = time.time() - (time.monotonic() - self.run.started)
+        merged = []
+        for disk in self.disks.values():
+            shift = disk["started_wall"] - batch_wall
+            for entry in disk["incidents"]:
+                until = entry["until_s"]
+                merged.append({**entry, "worker": disk["worker"], "at_s": round(entry["at_s"] + shift, 3),
+                               "until_s": None if until is None else round(until + shift, 3)})
+        return sorted(merged, key=lambda e: (e["at_s"], e["worker"]))
+
     def has_worker(self, wait: bool = True) -> bool:
         """Whether the cluster has a worker now (or, with ``wait``, within :meth:`bound` seconds). A cluster found
         without one is not waited for again in this batch: its remaining suspects are not graded (a rerun grades
@@ -488,6 +516,11 @@ def grade_on_dask(address: str, run: batch.GradingRun, todo: list[Submission], f
         client.register_plugin(GraderPlugin(), name=PLUGIN)
         threads = run.summary.workers = sum(client.nthreads().values()) or 1
         tasks = [t for t in (_task(run, sub) for sub in todo) if t is not None]
-        _Client(client, run, tuple(sorted(forbidden))).grade(tasks, WINDOW_PER_THREAD * threads)
+        runner = _Client(client, run, tuple(sorted(forbidden)))
+        try:
+            runner.grade(tasks, WINDOW_PER_THREAD * threads)
+        finally:
+            run.summary.incidents = runner.incidents()
+            run.summary.warnings.extend(warning_line(entry) for entry in run.summary.incidents)
     finally:
         client.close()

@@ -134,18 +134,20 @@ class Ledger:
                      "until_s": None if incident.until is None else round(incident.until - started, 3),
                      "graded_again": again}
             entries.append(entry)
-            lines.append(_line(entry))
+            lines.append(warning_line(entry))
         return entries, lines
 
 
-def _line(entry: dict) -> str:
+def warning_line(entry: dict) -> str:
+    """The terminal's warning for one entry of ``summary.json``'s ``incidents`` (:meth:`Ledger.report`)."""
     who = entry["submission"] or "something other than the submissions"
     what = {"over": f"{who} was stopped: it wrote {entry['detail']}",
             "hidden": f"{who} was stopped: it held {entry['detail']}",
             "outside": f"the disk grew by {entry['detail']}",  # (the detail says by whom: not a submission)
             "low": f"{entry['detail']} (filled by {who})"}.get(entry["kind"], entry["detail"])
     again = entry["graded_again"]
-    return "disk: " + what + (f"; graded again because of it: {', '.join(again[:20])}" if again else "")
+    where = f" (on the Dask worker {entry['worker']})" if entry.get("worker") else ""
+    return "disk: " + what + where + (f"; graded again because of it: {', '.join(again[:20])}" if again else "")
 
 
 #: How long a batch waits for room on a full disk before it writes a result or grades a submission again.

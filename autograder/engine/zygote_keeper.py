@@ -16,7 +16,7 @@ from typing import Any
 
 from autograder.checks.check import Check
 from autograder.engine import grade
-from autograder.engine.disk_incidents import MAX_REGRADES, Room, Run, spoilt, spoilt_last_time
+from autograder.engine.disk_incidents import MAX_REGRADES, Ledger, Room, Run, spoilt, spoilt_last_time
 from autograder.engine.zygote_parent import DiskFull, GraderError, Zygote, ZygoteLost
 from autograder.model import results as results_model
 from autograder.model.files import StrPath
@@ -112,14 +112,17 @@ class ZygoteKeeper:
 
 def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path: StrPath | None, student: str, assignment: str,
                      source: SourceNotebook, checks: Mapping[str, Check], limits: Limits,
-                     sandbox_report: dict[str, Any], room: Room | None = None) -> results_model.SubmissionResult:
+                     sandbox_report: dict[str, Any], room: Room | None = None,
+                     ledger: Ledger | None = None) -> results_model.SubmissionResult:
     """One submission graded in ``keeper``'s sandbox, slot ``slot``: its result, whatever it did.
 
     In ``uid`` mode, where the disk is shared and watched, a run that a full disk or a neighbour's stop spoilt
     (:func:`autograder.engine.disk_incidents.spoilt`) is graded again once there is room (``room``), up to
     :data:`~autograder.engine.disk_incidents.MAX_REGRADES` times, as a local batch does in
     :meth:`autograder.engine.batch.GradingRun.grade_one`; spoilt every time, it raises ``GraderError`` (not
-    scored), unless only its own cells said the disk was full (scored, with a note).
+    scored), unless only its own cells said the disk was full (scored, with a note). There, each run and each
+    grading again is recorded in ``ledger``, for the report of the disk's incidents (who caused each, who was
+    graded again because of it: :meth:`~autograder.engine.disk_incidents.Ledger.report`).
 
     Two attempts when the sandbox broke under it (a restart cut by a neighbour's restart costs none: those
     are capped per batch); a grader bug the submission triggered, or two broken attempts, is its result with
@@ -128,7 +131,10 @@ def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path: StrPath | None, stud
     """
     room, regrades = room or Room(), 0
     while True:
-        data, why = _graded_once(keeper, slot, path, student, assignment, source, checks, limits, sandbox_report)
+        data, why, run = _graded_once(keeper, slot, path, student, assignment, source, checks, limits,
+                                      sandbox_report)
+        if ledger is not None and keeper.watched:
+            ledger.ran(run)
         if data is not None and not why:
             return data
         if regrades == MAX_REGRADES:
@@ -137,19 +143,23 @@ def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path: StrPath | None, stud
                 raise GraderError(failure)
             return data
         regrades += 1
+        if ledger is not None:
+            ledger.again(run, why)
         room.wait(keeper.disk_low)
 
 
 def _graded_once(keeper: ZygoteKeeper, slot: int, path: StrPath | None, student: str, assignment: str,
                  source: SourceNotebook, checks: Mapping[str, Check], limits: Limits,
-                 sandbox_report: dict[str, Any]) -> tuple[results_model.SubmissionResult | None, str]:
-    """``(result, why it is spoilt)``: the result None when the disk was full as its sandbox was made."""
-    started = time.monotonic()
+                 sandbox_report: dict[str, Any]) -> tuple[results_model.SubmissionResult | None, str, Run]:
+    """``(result, why it is spoilt, the run)``: the result None when the disk was full as its sandbox was made."""
+    started, key = time.monotonic(), f"{student}/{assignment}"
     try:
         data = _graded(keeper, slot, path, student, assignment, source, checks, limits, sandbox_report)
     except DiskFull as exc:
-        return None, f"the disk was full when its sandbox was made ({str(exc)[:500]})"
-    return data, spoilt_run(keeper, Run(slot, f"{student}/{assignment}", started, time.monotonic()), data)
+        return None, f"the disk was full when its sandbox was made ({str(exc)[:500]})", \
+            Run(slot, key, started, time.monotonic())
+    run = Run(slot, key, started, time.monotonic())
+    return data, spoilt_run(keeper, run, data), run
 
 
 def spoilt_run(keeper: ZygoteKeeper, run: Run, data: results_model.SubmissionResult) -> str:
