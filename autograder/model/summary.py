@@ -8,7 +8,8 @@
      "grading_errors": [{"student", "assignment", "error"}],  # score 0 recorded, the grader failed on it
      "not_graded": [{"path", "reason", "suggestion"}],        # under submitted/, not graded
      "warnings": [...], "interrupted": bool,
-     "incidents": [{"kind", "submission", "detail", "at_s", "until_s", "graded_again"}],  # the disk (uid mode)
+     "incidents": [{"kind", "submission", "detail", "at_s", "until_s", "graded_again"}],  # the disk (uid mode;
+                                                              # on a Dask cluster also "worker")
      "duration_s", "notebooks_per_s", "workers", "shard", "submitted_dir", "results_dir",
      "sandbox": {"mode", …, "line"},                          # how the submissions were isolated; "line" in words
      "shards": [<the same batch fields, one object per shard>],   # merge only, else []
