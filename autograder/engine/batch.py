@@ -59,7 +59,15 @@ from autograder.engine.batch_plan import (
     submission_results_path,
     submission_time,
 )
-from autograder.engine.disk_incidents import MAX_REGRADES, Ledger, Room, Run, spoilt_last_time
+from autograder.engine.disk_incidents import (
+    MAX_REGRADES,
+    Ledger,
+    Room,
+    Run,
+    last_grading_note,
+    not_scored,
+    scored_after_all,
+)
 from autograder.engine.zygote_keeper import ZygoteKeeper, spoilt_run
 from autograder.engine.zygote_parent import DISK_FULL, DiskFull, GraderError, Zygote, ZygoteLost, default_hidden
 from autograder.model import course
@@ -273,15 +281,15 @@ class GradingRun:
                     break
                 if self._again(z, slot, sub, started, why):
                     return
-                failure = spoilt_last_time(why, data)
-                if failure:
-                    self.fail(sub, failure)
+                if not scored_after_all(why):
+                    self.fail(sub, not_scored(why))
                     return
+                data.notes.append(last_grading_note(why))
                 break
             except DiskFull as exc:  # no restart helps: graded again once there is room
                 why = "the disk was full when its sandbox was made"
                 if not self._again(z, slot, sub, started, why):
-                    self.fail(sub, spoilt_last_time(f"{why} ({str(exc)[:500]})", None))
+                    self.fail(sub, not_scored(f"{why} ({str(exc)[:500]})"))
                 return
             except GraderError as exc:
                 error = f"GraderError: {exc}"

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from autograder.engine.zygote_parent import DISK_FULL
-from autograder.model.results import SubmissionResult
 from autograder.sandbox.disk_watch import Incident
 
 T = TypeVar("T")
@@ -65,17 +64,24 @@ DISK_FULL_TEXT = ("[Errno 28]", "[Errno 122]")
 CELL_FOUND_DISK_FULL = "the disk was full when one of its cells wrote to it"
 
 
-def spoilt_last_time(why: str, data: SubmissionResult | None) -> str:
-    """After :data:`MAX_REGRADES` gradings again, the last run (its result ``data``; None: it never ran) spoilt too,
-    because ``why``: the failure to record, the instructor's to rerun; or '' when it is scored after all, with a
-    note, because only its own cells said the disk was full (words a submission can forge). Never a score that
-    something else spoilt."""
-    if data is None or why != CELL_FOUND_DISK_FULL:
-        return (f"graded {MAX_REGRADES + 1} times and each grading spoilt, the last because {why}: not scored; "
-                "once the disk has room, run the same autograde command again (it grades only what is missing)")
-    data.notes.append(f"This notebook was graded {MAX_REGRADES + 1} times because {why}; this is the last grading, "
-                      "which may have been affected too: your instructor will look at it.")
-    return ""
+def scored_after_all(why: str) -> bool:
+    """Whether a run spoilt again after :data:`MAX_REGRADES` gradings again, because ``why``, is scored after all
+    (with :func:`last_grading_note`): only when its own cells alone said the disk was full, words a submission can
+    forge, so that forging them gains nothing but time. Any other reason is never a score (:func:`not_scored`)."""
+    return why == CELL_FOUND_DISK_FULL
+
+
+def not_scored(why: str) -> str:
+    """The failure recorded for a submission whose every grading was spoilt, the last because ``why``: the
+    instructor's to rerun once the disk has room."""
+    return (f"graded {MAX_REGRADES + 1} times and each grading spoilt, the last because {why}: not scored; "
+            "once the disk has room, run the same autograde command again (it grades only what is missing)")
+
+
+def last_grading_note(why: str) -> str:
+    """The note on a result scored after all (:func:`scored_after_all`): the student's and the instructor's."""
+    return (f"This notebook was graded {MAX_REGRADES + 1} times because {why}; this is the last grading, which may "
+            "have been affected too: your instructor will look at it.")
 
 
 def spoilt(incidents: list[Incident], run: Run, cell_errors: Iterable[object] = ()) -> str:

@@ -16,7 +16,16 @@ from typing import Any
 
 from autograder.checks.check import Check
 from autograder.engine import grade
-from autograder.engine.disk_incidents import MAX_REGRADES, Ledger, Room, Run, spoilt, spoilt_last_time
+from autograder.engine.disk_incidents import (
+    MAX_REGRADES,
+    Ledger,
+    Room,
+    Run,
+    last_grading_note,
+    not_scored,
+    scored_after_all,
+    spoilt,
+)
 from autograder.engine.zygote_parent import DiskFull, GraderError, Zygote, ZygoteLost
 from autograder.model import results as results_model
 from autograder.model.files import StrPath
@@ -138,9 +147,9 @@ def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path: StrPath | None, stud
         if data is not None and not why:
             return data
         if regrades == MAX_REGRADES:
-            failure = spoilt_last_time(why, data)
-            if failure or data is None:  # (None never is scored: for the type checker)
-                raise GraderError(failure)
+            if data is None or not scored_after_all(why):  # (None: the disk was full as its sandbox was made)
+                raise GraderError(not_scored(why))
+            data.notes.append(last_grading_note(why))
             return data
         regrades += 1
         if ledger is not None:
