@@ -47,6 +47,7 @@ from autograder.checks.hints import (
     scalar_code_hint,
     warned,
 )
+from autograder.checks.references import reference_function
 from autograder.checks.relations import expanded_calls, halves_calls, joined, quadratic, reshaped, toward_center_calls
 from autograder.checks.slice_form import SliceForm
 
@@ -161,9 +162,9 @@ def _lpdf_no_half(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:
 
 
 def _lpdf_direct(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:
-    """The log density as the contract computes it (to tell a mistake from a sum of right values)."""
-    x, mu, s = _f(x), _f(mu), _f(sigma)
-    return -0.5 * ((x - mu) / s) ** 2 - np.log(s) - 0.5 * _LOG_2PI
+    """The log density as the contract computes it, the reference's own (to tell a mistake from a sum of right
+    values)."""
+    return np.asarray(reference_function("gaussian_log_pdf")(x, mu, sigma))
 
 
 def _lpdf_log_of_pdf(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:

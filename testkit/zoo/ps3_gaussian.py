@@ -121,6 +121,22 @@ def gaussian_log_pdf(x, mu, sigma):
         mistake="log-of-pdf",
     ),
     Specimen(
+        # the right log densities, summed: the log-likelihood of the sample where the density of each point is
+        # asked. On moderate inputs a sum of log(pdf) is this sum too, so the log-of-pdf hint must not fire
+        # (ps3_gaussian.LOG_OF_PDF: its summed branch stands only where the log densities themselves disagree)
+        "gaussian_log_pdf-summed",
+        "gaussian_log_pdf",
+        '''
+import numpy as np
+
+def gaussian_log_pdf(x, mu, sigma):
+    x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
+    return np.sum(-0.5 * ((x - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi))
+''',
+        hint="does not have the shape the contract gives",
+        mistake="wrong-result-shape",
+    ),
+    Specimen(
         "gaussian_log_pdf-math-log",
         "gaussian_log_pdf",
         '''
@@ -660,6 +676,7 @@ LOSES = {
     "gaussian_log_pdf-missing-log-sigma": ("gaussian_log_pdf-basic",),
     "gaussian_log_pdf-unnormalised": ("gaussian_log_pdf-basic",),
     "gaussian_log_pdf-log-of-pdf": ("gaussian_log_pdf-tails",),
+    "gaussian_log_pdf-summed": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast"),
     "gaussian_log_pdf-math-log": ("gaussian_log_pdf-broadcast",),
     "gaussian_log_pdf-scipy-norm": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails", "gaussian_log_pdf-purity"),
     "gaussian_log_likelihood-log-of-product": ("gaussian_log_likelihood-tails",),
