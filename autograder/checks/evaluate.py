@@ -180,6 +180,25 @@ def _has_length_1_axis(probe: Probe | None) -> bool:
     return False
 
 
+def _one_number_for_many(failure: Failure) -> bool:
+    """One number came back where the contract gives an array of several values (one per element, or per slice
+    along ``axis``), and so on every other input of the check that asks for several, and the numbers follow the
+    inputs (two of them differ: a placeholder's constant is no reduction): everything was reduced. Read from the
+    shapes, so it holds whatever else is wrong with the values."""
+    def reduced(value: Any, reference: Any) -> bool:
+        return np.ndim(value) == 0 and np.size(reference) > 1
+
+    if not reduced(failure.outcome.value, failure.reference):
+        return False
+    others = [outcome.value for _, outcome, value, _ in failure.seen()
+              if outcome is not None and outcome.status == "returned" and np.size(value) > 1]
+    if not all(np.ndim(value) == 0 for value in others):
+        return False
+    numbers = {repr(float(v)) for v in (failure.outcome.value, *others)  # (repr: every nan is one "nan")
+               if isinstance(v, (int, float, np.number, np.ndarray))}
+    return len(numbers) >= 2
+
+
 def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(n for n in shape if n != 1)
 
@@ -227,10 +246,18 @@ GENERIC_HINTS = (
         kinds=("shape",),
     ),
     Hint(
+        "The result is one number where the contract gives several (one per element, or one per slice along `axis`: "
+        "a (2, 3) input with axis=-1 gives 2): everything was reduced, by a sum or mean over every axis or over a "
+        "flattened input, where the function keeps the axes it does not reduce.",
+        _one_number_for_many,
+        "reduced-to-one-number",
+        kinds=("shape",),
+    ),
+    Hint(
         "The result does not have the shape the contract gives (the cell's summary lists the shapes it checks): "
         "a reduction removes the axes it reduces and keeps the others as they were, and the other functions "
         "return their input's shape.",
-        lambda f: not _length_1_axis_added(f),
+        lambda f: not _length_1_axis_added(f) and not _one_number_for_many(f),
         "wrong-result-shape",
         kinds=("shape",),
     ),

@@ -133,8 +133,8 @@ def gaussian_log_pdf(x, mu, sigma):
     x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
     return np.sum(-0.5 * ((x - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi))
 ''',
-        hint="does not have the shape the contract gives",
-        mistake="wrong-result-shape",
+        hint="The result is one number where the contract gives several",
+        mistake="reduced-to-one-number",
     ),
     Specimen(
         "gaussian_log_pdf-math-log",
