@@ -17,7 +17,8 @@ import pytest
 
 from autograder.checks import checks_for
 from autograder.checks import references as references_module
-from autograder.checks.evaluate import GENERIC_HINTS, LocalTarget, evaluate
+from autograder.checks.evaluate import LocalTarget, evaluate
+from autograder.checks.generic_hints import GENERIC_HINTS
 from autograder.checks.references import reference_function
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
 from autograder.sandbox.invoke import invoke

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
-from autograder.checks.evaluate import GENERIC_HINTS, LocalTarget, evaluate
+from autograder.checks.evaluate import LocalTarget, evaluate
+from autograder.checks.generic_hints import GENERIC_HINTS
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, grader_skips
 from autograder.model.notebook import cell_text, nbgrader_meta
 from autograder.model.pysource import python_source
@@ -82,7 +83,7 @@ def shown_mistake(ps, result):
 
 def test_every_hint_rule_has_a_specimen():
     """Each hint rule of a problem set is made by a zoo specimen of that problem set that records its mistake, and
-    each generic rule (:data:`~autograder.checks.evaluate.GENERIC_HINTS`) by one of any problem set;
+    each generic rule (:data:`~autograder.checks.generic_hints.GENERIC_HINTS`) by one of any problem set;
     ``test_specimen`` shows the specimen gets that hint and no hint about another mistake."""
     generic = {rule.mistake for rule in GENERIC_HINTS}
     missing = {}

@@ -239,7 +239,7 @@ class Hint:
     """Advice that names one mistake, for a failure of one of ``kinds`` where ``when(failure)`` is true.
 
     A check's rules are tried in order (its function's, then
-    :data:`~autograder.checks.evaluate.GENERIC_HINTS`) and the first that
+    :data:`~autograder.checks.generic_hints.GENERIC_HINTS`) and the first that
     explains the failure is shown; where none does, the failure's message
     (which property failed, on which input) stands alone: no rule guesses.
 
@@ -589,7 +589,7 @@ class FunctionChecks:
         compares values as values. ``summary`` states the shapes the contract gives, with examples; the
         failure says which one was expected and what came back, and the hints are the function's own,
         then the generic ones that recognise a kept length-1 axis or another shape
-        (:data:`~autograder.checks.evaluate.GENERIC_HINTS`).
+        (:data:`~autograder.checks.generic_hints.GENERIC_HINTS`).
         """
         return self.check("shape", summary=summary, probes=probes, compare_values=False, container=True)
 

@@ -79,7 +79,7 @@ def stub(name: str, function: str, params: str, body: str, mistake: str | tuple 
 @functools.cache
 def hint_rules(ps: str) -> dict:
     """``text -> Hint`` for every hint rule a check of ``ps`` can show: its functions' rules, then the generic
-    ones (:data:`~autograder.checks.evaluate.GENERIC_HINTS`), in that order.
+    ones (:data:`~autograder.checks.generic_hints.GENERIC_HINTS`), in that order.
 
     Raises
     ------
@@ -88,7 +88,7 @@ def hint_rules(ps: str) -> dict:
         must tell its mistake apart).
     """
     from autograder.checks import checks_for
-    from autograder.checks.evaluate import GENERIC_HINTS
+    from autograder.checks.generic_hints import GENERIC_HINTS
 
     rules: dict = {}
     for check in checks_for(ps).values():

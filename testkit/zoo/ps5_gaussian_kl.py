@@ -246,6 +246,15 @@ def vae_kl(mu, logvar):
     logvar = np.asarray(logvar, dtype=float)
     return -0.5 * np.sum(1.0 + logvar - mu**2 - np.exp(logvar), axis=-1, keepdims=True)
 """, hint="or (N, 1) where (N,) is", mistake="kept-length-1-axis"),
+    # the terms of the closed form, never summed over the latents: (N, K) for (N,), a K-vector for one code
+    Specimen("ps5-vae-kl-terms-not-summed", "vae_kl", """
+import numpy as np
+
+def vae_kl(mu, logvar):
+    mu = np.asarray(mu, dtype=float)
+    logvar = np.asarray(logvar, dtype=float)
+    return 0.5 * (mu**2 + np.expm1(logvar) - logvar)
+""", hint="a reduction is missing", mistake="reduction-missing"),
     Specimen("ps5-vae-kl-sum-everything", "vae_kl", """
 import numpy as np
 
@@ -383,6 +392,7 @@ LOSES = {
     "ps5-mvn-kl-stub-zero": ("mvn_kl-basic", "mvn_kl-shape", "mvn_kl-highdim", "mvn_kl-purity"),
     "ps5-vae-kl-template": ("vae_kl-basic", "vae_kl-batch", "vae_kl-shape", "vae_kl-stability", "vae_kl-purity"),
     "ps5-vae-kl-keepdims": ("vae_kl-shape",),
+    "ps5-vae-kl-terms-not-summed": ("vae_kl-basic", "vae_kl-batch", "vae_kl-shape"),
     "ps5-gaussian-kl-sigma-as-variance-log-kept": ("gaussian_kl-basic", "gaussian_kl-properties"),
     "ps5-gaussian-kl-no-half-denominator": ("gaussian_kl-basic", "gaussian_kl-properties"),
     "ps5-mvn-kl-maha-cov1": ("mvn_kl-basic", "mvn_kl-highdim"),

@@ -20,7 +20,7 @@ import sys
 from dataclasses import dataclass
 
 from autograder.checks import checks_for
-from autograder.checks.evaluate import GENERIC_HINTS
+from autograder.checks.generic_hints import GENERIC_HINTS
 from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, ROOT, function_of
 from testkit.zoo import PROBLEM_SETS, all_specimens, grade, hint_rules, zoo
 from testkit.zoo.rubric import RUBRICS, WEIGHTS
@@ -192,7 +192,7 @@ def hint_table(ps: str) -> str:
 
 
 def generic_hint_table() -> str:
-    """The hints every function may get (:data:`~autograder.checks.evaluate.GENERIC_HINTS`), and the advice for a
+    """The hints every function may get (:data:`~autograder.checks.generic_hints.GENERIC_HINTS`), and the advice for a
     forbidden function, each with the zoo specimens that make the mistake."""
     lines = ["| hint | the mistake it names | zoo specimens that make it |", "|---|---|---|"]
     for rule in GENERIC_HINTS:
