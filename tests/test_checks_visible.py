@@ -15,6 +15,7 @@ import contextlib
 import importlib
 import io
 import json
+import traceback
 import warnings
 
 import numpy as np
@@ -145,3 +146,29 @@ def test_the_notebook_self_check_flags_what_the_grader_flags(ps):
         assert bool(seen) == bool(graded), specimen.name
         flagged += bool(seen)
     assert flagged >= 1, f"{ps}: the zoo has no specimen that calls a forbidden library function"
+
+
+@pytest.mark.parametrize("ps", READY)
+def test_a_result_of_the_wrong_shape_gets_the_cells_message_not_a_python_error(ps):
+    """An array where one number is expected (one loss per row, the terms of a sum) makes an ``assert
+    np.isclose(...)`` raise "The truth value of an array ... is ambiguous": a Python error the student cannot act on,
+    where the cell's own message says what is wrong. No visible assert of a zoo specimen raises it itself (it may
+    come from inside the specimen's own code: that is the student's error, shown as such)."""
+    setup, graded = _cells(ps)
+    raised = []
+    for specimen in zoo(ps):
+        ns = _namespace(ps, setup, specimen)
+        for gid, source in graded:
+            if function_of(gid) != specimen.function:
+                continue
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    exec(compile(source, "<visible asserts>", "exec"), dict(ns))
+            except ValueError as exc:
+                where = traceback.extract_tb(exc.__traceback__)[-1]
+                if "truth value" in str(exc) and where.filename == "<visible asserts>":
+                    raised.append(f"{specimen.name}: {gid}, line {where.lineno}")
+            except Exception:  # noqa: BLE001 — an AssertionError (the cell's message) or the specimen's own error
+                pass
+    assert not raised, f"visible asserts that raise on an array result instead of saying what is wrong: {raised}"
