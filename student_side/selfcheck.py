@@ -24,7 +24,8 @@ it. The set-up cell runs it as the module ``selfcheck`` and imports::
 ``start(requirements)``
     Run by the set-up cell: a missing or too old package (NumPy, SciPy, matplotlib) is said in one line
     with what to install, and in a Jupyter kernel a test cell that calls a function still the template
-    says "not attempted yet" in one line instead of a traceback.
+    says "not attempted yet" in one line instead of a traceback; a test cell whose comparison cannot
+    compare what a function returned (None, or an array of another shape) says so in one line more.
 
 Only the standard library is imported here: NumPy and SciPy are looked up among the modules your
 notebook has already imported, never imported by this file, so it works wherever your notebook does.
@@ -39,6 +40,7 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import io
+import linecache
 import re
 import sys
 import types
@@ -198,9 +200,9 @@ def start(requirements=()):
     package raises :class:`SetupProblem`, naming what to install.
     """
     shell = _shell()
-    if shell is not None and all(exc is NotImplementedError or getattr(exc, "__module__", None) == __name__
+    if shell is not None and all(exc in _HANDLED or getattr(exc, "__module__", None) == __name__
                                  for exc in shell.custom_exceptions):   # none yet, or this module's: no other's
-        shell.set_custom_exc((NotImplementedError, SetupProblem), _one_line)
+        shell.set_custom_exc(_HANDLED + (SetupProblem,), _one_line)
     problems, needed = [], []
     for requirement in requirements:
         name, _, minimum = (part.strip() for part in requirement.partition(">="))
@@ -242,19 +244,44 @@ def _shell():
 _FUNCTIONS = frozenset(name for functions, _ in PROBLEM_SETS.values() for name in functions)
 
 
+#: The exceptions :func:`_one_line` looks at (besides :class:`SetupProblem`); any it does not explain keeps its
+#: traceback as IPython shows it.
+_HANDLED = (NotImplementedError, TypeError, ValueError)
+#: What a comparison in a check cell raises when a function's result is not what it can compare: (words in the
+#: error, what to say). A function returning None (its ``return`` forgotten), or an array of another shape.
+_NOT_COMPARABLE = (
+    ("'NoneType'", "a function of yours returned None here: is the `return` at the end of it missing?"),
+    ("truth value of an array", "a function of yours returned an array where this check expects one number: "
+                                "print its result and its np.shape."),
+    ("could not be broadcast", "a function of yours returned an array of another shape than this check expects: "
+                               "print its result and its np.shape."),
+)
+
+
 def _one_line(shell, etype, value, tb, tb_offset=None):
-    """IPython's handler of :class:`SetupProblem` and ``NotImplementedError``: one line instead of a traceback.
+    """IPython's handler of :class:`SetupProblem`, ``NotImplementedError`` and a check cell's comparison that
+    could not compare: one line instead of a traceback, or the traceback with one line more.
 
     ``NotImplementedError`` is shortened only when a function of the notebook's that a problem set asks for
-    raised it; any other keeps its traceback. The cell still fails (an error output), as before.
+    raised it; a ``TypeError`` or ``ValueError`` gets a line only when the cell's own code raised it (a
+    comparison given None or an array of another shape: :data:`_NOT_COMPARABLE`), never one raised inside a
+    function of the notebook's; any other keeps its traceback. The cell still fails (an error output), as before.
     """
+    frames, entries, frame = [], [], tb
+    while frame is not None:
+        frames.append(frame.tb_frame)
+        entries.append((frame.tb_frame, frame.tb_lineno))
+        frame = frame.tb_next
     if issubclass(etype, SetupProblem):
         line = str(value)
+    elif not issubclass(etype, NotImplementedError):
+        stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+        said = next((words for text, words in _NOT_COMPARABLE if text in str(value)), None)
+        if said is not None and _in_an_assert(shell, entries):
+            stb = list(stb) + [f"This check could not compare the result: {said}"]
+        shell._showtraceback(etype, value, stb)
+        return None
     else:
-        frames, frame = [], tb
-        while frame is not None:
-            frames.append(frame.tb_frame)
-            frame = frame.tb_next
         mine = [f.f_code.co_name for f in frames
                 if f.f_code.co_name in _FUNCTIONS and f.f_globals is shell.user_ns]
         if not mine:
@@ -265,6 +292,16 @@ def _one_line(shell, etype, value, tb, tb_offset=None):
                 "Write it in its solution cell above and run that cell, then this one.")
     shell._showtraceback(etype, value, [line])
     return None
+
+
+def _in_an_assert(shell, entries):
+    """Whether the deepest frame of the notebook's in ``entries`` (``(frame, line)`` of a traceback) is a cell's own
+    code (not a function of the notebook's) at an ``assert`` line: a check cell's comparison."""
+    ours = [(f, line) for f, line in entries if f.f_globals is shell.user_ns]
+    if not ours or ours[-1][0].f_code.co_name != "<module>":
+        return False
+    frame, line = ours[-1]
+    return linecache.getline(frame.f_code.co_filename, line).lstrip().startswith("assert ")
 
 
 def _problem_set(fn, namespace):

@@ -229,3 +229,51 @@ def test_no_module_of_the_product_imports_selfcheck():
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             assert not any(n.split(".")[0] == "selfcheck" for n in names), f"{path} imports selfcheck"
+
+
+#: A notebook's kernel in a fresh interpreter: the set-up done, then cells run as a student runs them, each cell's
+#: output (IPython's error display included) printed between markers.
+_KERNEL = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance(colors="nocolor")
+import selfcheck
+selfcheck.start(())
+for cell in sys.stdin.read().split("# ---- cell\\n"):
+    print("==== output")
+    shell.run_cell(cell)
+"""
+#: (cell, the line its output must end with, or None when no line of the self-check's may be added)
+_COMPARISONS = (
+    ("import numpy as np\ndef mean_loss(x):\n    np.mean(x)\n", None),  # (a function whose return is forgotten)
+    ("assert np.isclose(mean_loss([1.0, 2.0]), 1.5), 'the mean of 1 and 2 is 1.5'\n",
+     "This check could not compare the result: a function of yours returned None here: is the `return` at the end of "
+     "it missing?"),
+    ("def per_row(x):\n    return np.asarray(x).mean(axis=1)\n", None),
+    ("assert np.isclose(per_row([[1.0, 2.0], [3.0, 4.0]]), 2.5), 'the mean of all four is 2.5'\n",
+     "This check could not compare the result: a function of yours returned an array where this check expects one "
+     "number: print its result and its np.shape."),
+    ("assert np.isclose(per_row([[1.0, 2.0], [3.0, 4.0]]), [1.0, 2.0, 3.0]).all()\n",
+     "This check could not compare the result: a function of yours returned an array of another shape than this check "
+     "expects: print its result and its np.shape."),
+    ("scratch = np.ones(2) + np.ones(3)\n", None),  # (not a check: the student's own cell keeps its plain traceback)
+    ("def broken(x):\n    return np.ones(2) + np.ones(3)\nassert broken(1) == 2\n", None),  # (raised in a function)
+)
+
+
+def test_a_check_that_cannot_compare_the_result_says_why_in_one_line_more():
+    """A function that returns None (its ``return`` forgotten) or an array of another shape makes a check cell's
+    comparison raise a TypeError or ValueError of NumPy's, which does not say what to fix: the self-check's handler
+    keeps the traceback and adds one line that does — only for an ``assert`` of a cell's own code, never for an error
+    raised inside a function or in a cell that is not a check."""
+    cells = "# ---- cell\n".join(cell for cell, _ in _COMPARISONS)
+    out = subprocess.run([sys.executable, "-c", _KERNEL, str(FOLDER)], input=cells, capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout
+    outputs = out.split("==== output\n")[1:]
+    assert len(outputs) == len(_COMPARISONS), out
+    for (cell, line), output in zip(_COMPARISONS, outputs, strict=True):
+        said = [text for text in output.splitlines() if text.startswith("This check could not compare")]
+        assert said == ([line] if line else []), (cell, output)
+        if line:
+            assert "Traceback" in output or "Error" in output, output  # (the traceback is kept)
