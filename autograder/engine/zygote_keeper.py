@@ -15,17 +15,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograder.checks.check import Check
-from autograder.engine import grade
-from autograder.engine.disk_incidents import (
-    MAX_REGRADES,
-    Ledger,
-    Room,
-    Run,
-    last_grading_note,
-    not_scored,
-    scored_after_all,
-    spoilt,
-)
+from autograder.engine import disk_incidents, grade
+from autograder.engine.disk_incidents import MAX_REGRADES, Ledger, Room, Run, spoilt
 from autograder.engine.zygote_parent import DiskFull, GraderError, Zygote, ZygoteLost
 from autograder.model import results as results_model
 from autograder.model.files import StrPath
@@ -147,9 +138,9 @@ def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path: StrPath | None, stud
         if data is not None and not why:
             return data
         if regrades == MAX_REGRADES:
-            if data is None or not scored_after_all(why):  # (None: the disk was full as its sandbox was made)
-                raise GraderError(not_scored(why))
-            data.notes.append(last_grading_note(why))
+            if data is None or not disk_incidents.scored_after_all(why):  # (None: the disk was full at its start)
+                raise GraderError(disk_incidents.not_scored(why))
+            data.notes.append(disk_incidents.last_grading_note(why))
             return data
         regrades += 1
         if ledger is not None:
