@@ -246,7 +246,9 @@ _FUNCTIONS = frozenset(name for functions, _ in PROBLEM_SETS.values() for name i
 
 #: The exceptions :func:`_one_line` looks at (besides :class:`SetupProblem`); any it does not explain keeps its
 #: traceback as IPython shows it.
-_HANDLED = (NotImplementedError, TypeError, ValueError)
+_HANDLED = (NotImplementedError, TypeError, ValueError, IndexError)
+_ONE_NUMBER = ("a function of yours returned one number where this check expects an array: print its result and its "
+               "np.shape.")
 #: What a comparison in a check cell raises when a function's result is not what it can compare: (words in the
 #: error, what to say). A function returning None (its ``return`` forgotten), or an array of another shape.
 _NOT_COMPARABLE = (
@@ -255,6 +257,12 @@ _NOT_COMPARABLE = (
                                 "print its result and its np.shape."),
     ("could not be broadcast", "a function of yours returned an array of another shape than this check expects: "
                                "print its result and its np.shape."),
+    ("invalid index to scalar variable", _ONE_NUMBER),
+    ("object is not subscriptable", _ONE_NUMBER),
+    ("'map'", "a function of yours returned a map object (a lazy iterator), not an array: make an array of it."),
+    ("'generator'", "a function of yours returned a generator, not an array: make an array of it."),
+    ("not supported for the input types", "a function of yours returned something that is not numbers (None, or an "
+                                          "iterator): print its result and its type."),
 )
 
 
@@ -263,8 +271,8 @@ def _one_line(shell, etype, value, tb, tb_offset=None):
     could not compare: one line instead of a traceback, or the traceback with one line more.
 
     ``NotImplementedError`` is shortened only when a function of the notebook's that a problem set asks for
-    raised it; a ``TypeError`` or ``ValueError`` gets a line only when the cell's own code raised it (a
-    comparison given None or an array of another shape: :data:`_NOT_COMPARABLE`), never one raised inside a
+    raised it; a ``TypeError``, ``ValueError`` or ``IndexError`` gets a line only when the cell's own code raised it
+    (a comparison given None or an array of another shape: :data:`_NOT_COMPARABLE`), never one raised inside a
     function of the notebook's; any other keeps its traceback. The cell still fails (an error output), as before.
     """
     frames, entries, frame = [], [], tb

@@ -257,6 +257,17 @@ _COMPARISONS = (
     ("assert np.isclose(per_row([[1.0, 2.0], [3.0, 4.0]]), [1.0, 2.0, 3.0]).all()\n",
      "This check could not compare the result: a function of yours returned an array of another shape than this check "
      "expects: print its result and its np.shape."),
+    ("def lazy(x):\n    return map(float, x)\n", None),
+    ("assert np.isclose(lazy([1.0]) - 1.0, 0.0).all()\n",
+     "This check could not compare the result: a function of yours returned a map object (a lazy iterator), not an "
+     "array: make an array of it."),
+    ("def total(x):\n    return float(np.sum(x))\n", None),
+    ("assert np.isclose(total([[1.0], [2.0]])[1], 2.0)\n",
+     "This check could not compare the result: a function of yours returned one number where this check expects an "
+     "array: print its result and its np.shape."),
+    ("assert np.isfinite(mean_loss([1.0])), 'finite'\n",
+     "This check could not compare the result: a function of yours returned something that is not numbers (None, or "
+     "an iterator): print its result and its type."),
     ("scratch = np.ones(2) + np.ones(3)\n", None),  # (not a check: the student's own cell keeps its plain traceback)
     ("def broken(x):\n    return np.ones(2) + np.ones(3)\nassert broken(1) == 2\n", None),  # (raised in a function)
 )
