@@ -185,6 +185,13 @@ def _log_softmax_missing_max(z: ArrayLike, axis: int = -1) -> np.ndarray:
     return x - m
 
 
+def _log_softmax_whole_array(z: ArrayLike, axis: int = -1) -> np.ndarray:
+    """The log-sum-exp of the whole array taken off every entry (no ``axis``: the 1-D formula given rows)."""
+    x = np.asarray(z, float)
+    m = x.max()
+    return x - m - np.log(np.exp(x - m).sum())
+
+
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
 NO_SHIFT = Hint(
     "np.exp overflows for logits above about 709 (and underflows to 0 far below), which turns the result into "
@@ -286,6 +293,9 @@ LOG_SOFTMAX_HINTS = (
          "log-softmax-only-shift"),
     Hint("The normaliser is computed along another axis than `axis`: every reduction takes `axis`.",
          matches_any(*(_log_softmax_fixed_axis(a) for a in _FIXED_AXES)), "log-softmax-other-axis"),
+    Hint("The log-sum-exp taken off is that of the whole array, so only all the entries together exponentiate to "
+         "probabilities that sum to 1: each slice along `axis` has its own normaliser.",
+         matches(_log_softmax_whole_array), "log-softmax-whole-array"),
     *SLICE_HINTS,
 )
 

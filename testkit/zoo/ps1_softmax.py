@@ -563,8 +563,8 @@ def log_softmax(z, axis=-1):
     log_total = top + np.log(np.exp(logits - top).sum())
     return logits - log_total
 ''',
-        hint="ignores an input",
-        mistake="ignores-an-input",
+        hint="each slice along `axis` has its own normaliser",
+        mistake=("log-softmax-whole-array", "ignores-an-input"),
     ),
     Specimen(
         "log_softmax-naive",
