@@ -91,7 +91,10 @@ def _reduction_missing(failure: Failure) -> bool:
         got, ref = np.shape(value), np.shape(reference)
         if probe is None or len(got) <= len(ref) or not _removes_axes(got, ref):
             return False
-        shapes = [np.shape(a) for a in probe.args if isinstance(a, (np.ndarray, list))]
+        shapes = []
+        for a in probe.args:
+            with contextlib.suppress(ValueError):  # (a ragged list has no shape)
+                shapes += [np.shape(a)] if isinstance(a, (np.ndarray, list)) else []
         with contextlib.suppress(ValueError):  # (arguments of different roles, a covariance beside a mean)
             shapes.append(np.broadcast_shapes(*shapes))
         return any(_removes_axes(shape, got) for shape in shapes)
