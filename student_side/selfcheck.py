@@ -275,9 +275,8 @@ def _one_line(shell, etype, value, tb, tb_offset=None):
     (a comparison given None or an array of another shape: :data:`_NOT_COMPARABLE`), never one raised inside a
     function of the notebook's; any other keeps its traceback. The cell still fails (an error output), as before.
     """
-    frames, entries, frame = [], [], tb
+    entries, frame = [], tb
     while frame is not None:
-        frames.append(frame.tb_frame)
         entries.append((frame.tb_frame, frame.tb_lineno))
         frame = frame.tb_next
     if issubclass(etype, SetupProblem):
@@ -290,7 +289,7 @@ def _one_line(shell, etype, value, tb, tb_offset=None):
         shell._showtraceback(etype, value, stb)
         return None
     else:
-        mine = [f.f_code.co_name for f in frames
+        mine = [f.f_code.co_name for f, _ in entries
                 if f.f_code.co_name in _FUNCTIONS and f.f_globals is shell.user_ns]
         if not mine:
             shell.showtraceback((etype, value, tb), tb_offset=tb_offset)

@@ -60,14 +60,19 @@ def _namespace(ps, setup, specimen):
     return ns
 
 
-def _visible_fails(ns, source) -> bool:
+def _visible_error(ns, source) -> Exception | None:
+    """What running a cell's visible asserts in ``ns`` raised (None: they passed)."""
     try:
         with warnings.catch_warnings(), np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
             warnings.simplefilter("ignore")  # the cells record their own warnings; nothing leaks into pytest
             exec(compile(source, "<visible asserts>", "exec"), dict(ns))
-    except Exception:  # noqa: BLE001 — any exception is the visible assert failing
-        return True
-    return False
+    except Exception as exc:  # noqa: BLE001 — any exception is the visible assert failing
+        return exc
+    return None
+
+
+def _visible_fails(ns, source) -> bool:
+    return _visible_error(ns, source) is not None
 
 
 def test_the_five_notebooks_are_covered():
@@ -165,14 +170,9 @@ def test_a_result_of_the_wrong_shape_gets_the_cells_message_not_a_python_error(p
         for gid, source in graded:
             if function_of(gid) != specimen.function:
                 continue
-            try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
-                    exec(compile(source, "<visible asserts>", "exec"), dict(ns))
-            except ValueError as exc:
-                where = traceback.extract_tb(exc.__traceback__)[-1]
-                if "truth value" in str(exc) and where.filename == "<visible asserts>":
+            error = _visible_error(ns, source)  # (an AssertionError is the cell's message: fine)
+            if isinstance(error, ValueError) and "truth value" in str(error):
+                where = traceback.extract_tb(error.__traceback__)[-1]
+                if where.filename == "<visible asserts>":  # (raised in the specimen's own code: its error, as such)
                     raised.append(f"{specimen.name}: {gid}, line {where.lineno}")
-            except Exception:  # noqa: BLE001 — an AssertionError (the cell's message) or the specimen's own error
-                pass
     assert not raised, f"visible asserts that raise on an array result instead of saying what is wrong: {raised}"

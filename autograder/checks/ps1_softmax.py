@@ -186,10 +186,9 @@ def _log_softmax_missing_max(z: ArrayLike, axis: int = -1) -> np.ndarray:
 
 
 def _log_softmax_whole_array(z: ArrayLike, axis: int = -1) -> np.ndarray:
-    """The log-sum-exp of the whole array taken off every entry (no ``axis``: the 1-D formula given rows)."""
-    x = np.asarray(z, float)
-    m = x.max()
-    return x - m - np.log(np.exp(x - m).sum())
+    """The log-sum-exp of the whole array (:func:`_lse_whole_array`) taken off every entry: the 1-D formula given
+    rows."""
+    return np.asarray(z, float) - _lse_whole_array(z)
 
 
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------

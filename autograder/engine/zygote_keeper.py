@@ -152,14 +152,13 @@ def _graded_once(keeper: ZygoteKeeper, slot: int, path: StrPath | None, student:
                  source: SourceNotebook, checks: Mapping[str, Check], limits: Limits,
                  sandbox_report: dict[str, Any]) -> tuple[results_model.SubmissionResult | None, str, Run]:
     """``(result, why it is spoilt, the run)``: the result None when the disk was full as its sandbox was made."""
-    started, key = time.monotonic(), f"{student}/{assignment}"
+    started = time.monotonic()
     try:
         data = _graded(keeper, slot, path, student, assignment, source, checks, limits, sandbox_report)
     except DiskFull as exc:
-        return None, f"the disk was full when its sandbox was made ({str(exc)[:500]})", \
-            Run(slot, key, started, time.monotonic())
-    run = Run(slot, key, started, time.monotonic())
-    return data, spoilt_run(keeper, run, data), run
+        data, why = None, f"the disk was full when its sandbox was made ({str(exc)[:500]})"
+    run = Run(slot, f"{student}/{assignment}", started, time.monotonic())
+    return data, (why if data is None else spoilt_run(keeper, run, data)), run
 
 
 def spoilt_run(keeper: ZygoteKeeper, run: Run, data: results_model.SubmissionResult) -> str:
