@@ -37,7 +37,6 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -59,17 +58,9 @@ from autograder.engine.batch_plan import (
     submission_results_path,
     submission_time,
 )
-from autograder.engine.disk_incidents import (
-    MAX_REGRADES,
-    Ledger,
-    Room,
-    Run,
-    last_grading_note,
-    not_scored,
-    scored_after_all,
-)
-from autograder.engine.zygote_keeper import ZygoteKeeper, spoilt_run
-from autograder.engine.zygote_parent import DISK_FULL, DiskFull, GraderError, Zygote, ZygoteLost, default_hidden
+from autograder.engine.disk_incidents import Ledger, Room
+from autograder.engine.zygote_keeper import ZygoteKeeper, grade_in_sandbox
+from autograder.engine.zygote_parent import DISK_FULL, GraderError, default_hidden
 from autograder.model import course
 from autograder.model import results as results_model
 from autograder.model import summary as summary_file
@@ -239,7 +230,6 @@ class GradingRun:
             self.work.put(sub)
         self.started = time.monotonic()
         self.ledger = Ledger()  # the runs, for the disk's incidents (uid mode: disk_incidents)
-        self.regrades: Counter[str] = Counter()  # submission -> times graded again because of the disk
         self.room = room or Room()
 
     def worker(self, number: int, workers: int) -> None:
@@ -260,80 +250,24 @@ class GradingRun:
                     self.fail(sub, f"{type(exc).__name__}: {exc}")
 
     def grade_one(self, slot: int, sub: Submission) -> None:
+        """Grade ``sub`` in slot ``slot`` and record its outcome (:meth:`write` or :meth:`fail`), with the retry
+        and regrade policy a Dask worker uses too (:func:`~autograder.engine.zygote_keeper.grade_in_sandbox`)."""
         source, checks = self.loaded[sub.assignment]
-        data, error = None, ""
         if sub.problem:
             data = grade.unreadable_results(sub.student, sub.assignment, source, sub.problem, "")
-        attempts = 2 if data is None else 0
-        while attempts > 0:
-            keeper = known(self.keeper, "a notebook to run has its sandbox (_grade)")
+        else:
             try:
-                z = keeper.get()
-            except GraderError as exc:  # the sandbox cannot be started: the instructor's problem
+                data = grade_in_sandbox(known(self.keeper, "a notebook to run has its sandbox (_grade)"), slot,
+                                        sub.path, sub.student, sub.assignment, source, checks, self.limits,
+                                        self.summary.sandbox, self.room, self.ledger)
+            except GraderError as exc:  # the sandbox cannot be started, or a run spoilt every time: not scored
                 self.fail(sub, str(exc))
                 return
-            started = time.monotonic()
-            try:
-                data = grade.grade_submission(sub.path, sub.student, sub.assignment, source, checks, z, slot,
-                                        self.limits, self.summary.sandbox)
-                why = self._spoilt(slot, sub, started, data)
-                if not why:
-                    break
-                if self._again(z, slot, sub, started, why):
-                    return
-                if not scored_after_all(why):
-                    self.fail(sub, not_scored(why))
-                    return
-                data.notes.append(last_grading_note(why))
-                break
-            except DiskFull as exc:  # no restart helps: graded again once there is room
-                why = "the disk was full when its sandbox was made"
-                if not self._again(z, slot, sub, started, why):
-                    self.fail(sub, not_scored(f"{why} ({str(exc)[:500]})"))
-                return
-            except GraderError as exc:
-                error = f"GraderError: {exc}"
-                if not isinstance(exc, ZygoteLost):  # (a neighbour's restart costs no attempt: capped per batch)
-                    attempts -= 1
-                try:
-                    keeper.get(broken=z)
-                except GraderError as exc2:
-                    self.fail(sub, str(exc2))
-                    return
-            except Exception as exc:  # noqa: BLE001 — a grader bug this submission triggered
-                error = f"{type(exc).__name__}: {str(exc)[:2000]}"
-                break
         if self.stop.is_set():
             return  # interrupted while in flight: no half-graded result
-        if data is None:
-            data = grade.unreadable_results(sub.student, sub.assignment, source, "the grader failed while grading this "
-                                      f"notebook ({error.split(':', 1)[0]}); your instructor will look at it", error)
-        elif sub.note:  # graded under another name than <ps>.ipynb: said to the student and the instructor
+        if sub.note:  # graded under another name than <ps>.ipynb: said to the student and the instructor
             data.notes.append(sub.note)
         self.write(sub, source, data)
-
-    def _spoilt(self, slot: int, sub: Submission, started: float, data: SubmissionResult) -> str:
-        """Why this run of ``sub`` must be graded again ('' if its result stands): a full disk or a stop of its
-        sandbox that it did not cause (:func:`autograder.engine.zygote_keeper.spoilt_run`; ``uid`` mode only);
-        the run is kept for the report of the disk's incidents."""
-        keeper = known(self.keeper, "a graded run had its sandbox (grade_one)")
-        run = Run(slot, f"{sub.student}/{sub.assignment}", started, time.monotonic())
-        if keeper.watched:
-            self.ledger.ran(run)
-        return spoilt_run(keeper, run, data)
-
-    def _again(self, z: Zygote, slot: int, sub: Submission, started: float, why: str) -> bool:
-        """Put ``sub`` back in the queue to be graded again once the disk has room (False: it was graded again
-        :data:`~autograder.engine.disk_incidents.MAX_REGRADES` times already)."""
-        key = f"{sub.student}/{sub.assignment}"
-        with self.lock:
-            if self.regrades[key] >= MAX_REGRADES:
-                return False
-            self.regrades[key] += 1
-        self.ledger.again(Run(slot, key, started, time.monotonic()), why)
-        self.room.wait(lambda: z.disk_low() and not self.stop.is_set())
-        self.work.put(sub)
-        return True
 
     def write(self, sub: Submission, source: SourceNotebook, data: SubmissionResult) -> None:
         path = submission_results_path(self.results_dir, sub)

@@ -2,9 +2,10 @@
 
 :class:`ZygoteKeeper` owns the restart policy (one owner, a cap per batch), for a local batch
 (:mod:`autograder.engine.batch`) and for each Dask worker (:mod:`autograder.engine.dask_runner`).
-:func:`grade_in_sandbox` is a Dask worker's retry policy of one submission around it; a local batch's workers
-keep their own (:meth:`autograder.engine.batch.GradingRun.grade_one`), which also grades again a submission whose
-run a full disk or a neighbour's flood spoilt.
+:func:`grade_in_sandbox` is the retry and regrade policy of one submission around it, the one both a local batch's
+workers (:meth:`autograder.engine.batch.GradingRun.grade_one`) and a Dask worker
+(:mod:`autograder.engine.dask_runner`) grade through: two attempts when the sandbox broke under it, and a run
+that a full disk or a neighbour's flood spoilt graded again once there is room.
 """
 
 from __future__ import annotations
@@ -101,8 +102,9 @@ class ZygoteKeeper:
         return self._zygote is not None and self._zygote.watch is not None
 
     def disk_low(self) -> bool:
-        """Whether the slots' disk is nearly full now (``uid`` mode; else False)."""
-        return self._zygote is not None and self._zygote.disk_low()
+        """Whether the slots' disk is nearly full now (``uid`` mode; else False, and once the batch was stopped:
+        nothing is graded again then, so nothing waits for room)."""
+        return self._zygote is not None and not self.closed and self._zygote.disk_low()
 
     def wrote(self, path: StrPath) -> None:
         """The grader wrote ``path``: not a slot's growth, if it is on the slots' disk."""
@@ -118,16 +120,17 @@ def grade_in_sandbox(keeper: ZygoteKeeper, slot: int, path: StrPath | None, stud
 
     In ``uid`` mode, where the disk is shared and watched, a run that a full disk or a neighbour's stop spoilt
     (:func:`autograder.engine.disk_incidents.spoilt`) is graded again once there is room (``room``), up to
-    :data:`~autograder.engine.disk_incidents.MAX_REGRADES` times, as a local batch does in
-    :meth:`autograder.engine.batch.GradingRun.grade_one`; spoilt every time, it raises ``GraderError`` (not
-    scored), unless only its own cells said the disk was full (scored, with a note). There, each run and each
+    :data:`~autograder.engine.disk_incidents.MAX_REGRADES` times, in the same slot after the wait; spoilt every
+    time, it raises ``GraderError`` (not scored), unless only its own cells said the disk was full (scored, with
+    a note). There, each run and each
     grading again is recorded in ``ledger``, for the report of the disk's incidents (who caused each, who was
     graded again because of it: :meth:`~autograder.engine.disk_incidents.Ledger.report`).
 
     Two attempts when the sandbox broke under it (a restart cut by a neighbour's restart costs none: those
     are capped per batch); a grader bug the submission triggered, or two broken attempts, is its result with
     score 0, the reason and ``grading_error``. Raises ``GraderError`` when the sandbox cannot be started
-    (the instructor's problem). A Dask worker grades through here (:mod:`autograder.engine.dask_runner`).
+    (the instructor's problem, as when the batch was stopped). A local batch's workers and a Dask worker both
+    grade through here.
     """
     room, regrades = room or Room(), 0
     while True:
