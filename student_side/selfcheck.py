@@ -32,6 +32,7 @@ notebook has already imported, never imported by this file, so it works wherever
 The grader does not use this code: it has its own checks, run on its own side.
 """
 
+import ast
 import base64 as _base64
 import contextlib
 import dis
@@ -273,7 +274,8 @@ def _one_line(shell, etype, value, tb, tb_offset=None):
     ``NotImplementedError`` is shortened only when a function of the notebook's that a problem set asks for
     raised it; a ``TypeError``, ``ValueError`` or ``IndexError`` gets a line only when the cell's own code raised it
     (a comparison given None or an array of another shape: :data:`_NOT_COMPARABLE`), never one raised inside a
-    function of the notebook's; any other keeps its traceback. The cell still fails (an error output), as before.
+    function of the notebook's; the line names the function when one of the notebook's gave the value compared
+    (:func:`_the_function`); any other keeps its traceback. The cell still fails (an error output), as before.
     """
     entries, frame = [], tb
     while frame is not None:
@@ -284,7 +286,10 @@ def _one_line(shell, etype, value, tb, tb_offset=None):
     elif not issubclass(etype, NotImplementedError):
         stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
         said = next((words for text, words in _NOT_COMPARABLE if text in str(value)), None)
-        if said is not None and _in_an_assert(shell, entries):
+        check = _the_assert(shell, entries) if said is not None else None
+        if check is not None:
+            name = _the_function(shell, *check)
+            said = said.replace("a function of yours", f"`{name}`", 1) if name else said
             stb = list(stb) + [f"This check could not compare the result: {said}"]
         shell._showtraceback(etype, value, stb)
         return None
@@ -301,14 +306,38 @@ def _one_line(shell, etype, value, tb, tb_offset=None):
     return None
 
 
-def _in_an_assert(shell, entries):
-    """Whether the deepest frame of the notebook's in ``entries`` (``(frame, line)`` of a traceback) is a cell's own
-    code (not a function of the notebook's) at an ``assert`` line: a check cell's comparison."""
+def _the_assert(shell, entries):
+    """``(the cell's syntax tree, the assert statement)`` when the deepest frame of the notebook's in ``entries``
+    (``(frame, line)`` of a traceback) is a cell's own code (not a function of the notebook's) inside an ``assert``
+    (any of its lines): a check cell's comparison; else None."""
     ours = [(f, line) for f, line in entries if f.f_globals is shell.user_ns]
     if not ours or ours[-1][0].f_code.co_name != "<module>":
-        return False
+        return None
     frame, line = ours[-1]
-    return linecache.getline(frame.f_code.co_filename, line).lstrip().startswith("assert ")
+    try:
+        tree = ast.parse("".join(linecache.getlines(frame.f_code.co_filename)))
+    except (SyntaxError, ValueError):  # (a cell IPython transformed: magics; no comparison said then)
+        return None
+    found = [node for node in ast.walk(tree)
+             if isinstance(node, ast.Assert) and node.lineno <= line <= (node.end_lineno or node.lineno)]
+    return (tree, found[-1]) if found else None
+
+
+def _the_function(shell, tree, check):
+    """The name of the one function of the notebook's whose result the ``check`` compares: called in it, or
+    called to make a name it reads (``loss = cross_entropy(...)`` earlier in the cell); None for none or several."""
+    def called(node):
+        return {call.func.id for call in ast.walk(node) if isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name) and isinstance(shell.user_ns.get(call.func.id), types.FunctionType)
+                and shell.user_ns[call.func.id].__globals__ is shell.user_ns}
+
+    names = called(check.test)
+    read = {node.id for node in ast.walk(check.test) if isinstance(node, ast.Name)}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Assign) and node.lineno < check.lineno
+                and any(isinstance(target, ast.Name) and target.id in read for target in node.targets)):
+            names |= called(node.value)
+    return names.pop() if len(names) == 1 else None
 
 
 def _problem_set(fn, namespace):

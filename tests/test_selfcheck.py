@@ -248,26 +248,38 @@ for cell in sys.stdin.read().split("# ---- cell\\n"):
 _COMPARISONS = (
     ("import numpy as np\ndef mean_loss(x):\n    np.mean(x)\n", None),  # (a function whose return is forgotten)
     ("assert np.isclose(mean_loss([1.0, 2.0]), 1.5), 'the mean of 1 and 2 is 1.5'\n",
-     "This check could not compare the result: a function of yours returned None here: is the `return` at the end of "
-     "it missing?"),
+     "This check could not compare the result: `mean_loss` returned None here: is the `return` at the end of it "
+     "missing?"),
     ("def per_row(x):\n    return np.asarray(x).mean(axis=1)\n", None),
     ("assert np.isclose(per_row([[1.0, 2.0], [3.0, 4.0]]), 2.5), 'the mean of all four is 2.5'\n",
-     "This check could not compare the result: a function of yours returned an array where this check expects one "
-     "number: print its result and its np.shape."),
+     "This check could not compare the result: `per_row` returned an array where this check expects one number: "
+     "print its result and its np.shape."),
     ("assert np.isclose(per_row([[1.0, 2.0], [3.0, 4.0]]), [1.0, 2.0, 3.0]).all()\n",
-     "This check could not compare the result: a function of yours returned an array of another shape than this check "
+     "This check could not compare the result: `per_row` returned an array of another shape than this check "
      "expects: print its result and its np.shape."),
     ("def lazy(x):\n    return map(float, x)\n", None),
     ("assert np.isclose(lazy([1.0]) - 1.0, 0.0).all()\n",
-     "This check could not compare the result: a function of yours returned a map object (a lazy iterator), not an "
-     "array: make an array of it."),
+     "This check could not compare the result: `lazy` returned a map object (a lazy iterator), not an array: make an "
+     "array of it."),
     ("def total(x):\n    return float(np.sum(x))\n", None),
     ("assert np.isclose(total([[1.0], [2.0]])[1], 2.0)\n",
-     "This check could not compare the result: a function of yours returned one number where this check expects an "
-     "array: print its result and its np.shape."),
+     "This check could not compare the result: `total` returned one number where this check expects an array: print "
+     "its result and its np.shape."),
     ("assert np.isfinite(mean_loss([1.0])), 'finite'\n",
-     "This check could not compare the result: a function of yours returned something that is not numbers (None, or "
-     "an iterator): print its result and its type."),
+     "This check could not compare the result: `mean_loss` returned something that is not numbers (None, or an "
+     "iterator): print its result and its type."),
+    # the value made earlier in the cell (inside a loop), the assert reading its name: that call's function is named
+    ("for x in ([1.0], [2.0]):\n    loss = mean_loss(x)\n    assert np.isclose(loss, x[0]), 'the mean of one'\n",
+     "This check could not compare the result: `mean_loss` returned None here: is the `return` at the end of it "
+     "missing?"),
+    # an assert over several lines that fails on its second: still a check's comparison
+    ("assert np.isclose(1.0,\n                  per_row([[1.0, 2.0], [3.0, 4.0]])), \\\n    'one number'\n",
+     "This check could not compare the result: `per_row` returned an array where this check expects one number: "
+     "print its result and its np.shape."),
+    # two functions of the notebook's in the comparison: which one gave the value is not known, so none is named
+    ("assert np.isclose(per_row([[1.0, 2.0], [3.0, 4.0]]) + total([1.0]), 3.5)\n",
+     "This check could not compare the result: a function of yours returned an array where this check expects one "
+     "number: print its result and its np.shape."),
     ("scratch = np.ones(2) + np.ones(3)\n", None),  # (not a check: the student's own cell keeps its plain traceback)
     ("def broken(x):\n    return np.ones(2) + np.ones(3)\nassert broken(1) == 2\n", None),  # (raised in a function)
 )
