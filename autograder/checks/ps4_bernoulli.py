@@ -282,13 +282,14 @@ def _stable_sigmoid(z: ArrayLike) -> np.ndarray:
 # Through a sigmoid and then a clipped / smoothed log: finite but wrong values.
 # (Without smoothing the result is inf with a divide-by-zero warning, which is
 # recognised by the warning: the same inf is what a naive softplus overflows to.)
-# (Only eps >= 1e-15: with a smaller one 1 - eps rounds to 1 and the clipped
-# formula is as infinite as a naive softplus, which has a hint of its own.)
+# (Every eps, 1e-16 and 1e-20 too: a clip's lower bound keeps the loss of a label 1 at z = -1000 finite, where a
+# naive softplus gives inf, so the two are told apart on the probes where they differ, whether or not 1 - eps
+# rounds to 1; mobula's layer clips at 1e-16, tests/test_corpus.py.)
 _VIA_SIGMOID_SMOOTHED = tuple(
     _logits_via_sigmoid(sig, smooth)
     for sig in (_stable_sigmoid, _naive_sigmoid)
     for smooth in (
-        tuple(_ll_clip(e, lp) for e in _EPSILONS if e >= 1e-15 for lp in (False, True))
+        tuple(_ll_clip(e, lp) for e in _EPSILONS for lp in (False, True))
         + tuple(_ll_add_eps(e) for e in _EPSILONS)
         + (_ll_clamp_log(-100.0), _ll_clamp_log(-100.0, log1p=False))
     )
@@ -434,8 +435,10 @@ ONE_MINUS = Hint("For z < 0 the result is one minus a number close to 1, which c
 VIA_SIGMOID = Hint("Going through the probability sigmoid(z) and then its log loses everything once it rounds to 0 "
                    "or 1 (z = -1000 gives the log of 0): the log of a sigmoid is a softplus of the logit, which "
                    "np.logaddexp computes without ever forming the probability.",
+                   # (atol=0: the failing call can be a label's loss that is about 0, where a clipped formula
+                   # gives 1e-16; the default 1e-12 would take that for the correct 0 and the rule would not stand)
                    any_of(all_of(nonfinite(), warned("divide by zero encountered in log")),
-                          matches_any(*_VIA_SIGMOID_SMOOTHED)), "logits-via-sigmoid")
+                          matches_any(*_VIA_SIGMOID_SMOOTHED, atol=0)), "logits-via-sigmoid")
 LOGITS_SWAPPED = Hint("The sign of z is the other way round: a large positive z means p close to 1, so a label 1 "
                       "costs little there and a label 0 costs about z.", matches_any(_logits_swapped), "logits-swapped")
 NAIVE_SOFTPLUS = Hint("np.exp overflows for arguments above about 709, so the log of 1 + exp(t) is inf for a large t "
