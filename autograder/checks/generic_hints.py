@@ -1,7 +1,8 @@
-"""The hints every check offers after its own (:data:`GENERIC_HINTS`): each explains one kind of failure of a
-property other than the values, read from the failure itself — the result's shape against the contract's (a
-length-1 axis kept, everything reduced to one number, a reduction missing), an ``assert`` where a ``ValueError``
-belongs, a bad argument that failed inside the computation, code that takes no lists.
+"""The hints every check offers after its own (:data:`GENERIC_HINTS`): each explains one kind of failure, read from
+the failure itself — the result's shape against the contract's (a length-1 axis kept, everything reduced to one
+number, a reduction missing), values nearly right everywhere (something small added, a rounding, float32), an
+``assert`` where a ``ValueError`` belongs, a bad argument that failed inside the computation, code that takes no
+lists. A wrong formula is a check's own hint's to name (recomputed), never one of these.
 
 :func:`autograder.checks.evaluate.hint_for` tries a check's own rules first, then these, in this order; each rule
 is exclusive of the others of its kind, so that a failure is told one mistake (``tests/test_zoo.py``).
@@ -105,6 +106,36 @@ def _reduction_missing(failure: Failure) -> bool:
                if outcome is not None and outcome.status == "returned" and np.shape(outcome.value) != np.shape(value))
 
 
+#: How close values are, relative to the largest of the correct ones, to be "nearly right": the checks allow only
+#: float64's rounding (about 1e-10), while an epsilon added to avoid log 0 or a division by 0 (1e-12 to 1e-5), a
+#: round to 4 decimals (5e-5 at most) or float32 arithmetic (1e-7) stay below this; a wrong formula does not.
+NEARLY = 1e-4
+
+
+def _nearly(value: Any, reference: Any) -> bool:
+    """``value`` has ``reference``'s shape, is finite where it is, and is within :data:`NEARLY` of it relative to
+    its largest magnitude (so a reference of only zeros is never nearly met: no scale to judge by)."""
+    try:
+        got, ref = np.asarray(value, dtype=float), np.asarray(reference, dtype=float)
+    except (TypeError, ValueError):  # (a ragged tuple, a value of another kind: not values to compare)
+        return False
+    if got.shape != ref.shape or not np.all(np.isfinite(ref)) or not np.all(np.isfinite(got)) or ref.size == 0:
+        return False
+    scale = float(np.max(np.abs(ref)))
+    return scale > 0 and bool(np.all(np.abs(got - ref) <= NEARLY * scale))
+
+
+def _nearly_right_everywhere(failure: Failure) -> bool:
+    """The values are off, but within :data:`NEARLY` of the correct ones, and so on every other input of the check
+    where the function returned a result of the right shape: something small changes every value (an epsilon, a
+    rounding, float32), where a wrong formula is off by more somewhere."""
+    if not _nearly(failure.outcome.value, failure.reference):
+        return False
+    return all(_nearly(outcome.value, value) for _, outcome, value, _ in failure.seen()
+               if outcome is not None and outcome.status == "returned" and np.shape(outcome.value) == np.shape(value)
+               and not np.array_equal(outcome.value, value))
+
+
 def _removes_axes(longer: tuple[int, ...], shorter: tuple[int, ...]) -> bool:
     """``shorter`` is ``longer`` with some axes (none, or more) left out, the others in order."""
     rest = iter(longer)
@@ -180,6 +211,15 @@ GENERIC_HINTS = (
         lambda f: not (_length_1_axis_added(f) or _one_number_for_many(f) or _reduction_missing(f)),
         "wrong-result-shape",
         kinds=("shape",),
+    ),
+    Hint(
+        "The values are close to the correct ones (within a relative 1e-4 on every input of this cell) but not as "
+        "close as float64 gets them: something small changes every value. Look for a small constant added to avoid "
+        "log 0 or a division by 0 (an epsilon such as 1e-8), a clip, a rounding, float32 arrays, or a difference of "
+        "two nearly equal numbers: the contract's stable formulas need none of them.",
+        _nearly_right_everywhere,
+        "values-nearly-right",
+        kinds=("value",),
     ),
     Hint(
         "The input is validated with `assert`, which raises AssertionError (and is switched off under "

@@ -567,6 +567,22 @@ def log_softmax(z, axis=-1):
         mistake=("log-softmax-whole-array", "ignores-an-input"),
     ),
     Specimen(
+        # right and stable, then rounded for display, as exercise sites ask (round(v, 4)): every value is off by up
+        # to 5e-5, no formula of the checks' own hints gives it, and the generic nearly-right hint names it
+        "log_softmax-rounded",
+        "log_softmax",
+        '''
+import numpy as np
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    m = np.max(z, axis=axis, keepdims=True)
+    return np.round(z - m - np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)), 4)
+''',
+        hint="The values are close to the correct ones",
+        mistake="values-nearly-right",
+    ),
+    Specimen(
         "log_softmax-naive",
         "log_softmax",
         '''
@@ -759,6 +775,7 @@ LOSES = {
     # one distribution over the whole array: right on one slice, so the stack is charged in -basic and -axis
     "log_softmax-whole-array": ("log_softmax-basic", "log_softmax-axis"),
     "log_softmax-naive": ("log_softmax-stability",),
+    "log_softmax-rounded": ("log_softmax-basic",),
     "log_softmax-last-axis-always": ("log_softmax-axis",),
     "softmax-assert-temperature": ("softmax-errors",),
     "softmax-raises-exception": ("softmax-errors",),
