@@ -579,6 +579,9 @@ CHECKS = with_stack_cells((
             *MLE_SAMPLES,
             Probe("a sample of integers", (SAMPLE_INT,)),
             Probe("a single observation", (np.array([3.5]),)),
+            # an ordinary sample whose scale is small: no threshold on the spread belongs in an MLE (pybasicbayes
+            # calls a sample whose sum of squares is below 1e-6 degenerate and returns a placeholder)
+            Probe("a sample of small spread (entries of order 1e-4)", (np.array([1.2e-4, -0.7e-4, 3.1e-4, 0.4e-4]),)),
         ),
     ),
     GAUSSIAN_MLE.shape(

@@ -311,6 +311,8 @@ def _gaussian_mle(fn):
     yield "values", lambda: values(X, "(mu_hat, sigma_hat), ddof=0")
     # the contract: the spread of a single observation is exactly 0
     yield "values", lambda: values(np.array([2.5]), "a single observation: (2.5, 0)")
+    # an ordinary sample of small scale: the MLE has no threshold on the spread
+    yield "values", lambda: values(np.array([1.5e-4, -0.5e-4, 2.5e-4]), "a sample of entries of order 1e-4")
     yield "shape", lambda: _shaped(_returns(fn, X), ((), ()), "(mu_hat, sigma_hat)")
     yield "purity", lambda: _unchanged(fn, X.copy())
     yield "purity", lambda: _quiet(fn, X)
