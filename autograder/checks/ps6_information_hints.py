@@ -22,6 +22,7 @@ from autograder.checks.hints import (
     any_of,
     kind,
     label_has,
+    matches,
     matches_any,
     none_of,
     numpy_shape_error,
@@ -49,6 +50,12 @@ def _h(p: ArrayLike, axis: int = -1, log: np.ufunc = np.log) -> np.ndarray:
 
 def _h_log2(p: ArrayLike, axis: int = -1) -> np.ndarray:
     return _h(p, axis, np.log2)
+
+
+def _h_log2_whole(p: ArrayLike, axis: int = -1) -> np.ndarray:
+    """Bits, over the whole array flattened (three real course and library entropies, ``ravel`` then ``log2``): the
+    -basic cell's 2-D input gives one number, so only this form of the bits mistake agrees there too."""
+    return _h(np.ravel(_f(p)), -1, np.log2)
 
 
 def _h_no_minus(p: ArrayLike, axis: int = -1) -> np.ndarray:
@@ -419,7 +426,10 @@ FLAT_VECTOR = Hint(
     kinds=("raised",),
 )
 NATS = Hint("The result is in bits (or another base): the course measures information in nats, with the natural "
-            "logarithm.", matches_any(_h_log2, _kl_log2, _js_log2), "not-nats")
+            "logarithm.", any_of(matches_any(_h_log2, _kl_log2, _js_log2),
+                                 # (whole-array bits name the values' mistake; a one-number shape is the
+                                 # generic reduced-to-one-number hint's, which names the flattening)
+                                 all_of(kind("value"), matches(_h_log2_whole))), "not-nats")
 VALIDATE = Hint(
     "An input that is not a probability vector was accepted: check that no entry is negative and that each slice "
     "along `axis` sums to 1 within 1e-8 (for KL and JSD, both p and q), and raise ValueError naming the argument.",
