@@ -202,12 +202,24 @@ def _ll_clamp_log(floor: float, log1p: bool = True) -> Callable[..., np.ndarray]
     return ll
 
 
+def _ll_floor(eps: float) -> Callable[..., np.ndarray]:
+    """Each outcome's probability (p, and 1 - p) floored at ``eps`` before its log, the other end left as it is
+    (GPy's Bernoulli likelihood: ``log(clip(where(y == 1, p, 1 - p), eps, inf))``): a two-sided clip of p differs
+    from it where p is tiny (log(1 - eps), not 0)."""
+    def ll(x: ArrayLike, p: ArrayLike) -> np.ndarray:
+        x, p = _f(x), _f(p)
+        return x * np.log(np.maximum(p, eps)) + (1.0 - x) * np.log(np.maximum(1.0 - p, eps))
+
+    return ll
+
+
 _EPSILONS = (1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15, 1e-16, float(np.finfo(float).eps), 1e-20)
 _SMOOTHED_LL = (
     tuple(_ll_clip(e, lp) for e in _EPSILONS for lp in (False, True))
     # NumPyro's and JAX's clamp_probs: [the smallest normal float, 1 - machine epsilon]
     + tuple(_ll_clip(float(np.finfo(float).tiny), lp, 1.0 - float(np.finfo(float).eps)) for lp in (False, True))
     + tuple(_ll_add_eps(e) for e in _EPSILONS)
+    + tuple(_ll_floor(e) for e in _EPSILONS)
     + (_ll_clamp_log(-100.0), _ll_clamp_log(-100.0, log1p=False))
 )
 
@@ -390,9 +402,9 @@ NAN_AT_EDGES = Hint("At p = 0 or p = 1 one term is 0 · log 0, which floating po
                     "(scipy.special.xlogy and xlog1py).",
                     matches_any(_ll_naive, _ll_naive_log1p, _bce_of(_ll_naive), _bce_of(_ll_naive_log1p), atol=0),
                     "zero-log-zero-nan")
-CLIPPED = Hint("p is clipped (or an epsilon is added, or each log clamped): that changes every result near 0 and 1, "
-               "so a perfect prediction no longer costs 0 and a confident wrong one costs far less than it should. "
-               "The loss needs no clipping once 0 · log 0 is taken as 0.",
+CLIPPED = Hint("p is clipped (or an epsilon is added, or each log clamped or floored): that changes the results near "
+               "0 and 1, so a confident wrong prediction costs far less than it should (and, with p clipped at both "
+               "ends, a perfect one no longer costs 0). The loss needs no clipping once 0 · log 0 is taken as 0.",
                matches_any(*_SMOOTHED_LL, *(_bce_of(ll) for ll in _SMOOTHED_LL), atol=0), "clipped-p")
 LOG_OF_ZERO_WARNS = Hint("A log of 0 is computed on the way (the RuntimeWarning): the contract asks for no warning, so "
                          "only ever take the log of a positive number (np.where, for one, evaluates both of its "

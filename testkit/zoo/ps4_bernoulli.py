@@ -171,6 +171,16 @@ def bernoulli_log_pmf(x, p):
     p = np.clip(np.asarray(p, dtype=float), eps, 1 - eps)   # avoid log(0)
     return x * np.log(p) + (1 - x) * np.log(1 - p)
 """, hint="p is clipped", mistake="clipped-p"),
+    # the probability of the outcome seen, floored at eps (GPy's Bernoulli likelihood): a perfect prediction still
+    # costs 0, an impossible outcome log(eps) instead of -inf
+    Specimen("ps4-bernoulli-floor", "bernoulli_log_pmf", """
+import numpy as np
+
+def bernoulli_log_pmf(x, p):
+    x = np.asarray(x, dtype=float)
+    p = np.asarray(p, dtype=float)
+    return np.log(np.maximum(np.where(x == 1, p, 1.0 - p), 1e-12))
+""", hint="p is clipped", mistake="clipped-p"),
     Specimen("ps4-bernoulli-where-log", "bernoulli_log_pmf", """
 import numpy as np
 
@@ -536,6 +546,7 @@ LOSES = {
     "ps4-sigmoid-expit": ("sigmoid-basic", "sigmoid-stability", "sigmoid-purity"),
     "ps4-bernoulli-naive-nan": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-clip": ("bernoulli_log_pmf-edges",),
+    "ps4-bernoulli-floor": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-where-log": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-swapped": ("bernoulli_log_pmf-basic", "bernoulli_log_pmf-edges"),
     "ps4-bce-naive-nan": ("binary_cross_entropy-edges",),
