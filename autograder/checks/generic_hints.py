@@ -65,19 +65,19 @@ def _has_length_1_axis(probe: Probe | None) -> bool:
 def _one_number_for_many(failure: Failure) -> bool:
     """One number came back where the contract gives an array of several values (one per element, or per slice
     along ``axis``), and so on every other input of the check that asks for several, and the numbers follow the
-    inputs (two of them differ: a placeholder's constant is no reduction): everything was reduced. Read from the
-    shapes, so it holds whatever else is wrong with the values."""
+    inputs (two of the check's one-number results differ, on any of its inputs: a placeholder's constant is no
+    reduction): everything was reduced. Read from the shapes, so it holds whatever else is wrong with the values."""
     def reduced(value: Any, reference: Any) -> bool:
         return np.ndim(value) == 0 and np.size(reference) > 1
 
     if not reduced(failure.outcome.value, failure.reference):
         return False
-    others = [outcome.value for _, outcome, value, _ in failure.seen()
-              if outcome is not None and outcome.status == "returned" and np.size(value) > 1]
-    if not all(np.ndim(value) == 0 for value in others):
+    returned = [(outcome.value, value) for _, outcome, value, _ in failure.seen()
+                if outcome is not None and outcome.status == "returned"]
+    if not all(np.ndim(got) == 0 for got, value in returned if np.size(value) > 1):
         return False
-    numbers = {repr(float(v)) for v in (failure.outcome.value, *others)  # (repr: every nan is one "nan")
-               if isinstance(v, (int, float, np.number, np.ndarray))}
+    numbers = {repr(float(v)) for v in (failure.outcome.value, *(got for got, _ in returned))  # (repr: one "nan")
+               if isinstance(v, (int, float, np.number, np.ndarray)) and np.ndim(v) == 0}
     return len(numbers) >= 2
 
 
@@ -134,6 +134,22 @@ def _nearly_right_everywhere(failure: Failure) -> bool:
     return all(_nearly(outcome.value, value) for _, outcome, value, _ in failure.seen()
                if outcome is not None and outcome.status == "returned" and np.shape(outcome.value) == np.shape(value)
                and not np.array_equal(outcome.value, value))
+
+
+def _other_axis_reduced(failure: Failure) -> bool:
+    """The result is an array argument's shape with one axis removed, and the contract's is the same shape with
+    another one removed: the reduction ran along another axis than ``axis`` (a fixed last axis, say, given a
+    (2, 3, 4) input with axis=1: (2, 3) where (2, 4) is asked). Read from the shapes alone."""
+    got, ref = np.shape(failure.outcome.value), np.shape(failure.reference)
+    if failure.probe is None or got == ref or len(got) != len(ref):
+        return False
+    for a in (*failure.probe.args, *failure.probe.kwargs.values()):
+        if not isinstance(a, np.ndarray) or a.ndim < 2:
+            continue
+        without = [a.shape[:k] + a.shape[k + 1:] for k in range(a.ndim)]
+        if got in without and ref in without:
+            return True
+    return False
 
 
 def _removes_axes(longer: tuple[int, ...], shorter: tuple[int, ...]) -> bool:
@@ -205,10 +221,19 @@ GENERIC_HINTS = (
         kinds=("shape",),
     ),
     Hint(
+        "The reduction runs along another axis than the one asked: the result is the input with another axis "
+        "removed (a (2, 3, 4) input with axis=1 gives shape (2, 4), not (2, 3)). Reduce along `axis`, the "
+        "argument, not a fixed axis such as the last.",
+        _other_axis_reduced,
+        "other-axis-reduced",
+        kinds=("shape",),
+    ),
+    Hint(
         "The result does not have the shape the contract gives (the cell's summary lists the shapes it checks): "
         "a reduction removes the axes it reduces and keeps the others as they were, and the other functions "
         "return their input's shape.",
-        lambda f: not (_length_1_axis_added(f) or _one_number_for_many(f) or _reduction_missing(f)),
+        lambda f: not (_length_1_axis_added(f) or _one_number_for_many(f) or _reduction_missing(f)
+                       or _other_axis_reduced(f)),
         "wrong-result-shape",
         kinds=("shape",),
     ),

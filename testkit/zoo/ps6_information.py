@@ -661,7 +661,7 @@ def entropy(p, axis=-1):
         raise ValueError("p must be a probability vector along axis")
     return -np.sum(xlogy(p, p), axis=0)        # the outcomes are the rows
 ''', hint="The sum runs along another axis than `axis`",
-             mistake=("entropy-other-axis", "wrong-result-shape")),
+             mistake=("entropy-other-axis", "other-axis-reduced")),
     Specimen("ps6-entropy-flat-sum", "entropy", '''
 import numpy as np
 
@@ -681,7 +681,7 @@ def entropy(p, axis=-1):
     Specimen("ps6-kl-builtin-sum-nan", "kl_divergence", '''
 import numpy as np
 ''' + _KL_HEAD + '''    return np.maximum(sum(p * np.log(p / q)), 0.0)    # Python's sum (along the first axis), clamped at 0
-''', hint="0 · log 0, which floating point computes as nan", mistake=("zero-log-zero-nan", "wrong-result-shape")),
+''', hint="0 · log 0, which floating point computes as nan", mistake=("zero-log-zero-nan", "other-axis-reduced")),
     Specimen("ps6-bayes-template-variable", "bayes_posterior", '''
 import numpy as np
 
