@@ -639,6 +639,9 @@ CHECKS = with_stack_cells((
             VAE_UNIT_MEAN,
             Probe("mu = [0.0], logvar = [log 2]", ([0.0], [np.log(2.0)]), public=True),
             VAE_K6,
+            # the formula holds for every logvar (the -stability cell goes to ±100): a code far from the prior has
+            # the closed form's values too, where a clamp of logvar (Stable Diffusion's to [-30, 20]) does not
+            Probe("a code far from the prior: mu = [0.5, 0.0], logvar = [25.0, -40.0]", ([0.5, 0.0], [25.0, -40.0])),
         ),
     ),
     VAE_KL.check(

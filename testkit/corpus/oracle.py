@@ -474,6 +474,10 @@ def _vae_ref(mu, lv):
 def _vae_kl(fn):
     yield "values", lambda: _close(_returns(fn, MUV, LOGVAR), _vae_ref(MUV, LOGVAR), "(4, 3)")
     yield "values", lambda: _close(_returns(fn, MUV[0], LOGVAR[0]), _vae_ref(MUV[0], LOGVAR[0]), "(3,)")
+    # far from the prior (the contract's formula has no range): 0.5 (e^25 - 26 + 0.25) + 0.5 (39 + e^-40)
+    yield "values", lambda: _close(_returns(fn, np.array([0.5, 0.0]), np.array([25.0, -40.0])),
+                                   0.5 * (np.exp(25.0) - 26.0 + 0.25) + 0.5 * (39.0 + np.exp(-40.0)),
+                                   "logvar = [25, -40], mu = [0.5, 0]")
     yield "values", lambda: _close(_returns(fn, MUV.reshape(2, 2, 3), LOGVAR.reshape(2, 2, 3)),
                                    _vae_ref(MUV.reshape(2, 2, 3), LOGVAR.reshape(2, 2, 3)), "(2, 2, 3)")
     yield "shape", lambda: _shaped(_returns(fn, MUV, LOGVAR), (4,), "(4, 3)")
