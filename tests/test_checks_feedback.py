@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
+from autograder.checks.compare import compare
 from autograder.checks.evaluate import LocalTarget, evaluate
 
 
@@ -155,3 +156,10 @@ def test_a_hidden_failure_without_a_hint_is_told_on_a_public_input_that_fails_th
 
     other = evaluate(check, LocalTarget({"sigmoid": raises_there}))
     assert "a hidden tail" in other.message and "the public tail" not in other.message
+
+
+def test_a_relative_error_is_told_as_its_nearest_power_of_ten():
+    """An error of 99 % is "of order 1e+00", not the floor's "1e-01" (a student would read that as nearly right)."""
+    for got, said in ((1e-4, "1e+00"), (0.7e-2, "1e-01"), (1.002e-2, "1e-03"), (1.2, "1e+02")):
+        kind, detail = compare(np.array([got]), np.array([1.0e-2]), 1e-10, 0.0, reveal=False)
+        assert kind == "value" and f"the largest relative error is of order {said}" in detail, (got, detail)

@@ -28,8 +28,9 @@ def _fmt_index(idx: Iterable[Any], shape: tuple[int, ...], reveal: bool = True) 
 
 
 def _magnitude(rel: float) -> str:
-    """``"of order 1e-03"``: the power of ten of a relative error, nothing finer."""
-    return f"of order 1e{math.floor(math.log10(rel)):+03d}" if rel > 0 else "0"
+    """``"of order 1e-03"``: the power of ten nearest to a relative error (on a log scale), nothing finer: 0.99 is
+    "of order 1e+00", 0.002 "of order 1e-03" (a floor would call an error of 99 % "of order 1e-01")."""
+    return f"of order 1e{round(math.log10(rel)):+03d}" if rel > 0 else "0"
 
 
 def _entries(n_bad: int, size: int, reveal: bool) -> tuple[str, str]:
