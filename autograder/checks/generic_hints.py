@@ -181,6 +181,24 @@ def _list_raised(failure: Failure) -> bool:
     return not arrays or any(seen[1].status == "returned" for seen in arrays)
 
 
+#: NumPy's words when code indexes an axis that the array (or a number reduced from it) does not have.
+_MISSING_AXIS_INDEX = ("invalid index to scalar variable", "too many indices for array")
+
+
+def _written_for_rows(failure: Failure) -> bool:
+    """An IndexError of an axis the input lacks (:data:`_MISSING_AXIS_INDEX`) on a call whose arrays are all 1-D (or
+    numbers): code that indexes rows (``x[:, j]``, ``m[:, None]`` on a reduced maximum) is written for a 2-D batch."""
+    outcome, probe = failure.outcome, failure.probe
+    if outcome is None or probe is None or outcome.error_type != "IndexError" \
+            or not any(words in (outcome.error_message or "") for words in _MISSING_AXIS_INDEX):
+        return False
+    try:
+        dims = [np.ndim(a) for a in (*probe.args, *probe.kwargs.values()) if isinstance(a, (np.ndarray, list))]
+    except ValueError:  # (a ragged list: not this mistake's input)
+        return False
+    return bool(dims) and max(dims) <= 1
+
+
 #: Exceptions that arithmetic or indexing raises by itself, which code seldom raises on purpose: a bad argument that
 #: ends in one of them was not checked (one raised on purpose for it is told as "another exception than ValueError").
 COMPUTATION_ERRORS = ("ZeroDivisionError", "IndexError", "FloatingPointError", "OverflowError", "KeyError")
@@ -302,6 +320,15 @@ GENERIC_HINTS = (
         lambda f: f.kind == "lists" or _list_raised(f),
         "lists-not-converted",
         kinds=("lists", "raised"),
+    ),
+    Hint(
+        "The code indexes a second axis that a 1-D input does not have (x[:, j], [:, None] on a reduced value, "
+        "a loop over rows): it is written for a 2-D batch only, while the contract also takes a single 1-D input. "
+        "Reduce along the axis the contract names (keepdims=True keeps it for broadcasting) instead of indexing "
+        "rows.",
+        _written_for_rows,
+        "written-for-2-d-only",
+        kinds=("raised", "no-result"),
     ),
     Hint(
         "The function uses a name that is not defined when it runs (a NameError: the message names it): assign "

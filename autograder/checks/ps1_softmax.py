@@ -88,6 +88,19 @@ def _softmax_no_t(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.
     return _softmax_axis(z, axis)
 
 
+def _softmax_numerator_shift(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
+    """exp(z - m) / Σ exp(z): each slice's maximum subtracted in the numerator only (the softmax times exp(-m))."""
+    x = np.asarray(z, float) / temperature
+    return np.exp(x - x.max(axis=axis, keepdims=True)) / np.sum(np.exp(x), axis=axis, keepdims=True)
+
+
+def _softmax_numerator_shift_whole(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
+    """The same with one maximum and one sum for the whole array (a distillation test file's ``_softmax``): on one
+    slice it is the mistake above, and only this form agrees on the cell's 2-D inputs too."""
+    x = np.asarray(z, float) / temperature
+    return np.exp(x - x.max()) / np.sum(np.exp(x))
+
+
 def _softmax_whole_sum(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
     x = np.asarray(z, float) / temperature
     e = np.exp(x - x.max())
@@ -268,6 +281,10 @@ SOFTMAX_HINTS = (
          "the call returned: check `temperature` before computing and raise ValueError naming it.",
          lambda f: True, "temperature-unchecked", kinds=("no-raise",)),
     *SHIFT_HINTS,
+    Hint("The maximum is subtracted before exponentiating in the numerator but not in the sum: the result is the "
+         "softmax times exp(-max), so it does not sum to 1, and the sum still overflows for large logits. Shift "
+         "the logits once, before both.",
+         matches_any(_softmax_numerator_shift, _softmax_numerator_shift_whole), "numerator-only-shift"),
     Hint("The temperature multiplies the logits: it divides them, so a large temperature flattens the "
          "distribution and a small one sharpens it.", matches(_softmax_times_t), "temperature-multiplies"),
     Hint("The temperature argument is ignored: the result is the same for every temperature.",

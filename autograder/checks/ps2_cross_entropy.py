@@ -113,6 +113,15 @@ def _ce_log_clip(eps: float) -> Callable[..., float]:
     return wrong
 
 
+def _ce_log_floor(eps: float) -> Callable[..., float]:
+    """The probabilities floored at ``eps`` from below only (``np.log(np.maximum(p, eps))``, a dlstudy-style
+    network's loss): a two-sided clip differs from it where a probability is 1 (log(1 - eps), not 0)."""
+    def wrong(logits: ArrayLike, targets: ArrayLike) -> float:
+        return _ce_from_logp(np.log(np.maximum(_softmax_rows(logits), eps)), targets)
+
+    return wrong
+
+
 def _grad_sum(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     z = np.asarray(logits, float)
     return _softmax_rows(z) - _dense(targets, z.shape[1])
@@ -263,7 +272,8 @@ LOG_OF_SOFTMAX = Hint(
 CLIPPED = Hint(
     "An epsilon added inside the log (or a clip of the probabilities) caps every loss term at -log ε, so a "
     "confidently wrong prediction is under-counted: computed in log space, the loss needs no epsilon.",
-    matches_any(*(_ce_log_eps(e) for e in _EPSILONS), *(_ce_log_clip(e) for e in _EPSILONS)),
+    matches_any(*(_ce_log_eps(e) for e in _EPSILONS), *(_ce_log_clip(e) for e in _EPSILONS),
+                *(_ce_log_floor(e) for e in _EPSILONS)),
     "ce-epsilon-in-log",
 )
 OVERFLOW = Hint(

@@ -174,6 +174,41 @@ def softmax(z, axis=-1, temperature=1.0):
         mistake="no-max-shift",
     ),
     Specimen(
+        # written for a batch of rows: the maximum of each row lined up with m[:, None], which a 1-D input's maximum
+        # (a number) cannot be indexed with
+        "logsumexp-rows-only",
+        "logsumexp",
+        '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    z = np.moveaxis(np.asarray(z, dtype=float), axis, -1)
+    m = z.max(axis=-1)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):  # (a slice of only -inf: the log of 0 is its -inf)
+        return m + np.log(np.sum(np.exp(z - m[:, None]), axis=-1))
+''',
+        hint="written for a 2-D batch only",
+        # (a 3-D input: m[:, None] does not line up either, which the keepdims hint names)
+        mistake=("written-for-2-d-only", "reduced-without-keepdims"),
+    ),
+    Specimen(
+        # the shift written into the numerator only (a common slip, in real distillation code too)
+        "softmax-numerator-only-shift",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float) / temperature
+    return np.exp(x - np.max(x, axis=axis, keepdims=True)) / np.sum(np.exp(x), axis=axis, keepdims=True)
+''',
+        hint="in the numerator but not in the sum",
+        mistake="numerator-only-shift",
+    ),
+    Specimen(
         "softmax-global-max",
         "softmax",
         '''
@@ -741,10 +776,12 @@ LOSES = {
     # once, in -basic and -axis (docs/contract.md, "A stack of slices is one aspect")
     "softmax-rows-axis-1": ("softmax-basic", "softmax-axis"),
     "logsumexp-keeps-dims": ("logsumexp-shape",),
+    "logsumexp-rows-only": ("logsumexp-basic", "logsumexp-axis", "logsumexp-shape"),
     "logsumexp-whole-array": ("logsumexp-basic", "logsumexp-axis", "logsumexp-shape", "logsumexp-stability"),
     "logsumexp-naive": ("logsumexp-stability",),
     "softmax-naive-overflow": ("softmax-stability",),
     "softmax-global-max": ("softmax-stability",),
+    "softmax-numerator-only-shift": ("softmax-basic", "softmax-stability"),
     "softmax-ignores-axis": ("softmax-axis",),
     "softmax-multiplies-temperature": ("softmax-temperature",),
     "softmax-ignores-temperature": ("softmax-temperature",),
