@@ -43,6 +43,13 @@ def _kept_length_1_axis(failure: Failure) -> bool:
         for probe, outcome, _, _ in failure.seen())
 
 
+def _length_1_axis_dropped(failure: Failure) -> bool:
+    """The result is the contract's shape with its length-1 axes removed (one number where (1,) is asked: one row of
+    an (N, D) input): a squeeze, or an index [0], took away an axis the contract keeps. Read from the shapes."""
+    got, ref = np.shape(failure.outcome.value), np.shape(failure.reference)
+    return len(got) < len(ref) and _squeezed(got) == _squeezed(ref)
+
+
 def _length_1_axis_or_reduction_missing(failure: Failure) -> bool:
     """A length-1 axis added on an input that itself has an axis of length 1, with no other result of the check to
     tell a kept axis from a reduction left out (:func:`_kept_length_1_axis`)."""
@@ -223,6 +230,14 @@ GENERIC_HINTS = (
         kinds=("shape",),
     ),
     Hint(
+        "The result drops an axis of length 1 that the contract keeps (one number where shape (1,) is asked, or "
+        "(C,) where (1, C) is): a batch of one row is still a batch. A squeeze of the result (np.squeeze, or an "
+        "index [0]) takes away an axis that only the input's own shape decides.",
+        _length_1_axis_dropped,
+        "length-1-axis-dropped",
+        kinds=("shape",),
+    ),
+    Hint(
         "The result is one number where the contract gives several (one per element, or one per slice along `axis`: "
         "a (2, 3) input with axis=-1 gives 2): everything was reduced, by a sum or mean over every axis or over a "
         "flattened input, where the function keeps the axes it does not reduce.",
@@ -250,8 +265,8 @@ GENERIC_HINTS = (
         "The result does not have the shape the contract gives (the cell's summary lists the shapes it checks): "
         "a reduction removes the axes it reduces and keeps the others as they were, and the other functions "
         "return their input's shape.",
-        lambda f: not (_length_1_axis_added(f) or _one_number_for_many(f) or _reduction_missing(f)
-                       or _other_axis_reduced(f)),
+        lambda f: not (_length_1_axis_added(f) or _length_1_axis_dropped(f) or _one_number_for_many(f)
+                       or _reduction_missing(f) or _other_axis_reduced(f)),
         "wrong-result-shape",
         kinds=("shape",),
     ),

@@ -345,6 +345,8 @@ def _mvn_log_pdf(fn):
     yield "shape", lambda: _close(_returns(fn, X3, MU_3, COV3), _mvn_ref(X3, MU_3, COV3), "x of shape (N, D)")
     yield "shape", lambda: _shaped(_returns(fn, X3[0], MU_3, COV3), (), "x of shape (D,)")
     yield "shape", lambda: _shaped(_returns(fn, X3, MU_3, COV3), (len(X3),), "x of shape (N, D)")
+    # one row is still a batch: (1, D) gives (1,) (SciPy's logpdf squeezes it to a number)
+    yield "shape", lambda: _shaped(_returns(fn, X3[:1], MU_3, COV3), (1,), "x of shape (1, D)")
     yield "stability", lambda: _close(_returns(fn, X_BIG, MU_BIG, COV_BIG, quiet=True),
                                       _mvn_ref(X_BIG, MU_BIG, COV_BIG), "D = 200, cond 1e10", rtol=1e-6)
     yield "errors", lambda: _raises(fn, X3[0], MU_3, np.diag([1.0, -1.0, 1.0]))

@@ -491,6 +491,32 @@ def mvn_log_pdf(x, mu, cov):
         mistake="mvn-logdet-of-factor",
     ),
     Specimen(
+        # right, then squeezed as SciPy's logpdf squeezes its output: one point given as a (1, D) row gives a number
+        "mvn_log_pdf-squeezed",
+        "mvn_log_pdf",
+        '''
+import numpy as np
+from scipy.linalg import cho_factor, solve_triangular
+
+def mvn_log_pdf(x, mu, cov):
+    cov = np.asarray(cov, dtype=float)
+    if not np.allclose(cov, cov.T):
+        raise ValueError("cov must be symmetric")
+    try:
+        lower, _ = cho_factor(cov, lower=True)
+    except np.linalg.LinAlgError:
+        raise ValueError("cov must be positive definite") from None
+    L = np.tril(lower)
+    diff = np.atleast_2d(np.asarray(x, dtype=float) - mu)
+    z = solve_triangular(L, diff.T, lower=True)
+    d = cov.shape[0]
+    out = -0.5 * (d * np.log(2 * np.pi) + np.sum(z**2, axis=0)) - np.sum(np.log(np.diag(L)))
+    return np.squeeze(out)                        # (1,) becomes a number, like SciPy's output
+''',
+        hint="drops an axis of length 1",
+        mistake="length-1-axis-dropped",
+    ),
+    Specimen(
         "mvn_log_pdf-batch-matrix-product",
         "mvn_log_pdf",
         '''
@@ -692,6 +718,7 @@ LOSES = {
     "mvn_log_pdf-no-half-on-mahalanobis": ("mvn_log_pdf-basic", "mvn_log_pdf-conditioning"),
     "mvn_log_pdf-logdet-of-L": ("mvn_log_pdf-basic", "mvn_log_pdf-conditioning"),
     "mvn_log_pdf-batch-matrix-product": ("mvn_log_pdf-batch", "mvn_log_pdf-shape"),
+    "mvn_log_pdf-squeezed": ("mvn_log_pdf-shape",),
     "mvn_log_pdf-no-validation": ("mvn_log_pdf-errors",),
     "mvn_log_pdf-symmetry-checked-only": ("mvn_log_pdf-errors",),
     "mvn_log_pdf-scipy-multivariate-normal": ("mvn_log_pdf-basic", "mvn_log_pdf-batch", "mvn_log_pdf-shape", "mvn_log_pdf-conditioning", "mvn_log_pdf-errors", "mvn_log_pdf-purity"),
