@@ -487,7 +487,9 @@ GAUSSIAN_LOG_PDF = PS.function("gaussian_log_pdf", hints=PDF_HINTS)
 GAUSSIAN_LOG_LIKELIHOOD = PS.function("gaussian_log_likelihood", hints=LL_HINTS,
                                       slice_form=SliceForm(arrays=3, total=True, broadcast=True))
 GAUSSIAN_MLE = PS.function("gaussian_mle", hints=MLE_HINTS, returns=("mu_hat", "sigma_hat"))
-MVN_LOG_PDF = PS.function("mvn_log_pdf", hints=MVN_HINTS)
+# (one log density per row of an (N, D) x: its stack judged in -batch and -shape, -basic being one point; code
+# written for one point keeps the other cells it passes with the rows handed over one at a time)
+MVN_LOG_PDF = PS.function("mvn_log_pdf", hints=MVN_HINTS, slice_form=SliceForm(arrays=1, cells=("batch", "shape")))
 
 
 def _pdf_purity(function: FunctionChecks, own: Probe) -> Check:
@@ -636,6 +638,8 @@ CHECKS = with_stack_cells((
             Probe("x=[[0.0, 0.0], [1.0, -1.0], [1.0, 1.0]], mu=[0.0, 0.0], cov=[[2.0, 0.5], [0.5, 1.0]]",
                   ([[0.0, 0.0], [1.0, -1.0], [1.0, 1.0]], [0.0, 0.0], NB_COV), public=True),
             Probe("x=[1.0], mu=[0.0], cov=[[4.0]]", ([1.0], [0.0], [[4.0]]), public=True),
+            Probe("x=[[0.5, -0.5]] (one point as a (1, 2) row), mu=[0.0, 0.0], cov=[[2.0, 0.5], [0.5, 1.0]]",
+                  ([[0.5, -0.5]], [0.0, 0.0], NB_COV), public=True),
             Probe("a 3-D point with a correlated covariance", (X3, MU3, COV3)),
             Probe("10 points in 3-D", (XB3, MU3, COV3)),
             Probe("one point in 3-D as a (1, 3) array", (XB3[:1], MU3, COV3)),

@@ -197,6 +197,18 @@ class SlicedTarget:
     def writes(self, function: str) -> Any:
         return self.target.writes(function)
 
+    def evidence(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> Outcome | None:
+        """A hint rule's evidence (``evaluate._evidence``) on a call this way makes as it stands (one the way does
+        not cut, or one slice that returns as given): the target's; else None (cut, it would be new calls)."""
+        ask = getattr(self.target, "evidence", None)
+        plan = cut(args, kwargs, self.form, self.way)
+        if ask is None or (plan is not None and plan.batch):
+            return None
+        outcome = ask(function, args, kwargs, carry)
+        if plan is not None and (outcome is None or outcome.status != "returned" or outcome.value is None):
+            return None  # (one slice that gives nothing as given is called as a row: not this answer)
+        return outcome
+
     def call(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> Outcome:
         plan = cut(args, kwargs, self.form, self.way)
         self.cut_last = False
