@@ -23,8 +23,10 @@ from autograder.model.course import ROOT
 from autograder.sandbox import wire
 from autograder.sandbox.carry_forward import MAX_CARRIED_ELEMENTS
 from autograder.sandbox.limits import Limits
+from testkit.corpus.load import by_id as corpus_specimen
 from testkit.fill import filled_release
-from testkit.zoo import zoo
+from testkit.zoo import Specimen, zoo
+from testkit.zoo import grade as zoo_grade
 from testkit.zoo.compound import COMPOUNDS, Compound
 from tests.engine_helpers import write_notebook
 
@@ -222,3 +224,18 @@ def test_a_hint_reads_the_cells_later_inputs_from_the_look_ahead(env):
     assert hints["gaussian_kl-basic"].startswith("The quadratic term lacks its factor ½"), hints["gaussian_kl-basic"]
     assert all(t["score"] == t["max_score"] for t in data["tests"]
                if t["name"].startswith(("mvn_kl", "vae_kl", "gaussian_kl-broadcast", "gaussian_kl-purity")))
+
+
+def test_a_second_look_reads_the_same_look_ahead_as_the_first(env):
+    """A cell's second look (its stack handed over row by row: autograder.checks.slice_form) asks a hint's evidence
+    again; the engine gives it the look-ahead answers it read the first time, so the hint is the in-process one.
+    The specimen (real code) returns a 2-vector for one 2-D point, which reads as a missing reduction on that call
+    alone; its 3-D points, later in the cell, return a 2-vector too, so no rule may say so."""
+    real = corpus_specimen("mvn_log_pdf-ylefay-unbiased_mcmc_with_couplings")
+    data = grade(env, "ps3_gaussian", filled_release("ps3_gaussian", {"mvn_log_pdf": real.source}))
+    engine = {t["name"]: t["hint"] for t in data["tests"] if t["name"].startswith("mvn_log_pdf")}
+    in_process = {gid: r.hint for gid, r in zoo_grade("ps3_gaussian", Specimen("ylefay", "mvn_log_pdf", real.source,
+                                                                                 hint="", mistake=())).items()
+                  if gid.startswith("mvn_log_pdf")}
+    assert engine == in_process
+    assert "a reduction is missing" not in engine["mvn_log_pdf-basic"], engine["mvn_log_pdf-basic"]
