@@ -385,6 +385,8 @@ def _bernoulli_log_pmf(fn):
     yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0]), np.array([0.0, 1.0]), quiet=True), [-np.inf, -np.inf],
                                   "p = 1 - x")
     yield "purity", lambda: _unchanged(fn, YB.copy(), PB.copy())
+    # probabilities of exactly 0 and 1: a clip or patch only they trigger (np.clip(p, ..., out=p)) shows here
+    yield "purity", lambda: _unchanged(fn, np.array([1.0, 0.0, 1.0]), np.array([1.0, 0.0, 0.3]))
     yield "purity", lambda: _quiet(fn, YB, PB)
 
 
@@ -404,6 +406,7 @@ def _binary_cross_entropy(fn):
     yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0]), np.array([1.0, 0.0]), quiet=True), 0.0,
                                   "only p in {0, 1} agreeing with y")
     yield "purity", lambda: _unchanged(fn, PB.copy(), YB.copy())
+    yield "purity", lambda: _unchanged(fn, np.array([1.0, 0.0, 0.3]), np.array([1.0, 0.0, 1.0]))  # (see bernoulli's)
     yield "purity", lambda: _quiet(fn, PB, YB)
 
 
@@ -491,6 +494,9 @@ def _vae_kl(fn):
 
 # ---------------------------------------------------------------- ps6: information
 P = special.softmax(RNG.normal(size=(3, 4)), axis=-1)
+#: distributions with exact zeros (q = 0 only where p = 0: every KL finite), for the purity calls
+P0 = np.array([[0.5, 0.5, 0.0], [0.2, 0.0, 0.8]])
+Q0 = np.array([[0.25, 0.25, 0.5], [0.1, 0.0, 0.9]])
 Q = special.softmax(RNG.normal(size=(3, 4)), axis=-1)
 P3 = special.softmax(np.random.default_rng(11).normal(size=(2, 3, 4)), axis=1)  # distributions along axis 1
 Q3 = special.softmax(np.random.default_rng(12).normal(size=(2, 3, 4)), axis=1)
@@ -522,6 +528,8 @@ def _entropy(fn):
     yield "errors", lambda: _close(_returns(fn, OFF), -np.sum(special.xlogy(OFF, OFF)), "a sum 5e-9 from 1 is valid")
     yield "errors", lambda: _raises(fn, np.array([0.5, 0.5 + 1e-6]))  # the contract's tolerance is 1e-8
     yield "purity", lambda: _unchanged(fn, P.copy())
+    # zeros in the input: a write only they trigger (p[p == 0] = eps) changes the caller's array too
+    yield "purity", lambda: _unchanged(fn, P0.copy())
     yield "purity", lambda: _quiet(fn, P)
 
 
@@ -564,6 +572,7 @@ def _kl_divergence(fn):
     yield "errors", lambda: _raises(fn, np.array([0.3, 0.3, 0.4]), np.array([0.5, 0.6, 0.1]))
     yield from _pq_tolerance(fn)
     yield "purity", lambda: _unchanged(fn, P.copy(), Q.copy())
+    yield "purity", lambda: _unchanged(fn, P0.copy(), Q0.copy())  # zeros in both (see entropy's)
     yield "purity", lambda: _quiet(fn, P, Q)
 
 
@@ -589,6 +598,7 @@ def _js_divergence(fn):
     yield "errors", lambda: _raises(fn, np.array([0.3, 0.3, 0.4]), np.array([0.5, 0.6, 0.1]))
     yield from _pq_tolerance(fn)
     yield "purity", lambda: _unchanged(fn, P.copy(), Q.copy())
+    yield "purity", lambda: _unchanged(fn, P0.copy(), Q0.copy())  # zeros in both (see entropy's)
     yield "purity", lambda: _quiet(fn, P, Q)
 
 
