@@ -27,7 +27,7 @@ def kl_divergence(p, q, axis=-1):
 CASES = {
     # Python's max on a row sum: raises on every input with rows, and gives one number for the 1-D pair (twice)
     "flat-max": ("    return max(sum(p * np.log(p / q)), 0.0)\n", "no-result",
-                 "4 of the 6 calls here raised (ValueError), and the 2 that returned numbers gave one and the same "
+                 "5 of the 7 calls here raised (ValueError), and the 2 that returned numbers gave one and the same "
                  "number"),
     "raises": ("    raise ValueError('p is not valid')\n", "no-result", "every call here raised (ValueError)"),
     "placeholder": ("    return 0.0\n", "stub", "returned the same number for every input"),

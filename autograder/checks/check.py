@@ -77,6 +77,10 @@ class Probe:
         indices into the check's probes. :func:`related` writes them as
         negative offsets (``-1`` is the probe just before), which
         :meth:`FunctionChecks.check` turns into indices.
+    warnings_judged : bool
+        Whether this call's RuntimeWarnings count where the check judges warnings (``no_warnings``). False for
+        an input at an edge that another cell judges (a probability of exactly 0 in a ``-purity`` cell, there to
+        see a write only such an input triggers): a naive formula's warning there is that cell's, not this one's.
     """
 
     label: str
@@ -89,6 +93,7 @@ class Probe:
     twin: int | None = None
     relation: Relation | None = None
     uses: tuple = ()
+    warnings_judged: bool = True
 
 
 #: What :attr:`Probe.expect` may say.

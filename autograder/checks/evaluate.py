@@ -250,7 +250,7 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
         if mismatch:
             return fail(*mismatch)
         right = ""
-    if check.no_warnings and runtime:
+    if check.no_warnings and runtime and probe.warnings_judged:
         kind, also = "warning", ""
         if probe.expect != "value" and compare(value, ref.value, check.rtol, check.atol, check.returns):
             # The values were not judged here (a relation's other call): they are off too, so the advice
@@ -292,7 +292,7 @@ def _property_failure(check: Check, probe: Probe, outcome: _invoke.Outcome, ref:
     if twin is not None and not _same_ending(outcome, twin):
         return fail("lists", "the nested-list input did not give the same result as the same numbers "
                              "passed as a NumPy array")
-    if check.no_warnings and runtime:
+    if check.no_warnings and runtime and probe.warnings_judged:
         return fail("warning", f"the call raised {shown.warning(public, runtime[0])}")
     if check.container:
         if outcome.status == "raised":

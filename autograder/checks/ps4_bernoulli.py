@@ -658,6 +658,10 @@ CHECKS = (
             BER_45,
             Probe("integer outcomes [[0, 1], [1, 1]] with p of shape (2,)",
                   (np.array([[0, 1], [1, 1]]), np.array([0.3, 0.6]))),
+            # probabilities of exactly 1 and 0: a clip or patch only they trigger (np.clip(p, eps, 1 - eps, p)) would
+            # write into the caller's p; their warnings are -edges' (a naive log of 0), not judged here
+            Probe("outcomes x = [1, 0, 1] with probabilities of exactly 1 and 0 (p = [1, 0, 0.3])",
+                  (np.array([1.0, 0.0, 1.0]), np.array([1.0, 0.0, 0.3])), warnings_judged=False),
         ),
     ),
     # ----------------------------------------------------- binary_cross_entropy
@@ -709,6 +713,8 @@ CHECKS = (
             Probe("the same numbers as lists", BCE_PURE, public=True, twin=0),
             BCE_45,
             Probe("(4, 5) arrays of predictions and soft labels", (SOFT_P, SOFT_Y)),
+            Probe("predictions of exactly 1 and 0 (p = [1, 0, 0.3], y = [1, 0, 1])",  # (see bernoulli_log_pmf's)
+                  (np.array([1.0, 0.0, 0.3]), np.array([1.0, 0.0, 1.0])), warnings_judged=False),
         ),
     ),
     # ----------------------------------------- binary_cross_entropy_with_logits

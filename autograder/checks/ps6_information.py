@@ -350,7 +350,12 @@ def _pq_errors_and_purity(function: FunctionChecks) -> tuple[Check, Check]:
         function.purity(
             inputs="inputs",
             lists="nested lists",
-            probes=(PURE_PQ, PURE_PQ_LISTS, PURE_PQ_1D, PURE_PQ_1D_LISTS, ROWS_46, ALONG_AXIS_1),
+            probes=(PURE_PQ, PURE_PQ_LISTS, PURE_PQ_1D, PURE_PQ_1D_LISTS, ROWS_46, ALONG_AXIS_1,
+                    # zeros in both (q = 0 only where p = 0): a patch only they trigger (q[q == 0] = eps) would write
+                    # into the caller's arrays; their warnings are -support's and -edges', not judged here
+                    Probe("distributions with zero entries (q = 0 only where p = 0)",
+                          (np.array([[0.5, 0.5, 0.0], [0.2, 0.0, 0.8]]), np.array([[0.25, 0.25, 0.5], [0.1, 0.0, 0.9]])),
+                          warnings_judged=False)),
         ),
     )
 
@@ -449,6 +454,10 @@ CHECKS = with_stack_cells((
             Probe("the 1-D array [0.125, 0.875]", (np.array([0.125, 0.875]),)),
             Probe("a (4, 6) array of distributions", (P46,)),
             Probe("a (2, 3, 4) array with axis=1", (P_AXIS1,), {"axis": 1}),
+            # zero entries: a patch only they trigger (p[p == 0] = eps) would write into the caller's array; their
+            # warnings are -edges' (0 · log 0), not judged here
+            Probe("distributions with zero entries [[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]]",
+                  (np.array([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]]),), warnings_judged=False),
         ),
     ),
     # ------------------------------------------------------------ kl_divergence

@@ -280,6 +280,20 @@ def binary_cross_entropy(p, y):
     eps = 1e-10
     return -np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))
 """, hint="an epsilon is added", mistake="clipped-p"),
+    # a loss object that clips the caller's predictions in place (peng2G's BCELoss): the reading does not follow a
+    # class's methods, and the clip changes nothing but a probability of exactly 0 or 1, which only the purity cell's
+    # 0/1 probe hands in
+    Specimen("ps4-bce-clip-in-place-in-a-class", "binary_cross_entropy", """
+import numpy as np
+
+class _BCELoss:
+    def __call__(self, p, y):
+        np.clip(p, 1e-12, 1 - 1e-12, p)           # clipped where it is: the caller's array
+        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+def binary_cross_entropy(p, y):
+    return _BCELoss()(np.asarray(p, dtype=float), np.asarray(y, dtype=float))
+""", hint="Work on a copy", mistake=("clipped-p", "modifies-input")),
     Specimen("ps4-bce-torch-clamp", "binary_cross_entropy", """
 import numpy as np
 
@@ -554,6 +568,7 @@ LOSES = {
     "ps4-bce-sklearn-eps": ("binary_cross_entropy-edges",),
     "ps4-bce-add-eps": ("binary_cross_entropy-basic", "binary_cross_entropy-edges"),
     "ps4-bce-torch-clamp": ("binary_cross_entropy-edges",),
+    "ps4-bce-clip-in-place-in-a-class": ("binary_cross_entropy-edges", "binary_cross_entropy-purity"),
     "ps4-bce-sum": ("binary_cross_entropy-basic",),
     "ps4-bce-hard-labels-only": ("binary_cross_entropy-soft",),
     "ps4-bce-where-both-branches": ("binary_cross_entropy-edges",),
