@@ -460,6 +460,14 @@ def test_code_the_reader_cannot_see_makes_every_function_unverifiable(cell):
     assert verdict(pure, cell, args=(1.0,)) == ("", "")  # (a call with numbers only cannot change anything)
 
 
+@pytest.mark.parametrize("cell", ["import pylab\n", "from pylab import *\n", "import matplotlib.pyplot as plt\n",
+                                  "from mpl_toolkits.mplot3d import Axes3D\n", "import pandas as pd\n"])
+def test_a_known_scientific_package_costs_nothing(cell):
+    """A notebook's plotting or data import at top level (real code keeps `import pylab as pl` it never uses) is a
+    library's, not code of the student's the grader cannot read: no purity cell is lost for it."""
+    assert verdict(head("    return np.exp(z)\n"), cell) == ("", "")
+
+
 def test_course_cells_are_not_searched():
     """The course's own cells (the set-up cell runs its module with exec) do not count against a student."""
     pure = head("    return np.exp(z)\n")

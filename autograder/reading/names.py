@@ -131,7 +131,7 @@ LIBRARY_ROOTS = frozenset({"numpy", "scipy", "math", "cmath", "builtins", "opera
 #: other runs code the reading does not see (:data:`UNKNOWN_MODULE`).
 KNOWN_PACKAGES = frozenset({
     "numpy", "scipy", "matplotlib", "pandas", "seaborn", "sklearn", "sympy", "mpmath", "IPython", "ipywidgets",
-    "tqdm", "statsmodels", "selfcheck", "mpl_toolkits", "PIL",
+    "tqdm", "statsmodels", "selfcheck", "mpl_toolkits", "PIL", "pylab",  # (pylab: matplotlib's top-level module)
 }) | frozenset(getattr(sys, "stdlib_module_names", ()))
 #: Standard modules loaded before any student code runs: their names cannot be taken by a file a notebook wrote.
 LOADED_MODULES = frozenset({"numpy", "scipy", "matplotlib", "math", "cmath", "sys", "os", "builtins", "warnings",
