@@ -438,7 +438,7 @@ OPAQUE_ANYWHERE = {
     "builtins": "import builtins\nbuiltins.len = print\n",
     "a library attribute": "import numpy as np\nnp.max = print\n",
     "setattr on a library": "import numpy as np\nsetattr(np, 'max', print)\n",
-    "unknown module": "import my_helpers\n",
+    "unknown module": "import jinja2\n",  # (installed where the notebook is graded, and not a known package)
     "relative import": "from . import x\n",
     "gc": "import gc\n",
     "ctypes": "import ctypes\n",
@@ -449,6 +449,8 @@ OPAQUE_ANYWHERE = {
     "frames in a function handed around": ("import sys, threading\ndef spy():\n    sys._getframe()\n"
                                            "threading.Thread(target=spy).start()\n"),
     "file written then imported": "open('statistics.py', 'w').write('x = 1')\nimport statistics\n",
+    "module written by a shell command then imported": "!printf 'x = 1' > my_helpers.py\nimport my_helpers\n",
+    "module file written then imported": "open('my_helpers.py', 'w').write('x = 1')\nimport my_helpers\n",
 }
 
 
@@ -465,6 +467,15 @@ def test_code_the_reader_cannot_see_makes_every_function_unverifiable(cell):
 def test_a_known_scientific_package_costs_nothing(cell):
     """A notebook's plotting or data import at top level (real code keeps `import pylab as pl` it never uses) is a
     library's, not code of the student's the grader cannot read: no purity cell is lost for it."""
+    assert verdict(head("    return np.exp(z)\n"), cell) == ("", "")
+
+
+@pytest.mark.parametrize("cell", ["from google.colab import drive\ndrive.mount('/content/drive')\n", "import torch\n",
+                                  "import my_helpers\n", "!pip install numpy\n"])
+def test_a_module_that_cannot_be_imported_where_graded_costs_nothing(cell):
+    """Colab's drive, a library the course does not install, a helper file the submission does not bring: the
+    import raises there and runs nothing, so no purity cell is lost for it (unless the notebook writes files:
+    the tests above)."""
     assert verdict(head("    return np.exp(z)\n"), cell) == ("", "")
 
 

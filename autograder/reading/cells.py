@@ -65,6 +65,7 @@ class Cell:
     size: int = 0
     magics: tuple[Magic, ...] = ()
     cell_magic: str = ""
+    shell: tuple[int, ...] = ()  # the lines of its shell commands (``!ls``): programs, which may write files
 
 
 def read_cell(text: str) -> Cell:
@@ -92,7 +93,18 @@ def _read(text: str) -> Cell:
         name = (first[2:].split() or [""])[0] if first.startswith("%%") and code is None else ""
         return Cell(text, None, cell_magic=name)
     every = nodes(tree)
-    return Cell(text, tree, tuple(code.split("\n")), len(every), _magics(text, code, tree, every))
+    return Cell(text, tree, tuple(code.split("\n")), len(every), _magics(text, code, tree, every),
+                shell=_shell_lines(text, code))
+
+
+def _shell_lines(text: str, code: str) -> tuple[int, ...]:
+    """The lines of ``text`` that IPython runs as shell commands (``!cmd``, ``files = !ls``): changed by
+    :func:`python_source`, so not inside a string."""
+    raw, read = text.split("\n"), code.split("\n")
+    # (IPython's own transformer changed the number of lines: every escape line counts)
+    pairs = [(line, "") for line in raw] if len(raw) != len(read) else list(zip(raw, read, strict=True))
+    return tuple(i for i, (a, b) in enumerate(pairs, start=1)
+                 if a != b and (m := _MAGIC.match(a)) is not None and m.group(2).startswith("!"))
 
 
 def _magics(text: str, code: str, tree: ast.Module, every: list[ast.AST]) -> tuple[Magic, ...]:

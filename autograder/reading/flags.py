@@ -39,6 +39,7 @@ from autograder.reading.names import (
     PROC_READ,
     UNKNOWN_MODULE,
     Opaque,
+    installed,
     opaque_attribute,
     opaque_name,
 )
@@ -138,6 +139,8 @@ class _Walk:
             elif magic.name not in QUIET_MAGICS and magic.name not in CODE_MAGICS:
                 self.flags.append(Flag(magic.line, f"runs the IPython magic `%{magic.name}`, whose code the grader "
                                                    "does not read", True))
+        if not self.writes_file and self.cell.shell:  # (a program may write a module file the notebook imports)
+            self.writes_file = self.cell.shell[0]
         return CellFlags(tuple(self.flags), frozenset(escaped), tuple(self.rebound), tuple(self.attribute_set),
                          self.writes_file, tuple(self.imports))
 
@@ -190,9 +193,9 @@ class _Walk:
         out = []
         for dotted in _imported_modules(node):
             root = dotted.split(".")[0]
-            if root not in KNOWN_PACKAGES:
+            if root not in KNOWN_PACKAGES and installed(root):
                 out.append((UNKNOWN_MODULE, dotted))
-            elif root not in LOADED_MODULES:
+            elif root not in LOADED_MODULES:  # (not installed: only a file the notebook writes could be it)
                 self.imports.append((line, root))
             found = opaque_name(dotted)
             if found:
@@ -235,8 +238,10 @@ class _Walk:
                 args[0].value, str) else None
             if module is None:
                 out.append((COMPUTED_IMPORT, f"{name or dotted}(…)"))
-            elif module.split(".")[0] not in KNOWN_PACKAGES:
+            elif module.split(".")[0] not in KNOWN_PACKAGES and installed(module.split(".")[0]):
                 out.append((UNKNOWN_MODULE, module))
+            elif module.split(".")[0] not in LOADED_MODULES:
+                self.imports.append((line, module.split(".")[0]))
         if not self.writes_file and (dotted.startswith(_FILE_WRITERS) or (
                 isinstance(func, ast.Attribute) and func.attr in _FILE_WRITING_METHODS) or (
                 name == "open" and _writes(node))):

@@ -21,6 +21,8 @@ Keys: a dotted name or module prefix (``sys._getframe``, ``gc``; a builtin as
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import sys
 from dataclasses import dataclass
 
@@ -137,6 +139,23 @@ KNOWN_PACKAGES = frozenset({
 LOADED_MODULES = frozenset({"numpy", "scipy", "matplotlib", "math", "cmath", "sys", "os", "builtins", "warnings",
                             "functools", "itertools", "operator", "collections", "copy", "re", "types", "typing",
                             "abc", "contextlib", "time", "io", "json", "enum", "numbers", "selfcheck"})
+
+
+@functools.lru_cache(maxsize=1024)
+def installed(root: str) -> bool:
+    """Whether a top-level module ``root`` can be imported where the notebook is graded (the same interpreter and
+    packages as this process): one that cannot (Colab's ``google.colab``, a ``torch`` the course does not install)
+    raises ImportError there and runs nothing, unless the notebook writes it (the readers' "writes files and
+    imports" rule). ``importlib.util.find_spec`` of a top-level name only searches the path: no package's code
+    runs in the grader for it."""
+    if not root:  # a relative import: relative to whatever the notebook's __package__ says when it runs
+        return True
+    if not root.isidentifier():
+        return False
+    try:
+        return importlib.util.find_spec(root) is not None
+    except (ImportError, ValueError):
+        return True  # (a finder that fails: as if it were there)
 
 
 def opaque_name(dotted: str) -> tuple[str, Opaque] | None:

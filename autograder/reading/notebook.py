@@ -85,7 +85,7 @@ class NotebookReading:
         self.budget = budget or Budget()
         self.definitions = Definitions()
         self.flags: list[dict[str, Any]] = []  # {"cell", "reason"}, for results.json
-        self.lines: dict[int, tuple[str, ...]] = {}  # cell index -> its Python lines
+        self.lines: dict[int, tuple[str, ...]] = {}  # cell index -> its lines, for the messages
         self.hidden: list[tuple[int, int, str]] = []  # (cell, line, reason): hides code from every reading
         # (cell, def line) -> (name, cell, line, reason): against the readings reaching it
         self.hidden_in: dict[tuple[int, int], tuple[str, int, int, str]] = {}
@@ -140,7 +140,8 @@ class NotebookReading:
         cell = read_cell(text)
         self.budget.spend(max(cell.size, 1))
         if cell.tree is not None:
-            self.lines[index] = cell.lines
+            raw = tuple(text.split("\n"))  # (as written, where the lines match: `!ls` shows as itself, not `pass`)
+            self.lines[index] = raw if len(raw) == len(cell.lines) else cell.lines
             self.definitions.add(cell.tree, index, conditional=not complete)
             for magic in cell.magics:  # the code of `%time …` runs in the notebook's namespace
                 inner = read_cell(magic.code) if magic.code and magic.inside is None else None
