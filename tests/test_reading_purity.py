@@ -450,6 +450,8 @@ OPAQUE_ANYWHERE = {
                                            "threading.Thread(target=spy).start()\n"),
     "file written then imported": "open('statistics.py', 'w').write('x = 1')\nimport statistics\n",
     "module written by a shell command then imported": "!printf 'x = 1' > my_helpers.py\nimport my_helpers\n",
+    "module copied by a shell command then imported": "!cp /tmp/helpers.py my_helpers.py\nimport my_helpers\n",
+    "pip told to install here, then imported": "!pip install --target . helpers\nimport helpers\n",
     "module file written then imported": "open('my_helpers.py', 'w').write('x = 1')\nimport my_helpers\n",
 }
 
@@ -471,7 +473,9 @@ def test_a_known_scientific_package_costs_nothing(cell):
 
 
 @pytest.mark.parametrize("cell", ["from google.colab import drive\ndrive.mount('/content/drive')\n", "import torch\n",
-                                  "import my_helpers\n", "!pip install numpy\n"])
+                                  "import my_helpers\n", "!pip install numpy\n",
+                                  "!pip install -q tqdm\n!nvidia-smi\nfrom google.colab import drive\n",
+                                  "!python -m pip install numpy\nimport torch\nimport seaborn\n"])
 def test_a_module_that_cannot_be_imported_where_graded_costs_nothing(cell):
     """Colab's drive, a library the course does not install, a helper file the submission does not bring: the
     import raises there and runs nothing, so no purity cell is lost for it (unless the notebook writes files:

@@ -65,7 +65,7 @@ class Cell:
     size: int = 0
     magics: tuple[Magic, ...] = ()
     cell_magic: str = ""
-    shell: tuple[int, ...] = ()  # the lines of its shell commands (``!ls``): programs, which may write files
+    shell: tuple[int, ...] = ()  # the lines of its shell commands that may write files (``!cp a b.py``)
 
 
 def read_cell(text: str) -> Cell:
@@ -97,14 +97,38 @@ def _read(text: str) -> Cell:
                 shell=_shell_lines(text, code))
 
 
+#: Programs a notebook's shell command may run that write no file it could import: listings and status (Colab's
+#: `!nvidia-smi`), and pip, which installs into the environment (read-only, and offline, in the sandbox), never into
+#: the notebook's folder unless told where (:data:`_PIP_PLACES`).
+_READ_ONLY_PROGRAMS = frozenset({"ls", "pwd", "nvidia-smi", "nproc", "free", "df", "du", "whoami", "uname", "date",
+                                 "which", "echo", "cat", "head", "tail", "wc", "env", "hostname", "lscpu", "pip",
+                                 "pip3"})
+_PIP_PLACES = ("-t", "--target", "--prefix", "--root", "-e", "--editable", "--src", "download", "wheel")
+#: What makes a command line more than one program reading: redirections, pipes, a second command, a substitution.
+_SHELL_COMPOSITION = re.compile(r"[>|;&`]|\$\(")
+
+
+def _may_write(command: str) -> bool:
+    """Whether the shell command ``command`` may write a file: anything but one program of
+    :data:`_READ_ONLY_PROGRAMS` run on its own (pip not told to install into a folder)."""
+    words = command.split()
+    if not words or _SHELL_COMPOSITION.search(command):
+        return True
+    if words[:3] in (["python", "-m", "pip"], ["python3", "-m", "pip"]):
+        words = ["pip", *words[3:]]
+    return words[0] not in _READ_ONLY_PROGRAMS or (words[0].startswith("pip") and any(
+        w == place or w.startswith(place + "=") for w in words for place in _PIP_PLACES))
+
+
 def _shell_lines(text: str, code: str) -> tuple[int, ...]:
-    """The lines of ``text`` that IPython runs as shell commands (``!cmd``, ``files = !ls``): changed by
-    :func:`python_source`, so not inside a string."""
+    """The lines of ``text`` that IPython runs as shell commands that may write a file (``!cmd > f``, ``!cp``;
+    :func:`_may_write`): changed by :func:`python_source`, so not inside a string."""
     raw, read = text.split("\n"), code.split("\n")
     # (IPython's own transformer changed the number of lines: every escape line counts)
     pairs = [(line, "") for line in raw] if len(raw) != len(read) else list(zip(raw, read, strict=True))
     return tuple(i for i, (a, b) in enumerate(pairs, start=1)
-                 if a != b and (m := _MAGIC.match(a)) is not None and m.group(2).startswith("!"))
+                 if a != b and (m := _MAGIC.match(a)) is not None and m.group(2).startswith("!")
+                 and _may_write(a[m.end(2):]))
 
 
 def _magics(text: str, code: str, tree: ast.Module, every: list[ast.AST]) -> tuple[Magic, ...]:

@@ -74,6 +74,8 @@ class CellFlags:
     attribute_set: tuple[tuple[str, str], ...] = ()  # (name, code): an attribute of a top-level name set, or setattr
     writes_file: int = 0  # the line of the first file it writes (0: none)
     imports: tuple[tuple[int, str], ...] = ()  # (line, root) of the modules it imports not loaded before student code
+    absent: tuple[tuple[int, str], ...] = ()  # (line, root) of those not installed where it is graded
+    shell: int = 0  # the line of its first shell command (``!cmd``: a program, which may write a module file)
 
 
 _READ: dict[tuple[bytes, tuple[tuple[str, str], ...]], CellFlags] = {}
@@ -120,6 +122,7 @@ class _Walk:
         self.attribute_set: list[tuple[str, str]] = []
         self.writes_file = 0
         self.imports: list[tuple[int, str]] = []
+        self.absent: list[tuple[int, str]] = []
         self.skip: set[int] = set()
 
     def run(self) -> CellFlags:
@@ -139,10 +142,9 @@ class _Walk:
             elif magic.name not in QUIET_MAGICS and magic.name not in CODE_MAGICS:
                 self.flags.append(Flag(magic.line, f"runs the IPython magic `%{magic.name}`, whose code the grader "
                                                    "does not read", True))
-        if not self.writes_file and self.cell.shell:  # (a program may write a module file the notebook imports)
-            self.writes_file = self.cell.shell[0]
         return CellFlags(tuple(self.flags), frozenset(escaped), tuple(self.rebound), tuple(self.attribute_set),
-                         self.writes_file, tuple(self.imports))
+                         self.writes_file, tuple(self.imports), tuple(self.absent),
+                         self.cell.shell[0] if self.cell.shell else 0)
 
     def _trees(self, tree: ast.Module, offset: int) -> set[str]:
         """Walk one tree (a cell, or the code of a ``%time`` line at ``offset``); the names it hands around."""
@@ -193,9 +195,12 @@ class _Walk:
         out = []
         for dotted in _imported_modules(node):
             root = dotted.split(".")[0]
-            if root not in KNOWN_PACKAGES and installed(root):
-                out.append((UNKNOWN_MODULE, dotted))
-            elif root not in LOADED_MODULES:  # (not installed: only a file the notebook writes could be it)
+            if root not in KNOWN_PACKAGES:
+                if installed(root):
+                    out.append((UNKNOWN_MODULE, dotted))
+                else:  # (not installed: only a file the notebook writes could be it)
+                    self.absent.append((line, root))
+            elif root not in LOADED_MODULES:
                 self.imports.append((line, root))
             found = opaque_name(dotted)
             if found:
@@ -238,10 +243,11 @@ class _Walk:
                 args[0].value, str) else None
             if module is None:
                 out.append((COMPUTED_IMPORT, f"{name or dotted}(…)"))
-            elif module.split(".")[0] not in KNOWN_PACKAGES and installed(module.split(".")[0]):
-                out.append((UNKNOWN_MODULE, module))
-            elif module.split(".")[0] not in LOADED_MODULES:
-                self.imports.append((line, module.split(".")[0]))
+            elif module.split(".")[0] not in KNOWN_PACKAGES:
+                if installed(module.split(".")[0]):
+                    out.append((UNKNOWN_MODULE, module))
+                else:
+                    self.absent.append((line, module.split(".")[0]))
         if not self.writes_file and (dotted.startswith(_FILE_WRITERS) or (
                 isinstance(func, ast.Attribute) and func.attr in _FILE_WRITING_METHODS) or (
                 name == "open" and _writes(node))):

@@ -93,6 +93,8 @@ class NotebookReading:
         self.rebound: dict[str, str] = {}  # name -> why: rebound where the code does not show it
         self.writes_file: tuple[int, int] | None = None  # (cell, line) of the first file a student's cell writes
         self.imports: list[tuple[int, int, str]] = []  # (cell, line, root): modules not loaded before student code
+        self.absent: list[tuple[int, int, str]] = []  # (cell, line, root): those not installed where it is graded
+        self.shell: tuple[int, int] | None = None  # (cell, line) of the first shell command (`!cmd`) of a student's
         self.unread = ""  # why part of the notebook was not read ("" while all was)
         self._total, self._read = 0, 0
         self._cache: dict[str, Reading] = {}
@@ -169,6 +171,9 @@ class NotebookReading:
         if found.writes_file and self.writes_file is None:
             self.writes_file = (index, found.writes_file)
         self.imports += [(index, line, root) for line, root in found.imports]
+        self.absent += [(index, line, root) for line, root in found.absent]
+        if found.shell and self.shell is None:
+            self.shell = (index, found.shell)
 
     def _not_read(self, index: int, why: str) -> None:
         self.unread = self.unread or why
@@ -247,10 +252,15 @@ class NotebookReading:
         if self.hidden or handed:
             cell, line, reason = (self.hidden + handed)[0]
             return f"the notebook {reason} ({self._where(cell, line)})"
-        if self.writes_file is not None and self.imports:
-            cell, line, root = self.imports[0]
+        if self.writes_file is not None and (self.imports or self.absent):
+            cell, line, root = (self.imports + self.absent)[0]
             return (f"the notebook writes files ({self._where(*self.writes_file)}) and imports `{root}` "
                     f"({self._where(cell, line)}), which could then be one of them")
+        if self.shell is not None and self.absent:  # (a program may have written the one a library is not)
+            cell, line, root = self.absent[0]
+            return (f"the notebook runs a shell command ({self._where(*self.shell)}) and imports `{root}` "
+                    f"({self._where(cell, line)}), which is not installed where it is graded: the command could "
+                    "have written it")
         return ""
 
     def _hidden_reached(self, cell: int, start: ast.AST, function: str) -> str:
