@@ -533,11 +533,17 @@ def _entropy(fn):
     yield "purity", lambda: _quiet(fn, P)
 
 
-def _pq_tolerance(fn):
-    """The divergences check p and q as entropy checks p (docs/contract.md, the ps6 preamble): 1e-8 on the sum."""
+def _pq_errors_and_purity(fn):
+    """What the two divergences ask alike after their values: p and q checked as entropy checks p (docs/contract.md,
+    the ps6 preamble: 1e-8 on the sum), and purity (zeros in both too, see entropy's)."""
+    yield "errors", lambda: _raises(fn, np.array([0.5, 0.7, -0.2]), np.array([0.3, 0.3, 0.4]))
+    yield "errors", lambda: _raises(fn, np.array([0.3, 0.3, 0.4]), np.array([0.5, 0.6, 0.1]))
     yield "errors", lambda: _returns(fn, OFF, OFF[::-1].copy())  # sums 5e-9 from 1: valid
     yield "errors", lambda: _raises(fn, np.array([0.5, 0.5 + 1e-6]), np.array([0.5, 0.5]))
     yield "errors", lambda: _raises(fn, np.array([0.5, 0.5]), np.array([0.5, 0.5 + 1e-6]))
+    yield "purity", lambda: _unchanged(fn, P.copy(), Q.copy())
+    yield "purity", lambda: _unchanged(fn, P0.copy(), Q0.copy())
+    yield "purity", lambda: _quiet(fn, P, Q)
 
 
 #: a pair with an outcome that neither gives probability (the divergences' third entry)
@@ -568,12 +574,7 @@ def _kl_divergence(fn):
     yield "edges", lambda: _close(_returns(fn, P_Q_ZERO, Q_P_ZERO, quiet=True), stats.entropy(P_Q_ZERO, Q_P_ZERO),
                                   "p = q = 0 at one outcome")
     yield "edges", lambda: _close(_returns(fn, TINY, np.array([0.5, 0.5])), stats.entropy(TINY, [0.5, 0.5]), "p = 1e-9 counts")
-    yield "errors", lambda: _raises(fn, np.array([0.5, 0.7, -0.2]), np.array([0.3, 0.3, 0.4]))
-    yield "errors", lambda: _raises(fn, np.array([0.3, 0.3, 0.4]), np.array([0.5, 0.6, 0.1]))
-    yield from _pq_tolerance(fn)
-    yield "purity", lambda: _unchanged(fn, P.copy(), Q.copy())
-    yield "purity", lambda: _unchanged(fn, P0.copy(), Q0.copy())  # zeros in both (see entropy's)
-    yield "purity", lambda: _quiet(fn, P, Q)
+    yield from _pq_errors_and_purity(fn)
 
 
 def _js_ref(p, q, axis=-1):
@@ -594,12 +595,7 @@ def _js_divergence(fn):
                                   "p = 1e-9 counts")
     yield "edges", lambda: _close(_returns(fn, P_Q_ZERO, Q_P_ZERO, quiet=True), _js_ref(P_Q_ZERO, Q_P_ZERO),
                                   "p = q = 0 at one outcome")
-    yield "errors", lambda: _raises(fn, np.array([0.5, 0.7, -0.2]), np.array([0.3, 0.3, 0.4]))
-    yield "errors", lambda: _raises(fn, np.array([0.3, 0.3, 0.4]), np.array([0.5, 0.6, 0.1]))
-    yield from _pq_tolerance(fn)
-    yield "purity", lambda: _unchanged(fn, P.copy(), Q.copy())
-    yield "purity", lambda: _unchanged(fn, P0.copy(), Q0.copy())  # zeros in both (see entropy's)
-    yield "purity", lambda: _quiet(fn, P, Q)
+    yield from _pq_errors_and_purity(fn)
 
 
 LPRIOR = np.log(np.array([0.2, 0.5, 0.3]))
