@@ -145,7 +145,8 @@ class RemoteTarget:
         Only an answer the child computes anyway (a look-ahead that would
         otherwise be drained): never a new request, and a hang or a crash there
         is what draining it would have cost (a restart), never a strike. An
-        answer read so once in the check is given again (a second look asks again).
+        answer read here once in a check is given again when asked again (a second
+        look at the check, :mod:`autograder.checks.slice_form`, asks again).
         """
         key = (function, id(args), id(kwargs), tuple(carry))
         if key in self._read:
