@@ -312,8 +312,9 @@ GENERIC_HINTS = (
     Hint("The function returns None: a `return` statement is missing, or not every path reaches one.",
          lambda f: "None" in f.detail, "no-return", kinds=("type",)),
     Hint(
-        "Work on a copy: the statement the message names writes (or may write) into an array or list the caller "
-        "passed in, so the caller's data could change. Operations that build a new array leave the input as it was.",
+        "Work on a copy: the message names the statement, or the argument a call changed, that writes (or may "
+        "write) into an array or list the caller passed in, so the caller's data could change. Operations that build "
+        "a new array leave the input as it was.",
         lambda f: True,
         "modifies-input",
         kinds=("mutation",),
