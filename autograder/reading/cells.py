@@ -93,8 +93,19 @@ def _read(text: str) -> Cell:
         name = (first[2:].split() or [""])[0] if first.startswith("%%") and code is None else ""
         return Cell(text, None, cell_magic=name)
     every = nodes(tree)
-    return Cell(text, tree, tuple(code.split("\n")), len(every), _magics(text, code, tree, every),
-                shell=_shell_lines(text, code))
+    changed = _escape_lines(text, code)
+    return Cell(text, tree, tuple(code.split("\n")), len(every), _magics(text, changed, tree, every),
+                shell=_shell_lines(text, changed))
+
+
+def _escape_lines(text: str, code: str) -> list[int]:
+    """The lines of ``text`` that :func:`python_source` neutralised (``%…`` and ``!…`` escapes, and lines inside a
+    string that happen to look like one where IPython's own transformer changed the number of lines: then every
+    line that looks like an escape counts)."""
+    raw, read = text.split("\n"), code.split("\n")
+    if len(raw) != len(read):
+        return [i for i, line in enumerate(raw, start=1) if _MAGIC.match(line)]
+    return [i for i, (a, b) in enumerate(zip(raw, read, strict=True), start=1) if a != b]
 
 
 #: Programs a notebook's shell command may run that write no file it could import: listings and status (Colab's
@@ -120,25 +131,18 @@ def _may_write(command: str) -> bool:
         w == place or w.startswith(place + "=") for w in words for place in _PIP_PLACES))
 
 
-def _shell_lines(text: str, code: str) -> tuple[int, ...]:
-    """The lines of ``text`` that IPython runs as shell commands that may write a file (``!cmd > f``, ``!cp``;
-    :func:`_may_write`): changed by :func:`python_source`, so not inside a string."""
-    raw, read = text.split("\n"), code.split("\n")
-    # (IPython's own transformer changed the number of lines: every escape line counts)
-    pairs = [(line, "") for line in raw] if len(raw) != len(read) else list(zip(raw, read, strict=True))
-    return tuple(i for i, (a, b) in enumerate(pairs, start=1)
-                 if a != b and (m := _MAGIC.match(a)) is not None and m.group(2).startswith("!")
-                 and _may_write(a[m.end(2):]))
+def _shell_lines(text: str, changed: list[int]) -> tuple[int, ...]:
+    """Of the ``changed`` lines of ``text`` (:func:`_escape_lines`), those IPython runs as shell commands that may
+    write a file (``!cmd > f``, ``!cp``; :func:`_may_write`)."""
+    raw = text.split("\n")
+    return tuple(i for i in changed if (m := _MAGIC.match(raw[i - 1])) is not None and m.group(2).startswith("!")
+                 and _may_write(raw[i - 1][m.end(2):]))
 
 
-def _magics(text: str, code: str, tree: ast.Module, every: list[ast.AST]) -> tuple[Magic, ...]:
-    """The magic lines of a cell (those :func:`python_source` neutralised; a line inside a string is not one;
-    shell commands, ``!ls``, run a program, no Python of the notebook's, and are left out)."""
-    raw, read = text.split("\n"), code.split("\n")
-    if len(raw) != len(read):  # (IPython's own transformer changed the lines: every escape line counts)
-        changed = [i for i, line in enumerate(raw, start=1) if _MAGIC.match(line)]
-    else:
-        changed = [i for i, (a, b) in enumerate(zip(raw, read, strict=True), start=1) if a != b]
+def _magics(text: str, changed: list[int], tree: ast.Module, every: list[ast.AST]) -> tuple[Magic, ...]:
+    """The magic lines of a cell, of its ``changed`` lines (:func:`_escape_lines`; a line inside a string is not
+    one; shell commands, ``!ls``, run a program, no Python of the notebook's, and are left out)."""
+    raw = text.split("\n")
     if not changed:
         return ()
     strings = [(n.lineno, n.end_lineno) for n in every if isinstance(n, ast.Constant)

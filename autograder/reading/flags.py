@@ -196,10 +196,7 @@ class _Walk:
         for dotted in _imported_modules(node):
             root = dotted.split(".")[0]
             if root not in KNOWN_PACKAGES:
-                if installed(root):
-                    out.append((UNKNOWN_MODULE, dotted))
-                else:  # (not installed: only a file the notebook writes could be it)
-                    self.absent.append((line, root))
+                out += self._unknown_module(dotted, line)
             elif root not in LOADED_MODULES:
                 self.imports.append((line, root))
             found = opaque_name(dotted)
@@ -207,6 +204,15 @@ class _Walk:
                 out.append((found[1], found[0]))
                 break
         return out
+
+    def _unknown_module(self, dotted: str, line: int) -> list[tuple[Opaque, str]]:
+        """A module that is neither the standard library nor a known package: its flag where it is installed;
+        else none, and it is noted as absent (only a file the notebook writes could be it)."""
+        root = dotted.split(".")[0]
+        if installed(root):
+            return [(UNKNOWN_MODULE, dotted)]
+        self.absent.append((line, root))
+        return []
 
     def _attribute(self, node: ast.Attribute, imports: dict[str, str]) -> list[tuple[Opaque, str]]:
         out = []
@@ -244,10 +250,7 @@ class _Walk:
             if module is None:
                 out.append((COMPUTED_IMPORT, f"{name or dotted}(…)"))
             elif module.split(".")[0] not in KNOWN_PACKAGES:
-                if installed(module.split(".")[0]):
-                    out.append((UNKNOWN_MODULE, module))
-                else:
-                    self.absent.append((line, module.split(".")[0]))
+                out += self._unknown_module(module, line)
         if not self.writes_file and (dotted.startswith(_FILE_WRITERS) or (
                 isinstance(func, ast.Attribute) and func.attr in _FILE_WRITING_METHODS) or (
                 name == "open" and _writes(node))):
