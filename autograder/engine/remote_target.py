@@ -76,7 +76,6 @@ class RemoteTarget:
     # -- look-ahead ------------------------------------------------------------
     def prefetch(self, check: Check) -> None:
         """Ask for all probes of ``check`` at once; :meth:`call` then takes the answers in order."""
-        self._read.clear()
         fn = check.function
         if self._strikes.get(fn) or len(check.probes) < 2:
             return  # a function that hung or crashed is called one probe at a time
