@@ -318,6 +318,23 @@ def _ll_naive_log1p(x: ArrayLike, p: ArrayLike) -> np.ndarray:
     return x * np.log(p) + (1.0 - x) * np.log1p(-p)
 
 
+# through the logit t = log(p / (1 - p)) and the loss of that logit (TensorFlow Probability's Bernoulli made from
+# probabilities): t is -inf at p = 0 and +inf at p = 1, where the loss is inf - inf or -inf * 0, nan
+def _ll_via_logit(logit: Callable[[np.ndarray], np.ndarray], loss: str) -> Callable[..., np.ndarray]:
+    def ll(x: ArrayLike, p: ArrayLike) -> np.ndarray:
+        x, p = _f(x), _f(p)
+        t = logit(p)
+        if loss == "relu":  # max(t, 0) - t·x + log1p(exp(-|t|)): tf.nn.sigmoid_cross_entropy_with_logits
+            return -(np.maximum(t, 0.0) - t * x + np.log1p(np.exp(-np.abs(t))))
+        return -(np.logaddexp(0.0, t) - t * x)  # softplus(t) - t·x
+    return ll
+
+
+_VIA_LOGIT = tuple(_ll_via_logit(logit, loss)
+                   for logit in (lambda p: np.log(p) - np.log1p(-p), lambda p: np.log(p / (1.0 - p)))
+                   for loss in ("relu", "softplus"))
+
+
 # the label's complement inside the second log, where p's belongs
 def _bce_log_one_minus_y(p: ArrayLike, y: ArrayLike) -> float:
     p, y = _f(p), _f(y)
@@ -406,6 +423,13 @@ CLIPPED = Hint("p is clipped (or an epsilon is added, or each log clamped or flo
                "0 and 1, so a confident wrong prediction costs far less than it should (and, with p clipped at both "
                "ends, a perfect one no longer costs 0). The loss needs no clipping once 0 · log 0 is taken as 0.",
                matches_any(*_SMOOTHED_LL, *(_bce_of(ll) for ll in _SMOOTHED_LL), atol=0), "clipped-p")
+VIA_LOGIT = Hint("The log-probability goes through the logit log(p / (1 − p)), which is −inf at p = 0 and +inf at p = 1: "
+                 "the loss of an infinite logit is inf − inf, nan, where the certain outcome has log-probability 0. "
+                 "Take the logs of p and 1 − p themselves, with 0 · log 0 taken as 0 (as the building blocks "
+                 "scipy.special.xlogy and xlog1py do), and no logit is ever formed.",
+                 # (bernoulli_log_pmf only: binary_cross_entropy's mean hides the entries where the logit's loss and
+                 # the naive formula's 0 · log 0 differ, so there the naive formula's hint is the one that stands)
+                 matches_any(*_VIA_LOGIT, atol=0), "via-logit-nan")
 LOG_OF_ZERO_WARNS = Hint("A log of 0 is computed on the way (the RuntimeWarning): the contract asks for no warning, so "
                          "only ever take the log of a positive number (np.where, for one, evaluates both of its "
                          "branches for every element before it chooses).",
@@ -464,7 +488,7 @@ NAIVE_SOFTPLUS = Hint("np.exp overflows for arguments above about 709, so the lo
 # mistake is named whichever probe happens to reveal it first ---------------
 SIGMOID_HINTS = (NAIVE_SIGMOID, CLIPPED_Z, SATURATED, TANH, ONE_MINUS, BOTH_BRANCHES_EXP, SIGMOID_SIGN, ARRAYS)
 BERNOULLI_HINTS = (
-    NAN_AT_EDGES, CLIPPED, LOG_OF_ZERO_WARNS,
+    NAN_AT_EDGES, VIA_LOGIT, CLIPPED, LOG_OF_ZERO_WARNS,
     Hint("The result is the probability itself: bernoulli_log_pmf is its log.", matches_any(_ll_pmf), "ll-pmf-not-log"),
     Hint("p is taken as the probability of x = 0: p is the probability of x = 1.", matches_any(_ll_swapped),
          "ll-swapped"),

@@ -162,6 +162,16 @@ def bernoulli_log_pmf(x, p):
     p = np.asarray(p, dtype=float)
     return x * np.log(p) + (1 - x) * np.log(1 - p)
 """, hint="0 · log 0, which floating point computes as nan", mistake="zero-log-zero-nan"),
+    # through the logit and the loss of a logit (TensorFlow Probability's Bernoulli made from probabilities)
+    Specimen("ps4-bernoulli-via-logit", "bernoulli_log_pmf", """
+import numpy as np
+
+def bernoulli_log_pmf(x, p):
+    x = np.asarray(x, dtype=float)
+    p = np.asarray(p, dtype=float)
+    t = np.log(p) - np.log1p(-p)                    # the logit
+    return -(np.logaddexp(0.0, t) - t * x)
+""", hint="goes through the logit", mistake="via-logit-nan"),
     Specimen("ps4-bernoulli-clip", "bernoulli_log_pmf", """
 import numpy as np
 
@@ -561,6 +571,7 @@ LOSES = {
     "ps4-bernoulli-naive-nan": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-clip": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-floor": ("bernoulli_log_pmf-edges",),
+    "ps4-bernoulli-via-logit": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-where-log": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-swapped": ("bernoulli_log_pmf-basic", "bernoulli_log_pmf-edges"),
     "ps4-bce-naive-nan": ("binary_cross_entropy-edges",),
