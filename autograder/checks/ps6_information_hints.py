@@ -392,7 +392,11 @@ ZERO_LOG_ZERO = Hint(
     any_of(matches_any(_h_naive, _h_nansum, _h_where, _kl_naive, _kl_where, _js_naive),
            # the symptom alone, where a second mistake (a sum along another axis) keeps the formulas from matching:
            # nan from a multiplication that warned 0 · (-inf), at an input with a 0 entry
-           all_of(kind("nonfinite"), warned("invalid value encountered in multiply"), _zero_in_p)),
+           all_of(kind("nonfinite"), warned("invalid value encountered in multiply"), _zero_in_p),
+           # or dropped afterwards (np.nansum), where a second mistake (bits) keeps _h_nansum from matching: the
+           # result is right there, and the log of 0 and the nan it made both warned
+           all_of(kind("warning"), warned("divide by zero encountered in log"),
+                  warned("invalid value encountered in multiply"), _zero_in_p)),
     "zero-log-zero-nan",
 )
 #: (before ZERO_LOG_ZERO: a log of 0 that warns, masked or dropped before it meets a 0, never makes the nan that

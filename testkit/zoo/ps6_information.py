@@ -127,6 +127,11 @@ import numpy as np
 import numpy as np
 ''' + _ENTROPY_HEAD + '''    return -np.nansum(p * np.log(p), axis=axis)   # nansum skips the 0 * log 0 terms
 ''', hint="0 · log 0, which floating point computes as nan", mistake="zero-log-zero-nan"),
+    # nansum after log2 (two real repositories): bits, and the log of 0 warns before its nan is dropped
+    Specimen("ps6-entropy-bits-nansum", "entropy", '''
+import numpy as np
+''' + _ENTROPY_HEAD + '''    return -np.nansum(p * np.log2(p), axis=axis)   # nansum skips the 0 * log 0 terms
+''', hint="0 · log 0, which floating point computes as nan", mistake=("not-nats", "zero-log-zero-nan")),
     Specimen("ps6-entropy-epsilon", "entropy", '''
 import numpy as np
 ''' + _ENTROPY_HEAD + '''    return -np.sum(p * np.log(p + 1e-12), axis=axis)   # avoid log(0)
@@ -722,6 +727,7 @@ LOSES = {
     "ps6-js-last-axis-only": ("js_divergence-axis", "js_divergence-shape"),
     "ps6-js-sum-last-axis": ("js_divergence-axis", "js_divergence-shape"),
     "ps6-entropy-nansum-warns": ("entropy-edges",),
+    "ps6-entropy-bits-nansum": ("entropy-basic", "entropy-edges"),
     "ps6-entropy-epsilon": ("entropy-edges",),
     "ps6-entropy-isclose-zeros": ("entropy-edges",),
     "ps6-entropy-no-validation": ("entropy-errors",),
