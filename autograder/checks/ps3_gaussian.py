@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike
 from autograder.checks.check import (
     VALUE_KINDS,
     Check,
+    Failure,
     FunctionChecks,
     Hint,
     Probe,
@@ -44,6 +45,8 @@ from autograder.checks.hints import (
     matches,
     none_of,
     nonfinite,
+    numpy_shape_error,
+    raised,
     scalar_code_hint,
     warned,
 )
@@ -366,6 +369,21 @@ MVN_BATCH = Hint(
     matches(_mvn_batch_matrix),
     "mvn-batch-matrix",
 )
+def _points_as_rows(f: Failure) -> bool:
+    """The failing call handed in x as a 2-D array of points (rows)."""
+    return f.probe is not None and bool(f.probe.args) and np.ndim(f.probe.args[0]) == 2
+
+
+MVN_ONE_POINT = Hint(
+    "The code is written for one point x of shape (D,): given points as the rows of an (N, D) array, a product or "
+    "solve took that whole array where it expects one point, and the library raised a shape error. Each row of x is a "
+    "point with a log density of its own: write every step so that it works on all rows at once, keeping D as the "
+    "last axis, and the result has shape (N,).",
+    # (SciPy's triangular and Cholesky solves say "shapes of a (2, 2) and b (1, 2) are incompatible")
+    all_of(any_of(numpy_shape_error(), raised("ValueError", "are incompatible")), _points_as_rows),
+    "mvn-one-point-only",
+    kinds=("raised",),
+)
 SPD = Hint(
     "A `cov` that is not symmetric positive definite was accepted: np.linalg.cholesky reads only the lower "
     "triangle, so a matrix that is not symmetric passes it unnoticed. Check symmetry before factorising, and "
@@ -404,7 +422,7 @@ _UNIVARIATE = (SIGMA_IS_SD, NORMALISER, LOG_SIGMA, UNNORMALISED, HALF, ARRAYS)
 PDF_HINTS = (LOG_OF_PDF,) + _UNIVARIATE + (FLOAT32_CONSTANT,)
 LL_HINTS = (LL_SHAPE, LL_AXIS, LOG_OF_PDF, LL_MEAN) + _UNIVARIATE + (FLOAT32_CONSTANT,)
 MLE_HINTS = (MLE_DDOF, MLE_VARIANCE, MLE_ORDER, MLE_TUPLE)
-MVN_HINTS = (CHOLESKY, MVN_2PI, MVN_HALF_MAHA, MVN_LOGDET_L, MVN_HALF_LOGDET, MVN_BATCH)
+MVN_HINTS = (CHOLESKY, MVN_2PI, MVN_HALF_MAHA, MVN_LOGDET_L, MVN_HALF_LOGDET, MVN_BATCH, MVN_ONE_POINT)
 
 # --- relations: how -broadcast, -tails and -batch judge a function against itself -------------
 # Tolerances: the broadcast and batch relations compare a call with the same numbers computed another

@@ -539,6 +539,28 @@ def mvn_log_pdf(x, mu, cov):
         hint="the result is an (N, N) matrix",
         mistake="mvn-batch-matrix",
     ),
+    # one point at a time (numpy-ml, BLOG, BayesNewton and others): the batch raises NumPy's shape error
+    Specimen(
+        "mvn_log_pdf-one-point-only",
+        "mvn_log_pdf",
+        '''
+import numpy as np
+
+def mvn_log_pdf(x, mu, cov):
+    x, mu, cov = (np.asarray(a, dtype=float) for a in (x, mu, cov))
+    if not np.allclose(cov, cov.T):
+        raise ValueError("cov must be symmetric")
+    try:
+        L = np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        raise ValueError("cov must be positive definite") from None
+    diff = x - mu
+    maha = diff.dot(np.linalg.solve(cov, diff))   # one point: a number
+    return -0.5 * (len(mu) * np.log(2 * np.pi) + 2 * np.sum(np.log(np.diag(L))) + maha)
+''',
+        hint="written for one point",
+        mistake="mvn-one-point-only",
+    ),
     Specimen(
         "mvn_log_pdf-no-validation",
         "mvn_log_pdf",
@@ -718,6 +740,7 @@ LOSES = {
     "mvn_log_pdf-no-half-on-mahalanobis": ("mvn_log_pdf-basic", "mvn_log_pdf-conditioning"),
     "mvn_log_pdf-logdet-of-L": ("mvn_log_pdf-basic", "mvn_log_pdf-conditioning"),
     "mvn_log_pdf-batch-matrix-product": ("mvn_log_pdf-batch", "mvn_log_pdf-shape"),
+    "mvn_log_pdf-one-point-only": ("mvn_log_pdf-batch", "mvn_log_pdf-shape"),
     "mvn_log_pdf-squeezed": ("mvn_log_pdf-shape",),
     "mvn_log_pdf-no-validation": ("mvn_log_pdf-errors",),
     "mvn_log_pdf-symmetry-checked-only": ("mvn_log_pdf-errors",),
