@@ -491,7 +491,10 @@ LAST_AXIS_CHECK = Hint(
 H_HINTS = (
     Hint("The minus sign is missing: entropy is never negative.", matches_any(_h_no_minus), "entropy-sign"),
     Hint("The terms are averaged over the outcomes: entropy is their sum.", matches_any(_h_mean), "entropy-mean"),
-    NATS, TINY_COUNTS, EPS_IN_LOG, LOG_OF_ZERO_DROPPED, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, AXIS, *_DISTRIBUTION_CHECKS,
+    NATS, TINY_COUNTS, EPS_IN_LOG, LOG_OF_ZERO_DROPPED, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, AXIS,
+    # (after the checks of the sums: a sum checked over the whole array rejects the same input, and a 1-D one's
+    # whole sum is its last axis's)
+    *_DISTRIBUTION_CHECKS, LAST_AXIS_CHECK,
 )
 KL_HINTS = (
     Hint("The result is below 0 by rounding (about -1e-16 on nearly equal p and q): KL is never negative, and the "

@@ -615,6 +615,15 @@ def kl_divergence(p, q, axis=-1):                     # axis accepted, never use
         terms = np.where(p > 0, xlogy(p, p / q), 0.0)
     return np.maximum(np.sum(terms, axis=-1), 0.0)
 ''', hint="A valid input along `axis` was rejected", mistake="divergence-checks-last-axis"),
+    Specimen("ps6-entropy-last-axis-only", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _CHECK_P + '''
+def entropy(p, axis=-1):                               # axis accepted, never used: always the last axis
+    p = np.asarray(p, dtype=float)
+    _check(p, "p", -1)
+    return -np.sum(xlogy(p, p), axis=-1)
+''', hint="A valid input along `axis` was rejected", mistake="divergence-checks-last-axis"),
     Specimen("ps6-kl-sum-last-axis", "kl_divergence", '''
 import numpy as np
 from scipy.special import xlogy
@@ -723,6 +732,7 @@ LOSES = {
     # right along the last axis, whatever `axis` says: the axis cell and the container, 2 of 11 (as entropy's
     # axis mistake costs its -axis and -shape)
     "ps6-kl-last-axis-only": ("kl_divergence-axis", "kl_divergence-shape"),
+    "ps6-entropy-last-axis-only": ("entropy-axis", "entropy-shape"),
     "ps6-kl-sum-last-axis": ("kl_divergence-axis", "kl_divergence-shape"),
     "ps6-js-last-axis-only": ("js_divergence-axis", "js_divergence-shape"),
     "ps6-js-sum-last-axis": ("js_divergence-axis", "js_divergence-shape"),
