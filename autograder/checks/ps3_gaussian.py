@@ -189,6 +189,23 @@ def _ll_mean(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> float:
     return np.mean(-0.5 * ((x - mu) / s) ** 2 - np.log(s) - 0.5 * _LOG_2PI)
 
 
+def _ll_row_average(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> float:
+    """The sum divided by the length of x's first axis: an average per row (the mean, for a 1-D x)."""
+    x, mu, s = _f(x), _f(mu), _f(sigma)
+    terms = -0.5 * ((x - mu) / s) ** 2 - np.log(s) - 0.5 * _LOG_2PI
+    return np.sum(terms) / (np.shape(terms)[0] if np.ndim(terms) else 1)
+
+
+def _ll_normaliser_per_row(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> float:
+    """The normalising term counted once per row of x (``N = x.shape[0]``) where each element has one: right for a
+    1-D x. One sigma only (an array of sigmas has no single normaliser to count)."""
+    x, mu, s = _f(x), _f(mu), _f(sigma)
+    if s.ndim:
+        raise ValueError("one sigma only")
+    rows = x.shape[0] if x.ndim else 1
+    return -0.5 * np.sum(((x - mu) / s) ** 2) - rows * (np.log(s) + 0.5 * _LOG_2PI)
+
+
 def _mle_ddof1(x: ArrayLike) -> tuple[float, float]:
     x = _f(x)
     return np.mean(x), np.sqrt(np.sum((x - np.mean(x)) ** 2) / (x.size - 1))
@@ -403,8 +420,14 @@ NOT_POSITIVE_DEFINITE = Hint(
     kinds=("no-raise",),
 )
 
-LL_MEAN = Hint("The log densities are averaged: the log-likelihood of independent observations is their sum.",
-               matches(_ll_mean, rtol=1e-9), "ll-mean")
+LL_MEAN = Hint("The log densities are averaged (over all elements, or their sum divided by the number of rows): the "
+               "log-likelihood of independent observations is their sum.",
+               any_of(matches(_ll_mean, rtol=1e-9), matches(_ll_row_average, rtol=1e-9)), "ll-mean")
+LL_NORMALISER_ROWS = Hint(
+    "The normalising term (log sigma and ½ log 2π) is counted once per row of x, as many times as x has rows: every element "
+    "is an observation with a normaliser of its own, so for a 2-D x (or a mu that broadcasts x to more elements) "
+    "it is counted once per element.",
+    matches(_ll_normaliser_per_row, rtol=1e-9), "ll-normaliser-per-row")
 LL_AXIS = Hint(
     "The sum runs along one axis (as over a batch of rows), which a 1-D x does not have or which leaves one number "
     "per row: the log-likelihood is one number, the sum over all elements whatever x's shape (a sum with no axis).",
@@ -420,7 +443,7 @@ LL_SHAPE = Hint("The result is one log density per element: the log-likelihood i
 # that drop different constants are within 1e-6 of each other.
 _UNIVARIATE = (SIGMA_IS_SD, NORMALISER, LOG_SIGMA, UNNORMALISED, HALF, ARRAYS)
 PDF_HINTS = (LOG_OF_PDF,) + _UNIVARIATE + (FLOAT32_CONSTANT,)
-LL_HINTS = (LL_SHAPE, LL_AXIS, LOG_OF_PDF, LL_MEAN) + _UNIVARIATE + (FLOAT32_CONSTANT,)
+LL_HINTS = (LL_SHAPE, LL_AXIS, LOG_OF_PDF, LL_MEAN, LL_NORMALISER_ROWS) + _UNIVARIATE + (FLOAT32_CONSTANT,)
 MLE_HINTS = (MLE_DDOF, MLE_VARIANCE, MLE_ORDER, MLE_TUPLE)
 MVN_HINTS = (CHOLESKY, MVN_2PI, MVN_HALF_MAHA, MVN_LOGDET_L, MVN_HALF_LOGDET, MVN_BATCH, MVN_ONE_POINT)
 

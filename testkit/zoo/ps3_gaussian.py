@@ -201,6 +201,36 @@ def gaussian_log_likelihood(x, mu, sigma):
         hint="The log is taken of the density itself",
         mistake="log-of-pdf",
     ),
+    # the sum divided by the number of rows (an average per row: the mean, for a 1-D x)
+    Specimen(
+        "gaussian_log_likelihood-row-average",
+        "gaussian_log_likelihood",
+        '''
+import numpy as np
+
+def gaussian_log_likelihood(x, mu, sigma):
+    terms = gaussian_log_pdf(x, mu, sigma)
+    return np.sum(terms) / len(terms)
+''',
+        hint="The log densities are averaged",
+        mistake="ll-mean",
+    ),
+    # the normalising term counted N = len(x) times (GPy's Gaussian likelihood, a course's practical); with one
+    # sigma per element, n * log(sigma) is an array, summed nowhere
+    Specimen(
+        "gaussian_log_likelihood-normaliser-per-row",
+        "gaussian_log_likelihood",
+        '''
+import numpy as np
+
+def gaussian_log_likelihood(x, mu, sigma):
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    return -0.5 * np.sum(((x - mu) / sigma) ** 2) - n * np.log(sigma) - 0.5 * n * np.log(2 * np.pi)
+''',
+        hint="counted once per row",
+        mistake=("ll-normaliser-per-row", "reduction-missing"),
+    ),
     Specimen(
         "gaussian_log_likelihood-mean",
         "gaussian_log_likelihood",
@@ -729,6 +759,8 @@ LOSES = {
     "gaussian_log_pdf-scipy-norm": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails", "gaussian_log_pdf-purity"),
     "gaussian_log_likelihood-log-of-product": ("gaussian_log_likelihood-tails",),
     "gaussian_log_likelihood-mean": ("gaussian_log_likelihood-basic",),
+    "gaussian_log_likelihood-row-average": ("gaussian_log_likelihood-basic",),
+    "gaussian_log_likelihood-normaliser-per-row": ("gaussian_log_likelihood-basic", "gaussian_log_likelihood-shape"),
     "gaussian_log_likelihood-sigma-as-variance": ("gaussian_log_likelihood-basic",),
     "gaussian_mle-ddof-1": ("gaussian_mle-basic",),
     "gaussian_mle-asserts-positive-spread": ("gaussian_mle-basic",),
