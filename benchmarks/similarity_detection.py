@@ -1,6 +1,7 @@
 """The similarity report against copydetect and Dolos on the benchmark of :mod:`testkit.similarity_bench`.
 
-Real independent implementations of the contract's functions (public repositories, one each), copies of them
+Independent implementations of the contract's functions (written apart; with ``--real``, real code from public
+repositories too, one each, which a developer keeps on their machine and never commits), copies of them
 disguised by script (every rewrite of issue 52 among the transformations) and by hand (a held-out set
 written before the normalisation was), and three authors who filled in one starter. For each detector: the
 share of the copies it reports at its default settings, its false reports per 100 independent pairs, and
@@ -9,8 +10,8 @@ of their function's independent pairs.
 
     .venv/bin/python benchmarks/similarity_detection.py [--quick] [--no-dolos]
 
-``--corpus`` adds the real-code corpus of the grader's tests (``testkit/corpus/specimens``) to the
-independent versions. ``--quick`` is the variant the test suite runs (tests/test_similarity_benchmark.py): two scripted copies
+``--real`` adds the local real code (``testkit/realcode/specimens``) to the independent versions, ``--corpus``
+the grader's real-code corpus (``testkit/corpus/specimens``) too: neither is in the repository. ``--quick`` is the variant the test suite runs (tests/test_similarity_benchmark.py): two scripted copies
 of each version instead of four, and no Dolos. Dolos (``@dodona/dolos-lib``, tree-sitter) is installed with
 npm into ``~/.cache/probdl-autograder-dolos/`` the first time (Node.js 18 or later).
 """
@@ -37,13 +38,16 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-dolos", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--real", action="store_true",
+                        help="the local real code (testkit/realcode/specimens) among the independent versions")
     parser.add_argument("--corpus", action="store_true",
                         help="the real-code corpus (testkit/corpus/specimens) among the independent versions too")
     args = parser.parse_args(argv)
-    if args.corpus and not bench.CORPUS.is_dir():
-        print(f"no real-code corpus at {bench.CORPUS}", file=sys.stderr)
-        return 2
-    versions = bench.benchmark_class(seed=args.seed, corpus=args.corpus)
+    for wanted, folder in ((args.real, bench.REAL), (args.corpus, bench.CORPUS)):
+        if wanted and not folder.is_dir():
+            print(f"no real code at {folder} (it is never committed: testkit/realcode/README.md)", file=sys.stderr)
+            return 2
+    versions = bench.benchmark_class(seed=args.seed, real=args.real, corpus=args.corpus)
     truth = bench.pairs(versions)
     print(f"{len(versions)} versions of {len({v.function for v in versions})} functions: "
           f"{len(truth['independent'])} independent pairs, {len(truth['scripted'])} scripted copies, "

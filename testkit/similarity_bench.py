@@ -3,8 +3,9 @@ who share a starter; the same pairs scored by the report, by copydetect as it co
 
 The students of one function (each hands in a notebook of the release with that function's cell written):
 
-* ``real-<id>``: an implementation from a public repository (``testkit/realcode``, and the real-code
-  corpus when there is one), one repository each;
+* ``real-<id>``: with ``real=True``, an implementation from a public repository (``testkit/realcode/specimens``,
+  and the real-code corpus), one repository each: other people's code, kept on a developer's machine and never
+  committed (testkit/realcode/README.md), so the tests' class has none;
 * ``ind-<i>``/``ref``: :data:`testkit.independent.INDEPENDENT` and the reference solution, written apart;
 * ``scripted-<id>``: a copy of one of the above by :func:`testkit.copier.disguise`: renamed, laid out anew,
   and at least one of issue 52's rewrites (an alias, ``if True:``, an instance, a class method, a decoy,
@@ -16,7 +17,7 @@ The students of one function (each hands in a notebook of the release with that 
 * ``starter-<i>``: three authors who filled in the same starter code (:data:`STARTERS`: real code of three
   repositories written into a scaffold the course hands out, which the report is given as the release).
 
-*Independent pairs* are the pairs of ``real-``, ``ind-``, ``ref`` students (none copied another); *planted*
+*Independent pairs* are the pairs of ``ind-``, ``ref`` (and ``real-``) students (none copied another); *planted*
 pairs a copy and its original; *starter* pairs the three starter authors. A detector *reports* a pair when
 its default output lists it: the report's ranked pairs and groups (:func:`ours`), copydetect's pairs at or
 above its display threshold (:func:`copydetect_plain`); Dolos has no threshold of its own, so it is given the
@@ -43,6 +44,7 @@ from autograder.model.course import FUNCTIONS, RELEASE, problem_set_of_function
 from autograder.model.files import SIMILARITY_JSON
 from autograder.model.notebook import cell_text, nbgrader_meta
 from testkit.copier import REWRITES, disguise
+from testkit.corpus import load as corpus_load
 from testkit.fill import reference_cells
 from testkit.independent import INDEPENDENT
 from testkit.similarity_class import _filled, release_cells
@@ -76,16 +78,17 @@ def _read(path: Path) -> tuple:
     return fields, "".join(body)
 
 
-#: The real-code corpus of the grader's tests (``testkit/corpus/specimens/<ps>/<id>.py.txt``), when there is one.
-CORPUS = Path(__file__).resolve().parent / "corpus" / "specimens"
+#: Real code from public repositories, on a developer's machine only (never committed): this benchmark's own
+#: (``testkit/realcode/specimens/<function>/<id>.py.txt``) and the grader's real-code corpus.
+REAL = HERE / "specimens"
+CORPUS = corpus_load.SPECIMENS
 
 
 def real_specimens(corpus: bool = False) -> dict:
-    """``function -> [(id, source)]`` of ``testkit/realcode/specimens``, and with ``corpus`` of the real-code
-    corpus too (:data:`CORPUS`, when it is there), one specimen per repository and function."""
+    """``function -> [(id, source)]`` of :data:`REAL`, and with ``corpus`` of the real-code corpus too
+    (:data:`CORPUS`), one specimen per repository and function: empty where there is no local copy."""
     out, seen = {}, set()
-    for path in sorted((HERE / "specimens").glob("*/*.py.txt")) + (sorted(CORPUS.glob("*/*.py.txt")) if corpus
-                                                                  else []):
+    for path in sorted(REAL.glob("*/*.py.txt")) + (sorted(CORPUS.glob("*/*.py.txt")) if corpus else []):
         fields, source = _read(path)
         key = (fields.get("function"), fields.get("repo"))
         if not key[0] or key in seen:
@@ -95,10 +98,16 @@ def real_specimens(corpus: bool = False) -> dict:
     return out
 
 
+#: The copies by hand of real code (held out): like the real code, on a developer's machine only.
+HELDOUT_REAL = HERE / "heldout-real"
+
+
 def heldout(folder: str = "heldout") -> list:
-    """``[(name, function, original, source)]`` of ``testkit/realcode/heldout`` (or ``tuning``)."""
+    """``[(name, function, original, source)]`` of ``testkit/realcode/heldout`` (or ``tuning``), with the local
+    copies of real code (:data:`HELDOUT_REAL`) for the held-out set: they join a class only beside their original."""
     out = []
-    for path in sorted((HERE / folder).glob("*.py.txt")):
+    local = sorted(HELDOUT_REAL.glob("*.py.txt")) if folder == "heldout" else []
+    for path in sorted((HERE / folder).glob("*.py.txt")) + local:
         fields, source = _read(path)
         out.append((path.name.removesuffix(".py.txt"), fields["function"], fields["original"], source))
     return out
@@ -116,13 +125,13 @@ def softmax(z, axis=-1, temperature=1.0):
     # Step 2: exponentiate.
     # Step 3: normalise so that each slice sums to 1.
     return probs
-''', (  # what three authors wrote for the steps (heeyil/ZongShe, arieshx/starXin, vanqaq/hm1, adapted)
-        ("    x_max = np.max(z, axis=axis, keepdims=True)\n", "    exps = np.exp(z - x_max)\n",
-         "    probs = exps / np.sum(exps, axis=axis, keepdims=True)\n"),
-        ("    stable_values = z - np.max(z, axis=axis, keepdims=True)\n", "",
-         "    probs = np.exp(stable_values) / np.sum(np.exp(stable_values), axis=axis, keepdims=True)\n"),
-        ("    max_x = np.expand_dims(np.max(z, axis=axis), axis)\n",
-         "    e = np.exp(z - max_x)\n", "    probs = e / np.sum(e, axis=axis, keepdims = True)\n"),
+''', (  # what three authors write for the steps (written here, after the forms real code takes)
+        ("    top = np.max(z, axis=axis, keepdims=True)\n", "    e = np.exp(z - top)\n",
+         "    probs = e / np.sum(e, axis=axis, keepdims=True)\n"),
+        ("    shifted = z - np.max(z, axis=axis, keepdims=True)\n", "",
+         "    probs = np.exp(shifted) / np.sum(np.exp(shifted), axis=axis, keepdims=True)\n"),
+        ("    peak = np.expand_dims(np.max(z, axis=axis), axis)\n",
+         "    num = np.exp(z - peak)\n", "    probs = num / num.sum(axis=axis, keepdims=True)\n"),
     )),
     "kl_divergence": ('''
 def kl_divergence(p, q, axis=-1):
@@ -134,11 +143,11 @@ def kl_divergence(p, q, axis=-1):
     # Step 1: the terms p log(p / q), 0 where p is 0.
     # Step 2: sum them along axis.
     return kl
-''', (  # janisaiad/hierarchicalcausalmodels, A1ex-Chen/DL_project_log, vortezwohl/novel_similarity_test
-        ("    terms = np.where(p != 0, p * np.log(p / q), 0)\n", "    kl = np.sum(terms, axis=axis)\n"),
-        ("    p_pos = p > 0\n    terms = np.zeros_like(p)\n    terms[p_pos] = p[p_pos] * np.log(p[p_pos] / q[p_pos])\n",
+''', (  # written here, after the forms real code takes: np.where, a mask, a floor under q
+        ("    terms = np.where(p > 0, p * np.log(p / q), 0.0)\n", "    kl = np.sum(terms, axis=axis)\n"),
+        ("    support = p > 0\n    terms = np.zeros_like(p)\n    terms[support] = p[support] * np.log(p[support] / q[support])\n",
          "    kl = terms.sum(axis=axis)\n"),
-        ("    q = np.where(q == 0, 1e-10, q)\n    terms = p * np.log(p / q)\n", "    kl = np.sum(terms, axis)\n"),
+        ("    q = np.maximum(q, 1e-10)\n    terms = p * np.log(p / q)\n", "    kl = np.sum(terms, axis)\n"),
     )),
 }
 
@@ -152,17 +161,18 @@ def _starter_fill(scaffold: str, lines: tuple) -> str:
     return "import numpy as np\n\n" + "".join(out)
 
 
-def benchmark_class(seed: int = 0, steps: int = 4, functions=None, corpus: bool = False) -> list:
+def benchmark_class(seed: int = 0, steps: int = 4, functions=None, real: bool = False, corpus: bool = False) -> list:
     """Every :class:`Version` of the benchmark (see the module docstring), for ``functions`` (default: those
-    with real code); with ``corpus``, the real-code corpus's specimens among the independent versions."""
-    real = real_specimens(corpus)
+    with copies rewritten by hand); with ``real``, the local real code among the independent versions (and
+    the hand copies of it), with ``corpus`` the real-code corpus's specimens too."""
+    real_code = real_specimens(corpus) if real or corpus else {}
     order = [fn for fns in FUNCTIONS.values() for fn in fns]
-    functions = functions or [fn for fn in order if fn in real or fn in {h[1] for h in heldout()}
+    functions = functions or [fn for fn in order if fn in real_code or fn in {h[1] for h in heldout()}
                               or fn in {h[1] for h in heldout("tuning")}]
     out = []
     for fn in functions:
         ps = problem_set_of_function(fn)
-        own = [(f"real-{i}", src) for i, src in real.get(fn, [])]
+        own = [(f"real-{i}", src) for i, src in real_code.get(fn, [])]
         own += [(f"ind-{i}", src) for i, src in enumerate(INDEPENDENT.get(fn, ()))]
         own += [("ref", reference_cells(ps)[fn])]
         for student, source in own:
@@ -179,7 +189,8 @@ def benchmark_class(seed: int = 0, steps: int = 4, functions=None, corpus: bool 
                     continue
                 origin, _, ref = original.partition(":")
                 student = f"real-{ref.split('/')[1]}" if origin == "realcode" else f"ind-{ref.split(':')[1]}"
-                out.append(Version(f"{kind}-{name}", fn, source, kind, student))
+                if any(v.student == student and v.function == fn for v in out):  # (a copy of real code only beside its original)
+                    out.append(Version(f"{kind}-{name}", fn, source, kind, student))
         if fn in STARTERS:
             scaffold, fills = STARTERS[fn]
             for i, lines in enumerate(fills):

@@ -25,7 +25,7 @@ import pytest
 from autograder.checks.references import reference_function
 from autograder.model.course import FUNCTIONS, function_of, is_data_cell, is_lesson_cell, source_notebook
 from autograder.sandbox.forbidden_walk import forbidden_uses
-from testkit.corpus.load import specimens
+from testkit.corpus.load import fixtures
 from testkit.zoo import PROBLEM_SETS, zoo
 
 #: Problem sets with a source notebook and a reviewed LOSES table (a new one joins once it has both).
@@ -170,11 +170,11 @@ def test_a_result_of_the_wrong_shape_gets_the_cells_message_not_a_python_error(p
     """An array where one number is expected (one loss per row, the terms of a sum) makes an ``assert
     np.isclose(...)`` raise "The truth value of an array ... is ambiguous": a Python error the student cannot act on,
     where the cell's own message says what is wrong. No visible assert of a zoo specimen raises it itself (it may
-    come from inside the specimen's own code: that is the student's error, shown as such), nor one of the real-code
-    corpus's (``testkit/corpus``: found there a quadratic form never summed, an element-wise entropy)."""
+    come from inside the specimen's own code: that is the student's error, shown as such), nor one of the corpus's
+    fixtures (``testkit/corpus/fixtures``: real code showed a quadratic form never summed, an element-wise entropy)."""
     setup, graded = _cells(ps)
     raised = []
-    real = [SimpleNamespace(name=s.id, function=s.function, source=s.source) for s in specimens() if s.problem_set == ps]
+    real = [SimpleNamespace(name=s.id, function=s.function, source=s.source) for s in fixtures() if s.problem_set == ps]
     for specimen in (*zoo(ps), *real):
         ns = _namespace(ps, setup, specimen)
         for gid, source in graded:

@@ -1,70 +1,81 @@
-"""The real-code corpus (``testkit/corpus/``): labelled by an independent reference, graded by the engine.
+"""The real-code corpus's machinery (``testkit/corpus/``), on the specimens written here.
 
-Every specimen is real code from a public repository, adapted to the contract by glue only. Its label
-(correct, or broken with the properties that are wrong) must be what ``testkit/corpus/oracle.py``
-finds: SciPy, NumPy and mpmath against the contract, never the product's ``solutions/``.
-
-Then the whole corpus is handed in, one notebook a specimen, and graded in one batch by the real
-engine (``testkit/corpus/grade.py``): a correct specimen must earn every autograded point; a broken
-one must lose points in its own function's cells only, keep its purity cell unless it changes an input,
-and get a hint that names its mistake. Where the grader is wrong today, the specimen is in
-:data:`KNOWN_MISGRADED` with why; the list is asserted exactly, so a new misgrading fails, and so does
-a fixed one until it is struck off (the list only shrinks).
+The corpus itself is other people's code, taken from public repositories, so it is never committed: a developer
+keeps it on their machine (``testkit/corpus/specimens/``, ignored by git) and grades it with
+``python -m testkit.corpus.grade``, which reports every specimen graded otherwise than its label says
+(testkit/corpus/README.md; docs/contributing.md has the last run's figures). What the repository holds, and these
+tests run, is the machinery that labels a specimen with the independent reference (``testkit/corpus/oracle.py``:
+SciPy, NumPy and mpmath against the contract, never the product's ``solutions/``), hands it in as a notebook and
+grades it with the real engine, and compares: on ``testkit/corpus/fixtures/``, specimens written here in the same
+format (correct ones, and broken ones whose mistakes real code showed). A correct specimen must earn every
+autograded point; a broken one must lose points in its own function's cells only, keep its purity cell unless it
+changes an input, and get a hint that names its mistake.
 """
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
-from autograder.model.course import FUNCTIONS
 from testkit.corpus import check, grade, load
 
-SPECIMENS = load.specimens()
-
-#: specimen id -> what the grader does wrong on it today (issue 50). Asserted exactly.
-KNOWN_MISGRADED: dict[str, str] = {
-}
+FIXTURES = load.fixtures()
 
 
-def test_corpus_keeps_its_size():
-    """Issue 50's floor: at least 150 real implementations from at least 60 public repositories (the corpus only grows)."""
-    repos = {s.repo for s in SPECIMENS}
-    assert len(SPECIMENS) >= 150 and len(repos) >= 60, (len(SPECIMENS), len(repos))
-    assert {s.problem_set for s in SPECIMENS} == set(FUNCTIONS)
-    assert any(s.correct for s in SPECIMENS) and any(not s.correct for s in SPECIMENS)
+def test_the_fixtures_are_written_here_and_cover_both_labels():
+    assert len(FIXTURES) >= 5 and len({s.problem_set for s in FIXTURES}) >= 4, [s.id for s in FIXTURES]
+    assert any(s.correct for s in FIXTURES) and any(not s.correct for s in FIXTURES)
+    for s in FIXTURES:
+        assert s.repo == load.WRITTEN_HERE and s.url == "-", f"{s.id}: a fixture is code written here"
+        assert (load.HERE.parents[1] / s.path).is_file(), f"{s.id}: path {s.path} is not the fixture's own file"
 
 
-def test_every_header_is_complete():
-    assert SPECIMENS, "no specimen found under testkit/corpus/specimens/"
-    for s in SPECIMENS:
-        assert s.url.startswith(f"https://github.com/{s.repo}/"), f"{s.id}: url does not point into {s.repo}"
-        if s.commit:
-            assert s.commit in s.url, f"{s.id}: url does not name the commit"
+def test_no_code_from_another_repository_is_committed():
+    """Every specimen the repository holds is one written here: real code (the corpus's, the similarity
+    benchmark's, and copies by hand of it) stays on a developer's machine."""
+    root = load.HERE.parents[1]
+    tracked = subprocess.run(["git", "ls-files", "testkit/corpus", "testkit/realcode"], cwd=root,
+                             capture_output=True, text=True, check=False)
+    if tracked.returncode != 0:
+        pytest.skip(f"not a git checkout (git ls-files: {tracked.stderr.strip()[:200]})")
+    texts = [p for p in tracked.stdout.split() if p.endswith(load.SUFFIX)]
+    assert any(p.startswith("testkit/corpus/fixtures/") for p in texts), "the corpus's fixtures are not committed"
+    foreign = [p for p in texts if not p.startswith(("testkit/corpus/fixtures/", "testkit/realcode/heldout/",
+                                                     "testkit/realcode/tuning/"))]
+    assert not foreign, f"committed specimens of other people's code: {foreign}"
+    of_real_code = [p for p in texts if p.startswith("testkit/realcode/")
+                    and "# original: realcode:" in (root / p).read_text(encoding="utf-8")]
+    assert not of_real_code, f"committed copies of other people's code: {of_real_code}"
 
 
-@pytest.mark.parametrize("specimen", SPECIMENS, ids=[s.id for s in SPECIMENS])
+def test_a_header_that_names_no_source_is_refused():
+    text = (load.FIXTURES / "ps5_gaussian_kl" / "vae_kl-no-half.py.txt").read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="is not owner/name"):
+        load.parse(text.replace("# repo: here", "# repo: nowhere"), "f.py.txt")
+    with pytest.raises(ValueError, match="lacks url"):
+        load.parse(text.replace("# url: -\n", ""), "f.py.txt")
+
+
+@pytest.mark.parametrize("specimen", FIXTURES, ids=[s.id for s in FIXTURES])
 def test_label_is_the_independent_references(specimen):
     assert check.disagreement(specimen) == ""
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    return grade.grade_all(SPECIMENS, tmp_path_factory.mktemp("corpus"))
+    return grade.grade_all(FIXTURES, tmp_path_factory.mktemp("corpus"))
 
 
-def test_grades_agree_with_labels_but_the_known_misgradings(graded):
-    found = {s.id: grade.misgrading(s, graded[s.id]) for s in SPECIMENS}
-    found = {k: v for k, v in found.items() if v}
-    new = {k: v for k, v in found.items() if k not in KNOWN_MISGRADED}
-    fixed = sorted(set(KNOWN_MISGRADED) - set(found))
-    assert not new and not fixed, {"misgraded, not in KNOWN_MISGRADED": new,
-                                   "graded as labelled now, strike from KNOWN_MISGRADED": fixed}
+def test_grades_agree_with_labels(graded):
+    found = {s.id: grade.misgrading(s, graded[s.id]) for s in FIXTURES}
+    assert not {k: v for k, v in found.items() if v}
 
 
 def test_a_lost_cell_that_no_wrong_property_explains_is_a_misgrading():
     """The corpus's check of over-docking: a specimen whose only wrong property is its values keeps its shape cell;
     losing it is reported with the cell's message (and losing its basic cell, which values explain, is not)."""
-    specimen = next(s for s in SPECIMENS if not s.correct and set(s.broken) == {"values"})
+    specimen = next(s for s in FIXTURES if not s.correct and set(s.broken) == {"values"})
     fn = specimen.function
     cells = {f"{fn}-basic": grade.Cell(f"{fn}-basic", 0.0, 4.0, "values differ", specimen.hint.split("|")[0]),
              f"{fn}-shape": grade.Cell(f"{fn}-shape", 0.0, 1.0, "expected one number", "")}
@@ -76,7 +87,7 @@ def test_a_lost_cell_that_no_wrong_property_explains_is_a_misgrading():
 
 def test_every_hint_on_a_broken_specimen_must_name_one_of_its_mistakes():
     """One hint that names the mistake does not excuse another cell's hint that names a mistake the specimen lacks."""
-    specimen = next(s for s in SPECIMENS if not s.correct and set(s.broken) == {"values"})
+    specimen = next(s for s in FIXTURES if not s.correct and set(s.broken) == {"values"})
     fn, named = specimen.function, specimen.hint.split("|")[0]
     right = grade.Cell(f"{fn}-basic", 0.0, 4.0, "values differ", named)
     wrong = grade.Cell(f"{fn}-purity", 0.0, 1.0, "an input changed", "The function writes into its argument.")
@@ -85,16 +96,27 @@ def test_every_hint_on_a_broken_specimen_must_name_one_of_its_mistakes():
     assert found == f"a hint names no mistake of the specimen: {fn}-purity: The function writes into its argument.", found
 
 
-def test_known_misgradings_are_specimens():
-    assert set(KNOWN_MISGRADED) <= {s.id for s in SPECIMENS}
+def test_a_correct_specimen_that_loses_a_cell_is_a_misgrading():
+    specimen = next(s for s in FIXTURES if s.correct)
+    cell = grade.Cell(f"{specimen.function}-basic", 1.0, 4.0, "values differ", "")
+    assert grade.misgrading(specimen, {cell.grade_id: cell}).startswith(f"{specimen.function}-basic lost 3: ")
 
 
 def test_a_callee_in_the_callers_own_cell_runs_as_written(graded):
-    """genlm/llamppl's log_softmax comes with a logsumexp of its own, over the whole array, in the same cell: that is
-    the log_softmax's own code, not another answer to carry forward (docs/contract.md, "A mistake costs points
-    once"), so it runs as written: no lost cell says a callee was answered, and none raised (as the reference, which
-    runs it as written, finds: wrong values, no axis). Carried calls' notes: tests/test_engine_order.py."""
-    cells = graded["log_softmax-genlm-llamppl"]
+    """A log_softmax that comes with a logsumexp of its own, over the whole array, in the same cell (real code does:
+    genlm/llamppl's): that is the log_softmax's own code, not another answer to carry forward (docs/contract.md, "A
+    mistake costs points once"), so it runs as written: no lost cell says a callee was answered, and none raised (as
+    the reference, which runs it as written, finds: wrong values, no axis). Carried calls' notes:
+    tests/test_engine_order.py."""
+    cells = graded["log_softmax-own-whole-array-logsumexp"]
     lost = [c for c in cells.values() if c.lost]
     assert lost and not any("answered by a correct" in c.message or "raised" in c.message for c in lost), \
         [c.message for c in lost]
+
+
+def test_the_command_grades_a_folder_and_says_what_it_found(tmp_path, capsys):
+    """``python -m testkit.corpus.grade``, a developer's way to grade their copy of the real code, on two fixtures."""
+    assert grade.main(["--folder", str(load.FIXTURES), "softmax-row-loop", "vae_kl-no-half"]) == 0
+    assert "2 specimens from 1 repositories (1 correct): 0 graded otherwise than labelled" in capsys.readouterr().out
+    assert grade.main(["--folder", str(tmp_path)]) == 1
+    assert "no specimen under" in capsys.readouterr().out

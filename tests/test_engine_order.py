@@ -23,7 +23,7 @@ from autograder.model.course import ROOT
 from autograder.sandbox import wire
 from autograder.sandbox.carry_forward import MAX_CARRIED_ELEMENTS
 from autograder.sandbox.limits import Limits
-from testkit.corpus.load import by_id as corpus_specimen
+from testkit.corpus import load as corpus
 from testkit.fill import filled_release
 from testkit.zoo import Specimen, zoo
 from testkit.zoo import grade as zoo_grade
@@ -229,12 +229,13 @@ def test_a_hint_reads_the_cells_later_inputs_from_the_look_ahead(env):
 def test_a_second_look_reads_the_same_look_ahead_as_the_first(env):
     """A cell's second look (its stack handed over row by row: autograder.checks.slice_form) asks a hint's evidence
     again; the engine gives it the look-ahead answers it read the first time, so the hint is the in-process one.
-    The specimen (real code) returns a 2-vector for one 2-D point, which reads as a missing reduction on that call
-    alone; its 3-D points, later in the cell, return a 2-vector too, so no rule may say so."""
-    real = corpus_specimen("mvn_log_pdf-ylefay-unbiased_mcmc_with_couplings")
+    The specimen (a corpus fixture after real code: ylefay/unbiased_mcmc_with_couplings) returns a 2-vector for one
+    2-D point, which reads as a missing reduction on that call alone; its 3-D points, later in the cell, return a
+    2-vector too, so no rule may say so."""
+    real = corpus.by_id("mvn_log_pdf-slogdet-pair", corpus.FIXTURES)
     data = grade(env, "ps3_gaussian", filled_release("ps3_gaussian", {"mvn_log_pdf": real.source}))
     engine = {t["name"]: t["hint"] for t in data["tests"] if t["name"].startswith("mvn_log_pdf")}
-    in_process = {gid: r.hint for gid, r in zoo_grade("ps3_gaussian", Specimen("ylefay", "mvn_log_pdf", real.source,
+    in_process = {gid: r.hint for gid, r in zoo_grade("ps3_gaussian", Specimen("slogdet-pair", "mvn_log_pdf", real.source,
                                                                                  hint="", mistake=())).items()
                   if gid.startswith("mvn_log_pdf")}
     assert engine == in_process

@@ -1,7 +1,7 @@
 """Red team: every attack of issue 52 on the similarity report, each with what must hold.
 
 One class of real notebooks, read by ``python -m autograder similarity`` at its default settings: the
-independent versions of ``softmax`` (the real code of :mod:`testkit.realcode`, :data:`testkit.independent.INDEPENDENT`,
+independent versions of ``softmax`` (:data:`testkit.independent.INDEPENDENT`,
 the reference) and, for each attack, a victim (a distinctive version written here) and an attacker who
 hands in the victim's code hidden the attack's way. What must hold:
 
@@ -36,7 +36,6 @@ from autograder.model.course import ROOT
 from autograder.model.files import SIMILARITY_JSON
 from autograder.similarity.run import similarity_report
 from testkit.independent import INDEPENDENT
-from testkit.similarity_bench import real_specimens
 from testkit.similarity_class import _write, reference_cells
 
 PS = "ps1_softmax"
@@ -126,9 +125,8 @@ def _append_cell(folder: Path, student: str, source: str) -> None:
 
 
 def _background(folder: Path) -> None:
-    """The independent versions: real code of public repositories, INDEPENDENT, the reference."""
-    background = [src for _, src in real_specimens()["softmax"]] + list(INDEPENDENT["softmax"]) + [
-        reference_cells(PS)["softmax"]]
+    """The independent versions: INDEPENDENT (written apart, each in a style of its own), the reference."""
+    background = list(INDEPENDENT["softmax"]) + [reference_cells(PS)["softmax"]]
     for i, source in enumerate(background):
         _write(folder, f"own-{i:02d}", PS, {"softmax": source})
 
@@ -230,7 +228,7 @@ def test_extra_holders_never_lower_a_copy_pairs_score(tmp_path):
     from autograder.similarity.index import compare
 
     folder = tmp_path / "submitted"
-    background = [src for _, src in real_specimens()["softmax"]] + list(INDEPENDENT["softmax"])
+    background = list(INDEPENDENT["softmax"])
     for i, source in enumerate(background):
         _write(folder, f"own-{i:02d}", PS, {"softmax": source})
     _write(folder, "original", PS, {"softmax": VICTIMS[0]})

@@ -1,5 +1,9 @@
 """Grade the corpus through the real engine: one notebook a specimen, all in one batch.
 
+``python -m testkit.corpus.grade [--folder DIR] [ID ...]`` grades a developer's real-code corpus (by default
+``testkit/corpus/specimens``, which is never committed) and prints every specimen graded otherwise than its label
+says; exit status 1 when there is one. ``tests/test_corpus.py`` runs the same on the fixtures written here.
+
 Each specimen is handed in as a student would hand it in: the release notebook of its problem set
 with the specimen in its function's solution cell and the reference solutions in the others
 (:func:`testkit.fill.filled_release`), student named after the specimen. The batch is graded by
@@ -18,14 +22,18 @@ a forbidden library function, which costs every cell of its own).
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.engine.batch import grade_batch
 from autograder.model.course import function_of
 from autograder.model.results import results_path
+from testkit.corpus import load
 from testkit.fill import filled_release
 
 #: A cell (its grade id's suffix) -> the reference's properties (:data:`testkit.corpus.load.PROPERTIES`) whose failure
@@ -124,3 +132,29 @@ def misgrading(specimen, cells: dict) -> str:
 def _short(text: str, limit: int = 300) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m testkit.corpus.grade", description=__doc__.splitlines()[0])
+    parser.add_argument("--folder", type=Path, default=load.SPECIMENS, help="the specimens' folder (<ps>/<id>.py.txt)")
+    parser.add_argument("ids", nargs="*", help="only these specimens")
+    args = parser.parse_args(argv)
+    chosen = [s for s in load.specimens(args.folder) if not args.ids or s.id in args.ids]
+    if not chosen:
+        print(f"no specimen under {args.folder} (the real-code corpus is kept out of the repository: "
+              "testkit/corpus/README.md says how to keep one)")
+        return 1
+    with tempfile.TemporaryDirectory() as folder:
+        graded = grade_all(chosen, Path(folder))
+    found = {s.id: misgrading(s, graded[s.id]) for s in chosen}
+    for specimen_id, problem in found.items():
+        if problem:
+            print(f"{specimen_id}: {problem}")
+    bad = sum(bool(p) for p in found.values())
+    print(f"{len(chosen)} specimens from {len({s.repo for s in chosen})} repositories "
+          f"({sum(s.correct for s in chosen)} correct): {bad} graded otherwise than labelled")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,6 +1,11 @@
 """Read the real-code corpus: implementations of the contract's functions taken from public repositories.
 
-Each specimen is one file ``testkit/corpus/specimens/<problem set>/<id>.py.txt``: a header of
+The specimens are other people's code, so they are never committed: a developer keeps them on their machine in
+``testkit/corpus/specimens/`` (ignored by git), or wherever ``PROBDL_CORPUS`` names (testkit/corpus/README.md).
+What the repository holds is this machinery and ``testkit/corpus/fixtures/``: a few specimens written here, in the
+same format (``repo: here``), on which the tests run the machinery.
+
+Each specimen is one file ``<folder>/<problem set>/<id>.py.txt``: a header of
 ``# key: value`` comment lines, a blank line, then the source of one solution cell (the contract
 function, the helpers and classes it needs, its imports). The header says where the code comes from
 and what an independent reference found wrong in it (``testkit/corpus/README.md`` defines every key).
@@ -11,6 +16,7 @@ ours; the source is plain Python and runs as it stands.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +25,12 @@ from autograder.model.course import FUNCTIONS, problem_set_of_function
 from autograder.model.ids import MAX_FOLDER_CHARS
 
 HERE = Path(__file__).resolve().parent
-SPECIMENS = HERE / "specimens"
+#: The real code: a developer's own copy, never committed (``PROBDL_CORPUS`` names another folder).
+SPECIMENS = Path(os.environ.get("PROBDL_CORPUS") or HERE / "specimens")
+#: Specimens written here, in the corpus's format, that exercise its machinery (committed).
+FIXTURES = HERE / "fixtures"
+#: The ``repo`` of a specimen written in this repository (a fixture): it has no url and no other licence.
+WRITTEN_HERE = "here"
 SUFFIX = ".py.txt"
 
 #: what an independent reference can find wrong, by the contract's words (docs/contract.md)
@@ -106,8 +117,8 @@ def _validate(s: CorpusSpecimen) -> None:
         raise ValueError(f"{where}: function {s.function!r} is not a contract function")
     if s.label not in ("correct", "broken"):
         raise ValueError(f"{where}: label must be 'correct' or 'broken', not {s.label!r}")
-    if not _REPO.match(s.repo):
-        raise ValueError(f"{where}: repo {s.repo!r} is not owner/name")
+    if not (_REPO.match(s.repo) or s.repo == WRITTEN_HERE):
+        raise ValueError(f"{where}: repo {s.repo!r} is not owner/name (or {WRITTEN_HERE!r}, for a fixture)")
     if s.commit and not re.fullmatch(r"[0-9a-f]{40}", s.commit):
         raise ValueError(f"{where}: commit {s.commit!r} is not 40 hex digits")
     unknown = set(s.broken) - set(PROPERTIES)
@@ -124,13 +135,14 @@ def _validate(s: CorpusSpecimen) -> None:
 
 
 @functools.cache
-def specimens() -> tuple:
-    """Every specimen of the corpus, sorted by problem set then id; ids are unique."""
+def specimens(folder: Path = SPECIMENS) -> tuple:
+    """Every specimen under ``folder`` (the developer's real-code corpus by default: none where there is no copy),
+    sorted by problem set then id; ids are unique."""
     found = []
-    for path in sorted(SPECIMENS.glob(f"*/*{SUFFIX}")):
-        specimen = parse(path.read_text(encoding="utf-8"), str(path.relative_to(HERE)))
+    for path in sorted(folder.glob(f"*/*{SUFFIX}")):
+        specimen = parse(path.read_text(encoding="utf-8"), str(path))
         if path.name != specimen.id + SUFFIX or path.parent.name != specimen.problem_set:
-            raise ValueError(f"{path}: must be specimens/{specimen.problem_set}/{specimen.id}{SUFFIX}")
+            raise ValueError(f"{path}: must be {folder}/{specimen.problem_set}/{specimen.id}{SUFFIX}")
         found.append(specimen)
     ids = [s.id for s in found]
     duplicated = {i for i in ids if ids.count(i) > 1}
@@ -139,8 +151,13 @@ def specimens() -> tuple:
     return tuple(found)
 
 
-def by_id(specimen_id: str) -> CorpusSpecimen:
-    for specimen in specimens():
+def fixtures() -> tuple:
+    """The specimens written here (:data:`FIXTURES`)."""
+    return specimens(FIXTURES)
+
+
+def by_id(specimen_id: str, folder: Path = SPECIMENS) -> CorpusSpecimen:
+    for specimen in specimens(folder):
         if specimen.id == specimen_id:
             return specimen
     raise KeyError(specimen_id)
