@@ -8,7 +8,8 @@ elsewhere, by design, and are left out: a forbidden library call (the
 function's first cell says it, with the notebook's ``library_calls``
 self-check), a stub that computes nothing (no property points: the opening
 says so) and the untouched template. :data:`HIDDEN_ONLY` lists, with the
-reason, the mistakes only hidden inputs show; it may only shrink.
+reason, the mistakes only hidden inputs show: a new entry is for a mistake no worked example can show (prefer a
+visible input that shows it, in the source notebook's test cell), and an entry goes once a visible input shows it.
 """
 
 import importlib
@@ -99,6 +100,8 @@ def test_a_cell_that_loses_points_for_a_mistake_fails_its_visible_asserts(ps):
                 known.add((specimen.name, gid))
             else:
                 silent.append(f"{specimen.name}: {gid}")
-    assert not silent, f"visible asserts pass where the hidden check takes the points: {silent}"
+    assert not silent, (f"visible asserts pass where the hidden check takes the points: {silent}: add a visible "
+                        f"input that shows the mistake to the source notebook's test cell (then make release), or, "
+                        f"where none can, an entry with the reason in HIDDEN_ONLY (tests/test_checks_visible_agree.py)")
     stale = {k for k in HIDDEN_ONLY if k[0] in {s.name for s in zoo(ps)}} - known
     assert not stale, f"HIDDEN_ONLY lists pairs that are no longer lost silently: {sorted(stale)}"

@@ -139,6 +139,9 @@ def _lost(ps: str, specimen) -> tuple:
     loses = getattr(importlib.import_module(f"testkit.zoo.{ps}"), "LOSES", None)
     if loses is not None:
         order = [gid for gid, _ in GRADE_CELLS[ps]]
+        if specimen.name not in loses:
+            raise SystemExit(f"{specimen.name}: add the cells it loses to LOSES in testkit/zoo/{ps}.py "
+                             "(tests/test_zoo.py says which when it grades the specimen)")
         return tuple(sorted(loses[specimen.name], key=order.index))
     return tuple(gid for gid, r in grade(ps, specimen).items() if not r.passed)
 
