@@ -7,7 +7,7 @@ set, every piece of a function that is written by hand elsewhere and is not ther
 * written with it (the four files of docs/contributing.md, "Add a function"): its solution cell (the
   notebook), its reference (``solutions/<ps>.py``), its checks for every graded cell
   (``autograder/checks/<ps>.py``), its row in ``docs/contract.md``;
-* asked for by the tests, written after it: the reference's own tests (``tests/test_solutions_<ps>.py``),
+* asked for by the tests, written after it: the reference's own tests (``tests/test_solutions_<psN>.py``: ps1 … ps6),
   two correct specimens and a wrong one in the bug zoo (``testkit/zoo/<ps>.py``), independent versions for the
   similarity tests (``testkit/independent.py``).
 
