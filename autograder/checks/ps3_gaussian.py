@@ -386,6 +386,8 @@ MVN_BATCH = Hint(
     matches(_mvn_batch_matrix),
     "mvn-batch-matrix",
 )
+
+
 def _points_as_rows(f: Failure) -> bool:
     """The failing call handed in x as a 2-D array of points (rows)."""
     return f.probe is not None and bool(f.probe.args) and np.ndim(f.probe.args[0]) == 2
