@@ -131,6 +131,10 @@ def _tanh_sigmoid(z: ArrayLike) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * _f(z)))
 
 
+def _tanh_sigmoid_of_2z(z: ArrayLike) -> np.ndarray:  # ½(1 + tanh(z)): the identity's z/2 lost
+    return 0.5 * (1.0 + np.tanh(_f(z)))
+
+
 def _one_minus_sigmoid(z: ArrayLike) -> np.ndarray:
     z = _f(z)
     e = np.exp(-np.abs(z))
@@ -464,6 +468,8 @@ SATURATED = Hint("Beyond some |z| the result is a constant written by hand (such
 TANH = Hint("½(1 + tanh(z/2)) equals the sigmoid mathematically, but for negative z the sum 1 + tanh(z/2) cancels: "
             "already at z = -30 most digits are gone. Exponentiate only numbers ≤ 0 instead.",
             matches_any(_tanh_sigmoid, atol=0), "sigmoid-tanh")
+TANH_OF_Z = Hint("½(1 + tanh(z)) is the sigmoid of 2z, not of z: the identity takes the tanh of z/2.",
+                 matches_any(_tanh_sigmoid_of_2z, atol=0), "sigmoid-tanh-of-z")
 ONE_MINUS = Hint("For z < 0 the result is one minus a number close to 1, which cancels: it is exactly 0 from "
                  "z ≈ -37 on. For negative z, build the result from exp(z) without a subtraction.",
                  matches_any(_one_minus_sigmoid, atol=0), "sigmoid-one-minus")
@@ -486,7 +492,8 @@ NAIVE_SOFTPLUS = Hint("np.exp overflows for arguments above about 709, so the lo
 
 # --- every check of a function offers all of that function's rules, so a
 # mistake is named whichever probe happens to reveal it first ---------------
-SIGMOID_HINTS = (NAIVE_SIGMOID, CLIPPED_Z, SATURATED, TANH, ONE_MINUS, BOTH_BRANCHES_EXP, SIGMOID_SIGN, ARRAYS)
+SIGMOID_HINTS = (NAIVE_SIGMOID, CLIPPED_Z, SATURATED, TANH, TANH_OF_Z, ONE_MINUS, BOTH_BRANCHES_EXP, SIGMOID_SIGN,
+                 ARRAYS)
 BERNOULLI_HINTS = (
     NAN_AT_EDGES, VIA_LOGIT, CLIPPED, LOG_OF_ZERO_WARNS,
     Hint("The result is the probability itself: bernoulli_log_pmf is its log.", matches_any(_ll_pmf), "ll-pmf-not-log"),

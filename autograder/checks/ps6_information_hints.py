@@ -33,6 +33,9 @@ from autograder.checks.hints import (
     warned,
 )
 
+#: The log of the smallest positive float64 (a subnormal, about -745.13): exp of anything below it is 0.
+_LOG_SMALLEST = float(np.log(np.nextafter(0.0, 1.0)))
+
 
 def _f(a: ArrayLike) -> np.ndarray:
     return np.asarray(a, dtype=float)
@@ -203,6 +206,17 @@ def _bp_product(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:  # prior × 
     prior = np.exp(_f(log_prior))
     unnormalised = prior * np.prod(np.exp(_f(ll).reshape(-1, prior.size)), axis=0)
     return unnormalised / unnormalised.sum()
+
+
+def _bp_every_product_underflows(f: Failure) -> bool:
+    """The failing call's unnormalised posterior underflows to 0 for every hypothesis (each log-posterior below the
+    log of the smallest subnormal): code in probability space finds a total of 0 there."""
+    if f.probe is None or len(f.probe.args) < 2:
+        return False
+    log_prior = _f(f.probe.args[0])
+    with np.errstate(invalid="ignore"):
+        log_posterior = log_prior + _ll_total(f.probe.args[1], log_prior.size)
+    return bool(np.all(log_posterior < _LOG_SMALLEST))
 
 
 # log space, but exp(a) / Σ exp(a) without subtracting the maximum
@@ -540,6 +554,12 @@ BP_HINTS = (
     Hint("The unnormalised posterior, a product of thousands of likelihoods, underflows to 0 (and 0/0 is nan): "
          "work in log space, and subtract the largest log-posterior before exponentiating (the max shift of "
          "problem set 1).", matches_any(_bp_product, _bp_exp_unshifted), "posterior-underflow"),
+    Hint("The unnormalised posterior, a product of thousands of likelihoods, underflows to 0 for every hypothesis, so "
+         "its total is 0 and the code stops there (the error it raised): work in log space, and subtract the largest "
+         "log-posterior before exponentiating (the max shift of problem set 1).",
+         all_of(any_of(raised("ValueError"), raised("ZeroDivisionError"), raised("FloatingPointError")),
+                _bp_every_product_underflows),
+         "posterior-underflow-raises", kinds=("raised",)),
     Hint("The prior is missing: the posterior is proportional to the prior times the likelihood.",
          matches_any(_bp_prior_ignored), "prior-ignored"),
     Hint("The code is written for a fixed number of hypotheses (the error shows it indexing one that this input "

@@ -96,6 +96,13 @@ import numpy as np
 def sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
 """, hint="1 + tanh(z/2) cancels", mistake="sigmoid-tanh"),
+    # the tanh identity without its z/2 (autograd's neural-net example): the sigmoid of 2z
+    Specimen("ps4-sigmoid-tanh-of-z", "sigmoid", """
+import numpy as np
+
+def sigmoid(z):
+    return 0.5 * (np.tanh(np.asarray(z, dtype=float)) + 1.0)
+""", hint="the sigmoid of 2z", mistake="sigmoid-tanh-of-z"),
     Specimen("ps4-sigmoid-one-minus", "sigmoid", """
 import numpy as np
 
@@ -564,6 +571,7 @@ LOSES = {
     "ps4-sigmoid-where-both-branches": ("sigmoid-stability",),
     "ps4-sigmoid-clip-500": ("sigmoid-stability",),
     "ps4-sigmoid-tanh": ("sigmoid-stability",),
+    "ps4-sigmoid-tanh-of-z": ("sigmoid-basic", "sigmoid-stability"),
     "ps4-sigmoid-saturated-by-hand": ("sigmoid-stability",),
     "ps4-sigmoid-one-minus": ("sigmoid-stability",),
     "ps4-sigmoid-sign": ("sigmoid-basic",),

@@ -424,6 +424,21 @@ def bayes_posterior(log_prior, log_likelihood):
     return np.exp(belief)
 '''),
     # ---------------------------------------------------------- bayes_posterior: wrong
+    # probability space with a check of its own (Think Bayes' Suite): the total underflows to 0 and it raises
+    Specimen("ps6-bayes-raises-on-zero-total", "bayes_posterior", '''
+import numpy as np
+
+def bayes_posterior(log_prior, log_likelihood):
+    prior = np.exp(np.asarray(log_prior, dtype=float))
+    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
+    if ll.ndim != 2 or ll.shape[1] != prior.shape[0]:
+        raise ValueError("shape mismatch")
+    unnormalised = prior * np.prod(np.exp(ll), axis=0)
+    total = unnormalised.sum()
+    if total == 0:
+        raise ValueError("total probability is zero")
+    return unnormalised / total
+''', hint="so its total is 0 and the code stops there", mistake="posterior-underflow-raises"),
     Specimen("ps6-bayes-multiplies-likelihoods", "bayes_posterior", '''
 import numpy as np
 
@@ -766,6 +781,7 @@ LOSES = {
     "ps6-js-bits": ("js_divergence-basic",),
     "ps6-js-scipy": ("js_divergence-basic", "js_divergence-axis", "js_divergence-shape", "js_divergence-properties", "js_divergence-errors", "js_divergence-purity"),
     "ps6-bayes-multiplies-likelihoods": ("bayes_posterior-stability",),
+    "ps6-bayes-raises-on-zero-total": ("bayes_posterior-stability",),
     "ps6-bayes-prior-ignored": ("bayes_posterior-basic", "bayes_posterior-stability"),
     "ps6-bayes-prior-twice": ("bayes_posterior-basic",),
     "ps6-bayes-unnormalised": ("bayes_posterior-basic", "bayes_posterior-stability"),
