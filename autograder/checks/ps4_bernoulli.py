@@ -118,6 +118,10 @@ def _naive_sigmoid(z: ArrayLike) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-_f(z)))
 
 
+def _naive_sigmoid_exp2(z: ArrayLike) -> np.ndarray:  # the same through a power of 2 (tinygrad's): exp2 overflows
+    return 1.0 / (1.0 + np.exp2(_f(z) * (-1.0 / np.log(2.0))))
+
+
 def _naive_sigmoid_exp_form(z: ArrayLike) -> np.ndarray:
     e = np.exp(_f(z))
     return e / (1.0 + e)
@@ -451,7 +455,7 @@ BCE_ARGUMENTS_SWAPPED = Hint("p and y are the other way round: the logs are of t
 NAIVE_SIGMOID = Hint("np.exp overflows for arguments above about 709, so the textbook formula warns for z below "
                      "about -709 (a formula with exp(z) warns for z above 709) and gives 0 where the answer is not: "
                      "split by the sign of z, so that exp only ever sees a number ≤ 0.",
-                     any_of(matches_any(_naive_sigmoid, _naive_sigmoid_exp_form, atol=0),
+                     any_of(matches_any(_naive_sigmoid, _naive_sigmoid_exp_form, _naive_sigmoid_exp2, atol=0),
                             all_of(kind("value", "nonfinite"), warned("overflow encountered in exp"))),
                      "sigmoid-naive-overflow")
 BOTH_BRANCHES_EXP = Hint("exp overflows on the way (the RuntimeWarning), even where that result is then thrown away "

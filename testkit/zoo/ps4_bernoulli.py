@@ -96,6 +96,14 @@ import numpy as np
 def sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
 """, hint="1 + tanh(z/2) cancels", mistake="sigmoid-tanh"),
+    # the textbook formula through a power of 2 (tinygrad's): exp2 overflows where exp would
+    Specimen("ps4-sigmoid-exp2", "sigmoid", """
+import math
+import numpy as np
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp2(np.asarray(z, dtype=float) * (-1 / math.log(2))))
+""", hint="the textbook formula warns", mistake="sigmoid-naive-overflow"),
     # the tanh identity without its z/2 (autograd's neural-net example): the sigmoid of 2z
     Specimen("ps4-sigmoid-tanh-of-z", "sigmoid", """
 import numpy as np
@@ -572,6 +580,7 @@ LOSES = {
     "ps4-sigmoid-clip-500": ("sigmoid-stability",),
     "ps4-sigmoid-tanh": ("sigmoid-stability",),
     "ps4-sigmoid-tanh-of-z": ("sigmoid-basic", "sigmoid-stability"),
+    "ps4-sigmoid-exp2": ("sigmoid-stability",),
     "ps4-sigmoid-saturated-by-hand": ("sigmoid-stability",),
     "ps4-sigmoid-one-minus": ("sigmoid-stability",),
     "ps4-sigmoid-sign": ("sigmoid-basic",),
