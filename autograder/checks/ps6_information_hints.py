@@ -431,6 +431,15 @@ ZERO_LOG_ZERO_RAISES = Hint(
     "zero-log-zero-raises",
     kinds=("raised",),
 )
+#: JSD's terms are p·log(p/m) and q·log(q/m), with m > 0 wherever p or q is: a log of 0 is a zero of p or of q
+JS_ZERO_LOG_ZERO_RAISES = Hint(
+    "math.log(0) raises ValueError at a term with p = 0 or q = 0: such a term is 0 by convention "
+    "(0 · log 0 = 0), so each log is needed only where its weight is > 0 (scipy.special.xlogy is made for it).",
+    all_of(raised("ValueError", "math domain error", "expected a positive input"),
+           lambda f: f.probe is not None and any(_has_zero(a) for a in f.probe.args[:2])),
+    "js-zero-log-zero-raises",
+    kinds=("raised",),
+)
 SCALAR_CODE = scalar_code_hint(
     "The function is written for one number, or one 1-D slice, at a time (the error shows it: an `if` or a "
     "`math` function was given an array): `p` may have any number of axes, and NumPy's functions, with `axis`, "
@@ -542,7 +551,8 @@ JS_HINTS = (
          "js-no-halves"),
     Hint("Only one of the two terms is there: JSD compares both p and q with their mixture.",
          matches_any(_js_one_term, _js_one_term_halved), "js-one-term"),
-    NATS, TINY_COUNTS, LOG_OF_ZERO_DROPPED, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, LAST_AXIS_CHECK,
+    NATS, TINY_COUNTS, LOG_OF_ZERO_DROPPED, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, JS_ZERO_LOG_ZERO_RAISES,
+    LAST_AXIS_CHECK,
     Hint("The sums of the two KL terms run along another axis than `axis`: the result has the inputs' shape "
          "without that axis.", matches_any(_js_last_axis), "js-other-axis"),
     *_DISTRIBUTION_CHECKS,

@@ -704,6 +704,27 @@ def entropy(p, axis=-1):
             h -= x * np.log(x)
     return h
 ''', hint="one flat vector at a time", mistake=("one-flat-vector", "scalar-code-on-arrays")),
+    # a JSD looped with math.log over each pair of slices, every term taken (dictances' loop): log(0) raises
+    Specimen("ps6-js-math-log-zero", "js_divergence", '''
+import math
+import numpy as np
+
+def js_divergence(p, q, axis=-1):
+    p = np.moveaxis(np.asarray(p, dtype=float), axis, -1)
+    q = np.moveaxis(np.asarray(q, dtype=float), axis, -1)
+    out = []
+    for a, b in zip(p.reshape(-1, p.shape[-1]), q.reshape(-1, q.shape[-1])):
+        for row, name in ((a, "p"), (b, "q")):
+            if min(row) < 0 or abs(math.fsum(row) - 1) > 1e-8:
+                raise ValueError(f"each slice of {name} must be a probability distribution")
+        terms = []
+        for x, y in zip(a, b):
+            m = (x + y) / 2
+            if m > 0:
+                terms.append(x * math.log(x / m) + y * math.log(y / m))
+        out.append(0.5 * math.fsum(terms))
+    return np.array(out).reshape(p.shape[:-1])[()]
+''', hint="math.log(0) raises ValueError at a term with p = 0 or q = 0", mistake="js-zero-log-zero-raises"),
     # the correct loop above without its filter of the zero entries
     Specimen("ps6-entropy-math-log-zero", "entropy", _ENTROPY_LOOP.replace(" for x in row if x > 0))", " for x in row))"),
              hint="math.log(0) raises", mistake="zero-log-zero-raises"),
@@ -742,6 +763,7 @@ LOSES = {
     "ps6-entropy-log-then-zeroed": ("entropy-edges",),
     "ps6-entropy-nan-zero-log-zero": ("entropy-edges",),
     "ps6-entropy-math-log-zero": ("entropy-edges",),
+    "ps6-js-math-log-zero": ("js_divergence-properties",),
     "ps6-kl-builtin-sum-nan": ("kl_divergence-basic", "kl_divergence-axis", "kl_divergence-shape",
                                "kl_divergence-support"),
     # right along the last axis, whatever `axis` says: the axis cell and the container, 2 of 11 (as entropy's
