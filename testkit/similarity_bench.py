@@ -14,8 +14,8 @@ The students of one function (each hands in a notebook of the release with that 
   normalisation was and never tuned on;
 * ``tuning-<name>``: more copies rewritten by hand (``testkit/realcode/tuning``), written after the
   held-out set to choose the report's thresholds on;
-* ``starter-<i>``: three authors who filled in the same starter code (:data:`STARTERS`: real code of three
-  repositories written into a scaffold the course hands out, which the report is given as the release).
+* ``starter-<i>``: three authors who filled in the same starter code (:data:`STARTERS`: lines written here in
+  the forms real code takes, put into a scaffold the course hands out, which the report is given as the release).
 
 *Independent pairs* are the pairs of ``ind-``, ``ref`` (and ``real-``) students (none copied another); *planted*
 pairs a copy and its original; *starter* pairs the three starter authors. A detector *reports* a pair when

@@ -191,8 +191,7 @@ def _ll_mean(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> float:
 
 def _ll_row_average(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> float:
     """The sum divided by the length of x's first axis: an average per row (the mean, for a 1-D x)."""
-    x, mu, s = _f(x), _f(mu), _f(sigma)
-    terms = -0.5 * ((x - mu) / s) ** 2 - np.log(s) - 0.5 * _LOG_2PI
+    terms = _ll_elementwise(x, mu, sigma)
     return np.sum(terms) / (np.shape(terms)[0] if np.ndim(terms) else 1)
 
 

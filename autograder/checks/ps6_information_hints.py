@@ -423,11 +423,12 @@ LOG_OF_ZERO_DROPPED = Hint(
            none_of(warned("invalid value encountered"))),
     "log-of-zero-set-aside",
 )
+#: math.log(0)'s ValueError ("math domain error" up to CPython 3.13, "expected a positive input, got 0.0" from 3.14)
+_MATH_LOG_OF_ZERO = raised("ValueError", "math domain error", "expected a positive input")
 ZERO_LOG_ZERO_RAISES = Hint(
     "math.log(0) raises ValueError at a term with p = 0: such a term is 0 by convention "
     "(0 · log 0 = 0), so the log is needed only where p > 0 (scipy.special.xlogy is made for it).",
-    # (math's message: "math domain error" up to CPython 3.13, "expected a positive input, got 0.0" from 3.14)
-    all_of(raised("ValueError", "math domain error", "expected a positive input"), _zero_in_p_only),
+    all_of(_MATH_LOG_OF_ZERO, _zero_in_p_only),
     "zero-log-zero-raises",
     kinds=("raised",),
 )
@@ -435,8 +436,7 @@ ZERO_LOG_ZERO_RAISES = Hint(
 JS_ZERO_LOG_ZERO_RAISES = Hint(
     "math.log(0) raises ValueError at a term with p = 0 or q = 0: such a term is 0 by convention "
     "(0 · log 0 = 0), so each log is needed only where its weight is > 0 (scipy.special.xlogy is made for it).",
-    all_of(raised("ValueError", "math domain error", "expected a positive input"),
-           lambda f: f.probe is not None and any(_has_zero(a) for a in f.probe.args[:2])),
+    all_of(_MATH_LOG_OF_ZERO, lambda f: f.probe is not None and any(_has_zero(a) for a in f.probe.args[:2])),
     "js-zero-log-zero-raises",
     kinds=("raised",),
 )

@@ -80,6 +80,20 @@ def js_divergence(p, q, axis=-1):
     return 0.5 * np.sum(terms, axis=axis)
 '''
 
+#: A posterior computed in probability space: prior times the product of the likelihoods (a mistake below, and the
+#: base of another).
+_BAYES_PRODUCT = '''
+import numpy as np
+
+def bayes_posterior(log_prior, log_likelihood):
+    prior = np.exp(np.asarray(log_prior, dtype=float))
+    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
+    if ll.ndim != 2 or ll.shape[1] != prior.shape[0]:
+        raise ValueError("shape mismatch")
+    unnormalised = prior * np.prod(np.exp(ll), axis=0)
+    return unnormalised / unnormalised.sum()
+'''
+
 ZOO = (
     # ------------------------------------------------------------------ entropy: correct
     Specimen("ps6-entropy-xlogy", "entropy", '''
@@ -425,31 +439,13 @@ def bayes_posterior(log_prior, log_likelihood):
 '''),
     # ---------------------------------------------------------- bayes_posterior: wrong
     # probability space with a check of its own (Think Bayes' Suite): the total underflows to 0 and it raises
-    Specimen("ps6-bayes-raises-on-zero-total", "bayes_posterior", '''
-import numpy as np
-
-def bayes_posterior(log_prior, log_likelihood):
-    prior = np.exp(np.asarray(log_prior, dtype=float))
-    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
-    if ll.ndim != 2 or ll.shape[1] != prior.shape[0]:
-        raise ValueError("shape mismatch")
-    unnormalised = prior * np.prod(np.exp(ll), axis=0)
-    total = unnormalised.sum()
-    if total == 0:
-        raise ValueError("total probability is zero")
-    return unnormalised / total
-''', hint="so its total is 0 and the code stops there", mistake="posterior-underflow-raises"),
-    Specimen("ps6-bayes-multiplies-likelihoods", "bayes_posterior", '''
-import numpy as np
-
-def bayes_posterior(log_prior, log_likelihood):
-    prior = np.exp(np.asarray(log_prior, dtype=float))
-    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
-    if ll.ndim != 2 or ll.shape[1] != prior.shape[0]:
-        raise ValueError("shape mismatch")
-    unnormalised = prior * np.prod(np.exp(ll), axis=0)
-    return unnormalised / unnormalised.sum()
-''', hint="underflows to 0", mistake="posterior-underflow"),
+    Specimen("ps6-bayes-raises-on-zero-total", "bayes_posterior", _BAYES_PRODUCT.replace(
+        "    return unnormalised / unnormalised.sum()\n",
+        "    total = unnormalised.sum()\n    if total == 0:\n        raise ValueError(\"total probability is zero\")\n"
+        "    return unnormalised / total\n"),
+        hint="so its total is 0 and the code stops there", mistake="posterior-underflow-raises"),
+    Specimen("ps6-bayes-multiplies-likelihoods", "bayes_posterior", _BAYES_PRODUCT,
+             hint="underflows to 0", mistake="posterior-underflow"),
     Specimen("ps6-bayes-prior-ignored", "bayes_posterior", '''
 import numpy as np
 from scipy.special import softmax
