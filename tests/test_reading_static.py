@@ -2,6 +2,8 @@
 the bytecode check and survive tampering; what cannot be resolved is flagged; untrusted text is read within bounds.
 The attacks on this surface are tests/test_redteam_static_reading.py."""
 
+import importlib
+import sys
 import time
 import tracemalloc
 
@@ -13,6 +15,7 @@ from autograder.reading.notebook import NotebookReading as Notebook
 from autograder.reading.notebook import Source
 from autograder.sandbox.forbidden_walk import forbidden_uses
 from testkit.zoo import all_specimens
+from tests.student_side import selfcheck_importable
 
 FORBIDDEN = ("scipy.special.softmax", "scipy.special.logsumexp", "torch")
 
@@ -140,3 +143,45 @@ def test_untrusted_text_is_analysed_in_bounded_time_and_memory():
     assert nb.uses("softmax", FORBIDDEN) == ("scipy.special.softmax",)
     many = Notebook([Source(1, "!echo x\n" * 2_000 + "import torch\ndef softmax(z):\n    return torch.softmax(z)")])
     assert many.uses("softmax", FORBIDDEN) == ("torch",)
+
+
+# --- the function's own imports, read by every reader on every Python ------------------------------------------
+#: A forbidden use through imports made inside the function. CPython writes the loads of a function's locals with
+#: other instructions from version to version (LOAD_FAST; LOAD_FAST_CHECK where the name may be unbound, 3.12+;
+#: LOAD_FAST_LOAD_FAST for two in a row, 3.13+; LOAD_FAST_BORROW, 3.14), and ``import a.b`` binds ``a``, not
+#: ``a.b``: each form below is one a reader once missed.
+LOCAL_IMPORTS = {
+    "as": "def softmax(z):\n    import scipy.special as sp\n    return sp.softmax(z)",
+    "maybe unbound": "def softmax(z):\n    try:\n        from scipy import special\n    except ImportError:\n"
+                     "        pass\n    return special.softmax(z)",
+    "dotted import": "def softmax(z):\n    import scipy.special\n    return scipy.special.softmax(z)",
+    "second of two loads": "def softmax(z):\n    import scipy.special as sp\n    f = max\n"
+                           "    return f(z, sp.softmax(z))",
+    "alias stored then loaded": "def softmax(z):\n    import scipy.special\n    sp = scipy.special\n"
+                                "    return sp.logsumexp(z)",
+}
+LOCAL_EXPECTED = {"alias stored then loaded": ("scipy.special.logsumexp",)}
+
+
+def _selfcheck_library_calls(source: str) -> tuple[str, ...]:
+    with selfcheck_importable():
+        sys.modules.pop("selfcheck", None)
+        library_calls = importlib.import_module("selfcheck").library_calls
+    namespace = {"__name__": "__main__", "library_calls": library_calls, "np": np}
+    exec(compile(source, "<cell>", "exec"), namespace)
+    exec("seen = library_calls(softmax)", namespace)  # called from the notebook's namespace, as in a cell
+    return tuple(namespace["seen"])
+
+
+@pytest.mark.parametrize("form", sorted(LOCAL_IMPORTS))
+def test_a_use_through_the_functions_own_imports_is_found_by_every_reader(form):
+    source = LOCAL_IMPORTS[form]
+    expected = LOCAL_EXPECTED.get(form, ("scipy.special.softmax",))
+    namespace = {"__name__": "__main__"}
+    exec(compile(source, "<cell>", "exec"), namespace)
+    found = {
+        "the child's bytecode walk": tuple(forbidden_uses(namespace["softmax"], FORBIDDEN)),
+        "the parent's source reading": Notebook([source]).uses("softmax", FORBIDDEN),
+        "the students' self-check": tuple(x for x in _selfcheck_library_calls(source) if x in FORBIDDEN),
+    }
+    assert found == dict.fromkeys(found, expected), (sys.version_info[:2], found)

@@ -37,11 +37,12 @@ from autograder.engine.restore import rebuild
 from autograder.model.course import FUNCTIONS, PROBLEM_SETS, ROOT, SELF_CHECK_CELL, release_notebook, source_notebook
 from autograder.model.notebook import load_source, load_submission
 from autograder.release import inline
-from autograder.sandbox.forbidden_walk import forbidden_uses
+from autograder.sandbox.forbidden_walk import chains, forbidden_uses
 from testkit.fill import filled_release
 from testkit.zoo import zoo
 from tests.student_side import FOLDER, selfcheck_file, selfcheck_importable
 from tests.test_checks_visible import FOLLOWED_BY_THE_GRADER_ONLY
+from tests.test_reading_static import LOCAL_IMPORTS
 
 
 def _module():
@@ -178,6 +179,24 @@ def _numpy_scipy_only(tmp_path) -> Path:
         if entry.name.split("-")[0].split(".")[0] in ("numpy", "scipy"):
             (packages / entry.name).symlink_to(entry)
     return packages
+
+
+def test_it_reads_a_functions_bytecode_as_the_grader_does():
+    """The module is standard library only and runs alone in a notebook, so it keeps its own copy of the grader's
+    bytecode reading (``autograder.sandbox.forbidden_walk.chains``): the two give the same chains for every function
+    of the zoo and for the function-local import forms, on whichever Python runs the tests."""
+    read = _module()._chains
+    sources = [s.source for ps in PROBLEM_SETS for s in zoo(ps)] + list(LOCAL_IMPORTS.values())
+    differ, functions = [], 0
+    for source in sources:
+        namespace: dict = {"__name__": "__main__"}
+        exec(compile("import numpy as np\n" + source, "<cell>", "exec"), namespace)
+        for value in list(namespace.values()):
+            if callable(value) and hasattr(value, "__code__") and value.__globals__ is namespace:
+                functions += 1
+                if list(read(value.__code__)) != list(chains(value.__code__)):
+                    differ.append(value.__name__)
+    assert functions > 300 and differ == [], (functions, differ[:10])
 
 
 def test_in_a_numpy_and_scipy_only_interpreter_it_flags_what_the_grader_flags(tmp_path):

@@ -87,6 +87,11 @@ def _scan(definitions: Definitions, node: FunctionNode, function: str, skip: fro
         import_names(sub, local_imports, relative=False)
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
             local_names.add(sub.id)
+    for sub in inside:  # a local alias of what the function imported (`sp = scipy.special`), in the order written
+        if isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(sub.targets[0], ast.Name):
+            dotted = definitions.dotted(sub.value, local_imports, local_names)
+            if dotted is not None:
+                local_imports[sub.targets[0].id] = dotted
     for dotted in local_imports.values():
         note(dotted)
     for sub, (imports, names) in [(n, (local_imports, local_names)) for n in inside] + \

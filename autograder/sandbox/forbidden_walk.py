@@ -64,26 +64,43 @@ class Walk:
                     self.push(cell.cell_contents)
 
 
+def _loaded_name(ins: dis.Instruction) -> tuple[str, str] | None:
+    """``(kind, name)`` when ``ins`` loads a name a chain can start from, else None.
+
+    CPython names the loads of a function's locals differently from version to version: ``LOAD_FAST``;
+    ``LOAD_FAST_CHECK`` where the name may be unbound and ``LOAD_FAST_AND_CLEAR`` (3.12+); ``LOAD_FAST_LOAD_FAST``
+    and ``STORE_FAST_LOAD_FAST`` with a pair of names (3.13+), of which the chain starts from the last one loaded;
+    ``LOAD_FAST_BORROW`` and its pair (3.14). Any instruction with ``LOAD_FAST`` in its name loads a local.
+    (``student_side/selfcheck.py`` reads chains the same way; a test keeps the two equal.)
+    """
+    op, name = ins.opname, ins.argval
+    if isinstance(name, tuple) and name and "LOAD_FAST" in op:
+        name = name[-1]
+    if not isinstance(name, str):
+        return None
+    if op in ("LOAD_GLOBAL", "LOAD_NAME"):
+        return "global", name
+    if op == "IMPORT_NAME":
+        return "import", name
+    if "LOAD_FAST" in op or op == "LOAD_DEREF":
+        return "local", name
+    return None
+
+
 def chains(code: types.CodeType) -> Iterator[list[Any]]:
-    """Attribute chains a code object loads: ("global"|"local", root, attrs…) and imports."""
+    """Attribute chains a code object loads: ("global"|"local", root, attrs…) and imports (("import", "a.b") for
+    ``import a.b`` and for ``from a import b``)."""
     for co in _code_objects(code):
         chain: list[Any] | None = None
         for ins in dis.get_instructions(co):
             op = ins.opname
-            if op in ("LOAD_GLOBAL", "LOAD_NAME"):
+            loaded = _loaded_name(ins)
+            if loaded is not None:
                 if chain:
                     yield chain
-                chain = ["global", ins.argval]
-            elif op in ("LOAD_FAST", "LOAD_DEREF"):
-                if chain:
-                    yield chain
-                chain = ["local", ins.argval]
+                chain = list(loaded)
             elif op in ("LOAD_ATTR", "LOAD_METHOD") and chain:
                 chain.append(ins.argval)
-            elif op == "IMPORT_NAME":
-                if chain:
-                    yield chain
-                chain = ["import", ins.argval]
             elif op == "IMPORT_FROM" and chain and chain[0] == "import":
                 yield ["import", f"{chain[1]}.{ins.argval}"]
             else:
@@ -92,6 +109,18 @@ def chains(code: types.CodeType) -> Iterator[list[Any]]:
                 chain = None
         if chain:
             yield chain
+
+
+def local_names(root: str, attrs: list[str], imported: Iterable[str]) -> Iterator[str]:
+    """The dotted library names a chain on a local ``root`` may stand for, given the modules the function imported:
+    each of them followed by ``attrs`` (``import scipy.special as sp`` or ``from scipy import special``, then
+    ``sp.softmax``), and ``root`` itself followed by ``attrs`` where an import binds ``root`` (``import
+    scipy.special``, then ``scipy.special.softmax``)."""
+    imported = tuple(imported)
+    for module in imported:
+        yield ".".join([module, *attrs])
+    if any(module.split(".")[0] == root for module in imported):
+        yield ".".join([root, *attrs])
 
 
 def forbidden_uses(fn: object, forbidden: Iterable[str], skip: Container[str] = ()) -> tuple[str, ...]:
@@ -254,8 +283,8 @@ def _note_code(f: object, code: types.CodeType, uses: _Uses, walk: Walk, skip: C
             uses.note_name(root)
             continue
         if kind == "local":
-            for mod in imported:
-                uses.note_name(".".join([mod, *attrs]))
+            for dotted in local_names(root, attrs, imported):
+                uses.note_name(dotted)
             continue
         if root not in g:  # a builtin, or a name not (yet) defined
             continue
