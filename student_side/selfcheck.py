@@ -86,7 +86,8 @@ def library_calls(fn):
 
     Your other graded functions are not followed: each is checked on its own.
     """
-    functions, forbidden = PROBLEM_SETS[_problem_set(fn, sys._getframe(1).f_globals)]
+    namespace = sys._getframe(1).f_globals
+    functions, forbidden = PROBLEM_SETS[_problem_set(fn, namespace)]
     objects, prefixes = _forbidden_objects(forbidden)
     found = set()
 
@@ -111,6 +112,7 @@ def library_calls(fn):
         seen.add(id(f))
         note(f)
         if not isinstance(f, types.FunctionType):
+            stack.extend(_yours(f, namespace))
             continue
         for cell in f.__closure__ or ():
             try:
@@ -142,7 +144,36 @@ def library_calls(fn):
             if (isinstance(obj, types.FunctionType) and obj.__globals__ is f.__globals__
                     and not (obj is not fn and obj.__name__ in functions and not attrs)):
                 stack.append(obj)
+            elif not isinstance(obj, types.FunctionType):
+                stack.extend(_yours(obj, f.__globals__))
     return sorted(found)
+
+
+def _yours(obj, namespace):
+    """The functions of yours that ``obj`` holds: every method of a class of yours (and of the classes of yours it
+    derives from), of an instance's class, of a bound method's object, and the bound method's function."""
+    out = []
+    if isinstance(obj, types.MethodType):
+        out.append(obj.__func__)
+        obj = obj.__self__
+    for cls in (obj if isinstance(obj, type) else type(obj)).__mro__:
+        methods = _methods(cls)
+        if any(m.__globals__ is namespace for m in methods):
+            out.extend(methods)
+    return out
+
+
+def _methods(cls):
+    """The functions of a class's own namespace: its methods, static and class methods, properties' accessors."""
+    out = []
+    for value in vars(cls).values():
+        if isinstance(value, (staticmethod, classmethod)):
+            value = value.__func__
+        if isinstance(value, property):
+            out.extend(x for x in (value.fget, value.fset, value.fdel) if isinstance(x, types.FunctionType))
+        elif isinstance(value, types.FunctionType):
+            out.append(value)
+    return out
 
 
 @contextlib.contextmanager
