@@ -165,8 +165,12 @@ def _yours(obj, namespace):
 
 def _methods(cls):
     """The functions of a class's own namespace: its methods, static and class methods, properties' accessors."""
+    try:
+        values = list(vars(cls).values())
+    except TypeError:  # a class whose metaclass hides its namespace
+        return []
     out = []
-    for value in vars(cls).values():
+    for value in values:
         if isinstance(value, (staticmethod, classmethod)):
             value = value.__func__
         if isinstance(value, property):
