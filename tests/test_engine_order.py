@@ -240,3 +240,31 @@ def test_a_second_look_reads_the_same_look_ahead_as_the_first(env):
                   if gid.startswith("mvn_log_pdf")}
     assert engine == in_process
     assert "a reduction is missing" not in engine["mvn_log_pdf-basic"], engine["mvn_log_pdf-basic"]
+
+
+def _without_nbgrader_metadata(nb: dict, keep=lambda cell: False) -> dict:
+    """``nb`` with every cell's metadata (and id) gone but where ``keep(cell)``, as a copy into a fresh notebook
+    leaves it."""
+    out = {**nb, "cells": []}
+    for cell in nb["cells"]:
+        cell = dict(cell)
+        if not keep(cell):
+            cell["metadata"] = {}
+            cell.pop("id", None)
+        out["cells"].append(cell)
+    return out
+
+
+@pytest.mark.parametrize("ps", course.PROBLEM_SETS)
+def test_a_notebook_that_lost_its_nbgrader_metadata_is_graded_as_the_intact_one(env, ps):
+    """nbgrader's issues #424 and #1398: the cells of a notebook copied into a fresh one (or a round trip through a
+    tool that keeps only the text) carry no nbgrader metadata. Its copies of the locked cells are recognised by their
+    text and its solution and answer cells by their place (autograder/model/recognise.py): the same points, the
+    answers awaiting a person, no flag for the course's own set-up cell, and one note for the instructor."""
+    nb = filled_release(ps)
+    intact, stripped = grade(env, ps, nb), grade(env, ps, _without_nbgrader_metadata(nb))
+    scores = [{t["name"]: (t["score"], t["max_score"]) for t in data["tests"]} for data in (intact, stripped)]
+    assert scores[1] == scores[0]
+    assert stripped["flags"] == [] and stripped["tamper"] == []
+    assert [n for n in stripped["notes"] if "had lost their nbgrader metadata" in n] == stripped["notes"] != []
+    assert stripped["student_code"] == intact["student_code"] and stripped["answers"] == intact["answers"] != {}

@@ -7,7 +7,8 @@ import pytest
 
 from autograder.engine.restore import rebuild
 from autograder.model import course
-from autograder.model.notebook import Unreadable, load_source, load_submission
+from autograder.model.notebook import Unreadable, cell_text, load_source, load_submission
+from testkit.fill import filled_release
 from tests import engine_helpers
 
 PS = "ps1_softmax"
@@ -155,3 +156,50 @@ def test_the_released_form_of_a_test_cell_is_not_tampering(source):
         if "### BEGIN HIDDEN TESTS" in cell["source"]:
             cell["source"] = cell["source"].split("### BEGIN HIDDEN TESTS")[0].rstrip() + "\n\n"
     assert rebuild(source, cells).tamper == []
+
+
+# --- cells that lost their nbgrader metadata (autograder/model/recognise.py), on the course's own notebook --------
+@pytest.fixture(scope="module")
+def course_source():
+    return load_source(course.ROOT / "source" / PS / f"{PS}.ipynb", PS)
+
+
+def _bare(cell):
+    cell = {**cell, "metadata": {}}
+    cell.pop("id", None)
+    return cell
+
+
+def _scratch(text):
+    return {"cell_type": "code", "metadata": {}, "source": text, "outputs": [], "execution_count": None}
+
+
+def test_a_solution_cell_that_lost_its_metadata_is_recognised_in_its_place_by_what_it_defines(course_source):
+    cells = filled_release(PS)["cells"]
+    i = index_of(cells, "softmax")
+    cells[i] = _bare(cells[i])
+    cells.insert(i, _scratch("print('trying things')"))  # a scratch cell first, in the same place
+    rebuilt = rebuild(course_source, cells)
+    assert rebuilt.student_code["softmax"] == cell_text(cells[i + 1])
+    assert rebuilt.notes == ["1 cell had lost its nbgrader metadata and was recognised: `softmax` by its place"]
+    order = [c.source for c in rebuilt.cells if c.runs]
+    assert order.index("print('trying things')") < order.index(cell_text(cells[i + 1]))  # the order as handed in
+
+
+def test_a_cell_outside_its_place_is_not_taken_for_the_solution_cell_but_still_runs(course_source):
+    cells = filled_release(PS)["cells"]
+    moved = _bare(cells.pop(index_of(cells, "softmax")))
+    cells.append(moved)  # after other known cells: no longer in softmax's place
+    rebuilt = rebuild(course_source, cells)
+    assert "softmax" not in rebuilt.student_code
+    assert "solution cell `softmax` is missing from the submission" in rebuilt.notes
+    assert any(c.origin == "student" and c.runs and c.source == cell_text(moved) for c in rebuilt.cells)
+
+
+def test_a_bare_copy_of_a_locked_cell_that_is_there_stays_the_students(course_source):
+    cells = filled_release(PS)["cells"]
+    j = index_of(cells, "imports")
+    cells.insert(j + 1, _bare(cells[j]))
+    rebuilt = rebuild(course_source, cells)
+    assert rebuilt.notes == [] and rebuilt.tamper == []
+    assert [c.origin for c in rebuilt.cells if c.source == cell_text(cells[j])] == ["source", "student"]

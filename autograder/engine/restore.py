@@ -10,18 +10,15 @@ the known cell it followed in the submission.
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from autograder.model.course import grader_skips
+from autograder.model.given import same_as_given, strip_hidden_tests
 from autograder.model.invariant import known
 from autograder.model.notebook import SourceCell, SourceNotebook, cell_text, nbgrader_meta
 from autograder.model.run_order import Partition, partition, run_order
-
-_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 
 
 @dataclass
@@ -52,23 +49,6 @@ class Rebuilt:
     student_code: dict = field(default_factory=dict)
 
 
-def _normal(text: str) -> str:
-    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()).strip()
-
-
-def _same(submitted: str, source: str) -> bool:
-    """The student's copy of a locked cell is what they were given: the source's
-    text, or that text with nbgrader's hidden tests removed (the release)."""
-    return _normal(submitted) in _given(source)
-
-
-@functools.lru_cache(maxsize=1024)
-def _given(source: str) -> tuple:
-    """The normal forms a locked cell's copy may have (:func:`_same`), once per source text: every
-    submission of a batch has the same locked cells."""
-    return _normal(source), _normal(strip_hidden_tests(source))
-
-
 def _moved(sequence: Sequence[int]) -> set[int]:
     """Items of ``sequence`` (source positions) outside one longest increasing run."""
     if not sequence:
@@ -87,33 +67,20 @@ def _moved(sequence: Sequence[int]) -> set[int]:
     return {sequence[i] for i in range(n) if i not in keep}
 
 
-@functools.lru_cache(maxsize=1024)
-def strip_hidden_tests(source: str) -> str:
-    """``source`` without nbgrader's hidden tests, once per source text (every submission of a batch runs the
-    same locked cells)."""
-    return _HIDDEN.sub("", source)
-
-
 def rebuild(source: SourceNotebook, submitted_cells: list) -> Rebuilt:
     """The notebook to run and the tamper report (see the module docstring).
 
-    Three steps: :func:`_partition` the submitted cells by the source's
-    grade_ids, :func:`_report_tampering` (locked cells, order, solution
+    Three steps: :func:`~autograder.model.run_order.partition` the submitted cells by the source's
+    grade_ids (cells that lost their metadata recognised), :func:`_report_tampering` (locked cells, order, solution
     cells), :func:`_emit` the notebook in the source's order.
     """
     out = Rebuilt()
     known = {c.grade_id: c for c in source.cells if c.grade_id and (c.protected or c.solution)}
-    submitted_cells = list(submitted_cells)  # _partition replaces an oversized cell's text (not the caller's)
-    parts = _partition(known, submitted_cells, out)
+    submitted_cells = list(submitted_cells)  # partition replaces an oversized or recognised cell (not the caller's)
+    parts = partition(source.cells, submitted_cells, out.notes)
     _report_tampering(source, known, parts, submitted_cells, out)
     _emit(source, parts, out)
     return out
-
-
-def _partition(known: dict, submitted_cells: list, out: Rebuilt) -> Partition:
-    """Sort the submitted cells by grade_id (:func:`autograder.model.run_order.partition`): malformed cells
-    are noted and ignored, duplicate locked cells dropped."""
-    return partition({gid: cell.protected for gid, cell in known.items()}, submitted_cells, out.notes)
 
 
 def _report_tampering(source: SourceNotebook, known: dict, parts: Partition, submitted_cells: list,
@@ -153,7 +120,7 @@ def _report_locked(gid: str, scell: SourceCell, found: list[int], submitted_cell
         out.tamper.append(f"{what} `{gid}` appears {len(found)} times; the copies were removed")
     for i in found:
         cell = submitted_cells[i]
-        if cell.get("cell_type") != scell.cell_type or not _same(cell_text(cell), scell.source):
+        if cell.get("cell_type") != scell.cell_type or not same_as_given(cell_text(cell), scell.source):
             out.tamper.append(f"{what} `{gid}` was edited (cell {i}); restored from the source")
             break
     meta = nbgrader_meta(submitted_cells[found[0]])

@@ -15,11 +15,12 @@ cell come first. A duplicate of a locked cell is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from autograder.model.notebook import SourceCell, grade_id_of, oversized
+from autograder.model.recognise import CELL_TYPES, recognise
 
 
 @dataclass
@@ -42,20 +43,25 @@ class Partition:
     extras: dict[str | None, list[dict[str, Any]]] = field(default_factory=lambda: {None: []})
 
 
-def partition(protected: dict[str, bool], submitted_cells: list[Any], notes: list[str]) -> Partition:
-    """Sort ``submitted_cells`` by grade_id; ``protected`` maps each known grade_id to whether the source
-    locks it. Malformed cells are noted in ``notes`` and ignored, an oversized cell's text replaced (in
-    ``submitted_cells``: pass a copy), duplicate locked cells dropped."""
+def partition(source_cells: Sequence[SourceCell], submitted_cells: list[Any], notes: list[str]) -> Partition:
+    """Sort ``submitted_cells`` by the grade_ids of ``source_cells`` (the source's cells in order). Cells that
+    lost their nbgrader metadata are recognised first (:func:`~autograder.model.recognise.recognise`); malformed
+    cells are noted in ``notes`` and ignored, an oversized cell's text replaced, a recognised cell given its
+    metadata (both in ``submitted_cells``: pass a copy), duplicate locked cells dropped."""
+    protected = {c.grade_id: c.protected for c in source_cells if c.grade_id and (c.protected or c.solution)}
+    well_formed = [isinstance(c, dict) and c.get("cell_type") in CELL_TYPES for c in submitted_cells]
+    for i, cell in enumerate(submitted_cells):
+        if well_formed[i]:
+            submitted_cells[i], note = oversized(cell, i)
+            if note:
+                notes.append(note)
+    recognise(source_cells, submitted_cells, notes)  # (after the oversized cells' text is replaced: bounded)
     parts = Partition()
     anchor: str | None = None
     for i, cell in enumerate(submitted_cells):
-        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+        if not well_formed[i]:
             notes.append(f"cell {i} of the submission is not a well-formed notebook cell; ignored")
             continue
-        cell, note = oversized(cell, i)
-        if note:
-            notes.append(note)
-            submitted_cells[i] = cell
         gid = grade_id_of(cell)
         if gid in protected:
             parts.occurrences.setdefault(gid, []).append(i)

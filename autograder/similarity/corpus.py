@@ -136,9 +136,8 @@ def _read(job: Job, deadline: Deadline) -> tuple[list[Entry], list[Note]]:
     except Unreadable as exc:
         return [], [(student, ps, "", f"the notebook was not read: {exc}")]
     problems: list[str] = []
-    cells = list(cells)  # (partition replaces an oversized cell's text in this copy)
-    parts = partition({c.grade_id: c.protected for c in source_cells
-                       if c.grade_id and (c.protected or c.solution)}, cells, problems)
+    cells = list(cells)  # (partition replaces an oversized or recognised cell in this copy)
+    parts = partition(source_cells, cells, problems)
     index = {id(cell): i for i, cell in enumerate(cells)}
     order = [(scell, cell, index.get(id(cell), -1)) for scell, cell in run_order(source_cells, parts)]
     code = graded_code(order, contract)
