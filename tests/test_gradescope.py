@@ -350,8 +350,8 @@ def test_what_an_upload_without_a_notebook_holds_is_said(tmp_path):
     os.symlink("/etc", upload / "etc.ipynb")
     said = describe_upload(upload, "ps3_gaussian", [])
     assert said.startswith("no notebook was found in the upload: etc.ipynb is a symbolic link"), said
-    assert describe_upload(upload, "ps3_gaussian", ["big.ipynb (25 MB: over the 20 MB limit)"]) == (
-        "no notebook in the upload could be graded: big.ipynb (25 MB: over the 20 MB limit)")
+    assert describe_upload(upload, "ps3_gaussian", ["big.ipynb (300 MB: over the 256 MB limit)"]) == (
+        "no notebook in the upload could be graded: big.ipynb (300 MB: over the 256 MB limit)")
     (upload / "etc.ipynb").unlink()
     (upload / "bad\x1b[31mname.txt").write_text("")
     assert "bad\\x1b[31mname.txt" in describe_upload(upload, "ps3_gaussian", []), "names are shown escaped"

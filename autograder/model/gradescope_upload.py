@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from autograder.model.ids import display
+from autograder.model.large_notebook import MAX_FILE_BYTES
 
 #: The most notebooks one submission may hold (more are not copied, and the grader says so).
 MAX_NOTEBOOKS = 20
-#: Notebooks larger than this are not copied out of the submission (the engine would refuse them anyway).
-MAX_NOTEBOOK_BYTES = 20_000_000
+#: Notebooks larger than this are not copied out of the submission (the engine would refuse them anyway; a smaller
+#: one over the engine's own cap is read without its outputs, :mod:`autograder.model.large_notebook`).
+MAX_NOTEBOOK_BYTES = MAX_FILE_BYTES
 
 
 def metadata(root: Path) -> dict[str, Any]:
@@ -139,7 +141,7 @@ def lay_out(notebooks: list[Path], folder: Path) -> list[str]:
         if target.exists():
             left_out.append(f"{nb.name} (a second notebook of that name)")
         elif nb.stat().st_size > MAX_NOTEBOOK_BYTES:
-            left_out.append(f"{nb.name} ({nb.stat().st_size / 1e6:.0f} MB: over the {MAX_NOTEBOOK_BYTES // 1_000_000} "
+            left_out.append(f"{nb.name} ({nb.stat().st_size / 2**20:.0f} MB: over the {MAX_NOTEBOOK_BYTES // 2**20} "
                             "MB limit)")
         else:
             shutil.copyfile(nb, target)

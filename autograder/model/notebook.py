@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.model.files import StrPath
+from autograder.model.large_notebook import TooLarge, without_outputs
 
 #: Submissions larger than this are not read (a notebook of this course is ~50 kB).
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -152,7 +153,9 @@ def read_bounded(path: Path) -> bytes:
 
     Opened with ``O_NOFOLLOW`` (a link to the instructor's source notebook is
     refused, not read) and ``O_NONBLOCK`` (a FIFO cannot hang the grader); only
-    a regular file of at most :data:`MAX_NOTEBOOK_BYTES` is read.
+    a regular file is read. One of at most :data:`MAX_NOTEBOOK_BYTES` is read as it is; a larger one (up to
+    :data:`~autograder.model.large_notebook.MAX_FILE_BYTES`) is read without its outputs, attachments and
+    widget state, by a process of its own (:mod:`autograder.model.large_notebook`), and must then fit.
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -167,9 +170,11 @@ def read_bounded(path: Path) -> bytes:
             raise Unreadable("the notebook is not a regular file")
         if info.st_size == 0:
             raise Unreadable("the notebook file is empty (0 bytes)")
-        if info.st_size > MAX_NOTEBOOK_BYTES:
-            raise Unreadable(f"the notebook file is too large ({info.st_size // (1024 * 1024)} MB; the limit is "
-                             f"{MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB) — clear large outputs and resubmit")
+        if info.st_size > MAX_NOTEBOOK_BYTES:  # read without its outputs, in a process of its own
+            try:
+                return without_outputs(fh, info.st_size, MAX_NOTEBOOK_BYTES)
+            except TooLarge as exc:
+                raise Unreadable(str(exc)) from None
         try:
             raw = fh.read(MAX_NOTEBOOK_BYTES + 1)
         except OSError as exc:

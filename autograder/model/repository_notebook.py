@@ -14,8 +14,9 @@ notebook should be. The notebook to grade is chosen here, not by ``find`` and ``
   be is refused with a message naming it (:class:`NotTaken`), as the grader itself refuses them in
   ``submitted/`` (:mod:`autograder.model.submissions`);
 * the copy is opened with ``O_NOFOLLOW | O_NONBLOCK`` (a link swapped in after the walk is refused, a FIFO
-  cannot block), checked to be a regular file of at most the engine's :data:`MAX_NOTEBOOK_BYTES` by
-  ``fstat``, and written with ``O_EXCL`` into a fresh folder of the grader's.
+  cannot block), checked to be a regular file by ``fstat``, and written with ``O_EXCL`` into a fresh folder of
+  the grader's: as it is when it has at most the engine's :data:`MAX_NOTEBOOK_BYTES`, without its outputs when
+  it is larger (:mod:`autograder.model.large_notebook`, as the engine reads one).
 
 Every name in a message is in its :func:`~autograder.model.ids.display` form (no control character, no
 ``::`` or ``##`` that a CI log would read as a command).
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.model.ids import display
+from autograder.model.large_notebook import TooLarge, without_outputs
 from autograder.model.notebook import MAX_NOTEBOOK_BYTES
 
 #: At most this many entries of a repository are looked at (a course repository holds a few dozen).
@@ -137,7 +139,8 @@ def choose(repository: Path, ps: str) -> Entry:
 
 def copy_regular(source: Path, target_folder: Path) -> Path:
     """Copy the regular file ``source`` into ``target_folder`` (made here, mode 0755) under its own name,
-    never following a link and reading at most :data:`MAX_NOTEBOOK_BYTES` (+1 to see a larger one).
+    never following a link; a file over :data:`MAX_NOTEBOOK_BYTES` is copied without its outputs
+    (:func:`~autograder.model.large_notebook.without_outputs`).
 
     Raises
     ------
@@ -154,8 +157,14 @@ def copy_regular(source: Path, target_folder: Path) -> Path:
     with os.fdopen(fd, "rb") as fh:
         if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
             raise NotTaken(f"{shown} is {_KIND_WORDS['other']}; commit the notebook file itself")
-        data = fh.read(MAX_NOTEBOOK_BYTES + 1)
-    if len(data) > MAX_NOTEBOOK_BYTES:
+        if os.fstat(fh.fileno()).st_size > MAX_NOTEBOOK_BYTES:  # its outputs dropped, by a process of its own
+            try:
+                data = without_outputs(fh, os.fstat(fh.fileno()).st_size, MAX_NOTEBOOK_BYTES)
+            except TooLarge as exc:
+                raise NotTaken(f"{shown}: {exc}") from None
+        else:
+            data = fh.read(MAX_NOTEBOOK_BYTES + 1)
+    if len(data) > MAX_NOTEBOOK_BYTES:  # (grew while being read)
         raise NotTaken(f"{shown} is larger than {MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB: clear large outputs "
                        "(Kernel → Restart & Clear Output) and commit it again")
     target_folder.mkdir(mode=0o755, parents=True, exist_ok=True)
