@@ -82,3 +82,13 @@ def test_a_file_over_the_largest_is_refused_unread(tmp_path, monkeypatch):
     monkeypatch.setattr(large_notebook.subprocess, "Popen", None)  # no process is started for it
     with pytest.raises(Unreadable, match="too large .*the limit is 256 MB"):
         load_submission(path)
+
+
+def test_modules_beside_the_notebook_are_not_imported_by_the_separate_process(large, tmp_path, monkeypatch):
+    """A student's repository is the working folder in CI: a json.py or resource.py committed there must not
+    replace the standard library's in the process that parses the notebook (``-I``: no working folder on the path)."""
+    for name in ("json.py", "resource.py", "sitecustomize.py"):
+        (tmp_path / name).write_text("raise SystemExit(7)\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    assert [c["source"] for c in load_submission(large)] == [c["source"] for c in filled_release(PS)["cells"]]
