@@ -203,3 +203,15 @@ def test_a_bare_copy_of_a_locked_cell_that_is_there_stays_the_students(course_so
     rebuilt = rebuild(course_source, cells)
     assert rebuilt.notes == [] and rebuilt.tamper == []
     assert [c.origin for c in rebuilt.cells if c.source == cell_text(cells[j])] == ["source", "student"]
+
+
+def test_a_byte_order_mark_and_windows_line_ends_change_nothing(course_source, tmp_path):
+    """Some Windows editors save a UTF-8 byte-order mark and CRLF line ends: the notebook reads and rebuilds as the
+    plain one (no cell counted edited), where json.loads alone refuses the mark."""
+    plain = filled_release(PS)
+    windows = {**plain, "cells": [{**c, "source": cell_text(c).replace("\n", "\r\n")} for c in plain["cells"]]}
+    path = tmp_path / f"{PS}.ipynb"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(windows).encode("utf-8"))
+    rebuilt, expected = rebuild(course_source, load_submission(path)), rebuild(course_source, plain["cells"])
+    assert rebuilt.tamper == [] and rebuilt.notes == []
+    assert {k: v.replace("\r\n", "\n") for k, v in rebuilt.student_code.items()} == expected.student_code

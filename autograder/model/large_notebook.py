@@ -39,7 +39,7 @@ memory, cpu, cap = (int(a) for a in sys.argv[1:4])
 resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
 try:
-    nb = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    nb = json.loads(sys.stdin.buffer.read().decode("utf-8-sig"))
 except (ValueError, RecursionError):
     sys.exit(3)
 if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):

@@ -226,7 +226,7 @@ def load_submission(path: StrPath) -> list[Any]:
     """
     raw = read_bounded(Path(path))
     try:
-        nb = json.loads(raw.decode("utf-8"))
+        nb = json.loads(raw.decode("utf-8-sig"))  # (a byte-order mark, which some Windows editors write, is let be)
     except UnicodeDecodeError:
         raise Unreadable("the notebook file is not UTF-8 text") from None
     except RecursionError:
