@@ -109,6 +109,8 @@ FLAGGED = {
     "from ctypes import memmove": "ctypes",
     "m = __import__('g' + 'c')": "computed at run time",
     "exec('x = 1')": "run time",
+    "%load_ext nbformat": "imports a module whose code the grader does not read: `nbformat`",  # installed, not known
+    "%load_ext ./my_extension.py": "runs the IPython magic `%load_ext`",  # not a module name
 }
 
 
@@ -119,7 +121,8 @@ def test_what_cannot_be_resolved_is_flagged_with_the_cell(cell):
 
 
 def test_honest_code_and_restored_cells_raise_no_flag():
-    honest = ("import numpy as np\nimport matplotlib.pyplot as plt\nplt.rcParams['figure.dpi'] = 80\n"
+    honest = ("%load_ext autoreload\n%autoreload 2\n"  # (the opening of many course notebooks: IPython's own extension)
+              "import numpy as np\nimport matplotlib.pyplot as plt\nplt.rcParams['figure.dpi'] = 80\n"
               "def softmax(z, axis=-1):\n    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n"
               "    return e / e.sum(axis=axis, keepdims=True)\nassert np.allclose(softmax([0.0, 0.0]), 0.5)\n")
     restored = Source(3, "import gc\nrun_check('softmax-basic', globals())", student=False)

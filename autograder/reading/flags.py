@@ -25,7 +25,16 @@ from dataclasses import dataclass
 
 from autograder.model.invariant import known
 from autograder.model.pysource import import_names
-from autograder.reading.cells import CODE_MAGICS, QUIET_MAGICS, Cell, read_cell, short, top_level_parts
+from autograder.reading.cells import (
+    CODE_MAGICS,
+    EXTENSION_MAGICS,
+    IPYTHON_EXTENSIONS,
+    QUIET_MAGICS,
+    Cell,
+    read_cell,
+    short,
+    top_level_parts,
+)
 from autograder.reading.definitions import Definitions
 from autograder.reading.names import (
     COMPUTED_ATTRIBUTE,
@@ -139,6 +148,11 @@ class _Walk:
                     self.flags.append(Flag(magic.line, f"runs `%{magic.name}` with code the grader cannot read", True))
                 else:
                     escaped |= self._trees(inner.tree, magic.line - 1)
+            elif magic.name in EXTENSION_MAGICS and _dotted_names(magic.code):
+                for module in _dotted_names(magic.code):
+                    extension = ast.Import(names=[ast.alias(name=IPYTHON_EXTENSIONS.get(module, module))])
+                    for entry, what in self._import(extension, magic.line):
+                        self.flags.append(Flag(magic.line, f"{entry.reason}: `{short(what, 60)}`", entry.hides))
             elif magic.name not in QUIET_MAGICS and magic.name not in CODE_MAGICS:
                 self.flags.append(Flag(magic.line, f"runs the IPython magic `%{magic.name}`, whose code the grader "
                                                    "does not read", True))
@@ -273,6 +287,12 @@ def _writes(call: ast.Call) -> bool:
     if isinstance(mode, ast.Constant) and isinstance(mode.value, str):
         return any(c in mode.value for c in "wax+")
     return True
+
+
+def _dotted_names(text: str) -> list[str]:
+    """The words of a magic's line when every one is a dotted module name (``%load_ext autoreload``), else []."""
+    words = text.split()
+    return words if words and all(all(p.isidentifier() for p in w.split(".")) for w in words) else []
 
 
 def _imported_modules(node: ast.Import | ast.ImportFrom) -> list[str]:
