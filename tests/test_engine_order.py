@@ -268,3 +268,25 @@ def test_a_notebook_that_lost_its_nbgrader_metadata_is_graded_as_the_intact_one(
     assert stripped["flags"] == [] and stripped["tamper"] == []
     assert [n for n in stripped["notes"] if "had lost their nbgrader metadata" in n] == stripped["notes"] != []
     assert stripped["student_code"] == intact["student_code"] and stripped["answers"] == intact["answers"] != {}
+
+
+def test_pylab_puts_numpys_names_in_the_namespace_as_in_jupyter(env):
+    """``%pylab inline`` (older course material's opening) runs ``from pylab import *`` in Jupyter: a softmax
+    written with its bare names (``exp``, ``amax``, NumPy's ``sum``) must grade as the same code written with
+    ``np.``, where the engine's child once took %pylab for %matplotlib and every call raised NameError."""
+    bare = ("def softmax(z, axis=-1, temperature=1.0):\n"
+            "    if temperature <= 0:\n        raise ValueError('temperature must be positive')\n"
+            "    z = asarray(z, dtype=float) / temperature\n"
+            "    e = exp(z - amax(z, axis=axis, keepdims=True))\n"
+            "    return e / sum(e, axis=axis, keepdims=True)\n")
+    prefixed = bare.replace("asarray(", "np.asarray(").replace("exp(", "np.exp(").replace(
+        "amax(", "np.amax(").replace("sum(", "np.sum(")
+    scores = []
+    for code, opening in ((bare, "%pylab inline"), (prefixed, "%matplotlib inline")):
+        nb = filled_release("ps1_softmax", code={"softmax": code})
+        nb["cells"].insert(2, {"cell_type": "code", "metadata": {}, "source": opening, "outputs": [],
+                               "execution_count": None})
+        data = grade(env, "ps1_softmax", nb)
+        assert data["flags"] == [], data["flags"]
+        scores.append({t["name"]: (t["score"], t["max_score"]) for t in data["tests"] if t["name"].startswith("softmax")})
+    assert scores[0] == scores[1] and all(score == most for score, most in scores[0].values()), scores

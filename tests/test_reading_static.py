@@ -121,7 +121,7 @@ def test_what_cannot_be_resolved_is_flagged_with_the_cell(cell):
 
 
 def test_honest_code_and_restored_cells_raise_no_flag():
-    honest = ("%load_ext autoreload\n%autoreload 2\n"  # (the opening of many course notebooks: IPython's own extension)
+    honest = ("%load_ext autoreload\n%autoreload 2\n%pdb on\n%pylab inline\n"  # (course notebooks' openings)
               "import numpy as np\nimport matplotlib.pyplot as plt\nplt.rcParams['figure.dpi'] = 80\n"
               "def softmax(z, axis=-1):\n    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n"
               "    return e / e.sum(axis=axis, keepdims=True)\nassert np.allclose(softmax([0.0, 0.0]), 0.5)\n")

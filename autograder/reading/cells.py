@@ -26,10 +26,12 @@ from autograder.model.pysource import nodes, parse, python_source
 QUIET_MAGICS = frozenset({"matplotlib", "config", "precision", "pwd", "who", "whos", "who_ls", "ls", "pip",
                           "conda", "env", "pdoc", "pinfo", "pinfo2", "psearch", "lsmagic", "magic", "page",
                           "history", "xmode", "colors", "autocall", "automagic", "doctest_mode", "pprint",
-                          "autoreload"})
+                          "autoreload", "pdb"})
 #: IPython magics that load an extension module by name: read as an import of that module (``%load_ext autoreload``,
 #: the habit of many course notebooks, imports IPython's own ``IPython.extensions.autoreload``).
 EXTENSION_MAGICS = frozenset({"load_ext", "reload_ext"})
+#: ``%pylab``: read as ``from pylab import *`` (NumPy and matplotlib's names in the notebook's namespace).
+STAR_IMPORT_MAGICS = {"pylab": "pylab"}
 #: The extensions IPython ships, which ``%load_ext`` finds under ``IPython.extensions`` (its ``BUILTINS_EXTS``).
 IPYTHON_EXTENSIONS = {"autoreload": "IPython.extensions.autoreload", "storemagic": "IPython.extensions.storemagic"}
 #: IPython magics that run the rest of their line as Python.

@@ -30,6 +30,7 @@ from autograder.reading.cells import (
     EXTENSION_MAGICS,
     IPYTHON_EXTENSIONS,
     QUIET_MAGICS,
+    STAR_IMPORT_MAGICS,
     Cell,
     read_cell,
     short,
@@ -148,6 +149,10 @@ class _Walk:
                     self.flags.append(Flag(magic.line, f"runs `%{magic.name}` with code the grader cannot read", True))
                 else:
                     escaped |= self._trees(inner.tree, magic.line - 1)
+            elif magic.name in STAR_IMPORT_MAGICS:
+                star = ast.ImportFrom(module=STAR_IMPORT_MAGICS[magic.name], names=[ast.alias(name="*")], level=0)
+                for entry, what in self._import(star, magic.line):
+                    self.flags.append(Flag(magic.line, f"{entry.reason}: `{short(what, 60)}`", entry.hides))
             elif magic.name in EXTENSION_MAGICS and _dotted_names(magic.code):
                 for module in _dotted_names(magic.code):
                     extension = ast.Import(names=[ast.alias(name=IPYTHON_EXTENSIONS.get(module, module))])

@@ -79,9 +79,17 @@ def make_shell() -> Any:
         """``exit()``/``quit()`` in a cell: an error of that cell, like ``sys.exit()``."""
         raise SystemExit("exit() was called")
 
+    def pylab_magic(line: str = "") -> None:
+        """``%pylab …``: as in Jupyter, NumPy's and pylab's names put in the notebook's namespace (not with
+        ``--no-import-all``), by IPython's own ``import_pylab``; plots are rendered with Agg and discarded."""
+        from IPython.core.pylabtools import import_pylab  # (only for a notebook that asks: most never do)
+
+        matplotlib.use("Agg")
+        import_pylab(shell.user_ns, import_all="--no-import-all" not in line.split())
+
     shell.ask_exit = ask_exit
     shell.register_magic_function(matplotlib_magic, "line", "matplotlib")
-    shell.register_magic_function(matplotlib_magic, "line", "pylab")
+    shell.register_magic_function(pylab_magic, "line", "pylab")
     # Figures are never looked at when grading: showing them and laying them out (text
     # extents, mathtext parsing: ~0.5 s per figure cell) are skipped. Drawing and savefig work.
     # No figure is drawn here to warm matplotlib up: the lesson's figure cells are never run by
