@@ -85,7 +85,7 @@ def make_shell() -> Any:
         from IPython.core.pylabtools import import_pylab  # (only for a notebook that asks: most never do)
 
         matplotlib.use("Agg")
-        import_pylab(shell.user_ns, import_all="--no-import-all" not in line.split())
+        import_pylab(shell.user_ns, import_all="--no-import-all" not in line.split())  # type: ignore[no-untyped-call]
 
     shell.ask_exit = ask_exit
     shell.register_magic_function(matplotlib_magic, "line", "matplotlib")
