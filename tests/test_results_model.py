@@ -208,3 +208,18 @@ def test_a_file_larger_than_any_results_json_is_unreadable_not_read(tmp_path, mo
     big = read_result(path)
     assert not big.complete and big.score == 0 and "larger than" in big.unreadable
     assert (big.student, big.assignment) == ("ada", "ps1_softmax")
+
+
+@pytest.mark.parametrize("answer,warned", [
+    ("My derivation:\n\n![image.png](attachment:image.png)", True),  # a photo pasted into the cell
+    ("![](derivation.jpg)", True),
+    ('<IMG src="x.png" width=300>', True),
+    (r"$\frac{\partial}{\partial z_i} \log \sum_j e^{z_j} = \mathrm{softmax}(z)_i$, see [the notes](x.html)", False),
+    ("$a < b$ and ![not closed", False),
+])
+def test_an_answer_holding_an_image_is_told_that_the_grader_sees_only_text(answer, warned):
+    """Images in an answer are shown to the person grading as text, never as pictures (a student's markdown never
+    becomes markup: docs/instructors.md): the student is told so while there is time to type the derivation."""
+    message = TestResult.ungraded_answer("logsumexp-derivation", 10, answer).message
+    assert message.startswith("Awaiting grading")
+    assert ("never as a picture. Type the derivation" in message) == warned

@@ -96,6 +96,8 @@ MANUAL = "manual"
 NOT_ANSWERED = "not-answered"
 
 
+#: An image in an answer's markdown: ``![…](…)`` (a file, or a pasted photo's ``attachment:``) or an ``<img>`` tag.
+IMAGE_IN_ANSWER = re.compile(r"!\[[^\]\n]*\]\(|<img\b", re.IGNORECASE)
 _CUT = re.compile(r"… \([\d,]+ more characters cut\)\Z")
 _MORE = re.compile(r"… and [\d,]+ more\Z")
 
@@ -215,6 +217,10 @@ class TestResult:
         """A manually graded answer cell that no person has graded yet; ``answer`` is the student's text
         (an answer left blank or missing is :meth:`not_answered` instead: see :meth:`ungraded_answer`)."""
         message = "Awaiting grading: your instructor reads this answer and gives its points."
+        if answer is not None and IMAGE_IN_ANSWER.search(answer[:MAX_CODE * 10]):
+            message += (" Your answer holds an image (a pasted photo, a picture file or an <img> tag): the person "
+                        "grading sees your text, and an image only as that text, never as a picture. Type the "
+                        "derivation in the cell (Markdown, with LaTeX between $ signs) and hand the notebook in again.")
         return cls(name, None, float(max_score), False, message, "", MANUAL)
 
     @classmethod
