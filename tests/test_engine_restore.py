@@ -215,3 +215,16 @@ def test_a_byte_order_mark_and_windows_line_ends_change_nothing(course_source, t
     rebuilt, expected = rebuild(course_source, load_submission(path)), rebuild(course_source, plain["cells"])
     assert rebuilt.tamper == [] and rebuilt.notes == []
     assert {k: v.replace("\r\n", "\n") for k, v in rebuilt.student_code.items()} == expected.student_code
+
+
+def test_the_set_up_cell_of_an_earlier_release_is_recognised_by_its_title(course_source):
+    """A notebook started from an earlier release carries an earlier self-check module in its set-up cell; stripped
+    of its metadata, that cell is still the set-up cell (never run by the grader), not code of the student's."""
+    cells = [_bare(c) for c in filled_release(PS)["cells"]]
+    i = next(k for k, c in enumerate(cells) if "SELFCHECK = r'''" in cell_text(c))
+    cells[i] = {**cells[i], "source": cell_text(cells[i]).replace("def library_calls(fn):", "def library_calls(fn):\n"
+                                                                   "    # (an earlier release's version)")}
+    rebuilt = rebuild(course_source, cells)
+    assert not any(c.origin == "student" for c in rebuilt.cells), [c.source[:60] for c in rebuilt.cells
+                                                                    if c.origin == "student"]
+    assert rebuilt.tamper == ["locked cell `self-check` was edited (cell 1); restored from the source"]

@@ -9,7 +9,9 @@ then makes the purity reading unsure of every function), and an answer written w
 So a cell with no nbgrader metadata is given back the grade_id of
 
 * a locked cell of the source that the submission lacks, when its text is that cell's as the student was given it
-  (:func:`autograder.model.given.same_as_given`), in the order they come;
+  (:func:`autograder.model.given.same_as_given`), in the order they come; the set-up cell also when only its title
+  line is the same (a notebook started from an earlier release carries an earlier self-check module, which the
+  grader never runs either);
 * a solution cell of the source that the submission lacks, when it stands in that cell's place: after the source
   cell that precedes it (found in the submission by grade_id or by the step above) and before any other known cell,
   the first cell there of the solution cell's type — for code, the first that defines one of the names the
@@ -26,6 +28,7 @@ import ast
 from collections.abc import Sequence
 from typing import Any
 
+from autograder.model.course import SELF_CHECK_CELL
 from autograder.model.given import given_forms, normal_text
 from autograder.model.notebook import SourceCell, cell_text, grade_id_of, nbgrader_meta
 from autograder.model.pysource import parse, python_source
@@ -48,9 +51,14 @@ def recognise(source_cells: Sequence[SourceCell], submitted_cells: list[Any], no
         if scell.protected and scell.grade_id not in present:
             for form in set(given_forms(scell.source)):
                 by_text.setdefault(form, []).append(scell)
+    setup = next((c for c in known if c.grade_id == SELF_CHECK_CELL and c.grade_id not in present), None)
     found: dict[int, SourceCell] = {}
     for i in sorted(bare):
-        for scell in by_text.get(normal_text(cell_text(submitted_cells[i])), ()):
+        text = cell_text(submitted_cells[i])
+        candidates = list(by_text.get(normal_text(text), ()))
+        if setup is not None and _title(text) == _title(setup.source):
+            candidates.append(setup)  # the set-up cell of any release: its module changes, its title line does not
+        for scell in candidates:
             if scell.cell_type == submitted_cells[i].get("cell_type") and scell not in found.values():
                 found[i] = scell
                 break
@@ -73,6 +81,11 @@ def recognise(source_cells: Sequence[SourceCell], submitted_cells: list[Any], no
         what = ("1 cell had lost its nbgrader metadata and was" if len(found) == 1
                 else f"{len(found)} cells had lost their nbgrader metadata and were")
         notes.append(f"{what} recognised: {'; '.join(how)}")
+
+
+def _title(text: str) -> str:
+    """A cell's first line that is not blank (the set-up cell's ``#@title …``)."""
+    return next((line.strip() for line in text.split("\n") if line.strip()), "")
 
 
 def _in_place(scell: SourceCell, before: str | None, where: dict[str | None, int], free: set[int],
