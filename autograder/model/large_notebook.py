@@ -30,14 +30,18 @@ CPU_SECONDS, WALL_SECONDS = 60, 120
 #: Exit statuses of the script: what they mean, and what the student can do.
 _FAILURES = {3: "it is not valid UTF-8 JSON — open it in Jupyter and save it again",
              4: "it is not a notebook (no list of cells) — hand in the .ipynb file itself",
-             5: "its code and text alone are over the limit — remove pasted data and inline images from its cells"}
+             5: "its code and text alone are over the limit — remove pasted data and inline images from its cells",
+             6: "this machine cannot limit the memory of that reading — clear large outputs and resubmit"}
 _OTHERWISE = "reading it took more memory or time than the grader allows — clear large outputs and resubmit"
 
 _SCRIPT = r"""
 import json, resource, sys
 memory, cpu, cap = (int(a) for a in sys.argv[1:4])
-resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+try:
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+except (ValueError, OSError):  # no limits, no reading
+    sys.exit(6)
 try:
     nb = json.loads(sys.stdin.buffer.read().decode("utf-8-sig"))
 except (ValueError, RecursionError):
