@@ -111,7 +111,7 @@ def chains(code: types.CodeType) -> Iterator[list[Any]]:
             yield chain
 
 
-def local_names(root: str, attrs: list[str], imported: Iterable[str]) -> Iterator[str]:
+def local_dotted_names(root: str, attrs: list[str], imported: Iterable[str]) -> Iterator[str]:
     """The dotted library names a chain on a local ``root`` may stand for, given the modules the function imported:
     each of them followed by ``attrs`` (``import scipy.special as sp`` or ``from scipy import special``, then
     ``sp.softmax``), and ``root`` itself followed by ``attrs`` where an import binds ``root`` (``import
@@ -283,7 +283,7 @@ def _note_code(f: object, code: types.CodeType, uses: _Uses, walk: Walk, skip: C
             uses.note_name(root)
             continue
         if kind == "local":
-            for dotted in local_names(root, attrs, imported):
+            for dotted in local_dotted_names(root, attrs, imported):
                 uses.note_name(dotted)
             continue
         if root not in g:  # a builtin, or a name not (yet) defined
