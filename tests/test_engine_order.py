@@ -290,3 +290,20 @@ def test_pylab_puts_numpys_names_in_the_namespace_as_in_jupyter(env):
         assert data["flags"] == [], data["flags"]
         scores.append({t["name"]: (t["score"], t["max_score"]) for t in data["tests"] if t["name"].startswith("softmax")})
     assert scores[0] == scores[1] and all(score == most for score, most in scores[0].values()), scores
+
+
+def test_another_problem_sets_notebook_is_said_once_not_graded_as_a_flood_of_tampering(env):
+    """ps2's notebook uploaded to ps1's slot: one reason on every cell, no tamper report; a ps2 notebook in which the
+    student also wrote a ps1 function is graded as usual (that function's cells count, in run order)."""
+    data = grade(env, "ps1_softmax", filled_release("ps2_cross_entropy"))
+    reason = ("it is ps2_cross_entropy's notebook (its cells are that problem set's), not ps1_softmax's — hand in "
+              "your ps1_softmax.ipynb")
+    assert data["score"] == 0 and data["tamper"] == [] and data["notes"] == [reason]
+    assert all(reason in t["message"] for t in data["tests"])
+    nb = filled_release("ps2_cross_entropy")
+    nb["cells"].insert(0, {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                           "source": "import numpy as np\ndef logsumexp(z, axis=-1):\n    z = np.asarray(z, dtype=float)\n"
+                                     "    m = np.max(z, axis=axis, keepdims=True)\n"
+                                     "    return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(z - m), axis=axis))\n"})
+    data = grade(env, "ps1_softmax", nb)  # (its first cell: it runs before ps1's test cells)
+    assert data["notes"] != [reason] and any(t["score"] for t in data["tests"] if t["name"] == "logsumexp-basic")

@@ -35,6 +35,7 @@ from autograder.engine.zygote_parent import Zygote
 from autograder.model.course import function_of
 from autograder.model.files import StrPath
 from autograder.model.notebook import SourceNotebook, Unreadable, load_submission
+from autograder.model.other_notebook import other_problem_set
 from autograder.model.results import Execution, SubmissionResult, TestResult
 from autograder.reading.notebook import NotebookReading, Source
 from autograder.sandbox.limits import Limits
@@ -101,6 +102,10 @@ def grade_submission(path: StrPath | None, student: str, assignment: str, source
         cells = load_submission(path)
     except Unreadable as exc:
         return unreadable_results(student, assignment, source, str(exc))
+    other = other_problem_set(assignment, cells)
+    if other is not None:
+        return unreadable_results(student, assignment, source, f"it is {other}'s notebook (its cells are that "
+                                  f"problem set's), not {assignment}'s — hand in your {assignment}.ipynb")
     rebuilt = rebuild(source, cells)
     forbidden = sorted({name for check in checks.values() for name in check.forbidden})
     graded = _run_and_check(rebuilt, source, checks, Session(zygote, slot, _runs(rebuilt), limits, forbidden))
