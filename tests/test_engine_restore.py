@@ -228,3 +228,24 @@ def test_the_set_up_cell_of_an_earlier_release_is_recognised_by_its_title(course
     assert not any(c.origin == "student" for c in rebuilt.cells), [c.source[:60] for c in rebuilt.cells
                                                                     if c.origin == "student"]
     assert rebuilt.tamper == ["locked cell `self-check` was edited (cell 1); restored from the source"]
+
+
+def test_a_test_cell_copied_to_hold_the_students_code_runs_as_theirs(course_source):
+    """JupyterLab copies a cell with its metadata: a student who pastes a copy of a test cell and writes their
+    function in it ran that code in their notebook. The source's test cell stands in its place; the changed copy
+    runs as the student's own cell (it used to be dropped with the unchanged duplicates, and the function with it),
+    before or after the original."""
+    for before in (False, True):
+        cells = filled_release(PS)["cells"]
+        i = index_of(cells, "softmax")
+        code = cell_text(cells[i])
+        cells[i] = {**cells[i], "source": "def softmax(z, axis=-1, temperature=1.0):\n    raise NotImplementedError()\n"}
+        j = index_of(cells, "softmax-basic")
+        cells.insert(j + (0 if before else 1), {**copy.deepcopy(cells[j]), "source": code})
+        rebuilt = rebuild(course_source, cells)
+        mine = [c for c in rebuilt.cells if c.origin == "student" and c.source == code]
+        assert len(mine) == 1 and mine[0].runs
+        restored = [c for c in rebuilt.cells if c.grade_id == "softmax-basic"]
+        assert len(restored) == 1 and restored[0].origin == "source"
+        assert rebuilt.tamper == [f"graded test cell `softmax-basic` appears 2 times; the source's stands in its "
+                                  f"place; the changed copy (cell {j if before else j + 1}) runs as the student's own"]

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograder.model.course import grader_skips
-from autograder.model.given import same_as_given, strip_hidden_tests
+from autograder.model.given import strip_hidden_tests
 from autograder.model.invariant import known
 from autograder.model.notebook import SourceCell, SourceNotebook, cell_text, nbgrader_meta
-from autograder.model.run_order import Partition, partition, run_order
+from autograder.model.run_order import Partition, changed_copy, partition, run_order
 
 
 @dataclass
@@ -88,7 +88,7 @@ def _report_tampering(source: SourceNotebook, known: dict, parts: Partition, sub
     """The tamper report (``out.tamper``) and the notes on solution cells (``out.notes``)."""
     for gid, scell in known.items():
         if scell.protected:
-            _report_locked(gid, scell, parts.occurrences.get(gid, []), submitted_cells, out)
+            _report_locked(gid, scell, parts.occurrences.get(gid, []), parts.primary.get(gid), submitted_cells, out)
     position = {c.grade_id: k for k, c in enumerate(source.cells)}
     moved = _moved([position[gid] for gid in parts.primary])
     if moved:
@@ -109,21 +109,25 @@ def _report_tampering(source: SourceNotebook, known: dict, parts: Partition, sub
             out.notes.append(f"solution cell `{gid}` appears {len(found)} times; all copies run in order")
 
 
-def _report_locked(gid: str, scell: SourceCell, found: list[int], submitted_cells: list[dict[str, Any]],
-                   out: Rebuilt) -> None:
+def _report_locked(gid: str, scell: SourceCell, found: list[int], primary_cell: dict[str, Any] | None,
+                   submitted_cells: list[dict[str, Any]], out: Rebuilt) -> None:
     """One locked cell: deleted, duplicated, edited, or its nbgrader metadata (points) changed."""
     what = "graded test cell" if scell.is_test else "locked cell"
     if not found:
         out.tamper.append(f"{what} `{gid}` was deleted; restored from the source")
         return
+    primary = next((i for i in found if submitted_cells[i] is primary_cell), found[0])
+    changed = [i for i in found if changed_copy(submitted_cells[i], gid, [scell])]
     if len(found) > 1:
-        out.tamper.append(f"{what} `{gid}` appears {len(found)} times; the copies were removed")
-    for i in found:
-        cell = submitted_cells[i]
-        if cell.get("cell_type") != scell.cell_type or not same_as_given(cell_text(cell), scell.source):
-            out.tamper.append(f"{what} `{gid}` was edited (cell {i}); restored from the source")
-            break
-    meta = nbgrader_meta(submitted_cells[found[0]])
+        kept = [i for i in changed if i != primary]
+        out.tamper.append(f"{what} `{gid}` appears {len(found)} times; the source's stands in its place"
+                          + (f"; the changed {'copy' if len(kept) == 1 else 'copies'} (cell "
+                             f"{', '.join(map(str, kept))}) {'runs' if len(kept) == 1 else 'run'} as the "
+                             "student's own" if kept else "")
+                          + ("; the unchanged copies were removed" if len(found) - 1 > len(kept) else ""))
+    if primary in changed:
+        out.tamper.append(f"{what} `{gid}` was edited (cell {primary}); restored from the source")
+    meta = nbgrader_meta(submitted_cells[primary])
     points: Any = meta.get("points")  # whatever the submitted metadata holds
     claimed: float | None
     try:

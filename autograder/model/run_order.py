@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from autograder.model.notebook import SourceCell, grade_id_of, oversized
+from autograder.model.given import same_as_given
+from autograder.model.notebook import SourceCell, cell_text, grade_id_of, oversized
 from autograder.model.recognise import CELL_TYPES, recognise
 
 
@@ -56,6 +57,7 @@ def partition(source_cells: Sequence[SourceCell], submitted_cells: list[Any], no
             if note:
                 notes.append(note)
     recognise(source_cells, submitted_cells, notes)  # (after the oversized cells' text is replaced: bounded)
+    first = _first_copies(source_cells, submitted_cells, well_formed)
     parts = Partition()
     anchor: str | None = None
     for i, cell in enumerate(submitted_cells):
@@ -65,15 +67,39 @@ def partition(source_cells: Sequence[SourceCell], submitted_cells: list[Any], no
         gid = grade_id_of(cell)
         if gid in protected:
             parts.occurrences.setdefault(gid, []).append(i)
-            if gid not in parts.primary:
+            if first.get(gid, i) == i and gid not in parts.primary:
                 parts.primary[gid] = cell
                 anchor = gid
                 parts.extras.setdefault(gid, [])
                 continue
-            if protected[gid]:
-                continue  # a duplicate of a locked cell: dropped (the engine reports it)
-        parts.extras.setdefault(anchor, []).append(cell)
+            if protected[gid] and not changed_copy(cell, gid, source_cells):
+                continue  # an unchanged duplicate of a locked cell: dropped (the engine reports it)
+        parts.extras.setdefault(anchor, []).append(cell)  # (a changed copy of a locked cell: the student's own)
     return parts
+
+
+def _first_copies(source_cells: Sequence[SourceCell], submitted_cells: list[Any], well_formed: list[bool],
+                  ) -> dict[str, int]:
+    """For each locked grade_id the submission holds more than once, the index of the copy that stands for the
+    locked cell: the first one as the student was given it, else the first one. (A copy pasted and then written
+    in — a test cell copied to hold the student's own code — is then the student's cell, as it ran for them.)"""
+    out: dict[str, int] = {}
+    seen: dict[str, list[int]] = {}
+    locked = {c.grade_id for c in source_cells if c.protected}
+    for i, cell in enumerate(submitted_cells):
+        gid = grade_id_of(cell) if well_formed[i] else None
+        if gid in locked:
+            seen.setdefault(cast(str, gid), []).append(i)
+    for gid, found in seen.items():
+        if len(found) > 1:
+            out[gid] = next((i for i in found if not changed_copy(submitted_cells[i], gid, source_cells)), found[0])
+    return out
+
+
+def changed_copy(cell: dict[str, Any], gid: str, source_cells: Sequence[SourceCell]) -> bool:
+    """Whether ``cell``, a copy of the locked cell ``gid``, differs from that cell as the student was given it."""
+    scell = next(c for c in source_cells if c.grade_id == gid)
+    return cell.get("cell_type") != scell.cell_type or not same_as_given(cell_text(cell), scell.source)
 
 
 def run_order(source_cells: Iterable[SourceCell],
