@@ -453,7 +453,33 @@ OPAQUE_ANYWHERE = {
     "module copied by a shell command then imported": "!cp /tmp/helpers.py my_helpers.py\nimport my_helpers\n",
     "pip told to install here, then imported": "!pip install --target . helpers\nimport helpers\n",
     "module file written then imported": "open('my_helpers.py', 'w').write('x = 1')\nimport my_helpers\n",
+    "module written through pathlib": "from pathlib import Path\nPath('pandas.py').write_text('x = 1')\n"
+                                      "import pandas\n",
+    "file renamed into a module": "from pathlib import Path\nPath('notes.txt').rename('pandas.py')\nimport pandas\n",
+    "archive extracted": "import zipfile\nzipfile.ZipFile('d.zip').extractall('.')\nimport pandas\n",
+    "file of a computed name": "name = 'pandas'\nopen(f'{name}.py', 'w').write('x = 1')\nimport pandas\n",
 }
+
+#: Writes that cannot make a module (found on real notebooks: pandas' ``rename``, a ``Path`` built, a zip read, a
+#: results file of a fixed name), then an import of a package a written module could otherwise stand for.
+WRITES_NO_MODULE = {
+    "DataFrame.rename": "import pandas as pd\ndf = pd.DataFrame({'a': [1]})\ndf = df.rename(columns={'a': 'b'})\n",
+    "a Path built": "from pathlib import Path\nROOT = Path.cwd() / 'data'\nimport pandas\n",
+    "a zip read": "import zipfile\nnames = zipfile.ZipFile('d.zip', 'r').namelist()\nimport pandas\n",
+    "results written": "with open('prediction.csv', 'w') as fh:\n    fh.write('id,y')\nimport pandas\n",
+    "a log of a computed name": "name = 'run'\nopen(f'./{name}.log', 'a').write('x')\nimport pandas\n",
+    "a model saved": "import numpy as np\nnp.save('weights.npy', np.zeros(3))\nimport pandas\n",
+    "a folder made": "import os\nos.makedirs('out', exist_ok=True)\nfrom pathlib import Path\nPath('o').mkdir()\n"
+                     "import pandas\n",
+    "str.replace": "s = 'abc'.replace('a', 'b')\nimport pandas\n",
+}
+
+
+@pytest.mark.parametrize("cell", list(WRITES_NO_MODULE.values()), ids=list(WRITES_NO_MODULE))
+def test_a_write_that_cannot_make_a_module_costs_nothing(cell):
+    """The 'writes files and imports' rule is for a module the notebook could have written: a file of a constant
+    name that no import loads, a folder alone, or no write at all costs no purity cell."""
+    assert verdict(head("    return np.exp(z)\n"), cell) == ("", "")
 
 
 @pytest.mark.parametrize("cell", list(OPAQUE_ANYWHERE.values()), ids=list(OPAQUE_ANYWHERE))
@@ -515,6 +541,8 @@ def test_a_long_cell_is_read_as_one_tree():
 def test_magics():
     pure = head("    return np.exp(z)\n")
     assert verdict("%matplotlib inline\n%timeit -n 3 print(1)\n!ls\n%time total = 1\n" + pure) == ("", "")
+    # help, either way round, and a quiet magic inside a function (a plotting helper's %matplotlib) run nothing
+    assert verdict("?np.mean\nnp.exp??\n" + pure, "def plot():\n    %matplotlib inline\n    return 1\n") == ("", "")
     # the code of %time runs in the notebook's namespace: read as the cell's own
     assert verdict(pure, "%time f = lambda z, w=None, t=1.0: z.sort()\n")[0] == "mutation"
     assert verdict(pure, "if True:\n    %time f = lambda z, w=None, t=1.0: z.sort()\n")[0] == "mutation"

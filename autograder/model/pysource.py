@@ -25,7 +25,7 @@ MAX_IPYTHON_CHARS = 20_000
 
 _transformer: TransformerManager | None = None
 _ESCAPE = re.compile(r"^(\s*)(?:([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*))?[!%]")
-_HELP = re.compile(r"^\s*\??[\w.]+\?\??\s*$")
+_HELP = re.compile(r"^\s*(?:\?{1,2}[\w.]+\??|[\w.]+\?{1,2})\s*$")  # obj?, obj??, ?obj, ??obj: help, runs nothing
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 
 
@@ -33,7 +33,7 @@ def python_source(cell: str) -> str | None:
     """The cell as plain Python with IPython's escapes neutralised, or None when it is not Python.
 
     ``!cmd`` and ``%magic`` lines become ``pass`` (``x = !ls`` becomes
-    ``x = None``), ``obj?`` lines ``pass``; a ``%%time``-like cell magic is
+    ``x = None``), ``obj?`` and ``?obj`` lines ``pass``; a ``%%time``-like cell magic is
     dropped, any other cell magic makes the cell not Python. Linear in the
     cell's length. When that is still not valid Python, a small cell goes
     through IPython's own transformer.

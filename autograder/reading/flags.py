@@ -56,11 +56,19 @@ from autograder.reading.names import (
 
 #: File writes (a module the notebook wrote could then be imported under a library's name): library functions …
 _FILE_WRITERS = ("shutil.", "os.rename", "os.replace", "os.symlink", "os.link", "os.open", "os.write", "os.mkfifo",
-                 "numpy.save", "numpy.savez", "numpy.savetxt", "zipfile.", "tarfile.", "tempfile.", "io.open",
-                 "codecs.open", "pathlib.")
-#: … and methods whose names say so (``open`` with a mode that writes is looked at on its own).
-_FILE_WRITING_METHODS = frozenset({"write_text", "write_bytes", "tofile", "extractall", "symlink_to", "hardlink_to",
-                                   "rename", "touch", "mkdir"})
+                 "numpy.save", "numpy.savez", "numpy.savetxt", "tempfile.", "io.open", "codecs.open")
+#: … archives, which write only when opened to write or extracted …
+_ARCHIVES = ("zipfile.", "tarfile.")
+#: … and methods whose names say so (``open`` with a mode that writes is looked at on its own; a directory made
+#: alone, ``mkdir``, holds no module, and cannot stand before an installed package).
+_FILE_WRITING_METHODS = frozenset({"write_text", "write_bytes", "tofile", "extractall", "extract", "symlink_to",
+                                   "hardlink_to", "touch"})
+#: Methods that move a file when given one target and nothing else (``Path.rename``; ``DataFrame.rename(columns=…)``
+#: and ``str.replace(a, b)`` are not).
+_FILE_MOVING_METHODS = frozenset({"rename", "replace"})
+#: The endings of a file that an ``import`` can load (source, bytecode, extension module, a ``.pth`` line): a file
+#: written under any other constant name (``results.csv``, ``model.pkl``) cannot be one.
+_MODULE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyw", ".pyd", ".so", ".pth")
 
 
 @dataclass(frozen=True)
@@ -140,9 +148,11 @@ class _Walk:
         escaped = self._trees(tree, 0)
         for magic in self.cell.magics:
             owner = (magic.inside.name, magic.inside.lineno) if isinstance(magic.inside, ast.FunctionDef) else None
-            if magic.inside is not None:
+            if magic.inside is not None and magic.name not in QUIET_MAGICS:  # (a quiet one runs nothing anywhere)
                 self.flags.append(Flag(magic.line, f"runs the IPython magic `%{magic.name}` inside a function, "
                                                    "whose code the grader does not read there", True, owner))
+            elif magic.inside is not None:
+                continue
             elif magic.name in CODE_MAGICS and magic.code:
                 inner = read_cell(magic.code)
                 if inner.tree is None:
@@ -270,9 +280,7 @@ class _Walk:
                 out.append((COMPUTED_IMPORT, f"{name or dotted}(…)"))
             elif module.split(".")[0] not in KNOWN_PACKAGES:
                 out += self._unknown_module(module, line)
-        if not self.writes_file and (dotted.startswith(_FILE_WRITERS) or (
-                isinstance(func, ast.Attribute) and func.attr in _FILE_WRITING_METHODS) or (
-                name == "open" and _writes(node))):
+        if not self.writes_file and _writes_a_module(node, name, dotted):
             self.writes_file = line
         return out
 
@@ -284,14 +292,59 @@ def _replaced(dotted: str) -> Opaque:
     return Opaque(LIBRARY_REPLACED.reason, hides=False)
 
 
-def _writes(call: ast.Call) -> bool:
-    """``open(…)`` with a mode that writes, or one the reading cannot tell."""
-    mode = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "mode"), None)
-    if mode is None:
-        return False
+def _writes_a_module(call: ast.Call, name: str, dotted: str) -> bool:
+    """Whether ``call`` may write a file an ``import`` could load: a writing library function or method, ``open``
+    with a mode that writes, an archive opened to write or extracted — unless the one file it writes has a constant
+    name that no import can load (``open("results.csv", "w")``, ``np.save("w.npy", …)``, ``p.rename("old.txt")``)."""
+    func = call.func
+    method = func.attr if isinstance(func, ast.Attribute) else ""
+    if dotted.startswith(_ARCHIVES):
+        writes = _writes(call, default="r", position=1)
+    elif name == "open" or method == "open":  # a library's open(file, mode) (PIL's, gzip's); else Path.open(mode)
+        writes = _writes(call, default="r", position=1 if name == "open" or dotted else 0)
+    elif method in _FILE_MOVING_METHODS:
+        writes = len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], (ast.Dict, ast.Lambda))
+    else:
+        writes = dotted.startswith(_FILE_WRITERS) or method in _FILE_WRITING_METHODS
+    return writes and not _no_module_name(_written_file(call, name, dotted, method))
+
+
+def _written_file(call: ast.Call, name: str, dotted: str, method: str) -> ast.expr | None:
+    """The expression naming the one file ``call`` writes, where the reading knows it; else None (an archive
+    extracted, a tree copied, a temporary file: any number of files, of any name)."""
+    func = call.func
+    if name == "open" or (method == "open" and dotted) or dotted.startswith("numpy.save") or method in (
+            "tofile", *_FILE_MOVING_METHODS):
+        return call.args[0] if call.args else None  # (the new name of a renamed file)
+    if method in ("open", "write_text", "write_bytes", "touch") and isinstance(func, ast.Attribute):
+        receiver = func.value  # Path("results.csv").write_text(…)
+        if isinstance(receiver, ast.Call) and receiver.args and isinstance(receiver.func, (ast.Name, ast.Attribute)) \
+                and (receiver.func.id if isinstance(receiver.func, ast.Name) else receiver.func.attr) in (
+                    "Path", "PurePath", "PosixPath"):
+            return receiver.args[-1]
+    return None
+
+
+def _writes(call: ast.Call, default: str, position: int) -> bool:
+    """An ``open``-like call with a mode (its ``position``-th argument or ``mode=``; ``default`` when absent) that
+    writes, or one the reading cannot tell."""
+    mode = call.args[position] if len(call.args) > position else next(
+        (k.value for k in call.keywords if k.arg == "mode"), ast.Constant(default))
     if isinstance(mode, ast.Constant) and isinstance(mode.value, str):
         return any(c in mode.value for c in "wax+")
     return True
+
+
+def _no_module_name(target: ast.expr | None) -> bool:
+    """Whether ``target``, a file's name, is a constant (or an f-string ending in a constant with a dot: an
+    extension) that names a file no import can load."""
+    if isinstance(target, ast.JoinedStr) and target.values and isinstance(target.values[-1], ast.Constant):
+        target = target.values[-1]
+        if not (isinstance(target.value, str) and "." in target.value):
+            return False
+    if not (isinstance(target, ast.Constant) and isinstance(target.value, str)) or target.value.endswith("/"):
+        return False
+    return not target.value.lower().endswith(_MODULE_SUFFIXES)
 
 
 def _dotted_names(text: str) -> list[str]:
