@@ -78,6 +78,16 @@ def test_the_zygote_never_imports_the_trusted_side(env):
     assert leaked == []
 
 
+def test_the_modules_the_reading_takes_as_loaded_are_loaded_before_student_code(env):
+    """The static reading's "writes files and imports" rule skips the modules it takes as loaded before any student
+    code runs (``reading.names.LOADED_MODULES``): a file the notebook writes cannot take their names only if they
+    really are in every child's ``sys.modules``. (``cmath`` and ``selfcheck`` were listed, and are not.)"""
+    from autograder.reading.names import LOADED_MODULES
+
+    modules = set(env.zygote.modules())
+    assert sorted(LOADED_MODULES - modules) == []
+
+
 def test_the_modules_a_child_answers_with_are_unreachable_by_name(env):
     """The guard, ``invoke`` and the modules beside it are out of the zygote's ``sys.modules`` (so out of every
     child's): student code cannot reach the copies the child answers with (nor the pinned names) by name."""

@@ -135,10 +135,17 @@ KNOWN_PACKAGES = frozenset({
     "numpy", "scipy", "matplotlib", "pandas", "seaborn", "sklearn", "sympy", "mpmath", "IPython", "ipywidgets",
     "tqdm", "statsmodels", "selfcheck", "mpl_toolkits", "PIL", "pylab",  # (pylab: matplotlib's top-level module)
 }) | frozenset(getattr(sys, "stdlib_module_names", ()))
-#: Standard modules loaded before any student code runs: their names cannot be taken by a file a notebook wrote.
-LOADED_MODULES = frozenset({"numpy", "scipy", "matplotlib", "math", "cmath", "sys", "os", "builtins", "warnings",
-                            "functools", "itertools", "operator", "collections", "copy", "re", "types", "typing",
-                            "abc", "contextlib", "time", "io", "json", "enum", "numbers", "selfcheck"})
+#: Modules loaded in the sandbox before any student code runs (the zygote's imports: NumPy, SciPy, matplotlib,
+#: IPython and what they load): an ``import`` of one finds it in ``sys.modules``, so a file the notebook wrote cannot
+#: take its name. ``tests/test_engine_sandbox.py`` checks every one against the zygote's own ``sys.modules``.
+LOADED_MODULES = frozenset({
+    "numpy", "scipy", "matplotlib", "IPython", "math", "sys", "os", "builtins", "warnings", "functools", "itertools",
+    "operator", "collections", "copy", "re", "types", "typing", "abc", "contextlib", "time", "io", "json", "enum",
+    "numbers", "random", "pathlib", "pickle", "datetime", "string", "dataclasses", "shutil", "logging", "textwrap",
+    "inspect", "ast", "tempfile", "base64", "struct", "traceback", "weakref", "codecs", "threading", "subprocess",
+    "heapq", "bisect", "fractions", "decimal", "hashlib", "pprint", "platform", "signal", "socket", "select",
+    "array", "queue", "argparse", "locale", "difflib", "calendar", "uuid", "zipfile", "gzip", "urllib", "glob",
+})
 
 
 @functools.lru_cache(maxsize=1024)
