@@ -543,6 +543,9 @@ def test_magics():
     assert verdict("%matplotlib inline\n%timeit -n 3 print(1)\n!ls\n%time total = 1\n" + pure) == ("", "")
     # help, either way round, and a quiet magic inside a function (a plotting helper's %matplotlib) run nothing
     assert verdict("?np.mean\nnp.exp??\n" + pure, "def plot():\n    %matplotlib inline\n    return 1\n") == ("", "")
+    # a shell command continued on the next line, and a %%time cell IPython reads its own way (a line `;`): neither
+    # is the student's use of the IPython shell (IPython's transformer writes get_ipython() for them)
+    assert verdict(pure, "!ls \\\n  -la\nimport numpy as np\n", "%%time\nx = 1\n;\n") == ("", "")
     # the code of %time runs in the notebook's namespace: read as the cell's own
     assert verdict(pure, "%time f = lambda z, w=None, t=1.0: z.sort()\n")[0] == "mutation"
     assert verdict(pure, "if True:\n    %time f = lambda z, w=None, t=1.0: z.sort()\n")[0] == "mutation"

@@ -46,19 +46,24 @@ def python_source(cell: str) -> str | None:
             return None
         lines[first] = ""
     out = []
+    continued = False  # (a shell or magic line ending in a backslash goes on on the next line)
     for line in lines:
-        m = _ESCAPE.match(line)
-        if m:
+        m = None if continued else _ESCAPE.match(line)
+        if continued:
+            out.append("")
+        elif m:
             out.append(f"{m.group(1)}{m.group(2) or ''}{'None' if m.group(2) else 'pass'}")
         elif _HELP.match(line):
             out.append(line[: len(line) - len(line.lstrip())] + "pass")
         else:
             out.append(line)
+        continued = (continued or m is not None) and line.rstrip().endswith("\\")
     code = "\n".join(out)
     if parse(code) is not None:
         return code
     if len(cell) > MAX_IPYTHON_CHARS:
         return None
+    cell = "\n".join(lines)  # (a %%time-like first line blanked: IPython reads the code under it as its own)
     global _transformer
     if _transformer is None:
         from IPython.core.inputtransformer2 import TransformerManager
