@@ -456,6 +456,9 @@ OPAQUE_ANYWHERE = {
     "module written through pathlib": "from pathlib import Path\nPath('pandas.py').write_text('x = 1')\n"
                                       "import pandas\n",
     "file renamed into a module": "from pathlib import Path\nPath('notes.txt').rename('pandas.py')\nimport pandas\n",
+    "os.rename into a module": "import os\nos.rename('notes.txt', 'pandas.py')\nimport pandas\n",
+    "Path.open of a mode the reading cannot tell": "from pathlib import Path\nmode = 'w'\nPath('p.py').open(mode)\n"
+                                                  "import pandas\n",
     "archive extracted": "import zipfile\nzipfile.ZipFile('d.zip').extractall('.')\nimport pandas\n",
     "file of a computed name": "name = 'pandas'\nopen(f'{name}.py', 'w').write('x = 1')\nimport pandas\n",
 }
@@ -471,6 +474,8 @@ WRITES_NO_MODULE = {
     "a model saved": "import numpy as np\nnp.save('weights.npy', np.zeros(3))\nimport pandas\n",
     "a folder made": "import os\nos.makedirs('out', exist_ok=True)\nfrom pathlib import Path\nPath('o').mkdir()\n"
                      "import pandas\n",
+    "a member of a zip read": "import zipfile\nfh = zipfile.ZipFile('d.zip').open('data.csv')\nimport pandas\n",
+    "os.rename to a text file": "import os\nos.rename('a.txt', 'b.txt')\nimport pandas\n",
     "str.replace": "s = 'abc'.replace('a', 'b')\nimport pandas\n",
 }
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 import threading
 from dataclasses import dataclass
 
@@ -69,6 +70,8 @@ _FILE_MOVING_METHODS = frozenset({"rename", "replace"})
 #: The endings of a file that an ``import`` can load (source, bytecode, extension module, a ``.pth`` line): a file
 #: written under any other constant name (``results.csv``, ``model.pkl``) cannot be one.
 _MODULE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyw", ".pyd", ".so", ".pth")
+#: What a file mode looks like (``"w"``, ``"rb"``, ``"a+"``), as against a file's name.
+_MODE = re.compile(r"[rwxabtU+]{1,4}")
 
 
 @dataclass(frozen=True)
@@ -300,12 +303,16 @@ def _writes_a_module(call: ast.Call, name: str, dotted: str) -> bool:
     method = func.attr if isinstance(func, ast.Attribute) else ""
     if dotted.startswith(_ARCHIVES):
         writes = _writes(call, default="r", position=1)
-    elif name == "open" or method == "open":  # a library's open(file, mode) (PIL's, gzip's); else Path.open(mode)
-        writes = _writes(call, default="r", position=1 if name == "open" or dotted else 0)
+    elif name == "open" or (method == "open" and dotted):  # open(file, mode): the builtin, PIL's, gzip's, io's
+        writes = _writes(call, default="r", position=1)
+    elif method == "open":  # an object's: Path.open(mode), ZipFile(…).open(name, mode)
+        writes = _object_open_writes(call)
+    elif dotted.startswith(_FILE_WRITERS):
+        writes = True
     elif method in _FILE_MOVING_METHODS:
         writes = len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], (ast.Dict, ast.Lambda))
     else:
-        writes = dotted.startswith(_FILE_WRITERS) or method in _FILE_WRITING_METHODS
+        writes = method in _FILE_WRITING_METHODS
     return writes and not _no_module_name(_written_file(call, name, dotted, method))
 
 
@@ -313,8 +320,10 @@ def _written_file(call: ast.Call, name: str, dotted: str, method: str) -> ast.ex
     """The expression naming the one file ``call`` writes, where the reading knows it; else None (an archive
     extracted, a tree copied, a temporary file: any number of files, of any name)."""
     func = call.func
-    if name == "open" or (method == "open" and dotted) or dotted.startswith("numpy.save") or method in (
-            "tofile", *_FILE_MOVING_METHODS):
+    if dotted in ("os.rename", "os.replace"):
+        return call.args[1] if len(call.args) > 1 else None
+    if name == "open" or (method == "open" and dotted) or dotted.startswith("numpy.save") or (
+            not dotted and method in ("tofile", *_FILE_MOVING_METHODS)):
         return call.args[0] if call.args else None  # (the new name of a renamed file)
     if method in ("open", "write_text", "write_bytes", "touch") and isinstance(func, ast.Attribute):
         receiver = func.value  # Path("results.csv").write_text(…)
@@ -323,6 +332,15 @@ def _written_file(call: ast.Call, name: str, dotted: str, method: str) -> ast.ex
                     "Path", "PurePath", "PosixPath"):
             return receiver.args[-1]
     return None
+
+
+def _object_open_writes(call: ast.Call) -> bool:
+    """An object's ``open``: the first argument that is a mode (``"w"``, ``"rb"``) says; a first argument the reading
+    cannot tell might be one."""
+    for arg in [k.value for k in call.keywords if k.arg == "mode"] + list(call.args[:2]):
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and _MODE.fullmatch(arg.value):
+            return any(c in arg.value for c in "wax+")
+    return bool(call.args) and not isinstance(call.args[0], ast.Constant)
 
 
 def _writes(call: ast.Call, default: str, position: int) -> bool:
