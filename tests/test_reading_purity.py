@@ -551,6 +551,10 @@ def test_magics():
     # a shell command continued on the next line, and a %%time cell IPython reads its own way (a line `;`): neither
     # is the student's use of the IPython shell (IPython's transformer writes get_ipython() for them)
     assert verdict(pure, "!ls \\\n  -la\nimport numpy as np\n", "%%time\nx = 1\n;\n") == ("", "")
+    # %cd (Colab's `%cd /content/drive/MyDrive`) runs nothing: shown to a person, as a change of sys.path is
+    assert verdict(pure, "%cd /content/drive/MyDrive\n") == ("", "")
+    assert [f["reason"] for f in NotebookReading((pure, "%cd /content\n")).flags] == [
+        "changes the working directory: `%cd`"]
     # the code of %time runs in the notebook's namespace: read as the cell's own
     assert verdict(pure, "%time f = lambda z, w=None, t=1.0: z.sort()\n")[0] == "mutation"
     assert verdict(pure, "if True:\n    %time f = lambda z, w=None, t=1.0: z.sort()\n")[0] == "mutation"

@@ -30,6 +30,9 @@ QUIET_MAGICS = frozenset({"matplotlib", "config", "precision", "pwd", "who", "wh
 #: IPython magics that load an extension module by name: read as an import of that module (``%load_ext autoreload``,
 #: the habit of many course notebooks, imports IPython's own ``IPython.extensions.autoreload``).
 EXTENSION_MAGICS = frozenset({"load_ext", "reload_ext"})
+#: Magics that change the working directory (where an import looks first): shown to a person, as a change of
+#: ``sys.path`` is, costing nothing (a module written there is the "writes files and imports" rule's).
+DIRECTORY_MAGICS = frozenset({"cd", "pushd", "popd"})
 #: ``%pylab``: read as ``from pylab import *`` (NumPy and matplotlib's names in the notebook's namespace).
 STAR_IMPORT_MAGICS = {"pylab": "pylab"}
 #: The extensions IPython ships, which ``%load_ext`` finds under ``IPython.extensions`` (its ``BUILTINS_EXTS``).

@@ -28,6 +28,7 @@ from autograder.model.invariant import known
 from autograder.model.pysource import import_names
 from autograder.reading.cells import (
     CODE_MAGICS,
+    DIRECTORY_MAGICS,
     EXTENSION_MAGICS,
     IPYTHON_EXTENSIONS,
     QUIET_MAGICS,
@@ -162,6 +163,8 @@ class _Walk:
                     self.flags.append(Flag(magic.line, f"runs `%{magic.name}` with code the grader cannot read", True))
                 else:
                     escaped |= self._trees(inner.tree, magic.line - 1)
+            elif magic.name in DIRECTORY_MAGICS:
+                self.flags.append(Flag(magic.line, f"changes the working directory: `%{magic.name}`", False))
             elif magic.name in STAR_IMPORT_MAGICS:
                 star = ast.ImportFrom(module=STAR_IMPORT_MAGICS[magic.name], names=[ast.alias(name="*")], level=0)
                 for entry, what in self._import(star, magic.line):
