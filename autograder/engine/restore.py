@@ -117,7 +117,7 @@ def _report_locked(gid: str, scell: SourceCell, found: list[int], primary_cell: 
         out.tamper.append(f"{what} `{gid}` was deleted; restored from the source")
         return
     primary = next((i for i in found if submitted_cells[i] is primary_cell), found[0])
-    changed = [i for i in found if changed_copy(submitted_cells[i], gid, [scell])]
+    changed = [i for i in found if changed_copy(submitted_cells[i], scell)]
     if len(found) > 1:
         kept = [i for i in changed if i != primary]
         out.tamper.append(f"{what} `{gid}` appears {len(found)} times; the source's stands in its place"

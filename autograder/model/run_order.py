@@ -10,14 +10,15 @@ solutions) come in the source's order; a locked one is the source's own, a
 solution cell is the student's first cell of that grade_id. Every other cell
 of the submission (the student's own, and duplicate solution cells) follows
 the known cell it followed in the submission; those before the first known
-cell come first. A duplicate of a locked cell is dropped.
+cell come first. Of a locked cell's copies, the first one as released stands for it (else the first one); an
+unchanged duplicate is dropped, a changed one is the student's own cell.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from autograder.model.given import same_as_given
 from autograder.model.notebook import SourceCell, cell_text, grade_id_of, oversized
@@ -50,6 +51,7 @@ def partition(source_cells: Sequence[SourceCell], submitted_cells: list[Any], no
     cells are noted in ``notes`` and ignored, an oversized cell's text replaced, a recognised cell given its
     metadata (both in ``submitted_cells``: pass a copy), duplicate locked cells dropped."""
     protected = {c.grade_id: c.protected for c in source_cells if c.grade_id and (c.protected or c.solution)}
+    locked = {c.grade_id: c for c in source_cells if c.grade_id and c.protected}
     well_formed = [isinstance(c, dict) and c.get("cell_type") in CELL_TYPES for c in submitted_cells]
     for i, cell in enumerate(submitted_cells):
         if well_formed[i]:
@@ -57,7 +59,7 @@ def partition(source_cells: Sequence[SourceCell], submitted_cells: list[Any], no
             if note:
                 notes.append(note)
     recognise(source_cells, submitted_cells, notes)  # (after the oversized cells' text is replaced: bounded)
-    first = _first_copies(source_cells, submitted_cells, well_formed)
+    first = _first_copies(locked, submitted_cells, well_formed)
     parts = Partition()
     anchor: str | None = None
     for i, cell in enumerate(submitted_cells):
@@ -72,33 +74,28 @@ def partition(source_cells: Sequence[SourceCell], submitted_cells: list[Any], no
                 anchor = gid
                 parts.extras.setdefault(gid, [])
                 continue
-            if protected[gid] and not changed_copy(cell, gid, source_cells):
+            if protected[gid] and not changed_copy(cell, locked[gid]):
                 continue  # an unchanged duplicate of a locked cell: dropped (the engine reports it)
         parts.extras.setdefault(anchor, []).append(cell)  # (a changed copy of a locked cell: the student's own)
     return parts
 
 
-def _first_copies(source_cells: Sequence[SourceCell], submitted_cells: list[Any], well_formed: list[bool],
+def _first_copies(locked: dict[str, SourceCell], submitted_cells: list[Any], well_formed: list[bool],
                   ) -> dict[str, int]:
     """For each locked grade_id the submission holds more than once, the index of the copy that stands for the
     locked cell: the first one as the student was given it, else the first one. (A copy pasted and then written
     in — a test cell copied to hold the student's own code — is then the student's cell, as it ran for them.)"""
-    out: dict[str, int] = {}
     seen: dict[str, list[int]] = {}
-    locked = {c.grade_id for c in source_cells if c.protected}
     for i, cell in enumerate(submitted_cells):
         gid = grade_id_of(cell) if well_formed[i] else None
         if gid in locked:
-            seen.setdefault(cast(str, gid), []).append(i)
-    for gid, found in seen.items():
-        if len(found) > 1:
-            out[gid] = next((i for i in found if not changed_copy(submitted_cells[i], gid, source_cells)), found[0])
-    return out
+            seen.setdefault(gid, []).append(i)
+    return {gid: next((i for i in found if not changed_copy(submitted_cells[i], locked[gid])), found[0])
+            for gid, found in seen.items() if len(found) > 1}
 
 
-def changed_copy(cell: dict[str, Any], gid: str, source_cells: Sequence[SourceCell]) -> bool:
-    """Whether ``cell``, a copy of the locked cell ``gid``, differs from that cell as the student was given it."""
-    scell = next(c for c in source_cells if c.grade_id == gid)
+def changed_copy(cell: dict[str, Any], scell: SourceCell) -> bool:
+    """Whether ``cell``, a copy of the locked cell ``scell``, differs from it as the student was given it."""
     return cell.get("cell_type") != scell.cell_type or not same_as_given(cell_text(cell), scell.source)
 
 
