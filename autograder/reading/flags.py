@@ -152,11 +152,10 @@ class _Walk:
         escaped = self._trees(tree, 0)
         for magic in self.cell.magics:
             owner = (magic.inside.name, magic.inside.lineno) if isinstance(magic.inside, ast.FunctionDef) else None
-            if magic.inside is not None and magic.name not in QUIET_MAGICS:  # (a quiet one runs nothing anywhere)
-                self.flags.append(Flag(magic.line, f"runs the IPython magic `%{magic.name}` inside a function, "
-                                                   "whose code the grader does not read there", True, owner))
-            elif magic.inside is not None:
-                continue
+            if magic.inside is not None:
+                if magic.name not in QUIET_MAGICS:  # (a quiet one runs nothing, inside a function too)
+                    self.flags.append(Flag(magic.line, f"runs the IPython magic `%{magic.name}` inside a function, "
+                                                       "whose code the grader does not read there", True, owner))
             elif magic.name in CODE_MAGICS and magic.code:
                 inner = read_cell(magic.code)
                 if inner.tree is None:
@@ -165,15 +164,9 @@ class _Walk:
                     escaped |= self._trees(inner.tree, magic.line - 1)
             elif magic.name in DIRECTORY_MAGICS:
                 self.flags.append(Flag(magic.line, f"changes the working directory: `%{magic.name}`", False))
-            elif magic.name in STAR_IMPORT_MAGICS:
-                star = ast.ImportFrom(module=STAR_IMPORT_MAGICS[magic.name], names=[ast.alias(name="*")], level=0)
-                for entry, what in self._import(star, magic.line):
+            elif (imported := _as_import(magic.name, magic.code)) is not None:  # %pylab, %load_ext X
+                for entry, what in self._import(imported, magic.line):
                     self.flags.append(Flag(magic.line, f"{entry.reason}: `{short(what, 60)}`", entry.hides))
-            elif magic.name in EXTENSION_MAGICS and _dotted_names(magic.code):
-                for module in _dotted_names(magic.code):
-                    extension = ast.Import(names=[ast.alias(name=IPYTHON_EXTENSIONS.get(module, module))])
-                    for entry, what in self._import(extension, magic.line):
-                        self.flags.append(Flag(magic.line, f"{entry.reason}: `{short(what, 60)}`", entry.hides))
             elif magic.name not in QUIET_MAGICS and magic.name not in CODE_MAGICS:
                 self.flags.append(Flag(magic.line, f"runs the IPython magic `%{magic.name}`, whose code the grader "
                                                    "does not read", True))
@@ -342,7 +335,7 @@ def _object_open_writes(call: ast.Call) -> bool:
     cannot tell might be one."""
     for arg in [k.value for k in call.keywords if k.arg == "mode"] + list(call.args[:2]):
         if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and _MODE.fullmatch(arg.value):
-            return any(c in arg.value for c in "wax+")
+            return _mode_writes(arg.value)
     return bool(call.args) and not isinstance(call.args[0], ast.Constant)
 
 
@@ -352,8 +345,13 @@ def _writes(call: ast.Call, default: str, position: int) -> bool:
     mode = call.args[position] if len(call.args) > position else next(
         (k.value for k in call.keywords if k.arg == "mode"), ast.Constant(default))
     if isinstance(mode, ast.Constant) and isinstance(mode.value, str):
-        return any(c in mode.value for c in "wax+")
+        return _mode_writes(mode.value)
     return True
+
+
+def _mode_writes(mode: str) -> bool:
+    """Whether a file mode (``"w"``, ``"rb"``, ``"a+"``) writes."""
+    return any(c in mode for c in "wax+")
 
 
 def _no_module_name(target: ast.expr | None) -> bool:
@@ -368,10 +366,15 @@ def _no_module_name(target: ast.expr | None) -> bool:
     return not target.value.lower().endswith(_MODULE_SUFFIXES)
 
 
-def _dotted_names(text: str) -> list[str]:
-    """The words of a magic's line when every one is a dotted module name (``%load_ext autoreload``), else []."""
-    words = text.split()
-    return words if words and all(all(p.isidentifier() for p in w.split(".")) for w in words) else []
+def _as_import(name: str, code: str) -> ast.Import | ast.ImportFrom | None:
+    """The import a magic makes, read as that statement: ``%pylab`` is ``from pylab import *``, ``%load_ext X`` is
+    ``import X`` (IPython's own extensions under ``IPython.extensions``) when its line is module names; else None."""
+    if name in STAR_IMPORT_MAGICS:
+        return ast.ImportFrom(module=STAR_IMPORT_MAGICS[name], names=[ast.alias(name="*")], level=0)
+    words = code.split()
+    if name in EXTENSION_MAGICS and words and all(all(p.isidentifier() for p in w.split(".")) for w in words):
+        return ast.Import(names=[ast.alias(name=IPYTHON_EXTENSIONS.get(w, w)) for w in words])
+    return None
 
 
 def _imported_modules(node: ast.Import | ast.ImportFrom) -> list[str]:
