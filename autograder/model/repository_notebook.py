@@ -155,11 +155,12 @@ def copy_regular(source: Path, target_folder: Path) -> Path:
             raise NotTaken(f"{shown} is {_KIND_WORDS['link']}; commit the notebook file itself") from None
         raise NotTaken(f"{shown} cannot be opened ({exc.strerror})") from None
     with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
             raise NotTaken(f"{shown} is {_KIND_WORDS['other']}; commit the notebook file itself")
-        if os.fstat(fh.fileno()).st_size > MAX_NOTEBOOK_BYTES:  # its outputs dropped, by a process of its own
+        if info.st_size > MAX_NOTEBOOK_BYTES:  # its outputs dropped, by a process of its own
             try:
-                data = without_outputs(fh, os.fstat(fh.fileno()).st_size, MAX_NOTEBOOK_BYTES)
+                data = without_outputs(fh, info.st_size, MAX_NOTEBOOK_BYTES)
             except TooLarge as exc:
                 raise NotTaken(f"{shown}: {exc}") from None
         else:
