@@ -94,6 +94,8 @@ def gaussian_log_likelihood(x, mu, sigma):
     Returns
     -------
     float
+        The sum over the entries of ``x`` of their log-densities
+        (:func:`gaussian_log_pdf`), in nats.
 
     Raises
     ------

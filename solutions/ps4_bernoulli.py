@@ -194,6 +194,8 @@ def binary_cross_entropy_with_logits(z, y):
     Returns
     -------
     float
+        The mean loss over the broadcast elements, in nats per element: the
+        Bernoulli negative log-likelihood of ``y`` under ``sigmoid(z)``.
 
     Raises
     ------
