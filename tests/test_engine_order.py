@@ -292,6 +292,34 @@ def test_pylab_puts_numpys_names_in_the_namespace_as_in_jupyter(env):
     assert scores[0] == scores[1] and all(score == most for score, most in scores[0].values()), scores
 
 
+def _with_cells(nb, *sources):
+    for k, source in enumerate(sources):
+        nb["cells"].insert(2 + k, {"cell_type": "code", "metadata": {}, "source": source, "outputs": [],
+                                   "execution_count": None})
+    return nb
+
+
+def test_a_magic_ipython_does_not_have_here_costs_nothing_unless_the_notebook_defines_magics(env):
+    """PyMC's and many Bayesian courses' notebooks open with ``%load_ext watermark`` and ``%watermark``, old Colab
+    ones with ``%tensorflow_version 2.x``: where the course does not install the extension, the magic raises in the
+    grader's child and runs nothing, so a correct ps1 keeps every point (each such magic once cost every purity
+    cell); a notebook that registers a magic of its own under that name runs its code: the purity cells are then
+    not earned on code the grader did not read."""
+    magics = ("%load_ext watermark", "%watermark -a 'A. Student' -v -p numpy,scipy", "%tensorflow_version 2.x",
+              "%autosave 0\n%tb")
+    data = grade(env, "ps1_softmax", _with_cells(filled_release("ps1_softmax"), *magics))
+    lost = {t["name"]: t["message"] for t in data["tests"] if t["score"] is not None and t["score"] < t["max_score"]}
+    assert lost == {} and any(t["score"] for t in data["tests"]), lost
+    assert sorted(f["reason"].split(",")[0] for f in data["flags"]) == [
+        "uses `%tensorflow_version`", "uses `%watermark`"], data["flags"]
+    own = _with_cells(filled_release("ps1_softmax"), "from IPython.core.magic import register_line_magic\n\n"
+                      "@register_line_magic\ndef watermark(line):\n    print('my own:', line)\n", magics[1])
+    data = grade(env, "ps1_softmax", own)
+    lost = {t["name"]: t["message"] for t in data["tests"] if t["score"] is not None and t["score"] < t["max_score"]}
+    assert lost and all(name.endswith("-purity") for name in lost), lost
+    assert all("can define magics of its own" in message for message in lost.values()), lost
+
+
 def test_another_problem_sets_notebook_is_said_once_not_graded_as_a_flood_of_tampering(env):
     """ps2's notebook uploaded to ps1's slot: one reason on every cell, no tamper report; a ps2 notebook in which the
     student also wrote a ps1 function is graded as usual (that function's cells count, in run order)."""

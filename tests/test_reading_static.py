@@ -3,6 +3,8 @@ the bytecode check and survive tampering; what cannot be resolved is flagged; un
 The attacks on this surface are tests/test_redteam_static_reading.py."""
 
 import importlib
+import json
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -11,6 +13,8 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
+from autograder.model.course import ROOT
+from autograder.reading.cells import DEFINED_CELL_MAGICS, DEFINED_LINE_MAGICS
 from autograder.reading.notebook import NotebookReading as Notebook
 from autograder.reading.notebook import Source
 from autograder.sandbox.forbidden_walk import forbidden_uses
@@ -127,6 +131,65 @@ def test_honest_code_and_restored_cells_raise_no_flag():
               "    return e / e.sum(axis=axis, keepdims=True)\nassert np.allclose(softmax([0.0, 0.0]), 0.5)\n")
     restored = Source(3, "import gc\nrun_check('softmax-basic', globals())", student=False)
     assert Notebook([Source(1, honest), restored]).flags == []
+
+
+#: The magics of the children's shell (a fresh interpreter: IPython's shell is one per process), with ipykernel's
+#: (plain nbgrader's kernels) and those of the extensions IPython ships.
+_MAGICS_HERE = """
+import json
+from IPython.extensions.autoreload import AutoreloadMagics
+from IPython.extensions.storemagic import StoreMagics
+from ipykernel.zmqshell import KernelMagics
+from autograder.sandbox.child import make_shell
+found = make_shell().magics_manager.lsmagic()
+extra = (KernelMagics, AutoreloadMagics, StoreMagics)
+print(json.dumps({kind: sorted(set(found[kind]).union(*(c.magics[kind] for c in extra))) for kind in ("line", "cell")}))
+"""
+
+
+def test_the_magics_read_as_defined_are_those_of_the_installed_ipython_and_ipykernel():
+    """A magic missing from autograder/reading/cells.py's DEFINED_LINE_MAGICS or DEFINED_CELL_MAGICS would be read
+    as raising and running nothing where it runs IPython's code; one too many costs honest notebooks (update the
+    sets there from this test's message)."""
+    out = subprocess.run([sys.executable, "-c", _MAGICS_HERE], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    here = json.loads(out.stdout)
+    assert sorted(DEFINED_LINE_MAGICS) == here["line"], set(DEFINED_LINE_MAGICS) ^ set(here["line"])
+    assert sorted(DEFINED_CELL_MAGICS) == here["cell"], set(DEFINED_CELL_MAGICS) ^ set(here["cell"])
+
+
+@pytest.mark.parametrize("cells", [
+    ("%load_ext watermark", "%watermark -n -u -v -iv -w"),  # PyMC's examples, many Bayesian courses
+    ("%tensorflow_version 2.x",),  # old Colab notebooks
+    ("%%cython\ndef g(int n):\n    return n\n",),  # a cell magic of an extension not loaded
+    ("from IPython.display import display, HTML\nimport IPython.display as ipd", "%watermark"),
+    ("%load_ext autoreload\n%autoreload 2", "%memit f(1)"),
+])
+def test_a_magic_ipython_does_not_have_is_shown_and_costs_nothing(cells):
+    nb = Notebook([Source(0, "import numpy as np", student=False)]
+                  + [Source(k + 1, c) for k, c in enumerate(cells)] + [Source(9, "def f(z):\n    return z.sum()")])
+    assert nb.reading("f").verdict((np.ones(3),)) == ("", "")
+    assert [f["reason"].split(",")[0] for f in nb.flags] == [
+        f"uses `{c.split()[0]}`" for c in cells if c.split()[0] not in ("%load_ext", "from")], nb.flags
+
+
+@pytest.mark.parametrize("defines", [
+    "from IPython.core.magic import register_line_magic\n@register_line_magic\ndef watermark(line):\n    pass",
+    "import IPython\n", "import IPython.core.magic as m\n", "from IPython.core import magic\n",
+    "%alias_magic watermark timeit", "%rehashx", "%load_ext nbformat",
+    "class M(object):\n    pass\nM.register_magic_function = None\n",
+])
+def test_a_notebook_that_can_define_magics_does_not_get_one_it_lacks_for_free(defines):
+    nb = Notebook([Source(0, "import numpy as np", student=False), Source(1, defines), Source(2, "%watermark"),
+                   Source(3, "def f(z):\n    return z.sum()")])
+    kind, detail = nb.reading("f").verdict((np.ones(3),))
+    assert kind == "unverifiable", (kind, detail)
+
+
+def test_display_only_magics_cost_nothing():
+    magics = "%autosave 0\n%tb\n%pdef f\n%psource f\n%dhist\n%connect_info\n%quickref\n%set_env A=1\n%logstate"
+    nb = Notebook([Source(1, magics), Source(2, "def f(z):\n    return z.sum()")])
+    assert nb.flags == [] and nb.reading("f").verdict((np.ones(3),)) == ("", "")
 
 
 def test_untrusted_text_is_analysed_in_bounded_time_and_memory():

@@ -26,7 +26,45 @@ from autograder.model.pysource import nodes, parse, python_source
 QUIET_MAGICS = frozenset({"matplotlib", "config", "precision", "pwd", "who", "whos", "who_ls", "ls", "pip",
                           "conda", "env", "pdoc", "pinfo", "pinfo2", "psearch", "lsmagic", "magic", "page",
                           "history", "xmode", "colors", "autocall", "automagic", "doctest_mode", "pprint",
-                          "autoreload", "pdb"})
+                          "autoreload", "pdb",
+                          # they show something and run nothing: a traceback, an object's or a file's source, the
+                          # directory history, the logging state, a reference card; ipykernel's autosave interval,
+                          # connection details, cleared output and paged files (undefined in the grader's children)
+                          "tb", "pdef", "psource", "pfile", "pycat", "dhist", "dirs", "logstate", "quickref",
+                          "killbgscripts", "set_env", "autosave", "connect_info", "clear", "less", "more"})
+#: The line magics a notebook's IPython has where it is graded: IPython's shell (its aliases of shell commands
+#: included: ``%ls``, ``%cp`` …), the extensions IPython ships once loaded (``%autoreload``, ``%aimport``,
+#: ``%store``) and ipykernel's (``%autosave`` …), which plain nbgrader's kernels add. Any other — ``%watermark``,
+#: whose extension the course does not install, Colab's ``%tensorflow_version`` — raises there and runs nothing,
+#: unless the notebook defines magics itself (:data:`MAGIC_DEFINERS`). tests/test_reading_static.py holds both sets
+#: to the installed IPython and ipykernel.
+DEFINED_LINE_MAGICS = frozenset({
+    "aimport", "alias", "alias_magic", "autoawait", "autocall", "automagic", "autoreload", "autosave", "bookmark",
+    "cat", "cd", "clear", "code_wrap", "colors", "conda", "config", "connect_info", "cp", "debug", "dhist", "dirs",
+    "doctest_mode", "ed", "edit", "env", "gui", "hist", "history", "killbgscripts", "ldir", "less", "lf", "lk", "ll",
+    "load", "load_ext", "loadpy", "logoff", "logon", "logstart", "logstate", "logstop", "ls", "lsmagic", "lx",
+    "macro", "magic", "mamba", "man", "matplotlib", "micromamba", "mkdir", "more", "mv", "notebook", "page",
+    "pastebin", "pdb", "pdef", "pdoc", "pfile", "pinfo", "pinfo2", "pip", "popd", "pprint", "precision", "prun",
+    "psearch", "psource", "pushd", "pwd", "pycat", "pylab", "qtconsole", "quickref", "recall", "rehashx",
+    "reload_ext", "rep", "rerun", "reset", "reset_selective", "rm", "rmdir", "run", "save", "sc", "set_env", "store",
+    "subshell", "sx", "system", "tb", "time", "timeit", "unalias", "unload_ext", "uv", "who", "who_ls", "whos",
+    "xdel", "xmode"})
+#: The cell magics it has (IPython's: none is ipykernel's or an extension's).
+DEFINED_CELL_MAGICS = frozenset({
+    "!", "HTML", "SVG", "bash", "capture", "code_wrap", "debug", "file", "html", "javascript", "js", "latex",
+    "markdown", "perl", "prun", "pypy", "python", "python2", "python3", "ruby", "script", "sh", "svg", "sx", "system",
+    "time", "timeit", "writefile"})
+#: What lets a notebook define a magic of its own: IPython's API for it (a name, an attribute, an imported name or a
+#: string of one of these), the magics that make one (``%alias``, ``%alias_magic``, ``%rehashx``), an extension it
+#: loads that IPython does not ship, and the IPython package itself bound to a name (``import IPython``), from which
+#: that API is one attribute away. Where a notebook has one, a magic outside the defined sets may be its own: code
+#: the grader does not read.
+MAGIC_DEFINERS = frozenset({
+    "register_line_magic", "register_cell_magic", "register_line_cell_magic", "register_magic_function",
+    "register_magics", "register_alias", "magics_class", "Magics", "line_magic", "cell_magic", "line_cell_magic",
+    "define_magic", "define_alias", "soft_define_alias", "magics_manager", "alias_manager", "extension_manager",
+    "load_extension", "reload_extension", "load_ipython_extension"})
+MAGIC_DEFINING_MAGICS = frozenset({"alias", "alias_magic", "rehashx"})
 #: IPython magics that load an extension module by name: read as an import of that module (``%load_ext autoreload``,
 #: the habit of many course notebooks, imports IPython's own ``IPython.extensions.autoreload``).
 EXTENSION_MAGICS = frozenset({"load_ext", "reload_ext"})

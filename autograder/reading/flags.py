@@ -28,9 +28,14 @@ from autograder.model.invariant import known
 from autograder.model.pysource import import_names
 from autograder.reading.cells import (
     CODE_MAGICS,
+    DEFINED_CELL_MAGICS,
+    DEFINED_LINE_MAGICS,
     DIRECTORY_MAGICS,
+    DISPLAY_CELL_MAGICS,
     EXTENSION_MAGICS,
     IPYTHON_EXTENSIONS,
+    MAGIC_DEFINERS,
+    MAGIC_DEFINING_MAGICS,
     QUIET_MAGICS,
     STAR_IMPORT_MAGICS,
     Cell,
@@ -71,6 +76,9 @@ _FILE_MOVING_METHODS = frozenset({"rename", "replace"})
 #: The endings of a file that an ``import`` can load (source, bytecode, extension module, a ``.pth`` line): a file
 #: written under any other constant name (``results.csv``, ``model.pkl``) cannot be one.
 _MODULE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyw", ".pyd", ".so", ".pth")
+#: IPython's modules that display things (and cannot define a magic): any other of its modules bound to a name, or
+#: the package itself (``import IPython``), reaches the API that can (:data:`~.cells.MAGIC_DEFINERS`).
+_IPYTHON_DISPLAY = frozenset({"IPython.display", "IPython.core.display", "IPython.lib.display"})
 #: What a file mode looks like (``"w"``, ``"rb"``, ``"a+"``), as against a file's name.
 _MODE = re.compile(r"[rwxabtU+]{1,4}")
 
@@ -98,6 +106,8 @@ class CellFlags:
     imports: tuple[tuple[int, str], ...] = ()  # (line, root) of the modules it imports not loaded before student code
     absent: tuple[tuple[int, str], ...] = ()  # (line, root) of those not installed where it is graded
     shell: int = 0  # the line of its first shell command (``!cmd``: a program, which may write a module file)
+    undefined_magics: tuple[tuple[int, str], ...] = ()  # (line, `%name`): magics IPython does not have (they raise)
+    defines_magics: int = 0  # the line of the first thing that can define a magic (cells.MAGIC_DEFINERS)
 
 
 _READ: dict[tuple[bytes, tuple[tuple[str, str], ...]], CellFlags] = {}
@@ -125,11 +135,20 @@ def read_flags(cell: Cell, aliases: dict[str, str]) -> CellFlags:
 def _cell_magic(name: str) -> CellFlags:
     """A cell that is not Python: a cell magic (``%%writefile`` writes a file; the others but for display run code
     the reading does not see), or a syntax error, which runs nothing."""
-    if not name or name in ("html", "HTML", "latex", "markdown", "svg", "javascript", "js"):
+    if not name or name in DISPLAY_CELL_MAGICS:
         return CellFlags()
     if name in ("writefile", "file"):
         return CellFlags(writes_file=1)
+    if name not in DEFINED_CELL_MAGICS:
+        return CellFlags((Flag(1, _undefined(f"%%{name}"), False),), undefined_magics=((1, f"%%{name}"),))
     return CellFlags((Flag(1, f"runs the cell magic `%%{name}`, whose code the grader does not read", True),))
+
+
+def _undefined(magic: str) -> str:
+    """The flag of a magic outside :data:`~.cells.DEFINED_LINE_MAGICS` (or the cell magics'): shown, costing nothing
+    unless the notebook can define magics (:meth:`~.notebook.NotebookReading.reading`)."""
+    return (f"uses `{magic}`, a magic IPython does not have where the notebook is graded: there it raises and runs "
+            "nothing, nor does the rest of its cell (unless the notebook defines it)")
 
 
 class _Walk:
@@ -145,6 +164,8 @@ class _Walk:
         self.writes_file = 0
         self.imports: list[tuple[int, str]] = []
         self.absent: list[tuple[int, str]] = []
+        self.undefined: list[tuple[int, str]] = []
+        self.defines = 0
         self.skip: set[int] = set()
 
     def run(self) -> CellFlags:
@@ -167,12 +188,21 @@ class _Walk:
             elif (imported := _as_import(magic.name, magic.code)) is not None:  # %pylab, %load_ext X
                 for entry, what in self._import(imported, magic.line):
                     self.flags.append(Flag(magic.line, f"{entry.reason}: `{short(what, 60)}`", entry.hides))
+            elif magic.name not in DEFINED_LINE_MAGICS:  # (it raises, unless the notebook defines it: its reading)
+                self.flags.append(Flag(magic.line, _undefined(f"%{magic.name}"), False))
+                self.undefined.append((magic.line, f"%{magic.name}"))
             elif magic.name not in QUIET_MAGICS and magic.name not in CODE_MAGICS:
                 self.flags.append(Flag(magic.line, f"runs the IPython magic `%{magic.name}`, whose code the grader "
                                                    "does not read", True))
+            if magic.name in MAGIC_DEFINING_MAGICS or (magic.name in EXTENSION_MAGICS
+                                                       and _extension_may_define(magic.code)):
+                self._defines(magic.line)
         return CellFlags(tuple(self.flags), frozenset(escaped), tuple(self.rebound), tuple(self.attribute_set),
                          self.writes_file, tuple(self.imports), tuple(self.absent),
-                         self.cell.shell[0] if self.cell.shell else 0)
+                         self.cell.shell[0] if self.cell.shell else 0, tuple(self.undefined), self.defines)
+
+    def _defines(self, line: int) -> None:
+        self.defines = self.defines or line
 
     def _trees(self, tree: ast.Module, offset: int) -> set[str]:
         """Walk one tree (a cell, or the code of a ``%time`` line at ``offset``); the names it hands around."""
@@ -201,7 +231,14 @@ class _Walk:
     def _node(self, node: ast.AST, line: int, imports: dict[str, str]) -> list[tuple[Opaque, str]]:
         """``(Opaque, what)`` for one syntax node (none for most); notes the facts it shows."""
         if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if _binds_magic_api(node) or (isinstance(node, ast.ImportFrom)
+                                          and any(a.name in MAGIC_DEFINERS for a in node.names)):
+                self._defines(line)
             return self._import(node, line)
+        if (isinstance(node, ast.Name) and node.id in MAGIC_DEFINERS) or (
+                isinstance(node, ast.Attribute) and node.attr in MAGIC_DEFINERS) or (
+                isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in MAGIC_DEFINERS):
+            self._defines(line)
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and any(
                 p in node.value[:4096] for p in PROC_PATHS):
             return [(PROC_READ, node.value[:40])]
@@ -375,6 +412,28 @@ def _as_import(name: str, code: str) -> ast.Import | ast.ImportFrom | None:
     if name in EXTENSION_MAGICS and words and all(all(p.isidentifier() for p in w.split(".")) for w in words):
         return ast.Import(names=[ast.alias(name=IPYTHON_EXTENSIONS.get(w, w)) for w in words])
     return None
+
+
+def _extension_may_define(code: str) -> bool:
+    """Whether ``%load_ext`` of ``code`` may define magics: an extension IPython does not ship that is installed
+    where the notebook is graded, or a line that is not module names (a module the notebook wrote is the "writes files
+    and imports" rule's)."""
+    words = code.split()
+    if not words or not all(all(p.isidentifier() for p in w.split(".")) for w in words):
+        return True
+    return any(w not in IPYTHON_EXTENSIONS and installed(w.split(".")[0]) for w in words)
+
+
+def _binds_magic_api(node: ast.Import | ast.ImportFrom) -> bool:
+    """Whether an import binds a name from which IPython's API for defining magics is reachable: the IPython package
+    (``import IPython``, ``import IPython.core.magic``) or a module of it other than those that display things."""
+    if isinstance(node, ast.Import):
+        return any(a.name.split(".")[0] == "IPython" and (a.asname is None or a.name not in _IPYTHON_DISPLAY)
+                   for a in node.names)
+    module = node.module or ""
+    if module == "IPython":
+        return any(a.name != "display" for a in node.names)
+    return module.startswith("IPython.") and module not in _IPYTHON_DISPLAY
 
 
 def _imported_modules(node: ast.Import | ast.ImportFrom) -> list[str]:

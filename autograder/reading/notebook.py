@@ -95,6 +95,8 @@ class NotebookReading:
         self.imports: list[tuple[int, int, str]] = []  # (cell, line, root): modules not loaded before student code
         self.absent: list[tuple[int, int, str]] = []  # (cell, line, root): those not installed where it is graded
         self.shell: tuple[int, int] | None = None  # (cell, line) of the first shell command (`!cmd`) of a student's
+        self.undefined_magics: list[tuple[int, int, str]] = []  # (cell, line, `%name`): magics IPython does not have
+        self.defines_magics: tuple[int, int] | None = None  # (cell, line) of the first thing that can define one
         self.unread = ""  # why part of the notebook was not read ("" while all was)
         self._total, self._read = 0, 0
         self._cache: dict[str, Reading] = {}
@@ -174,6 +176,9 @@ class NotebookReading:
         self.absent += [(index, line, root) for line, root in found.absent]
         if found.shell and self.shell is None:
             self.shell = (index, found.shell)
+        self.undefined_magics += [(index, line, name) for line, name in found.undefined_magics]
+        if found.defines_magics and self.defines_magics is None:
+            self.defines_magics = (index, found.defines_magics)
 
     def _not_read(self, index: int, why: str) -> None:
         self.unread = self.unread or why
@@ -261,6 +266,11 @@ class NotebookReading:
             return (f"the notebook runs a shell command ({self._where(*self.shell)}) and imports `{root}` "
                     f"({self._where(cell, line)}), which is not installed where it is graded: the command could "
                     "have written it")
+        if self.defines_magics is not None and self.undefined_magics:  # (else it raised and ran nothing)
+            cell, line, name = self.undefined_magics[0]
+            return (f"the notebook uses `{name}` ({self._where(cell, line)}), which IPython does not have where it "
+                    f"is graded, and can define magics of its own ({self._where(*self.defines_magics)}): the grader "
+                    f"does not read what `{name}` runs")
         return ""
 
     def _hidden_reached(self, cell: int, start: ast.AST, function: str) -> str:
