@@ -440,7 +440,13 @@ OPAQUE_ANYWHERE = {
     "setattr on a library": "import numpy as np\nsetattr(np, 'max', print)\n",
     "unknown module": "import jinja2\n",  # (installed where the notebook is graded, and not a known package)
     "relative import": "from . import x\n",
-    "gc": "import gc\n",
+    "gc walking the objects": "import gc\nobjects = gc.get_objects()\n",
+    "gc's referrers, through an alias": "import gc as g\nwalk = g.get_referrers\n",
+    "gc's callbacks": "import gc\ngc.callbacks.append(print)\n",
+    "a star import binding frames": "from inspect import *\nF = stack()\n",
+    "a constant getattr": "import sys\nF = getattr(sys, '_getframe')()\n",
+    "a module's namespace through vars()": "import sys\nF = vars(sys)['_getframe']()\n",
+    "a module's namespace through __dict__": "import sys\nF = sys.__dict__['_getframe']()\n",
     "ctypes": "import ctypes\n",
     "ctypeslib": "import numpy as np\nas_array = np.ctypeslib.as_array\n",
     "get_ipython": "get_ipython().user_ns['f'] = print\n",
@@ -496,7 +502,11 @@ def test_code_the_reader_cannot_see_makes_every_function_unverifiable(cell):
 
 
 @pytest.mark.parametrize("cell", ["import pylab\n", "from pylab import *\n", "import matplotlib.pyplot as plt\n",
-                                  "from mpl_toolkits.mplot3d import Axes3D\n", "import pandas as pd\n"])
+                                  "from mpl_toolkits.mplot3d import Axes3D\n", "import pandas as pd\n",
+                                  "from numpy import *\nfrom math import *\n",
+                                  # deep-learning notebooks free memory so (gc's walks of objects still cost)
+                                  "import gc\ngc.collect()\ngc.disable()\ngc.enable()\n",
+                                  "class Box:\n    pass\nb = Box()\nstate = vars(b), b.__dict__\n"])
 def test_a_known_scientific_package_costs_nothing(cell):
     """A notebook's plotting or data import at top level (real code keeps `import pylab as pl` it never uses) is a
     library's, not code of the student's the grader cannot read: no purity cell is lost for it."""

@@ -268,6 +268,8 @@ class _Walk:
             if found:
                 out.append((found[1], found[0]))
                 break
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names) and not node.level:
+            out += [(entry, f"from {node.module} import *") for entry in _star_hides(node.module or "")[:1]]
         return out
 
     def _unknown_module(self, dotted: str, line: int) -> list[tuple[Opaque, str]]:
@@ -288,6 +290,8 @@ class _Walk:
         found = opaque_name(dotted) if dotted else None
         if found and not entry:
             out.append((found[1], found[0]))
+        if node.attr == "__dict__" and (owner := self.names.dotted(node.value, imports, set())):
+            out.append((COMPUTED_ATTRIBUTE, f"{owner}.__dict__"))  # (a module's namespace: any attribute of it)
         if isinstance(node.ctx, (ast.Store, ast.Del)):
             if dotted:
                 out.append((_replaced(dotted), dotted))
@@ -304,10 +308,16 @@ class _Walk:
             computed = len(args) < 2 or not isinstance(args[1], ast.Constant)
             if target and name == "getattr" and computed:
                 out.append((COMPUTED_ATTRIBUTE, f"getattr({target}, …)"))
+            elif target and name == "getattr":  # (a constant name: that attribute, as `target.name` would be)
+                attr = args[1].value if isinstance(args[1], ast.Constant) else None
+                found = opaque_name(f"{target}.{attr}") if isinstance(attr, str) else None
+                out += [(found[1], found[0])] if found else []
             elif target and name != "getattr":
                 out.append((_replaced(target), f"{name}({target}, …)"))
             elif name != "getattr" and isinstance(args[0], ast.Name):
                 self.attribute_set.append((args[0].id, short(ast.unparse(node))))
+        if name == "vars" and args and (target := self.names.dotted(args[0], imports, set())):
+            out.append((COMPUTED_ATTRIBUTE, f"vars({target})"))  # (a module's namespace: any attribute of it)
         dotted = self.names.dotted(func, imports, set()) or ""
         if name == "__import__" or dotted == "importlib.import_module":
             module = args[0].value if args and isinstance(args[0], ast.Constant) and isinstance(
@@ -412,6 +422,16 @@ def _as_import(name: str, code: str) -> ast.Import | ast.ImportFrom | None:
     if name in EXTENSION_MAGICS and words and all(all(p.isidentifier() for p in w.split(".")) for w in words):
         return ast.Import(names=[ast.alias(name=IPYTHON_EXTENSIONS.get(w, w)) for w in words])
     return None
+
+
+def _star_hides(module: str) -> list[Opaque]:
+    """The table's entries that hide code among the public names a star import of ``module`` binds
+    (``from inspect import *`` binds ``stack``): the bare names it leaves are not read through the import. The
+    libraries' own (``from numpy import *`` binds ``ctypeslib``) are left to the calls, as their names are."""
+    if module.split(".")[0] in LIBRARY_ROOTS:
+        return []
+    return [entry for key, entry in OPAQUE.items() if entry.hides and key.startswith(f"{module}.")
+            and "." not in key[len(module) + 1:] and not key[len(module) + 1:].startswith("_")]
 
 
 def _extension_may_define(code: str) -> bool:

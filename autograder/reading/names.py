@@ -39,6 +39,7 @@ _FRAMES = Opaque("reaches into running frames")
 _TEXT = Opaque("runs code built at run time")
 _CODE = Opaque("builds functions from code objects")
 _RAW = Opaque("reaches raw memory")
+_OBJECTS = Opaque("walks the interpreter's objects (gc)")
 _NAMESPACE = Opaque("reaches the notebook's namespace")
 _THREADS = Opaque("starts threads (they can run while the grader calls the functions)", hides=False)
 _SOCKETS = Opaque("uses sockets (the grader talks to the notebook's process over one)", hides=False)
@@ -72,7 +73,9 @@ OPAQUE = {
     "sys.monitoring": Opaque("installs monitoring callbacks"), "sys.addaudithook": Opaque("installs an audit hook"),
     "builtins.breakpoint": Opaque("enters the debugger"),
     # the interpreter's objects and raw memory
-    "gc": Opaque("walks the interpreter's objects (gc)"), ".__subclasses__": Opaque("walks the class hierarchy"),
+    "gc.get_objects": _OBJECTS, "gc.get_referrers": _OBJECTS, "gc.get_referents": _OBJECTS, "gc.garbage": _OBJECTS,
+    "gc.callbacks": Opaque("runs code at every garbage collection (gc.callbacks)"),
+    ".__subclasses__": Opaque("walks the class hierarchy"),
     "ctypes": Opaque("uses ctypes (raw memory)"), "_testcapi": Opaque("uses the interpreter's internals"),
     "numpy.ctypeslib": _RAW, "mmap": Opaque("maps memory"), ".ctypes": _RAW, ".__array_interface__": _RAW,
     ".__array_struct__": _RAW, "sys._clear_type_cache": Opaque("changes the interpreter"),
