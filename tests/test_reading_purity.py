@@ -467,6 +467,14 @@ OPAQUE_ANYWHERE = {
                                                   "import pandas\n",
     "archive extracted": "import zipfile\nzipfile.ZipFile('d.zip').extractall('.')\nimport pandas\n",
     "file of a computed name": "name = 'pandas'\nopen(f'{name}.py', 'w').write('x = 1')\nimport pandas\n",
+    "module imported by __import__ after the write": "open('pandas.py', 'w').write('x = 1')\npd = __import__('pandas')\n",
+    # imports that stand above the write but may run after it
+    "import in a function defined before the write": ("def load():\n    import pandas\n    return pandas\n"
+                                                      "open('pandas.py', 'w').write('x = 1')\n"),
+    "import retried in a loop": ("for attempt in range(2):\n    try:\n        import my_helpers\n"
+                                 "    except ImportError:\n        open('my_helpers.py', 'w').write('x = 1')\n"),
+    "import in a lambda defined before the write": ("load = lambda: __import__('my_helpers')\n"
+                                                    "open('my_helpers.py', 'w').write('x = 1')\n"),
 }
 
 #: Writes that cannot make a module (found on real notebooks: pandas' ``rename``, a ``Path`` built, a zip read, a
@@ -483,6 +491,10 @@ WRITES_NO_MODULE = {
     "a member of a zip read": "import zipfile\nfh = zipfile.ZipFile('d.zip').open('data.csv')\nimport pandas\n",
     "os.rename to a text file": "import os\nos.rename('a.txt', 'b.txt')\nimport pandas\n",
     "str.replace": "s = 'abc'.replace('a', 'b')\nimport pandas\n",
+    # the imports at the notebook's top have run before anything is written: nothing written later can be one
+    "imports above, a module file written below": ("import pandas as pd\nimport torch\n"
+                                                   "open('pandas.py', 'w').write('x = 1')\n"),
+    "a library not installed imported above a download": "import torch\n!wget -q http://example.org/torch.py\n",
 }
 
 

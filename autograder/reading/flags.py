@@ -79,6 +79,8 @@ _MODULE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyw", ".pyd", ".so", ".pth")
 #: IPython's modules that display things (and cannot define a magic): any other of its modules bound to a name, or
 #: the package itself (``import IPython``), reaches the API that can (:data:`~.cells.MAGIC_DEFINERS`).
 _IPYTHON_DISPLAY = frozenset({"IPython.display", "IPython.core.display", "IPython.lib.display"})
+#: Where an import may run after the lines below it: a function's body (it runs when called) and a loop's.
+_RUN_AGAIN = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.For, ast.AsyncFor, ast.While)
 #: What a file mode looks like (``"w"``, ``"rb"``, ``"a+"``), as against a file's name.
 _MODE = re.compile(r"[rwxabtU+]{1,4}")
 
@@ -103,8 +105,10 @@ class CellFlags:
     rebound: tuple[tuple[str, str], ...] = ()  # (name, why): bound by `global` in a function
     attribute_set: tuple[tuple[str, str], ...] = ()  # (name, code): an attribute of a top-level name set, or setattr
     writes_file: int = 0  # the line of the first file it writes (0: none)
-    imports: tuple[tuple[int, str], ...] = ()  # (line, root) of the modules it imports not loaded before student code
-    absent: tuple[tuple[int, str], ...] = ()  # (line, root) of those not installed where it is graded
+    #: (line, root, deferred) of the modules it imports not loaded before student code; ``deferred``: the import is
+    #: in a function's body or a loop's, so it may run after the lines below it
+    imports: tuple[tuple[int, str, bool], ...] = ()
+    absent: tuple[tuple[int, str, bool], ...] = ()  # (line, root, deferred) of those not installed where it is graded
     shell: int = 0  # the line of its first shell command (``!cmd``: a program, which may write a module file)
     undefined_magics: tuple[tuple[int, str], ...] = ()  # (line, `%name`): magics IPython does not have (they raise)
     defines_magics: int = 0  # the line of the first thing that can define a magic (cells.MAGIC_DEFINERS)
@@ -162,8 +166,9 @@ class _Walk:
         self.rebound: list[tuple[str, str]] = []
         self.attribute_set: list[tuple[str, str]] = []
         self.writes_file = 0
-        self.imports: list[tuple[int, str]] = []
-        self.absent: list[tuple[int, str]] = []
+        self.imports: list[tuple[int, str, bool]] = []
+        self.absent: list[tuple[int, str, bool]] = []
+        self.deferred: set[int] = set()  # the ids of the imports (and calls) that may run after a line below them
         self.undefined: list[tuple[int, str]] = []
         self.defines = 0
         self.skip: set[int] = set()
@@ -208,6 +213,8 @@ class _Walk:
         """Walk one tree (a cell, or the code of a ``%time`` line at ``offset``); the names it hands around."""
         imports: dict[str, str] = {}
         every = [n for n in ast.walk(tree)]
+        self.deferred |= {id(n) for block in every if isinstance(block, _RUN_AGAIN)
+                          for n in ast.walk(block) if isinstance(n, (ast.Import, ast.ImportFrom, ast.Call))}
         for node in every:
             import_names(node, imports, relative=False)
         called = {id(n.func) for n in every if isinstance(n, ast.Call)}
@@ -261,9 +268,9 @@ class _Walk:
         for dotted in _imported_modules(node):
             root = dotted.split(".")[0]
             if root not in KNOWN_PACKAGES:
-                out += self._unknown_module(dotted, line)
+                out += self._unknown_module(dotted, line, id(node) in self.deferred)
             elif root not in LOADED_MODULES:
-                self.imports.append((line, root))
+                self.imports.append((line, root, id(node) in self.deferred))
             found = opaque_name(dotted)
             if found:
                 out.append((found[1], found[0]))
@@ -272,13 +279,13 @@ class _Walk:
             out += [(entry, f"from {node.module} import *") for entry in _star_hides(node.module or "")[:1]]
         return out
 
-    def _unknown_module(self, dotted: str, line: int) -> list[tuple[Opaque, str]]:
+    def _unknown_module(self, dotted: str, line: int, deferred: bool = False) -> list[tuple[Opaque, str]]:
         """A module that is neither the standard library nor a known package: its flag where it is installed;
         else none, and it is noted as absent (only a file the notebook writes could be it)."""
         root = dotted.split(".")[0]
         if installed(root):
             return [(UNKNOWN_MODULE, dotted)]
-        self.absent.append((line, root))
+        self.absent.append((line, root, deferred))
         return []
 
     def _attribute(self, node: ast.Attribute, imports: dict[str, str]) -> list[tuple[Opaque, str]]:
@@ -325,7 +332,9 @@ class _Walk:
             if module is None:
                 out.append((COMPUTED_IMPORT, f"{name or dotted}(…)"))
             elif module.split(".")[0] not in KNOWN_PACKAGES:
-                out += self._unknown_module(module, line)
+                out += self._unknown_module(module, line, id(node) in self.deferred)
+            elif module.split(".")[0] not in LOADED_MODULES:  # (as the import statement of it is)
+                self.imports.append((line, module.split(".")[0], id(node) in self.deferred))
         if not self.writes_file and _writes_a_module(node, name, dotted):
             self.writes_file = line
         return out
