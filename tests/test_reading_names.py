@@ -42,11 +42,18 @@ def second_tables(source: str) -> list:
     return found
 
 
+#: Literals that spell some of the table's names and are not a table of them: the CPython audit events the sandbox's
+#: guard refuses in a child at run time (a student's call, not a reading of the source), which the table spells alike.
+NOT_A_TABLE = {"autograder/sandbox/guard.py": ["['gc.get_objects', 'gc.get_referents', 'gc.get_referrers']"]}
+
+
 def test_no_second_table_of_opaque_names():
     table = ROOT / "autograder" / "reading" / "names.py"
-    wrong = {str(p.relative_to(ROOT)): hits for p in sorted((ROOT / "autograder").rglob("*.py"))
+    wrong = {path: hits for p in sorted((ROOT / "autograder").rglob("*.py"))
              if p != table and "__pycache__" not in p.parts
-             for hits in [second_tables(p.read_text(encoding="utf-8"))] if hits}
+             for path in [str(p.relative_to(ROOT))]
+             for hits in [[h for h in second_tables(p.read_text(encoding="utf-8"))
+                           if h.split(": ", 1)[1] not in NOT_A_TABLE.get(path, [])]] if hits}
     assert not wrong, f"a second table of opaque names (use autograder/reading/names.py): {wrong}"
 
 
