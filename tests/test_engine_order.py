@@ -320,6 +320,30 @@ def test_a_magic_ipython_does_not_have_here_costs_nothing_unless_the_notebook_de
     assert all("can define magics of its own" in message for message in lost.values()), lost
 
 
+def test_a_graded_cell_whose_type_a_key_changed_is_taken_as_released(env):
+    """M, Y or R in command mode changes a cell's type and nothing a student sees in the checks they already ran: a
+    solution cell turned into markdown after the last run (0 on every cell of the function, where nbgrader's
+    autograde, which restores each graded cell's type from the source, gives them all) runs as the code cell it was
+    released as, and an answer cell turned into code is read as the answer it is, never run as Python."""
+    intact = grade(env, "ps1_softmax", filled_release("ps1_softmax"))
+    nb = filled_release("ps1_softmax")
+    graded = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution")]
+    code = next(c for c in graded if c["cell_type"] == "code")
+    answer = next(c for c in graded if c["cell_type"] == "markdown")
+    code["cell_type"] = "markdown"
+    del code["outputs"], code["execution_count"]
+    answer.update(cell_type="code", outputs=[], execution_count=None)
+    data = grade(env, "ps1_softmax", nb)
+    assert {t["name"]: t["score"] for t in data["tests"]} == {t["name"]: t["score"] for t in intact["tests"]}
+    assert any(t["score"] for t in data["tests"])
+    gids = (code["metadata"]["nbgrader"]["grade_id"], answer["metadata"]["nbgrader"]["grade_id"])
+    assert sorted(data["notes"]) == sorted([
+        f"solution cell `{gids[0]}` was changed to a markdown cell; it is taken as the code cell it was released as "
+        "(a function's code, runs)",
+        f"solution cell `{gids[1]}` was changed to a code cell; it is taken as the markdown cell it was released as "
+        "(an answer, is read by a person)"]), data["notes"]
+
+
 def test_another_problem_sets_notebook_is_said_once_not_graded_as_a_flood_of_tampering(env):
     """ps2's notebook uploaded to ps1's slot: one reason on every cell, no tamper report; a ps2 notebook in which the
     student also wrote a ps1 function is graded as usual (that function's cells count, in run order)."""

@@ -156,7 +156,10 @@ def _emit(source: SourceNotebook, parts: Partition, out: Rebuilt) -> None:
         else:
             text = cell_text(cell)
             out.student_code[scell.grade_id] = text
-            ctype: Any = cell.get("cell_type")  # (whatever the submitted cell holds: only "code" runs)
-            if ctype != scell.cell_type:
-                out.notes.append(f"solution cell `{scell.grade_id}` was changed to a {ctype} cell; it does not run")
-            emit(ctype, text, scell.grade_id, "solution")
+            ctype: Any = cell.get("cell_type")  # (whatever the submitted cell holds)
+            if ctype != scell.cell_type:  # (a key pressed in command mode: Y, M, R) restored, as nbgrader does
+                kind = "a function's code, runs" if scell.cell_type == "code" else "an answer, is read by a person"
+                told = f"a {ctype}" if ctype in ("code", "markdown", "raw") else "another type of"
+                out.notes.append(f"solution cell `{scell.grade_id}` was changed to {told} cell; "
+                                 f"it is taken as the {scell.cell_type} cell it was released as ({kind})")
+            emit(scell.cell_type, text, scell.grade_id, "solution")
