@@ -344,6 +344,55 @@ def test_a_graded_cell_whose_type_a_key_changed_is_taken_as_released(env):
         "(an answer, is read by a person)"]), data["notes"]
 
 
+def test_an_answer_written_in_a_cell_of_its_own_beside_its_answer_cell_is_the_answer(env):
+    """Students who see "YOUR ANSWER HERE" rendered often insert a cell below it and write there (instructors report it
+    on nbgrader's own tracker): the answer cell left as released scored 0 at once, never shown to a person, and the
+    added cell was shown to nobody. Now its text is the answer, awaiting grading; an answer that goes on in an added
+    cell below is shown whole; code cells and cells farther away are not taken for it."""
+    def answer_of(nb, edit):
+        cells = nb["cells"]
+        k = next(i for i, c in enumerate(cells) if c["cell_type"] == "markdown"
+                 and c["metadata"].get("nbgrader", {}).get("solution"))
+        gid = cells[k]["metadata"]["nbgrader"]["grade_id"]
+        edit(cells, k)
+        data = grade(env, "ps1_softmax", nb)
+        return gid, next(t for t in data["tests"] if t["name"] == gid), data["answers"].get(gid), data["notes"]
+
+    derivation = "We have $\\log \\sum_j e^{z_j} = m + \\log \\sum_j e^{z_j - m}$ since $e^{z_j} = e^m e^{z_j - m}$."
+
+    def below(cells, k):
+        cells[k]["source"] = "YOUR ANSWER HERE"
+        cells.insert(k + 1, {"cell_type": "markdown", "metadata": {}, "source": derivation})
+        cells.insert(k + 2, {"cell_type": "code", "metadata": {}, "source": "x = 1", "outputs": [],
+                             "execution_count": None})
+
+    gid, test, answer, notes = answer_of(filled_release("ps1_softmax"), below)
+    assert test["score"] is None and test["kind"] == "manual" and answer == derivation, (test, answer)
+    assert any(f"the answer to `{gid}` was written in 1 cell of its own" in n for n in notes), notes
+
+    def above_and_stub(cells, k):  # between the question and the answer cell, which stays as released
+        cells[k]["source"] = "YOUR ANSWER HERE"
+        cells.insert(k, {"cell_type": "markdown", "metadata": {}, "source": derivation})
+
+    gid, test, answer, notes = answer_of(filled_release("ps1_softmax"), above_and_stub)
+    assert test["score"] is None and answer == derivation, (test, answer)
+
+    def continued(cells, k):
+        cells[k]["source"] = "First part."
+        cells.insert(k + 1, {"cell_type": "markdown", "metadata": {}, "source": derivation})
+
+    gid, test, answer, notes = answer_of(filled_release("ps1_softmax"), continued)
+    assert answer == "First part.\n\n" + derivation and any("goes on in 1 cell" in n for n in notes), (answer, notes)
+
+    def stub_only(cells, k):  # nothing written anywhere: not answered, as before
+        cells[k]["source"] = "YOUR ANSWER HERE"
+        cells.insert(k + 1, {"cell_type": "code", "metadata": {}, "source": "# my derivation is in my head",
+                             "outputs": [], "execution_count": None})
+
+    gid, test, answer, notes = answer_of(filled_release("ps1_softmax"), stub_only)
+    assert test["score"] == 0 and test["kind"] == "not-answered", test
+
+
 def test_another_problem_sets_notebook_is_said_once_not_graded_as_a_flood_of_tampering(env):
     """ps2's notebook uploaded to ps1's slot: one reason on every cell, no tamper report; a ps2 notebook in which the
     student also wrote a ps1 function is graded as usual (that function's cells count, in run order)."""
