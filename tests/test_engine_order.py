@@ -384,6 +384,15 @@ def test_an_answer_written_in_a_cell_of_its_own_beside_its_answer_cell_is_the_an
     gid, test, answer, notes = answer_of(filled_release("ps1_softmax"), continued)
     assert answer == "First part.\n\n" + derivation and any("goes on in 1 cell" in n for n in notes), (answer, notes)
 
+    def in_the_question(cells, k):  # Colab and VS Code let a student type into the locked question cell above
+        cells[k]["source"] = "YOUR ANSWER HERE"
+        question = cells[k - 1]["source"]
+        cells[k - 1]["source"] = (question if isinstance(question, str) else "".join(question)) + "\n\n" + derivation
+
+    gid, test, answer, notes = answer_of(filled_release("ps1_softmax"), in_the_question)
+    assert test["score"] is None and answer == derivation, (test, answer)
+    assert any("was written in the question's cell" in n for n in notes), notes
+
     def stub_only(cells, k):  # nothing written anywhere: not answered, as before
         cells[k]["source"] = "YOUR ANSWER HERE"
         cells.insert(k + 1, {"cell_type": "code", "metadata": {}, "source": "# my derivation is in my head",

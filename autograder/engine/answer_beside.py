@@ -8,7 +8,10 @@ rebuilt (:func:`~autograder.engine.restore.rebuild`), the markdown cells a stude
 cell — after the known cell before it, and before the known cell after it — are read with it:
 
 * an answer cell left as released, with such cells holding text: their text is the answer;
-* an answer cell with an answer, followed by such cells: they are its continuation, shown with it.
+* an answer cell with an answer, followed by such cells: they are its continuation, shown with it;
+* an answer cell left as released, with none, below a question cell the student wrote in (Colab and VS Code do not
+  keep nbgrader's locked cells from being edited): what they added after the question's text is the answer (the
+  question cell itself is restored from the source, and the tamper report says it was edited).
 
 Markdown cells a student added before an answered cell are left out (notes of theirs, not the answer's); code
 cells a student added run as theirs and are never taken for an answer. The answer so read is bounded as one
@@ -17,7 +20,7 @@ cell's text is (:data:`~autograder.model.notebook.MAX_CELL_CHARS`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from autograder.model.course import is_blank_answer
@@ -27,10 +30,12 @@ from autograder.model.notebook import MAX_CELL_CHARS
 JOIN = "\n\n"
 
 
-def read_beside(cells: list[Any], answer_ids: Collection[str], answers: dict[str, str], notes: list[str]) -> None:
+def read_beside(cells: list[Any], answer_ids: Collection[str], answers: dict[str, str], notes: list[str],
+                edited: Mapping[str, str] | None = None) -> None:
     """Complete ``answers`` (answer grade_id -> its text, as the rebuilt notebook's answer cells hold it) with the
     markdown cells the student added beside each answer cell of ``cells`` (the rebuilt notebook's
-    :class:`~autograder.engine.restore.Cell` objects, in order); one note per answer changed."""
+    :class:`~autograder.engine.restore.Cell` objects, in order), or with what they wrote in the question cell above it
+    (``edited``: a locked markdown cell's grade_id -> the text of the student's copy); one note per answer changed."""
     for k, cell in enumerate(cells):
         gid = cell.grade_id
         if cell.origin != "solution" or gid not in answer_ids or cell.cell_type != "markdown":
@@ -39,6 +44,8 @@ def read_beside(cells: list[Any], answer_ids: Collection[str], answers: dict[str
         after = _added(cells[k + 1:])
         blank = is_blank_answer(answers.get(gid))
         added = [t for t in (before + after if blank else after) if not is_blank_answer(t)]
+        if not added and blank:
+            _read_in_question(cells[:k], gid, edited or {}, answers, notes)
         if not added:
             continue
         answers[gid] = JOIN.join(([] if blank else [answers.get(gid, "")]) + added)[:MAX_CELL_CHARS]
@@ -47,6 +54,21 @@ def read_beside(cells: list[Any], answer_ids: Collection[str], answers: dict[str
                      "that text is the answer, for a person to grade" if blank else
                      f"the answer to `{gid}` goes on in {n} below its answer cell: shown with it, for a person to "
                      "grade")
+
+
+def _read_in_question(above: list[Any], gid: str, edited: Mapping[str, str], answers: dict[str, str],
+                      notes: list[str]) -> None:
+    """The answer ``gid`` where the student wrote it after the text of the question cell above its answer cell."""
+    question = next((c for c in reversed(above) if c.origin != "student"), None)
+    if question is None or question.cell_type != "markdown" or question.grade_id not in edited:
+        return
+    released = question.source.replace("\r\n", "\n").rstrip()
+    theirs = edited[question.grade_id].replace("\r\n", "\n")
+    if not theirs.startswith(released) or is_blank_answer(theirs[len(released):]):
+        return
+    answers[gid] = theirs[len(released):].strip()[:MAX_CELL_CHARS]
+    notes.append(f"the answer to `{gid}` was written in the question's cell above its answer cell (`{question.grade_id}`"
+                 "), which was left as released: what follows the question there is the answer, for a person to grade")
 
 
 def _added(cells: list[Any]) -> list[str]:

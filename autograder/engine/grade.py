@@ -112,7 +112,7 @@ def grade_submission(path: StrPath | None, student: str, assignment: str, source
     graded = _run_and_check(rebuilt, source, checks, Session(zygote, slot, _runs(rebuilt), limits, forbidden))
     answer_ids = {gid for gid, _ in source.answers}
     answers = {gid: text for gid, text in rebuilt.student_code.items() if gid in answer_ids}
-    read_beside(rebuilt.cells, answer_ids, answers, rebuilt.notes)
+    read_beside(rebuilt.cells, answer_ids, answers, rebuilt.notes, rebuilt.edited_text)
     by_id = {t.name: t for t in graded.tests + _answer_results(source, answers)}
     return SubmissionResult.scored(
         student, assignment, source.max_score, [by_id[gid] for gid, _ in source.graded],

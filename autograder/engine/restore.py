@@ -47,6 +47,9 @@ class Rebuilt:
     notes: list = field(default_factory=list)
     #: solution grade_id -> the student's source of that cell
     student_code: dict = field(default_factory=dict)
+    #: locked markdown cell's grade_id -> the text the student's copy holds, where they wrote in it (restored from the
+    #: source all the same; read for an answer written there: :mod:`autograder.engine.answer_beside`)
+    edited_text: dict = field(default_factory=dict)
 
 
 def _moved(sequence: Sequence[int]) -> set[int]:
@@ -127,6 +130,8 @@ def _report_locked(gid: str, scell: SourceCell, found: list[int], primary_cell: 
                           + ("; the unchanged copies were removed" if len(found) - 1 > len(kept) else ""))
     if primary in changed:
         out.tamper.append(f"{what} `{gid}` was edited (cell {primary}); restored from the source")
+        if scell.cell_type == "markdown" and submitted_cells[primary].get("cell_type") == "markdown":
+            out.edited_text[gid] = cell_text(submitted_cells[primary])
     meta = nbgrader_meta(submitted_cells[primary])
     points: Any = meta.get("points")  # whatever the submitted metadata holds
     claimed: float | None
