@@ -144,7 +144,8 @@ def _cell_magic(name: str) -> CellFlags:
     if name in ("writefile", "file"):
         return CellFlags(writes_file=1)
     if name not in DEFINED_CELL_MAGICS:
-        return CellFlags((Flag(1, _undefined(f"%%{name}"), False),), undefined_magics=((1, f"%%{name}"),))
+        magic = f"%%{short(name, 40)}"  # (a name of the student's, as long as they made it)
+        return CellFlags((Flag(1, _undefined(magic), False),), undefined_magics=((1, magic),))
     return CellFlags((Flag(1, f"runs the cell magic `%%{name}`, whose code the grader does not read", True),))
 
 
@@ -194,8 +195,8 @@ class _Walk:
                 for entry, what in self._import(imported, magic.line):
                     self.flags.append(Flag(magic.line, f"{entry.reason}: `{short(what, 60)}`", entry.hides))
             elif magic.name not in DEFINED_LINE_MAGICS:  # (it raises, unless the notebook defines it: its reading)
-                self.flags.append(Flag(magic.line, _undefined(f"%{magic.name}"), False))
-                self.undefined.append((magic.line, f"%{magic.name}"))
+                self.flags.append(Flag(magic.line, _undefined(f"%{short(magic.name, 40)}"), False))
+                self.undefined.append((magic.line, f"%{short(magic.name, 40)}"))
             elif magic.name not in QUIET_MAGICS and magic.name not in CODE_MAGICS:
                 self.flags.append(Flag(magic.line, f"runs the IPython magic `%{magic.name}`, whose code the grader "
                                                    "does not read", True))
