@@ -214,8 +214,7 @@ class _Walk:
         """Walk one tree (a cell, or the code of a ``%time`` line at ``offset``); the names it hands around."""
         imports: dict[str, str] = {}
         every = [n for n in ast.walk(tree)]
-        self.deferred |= {id(n) for block in every if isinstance(block, _RUN_AGAIN)
-                          for n in ast.walk(block) if isinstance(n, (ast.Import, ast.ImportFrom, ast.Call))}
+        self.deferred |= _run_again(tree)
         for node in every:
             import_names(node, imports, relative=False)
         called = {id(n.func) for n in every if isinstance(n, ast.Call)}
@@ -432,6 +431,20 @@ def _as_import(name: str, code: str) -> ast.Import | ast.ImportFrom | None:
     if name in EXTENSION_MAGICS and words and all(all(p.isidentifier() for p in w.split(".")) for w in words):
         return ast.Import(names=[ast.alias(name=IPYTHON_EXTENSIONS.get(w, w)) for w in words])
     return None
+
+
+def _run_again(tree: ast.AST) -> set[int]:
+    """The ids of the imports and calls of ``tree`` that may run after the lines below them (:data:`_RUN_AGAIN`), in
+    one pass (nested blocks are not walked again)."""
+    out: set[int] = set()
+    todo: list[tuple[ast.AST, bool]] = [(tree, False)]
+    while todo:
+        node, inside = todo.pop()
+        inside = inside or isinstance(node, _RUN_AGAIN)
+        if inside and isinstance(node, (ast.Import, ast.ImportFrom, ast.Call)):
+            out.add(id(node))
+        todo.extend((child, inside) for child in ast.iter_child_nodes(node))
+    return out
 
 
 def _star_hides(module: str) -> list[Opaque]:
