@@ -118,6 +118,19 @@ def test_our_autograded_notebook_has_the_grader_cell_after_each_answer(ps):
     assert _text(answer) == "my derivation", "the student's answer itself stays the student's"
 
 
+def test_the_person_grading_is_told_where_a_pictured_answer_is():
+    """An answer handed in as a photo shows in formgrader as its text (never as a picture: docs/students.md); the cell
+    says so and where the picture is, and the student's own markup stays inert."""
+    ps = "ps1_softmax"
+    gid, points = ANSWER_CELLS[ps][0]
+    photo = "see below ![image.png](attachment:image.png)"
+    result = SubmissionResult.scored("ann", ps, 3.0, [TestResult.awaiting_grading(gid, points, photo)],
+                                     answers={gid: photo})
+    text = _text(next(c for c in autograded.build(source_notebook(ps), result)["cells"] if _gid(c) == gid))
+    assert "the picture is in the submitted notebook, `submitted/ann/ps1_softmax/`" in text
+    assert "](attachment" not in text, "the student's image stays text"
+
+
 def test_the_feedback_page_shows_a_model_answer_once_graded_or_published_and_never_the_rubric():
     ps = "ps2_cross_entropy"
     gid, points = ANSWER_CELLS[ps][0]

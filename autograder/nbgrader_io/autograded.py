@@ -41,7 +41,7 @@ from autograder.model import derivations
 from autograder.model.course import ANSWER_STUB, is_answer_cell
 from autograder.model.files import StrPath, make_dirs, write_atomic
 from autograder.model.invariant import known
-from autograder.model.results import SubmissionResult, TestResult, fmt_points
+from autograder.model.results import IMAGE_IN_ANSWER, SubmissionResult, TestResult, fmt_points
 
 if TYPE_CHECKING:
     from nbgrader.coursedir import CourseDirectory
@@ -128,6 +128,10 @@ def build(source_path: StrPath, result: SubmissionResult) -> dict[str, Any]:
             text = result.answers.get(gid)
             cell["source"] = (neutral_markdown(text) if text is not None
                               else f"*(no answer cell `{gid}` in the submission)*")
+            if text is not None and IMAGE_IN_ANSWER.search(text):  # (told to the student too: results.py)
+                cell["source"] += neutral_markdown(
+                    "\n\n*(This answer holds an image, shown here as its text only: the picture is in the submitted "
+                    f"notebook, `submitted/{result.student}/{result.assignment}/`.)*")
             if cell.get("cell_type") != "markdown":  # a code answer cell: shown as code, never run
                 cell["source"] = text if text is not None else ANSWER_STUB
         elif meta.get("solution"):
