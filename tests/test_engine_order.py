@@ -402,6 +402,28 @@ def test_an_answer_written_in_a_cell_of_its_own_beside_its_answer_cell_is_the_an
     assert test["score"] == 0 and test["kind"] == "not-answered", test
 
 
+def test_an_import_that_fails_where_graded_skips_itself_not_its_cell(env):
+    """A student on Colab, where torch is installed, imports it at the top of a solution cell to compare with
+    torch.logsumexp: where the notebook is graded the import fails (torch is neither installed nor allowed), which
+    stopped the cell, so the NumPy logsumexp below it was never defined: 0 on its 13 points. Now the import alone is
+    skipped, the function is graded as written, and a note says so; a function that uses torch is still forbidden."""
+    intact = grade(env, "ps1_softmax", filled_release("ps1_softmax"))
+
+    def with_torch(body_line=""):
+        nb = filled_release("ps1_softmax")
+        cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "logsumexp")
+        text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        cell["source"] = "import torch  # to compare with torch.logsumexp\n" + text + body_line
+        return grade(env, "ps1_softmax", nb)
+
+    data = with_torch()
+    assert {t["name"]: t["score"] for t in data["tests"]} == {t["name"]: t["score"] for t in intact["tests"]}
+    assert any("imports `torch`" in n and "is skipped" in n for n in data["notes"]), data["notes"]
+    used = with_torch("\nlogsumexp = lambda z, axis=-1: torch.logsumexp(torch.as_tensor(z), dim=axis).numpy()\n")
+    assert {t["kind"] for t in used["tests"] if t["name"].startswith("logsumexp-") and t["name"] != "logsumexp-derivation"
+            } == {"forbidden"}, [(t["name"], t["kind"]) for t in used["tests"]]
+
+
 def test_another_problem_sets_notebook_is_said_once_not_graded_as_a_flood_of_tampering(env):
     """ps2's notebook uploaded to ps1's slot: one reason on every cell, no tamper report; a ps2 notebook in which the
     student also wrote a ps1 function is graded as usual (that function's cells count, in run order)."""

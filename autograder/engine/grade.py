@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from autograder.checks.check import Check, CheckResult
@@ -85,6 +85,8 @@ class _Graded:
     runs: list  # [CellRun], every executed cell
     session: Session
     flags: list
+    #: the modules the notebook imports that are not installed where it is graded: ``(cell, line, root)``
+    absent: list = field(default_factory=list)
 
 
 def grade_submission(path: StrPath | None, student: str, assignment: str, source: SourceNotebook,
@@ -175,7 +177,7 @@ def _run_and_check(rebuilt: Rebuilt, source: SourceNotebook, checks: Mapping[str
         if callee is not None:
             results[grade_id] = (circle_result(checks[grade_id], callee), extra)
     tests = [_test_result(*results[cast(str, grade_id)], points) for grade_id, points in source.tests]
-    return _Graded(tests, runs, session, list(reading.flags))
+    return _Graded(tests, runs, session, list(reading.flags), [(c, line, root) for c, line, root, _ in reading.absent])
 
 
 def _why_missing(result: CheckResult, grade_id: str, above: list[CellRun]) -> str:
@@ -187,6 +189,10 @@ def _why_missing(result: CheckResult, grade_id: str, above: list[CellRun]) -> st
 def _notes(rebuilt: Rebuilt, graded: _Graded) -> list[str]:
     """restore's notes, the session's events, and a line on the cells that raised."""
     notes = list(rebuilt.notes) + list(graded.session.events)
+    for root in sorted({root for _, _, root in graded.absent})[:5]:  # (sandbox.failed_imports skips the import)
+        cell, line = next((c, n) for c, n, r in graded.absent if r == root)
+        notes.append(f"the notebook imports `{root}` (cell {cell}, line {line}), which is not installed where it is "
+                     "graded: there an import of it at a cell's top level is skipped, and the rest of its cell runs")
     errors = [run for run in graded.runs if run.status == "error"]
     if errors:
         notes.append(

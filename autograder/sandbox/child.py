@@ -44,6 +44,7 @@ from typing import Any, NoReturn, TextIO
 import numpy as np
 
 from autograder.sandbox import confine, wire
+from autograder.sandbox.failed_imports import SkipFailedImports
 from autograder.sandbox.limits import Limits
 
 ERROR_TEXT = 500
@@ -88,6 +89,7 @@ def make_shell() -> Any:
         import_pylab(shell.user_ns, import_all="--no-import-all" not in line.split())  # type: ignore[no-untyped-call]
 
     shell.ask_exit = ask_exit
+    shell.ast_transformers.append(SkipFailedImports())  # (an import that fails skips itself, not its cell)
     shell.register_magic_function(matplotlib_magic, "line", "matplotlib")
     shell.register_magic_function(pylab_magic, "line", "pylab")
     # Figures are never looked at when grading: showing them and laying them out (text
