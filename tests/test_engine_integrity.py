@@ -118,7 +118,8 @@ def test_honest_work_earns_everything_and_a_library_function_using_a_forbidden_o
     extra = "import scipy.stats\n_check = scipy.stats.hypergeom.logcdf(2, 20, 7, 12)\n"
     data = grade(env, "ps1_softmax", engine_helpers.submission("ps1_softmax", correct=True,
                                                                extra_after={"logsumexp": [extra]}))
-    assert data["score"] == course.autograded_max_score("ps1_softmax"), [t for t in data["tests"] if t["score"] == 0]
+    assert data["score"] == course.autograded_max_score("ps1_softmax"), (
+        data["notes"], {t["name"]: t["message"][:200] for t in data["tests"] if t["score"] == 0})
     failed = [c for c in data["execution"]["cells"] if c["status"] != "ok"]
     assert [c["grade_id"] for c in failed] == [None], data["execution"]["cells"]  # the extra cell only
     assert "ForbiddenFunctionError" in failed[0]["error"] and "scipy.special.logsumexp" in failed[0]["error"], failed
