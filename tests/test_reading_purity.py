@@ -13,6 +13,7 @@ tests/test_reading_real_code.py.
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import warnings
 from types import SimpleNamespace
@@ -21,8 +22,9 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
+from autograder.checks.forbidden import FRAMEWORKS
 from autograder.model.course import FUNCTIONS, problem_set_of_function
-from autograder.reading import library, notebook
+from autograder.reading import library, names, notebook
 from autograder.reading.notebook import NotebookReading
 from autograder.reading.purity import Reading, mutable
 from autograder.sandbox.invoke import invoke
@@ -534,6 +536,22 @@ def test_a_module_that_cannot_be_imported_where_graded_costs_nothing(cell):
     import raises there and runs nothing, so no purity cell is lost for it (unless the notebook writes files:
     the tests above)."""
     assert verdict(head("    return np.exp(z)\n"), cell) == ("", "")
+
+
+def test_a_framework_refused_while_grading_costs_nothing_where_it_is_installed(tmp_path, monkeypatch):
+    """A course image may hold torch for other courses: its import is still refused while grading (the guard), so it
+    runs nothing there, as a module not installed does; the flag for a module whose code the grader does not read
+    (every purity cell) was given it all the same."""
+    (tmp_path / "torch").mkdir()
+    (tmp_path / "torch" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names.installed.cache_clear()
+    try:
+        assert importlib.util.find_spec("torch") is not None
+        assert verdict(head("    return np.exp(z)\n"), "import torch\nimport torch.nn as nn\n") == ("", "")
+    finally:
+        names.installed.cache_clear()
+    assert set(FRAMEWORKS) == names.REFUSED_ROOTS, "autograder/checks/forbidden.py's FRAMEWORKS and the reading's"
 
 
 def test_course_cells_are_not_searched():

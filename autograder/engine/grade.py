@@ -191,8 +191,9 @@ def _notes(rebuilt: Rebuilt, graded: _Graded) -> list[str]:
     notes = list(rebuilt.notes) + list(graded.session.events)
     for root in sorted({root for _, _, root in graded.absent})[:5]:  # (sandbox.failed_imports skips the import)
         cell, line = next((c, n) for c, n, r in graded.absent if r == root)
-        notes.append(f"the notebook imports `{root}` (cell {cell}, line {line}), which is not installed where it is "
-                     "graded: there an import of it at a cell's top level is skipped, and the rest of its cell runs")
+        notes.append(f"the notebook imports `{root}` (cell {cell}, line {line}), which cannot be imported where it is "
+                     "graded (not installed there, or refused while grading): there an import of it at a cell's top "
+                     "level is skipped, and the rest of its cell runs")
     errors = [run for run in graded.runs if run.status == "error"]
     if errors:
         notes.append(

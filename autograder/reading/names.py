@@ -151,6 +151,12 @@ LOADED_MODULES = frozenset({
 })
 
 
+#: The frameworks whose import is refused while grading, in every problem set and wherever they are installed (the
+#: guard, ``autograder/sandbox/guard.py``; ``autograder/checks/forbidden.py``'s FRAMEWORKS, held equal by a test): an
+#: import of one runs nothing where the notebook is graded, as one of a module not installed does.
+REFUSED_ROOTS = frozenset({"torch", "jax", "tensorflow"})
+
+
 @functools.lru_cache(maxsize=1024)
 def installed(root: str) -> bool:
     """Whether a top-level module ``root`` can be imported where the notebook is graded (the same interpreter and
@@ -160,7 +166,7 @@ def installed(root: str) -> bool:
     runs in the grader for it."""
     if not root:  # a relative import: relative to whatever the notebook's __package__ says when it runs
         return True
-    if not root.isidentifier():
+    if not root.isidentifier() or root in REFUSED_ROOTS:
         return False
     try:
         return importlib.util.find_spec(root) is not None
