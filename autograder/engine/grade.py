@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, cast
 
 from autograder.checks.check import Check, CheckResult
@@ -86,7 +86,7 @@ class _Graded:
     session: Session
     flags: list
     #: the modules the notebook imports that are not installed where it is graded: ``(cell, line, root)``
-    absent: list = field(default_factory=list)
+    absent: list
 
 
 def grade_submission(path: StrPath | None, student: str, assignment: str, source: SourceNotebook,
@@ -189,8 +189,10 @@ def _why_missing(result: CheckResult, grade_id: str, above: list[CellRun]) -> st
 def _notes(rebuilt: Rebuilt, graded: _Graded) -> list[str]:
     """restore's notes, the session's events, and a line on the cells that raised."""
     notes = list(rebuilt.notes) + list(graded.session.events)
-    for root in sorted({root for _, _, root in graded.absent})[:5]:  # (sandbox.failed_imports skips the import)
-        cell, line = next((c, n) for c, n, r in graded.absent if r == root)
+    first: dict[str, tuple[int, int]] = {}
+    for cell, line, root in graded.absent:
+        first.setdefault(root, (cell, line))
+    for root, (cell, line) in sorted(first.items())[:5]:  # (sandbox.failed_imports skips the import)
         notes.append(f"the notebook imports `{root}` (cell {cell}, line {line}), which cannot be imported where it is "
                      "graded (not installed there, or refused while grading): there an import of it at a cell's top "
                      "level is skipped, and the rest of its cell runs")

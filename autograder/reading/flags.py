@@ -195,8 +195,9 @@ class _Walk:
                 for entry, what in self._import(imported, magic.line):
                     self.flags.append(Flag(magic.line, f"{entry.reason}: `{short(what, 60)}`", entry.hides))
             elif magic.name not in DEFINED_LINE_MAGICS:  # (it raises, unless the notebook defines it: its reading)
-                self.flags.append(Flag(magic.line, _undefined(f"%{short(magic.name, 40)}"), False))
-                self.undefined.append((magic.line, f"%{short(magic.name, 40)}"))
+                shown = f"%{short(magic.name, 40)}"  # (a name of the student's, as long as they made it)
+                self.flags.append(Flag(magic.line, _undefined(shown), False))
+                self.undefined.append((magic.line, shown))
             elif magic.name not in QUIET_MAGICS and magic.name not in CODE_MAGICS:
                 self.flags.append(Flag(magic.line, f"runs the IPython magic `%{magic.name}`, whose code the grader "
                                                    "does not read", True))
@@ -427,10 +428,16 @@ def _as_import(name: str, code: str) -> ast.Import | ast.ImportFrom | None:
     ``import X`` (IPython's own extensions under ``IPython.extensions``) when its line is module names; else None."""
     if name in STAR_IMPORT_MAGICS:
         return ast.ImportFrom(module=STAR_IMPORT_MAGICS[name], names=[ast.alias(name="*")], level=0)
-    words = code.split()
-    if name in EXTENSION_MAGICS and words and all(all(p.isidentifier() for p in w.split(".")) for w in words):
-        return ast.Import(names=[ast.alias(name=IPYTHON_EXTENSIONS.get(w, w)) for w in words])
+    modules = _module_names(code)
+    if name in EXTENSION_MAGICS and modules:
+        return ast.Import(names=[ast.alias(name=IPYTHON_EXTENSIONS.get(m, m)) for m in modules])
     return None
+
+
+def _module_names(code: str) -> list[str]:
+    """The words of a magic's line when every one is a dotted module name (``%load_ext autoreload``), else []."""
+    words = code.split()
+    return words if all(all(p.isidentifier() for p in w.split(".")) for w in words) else []
 
 
 def _run_again(tree: ast.AST) -> set[int]:
@@ -461,10 +468,8 @@ def _extension_may_define(code: str) -> bool:
     """Whether ``%load_ext`` of ``code`` may define magics: an extension IPython does not ship that is installed
     where the notebook is graded, or a line that is not module names (a module the notebook wrote is the "writes files
     and imports" rule's)."""
-    words = code.split()
-    if not words or not all(all(p.isidentifier() for p in w.split(".")) for w in words):
-        return True
-    return any(w not in IPYTHON_EXTENSIONS and installed(w.split(".")[0]) for w in words)
+    modules = _module_names(code)
+    return not modules or any(m not in IPYTHON_EXTENSIONS and installed(m.split(".")[0]) for m in modules)
 
 
 def _binds_magic_api(node: ast.Import | ast.ImportFrom) -> bool:

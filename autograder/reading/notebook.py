@@ -36,7 +36,7 @@ import hashlib
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograder.model.invariant import known
 from autograder.reading import forbidden
@@ -91,15 +91,13 @@ class NotebookReading:
         self.hidden_in: dict[tuple[int, int], tuple[str, int, int, str]] = {}
         self.escaped: set[str] = set()  # names a student's cell uses other than by calling them
         self.rebound: dict[str, str] = {}  # name -> why: rebound where the code does not show it
-        self.writes_file: tuple[int, int] | None = None  # (cell, line) of the first file a student's cell writes
+        self.writes_file: Place | None = None  # where the first file a student's cell writes is written
         # (cell, line, root, when): modules not loaded before student code, `when` the import's place in the run
         # (the cell's rank among those read, its line), None for one in a function's or a loop's body (it may run
         # after the lines below it)
         self.imports: list[tuple[int, int, str, tuple[int, int] | None]] = []
         self.absent: list[tuple[int, int, str, tuple[int, int] | None]] = []  # (the same): those not installed here
-        self.shell: tuple[int, int] | None = None  # (cell, line) of the first shell command (`!cmd`) of a student's
-        self._written_at: tuple[int, int] | None = None  # the place in the run of the first file written
-        self._shell_at: tuple[int, int] | None = None  # … and of the first shell command
+        self.shell: Place | None = None  # where a student's cell runs its first shell command (`!cmd`)
         self.undefined_magics: list[tuple[int, int, str]] = []  # (cell, line, `%name`): magics IPython does not have
         self.defines_magics: tuple[int, int] | None = None  # (cell, line) of the first thing that can define one
         self.unread = ""  # why part of the notebook was not read ("" while all was)
@@ -177,11 +175,11 @@ class NotebookReading:
                 self.rebound.setdefault(name, f"an attribute of `{name}` is set from outside: `{code}`")
         rank = self._read  # (this cell's place among those read: the order they run in)
         if found.writes_file and self.writes_file is None:
-            self.writes_file, self._written_at = (index, found.writes_file), (rank, found.writes_file)
+            self.writes_file = Place(index, found.writes_file, rank)
         self.imports += [(index, line, root, None if deferred else (rank, line)) for line, root, deferred in found.imports]
         self.absent += [(index, line, root, None if deferred else (rank, line)) for line, root, deferred in found.absent]
         if found.shell and self.shell is None:
-            self.shell, self._shell_at = (index, found.shell), (rank, found.shell)
+            self.shell = Place(index, found.shell, rank)
         self.undefined_magics += [(index, line, name) for line, name in found.undefined_magics]
         if found.defines_magics and self.defines_magics is None:
             self.defines_magics = (index, found.defines_magics)
@@ -263,15 +261,15 @@ class NotebookReading:
         if self.hidden or handed:
             cell, line, reason = (self.hidden + handed)[0]
             return f"the notebook {reason} ({self._where(cell, line)})"
-        after_write = _run_after(self._written_at, self.imports + self.absent)
+        after_write = _run_after(self.writes_file, self.imports + self.absent)
         if self.writes_file is not None and after_write:
             cell, line, root, _ = after_write[0]
-            return (f"the notebook writes files ({self._where(*self.writes_file)}) and imports `{root}` "
+            return (f"the notebook writes files ({self._where(*self.writes_file[:2])}) and imports `{root}` "
                     f"({self._where(cell, line)}), which could then be one of them")
-        after_shell = _run_after(self._shell_at, self.absent)
+        after_shell = _run_after(self.shell, self.absent)
         if self.shell is not None and after_shell:  # (a program may have written the one a library is not)
             cell, line, root, _ = after_shell[0]
-            return (f"the notebook runs a shell command ({self._where(*self.shell)}) and imports `{root}` "
+            return (f"the notebook runs a shell command ({self._where(*self.shell[:2])}) and imports `{root}` "
                     f"({self._where(cell, line)}), which is not installed where it is graded: the command could "
                     "have written it")
         if self.defines_magics is not None and self.undefined_magics:  # (else it raised and ran nothing)
@@ -376,14 +374,23 @@ class _World:
         return known(out, "candidates is not empty")
 
 
-def _run_after(place: tuple[int, int] | None, imports: list[tuple[int, int, str, tuple[int, int] | None]],
+class Place(NamedTuple):
+    """Where a student's cell does something: the cell, the line, and the cell's rank among those read (the order
+    they run in)."""
+
+    cell: int
+    line: int
+    rank: int
+
+
+def _run_after(place: Place | None, imports: list[tuple[int, int, str, tuple[int, int] | None]],
                ) -> list[tuple[int, int, str, tuple[int, int] | None]]:
     """The ``imports`` that may run after ``place`` (a file written, a shell command): those that stand after it, and
     those in a function's or a loop's body, which may run again after it. One that ran before cannot load what was written
     later (a module, once imported, is taken from ``sys.modules``; reloading one is a construct of the table)."""
     if place is None:
         return []
-    return [entry for entry in imports if entry[3] is None or entry[3] > place]
+    return [entry for entry in imports if entry[3] is None or entry[3] > (place.rank, place.line)]
 
 
 @functools.lru_cache(maxsize=2048)
