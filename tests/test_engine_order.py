@@ -301,8 +301,8 @@ def _with_cells(nb, *sources):
 
 def test_a_magic_ipython_does_not_have_here_costs_nothing_unless_the_notebook_defines_magics(env):
     """PyMC's and many Bayesian courses' notebooks open with ``%load_ext watermark`` and ``%watermark``, old Colab
-    ones with ``%tensorflow_version 2.x``: where the course does not install the extension, the magic raises in the
-    grader's child and runs nothing, so a correct ps1 keeps every point (each such magic once cost every purity
+    ones with ``%tensorflow_version 2.x``: where the course does not install the extension, the magic's line is
+    skipped in the grader's child and runs nothing, so a correct ps1 keeps every point (each such magic once cost every purity
     cell); a notebook that registers a magic of its own under that name runs its code: the purity cells are then
     not earned on code the grader did not read."""
     magics = ("%load_ext watermark", "%watermark -a 'A. Student' -v -p numpy,scipy", "%tensorflow_version 2.x",
@@ -422,6 +422,21 @@ def test_an_import_that_fails_where_graded_skips_itself_not_its_cell(env):
     used = with_torch("\nlogsumexp = lambda z, axis=-1: torch.logsumexp(torch.as_tensor(z), dim=axis).numpy()\n")
     assert {t["kind"] for t in used["tests"] if t["name"].startswith("logsumexp-") and t["name"] != "logsumexp-derivation"
             } == {"forbidden"}, [(t["name"], t["kind"]) for t in used["tests"]]
+
+
+def test_an_extension_not_installed_where_graded_skips_its_lines_not_its_cell(env):
+    """PyMC's examples and many Bayesian courses open a cell with `%load_ext watermark` and `%watermark -v -p numpy`:
+    where watermark is not installed both lines raised, and the NumPy logsumexp below them was never defined (0 on its
+    13 points). Now both lines are skipped, the function is graded as written, and the notes say so."""
+    intact = grade(env, "ps1_softmax", filled_release("ps1_softmax"))
+    nb = filled_release("ps1_softmax")
+    cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "logsumexp")
+    text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+    cell["source"] = "%load_ext watermark\n%watermark -v -p numpy\n" + text
+    data = grade(env, "ps1_softmax", nb)
+    assert {t["name"]: t["score"] for t in data["tests"]} == {t["name"]: t["score"] for t in intact["tests"]}
+    assert any("imports `watermark`" in n for n in data["notes"]), data["notes"]
+    assert any("uses `%watermark`" in n and "is skipped" in n for n in data["notes"]), data["notes"]
 
 
 def test_another_problem_sets_notebook_is_said_once_not_graded_as_a_flood_of_tampering(env):

@@ -794,3 +794,24 @@ def test_the_no_warning_property_is_the_functions_own_and_values_are_the_parents
     assert grade("ps1_softmax", Specimen("s", "logsumexp", silenced))["logsumexp-stability"].passed
     naive = grade("ps1_softmax", Specimen("n", "logsumexp", NAIVE_SILENCED))["logsumexp-stability"]
     assert not naive.passed and naive.kind in ("value", "nonfinite"), (naive.kind, naive.message)
+
+
+@pytest.mark.parametrize("cell", [
+    'import timeit\nz = np.ones(5)\nprint(timeit.timeit("f(z)", globals=globals(), number=100))\n',
+    'from timeit import repeat, Timer\nrepeat("f(z)", "z = np.ones(5)", globals=globals())\n'
+    'Timer(stmt="f(z)", setup="pass", globals=globals()).timeit(10)\n',
+])
+def test_timeit_given_the_notebooks_globals_is_read_as_the_code_it_times(cell):
+    """Python's documentation times a function of the notebook's so: ``timeit.timeit("f(z)", globals=globals())``.
+    timeit runs its constant strings in that namespace, as ``%timeit f(z)`` runs its line, so they are read as the
+    notebook's code and its ``globals()`` costs nothing (it cost every purity cell as a reach around the names)."""
+    assert verdict(head("    return np.exp(z)\n"), cell) == ("", "")
+
+
+@pytest.mark.parametrize("cell", [
+    'import timeit\ntimeit.timeit(lambda: f(z), globals=globals())\n',  # (not a string: globals() as written)
+    'import timeit, sys\ntimeit.timeit("sys._getframe(1)", globals=globals())\n',  # (what it times, read)
+    'import timeit\nns = globals()\ntimeit.timeit("f(z)", globals=ns)\n',
+])
+def test_what_timeit_runs_is_read_and_globals_otherwise_counts(cell):
+    assert verdict(head("    return np.exp(z)\n"), cell)[0] != ""

@@ -87,6 +87,8 @@ class _Graded:
     flags: list
     #: the modules the notebook imports that are not installed where it is graded: ``(cell, line, root)``
     absent: list
+    #: the line magics IPython does not have where the notebook is graded: ``(cell, line, "%name")``
+    missing_magics: list
 
 
 def grade_submission(path: StrPath | None, student: str, assignment: str, source: SourceNotebook,
@@ -177,7 +179,8 @@ def _run_and_check(rebuilt: Rebuilt, source: SourceNotebook, checks: Mapping[str
         if callee is not None:
             results[grade_id] = (circle_result(checks[grade_id], callee), extra)
     tests = [_test_result(*results[cast(str, grade_id)], points) for grade_id, points in source.tests]
-    return _Graded(tests, runs, session, list(reading.flags), [(c, line, root) for c, line, root, _ in reading.absent])
+    return _Graded(tests, runs, session, list(reading.flags), [(c, line, root) for c, line, root, _ in reading.absent],
+                   [m for m in reading.undefined_magics if not m[2].startswith("%%")])
 
 
 def _why_missing(result: CheckResult, grade_id: str, above: list[CellRun]) -> str:
@@ -196,6 +199,9 @@ def _notes(rebuilt: Rebuilt, graded: _Graded) -> list[str]:
         notes.append(f"the notebook imports `{root}` (cell {cell}, line {line}), which cannot be imported where it is "
                      "graded (not installed there, or refused while grading): there an import of it at a cell's top "
                      "level is skipped, and the rest of its cell runs")
+    for cell, line, name in graded.missing_magics[:3]:  # (sandbox.failed_imports skips its line)
+        notes.append(f"the notebook uses `{name}` (cell {cell}, line {line}), a magic IPython does not have where it "
+                     "is graded: there a line of it at a cell's top level is skipped, and the rest of its cell runs")
     errors = [run for run in graded.runs if run.status == "error"]
     if errors:
         notes.append(

@@ -19,6 +19,7 @@ walked once per batch.
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import re
 import threading
@@ -81,8 +82,14 @@ _MODULE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyw", ".pyd", ".so", ".pth")
 _IPYTHON_DISPLAY = frozenset({"IPython.display", "IPython.core.display", "IPython.lib.display"})
 #: Where an import may run after the lines below it: a function's body (it runs when called) and a loop's.
 _RUN_AGAIN = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.For, ast.AsyncFor, ast.While)
+#: timeit's functions that run a statement string in the namespace passed as ``globals`` (:func:`_timed_code`).
+TIMEIT_CALLS = frozenset({"timeit.timeit", "timeit.repeat", "timeit.Timer"})
 #: What a file mode looks like (``"w"``, ``"rb"``, ``"a+"``), as against a file's name.
 _MODE = re.compile(r"[rwxabtU+]{1,4}")
+
+
+#: The top-level function whose body holds a construct: ``(name, line of its def)``; None elsewhere.
+Owner = tuple[str, int] | None
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,7 @@ class Flag:
     line: int
     reason: str
     hides: bool
-    owner: tuple[str, int] | None = None
+    owner: Owner = None
 
 
 @dataclass(frozen=True)
@@ -151,9 +158,11 @@ def _cell_magic(name: str) -> CellFlags:
 
 def _undefined(magic: str) -> str:
     """The flag of a magic outside :data:`~.cells.DEFINED_LINE_MAGICS` (or the cell magics'): shown, costing nothing
-    unless the notebook can define magics (:meth:`~.notebook.NotebookReading.reading`)."""
-    return (f"uses `{magic}`, a magic IPython does not have where the notebook is graded: there it raises and runs "
-            "nothing, nor does the rest of its cell (unless the notebook defines it)")
+    unless the notebook can define magics (:meth:`~.notebook.NotebookReading.reading`). A line magic's line is
+    skipped there (:mod:`autograder.sandbox.failed_imports`); a cell magic's cell raises."""
+    done = "its cell raises" if magic.startswith("%%") else "its line is skipped"
+    return (f"uses `{magic}`, a magic IPython does not have where the notebook is graded: there {done} and runs "
+            "nothing (unless the notebook defines it)")
 
 
 class _Walk:
@@ -211,9 +220,13 @@ class _Walk:
     def _defines(self, line: int) -> None:
         self.defines = self.defines or line
 
-    def _trees(self, tree: ast.Module, offset: int) -> set[str]:
-        """Walk one tree (a cell, or the code of a ``%time`` line at ``offset``); the names it hands around."""
-        imports: dict[str, str] = {}
+    def _trees(self, tree: ast.Module, offset: int, inside: Owner = None,
+               outer: dict[str, str] | None = None) -> set[str]:
+        """Walk one tree (a cell, the code of a ``%time`` line at ``offset``, or a statement ``timeit`` runs with
+        the ``outer`` cell's imports, in the function ``inside`` when its call is there); the names it hands
+        around."""
+        imports: dict[str, str] = dict(outer or {})
+        timed = outer is None  # (timeit's strings are read one level down, not within each other)
         every = [n for n in ast.walk(tree)]
         self.deferred |= _run_again(tree)
         for node in every:
@@ -221,6 +234,13 @@ class _Walk:
         called = {id(n.func) for n in every if isinstance(n, ast.Call)}
         self.skip = {id(n.func) for n in every if isinstance(n, ast.Call) and n.args  # vars(x) reads x's attributes
                      and isinstance(n.func, ast.Name) and n.func.id == "vars"}
+        strings: dict[int, tuple[str, ...]] = {}  # (each timeit call's strings, by the call's id)
+        for call in (n for n in every if timed and isinstance(n, ast.Call)):
+            code = _timed_code(call, self.names.dotted(call.func, imports, set()) or "")
+            if code is not None:
+                strings[id(call)] = code
+                self.skip |= {id(k.value.func) for k in call.keywords if k.arg == "globals"  # (its globals())
+                              and isinstance(k.value, ast.Call)}
         escaped = {n.id for n in every if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
                    and id(n) not in called}
         for node in every:
@@ -228,12 +248,18 @@ class _Walk:
                 for name in node.names:
                     self.rebound.append((name, f"`{name}` is rebound by a function (`global {name}`, line "
                                                f"{node.lineno + offset} of its cell)"))
+        timed_trees = []
         for statement, body_of in top_level_parts(tree.body):
-            owner = (body_of.name, body_of.lineno + offset) if body_of is not None else None
+            owner = (body_of.name, body_of.lineno + offset) if body_of is not None else inside
             for node in (n for part in statement for n in ast.walk(part)):
                 line = getattr(node, "lineno", 1) + offset
                 for entry, what in self._node(node, line, imports):
                     self.flags.append(Flag(line, f"{entry.reason}: `{short(what, 60)}`", entry.hides, owner))
+                if id(node) in strings:
+                    timed_trees += [(code, line, owner) for code in strings[id(node)]]
+        for text, line, owner in timed_trees:  # (after this tree's walk: each _trees call sets self.skip anew)
+            with contextlib.suppress(SyntaxError, ValueError):  # (timeit compiles it first: then nothing runs)
+                escaped |= self._trees(ast.parse(text), line - 1, owner, imports)
         return escaped
 
     def _node(self, node: ast.AST, line: int, imports: dict[str, str]) -> list[tuple[Opaque, str]]:
@@ -470,6 +496,28 @@ def _extension_may_define(code: str) -> bool:
     and imports" rule's)."""
     modules = _module_names(code)
     return not modules or any(m not in IPYTHON_EXTENSIONS and installed(m.split(".")[0]) for m in modules)
+
+
+def _timed_code(call: ast.Call, dotted: str) -> tuple[str, ...] | None:
+    """The set-up and statement strings of ``timeit.timeit(stmt, setup, …, globals=globals())`` (or ``repeat``,
+    ``Timer``) when each is a constant string or left out: timeit runs them in the notebook's namespace, as the
+    notebook's own code (``%timeit`` is read so), so they are read as such and its ``globals()`` reaches nothing
+    else. None for any other call, and for a statement that is not a constant string (a callable: ``globals()``
+    then counts as written)."""
+    keywords = {k.arg: k.value for k in call.keywords}
+    given = keywords.get("globals")
+    if dotted not in TIMEIT_CALLS or not (isinstance(given, ast.Call) and isinstance(given.func, ast.Name)
+                                          and given.func.id == "globals" and not given.args and not given.keywords):
+        return None
+    strings: list[str] = []
+    for position, name in ((1, "setup"), (0, "stmt")):
+        value = call.args[position] if len(call.args) > position else keywords.get(name)
+        if value is None:
+            continue
+        if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+            return None
+        strings.append(value.value)
+    return tuple(strings)
 
 
 def _binds_magic_api(node: ast.Import | ast.ImportFrom) -> bool:
