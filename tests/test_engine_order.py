@@ -29,6 +29,7 @@ from testkit.zoo import Specimen, zoo
 from testkit.zoo import grade as zoo_grade
 from testkit.zoo.compound import COMPOUNDS, Compound
 from tests.engine_helpers import write_notebook
+from tests.test_merged_cells import merged
 
 #: generous: these tests are about what is graded, not about limits (a busy machine must not fail them)
 LIMITS = Limits(timeout_s=60, budget_s=900)
@@ -437,6 +438,22 @@ def test_an_extension_not_installed_where_graded_skips_its_lines_not_its_cell(en
     assert {t["name"]: t["score"] for t in data["tests"]} == {t["name"]: t["score"] for t in intact["tests"]}
     assert any("imports `watermark`" in n for n in data["notes"]), data["notes"]
     assert any("uses `%watermark`" in n and "is skipped" in n for n in data["notes"]), data["notes"]
+
+
+@pytest.mark.parametrize("ps", course.PROBLEM_SETS)
+def test_cells_a_key_merged_are_graded_as_released(env, ps):
+    """Shift+M in command mode merges a cell with the one below (selected together: all of them). Pressed on a
+    solution cell after the last run, it made the function's code end in the prose of "What the next cells check":
+    a SyntaxError where graded, 0 on every cell of the function (as under plain nbgrader), and that locked cell
+    "deleted"; pressed on the task cell above, the code went into a locked cell and was lost. Both are taken
+    apart again where the course's own text shows the seam: the same points as intact, a note, no tampering."""
+    intact = grade(env, ps, filled_release(ps))
+    gid = course.FUNCTIONS[ps][0]
+    for nb, said in ((merged(filled_release(ps), gid), "below it"),
+                     (merged(filled_release(ps), gid, count=3, first=-1), "into the cell above")):
+        data = grade(env, ps, nb)
+        assert {t["name"]: t["score"] for t in data["tests"]} == {t["name"]: t["score"] for t in intact["tests"]}
+        assert data["tamper"] == [] and any(said in n for n in data["notes"]), (data["tamper"], data["notes"])
 
 
 def test_another_problem_sets_notebook_is_said_once_not_graded_as_a_flood_of_tampering(env):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograder.model.given import same_as_given
+from autograder.model.merged_cells import unmerge
 from autograder.model.notebook import SourceCell, cell_text, grade_id_of, oversized
 from autograder.model.recognise import CELL_TYPES, recognise
 
@@ -47,17 +48,19 @@ class Partition:
 
 def partition(source_cells: Sequence[SourceCell], submitted_cells: list[Any], notes: list[str]) -> Partition:
     """Sort ``submitted_cells`` by the grade_ids of ``source_cells`` (the source's cells in order). Cells that
-    lost their nbgrader metadata are recognised first (:func:`~autograder.model.recognise.recognise`); malformed
+    a key merged are taken apart (:func:`~autograder.model.merged_cells.unmerge`), cells that
+    lost their nbgrader metadata are recognised (:func:`~autograder.model.recognise.recognise`); malformed
     cells are noted in ``notes`` and ignored, an oversized cell's text replaced, a recognised cell given its
     metadata (both in ``submitted_cells``: pass a copy), duplicate locked cells dropped."""
     protected = {c.grade_id: c.protected for c in source_cells if c.grade_id and (c.protected or c.solution)}
     locked = {c.grade_id: c for c in source_cells if c.grade_id and c.protected}
-    well_formed = [isinstance(c, dict) and c.get("cell_type") in CELL_TYPES for c in submitted_cells]
     for i, cell in enumerate(submitted_cells):
-        if well_formed[i]:
+        if isinstance(cell, dict) and cell.get("cell_type") in CELL_TYPES:
             submitted_cells[i], note = oversized(cell, i)
             if note:
                 notes.append(note)
+    unmerge(source_cells, submitted_cells, notes)  # (on bounded texts; a merged cell becomes the cells it was)
+    well_formed = [isinstance(c, dict) and c.get("cell_type") in CELL_TYPES for c in submitted_cells]
     recognise(source_cells, submitted_cells, notes)  # (after the oversized cells' text is replaced: bounded)
     first = _first_copies(locked, submitted_cells, well_formed)
     parts = Partition()
