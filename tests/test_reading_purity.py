@@ -815,3 +815,12 @@ def test_timeit_given_the_notebooks_globals_is_read_as_the_code_it_times(cell):
 ])
 def test_what_timeit_runs_is_read_and_globals_otherwise_counts(cell):
     assert verdict(head("    return np.exp(z)\n"), cell)[0] != ""
+
+
+@pytest.mark.parametrize("statement", ["-" * 10_000 + "1", "x." * 10_000 + "y", "def (:"],
+                         ids=["deep-unary", "deep-attribute", "syntax-error"])
+def test_a_timed_string_python_cannot_compile_is_read_as_running_nothing(statement):
+    """The parser gives up on such a string with MemoryError or RecursionError (or a SyntaxError): timeit cannot
+    compile it either, so it runs nothing; the reading neither raises (it did, MemoryError) nor costs a cell."""
+    cell = f"import timeit\ntimeit.timeit({statement!r}, globals=globals())\n"
+    assert verdict(head("    return np.exp(z)\n"), cell) == ("", "")

@@ -19,14 +19,13 @@ walked once per batch.
 from __future__ import annotations
 
 import ast
-import contextlib
 import hashlib
 import re
 import threading
 from dataclasses import dataclass
 
 from autograder.model.invariant import known
-from autograder.model.pysource import import_names
+from autograder.model.pysource import import_names, parse
 from autograder.reading.cells import (
     CODE_MAGICS,
     DEFINED_CELL_MAGICS,
@@ -258,8 +257,9 @@ class _Walk:
                 if id(node) in strings:
                     timed_trees += [(code, line, owner) for code in strings[id(node)]]
         for text, line, owner in timed_trees:  # (after this tree's walk: each _trees call sets self.skip anew)
-            with contextlib.suppress(SyntaxError, ValueError):  # (timeit compiles it first: then nothing runs)
-                escaped |= self._trees(ast.parse(text), line - 1, owner, imports)
+            timed_tree = parse(text)  # (None: timeit cannot compile it either, and runs nothing)
+            if timed_tree is not None:
+                escaped |= self._trees(timed_tree, line - 1, owner, imports)
         return escaped
 
     def _node(self, node: ast.AST, line: int, imports: dict[str, str]) -> list[tuple[Opaque, str]]:
