@@ -6,6 +6,8 @@ import ast
 
 import pytest
 
+from autograder.reading import cells
+from autograder.sandbox import failed_imports
 from autograder.sandbox.failed_imports import SkipFailedImports
 
 
@@ -70,3 +72,9 @@ def test_a_magic_the_shell_has_runs_as_written_errors_included():
     assert result.error_in_exec is not None and "after" not in shell.user_ns
     shell, result = shell_run("%%no_such_cell_magic_here\nafter = 2\n")  # (a cell magic: the cell is its own)
     assert result.error_in_exec is not None and "after" not in shell.user_ns
+
+
+def test_the_extension_magics_are_the_readings():
+    """The sandbox may not import the reading (tests/test_layers.py): its copy of the magics that load an extension
+    is held to the reading's, which reads them as imports."""
+    assert set(failed_imports.EXTENSION_MAGICS) == cells.EXTENSION_MAGICS

@@ -180,6 +180,7 @@ def _run_and_check(rebuilt: Rebuilt, source: SourceNotebook, checks: Mapping[str
             results[grade_id] = (circle_result(checks[grade_id], callee), extra)
     tests = [_test_result(*results[cast(str, grade_id)], points) for grade_id, points in source.tests]
     return _Graded(tests, runs, session, list(reading.flags), [(c, line, root) for c, line, root, _ in reading.absent],
+                   [] if reading.defines_magics is not None else  # (else one may be defined when its line runs)
                    [m for m in reading.undefined_magics if not m[2].startswith("%%")])
 
 
