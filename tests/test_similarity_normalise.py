@@ -13,8 +13,10 @@ import ast
 import numpy as np
 import pytest
 
+import autograder.similarity.document as document_module
 from autograder.similarity.bounds import MAX_DEPTH, MAX_NODES, too_large
 from autograder.similarity.canonical import canonical_forms
+from autograder.similarity.clone import OWN_PREFIX, clone
 from autograder.similarity.document import document
 from autograder.similarity.graded import notebook_code
 from autograder.similarity.inline import MAX_NODES as MAX_INLINED_NODES
@@ -411,3 +413,25 @@ def test_the_fingerprints_do_not_depend_on_the_process():
                            env={"PYTHONHASHSEED": str(seed), "PATH": ""}, cwd=str(__import__("autograder").__path__[0] + "/..")
                            ).stdout for seed in (1, 2)}
     assert len(runs) == 1 and np.asarray(eval(runs.pop())).size == 5
+
+
+def test_a_copy_takes_the_trees_own_fields_not_what_other_code_set_on_its_nodes():
+    """`executing` (IPython's tracebacks, in any process that showed one) sets `parent` on every node it reads,
+    CPython's shared ast.Load() and ast.Add() instances included: a copy that took a node's whole __dict__ then
+    followed `parent` back up the tree without end (RecursionError in every similarity test after an IPython
+    traceback in the same process). Simulated here as executing does it, then undone."""
+    tree = ast.parse("def f(x):\n    x += 1\n    return x + 1\n")
+    marked = [n for n in ast.walk(tree)]
+    for parent in marked:
+        for child in ast.iter_child_nodes(parent):
+            child.parent = parent
+    try:
+        copy = clone(tree.body[0], **{document_module.PIECE: "f"})
+        assert ast.dump(copy) == ast.dump(tree.body[0])
+        assert all(not hasattr(n, "parent") and getattr(n, document_module.PIECE) == "f" for n in ast.walk(copy))
+    finally:
+        for n in marked:
+            n.__dict__.pop("parent", None)
+        for shared in (ast.Load(), ast.Store(), ast.Add()):
+            shared.__dict__.pop("parent", None)
+    assert document_module.PIECE.startswith(OWN_PREFIX) and document_module._METHOD.startswith(OWN_PREFIX)

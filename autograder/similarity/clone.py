@@ -4,8 +4,8 @@ The normalisation changes trees in place, and the parsed cells are shared
 (:func:`autograder.model.pysource.parse` caches them), so every step works
 on copies; ``copy.deepcopy`` was most of the time of a report. This copies
 what a syntax tree holds — its fields, its positions and the attributes the
-similarity stage sets (:data:`autograder.similarity.document.PIECE`) — and
-nothing else. Recursive: the caller bounds the depth
+similarity stage sets (:data:`autograder.similarity.document.PIECE`, named
+:data:`OWN_PREFIX`…) — and nothing else: not what other code in the process set on a node. Recursive: the caller bounds the depth
 (:data:`autograder.similarity.bounds.MAX_DEPTH`).
 """
 
@@ -19,8 +19,16 @@ _N = TypeVar("_N", bound=ast.AST)
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
+#: The attributes the similarity stage sets on its copies start so (``document.PIECE``, ``document._METHOD``).
+OWN_PREFIX = "_similarity_"
+
+
 def _copy(node: _N, extra: dict[str, object]) -> _N:
-    fields = dict(node.__dict__)  # a node keeps its fields, positions and our attributes in its __dict__
+    # A node keeps its fields, its positions and our attributes in its __dict__, and whatever else code in the
+    # process set there: `executing` (IPython's tracebacks) sets `parent` on every node it reads, the shared
+    # ast.Load() and ast.Add() singletons included, which made every copy after it recurse without end.
+    kept = (*node._fields, *node._attributes)
+    fields = {name: value for name, value in node.__dict__.items() if name in kept or name.startswith(OWN_PREFIX)}
     for name, value in fields.items():
         if isinstance(value, ast.AST):
             fields[name] = _copy(value, extra)
