@@ -25,6 +25,8 @@ from autograder.checks import checks_for
 from autograder.checks.forbidden import FRAMEWORKS
 from autograder.model.course import FUNCTIONS, problem_set_of_function
 from autograder.reading import library, names, notebook
+from autograder.reading.cells import read_cell
+from autograder.reading.flags import read_flags
 from autograder.reading.notebook import NotebookReading
 from autograder.reading.purity import Reading, mutable
 from autograder.sandbox.invoke import invoke
@@ -824,3 +826,15 @@ def test_a_timed_string_python_cannot_compile_is_read_as_running_nothing(stateme
     compile it either, so it runs nothing; the reading neither raises (it did, MemoryError) nor costs a cell."""
     cell = f"import timeit\ntimeit.timeit({statement!r}, globals=globals())\n"
     assert verdict(head("    return np.exp(z)\n"), cell) == ("", "")
+
+
+@pytest.mark.parametrize("opening", ["%%capture", "%%capture out", "%%time", "%%prun -s cumulative"])
+def test_a_cell_run_under_capture_or_time_is_its_own_code_not_a_missing_magic(opening):
+    """Colab notebooks open their installs with `%%capture` (to hide pip's output). Its opening line was read as a
+    line magic `%capture`, which IPython does not have: shown as missing, and where the notebook binds IPython
+    (which can define magics) every purity cell was lost. The cell under it is read as the cell's own code."""
+    cell = f"{opening}\n!pip install -q numpy\nz = np.ones(3)\n"
+    assert verdict(head("    return np.exp(z)\n", "import numpy as np\nimport IPython\n"), cell) == ("", "")
+    found = read_flags(read_cell(cell), {})
+    assert found.undefined_magics == () and found.flags == (), found
+    assert verdict(head("    return np.exp(z)\n"), f"{opening}\nimport sys\nsys._getframe()\n")[0] != ""

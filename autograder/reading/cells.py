@@ -190,7 +190,8 @@ def _shell_lines(text: str, changed: list[int]) -> tuple[int, ...]:
 
 def _magics(text: str, changed: list[int], tree: ast.Module, every: list[ast.AST]) -> tuple[Magic, ...]:
     """The magic lines of a cell, of its ``changed`` lines (:func:`_escape_lines`; a line inside a string is not
-    one; shell commands, ``!ls``, run a program, no Python of the notebook's, and are left out)."""
+    one; shell commands, ``!ls``, run a program, no Python of the notebook's, and are left out, and so is the opening
+    ``%%capture``, ``%%time`` … of a cell whose code they run, which is read as the cell's own)."""
     raw = text.split("\n")
     if not changed:
         return ()
@@ -200,12 +201,13 @@ def _magics(text: str, changed: list[int], tree: ast.Module, every: list[ast.AST
     inner = [n for n in every if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
     out = []
     inside: ast.AST | None
+    opening = next((i for i, line in enumerate(raw, start=1) if line.strip()), 0)
     for number in changed:
         if any(start < number <= end for start, end in strings):
             continue
         m = _MAGIC.match(raw[number - 1])
-        if m is None or m.group(2).startswith("!"):
-            continue
+        if m is None or m.group(2).startswith("!") or (number == opening and m.group(2) == "%%"):
+            continue  # (a `%%time`-like opening line: the cell under it is read as the cell's code, python_source)
         if any(n.lineno <= number <= cast(int, n.end_lineno) for n in inner):  # (ast.parse sets end_lineno)
             inside = next((n for n in functions if n.lineno <= number <= cast(int, n.end_lineno)), tree)
         else:
