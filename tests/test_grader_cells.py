@@ -119,8 +119,9 @@ def test_our_autograded_notebook_has_the_grader_cell_after_each_answer(ps):
 
 
 def test_the_person_grading_is_told_where_a_pictured_answer_is():
-    """An answer handed in as a photo shows in formgrader as its text (never as a picture: docs/students.md); the cell
-    says so and where the picture is, and the student's own markup stays inert."""
+    """Where the submitted notebook is not at hand (or holds no PNG or JPEG for it), an answer's image shows in
+    formgrader as its text; the cell says so and where the picture is, and the student's own markup stays inert
+    (a pasted picture itself is shown: tests/test_answer_pictures.py)."""
     ps = "ps1_softmax"
     gid, points = ANSWER_CELLS[ps][0]
     photo = "see below ![image.png](attachment:image.png)"

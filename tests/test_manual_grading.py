@@ -40,6 +40,7 @@ from pathlib import Path
 
 import pytest
 
+import tests.test_answer_pictures
 from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, ROOT
 from testkit import nbgrader_course
 from testkit.fill import filled_release
@@ -51,8 +52,12 @@ PS = "ps2_cross_entropy"
 ANSWER = "cross_entropy_grad-derivation"
 ANSWER_POINTS = dict(ANSWER_CELLS[PS])[ANSWER]  # ps2's own derivation cell (8 points)
 ANN_ANSWER = (r"$\partial L/\partial z_c = p_c - t_c$ because $\sum_k t_k = 1$ <script>alert('formgrader')</script>"
-              "<img src=x onerror=alert(1)> [see](javascript:alert(2)) [also][x]\n\n[x]: javascript:alert(3)\n")
-CAT_ANSWER = r"$\partial L/\partial z = t - p$"
+              "<img src=x onerror=alert(1)> [see](javascript:alert(2)) [also][x]\n\n[x]: javascript:alert(3)\n"
+              "![x](attachment:x.svg)\n")
+CAT_ANSWER = r"$\partial L/\partial z = t - p$" + "\n\nMy page, photographed:\n\n![image.png](attachment:image.png)"
+#: cat's photo of a handwritten page (a real PNG, made here), and ann's attachment that is an SVG with a script
+CAT_PHOTO = tests.test_answer_pictures.picture("png")
+ANN_SVG = "<svg xmlns='http://www.w3.org/2000/svg' onload='alert(4)'><script>alert(5)</script></svg>"
 WRONG_GRAD = "cross_entropy_grad-missing-1-over-n"
 
 
@@ -68,10 +73,12 @@ HAND = {"ann": float(ANSWER_POINTS), "bob": 0.0, "cat": 1.5}  # what the instruc
 TOTAL = {"ann": AUTO + ANSWER_POINTS, "bob": AUTO + 0.0, "cat": CAT_AUTO + 1.5}
 
 
-def _with_answer(nb: dict, text: str | None) -> dict:
+def _with_answer(nb: dict, text: str | None, attachments: dict | None = None) -> dict:
     for cell in nb["cells"]:
         if cell["metadata"].get("nbgrader", {}).get("grade_id") == ANSWER and text is not None:
             cell["source"] = text
+            if attachments:
+                cell["attachments"] = attachments
     return nb
 
 
@@ -82,10 +89,11 @@ def _build(folder: Path, empty_gradebook: Path) -> dict:
     shutil.copy(empty_gradebook, course / "gradebook.db")
     wrong = next(s for s in zoo.ZOO if s.name == WRONG_GRAD)
     nbgrader_course.write_submissions(course / "submitted", {
-        ("ann", PS): _with_answer(filled_release(PS, course_dir=course), ANN_ANSWER),
+        ("ann", PS): _with_answer(filled_release(PS, course_dir=course), ANN_ANSWER,
+                                  {"x.svg": {"image/svg+xml": ANN_SVG}}),
         ("bob", PS): filled_release(PS, course_dir=course, answers={}),  # the answer cell as released
         ("cat", PS): _with_answer(filled_release(PS, {"cross_entropy_grad": wrong.source}, course_dir=course),
-                                  CAT_ANSWER),
+                                  CAT_ANSWER, {"image.png": {"image/png": CAT_PHOTO}}),
     })
     nbgrader_course.engine_autograde(course / "submitted", course / "results", course, 2, "--gradebook", str(course),
                                      log=folder / "engine.log")
@@ -214,6 +222,11 @@ def test_round_trip_formgrader_then_nbgrader_export_and_our_exports(graded, tmp_
         assert "<script>alert" not in page and "<img src=x" not in page  # shown as text, never run
         assert "javascript:alert" in page and 'href="javascript' not in page  # a link's text, never a link
         assert "BEGIN HIDDEN TESTS" not in page
+        assert "alert(4)" not in page and "alert(5)" not in page and "data:image/svg" not in page  # (no SVG shown)
+        # cat's photo of a handwritten page, pasted into the answer: shown as the picture it is, from a data: URL
+        cat = fg.request("GET", f"/formgrader/submissions/{listed['cat']['id']}/")
+        assert f'src="data:image/png;base64,{CAT_PHOTO}"' in cat, "the photo as formgrader shows it"
+        assert f'alt="Picture 1 of 1 pasted in the answer to {ANSWER}"' in cat
         # right after the answer, the cell for the grader: the source's model answer and rubric (not the student's)
         after = page[page.index(f'id="{ANSWER}"'):]
         assert "For the grader" in after and f"Rubric ({ANSWER_POINTS:g} points)." in after and "Usual partial answers." in after

@@ -217,9 +217,11 @@ def test_a_file_larger_than_any_results_json_is_unreadable_not_read(tmp_path, mo
     (r"$\frac{\partial}{\partial z_i} \log \sum_j e^{z_j} = \mathrm{softmax}(z)_i$, see [the notes](x.html)", False),
     ("$a < b$ and ![not closed", False),
 ])
-def test_an_answer_holding_an_image_is_told_that_the_grader_sees_only_text(answer, warned):
-    """Images in an answer are shown to the person grading as text, never as pictures (a student's markdown never
-    becomes markup: docs/instructors.md): the student is told so while there is time to type the derivation."""
+def test_an_answer_holding_an_image_is_told_what_the_grader_sees_of_it(answer, warned):
+    """A picture pasted into the answer cell is shown to the person grading; a linked file or an <img> tag only as
+    its text (a student's markdown never becomes markup: docs/instructors.md): the student is told so while there
+    is time to paste or type the derivation instead."""
     message = TestResult.ungraded_answer("logsumexp-derivation", 10, answer).message
     assert message.startswith("Awaiting grading")
-    assert ("never as a picture. Type the derivation" in message) == warned
+    assert ("a picture pasted into the cell (PNG or JPEG, up to 5 MB" in message) == warned
+    assert ("reaches them only as its text" in message) == warned

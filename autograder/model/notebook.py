@@ -196,6 +196,10 @@ def check_cells(cells: list[Any]) -> None:
                          "from the released notebook and copy your functions into it")
 
 
+#: What the text kept of an oversized cell asks (an answer holding it may hold a picture pasted inline).
+OVERSIZED_ASK = "an image pasted inline, or pasted data? Link or shrink it."
+
+
 def oversized(cell: dict[str, Any], index: int) -> tuple[dict[str, Any], str]:
     """``(the cell as graded, a note or "")``: a cell of more than :data:`MAX_CELL_CHARS` characters of
     source is kept with its type and metadata (so its grade_id still counts) but its text replaced by
@@ -212,7 +216,7 @@ def oversized(cell: dict[str, Any], index: int) -> tuple[dict[str, Any], str]:
     what = (f"cell {index} holds {size:,} characters of source; the limit is {MAX_CELL_CHARS:,} per cell, so its "
             "text was not kept (the rest of the notebook was graded)")
     comment = "#" if cell.get("cell_type") == "code" else ""
-    kept = {**cell, "source": f"{comment}[{what}: an image pasted inline, or pasted data? Link or shrink it.]\n"}
+    kept = {**cell, "source": f"{comment}[{what}: {OVERSIZED_ASK}]\n"}
     return kept, f"{what} — remove pasted data or inline images from it and resubmit"
 
 

@@ -218,9 +218,10 @@ class TestResult:
         (an answer left blank or missing is :meth:`not_answered` instead: see :meth:`ungraded_answer`)."""
         message = "Awaiting grading: your instructor reads this answer and gives its points."
         if answer is not None and IMAGE_IN_ANSWER.search(answer[:MAX_CODE * 10]):
-            message += (" Your answer holds an image (a pasted photo, a picture file or an <img> tag): the person "
-                        "grading sees your text, and an image only as that text, never as a picture. Type the "
-                        "derivation in the cell (Markdown, with LaTeX between $ signs) and hand the notebook in again.")
+            message += (" Your answer holds an image: a picture pasted into the cell (PNG or JPEG, up to 5 MB, six at "
+                        "the most) is shown to the person grading as you pasted it; a linked picture file or an <img> "
+                        "tag of one reaches them only as its text. A derivation typed in the cell (Markdown, with "
+                        "LaTeX between $ signs) is the easiest to read.")
         return cls(name, None, float(max_score), False, message, "", MANUAL)
 
     @classmethod

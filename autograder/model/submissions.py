@@ -163,6 +163,11 @@ def _notebook_of(folder: str, shown: str, ps: str) -> tuple[Path | None, str, li
     return path, problem, extra, note
 
 
+def graded_notebook(folder: str, ps: str) -> Path | None:
+    """The notebook of a problem-set folder that a batch grades (``<ps>.ipynb``, or the folder's only one), or None."""
+    return _find_notebook(folder, display(Path(folder).name), ps)[0]
+
+
 def _find_notebook(folder: str, shown: str, ps: str) -> tuple[Path | None, str, list[NotGraded]]:
     """``(path or None, problem, extra NotGraded)`` for a problem-set folder."""
     try:

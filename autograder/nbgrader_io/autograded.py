@@ -42,6 +42,7 @@ from autograder.model.course import ANSWER_STUB, is_answer_cell
 from autograder.model.files import StrPath, make_dirs, write_atomic
 from autograder.model.invariant import known
 from autograder.model.results import IMAGE_IN_ANSWER, SubmissionResult, TestResult, fmt_points
+from autograder.nbgrader_io import answer_pictures
 
 if TYPE_CHECKING:
     from nbgrader.coursedir import CourseDirectory
@@ -112,8 +113,10 @@ def _header(result: SubmissionResult) -> dict[str, Any]:
     return {"cell_type": "markdown", "id": "probdl-autograded", "metadata": {}, "source": neutral_markdown(text)}
 
 
-def build(source_path: StrPath, result: SubmissionResult) -> dict[str, Any]:
-    """The autograded notebook (nbformat 4 JSON data) of ``result`` on the source notebook at ``source_path``."""
+def build(source_path: StrPath, result: SubmissionResult, submitted: Any = None) -> dict[str, Any]:
+    """The autograded notebook (nbformat 4 JSON data) of ``result`` on the source notebook at ``source_path``;
+    ``submitted``: the submitted notebook's cells, from which the pictures pasted in an answer are shown
+    (:mod:`.answer_pictures`; None: none are)."""
     source = json.loads(Path(source_path).read_text(encoding="utf-8"))
     tests = {t.name: t for t in result.tests}
     notes = derivations.grader_notes(source)
@@ -128,10 +131,15 @@ def build(source_path: StrPath, result: SubmissionResult) -> dict[str, Any]:
             text = result.answers.get(gid)
             cell["source"] = (neutral_markdown(text) if text is not None
                               else f"*(no answer cell `{gid}` in the submission)*")
-            if text is not None and IMAGE_IN_ANSWER.search(text):  # (told to the student too: results.py)
+            shown, unshown = answer_pictures.pictures(submitted, gid, text) if text is not None else ([], 0)
+            if text is not None and (unshown or (not shown and IMAGE_IN_ANSWER.search(text))):  # (results.py)
+                where = f"the submitted notebook, `submitted/{result.student}/{result.assignment}/`"
                 cell["source"] += neutral_markdown(
-                    "\n\n*(This answer holds an image, shown here as its text only: the picture is in the submitted "
-                    f"notebook, `submitted/{result.student}/{result.assignment}/`.)*")
+                    f"\n\n*(This answer holds more images, shown here as their text only (a linked file, an <img> "
+                    f"tag, or not a PNG or JPEG picture): they are in {where}.)*" if shown else
+                    f"\n\n*(This answer holds an image, shown here as its text only: the picture is in {where}.)*")
+            if shown and cell.get("cell_type") == "markdown":  # (a code cell holds no attachments)
+                answer_pictures.attach(cell, str(gid), shown)
             if cell.get("cell_type") != "markdown":  # a code answer cell: shown as code, never run
                 cell["source"] = text if text is not None else ANSWER_STUB
         elif meta.get("solution"):

@@ -42,6 +42,7 @@ export include the hand-graded points.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -51,7 +52,9 @@ from autograder.model.course import course_source_notebook as source_notebook  #
 from autograder.model.course import is_blank_answer
 from autograder.model.files import StrPath, is_regular_file
 from autograder.model.invariant import known
-from autograder.model.results import SubmissionResult, TestResult, load_results, problem_sets
+from autograder.model.notebook import MAX_CELL_CHARS, OVERSIZED_ASK, Unreadable, read_bounded
+from autograder.model.results import IMAGE_IN_ANSWER, SubmissionResult, TestResult, load_results, problem_sets
+from autograder.model.submissions import graded_notebook
 from autograder.nbgrader_io.autograded import autograded_path, build, write_autograded
 
 if TYPE_CHECKING:
@@ -214,9 +217,29 @@ def write_gradebook(results_dir: StrPath, course_dir: StrPath = ".", results: li
         if sources.get(r.assignment) is not None:
             path = autograded_path(coursedir, r.student, r.assignment, notebooks[r.assignment])
             if path is not None:
-                write_autograded(path, build(cast(Path, sources[r.assignment]), r))  # (not None: checked above)
+                submitted = _submitted_cells(course_dir, coursedir, r)  # (for the pictures pasted in an answer)
+                write_autograded(path, build(cast(Path, sources[r.assignment]), r, submitted))  # (source checked)
                 written["autograded"] += 1
     return written
+
+
+def _submitted_cells(course_dir: Path, coursedir: CourseDirectory, r: SubmissionResult) -> list[Any] | None:
+    """The cells of the notebook ``r`` graded, read as a submission is (a regular file, no link followed, bounded:
+    :func:`~autograder.model.notebook.read_bounded`); None when there is none to read. Only the pictures pasted in
+    an answer are taken from it (:mod:`autograder.nbgrader_io.answer_pictures`), so any failure is None."""
+    if not any(IMAGE_IN_ANSWER.search(text[:MAX_CELL_CHARS]) or OVERSIZED_ASK in text for text in r.answers.values()):
+        return None  # (no answer holds an image: nothing to read)
+    try:
+        folder = Path(coursedir.format_path(coursedir.submitted_directory, r.student, r.assignment))
+    except Exception:  # noqa: BLE001 — nbgrader internals; the plain layout is the fallback
+        folder = course_dir / "submitted" / r.student / r.assignment
+    path = graded_notebook(str(folder), r.assignment)
+    try:
+        data = json.loads(read_bounded(path)) if path is not None else None
+    except (Unreadable, ValueError, RecursionError):
+        return None
+    cells = data.get("cells") if isinstance(data, dict) else None
+    return cells if isinstance(cells, list) else None
 
 
 def _write_assignments(gb: Gradebook, readable: list[SubmissionResult], names: dict[str, str],
