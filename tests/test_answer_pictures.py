@@ -15,7 +15,7 @@ import pytest
 from matplotlib import pyplot as plt
 
 from autograder.model.course import ANSWER_CELLS, source_notebook
-from autograder.model.results import SubmissionResult, TestResult
+from autograder.model.results import IMAGE_IN_ANSWER, SubmissionResult, TestResult
 from autograder.nbgrader_io import autograded
 from autograder.nbgrader_io.answer_pictures import MAX_PICTURE_BYTES, MAX_PICTURES, SIGNATURES, attach, pictures
 
@@ -125,3 +125,22 @@ def test_formgraders_notebook_shows_the_pasted_picture_and_keeps_the_students_ma
     assert "](attachment:probdl-picture-1.png)" in cell["source"] and "](attachment:image.png)" not in cell["source"]
     assert "<script>" not in cell["source"] and "more images, shown here as their text only" in cell["source"]
     nbformat.validate(nbformat.from_dict(autograded.build(source_notebook(ps), result, cells)))
+
+
+@pytest.mark.parametrize("text", ["![" * 1_000_000, "<img " * 400_000, "![a](data:image/png;base64," * 70_000,
+                                  "![" + "a" * 2_000_000], ids=["opened", "img-tags", "data-prefixes", "one-long"])
+def test_hostile_text_is_read_in_one_pass(text):
+    """Megabytes of openings that never close (an oversized answer cell is read whole here): patterns whose alt text
+    ran to the line's end rescanned it from every `![`, hours for these; now no attempt runs past the next `[` or
+    `<` (not timed here: the suite would not finish)."""
+    cell = answer_cell(text)
+    shown, unshown = pictures([cell], GID, "")
+    assert shown == [] and unshown == len(IMAGE_IN_ANSWER.findall(text))
+    assert pictures([answer_cell(text, {"x": {"image/png": picture()}})], GID, "")[0] == []
+
+
+def test_attachments_decoded_are_bounded_however_many_are_named():
+    many = {f"p{k}": {"image/png": "x" * 1000} for k in range(100)}  # (not base64: each costs a decode attempt)
+    text = "".join(f"![p](attachment:p{k})\n" for k in range(100)) + "![ok](attachment:ok)"
+    shown, unshown = pictures([answer_cell(text, {**many, "ok": {"image/png": picture()}})], GID, text)
+    assert shown == [] and unshown == 101, "past MAX_DECODED references, none is decoded: the last is not shown"

@@ -216,6 +216,8 @@ def test_a_file_larger_than_any_results_json_is_unreadable_not_read(tmp_path, mo
     ('<IMG src="x.png" width=300>', True),
     (r"$\frac{\partial}{\partial z_i} \log \sum_j e^{z_j} = \mathrm{softmax}(z)_i$, see [the notes](x.html)", False),
     ("$a < b$ and ![not closed", False),
+    ("![" * 100_000, False),  # (49,000 of them cost the grader 10 s of the GIL: the pattern rescanned each line)
+    ("![see [1]](scan.png)", False),  # (an alt text holding `[`: not taken for an image, the price of one pass)
 ])
 def test_an_answer_holding_an_image_is_told_what_the_grader_sees_of_it(answer, warned):
     """A picture pasted into the answer cell is shown to the person grading; a linked file or an <img> tag only as

@@ -35,12 +35,16 @@ from autograder.model.results import IMAGE_IN_ANSWER
 MAX_PICTURES = 6
 #: The largest picture shown, decoded (a phone's photo pasted is 1 to 4 MB).
 MAX_PICTURE_BYTES = 5 * 1024 * 1024
+#: The most images of one answer decoded (the rest are counted as not shown): the work stays bounded.
+MAX_DECODED = 2 * MAX_PICTURES
 #: What a picture's first bytes are, by the type it is shown as.
 SIGNATURES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
-#: ``![alt](attachment:name)`` (the name up to a space, a quote or the closing parenthesis).
-_ATTACHED = re.compile(r"!\[[^\]\n]{0,500}\]\(\s*<?attachment:([^)\s>\"']{1,200})")
+#: ``![alt](attachment:name)`` (the name up to a space, a quote or the closing parenthesis). Both patterns are
+#: linear in the text's length: no part of an attempt runs past the next ``[``, ``<`` or the data's end, where the
+#: next attempt may begin.
+_ATTACHED = re.compile(r"!\[[^\[\]\n]{0,500}\]\(\s*<?attachment:([^)\s>\"']{1,200})")
 #: ``![alt](data:image/png;base64,…)``, as Colab pastes, or ``<img src="data:image/png;base64,…">``: the data.
-_INLINE = re.compile(r"(?:!\[[^\]\n]{0,500}\]\(\s*<?|<img\b[^>]{0,500}?\bsrc\s*=\s*[\"']?)"
+_INLINE = re.compile(r"(?:!\[[^\[\]\n]{0,500}\]\(\s*<?|<img\b[^<>]{0,500}?\bsrc\s*=\s*[\"']?)"
                      r"data:image/[A-Za-z+.-]{1,20};base64,([A-Za-z0-9+/=\s]+)", re.IGNORECASE)
 
 
@@ -62,7 +66,7 @@ def pictures(cells: Any, grade_id: str, answer: str) -> tuple[list[Picture], int
     text is ``answer`` (results.json's), from ``cells``, the submitted notebook's cells (anything: it is read as
     hostile)."""
     found: list[Picture] = []
-    named = shown = 0  # (image references in the cells read; those a shown picture answers)
+    named = shown = decoded = 0  # (image references in the cells read; those a shown picture answers; decoded)
     for cell in cells if isinstance(cells, list) else []:
         text = cell_text(cell)
         if not text.strip() or not isinstance(cell, dict) or cell.get("cell_type") != "markdown" or not (
@@ -73,8 +77,9 @@ def pictures(cells: Any, grade_id: str, answer: str) -> tuple[list[Picture], int
         images = sorted([(m.start(), "attached", m.group(1)) for m in _ATTACHED.finditer(text)]
                         + [(m.start(), "inline", m.group(1)) for m in _INLINE.finditer(text)])
         for _, how, what in images:
+            decoded += 1
             bundle = attachments.get(what) if how == "attached" and isinstance(attachments, dict) else None
-            picture = _picture(bundle) if how == "attached" else _decoded(what)
+            picture = None if decoded > MAX_DECODED else _picture(bundle) if how == "attached" else _decoded(what)
             if picture is not None and picture not in found and len(found) < MAX_PICTURES:
                 found.append(picture)
             shown += picture is not None and picture in found  # (the same picture pasted twice: shown once)
