@@ -109,9 +109,7 @@ def parse_duration(value: object, where: str) -> timedelta:
         seconds = float(value)
     else:
         text, pos, seconds = value.strip(), 0, 0.0
-        for m in _TERM.finditer(text):
-            if m.start() != pos:
-                break
+        while pos < len(text) and (m := _TERM.match(text, pos)) is not None and m.end() > pos:  # (anchored: one pass)
             seconds += float(m.group(1)) * _UNIT_S[m.group(2).lower()]
             pos = m.end()
         if not text or pos != len(text):
