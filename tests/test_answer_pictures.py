@@ -17,7 +17,14 @@ from matplotlib import pyplot as plt
 from autograder.model.course import ANSWER_CELLS, source_notebook
 from autograder.model.results import IMAGE_IN_ANSWER, SubmissionResult, TestResult
 from autograder.nbgrader_io import autograded
-from autograder.nbgrader_io.answer_pictures import MAX_PICTURE_BYTES, MAX_PICTURES, SIGNATURES, attach, pictures
+from autograder.nbgrader_io.answer_pictures import (
+    MAX_ANSWER_BYTES,
+    MAX_PICTURE_BYTES,
+    MAX_PICTURES,
+    SIGNATURES,
+    attach,
+    pictures,
+)
 
 GID = "logsumexp-derivation"
 
@@ -107,7 +114,8 @@ def test_the_shown_pictures_carry_names_and_alt_texts_of_ours():
 
 def test_the_students_message_states_the_limits_shown_here():
     message = TestResult.ungraded_answer(GID, 10, "![image.png](attachment:image.png)").message
-    assert f"up to {MAX_PICTURE_BYTES // 2**20} MB, six at the most" in message and MAX_PICTURES == 6
+    assert f"up to {MAX_PICTURE_BYTES // 2**20} MB each, six and {MAX_ANSWER_BYTES // 2**20} MB in all" in message
+    assert MAX_PICTURES == 6
 
 
 def test_formgraders_notebook_shows_the_pasted_picture_and_keeps_the_students_markup_inert():
@@ -144,3 +152,11 @@ def test_attachments_decoded_are_bounded_however_many_are_named():
     text = "".join(f"![p](attachment:p{k})\n" for k in range(100)) + "![ok](attachment:ok)"
     shown, unshown = pictures([answer_cell(text, {**many, "ok": {"image/png": picture()}})], GID, text)
     assert shown == [] and unshown == 101, "past MAX_DECODED references, none is decoded: the last is not shown"
+
+
+def test_an_answers_pictures_are_bounded_together():
+    """Three pictures of 5 MB each: two fit the answer's 12 MB, the third is said to be in the submitted notebook."""
+    big = [base64.b64encode(SIGNATURES["image/png"] + bytes([k]) * (MAX_PICTURE_BYTES - 9)).decode() for k in range(3)]
+    text = "![a](attachment:a) ![b](attachment:b) ![c](attachment:c)"
+    shown, unshown = pictures([answer_cell(text, {n: {"image/png": b} for n, b in zip("abc", big)})], GID, text)
+    assert len(shown) == 2 and unshown == 1 and sum(len(base64.b64decode(p.data)) for p in shown) <= MAX_ANSWER_BYTES

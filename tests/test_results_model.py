@@ -225,5 +225,5 @@ def test_an_answer_holding_an_image_is_told_what_the_grader_sees_of_it(answer, w
     is time to paste or type the derivation instead."""
     message = TestResult.ungraded_answer("logsumexp-derivation", 10, answer).message
     assert message.startswith("Awaiting grading")
-    assert ("a picture pasted into the cell (PNG or JPEG, up to 5 MB" in message) == warned
+    assert ("a picture pasted into the cell (PNG or JPEG, up to 5 MB each" in message) == warned
     assert ("reaches them only as its text" in message) == warned

@@ -220,8 +220,8 @@ class TestResult:
         (an answer left blank or missing is :meth:`not_answered` instead: see :meth:`ungraded_answer`)."""
         message = "Awaiting grading: your instructor reads this answer and gives its points."
         if answer is not None and IMAGE_IN_ANSWER.search(answer[:MAX_CODE * 10]):
-            message += (" Your answer holds an image: a picture pasted into the cell (PNG or JPEG, up to 5 MB, six at "
-                        "the most) is shown to the person grading as you pasted it; a linked picture file or an <img> "
+            message += (" Your answer holds an image: a picture pasted into the cell (PNG or JPEG, up to 5 MB each, six "
+                        "and 12 MB in all) is shown to the person grading as you pasted it; a linked picture file or an <img> "
                         "tag of one reaches them only as its text. A derivation typed in the cell (Markdown, with "
                         "LaTeX between $ signs) is the easiest to read.")
         return cls(name, None, float(max_score), False, message, "", MANUAL)

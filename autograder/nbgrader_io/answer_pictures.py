@@ -14,7 +14,8 @@ order their texts name them — and keeps a picture and nothing else:
 * PNG or JPEG, by the file's own first bytes (whatever type the notebook claims for it); SVG, which can carry
   script and links, GIF and everything else are left out;
 * decoded and encoded again (base64's alphabet: nothing of the student's text reaches the page but the picture), at
-  most :data:`MAX_PICTURE_BYTES` each and :data:`MAX_PICTURES` an answer; shown under names and alt texts of ours.
+  most :data:`MAX_PICTURE_BYTES` each, :data:`MAX_PICTURES` and :data:`MAX_ANSWER_BYTES` an answer; shown under
+  names and alt texts of ours.
 
 nbconvert's HTML exporter, whose ``markdown2html`` formgrader's page uses, renders a cell's ``attachment:`` image
 as a ``data:`` URL: no file written, no request made.
@@ -35,6 +36,8 @@ from autograder.model.results import IMAGE_IN_ANSWER
 MAX_PICTURES = 6
 #: The largest picture shown, decoded (a phone's photo pasted is 1 to 4 MB).
 MAX_PICTURE_BYTES = 5 * 1024 * 1024
+#: The most bytes of pictures shown for one answer (each student's notebook for formgrader stays small).
+MAX_ANSWER_BYTES = 12 * 1024 * 1024
 #: The most images of one answer decoded (the rest are counted as not shown): the work stays bounded.
 MAX_DECODED = 2 * MAX_PICTURES
 #: What a picture's first bytes are, by the type it is shown as.
@@ -80,7 +83,8 @@ def pictures(cells: Any, grade_id: str, answer: str) -> tuple[list[Picture], int
             decoded += 1
             bundle = attachments.get(what) if how == "attached" and isinstance(attachments, dict) else None
             picture = None if decoded > MAX_DECODED else _picture(bundle) if how == "attached" else _decoded(what)
-            if picture is not None and picture not in found and len(found) < MAX_PICTURES:
+            if picture is not None and picture not in found and len(found) < MAX_PICTURES and (
+                    sum(len(p.data) for p in found) + len(picture.data)) * 3 // 4 <= MAX_ANSWER_BYTES:
                 found.append(picture)
             shown += picture is not None and picture in found  # (the same picture pasted twice: shown once)
     return found, max(0, named - shown)
