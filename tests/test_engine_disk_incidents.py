@@ -34,6 +34,17 @@ def test_a_neighbours_stop_for_its_own_flood_spoils_nothing_but_a_stop_while_loo
     assert spoilt([Incident("hidden", 25.0, 1, "", (0, 1))], ANN) == ""  # after ann's run: not ann's
 
 
+def test_a_floods_own_run_keeps_its_result_when_the_watch_sees_it_just_after_it_ended():
+    """The child stopped itself when its writes failed ("No space left on device" in its cell), and the watch's next
+    look, after the run ended, found the folder over its share: that incident is the run's own (the slot's next run
+    starts after the judgement), so it keeps its result instead of being graded again for a full disk."""
+    late = Incident("over", 20.4, 0, "85 MB into its working folder")
+    disk_full = ["OSError: [Errno 28] No space left on device"]
+    assert spoilt([late], ANN, disk_full) == ""
+    assert spoilt([], ANN, disk_full) != "", "without it, a cell that found the disk full is graded again"
+    assert spoilt([Incident("over", 9.0, 0, "")], ANN, disk_full) != "", "a look before the run is not the run's"
+
+
 def test_a_run_started_during_a_search_that_stopped_its_slot_is_graded_again():
     """A search stops the slots one at a time (here from t=15 to t=15.4): a run started on slot 0 at t=15.2, before
     slot 0's stop, was stopped by it. Counted as spoilt only from the search's first look (``at``), it kept its
@@ -226,3 +237,17 @@ def test_a_write_waits_for_room_once_per_batch(monkeypatch):
     assert room.retry(then_room) == "written"
     with pytest.raises(PermissionError):  # other errors are not waited for
         room.retry(lambda: (_ for _ in ()).throw(PermissionError(errno.EACCES, "no")))
+
+
+def test_the_culprit_is_the_slots_last_run_even_when_the_watch_looks_after_it_ended():
+    """A child that stopped itself (its own writes failed) ends its run before the watch's next look finds its folder
+    over its share: the folder is still that run's until the slot is killed and emptied, so that run is named. A
+    Dask worker's report on a loaded host came back with no culprit (tests/test_redteam_uid_mode.py, under load)."""
+    ledger = Ledger()
+    for run in (ANN, BOB, Run(0, "cat/ps1", 25.0, 30.0)):
+        ledger.ran(run)
+    assert ledger.culprit(Incident("over", 20.5, 0, "85 MB")) == "ann/ps1"  # (after ann's run ended, before cat's)
+    assert ledger.culprit(Incident("over", 26.0, 0, "85 MB")) == "cat/ps1"
+    assert ledger.culprit(Incident("over", 9.0, 0, "85 MB")) == ""  # (before any run of that slot)
+    assert ledger.culprit(Incident("over", 15.0, 2, "85 MB")) == ""  # (a slot nothing ran on)
+    assert ledger.culprit(Incident("outside", 15.0, None, "20 MB")) == ""

@@ -88,7 +88,8 @@ def spoilt(incidents: list[Incident], run: Run, cell_errors: Iterable[object] = 
     """Why ``run`` must be graded again ('' when its result stands): a stop of its slot that was not for its own
     doing, a nearly full disk while it ran, or a cell of it that found the disk full (``cell_errors``; where its
     share is watched, a full disk is never a submission's own doing) — unless it is what filled the disk."""
-    own = [i for i in incidents if i.slot == run.slot and i.kind in ("over", "hidden", "low") and _during(i, run)]
+    own = [i for i in incidents if i.slot == run.slot and (  # (its own folder's: until the slot's next run starts,
+        i.kind in ("over", "hidden") and i.at >= run.started or i.kind == "low" and _during(i, run))]  # which is after)
     if not own and any(text in str(error) for error in cell_errors for text in DISK_FULL_TEXT):
         return CELL_FOUND_DISK_FULL
     for incident in incidents:
@@ -118,13 +119,14 @@ class Ledger:
             self.regraded.append((run, why))
 
     def culprit(self, incident: Incident) -> str:
-        """``student/assignment`` graded on the incident's slot when it happened ('' for none)."""
+        """``student/assignment`` last graded on the incident's slot when it happened ('' for none): what a slot's
+        folder holds is its last run's until the slot is killed and the folder emptied, so a watch that looks just
+        after the run ended (a child that stopped itself when its own writes failed, on a loaded host) still names
+        it; the slot's next run starts later, and is charged from then on."""
         with self._lock:
-            runs = list(self.runs)
-        for run in runs:
-            if incident.slot is not None and run.slot == incident.slot and run.started <= incident.at <= run.ended:
-                return run.key
-        return ""
+            runs = [r for r in self.runs if incident.slot is not None and r.slot == incident.slot
+                    and r.started <= incident.at]
+        return max(runs, key=lambda r: r.started).key if runs else ""
 
     def report(self, incidents: list[Incident], started: float) -> tuple[list[dict], list[str]]:
         """``(incidents for summary.json, one warning line each)``: what happened, who caused it, who was graded
