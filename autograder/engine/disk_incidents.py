@@ -88,8 +88,8 @@ def spoilt(incidents: list[Incident], run: Run, cell_errors: Iterable[object] = 
     """Why ``run`` must be graded again ('' when its result stands): a stop of its slot that was not for its own
     doing, a nearly full disk while it ran, or a cell of it that found the disk full (``cell_errors``; where its
     share is watched, a full disk is never a submission's own doing) — unless it is what filled the disk."""
-    own = [i for i in incidents if i.slot == run.slot and (  # (its own folder's: until the slot's next run starts,
-        i.kind in ("over", "hidden") and i.at >= run.started or i.kind == "low" and _during(i, run))]  # which is after)
+    own = [i for i in incidents if i.slot == run.slot and (i.kind in ("over", "hidden", "low") and _during(i, run) or (
+        i.kind in ("over", "hidden") and i.at >= run.ended))]  # (a look just after it: its folder's until the next run)
     if not own and any(text in str(error) for error in cell_errors for text in DISK_FULL_TEXT):
         return CELL_FOUND_DISK_FULL
     for incident in incidents:
