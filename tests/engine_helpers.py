@@ -167,7 +167,7 @@ ANSWER_TEXT = "Take logs, differentiate, and set the derivative to zero: $\\hat\
 
 def release_notebook(ps: str) -> dict:
     """What students receive: solution cells are stubs raising NotImplementedError."""
-    from autograder.engine.restore import strip_hidden_tests
+    from autograder.model.given import strip_hidden_tests
 
     nb = source_notebook(ps)
     for cell in nb["cells"]:

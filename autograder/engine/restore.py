@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograder.model.course import grader_skips
-from autograder.model.given import strip_hidden_tests
+from autograder.model.given import given_text
 from autograder.model.invariant import known
 from autograder.model.notebook import SourceCell, SourceNotebook, cell_text, nbgrader_meta
 from autograder.model.run_order import Partition, changed_copy, partition, run_order
@@ -156,7 +156,7 @@ def _emit(source: SourceNotebook, parts: Partition, out: Rebuilt) -> None:
             cell = known(cell, "run_order: a student's cell comes with no source cell")
             emit(cell["cell_type"], cell_text(cell), None, "student")
         elif cell is None:
-            text = strip_hidden_tests(scell.source) if scell.cell_type == "code" else scell.source
+            text = given_text(scell.source, scell.cell_type)
             emit(scell.cell_type, text, scell.grade_id, "source", scell.is_test)
         else:
             text = cell_text(cell)

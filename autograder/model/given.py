@@ -33,6 +33,11 @@ def given_forms(source: str) -> tuple[str, str]:
     return normal_text(source), normal_text(strip_hidden_tests(source))
 
 
+def given_text(source: str, cell_type: str) -> str:
+    """A source cell's text as the student was given it: a code cell's without nbgrader's hidden tests."""
+    return strip_hidden_tests(source) if cell_type == "code" else source
+
+
 def same_as_given(submitted: str, source: str) -> bool:
     """Whether the student's copy of a locked cell is what they were given: the source's text, or that text with
     nbgrader's hidden tests removed (the release)."""

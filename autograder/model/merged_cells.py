@@ -27,8 +27,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from autograder.model.given import strip_hidden_tests
+from autograder.model.given import given_text
 from autograder.model.notebook import SourceCell, cell_text, grade_id_of
+from autograder.model.recognise import release_metadata
 
 #: At most this many cells after a solution cell are looked for at its end (a merge of a whole selection).
 MAX_MERGED = 8
@@ -107,13 +108,11 @@ def _peeled(text: str, tail: list[SourceCell]) -> str | None:
 
 def given(scell: SourceCell) -> str:
     """``scell``'s text as the student was given it (a test cell without its hidden tests)."""
-    return strip_hidden_tests(scell.source) if scell.cell_type == "code" else scell.source
+    return given_text(scell.source, scell.cell_type)
 
 
 def released(scell: SourceCell, text: str) -> dict[str, Any]:
-    """A cell of ``scell``'s type and nbgrader metadata holding ``text``."""
-    meta = {"grade_id": scell.grade_id, "solution": scell.solution, "grade": scell.grade, "locked": scell.locked,
-            **({"points": scell.points} if scell.grade else {})} if scell.grade_id else None
-    cell: dict[str, Any] = {"cell_type": scell.cell_type, "metadata": {"nbgrader": meta} if meta else {},
-                            "source": text}
+    """A cell of ``scell``'s type and nbgrader metadata (as its release carries it) holding ``text``."""
+    cell: dict[str, Any] = {"cell_type": scell.cell_type, "source": text,
+                            "metadata": {"nbgrader": release_metadata(scell)} if scell.grade_id else {}}
     return {**cell, "outputs": [], "execution_count": None} if scell.cell_type == "code" else cell

@@ -73,7 +73,7 @@ def recognise(source_cells: Sequence[SourceCell], submitted_cells: list[Any], no
                 where[scell.grade_id] = place
     for i, scell in found.items():
         submitted_cells[i] = {**submitted_cells[i], "metadata": {**_metadata(submitted_cells[i]),
-                                                                 "nbgrader": _nbgrader(scell)}}
+                                                                 "nbgrader": release_metadata(scell)}}
     if found:
         by_place = [f"`{s.grade_id}`" for i, s in sorted(found.items()) if s.solution]
         how = ([f"{by_text_count} by their text"] if by_text_count else []) + (
@@ -126,7 +126,7 @@ def _metadata(cell: dict[str, Any]) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def _nbgrader(scell: SourceCell) -> dict[str, Any]:
+def release_metadata(scell: SourceCell) -> dict[str, Any]:
     """The nbgrader metadata of the source cell ``scell``, as its release carries it."""
     meta: dict[str, Any] = {"grade_id": scell.grade_id, "grade": scell.grade, "solution": scell.solution,
                             "locked": scell.locked, "schema_version": 3}

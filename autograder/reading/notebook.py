@@ -272,7 +272,7 @@ class NotebookReading:
             return (f"the notebook runs a shell command ({self._where(*self.shell[:2])}) and imports `{root}` "
                     f"({self._where(cell, line)}), which is not installed where it is graded: the command could "
                     "have written it")
-        if self.defines_magics is not None and self.undefined_magics:  # (else its line was skipped, or its cell raised: it ran nothing)
+        if self.defines_magics is not None and self.undefined_magics:  # (else it ran nothing: line skipped, cell raised)
             cell, line, name = self.undefined_magics[0]
             return (f"the notebook uses `{name}` ({self._where(cell, line)}), which IPython does not have where it "
                     f"is graded, and can define magics of its own ({self._where(*self.defines_magics)}): the grader "

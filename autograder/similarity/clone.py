@@ -5,7 +5,8 @@ The normalisation changes trees in place, and the parsed cells are shared
 on copies; ``copy.deepcopy`` was most of the time of a report. This copies
 what a syntax tree holds — its fields, its positions and the attributes the
 similarity stage sets (:data:`autograder.similarity.document.PIECE`, named
-:data:`OWN_PREFIX`…) — and nothing else: not what other code in the process set on a node. Recursive: the caller bounds the depth
+:data:`OWN_PREFIX`…) — and nothing else: not what other code in the process
+set on a node. Recursive: the caller bounds the depth
 (:data:`autograder.similarity.bounds.MAX_DEPTH`).
 """
 
