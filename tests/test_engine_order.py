@@ -8,6 +8,7 @@
 * A respawn in the middle replays only the cells above the graded cell.
 """
 
+import functools
 import itertools
 
 import numpy as np
@@ -21,7 +22,7 @@ from autograder.engine.zygote_parent import ChildError, Zygote, default_hidden
 from autograder.model import course
 from autograder.model.course import ROOT
 from autograder.sandbox import wire
-from autograder.sandbox.carry_forward import MAX_CARRIED_ELEMENTS
+from autograder.sandbox.carry_forward import MAX_CARRIED_ELEMENTS, same_cell, written_in
 from autograder.sandbox.limits import Limits
 from testkit.corpus import load as corpus
 from testkit.fill import filled_release
@@ -88,6 +89,59 @@ def test_a_lost_cell_says_which_calls_were_answered_by_the_reference(env):
     assert set(lost) == KEEPDIMS_CALLER.loses, lost
     note = "calls of `logsumexp` were answered by a correct `logsumexp`"
     assert {gid for gid, output in lost.items() if note in output} == {"log_softmax-basic", "log_softmax-axis"}, lost
+
+
+#: A log_softmax whose cell brings a logsumexp of its own that keeps the reduced axis (so ``z - logsumexp(z, axis)``
+#: broadcasts), written three ways real code writes a function: each is the cell's own answer and runs as written.
+OWN_KEEPDIMS_LOGSUMEXP = ("import numpy as np\n\n"
+                          "def logsumexp(x, axis):\n"
+                          "    m = x.max(axis=axis, keepdims=True)\n"
+                          "    return m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))\n\n")
+LOG_SOFTMAX_WRITTEN_AS = {
+    "a callable object": "class LogSoftmax:\n    def __call__(self, z, axis=-1):\n"
+                         "        z = np.asarray(z, dtype=float)\n        return z - logsumexp(z, axis)\n\n"
+                         "log_softmax = LogSoftmax()\n",
+    "a method of a layer": "class Layer:\n    def forward(self, z, axis=-1):\n"
+                           "        z = np.asarray(z, dtype=float)\n        return z - logsumexp(z, axis)\n\n"
+                           "log_softmax = Layer().forward\n",
+    "a function decorated in another cell": "@checked\ndef log_softmax(z, axis=-1):\n"
+                                            "    z = np.asarray(z, dtype=float)\n    return z - logsumexp(z, axis)\n",
+}
+DECORATOR_CELL = ("import functools\n\ndef checked(fn):\n    @functools.wraps(fn)\n"
+                  "    def wrapper(*args, **kwargs):\n        return fn(*args, **kwargs)\n    return wrapper\n")
+
+
+@pytest.mark.parametrize("form", LOG_SOFTMAX_WRITTEN_AS)
+def test_a_callee_written_again_in_the_callers_cell_runs_as_written_however_the_caller_is_written(env, form):
+    """docs/contract.md, "A mistake costs points once": a callee written again in the caller's own cell is part of
+    that cell's answer. The grader knew the caller's cell only from a plain function's code: for a callable object,
+    a bound method, or a function under a decorator from another cell, the cell's own keep-dims logsumexp was
+    answered by the reference (which drops the axis), and a correct log_softmax lost -basic and -axis (7 points)
+    to a broadcast error it never raised in the notebook (the corpus's chainer log_softmax, written as a callable
+    object). Now each keeps every point."""
+    nb = _with_cells(filled_release("ps1_softmax", {"log_softmax": OWN_KEEPDIMS_LOGSUMEXP
+                                                    + LOG_SOFTMAX_WRITTEN_AS[form]}), DECORATOR_CELL)
+    data = grade(env, "ps1_softmax", nb)
+    lost = {t["name"]: t["message"] for t in data["tests"] if t["score"] is not None and t["score"] < t["max_score"]}
+    assert lost == {} and any(t["score"] for t in data["tests"]), lost
+
+
+def test_the_callers_cell_is_where_its_body_was_written_not_where_its_wrapper_was():
+    """:func:`~autograder.sandbox.carry_forward.written_in`, on cells compiled under names of their own as IPython
+    compiles them: a decorator's wrapper written in the callee's cell does not make the callee the caller's own."""
+    ns = {}
+    exec(compile(DECORATOR_CELL + "\ndef logsumexp(x, axis=-1):\n    return 0.0\n", "<cell-1>", "exec"), ns)
+    exec(compile("@checked\ndef log_softmax(z, axis=-1):\n    return z - logsumexp(z, axis)\n\n"
+                 "class Op:\n    def __call__(self, z):\n        return z\n\n"
+                 "def lse(x, axis=-1):\n    return 1.0\n", "<cell-2>", "exec"), ns)
+    assert written_in(ns["log_softmax"]).co_filename == "<cell-2>"
+    assert not same_cell(ns["logsumexp"], ns["log_softmax"]) and same_cell(ns["lse"], ns["log_softmax"])
+    assert written_in(ns["Op"]()).co_filename == "<cell-2>"
+    assert written_in(functools.partial(ns["lse"], axis=0)).co_filename == "<cell-2>"
+    assert written_in(np.exp) is None and written_in(ns["Op"]) is None and written_in(None) is None
+    loop = ns["lse"]  # a wrapper chain with no end is given up on, never followed forever
+    loop.__wrapped__ = loop
+    assert written_in(loop) is None
 
 
 def test_a_respawn_replays_only_the_cells_above(env):

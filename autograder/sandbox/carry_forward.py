@@ -11,6 +11,7 @@ to run on its own (:func:`refers_to`).
 from __future__ import annotations
 
 import copy
+import functools
 import threading
 import types
 import warnings
@@ -268,9 +269,39 @@ class CalleeStubs:
 
 def same_cell(callee: types.FunctionType, caller: object) -> bool:
     """Whether ``callee`` was defined by the same cell's code as ``caller`` (the file name Python compiled both
-    from: IPython and ipykernel name each cell's code apart)."""
-    code = getattr(caller, "__code__", None)
+    from: IPython and ipykernel name each cell's code apart); the caller's code is where its body was written
+    (:func:`written_in`)."""
+    code = written_in(caller)
     return code is not None and callee.__code__.co_filename == code.co_filename
+
+
+#: How many wrappers :func:`written_in` unwraps before it gives up (a chain that long is no notebook's own).
+MAX_UNWRAP = 16
+
+
+def written_in(obj: object) -> types.CodeType | None:
+    """The code of the function whose body ``obj`` runs, as the notebook wrote it: a function's own; under a
+    decorator that kept ``__wrapped__`` (``functools.wraps``), the decorated function's, not the wrapper's (which
+    may come from another cell); a bound or static method's, a ``functools.partial``'s function's, and a callable
+    object's class's ``__call__`` (``log_softmax = LogSoftmax()``). None for anything else (a builtin, a ufunc).
+
+    Read from the objects' own dictionaries and slots, so no attribute hook of the notebook's runs; at most
+    :data:`MAX_UNWRAP` steps."""
+    for _ in range(MAX_UNWRAP):
+        if isinstance(obj, types.FunctionType):
+            wrapped = obj.__dict__.get("__wrapped__")
+            if wrapped is None:
+                return obj.__code__
+            obj = wrapped
+        elif isinstance(obj, (types.MethodType, staticmethod, classmethod)):
+            obj = obj.__func__
+        elif isinstance(obj, functools.partial):
+            obj = obj.func
+        else:
+            obj = next((k.__dict__["__call__"] for k in type(obj).__mro__ if "__call__" in k.__dict__), None)
+            if not isinstance(obj, (types.FunctionType, staticmethod, classmethod)):
+                return None
+    return None
 
 
 def refers_to(fn: object, name: str, namespace: dict[str, Any],
