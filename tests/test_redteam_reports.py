@@ -3,7 +3,7 @@
 Each attack is a notebook a student could hand in, graded by the real engine (``python -m autograder
 autograde``, every report written after it) beside an honest classmate, or, for the LMS, what a student can do
 in the LMS itself. What must hold: one submission's text never stops a report written for the others, and a
-student's own words in the LMS never move their grade.
+student's own words in the LMS never move their grade (tests/test_lms_canvas.py, a student's own tag).
 """
 
 from __future__ import annotations
@@ -65,3 +65,4 @@ def test_one_answers_formula_never_stops_the_reports_of_the_class(graded):
     assert '<code class="tex">\\hat\\hat' in page, "the formula shown as its source"
     data = json.loads((res / "mallory" / PS / "results.json").read_text())
     assert data["answers"][ANSWER].startswith("My derivation"), "results.json keeps the text as written"
+
