@@ -25,6 +25,9 @@ PS = "ps1_softmax"
 ANSWER = next(gid for gid, _ in course.ANSWER_CELLS[PS])
 #: LaTeX that nests without a brace: each ``\hat`` takes the next as its argument (1,601 characters).
 HATS = "\\hat" * 400 + "x"
+#: A cell magic's name (40 characters are quoted) that erases the terminal's line and the one above it, then prints
+#: a link to elsewhere.
+ERASE = "\x1b[2K\x1b[1A\x1b[2K\x1b]8;;http://e.vil/\x07ok\x1b]8;;\x07"
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +35,17 @@ def graded(tmp_path_factory):
     """One batch: an honest student, and students whose answers are built against the pages."""
     root = tmp_path_factory.mktemp("redteam-reports")
     sub, res = root / "submitted", root / "results"
+    erasing = filled_release(PS)  # a cell magic named with terminal escapes: the flag quotes its name
+    erasing["cells"].insert(3, {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                                "source": f"%%{ERASE}\nx = 1\n"})
     notebooks = {("alice", PS): filled_release(PS),
                  ("mallory", PS): filled_release(PS, answers={ANSWER: f"My derivation: ${HATS}$\n"}),
+                 ("trent", PS): erasing,
                  ("zoe", PS): filled_release(PS)}
     engine_helpers.make_submissions(sub, notebooks)
     proc = subprocess.run([sys.executable, "-m", "autograder", "autograde", str(sub), "--out", str(res),
                            "--workers", "2", "--timeout", "10"], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "PYTHONPATH": str(course.ROOT)})
+                          env={**os.environ, "PYTHONPATH": str(course.ROOT), "COLUMNS": "400", "NO_COLOR": "1"})
     return res, proc
 
 
@@ -58,7 +65,7 @@ def test_one_answers_formula_never_stops_the_reports_of_the_class(graded):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "RecursionError" not in proc.stderr
     assert (res / REPORT_FILE).is_file() and (res / GRADES_FILE).is_file()
-    for student in ("alice", "mallory", "zoe"):
+    for student in ("alice", "mallory", "trent", "zoe"):
         page = (res / student / PS / FEEDBACK_FILE).read_text()
         assert "Your answer" in page
     page = (res / "mallory" / PS / FEEDBACK_FILE).read_text()
@@ -66,3 +73,14 @@ def test_one_answers_formula_never_stops_the_reports_of_the_class(graded):
     data = json.loads((res / "mallory" / PS / "results.json").read_text())
     assert data["answers"][ANSWER].startswith("My derivation"), "results.json keeps the text as written"
 
+
+
+def test_a_flag_quoting_the_submission_never_writes_escapes_to_the_terminal(graded):
+    """Before: trent's flag (``uses `%%<name>`, a magic IPython does not have``) reached the instructor's terminal
+    with its escapes raw (rich strips BEL, not ESC): the terminal erased the "To look at" line above it and showed a
+    link. Now every character that is not printable is written as its escape; results.json keeps the name."""
+    res, proc = graded
+    assert "\x1b" not in proc.stdout, [line for line in proc.stdout.splitlines() if "\x1b" in line]
+    assert "trent/ps1_softmax: to look at: cell 3: uses `%%\\x1b[2K\\x1b[1A" in proc.stdout, proc.stdout[-3000:]
+    flags = json.loads((res / "trent" / PS / "results.json").read_text())["flags"]
+    assert any("\x1b[2K" in f["reason"] for f in flags), flags

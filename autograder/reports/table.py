@@ -108,13 +108,22 @@ def grade_table(results: Iterable[SubmissionResult] | stats.ClassStats) -> Table
     return table
 
 
+def terminal_text(text: str) -> str:
+    r"""``text`` with every character that is not printable (ESC, BEL, other controls) written as its escape
+    (``\x1b``): what a line the terminal shows may quote of a submission (a flag quotes the name of a cell magic,
+    as the student typed it) never moves the cursor, erases a line or makes a link there."""
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) <= 0xFF
+                   else f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}" for ch in text)
+
+
 def attention_lines(results: Iterable[SubmissionResult] | stats.ClassStats) -> list[str]:
-    """One line per submission that needs a look: who, which problem set, why."""
+    """One line per submission that needs a look: who, which problem set, why (as :func:`terminal_text`: the
+    reasons may quote the submission)."""
     lines = []
     for row in stats.of(results).rows:
         for flag in row["flags"]:
             ps, _, why = flag.partition(": ")
-            lines.append(f"{row['student']}/{ps}: {why}")
+            lines.append(terminal_text(f"{row['student']}/{ps}: {why}"))
     return lines
 
 
