@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -43,8 +44,12 @@ def graded(tmp_path_factory):
                  ("trent", PS): erasing,
                  ("zoe", PS): filled_release(PS)}
     engine_helpers.make_submissions(sub, notebooks)
+    (sub / "trent" / PS / "timestamp.txt").write_text(f"2026-03-01 {ERASE}")  # nbgrader's file: the student's own
+    course_dir = root / "course"  # the course's notebooks, and a due date (so the time is read and judged)
+    shutil.copytree(course.ROOT / "source" / PS, course_dir / "source" / PS)
+    (course_dir / "deadlines.toml").write_text(f"[due]\n{PS} = 2026-03-01T23:59:00Z\n")
     proc = subprocess.run([sys.executable, "-m", "autograder", "autograde", str(sub), "--out", str(res),
-                           "--workers", "2", "--timeout", "10"], capture_output=True, text=True, timeout=600,
+                           "--course", str(course_dir), "--workers", "2", "--timeout", "10"], capture_output=True, text=True, timeout=600,
                           env={**os.environ, "PYTHONPATH": str(course.ROOT), "COLUMNS": "400", "NO_COLOR": "1"})
     return res, proc
 
@@ -78,9 +83,11 @@ def test_one_answers_formula_never_stops_the_reports_of_the_class(graded):
 def test_a_flag_quoting_the_submission_never_writes_escapes_to_the_terminal(graded):
     """Before: trent's flag (``uses `%%<name>`, a magic IPython does not have``) reached the instructor's terminal
     with its escapes raw (rich strips BEL, not ESC): the terminal erased the "To look at" line above it and showed a
-    link. Now every character that is not printable is written as its escape; results.json keeps the name."""
+    link; so did his timestamp.txt, which dateutil's message quotes in the deadline's line ("L trent/…: time
+    unknown"). Now every character that is not printable is written as its escape; results.json keeps the text."""
     res, proc = graded
     assert "\x1b" not in proc.stdout, [line for line in proc.stdout.splitlines() if "\x1b" in line]
     assert "trent/ps1_softmax: to look at: cell 3: uses `%%\\x1b[2K\\x1b[1A" in proc.stdout, proc.stdout[-3000:]
+    assert "L trent/ps1_softmax" in proc.stdout and "2026-03-01 \\x1b[2K" in proc.stdout, proc.stdout[-3000:]
     flags = json.loads((res / "trent" / PS / "results.json").read_text())["flags"]
     assert any("\x1b[2K" in f["reason"] for f in flags), flags

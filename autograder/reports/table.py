@@ -129,7 +129,8 @@ def attention_lines(results: Iterable[SubmissionResult] | stats.ClassStats) -> l
 
 def late_lines(results: Iterable[SubmissionResult], limit: int = 20) -> list[str]:
     """The class's deadlines in a line, then one line per late submission (or one whose time is unknown):
-    who, which problem set, the score before and after the penalty, and why (at most ``limit``)."""
+    who, which problem set, the score before and after the penalty, and why (at most ``limit``; as
+    :func:`terminal_text`: why may quote the student's own timestamp.txt)."""
     info = late.class_lateness(results)
     if info is None:
         return []
@@ -138,7 +139,7 @@ def late_lines(results: Iterable[SubmissionResult], limit: int = 20) -> list[str
     for e in entries[:limit]:
         change = (f"{fmt_points(e['raw_score'])} → {fmt_points(e['score'])} / {fmt_points(e['max_score'])}"
                   if e["penalty"] else f"{fmt_points(e['score'])} / {fmt_points(e['max_score'])}")
-        lines.append(f"  L {e['student']}/{e['assignment']}: {change}. {e['line']}")
+        lines.append(terminal_text(f"  L {e['student']}/{e['assignment']}: {change}. {e['line']}"))  # (quotes a claim)
     if len(entries) > limit:
         lines.append(f"  … and {len(entries) - limit} more (grades.csv, column late; report.html)")
     return lines
