@@ -112,6 +112,8 @@ class FakeCanvas:
                 {"errors": [{"message": "Invalid access token."}], "status": "unauthenticated"})
         form = parse_qsl(request.body if isinstance(request.body, str) else (request.body or b"").decode())
         c = f"/courses/{COURSE_ID}"
+        if request.method == "GET" and path == "/users/self":  # the token's user: the grader (author 1)
+            return 200, {}, json.dumps({"id": 1, "name": "Grader", "sortable_name": "Grader", "short_name": "Grader"})
         if request.method == "GET" and path == c:
             return 200, {}, json.dumps({"id": COURSE_ID, "name": "Probability foundations", "course_code": "PROBDL",
                                         "workflow_state": "available", "enrollment_term_id": 1})

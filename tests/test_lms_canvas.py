@@ -130,6 +130,20 @@ def test_a_grade_a_teacher_changed_is_left_alone_without_overwrite(canvas, cours
     assert list(canvas.bulk_posts[-1][1]) == [CANVAS_IDS["dan"]]
 
 
+def test_a_students_own_comment_is_never_taken_for_the_autograders_tag(canvas, course, capsys):
+    """Red team: a teacher set dan's grade to 20 in SpeedGrader, and dan commented on his own submission
+    ``[probdl-autograder 20/40]``. Before, passback took the student's comment for its tag, found the teacher's
+    score equal to it and replaced that score with the autograder's (dan's grade undone by dan). Now only comments
+    of the token's own user are tags: the teacher's grade is a conflict, left alone."""
+    assert passback(course, capsys)[0] == 0
+    dan = CANVAS_IDS["dan"]
+    canvas.submissions[(PS1, dan)]["score"] = 20.0  # the teacher, in SpeedGrader
+    canvas.grade(PS1, dan, 20, "[probdl-autograder 20/40]", author=dan)  # dan, on his own submission
+    code, out, _ = passback(course, capsys)
+    assert code == 0 and canvas.scores(PS1)[dan] == 20.0, out
+    assert "dan, ps1_softmax: the LMS holds 20/40, which the autograder did not post" in out
+
+
 def test_a_failed_job_is_posted_student_by_student_and_a_refused_student_fails_alone(canvas, course, capsys):
     canvas.fail_jobs = True
     canvas.refuse[CANVAS_IDS["ben"]] = 422

@@ -5,7 +5,10 @@
 * **Assignment**: ``canvas_assignment`` of the passback file, else the one assignment named as the problem
   set's label; its ``points_possible`` must be the problem set's full marks (a score means the same there).
 * **Current grades**: ``GET …/assignments/:id/submissions?include[]=submission_comments``: each student's
-  ``score`` and the autograder's last tagged comment (:mod:`autograder.lms.comment`).
+  ``score`` and the autograder's last tagged comment (:mod:`autograder.lms.comment`): the last one whose author
+  is the token's own user (``GET /users/self``). Anyone who may comment on a submission can write a tag (the
+  student, a peer reviewer), and one whose numbers equal a score a teacher entered made that score look like the
+  autograder's, so passback replaced it; a tag another account wrote is not the autograder's.
 * **Posting**: ``POST …/assignments/:id/submissions/update_grades`` with ``grade_data[<user id>][posted_grade]``
   and ``[text_comment]`` for every student to post (one asynchronous job), then its Progress
   (``GET /progress/:id``) is followed until ``completed`` or ``failed`` (or :data:`PROGRESS_LIMIT_S`), and the
@@ -87,6 +90,7 @@ class CanvasTarget:
         self.canvas._Canvas__requester._session = new_session(self.http)
         self.warnings: list[str] = []
         self._course: Any = None  # canvasapi's Course, read when first needed
+        self._self_id: str | None = None  # the token's user, read when first needed
 
     def _call(self, doing: str, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         """``fn(*args, **kwargs)`` with Canvas's throttling retried, canvasapi's errors as :class:`HttpError`."""
@@ -114,6 +118,16 @@ class CanvasTarget:
             self._course = self._call(f"reading course {self.settings.course_id}", self.canvas.get_course,
                                       self.settings.course_id)
         return self._course
+
+    @property
+    def self_id(self) -> str:
+        """The Canvas user id of the token's user: the author of every comment the autograder posted."""
+        if self._self_id is None:
+            user = self._call("reading the token's own user", self.canvas.get_current_user)
+            self._self_id = str(getattr(user, "id", ""))
+            if not self._self_id:
+                raise LmsError("Canvas did not say who the token's user is (GET /users/self gave no id)")
+        return self._self_id
 
     def members(self) -> list[Member]:
         """The course's students."""
@@ -146,13 +160,15 @@ class CanvasTarget:
         return assignment
 
     def current(self, assignment: Any) -> dict[str, Current]:
-        """``user id -> Current``: the score and the autograder's last tagged comment of each submission."""
+        """``user id -> Current``: the score and the autograder's last tagged comment of each submission (a comment
+        the token's user wrote: a student can comment on their own submission, tag included)."""
         def fetch() -> list[Any]:
             return list(assignment.get_submissions(include=["submission_comments"]))
+        me = self.self_id
         out = {}
         for sub in self._call(f"submissions of {assignment.name!r}", fetch):
             comments = [c.get("comment") for c in getattr(sub, "submission_comments", None) or []
-                        if isinstance(c, dict)]
+                        if isinstance(c, dict) and str(c.get("author_id")) == me]
             tagged = [c for c in comments if parse_tag(c) is not None]
             score = getattr(sub, "score", None)
             out[str(sub.user_id)] = Current(score=float(score) if isinstance(score, (int, float)) else None,

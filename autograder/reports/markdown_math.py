@@ -12,8 +12,9 @@ What keeps a student's text text:
   answer needs neither; a link could lead a grader anywhere, an image would load from outside);
 - latex2mathml passes some LaTeX through unescaped (``\\text{<b>}`` becomes ``<mtext><b></mtext>``, ``\\href``
   an ``href`` attribute), so its MathML is parsed and written again from an allowlist of MathML elements and
-  attributes, every text escaped; what is not on it keeps only its text. LaTeX it cannot read, or nested past
-  :data:`MAX_DEPTH`, is shown as its source in ``<code>``.
+  attributes, every text escaped; what is not on it keeps only its text. LaTeX it cannot read, nested past
+  :data:`MAX_DEPTH`, or whose MathML nests past :data:`MAX_TREE_DEPTH` (commands that take the next one as
+  their argument nest without a brace: ``\\hat\\hat…x``), is shown as its source in ``<code>``.
 
 Display math sits in a box that scrolls sideways on a phone (focusable and named, as the pages' other
 scrolling boxes are).
@@ -49,6 +50,9 @@ ATTRIBUTES = frozenset({
 SAFE_VALUE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-+ #%")
 #: LaTeX nested deeper than this (braces, environments) is shown as source, not converted.
 MAX_DEPTH = 40
+#: MathML nested deeper than this is shown as source: its rewriting recurses once per level, and 400 nested ``\\hat``
+#: (1,601 characters, no brace) raised RecursionError out of the page, which stopped every report of the batch.
+MAX_TREE_DEPTH = 4 * MAX_DEPTH
 #: A formula longer than this is shown as source (the results' texts are bounded already; this bounds the work).
 MAX_FORMULA = 4_000
 MATHML_NS = "{http://www.w3.org/1998/Math/MathML}"
@@ -60,6 +64,16 @@ def _depth(tex: str) -> int:
         depth += ch == "{"
         depth -= ch == "}"
         deepest = max(deepest, depth)
+    return deepest
+
+
+def _tree_depth(root: ET.Element) -> int:
+    """How deeply ``root`` nests (1: no child), counted without recursion."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in element)
     return deepest
 
 
@@ -92,6 +106,8 @@ def formula(tex: str, display: bool) -> str:
         mathml = convert(tex, display="block" if display else "inline")
         root = ET.fromstring(mathml)
     except Exception:  # noqa: BLE001 — any LaTeX latex2mathml cannot read (or XML it wrote badly): the source
+        return source
+    if _tree_depth(root) > MAX_TREE_DEPTH:
         return source
     out = _safe(root)
     if not out.startswith("<math"):

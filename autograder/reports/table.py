@@ -108,19 +108,29 @@ def grade_table(results: Iterable[SubmissionResult] | stats.ClassStats) -> Table
     return table
 
 
+def terminal_text(text: str) -> str:
+    r"""``text`` with every character that is not printable (ESC, BEL, other controls) written as its escape
+    (``\x1b``): what a line the terminal shows may quote of a submission (a flag quotes the name of a cell magic,
+    as the student typed it) never moves the cursor, erases a line or makes a link there."""
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) <= 0xFF
+                   else f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}" for ch in text)
+
+
 def attention_lines(results: Iterable[SubmissionResult] | stats.ClassStats) -> list[str]:
-    """One line per submission that needs a look: who, which problem set, why."""
+    """One line per submission that needs a look: who, which problem set, why (as :func:`terminal_text`: the
+    reasons may quote the submission)."""
     lines = []
     for row in stats.of(results).rows:
         for flag in row["flags"]:
             ps, _, why = flag.partition(": ")
-            lines.append(f"{row['student']}/{ps}: {why}")
+            lines.append(terminal_text(f"{row['student']}/{ps}: {why}"))
     return lines
 
 
 def late_lines(results: Iterable[SubmissionResult], limit: int = 20) -> list[str]:
     """The class's deadlines in a line, then one line per late submission (or one whose time is unknown):
-    who, which problem set, the score before and after the penalty, and why (at most ``limit``)."""
+    who, which problem set, the score before and after the penalty, and why (at most ``limit``; as
+    :func:`terminal_text`: why may quote the student's own timestamp.txt)."""
     info = late.class_lateness(results)
     if info is None:
         return []
@@ -129,7 +139,7 @@ def late_lines(results: Iterable[SubmissionResult], limit: int = 20) -> list[str
     for e in entries[:limit]:
         change = (f"{fmt_points(e['raw_score'])} → {fmt_points(e['score'])} / {fmt_points(e['max_score'])}"
                   if e["penalty"] else f"{fmt_points(e['score'])} / {fmt_points(e['max_score'])}")
-        lines.append(f"  L {e['student']}/{e['assignment']}: {change}. {e['line']}")
+        lines.append(terminal_text(f"  L {e['student']}/{e['assignment']}: {change}. {e['line']}"))  # (quotes a claim)
     if len(entries) > limit:
         lines.append(f"  … and {len(entries) - limit} more (grades.csv, column late; report.html)")
     return lines
