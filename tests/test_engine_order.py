@@ -22,7 +22,7 @@ from autograder.engine.zygote_parent import ChildError, Zygote, default_hidden
 from autograder.model import course
 from autograder.model.course import ROOT
 from autograder.sandbox import wire
-from autograder.sandbox.carry_forward import MAX_CARRIED_ELEMENTS, same_cell, written_in
+from autograder.sandbox.carry_forward import MAX_CARRIED_ELEMENTS, body_of, same_cell
 from autograder.sandbox.limits import Limits
 from testkit.corpus import load as corpus
 from testkit.fill import filled_release
@@ -126,22 +126,55 @@ def test_a_callee_written_again_in_the_callers_cell_runs_as_written_however_the_
     assert lost == {} and any(t["score"] for t in data["tests"]), lost
 
 
+#: A gaussian_log_pdf without its normalising constant, written as a layer object, and a gaussian_log_likelihood of
+#: mine that calls it, once as the object and once through its method (the reference's calls it as the object).
+LOG_PDF_LAYER = ("import numpy as np\n\nclass GaussianLogPdf:\n"
+                 "    def forward(self, x, mu, sigma):\n"
+                 "        x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))\n"
+                 "        if np.any(sigma <= 0):\n            raise ValueError('sigma must be positive')\n"
+                 "        return -np.log(sigma) - 0.5 * ((x - mu) / sigma) ** 2\n\n"
+                 "    __call__ = forward\n\n"
+                 "gaussian_log_pdf = GaussianLogPdf()\n")
+
+
+@pytest.mark.parametrize("through", ["the reference's call", "a call of its method"])
+def test_a_callee_written_as_an_object_is_carried_forward_too(env, through):
+    """A mistake costs points once (docs/contract.md): the callee's error is carried forward, whatever the callee is.
+    Only plain functions were: a gaussian_log_pdf written as a callable object, without its normalising constant,
+    also cost the gaussian_log_likelihood that calls it its -basic cell (three real-code specimens rewritten as
+    objects did, in a metamorphic sweep of the corpus). Now the object is answered by the correct function while
+    gaussian_log_likelihood is graded; a call of its method runs the student's own code, as before, and costs
+    that cell as it did."""
+    code = {"gaussian_log_pdf": LOG_PDF_LAYER}
+    if through == "a call of its method":
+        code["gaussian_log_likelihood"] = ("import numpy as np\n\ndef gaussian_log_likelihood(x, mu, sigma):\n"
+                                           "    return float(np.sum(gaussian_log_pdf.forward(x, mu, sigma)))\n")
+    data = grade(env, "ps3_gaussian", filled_release("ps3_gaussian", code))
+    lost = {t["name"] for t in data["tests"] if t["score"] is not None and t["score"] < t["max_score"]}
+    own = {name for name in lost if name.startswith("gaussian_log_pdf-")}
+    assert own and "gaussian_log_pdf-purity" not in own, lost
+    if through == "the reference's call":
+        assert lost == own, lost
+    else:
+        assert "gaussian_log_likelihood-basic" in lost, lost
+
+
 def test_the_callers_cell_is_where_its_body_was_written_not_where_its_wrapper_was():
-    """:func:`~autograder.sandbox.carry_forward.written_in`, on cells compiled under names of their own as IPython
+    """:func:`~autograder.sandbox.carry_forward.body_of`, on cells compiled under names of their own as IPython
     compiles them: a decorator's wrapper written in the callee's cell does not make the callee the caller's own."""
     ns = {}
     exec(compile(DECORATOR_CELL + "\ndef logsumexp(x, axis=-1):\n    return 0.0\n", "<cell-1>", "exec"), ns)
     exec(compile("@checked\ndef log_softmax(z, axis=-1):\n    return z - logsumexp(z, axis)\n\n"
                  "class Op:\n    def __call__(self, z):\n        return z\n\n"
                  "def lse(x, axis=-1):\n    return 1.0\n", "<cell-2>", "exec"), ns)
-    assert written_in(ns["log_softmax"]).co_filename == "<cell-2>"
+    assert body_of(ns["log_softmax"]).__code__.co_filename == "<cell-2>"
     assert not same_cell(ns["logsumexp"], ns["log_softmax"]) and same_cell(ns["lse"], ns["log_softmax"])
-    assert written_in(ns["Op"]()).co_filename == "<cell-2>"
-    assert written_in(functools.partial(ns["lse"], axis=0)).co_filename == "<cell-2>"
-    assert written_in(np.exp) is None and written_in(ns["Op"]) is None and written_in(None) is None
+    assert body_of(ns["Op"]()) is ns["Op"].__call__
+    assert body_of(functools.partial(ns["lse"], axis=0)) is body_of(functools.lru_cache(ns["lse"])) is ns["lse"]
+    assert body_of(np.exp) is None and body_of(ns["Op"]) is None and body_of(None) is None
     loop = ns["lse"]  # a wrapper chain with no end is given up on, never followed forever
     loop.__wrapped__ = loop
-    assert written_in(loop) is None
+    assert body_of(loop) is None
 
 
 def test_a_respawn_replays_only_the_cells_above(env):

@@ -1,8 +1,9 @@
 """Errors carried forward, on the side that runs the call: the other contract functions answered by the grader.
 
 Untrusted side (a leaf: the standard library and NumPy). During one call of a
-function under test, the notebook's own functions of the other contract names
-are swapped for stubs that ask the trusted side (:class:`CalleeStubs`); what
+function under test, the notebook's own functions of the other contract names (plain functions, callable
+objects, methods, decorated functions: :func:`body_of`) are swapped for stubs that ask the trusted side
+(:class:`CalleeStubs`); what
 it answers, within the bounds below, is the reference's result
 (:func:`stub_value`), and a callee that refers back to the caller is left
 to run on its own (:func:`refers_to`).
@@ -16,7 +17,7 @@ import threading
 import types
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, cast
 
 import numpy as np
 
@@ -186,7 +187,8 @@ class CalleeStubs:
         self.namespace, self.ask, self.from_wire = namespace, ask, from_wire
         self.caller = caller
         self.names = tuple(names)
-        self.saved: dict[str, types.FunctionType] = {}
+        self.saved: dict[str, Callable[..., Any]] = {}  # name -> the notebook's own object, restored on exit
+        self.bodies: dict[str, types.FunctionType] = {}  # name -> the function whose body it runs (:func:`body_of`)
         self.circular: dict[str, bool] = {}
         self.active = False
         self.dry = False  # running a callee's own code to see whether it calls the caller back
@@ -197,7 +199,7 @@ class CalleeStubs:
     def _circular(self, name: str, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> bool:
         """Whether the student's own ``name`` refers_to the caller (decided once per call)."""
         if name not in self.circular:
-            circular = refers_to(self.saved[name], self.caller, self.namespace, self.saved)
+            circular = refers_to(self.bodies[name], self.caller, self.namespace, self.bodies)
             if not circular and self.probe_circles:
                 circular = self._trips(name, args, kwargs or {})
             self.circular[name] = circular
@@ -231,7 +233,7 @@ class CalleeStubs:
                 ns[self.caller] = caller
         return bool(tripped)
 
-    def _stub(self, name: str, own: types.FunctionType) -> Callable[..., Any]:
+    def _stub(self, name: str, own: Callable[..., Any]) -> Callable[..., Any]:
         def stub(*args: Any, **kwargs: Any) -> Any:
             if not self.active or self.dry or self._circular(name, args, kwargs):
                 return own(*args, **kwargs)
@@ -254,9 +256,11 @@ class CalleeStubs:
         caller = ns.get(self.caller)
         for name in self.names:
             own = ns.get(name)
-            if isinstance(own, types.FunctionType) and own.__globals__ is ns and not same_cell(own, caller):
-                self.saved[name] = own
-                ns[name] = self._stub(name, own)
+            body = body_of(own)
+            if own is not None and body is not None and body.__globals__ is ns and not same_cell(body, caller):
+                self.saved[name], self.bodies[name] = own, body
+                stub = self._stub(name, own)
+                ns[name] = stub if own is body else StandIn(stub, own)
         self.active = True
         return self
 
@@ -267,41 +271,71 @@ class CalleeStubs:
         return False
 
 
+class StandIn:
+    """What stands for a notebook's callee that is not a plain function (a callable object, a bound method, a
+    decorated function) while it is carried forward: calling it calls ``stub``; any attribute it is asked for is
+    the object's own (``layer.forward(z)`` runs the student's code, as it ran before)."""
+
+    __slots__ = ("_own", "_stub")
+
+    def __init__(self, stub: Callable[..., Any], own: object) -> None:
+        self._stub, self._own = stub, own
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._stub(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._own, name)
+
+
 def same_cell(callee: types.FunctionType, caller: object) -> bool:
     """Whether ``callee`` was defined by the same cell's code as ``caller`` (the file name Python compiled both
     from: IPython and ipykernel name each cell's code apart); the caller's code is where its body was written
-    (:func:`written_in`)."""
-    code = written_in(caller)
-    return code is not None and callee.__code__.co_filename == code.co_filename
+    (:func:`body_of`)."""
+    body = body_of(caller)
+    return body is not None and callee.__code__.co_filename == body.__code__.co_filename
 
 
-#: How many wrappers :func:`written_in` unwraps before it gives up (a chain that long is no notebook's own).
+#: How many wrappers :func:`body_of` unwraps before it gives up (a chain that long is no notebook's own).
 MAX_UNWRAP = 16
 
 
-def written_in(obj: object) -> types.CodeType | None:
-    """The code of the function whose body ``obj`` runs, as the notebook wrote it: a function's own; under a
-    decorator that kept ``__wrapped__`` (``functools.wraps``), the decorated function's, not the wrapper's (which
-    may come from another cell); a bound or static method's, a ``functools.partial``'s function's, and a callable
-    object's class's ``__call__`` (``log_softmax = LogSoftmax()``). None for anything else (a builtin, a ufunc).
+def body_of(obj: object) -> types.FunctionType | None:
+    """The function whose body ``obj`` runs, as the notebook wrote it: a function itself; under a decorator that
+    kept ``__wrapped__`` (``functools.wraps``, ``functools.lru_cache``), the decorated function, not the wrapper
+    (which may come from another cell, or a library); a bound or static method's function, a ``functools.partial``'s,
+    and a callable object's class's ``__call__`` (``log_softmax = LogSoftmax()``). None for anything else (a
+    builtin, a ufunc, a class).
 
     Read from the objects' own dictionaries and slots, so no attribute hook of the notebook's runs; at most
     :data:`MAX_UNWRAP` steps."""
     for _ in range(MAX_UNWRAP):
-        if isinstance(obj, types.FunctionType):
-            wrapped = obj.__dict__.get("__wrapped__")
-            if wrapped is None:
-                return obj.__code__
+        kind = type(obj)  # (never isinstance: it asks the object's own __class__, which a notebook's class may define)
+        wrapped = None if issubclass(kind, type) else _own_attribute(obj, "__wrapped__")
+        if wrapped is not None:
             obj = wrapped
-        elif isinstance(obj, (types.MethodType, staticmethod, classmethod)):
-            obj = obj.__func__
-        elif isinstance(obj, functools.partial):
-            obj = obj.func
+        elif issubclass(kind, types.FunctionType):
+            return cast(types.FunctionType, obj)
+        elif issubclass(kind, (types.MethodType, staticmethod, classmethod)):
+            obj = cast(types.MethodType, obj).__func__
+        elif issubclass(kind, functools.partial):
+            obj = cast(functools.partial[Any], obj).func
         else:
-            obj = next((k.__dict__["__call__"] for k in type(obj).__mro__ if "__call__" in k.__dict__), None)
-            if not isinstance(obj, (types.FunctionType, staticmethod, classmethod)):
+            obj = next((k.__dict__["__call__"] for k in kind.__mro__ if "__call__" in k.__dict__), None)
+            if not issubclass(type(obj), (types.FunctionType, staticmethod, classmethod)):
                 return None
     return None
+    return None
+
+
+def _own_attribute(obj: object, name: str) -> object:
+    """``obj``'s own instance attribute ``name``, None when it has none: read from its ``__dict__`` as ``object``
+    finds it, so no ``__getattr__`` or ``__getattribute__`` of the notebook's classes runs."""
+    try:
+        own = object.__getattribute__(obj, "__dict__")
+    except (AttributeError, TypeError):
+        return None
+    return own.get(name) if isinstance(own, dict) else None
 
 
 def refers_to(fn: object, name: str, namespace: dict[str, Any],
