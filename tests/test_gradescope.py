@@ -517,3 +517,22 @@ def test_answer_cells_are_entries_without_points_in_every_state():
     assert out["extra_data"]["manual"] == [{"name": gid, "points": points, "state": "not read"}]
     assert out["tests"][0]["output"].startswith("Not read by the autograder: it failed on this notebook (your "
                                                 "instructor sees why); the answer is in the uploaded notebook.")
+
+
+@pytest.mark.parametrize("name", ["Ali\u200cReza Karimi", "ada~lovelace", ".ada", "grades.csv", "O\\Brien"])
+def test_a_submitter_whose_name_is_no_plain_folder_name_is_graded(tmp_path, name):
+    """Gradescope's submitter name (which students set in their own account) names the submission's folder;
+    a name that is not a plain folder name (a zero-width non-joiner, common in Persian names; a ``~``; a leading
+    dot; a file the batch writes; a backslash) is stored under a hashed folder, and the result must be
+    read from the folder the engine wrote, not from one of the name's own (before: 0 points, "the engine wrote
+    no result", for a correct notebook)."""
+    from autograder.commands.gradescope import grade_on_gradescope
+
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "results").mkdir()
+    engine_helpers.write_notebook(tmp_path / "submission" / "ps1_softmax.ipynb", filled_release("ps1_softmax"))
+    (tmp_path / "submission_metadata.json").write_text(json.dumps(
+        {"created_at": "2026-01-01T00:00:00Z", "users": [{"name": name, "email": "s@example.org"}]}))
+    assert grade_on_gradescope("ps1_softmax", tmp_path, 10.0, "visible") == 0
+    data = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert data["score"] == autograded_max_score("ps1_softmax"), data["output"][:500]

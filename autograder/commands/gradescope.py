@@ -40,7 +40,7 @@ from autograder.model.course import PROBLEM_SETS, ROOT
 from autograder.model.deadlines import DeadlinesError
 from autograder.model.files import write_json_atomic
 from autograder.model.gradescope_upload import describe_upload, lay_out, metadata, submitted_notebooks, submitter_name
-from autograder.model.ids import folder_name
+from autograder.model.ids import StudentId, folder_name
 from autograder.model.penalties import apply
 from autograder.model.results import SubmissionResult, read_result, results_path
 from autograder.model.submission_time import from_gradescope
@@ -155,7 +155,9 @@ def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float)
             print(line)
         for failure in summary.failed:
             print(f"Could not grade: {failure['error']}")
-        path = results_path(out, student, ps)
+        # the engine's results folder of that submission folder: the name itself only when it is a plain one
+        # (a hashed name such as ``Ali_u200cReza~…`` is hashed again: autograder.model.ids)
+        path = results_path(out, StudentId(student).folder, ps)
         if not path.is_file():
             reasons = "; ".join(f["error"] for f in summary.failed) or "the engine wrote no result"
             return _fallback(ps, reasons)
