@@ -465,3 +465,54 @@ def test_gradescope_run_autograder_grades_an_upload_with_its_own_code(tmp_path):
             assert data["score"] == 0 and "symbolic link" in data.get("output", ""), data.get("output")
         assert_no_solution_text(root / "results")
         assert CANARY not in (root / "results" / "results.json").read_text()
+
+
+#: Student ids holding the characters GitHub's artifacts refuse in a path, one each (a class collected from
+#: anywhere: the ids are folder names someone else chose).
+ARTIFACT_HOSTILE_IDS = [f"mallory{c}{i}" for i, c in enumerate('":<>|*?')]
+
+#: ``@actions/artifact``'s own check of an upload's paths (what ``actions/upload-artifact`` runs on the files its
+#: ``path:`` matches, relative to their common folder): prints "ok" or the error that fails the upload.
+_UPLOAD_PATHS = """
+const {getUploadZipSpecification} = require(process.argv[1] + '/lib/internal/upload/upload-zip-specification');
+const files = JSON.parse(process.argv[3]);
+try { getUploadZipSpecification(files, process.argv[2]); console.log('ok'); } catch (e) { console.log(e.message); }
+"""
+
+
+def artifact_accepts(package: str, root: Path, files: list) -> str:
+    """What GitHub's artifact library says of uploading ``files`` (absolute paths under ``root``): "ok" or why not."""
+    proc = subprocess.run(["node", "-e", _UPLOAD_PATHS, package, str(root), json.dumps([str(f) for f in files])],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+@pytest.mark.slow
+def test_instructor_pipeline_uploads_every_shard_whatever_the_student_ids(tmp_path):
+    """GitHub's "Grade this shard" on a class whose ids hold ``"``, ``:``, ``<``, ``>``, ``|``, ``*`` or ``?``: the
+    shard's results folder (its artifact ``results-shard-i``) and the merged feedback (artifact ``feedback``) are
+    paths GitHub's own artifact library accepts. Before, such a student's results folder was named as the id, and
+    one refused path fails the whole upload: every student of the shard lost their grade in the merge, and the
+    class its feedback."""
+    package = tooling.actions_artifact()
+    base = tmp_path / "github"
+    for student in ["ada", *ARTIFACT_HOSTILE_IDS]:
+        engine_helpers.write_notebook(base / "submitted" / student / PS / f"{PS}.ipynb",
+                                      engine_helpers.submission(PS, correct=True))
+    runner = Runner(base, python=ci_runner.checkout_python(base, tmp_path / "venv"))  # (the job's checkout: base)
+    env = runner.env(SUBMISSIONS="submitted", ASSIGNMENT="", SHARD="1/1", TIMEOUT="30")
+    grade = ci_runner.github_job(ci_runner.GITHUB_INSTRUCTOR, "grade")
+    proc = runner.run(ci_runner.github_step(grade, "Grade this shard")["run"], base, env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = base / "results"
+    shard = sorted(p for p in results.rglob("*") if p.is_file())
+    feedback = sorted(results.glob("*/*/results.json")) + sorted(results.glob("*/*/feedback.html"))
+    assert len(feedback) == 2 * (1 + len(ARTIFACT_HOSTILE_IDS)), "every student graded"
+    assert artifact_accepts(package, results, shard) == "ok"
+    assert artifact_accepts(package, results, feedback) == "ok"
+    # the library refuses what it must: the check is GitHub's, not a stand-in that accepts anything
+    control = tmp_path / "control" / "a:b" / "results.json"
+    control.parent.mkdir(parents=True)
+    control.write_text("{}")
+    assert "Colon" in artifact_accepts(package, tmp_path / "control", [control])

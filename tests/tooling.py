@@ -151,3 +151,29 @@ def actions_core() -> str:
                 reason = f"{ACTIONS_CORE_NPM} could not be installed from npm: {proc.stderr[-500:]}"
                 pytest.fail(reason, pytrace=False) if browser_required() else pytest.skip(reason)
     return str(package)
+
+
+#: GitHub's toolkit library that ``actions/upload-artifact`` v4 is built on (its 2.x line): what it accepts as the
+#: paths of an artifact's files.
+ACTIONS_ARTIFACT_NPM = "@actions/artifact@2.3.2"
+
+
+def actions_artifact() -> str:
+    """Path of the npm package ``@actions/artifact`` (:data:`ACTIONS_ARTIFACT_NPM`), installed on first use; skips
+    the test when npm cannot install it (fails it on CI, where the tests must not pass by skipping)."""
+    root = CACHE / "actions-artifact"
+    package = root / "node_modules" / "@actions" / "artifact"
+    with _lock("actions-artifact"):
+        if not (package / "package.json").exists():
+            if shutil.which("npm") is None or shutil.which("node") is None:
+                why = _apt_install("nodejs", "npm")
+                if shutil.which("npm") is None:
+                    reason = f"@actions/artifact needs node and npm, which could not be installed: {why}"
+                    pytest.fail(reason, pytrace=False) if browser_required() else pytest.skip(reason)
+            root.mkdir(parents=True, exist_ok=True)
+            proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix",
+                                   str(root), ACTIONS_ARTIFACT_NPM], capture_output=True, text=True, timeout=600)
+            if proc.returncode != 0 or not (package / "package.json").exists():
+                reason = f"{ACTIONS_ARTIFACT_NPM} could not be installed from npm: {proc.stderr[-500:]}"
+                pytest.fail(reason, pytrace=False) if browser_required() else pytest.skip(reason)
+    return str(package)

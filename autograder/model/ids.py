@@ -19,9 +19,11 @@ Three forms, each safe for one purpose:
   :func:`csv_cell` here, ``rich.markup.escape``/``Text`` and ``html.escape`` there;
 * ``folder`` – the results folder name: the display id itself when it is a
   plain name (printable, no path separator, not hidden, not a name the batch
-  writes beside the student folders), otherwise a sanitised name plus ``~`` and
-  a SHA-256 prefix of the raw bytes. Plain names never contain ``~``, so the
-  mapping is injective too: every student gets a folder of their own.
+  writes beside the student folders, none of the characters an artifact of
+  GitHub Actions refuses in a path, :data:`ARTIFACT_REFUSED`), otherwise a
+  sanitised name plus ``~`` and a SHA-256 prefix of the raw bytes. Plain names
+  never contain ``~``, so the mapping is injective too: every student gets a
+  folder of their own.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, RESU
 #: Files (and folders) the batch writes beside the student folders of a results folder.
 RESERVED = frozenset({GRADES_FILE, SUMMARY_FILE, REPORT_FILE, FEEDBACK_FILE, RESULTS_FILE, SIMILARITY_DIR,
                       "index.html", "gradebook.db", "shards", "not_graded"})
+
+#: Characters GitHub's artifacts refuse in a file's path (``@actions/artifact``, which ``actions/upload-artifact``
+#: v4 is built on: one such path fails the whole upload) and Windows refuses in a file name. An id holding one is
+#: no plain folder name: a student named ``a:b`` would otherwise stop the upload of their whole shard's results
+#: (``.github/workflows/autograde.yml``), and of the merged feedback of the class.
+ARTIFACT_REFUSED = frozenset('":<>|*?')
 
 #: Longest id kept as its own folder name (longer ones are shortened and hashed).
 MAX_FOLDER_CHARS = 100
@@ -102,7 +110,7 @@ def is_plain(name: str) -> bool:
     return (
         0 < len(name) <= MAX_FOLDER_CHARS
         and name == display(name)
-        and "/" not in name and "~" not in name
+        and "/" not in name and "~" not in name and not ARTIFACT_REFUSED.intersection(name)
         and not name.startswith((".", " ")) and not name.endswith(" ")
         and name.lower() not in RESERVED
     )
