@@ -132,25 +132,31 @@ def actionlint() -> list:
 ACTIONS_CORE_NPM = "@actions/core@1.10.1"
 
 
-def actions_core() -> str:
-    """Path of the npm package ``@actions/core`` (:data:`ACTIONS_CORE_NPM`), installed on first use; skips the
-    test when npm cannot install it (fails it on CI, where the tests must not pass by skipping)."""
-    root = CACHE / "actions-core"
-    package = root / "node_modules" / "@actions" / "core"
-    with _lock("actions-core"):
+def npm_package(spec: str) -> str:
+    """Path of the npm package ``spec`` (``name@version``), installed on first use in a folder of its own; skips
+    the test when npm cannot install it (fails it on CI, where the tests must not pass by skipping)."""
+    name = spec.rsplit("@", 1)[0]
+    root = CACHE / name.strip("@").replace("/", "-")
+    package = root / "node_modules" / name
+    with _lock(root.name):
         if not (package / "package.json").exists():
             if shutil.which("npm") is None or shutil.which("node") is None:
                 why = _apt_install("nodejs", "npm")
                 if shutil.which("npm") is None:
-                    reason = f"@actions/core needs node and npm, which could not be installed: {why}"
+                    reason = f"{name} needs node and npm, which could not be installed: {why}"
                     pytest.fail(reason, pytrace=False) if browser_required() else pytest.skip(reason)
             root.mkdir(parents=True, exist_ok=True)
             proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix",
-                                   str(root), ACTIONS_CORE_NPM], capture_output=True, text=True, timeout=600)
+                                   str(root), spec], capture_output=True, text=True, timeout=600)
             if proc.returncode != 0 or not (package / "package.json").exists():
-                reason = f"{ACTIONS_CORE_NPM} could not be installed from npm: {proc.stderr[-500:]}"
+                reason = f"{spec} could not be installed from npm: {proc.stderr[-500:]}"
                 pytest.fail(reason, pytrace=False) if browser_required() else pytest.skip(reason)
     return str(package)
+
+
+def actions_core() -> str:
+    """Path of ``@actions/core`` (:data:`ACTIONS_CORE_NPM`), installed on first use (:func:`npm_package`)."""
+    return npm_package(ACTIONS_CORE_NPM)
 
 
 #: GitHub's toolkit library that ``actions/upload-artifact`` v4 is built on (its 2.x line): what it accepts as the
@@ -159,21 +165,5 @@ ACTIONS_ARTIFACT_NPM = "@actions/artifact@2.3.2"
 
 
 def actions_artifact() -> str:
-    """Path of the npm package ``@actions/artifact`` (:data:`ACTIONS_ARTIFACT_NPM`), installed on first use; skips
-    the test when npm cannot install it (fails it on CI, where the tests must not pass by skipping)."""
-    root = CACHE / "actions-artifact"
-    package = root / "node_modules" / "@actions" / "artifact"
-    with _lock("actions-artifact"):
-        if not (package / "package.json").exists():
-            if shutil.which("npm") is None or shutil.which("node") is None:
-                why = _apt_install("nodejs", "npm")
-                if shutil.which("npm") is None:
-                    reason = f"@actions/artifact needs node and npm, which could not be installed: {why}"
-                    pytest.fail(reason, pytrace=False) if browser_required() else pytest.skip(reason)
-            root.mkdir(parents=True, exist_ok=True)
-            proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix",
-                                   str(root), ACTIONS_ARTIFACT_NPM], capture_output=True, text=True, timeout=600)
-            if proc.returncode != 0 or not (package / "package.json").exists():
-                reason = f"{ACTIONS_ARTIFACT_NPM} could not be installed from npm: {proc.stderr[-500:]}"
-                pytest.fail(reason, pytrace=False) if browser_required() else pytest.skip(reason)
-    return str(package)
+    """Path of ``@actions/artifact`` (:data:`ACTIONS_ARTIFACT_NPM`), installed on first use (:func:`npm_package`)."""
+    return npm_package(ACTIONS_ARTIFACT_NPM)
