@@ -458,6 +458,8 @@ OPAQUE_ANYWHERE = {
     "cell magic": "%%bash\necho hi\n",
     "frames in a function handed around": ("import sys, threading\ndef spy():\n    sys._getframe()\n"
                                            "threading.Thread(target=spy).start()\n"),
+    "frames in a function handed to a decorator": ("import sys\ndef logged(fn):\n    return fn\n"
+                                                    "@logged\ndef spy():\n    sys._getframe()\n"),
     "file written then imported": "open('statistics.py', 'w').write('x = 1')\nimport statistics\n",
     "module written by a shell command then imported": "!printf 'x = 1' > my_helpers.py\nimport my_helpers\n",
     "module copied by a shell command then imported": "!cp /tmp/helpers.py my_helpers.py\nimport my_helpers\n",
