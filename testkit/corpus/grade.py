@@ -79,18 +79,26 @@ class Cell:
         return self.score < self.max_score
 
 
-def hand_in(specimens, submitted: Path) -> None:
-    """Write each specimen's notebook in nbgrader's layout: ``submitted/<id>/<ps>/<ps>.ipynb``."""
+def notebook(specimen) -> dict:
+    """The notebook a specimen is handed in as: the release of its problem set, its source in its function's
+    solution cell, the reference solutions in the others (:func:`testkit.fill.filled_release`)."""
+    return filled_release(specimen.problem_set, {specimen.function: specimen.source})
+
+
+def hand_in(specimens, submitted: Path, notebook_of=notebook) -> None:
+    """Write each specimen's notebook (``notebook_of(specimen)``) in nbgrader's layout:
+    ``submitted/<id>/<ps>/<ps>.ipynb``."""
     for s in specimens:
         path = Path(submitted) / s.id / s.problem_set / f"{s.problem_set}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(filled_release(s.problem_set, {s.function: s.source})), encoding="utf-8")
+        path.write_text(json.dumps(notebook_of(s)), encoding="utf-8")
 
 
-def grade_all(specimens, workdir: Path, workers: int = 2) -> dict:
-    """``{specimen id: {grade_id: Cell}}`` of the autograded cells, every specimen graded in one batch."""
+def grade_all(specimens, workdir: Path, workers: int = 2, notebook_of=notebook) -> dict:
+    """``{specimen id: {grade_id: Cell}}`` of the autograded cells, every specimen graded in one batch (each handed
+    in as ``notebook_of(specimen)``)."""
     workdir = Path(workdir)
-    hand_in(specimens, workdir / "submitted")
+    hand_in(specimens, workdir / "submitted", notebook_of)
     summary = grade_batch(workdir / "submitted", workdir / "results", workers=workers)
     if not summary.ok:
         raise RuntimeError(f"the batch did not grade every notebook: {summary}")

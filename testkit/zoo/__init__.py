@@ -125,12 +125,13 @@ def reference_sources(ps: str) -> tuple:
     return tuple(cell_text(c) for c in nb["cells"] if c["cell_type"] == "code" and not nbgrader_meta(c).get("grade"))
 
 
-def grade(ps: str, specimen) -> dict:
+def grade(ps: str, specimen, cells: tuple[str, ...] | None = None) -> dict:
     """``grade_id -> CheckResult``: the checks of ``ps`` on the reference functions with ``specimen`` swapped in.
 
     In process, through :class:`~autograder.checks.evaluate.LocalTarget` (no notebook, no sandbox), with the
     specimen's source read for purity as the engine reads a notebook's
-    (:class:`~autograder.reading.notebook.NotebookReading`).
+    (:class:`~autograder.reading.notebook.NotebookReading`). ``cells``: the specimen's code in several cells, run
+    and read in that order, each under a name of its own as IPython compiles a cell (default: its source, one cell).
     """
     import numpy as np
 
@@ -143,9 +144,12 @@ def grade(ps: str, specimen) -> dict:
     namespace = {"np": np, "__name__": "__main__"}
     for fn in FUNCTIONS[ps]:
         namespace[fn] = reference_function(fn)
-    exec(compile(specimen.source, f"<zoo {specimen.name}>", "exec"), namespace)
+    texts = (specimen.source,) if cells is None else cells
+    for k, text in enumerate(texts):
+        exec(compile(text, f"<zoo {specimen.name}>" if k == 0 else f"<zoo {specimen.name} {k}>", "exec"), namespace)
     source = NotebookReading(contract=FUNCTIONS[ps])
     for text in reference_sources(ps):  # the rest of the notebook: the course's own solution cells
         source.add(text, student=False)
-    source.add(specimen.source)
+    for text in texts:
+        source.add(text)
     return {gid: evaluate(check, LocalTarget(namespace, source)) for gid, check in checks_for(ps).items()}
