@@ -139,6 +139,17 @@ def _names(tree: ast.AST) -> set[str]:
     return out | {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
 
 
+def _top(tree: ast.Module) -> int:
+    """Where a statement goes to stand first in the cell: after its docstring and ``from __future__`` imports."""
+    at = 0
+    for node in tree.body:
+        docstring = at == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        if not (docstring or isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+            break
+        at += 1
+    return at
+
+
 def _statements(text: str) -> list[ast.stmt]:
     return ast.parse(text).body
 
@@ -159,7 +170,7 @@ def _numpy_without_alias(tree: ast.Module, fn: str) -> ast.Module | None:
             node.id = "numpy"
         elif isinstance(node, ast.Import):
             node.names = [ast.alias("numpy") if a.name == "numpy" and a.asname == "np" else a for a in node.names]
-    tree.body.insert(0, ast.Import([ast.alias("numpy")]))
+    tree.body.insert(_top(tree), ast.Import([ast.alias("numpy")]))
     return tree
 
 
@@ -179,7 +190,7 @@ def _numpy_functions_imported(tree: ast.Module, fn: str) -> ast.Module | None:
     Calls().visit(tree)
     if not picked:
         return None
-    tree.body.insert(0, ast.ImportFrom("numpy", [ast.alias(p) for p in sorted(picked)], 0))
+    tree.body.insert(_top(tree), ast.ImportFrom("numpy", [ast.alias(p) for p in sorted(picked)], 0))
     return tree
 
 
@@ -283,7 +294,7 @@ def _annotated(tree: ast.Module, fn: str) -> ast.Module | None:
     f.returns = f.returns or ast.Name("Any", ast.Load())
     if not _body_start(f):
         f.body.insert(0, ast.Expr(ast.Constant(f"Compute {fn}, as the notebook asks.")))
-    tree.body.insert(0, *_statements("from typing import Any, Optional"))
+    tree.body.insert(_top(tree), *_statements("from typing import Any, Optional"))
     return tree
 
 
@@ -308,6 +319,34 @@ def _last_input_kept(tree: ast.Module, fn: str) -> ast.Module | None:
     first = (f.args.posonlyargs + f.args.args)[0].arg
     f.body[_body_start(f):_body_start(f)] = _statements(f"global LAST_INPUT\nLAST_INPUT = {first}")
     tree.body.insert(i, *_statements("LAST_INPUT = None"))
+    return tree
+
+
+def _data_arguments_renamed(tree: ast.Module, fn: str) -> ast.Module | None:
+    _, f = _target(tree, fn)
+    if f is None:
+        return None
+    a = f.args
+    data = a.posonlyargs + a.args[:len(a.posonlyargs + a.args) - len(a.defaults) - len(a.posonlyargs)]
+    renamed = {p.arg: f"{p.arg}_in" for p in data}
+    if not renamed or _names(f) & set(renamed.values()) or _names(f) & {"eval", "exec", "locals", "vars"}:
+        return None
+    for node in ast.walk(f):
+        if isinstance(node, ast.arg) and node.arg in renamed:
+            node.arg = renamed[node.arg]
+        elif isinstance(node, ast.Name) and node.id in renamed:
+            node.id = renamed[node.id]
+    return tree
+
+
+def _options_keyword_only(tree: ast.Module, fn: str) -> ast.Module | None:
+    _, f = _target(tree, fn)
+    if f is None or not f.args.defaults or f.args.vararg:
+        return None
+    a = f.args
+    first = len(a.args) - len(a.defaults)
+    a.kwonlyargs, a.kw_defaults = a.args[first:] + a.kwonlyargs, [*a.defaults, *a.kw_defaults]
+    a.args, a.defaults = a.args[:first], []
     return tree
 
 
@@ -384,6 +423,10 @@ REWRITES: tuple[Rewrite, ...] = (
             _future_imports),
     Rewrite("call-counter", "a module-level counter the function increments (global)", _call_counter),
     Rewrite("last-input-kept", "the last input kept in a global, as debugging code does", _last_input_kept),
+    Rewrite("data-arguments-renamed", "other names for the arguments without a default (z as x)",
+            _data_arguments_renamed),
+    Rewrite("options-keyword-only", "the arguments with a default keyword-only (def f(z, *, axis=-1))",
+            _options_keyword_only),
     Rewrite("helpers-in-a-cell-above", "the imports and helpers in a code cell the student added above",
             _helpers_in_a_cell_above),
     Rewrite("demonstrated-below", "a print of the function on a small input at the bottom of the cell",

@@ -242,8 +242,8 @@ class _Walk:
                               and isinstance(k.value, ast.Call)}
         escaped = {n.id for n in every if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
                    and id(n) not in called}
-        escaped |= {n.name for n in every if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-                    and n.decorator_list}  # (a decorator is handed the function: what it does with it is its own)
+        escaped |= {f.name for _, f in top_level_parts(tree.body)  # (a decorator is handed the function it decorates)
+                    if f is not None and f.decorator_list}
         for node in every:
             if isinstance(node, ast.Global):
                 for name in node.names:

@@ -42,7 +42,11 @@ def variants(specimens: list[load.CorpusSpecimen], rules: tuple[Rewrite, ...] = 
         for number, rule in enumerate(rules):
             if rule.correct_only and not s.correct:
                 continue
-            text = rewritten(s.source, s.function, rule)
+            try:
+                text = rewritten(s.source, s.function, rule)
+            except SyntaxError as exc:  # (a rule's own fault, on code it was not written for: said, not fatal)
+                print(f"{s.id}: the rule {rule.name} wrote code that does not compile ({exc.msg}, line {exc.lineno})")
+                continue
             if text is None:
                 continue
             suffix = f".r{number:02d}"
