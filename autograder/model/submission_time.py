@@ -333,12 +333,28 @@ EXCHANGE_SOURCE = "nbgrader exchange (the inbound folder's change time)"
 
 
 class Exchange:
-    """nbgrader's exchange, for the time of each submission: the change time of the newest of the student's
-    folders ``<student>+<assignment>+<timestamp>[+<random>]`` in ``inbound`` (``<exchange root>/<course
-    id>/inbound``), set by the file system when ``nbgrader submit`` made it; the student's timestamp.txt
-    beside the notebook is read too, and a difference of more than :data:`TOLERANCE` said."""
+    """nbgrader's exchange, for the time of each submission: when the folder ``nbgrader collect`` took,
+    ``<student>+<assignment>+<timestamp>[+<random>]`` in ``inbound`` (``<exchange root>/<course id>/inbound``), last
+    changed — the newest change time of the folder and of everything in it, set by the file system and never set
+    back. The student's timestamp.txt beside the notebook is read too, and a difference of more than
+    :data:`TOLERANCE` said.
+
+    ``inbound`` is every student's to write (nbgrader's layout; ``nbgrader submit --student=<anyone>`` names a folder
+    after anyone, and makes it ``0777``), so neither a folder's name nor its own change time is believed alone:
+
+    * the folder taken is the one ``collect`` copied: its name holds the time of the timestamp.txt it copied (nbgrader
+      writes both from one value), so a folder another student made in this student's name after the deadline, with
+      another time in its name, is not this submission's (with none that matches, the newest of the student's
+      folders, as before);
+    * its time is the newest change of the folder *and of every file in it* (links followed, as ``collect`` copies
+      them): a file written over in place after the deadline changes no folder's entries, only its own change time.
+      Past :data:`MAX_ENTRIES` entries, or an entry that cannot be looked at, the time is when it was read (never
+      earlier than the truth).
+    """
 
     TOLERANCE = timedelta(minutes=2)
+    #: The most entries of a submission's folder looked at (a notebook, timestamp.txt, a secret, a few data files).
+    MAX_ENTRIES = 2000
 
     def __init__(self, inbound: StrPath) -> None:
         self.inbound = Path(inbound)
@@ -354,15 +370,45 @@ class Exchange:
                                   f"({exc.strerror})")
         if not found:
             return SubmissionTime(None, EXCHANGE_SOURCE, MISSING, f"no {prefix}… folder in the exchange's inbound")
-        times = sorted(datetime.fromtimestamp(e.stat(follow_symlinks=False).st_ctime, UTC) for e in found)
-        at = times[-1]
         directory = getattr(sub, "directory", None)
         claim = from_timestamp_file(directory) if directory is not None else None
+        stamp = claim.raw if claim is not None else ""
+        taken = [e for e in found if stamp and (e.name == prefix + stamp or e.name.startswith(prefix + stamp + "+"))]
+        received = {e.name: self._changed(e.path) for e in found}
+        at = max(received[e.name] for e in (taken or found))
+        earlier = sorted(t for t in received.values() if t < at)
         detail = ""
         if claim is not None and claim.known and claim.at is not None and abs(claim.at - at) > self.TOLERANCE:
             detail = f"the student's timestamp.txt said {claim.at.isoformat()} (not used)"
-        return SubmissionTime(at, EXCHANGE_SOURCE, detail=detail,
-                              previous=times[-2] if len(times) > 1 else None)
+        return SubmissionTime(at, EXCHANGE_SOURCE, detail=detail, previous=earlier[-1] if earlier else None)
+
+    def _changed(self, folder: str) -> datetime:
+        """The newest change time of ``folder`` and of everything in it (links followed: ``collect`` copies what
+        they point at), or now when there is more than :data:`MAX_ENTRIES` or something cannot be looked at."""
+        now = datetime.now(UTC)
+        try:
+            newest = os.stat(folder, follow_symlinks=False).st_ctime
+            seen: set[tuple[int, int]] = set()
+            count = 0
+            for top, dirs, files in os.walk(folder, followlinks=True, onerror=_raise):
+                info = os.stat(top)
+                if (info.st_dev, info.st_ino) in seen:  # (a link back up: collect would not finish either)
+                    return now
+                seen.add((info.st_dev, info.st_ino))
+                newest = max(newest, info.st_ctime)
+                for name in dirs + files:
+                    count += 1
+                    if count > self.MAX_ENTRIES:
+                        return now
+                    path = os.path.join(top, name)
+                    newest = max(newest, os.stat(path, follow_symlinks=False).st_ctime, os.stat(path).st_ctime)
+        except (OSError, ValueError):
+            return now
+        return datetime.fromtimestamp(newest, UTC)
+
+
+def _raise(exc: OSError) -> None:
+    raise exc
 
 
 def from_text(text: str, source: str) -> SubmissionTime:
