@@ -14,7 +14,8 @@ cell — after the known cell before it, and before the known cell after it — 
   question cell itself is restored from the source, and the tamper report says it was edited).
 
 Markdown cells a student added before an answered cell are left out (notes of theirs, not the answer's); code
-cells a student added run as theirs and are never taken for an answer. The answer so read is bounded as one
+cells a student added run as theirs and are never taken for an answer, nor is a markdown cell that opens as the cell
+"For the grader" does (an imitation, which plain nbgrader drops too). The answer so read is bounded as one
 cell's text is (:data:`~autograder.model.notebook.MAX_CELL_CHARS`).
 """
 
@@ -24,6 +25,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from autograder.model.course import is_blank_answer
+from autograder.model.derivations import opens_like_the_grader_cell
 from autograder.model.notebook import MAX_CELL_CHARS
 
 #: How the added cells are joined to each other and to the answer (a blank line: separate paragraphs).
@@ -77,6 +79,7 @@ def _added(cells: list[Any]) -> list[str]:
     for cell in cells:
         if cell.origin != "student":
             break
-        if cell.cell_type == "markdown":
-            texts.append(cell.source)
+        if cell.cell_type == "markdown" and not opens_like_the_grader_cell(cell.source):
+            texts.append(cell.source)  # (an imitation of the cell "For the grader" is no answer: left out, as
+            # plain nbgrader's AddGraderCells drops it, so formgrader never shows it inside the answer it scores)
     return texts

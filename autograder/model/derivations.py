@@ -192,4 +192,9 @@ def claims_to_be_for_the_grader(cell: dict[str, Any]) -> bool:
     before adding their own. The student's answer cells are never such a cell."""
     meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
     return (isinstance(cell, dict) and cell.get("cell_type") == "markdown" and not meta.get("grade_id")
-            and _text(cell).lstrip().startswith(GRADER_TITLE.split(" (")[0]))
+            and opens_like_the_grader_cell(_text(cell)))
+
+
+def opens_like_the_grader_cell(text: str) -> bool:
+    """``text`` opens as the grader's cell does (its bold title): in a cell of the student's, an imitation."""
+    return str(text).lstrip().startswith(GRADER_TITLE.split(" (")[0])
