@@ -86,6 +86,23 @@ def test_with_the_exchange_the_time_it_received_the_submission_counts_not_the_fi
     assert late.status == LATE and late.penalty == 16.0, "3.5 days late: four started days of 10 %"
 
 
+def test_a_folder_too_large_to_look_through_is_timed_when_read_and_says_so(tmp_path, monkeypatch):
+    """A submission's folder in the exchange with more entries than the grader looks at (a student's virtual
+    environment handed in with the notebook) is timed when it is read, never earlier than the truth, and the time's
+    detail says why, so that an instructor who sees it late knows what to check."""
+    monkeypatch.setattr(Exchange, "MAX_ENTRIES", 5)
+    folder = _late_folder(tmp_path, "2026-03-01 11:59:00.000000 UTC")
+    inbound = tmp_path / "exchange" / "course" / "inbound"
+    taken = inbound / "ada+ps1_softmax+2026-03-01 11:59:00.000000 UTC"
+    for k in range(6):
+        (taken / "venv" / f"f{k}").mkdir(parents=True)
+    before = datetime.now(UTC)
+    t = Exchange(inbound).for_submission(SimpleNamespace(student="ada", raw_student="ada", assignment=PS,
+                                                         directory=folder))
+    assert t.trusted and t.at >= before
+    assert "holds more than 5 files and folders, so its time is when the grader read it" in t.detail, t.detail
+
+
 def test_without_a_trusted_record_the_claim_is_used_and_every_page_says_whose_it_is(tmp_path):
     t = from_timestamp_file(_late_folder(tmp_path, "2026-03-01 11:59:00.000000 UTC"))
     late = assess(_result(t), _deadlines())

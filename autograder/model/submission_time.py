@@ -354,7 +354,7 @@ class Exchange:
 
     TOLERANCE = timedelta(minutes=2)
     #: The most entries of a submission's folder looked at (a notebook, timestamp.txt, a secret, a few data files).
-    MAX_ENTRIES = 2000
+    MAX_ENTRIES = 20_000
 
     def __init__(self, inbound: StrPath) -> None:
         self.inbound = Path(inbound)
@@ -375,17 +375,23 @@ class Exchange:
         stamp = claim.raw if claim is not None else ""
         taken = [e for e in found if stamp and (e.name == prefix + stamp or e.name.startswith(prefix + stamp + "+"))]
         received = {e.name: self._changed(e.path) for e in found}
-        at = max(received[e.name] for e in (taken or found))
-        earlier = sorted(t for t in received.values() if t < at)
-        detail = ""
+        at, unread = max(received[e.name] for e in (taken or found))
+        earlier = sorted(t for t, _ in received.values() if t < at)
+        details = [unread] if unread else []
         if claim is not None and claim.known and claim.at is not None and abs(claim.at - at) > self.TOLERANCE:
-            detail = f"the student's timestamp.txt said {claim.at.isoformat()} (not used)"
+            details.append(f"the student's timestamp.txt said {claim.at.isoformat()} (not used)")
+        detail = "; ".join(details)
         return SubmissionTime(at, EXCHANGE_SOURCE, detail=detail, previous=earlier[-1] if earlier else None)
 
-    def _changed(self, folder: str) -> datetime:
-        """The newest change time of ``folder`` and of everything in it (links followed: ``collect`` copies what
-        they point at), or now when there is more than :data:`MAX_ENTRIES` or something cannot be looked at."""
+    def _changed(self, folder: str) -> tuple[datetime, str]:
+        """``(time, why)``: the newest change time of ``folder`` and of everything in it (links followed: ``collect``
+        copies what they point at), why empty; or now, and why, when there is more than :data:`MAX_ENTRIES` or
+        something cannot be looked at."""
         now = datetime.now(UTC)
+        too_many = (now, f"its folder in the exchange holds more than {self.MAX_ENTRIES} files and folders, so its "
+                         "time is when the grader read it (which files changed last was not looked at)")
+        unreadable = (now, "part of its folder in the exchange could not be looked at, so its time is when the grader "
+                           "read it")
         try:
             newest = os.stat(folder, follow_symlinks=False).st_ctime
             seen: set[tuple[int, int]] = set()
@@ -393,18 +399,18 @@ class Exchange:
             for top, dirs, files in os.walk(folder, followlinks=True, onerror=_raise):
                 info = os.stat(top)
                 if (info.st_dev, info.st_ino) in seen:  # (a link back up: collect would not finish either)
-                    return now
+                    return unreadable
                 seen.add((info.st_dev, info.st_ino))
                 newest = max(newest, info.st_ctime)
                 for name in dirs + files:
                     count += 1
                     if count > self.MAX_ENTRIES:
-                        return now
+                        return too_many
                     path = os.path.join(top, name)
                     newest = max(newest, os.stat(path, follow_symlinks=False).st_ctime, os.stat(path).st_ctime)
         except (OSError, ValueError):
-            return now
-        return datetime.fromtimestamp(newest, UTC)
+            return unreadable
+        return datetime.fromtimestamp(newest, UTC), ""
 
 
 def _raise(exc: OSError) -> None:
