@@ -150,6 +150,13 @@ def _top(tree: ast.Module) -> int:
     return at
 
 
+def _fresh(tree: ast.AST, base: str) -> str:
+    """``base``, or ``base`` with a number, whichever the cell does not use yet (thinc's code has its own ``Ops``)."""
+    taken = _names(tree) | {a.asname or a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                            for a in n.names}
+    return next(name for name in (base, *(f"{base}{k}" for k in range(2, 100))) if name not in taken)
+
+
 def _statements(text: str) -> list[ast.stmt]:
     return ast.parse(text).body
 
@@ -207,7 +214,7 @@ def _wrapper_of_implementation(tree: ast.Module, fn: str) -> ast.Module | None:
     if i is None or f is None:
         return None
     impl = copy.deepcopy(f)
-    impl.name = f"_{fn}_impl"
+    impl.name = _fresh(tree, f"_{fn}_impl")
     tree.body[i:i + 1] = [impl, _function(fn, f.args, [ast.Return(_forward(impl.name, f.args))])]
     return tree
 
@@ -216,8 +223,9 @@ def _decorated(tree: ast.Module, fn: str) -> ast.Module | None:
     i, f = _target(tree, fn)
     if i is None or f is None:
         return None
-    f.decorator_list.insert(0, ast.Name("_logged", ast.Load()))
-    tree.body[i:i] = _statements("import functools\n\ndef _logged(fn):\n    @functools.wraps(fn)\n"
+    logged = _fresh(tree, "_logged")
+    f.decorator_list.insert(0, ast.Name(logged, ast.Load()))
+    tree.body[i:i] = _statements(f"import functools\n\ndef {logged}(fn):\n    @functools.wraps(fn)\n"
                                  "    def wrapper(*args, **kwargs):\n        return fn(*args, **kwargs)\n"
                                  "    return wrapper\n")
     return tree
@@ -228,7 +236,8 @@ def _static_method(tree: ast.Module, fn: str) -> ast.Module | None:
     if i is None or f is None or f.decorator_list:
         return None
     f.decorator_list = [ast.Name("staticmethod", ast.Load())]
-    tree.body[i:i + 1] = [_class("Ops", [f]), *_statements(f"{fn} = Ops.{fn}")]
+    ops = _fresh(tree, "Ops")
+    tree.body[i:i + 1] = [_class(ops, [f]), *_statements(f"{fn} = {ops}.{fn}")]
     return tree
 
 
@@ -239,7 +248,8 @@ def _callable_object(tree: ast.Module, fn: str) -> ast.Module | None:
     call = copy.deepcopy(f)
     call.name = "__call__"
     call.args.posonlyargs, call.args.args = [], [ast.arg("self"), *call.args.posonlyargs, *call.args.args]
-    tree.body[i:i + 1] = [_class("Layer", [call]), *_statements(f"{fn} = Layer()")]
+    layer = _fresh(tree, "Layer")
+    tree.body[i:i + 1] = [_class(layer, [call]), *_statements(f"{fn} = {layer}()")]
     return tree
 
 
@@ -248,10 +258,10 @@ def _looked_up_in_a_table(tree: ast.Module, fn: str) -> ast.Module | None:
     if i is None or f is None:
         return None
     impl = copy.deepcopy(f)
-    impl.name = f"_{fn}_impl"
+    impl.name, table_name = _fresh(tree, f"_{fn}_impl"), _fresh(tree, "IMPLEMENTATIONS")
     call = _forward("_", f.args)
-    call.func = ast.parse(f"IMPLEMENTATIONS[{fn!r}]", mode="eval").body
-    table = _statements(f"IMPLEMENTATIONS = {{{fn!r}: _{fn}_impl}}")
+    call.func = ast.parse(f"{table_name}[{fn!r}]", mode="eval").body
+    table = _statements(f"{table_name} = {{{fn!r}: {impl.name}}}")
     tree.body[i:i + 1] = [impl, *table, _function(fn, f.args, [ast.Return(call)])]
     return tree
 
@@ -261,9 +271,9 @@ def _inner_function(tree: ast.Module, fn: str) -> ast.Module | None:
     if f is None:
         return None
     inner = copy.deepcopy(f)
-    inner.name, inner.decorator_list = "_inner", []
+    inner.name, inner.decorator_list = _fresh(tree, "_inner"), []
     start = _body_start(f)
-    f.body[start:] = [inner, ast.Return(_forward("_inner", f.args))]
+    f.body[start:] = [inner, ast.Return(_forward(inner.name, f.args))]
     return tree
 
 
@@ -307,8 +317,9 @@ def _call_counter(tree: ast.Module, fn: str) -> ast.Module | None:
     i, f = _target(tree, fn)
     if i is None or f is None:
         return None
-    f.body[_body_start(f):_body_start(f)] = _statements("global CALLS\nCALLS += 1")
-    tree.body.insert(i, *_statements("CALLS = 0"))
+    calls = _fresh(tree, "CALLS")
+    f.body[_body_start(f):_body_start(f)] = _statements(f"global {calls}\n{calls} += 1")
+    tree.body.insert(i, *_statements(f"{calls} = 0"))
     return tree
 
 
@@ -317,8 +328,9 @@ def _last_input_kept(tree: ast.Module, fn: str) -> ast.Module | None:
     if i is None or f is None or not (f.args.posonlyargs + f.args.args):
         return None
     first = (f.args.posonlyargs + f.args.args)[0].arg
-    f.body[_body_start(f):_body_start(f)] = _statements(f"global LAST_INPUT\nLAST_INPUT = {first}")
-    tree.body.insert(i, *_statements("LAST_INPUT = None"))
+    kept = _fresh(tree, "LAST_INPUT")
+    f.body[_body_start(f):_body_start(f)] = _statements(f"global {kept}\n{kept} = {first}")
+    tree.body.insert(i, *_statements(f"{kept} = None"))
     return tree
 
 
