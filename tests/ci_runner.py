@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import site
+import string
 import subprocess
 import sys
 from pathlib import Path
@@ -74,8 +75,11 @@ def gitlab(path) -> dict:
     return yaml.safe_load(Path(path).read_text())
 
 
-def gitlab_variables(path) -> dict:
-    return {k: str(v["value"] if isinstance(v, dict) else v) for k, v in gitlab(path).get("variables", {}).items()}
+def gitlab_variables(path, predefined: dict | None = None) -> dict:
+    """The file's ``variables:``, with ``$NAME`` of GitLab's ``predefined`` variables (``CI_JOB_ID`` …) expanded, as
+    GitLab expands them; others are left as written."""
+    return {k: string.Template(str(v["value"] if isinstance(v, dict) else v)).safe_substitute(predefined or {})
+            for k, v in gitlab(path).get("variables", {}).items()}
 
 
 class Runner:

@@ -43,7 +43,7 @@ from autograder.model import course
 from autograder.model.course import ROOT
 from testkit import same_grades
 from testkit.attacks import ATTACKS, DISK_FLOOD, classmate_copy
-from tests import engine_helpers
+from tests import ci_runner, engine_helpers
 
 pytestmark = [pytest.mark.container, pytest.mark.slow]
 
@@ -105,8 +105,8 @@ def steps() -> list:
         *instructor["merge"]["script"], "cp -r shards results /share/gitlab-instructor/"]})
     student = _yaml(ROOT / "ci-templates" / "gitlab-student.yml")
     job = student["autograde"]
-    for name in ("honest", "attack"):
-        env = {k: str(v) for k, v in student["variables"].items()}
+    for job_id, name in enumerate(("honest", "attack"), start=101):  # (GitLab expands $CI_JOB_ID in variables)
+        env = ci_runner.gitlab_variables(ci_runner.GITLAB_STUDENT, {"CI_JOB_ID": str(job_id)})
         env.update(GITLAB_CI="true", CI_PIPELINE_CREATED_AT=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                    CI_PROJECT_DIR="/builds/student")
         before = job["before_script"]

@@ -516,3 +516,14 @@ def test_instructor_pipeline_uploads_every_shard_whatever_the_student_ids(tmp_pa
     control.parent.mkdir(parents=True)
     control.write_text("{}")
     assert "Colon" in artifact_accepts(package, tmp_path / "control", [control])
+
+
+def test_gitlab_student_jobs_side_by_side_never_share_a_folder():
+    """On a shell executor GitLab runs jobs of several students' projects side by side on one machine, and the
+    template deletes its folders before it fetches the grader: with fixed folders (/tmp/probdl-work), one student's
+    job deleted another's grader and work mid-grading. Each job's folders now carry its job id (GitLab expands
+    ``$CI_JOB_ID`` in ``variables:``), under /tmp, outside the project."""
+    one, two = (ci_runner.gitlab_variables(ci_runner.GITLAB_STUDENT, {"CI_JOB_ID": job}) for job in ("101", "102"))
+    for name in ("GRADER_DIR", "WORK_DIR"):
+        assert one[name] != two[name] and one[name].startswith("/tmp/") and two[name].startswith("/tmp/"), name
+    assert len({one["GRADER_DIR"], one["WORK_DIR"], two["GRADER_DIR"], two["WORK_DIR"]}) == 4
