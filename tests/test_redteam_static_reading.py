@@ -269,3 +269,34 @@ def test_a_failed_parse_for_depth_is_neither_kept_nor_read_as_a_syntax_error():
     assert pysource.parse_checked("def f(:\n") == (None, False)
     assert read_cell("def f(:\n").unreadable == "" and read_cell(LONG_COMMENTS + "def f(:\n").unreadable
     assert read_cell(IPYTHON_ONLY).unreadable == "" and read_cell(IPYTHON_ONLY).tree is not None
+
+
+def test_a_second_grading_thread_never_reads_the_library_tables_half_filled(monkeypatch):
+    """Two grading threads' first readings at once (a Dask worker's threads; a local batch fills the tables before
+    its threads start): the one that came second saw the table of library names half filled, read
+    `numpy.random.mtrand.shuffle` as no table's function — a write into the argument missed — and its reading was
+    kept for every notebook with the same cells. Now the second waits for the table."""
+    from autograder.reading import library
+
+    monkeypatch.setattr(library, "_CANONICAL", {})
+    real, started, asked = library.resolve, threading.Event(), threading.Event()
+
+    def slow(dotted):  # (the first thread, past its first names, waits a while for the second to ask)
+        if dotted != "numpy.random.mtrand.shuffle" and started.is_set():
+            asked.wait(2)
+        started.set()
+        return real(dotted)
+
+    monkeypatch.setattr(library, "resolve", slow)
+    filling = threading.Thread(target=library.canonical, args=("builtins.len",))
+    filling.start()
+    started.wait(10)
+    time.sleep(0.1)
+    seen = [None]
+    second = threading.Thread(target=lambda: seen.__setitem__(0, library.canonical("numpy.random.mtrand.shuffle")))
+    second.start()
+    second.join(0.5)
+    asked.set()
+    second.join(10)
+    filling.join(10)
+    assert seen[0] == "numpy.random.shuffle", seen
