@@ -203,3 +203,100 @@ def test_the_budget_refuses_what_is_not_a_budget():
     for steps, cpu in ((0, 1.0), (10, 0.0), (-5, 1.0)):
         with pytest.raises(ValueError, match="steps=|cpu_s="):
             Budget(steps=steps, cpu_s=cpu)
+
+
+#: One line IPython runs that plain Python does not parse: the autocall escape `/f x` is `f(x)`.
+IPYTHON_ONLY = "/print 'ran'\n"
+#: Comments enough to put a cell past the characters IPython's transformer is given (pysource.MAX_IPYTHON_CHARS).
+LONG_COMMENTS = "".join(f"# {'notes ' * 12}{i}\n" for i in range(300))
+
+
+def _grade_attack(env, name, cells_before, solution):
+    """The notebook graded by the engine: ``solution`` as softmax's cell, ``cells_before`` at the top."""
+    nb = engine_helpers.submission(PS, {"softmax": solution}, correct=True, extra_before=cells_before)
+    path = engine_helpers.write_notebook(env.tmp / f"{name}.ipynb", nb)
+    source, checks = env.loaded
+    data = grade_submission(path, "mallory", PS, source, checks, env.zygote, 0, Limits(timeout_s=20, memory_mb=1024),
+                            env.zygote.sandbox).to_json()
+    return data, {t["name"]: t for t in data["tests"]}
+
+
+def test_a_long_cell_in_ipython_syntax_is_not_taken_for_one_that_runs_nothing(env):
+    """The attack: a solution cell over 20,000 characters (comments) with one line only IPython reads (`/print 'ran'`).
+    Before, the grader read it as a syntax error that runs nothing — while the notebook's IPython ran it: the `exec`
+    in it went unflagged and the function that writes its input except while graded earned its purity cell. Now the
+    cell is flagged as not read, and no purity cell graded after it is earned; the function's values still count."""
+    data, tests = _grade_attack(env, "ipython-only", None, LONG_COMMENTS + PURE_WHEN_GRADED + EXEC_HIDDEN + IPYTHON_ONLY)
+    reasons = " | ".join(f["reason"] for f in data["flags"])
+    assert "was not analysed (over 20,000 characters and not plain Python" in reasons, reasons
+    assert tests["softmax-basic"]["score"] == tests["softmax-basic"]["max_score"], tests["softmax-basic"]["message"]
+    for gid in ("softmax-purity", "log_softmax-purity"):
+        assert tests[gid]["score"] == 0 and tests[gid]["kind"] == "unverifiable", (gid, tests[gid]["message"])
+        assert "could not read" in tests[gid]["message"], tests[gid]["message"]
+
+
+def test_a_cell_too_deep_for_the_grader_but_not_for_the_notebook_is_not_read_as_nothing(env):
+    """The attack: the notebook raises its own recursion limit, then its solution cell holds an expression nested
+    4,000 deep. The notebook's IPython parses it; the grader's `ast.parse` (bounded by the grader's recursion limit)
+    cannot, and used to read the cell as a syntax error that runs nothing: no flag, and the function that writes its
+    input except while graded earned its purity cell. Now the cell is flagged, the purity cells after it are not
+    earned, and the function's values still count."""
+    deep = f"_padding = {'-' * 4000}1\n"
+    data, tests = _grade_attack(env, "too-deep", ["import sys\nsys.setrecursionlimit(50_000)\n"],
+                                PURE_WHEN_GRADED + EXEC_HIDDEN + deep)
+    reasons = " | ".join(f["reason"] for f in data["flags"])
+    assert "was not analysed (nested too deeply to be read)" in reasons, reasons
+    assert tests["softmax-basic"]["score"] == tests["softmax-basic"]["max_score"], tests["softmax-basic"]["message"]
+    for gid in ("softmax-purity", "log_softmax-purity"):
+        assert tests[gid]["score"] == 0 and tests[gid]["kind"] == "unverifiable", (gid, tests[gid]["message"])
+
+
+def test_a_failed_parse_for_depth_is_neither_kept_nor_read_as_a_syntax_error():
+    """How deep a tree `ast.parse` builds depends on the caller's own stack, so a failure for depth is not cached
+    (a later reader, from a shallower stack, parses it), and it is told apart from a syntax error; a long syntax
+    error and a short one in IPython syntax keep their readings."""
+    from autograder.model import pysource
+    from autograder.reading.cells import TOO_DEEP, read_cell
+
+    deep = f"x = {'-' * 2500}1\n"
+
+    def nested(levels):
+        return nested(levels - 1) if levels else (pysource.parse_checked(deep), read_cell(deep).unreadable)
+
+    assert nested(800) == ((None, True), TOO_DEEP)
+    tree, too_deep = pysource.parse_checked(deep)
+    assert tree is not None and not too_deep
+    assert pysource.parse_checked("def f(:\n") == (None, False)
+    assert read_cell("def f(:\n").unreadable == "" and read_cell(LONG_COMMENTS + "def f(:\n").unreadable
+    assert read_cell(IPYTHON_ONLY).unreadable == "" and read_cell(IPYTHON_ONLY).tree is not None
+
+
+def test_a_second_grading_thread_never_reads_the_library_tables_half_filled(monkeypatch):
+    """Two grading threads' first readings at once (a Dask worker's threads; a local batch fills the tables before
+    its threads start): the one that came second saw the table of library names half filled, read
+    `numpy.random.mtrand.shuffle` as no table's function — a write into the argument missed — and its reading was
+    kept for every notebook with the same cells. Now the second waits for the table."""
+    from autograder.reading import library
+
+    monkeypatch.setattr(library, "_CANONICAL", {})
+    real, started, asked = library.resolve, threading.Event(), threading.Event()
+
+    def slow(dotted):  # (the first thread, past its first names, waits a while for the second to ask)
+        if dotted != "numpy.random.mtrand.shuffle" and started.is_set():
+            asked.wait(2)
+        started.set()
+        return real(dotted)
+
+    monkeypatch.setattr(library, "resolve", slow)
+    filling = threading.Thread(target=library.canonical, args=("builtins.len",))
+    filling.start()
+    started.wait(10)
+    time.sleep(0.1)
+    seen = [None]
+    second = threading.Thread(target=lambda: seen.__setitem__(0, library.canonical("numpy.random.mtrand.shuffle")))
+    second.start()
+    second.join(0.5)
+    asked.set()
+    second.join(10)
+    filling.join(10)
+    assert seen[0] == "numpy.random.shuffle", seen

@@ -6,7 +6,7 @@ Read by the trusted side, never executed: the engine's static analysis
 :func:`python_source` and :func:`parse`. Both are linear in the cell's length
 but for IPython's own transformer, which only small cells reach
 (:data:`MAX_IPYTHON_CHARS`). A parse that fails (a syntax error, a tree too
-deep for the parser, no memory) gives ``None``, never an exception.
+deep for the parser, no memory) gives ``None``, never an exception; :func:`parse_checked` says which.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def python_source(cell: str) -> str | None:
             out.append(line)
         continued = (continued or m is not None) and line.rstrip().endswith("\\")
     code = "\n".join(out)
-    if parse(code) is not None:
+    tree, deep = parse_checked(code)
+    if tree is not None or deep:  # (a tree too deep to build here is Python all the same: IPython cannot help)
         return code
     if len(cell) > MAX_IPYTHON_CHARS:
         return None
@@ -86,23 +87,36 @@ PARSED_CELL_CHARS, PARSED_CACHE_CHARS = 20_000, 300_000
 
 
 def parse(code: str) -> ast.Module | None:
-    """``ast.parse(code)``, or None when it is not valid Python; cached (the trees are only read)."""
+    """``ast.parse(code)``, or None when it is not valid Python or too deep to parse here; cached (the trees are
+    only read)."""
+    return parse_checked(code)[0]
+
+
+def parse_checked(code: str) -> tuple[ast.Module | None, bool]:
+    """``(tree, too_deep)``: :func:`parse`'s tree, and whether a None is for a tree too deep (or too large) to be
+    built here rather than a syntax error. ``ast.parse`` builds the tree within the interpreter's recursion limit
+    counted from the caller's own depth, so code the grader cannot parse may still run where it is executed (a
+    submission that raised its own recursion limit, or called from a shallower stack): such code is Python the
+    grader did not read, never code that runs nothing; and the failure depends on where the parse was called
+    from, so it is not cached."""
     global _parsed_chars
     with _PARSED_LOCK:
         if code in _PARSED:
             _PARSED.move_to_end(code)
-            return _PARSED[code]
+            return _PARSED[code], False
     try:
         tree: ast.Module | None = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError):
         tree = None
+    except (RecursionError, MemoryError):
+        return None, True
     with _PARSED_LOCK:
         if code not in _PARSED and len(code) <= PARSED_CELL_CHARS:
             _PARSED[code] = tree
             _parsed_chars += len(code)
             while _parsed_chars > PARSED_CACHE_CHARS:
                 _parsed_chars -= len(_PARSED.popitem(last=False)[0])
-    return tree
+    return tree, False
 
 
 def nodes(tree: ast.AST) -> list[ast.AST]:

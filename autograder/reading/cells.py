@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from autograder.model.pysource import nodes, parse, python_source
+from autograder.model.pysource import MAX_IPYTHON_CHARS, nodes, parse_checked, python_source
 
 #: IPython line magics that run no code of the notebook's.
 QUIET_MAGICS = frozenset({"matplotlib", "config", "precision", "pwd", "who", "whos", "who_ls", "ls", "pip",
@@ -115,6 +115,11 @@ class Cell:
     magics: tuple[Magic, ...] = ()
     cell_magic: str = ""
     shell: tuple[int, ...] = ()  # the lines of its shell commands that may write files (``!cp a b.py``)
+    #: why a cell that may run as Python was not read ("" when it was read, or runs nothing): a tree too deep to
+    #: build in the grader (which the notebook's own interpreter may build: it can raise its recursion limit), or
+    #: a cell too long for IPython's transformer that is not plain Python (IPython may run it: ``/f x`` is
+    #: ``f(x)``, ``>>>`` prompts are stripped)
+    unreadable: str = ""
 
 
 def read_cell(text: str) -> Cell:
@@ -125,6 +130,8 @@ def read_cell(text: str) -> Cell:
             _CELLS.move_to_end(text)
             return found
     found = _read(text)
+    if found.unreadable == TOO_DEEP:
+        return found  # (how deep a tree the grader can build depends on where it was called from: not kept)
     with _CELLS_LOCK:
         if text not in _CELLS and len(text) <= CACHED_CHARS // 8:
             _CELLS[text] = found
@@ -134,13 +141,22 @@ def read_cell(text: str) -> Cell:
     return found
 
 
+#: :attr:`Cell.unreadable` of a cell whose tree is too deep to build in the grader.
+TOO_DEEP = "nested too deeply to be read"
+#: :attr:`Cell.unreadable` of a long cell that is not plain Python.
+TOO_LONG_FOR_IPYTHON = f"over {MAX_IPYTHON_CHARS:,} characters and not plain Python: IPython's own syntax may run it"
+
+
 def _read(text: str) -> Cell:
     code = python_source(text)
-    tree = None if code is None else parse(code)
+    tree, deep = (None, False) if code is None else parse_checked(code)
     if tree is None or code is None:  # (no code: no tree)
         first = next((line.strip() for line in text.split("\n") if line.strip()), "")
-        name = (first[2:].split() or [""])[0] if first.startswith("%%") and code is None else ""
-        return Cell(text, None, cell_magic=name)
+        magic = first.startswith("%%") and code is None
+        name = (first[2:].split() or [""])[0] if magic else ""
+        unreadable = TOO_DEEP if deep else TOO_LONG_FOR_IPYTHON if code is None and not magic \
+            and len(text) > MAX_IPYTHON_CHARS else ""
+        return Cell(text, None, cell_magic=name, unreadable=unreadable)
     every = nodes(tree)
     changed = _escape_lines(text, code)
     return Cell(text, tree, tuple(code.split("\n")), len(every), _magics(text, changed, tree, every),

@@ -22,6 +22,7 @@ import importlib
 import inspect
 import re
 import sys
+import threading
 from collections.abc import Callable
 from typing import cast
 
@@ -148,6 +149,7 @@ def resolve(dotted: str) -> object | None:
 
 
 _CANONICAL: dict[int, tuple[object, str]] = {}
+_CANONICAL_LOCK = threading.Lock()
 #: A library callable's output parameters: ``(positions, names, params)`` (:func:`output_parameters`).
 Outputs = tuple[tuple[int, ...], tuple[str, ...], tuple[str, ...]]
 
@@ -163,11 +165,17 @@ def load_tables() -> None:
 def canonical(dotted: str) -> str:
     """The table name of a library object reached under another name (``numpy.random.mtrand.shuffle``)."""
     if not _CANONICAL:
-        for table in (WRITES_FIRST, VIEW_FUNCTIONS, HOLDING_FUNCTIONS, ITEM_FUNCTIONS):
-            for name in table:
-                obj = resolve(name)
-                if obj is not None and not isinstance(obj, (int, float, str, bool)):
-                    _CANONICAL.setdefault(id(obj), (obj, name))
+        # (filled once, under a lock, and published whole: a second grading thread that saw it half filled read a
+        # library function's other name as no table's, and that thread's reading was kept for every notebook alike)
+        with _CANONICAL_LOCK:
+            if not _CANONICAL:
+                table_names: dict[int, tuple[object, str]] = {}
+                for table in (WRITES_FIRST, VIEW_FUNCTIONS, HOLDING_FUNCTIONS, ITEM_FUNCTIONS):
+                    for name in table:
+                        obj = resolve(name)
+                        if obj is not None and not isinstance(obj, (int, float, str, bool)):
+                            table_names.setdefault(id(obj), (obj, name))
+                _CANONICAL.update(table_names)
     obj = resolve(dotted)
     found = _CANONICAL.get(id(obj)) if obj is not None else None
     return found[1] if found is not None and found[0] is obj else dotted

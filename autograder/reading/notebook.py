@@ -146,6 +146,12 @@ class NotebookReading:
     def _read_cell(self, index: int, text: str, student: bool, complete: bool) -> None:
         cell = read_cell(text)
         self.budget.spend(max(cell.size, 1))
+        if cell.unreadable:  # (Python the grader could not read, not a syntax error, which runs nothing)
+            self.flag(index, f"cell {index} was not analysed ({cell.unreadable}): forbidden calls in it are not "
+                             "detected from the source")
+            if student:
+                self._not_read(index, f"has a cell the grader could not read (cell {index}: {cell.unreadable})")
+            return
         if cell.tree is not None:
             raw = tuple(text.split("\n"))  # (as written, where the lines match: `!ls` shows as itself, not `pass`)
             self.lines[index] = raw if len(raw) == len(cell.lines) else cell.lines
