@@ -159,6 +159,28 @@ def test_a_callee_written_as_an_object_is_carried_forward_too(env, through):
         assert "gaussian_log_likelihood-basic" in lost, lost
 
 
+#: My log_softmax through my logsumexp (the naive one: it overflows), called by another name.
+LOG_SOFTMAX_THROUGH = {
+    "an alias": "import numpy as np\n\nlse = logsumexp\n\ndef log_softmax(z, axis=-1):\n"
+                "    z = np.asarray(z, dtype=float)\n    return z - np.expand_dims(lse(z, axis=axis), axis)\n",
+    "a default argument": "import numpy as np\n\ndef log_softmax(z, axis=-1, _lse=logsumexp):\n"
+                          "    z = np.asarray(z, dtype=float)\n    return z - np.expand_dims(_lse(z, axis=axis), axis)\n",
+}
+
+
+@pytest.mark.parametrize("through", LOG_SOFTMAX_THROUGH)
+def test_a_callee_called_by_another_name_is_carried_forward(env, through):
+    """A mistake costs points once: my naive logsumexp loses its -stability, and my log_softmax, which calls it by
+    another name (``lse = logsumexp``, or a default argument ``_lse=logsumexp``), is graded as if it were correct.
+    Both names held my own function through the call, so log_softmax lost its -stability too (as by name it
+    does not). Both now answer as the callee's stub, and are restored after the call."""
+    naive = next(s.source for s in zoo("ps1_softmax") if s.name == "logsumexp-naive")
+    nb = filled_release("ps1_softmax", {"logsumexp": naive, "log_softmax": LOG_SOFTMAX_THROUGH[through]})
+    data = grade(env, "ps1_softmax", nb)
+    lost = {t["name"] for t in data["tests"] if t["score"] is not None and t["score"] < t["max_score"]}
+    assert lost == {"logsumexp-stability"}, {t["name"]: t["message"] for t in data["tests"] if t["name"] in lost}
+
+
 def test_the_callers_cell_is_where_its_body_was_written_not_where_its_wrapper_was():
     """:func:`~autograder.sandbox.carry_forward.body_of`, on cells compiled under names of their own as IPython
     compiles them: a decorator's wrapper written in the callee's cell does not make the callee the caller's own."""

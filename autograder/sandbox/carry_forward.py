@@ -177,9 +177,9 @@ class CalleeStubs:
     ``log_softmax`` that uses it) is part of the caller's answer, not another answer to carry forward: it runs
     as written.
 
-    Not covered: a callee captured before the call (a default argument
-    ``def f(z, _ls=log_softmax)``, a closure, an alias under another name);
-    names not yet defined stay undefined, as in the notebook.
+    A callee's other names answer as it does during the call: a global bound to it (``lse = logsumexp``) and a
+    default argument of the caller's (``def f(z, _ls=log_softmax)``). Not covered: a callee held in a closure or
+    a container; names not yet defined stay undefined, as in the notebook.
     """
 
     def __init__(self, namespace: dict[str, Any], caller: str, names: Iterable[str], ask: Ask,
@@ -189,6 +189,8 @@ class CalleeStubs:
         self.names = tuple(names)
         self.saved: dict[str, Callable[..., Any]] = {}  # name -> the notebook's own object, restored on exit
         self.bodies: dict[str, types.FunctionType] = {}  # name -> the function whose body it runs (:func:`body_of`)
+        self.aliases: dict[str, object] = {}  # another name bound to a callee -> the object, restored on exit
+        self.defaults: tuple[types.FunctionType, Any, Any] | None = None  # the caller's defaults, restored on exit
         self.circular: dict[str, bool] = {}
         self.active = False
         self.dry = False  # running a callee's own code to see whether it calls the caller back
@@ -254,6 +256,7 @@ class CalleeStubs:
     def __enter__(self) -> CalleeStubs:
         ns = self.namespace
         caller = ns.get(self.caller)
+        stands: dict[int, tuple[object, Callable[..., Any]]] = {}  # id(own) -> (own, what answers for it)
         for name in self.names:
             own = ns.get(name)
             body = body_of(own)
@@ -261,13 +264,41 @@ class CalleeStubs:
                 self.saved[name], self.bodies[name] = own, body
                 stub = self._stub(name, own)
                 ns[name] = stub if own is body else StandIn(stub, own)
+                stands[id(own)] = (own, ns[name])
+        if stands:
+            self._other_names(caller, stands)
         self.active = True
         return self
 
+    def _other_names(self, caller: object, stands: dict[int, tuple[object, Callable[..., Any]]]) -> None:
+        """The other names a carried callee goes by answer as its stub does (restored on exit): a global bound to
+        it (``lse = logsumexp``) and a default argument of the caller's that is it (``def f(z, _lse=logsumexp)``)."""
+        ns = self.namespace
+
+        def stand(value: object) -> Callable[..., Any] | None:
+            found = stands.get(id(value))
+            return found[1] if found is not None and found[0] is value else None
+
+        for key, value in list(ns.items()):
+            if key not in self.saved and key != self.caller and stand(value) is not None:
+                self.aliases[key] = value
+                ns[key] = stand(value)
+        body = body_of(caller)
+        if body is None or body.__globals__ is not ns:
+            return
+        defaults, kwdefaults = body.__defaults__ or (), body.__kwdefaults__ or {}
+        if any(stand(d) is not None for d in (*defaults, *kwdefaults.values())):
+            self.defaults = (body, body.__defaults__, body.__kwdefaults__)
+            body.__defaults__ = tuple(stand(d) or d for d in defaults) if defaults else body.__defaults__
+            body.__kwdefaults__ = {k: stand(d) or d for k, d in kwdefaults.items()} if kwdefaults else None
+
     def __exit__(self, *exc: object) -> Literal[False]:
         self.active = False
-        for name, own in self.saved.items():
+        for name, own in {**self.saved, **self.aliases}.items():
             self.namespace[name] = own
+        if self.defaults is not None:
+            body, defaults, kwdefaults = self.defaults
+            body.__defaults__, body.__kwdefaults__ = defaults, kwdefaults
         return False
 
 
