@@ -50,6 +50,8 @@ MAX_FOLDER_CHARS = 100
 
 #: Characters a cell may start with that spreadsheets read as a formula (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: What :func:`csv_cell` puts a ``'`` before: a formula's start, and a ``'`` (so that every cell reads back as one text).
+ESCAPED_START = (*FORMULA_START, "'")
 
 _UNSAFE_FOLDER_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -145,12 +147,21 @@ class StudentId:
 
 
 def csv_cell(value: object) -> str:
-    """A CSV cell that no spreadsheet runs as a formula.
+    """A CSV cell that no spreadsheet runs as a formula, and that stands for one text only.
 
     Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
     gets a leading ``'`` (the usual rule: the spreadsheet then shows it as
-    text). Numbers are written by the caller as numbers and are not affected:
-    only pass text here.
+    text), and so does text starting with ``'`` itself: ``'@ben`` is then
+    the cell of ``@ben`` alone, and the student who names their folder
+    ``'@ben`` gets ``''@ben`` (with one form for both, two students shared a
+    row of grades.csv, and a roster copied from it could give one's grade to
+    the other). :func:`from_csv_cell` reads a cell back. Numbers are written by
+    the caller as numbers and are not affected: only pass text here.
     """
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if text.startswith(ESCAPED_START) else text
+
+
+def from_csv_cell(cell: str) -> str:
+    """The text :func:`csv_cell` wrote as ``cell`` (a cell it did not escape is that text itself)."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(ESCAPED_START) else cell

@@ -1,7 +1,9 @@
 """A class roster file: the course's student ids to an LMS's ids, one row per student.
 
 The course id is the student's id in this course (the name of their folder under ``submitted/``, as
-grades.csv shows it); the LMS id is the LMS's id of the same student (in Canvas the ``ID`` column of a
+grades.csv shows it: an id that starts with ``=``, ``+``, ``-``, ``@`` or ``'`` shows there with one more ``'`` in
+front, :func:`autograder.model.ids.csv_cell`, and is read back so; the folder's name as it is works too, unless it
+starts with ``'`` and then one of those); the LMS id is the LMS's id of the same student (in Canvas the ``ID`` column of a
 gradebook export, the user id of an LTI launch or of Moodle). Read by ``export`` (the gradebook CSVs of
 :mod:`autograder.reports.lms`) and by ``passback`` (:mod:`autograder.lms.roster`).
 
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.model.files import StrPath
+from autograder.model.ids import from_csv_cell
 
 #: Our mapping-file headers, and the Canvas gradebook headers read as the same field.
 FIELDS = ("course_id", "lms_id", "name", "sis_user_id", "sis_login_id", "section")
@@ -79,6 +82,7 @@ def read_mapping(path: StrPath) -> dict[str, LmsStudent]:
         if not any(cell.strip() for cell in row):
             continue
         values = {f: (row[i].strip() if i < len(row) else "") for i, f in enumerate(fields) if f in FIELDS}
+        values["course_id"] = from_csv_cell(values.get("course_id", ""))  # (as grades.csv shows it: '@ben is @ben)
         student = LmsStudent(**values)
         if not student.course_id or not student.lms_id:
             raise RosterError(f"{path}, line {line}: course_id and lms_id are both needed")
