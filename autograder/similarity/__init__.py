@@ -7,6 +7,7 @@ in the order a submission meets them:
 * :mod:`.graded`       – what each contract function's graded calls run, read in the grader's order of cells
 * :mod:`.bounds`       – how much is read: nodes, depth, tokens, seconds per notebook
 * :mod:`.inline`       – the notebook's helpers written into the graded function
+* :mod:`.unwrap`       – what only wraps the computation taken off (a nested function, ``with``, ``global``)
 * :mod:`.prune`        – docstrings, debugging output, dead code and unused assignments removed
 * :mod:`.temporaries`  – a temporary assigned once and read once written where it is read
 * :mod:`.vectorise`    – a loop over rows written as the vectorised call it stands for

@@ -9,7 +9,7 @@ names: ``.forward``, ``self._step``), repeatedly. A helper or class the code
 never reaches plays no part, however alike.
 
 The steps, in order: the code is bounded (:mod:`.bounds`), the helpers
-inlined (:mod:`.inline`), the noise and dead code removed (:mod:`.prune`),
+inlined (:mod:`.inline`), the wrappings taken off (:mod:`.unwrap`), the noise and dead code removed (:mod:`.prune`),
 single-use temporaries written where they are read (:mod:`.temporaries`),
 loops over rows written as the vectorised call (:mod:`.vectorise`),
 equivalent spellings written one way (:mod:`.canonical`), the independent
@@ -41,6 +41,7 @@ from autograder.similarity.prune import prune
 from autograder.similarity.reorder import canonical_order
 from autograder.similarity.temporaries import drop_copies, hoist_repeated, inline_temporaries
 from autograder.similarity.tokens import Key, Namer, Token, bound_names, local_imports, statement_key, token_stream
+from autograder.similarity.unwrap import drop_imports, unwrap
 from autograder.similarity.vectorise import vectorise
 
 #: The attribute naming the definition a syntax node was written in (set on copies only).
@@ -154,7 +155,8 @@ class _Reach:
 
 def _pruned(function: Function) -> Function:
     """``function`` (a copy) without its noise and dead code, so that a helper with a line after its
-    ``return`` can still be written in."""
+    ``return`` can still be written in, nor one whose ``return`` stands in a ``with`` block."""
+    unwrap(function)
     prune(function)
     return function
 
@@ -229,8 +231,10 @@ def _stream(trees: list[Function], imports: dict[str, str], helpers: frozenset[s
 
 
 def _normalised(tree: Function, namer: Namer, deadline: Deadline) -> None:
-    """Noise out, temporaries in, loops vectorised, spellings made one, what that leaves behind tidied, and
-    what is written twice in one statement named once."""
+    """Wrappings off, noise out, temporaries in, loops vectorised, spellings made one, what that leaves behind
+    tidied, and what is written twice in one statement named once."""
+    unwrap(tree)
+    drop_imports(tree)
     prune(tree)
     inline_temporaries(tree)
     deadline.check()

@@ -11,7 +11,10 @@ name is bound to:
 * ``def`` and ``class`` bind their name; ``f = g`` binds ``f`` to what ``g``
   is then (an alias), ``f = lambda …`` to the lambda, ``f = C(…)`` to an
   instance of ``C`` (its ``__call__`` runs), and any other expression to
-  itself (``np.vectorize(_sig)``, ``Softmax().forward``: the code it names);
+  itself (``np.vectorize(_sig)``, ``Softmax().forward``: the code it names), but ``f = C.f`` of a
+  ``@staticmethod`` of a notebook class to that method; a ``def`` under a decorator of the notebook's own is
+  either (both are compared), unless the decorator only returns a wrapper that calls the function with
+  what it is given (``functools.wraps`` allowed): then the ``def``;
   ``from m import f`` to a library's object;
 * ``if`` with a test whose value is known (``if True:``, ``if __name__ ==
   "__main__":``) runs its branch; any other ``if``, a loop, ``try``: either
@@ -37,6 +40,7 @@ notebook functions :data:`MAX_CALL_DEPTH` deep.
 from __future__ import annotations
 
 import ast
+import copy
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard, cast
@@ -161,6 +165,60 @@ def _constant_truth(test: ast.expr) -> bool | None:
     return None
 
 
+def _body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
+    """A function's statements without its docstring."""
+    first = function.body[0] if function.body else None
+    docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    return function.body[1:] if docstring else function.body
+
+
+def _passes_on(call: ast.expr, callee: str, args: ast.arguments) -> bool:
+    """``call`` is ``callee(…)`` given exactly the parameters ``args`` declares, as received."""
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == callee):
+        return False
+    positional = [a.arg for a in args.posonlyargs + args.args] + (["*" + args.vararg.arg] if args.vararg else [])
+    given = ["*" + a.value.id if isinstance(a, ast.Starred) and isinstance(a.value, ast.Name)
+             else a.id if isinstance(a, ast.Name) else "" for a in call.args]
+    keywords = {(k.arg, k.value.id) for k in call.keywords if isinstance(k.value, ast.Name)}
+    wanted = {(a.arg, a.arg) for a in args.kwonlyargs} | ({(None, args.kwarg.arg)} if args.kwarg else set())
+    return given == positional and len(keywords) == len(call.keywords) and keywords == wanted \
+        and not args.defaults and not any(args.kw_defaults)
+
+
+def _forwards(binding: Binding | None) -> bool:
+    """A decorator of the notebook's own that returns a wrapper which only calls the function with the arguments
+    it is given (``functools.wraps`` allowed): the decorated function is what runs."""
+    if binding is None or binding.kind != "def" or isinstance(binding.node, ast.AsyncFunctionDef):
+        return False
+    decorator = binding.function()
+    params = decorator.args
+    if decorator.decorator_list or len(params.args) != 1 or params.posonlyargs or params.kwonlyargs \
+            or params.vararg or params.kwarg:
+        return False
+    fn = params.args[0].arg
+    body = _body(decorator)
+    if not (len(body) == 2 and isinstance(body[0], ast.FunctionDef) and isinstance(body[1], ast.Return)
+            and isinstance(body[1].value, ast.Name) and body[1].value.id == body[0].name):
+        return False
+    wrapper = body[0]
+    inner = _body(wrapper)
+    wraps = all(isinstance(d, ast.Call) and (isinstance(d.func, ast.Attribute) and d.func.attr == "wraps"
+                                             or isinstance(d.func, ast.Name) and d.func.id == "wraps")
+                and len(d.args) == 1 and isinstance(d.args[0], ast.Name) and d.args[0].id == fn and not d.keywords
+                for d in wrapper.decorator_list)
+    return wraps and len(inner) == 1 and isinstance(inner[0], ast.Return) and inner[0].value is not None \
+        and _passes_on(inner[0].value, fn, wrapper.args)
+
+
+def _static_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | None:
+    """The method ``name`` of ``cls`` when it is a ``@staticmethod`` (a function kept in a class), else None."""
+    for item in cls.body:
+        if isinstance(item, ast.FunctionDef) and item.name == name:
+            static = [d for d in item.decorator_list if isinstance(d, ast.Name) and d.id == "staticmethod"]
+            return item if static and len(item.decorator_list) == 1 else None
+    return None
+
+
 def _either(options: list[Binding]) -> Binding:
     flat: list[Binding] = []
     for option in options:
@@ -240,6 +298,12 @@ class _Reader:
                 and self.names.get(expr.func.id, Binding("")).kind == "class":
             cls = self.names[expr.func.id]
             return Binding("instance", cls.node, cls.key, names=self._read_names(expr), given=cls.given)
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) \
+                and self.names.get(expr.value.id, Binding("")).kind == "class":
+            cls = self.names[expr.value.id]
+            method = _static_method(cls.class_node(), expr.attr)
+            if method is not None:  # `f = Ops.f`: the static method's code, as a function of the notebook's
+                return Binding("def", method, cls.key, given=cls.given)
         if isinstance(expr, ast.Attribute):
             dotted = library_name(expr, self.imports, self.names)
             if dotted:
@@ -278,6 +342,11 @@ class _Reader:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             binding = Binding("def", stmt, self._show(stmt, stmt.name), given=self.given)
             decorators = [d for d in stmt.decorator_list if self._names_in(d)]
+            if decorators and all(isinstance(d, ast.Name) and _forwards(self.names.get(d.id)) for d in decorators):
+                # decorators that only call the function with what it is given: the function runs, without them
+                bare = copy.copy(stmt)
+                bare.decorator_list = [d for d in stmt.decorator_list if d not in decorators]
+                binding, decorators = Binding("def", bare, binding.key, given=self.given), []
             if decorators:  # a decorator of the notebook's own may return any code: both are compared
                 binding = _either([binding, Binding("expr", stmt.decorator_list[0], binding.key,
                                                     names=self._read_names(stmt), given=self.given)])
