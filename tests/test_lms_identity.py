@@ -17,10 +17,9 @@ from autograder.lms.secret import Secret
 from autograder.model.grades import write_grades_csv
 from autograder.model.ids import csv_cell, from_csv_cell
 from tests.lms_fixtures import PEOPLE, write_graded_class, write_roster
-from tests.lti_platform import CLIENT_ID, Platform, learner, rsa_pem
+from tests.lti_platform import Platform, learner, rsa_pem
 from tests.reports_fixtures import make_result, write_result
-
-KID = "probdl-identity"
+from tests.test_lms_lti import KID, write_config
 
 
 @pytest.fixture(scope="module")
@@ -31,28 +30,6 @@ def tool_key():
 def start_platform(tool_key, people):
     members = [learner(lms, email, c.title()) for c, (lms, email) in people.items()]
     return Platform(public_jwk(Secret(tool_key, "key"), KID), members).start()
-
-
-def write_config(folder, platform, roster='file = "roster.csv"', lti_extra=""):
-    path = folder / "passback.toml"
-    path.write_text(f"""
-[lti]
-token_url = "{platform.token_url}"
-client_id = "{CLIENT_ID}"
-key_file = "tool-key.pem"
-key_id = "{KID}"
-lineitems_url = "{platform.lineitems_url}"
-{lti_extra}
-
-[roster]
-{roster}
-
-[http]
-attempts = 2
-backoff = 0.1
-max_wait = 1
-""")
-    return path
 
 
 def passback(course, config, capsys, *extra):
@@ -87,9 +64,9 @@ def test_a_folder_named_as_a_classmates_grades_csv_cell_neither_blocks_the_class
         code, out = passback(tmp_path, write_config(tmp_path, platform), capsys)
         assert code == 0, out
         stored = platform.stored()
-        assert stored[("ps1_softmax", "u-atben")][0] == 40.0
-        assert stored[("ps1_softmax", "u-mallory")][0] == 35.0
-        assert stored[("ps1_softmax", "u-ada")][0] == 40.0  # and the class is posted
+        assert stored[("PS1: softmax", "u-atben")][0] == 40.0
+        assert stored[("PS1: softmax", "u-mallory")][0] == 35.0
+        assert stored[("PS1: softmax", "u-ada")][0] == 40.0  # and the class is posted
     finally:
         platform.stop()
     # grades.csv still checked cell by cell: swap the two rows' ps1 cells and nothing is posted
