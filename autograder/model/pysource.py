@@ -119,6 +119,14 @@ def parse_checked(code: str) -> tuple[ast.Module | None, bool]:
     return tree, False
 
 
+def without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
+    """A function's (or module's) statements without its docstring: a first statement that is a string constant."""
+    first = body[0] if body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        return body[1:]
+    return body
+
+
 def nodes(tree: ast.AST) -> list[ast.AST]:
     """Every node of ``tree`` (``tree`` first), in the order of :func:`ast.walk`, as a list.
 

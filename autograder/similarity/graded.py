@@ -48,7 +48,7 @@ from typing import Any, TypeGuard, cast
 from autograder.model.course import function_of, grader_skips
 from autograder.model.invariant import known, of_type
 from autograder.model.notebook import SourceCell, cell_text
-from autograder.model.pysource import import_names, nodes, parse, python_source
+from autograder.model.pysource import import_names, nodes, parse, python_source, without_docstring
 from autograder.reading.names import NAMESPACE_ATTRIBUTES, NAMESPACE_CALLS
 from autograder.similarity.tokens import library_name
 
@@ -165,13 +165,6 @@ def _constant_truth(test: ast.expr) -> bool | None:
     return None
 
 
-def _body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
-    """A function's statements without its docstring."""
-    first = function.body[0] if function.body else None
-    docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-    return function.body[1:] if docstring else function.body
-
-
 def _passes_on(call: ast.expr, callee: str, args: ast.arguments) -> bool:
     """``call`` is ``callee(…)`` given exactly the parameters ``args`` declares, as received."""
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == callee):
@@ -196,12 +189,12 @@ def _forwards(binding: Binding | None) -> bool:
             or params.vararg or params.kwarg:
         return False
     fn = params.args[0].arg
-    body = _body(decorator)
+    body = without_docstring(decorator.body)
     if not (len(body) == 2 and isinstance(body[0], ast.FunctionDef) and isinstance(body[1], ast.Return)
             and isinstance(body[1].value, ast.Name) and body[1].value.id == body[0].name):
         return False
     wrapper = body[0]
-    inner = _body(wrapper)
+    inner = without_docstring(wrapper.body)
     wraps = all(isinstance(d, ast.Call) and (isinstance(d.func, ast.Attribute) and d.func.attr == "wraps"
                                              or isinstance(d.func, ast.Name) and d.func.id == "wraps")
                 and len(d.args) == 1 and isinstance(d.args[0], ast.Name) and d.args[0].id == fn and not d.keywords

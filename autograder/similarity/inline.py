@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from autograder.model.pysource import without_docstring
 from autograder.similarity.clone import Function, clone
 
 #: Helpers inlined into helpers, at most this deep.
@@ -45,19 +46,12 @@ _SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Expr)
 _BLOCKS = ("body", "orelse", "finalbody")
 
 
-def _strip_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
-    first = body[0] if body else None
-    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
-        return body[1:]
-    return body
-
-
 def _inlinable(helper: Function) -> bool:
     """Statements (loops and ``if`` blocks too) then one final ``return value``, and no other ``return``;
     not a generator, no async, no recursion."""
     if isinstance(helper, ast.AsyncFunctionDef):
         return False
-    body = _strip_docstring(helper.body)
+    body = without_docstring(helper.body)
     if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
         return False
     for node in body[:-1]:
@@ -167,7 +161,7 @@ class _Inliner:
                 break
             name = _callee(call)
             helper = self.helpers[name]
-            body = _strip_docstring(helper.body)
+            body = without_docstring(helper.body)
             bound = _bind(helper, call) if depth < MAX_DEPTH and _inlinable(helper) else None
             size = _size(body, bound[0]) + sum(_size([a], {}) for a in bound[1]) if bound is not None else 0
             if bound is None or self.added + len(body) > MAX_INLINED or self.nodes + size > MAX_NODES:
