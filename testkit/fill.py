@@ -81,6 +81,13 @@ def filled_release(ps: str, code: dict | None = None, course_dir: Path = ROOT, a
     return nb
 
 
+def add_cell_before(nb: dict, grade_id: str, source: str) -> None:
+    """A code cell of the student's, holding ``source``, added to ``nb`` just before the cell ``grade_id``."""
+    at = next(i for i, c in enumerate(nb["cells"]) if nbgrader_meta(c).get("grade_id") == grade_id)
+    nb["cells"].insert(at, {"cell_type": "code", "metadata": {}, "source": source, "outputs": [],
+                            "execution_count": None})
+
+
 def without_lesson_cells(nb: dict) -> dict:
     """``nb`` without the lesson's figure and demo cells (``course.is_lesson_cell``), as a student may hand it
     in: nbgrader puts back graded cells only, and the grading engine never runs lesson cells."""

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from autograder.model.course import FUNCTIONS
+from autograder.model.pysource import without_docstring
 
 #: Every contract function's name: a rule never moves one into another cell, nor binds one (a helper named
 #: ``logsumexp`` in the ``log_softmax`` cell is that cell's answer; in a cell of its own it would be another).
@@ -97,10 +98,26 @@ def _target(tree: ast.Module, fn: str) -> tuple[int, ast.FunctionDef] | tuple[No
 
 def _body_start(f: ast.FunctionDef) -> int:
     """Where the function's statements start: after its docstring."""
-    first = f.body[0] if f.body else None
-    docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(
-        first.value.value, str)
-    return 1 if docstring else 0
+    return len(f.body) - len(without_docstring(f.body))
+
+
+def _prepend(f: ast.FunctionDef, statements: list[ast.stmt]) -> None:
+    """``statements`` made the first of ``f``'s (after its docstring)."""
+    start = _body_start(f)
+    f.body[start:start] = statements
+
+
+def _enclose(f: ast.FunctionDef, block: ast.With | ast.Try) -> None:
+    """``f``'s statements (after its docstring) moved into ``block``, which takes their place."""
+    start = _body_start(f)
+    block.body = f.body[start:]
+    f.body[start:] = [block]
+
+
+def _first_argument(f: ast.FunctionDef) -> str | None:
+    """The name of ``f``'s first positional parameter, None without one."""
+    positional = f.args.posonlyargs + f.args.args
+    return positional[0].arg if positional else None
 
 
 def _forward(name: str, args: ast.arguments) -> ast.Call:
@@ -205,7 +222,7 @@ def _numpy_imported_inside(tree: ast.Module, fn: str) -> ast.Module | None:
     _, f = _target(tree, fn)
     if f is None or "np" not in _names(f):
         return None
-    f.body.insert(_body_start(f), ast.Import([ast.alias("numpy", "np")]))
+    _prepend(f, [ast.Import([ast.alias("numpy", "np")])])
     return tree
 
 
@@ -318,18 +335,18 @@ def _call_counter(tree: ast.Module, fn: str) -> ast.Module | None:
     if i is None or f is None:
         return None
     calls = _fresh(tree, "CALLS")
-    f.body[_body_start(f):_body_start(f)] = _statements(f"global {calls}\n{calls} += 1")
+    _prepend(f, _statements(f"global {calls}\n{calls} += 1"))
     tree.body.insert(i, *_statements(f"{calls} = 0"))
     return tree
 
 
 def _last_input_kept(tree: ast.Module, fn: str) -> ast.Module | None:
     i, f = _target(tree, fn)
-    if i is None or f is None or not (f.args.posonlyargs + f.args.args):
+    first = None if f is None else _first_argument(f)
+    if i is None or f is None or first is None:
         return None
-    first = (f.args.posonlyargs + f.args.args)[0].arg
     kept = _fresh(tree, "LAST_INPUT")
-    f.body[_body_start(f):_body_start(f)] = _statements(f"global {kept}\n{kept} = {first}")
+    _prepend(f, _statements(f"global {kept}\n{kept} = {first}"))
     tree.body.insert(i, *_statements(f"{kept} = None"))
     return tree
 
@@ -339,7 +356,8 @@ def _data_arguments_renamed(tree: ast.Module, fn: str) -> ast.Module | None:
     if f is None:
         return None
     a = f.args
-    data = a.posonlyargs + a.args[:len(a.posonlyargs + a.args) - len(a.defaults) - len(a.posonlyargs)]
+    positional = a.posonlyargs + a.args
+    data = positional[:len(positional) - len(a.defaults)]  # (the defaults belong to the last positional ones)
     renamed = {p.arg: f"{p.arg}_in" for p in data}
     if not renamed or _names(f) & set(renamed.values()) or _names(f) & {"eval", "exec", "locals", "vars"}:
         return None
@@ -385,19 +403,17 @@ def _floating_point_errors_ignored(tree: ast.Module, fn: str) -> ast.Module | No
     _, f = _target(tree, fn)
     if f is None:
         return None
-    start = _body_start(f)
     errstate = ast.parse("__import__('numpy').errstate(over='ignore', under='ignore')", mode="eval").body
-    f.body[start:] = [ast.With([ast.withitem(errstate)], f.body[start:])]
+    _enclose(f, ast.With([ast.withitem(errstate)], []))
     return tree
 
 
 def _input_copied(tree: ast.Module, fn: str) -> ast.Module | None:
     _, f = _target(tree, fn)
-    if f is None or fn not in FLOAT_FIRST or not (f.args.posonlyargs + f.args.args):
+    first = None if f is None else _first_argument(f)
+    if f is None or fn not in FLOAT_FIRST or first is None:
         return None
-    first = (f.args.posonlyargs + f.args.args)[0].arg
-    f.body[_body_start(f):_body_start(f)] = _statements(
-        f"import numpy as _numpy\n{first} = _numpy.array({first}, dtype=float)")
+    _prepend(f, _statements(f"import numpy as _numpy\n{first} = _numpy.array({first}, dtype=float)"))
     return tree
 
 
@@ -405,13 +421,11 @@ def _errors_raised_as_value_errors(tree: ast.Module, fn: str) -> ast.Module | No
     _, f = _target(tree, fn)
     if f is None:
         return None
-    start = _body_start(f)
     guard = ast.parse("try:\n    pass\nexcept (TypeError, IndexError) as exc:\n"
                       "    raise ValueError(f'bad input: {exc}') from exc").body[0]
     if not isinstance(guard, ast.Try):
         return None
-    guard.body = f.body[start:]
-    f.body[start:] = [guard]
+    _enclose(f, guard)
     return tree
 
 

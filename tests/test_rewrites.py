@@ -18,9 +18,8 @@ import pytest
 
 from autograder.engine.batch import grade_batch
 from autograder.model import course
-from autograder.model.notebook import nbgrader_meta
 from autograder.model.results import results_path
-from testkit.fill import filled_release, reference_cells
+from testkit.fill import add_cell_before, filled_release, reference_cells
 from testkit.rewrites import REWRITES, Rewrite, Split, rewritten
 from testkit.zoo import all_specimens, grade
 from tests.test_zoo import loses, shown_mistake
@@ -99,9 +98,7 @@ def _rewritten_release(ps: str, offset: int) -> dict:
             above[fn] = text.above
     nb = filled_release(ps, cells)
     for fn, text in above.items():
-        at = next(i for i, c in enumerate(nb["cells"]) if nbgrader_meta(c).get("grade_id") == fn)
-        nb["cells"].insert(at, {"cell_type": "code", "metadata": {}, "source": text, "outputs": [],
-                                "execution_count": None})
+        add_cell_before(nb, fn, text)
     return nb
 
 

@@ -280,9 +280,10 @@ class CalleeStubs:
             return found[1] if found is not None and found[0] is value else None
 
         for key, value in list(ns.items()):
-            if key not in self.saved and key != self.caller and stand(value) is not None:
+            answer = stand(value)
+            if answer is not None and key not in self.saved and key != self.caller:
                 self.aliases[key] = value
-                ns[key] = stand(value)
+                ns[key] = answer
         body = body_of(caller)
         if body is None or body.__globals__ is not ns:
             return

@@ -19,8 +19,8 @@ import tempfile
 from pathlib import Path
 
 from autograder.model.ids import MAX_FOLDER_CHARS
-from autograder.model.notebook import nbgrader_meta
 from testkit.corpus import grade, load
+from testkit.fill import add_cell_before
 from testkit.rewrites import REWRITES, Rewrite, Split, rewritten
 
 
@@ -62,9 +62,7 @@ def notebook_of(found: dict[str, Variant]):
         nb = grade.notebook(specimen)
         above = found[specimen.id].above
         if above:
-            at = next(i for i, c in enumerate(nb["cells"]) if nbgrader_meta(c).get("grade_id") == specimen.function)
-            nb["cells"].insert(at, {"cell_type": "code", "metadata": {}, "source": above, "outputs": [],
-                                    "execution_count": None})
+            add_cell_before(nb, specimen.function, above)
         return nb
     return notebook
 
