@@ -68,10 +68,14 @@ def carried_answer_value(x, mu, sigma):
 @pytest.mark.slow
 def test_the_batch_finishes_under_an_address_space_limit_and_the_grader_stays_small():
     """n = 12000 under a 3 GiB limit killed the grader (no results for anyone, every re-run the same);
-    now every submission is graded, the honest ones in full, and the grader's peak stays small."""
+    now every submission is graded, the honest ones in full, and the grader's peak stays small. The peak is the
+    grader's own: the process that starts it (here, 500 MB written just before the `exec`, as a test worker that
+    has run the suite holds) is not counted — `ru_maxrss`, which Linux keeps across `exec`, counted it, and a
+    CPython 3.14 suite's worker failed the bound with a grader of 140 MB."""
 
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+        limit.ballast = b"\x01" * (500 << 20)  # (resident in the child until its exec)
 
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "carried_blowup.py"), "--n", "12000"],
                           capture_output=True, text=True, timeout=900, cwd=ROOT, preexec_fn=limit)
@@ -79,4 +83,4 @@ def test_the_batch_finishes_under_an_address_space_limit_and_the_grader_stays_sm
     result = json.loads(proc.stdout.splitlines()[-1])
     assert result["graded"] == result["submissions"] == 3 and result["failed"] == 0, result
     assert all(score == result["max_score"] for s, score in result["scores"].items() if s != "mallory"), result
-    assert result["peak_rss_mb"] < 400, result  # (measured: about 100 MB; without the attacker about 86 MB)
+    assert result["peak_rss_mb"] < 400, result  # (measured: about 140 MB, with the attacker and without)
