@@ -238,19 +238,20 @@ def test_a_long_cell_in_ipython_syntax_is_not_taken_for_one_that_runs_nothing(en
 
 def test_a_cell_too_deep_for_the_grader_but_not_for_the_notebook_is_not_read_as_nothing(env):
     """The attack: the notebook raises its own recursion limit, then its solution cell holds an expression nested
-    4,000 deep. Under CPython 3.11–3.13 the notebook's IPython parses it while the grader's `ast.parse` (bounded by
-    the grader's recursion limit) cannot, and the grader used to read the cell as a syntax error that runs nothing:
+    4,000 deep. Under CPython 3.11 the notebook's IPython parses it while the grader's `ast.parse` (bounded by the
+    grader's recursion limit) cannot, and the grader used to read the cell as a syntax error that runs nothing:
     no flag, and the function that writes its input except while graded earned its purity cell. Now the cell is
-    flagged, the purity cells after it are not earned, and the function's values still count. (CPython 3.14 bounds
-    the parser by the C stack, not by the recursion limit a notebook sets: there the grader reads the cell, and
-    finds the `exec` in it, as the notebook runs it. Either way the cell is not read as nothing.)"""
+    flagged, the purity cells after it are not earned, and the function's values still count. (CPython 3.12 and
+    later bound the parser by a limit of its own — a C recursion limit, the C stack on 3.14 — that the notebook's
+    `sys.setrecursionlimit` does not move: there the grader reads the cell, and finds the `exec` in it, as the
+    notebook runs it. Either way the cell is not read as nothing.)"""
     deep = f"_padding = {'-' * 4000}1\n"
     data, tests = _grade_attack(env, "too-deep", ["import sys\nsys.setrecursionlimit(50_000)\n"],
                                 PURE_WHEN_GRADED + EXEC_HIDDEN + deep)
     reasons = " | ".join(f["reason"] for f in data["flags"])
     not_read, read = "was not analysed (nested too deeply to be read)", "runs code built at run time: `exec`"
     assert (not_read in reasons) != (read in reasons), reasons
-    if sys.version_info < (3, 14):  # (the grader's parse is bounded by its recursion limit: the attack is there)
+    if sys.version_info < (3, 12):  # (the grader's parse is bounded by its recursion limit: the attack is there)
         assert not_read in reasons, reasons
     assert tests["softmax-basic"]["score"] == tests["softmax-basic"]["max_score"], tests["softmax-basic"]["message"]
     for gid in ("softmax-purity", "log_softmax-purity"):
@@ -258,7 +259,7 @@ def test_a_cell_too_deep_for_the_grader_but_not_for_the_notebook_is_not_read_as_
 
 
 def test_a_failed_parse_for_depth_is_neither_kept_nor_read_as_a_syntax_error(monkeypatch):
-    """How deep a tree `ast.parse` builds depends on where it is called from (CPython 3.11–3.13 count the recursion
+    """How deep a tree `ast.parse` builds depends on where it is called from (CPython 3.11 counts the recursion
     limit from the caller's depth; 3.14 bounds it by the C stack), so a failure for depth is not cached — a later
     reader, from a shallower stack, parses it — and it is told apart from a syntax error; a long syntax error and a
     short one in IPython syntax keep their readings."""
@@ -271,7 +272,7 @@ def test_a_failed_parse_for_depth_is_neither_kept_nor_read_as_a_syntax_error(mon
 
     deep, real_parse, from_deep_stack = f"x = {'-' * 2500}1\n", pysource.ast.parse, [True]
 
-    def parse(code, *args, **kwargs):  # (what `ast.parse` does with this cell called from a deep stack on 3.11–3.13)
+    def parse(code, *args, **kwargs):  # (what `ast.parse` does with this cell called from a deep stack on 3.11)
         if from_deep_stack[0] and code == deep:
             raise RecursionError("maximum recursion depth exceeded during ast construction")
         return real_parse(code, *args, **kwargs)

@@ -94,9 +94,10 @@ def parse(code: str) -> ast.Module | None:
 
 def parse_checked(code: str) -> tuple[ast.Module | None, bool]:
     """``(tree, too_deep)``: :func:`parse`'s tree, and whether a None is for a tree too deep (or too large) to be
-    built here rather than a syntax error. ``ast.parse`` builds the tree within the interpreter's recursion limit
-    counted from the caller's own depth, so code the grader cannot parse may still run where it is executed (a
-    submission that raised its own recursion limit, or called from a shallower stack): such code is Python the
+    built here rather than a syntax error. ``ast.parse`` builds the tree within a depth the interpreter bounds
+    (CPython 3.11: its recursion limit counted from the caller's own depth; 3.12 and later: a C recursion limit, the
+    C stack on 3.14), so code the grader cannot parse may still run where it is executed (a submission that raised
+    its own recursion limit, or called from a shallower stack): such code is Python the
     grader did not read, never code that runs nothing; and the failure depends on where the parse was called
     from, so it is not cached."""
     global _parsed_chars
