@@ -384,8 +384,37 @@ def test_a_function_too_deep_to_compare_is_a_problem_not_a_crash():
     code = notebook_code([{"cell_type": "code", "source": source}], CONTRACT)
     found = document(code.graded["softmax"], code.imports, CONTRACT, name="softmax")
     assert found.problem.startswith("not compared") and len(found.hashes) == 0
-    if code.problems:  # the parser may refuse it already (then the cell is a problem, and softmax undefined)
-        assert "not defined" in found.problem
+    if code.problems:  # the parser may refuse it already (then the cell is not analysed, and softmax unknown)
+        assert "was not analysed (nested too deeply to be read)" in found.problem
+
+
+#: A cell IPython may run but the reading cannot: over 20,000 characters (comments) with one line in IPython's own
+#: syntax (`/print 'ran'` is `print('ran')`).
+LONG_IPYTHON_CELL = "".join(f"# {'notes ' * 12}{i}\n" for i in range(300)) + BASE + "/print 'ran'\n"
+
+
+@pytest.mark.parametrize("cells", [
+    [LONG_IPYTHON_CELL],
+    [BASE, LONG_IPYTHON_CELL.replace(BASE, "")],
+    [BASE, f"_padding = {'-' * 12_000}1\n"],
+], ids=["defined-in-it", "after-the-definition", "too-deep-after-the-definition"])
+def test_a_cell_the_reading_cannot_read_is_said_and_what_follows_it_is_not_compared(cells):
+    """A code cell the reading cannot parse but the notebook may run (too long for IPython's transformer and not
+    plain Python, or nested too deeply for the grader's parser) is not a syntax error that runs nothing: it may
+    define or rebind the graded function. It was reported "not valid Python (it does not run)", and a function
+    defined above it compared as if the cell could not touch it; now the report says the cell was not analysed and
+    every function bound from there on is "not compared" with that reason, as the grader's own reading says."""
+    code = notebook_code([{"cell_type": "code", "source": text} for text in cells], CONTRACT)
+    assert len(code.problems) == 1 and "was not analysed (" in code.problems[0], code.problems
+    found = document(code.graded["softmax"], code.imports, CONTRACT, name="softmax")
+    assert found.problem.startswith("not compared: cell ") and "was not analysed (" in found.problem, found.problem
+    assert len(found.hashes) == 0
+
+
+def test_a_syntax_error_runs_nothing_and_leaves_what_is_above_it_compared():
+    code = notebook_code([{"cell_type": "code", "source": text} for text in (BASE, "def f(:\n")], CONTRACT)
+    assert code.problems == ["cell 1 is not valid Python (it does not run; not read)"]
+    assert document(code.graded["softmax"], code.imports, CONTRACT, name="softmax").problem == ""
 
 
 def test_a_global_a_notebook_function_bumps_is_an_expression_not_a_class():

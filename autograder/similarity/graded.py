@@ -49,6 +49,7 @@ from autograder.model.course import function_of, grader_skips
 from autograder.model.invariant import known, of_type
 from autograder.model.notebook import SourceCell, cell_text
 from autograder.model.pysource import import_names, nodes, parse, python_source, without_docstring
+from autograder.reading.cells import read_cell
 from autograder.reading.names import NAMESPACE_ATTRIBUTES, NAMESPACE_CALLS
 from autograder.similarity.tokens import library_name
 
@@ -585,7 +586,13 @@ def graded_code(order: list[tuple[SourceCell | None, dict[str, Any] | None, int]
         code = python_source(text)
         tree = None if code is None else parse(code)
         if tree is None or code is None:  # (no code: no tree)
-            if text.strip() and not reader.given:
+            unreadable = read_cell(text).unreadable if text.strip() and not reader.given else ""
+            if unreadable:  # (it may run: what it binds is unknown from here on, as the grader's reading says)
+                out.problems.append(f"cell {index} was not analysed ({unreadable})")
+                if not unknown:
+                    unknown = f"cell {index} was not analysed ({unreadable})"
+                    reader.names = {name: Binding("opaque", detail=unknown) for name in reader.names}
+            elif text.strip() and not reader.given:
                 out.problems.append(f"cell {index} is not valid Python (it does not run; not read)")
             continue
         reader.cell, reader.code = index, code
