@@ -18,7 +18,7 @@ import subprocess
 
 import pytest
 
-from testkit.corpus import check, grade, load
+from testkit.corpus import check, grade, load, oracle
 
 FIXTURES = load.fixtures()
 
@@ -120,3 +120,16 @@ def test_the_command_grades_a_folder_and_says_what_it_found(tmp_path, capsys):
     assert "2 specimens from 1 repositories (1 correct): 0 graded otherwise than labelled" in capsys.readouterr().out
     assert grade.main(["--folder", str(tmp_path)]) == 1
     assert "no specimen under" in capsys.readouterr().out
+
+
+def _raises_for_everything(*args, **kwargs):
+    raise ValueError("every argument is bad")
+
+
+@pytest.mark.parametrize("function", [f for f in oracle.PROBES
+                                      if any(prop == "errors" for prop, _ in oracle.PROBES[f](_raises_for_everything))])
+def test_a_function_that_raises_for_everything_is_wrong_in_errors(function):
+    """`errors` is the contract's ValueErrors *and* a valid input that gives a result (testkit/corpus/README.md;
+    docs/contract.md, "Error handling needs working code"), as the engine grades it: a function that raises
+    ValueError on every input, valid ones included, has the property wrong for every function with such probes."""
+    assert "errors" in oracle.judge(function, _raises_for_everything)

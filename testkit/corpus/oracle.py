@@ -349,6 +349,7 @@ def _mvn_log_pdf(fn):
     yield "shape", lambda: _shaped(_returns(fn, X3[:1], MU_3, COV3), (1,), "x of shape (1, D)")
     yield "stability", lambda: _close(_returns(fn, X_BIG, MU_BIG, COV_BIG, quiet=True),
                                       _mvn_ref(X_BIG, MU_BIG, COV_BIG), "D = 200, cond 1e10", rtol=1e-6)
+    yield "errors", lambda: _returns(fn, X3[0], MU_3, COV3)  # a valid covariance gives a log density
     yield "errors", lambda: _raises(fn, X3[0], MU_3, np.diag([1.0, -1.0, 1.0]))
     yield "errors", lambda: _raises(fn, X3[0], MU_3, np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
     yield "purity", lambda: _unchanged(fn, X3.copy(), MU_3.copy(), COV3.copy())
@@ -626,6 +627,7 @@ def _bayes_posterior(fn):
                                       rtol=1e-5)
     yield "stability", lambda: _close(_returns(fn, np.array([-1000.0, -1001.0, -1000.5]), LLIK, quiet=True),
                                       _bayes_ref(np.array([-1000.0, -1001.0, -1000.5]), LLIK), "log prior ~ -1000")
+    yield "errors", lambda: _returns(fn, LPRIOR, LLIK)  # valid shapes give a posterior
     yield "errors", lambda: _raises(fn, LPRIOR, LLIK[:, :2])
     yield "errors", lambda: _raises(fn, LPRIOR, LLIK[:, :1])
     yield "purity", lambda: _unchanged(fn, LPRIOR.copy(), LLIK.copy())
@@ -646,6 +648,7 @@ def _map_linear_regression(fn):
     yield "values", lambda: _close(_returns(fn, XR, YR, 2.0, 0.1), _map_ref(XR, YR, 2.0, 0.1), "strong prior")
     yield "shape", lambda: _shaped(_returns(fn, XR, YR, 0.5, 1.0), (XR.shape[1],), "noise 0.5, prior 1")
     yield "edges", lambda: _close(_returns(fn, XR, YR, 0.5, np.inf), np.linalg.lstsq(XR, YR, rcond=None)[0], "prior_std = inf")
+    yield "errors", lambda: _returns(fn, XR, YR, 0.5, 1.0)  # valid arguments give weights
     yield "errors", lambda: _raises(fn, XR, YR, 0.0, 1.0)
     yield "errors", lambda: _raises(fn, XR, YR, 0.5, -1.0)
     yield "errors", lambda: _raises(fn, XR, YR[:-1], 0.5, 1.0)
