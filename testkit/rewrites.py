@@ -90,7 +90,9 @@ def rewritten(source: str, function: str, rule: Rewrite) -> str | Split | None:
 
 
 def _target(tree: ast.Module, fn: str) -> tuple[int, ast.FunctionDef] | tuple[None, None]:
-    for i, node in enumerate(tree.body):
+    """The top-level ``def`` of ``fn`` the cell leaves bound: its last (a second one may wrap the first)."""
+    for i in range(len(tree.body) - 1, -1, -1):
+        node = tree.body[i]
         if isinstance(node, ast.FunctionDef) and node.name == fn:
             return i, node
     return None, None

@@ -119,3 +119,15 @@ def test_the_reference_solutions_rewritten_keep_every_point_through_the_engine(t
             lost = {t["name"]: t["message"] for t in data["tests"]
                     if t.get("score") is not None and t["score"] < t["max_score"]}
             assert not lost and data["score"] > 0, (ps, turn, lost)
+
+
+def test_a_function_defined_twice_is_rewritten_where_the_cell_leaves_it_bound():
+    """A cell may define its function twice, the second wrapping the first through an alias (a corpus specimen's
+    glue around the original): the name is bound to the last definition, so that is the one a rule rewrites."""
+    source = ("import numpy as np\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n\n_original = sigmoid\n\n"
+              "def sigmoid(z):\n    return _original(np.asarray(z, dtype=float))\n")
+    rule = next(r for r in REWRITES if r.name == "helpers-in-a-cell-above")
+    split = rewritten(source, "sigmoid", rule)
+    assert isinstance(split, Split)
+    assert "_original(np.asarray(z" in split.cell and "_original(" not in split.above
+    assert "1 / (1 + np.exp(-x))" in split.above
