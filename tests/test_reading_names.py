@@ -70,8 +70,8 @@ def _use(key: str) -> tuple:
         return "", f"_x = object().{key[1:]}\n"
     if key.startswith("builtins.") and "." not in key[len("builtins."):]:
         return "", f"_x = {key[len('builtins.'):]}\n"
-    root = key.split(".")[0]
-    return f"import {root}\n", f"_x = {key}\n"
+    root = key.split(".")[0]  # (a whole module by name, as its attribute: as a value it would be handed around)
+    return f"import {root}\n", f"_x = {key}\n" if "." in key else f"_x = {key}.__name__\n"
 
 
 @pytest.mark.parametrize("key", sorted(OPAQUE))
@@ -83,3 +83,47 @@ def test_every_entry_is_flagged_and_hides_exactly_what_the_table_says(key):
     kind, detail = reading.reading("f").verdict((np.zeros(2),))
     assert (kind == "unverifiable") == entry.hides, (key, kind, detail)
     assert not entry.hides or entry.reason in detail, (key, detail)
+
+
+#: A module of the interpreter's internals reached other than by its own name: through another module that keeps it
+#: as an attribute (most do: `os.sys`, `inspect.sys`), or handed around as a value. Each read nothing before.
+REACHED_AROUND = {
+    "through another module": "import os\n_x = os.sys._getframe()\n",
+    "through inspect": "import inspect\n_x = inspect.sys._getframe(0)\n",
+    "namespace through os": "import os\n_x = os.sys.modules\n",
+    "in a list": "import sys\n_x = [sys][0]._getframe()\n",
+    "in a dict": "import sys\n_m = {'s': sys}\n_x = _m['s']._getframe()\n",
+    "an alias": "import sys\n_m = sys\n_x = _m._getframe()\n",
+    "a default argument": "import sys\ndef _g(m=sys):\n    return m._getframe()\n",
+    "an argument": "import sys\n_x = (lambda m: m._getframe())(sys)\n",
+    "another module's, aliased": "import os\n_m = os.sys\n",
+    "the builtins in a tuple": "import builtins\n_x = (builtins,)[0].exec('_y = 1')\n",
+}
+#: Honest uses of the same modules and of NumPy as a value: nothing to note.
+BY_NAME = {
+    "attributes": "import sys\nprint(sys.version, sys.maxsize, getattr(sys, 'maxsize'), hasattr(sys, 'x'))\n",
+    "os.path": "import os\n_p = os.path.join('a', 'b')\n_q = os.path\n",
+    "types in isinstance": "import types\n_ok = isinstance(len, types.BuiltinFunctionType)\n",
+    "numpy as an argument": "import numpy as np\ndef g(z, xp=np):\n    return xp.exp(z)\n_xp = np\n",
+    "recursion limit": "import sys\nsys.setrecursionlimit(5000)\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(REACHED_AROUND))
+def test_a_module_of_the_internals_reached_around_its_name_is_flagged_and_costs_purity(case):
+    """`os.sys._getframe()` and `[sys][0]._getframe()` reach running frames as `sys._getframe()` does (a function can
+    tell the grader's calls from the notebook's and write its input only when not graded), and the reading followed
+    neither: the purity cells stayed earned and the instructor saw no flag. Now a module on a dotted name's way is
+    spelled by its own name, and a module among those with entries that hide what runs, handed around as a value,
+    hides what is reached through it."""
+    reading = NotebookReading([Source(0, PURE, student=False), Source(1, REACHED_AROUND[case])])
+    assert reading.flags, case
+    kind, detail = reading.reading("f").verdict((np.zeros(2),))
+    assert kind == "unverifiable", (case, kind, detail)
+
+
+@pytest.mark.parametrize("case", sorted(BY_NAME))
+def test_modules_used_by_their_names_and_numpy_as_a_value_are_not_noted(case):
+    reading = NotebookReading([Source(0, PURE, student=False), Source(1, BY_NAME[case])])
+    assert not reading.flags, (case, reading.flags)
+    assert reading.reading("f").verdict((np.zeros(2),))[0] != "unverifiable"

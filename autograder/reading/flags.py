@@ -51,11 +51,13 @@ from autograder.reading.names import (
     LIBRARY_REPLACED,
     LIBRARY_ROOTS,
     LOADED_MODULES,
+    MODULE_HANDED,
     OPAQUE,
     PROC_PATHS,
     PROC_READ,
     UNKNOWN_MODULE,
     Opaque,
+    hiding_module,
     installed,
     opaque_attribute,
     opaque_name,
@@ -181,6 +183,7 @@ class _Walk:
         self.undefined: list[tuple[int, str]] = []
         self.defines = 0
         self.skip: set[int] = set()
+        self.reached: set[int] = set()
 
     def run(self) -> CellFlags:
         tree = known(self.cell.tree, "read_flags walks a cell that is Python")
@@ -233,6 +236,9 @@ class _Walk:
         called = {id(n.func) for n in every if isinstance(n, ast.Call)}
         self.skip = {id(n.func) for n in every if isinstance(n, ast.Call) and n.args  # vars(x) reads x's attributes
                      and isinstance(n.func, ast.Name) and n.func.id == "vars"}
+        self.reached = {id(n.value) for n in every if isinstance(n, ast.Attribute)} | {  # (a module used by name)
+            id(n.args[0]) for n in every if isinstance(n, ast.Call) and n.args and isinstance(n.func, ast.Name)
+            and n.func.id in ("getattr", "hasattr", "setattr", "delattr", "vars")}
         strings: dict[int, tuple[str, ...]] = {}  # (each timeit call's strings, by the call's id)
         for call in (n for n in every if timed and isinstance(n, ast.Call)):
             code = _timed_code(call, self.names.dotted(call.func, imports, set()) or "")
@@ -283,14 +289,21 @@ class _Walk:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in self.skip:
             dotted = self.names.dotted(node, imports, set())
             found = opaque_name(dotted) if dotted else None
+            handed = [(MODULE_HANDED, dotted or "")] if self._handed(node, dotted, found) else []  # (`m = sys`)
             if found or node.id in imports:
-                return [(found[1], found[0])] if found else []
+                return ([(found[1], found[0])] if found else []) + handed
             entry = OPAQUE.get(f"builtins.{node.id}") or (
                 opaque_attribute(node.id) if node.id.startswith("__") else None)  # (`__builtins__` as a name)
             return [(entry, node.id)] if entry else []
         if isinstance(node, ast.Call):
             return self._call(node, line, imports)
         return []
+
+    def _handed(self, node: ast.expr, dotted: str | None, found: tuple[str, Opaque] | None) -> bool:
+        """Whether ``node`` is a module of :data:`~autograder.reading.names.HIDING_MODULES` used as a value rather than by name (the base of an
+        attribute, ``getattr``'s object), where no entry that hides what runs is noted for it already."""
+        return bool(dotted) and id(node) not in self.reached and not (found and found[1].hides) \
+            and hiding_module(dotted or "") is not None
 
     def _import(self, node: ast.Import | ast.ImportFrom, line: int) -> list[tuple[Opaque, str]]:
         out = []
@@ -326,6 +339,8 @@ class _Walk:
         found = opaque_name(dotted) if dotted else None
         if found and not entry:
             out.append((found[1], found[0]))
+        if isinstance(node.ctx, ast.Load) and self._handed(node, dotted, found):
+            out.append((MODULE_HANDED, dotted or ""))  # (`m = os.sys`)
         if node.attr == "__dict__" and (owner := self.names.dotted(node.value, imports, set())):
             out.append((COMPUTED_ATTRIBUTE, f"{owner}.__dict__"))  # (a module's namespace: any attribute of it)
         if isinstance(node.ctx, (ast.Store, ast.Del)):

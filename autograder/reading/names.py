@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import inspect
 import sys
+import types
 from dataclasses import dataclass
 
 
@@ -176,13 +178,53 @@ def installed(root: str) -> bool:
 
 def opaque_name(dotted: str) -> tuple[str, Opaque] | None:
     """``(name, Opaque)`` for a dotted name that is an entry or lies under one (``sys._getframe``, ``gc.collect``),
-    else None."""
-    parts = dotted.split(".")
-    for cut in range(len(parts), 0, -1):
-        key = ".".join(parts[:cut])
-        if key in OPAQUE:
-            return dotted, OPAQUE[key]
+    also when a module on its way is reached as another module's attribute (``os.sys._getframe`` is
+    ``sys._getframe``: see :func:`through_modules`), else None."""
+    for real in dict.fromkeys((dotted, through_modules(dotted))):
+        parts = real.split(".")
+        for cut in range(len(parts), 0, -1):
+            key = ".".join(parts[:cut])
+            if key in OPAQUE:
+                return dotted, OPAQUE[key]
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def through_modules(dotted: str) -> str:
+    """``dotted`` spelled from the last module on its way by that module's own name: ``os.sys._getframe`` →
+    ``sys._getframe``, ``os.path.join`` → ``posixpath.join`` (most modules keep the modules they import as
+    attributes). Read from the loaded modules' own dictionaries (``inspect.getattr_static``: no ``__getattr__`` of a
+    module runs); ``dotted`` itself where its first name is no loaded module."""
+    parts = dotted.split(".")
+    obj: object = sys.modules.get(parts[0])
+    real = dotted
+    for cut, attr in enumerate(parts[1:], 2):
+        if not isinstance(obj, types.ModuleType):
+            break
+        try:
+            obj = inspect.getattr_static(obj, attr)
+        except AttributeError:
+            break
+        if isinstance(obj, types.ModuleType) and isinstance(getattr(obj, "__name__", None), str):
+            real = ".".join([obj.__name__, *parts[cut:]])
+    return real
+
+
+#: The standard modules with an entry that hides what runs under their name (``sys._getframe``, ``inspect.stack``,
+#: ``gc.get_objects``, ``builtins.exec``): handed around as a value (``m = sys``, ``[inspect][0]``, a default
+#: argument), what is reached through them is not read (:data:`MODULE_HANDED`). NumPy's entries are an attribute
+#: and a submodule that any alias reaches by name (``xp.ctypeslib``), and ``xp = np`` is how array-API code is written.
+HIDING_MODULES = frozenset(key.split(".")[0] for key, entry in OPAQUE.items()
+                           if entry.hides and not key.startswith(".")
+                           and key.split(".")[0] in getattr(sys, "stdlib_module_names", ()))
+MODULE_HANDED = Opaque("hands around a module of the interpreter's internals (what is reached through it is not "
+                       "read)")
+
+
+def hiding_module(dotted: str) -> str | None:
+    """The module of :data:`HIDING_MODULES` that ``dotted`` names (``sys``, ``os.sys``), or None."""
+    real = through_modules(dotted)
+    return real if real in HIDING_MODULES else None
 
 
 def opaque_attribute(attr: str) -> Opaque | None:
