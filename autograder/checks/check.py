@@ -27,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+import numpy as np
+
 from autograder.checks.slice_form import SliceForm
 from autograder.model.course import FUNCTIONS
 
@@ -373,9 +375,16 @@ class Check:
         slices is one aspect"), provided the function also fails one of its ``stack_cells``.
     stack_cells : tuple of Check
         With ``slice_form``: the function's cells that judge a stack of slices (set by
-        :func:`with_stack_cells`). The slice form keeps a cell only for a function charged there: one that is
+        :func:`linked`). The slice form keeps a cell only for a function charged there: one that is
         right on every stack those cells ask and wrong on another (a softmax shifted by the whole array's
         maximum, right until rows of very different scale meet) has made the mistake this cell judges.
+    array_form : Check or None
+        For a cell other than ``-purity`` with a list among its probes' arguments: the same check with each
+        list passed as the array of its numbers. A list for an array is the ``-purity`` cell's property
+        (docs/contract.md): a submission that fails this check and passes that one keeps the cell, provided
+        it also fails its :attr:`purity_cell` (charged there, not again in every cell whose inputs are lists).
+    purity_cell : Check or None
+        With ``array_form``: the function's ``-purity`` cell (set by :func:`linked`).
     """
 
     grade_id: str
@@ -398,6 +407,8 @@ class Check:
     other_form: Check | None = None
     slice_form: SliceForm | None = None
     stack_cells: tuple = field(default=(), compare=False, repr=False)
+    array_form: Check | None = None
+    purity_cell: Check | None = field(default=None, compare=False, repr=False)
 
     @property
     def relations(self) -> tuple:
@@ -577,12 +588,14 @@ class FunctionChecks:
         )
         if self.slice_form is not None and aspect not in self.slice_form.cells:
             made = replace(made, slice_form=self.slice_form)
+        if aspect != "purity" and any(_lists_in(p) for p in probes):
+            made = replace(made, array_form=replace(made, probes=tuple(_as_arrays(p) for p in probes)))
         if self.other_form is None or aspect in self.form_cells:
             return made
         converted = tuple(replace(p, args=self.other_form(p.args) or p.args) for p in probes)
         if all(c.args is p.args for c, p in zip(converted, probes, strict=True)):
             return made
-        return replace(made, other_form=replace(made, probes=converted))
+        return replace(made, other_form=replace(made, probes=converted, array_form=None))
 
     def shape(self, *, summary: str, probes: tuple) -> Check:
         """The ``shape`` check: every call returns the container the contract gives, values aside.
@@ -678,17 +691,21 @@ class ProblemSetChecks:
                               allowed or self.allowed, other_form, slice_form=slice_form)
 
 
-def with_stack_cells(checks: tuple) -> tuple:
-    """``checks`` (a problem set's, in notebook order) with each cell that has a slice form given its function's
-    cells of :attr:`SliceForm.cells <autograder.checks.slice_form.SliceForm.cells>` (:attr:`Check.stack_cells`).
+def linked(checks: tuple) -> tuple:
+    """``checks`` (a problem set's, in notebook order) with each cell linked to the function's cells that judge
+    what its second looks forgive: a cell with a slice form gets its function's cells of
+    :attr:`SliceForm.cells <autograder.checks.slice_form.SliceForm.cells>` (:attr:`Check.stack_cells`), and a cell
+    with an array form its function's ``-purity`` cell (:attr:`Check.purity_cell`).
 
     Raises
     ------
     ValueError
-        If a function whose cells have a slice form has none of those cells.
+        If a function whose cells have a slice form has none of those cells, or one whose cells have an array
+        form has no ``-purity`` cell.
     """
     forms = {check.function: check.slice_form for check in checks if check.slice_form is not None}
     stack: dict[str, list[Check]] = {}
+    purity = {check.function: check for check in checks if check.grade_id == f"{check.function}-purity"}
     for check in checks:
         if check.function in forms and check.grade_id.rsplit("-", 1)[1] in forms[check.function].cells:
             stack.setdefault(check.function, []).append(check)
@@ -699,8 +716,35 @@ def with_stack_cells(checks: tuple) -> tuple:
                 raise ValueError(f"checks: {check.grade_id} has a slice form but {check.function} has no cell of "
                                  f"{', '.join(check.slice_form.cells)} to judge its stacks")
             check = replace(check, stack_cells=tuple(stack[check.function]))
+        if check.array_form is not None:
+            if check.function not in purity:
+                raise ValueError(f"checks: {check.grade_id} passes lists but {check.function} has no -purity cell "
+                                 "to judge them")
+            check = replace(check, purity_cell=purity[check.function])
         out.append(check)
     return tuple(out)
+
+
+def _lists_in(probe: Probe) -> bool:
+    return any(isinstance(a, list) for a in (*probe.args, *probe.kwargs.values()))
+
+
+def _as_arrays(probe: Probe) -> Probe:
+    """``probe`` with each list argument passed as the array of its numbers (:attr:`Check.array_form`)."""
+    if not _lists_in(probe):
+        return probe
+
+    def array(a: Any) -> Any:
+        if not isinstance(a, list):
+            return a
+        try:
+            made = np.asarray(a)
+        except ValueError:  # (ragged: not the numbers of one array)
+            return a
+        return a if made.dtype == object else made
+
+    return replace(probe, args=tuple(array(a) for a in probe.args),
+                   kwargs={k: array(v) for k, v in probe.kwargs.items()})
 
 
 def memo_by_identity(cache: dict, objects: tuple, compute: Callable[[], T], extra: tuple = ()) -> T:

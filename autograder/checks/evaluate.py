@@ -482,6 +482,12 @@ def evaluate(check: Check, target: Target) -> CheckResult:
         other = _evaluate(check.other_form, target)
         if other.passed:
             return other
+    # (a list for an array: charged in the function's -purity cell, not again here, where that cell is lost)
+    if check.array_form is not None and check.purity_cell is not None \
+            and not _evaluate(check.purity_cell, target).passed:
+        arrays = _evaluate(check.array_form, target)
+        if arrays.passed:
+            return arrays
     if check.slice_form is not None and any(not _evaluate(c, target).passed for c in check.stack_cells):
         return second_look(check, target, found, _evaluate)
     return found

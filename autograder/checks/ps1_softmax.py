@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from autograder.checks import hints
-from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related, with_stack_cells
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, linked, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
 from autograder.checks.hints import all_of, label_has, matches, matches_any, one_flat_vector, raised, warned
 from autograder.checks.relations import EPS, Call, along, plus, rows_call, same, same_within, slice_max, unrows
@@ -462,7 +462,7 @@ LOGSUMEXP = PS.function("logsumexp", hints=LSE_HINTS, atol=LOG_ATOL, slice_form=
 SOFTMAX = PS.function("softmax", hints=SOFTMAX_HINTS, slice_form=SliceForm(reduces=False))
 LOG_SOFTMAX = PS.function("log_softmax", hints=LOG_SOFTMAX_HINTS, atol=LOG_ATOL, slice_form=SliceForm(reduces=False))
 
-CHECKS = with_stack_cells((
+CHECKS = linked((
     # ---------------------------------------------------------------- logsumexp
     LOGSUMEXP.check(
         "basic",

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from autograder.checks.check import Failure, Hint, Probe, ProblemSetChecks, Relation, related
+from autograder.checks.check import Failure, Hint, Probe, ProblemSetChecks, Relation, linked, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX, SKLEARN_LOG_LOSS
 from autograder.checks.hints import all_of, any_of, matches, matches_any, raised, warned
 from autograder.checks.relations import Call, class_mixture, combination, halves_calls, joined, plus, same
@@ -431,7 +431,7 @@ CROSS_ENTROPY = PS.function("cross_entropy", hints=LOSS_HINTS, atol=1e-14, other
 CROSS_ENTROPY_GRAD = PS.function("cross_entropy_grad", hints=GRAD_HINTS, rtol=1e-9, atol=1e-14,
                                  other_form=labels_as_rows)
 
-CHECKS = (
+CHECKS = linked((
     # ------------------------------------------------------------ cross_entropy
     CROSS_ENTROPY.check(
         "basic",
@@ -572,4 +572,4 @@ CHECKS = (
             _pure_int_lists(twin=6),
         ),
     ),
-)
+))

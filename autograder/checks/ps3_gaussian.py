@@ -32,8 +32,8 @@ from autograder.checks.check import (
     Probe,
     ProblemSetChecks,
     Relation,
+    linked,
     related,
-    with_stack_cells,
 )
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
 from autograder.checks.hints import (
@@ -544,7 +544,7 @@ def _pdf_purity(function: FunctionChecks, own: Probe) -> Check:
     ))
 
 
-CHECKS = with_stack_cells((
+CHECKS = linked((
     # --------------------------------------------------------- gaussian_log_pdf
     GAUSSIAN_LOG_PDF.check(
         "basic",

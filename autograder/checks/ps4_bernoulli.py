@@ -49,7 +49,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import xlog1py, xlogy
 
-from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, linked, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
 from autograder.checks.hints import (
     all_of,
@@ -615,7 +615,7 @@ BERNOULLI_LOG_PMF = PS.function("bernoulli_log_pmf", hints=BERNOULLI_HINTS)
 BINARY_CROSS_ENTROPY = PS.function("binary_cross_entropy", hints=BCE_HINTS)
 BINARY_CROSS_ENTROPY_WITH_LOGITS = PS.function("binary_cross_entropy_with_logits", hints=LOGITS_HINTS)
 
-CHECKS = (
+CHECKS = linked((
     # ------------------------------------------------------------------ sigmoid
     SIGMOID.check(
         "basic",
@@ -796,4 +796,4 @@ CHECKS = (
             Probe("(4, 5) float arrays of moderate logits with soft labels", (LOGIT_Z, SOFT_Y)),
         ),
     ),
-)
+))

@@ -61,7 +61,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.linalg import expm
 
-from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, related, with_stack_cells
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, linked, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
 from autograder.checks.hints import (
     all_of,
@@ -510,7 +510,7 @@ MVN_KL = PS.function("mvn_kl", hints=MVN_HINTS, atol=1e-12)
 # a batch of codes is a stack of slices along the last axis: its cells are -batch and -shape (-basic is one code)
 VAE_KL = PS.function("vae_kl", hints=VAE_HINTS, slice_form=SliceForm(arrays=2, cells=("batch", "shape")))
 
-CHECKS = with_stack_cells((
+CHECKS = linked((
     # -------------------------------------------------------------- gaussian_kl
     GAUSSIAN_KL.check(
         "basic",

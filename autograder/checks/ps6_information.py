@@ -106,7 +106,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from autograder.checks.check import Check, FunctionChecks, Probe, ProblemSetChecks, Relation, with_stack_cells
+from autograder.checks.check import Check, FunctionChecks, Probe, ProblemSetChecks, Relation, linked
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_INFORMATION
 from autograder.checks.ps6_information_hints import BP_HINTS, H_HINTS, JS_HINTS, KL_HINTS, MAP_HINTS
 from autograder.checks.ps6_information_relations import (
@@ -370,7 +370,7 @@ def _pq_axis(relation: Relation) -> tuple[Probe, ...]:
     )
 
 
-CHECKS = with_stack_cells((
+CHECKS = linked((
     # ------------------------------------------------------------------ entropy
     ENTROPY.check(
         "basic",
