@@ -163,3 +163,13 @@ def test_a_relative_error_is_told_as_its_nearest_power_of_ten():
     for got, said in ((1e-4, "1e+00"), (0.7e-2, "1e-01"), (1.002e-2, "1e-03"), (1.2, "1e+02")):
         kind, detail = compare(np.array([got]), np.array([1.0e-2]), 1e-10, 0.0, reveal=False)
         assert kind == "value" and f"the largest relative error is of order {said}" in detail, (got, detail)
+
+
+def test_an_expected_nan_is_called_nan_not_an_infinite_value():
+    """A relation's expected value can be nan (it comes from the function's own nan result, e.g. 0·log 0 in a loss
+    at y = 0): the message said "expected an infinite value" there; it names what was expected, hidden or shown."""
+    for reveal in (True, False):
+        kind, detail = compare(np.array([1.0, 0.5]), np.array([1.0, np.nan]), 1e-10, 0.0, reveal=reveal)
+        assert kind == "nonfinite" and "expected nan" in detail and "infinite" not in detail, detail
+        kind, detail = compare(np.array([1.0, 0.5]), np.array([1.0, -np.inf]), 1e-10, 0.0, reveal=reveal)
+        assert kind == "nonfinite" and "expected an infinite value" in detail, detail
