@@ -12,7 +12,7 @@ import pytest
 
 from autograder.checks.compare import compare
 from autograder.sandbox import wire
-from autograder.sandbox.invoke import Outcome, invoke
+from autograder.sandbox.invoke import NotNumbers, Outcome, invoke, to_plain
 
 
 def roundtrip(value):
@@ -400,3 +400,31 @@ def test_a_childs_error_text_is_shown_only_when_it_is_text(error, shown):
     from autograder.engine.execute import error_text
 
     assert error_text({"status": "error", "error": error}, "the cell raised an error") == shown
+
+
+def test_an_object_array_of_numbers_is_numbers_and_nothing_else_in_one_is():
+    """`np.frompyfunc` (real code wraps a scalar sigmoid in it) returns an object array of Python floats: it was
+    refused as "not numbers", so a correct sigmoid got 0 of 9. An object array whose entries are all numbers by their
+    exact type is read as the float64 array of them; one holding anything else — an object that claims to be a float
+    through `__class__`, a string, None, an integer past float64 — is still not numbers, and converting it runs no
+    code of the notebook's."""
+    import math
+
+    sigmoid = np.frompyfunc(lambda t: 1 / (1 + math.exp(-t)) if t >= 0 else math.exp(t) / (1 + math.exp(t)), 1, 1)
+    got = to_plain(sigmoid(np.array([[-2.0, 0.0], [1.0, 40.0]])))
+    assert got.dtype == np.float64 and got.shape == (2, 2) and got[0, 1] == 0.5
+    assert to_plain(np.array([1, True, np.float32(2.5)], dtype=object)).tolist() == [1.0, 1.0, 2.5]
+    ran = []
+
+    class Claims:
+        __class__ = float  # (isinstance(Claims(), float) is True)
+
+        def __float__(self):
+            ran.append(1)
+            return 0.0
+
+    for value in (np.array([1.0, Claims()], dtype=object), np.array([1.0, "a"], dtype=object),
+                  np.array([None], dtype=object), np.array([10 ** 400], dtype=object)):
+        with pytest.raises(NotNumbers):
+            to_plain(value)
+    assert not ran

@@ -76,6 +76,13 @@ class NotNumbers(TypeError):
 Plain: TypeAlias = "np.ndarray[Any, np.dtype[np.float64]] | tuple[Plain, ...] | None"
 
 
+#: The scalars a result's numbers may be (bools are numbers too: 0 and 1).
+_REAL = (int, float, np.integer, np.floating, np.bool_)
+#: The exact types of the entries of an object array read as numbers: by ``type()``, which an object cannot fake
+#: (``isinstance`` asks its ``__class__``), so converting them runs no code of the notebook's.
+_REAL_TYPES = frozenset({int, float, bool, *(t for t in set(np.sctypeDict.values()) if np.dtype(t).kind in "biuf")})
+
+
 def to_plain(value: object, _depth: int = 0) -> Plain:
     """Turn a return value into float64 ndarrays (or a tuple of them).
 
@@ -88,11 +95,16 @@ def to_plain(value: object, _depth: int = 0) -> Plain:
         return None
     if isinstance(value, (bool, np.bool_)):
         return np.array(float(value))
-    if isinstance(value, (int, float, np.integer, np.floating)):
+    if isinstance(value, _REAL):
         return np.array(value, dtype=np.float64)
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "biuf":
             return np.array(value, dtype=np.float64, copy=True)
+        if value.dtype == object and all(type(v) in _REAL_TYPES for v in value.flat):
+            try:  # (``np.frompyfunc``'s results: an object array of numbers)
+                return np.array(value, dtype=np.float64)
+            except OverflowError:
+                raise NotNumbers("an array of integers too large for float64") from None
         raise NotNumbers(f"an array of dtype {value.dtype}")
     if isinstance(value, (tuple, list)) and _depth < 2:
         return tuple(to_plain(v, _depth + 1) for v in value)
