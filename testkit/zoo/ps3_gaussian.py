@@ -744,23 +744,11 @@ ZOO = ZOO + (
     stub("gaussian_log_pdf-template", "gaussian_log_pdf", "x, mu, sigma", 'raise NotImplementedError()'),
 )
 
-# A list for an array (found grading real code): charged in -purity alone, though -basic and -shape pass lists too.
-ZOO = ZOO + (
-    Specimen("ps3-loglik-no-asarray", "gaussian_log_likelihood", """
-import numpy as np
-
-def gaussian_log_likelihood(x, mu, sigma):
-    z = (x - mu) / sigma            # x is taken to be an array: a list minus a number raises TypeError
-    return float(np.sum(-0.5 * z ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)))
-""", hint="A nested list is not handled like the same numbers as an array", mistake="lists-not-converted"),
-)
-
 
 #: The graded cells each wrong specimen loses, and no others: reviewed for double charges (a mistake
 #: specific to one aspect costs that aspect's cell only; a wrong formula is wrong wherever values are
 #: compared). Published as docs/grading.md (python -m testkit.zoo.table).
 LOSES = {
-    "ps3-loglik-no-asarray": ("gaussian_log_likelihood-purity",),  # (-basic and -shape pass lists: charged once)
     "gaussian_log_pdf-sigma-as-variance": ("gaussian_log_pdf-basic",),
     "gaussian_log_pdf-missing-constant": ("gaussian_log_pdf-basic",),
     "gaussian_log_pdf-missing-log-sigma": ("gaussian_log_pdf-basic",),

@@ -744,24 +744,6 @@ import numpy as np
 )
 
 
-# A list for an array (found grading real code): charged in -purity alone, though every other cell passes lists.
-ZOO = ZOO + (
-    Specimen("ps6-entropy-no-asarray", "entropy", """
-import numpy as np
-from scipy.special import xlogy
-
-def entropy(p, axis=-1):
-    # p is used as an array from the start (p.ndim, p.min(), p.sum()): a list has none of them
-    if p.ndim == 0:
-        raise ValueError("p must have at least one dimension")
-    if not p.min() >= 0:
-        raise ValueError("p must be non-negative")
-    if not np.all(np.abs(p.sum(axis=axis) - 1.0) <= 1e-8):
-        raise ValueError("each slice of p must sum to 1")
-    return 0.0 - xlogy(p, p).sum(axis=axis)
-""", hint="A nested list is not handled like the same numbers as an array", mistake="lists-not-converted"),
-)
-
 #: Reviewed: the graded cells each wrong specimen loses (tests/test_zoo.py asserts it exactly; docs/grading.md
 #: is generated from it). A wrong formula is wrong on every input, so it loses every cell that compares
 #: values (the -errors cells need correct values too); a mistake of one aspect loses that aspect only.
@@ -839,6 +821,4 @@ LOSES = {
     "ps6-entropy-axis-0": ("entropy-basic", "entropy-axis", "entropy-shape"),
     "ps6-entropy-loop-over-entries": ("entropy-basic", "entropy-axis", "entropy-shape"),
     "ps6-kl-where-warns": ("kl_divergence-support",),
-    # every other cell of entropy passes lists too: the function is charged for them there, not again
-    "ps6-entropy-no-asarray": ("entropy-purity",),
 }
