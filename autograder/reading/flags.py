@@ -300,8 +300,9 @@ class _Walk:
         return []
 
     def _handed(self, node: ast.expr, dotted: str | None, found: tuple[str, Opaque] | None) -> bool:
-        """Whether ``node`` is a module of :data:`~autograder.reading.names.HIDING_MODULES` used as a value rather than by name (the base of an
-        attribute, ``getattr``'s object), where no entry that hides what runs is noted for it already."""
+        """Whether ``node`` is a module of :data:`~autograder.reading.names.HIDING_MODULES` used as a value rather
+        than by name (the base of an attribute, ``getattr``'s object), where no entry that hides what runs is noted
+        for it already."""
         return bool(dotted) and id(node) not in self.reached and not (found and found[1].hides) \
             and hiding_module(dotted or "") is not None
 
