@@ -122,6 +122,15 @@ def test_a_module_of_the_internals_reached_around_its_name_is_flagged_and_costs_
     assert kind == "unverifiable", (case, kind, detail)
 
 
+def test_a_module_imported_in_another_cell_and_handed_around_is_flagged_too():
+    """The module's import one cell up (as notebooks import at the top): `[sys][0]._getframe()` below it read
+    nothing while the same two lines in one cell were flagged."""
+    for cells in (["import sys\n", "_x = [sys][0]._getframe()\n"], ["import inspect as i\n", "_m = i\n"]):
+        reading = NotebookReading([Source(0, PURE, student=False)] + [Source(k + 1, c) for k, c in enumerate(cells)])
+        assert reading.flags, cells
+        assert reading.reading("f").verdict((np.zeros(2),))[0] == "unverifiable", cells
+
+
 @pytest.mark.parametrize("case", sorted(BY_NAME))
 def test_modules_used_by_their_names_and_numpy_as_a_value_are_not_noted(case):
     reading = NotebookReading([Source(0, PURE, student=False), Source(1, BY_NAME[case])])

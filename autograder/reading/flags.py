@@ -294,7 +294,7 @@ class _Walk:
                 return ([(found[1], found[0])] if found else []) + handed
             entry = OPAQUE.get(f"builtins.{node.id}") or (
                 opaque_attribute(node.id) if node.id.startswith("__") else None)  # (`__builtins__` as a name)
-            return [(entry, node.id)] if entry else []
+            return ([(entry, node.id)] if entry else []) + handed  # (handed: a module imported in another cell)
         if isinstance(node, ast.Call):
             return self._call(node, line, imports)
         return []

@@ -76,8 +76,6 @@ class NotNumbers(TypeError):
 Plain: TypeAlias = "np.ndarray[Any, np.dtype[np.float64]] | tuple[Plain, ...] | None"
 
 
-#: The scalars a result's numbers may be (bools are numbers too: 0 and 1).
-_REAL = (int, float, np.integer, np.floating, np.bool_)
 #: The exact types of the entries of an object array read as numbers: by ``type()``, which an object cannot fake
 #: (``isinstance`` asks its ``__class__``), so converting them runs no code of the notebook's.
 _REAL_TYPES = frozenset({int, float, bool, *(t for t in set(np.sctypeDict.values()) if np.dtype(t).kind in "biuf")})
@@ -95,7 +93,7 @@ def to_plain(value: object, _depth: int = 0) -> Plain:
         return None
     if isinstance(value, (bool, np.bool_)):
         return np.array(float(value))
-    if isinstance(value, _REAL):
+    if isinstance(value, (int, float, np.integer, np.floating)):
         return np.array(value, dtype=np.float64)
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "biuf":
