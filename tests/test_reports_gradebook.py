@@ -235,3 +235,62 @@ def test_student_markdown_cannot_emit_markup_in_formgrader():
     assert autograded_path(coursedir, "../x", "ps1_softmax", "ps1_softmax") is None
     assert autograded_path(coursedir, "..", "ps1_softmax", "ps1_softmax") is None
     assert autograded_path(coursedir, "ada", "ps1_softmax", "ps1_softmax") == ROOT / "autograded/ada/ps1_softmax/ps1_softmax.ipynb"
+
+
+def test_a_hand_grade_given_to_an_earlier_answer_is_marked_to_grade_again(tmp_path):
+    """ada's derivation is graded by hand in formgrader (3 of 8), then she resubmits a different derivation and
+    the batch grades it again: the 3 points still count (as nbgrader counts a manual score, so `nbgrader export`
+    and grades.csv agree), but her result says they were given to her earlier answer and the gradebook marks the
+    cell "needs manual grade" again, until the instructor saves a grade for the new answer. bea, graded again on
+    the same answer, keeps her grade as it was."""
+    from nbgrader.api import Gradebook
+
+    from autograder.model.results import load_results
+    from autograder.nbgrader_io.gradebook import read_hand_grades
+    from autograder.nbgrader_io.graded_answers import answer_digest, shown_answers
+
+    ps, gid = "ps2_cross_entropy", "cross_entropy_grad-derivation"
+
+    def handed_in(ada_text: str) -> list:
+        return [make_result(sid, ps, answers={gid: (8, text, None)})
+                for sid, text in (("ada", ada_text), ("bea", r"$p - t$, since $\sum_k t_k = 1$"))]
+
+    course = class_course(tmp_path, results=handed_in(r"$\partial L / \partial z = t - p$"))
+    write_gradebook(course / "results", course)
+    autograded = course / "autograded" / "ada" / ps / f"{ps}.ipynb"
+    assert shown_answers(autograded) == {gid: answer_digest(r"$\partial L / \partial z = t - p$")}
+    db = f"sqlite:///{course / 'gradebook.db'}"
+
+    def grade_in_formgrader(student: str, points: float) -> None:  # what formgrader's grade API does
+        with Gradebook(db, "probdl") as gb:
+            grade = gb.find_grade(gid, ps, ps, student)
+            grade.manual_score, grade.needs_manual_grade = points, False
+            gb.db.commit()
+
+    def messages() -> dict:
+        results = load_results(course / "results")
+        by_student = {r.student: r for r in results}
+        by_student.update({r.student: r for r in read_hand_grades(results, course)})
+        return {sid: next(t for t in r.tests if t.name == gid) for sid, r in by_student.items()}
+
+    def needs_grading() -> dict:
+        with Gradebook(db, "probdl") as gb:
+            return {sid: gb.find_grade(gid, ps, ps, sid).needs_manual_grade for sid in ("ada", "bea")}
+
+    grade_in_formgrader("ada", 3.0)
+    grade_in_formgrader("bea", 8.0)
+    first = messages()
+    assert first["ada"].message == "Graded by your instructor: 3 / 8 points."
+    # ada resubmits another derivation; both are graded again (`autograde --force`)
+    shutil.rmtree(course / "results")
+    write_class(course / "results", handed_in(r"$\partial L / \partial z = p - t$ (I had the sign wrong)"))
+    again = messages()
+    assert again["ada"].score == 3.0 and "earlier version of this answer" in again["ada"].message
+    assert again["bea"] == first["bea"]
+    info = write_gradebook(course / "results", course)
+    assert info["to_review"] == 1 and needs_grading() == {"ada": True, "bea": False}
+    assert "earlier version" in messages()["ada"].message  # (the gradebook's mark, now the notebook shows the new one)
+    grade_in_formgrader("ada", 8.0)
+    assert messages()["ada"].message == "Graded by your instructor: 8 / 8 points."
+    assert write_gradebook(course / "results", course)["to_review"] == 0 and needs_grading() == {"ada": False,
+                                                                                                  "bea": False}

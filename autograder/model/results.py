@@ -247,10 +247,16 @@ class TestResult:
         return cls.awaiting_grading(name, max_score, answer)
 
     @classmethod
-    def graded_by_hand(cls, name: str, score: float, max_score: float, comment: str = "") -> TestResult:
+    def graded_by_hand(cls, name: str, score: float, max_score: float, comment: str = "",
+                       review: bool = False) -> TestResult:
         """An answer cell a person has graded (in nbgrader's formgrader): ``score`` of ``max_score``
-        (extra credit included), and the grader's comment."""
+        (extra credit included), and the grader's comment; ``review``: the grade was given to an earlier version
+        of the answer (:mod:`autograder.nbgrader_io.graded_answers`), and counts until the person grades it again."""
         message = f"Graded by your instructor: {fmt_points(score)} / {fmt_points(max_score)} points."
+        if review:
+            message = (f"Graded by your instructor on an earlier version of this answer: {fmt_points(score)} / "
+                       f"{fmt_points(max_score)} points. Your answer changed since; your instructor will grade it "
+                       "again, and these points count until then.")
         if comment and comment.strip():
             message += f" Comment: {comment.strip()}"
         return cls(name, float(score), float(max_score), float(score) >= float(max_score), _cut(message, MAX_TEXT),

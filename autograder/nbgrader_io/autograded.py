@@ -43,6 +43,7 @@ from autograder.model.files import StrPath, make_dirs, write_atomic
 from autograder.model.invariant import known
 from autograder.model.results import IMAGE_IN_ANSWER, SubmissionResult, TestResult, fmt_points
 from autograder.nbgrader_io import answer_pictures
+from autograder.nbgrader_io.graded_answers import KEY, answer_digest
 
 if TYPE_CHECKING:
     from nbgrader.coursedir import CourseDirectory
@@ -142,6 +143,8 @@ def build(source_path: StrPath, result: SubmissionResult, submitted: Any = None)
                 answer_pictures.attach(cell, str(gid), shown)
             if cell.get("cell_type") != "markdown":  # a code answer cell: shown as code, never run
                 cell["source"] = text if text is not None else ANSWER_STUB
+            if text is not None:  # which answer a grade given here is for (graded_answers)
+                cell.setdefault("metadata", {})[KEY] = {"answer_sha256": answer_digest(text)}
         elif meta.get("solution"):
             code = result.student_code.get(gid)
             cell["source"] = code if code is not None else f"# (no solution cell `{gid}` in the submission)"

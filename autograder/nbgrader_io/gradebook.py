@@ -56,6 +56,7 @@ from autograder.model.notebook import MAX_CELL_CHARS, OVERSIZED_ASK, Unreadable,
 from autograder.model.results import IMAGE_IN_ANSWER, SubmissionResult, TestResult, load_results, problem_sets
 from autograder.model.submissions import graded_notebook
 from autograder.nbgrader_io.autograded import autograded_path, build, write_autograded
+from autograder.nbgrader_io.graded_answers import shown_answers, to_review
 
 if TYPE_CHECKING:
     from nbgrader.api import Gradebook
@@ -173,8 +174,9 @@ def write_gradebook(results_dir: StrPath, course_dir: StrPath = ".", results: li
     """Write the scores of ``results_dir`` into the gradebook of ``course_dir``, and its autograded notebooks.
 
     Returns ``{"db_url", "course_id", "assignments", "students", "submissions",
-    "grades", "pending", "late_penalties", "autograded", "skipped"}``: ``pending`` counts the
-    answer cells that await manual grading, ``late_penalties`` the submissions given a late
+    "grades", "pending", "to_review", "late_penalties", "autograded", "skipped"}``: ``pending`` counts the
+    answer cells that await manual grading, ``to_review`` those whose hand grade was given to an earlier
+    answer (marked "needs manual grade" again), ``late_penalties`` the submissions given a late
     penalty (recorded as nbgrader does), ``autograded`` the notebooks written
     for formgrader; ``skipped`` lists submissions whose results.json could not
     be read (nothing is written for them).
@@ -190,7 +192,8 @@ def write_gradebook(results_dir: StrPath, course_dir: StrPath = ".", results: li
     db_url = db_url or coursedir.db_url
     course_id = coursedir.course_id if course_id is None else course_id
     written: dict[str, Any] = {"db_url": db_url, "course_id": course_id, "assignments": 0, "students": 0,
-               "submissions": 0, "grades": 0, "pending": 0, "late_penalties": 0, "autograded": 0, "skipped": []}
+               "submissions": 0, "grades": 0, "pending": 0, "to_review": 0, "late_penalties": 0, "autograded": 0,
+               "skipped": []}
     readable = [r for r in results if not r.unreadable]
     written["skipped"] = [f"{r.student}/{r.assignment}" for r in results if r.unreadable]
     ensure_tools_on_path()
@@ -273,9 +276,11 @@ def _write_assignments(gb: Gradebook, readable: list[SubmissionResult], names: d
 def _write_submission(gb: Gradebook, r: SubmissionResult, nb: str, course_dir: Path, coursedir: CourseDirectory,
                       written: dict[str, Any]) -> None:
     """One submission and its auto scores (grades and comments of cells created after the submission are
-    mirrored), committed. Answer cells get no auto score: a person grades them."""
+    mirrored), committed. Answer cells get no auto score: a person grades them (again, when the points they have
+    were given to an earlier answer: read before its ``autograded/`` notebook is written anew)."""
     from nbgrader.api import Comment, Grade, MissingEntry
 
+    shown = shown_answers(autograded_path(coursedir, r.student, r.assignment, nb))
     kwargs: dict[str, Any] = {}
     stamp: datetime | str | None
     if r.submitted is not None:  # the time the grader recorded (timestamp.txt, Gradescope, the CI's)
@@ -305,9 +310,11 @@ def _write_submission(gb: Gradebook, r: SubmissionResult, nb: str, course_dir: P
             grade.needs_manual_grade = False
             _answer_comment(gb, t.name, nb, r)
         elif t.manual:  # a person's to grade: no auto score, listed for grading until a manual score exists
-            grade.auto_score = None
-            grade.needs_manual_grade = grade.manual_score is None
+            grade.auto_score = None  # (and again when that score was given to an earlier answer)
+            review = to_review(grade, shown, t.name, r.answers.get(t.name))
+            grade.needs_manual_grade = grade.manual_score is None or review
             written["pending"] += int(grade.manual_score is None)
+            written["to_review"] += int(review)
             _answer_comment(gb, t.name, nb, r)
         else:
             grade.auto_score = float(known(t.score, "an autograded test has a score"))
@@ -344,7 +351,8 @@ def read_hand_grades(results: Iterable[SubmissionResult], course_dir: StrPath = 
     For each answer cell of each readable result: a ``manual_score`` in the
     gradebook (with its extra credit, as nbgrader's ``Grade.score`` counts it)
     makes the test :meth:`~autograder.model.results.TestResult.graded_by_hand`
-    with the grader's comment; no manual score makes it pending again. Only
+    with the grader's comment (to be reviewed when it was given to an earlier answer:
+    :func:`~autograder.nbgrader_io.graded_answers.to_review`); no manual score makes it pending again. Only
     results that changed are returned, their score recomputed; the gradebook
     is only read (and not created when it does not exist yet).
     """
@@ -366,6 +374,7 @@ def read_hand_grades(results: Iterable[SubmissionResult], course_dir: StrPath = 
             if r.unreadable or not manual:
                 continue
             nb = _notebook_name(gb, r.assignment, {t.name for t in manual})
+            shown = shown_answers(autograded_path(coursedir, r.student, r.assignment, nb))
             tests, differs = [], False
             for t in r.tests:
                 new = t
@@ -377,7 +386,8 @@ def read_hand_grades(results: Iterable[SubmissionResult], course_dir: StrPath = 
                         grade, comment = None, None
                     if grade is not None and grade.manual_score is not None:
                         score = float(grade.manual_score) + float(grade.extra_credit or 0.0)
-                        new = TestResult.graded_by_hand(t.name, score, t.max_score, comment or "")
+                        review = to_review(grade, shown, t.name, r.answers.get(t.name))
+                        new = TestResult.graded_by_hand(t.name, score, t.max_score, comment or "", review)
                     elif grade is not None and not t.pending and not t.unanswered:  # a manual score removed
                         new = TestResult.ungraded_answer(t.name, t.max_score, r.answers.get(t.name))
                 differs = differs or new != t

@@ -263,6 +263,9 @@ def print_grades(results_dir: StrPath, results: Iterable[SubmissionResult] | sta
             extra += f", {gradebook['autograded']} notebook(s) in autograded/ for formgrader"
         if gradebook.get("pending"):
             extra += f", {gradebook['pending']} answer(s) to grade by hand there"
+        if gradebook.get("to_review"):
+            extra += (f", {gradebook['to_review']} hand grade(s) given to an earlier answer, marked there to grade "
+                      "again")
         if gradebook.get("results_updated_from_gradebook"):
             extra += f", {gradebook['results_updated_from_gradebook']} result(s) updated with hand-graded points"
         console.print(f"Gradebook:      {gradebook.get('db_url')} ({gradebook.get('grades')} grades written{extra})",
