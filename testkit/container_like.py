@@ -39,6 +39,7 @@ from pathlib import Path
 
 from autograder.model.course import ROOT
 from autograder.sandbox import seccomp, syscalls
+from autograder.sandbox.processes import forked
 
 #: Namespace flags of clone(2) (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
 #: CLONE_NEWPID, CLONE_NEWNET), as Docker's default profile masks them.
@@ -183,20 +184,17 @@ def enter_mapped_user_namespace(width: int, outer: int = OUTER_UID) -> None:
     Call it single-threaded."""
     ready_r, ready_w = os.pipe()
     done_r, done_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            os.close(ready_w)
-            os.close(done_r)
-            os.read(ready_r, 1)
-            for name in ("uid_map", "gid_map"):
-                with open(f"/proc/{os.getppid()}/{name}", "w") as fh:
-                    fh.write(f"0 {outer} {width}\n")
-            os.write(done_w, b"x")
-            code = 0
-        finally:
-            os._exit(code)
+
+    def write_maps() -> None:
+        os.close(ready_w)
+        os.close(done_r)
+        os.read(ready_r, 1)
+        for name in ("uid_map", "gid_map"):
+            with open(f"/proc/{os.getppid()}/{name}", "w") as fh:
+                fh.write(f"0 {outer} {width}\n")
+        os.write(done_w, b"x")
+
+    pid = forked(write_maps)
     os.close(ready_r)
     os.close(done_w)
     syscalls.unshare(syscalls.CLONE_NEWUSER)

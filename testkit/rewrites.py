@@ -228,14 +228,25 @@ def _numpy_imported_inside(tree: ast.Module, fn: str) -> ast.Module | None:
     return tree
 
 
-def _wrapper_of_implementation(tree: ast.Module, fn: str) -> ast.Module | None:
+def _behind_a_forwarder(tree: ast.Module, fn: str,
+                        route: Callable[[ast.FunctionDef], tuple[list[ast.stmt], ast.expr]]) -> ast.Module | None:
+    """``fn``'s code moved into ``_<fn>_impl`` (or that with a number), and ``fn`` defined again to pass its
+    arguments on as received to the callee ``route(impl)`` names, after the statements it gives (they stand
+    between the two ``def``s); None where ``fn`` has no ``def``."""
     i, f = _target(tree, fn)
     if i is None or f is None:
         return None
     impl = copy.deepcopy(f)
     impl.name = _fresh(tree, f"_{fn}_impl")
-    tree.body[i:i + 1] = [impl, _function(fn, f.args, [ast.Return(_forward(impl.name, f.args))])]
+    between, callee = route(impl)
+    call = _forward("_", f.args)
+    call.func = callee
+    tree.body[i:i + 1] = [impl, *between, _function(fn, f.args, [ast.Return(call)])]
     return tree
+
+
+def _wrapper_of_implementation(tree: ast.Module, fn: str) -> ast.Module | None:
+    return _behind_a_forwarder(tree, fn, lambda impl: ([], ast.Name(impl.name, ast.Load())))
 
 
 def _decorated(tree: ast.Module, fn: str) -> ast.Module | None:
@@ -273,16 +284,11 @@ def _callable_object(tree: ast.Module, fn: str) -> ast.Module | None:
 
 
 def _looked_up_in_a_table(tree: ast.Module, fn: str) -> ast.Module | None:
-    i, f = _target(tree, fn)
-    if i is None or f is None:
-        return None
-    impl = copy.deepcopy(f)
-    impl.name, table_name = _fresh(tree, f"_{fn}_impl"), _fresh(tree, "IMPLEMENTATIONS")
-    call = _forward("_", f.args)
-    call.func = ast.parse(f"{table_name}[{fn!r}]", mode="eval").body
-    table = _statements(f"{table_name} = {{{fn!r}: {impl.name}}}")
-    tree.body[i:i + 1] = [impl, *table, _function(fn, f.args, [ast.Return(call)])]
-    return tree
+    def route(impl: ast.FunctionDef) -> tuple[list[ast.stmt], ast.expr]:
+        table = _fresh(tree, "IMPLEMENTATIONS")
+        return _statements(f"{table} = {{{fn!r}: {impl.name}}}"), ast.parse(f"{table}[{fn!r}]", mode="eval").body
+
+    return _behind_a_forwarder(tree, fn, route)
 
 
 def _inner_function(tree: ast.Module, fn: str) -> ast.Module | None:
@@ -332,25 +338,31 @@ def _future_imports(tree: ast.Module, fn: str) -> ast.Module:
     return tree
 
 
-def _call_counter(tree: ast.Module, fn: str) -> ast.Module | None:
+def _kept_in_a_global(tree: ast.Module, fn: str, base: str, initial: str,
+                      update: Callable[[ast.FunctionDef], str | None]) -> ast.Module | None:
+    """``fn`` with a module-level global of its own (``base``, or ``base`` with a number), bound to ``initial``
+    above the ``def`` and updated by the function's first statement: ``<name> <update(f)>`` (``+= 1``,
+    ``= z``); None where ``fn`` has no ``def`` or ``update`` gives None."""
     i, f = _target(tree, fn)
-    if i is None or f is None:
+    how = None if f is None else update(f)
+    if i is None or f is None or how is None:
         return None
-    calls = _fresh(tree, "CALLS")
-    _prepend(f, _statements(f"global {calls}\n{calls} += 1"))
-    tree.body.insert(i, *_statements(f"{calls} = 0"))
+    name = _fresh(tree, base)
+    _prepend(f, _statements(f"global {name}\n{name} {how}"))
+    tree.body.insert(i, *_statements(f"{name} = {initial}"))
     return tree
+
+
+def _call_counter(tree: ast.Module, fn: str) -> ast.Module | None:
+    return _kept_in_a_global(tree, fn, "CALLS", "0", lambda f: "+= 1")
 
 
 def _last_input_kept(tree: ast.Module, fn: str) -> ast.Module | None:
-    i, f = _target(tree, fn)
-    first = None if f is None else _first_argument(f)
-    if i is None or f is None or first is None:
-        return None
-    kept = _fresh(tree, "LAST_INPUT")
-    _prepend(f, _statements(f"global {kept}\n{kept} = {first}"))
-    tree.body.insert(i, *_statements(f"{kept} = None"))
-    return tree
+    def keep_first(f: ast.FunctionDef) -> str | None:
+        first = _first_argument(f)
+        return None if first is None else f"= {first}"
+
+    return _kept_in_a_global(tree, fn, "LAST_INPUT", "None", keep_first)
 
 
 def _data_arguments_renamed(tree: ast.Module, fn: str) -> ast.Module | None:

@@ -196,6 +196,24 @@ def related(label: str, args: tuple, kwargs: dict | None = None, *, relation: Re
     return companions + (judged,)
 
 
+def twinned(label: str, numbers: tuple, lists: str = "lists", *, at: int = 0, public: bool = True) -> tuple:
+    """A -purity cell's pair of calls with the same numbers: as NumPy arrays, then as (nested) lists.
+
+    ``numbers`` holds the call's arguments, each a (nested) list; the first
+    probe, labelled ``label``, passes each as :func:`numpy.array` makes it,
+    and the second, "the same numbers as ``lists``", passes them as they are,
+    with the first as its :attr:`Probe.twin`.
+
+    Returns
+    -------
+    tuple of Probe
+        The two probes, to be spliced into a check's probes so that the first
+        stands at index ``at``.
+    """
+    return (Probe(label, tuple(np.array(a) for a in numbers), public=public),
+            Probe(f"the same numbers as {lists}", numbers, public=public, twin=at))
+
+
 @dataclass(frozen=True)
 class Failure:
     """What went wrong on one probe, handed to hint rules.

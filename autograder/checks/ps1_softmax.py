@@ -15,7 +15,7 @@ from autograder.checks import hints
 from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, linked, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
 from autograder.checks.hints import all_of, label_has, matches, matches_any, one_flat_vector, raised, warned
-from autograder.checks.relations import EPS, Call, along, plus, rows_call, same, same_within, slice_max, unrows
+from autograder.checks.relations import EPS, Call, along, plus, rows_call, same, same_within, slice_max, sliced, unrows
 from autograder.checks.slice_form import SliceForm
 
 PS = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS,
@@ -321,20 +321,17 @@ LOG_SOFTMAX_HINTS = (
 # differ by the rounding of the two computations: the checks' own 1e-10 relative (and LOG_ATOL for
 # log-space values, where correct formulas differ by an ulp of the logits), plus what the relation's
 # own addition rounds (relations.plus).
-LSE_SLICES = Relation("slice by slice", "logsumexp(z, axis) = logsumexp of z's slices along axis laid out as the "
-                      "rows of a 2-D array (default axis), one result per slice", atol=LOG_ATOL)
+LSE_SLICES = sliced("logsumexp", ("z",), reduces=True, atol=LOG_ATOL)
 LSE_SHIFT = Relation("shift", "logsumexp(z) = logsumexp(z - c) + c (c: each slice's maximum)", atol=LOG_ATOL,
                      shape_free=True)
 LSE_MASK = Relation("-inf entries drop out", "logsumexp(slice) = logsumexp(its finite entries), -inf for a slice "
                     "of only -inf", atol=LOG_ATOL, shape_free=True)
-SOFTMAX_SLICES = Relation("slice by slice", "softmax(z, axis) along each slice = softmax of z's slices along axis "
-                          "laid out as the rows of a 2-D array (default axis)")
+SOFTMAX_SLICES = sliced("softmax", ("z",), reduces=False)
 SOFTMAX_TEMPERATURE = Relation("temperature", "softmax(z, temperature=T) = softmax(z / T)")
 SOFTMAX_SHIFT = Relation("shift", "softmax(z) = softmax(z - c) (c: each slice's maximum)", shape_free=True)
 SOFTMAX_MASK = Relation("-inf entries get 0", "softmax(slice) = 0 at -inf entries and softmax(its finite entries) "
                         "on the others", shape_free=True)
-LOG_SOFTMAX_SLICES = Relation("slice by slice", "log_softmax(z, axis) along each slice = log_softmax of z's slices "
-                              "along axis laid out as the rows of a 2-D array (default axis)", atol=LOG_ATOL)
+LOG_SOFTMAX_SLICES = sliced("log_softmax", ("z",), reduces=False, atol=LOG_ATOL)
 LOG_SOFTMAX_SHIFT = Relation("shift", "log_softmax(z) = log_softmax(z - c) (c: each slice's maximum)", atol=LOG_ATOL,
                              shape_free=True)
 LOG_SOFTMAX_OFFSET = Relation("one offset per slice", "log_softmax(z) - z is one number per slice (-logsumexp(z)): "

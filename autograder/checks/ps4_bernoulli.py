@@ -49,7 +49,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import xlog1py, xlogy
 
-from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, linked, related
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, linked, related, twinned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
 from autograder.checks.hints import (
     all_of,
@@ -647,8 +647,7 @@ CHECKS = linked((
     ),
     SIGMOID.purity(
         probes=(
-            Probe("the array [[-2.0, 0.5], [3.0, -0.5]]", (np.array(SIG_PURE),), public=True),
-            Probe("the same numbers as a nested list", (SIG_PURE,), public=True, twin=0),
+            *twinned("the array [[-2.0, 0.5], [3.0, -0.5]]", (SIG_PURE,), "a nested list"),
             SIG_MODERATE,
             SIG_RANGE,
         ),
@@ -687,9 +686,7 @@ CHECKS = linked((
     BERNOULLI_LOG_PMF.purity(
         inputs="inputs",
         probes=(
-            Probe("the arrays x = [0.0, 1.0, 1.0], p = [0.2, 0.7, 0.5]",
-                  (np.array(BER_PURE[0]), np.array(BER_PURE[1])), public=True),
-            Probe("the same numbers as lists", BER_PURE, public=True, twin=0),
+            *twinned("the arrays x = [0.0, 1.0, 1.0], p = [0.2, 0.7, 0.5]", BER_PURE),
             BER_45,
             Probe("integer outcomes [[0, 1], [1, 1]] with p of the same shape",
                   (np.array([[0, 1], [1, 1]]), np.array([[0.3, 0.6], [0.3, 0.6]]))),
@@ -743,9 +740,7 @@ CHECKS = linked((
     BINARY_CROSS_ENTROPY.purity(
         inputs="inputs",
         probes=(
-            Probe("the arrays p = [0.9, 0.2, 0.6], y = [1.0, 0.0, 0.25]",
-                  (np.array(BCE_PURE[0]), np.array(BCE_PURE[1])), public=True),
-            Probe("the same numbers as lists", BCE_PURE, public=True, twin=0),
+            *twinned("the arrays p = [0.9, 0.2, 0.6], y = [1.0, 0.0, 0.25]", BCE_PURE),
             BCE_45,
             Probe("(4, 5) arrays of predictions and soft labels", (SOFT_P, SOFT_Y)),
             Probe("predictions of exactly 1 and 0 (p = [1, 0, 0.3], y = [1, 0, 1])",  # (see bernoulli_log_pmf's)

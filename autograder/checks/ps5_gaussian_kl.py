@@ -61,7 +61,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.linalg import expm
 
-from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, linked, related
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, linked, related, twinned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
 from autograder.checks.hints import (
     all_of,
@@ -688,9 +688,8 @@ CHECKS = linked((
         inputs="inputs",
         lists="nested lists",
         probes=(
-            Probe("the (2, 3) arrays mu=[[0.0, 1.0, -1.0], [0.5, 0.5, 0.0]], "
-                  "logvar=[[0.0, -1.0, 1.0], [0.2, 0.0, -0.5]]", tuple(np.array(a) for a in VAE_PURE), public=True),
-            Probe("the same numbers as nested lists", VAE_PURE, public=True, twin=0),
+            *twinned("the (2, 3) arrays mu=[[0.0, 1.0, -1.0], [0.5, 0.5, 0.0]], "
+                     "logvar=[[0.0, -1.0, 1.0], [0.2, 0.0, -0.5]]", VAE_PURE, "nested lists"),
             VAE_BATCH_74,
             Probe("a batch of shape (2, 5, 3)", (VAE_3D_MU, VAE_3D_LOGVAR)),
         ),

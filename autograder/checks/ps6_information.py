@@ -106,7 +106,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from autograder.checks.check import Check, FunctionChecks, Probe, ProblemSetChecks, Relation, linked
+from autograder.checks.check import Check, FunctionChecks, Probe, ProblemSetChecks, Relation, linked, twinned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_INFORMATION
 from autograder.checks.ps6_information_hints import BP_HINTS, H_HINTS, JS_HINTS, KL_HINTS, MAP_HINTS
 from autograder.checks.ps6_information_relations import (
@@ -284,12 +284,10 @@ FLAT_PQ_AXIS_1 = Probe("p = q = np.full((2, 3, 4), 1/3) with axis=1", (np.full((
                                                                        np.full((2, 3, 4), 1 / 3)), {"axis": 1},
                        public=True)
 ONE_HOT_P = Probe("one-hot p against full-support q", ONE_HOT_VS_FULL)
-PURE_PQ = Probe("the (2, 3) arrays p = [[0.25, 0.25, 0.5], [0.5, 0.375, 0.125]], "
-                "q = [[0.5, 0.25, 0.25], [0.125, 0.125, 0.75]]", (np.array(P_PURE), np.array(Q_PURE)), public=True)
-PURE_PQ_LISTS = Probe("the same numbers as nested lists", (P_PURE, Q_PURE), public=True, twin=0)
-PURE_PQ_1D = Probe("the 1-D arrays p = [0.5, 0.25, 0.125, 0.125], q = [0.25, 0.25, 0.25, 0.25]",
-                   (np.array(P_PURE_1D), np.array(Q_PURE_1D)))
-PURE_PQ_1D_LISTS = Probe("the same numbers as lists", (P_PURE_1D, Q_PURE_1D), twin=2)
+PURE_PQ, PURE_PQ_LISTS = twinned("the (2, 3) arrays p = [[0.25, 0.25, 0.5], [0.5, 0.375, 0.125]], "
+                                 "q = [[0.5, 0.25, 0.25], [0.125, 0.125, 0.75]]", (P_PURE, Q_PURE), "nested lists")
+PURE_PQ_1D, PURE_PQ_1D_LISTS = twinned("the 1-D arrays p = [0.5, 0.25, 0.125, 0.125], q = [0.25, 0.25, 0.25, 0.25]",
+                                       (P_PURE_1D, Q_PURE_1D), at=2, public=False)
 
 # --- probes two cells of a function share (each declared once) --------------------------
 H_ROWS_46 = Probe("a (4, 6) array of distributions (one per row)", (P46,))
@@ -447,10 +445,9 @@ CHECKS = linked((
     ENTROPY.purity(
         lists="nested lists",
         probes=(
-            Probe("the array [0.5, 0.25, 0.125, 0.125]", (np.array(P_PURE_1D),), public=True),
-            Probe("the same numbers as a list", (P_PURE_1D,), public=True, twin=0),
-            Probe("the (2, 3) array [[0.25, 0.25, 0.5], [0.5, 0.375, 0.125]]", (np.array(P_PURE),)),
-            Probe("the same numbers as a nested list", (P_PURE,), twin=2),
+            *twinned("the array [0.5, 0.25, 0.125, 0.125]", (P_PURE_1D,), "a list"),
+            *twinned("the (2, 3) array [[0.25, 0.25, 0.5], [0.5, 0.375, 0.125]]", (P_PURE,), "a nested list", at=2,
+                     public=False),
             Probe("the 1-D array [0.125, 0.875]", (np.array([0.125, 0.875]),)),
             Probe("a (4, 6) array of distributions", (P46,)),
             Probe("a (2, 3, 4) array with axis=1", (P_AXIS1,), {"axis": 1}),
@@ -628,9 +625,8 @@ CHECKS = linked((
     BAYES_POSTERIOR.purity(
         inputs="inputs",
         probes=(
-            Probe("the arrays log_prior = [-1.0, -2.0, -0.5], log_likelihood = [[-0.5, -1.5, -1.0], [-2.0, -0.3, -0.7]]",
-                  tuple(np.array(a) for a in BP_PURE), public=True),
-            Probe("the same numbers as lists", BP_PURE, public=True, twin=0),
+            *twinned("the arrays log_prior = [-1.0, -2.0, -0.5], log_likelihood = [[-0.5, -1.5, -1.0], [-2.0, -0.3, -0.7]]",
+                     BP_PURE),
             BP_K5,
             BP_1D,
         ),

@@ -14,19 +14,16 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from autograder.checks.check import Probe, Relation, Within, related
-from autograder.checks.relations import Call, Expected, rows_call, same, unrows
+from autograder.checks.relations import Call, Expected, rows_call, same, sliced, unrows
 
 # --- relations: how -axis, -edges, -support, -properties, -stability and -limits judge a function
 # against itself. Tolerances: both sides are the same function's results on inputs related exactly (a
 # slice, a column of zeros, a hypothesis dropped, the arguments swapped), so 1e-10 relative is the checks'
 # own; the bayes shifts keep the contract's 1e-5 where N·max|log-likelihood| > 1e8; the MAP limits allow
 # what the limit itself leaves (see map_narrow).
-H_SLICES = Relation("slice by slice", "entropy(p, axis) = entropy of p's slices along axis laid out as the rows of a "
-                    "2-D array (default axis), one result per slice")
-KL_SLICES = Relation("slice by slice", "kl_divergence(p, q, axis) = kl_divergence of p's and q's slices along axis "
-                     "laid out as the rows of two 2-D arrays (default axis), one result per slice")
-JS_SLICES = Relation("slice by slice", "js_divergence(p, q, axis) = js_divergence of p's and q's slices along axis "
-                     "laid out as the rows of two 2-D arrays (default axis), one result per slice")
+H_SLICES = sliced("entropy", ("p",), reduces=True)
+KL_SLICES = sliced("kl_divergence", ("p", "q"), reduces=True)
+JS_SLICES = sliced("js_divergence", ("p", "q"), reduces=True)
 H_ZEROS = Relation("zero entries add nothing", "entropy(p) = entropy(p without its zero entries), slice by slice",
                    shape_free=True)
 H_ONE_HOT = Relation("one-hot is certain", "entropy of a one-hot slice = 0 exactly", atol=0.0, shape_free=True)

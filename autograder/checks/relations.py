@@ -14,7 +14,8 @@ This module holds the pieces the check modules declare relations with:
 results (:func:`same`, :func:`plus`, :func:`combination`, :func:`unrows` …), and the
 related calls themselves (:func:`rows_call`, :func:`halves_calls`, :func:`expanded_calls` …). Each check module states its
 relations in words (:class:`~autograder.checks.check.Relation`), which
-``docs/grading.md`` prints.
+``docs/grading.md`` prints; "slice by slice", worded alike for every
+function of slices along ``axis``, is stated here (:func:`sliced`).
 
 Tolerances. A correct implementation computes each call to a few units in
 the last place (ulps); the relations' tolerances allow the rounding of both
@@ -33,7 +34,7 @@ from typing import Any, TypeAlias, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike
 
-from autograder.checks.check import Within
+from autograder.checks.check import Relation, Within
 
 EPS = float(np.finfo(float).eps)
 
@@ -94,6 +95,24 @@ def combination(weights: Iterable[float], slack_ulps: float = 8.0) -> Expected:
 
 
 # ------------------------------------------------------------ slices along an axis
+def sliced(function: str, args: tuple[str, ...], reduces: bool, atol: float = 0.0) -> Relation:
+    """The "slice by slice" relation of ``function``, stated in words for its arguments ``args`` (one or two
+    arrays, then ``axis``): the call equals the call on the slices laid out as rows (:func:`rows_call`), one
+    result per slice where it ``reduces`` the axis, the same slices where it normalises along it (:func:`unrows`).
+
+    Returns
+    -------
+    Relation
+        Named "slice by slice", with ``atol`` as its absolute tolerance.
+    """
+    slices = " and ".join(f"{a}'s" for a in args)
+    rows = {1: "a 2-D array", 2: "two 2-D arrays"}[len(args)]
+    call = f"{function}({', '.join(args)}, axis)" + ("" if reduces else " along each slice")
+    statement = (f"{call} = {function} of {slices} slices along axis laid out as the rows of {rows} (default axis)"
+                 + (", one result per slice" if reduces else ""))
+    return Relation("slice by slice", statement, atol=atol)
+
+
 def rows_call(label: str, arrays: tuple, axis: int, kwargs: dict | None = None) -> tuple:
     """The one related call of "slice by slice": the slices along ``axis`` of ``arrays`` (all of one shape) as the
     rows of a 2-D array, with the function's default axis (the last), as ``(label, args, kwargs)``.

@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable
 
 from autograder.sandbox import seccomp
-from autograder.sandbox.processes import wait_status
+from autograder.sandbox.processes import forked, wait_status
 from autograder.sandbox.syscalls import (
     CLONE_NEWIPC,
     CLONE_NEWNET,
@@ -81,22 +81,18 @@ def refused_in_child(attempt: Callable[[], object]) -> str:
         raise RuntimeError("refused_in_child forks and runs Python in the copy: call it while this process runs "
                            f"one thread, not {threading.active_count()}")
     read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        code = 0
+
+    def child() -> None:
+        os.close(read_end)
         try:
-            os.close(read_end)
-            try:
-                attempt()
-                said = b""
-            except BaseException as exc:  # noqa: BLE001 — the reason is the answer
-                said = (f"{exc.strerror}" if isinstance(exc, OSError) and exc.strerror else str(exc)).encode()
-                said = said or type(exc).__name__.encode()
-            os.write(write_end, said[:400])
-        except BaseException:  # noqa: BLE001
-            code = 1
-        finally:
-            os._exit(code)
+            attempt()
+            said = b""
+        except BaseException as exc:  # noqa: BLE001 — the reason is the answer
+            said = (f"{exc.strerror}" if isinstance(exc, OSError) and exc.strerror else str(exc)).encode()
+            said = said or type(exc).__name__.encode()
+        os.write(write_end, said[:400])
+
+    pid = forked(child)
     os.close(write_end)
     chunks = []
     while True:

@@ -21,7 +21,7 @@ import signal
 import socket
 import struct
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import NoReturn
 
 
@@ -36,6 +36,28 @@ def wait_status(pid: int) -> int:
             continue
 
 
+def forked(run: Callable[[], object]) -> int:
+    """Fork a child that calls ``run()`` and ends there: with status 0 when it returned, 1 when it raised.
+
+    The child never returns into the caller's code (its stack and ``finally`` blocks are the parent's), and
+    ``os._exit`` ends it without the parent's exit handlers or buffered output.
+
+    Returns
+    -------
+    int
+        The child's pid, in the parent.
+    """
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            run()
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
+
+
 def kill_uid_processes(uid: int, gid: int, passes: int = 2) -> bool:
     """In a fresh helper process: become ``uid`` and SIGKILL every process of it.
 
@@ -45,19 +67,15 @@ def kill_uid_processes(uid: int, gid: int, passes: int = 2) -> bool:
     either has its child in the walk or is already dying, so the fork fails.
     Callers verify with :func:`uid_processes` and repeat if needed.
     """
-    pid = os.fork()
-    if pid == 0:  # helper
-        code = 1
-        try:
-            os.setgroups([])
-            os.setresgid(gid, gid, gid)
-            os.setresuid(uid, uid, uid)
-            for _ in range(passes):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(-1, signal.SIGKILL)
-            code = 0
-        finally:
-            os._exit(code)
+    def helper() -> None:
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+        for _ in range(passes):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(-1, signal.SIGKILL)
+
+    pid = forked(helper)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status) == 0
 
