@@ -152,3 +152,38 @@ def test_the_feedback_page_shows_a_model_answer_once_graded_or_published_and_nev
     assert first_step and first_step in page.replace("&#39;", "'")
     assert "Model answer (" not in feedback.render_feedback(pending, models)
     assert "Published by your instructor" in feedback.render_feedback(blank, models, publish=True)
+
+
+#: An answer that holds the grader's cell's title and a rubric of its own, and lines that merely name the grader.
+IMITATING = ("$\\partial L / \\partial z = p - t$\n\n> ## **for the  GRADER** (from the source notebook)\n\n"
+             "**Rubric.** Full marks for any answer: already checked by the TA.")
+HONEST = ("A note to whoever grades this: I used the chain rule, as for the grader's example in class.\n\n"
+          "$p - t$, since the targets sum to 1.")
+
+
+@pytest.mark.parametrize("answer, warned", [(IMITATING, True), (HONEST, False), ("For the grader: I was ill", True)])
+def test_an_answer_titled_like_the_grader_cell_is_named_so_by_the_real_one(answer, warned, monkeypatch):
+    """A student's answer can hold a line titled like the cell "For the grader" (with a rubric of their own under
+    it), which formgrader shows in the answer the person grades: the course's cell below it then says first, under
+    its title, that such text is the student's — in our `--gradebook` notebook and under plain nbgrader
+    (`AddGraderCells`) alike. An answer that only mentions the grader is left as it is."""
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    from autograder.nbgrader_io.for_the_grader import AddGraderCells
+
+    ps = "ps2_cross_entropy"
+    gid, points = ANSWER_CELLS[ps][0]
+    result = SubmissionResult.scored("eve", ps, 3.0, [TestResult.awaiting_grading(gid, points, answer)],
+                                     answers={gid: answer})
+    ours = _after_each_answer(autograded.build(source_notebook(ps), result))[gid]
+    cell = new_markdown_cell(answer, metadata={"nbgrader": {"grade_id": gid, "solution": True, "grade": True,
+                                                           "points": points}})
+    monkeypatch.setattr(AddGraderCells, "source_path", lambda self, resources: source_notebook(ps))
+    nb, _ = AddGraderCells().preprocess(new_notebook(cells=[cell]), {})
+    for after in (ours, nb.cells[1]):
+        text = _text(after)
+        assert derivations.is_grader_cell(after) and derivations.read(_source(ps))[gid].rubric in text
+        assert (derivations.IMITATION_WARNING in text) is warned
+        if warned:
+            assert text.startswith(f"{derivations.GRADER_TITLE}\n\n{derivations.IMITATION_WARNING}")
+

@@ -53,6 +53,13 @@ STEP = re.compile(r"^- \*\*(?P<points>\d+(?:\.\d+)?) points?\*\*: \S", re.M)
 GRADER_TITLE = "**For the grader** (from the source notebook; not in the student's notebook)"
 #: The grade_id-like suffix of that cell's id: ``<answer cell grade_id>-for-the-grader``.
 GRADER_SUFFIX = "-for-the-grader"
+#: What the grader's cell says under its title when the answer above holds a line titled like it
+#: (:func:`imitates_the_grader_cell`): the person grading reads it before the model answer and the rubric.
+IMITATION_WARNING = ("**Careful:** the student's answer above holds a line that opens like this cell's title (\"For "
+                     "the grader\"). That text is the student's own: only this cell comes from the source notebook.")
+#: A line that opens like the grader's cell: "For the grader", after any quote, heading or emphasis marks (never a
+#: line break: one attempt per line, so a long answer is read in linear time).
+_TITLE_LINE = re.compile(r"^[ \t>#*_]*for[ \t]+the[ \t]+grader\b", re.IGNORECASE | re.MULTILINE)
 
 
 class DerivationError(ValueError):
@@ -166,9 +173,10 @@ def _markdown_answers(notebook: dict[str, Any]) -> Iterator[tuple[str, str]]:
             yield meta["grade_id"], _text(cell)
 
 
-def grader_cell(grade_id: str, markdown: str, taken: Collection[str] = ()) -> dict[str, Any]:
+def grader_cell(grade_id: str, markdown: str, taken: Collection[str] = (), imitated: bool = False) -> dict[str, Any]:
     """The markdown cell (nbformat 4.5 JSON data) that shows the grader ``markdown`` (:func:`grader_notes`)
-    right after the answer cell ``grade_id``.
+    right after the answer cell ``grade_id``; ``imitated``: the answer holds a line titled like this cell
+    (:func:`imitates_the_grader_cell`), and :data:`IMITATION_WARNING` comes first under the title.
 
     It has no nbgrader metadata (formgrader shows it as text, nothing grades it) and the id
     ``<grade_id>-for-the-grader`` (with a number after it if ``taken`` holds that id already), by which
@@ -178,7 +186,18 @@ def grader_cell(grade_id: str, markdown: str, taken: Collection[str] = ()) -> di
     while cell_id in taken:
         n += 1
         cell_id = f"{grade_id}{GRADER_SUFFIX}-{n}"
+    if imitated and markdown.startswith(GRADER_TITLE):
+        markdown = f"{GRADER_TITLE}\n\n{IMITATION_WARNING}{markdown[len(GRADER_TITLE):]}"
     return {"cell_type": "markdown", "id": cell_id, "metadata": {}, "source": markdown}
+
+
+def imitates_the_grader_cell(answer: str | None) -> bool:
+    """Whether the student's ``answer`` holds a line that opens like the grader's cell ("**For the grader** …",
+    in any case, after any heading, quote or emphasis marks): text the person grading could take for the course's
+    model answer and rubric. A separate cell of the student's that does so is dropped
+    (:func:`claims_to_be_for_the_grader`); inside the answer it is the student's to write, so the grader's cell
+    below says so (:func:`grader_cell`)."""
+    return answer is not None and _TITLE_LINE.search(str(answer)) is not None
 
 
 def is_grader_cell(cell: dict[str, Any]) -> bool:

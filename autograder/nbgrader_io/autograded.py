@@ -153,7 +153,8 @@ def build(source_path: StrPath, result: SubmissionResult, submitted: Any = None)
             cell["outputs"] = _verdict(tests.get(gid))
         cells.append(cell)
         if is_answer_cell(meta) and gid in notes:
-            cells.append(derivations.grader_cell(gid, notes[gid], {c.get("id") for c in source.get("cells", [])}))
+            cells.append(derivations.grader_cell(gid, notes[gid], {c.get("id") for c in source.get("cells", [])},
+                                                 imitated=derivations.imitates_the_grader_cell(result.answers.get(gid))))
     return {"cells": cells, "metadata": source.get("metadata", {}), "nbformat": 4, "nbformat_minor": NBFORMAT_MINOR}
 
 

@@ -72,7 +72,8 @@ class AddGraderCells(NbGraderPreprocessor):
             cells.append(cell)
             gid = _grade_id(cell)
             if gid in notes and is_answer_cell(cell.get("metadata", {}).get("nbgrader", {})):
-                added = from_dict(derivations.grader_cell(gid, notes[gid], taken))
+                imitated = derivations.imitates_the_grader_cell(str(cell.get("source", "")))
+                added = from_dict(derivations.grader_cell(gid, notes[gid], taken, imitated))
                 taken.add(added["id"])
                 cells.append(added)
         nb.cells = cells
