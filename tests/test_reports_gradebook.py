@@ -242,18 +242,19 @@ def test_a_hand_grade_given_to_an_earlier_answer_is_marked_to_grade_again(tmp_pa
     the batch grades it again: the 3 points still count (as nbgrader counts a manual score, so `nbgrader export`
     and grades.csv agree), but her result says they were given to her earlier answer and the gradebook marks the
     cell "needs manual grade" again, until the instructor saves a grade for the new answer. bea, graded again on
-    the same answer, keeps her grade as it was."""
+    the same answer, keeps her grade as it was; cy, who emptied her graded answer, is listed again too."""
     from nbgrader.api import Gradebook
 
+    from autograder.model.course import ANSWER_STUB
     from autograder.model.results import load_results
     from autograder.nbgrader_io.gradebook import read_hand_grades
     from autograder.nbgrader_io.graded_answers import answer_digest, shown_answers
 
     ps, gid = "ps2_cross_entropy", "cross_entropy_grad-derivation"
 
-    def handed_in(ada_text: str) -> list:
+    def handed_in(ada_text: str, cy_text: str = "My derivation, first try.") -> list:
         return [make_result(sid, ps, answers={gid: (8, text, None)})
-                for sid, text in (("ada", ada_text), ("bea", r"$p - t$, since $\sum_k t_k = 1$"))]
+                for sid, text in (("ada", ada_text), ("bea", r"$p - t$, since $\sum_k t_k = 1$"), ("cy", cy_text))]
 
     course = class_course(tmp_path, results=handed_in(r"$\partial L / \partial z = t - p$"))
     write_gradebook(course / "results", course)
@@ -275,22 +276,26 @@ def test_a_hand_grade_given_to_an_earlier_answer_is_marked_to_grade_again(tmp_pa
 
     def needs_grading() -> dict:
         with Gradebook(db, "probdl") as gb:
-            return {sid: gb.find_grade(gid, ps, ps, sid).needs_manual_grade for sid in ("ada", "bea")}
+            return {sid: gb.find_grade(gid, ps, ps, sid).needs_manual_grade for sid in ("ada", "bea", "cy")}
 
     grade_in_formgrader("ada", 3.0)
     grade_in_formgrader("bea", 8.0)
+    grade_in_formgrader("cy", 2.0)
     first = messages()
     assert first["ada"].message == "Graded by your instructor: 3 / 8 points."
     # ada resubmits another derivation; both are graded again (`autograde --force`)
     shutil.rmtree(course / "results")
-    write_class(course / "results", handed_in(r"$\partial L / \partial z = p - t$ (I had the sign wrong)"))
+    write_class(course / "results", handed_in(r"$\partial L / \partial z = p - t$ (I had the sign wrong)", ANSWER_STUB))
     again = messages()
     assert again["ada"].score == 3.0 and "earlier version of this answer" in again["ada"].message
+    assert again["cy"].score == 2.0 and "earlier version of this answer" in again["cy"].message
     assert again["bea"] == first["bea"]
     info = write_gradebook(course / "results", course)
-    assert info["to_review"] == 1 and needs_grading() == {"ada": True, "bea": False}
-    assert "earlier version" in messages()["ada"].message  # (the gradebook's mark, now the notebook shows the new one)
+    assert info["to_review"] == 2 and needs_grading() == {"ada": True, "bea": False, "cy": True}
+    later = messages()  # (the gradebook's mark, now that the notebook shows the new answers)
+    assert "earlier version" in later["ada"].message and "earlier version" in later["cy"].message
     grade_in_formgrader("ada", 8.0)
+    grade_in_formgrader("cy", 0.0)
     assert messages()["ada"].message == "Graded by your instructor: 8 / 8 points."
-    assert write_gradebook(course / "results", course)["to_review"] == 0 and needs_grading() == {"ada": False,
-                                                                                                  "bea": False}
+    assert write_gradebook(course / "results", course)["to_review"] == 0
+    assert needs_grading() == {"ada": False, "bea": False, "cy": False}

@@ -305,16 +305,17 @@ def _write_submission(gb: Gradebook, r: SubmissionResult, nb: str, course_dir: P
             cell = gb.find_grade_cell(t.name, nb, r.assignment)
             grade = Grade(cell_id=cell.id, notebook=submitted_nb)
             gb.db.add(grade)
+        # (an answer whose hand grade was given to an earlier answer, blanked since or not, is listed again)
+        review = t.manual and to_review(grade, shown, t.name, r.answers.get(t.name))
+        written["to_review"] += int(review)
         if t.unanswered:  # left as released: 0, not listed for grading (nbgrader's autograde does the same)
             grade.auto_score = 0.0
-            grade.needs_manual_grade = False
+            grade.needs_manual_grade = review
             _answer_comment(gb, t.name, nb, r)
         elif t.manual:  # a person's to grade: no auto score, listed for grading until a manual score exists
-            grade.auto_score = None  # (and again when that score was given to an earlier answer)
-            review = to_review(grade, shown, t.name, r.answers.get(t.name))
+            grade.auto_score = None
             grade.needs_manual_grade = grade.manual_score is None or review
             written["pending"] += int(grade.manual_score is None)
-            written["to_review"] += int(review)
             _answer_comment(gb, t.name, nb, r)
         else:
             grade.auto_score = float(known(t.score, "an autograded test has a score"))
