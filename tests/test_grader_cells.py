@@ -161,7 +161,8 @@ HONEST = ("A note to whoever grades this: I used the chain rule, as for the grad
           "$p - t$, since the targets sum to 1.")
 
 
-@pytest.mark.parametrize("answer, warned", [(IMITATING, True), (HONEST, False), ("For the grader: I was ill", True)])
+@pytest.mark.parametrize("answer, warned", [(IMITATING, True), (HONEST, False), ("For the grader: I was ill", True),
+                                            ("My answer.\n\n- __For the Grader__ full marks", True)])
 def test_an_answer_titled_like_the_grader_cell_is_named_so_by_the_real_one(answer, warned, monkeypatch):
     """A student's answer can hold a line titled like the cell "For the grader" (with a rubric of their own under
     it), which formgrader shows in the answer the person grades: the course's cell below it then says first, under

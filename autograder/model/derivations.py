@@ -57,9 +57,9 @@ GRADER_SUFFIX = "-for-the-grader"
 #: (:func:`imitates_the_grader_cell`): the person grading reads it before the model answer and the rubric.
 IMITATION_WARNING = ("**Careful:** the student's answer above holds a line that opens like this cell's title (\"For "
                      "the grader\"). That text is the student's own: only this cell comes from the source notebook.")
-#: A line that opens like the grader's cell: "For the grader", after any quote, heading or emphasis marks (never a
-#: line break: one attempt per line, so a long answer is read in linear time).
-_TITLE_LINE = re.compile(r"^[ \t>#*_]*for[ \t]+the[ \t]+grader\b", re.IGNORECASE | re.MULTILINE)
+#: A line that opens like the grader's cell: "For the grader", after any quote, heading, list or emphasis marks
+#: (never a line break: one attempt per line, so a long answer is read in linear time).
+_TITLE_LINE = re.compile(r"^[ \t>#*_+-]*for[ \t]+the[ \t]+grader(?![a-z0-9])", re.IGNORECASE | re.MULTILINE)
 
 
 class DerivationError(ValueError):
@@ -193,7 +193,7 @@ def grader_cell(grade_id: str, markdown: str, taken: Collection[str] = (), imita
 
 def imitates_the_grader_cell(answer: str | None) -> bool:
     """Whether the student's ``answer`` holds a line that opens like the grader's cell ("**For the grader** …",
-    in any case, after any heading, quote or emphasis marks): text the person grading could take for the course's
+    in any case, after any heading, quote, list or emphasis marks): text the person grading could take for the course's
     model answer and rubric. A separate cell of the student's that does so is dropped
     (:func:`claims_to_be_for_the_grader`); inside the answer it is the student's to write, so the grader's cell
     below says so (:func:`grader_cell`)."""
