@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from autograder.model.course import FUNCTIONS
-from autograder.model.pysource import without_docstring
+from autograder.model.pysource import nodes, without_docstring
 
 #: Every contract function's name: a rule never moves one into another cell, nor binds one (a helper named
 #: ``logsumexp`` in the ``log_softmax`` cell is that cell's answer; in a cell of its own it would be another).
@@ -153,9 +153,9 @@ def _class(name: str, body: list[ast.stmt]) -> ast.ClassDef:
 
 def _names(tree: ast.AST) -> set[str]:
     """Every name the cell binds or reads, its functions, classes and parameters included."""
-    out = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    out |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-    return out | {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
+    out = {n.id for n in nodes(tree) if isinstance(n, ast.Name)}
+    out |= {n.name for n in nodes(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    return out | {n.arg for n in nodes(tree) if isinstance(n, ast.arg)}
 
 
 def _top(tree: ast.Module) -> int:
@@ -171,7 +171,7 @@ def _top(tree: ast.Module) -> int:
 
 def _fresh(tree: ast.AST, base: str) -> str:
     """``base``, or ``base`` with a number, whichever the cell does not use yet (thinc's code has its own ``Ops``)."""
-    taken = _names(tree) | {a.asname or a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+    taken = _names(tree) | {a.asname or a.name for n in nodes(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
                             for a in n.names}
     return next(name for name in (base, *(f"{base}{k}" for k in range(2, 100))) if name not in taken)
 
@@ -191,7 +191,7 @@ def _numpy_without_alias(tree: ast.Module, fn: str) -> ast.Module | None:
     names = _names(tree)
     if "np" not in names or "numpy" in names:
         return None
-    for node in ast.walk(tree):
+    for node in nodes(tree):
         if isinstance(node, ast.Name) and node.id == "np":
             node.id = "numpy"
         elif isinstance(node, ast.Import):
@@ -305,16 +305,16 @@ def _inner_function(tree: ast.Module, fn: str) -> ast.Module | None:
 def _locals_renamed(tree: ast.Module, fn: str) -> ast.Module | None:
     _, f = _target(tree, fn)
     if f is None or any(isinstance(n, (ast.Global, ast.Nonlocal, ast.FunctionDef, ast.Lambda, ast.ClassDef))
-                        for n in ast.walk(f) if n is not f):
+                        for n in nodes(f) if n is not f):
         return None
     if _names(f) & {"eval", "exec", "locals", "vars"}:  # (code that names its variables in strings)
         return None
     a = f.args
     params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs + [x for x in (a.vararg, a.kwarg) if x]}
-    local = {n.id for n in ast.walk(f) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - params
+    local = {n.id for n in nodes(f) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - params
     if not local:
         return None
-    for node in ast.walk(f):
+    for node in nodes(f):
         if isinstance(node, ast.Name) and node.id in local:
             node.id += "_value"
     return tree
@@ -375,7 +375,7 @@ def _data_arguments_renamed(tree: ast.Module, fn: str) -> ast.Module | None:
     renamed = {p.arg: f"{p.arg}_in" for p in data}
     if not renamed or _names(f) & set(renamed.values()) or _names(f) & {"eval", "exec", "locals", "vars"}:
         return None
-    for node in ast.walk(f):
+    for node in nodes(f):
         if isinstance(node, ast.arg) and node.arg in renamed:
             node.arg = renamed[node.arg]
         elif isinstance(node, ast.Name) and node.id in renamed:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-from autograder.model.pysource import without_docstring
+from autograder.model.pysource import nodes, without_docstring
 from autograder.similarity.clone import Function, clone
 
 #: Helpers inlined into helpers, at most this deep.
@@ -59,13 +59,13 @@ def _inlinable(helper: Function) -> bool:
             return False
     return not any(isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await, ast.Global, ast.Nonlocal, ast.Return))
                    or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == helper.name)
-                   for stmt in body[:-1] for n in ast.walk(stmt)) and not any(
+                   for stmt in body[:-1] for n in nodes(stmt)) and not any(
         isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == helper.name
-        for n in ast.walk(body[-1]))
+        for n in nodes(body[-1]))
 
 
-def _stored(nodes: Iterable[ast.AST]) -> set[str]:
-    return {n.id for stmt in nodes for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+def _stored(statements: Iterable[ast.AST]) -> set[str]:
+    return {n.id for stmt in statements for n in nodes(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
 def _locals(function: Function) -> set[str]:
@@ -76,9 +76,9 @@ def _locals(function: Function) -> set[str]:
 
 def _size(body: list[ast.stmt], place: dict[str, ast.expr]) -> int:
     """Syntax nodes of ``body`` once ``place``'s values are written in (counted, nothing copied)."""
-    values = {name: sum(1 for _ in ast.walk(value)) for name, value in place.items()}
+    values = {name: sum(1 for _ in nodes(value)) for name, value in place.items()}
     return sum(values.get(n.id, 1) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) else 1
-               for stmt in body for n in ast.walk(stmt))
+               for stmt in body for n in nodes(stmt))
 
 
 class _Substitute(ast.NodeTransformer):
@@ -115,7 +115,7 @@ def _bind(helper: Function, call: ast.Call) -> tuple[dict[str, ast.expr], list[a
         value = given[name] if name in given else defaults[name]  # (each is in one of them: checked above)
         plain = isinstance(value, (ast.Name, ast.Constant)) or (
             isinstance(value, ast.Attribute) and all(isinstance(n, (ast.Attribute, ast.Name, ast.Load))
-                                                     for n in ast.walk(value)))
+                                                     for n in nodes(value)))
         if plain and name not in stored:
             place[name] = value
         else:
@@ -138,7 +138,7 @@ class _Inliner:
         self.inlined: set[str] = set()  # names written in at least once
 
     def _calls(self, stmt: ast.stmt, shadowed: set[str]) -> list[ast.Call]:
-        return [n for n in ast.walk(stmt) if isinstance(n, ast.Call) and _callee(n) in self.helpers
+        return [n for n in nodes(stmt) if isinstance(n, ast.Call) and _callee(n) in self.helpers
                 and _callee(n) not in shadowed]
 
     def block(self, body: list[ast.stmt], shadowed: set[str], depth: int) -> list[ast.stmt]:
@@ -212,7 +212,7 @@ def inline_all(function: Function, helpers: dict[str, Function]) -> tuple[Functi
     shadowed = _locals(out)
     out.body = inliner.block(out.body, shadowed, 0)
     # helpers named elsewhere (an ``if`` test, a loop, passed as a value) are kept whole
-    named = [n.id for n in ast.walk(out) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    named = [n.id for n in nodes(out) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
     for name in dict.fromkeys(named):
         if name in inliner.helpers and name not in shadowed:
             inliner._keep(name, 0)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 
+from autograder.model.pysource import nodes
 from autograder.similarity.clone import Function, clone
 
 #: Rounds of removing unused assignments (each removal can leave another unused).
@@ -59,10 +60,10 @@ def _augmented(stmt: ast.AugAssign) -> ast.Assign:
     """``x += e`` → ``x = x + e`` (for a plain name, an attribute or a subscript)."""
     target = clone(stmt.target)
     load = clone(stmt.target)
-    for node in ast.walk(load):
+    for node in nodes(load):
         if hasattr(node, "ctx"):
             node.ctx = ast.Load()
-    for node in ast.walk(target):
+    for node in nodes(target):
         if hasattr(node, "ctx") and node is not target:
             node.ctx = ast.Load()
     return ast.copy_location(ast.Assign([target], ast.copy_location(ast.BinOp(load, stmt.op, stmt.value), stmt)),
@@ -141,7 +142,7 @@ def prune(function: Function) -> None:
     """Remove the noise, the dead code and the unused assignments of ``function`` (an ``ast.FunctionDef``)."""
     function.body = _clean(function.body)
     for _ in range(MAX_ROUNDS):
-        read = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)}
+        read = {n.id for n in nodes(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)}
         function.body, changed = _drop_unused(function.body, read)
         if not changed:
             break

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 
+from autograder.model.pysource import nodes
 from autograder.similarity.clone import Function
 from autograder.similarity.tokens import Key
 
@@ -38,7 +39,7 @@ def _effects(stmt: ast.stmt) -> tuple[set[str | None], set[str]]:
     """``(written, read)`` names of a simple statement."""
     written: set[str | None] = set()
     read: set[str] = set()
-    for node in ast.walk(stmt):
+    for node in nodes(stmt):
         if isinstance(node, ast.Name):
             (written if isinstance(node.ctx, ast.Store) else read).add(node.id)
         elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):

@@ -21,6 +21,7 @@ import ast
 from collections import Counter
 from collections.abc import Iterator
 
+from autograder.model.pysource import nodes
 from autograder.similarity.bounds import MAX_DEPTH, depth
 from autograder.similarity.clone import Function
 
@@ -72,7 +73,7 @@ def _single_read(stmt: ast.stmt, name: str) -> tuple[ast.AST, str, int | None] |
 
 
 def _writes(stmt: ast.stmt) -> set[str]:
-    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    return {n.id for n in nodes(stmt) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
 
 
 def _larger(tree: ast.AST, limit: int) -> bool:
@@ -93,7 +94,7 @@ def _pass(function: Function, left: int) -> int:
     writes: Counter[str] = Counter()
     reads: Counter[str] = Counter()
     deepest = depth(function)
-    for node in ast.walk(function):
+    for node in nodes(function):
         if isinstance(node, ast.Name):
             (reads if isinstance(node.ctx, ast.Load) else writes)[node.id] += 1
     done = 0
@@ -107,7 +108,7 @@ def _pass(function: Function, left: int) -> int:
             name = stmt.targets[0].id
             if name in params or writes[name] != 1 or reads[name] != 1 or _larger(stmt.value, MAX_VALUE_NODES):
                 continue
-            needs = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
+            needs = {n.id for n in nodes(stmt.value) if isinstance(n, ast.Name)}
             for j in range(i, min(len(block), i + MAX_SCAN)):
                 spot = _single_read(block[j], name)
                 if spot is not None:
@@ -126,7 +127,7 @@ def _pass(function: Function, left: int) -> int:
                     done += 1
                     break
                 if (_writes(block[j]) & needs) or any(isinstance(n, ast.Name) and n.id == name
-                                                      for n in ast.walk(block[j])):
+                                                      for n in nodes(block[j])):
                     break
     return done
 
@@ -175,7 +176,7 @@ def hoist_repeated(function: Function) -> None:
                 continue
             key, first = repeated
             name = f"_repeated_{done}"
-            for node in list(ast.walk(stmt)):
+            for node in list(nodes(stmt)):
                 for field, value in ast.iter_fields(node):
                     if isinstance(value, ast.AST) and _key(value) == key:
                         setattr(node, field, ast.copy_location(ast.Name(name, ast.Load()), value))
@@ -192,19 +193,26 @@ def _key(node: ast.AST) -> str:
 
 def _largest_repeated(stmt: ast.stmt) -> tuple[str, ast.expr] | None:
     """``(key, a copy's original)`` of the largest expression written twice or more in ``stmt``, or None."""
+    order = nodes(stmt)
+    # each node's size (its subtree's nodes, contexts not counted) and whether anything in its subtree is impure
+    # or written, from the leaves up: one walk, where asking each node about its subtree took one per node
+    size: dict[int, int] = {}
+    clean: dict[int, bool] = {}
+    for node in reversed(order):  # (breadth first: every child stands after its parent)
+        total = 0 if isinstance(node, ast.expr_context) else 1
+        ok = not (isinstance(node, _IMPURE) or isinstance(getattr(node, "ctx", None), (ast.Store, ast.Del)))
+        for child in ast.iter_child_nodes(node):
+            total += size[id(child)]
+            ok = ok and clean[id(child)]
+        size[id(node)], clean[id(node)] = total, ok
     seen: dict[str, tuple[int, ast.expr]] = {}
     best: tuple[int, str, ast.expr] | None = None
-    for node in ast.walk(stmt):
-        if not isinstance(node, _PURE) or any(isinstance(n, _IMPURE) or isinstance(getattr(n, "ctx", None),
-                                                                                       (ast.Store, ast.Del))
-                                              for n in ast.walk(node)):
-            continue
-        size = sum(1 for n in ast.walk(node) if not isinstance(n, ast.expr_context))
-        if size < 3:
+    for node in order:
+        if not isinstance(node, _PURE) or not clean[id(node)] or size[id(node)] < 3:
             continue
         key = _key(node)
         count, _ = seen.get(key, (0, node))
         seen[key] = (count + 1, node)
-        if count + 1 >= 2 and (best is None or size > best[0]):
-            best = (size, key, node)
+        if count + 1 >= 2 and (best is None or size[id(node)] > best[0]):
+            best = (size[id(node)], key, node)
     return None if best is None else (best[1], best[2])

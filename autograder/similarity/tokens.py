@@ -30,6 +30,8 @@ import hashlib
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 
+from autograder.model.pysource import nodes
+
 _BUILTINS = frozenset(dir(builtins))
 _SKIP_FIELDS = frozenset({"ctx", "annotation", "returns", "type_comment", "type_params", "op", "ops", "kind"})
 
@@ -84,7 +86,7 @@ Key = Callable[[ast.AST], bytes]
 def bound_names(function: ast.AST) -> frozenset[str]:
     """Every name ``function`` binds: parameters, assignment and loop targets, ``as`` names, inner defs."""
     names = set()
-    for node in ast.walk(function):
+    for node in nodes(function):
         if isinstance(node, ast.arg):
             names.add(node.arg)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -99,7 +101,7 @@ def bound_names(function: ast.AST) -> frozenset[str]:
 def local_imports(function: ast.AST, imports: dict[str, str]) -> dict[str, str]:
     """``imports`` with the function's own ``import`` statements added (``import math`` inside it)."""
     out = dict(imports)
-    for node in ast.walk(function):
+    for node in nodes(function):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 out[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 
+from autograder.model.pysource import nodes
 from autograder.similarity.clone import Function
 from autograder.similarity.inline import inline_helpers
 
@@ -44,9 +45,9 @@ def _global_targets(stmt: ast.stmt, declared: set[str]) -> bool:
 
 def _read_elsewhere(function: Function, declared: set[str]) -> set[str]:
     """The declared names the function reads outside its own assignments to them."""
-    skip = {id(n) for stmt in ast.walk(function) if isinstance(stmt, ast.stmt) and _global_targets(stmt, declared)
-            for n in ast.walk(stmt)}
-    return {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and n.id in declared
+    skip = {id(n) for stmt in nodes(function) if isinstance(stmt, ast.stmt) and _global_targets(stmt, declared)
+            for n in nodes(stmt)}
+    return {n.id for n in nodes(function) if isinstance(n, ast.Name) and n.id in declared
             and isinstance(n.ctx, ast.Load) and id(n) not in skip}
 
 
@@ -79,17 +80,17 @@ def _nested_called(function: Function) -> dict[str, Function]:
     defined = {s.name: s for s in function.body if isinstance(s, ast.FunctionDef)}
     if not defined:
         return {}
-    called = {id(n.func) for n in ast.walk(function) if isinstance(n, ast.Call)}
-    as_value = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and n.id in defined
+    called = {id(n.func) for n in nodes(function) if isinstance(n, ast.Call)}
+    as_value = {n.id for n in nodes(function) if isinstance(n, ast.Name) and n.id in defined
                 and id(n) not in called}
-    stored = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    stored = {n.id for n in nodes(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     return {name: f for name, f in defined.items() if name not in as_value and name not in stored
             and not f.decorator_list}
 
 
 def drop_imports(function: Function) -> None:
     """Remove the ``import`` statements of ``function`` (the caller's copy), once its names have been read."""
-    for node in ast.walk(function):
+    for node in nodes(function):
         for name in _BLOCKS:
             block = getattr(node, name, None)
             if isinstance(block, list) and any(isinstance(s, (ast.Import, ast.ImportFrom)) for s in block):
@@ -99,7 +100,7 @@ def drop_imports(function: Function) -> None:
 def unwrap(function: Function) -> None:
     """Take the wrappings off ``function`` (an ``ast.FunctionDef``, the caller's copy; see the module docstring),
     and off the functions nested in it first, so that one written in where it is called is unwrapped already."""
-    declared = {n for node in ast.walk(function) if isinstance(node, (ast.Global, ast.Nonlocal)) for n in node.names}
+    declared = {n for node in nodes(function) if isinstance(node, (ast.Global, ast.Nonlocal)) for n in node.names}
     dropped = declared - _read_elsewhere(function, declared)
     function.body = _block(function.body, dropped) or [ast.Pass()]
     nested = _nested_called(function)
