@@ -23,6 +23,7 @@ from autograder.similarity.inline import MAX_NODES as MAX_INLINED_NODES
 from autograder.similarity.inline import inline_helpers
 from autograder.similarity.prune import prune
 from autograder.similarity.reorder import canonical_order
+from autograder.similarity.tables import look_up_tables
 from autograder.similarity.tokens import Namer, bound_names, statement_key, token_stream
 
 CONTRACT = ("softmax", "logsumexp", "log_softmax")
@@ -313,6 +314,45 @@ def f(x):
     assert kept == []
     assert ast.unparse(out) == ("def f(x):\n    w = x * 2.0\n    v = x * 3\n    w = v * 0.5\n"
                                 "    return w + 1 + (w + 1)")
+
+
+TABLED = BASE.replace("def softmax(z, axis=-1, temperature=1.0):", "def _impl(z, axis, temperature):") + '''
+IMPLEMENTATIONS = {"logsumexp": np.sum, "softmax": _impl}
+
+def softmax(z, axis=-1, temperature=1.0):
+    return IMPLEMENTATIONS["softmax"](z, axis, temperature)
+'''
+
+
+def test_a_function_looked_up_in_a_table_is_written_in_as_a_helper_it_calls():
+    """``IMPLEMENTATIONS["softmax"](…)`` runs ``_impl``: every fingerprint of the plain version is found (the
+    table's own line adds a few); before, the helper was kept whole and a fifth of them were missing."""
+    assert set(doc(BASE).hashes.tolist()) <= set(doc(TABLED).hashes.tolist())
+
+
+def _looked_up(source: str) -> str:
+    code = notebook_code([{"cell_type": "code", "source": source}], CONTRACT)
+    function = clone(code.graded["softmax"].entries[0].function())
+    look_up_tables(function, code.graded["softmax"].names)
+    return ast.unparse(function.body[-1])
+
+
+LOOKED_UP = "return T['softmax'](z)"
+
+
+@pytest.mark.parametrize(("table", "line", "written", "read"), [
+    ("{'softmax': _impl}", "", LOOKED_UP, "return _impl(z)"),
+    ("{'softmax': np.sum, 'softmax': _impl}", "", LOOKED_UP, "return _impl(z)"),  # (the last of a key counts)
+    ("{'softmax': _impl, 'softmax': np.sum}", "", LOOKED_UP, LOOKED_UP),  # (not a plain name)
+    ("{**OTHER, 'softmax': _impl}", "", LOOKED_UP, LOOKED_UP),  # (what the spread holds is not read)
+    ("dict(softmax=_impl)", "", LOOKED_UP, LOOKED_UP),  # (a call, not a display)
+    ("{'softmax': _impl}", "    T = {'softmax': np.exp}\n", LOOKED_UP, LOOKED_UP),  # (the function's own T)
+    ("{'softmax': _impl}", "", "return T['other'](z)", "return T['other'](z)"),  # (a key the table lacks)
+])
+def test_only_a_constant_key_of_a_dict_display_the_function_does_not_rebind_is_looked_up(table, line, written, read):
+    source = ("import numpy as np\nOTHER = {}\ndef _impl(z):\n    return np.exp(z)\nT = " + table + "\n"
+              "def softmax(z, axis=-1, temperature=1.0):\n" + line + "    " + written + "\n")
+    assert _looked_up(source) == read
 
 
 def test_helpers_that_cannot_be_inlined_are_kept_whole_and_recursion_stops():

@@ -1,0 +1,63 @@
+"""A function looked up in a table of functions, written as the function it looks up.
+
+``IMPLEMENTATIONS = {"softmax": _softmax}`` and then ``return IMPLEMENTATIONS["softmax"](z)`` runs
+``_softmax(z)``: any function can be put behind such a table, so that the graded function holds one line
+and the code is in a helper. A subscript ``T[k]`` read where ``T`` is a notebook name bound to a dict
+display (``{…}``, every key a constant) and ``k`` a constant the display maps to a plain name is replaced
+by that name (in place, on the document's copy), so that :mod:`.inline` writes the helper in where it is
+called, as it does for a direct call. ``T`` must not be a name the function binds itself.
+
+Only the report reads this: the table is read as it was bound (a later ``T["softmax"] = g`` is not
+seen), which can make two documents look more or less alike, never change a grade.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+
+from autograder.model.pysource import nodes
+from autograder.similarity.clone import Function
+from autograder.similarity.graded import Binding
+from autograder.similarity.tokens import bound_names
+
+
+def table_of(binding: Binding | None) -> dict[object, str]:
+    """``{key: name}`` of a binding to a dict display whose keys are all constants (its values that are
+    plain names); empty for any other binding."""
+    if binding is None or binding.kind != "expr" or not isinstance(binding.node, ast.Dict):
+        return {}
+    display = binding.node
+    if not all(isinstance(k, ast.Constant) for k in display.keys):  # (a None key is a ``**`` spread)
+        return {}
+    out: dict[object, str] = {}
+    for key, value in zip(display.keys, display.values, strict=True):
+        if isinstance(key, ast.Constant) and isinstance(value, ast.Name):
+            out[key.value] = value.id
+        elif isinstance(key, ast.Constant):
+            out.pop(key.value, None)  # (a later entry of the same key wins, as in Python)
+    return out
+
+
+def look_up_tables(function: Function, names: Mapping[str, Binding]) -> None:
+    """Replace in ``function`` (a copy) each ``T[k]`` read from a table of functions by the name it holds."""
+    own = bound_names(function)
+    for node in nodes(function):
+        for field, value in ast.iter_fields(node):
+            items = value if isinstance(value, list) else [value]
+            for index, child in enumerate(items):
+                name = _looked_up(child, names, own)
+                if name is None:
+                    continue
+                new = ast.copy_location(ast.Name(name, ast.Load()), child)
+                if isinstance(value, list):
+                    value[index] = new
+                else:
+                    setattr(node, field, new)
+
+
+def _looked_up(node: object, names: Mapping[str, Binding], own: frozenset[str]) -> str | None:
+    if not (isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name)
+            and isinstance(node.slice, ast.Constant) and node.value.id not in own):
+        return None
+    return table_of(names.get(node.value.id)).get(node.slice.value)
