@@ -22,7 +22,7 @@ from autograder.engine.zygote_parent import ChildError, Zygote, default_hidden
 from autograder.model import course
 from autograder.model.course import ROOT
 from autograder.sandbox import wire
-from autograder.sandbox.carry_forward import MAX_CARRIED_ELEMENTS, body_of, same_cell
+from autograder.sandbox.carry_forward import MAX_CARRIED_ELEMENTS, MAX_HELD, CalleeStubs, body_of, same_cell
 from autograder.sandbox.limits import Limits
 from testkit.corpus import load as corpus
 from testkit.fill import filled_release
@@ -165,20 +165,63 @@ LOG_SOFTMAX_THROUGH = {
                 "    z = np.asarray(z, dtype=float)\n    return z - np.expand_dims(lse(z, axis=axis), axis)\n",
     "a default argument": "import numpy as np\n\ndef log_softmax(z, axis=-1, _lse=logsumexp):\n"
                           "    z = np.asarray(z, dtype=float)\n    return z - np.expand_dims(_lse(z, axis=axis), axis)\n",
+    "a dict of functions": "import numpy as np\n\nOPS = {'lse': logsumexp, 'exp': np.exp}\n\n"
+                           "def log_softmax(z, axis=-1):\n    z = np.asarray(z, dtype=float)\n"
+                           "    return z - np.expand_dims(OPS['lse'](z, axis=axis), axis)\n",
+    "a tuple of functions": "import numpy as np\n\nOPS = (np.exp, logsumexp)\n\n"
+                            "def log_softmax(z, axis=-1):\n    z = np.asarray(z, dtype=float)\n"
+                            "    return z - np.expand_dims(OPS[1](z, axis=axis), axis)\n",
+    "a closure": "import numpy as np\n\ndef _through(lse):\n    def log_softmax(z, axis=-1):\n"
+                 "        z = np.asarray(z, dtype=float)\n        return z - np.expand_dims(lse(z, axis=axis), axis)\n"
+                 "    return log_softmax\n\nlog_softmax = _through(logsumexp)\n",
+    "a list in a closure": "import numpy as np\n\ndef _through(steps):\n    def log_softmax(z, axis=-1):\n"
+                           "        z = np.asarray(z, dtype=float)\n"
+                           "        return z - np.expand_dims(steps[0](z, axis=axis), axis)\n"
+                           "    return log_softmax\n\nlog_softmax = _through([logsumexp])\n",
 }
 
 
 @pytest.mark.parametrize("through", LOG_SOFTMAX_THROUGH)
 def test_a_callee_called_by_another_name_is_carried_forward(env, through):
     """A mistake costs points once: my naive logsumexp loses its -stability, and my log_softmax, which calls it by
-    another name (``lse = logsumexp``, or a default argument ``_lse=logsumexp``), is graded as if it were correct.
-    Both names held my own function through the call, so log_softmax lost its -stability too (as by name it
-    does not). Both now answer as the callee's stub, and are restored after the call."""
+    another name (``lse = logsumexp``, a default argument ``_lse=logsumexp``, an item of a global dict or tuple,
+    a closure's cell or a list it holds), is graded as if it were correct. Those names held my own function through
+    the call, so log_softmax lost its -stability too (as by name it does not). They now answer as the callee's
+    stub, and are restored after the call."""
     naive = next(s.source for s in zoo("ps1_softmax") if s.name == "logsumexp-naive")
     nb = filled_release("ps1_softmax", {"logsumexp": naive, "log_softmax": LOG_SOFTMAX_THROUGH[through]})
     data = grade(env, "ps1_softmax", nb)
     lost = {t["name"] for t in data["tests"] if t["score"] is not None and t["score"] < t["max_score"]}
     assert lost == {"logsumexp-stability"}, {t["name"]: t["message"] for t in data["tests"] if t["name"] in lost}
+
+
+def test_every_container_and_cell_a_callee_was_put_in_holds_the_students_own_function_again_after_the_call():
+    """:class:`~autograder.sandbox.carry_forward.CalleeStubs` on a namespace as a notebook leaves it: during the call
+    each place that held ``logsumexp`` answers with the grader's value; afterwards each holds the student's own
+    function again — except where the call itself put something else, which stays; a dict subclass, a key that is
+    not a plain string or integer and a table larger than ``MAX_HELD`` are left alone."""
+    ns: dict = {"MAX_HELD": MAX_HELD}
+    exec(compile("def logsumexp(z, axis=-1):\n    return 'own'\n", "<cell-1>", "exec"), ns)
+    cell = ("class Table(dict):\n    pass\n"
+            "OPS = {'lse': logsumexp}\nKEEP = (logsumexp,)\nRUNS = [logsumexp]\nSUB = Table(lse=logsumexp)\n"
+            "ODD = {('lse',): logsumexp}\nBIG = [logsumexp] * (MAX_HELD + 1)\nTAKEN = [logsumexp]\n"
+            "def _through(lse, steps):\n    def log_softmax(z, axis=-1):\n"
+            "        TAKEN[0] = 'changed by the call'\n"
+            "        return [lse(z), steps[0](z), OPS['lse'](z), KEEP[0](z), RUNS[0](z), SUB['lse'](z),\n"
+            "                ODD[('lse',)](z), BIG[0](z)]\n    return log_softmax\n"
+            "log_softmax = _through(logsumexp, [logsumexp])\n")
+    exec(compile(cell, "<cell-2>", "exec"), ns)
+    own = ns["logsumexp"]
+    with CalleeStubs(ns, "log_softmax", ["logsumexp"], lambda name, args, kwargs: {"value": "grader's"},
+                     lambda value: value):
+        during = ns["log_softmax"]([1.0])
+    assert during == ["grader's"] * 5 + ["own"] * 3
+    closure = {c.cell_contents if not isinstance(c.cell_contents, list) else c.cell_contents[0]
+               for c in ns["log_softmax"].__closure__}
+    assert closure == {own}
+    assert ns["OPS"]["lse"] is ns["KEEP"][0] is ns["RUNS"][0] is own
+    assert ns["TAKEN"] == ["changed by the call"]
+    assert f"at most {MAX_HELD} items" in (ROOT / "docs" / "contract.md").read_text(encoding="utf-8")
 
 
 def test_the_callers_cell_is_where_its_body_was_written_not_where_its_wrapper_was():

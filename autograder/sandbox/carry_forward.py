@@ -16,7 +16,7 @@ import functools
 import threading
 import types
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sized
 from typing import Any, Literal, NoReturn, cast
 
 import numpy as np
@@ -24,6 +24,9 @@ import numpy as np
 from autograder.sandbox.forbidden_walk import Walk, chains
 from autograder.sandbox.invoke import WARNINGS_LOCK
 
+#: A global or closure dict, list or tuple of at most this many items is looked into for a carried callee (a table
+#: of functions; a larger one is the notebook's data).
+MAX_HELD = 64
 #: At most this many calls of carried-forward functions are answered per probe …
 MAX_CARRIED_CALLS = 10_000
 #: … and at most this many argument elements (array entries, list items) in all.
@@ -177,9 +180,11 @@ class CalleeStubs:
     ``log_softmax`` that uses it) is part of the caller's answer, not another answer to carry forward: it runs
     as written.
 
-    A callee's other names answer as it does during the call: a global bound to it (``lse = logsumexp``) and a
-    default argument of the caller's (``def f(z, _ls=log_softmax)``). Not covered: a callee held in a closure or
-    a container; names not yet defined stay undefined, as in the notebook.
+    A callee's other names answer as it does during the call: a global bound to it (``lse = logsumexp``), a
+    default argument of the caller's (``def f(z, _ls=log_softmax)``), a cell of the caller's closure
+    (``log_softmax = make(logsumexp)``), and an item of a global (or closure) dict, list or tuple of at most
+    :data:`MAX_HELD` items (``OPS = {"lse": logsumexp}``; a list or dict is changed in place and its items put
+    back on exit, a tuple's name is bound to a copy). Names not yet defined stay undefined, as in the notebook.
     """
 
     def __init__(self, namespace: dict[str, Any], caller: str, names: Iterable[str], ask: Ask,
@@ -191,6 +196,7 @@ class CalleeStubs:
         self.bodies: dict[str, types.FunctionType] = {}  # name -> the function whose body it runs (:func:`body_of`)
         self.aliases: dict[str, object] = {}  # another name bound to a callee -> the object, restored on exit
         self.defaults: tuple[types.FunctionType, Any, Any] | None = None  # the caller's defaults, restored on exit
+        self.held: list[tuple[Any, Any, object, object]] = []  # (list or dict or cell, key, own, stand-in), put back
         self.circular: dict[str, bool] = {}
         self.active = False
         self.dry = False  # running a callee's own code to see whether it calls the caller back
@@ -272,7 +278,8 @@ class CalleeStubs:
 
     def _other_names(self, caller: object, stands: dict[int, tuple[object, Callable[..., Any]]]) -> None:
         """The other names a carried callee goes by answer as its stub does (restored on exit): a global bound to
-        it (``lse = logsumexp``) and a default argument of the caller's that is it (``def f(z, _lse=logsumexp)``)."""
+        it (``lse = logsumexp``), a default argument of the caller's that is it (``def f(z, _lse=logsumexp)``), a
+        cell of the caller's closure, and an item of a global's or closure cell's dict, list or tuple."""
         ns = self.namespace
 
         def stand(value: object) -> Callable[..., Any] | None:
@@ -280,23 +287,70 @@ class CalleeStubs:
             return found[1] if found is not None and found[0] is value else None
 
         for key, value in list(ns.items()):
-            answer = stand(value)
-            if answer is not None and key not in self.saved and key != self.caller:
+            answer: object = stand(value) if key not in self.saved and key != self.caller else None
+            if answer is None:
+                answer = self._held_in(value, stand)
+            if answer is not None:
                 self.aliases[key] = value
                 ns[key] = answer
         body = body_of(caller)
         if body is None or body.__globals__ is not ns:
             return
+        for cell in body.__closure__ or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:  # (an empty cell: a name the enclosing function has not bound yet)
+                continue
+            stand_in: object = stand(value)
+            if stand_in is None:
+                stand_in = self._held_in(value, stand)
+            if stand_in is not None:
+                self.held.append((cell, None, value, stand_in))
+                cell.cell_contents = stand_in
         defaults, kwdefaults = body.__defaults__ or (), body.__kwdefaults__ or {}
         if any(stand(d) is not None for d in (*defaults, *kwdefaults.values())):
             self.defaults = (body, body.__defaults__, body.__kwdefaults__)
             body.__defaults__ = tuple(stand(d) or d for d in defaults) if defaults else body.__defaults__
             body.__kwdefaults__ = {k: stand(d) or d for k, d in kwdefaults.items()} if kwdefaults else None
 
+    def _held_in(self, value: object, stand: Callable[[object], Callable[..., Any] | None]) -> object | None:
+        """What stands for a container that holds a carried callee: a tuple's copy with the stand-ins (None when
+        it holds none); a dict's or list's items are replaced in place (put back on exit), and None returned.
+        Only a plain dict (its keys plain strings or integers), list or tuple — never a subclass, so that no
+        method of the notebook's runs — of at most :data:`MAX_HELD` items."""
+        kind = type(value)
+        if kind not in (dict, list, tuple) or len(cast(Sized, value)) > MAX_HELD:
+            return None
+        if kind is tuple:
+            items = cast(tuple[object, ...], value)
+            answers = [stand(item) for item in items]
+            if all(a is None for a in answers):
+                return None
+            return tuple(i if a is None else a for a, i in zip(answers, items, strict=True))
+        pairs = list(cast(dict[Any, object], value).items()) if kind is dict else \
+            list(enumerate(cast(list[object], value)))
+        for key, item in pairs:
+            answer = stand(item) if type(key) in (str, int) else None
+            if answer is not None:
+                self.held.append((value, key, item, answer))
+                cast(Any, value)[key] = answer
+        return None
+
     def __exit__(self, *exc: object) -> Literal[False]:
         self.active = False
         for name, own in {**self.saved, **self.aliases}.items():
             self.namespace[name] = own
+        for place, key, own, answer in reversed(self.held):  # (only what still holds the stand-in: the call may
+            if type(place) is types.CellType:                  # have changed its containers itself)
+                try:
+                    if place.cell_contents is answer:
+                        place.cell_contents = own
+                except ValueError:  # (emptied by the call: ``del`` of a nonlocal name)
+                    pass
+            elif type(place) is dict and place.get(key) is answer:
+                place[key] = own
+            elif type(place) is list and key < len(place) and place[key] is answer:
+                place[key] = own
         if self.defaults is not None:
             body, defaults, kwdefaults = self.defaults
             body.__defaults__, body.__kwdefaults__ = defaults, kwdefaults
@@ -356,7 +410,6 @@ def body_of(obj: object) -> types.FunctionType | None:
             obj = next((k.__dict__["__call__"] for k in kind.__mro__ if "__call__" in k.__dict__), None)
             if not issubclass(type(obj), (types.FunctionType, staticmethod, classmethod)):
                 return None
-    return None
     return None
 
 
