@@ -30,6 +30,7 @@ from autograder.engine.grade import grade_submission
 from autograder.engine.zygote_parent import ChildError, default_hidden
 from autograder.model import course
 from autograder.sandbox import claims, landlock
+from autograder.sandbox.disk_watch import STOPPED_FOR_NOTHING
 from autograder.sandbox.limits import Limits
 from testkit import container_like
 from testkit.attacks import ATTACKS, classmate_copy, fork_storm
@@ -78,9 +79,6 @@ def env():
         shutil.rmtree(base, ignore_errors=True)
 
 
-#: Why the disk watch stopped a child that held nothing: another writer on the host's disk (a second suite, an install)
-#: made it look for a submission filling the disk, stopping each slot in turn (``sandbox/disk_watch.py``).
-STOPPED_FOR_NOTHING = "(not this one)"
 
 
 def run_in_fresh_child(env, slot, code, limits=LIMITS, timeout=30, then=None):

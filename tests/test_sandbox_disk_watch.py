@@ -15,7 +15,7 @@ import pytest
 
 from autograder.engine.zygote_parent import Zygote
 from autograder.sandbox import disk_watch, syscalls
-from autograder.sandbox.disk_watch import DiskWatch, SlotQuota, folder_usage
+from autograder.sandbox.disk_watch import STOPPED_FOR_NOTHING, DiskWatch, SlotQuota, folder_usage
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.workdirs import remove_tree
 
@@ -250,7 +250,7 @@ def test_a_stop_of_an_idle_slot_is_not_given_as_the_next_childs_reason(tmp_path,
     looked for a submission filling the disk"). A new child's spawn forgets it."""
     zygote = Zygote()
     zygote.watch = DiskWatch(str(tmp_path), {0: SlotQuota(str(tmp_path / "0"), 8 * MB, 64)}, lambda slot: None)
-    zygote.watch._stop(0, "it was stopped while the grader looked for a submission filling the disk (not this one)")
+    zygote.watch._stop(0, STOPPED_FOR_NOTHING)
     monkeypatch.setattr(zygote, "_spawn", lambda slot, limits, hello_timeout: "the child")
     assert zygote.spawn(0, Limits()) == "the child"
     assert zygote.why_stopped(0) == ""

@@ -91,6 +91,9 @@ def filesystem_use(path: str) -> FilesystemUse:
 #: Folders a walk keeps open at once (those on the way down that still have sub-folders to read): a tree that
 #: needs more (hundreds of levels that each branch) is not measured but counted as over its share.
 MAX_OPEN_FOLDERS = 128
+#: Why a slot's child was stopped while the watch looked for a submission filling the disk and held nothing: another
+#: writer on the host's disk, not this child (the engine grades it again; the tests that meet it run it again).
+STOPPED_FOR_NOTHING = "it was stopped while the grader looked for a submission filling the disk (not this one)"
 _OPEN_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -418,8 +421,7 @@ class DiskWatch:
                 self._rebase()
                 return
             with self._lock:  # not this one: its child was stopped for nothing, and is graded again
-                self._why[slot] = ("it was stopped while the grader looked for a submission filling the disk "
-                                   "(not this one)")
+                self._why[slot] = STOPPED_FOR_NOTHING
         self._record(Incident("outside", now, None, f"{_mb(unexplained)} and {unexplained_files} files written "
                                                     "by something other than the submissions", tuple(stopped),
                               until=last_stop))
