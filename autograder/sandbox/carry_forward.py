@@ -27,6 +27,7 @@ from autograder.sandbox.invoke import WARNINGS_LOCK
 #: A global or closure dict, list or tuple of at most this many items is looked into for a carried callee (a table
 #: of functions; a larger one is the notebook's data).
 MAX_HELD = 64
+_HELD_TYPES = (dict, list, tuple)
 #: At most this many calls of carried-forward functions are answered per probe …
 MAX_CARRIED_CALLS = 10_000
 #: … and at most this many argument elements (array entries, list items) in all.
@@ -182,9 +183,10 @@ class CalleeStubs:
 
     A callee's other names answer as it does during the call: a global bound to it (``lse = logsumexp``), a
     default argument of the caller's (``def f(z, _ls=log_softmax)``), a cell of the caller's closure
-    (``log_softmax = make(logsumexp)``), and an item of a global (or closure) dict, list or tuple of at most
-    :data:`MAX_HELD` items (``OPS = {"lse": logsumexp}``; a list or dict is changed in place and its items put
-    back on exit, a tuple's name is bound to a copy). Names not yet defined stay undefined, as in the notebook.
+    (``log_softmax = make(logsumexp)``), and an item of a dict, list or tuple of at most :data:`MAX_HELD` items
+    held by that closure or by a global the caller's own code names (``OPS = {"lse": logsumexp}``; a list or dict
+    is changed in place and its items put back on exit, a tuple's name is bound to a copy). Names not yet defined
+    stay undefined, as in the notebook.
     """
 
     def __init__(self, namespace: dict[str, Any], caller: str, names: Iterable[str], ask: Ask,
@@ -286,15 +288,21 @@ class CalleeStubs:
             found = stands.get(id(value))
             return found[1] if found is not None and found[0] is value else None
 
+        body = body_of(caller)
+        own = body is not None and body.__globals__ is ns
+        read = names_read(body.__code__) if body is not None and own else frozenset()
         for key, value in list(ns.items()):
-            answer: object = stand(value) if key not in self.saved and key != self.caller else None
-            if answer is None:
-                answer = self._held_in(value, stand)
-            if answer is not None:
+            answer = stand(value)
+            if answer is not None and key not in self.saved and key != self.caller:
                 self.aliases[key] = value
                 ns[key] = answer
-        body = body_of(caller)
-        if body is None or body.__globals__ is not ns:
+        for key in read:  # (a few names: not every global, which every call would pay for)
+            value = ns.get(key)
+            held = self._held_in(value, stand) if type(value) in _HELD_TYPES else None
+            if held is not None:  # (a tuple's copy; a list's or dict's items were replaced in place)
+                self.aliases[key] = value
+                ns[key] = held
+        if body is None or not own:
             return
         for cell in body.__closure__ or ():
             try:
@@ -319,7 +327,7 @@ class CalleeStubs:
         Only a plain dict (its keys plain strings or integers), list or tuple — never a subclass, so that no
         method of the notebook's runs — of at most :data:`MAX_HELD` items."""
         kind = type(value)
-        if kind not in (dict, list, tuple) or len(cast(Sized, value)) > MAX_HELD:
+        if kind not in _HELD_TYPES or len(cast(Sized, value)) > MAX_HELD:
             return None
         if kind is tuple:
             items = cast(tuple[object, ...], value)
@@ -372,6 +380,19 @@ class StandIn:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._own, name)
+
+
+def names_read(code: types.CodeType) -> frozenset[str]:
+    """The global and attribute names ``code`` and the code nested in it (its inner functions, lambdas and
+    comprehensions) name: the globals a function may read, and more. (Read at each call, in about a
+    microsecond: a cache would be module state the sandbox does without.)"""
+    out: set[str] = set()
+    todo = [code]  # (a stack, not recursion: however deep the student nested their functions)
+    while todo:
+        item = todo.pop()
+        out.update(item.co_names)
+        todo.extend(const for const in item.co_consts if isinstance(const, types.CodeType))
+    return frozenset(out)
 
 
 def same_cell(callee: types.FunctionType, caller: object) -> bool:
