@@ -525,10 +525,12 @@ MLE_SAMPLES = (
 )
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
-GAUSSIAN_LOG_PDF = PS.function("gaussian_log_pdf", hints=PDF_HINTS)
-GAUSSIAN_LOG_LIKELIHOOD = PS.function("gaussian_log_likelihood", hints=LL_HINTS,
+# (the univariate functions' advice names no linear algebra: they need none)
+GAUSSIAN_LOG_PDF = PS.function("gaussian_log_pdf", hints=PDF_HINTS, allowed="NumPy (np.log, np.pi)")
+GAUSSIAN_LOG_LIKELIHOOD = PS.function("gaussian_log_likelihood", hints=LL_HINTS, allowed="NumPy (np.log, np.sum)",
                                       slice_form=SliceForm(arrays=3, total=True, broadcast=True))
-GAUSSIAN_MLE = PS.function("gaussian_mle", hints=MLE_HINTS, returns=("mu_hat", "sigma_hat"))
+GAUSSIAN_MLE = PS.function("gaussian_mle", hints=MLE_HINTS, returns=("mu_hat", "sigma_hat"),
+                           allowed="NumPy (np.mean, np.sqrt)")
 # (one log density per row of an (N, D) x: its stack judged in -batch and -shape, -basic being one point; code
 # written for one point keeps the other cells it passes with the rows handed over one at a time)
 MVN_LOG_PDF = PS.function("mvn_log_pdf", hints=MVN_HINTS, slice_form=SliceForm(arrays=1, cells=("batch", "shape")))

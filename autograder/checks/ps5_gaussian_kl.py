@@ -248,12 +248,12 @@ def _gk_log_variances(mu1: ArrayLike, s1: ArrayLike, mu2: ArrayLike, s2: ArrayLi
 
 
 def _mvn(mu1: ArrayLike, c1: ArrayLike, mu2: ArrayLike, c2: ArrayLike, swap_trace: bool = False,
-         maha_cov1: bool = False, swap_logdet: bool = False) -> float:
+         maha_cov1: bool = False, swap_logdet: bool = False, maha_uninverted: bool = False) -> float:
     mu1, c1, mu2, c2 = _f(mu1), _f(c1), _f(mu2), _f(c2)
     d = mu1.shape[0]
     tr = np.trace(np.linalg.solve(c1, c2) if swap_trace else np.linalg.solve(c2, c1))
     dm = mu2 - mu1
-    maha = dm @ np.linalg.solve(c1 if maha_cov1 else c2, dm)
+    maha = dm @ c2 @ dm if maha_uninverted else dm @ np.linalg.solve(c1 if maha_cov1 else c2, dm)
     ld = np.linalg.slogdet(c2)[1] - np.linalg.slogdet(c1)[1]
     return 0.5 * (tr + maha - d + (-ld if swap_logdet else ld))
 
@@ -268,6 +268,11 @@ def _mvn_trace_swapped(mu1: ArrayLike, c1: ArrayLike, mu2: ArrayLike, c2: ArrayL
 
 def _mvn_maha_cov1(mu1: ArrayLike, c1: ArrayLike, mu2: ArrayLike, c2: ArrayLike) -> float:
     return _mvn(mu1, c1, mu2, c2, maha_cov1=True)
+
+
+# (mu2 − mu1)ᵀ cov2 (mu2 − mu1): real code (a lab's utilities) multiplies by cov2 where the KL has its inverse
+def _mvn_maha_uninverted(mu1: ArrayLike, c1: ArrayLike, mu2: ArrayLike, c2: ArrayLike) -> float:
+    return _mvn(mu1, c1, mu2, c2, maha_uninverted=True)
 
 
 def _mvn_logdet_swapped(mu1: ArrayLike, c1: ArrayLike, mu2: ArrayLike, c2: ArrayLike) -> float:
@@ -374,6 +379,9 @@ MVN_REVERSED = Hint("The result is KL(N2 ‖ N1): mvn_kl(mu1, cov1, mu2, cov2) i
 MVN_TRACE = Hint("The trace term inverts cov1 where the KL inverts cov2, the second distribution's covariance.",
                  matches_any(_mvn_trace_swapped), "mvn-trace-swapped")
 MVN_MAHA = Hint("The Mahalanobis term uses cov1 where the KL uses cov2.", matches_any(_mvn_maha_cov1), "mvn-maha-cov1")
+MVN_MAHA_UNINVERTED = Hint("The Mahalanobis term multiplies by cov2 itself where the KL has its inverse: "
+                           "(mu2 − mu1)ᵀ cov2⁻¹ (mu2 − mu1), which a solve with cov2 gives without forming the inverse.",
+                           matches_any(_mvn_maha_uninverted), "mvn-maha-uninverted")
 MVN_LOGDET = Hint("The two log-determinants are subtracted the other way round: the KL has cov2's minus cov1's.",
                   matches_any(_mvn_logdet_swapped), "mvn-logdet-swapped")
 MVN_HALF = Hint("The ½ in front of the whole bracket is missing: the result is twice the KL.",
@@ -408,7 +416,8 @@ VAE_LOG_SIGMA = Hint("logvar is the log of the variance, and the result treats i
 # --- every check of a function offers all of that function's rules, so a
 # mistake is named whichever probe happens to reveal it first ---------------
 GK_HINTS = (GK_REVERSED, GK_VARIANCE, GK_MINUS_HALF, GK_HALF_DENOMINATOR, GK_LOG_VARIANCES, SCALAR_CODE)
-MVN_HINTS = (MVN_HIGHDIM, MVN_JITTER, MVN_REVERSED, MVN_TRACE, MVN_MAHA, MVN_LOGDET, MVN_HALF, MVN_MINUS_D)
+MVN_HINTS = (MVN_HIGHDIM, MVN_JITTER, MVN_REVERSED, MVN_TRACE, MVN_MAHA, MVN_MAHA_UNINVERTED, MVN_LOGDET, MVN_HALF,
+             MVN_MINUS_D)
 VAE_HINTS = (VAE_MEAN, VAE_AXIS, VAE_HALF, VAE_LOG_SIGMA, SCALAR_CODE)
 
 # --- relations: how -broadcast, -properties, -shape and -stability judge a function against itself ----
@@ -505,10 +514,12 @@ VAE_K6 = Probe("a code with K = 6", (VAE_MU, VAE_LOGVAR))
 VAE_BATCH_74 = Probe("a batch of shape (7, 4)", (VAE_BATCH_MU, VAE_BATCH_LOGVAR))
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
-GAUSSIAN_KL = PS.function("gaussian_kl", hints=GK_HINTS)
+# (the univariate and diagonal KLs' advice names no linear algebra: they need none)
+GAUSSIAN_KL = PS.function("gaussian_kl", hints=GK_HINTS, allowed="NumPy (np.log)")
 MVN_KL = PS.function("mvn_kl", hints=MVN_HINTS, atol=1e-12)
 # a batch of codes is a stack of slices along the last axis: its cells are -batch and -shape (-basic is one code)
-VAE_KL = PS.function("vae_kl", hints=VAE_HINTS, slice_form=SliceForm(arrays=2, cells=("batch", "shape")))
+VAE_KL = PS.function("vae_kl", hints=VAE_HINTS, allowed="NumPy (np.exp, np.sum)",
+                     slice_form=SliceForm(arrays=2, cells=("batch", "shape")))
 
 CHECKS = linked((
     # -------------------------------------------------------------- gaussian_kl

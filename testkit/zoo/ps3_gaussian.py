@@ -159,7 +159,7 @@ from scipy.stats import norm
 def gaussian_log_pdf(x, mu, sigma):
     return norm.logpdf(x, loc=mu, scale=sigma)
 ''',
-        hint="Write it yourself",
+        hint="Write it yourself with NumPy (np.log, np.pi).",  # (no linear algebra: a univariate density needs none)
         mistake="forbidden",
     ),
     # ----------------------------------------------- gaussian_log_likelihood: correct

@@ -329,6 +329,15 @@ def mvn_kl(mu1, cov1, mu2, cov2):
     return 0.5 * (np.trace(np.linalg.solve(cov2, cov1)) + d @ np.linalg.solve(cov1, d) - len(d)
                   + np.linalg.slogdet(cov2)[1] - np.linalg.slogdet(cov1)[1])
 """, hint="The Mahalanobis term uses cov1", mistake="mvn-maha-cov1"),
+    Specimen("ps5-mvn-kl-maha-uninverted", "mvn_kl", """
+import numpy as np
+
+def mvn_kl(mu1, cov1, mu2, cov2):
+    mu1, mu2 = np.asarray(mu1, dtype=float), np.asarray(mu2, dtype=float)
+    d = mu2 - mu1
+    return 0.5 * (np.trace(np.linalg.solve(cov2, cov1)) + d @ np.asarray(cov2, dtype=float) @ d - len(d)
+                  + np.linalg.slogdet(cov2)[1] - np.linalg.slogdet(cov1)[1])
+""", hint="multiplies by cov2 itself", mistake="mvn-maha-uninverted"),
     Specimen("ps5-mvn-kl-logdet-swapped", "mvn_kl", """
 import numpy as np
 
@@ -396,6 +405,7 @@ LOSES = {
     "ps5-gaussian-kl-sigma-as-variance-log-kept": ("gaussian_kl-basic", "gaussian_kl-properties"),
     "ps5-gaussian-kl-no-half-denominator": ("gaussian_kl-basic", "gaussian_kl-properties"),
     "ps5-mvn-kl-maha-cov1": ("mvn_kl-basic", "mvn_kl-highdim"),
+    "ps5-mvn-kl-maha-uninverted": ("mvn_kl-basic", "mvn_kl-highdim"),
     "ps5-mvn-kl-logdet-swapped": ("mvn_kl-basic", "mvn_kl-highdim"),
     "ps5-mvn-kl-no-half": ("mvn_kl-basic", "mvn_kl-highdim"),
     "ps5-mvn-kl-no-minus-d": ("mvn_kl-basic", "mvn_kl-highdim"),
