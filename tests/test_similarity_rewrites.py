@@ -22,7 +22,7 @@ input-copied (110 copies)       50 %    85 %
 decorated                       82 %    92 %
 static-method                   81 %    90 %
 inner-function                  84 %    92 %
-looked-up-in-a-table            84 %    90 %
+looked-up-in-a-table            84 %    92 %
 two rules composed              78 %    91 %
 three rules composed            72 %    91 %
 =============================  ======  =====

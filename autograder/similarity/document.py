@@ -40,7 +40,7 @@ from autograder.similarity.graded import Binding, Graded
 from autograder.similarity.inline import inline_all, inline_helpers
 from autograder.similarity.prune import prune
 from autograder.similarity.reorder import canonical_order
-from autograder.similarity.tables import look_up_tables
+from autograder.similarity.tables import look_up_tables, unread_tables
 from autograder.similarity.temporaries import drop_copies, hoist_repeated, inline_temporaries
 from autograder.similarity.tokens import Key, Namer, Token, bound_names, local_imports, statement_key, token_stream
 from autograder.similarity.unwrap import drop_imports, unwrap
@@ -312,6 +312,7 @@ def document(graded: Graded, imports: dict[str, str], contract: Collection[str] 
     for name, (key, node) in reach.functions.items():  # reached only as a value (returned, passed on): its own
         if name not in inlined and all(node.name != o.name or key != getattr(o, PIECE, "") for o in trees):
             trees.append(inline_all(_pruned(clone(node, **{PIECE: key}), reach.names), helpers)[0])
+    trees = unread_tables(trees, reach.names)
     deadline.check()
     problem = too_large(trees)
     if problem:

@@ -7,6 +7,9 @@ display (``{…}``, every key a constant) and ``k`` a constant the display maps 
 by that name (in place, on the document's copy), so that :mod:`.inline` writes the helper in where it is
 called, as it does for a direct call. ``T`` must not be a name the function binds itself.
 
+A table that no code reads any more once its lookups are written so (:func:`unread_tables`) is not
+compared either: its display only named the functions.
+
 Only the report reads this: the table is read as it was bound (a later ``T["softmax"] = g`` is not
 seen), which can make two documents look more or less alike, never change a grade.
 """
@@ -54,6 +57,21 @@ def look_up_tables(function: Function, names: Mapping[str, Binding]) -> None:
                     value[index] = new
                 else:
                     setattr(node, field, new)
+
+
+def unread_tables(trees: list[Function], names: Mapping[str, Binding]) -> list[Function]:
+    """``trees`` without the tables of functions (an expression reached by name, :func:`table_of`) that no tree
+    reads any more: once each lookup is written as the function it finds, the display is not the computation."""
+    loaded = {n.id for tree in trees for n in nodes(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return [tree for tree in trees if tree.name in loaded or not _a_table(tree, names)]
+
+
+def _a_table(tree: Function, names: Mapping[str, Binding]) -> bool:
+    """Whether ``tree`` is an expression's function (built by :mod:`.document`: no parameters, one ``return``) of
+    a display :func:`table_of` reads as a table."""
+    body = tree.body
+    return (not tree.args.args and len(body) == 1 and isinstance(body[0], ast.Return)
+            and isinstance(body[0].value, ast.Dict) and bool(table_of(names.get(tree.name))))
 
 
 def _looked_up(node: object, names: Mapping[str, Binding], own: frozenset[str]) -> str | None:
