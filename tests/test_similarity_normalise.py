@@ -23,7 +23,7 @@ from autograder.similarity.inline import MAX_NODES as MAX_INLINED_NODES
 from autograder.similarity.inline import inline_helpers
 from autograder.similarity.prune import prune
 from autograder.similarity.reorder import canonical_order
-from autograder.similarity.tables import look_up_tables
+from autograder.similarity.tables import look_up_tables, tables_in
 from autograder.similarity.tokens import Namer, bound_names, statement_key, token_stream
 
 CONTRACT = ("softmax", "logsumexp", "log_softmax")
@@ -334,7 +334,7 @@ def test_a_function_looked_up_in_a_table_is_written_in_as_a_helper_it_calls():
 def _looked_up(source: str) -> str:
     code = notebook_code([{"cell_type": "code", "source": source}], CONTRACT)
     function = clone(code.graded["softmax"].entries[0].function())
-    look_up_tables(function, code.graded["softmax"].names)
+    look_up_tables(function, tables_in(code.graded["softmax"].names))
     return ast.unparse(function.body[-1])
 
 

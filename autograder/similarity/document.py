@@ -40,7 +40,7 @@ from autograder.similarity.graded import Binding, Graded
 from autograder.similarity.inline import inline_all, inline_helpers
 from autograder.similarity.prune import prune
 from autograder.similarity.reorder import canonical_order
-from autograder.similarity.tables import look_up_tables, unread_tables
+from autograder.similarity.tables import look_up_tables, tables_in, unread_tables
 from autograder.similarity.temporaries import drop_copies, hoist_repeated, inline_temporaries
 from autograder.similarity.tokens import Key, Namer, Token, bound_names, local_imports, statement_key, token_stream
 from autograder.similarity.unwrap import drop_imports, unwrap
@@ -155,11 +155,11 @@ class _Reach:
         return frozenset(out - set(ALWAYS_RUN))
 
 
-def _pruned(function: Function, names: dict[str, Binding]) -> Function:
+def _pruned(function: Function, tables: dict[str, dict[object, str]]) -> Function:
     """``function`` (a copy) without its noise and dead code, so that a helper with a line after its
     ``return`` can still be written in, nor one whose ``return`` stands in a ``with`` block; a function
-    looked up in a table of ``names`` written as itself (:mod:`.tables`)."""
-    look_up_tables(function, names)
+    looked up in one of the notebook's ``tables`` written as itself (:mod:`.tables`)."""
+    look_up_tables(function, tables)
     unwrap(function)
     prune(function)
     return function
@@ -288,11 +288,12 @@ def document(graded: Graded, imports: dict[str, str], contract: Collection[str] 
     problem = too_large(code)
     if problem:
         return _empty(f"not compared: {problem}")
-    helpers = {n: _pruned(clone(node, **{PIECE: key}), reach.names) for n, (key, node) in reach.functions.items()}
+    tables = tables_in(reach.names)
+    helpers = {n: _pruned(clone(node, **{PIECE: key}), tables) for n, (key, node) in reach.functions.items()}
     methods = [(key, node) for key, node in reach.kept if _is_method(node, reach)]
     names = [node.name for _, node in methods]
-    helpers.update({"." + node.name: _pruned(_without_self(clone(node, **{PIECE: key})), reach.names) for key, node in methods
-                    if names.count(node.name) == 1 and node.name not in ALWAYS_RUN})
+    helpers.update({"." + node.name: _pruned(_without_self(clone(node, **{PIECE: key})), tables)
+                    for key, node in methods if names.count(node.name) == 1 and node.name not in ALWAYS_RUN})
     trees: list[Function] = []
     kept: list[Function] = []
     inlined: set[str] = set()
@@ -300,7 +301,7 @@ def document(graded: Graded, imports: dict[str, str], contract: Collection[str] 
     for key, function in entries + [k for k in reach.kept if id(k[1]) not in done]:
         if _is_method(function, reach) and "." + function.name in inlined:
             continue  # written in where it is called: not counted twice
-        copy = _pruned(clone(function, **{PIECE: key}), reach.names)
+        copy = _pruned(clone(function, **{PIECE: key}), tables)
         out, left, written = inline_all(_without_self(copy) if _is_method(function, reach) else copy, helpers)
         trees.append(out)
         kept += left
@@ -311,8 +312,8 @@ def document(graded: Graded, imports: dict[str, str], contract: Collection[str] 
             trees.append(k)
     for name, (key, node) in reach.functions.items():  # reached only as a value (returned, passed on): its own
         if name not in inlined and all(node.name != o.name or key != getattr(o, PIECE, "") for o in trees):
-            trees.append(inline_all(_pruned(clone(node, **{PIECE: key}), reach.names), helpers)[0])
-    trees = unread_tables(trees, reach.names)
+            trees.append(inline_all(_pruned(clone(node, **{PIECE: key}), tables), helpers)[0])
+    trees = unread_tables(trees, tables)
     deadline.check()
     problem = too_large(trees)
     if problem:

@@ -76,7 +76,7 @@ def _locals(function: Function) -> set[str]:
 
 def _size(body: list[ast.stmt], place: dict[str, ast.expr]) -> int:
     """Syntax nodes of ``body`` once ``place``'s values are written in (counted, nothing copied)."""
-    values = {name: sum(1 for _ in nodes(value)) for name, value in place.items()}
+    values = {name: len(nodes(value)) for name, value in place.items()}
     return sum(values.get(n.id, 1) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) else 1
                for stmt in body for n in nodes(stmt))
 

@@ -42,14 +42,23 @@ def table_of(binding: Binding | None) -> dict[object, str]:
     return out
 
 
-def look_up_tables(function: Function, names: Mapping[str, Binding]) -> None:
-    """Replace in ``function`` (a copy) each ``T[k]`` read from a table of functions by the name it holds."""
+def tables_in(names: Mapping[str, Binding]) -> dict[str, dict[object, str]]:
+    """``{name: its table}`` of the notebook's names bound to a table of functions (:func:`table_of`): read once per
+    document, so that a notebook without one costs no walk of its functions."""
+    return {name: table for name, binding in names.items() if (table := table_of(binding))}
+
+
+def look_up_tables(function: Function, tables: Mapping[str, dict[object, str]]) -> None:
+    """Replace in ``function`` (a copy) each ``T[k]`` read from one of ``tables`` (:func:`tables_in`) by the name
+    it holds."""
+    if not tables:
+        return
     own = bound_names(function)
     for node in nodes(function):
         for field, value in ast.iter_fields(node):
             items = value if isinstance(value, list) else [value]
             for index, child in enumerate(items):
-                name = _looked_up(child, names, own)
+                name = _looked_up(child, tables, own)
                 if name is None:
                     continue
                 new = ast.copy_location(ast.Name(name, ast.Load()), child)
@@ -59,23 +68,25 @@ def look_up_tables(function: Function, names: Mapping[str, Binding]) -> None:
                     setattr(node, field, new)
 
 
-def unread_tables(trees: list[Function], names: Mapping[str, Binding]) -> list[Function]:
-    """``trees`` without the tables of functions (an expression reached by name, :func:`table_of`) that no tree
+def unread_tables(trees: list[Function], tables: Mapping[str, dict[object, str]]) -> list[Function]:
+    """``trees`` without the tables of functions (an expression reached by name, one of ``tables``) that no tree
     reads any more: once each lookup is written as the function it finds, the display is not the computation."""
+    if not tables:
+        return trees
     loaded = {n.id for tree in trees for n in nodes(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    return [tree for tree in trees if tree.name in loaded or not _a_table(tree, names)]
+    return [tree for tree in trees if tree.name in loaded or not _a_table(tree, tables)]
 
 
-def _a_table(tree: Function, names: Mapping[str, Binding]) -> bool:
+def _a_table(tree: Function, tables: Mapping[str, dict[object, str]]) -> bool:
     """Whether ``tree`` is an expression's function (built by :mod:`.document`: no parameters, one ``return``) of
-    a display :func:`table_of` reads as a table."""
+    a display read as one of ``tables``."""
     body = tree.body
-    return (not tree.args.args and len(body) == 1 and isinstance(body[0], ast.Return)
-            and isinstance(body[0].value, ast.Dict) and bool(table_of(names.get(tree.name))))
+    return (tree.name in tables and not tree.args.args and len(body) == 1 and isinstance(body[0], ast.Return)
+            and isinstance(body[0].value, ast.Dict))
 
 
-def _looked_up(node: object, names: Mapping[str, Binding], own: frozenset[str]) -> str | None:
+def _looked_up(node: object, tables: Mapping[str, dict[object, str]], own: frozenset[str]) -> str | None:
     if not (isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name)
             and isinstance(node.slice, ast.Constant) and node.value.id not in own):
         return None
-    return table_of(names.get(node.value.id)).get(node.slice.value)
+    return tables.get(node.value.id, {}).get(node.slice.value)

@@ -176,7 +176,7 @@ def hoist_repeated(function: Function) -> None:
                 continue
             key, first = repeated
             name = f"_repeated_{done}"
-            for node in list(nodes(stmt)):
+            for node in nodes(stmt):  # (a list made before the loop changes the tree)
                 for field, value in ast.iter_fields(node):
                     if isinstance(value, ast.AST) and _key(value) == key:
                         setattr(node, field, ast.copy_location(ast.Name(name, ast.Load()), value))
