@@ -20,9 +20,14 @@ So the grader measures, and stops a slot over its share:
   that no folder explains; past one slot's share (or past 1 MB once the disk is
   nearly full) the running slots are stopped one at a time, largest first, until
   one whose stop frees that growth is found: it is the culprit, the others are
-  graded again. Growth that no stop frees is someone else's (the machine's
+  graded again. A stop is credited only with bytes (or files) that left no
+  folder, and with no more than the growth just before it: a larger drop is
+  another writer's deletion meanwhile, and no one is named
+  (:meth:`DiskWatch._freed_by_stop`). Growth that no stop frees is someone else's (the machine's
   other writers): it is recorded and no longer counted, and from then on only
   twice as much growth is looked into (at once when the disk is nearly full).
+  Another writer's deletion (the filesystem holding less than counted, at two
+  walks in a row) lowers that count, so it hides no submission's growth.
 * **a nearly full disk** (free space under :data:`LOW_WATER` bytes, as an
   unprivileged user sees it): recorded as a window of time, so that the grader
   can grade again whatever ran meanwhile (a write of theirs may have failed).
@@ -224,6 +229,7 @@ class _State:
     outside_bytes: int = 0  # growth by other writers seen so far: the slack grows with it
     outside_files: int = 0
     last_holder: int | None = None  # the slot whose stop last freed hidden bytes: looked at first next time
+    short: tuple[int, int] | None = None  # the last walk's (bytes, files) below the others' count, if it was
 
 
 def _mb(n: float, digits: int = 0) -> str:
@@ -347,23 +353,43 @@ class DiskWatch:
             raise
         self._note_low(fs, now)
         state = self._state
-        if abs(fs.used_bytes - state.walked_used) > WALK_BYTES or abs(fs.used_files - state.walked_files) > WALK_FILES \
-                or now - state.walked_at >= WALK_EVERY_S:
+        walked = abs(fs.used_bytes - state.walked_used) > WALK_BYTES or \
+            abs(fs.used_files - state.walked_files) > WALK_FILES or now - state.walked_at >= WALK_EVERY_S
+        if walked:
             self._walk(now, fs)
             again = filesystem_use(self.root)  # (the least of the two: files written after the first look, or
             fs = FilesystemUse(min(fs.used_bytes, again.used_bytes), min(fs.used_files, again.used_files),
                                again.free_bytes)  # removed during the walk, are not growth nobody holds)
         unexplained = fs.used_bytes - state.base_bytes - sum(u.bytes for u in state.usage.values())
         unexplained_files = fs.used_files - state.base_files - sum(u.files for u in state.usage.values())
+        if walked:
+            self._note_shortfall(unexplained, unexplained_files)
         share = min((q.max_bytes for q in self.quotas.values()), default=0)
         share_files = min((q.max_files for q in self.quotas.values()), default=0)
         slack = LOW_DISK_SLACK if fs.free_bytes < self.low_water else max(share, state.outside_bytes)
-        if unexplained > slack or unexplained_files > max(share_files, state.outside_files):
+        bytes_grew, files_grew = unexplained > slack, unexplained_files > max(share_files, state.outside_files)
+        if bytes_grew or files_grew:
             state.suspect += 1  # (twice in a row: a folder being emptied or filled while walked is not growth)
-            if state.suspect >= 2:
-                self._find_holder(now, unexplained, unexplained_files)
+            if state.suspect >= 2:  # (a stop is judged on what the search is for: bytes, files or both)
+                self._find_holder(now, unexplained, unexplained_files, (bytes_grew, files_grew))
         else:
             state.suspect = 0
+
+    def _note_shortfall(self, unexplained: int, unexplained_files: int) -> None:
+        """After a walk, the filesystem holding less than the others' count and the folders: another writer (or
+        the grader) deleted files counted as others'. Left so, the shortfall would let a submission hide that much
+        more unseen; so, found after two walks in a row, the others' count is lowered by the smaller of the two
+        (one reading may be a folder emptied between its walk and the look after it: the next walk sees it
+        empty)."""
+        state = self._state
+        short = (min(unexplained, 0), min(unexplained_files, 0))
+        if short == (0, 0) or state.short is None:
+            state.short = None if short == (0, 0) else short
+            return
+        with self._lock:
+            state.base_bytes += max(short[0], state.short[0])
+            state.base_files += max(short[1], state.short[1])
+        state.short = None
 
     def _walk(self, now: float, fs: FilesystemUse) -> None:
         state = self._state
@@ -393,29 +419,29 @@ class DiskWatch:
             self._why[slot] = why
         self._stop_slot(slot)
 
-    def _find_holder(self, now: float, unexplained: int, unexplained_files: int) -> None:
-        """Stop the slots one at a time, until the one holding the unexplained growth: first the slot that held
-        such bytes last time (a submission that hid bytes once may do it again, from the fresh process its next
-        cells run in, and its neighbours would be stopped again before it), then the largest folder first."""
+    def _find_holder(self, now: float, unexplained: int, unexplained_files: int, grew: tuple[bool, bool]) -> None:
+        """Stop the slots one at a time, until the one holding the unexplained growth (of bytes, of files or both:
+        ``grew``): first the slot that held such bytes last time (a submission that hid bytes once may do it
+        again, from the fresh process its next cells run in, and its neighbours would be stopped again before
+        it), then the largest folder first."""
         state, stopped = self._state, []
         state.suspect = 0
         order = sorted(self.quotas, key=lambda s: (s != state.last_holder, -state.usage.get(s, Usage(0, 0)).bytes, s))
         last_stop = now
         for slot in order:
+            held = self._folders()
             before = filesystem_use(self.root)
-            held = folder_usage(self.quotas[slot].folder, self.quotas[slot].max_files)
             last_stop = time.monotonic()  # (a child that started on a slot before its stop may be the one stopped)
             self._stop(slot, "it held files outside its working folder's tree (deleted while open, or "
                              "unnamed) beyond its share of the disk")
             stopped.append(slot)
             after = filesystem_use(self.root)
-            left = folder_usage(self.quotas[slot].folder, self.quotas[slot].max_files)
-            freed = (before.used_bytes - after.used_bytes) - (held.bytes - left.bytes)
-            freed_files = (before.used_files - after.used_files) - (held.files - left.files)
-            if freed >= unexplained / 2 or (unexplained_files > 0 and freed_files >= unexplained_files / 2):
-                files = max(freed_files, 0)
+            left = self._folders()
+            freed = self._freed_by_stop((unexplained, unexplained_files), grew, (before, held), (after, left))
+            if freed is not None:
+                files = max(freed[1], 0)
                 state.last_holder = slot
-                self._record(Incident("hidden", now, slot, f"{_mb(max(freed, 0))} ({files} file{'s' * (files != 1)}) "
+                self._record(Incident("hidden", now, slot, f"{_mb(max(freed[0], 0))} ({files} file{'s' * (files != 1)}) "
                                                            "outside its working folder's tree", tuple(stopped),
                                       until=last_stop))
                 self._rebase()
@@ -431,6 +457,32 @@ class DiskWatch:
         state.outside_files = 2 * max(state.outside_files, unexplained_files)
         self._rebase()
 
+    def _folders(self) -> tuple[int, int]:
+        """``(bytes, files)`` every slot's folder holds now."""
+        usage = [folder_usage(q.folder, q.max_files) for q in self.quotas.values()]
+        return sum(u.bytes for u in usage), sum(u.files for u in usage)
+
+    def _freed_by_stop(self, unexplained: tuple[int, int], grew: tuple[bool, bool],
+                       before: tuple[FilesystemUse, tuple[int, int]],
+                       after: tuple[FilesystemUse, tuple[int, int]]) -> tuple[int, int] | None:
+        """``(bytes, files)`` a slot's stop freed if it freed the growth no folder explained (``unexplained``:
+        bytes and files; judged on what the search is for, ``grew``), else None: ``before`` and ``after`` it, the
+        filesystem's use and what all the folders held. What left a folder (the stopped slot's, or a neighbour's emptied
+        meanwhile) was never unexplained. Freed is at least half that growth, and at most the growth no folder
+        explained just before the stop (a quarter more, or 1 MB, for what the slots wrote meanwhile): a drop
+        beyond it is someone else's deletion at that moment, which may have freed the rest too, so no one is
+        named (the slot is stopped for nothing: graded again; a holder hides its bytes again, and is found then).
+        The one case left: another writer that deletes, at that moment, just what it had grown by."""
+        (fs0, (bytes0, files0)), (fs1, (bytes1, files1)) = before, after
+        state = self._state
+        freed = (fs0.used_bytes - fs1.used_bytes) - (bytes0 - bytes1)
+        freed_files = (fs0.used_files - fs1.used_files) - (files0 - files1)
+        growth = fs0.used_bytes - state.base_bytes - bytes0
+        growth_files = fs0.used_files - state.base_files - files0
+        by_bytes = grew[0] and unexplained[0] / 2 <= freed <= growth + max(LOW_DISK_SLACK, growth // 4)
+        by_files = grew[1] and unexplained[1] / 2 <= freed_files <= growth_files + max(WALK_FILES, growth_files // 4)
+        return (freed, freed_files) if by_bytes or by_files else None
+
     def _rebase(self) -> None:
         """From now on, the filesystem's use beyond the folders' is nobody's growth."""
         fs = filesystem_use(self.root)
@@ -439,6 +491,7 @@ class DiskWatch:
             self._state.usage = usage
             self._state.base_bytes = fs.used_bytes - sum(u.bytes for u in usage.values())
             self._state.base_files = fs.used_files - sum(u.files for u in usage.values())
+            self._state.short = None
 
     def _note_low(self, fs: FilesystemUse, now: float) -> None:
         state = self._state
