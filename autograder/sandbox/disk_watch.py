@@ -26,8 +26,6 @@ So the grader measures, and stops a slot over its share:
   (:meth:`DiskWatch._freed_by_stop`). Growth that no stop frees is someone else's (the machine's
   other writers): it is recorded and no longer counted, and from then on only
   twice as much growth is looked into (at once when the disk is nearly full).
-  Another writer's deletion (the filesystem holding less than counted, at two
-  walks in a row) lowers that count, so it hides no submission's growth.
 * **a nearly full disk** (free space under :data:`LOW_WATER` bytes, as an
   unprivileged user sees it): recorded as a window of time, so that the grader
   can grade again whatever ran meanwhile (a write of theirs may have failed).
@@ -229,7 +227,6 @@ class _State:
     outside_bytes: int = 0  # growth by other writers seen so far: the slack grows with it
     outside_files: int = 0
     last_holder: int | None = None  # the slot whose stop last freed hidden bytes: looked at first next time
-    short: tuple[int, int] | None = None  # the last walk's (bytes, files) below the others' count, if it was
 
 
 def _mb(n: float, digits: int = 0) -> str:
@@ -353,17 +350,14 @@ class DiskWatch:
             raise
         self._note_low(fs, now)
         state = self._state
-        walked = abs(fs.used_bytes - state.walked_used) > WALK_BYTES or \
-            abs(fs.used_files - state.walked_files) > WALK_FILES or now - state.walked_at >= WALK_EVERY_S
-        if walked:
+        if abs(fs.used_bytes - state.walked_used) > WALK_BYTES or abs(fs.used_files - state.walked_files) > WALK_FILES \
+                or now - state.walked_at >= WALK_EVERY_S:
             self._walk(now, fs)
             again = filesystem_use(self.root)  # (the least of the two: files written after the first look, or
             fs = FilesystemUse(min(fs.used_bytes, again.used_bytes), min(fs.used_files, again.used_files),
                                again.free_bytes)  # removed during the walk, are not growth nobody holds)
         unexplained = fs.used_bytes - state.base_bytes - sum(u.bytes for u in state.usage.values())
         unexplained_files = fs.used_files - state.base_files - sum(u.files for u in state.usage.values())
-        if walked:
-            self._note_shortfall(unexplained, unexplained_files)
         share = min((q.max_bytes for q in self.quotas.values()), default=0)
         share_files = min((q.max_files for q in self.quotas.values()), default=0)
         slack = LOW_DISK_SLACK if fs.free_bytes < self.low_water else max(share, state.outside_bytes)
@@ -374,22 +368,6 @@ class DiskWatch:
                 self._find_holder(now, unexplained, unexplained_files, (bytes_grew, files_grew))
         else:
             state.suspect = 0
-
-    def _note_shortfall(self, unexplained: int, unexplained_files: int) -> None:
-        """After a walk, the filesystem holding less than the others' count and the folders: another writer (or
-        the grader) deleted files counted as others'. Left so, the shortfall would let a submission hide that much
-        more unseen; so, found after two walks in a row, the others' count is lowered by the smaller of the two
-        (one reading may be a folder emptied between its walk and the look after it: the next walk sees it
-        empty)."""
-        state = self._state
-        short = (min(unexplained, 0), min(unexplained_files, 0))
-        if short == (0, 0) or state.short is None:
-            state.short = None if short == (0, 0) else short
-            return
-        with self._lock:
-            state.base_bytes += max(short[0], state.short[0])
-            state.base_files += max(short[1], state.short[1])
-        state.short = None
 
     def _walk(self, now: float, fs: FilesystemUse) -> None:
         state = self._state
@@ -467,9 +445,10 @@ class DiskWatch:
                        after: tuple[FilesystemUse, tuple[int, int]]) -> tuple[int, int] | None:
         """``(bytes, files)`` a slot's stop freed if it freed the growth no folder explained (``unexplained``:
         bytes and files; judged on what the search is for, ``grew``), else None: ``before`` and ``after`` it, the
-        filesystem's use and what all the folders held. What left a folder (the stopped slot's, or a neighbour's emptied
+        filesystem's use and what all the folders held (walked before the look: a folder emptied in between makes
+        the stop seem to free less, never more). What left a folder (the stopped slot's, or a neighbour's emptied
         meanwhile) was never unexplained. Freed is at least half that growth, and at most the growth no folder
-        explained just before the stop (a quarter more, or 1 MB, for what the slots wrote meanwhile): a drop
+        explained just before the stop (a quarter more, or 1 MB, for the slots' writes between the looks): a drop
         beyond it is someone else's deletion at that moment, which may have freed the rest too, so no one is
         named (the slot is stopped for nothing: graded again; a holder hides its bytes again, and is found then).
         The one case left: another writer that deletes, at that moment, just what it had grown by."""
@@ -491,7 +470,6 @@ class DiskWatch:
             self._state.usage = usage
             self._state.base_bytes = fs.used_bytes - sum(u.bytes for u in usage.values())
             self._state.base_files = fs.used_files - sum(u.files for u in usage.values())
-            self._state.short = None
 
     def _note_low(self, fs: FilesystemUse, now: float) -> None:
         state = self._state
