@@ -279,16 +279,21 @@ def test_the_shares_shrink_to_what_the_disk_holds(disk):
 # a stop is credited only with what it freed (the race CI met: a submission named for another writer's deletion)
 
 
-def stopping_also(slots, slot, action):
-    """``slots``' stop, which also does ``action()`` while ``slot`` is being stopped (something else on the disk
-    at that moment: a neighbour's folder emptied, another writer deleting a file)."""
+def search_with(slots, action):
+    """The incident of a search for 10 MB another writer wrote, while ``action()`` happens during slot 0's stop
+    (something else on the disk at that moment: a neighbour's folder emptied, another writer deleting a file)."""
     stop = slots.stop
 
     def both(s):
-        if s == slot:
+        if s == 0:
             action()
         stop(s)
     slots.watch._stop_slot = both
+    write(os.path.join(slots.watch.root, "elsewhere"), 10)
+    slots.ticks()
+    assert slots.stops == [0, 1]
+    [incident] = slots.watch.incidents()
+    return incident
 
 
 def test_a_neighbours_folder_emptied_during_a_stop_is_not_the_stopped_slots_doing(disk):
@@ -298,11 +303,7 @@ def test_a_neighbours_folder_emptied_during_a_stop_is_not_the_stopped_slots_doin
     write(os.path.join(disk, "0", "visible"), 7)
     write(os.path.join(disk, "1", "visible"), 6)
     slots.ticks()
-    stopping_also(slots, 0, lambda: os.unlink(os.path.join(disk, "1", "visible")))
-    write(os.path.join(disk, "elsewhere"), 10)
-    slots.ticks()
-    assert slots.stops == [0, 1]
-    [incident] = slots.watch.incidents()
+    incident = search_with(slots, lambda: os.unlink(os.path.join(disk, "1", "visible")))
     assert (incident.kind, incident.slot) == ("outside", None), incident
 
 
@@ -315,11 +316,7 @@ def test_another_writers_deletion_during_a_stop_is_not_the_stopped_slots_doing(d
     slots = Slots(disk)
     write(os.path.join(disk, "0", "visible"), 2)
     slots.ticks()
-    stopping_also(slots, 0, lambda: os.unlink(os.path.join(disk, "old")))
-    write(os.path.join(disk, "elsewhere"), 10)
-    slots.ticks()
-    assert slots.stops == [0, 1]
-    [incident] = slots.watch.incidents()
+    incident = search_with(slots, lambda: os.unlink(os.path.join(disk, "old")))
     assert (incident.kind, incident.slot) == ("outside", None), incident
 
 
@@ -330,10 +327,7 @@ def test_a_file_another_writer_deletes_during_a_stop_is_no_proof_of_hidden_files
         write(os.path.join(disk, name), 0.01)
     slots = Slots(disk)
     slots.ticks()
-    stopping_also(slots, 0, lambda: [os.unlink(os.path.join(disk, name)) for name in ("a", "b")])
-    write(os.path.join(disk, "elsewhere"), 10)
-    slots.ticks()
-    [incident] = slots.watch.incidents()
+    incident = search_with(slots, lambda: [os.unlink(os.path.join(disk, name)) for name in ("a", "b")])
     assert (incident.kind, incident.slot) == ("outside", None), incident
 
 
