@@ -177,6 +177,19 @@ def _ce_per_row(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     return -np.sum(np.where(t != 0, t * logp, 0.0), axis=1)
 
 
+def _ce_naive_per_row(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
+    """Both at once, as real code has them: no max shift, and each row's loss where the mean belongs. Only where
+    exp overflows: elsewhere it is :func:`_ce_per_row`'s signature (raising says nothing there, so that a per-row
+    loss on moderate logits is told about its shape, not about a shift it does not need there)."""
+    z = np.asarray(logits, float)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    t = _dense(targets, logp.shape[1])
+    naive = -np.sum(np.where(t != 0, t * logp, 0.0), axis=1)
+    if np.allclose(naive, _ce_per_row(z, targets), rtol=1e-12, atol=0, equal_nan=True):
+        raise ValueError("no overflow on this input: the per-row loss's own signature")
+    return naive
+
+
 def _grad_naive(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     z = np.asarray(logits, float)
     e = np.exp(z)
@@ -280,7 +293,7 @@ OVERFLOW = Hint(
     "np.exp overflows for logits above about 709, which turns the result into inf or nan: softmax and "
     "log-softmax do not change when a row's logits are all shifted by the same number, and shifting each row "
     "by its maximum keeps every exponent at most 0.",
-    matches_any(_ce_naive, _ce_naive_dense, _grad_naive),
+    matches_any(_ce_naive, _ce_naive_dense, _ce_naive_per_row, _grad_naive),
     "no-max-shift",
 )
 TARGET_RANGE = Hint(

@@ -498,6 +498,25 @@ def cross_entropy(logits, targets):
         mistake="ce-per-row",
     ),
     Specimen(
+        "cross_entropy-per-row-no-max-shift",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    if t.ndim == 1:
+        if np.any((t < 0) | (t >= z.shape[1])):
+            raise ValueError("targets: class index out of range")
+        t = np.eye(z.shape[1])[t]
+    # (a course's layer: minus the target's logit plus the log of the sum of exp, one loss per row)
+    return -np.sum(t * z, axis=1) + np.log(np.sum(np.exp(z), axis=1))
+''',
+        hint="shifting each row by its maximum",
+        mistake=("ce-per-row", "no-max-shift"),
+    ),
+    Specimen(
         "cross_entropy-layer-log-of-probabilities",
         "cross_entropy",
         '''
@@ -654,6 +673,7 @@ LOSES = {
     "cross_entropy-stub-zero": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-shape", "cross_entropy-stability", "cross_entropy-errors", "cross_entropy-purity"),
     "cross_entropy_grad-template": ("cross_entropy_grad-basic", "cross_entropy_grad-batch", "cross_entropy_grad-soft", "cross_entropy_grad-stability", "cross_entropy_grad-purity"),
     "cross_entropy-per-row": ("cross_entropy-basic", "cross_entropy-shape",),
+    "cross_entropy-per-row-no-max-shift": ("cross_entropy-basic", "cross_entropy-shape", "cross_entropy-stability"),
     "cross_entropy-layer-log-of-probabilities": ("cross_entropy-stability",),
     "cross_entropy_grad-logits-minus-onehot": ("cross_entropy_grad-basic", "cross_entropy_grad-stability"),
     "cross_entropy_grad-layer-forward-first": ("cross_entropy_grad-stability",),
