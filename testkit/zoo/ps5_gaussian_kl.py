@@ -137,6 +137,20 @@ def mvn_kl(mu1, cov1, mu2, cov2):
     return 0.5 * (np.trace(inv2 @ cov1) + d @ inv2 @ d - len(d)
                   + np.log(np.linalg.det(cov2) / np.linalg.det(cov1)))
 """, hint="det(cov) over- or underflows", mistake="mvn-inv-det"),
+    # (real code, a statistics library's: a determinant that is 0 taken for a singular covariance, the KL infinite)
+    Specimen("ps5-mvn-kl-det-zero-returns-inf", "mvn_kl", """
+import numpy as np
+
+def mvn_kl(mu1, cov1, mu2, cov2):
+    mu1, mu2 = np.asarray(mu1, dtype=float), np.asarray(mu2, dtype=float)
+    cov1, cov2 = np.asarray(cov1, dtype=float), np.asarray(cov2, dtype=float)
+    det1, det2 = np.linalg.det(cov1), np.linalg.det(cov2)
+    if det1 == 0 or det2 == 0:
+        return np.inf  # a singular covariance: the KL is infinite
+    d = mu2 - mu1
+    return 0.5 * (np.trace(np.linalg.solve(cov2, cov1)) + d @ np.linalg.solve(cov2, d) - len(d)
+                  + np.log(det2 / det1))
+""", hint="det(cov) over- or underflows", mistake="mvn-inv-det"),
     Specimen("ps5-mvn-kl-prod-diag", "mvn_kl", """
 import numpy as np
 from scipy.linalg import solve_triangular
@@ -384,6 +398,7 @@ LOSES = {
     "ps5-gaussian-kl-log-of-variances": ("gaussian_kl-basic",),
     "ps5-gaussian-kl-math-log": ("gaussian_kl-basic", "gaussian_kl-broadcast", "gaussian_kl-properties", "gaussian_kl-purity"),
     "ps5-mvn-kl-inv-det": ("mvn_kl-highdim",),
+    "ps5-mvn-kl-det-zero-returns-inf": ("mvn_kl-highdim",),
     "ps5-mvn-kl-prod-diag": ("mvn_kl-highdim",),
     "ps5-mvn-kl-trace-swapped": ("mvn_kl-basic", "mvn_kl-highdim"),
     "ps5-mvn-kl-reversed": ("mvn_kl-basic", "mvn_kl-highdim"),
