@@ -51,7 +51,7 @@ SHARE_MB = Limits().workdir_mb
 #: whose cores run the rest of the suite, a tick that comes late. Measured on this 2-core machine: 146 MB held
 #: (82 over) in `make test`; 66-175 MB in 16 runs beside three busy loops; 220.5 MB (156 over) once under CPython
 #: 3.14 with a second `make test` beside it (the watch thread at a higher priority, tried, did not narrow the
-#: spread: its ticks wait for the grader's own threads too); 292.8 MB (229 over) once in 25 runs of this file on
+#: spread: its ticks wait for the grader's own threads too); 292.8 MB (229 over) once in 23 runs of this file on
 #: both workers beside two busy loops (2026-11-28: a look at the disk took up to 0.12 s with its stop, and came
 #: up to 0.06 s late). The bound is the flood stopped long before it could fill the 400 MB disk (it did in
 #: under a second unwatched): at most 320 MB, four fifths of it; the guarantee, every neighbour's full marks and
