@@ -23,9 +23,10 @@ So the grader measures, and stops a slot over its share:
   graded again. A stop is credited only with bytes (or files) that left no
   folder, and with no more than the growth just before it: a larger drop is
   another writer's deletion meanwhile, and no one is named
-  (:meth:`DiskWatch._freed_by_stop`). Growth that no stop frees is someone else's (the machine's
-  other writers): it is recorded and no longer counted, and from then on only
-  twice as much growth is looked into (at once when the disk is nearly full).
+  (:meth:`DiskWatch._freed_by_stop`). Growth that no stop frees is someone
+  else's (the machine's other writers): it is recorded and no longer counted,
+  and from then on only twice as much growth is looked into (at once when the
+  disk is nearly full).
 * **a nearly full disk** (free space under :data:`LOW_WATER` bytes, as an
   unprivileged user sees it): recorded as a window of time, so that the grader
   can grade again whatever ran meanwhile (a write of theirs may have failed).
@@ -419,9 +420,8 @@ class DiskWatch:
             if freed is not None:
                 files = max(freed[1], 0)
                 state.last_holder = slot
-                self._record(Incident("hidden", now, slot, f"{_mb(max(freed[0], 0))} ({files} file{'s' * (files != 1)}) "
-                                                           "outside its working folder's tree", tuple(stopped),
-                                      until=last_stop))
+                what = f"{_mb(max(freed[0], 0))} ({files} file{'s' * (files != 1)}) outside its working folder's tree"
+                self._record(Incident("hidden", now, slot, what, tuple(stopped), until=last_stop))
                 self._rebase()
                 return
             with self._lock:  # not this one: its child was stopped for nothing, and is graded again
