@@ -840,3 +840,25 @@ def test_a_cell_run_under_capture_or_time_is_its_own_code_not_a_missing_magic(op
     found = read_flags(read_cell(cell), {})
     assert found.undefined_magics == () and found.flags == (), found
     assert verdict(head("    return np.exp(z)\n"), f"{opening}\nimport sys\nsys._getframe()\n")[0] != ""
+
+
+def test_a_call_that_changed_its_input_is_told_the_statement_too():
+    """Real code (a VAE practice repository): the write is in a helper, through `out=`, into the array `np.asarray`
+    returned as it was given. The run shows which argument changed; the message names the line as well, where the
+    source shows it, so that the student knows what to change (it named only "argument 2")."""
+    from testkit.zoo import Specimen, grade
+
+    source = '''
+import numpy as np
+
+def kl_div_normal(q_mean, q_log_var):
+    q_var = np.exp(q_log_var, out=q_log_var)
+    return -0.5 * np.sum(1 + q_log_var - q_mean * q_mean - q_var, axis=-1)
+
+def vae_kl(mu, logvar):
+    return kl_div_normal(np.asarray(mu, dtype=float), np.asarray(logvar, dtype=float))
+'''
+    message = grade("ps5_gaussian_kl", Specimen("vae-kl-out-into-input", "vae_kl", source, hint="copy"))[
+        "vae_kl-purity"].message
+    assert "modified its input (argument 2) in place" in message, message
+    assert "`q_var = np.exp(q_log_var, out=q_log_var)`" in message and "kl_div_normal" in message, message

@@ -306,15 +306,16 @@ def _property_failure(check: Check, probe: Probe, outcome: _invoke.Outcome, ref:
 
 
 def _purity(check: Check, probe: Probe, outcome: _invoke.Outcome, reading: Reading | None, fail: Fail) -> Failure | None:
-    """The inputs are left alone: the call changed none of them, and the source certainly writes through none."""
+    """The inputs are left alone: the call changed none of them, and the source certainly writes through none. A
+    call that changed one is told the statement too where the source shows it (the line to change)."""
     if not check.no_mutation:
         return None
+    kind, detail = reading.verdict(probe.args, probe.kwargs) if reading is not None else ("", "")
     if outcome.mutated:
-        return fail("mutation", f"the call modified its input ({', '.join(outcome.mutated)}) in place")
-    if reading is not None:
-        kind, detail = reading.verdict(probe.args, probe.kwargs)
-        if kind:
-            return fail(kind, detail)
+        where = f"; {detail}" if kind == "mutation" else ""
+        return fail("mutation", f"the call modified its input ({', '.join(outcome.mutated)}) in place{where}")
+    if kind:
+        return fail(kind, detail)
     return None
 
 
