@@ -363,3 +363,16 @@ def test_a_search_for_hidden_files_is_judged_on_files(disk):
     assert slots.stops == [0, 1]
     [incident] = slots.watch.incidents()
     assert (incident.kind, incident.slot) == ("hidden", 1) and "(100 files)" in incident.detail, incident
+
+
+def test_files_beyond_a_folders_walk_are_that_folders_not_hidden(disk):
+    """200 files in slot 0's folder where its share is 64: the walk stops at 65 entries and stops the slot as over
+    its share; the 135 entries the walk did not read are in that folder, not hidden, so no search stops the other
+    slot (the uid red team's small-files attack met it: the search stopped every slot, and the attacker's run was
+    graded again, attacking again)."""
+    slots = Slots(disk)
+    for i in range(200):
+        write(os.path.join(disk, "0", f"f{i}"), 0)
+    slots.ticks(3)
+    assert slots.stops == [0]
+    assert [i.kind for i in slots.watch.incidents()] == ["over"], slots.watch.incidents()

@@ -362,7 +362,11 @@ class DiskWatch:
         share = min((q.max_bytes for q in self.quotas.values()), default=0)
         share_files = min((q.max_files for q in self.quotas.values()), default=0)
         slack = LOW_DISK_SLACK if fs.free_bytes < self.low_water else max(share, state.outside_bytes)
-        bytes_grew, files_grew = unexplained > slack, unexplained_files > max(share_files, state.outside_files)
+        # (a folder whose walk stopped at its cap holds more than was read: that slot is stopped as over its share,
+        # and what was not read is in its folder, not hidden — no search until its folder is emptied)
+        measured = all(u.complete for u in state.usage.values())
+        bytes_grew = measured and unexplained > slack
+        files_grew = measured and unexplained_files > max(share_files, state.outside_files)
         if bytes_grew or files_grew:
             state.suspect += 1  # (twice in a row: a folder being emptied or filled while walked is not growth)
             if state.suspect >= 2:  # (a stop is judged on what the search is for: bytes, files or both)
