@@ -83,6 +83,17 @@ def _ce_from_logp(logp: np.ndarray, targets: ArrayLike) -> float:
     return -np.sum(np.where(t != 0, t * logp, 0.0)) / logp.shape[0]
 
 
+def _ce_rows_from_logp(logp: np.ndarray, targets: ArrayLike) -> np.ndarray:
+    """Each row's loss, where :func:`_ce_from_logp` gives their mean."""
+    t = _dense(targets, logp.shape[1])
+    return -np.sum(np.where(t != 0, t * logp, 0.0), axis=1)
+
+
+def _naive_log_softmax(z: np.ndarray) -> np.ndarray:
+    """The log-softmax of each row without the max shift: exp overflows from about 709 on."""
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
 def _ce_sum(logits: ArrayLike, targets: ArrayLike) -> float:
     z = np.asarray(logits, float)
     return _ce_from_logp(_log_softmax_rows(z), targets) * z.shape[0]
@@ -159,22 +170,17 @@ def _ce_log_of_softmax(logits: ArrayLike, targets: ArrayLike) -> float:
 
 
 def _ce_naive(logits: ArrayLike, targets: ArrayLike) -> float:
-    z = np.asarray(logits, float)
-    return _ce_from_logp(z - np.log(np.exp(z).sum(axis=1, keepdims=True)), targets)
+    return _ce_from_logp(_naive_log_softmax(np.asarray(logits, float)), targets)
 
 
 def _ce_naive_dense(logits: ArrayLike, targets: ArrayLike) -> float:
     """The same, with every entry weighted (0 · inf is nan where the target is 0)."""
     z = np.asarray(logits, float)
-    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    return -np.sum(_dense(targets, z.shape[1]) * logp) / z.shape[0]
+    return -np.sum(_dense(targets, z.shape[1]) * _naive_log_softmax(z)) / z.shape[0]
 
 
 def _ce_per_row(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
-    z = np.asarray(logits, float)
-    logp = _log_softmax_rows(z)
-    t = _dense(targets, logp.shape[1])
-    return -np.sum(np.where(t != 0, t * logp, 0.0), axis=1)
+    return _ce_rows_from_logp(_log_softmax_rows(np.asarray(logits, float)), targets)
 
 
 def _ce_naive_per_row(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
@@ -182,9 +188,7 @@ def _ce_naive_per_row(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     exp overflows: elsewhere it is :func:`_ce_per_row`'s signature (raising says nothing there, so that a per-row
     loss on moderate logits is told about its shape, not about a shift it does not need there)."""
     z = np.asarray(logits, float)
-    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    t = _dense(targets, logp.shape[1])
-    naive = -np.sum(np.where(t != 0, t * logp, 0.0), axis=1)
+    naive = _ce_rows_from_logp(_naive_log_softmax(z), targets)
     if np.allclose(naive, _ce_per_row(z, targets), rtol=1e-12, atol=0, equal_nan=True):
         raise ValueError("no overflow on this input: the per-row loss's own signature")
     return naive
