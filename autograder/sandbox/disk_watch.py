@@ -411,8 +411,8 @@ class DiskWatch:
         state.suspect = 0
         order = sorted(self.quotas, key=lambda s: (s != state.last_holder, -state.usage.get(s, Usage(0, 0)).bytes, s))
         last_stop = now
+        held = self._folders()  # (then the walk after each stop is the walk before the next: still before its look)
         for slot in order:
-            held = self._folders()
             before = filesystem_use(self.root)
             last_stop = time.monotonic()  # (a child that started on a slot before its stop may be the one stopped)
             self._stop(slot, "it held files outside its working folder's tree (deleted while open, or "
@@ -430,6 +430,7 @@ class DiskWatch:
                 return
             with self._lock:  # not this one: its child was stopped for nothing, and is graded again
                 self._why[slot] = STOPPED_FOR_NOTHING
+            held = left
         self._record(Incident("outside", now, None, f"{_mb(unexplained)} and {unexplained_files} files written "
                                                     "by something other than the submissions", tuple(stopped),
                               until=last_stop))
