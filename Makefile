@@ -27,9 +27,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m autograder demo
 
-# (--no-loadscope-reorder: workers take the tests in the order tests/conftest.py sets, longest first)
+# (--no-loadscope-reorder: workers take the tests in the order tests/conftest.py sets, longest first;
+# PYTHONDONTWRITEBYTECODE unset: pytest then keeps the test modules it rewrote for its assertion messages in
+# __pycache__, and the next run collects in about two thirds of the time: `make test -k <nothing>` 15.7 against
+# 23.5 s here, with and without them)
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The end-to-end tests (stock nbgrader, Chromium, the platforms, the attack batches: tests/conftest.py END_TO_END),
 # which `make test` leaves out to stay a few minutes; `make test-all` runs the whole suite in one run.
