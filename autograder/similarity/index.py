@@ -222,9 +222,10 @@ def compare(entries: Sequence[Entry], given: np.ndarray, threshold: float | None
     top = np.flatnonzero(reported)
     out.above = len(top)
     top = top[np.lexsort((b[top], a[top], -scores[top]))][:limit]
-    held = sparse.csr_matrix((np.ones(used.sum()), (rows_u, column_u)), shape=(n, len(unique)))
+    # each student's shared fingerprints (rows_u is in student order, a student's columns distinct)
+    held = np.split(column_u, np.cumsum(np.bincount(rows_u, minlength=n))[:-1])
     for i in top:
-        mine = held[a[i]].multiply(held[b[i]]).indices
+        mine = np.intersect1d(held[a[i]], held[b[i]], assume_unique=True)
         own = 1 if groups[a[i]] == groups[b[i]] else 2
         others = np.sort(d[mine] - own)  # groups holding each shared fingerprint, the pair's own not counted
         rare = int(others[: max(1, len(others) // 2)].max()) if len(others) else 0
