@@ -44,7 +44,7 @@ PROMISED = {
     "entropy-axis": [None, np.full((2, 4), LOG3)],
     # the chain-rule probes (tiny probabilities count): their values from mpmath at 60 digits
     "entropy-edges": [0.0, LOG2, ref.to_float(ref.entropy(P6.SPLIT_P))],
-    "kl_divergence-basic": [None, 0.0, None],   # the last: nearly equal p and q, never negative
+    "kl_divergence-basic": [None, 0.0, None, None],   # the last two: nearly equal p and q, never negative
     "kl_divergence-support": [LOG2 / 2, np.inf, ref.to_float(ref.kl_divergence(P6.SPLIT_P, P6.SPLIT_Q))],
     "js_divergence-basic": [None, 0.0],
     "js_divergence-properties": [LOG2, LOG2 / 2, ref.to_float(ref.js_divergence(P6.SPLIT_P, P6.SPLIT_Q))],

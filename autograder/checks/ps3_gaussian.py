@@ -403,8 +403,9 @@ MVN_ONE_POINT = Hint(
     kinds=("raised",),
 )
 SPD = Hint(
-    "A `cov` that is not symmetric positive definite was accepted: np.linalg.cholesky reads only the lower "
-    "triangle, so a matrix that is not symmetric passes it unnoticed. Check symmetry before factorising, and "
+    "A `cov` that is not symmetric positive definite was accepted: a Cholesky factorisation (NumPy's or SciPy's) "
+    "reads only one triangle, so a matrix that is not symmetric passes it unnoticed. Check symmetry before "
+    "factorising, and "
     "raise ValueError naming `cov` when either test fails.",
     label_has("not symmetric"),
     "cov-unchecked",

@@ -23,7 +23,8 @@ entropy-errors                 ``entropy([0.2, 0.8])`` (valid); ``entropy([0.5, 
 entropy-purity                 ``entropy(np.array([0.5, 0.25, 0.125, 0.125]))`` and the same numbers as a list
 kl_divergence-basic            ``kl_divergence([0.5, 0.5], [0.9, 0.1])``;
                                ``kl_divergence([0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25])`` = 0;
-                               ``KL_NEAR_P``, ``KL_NEAR_Q`` (nearly equal: the result must not be negative)
+                               ``KL_NEAR_P``, ``KL_NEAR_Q`` (nearly equal: the result must not be negative;
+                               ``p_one``, ``q_one``: a second such pair, whose sums are exactly 1.0 in float64)
 kl_divergence-axis             ``kl_divergence([[0.5, 0.25], [0.5, 0.75]], [[0.25, 0.5], [0.75, 0.5]], axis=0)``
 kl_divergence-shape            ``kl_divergence([0.5, 0.5], [0.9, 0.1])``, ``kl_divergence([0.25]*4, [0.25]*4)``: one
                                number each; ``p = q = np.full((2, 3, 4), 1/3)`` with ``axis=1``: shape (2, 4)
@@ -195,6 +196,12 @@ NEAR_ONE = P46 * (1 + np.array([5e-9, -5e-9, 3e-9, -2e-9])[:, None])  # sums wit
 # q to 1 + 2.9e-17, both within the contract's 1e-8): "never negative" asks for max(Σ, 0).
 KL_NEAR_P = np.array([0.25874220637767364, 0.01267213406183382, 0.1903451756766999, 0.5382404838837925])
 KL_NEAR_Q = np.array([0.2587422063807545, 0.01267213407487658, 0.1903451761757995, 0.5382404833685694])
+# A second such pair whose sums are exactly 1.0 in float64 (np.sum, math.fsum and Python's sum alike), so that code
+# dividing by the sums first (as scipy.stats.entropy and torchmetrics do) computes on the same numbers and still
+# rounds below 0 (-5.6e-17 … -2.2e-16; the pair above gives +6.3e-17 once divided by its sums). The exact value
+# for these float64 inputs is -8.2e-17 (mpmath, 50 digits; their exact sums are 1 - 5.6e-17 and 1 + 2.8e-17).
+KL_NEAR_P_SUM_1 = np.array([0.29083006075559376, 0.24785217049220767, 0.19900409299026686, 0.26231367576193165])
+KL_NEAR_Q_SUM_1 = np.array([0.29083006081190804, 0.24785217008799815, 0.1990040927524245, 0.26231367634766933])
 
 # KL with zeros: rows mixing p = 0 terms (finite), q = 0 under p > 0 (inf), and plain rows.
 KL_P = np.array([[0.5, 0.5, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25], [0.0, 0.0, 0.4, 0.6], [0.1, 0.2, 0.3, 0.4]])
@@ -279,6 +286,9 @@ Y_COND = X_COND @ W_COND + 1e-3 * _rng.normal(size=60)
 # --- probes shared by kl_divergence and js_divergence (each declared once) -------------
 ROWS_46 = Probe("two (4, 6) arrays of distributions (one per row)", (P46, Q46))
 ALONG_AXIS_1 = Probe("two (2, 3, 4) arrays with axis=1", (P_AXIS1, Q_AXIS1), {"axis": 1})
+#: a 3-D input along the last axis: code that takes any number of dimensions but checks the last axis accepts it, code
+#: written for 2-D batches rejects it (so that a rejection of ALONG_AXIS_1 is not read as the last axis's check)
+ALONG_LAST_AXIS = Probe("two (2, 3, 4) arrays with axis=-1", (P234, Q234), {"axis": -1})
 #: the divergences' public 3-D input (their shape cells' visible asserts call it)
 FLAT_PQ_AXIS_1 = Probe("p = q = np.full((2, 3, 4), 1/3) with axis=1", (np.full((2, 3, 4), 1 / 3),
                                                                        np.full((2, 3, 4), 1 / 3)), {"axis": 1},
@@ -471,6 +481,9 @@ CHECKS = linked((
             Probe("equal (4, 6) arrays (each 0, up to rounding)", (P46, P46.copy()), atol=EQUAL_ATOL),
             *kl_nonnegative("two nearly equal distributions (Σ p log(p/q) rounds to about -1e-16)", KL_NEAR_P,
                             KL_NEAR_Q, public=True),
+            *kl_nonnegative("two nearly equal distributions whose sums are exactly 1.0 in float64 (Σ p log(p/q) "
+                            "rounds to about -1e-16 also after dividing by the sums)", KL_NEAR_P_SUM_1,
+                            KL_NEAR_Q_SUM_1, public=True),
         ),
     ),
     KL_DIVERGENCE.check(
@@ -489,6 +502,7 @@ CHECKS = linked((
             FLAT_PQ_AXIS_1,
             ROWS_46,
             ALONG_AXIS_1,
+            ALONG_LAST_AXIS,
         ),
     ),
     KL_DIVERGENCE.check(
@@ -539,6 +553,7 @@ CHECKS = linked((
             FLAT_PQ_AXIS_1,
             ROWS_46,
             ALONG_AXIS_1,
+            ALONG_LAST_AXIS,
         ),
     ),
     JS_DIVERGENCE.check(

@@ -385,6 +385,15 @@ def _last_axis_sums_off(probe: Probe) -> bool:
     return p.ndim > 1 and axis % p.ndim != p.ndim - 1 and not _last_axis_sums_one(probe)
 
 
+def _as_many_dimensions_accepted(f: Failure) -> bool:
+    """The function returned for another of the check's inputs with at least as many dimensions as the failing one:
+    so the rejection is not of the number of dimensions (code written for 2-D batches rejects every 3-D input)."""
+    if f.probe is None:
+        return False
+    ndim = _slices_of(f.probe)[0].ndim
+    return any(_slices_of(probe)[0].ndim >= ndim for probe, outcome, _, _ in f.seen() if outcome.status == "returned")
+
+
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
 def _has_zero(a: object) -> bool:
     return isinstance(a, list | np.ndarray) and np.ndim(a) >= 1 and bool(np.any(_f(a) == 0))
@@ -508,8 +517,28 @@ LAST_AXIS_CHECK = Hint(
     "distribution and the slices along the last axis need not sum to 1, so the check of the sums, like the sum "
     "itself, takes `axis`.",
     # (not an error NumPy raises for code written for one flat vector: an `if` on an array, a 1-D-only norm)
-    all_of(none_of(scalar_code_on_arrays(), numpy_shape_error()), _valid_rejected(_last_axis_sums_off, _last_axis_sums_one)),
+    all_of(none_of(scalar_code_on_arrays(), numpy_shape_error()), _valid_rejected(_last_axis_sums_off, _last_axis_sums_one),
+           _as_many_dimensions_accepted),
     "divergence-checks-last-axis",
+)
+
+
+def _fewer_dimensions_only(f: Failure) -> bool:
+    """The failing input has more dimensions than any the function returned for, and it returned for some."""
+    if f.probe is None:
+        return False
+    ndims = [_slices_of(probe)[0].ndim for probe, outcome, _, _ in f.seen() if outcome.status == "returned"]
+    return bool(ndims) and _slices_of(f.probe)[0].ndim > max(ndims)
+
+
+#: Code written for one batch of rows (torchmetrics' KL: "Expected both p and q distribution to be 2D").
+DIMENSIONS = Hint(
+    "A valid input with more dimensions than the function takes was rejected: p may have any number of "
+    "dimensions, each slice along `axis` a distribution, and the result drops that axis (a (2, 3, 4) input with "
+    "axis=1 gives shape (2, 4)).",
+    all_of(raised("ValueError"), none_of(scalar_code_on_arrays(), numpy_shape_error()), _fewer_dimensions_only),
+    "fixed-dimensions",
+    kinds=("raised",),
 )
 H_HINTS = (
     Hint("The minus sign is missing: entropy is never negative.", matches_any(_h_no_minus), "entropy-sign"),
@@ -517,7 +546,7 @@ H_HINTS = (
     NATS, TINY_COUNTS, EPS_IN_LOG, LOG_OF_ZERO_DROPPED, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, AXIS,
     # (after the checks of the sums: a sum checked over the whole array rejects the same input, and a 1-D one's
     # whole sum is its last axis's)
-    *_DISTRIBUTION_CHECKS, LAST_AXIS_CHECK,
+    *_DISTRIBUTION_CHECKS, LAST_AXIS_CHECK, DIMENSIONS,
 )
 KL_HINTS = (
     Hint("The result is below 0 by rounding (about -1e-16 on nearly equal p and q): KL is never negative, and the "
@@ -539,7 +568,7 @@ KL_HINTS = (
     LOG_OF_ZERO_DROPPED, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, LAST_AXIS_CHECK,
     Hint("The sum of the KL terms runs along another axis than `axis`: the result has the inputs' shape without "
          "that axis.", matches_any(_kl_last_axis), "kl-other-axis"),
-    *_DISTRIBUTION_CHECKS,
+    *_DISTRIBUTION_CHECKS, DIMENSIONS,  # (last: a sum checked over the whole array rejects a 2-D input too)
 )
 JS_HINTS = (
     Hint("The mixture is p + q, which sums to 2: the mixture is the average of the two distributions.",
@@ -555,7 +584,7 @@ JS_HINTS = (
     LAST_AXIS_CHECK,
     Hint("The sums of the two KL terms run along another axis than `axis`: the result has the inputs' shape "
          "without that axis.", matches_any(_js_last_axis), "js-other-axis"),
-    *_DISTRIBUTION_CHECKS,
+    *_DISTRIBUTION_CHECKS, DIMENSIONS,
 )
 BP_HINTS = (
     Hint("log_prior is already a log: exponentiating it and taking the log again computes the log of 0 for an "

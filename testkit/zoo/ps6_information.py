@@ -289,6 +289,17 @@ from scipy.special import xlogy
         terms = np.where(p > 0, xlogy(p, p / q), 0.0)
     return np.sum(terms, axis=axis)          # -1e-16 on nearly equal p and q
 ''', hint="clamped at 0", mistake="kl-unclamped"),
+    # (torchmetrics' and scipy.stats.entropy's way: divide by the sums first; on inputs that sum to 1 within
+    # rounding that can turn the first nearly equal pair's sum positive, and the second pair still rounds below 0)
+    Specimen("ps6-kl-normalised-unclamped", "kl_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _KL_HEAD + '''    p = p / np.sum(p, axis=axis, keepdims=True)
+    q = q / np.sum(q, axis=axis, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, xlogy(p, p / q), 0.0)
+    return np.sum(terms, axis=axis)
+''', hint="clamped at 0", mistake="kl-unclamped"),
     Specimen("ps6-kl-rel-entr", "kl_divergence", '''
 import numpy as np
 from scipy import special
@@ -626,6 +637,21 @@ def kl_divergence(p, q, axis=-1):                     # axis accepted, never use
         terms = np.where(p > 0, xlogy(p, p / q), 0.0)
     return np.maximum(np.sum(terms, axis=-1), 0.0)
 ''', hint="A valid input along `axis` was rejected", mistake="divergence-checks-last-axis"),
+    # (torchmetrics' KL: written for a batch of rows, "Expected both p and q distribution to be 2D")
+    Specimen("ps6-kl-two-dimensions-at-most", "kl_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _CHECK_P + '''
+def kl_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    if p.ndim > 2 or q.ndim > 2:
+        raise ValueError(f"expected p and q of 1 or 2 dimensions, got {p.ndim} and {q.ndim}")
+    _check(p, "p", axis)
+    _check(q, "q", axis)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, xlogy(p, p / q), 0.0)
+    return np.maximum(np.sum(terms, axis=axis), 0.0)
+''', hint="more dimensions than the function takes", mistake="fixed-dimensions"),
     Specimen("ps6-entropy-last-axis-only", "entropy", '''
 import numpy as np
 from scipy.special import xlogy
@@ -765,6 +791,7 @@ LOSES = {
     # right along the last axis, whatever `axis` says: the axis cell and the container, 2 of 11 (as entropy's
     # axis mistake costs its -axis and -shape)
     "ps6-kl-last-axis-only": ("kl_divergence-axis", "kl_divergence-shape"),
+    "ps6-kl-two-dimensions-at-most": ("kl_divergence-axis", "kl_divergence-shape"),
     "ps6-entropy-last-axis-only": ("entropy-axis", "entropy-shape"),
     "ps6-kl-sum-last-axis": ("kl_divergence-axis", "kl_divergence-shape"),
     "ps6-js-last-axis-only": ("js_divergence-axis", "js_divergence-shape"),
@@ -788,6 +815,7 @@ LOSES = {
     "ps6-kl-warns-on-zero-q": ("kl_divergence-support",),
     "ps6-kl-bits": ("kl_divergence-basic",),
     "ps6-kl-unclamped": ("kl_divergence-basic",),
+    "ps6-kl-normalised-unclamped": ("kl_divergence-basic",),
     "ps6-kl-rel-entr": ("kl_divergence-basic", "kl_divergence-axis", "kl_divergence-shape", "kl_divergence-support", "kl_divergence-errors", "kl_divergence-purity"),
     "ps6-kl-stats-entropy-two-arguments": ("kl_divergence-basic", "kl_divergence-axis", "kl_divergence-shape", "kl_divergence-support", "kl_divergence-errors", "kl_divergence-purity"),
     "ps6-js-sum-mixture": ("js_divergence-basic", "js_divergence-properties", "js_divergence-errors"),
