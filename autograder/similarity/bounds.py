@@ -87,24 +87,19 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _push(node: ast.AST, level: int, todo: list[tuple[ast.AST, int]]) -> None:
-    """Put the children of ``node`` on ``todo`` at ``level``, in the order of :func:`ast.iter_child_nodes` (the
-    same fields, read the same way, without a generator per node)."""
-    for name in node._fields:
-        value = getattr(node, name, None)
-        if isinstance(value, ast.AST):
-            todo.append((value, level))
-        elif isinstance(value, list):
-            todo.extend((item, level) for item in value if isinstance(item, ast.AST))
-
-
 def depth(tree: ast.AST) -> int:
     """The nesting depth of ``tree`` (1 for a leaf), measured without recursion."""
     deepest, todo = 0, [(tree, 1)]
     while todo:
         node, level = todo.pop()
         deepest = max(deepest, level)
-        _push(node, level + 1, todo)
+        level += 1
+        for name in node._fields:  # (ast.iter_child_nodes's children, without a generator per node)
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                todo.append((value, level))
+            elif isinstance(value, list):
+                todo.extend([(item, level) for item in value if isinstance(item, ast.AST)])
     return deepest
 
 
@@ -119,5 +114,11 @@ def too_large(trees: Iterable[ast.AST]) -> str:
             return f"more than {MAX_NODES:,} syntax nodes"
         if level > MAX_DEPTH:
             return f"nested more than {MAX_DEPTH} levels deep"
-        _push(node, level + 1, todo)
+        level += 1
+        for name in node._fields:  # (the children in ast.iter_child_nodes's order, as depth reads them)
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                todo.append((value, level))
+            elif isinstance(value, list):
+                todo.extend([(item, level) for item in value if isinstance(item, ast.AST)])
     return ""
