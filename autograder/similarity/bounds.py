@@ -93,7 +93,13 @@ def depth(tree: ast.AST) -> int:
     while todo:
         node, level = todo.pop()
         deepest = max(deepest, level)
-        todo.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+        level += 1
+        for name in node._fields:  # (ast.iter_child_nodes's children, without a generator per node)
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                todo.append((value, level))
+            elif isinstance(value, list):
+                todo.extend([(item, level) for item in value if isinstance(item, ast.AST)])
     return deepest
 
 
@@ -108,5 +114,11 @@ def too_large(trees: Iterable[ast.AST]) -> str:
             return f"more than {MAX_NODES:,} syntax nodes"
         if level > MAX_DEPTH:
             return f"nested more than {MAX_DEPTH} levels deep"
-        todo.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+        level += 1
+        for name in node._fields:  # (the children in ast.iter_child_nodes's order, as depth reads them)
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                todo.append((value, level))
+            elif isinstance(value, list):
+                todo.extend([(item, level) for item in value if isinstance(item, ast.AST)])
     return ""

@@ -24,19 +24,28 @@ Function = ast.FunctionDef | ast.AsyncFunctionDef
 OWN_PREFIX = "_similarity_"
 
 
+#: The fields and positions of each node class (its ``_fields`` and ``_attributes``), made once per class.
+_KEPT: dict[type, frozenset[str]] = {}
+
+
 def _copy(node: _N, extra: dict[str, object]) -> _N:
     # A node keeps its fields, its positions and our attributes in its __dict__, and whatever else code in the
     # process set there: `executing` (IPython's tracebacks) sets `parent` on every node it reads, the shared
     # ast.Load() and ast.Add() singletons included, which made every copy after it recurse without end.
-    kept = (*node._fields, *node._attributes)
-    fields = {name: value for name, value in node.__dict__.items() if name in kept or name.startswith(OWN_PREFIX)}
-    for name, value in fields.items():
-        if isinstance(value, ast.AST):
-            fields[name] = _copy(value, extra)
-        elif isinstance(value, list):
-            fields[name] = [_copy(item, extra) if isinstance(item, ast.AST) else item for item in value]
+    cls = node.__class__
+    kept = _KEPT.get(cls)
+    if kept is None:
+        kept = _KEPT[cls] = frozenset((*cls._fields, *cls._attributes))
+    fields: dict[str, object] = {}
+    for name, value in node.__dict__.items():
+        if name in kept or name.startswith(OWN_PREFIX):
+            if isinstance(value, ast.AST):
+                value = _copy(value, extra)
+            elif isinstance(value, list):
+                value = [_copy(item, extra) if isinstance(item, ast.AST) else item for item in value]
+            fields[name] = value
     fields.update(extra)
-    new = node.__class__.__new__(node.__class__)
+    new = cls.__new__(cls)
     new.__dict__.update(fields)
     return new
 

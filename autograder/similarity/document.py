@@ -225,9 +225,11 @@ def _stream(trees: list[Function], imports: dict[str, str], helpers: frozenset[s
         deadline.check()
         namer = Namer(bound_names(tree), local_imports(tree, imports), helpers, contract, members)
         _normalised(tree, namer, deadline)
+        # (one key for both: neither changes a simple statement, the only ones either asks about, or what is in it)
+        key = statement_key(namer)
         if given:
-            _without_given(tree, statement_key(namer), given)
-        canonical_order(tree, statement_key(namer))
+            _without_given(tree, key, given)
+        canonical_order(tree, key)
         token_stream(tree, namer, out=stream, piece_attribute=PIECE)
         if len(stream) > MAX_TOKENS:
             break

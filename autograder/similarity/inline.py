@@ -209,6 +209,8 @@ def inline_all(function: Function, helpers: dict[str, Function]) -> tuple[Functi
     ``obj.name(…)`` is written in as a helper's is."""
     out = function
     inliner = _Inliner({k: v for k, v in helpers.items() if k != function.name})
+    if not inliner.helpers:
+        return out, [], set()  # (nothing to write in or keep: the walks below would change nothing)
     shadowed = _locals(out)
     out.body = inliner.block(out.body, shadowed, 0)
     # helpers named elsewhere (an ``if`` test, a loop, passed as a value) are kept whole

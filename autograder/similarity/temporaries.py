@@ -93,7 +93,7 @@ def _pass(function: Function, left: int) -> int:
     params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if p is not None}
     writes: Counter[str] = Counter()
     reads: Counter[str] = Counter()
-    deepest = depth(function)
+    deepest = -1  # (measured when a first temporary is found: most passes find none)
     for node in nodes(function):
         if isinstance(node, ast.Name):
             (reads if isinstance(node.ctx, ast.Load) else writes)[node.id] += 1
@@ -112,6 +112,8 @@ def _pass(function: Function, left: int) -> int:
             for j in range(i, min(len(block), i + MAX_SCAN)):
                 spot = _single_read(block[j], name)
                 if spot is not None:
+                    if deepest < 0:
+                        deepest = depth(function)
                     grown = depth(stmt.value)
                     if deepest + grown > MAX_DEPTH:
                         break  # written in, the function would be too deep for the steps that recurse
@@ -174,25 +176,73 @@ def hoist_repeated(function: Function) -> None:
             if repeated is None:
                 i += 1
                 continue
-            key, first = repeated
+            key, first, keys = repeated
             name = f"_repeated_{done}"
             for node in nodes(stmt):  # (a list made before the loop changes the tree)
                 for field, value in ast.iter_fields(node):
-                    if isinstance(value, ast.AST) and _key(value) == key:
+                    if isinstance(value, ast.AST) and keys(value) == key:
                         setattr(node, field, ast.copy_location(ast.Name(name, ast.Load()), value))
                     elif isinstance(value, list):
                         value[:] = [ast.copy_location(ast.Name(name, ast.Load()), v)
-                                    if isinstance(v, ast.AST) and _key(v) == key else v for v in value]
+                                    if isinstance(v, ast.AST) and keys(v) == key else v for v in value]
             block.insert(i, ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], first), stmt))
             done += 1  # (the same statement is looked at again: a smaller repeated expression may be left)
 
 
-def _key(node: ast.AST) -> str:
-    return ast.dump(node, annotate_fields=False) if isinstance(node, _PURE) else ""
+#: A field ``ast.dump`` leaves out (missing, or None where its class's default is None).
+_LEFT_OUT = object()
 
 
-def _largest_repeated(stmt: ast.stmt) -> tuple[str, ast.expr] | None:
-    """``(key, a copy's original)`` of the largest expression written twice or more in ``stmt``, or None."""
+def _shape(value: object, shapes: dict[int, int]) -> object:
+    """What ``ast.dump`` writes of a field's ``value`` (a node's subtree already numbered in ``shapes``)."""
+    if isinstance(value, ast.AST):
+        return shapes[id(value)]
+    if isinstance(value, list):
+        return tuple(_shape(item, shapes) for item in value)
+    return repr(value)
+
+
+def _shapes(order: list[ast.AST], numbers: dict[tuple[object, ...], int]) -> dict[int, int]:
+    """A number for each node of ``order`` (a tree's :func:`nodes`), the same for two nodes exactly when their
+    ``ast.dump`` (no positions) is the same: their class and, field by field, what ``ast.dump`` writes (a child by
+    its number, a list item by item, any other value by its ``repr``; a field it leaves out, left out), numbered
+    in ``numbers``. From the leaves up, so that each node costs its own fields, where ``ast.dump`` wrote the whole
+    subtree of every node it was asked about. Valid while the subtree is not changed."""
+    shapes: dict[int, int] = {}
+    for node in reversed(order):  # (breadth first: every child stands after its parent)
+        cls = type(node)
+        parts: list[object] = [cls]
+        for name in node._fields:
+            value = getattr(node, name, _LEFT_OUT)
+            if value is None and getattr(cls, name, ...) is None:
+                value = _LEFT_OUT
+            parts.append(value if value is _LEFT_OUT else _shape(value, shapes))
+        shapes[id(node)] = numbers.setdefault(tuple(parts), len(numbers))
+    return shapes
+
+
+class _Keys:
+    """The keys of one statement's expressions, as :func:`_shapes` numbers them, for as long as it is changed only
+    where a repeated expression is written as a name (:func:`hoist_repeated`): there, a node not yet looked at
+    keeps its subtree. A node reached twice in the statement (a subtree shared by two parents: not what the steps
+    make) may have been changed under its other parent, so then each is numbered again when asked."""
+
+    def __init__(self, order: list[ast.AST]) -> None:
+        self.numbers: dict[tuple[object, ...], int] = {}
+        self.shapes = _shapes(order, self.numbers)
+        branches = [id(node) for node in order if node._fields]
+        self.shared = len(set(branches)) != len(branches)
+
+    def __call__(self, node: ast.AST) -> int:
+        """The key of ``node`` when it is pure (a candidate to hoist), else -1."""
+        if not isinstance(node, _PURE):
+            return -1
+        return _shapes(nodes(node), self.numbers)[id(node)] if self.shared else self.shapes[id(node)]
+
+
+def _largest_repeated(stmt: ast.stmt) -> tuple[int, ast.expr, _Keys] | None:
+    """``(key, a copy's original, the keys of the statement's nodes)`` of the largest expression written twice
+    or more in ``stmt``, or None."""
     order = nodes(stmt)
     # each node's size (its subtree's nodes, contexts not counted) and whether anything in its subtree is impure
     # or written, from the leaves up: one walk, where asking each node about its subtree took one per node
@@ -205,14 +255,15 @@ def _largest_repeated(stmt: ast.stmt) -> tuple[str, ast.expr] | None:
             total += size[id(child)]
             ok = ok and clean[id(child)]
         size[id(node)], clean[id(node)] = total, ok
-    seen: dict[str, tuple[int, ast.expr]] = {}
-    best: tuple[int, str, ast.expr] | None = None
+    keys = _Keys(order)
+    seen: dict[int, tuple[int, ast.expr]] = {}
+    best: tuple[int, int, ast.expr] | None = None
     for node in order:
         if not isinstance(node, _PURE) or not clean[id(node)] or size[id(node)] < 3:
             continue
-        key = _key(node)
+        key = keys(node)
         count, _ = seen.get(key, (0, node))
         seen[key] = (count + 1, node)
         if count + 1 >= 2 and (best is None or size[id(node)] > best[0]):
             best = (size[id(node)], key, node)
-    return None if best is None else (best[1], best[2])
+    return None if best is None else (best[1], best[2], keys)

@@ -196,17 +196,18 @@ def statement_key(namer: Namer) -> Key:
     memo: dict[int, tuple[ast.AST, bytes]] = {}
 
     def key(root: ast.AST) -> bytes:
-        todo = [(root, False)]
+        todo: list[tuple[ast.AST, tuple[str, list[ast.AST]] | None]] = [(root, None)]
         while todo:  # post-order without recursion: the children's keys first
             node, ready = todo.pop()
             if id(node) in memo:
                 continue
-            children = list(_children(node)) if _label(node, namer)[1] else []
-            if not ready:
-                todo.append((node, True))
-                todo.extend((child, False) for child in children if id(child) not in memo)
+            if ready is None:  # (the node's label and children, read once: kept for its second visit)
+                token, descend = _label(node, namer)
+                children = list(_children(node)) if descend else []
+                todo.append((node, (token or "", children)))
+                todo.extend((child, None) for child in children if id(child) not in memo)
                 continue
-            token = _label(node, namer)[0] or ""
+            token, children = ready
             # the node is kept beside its key: an id is only unique while its object lives
             memo[id(node)] = (node, _digest(token, [memo[id(child)][1] for child in children]))
         return memo[id(root)][1]

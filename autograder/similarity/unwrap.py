@@ -45,6 +45,8 @@ def _global_targets(stmt: ast.stmt, declared: set[str]) -> bool:
 
 def _read_elsewhere(function: Function, declared: set[str]) -> set[str]:
     """The declared names the function reads outside its own assignments to them."""
+    if not declared:
+        return set()  # (the walks below find none: most functions declare no global)
     skip = {id(n) for stmt in nodes(function) if isinstance(stmt, ast.stmt) and _global_targets(stmt, declared)
             for n in nodes(stmt)}
     return {n.id for n in nodes(function) if isinstance(n, ast.Name) and n.id in declared

@@ -332,8 +332,9 @@ def _block(body: list[ast.stmt], depth: int) -> list[ast.stmt]:
 def _still_written_into(function: Function) -> None:
     """``out = e`` made of ``out[i] = e`` whose ``out`` is never read (the loop wrote through a view of another
     array): written ``out[...] = e`` again, so that nothing removes it as unused."""
-    read = {n.id for n in nodes(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    for node in nodes(function):
+    everything = nodes(function)  # (one walk: only the marked assignments' targets change below)
+    read = {n.id for n in everything if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    for node in everything:
         if isinstance(node, ast.Assign) and getattr(node, _WRITTEN_INTO, False) \
                 and cast(ast.Name, node.targets[0]).id not in read:  # (only such an Assign is marked)
             name = cast(ast.Name, node.targets[0])
