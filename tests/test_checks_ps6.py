@@ -208,3 +208,30 @@ def test_numpys_own_shape_error_on_a_stack_is_not_read_as_a_check_of_the_sum():
          "    return np.sum(terms, axis=axis)\n", whole)
     told = evaluate(checks_for("ps6_information")["kl_divergence-basic"], LocalTarget(whole))
     assert not told.passed and "each slice's sum" in told.hint, told.hint
+
+
+def test_a_warning_the_notebook_silences_with_seterr_says_why_it_shows_here():
+    """Real code (a signal-processing course's JSD) calls np.seterr(divide='ignore') at the top of its cell: in the
+    student's notebook its log of 0 warns nothing, and the grader's calls warn (docs/contract.md: np.seterr is not
+    part of the function). The message says so, with the line, and how to see the warning; without np.seterr, not."""
+    from testkit.zoo import Specimen, grade
+
+    body = '''
+def js_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    if np.any(p < 0) or np.any(np.abs(np.sum(p, axis=axis) - 1) > 1e-8):
+        raise ValueError("p must be a distribution along axis")
+    if np.any(q < 0) or np.any(np.abs(np.sum(q, axis=axis) - 1) > 1e-8):
+        raise ValueError("q must be a distribution along axis")
+    m = (p + q) / 2
+    kl = lambda a, b: np.sum(np.where(a > 0, a * np.log(a / b), 0.0), axis=axis)
+    return 0.5 * kl(p, m) + 0.5 * kl(q, m)
+'''
+    silenced = "\nimport numpy as np\nnp.seterr(divide='ignore', invalid='ignore')\n" + body
+    results = grade("ps6_information", Specimen("js-seterr", "js_divergence", silenced, hint="warn"))
+    warned = [r.message for r in results.values() if not r.passed and "the call raised RuntimeWarning" in r.message]
+    assert warned, {gid: r.message for gid, r in results.items() if not r.passed}
+    assert all("Your notebook calls np.seterr, line 3 of a cell: `np.seterr(divide='ignore', invalid='ignore')`" in m
+               and "np.errstate(all='warn')" in m for m in warned), warned
+    plain = grade("ps6_information", Specimen("js-warns", "js_divergence", "\nimport numpy as np\n" + body, hint="warn"))
+    assert not any("np.seterr" in r.message for r in plain.values()), [r.message for r in plain.values()]

@@ -156,6 +156,18 @@ def _message(check: Check, failure: Failure) -> str:
             f"{_carried_note(check, failure)}")
 
 
+def _seterr_note(target: Target, function: str, failure: Failure) -> str:
+    """Why a RuntimeWarning the student's own notebook hides shows here: it calls np.seterr (docs/contract.md)."""
+    if "the call raised RuntimeWarning" not in failure.detail:
+        return ""
+    reading = target.writes(function)
+    if reading is None or not reading.seterr:
+        return ""
+    return (f" (Your notebook calls np.seterr, {reading.seterr}, which hides this warning there; the grader calls "
+            f"each function with NumPy's warnings on, since np.seterr is not part of the function. Call it in "
+            f"`with np.errstate(all='warn'):` to see the warning.)")
+
+
 def _carried_note(check: Check, failure: Failure) -> str:
     """Where the failing call's calls of other contract functions were answered by their references (errors carried
     forward): say so, since the function then did not run as it does in the student's notebook."""
@@ -507,7 +519,8 @@ def _evaluate(check: Check, target: Target) -> CheckResult:
     def result(failure: Failure, hint: str | None = None) -> CheckResult:
         if hint is None:  # (a hint already sought for this failure is not sought again)
             hint = _hint(check, failure)
-        return CheckResult(check.grade_id, check.function, False, _message(check, failure), hint, failure.kind)
+        message = _message(check, failure) + _seterr_note(target, check.function, failure)
+        return CheckResult(check.grade_id, check.function, False, message, hint, failure.kind)
 
     why = target.defined(check.function)
     if why:

@@ -120,6 +120,7 @@ class CellFlags:
     shell: int = 0  # the line of its first shell command (``!cmd``: a program, which may write a module file)
     undefined_magics: tuple[tuple[int, str], ...] = ()  # (line, `%name`): magics IPython does not have (they raise)
     defines_magics: int = 0  # the line of the first thing that can define a magic (cells.MAGIC_DEFINERS)
+    seterr: int = 0  # the line of its first `np.seterr(...)` (the grader's calls warn regardless: the messages say so)
 
 
 _READ: dict[tuple[bytes, tuple[tuple[str, str], ...]], CellFlags] = {}
@@ -182,6 +183,7 @@ class _Walk:
         self.deferred: set[int] = set()  # the ids of the imports (and calls) that may run after a line below them
         self.undefined: list[tuple[int, str]] = []
         self.defines = 0
+        self.seterr = 0
         self.skip: set[int] = set()
         self.reached: set[int] = set()
 
@@ -217,7 +219,8 @@ class _Walk:
                 self._defines(magic.line)
         return CellFlags(tuple(self.flags), frozenset(escaped), tuple(self.rebound), tuple(self.attribute_set),
                          self.writes_file, tuple(self.imports), tuple(self.absent),
-                         self.cell.shell[0] if self.cell.shell else 0, tuple(self.undefined), self.defines)
+                         self.cell.shell[0] if self.cell.shell else 0, tuple(self.undefined), self.defines,
+                         self.seterr)
 
     def _defines(self, line: int) -> None:
         self.defines = self.defines or line
@@ -382,6 +385,8 @@ class _Walk:
                 self.imports.append((line, module.split(".")[0], id(node) in self.deferred))
         if not self.writes_file and _writes_a_module(node, name, dotted):
             self.writes_file = line
+        if not self.seterr and dotted == "numpy.seterr":
+            self.seterr = line
         return out
 
 

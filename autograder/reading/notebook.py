@@ -35,7 +35,7 @@ import functools
 import hashlib
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from autograder.model.invariant import known
@@ -101,6 +101,7 @@ class NotebookReading:
         self.undefined_magics: list[tuple[int, int, str]] = []  # (cell, line, `%name`): magics IPython does not have
         self.defines_magics: tuple[int, int] | None = None  # (cell, line) of the first thing that can define one
         self.unread = ""  # why part of the notebook was not read ("" while all was)
+        self.seterr = ""  # where a student's cell first calls np.seterr (``line 2 of cell 5: `…```), for the messages
         self._total, self._read = 0, 0
         self._cache: dict[str, Reading] = {}
         self._history = hashlib.sha256(repr(sorted(self.contract)).encode()).digest()
@@ -189,6 +190,8 @@ class NotebookReading:
         self.undefined_magics += [(index, line, name) for line, name in found.undefined_magics]
         if found.defines_magics and self.defines_magics is None:
             self.defines_magics = (index, found.defines_magics)
+        if found.seterr and not self.seterr:
+            self.seterr = self._where(index, found.seterr)
 
     def _not_read(self, index: int, why: str) -> None:
         self.unread = self.unread or why
@@ -231,6 +234,8 @@ class NotebookReading:
                 if len(_READINGS) >= MAX_CACHED_READINGS:
                     _READINGS.pop(next(iter(_READINGS)))
                 _READINGS[key] = found
+        if self.seterr:  # (notebook-wide, not part of the reading kept for other notebooks with these cells)
+            found = replace(found, seterr=self.seterr)
         self._cache[function] = found
         return found
 

@@ -101,6 +101,7 @@ class Reading:
     definitions: tuple[Definition, ...] = ()
     unreadable: str = ""
     steps: int = 0
+    seterr: str = ""  # where the notebook calls np.seterr (:attr:`~.notebook.NotebookReading.seterr`), or ""
 
     def verdict(self, args: Sequence[object] = (), kwargs: Mapping[str, object] | None = None) -> tuple[str, str]:
         """``(kind, detail)`` when a call with ``args``/``kwargs`` may modify an argument, else ``("", "")``.
