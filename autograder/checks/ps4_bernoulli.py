@@ -517,8 +517,9 @@ BCE_HINTS = (
     NEGATIVE_LOSS,
     Hint("p is taken as the probability of y = 0: p is the predicted probability of y = 1, so a label 1 costs little "
          "where p is close to 1.", matches_any(_bce_of(_ll_swapped)), "bce-swapped"),
+    ARRAYS,
 )
-LOGITS_HINTS = (VIA_SIGMOID, NAIVE_SOFTPLUS, LOGITS_SWAPPED, MEAN, PER_ELEMENT, PER_EXAMPLE, NEGATIVE_LOSS)
+LOGITS_HINTS = (VIA_SIGMOID, NAIVE_SOFTPLUS, LOGITS_SWAPPED, MEAN, PER_ELEMENT, PER_EXAMPLE, NEGATIVE_LOSS, ARRAYS)
 
 # --- relations: how -stability and -soft judge a function against itself -------------------------
 # sigmoid and the logit form are judged up to the sign convention (a sign slip is -basic's): the pair of

@@ -59,6 +59,8 @@ KNOWN_MESSAGES = tuple(
         r"cannot reshape array of size \d+ into shape \([\d, ]*\)",
         r"Cannot cast ufunc '\w{1,20}' output from dtype\('\w{1,12}'\) to dtype\('\w{1,12}'\) "
         r"with casting rule 'same_kind'",
+        # (an `if` or `and` on an array: code written for one number at a time)
+        r"The truth value of an array with more than one element is ambiguous\. Use a\.any\(\) or a\.all\(\)",
     )
 )
 

@@ -330,6 +330,18 @@ def binary_cross_entropy(p, y):
     log_1mp = np.maximum(np.log(1 - p), -100)
     return -np.mean(y * log_p + (1 - y) * log_1mp)
 """, hint="each log clamped", mistake="clipped-p"),
+    # (a metrics library's label check, `all(y == 0 or y == 1 for y in y_true)`: fine for a 1-D y only)
+    Specimen("ps4-bce-label-check-loop", "binary_cross_entropy", """
+import numpy as np
+from scipy.special import xlogy, xlog1py
+
+def binary_cross_entropy(p, y):
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    for label in y:                      # written for a 1-D y: a row of a 2-D y is an array
+        if label < 0 or label > 1:
+            raise ValueError("y must be in [0, 1]")
+    return -np.mean(xlogy(y, p) + xlog1py(1 - y, -p))
+""", hint="written for one number at a time", mistake="scalar-code-on-arrays"),
     Specimen("ps4-bce-log-one-minus-p", "binary_cross_entropy", """
 import numpy as np
 from scipy.special import xlogy
@@ -596,6 +608,8 @@ LOSES = {
     "ps4-bce-sklearn-eps": ("binary_cross_entropy-edges",),
     "ps4-bce-add-eps": ("binary_cross_entropy-basic", "binary_cross_entropy-edges"),
     "ps4-bce-torch-clamp": ("binary_cross_entropy-edges",),
+    "ps4-bce-label-check-loop": ("binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-shape",
+                                 "binary_cross_entropy-edges"),
     "ps4-bce-clip-in-place-in-a-class": ("binary_cross_entropy-edges", "binary_cross_entropy-purity"),
     "ps4-bce-sum": ("binary_cross_entropy-basic",),
     "ps4-bce-hard-labels-only": ("binary_cross_entropy-soft",),
