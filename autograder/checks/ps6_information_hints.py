@@ -385,13 +385,15 @@ def _last_axis_sums_off(probe: Probe) -> bool:
     return p.ndim > 1 and axis % p.ndim != p.ndim - 1 and not _last_axis_sums_one(probe)
 
 
+def _returned_dimensions(f: Failure) -> list[int]:
+    """The number of dimensions of each of the check's inputs the function returned for."""
+    return [_slices_of(probe)[0].ndim for probe, outcome, _, _ in f.seen() if outcome.status == "returned"]
+
+
 def _as_many_dimensions_accepted(f: Failure) -> bool:
     """The function returned for another of the check's inputs with at least as many dimensions as the failing one:
     so the rejection is not of the number of dimensions (code written for 2-D batches rejects every 3-D input)."""
-    if f.probe is None:
-        return False
-    ndim = _slices_of(f.probe)[0].ndim
-    return any(_slices_of(probe)[0].ndim >= ndim for probe, outcome, _, _ in f.seen() if outcome.status == "returned")
+    return f.probe is not None and any(n >= _slices_of(f.probe)[0].ndim for n in _returned_dimensions(f))
 
 
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
@@ -525,10 +527,8 @@ LAST_AXIS_CHECK = Hint(
 
 def _fewer_dimensions_only(f: Failure) -> bool:
     """The failing input has more dimensions than any the function returned for, and it returned for some."""
-    if f.probe is None:
-        return False
-    ndims = [_slices_of(probe)[0].ndim for probe, outcome, _, _ in f.seen() if outcome.status == "returned"]
-    return bool(ndims) and _slices_of(f.probe)[0].ndim > max(ndims)
+    returned = _returned_dimensions(f)
+    return f.probe is not None and bool(returned) and _slices_of(f.probe)[0].ndim > max(returned)
 
 
 #: Code written for one batch of rows (torchmetrics' KL: "Expected both p and q distribution to be 2D").
