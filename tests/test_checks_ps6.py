@@ -12,15 +12,19 @@
   default accepts the 1e-6 probe, and ``inv`` is within the MAP tolerance.
 """
 
+import math
+
+import mpmath
 import numpy as np
 import pytest
+from scipy import special, stats
 
 from autograder.checks import checks_for
 from autograder.checks import ps6_information as P6
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.references import reference, reference_function
 from autograder.model.course import FUNCTIONS
-from testkit.zoo import zoo
+from testkit.zoo import Specimen, grade, zoo
 from tests import _mpmath_refs as ref
 
 PS = "ps6_information"
@@ -214,8 +218,6 @@ def test_a_warning_the_notebook_silences_with_seterr_says_why_it_shows_here():
     """Real code (a signal-processing course's JSD) calls np.seterr(divide='ignore') at the top of its cell: in the
     student's notebook its log of 0 warns nothing, and the grader's calls warn (docs/contract.md: np.seterr is not
     part of the function). The message says so, with the line, and how to see the warning; without np.seterr, not."""
-    from testkit.zoo import Specimen, grade
-
     body = '''
 def js_divergence(p, q, axis=-1):
     p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
@@ -235,3 +237,30 @@ def js_divergence(p, q, axis=-1):
                and "np.errstate(all='warn')" in m for m in warned), warned
     plain = grade("ps6_information", Specimen("js-warns", "js_divergence", "\nimport numpy as np\n" + body, hint="warn"))
     assert not any("np.seterr" in r.message for r in plain.values()), [r.message for r in plain.values()]
+
+
+def _kl_forms(p, q):
+    """Σ p log(p/q) as real code writes it (the probes' comments promise each rounds below 0)."""
+    return {"xlogy(p, p/q)": np.sum(special.xlogy(p, p / q)), "p·(log p − log q)": np.sum(p * (np.log(p) - np.log(q))),
+            "xlogy(p, p) − xlogy(p, q)": np.sum(special.xlogy(p, p) - special.xlogy(p, q)),
+            "math.fsum loop": math.fsum(float(a * math.log(a / b)) for a, b in zip(p, q)),
+            "rel_entr": np.sum(special.rel_entr(p, q)), "p @ log(p/q)": float(p @ np.log(p / q)),
+            "scipy.stats.entropy(p, q) (divides by the sums)": stats.entropy(p, q),
+            "divided by the sums first": np.sum(special.xlogy(p / p.sum(), (p / p.sum()) / (q / q.sum())))}
+
+
+def test_the_nearly_equal_pairs_round_below_zero_as_their_comments_say():
+    """kl_divergence-basic's "never negative" probes: every usual form of Σ p log(p/q) rounds below 0 on the second
+    pair, whose sums are exactly 1.0 however they are added (so dividing by them changes nothing), while the first
+    pair's sum turns positive once divided by its sums (which is why the second is there). The exact values for these
+    float64 inputs are negative (mpmath, 50 digits), so the contract's max(Σ, 0) is 0 on both."""
+    p, q = P6.KL_NEAR_P_SUM_1, P6.KL_NEAR_Q_SUM_1
+    for v in (p, q):
+        assert np.sum(v) == 1.0 and math.fsum(v) == 1.0 and sum(v.tolist()) == 1.0
+    assert all(value < 0 for value in _kl_forms(p, q).values()), _kl_forms(p, q)
+    first = _kl_forms(P6.KL_NEAR_P, P6.KL_NEAR_Q)
+    assert first["divided by the sums first"] > 0 and first["xlogy(p, p/q)"] < 0, first
+    with mpmath.workdps(50):
+        for a, b in ((p, q), (P6.KL_NEAR_P, P6.KL_NEAR_Q)):
+            exact = mpmath.fsum(mpmath.mpf(x) * mpmath.log(mpmath.mpf(x) / mpmath.mpf(y)) for x, y in zip(a, b))
+            assert exact < 0, exact
