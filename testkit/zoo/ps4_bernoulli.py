@@ -342,6 +342,17 @@ def binary_cross_entropy(p, y):
             raise ValueError("y must be in [0, 1]")
     return -np.mean(xlogy(y, p) + xlog1py(1 - y, -p))
 """, hint="written for one number at a time", mistake="scalar-code-on-arrays"),
+    # (a metrics library's `y_true must contain only 0s and 1s`: the contract's y may be soft)
+    Specimen("ps4-bce-soft-labels-rejected", "binary_cross_entropy", """
+import numpy as np
+from scipy.special import xlogy, xlog1py
+
+def binary_cross_entropy(p, y):
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    if not np.all((y == 0) | (y == 1)):
+        raise ValueError("y must contain only 0s and 1s")
+    return -np.mean(xlogy(y, p) + xlog1py(1 - y, -p))
+""", hint="Soft labels were rejected", mistake="soft-labels-rejected"),
     Specimen("ps4-bce-log-one-minus-p", "binary_cross_entropy", """
 import numpy as np
 from scipy.special import xlogy
@@ -608,6 +619,7 @@ LOSES = {
     "ps4-bce-sklearn-eps": ("binary_cross_entropy-edges",),
     "ps4-bce-add-eps": ("binary_cross_entropy-basic", "binary_cross_entropy-edges"),
     "ps4-bce-torch-clamp": ("binary_cross_entropy-edges",),
+    "ps4-bce-soft-labels-rejected": ("binary_cross_entropy-soft",),
     "ps4-bce-label-check-loop": ("binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-shape",
                                  "binary_cross_entropy-edges"),
     "ps4-bce-clip-in-place-in-a-class": ("binary_cross_entropy-edges", "binary_cross_entropy-purity"),
