@@ -289,6 +289,19 @@ def scalar_code_on_arrays() -> Rule:
     return rule
 
 
+def soft_labels_rejected() -> Rule:
+    """A ValueError of the function's own (not NumPy's shape error, not code written for one number) on a call whose
+    labels, the second argument, are soft (some strictly between 0 and 1), where it returned for other labels: a
+    check of the labels that accepts 0 and 1 only."""
+    def rule(f: Failure) -> bool:
+        if f.probe is None or len(f.probe.args) < 2:
+            return False
+        y = np.asarray(f.probe.args[1], dtype=float)
+        return bool(np.any((y > 0) & (y < 1))) and any(o.status == "returned" for _, o, _, _ in f.seen())
+
+    return all_of(raised("ValueError"), none_of(scalar_code_on_arrays(), numpy_shape_error()), rule)
+
+
 def axis_out_of_bounds() -> Rule:
     """The call raised because a reduction names a fixed axis that the input lacks (NumPy's ``AxisError: axis 1 is
     out of bounds for array of dimension 1``, a ValueError: the sum over a batch's rows given one 1-D sample)."""

@@ -49,20 +49,17 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import xlog1py, xlogy
 
-from autograder.checks.check import Failure, Hint, Probe, ProblemSetChecks, Relation, Within, linked, related, twinned
+from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, linked, related, twinned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
 from autograder.checks.hints import (
     all_of,
     any_of,
     kind,
     matches_any,
-    none_of,
     nonfinite,
-    numpy_shape_error,
     one_result_per_element,
-    raised,
     scalar_code_hint,
-    scalar_code_on_arrays,
+    soft_labels_rejected,
     warned,
 )
 from autograder.checks.relations import EPS, Call, combination, label_layers
@@ -511,20 +508,9 @@ BERNOULLI_HINTS = (
          "ll-negated"),
     ARRAYS,
 )
-def _soft_labels_rejected(f: Failure) -> bool:
-    """The failing call's labels are soft (some strictly between 0 and 1), and the function returned for others."""
-    if f.probe is None or len(f.probe.args) < 2:
-        return False
-    y = np.asarray(f.probe.args[1], dtype=float)
-    return bool(np.any((y > 0) & (y < 1))) and any(o.status == "returned" for _, o, _, _ in f.seen())
-
-
-#: A label check that accepts 0 and 1 only (a metrics library's `y_true must contain only 0s and 1s`).
 SOFT_REJECTED = Hint("Soft labels were rejected: y may be any number in [0, 1] (a soft label such as 0.3 weighs both "
                      "terms), so a check of the labels accepts every y from 0 to 1.",
-                     all_of(raised("ValueError"), none_of(scalar_code_on_arrays(), numpy_shape_error()),
-                            _soft_labels_rejected),
-                     "soft-labels-rejected", kinds=("raised",))
+                     soft_labels_rejected(), "soft-labels-rejected", kinds=("raised",))
 BCE_HINTS = (
     BCE_LOG_ONE_MINUS_Y, BCE_LOG_OF_Y, BCE_ARGUMENTS_SWAPPED, NAN_AT_EDGES, CLIPPED, LOG_OF_ZERO_WARNS,
     Hint("y is treated as a hard label (a branch on y == 1, or y rounded): y may be soft (0.25, 0.7 …), and a soft "
