@@ -87,19 +87,24 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def _push_children(todo: list[tuple[ast.AST, int]], node: ast.AST, level: int) -> None:
+    """Put ``node``'s children on ``todo`` at ``level``, in :func:`ast.iter_child_nodes`'s order (without a generator
+    per node): :func:`depth` and :func:`too_large` read the same children."""
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            todo.append((value, level))
+        elif isinstance(value, list):
+            todo.extend([(item, level) for item in value if isinstance(item, ast.AST)])
+
+
 def depth(tree: ast.AST) -> int:
     """The nesting depth of ``tree`` (1 for a leaf), measured without recursion."""
     deepest, todo = 0, [(tree, 1)]
     while todo:
         node, level = todo.pop()
         deepest = max(deepest, level)
-        level += 1
-        for name in node._fields:  # (ast.iter_child_nodes's children, without a generator per node)
-            value = getattr(node, name, None)
-            if isinstance(value, ast.AST):
-                todo.append((value, level))
-            elif isinstance(value, list):
-                todo.extend([(item, level) for item in value if isinstance(item, ast.AST)])
+        _push_children(todo, node, level + 1)
     return deepest
 
 
@@ -114,11 +119,5 @@ def too_large(trees: Iterable[ast.AST]) -> str:
             return f"more than {MAX_NODES:,} syntax nodes"
         if level > MAX_DEPTH:
             return f"nested more than {MAX_DEPTH} levels deep"
-        level += 1
-        for name in node._fields:  # (the children in ast.iter_child_nodes's order, as depth reads them)
-            value = getattr(node, name, None)
-            if isinstance(value, ast.AST):
-                todo.append((value, level))
-            elif isinstance(value, list):
-                todo.extend([(item, level) for item in value if isinstance(item, ast.AST)])
+        _push_children(todo, node, level + 1)
     return ""
