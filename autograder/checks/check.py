@@ -249,6 +249,10 @@ class Failure:
         """The outcomes of the check's other probes (``others()``), or ``()`` when none are known."""
         return self.others() if self.others is not None else ()
 
+    def returned(self) -> list[Probe]:
+        """The check's other probes (:meth:`seen`) on which the function returned."""
+        return [probe for probe, outcome, _, _ in self.seen() if outcome is not None and outcome.status == "returned"]
+
 
 #: The failure kinds of what a call returned or raised, and of a RuntimeWarning it raised: a hint rule explains
 #: these unless it says otherwise (:attr:`Hint.kinds`).

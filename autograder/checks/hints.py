@@ -297,7 +297,7 @@ def soft_labels_rejected() -> Rule:
         if f.probe is None or len(f.probe.args) < 2:
             return False
         y = np.asarray(f.probe.args[1], dtype=float)
-        return bool(np.any((y > 0) & (y < 1))) and any(o.status == "returned" for _, o, _, _ in f.seen())
+        return bool(np.any((y > 0) & (y < 1))) and bool(f.returned())
 
     return all_of(raised("ValueError"), none_of(scalar_code_on_arrays(), numpy_shape_error()), rule)
 

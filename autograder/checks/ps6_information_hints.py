@@ -340,7 +340,7 @@ def _valid_rejected(rejected: Callable[[Probe], bool], accepted: Callable[[Probe
     def rule(f: Failure) -> bool:
         if f.probe is None or not rejected(f.probe) or numpy_shape_error()(f):
             return False
-        return all(accepted(probe) for probe, outcome, _, _ in f.seen() if outcome.status == "returned")
+        return all(accepted(probe) for probe in f.returned())
 
     return all_of(raised("ValueError"), rule)
 
@@ -387,7 +387,7 @@ def _last_axis_sums_off(probe: Probe) -> bool:
 
 def _returned_dimensions(f: Failure) -> list[int]:
     """The number of dimensions of each of the check's inputs the function returned for."""
-    return [_slices_of(probe)[0].ndim for probe, outcome, _, _ in f.seen() if outcome.status == "returned"]
+    return [_slices_of(probe)[0].ndim for probe in f.returned()]
 
 
 def _as_many_dimensions_accepted(f: Failure) -> bool:
