@@ -31,6 +31,8 @@ import pytest
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+import numpy as np  # noqa: E402  (after the BLAS threads are set, above)
+
 HOST_USERS = ".venv/bin/python -m pytest --end-to-end -m host_users --host-users"
 CONTAINER = ".venv/bin/python -m pytest --end-to-end -m container --container"
 
@@ -103,6 +105,22 @@ def _run_order(items, units) -> list:
         return tier, -size[unit], index
 
     return [items[index] for index in sorted(range(len(items)), key=key)]
+
+
+@pytest.fixture(autouse=True)
+def _numpy_error_state_left_as_found():
+    """Fail a test that leaves NumPy's error state changed, and put it back.
+
+    ``np.seterr`` is process-wide: a specimen that calls it, run in process, silenced ``np.log(0)``'s warning for
+    every later test on its worker (CI found it as a missing warning in tests/test_nbgrader_kernel_warnings.py).
+    """
+    before = np.geterr()
+    yield
+    after = np.geterr()
+    if after != before:
+        np.seterr(**before)
+        pytest.fail(f"this test left NumPy's error state changed ({before} -> {after}): run what calls np.seterr "
+                    "inside `with np.errstate():`, which puts it back")
 
 
 def is_end_to_end(item) -> bool:
