@@ -126,6 +126,17 @@ def test_a_public_probe_shows_the_students_own_message():
     assert check.probes[0].public and "my inputs were [1.0, 2.0, 3.0]" in result.message
 
 
+def _ends_its_sentence(z, axis=-1, temperature=1.0):
+    raise ValueError("setting an array element with a sequence.")
+
+
+def test_a_message_that_ends_its_own_sentence_is_not_given_a_second_full_stop():
+    """NumPy's message ends with a full stop; the sentence around it (``… raised ValueError: <message>. Input: …``)
+    adds none then (a corpus specimen showed "sequence.. Input")."""
+    result = evaluate(checks_for("ps1_softmax")["softmax-basic"], LocalTarget({"softmax": _ends_its_sentence}))
+    assert "with a sequence. Input: softmax(" in result.message and ".." not in result.message, result.message
+
+
 def _saturated_at_1e13(z):
     """A sigmoid guarded by hand with a constant no hint rule knows (1e-13 below z = -30)."""
     z = np.asarray(z, dtype=float)

@@ -152,7 +152,8 @@ def _message(check: Check, failure: Failure) -> str:
     if _guards_errors(check, failure.probe):
         why = (" This cell's points for raising ValueError are earned only by a function that also "
                "computes correct results on valid input.")
-    return (f"{check.function}: {check.summary} Failed{where}: {failure.detail}.{input_line}{why}"
+    stop = "" if failure.detail.endswith(".") else "."  # (a message shown as it is may end with its own)
+    return (f"{check.function}: {check.summary} Failed{where}: {failure.detail}{stop}{input_line}{why}"
             f"{_carried_note(check, failure)}")
 
 

@@ -192,6 +192,14 @@ def _list_raised(failure: Failure) -> bool:
 _MISSING_AXIS_INDEX = ("invalid index to scalar variable", "too many indices for array")
 
 
+def _array_where_a_number_goes(failure: Failure) -> bool:
+    """NumPy's ValueError for an array stored into one element (``np.vectorize`` of a function that returns an array,
+    ``out[i] = …`` of an array): code written one number at a time, met with an array."""
+    outcome = failure.outcome
+    return outcome is not None and outcome.status == "raised" and outcome.error_type == "ValueError" \
+        and "setting an array element with a sequence" in (outcome.error_message or "")
+
+
 def _written_for_rows(failure: Failure) -> bool:
     """An IndexError of an axis the input lacks (:data:`_MISSING_AXIS_INDEX`) on a call whose arrays are all 1-D (or
     numbers): code that indexes rows (``x[:, j]``, ``m[:, None]`` on a reduced maximum) is written for a 2-D batch."""
@@ -344,6 +352,15 @@ GENERIC_HINTS = (
         "rows.",
         _written_for_rows,
         "written-for-2-d-only",
+        kinds=("raised", "no-result"),
+    ),
+    Hint(
+        "NumPy was asked to put a whole array where one number goes (its \"setting an array element with a "
+        "sequence\"): a step that works one number at a time (np.vectorize, a loop that fills an array element by "
+        "element) met an array where it expected a number, as when an argument other than the one it loops over is "
+        "an array too. Compute on whole arrays and let NumPy broadcast them, instead of element by element.",
+        _array_where_a_number_goes,
+        "array-where-a-number-goes",
         kinds=("raised", "no-result"),
     ),
     Hint(

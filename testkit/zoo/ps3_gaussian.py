@@ -256,6 +256,23 @@ def gaussian_log_likelihood(x, mu, sigma):
         hint="the result treats it as a variance",
         mistake="sigma-as-variance",
     ),
+    Specimen(  # (real code: a course's estimator class vectorises its pdf over x, with mu held fixed)
+        "gaussian_log_likelihood-vectorised-over-x",
+        "gaussian_log_likelihood",
+        '''
+import numpy as np
+
+def gaussian_log_likelihood(x, mu, sigma):
+    x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
+
+    def one(xi):
+        return -0.5 * ((xi - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
+
+    return float(np.sum(np.vectorize(one)(x)))
+''',
+        hint="a step that works one number at a time (np.vectorize",
+        mistake="array-where-a-number-goes",
+    ),
     # ---------------------------------------------------------- gaussian_mle: correct
     Specimen(
         "gaussian_mle-numpy-std",
@@ -762,6 +779,9 @@ LOSES = {
     "gaussian_log_likelihood-row-average": ("gaussian_log_likelihood-basic",),
     "gaussian_log_likelihood-normaliser-per-row": ("gaussian_log_likelihood-basic", "gaussian_log_likelihood-shape"),
     "gaussian_log_likelihood-sigma-as-variance": ("gaussian_log_likelihood-basic",),
+    # (an array mu: every call raises but the one with a number mu, so purity has no two results to judge)
+    "gaussian_log_likelihood-vectorised-over-x": ("gaussian_log_likelihood-basic", "gaussian_log_likelihood-shape",
+                                                  "gaussian_log_likelihood-purity"),
     "gaussian_mle-ddof-1": ("gaussian_mle-basic",),
     "gaussian_mle-asserts-positive-spread": ("gaussian_mle-basic",),
     "gaussian_mle-returns-variance": ("gaussian_mle-basic",),
