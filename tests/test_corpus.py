@@ -14,6 +14,7 @@ changes an input, and get a hint that names its mistake.
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 
 import pytest
@@ -94,6 +95,33 @@ def test_every_hint_on_a_broken_specimen_must_name_one_of_its_mistakes():
     assert grade.misgrading(specimen, {right.grade_id: right}) == ""
     found = grade.misgrading(specimen, {right.grade_id: right, wrong.grade_id: wrong})
     assert found == f"a hint names no mistake of the specimen: {fn}-purity: The function writes into its argument.", found
+
+
+def test_a_forbidden_use_that_keeps_a_cell_is_a_misgrading():
+    """docs/contract.md: a function that uses a forbidden library function earns none of its own points, so a
+    specimen labelled ``forbidden`` that keeps a cell of its own is misgraded (a corpus round found this unchecked)."""
+    specimen = dataclasses.replace(next(s for s in FIXTURES if not s.correct and set(s.broken) == {"values"}),
+                                   broken=("values", "forbidden"))
+    fn, named = specimen.function, specimen.hint.split("|")[0]
+    basic = grade.Cell(f"{fn}-basic", 0.0, 4.0, "values differ", named)
+    shape = grade.Cell(f"{fn}-shape", 1.0, 1.0, "", "")
+    assert grade.misgrading(specimen, {basic.grade_id: basic}) == ""
+    found = grade.misgrading(specimen, {basic.grade_id: basic, shape.grade_id: shape})
+    assert found == f"{fn}-shape kept its points, though the function uses a forbidden library function", found
+
+
+@pytest.mark.parametrize("source, found", [
+    ("from scipy.stats import entropy\nimport numpy as np\ndef kl(p, q):\n    return np.sum(p * np.log(p / q))\n", []),
+    ("from scipy.stats import entropy\ndef kl(p, q):\n    return entropy(p, q)\n", ["entropy"]),
+    ("from scipy.special import rel_entr as re_\ndef kl(p, q):\n    return re_(p, q).sum()\n", ["rel_entr"]),
+    ("from scipy import stats\ndef kl(p, q):\n    return stats.entropy(p, q)\n", ["entropy"]),
+    ("import scipy.special as sp\ndef kl(p, q):\n    return sp.kl_div(p, q).sum()\n", ["kl_div"]),
+    ("def kl(p, q):\n    'not scipy.stats.entropy'\n    return p  # scipy.stats.entropy\n", []),
+])
+def test_the_reference_counts_a_forbidden_function_used_not_one_imported_and_left_unused(source, found):
+    """An import nothing uses is not a use (docs/contract.md: a function that *uses* one earns none of its points);
+    the engine reads it so, and a real specimen's unused `from scipy.stats import entropy` was labelled otherwise."""
+    assert oracle.forbidden(source, "ps6_information") == found
 
 
 def test_a_correct_specimen_that_loses_a_cell_is_a_misgrading():

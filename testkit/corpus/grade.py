@@ -123,7 +123,10 @@ def misgrading(specimen, cells: dict) -> str:
     problems += [f"{gid} lost outside {specimen.function}: {_short(c.message)}" for gid, c in elsewhere.items()]
     if not own:
         problems.append(f"no cell of {specimen.function} lost points (broken: {', '.join(specimen.broken)})")
-    if "forbidden" not in specimen.broken:
+    if "forbidden" in specimen.broken:  # (docs/contract.md: a function that uses one earns none of its points)
+        problems += [f"{gid} kept its points, though the function uses a forbidden library function"
+                     for gid, c in cells.items() if function_of(gid) == specimen.function and not c.lost]
+    else:
         problems += [f"{gid} lost, but no property it judges is wrong (broken: {', '.join(specimen.broken)}): "
                      f"{_short(c.message)}" for gid, c in own.items() if not explained_by(gid) & set(specimen.broken)]
     hinted = [c for c in own.values() if c.hint]

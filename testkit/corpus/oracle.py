@@ -722,20 +722,32 @@ def _any_word(names) -> re.Pattern:
 
 
 def forbidden(source: str, problem_set: str) -> list:
-    """The forbidden library functions ``source`` names: imported from SciPy or scikit-learn, or reached as an
-    attribute of a library module (a plain-text reading; torch, JAX and TensorFlow are forbidden whole)."""
+    """The forbidden library functions ``source`` uses: imported from SciPy or scikit-learn under a name that a line
+    other than an import then names, or reached as an attribute of a library module (a plain-text reading; torch,
+    JAX and TensorFlow are forbidden whole). An import that nothing uses is not a use (docs/contract.md: a function
+    that *uses* one earns none of its points), as the engine reads it too."""
     found = []
     lines = _code_lines(source)
     libraries = _with_aliases(lines)
+    others = [code for code in lines if not _IMPORT.match(code)]
     for code in lines:
         if re.search(r"^\s*(import|from)\s+(torch|jax|tensorflow)\b", code):
             found.append(code.strip())
         if not libraries.search(code):
             continue
+        importing = _IMPORT.match(code)
         for name in FORBIDDEN[problem_set]:
-            if re.search(rf"(\.|import\s+|,\s*){name}\b", code):
+            if importing:
+                bound = re.search(rf"(?:import\s+\(?|,\s*){name}\b(?:\s+as\s+(\w+))?", code)
+                used = bound and any(re.search(rf"\b{re.escape(bound.group(1) or name)}\b", other) for other in others)
+                if used:
+                    found.append(name)
+            elif re.search(rf"\.{name}\b", code):
                 found.append(name)
     return found
+
+
+_IMPORT = re.compile(r"\s*(import|from)\s")
 
 
 def _with_aliases(lines: list) -> re.Pattern:
