@@ -184,3 +184,18 @@ def test_an_expected_nan_is_called_nan_not_an_infinite_value():
         assert kind == "nonfinite" and "expected nan" in detail and "infinite" not in detail, detail
         kind, detail = compare(np.array([1.0, 0.5]), np.array([1.0, -np.inf]), 1e-10, 0.0, reveal=reveal)
         assert kind == "nonfinite" and "expected an infinite value" in detail, detail
+
+
+def _mvn_kl_inv_det(mu1, cov1, mu2, cov2):
+    mu1, cov1, mu2, cov2 = (np.asarray(a, dtype=float) for a in (mu1, cov1, mu2, cov2))
+    inv2, d = np.linalg.inv(cov2), mu2 - mu1
+    return 0.5 * (np.trace(inv2 @ cov1) + d @ inv2 @ d - len(mu1) + np.log(np.linalg.det(cov2) / np.linalg.det(cov1)))
+
+
+def test_a_large_array_in_the_input_line_is_summarised_so_the_whole_call_is_shown():
+    """A D = 300 input written out in full took a real KL's message past its length bound, cut inside the first
+    argument; NumPy's summary (first and last entries, the shape) shows every argument of the call."""
+    result = evaluate(checks_for("ps5_gaussian_kl")["mvn_kl-highdim"], LocalTarget({"mvn_kl": _mvn_kl_inv_det}))
+    line = result.message.split(" Input: ", 1)[1]
+    assert not result.passed and line.startswith("mvn_kl(array([") and line.endswith(").")
+    assert line.count("shape=(300,)") == 2 and line.count("shape=(300, 300)") == 2 and len(line) < 2000, line

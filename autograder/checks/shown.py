@@ -26,6 +26,8 @@ from __future__ import annotations
 import builtins
 import re
 
+import numpy as np
+
 #: Exception class names that are the builtins' (or NumPy's) and so carry nothing of the input.
 KNOWN_EXCEPTIONS = frozenset(
     name for name in dir(builtins)
@@ -134,8 +136,22 @@ def type_name(public: bool, name: str) -> str:
     return "an object of a class defined in your code"
 
 
+#: An array argument with more entries than this is shown as NumPy summarises a large array: its first and last
+#: entries along each axis, with ``...`` between, and its shape (a 300-entry mean written out in full took the
+#: message past its length bound, cut before the other arguments; the cell's summary says how the input is made).
+SHOWN_ENTRIES = 24
+
+
+def _argument_text(value: object) -> str:
+    if isinstance(value, np.ndarray) and value.size > SHOWN_ENTRIES:
+        body = np.array2string(value, separator=", ", threshold=SHOWN_ENTRIES, edgeitems=3, prefix="array(")
+        return f"array({body}, shape={value.shape})"
+    return repr(value)
+
+
 def call_text(function: str, args: tuple, kwargs: dict) -> str:
-    """A call as the feedback's ``Input:`` line shows it: ``function(repr of each argument, key=repr …)`` (only
-    for a public probe's input, or a call made of one, which the notebook prints)."""
-    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    """A call as the feedback's ``Input:`` line shows it: ``function(repr of each argument, key=repr …)``, a large
+    array summarised (:data:`SHOWN_ENTRIES`); only for a public probe's input, or a call made of one, which the
+    notebook prints."""
+    parts = [_argument_text(a) for a in args] + [f"{k}={_argument_text(v)}" for k, v in kwargs.items()]
     return f"{function}({', '.join(parts)})"
