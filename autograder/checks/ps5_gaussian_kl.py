@@ -313,6 +313,10 @@ def _vae_axis1(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:  # a batch's dim
     return _vae(mu, logvar, axis=1)
 
 
+def _vae_batch_mean(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:  # each code's KL, then the batch's mean
+    return np.mean(_vae(mu, logvar))
+
+
 def _vae_mean_k(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     return _vae(mu, logvar, reduce=np.mean)
 
@@ -416,6 +420,9 @@ VAE_AXIS = Hint("The sum (or mean) runs over more than the last axis, or over an
                 "so mu of shape (N, K) gives N numbers.",
                 any_of(matches_any(_vae_sum_all, _vae_axis0, _vae_mean_all, _vae_axis1), axis_out_of_bounds()),
                 "vae-sum-axis")
+VAE_BATCH_MEAN = Hint("Each code's KL (the sum over its K latent dimensions) is right, and then averaged over the "
+                      "batch: the function gives one KL per code, N numbers for mu of shape (N, K); the mean over "
+                      "the batch belongs to the loss that uses it.", matches_any(_vae_batch_mean), "vae-batch-averaged")
 VAE_MEAN = Hint("The terms of the K latent dimensions are averaged: the KL of a diagonal Gaussian is their sum.",
                 matches_any(_vae_mean_k), "vae-mean-over-latents")
 VAE_HALF = Hint("The factor −½ in front of the sum is missing or has the wrong sign: the KL is never negative, and it "
@@ -429,7 +436,7 @@ VAE_LOG_SIGMA = Hint("logvar is the log of the variance, and the result treats i
 GK_HINTS = (GK_REVERSED, GK_VARIANCE, GK_MINUS_HALF, GK_HALF_DENOMINATOR, GK_LOG_VARIANCES, SCALAR_CODE)
 MVN_HINTS = (MVN_HIGHDIM, MVN_JITTER, MVN_REVERSED, MVN_TRACE, MVN_MAHA, MVN_MAHA_UNINVERTED, MVN_LOGDET, MVN_HALF,
              MVN_MINUS_D)
-VAE_HINTS = (VAE_MEAN, VAE_AXIS, VAE_HALF, VAE_LOG_SIGMA, SCALAR_CODE)
+VAE_HINTS = (VAE_MEAN, VAE_BATCH_MEAN, VAE_AXIS, VAE_HALF, VAE_LOG_SIGMA, SCALAR_CODE)
 
 # --- relations: how -broadcast, -properties, -shape and -stability judge a function against itself ----
 GK_BROADCAST = Relation("broadcasting", "gaussian_kl(mu1, sigma1, mu2, sigma2) = gaussian_kl of the four arguments "
