@@ -199,3 +199,18 @@ def test_a_large_array_in_the_input_line_is_summarised_so_the_whole_call_is_show
     line = result.message.split(" Input: ", 1)[1]
     assert not result.passed and line.startswith("mvn_kl(array([") and line.endswith(").")
     assert line.count("shape=(300,)") == 2 and line.count("shape=(300, 300)") == 2 and len(line) < 2000, line
+
+
+def _zip_over_mu(x, mu, sigma):
+    x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
+    return float(sum(np.sum(-0.5 * ((xi - mi) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi))
+                     for xi, mi in zip(x, mu)))
+
+
+def test_a_loop_over_a_number_is_told_on_hidden_probes_too():
+    """NumPy's "iteration over a 0-d array" names no input, so a hidden probe shows it, with the hint that names the
+    loop over an argument that is one number here (real code zips the points with their means)."""
+    result = evaluate(_hidden(checks_for("ps3_gaussian")["gaussian_log_likelihood-tails"]),
+                      LocalTarget({"gaussian_log_likelihood": _zip_over_mu}))
+    assert "raised TypeError: iteration over a 0-d array." in result.message, result.message
+    assert result.hint.startswith("The code loops over an argument"), result.hint

@@ -200,6 +200,14 @@ def _array_where_a_number_goes(failure: Failure) -> bool:
         and "setting an array element with a sequence" in (outcome.error_message or "")
 
 
+def _loops_over_a_number(failure: Failure) -> bool:
+    """NumPy's TypeError for iterating a 0-d array (``zip(x, mu)``, ``for m in mu``) with a number where the loop
+    expected an array."""
+    outcome = failure.outcome
+    return outcome is not None and outcome.status == "raised" and outcome.error_type == "TypeError" \
+        and "iteration over a 0-d array" in (outcome.error_message or "")
+
+
 def _written_for_rows(failure: Failure) -> bool:
     """An IndexError of an axis the input lacks (:data:`_MISSING_AXIS_INDEX`) on a call whose arrays are all 1-D (or
     numbers): code that indexes rows (``x[:, j]``, ``m[:, None]`` on a reduced maximum) is written for a 2-D batch."""
@@ -361,6 +369,14 @@ GENERIC_HINTS = (
         "an array too. Compute on whole arrays and let NumPy broadcast them, instead of element by element.",
         _array_where_a_number_goes,
         "array-where-a-number-goes",
+        kinds=("raised", "no-result"),
+    ),
+    Hint(
+        "The code loops over an argument (a `for` loop, zip, a comprehension) that is one number here (NumPy's "
+        "\"iteration over a 0-d array\"): the contract lets it be a single number as well as an array. Compute on "
+        "whole arrays and let NumPy broadcast them, instead of looping over an argument.",
+        _loops_over_a_number,
+        "loop-over-a-number",
         kinds=("raised", "no-result"),
     ),
     Hint(

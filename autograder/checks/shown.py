@@ -92,12 +92,18 @@ def exception_name(public: bool, name: str) -> str:
     return "an exception of a class defined in your code"
 
 
+#: Library messages shown word for word: they hold no number of the input (the 0 is NumPy's own).
+VERBATIM_MESSAGES = frozenset({"iteration over a 0-d array"})
+
+
 def exception_message(public: bool, message: str) -> str:
     """The exception message as shown (``""`` when nothing should be shown)."""
     message = str(message)
     if public:
         return message[:200]
     message = message.strip()[:300]
+    if message in VERBATIM_MESSAGES:
+        return message
     if any(p.fullmatch(message) for p in KNOWN_MESSAGES):
         return _NUMBER.sub("…", message)
     return HIDDEN_MESSAGE

@@ -273,6 +273,22 @@ def gaussian_log_likelihood(x, mu, sigma):
         hint="a step that works one number at a time (np.vectorize",
         mistake="array-where-a-number-goes",
     ),
+    Specimen(  # (real code: a model-selection library's negative log-likelihood pairs each point with its mean)
+        "gaussian_log_likelihood-zip-over-mu",
+        "gaussian_log_likelihood",
+        '''
+import numpy as np
+
+def gaussian_log_likelihood(x, mu, sigma):
+    x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
+    total = 0.0
+    for xi, mi in zip(x, mu):
+        total += np.sum(-np.log(sigma) - 0.5 * np.log(2 * np.pi) - 0.5 * ((xi - mi) / sigma) ** 2)
+    return float(total)
+''',
+        hint="The code loops over an argument",
+        mistake="loop-over-a-number",
+    ),
     # ---------------------------------------------------------- gaussian_mle: correct
     Specimen(
         "gaussian_mle-numpy-std",
@@ -779,6 +795,9 @@ LOSES = {
     "gaussian_log_likelihood-row-average": ("gaussian_log_likelihood-basic",),
     "gaussian_log_likelihood-normaliser-per-row": ("gaussian_log_likelihood-basic", "gaussian_log_likelihood-shape"),
     "gaussian_log_likelihood-sigma-as-variance": ("gaussian_log_likelihood-basic",),
+    # (a number mu, as most calls have: those raise; the purity cell's calls have an array mu)
+    "gaussian_log_likelihood-zip-over-mu": ("gaussian_log_likelihood-basic", "gaussian_log_likelihood-shape",
+                                            "gaussian_log_likelihood-tails"),
     # (an array mu: every call raises but the one with a number mu, so purity has no two results to judge)
     "gaussian_log_likelihood-vectorised-over-x": ("gaussian_log_likelihood-basic", "gaussian_log_likelihood-shape",
                                                   "gaussian_log_likelihood-purity"),
