@@ -73,10 +73,15 @@ def test_grades_agree_with_labels(graded):
     assert not {k: v for k, v in found.items() if v}
 
 
+def _values_only():
+    """A broken fixture whose only wrong property is its values."""
+    return next(s for s in FIXTURES if not s.correct and set(s.broken) == {"values"})
+
+
 def test_a_lost_cell_that_no_wrong_property_explains_is_a_misgrading():
     """The corpus's check of over-docking: a specimen whose only wrong property is its values keeps its shape cell;
     losing it is reported with the cell's message (and losing its basic cell, which values explain, is not)."""
-    specimen = next(s for s in FIXTURES if not s.correct and set(s.broken) == {"values"})
+    specimen = _values_only()
     fn = specimen.function
     cells = {f"{fn}-basic": grade.Cell(f"{fn}-basic", 0.0, 4.0, "values differ", specimen.hint.split("|")[0]),
              f"{fn}-shape": grade.Cell(f"{fn}-shape", 0.0, 1.0, "expected one number", "")}
@@ -88,7 +93,7 @@ def test_a_lost_cell_that_no_wrong_property_explains_is_a_misgrading():
 
 def test_every_hint_on_a_broken_specimen_must_name_one_of_its_mistakes():
     """One hint that names the mistake does not excuse another cell's hint that names a mistake the specimen lacks."""
-    specimen = next(s for s in FIXTURES if not s.correct and set(s.broken) == {"values"})
+    specimen = _values_only()
     fn, named = specimen.function, specimen.hint.split("|")[0]
     right = grade.Cell(f"{fn}-basic", 0.0, 4.0, "values differ", named)
     wrong = grade.Cell(f"{fn}-purity", 0.0, 1.0, "an input changed", "The function writes into its argument.")
@@ -100,8 +105,7 @@ def test_every_hint_on_a_broken_specimen_must_name_one_of_its_mistakes():
 def test_a_forbidden_use_that_keeps_a_cell_is_a_misgrading():
     """docs/contract.md: a function that uses a forbidden library function earns none of its own points, so a
     specimen labelled ``forbidden`` that keeps a cell of its own is misgraded (a corpus round found this unchecked)."""
-    specimen = dataclasses.replace(next(s for s in FIXTURES if not s.correct and set(s.broken) == {"values"}),
-                                   broken=("values", "forbidden"))
+    specimen = dataclasses.replace(_values_only(), broken=("values", "forbidden"))
     fn, named = specimen.function, specimen.hint.split("|")[0]
     basic = grade.Cell(f"{fn}-basic", 0.0, 4.0, "values differ", named)
     shape = grade.Cell(f"{fn}-shape", 1.0, 1.0, "", "")
