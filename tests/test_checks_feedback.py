@@ -214,3 +214,14 @@ def test_a_loop_over_a_number_is_told_on_hidden_probes_too():
                       LocalTarget({"gaussian_log_likelihood": _zip_over_mu}))
     assert "raised TypeError: iteration over a 0-d array." in result.message, result.message
     assert result.hint.startswith("The code loops over an argument"), result.hint
+
+
+def test_a_relations_nan_is_said_to_come_from_the_functions_own_results_and_numbers_are_plain():
+    """A BCE that takes the log of the label gives nan at y = 0 and 1, so the soft-label relation derives nan from it:
+    "expected nan, got np.float64(0.61…)" read as if the answer were nan, in NumPy's repr. Now the relation's nan is
+    said to be what the function's own results give, and the number is written as a number."""
+    against = "what your function's own results on the related calls give through the relation"
+    kind, detail = compare(np.array([0.6108643020548935]), np.array([np.nan]), 1e-10, 0.0, against=against)
+    assert kind == "nonfinite" and detail == f"{against} is nan (at index (0,)), and this call gave 0.610864", detail
+    kind, detail = compare(np.array([56.8714801442912]), np.array([np.inf]), 1e-10, 0.0)
+    assert kind == "nonfinite" and detail == "expected an infinite value (at index (0,)), got 56.8715", detail

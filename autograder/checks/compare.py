@@ -64,7 +64,7 @@ def compare(got: Plain, ref: Plain, rtol: float, atol: float | np.ndarray, retur
             return "type", "returned a nested sequence that is not a numeric array"
     if ref is None:
         raise RuntimeError("compare: no reference value to compare with (the reference returns numbers)")
-    return _compare_shape(got, ref, reveal) or compare_nonfinite(got, ref, reveal) or \
+    return _compare_shape(got, ref, reveal) or compare_nonfinite(got, ref, reveal, against) or \
         _compare_values(got, ref, rtol, atol, reveal, against)
 
 
@@ -92,8 +92,9 @@ def _compare_shape(got: np.ndarray, ref: np.ndarray, reveal: bool) -> Mismatch:
     return "shape", f"expected a result of shape {ref.shape}, got a {got.ndim}-D result of another shape"
 
 
-def compare_nonfinite(got: np.ndarray, ref: np.ndarray, reveal: bool) -> Mismatch:
-    """``("nonfinite", detail)``: nan/±inf where the result is finite, or not the reference's infinities."""
+def compare_nonfinite(got: np.ndarray, ref: np.ndarray, reveal: bool, against: str = "the correct result") -> Mismatch:
+    """``("nonfinite", detail)``: nan/±inf where the result is finite, or not the reference's infinities. ``against``
+    names what ``ref`` is (:func:`compare`): a relation's nan comes from the function's own results, and says so."""
     finite_ref = np.isfinite(ref)
     bad = finite_ref & ~np.isfinite(got)
     if bad.any():
@@ -110,7 +111,10 @@ def compare_nonfinite(got: np.ndarray, ref: np.ndarray, reveal: bool) -> Mismatc
         word = "nan" if np.isnan(ref[tuple(idx)]) else "an infinite value"
         if not reveal:
             return "nonfinite", f"expected {word} in some entries, got another value there"
-        return "nonfinite", f"expected {word}{_fmt_index(idx, got.shape)}, got {got[tuple(idx)]!r}"
+        got_here = f"{float(got[tuple(idx)]):.6g}"
+        if against != "the correct result":  # (a relation: ref is made of the function's own results)
+            return "nonfinite", f"{against} is {word}{_fmt_index(idx, got.shape)}, and this call gave {got_here}"
+        return "nonfinite", f"expected {word}{_fmt_index(idx, got.shape)}, got {got_here}"
     return None
 
 

@@ -383,7 +383,7 @@ def _gap(label: str, row: ArrayLike, target: int, other: int, public: bool = Fal
     row = np.asarray(row, dtype=float)
     return related(label, (row[None, :], np.array([target])),
                    relation=CE_GAP.at(plus(row[other] - row[target])),
-                   calls=((f"{label} but target [{other}]" if public else f"{label}, with another target",
+                   calls=((f"{label}, then the same row with target [{other}]" if public else f"{label}, with another target",
                            (row[None, :], np.array([other])), {}),), public=public)
 
 
