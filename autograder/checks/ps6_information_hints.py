@@ -69,6 +69,11 @@ def _h_mean(p: ArrayLike, axis: int = -1) -> np.ndarray:
     return _h(p, axis) / _f(p).shape[axis]
 
 
+def _h_normalised(p: ArrayLike, axis: int = -1) -> np.ndarray:  # divided by log K: 1 for the uniform distribution
+    p = _f(p)
+    return _h(p, axis) / np.log(p.shape[axis])
+
+
 def _h_other_axis(p: ArrayLike, axis: int = -1) -> np.ndarray:
     p = _f(p)
     return _h(p, 0 if axis in (-1, p.ndim - 1) else -1)
@@ -543,6 +548,9 @@ DIMENSIONS = Hint(
 H_HINTS = (
     Hint("The minus sign is missing: entropy is never negative.", matches_any(_h_no_minus), "entropy-sign"),
     Hint("The terms are averaged over the outcomes: entropy is their sum.", matches_any(_h_mean), "entropy-mean"),
+    Hint("The entropy is divided by log K (K outcomes), so the uniform distribution gives 1: that is the normalised "
+         "entropy. The contract's entropy is in nats, log K for the uniform distribution.",
+         matches_any(_h_normalised), "entropy-normalised"),
     NATS, TINY_COUNTS, EPS_IN_LOG, LOG_OF_ZERO_DROPPED, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, AXIS,
     # (after the checks of the sums: a sum checked over the whole array rejects the same input, and a 1-D one's
     # whole sum is its last axis's)

@@ -702,6 +702,11 @@ import numpy as np
 from scipy.special import xlogy
 ''' + _ENTROPY_HEAD + '''    return -np.mean(xlogy(p, p), axis=axis)
 ''', hint="The terms are averaged over the outcomes", mistake="entropy-mean"),
+    Specimen("ps6-entropy-normalised", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _ENTROPY_HEAD + '''    return -np.sum(xlogy(p, p), axis=axis) / np.log(p.shape[axis])  # (real code: 1 for the uniform distribution)
+''', hint="The entropy is divided by log K", mistake="entropy-normalised"),
     Specimen("ps6-entropy-axis-0", "entropy", '''
 import numpy as np
 from scipy.special import xlogy
@@ -846,6 +851,7 @@ LOSES = {
     "ps6-map-precisions-unchecked": ("map_linear_regression-errors",),
     "ps6-entropy-no-minus": ("entropy-basic",),
     "ps6-entropy-mean": ("entropy-basic", "entropy-edges"),
+    "ps6-entropy-normalised": ("entropy-basic", "entropy-edges"),
     "ps6-entropy-axis-0": ("entropy-basic", "entropy-axis", "entropy-shape"),
     "ps6-entropy-loop-over-entries": ("entropy-basic", "entropy-axis", "entropy-shape"),
     "ps6-kl-where-warns": ("kl_divergence-support",),
