@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import checks_for
-from autograder.checks import ps4_bernoulli as P4
+from autograder.checks import ps4_bernoulli_hints as P4H
 from autograder.checks import ps5_gaussian_kl as P5
 from autograder.checks.check import Check, Failure, Probe
 from autograder.checks.evaluate import LocalTarget, evaluate
@@ -261,8 +261,8 @@ def test_probe_rtol_overrides_the_checks():
 
 def test_matches_atol_tells_tiny_values_apart():
     probe = Probe("p", (np.array([-720.0]),))
-    naive = invoke(P4._naive_sigmoid, probe.args)  # 0.0
+    naive = invoke(P4H._naive_sigmoid, probe.args)  # 0.0
     ref = invoke(reference_function("sigmoid"), probe.args)  # 2.2e-313
     failure = Failure("value", "", probe, naive, ref.value)
-    assert not matches(P4._naive_sigmoid)(failure)  # with the default atol, 0 and 2e-313 are "equal"
-    assert matches(P4._naive_sigmoid, atol=0)(failure)
+    assert not matches(P4H._naive_sigmoid)(failure)  # with the default atol, 0 and 2e-313 are "equal"
+    assert matches(P4H._naive_sigmoid, atol=0)(failure)

@@ -381,6 +381,14 @@ def binary_cross_entropy(p, y):
         losses = np.where(y == 1, -np.log(p), -np.log1p(-p))
     return np.mean(losses)
 """, hint="y is treated as a hard label", mistake="bce-hard-labels"),
+    Specimen("ps4-logits-hard-labels-only", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def binary_cross_entropy_with_logits(z, y):
+    z, y = np.asarray(z, dtype=float), np.asarray(y, dtype=float)
+    log_p, log_not_p = -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
+    return -np.mean(np.where(y == 1, log_p, log_not_p))  # (a textbook's torch.where form: a soft label taken as 0)
+""", hint="y is treated as a hard label", mistake="bce-hard-labels"),
     Specimen("ps4-bce-where-both-branches", "binary_cross_entropy", """
 import numpy as np
 
@@ -625,6 +633,8 @@ LOSES = {
     "ps4-bce-clip-in-place-in-a-class": ("binary_cross_entropy-edges", "binary_cross_entropy-purity"),
     "ps4-bce-sum": ("binary_cross_entropy-basic",),
     "ps4-bce-hard-labels-only": ("binary_cross_entropy-soft",),
+    # (the logit form has no -soft cell: its soft labels are in -basic, and in -stability's mixture of 0/1 losses)
+    "ps4-logits-hard-labels-only": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-stability"),
     "ps4-bce-where-both-branches": ("binary_cross_entropy-edges",),
     "ps4-logits-log-expit": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-shape", "binary_cross_entropy_with_logits-stability", "binary_cross_entropy_with_logits-purity"),
     "ps4-logits-via-sigmoid": ("binary_cross_entropy_with_logits-stability",),
