@@ -333,7 +333,7 @@ def test_a_grader_bug_on_one_submission_is_its_reason(failing_batch):
     bug = b.results["b-bug"]
     assert bug["score"] == 0 and "the grader failed while grading this notebook (ValueError)" in bug["notes"][0]
     assert "reshape" not in json.dumps(bug["tests"]), "the details are the instructor's, not in the feedback"
-    assert "reshape" in b.errors["b-bug"]
+    assert "reshape" in b.errors["b-bug"] and "test_engine_batch_hostile.py:279 in failing" in b.errors["b-bug"]
     assert b.results["d-honest"]["score"] == MAX
     # a rerun (no --force) grades again what failed, and keeps the rest
     assert b.rerun["b-bug"]["score"] == MAX and b.again.grading_errors == []

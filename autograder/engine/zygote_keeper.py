@@ -10,8 +10,10 @@ that a full disk or a neighbour's flood spoilt graded again once there is room.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import traceback
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -164,6 +166,14 @@ def _graded_once(keeper: ZygoteKeeper, slot: int, path: StrPath | None, student:
     return data, (why if data is None else spoilt_run(keeper, run, data)), run
 
 
+def _where(exc: BaseException, frames: int = 3) -> str:
+    """`` (at file:line in function < …)``: the innermost ``frames`` frames of a grader bug, for the instructor's
+    summary.json (a rare bug, such as a SystemError that a rerun does not repeat, is then found from its report)."""
+    where = [f"{os.path.basename(frame.filename)}:{frame.lineno} in {frame.name}"
+             for frame in traceback.extract_tb(exc.__traceback__)[-frames:]]
+    return f" (at {' < '.join(reversed(where))})" if where else ""
+
+
 def spoilt_run(keeper: ZygoteKeeper, run: Run, data: results_model.SubmissionResult) -> str:
     """Why ``run`` (its result ``data``) must be graded again: '' if its result stands, as always outside the
     ``uid`` mode, where the disk is shared and watched (:func:`autograder.engine.disk_incidents.spoilt`). Judged
@@ -191,7 +201,7 @@ def _graded(keeper: ZygoteKeeper, slot: int, path: StrPath | None, student: str,
                 attempts -= 1
             keeper.get(broken=z)
         except Exception as exc:  # noqa: BLE001 — a grader bug this submission triggered
-            error = f"{type(exc).__name__}: {str(exc)[:2000]}"
+            error = f"{type(exc).__name__}: {str(exc)[:2000]}{_where(exc)}"
             break
     return grade.unreadable_results(student, assignment, source, "the grader failed while grading this notebook "
                                     f"({error.split(':', 1)[0]}); your instructor will look at it", error)

@@ -100,8 +100,8 @@ def grade_all(specimens, workdir: Path, workers: int = 2, notebook_of=notebook) 
     workdir = Path(workdir)
     hand_in(specimens, workdir / "submitted", notebook_of)
     summary = grade_batch(workdir / "submitted", workdir / "results", workers=workers)
-    if not summary.ok:
-        raise RuntimeError(f"the batch did not grade every notebook: {summary}")
+    if not summary.ok or summary.grading_errors:  # (a grader bug is not a grade: said with what it was, and where)
+        raise RuntimeError(f"the batch did not grade every notebook: {summary.failed or summary.grading_errors}")
     out = {}
     for s in specimens:
         data = json.loads(results_path(workdir / "results", s.id, s.problem_set).read_text(encoding="utf-8"))
