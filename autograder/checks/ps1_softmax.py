@@ -149,6 +149,12 @@ def _lse_keepdims(z: ArrayLike, axis: int = -1) -> np.ndarray:
     return m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
 
 
+def _lse_max_kept_sum_dropped(z: ArrayLike, axis: int = -1) -> np.ndarray:  # (N, 1) + (N,) broadcasts to (N, N)
+    x = np.asarray(z, float)
+    m = x.max(axis=axis, keepdims=True)
+    return m + np.log(np.exp(x - m).sum(axis=axis))
+
+
 def _lse_flattened(z: ArrayLike, axis: int = -1) -> np.ndarray:
     return np.ravel(_lse_axis(z, axis))
 
@@ -272,6 +278,10 @@ LSE_HINTS = (
          "log-sum-exp, so a (2, 3) input gives 2 numbers.", matches(_lse_whole_array), "lse-whole-array"),
     Hint("The result keeps the reduced axis (with length 1): the contract removes it, so a (2, 3, 4) input with "
          "axis=1 gives shape (2, 4), and a 1-D input a single number.", matches(_lse_keepdims), "lse-keeps-axis"),
+    Hint("The maximum keeps the reduced axis (keepdims) and the log of the sum does not, so adding the two "
+         "broadcasts an (N, 1) column against an (N,) row into an (N, N) table. Drop the maximum's kept axis before "
+         "adding it back (or keep the axis in both, and remove it once at the end).",
+         matches(_lse_max_kept_sum_dropped), "lse-max-kept-sum-dropped"),
     Hint("The result is flattened: removing `axis` leaves the other axes as they were, so a (2, 3, 4) input with "
          "axis=1 gives shape (2, 4), not (8,).", matches(_lse_flattened), "lse-flattened"),
     *SLICE_HINTS,

@@ -284,6 +284,18 @@ def _map_bias_unpenalised(X: ArrayLike, y: ArrayLike, noise_std: float, prior_st
     return _ridge(X, y, noise_std**2 / prior_std**2, pen)
 
 
+def _intercept_added(failure: Failure) -> bool:
+    """One weight more than X has columns: a column of ones (an intercept) added to X inside the function."""
+    probe, outcome = failure.probe, failure.outcome
+    if probe is None or outcome is None or outcome.value is None or not probe.args:
+        return False
+    try:
+        columns = np.shape(probe.args[0])[1]
+    except (IndexError, ValueError):  # (an X that is not 2-D: not this mistake's input)
+        return False
+    return bool(np.size(outcome.value) == columns + 1)
+
+
 # sklearn-style mean squared error
 def _map_lambda_over_n(X: ArrayLike, y: ArrayLike, noise_std: float, prior_std: float) -> np.ndarray:
     return _ridge(X, y, _f(X).shape[0] * noise_std**2 / prior_std**2)
@@ -627,6 +639,9 @@ BP_HINTS = (
          lambda f: True, "shapes-unchecked", kinds=("no-raise",)),
 )
 MAP_HINTS = (
+    Hint("The result has one weight more than X has columns: a column of ones (an intercept) is added to X. X is "
+         "used as it is, and the result has one weight per column of X (a model with an intercept gets its column "
+         "of ones from whoever builds X).", _intercept_added, "map-intercept-added", kinds=("shape",)),
     Hint("λ is inverted (prior over noise): a broad prior, a large prior_std, means little regularisation.",
          matches_any(_map_inverted), "lambda-inverted"),
     Hint("λ is taken as the prior precision alone, which holds only when noise_std = 1: the noise variance belongs "

@@ -193,6 +193,23 @@ def logsumexp(z, axis=-1):
         mistake=("written-for-2-d-only", "reduced-without-keepdims"),
     ),
     Specimen(
+        # (real code: a generative-models repository's torch logsumexp, keepdim=False for the sum only)
+        "logsumexp-max-kept-sum-dropped",
+        "logsumexp",
+        '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    x = np.asarray(z, dtype=float)
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):  # (a slice of only -inf: the log of 0 is its -inf)
+        return m + np.log(np.sum(np.exp(x - m), axis=axis))
+''',
+        hint="The maximum keeps the reduced axis (keepdims) and the log of the sum does not",
+        mistake="lse-max-kept-sum-dropped",
+    ),
+    Specimen(
         # the shift written into the numerator only (a common slip, in real distillation code too)
         "softmax-numerator-only-shift",
         "softmax",
@@ -777,6 +794,7 @@ LOSES = {
     "softmax-rows-axis-1": ("softmax-basic", "softmax-axis"),
     "logsumexp-keeps-dims": ("logsumexp-shape",),
     "logsumexp-rows-only": ("logsumexp-basic", "logsumexp-axis", "logsumexp-shape"),
+    "logsumexp-max-kept-sum-dropped": ("logsumexp-basic", "logsumexp-axis", "logsumexp-shape"),
     "logsumexp-whole-array": ("logsumexp-basic", "logsumexp-axis", "logsumexp-shape", "logsumexp-stability"),
     "logsumexp-naive": ("logsumexp-stability",),
     "softmax-naive-overflow": ("softmax-stability",),

@@ -597,6 +597,10 @@ def map_linear_regression(X, y, noise_std, prior_std):
     lam = noise_std**2 / prior_std**2
     return np.linalg.solve(X.T @ X + lam * penalty, X.T @ y)
 ''', hint="covers every weight", mistake="intercept-unpenalised"),
+    Specimen("ps6-map-intercept-added", "map_linear_regression", _MAP_HEAD + '''    lam = noise_std**2 / prior_std**2
+    Xt = np.c_[np.ones(X.shape[0]), X]   # (real code: an intercept column added, penalised like the rest)
+    return np.linalg.solve(Xt.T @ Xt + lam * np.eye(Xt.shape[1]), Xt.T @ y)
+''', hint="one weight more than X has columns", mistake="map-intercept-added"),
     Specimen("ps6-map-mean-squared-error", "map_linear_regression", _MAP_HEAD + '''    N, D = X.shape
     lam = noise_std**2 / prior_std**2
     # minimise (1/N)||y - Xw||^2 + lam ||w||^2
@@ -846,6 +850,7 @@ LOSES = {
     "ps6-map-lambda-not-squared": ("map_linear_regression-basic", "map_linear_regression-limits"),
     "ps6-map-least-squares-only": ("map_linear_regression-basic", "map_linear_regression-limits"),
     "ps6-map-intercept-unpenalised": ("map_linear_regression-basic", "map_linear_regression-limits"),
+    "ps6-map-intercept-added": ("map_linear_regression-basic", "map_linear_regression-shape"),
     "ps6-map-mean-squared-error": ("map_linear_regression-basic",),
     "ps6-map-no-validation": ("map_linear_regression-errors",),
     "ps6-map-precisions-unchecked": ("map_linear_regression-errors",),
