@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from autograder.checks.check import Failure, Hint, Probe
+from autograder.checks.hints import raised
 
 
 def _length_1_axis_added(failure: Failure) -> bool:
@@ -192,22 +193,6 @@ def _list_raised(failure: Failure) -> bool:
 _MISSING_AXIS_INDEX = ("invalid index to scalar variable", "too many indices for array")
 
 
-def _array_where_a_number_goes(failure: Failure) -> bool:
-    """NumPy's ValueError for an array stored into one element (``np.vectorize`` of a function that returns an array,
-    ``out[i] = …`` of an array): code written one number at a time, met with an array."""
-    outcome = failure.outcome
-    return outcome is not None and outcome.status == "raised" and outcome.error_type == "ValueError" \
-        and "setting an array element with a sequence" in (outcome.error_message or "")
-
-
-def _loops_over_a_number(failure: Failure) -> bool:
-    """NumPy's TypeError for iterating a 0-d array (``zip(x, mu)``, ``for m in mu``) with a number where the loop
-    expected an array."""
-    outcome = failure.outcome
-    return outcome is not None and outcome.status == "raised" and outcome.error_type == "TypeError" \
-        and "iteration over a 0-d array" in (outcome.error_message or "")
-
-
 def _written_for_rows(failure: Failure) -> bool:
     """An IndexError of an axis the input lacks (:data:`_MISSING_AXIS_INDEX`) on a call whose arrays are all 1-D (or
     numbers): code that indexes rows (``x[:, j]``, ``m[:, None]`` on a reduced maximum) is written for a 2-D batch."""
@@ -367,7 +352,7 @@ GENERIC_HINTS = (
         "sequence\"): a step that works one number at a time (np.vectorize, a loop that fills an array element by "
         "element) met an array where it expected a number, as when an argument other than the one it loops over is "
         "an array too. Compute on whole arrays and let NumPy broadcast them, instead of element by element.",
-        _array_where_a_number_goes,
+        raised("ValueError", "setting an array element with a sequence"),  # (np.vectorize returning arrays, out[i] = …)
         "array-where-a-number-goes",
         kinds=("raised", "no-result"),
     ),
@@ -375,7 +360,7 @@ GENERIC_HINTS = (
         "The code loops over an argument (a `for` loop, zip, a comprehension) that is one number here (NumPy's "
         "\"iteration over a 0-d array\"): the contract lets it be a single number as well as an array. Compute on "
         "whole arrays and let NumPy broadcast them, instead of looping over an argument.",
-        _loops_over_a_number,
+        raised("TypeError", "iteration over a 0-d array"),  # (zip(x, mu), for m in mu, with a number mu)
         "loop-over-a-number",
         kinds=("raised", "no-result"),
     ),
