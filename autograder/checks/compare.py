@@ -22,6 +22,10 @@ from autograder.sandbox.invoke import Plain
 #: A mismatch found: ``(kind, detail)``, or None where there is none.
 Mismatch: TypeAlias = "tuple[str, str] | None"
 
+#: What ``ref`` is unless a caller says otherwise (``against``): the reference's result. A relation names instead what
+#: the function's own results give through it, and :func:`compare_nonfinite` words its nan or infinity so.
+CORRECT_RESULT = "the correct result"
+
 
 def _fmt_index(idx: Iterable[Any], shape: tuple[int, ...], reveal: bool = True) -> str:
     return "" if not shape or not reveal else f" (at index {tuple(int(i) for i in idx)})"
@@ -41,7 +45,7 @@ def _entries(n_bad: int, size: int, reveal: bool) -> tuple[str, str]:
 
 
 def compare(got: Plain, ref: Plain, rtol: float, atol: float | np.ndarray, returns: tuple[str, ...] = (),
-            reveal: bool = True, against: str = "the correct result") -> Mismatch:
+            reveal: bool = True, against: str = CORRECT_RESULT) -> Mismatch:
     """Return ``(kind, detail)`` for the first mismatch, or ``None``.
 
     ``kind`` is ``type``, ``shape``, ``nonfinite`` or ``value``, checked in
@@ -69,7 +73,7 @@ def compare(got: Plain, ref: Plain, rtol: float, atol: float | np.ndarray, retur
 
 
 def _compare_tuple(got: Plain, ref: tuple[Plain, ...], rtol: float, atol: float | np.ndarray, returns: tuple[str, ...],
-                   reveal: bool, against: str = "the correct result") -> Mismatch:
+                   reveal: bool, against: str = CORRECT_RESULT) -> Mismatch:
     """Several returned values: their number, then each by :func:`compare`, named by ``returns``."""
     if not isinstance(got, tuple) or len(got) != len(ref):
         n = len(got) if isinstance(got, tuple) else 1
@@ -92,7 +96,7 @@ def _compare_shape(got: np.ndarray, ref: np.ndarray, reveal: bool) -> Mismatch:
     return "shape", f"expected a result of shape {ref.shape}, got a {got.ndim}-D result of another shape"
 
 
-def compare_nonfinite(got: np.ndarray, ref: np.ndarray, reveal: bool, against: str = "the correct result") -> Mismatch:
+def compare_nonfinite(got: np.ndarray, ref: np.ndarray, reveal: bool, against: str = CORRECT_RESULT) -> Mismatch:
     """``("nonfinite", detail)``: nan/±inf where the result is finite, or not the reference's infinities. ``against``
     names what ``ref`` is (:func:`compare`): a relation's nan comes from the function's own results, and says so."""
     finite_ref = np.isfinite(ref)
@@ -112,14 +116,14 @@ def compare_nonfinite(got: np.ndarray, ref: np.ndarray, reveal: bool, against: s
         if not reveal:
             return "nonfinite", f"expected {word} in some entries, got another value there"
         got_here = f"{float(got[tuple(idx)]):.6g}"
-        if against != "the correct result":  # (a relation: ref is made of the function's own results)
+        if against != CORRECT_RESULT:  # (a relation: ref is made of the function's own results)
             return "nonfinite", f"{against} is {word}{_fmt_index(idx, got.shape)}, and this call gave {got_here}"
         return "nonfinite", f"expected {word}{_fmt_index(idx, got.shape)}, got {got_here}"
     return None
 
 
 def _compare_values(got: np.ndarray, ref: np.ndarray, rtol: float, atol: float | np.ndarray, reveal: bool,
-                    against: str = "the correct result") -> Mismatch:
+                    against: str = CORRECT_RESULT) -> Mismatch:
     """``("value", detail)`` when a finite entry is off by more than ``atol + rtol·|ref|``; the worst one named."""
     finite_ref = np.isfinite(ref)
     g, r = got[finite_ref], ref[finite_ref]
