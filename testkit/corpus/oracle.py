@@ -721,6 +721,10 @@ def _any_word(names) -> re.Pattern:
     return re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
 
 
+#: A line that imports (``import …``, ``from … import …``): an import alone is not a use.
+_IMPORT = re.compile(r"\s*(import|from)\s")
+
+
 def forbidden(source: str, problem_set: str) -> list:
     """The forbidden library functions ``source`` uses: imported from SciPy or scikit-learn under a name that a line
     other than an import then names, or reached as an attribute of a library module (a plain-text reading; torch,
@@ -745,9 +749,6 @@ def forbidden(source: str, problem_set: str) -> list:
             elif re.search(rf"\.{name}\b", code):
                 found.append(name)
     return found
-
-
-_IMPORT = re.compile(r"\s*(import|from)\s")
 
 
 def _with_aliases(lines: list) -> re.Pattern:
