@@ -173,7 +173,18 @@ def test_a_relative_error_is_told_as_its_nearest_power_of_ten():
     """An error of 99 % is "of order 1e+00", not the floor's "1e-01" (a student would read that as nearly right)."""
     for got, said in ((1e-4, "1e+00"), (0.7e-2, "1e-01"), (1.002e-2, "1e-03"), (1.2, "1e+02")):
         kind, detail = compare(np.array([got]), np.array([1.0e-2]), 1e-10, 0.0, reveal=False)
-        assert kind == "value" and f"the largest relative error is of order {said}" in detail, (got, detail)
+        assert kind == "value" and f"the relative error is of order {said}" in detail, (got, detail)
+
+
+def test_one_number_is_told_as_the_value_and_an_array_by_its_entries():
+    """A result of one number has no "entries" to count, and no "largest" error among one."""
+    one = compare(np.array(5.0), np.array(1.0), 1e-10, 0.0)[1]
+    assert one.startswith("the value differs from the correct result; the relative error is 4"), one
+    hidden = compare(np.array(5.0), np.array(1.0), 1e-10, 0.0, reveal=False)[1]
+    assert hidden.startswith("the value differs from the correct result; the relative error is of order"), hidden
+    assert compare(np.array(np.nan), np.array(1.0), 1e-10, 0.0)[1] == "got nan where the result is finite"
+    many = compare(np.array([5.0, 1.0]), np.array([1.0, 1.0]), 1e-10, 0.0)[1]
+    assert many.startswith("1 of 2 entries differ from the correct result; the largest relative error is 4"), many
 
 
 def test_an_expected_nan_is_called_nan_not_an_infinite_value():

@@ -107,6 +107,12 @@ VISIBLE_ON_A_STACK = {
     "ps5-vae-kl-batch-axis-1": {"vae_kl-basic", "vae_kl-stability"},
     # written for a batch of rows (m[:, None]): kept with its inputs handed over as rows, fails on 1-D logits
     "logsumexp-rows-only": {"logsumexp-stability"},
+    # the cross-entropies, one mean for every layout: written for a (1, m) row or for (n, m) rows, kept with a 1-D
+    # input handed over as one row, fail the visible asserts on 1-D predictions and logits
+    "ps4-bce-one-row-layout": {"binary_cross_entropy-soft", "binary_cross_entropy-edges",
+                               "binary_cross_entropy-purity"},
+    "ps4-logits-two-axes-unpacked": {"binary_cross_entropy_with_logits-stability",
+                                     "binary_cross_entropy_with_logits-purity"},
 }
 #: A formula wrong on every input, whose results are still consistent with themselves: the visible asserts of the
 #: cells that judge a function against itself show numbers (what a student checks against), so they fail too, while

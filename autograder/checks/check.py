@@ -608,7 +608,8 @@ class FunctionChecks:
             allowed=self.allowed,
             container=container,
         )
-        if self.slice_form is not None and aspect not in self.slice_form.cells:
+        if self.slice_form is not None and aspect not in self.slice_form.cells \
+                and (aspect != "purity" or self.slice_form.purity):
             made = replace(made, slice_form=self.slice_form)
         if aspect != "purity" and any(_lists_in(p) for p in probes):
             made = replace(made, array_form=replace(made, probes=tuple(_as_arrays(p) for p in probes)))

@@ -38,7 +38,10 @@ def _magnitude(rel: float) -> str:
 
 
 def _entries(n_bad: int, size: int, reveal: bool) -> tuple[str, str]:
-    """Which entries are bad, and the verb's ending: ``("3 of 20 entries", "")``, ``("every entry", "s")``."""
+    """Which entries are bad, and the verb's ending: ``("3 of 20 entries", "")``, ``("every entry", "s")``; of a
+    result of one number, ``("the value", "s")``."""
+    if size == 1:
+        return "the value", "s"
     if reveal:
         return f"{n_bad} of {size} entries", ""
     return ("every entry", "s") if n_bad == size else ("some entries", "")
@@ -104,10 +107,8 @@ def compare_nonfinite(got: np.ndarray, ref: np.ndarray, reveal: bool, against: s
     if bad.any():
         what = sorted({("nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")) for v in got[bad]})
         idx = np.argwhere(bad)[0]
-        return "nonfinite", (
-            f"got {'/'.join(what)} in {_entries(int(bad.sum()), got.size, reveal)[0]} where the "
-            f"result is finite{_fmt_index(idx, got.shape, reveal)}"
-        )
+        where = "" if got.size == 1 else f" in {_entries(int(bad.sum()), got.size, reveal)[0]}"
+        return "nonfinite", f"got {'/'.join(what)}{where} where the result is finite{_fmt_index(idx, got.shape, reveal)}"
     inf_ref = ~finite_ref
     if inf_ref.any() and not np.array_equal(got[inf_ref], ref[inf_ref], equal_nan=True):
         idx = np.argwhere(inf_ref & (got != ref))[0] if np.any(inf_ref & (got != ref)) else np.argwhere(inf_ref)[0]
@@ -150,9 +151,10 @@ def _compare_values(got: np.ndarray, ref: np.ndarray, rtol: float, atol: float |
         rel_text = f"{rel[worst]:.2g}" if reveal else _magnitude(float(rel[worst]))
     returned = f", where your function returned {g[worst]:.6g}" if reveal else ""
     which, s = _entries(int(off.sum()), got.size, reveal)
+    largest = "the" if got.size == 1 else "the largest"
     return "value", (
         f"{which} differ{s} from {against}; "
-        f"the largest relative error is {rel_text}{_fmt_index(idx, got.shape, reveal)}{returned}"
+        f"{largest} relative error is {rel_text}{_fmt_index(idx, got.shape, reveal)}{returned}"
     )
 
 

@@ -496,12 +496,15 @@ def evaluate(check: Check, target: Target) -> CheckResult:
         other = _evaluate(check.other_form, target)
         if other.passed:
             return other
-    # (a list for an array: charged in the function's -purity cell, not again here, where that cell is lost)
+    # (a list for an array: charged in the function's -purity cell, not again here, where that cell is lost; where
+    # the arrays fail too, that failure is this cell's, and is the one told)
     if check.array_form is not None and check.purity_cell is not None \
             and not _evaluate(check.purity_cell, target).passed:
         arrays = _evaluate(check.array_form, target)
         if arrays.passed:
             return arrays
+        if check.grade_id != check.purity_cell.grade_id:
+            found = arrays
     if check.slice_form is not None and any(not _evaluate(c, target).passed for c in check.stack_cells):
         return second_look(check, target, found, _evaluate)
     return found

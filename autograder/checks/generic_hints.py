@@ -189,16 +189,21 @@ def _list_raised(failure: Failure) -> bool:
     return not arrays or any(seen[1].status == "returned" for seen in arrays)
 
 
-#: NumPy's words when code indexes an axis that the array (or a number reduced from it) does not have.
-_MISSING_AXIS_INDEX = ("invalid index to scalar variable", "too many indices for array")
+#: The words of an error when code indexes an axis that the array (or a number reduced from it) does not have
+#: (NumPy's), reads the length of one (``x.shape[1]`` of a 1-D array) or unpacks two lengths from a 1-D shape
+#: (``n, m = y.shape``; Python's), by the exception's type.
+_MISSING_AXIS = {"IndexError": ("invalid index to scalar variable", "too many indices for array",
+                                "tuple index out of range"),
+                 "ValueError": ("not enough values to unpack (expected 2, got 1)",)}
 
 
 def _written_for_rows(failure: Failure) -> bool:
-    """An IndexError of an axis the input lacks (:data:`_MISSING_AXIS_INDEX`) on a call whose arrays are all 1-D (or
-    numbers): code that indexes rows (``x[:, j]``, ``m[:, None]`` on a reduced maximum) is written for a 2-D batch."""
+    """An error of an axis the input lacks (:data:`_MISSING_AXIS`) on a call whose arrays are all 1-D (or numbers):
+    code that indexes rows (``x[:, j]``, ``m[:, None]`` on a reduced maximum, ``y.shape[1]``) is written for a 2-D
+    batch."""
     outcome, probe = failure.outcome, failure.probe
-    if outcome is None or probe is None or outcome.error_type != "IndexError" \
-            or not any(words in (outcome.error_message or "") for words in _MISSING_AXIS_INDEX):
+    if outcome is None or probe is None \
+            or not any(words in (outcome.error_message or "") for words in _MISSING_AXIS.get(outcome.error_type, ())):
         return False
     try:
         dims = [np.ndim(a) for a in (*probe.args, *probe.kwargs.values()) if isinstance(a, (np.ndarray, list))]
@@ -339,10 +344,10 @@ GENERIC_HINTS = (
         kinds=("lists", "raised"),
     ),
     Hint(
-        "The code indexes a second axis that a 1-D input does not have (x[:, j], [:, None] on a reduced value, "
-        "a loop over rows): it is written for a 2-D batch only, while the contract also takes a single 1-D input. "
-        "Reduce along the axis the contract names (keepdims=True keeps it for broadcasting) instead of indexing "
-        "rows.",
+        "The code indexes a second axis that a 1-D input does not have (x[:, j], x.shape[1], n, m = x.shape, [:, "
+        "None] on a reduced value, a loop over rows): it is written for a 2-D batch only, while the contract also takes a single 1-D input. "
+        "Reduce along the axis the contract names (keepdims=True keeps it for broadcasting), or over every element "
+        "where the contract gives one number for the whole input (its size is x.size), instead of indexing rows.",
         _written_for_rows,
         "written-for-2-d-only",
         kinds=("raised", "no-result"),

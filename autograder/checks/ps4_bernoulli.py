@@ -50,6 +50,7 @@ from autograder.checks.check import Probe, ProblemSetChecks, Relation, Within, l
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
 from autograder.checks.ps4_bernoulli_hints import BCE_HINTS, BERNOULLI_HINTS, LOGITS_HINTS, SIGMOID_HINTS
 from autograder.checks.relations import EPS, Call, combination, label_layers
+from autograder.checks.slice_form import SliceForm
 
 PS = ProblemSetChecks("ps4_bernoulli", forbidden=SCIPY_SIGMOID + SKLEARN_LOG_LOSS + FRAMEWORKS,
                        allowed="NumPy (np.logaddexp, np.log1p) and scipy.special.xlogy and xlog1py")
@@ -189,8 +190,12 @@ LOGITS_HARD = (
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 SIGMOID = PS.function("sigmoid", hints=SIGMOID_HINTS)
 BERNOULLI_LOG_PMF = PS.function("bernoulli_log_pmf", hints=BERNOULLI_HINTS)
-BINARY_CROSS_ENTROPY = PS.function("binary_cross_entropy", hints=BCE_HINTS)
-BINARY_CROSS_ENTROPY_WITH_LOGITS = PS.function("binary_cross_entropy_with_logits", hints=LOGITS_HINTS)
+# one number for every shape, the mean over all elements: code written for one layout of the batch (a (1, m) row, as
+# a course's vectorised notes have it) is charged for that in -basic and -shape only (docs/contract.md)
+BINARY_CROSS_ENTROPY = PS.function("binary_cross_entropy", hints=BCE_HINTS,
+                                   slice_form=SliceForm(arrays=2, mean=True, purity=False))
+BINARY_CROSS_ENTROPY_WITH_LOGITS = PS.function("binary_cross_entropy_with_logits", hints=LOGITS_HINTS,
+                                               slice_form=SliceForm(arrays=2, mean=True, purity=False))
 
 CHECKS = linked((
     # ------------------------------------------------------------------ sigmoid

@@ -3,7 +3,8 @@
 The contract's functions with an ``axis`` argument (ps1's ``logsumexp``, ``softmax`` and ``log_softmax``;
 ps6's ``entropy``, ``kl_divergence`` and ``js_divergence``) take a stack of slices, an input of any number
 of axes, and treat each 1-D slice along ``axis`` on its own (ps3's ``gaussian_log_likelihood`` adds up the
-log-densities of all its slices: one number, :attr:`SliceForm.total`; ps5's ``vae_kl`` gives one KL per code, a
+log-densities of all its slices: one number, :attr:`SliceForm.total`; ps4's binary cross-entropies their mean,
+:attr:`SliceForm.mean`; ps5's ``vae_kl`` gives one KL per code, a
 slice along its last axis, its stack judged in ``-batch`` and ``-shape``). Handling the stack is one aspect of such a
 function, judged in the cells whose property it is (:data:`STACK_CELLS`: ``-basic``, whose batch of rows
 at the default axis is the function's everyday use, ``-axis`` and ``-shape``). A function charged there
@@ -62,8 +63,17 @@ class SliceForm:
     total : bool
         One number for the whole input (``gaussian_log_likelihood``: the sum over every element): the results
         of the calls are added up, whatever their shape (a sum kept per row is then the total).
+    mean : bool
+        One number for the whole input, the mean over every element (ps4's binary cross-entropies): each call
+        gives the mean of its slices (one number), or one mean per slice, and the calls' means are averaged
+        (every call holds as many slices of one length, so that is the mean over every element).
     broadcast : bool
         The stacks broadcast together (a scalar argument stays one) instead of sharing one shape.
+    purity : bool
+        Whether the ``-purity`` cell is judged again too. Not for the cross-entropies (``mean``): their purity
+        cells ask for no particular layout (a call that raises is no purity failure while two calls return, and
+        their 1-D and 2-D calls do), so a second look there could only trade the hint that every call's evidence
+        gives for one that sees fewer calls.
     cells : tuple of str
         The aspects of the function's cells that judge its stacks (:data:`STACK_CELLS` unless its single slice
         has a cell of its own: ``vae_kl``'s ``-basic`` is one code, its stacks are ``-batch``'s and ``-shape``'s).
@@ -72,12 +82,16 @@ class SliceForm:
     arrays: int = 1
     reduces: bool = True
     total: bool = False
+    mean: bool = False
     broadcast: bool = False
+    purity: bool = True
     cells: tuple[str, ...] = STACK_CELLS
 
     def __post_init__(self) -> None:
         if self.arrays not in (1, 2, 3):
             raise ValueError(f"arrays: expected 1 to 3 leading array arguments, got {self.arrays!r}")
+        if self.total and self.mean:
+            raise ValueError("total, mean: a function's one number is either a sum or a mean, got both")
         if not self.cells or not isinstance(self.cells, tuple) or not all(isinstance(c, str) for c in self.cells):
             raise ValueError(f"cells: expected a non-empty tuple of aspect names, got {self.cells!r}")
 
@@ -112,14 +126,17 @@ class Cut:
         gives the results of its slices, as values (a kept axis of length 1 is the ``-shape`` cell's)."""
         values = [_numbers(o.value) for o in outcomes]
         slices = math.prod(self.batch) // len(self.calls)  # in each call
-        size = None if self.form.total else slices * (1 if self.form.reduces else self.length)
-        odd = next((i for i, v in enumerate(values) if v is None or size not in (None, v.size)), None)
+        sizes = (None if self.form.total else (1, slices) if self.form.mean
+                 else (slices * (1 if self.form.reduces else self.length),))
+        odd = next((i for i, v in enumerate(values) if v is None or (sizes is not None and v.size not in sizes)), None)
         if odd is not None:  # not what the call returns for its slices: the judged call fails on it
             return _merged(replace(outcomes[odd], value=None,
                                    value_type=_odd_type(outcomes[odd], values[odd], slices)), outcomes)
         arrays = [v for v in values if v is not None]
         if self.form.total:  # every call's results add up to the one number, whatever their shape
             value = np.array(sum(float(np.sum(v)) for v in arrays))
+        elif self.form.mean:  # each call's mean (of its one number, or of its slices' means), averaged
+            value = np.array(float(np.mean([np.mean(v) for v in arrays])))
         elif self.form.reduces:
             value = np.concatenate([v.reshape(-1) for v in arrays]).reshape(self.batch)
         else:

@@ -330,6 +330,27 @@ def binary_cross_entropy(p, y):
     log_1mp = np.maximum(np.log(1 - p), -100)
     return -np.mean(y * log_p + (1 - y) * log_1mp)
 """, hint="each log clamped", mistake="clipped-p"),
+    # (a course's vectorised notes: the m examples of a batch as one (1, m) row, Y.shape[1] of them; more rows are
+    # not counted, and a 1-D y has no second axis)
+    Specimen("ps4-bce-one-row-layout", "binary_cross_entropy", """
+import numpy as np
+from scipy.special import xlogy, xlog1py
+
+def binary_cross_entropy(p, y):
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    m = y.shape[1]
+    cost = -1 / m * np.sum(xlogy(y, p) + xlog1py(1 - y, -p))
+    return float(np.squeeze(cost))
+""", hint="written for a 2-D batch only", mistake="written-for-2-d-only"),
+    # (a batch of n rows of m labels, right on every 2-D input: a 1-D one has no two lengths to unpack)
+    Specimen("ps4-logits-two-axes-unpacked", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def binary_cross_entropy_with_logits(z, y):
+    z, y = np.asarray(z, dtype=float), np.asarray(y, dtype=float)
+    n, m = y.shape
+    return float(np.sum(np.logaddexp(0.0, z) - y * z) / (n * m))
+""", hint="written for a 2-D batch only", mistake="written-for-2-d-only"),
     # (a metrics library's label check, `all(y == 0 or y == 1 for y in y_true)`: fine for a 1-D y only)
     Specimen("ps4-bce-label-check-loop", "binary_cross_entropy", """
 import numpy as np
@@ -628,8 +649,9 @@ LOSES = {
     "ps4-bce-add-eps": ("binary_cross_entropy-basic", "binary_cross_entropy-edges"),
     "ps4-bce-torch-clamp": ("binary_cross_entropy-edges",),
     "ps4-bce-soft-labels-rejected": ("binary_cross_entropy-soft",),
-    "ps4-bce-label-check-loop": ("binary_cross_entropy-basic", "binary_cross_entropy-soft", "binary_cross_entropy-shape",
-                                 "binary_cross_entropy-edges"),
+    "ps4-bce-label-check-loop": ("binary_cross_entropy-basic", "binary_cross_entropy-shape"),
+    "ps4-bce-one-row-layout": ("binary_cross_entropy-basic", "binary_cross_entropy-shape"),
+    "ps4-logits-two-axes-unpacked": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-shape"),
     "ps4-bce-clip-in-place-in-a-class": ("binary_cross_entropy-edges", "binary_cross_entropy-purity"),
     "ps4-bce-sum": ("binary_cross_entropy-basic",),
     "ps4-bce-hard-labels-only": ("binary_cross_entropy-soft",),

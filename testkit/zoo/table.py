@@ -51,9 +51,9 @@ loses. The rules behind it:
   by entry. The container is judged once, in the function's `-shape` cell (1 point), whose message names the
   shape expected. A Python float, a NumPy scalar and a 0-d array are the same container (the contract allows
   each for a reduction).
-- **A stack of slices is one aspect.** For the functions with an `axis` argument (and `gaussian_log_likelihood`),
-  handling an input of several axes is judged in `-basic`, `-axis` and `-shape` (`vae_kl`'s batch of codes in
-  `-batch` and `-shape`); a function charged there keeps each other cell that it passes
+- **A stack of slices is one aspect.** For the functions with an `axis` argument (and `gaussian_log_likelihood`,
+  the two binary cross-entropies), handling an input of several axes is judged in `-basic`, `-axis` and `-shape`
+  (`vae_kl`'s batch of codes in `-batch` and `-shape`); a function charged there keeps each other cell that it passes
   with its inputs handed over one 1-D slice at a time, or as the rows of one 2-D array (docs/contract.md), so
   one mistake of the stack costs those cells only.
 - **Purity cells** (`*-purity`) check that the inputs are not modified (by the grader's calls, nor by the
