@@ -60,6 +60,21 @@ def rows_logsumexp(z, axis=-1):
 def squash_in_place(z, axis=-1):
     z *= 0.5
     return z
+
+def bce_one_slice(p, y):
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    if p.ndim != 1:
+        raise ValueError("p: one 1-D slice only")
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
+
+def bce_row_layout(p, y):
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    n, m = y.shape
+    return -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p), axis=1)
+
+def bce_per_element(p, y):
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    return -(y * np.log(p) + (1 - y) * np.log1p(-p))
 """
 
 
@@ -174,6 +189,7 @@ _STACKED = {
     "ps1_softmax": dict.fromkeys(("logsumexp", "softmax", "log_softmax"), STACK_CELLS),
     # (-basic is one point, or one code: a slice, not a stack)
     "ps3_gaussian": {"gaussian_log_likelihood": STACK_CELLS, "mvn_log_pdf": ("batch", "shape")},
+    "ps4_bernoulli": dict.fromkeys(("binary_cross_entropy", "binary_cross_entropy_with_logits"), STACK_CELLS),
     "ps5_gaussian_kl": {"vae_kl": ("batch", "shape")},
     "ps6_information": dict.fromkeys(("entropy", "kl_divergence", "js_divergence"), STACK_CELLS),
 }
@@ -186,7 +202,7 @@ def test_the_cells_that_judge_the_stack_have_no_slice_form_and_the_others_know_t
         cells = _STACKED[ps].get(check.function)
         if cells is None:
             assert check.slice_form is None, check.grade_id
-        elif aspect in cells:
+        elif aspect in cells or (aspect == "purity" and ps == "ps4_bernoulli"):  # (their purity: SliceForm.purity)
             assert check.slice_form is None, check.grade_id
         else:
             assert check.slice_form is not None and check.slice_form.cells == cells, check.grade_id
@@ -277,3 +293,26 @@ def softmax(z, axis=-1, temperature=1.0):
     assert not result.passed and WAYS["rows"] in result.message, result.message
     assert "Input, as it was handed over: softmax(array([[" in result.message, result.message
     assert " Input: softmax(array([1" not in result.message, result.message
+
+
+def test_a_mean_over_every_element_is_the_calls_means_averaged(target):
+    """The cross-entropies' one number (SliceForm.mean): a function for one slice, and one for (n, m) rows that keeps a
+    mean per row, give the mean over every element of a stack of any shape; per-element results fail the join. The
+    reference is the loss written out on the whole stack (its definition: the mean over all elements)."""
+    rng = np.random.default_rng(9)
+    p, y = rng.uniform(0.05, 0.95, size=(2, 3, 4)), rng.uniform(size=(2, 3, 4))
+    expected = -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))
+    form = SliceForm(arrays=2, mean=True)
+    out = SlicedTarget(target, form).call("bce_one_slice", (p, y), {})
+    np.testing.assert_allclose(out.value, expected, rtol=1e-13)
+    for stack in ((p, y), (p[0, 0], y[0, 0])):  # (a 1-D input: one row)
+        out = SlicedTarget(target, form, "rows").call("bce_row_layout", stack, {})
+        np.testing.assert_allclose(out.value, -np.mean(stack[1] * np.log(stack[0]) + (1 - stack[1]) * np.log1p(-stack[0])),
+                                   rtol=1e-13)
+    odd = SlicedTarget(target, form).call("bce_per_element", (p, y), {})
+    assert odd.value is None and "of shape (4,) for 1 slice" in odd.value_type
+
+
+def test_a_sum_and_a_mean_are_not_one_form():
+    with pytest.raises(ValueError, match="total, mean"):
+        SliceForm(total=True, mean=True)
