@@ -212,6 +212,21 @@ def test_a_large_array_in_the_input_line_is_summarised_so_the_whole_call_is_show
     assert line.count("shape=(300,)") == 2 and line.count("shape=(300, 300)") == 2 and len(line) < 2000, line
 
 
+def test_an_array_of_several_axes_is_one_line_of_the_input_line_that_python_reads_back():
+    """NumPy writes a 2-D array's rows on lines of their own, and a 3-D one's blocks apart by blank lines: the Input:
+    line joins them, and what it shows is still the call, as Python reads it."""
+    from numpy import array  # noqa: F401 — (the repr's name, for eval below)
+
+    from autograder.checks.shown import call_text
+    z = np.arange(12.0).reshape(2, 3, 2)
+    line = call_text("softmax", (z, np.ones((2, 3))), {"axis": 0})
+    assert "\n" not in line and "]], [[" in line and "], [" in line, line
+    args = eval(line.replace("softmax(", "(", 1).replace(", axis=0)", ")"))  # noqa: S307 — our own text
+    np.testing.assert_array_equal(args[0], z)
+    big = call_text("mvn_kl", (np.ones((30, 30)),), {})
+    assert "\n" not in big and "shape=(30, 30)" in big, big
+
+
 def _zip_over_mu(x, mu, sigma):
     x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
     return float(sum(np.sum(-0.5 * ((xi - mi) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi))

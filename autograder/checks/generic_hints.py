@@ -327,8 +327,9 @@ GENERIC_HINTS = (
     ),
     Hint(
         "Write the function (and the helpers it calls) as plain code the grader can read: no `exec`/`eval`, no "
-        "frames, tracers or `globals()`, no IPython magics inside it, and import only libraries (NumPy, SciPy, "
-        "math), not modules of your own.",
+        "frames, tracers or `globals()`, no IPython magics inside it, and import only Python's standard library and "
+        "the scientific packages the course uses (NumPy, SciPy, matplotlib, …), not modules of your own or other "
+        "packages (the message names the one that was imported).",
         lambda f: True,
         "unreadable-code",
         kinds=("unverifiable",),

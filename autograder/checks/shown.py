@@ -149,9 +149,13 @@ SHOWN_ENTRIES = 24
 
 
 def _argument_text(value: object) -> str:
+    """One argument as the ``Input:`` line shows it, on one line (NumPy breaks an array of several axes into lines,
+    with blank lines between its blocks: the line joins them with single spaces, which Python reads the same)."""
     if isinstance(value, np.ndarray) and value.size > SHOWN_ENTRIES:
         body = np.array2string(value, separator=", ", threshold=SHOWN_ENTRIES, edgeitems=3, prefix="array(")
-        return f"array({body}, shape={value.shape})"
+        return re.sub(r"\s*\n\s*", " ", f"array({body}, shape={value.shape})")
+    if isinstance(value, np.ndarray):
+        return re.sub(r"\s*\n\s*", " ", repr(value))
     return repr(value)
 
 
