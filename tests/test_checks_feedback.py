@@ -18,6 +18,7 @@ import pytest
 from autograder.checks import checks_for
 from autograder.checks.compare import compare
 from autograder.checks.evaluate import LocalTarget, evaluate
+from autograder.checks.shown import call_text
 
 
 def _stable_softmax(z, axis=-1, temperature=1.0):
@@ -215,13 +216,10 @@ def test_a_large_array_in_the_input_line_is_summarised_so_the_whole_call_is_show
 def test_an_array_of_several_axes_is_one_line_of_the_input_line_that_python_reads_back():
     """NumPy writes a 2-D array's rows on lines of their own, and a 3-D one's blocks apart by blank lines: the Input:
     line joins them, and what it shows is still the call, as Python reads it."""
-    from numpy import array  # noqa: F401 — (the repr's name, for eval below)
-
-    from autograder.checks.shown import call_text
     z = np.arange(12.0).reshape(2, 3, 2)
     line = call_text("softmax", (z, np.ones((2, 3))), {"axis": 0})
     assert "\n" not in line and "]], [[" in line and "], [" in line, line
-    args = eval(line.replace("softmax(", "(", 1).replace(", axis=0)", ")"))  # noqa: S307 — our own text
+    args = eval(line.replace("softmax(", "(", 1).replace(", axis=0)", ")"), {"array": np.array})  # (our own text)
     np.testing.assert_array_equal(args[0], z)
     big = call_text("mvn_kl", (np.ones((30, 30)),), {})
     assert "\n" not in big and "shape=(30, 30)" in big, big
