@@ -406,9 +406,10 @@ def _binary_cross_entropy(fn):
     yield "shape", lambda: _shaped(_returns(fn, PB.reshape(2, 3), YB.reshape(2, 3)), (), "(2, 3) arrays")
     yield "values", lambda: _close(_returns(fn, PB.reshape(2, 3), YB.reshape(2, 3)), _bce_ref(PB, YB),
                                    "(2, 3) arrays: one mean over all elements")
-    # no clipping: p = 1e-12 for y = 1 costs -log(1e-12) = 27.63, p = 1e-50 costs 115.13 (closed form)
-    yield "values", lambda: _close(_returns(fn, np.array([1e-12]), np.array([1.0])), -math.log(1e-12), "p = 1e-12, y = 1")
-    yield "values", lambda: _close(_returns(fn, np.array([1e-50]), np.array([1.0])), -math.log(1e-50), "p = 1e-50, y = 1")
+    # no clipping (the contract's edges: the grader's -edges cell judges predictions near 0 and 1): p = 1e-12 for y = 1
+    # costs -log(1e-12) = 27.63, p = 1e-50 costs 115.13 (closed form)
+    yield "edges", lambda: _close(_returns(fn, np.array([1e-12]), np.array([1.0])), -math.log(1e-12), "p = 1e-12, y = 1")
+    yield "edges", lambda: _close(_returns(fn, np.array([1e-50]), np.array([1.0])), -math.log(1e-50), "p = 1e-50, y = 1")
     yield "edges", lambda: _close(_returns(fn, np.array([1.0, 0.0, 0.5]), np.array([1.0, 0.0, 1.0]), quiet=True),
                                   math.log(2) / 3, "p in {0, 1} agreeing with y")
     # alone, so that nothing else in the mean hides what they cost: exactly 0, as the contract says
@@ -562,10 +563,33 @@ def _pq_errors_and_purity(fn):
 
 #: a pair with an outcome that neither gives probability (the divergences' third entry)
 P_Q_ZERO, Q_P_ZERO = np.array([0.5, 0.5, 0.0]), np.array([0.25, 0.75, 0.0])
+# many tiny probabilities (1024 of 2**-30 and of 2**-20, sums exactly 1 in float64): an epsilon added to them, or a
+# weight exp(log(p + eps)), moves the result by 1e-9 relative; exact code is within 1e-15 (checked against SciPy)
+TINY_MANY_P = np.array([1 - 2.0**-20] + [2.0**-30] * 1024)
+TINY_MANY_Q = np.array([1 - 2.0**-10] + [2.0**-20] * 1024)
+
+
+def _many_tiny(term) -> float:
+    """``term(a, b)`` (mpmath numbers) summed over TINY_MANY_P and TINY_MANY_Q, at 50 digits: the large entry's
+    term and 1024 times the tiny entries' one."""
+    with mpmath.workdps(50):
+        big, tiny = (term(mpmath.mpf(float(a)), mpmath.mpf(float(b)))
+                     for a, b in ((TINY_MANY_P[0], TINY_MANY_Q[0]), (TINY_MANY_P[1], TINY_MANY_Q[1])))
+        return float(big + 1024 * tiny)
+
+
+def _kl_term(a, b):
+    return a * mpmath.log(a / b)
+
+
+def _js_term(a, b):
+    return (_kl_term(a, (a + b) / 2) + _kl_term(b, (a + b) / 2)) / 2
 
 
 def _kl_divergence(fn):
     yield "values", lambda: _close(_returns(fn, P[0], Q[0]), stats.entropy(P[0], Q[0]), "1-D")
+    yield "edges", lambda: _close(_returns(fn, TINY_MANY_P, TINY_MANY_Q), _many_tiny(_kl_term),
+                                  "1024 tiny probabilities count, no epsilon (mpmath)", rtol=1e-10)
     yield "values", lambda: _close(_returns(fn, P, Q), stats.entropy(P, Q, axis=-1), "(3, 4)")
     yield "axis", lambda: _close(_returns(fn, P.T, Q.T, axis=0), stats.entropy(P.T, Q.T, axis=0), "axis=0")
     yield "axis", lambda: _close(_returns(fn, P3, Q3, axis=1), stats.entropy(P3, Q3, axis=1), "(2, 3, 4), axis=1")
@@ -598,6 +622,8 @@ def _js_ref(p, q, axis=-1):
 
 def _js_divergence(fn):
     yield "values", lambda: _close(_returns(fn, P[0], Q[0]), _js_ref(P[0], Q[0]), "1-D")
+    yield "edges", lambda: _close(_returns(fn, TINY_MANY_P, TINY_MANY_Q), _many_tiny(_js_term),
+                                  "1024 tiny probabilities count, no epsilon (mpmath)", rtol=1e-10)
     yield "values", lambda: _close(_returns(fn, P, Q), _js_ref(P, Q), "(3, 4)")
     yield "axis", lambda: _close(_returns(fn, P.T, Q.T, axis=0), _js_ref(P.T, Q.T, axis=0), "axis=0")
     yield "axis", lambda: _close(_returns(fn, P3, Q3, axis=1), _js_ref(P3, Q3, axis=1), "(2, 3, 4), axis=1")
