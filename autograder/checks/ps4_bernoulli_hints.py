@@ -261,6 +261,8 @@ def _ll_via_logit(logit: Callable[[np.ndarray], np.ndarray], loss: str) -> Calla
         t = logit(p)
         if loss == "relu":  # max(t, 0) - t·x + log1p(exp(-|t|)): tf.nn.sigmoid_cross_entropy_with_logits
             return -(np.maximum(t, 0.0) - t * x + np.log1p(np.exp(-np.abs(t))))
+        if loss == "log-sigmoid":  # (1 - x)·t - log sigmoid(t): PyTorch's CPU kernel (aten's Loss.cpp)
+            return -((1.0 - x) * t - (np.minimum(t, 0.0) - np.log1p(np.exp(-np.abs(t)))))
         return -(np.logaddexp(0.0, t) - t * x)  # softplus(t) - t·x
     return ll
 
@@ -268,6 +270,22 @@ def _ll_via_logit(logit: Callable[[np.ndarray], np.ndarray], loss: str) -> Calla
 _VIA_LOGIT = tuple(_ll_via_logit(logit, loss)
                    for logit in (lambda p: np.log(p) - np.log1p(-p), lambda p: np.log(p / (1.0 - p)))
                    for loss in ("relu", "softplus"))
+
+
+def _clamped_logit(eps: float) -> Callable[[np.ndarray], np.ndarray]:
+    """PyTorch's ``probs_to_logits``: p clamped to [eps, 1 - eps] (``clamp_probs``, eps the dtype's machine
+    epsilon), then log(p) - log1p(-p)."""
+    def logit(p: np.ndarray) -> np.ndarray:
+        clamped = np.clip(p, eps, 1.0 - eps)
+        return np.log(clamped) - np.log1p(-clamped)
+
+    return logit
+
+
+# PyTorch's Bernoulli(probs).log_prob: the clamped logit, then minus binary_cross_entropy_with_logits (as its CPU
+# kernel computes it, or in the relu form)
+_CLAMPED_VIA_LOGIT = tuple(_ll_via_logit(_clamped_logit(float(np.finfo(t).eps)), loss)
+                           for t in (np.float64, np.float32) for loss in ("log-sigmoid", "relu"))
 
 
 # the label's complement inside the second log, where p's belongs
@@ -357,7 +375,8 @@ NAN_AT_EDGES = Hint("At p = 0 or p = 1 one term is 0 · log 0, which floating po
 CLIPPED = Hint("p is clipped (or an epsilon is added, or each log clamped or floored): that changes the results near "
                "0 and 1, so a confident wrong prediction costs far less than it should (and, with p clipped at both "
                "ends, a perfect one no longer costs 0). The loss needs no clipping once 0 · log 0 is taken as 0.",
-               matches_any(*_SMOOTHED_LL, *(_bce_of(ll) for ll in _SMOOTHED_LL), atol=0), "clipped-p")
+               matches_any(*_SMOOTHED_LL, *_CLAMPED_VIA_LOGIT, *(_bce_of(ll) for ll in _SMOOTHED_LL + _CLAMPED_VIA_LOGIT),
+                           atol=0), "clipped-p")
 VIA_LOGIT = Hint("The log-probability goes through the logit log(p / (1 − p)), which is −inf at p = 0 and +inf at p = 1: "
                  "the loss of an infinite logit is inf − inf, nan, where the certain outcome has log-probability 0. "
                  "Take the logs of p and 1 − p themselves, with 0 · log 0 taken as 0 (as the building blocks "

@@ -196,6 +196,19 @@ def bernoulli_log_pmf(x, p):
     p = np.clip(np.asarray(p, dtype=float), eps, 1 - eps)   # avoid log(0)
     return x * np.log(p) + (1 - x) * np.log(1 - p)
 """, hint="p is clipped", mistake="clipped-p"),
+    # (PyTorch's Bernoulli(probs).log_prob: p clamped to [eps, 1 - eps], its logit, then the logit loss as PyTorch's
+    # CPU kernel writes it; a perfect prediction costs 0 or -2e-16, an impossible outcome -36 instead of -inf)
+    Specimen("ps4-bernoulli-clamped-logit", "bernoulli_log_pmf", """
+import numpy as np
+
+def bernoulli_log_pmf(x, p):
+    x = np.asarray(x, dtype=float)
+    eps = np.finfo(float).eps
+    q = np.clip(np.asarray(p, dtype=float), eps, 1 - eps)
+    t = np.log(q) - np.log1p(-q)                                  # the logit
+    log_sigmoid = np.minimum(t, 0) - np.log1p(np.exp(-np.abs(t)))
+    return -((1 - x) * t - log_sigmoid)
+""", hint="p is clipped", mistake="clipped-p"),
     # the probability of the outcome seen, floored at eps (GPy's Bernoulli likelihood): a perfect prediction still
     # costs 0, an impossible outcome log(eps) instead of -inf
     Specimen("ps4-bernoulli-floor", "bernoulli_log_pmf", """
@@ -639,6 +652,7 @@ LOSES = {
     "ps4-sigmoid-expit": ("sigmoid-basic", "sigmoid-stability", "sigmoid-purity"),
     "ps4-bernoulli-naive-nan": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-clip": ("bernoulli_log_pmf-edges",),
+    "ps4-bernoulli-clamped-logit": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-floor": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-via-logit": ("bernoulli_log_pmf-edges",),
     "ps4-bernoulli-where-log": ("bernoulli_log_pmf-edges",),
