@@ -70,9 +70,6 @@ HIDDEN_ONLY = {
                                                "works",
     ("gaussian_log_pdf-float32-constant", "gaussian_log_pdf-basic"): "a float32 log(2π) moves no visible value by "
                                                                      "np.isclose's tolerance (1.5e-8 against 1e-5)",
-    ("ps4-bce-label-check-loop", "binary_cross_entropy-basic"): "the visible inputs are 1-D, where a loop over the "
-                                                                "labels works; the shape cell's visible 2-D input "
-                                                                "shows it",
     ("ps6-kl-two-dimensions-at-most", "kl_divergence-axis"): "the visible axis input is 2-D; the 3-D one, which it "
                                                              "rejects, is the shape cell's visible input",
 }

@@ -164,6 +164,11 @@ def _bce_row_sum_mean(p: ArrayLike, y: ArrayLike) -> float:  # ps2's "sum over c
     return -np.mean(np.sum(t, axis=-1)) if t.ndim > 1 else -np.sum(t)
 
 
+def _bce_over_rows(p: ArrayLike, y: ArrayLike) -> float:  # the sum divided by the first axis's length (len(y),
+    p, y = _f(p), _f(y)                                        # scikit-learn's binary_log_loss): a mean for 1-D only
+    return -np.sum(xlogy(y, p) + xlog1py(1.0 - y, -p)) / (len(y) if y.ndim else 1)
+
+
 def _bce_positive(p: ArrayLike, y: ArrayLike) -> float:
     p, y = _f(p), _f(y)
     return np.mean(xlogy(y, p) + xlog1py(1.0 - y, -p))
@@ -197,6 +202,11 @@ def _logits_threshold(z: ArrayLike, y: ArrayLike) -> float:  # soft labels round
 def _logits_sum(z: ArrayLike, y: ArrayLike) -> float:
     z, y = _f(z), _f(y)
     return np.sum(y * _softplus(-z) + (1.0 - y) * _softplus(z))
+
+
+def _logits_over_rows(z: ArrayLike, y: ArrayLike) -> float:
+    z, y = _f(z), _f(y)
+    return np.sum(y * _softplus(-z) + (1.0 - y) * _softplus(z)) / (len(y) if y.ndim else 1)
 
 
 def _logits_swapped(z: ArrayLike, y: ArrayLike) -> float:  # softplus(z) paired with y: the sign of z flipped
@@ -355,9 +365,9 @@ ARRAYS = scalar_code_hint(
     "The function is written for one number at a time (the error shows it: a `math` function, or an `if`, was "
     "given an array): the inputs may be lists or arrays of any shape, and NumPy's functions (and np.where) work "
     "on all their elements at once.")
-MEAN = Hint("The loss is summed (over all elements, or over each row and then averaged): binary cross-entropy is the "
-            "mean over all elements, one number per call.",
-            matches_any(_bce_sum, _bce_row_sum_mean, _logits_sum), "bce-not-mean")
+MEAN = Hint("The loss is summed (over all elements, or over each row and then averaged, as a sum divided by the number "
+            "of rows is): binary cross-entropy is the mean over all elements, one number per call.",
+            matches_any(_bce_sum, _bce_row_sum_mean, _bce_over_rows, _logits_sum, _logits_over_rows), "bce-not-mean")
 PER_ELEMENT = Hint("The result is one loss per element: binary cross-entropy is one number per call, the mean over "
                    "all elements.", any_of(matches_any(_bce_elementwise, _logits_elementwise),
                                            one_result_per_element()), "bce-per-element")

@@ -405,6 +405,17 @@ def binary_cross_entropy(p, y):
     y = np.asarray(y, dtype=float)
     return -np.sum(xlogy(y, p) + xlog1py(1 - y, -p))
 """, hint="The loss is summed", mistake="bce-not-mean"),
+    # (scikit-learn's binary_log_loss, and homework's `/ len(y)`: the sum over the first axis's length, the mean for a
+    # 1-D input only)
+    Specimen("ps4-bce-sum-over-len", "binary_cross_entropy", """
+import numpy as np
+from scipy.special import xlogy, xlog1py
+
+def binary_cross_entropy(p, y):
+    p = np.asarray(p, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return -np.sum(xlogy(y, p) + xlog1py(1 - y, -p)) / len(y)
+""", hint="as a sum divided by the number of rows", mistake="bce-not-mean"),
     Specimen("ps4-bce-hard-labels-only", "binary_cross_entropy", """
 import numpy as np
 
@@ -668,6 +679,7 @@ LOSES = {
     "ps4-logits-two-axes-unpacked": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-shape"),
     "ps4-bce-clip-in-place-in-a-class": ("binary_cross_entropy-edges", "binary_cross_entropy-purity"),
     "ps4-bce-sum": ("binary_cross_entropy-basic",),
+    "ps4-bce-sum-over-len": ("binary_cross_entropy-basic",),
     "ps4-bce-hard-labels-only": ("binary_cross_entropy-soft",),
     # (the logit form has no -soft cell: its soft labels are in -basic, and in -stability's mixture of 0/1 losses)
     "ps4-logits-hard-labels-only": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-stability"),
