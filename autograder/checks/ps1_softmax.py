@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from autograder.checks import hints
-from autograder.checks.check import Hint, Probe, ProblemSetChecks, Relation, Within, linked, related
+from autograder.checks.check import Failure, Hint, Probe, ProblemSetChecks, Relation, Within, linked, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
 from autograder.checks.hints import all_of, label_has, matches, matches_any, one_flat_vector, raised, warned
 from autograder.checks.relations import EPS, Call, along, plus, rows_call, same, same_within, slice_max, sliced, unrows
@@ -86,6 +86,49 @@ TINY_T = 1e-12
 
 def _softmax_no_t(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
     return _softmax_axis(z, axis)
+
+
+def _own_temperature(probe: Probe, value: object) -> float | None:
+    """The temperature c a softmax ``value`` of ``probe``'s logits was computed at (``value`` = softmax(z / c) along
+    the probe's axis, to 1e-9), read from the slice whose logits spread most; nan where every temperature gives it
+    (equal logits in every slice), None where it is no such softmax."""
+    try:
+        z, out = np.asarray(probe.args[0], dtype=float), np.asarray(value, dtype=float)
+        axis = int(probe.kwargs.get("axis", -1))
+        if z.shape != out.shape or z.ndim == 0 or not np.all(np.isfinite(z)) or not np.all(out > 0):
+            return None
+        rows, logs = np.moveaxis(z, axis, -1).reshape(-1, z.shape[axis]), np.log(np.moveaxis(out, axis, -1))
+        row = int(np.argmax(np.ptp(rows, axis=-1)))
+        hi, lo = int(np.argmax(rows[row])), int(np.argmin(rows[row]))
+        drop = logs.reshape(rows.shape)[row, hi] - logs.reshape(rows.shape)[row, lo]
+        if rows[row, hi] == rows[row, lo]:
+            return float("nan") if np.allclose(out, _softmax_axis(z, axis), rtol=1e-9, atol=0) else None
+        if drop <= 0:
+            return None
+        c = float((rows[row, hi] - rows[row, lo]) / drop)
+        return c if np.allclose(out, _softmax_axis(z / c, axis), rtol=1e-9, atol=0) else None
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _temperature_fixed(f: Failure) -> bool:
+    """Every call the cell made (two at least) gave the softmax at one and the same temperature of the code's own,
+    whatever its ``temperature`` argument said (two temperatures asked, or one that is not the code's): a temperature
+    written into the function."""
+    calls = [(f.probe, f.outcome)] + [(p, o) for p, o, *_ in f.seen()]
+    asked, cs = set(), []
+    for probe, outcome in calls:
+        if probe is None or outcome is None or outcome.status != "returned" or not probe.args:
+            continue
+        c = _own_temperature(probe, outcome.value)
+        if c is None:
+            return False
+        if not np.isnan(c):  # (equal logits: any temperature gives that call's result)
+            asked.add(float(probe.kwargs.get("temperature", 1.0)))
+            cs.append(c)
+    if len(cs) < 2 or not all(np.isclose(c, cs[0], rtol=1e-6, atol=0) for c in cs):
+        return False
+    return len(asked) >= 2 or not any(np.isclose(cs[0], t, rtol=1e-6, atol=0) for t in asked)
 
 
 def _softmax_numerator_shift(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
@@ -297,8 +340,9 @@ SOFTMAX_HINTS = (
          matches_any(_softmax_numerator_shift, _softmax_numerator_shift_whole), "numerator-only-shift"),
     Hint("The temperature multiplies the logits: it divides them, so a large temperature flattens the "
          "distribution and a small one sharpens it.", matches(_softmax_times_t), "temperature-multiplies"),
-    Hint("The temperature argument is ignored: the result is the same for every temperature.",
-         matches(_softmax_no_t), "temperature-ignored"),
+    Hint("The temperature argument is ignored: the result is the same for every temperature (the softmax at one "
+         "temperature, 1 or one written into the function). Divide the logits by `temperature`, the argument.",
+         hints.any_of(matches(_softmax_no_t), _temperature_fixed), "temperature-ignored"),
     Hint("A small temperature is raised to a floor before it divides (the larger of the temperature and a small "
          "number such as 1e-6), so a temperature below that floor is computed as the floor: every temperature > 0 "
          "is valid and divides the logits as it is (a temperature ≤ 0 is the one to reject, with ValueError).",

@@ -289,6 +289,22 @@ def softmax(z, axis=-1, temperature=1.0):
         hint="The temperature argument is ignored",
         mistake="temperature-ignored",
     ),
+    Specimen(  # (a calibration layer's temperature, set once in its constructor: 1.5 whatever the call asks)
+        "softmax-fixed-temperature",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float) / 1.5
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+''',
+        hint="one written into the function",
+        mistake="temperature-ignored",
+    ),
     Specimen(
         "softmax-list-ignores-temperature",
         "softmax",
@@ -803,6 +819,7 @@ LOSES = {
     "softmax-ignores-axis": ("softmax-axis",),
     "softmax-multiplies-temperature": ("softmax-temperature",),
     "softmax-ignores-temperature": ("softmax-temperature",),
+    "softmax-fixed-temperature": ("softmax-basic", "softmax-temperature"),
     # a list back (Python's lists, as m2cgen's generated softmax gives): its mistake is told as the array's would be
     "softmax-list-ignores-temperature": ("softmax-temperature",),
     # a temperature below its floor (1e-6) is computed as the floor: the temperature's cell alone
