@@ -230,6 +230,20 @@ def _bp_exp_unshifted(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
     return e / e.sum()
 
 
+def _bp_likelihood_floored(eps: float) -> Callable[..., np.ndarray]:
+    """Each likelihood exponentiated, an epsilon added and its log taken again (log(exp(ll) + eps)), then the
+    log-posterior normalised in log space: a log-likelihood far below log(eps) becomes log(eps) for every hypothesis."""
+    def wrong(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
+        lp = _f(log_prior)
+        return _softmax(lp + np.sum(np.log(np.exp(_f(ll).reshape(-1, lp.size)) + eps), axis=0))
+
+    return wrong
+
+
+#: Epsilons added to a likelihood before its log in real code (a floor against log 0).
+_LIKELIHOOD_EPSILONS = (1e-300, 1e-200, 1e-100, 1e-50, 1e-30, 1e-20, 1e-16, 1e-12, 1e-10, 1e-8)
+
+
 def _bp_log_posterior(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
     return np.log(_bp(log_prior, ll))
 
@@ -610,6 +624,11 @@ BP_HINTS = (
     Hint("log_prior is already a log: exponentiating it and taking the log again computes the log of 0 for an "
          "impossible hypothesis (a divide-by-zero RuntimeWarning). Use it as it is.",
          matches_any(_bp_log_of_exp_prior), "prior-exp-log"),
+    Hint("Each log-likelihood is exponentiated and, with an epsilon added against log 0, logged again: a "
+         "log-likelihood far below the log of that epsilon (-1e5 is) becomes the same number for every hypothesis, "
+         "so the data say nothing and the result is about the prior. log_likelihood holds logs already: add them up "
+         "as they are.",
+         matches_any(*(_bp_likelihood_floored(e) for e in _LIKELIHOOD_EPSILONS)), "likelihood-floored"),
     Hint("The unnormalised posterior, a product of thousands of likelihoods, underflows to 0 (and 0/0 is nan): "
          "work in log space, and subtract the largest log-posterior before exponentiating (the max shift of "
          "problem set 1).", matches_any(_bp_product, _bp_exp_unshifted), "posterior-underflow"),
