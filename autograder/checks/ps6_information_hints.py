@@ -132,6 +132,31 @@ def _kl_eps(eps: float) -> Callable[..., np.ndarray]:
     return kl
 
 
+def _kl_eps_weighted(eps: float) -> Callable[..., np.ndarray]:
+    """Σ (p + eps)·log((p + eps) / (q + eps)): the epsilon in the weights too (the logs of p + eps and q + eps taken
+    first, each term weighted by exp of the first: a JAX loss library's form)."""
+    def kl(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+        p, q = _f(p) + eps, _f(q) + eps
+        return np.sum(p * np.log(p / q), axis=axis)
+
+    return kl
+
+
+def _js_eps(kl: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """The JSD made of an epsilon KL ``kl`` (:func:`_kl_eps`, :func:`_kl_eps_weighted`), each distribution against
+    their mixture."""
+    def js(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
+        p, q = _f(p), _f(q)
+        return 0.5 * (kl(p, (p + q) / 2, axis) + kl(q, (p + q) / 2, axis))
+
+    return js
+
+
+#: Epsilons real code adds inside a logarithm of probabilities (machine epsilon: a JAX loss library's).
+_LOG_EPSILONS = (float(np.finfo(float).eps), 1e-16, 1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7)
+_KL_EPS = tuple(form(e) for e in _LOG_EPSILONS for form in (_kl_eps, _kl_eps_weighted))
+
+
 def _js(p: ArrayLike, q: ArrayLike, axis: int = -1, m: ArrayLike | None = None, half: float = 0.5,
         log: np.ufunc = np.log) -> np.ndarray:
     p, q = _f(p), _f(q)
@@ -526,12 +551,15 @@ EXACT_SUM = Hint(
     "sum-checked-exactly",
 )
 EPS_IN_LOG = Hint(
-    "An epsilon inside the logarithm changes every term: a one-hot distribution no longer gives exactly 0, and "
-    "q = 0 under p > 0 no longer gives inf. Terms with p = 0 are 0 by convention, and the log needs no epsilon.",
+    "An epsilon inside the logarithm (or added to the probabilities) changes every term: a one-hot distribution no "
+    "longer gives exactly 0, tiny probabilities are weighed wrong, and in a KL q = 0 under p > 0 no longer gives inf. "
+    "Terms with p = 0 are 0 by convention, and the log needs no epsilon.",
     # rtol 1e-12: an epsilon formula is recomputed exactly, and a renormalised p (p / p.sum(), legitimate)
     # differs from p by as little as an epsilon does.
-    matches_any(*(_h_eps(e) for e in (1e-16, 1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7)),
-                *(_kl_eps(e) for e in (1e-16, 1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7)), rtol=1e-12),
+    # (the JSD's atol 0: on many tiny probabilities an epsilon moves a JSD of 3e-4 by 1e-9 relative, 6e-13, which the
+    # default atol would take for the correct result)
+    any_of(matches_any(*(_h_eps(e) for e in _LOG_EPSILONS), *_KL_EPS, rtol=1e-12),
+           matches_any(*(_js_eps(kl) for kl in _KL_EPS), rtol=1e-12, atol=0)),
     "epsilon-in-log",
 )
 TINY_COUNTS = Hint(
@@ -614,7 +642,7 @@ JS_HINTS = (
          "js-no-halves"),
     Hint("Only one of the two terms is there: JSD compares both p and q with their mixture.",
          matches_any(_js_one_term, _js_one_term_halved), "js-one-term"),
-    NATS, TINY_COUNTS, LOG_OF_ZERO_DROPPED, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, JS_ZERO_LOG_ZERO_RAISES,
+    NATS, TINY_COUNTS, EPS_IN_LOG, LOG_OF_ZERO_DROPPED, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, JS_ZERO_LOG_ZERO_RAISES,
     LAST_AXIS_CHECK,
     Hint("The sums of the two KL terms run along another axis than `axis`: the result has the inputs' shape "
          "without that axis.", matches_any(_js_last_axis), "js-other-axis"),

@@ -258,6 +258,13 @@ import numpy as np
 ''' + _KL_HEAD + '''    eps = 1e-10
     return np.maximum(np.sum(p * np.log((p + eps) / (q + eps)), axis=axis), 0.0)
 ''', hint="An epsilon inside the logarithm", mistake="epsilon-in-log"),
+    # (a JAX loss library: the logs of p + eps and q + eps, each term weighted by exp of the first, machine epsilon)
+    Specimen("ps6-kl-epsilon-weights", "kl_divergence", '''
+import numpy as np
+''' + _KL_HEAD + '''    eps = np.finfo(float).eps
+    log_p, log_q = np.log(p + eps), np.log(q + eps)
+    return np.maximum(np.sum(np.exp(log_p) * (log_p - log_q), axis=axis), 0.0)
+''', hint="An epsilon inside the logarithm", mistake="epsilon-in-log"),
     Specimen("ps6-kl-isclose-zeros", "kl_divergence", '''
 import numpy as np
 ''' + _KL_HEAD + '''    keep = ~np.isclose(p, 0)                         # p within round-off of 0 adds nothing
@@ -320,6 +327,23 @@ def js_divergence(p, q, axis=-1):
     return 0.5 * kl_divergence(p, m, axis=axis) + 0.5 * kl_divergence(q, m, axis=axis)
 '''),
     Specimen("ps6-js-xlogy", "js_divergence", _JS_XLOGY),
+    # (the same library's JSD: the epsilon KL of each distribution against the mixture)
+    Specimen("ps6-js-epsilon", "js_divergence", '''
+import numpy as np
+''' + _CHECK_P + '''
+def js_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    _check(p, "p", axis)
+    _check(q, "q", axis)
+    eps = np.finfo(float).eps
+    m = 0.5 * (p + q)
+
+    def kl(a, b):
+        log_a, log_b = np.log(a + eps), np.log(b + eps)
+        return np.exp(log_a) * (log_a - log_b)
+
+    return np.maximum(0.5 * np.sum(kl(p, m) + kl(q, m), axis=axis), 0.0)
+''', hint="An epsilon inside the logarithm", mistake="epsilon-in-log"),
     Specimen("ps6-js-entropy-of-mixture", "js_divergence", '''
 import numpy as np
 
@@ -832,6 +856,8 @@ LOSES = {
     "ps6-kl-entropy-difference": ("kl_divergence-basic", "kl_divergence-support"),
     "ps6-kl-cross-entropy-only": ("kl_divergence-basic",),
     "ps6-kl-epsilon": ("kl_divergence-basic", "kl_divergence-support"),
+    "ps6-kl-epsilon-weights": ("kl_divergence-support",),
+    "ps6-js-epsilon": ("js_divergence-properties",),
     "ps6-kl-isclose-zeros": ("kl_divergence-support",),
     "ps6-kl-nan-zero-p": ("kl_divergence-support",),
     "ps6-kl-warns-on-zero-q": ("kl_divergence-support",),
