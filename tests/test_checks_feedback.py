@@ -225,6 +225,17 @@ def test_an_array_of_several_axes_is_one_line_of_the_input_line_that_python_read
     assert "\n" not in big and "shape=(30, 30)" in big, big
 
 
+def test_the_input_line_shows_every_digit_two_nearly_equal_inputs_need():
+    """Two distributions 1e-10 apart were shown as the same 8-digit arrays, so the call a student copied was another:
+    every float is written with the digits that make it itself, and the columns' alignment spaces are left out."""
+    p = np.array([0.25874220637767364, 0.01267213406183382, 0.1903451756766999, 0.5382404838837925])
+    q = np.array([0.2587422063807545, 0.01267213407487658, 0.1903451761757995, 0.5382404833685694])
+    line = call_text("kl_divergence", (p, q), {})
+    args = eval(line.replace("kl_divergence(", "(", 1), {"array": np.array})  # (our own text)
+    assert np.array_equal(args[0], p) and np.array_equal(args[1], q), line
+    assert call_text("softmax", (np.array([2.0, 1.0, 0.1]),), {}) == "softmax(array([2., 1., 0.1]))"
+
+
 def _zip_over_mu(x, mu, sigma):
     x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
     return float(sum(np.sum(-0.5 * ((xi - mi) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi))

@@ -153,10 +153,16 @@ def _argument_text(value: object) -> str:
     with blank lines between its blocks: the line joins them with single spaces, which Python reads the same)."""
     if isinstance(value, np.ndarray) and value.size > SHOWN_ENTRIES:
         body = np.array2string(value, separator=", ", threshold=SHOWN_ENTRIES, edgeitems=3, prefix="array(")
-        return re.sub(r"\s*\n\s*", " ", f"array({body}, shape={value.shape})")
-    if isinstance(value, np.ndarray):
-        return re.sub(r"\s*\n\s*", " ", repr(value))
+        return _one_line(f"array({body}, shape={value.shape})")
+    if isinstance(value, np.ndarray):  # every digit a float needs to be itself (two nearly equal inputs differ)
+        with np.printoptions(floatmode="unique"):
+            return _one_line(repr(value))
     return repr(value)
+
+
+def _one_line(text: str) -> str:
+    """NumPy's text of an array on one line, without the spaces that align its columns."""
+    return re.sub(r"\s+([,\]])", r"\1", re.sub(r"\s*\n\s*", " ", text))
 
 
 def call_text(function: str, args: tuple, kwargs: dict) -> str:
