@@ -521,6 +521,8 @@ def test_code_the_reader_cannot_see_makes_every_function_unverifiable(cell):
 
 @pytest.mark.parametrize("cell", ["import pylab\n", "from pylab import *\n", "import matplotlib.pyplot as plt\n",
                                   "from mpl_toolkits.mplot3d import Axes3D\n", "import pandas as pd\n",
+                                  # (annotations: a real JS loss imports Literal from the typing backport)
+                                  "from typing_extensions import Literal\n",
                                   "from numpy import *\nfrom math import *\n",
                                   # deep-learning notebooks free memory so (gc's walks of objects still cost)
                                   "import gc\ngc.collect()\ngc.disable()\ngc.enable()\n",

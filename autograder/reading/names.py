@@ -139,6 +139,7 @@ LIBRARY_ROOTS = frozenset({"numpy", "scipy", "math", "cmath", "builtins", "opera
 KNOWN_PACKAGES = frozenset({
     "numpy", "scipy", "matplotlib", "pandas", "seaborn", "sklearn", "sympy", "mpmath", "IPython", "ipywidgets",
     "tqdm", "statsmodels", "selfcheck", "mpl_toolkits", "PIL", "pylab",  # (pylab: matplotlib's top-level module)
+    "typing_extensions",  # (the typing module's backport: real code imports its Literal, Protocol … for annotations)
 }) | frozenset(getattr(sys, "stdlib_module_names", ()))
 #: Modules loaded in the sandbox before any student code runs (the zygote's imports: NumPy, SciPy, matplotlib,
 #: IPython and what they load): an ``import`` of one finds it in ``sys.modules``, so a file the notebook wrote cannot
