@@ -177,6 +177,15 @@ def test_a_relative_error_is_told_as_its_nearest_power_of_ten():
         assert kind == "value" and f"the relative error is of order {said}" in detail, (got, detail)
 
 
+def test_a_hidden_probe_says_nan_where_an_infinity_was_expected_and_nan_came():
+    """A slice of only -inf on a hidden probe: "got another value there" left a student to guess whether the result
+    was finite; nan is no number of the input's, so it is said (a finite value stays unsaid)."""
+    nan = compare(np.array([np.nan, 1.0]), np.array([-np.inf, 1.0]), 1e-10, 0.0, reveal=False)[1]
+    assert nan == "expected an infinite value in some entries, got nan there", nan
+    finite = compare(np.array([-700.0, 1.0]), np.array([-np.inf, 1.0]), 1e-10, 0.0, reveal=False)[1]
+    assert finite == "expected an infinite value in some entries, got another value there", finite
+
+
 def test_one_number_is_told_as_the_value_and_an_array_by_its_entries():
     """A result of one number has no "entries" to count, and no "largest" error among one."""
     one = compare(np.array(5.0), np.array(1.0), 1e-10, 0.0)[1]

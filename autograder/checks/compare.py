@@ -114,8 +114,9 @@ def compare_nonfinite(got: np.ndarray, ref: np.ndarray, reveal: bool, against: s
         idx = np.argwhere(inf_ref & (got != ref))[0] if np.any(inf_ref & (got != ref)) else np.argwhere(inf_ref)[0]
         # (nan where a relation's expected value comes from the function's own nan result)
         word = "nan" if np.isnan(ref[tuple(idx)]) else "an infinite value"
-        if not reveal:
-            return "nonfinite", f"expected {word} in some entries, got another value there"
+        if not reveal:  # (what a non-finite result was is no number of the input's: nan is said as such)
+            there = "nan" if np.isnan(got[tuple(idx)]) else "another value"
+            return "nonfinite", f"expected {word} in some entries, got {there} there"
         got_here = f"{float(got[tuple(idx)]):.6g}"
         if against != CORRECT_RESULT:  # (a relation: ref is made of the function's own results)
             return "nonfinite", f"{against} is {word}{_fmt_index(idx, got.shape)}, and this call gave {got_here}"

@@ -309,6 +309,16 @@ def _vae_axis0(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     return _vae(mu, logvar, axis=0)
 
 
+def _vae_per_leading(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
+    """One KL per entry of the first axis, summed over all the others (a map over the batch's first axis, JAX's
+    ``vmap`` of one code's KL): right for (N, K), one number per (N, K) block of a (B, N, K) stack. (A single code
+    (K,) gives its terms, which is the missing reduction's signature: said there, not here.)"""
+    mu = _f(mu)
+    if mu.ndim < 2:
+        raise ValueError("mu: a single code, the missing sum's own signature")
+    return _vae(mu, logvar, axis=tuple(range(1, mu.ndim)))
+
+
 def _vae_axis1(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:  # a batch's dim=1, as PyTorch code writes it
     return _vae(mu, logvar, axis=1)
 
@@ -416,9 +426,11 @@ MVN_HIGHDIM = Hint("At D in the hundreds det(cov) over- or underflows (it is a p
                                         warned("invalid value"), _det_out_of_range))),
                    "mvn-inv-det")
 VAE_AXIS = Hint("The sum (or mean) runs over more than the last axis, or over another one (a fixed axis=1 is one, and "
-                "a single code of shape (K,) has no axis 1): each code's KL is a sum over its own K latent dimensions, "
-                "so mu of shape (N, K) gives N numbers.",
-                any_of(matches_any(_vae_sum_all, _vae_axis0, _vae_mean_all, _vae_axis1), axis_out_of_bounds()),
+                "a single code of shape (K,) has no axis 1; a map over the first axis, JAX's vmap, sums over all the "
+                "others): each code's KL is a sum over its own K latent dimensions, so mu of shape (N, K) gives N "
+                "numbers.",
+                any_of(matches_any(_vae_sum_all, _vae_axis0, _vae_mean_all, _vae_axis1, _vae_per_leading),
+                       axis_out_of_bounds()),
                 "vae-sum-axis")
 VAE_BATCH_MEAN = Hint("Each code's KL (the sum over its K latent dimensions) is right, and then averaged over the "
                       "batch: the function gives one KL per code, N numbers for mu of shape (N, K); the mean over "

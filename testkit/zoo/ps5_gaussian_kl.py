@@ -277,6 +277,18 @@ def vae_kl(mu, logvar):
     logvar = np.asarray(logvar, dtype=float)
     return -0.5 * np.sum(1 + logvar - mu**2 - np.exp(logvar))
 """, hint="runs over more than the last axis", mistake="vae-sum-axis"),
+    # (a JAX example's vmap of one code's KL over the batch: right for (N, K), one number per block of a deeper stack,
+    # the terms of a single code)
+    Specimen("ps5-vae-kl-map-over-first-axis", "vae_kl", """
+import numpy as np
+
+def _kl_of(mu, logvar):
+    return -0.5 * np.sum(1 + logvar - mu**2 - np.exp(logvar))
+
+def vae_kl(mu, logvar):
+    mu, logvar = np.asarray(mu, dtype=float), np.asarray(logvar, dtype=float)
+    return np.stack([_kl_of(m, v) for m, v in zip(mu, logvar)])
+""", hint="a map over the first axis", mistake=("vae-sum-axis", "reduction-missing", "wrong-result-shape")),
     Specimen("ps5-vae-kl-batch-mean", "vae_kl", """
 import numpy as np
 
@@ -415,6 +427,7 @@ LOSES = {
     "ps5-mvn-kl-scipy-stats": ("mvn_kl-basic", "mvn_kl-shape", "mvn_kl-highdim", "mvn_kl-purity"),
     "ps5-vae-kl-sum-everything": ("vae_kl-batch", "vae_kl-shape"),
     "ps5-vae-kl-batch-mean": ("vae_kl-batch", "vae_kl-shape"),
+    "ps5-vae-kl-map-over-first-axis": ("vae_kl-basic", "vae_kl-batch", "vae_kl-shape"),
     "ps5-vae-kl-axis-0": ("vae_kl-batch", "vae_kl-shape"),
     # written for a batch of rows (PyTorch's dim=1): right on a single code handed over as one row, so the stack is
     # charged once, in -batch and -shape (docs/contract.md, "A stack of slices is one aspect")
