@@ -296,7 +296,7 @@ def _mvn_jitter(eps: float) -> Callable[..., float]:
     return kl
 
 
-def _vae(mu: ArrayLike, logvar: ArrayLike, axis: int | None = -1, reduce: Callable[..., Any] = np.sum) -> np.ndarray:
+def _vae(mu: ArrayLike, logvar: ArrayLike, axis: int | tuple[int, ...] | None = -1, reduce: Callable[..., Any] = np.sum) -> np.ndarray:
     mu, v = _f(mu), _f(logvar)
     return -0.5 * reduce(1 + v - mu**2 - np.exp(v), axis=axis)
 
