@@ -89,6 +89,9 @@ VISIBLE_IN_ONE_FORM = {
     "cross_entropy-one-hot-only-per-row": {"cross_entropy-purity"},
     "cross_entropy_grad-one-hot-only": {"cross_entropy_grad-batch", "cross_entropy_grad-soft",
                                         "cross_entropy_grad-purity"},
+    # right for float targets, wrong for integer labels on more than one row (x[:, y]): -soft keeps it with the labels
+    # as one-hot rows, and its visible asserts compare with the integer-label losses
+    "cross_entropy-targets-as-columns": {"cross_entropy-soft"},
 }
 #: These cells' visible asserts call on a stack of slices (or on one 1-D slice), while the hidden cells other than
 #: -basic, -axis and -shape also keep a function that passes them one slice at a time (or with its slices as rows),

@@ -200,6 +200,20 @@ def _grad_naive(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     return (e / e.sum(axis=1, keepdims=True) - _dense(targets, z.shape[1])) / z.shape[0]
 
 
+def _ce_targets_as_columns(shift: bool) -> Callable[..., float]:
+    """``x[:, y]`` for ``x[np.arange(N), y]``: every row's entries at every row's target (an N × N block) summed,
+    with each row's log-sum-exp, over N (CS231n-style code, on logits shifted by each row's maximum or not); the
+    right loss for N = 1 only."""
+    def wrong(logits: ArrayLike, targets: ArrayLike) -> float:
+        z, t = np.asarray(logits, float), np.asarray(targets)
+        if t.ndim != 1 or t.dtype.kind not in "iu":
+            raise ValueError("targets: integer labels only")
+        x = z - z.max(axis=1, keepdims=True) if shift else z
+        return float((np.sum(np.log(np.sum(np.exp(x), axis=1))) - np.sum(x[:, t])) / z.shape[0])
+
+    return wrong
+
+
 # Targets always multiplied with the (N, C) rows, as one-hot rows are: integer labels of shape (N,) then broadcast
 # along the classes (each class's term weighted by a label's value), or fail to broadcast when N is neither 1 nor C.
 def _ce_targets_as_rows(logits: ArrayLike, targets: ArrayLike) -> float:
@@ -327,9 +341,18 @@ GRAD_LOG_WARNS = Hint(
     kinds=("warning",),
 )
 
+TARGETS_AS_COLUMNS = Hint(
+    "x[:, targets] picks, in every row, the entries of every row's target (an N × N block), where each row needs "
+    "only its own class: index the rows too, x[np.arange(N), targets] (with one row the two agree, so a batch of "
+    "one row does not show it).",
+    matches_any(_ce_targets_as_columns(True), _ce_targets_as_columns(False)),
+    "targets-as-columns",
+)
+
 # Every check of a function offers all of its hints: each rule matches one signature only,
 # so whichever probe fails first, the submission's mistake is named.
-LOSS_HINTS = (LABELS_AS_ROWS, LOG_OF_SOFTMAX, CLIPPED, OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, MEAN, ROWS, LOSS_SHAPE)
+LOSS_HINTS = (LABELS_AS_ROWS, LOG_OF_SOFTMAX, CLIPPED, OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, MEAN, ROWS, LOSS_SHAPE,
+              TARGETS_AS_COLUMNS)
 GRAD_HINTS = (LABELS_AS_ROWS, OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, GRAD_SIGN, GRAD_MEAN, ROWS, NO_SOFTMAX,
               GRAD_LOG_WARNS)
 
@@ -397,6 +420,10 @@ def _rows(label: str, logits: ArrayLike, targets: ArrayLike, public: bool = Fals
 
 # --- probes shared by the loss and its gradient (each declared once) -----------------
 ONE_ROW_PUBLIC = Probe("logits [[2.0, 1.0, 0.1]] with target [0]", (np.array([[2.0, 1.0, 0.1]]), np.array([0])), public=True)
+#: The notebook's two rows: a failure that only a batch shows (each row's loss right alone, the batch's not: code
+#: that picks x[:, y], an N×N block) is told with its input.
+TWO_ROWS_PUBLIC = Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with targets [0, 2]", (NB_LOGITS, NB_LABELS),
+                        public=True)
 INT_2X3 = Probe("(2, 3) logits with integer targets", (HIDDEN_2X3, HIDDEN_2X3_Y))
 INT_6X4 = Probe("(6, 4) logits with integer targets", (SMALL, SMALL_Y))
 INT_N1 = Probe("a single row (N = 1) of 5 classes", (ONE_ROW, ONE_ROW_Y))
@@ -455,6 +482,7 @@ CHECKS = linked((
         summary="the mean over rows of -log softmax(logits)[target] for integer class targets.",
         probes=(
             ONE_ROW_PUBLIC,
+            TWO_ROWS_PUBLIC,
             Probe("a row of equal logits with another row (targets [0, 2])",
                   (np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]]), np.array([0, 2]))),
             INT_2X3, INT_6X4, INT_N1, INT_TWO_CLASSES, INT_64X10,
@@ -477,7 +505,7 @@ CHECKS = linked((
                 "rows N (values are not judged).",
         probes=(
             ONE_ROW_PUBLIC,
-            Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with targets [0, 2]", (NB_LOGITS, NB_LABELS), public=True),
+            TWO_ROWS_PUBLIC,
             INT_6X4, INT_N1, INT_64X10,
         ),
     ),

@@ -584,6 +584,27 @@ def cross_entropy_grad(logits, targets):
         hint="The call takes the log of a probability that underflowed to 0",
         mistake="grad-logs-underflowed-probability",
     ),
+    Specimen(  # (a CNN course project's softmax_loss: x[:, y] where x[range(N), y] was meant, its own comment says)
+        "cross_entropy-targets-as-columns",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    x = np.asarray(logits, dtype=float)
+    y = np.asarray(targets)
+    n, c = x.shape
+    x = x - np.max(x, axis=1, keepdims=True)
+    lse = np.log(np.sum(np.exp(x), axis=1))
+    if y.dtype.kind in "iu":
+        if np.any(y < 0) or np.any(y >= c):
+            raise ValueError(f"targets must be class indices in [0, {c})")
+        return (np.sum(lse) - np.sum(x[:, y])) / n
+    return float(np.sum(y * (lse[:, None] - x)) / n)
+''',
+        hint="an N × N block",
+        mistake="targets-as-columns",
+    ),
     Specimen(
         "cross_entropy-one-hot-only",
         "cross_entropy",
@@ -651,6 +672,7 @@ ZOO = ZOO + (
 LOSES = {
     "cross_entropy-sum-not-mean": ("cross_entropy-basic",),
     "cross_entropy-one-hot-only": ("cross_entropy-basic", "cross_entropy-errors"),
+    "cross_entropy-targets-as-columns": ("cross_entropy-basic",),
     "cross_entropy-one-hot-only-per-row": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-shape",
                                            "cross_entropy-stability", "cross_entropy-errors"),
     "cross_entropy_grad-one-hot-only": ("cross_entropy_grad-basic",),
