@@ -25,6 +25,8 @@ from tests.test_checks_visible import READY, _cells, _namespace, _visible_fails
 #: worked examples, where these mistakes happen to give the right answer), each with why.
 HIDDEN_ONLY = {
     ("cross_entropy-epsilon-in-log", "cross_entropy-basic"): "an epsilon of 1e-12 moves no visible value by 1e-8",
+    ("cross_entropy-textbook-argmax-epsilon", "cross_entropy-basic"): "an epsilon of 1e-12 moves no visible value by "
+                                                                      "1e-8",
     ("ps4-bce-add-eps", "binary_cross_entropy-basic"): "the epsilon moves no visible value by np.isclose's tolerance",
     ("ps4-bce-clip-in-place-in-a-class", "binary_cross_entropy-purity"): "the clip changes only a probability of "
                                                                           "exactly 0 or 1, a hidden purity input",

@@ -117,6 +117,16 @@ def _ce_log_eps(eps: float) -> Callable[..., float]:
     return wrong
 
 
+def _ce_argmax_log_eps(eps: float) -> Callable[..., float]:
+    """Soft targets reduced to their argmax, in the epsilon form (a textbook's cross_entropy_error: t.argmax(axis=1)
+    for one-hot rows, then log(y + 1e-7)): the argmax is -soft's mistake, the epsilon -basic's."""
+    def wrong(logits: ArrayLike, targets: ArrayLike) -> float:
+        t = np.asarray(targets)
+        return _ce_from_logp(np.log(_softmax_rows(logits) + eps), t.argmax(axis=1) if t.ndim == 2 else t)
+
+    return wrong
+
+
 def _ce_log_clip(eps: float) -> Callable[..., float]:
     def wrong(logits: ArrayLike, targets: ArrayLike) -> float:
         return _ce_from_logp(np.log(np.clip(_softmax_rows(logits), eps, 1 - eps)), targets)
@@ -273,7 +283,7 @@ ROWS = Hint(
 SOFT_ARGMAX = Hint(
     "Soft targets are reduced to their argmax: a soft label weights every class, so every entry of a target row "
     "counts, not only its largest.",
-    matches_any(_ce_argmax, _grad_argmax),
+    matches_any(_ce_argmax, _grad_argmax, *(_ce_argmax_log_eps(e) for e in _EPSILONS)),
     "soft-targets-argmax",
 )
 FLOAT_TARGETS = Hint(

@@ -584,6 +584,31 @@ def cross_entropy_grad(logits, targets):
         hint="The call takes the log of a probability that underflowed to 0",
         mistake="grad-logs-underflowed-probability",
     ),
+    Specimen(  # (a textbook's cross_entropy_error: one-hot rows turned into labels by argmax, and log(y + eps); the
+        # textbook's eps is 1e-7, which the same rule knows: 1e-12 here keeps the training cell's values those of
+        # correct functions, as they are for the book's 1e-7 to the digits it prints)
+        "cross_entropy-textbook-argmax-epsilon",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def softmax(x):
+    x = x - np.max(x, axis=-1, keepdims=True)
+    return np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True)
+
+def cross_entropy(logits, targets):
+    y = softmax(np.asarray(logits, dtype=float))
+    t = np.asarray(targets)
+    if t.size == y.size:
+        t = t.argmax(axis=1)
+    if np.any(t < 0) or np.any(t >= y.shape[1]):
+        raise ValueError("targets: class indices in [0, C)")
+    batch_size = y.shape[0]
+    return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-12)) / batch_size
+''',
+        hint="reduced to their argmax",
+        mistake=("soft-targets-argmax", "ce-epsilon-in-log"),
+    ),
     Specimen(  # (a CNN course project's softmax_loss: x[:, y] where x[range(N), y] was meant, its own comment says)
         "cross_entropy-targets-as-columns",
         "cross_entropy",
@@ -673,6 +698,7 @@ LOSES = {
     "cross_entropy-sum-not-mean": ("cross_entropy-basic",),
     "cross_entropy-one-hot-only": ("cross_entropy-basic", "cross_entropy-errors"),
     "cross_entropy-targets-as-columns": ("cross_entropy-basic",),
+    "cross_entropy-textbook-argmax-epsilon": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-stability"),
     "cross_entropy-one-hot-only-per-row": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-shape",
                                            "cross_entropy-stability", "cross_entropy-errors"),
     "cross_entropy_grad-one-hot-only": ("cross_entropy_grad-basic",),
