@@ -15,9 +15,10 @@ import warnings
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
+from autograder.checks import checks_for, ps3_gaussian, ps5_gaussian_kl
 from autograder.checks.compare import compare
 from autograder.checks.evaluate import LocalTarget, evaluate
+from autograder.checks.forbidden import linear_algebra_allowed
 from autograder.checks.shown import call_text
 
 
@@ -269,3 +270,15 @@ def test_a_relations_nan_is_said_to_come_from_the_functions_own_results_and_numb
     assert kind == "nonfinite" and detail == f"{against} is nan (at index (0,)), and this call gave 0.610864", detail
     kind, detail = compare(np.array([56.8714801442912]), np.array([np.inf]), 1e-10, 0.0)
     assert kind == "nonfinite" and detail == "expected an infinite value (at index (0,)), got 56.8715", detail
+
+
+def test_what_the_gaussian_sets_allow_is_said_one_way():
+    """ps3 and ps5 forbid SciPy's Gaussians and name the linear-algebra building blocks they allow in one phrase (the
+    notebook's 'What you may use' and a forbidden use's message read it)."""
+    assert ps3_gaussian.PS.allowed == ("NumPy and the linear-algebra building blocks np.linalg.cholesky, "
+                                       "scipy.linalg.solve_triangular, cho_factor and cho_solve")
+    assert ps5_gaussian_kl.PS.allowed == ("NumPy and the linear-algebra building blocks np.linalg.cholesky, slogdet, "
+                                          "scipy.linalg.solve_triangular and cho_solve")
+    assert linear_algebra_allowed("a", "b", "c") == "NumPy and the linear-algebra building blocks a, b and c"
+    with pytest.raises(ValueError, match="names: expected two or more"):
+        linear_algebra_allowed("np.linalg.cholesky")

@@ -31,3 +31,11 @@ SCIPY_INFORMATION = (
 
 #: Every name above: what the grading engine's zygote prepares while it starts, before the checks are loaded.
 ALL = FRAMEWORKS + SCIPY_SOFTMAX + SCIPY_GAUSSIANS + SCIPY_SIGMOID + SKLEARN_LOG_LOSS + SCIPY_INFORMATION
+
+
+def linear_algebra_allowed(*names: str) -> str:
+    """What a problem set that forbids SciPy's Gaussians still allows, as the notebook and the forbidden-use message
+    say it: ``"NumPy and the linear-algebra building blocks a, b and c"`` for ``names`` a, b, c (two at least)."""
+    if len(names) < 2:
+        raise ValueError(f"names: expected two or more building blocks, got {names!r}")
+    return f"NumPy and the linear-algebra building blocks {', '.join(names[:-1])} and {names[-1]}"

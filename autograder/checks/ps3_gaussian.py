@@ -35,7 +35,7 @@ from autograder.checks.check import (
     linked,
     related,
 )
-from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
+from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS, linear_algebra_allowed
 from autograder.checks.hints import (
     Rule,
     all_of,
@@ -54,9 +54,8 @@ from autograder.checks.references import reference_function
 from autograder.checks.relations import expanded_calls, halves_calls, joined, quadratic, reshaped, toward_center_calls
 from autograder.checks.slice_form import SliceForm
 
-PS = ProblemSetChecks("ps3_gaussian", forbidden=SCIPY_GAUSSIANS + FRAMEWORKS,
-                       allowed="NumPy and the linear-algebra building blocks np.linalg.cholesky, "
-                               "scipy.linalg.solve_triangular, cho_factor and cho_solve")
+PS = ProblemSetChecks("ps3_gaussian", forbidden=SCIPY_GAUSSIANS + FRAMEWORKS, allowed=linear_algebra_allowed(
+    "np.linalg.cholesky", "scipy.linalg.solve_triangular", "cho_factor", "cho_solve"))
 FORBIDDEN = PS.forbidden
 
 _LOG_2PI = np.log(2.0 * np.pi)

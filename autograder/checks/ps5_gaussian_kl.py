@@ -62,7 +62,7 @@ from numpy.typing import ArrayLike
 from scipy.linalg import expm
 
 from autograder.checks.check import Failure, Hint, Probe, ProblemSetChecks, Relation, Within, linked, related, twinned
-from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS
+from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS, linear_algebra_allowed
 from autograder.checks.hints import (
     all_of,
     any_of,
@@ -86,9 +86,8 @@ from autograder.checks.relations import (
 )
 from autograder.checks.slice_form import SliceForm
 
-PS = ProblemSetChecks("ps5_gaussian_kl", forbidden=FRAMEWORKS + SCIPY_GAUSSIANS,
-                       allowed="NumPy and the linear-algebra building blocks np.linalg.cholesky, slogdet, "
-                               "scipy.linalg.solve_triangular and cho_solve")
+PS = ProblemSetChecks("ps5_gaussian_kl", forbidden=FRAMEWORKS + SCIPY_GAUSSIANS, allowed=linear_algebra_allowed(
+    "np.linalg.cholesky", "slogdet", "scipy.linalg.solve_triangular", "cho_solve"))
 FORBIDDEN = PS.forbidden
 
 #: rtol of the ill-conditioned mvn_kl probes (see the module docstring).
