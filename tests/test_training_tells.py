@@ -39,6 +39,8 @@ TELLING = {
 UNSEEN_BY_TRAINING = {
     "ps4-logits-hard-labels-only": "a mistake of soft labels: the training's labels are all 0 or 1, where a branch "
                                    "on y == 1 is the loss itself",
+    "ps4-sigmoid-naive-silenced": "a mistake below z = -709 only, where the training's logits never go: the overflow "
+                                  "warning the cell would show there is silenced",
 }
 #: Aspects whose cells do not judge values.
 NOT_VALUES = ("-errors", "-purity")

@@ -409,7 +409,8 @@ BCE_ARGUMENTS_SWAPPED = Hint("p and y are the other way round: the logs are of t
                              "labels y weight them (a hard label makes the log of 0 here, so the loss is inf).",
                              matches_any(_bce_arguments_swapped, atol=0), "bce-arguments-swapped")
 NAIVE_SIGMOID = Hint("np.exp overflows for arguments above about 709, so the textbook formula warns for z below "
-                     "about -709 (a formula with exp(z) warns for z above 709) and gives 0 where the answer is not: "
+                     "about -709 (a formula with exp(z) warns for z above 709; silencing the warning with np.errstate "
+                     "leaves the overflow) and gives 0 where the answer is not: "
                      "split by the sign of z, so that exp only ever sees a number ≤ 0.",
                      any_of(matches_any(_naive_sigmoid, _naive_sigmoid_exp_form, _naive_sigmoid_exp2, atol=0),
                             all_of(kind("value", "nonfinite"), warned("overflow encountered in exp"))),

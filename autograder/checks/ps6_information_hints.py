@@ -255,6 +255,13 @@ def _bp_exp_unshifted(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
     return e / e.sum()
 
 
+def _bp_lse_unshifted(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
+    """exp(a - log Σ exp(a)) with no maximum subtracted (a mixture library's log-normalisation): the sum underflows to
+    0, its log is -inf, and every entry is inf."""
+    a = _f(log_prior) + _ll_total(ll, _f(log_prior).size)
+    return np.exp(a - np.log(np.sum(np.exp(a))))
+
+
 def _bp_likelihood_floored(eps: float) -> Callable[..., np.ndarray]:
     """Each likelihood exponentiated, an epsilon added and its log taken again (log(exp(ll) + eps)), then the
     log-posterior normalised in log space: a log-likelihood far below log(eps) becomes log(eps) for every hypothesis."""
@@ -657,9 +664,10 @@ BP_HINTS = (
          "so the data say nothing and the result is about the prior. log_likelihood holds logs already: add them up "
          "as they are.",
          matches_any(*(_bp_likelihood_floored(e) for e in _LIKELIHOOD_EPSILONS)), "likelihood-floored"),
-    Hint("The unnormalised posterior, a product of thousands of likelihoods, underflows to 0 (and 0/0 is nan): "
-         "work in log space, and subtract the largest log-posterior before exponentiating (the max shift of "
-         "problem set 1).", matches_any(_bp_product, _bp_exp_unshifted), "posterior-underflow"),
+    Hint("The unnormalised posterior, a product of thousands of likelihoods, underflows to 0 (and 0/0 is nan, or the "
+         "log of that 0 is -inf): work in log space, and subtract the largest log-posterior before exponentiating "
+         "(the max shift of problem set 1).", matches_any(_bp_product, _bp_exp_unshifted, _bp_lse_unshifted),
+         "posterior-underflow"),
     Hint("The unnormalised posterior, a product of thousands of likelihoods, underflows to 0 for every hypothesis, so "
          "its total is 0 and the code stops there (the error it raised): work in log space, and subtract the largest "
          "log-posterior before exponentiating (the max shift of problem set 1).",

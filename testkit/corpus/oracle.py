@@ -381,6 +381,11 @@ def _sigmoid(fn):
     # closed form: expit(-1000) = e^-1000 underflows to 0; expit(1000) = 1; expit(-700) = 9.86e-305 (mpmath)
     yield "stability", lambda: _close(_returns(fn, np.array([-1000.0, 1000.0, -700.0]), quiet=True),
                                       [0.0, 1.0, float(1 / (1 + mpmath.e**700))], "z = -1000, 1000, -700 (mpmath)", atol=1e-320)
+    # the subnormal range (the contract's 1e-320 absolute below e^-708): a formula whose exp(-z) overflows to inf
+    # there gives 0, silenced or not (mpmath: expit(-710) = 4.5e-309, expit(-740) = 4.2e-322)
+    yield "stability", lambda: _close(_returns(fn, np.array([-710.0, -740.0]), quiet=True),
+                                      [float(1 / (1 + mpmath.e**710)), float(1 / (1 + mpmath.e**740))],
+                                      "z = -710, -740 (mpmath)", atol=1e-320)
     yield "purity", lambda: _unchanged(fn, ZB.copy())
     yield "purity", lambda: _quiet(fn, ZB)
 

@@ -56,6 +56,15 @@ import numpy as np
 def sigmoid(z):
     return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
 """, hint="so that exp only ever sees a number ≤ 0", mistake="sigmoid-naive-overflow"),
+    # (a package's helper: the textbook formula with its overflow warning silenced; no warning, and 0 where the
+    # sigmoid is subnormal, from z ≈ -709)
+    Specimen("ps4-sigmoid-naive-silenced", "sigmoid", """
+import numpy as np
+
+def sigmoid(z):
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
+""", hint="silencing the warning with np.errstate leaves the overflow", mistake="sigmoid-naive-overflow"),
     Specimen("ps4-sigmoid-naive-exp-form", "sigmoid", """
 import numpy as np
 
@@ -651,6 +660,7 @@ ZOO = ZOO + (
 #: compared). Published as docs/grading.md (python -m testkit.zoo.table).
 LOSES = {
     "ps4-sigmoid-naive": ("sigmoid-stability",),
+    "ps4-sigmoid-naive-silenced": ("sigmoid-stability",),
     "ps4-sigmoid-naive-exp-form": ("sigmoid-stability",),
     "ps4-sigmoid-where-both-branches": ("sigmoid-stability",),
     "ps4-sigmoid-clip-500": ("sigmoid-stability",),

@@ -481,6 +481,18 @@ def bayes_posterior(log_prior, log_likelihood):
         hint="so its total is 0 and the code stops there", mistake="posterior-underflow-raises"),
     Specimen("ps6-bayes-multiplies-likelihoods", "bayes_posterior", _BAYES_PRODUCT,
              hint="underflows to 0", mistake="posterior-underflow"),
+    # (a mixture library's log-normalisation: exp(a - log Σ exp(a)) with no maximum subtracted)
+    Specimen("ps6-bayes-log-normalised-unshifted", "bayes_posterior", '''
+import numpy as np
+
+def bayes_posterior(log_prior, log_likelihood):
+    log_prior = np.asarray(log_prior, dtype=float)
+    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
+    if log_prior.ndim != 1 or ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
+        raise ValueError("log_likelihood must have shape (N, K) or (K,) for log_prior of shape (K,)")
+    a = log_prior + ll.sum(axis=0)
+    return np.exp(a - np.log(np.sum(np.exp(a))))
+''', hint="or the log of that 0 is -inf", mistake="posterior-underflow"),
     # (a risk-estimation library's update: each likelihood made from its log and floored, log(lik + 1e-300))
     Specimen("ps6-bayes-likelihood-floored", "bayes_posterior", '''
 import numpy as np
@@ -876,6 +888,7 @@ LOSES = {
     "ps6-js-scipy": ("js_divergence-basic", "js_divergence-axis", "js_divergence-shape", "js_divergence-properties", "js_divergence-errors", "js_divergence-purity"),
     "ps6-bayes-multiplies-likelihoods": ("bayes_posterior-stability",),
     "ps6-bayes-likelihood-floored": ("bayes_posterior-stability",),
+    "ps6-bayes-log-normalised-unshifted": ("bayes_posterior-stability",),
     "ps6-bayes-raises-on-zero-total": ("bayes_posterior-stability",),
     "ps6-bayes-prior-ignored": ("bayes_posterior-basic", "bayes_posterior-stability"),
     "ps6-bayes-prior-twice": ("bayes_posterior-basic",),
