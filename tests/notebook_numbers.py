@@ -110,6 +110,9 @@ VALUES: dict[str, tuple[Value, ...]] = {
         Value("sec-sigmoid", r"for every $z < -709.78$", lambda: fixed(-np.log(np.finfo(float).max), 2)),
         Value("sec-logits", "a correctly rounded $\\sigma(z)$\nis from $54 \\log 2 \\approx 37.43$",
               lambda: fixed(_sigmoid_is_one_from(), 2) + fixed(54 * np.log(2), 2)),
+        # (mpmath at 30 digits: e^710 overflows float64, and the subnormal result is what a stable sigmoid returns)
+        Value("sigmoid-stability", "sigmoid(-710) is about 4.5e-309",
+              lambda: (f"{float(1 / (1 + mp.exp(mp.mpf(710)))):.1e}",)),
         Value("binary_cross_entropy-edges", "= -log(1e-300) = 690.78 (clipping to 1e-7 would give 16.12)",
               lambda: fixed(-np.log(1e-300), 2) + fixed(-np.log(1e-7), 2)),
         Value("going-further", "between −745.13 and −708.40", lambda: tuple(
