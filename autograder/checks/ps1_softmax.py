@@ -97,10 +97,11 @@ def _own_temperature(probe: Probe, value: object) -> float | None:
         axis = int(probe.kwargs.get("axis", -1))
         if z.shape != out.shape or z.ndim == 0 or not np.all(np.isfinite(z)) or not np.all(out > 0):
             return None
-        rows, logs = np.moveaxis(z, axis, -1).reshape(-1, z.shape[axis]), np.log(np.moveaxis(out, axis, -1))
+        rows = np.moveaxis(z, axis, -1).reshape(-1, z.shape[axis])
+        logs = np.log(np.moveaxis(out, axis, -1).reshape(rows.shape))
         row = int(np.argmax(np.ptp(rows, axis=-1)))
         hi, lo = int(np.argmax(rows[row])), int(np.argmin(rows[row]))
-        drop = logs.reshape(rows.shape)[row, hi] - logs.reshape(rows.shape)[row, lo]
+        drop = logs[row, hi] - logs[row, lo]
         if rows[row, hi] == rows[row, lo]:
             return float("nan") if np.allclose(out, _softmax_axis(z, axis), rtol=1e-9, atol=0) else None
         if drop <= 0:

@@ -103,11 +103,14 @@ def _ce_softmax_axis0(logits: ArrayLike, targets: ArrayLike) -> float:
     return _ce_from_logp(_log_softmax_rows(logits, axis=0), targets)
 
 
-def _ce_argmax(logits: ArrayLike, targets: ArrayLike) -> float:
+def _argmax_labels(targets: ArrayLike) -> np.ndarray:
+    """Target rows reduced to their largest entry's class (integer labels as they are)."""
     t = np.asarray(targets)
-    if t.ndim == 2:
-        t = t.argmax(axis=1)
-    return _ce_from_logp(_log_softmax_rows(logits), t)
+    return t.argmax(axis=1) if t.ndim == 2 else t
+
+
+def _ce_argmax(logits: ArrayLike, targets: ArrayLike) -> float:
+    return _ce_from_logp(_log_softmax_rows(logits), _argmax_labels(targets))
 
 
 def _ce_log_eps(eps: float) -> Callable[..., float]:
@@ -121,8 +124,7 @@ def _ce_argmax_log_eps(eps: float) -> Callable[..., float]:
     """Soft targets reduced to their argmax, in the epsilon form (a textbook's cross_entropy_error: t.argmax(axis=1)
     for one-hot rows, then log(y + 1e-7)): the argmax is -soft's mistake, the epsilon -basic's."""
     def wrong(logits: ArrayLike, targets: ArrayLike) -> float:
-        t = np.asarray(targets)
-        return _ce_from_logp(np.log(_softmax_rows(logits) + eps), t.argmax(axis=1) if t.ndim == 2 else t)
+        return _ce_log_eps(eps)(logits, _argmax_labels(targets))
 
     return wrong
 
@@ -158,11 +160,8 @@ def _grad_wrong_sign_sum(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
 
 
 def _grad_argmax(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
-    t = np.asarray(targets)
-    if t.ndim == 2:
-        t = t.argmax(axis=1)
     z = np.asarray(logits, float)
-    return (_softmax_rows(z) - np.eye(z.shape[1])[t]) / z.shape[0]
+    return (_softmax_rows(z) - np.eye(z.shape[1])[_argmax_labels(targets)]) / z.shape[0]
 
 
 def _grad_softmax_axis0(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:

@@ -164,9 +164,13 @@ def _bce_row_sum_mean(p: ArrayLike, y: ArrayLike) -> float:  # ps2's "sum over c
     return -np.mean(np.sum(t, axis=-1)) if t.ndim > 1 else -np.sum(t)
 
 
-def _bce_over_rows(p: ArrayLike, y: ArrayLike) -> float:  # the sum divided by the first axis's length (len(y),
-    p, y = _f(p), _f(y)                                        # scikit-learn's binary_log_loss): a mean for 1-D only
-    return -np.sum(xlogy(y, p) + xlog1py(1.0 - y, -p)) / (len(y) if y.ndim else 1)
+def _first_axis_length(y: ArrayLike) -> int:
+    """What ``len(y)`` is (1 for a number): the divisor of a sum "averaged" over the rows only."""
+    return np.shape(y)[0] if np.ndim(y) else 1
+
+
+def _bce_over_rows(p: ArrayLike, y: ArrayLike) -> float:  # scikit-learn's binary_log_loss: a mean for 1-D only
+    return _bce_sum(p, y) / _first_axis_length(y)
 
 
 def _bce_positive(p: ArrayLike, y: ArrayLike) -> float:
@@ -205,8 +209,7 @@ def _logits_sum(z: ArrayLike, y: ArrayLike) -> float:
 
 
 def _logits_over_rows(z: ArrayLike, y: ArrayLike) -> float:
-    z, y = _f(z), _f(y)
-    return np.sum(y * _softplus(-z) + (1.0 - y) * _softplus(z)) / (len(y) if y.ndim else 1)
+    return _logits_sum(z, y) / _first_axis_length(y)
 
 
 def _logits_swapped(z: ArrayLike, y: ArrayLike) -> float:  # softplus(z) paired with y: the sign of z flipped

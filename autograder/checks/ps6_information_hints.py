@@ -251,14 +251,14 @@ def _bp_every_product_underflows(f: Failure) -> bool:
 
 # log space, but exp(a) / Σ exp(a) without subtracting the maximum
 def _bp_exp_unshifted(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
-    e = np.exp(_f(log_prior) + _ll_total(ll, _f(log_prior).size))
+    e = np.exp(_bp_log_unnormalised(log_prior, ll))
     return e / e.sum()
 
 
 def _bp_lse_unshifted(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
     """exp(a - log Σ exp(a)) with no maximum subtracted (a mixture library's log-normalisation): the sum underflows to
     0, its log is -inf, and every entry is inf."""
-    a = _f(log_prior) + _ll_total(ll, _f(log_prior).size)
+    a = _bp_log_unnormalised(log_prior, ll)
     return np.exp(a - np.log(np.sum(np.exp(a))))
 
 
@@ -266,8 +266,7 @@ def _bp_likelihood_floored(eps: float) -> Callable[..., np.ndarray]:
     """Each likelihood exponentiated, an epsilon added and its log taken again (log(exp(ll) + eps)), then the
     log-posterior normalised in log space: a log-likelihood far below log(eps) becomes log(eps) for every hypothesis."""
     def wrong(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
-        lp = _f(log_prior)
-        return _softmax(lp + np.sum(np.log(np.exp(_f(ll).reshape(-1, lp.size)) + eps), axis=0))
+        return _softmax(_bp_log_unnormalised(log_prior, np.log(np.exp(_f(ll)) + eps)))
 
     return wrong
 
