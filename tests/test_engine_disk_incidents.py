@@ -172,6 +172,17 @@ def test_the_report_names_the_culprit_and_those_graded_again():
     assert entries[1]["submission"] == "" and lines[1].startswith("disk: the disk grew by 20 MB")
 
 
+def test_the_holder_of_hidden_bytes_is_the_run_on_its_slot_when_it_was_stopped():
+    """A search for hidden bytes runs from ``at`` to ``until``, one stop at a time: a child that started on the
+    holder's slot after the search began, and was the one stopped, is named (not the run before it, nor no one)."""
+    ledger = Ledger()
+    ledger.ran(Run(1, "ann/ps1", 10.0, 14.0))
+    ledger.ran(Run(1, "bob/ps1", 15.5, 17.0))
+    hidden = Incident("hidden", 15.0, 1, "80 MB (3 files) outside its working folder's tree", (0, 1), until=16.0)
+    assert ledger.culprit(hidden) == "bob/ps1"
+    assert ledger.culprit(Incident("over", 15.0, 1, "9 MB")) == "ann/ps1"
+
+
 def test_a_dask_workers_incidents_reach_the_summary_with_its_name_on_the_batchs_clock(tmp_path):
     """Each task's answer carries its worker's incidents so far (:meth:`dask_runner._WorkerGrader.disk`, the same
     report a local batch makes); the client keeps the latest of each worker and puts them on the batch's clock,

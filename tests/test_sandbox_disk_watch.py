@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from autograder.engine.disk_incidents import Ledger, Run
 from autograder.engine.zygote_parent import Zygote
 from autograder.sandbox import disk_watch, syscalls
 from autograder.sandbox.disk_watch import STOPPED_FOR_NOTHING, DiskWatch, SlotQuota, folder_usage
@@ -134,6 +135,22 @@ def test_a_slot_over_its_share_is_stopped_once(disk):
     assert slots.watch.why_stopped(0) == ""  # (said once)
     slots.ticks()
     assert slots.stops == [0]  # not again while its folder is not emptied
+
+
+def test_an_over_share_is_dated_by_when_its_folder_was_read_and_names_the_run_that_wrote_it(disk):
+    """A tick held back on a busy host (the GIL of a Dask worker's process, a long walk of other folders) began
+    before the flooding run did: dated by the tick's start, the incident named no one (CI met it: "submission": ''
+    in a Dask batch's summary). Dated by when the folder was read, the ledger names the run that wrote it."""
+    slots = Slots(disk)
+    tick_began = time.monotonic()
+    flood = Run(0, "aal/ps1", time.monotonic(), 0.0)  # started after the tick began, still running
+    write(os.path.join(disk, "0", "flood"), 9)
+    slots.watch.tick(now=tick_began)
+    [incident] = slots.watch.incidents()
+    assert incident.kind == "over" and incident.at >= flood.started, (incident, flood)
+    ledger = Ledger()
+    ledger.ran(flood)
+    assert ledger.culprit(incident) == "aal/ps1"
 
 
 def test_too_many_files_is_over_too(disk):

@@ -122,10 +122,13 @@ class Ledger:
         """``student/assignment`` last graded on the incident's slot when it happened ('' for none): what a slot's
         folder holds is its last run's until the slot is killed and the folder emptied, so a watch that looks just
         after the run ended (a child that stopped itself when its own writes failed, on a loaded host) still names
-        it; the slot's next run starts later, and is charged from then on."""
+        it; the slot's next run starts later, and is charged from then on. Hidden bytes were held by the run on
+        the slot at the stop that freed them (``until``), which may have started after the search began (``at``);
+        a nearly full disk's slot is the one holding most when the watch first found it low (``at``'s tick)."""
+        seen = incident.until if incident.kind == "hidden" and incident.until is not None else incident.at
         with self._lock:
             runs = [r for r in self.runs if incident.slot is not None and r.slot == incident.slot
-                    and r.started <= incident.at]
+                    and r.started <= seen]
         return max(runs, key=lambda r: r.started).key if runs else ""
 
     def report(self, incidents: list[Incident], started: float) -> tuple[list[dict], list[str]]:

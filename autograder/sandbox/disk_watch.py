@@ -378,6 +378,10 @@ class DiskWatch:
         state = self._state
         state.walked_at, state.walked_used, state.walked_files = now, fs.used_bytes, fs.used_files
         for slot, quota in sorted(self.quotas.items()):
+            # (an over-share is dated by when its folder was read, not by when the tick began: a watch thread held
+            # back on a busy host — the GIL, a long walk of other folders — read a child started after ``now``,
+            # and the ledger then found no run to name; what the walk reads was written by the run on the slot then)
+            seen = time.monotonic()
             usage = folder_usage(quota.folder, quota.max_files)
             state.usage[slot] = usage
             if usage.bytes <= quota.max_bytes and usage.files <= quota.max_files:
@@ -395,7 +399,7 @@ class DiskWatch:
                 else:
                     why = what = f"more than the {quota.max_files} files and folders allowed into its working folder"
                 self._stop(slot, f"it wrote {why}")
-                self._record(Incident("over", now, slot, what, (slot,)))
+                self._record(Incident("over", seen, slot, what, (slot,)))
 
     def _stop(self, slot: int, why: str) -> None:
         with self._lock:
