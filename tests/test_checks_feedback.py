@@ -187,6 +187,15 @@ def test_a_hidden_probe_says_nan_where_an_infinity_was_expected_and_nan_came():
     assert finite == "expected an infinite value in some entries, got another value there", finite
 
 
+def test_a_value_near_the_correct_one_is_shown_with_the_digits_that_tell_them_apart():
+    """A variance with 1e-6 added returned 2.00000025 where 2 is right, and was shown as "returned 2": nothing a
+    student could see was wrong. Within 1e-5 of the correct value it is shown with every digit its float needs."""
+    near = compare(np.array(2.00000025), np.array(2.0), 1e-10, 0.0)[1]
+    assert near.endswith("where your function returned 2.00000025"), near
+    far = compare(np.array(2.5), np.array(2.0), 1e-10, 0.0)[1]
+    assert far.endswith("where your function returned 2.5"), far
+
+
 def test_one_number_is_told_as_the_value_and_an_array_by_its_entries():
     """A result of one number has no "entries" to count, and no "largest" error among one."""
     one = compare(np.array(5.0), np.array(1.0), 1e-10, 0.0)[1]
@@ -219,8 +228,8 @@ def test_a_large_array_in_the_input_line_is_summarised_so_the_whole_call_is_show
     argument; NumPy's summary (first and last entries, the shape) shows every argument of the call."""
     result = evaluate(checks_for("ps5_gaussian_kl")["mvn_kl-highdim"], LocalTarget({"mvn_kl": _mvn_kl_inv_det}))
     line = result.message.split(" Input: ", 1)[1]
-    assert not result.passed and line.startswith("mvn_kl(array([") and line.endswith(").")
-    assert line.count("shape=(300,)") == 2 and line.count("shape=(300, 300)") == 2 and len(line) < 2000, line
+    assert not result.passed and line.startswith("mvn_kl(np.full((300,), 0.0), array([") and line.endswith(").")
+    assert line.count("np.full((300,), ") == 2 and line.count("shape=(300, 300)") == 2 and len(line) < 2000, line
 
 
 def test_an_array_of_several_axes_is_one_line_of_the_input_line_that_python_reads_back():
@@ -229,10 +238,22 @@ def test_an_array_of_several_axes_is_one_line_of_the_input_line_that_python_read
     z = np.arange(12.0).reshape(2, 3, 2)
     line = call_text("softmax", (z, np.ones((2, 3))), {"axis": 0})
     assert "\n" not in line and "]], [[" in line and "], [" in line, line
-    args = eval(line.replace("softmax(", "(", 1).replace(", axis=0)", ")"), {"array": np.array})  # (our own text)
+    args = eval(line.replace("softmax(", "(", 1).replace(", axis=0)", ")"), {"array": np.array, "np": np})  # (ours)
     np.testing.assert_array_equal(args[0], z)
-    big = call_text("mvn_kl", (np.ones((30, 30)),), {})
+    big = call_text("mvn_kl", (np.arange(900.0).reshape(30, 30),), {})
     assert "\n" not in big and "shape=(30, 30)" in big, big
+
+
+def test_an_array_of_one_number_throughout_is_shown_as_the_np_full_that_makes_it():
+    """np.full((2, 3, 4), 1/3) was written out as 24 entries of 0.3333333333333333 (twice for a divergence): it is
+    shown as the np.full call, which makes the same array bit for bit; -0.0 beside 0.0, or nan, is not one number."""
+    line = call_text("entropy", (np.full((2, 3, 4), 1 / 3),), {"axis": 1})
+    assert line == "entropy(np.full((2, 3, 4), 0.3333333333333333), axis=1)", line
+    made = eval(line.replace("entropy(", "(", 1).replace(", axis=1)", ",)"), {"np": np})[0]  # (our own text)
+    assert made.dtype == np.float64 and np.array_equal(made, np.full((2, 3, 4), 1 / 3))
+    assert call_text("f", (np.array([0.0, -0.0]),), {}) == "f(array([0., -0.]))"
+    assert "np.full" not in call_text("f", (np.array([np.nan, np.nan]),), {})
+    assert call_text("f", (np.ones(3, dtype=int),), {}) == "f(array([1, 1, 1]))"
 
 
 def test_the_input_line_shows_every_digit_two_nearly_equal_inputs_need():

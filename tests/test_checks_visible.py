@@ -116,6 +116,9 @@ VISIBLE_ON_A_STACK = {
                                "binary_cross_entropy-purity"},
     "ps4-logits-two-axes-unpacked": {"binary_cross_entropy_with_logits-stability",
                                      "binary_cross_entropy_with_logits-purity"},
+    # an entropy over a fixed axis 1 (a batch's dim=1): kept with a 1-D p handed over as one row, fails the visible
+    # asserts on one 1-D distribution
+    "ps6-entropy-fixed-axis-1": {"entropy-edges", "entropy-errors", "entropy-purity"},
 }
 #: A formula wrong on every input, whose results are still consistent with themselves: the visible asserts of the
 #: cells that judge a function against itself show numbers (what a student checks against), so they fail too, while

@@ -64,8 +64,6 @@ HIDDEN_ONLY = {
     # the specimens added for the hints of real code (the corpus): these too show on hidden inputs only
     ("logsumexp-flat-loop", "logsumexp-stability"): "the visible stability inputs are 1-D, where a loop over one "
                                                      "flat vector works",
-    ("gaussian_mle-asserts-positive-spread", "gaussian_mle-basic"): "the visible samples spread; a single observation "
-                                                                    "(spread exactly 0) is a hidden input",
     ("ps6-kl-builtin-sum-nan", "kl_divergence-basic"): "the visible inputs are 1-D, where Python's sum (along the first "
                                                         "axis) is the sum over the outcomes",
     ("ps6-entropy-flat-sum", "entropy-basic"): "the visible inputs are 1-D, where Python's sum over one flat vector "

@@ -150,7 +150,10 @@ def _compare_values(got: np.ndarray, ref: np.ndarray, rtol: float, atol: float |
         rel_text = "more than 1e308 (the result is tiny there)"
     else:
         rel_text = f"{rel[worst]:.2g}" if reveal else _magnitude(float(rel[worst]))
-    returned = f", where your function returned {g[worst]:.6g}" if reveal else ""
+    # (six digits, unless they would read as the correct value: a variance + 1e-6 returned 2.00000025 for 2 and
+    # was shown as "2"; then every digit the float needs, which says no more than the relative error does)
+    value = f"{g[worst]:.6g}" if not rel[worst] < 1e-5 else repr(float(g[worst]))
+    returned = f", where your function returned {value}" if reveal else ""
     which, s = _entries(int(off.sum()), got.size, reveal)
     largest = "the" if got.size == 1 else "the largest"
     return "value", (

@@ -371,6 +371,15 @@ GENERIC_HINTS = (
         kinds=("raised", "no-result"),
     ),
     Hint(
+        "The code uses a name NumPy no longer has (the message names it, and NumPy's own text says what replaces "
+        "it): np.float, np.int, np.bool, np.object and np.str were removed in NumPy 1.24 (write float, int, bool, "
+        "object, str, or np.float64), and np.NaN, np.infty, np.PINF, np.product and others in NumPy 2.0 (np.nan, "
+        "np.inf, np.prod).",
+        raised("AttributeError", "module 'numpy' has no attribute"),  # (older course code, as real notebooks have)
+        "numpy-name-removed",
+        kinds=("raised", "no-result"),
+    ),
+    Hint(
         "The function uses a name that is not defined when it runs (a NameError: the message names it): assign "
         "every variable before it is used, and define helpers and constants in a cell above, since the notebook is "
         "graded as it runs from the top.",

@@ -219,6 +219,18 @@ def _mle_variance_ddof1(x: ArrayLike) -> tuple[float, float]:
     return np.mean(x), np.sum((x - np.mean(x)) ** 2) / (x.size - 1)
 
 
+#: What code that smooths a variance adds to it (naive Bayes classifiers: 1e-9 to 1e-3; 1e-6 the most common).
+_VARIANCE_SMOOTHINGS = (1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3)
+
+
+def _mle_variance_smoothed(smoothing: float) -> Callable[[ArrayLike], tuple[float, float]]:
+    """sigma_hat as the square root of the variance plus ``smoothing``."""
+    def wrong(x: ArrayLike) -> tuple[float, float]:
+        x = _f(x)
+        return np.mean(x), np.sqrt(np.mean((x - np.mean(x)) ** 2) + smoothing)
+    return wrong
+
+
 def _mle_swapped(x: ArrayLike) -> tuple[float, float]:
     x = _f(x)
     return np.std(x), np.mean(x)
@@ -348,6 +360,13 @@ MLE_VARIANCE = Hint(
     matches(_mle_variance),
     "mle-returns-variance",
 )
+MLE_SMOOTHED = Hint(
+    "sigma_hat is the square root of the variance plus a small constant (a smoothing such as 1e-6, which naive "
+    "Bayes classifiers add so that no variance is 0): the maximum-likelihood estimate is the square root of the "
+    "variance alone, 0 for observations that are all equal.",
+    any_of(*(matches(_mle_variance_smoothed(eps), atol=0) for eps in _VARIANCE_SMOOTHINGS)),
+    "mle-variance-smoothed",
+)
 MLE_ORDER = Hint("The pair comes in the other order: the contract returns (mu_hat, sigma_hat).", matches(_mle_swapped),
                  "mle-swapped")
 MLE_TUPLE = Hint(
@@ -445,7 +464,7 @@ LL_SHAPE = Hint("The result is one log density per element: the log-likelihood i
 _UNIVARIATE = (SIGMA_IS_SD, NORMALISER, LOG_SIGMA, UNNORMALISED, HALF, ARRAYS)
 PDF_HINTS = (LOG_OF_PDF,) + _UNIVARIATE + (FLOAT32_CONSTANT,)
 LL_HINTS = (LL_SHAPE, LL_AXIS, LOG_OF_PDF, LL_MEAN, LL_NORMALISER_ROWS) + _UNIVARIATE + (FLOAT32_CONSTANT,)
-MLE_HINTS = (MLE_DDOF, MLE_VARIANCE, MLE_ORDER, MLE_TUPLE)
+MLE_HINTS = (MLE_DDOF, MLE_VARIANCE, MLE_SMOOTHED, MLE_ORDER, MLE_TUPLE)
 MVN_HINTS = (CHOLESKY, MVN_2PI, MVN_HALF_MAHA, MVN_LOGDET_L, MVN_HALF_LOGDET, MVN_BATCH, MVN_ONE_POINT)
 
 # --- relations: how -broadcast, -tails and -batch judge a function against itself -------------

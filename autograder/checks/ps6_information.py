@@ -13,7 +13,7 @@ The notebook's visible self-checks use exactly the public probes (``public=True`
 grade_id                       public inputs (expected values from the reference)
 =============================  ==================================================================
 entropy-basic                  ``entropy([0.5, 0.5])`` = log 2; ``entropy([0.25, 0.25, 0.25, 0.25])`` = log 4
-entropy-axis                   ``entropy([[0.5, 0.25], [0.5, 0.75]], axis=0)``;
+entropy-axis                   ``entropy([[0.5, 0.1], [0.5, 0.9]], axis=0)``;
                                ``entropy(np.full((2, 3, 4), 1/3), axis=1)`` = log 3, shape (2, 4)
 entropy-edges                  ``entropy([1.0, 0.0, 0.0])`` = 0.0 exactly; ``entropy([0.5, 0.5, 0.0])`` = log 2;
                                ``SPLIT_P`` (1 − 2^-20 and 1024 entries of 2^-30) against ``MERGED_P`` and the uniform
@@ -396,7 +396,9 @@ CHECKS = linked((
         summary="the distribution lies along `axis` (0, 1, -1; 2-D and 3-D inputs), which the result drops: each "
                 "result is the entropy of the 1-D slice along `axis` there.",
         probes=(
-            *h_slices("[[0.5, 0.25], [0.5, 0.75]] with axis=0", [[0.5, 0.25], [0.5, 0.75]], 0, public=True),
+            # (not [[0.5, 0.25], [0.5, 0.75]]: its rows and its columns have the same entropies, -0.25 log 0.25
+            # being -0.5 log 0.5, so an entropy that ignores `axis` passed it, and the self-check built on it)
+            *h_slices("[[0.5, 0.1], [0.5, 0.9]] with axis=0", [[0.5, 0.1], [0.5, 0.9]], 0, public=True),
             *h_slices("np.full((2, 3, 4), 1/3) with axis=1 (log 3, shape (2, 4))", np.full((2, 3, 4), 1 / 3), 1,
                       public=True),
             *h_slices("a (5, 4) array whose columns are distributions, axis=0", COLS_54, 0),
@@ -410,7 +412,7 @@ CHECKS = linked((
                 "for a (2, 2) p, (2, 4) for a (2, 3, 4) p with axis=1 (values are not judged).",
         probes=(
             Probe("entropy([0.5, 0.5])", ([0.5, 0.5],), public=True),
-            Probe("[[0.5, 0.25], [0.5, 0.75]] with axis=0", ([[0.5, 0.25], [0.5, 0.75]],), {"axis": 0}, public=True),
+            Probe("[[0.5, 0.1], [0.5, 0.9]] with axis=0", ([[0.5, 0.1], [0.5, 0.9]],), {"axis": 0}, public=True),
             Probe("np.full((2, 3, 4), 1/3) with axis=1", (np.full((2, 3, 4), 1 / 3),), {"axis": 1}, public=True),
             H_ROWS_46,
             Probe("a (2, 3, 4) array with axis=-1", (P234,), {"axis": -1}),

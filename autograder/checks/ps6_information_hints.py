@@ -20,9 +20,9 @@ from autograder.checks.hints import (
     Rule,
     all_of,
     any_of,
+    axis_out_of_bounds,
     kind,
     label_has,
-    matches,
     matches_any,
     none_of,
     numpy_shape_error,
@@ -59,6 +59,17 @@ def _h_log2_whole(p: ArrayLike, axis: int = -1) -> np.ndarray:
     """Bits, over the whole array flattened (three real course and library entropies, ``ravel`` then ``log2``): the
     -basic cell's 2-D input gives one number, so only this form of the bits mistake agrees there too."""
     return _h(np.ravel(_f(p)), -1, np.log2)
+
+
+def _h_bits_times_log2e(p: ArrayLike, axis: int = -1) -> np.ndarray:
+    """Bits converted to nats the wrong way round: times log2(e) where it is ln 2 (statsmodels' sandbox
+    ``logbasechange(2, e)``), so (log2 e)² times the entropy in nats."""
+    return _h_log2(p, axis) * np.log2(np.e)
+
+
+def _h_bits_times_log2e_whole(p: ArrayLike, axis: int = -1) -> np.ndarray:
+    """The same over the whole array flattened (as :func:`_h_log2_whole`)."""
+    return _h_log2_whole(p, axis) * np.log2(np.e)
 
 
 def _h_no_minus(p: ArrayLike, axis: int = -1) -> np.ndarray:
@@ -153,7 +164,8 @@ def _js_eps(kl: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
 
 
 #: Epsilons real code adds inside a logarithm of probabilities (machine epsilon: a JAX loss library's).
-_LOG_EPSILONS = (float(np.finfo(float).eps), 1e-16, 1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7)
+#: (1e-6 and 1e-5: domain-adaptation code's entropies, SHOT's and CDAN's, take log(p + 1e-5))
+_LOG_EPSILONS = (float(np.finfo(float).eps), 1e-16, 1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5)
 _KL_EPS = tuple(form(e) for e in _LOG_EPSILONS for form in (_kl_eps, _kl_eps_weighted))
 
 
@@ -525,11 +537,13 @@ FLAT_VECTOR = Hint(
     "one-flat-vector",
     kinds=("raised",),
 )
-NATS = Hint("The result is in bits (or another base): the course measures information in nats, with the natural "
-            "logarithm.", any_of(matches_any(_h_log2, _kl_log2, _js_log2),
-                                 # (whole-array bits name the values' mistake; a one-number shape is the
-                                 # generic reduced-to-one-number hint's, which names the flattening)
-                                 all_of(kind("value"), matches(_h_log2_whole))), "not-nats")
+NATS = Hint("The result is in bits (or another base), or converted from bits the wrong way round: the course "
+            "measures information in nats, with the natural logarithm (an entropy in bits times ln 2 is the entropy "
+            "in nats).", any_of(matches_any(_h_log2, _kl_log2, _js_log2, _h_bits_times_log2e),
+                                # (whole-array bits name the values' mistake; a one-number shape is the
+                                # generic reduced-to-one-number hint's, which names the flattening)
+                                all_of(kind("value"), matches_any(_h_log2_whole, _h_bits_times_log2e_whole))),
+            "not-nats")
 VALIDATE = Hint(
     "An input that is not a probability vector was accepted: check that no entry is negative and that each slice "
     "along `axis` sums to 1 within 1e-8 (for KL and JSD, both p and q), and raise ValueError naming the argument.",
@@ -576,6 +590,14 @@ TINY_COUNTS = Hint(
 )
 AXIS = Hint("The sum runs along another axis than `axis`: the result has the input's shape without that axis.",
             matches_any(_h_other_axis), "entropy-other-axis")
+FIXED_AXIS = Hint(
+    "A reduction names a fixed axis (such as dim=1 or axis=1, as code for a batch of rows has it) that the input "
+    "does not have (a 1-D p has only axis 0): every reduction takes the function's `axis` argument, so that the "
+    "same code serves one distribution and each slice of a larger array.",
+    axis_out_of_bounds(),
+    "fixed-axis-out-of-bounds",
+    kinds=("raised", "no-result"),
+)
 
 _DISTRIBUTION_CHECKS = (SCALAR_CODE, FLAT_VECTOR, TOLERANCE_LOOSE, VALIDATE, WHOLE_ARRAY_SUM, EXACT_SUM)
 #: The divergences' `axis` taken as the last axis whatever it says: in the check of the sums, or in the sum.
@@ -611,7 +633,7 @@ H_HINTS = (
     Hint("The entropy is divided by log K (K outcomes), so the uniform distribution gives 1: that is the normalised "
          "entropy. The contract's entropy is in nats, log K for the uniform distribution.",
          matches_any(_h_normalised), "entropy-normalised"),
-    NATS, TINY_COUNTS, EPS_IN_LOG, LOG_OF_ZERO_DROPPED, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, AXIS,
+    NATS, TINY_COUNTS, EPS_IN_LOG, LOG_OF_ZERO_DROPPED, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, AXIS, FIXED_AXIS,
     # (after the checks of the sums: a sum checked over the whole array rejects the same input, and a 1-D one's
     # whole sum is its last axis's)
     *_DISTRIBUTION_CHECKS, LAST_AXIS_CHECK, DIMENSIONS,
@@ -636,6 +658,7 @@ KL_HINTS = (
     LOG_OF_ZERO_DROPPED, ZERO_LOG_ZERO, ZERO_LOG_ZERO_RAISES, LAST_AXIS_CHECK,
     Hint("The sum of the KL terms runs along another axis than `axis`: the result has the inputs' shape without "
          "that axis.", matches_any(_kl_last_axis), "kl-other-axis"),
+    FIXED_AXIS,
     *_DISTRIBUTION_CHECKS, DIMENSIONS,  # (last: a sum checked over the whole array rejects a 2-D input too)
 )
 JS_HINTS = (
@@ -652,6 +675,7 @@ JS_HINTS = (
     LAST_AXIS_CHECK,
     Hint("The sums of the two KL terms run along another axis than `axis`: the result has the inputs' shape "
          "without that axis.", matches_any(_js_last_axis), "js-other-axis"),
+    FIXED_AXIS,
     *_DISTRIBUTION_CHECKS, DIMENSIONS,
 )
 BP_HINTS = (

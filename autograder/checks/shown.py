@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import builtins
 import re
+from typing import TypeGuard
 
 import numpy as np
 
@@ -151,6 +152,8 @@ SHOWN_ENTRIES = 24
 def _argument_text(value: object) -> str:
     """One argument as the ``Input:`` line shows it, on one line (NumPy breaks an array of several axes into lines,
     with blank lines between its blocks: the line joins them with single spaces, which Python reads the same)."""
+    if _one_float_throughout(value):  # (np.full((2, 3, 4), 1/3) was 24 entries of 0.3333333333333333, twice)
+        return f"np.full({value.shape}, {float(value.flat[0])!r})"
     if isinstance(value, np.ndarray) and value.size > SHOWN_ENTRIES:
         body = np.array2string(value, separator=", ", threshold=SHOWN_ENTRIES, edgeitems=3, prefix="array(")
         return _one_line(f"array({body}, shape={value.shape})")
@@ -160,9 +163,18 @@ def _argument_text(value: object) -> str:
     return repr(value)
 
 
+def _one_float_throughout(value: object) -> TypeGuard[np.ndarray]:
+    """A float64 array of several entries, every one the same finite number to the bit (so ``np.full`` of its
+    shape and that number, the ``Input:`` line's text, makes the same array: -0.0 beside 0.0 is not one number)."""
+    if not isinstance(value, np.ndarray) or value.dtype != np.float64 or value.size < 2:
+        return False
+    bits = value.view(np.uint64)
+    return bool(np.isfinite(value.flat[0]) and np.all(bits == bits.flat[0]))
+
+
 def _one_line(text: str) -> str:
     """NumPy's text of an array on one line, without the spaces that align its columns."""
-    return re.sub(r"\s+([,\]])", r"\1", re.sub(r"\s*\n\s*", " ", text))
+    return re.sub(r"\[\s+", "[", re.sub(r"\s+([,\]])", r"\1", re.sub(r"\s*\n\s*", " ", text)))
 
 
 def call_text(function: str, args: tuple, kwargs: dict) -> str:

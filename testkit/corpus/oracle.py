@@ -286,8 +286,15 @@ def _tail(x, mu, sigma):  # mpmath: log N(x; mu, sigma^2) in the far tail
     return float(-((mpmath.mpf(x) - mu) / sigma) ** 2 / 2 - mpmath.log(sigma) - mpmath.log(2 * mpmath.pi) / 2)
 
 
+#: A narrow Gaussian (sigma = 1e-3, x within a few sigma of mu): an epsilon added to the variance (1e-9 to keep a
+#: log from 0) changes these values by about 1e-3 where at sigma >= 1 it hides below the values' tolerance.
+NARROW_X = 0.25 + 1e-3 * RNG.normal(size=5)
+
+
 def _gaussian_log_pdf(fn):
     yield "values", lambda: _close(_returns(fn, X, 1.0, 2.0), stats.norm.logpdf(X, 1.0, 2.0), "x, mu=1, sigma=2")
+    yield "values", lambda: _close(_returns(fn, NARROW_X, 0.25, 1e-3), stats.norm.logpdf(NARROW_X, 0.25, 1e-3),
+                                   "sigma = 1e-3")
     yield "values", lambda: _close(_returns(fn, 0.5, 0.0, 1.0), stats.norm.logpdf(0.5), "scalars")
     yield "shape", lambda: _close(_returns(fn, X, MU3, 1.5), stats.norm.logpdf(X, MU3, 1.5), "broadcast (5,) with (3, 1)")
     yield "shape", lambda: _close(_returns(fn, X, MU3, SIG5), stats.norm.logpdf(X, MU3, SIG5), "array sigma, broadcast")
@@ -300,6 +307,8 @@ def _gaussian_log_pdf(fn):
 def _gaussian_log_likelihood(fn):
     yield "values", lambda: _close(_returns(fn, X, 1.0, 2.0), np.sum(stats.norm.logpdf(X, 1.0, 2.0)), "x, mu=1, sigma=2")
     yield "values", lambda: _close(_returns(fn, X, MU3, 1.5), np.sum(stats.norm.logpdf(X, MU3, 1.5)), "broadcast")
+    yield "values", lambda: _close(_returns(fn, NARROW_X, 0.25, 1e-3), np.sum(stats.norm.logpdf(NARROW_X, 0.25, 1e-3)),
+                                   "sigma = 1e-3")
     yield "shape", lambda: _shaped(_returns(fn, X, 1.0, 2.0), (), "x, mu=1, sigma=2")
     # one number whatever the shapes: the sum runs over all elements, a 2-D x included
     yield "shape", lambda: _shaped(_returns(fn, X[:4].reshape(2, 2), X[:2], 2.0), (), "x (2, 2), mu (2,)")

@@ -329,6 +329,20 @@ def gaussian_mle(x):
         hint="divided by n − 1",
         mistake="mle-ddof-1",
     ),
+    Specimen(  # (a naive Bayes classifier's fit, as real code has it: its variances smoothed by 1e-6)
+        "gaussian_mle-variance-smoothed",
+        "gaussian_mle",
+        '''
+import numpy as np
+
+def gaussian_mle(x):
+    x = np.asarray(x, dtype=float)
+    var = x.var(axis=0) + 1e-6
+    return x.mean(axis=0), np.sqrt(var)
+''',
+        hint="plus a small constant",
+        mistake="mle-variance-smoothed",
+    ),
     Specimen(
         "gaussian_mle-asserts-positive-spread",
         "gaussian_mle",
@@ -802,6 +816,7 @@ LOSES = {
     "gaussian_log_likelihood-vectorised-over-x": ("gaussian_log_likelihood-basic", "gaussian_log_likelihood-shape",
                                                   "gaussian_log_likelihood-purity"),
     "gaussian_mle-ddof-1": ("gaussian_mle-basic",),
+    "gaussian_mle-variance-smoothed": ("gaussian_mle-basic",),
     "gaussian_mle-asserts-positive-spread": ("gaussian_mle-basic",),
     "gaussian_mle-returns-variance": ("gaussian_mle-basic",),
     "gaussian_mle-inplace-centering": ("gaussian_mle-purity",),

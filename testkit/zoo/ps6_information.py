@@ -133,6 +133,36 @@ import numpy as np
 from scipy.special import xlogy
 ''' + _ENTROPY_HEAD + '''    return -np.sum(xlogy(p, p), axis=axis) / np.log(2)   # in bits
 ''', hint="the course measures information in nats", mistake="not-nats"),
+    # (statsmodels' sandbox: bits, then logbasechange(2, e), log2(e), where ln 2 converts bits to nats)
+    Specimen("ps6-entropy-bits-converted-wrong-way", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _ENTROPY_HEAD + '''    bits = -np.sum(xlogy(p, p), axis=axis) / np.log(2)
+    return bits * (np.log(np.e) / np.log(2))             # to nats (the wrong way round)
+''', hint="converted from bits the wrong way round", mistake="not-nats"),
+    # (a batch's entropy, torch's `dim=1`, as domain-adaptation code writes it: a 1-D p has no axis 1)
+    Specimen("ps6-entropy-fixed-axis-1", "entropy", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _ENTROPY_HEAD + '''    return -np.sum(xlogy(p, p), axis=1)
+''', hint="names a fixed axis", mistake="fixed-axis-out-of-bounds"),
+    # (SHOT's and CDAN's entropy: log(p + 1e-5))
+    Specimen("ps6-entropy-epsilon-1e-5", "entropy", '''
+import numpy as np
+''' + _ENTROPY_HEAD + '''    return -np.sum(p * np.log(p + 1e-5), axis=axis)
+''', hint="epsilon", mistake="epsilon-in-log"),
+    # (older course code: np.float, removed in NumPy 1.24)
+    Specimen("ps6-kl-removed-numpy-alias", "kl_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _CHECK_P + '''
+def kl_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=np.float), np.asarray(q, dtype=np.float)
+    _check(p, "p", axis)
+    _check(q, "q", axis)
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.sum(xlogy(p, p) - xlogy(p, q), axis=axis), 0.0)
+''', hint="NumPy no longer has", mistake="numpy-name-removed"),
     Specimen("ps6-entropy-nan-zero-log-zero", "entropy", '''
 import numpy as np
 ''' + _ENTROPY_HEAD + '''    return -np.sum(p * np.log(p), axis=axis)
@@ -840,6 +870,12 @@ LOSES = {
     "ps6-bayes-three-hypotheses": ("bayes_posterior-basic", "bayes_posterior-shape", "bayes_posterior-stability",
                                    "bayes_posterior-errors"),
     "ps6-entropy-bits": ("entropy-basic",),
+    "ps6-entropy-bits-converted-wrong-way": ("entropy-basic",),
+    # (written for rows: charged where the 1-D input and the axis are judged; its edges are right on rows, and kept)
+    "ps6-entropy-fixed-axis-1": ("entropy-basic", "entropy-axis", "entropy-shape"),
+    "ps6-entropy-epsilon-1e-5": ("entropy-basic", "entropy-edges"),
+    "ps6-kl-removed-numpy-alias": ("kl_divergence-basic", "kl_divergence-axis", "kl_divergence-shape",
+                                   "kl_divergence-support", "kl_divergence-errors", "kl_divergence-purity"),
     "ps6-entropy-log-then-zeroed": ("entropy-edges",),
     "ps6-entropy-nan-zero-log-zero": ("entropy-edges",),
     "ps6-entropy-math-log-zero": ("entropy-edges",),
