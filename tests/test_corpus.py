@@ -102,6 +102,18 @@ def test_every_hint_on_a_broken_specimen_must_name_one_of_its_mistakes():
     assert found == f"a hint names no mistake of the specimen: {fn}-purity: The function writes into its argument.", found
 
 
+def test_a_hint_that_points_at_the_value_cells_names_no_mistake_and_is_not_held_to_the_pattern():
+    """A purity cell whose calls all raised says so and sends the student to the cells that compare values: its hint
+    names no mistake by design, so a specimen's pattern is not asked of it (it was, and two real ones failed it)."""
+    specimen = _values_only()
+    fn, named = specimen.function, specimen.hint.split("|")[0]
+    [pointer] = grade.POINTERS
+    right = grade.Cell(f"{fn}-basic", 0.0, 4.0, "values differ", named)
+    purity = grade.Cell(f"{fn}-purity", 0.0, 1.0, "every call here raised (ValueError)", pointer)
+    assert "the cells that compare values" in pointer
+    assert grade.misgrading(specimen, {right.grade_id: right, purity.grade_id: purity}) == ""
+
+
 def test_a_forbidden_use_that_keeps_a_cell_is_a_misgrading():
     """docs/contract.md: a function that uses a forbidden library function earns none of its own points, so a
     specimen labelled ``forbidden`` that keeps a cell of its own is misgraded (a corpus round found this unchecked)."""

@@ -461,8 +461,16 @@ LL_SHAPE = Hint("The result is one log density per element: the log-likelihood i
 # Every check of a function offers all of its hints: each rule matches one signature only.
 # The univariate rules compare at rtol 1e-9: far in the tails (values ~1e6) the formulas
 # that drop different constants are within 1e-6 of each other.
+PDF_FIXED_AXIS = Hint(
+    "The result is reduced over a fixed axis (a sum or mean with axis=1, or torch's dim=1, as a policy's log "
+    "density over a batch of actions has it) that this input does not have: gaussian_log_pdf is elementwise, one "
+    "log density for each element of the broadcast x, mu and sigma, with nothing summed.",
+    axis_out_of_bounds(),
+    "pdf-reduced-over-fixed-axis",
+    kinds=("raised", "no-result"),
+)
 _UNIVARIATE = (SIGMA_IS_SD, NORMALISER, LOG_SIGMA, UNNORMALISED, HALF, ARRAYS)
-PDF_HINTS = (LOG_OF_PDF,) + _UNIVARIATE + (FLOAT32_CONSTANT,)
+PDF_HINTS = (LOG_OF_PDF,) + _UNIVARIATE + (FLOAT32_CONSTANT, PDF_FIXED_AXIS)
 LL_HINTS = (LL_SHAPE, LL_AXIS, LOG_OF_PDF, LL_MEAN, LL_NORMALISER_ROWS) + _UNIVARIATE + (FLOAT32_CONSTANT,)
 MLE_HINTS = (MLE_DDOF, MLE_VARIANCE, MLE_SMOOTHED, MLE_ORDER, MLE_TUPLE)
 MVN_HINTS = (CHOLESKY, MVN_2PI, MVN_HALF_MAHA, MVN_LOGDET_L, MVN_HALF_LOGDET, MVN_BATCH, MVN_ONE_POINT)

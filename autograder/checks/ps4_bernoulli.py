@@ -353,6 +353,11 @@ CHECKS = linked((
                           np.array([1000.0]), np.array([1.0]), public=True),
             *_both_labels("z = np.array([1e4]), y = np.array([0.0]) (the loss is 1e4)", np.array([1e4]),
                           np.array([0.0]), public=True),
+            # (a moderate logit where the probability, not the loss, rounds: sigmoid(40) is 1 in float64, so a loss
+            # taken through it is inf where a naive softplus is still right; it tells the two apart where torch code,
+            # which warns of neither, gives both the same inf or nan at ±1000)
+            *_both_labels("z = np.array([40.0]), y = np.array([0.0]) (the loss is 40)", np.array([40.0]),
+                          np.array([0.0])),
             *_both_labels("a 2-D array of logits ±1000 and ±1e4 with 0/1 labels", LOGIT_BIG, LOGIT_BIG_Y),
             *_layers(LOGITS_SOFT, "logits from ±50 to ±1e4 with soft labels", LOGIT_SOFT_Z, LOGIT_SOFT_Y),
             *_both_labels("(64, 10) logits with spread 300 and 0/1 labels", LOGIT_WIDE, LOGIT_WIDE_Y),

@@ -256,6 +256,9 @@ _VIA_SIGMOID_SMOOTHED = tuple(
 )
 
 
+_VIA_SIGMOID_PLAIN = tuple(_logits_via_sigmoid(sig) for sig in (_stable_sigmoid, _naive_sigmoid))
+
+
 def _ll_naive(x: ArrayLike, p: ArrayLike) -> np.ndarray:  # 0·log 0 computed as 0 · -inf = nan
     x, p = _f(x), _f(p)
     return x * np.log(p) + (1.0 - x) * np.log(1.0 - p)
@@ -333,6 +336,14 @@ def _logits_elementwise(z: ArrayLike, y: ArrayLike) -> np.ndarray:
     return y * _softplus(-z) + (1.0 - y) * _softplus(z)
 
 
+def _bce_bits(p: ArrayLike, y: ArrayLike) -> float:
+    return np.mean(_bce_elementwise(p, y)) / np.log(2.0)
+
+
+def _logits_bits(z: ArrayLike, y: ArrayLike) -> float:
+    return np.mean(_logits_elementwise(z, y)) / np.log(2.0)
+
+
 def _per_example(losses: np.ndarray) -> np.ndarray:
     """One sum per entry of the leading axis, the rest of each entry summed (a summed loss mapped over a batch, as
     ``jax.vmap`` maps it); raises on one number, which has no axis to map over."""
@@ -371,6 +382,8 @@ ARRAYS = scalar_code_hint(
 MEAN = Hint("The loss is summed (over all elements, or over each row and then averaged, as a sum divided by the number "
             "of rows is): binary cross-entropy is the mean over all elements, one number per call.",
             matches_any(_bce_sum, _bce_row_sum_mean, _bce_over_rows, _logits_sum, _logits_over_rows), "bce-not-mean")
+BITS = Hint("The loss is in bits (log base 2, or divided by log 2): the course's losses are in nats, with the natural "
+            "logarithm.", matches_any(_bce_bits, _logits_bits), "bce-in-bits")
 PER_ELEMENT = Hint("The result is one loss per element: binary cross-entropy is one number per call, the mean over "
                    "all elements.", any_of(matches_any(_bce_elementwise, _logits_elementwise),
                                            one_result_per_element()), "bce-per-element")
@@ -444,7 +457,10 @@ VIA_SIGMOID = Hint("Going through the probability sigmoid(z) and then its log lo
                    # (atol=0: the failing call can be a label's loss that is about 0, where a clipped formula
                    # gives 1e-16; the default 1e-12 would take that for the correct 0 and the rule would not stand)
                    any_of(all_of(nonfinite(), warned("divide by zero encountered in log")),
-                          matches_any(*_VIA_SIGMOID_SMOOTHED, atol=0)), "logits-via-sigmoid")
+                          matches_any(*_VIA_SIGMOID_SMOOTHED, atol=0),
+                          # (unsmoothed and silent, as torch code is: told from a naive softplus by z = 40, where
+                          # the probability rounds to 1 and the softplus does not overflow)
+                          matches_any(*_VIA_SIGMOID_PLAIN, atol=0)), "logits-via-sigmoid")
 LOGITS_SWAPPED = Hint("The sign of z is the other way round: a large positive z means p close to 1, so a label 1 "
                       "costs little there and a label 0 costs about z.", matches_any(_logits_swapped), "logits-swapped")
 NAIVE_SOFTPLUS = Hint("np.exp overflows for arguments above about 709, so the log of 1 + exp(t) is inf for a large t "
@@ -478,6 +494,7 @@ BCE_HINTS = (
     BCE_LOG_ONE_MINUS_Y, BCE_LOG_OF_Y, BCE_ARGUMENTS_SWAPPED, NAN_AT_EDGES, CLIPPED, LOG_OF_ZERO_WARNS,
     HARD_LABELS,
     MEAN,
+    BITS,
     PER_ELEMENT,
     PER_EXAMPLE,
     NEGATIVE_LOSS,
@@ -485,5 +502,5 @@ BCE_HINTS = (
          "where p is close to 1.", matches_any(_bce_of(_ll_swapped)), "bce-swapped"),
     ARRAYS, SOFT_REJECTED,
 )
-LOGITS_HINTS = (VIA_SIGMOID, NAIVE_SOFTPLUS, LOGITS_SWAPPED, HARD_LABELS, MEAN, PER_ELEMENT, PER_EXAMPLE, NEGATIVE_LOSS,
-                ARRAYS, SOFT_REJECTED)
+LOGITS_HINTS = (VIA_SIGMOID, NAIVE_SOFTPLUS, LOGITS_SWAPPED, HARD_LABELS, MEAN, BITS, PER_ELEMENT, PER_EXAMPLE,
+                NEGATIVE_LOSS, ARRAYS, SOFT_REJECTED)

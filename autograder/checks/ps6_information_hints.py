@@ -261,6 +261,18 @@ def _bp_every_product_underflows(f: Failure) -> bool:
     return bool(np.all(log_posterior < _LOG_SMALLEST))
 
 
+def _bp_uniform_for_underflow(f: Failure) -> bool:
+    """A uniform result where every hypothesis's product underflows (a total of 0 replaced by the uniform
+    distribution, as a discrete Bayes filter's ``normalize`` does) and the correct posterior is not uniform."""
+    value = f.outcome.value if f.outcome is not None else None
+    if not isinstance(value, np.ndarray) or value.ndim != 1 or value.size < 2 or not _bp_every_product_underflows(f):
+        return False
+    reference = np.asarray(f.reference, dtype=float) if f.reference is not None else None
+    uniform = np.full(value.size, 1.0 / value.size)
+    return bool(np.allclose(value, uniform, rtol=1e-12, atol=0)
+                and (reference is None or not np.allclose(reference, uniform, rtol=1e-6, atol=0)))
+
+
 # log space, but exp(a) / Σ exp(a) without subtracting the maximum
 def _bp_exp_unshifted(log_prior: ArrayLike, ll: ArrayLike) -> np.ndarray:
     e = np.exp(_bp_log_unnormalised(log_prior, ll))
@@ -691,6 +703,11 @@ BP_HINTS = (
          "log of that 0 is -inf): work in log space, and subtract the largest log-posterior before exponentiating "
          "(the max shift of problem set 1).", matches_any(_bp_product, _bp_exp_unshifted, _bp_lse_unshifted),
          "posterior-underflow"),
+    Hint("The unnormalised posterior, a product of thousands of likelihoods, underflows to 0 for every hypothesis, and "
+         "the code puts the uniform distribution in its place (a total of 0 taken as 'no information'): the data do "
+         "tell the hypotheses apart. Work in log space, and subtract the largest log-posterior before exponentiating "
+         "(the max shift of problem set 1).", all_of(kind("value"), _bp_uniform_for_underflow),
+         "posterior-underflow-uniform"),
     Hint("The unnormalised posterior, a product of thousands of likelihoods, underflows to 0 for every hypothesis, so "
          "its total is 0 and the code stops there (the error it raised): work in log space, and subtract the largest "
          "log-posterior before exponentiating (the max shift of problem set 1).",
@@ -705,8 +722,11 @@ BP_HINTS = (
          raised("IndexError", "out of range", "is out of bounds for axis"),
          "fixed-number-of-hypotheses", kinds=("raised", "no-result")),
     Hint("The prior is counted twice: it enters the posterior once.", matches_any(_bp_prior_twice), "prior-twice"),
+    Hint("The result is the log of the posterior (log-probabilities, every one ≤ 0): bayes_posterior returns the "
+         "probabilities themselves, the exp of the normalised log-posterior.", matches_any(_bp_log_posterior),
+         "posterior-as-log"),
     Hint("The result does not sum to 1: the posterior is normalised over the K hypotheses.",
-         matches_any(_bp_unnormalised, _bp_unnormalised_shifted, _bp_log_posterior, _bp_log_unnormalised),
+         matches_any(_bp_unnormalised, _bp_unnormalised_shifted, _bp_log_unnormalised),
          "posterior-unnormalised"),
     Hint("A 1-D log_likelihood of shape (K,) is one observation, and it was summed as K observations: make it one "
          "row first.", matches_any(_bp_1d_summed), "one-observation-summed"),

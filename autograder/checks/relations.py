@@ -250,14 +250,20 @@ def toward_center_calls(label: str, x: ArrayLike, mu: ArrayLike, sigma: ArrayLik
     (z = (x − mu)/σ), and each pulled-in point is rounded to eps·|mu|, which the extrapolation to t = 1 magnifies
     by 1/δ: together 4·eps·|z|·(|x| + |mu|/δ)/σ.
     """
+    given_mu, given_sigma = mu, sigma  # (the related calls pass mu and sigma as the probe does: a number stays one)
     x, mu, sigma = _f(x), _f(mu), _f(sigma)
     zs = np.abs((x - mu) / sigma)
     z = np.max(zs)
     delta = 2.0 ** -max(0, int(np.ceil(np.log2(z)))) if z > 0 else 1.0
+
+    def pulled(k: float) -> object:
+        point = mu + k * delta * (x - mu)
+        return float(point) if np.ndim(point) == 0 else point
+
     calls: tuple[tuple[str, tuple[object, ...], dict[str, object]], ...]
-    calls = tuple((f"{label}, every point pulled towards mu: mu + {k * delta:g}·(x - mu)" if public else
-                   f"{label}, every point pulled towards mu ({name})",
-                   (mu + k * delta * (x - mu), mu, sigma), {})
+    calls = tuple((f"{label}, every point pulled towards mu: mu {'-' if k < 0 else '+'} {abs(k) * delta:g}·(x - mu)"
+                   if public else f"{label}, every point pulled towards mu ({name})",
+                   (pulled(k), given_mu, given_sigma), {})
                   for k, name in ((-1, "mirrored"), (0, "at mu"), (1, "same side")))
     slack = 4.0 * EPS * zs * (np.abs(x) + np.abs(mu) / delta) / sigma
     return calls, delta, (float(np.sum(slack)) if total else slack)

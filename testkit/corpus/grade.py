@@ -30,6 +30,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.checks.generic_hints import GENERIC_HINTS
 from autograder.engine.batch import grade_batch
 from autograder.model.course import function_of
 from autograder.model.results import results_path
@@ -56,6 +57,11 @@ EXPLAINED_BY: dict[str, frozenset] = {
     "stability": frozenset({"stability", "edges"}),
     "purity": frozenset({"purity", "values"}),
 }
+
+
+#: Hints that name no mistake by design, but point at the cells that do (a purity cell whose calls all raised has no
+#: two results to judge, and sends the student to the cells that compare values): not held to a specimen's pattern.
+POINTERS = frozenset(h.text for h in GENERIC_HINTS if h.mistake == "raises-everywhere")
 
 
 def explained_by(grade_id: str) -> frozenset:
@@ -129,7 +135,7 @@ def misgrading(specimen, cells: dict) -> str:
     else:
         problems += [f"{gid} lost, but no property it judges is wrong (broken: {', '.join(specimen.broken)}): "
                      f"{_short(c.message)}" for gid, c in own.items() if not explained_by(gid) & set(specimen.broken)]
-    hinted = [c for c in own.values() if c.hint]
+    hinted = [c for c in own.values() if c.hint and c.hint not in POINTERS]
     unnamed = [c for c in hinted if not re.search(specimen.hint, c.hint, re.I)]
     if unnamed:  # every hint, not one of them: a hint on one cell may not name a mistake the specimen lacks
         problems.append("a hint names no mistake of the specimen: "

@@ -136,6 +136,19 @@ def gaussian_log_pdf(x, mu, sigma):
         hint="The result is one number where the contract gives several",
         mistake="reduced-to-one-number",
     ),
+    Specimen(  # (a PPO policy's log density, torch's .sum(dim=1) over the actions: a 0-d or 1-D x has no axis 1)
+        "gaussian_log_pdf-summed-over-axis-1",
+        "gaussian_log_pdf",
+        '''
+import numpy as np
+
+def gaussian_log_pdf(x, mu, sigma):
+    x, mu, sigma = (np.asarray(a, dtype=float) for a in (x, mu, sigma))
+    return np.sum(-0.5 * ((x - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi), axis=1)
+''',
+        hint="reduced over a fixed axis",
+        mistake="pdf-reduced-over-fixed-axis",
+    ),
     Specimen(
         "gaussian_log_pdf-math-log",
         "gaussian_log_pdf",
@@ -802,6 +815,8 @@ LOSES = {
     "gaussian_log_pdf-unnormalised": ("gaussian_log_pdf-basic",),
     "gaussian_log_pdf-log-of-pdf": ("gaussian_log_pdf-tails",),
     "gaussian_log_pdf-summed": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast"),
+    "gaussian_log_pdf-summed-over-axis-1": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast",
+                                            "gaussian_log_pdf-tails"),
     "gaussian_log_pdf-math-log": ("gaussian_log_pdf-broadcast",),
     "gaussian_log_pdf-scipy-norm": ("gaussian_log_pdf-basic", "gaussian_log_pdf-broadcast", "gaussian_log_pdf-tails", "gaussian_log_pdf-purity"),
     "gaussian_log_likelihood-log-of-product": ("gaussian_log_likelihood-tails",),

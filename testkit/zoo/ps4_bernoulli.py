@@ -511,6 +511,26 @@ def binary_cross_entropy_with_logits(z, y):
     p = _sig(z)
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
 """, hint="Going through the probability sigmoid(z)", mistake="logits-via-sigmoid"),
+    # (torch translated: its sigmoid and log warn of nothing, so the rule cannot lean on the divide-by-zero warning)
+    Specimen("ps4-logits-via-sigmoid-silent", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def binary_cross_entropy_with_logits(z, y):
+    z = np.asarray(z, dtype=float)
+    y = np.asarray(y, dtype=float)
+    p = np.exp(-np.logaddexp(0, -z))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+""", hint="Going through the probability sigmoid(z)", mistake="logits-via-sigmoid"),
+    # (a generalisation-bounds paper's logistic loss: log base 2, so that a coin flip costs one bit)
+    Specimen("ps4-logits-in-bits", "binary_cross_entropy_with_logits", """
+import numpy as np
+
+def binary_cross_entropy_with_logits(z, y):
+    z = np.asarray(z, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return np.mean(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)) / np.log(2)
+""", hint="in bits", mistake="bce-in-bits"),
     Specimen("ps4-logits-via-sigmoid-clipped", "binary_cross_entropy_with_logits", """
 import numpy as np
 
@@ -697,6 +717,8 @@ LOSES = {
     "ps4-logits-log-expit": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-shape", "binary_cross_entropy_with_logits-stability", "binary_cross_entropy_with_logits-purity"),
     "ps4-logits-via-sigmoid": ("binary_cross_entropy_with_logits-stability",),
     "ps4-logits-via-sigmoid-clipped": ("binary_cross_entropy_with_logits-stability",),
+    "ps4-logits-via-sigmoid-silent": ("binary_cross_entropy_with_logits-stability",),
+    "ps4-logits-in-bits": ("binary_cross_entropy_with_logits-basic", "binary_cross_entropy_with_logits-stability"),
     "ps4-logits-naive-softplus": ("binary_cross_entropy_with_logits-stability",),
     "ps4-logits-z-minus-zy": ("binary_cross_entropy_with_logits-stability",),
     "ps4-logits-swapped": ("binary_cross_entropy_with_logits-basic",),

@@ -151,18 +151,6 @@ from scipy.special import xlogy
 import numpy as np
 ''' + _ENTROPY_HEAD + '''    return -np.sum(p * np.log(p + 1e-5), axis=axis)
 ''', hint="epsilon", mistake="epsilon-in-log"),
-    # (older course code: np.float, removed in NumPy 1.24)
-    Specimen("ps6-kl-removed-numpy-alias", "kl_divergence", '''
-import numpy as np
-from scipy.special import xlogy
-''' + _CHECK_P + '''
-def kl_divergence(p, q, axis=-1):
-    p, q = np.asarray(p, dtype=np.float), np.asarray(q, dtype=np.float)
-    _check(p, "p", axis)
-    _check(q, "q", axis)
-    with np.errstate(divide="ignore"):
-        return np.maximum(np.sum(xlogy(p, p) - xlogy(p, q), axis=axis), 0.0)
-''', hint="NumPy no longer has", mistake="numpy-name-removed"),
     Specimen("ps6-entropy-nan-zero-log-zero", "entropy", '''
 import numpy as np
 ''' + _ENTROPY_HEAD + '''    return -np.sum(p * np.log(p), axis=axis)
@@ -509,6 +497,24 @@ def bayes_posterior(log_prior, log_likelihood):
         "    total = unnormalised.sum()\n    if total == 0:\n        raise ValueError(\"total probability is zero\")\n"
         "    return unnormalised / total\n"),
         hint="so its total is 0 and the code stops there", mistake="posterior-underflow-raises"),
+    # (a discrete Bayes filter's normalize: a total of 0 becomes the uniform distribution)
+    Specimen("ps6-bayes-uniform-on-zero-total", "bayes_posterior", _BAYES_PRODUCT.replace(
+        "    return unnormalised / unnormalised.sum()\n",
+        "    total = unnormalised.sum()\n    if total == 0:\n        return np.ones_like(unnormalised) / len(unnormalised)\n"
+        "    return unnormalised / total\n"),
+        hint="puts the uniform distribution in its place", mistake="posterior-underflow-uniform"),
+    # (a streaming library's predict_log_proba taken for the posterior: normalised, in log space)
+    Specimen("ps6-bayes-returns-log-posterior", "bayes_posterior", '''
+import numpy as np
+
+def bayes_posterior(log_prior, log_likelihood):
+    log_prior = np.asarray(log_prior, dtype=float)
+    ll = np.atleast_2d(np.asarray(log_likelihood, dtype=float))
+    if ll.ndim != 2 or ll.shape[1] != log_prior.shape[0]:
+        raise ValueError("log_likelihood must be (N, K) or (K,)")
+    a = log_prior + ll.sum(axis=0)
+    return a - np.logaddexp.reduce(a)
+''', hint="the log of the posterior", mistake="posterior-as-log"),
     Specimen("ps6-bayes-multiplies-likelihoods", "bayes_posterior", _BAYES_PRODUCT,
              hint="underflows to 0", mistake="posterior-underflow"),
     # (a mixture library's log-normalisation: exp(a - log Σ exp(a)) with no maximum subtracted)
@@ -855,6 +861,18 @@ import numpy as np
     w = np.exp(np.array(scores) - max(scores))
     return w / w.sum()
 ''', hint="fixed number of hypotheses", mistake="fixed-number-of-hypotheses"),
+    # (older course code: np.float, removed in NumPy 1.24)
+    Specimen("ps6-kl-removed-numpy-alias", "kl_divergence", '''
+import numpy as np
+from scipy.special import xlogy
+''' + _CHECK_P + '''
+def kl_divergence(p, q, axis=-1):
+    p, q = np.asarray(p, dtype=np.float), np.asarray(q, dtype=np.float)
+    _check(p, "p", axis)
+    _check(q, "q", axis)
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.sum(xlogy(p, p) - xlogy(p, q), axis=axis), 0.0)
+''', hint="NumPy no longer has", mistake="numpy-name-removed"),
 )
 
 
@@ -923,6 +941,8 @@ LOSES = {
     "ps6-js-bits": ("js_divergence-basic",),
     "ps6-js-scipy": ("js_divergence-basic", "js_divergence-axis", "js_divergence-shape", "js_divergence-properties", "js_divergence-errors", "js_divergence-purity"),
     "ps6-bayes-multiplies-likelihoods": ("bayes_posterior-stability",),
+    "ps6-bayes-uniform-on-zero-total": ("bayes_posterior-stability",),
+    "ps6-bayes-returns-log-posterior": ("bayes_posterior-basic", "bayes_posterior-stability"),
     "ps6-bayes-likelihood-floored": ("bayes_posterior-stability",),
     "ps6-bayes-log-normalised-unshifted": ("bayes_posterior-stability",),
     "ps6-bayes-raises-on-zero-total": ("bayes_posterior-stability",),
