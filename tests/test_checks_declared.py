@@ -95,6 +95,25 @@ def test_a_relation_uses_earlier_calls_and_says_why_when_it_is_not_there():
     assert softmax.check("stability", summary="s", probes=(PROBE,), why_reference="because").why_reference
 
 
+def test_a_probe_for_the_other_form_only_is_asked_there_alone_and_last():
+    """cross_entropy's -soft compares rows with the correct values only where it is asked again with its integer
+    labels as rows (there its relations tie the rows to themselves): such probes come last, in a cell that form
+    asks again, and the cell as declared does not call them."""
+    ce = ProblemSetChecks("ps2_cross_entropy").function("cross_entropy", other_form=lambda args: args[:1] + ("rows",))
+    rows = Probe("rows", ([[1.0, 2.0]], [[0.5, 0.5]]), other_form_only=True)
+    labels = Probe("labels", ([[1.0, 2.0]], [1]))
+    check = ce.check("soft", summary="s", probes=(labels, rows), why_reference="rows are this cell's")
+    assert [p.label for p in check.probes] == ["labels"]
+    assert [p.label for p in check.other_form.probes] == ["labels", "rows"]
+    with pytest.raises(ValueError, match="other-form-only probes come last"):
+        ce.check("soft", summary="s", probes=(rows, labels), why_reference="w")
+    with pytest.raises(ValueError, match="other-form-only probes come last"):
+        ce.check("basic", summary="s", probes=(labels, rows))  # (-basic judges the form as given: no other form)
+    with pytest.raises(ValueError, match="other-form-only probes come last"):
+        ProblemSetChecks("ps2_cross_entropy").function("cross_entropy").check(
+            "soft", summary="s", probes=(labels, rows), why_reference="w")
+
+
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
 def test_every_check_of_a_problem_set_has_its_one_forbidden_list(ps):
     module = importlib.import_module(f"autograder.checks.{ps}")

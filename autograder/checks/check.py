@@ -83,6 +83,11 @@ class Probe:
         Whether this call's RuntimeWarnings count where the check judges warnings (``no_warnings``). False for
         an input at an edge that another cell judges (a probability of exactly 0 in a ``-purity`` cell, there to
         see a write only such an input triggers): a naive formula's warning there is that cell's, not this one's.
+    other_form_only : bool
+        Judged only where the check is asked again in the function's other form (:attr:`Check.other_form`),
+        after every probe of the form as declared. A -soft cell's relations tie rows to the integer labels they
+        mix; asked again with the labels as rows, they tie the rows to themselves, which a float path that drops
+        the mean's 1/N satisfies, so there the rows' values are judged too.
     """
 
     label: str
@@ -96,6 +101,7 @@ class Probe:
     relation: Relation | None = None
     uses: tuple = ()
     warnings_judged: bool = True
+    other_form_only: bool = False
 
 
 #: What :attr:`Probe.expect` may say.
@@ -581,6 +587,11 @@ class FunctionChecks:
             raise ValueError(f"probes: expected a non-empty tuple of Probe for {self.name}-{aspect}")
         probes = tuple(_resolve_uses(index, probe, probes, f"{self.name}-{aspect}")
                        for index, probe in enumerate(probes))
+        form_only = [p.other_form_only for p in probes]
+        if any(form_only) and (self.other_form is None or aspect in self.form_cells
+                               or form_only != sorted(form_only)):
+            raise ValueError(f"probes: {self.name}-{aspect}'s other-form-only probes come last, in a check the "
+                             f"function's other form asks again (other_form, not one of form_cells)")
         for index, probe in enumerate(probes):
             if probe.twin is not None and not 0 <= probe.twin < index:
                 raise ValueError(f"probes: the twin of probe {index} ({probe.label!r}) of {self.name}-{aspect} must "
@@ -593,7 +604,7 @@ class FunctionChecks:
             grade_id=f"{self.name}-{aspect}",
             function=self.name,
             summary=summary,
-            probes=probes,
+            probes=tuple(p for p in probes if not p.other_form_only),
             rtol=self.rtol if rtol is None else rtol,
             atol=self.atol if atol is None else atol,
             no_warnings=no_warnings,
@@ -611,12 +622,12 @@ class FunctionChecks:
         if self.slice_form is not None and aspect not in self.slice_form.cells \
                 and (aspect != "purity" or self.slice_form.purity):
             made = replace(made, slice_form=self.slice_form)
-        if aspect != "purity" and any(_lists_in(p) for p in probes):
-            made = replace(made, array_form=replace(made, probes=tuple(_as_arrays(p) for p in probes)))
+        if aspect != "purity" and any(_lists_in(p) for p in made.probes):
+            made = replace(made, array_form=replace(made, probes=tuple(_as_arrays(p) for p in made.probes)))
         if self.other_form is None or aspect in self.form_cells:
             return made
         converted = tuple(replace(p, args=self.other_form(p.args) or p.args) for p in probes)
-        if all(c.args is p.args for c, p in zip(converted, probes, strict=True)):
+        if not any(form_only) and all(c.args is p.args for c, p in zip(converted, probes, strict=True)):
             return made
         return replace(made, other_form=replace(made, probes=converted, array_form=None))
 

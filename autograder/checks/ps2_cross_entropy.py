@@ -360,10 +360,29 @@ TARGETS_AS_COLUMNS = Hint(
 
 # Every check of a function offers all of its hints: each rule matches one signature only,
 # so whichever probe fails first, the submission's mistake is named.
-LOSS_HINTS = (LABELS_AS_ROWS, LOG_OF_SOFTMAX, CLIPPED, OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, MEAN, ROWS, LOSS_SHAPE,
-              TARGETS_AS_COLUMNS)
-GRAD_HINTS = (LABELS_AS_ROWS, OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, GRAD_SIGN, GRAD_MEAN, ROWS, NO_SOFTMAX,
-              GRAD_LOG_WARNS)
+def _rows_not_averaged(f: Failure) -> bool:
+    """Float targets of N >= 2 rows, and a result N times the correct one: the mean's 1/N taken for integer labels
+    (which pass) but not for rows."""
+    if f.probe is None or len(f.probe.args) < 2 or f.outcome is None or f.outcome.value is None:
+        return False
+    targets = np.asarray(f.probe.args[1])
+    if targets.ndim != 2 or targets.dtype.kind != "f" or targets.shape[0] < 2:
+        return False
+    got, ref = np.asarray(f.outcome.value, dtype=float), np.asarray(f.reference, dtype=float)
+    return got.shape == ref.shape and bool(np.allclose(got, targets.shape[0] * ref, rtol=1e-9, atol=1e-14))
+
+
+ROWS_NOT_AVERAGED = Hint(
+    "With float targets (rows) the result is N times the correct one, while integer labels get it right: the mean "
+    "over the N rows (its 1/N) is taken for the labels but not for the rows. Whatever the form of the targets, the "
+    "loss is the mean over the rows, and its gradient keeps that 1/N.",
+    _rows_not_averaged,
+    "rows-not-averaged",
+)
+LOSS_HINTS = (LABELS_AS_ROWS, LOG_OF_SOFTMAX, CLIPPED, OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, MEAN, ROWS_NOT_AVERAGED,
+              ROWS, LOSS_SHAPE, TARGETS_AS_COLUMNS)
+GRAD_HINTS = (LABELS_AS_ROWS, OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, GRAD_SIGN, GRAD_MEAN, ROWS_NOT_AVERAGED, ROWS,
+              NO_SOFTMAX, GRAD_LOG_WARNS)
 
 # The purity checks' hidden list inputs (each also passed as arrays: "accepts lists" is judged by the pair).
 PURE_LOGITS = [[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]]
@@ -445,6 +464,21 @@ SOFT_HIDDEN = (
     ("(6, 4) logits with label smoothing 0.1", SMALL, SMOOTHED),
     ("(64, 10) logits with soft labels", BATCH, BATCH_SOFT),
 )
+#: Why the -soft cells compare two calls with the reference (check.py asks a cell other than -basic to say it).
+ROWS_WHY = ("Where the cell is asked again with the related calls' integer labels as the one-hot rows they stand for "
+            "(a function written for rows keeps the cell: docs/contract.md, \"A form of the targets is one cell\"), "
+            "a float path that drops the mean's 1/N, or sums the rows, agrees with itself, so there two batches of "
+            "rows are judged by their values: rows are this cell's.")
+#: Float targets judged by their values (each -soft cell's last probes, asked where the cell is asked again with its
+#: integer labels as rows): the notebook's two rows of soft labels, and the hidden (6, 4) soft labels, where a mean's
+#: 1/N shows. A function that takes both forms is judged on its rows by the relations to its own integer labels, so a
+#: sum where the mean belongs, in both forms, is charged in -basic and -batch alone.
+ROWS_AS_VALUES = (
+    Probe("logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with the soft labels [[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]] (a "
+          "batch of two rows: the mean over them)", (NB_LOGITS, NB_SOFT), public=True, other_form_only=True),
+    Probe("(6, 4) logits with soft labels (rows of probabilities), compared with the correct values", (SMALL, SOFT),
+          other_form_only=True),
+)
 #: The first two probes of both -purity cells (the notebook's visible inputs).
 PURE_PUBLIC = (
     Probe("the array logits [[2.0, 1.0, 0.1], [0.5, -1.0, 3.0]] with the array labels [0, 2]",
@@ -507,7 +541,9 @@ CHECKS = linked((
             *_soft(CE_SOFT, "logits [[2.0, 1.0, 0.1]] with the soft label [[0.7, 0.2, 0.1]]",
                    np.array([[2.0, 1.0, 0.1]]), np.array([[0.7, 0.2, 0.1]]), public=True),
             *(p for label, z, t in SOFT_HIDDEN[1:] for p in _soft(CE_SOFT, label, z, t)),
+            *ROWS_AS_VALUES,  # (as cross_entropy_grad-soft's: a float path that sums is judged on its values)
         ),
+        why_reference=ROWS_WHY,
     ),
     CROSS_ENTROPY.shape(
         summary="returns one number, the mean loss over the batch (a float or a 0-d array), for every number of "
@@ -596,7 +632,9 @@ CHECKS = linked((
             *_soft(GRAD_SOFT, "logits [[2.0, 1.0, 0.1]] with the one-hot row [[1.0, 0.0, 0.0]]",
                    np.array([[2.0, 1.0, 0.1]]), np.array([[1.0, 0.0, 0.0]]), public=True),
             *(p for label, z, t in SOFT_HIDDEN[1:] for p in _soft(GRAD_SOFT, label, z, t)),
+            *ROWS_AS_VALUES,
         ),
+        why_reference=ROWS_WHY,
     ),
     CROSS_ENTROPY_GRAD.check(
         "stability",

@@ -174,7 +174,8 @@ def _one_float_throughout(value: object) -> TypeGuard[np.ndarray]:
 
 def _one_line(text: str) -> str:
     """NumPy's text of an array on one line, without the spaces that align its columns."""
-    return re.sub(r"\[\s+", "[", re.sub(r"\s+([,\]])", r"\1", re.sub(r"\s*\n\s*", " ", text)))
+    text = re.sub(r"\s+([,\]])", r"\1", re.sub(r"\s*\n\s*", " ", text))
+    return re.sub(r",\s+", ", ", re.sub(r"\[\s+", "[", text))
 
 
 def call_text(function: str, args: tuple, kwargs: dict) -> str:

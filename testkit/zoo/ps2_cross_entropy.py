@@ -359,6 +359,46 @@ def cross_entropy_grad(logits, targets):
         hint="N times too large",
         mistake="grad-missing-1-over-n",
     ),
+    Specimen(  # (integer labels averaged, rows not: two paths, one of them without the 1/N)
+        "cross_entropy_grad-rows-not-averaged",
+        "cross_entropy_grad",
+        '''
+import numpy as np
+
+def cross_entropy_grad(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    if t.ndim == 1:
+        onehot = np.zeros_like(p)
+        onehot[np.arange(len(t)), t] = 1.0
+        return (p - onehot) / len(t)
+    return p - t
+''',
+        hint="the mean over the N rows (its 1/N) is taken for the labels but not for the rows",
+        mistake="rows-not-averaged",
+    ),
+    Specimen(  # (the same in the loss: a mean for integer labels, a sum for rows)
+        "cross_entropy-rows-summed",
+        "cross_entropy",
+        '''
+import numpy as np
+
+def cross_entropy(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    t = np.asarray(targets)
+    m = z.max(axis=1, keepdims=True)
+    logp = z - m - np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
+    if t.ndim == 1:
+        if np.any((t < 0) | (t >= z.shape[1])):
+            raise ValueError("targets must be class indices in [0, C)")
+        return -np.mean(logp[np.arange(len(t)), t])
+    return -np.sum(t * logp)
+''',
+        hint="the mean over the N rows (its 1/N) is taken for the labels but not for the rows",
+        mistake="rows-not-averaged",
+    ),
     Specimen(
         "cross_entropy_grad-wrong-sign",
         "cross_entropy_grad",
@@ -712,6 +752,8 @@ LOSES = {
     "cross_entropy-scipy-log-softmax": ("cross_entropy-basic", "cross_entropy-soft", "cross_entropy-shape", "cross_entropy-stability", "cross_entropy-errors", "cross_entropy-purity"),
     "cross_entropy_grad-missing-1-over-n": ("cross_entropy_grad-basic", "cross_entropy_grad-batch"),
     "cross_entropy_grad-wrong-sign": ("cross_entropy_grad-basic",),
+    "cross_entropy_grad-rows-not-averaged": ("cross_entropy_grad-soft",),
+    "cross_entropy-rows-summed": ("cross_entropy-soft",),
     "cross_entropy_grad-argmax-of-soft-labels": ("cross_entropy_grad-soft",),
     "cross_entropy_grad-naive-softmax": ("cross_entropy_grad-stability",),
     "cross_entropy_grad-softmax-over-batch": ("cross_entropy_grad-basic", "cross_entropy_grad-batch"),
