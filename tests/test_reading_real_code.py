@@ -321,6 +321,26 @@ def entropy(p, axis=-1):
     return -np.sum(np.where(p > 0, p * np.log(p), 0.0), axis=axis)
 '''
 
+# ps1: a library's logsumexp helper (arviz's stats, as its `copy=True` default has it): the shift written in place
+# into a copy taken under `if copy:`, a parameter the caller never passes
+COPY_FLAG_LOGSUMEXP = '''
+import numpy as np
+
+def _logsumexp(ary, *, b=None, axis=None, keepdims=False, copy=True):
+    ary = np.asarray(ary)
+    if copy:
+        ary = ary.copy()
+    ary_max = np.amax(ary, axis=axis, keepdims=True)
+    ary_max = np.where(np.isfinite(ary_max), ary_max, 0.0)
+    ary -= ary_max
+    with np.errstate(divide="ignore"):  # (a slice of only -inf: the log of 0 is its -inf)
+        out = np.log(np.sum(np.exp(ary), axis=axis, keepdims=keepdims))
+    return out + (ary_max if keepdims else np.squeeze(ary_max, axis=axis))
+
+def logsumexp(z, axis=-1):                                           # glue
+    return _logsumexp(np.asarray(z, dtype=float), axis=axis)         # glue
+'''
+
 #: ``(problem set, function, source)`` of each shape.
 REAL = {
     "softmax-with-loss-layer": ("ps2_cross_entropy", "cross_entropy", SOFTMAX_WITH_LOSS),
@@ -337,6 +357,7 @@ REAL = {
     "context-saved-for-backward": ("ps4_bernoulli", "binary_cross_entropy", CONTEXT_SAVED_BCE),
     "base-loss-kwargs": ("ps2_cross_entropy", "cross_entropy", BASE_LOSS_KWARGS),
     "errstate-decorator": ("ps6_information", "entropy", ERRSTATE_DECORATED_ENTROPY),
+    "copy-flag-default": ("ps1_softmax", "logsumexp", COPY_FLAG_LOGSUMEXP),
 }
 
 
@@ -370,6 +391,20 @@ def test_the_same_shapes_writing_their_input_still_lose_the_cell():
     purity = results["binary_cross_entropy_with_logits-purity"]
     assert not purity.passed and purity.kind == "mutation" and "BCEWithLogitsLoss.__call__" in purity.message, \
         purity.message
+
+
+@pytest.mark.parametrize("change", [
+    ("copy=True):", "copy=False):"),                                    # the default skips the copy
+    ("axis=axis)         # glue", "axis=axis, copy=False)  # glue"),    # the caller passes it
+    ("    if copy:\n", "    if not copy:\n"),                          # the copy on the other branch
+], ids=["default-false", "passed-false", "negated"])
+def test_a_copy_flag_that_is_not_at_its_copying_value_still_loses_the_cell(change):
+    """Only a parameter no call passes, at a constant default that takes the copy, settles the branch: the same
+    helper with the copy skipped by its default, by the caller, or by the test's negation, writes its input."""
+    source = COPY_FLAG_LOGSUMEXP.replace(*change)
+    assert source != COPY_FLAG_LOGSUMEXP
+    purity = grade("ps1_softmax", Specimen("copy-flag", "logsumexp", source))["logsumexp-purity"]
+    assert not purity.passed and purity.kind == "mutation" and "ary -= ary_max" in purity.message, purity.message
 
 
 @pytest.fixture(scope="module")

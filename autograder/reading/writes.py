@@ -20,7 +20,9 @@ step does:
   rows of ``for row in p`` (and of ``enumerate``/``zip``), the items of a
   list or tuple made of such names, what a notebook function called with it
   returns when that is its argument; across branches and loops, each path on
-  its own (``z = z - m; z /= s`` divides a new array).
+  its own (``z = z - m; z /= s`` divides a new array), and of a branch on a
+  helper's parameter that the call does not pass, at a constant default, only
+  the path that default takes (``if copy: z = z.copy()`` with ``copy=True``).
 
 Everything else is a new object or one the reading cannot tell, and nothing
 written into it counts: a value kept in an attribute or a global, the result
@@ -228,6 +230,9 @@ class Reader:
             return None
         elif isinstance(node, ast.If):
             self._expr(node.test, env, scope)
+            taken = truth(node.test, env)  # (a parameter no call passes, at its constant default: one branch runs)
+            if taken is not None:
+                return self._block(node.body if taken else node.orelse, dict(env), scope)
             return join_env(self._block(node.body, dict(env), scope), self._block(node.orelse, dict(env), scope))
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
             return self._loop(node, env, scope)
@@ -409,9 +414,12 @@ class Reader:
             return self._subscript(base, node.slice)
         if isinstance(node, ast.Call):
             return self._call(node, env, scope)
+        if isinstance(node, ast.IfExp):
+            self._expr(node.test, env, scope)
+            taken = truth(node.test, env)
+            if taken is not None:
+                return self._expr(node.body if taken else node.orelse, env, scope)
         if isinstance(node, (ast.BoolOp, ast.IfExp)):
-            if isinstance(node, ast.IfExp):
-                self._expr(node.test, env, scope)
             out: Value | None = None
             for value in node.values if isinstance(node, ast.BoolOp) else (node.body, node.orelse):
                 v = self._expr(value, env, scope)
@@ -541,6 +549,11 @@ class Reader:
         for key, v in call.kwargs.items():
             if key in names:
                 bound[key] = v
+        if call.star is None:  # (a spread of unknown length may pass any parameter)
+            passed = set(positional[:len(call.args)]) | set(call.kwargs)
+            for name, value in constant_defaults(fn.node).items():
+                if name not in passed:
+                    bound[name] = value
         if fn.closure and call.env is not None:  # late binding: the names as they are at the call, too
             merged = dict(fn.closure)
             for name in merged:
@@ -697,6 +710,28 @@ def signature(node: FunctionNode, method: bool = False) -> Signature:
     positional = tuple(a.arg for a in args.posonlyargs + args.args)
     return Signature(positional[1:] if method else positional, args.vararg.arg if args.vararg else None,
                      tuple(a.arg for a in args.kwonlyargs), args.kwarg.arg if args.kwarg else None)
+
+
+def constant_defaults(node: FunctionNode) -> dict[str, Value]:
+    """The parameters whose default is a literal constant (``copy=True``, ``axis=None``), each as the
+    :func:`truth` of that constant: what the parameter is in a call that does not pass it."""
+    args = node.args
+    nodes = list(args.defaults) + [d for d in args.kw_defaults if d is not None]
+    return {name: Value(kind="const", dotted=str(bool(d.value)))
+            for name, d in zip(defaulted(node), nodes, strict=True) if isinstance(d, ast.Constant)}
+
+
+def truth(test: ast.expr, env: Env) -> bool | None:
+    """Whether ``test`` (a name, or ``not`` a name) is certainly true or false: a parameter no call passes, at its
+    constant default (:func:`constant_defaults`); None for anything else, whose both branches are read. So
+    ``if copy: a = a.copy()`` with ``copy=True`` never reaches the write below it with ``a`` the argument."""
+    negated = False
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, negated = test.operand, not negated
+    value = env.get(test.id) if isinstance(test, ast.Name) else None
+    if value is None or value.kind != "const" or value.dotted not in ("True", "False"):
+        return None
+    return (value.dotted == "True") != negated
 
 
 def defaulted(node: FunctionNode) -> list[str]:
