@@ -331,6 +331,13 @@ def one_flat_vector() -> Rule:
     return rule
 
 
+def fixed_axis_hint(text: str, mistake: str = "fixed-axis-out-of-bounds") -> Hint:
+    """The rule for a reduction over a fixed axis that the input lacks (:func:`axis_out_of_bounds`), for a call that
+    raised and for a cell left with no result; ``text`` says, in the set's own words, what the function does
+    instead (takes ``axis``, or reduces nothing)."""
+    return Hint(text, axis_out_of_bounds(), mistake, kinds=("raised", "no-result"))
+
+
 def scalar_code_hint(text: str) -> Hint:
     """The rule every problem set has for code written for one number (or one slice) at a time that was given an
     array (:func:`scalar_code_on_arrays`), for a call that raised and for a cell left with no result; ``text`` says,

@@ -277,14 +277,10 @@ FLAT_VECTOR = Hint(
     "one-flat-vector",
     kinds=("raised",),
 )
-FIXED_AXIS = Hint(
+FIXED_AXIS = hints.fixed_axis_hint(
     "A reduction names a fixed axis (such as axis=1) that the input does not have (a 1-D z has only axis 0): "
     "every reduction takes the function's `axis` argument, so that the same code serves a 1-D z and each slice of "
-    "a larger one.",
-    hints.axis_out_of_bounds(),
-    "fixed-axis-out-of-bounds",
-    kinds=("raised", "no-result"),
-)
+    "a larger one.")
 KEEPDIMS = Hint(
     "A per-slice result (a maximum or a sum) does not line up with `z` (NumPy could not broadcast the two "
     "together): a reduction that drops `axis` cannot be combined with the input along it, while one that keeps "

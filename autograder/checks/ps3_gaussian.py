@@ -41,6 +41,7 @@ from autograder.checks.hints import (
     all_of,
     any_of,
     axis_out_of_bounds,
+    fixed_axis_hint,
     label_has,
     matches,
     none_of,
@@ -461,14 +462,11 @@ LL_SHAPE = Hint("The result is one log density per element: the log-likelihood i
 # Every check of a function offers all of its hints: each rule matches one signature only.
 # The univariate rules compare at rtol 1e-9: far in the tails (values ~1e6) the formulas
 # that drop different constants are within 1e-6 of each other.
-PDF_FIXED_AXIS = Hint(
+PDF_FIXED_AXIS = fixed_axis_hint(
     "The result is reduced over a fixed axis (a sum or mean with axis=1, or torch's dim=1, as a policy's log "
     "density over a batch of actions has it) that this input does not have: gaussian_log_pdf is elementwise, one "
     "log density for each element of the broadcast x, mu and sigma, with nothing summed.",
-    axis_out_of_bounds(),
-    "pdf-reduced-over-fixed-axis",
-    kinds=("raised", "no-result"),
-)
+    "pdf-reduced-over-fixed-axis")
 _UNIVARIATE = (SIGMA_IS_SD, NORMALISER, LOG_SIGMA, UNNORMALISED, HALF, ARRAYS)
 PDF_HINTS = (LOG_OF_PDF,) + _UNIVARIATE + (FLOAT32_CONSTANT, PDF_FIXED_AXIS)
 LL_HINTS = (LL_SHAPE, LL_AXIS, LOG_OF_PDF, LL_MEAN, LL_NORMALISER_ROWS) + _UNIVARIATE + (FLOAT32_CONSTANT,)

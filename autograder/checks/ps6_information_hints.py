@@ -20,7 +20,7 @@ from autograder.checks.hints import (
     Rule,
     all_of,
     any_of,
-    axis_out_of_bounds,
+    fixed_axis_hint,
     kind,
     label_has,
     matches_any,
@@ -602,14 +602,10 @@ TINY_COUNTS = Hint(
 )
 AXIS = Hint("The sum runs along another axis than `axis`: the result has the input's shape without that axis.",
             matches_any(_h_other_axis), "entropy-other-axis")
-FIXED_AXIS = Hint(
+FIXED_AXIS = fixed_axis_hint(
     "A reduction names a fixed axis (such as dim=1 or axis=1, as code for a batch of rows has it) that the input "
     "does not have (a 1-D p has only axis 0): every reduction takes the function's `axis` argument, so that the "
-    "same code serves one distribution and each slice of a larger array.",
-    axis_out_of_bounds(),
-    "fixed-axis-out-of-bounds",
-    kinds=("raised", "no-result"),
-)
+    "same code serves one distribution and each slice of a larger array.")
 
 _DISTRIBUTION_CHECKS = (SCALAR_CODE, FLAT_VECTOR, TOLERANCE_LOOSE, VALIDATE, WHOLE_ARRAY_SUM, EXACT_SUM)
 #: The divergences' `axis` taken as the last axis whatever it says: in the check of the sums, or in the sum.
