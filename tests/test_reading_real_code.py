@@ -393,6 +393,16 @@ def test_the_same_shapes_writing_their_input_still_lose_the_cell():
         purity.message
 
 
+@pytest.mark.parametrize("call", ["axis=axis, copy=True", "None, axis, False, True"], ids=["keyword", "positional"])
+def test_a_copy_flag_passed_as_a_literal_is_read_as_passed(call):
+    """The caller passing copy=True (by keyword, or by position) settles the branch as the default does."""
+    source = COPY_FLAG_LOGSUMEXP.replace("def _logsumexp(ary, *, b=None,", "def _logsumexp(ary, b=None,").replace(
+        "axis=axis)         # glue", f"{call})  # glue")
+    assert "copy=True)  # glue" in source or "False, True)" in source
+    purity = grade("ps1_softmax", Specimen("copy-passed", "logsumexp", source))["logsumexp-purity"]
+    assert purity.passed, purity.message
+
+
 @pytest.mark.parametrize("change", [
     ("copy=True):", "copy=False):"),                                    # the default skips the copy
     ("axis=axis)         # glue", "axis=axis, copy=False)  # glue"),    # the caller passes it

@@ -276,7 +276,7 @@ def matches_any(*wrong: Callable[..., object], rtol: float = 1e-6, atol: float =
 
 
 def scalar_code_on_arrays() -> Rule:
-    """The call raised because code written for one number got an array: a ``math`` function (``TypeError: only
+    """The call raised because code written for one number got an array: a ``math`` function or ``float()`` (``TypeError: only
     length-1 arrays can be converted``) or an ``if`` on an array (``ValueError: The truth value of an array …``)."""
     def rule(f: Failure) -> bool:
         if f.outcome is None or f.outcome.status != "raised":

@@ -292,8 +292,8 @@ def _ll_rows(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:
 
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
 ARRAYS = scalar_code_hint(
-    "The function is written for one number at a time (the error shows it: a `math` function, or an `if`, was "
-    "given an array): the inputs may be lists or arrays of any shape, and NumPy's functions (and np.where) work "
+    "The function is written for one number at a time (the error shows it: a `math` function, `float()`, or an "
+    "`if` was given an array): the inputs may be lists or arrays of any shape, and NumPy's functions (and np.where) work "
     "on all their elements at once.")
 
 

@@ -376,8 +376,8 @@ SIGMOID_SIGN = Hint("The exponent has the wrong sign: sigmoid grows with z (sigm
                     "positive logit must give a probability close to 1.", matches_any(_sigmoid_wrong_sign),
                     "sigmoid-sign")
 ARRAYS = scalar_code_hint(
-    "The function is written for one number at a time (the error shows it: a `math` function, or an `if`, was "
-    "given an array): the inputs may be lists or arrays of any shape, and NumPy's functions (and np.where) work "
+    "The function is written for one number at a time (the error shows it: a `math` function, `float()`, or an "
+    "`if` was given an array): the inputs may be lists or arrays of any shape, and NumPy's functions (and np.where) work "
     "on all their elements at once.")
 MEAN = Hint("The loss is summed (over all elements, or over each row and then averaged, as a sum divided by the number "
             "of rows is): binary cross-entropy is the mean over all elements, one number per call.",

@@ -394,8 +394,8 @@ GK_HALF_DENOMINATOR = Hint("The quadratic term lacks its factor ½: its denomina
 GK_LOG_VARIANCES = Hint("The log term is the log of the ratio of the variances, twice the log of the ratio of the "
                         "standard deviations that the KL has.", matches_any(_gk_log_variances), "gk-log-variance-ratio")
 SCALAR_CODE = scalar_code_hint(
-    "The function is written for one number at a time (the error shows it: a `math` function, or an `if`, was "
-    "given an array): the four arguments may be arrays that broadcast together, and NumPy's functions work on "
+    "The function is written for one number at a time (the error shows it: a `math` function, `float()`, or an "
+    "`if` was given an array): the four arguments may be arrays that broadcast together, and NumPy's functions work on "
     "all their elements at once.")
 
 MVN_REVERSED = Hint("The result is KL(N2 ‖ N1): mvn_kl(mu1, cov1, mu2, cov2) is KL(N1 ‖ N2), and KL is not symmetric.",

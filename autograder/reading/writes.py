@@ -21,8 +21,8 @@ step does:
   list or tuple made of such names, what a notebook function called with it
   returns when that is its argument; across branches and loops, each path on
   its own (``z = z - m; z /= s`` divides a new array), and of a branch on a
-  helper's parameter that the call does not pass, at a constant default, only
-  the path that default takes (``if copy: z = z.copy()`` with ``copy=True``).
+  helper's parameter that the call passes a literal, or leaves at a constant
+  default, only the path it takes (``if copy: z = z.copy()`` with ``copy=True``).
 
 Everything else is a new object or one the reading cannot tell, and nothing
 written into it counts: a value kept in an attribute or a global, the result
@@ -554,6 +554,7 @@ class Reader:
             for name, value in constant_defaults(fn.node).items():
                 if name not in passed:
                     bound[name] = value
+        bound.update(constant_arguments(call.node, positional, names))
         if fn.closure and call.env is not None:  # late binding: the names as they are at the call, too
             merged = dict(fn.closure)
             for name in merged:
@@ -721,9 +722,25 @@ def constant_defaults(node: FunctionNode) -> dict[str, Value]:
             for name, d in zip(defaulted(node), nodes, strict=True) if isinstance(d, ast.Constant)}
 
 
+def constant_arguments(node: ast.Call, positional: Sequence[str], names: set[str]) -> dict[str, Value]:
+    """The parameters a call passes a literal constant (``copy=True``; positionally, before any ``*spread``), each
+    as its :func:`truth`, as :func:`constant_defaults` gives a default."""
+    out: dict[str, Value] = {}
+    for i, arg in enumerate(node.args):
+        if isinstance(arg, ast.Starred) or i >= len(positional):
+            break
+        if isinstance(arg, ast.Constant):
+            out[positional[i]] = Value(kind="const", dotted=str(bool(arg.value)))
+    for keyword in node.keywords:
+        if keyword.arg in names and isinstance(keyword.value, ast.Constant):
+            out[keyword.arg] = Value(kind="const", dotted=str(bool(keyword.value.value)))
+    return out
+
+
 def truth(test: ast.expr, env: Env) -> bool | None:
     """Whether ``test`` (a name, or ``not`` a name) is certainly true or false: a parameter no call passes, at its
-    constant default (:func:`constant_defaults`); None for anything else, whose both branches are read. So
+    constant default (:func:`constant_defaults`), or one the call passes a literal (:func:`constant_arguments`);
+    None for anything else, whose both branches are read. So
     ``if copy: a = a.copy()`` with ``copy=True`` never reaches the write below it with ``a`` the argument."""
     negated = False
     while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
