@@ -326,6 +326,29 @@ def _vae_batch_mean(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:  # each cod
     return np.mean(_vae(mu, logvar))
 
 
+def _vae_batch_mean_axis0(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
+    """The same with the batch's mean over the first axis (PyTorch's ``.mean(dim=0)``): one code of shape (K,) has
+    no axis left to average, and raises."""
+    return np.mean(_vae(mu, logvar), axis=0)
+
+
+def _batch_mean_where_it_returned(f: Failure) -> bool:
+    """A single code's call raised for an axis its per-code KL lacks, and every batch the function returned a result
+    for got the batch's mean over the first axis (:func:`_vae_batch_mean_axis0`)."""
+    if not axis_out_of_bounds()(f):
+        return False
+    batches = [(p, o) for p, o, _, _ in f.seen() if o is not None and o.status == "returned" and len(p.args) == 2
+               and np.ndim(p.args[0]) >= 2]
+    if not batches:
+        return False
+    for probe, outcome in batches:
+        wanted = _vae_batch_mean_axis0(*probe.args)
+        got = np.asarray(outcome.value, dtype=float)
+        if got.shape != wanted.shape or not np.allclose(got, wanted, rtol=1e-9, atol=1e-12):
+            return False
+    return True
+
+
 def _vae_mean_k(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     return _vae(mu, logvar, reduce=np.mean)
 
@@ -433,7 +456,9 @@ VAE_AXIS = Hint("The sum (or mean) runs over more than the last axis, or over an
                 "vae-sum-axis")
 VAE_BATCH_MEAN = Hint("Each code's KL (the sum over its K latent dimensions) is right, and then averaged over the "
                       "batch: the function gives one KL per code, N numbers for mu of shape (N, K); the mean over "
-                      "the batch belongs to the loss that uses it.", matches_any(_vae_batch_mean), "vae-batch-averaged")
+                      "the batch belongs to the loss that uses it.",
+                      any_of(matches_any(_vae_batch_mean, _vae_batch_mean_axis0), _batch_mean_where_it_returned),
+                      "vae-batch-averaged", kinds=("value", "nonfinite", "shape", "raised", "no-result"))
 VAE_MEAN = Hint("The terms of the K latent dimensions are averaged: the KL of a diagonal Gaussian is their sum.",
                 matches_any(_vae_mean_k), "vae-mean-over-latents")
 VAE_HALF = Hint("The factor −½ in front of the sum is missing or has the wrong sign: the KL is never negative, and it "

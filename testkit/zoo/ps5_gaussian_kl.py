@@ -297,6 +297,14 @@ def vae_kl(mu, logvar):
     per_code = -0.5 * np.sum(1 + logvar - mu ** 2 - np.exp(logvar), axis=-1)
     return np.mean(per_code)  # (real VAE code: the loss's batch mean, written into the KL)
 """, hint="and then averaged over the batch", mistake="vae-batch-averaged"),
+    # (PyTorch-VAE's loss: each code's sum, then .mean(dim=0) over the batch; one code has no axis 0 left)
+    Specimen("ps5-vae-kl-batch-mean-axis-0", "vae_kl", """
+import numpy as np
+
+def vae_kl(mu, logvar):
+    mu, logvar = np.asarray(mu, dtype=float), np.asarray(logvar, dtype=float)
+    return np.mean(-0.5 * np.sum(1 + logvar - mu ** 2 - np.exp(logvar), axis=-1), axis=0)
+""", hint="and then averaged over the batch", mistake="vae-batch-averaged"),
     Specimen("ps5-vae-kl-axis-0", "vae_kl", """
 import numpy as np
 
@@ -427,6 +435,7 @@ LOSES = {
     "ps5-mvn-kl-scipy-stats": ("mvn_kl-basic", "mvn_kl-shape", "mvn_kl-highdim", "mvn_kl-purity"),
     "ps5-vae-kl-sum-everything": ("vae_kl-batch", "vae_kl-shape"),
     "ps5-vae-kl-batch-mean": ("vae_kl-batch", "vae_kl-shape"),
+    "ps5-vae-kl-batch-mean-axis-0": ("vae_kl-batch", "vae_kl-shape"),
     "ps5-vae-kl-map-over-first-axis": ("vae_kl-basic", "vae_kl-batch", "vae_kl-shape"),
     "ps5-vae-kl-axis-0": ("vae_kl-batch", "vae_kl-shape"),
     # written for a batch of rows (PyTorch's dim=1): right on a single code handed over as one row, so the stack is
