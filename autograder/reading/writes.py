@@ -230,7 +230,7 @@ class Reader:
             return None
         elif isinstance(node, ast.If):
             self._expr(node.test, env, scope)
-            taken = truth(node.test, env)  # (a parameter no call passes, at its constant default: one branch runs)
+            taken = truth(node.test, env)  # (a parameter at a literal the call passes or its default: one branch)
             if taken is not None:
                 return self._block(node.body if taken else node.orelse, dict(env), scope)
             return join_env(self._block(node.body, dict(env), scope), self._block(node.orelse, dict(env), scope))
