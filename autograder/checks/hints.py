@@ -269,6 +269,28 @@ def matches(wrong: Callable[..., object], rtol: float = 1e-6, atol: float = 1e-1
     return rule
 
 
+def matches_where_it_returned(wrong: Callable[..., object], rtol: float = 1e-6, atol: float = 1e-12) -> Rule:
+    """The failing call gave no result, and on every other probe of the check that it returned numbers for and
+    where ``wrong`` gives one (at least one such probe), it returned what ``wrong`` returns (:func:`matches`'
+    comparison): a mistake that raises on the failing input is told by what it did elsewhere."""
+    def rule(f: Failure) -> bool:
+        if f.outcome is None or f.outcome.status == "returned":
+            return False
+        agreed = False
+        for probe, outcome, _, _ in f.seen():
+            if outcome is None or outcome.status != "returned" or outcome.value is None:
+                continue
+            other = wrong_value(wrong, probe)
+            if other is _RAISED:
+                continue
+            if not _close(_aligned(outcome.value, other, False), other, rtol, atol):
+                return False
+            agreed = True
+        return agreed
+
+    return rule
+
+
 def matches_any(*wrong: Callable[..., object], rtol: float = 1e-6, atol: float = 1e-12) -> Rule:
     """The submission computed one of the known-wrong formulas ``wrong`` (:func:`matches`, each with these
     tolerances): one mistake written several ways."""

@@ -69,6 +69,7 @@ from autograder.checks.hints import (
     axis_out_of_bounds,
     label_has,
     matches_any,
+    matches_where_it_returned,
     nonfinite,
     scalar_code_hint,
     warned,
@@ -332,23 +333,6 @@ def _vae_batch_mean_axis0(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     return np.mean(_vae(mu, logvar), axis=0)
 
 
-def _batch_mean_where_it_returned(f: Failure) -> bool:
-    """A single code's call raised for an axis its per-code KL lacks, and every batch the function returned a result
-    for got the batch's mean over the first axis (:func:`_vae_batch_mean_axis0`)."""
-    if not axis_out_of_bounds()(f):
-        return False
-    batches = [(p, o) for p, o, _, _ in f.seen() if o is not None and o.status == "returned" and len(p.args) == 2
-               and np.ndim(p.args[0]) >= 2]
-    if not batches:
-        return False
-    for probe, outcome in batches:
-        wanted = _vae_batch_mean_axis0(*probe.args)
-        got = np.asarray(outcome.value, dtype=float)
-        if got.shape != wanted.shape or not np.allclose(got, wanted, rtol=1e-9, atol=1e-12):
-            return False
-    return True
-
-
 def _vae_mean_k(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     return _vae(mu, logvar, reduce=np.mean)
 
@@ -457,7 +441,9 @@ VAE_AXIS = Hint("The sum (or mean) runs over more than the last axis, or over an
 VAE_BATCH_MEAN = Hint("Each code's KL (the sum over its K latent dimensions) is right, and then averaged over the "
                       "batch: the function gives one KL per code, N numbers for mu of shape (N, K); the mean over "
                       "the batch belongs to the loss that uses it.",
-                      any_of(matches_any(_vae_batch_mean, _vae_batch_mean_axis0), _batch_mean_where_it_returned),
+                      # (one code's AxisError, where every batch got that mean: told by what it did there)
+                      any_of(matches_any(_vae_batch_mean, _vae_batch_mean_axis0),
+                             all_of(axis_out_of_bounds(), matches_where_it_returned(_vae_batch_mean_axis0))),
                       "vae-batch-averaged", kinds=("value", "nonfinite", "shape", "raised", "no-result"))
 VAE_MEAN = Hint("The terms of the K latent dimensions are averaged: the KL of a diagonal Gaussian is their sum.",
                 matches_any(_vae_mean_k), "vae-mean-over-latents")
