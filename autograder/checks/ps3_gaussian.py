@@ -44,6 +44,7 @@ from autograder.checks.hints import (
     fixed_axis_hint,
     label_has,
     matches,
+    matches_any,
     none_of,
     nonfinite,
     numpy_shape_error,
@@ -365,7 +366,7 @@ MLE_SMOOTHED = Hint(
     "sigma_hat is the square root of the variance plus a small constant (a smoothing such as 1e-6, which naive "
     "Bayes classifiers add so that no variance is 0): the maximum-likelihood estimate is the square root of the "
     "variance alone, 0 for observations that are all equal.",
-    any_of(*(matches(_mle_variance_smoothed(eps), atol=0) for eps in _VARIANCE_SMOOTHINGS)),
+    matches_any(*(_mle_variance_smoothed(eps) for eps in _VARIANCE_SMOOTHINGS), atol=0),
     "mle-variance-smoothed",
 )
 MLE_ORDER = Hint("The pair comes in the other order: the contract returns (mu_hat, sigma_hat).", matches(_mle_swapped),
