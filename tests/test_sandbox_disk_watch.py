@@ -137,6 +137,17 @@ def test_a_slot_over_its_share_is_stopped_once(disk):
     assert slots.stops == [0]  # not again while its folder is not emptied
 
 
+def test_an_amount_just_over_the_share_never_reads_as_the_share(disk):
+    """A flood stopped a few kB past its share read "8.0 MB …, more than the 8 MB allowed" (rounded to the nearest
+    tenth; CI's red-team run saw it at 64 MB). Rounded up, it reads 8.1."""
+    slots = Slots(disk)
+    write(os.path.join(disk, "0", "a"), 8)
+    write(os.path.join(disk, "0", "b"), 4096 / MB)
+    slots.ticks()
+    [incident] = slots.watch.incidents()
+    assert incident.detail.startswith("8.1 MB into its working folder, more than the 8 MB allowed"), incident
+
+
 def test_an_over_share_is_dated_by_when_its_folder_was_read_and_names_the_run_that_wrote_it(disk):
     """A tick held back on a busy host (the GIL of a Dask worker's process, a long walk of other folders) began
     before the flooding run did: dated by the tick's start, the incident named no one (CI met it: "submission": ''

@@ -234,6 +234,11 @@ def _mb(n: float, digits: int = 0) -> str:
     return f"{n / 2**20:.{digits}f} MB"
 
 
+def _mb_above(n: int) -> str:
+    """``n`` bytes to a tenth of a MB, rounded up: an amount over a share never reads as the share itself."""
+    return f"{-(-n * 10 // 2**20) / 10:.1f} MB"
+
+
 class DiskWatch:
     """A thread that holds each slot to its :class:`SlotQuota` (see the module's docstring).
 
@@ -391,8 +396,9 @@ class DiskWatch:
                 # (the child's reason is the same for the same notebook; the incident says what was measured)
                 if usage.bytes > quota.max_bytes:
                     why = f"more than the {_mb(quota.max_bytes)} allowed into its working folder"
-                    # (to a tenth of a MB: a flood stopped within half a MB of the share read "64 MB, more than 64 MB")
-                    what = (f"{_mb(usage.bytes, 1)} into its working folder, more than the {_mb(quota.max_bytes)} "
+                    # (to a tenth of a MB, rounded up: a flood stopped a few kB over the share read "64.0 MB, more
+                    # than the 64 MB allowed" when rounded to the nearest)
+                    what = (f"{_mb_above(usage.bytes)} into its working folder, more than the {_mb(quota.max_bytes)} "
                             "allowed")
                 elif usage.too_deep:
                     why = what = "a tree of folders too deep and branched to measure into its working folder"
