@@ -14,13 +14,16 @@ the function is earned.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from autograder.checks import checks_for
+from autograder.checks.references import contract
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
 from autograder.engine.zygote_parent import default_hidden, interpreter_paths
 from autograder.model import course
+from autograder.reading.notebook import NotebookReading
 from autograder.sandbox.limits import Limits
 from testkit.probe import ModeZygote
 from testkit.zoo import Specimen, grade
@@ -341,6 +344,23 @@ def logsumexp(z, axis=-1):                                           # glue
     return _logsumexp(np.asarray(z, dtype=float), axis=axis)         # glue
 '''
 
+# ps1: the same shift as the contract function itself, with the flags of the libraries' logsumexp (arviz's `copy`,
+# scipy's `keepdims`), which the contract does not have: the grader's calls never pass them, so `copy` is its default
+CONTRACT_COPY_FLAG_LOGSUMEXP = '''
+import numpy as np
+
+def logsumexp(z, axis=-1, keepdims=False, copy=True):
+    z = np.asarray(z, dtype=float)
+    if copy:
+        z = z.copy()
+    z_max = np.amax(z, axis=axis, keepdims=True)
+    z_max = np.where(np.isfinite(z_max), z_max, 0.0)
+    z -= z_max
+    with np.errstate(divide="ignore"):  # (a slice of only -inf: the log of 0 is its -inf)
+        out = np.log(np.sum(np.exp(z), axis=axis, keepdims=keepdims))
+    return out + (z_max if keepdims else np.squeeze(z_max, axis=axis))
+'''
+
 #: ``(problem set, function, source)`` of each shape.
 REAL = {
     "softmax-with-loss-layer": ("ps2_cross_entropy", "cross_entropy", SOFTMAX_WITH_LOSS),
@@ -358,6 +378,7 @@ REAL = {
     "base-loss-kwargs": ("ps2_cross_entropy", "cross_entropy", BASE_LOSS_KWARGS),
     "errstate-decorator": ("ps6_information", "entropy", ERRSTATE_DECORATED_ENTROPY),
     "copy-flag-default": ("ps1_softmax", "logsumexp", COPY_FLAG_LOGSUMEXP),
+    "contract-copy-flag-default": ("ps1_softmax", "logsumexp", CONTRACT_COPY_FLAG_LOGSUMEXP),
 }
 
 
@@ -417,6 +438,38 @@ def test_a_copy_flag_that_is_not_at_its_copying_value_still_loses_the_cell(chang
     assert not purity.passed and purity.kind == "mutation" and "ary -= ary_max" in purity.message, purity.message
 
 
+@pytest.mark.parametrize("change", [
+    ("copy=True):", "copy=False):"),                                    # the default skips the copy
+    ("    if copy:\n", "    if not copy:\n"),                          # the copy on the other branch
+], ids=["default-false", "negated"])
+def test_a_copy_flag_of_the_function_itself_not_at_its_copying_value_still_loses_the_cell(change):
+    """The function's own flag, which no call of the grader passes, settles the branch as its default says: skipped
+    by the default, or by the test's negation, the copy is not taken and the shift writes the input."""
+    source = CONTRACT_COPY_FLAG_LOGSUMEXP.replace(*change)
+    assert source != CONTRACT_COPY_FLAG_LOGSUMEXP
+    purity = grade("ps1_softmax", Specimen("own-copy-flag", "logsumexp", source))["logsumexp-purity"]
+    assert not purity.passed and purity.kind == "mutation" and "z -= z_max" in purity.message, purity.message
+
+
+@pytest.mark.parametrize("change", [
+    ("(z, axis=-1, keepdims=False, copy=True):\n    z = np.asarray(z, dtype=float)\n    if copy:",  # the contract's
+     "(z, *, axis=1, keepdims=False, copy=True):\n    z = np.asarray(z, dtype=float)\n    if axis:"),  # `axis`
+    ("(z, axis=-1, keepdims=False, copy=True)", "(z, copy=True, axis=-1, keepdims=False)"),  # `copy` where `axis` is
+], ids=["contract-parameter", "contract-position"])
+def test_a_parameter_the_grader_may_pass_is_read_both_ways(change):
+    """A parameter the grader's calls may give a value to stays what the call gives, both branches read, though its
+    default is a literal constant: one named as the contract's (`if axis:` reads the grader's `axis=0` as false, and
+    skips the copy), or one in a position the contract's parameters take (`logsumexp(z, 0)` gives `copy` the axis).
+    The reading finds the write, even for a call that passes neither."""
+    source = CONTRACT_COPY_FLAG_LOGSUMEXP.replace(*change)
+    assert source != CONTRACT_COPY_FLAG_LOGSUMEXP
+    reading = NotebookReading([source], contract=contract(course.FUNCTIONS["ps1_softmax"])).reading("logsumexp")
+    kind, detail = reading.verdict((np.arange(6.0).reshape(2, 3),), {})
+    assert kind == "mutation" and "z -= z_max" in detail, detail
+    kept = NotebookReading([CONTRACT_COPY_FLAG_LOGSUMEXP], contract=contract(course.FUNCTIONS["ps1_softmax"]))
+    assert kept.reading("logsumexp").verdict((np.arange(6.0).reshape(2, 3),), {}) == ("", "")
+
+
 @pytest.fixture(scope="module")
 def engine():
     """The engine's zygote for ps2 and ps4, in the mode this process gets."""
@@ -425,7 +478,7 @@ def engine():
     from types import SimpleNamespace
 
     e = SimpleNamespace(tmp=Path(tempfile.mkdtemp(prefix="real-code-")))
-    problem_sets = ("ps2_cross_entropy", "ps4_bernoulli")
+    problem_sets = ("ps1_softmax", "ps2_cross_entropy", "ps4_bernoulli")
     e.course = engine_helpers.make_course(e.tmp / "course", problem_sets)
     e.loaded = {ps: _load_assignment(e.course, ps) for ps in problem_sets}
     e.zygote = ModeZygote(hide=default_hidden(e.course), needed=interpreter_paths(), slots=1,
@@ -437,9 +490,10 @@ def engine():
 
 
 @pytest.mark.parametrize("ps,code", [
+    ("ps1_softmax", {"logsumexp": CONTRACT_COPY_FLAG_LOGSUMEXP}),
     ("ps2_cross_entropy", {"cross_entropy": TORCH_STYLE_CROSS_ENTROPY}),
     ("ps4_bernoulli", {"sigmoid": FRAMEWORK_BASE_SIGMOID, "binary_cross_entropy_with_logits": CALLABLE_LOG_SIGMOID}),
-], ids=["ps2-torch-style", "ps4-framework-and-callable"])
+], ids=["ps1-own-copy-flag", "ps2-torch-style", "ps4-framework-and-callable"])
 def test_real_code_graded_by_the_engine_keeps_its_points(engine, ps, code):
     """In a notebook, through the sandbox: every cell of the shapes' functions earns its points, and nothing is
     flagged."""

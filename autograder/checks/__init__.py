@@ -22,6 +22,7 @@ import json
 from autograder.checks import nbgrader_kernel
 from autograder.checks.check import Check
 from autograder.checks.evaluate import LocalTarget, evaluate
+from autograder.checks.references import contract
 from autograder.model.course import FUNCTIONS, PROBLEM_SETS, RELEASE, ROOT, problem_set_of
 from autograder.model.notebook import cell_text
 from autograder.reading.notebook import NotebookReading
@@ -107,7 +108,7 @@ def _kernel_source(grade_id: str) -> NotebookReading | None:
         return None
     ps = problem_set_of(grade_id)
     course = _course_cells(ps)
-    reader = NotebookReading(contract=FUNCTIONS[ps])
+    reader = NotebookReading(contract=contract(FUNCTIONS[ps]))
     for index, text in enumerate(history[1:], start=1):
         if isinstance(text, str):
             reader.add(text, index=index, student=_digest(text) not in course)

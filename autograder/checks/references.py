@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from autograder.checks.check import Check, memo_by_identity
 from autograder.model.course import problem_set_of_function
+from autograder.reading.purity import Signature
 from autograder.sandbox.invoke import Outcome, invoke
 
 _REFERENCES: dict = {}
@@ -24,6 +25,25 @@ _REFERENCES: dict = {}
 @functools.cache
 def signature(function: str) -> inspect.Signature:
     return inspect.signature(reference_function(function))
+
+
+@functools.cache
+def call_signature(function: str) -> Signature:
+    """The parameters the grader's calls of ``function`` may give values to: its reference's (a probe that did not
+    fit it would fail the reference), for the purity reading (:func:`contract`)."""
+    kinds = inspect.Parameter
+    parameters = signature(function).parameters.values()
+    return Signature(tuple(p.name for p in parameters if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD)),
+                     next((p.name for p in parameters if p.kind is kinds.VAR_POSITIONAL), None),
+                     tuple(p.name for p in parameters if p.kind is kinds.KEYWORD_ONLY),
+                     next((p.name for p in parameters if p.kind is kinds.VAR_KEYWORD), None))
+
+
+def contract(functions: Iterable[str]) -> dict[str, Signature]:
+    """The contract ``functions``, each with :func:`call_signature`: what
+    :class:`~autograder.reading.notebook.NotebookReading` is given to read their parameters as the grader calls
+    them (one the contract does not have is left at its default)."""
+    return {function: call_signature(function) for function in functions}
 
 
 @functools.cache

@@ -27,6 +27,7 @@ from typing import Any, cast
 from autograder.checks.check import Check, CheckResult
 from autograder.checks.circles import circle, circle_result
 from autograder.checks.evaluate import evaluate
+from autograder.checks.references import contract
 from autograder.engine import reference_process
 from autograder.engine.answer_beside import read_beside
 from autograder.engine.execute import CellRun, Session
@@ -150,8 +151,8 @@ def _run_and_check(rebuilt: Rebuilt, source: SourceNotebook, checks: Mapping[str
     """
     runs = session.cells
     sources = [Source(c.index, c.source, student=c.origin != "source") for c in rebuilt.cells if c.runs]
-    contract = {function_of(cast(str, gid)) for gid, _ in source.tests}  # (nbgrader: a graded cell has a grade_id)
-    reading = NotebookReading(contract=contract)
+    functions = sorted({function_of(cast(str, gid)) for gid, _ in source.tests})  # (nbgrader: a graded cell has one)
+    reading = NotebookReading(contract=contract(functions))
     target = RemoteTarget(session, reading, reference_process.answer)
     results, answered, read = {}, {}, 0
     try:

@@ -34,7 +34,7 @@ import builtins
 import functools
 import hashlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
@@ -44,8 +44,9 @@ from autograder.reading.budget import Budget, OutOfBudget
 from autograder.reading.cells import read_cell, short
 from autograder.reading.definitions import Binding, Definitions
 from autograder.reading.flags import CellFlags, read_flags
+from autograder.reading.parameters import left_at_default, signature
 from autograder.reading.purity import Definition, Reading, Signature
-from autograder.reading.writes import FRESH, Fn, Reader, Value, join, signature
+from autograder.reading.writes import FRESH, Fn, Reader, Value, join
 
 #: Largest cell read (characters). A solution cell is a few kB.
 MAX_CELL_CHARS = 100_000
@@ -76,12 +77,16 @@ class NotebookReading:
     """The cells read so far (:meth:`add`, in notebook order) and what they say.
 
     ``contract``: the problem set's graded functions (each judged on its own code: the others' are not read into
-    it, their errors are carried forward). ``budget``: what the reading may spend (a fresh :class:`Budget`).
+    it, their errors are carried forward), or a mapping of each to the signature the grader's calls of it fit (its
+    reference's): a parameter of its definition that none of them gives a value to is read at its constant default
+    (:func:`~autograder.reading.parameters.left_at_default`). ``budget``: what the reading may spend (a fresh
+    :class:`Budget`).
     """
 
-    def __init__(self, cells: Iterable[str | Source] = (), contract: Iterable[str] = (),
+    def __init__(self, cells: Iterable[str | Source] = (), contract: Iterable[str] | Mapping[str, Signature] = (),
                  budget: Budget | None = None) -> None:
         self.contract = frozenset(contract)
+        self.signatures: dict[str, Signature] = dict(contract) if isinstance(contract, Mapping) else {}
         self.budget = budget or Budget()
         self.definitions = Definitions()
         self.flags: list[dict[str, Any]] = []  # {"cell", "reason"}, for results.json
@@ -104,7 +109,8 @@ class NotebookReading:
         self.seterr = ""  # where a student's cell first calls np.seterr (``line 2 of cell 5: `…```), for the messages
         self._total, self._read = 0, 0
         self._cache: dict[str, Reading] = {}
-        self._history = hashlib.sha256(repr(sorted(self.contract)).encode()).digest()
+        self._history = hashlib.sha256(repr(sorted((name, self.signatures.get(name)) for name in self.contract))
+                                       .encode()).digest()
         for cell in cells:
             self.add(cell)
 
@@ -252,7 +258,8 @@ class NotebookReading:
                 return Reading(function, unreadable=hidden)
         reader = Reader(_World(self, function), MAX_READING_STEPS)
         try:
-            definitions = tuple(Definition(sig, reader.definition(fn, this)) for fn, sig, this in entries)
+            definitions = tuple(Definition(sig, reader.definition(fn, this, left_at_default(
+                fn.node, sig, self.signatures.get(function)))) for fn, sig, this in entries)
         except RecursionError:
             return Reading(function, unreadable="its code is nested too deeply for the grader to read",
                            steps=reader.steps)

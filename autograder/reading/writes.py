@@ -22,7 +22,10 @@ step does:
   returns when that is its argument; across branches and loops, each path on
   its own (``z = z - m; z /= s`` divides a new array), and of a branch on a
   helper's parameter that the call passes a literal, or leaves at a constant
-  default, only the path it takes (``if copy: z = z.copy()`` with ``copy=True``).
+  default, only the path it takes (``if copy: z = z.copy()`` with ``copy=True``;
+  :mod:`autograder.reading.parameters`) — as of one on a parameter of the
+  function judged that the contract does not have, which the grader's calls
+  leave at its default.
 
 Everything else is a new object or one the reading cannot tell, and nothing
 written into it counts: a value kept in an attribute or a global, the result
@@ -51,7 +54,8 @@ from autograder.reading import library as lib
 from autograder.reading.budget import OutOfBudget
 from autograder.reading.cells import short
 from autograder.reading.definitions import FunctionNode
-from autograder.reading.purity import Signature, Write
+from autograder.reading.parameters import constant_arguments, constant_defaults, defaulted, params, truth
+from autograder.reading.purity import Write
 from autograder.reading.values import FRESH, Env, Fn, Value, container, element, join, join_env, reach
 
 #: Calls of the notebook's functions are followed this deep.
@@ -116,14 +120,17 @@ class Reader:
         self.active: set[_Key] = set()
         self.depth = 0
 
-    def definition(self, fn: Fn, this: Value | None = None) -> tuple[Write, ...]:
-        """The writes of ``fn`` (a method when ``this`` is given: its first parameter), its parameters the roots."""
+    def definition(self, fn: Fn, this: Value | None = None, left: Mapping[str, Value] | None = None,
+                   ) -> tuple[Write, ...]:
+        """The writes of ``fn`` (a method when ``this`` is given: its first parameter), its parameters the roots but
+        those ``left`` at a constant default by every call (:func:`~autograder.reading.parameters.left_at_default`),
+        bound to it."""
         self.writes, self.memo = {}, {}
         bound: Env = {}
         args = fn.node.args
         names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
         for name in names:
-            bound[name] = Value(frozenset({name}))
+            bound[name] = (left or {}).get(name, Value(frozenset({name})))
         if args.vararg:
             bound[args.vararg.arg] = Value(elems=Value(frozenset({"*args"})))
         if args.kwarg:
@@ -693,70 +700,6 @@ def _basic(index: ast.expr) -> bool:
 
 def _callee(node: ast.Call) -> str:
     return short(ast.unparse(node.func), 40)
-
-
-def params(node: FunctionNode) -> list[str]:
-    args = node.args
-    names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
-    if args.vararg:
-        names.append(args.vararg.arg)
-    if args.kwarg:
-        names.append(args.kwarg.arg)
-    return names
-
-
-def signature(node: FunctionNode, method: bool = False) -> Signature:
-    """The parameters a call gives values to (``method``: the first, ``self``, is not given)."""
-    args = node.args
-    positional = tuple(a.arg for a in args.posonlyargs + args.args)
-    return Signature(positional[1:] if method else positional, args.vararg.arg if args.vararg else None,
-                     tuple(a.arg for a in args.kwonlyargs), args.kwarg.arg if args.kwarg else None)
-
-
-def constant_defaults(node: FunctionNode) -> dict[str, Value]:
-    """The parameters whose default is a literal constant (``copy=True``, ``axis=None``), each as the
-    :func:`truth` of that constant: what the parameter is in a call that does not pass it."""
-    args = node.args
-    nodes = list(args.defaults) + [d for d in args.kw_defaults if d is not None]
-    return {name: Value(kind="const", dotted=str(bool(d.value)))
-            for name, d in zip(defaulted(node), nodes, strict=True) if isinstance(d, ast.Constant)}
-
-
-def constant_arguments(node: ast.Call, positional: Sequence[str], names: set[str]) -> dict[str, Value]:
-    """The parameters a call passes a literal constant (``copy=True``; positionally, before any ``*spread``), each
-    as its :func:`truth`, as :func:`constant_defaults` gives a default."""
-    out: dict[str, Value] = {}
-    for i, arg in enumerate(node.args):
-        if isinstance(arg, ast.Starred) or i >= len(positional):
-            break
-        if isinstance(arg, ast.Constant):
-            out[positional[i]] = Value(kind="const", dotted=str(bool(arg.value)))
-    for keyword in node.keywords:
-        if keyword.arg in names and isinstance(keyword.value, ast.Constant):
-            out[keyword.arg] = Value(kind="const", dotted=str(bool(keyword.value.value)))
-    return out
-
-
-def truth(test: ast.expr, env: Env) -> bool | None:
-    """Whether ``test`` (a name, or ``not`` a name) is certainly true or false: a parameter no call passes, at its
-    constant default (:func:`constant_defaults`), or one the call passes a literal (:func:`constant_arguments`);
-    None for anything else, whose both branches are read. So
-    ``if copy: a = a.copy()`` with ``copy=True`` never reaches the write below it with ``a`` the argument."""
-    negated = False
-    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        test, negated = test.operand, not negated
-    value = env.get(test.id) if isinstance(test, ast.Name) else None
-    if value is None or value.kind != "const" or value.dotted not in ("True", "False"):
-        return None
-    return (value.dotted == "True") != negated
-
-
-def defaulted(node: FunctionNode) -> list[str]:
-    """The parameters with defaults, in the order of ``args.defaults`` then ``kw_defaults``."""
-    args = node.args
-    positional = [a.arg for a in args.posonlyargs + args.args]
-    out = positional[len(positional) - len(args.defaults):] if args.defaults else []
-    return out + [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
 
 
 def local_names(node: FunctionNode) -> frozenset[str]:

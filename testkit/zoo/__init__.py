@@ -137,7 +137,7 @@ def grade(ps: str, specimen, cells: tuple[str, ...] | None = None) -> dict:
 
     from autograder.checks import checks_for
     from autograder.checks.evaluate import LocalTarget, evaluate
-    from autograder.checks.references import reference_function
+    from autograder.checks.references import contract, reference_function
     from autograder.model.course import FUNCTIONS
     from autograder.reading.notebook import NotebookReading
 
@@ -145,7 +145,7 @@ def grade(ps: str, specimen, cells: tuple[str, ...] | None = None) -> dict:
     for fn in FUNCTIONS[ps]:
         namespace[fn] = reference_function(fn)
     texts = (specimen.source,) if cells is None else cells
-    source = NotebookReading(contract=FUNCTIONS[ps])
+    source = NotebookReading(contract=contract(FUNCTIONS[ps]))
     for text in reference_sources(ps):  # the rest of the notebook: the course's own solution cells
         source.add(text, student=False)
     for text in texts:
