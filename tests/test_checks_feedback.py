@@ -128,6 +128,23 @@ def test_a_public_probe_shows_the_students_own_message():
     assert check.probes[0].public and "my inputs were [1.0, 2.0, 3.0]" in result.message
 
 
+def _sums_over_a_missing_axis(z, axis=-1, temperature=1.0):
+    x = np.asarray(z, dtype=float)
+    return np.exp(x) / np.exp(x).sum(axis=2)
+
+
+def test_a_subclass_of_value_error_is_named_as_itself_and_as_a_value_error():
+    """NumPy's AxisError counts as the ValueError the contract asks for (the call writes its class before its
+    message); the message read "raised ValueError: AxisError: axis 2 …", now "raised AxisError (a ValueError): …",
+    on hidden probes as on public ones (the numbers masked there)."""
+    check = checks_for("ps1_softmax")["softmax-basic"]
+    shown_public = evaluate(check, LocalTarget({"softmax": _sums_over_a_missing_axis})).message
+    assert "raised AxisError (a ValueError): axis 2 is out of bounds for array of dimension 1" in shown_public
+    shown_hidden = evaluate(_hidden(check), LocalTarget({"softmax": _sums_over_a_missing_axis})).message
+    assert "raised AxisError (a ValueError): axis … is out of bounds for array of dimension …" in shown_hidden
+    assert "ValueError: AxisError" not in shown_public + shown_hidden
+
+
 def _ends_its_sentence(z, axis=-1, temperature=1.0):
     raise ValueError("setting an array element with a sequence.")
 

@@ -110,9 +110,18 @@ def exception_message(public: bool, message: str) -> str:
     return HIDDEN_MESSAGE
 
 
+#: The class of a ``ValueError`` subclass (NumPy's ``AxisError``, ``LinAlgError``), which the call writes before
+#: the message (:func:`autograder.sandbox.invoke.call`: the contract counts it as a ValueError).
+_SUBCLASS = re.compile(r"([A-Z]\w{0,60}(?:Error|Exception)): ")
+
+
 def raised(public: bool, name: str, message: str) -> str:
-    """``"ValueError: shapes …"`` for a raised exception, masked for a hidden probe."""
+    """``"ValueError: shapes …"`` for a raised exception, masked for a hidden probe; a subclass of ValueError as
+    ``"AxisError (a ValueError): axis … is out of bounds …"`` (not "ValueError: AxisError: …")."""
     shown = exception_message(public, message)
+    subclass = _SUBCLASS.match(shown) if name == "ValueError" else None
+    if subclass and (public or subclass.group(1) in KNOWN_EXCEPTIONS):
+        return f"{subclass.group(1)} (a ValueError): {shown[subclass.end():]}"
     return f"{exception_name(public, name)}: {shown}" if shown else exception_name(public, name)
 
 
