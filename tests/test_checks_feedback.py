@@ -10,6 +10,7 @@ identical, character for character.
 """
 
 import dataclasses
+import math
 import warnings
 
 import numpy as np
@@ -143,6 +144,54 @@ def test_a_subclass_of_value_error_is_named_as_itself_and_as_a_value_error():
     shown_hidden = evaluate(_hidden(check), LocalTarget({"softmax": _sums_over_a_missing_axis})).message
     assert "raised AxisError (a ValueError): axis … is out of bounds for array of dimension …" in shown_hidden
     assert "ValueError: AxisError" not in shown_public + shown_hidden
+
+
+def _logsumexp_base_2_unguarded(z, axis=-1):
+    x = np.asarray(z, dtype=float)
+    m = x.max(axis=axis, keepdims=True)  # (a slice of only -inf: -inf - -inf is nan)
+    return np.squeeze(m + np.log2(np.exp2(x - m).sum(axis=axis, keepdims=True)), axis=axis)
+
+
+def test_a_reduction_along_the_axis_asked_is_never_told_it_runs_along_another():
+    """NLTK's base-2 log-sum-exp gives nan for a slice of only -inf. On the 2-D probe at the default axis, the rule
+    for a reduction along a fixed axis 1 computed exactly the unguarded formula there (axis 1 is the axis asked), and
+    told the student "The reduction runs along another axis than `axis`". A fixed-axis formula now says nothing
+    where its axis is the one asked."""
+    result = evaluate(checks_for("ps1_softmax")["logsumexp-stability"],
+                      LocalTarget({"logsumexp": _logsumexp_base_2_unguarded}))
+    assert not result.passed and "nan" in result.message
+    assert "another axis" not in result.hint, result.hint
+
+
+def _logsumexp_of_one_list(z, axis=-1):
+    values = np.asarray(z, dtype=float).tolist()
+    top = max(values)
+    return top + math.log(math.fsum(math.exp(v - top) for v in values if not math.isinf(v)))
+
+
+def test_math_functions_given_a_row_are_told_as_code_for_one_flat_vector():
+    """Code written for one vector with ``math`` (``math.isinf(v)`` on each entry) raises "must be real number, not
+    list" on a 2-D input: the hint for code written for one flat vector names it."""
+    result = evaluate(checks_for("ps1_softmax")["logsumexp-basic"], LocalTarget({"logsumexp": _logsumexp_of_one_list}))
+    assert "must be real number, not list" in result.message
+    assert "one flat vector" in result.hint, result.hint
+
+
+def _cross_entropy_in_float32(logits, targets):
+    z = np.asarray(logits, dtype=np.float32)
+    z = z - z.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return float(-log_p[np.arange(len(z)), np.asarray(targets)].mean())
+
+
+def test_a_loss_computed_in_float32_is_not_told_it_adds_an_epsilon():
+    """A cross-entropy in float32 is off by about 1e-8 relative, and landed within the epsilon rule's old 1e-6 of a
+    1e-8 epsilon by chance (a real course's code was told "An epsilon added inside the log"); the rule now recomputes
+    its formulas to 1e-12, as ps6's does."""
+    result = evaluate(checks_for("ps2_cross_entropy")["cross_entropy-basic"],
+                      LocalTarget({"cross_entropy": _cross_entropy_in_float32}))
+    assert not result.passed
+    assert "epsilon" not in result.hint, result.hint
 
 
 def _ends_its_sentence(z, axis=-1, temperature=1.0):

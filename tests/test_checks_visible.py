@@ -133,6 +133,9 @@ VISIBLE_AS_VALUES = {
     "softmax-numerator-only-shift": {"softmax-axis", "softmax-temperature", "softmax-errors"},
     # the softmax at a temperature of its own: right as a softmax, wrong in every value at the temperature asked
     "softmax-fixed-temperature": {"softmax-axis", "softmax-stability", "softmax-errors"},
+    # the uniform distribution whatever the logits: its error handling is right, and the visible -errors assert
+    # first shows what a valid call returns
+    "softmax-uniform": {"softmax-errors"},
 }
 #: Visible asserts that fail where the hidden cell passes, by design: the mistake is charged in another cell.
 #: Soft labels are -soft's aspect: the visible purity input of binary_cross_entropy has one (y = 0.25), so a function

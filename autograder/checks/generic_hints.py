@@ -404,6 +404,15 @@ GENERIC_HINTS = (
         kinds=("stub",),
     ),
     Hint(
+        "Calls that differ only in `axis` returned one and the same result: the function ignores `axis` (a "
+        "reduction over the whole array, or along one axis whatever `axis` says), so this property cannot be "
+        "judged on it; each slice along `axis` has its own result, and every reduction (a maximum, a sum) takes "
+        "that axis.",
+        lambda f: "(calls that differ only in `axis`)" in f.detail,
+        "axis-ignored",
+        kinds=("stub",),
+    ),
+    Hint(
         "Calls whose correct results differ returned one and the same result: the function ignores an input "
         "that changes the answer (the cell's summary says which inputs it varies), so this property cannot be "
         "judged on it.",

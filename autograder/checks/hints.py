@@ -338,7 +338,8 @@ def axis_out_of_bounds() -> Rule:
 #: What code written for one flat vector raises on a 2-D input: Python's max comparing its rows, or Python's sum and
 #: arithmetic meeting the rows of a nested list (or of what ``.tolist()`` makes).
 _FLAT_VECTOR_ERRORS = ("truth value of an array with more than one element", "'list' and 'list'", "'int' and 'list'",
-                       "'float' and 'list'", "bad operand type for unary -: 'list'")
+                       "'float' and 'list'", "bad operand type for unary -: 'list'",
+                       "must be real number, not list")  # (math's functions given a row of a nested list)
 
 
 def one_flat_vector() -> Rule:

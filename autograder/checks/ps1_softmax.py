@@ -58,10 +58,20 @@ def _global_shift_softmax(z: ArrayLike, axis: int = -1, temperature: float = 1.0
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def _other_axis(z: ArrayLike, axis: int, fixed: int) -> np.ndarray:
+    """``z`` as floats, for a formula along ``fixed`` whatever ``axis`` says; raises where ``fixed`` is the axis asked:
+    there that formula is the right reduction, so it tells nothing about an ignored ``axis``, and what it returns
+    differently (a slice of only -inf, which these helpers do not guard) is another mistake's to tell."""
+    x = np.asarray(z, float)
+    if x.ndim and fixed % x.ndim == axis % x.ndim:
+        raise ValueError("the fixed axis is the one asked")
+    return x
+
+
 def _softmax_fixed_axis(fixed: int) -> Callable[..., np.ndarray]:
     """Normalised along ``fixed`` whatever ``axis`` says (the argument ignored)."""
     def wrong(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
-        return _softmax_axis(np.asarray(z, float) / temperature, fixed)
+        return _softmax_axis(_other_axis(z, axis, fixed) / temperature, fixed)
 
     return wrong
 
@@ -163,7 +173,7 @@ def _lse_naive(z: ArrayLike, axis: int = -1) -> np.ndarray:
 
 def _lse_fixed_axis(fixed: int) -> Callable[..., np.ndarray]:
     """Reduced along ``fixed`` whatever ``axis`` says (the argument ignored)."""
-    return lambda z, axis=-1: _lse_axis(z, fixed)
+    return lambda z, axis=-1: _lse_axis(_other_axis(z, axis, fixed), fixed)
 
 
 def _lse_without_max(z: ArrayLike, axis: int = -1) -> np.ndarray:
@@ -232,7 +242,7 @@ def _log_softmax_global_max(z: ArrayLike, axis: int = -1) -> np.ndarray:
 def _log_softmax_fixed_axis(fixed: int) -> Callable[..., np.ndarray]:
     """Normalised along ``fixed`` whatever ``axis`` says (the argument ignored)."""
     def wrong(z: ArrayLike, axis: int = -1) -> np.ndarray:
-        x = np.asarray(z, float)
+        x = _other_axis(z, axis, fixed)
         return x - np.expand_dims(_lse_axis(x, fixed), fixed)
 
     return wrong

@@ -587,7 +587,7 @@ def softmax(z, axis=-1, temperature=1.0):
     return e / np.sum(e)
 ''',
         hint="only the whole array sums to 1",
-        mistake=("softmax-whole-sum", "ignores-an-input"),
+        mistake=("softmax-whole-sum", "axis-ignored"),
     ),
     Specimen(
         "softmax-sum-without-keepdims",
@@ -632,7 +632,7 @@ def log_softmax(z, axis=-1):
     return logits - log_total
 ''',
         hint="each slice along `axis` has its own normaliser",
-        mistake=("log-softmax-whole-array", "ignores-an-input"),
+        mistake=("log-softmax-whole-array", "axis-ignored"),
     ),
     Specimen(
         # right and stable, then rounded for display, as exercise sites ask (round(v, 4)): every value is off by up
@@ -785,6 +785,22 @@ def softmax(z, axis=-1, temperature=1.0):
         hint="A reduction names a fixed axis",
         mistake=("fixed-axis-out-of-bounds", "softmax-other-axis"),
     ),
+    Specimen(
+        # the uniform distribution whatever the logits: every relation between slices, shifts and temperatures holds
+        "softmax-uniform",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    z = np.asarray(z, dtype=float)
+    return np.ones_like(z) / z.shape[axis]
+''',
+        hint="the function ignores an input that changes the answer",
+        mistake="ignores-an-input",
+    ),
 )
 
 # Stubs and the untouched template (see testkit.zoo.stub).
@@ -842,6 +858,7 @@ LOSES = {
     "logsumexp-axis-0-always": ("logsumexp-basic", "logsumexp-axis", "logsumexp-shape", "logsumexp-stability",),
     # right on one slice at a time: the stack of slices is charged in -basic and -axis, once
     "softmax-whole-sum": ("softmax-basic", "softmax-axis"),
+    "softmax-uniform": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability"),
     "softmax-sum-without-keepdims": ("softmax-basic", "softmax-axis"),
     "log_softmax-global-max": ("log_softmax-stability",),
     # one distribution over the whole array: right on one slice, so the stack is charged in -basic and -axis
