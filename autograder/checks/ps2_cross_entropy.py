@@ -282,7 +282,7 @@ ROWS = Hint(
 SOFT_ARGMAX = Hint(
     "Soft targets are reduced to their argmax: a soft label weights every class, so every entry of a target row "
     "counts, not only its largest.",
-    matches_any(_ce_argmax, _grad_argmax, *(_ce_argmax_log_eps(e) for e in _EPSILONS)),
+    matches_any(_ce_argmax, _grad_argmax, *(_ce_argmax_log_eps(e) for e in _EPSILONS), rtol=1e-12),  # (as CLIPPED)
     "soft-targets-argmax",
 )
 FLOAT_TARGETS = Hint(
