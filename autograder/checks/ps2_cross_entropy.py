@@ -169,6 +169,15 @@ def _grad_softmax_axis0(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     return (_softmax_rows(z, axis=0) - _dense(targets, z.shape[1])) / z.shape[0]
 
 
+def _grad_through_probabilities(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
+    """The chain rule taken through the probabilities: dL/dp = -t / (N p), then the softmax's Jacobian,
+    p · (g - Σ g p); a probability that underflowed to 0 is divided by."""
+    z = np.asarray(logits, float)
+    p = _softmax_rows(z)
+    g = -_dense(targets, z.shape[1]) / (z.shape[0] * p)
+    return p * (g - np.sum(g * p, axis=1, keepdims=True))
+
+
 def _grad_without_softmax(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
     z = np.asarray(logits, float)
     return (z - _dense(targets, z.shape[1])) / z.shape[0]
@@ -344,6 +353,13 @@ NO_SOFTMAX = Hint(
     matches(_grad_without_softmax),
     "grad-without-softmax",
 )
+THROUGH_PROBABILITIES = Hint(
+    "The gradient is taken through the probabilities (-t/p, then the softmax's Jacobian): a probability that "
+    "underflows to 0 is divided by, which gives inf and nan. Carried through, the chain rule gives the gradient "
+    "with respect to the logits directly, (softmax(logits) - t) / N, which never divides by a probability.",
+    matches(_grad_through_probabilities),
+    "grad-through-probabilities",
+)
 GRAD_LOG_WARNS = Hint(
     "The call takes the log of a probability that underflowed to 0 (a divide-by-zero RuntimeWarning in log): the "
     "gradient needs no log, and a loss computed on the way (a forward pass) is stable only in log space.",
@@ -384,7 +400,7 @@ ROWS_NOT_AVERAGED = Hint(
 LOSS_HINTS = (LABELS_AS_ROWS, LOG_OF_SOFTMAX, CLIPPED, OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, MEAN, ROWS_NOT_AVERAGED,
               ROWS, LOSS_SHAPE, TARGETS_AS_COLUMNS)
 GRAD_HINTS = (LABELS_AS_ROWS, OVERFLOW, SOFT_ARGMAX, FLOAT_TARGETS, GRAD_SIGN, GRAD_MEAN, ROWS_NOT_AVERAGED, ROWS,
-              NO_SOFTMAX, GRAD_LOG_WARNS)
+              NO_SOFTMAX, THROUGH_PROBABILITIES, GRAD_LOG_WARNS)
 
 # The purity checks' hidden list inputs (each also passed as arrays: "accepts lists" is judged by the pair).
 PURE_LOGITS = [[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]]

@@ -720,6 +720,33 @@ def cross_entropy_grad(logits, targets):
         hint="Integer class labels are used as if they were one-hot rows",
         mistake="labels-as-one-hot-rows",
     ),
+    Specimen(
+        # the chain rule as the lecture writes it: dL/dp, then each row's softmax Jacobian (a course's code)
+        "cross_entropy_grad-through-probabilities",
+        "cross_entropy_grad",
+        '''
+import numpy as np
+
+def cross_entropy_grad(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    n, c = z.shape
+    t = np.asarray(targets)
+    if t.ndim == 1:
+        if not np.issubdtype(t.dtype, np.integer) or np.any(t < 0) or np.any(t >= c):
+            raise ValueError("targets must be class indices in [0, C)")
+        t = np.eye(c)[t]
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    dp = -t / p / n                      # dL/dp
+    grad = np.empty_like(p)
+    for i in range(n):                   # the softmax's Jacobian, row by row
+        jac = np.diag(p[i]) - np.outer(p[i], p[i])
+        grad[i] = jac @ dp[i]
+    return grad
+''',
+        hint="The gradient is taken through the probabilities",
+        mistake="grad-through-probabilities",
+    ),
 )
 
 # Stubs and the untouched template (see testkit.zoo.stub).
@@ -753,6 +780,7 @@ LOSES = {
     "cross_entropy_grad-missing-1-over-n": ("cross_entropy_grad-basic", "cross_entropy_grad-batch"),
     "cross_entropy_grad-wrong-sign": ("cross_entropy_grad-basic",),
     "cross_entropy_grad-rows-not-averaged": ("cross_entropy_grad-soft",),
+    "cross_entropy_grad-through-probabilities": ("cross_entropy_grad-stability",),
     "cross_entropy-rows-summed": ("cross_entropy-soft",),
     "cross_entropy_grad-argmax-of-soft-labels": ("cross_entropy_grad-soft",),
     "cross_entropy_grad-naive-softmax": ("cross_entropy_grad-stability",),
