@@ -140,10 +140,17 @@ def misgrading(specimen, cells: dict) -> str:
     if unnamed:  # every hint, not one of them: a hint on one cell may not name a mistake the specimen lacks
         problems.append("a hint names no mistake of the specimen: "
                         + "; ".join(f"{c.grade_id}: {_short(c.hint)}" for c in unnamed))
-    elif own and not hinted and not any(re.search(specimen.hint, c.message, re.I) for c in own.values()):
+    elif own and not hinted and not any(re.search(specimen.hint, _what_happened(c.message), re.I) for c in own.values()):
         problems.append("no hint, and no message names the mistake: "
                         + "; ".join(f"{c.grade_id}: {_short(c.message)}" for c in own.values()))
     return "; ".join(problems)
+
+
+def _what_happened(message: str) -> str:
+    """A cell's message without the summary it starts with ("softmax: … along `axis` …. Failed on …"): every
+    message of a cell opens with the property it judges, whose words would otherwise name any mistake of it."""
+    failed = message.find("Failed")
+    return message[failed:] if failed >= 0 else message
 
 
 def _short(text: str, limit: int = 300) -> str:
