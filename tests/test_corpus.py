@@ -114,6 +114,17 @@ def test_a_hint_that_points_at_the_value_cells_names_no_mistake_and_is_not_held_
     assert grade.misgrading(specimen, {right.grade_id: right, purity.grade_id: purity}) == ""
 
 
+def test_without_a_hint_only_what_happened_may_name_the_mistake_not_the_cells_summary():
+    """Every message of a cell opens with the property it judges ("…: log Σ exp(z) over the last axis …. Failed on
+    …"): a specimen's pattern found only there named no mistake, and let real code with no hint pass the check."""
+    specimen = _values_only()
+    fn, named = specimen.function, specimen.hint.split("|")[0]
+    said = grade.Cell(f"{fn}-basic", 0.0, 4.0, f"{fn}: the {named} of the input. Failed on [1, 2]: got 3.", "")
+    assert grade.misgrading(specimen, {said.grade_id: said}).startswith("no hint, and no message names the mistake")
+    told = grade.Cell(f"{fn}-basic", 0.0, 4.0, f"{fn}: the input's value. Failed on [1, 2]: {named} seen.", "")
+    assert grade.misgrading(specimen, {told.grade_id: told}) == ""
+
+
 def test_a_forbidden_use_that_keeps_a_cell_is_a_misgrading():
     """docs/contract.md: a function that uses a forbidden library function earns none of its own points, so a
     specimen labelled ``forbidden`` that keeps a cell of its own is misgraded (a corpus round found this unchecked)."""
