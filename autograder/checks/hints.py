@@ -16,8 +16,8 @@ from __future__ import annotations
 import copy
 import enum
 import warnings
-from collections.abc import Callable
-from typing import Final, TypeAlias
+from collections.abc import Callable, Iterator
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 
@@ -253,13 +253,8 @@ def matches(wrong: Callable[..., object], rtol: float = 1e-6, atol: float = 1e-1
         if informative and f.kind != "warning" and f.reference is not None and \
                 _distance(got, alt, atol) >= _distance(_aligned(f.outcome.value, f.reference, strict), f.reference, atol):
             return False
-        for probe, outcome, reference, used in f.seen():
-            if outcome.status != "returned" or outcome.value is None:
-                continue
-            other = wrong_value(wrong, probe)
-            if other is _RAISED:
-                continue
-            if not _close(_aligned(outcome.value, other, strict), other, rtol, atol):
+        for value, other, reference, used in _both_returned(wrong, f):
+            if not _close(_aligned(value, other, strict), other, rtol, atol):
                 return False
             if not informative and used and reference is not None \
                     and not _close(other, reference, 1e-12, atol):
@@ -267,6 +262,19 @@ def matches(wrong: Callable[..., object], rtol: float = 1e-6, atol: float = 1e-1
         return informative
 
     return rule
+
+
+def _both_returned(wrong: Callable[..., object],
+                   f: Failure) -> Iterator[tuple[Any, Plain, Any, bool]]:
+    """``(the submission's value, wrong's value, the reference outcome's value, used)`` on each other probe of
+    ``f``'s check (:meth:`Failure.seen`) where the submission returned numbers and ``wrong`` gives a result (a wrong
+    formula that raises on an input says nothing there)."""
+    for probe, outcome, reference, used in f.seen():
+        if outcome is None or outcome.status != "returned" or outcome.value is None:
+            continue
+        other = wrong_value(wrong, probe)
+        if other is not _RAISED:
+            yield outcome.value, other, reference, used
 
 
 def matches_where_it_returned(wrong: Callable[..., object], rtol: float = 1e-6, atol: float = 1e-12) -> Rule:
@@ -277,13 +285,8 @@ def matches_where_it_returned(wrong: Callable[..., object], rtol: float = 1e-6, 
         if f.outcome is None or f.outcome.status == "returned":
             return False
         agreed = False
-        for probe, outcome, _, _ in f.seen():
-            if outcome is None or outcome.status != "returned" or outcome.value is None:
-                continue
-            other = wrong_value(wrong, probe)
-            if other is _RAISED:
-                continue
-            if not _close(_aligned(outcome.value, other, False), other, rtol, atol):
+        for value, other, _, _ in _both_returned(wrong, f):
+            if not _close(_aligned(value, other, False), other, rtol, atol):
                 return False
             agreed = True
         return agreed
