@@ -11,7 +11,8 @@ Subpackages are named for the stage they serve; imports point one way
 * ``autograder.similarity`` – which students' code is unusually alike          }
 * ``autograder.lms``        – grades.csv posted to an LMS (LTI 1.3, Canvas, Moodle) }
 * ``autograder.checks``   – declarative hidden checks (data) and their evaluation
-* ``autograder.sandbox``  – the untrusted side (a leaf: imports nothing else of the product)
+* ``autograder.perimeter`` – the audited perimeter: confinement, the child's runtime, the guard, and the trusted
+  half that watches the children (imports nothing else of the product)
 * ``autograder.model``    – the course plan, the results model, ids, files (imports nothing else of the product)
 
 Importing this package imports nothing; the CLI imports the module of the command it runs.

@@ -3,15 +3,15 @@
 
     python benchmarks/child_forks.py [--rounds N]
 
-In a process the zygote's size (the zygote's :data:`~autograder.sandbox.zygote.WARM_MODULES` imported),
+In a process the zygote's size (the zygote's :data:`~autograder.perimeter.child_runtime.zygote.WARM_MODULES` imported),
 ``--rounds`` times each, alternately, a child that exits at once, born in a new PID namespace:
 
 * **outer parent** (``userns`` mode's way, and root's before): a fork *A* unshares the PID namespace and
   forks its init *B*, which forks the child *C*; B relays how C ended up a pipe, A ends like that (the
-  process structure of :func:`autograder.sandbox.namespaces.isolate_child`, without its mounts, which both ways
+  process structure of :func:`autograder.perimeter.confinement.namespaces.isolate_child`, without its mounts, which both ways
   make);
-* **thin init** (root's way): :func:`autograder.sandbox.namespaces.fork_in_pid_namespace` (the init is
-  ``cat``, spawned without copying the process) and :func:`~autograder.sandbox.namespaces.end_pid_namespace`.
+* **thin init** (root's way): :func:`autograder.perimeter.confinement.namespaces.fork_in_pid_namespace` (the init is
+  ``cat``, spawned without copying the process) and :func:`~autograder.perimeter.confinement.namespaces.end_pid_namespace`.
 
 Prints milliseconds per child (wall-clock, and CPU of this process and its children) and the ratio
 ``outer parent / thin init``. The grading figure stays ``benchmarks/grading_throughput.py``'s.
@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from autograder.sandbox import namespaces, syscalls  # noqa: E402
-from autograder.sandbox.zygote import WARM_MODULES  # noqa: E402
+from autograder.perimeter.child_runtime.zygote import WARM_MODULES  # noqa: E402
+from autograder.perimeter.confinement import namespaces, syscalls  # noqa: E402
 
 
 def outer_parent() -> None:

@@ -38,8 +38,8 @@ import tempfile
 from pathlib import Path
 
 from autograder.model.course import ROOT
-from autograder.sandbox import seccomp, syscalls
-from autograder.sandbox.processes import forked
+from autograder.perimeter.confinement import seccomp, syscalls
+from autograder.perimeter.confinement.processes import forked
 
 #: Namespace flags of clone(2) (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
 #: CLONE_NEWPID, CLONE_NEWNET), as Docker's default profile masks them.
@@ -210,7 +210,7 @@ def enter_mapped_user_namespace(width: int, outer: int = OUTER_UID) -> None:
 
 def zygote_python(folder, expose_also=(), landlock: bool = True) -> str:
     """A program that runs this interpreter as :func:`main` runs a command (namespaces refused, the interpreter
-    and ``expose_also`` reachable by other users): a zygote's ``python`` (:class:`autograder.engine.zygote_parent.Zygote`),
+    and ``expose_also`` reachable by other users): a zygote's ``python`` (:class:`autograder.perimeter.supervision.zygote_parent.Zygote`),
     so that it starts as in a container. Written into ``folder``."""
     import shlex
 

@@ -1,6 +1,6 @@
 """Looking inside the sandbox, for tests: a zygote that says more, and one cell run in a child.
 
-:class:`ProbeZygote` is the engine's :class:`~autograder.engine.zygote_parent.Zygote` started as
+:class:`ProbeZygote` is the engine's :class:`~autograder.perimeter.supervision.zygote_parent.Zygote` started as
 :mod:`testkit.probe_zygote` (the product's zygote answering the test-only requests listed there);
 it grades like the product's. :class:`ModeZygote` is the product's zygote in a sandbox mode chosen by the
 test. :func:`run_cell` needs no probe: it sends the grader's own request.
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from unittest import mock
 
-from autograder.engine.zygote_parent import Child, Zygote
+from autograder.perimeter.supervision.zygote_parent import Child, Zygote
 
-#: the variable that forces a sandbox mode (:func:`autograder.sandbox.modes.requested_mode`)
+#: the variable that forces a sandbox mode (:func:`autograder.perimeter.confinement.modes.requested_mode`)
 MODE_VARIABLE = "AUTOGRADER_SANDBOX_MODE"
 
 
@@ -52,7 +52,7 @@ class ModeZygote(Zygote):
 
 def run_cell(child: Child, source: str, timeout: float) -> dict:
     """Run ``source`` as one cell in ``child``, as the grader runs cells (a ``runs`` request of one):
-    ``{"status": "ok"}`` or ``{"status": "error", "error"}``; raises :class:`~autograder.engine.zygote_parent.ChildError`."""
+    ``{"status": "ok"}`` or ``{"status": "error", "error"}``; raises :class:`~autograder.perimeter.supervision.zygote_parent.ChildError`."""
     return child.request({"op": "runs", "sources": [source]}, timeout)
 
 

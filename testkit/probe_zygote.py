@@ -1,17 +1,17 @@
 """The zygote the tests look inside the sandbox with: the product's, answering a few requests more.
 
 Run as ``python -m testkit.probe_zygote`` by :class:`testkit.probe.ProbeZygote`, in place of
-:mod:`autograder.sandbox.zygote`; it subclasses that zygote and imports nothing else of the product
+:mod:`autograder.perimeter.child_runtime.zygote`; it subclasses that zygote and imports nothing else of the product
 (``tests/test_engine_sandbox.py`` checks the zygote's modules through it). Test scaffolding: the
 grader never starts it, so none of these requests is a way into a real batch.
 
-More control requests (see :mod:`autograder.sandbox.zygote` for the grader's):
+More control requests (see :mod:`autograder.perimeter.child_runtime.zygote` for the grader's):
 
 * ``slot_processes {"slot"}`` → ``{"processes": [pid]}``: the live processes of a slot (as root: of its
   uid; ``userns``: in the PID namespaces its children had; ``weak``: none), the spare child left out;
 * ``modules`` → ``{"modules": [name]}``: the zygote's ``sys.modules`` (what every child inherits).
 
-More child requests (see :mod:`autograder.sandbox.child` for the grader's):
+More child requests (see :mod:`autograder.perimeter.child_runtime.child` for the grader's):
 
 * ``{"op": "output"}`` → ``{"text": str}``: the first :data:`KEPT` characters the cells printed (stdout and
   stderr; what goes to the file descriptors directly, e.g. a subprocess's, is not seen).
@@ -22,7 +22,8 @@ from __future__ import annotations
 import os
 import sys
 
-from autograder.sandbox import processes, zygote
+from autograder.perimeter.child_runtime import zygote
+from autograder.perimeter.confinement import processes
 
 #: Characters of printed text a child keeps for ``output``.
 KEPT = 65536
@@ -55,7 +56,7 @@ class _Tee:
 
 
 def probe_child() -> dict:
-    """A child's extra requests (``extend`` of :func:`autograder.sandbox.child.serve`): from now on its
+    """A child's extra requests (``extend`` of :func:`autograder.perimeter.child_runtime.child.serve`): from now on its
     stdout and stderr are also kept (their first :data:`KEPT` characters), and ``output`` answers them."""
     printed = _Printed()
     sys.stdout, sys.stderr = _Tee(sys.stdout, printed), _Tee(sys.stderr, printed)

@@ -40,7 +40,7 @@ import numpy as np
 from autograder.checks import checks_for
 from autograder.checks.references import reference
 from autograder.model.course import FUNCTIONS
-from autograder.sandbox.invoke import NotNumbers, to_plain
+from autograder.perimeter.child_runtime.invoke import NotNumbers, to_plain
 
 #: The compiled cells' file names start with this (how a function defined by a cell is recognised).
 _CELL = "<cell "

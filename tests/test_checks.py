@@ -21,7 +21,7 @@ from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.generic_hints import GENERIC_HINTS
 from autograder.checks.references import reference_function
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, ROOT, function_of
-from autograder.sandbox.invoke import invoke
+from autograder.perimeter.child_runtime.invoke import invoke
 
 
 def checks_or_skip(ps):

@@ -26,7 +26,7 @@ from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.hints import matches
 from autograder.checks.references import reference, reference_function
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, function_of
-from autograder.sandbox.invoke import invoke
+from autograder.perimeter.child_runtime.invoke import invoke
 from testkit.zoo import zoo
 
 PS = ("ps4_bernoulli", "ps5_gaussian_kl")

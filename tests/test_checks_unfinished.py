@@ -17,8 +17,8 @@ from autograder.engine.batch import grade_batch
 from autograder.model import course
 from autograder.model.results import read_result as load_result  # the model's tolerant reader
 from autograder.model.results import results_path
+from autograder.perimeter.confinement.limits import Limits
 from autograder.reports.feedback import render_feedback, without_docstrings
-from autograder.sandbox.limits import Limits
 
 PS = "ps1_softmax"
 BODY = """    z = np.asarray(z, dtype=float)

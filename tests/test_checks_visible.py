@@ -24,7 +24,7 @@ import pytest
 
 from autograder.checks.references import reference_function
 from autograder.model.course import FUNCTIONS, function_of, is_data_cell, is_lesson_cell, source_notebook
-from autograder.sandbox.forbidden_walk import forbidden_uses
+from autograder.perimeter.guard.forbidden_walk import forbidden_uses
 from testkit.corpus.load import fixtures
 from testkit.zoo import PROBLEM_SETS, zoo
 

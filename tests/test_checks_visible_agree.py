@@ -17,7 +17,7 @@ import importlib
 import pytest
 
 from autograder.model.course import function_of
-from autograder.sandbox.forbidden_walk import forbidden_uses
+from autograder.perimeter.guard.forbidden_walk import forbidden_uses
 from testkit.zoo import zoo
 from tests.test_checks_visible import READY, _cells, _namespace, _visible_fails
 

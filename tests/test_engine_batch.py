@@ -16,7 +16,7 @@ from autograder.engine.batch_plan import collect_submissions, parse_shard, split
 from autograder.model import course
 from autograder.model.grades import write_grades_csv
 from autograder.model.results import results_path
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.confinement.limits import Limits
 from tests import engine_helpers
 
 PS = "ps1_softmax"

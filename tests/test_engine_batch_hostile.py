@@ -23,7 +23,7 @@ from autograder.engine.batch_plan import collect_submissions, split_shards
 from autograder.model import course
 from autograder.model.ids import StudentId, csv_cell, display, folder_name
 from autograder.model.results import MAX_ITEMS, bound, write_results
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.confinement.limits import Limits
 from tests import engine_helpers
 
 PS = "ps1_softmax"
@@ -268,7 +268,7 @@ def failing_batch(tmp_path_factory, course_dir):
     from types import SimpleNamespace
 
     from autograder.engine import grade, remote_target
-    from autograder.engine.zygote_parent import MAX_RESTARTS, GraderError
+    from autograder.perimeter.supervision.zygote_parent import MAX_RESTARTS, GraderError
 
     if MAX_RESTARTS != 3:
         raise ValueError(f"FAILING is laid out for a budget of 3 zygote restarts, not {MAX_RESTARTS}")

@@ -18,7 +18,7 @@ import pytest
 from autograder.checks.callees import answer_for_stub
 from autograder.engine import reference_process
 from autograder.model.course import ROOT
-from autograder.sandbox.carry_forward import MAX_CARRIED_RESULT, result_bound
+from autograder.perimeter.child_runtime.carry_forward import MAX_CARRIED_RESULT, result_bound
 
 
 def test_the_result_bound_is_read_from_the_shapes():
@@ -49,7 +49,7 @@ def test_a_mid_sized_call_is_computed_in_the_reference_process_with_its_own_limi
     x, mu = np.linspace(-1, 1, n)[:, None], np.linspace(0, 1, n)[None, :]
     try:
         reply = reference_process.answer("gaussian_log_pdf", (x, mu, 1.5), {})
-        from autograder.sandbox import wire
+        from autograder.perimeter.child_runtime import wire
 
         value = wire.from_wire(reply["value"])
         assert value.shape == (n, n) and np.allclose(value, carried_answer_value(x, mu, 1.5))

@@ -11,14 +11,14 @@ import pytest
 
 from autograder.engine import batch, disk_incidents, zygote_keeper
 from autograder.engine.disk_incidents import MAX_REGRADES, Ledger, Run, spoilt
-from autograder.engine.zygote_parent import GraderError
 from autograder.model import course
 from autograder.model import results as results_model
 from autograder.model.notebook import load_source
 from autograder.model.results import SubmissionResult
 from autograder.model.submissions import Submission
-from autograder.sandbox.disk_watch import Incident
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.disk_watch import Incident
+from autograder.perimeter.supervision.zygote_parent import GraderError
 
 PS = "ps1_softmax"
 #: Slot 0 graded "ann" from t=10 to t=20, slot 1 "bob" from t=12 to t=18.

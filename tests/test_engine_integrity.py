@@ -23,9 +23,9 @@ import pytest
 
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
-from autograder.engine.zygote_parent import GraderError, default_hidden
 from autograder.model import course
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.zygote_parent import GraderError, default_hidden
 from testkit import container_like
 from testkit.attacks import ATTACKS, PURITY_ATTACKS
 from testkit.probe import ModeZygote, run_cell
@@ -49,7 +49,7 @@ def env(request, tmp_path_factory):
     shows the folder ``needed``, with a tmpfs mounted inside it as root (``mounted``: class 7 below)."""
     from types import SimpleNamespace
 
-    from autograder.engine.zygote_parent import interpreter_paths
+    from autograder.perimeter.supervision.zygote_parent import interpreter_paths
 
     e = SimpleNamespace(tmp=tmp_path_factory.mktemp("integrity"))
     e.course = engine_helpers.make_course(e.tmp / "course", PROBLEM_SETS)

@@ -18,12 +18,18 @@ from autograder.checks.callees import answer_for_stub
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.execute import MAX_CALLBACK_MESSAGES, Session
 from autograder.engine.grade import grade_submission
-from autograder.engine.zygote_parent import ChildError, Zygote, default_hidden
 from autograder.model import course
 from autograder.model.course import ROOT
-from autograder.sandbox import wire
-from autograder.sandbox.carry_forward import MAX_CARRIED_ELEMENTS, MAX_HELD, CalleeStubs, body_of, same_cell
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.child_runtime import wire
+from autograder.perimeter.child_runtime.carry_forward import (
+    MAX_CARRIED_ELEMENTS,
+    MAX_HELD,
+    CalleeStubs,
+    body_of,
+    same_cell,
+)
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.zygote_parent import ChildError, Zygote, default_hidden
 from testkit.corpus import load as corpus
 from testkit.fill import filled_release
 from testkit.zoo import Specimen, zoo
@@ -196,7 +202,7 @@ def test_a_callee_called_by_another_name_is_carried_forward(env, through):
 
 
 def test_every_container_and_cell_a_callee_was_put_in_holds_the_students_own_function_again_after_the_call():
-    """:class:`~autograder.sandbox.carry_forward.CalleeStubs` on a namespace as a notebook leaves it: during the call
+    """:class:`~autograder.perimeter.child_runtime.carry_forward.CalleeStubs` on a namespace as a notebook leaves it: during the call
     each place that held ``logsumexp`` answers with the grader's value; afterwards each holds the student's own
     function again — except where the call itself put something else, which stays; a dict subclass, a key that is
     not a plain string or integer and a table larger than ``MAX_HELD`` are left alone."""
@@ -225,7 +231,7 @@ def test_every_container_and_cell_a_callee_was_put_in_holds_the_students_own_fun
 
 
 def test_the_callers_cell_is_where_its_body_was_written_not_where_its_wrapper_was():
-    """:func:`~autograder.sandbox.carry_forward.body_of`, on cells compiled under names of their own as IPython
+    """:func:`~autograder.perimeter.child_runtime.carry_forward.body_of`, on cells compiled under names of their own as IPython
     compiles them: a decorator's wrapper written in the callee's cell does not make the callee the caller's own."""
     ns = {}
     exec(compile(DECORATOR_CELL + "\ndef logsumexp(x, axis=-1):\n    return 0.0\n", "<cell-1>", "exec"), ns)

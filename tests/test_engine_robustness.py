@@ -29,10 +29,10 @@ import pytest
 
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
-from autograder.engine.zygote_parent import default_hidden
 from autograder.model import course
-from autograder.sandbox import wire
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.child_runtime import wire
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.zygote_parent import default_hidden
 from testkit import container_like
 from testkit.attacks import fork_storm
 from testkit.probe import ModeZygote, ProbeZygote, printed, run_cell
@@ -618,7 +618,7 @@ def test_a_zygote_whose_grader_dies_before_its_answer_still_ends_through_its_shu
 def namespaces_refused_here() -> str:
     """The product's probe (``modes.namespaces_refused``), which forks, run in a new interpreter as the zygote runs
     it: with one thread."""
-    code = ("import json, sys; from autograder.sandbox import modes; "
+    code = ("import json, sys; from autograder.perimeter.confinement import modes; "
             "print(json.dumps(modes.namespaces_refused(sys.argv[1])))")
     with tempfile.TemporaryDirectory() as probe:
         return engine_helpers.printed_json(code, probe)
@@ -644,6 +644,6 @@ def test_the_strongest_mode_available_is_used(env):
 
 def _interpreter_roots_in_tmp() -> set:
     """The first folders under /tmp of the interpreter's paths (a checkout in /tmp): bound back read-only."""
-    from autograder.engine.zygote_parent import interpreter_paths
+    from autograder.perimeter.supervision.zygote_parent import interpreter_paths
 
     return {p.split("/")[2] for p in interpreter_paths() if p.startswith("/tmp/")}

@@ -14,11 +14,11 @@ import pytest
 
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
-from autograder.engine.zygote_parent import default_hidden
 from autograder.model import course
 from autograder.model.course import ROOT
-from autograder.sandbox import namespaces, processes
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.confinement import namespaces, processes
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.zygote_parent import default_hidden
 from testkit.probe import ProbeZygote, printed, run_cell
 from tests import engine_helpers
 
@@ -73,9 +73,12 @@ def extra_cell(data):
 def test_the_zygote_never_imports_the_trusted_side(env):
     modules = env.zygote.modules()
     assert "numpy" in modules and "scipy.stats" in modules and "IPython" in modules
+    untrusted_side = ("autograder.perimeter.confinement", "autograder.perimeter.child_runtime",
+                      "autograder.perimeter.guard")
     leaked = [m for m in modules if m.split(".")[0] == "solutions"
-              or (m.startswith("autograder.") and not m.startswith("autograder.sandbox"))]
-    assert leaked == []
+              or (m.startswith("autograder.") and m != "autograder.perimeter"
+                  and not m.startswith(untrusted_side))]
+    assert leaked == []  # (the perimeter's trusted half, autograder.perimeter.supervision, included)
 
 
 def test_the_modules_the_reading_takes_as_loaded_are_loaded_before_student_code(env):
@@ -91,20 +94,20 @@ def test_the_modules_the_reading_takes_as_loaded_are_loaded_before_student_code(
 def test_the_modules_a_child_answers_with_are_unreachable_by_name(env):
     """The guard, ``invoke`` and the modules beside it are out of the zygote's ``sys.modules`` (so out of every
     child's): student code cannot reach the copies the child answers with (nor the pinned names) by name."""
-    from autograder.sandbox.zygote import CALL_MODULES
+    from autograder.perimeter.child_runtime.zygote import CALL_MODULES
 
     modules = env.zygote.modules()
-    assert len(CALL_MODULES) == 5 and "autograder.sandbox.child" in modules
-    assert [m for m in (*CALL_MODULES, "autograder.sandbox.guard") if m in modules] == []
+    assert len(CALL_MODULES) == 5 and "autograder.perimeter.child_runtime.child" in modules
+    assert [m for m in (*CALL_MODULES, "autograder.perimeter.guard.arming") if m in modules] == []
 
 
 def test_importing_the_call_modules_loads_only_them():
-    """``autograder.sandbox`` imports nothing eagerly: the zygote's normal import of ``invoke`` and the modules
+    """The perimeter's packages import nothing eagerly: the zygote's normal import of ``invoke`` and the modules
     beside it (``zygote.CALL_MODULES``) stays a leaf; ``invoke`` alone loads itself only."""
     import subprocess
     import sys
 
-    from autograder.sandbox.zygote import CALL_MODULES
+    from autograder.perimeter.child_runtime.zygote import CALL_MODULES
 
     def loaded(names):
         code = (f"import sys, importlib\nfor n in {list(names)!r}: importlib.import_module(n)\n"
@@ -112,8 +115,10 @@ def test_importing_the_call_modules_loads_only_them():
         return sorted(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                      check=True).stdout.split())
 
-    assert loaded(["autograder.sandbox.invoke"]) == ["autograder", "autograder.sandbox", "autograder.sandbox.invoke"]
-    assert loaded([CALL_MODULES[-1]]) == sorted(["autograder", "autograder.sandbox", *CALL_MODULES])
+    packages = ["autograder", "autograder.perimeter", "autograder.perimeter.child_runtime"]
+    assert loaded(["autograder.perimeter.child_runtime.invoke"]) == sorted(
+        [*packages, "autograder.perimeter.child_runtime.invoke"])
+    assert loaded([CALL_MODULES[-1]]) == sorted([*packages, "autograder.perimeter.guard", *CALL_MODULES])
 
 
 PROBE = r'''

@@ -27,11 +27,11 @@ import pytest
 
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
-from autograder.engine.zygote_parent import ChildError, default_hidden
 from autograder.model import course
-from autograder.sandbox import claims, landlock
-from autograder.sandbox.disk_watch import STOPPED_FOR_NOTHING
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.confinement import claims, landlock
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.disk_watch import STOPPED_FOR_NOTHING
+from autograder.perimeter.supervision.zygote_parent import ChildError, default_hidden
 from testkit import container_like
 from testkit.attacks import ATTACKS, classmate_copy, fork_storm
 from testkit.probe import ProbeZygote, printed, run_cell
@@ -434,7 +434,7 @@ def test_working_folders_are_private_to_their_slot(env):
 def test_the_probe_refuses_namespaces_as_a_container_does():
     """What the module's premise rests on: under testkit.container_like, root's namespaces are refused
     (here checked by the product's own probe), while the uid switch the mode needs works."""
-    code = ("import json, os; from autograder.sandbox import modes; os.makedirs('p', exist_ok=True); "
+    code = ("import json, os; from autograder.perimeter.confinement import modes; os.makedirs('p', exist_ok=True); "
             "print(json.dumps([modes.namespaces_refused(os.path.abspath('p')), modes.uid_switch_refused(61000)]))")
     with tempfile.TemporaryDirectory() as folder:
         proc = subprocess.run([sys.executable, "-m", "testkit.container_like", sys.executable, "-c", code],

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from autograder.checks.compare import compare
-from autograder.sandbox import wire
-from autograder.sandbox.invoke import NotNumbers, Outcome, invoke, to_plain
+from autograder.perimeter.child_runtime import wire
+from autograder.perimeter.child_runtime.invoke import NotNumbers, Outcome, invoke, to_plain
 
 
 def roundtrip(value):
@@ -263,7 +263,7 @@ def test_forged_shapes_and_lengths_are_refused(obj, why):
 def test_a_forged_output_counter_or_an_oversized_frame_becomes_that_childs_error():
     """A 4,299-digit byte count (the parent once summed it into a number json could not write) is not
     believed; a frame over the limit is refused from its header, before its bytes are read."""
-    from autograder.engine.zygote_parent import MAX_CHILD_MESSAGE, Child, ChildError
+    from autograder.perimeter.supervision.zygote_parent import MAX_CHILD_MESSAGE, Child, ChildError
 
     a, b = socket.socketpair()
     child = Child(0, 1, a, {})

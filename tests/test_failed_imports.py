@@ -1,4 +1,4 @@
-"""sandbox/failed_imports.py: an import at a cell's top level that fails skips itself, not the rest of the cell."""
+"""perimeter/child_runtime/failed_imports.py: an import at a cell's top level that fails skips itself, not the rest of the cell."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import ast
 
 import pytest
 
+from autograder.perimeter.child_runtime import failed_imports
+from autograder.perimeter.child_runtime.failed_imports import SkipFailedImports
 from autograder.reading import cells
-from autograder.sandbox import failed_imports
-from autograder.sandbox.failed_imports import SkipFailedImports
 
 
 def run(source: str) -> dict:

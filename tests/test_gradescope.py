@@ -35,7 +35,7 @@ import pytest
 from autograder.engine.batch import grade_batch
 from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, PROBLEM_SETS, autograded_max_score, function_of
 from autograder.model.results import read_result
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.confinement.limits import Limits
 from testkit.fill import filled_release
 from testkit.zoo import zoo
 from tests import engine_helpers
@@ -363,7 +363,7 @@ def test_a_batch_with_no_notebook_to_run_starts_no_sandbox(tmp_path):
     (``summary.sandbox`` stays empty, as for a batch that ran nothing)."""
     from unittest import mock
 
-    from autograder.engine import zygote_parent
+    from autograder.perimeter.supervision import zygote_parent
 
     good = filled_release("ps1_softmax")
     (tmp_path / "submitted" / "empty" / "ps1_softmax").mkdir(parents=True)
@@ -387,7 +387,7 @@ def test_a_batch_whose_problem_set_does_not_load_does_not_wait_for_its_sandbox(t
     import signal
     from unittest import mock
 
-    from autograder.engine import zygote_parent
+    from autograder.perimeter.supervision import zygote_parent
 
     sleeper = tmp_path / "warming-zygote"
     sleeper.write_text("#!/bin/sh\nexec sleep 600\n")

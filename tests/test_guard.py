@@ -1,4 +1,4 @@
-"""The guard's rule (``autograder/sandbox/guard.py``): in an armed process a forbidden object never computes, and
+"""The guard's rule (``autograder/perimeter/guard/arming.py``): in an armed process a forbidden object never computes, and
 no implementation of it is left for anything in that process to find.
 
 Arming cannot be undone, so each test arms a Python of its own (this interpreter, a subprocess) and reports
@@ -18,14 +18,15 @@ import sys
 import pytest
 
 from autograder.model import course
-from autograder.sandbox import gates, guard
+from autograder.perimeter.guard import arming as guard
+from autograder.perimeter.guard import gates
 
 #: Run first in every subprocess: the guard prepared for every forbidden name, as the engine's zygote does.
 PRELUDE = """
 import json, sys, types
 import numpy as np
 from autograder.checks import forbidden
-from autograder.sandbox import guard
+from autograder.perimeter.guard import arming as guard
 
 REPORT = guard.prepare(forbidden.ALL)
 OUT = {}
@@ -354,7 +355,7 @@ def test_a_name_that_was_not_prepared_is_never_armed_by_halves():
     """Arming a name the process did not plan for fails before anything changes (the child's ``arm`` request
     then fails, and the submission is not graded) rather than leave that object usable."""
     why, value = printed_json(
-        "import json\nfrom autograder.sandbox import guard\nimport scipy.special as sp\n"
+        "import json\nfrom autograder.perimeter.guard import arming as guard\nimport scipy.special as sp\n"
         "guard.prepare(['scipy.special.logsumexp'])\n"
         "try:\n    guard.arm(['scipy.special.logsumexp', 'scipy.special.expit'])\n"
         "except RuntimeError as exc:\n    print(json.dumps([str(exc), float(sp.logsumexp([0.0, 0.0]))]))\n")
@@ -367,7 +368,7 @@ def test_a_plan_is_armed_only_once_its_references_were_located():
     is replaced wherever Python holds it. A plan whose last call did not locate is never armed: its references
     would stay usable."""
     why, value, out = printed_json(
-        "import json\nfrom autograder.sandbox import guard\nimport scipy.special as sp\n"
+        "import json\nfrom autograder.perimeter.guard import arming as guard\nimport scipy.special as sp\n"
         "guard.prepare(['scipy.special.expit'], locate=False)\n"
         "try:\n    guard.arm(['scipy.special.expit'])\nexcept RuntimeError as exc:\n    why = str(exc)\n"
         "value = float(sp.expit(0.0))\n"

@@ -1,4 +1,4 @@
-"""The guard (``autograder/sandbox/guard.py``) relies on CPython interfaces as the versions it names
+"""The guard (``autograder/perimeter/guard/arming.py``) relies on CPython interfaces as the versions it names
 (``SUPPORTED``: those CI runs the whole suite on) behave, and on no other: pyproject's ``requires-python``
 promises exactly those, and on any other interpreter nothing is graded and every place says why — never a
 crash in the middle of a batch, never a grade earned with the forbidden functions left usable.
@@ -15,9 +15,9 @@ import tomllib
 import pytest
 
 from autograder.engine.batch import grade_batch
-from autograder.engine.zygote_parent import GraderError, Zygote
 from autograder.model import course
-from autograder.sandbox import guard
+from autograder.perimeter.guard import arming as guard
+from autograder.perimeter.supervision.zygote_parent import GraderError, Zygote
 from tests import engine_helpers
 
 PS = "ps1_softmax"
@@ -76,7 +76,8 @@ def test_run_check_under_plain_nbgrader_grades_nothing_and_says_why(monkeypatch)
 def _unsupported_python(tmp_path, version=(3, 10)):
     """An executable that runs the real zygote in this interpreter, its guard judging CPython ``version``."""
     script = tmp_path / "zygote_unsupported.py"
-    script.write_text("import sys\nfrom autograder.sandbox import guard, zygote\nreal = guard.unsupported\n"
+    script.write_text("import sys\nfrom autograder.perimeter.guard import arming as guard\n"
+                      "from autograder.perimeter.child_runtime import zygote\nreal = guard.unsupported\n"
                       f"guard.unsupported = lambda version=None, implementation=None: real(version or {version!r}, "
                       "implementation)\nsys.exit(zygote.main())\n")
     wrapper = tmp_path / "python-unsupported"

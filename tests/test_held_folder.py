@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine import held_folder
-from autograder.engine.held_folder import DASK_WORKER, GRACE, LOCK, ZYGOTE_HOME, sweep
-from autograder.engine.zygote_parent import Zygote
+from autograder.perimeter.supervision import held_folder
+from autograder.perimeter.supervision.held_folder import DASK_WORKER, GRACE, LOCK, ZYGOTE_HOME, sweep
+from autograder.perimeter.supervision.zygote_parent import Zygote
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: prints the folder and waits to be killed, holding what holds the lock
 GRADER = """
 import sys
-from autograder.engine import held_folder
-from autograder.engine.zygote_parent import Zygote
+from autograder.perimeter.supervision import held_folder
+from autograder.perimeter.supervision.zygote_parent import Zygote
 held = held_folder.make(held_folder.DASK_WORKER) if sys.argv[1] == "folder" else Zygote(slots=1).start()
 print(held[0] if sys.argv[1] == "folder" else held._dir, flush=True)
 sys.stdin.read()

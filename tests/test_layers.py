@@ -4,9 +4,9 @@ Every module's imports are read with :mod:`ast` — those inside functions and
 ``if`` blocks included, relative imports resolved — and each one of the
 product (``autograder``, ``solutions``, ``testkit``, ``tests``) is checked
 against :data:`ALLOWED`: a layer imports itself and the layers listed for it,
-nothing else. The untrusted side (``autograder.sandbox``) is also held to a
-list of third-party libraries: the standard library and what a student's
-notebook runs with.
+nothing else. The audited perimeter (``autograder.perimeter``) is also held to
+lists of third-party libraries: the standard library, NumPy, and for the
+child's runtime what a student's notebook runs with.
 
 And what the layering alone does not say (docs/architecture.md, "Imports"): no
 command imports another; an import of the product inside a function says why;
@@ -31,12 +31,21 @@ from autograder.model.course import ROOT
 #: layer -> the layers (other than itself) it may import. The first matching prefix names a module's layer.
 ALLOWED = {
     "autograder.model": set(),
-    "autograder.sandbox": set(),
+    # the audited perimeter, split along its trust boundary: the untrusted side's confinement and guard import
+    # nothing of the product; the child's runtime uses both; the trusted half (what the grader runs to watch the
+    # children and decode what they send) uses the runtime's wire format and the confinement's limits, and nothing
+    # of the untrusted side imports it
+    "autograder.perimeter": set(),
+    "autograder.perimeter.confinement": set(),
+    "autograder.perimeter.guard": set(),
+    "autograder.perimeter.child_runtime": {"autograder.perimeter.confinement", "autograder.perimeter.guard"},
+    "autograder.perimeter.supervision": {"autograder.perimeter.confinement", "autograder.perimeter.child_runtime"},
     "solutions": set(),
     # reading student source (purity evidence, flags, forbidden uses): over the model; checks and engine use it
     "autograder.reading": {"autograder.model"},
-    "autograder.checks": {"autograder.model", "autograder.sandbox", "autograder.reading", "solutions"},
-    "autograder.engine": {"autograder.model", "autograder.sandbox", "autograder.reading", "autograder.checks",
+    "autograder.checks": {"autograder.model", "autograder.perimeter.child_runtime", "autograder.perimeter.guard",
+                          "autograder.reading", "solutions"},
+    "autograder.engine": {"autograder.model", "autograder.perimeter", "autograder.reading", "autograder.checks",
                           "solutions"},
     # the reports read results and nothing of nbgrader; the course's nbgrader side (gradebook, deadlines,
     # plugins) is a layer of its own beside them, over the model: a command hands the reports its gradebook
@@ -45,7 +54,7 @@ ALLOWED = {
     "autograder.release": {"autograder.model"},
     "autograder.similarity": {"autograder.model", "autograder.reading"},  # (the one table of opaque names)
     "autograder.lms": {"autograder.model"},
-    "autograder.commands": {"autograder.model", "autograder.sandbox", "autograder.reading", "autograder.checks",
+    "autograder.commands": {"autograder.model", "autograder.perimeter", "autograder.reading", "autograder.checks",
                             "autograder.engine", "autograder.reports", "autograder.nbgrader_io", "autograder.release",
                             "autograder.similarity", "autograder.lms",
                             "solutions"},
@@ -59,8 +68,15 @@ ALLOWED = {
     "benchmarks": {"autograder", "solutions", "testkit"},
     "tests": {"autograder", "solutions", "testkit"},
 }
-#: what the untrusted side may import besides the standard library (what student code runs with)
-SANDBOX_THIRD_PARTY = {"numpy", "scipy", "matplotlib", "IPython", "traitlets"}
+#: what each package of the perimeter may import besides the standard library: NumPy, and for the child's runtime
+#: what student code runs with
+PERIMETER_THIRD_PARTY = {
+    "autograder.perimeter": set(),
+    "autograder.perimeter.confinement": {"numpy"},
+    "autograder.perimeter.guard": {"numpy"},
+    "autograder.perimeter.child_runtime": {"numpy", "scipy", "matplotlib", "IPython", "traitlets"},
+    "autograder.perimeter.supervision": {"numpy"},
+}
 PRODUCT = ("autograder", "solutions", "testkit", "tests", "examples", "benchmarks")
 FOLDERS = ("autograder", "solutions", "testkit", "tests", "examples", "benchmarks")
 
@@ -121,8 +137,9 @@ def violations(source: str, module: str, is_package: bool = False) -> list[str]:
                     target_layer == allowed or target_layer.startswith(allowed + ".") for allowed in ALLOWED[layer]):
                 continue
             wrong.append(f"line {line}: {target} ({target_layer})")
-        elif layer == "autograder.sandbox" and top not in sys.stdlib_module_names and top not in SANDBOX_THIRD_PARTY:
-            wrong.append(f"line {line}: {target} (third-party, not what student code runs with)")
+        elif (layer in PERIMETER_THIRD_PARTY and top not in sys.stdlib_module_names
+              and top not in PERIMETER_THIRD_PARTY[layer]):
+            wrong.append(f"line {line}: {target} (third-party, not what the perimeter may run with)")
     return wrong
 
 
@@ -146,8 +163,8 @@ def test_imports_follow_the_layering(path):
 
 def test_the_layering_test_catches_a_wrong_import():
     """The check itself: the engine importing the reports (inside a function, or relatively), the reports
-    importing the engine or the nbgrader side, the sandbox importing the model or a library student code does not
-    run with."""
+    importing the engine or the nbgrader side, the perimeter importing the model, its trusted half or a library it
+    may not run with."""
     engine = "def f():\n    from autograder.reports import table\n    from ..model import course\n"
     assert imports_of(engine, "autograder.engine.batch") == [(2, "autograder.reports.table"),
                                                              (3, "autograder.model.course")]
@@ -159,10 +176,18 @@ def test_the_layering_test_catches_a_wrong_import():
         "line 1: autograder.nbgrader_io.gradebook.write_gradebook (autograder.nbgrader_io)"]
     assert violations("from autograder.reports import stats\n", "autograder.nbgrader_io.gradebook") == [
         "line 1: autograder.reports.stats (autograder.reports)"]
-    assert violations("from . import confine\nfrom autograder.model.files import RESULTS_FILE\nimport rich\n",
-                      "autograder.sandbox.zygote") == [
+    assert violations("from . import wire\nfrom autograder.model.files import RESULTS_FILE\nimport rich\n",
+                      "autograder.perimeter.child_runtime.zygote") == [
         "line 2: autograder.model.files.RESULTS_FILE (autograder.model)",
-        "line 3: rich (third-party, not what student code runs with)"]
+        "line 3: rich (third-party, not what the perimeter may run with)"]
+    # the trust boundary: nothing of the untrusted side imports the trusted half; the guard needs no runtime
+    assert violations("from autograder.perimeter.supervision import zygote_parent\n",
+                      "autograder.perimeter.child_runtime.child") == [
+        "line 1: autograder.perimeter.supervision.zygote_parent (autograder.perimeter.supervision)"]
+    assert violations("from autograder.perimeter.child_runtime import wire\nimport IPython\n",
+                      "autograder.perimeter.guard.gates") == [
+        "line 1: autograder.perimeter.child_runtime.wire (autograder.perimeter.child_runtime)",
+        "line 2: IPython (third-party, not what the perimeter may run with)"]
     assert violations("from tests.tooling import x\n", "testkit.fill") == ["line 1: tests.tooling.x (tests)"]
 
 
@@ -175,8 +200,8 @@ BY_NAME = {
     "autograder/checks/__init__.py": "a problem set's checks (a Gradescope bundle holds one; each is slow to import)",
     "autograder/checks/references.py": "a problem set's references (the same)",
     "autograder/reading/library.py": "the NumPy/SciPy subpackages a notebook names, for the purity reading's lookup",
-    "autograder/sandbox/dotted.py": "library objects by their dotted names (for the guard and the pinned names)",
-    "autograder/sandbox/zygote.py": "warm libraries; its own modules, taken out of sys.modules at once",
+    "autograder/perimeter/guard/dotted.py": "library objects by their dotted names (for the guard and the pinned names)",
+    "autograder/perimeter/child_runtime/zygote.py": "warm libraries; its own modules, taken out of sys.modules at once",
 }
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
 

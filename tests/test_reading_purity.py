@@ -24,12 +24,12 @@ import pytest
 from autograder.checks import checks_for
 from autograder.checks.forbidden import FRAMEWORKS
 from autograder.model.course import FUNCTIONS, problem_set_of_function
+from autograder.perimeter.child_runtime.invoke import invoke
 from autograder.reading import library, names, notebook
 from autograder.reading.cells import read_cell
 from autograder.reading.flags import read_flags
 from autograder.reading.notebook import NotebookReading
 from autograder.reading.purity import Reading, mutable
-from autograder.sandbox.invoke import invoke
 
 A = np.arange(6.0).reshape(2, 3)
 PS1 = FUNCTIONS["ps1_softmax"]

@@ -21,10 +21,10 @@ from autograder.checks import checks_for
 from autograder.checks.references import contract
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
-from autograder.engine.zygote_parent import default_hidden, interpreter_paths
 from autograder.model import course
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.zygote_parent import default_hidden, interpreter_paths
 from autograder.reading.notebook import NotebookReading
-from autograder.sandbox.limits import Limits
 from testkit.probe import ModeZygote
 from testkit.zoo import Specimen, grade
 from tests import engine_helpers

@@ -14,10 +14,10 @@ import pytest
 
 from autograder.checks import checks_for
 from autograder.model.course import ROOT
+from autograder.perimeter.guard.forbidden_walk import forbidden_uses
 from autograder.reading.cells import DEFINED_CELL_MAGICS, DEFINED_LINE_MAGICS
 from autograder.reading.notebook import NotebookReading as Notebook
 from autograder.reading.notebook import Source
-from autograder.sandbox.forbidden_walk import forbidden_uses
 from testkit.zoo import all_specimens
 from tests.student_side import selfcheck_importable
 
@@ -140,7 +140,7 @@ import json
 from IPython.extensions.autoreload import AutoreloadMagics
 from IPython.extensions.storemagic import StoreMagics
 from ipykernel.zmqshell import KernelMagics
-from autograder.sandbox.child import make_shell
+from autograder.perimeter.child_runtime.child import make_shell
 found = make_shell().magics_manager.lsmagic()
 extra = (KernelMagics, AutoreloadMagics, StoreMagics)
 print(json.dumps({kind: sorted(set(found[kind]).union(*(c.magics[kind] for c in extra))) for kind in ("line", "cell")}))

@@ -20,13 +20,13 @@ import pytest
 
 from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
-from autograder.engine.zygote_parent import default_hidden, interpreter_paths
 from autograder.model import course
 from autograder.model.notebook import cell_text, nbgrader_meta
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.zygote_parent import default_hidden, interpreter_paths
 from autograder.reading import notebook
 from autograder.reading.budget import Budget
 from autograder.reading.notebook import NotebookReading, Source
-from autograder.sandbox.limits import Limits
 from testkit.fill import filled_release
 from testkit.probe import ModeZygote
 from tests import engine_helpers

@@ -6,7 +6,7 @@ for the attack), grades it as the product does in such a container, and asserts 
 
 * **a slot's writes are bounded** in bytes and in files: its working folder is its share of the disk
   (``Limits.workdir_mb``, at most the disk's free space divided among the slots), measured from outside by
-  :mod:`autograder.sandbox.disk_watch`, which stops a slot over it; bytes held outside the folder's tree (a file
+  :mod:`autograder.perimeter.supervision.disk_watch`, which stops a slot over it; bytes held outside the folder's tree (a file
   deleted while open or mapped, an ``O_TMPFILE``) are found from the filesystem's own count; a tree too deep to
   measure counts as over; nothing outside the folder can be written at all (Landlock: ``tests/test_engine_uid.py``);
 * **no neighbour is failed**: a flood, a nearly full disk (the flood's, or one filled from outside the grader) or
@@ -38,8 +38,8 @@ from types import SimpleNamespace
 import pytest
 
 from autograder.model import course
-from autograder.sandbox import landlock
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.confinement import landlock
+from autograder.perimeter.confinement.limits import Limits
 from testkit.attacks import DISK_FLOOD as FLOOD
 from tests import engine_helpers
 
@@ -365,8 +365,8 @@ print("FACTS" + json.dumps(out))
 
 SQUAT_THEN_SECOND_BATCH = '''
 import json
-from autograder.engine.zygote_parent import default_hidden
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.supervision.zygote_parent import default_hidden
+from autograder.perimeter.confinement.limits import Limits
 from testkit.probe import ProbeZygote, printed, run_cell
 
 hide = default_hidden("/nonexistent")

@@ -114,7 +114,7 @@ def _holds(function, source, template, probes):
 
 def _accurate(check, namespace, probe):
     from autograder.checks.compare import compare
-    from autograder.sandbox.invoke import invoke
+    from autograder.perimeter.child_runtime.invoke import invoke
 
     got = invoke(namespace[check.function], probe.args, probe.kwargs)
     ref = invoke(reference_function(check.function), probe.args, probe.kwargs)

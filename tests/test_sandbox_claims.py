@@ -1,4 +1,4 @@
-"""The uid claims' own rules (``autograder/sandbox/claims.py``): which uids are offered, where claims live, that a
+"""The uid claims' own rules (``autograder/perimeter/confinement/claims.py``): which uids are offered, where claims live, that a
 claim excludes every other claimer until it is released. The attack on them (a submission in a container mapping
 65,536 uids) is ``tests/test_redteam_uid_mode.py``'s."""
 
@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from autograder.sandbox import claims
+from autograder.perimeter.confinement import claims
 
 
 def write_map(tmp_path, text):
@@ -48,7 +48,7 @@ def test_a_claim_ends_with_the_process_that_held_it(tmp_path):
     """However it ends: a process that claims and is killed leaves the uid free for the next claimer."""
     folder = str(tmp_path / "claims")
     os.mkdir(folder, 0o700)
-    code = ("import sys, time; from autograder.sandbox import claims; "
+    code = ("import sys, time; from autograder.perimeter.confinement import claims; "
             f"c = claims.claim_uids(1, start=70000, ranges=[(70000, 70000)], folder={folder!r}); "
             "print(c[0].uid, flush=True); time.sleep(60)")
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)

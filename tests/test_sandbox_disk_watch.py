@@ -1,4 +1,4 @@
-"""The disk watch's own rules (``autograder/sandbox/disk_watch.py``), one tick at a time, on a tmpfs of its own.
+"""The disk watch's own rules (``autograder/perimeter/supervision/disk_watch.py``), one tick at a time, on a tmpfs of its own.
 
 A slot is a folder; "stopping" it (the zygote's ``kill``, in the product) is here closing what the test holds for
 it. The floods of real submissions in real batches are ``tests/test_redteam_uid_mode.py``'s.
@@ -14,11 +14,12 @@ import time
 import pytest
 
 from autograder.engine.disk_incidents import Ledger, Run
-from autograder.engine.zygote_parent import Zygote
-from autograder.sandbox import disk_watch, syscalls
-from autograder.sandbox.disk_watch import STOPPED_FOR_NOTHING, DiskWatch, SlotQuota, folder_usage
-from autograder.sandbox.limits import Limits
-from autograder.sandbox.workdirs import remove_tree
+from autograder.perimeter.confinement import syscalls
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.confinement.workdirs import remove_tree
+from autograder.perimeter.supervision import disk_watch
+from autograder.perimeter.supervision.disk_watch import STOPPED_FOR_NOTHING, DiskWatch, SlotQuota, folder_usage
+from autograder.perimeter.supervision.zygote_parent import Zygote
 
 MB = 1024 * 1024
 

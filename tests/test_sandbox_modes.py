@@ -1,4 +1,4 @@
-"""The mode probes' fork (``autograder/sandbox/modes.py``, ``refused_in_child``): it runs Python in a forked copy
+"""The mode probes' fork (``autograder/perimeter/confinement/modes.py``, ``refused_in_child``): it runs Python in a forked copy
 of the calling process, so it refuses to fork one that runs other threads (their locks would be copied held), and
 in a process of one thread it says whether the attempt worked and, if not, why. The modes themselves are chosen
 and attacked in ``tests/test_engine_robustness.py`` and ``tests/test_engine_uid.py``."""
@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from autograder.sandbox import modes
+from autograder.perimeter.confinement import modes
 from tests.engine_helpers import printed_json
 
 
@@ -32,7 +32,7 @@ def test_a_process_running_another_thread_is_not_forked():
 #: one that raises something else with no message.
 ONE_THREAD = """
 import errno, json
-from autograder.sandbox import modes
+from autograder.perimeter.confinement import modes
 
 def refused():
     raise OSError(errno.EPERM, "Operation not permitted")

@@ -36,8 +36,8 @@ import pytest
 from autograder.engine.restore import rebuild
 from autograder.model.course import FUNCTIONS, PROBLEM_SETS, ROOT, SELF_CHECK_CELL, release_notebook, source_notebook
 from autograder.model.notebook import load_source, load_submission
+from autograder.perimeter.guard.forbidden_walk import chains, forbidden_uses
 from autograder.release import inline
-from autograder.sandbox.forbidden_walk import chains, forbidden_uses
 from testkit.fill import filled_release
 from testkit.zoo import zoo
 from tests.student_side import FOLDER, selfcheck_file, selfcheck_importable
@@ -182,7 +182,7 @@ def _numpy_scipy_only(tmp_path) -> Path:
 
 def test_it_reads_a_functions_bytecode_as_the_grader_does():
     """The module is standard library only and runs alone in a notebook, so it keeps its own copy of the grader's
-    bytecode reading (``autograder.sandbox.forbidden_walk.chains``): the two give the same chains for every function
+    bytecode reading (``autograder.perimeter.guard.forbidden_walk.chains``): the two give the same chains for every function
     of the zoo and for the function-local import forms, on whichever Python runs the tests."""
     read = _module()._chains
     sources = [s.source for ps in PROBLEM_SETS for s in zoo(ps)] + list(LOCAL_IMPORTS.values())

@@ -14,7 +14,7 @@ from autograder.engine.batch import default_workers
 from autograder.model.cores import cores
 from autograder.model.course import PROBLEM_SETS, ROOT
 from autograder.model.pysource import nodes, parse, python_source
-from autograder.sandbox.invoke import _changed
+from autograder.perimeter.child_runtime.invoke import _changed
 from testkit.zoo import all_specimens
 
 

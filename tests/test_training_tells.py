@@ -26,7 +26,7 @@ import re
 import pytest
 
 from autograder.model.course import GRADE_CELLS, source_notebook
-from autograder.sandbox.forbidden_walk import forbidden_uses
+from autograder.perimeter.guard.forbidden_walk import forbidden_uses
 from testkit.training_tells import run_training, tells
 from testkit.zoo import zoo
 

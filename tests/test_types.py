@@ -1,9 +1,9 @@
 """Types in the gate: mypy with pyproject.toml's ``[tool.mypy]`` finds nothing in the package.
 
 ``mypy autograder``: the whole package, at mypy's default strictness, with the overrides of pyproject.toml
-(--strict's flags on ``autograder/sandbox`` and ``autograder/model``, every function of the package annotated;
-third-party packages without types, such as nbgrader, read as ``Any``). That one run checks the sandbox (the
-untrusted side a security reviewer reads) and the results model (what results.json, summary.json and grades.csv
+(--strict's flags on ``autograder/perimeter`` and ``autograder/model``, every function of the package annotated;
+third-party packages without types, such as nbgrader, read as ``Any``). That one run checks the perimeter (the
+part a security reviewer reads, both halves) and the results model (what results.json, summary.json and grades.csv
 hold) exactly as ``mypy --strict`` would: a second test asks mypy itself which options ``--strict`` changes and
 finds each of them set for every module of the two packages (and the one global one, ``warn_redundant_casts``,
 for all), so a flag a newer mypy adds to ``--strict`` is named here until pyproject.toml sets it. (The suite ran
@@ -23,7 +23,7 @@ from mypy.options import PER_MODULE_OPTIONS
 from autograder.model.course import ROOT
 
 #: The packages checked as ``mypy --strict`` would (pyproject.toml's override sets --strict's flags on them).
-STRICT = ("autograder/sandbox", "autograder/model")
+STRICT = ("autograder/perimeter", "autograder/model")
 
 
 def test_the_package_has_no_type_errors():

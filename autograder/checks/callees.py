@@ -3,7 +3,7 @@
 While a probe calls the function under test, its calls of the problem set's
 other contract functions (:func:`carried_callees`) are answered by the
 reference, in the trusted process (:func:`answer_for_stub`): the submission's
-stubs (:class:`~autograder.sandbox.carry_forward.CalleeStubs`) ask, in the
+stubs (:class:`~autograder.perimeter.child_runtime.carry_forward.CalleeStubs`) ask, in the
 kernel directly, in the engine's child over the wire.
 """
 
@@ -15,9 +15,9 @@ import numpy as np
 
 from autograder.checks.references import reference_function, signature
 from autograder.model.course import FUNCTIONS, problem_set_of_function
-from autograder.sandbox import wire
-from autograder.sandbox.carry_forward import MAX_CARRIED_RESULT, result_bound
-from autograder.sandbox.invoke import WARNINGS_LOCK
+from autograder.perimeter.child_runtime import wire
+from autograder.perimeter.child_runtime.carry_forward import MAX_CARRIED_RESULT, result_bound
+from autograder.perimeter.child_runtime.invoke import WARNINGS_LOCK
 
 
 def carried_callees(function: str) -> tuple:
@@ -25,7 +25,7 @@ def carried_callees(function: str) -> tuple:
 
     The other functions of its problem set: a call to one of them from the
     function under test is answered by the reference (see
-    :class:`~autograder.sandbox.carry_forward.CalleeStubs`), and forbidden-use detection does not look into
+    :class:`~autograder.perimeter.child_runtime.carry_forward.CalleeStubs`), and forbidden-use detection does not look into
     them (each is graded on its own). A helper of the student's own is not a
     contract function: its mistakes count where it is called.
     """
@@ -41,7 +41,7 @@ def answer_for_stub(function: str, args: tuple, kwargs: dict) -> dict:
     signature (a student's callee with extra parameters: their own function
     runs instead), when the result could hold more than
     ``MAX_CARRIED_RESULT`` numbers (read from the arguments' shapes before
-    anything is computed: :func:`~autograder.sandbox.carry_forward.result_bound`),
+    anything is computed: :func:`~autograder.perimeter.child_runtime.carry_forward.result_bound`),
     or when the result cannot be sent. Floating-point warnings of the
     reference are not the student's and are dropped.
     """

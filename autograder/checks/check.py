@@ -247,7 +247,7 @@ class Failure:
     kind: str
     detail: str
     probe: Probe | None = None
-    outcome: Any = None  # autograder.sandbox.invoke.Outcome
+    outcome: Any = None  # autograder.perimeter.child_runtime.invoke.Outcome
     reference: Any = None  # plain reference value (never shown)
     others: Callable[[], tuple] | None = field(default=None, compare=False, repr=False)
 

@@ -17,7 +17,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from autograder.sandbox.invoke import Plain
+from autograder.perimeter.child_runtime.invoke import Plain
 
 #: A mismatch found: ``(kind, detail)``, or None where there is none.
 Mismatch: TypeAlias = "tuple[str, str] | None"

@@ -22,7 +22,7 @@ cell.
 Errors are carried forward (:func:`~autograder.checks.callees.carried_callees`): while a probe calls
 the function under test, its calls of the problem set's other contract
 functions are answered by :func:`~autograder.checks.callees.answer_for_stub` (the reference, in this
-process; :class:`~autograder.sandbox.carry_forward.CalleeStubs` swaps the notebook's
+process; :class:`~autograder.perimeter.child_runtime.carry_forward.CalleeStubs` swaps the notebook's
 definitions for stubs during the call only), and forbidden-use detection
 does not look into them. Both targets do this, so they agree by
 construction: :class:`LocalTarget` calls :func:`~autograder.checks.callees.answer_for_stub` directly,
@@ -47,12 +47,12 @@ from autograder.checks.slice_form import second_look
 from autograder.checks.stub_failure import stub_failure
 from autograder.model.course import GRADE_CELLS, problem_set_of_function
 from autograder.model.invariant import known
+from autograder.perimeter.child_runtime import invoke as _invoke
+from autograder.perimeter.child_runtime import wire
+from autograder.perimeter.child_runtime.carry_forward import CalleeStubs
+from autograder.perimeter.guard.forbidden_walk import forbidden_uses
 from autograder.reading.notebook import NotebookReading
 from autograder.reading.purity import Reading
-from autograder.sandbox import invoke as _invoke
-from autograder.sandbox import wire
-from autograder.sandbox.carry_forward import CalleeStubs
-from autograder.sandbox.forbidden_walk import forbidden_uses
 
 
 class Target(Protocol):
@@ -60,13 +60,13 @@ class Target(Protocol):
         """``""`` when ``function`` is a callable defined by the submission, else why not."""
 
     def forbidden_uses(self, function: str, names: tuple, skip: tuple = ()) -> tuple:
-        """Which of ``names`` the function uses (see :func:`~autograder.sandbox.forbidden_walk.forbidden_uses`), not
+        """Which of ``names`` the function uses (see :func:`~autograder.perimeter.guard.forbidden_walk.forbidden_uses`), not
         looking into the notebook's functions named in ``skip``."""
 
     def call(self, function: str, args: tuple, kwargs: dict, carry: tuple = ()) -> _invoke.Outcome:
         """Call the function once on the probe's inputs; during the call, the notebook's
         functions named in ``carry`` are answered by :func:`~autograder.checks.callees.answer_for_stub` (see
-        :class:`~autograder.sandbox.carry_forward.CalleeStubs`)."""
+        :class:`~autograder.perimeter.child_runtime.carry_forward.CalleeStubs`)."""
 
     def writes(self, function: str) -> Reading | None:
         """The purity evidence the submission's source holds for ``function``
@@ -445,7 +445,7 @@ def _forbidden_result(check: Check, used: tuple) -> CheckResult:
     )
 
 
-#: The exception class name of a forbidden object's refusal (``autograder.sandbox.guard.ForbiddenFunctionError``).
+#: The exception class name of a forbidden object's refusal (``autograder.perimeter.guard.arming.ForbiddenFunctionError``).
 FORBIDDEN_ERROR = "ForbiddenFunctionError"
 
 

@@ -22,7 +22,7 @@ from typing import Any, Final, TypeAlias
 import numpy as np
 
 from autograder.checks.check import Failure, Hint, Probe, memo_by_identity
-from autograder.sandbox.invoke import WARNINGS_LOCK, NotNumbers, Plain, to_plain
+from autograder.perimeter.child_runtime.invoke import WARNINGS_LOCK, NotNumbers, Plain, to_plain
 
 #: A rule's test of a failure (:attr:`~autograder.checks.check.Hint.when`): does it show the mistake?
 Rule: TypeAlias = Callable[[Failure], bool]

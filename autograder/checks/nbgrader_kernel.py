@@ -3,7 +3,7 @@
 ``nbgrader autograde`` scores a graded test cell 0 when anything in it
 fails, the visible asserts above the hidden ``run_check`` included. Those
 asserts call the student's function as it is, so a caller whose check
-passes with its callee carried forward (:class:`~autograder.sandbox.carry_forward.CalleeStubs`)
+passes with its callee carried forward (:class:`~autograder.perimeter.child_runtime.carry_forward.CalleeStubs`)
 would still lose the cell on a visible assert that goes through the
 student's wrong callee: the mistake charged twice, and a score different
 from our engine's (which awards a cell from its check alone).
@@ -47,8 +47,8 @@ from autograder.checks.callees import carried_callees
 from autograder.checks.evaluate import LocalTarget
 from autograder.checks.references import reference_function
 from autograder.model import course
-from autograder.sandbox import guard
-from autograder.sandbox.carry_forward import CalleeStubs
+from autograder.perimeter.child_runtime.carry_forward import CalleeStubs
+from autograder.perimeter.guard import arming as guard
 
 _RUN_CHECK = re.compile(r"""\brun_check\(\s*["']([A-Za-z0-9_]+-[A-Za-z0-9_]+)["']""")
 
@@ -227,7 +227,7 @@ def install(problem_set: str | None = None) -> bool:
     """Prepare the running IPython kernel for grading, once; False outside one.
 
     Before any cell of the notebook runs: the problem set's forbidden
-    library objects refuse student code (:mod:`autograder.sandbox.guard`;
+    library objects refuse student code (:mod:`autograder.perimeter.guard.arming`;
     the problem set is ``problem_set``, else the name of the folder the
     kernel runs in, which nbgrader makes the assignment's), the reference
     solutions are loaded and cannot be imported by name afterwards, and the

@@ -16,8 +16,8 @@ from typing import Any
 
 from autograder.checks.check import Check, memo_by_identity
 from autograder.model.course import problem_set_of_function
+from autograder.perimeter.child_runtime.invoke import Outcome, invoke
 from autograder.reading.purity import Signature
-from autograder.sandbox.invoke import Outcome, invoke
 
 _REFERENCES: dict = {}
 

@@ -111,7 +111,7 @@ def exception_message(public: bool, message: str) -> str:
 
 
 #: The class of a ``ValueError`` subclass (NumPy's ``AxisError``, ``LinAlgError``), which the call writes before
-#: the message (:func:`autograder.sandbox.invoke.call`: the contract counts it as a ValueError).
+#: the message (:func:`autograder.perimeter.child_runtime.invoke.call`: the contract counts it as a ValueError).
 _SUBCLASS = re.compile(r"([A-Z]\w{0,60}(?:Error|Exception)): ")
 
 

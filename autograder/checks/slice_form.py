@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograder.checks import shown
-from autograder.sandbox.invoke import Outcome
+from autograder.perimeter.child_runtime.invoke import Outcome
 
 if TYPE_CHECKING:  # (check.py imports this module: the types only)
     from autograder.checks.check import Check, CheckResult

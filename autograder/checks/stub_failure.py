@@ -15,7 +15,7 @@ import numpy as np
 
 from autograder.checks import shown
 from autograder.checks.check import Check, Failure
-from autograder.sandbox import invoke as _invoke
+from autograder.perimeter.child_runtime import invoke as _invoke
 
 
 def stub_failure(check: Check, outcomes: list, refs: list | None = None, probes: tuple | None = None

@@ -38,9 +38,9 @@ from autograder.model.submission_time import Exchange, SubmissionTime, from_ci, 
 from autograder.model.submissions import LayoutError
 from autograder.nbgrader_io.course_deadlines import course_folder, load
 from autograder.nbgrader_io.course_gradebook import gradebook_of
+from autograder.perimeter.confinement.limits import Limits
 from autograder.reports.after_grading import add_report_arguments, apply_deadlines, show_reports, write_reports
 from autograder.reports.table import batch_progress, summary_lines
-from autograder.sandbox.limits import Limits
 
 #: Exit status after Ctrl-C (128 + SIGINT), as shells do.
 INTERRUPTED = 130

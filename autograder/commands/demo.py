@@ -23,10 +23,10 @@ from autograder.engine.batch import grade_batch
 from autograder.model.course import RELEASE, ROOT, SOURCE
 from autograder.model.files import SIMILARITY_DIR
 from autograder.nbgrader_io.course_gradebook import gradebook_of
+from autograder.perimeter.confinement.limits import Limits
 from autograder.release.inline import STUDENT_SIDE
 from autograder.reports.after_grading import show_reports, write_reports
 from autograder.reports.table import batch_progress, make_console, summary_lines
-from autograder.sandbox.limits import Limits
 
 EXAMPLES = ROOT / "examples" / "submissions"
 MARKER = ".probdl-demo"

@@ -46,10 +46,10 @@ from autograder.model.results import SubmissionResult, read_result, results_path
 from autograder.model.submission_time import from_gradescope
 from autograder.model.submissions import unknown_name
 from autograder.nbgrader_io.course_deadlines import gradescope_deadlines
+from autograder.perimeter.confinement.limits import Limits
 from autograder.release.gradescope_bundle import assignment_outline, build
 from autograder.reports.gradescope import VISIBILITY, gradescope_results
 from autograder.reports.table import summary_lines
-from autograder.sandbox.limits import Limits
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

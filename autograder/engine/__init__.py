@@ -6,8 +6,8 @@ One module per step, in the order a submission meets them:
   for the rest; :mod:`autograder.model.notebook` – read the source notebook (trusted) and a submission
   (not), within the caps (in the model: the similarity report reads submissions by the same rules)
 * :mod:`.restore`   – rebuild the submission on the source's locked cells; tamper report
-* :mod:`.zygote_parent` – parent side of the warm zygote (:mod:`autograder.sandbox.zygote`): spawn and kill
-  sandboxed children
+* :mod:`autograder.perimeter.supervision.zygote_parent` – parent side of the warm zygote: spawn and kill
+  sandboxed children (in the perimeter's trusted half)
 * :mod:`.execute`   – the session: run the cells with timeouts and respawns
 * :mod:`.remote_target` – the checks' target over the session: calls sent to the child, probes as streams
 * :mod:`.reference_process` – carried-forward answers of the reference, computed where a blow-up cannot take the grader down
@@ -16,9 +16,9 @@ One module per step, in the order a submission meets them:
   :mod:`autograder.model.results`)
 * :mod:`.batch`     – plan, shard, grade a batch with N workers (each failure its submission's own)
 
-What runs beside student code (confinement, zygote, child, wire, invoke) is
-:mod:`autograder.sandbox`; the command is :mod:`autograder.commands.autograde`.
-The engine imports the model, the checks and the sandbox, never the reports.
+What runs beside student code (confinement, zygote, child, wire, invoke, the guard) and what watches it
+is :mod:`autograder.perimeter`; the command is :mod:`autograder.commands.autograde`.
+The engine imports the model, the checks and the perimeter, never the reports.
 
 Importing this package imports nothing; each name is imported from its module
 (``from autograder.engine.batch import grade_batch``), the one path to it.

@@ -60,7 +60,6 @@ from autograder.engine.batch_plan import (
 )
 from autograder.engine.disk_incidents import Ledger, Room
 from autograder.engine.zygote_keeper import ZygoteKeeper, grade_in_sandbox
-from autograder.engine.zygote_parent import DISK_FULL, GraderError, default_hidden
 from autograder.model import course
 from autograder.model import results as results_model
 from autograder.model import summary as summary_file
@@ -72,8 +71,9 @@ from autograder.model.notebook import SourceNotebook, load_source
 from autograder.model.results import SubmissionResult
 from autograder.model.submission_time import SubmissionTime
 from autograder.model.submissions import Submission
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.zygote_parent import DISK_FULL, GraderError, default_hidden
 from autograder.reading.library import load_tables
-from autograder.sandbox.limits import Limits
 
 #: Sandbox slots per worker thread, taken in turns: the zygote forks a slot's next child (its spare) when the
 #: slot's child is killed, and that takes 10-25 ms (a fork of a 140 MB process, three in ``userns`` mode, the

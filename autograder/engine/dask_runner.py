@@ -68,16 +68,17 @@ from distributed.scheduler import KilledWorker
 
 import autograder
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
-from autograder.engine import batch, held_folder
+from autograder.engine import batch
 from autograder.engine.disk_incidents import Ledger, Room, warning_line
 from autograder.engine.grade import unreadable_results
 from autograder.engine.zygote_keeper import ZygoteKeeper, grade_in_sandbox
-from autograder.engine.zygote_parent import GraderError, default_hidden
 from autograder.model.notebook import Unreadable, read_bounded
 from autograder.model.results import SubmissionResult
 from autograder.model.submissions import Submission
 from autograder.model.summary import sandbox_line
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision import held_folder
+from autograder.perimeter.supervision.zygote_parent import GraderError, default_hidden
 
 #: The name the worker side is registered under (one per worker process).
 PLUGIN = "probdl-grader"

@@ -1,6 +1,6 @@
 """What a batch does about the disk in ``uid`` mode: whose grading a full disk or a stop spoilt, who caused it.
 
-The sandbox's disk watch (:mod:`autograder.sandbox.disk_watch`) stops a slot
+The sandbox's disk watch (:mod:`autograder.perimeter.supervision.disk_watch`) stops a slot
 whose submission writes more than its share, and records when the disk was
 nearly full. A submission is never scored on a run that something outside it
 spoilt: :meth:`Ledger.spoilt` says why a run must be graded again (its child
@@ -27,8 +27,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from autograder.engine.zygote_parent import DISK_FULL
-from autograder.sandbox.disk_watch import Incident
+from autograder.perimeter.supervision.disk_watch import Incident
+from autograder.perimeter.supervision.zygote_parent import DISK_FULL
 
 T = TypeVar("T")
 

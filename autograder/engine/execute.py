@@ -30,17 +30,17 @@ from typing import Any, NoReturn, cast
 
 from autograder.checks import shown
 from autograder.checks.circles import leads_to
-from autograder.engine.zygote_parent import Child, ChildError, GraderError, Zygote, ZygoteLost
 from autograder.model.invariant import known
-from autograder.sandbox import wire
-from autograder.sandbox.carry_forward import (
+from autograder.perimeter.child_runtime import wire
+from autograder.perimeter.child_runtime.carry_forward import (
     MAX_CARRIED_CALLS,
     MAX_CARRIED_ELEMENTS,
     MAX_CARRIED_RESULT,
     elements,
     result_bound,
 )
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.zygote_parent import Child, ChildError, GraderError, Zygote, ZygoteLost
 
 #: Callback messages the child may send while one answer is awaited (answered or declined);
 #: more ends the child. An honest child stops asking after ``MAX_CARRIED_CALLS`` itself.

@@ -33,14 +33,14 @@ from autograder.engine.answer_beside import read_beside
 from autograder.engine.execute import CellRun, Session
 from autograder.engine.remote_target import RemoteTarget
 from autograder.engine.restore import Cell, Rebuilt, rebuild
-from autograder.engine.zygote_parent import Zygote
 from autograder.model.course import function_of
 from autograder.model.files import StrPath
 from autograder.model.notebook import SourceNotebook, Unreadable, load_submission
 from autograder.model.other_notebook import other_problem_set
 from autograder.model.results import Execution, SubmissionResult, TestResult
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.zygote_parent import Zygote
 from autograder.reading.notebook import NotebookReading, Source
-from autograder.sandbox.limits import Limits
 
 
 def _check_points(cells: Iterable[Cell], tests: Mapping[str | None, float]) -> list[tuple[int, list[str]]]:
@@ -99,7 +99,7 @@ def grade_submission(path: StrPath | None, student: str, assignment: str, source
 
     ``checks`` maps every graded grade_id of ``source`` to its
     :class:`~autograder.checks.check.Check`. Raises only when the grader
-    itself fails (:class:`~autograder.engine.zygote_parent.GraderError`).
+    itself fails (:class:`~autograder.perimeter.supervision.zygote_parent.GraderError`).
     """
     started = time.monotonic()
     if path is None:

@@ -5,7 +5,7 @@ reference's result of another contract function (errors carried forward,
 :func:`autograder.checks.callees.answer_for_stub`); the arguments are the
 submission's. Their size is bounded (``MAX_CARRIED_ELEMENTS``), and so is the
 result's, read from the arguments' shapes before anything is computed
-(``MAX_CARRIED_RESULT``, :func:`autograder.sandbox.carry_forward.result_bound`).
+(``MAX_CARRIED_RESULT``, :func:`autograder.perimeter.child_runtime.carry_forward.result_bound`).
 Within those bounds, a call whose result may hold more than :data:`SMALL`
 numbers is computed in a **reference process** of this worker thread, not in
 the grader: a separate interpreter with an address-space limit of
@@ -16,7 +16,7 @@ next one, and the grader's memory never holds more than the call's encoded
 answer. Small calls (nearly all: a probe's rows) stay in this process, where
 their cost is bounded by :data:`SMALL`.
 
-Protocol (one :mod:`autograder.sandbox.wire` message each way):
+Protocol (one :mod:`autograder.perimeter.child_runtime.wire` message each way):
 ``{"function", "args": wire, "kwargs": wire}`` → the dict of
 :func:`~autograder.checks.callees.answer_for_stub`.
 """
@@ -38,9 +38,9 @@ from autograder.checks.callees import answer_for_stub
 from autograder.checks.references import reference_function
 from autograder.model.course import FUNCTIONS
 from autograder.model.invariant import known
-from autograder.sandbox import wire
-from autograder.sandbox.carry_forward import MAX_CARRIED_RESULT, result_bound
-from autograder.sandbox.syscalls import PR_SET_PDEATHSIG, prctl
+from autograder.perimeter.child_runtime import wire
+from autograder.perimeter.child_runtime.carry_forward import MAX_CARRIED_RESULT, result_bound
+from autograder.perimeter.confinement.syscalls import PR_SET_PDEATHSIG, prctl
 
 #: A carried call whose result may hold at most this many numbers is computed in the grader itself.
 SMALL = 65_536

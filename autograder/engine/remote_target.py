@@ -22,11 +22,11 @@ from typing import Any
 from autograder.checks.callees import carried_callees
 from autograder.checks.check import Check, memo_by_identity
 from autograder.engine.execute import Answer, GaveUp, Session, error_text
-from autograder.engine.zygote_parent import ChildError
+from autograder.perimeter.child_runtime import wire
+from autograder.perimeter.child_runtime.invoke import Outcome
+from autograder.perimeter.supervision.zygote_parent import ChildError
 from autograder.reading.notebook import NotebookReading
 from autograder.reading.purity import Reading
-from autograder.sandbox import wire
-from autograder.sandbox.invoke import Outcome
 
 #: After this many hangs (or crashes) of one function, later calls of it are not made.
 STRIKES = 2

@@ -20,26 +20,26 @@ from typing import Any
 from autograder.checks.check import Check
 from autograder.engine import disk_incidents, grade
 from autograder.engine.disk_incidents import MAX_REGRADES, Ledger, Room, Run, spoilt
-from autograder.engine.zygote_parent import DiskFull, GraderError, Zygote, ZygoteLost
 from autograder.model import results as results_model
 from autograder.model.files import StrPath
 from autograder.model.invariant import known
 from autograder.model.notebook import SourceNotebook
-from autograder.sandbox.disk_watch import Incident
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.disk_watch import Incident
+from autograder.perimeter.supervision.zygote_parent import DiskFull, GraderError, Zygote, ZygoteLost
 
 
 class ZygoteKeeper:
     """The batch's one zygote, kept alive.
 
-    Restart policy, one owner: the :class:`~autograder.engine.zygote_parent.Zygote`
+    Restart policy, one owner: the :class:`~autograder.perimeter.supervision.zygote_parent.Zygote`
     object is the batch's for its whole life, and only its
-    :meth:`~autograder.engine.zygote_parent.Zygote.restart` replaces its process —
+    :meth:`~autograder.perimeter.supervision.zygote_parent.Zygote.restart` replaces its process —
     when a spawn fails, or when a worker finds it dead (:meth:`get`) — at
-    most :data:`~autograder.engine.zygote_parent.MAX_RESTARTS` times in the batch,
+    most :data:`~autograder.perimeter.supervision.zygote_parent.MAX_RESTARTS` times in the batch,
     all counted in ``summary.zygote_restarts``. A call or cell that was cut
     by a restart (its child died with the zygote) is never scored: the
-    session raises :class:`~autograder.engine.zygote_parent.ZygoteLost` and the
+    session raises :class:`~autograder.perimeter.supervision.zygote_parent.ZygoteLost` and the
     submission is graded again. Once the cap is reached, or when a zygote
     cannot be started, :meth:`get` raises ``GraderError`` and the rest of
     the batch is the instructor's to fix.
@@ -95,7 +95,7 @@ class ZygoteKeeper:
 
     def disk_incidents(self, after: float | None = None) -> list[Incident]:
         """What the sandbox's disk watch saw (``uid`` mode; else none); with ``after``, once it has looked at the
-        disk since then (:meth:`autograder.engine.zygote_parent.Zygote.disk_incidents`)."""
+        disk since then (:meth:`autograder.perimeter.supervision.zygote_parent.Zygote.disk_incidents`)."""
         return self._zygote.disk_incidents(after) if self._zygote is not None else []
 
     @property

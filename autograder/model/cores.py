@@ -77,7 +77,7 @@ def _mount(mounts: list[str], fstype: str, controller: str | None) -> tuple[str,
 
 def _unescaped(field: str) -> str:
     """A mountinfo field made plain: the kernel writes space, tab, newline and backslash as octal ``\\ooo``.
-    (autograder/sandbox/view.py reads mount points the same way; the sandbox imports nothing of the model, nor the
+    (autograder/perimeter/confinement/view.py reads mount points the same way; the sandbox imports nothing of the model, nor the
     model of the sandbox, so each layer has its own.)"""
     return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), field)
 

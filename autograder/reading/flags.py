@@ -161,7 +161,7 @@ def _cell_magic(name: str) -> CellFlags:
 def _undefined(magic: str) -> str:
     """The flag of a magic outside :data:`~.cells.DEFINED_LINE_MAGICS` (or the cell magics'): shown, costing nothing
     unless the notebook can define magics (:meth:`~.notebook.NotebookReading.reading`). A line magic's line is
-    skipped there (:mod:`autograder.sandbox.failed_imports`); a cell magic's cell raises."""
+    skipped there (:mod:`autograder.perimeter.child_runtime.failed_imports`); a cell magic's cell raises."""
     done = "its cell raises" if magic.startswith("%%") else "its line is skipped"
     return (f"uses `{magic}`, a magic IPython does not have where the notebook is graded: there {done} and runs "
             "nothing (unless the notebook defines it)")

@@ -2,7 +2,7 @@
 
 The checks find a ready-made implementation (``scipy.special.softmax`` …) by
 walking the live function's bytecode in the child
-(:mod:`autograder.sandbox.forbidden_walk`), where a submission could have
+(:mod:`autograder.perimeter.guard.forbidden_walk`), where a submission could have
 tampered with the tools the walk uses. This reads the same thing from the
 cells' text instead, and the engine reports a forbidden use when either finds
 one. It follows the notebook's imports and aliases (``import scipy.special as

@@ -3,7 +3,7 @@
 A ``*-purity`` cell asks that a function leave its inputs alone. It is lost
 only on evidence (docs/contract.md, "Inputs are not modified in place"): an
 input the grader's calls saw changed (the call's own comparison,
-:mod:`autograder.sandbox.invoke`), a statement of the function — or of a
+:mod:`autograder.perimeter.child_runtime.invoke`), a statement of the function — or of a
 notebook function it calls by name — that certainly writes into an argument
 (:mod:`autograder.reading.writes`), or a construct of the notebook that
 hides what runs (:data:`~autograder.reading.names.OPAQUE`'s entries that

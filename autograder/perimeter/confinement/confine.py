@@ -21,10 +21,10 @@ import resource
 import signal
 from typing import Any
 
-from autograder.sandbox import seccomp
-from autograder.sandbox.landlock import Ruleset
-from autograder.sandbox.limits import Limits
-from autograder.sandbox.syscalls import (
+from autograder.perimeter.confinement import seccomp
+from autograder.perimeter.confinement.landlock import Ruleset
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.confinement.syscalls import (
     PR_SET_NO_NEW_PRIVS,
     PR_SET_PDEATHSIG,
     drop_bounding_set,

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.sandbox.pinning import resolve
+from autograder.perimeter.guard.pinning import resolve
 
 
 def _object_module(obj: object) -> str:

@@ -1,6 +1,6 @@
 """Gates: code that only raises, to stand in for a forbidden library function.
 
-UNTRUSTED SIDE (:mod:`~autograder.sandbox.guard` arms a process with them). A gate is compiled once per
+UNTRUSTED SIDE (:mod:`~autograder.perimeter.guard.arming` arms a process with them). A gate is compiled once per
 closure size from a template of our own, then specialised with ``code.replace``: the error class and the
 message are put in as constants (``co_consts``), the name and qualified name of the function it stands for
 as ``co_name`` and ``co_qualname``. No bytecode is written by hand, so a gate relies only on

@@ -32,7 +32,7 @@ import os
 import platform
 import socket
 
-from autograder.sandbox.syscalls import libc
+from autograder.perimeter.confinement.syscalls import libc
 
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2

@@ -1,9 +1,9 @@
 """The zygote: a warm interpreter that forks one sandboxed child per submission.
 
 Started by the parent as a fresh interpreter (``python -m
-autograder.sandbox.zygote --fd N``), never by forking the parent, which holds
+autograder.perimeter.child_runtime.zygote --fd N``), never by forking the parent, which holds
 the reference solutions in memory. It imports NumPy, SciPy, matplotlib (Agg)
-and IPython once, builds an IPython shell, imports ``autograder.sandbox.invoke``
+and IPython once, builds an IPython shell, imports ``autograder.perimeter.child_runtime.invoke``
 and the modules beside it (:data:`CALL_MODULES`; a leaf: the package imports nothing eagerly) and takes
 them out of ``sys.modules`` (:func:`import_call_tools`), and then enters its own mount and
 network namespaces with only the interpreter and its libraries visible
@@ -21,8 +21,8 @@ Control protocol (one :mod:`.wire` message each way, on the socket passed as
   ``{"pid", "sandbox"}`` (as root, claims one uid per slot, see
   :func:`.claims.claim_uids`);
 * ``arm {"forbidden": [names]}`` → ``{"armed": true, "guard": report}``: the names
-  are pinned (:func:`autograder.sandbox.pinning.pin`), what makes every forbidden object
-  of the batch unusable is planned (:func:`autograder.sandbox.guard.prepare`; each child
+  are pinned (:func:`autograder.perimeter.guard.pinning.pin`), what makes every forbidden object
+  of the batch unusable is planned (:func:`autograder.perimeter.guard.arming.prepare`; each child
   then arms its own problem set's names before any student code), and the library files
   that define them are covered in the view; ``spawn`` is refused before;
 * ``spawn {"slot", "limits"}`` → ``{"pid"}`` with the parent's end of the
@@ -36,7 +36,7 @@ Control protocol (one :mod:`.wire` message each way, on the socket passed as
   ``verify``, waits until no process of the slot is left;
 * ``exit``.
 
-These are the requests the grader sends (``autograder/engine/zygote_parent.py``), and no others. Tests that
+These are the requests the grader sends (``autograder/perimeter/supervision/zygote_parent.py``), and no others. Tests that
 look inside (a slot's processes, the zygote's modules, what a child printed) start a subclass that
 answers more (``testkit/probe_zygote.py``: :data:`ZygoteServer.REQUESTS`, :attr:`ZygoteServer.extend_child`
 and :func:`main`'s ``zygote``).
@@ -59,7 +59,8 @@ import types
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from autograder.sandbox import (
+from autograder.perimeter.child_runtime import wire
+from autograder.perimeter.confinement import (
     claims,
     confine,
     landlock,
@@ -69,16 +70,15 @@ from autograder.sandbox import (
     processes,
     syscalls,
     view,
-    wire,
     workdirs,
 )
-from autograder.sandbox.cgroup import Cgroups
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.confinement.cgroup import Cgroups
+from autograder.perimeter.confinement.limits import Limits
 
 #: What every child would otherwise import again: loaded once here, before the fork.
 #: (``subprocess`` and ``IPython.utils.process`` serve IPython's ``!``.)
 WARM_MODULES = ("numpy", "scipy.linalg", "scipy.special", "scipy.stats", "matplotlib.pyplot", "subprocess",
-                "IPython.utils.process", "autograder.sandbox.child")
+                "IPython.utils.process", "autograder.perimeter.child_runtime.child")
 
 
 def _warm_imports() -> None:
@@ -92,36 +92,37 @@ def _warm_imports() -> None:
 
 #: The modules a child answers the grader's calls with (:func:`import_call_tools`), in an order where each imports
 #: only modules before it.
-CALL_MODULES = ("autograder.sandbox.dotted", "autograder.sandbox.invoke", "autograder.sandbox.pinning",
-                "autograder.sandbox.forbidden_walk", "autograder.sandbox.carry_forward")
+CALL_MODULES = ("autograder.perimeter.guard.dotted", "autograder.perimeter.child_runtime.invoke",
+                "autograder.perimeter.guard.pinning", "autograder.perimeter.guard.forbidden_walk",
+                "autograder.perimeter.child_runtime.carry_forward")
 
 
 def _import_unreachable(*names: str) -> list[types.ModuleType]:
-    """Import the modules ``names`` of this package, then take each out of ``sys.modules`` and off its package,
+    """Import the modules ``names`` of the perimeter, then take each out of ``sys.modules`` and off its package,
     so that student code cannot reach them by name (and patch the copies the zygote and its children use).
     All are imported before any is taken out: a module importing another finds it loaded, one copy of each."""
     modules = [importlib.import_module(name) for name in names]
-    package = sys.modules.get("autograder.sandbox")
     for name in names:
         sys.modules.pop(name, None)
-        attribute = name.rsplit(".", 1)[-1]
+        parent, _, attribute = name.rpartition(".")
+        package = sys.modules.get(parent)
         if package is not None and hasattr(package, attribute):
             delattr(package, attribute)
     return modules
 
 
 def import_guard() -> Any:
-    """:mod:`autograder.sandbox.guard`, imported before the zygote enters its filesystem view (which hides this
+    """:mod:`autograder.perimeter.guard.arming`, imported before the zygote enters its filesystem view (which hides this
     package), then unreachable by name like :func:`import_call_tools`'s modules (it holds nothing secret: in a
     child it holds nothing at all once armed)."""
-    return _import_unreachable("autograder.sandbox.guard")[0]
+    return _import_unreachable("autograder.perimeter.guard.arming")[0]
 
 
 def import_call_tools() -> types.SimpleNamespace:
     """What a child answers the grader's calls with, from :data:`CALL_MODULES`, then unreachable by name.
 
     A normal import, made before the zygote enters its filesystem view
-    (which hides this package): the package ``autograder.sandbox`` imports
+    (which hides this package): the perimeter's packages import
     nothing of the rest of the product, so this loads the standard library,
     NumPy and these modules only (never the evaluation or ``solutions``). The
     modules are then taken out of ``sys.modules`` and off their package, so
@@ -176,12 +177,12 @@ def _running(child: dict[str, Any]) -> dict[str, Any]:
 
 class ZygoteServer:
     """The zygote's side of the control protocol (see the module's docstring); the grader's side, its
-    client, is :class:`autograder.engine.zygote_parent.Zygote`."""
+    client, is :class:`autograder.perimeter.supervision.zygote_parent.Zygote`."""
 
     #: the requests answered by the method of the same name, ``method(msg) -> reply`` (``spawn`` and ``exit``
     #: are handled by :meth:`loop`: descriptors travel with the one, the other ends it)
     REQUESTS = ("init", "arm", "kill")
-    #: passed to every child's :func:`~autograder.sandbox.child.serve` as ``extend`` (None: the requests the
+    #: passed to every child's :func:`~autograder.perimeter.child_runtime.child.serve` as ``extend`` (None: the requests the
     #: grader sends, no others; a test subclass sets it)
     extend_child: Callable[[], dict[str, Callable[[Any], dict[str, Any]]]] | None = None
 
@@ -216,7 +217,7 @@ class ZygoteServer:
         self.cgroups = Cgroups(0)  # (the slots' own, made by init)
         self.no_prefork = False
         self.tools: Any = None  # what the children answer calls with (import_call_tools), in :meth:`init`
-        self.guard: Any = None  # the module sandbox.guard, imported in :meth:`init`
+        self.guard: Any = None  # the module perimeter.guard.arming, imported in :meth:`init`
         self.shell: Any = None  # the children's IPython shell, made in :meth:`init`
         self.guard_report: dict[str, Any] = {}
         self.armed = False  # the forbidden names are pinned in it (:meth:`arm`); no child is forked before
@@ -254,7 +255,7 @@ class ZygoteServer:
         _warm_imports()
         # (here, not at the top: child imports NumPy and IPython, which the zygote loads in _warm_imports,
         # once the guard has said it can arm this interpreter; child is one of WARM_MODULES)
-        from autograder.sandbox import child
+        from autograder.perimeter.child_runtime import child
 
         self.tools = import_call_tools()
         self.shell = child.make_shell()
@@ -312,7 +313,7 @@ class ZygoteServer:
 
     def arm(self, msg: dict[str, Any]) -> dict[str, Any]:
         """Pin the forbidden names
-        (:func:`~autograder.sandbox.pinning.pin`, in the pristine zygote); children can be forked from now on.
+        (:func:`~autograder.perimeter.guard.pinning.pin`, in the pristine zygote); children can be forked from now on.
 
         A separate request, so that the parent can launch the zygote (its
         imports take seconds) before it has loaded the checks that name them.
@@ -454,7 +455,7 @@ class ZygoteServer:
         it is that of the child's outer parent (*A* of
         :func:`.namespaces.isolate_child`), which ends the way the child did.
         """
-        from autograder.sandbox import child  # (loaded by init, in _warm_imports: see there)
+        from autograder.perimeter.child_runtime import child  # (loaded by init, in _warm_imports: see there)
 
         uid = self.uid_of(slot)
         lim = Limits.from_dict(limits)

@@ -22,8 +22,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from autograder.sandbox.paths import inside, minimal_paths
-from autograder.sandbox.syscalls import (
+from autograder.perimeter.confinement.paths import inside, minimal_paths
+from autograder.perimeter.confinement.syscalls import (
     CLONE_NEWNET,
     CLONE_NEWNS,
     KEEP_FLAGS,
@@ -59,7 +59,7 @@ class View:
     """Where this process stands in the filesystem: ``proc``, where it reads other processes from (``/proc``, or
     :data:`HOST_PROC` once in the view), and ``under_tmp``, the view's folders under ``/tmp`` or ``/dev/shm`` (a
     checkout and its virtualenv in ``/tmp``), which each child's own tmpfs covers, so that
-    :func:`autograder.sandbox.namespaces.enter_child_namespaces` binds them back, read-only."""
+    :func:`autograder.perimeter.confinement.namespaces.enter_child_namespaces` binds them back, read-only."""
 
     proc: str = "/proc"
     under_tmp: tuple[str, ...] = ()
@@ -126,7 +126,7 @@ def cover_files(paths: Iterable[str]) -> list[str]:
     namespace; returns the paths covered.
 
     The zygote covers the library files that define the forbidden functions
-    (:func:`autograder.sandbox.guard.prepare`), once they are imported: the
+    (:func:`autograder.perimeter.guard.arming.prepare`), once they are imported: the
     children never read them, and a submission cannot load a second copy.
     """
     covered = []
@@ -147,7 +147,7 @@ def _no_interpreters(root: str, view: list[str]) -> list[str]:
     The children are forked, never executed, so they need no interpreter
     binary; a second interpreter started by a submission would run without
     the guard that makes the forbidden functions unusable
-    (:mod:`autograder.sandbox.guard`). Returns the paths made non-executable.
+    (:mod:`autograder.perimeter.guard.arming`). Returns the paths made non-executable.
     """
     done = set()
     folders = {os.path.join(v, "bin") for v in view} | {"/usr/bin", "/usr/local/bin", "/bin"}
@@ -192,7 +192,7 @@ def enter_view(base: str, needed: Iterable[str], hidden: Iterable[str] = (),
     """Leave the host's network and mount namespaces; make an allowlist of it the root (zygote).
 
     ``base`` is an empty folder of ours (the new root is a tmpfs mounted on
-    it); ``needed`` the interpreter's paths (:func:`autograder.engine.zygote_parent.interpreter_paths`);
+    it); ``needed`` the interpreter's paths (:func:`autograder.perimeter.supervision.zygote_parent.interpreter_paths`);
     ``hidden`` paths that must stay invisible even when inside a needed path
     (the course, when the virtualenv holds it). Returns a report,
     ``{"netns", "mountns", "view", "errors"}``, and where this process now

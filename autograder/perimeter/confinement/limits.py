@@ -19,7 +19,7 @@ class Limits:
     stderr, counted, never kept) before its output is reported truncated;
     ``workdir_mb`` what it may keep on disk (its tmpfs in ``root`` and
     ``userns`` modes, its slot's folder in ``uid`` mode:
-    :mod:`autograder.sandbox.disk_watch`), ``fsize_mb`` the largest file.
+    :mod:`autograder.perimeter.supervision.disk_watch`), ``fsize_mb`` the largest file.
     """
 
     timeout_s: float = 10.0

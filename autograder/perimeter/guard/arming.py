@@ -28,7 +28,7 @@ Two steps, so that a batch pays the expensive part once:
     module's dictionary, containers, attributes, cells, default arguments);
   - a module prefix (``torch``): nothing to plan, it is not importable once armed.
 
-  It also builds the *gates* (:mod:`~autograder.sandbox.gates`): code that only
+  It also builds the *gates* (:mod:`~autograder.perimeter.guard.gates`): code that only
   raises (compiled from a template, the error class and message put in with
   ``code.replace(co_consts=…)``), one per function, with as many free variables
   as that function's closure.
@@ -87,8 +87,8 @@ import weakref
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
-from autograder.sandbox import gates
-from autograder.sandbox.dotted import lookup
+from autograder.perimeter.guard import gates
+from autograder.perimeter.guard.dotted import lookup
 
 #: The audit event that arms a process (what :func:`arm` raises; the sandboxed child raises it itself).
 EVENT_ARM = "probdl.arm"

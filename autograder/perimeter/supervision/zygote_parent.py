@@ -21,16 +21,18 @@ import sys
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, TypeAlias, cast
 
-import autograder
-from autograder.engine import held_folder
-from autograder.model.files import StrPath
-from autograder.model.invariant import known
-from autograder.sandbox import wire
-from autograder.sandbox.disk_watch import DiskWatch, Incident, SlotQuota
-from autograder.sandbox.limits import Limits
-from autograder.sandbox.workdirs import remove_tree
+from autograder.perimeter.child_runtime import wire
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.confinement.workdirs import remove_tree
+from autograder.perimeter.supervision import held_folder
+from autograder.perimeter.supervision.disk_watch import DiskWatch, Incident, SlotQuota
+
+#: A path as the callers hold it (the model's ``StrPath``; the perimeter imports nothing of the model).
+StrPath: TypeAlias = str | os.PathLike[str]
+#: The package ``autograder`` (hidden from the children) and the checkout that holds it (the zygote's import path).
+PACKAGE = Path(__file__).resolve().parents[2]
 
 #: Largest answer accepted from a child (bytes of JSON): the largest legitimate one (a 300×300
 #: float64 array, base64) is about 1 MB. Larger frames are refused before they are read.
@@ -131,7 +133,7 @@ def interpreter_paths() -> list[str]:
 def default_hidden(course_dir: StrPath, submitted_dir: StrPath | None = None,
                    results_dir: StrPath | None = None) -> list[str]:
     """What the children must not see: the course, submissions, results, homes."""
-    targets = [course_dir, submitted_dir, results_dir, Path(autograder.__file__).resolve().parent,
+    targets = [course_dir, submitted_dir, results_dir, PACKAGE,
                "/root", "/home", os.path.expanduser("~"), os.getcwd()]
     try:
         import importlib.util
@@ -161,11 +163,11 @@ def _matplotlib_config(zygote_dir: str) -> str:
 
 
 class Zygote:
-    """The warm process that forks children (see :mod:`autograder.sandbox.zygote`)."""
+    """The warm process that forks children (see :mod:`autograder.perimeter.child_runtime.zygote`)."""
 
     #: the module run as the zygote (``python -m``); tests that look inside start one answering more
     #: requests (``testkit/probe.py``)
-    program = "autograder.sandbox.zygote"
+    program = "autograder.perimeter.child_runtime.zygote"
 
     def __init__(self, hide: Iterable[StrPath] = (), needed: Iterable[str] | None = None, python: str | None = None,
                  start_timeout: float = 120.0, slots: int = 1, forbidden: Iterable[str] = (),
@@ -183,7 +185,7 @@ class Zygote:
         self.ctrl: socket.socket | None = None
         self.sandbox: dict[str, Any] = {}
         self._dir: str | None = None
-        self._home_lock: IO[bytes] | None = None  # (held while _dir is this grader's: engine/held_folder.py)
+        self._home_lock: IO[bytes] | None = None  # (held while _dir is this grader's: perimeter/supervision/held_folder.py)
         self.generation = 0
         self.restarts = 0
         self._restart_lock = threading.Lock()
@@ -210,7 +212,7 @@ class Zygote:
                    NUMEXPR_NUM_THREADS="1", MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
                    IPYTHONDIR=os.path.join(self._dir, "ipython"), MPLCONFIGDIR=_matplotlib_config(self._dir))
         # the zygote must import this very checkout's engine, wherever it is
-        pkg_root = str(Path(__file__).resolve().parent.parent.parent)
+        pkg_root = str(PACKAGE.parent)
         env["PYTHONPATH"] = os.pathsep.join([pkg_root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         self._log = open(os.path.join(self._dir, "zygote.log"), "wb")  # noqa: SIM115 (closed by close())
         self.proc = subprocess.Popen(
@@ -244,7 +246,7 @@ class Zygote:
 
     def _watch_disk(self) -> None:
         """``uid`` mode: the slots' folders are on the container's disk, which no mount bounds, so a
-        :class:`~autograder.sandbox.disk_watch.DiskWatch` holds each to ``Limits.workdir_mb`` (the limits of each
+        :class:`~autograder.perimeter.supervision.disk_watch.DiskWatch` holds each to ``Limits.workdir_mb`` (the limits of each
         spawn, :meth:`spawn`), stopping a slot with the zygote's ``kill``."""
         workroot = self.sandbox.get("workroot")
         if self.sandbox.get("mode") != "uid" or not isinstance(workroot, str):
@@ -269,7 +271,7 @@ class Zygote:
     def disk_incidents(self, after: float | None = None) -> list[Incident]:
         """What the disk watches saw so far (``uid`` mode; else none), earlier zygote processes' included; with
         ``after`` (``time.monotonic()``), once the watch has looked at the disk since then
-        (:meth:`~autograder.sandbox.disk_watch.DiskWatch.settled`)."""
+        (:meth:`~autograder.perimeter.supervision.disk_watch.DiskWatch.settled`)."""
         if self.watch is not None and after is not None:
             self.watch.settled(after)
         return self._past_incidents + (self.watch.incidents() if self.watch is not None else [])
@@ -293,7 +295,9 @@ class Zygote:
         return self.watch is not None and self.watch.disk_low()
 
     def log_tail(self, n: int = 4000) -> str:
-        folder = known(self._dir, "the log of a zygote not launched (_request checks)")
+        folder = self._dir
+        if folder is None:  # (the grader's own invariant: _request checks)
+            raise RuntimeError("the grader's own invariant broke: the log of a zygote not launched")
         try:
             return Path(folder, "zygote.log").read_text(errors="replace")[-n:]
         except OSError:
@@ -448,7 +452,7 @@ class Zygote:
                         f"{hello.get('error') if isinstance(hello, dict) else hello}")
         return Child(slot, reply["pid"], sock, hello.get("sandbox", {}), self.generation)
 
-    def kill(self, slot: int, wait: bool = False, verify: bool = False) -> dict:
+    def kill(self, slot: int, wait: bool = False, verify: bool = False) -> dict[str, Any]:
         """SIGKILL everything of ``slot``: ``{"status": how its child ended (with wait), "clean"}``; the status
         says ``"stopped": why`` when the disk watch had stopped the child (``uid`` mode).
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from autograder.sandbox.dotted import lookup
+from autograder.perimeter.guard.dotted import lookup
 
 #: Objects of forbidden names resolved in advance by :func:`pin` (``None`` for an absent name).
 _PINNED: dict[str, object] = {}

@@ -23,9 +23,9 @@ import resource
 import signal
 from typing import NoReturn
 
-from autograder.sandbox.limits import Limits
-from autograder.sandbox.processes import wait_status
-from autograder.sandbox.syscalls import (
+from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.confinement.processes import wait_status
+from autograder.perimeter.confinement.syscalls import (
     CLONE_NEWIPC,
     CLONE_NEWNET,
     CLONE_NEWNS,
@@ -45,7 +45,7 @@ from autograder.sandbox.syscalls import (
     umount,
     unshare,
 )
-from autograder.sandbox.view import HOST_PROC, SANDBOX, View, bind_read_only
+from autograder.perimeter.confinement.view import HOST_PROC, SANDBOX, View, bind_read_only
 
 
 def enter_user_namespace() -> None:

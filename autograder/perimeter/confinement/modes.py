@@ -29,9 +29,9 @@ import os
 import threading
 from collections.abc import Callable
 
-from autograder.sandbox import seccomp
-from autograder.sandbox.processes import forked, wait_status
-from autograder.sandbox.syscalls import (
+from autograder.perimeter.confinement import seccomp
+from autograder.perimeter.confinement.processes import forked, wait_status
+from autograder.perimeter.confinement.syscalls import (
     CLONE_NEWIPC,
     CLONE_NEWNET,
     CLONE_NEWNS,

@@ -71,7 +71,7 @@ DTYPES = frozenset(
 )
 
 
-#: The class :func:`outcome_from_wire` builds (``autograder.sandbox.invoke.Outcome``).
+#: The class :func:`outcome_from_wire` builds (``autograder.perimeter.child_runtime.invoke.Outcome``).
 _Outcome = TypeVar("_Outcome")
 #: What a socket read gives (:meth:`Receiver._call`).
 _Read = TypeVar("_Read")
@@ -206,7 +206,7 @@ def from_wire(obj: Any, _depth: int = 0, _budget: list[int] | None = None) -> An
 
 
 # ---------------------------------------------------------------------------
-# outcomes (autograder.sandbox.invoke.Outcome, as plain fields)
+# outcomes (autograder.perimeter.child_runtime.invoke.Outcome, as plain fields)
 
 OUTCOME_STATUSES = ("returned", "raised", "missing")
 _TEXT_LIMIT = 2000

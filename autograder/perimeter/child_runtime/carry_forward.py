@@ -21,8 +21,8 @@ from typing import Any, Literal, NoReturn, cast
 
 import numpy as np
 
-from autograder.sandbox.forbidden_walk import Walk, chains
-from autograder.sandbox.invoke import WARNINGS_LOCK
+from autograder.perimeter.child_runtime.invoke import WARNINGS_LOCK
+from autograder.perimeter.guard.forbidden_walk import Walk, chains
 
 #: A global or closure dict, list or tuple of at most this many items is looked into for a carried callee (a table
 #: of functions; a larger one is the notebook's data).
@@ -136,7 +136,7 @@ def stub_value(reply: object, from_wire: Callable[[Any], Any]) -> Any:
 
     ``reply`` is ``{"value": wire}``, ``{"raised": name, "message": text}``
     or ``{"declined": why}``; ``from_wire`` decodes values (the engine's
-    :func:`autograder.sandbox.wire.from_wire`). Raises the reference's
+    :func:`autograder.perimeter.child_runtime.wire.from_wire`). Raises the reference's
     exception (:data:`_RAISABLE` by name, else ``RuntimeError``) or
     :class:`Declined`.
     """

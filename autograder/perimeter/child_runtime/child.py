@@ -4,7 +4,7 @@ UNTRUSTED SIDE. This code runs in a process forked from the zygote for one
 submission; after :func:`serve` confines it (see :mod:`.confine`) it executes
 student code. It imports nothing that knows the right answers: only the
 standard library, NumPy, IPython, matplotlib, :mod:`.wire`, :mod:`.confine`
-and the copies of :mod:`autograder.sandbox.invoke` and the modules beside it that the zygote imported and
+and the copies of :mod:`autograder.perimeter.child_runtime.invoke` and the modules beside it that the zygote imported and
 took out of ``sys.modules`` (``tools`` below, :func:`.zygote.import_call_tools`). Whatever it answers is validated by the parent, which
 compares with the references and awards points; nothing here can raise a
 score.
@@ -12,7 +12,7 @@ score.
 Requests (one JSON message each, see :mod:`.wire`):
 
 * ``{"op": "arm", "names": [str]}`` → ``{"armed": true}``: the forbidden objects of these names never
-  compute from now on (the audit event :func:`autograder.sandbox.guard.arm` raises; once per process,
+  compute from now on (the audit event :func:`autograder.perimeter.guard.arming.arm` raises; once per process,
   before any cell)
 * ``{"op": "defined", "function": str}`` → ``{"why": str}`` (``""``: a callable)
 * ``{"op": "forbidden", "function": str, "names": [str], "skip": [str]}`` → ``{"used": [str]}``
@@ -43,9 +43,10 @@ from typing import Any, NoReturn, TextIO
 
 import numpy as np
 
-from autograder.sandbox import confine, wire
-from autograder.sandbox.failed_imports import SkipFailedImports
-from autograder.sandbox.limits import Limits
+from autograder.perimeter.child_runtime import wire
+from autograder.perimeter.child_runtime.failed_imports import SkipFailedImports
+from autograder.perimeter.confinement import confine
+from autograder.perimeter.confinement.limits import Limits
 
 ERROR_TEXT = 500
 #: A child's answer to one request (a JSON object).

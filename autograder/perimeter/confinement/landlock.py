@@ -16,7 +16,7 @@ The ruleset of a slot allows
 
 * reading (files and folder listings) the interpreter, its standard library and
   site-packages and the few system paths the C libraries need (the same list
-  as the root mode's view, :data:`autograder.sandbox.view.SYSTEM_PATHS`),
+  as the root mode's view, :data:`autograder.perimeter.confinement.view.SYSTEM_PATHS`),
   except the hidden paths inside them (the course, when it is installed into
   the virtualenv) and the library files that define the forbidden functions;
   a folder that holds such an exception stays listable, its other entries
@@ -50,8 +50,8 @@ import os
 import stat
 from collections.abc import Iterable
 
-from autograder.sandbox.paths import inside
-from autograder.sandbox.syscalls import libc
+from autograder.perimeter.confinement.paths import inside
+from autograder.perimeter.confinement.syscalls import libc
 
 SYS_CREATE_RULESET, SYS_ADD_RULE, SYS_RESTRICT_SELF = 444, 445, 446  # the same on every architecture
 CREATE_RULESET_VERSION = 1
