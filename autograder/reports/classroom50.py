@@ -114,10 +114,12 @@ def release_body(result: SubmissionResult) -> str:
     shown = [t for t in failed if t.output.strip()]
     if shown:
         lines += ["", "#### What failed", ""]
+        groups: dict[str, list[str]] = {}  # one text, once: an unreadable notebook says why on every cell
         for t in shown:
-            text = t.output.strip()
+            groups.setdefault(t.output.strip(), []).append(t.name)
+        for text, names in groups.items():
             fence = _fence(text)
-            lines += [f"**`{_inline(t.name)}`**", "", f"{fence}text", text, fence, ""]
+            lines += [", ".join(f"**`{_inline(n)}`**" for n in names), "", f"{fence}text", text, fence, ""]
     notes = [*(f"Test cells are restored before grading: {n}" for n in result.tamper), *result.notes]
     if notes:
         text = "\n".join(f"- {n}" for n in notes)

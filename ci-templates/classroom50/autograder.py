@@ -102,10 +102,19 @@ def _work_folder(checkout: Path) -> Path:
     return work
 
 
-def _run(argv: list, cwd: Path, timeout: float, what: str) -> subprocess.CompletedProcess:
+def _variables(python: str = "") -> dict:
+    """What every program this starts may see: a list, never the runner's environment (its token, the workflow's
+    variables); pip's proxy settings for the install."""
+    path = (f"{Path(python).parent}:" if python else "") + "/usr/local/bin:/usr/bin:/bin"
+    keep = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy")
+    return {"PATH": path, "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8",
+            **{k: os.environ[k] for k in keep if k in os.environ}}
+
+
+def _run(argv: list, cwd: Path, timeout: float, what: str, python: str = "") -> subprocess.CompletedProcess:
     try:
         return subprocess.run(argv, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=timeout)
+                              timeout=timeout, env=_variables(python))
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise Infrastructure(f"{what}: {exc}") from None
 
@@ -160,19 +169,19 @@ def _as_root() -> list:
     """``sudo -n`` where this runner may (GitHub's hosted runners): the sandbox's strongest mode grades as root."""
     if os.geteuid() == 0 or shutil.which("sudo") is None:
         return []
-    probe = subprocess.run(["sudo", "-n", "true"], stdin=subprocess.DEVNULL, capture_output=True)
+    probe = subprocess.run(["sudo", "-n", "true"], stdin=subprocess.DEVNULL, capture_output=True, env=_variables())
     return ["sudo", "-n"] if probe.returncode == 0 else []
 
 
 def _grade(python: str, work: Path) -> subprocess.CompletedProcess:
     sudo = _as_root()
-    path = f"{Path(python).parent}:/usr/local/bin:/usr/bin:/bin"
-    variables = [f"PATH={path}", f"HOME={'/root' if sudo else os.environ.get('HOME', str(work))}", "LANG=C.UTF-8"]
+    variables = [f"PATH={_variables(python)['PATH']}", f"HOME={'/root' if sudo else os.environ.get('HOME', str(work))}",
+                 "LANG=C.UTF-8"]
     if sudo:  # whose files the results are (the grader hands them back)
         variables += [f"SUDO_UID={os.getuid()}", f"SUDO_GID={os.getgid()}"]
     argv = [*sudo, "env", "-i", *variables, python, "-I", "-m", "autograder", "autograde", "submitted", "--out",
             "results", "--assignment", PROBLEM_SET, "--timeout", str(TIMEOUT), "--sandbox", SANDBOX, "--no-reports"]
-    return _run(argv, work, 1800, "grading")
+    return _run(argv, work, 1800, "grading", python)
 
 
 def _write(checkout: Path, result: dict, body: str, status: str, summary: str) -> None:
@@ -188,7 +197,8 @@ def grade_submission(checkout: Path, identity: dict, work: Path) -> dict:
     """Install, take, grade and read the grade (``export --classroom50``); raises :class:`Infrastructure`."""
     python = _install(work)
     take = _run([python, "-I", "-m", "autograder", "take-notebook", str(checkout), "--assignment", PROBLEM_SET,
-                 "--out", "submitted", "--student", STUDENT, "--results", "results"], work, 600, "taking the notebook")
+                 "--out", "submitted", "--student", STUDENT, "--results", "results"], work, 600, "taking the notebook",
+                python)
     if take.returncode == 0:
         print(_line(take.stdout.strip()))
         graded = _grade(python, work)
@@ -201,7 +211,7 @@ def grade_submission(checkout: Path, identity: dict, work: Path) -> dict:
     else:
         raise Infrastructure(f"take-notebook failed (exit status {take.returncode}): {_line(take.stderr[-800:])}")
     export = _run([python, "-I", "-m", "autograder", "export", "results", "--classroom50", "--out", "grade.json"],
-                  work, 600, "reading the grade")
+                  work, 600, "reading the grade", python)
     if export.returncode:
         raise Infrastructure(f"the grade could not be read: {_line(export.stderr[-800:])}")
     return json.loads((work / "grade.json").read_text(encoding="utf-8"))
