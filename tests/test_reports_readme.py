@@ -101,6 +101,13 @@ TESTED = {
         "tests/test_cluster_recipes.py", "test_kubernetes_indexed_job_then_merge"),
     ".venv/bin/python -m autograder merge shards --out results": (
         "tests/test_cluster_recipes.py", "test_slurm_array_then_merge"),
+    # docs/ci.md, "Classroom50": the grader release's archive, made as printed
+    "git tag v1.2.0 && git push origin v1.2.0": (
+        "tests/test_templates_classroom50.py", "test_the_guides_release_archive_commands_run_as_printed"),
+    "git archive --format=tar.gz --prefix=probdl-grader/ -o probdl-grader-v1.2.0.tar.gz v1.2.0": (
+        "tests/test_templates_classroom50.py", "test_the_guides_release_archive_commands_run_as_printed"),
+    "sha256sum probdl-grader-v1.2.0.tar.gz": (
+        "tests/test_templates_classroom50.py", "test_the_guides_release_archive_commands_run_as_printed"),
     # docs/instructors.md, "Posting grades to the LMS": run as printed against a fake LTI platform
     ".venv/bin/python -m autograder passback results --to lti --config passback.toml --dry-run": (
         "tests/test_lms_docs.py", "test_the_guides_commands_run_as_printed_against_a_platform"),
@@ -159,9 +166,9 @@ def test_every_folder_a_readme_command_writes_is_ignored_by_git():
 
 def test_readme_names_the_ci_templates():
     text = documentation()
-    assert ".github/workflows/autograde.yml" in text and "ci-templates/student-classroom.yml" in text
+    assert ".github/workflows/autograde.yml" in text and "ci-templates/classroom50/autograder.py" in text
     assert "`.gitlab-ci.yml`" in text and "ci-templates/gitlab-student.yml" in text
-    for path in (".github/workflows/autograde.yml", "ci-templates/student-classroom.yml", ".gitlab-ci.yml",
+    for path in (".github/workflows/autograde.yml", "ci-templates/classroom50/autograder.py", ".gitlab-ci.yml",
                  "ci-templates/gitlab-student.yml"):
         assert (ROOT / path).is_file(), path
 

@@ -304,3 +304,39 @@ def test_the_template_is_standard_library_only_and_names_its_release():
     names = {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
     assert {"PROBLEM_SET", "GRADER_RELEASE", "GRADER_ARCHIVE", "GRADER_SHA256", "TIMEOUT", "SANDBOX"} <= names
     assert os.access(TEMPLATE, os.R_OK)
+
+
+def test_the_guides_release_archive_commands_run_as_printed(tmp_path):
+    """docs/ci.md's commands that make the release archive, run as printed in a grader repository with a remote; the
+    archive they make is what the autograder takes: the hash sha256sum prints, a grader folder inside."""
+    import importlib.util
+
+    text = (ROOT / "docs" / "ci.md").read_text()
+    block = re.search(r"```bash\n((?:\s*git tag.*\n)(?:.*\n)*?)\s*```", text)
+    assert block, "docs/ci.md's Classroom50 steps make the archive"
+    lines = [ln.strip() for ln in block.group(1).splitlines() if ln.strip()]
+    assert lines[0].startswith("git tag v1.2.0") and lines[-1] == "sha256sum probdl-grader-v1.2.0.tar.gz"
+    grader = tmp_path / "grader"
+    shutil.copytree(ROOT, grader, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "results*", "demo-course",
+                                                              "*.egg-info", ".pytest_cache", ".mypy_cache", ".ruff_cache"))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+    subprocess.run(["git", "init", "--quiet", "--bare", str(tmp_path / "origin.git")], check=True)
+    for argv in (["init", "--quiet"], ["add", "-A"], ["commit", "--quiet", "-m", "course"],
+                 ["remote", "add", "origin", str(tmp_path / "origin.git")]):
+        subprocess.run([*git, *argv], cwd=grader, check=True)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}
+    proc = subprocess.run(["bash", "-e", "-c", "\n".join(lines)], cwd=grader, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    archive = grader / "probdl-grader-v1.2.0.tar.gz"
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert proc.stdout.split() == [digest, archive.name]
+    assert archive.stat().st_size < 10 * 1024 * 1024, "within Classroom50's bundle limit"
+    spec = importlib.util.spec_from_file_location("classroom50_autograder", TEMPLATE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    found = module._extract(archive, tmp_path / "extracted")
+    assert (found / "constraints.txt").is_file() and (found / "source" / PS / f"{PS}.ipynb").is_file()
+    assert "v1.2.0" in subprocess.run(["git", "--git-dir", str(tmp_path / "origin.git"), "tag"], capture_output=True,
+                                      text=True).stdout
