@@ -138,6 +138,9 @@ class BatchSummary:
     #: ``[{"kind", "submission", "detail", "at_s", "until_s", "graded_again"}]``: what the disk watch saw
     #: (``uid`` mode, :mod:`autograder.engine.disk_incidents`)
     incidents: list = field(default_factory=list)
+    #: ``[{"worker", "name", "at_s", "notebooks"}]``: Dask workers lost mid-batch and the notebooks in flight there,
+    #: which Dask graded again on other workers (:mod:`autograder.engine.dask_runner`)
+    lost_workers: list = field(default_factory=list)
     grades_csv: str = ""
     summary_json: str = ""
     #: Why nothing was graded: the sandbox is weaker than the mode required (:mod:`.required_mode`); "" otherwise
@@ -174,6 +177,7 @@ class BatchSummary:
             "interrupted": self.interrupted,
             "zygote_restarts": self.zygote_restarts,
             "incidents": self.incidents,
+            "lost_workers": self.lost_workers,
         }
 
 
