@@ -30,6 +30,8 @@ from autograder.sandbox.limits import Limits
 
 EXAMPLES = ROOT / "examples" / "submissions"
 MARKER = ".probdl-demo"
+#: The demo class's LMS ids (examples/lms-ids.csv), copied into the course for the guide's export commands.
+LMS_IDS = "lms-ids.csv"
 CONFIG = "nbgrader_config.py"
 DEFAULT_CONFIG = '''c = get_config()  # noqa: F821 (nbgrader provides it)
 # nbgrader configuration of the demo course (python -m autograder demo)
@@ -72,6 +74,8 @@ def prepare(course: Path) -> int:
     else:
         (course / CONFIG).write_text(DEFAULT_CONFIG)
     shutil.copytree(EXAMPLES, course / "submitted", ignore=shutil.ignore_patterns("README.md"))
+    if (EXAMPLES.parent / LMS_IDS).is_file():  # the class's LMS ids, for the guide's export commands
+        shutil.copy2(EXAMPLES.parent / LMS_IDS, course / LMS_IDS)
     return len(list((course / "submitted").glob("*/*/*.ipynb")))
 
 
