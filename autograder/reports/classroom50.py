@@ -59,14 +59,16 @@ def grade(result: SubmissionResult) -> dict[str, Any]:
     """
     person = result.answer_cells
     auto = [t for t in result.tests if t.name not in person]
-    tests = [{"test-name": t.name, "passed": bool(t.passed),
-              "score": _whole(t.earned, f"{t.name}'s score"), "max-score": _whole(t.max_score, t.name)} for t in auto]
+    earned = [_whole(t.earned, f"{t.name}'s score") for t in auto]
+    maxima = [_whole(t.max_score, t.name) for t in auto]
+    tests: list[dict[str, Any]] = [{"test-name": t.name, "passed": bool(t.passed), "score": e, "max-score": m}
+                                   for t, e, m in zip(auto, earned, maxima, strict=True)]
     points = result.autograded_points
-    score, max_score = sum(t["score"] for t in tests), sum(t["max-score"] for t in tests)
+    score, max_score = sum(earned), sum(maxima)
     if max_score != points.max_score or score != points.raw:  # (one rule: the model's)
         raise NotWholePoints(f"the autograded points {fmt_points(points.raw)} / {fmt_points(points.max_score)} are "
                              "not whole")
-    passed = sum(t["passed"] for t in tests)
+    passed = sum(1 for t in auto if t.passed)
     summary = f"probdl autograder: {score}/{max_score} autograded points ({passed} of {len(tests)} graded cells passed)"
     if points.pending:
         summary += f"; {fmt_points(points.pending)} points of derivations await grading by your instructor"
@@ -90,7 +92,7 @@ def release_body(result: SubmissionResult) -> str:
     g = grade(result)
     person = result.answer_cells
     lines = [f"### {_inline(result.assignment)}: {g['score']} / {g['max-score']} autograded points", ""]
-    passed = sum(t["passed"] for t in g["tests"])
+    passed = sum(1 for t in g["tests"] if t["passed"])
     lines.append(f"{passed} of {len(g['tests'])} graded cells passed.")
     hand = [t for t in result.tests if t.name in person]
     for t in hand:
