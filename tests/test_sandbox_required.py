@@ -107,3 +107,21 @@ def test_a_weaker_sandbox_than_required_grades_nothing(tmp_path):
     assert proc.returncode == 0, proc.stderr
     data = json.loads((tmp_path / "results" / "ada" / "ps1_softmax" / "results.json").read_text())
     assert data["execution"]["sandbox"]["mode"] == "userns" and data["score"] == 40
+
+
+def test_demo_and_gradescope_run_refuse_the_same_way(tmp_path):
+    """Every command that grades takes --sandbox: ``demo`` stops before making its course; Gradescope's ``run``
+    still writes Gradescope's results.json (0 points and why), as it does whatever happens."""
+    env = {**os.environ, "AUTOGRADER_SANDBOX_MODE": "weak"}
+    demo = subprocess.run([sys.executable, "-m", "autograder", "demo", "--dir", str(tmp_path / "demo"), "--sandbox",
+                           "userns"], capture_output=True, text=True, timeout=300, env=env)
+    assert demo.returncode == 2 and "forces a weaker mode than --sandbox userns requires" in demo.stderr
+    assert not (tmp_path / "demo").exists()
+    root = tmp_path / "gradescope"
+    (root / "submission").mkdir(parents=True)
+    (root / "results").mkdir()
+    (root / "submission" / "ps1_softmax.ipynb").write_bytes(ADA.read_bytes())
+    run = subprocess.run([sys.executable, "-m", "autograder", "gradescope", "run", "ps1_softmax", "--root", str(root),
+                          "--sandbox", "userns"], capture_output=True, text=True, timeout=300, env=env)
+    data = json.loads((root / "results" / "results.json").read_text())
+    assert data["score"] == 0 and "forces a weaker mode than --sandbox userns requires" in data["output"], run.stdout
