@@ -32,7 +32,6 @@ import yaml
 
 from autograder.model.course import ROOT
 
-GITHUB_STUDENT = ROOT / "ci-templates" / "student-classroom.yml"
 GITHUB_INSTRUCTOR = ROOT / ".github" / "workflows" / "autograde.yml"
 GITLAB_STUDENT = ROOT / "ci-templates" / "gitlab-student.yml"
 GITLAB_INSTRUCTOR = ROOT / ".gitlab-ci.yml"

@@ -4,8 +4,10 @@ Each ``<!-- doc-run: cluster NAME -->`` block is taken from the guide and run by
 folder (the examples' class in ``submitted/``, this checkout's ``.venv`` beside it), with the variables its
 scheduler sets: Slurm's ``SLURM_JOB_ID``, ``SLURM_CPUS_PER_TASK``, ``SLURM_ARRAY_TASK_ID`` and
 ``SLURM_ARRAY_TASK_COUNT``; a Kubernetes Indexed Job's ``JOB_COMPLETION_INDEX`` (and the Job's own
-``SHARDS``); the Dask Helm chart's ``DASK_SCHEDULER_ADDRESS``. Every recipe must give the grades a local run
-gives (``testkit.same_grades``). The Dask scheduler and workers are real (``dask scheduler``/``dask worker``
+``SHARDS``); the Dask Helm chart's ``DASK_SCHEDULER_ADDRESS`` (in the guide's Job, as the chart writes it for its
+Jupyter pod: ``<release>-dask-scheduler:8786``); dask-jobqueue's ``sbatch``/``scancel``, imitated by scripts that
+run a submitted job script as Slurm would (``SLURM_JOB_ID`` set, one job at a time: the others stay queued) and
+stop it. Every recipe must give the grades a local run gives (``testkit.same_grades``). The Dask scheduler and workers are real (``dask scheduler``/``dask worker``
 as the Slurm script starts them, or a ``LocalCluster`` of worker processes); Slurm's ``srun`` is imitated by
 a script that drops its options and runs the command once (one task; there is no Slurm here), which is all
 the recipe asks of it.
@@ -38,15 +40,16 @@ exec "$@"
 """
 
 
-def recipes() -> dict:
-    """``{name: shell text}`` of the guide's cluster blocks."""
+def recipes(kind: str = "bash") -> dict:
+    """``{name: text}`` of the guide's cluster blocks of ``kind`` (bash, yaml, python)."""
     text = GUIDE.read_text(encoding="utf-8")
-    found = re.findall(r"<!-- doc-run: cluster ([\w-]+) -->\n```bash\n(.*?)```", text, flags=re.S)
+    found = re.findall(rf"<!-- doc-run: cluster ([\w-]+) -->\n```{kind}\n(.*?)```", text, flags=re.S)
     return dict(found)
 
 
 def test_the_guide_has_every_recipe():
     assert set(recipes()) == {"dask-address", "slurm-dask", "helm-dask", "slurm-array", "k8s-indexed", "merge-shards"}
+    assert set(recipes("yaml")) == {"helm-job"} and set(recipes("python")) == {"slurm-jobqueue"}
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +140,83 @@ def test_any_scheduler_by_its_address(tmp_path, expected, cluster):
     course = _course(tmp_path)
     _run(course, recipes()["dask-address"], {"DASK_SCHEDULER": cluster.scheduler_address})
     assert differences(expected, course / "results") == []
+
+
+def _chart_address(release: str, port: int = 8786) -> str:
+    """``DASK_SCHEDULER_ADDRESS`` as the Dask Helm chart writes it for its Jupyter pod (dask/templates/
+    dask-jupyter-deployment.yaml: ``{{ dask.fullname }}-scheduler:{{ scheduler.servicePort }}``, the full name being
+    the release's, followed by ``-dask`` unless it holds ``dask``)."""
+    full = release if "dask" in release else f"{release}-dask"
+    return f"{full}-scheduler:{port}"
+
+
+def test_helm_job_gives_the_grader_the_schedulers_address(tmp_path, expected, cluster):
+    """The guide's Job: a batch/v1 Job that runs the helm-dask command with DASK_SCHEDULER_ADDRESS set as the chart
+    sets it in its own pod (before, the recipe's "a Job from the same image" had no address at all). Run here with the
+    Job's variables, its service name standing for this test's scheduler (no cluster DNS here)."""
+    import yaml
+
+    job = yaml.safe_load(recipes("yaml")["helm-job"])
+    assert job["apiVersion"] == "batch/v1" and job["kind"] == "Job"
+    spec = job["spec"]["template"]["spec"]
+    assert spec["restartPolicy"] == "Never"
+    (container,) = spec["containers"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["DASK_SCHEDULER_ADDRESS"] == _chart_address("grading"), "the address the chart gives its own pods"
+    assert "helm install grading dask/dask" in GUIDE.read_text(), "the release the Job names"
+    assert container["command"][:2] == ["bash", "-c"]
+    assert container["command"][2].strip() == recipes()["helm-dask"].strip(), "the recipe's command, as printed"
+    course = _course(tmp_path)
+    host_port = cluster.scheduler_address.removeprefix("tcp://")
+    address = env["DASK_SCHEDULER_ADDRESS"].replace(_chart_address("grading"), host_port)
+    assert "://" not in address, "the chart's form, without a scheme, is what the grader reads"
+    _run(course, container["command"][2], {"DASK_SCHEDULER_ADDRESS": address})
+    assert differences(expected, course / "results") == []
+
+
+SBATCH = """#!/bin/bash
+# sbatch imitated: the job script copied (dask-jobqueue deletes it once sbatch returns) and run by bash in a
+# session of its own with SLURM_JOB_ID, the first job only (the others stay queued: a busy partition)
+dir="$(dirname "$0")/../slurm"
+mkdir -p "$dir"
+exec 9> "$dir/lock" && flock 9  # (dask-jobqueue submits its jobs side by side)
+id=$(( $(ls "$dir" | grep -c '\\.sh$') + 1001 ))
+cp "${@: -1}" "$dir/$id.sh"
+if [ "$id" = 1001 ]; then
+  SLURM_JOB_ID=$id SLURM_CPUS_PER_TASK=2 setsid bash "$dir/$id.sh" > "$dir/$id.log" 2>&1 9>&- &
+  echo $! > "$dir/$id.pid"
+fi
+echo "Submitted batch job $id"
+"""
+SCANCEL = """#!/bin/bash
+# scancel imitated: each job's session stopped, and the ids recorded
+dir="$(dirname "$0")/../slurm"
+for id in "$@"; do
+  echo "$id" >> "$dir/cancelled"
+  if [ -f "$dir/$id.pid" ]; then kill -TERM -- "-$(cat "$dir/$id.pid")" 2> /dev/null || true; fi
+done
+"""
+
+
+def test_dask_jobqueue_script_keeps_the_cluster_for_the_run(tmp_path, expected):
+    """The guide's script as printed, run by the course's Python with Slurm's commands imitated: its SLURMCluster
+    submits four worker jobs (one starts, three stay queued), grading starts with the first worker up and runs on it
+    while the script holds the cluster, and closing the cluster cancels every job. (Before, the recipe was one line,
+    and a cluster made in a Python prompt that had ended was gone before autograde connected.) The scheduler listens
+    on loopback here (the site's dask config: DASK_JOBQUEUE__SLURM__SCHEDULER_OPTIONS)."""
+    course = _course(tmp_path)
+    (course / "bin").mkdir()
+    for name, text in (("sbatch", SBATCH), ("scancel", SCANCEL)):
+        (course / "bin" / name).write_text(text)
+        (course / "bin" / name).chmod(0o755)
+    (course / "grade_jobqueue.py").write_text(recipes("python")["slurm-jobqueue"])
+    out = _run(course, ".venv/bin/python grade_jobqueue.py", {
+        "DASK_JOBQUEUE__SLURM__SCHEDULER_OPTIONS": "{'host': '127.0.0.1'}",
+        "DASK_DISTRIBUTED__DEPLOY__LOST_WORKER_TIMEOUT": "10 minutes"}, timeout=900)
+    slurm = course / "slurm"
+    assert sorted(p.name for p in slurm.glob("*.sh")) == ["1001.sh", "1002.sh", "1003.sh", "1004.sh"], out[-2000:]
+    assert "distributed.cli.dask_worker" in (slurm / "1001.sh").read_text()
+    assert sorted((slurm / "cancelled").read_text().split()) == ["1001", "1002", "1003", "1004"], "closed: cancelled"
+    assert differences(expected, course / "results") == [], out[-3000:]
+    summary = (course / "results" / "summary.json").read_text()
+    assert '"graded": ' in summary

@@ -14,6 +14,7 @@ node's out-of-memory killer would strike, in the worker process itself.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -127,6 +128,15 @@ def test_a_worker_lost_mid_batch_costs_nothing(local, cluster, tmp_path):
     assert summary.ok and summary.graded == total and not summary.grading_errors
     assert set(seen.values()) == {1} and len(seen) == total
     assert differences(expected, tmp_path / "results") == []
+    # the loss is recorded: the worker, when, the notebooks it held (graded again elsewhere), in summary.json and the log
+    assert len(summary.lost_workers) == 1, summary.lost_workers
+    lost = summary.lost_workers[0]
+    assert lost["worker"].startswith("tcp://") and lost["at_s"] > 0
+    graded = {f"{student}/{ps}" for kind, student, ps in seen if kind == "graded"}
+    assert set(lost["notebooks"]) <= graded
+    written = json.loads((tmp_path / "results" / "summary.json").read_text())
+    assert json.dumps(written).count(lost["worker"]) >= 2, "in lost_workers and in the warnings"
+    assert any(w.startswith(f"Dask worker {lost['worker']}") and "was lost" in w for w in summary.warnings)
 
 
 def _settle(address, deadline_s=30.0):

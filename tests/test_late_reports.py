@@ -142,7 +142,7 @@ def test_json_junit_and_lms_export_show_the_same_totals(course):
     assert {row["student"]: row["late_penalty"] for row in data["students"]}["cleo"] == pytest.approx(8.6)
     cli(course, "export", "results", "--junit", "--out", "junit.xml", "--course", ".")
     junit = (course / "junit.xml").read_text(encoding="utf-8")
-    assert 'name="cleo/ps1_softmax: 31.4 / 43 points (3 awaiting grading) (late: −8.6 of 40)"' in junit
+    assert 'name="cleo/ps1_softmax: 31.4 / 40 autograded points (3 awaiting grading) (late: −8.6 of 40)"' in junit
     assert '<failure message="27 h late: −8.6" type="late">' in junit and 'type="unknown_time"' in junit
     cli(course, "export", "results", "--lms", "csv", "--out", "lms.csv", "--course", ".")
     with open(course / "lms.csv", newline="", encoding="utf-8") as fh:

@@ -1,20 +1,19 @@
-"""The CI templates: actionlint, the structure they promise, and the score-posting script."""
+"""The instructor's GitHub workflow: actionlint, the structure it promises, and its run summary's script. (The GitHub
+Classroom student template was retired with GitHub Classroom on 28 August 2026: its successor,
+ci-templates/classroom50/autograder.py, is run by tests/test_templates_classroom50.py.)"""
 
 import json
 import os
-import re
 import subprocess
 
 import pytest
 import yaml
 
 from autograder.model.course import ROOT
-from tests import ci_runner, engine_helpers, tooling
-from tests.reports_fixtures import XSS, make_result, write_result
+from tests import tooling
 
 INSTRUCTOR = ROOT / ".github" / "workflows" / "autograde.yml"
-STUDENT = ROOT / "ci-templates" / "student-classroom.yml"
-WORKFLOWS = [INSTRUCTOR, STUDENT]
+WORKFLOWS = [INSTRUCTOR]
 
 
 def load(path):
@@ -84,59 +83,6 @@ def test_instructor_workflow_shards_then_merges():
     assert "results/grades.csv" in uploaded and "results/report.html" in uploaded
 
 
-def test_student_workflow_never_uploads_the_grader():
-    """The grader is fetched and installed before the student's repository is checked out, moved out of the
-    workspace, deleted before anything is posted or uploaded; only results.json and feedback.html are uploaded
-    (the steps themselves run against a hostile repository in tests/test_redteam_templates.py)."""
-    wf = load(STUDENT)
-    assert wf["permissions"] == {"contents": "read"}
-    (job,) = wf["jobs"].values()
-    names = [s.get("name", uses(s)) for s in steps(job)]
-    fetch = next(i for i, s in enumerate(steps(job)) if s.get("with", {}).get("path") == "grader")
-    assert steps(job)[fetch]["with"]["token"] == "${{ secrets.GRADER_TOKEN }}"
-    assert steps(job)[fetch]["with"]["persist-credentials"] is False
-    install = names.index("Install the grader")
-    submission = next(i for i, s in enumerate(steps(job)) if s.get("with", {}).get("path") == "submission")
-    assert fetch < install < submission, "the grader is installed before any file of the student's is there"
-    assert 'mv grader "$grader"' in steps(job)[install]["run"] and "$RUNNER_TEMP" in steps(job)[install]["run"]
-    delete = names.index("Delete the grader checkout")
-    assert 'rm -rf "$RUNNER_TEMP/probdl-grader"' in steps(job)[delete]["run"] and steps(job)[delete]["if"] == "always()"
-    upload = next(i for i, s in enumerate(steps(job)) if uses(s) == "actions/upload-artifact")
-    post = names.index("Post the score")
-    assert fetch < delete < post < upload, "the grader checkout is gone before anything is posted or uploaded"
-    paths = steps(job)[upload]["with"]["path"].strip().splitlines()
-    assert paths == ["${{ runner.temp }}/grading/results/student/${{ env.ASSIGNMENT }}/results.json",
-                     "${{ runner.temp }}/grading/results/student/${{ env.ASSIGNMENT }}/feedback.html"]
-    assert "python -I -m autograder autograde submitted --out results" in runs(job)
-
-
-def test_student_workflow_posts_the_score(tmp_path):
-    """Run the template's "Post the score" step on a results.json, as the runner would."""
-    data = make_result("student", "ps1_softmax", failing={
-        "softmax-stability": ("nonfinite", "nan | inf", "subtract the max"),
-        "softmax-basic": ("raised", f"::set-env name=X::1 {XSS}", ""),
-    }, answers={"softmax-derivation": (3, "$p_i = e^{z_i} / \\sum_j e^{z_j}$", None)})
-    write_result(tmp_path / "_temp" / "grading" / "results", data)
-    runner = ci_runner.Runner(tmp_path)
-    env = runner.env(**ci_runner.github_runner_variables(runner, tmp_path, tmp_path / "_temp", ASSIGNMENT="ps1_softmax"))
-    proc = runner.run(ci_runner.github_step(ci_runner.github_job(STUDENT), "Post the score")["run"], tmp_path, env)
-    assert proc.returncode == 0, proc.stderr
-    # the points awaiting grading, apart (the derivation is not 0 of 3); the autograded ones go to GitHub
-    # Classroom's reporter (tests/test_classroom_reporter.py)
-    assert proc.stdout.strip() == ("::notice title=Awaiting grading::3 points of answers a person grades are not "
-                                   "in the autograded points")
-    md = (tmp_path / "_temp" / "github_step_summary").read_text()
-    assert md.startswith("## ps1_softmax: 31 / 40 points autograded, 3 points awaiting grading by your instructor")
-    assert "| `softmax-stability` | 0 / 5 |" in md and "**Hint:** subtract the max" in md
-    assert "| `softmax-derivation` | awaiting grading / 3 |" in md
-    assert "nan \\| inf" in md, "pipes in messages must not break the table"
-    assert "<script" not in md
-    assert not re.search(r"^::", md, re.M)
-    assert "BEGIN HIDDEN TESTS" not in md
-    output = (tmp_path / "_temp" / "github_output").read_text()
-    assert "::set-env" not in output and XSS not in output, "no message reaches the reporter's log"
-
-
 def test_instructor_workflow_keeps_what_was_graded_when_a_step_fails():
     """A failed grading step must not skip the upload, and the merge must still run."""
     wf = load(INSTRUCTOR)
@@ -196,58 +142,3 @@ def test_run_summary_says_what_awaits_manual_grading(tmp_path):
     proc = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 0, proc.stderr
-
-
-def test_student_workflow_shows_why_no_notebook_was_taken(tmp_path):
-    """A wrong ASSIGNMENT, or a repository without the notebook: the step fails with the grader's one line, in an
-    error annotation (never a shell error about a missing folder)."""
-    from tests.test_redteam_templates import GitHubJob
-
-    job = GitHubJob(tmp_path, ASSIGNMENT="ps1")
-    job.fetch_grader()
-    assert job.step("Install the grader").returncode == 0
-    engine_helpers.write_notebook(tmp_path / "repo" / "ps1.ipynb", engine_helpers.submission("ps1_softmax", correct=True))
-    job.check_out(tmp_path / "repo")
-    proc = job.step("Take the notebook")
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert proc.stdout.startswith("::error title=Autograder::take-notebook: --assignment 'ps1' is not a problem set")
-    assert "(known: ps1_softmax, ps2_cross_entropy" in proc.stdout
-
-
-def test_student_workflow_shows_the_graders_error_whatever_fails(tmp_path):
-    """A grading that fails (here: the working folder lost) ends with the grader's own output in the log,
-    between stop-commands markers, never run as workflow commands."""
-    from tests.test_redteam_templates import GitHubJob
-
-    job = GitHubJob(tmp_path)
-    (job.temp / "grading" / "submitted").mkdir(parents=True)  # nothing in it: the grader says why
-    proc = job.step("Grade")
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    first, log = proc.stdout.split("::stop-commands::", 1)
-    assert first.startswith("::error title=Autograder::grading failed (exit status 2)")
-    token = log.split("\n", 1)[0]
-    assert log.rstrip().endswith(f"::{token}::"), "the grader's log is fenced off from workflow commands"
-    assert "submitted" in log
-
-
-@pytest.mark.slow
-def test_student_workflow_grades_a_lone_notebook_and_posts_the_score(tmp_path):
-    """The template's steps run locally as on a runner: a repository whose only notebook is not named
-    <ASSIGNMENT>.ipynb is graded, and the feedback says under which name."""
-    from tests.test_redteam_templates import GitHubJob
-
-    job = GitHubJob(tmp_path)
-    job.fetch_grader()
-    engine_helpers.write_notebook(tmp_path / "repo" / "work" / "my softmax.ipynb",
-                                  engine_helpers.submission("ps1_softmax", correct=True))
-    for name in ("Install the grader", "check out", "Take the notebook", "Grade", "Post the score"):
-        if name == "check out":
-            job.check_out(tmp_path / "repo")
-            continue
-        proc = job.step(name)
-        assert proc.returncode == 0, f"{name}: {proc.stdout[-3000:]}{proc.stderr[-3000:]}"
-    results = json.loads((job.temp / "grading" / "results" / "student" / "ps1_softmax" / "results.json").read_text())
-    assert results["score"] == 40 and results["max_score"] == 50 and results["pending_points"] == 10  # the derivation
-    assert any("my softmax.ipynb was graded" in note for note in results["notes"])
-    assert proc.stdout.strip() == ("::notice title=Awaiting grading::10 points of answers a person grades are not "
-                                   "in the autograded points")

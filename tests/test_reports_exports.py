@@ -151,7 +151,7 @@ def test_junit_report_one_suite_per_submission_and_escaped(tmp_path):
     suites = root.findall("testsuite")
     assert len(suites) == len(results)
     assert int(root.get("failures")) == sum(len([t for t in r.tests if not t.passed]) for r in results)
-    ben = next(s for s in suites if s.get("name") == "ben/ps1_softmax: 31 / 40 points")
+    ben = next(s for s in suites if s.get("name") == "ben/ps1_softmax: 31 / 40 autograded points")
     failed = {c.get("name"): c.find("failure") for c in ben.findall("testcase") if c.find("failure") is not None}
     assert set(failed) == {"softmax-stability: 0 / 5 points", "log_softmax-stability: 0 / 4 points"}
     assert "Hint: Large logits overflow" in failed["softmax-stability: 0 / 5 points"].text

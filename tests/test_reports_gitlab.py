@@ -78,12 +78,15 @@ def test_student_pipeline_keeps_only_feedback_and_deletes_the_grader_first():
     assert wf["variables"]["WORK_DIR"].startswith("/tmp/"), "the grader works outside the project folder"
     before = job["before_script"]
     assert before[0] == "rm -rf results junit.xml", "what the student committed there is never an artifact"
-    fetch = next(line for line in before if "${GRADER_TOKEN}" in line)
+    fetch = next(line for line in before if "git fetch" in line)
     assert '"$GRADER_DIR"' in fetch and "refs/tags/$GRADER_REF" in fetch
+    assert '${CI_SERVER_URL%/}/${GRADER_PROJECT}.git' in fetch, "this GitLab's address, its relative root kept"
+    assert "${GRADER_TOKEN}" not in fetch and '"$GRADER_TOKEN"; }; f' in fetch, "the token only in git's helper"
     script = job["script"]
     delete = script.index('rm -rf "$GRADER_DIR"')
     assert any("grader export results --junit" in s for s in script[:delete])
-    assert any("Points" in s for s in script[delete:]), "the score is printed after the grader is gone"
+    assert any("autograded_points" in s for s in script[:delete]), "the score is read by the grader's own model"
+    assert any("points.txt" in s for s in script[delete:]), "and printed after the grader is gone"
     assert job["after_script"] == ['rm -rf "$GRADER_DIR" "$WORK_DIR"'], "deleted also when the job failed"
     assert job["artifacts"]["paths"] == ["results/student/$ASSIGNMENT/results.json",
                                          "results/student/$ASSIGNMENT/feedback.html"]
@@ -122,7 +125,7 @@ def test_student_pipeline_grades_prints_the_score_and_writes_junit(tmp_path):
     assert "  logsumexp-derivation: awaiting grading/10" in lines
     assert not Path(job.variables["GRADER_DIR"]).exists(), "the grader is deleted before the score is printed"
     suite = ET.parse(job.project / "junit.xml").getroot().find("testsuite")
-    assert suite.get("name") == "student/ps1_softmax: 40 / 50 points (10 awaiting grading)"
+    assert suite.get("name") == "student/ps1_softmax: 40 / 40 autograded points (10 awaiting grading)"
     assert len(suite.findall("testcase")) == 16 and len(suite.findall("testcase/skipped")) == 1
     for name in ("results.json", "feedback.html"):
         assert (job.project / "results" / "student" / "ps1_softmax" / name).is_file()

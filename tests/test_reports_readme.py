@@ -60,7 +60,7 @@ TESTED = {
     ".venv/bin/python -m autograder export results --junit --out junit.xml": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
     # docs/instructors.md, "Deadlines, late penalties and extensions"
-    '.venv/bin/python -m autograder nbgrader db assignment add ps1_softmax --duedate="2026-03-01 23:59:00 Europe/Berlin"': (
+    '.venv/bin/python -m autograder nbgrader db assignment add ps1_softmax --duedate="2026-11-20 23:59:00 Europe/Berlin"': (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
     ".venv/bin/python -m autograder extension ada ps1_softmax 2d --results results": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
@@ -101,16 +101,23 @@ TESTED = {
         "tests/test_cluster_recipes.py", "test_kubernetes_indexed_job_then_merge"),
     ".venv/bin/python -m autograder merge shards --out results": (
         "tests/test_cluster_recipes.py", "test_slurm_array_then_merge"),
+    # docs/ci.md, "Classroom50": the grader release's archive, made as printed
+    "git tag v1.2.0 && git push origin v1.2.0": (
+        "tests/test_templates_classroom50.py", "test_the_guides_release_archive_commands_run_as_printed"),
+    "git archive --format=tar.gz --prefix=probdl-grader/ -o probdl-grader-v1.2.0.tar.gz v1.2.0": (
+        "tests/test_templates_classroom50.py", "test_the_guides_release_archive_commands_run_as_printed"),
+    "sha256sum probdl-grader-v1.2.0.tar.gz": (
+        "tests/test_templates_classroom50.py", "test_the_guides_release_archive_commands_run_as_printed"),
     # docs/instructors.md, "Posting grades to the LMS": run as printed against a fake LTI platform
     ".venv/bin/python -m autograder passback results --to lti --config passback.toml --dry-run": (
         "tests/test_lms_docs.py", "test_the_guides_commands_run_as_printed_against_a_platform"),
     ".venv/bin/python -m autograder passback results --to lti --config passback.toml": (
         "tests/test_lms_docs.py", "test_the_guides_commands_run_as_printed_against_a_platform"),
-    "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out tool-key.pem && chmod 600 tool-key.pem": (
+    "mkdir -p keys && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out keys/tool-key.pem && chmod 600 keys/tool-key.pem": (
         "tests/test_lms_docs.py", "test_the_guides_commands_run_as_printed_against_a_platform"),
     ".venv/bin/python -m autograder passback --jwk --config passback.toml": (
         "tests/test_lms_docs.py", "test_the_guides_commands_run_as_printed_against_a_platform"),
-    "openssl pkey -in tool-key.pem -pubout": (
+    "openssl pkey -in keys/tool-key.pem -pubout": (
         "tests/test_lms_docs.py", "test_the_guides_commands_run_as_printed_against_a_platform"),
 }
 
@@ -159,9 +166,9 @@ def test_every_folder_a_readme_command_writes_is_ignored_by_git():
 
 def test_readme_names_the_ci_templates():
     text = documentation()
-    assert ".github/workflows/autograde.yml" in text and "ci-templates/student-classroom.yml" in text
+    assert ".github/workflows/autograde.yml" in text and "ci-templates/classroom50/autograder.py" in text
     assert "`.gitlab-ci.yml`" in text and "ci-templates/gitlab-student.yml" in text
-    for path in (".github/workflows/autograde.yml", "ci-templates/student-classroom.yml", ".gitlab-ci.yml",
+    for path in (".github/workflows/autograde.yml", "ci-templates/classroom50/autograder.py", ".gitlab-ci.yml",
                  "ci-templates/gitlab-student.yml"):
         assert (ROOT / path).is_file(), path
 
@@ -184,7 +191,7 @@ def test_nbgrader_commands_work_in_a_fresh_course_folder_from_a_plain_shell(tmp_
     listed = subprocess.run(["bash", "--noprofile", "--norc", "-c",
                              ".venv/bin/python -m autograder nbgrader db assignment list"], cwd=tmp_path,
                             env=PLAIN_ENV, capture_output=True, text=True, timeout=300)
-    assert "ps1_softmax (due: 2026-03-01 22:59:00)" in listed.stdout, listed.stdout + listed.stderr
+    assert "ps1_softmax (due: 2026-11-20 22:59:00)" in listed.stdout, listed.stdout + listed.stderr
 
 
 def test_the_plain_shell_has_no_venv():
@@ -208,7 +215,7 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
         shutil.copytree(ROOT / "examples" / "submissions" / student / "ps1_softmax",
                         course / "submitted" / student / "ps1_softmax")
     # collected six days after the due date the deadline commands set (none is set before them)
-    (course / "submitted" / "ada" / "ps1_softmax" / "timestamp.txt").write_text("2026-03-07 23:59:01.000000 UTC")
+    (course / "submitted" / "ada" / "ps1_softmax" / "timestamp.txt").write_text("2026-11-26 23:59:01.000000 UTC")
     # the README's example mapping file, as the LMS commands after it read it
     (course / "lms-ids.csv").write_text(re.search(r"```csv\n(.*?)```", documentation(), re.S).group(1))
     # (the others run in the test TESTED names: the cluster recipes with their schedulers, passback against a platform)
@@ -236,7 +243,7 @@ def test_instructor_commands_run_as_printed_in_a_plain_shell(tmp_path):
     assert ET.parse(course / "junit.xml").getroot().find("testsuite").get("name").startswith("ada/ps1_softmax")
     # the deadline commands: ps1 due in the gradebook, zero policy; ada six days late, extensions of 2 d do not help
     # the gradebook's due dates and extensions exported for CI (docs/ci.md), beside nbgrader_config.py
-    assert '"ps1_softmax" = 2026-03-01T22:59:00Z' in (course / "nbgrader-deadlines.toml").read_text()
+    assert '"ps1_softmax" = 2026-11-20T22:59:00Z' in (course / "nbgrader-deadlines.toml").read_text()
     late = outputs[".venv/bin/python -m autograder late results --gradebook"]
     assert "L ada/ps1_softmax: " in late and "→ 0 / " in late, late
     assert "Extension granted (2d) for ada: ps1_softmax." in outputs[

@@ -1,20 +1,30 @@
 """Supply chain of the shipped templates: what they run is named once and for good, and gets only what it needs.
 
-* Every action a GitHub workflow uses is pinned by the full commit id of a release, its tag in a comment
-  on the same line (``uses: actions/checkout@<40 hex>  # v4.4.0``); a tag or a branch (``@v4``, ``@main``)
-  is refused: the control below feeds the same reader a tag.
-* The student templates grade against a grader release the instructor names (``GRADER_REF``: a tag or a
-  full commit id, never a branch); tests/test_redteam_templates.py runs their refusal of a branch.
+* Every action a GitHub workflow uses, and every one docs/ci.md's snippets use, is pinned by the full commit id of
+  a release, its tag in a comment on the same line (``uses: actions/checkout@<40 hex>  # v7.0.1``); a tag or a
+  branch (``@v4``, ``@main``) is refused: the control below feeds the same reader a tag.
+* Each pinned release is its action's current major, on GitHub's current runtime (``runs.using: node24``): a
+  node20 release is refused (GitHub moved JavaScript actions to Node 24 in 2025-2026; the node20 releases of
+  checkout v4, setup-python v5 and the artifact actions v4 were what the templates had). :data:`RELEASES` records
+  each release's ``runs.using`` as read from its ``action.yml`` at that commit; where copies of the actions'
+  repositories are at hand (``PROBDL_ACTIONS_REPOS``: a folder of ``<owner>+<name>`` git repositories) the test
+  reads ``action.yml`` there again and checks the tag is that commit.
+* The student templates grade against a grader release the instructor names (GitLab's ``GRADER_REF``: a tag or a
+  full commit id, never a branch; Classroom50's ``GRADER_RELEASE`` with its archive's SHA-256);
+  tests/test_redteam_templates.py and tests/test_templates_classroom50.py run their refusals.
 * No ``sudo -E`` (or ``--preserve-env``) anywhere: the grader is started with ``env -i`` and a list of
-  variables; the GitHub student template's only secret is the grader checkout's ``token`` input, GitLab's
-  is unset right after the fetch that uses it.
+  variables; GitLab's student template's one secret is unset right after the fetch that uses it, and never on
+  a command line.
 * Every Python a template starts runs with ``-I``.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -23,18 +33,22 @@ from autograder.model.course import ROOT
 from autograder.release.gradescope_bundle import RUN_AUTOGRADER, SETUP_SH
 from tests import ci_runner
 
-GITHUB = [ci_runner.GITHUB_STUDENT, ci_runner.GITHUB_INSTRUCTOR]
+GITHUB = [ci_runner.GITHUB_INSTRUCTOR]
+CLASSROOM50 = ROOT / "ci-templates" / "classroom50" / "autograder.py"
+DOCS = ROOT / "docs" / "ci.md"
 GITLAB = [ci_runner.GITLAB_STUDENT, ci_runner.GITLAB_INSTRUCTOR]
 PIN = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<action>[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+)@(?P<ref>\S+)"
                  r"(?:\s+#\s*(?P<tag>\S+))?\s*$")
-#: The releases pinned, tag -> commit (read from each action's repository at that tag).
+#: The releases pinned: action -> (tag, commit, its action.yml's runs.using), read from each action's repository
+#: at that tag (2026-11-29: the newest release of each, all Node 24).
 RELEASES = {
-    "actions/checkout": ("v4.4.0", "11d5960a326750d5838078e36cf38b85af677262"),
-    "actions/setup-python": ("v5.6.0", "a26af69be951a213d495a4c3e4e4022e16d87065"),
-    "actions/upload-artifact": ("v4.6.2", "ea165f8d65b6e75b540449e92b4886f43607fa02"),
-    "actions/download-artifact": ("v4.3.0", "d3f86a106a0bac45b974a628896c90dbdf5c8093"),
-    "classroom-resources/autograding-grading-reporter": ("v1", "d13b5912daf5042ac1b71bc38bdb4a6bcd61d8ca"),
+    "actions/checkout": ("v7.0.1", "3d3c42e5aac5ba805825da76410c181273ba90b1", "node24"),
+    "actions/setup-python": ("v7.0.0", "5fda3b95a4ea91299a34e894583c3862153e4b97", "node24"),
+    "actions/upload-artifact": ("v7.0.0", "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "node24"),
+    "actions/download-artifact": ("v8.0.1", "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "node24"),
 }
+#: The runtimes GitHub's runners run JavaScript actions on now.
+CURRENT_RUNTIMES = {"node24"}
 
 
 def unpinned(text: str) -> list:
@@ -60,25 +74,86 @@ def test_every_action_is_pinned_by_its_release_commit(path):
     uses = [PIN.match(line) for line in text.splitlines() if re.match(r"^\s*(?:-\s+)?uses:", line)]
     assert uses, "the workflow uses actions"
     for m in uses:
-        assert RELEASES[m["action"]] == (m["tag"], m["ref"]), f"{m['action']}: the release recorded here"
+        assert RELEASES[m["action"]][:2] == (m["tag"], m["ref"]), f"{m['action']}: the release recorded here"
+
+
+def stale_runtimes(releases: dict) -> list:
+    """The pinned releases that do not run on GitHub's current runtime (a node20 or older release)."""
+    return [f"{action} {tag}: runs.using {using}" for action, (tag, _, using) in releases.items()
+            if using not in CURRENT_RUNTIMES]
+
+
+def test_every_pinned_release_runs_on_node24():
+    assert stale_runtimes(RELEASES) == []
+    # the control: the releases the templates pinned before (node20) are refused
+    before = {"actions/checkout": ("v4.4.0", "11d5960a326750d5838078e36cf38b85af677262", "node20"),
+              "actions/upload-artifact": ("v4.6.2", "ea165f8d65b6e75b540449e92b4886f43607fa02", "node20")}
+    assert len(stale_runtimes({**RELEASES, **before})) == 2
+
+
+def test_the_recorded_releases_are_what_the_actions_say():
+    """``action.yml`` at each pinned commit, read from a copy of the action's repository, says ``node24``, and the
+    tag is that commit (the table above is not taken on trust where the repositories are at hand)."""
+    where = os.environ.get("PROBDL_ACTIONS_REPOS")
+    if not where:
+        pytest.skip("PROBDL_ACTIONS_REPOS names no folder of the actions' repositories (<owner>+<name>/): the "
+                    "recorded runtimes are checked by test_every_pinned_release_runs_on_node24 alone")
+    for action, (tag, commit, using) in RELEASES.items():
+        repo = Path(where) / action.replace("/", "+")
+        repo = repo / "repo" if (repo / "repo").is_dir() else repo
+        tagged = subprocess.run(["git", "-C", str(repo), "rev-parse", f"{tag}^{{commit}}"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+        assert tagged == commit, f"{action} {tag} is {tagged}"
+        files = subprocess.run(["git", "-C", str(repo), "ls-tree", "--name-only", commit], capture_output=True,
+                               text=True, check=True).stdout.split()
+        name = "action.yml" if "action.yml" in files else "action.yaml"
+        meta = yaml.safe_load(subprocess.run(["git", "-C", str(repo), "show", f"{commit}:{name}"],
+                                             capture_output=True, text=True, check=True).stdout)
+        assert meta["runs"]["using"] == using, action
 
 
 def test_a_tag_or_a_branch_is_refused():
     """The control: the reader refuses what the templates had (``@v4``), a branch, a short id, a missing tag."""
-    text = ci_runner.GITHUB_STUDENT.read_text()
-    for bad in ("actions/checkout@v4", "actions/checkout@main", "actions/checkout@11d5960",
-                "actions/checkout@11d5960a326750d5838078e36cf38b85af677262"):
-        broken = text.replace("actions/checkout@11d5960a326750d5838078e36cf38b85af677262  # v4.4.0", bad, 1)
+    text = ci_runner.GITHUB_INSTRUCTOR.read_text()
+    pinned = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1"
+    for bad in ("actions/checkout@v4", "actions/checkout@main", "actions/checkout@3d3c42e",
+                "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1"):
+        broken = text.replace(pinned, bad, 1)
         assert broken != text
         assert len(unpinned(broken)) == 1, bad
 
 
-@pytest.mark.parametrize("path", [ci_runner.GITHUB_STUDENT, ci_runner.GITLAB_STUDENT], ids=lambda p: p.name)
-def test_the_student_templates_name_a_grader_release(path):
-    data = yaml.safe_load(path.read_text())
-    ref = str((data.get("env") or data.get("variables"))["GRADER_REF"])
+def doc_snippets(kind: str) -> list:
+    """The fenced ``kind`` blocks of docs/ci.md."""
+    return re.findall(rf"```{kind}\n(.*?)```", DOCS.read_text(), re.S)
+
+
+def test_docs_snippets_follow_the_policy_they_state():
+    """docs/ci.md states the policy (SHA pins, ``python -I``): its own YAML snippets follow it (before, the passback
+    job used ``@v4``/``@v5`` and ``python`` without ``-I``), and the table of pins is :data:`RELEASES`."""
+    snippets = doc_snippets("yaml")
+    assert snippets, "docs/ci.md has YAML snippets"
+    for text in snippets:
+        assert unpinned(text) == [], text[:200]
+        for m in (PIN.match(line) for line in text.splitlines()):
+            if m:
+                assert RELEASES[m["action"]][:2] == (m["tag"], m["ref"]), m["action"]
+        for line, flags in python_commands(text):
+            assert "-I" in flags, line
+    table = dict((a, (t, c)) for a, t, c in re.findall(r"^\| `([\w/-]+)` \| (v[\d.]+) \| `([0-9a-f]{40})` \|$",
+                                                       DOCS.read_text(), re.M))
+    assert table == {a: r[:2] for a, r in RELEASES.items()}
+
+
+def test_the_student_templates_name_a_grader_release():
+    data = yaml.safe_load(ci_runner.GITLAB_STUDENT.read_text())
+    ref = str(data["variables"]["GRADER_REF"])
     assert re.fullmatch(r"v\d+\.\d+\.\d+|[0-9a-f]{40}", ref), f"GRADER_REF={ref}: a release tag or a commit id"
-    assert "docs/ci.md" in path.read_text(), "the template says where moving a class to a new release is explained"
+    text = CLASSROOM50.read_text()
+    assert re.search(r'^GRADER_RELEASE = "v\d+\.\d+\.\d+"', text, re.M)
+    assert re.search(r'^GRADER_SHA256 = "[0-9a-f]{64}"', text, re.M)
+    for path in (ci_runner.GITLAB_STUDENT, CLASSROOM50):
+        assert "docs/ci.md" in path.read_text(), "the template says where it is explained"
 
 
 def shipped_texts() -> dict:
@@ -98,13 +173,6 @@ def test_no_sudo_hands_the_runners_environment_over():
 
 
 def test_secrets_reach_only_the_step_that_uses_them():
-    wf = ci_runner.load_github(ci_runner.GITHUB_STUDENT)
-    job = ci_runner.github_job(ci_runner.GITHUB_STUDENT)
-    users = [s for s in job["steps"] if "secrets." in yaml.safe_dump(s)]
-    assert [s.get("name") for s in users] == ["Fetch the grader (private repository)"]
-    assert set(users[0]["with"]) >= {"token"} and users[0]["with"]["persist-credentials"] is False
-    assert "secrets." not in yaml.safe_dump({k: v for k, v in wf.items() if k != "jobs"}), "no workflow-wide secret"
-    assert "env" not in job, "no job-wide variable"
     for path in GITHUB:
         text = path.read_text()
         assert "github.token" not in text and "GITHUB_TOKEN" not in text, path.name

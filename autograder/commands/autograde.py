@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from autograder.engine import required_mode
 from autograder.engine.batch import BatchSummary, grade_batch
 from autograder.engine.batch_plan import SubmissionTimes, parse_shard
 from autograder.model.course import ROOT
@@ -39,6 +40,7 @@ from autograder.model.submissions import LayoutError
 from autograder.nbgrader_io.course_deadlines import course_folder, load
 from autograder.nbgrader_io.course_gradebook import gradebook_of
 from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.confinement.modes import MODES
 from autograder.reports.after_grading import add_report_arguments, apply_deadlines, show_reports, write_reports
 from autograder.reports.table import batch_progress, summary_lines
 
@@ -75,6 +77,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="grade on a running Dask cluster instead of this machine: its scheduler's address "
                              "(tcp://host:8786), a scheduler file, or 'env' (DASK_SCHEDULER_ADDRESS); needs "
                              "`pip install .[dask]` here and the same grader on every worker")
+    parser.add_argument("--sandbox", default=None, choices=MODES, metavar="MODE",
+                        help="the weakest sandbox mode to grade in: root > uid > userns > weak (default: the strongest "
+                             "available, weak included with a warning); in a weaker mode nothing is graded, and the "
+                             "error says why that mode is not available here and what to do (docs/instructors.md, "
+                             "\"Sandbox modes\")")
     parser.add_argument("--similarity", action="store_true",
                         help="also compare the students' code (RESULTS_DIR/similarity/, linked from the class report; "
                              "`python -m autograder similarity` writes it alone)")
@@ -168,6 +175,12 @@ def run(args: argparse.Namespace) -> int:
     if args.dask is not None and importlib.util.find_spec("distributed") is None:
         return _usage_error("--dask needs Dask's distributed scheduler: install the grader with its extra, "
                             "pip install '.[dask]' (or pip install 'dask[distributed]')", args.json)
+    if why := required_mode.check_request(args.sandbox):  # AUTOGRADER_SANDBOX_MODE too: checked once, here
+        return _usage_error(why, args.json)
+    if args.sandbox is not None and args.dask is not None:
+        return _usage_error("--sandbox is checked on this machine's sandbox, not yet on a Dask cluster's workers: "
+                            "each worker's mode is in summary.json (sandbox) and every results.json "
+                            "(execution.sandbox.mode)", args.json)
     if args.similarity and shard:
         return _usage_error("--similarity compares the whole class, not a shard: run `python -m autograder "
                             "similarity SUBMITTED_DIR --out RESULTS_DIR/similarity` once", args.json)
@@ -176,7 +189,8 @@ def run(args: argparse.Namespace) -> int:
         with batch_progress() as on_event:
             summary = grade_batch(args.submitted, args.out, workers=args.workers, assignments=args.assignment,
                                   students=args.student, shard=shard, force=args.force, course_dir=args.course,
-                                  limits=limits, on_event=on_event, submitted_at=when, cluster=args.dask)
+                                  limits=limits, on_event=on_event, submitted_at=when, cluster=args.dask,
+                                  sandbox=args.sandbox)
     except LayoutError as exc:
         return _usage_error(str(exc), args.json)
     except OSError as exc:  # the disk stayed full: nothing more can be written (grade_batch says what is kept)
@@ -185,6 +199,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc.strerror}", file=sys.stderr)
         if args.json:
             print(json.dumps({"version": 1, "error": exc.strerror}), flush=True)
+        return 1
+    if summary.refused:
+        print(f"error: {summary.refused}", file=sys.stderr)
+        if args.json:
+            print(json.dumps({"version": 1, "error": summary.refused}), flush=True)
         return 1
     data = None
     if args.no_reports and deadlines is not None:  # results and grades.csv say the late penalties all the same

@@ -19,17 +19,21 @@ import shutil
 import sys
 from pathlib import Path
 
+from autograder.engine import required_mode
 from autograder.engine.batch import grade_batch
 from autograder.model.course import RELEASE, ROOT, SOURCE
 from autograder.model.files import SIMILARITY_DIR
 from autograder.nbgrader_io.course_gradebook import gradebook_of
 from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.confinement.modes import MODES
 from autograder.release.inline import STUDENT_SIDE
 from autograder.reports.after_grading import show_reports, write_reports
 from autograder.reports.table import batch_progress, make_console, summary_lines
 
 EXAMPLES = ROOT / "examples" / "submissions"
 MARKER = ".probdl-demo"
+#: The demo class's LMS ids (examples/lms-ids.csv), copied into the course for the guide's export commands.
+LMS_IDS = "lms-ids.csv"
 CONFIG = "nbgrader_config.py"
 DEFAULT_CONFIG = '''c = get_config()  # noqa: F821 (nbgrader provides it)
 # nbgrader configuration of the demo course (python -m autograder demo)
@@ -43,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None, metavar="N", help="parallel workers (default: one more than the cores this process may use: a container's CPU quota or cpuset counts)")
     parser.add_argument("--timeout", type=float, default=5.0, metavar="S",
                         help="time limit per cell and per call in seconds (default 5: one example loops forever)")
+    parser.add_argument("--sandbox", default=None, choices=MODES, metavar="MODE",
+                        help="the weakest sandbox mode to grade in (root > uid > userns > weak): in a weaker one "
+                             "nothing is graded, and the error says why and what to do")
     parser.add_argument("--gradebook", action="store_true",
                         help="also write the scores into the demo course's nbgrader gradebook.db")
 
@@ -72,6 +79,8 @@ def prepare(course: Path) -> int:
     else:
         (course / CONFIG).write_text(DEFAULT_CONFIG)
     shutil.copytree(EXAMPLES, course / "submitted", ignore=shutil.ignore_patterns("README.md"))
+    if (EXAMPLES.parent / LMS_IDS).is_file():  # the class's LMS ids, for the guide's export commands
+        shutil.copy2(EXAMPLES.parent / LMS_IDS, course / LMS_IDS)
     return len(list((course / "submitted").glob("*/*/*.ipynb")))
 
 
@@ -95,6 +104,9 @@ def _similarity(course: Path, workers: int | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     console = make_console()
+    if why := required_mode.check_request(args.sandbox):
+        print(f"demo: {why}", file=sys.stderr)
+        return 2
     course = Path(args.dir).resolve()
     try:
         n = prepare(course)
@@ -109,7 +121,10 @@ def run(args: argparse.Namespace) -> int:
     limits = Limits(timeout_s=args.timeout, budget_s=max(60.0, 12 * args.timeout))
     with batch_progress(console=make_console(stderr=True)) as on_event:
         summary = grade_batch(course / "submitted", course / "results", workers=args.workers, force=True,
-                              course_dir=course, limits=limits, on_event=on_event)
+                              course_dir=course, limits=limits, on_event=on_event, sandbox=args.sandbox)
+    if summary.refused:
+        print(f"demo: {summary.refused}", file=sys.stderr)
+        return 1
     # every file before any output: a closed pipe loses lines, never the reports
     similar = _similarity(course, args.workers) if not summary.interrupted else ""
     data = write_reports(course / "results", gradebook=gradebook_of(course if args.gradebook else None), show=False)

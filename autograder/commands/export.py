@@ -4,7 +4,10 @@
   set (``--column ps1_softmax="PS1 (12345)"`` to fill an existing Canvas assignment);
 * ``--lms csv [--map MAPPING.csv]``: one row per student (LMS id, course id, name, scores, total), for any
   gradebook that imports a CSV;
-* ``--junit``: a JUnit XML report (one test per graded cell), what GitLab shows in a merge request.
+* ``--junit``: a JUnit XML report (one test per graded cell), what GitLab shows in a merge request;
+* ``--classroom50``: the grade of a results folder's one submission as Classroom50 records it, as JSON
+  (``score``, ``max-score``, ``tests``, ``status``, ``summary`` and ``release-body``: :mod:`autograder.reports.classroom50`),
+  for ``ci-templates/classroom50/autograder.py``; exit status 1 when the course's points are not whole.
 
 All read the results folder through the results model (:mod:`autograder.reports.grouping`) and apply the
 course's deadlines as they are now (``--course``, :mod:`autograder.model.penalties`), so the totals are
@@ -17,6 +20,7 @@ wrong command line or no results in RESULTS_DIR.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,7 +32,7 @@ from autograder.model.penalties import apply_all
 from autograder.model.results import load_results
 from autograder.model.roster import RosterError, read_mapping
 from autograder.nbgrader_io import course_deadlines
-from autograder.reports import lms
+from autograder.reports import classroom50, lms
 from autograder.reports.junit import junit_xml
 
 
@@ -38,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     what.add_argument("--lms", choices=("canvas", "csv"), help="an LMS gradebook CSV: Canvas's import format, "
                       "or a plain one row per student")
     what.add_argument("--junit", action="store_true", help="a JUnit XML report, one test per graded cell")
+    what.add_argument("--classroom50", action="store_true", help="one submission's grade as Classroom50 records it "
+                      "(JSON: score, max-score, tests, status, summary, release-body)")
     parser.add_argument("--out", required=True, metavar="FILE", help="the file to write")
     parser.add_argument("--map", metavar="MAPPING.csv", help="course ids to LMS ids: a CSV with course_id and "
                         "lms_id columns (optional: name, sis_user_id, sis_login_id, section); needed for canvas")
@@ -79,6 +85,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.junit:
             text, what = junit_xml(results), f"{len(results)} submission(s)"
+        elif args.classroom50:
+            if len(results) != 1:
+                raise ValueError(f"--classroom50 reads a results folder of one submission, not {len(results)}")
+            try:
+                graded = {**classroom50.grade(results[0]), "release-body": classroom50.release_body(results[0])}
+            except classroom50.NotWholePoints as exc:
+                print(f"export: {exc}", file=sys.stderr)
+                return 1
+            text, what = json.dumps(graded, indent=2, ensure_ascii=False) + "\n", "1 submission (Classroom50)"
         else:
             if args.lms == "canvas" and not args.map:
                 raise lms.ExportError("--lms canvas needs --map MAPPING.csv (course ids to Canvas ids)")

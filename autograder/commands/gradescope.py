@@ -35,6 +35,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from autograder.engine import required_mode
 from autograder.engine.batch import _load_assignment, grade_batch
 from autograder.model.course import PROBLEM_SETS, ROOT
 from autograder.model.deadlines import DeadlinesError
@@ -47,6 +48,7 @@ from autograder.model.submission_time import from_gradescope
 from autograder.model.submissions import unknown_name
 from autograder.nbgrader_io.course_deadlines import gradescope_deadlines
 from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.confinement.modes import MODES
 from autograder.release.gradescope_bundle import assignment_outline, build
 from autograder.reports.gradescope import VISIBILITY, gradescope_results
 from autograder.reports.table import summary_lines
@@ -63,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="wall-clock limit per cell and per call (default 10)")
     parser.add_argument("--visibility", choices=VISIBILITY, default="visible",
                         help="when students see their tests on Gradescope (default: visible)")
+    parser.add_argument("--sandbox", default=None, choices=MODES, metavar="MODE",
+                        help="run: the weakest sandbox mode to grade in (root > uid > userns > weak; Gradescope's "
+                             "container gives uid): in a weaker one the submission gets 0 and the reason, nothing runs")
     parser.add_argument("--root", default="/autograder", metavar="DIR",
                         help="run: Gradescope's folder (default /autograder)")
 
@@ -83,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.action == "check":
         return check(args.assignment)
-    return grade_on_gradescope(args.assignment, Path(args.root), args.timeout, args.visibility)
+    return grade_on_gradescope(args.assignment, Path(args.root), args.timeout, args.visibility, args.sandbox)
 
 
 def check(ps: str) -> int:
@@ -123,12 +128,14 @@ def _not_graded(result: SubmissionResult, reason: str) -> SubmissionResult:
     return dataclasses.replace(result, tests=fresh.tests, notes=fresh.notes, score=fresh.score)
 
 
-def grade_on_gradescope(ps: str, root: Path, timeout: float, visibility: str) -> int:
+def grade_on_gradescope(ps: str, root: Path, timeout: float, visibility: str, sandbox: str | None = None) -> int:
     """Grade ``root/submission`` and write ``root/results/results.json`` (see the module docstring)."""
     started = time.monotonic()
     results_json = root / "results" / "results.json"
     try:
-        data = _grade(ps, root, timeout, visibility, started)
+        if why := required_mode.check_request(sandbox):
+            raise ValueError(why)
+        data = _grade(ps, root, timeout, visibility, started, sandbox)
     except BaseException as exc:  # noqa: BLE001 — Gradescope must get a results.json whatever happened
         traceback.print_exc(file=sys.stdout)
         data = _fallback(ps, f"{type(exc).__name__}: {exc}; your instructor can see the details")
@@ -140,7 +147,7 @@ def grade_on_gradescope(ps: str, root: Path, timeout: float, visibility: str) ->
     return 0
 
 
-def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float) -> dict:
+def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float, sandbox: str | None = None) -> dict:
     meta = metadata(root)
     student = folder_name(submitter_name(root))  # a name with "/" or ".." cannot leave the folder
     notebooks = submitted_notebooks(root / "submission")
@@ -150,7 +157,7 @@ def _grade(ps: str, root: Path, timeout: float, visibility: str, started: float)
         limits = Limits(timeout_s=timeout, budget_s=max(120.0, 12 * timeout))
         out = Path(work) / "results"
         summary = grade_batch(submitted, out, workers=1, assignments=[ps], limits=limits,
-                              submitted_at=from_gradescope(meta))  # (its created_at)
+                              submitted_at=from_gradescope(meta), sandbox=sandbox)  # (its created_at)
         for line in summary_lines(summary):  # for the instructor: what the engine did, which isolation
             print(line)
         for failure in summary.failed:

@@ -50,6 +50,7 @@ from autograder.checks.references import reference
 from autograder.engine import (
     grade,  # (as a module: a test replaces grade.grade_submission to plant a grader bug)
     reference_process,
+    required_mode,
 )
 from autograder.engine.batch_plan import (
     SubmissionTimes,
@@ -137,8 +138,13 @@ class BatchSummary:
     #: ``[{"kind", "submission", "detail", "at_s", "until_s", "graded_again"}]``: what the disk watch saw
     #: (``uid`` mode, :mod:`autograder.engine.disk_incidents`)
     incidents: list = field(default_factory=list)
+    #: ``[{"worker", "name", "at_s", "notebooks"}]``: Dask workers lost mid-batch and the notebooks in flight there,
+    #: which Dask graded again on other workers (:mod:`autograder.engine.dask_runner`)
+    lost_workers: list = field(default_factory=list)
     grades_csv: str = ""
     summary_json: str = ""
+    #: Why nothing was graded: the sandbox is weaker than the mode required (:mod:`.required_mode`); "" otherwise
+    refused: str = ""
 
     @property
     def ok(self) -> bool:
@@ -171,6 +177,7 @@ class BatchSummary:
             "interrupted": self.interrupted,
             "zygote_restarts": self.zygote_restarts,
             "incidents": self.incidents,
+            "lost_workers": self.lost_workers,
         }
 
 
@@ -219,7 +226,8 @@ class GradingRun:
 
     def __init__(self, todo: Iterable[Submission], loaded: Mapping[str, Loaded], results_dir: Path, limits: Limits,
                  keeper: ZygoteKeeper | None, summary: BatchSummary, emit: Emit,
-                 submitted_at: SubmissionTime | SubmissionTimes | None = None, room: Room | None = None) -> None:
+                 submitted_at: SubmissionTime | SubmissionTimes | None = None, room: Room | None = None,
+           required: str | None = None) -> None:
         self.loaded, self.results_dir, self.limits = loaded, results_dir, limits
         self.submitted_at = submitted_at
         self.keeper, self.summary, self.emit = keeper, summary, emit
@@ -345,7 +353,7 @@ def grade_batch(submitted_dir: StrPath, results_dir: StrPath, *, workers: int | 
                 shard: tuple[int, int] | None = None, force: bool = False, course_dir: StrPath | None = None,
                 limits: Limits | None = None, on_event: OnEvent | None = None, hide: Iterable[StrPath] = (),
                 submitted_at: SubmissionTime | SubmissionTimes | None = None,
-                cluster: str | None = None) -> BatchSummary:
+                cluster: str | None = None, sandbox: str | None = None) -> BatchSummary:
     """Grade every submission of ``submitted_dir`` into ``results_dir``.
 
     ``shard`` is ``(i, n)``; ``on_event(kind, submission, data)`` is called
@@ -354,7 +362,9 @@ def grade_batch(submitted_dir: StrPath, results_dir: StrPath, *, workers: int | 
     error text). ``submitted_at``: the submission time of every submission of the batch, read by the caller
     where its platform records it (default: each folder's ``timestamp.txt``). ``cluster``: a Dask scheduler's
     address (or scheduler file, or ``env``) to grade on instead of this machine's workers
-    (:mod:`autograder.engine.dask_runner`; planned, timed and written here all the same). Returns a
+    (:mod:`autograder.engine.dask_runner`; planned, timed and written here all the same). ``sandbox``: the weakest
+    sandbox mode to grade in (:mod:`autograder.engine.required_mode`): in a weaker one nothing is graded, every
+    submission is failed with why and ``summary.refused`` says it. Returns a
     :class:`BatchSummary`; ``summary.ok`` is False only
     when some submission got no results.json because of the instructor's
     setup (a problem set that cannot be loaded, a sandbox that cannot start).
@@ -395,7 +405,8 @@ def grade_batch(submitted_dir: StrPath, results_dir: StrPath, *, workers: int | 
         if todo and cluster is not None:
             _grade_on_cluster(cluster, todo, loaded, results_dir, limits, summary, emit, submitted_at, room)
         elif todo:
-            _grade(todo, loaded, results_dir, limits, threads, keeper, launch_error, summary, emit, submitted_at, room)
+            _grade(todo, loaded, results_dir, limits, threads, keeper, launch_error, summary, emit, submitted_at, room,
+                   sandbox)
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
@@ -473,7 +484,8 @@ def _load_assignments(course_dir: Path, todo: list[Submission], summary: BatchSu
 
 def _grade(todo: list[Submission], loaded: Mapping[str, Loaded], results_dir: Path, limits: Limits, workers: int,
            keeper: ZygoteKeeper | None, launch_error: str, summary: BatchSummary, emit: Emit,
-           submitted_at: SubmissionTime | SubmissionTimes | None = None, room: Room | None = None) -> None:
+           submitted_at: SubmissionTime | SubmissionTimes | None = None, room: Room | None = None,
+           required: str | None = None) -> None:
     """Wait for the launched sandbox, then grade ``todo`` with ``workers`` threads (without a sandbox when
     none of them has a notebook to run: ``summary.sandbox`` then stays empty, as for a batch that ran nothing)."""
     if not _runs_code(todo):
@@ -492,6 +504,12 @@ def _grade(todo: list[Submission], loaded: Mapping[str, Loaded], results_dir: Pa
         return
     summary.sandbox = keeper.sandbox
     summary.sandbox["line"] = summary_file.sandbox_line(summary.sandbox)
+    summary.refused = required_mode.refusal(required, summary.sandbox)
+    if summary.refused:  # a weaker sandbox than the instructor requires: nothing runs in it
+        for sub in todo:
+            summary.failed.append({"student": sub.student, "assignment": sub.assignment, "error": summary.refused})
+            emit("failed", sub, "the sandbox is weaker than required")
+        return
     if summary.sandbox.get("one_at_a_time"):  # no cgroup: a submission's processes together are not limited
         workers = summary.workers = 1
     run = GradingRun(todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at, room)

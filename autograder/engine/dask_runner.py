@@ -72,6 +72,7 @@ from autograder.engine import batch
 from autograder.engine.disk_incidents import Ledger, Room, warning_line
 from autograder.engine.grade import unreadable_results
 from autograder.engine.zygote_keeper import ZygoteKeeper, grade_in_sandbox
+from autograder.model.ids import display
 from autograder.model.notebook import Unreadable, read_bounded
 from autograder.model.results import SubmissionResult
 from autograder.model.submissions import Submission
@@ -322,6 +323,10 @@ class _Client:
         self.counter = 0
         self.workerless = False  # the cluster had no worker for a whole bound (see has_worker)
         self.disks: dict = {}  # (worker, its grader's start) -> the latest report of its disk's incidents
+        self.keys: dict[str, str] = {}  # a grading task's key -> its submission, "student/problem set"
+        self.processing: dict[str, set] = {}  # worker -> the grading tasks it held at the last look
+        self.names: dict[str, str] = {}  # worker -> its name
+        self.lost: list[dict] = []  # [{"worker", "name", "at_s", "notebooks"}] (summary.json's lost_workers)
 
     def source(self, assignment: str) -> Future:
         if assignment not in self.sources:
@@ -335,6 +340,7 @@ class _Client:
         self.counter += 1
         sub = task.sub
         key = f"probdl-grade-{sub.assignment}-{hashlib.sha256(sub.student.encode()).hexdigest()[:16]}-{self.counter}"
+        self.keys[key] = f"{display(sub.student)}/{sub.assignment}"
         return self.client.submit(_grade_task, self.source(sub.assignment), sub.assignment, sub.student,
                                   task.notebook, self.run.limits, self.forbidden, self.fingerprint, key=key,
                                   pure=False, retries=0)
@@ -472,18 +478,58 @@ class _Client:
 
     def wait(self, futures: list, return_when: str) -> set:
         """The futures of ``futures`` done within :meth:`bound` seconds (``distributed.wait``, through this
-        batch's client)."""
+        batch's client), looking every :data:`LOOK_S` seconds for workers lost meanwhile (:meth:`look`)."""
+        deadline = time.monotonic() + self.bound()
+        while True:
+            try:
+                with self.client.as_current():
+                    done, _ = wait(futures, timeout=max(0.1, min(LOOK_S, deadline - time.monotonic())),
+                                   return_when=return_when)
+                finished = set(done)
+            except TimeoutError:  # (distributed raises it when nothing, or not all, is done in time)
+                finished = {f for f in futures if f.done()} if return_when == "ALL_COMPLETED" else set()
+            self.look()
+            if (finished and return_when != "ALL_COMPLETED") or len(finished) == len(futures):
+                return finished
+            if time.monotonic() >= deadline:
+                return set()
+
+    def look(self) -> None:
+        """Which worker holds which grading task now; a worker gone since the last look is recorded with the
+        notebooks it held (Dask gives them to other workers: the results are whole, the cost is time), in
+        ``summary.json``'s ``lost_workers`` and, as a warning, in the log."""
         try:
-            with self.client.as_current():
-                done, _ = wait(futures, timeout=self.bound(), return_when=return_when)
-        except TimeoutError:  # (distributed raises it when nothing is done in time)
-            return set()
-        return set(done)
+            now = {worker: {k for k in keys if k in self.keys} for worker, keys in self.client.processing().items()}
+            for worker, info in self.client.scheduler_info().get("workers", {}).items():
+                self.names[worker] = str(info.get("name", ""))
+        except (OSError, TimeoutError, KeyError, AttributeError):  # (the scheduler is gone: has_worker says so)
+            return
+        for worker, held in self.processing.items():
+            if worker not in now:
+                notebooks = sorted(self.keys[k] for k in held)
+                at = round(time.monotonic() - self.run.started, 1)
+                self.lost.append({"worker": worker, "name": self.names.get(worker, ""), "at_s": at,
+                                  "notebooks": notebooks})
+                self.run.summary.warnings.append(lost_worker_line(self.lost[-1]))  # (the log's line, at the end)
+        self.processing = now
 
     def bound(self) -> float:
         """Seconds a notebook's grading may take on the cluster: its whole budget in the sandbox, and a minute
         to send it and its result."""
         return float(self.run.limits.budget_s) + 60.0
+
+
+#: Seconds between two looks at which worker holds which task (:meth:`_Client.look`).
+LOOK_S = 2.0
+
+
+def lost_worker_line(entry: dict) -> str:
+    """The log's line of a worker lost mid-batch."""
+    name = f" ({entry['name']})" if entry.get("name") else ""
+    held = entry["notebooks"]
+    what = (f"the {len(held)} notebook(s) it was grading ({', '.join(held[:10])}{' …' if len(held) > 10 else ''}) "
+            "were graded again on other workers") if held else "it was grading no notebook of this batch"
+    return f"Dask worker {entry['worker']}{name} was lost {entry['at_s']:g} s into the batch: {what}."
 
 
 def _task(run: batch.GradingRun, sub: Submission) -> _Task | None:
@@ -521,6 +567,7 @@ def grade_on_dask(address: str, run: batch.GradingRun, todo: list[Submission], f
         try:
             runner.grade(tasks, WINDOW_PER_THREAD * threads)
         finally:
+            run.summary.lost_workers = runner.lost
             run.summary.incidents = runner.incidents()
             run.summary.warnings.extend(warning_line(entry) for entry in run.summary.incidents)
     finally:

@@ -71,7 +71,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
-from autograder.model.course import ANSWER_STUB, PROBLEM_SETS, is_blank_answer
+from autograder.model.course import ANSWER_CELLS, ANSWER_STUB, PROBLEM_SETS, is_blank_answer
 from autograder.model.files import RESULTS_FILE, StrPath, write_json_atomic
 from autograder.model.lateness import Lateness
 from autograder.model.submission_time import SubmissionTime
@@ -150,14 +150,48 @@ def bound(value: Any, limit: int = MAX_TEXT, key: str = "") -> Any:
     return _cut(str(value), limit)
 
 
-def fmt_points(x: float, digits: int = 2) -> str:
+#: The course's precision: every number of points a person or a platform reads (the pages, the CI templates'
+#: lines, JUnit, Gradescope, Classroom50) is rounded to this many decimals, so a late penalty of 10 % of 32
+#: reads 3.2, never ``3.2000000000000002``, and its remainder 0.01, never ``0.010000000000001563``. (grades.csv
+#: and the LMS exports keep 4 decimals: a store a spreadsheet adds up, not a number anyone reads as a grade.)
+POINTS_DECIMALS = 2
+
+
+def round_points(x: float, digits: int = POINTS_DECIMALS) -> float:
+    """``x`` points rounded to the course's precision (:data:`POINTS_DECIMALS`); ``-0.0`` is ``0.0``."""
+    return round(float(x), digits) + 0.0
+
+
+def fmt_points(x: float, digits: int = POINTS_DECIMALS) -> str:
     """Points as people write them: ``2.0 -> "2"``, ``1.5 -> "1.5"``, ``1/3 -> "0.33"``.
 
-    Rounded to ``digits`` decimals (2 on pages, 4 in grades.csv), no
-    trailing zeros, no exponent for whole numbers.
+    Rounded to ``digits`` decimals (the course's precision, :data:`POINTS_DECIMALS`, on pages; 4 in
+    grades.csv), no trailing zeros, no exponent for whole numbers.
     """
     x = round(float(x), digits)
     return str(int(x)) if x == int(x) else f"{x:g}"
+
+
+@dataclass(frozen=True)
+class AutogradedPoints:
+    """What a platform that records only the autograded cells records (every CI template, Gradescope's autograder,
+    Classroom50, JUnit's headline): ``score`` of ``max_score``, both rounded to the course's precision.
+
+    ``max_score`` is the problem set's autograded maximum, the same for every student of the class whatever they
+    answered: an answer cell a person grades is never in it, whether it awaits grading, was left blank (``not
+    answered``), or belongs to a notebook that could not be read. ``score`` is the autograded cells' points after
+    the late penalty (bounded by them: nothing else is earned before a person grades). ``raw`` is before it,
+    ``penalty`` what it took off, ``by_hand``/``by_hand_max`` the points a person gave and could give, and
+    ``pending`` those still awaiting grading.
+    """
+
+    score: float
+    max_score: float
+    raw: float
+    penalty: float
+    by_hand: float
+    by_hand_max: float
+    pending: float
 
 
 @overload
@@ -447,9 +481,39 @@ class SubmissionResult:
         return float(sum(t.max_score for t in self.tests if t.pending))
 
     @property
+    def answer_cells(self) -> set[str]:
+        """The grade_ids a person grades: the answer cells of the result (``kind`` manual or not answered), and, in
+        a result whose notebook could not be read (every cell ``unreadable``), those its problem set's source
+        notebook declares (:data:`autograder.model.course.ANSWER_CELLS`): never autograded, whatever happened."""
+        ids = {t.name for t in self.tests if t.manual}
+        if any(t.kind == UNREADABLE for t in self.tests):
+            try:
+                declared = {gid for gid, _ in ANSWER_CELLS[self.assignment]}
+            except (KeyError, OSError, ValueError):  # not a course problem set, or its source cannot be read
+                declared = set()
+            ids |= {t.name for t in self.tests if t.kind == UNREADABLE and t.name in declared}
+        return ids
+
+    @property
     def autograded(self) -> list[TestResult]:
-        """The tests the engine graded (every test but the answer cells)."""
-        return [t for t in self.tests if not t.manual]
+        """The tests the engine graded (every test but the answer cells, :attr:`answer_cells`)."""
+        person = self.answer_cells
+        return [t for t in self.tests if t.name not in person]
+
+    @property
+    def autograded_points(self) -> AutogradedPoints:
+        """The autograded points and the autograded maximum, rounded (:class:`AutogradedPoints`)."""
+        person = self.answer_cells
+        auto = [t for t in self.tests if t.name not in person]
+        hand = [t for t in self.tests if t.name in person]
+        raw = float(sum(t.earned for t in auto))
+        penalty = float(self.late.penalty) if self.late is not None else 0.0
+        return AutogradedPoints(score=round_points(max(0.0, raw - penalty)),
+                                max_score=round_points(sum(t.max_score for t in auto)),
+                                raw=round_points(raw), penalty=round_points(min(penalty, raw)),
+                                by_hand=round_points(sum(t.earned for t in hand)),
+                                by_hand_max=round_points(sum(t.max_score for t in hand)),
+                                pending=round_points(sum(t.max_score for t in hand if t.pending)))
 
     @property
     def autograded_score(self) -> float:

@@ -10,6 +10,8 @@
      "warnings": [...], "interrupted": bool,
      "incidents": [{"kind", "submission", "detail", "at_s", "until_s", "graded_again"}],  # the disk (uid mode;
                                                               # on a Dask cluster also "worker")
+     "lost_workers": [{"worker", "name", "at_s", "notebooks"}],  # Dask workers lost mid-batch, and the notebooks
+                                                              # in flight there (graded again on other workers)
      "duration_s", "notebooks_per_s", "workers", "shard", "submitted_dir", "results_dir",
      "sandbox": {"mode", …, "line"},                          # how the submissions were isolated; "line" in words
      "shards": [<the same batch fields, one object per shard>],   # merge only, else []
@@ -34,7 +36,7 @@ from autograder.model.files import StrPath, write_json_atomic
 
 SCHEMA = 1
 COUNTS = ("submissions", "graded", "skipped_existing", "failed_to_grade", "zygote_restarts")
-LISTS = ("failures", "grading_errors", "not_graded", "warnings", "incidents")
+LISTS = ("failures", "grading_errors", "not_graded", "warnings", "incidents", "lost_workers")
 
 
 def sandbox_line(sb: dict[str, Any]) -> str:

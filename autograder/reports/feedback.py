@@ -119,6 +119,9 @@ def _function(result: SubmissionResult, fn: str, models: dict | None = None) -> 
         "answers": [(t.name, (result.answers.get(t.name) or "").strip()) for t in tests if t.manual],
         "models": [(t.name, (models or {})[t.name]) for t in tests if t.name in (models or {})],
         "code": without_docstrings(code).strip("\n").rstrip() if code is not None and code.strip() else "",
+        # a notebook that could not be read (invalid JSON, an empty file …) defines nothing: say why, not that no
+        # cell of it defines the function
+        "unread": result.not_run_reason if any(t.kind == UNREADABLE for t in tests) else "",
     }
 
 

@@ -41,8 +41,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from autograder.model.course import ANSWER_CELLS
-from autograder.model.results import UNREADABLE, SubmissionResult, TestResult, fmt_points
+from autograder.model.results import UNREADABLE, SubmissionResult, TestResult, fmt_points, round_points
 from autograder.reports.feedback import render_feedback_text
 
 #: Gradescope's visibility settings (the specification's four).
@@ -65,15 +64,9 @@ def sandbox_summary(sandbox: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def answer_cells(result: SubmissionResult) -> set[str]:
-    """The grade_ids of ``result`` that a person grades: its answer cells (``kind`` manual or not answered),
-    and, in a result whose notebook could not be read (every cell ``unreadable``), those the problem set's
-    source notebook declares as answer cells (:data:`autograder.model.course.ANSWER_CELLS`)."""
-    ids = {t.name for t in result.tests if t.manual}
-    try:
-        declared = {gid for gid, _ in ANSWER_CELLS[result.assignment]}
-    except (KeyError, OSError, ValueError):  # not a course problem set, or its source notebook cannot be read
-        declared = set()
-    return ids | {t.name for t in result.tests if t.kind == UNREADABLE and t.name in declared}
+    """The grade_ids of ``result`` that a person grades (:attr:`~autograder.model.results.SubmissionResult.answer_cells`:
+    one rule for every platform, so the autograder's maximum is the same for every student)."""
+    return result.answer_cells
 
 
 def _state(test: TestResult, result: SubmissionResult) -> str:
@@ -132,10 +125,10 @@ def gradescope_results(result: SubmissionResult, visibility: str = "visible",
     person = answer_cells(result)
     auto = [t for t in result.tests if t.name not in person]
     manual = [t for t in result.tests if t.name in person]
-    penalty = result.late.penalty if result.late is not None else 0.0
     # the autograder's points: the autograded cells' (a late penalty is bounded by them: nothing else is earned
-    # on Gradescope before its manual questions are graded)
-    score = max(0.0, float(sum(t.earned for t in auto)) - float(penalty))
+    # on Gradescope before its manual questions are graded), rounded to the course's precision
+    points = result.autograded_points
+    score = points.score
     tests: list[dict[str, Any]] = []
     states: list[dict[str, Any]] = []
     for t in result.tests:
@@ -162,14 +155,14 @@ def gradescope_results(result: SubmissionResult, visibility: str = "visible",
         "extra_data": {
             "engine": "probdl-autograder",
             "assignment": result.assignment,
-            "max_score": float(sum(t.max_score for t in auto)),
+            "max_score": points.max_score,
             "notebook_max_score": float(result.max_score),
             "manual": states,
             "pending_points": float(sum(s["points"] for s in states if s["state"] == AWAITING)),
             "sandbox": sandbox_summary(result.execution.sandbox),
             "tamper": list(result.tamper),
             "flags": list(result.flags),
-            "raw_score": float(result.raw_score),
+            "raw_score": round_points(result.raw_score),
             "late": result.late.to_json() if result.late is not None else None,
         },
         "tests": tests,

@@ -1,6 +1,9 @@
 """A results folder as a JUnit XML report: what GitLab shows in a merge request and a pipeline's Tests tab.
 
-One ``<testsuite>`` per submission, named ``<student>/<problem set>: <score> / <max> points``; one
+One ``<testsuite>`` per submission, named ``<student>/<problem set>: <score> / <max> autograded points`` (the
+autograded points after a late penalty, out of the problem set's autograded maximum: the same denominator for
+every student, as every platform records it, :class:`~autograder.model.results.AutogradedPoints`), then the
+points a person gave or that await grading; one
 ``<testcase>`` per graded cell, named ``<grade_id>: <points> / <max> points``, passed or with a
 ``<failure>`` holding the message and the hint (the text of results.json, which never holds hidden test
 source or reference values). A manually graded answer cell no person has graded yet is ``<skipped>``
@@ -62,17 +65,24 @@ def junit_tree(results: Iterable[SubmissionResult]) -> ET.ElementTree[ET.Element
     tests = failures = skipped = 0
     for r in results:
         failed = [t for t in r.tests if not t.passed and not t.pending]
-        waiting = f" ({fmt_points(r.pending_points)} awaiting grading)" if r.pending else ""
-        if r.late is not None and r.late.penalised:
-            waiting += f" (late: −{fmt_points(r.late.penalty)} of {fmt_points(r.late.raw_score)})"
-        suite = ET.SubElement(root, "testsuite", name=xml_text(f"{r.student}/{r.assignment}: "
-                                                              f"{_points(r.score, r.max_score)}{waiting}"),
+        auto = r.autograded_points
+        extra = ""
+        if auto.by_hand_max and auto.pending < auto.by_hand_max:
+            extra += f", {fmt_points(auto.by_hand)} / {fmt_points(auto.by_hand_max)} graded by hand"
+        if auto.pending:
+            extra += f" ({fmt_points(auto.pending)} awaiting grading)"
+        if auto.penalty:
+            extra += f" (late: −{fmt_points(auto.penalty)} of {fmt_points(auto.raw)})"
+        suite = ET.SubElement(root, "testsuite", name=xml_text(f"{r.student}/{r.assignment}: {fmt_points(auto.score)} "
+                                                              f"/ {fmt_points(auto.max_score)} autograded points{extra}"),
                               tests=str(len(r.tests)), failures=str(len(failed)), errors="0",
                               skipped=str(len(r.pending)))
         props = ET.SubElement(suite, "properties")
         dated = (("raw_score", fmt_points(r.raw_score)), ("late_penalty", fmt_points(r.late_penalty))) \
             if r.late is not None else ()
-        for name, value in (("score", fmt_points(r.score)), ("max_score", fmt_points(r.max_score)), *dated):
+        for name, value in (("score", fmt_points(r.score)), ("max_score", fmt_points(r.max_score)),
+                            ("autograded_score", fmt_points(auto.score)),
+                            ("autograded_max_score", fmt_points(auto.max_score)), *dated):
             ET.SubElement(props, "property", name=name, value=value)
         deadline = _deadline_case(suite, r)
         for t in r.tests:

@@ -47,6 +47,10 @@ from autograder.perimeter.confinement.syscalls import (
 )
 
 MODES = ("root", "uid", "userns", "weak")
+#: How much each mode isolates, for a mode an instructor requires (``autograde --sandbox MODE``): ``root`` (a uid of
+#: its own per slot and namespaces) > ``uid`` (a uid of its own per slot, Landlock, seccomp) > ``userns``
+#: (namespaces, every slot the grader's own uid mapped) > ``weak`` (limits and killing only).
+STRENGTH = {"weak": 0, "userns": 1, "uid": 2, "root": 3}
 #: The modes whose children run as a uid of their own per worker slot (killed with ``kill -1`` as that uid).
 UID_MODES = ("root", "uid")
 
@@ -63,9 +67,11 @@ def requested_mode() -> str:
     mode = os.environ.get("AUTOGRADER_SANDBOX_MODE", "").strip().lower()
     if mode:
         if mode not in MODES:
-            raise ValueError(f"AUTOGRADER_SANDBOX_MODE must be one of {', '.join(MODES)}, not {mode!r}")
+            raise ValueError(f"AUTOGRADER_SANDBOX_MODE must be one of {', '.join(MODES)}, not {mode!r}: unset it to "
+                             "let the grader choose the strongest mode available")
         if mode in UID_MODES and os.geteuid() != 0:
-            raise ValueError(f"AUTOGRADER_SANDBOX_MODE={mode} needs root")
+            raise ValueError(f"AUTOGRADER_SANDBOX_MODE={mode} needs root: run the grader as root (sudo), or unset "
+                             "it to let the grader choose")
         return mode
     if os.geteuid() == 0 and os.environ.get("AUTOGRADER_UNPRIVILEGED_SANDBOX") != "1":
         return "root"
