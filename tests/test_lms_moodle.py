@@ -62,7 +62,7 @@ class FakeMoodle:
                 return 200, {}, json.dumps({"exception": "x", "errorcode": "nopermissions",
                                             "message": f"a dry run called {fn}"})
         if fn == "core_webservice_get_site_info":
-            return 200, {}, json.dumps({"sitename": "Uni", "username": "autograder", "userid": WS_USER,
+            return 200, {}, json.dumps({"sitename": "Uni", "username": "autograder", "userid": self.user,
                                         "siteurl": URL, "functions": []})
         if fn == "core_enrol_get_enrolled_users":
             users = [{"id": uid, "username": c, "fullname": c.title(), "email": f"{c}@uni.example",
