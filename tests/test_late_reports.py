@@ -1,6 +1,8 @@
 """Late penalties wherever a total appears, recomputed without grading (a course with deadlines.toml).
 
-A class graded once (results.json files as the engine writes them, with the submission times it recorded):
+A class graded once (results.json files as the engine writes them, with the submission times it recorded: the
+students' own timestamp.txt, a course that accepts claimed times — tests/test_redteam_times.py reads them the
+stricter way, the default):
 on time, late within the grace period, late by an extension's margin, late, late with no readable time.
 ``python -m autograder late`` writes every output from them; moving the due date in the course file and
 running it again changes every total, while no cell's result changes (nothing is graded again). Then the
@@ -34,6 +36,7 @@ PS = "ps1_softmax"
 UTC = UTC
 
 COURSE_FILE = """\
+claimed_times = "accept"
 [due]
 ps1_softmax = 2026-03-01T23:59:00Z
 [policy]
@@ -114,7 +117,8 @@ def test_the_feedback_page_says_when_and_what_it_cost(course):
     assert 'id="score">31.4<' in page
     assert ("Submitted 27 h after the due date (due 2026-03-01 23:59 UTC): −8.6 points (10% off per started day "
             "late, at most 50%; a grace period of 15 min). The time is the student&#39;s own (timestamp.txt): the "
-            "platform keeps no other record of it here. Your score before the penalty: 40 points.") in page
+            "platform keeps no other record of it here, and the course accepts the students&#39; own times. Your "
+            "score before the penalty: 40 points.") in page
     assert "with an extension of 2 d" in (course / "results" / "ben" / PS / "feedback.html").read_text(encoding="utf-8")
     eve = (course / "results" / "eve" / PS / "feedback.html").read_text(encoding="utf-8")
     assert "Submission time unknown" in eve and "No late penalty is applied until your instructor has checked" in eve
@@ -291,7 +295,8 @@ def _nbgrader_course(folder: Path, config: str, gradebook: Path) -> Path:
     from nbgrader.api import Gradebook
 
     folder.mkdir()
-    (folder / "nbgrader_config.py").write_text(f'c = get_config()\nc.CourseDirectory.course_id = "probdl"\n{config}\n')
+    (folder / "nbgrader_config.py").write_text(f'c = get_config()\nc.CourseDirectory.course_id = "probdl"\n{config}\n'
+                                               'c.Deadlines.claimed_times = "accept"\n')  # (the class's times: claims)
     shutil.copy(gradebook, folder / "gradebook.db")
     with Gradebook(f"sqlite:///{folder / 'gradebook.db'}", "probdl") as gb:
         gb.update_or_create_assignment(PS, duedate="2026-03-01 23:59:00 UTC")
