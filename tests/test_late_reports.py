@@ -135,6 +135,20 @@ def test_the_class_report_and_the_terminal_list_the_late_ones(course):
     assert "eve/ps1_softmax: submission time unknown" in out
 
 
+def test_the_class_report_lists_every_claimed_time_on_time_or_not(course):
+    """Every time here is the students' own timestamp.txt: the report's Deadlines section lists each of them,
+    the on-time ones too, with how it was read (issue 83: it listed the late ones only)."""
+    section = (course / "results" / "report.html").read_text(encoding="utf-8").split('id="late"')[1]
+    section = section.split("</section>")[0]
+    for student in ("ada", "ben", "cleo", "dan"):
+        assert f">{student}<" in section or f">{student}</a>" in section, student
+    assert section.count("the course accepts the students&#39; own times") == 4
+    assert "5 timed by the student&#39;s own claim" in section  # eve's unreadable one too
+    data = json.loads(cli(course, "late", "results", "--course", ".", "--json").stdout)
+    assert data["late"]["claimed"] == 5 and {s["late"]["time_reading"] for s in data["submissions"]} == {
+        "claimed, accepted"}
+
+
 def test_json_junit_and_lms_export_show_the_same_totals(course):
     data = json.loads(cli(course, "late", "results", "--course", ".", "--json").stdout)
     by = {s["student"]: s for s in data["submissions"]}

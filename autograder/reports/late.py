@@ -14,14 +14,15 @@ from autograder.model.lateness import GRACE, LATE, ON_TIME, UNKNOWN_TIME
 from autograder.model.results import SubmissionResult, fmt_points
 
 
-def entries(results: Iterable[SubmissionResult]) -> list[dict[str, Any]]:
-    """The submissions that were not simply on time — late, of unknown time, or timed by a claim (every claimed
-    time is listed, on time or not, and its line says how it was read) —, in the results' order: ``{"student",
-    "assignment", "status", "short", "line", "raw_score", "penalty", "score", "max_score", "result"}``."""
+def entries(results: Iterable[SubmissionResult], claimed: bool = False) -> list[dict[str, Any]]:
+    """The submissions that were not simply on time — late, or of unknown time; with ``claimed`` (the class
+    report), every one timed by a claim or flagged too, on time or not, its line saying how the time was read —,
+    in the results' order: ``{"student", "assignment", "status", "short", "line", "raw_score", "penalty",
+    "score", "max_score", "result"}``."""
     out = []
     for r in results:
         late = r.late
-        if late is None or (late.status == ON_TIME and not late.claimed and not late.time_flag):
+        if late is None or (late.status == ON_TIME and not (claimed and (late.claimed or late.time_flag))):
             continue
         out.append({"student": r.student, "assignment": r.assignment, "status": late.status, "short": late.short(),
                     "line": late.line(), "raw_score": late.raw_score, "penalty": late.penalty, "score": r.score,
@@ -59,7 +60,8 @@ def headline(info: Mapping[str, Any]) -> str:
     if info["unknown_time"]:
         parts.append(f"{info['unknown_time']} with no readable submission time (no penalty applied, to check)")
     if info.get("claimed"):
-        parts.append(f"{info['claimed']} timed by the student's own claim (each listed with how it was read)")
+        parts.append(f"{info['claimed']} timed by the student's own claim (each listed in the class report, with "
+                     "how it was read)")
     where = "; ".join(info["source"])
     policy = "; ".join(info["policies"])
     return "Deadlines: " + ", ".join(parts) + "." + (f" Policy: {policy}." if policy else "") + \
