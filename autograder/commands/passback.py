@@ -48,7 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(web services)")
     parser.add_argument("--config", required=True, metavar="FILE",
                         help="the passback file (TOML): the LMS's addresses, the roster, the problem sets' names there")
-    parser.add_argument("--dry-run", action="store_true", help="show what would change (old → new) and post nothing")
+    parser.add_argument("--dry-run", action="store_true", help="show what would change (old → new) and send no "
+                        "request that changes anything (no grade, no comment, no line item)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace grades a person entered in the LMS (default: leave them and list them)")
     parser.add_argument("--problem-set", action="append", default=[], metavar="PS",
@@ -142,9 +143,8 @@ def run(args: argparse.Namespace) -> int:
                        getattr(config.moodle, "token", None)):
             if secret is not None:
                 redactor.add(secret)
-        budget = WaitBudget(args.max_wait)
-        target = _target(config, redactor, budget, args.dry_run)  # (the tool's key is read here: a bad one is the
-        # file's mistake)
+        # (the tool's key is read here: a bad one is the passback file's mistake)
+        target = _target(config, redactor, WaitBudget(args.max_wait), args.dry_run)
     except (ConfigError, GradesError, RosterError, TokenError) as exc:
         print(f"passback: {redactor(exc)}", file=sys.stderr)
         return 2
