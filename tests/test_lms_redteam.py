@@ -285,6 +285,13 @@ def test_moodle_withholding_the_grades_stops_the_assignment(course, capsys, monk
     assert "failed 7" in out
 
 
+def test_a_canvas_score_that_is_not_a_number_stops_that_assignment(canvas, course, capsys):
+    canvas.submissions[(11, CANVAS_IDS["dan"])].update(score="12", grade="12")  # off-spec: a string
+    code, out, _ = passback(course, canvas_config(course), "canvas", capsys)
+    assert code == 1 and "a score Canvas gave cannot be read ('12')" in out
+    assert [aid for aid, _ in canvas.bulk_posts] == [12], "nothing posted to ps1's assignment"
+
+
 # --- a failure mid-run: the summary, with the right cause ----------------------------------------------------------
 
 

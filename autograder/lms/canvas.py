@@ -178,7 +178,8 @@ class CanvasTarget:
 
     def current(self, assignment: Any) -> dict[str, Current]:
         """``user id -> Current``: the score and the autograder's last tagged comment of each submission (a comment
-        the token's user wrote: a student can comment on their own submission, tag included)."""
+        the token's user wrote: a student can comment on their own submission, tag included). A score that is not
+        a number raises :class:`LmsError` (never read as "no score", which would post over it)."""
         def fetch() -> list[Any]:
             return list(assignment.get_submissions(include=["submission_comments"]))
         me = self.self_id
@@ -188,7 +189,10 @@ class CanvasTarget:
                         if isinstance(c, dict) and str(c.get("author_id")) == me]
             tagged = [c for c in comments if parse_tag(c) is not None]
             score = getattr(sub, "score", None)
-            out[str(sub.user_id)] = Current(score=float(score) if isinstance(score, (int, float)) else None,
+            if score is not None and (not isinstance(score, (int, float)) or isinstance(score, bool)):
+                raise LmsError(f"submissions of {assignment.name!r}: a score Canvas gave cannot be read "
+                               f"({str(score)[:40]!r}): nothing is posted to this assignment")
+            out[str(sub.user_id)] = Current(score=None if score is None else float(score),
                                             maximum=float(assignment.points_possible),
                                             comment=tagged[-1] if tagged else None)
         return out

@@ -158,7 +158,7 @@ class MoodleTarget:
                     raise LmsError(f"{doing}: a grade Moodle gave cannot be read ({str(g)[:80]!r}): nothing is posted "
                                    "to this assignment")
                 uid = str(g["userid"])
-                if uid not in latest or g.get("attemptnumber", 0) >= latest[uid].get("attemptnumber", 0):
+                if uid not in latest or _attempt(g) >= _attempt(latest[uid]):
                     latest[uid] = g
         out = {}
         for uid, g in latest.items():
@@ -214,3 +214,8 @@ def _grade(value: object) -> float | None:
     except ValueError:
         return None
     return grade if grade is not None and grade == grade and abs(grade) != float("inf") else None
+
+
+def _attempt(grade: dict[str, Any]) -> int:
+    number = grade.get("attemptnumber")
+    return number if isinstance(number, int) and not isinstance(number, bool) else 0
