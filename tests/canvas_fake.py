@@ -7,6 +7,11 @@ The objects are those of Canvas's REST documentation (Course, User, Assignment, 
 ``running``, then ``completed`` (its grades applied) or ``failed``, one step per ``GET /progress/:id``. A request
 without the course's token gets 401 with ``WWW-Authenticate`` as Canvas answers. Faults on demand: a status
 for the next requests matching a pattern, throttling (403 "Rate Limit Exceeded"), a refused student (422).
+
+What a platform off the path does, on demand (the red team's, tests/test_lms_redteam.py): ``forbid_writes``
+records every ``POST``/``PUT`` in ``violations`` and refuses it; ``lost_after`` answers 502 to a request of that
+kind (``"bulk"``: the bulk update; ``"complete"``: the Progress query that completed a job, and every one after)
+*after* carrying it out; ``fail_after_applying`` makes a job fail having applied the grades of these users.
 """
 
 from __future__ import annotations
@@ -50,6 +55,11 @@ class FakeCanvas:
         self.refuse = {}          # user id -> status
         self.fail_jobs = False
         self.calls = []
+        self.forbid_writes = False
+        self.violations = []
+        self.lost_after = set()        # {"bulk", "complete"}: carried out, then the answer lost (502)
+        self.fail_after_applying = set()  # users whose grades a failing job applied before it failed
+        self.never_ends = False        # a job that stays "running"
 
     def assignment(self, aid: int, name: str, points: float) -> dict:
         self.assignments[aid] = {
@@ -107,6 +117,9 @@ class FakeCanvas:
             if fault.times > 0 and fault.method == request.method and re.search(fault.path, path):
                 fault.times -= 1
                 return fault.status, fault.headers, fault.body
+        if self.forbid_writes and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            self.violations.append((request.method, path))
+            return 403, {}, json.dumps({"errors": [{"message": "a dry run asked Canvas to change something"}]})
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
             return 401, {"WWW-Authenticate": 'Bearer realm="canvas-lms"'}, json.dumps(
                 {"errors": [{"message": "Invalid access token."}], "status": "unauthenticated"})
@@ -131,7 +144,13 @@ class FakeCanvas:
             aid = int(m.group(1))
             return self._page([s for (a, _), s in sorted(self.submissions.items()) if a == aid], request)
         if m and request.method == "POST" and m.group(2) == "/submissions/update_grades":
-            return self._bulk(int(m.group(1)), form)
+            answer = self._bulk(int(m.group(1)), form)
+            if "bulk" in self.lost_after:  # the job was made and ran; its answer is lost on the way back
+                pid = max(self.progress)
+                while self.progress[pid][2]:
+                    self._step(pid)
+                return 502, {}, "<html><body>502 Bad Gateway</body></html>"
+            return answer
         if m and m.group(3):
             aid, uid = int(m.group(1)), int(m.group(3))
             if (aid, uid) not in self.submissions:
@@ -166,6 +185,11 @@ class FakeCanvas:
 
     def _step(self, pid: int):
         progress, (aid, data), todo = self.progress[pid]
+        if self.never_ends:
+            progress["workflow_state"] = "running"
+            return 200, {}, json.dumps(progress)
+        if progress["workflow_state"] == "completed" and "complete" in self.lost_after:
+            return 502, {}, "<html><body>502 Bad Gateway</body></html>"
         if todo:
             progress["workflow_state"] = todo.pop(0)
             if progress["workflow_state"] == "completed":
@@ -173,6 +197,11 @@ class FakeCanvas:
                     if uid not in self.refuse and (aid, uid) in self.submissions:
                         self.grade(aid, uid, grade["posted_grade"], grade.get("text_comment"))
                 progress["completion"] = 100
+                if "complete" in self.lost_after:
+                    return 502, {}, "<html><body>502 Bad Gateway</body></html>"
             elif progress["workflow_state"] == "failed":
+                for uid, grade in data.items():
+                    if uid in self.fail_after_applying:
+                        self.grade(aid, uid, grade["posted_grade"], grade.get("text_comment"))
                 progress["message"] = "Couldn't find User(s) with API ids '999'"
         return 200, {}, json.dumps(progress)

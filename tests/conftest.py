@@ -256,7 +256,8 @@ needs_your = contextlib.nullcontext
 
 
 #: The late scenario (tests/test_late_nbgrader.py): ps1 is due LATE_DUE in the course's gradebook,
-#: the course's nbgrader_config.py says ``penalty_method = "zero"``, and two students hand in a correct ps1
+#: the course's nbgrader_config.py says ``penalty_method = "zero"`` (and accepts the students' claimed times,
+#: ``c.Deadlines.claimed_times``, as stock nbgrader believes timestamp.txt), and two students hand in a correct ps1
 #: with nbgrader's timestamp.txt, six days late and on time. Other submissions have no timestamp.txt, which
 #: nbgrader takes as on time: the other tests' scores are not changed by it.
 LATE_DUE = "2026-03-01 23:59:00 UTC"
@@ -270,6 +271,8 @@ def late_scenario(course) -> None:
 
     with open(course / "nbgrader_config.py", "a", encoding="utf-8") as fh:
         fh.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+        # the times are the students' own timestamp.txt, as stock nbgrader reads them: the course accepts them
+        fh.write('c.Deadlines.claimed_times = "accept"\n')
     nbc.run_logged([*nbc.nbgrader_command(), "db", "assignment", "add", "ps1_softmax", f"--duedate={LATE_DUE}"],
                    course, 120, course / "duedate.log")
 

@@ -21,7 +21,9 @@ What it lacks, and :class:`Platform` adds (each refusal is tested in tests/test_
   only FullyGraded keeps it), the comment is kept beside it, and :meth:`Platform.grade_by_hand` changes a
   score as a teacher does in the gradebook;
 * faults on demand (a status and headers for the next matching requests: 429 with Retry-After, 503, 401 …),
-  revoked tokens, and a log of every request.
+  revoked tokens, and a log of every request;
+* ``forbid_writes`` (a dry run's platform): every ``POST``, ``PUT``, ``PATCH`` or ``DELETE`` but the token request
+  (OAuth2 asks for a form ``POST``, and it changes no gradebook) is recorded in ``violations`` and refused.
 
 Only 127.0.0.1 is listened on; the server stops with the fixture.
 """
@@ -179,6 +181,8 @@ class Platform:
         self.seen_jti: set = set()
         self.revoked: set = set()
         self.issued: list = []
+        self.forbid_writes = False
+        self.violations: list = []       # (method, path) of every change asked for while forbid_writes
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self._server.server_port}"
@@ -228,6 +232,10 @@ class Platform:
                 text = self.rfile.read(length).decode() if length else ""
                 with platform._lock:
                     platform.log.append((self.command, self.path, dict(self.headers), text))
+                    if (platform.forbid_writes and self.command in ("POST", "PUT", "PATCH", "DELETE")
+                            and urlsplit(self.path).path != "/login/oauth2/token"):
+                        platform.violations.append((self.command, self.path))
+                        return self._send(403, {"error": "a dry run asked this platform to change something"})
                     fault = next((f for f in platform.faults if f.times > 0 and f.method == self.command
                                   and re.search(f.path, self.path)), None)
                     if fault is not None:

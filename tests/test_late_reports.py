@@ -1,6 +1,8 @@
 """Late penalties wherever a total appears, recomputed without grading (a course with deadlines.toml).
 
-A class graded once (results.json files as the engine writes them, with the submission times it recorded):
+A class graded once (results.json files as the engine writes them, with the submission times it recorded: the
+students' own timestamp.txt, a course that accepts claimed times — tests/test_redteam_times.py reads them the
+stricter way, the default):
 on time, late within the grace period, late by an extension's margin, late, late with no readable time.
 ``python -m autograder late`` writes every output from them; moving the due date in the course file and
 running it again changes every total, while no cell's result changes (nothing is graded again). Then the
@@ -34,6 +36,7 @@ PS = "ps1_softmax"
 UTC = UTC
 
 COURSE_FILE = """\
+claimed_times = "accept"
 [due]
 ps1_softmax = 2026-03-01T23:59:00Z
 [policy]
@@ -114,7 +117,8 @@ def test_the_feedback_page_says_when_and_what_it_cost(course):
     assert 'id="score">31.4<' in page
     assert ("Submitted 27 h after the due date (due 2026-03-01 23:59 UTC): −8.6 points (10% off per started day "
             "late, at most 50%; a grace period of 15 min). The time is the student&#39;s own (timestamp.txt): the "
-            "platform keeps no other record of it here. Your score before the penalty: 40 points.") in page
+            "platform keeps no other record of it here, and the course accepts the students&#39; own times. Your "
+            "score before the penalty: 40 points.") in page
     assert "with an extension of 2 d" in (course / "results" / "ben" / PS / "feedback.html").read_text(encoding="utf-8")
     eve = (course / "results" / "eve" / PS / "feedback.html").read_text(encoding="utf-8")
     assert "Submission time unknown" in eve and "No late penalty is applied until your instructor has checked" in eve
@@ -129,6 +133,20 @@ def test_the_class_report_and_the_terminal_list_the_late_ones(course):
     assert "Deadlines: 2 late of 5 with a due date, 1 with a penalty (8.6 points off in all)" in " ".join(out.split())
     assert "L cleo/ps1_softmax: 40 → 31.4 / 43." in out
     assert "eve/ps1_softmax: submission time unknown" in out
+
+
+def test_the_class_report_lists_every_claimed_time_on_time_or_not(course):
+    """Every time here is the students' own timestamp.txt: the report's Deadlines section lists each of them,
+    the on-time ones too, with how it was read (issue 83: it listed the late ones only)."""
+    section = (course / "results" / "report.html").read_text(encoding="utf-8").split('id="late"')[1]
+    section = section.split("</section>")[0]
+    for student in ("ada", "ben", "cleo", "dan"):
+        assert f">{student}<" in section or f">{student}</a>" in section, student
+    assert section.count("the course accepts the students&#39; own times") == 4
+    assert "5 timed by the student&#39;s own claim" in section  # eve's unreadable one too
+    data = json.loads(cli(course, "late", "results", "--course", ".", "--json").stdout)
+    assert data["late"]["claimed"] == 5 and {s["late"]["time_reading"] for s in data["submissions"]} == {
+        "claimed, accepted"}
 
 
 def test_json_junit_and_lms_export_show_the_same_totals(course):
@@ -291,7 +309,8 @@ def _nbgrader_course(folder: Path, config: str, gradebook: Path) -> Path:
     from nbgrader.api import Gradebook
 
     folder.mkdir()
-    (folder / "nbgrader_config.py").write_text(f'c = get_config()\nc.CourseDirectory.course_id = "probdl"\n{config}\n')
+    (folder / "nbgrader_config.py").write_text(f'c = get_config()\nc.CourseDirectory.course_id = "probdl"\n{config}\n'
+                                               'c.Deadlines.claimed_times = "accept"\n')  # (the class's times: claims)
     shutil.copy(gradebook, folder / "gradebook.db")
     with Gradebook(f"sqlite:///{folder / 'gradebook.db'}", "probdl") as gb:
         gb.update_or_create_assignment(PS, duedate="2026-03-01 23:59:00 UTC")

@@ -95,7 +95,8 @@ def test_grades_land_through_one_bulk_update_per_problem_set_followed_to_the_end
     assert sum(1 for m, p in canvas.calls if p.startswith("/progress/")) == 4  # running, completed; twice
     assert canvas.waits == [0.5, 1.0, 0.5, 1.0]  # between Progress queries, doubling
     comment = canvas.submissions[(PS2, CANVAS_IDS["ben"])]["submission_comments"][-1]["comment"]
-    assert "Awaiting your instructor: 3 points" in comment and comment.endswith("[probdl-autograder 32/35 +3 pending]")
+    assert "Awaiting your instructor: 3 points" in comment and re.search(
+        r"\n\[probdl-autograder 32/35 \+3 pending #[0-9a-f]{10}\]\Z", comment)
     assert "zed: not in the roster file" in out and "106 Nia: roster row nia: no results here" in out
     assert "Summary (canvas): posted 7, unchanged 0, skipped 1, failed 0." in out
 

@@ -25,6 +25,8 @@ from tests.lti_platform import CLIENT_ID, Platform, learner, rsa_pem
 
 STUDENTS = ("ada", "ben", "cleo", "dan", "eve", "fay", "gus", "hana")
 DEADLINES = """
+claimed_times = "accept"             # the demo's times are its submissions' timestamp.txt, the students' own
+
 [due]
 ps1_softmax = 2026-11-20T17:20:00Z   # eve, fay, gus and hana handed ps1 in after it
 

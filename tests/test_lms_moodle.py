@@ -1,12 +1,16 @@
 """passback --to moodle: Moodle's web services mocked with ``responses`` (the REST protocol, JSON format).
 
-The answers are those Moodle documents for the five functions passback calls (core_webservice_get_site_info,
-core_enrol_get_enrolled_users, mod_assign_get_assignments, mod_assign_get_grades, mod_assign_save_grades), its
-errors HTTP 200 with ``exception``/``errorcode``. The token travels in the form body, never in the address.
+The answers are those Moodle documents for the five functions passback calls (core_enrol_get_enrolled_users,
+mod_assign_get_assignments, mod_assign_get_grades with its warnings, mod_assign_get_submission_status with the
+feedback comment beside a grade, mod_assign_save_grades), its errors HTTP 200 with ``exception``/``errorcode``.
+A comment is given back as Moodle formats plain text (escaped, ``<br />`` at each line) unless
+``moodlewssettingraw`` asks for it as saved. The token travels in the form body, never in the address; who
+graded is recorded (``grader``) as Moodle does, the token's user for what passback saves.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from urllib.parse import parse_qsl
@@ -25,12 +29,25 @@ MOODLE_IDS = {"ada": 31, "ben": 32, "cleo": 33, "dan": 34, "eve": 35, "nia": 36}
 PS1, PS2 = 7, 8
 
 
+#: The functions that only read.
+READS = {"core_webservice_get_site_info", "core_enrol_get_enrolled_users", "mod_assign_get_assignments",
+         "mod_assign_get_grades", "mod_assign_get_submission_status"}
+
+
 class FakeMoodle:
-    def __init__(self):
+    def __init__(self, user=WS_USER):
         self.grades = {}     # (assign id, user id) -> {"grade", "grader", "feedback"}
         self.calls = []
         self.refuse = set()
         self.token = TOKEN
+        self.user = user     # the token's user: what passback saves is graded by them
+        self.withhold = False  # mod_assign_get_grades withholds the grades (warning 1, as without the capability)
+        self.forbid_writes = False  # a dry run's platform: any function that is not a read fails the test
+        self.writes = []
+
+    def grade_by_hand(self, aid, uid, grade, grader, feedback=""):
+        """A teacher grades in the assignment's grader (their own words, if any, as the comment)."""
+        self.grades[(aid, uid)] = {"grade": float(grade), "grader": grader, "feedback": feedback}
 
     def answer(self, request):
         data = dict(parse_qsl(request.body))
@@ -39,8 +56,13 @@ class FakeMoodle:
             return 200, {}, json.dumps({"exception": "moodle_exception", "errorcode": "invalidtoken",
                                         "message": "Invalid token - token not found"})
         fn = data["wsfunction"]
+        if fn not in READS:
+            self.writes.append(fn)
+            if self.forbid_writes:
+                return 200, {}, json.dumps({"exception": "x", "errorcode": "nopermissions",
+                                            "message": f"a dry run called {fn}"})
         if fn == "core_webservice_get_site_info":
-            return 200, {}, json.dumps({"sitename": "Uni", "username": "autograder", "userid": WS_USER,
+            return 200, {}, json.dumps({"sitename": "Uni", "username": "autograder", "userid": self.user,
                                         "siteurl": URL, "functions": []})
         if fn == "core_enrol_get_enrolled_users":
             users = [{"id": uid, "username": c, "fullname": c.title(), "email": f"{c}@uni.example",
@@ -54,16 +76,42 @@ class FakeMoodle:
                 {"id": PS2, "cmid": 71, "course": 5, "name": "PS2", "grade": 35}]}], "warnings": []})
         if fn == "mod_assign_get_grades":
             aid = int(data["assignmentids[0]"])
-            return 200, {}, json.dumps({"assignments": [{"assignmentid": aid, "grades": [
-                {"id": i, "userid": uid, "attemptnumber": 0, "timecreated": 1, "timemodified": 2,
-                 "grader": g["grader"], "grade": f"{g['grade']:.5f}"}
-                for i, ((a, uid), g) in enumerate(sorted(self.grades.items())) if a == aid]}], "warnings": []})
+            if self.withhold:
+                return 200, {}, json.dumps({"assignments": [], "warnings": [
+                    {"item": "module", "itemid": 70, "warningcode": "1", "message": "No access rights in module context"},
+                    {"item": "assignment", "itemid": aid, "warningcode": "3", "message": "No grades found"}]})
+            grades = [{"id": i, "userid": uid, "attemptnumber": 0, "timecreated": 1, "timemodified": 2,
+                       "grader": g["grader"], "grade": f"{g['grade']:.5f}"}
+                      for i, ((a, uid), g) in enumerate(sorted(self.grades.items())) if a == aid]
+            if not grades:
+                return 200, {}, json.dumps({"assignments": [], "warnings": [
+                    {"item": "assignment", "itemid": aid, "warningcode": "3", "message": "No grades found"}]})
+            return 200, {}, json.dumps({"assignments": [{"assignmentid": aid, "grades": grades}], "warnings": []})
+        if fn == "mod_assign_get_submission_status":
+            aid, uid = int(data["assignid"]), int(data["userid"])
+            g = self.grades.get((aid, uid))
+            answer = {"lastattempt": {"submissionsenabled": True, "locked": False, "graded": g is not None,
+                                      "canedit": False, "cansubmit": False, "extensionduedate": 0,
+                                      "blindmarking": False, "gradingstatus": "graded" if g else "notgraded",
+                                      "usergroups": []}, "warnings": []}
+            if g is not None:
+                text = g["feedback"]
+                if data.get("moodlewssettingraw") != "1":  # format_text of FORMAT_PLAIN: escaped, nl2br
+                    text = html.escape(text).replace("\n", "<br />\n")
+                answer["feedback"] = {
+                    "grade": {"id": 1, "userid": uid, "attemptnumber": 0, "timecreated": 1, "timemodified": 2,
+                              "grader": g["grader"], "grade": f"{g['grade']:.5f}"},
+                    "gradefordisplay": f"{g['grade']:.2f}&nbsp;/&nbsp;40.00", "gradeddate": 2,
+                    "plugins": [{"type": "comments", "name": "Feedback comments", "editorfields": [
+                        {"name": "comments", "description": "Feedback comments", "text": text,
+                         "format": 2 if data.get("moodlewssettingraw") == "1" else 1}]}]}
+            return 200, {}, json.dumps(answer)
         if fn == "mod_assign_save_grades":
             aid, uid = int(data["assignmentid"]), int(data["grades[0][userid]"])
             if uid in self.refuse:
                 return 200, {}, json.dumps({"exception": "invalid_parameter_exception", "errorcode": "invalidparameter",
                                             "message": "Invalid parameter value detected"})
-            self.grades[(aid, uid)] = {"grade": float(data["grades[0][grade]"]), "grader": WS_USER,
+            self.grades[(aid, uid)] = {"grade": float(data["grades[0][grade]"]), "grader": self.user,
                                        "feedback": data["grades[0][plugindata][assignfeedbackcomments_editor][text]"]}
             return 200, {}, "null"
         return 200, {}, json.dumps({"exception": "x", "errorcode": "invalidrecord", "message": f"no {fn}"})
@@ -123,7 +171,7 @@ def test_grades_are_saved_equal_to_grades_csv_and_a_second_run_saves_nothing(moo
 
 
 def test_a_grade_another_moodle_user_gave_is_left_alone(moodle, course, capsys):
-    moodle.grades[(PS1, MOODLE_IDS["ben"])] = {"grade": 25.0, "grader": 3, "feedback": ""}
+    moodle.grade_by_hand(PS1, MOODLE_IDS["ben"], 25.0, grader=3)
     code, out, _ = passback(course, capsys)
     assert code == 0 and moodle.grades[(PS1, MOODLE_IDS["ben"])]["grade"] == 25.0
     assert "ben, ps1_softmax: the LMS holds 25/40, which the autograder did not post" in out

@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from autograder.lms.comment import Tag, parse_tag, student_comment, tag_text
+from autograder.lms.comment import Tag, digest, parse_tag, student_comment, tag_text
 from autograder.lms.config import ConfigError, HttpSettings, read_config
 from autograder.lms.plan import CONFLICT, POST, UNCHANGED, Current, decide
 from autograder.lms.roster import Member, from_file, from_members
@@ -21,6 +21,12 @@ from tests.reports_fixtures import XSS
 
 GRADE = Grade("ada", "ps1_softmax", 36.0, 43.0, 3.0, "…\n[probdl-autograder 36/43 +3 pending]")
 OURS_OLD = "…\n[probdl-autograder 30/43 +3 pending]"
+#: A comment of today's form (its tag carries the digest of the text above it), and an earlier one with the
+#: same points and other words (the late line changed).
+BODY = "ps1_softmax: 36 / 43 points.\nAwaiting your instructor: 3 points (answers graded by hand)."
+TAGGED = BODY + "\n" + tag_text(Tag(36.0, 43.0, 3.0, digest(BODY)))
+TAGGED_BEFORE = "ps1_softmax: 36 / 43 points.\nDue date: 1 h late: no penalty.\n" + tag_text(
+    Tag(36.0, 43.0, 3.0, digest("ps1_softmax: 36 / 43 points.\nDue date: 1 h late: no penalty.")))
 
 
 @pytest.mark.parametrize("current, overwrite, expected", [
@@ -37,19 +43,26 @@ OURS_OLD = "…\n[probdl-autograder 30/43 +3 pending]"
     (Current(25.0, 43.0, None), False, (CONFLICT, "conflict")),                # a person's, before any post
     (Current(36.0, 43.0, None), False, (UNCHANGED, "same")),                   # a person's, equal to ours
     (Current(36.004, 43.0, None), False, (UNCHANGED, "same")),                 # within 0.005
-    (Current(25.0, 43.0, None, by_us=True), False, (POST, "update")),          # Moodle: graded by our account
-    (Current(36.0, 43.0, None, by_us=True), False, (UNCHANGED, "same")),
-    (Current(25.0, 43.0, None, by_us=False), False, (CONFLICT, "conflict")),
+    # what the tag's digest says of the comment: the one to post however the LMS renders it, or another
+    (Current(36.0, 43.0, TAGGED.replace("\n", "<br />\n")), False, (UNCHANGED, "same")),
+    (Current(36.0, 43.0, TAGGED), False, (UNCHANGED, "same")),
+    (Current(36.0, 43.0, TAGGED_BEFORE), False, (POST, "update")),             # the same points, another comment
     (Current(None, 43.0, "…\n[probdl-autograder 30/43]"), False, (CONFLICT, "removed")),  # our grade, deleted
 ])
 def test_the_plan_decides_each_case_of_its_table(current, overwrite, expected):
-    decision = decide(GRADE, current, overwrite)
+    grade = Grade(GRADE.student, GRADE.ps, GRADE.score, GRADE.maximum, GRADE.pending, TAGGED) if (
+        current is not None and current.comment and "#" in current.comment) else GRADE
+    decision = decide(grade, current, overwrite)
     assert (decision.action, decision.why) == expected
 
 
 def test_a_tag_reads_back_and_only_at_the_end():
     assert parse_tag(tag_text(Tag(18.9, 33.0, 0.0))) == Tag(18.9, 33.0, 0.0)
+    assert parse_tag(tag_text(Tag(18.9, 33.0, 1.5, "0123456789"))) == Tag(18.9, 33.0, 1.5, "0123456789")
     assert parse_tag("x\n[probdl-autograder 36/43 +3 pending]\n") == Tag(36.0, 43.0, 3.0)
+    # what Moodle gives back of a plain-text comment: HTML line breaks, a paragraph around it
+    assert parse_tag("<p>x<br />\n[probdl-autograder 36/43 #0123456789]</p>") == Tag(36.0, 43.0, 0.0, "0123456789")
+    assert digest("a\nb & c") == digest("<p>a<br />\nb &amp; c</p>") != digest("a\nb & d")
     assert parse_tag("[probdl-autograder 36/43] and then a teacher's words") is None
     assert parse_tag(None) is None and parse_tag("Good work") is None
 
@@ -58,7 +71,8 @@ def test_the_comment_holds_what_a_student_may_see_and_nothing_hidden(tmp_path):
     write_graded_class(tmp_path / "results")
     for r in load_results(tmp_path / "results"):
         comment = student_comment(r, r.score, r.max_score)
-        assert parse_tag(comment) == Tag(r.score, r.max_score, r.pending_points)
+        body = comment.rsplit("\n", 1)[0]
+        assert parse_tag(comment) == Tag(r.score, r.max_score, r.pending_points, digest(body))
         for t in r.autograded:  # (a check's message can quote a probe; its hint names the mistake)
             assert (not t.message or t.message not in comment) and (not t.hint or t.hint not in comment)
         assert ANSWER not in comment and "def " not in comment and len(comment) < 1000
@@ -150,6 +164,10 @@ def test_the_retry_policy_is_429_and_5xx_for_every_method_with_retry_after_cappe
     assert policy.total == 4 and set(policy.status_forcelist) == {429, 500, 502, 503, 504}
     assert policy.allowed_methods is None and policy.respect_retry_after_header and policy.retry_after_max == 60.0
     assert policy.is_retry("POST", 503) and not policy.is_retry("POST", 422) and not policy.is_retry("GET", 401)
+    # a request that may not be carried out twice (a Canvas grade adds its comment) is sent again only when refused
+    once = retry_policy(HttpSettings(attempts=5, backoff=1.0, max_wait=60.0), refused_only=True)
+    assert once.is_retry("POST", 429) and once.is_retry("POST", 503) and not once.new().is_retry("PUT", 502)
+    assert not once.is_retry("POST", 500) and not once.is_retry("POST", 504) and once.new().refused_only
     assert backoff_delays(HttpSettings(attempts=5, backoff=1.0, max_wait=3.0)) == [0.0, 2.0, 3.0, 3.0]
 
 

@@ -11,7 +11,12 @@ newest change time of every folder that bears a student's name, nor a folder's o
 * a student hands in a draft before the deadline, and after it writes the finished notebook over the draft, in place,
   in their own ``inbound`` folder (whose change time moves only when an entry is added or removed): ``collect`` takes
   the finished notebook, and its time must be when that reached the exchange — before, the draft's time was taken,
-  and the late notebook kept every point.
+  and the late notebook kept every point;
+* a student hands in a draft before the deadline and the finished notebook after it (``nbgrader submit`` again: a
+  second folder with a later name), then writes the draft's stamp into the second folder's timestamp.txt:
+  ``collect`` takes the second folder and copies that stamp. Its time must be its own, as late as an honest late
+  hand-in's, the repeated stamp flagged — before, the folder was told by the stamp, the draft's time was taken,
+  and the late notebook kept every point (issue 83: 40 where the honest late hand-in got 15).
 
 Everything is real: ``nbgrader submit`` and ``nbgrader collect`` on an exchange of the test's, notebooks filled with
 the references and graded by the engine through the command line.
@@ -74,6 +79,7 @@ def graded(tmp_path_factory):
     full = filled_release(PS)
     _submit(tmp_path, exchange, "ada", full)                   # on time, full marks
     draft = _submit(tmp_path, exchange, "mallory", release)    # a draft on time: nothing written yet
+    oscar_draft = _submit(tmp_path, exchange, "oscar", release)  # a draft on time
     time.sleep(1.2)
     due = datetime.now(UTC).replace(microsecond=0)
     (course / "deadlines.toml").write_text(f'[due]\n{PS} = {due.isoformat().replace("+00:00", "Z")}\n'
@@ -89,13 +95,19 @@ def graded(tmp_path_factory):
         fh.truncate(0)
         fh.write(json.dumps(full))
 
+    _submit(tmp_path, exchange, "hugo", full)  # honest and late
+    time.sleep(0.2)  # (a later time in the second folder's name)
+    oscar_late = _submit(tmp_path / "again", exchange, "oscar", full)  # late, then given the draft's stamp
+    os.chmod(oscar_late / "timestamp.txt", 0o644)
+    (oscar_late / "timestamp.txt").write_text((oscar_draft / "timestamp.txt").read_text())
+
     _nbgrader(course, "collect", PS, "--course", COURSE_ID, f"--Exchange.root={exchange}")
     proc = subprocess.run([sys.executable, "-m", "autograder", "autograde", "submitted", "--out", "results",
                            "--course", ".", "--submitted-at", f"exchange={inbound}"], cwd=course, capture_output=True,
                           text=True, timeout=600, env=nbgrader_course.tool_env())
     assert proc.returncode in (0, 1), proc.stdout[-2000:] + proc.stderr[-3000:]
     results = {s: json.loads((course / "results" / s / PS / "results.json").read_text(encoding="utf-8"))
-               for s in ("ada", "mallory")}
+               for s in ("ada", "mallory", "oscar", "hugo")}
     return results, due
 
 
@@ -112,3 +124,13 @@ def test_a_notebook_written_over_a_draft_after_the_deadline_is_late(graded):
     assert mallory["late"]["raw_score"] > 0, "the finished notebook was collected and graded"
     assert datetime.fromisoformat(mallory["submitted"]["at"]) > due - timedelta(seconds=0.5)
     assert mallory["late"]["status"] == "late" and mallory["late"]["penalty"] > 0
+
+
+def test_a_later_folder_given_an_earlier_stamp_is_as_late_as_an_honest_late_one(graded):
+    results, due = graded
+    oscar, hugo = results["oscar"], results["hugo"]
+    assert oscar["late"]["raw_score"] == hugo["late"]["raw_score"] > 0, "the finished notebook was collected"
+    assert datetime.fromisoformat(oscar["submitted"]["at"]) > due
+    assert (oscar["late"]["status"], oscar["late"]["penalty"], oscar["score"]) == (
+        hugo["late"]["status"], hugo["late"]["penalty"], hugo["score"]) and hugo["late"]["status"] == "late"
+    assert "repeats that of the student's other folder in the exchange" in oscar["late"]["time_flag"]

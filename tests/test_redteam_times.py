@@ -4,7 +4,14 @@ Issue 52's attacks on late work, each with what must hold:
 
 * a ``timestamp.txt`` saying 12 hours before the deadline for a submission 3.5 days late: with nbgrader's
   exchange, the time it received the submission counts (the file's claim is named, not used); without
-  it, the time is the student's claim and every page says so;
+  it, the claim never earns what a record would not: it counts as when the file reached the grader (an
+  upper bound of the truth), unless the course accepts claimed times (``claimed_times = "accept"``, the
+  instructor's explicit choice), and every page, the class report's list of claimed times first, says which
+  (issue 83: before, the forged claim was graded on time, 40 against 20 for the honest late one);
+* under the exchange, a second folder with a later name whose timestamp.txt repeats an earlier, on-time
+  folder's stamp: the folder collect took is told by its content, and its own time counts, the repeated
+  stamp flagged (issue 83: before, the earlier folder's time was taken, 40 against 15); across a plain
+  folder's problem sets, one stamp claimed twice is flagged and read the stricter way;
 * a year-0001 time, a time after the file reached the grader, one earlier than the student's previous
   submission, one before the release: flagged, and read the stricter way (when it reached the grader);
 * a zone abbreviation, what nbgrader writes for ``c.Exchange.timezone``: read as the course's zone means it
@@ -19,7 +26,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import SimpleNamespace
@@ -27,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from autograder.model.deadlines import Deadlines, parse_deadlines
+from autograder.model.deadlines import Deadlines, DeadlinesError, parse_deadlines
 from autograder.model.late_policy import Amount, LatePolicy
 from autograder.model.lateness import LATE, ON_TIME, UNKNOWN_TIME
 from autograder.model.penalties import assess
@@ -103,11 +112,149 @@ def test_a_folder_too_large_to_look_through_is_timed_when_read_and_says_so(tmp_p
     assert "holds more than 5 files and folders, so its time is when the grader read it" in t.detail, t.detail
 
 
-def test_without_a_trusted_record_the_claim_is_used_and_every_page_says_whose_it_is(tmp_path):
-    t = from_timestamp_file(_late_folder(tmp_path, "2026-03-01 11:59:00.000000 UTC"))
-    late = assess(_result(t), _deadlines())
-    assert late.status == ON_TIME and not late.time_trusted
-    assert "The time is the student's own (timestamp.txt)" in late.line()
+def _claims(tmp_path, due_after_received: timedelta, **deadlines):
+    """Two students without a platform's record: eve's timestamp.txt claims 12 h before the due date, hal's
+    honestly 20 h after it; both files reached the grader at the same moment, ``due_after_received`` after the
+    due date. Their late records under ``deadlines``."""
+    out = {}
+    received = None
+    for student, offset in (("eve", -timedelta(hours=12)), ("hal", timedelta(hours=20))):
+        folder = tmp_path / "submitted" / student / PS
+        folder.mkdir(parents=True)
+        (folder / "timestamp.txt").write_text("")
+        received = received or datetime.fromtimestamp(os.stat(folder / "timestamp.txt").st_ctime, UTC)
+        due = received - due_after_received
+        (folder / "timestamp.txt").write_text((due + offset).strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+        out[student] = assess(_result(from_timestamp_file(folder), student), Deadlines(
+            due={PS: due}, policy=LatePolicy(method="per_day", deduct=Amount(50.0, percent=True)), **deadlines))
+    return out
+
+
+def test_without_a_trusted_record_a_forged_claim_earns_no_more_than_the_honest_one(tmp_path):
+    """No platform's record: eve's forged on-time claim and hal's honest late one are both read as when the
+    files reached the grader (22 h after the due date), so both lose what that record costs: 20 of 40. Before,
+    eve's claim was believed: 40 against hal's 20."""
+    late = _claims(tmp_path, timedelta(hours=22))
+    assert [late[s].status for s in ("eve", "hal")] == [LATE, LATE]
+    assert late["eve"].raw_score - late["eve"].penalty == late["hal"].raw_score - late["hal"].penalty == 20.0
+    eve = late["eve"]
+    assert not eve.time_trusted and eve.time_reading == "claimed, as received" and not eve.time_flag
+    assert eve.time_claimed is not None and eve.submitted - eve.time_claimed >= timedelta(hours=34)
+    assert "The time counted is when the file reached the grader" in eve.line() and "which says" in eve.line()
+    assert eve.to_json()["time_reading"] == "claimed, as received"
+
+
+def test_a_course_that_accepts_claimed_times_reads_them_as_they_say_and_says_so(tmp_path):
+    late = _claims(tmp_path, timedelta(hours=22), claimed_times="accept")
+    assert (late["eve"].status, late["eve"].penalty, late["hal"].penalty) == (ON_TIME, 0.0, 20.0)
+    assert late["eve"].time_reading == "claimed, accepted"
+    assert "the course accepts the students' own times" in late["eve"].line()
+
+
+def test_a_claim_whose_arrival_is_not_known_is_unknown_unless_accepted():
+    claim = SubmissionTime(DUE - timedelta(hours=1), "timestamp.txt", trusted=False)
+    assert assess(_result(claim), _deadlines()).status == UNKNOWN_TIME
+    assert assess(_result(claim), _deadlines(claimed_times="accept")).status == ON_TIME
+
+
+def test_the_choice_is_the_courses_data_in_either_place(tmp_path):
+    from traitlets.config import Config
+
+    from autograder.nbgrader_io.course_deadlines import claimed_times
+
+    assert parse_deadlines({"claimed_times": "accept"}).claimed_times == "accept"
+    assert parse_deadlines({}).claimed_times == "stricter"
+    with pytest.raises(DeadlinesError, match='claimed_times: expected "stricter"'):
+        parse_deadlines({"claimed_times": "yes"})
+    config = Config()
+    assert claimed_times(config) == "stricter"
+    config.Deadlines.claimed_times = "accept"
+    assert claimed_times(config) == "accept"
+    config.Deadlines.claimed_times = "trust me"
+    with pytest.raises(DeadlinesError, match="c.Deadlines.claimed_times"):
+        claimed_times(config)
+
+
+def test_one_stamp_claimed_for_two_problem_sets_is_flagged_and_read_the_stricter_way():
+    """A folder handed in again under another problem set's name keeps its timestamp.txt: nbgrader writes a new
+    stamp, to the microsecond, at each submission, so a repeat is a copy. Even in a course that accepts claims,
+    the repeated one is not believed."""
+    from autograder.model.penalties import repeated_claims  # (new in issue 83: the module imports without it)
+
+    raw = "2026-03-01 11:59:00.123456 UTC"
+    received = datetime(2026, 3, 4, tzinfo=UTC)
+    results = [SimpleNamespace(complete=True, student="ada", assignment=ps, raw_score=40.0, max_score=40.0,
+                               submitted=SubmissionTime(parse_utc(raw), "timestamp.txt", trusted=False, raw=raw,
+                                                        received=received), late=None, score=40.0)
+               for ps in (PS, "ps2_cross_entropy")]
+    assert repeated_claims(results) == {("ada", PS): "ps2_cross_entropy submission",
+                                        ("ada", "ps2_cross_entropy"): "ps1_softmax submission"}
+    deadlines = Deadlines(due={PS: DUE, "ps2_cross_entropy": DUE}, policy=POLICY, claimed_times="accept")
+    late = assess(results[0], deadlines, repeated_claims(results)[("ada", PS)])
+    assert "it repeats the time of the student's ps2_cross_entropy submission" in late.time_flag
+    assert late.submitted == received and late.status == LATE and late.time_reading == "claimed, not believed"
+
+
+# -- the exchange: the folder collect took, by its content ------------------------------------------------------
+
+
+def _exchange_folder(inbound, name, stamp, notebook):
+    folder = inbound / name
+    folder.mkdir(parents=True)
+    (folder / f"{PS}.ipynb").write_text(notebook)
+    (folder / "timestamp.txt").write_text(stamp)
+    return folder
+
+
+def test_a_later_folder_repeating_an_earlier_stamp_is_timed_by_its_own_change_and_flagged(tmp_path):
+    """Ada hands in a draft on time (T1), then the finished notebook after the due date (T2), and writes T1 into
+    the second folder's timestamp.txt. collect takes the second (the newest time in its name) and copies its
+    timestamp.txt, T1. Before: the folder was told by that stamp, the first folder's time counted, and the late
+    notebook was graded on time."""
+    inbound = tmp_path / "exchange" / "course" / "inbound"
+    t1, t2 = "2026-03-01 11:59:00.000000 UTC", "2026-03-04 09:00:00.000000 UTC"
+    first = _exchange_folder(inbound, f"ada+{PS}+{t1}+abc", t1, '{"draft": true}')
+    time.sleep(0.05)
+    second = _exchange_folder(inbound, f"ada+{PS}+{t2}+def", t1, '{"finished": true}')  # the stamp, edited
+    submitted = tmp_path / "submitted" / "ada" / PS  # what collect copied
+    shutil.copytree(second, submitted)
+    changed = {f: datetime.fromtimestamp(max(os.stat(p).st_ctime for p in (f, *f.iterdir())), UTC)
+               for f in (first, second)}
+    t = Exchange(inbound).for_submission(SimpleNamespace(student="ada", raw_student="ada", assignment=PS,
+                                                         directory=submitted))
+    assert t.trusted and t.at == changed[second], "the folder collect took, told by its content"
+    assert f"repeats that of the student's other folder in the exchange (ada+{PS}+{t1}+abc)" in t.flag
+    due = changed[first] + (changed[second] - changed[first]) / 2  # between the two hand-ins
+    late = assess(_result(t), Deadlines(due={PS: due}, policy=POLICY))
+    assert late.status == LATE and late.penalty == 4.0 and "read the stricter way" in late.line()
+
+
+def test_the_same_content_in_two_folders_counts_the_later(tmp_path):
+    inbound = tmp_path / "exchange" / "course" / "inbound"
+    t1, t2 = "2026-03-01 11:59:00.000000 UTC", "2026-03-04 09:00:00.000000 UTC"
+    _exchange_folder(inbound, f"ada+{PS}+{t1}+abc", t1, "{}")
+    time.sleep(0.05)
+    second = _exchange_folder(inbound, f"ada+{PS}+{t2}+def", t1, "{}")  # a copy, handed in again late
+    submitted = tmp_path / "submitted" / "ada" / PS
+    shutil.copytree(second, submitted)
+    t = Exchange(inbound).for_submission(SimpleNamespace(student="ada", raw_student="ada", assignment=PS,
+                                                         directory=submitted))
+    assert t.at == datetime.fromtimestamp(max(os.stat(p).st_ctime for p in (second, *second.iterdir())), UTC)
+
+
+def test_without_a_folder_holding_what_was_graded_the_newest_counts(tmp_path):
+    inbound = tmp_path / "exchange" / "course" / "inbound"
+    t1, t2 = "2026-03-01 11:59:00.000000 UTC", "2026-03-04 09:00:00.000000 UTC"
+    _exchange_folder(inbound, f"ada+{PS}+{t2}+def", t2, "{}")
+    time.sleep(0.05)
+    newest = _exchange_folder(inbound, f"ada+{PS}+{t1}+abc", t1, "{}")  # made later, with an older name
+    submitted = tmp_path / "submitted" / "ada" / PS
+    submitted.mkdir(parents=True)
+    (submitted / f"{PS}.ipynb").write_text('{"changed": "since"}')
+    t = Exchange(inbound).for_submission(SimpleNamespace(student="ada", raw_student="ada", assignment=PS,
+                                                         directory=submitted))
+    assert t.at == datetime.fromtimestamp(max(os.stat(p).st_ctime for p in (newest, *newest.iterdir())), UTC)
+    assert "the newest of the student's folders there: the stricter reading" in t.detail
 
 
 # -- implausible claims: flagged, read the stricter way -----------------------------------------------------------
@@ -183,7 +330,7 @@ def test_an_abbreviation_is_read_as_the_course_zone_means_it(abbreviation, zone,
 def test_a_pacific_course_late_student_loses_what_the_course_zone_says(tmp_path):
     t = from_timestamp_file(_late_folder(tmp_path, "2026-03-02 23:00:00.000000 PST"))  # 31 h late in PST
     assert t.status != RECORDED, "read without the course's zone: not a time, and not UTC either"
-    late = assess(_result(t), _deadlines(zone="America/Los_Angeles"))
+    late = assess(_result(t), _deadlines(zone="America/Los_Angeles", claimed_times="accept"))
     assert late.submitted == datetime(2026, 3, 3, 7, tzinfo=UTC) and late.status == LATE and late.penalty == 8.0
     assert assess(_result(t), _deadlines()).status == UNKNOWN_TIME, "refused loudly without a zone"
 

@@ -5,12 +5,15 @@ comment a student may see (:mod:`autograder.lms.comment`), to an LTI 1.3 platfor
 Grade Services), a Canvas course (REST) or a Moodle course (web services). Students are matched by the
 roster the passback file names (:mod:`autograder.lms.roster`); a grade already in the LMS is not posted
 again, and one a person entered there is not replaced without ``--overwrite`` (:mod:`autograder.lms.plan`).
-``--dry-run`` shows every change (old → new) and posts nothing; ``--jwk`` prints the tool's public JWK, for
-registering it on the platform. The passback file is described in :mod:`autograder.lms.config`.
+``--dry-run`` shows every change (old → new) and sends no request that changes anything (no grade, no line
+item); ``--max-wait`` bounds the run's waiting in all (throttling, retries, Canvas's job), after which it stops
+with its summary; ``--jwk`` prints the tool's public JWK, for registering it on the platform. The passback file
+is described in :mod:`autograder.lms.config`.
 
-Exit status: 0 every grade posted, unchanged or skipped (the skipped are listed); 1 some failed (each
-failure names the student, the problem set and the fix); 2 a wrong command line, passback file, roster or
-grades.csv (nothing posted).
+Every run ends with its summary, a stopped one too (a token that fails mid-run, the wait spent): what was
+posted, what failed and why, what was not sent. Exit status: 0 every grade posted, unchanged or skipped (the
+skipped are listed); 1 some failed or were not sent (each failure names the student, the problem set and the
+fix); 2 a wrong command line, passback file, roster or grades.csv (nothing posted).
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ from autograder.lms.moodle import MoodleTarget
 from autograder.lms.plan import grade_text
 from autograder.lms.scores import GradesError, read_grades
 from autograder.lms.secret import Redactor
-from autograder.lms.send import FAILED, POSTED, SKIPPED, UNCHANGED, WOULD_POST, Item, Report, send
-from autograder.lms.transport import HttpError, LmsError, new_session
+from autograder.lms.send import FAILED, NOT_SENT, POSTED, SKIPPED, UNCHANGED, WOULD_POST, Item, Report, send
+from autograder.lms.transport import DEFAULT_RUN_WAIT, WaitBudget
 from autograder.model.ids import display
 from autograder.model.invariant import known
 from autograder.model.roster import RosterError, read_mapping
@@ -45,22 +48,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(web services)")
     parser.add_argument("--config", required=True, metavar="FILE",
                         help="the passback file (TOML): the LMS's addresses, the roster, the problem sets' names there")
-    parser.add_argument("--dry-run", action="store_true", help="show what would change (old → new) and post nothing")
+    parser.add_argument("--dry-run", action="store_true", help="show what would change (old → new) and send no "
+                        "request that changes anything (no grade, no comment, no line item)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace grades a person entered in the LMS (default: leave them and list them)")
     parser.add_argument("--problem-set", action="append", default=[], metavar="PS",
                         help="only this problem set (repeat for more; default: every one in grades.csv)")
     parser.add_argument("--all", action="store_true", help="list the unchanged grades too")
+    parser.add_argument("--max-wait", type=_seconds, default=DEFAULT_RUN_WAIT, metavar="S",
+                        help="the longest the whole run waits, in seconds, for throttling, retries and Canvas's job "
+                             f"(default {DEFAULT_RUN_WAIT:g}); past it the run stops with its summary")
     parser.add_argument("--jwk", action="store_true",
                         help="print the public JWK of [lti]'s key (what the platform registers) and stop")
 
 
-def _target(config: PassbackConfig, redactor: Redactor) -> AgsTarget | CanvasTarget | MoodleTarget:
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, 0 or more, not {text!r}")
+    return value
+
+
+def _target(config: PassbackConfig, redactor: Redactor, budget: WaitBudget,
+            dry_run: bool) -> AgsTarget | CanvasTarget | MoodleTarget:
     if config.target == "lti":
-        return AgsTarget(config, new_session(config.http), redactor)
+        return AgsTarget(config, redactor, budget=budget, dry_run=dry_run)
     if config.target == "canvas":
-        return CanvasTarget(config, redactor)
-    return MoodleTarget(config, new_session(config.http), redactor)
+        return CanvasTarget(config, redactor, budget=budget, dry_run=dry_run)
+    return MoodleTarget(config, redactor, budget=budget, dry_run=dry_run)
 
 
 def _line(item: Item) -> str:
@@ -88,16 +106,23 @@ def _print_report(report: Report, show_all: bool, redact: Redactor) -> None:
     if changes:
         out.append("Would change (nothing is posted in a dry run):" if report.dry_run else "Changed:")
         out += ["  " + _line(i) for i in changes]
-    for kind, title in ((SKIPPED, "Skipped (not posted):"), (FAILED, "Failed:")):
+    for kind, title in ((SKIPPED, "Skipped (not posted):"), (FAILED, "Failed:"), (NOT_SENT, "Not sent (the run "
+                                                                                            "stopped first):")):
         shown = [i for i in report.items if i.outcome == kind and not i.why.startswith("unmatched: ")]
         if shown:
             out.append(title)
             out += [f"  {i.why}" for i in shown]
+    out += [f"Note: {note}" for note in report.notes]
     out += [f"Warning: {w}" for w in report.warnings]
+    if report.stopped:
+        out.append(f"Stopped: {report.stopped}")
+        out.append("What was posted stays and is recognised: run passback again to post the rest (nothing is "
+                   "posted twice).")
     n = report.counts()
     posted = f"would post {n[WOULD_POST]}" if report.dry_run else f"posted {n[POSTED]}"
-    out.append(f"Summary ({report.target}{', dry run' if report.dry_run else ''}): {posted}, unchanged "
-               f"{n[UNCHANGED]}, skipped {n[SKIPPED]}, failed {n[FAILED]}.")
+    out.append(f"Summary ({report.target}{', dry run' if report.dry_run else ''}{', stopped' if report.stopped else ''}"
+               f"): {posted}, unchanged {n[UNCHANGED]}, skipped {n[SKIPPED]}, failed {n[FAILED]}"
+               + (f", not sent {n[NOT_SENT]}" if n[NOT_SENT] else "") + ".")
     print("\n".join(redact(line) for line in out))
 
 
@@ -118,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
                        getattr(config.moodle, "token", None)):
             if secret is not None:
                 redactor.add(secret)
-        target = _target(config, redactor)  # (the tool's key is read here: a bad one is the file's mistake)
+        # (the tool's key is read here: a bad one is the passback file's mistake)
+        target = _target(config, redactor, WaitBudget(args.max_wait), args.dry_run)
     except (ConfigError, GradesError, RosterError, TokenError) as exc:
         print(f"passback: {redactor(exc)}", file=sys.stderr)
         return 2
@@ -127,15 +153,10 @@ def run(args: argparse.Namespace) -> int:
             f" for {', '.join(args.problem_set)}" if args.problem_set else ""), file=sys.stderr)
         return 2
     console = make_console(stderr=True)
-    try:
-        with progress_bar(len(grades), console=console, description="dry run" if args.dry_run else "posting") as bar:
-            report = send(target, grades, config, mapping, dry_run=args.dry_run, overwrite=args.overwrite,
-                          redact=redactor, progress=lambda g: bar.advance(escape(f"{g.student}/{g.ps}")))
-    except (LmsError, TokenError) as exc:
-        print(f"passback: {redactor(exc)}" + (f"; {target.fix(exc)}" if isinstance(exc, HttpError) else ""),
-              file=sys.stderr)
-        print("passback: nothing more was posted; run it again once this is fixed (what was posted stays, and is "
-              "not posted twice)", file=sys.stderr)
-        return 1
+    with progress_bar(len(grades), console=console, description="dry run" if args.dry_run else "posting") as bar:
+        report = send(target, grades, config, mapping, dry_run=args.dry_run, overwrite=args.overwrite,
+                      redact=redactor, progress=lambda g: bar.advance(escape(f"{g.student}/{g.ps}")))
     _print_report(report, args.all, redactor)
+    if report.stopped:
+        print(f"passback: stopped: {report.stopped}", file=sys.stderr)
     return 1 if report.failed else 0

@@ -4,9 +4,12 @@
   ``resourceId`` is the problem set's (``?resource_id=`` asked, then checked, as platforms may ignore the
   filter), else the one whose ``label`` is its label; with neither it is created (``POST``, media type
   ``application/vnd.ims.lis.v2.lineitem+json``: ``label``, ``resourceId``, ``scoreMaximum``, ``tag``) when
-  ``create_lineitems`` allows, and two candidates are an error, never a guess.
+  ``create_lineitems`` allows — only when grades are posted, never in a dry run (which says it would) — and two
+  candidates are an error, never a guess. A line item's creation is never sent twice (a 5xx may hide one made).
 * **Results** (``<line item>/results``): each user's ``resultScore`` out of ``resultMaximum`` and the
-  ``comment``, what :mod:`autograder.lms.plan` compares with.
+  ``comment``, what :mod:`autograder.lms.plan` compares with. An answer that is not the spec's list of result
+  objects, or a result whose score is not a number, stops that line item (nothing is posted to it): read as
+  "no results", every grade a person entered there would be posted over.
 * **Scores** (``POST <line item>/scores``, ``application/vnd.ims.lis.v1.score+json``): ``userId``,
   ``scoreGiven``, ``scoreMaximum``, ``comment``, ``timestamp`` (now, UTC, milliseconds),
   ``activityProgress`` ``Completed`` and ``gradingProgress`` ``FullyGraded``, or the passback file's
@@ -26,8 +29,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import requests
-
 from autograder.lms.comment import TAG_NAME
 from autograder.lms.config import PassbackConfig, ProblemSetNames
 from autograder.lms.lti_pages import pages
@@ -37,7 +38,7 @@ from autograder.lms.plan import Current, same
 from autograder.lms.roster import Member
 from autograder.lms.scores import Grade, Progress
 from autograder.lms.secret import Redactor
-from autograder.lms.transport import HttpError, LmsError, check, post_each
+from autograder.lms.transport import HttpError, LmsError, Session, WaitBudget, check, new_session, post_each, urlpath
 from autograder.model.invariant import known
 
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
@@ -55,11 +56,13 @@ class AgsTarget:
 
     name = "lti"
 
-    def __init__(self, config: PassbackConfig, session: requests.Session, redactor: Redactor,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, config: PassbackConfig, redactor: Redactor, clock: Callable[[], float] = time.time, *,
+                 budget: WaitBudget | None = None, dry_run: bool = False,
+                 session: Session | None = None) -> None:
         settings = known(config.lti, "the config of --to lti: read_config sets its [lti] table")
-        self.settings, self.session = settings, session
-        self.token = LtiToken(settings, session, redactor, clock)
+        self.settings = settings
+        self.session = session if session is not None else new_session(config.http, budget, self.replayable, dry_run)
+        self.token = LtiToken(settings, self.session, redactor, clock)
         self.warnings: list[str] = []
 
     # -- who -------------------------------------------------------------------------------------------
@@ -81,8 +84,14 @@ class AgsTarget:
             out += [item for item in page if isinstance(item, dict) and isinstance(item.get("id"), str)]
         return out
 
-    def open(self, names: ProblemSetNames, maximum: float) -> dict[str, Any]:
-        """The problem set's line item: found by resourceId, else by label, else created."""
+    def replayable(self, method: str, url: str) -> bool:
+        """A request that may be sent again after a 5xx: a score (it replaces the user's score) and the token
+        request; never a line item's creation (two would be made)."""
+        return urlpath(url) == urlpath(self.settings.token_url) or urlpath(url).endswith("/scores")
+
+    def open(self, names: ProblemSetNames, maximum: float) -> dict[str, Any] | None:
+        """The problem set's line item, found by resourceId, else by label; None when there is none and
+        ``create_lineitems`` allows making it (:meth:`create`)."""
         found = [i for i in self._items({"resource_id": names.resource_id}) if i.get("resourceId") == names.resource_id]
         if not found:
             found = [i for i in self._items() if i.get("resourceId") == names.resource_id
@@ -101,6 +110,10 @@ class AgsTarget:
         if not self.settings.create_lineitems:
             raise LmsError(f"no line item has resourceId {names.resource_id!r} or label {names.label!r}: create the "
                            "assignment in the gradebook, or set [lti] create_lineitems = true")
+        return None
+
+    def create(self, names: ProblemSetNames, maximum: float) -> dict[str, Any]:
+        """The problem set's line item, created (label, resourceId, full marks, the autograder's tag)."""
         body = {"label": names.label, "resourceId": names.resource_id, "scoreMaximum": maximum, "tag": TAG_NAME}
         doing = f"creating line item {names.label!r}"
         response = check(call(self.token, self.session, "POST", self.settings.lineitems_url,
@@ -116,17 +129,29 @@ class AgsTarget:
     # -- results and scores ----------------------------------------------------------------------------
 
     def current(self, item: dict[str, Any]) -> dict[str, Current]:
-        """``userId -> Current`` from the line item's results."""
+        """``userId -> Current`` from the line item's results.
+
+        Raises
+        ------
+        LmsError
+            A page that is not a list of result objects, or a result without a user or with a score, maximum or
+            comment of another kind than the spec's: what the line item holds cannot be read.
+        """
         doing = f"results of line item {item.get('label')!r}"
         out = {}
         for page in pages(self.token, self.session, subpath(item["id"], "results"), RESULTS_TYPE, doing):
-            for r in page if isinstance(page, list) else []:
-                if isinstance(r, dict) and r.get("userId") is not None:
-                    score, maximum = r.get("resultScore"), r.get("resultMaximum")
-                    out[str(r["userId"])] = Current(
-                        score=float(score) if isinstance(score, (int, float)) else None,
-                        maximum=float(maximum) if isinstance(maximum, (int, float)) else 1.0,
-                        comment=r.get("comment") if isinstance(r.get("comment"), str) else None)
+            if not isinstance(page, list):
+                raise LmsError(f"{doing}: the platform's answer is not a list of results (a JSON "
+                               f"{type(page).__name__}), so the grades it holds cannot be read: nothing is posted "
+                               "to this line item (posting would replace grades entered there)")
+            for r in page:
+                user = r.get("userId") if isinstance(r, dict) else None
+                if not isinstance(user, (str, int)) or isinstance(user, bool) or not _kinds(r):
+                    raise LmsError(f"{doing}: a result the platform gave cannot be read ({str(r)[:80]!r}): nothing "
+                                   "is posted to this line item")
+                score, maximum = r.get("resultScore"), r.get("resultMaximum")
+                out[str(user)] = Current(score=None if score is None else float(score),
+                                         maximum=1.0 if maximum is None else float(maximum), comment=r.get("comment"))
         return out
 
     def score(self, user_id: str, grade: Grade) -> dict[str, Any]:
@@ -161,3 +186,13 @@ class AgsTarget:
             422: "the platform refused this score: check that the student is enrolled in the course (their LMS id "
                  "in the roster) and that the line item takes scores",
         }.get(error.status, "the platform failed; passback retried it: run passback again later")
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
+def _kinds(result: dict[str, Any]) -> bool:
+    """The result's score and maximum are numbers (or absent) and its comment a text (or absent), as AGS says."""
+    return (all(result.get(k) is None or _number(result.get(k)) for k in ("resultScore", "resultMaximum"))
+            and (result.get("comment") is None or isinstance(result.get("comment"), str)))

@@ -11,15 +11,20 @@
   autograder's, so passback replaced it; a tag another account wrote is not the autograder's.
 * **Posting**: ``POST …/assignments/:id/submissions/update_grades`` with ``grade_data[<user id>][posted_grade]``
   and ``[text_comment]`` for every student to post (one asynchronous job), then its Progress
-  (``GET /progress/:id``) is followed until ``completed`` or ``failed`` (or :data:`PROGRESS_LIMIT_S`), and the
-  submissions read again: a student whose score did not land is a failure of their own. When the job fails
-  as a whole, each student is posted on their own (``PUT …/submissions/:user_id``), so one refused student
-  never stops the others.
+  (``GET /progress/:id``) is followed to its end state, ``completed`` or ``failed`` (or :data:`PROGRESS_LIMIT_S`),
+  and the submissions read again: a student whose grade and comment (the autograder's tag, digest included) are
+  there is posted, one whose are not a failure of their own. Only after the job *failed* are the students whose
+  grade is not there posted on their own (``PUT …/submissions/:user_id``), so one refused student never stops
+  the others. A job whose end state could not be learned (its Progress not read, an answer lost after the
+  ``POST``) may still complete: nothing is sent again — each comment would reach the student twice — and the
+  students whose grade is not there yet are failures that say so (the next run recognises those that landed).
 
-canvasapi's own requests session is given passback's (:mod:`autograder.lms.transport`: time limits, retries on
-429 and 5xx with Retry-After); Canvas's throttling, ``403 Forbidden (Rate Limit Exceeded)``, is retried here
-with the same backoff. canvasapi logs requests at DEBUG level with the token masked but for its last four
-characters; passback configures no logging.
+Every grade posted to Canvas adds its comment, so a request that may have been carried out is never sent again
+after a 5xx or a lost answer (:mod:`autograder.lms.transport`: canvasapi's own requests session is given
+passback's, with time limits and retries of reads); Canvas's throttling, ``403 Forbidden (Rate Limit
+Exceeded)``, refused and so not carried out, is retried here with the same backoff. Every wait (throttling,
+following the job) is taken from the run's budget (``--max-wait``). canvasapi logs requests at DEBUG level with
+the token masked but for its last four characters; passback configures no logging.
 """
 
 from __future__ import annotations
@@ -51,7 +56,10 @@ from autograder.lms.transport import (
     CREDENTIAL,
     MAX_QUOTED,
     HttpError,
+    Interrupted,
     LmsError,
+    StopRun,
+    WaitBudget,
     backoff_delays,
     new_session,
     post_each,
@@ -78,16 +86,18 @@ class CanvasTarget:
     name = "canvas"
 
     def __init__(self, config: PassbackConfig, redactor: Redactor, sleep: Callable[[float], None] | None = None,
-                 clock: Callable[[], float] | None = None) -> None:
+                 clock: Callable[[], float] | None = None, *, budget: WaitBudget | None = None,
+                 dry_run: bool = False) -> None:
         settings = known(config.canvas, "the config of --to canvas: read_config sets its [canvas] table")
         self.settings, self.http, self.redactor = settings, config.http, redactor
         self.sleep = sleep or (lambda s: time.sleep(s))
         self.clock = clock or (lambda: time.monotonic())
+        self.budget = budget if budget is not None else WaitBudget()
         self.canvas = Canvas(self.settings.url, redactor.add(self.settings.token).reveal())
-        # canvasapi keeps its requests session on its private requester; passback's (time limits, retries)
-        # replaces it. canvasapi is pinned (constraints.txt) and tests/test_lms_canvas.py fails if this stops
-        # taking effect.
-        self.canvas._Canvas__requester._session = new_session(self.http)
+        # canvasapi keeps its requests session on its private requester; passback's (time limits, retries of
+        # reads, the run's budget, no change in a dry run) replaces it. canvasapi is pinned (constraints.txt) and
+        # tests/test_lms_canvas.py fails if this stops taking effect.
+        self.canvas._Canvas__requester._session = new_session(self.http, self.budget, self.replayable, dry_run)
         self.warnings: list[str] = []
         self._course: Any = None  # canvasapi's Course, read when first needed
         self._self_id: str | None = None  # the token's user, read when first needed
@@ -100,12 +110,19 @@ class CanvasTarget:
             except Forbidden as exc:
                 if "rate limit exceeded" not in str(exc).lower() or wait is None:
                     raise self._error(doing, exc) from None
+                self.budget.take(wait, "Canvas (403 Rate Limit Exceeded)")
                 self.sleep(wait)
             except HttpError:
                 raise
             except (CanvasException, ValueError) as exc:  # (ValueError: canvasapi reads a 401 body as JSON)
                 raise self._error(doing, exc) from None
         raise LmsError(doing)  # (not reached)
+
+    @staticmethod
+    def replayable(method: str, url: str) -> bool:
+        """No request that changes something is sent again after it may have been carried out: a grade posted
+        to Canvas adds its comment every time."""
+        return False
 
     def _error(self, doing: str, exc: Exception) -> HttpError:
         status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 401 if isinstance(exc, ValueError) else 500)
@@ -161,7 +178,8 @@ class CanvasTarget:
 
     def current(self, assignment: Any) -> dict[str, Current]:
         """``user id -> Current``: the score and the autograder's last tagged comment of each submission (a comment
-        the token's user wrote: a student can comment on their own submission, tag included)."""
+        the token's user wrote: a student can comment on their own submission, tag included). A score that is not
+        a number raises :class:`LmsError` (never read as "no score", which would post over it)."""
         def fetch() -> list[Any]:
             return list(assignment.get_submissions(include=["submission_comments"]))
         me = self.self_id
@@ -171,7 +189,10 @@ class CanvasTarget:
                         if isinstance(c, dict) and str(c.get("author_id")) == me]
             tagged = [c for c in comments if parse_tag(c) is not None]
             score = getattr(sub, "score", None)
-            out[str(sub.user_id)] = Current(score=float(score) if isinstance(score, (int, float)) else None,
+            if score is not None and (not isinstance(score, (int, float)) or isinstance(score, bool)):
+                raise LmsError(f"submissions of {assignment.name!r}: a score Canvas gave cannot be read "
+                               f"({str(score)[:40]!r}): nothing is posted to this assignment")
+            out[str(sub.user_id)] = Current(score=None if score is None else float(score),
                                             maximum=float(assignment.points_possible),
                                             comment=tagged[-1] if tagged else None)
         return out
@@ -183,37 +204,48 @@ class CanvasTarget:
             if self.clock() >= deadline:
                 raise LmsError(f"{doing}: Canvas's job {progress.id} did not finish in {PROGRESS_LIMIT_S:g} s; "
                                "look at the assignment in Canvas, then run passback again")
+            self.budget.take(wait, f"following Canvas's job {progress.id}")
             self.sleep(wait)
             wait = min(wait * 2, PROGRESS_POLL_S[1])
             progress = self._call(doing, progress.query)
         return progress
 
+    def create(self, names: ProblemSetNames, maximum: float) -> Any:
+        raise LmsError(f"no Canvas assignment for {names.ps}: create it")  # (open never answers None)
+
     def post_many(self, assignment: Any, todo: list[tuple[str, Grade]], progress: Progress | None = None,
                   ) -> dict[str, LmsError | None]:
-        """Every ``(user id, grade)`` in one bulk update, each confirmed; alone each when the job fails."""
+        """Every ``(user id, grade)`` in one bulk update followed to its end, each confirmed by reading the
+        submissions again; alone each, only the ones not there, when the job failed."""
         if not todo:
             return {}
         doing = f"bulk update of {assignment.name!r}"
         grade_data = {uid: {"posted_grade": fmt_points(g.score, 4), "text_comment": g.comment} for uid, g in todo}
-        out: dict[str, LmsError | None] = {}
         try:
-            job = self._follow(self._call(doing, assignment.submissions_bulk_update, grade_data=grade_data), doing)
-            state = getattr(job, "workflow_state", None)
+            job = self._call(doing, assignment.submissions_bulk_update, grade_data=grade_data)
+        except HttpError as exc:
+            refused = exc
+            if refused.status in (400, 401, 403, 404, 422):  # refused: nothing was done
+                return self._each(todo, progress, lambda uid, grade: refused)
+            return self._confirm(assignment, todo, progress, f"{exc}; whether Canvas took the bulk update is not "
+                                 "known, and")
+        unknown = f"Canvas's job {getattr(job, 'id', '?')} gave no end state, and"
+        try:
+            state = getattr(self._follow(job, doing), "workflow_state", None)
+        except StopRun as exc:
+            raise Interrupted(exc, {}, f"Canvas's job {getattr(job, 'id', '?')} was still running when the run "
+                                       "stopped: whether these grades landed is not known") from None
         except LmsError as exc:
-            if isinstance(exc, HttpError) and exc.status in (401, 403):
-                return {uid: exc for uid, _ in todo}  # the token may not grade: every student alike
-            state, job = "failed", None
+            state, unknown = None, f"{exc}; the end of Canvas's job {getattr(job, 'id', '?')} was not learned, and"
         if state == "completed":
-            now = self.current(assignment)
-            for uid, grade in todo:
-                there = now.get(uid)
-                landed = there is not None and there.score is not None and same(there.score, grade.score)
-                out[uid] = None if landed else LmsError(
-                    f"Canvas completed the bulk update but {grade.student}'s score is "
-                    f"{there.text() if there else 'missing'}: look at their submission in Canvas")
-                if progress is not None:
-                    progress(grade)
-            return out
+            return self._confirm(assignment, todo, progress, "Canvas completed the bulk update but")
+        if state != "failed":
+            return self._confirm(assignment, todo, progress, unknown if state is None else
+                                 f"Canvas's job {getattr(job, 'id', '?')} ended {state!r}, and")
+        there = self._landed(assignment, todo)  # the job failed: those whose grade is not there, alone each
+        rest = [(uid, g) for uid, g in todo if there[uid] is not True]
+        out = self._each([(uid, g) for uid, g in todo if there[uid] is True], progress, lambda uid, grade: None)
+
         def post(uid: str, grade: Grade) -> None:
             try:
                 sub = self._call(f"{grade.student}'s submission", assignment.get_submission, int(uid))
@@ -222,7 +254,47 @@ class CanvasTarget:
             except ValueError:
                 raise LmsError(f"Canvas user id {uid!r} is not a number") from None
 
-        return post_each(todo, post, progress)  # the job failed: each student on their own
+        try:
+            out.update(post_each(rest, post, progress))
+        except Interrupted as stop:
+            raise Interrupted(stop.cause, {**out, **stop.done}) from None
+        return out
+
+    def _landed(self, assignment: Any, todo: list[tuple[str, Grade]]) -> dict[str, bool | str]:
+        """Each user id of ``todo``: True when Canvas holds its grade and the comment posted with it (the same
+        tag, digest included), else what Canvas holds."""
+        now = self.current(assignment)
+        out: dict[str, bool | str] = {}
+        for uid, grade in todo:
+            there = now.get(uid)
+            landed = (there is not None and there.score is not None and same(there.score, grade.score)
+                      and parse_tag(there.comment) == parse_tag(grade.comment))
+            out[uid] = True if landed else (there.text() if there is not None else "missing")
+        return out
+
+    def _confirm(self, assignment: Any, todo: list[tuple[str, Grade]], progress: Progress | None,
+                 why: str) -> dict[str, LmsError | None]:
+        """Each of ``todo`` posted when Canvas holds it now, else a failure saying ``why`` (nothing is sent)."""
+        try:
+            there = self._landed(assignment, todo)
+        except LmsError as exc:
+            failed = exc
+            return self._each(todo, progress, lambda uid, grade: LmsError(
+                f"{why} reading the submissions again failed too ({failed}): look at {grade.student}'s submission in "
+                "Canvas, then run passback again (a grade that landed is not posted twice)"))
+        return self._each(todo, progress, lambda uid, grade: None if there[uid] is True else LmsError(
+            f"{why} {grade.student}'s score is {there[uid]}: look at their submission in Canvas, then run passback "
+            "again (a grade that landed is recognised and not posted twice)"))
+
+    @staticmethod
+    def _each(todo: list[tuple[str, Grade]], progress: Progress | None,
+              outcome: Callable[[str, Grade], LmsError | None]) -> dict[str, LmsError | None]:
+        out = {}
+        for uid, grade in todo:
+            out[uid] = outcome(uid, grade)
+            if progress is not None:
+                progress(grade)
+        return out
 
     def fix(self, error: HttpError) -> str:
         return {

@@ -10,16 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import requests
-
 from autograder.lms.lti_token import LtiToken, call
-from autograder.lms.transport import LmsError, check
+from autograder.lms.transport import LmsError, Session, check
 
 #: Most pages of one list followed.
 MAX_PAGES = 1000
 
 
-def pages(token: LtiToken, session: requests.Session, url: str, accept: str, doing: str,
+def pages(token: LtiToken, session: Session, url: str, accept: str, doing: str,
           params: dict[str, str] | None = None) -> Iterator[Any]:
     """Each page's JSON of the list at ``url`` (``accept``: its media type; ``doing``: what the run is doing, for
     the errors), following ``rel="next"`` links (``params`` go with the first request only: a next link holds its

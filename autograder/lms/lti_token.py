@@ -32,7 +32,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from autograder.lms.config import LtiSettings
 from autograder.lms.secret import Redactor, Secret
-from autograder.lms.transport import quote
+from autograder.lms.transport import HttpError, Session, StopRun, quote
 from autograder.model.invariant import known
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
@@ -48,8 +48,10 @@ MARGIN_S = 60
 MIN_BITS = 2048
 
 
-class TokenError(Exception):
-    """No token: the message names the setting to check."""
+class TokenError(StopRun):
+    """No token: the message names the cause and what to check (the registration's settings only when the
+    platform refused the tool's assertion, not when its token endpoint failed or could not be reached). Every
+    service call needs one, so a run without it stops (with its summary)."""
 
 
 def private_key(key: Secret) -> rsa.RSAPrivateKey:
@@ -75,7 +77,7 @@ def public_jwk(key: Secret, key_id: str) -> dict:
 class LtiToken:
     """Bearer tokens for the scopes passback needs, from one platform's token endpoint."""
 
-    def __init__(self, settings: LtiSettings, session: requests.Session, redactor: Redactor,
+    def __init__(self, settings: LtiSettings, session: Session, redactor: Redactor,
                  clock: Callable[[], float] = time.time) -> None:
         self.settings, self.session, self.redactor, self.clock = settings, session, redactor, clock
         self._key = private_key(settings.key)
@@ -115,10 +117,21 @@ class LtiToken:
         form = {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
                 "client_assertion": self.assertion().reveal(), "scope": " ".join(self.scopes)}
         doing = f"token request to {s.token_url}"
-        response = self.session.post(s.token_url, data=form, headers={"Accept": "application/json"})
-        if response.status_code != 200:
+        try:  # (a form POST that changes no gradebook: allowed in a dry run)
+            response = self.session.request("POST", s.token_url, data=form, headers={"Accept": "application/json"},
+                                            reads=True)
+        except HttpError as exc:
+            raise TokenError(self.redactor(f"{doing}: {exc.detail or 'no answer'}: the token endpoint could not be "
+                                           "reached; check [lti] token_url and the network, then run passback "
+                                           "again")) from None
+        status = response.status_code
+        if status == 429 or status >= 500:
             raise TokenError(self.redactor(
-                f"{doing}: HTTP {response.status_code} ({quote(response)}); the platform did not accept the "
+                f"{doing}: HTTP {status} ({quote(response)}), still after the retries: the platform's token endpoint "
+                "is failing or throttling (not a problem of the tool's registration); run passback again later"))
+        if status != 200:
+            raise TokenError(self.redactor(
+                f"{doing}: HTTP {status} ({quote(response)}); the platform did not accept the "
                 f"tool's signed assertion: check [lti] token_url, client_id ({s.client_id}), audience "
                 f"({s.audience}) and key_id ({s.key_id}), and that the public JWK registered on the platform is "
                 f"the one `passback --jwk` prints for this key"))
@@ -141,7 +154,7 @@ class LtiToken:
                              "Advantage Services; Moodle: the tool's services settings)")
 
 
-def call(token: LtiToken, session: requests.Session, method: str, url: str, headers: dict[str, str] | None = None,
+def call(token: LtiToken, session: Session, method: str, url: str, headers: dict[str, str] | None = None,
          **kwargs: Any) -> requests.Response:
     """One service request with the bearer token; a 401 gets one new token and one more try."""
     def send() -> requests.Response:

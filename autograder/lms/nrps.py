@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-
 from autograder.lms.lti_pages import pages
 from autograder.lms.lti_token import LtiToken
 from autograder.lms.roster import Member
-from autograder.lms.transport import LmsError
+from autograder.lms.transport import LmsError, Session
 
 MEMBERSHIPS_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
@@ -33,7 +31,7 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def members(token: LtiToken, session: requests.Session, url: str) -> list[Member]:
+def members(token: LtiToken, session: Session, url: str) -> list[Member]:
     """The learners of the context at ``url``."""
     doing = f"members of {url}"
     out = []

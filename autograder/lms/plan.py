@@ -10,13 +10,17 @@ nothing (no result, no score, no tag)                     post         ``new``
 the autograder's tag, and its score equals the tag's      unchanged    when grade and comment are
 (or no score while the tag says points are pending)                    the ones to post; else post
                                                                        ``update``
-a score from the LMS's own record of the autograder       unchanged    when the score is the same;
-(Moodle: the grader is the web service's user)                         else post ``update``
 a score equal to this grade, not posted by the autograder unchanged    already there
 another score, not the autograder's (or the autograder's  skipped      ``conflict``: entered by a
 tag with a different score: changed after it was posted)               person; ``--overwrite`` posts
 the autograder's tag but no score any more                skipped      ``conflict``: removed by a person
 ========================================================  ===========  =============================
+
+The autograder's grades are recognised by the tag it wrote beside them and reads back
+(:mod:`autograder.lms.comment`), never by the account that set them: a teacher's token sets grades as the
+teacher, and a grade the teacher typed in by hand is then the teacher's all the same. The comment is the one to
+post when the tag's digest is this comment's (or, for a tag without one, when the texts are equal), however the
+LMS renders it.
 
 Scores compare as fractions of their maximum when the LMS scales them (a line item out of 100 holds 35/43
 as 81.4), equal within :data:`TOLERANCE` points (grades.csv keeps 4 decimals, some LMSs 2). Re-running after
@@ -45,7 +49,6 @@ class Current:
     score: float | None = None
     maximum: float | None = None
     comment: str | None = None
-    by_us: bool | None = None  # the LMS's own record says the autograder's account set the grade
 
     @property
     def tag(self) -> Tag | None:
@@ -81,6 +84,13 @@ def _matches_tag(current: Current, tag: Tag) -> bool:
     return same(_in(current.score, current.maximum, tag.maximum), tag.score)
 
 
+def _same_comment(current: Current, tag: Tag, here: Tag, grade: Grade) -> bool:
+    """The LMS holds the comment to post: by the digests of both tags, else by the text."""
+    if tag.digest and here.digest:
+        return tag.digest == here.digest
+    return (current.comment or "").strip() == grade.comment.strip()
+
+
 def decide(grade: Grade, current: Current | None, overwrite: bool = False) -> Decision:
     """What to do with ``grade`` given the LMS's ``current`` result (the table of the module docstring)."""
     tag = current.tag if current is not None else None
@@ -88,12 +98,10 @@ def decide(grade: Grade, current: Current | None, overwrite: bool = False) -> De
         return Decision(POST, "new")
     score = None if current.score is None else _in(current.score, current.maximum, grade.maximum)
     if tag is not None and _matches_tag(current, tag):
-        here = Tag(grade.score, grade.maximum, grade.pending)
-        unchanged = (same(tag.score, here.score) and same(tag.maximum, here.maximum) and same(tag.pending, here.pending)
-                     and (current.comment or "").strip() == grade.comment.strip())
+        here = parse_tag(grade.comment) or Tag(grade.score, grade.maximum, grade.pending)
+        unchanged = (same(tag.score, grade.score) and same(tag.maximum, grade.maximum)
+                     and same(tag.pending, grade.pending) and _same_comment(current, tag, here, grade))
         return Decision(UNCHANGED, "same") if unchanged else Decision(POST, "update")
-    if current.by_us is True and score is not None:
-        return Decision(UNCHANGED, "same") if same(score, grade.score) else Decision(POST, "update")
     if score is None:
         if tag is None:
             return Decision(POST, "new")

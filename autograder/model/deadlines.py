@@ -8,6 +8,9 @@ course file ``deadlines.toml`` read here (:func:`read_deadlines_file`)::
     # deadlines.toml, beside nbgrader_config.py
     timezone = "Europe/Berlin"        # for due dates written without an offset (default: UTC), and what a
                                       # zone abbreviation in a submission time (CET, CEST) means
+    claimed_times = "stricter"        # a time only the student vouches for (timestamp.txt without nbgrader's
+                                      # exchange): read as when it reached the grader ("stricter", the default),
+                                      # or as it says ("accept": your choice, for students you trust)
 
     [released]                        # optional: when each problem set was handed out
     ps1_softmax = 2025-02-28T09:00:00
@@ -48,6 +51,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from autograder.model.files import StrPath
 from autograder.model.late_policy import METHODS, Amount, LatePolicy, Policy
+from autograder.model.submission_time import CLAIMED_TIMES, STRICTER
 
 #: The course file's name, at the top of the course folder.
 DEADLINES_FILE = "deadlines.toml"
@@ -73,6 +77,9 @@ class Deadlines:
     ``released`` maps a problem set to when it was handed out (a claimed time before it is flagged). ``policy`` answers ``penalty(student, assignment, score,
     max_score, seconds_late)`` and ``describe()`` (:class:`~autograder.model.late_policy.LatePolicy`
     or an nbgrader plugin's wrapper). ``source`` says where all this was read, for the pages.
+    ``claimed_times``: how a plausible time only the student vouches for is read,
+    :data:`~autograder.model.submission_time.STRICTER` (as when it reached the grader: the default) or
+    :data:`~autograder.model.submission_time.ACCEPT` (as it says: the instructor's explicit choice).
     """
 
     due: dict[str, datetime] = field(default_factory=dict)
@@ -81,6 +88,7 @@ class Deadlines:
     source: str = ""
     zone: str = ""
     released: dict[str, datetime] = field(default_factory=dict)
+    claimed_times: str = STRICTER
 
     def extension(self, student: str, assignment: str) -> timedelta:
         """The student's extension for the problem set (one for that set wins over one for every set)."""
@@ -214,10 +222,15 @@ def _extensions(table: object, known: Collection[str] | None,
 def parse_deadlines(data: dict[str, Any], known: Collection[str] | None = None,
                     name: str = DEADLINES_FILE) -> Deadlines:
     """:class:`Deadlines` from the course file's parsed TOML ``data``; ``known``: the course's problem sets."""
-    unknown = sorted(set(data) - {"timezone", "due", "released", "policy", "extensions"})
+    unknown = sorted(set(data) - {"timezone", "claimed_times", "due", "released", "policy", "extensions"})
     if unknown:
-        raise DeadlinesError(f"{name}: {unknown[0]!r} is not a field of this file (fields: timezone, [due], "
-                             "[released], [policy], [extensions])")
+        raise DeadlinesError(f"{name}: {unknown[0]!r} is not a field of this file (fields: timezone, claimed_times, "
+                             "[due], [released], [policy], [extensions])")
+    claims = data.get("claimed_times", STRICTER)
+    if claims not in CLAIMED_TIMES:
+        raise DeadlinesError(f"{name}: claimed_times: expected \"stricter\" (a time only the student vouches for "
+                             "counts as when it reached the grader) or \"accept\" (it counts as it says), not "
+                             f"{claims!r}")
     zone = _zone(data.get("timezone"), f"{name}: timezone")
     due_table = data.get("due", {})
     if not isinstance(due_table, dict):
@@ -231,7 +244,7 @@ def parse_deadlines(data: dict[str, Any], known: Collection[str] | None = None,
                 for ps, value in released_table.items()}
     return Deadlines(due=due, extensions=_extensions(data.get("extensions", {}), known, f"{name}: [extensions]"),
                      policy=_policy(data.get("policy", {}), f"{name}: [policy]"), source=name,
-                     zone=str(data.get("timezone") or "").strip(), released=released)
+                     zone=str(data.get("timezone") or "").strip(), released=released, claimed_times=claims)
 
 
 def _toml_string(text: str) -> str:

@@ -10,9 +10,14 @@ total, so they all say the same thing::
              "policy": "a late submission scores 0", "source": "nbgrader gradebook.db and nbgrader_config.py"}
 
 ``time_trusted``: the time is the platform's record (False: the student's own file or a variable
-the student could set); ``time_flag``: why the student's time was not believed (it was then read the
-stricter way: :func:`autograder.model.submission_time.judged`). ``status``: ``"on_time"``, ``"late"`` (``penalty`` points off, maybe 0 under a policy
-without penalty), ``"grace"`` (late within the policy's grace period: nothing off)
+the student could set: a *claimed* time); ``time_flag``: why the student's time was not believed, or why the
+platform's record was read the stricter way (:func:`autograder.model.submission_time.judged`,
+:class:`~autograder.model.submission_time.Exchange`); ``time_claimed``: what a claimed time said;
+``claims_accepted``: the course accepts claimed times (``claimed_times = "accept"``), so a plausible one
+counts as it says — else it counts as when it reached the grader (``submitted``). ``time_reading`` (written,
+derived from those) says it in one word: ``"platform"``, ``"claimed, accepted"``, ``"claimed, as received"``
+or ``"claimed, not believed"``. ``status``: ``"on_time"``, ``"late"`` (``penalty`` points off, maybe 0 under a
+policy without penalty), ``"grace"`` (late within the policy's grace period: nothing off)
 or ``"unknown_time"`` (no readable submission time: nothing off, and the submission
 is flagged for the instructor until its time is known; see docs/contract.md).
 """
@@ -28,6 +33,9 @@ from autograder.model.submission_time import as_utc
 
 ON_TIME, LATE, GRACE, UNKNOWN_TIME = "on_time", "late", "grace", "unknown_time"
 STATUSES = (ON_TIME, LATE, GRACE, UNKNOWN_TIME)
+#: How the time that counts was read (``Lateness.time_reading``).
+READ_PLATFORM, READ_ACCEPTED, READ_RECEIVED, READ_NOT_BELIEVED = (
+    "platform", "claimed, accepted", "claimed, as received", "claimed, not believed")
 
 
 def when(moment: datetime | None) -> str:
@@ -60,6 +68,23 @@ class Lateness:
     source: str
     time_trusted: bool = True
     time_flag: str = ""
+    time_claimed: datetime | None = None
+    claims_accepted: bool = False
+
+    @property
+    def time_reading(self) -> str:
+        """How the time that counts was read: the platform's record, or a claim accepted, read as when it reached
+        the grader, or not believed."""
+        if self.time_trusted:
+            return READ_PLATFORM
+        if self.time_flag:
+            return READ_NOT_BELIEVED
+        return READ_ACCEPTED if self.claims_accepted else READ_RECEIVED
+
+    @property
+    def claimed(self) -> bool:
+        """The time is the student's claim (whatever was made of it)."""
+        return not self.time_trusted
 
     @property
     def penalised(self) -> bool:
@@ -82,11 +107,17 @@ class Lateness:
         return self._line() + self._whose()
 
     def _whose(self) -> str:
+        if self.time_flag and self.time_trusted:
+            return f" The time was read the stricter way: {self.time_flag}."
         if self.time_flag:
             return f" The time the student's file gave was not believed ({self.time_flag}); the stricter reading counts."
         if not self.time_trusted and self.status != UNKNOWN_TIME:
-            return (f" The time is the student's own ({self.time_source}): the platform keeps no other record of "
-                    "it here.")
+            if self.claims_accepted:
+                return (f" The time is the student's own ({self.time_source}): the platform keeps no other record of "
+                        "it here, and the course accepts the students' own times.")
+            said = f", which says {when(self.time_claimed)}" if self.time_claimed is not None else ""
+            return (f" The time counted is when the file reached the grader: the only other is the student's own "
+                    f"({self.time_source}{said}), which no record here confirms, so the stricter reading counts.")
         return ""
 
     def _line(self) -> str:
@@ -120,7 +151,9 @@ class Lateness:
                 "extension_s": self.extension_s, "submitted": self.submitted.isoformat() if self.submitted else None,
                 "time_source": self.time_source, "time_detail": self.time_detail, "seconds_late": self.seconds_late,
                 "raw_score": self.raw_score, "penalty": self.penalty, "policy": self.policy, "source": self.source,
-                "time_trusted": self.time_trusted, "time_flag": self.time_flag}
+                "time_trusted": self.time_trusted, "time_flag": self.time_flag,
+                "time_claimed": self.time_claimed.isoformat() if self.time_claimed else None,
+                "claims_accepted": self.claims_accepted, "time_reading": self.time_reading}
 
     @classmethod
     def from_json(cls, data: object, score: float) -> Lateness | None:
@@ -149,4 +182,5 @@ class Lateness:
         trusted = data["time_trusted"] if isinstance(data.get("time_trusted"), bool) else True
         return cls(data["status"], moment("due"), number("extension_s"), moment("submitted"), text("time_source"),
                    text("time_detail"), number("seconds_late"), raw, min(max(number("penalty"), 0.0), max(raw, 0.0)),
-                   text("policy"), text("source"), trusted, text("time_flag"))
+                   text("policy"), text("source"), trusted, text("time_flag"), moment("time_claimed"),
+                   data.get("claims_accepted") is True)

@@ -16,26 +16,33 @@ says whether it is the platform's own record (``trusted``) or the student's clai
 * **nbgrader** – the change time of the submission's folder in the exchange's
   ``inbound/`` (:class:`Exchange`: set by the file system when the student's
   ``nbgrader submit`` wrote it, on the instructor's side, and no process can set it
-  back). Without the exchange, ``timestamp.txt`` beside the notebook, which the
-  student's own ``nbgrader submit`` writes: a claim (:func:`from_timestamp_file`),
-  kept with the time the file reached the grader's side (its change time).
+  back) — the folder ``collect`` took, told by its content. Without the exchange,
+  ``timestamp.txt`` beside the notebook, which the student's own ``nbgrader submit``
+  writes: a claim (:func:`from_timestamp_file`), kept with the time the file reached
+  the grader's side (its change time).
 
 A time is parsed as nbgrader writes it (:func:`parse_utc`); a zone *abbreviation*
 (``PST``, ``JST``: what nbgrader writes for ``c.Exchange.timezone``) means what it
 means in the course's zone, and without one it is refused, never read as UTC. A claim
 is judged by the late-penalty step (:func:`judged`): one before the release, after it
-reached the grader, earlier than the student's previous submission or far from the
-course's dates is flagged and read the stricter way. A time that is missing or
-cannot be read is recorded as such (``status`` ``"missing"`` or ``"unreadable"``, with
-the reason), never as on time. Everything the student wrote is read as student data
-(a regular file only, no link followed, at most :data:`MAX_BYTES`).
+reached the grader, earlier than the student's previous submission, far from the
+course's dates or repeating the stamp of another of the student's submissions is
+flagged and read the stricter way; a plausible one is read the stricter way too —
+as when it reached the grader, an upper bound of the truth — unless the course accepts
+claimed times (``claimed_times = "accept"``): a claim never earns what the platform's
+record would not. A time that is missing or cannot be read is recorded as such
+(``status`` ``"missing"`` or ``"unreadable"``, with the reason), never as on time.
+Everything the student wrote is read as student data (a regular file only, no link
+followed, at most :data:`MAX_BYTES`).
 """
 
 from __future__ import annotations
 
+import filecmp
 import json
 import os
 import re
+import stat
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -59,6 +66,12 @@ TIMESTAMP_FILE = "timestamp.txt"
 MAX_BYTES = 200
 
 RECORDED, MISSING, UNREADABLE = "recorded", "missing", "unreadable"
+#: What a time is (``SubmissionTime.kind``): the platform's own record, or the student's claim.
+PLATFORM, CLAIMED = "platform", "claimed"
+#: How a course reads a plausible claim (``claimed_times``): the stricter way (when it reached the grader), or
+#: as it says (the instructor's explicit choice).
+STRICTER, ACCEPT = "stricter", "accept"
+CLAIMED_TIMES = (STRICTER, ACCEPT)
 
 
 @dataclass(frozen=True)
@@ -71,7 +84,9 @@ class SubmissionTime:
     ``raw``: a claim's text as read (read again with the course's zone); ``received``:
     when the claim reached the grader's side (an upper bound of the true time);
     ``previous``: the time of the student's previous graded submission, when known;
-    ``flag``: why a claim was not believed (set by :func:`judged`).
+    ``flag``: why a claim was not believed (set by :func:`judged`), or why the exchange's record was read the
+    stricter way; ``claimed``: what a claim said, once :func:`judged` read it (``at`` is then the time that
+    counts: the claim itself only when the course accepts claimed times).
     """
 
     at: datetime | None
@@ -83,19 +98,26 @@ class SubmissionTime:
     received: datetime | None = None
     previous: datetime | None = None
     flag: str = ""
+    claimed: datetime | None = None
 
     @property
     def known(self) -> bool:
         return self.status == RECORDED and self.at is not None
+
+    @property
+    def kind(self) -> str:
+        """``"platform"`` (the platform's own record) or ``"claimed"`` (what the student wrote or could set)."""
+        return PLATFORM if self.trusted else CLAIMED
 
     def to_json(self) -> dict[str, Any]:
         def iso(moment: datetime | None) -> str | None:
             return moment.isoformat() if moment is not None else None
 
         out: dict[str, Any] = {"at": iso(self.at), "source": self.source, "status": self.status, "detail": self.detail,
-               "trusted": self.trusted}
+               "trusted": self.trusted, "kind": self.kind}
         out.update({k: v for k, v in (("raw", self.raw), ("received", iso(self.received)),
-                                      ("previous", iso(self.previous)), ("flag", self.flag)) if v})
+                                      ("previous", iso(self.previous)), ("flag", self.flag),
+                                      ("claimed", iso(self.claimed))) if v})
         return out
 
     @classmethod
@@ -115,7 +137,7 @@ class SubmissionTime:
                 return None
 
         extra: dict[str, Any] = dict(trusted=trusted, raw=raw, received=moment("received"), previous=moment("previous"),
-                     flag=flag)
+                     flag=flag, claimed=moment("claimed"))
         at = None
         if data.get("at") is not None:
             at = moment("at")
@@ -340,21 +362,29 @@ class Exchange:
     :data:`TOLERANCE` said.
 
     ``inbound`` is every student's to write (nbgrader's layout; ``nbgrader submit --student=<anyone>`` names a folder
-    after anyone, and makes it ``0777``), so neither a folder's name nor its own change time is believed alone:
+    after anyone, and makes it ``0777``), so neither a folder's name, nor the timestamp.txt in it, nor its own change
+    time is believed alone:
 
-    * the folder taken is the one ``collect`` copied: its name holds the time of the timestamp.txt it copied (nbgrader
-      writes both from one value), so a folder another student made in this student's name after the deadline, with
-      another time in its name, is not this submission's (with none that matches, the newest of the student's
-      folders, as before);
+    * the folder taken is the one ``collect`` copied, told by its **content**: the one whose files are, byte for
+      byte, those of the submission graded (its notebook, its timestamp.txt). Its name and its timestamp.txt are the
+      student's to write: a second folder with a later name whose timestamp.txt repeats an earlier, on-time folder's
+      stamp was taken for that earlier folder when the folder was told by the stamp. With none whose content
+      matches (a folder changed since ``collect`` took it), the newest of the student's folders: the stricter
+      reading;
     * its time is the newest change of the folder *and of every file in it* (links followed, as ``collect`` copies
       them): a file written over in place after the deadline changes no folder's entries, only its own change time.
       Past :data:`MAX_ENTRIES` entries, or an entry that cannot be looked at, the time is when it was read (never
-      earlier than the truth).
+      earlier than the truth);
+    * a **stamp repeated** across the student's folders (the taken folder's timestamp.txt equal to another's, or
+      to the time in another's name) is flagged (``flag``), and the stricter reading counts: the latest time of the
+      folders that carry it. (nbgrader writes a new stamp, to the microsecond, at every submission.)
     """
 
     TOLERANCE = timedelta(minutes=2)
     #: The most entries of a submission's folder looked at (a notebook, timestamp.txt, a secret, a few data files).
     MAX_ENTRIES = 20_000
+    #: The most files of a submission compared with a folder of the exchange, and the largest compared.
+    MAX_COMPARED, MAX_COMPARED_BYTES = 64, 200_000_000
 
     def __init__(self, inbound: StrPath) -> None:
         self.inbound = Path(inbound)
@@ -363,8 +393,8 @@ class Exchange:
         student = getattr(sub, "raw_student", None) or sub.student
         prefix = f"{student}+{sub.assignment}+"
         try:
-            found = [e for e in os.scandir(self.inbound) if e.name.startswith(prefix)
-                     and e.is_dir(follow_symlinks=False)]
+            found = sorted((e for e in os.scandir(self.inbound) if e.name.startswith(prefix)
+                            and e.is_dir(follow_symlinks=False)), key=lambda e: e.name)
         except OSError as exc:
             return SubmissionTime(None, EXCHANGE_SOURCE, MISSING, f"the exchange's inbound folder cannot be read "
                                   f"({exc.strerror})")
@@ -372,16 +402,55 @@ class Exchange:
             return SubmissionTime(None, EXCHANGE_SOURCE, MISSING, f"no {prefix}… folder in the exchange's inbound")
         directory = getattr(sub, "directory", None)
         claim = from_timestamp_file(directory) if directory is not None else None
-        stamp = claim.raw if claim is not None else ""
-        taken = [e for e in found if stamp and (e.name == prefix + stamp or e.name.startswith(prefix + stamp + "+"))]
-        received = {e.name: self._changed(e.path) for e in found}
-        at, unread = max(received[e.name] for e in (taken or found))
-        earlier = sorted(t for t, _ in received.values() if t < at)
+        changed = {e.name: self._changed(e.path) for e in found}
+        taken, how = self._taken(found, prefix, Path(directory) if directory is not None else None)
+        at, unread = max(changed[e.name] for e in taken)
         details = [unread] if unread else []
+        if how:
+            details.append(how)
+        flag = ""
+        stamps = {e.name: _stamp(e.path) for e in found}
+        named = {e.name: _name_stamp(e.name, prefix) for e in found}
+        own = {stamps[e.name] for e in taken} - {""}
+        sharing = [e for e in found if e not in taken and (stamps[e.name] in own or named[e.name] in own)]
+        if sharing:
+            at = max([at, *(changed[e.name][0] for e in sharing)])
+            flag = (f"the timestamp.txt handed in ({', '.join(sorted(own))[:80]}) repeats that of the student's other "
+                    f"folder{'s' if len(sharing) > 1 else ''} in the exchange ({', '.join(e.name for e in sharing)[:200]}); "
+                    "the latest of their times counts")
+        earlier = sorted(t for t, _ in changed.values() if t < at)
         if claim is not None and claim.known and claim.at is not None and abs(claim.at - at) > self.TOLERANCE:
             details.append(f"the student's timestamp.txt said {claim.at.isoformat()} (not used)")
-        detail = "; ".join(details)
-        return SubmissionTime(at, EXCHANGE_SOURCE, detail=detail, previous=earlier[-1] if earlier else None)
+        return SubmissionTime(at, EXCHANGE_SOURCE, detail="; ".join(details), previous=earlier[-1] if earlier else None,
+                              flag=flag)
+
+    def _taken(self, found: list[os.DirEntry[str]], prefix: str,
+               directory: Path | None) -> tuple[list[os.DirEntry[str]], str]:
+        """``(folders, how)``: the student's folder(s) ``collect`` copied — those whose content is the submission's —
+        and, when it could not be told that way, which was taken instead and why."""
+        if directory is not None:
+            same = [e for e in found if self._same_content(directory, Path(e.path))]
+            if same:
+                return same, ""
+        return found, ("no folder in the exchange holds what was graded (one changed since collect took it?), so "
+                       "its time is the newest of the student's folders there: the stricter reading")
+
+    def _same_content(self, submitted: Path, folder: Path) -> bool:
+        """Every regular file directly in ``submitted`` (the notebook, timestamp.txt, …) is in ``folder``, a regular
+        file (no link) with the same bytes; within :data:`MAX_COMPARED` files of :data:`MAX_COMPARED_BYTES`."""
+        try:
+            files = [e for e in os.scandir(submitted) if e.is_file(follow_symlinks=False)]
+            if not files or len(files) > self.MAX_COMPARED:
+                return False
+            for e in files:
+                theirs = os.stat(folder / e.name, follow_symlinks=False)
+                if not stat.S_ISREG(theirs.st_mode) or theirs.st_size != e.stat(follow_symlinks=False).st_size \
+                        or theirs.st_size > self.MAX_COMPARED_BYTES \
+                        or not filecmp.cmp(e.path, folder / e.name, shallow=False):
+                    return False
+        except OSError:
+            return False
+        return True
 
     def _changed(self, folder: str) -> tuple[datetime, str]:
         """``(time, why)``: the newest change time of ``folder`` and of everything in it (links followed: ``collect``
@@ -413,6 +482,17 @@ class Exchange:
         return datetime.fromtimestamp(newest, UTC), ""
 
 
+def _name_stamp(name: str, prefix: str) -> str:
+    """The time in an exchange folder's name, as written (``ada+ps1+<time>+<random>`` → ``<time>``)."""
+    return name[len(prefix):].split("+", 1)[0].strip()
+
+
+def _stamp(folder: str) -> str:
+    """The text of ``folder``'s timestamp.txt (stripped; "" when there is none, it is a link or not a time's size)."""
+    found = from_timestamp_file(folder)
+    return found.raw.strip() if found.raw else ""
+
+
 def _raise(exc: OSError) -> None:
     raise exc
 
@@ -430,12 +510,20 @@ SKEW = timedelta(minutes=5)
 
 
 def judged(t: SubmissionTime, due: datetime | None, course_zone: str | None = None,
-           released: datetime | None = None, now: datetime | None = None) -> SubmissionTime:
-    """A claim (``not t.trusted``) read with the course's zone and judged: one before the release, later
-    than it reached the grader's side (or than ``now``), earlier than the student's previous submission, or
-    more than :data:`FAR` from the due date is *flagged* (``flag``) and read the stricter way: the time it
+           released: datetime | None = None, now: datetime | None = None, claims: str = STRICTER,
+           repeats: str = "") -> SubmissionTime:
+    """A claim (``not t.trusted``) read with the course's zone and judged; ``at`` is then the time that counts and
+    ``claimed`` what the claim said. A platform's record is returned as it is.
+
+    One before the release, later than it reached the grader's side (or than ``now``), earlier than the
+    student's previous submission, more than :data:`FAR` from the due date, or repeating the stamp of another of
+    the student's submissions (``repeats`` names it) is *flagged* (``flag``) and read the stricter way: the time it
     reached the grader's side (``received``) when known, else the previous submission's, else unknown.
-    A platform's record is returned as it is."""
+
+    A plausible claim cannot be told from the truth, so it never earns what the platform's record would not:
+    with ``claims`` :data:`STRICTER` (the default) it is read as when it reached the grader's side too (an upper
+    bound of the true time; unknown when that is not known); only with :data:`ACCEPT`, the course's explicit
+    choice (``claimed_times = "accept"``), does it count as it says."""
     if t.trusted:
         return t
     if t.raw and (not t.known or course_zone):
@@ -446,21 +534,30 @@ def judged(t: SubmissionTime, due: datetime | None, course_zone: str | None = No
                            f"({t.raw[:60]!r}: {exc})"[:300])
     if not t.known or t.at is None:  # (known: a time, never None)
         return t
+    at = t.at
+    t = replace(t, claimed=at)
     now = now or datetime.now(UTC)
     reasons = []
-    if released is not None and t.at < released:
+    if released is not None and at < released:
         reasons.append(f"it is before the problem set was released ({released.isoformat()})")
-    if t.at > (t.received or now) + SKEW or t.at > now + SKEW:
+    if at > (t.received or now) + SKEW or at > now + SKEW:
         reasons.append("it is later than the file reached the grader, or than now")
-    if t.previous is not None and t.at < t.previous:
+    if t.previous is not None and at < t.previous:
         reasons.append(f"it is earlier than the student's previous submission ({t.previous.isoformat()})")
-    if due is not None and abs(t.at - due) > FAR:
+    if due is not None and abs(at - due) > FAR:
         reasons.append("it is more than a year from the due date")
+    if repeats:
+        reasons.append(f"it repeats the time of the student's {repeats} (nbgrader writes a new one each submission)")
     if not reasons:
-        return t
-    flag = f"{t.source} said {t.at.isoformat()}, not believed: " + "; ".join(reasons)
+        if claims == ACCEPT:
+            return t
+        if t.received is None:
+            return replace(t, at=None, status=UNREADABLE, detail=f"{t.source} is the student's claim, which the "
+                           "course does not accept, and when it reached the grader is not known")
+        return replace(t, at=max(t.received, at))
+    flag = f"{t.source} said {at.isoformat()}, not believed: " + "; ".join(reasons)
     stricter = t.received if t.received is not None else (
-        t.previous if t.previous is not None and t.previous > t.at else None)
+        t.previous if t.previous is not None and t.previous > at else None)
     if stricter is None:
         return replace(t, at=None, status=UNREADABLE, flag=flag, detail=flag)
     return replace(t, at=stricter, flag=flag)

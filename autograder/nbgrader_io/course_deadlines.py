@@ -17,7 +17,9 @@
   included) with the policy of the course folder the autograder was built from.
 
 Both a gradebook with due dates and a ``deadlines.toml`` is an error (which one counts would be
-a guess). Neither: no deadlines (no late record, the raw scores).
+a guess). Neither: no deadlines (no late record, the raw scores). How a time only the student vouches for
+is read (``claimed_times``) is ``deadlines.toml``'s field, or in an nbgrader course
+``c.Deadlines.claimed_times`` in ``nbgrader_config.py`` (nbgrader itself ignores the section).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from autograder.model.deadlines import (
 from autograder.model.files import StrPath, hand_over, write_atomic
 from autograder.model.invariant import known
 from autograder.model.late_policy import LatePolicy, Policy, bounded
-from autograder.model.submission_time import as_utc, parse_utc
+from autograder.model.submission_time import CLAIMED_TIMES, STRICTER, as_utc, parse_utc
 from autograder.nbgrader_io.gradebook import CONFIG_FILE, course_directory, ensure_tools_on_path
 
 if TYPE_CHECKING:
@@ -184,7 +186,8 @@ def load(folder: StrPath) -> Deadlines | None:
     if due and coursedir is not None:  # (due dates come from a gradebook only)
         _export(export, due, extensions)
         return Deadlines(due=due, extensions=extensions, policy=NbgraderPolicy(coursedir.config),
-                         source=f"nbgrader gradebook.db and {CONFIG_FILE}", zone=exchange_zone(coursedir.config))
+                         source=f"nbgrader gradebook.db and {CONFIG_FILE}", zone=exchange_zone(coursedir.config),
+                         claimed_times=claimed_times(coursedir.config))
     if export.exists():
         exported = read_deadlines_file(export, known_problem_sets(folder))
         if coursedir is not None and (gradebook := _gradebook_path(coursedir)) is not None \
@@ -195,7 +198,7 @@ def load(folder: StrPath) -> Deadlines | None:
         config = course_directory(folder).config
         return Deadlines(due=exported.due, extensions=exported.extensions, policy=NbgraderPolicy(config),
                          source=f"{GRADEBOOK_EXPORT} (the gradebook's, exported) and {CONFIG_FILE}",
-                         zone=exchange_zone(config))
+                         zone=exchange_zone(config), claimed_times=claimed_times(config))
     return None
 
 
@@ -222,6 +225,21 @@ def exchange_zone(config: Config) -> str:
     except AttributeError:
         return ""
     return zone.strip() if isinstance(zone, str) else ""
+
+
+def claimed_times(config: Config) -> str:
+    """``c.Deadlines.claimed_times`` of an nbgrader configuration: ``"stricter"`` (the default) or ``"accept"``.
+
+    Raises
+    ------
+    DeadlinesError
+        Another value (the message names the setting)."""
+    value = config.Deadlines.get("claimed_times", STRICTER) if "Deadlines" in config else STRICTER
+    if value not in CLAIMED_TIMES:
+        raise DeadlinesError(f"{CONFIG_FILE}: c.Deadlines.claimed_times: expected \"stricter\" (a time only the "
+                             "student vouches for counts as when it reached the grader) or \"accept\" (it counts as "
+                             f"it says), not {value!r}")
+    return str(value)
 
 
 def policy_of(folder: StrPath) -> tuple[Policy, str]:

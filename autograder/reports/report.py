@@ -108,11 +108,12 @@ def _students(cs: stats.ClassStats, results_dir: StrPath) -> list[dict[str, Any]
 
 
 def _late(results: Iterable[SubmissionResult], results_dir: StrPath) -> dict[str, Any]:
-    """The deadlines section: the class in a line, and every submission that was late or whose time is unknown."""
+    """The deadlines section: the class in a line, and every submission that was late, whose time is unknown, or
+    whose time is a claim (how it was read)."""
     info = late.class_lateness(results)
     if info is None:
         return {"late_info": None}
-    entries = [{**e, "href": _href(e["result"], results_dir)} for e in late.entries(results)]
+    entries = [{**e, "href": _href(e["result"], results_dir)} for e in late.entries(results, claimed=True)]
     return {"late_info": info, "late_headline": late.headline(info), "late_entries": entries}
 
 
