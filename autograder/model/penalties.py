@@ -18,6 +18,9 @@ no readable time → status ``unknown_time``, the raw score, and the submission 
 wrote is read with the course's zone and judged first (:func:`autograder.model.submission_time.judged`:
 an implausible one is flagged and read the stricter way);
 an unreadable or incomplete results.json is left alone (it is graded again on resume).
+
+Under ``autograde --previous OLD --keep-higher`` the score is then floored at the earlier run's total
+(:func:`autograder.model.regrade.floor`), the last step, so that every writer keeps it the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from autograder.model.lateness import GRACE, LATE, ON_TIME, UNKNOWN_TIME, Lateness
+from autograder.model.regrade import floor
 from autograder.model.submission_time import judged
 
 if TYPE_CHECKING:
@@ -65,10 +69,10 @@ def apply(result: SubmissionResult, deadlines: Deadlines | None) -> SubmissionRe
     if not result.complete:
         return result
     late = assess(result, deadlines)
-    score = result.raw_score - (late.penalty if late is not None else 0.0)
-    if late == result.late and score == result.score:
+    score, regrade = floor(result, result.raw_score - (late.penalty if late is not None else 0.0))
+    if late == result.late and score == result.score and regrade == result.regrade:
         return result
-    return dataclasses.replace(result, score=score, late=late)
+    return dataclasses.replace(result, score=score, late=late, regrade=regrade)
 
 
 def apply_all(results: Iterable[SubmissionResult],
