@@ -59,7 +59,7 @@ class _Walk:
     def digest(self) -> str:
         return self.h.hexdigest()[:DIGEST_DIGITS]
 
-    def walk(self, obj: Any, depth: int = 0) -> None:  # noqa: C901 — one branch per kind of value, in one place
+    def walk(self, obj: Any, depth: int = 0) -> None:
         if depth > MAX_DEPTH:
             self.put("deep")
             return

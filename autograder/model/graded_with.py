@@ -92,9 +92,9 @@ def course_id(course_dir: str | Path) -> str:
         return ""
     found = ""
     for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-            if any(ast.unparse(t) == "c.CourseDirectory.course_id" for t in node.targets):
-                found = node.value.value[:200]
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str) \
+                and any(ast.unparse(t) == "c.CourseDirectory.course_id" for t in node.targets):
+            found = node.value.value[:200]
     return found
 
 

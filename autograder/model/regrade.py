@@ -6,7 +6,8 @@ result of the new run, and read by every output that shows a total or what moved
     "regrade": {"previous_score": 40.0, "previous_max": 50.0, "keep_higher": true, "kept": true,
                 "changes": [{"cell": "softmax-stability", "old": 0.0, "new": 5.0, "reasons": ["check"],
                              "why": "the check was corrected"}],
-                "late": "", "requests": [{"cell", "message", "decision", "points", "reply", "code", "earlier"}]}
+                "late": "", "requests": [{"cell", "message", "decision", "points", "reply", "code", "earlier",
+                                          "graded"}]}
 
 ``previous_score`` is the earlier run's total for the problem set (after its late penalty), ``None`` when the
 student had no earlier result (graded as new). With ``keep_higher`` (``--keep-higher``) the score is never
@@ -19,7 +20,8 @@ student sees what the regrade gave each cell and which total counts.
 (:mod:`autograder.model.regrade_requests`): an accepted one set its cell's points, a rejected one changed
 nothing; both are shown to the student with the reply. ``code`` is the digest of the student's code the
 decision was made on (it holds in later regrades while that code is unchanged); ``earlier``: decided on an
-earlier run and carried forward.
+earlier run and carried forward; ``graded``: the points the grader gave the cell, which an accepted request
+replaced (so that a later run can undo a decision taken back).
 """
 
 from __future__ import annotations
@@ -105,6 +107,7 @@ class RequestDecision:
     reply: str = ""
     code: str = ""
     earlier: bool = False
+    graded: float | None = None  # the points the grader gave the cell (an accepted request replaced them)
 
     @property
     def accepted(self) -> bool:
@@ -112,7 +115,7 @@ class RequestDecision:
 
     def to_json(self) -> dict[str, Any]:
         return {"cell": self.cell, "message": self.message, "decision": self.decision, "points": self.points,
-                "reply": self.reply, "code": self.code, "earlier": self.earlier}
+                "reply": self.reply, "code": self.code, "earlier": self.earlier, "graded": self.graded}
 
     @classmethod
     def from_json(cls, data: Any) -> RequestDecision | None:
@@ -120,7 +123,7 @@ class RequestDecision:
             return None
         return cls(_text(data.get("cell"), 200), _text(data.get("message")), data["decision"],
                    _number(data.get("points")), _text(data.get("reply")), _text(data.get("code"), 64),
-                   data.get("earlier") is True)
+                   data.get("earlier") is True, _number(data.get("graded")))
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from autograder.model.files import FEEDBACK_FILE, REPORT_FILE, SIMILARITY_DIR, S
 from autograder.model.results import SubmissionResult, fmt_points, load_results
 from autograder.reports import late, stats
 from autograder.reports._html import render
+from autograder.reports.changes import CHANGES_HTML
 from autograder.reports.histogram import histogram_svgs
 from autograder.reports.jsonout import batch_info
 
@@ -125,7 +126,8 @@ def render_report(results: Iterable[SubmissionResult] | stats.ClassStats, result
     info = batch_info(results_dir)
     similarity = os.path.join(results_dir, SIMILARITY_DIR, SIMILARITY_HTML)  # autograde --similarity wrote it
     context = {"title": "Class report", "cs": cs, "not_graded": info["not_graded"],
-               "similarity": f"{SIMILARITY_DIR}/{SIMILARITY_HTML}" if os.path.isfile(similarity) else None}
+               "similarity": f"{SIMILARITY_DIR}/{SIMILARITY_HTML}" if os.path.isfile(similarity) else None,
+               "changes": CHANGES_HTML if os.path.isfile(os.path.join(results_dir, CHANGES_HTML)) else None}
     if cs.results:
         context.update(
             charts=[Markup(svg) for svg in histogram_svgs(cs)],  # markup built (and escaped) by histogram.py
