@@ -260,7 +260,7 @@ def run(args: argparse.Namespace) -> int:
                   submitted_label=args.submitted)
     if similar:
         print(similar, file=sys.stderr if args.json else sys.stdout)
-    for line in lines(done[0], args.previous, summary.results_dir) if done else ():
+    for line in lines(done[0], args.previous, summary.results_dir, page=data is not None) if done else ():
         print(line, file=sys.stderr if args.json or line.startswith("warning:") else sys.stdout)
     if previous is not None and summary.interrupted:
         print(f"The regrade against {args.previous} is written when the run completes.", file=sys.stderr)

@@ -63,6 +63,8 @@ REASONS: dict[str, tuple[str, str]] = {
 }
 #: The late penalty's row of changes.csv (no grade_id has a space).
 LATE_CELL = "late penalty"
+#: The row of changes.csv for a total that moved otherwise than its cells and late penalty say.
+TOTAL_CELL = "total"
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class SetChange:
     new: SubmissionResult
     cells: tuple[CellChange, ...] = ()
     late: str = ""  # how the late penalty moved, in words
+    total: str = ""  # how the total moved when its cells and late penalty do not say it, in words
 
     @property
     def student(self) -> str:
@@ -206,9 +209,29 @@ def late_change(old: Lateness | None, new: Lateness | None) -> str:
     return f"late penalty {signed(-a)} → {signed(-b)}" + (f": {', '.join(causes)}" if causes else "")
 
 
-def compare(old: Iterable[SubmissionResult], new: Iterable[SubmissionResult]) -> Comparison:
+def total_change(old: SubmissionResult, new: SubmissionResult, cells: Iterable[CellChange],
+                 keep_higher: bool = False) -> str:
+    """How the total moved where its cells and its late penalty do not account for it ("" when they do, or when
+    ``keep_higher`` keeps the earlier total): an earlier total kept by ``--keep-higher`` then, or answers graded by
+    hand earlier that await grading now."""
+    if keep_higher and new.score < old.score:
+        return ""
+    expected = old.score + sum(c.delta for c in cells) - (
+        (new.late.penalty if new.late is not None else 0.0) - (old.late.penalty if old.late is not None else 0.0))
+    if abs(expected - new.score) <= 1e-6 or abs(old.score - new.score) <= SAME:
+        return ""
+    moved = f"total {fmt_points(old.score)} → {fmt_points(new.score)}"
+    if old.regrade is not None and old.regrade.kept:
+        return f"{moved}: the earlier run kept an earlier total (--keep-higher), this one does not"
+    if any(t.pending for t in new.tests) and old.pending_points < new.pending_points:
+        return f"{moved}: answers graded by hand earlier await grading here"
+    return moved
+
+
+def compare(old: Iterable[SubmissionResult], new: Iterable[SubmissionResult], keep_higher: bool = False) -> Comparison:
     """The submissions of ``new`` whose points moved from ``old`` (see the module docstring); those graded as
-    new, those not graded again, and answers whose hand grade the new run did not bring in."""
+    new, those not graded again, and answers whose hand grade the new run did not bring in. ``keep_higher``: the
+    new run keeps an earlier total where the new one is lower (its total then did not move)."""
     earlier: Mapping[tuple[str, str], SubmissionResult] = {key(r): r for r in old if r.complete}
     found = Comparison()
     seen = set()
@@ -222,7 +245,8 @@ def compare(old: Iterable[SubmissionResult], new: Iterable[SubmissionResult]) ->
         found.hand_grades_missing += [(*k, t.name) for t in r.tests if t.pending and any(
             w.name == t.name and w.graded_by_person for w in was.tests)]
         cells, late = cell_changes(was, r), late_change(was.late, r.late)
-        if cells or late:
-            found.changes.append(SetChange(k[0], k[1], was, r, cells, late))
+        total = total_change(was, r, cells, keep_higher)
+        if cells or late or total:
+            found.changes.append(SetChange(k[0], k[1], was, r, cells, late, total))
     found.gone = sorted((k for k in earlier if k not in seen), key=lambda k: (k[0], ps_key(k[1])))
     return found

@@ -38,6 +38,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autograder.model.files import StrPath
+
 if TYPE_CHECKING:  # (results.py imports this module: the type only)
     from autograder.model.results import SubmissionResult
 
@@ -80,7 +82,7 @@ def digest_texts(texts: Iterable[str]) -> str:
     return digest(*texts)
 
 
-def course_id(course_dir: str | Path) -> str:
+def course_id(course_dir: StrPath) -> str:
     """The ``c.CourseDirectory.course_id`` that ``COURSE/nbgrader_config.py`` sets to a string, read as text (the
     file is parsed, never run); "" when there is no such file or line, or it is not a plain string."""
     path = Path(course_dir) / "nbgrader_config.py"

@@ -6,7 +6,7 @@ result of the new run, and read by every output that shows a total or what moved
     "regrade": {"previous_score": 40.0, "previous_max": 50.0, "keep_higher": true, "kept": true,
                 "changes": [{"cell": "softmax-stability", "old": 0.0, "new": 5.0, "reasons": ["check"],
                              "why": "the check was corrected"}],
-                "late": "", "requests": [{"cell", "message", "decision", "points", "reply", "code", "earlier",
+                "late": "", "total": "", "requests": [{"cell", "message", "decision", "points", "reply", "code", "earlier",
                                           "graded"}]}
 
 ``previous_score`` is the earlier run's total for the problem set (after its late penalty), ``None`` when the
@@ -136,6 +136,7 @@ class Regrade:
     kept: bool = False
     changes: tuple[CellChange, ...] = ()
     late: str = ""  # how the late penalty moved, in words ("" when it did not)
+    total: str = ""  # how the total moved otherwise (an earlier total kept before, hand grades not read), in words
     requests: tuple[RequestDecision, ...] = field(default=())
 
     @property
@@ -146,7 +147,7 @@ class Regrade:
     def to_json(self) -> dict[str, Any]:
         return {"previous_score": self.previous_score, "previous_max": self.previous_max,
                 "keep_higher": self.keep_higher, "kept": self.kept, "changes": [c.to_json() for c in self.changes],
-                "late": self.late, "requests": [r.to_json() for r in self.requests]}
+                "late": self.late, "total": self.total, "requests": [r.to_json() for r in self.requests]}
 
     @classmethod
     def from_json(cls, data: object) -> Regrade | None:
@@ -161,7 +162,7 @@ class Regrade:
 
         return cls(_number(data.get("previous_score")), _number(data.get("previous_max")),
                    data.get("keep_higher") is True, data.get("kept") is True, items("changes", CellChange.from_json),
-                   _text(data.get("late")), items("requests", RequestDecision.from_json))
+                   _text(data.get("late")), _text(data.get("total")), items("requests", RequestDecision.from_json))
 
 
 def floor(result: SubmissionResult, score: float) -> tuple[float, Regrade | None]:

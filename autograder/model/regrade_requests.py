@@ -30,6 +30,7 @@ from pathlib import Path
 from autograder.model.files import StrPath, write_atomic
 from autograder.model.ids import csv_cell, from_csv_cell
 from autograder.model.regrade import ACCEPT, REJECT
+from autograder.model.results import SubmissionResult, TestResult
 
 #: Largest requests or decisions file read.
 MAX_BYTES = 4 << 20
@@ -112,7 +113,7 @@ def _rows(path: StrPath, what: str) -> tuple[list[str], list[tuple[int, list[str
 
 
 def _columns(header: list[str], needed: Iterable[str], path: StrPath, what: str) -> dict[str, int]:
-    found = {}
+    found: dict[str, int] = {}
     for name, aliases in COLUMNS.items():
         for i, h in enumerate(header):
             if h == name.replace("_", " ") or h in aliases:
@@ -215,3 +216,61 @@ def _cell(value: object) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return f"{value:g}"
     return csv_cell(value)
+
+
+@dataclass(frozen=True)
+class Matched:
+    """A request beside what it is about: the student's result and the graded cell (``status`` "" when both are
+    found; else why not, and the request is listed, never dropped)."""
+
+    request: Request
+    result: SubmissionResult | None
+    test: TestResult | None
+    status: str = ""
+
+
+UNKNOWN_STUDENT = "unknown student: no results of this student"
+UNKNOWN_SET = "no result of this student for this problem set"
+UNKNOWN_CELL = "unknown cell: not a graded cell of this problem set"
+NO_CELL = "no cell named: about the problem set as a whole"
+
+
+def match_requests(requests: Iterable[Request], results: Iterable[SubmissionResult]) -> list[Matched]:
+    """Each request beside its student's result and graded cell (a student is found by results folder name or by
+    the id results.json records), in the requests' order."""
+    by_student: dict[str, dict[str, SubmissionResult]] = {}
+    for r in results:
+        folder = r.path.parent.parent.name if r.path is not None else r.student
+        for name in dict.fromkeys((folder, r.student)):
+            by_student.setdefault(name, {}).setdefault(r.assignment, r)
+    out = []
+    for q in requests:
+        sets = by_student.get(q.student)
+        if sets is None:
+            out.append(Matched(q, None, None, UNKNOWN_STUDENT))
+            continue
+        result = sets.get(q.assignment)
+        if result is None:
+            out.append(Matched(q, None, None, UNKNOWN_SET))
+            continue
+        test = next((t for t in result.tests if t.name == q.cell), None)
+        status = "" if test is not None else NO_CELL if not q.cell else UNKNOWN_CELL
+        out.append(Matched(q, result, test, status))
+    return out
+
+
+def decision_rows(matched: Iterable[Matched], earlier: Iterable[Decided] = ()) -> list[dict[str, object]]:
+    """The decisions file's rows for ``matched`` (undecided), with the decisions of an earlier file kept for the
+    same request (student, problem set, cell and message)."""
+    kept = {(d.student, d.assignment, d.cell, d.message): d for d in earlier if d.decision}
+    rows: list[dict[str, object]] = []
+    for m in matched:
+        q = m.request
+        student = m.result.path.parent.parent.name if m.result is not None and m.result.path is not None else q.student
+        before = kept.get((student, q.assignment, q.cell, q.message)) or kept.get((q.student, q.assignment, q.cell,
+                                                                                    q.message))
+        rows.append({"student": student, "problem_set": q.assignment, "cell": q.cell, "message": q.message,
+                     "decision": before.decision if before else "", "points": before.points if before else None,
+                     "of_points": m.test.max_score if m.test is not None else None,
+                     "reply": before.reply if before else "", "status": m.status or "ok"})
+    return rows

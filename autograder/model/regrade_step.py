@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autograder.model import changes as changes_model
-from autograder.model.changes import LATE_CELL, Comparison, compare, key
+from autograder.model.changes import LATE_CELL, TOTAL_CELL, Comparison, compare, key
 from autograder.model.course import function_of
 from autograder.model.files import StrPath, write_atomic, write_json_atomic
 from autograder.model.graded_with import digest, grader_version
@@ -184,7 +184,7 @@ def _recorded(result: SubmissionResult, old: SubmissionResult | None, keep_highe
     record = Regrade(previous_score=old.score if old is not None else None,
                      previous_max=old.max_score if old is not None else None, keep_higher=keep_higher,
                      changes=moved.cells if moved is not None else (), late=moved.late if moved is not None else "",
-                     requests=requests)
+                     total=moved.total if moved is not None else "", requests=requests)
     return dataclasses.replace(result, regrade=record)
 
 
@@ -198,7 +198,7 @@ def regrade_step(results_dir: StrPath, results: list[SubmissionResult], previous
     complete = [r for r in results if r.complete]
     decided_results = apply_decisions(complete, previous.results, decided, run)
     decided_results, _ = apply_all(decided_results, deadlines)
-    run.comparison = compare(previous.results, decided_results)
+    run.comparison = compare(previous.results, decided_results, keep_higher)
     earlier = {key(r): r for r in previous.results}
     moved = {(c.folder, c.assignment): c for c in run.comparison.changes}
     recorded = [_recorded(r, earlier.get(key(r)), keep_higher, moved.get(key(r))) for r in decided_results]
@@ -234,6 +234,9 @@ def write_changes_csv(path: StrPath, comparison: Comparison) -> Path:
             old = change.old.late.penalty if change.old.late is not None else 0.0
             new = change.new.late.penalty if change.new.late is not None else 0.0
             writer.writerow(who + [LATE_CELL, fmt_points(-old, 4), fmt_points(-new, 4), csv_cell(change.late), "late"])
+        if change.total:
+            writer.writerow(who + [TOTAL_CELL, fmt_points(change.old.score, 4), fmt_points(change.new.score, 4),
+                                   csv_cell(change.total), "total"])
     return write_atomic(path, buf.getvalue())
 
 
@@ -263,16 +266,18 @@ def _record(previous: Previous, run: RegradeRun, keep_higher: bool, options: Map
     }
 
 
-def lines(run: RegradeRun, previous: StrPath, results_dir: StrPath) -> list[str]:
-    """What the command prints about the step."""
+def lines(run: RegradeRun, previous: StrPath, results_dir: StrPath, page: bool = True) -> list[str]:
+    """What the command prints about the step (``page``: changes.html was written too)."""
     found = run.comparison
     out = [f"Regrade against {previous}: {found.cells} graded cell(s) moved in {len(found.changes)} submission(s)"
-           f" ({Path(results_dir) / CHANGES_FILE}, changes.html); run recorded in {Path(results_dir) / RECORD_FILE}."]
+           f" ({Path(results_dir) / CHANGES_FILE}{', changes.html' if page else ''}); run recorded in "
+           f"{Path(results_dir) / RECORD_FILE}."]
     for change in found.changes:
         for c in change.cells:
             out.append(f"  {change.student} {change.assignment} {c.line()}")
-        if change.late:
-            out.append(f"  {change.student} {change.assignment} {change.late}")
+        for text in (change.late, change.total):
+            if text:
+                out.append(f"  {change.student} {change.assignment} {text}")
     if run.kept:
         out.append(f"Kept the earlier total (--keep-higher) of {len(run.kept)} submission(s): "
                    + ", ".join(f"{f}/{ps}" for f, ps in run.kept[:10]) + (" …" if len(run.kept) > 10 else ""))

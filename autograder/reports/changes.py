@@ -49,23 +49,23 @@ def _entries(results: Iterable[SubmissionResult], results_dir: StrPath) -> list[
     out = []
     for r in results:
         g = r.regrade
-        if g is None or not (g.changes or g.late or g.kept):
+        if g is None or not (g.changes or g.late or g.total or g.kept):
             continue
         cells = [{"cell": c.cell, "old": c.old, "new": c.new, "delta": signed(c.delta),
                   "why": "; ".join(REASONS[code][0] for code in c.reasons if code in REASONS), "student_line": c.line()}
                  for c in g.changes]
         out.append({"student": r.student, "assignment": r.assignment, "href": feedback_href(r, results_dir),
                     "old": g.previous_score, "new": r.score, "earned": r.raw_score - r.late_penalty, "kept": g.kept,
-                    "max_score": r.max_score, "cells": cells, "late": g.late})
+                    "max_score": r.max_score, "cells": cells, "late": g.late, "total": g.total})
     return out
 
 
 def render_changes(results: Iterable[SubmissionResult], results_dir: StrPath, record: dict[str, Any]) -> str:
     """The changes page as a complete HTML document (links relative to ``results_dir``)."""
     entries = _entries(results, results_dir)
-    raw_options = record.get("options") if isinstance(record.get("options"), dict) else {}
+    raw_options: dict[str, Any] = record["options"] if isinstance(record.get("options"), dict) else {}
     options = {"keep_higher": raw_options.get("keep_higher") is True, "decisions": str(raw_options.get("decisions") or "")[:500]}
-    requests = record.get("requests") if isinstance(record.get("requests"), dict) else {}
+    requests: dict[str, Any] = record["requests"] if isinstance(record.get("requests"), dict) else {}
     not_applied = [{k: str(n.get(k) or "")[:2_000] for k in ("student", "problem_set", "cell", "why", "line")}
                    for n in requests.get("not_applied", [])[:2_000] if isinstance(n, dict)] \
         if isinstance(requests.get("not_applied"), list) else []

@@ -144,7 +144,7 @@ def regrade_view(result: SubmissionResult) -> dict | None:
     corrected"), ``late`` (how the late penalty moved), ``kept`` (the earlier total kept, and this regrade's
     points), ``requests`` (each regrade request with the instructor's decision and reply)."""
     g = result.regrade
-    if g is None or not (g.changes or g.late or g.kept or g.requests):
+    if g is None or not (g.changes or g.late or g.total or g.kept or g.requests):
         return None
     tests = {t.name: t for t in result.tests}
     kept = None
@@ -161,7 +161,8 @@ def regrade_view(result: SubmissionResult) -> dict | None:
             said = "Not accepted: the points stay as graded."
         requests.append({"cell": r.cell or result.assignment, "message": r.message, "said": said, "reply": r.reply,
                          "accepted": r.decision == ACCEPT})
-    return {"lines": [c.line() for c in g.changes], "late": g.late, "kept": kept, "requests": requests}
+    return {"lines": [c.line() for c in g.changes], "late": g.late, "total": g.total, "kept": kept,
+            "requests": requests}
 
 
 def feedback_view(result: SubmissionResult, model_answers: dict | None = None, publish: bool = False) -> dict:
