@@ -206,7 +206,12 @@ def late_change(old: Lateness | None, new: Lateness | None) -> str:
                                   ("the points it applies to changed", old.raw_score, new.raw_score)):
             if left != right:
                 causes.append(what)
-    return f"late penalty {signed(-a)} → {signed(-b)}" + (f": {', '.join(causes)}" if causes else "")
+    return f"late penalty {_off(a)} → {_off(b)}" + (f": {', '.join(causes)}" if causes else "")
+
+
+def _off(penalty: float) -> str:
+    """A penalty as points off: ``−2``, or ``0`` for none."""
+    return signed(-penalty) if penalty > SAME else "0"
 
 
 def total_change(old: SubmissionResult, new: SubmissionResult, cells: Iterable[CellChange],

@@ -12,7 +12,7 @@ student id may be written as grades.csv writes it (a leading ``'`` before ``=``,
 
 Both files come from outside the grader and are read as hostile: at most :data:`MAX_BYTES` bytes and
 :data:`MAX_ROWS` rows, UTF-8 (a spreadsheet's byte-order mark allowed), every field cut at :data:`MAX_FIELD`
-characters; a file that breaks these is refused with its name and line, never half read. Every text cell
+characters, control characters replaced; a file that breaks these is refused with its name and line, never half read. Every text cell
 written back goes through :func:`~autograder.model.ids.csv_cell` (no cell is a spreadsheet formula), and the
 pages escape every value (:mod:`autograder.reports.requests_review`).
 """
@@ -49,6 +49,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 DECISION_COLUMNS = ("student", "problem_set", "cell", "message", "decision", "points", "of_points", "reply", "status")
 _WORDS = {"accept": ACCEPT, "accepted": ACCEPT, "reject": REJECT, "rejected": REJECT}
 _SPACES = re.compile(r"[\s_]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class RequestsError(ValueError):
@@ -81,6 +82,9 @@ class Decided:
 
 
 def _cut(text: str) -> str:
+    """A field cut at :data:`MAX_FIELD` characters (saying so), its control characters but tab and newline shown as
+    U+FFFD (a NUL or an escape sequence reaches no page, terminal or spreadsheet)."""
+    text = _CONTROL.sub("\ufffd", text)
     return text if len(text) <= MAX_FIELD else text[:MAX_FIELD] + f"… ({len(text) - MAX_FIELD:,} more characters cut)"
 
 
