@@ -27,6 +27,7 @@ from autograder.lms.regrade import moved_only
 from autograder.lms.scores import read_grades
 from autograder.model.course import GRADE_CELLS, ROOT
 from autograder.model.deadlines import read_deadlines_file
+from autograder.model.files import CHANGES_FILE, REGRADE_FILE
 from autograder.model.graded_with import GradedWith, code_digests, completed, grader_version
 from autograder.model.grades import write_grades_csv
 from autograder.model.penalties import apply_all
@@ -41,7 +42,7 @@ from autograder.model.regrade_requests import (
     read_requests,
     write_decisions,
 )
-from autograder.model.regrade_step import CHANGES_FILE, RECORD_FILE, regrade_step
+from autograder.model.regrade_step import regrade_step
 from autograder.model.results import SubmissionResult, TestResult, load_results, results_path, write_results
 from autograder.model.submission_time import from_text
 from autograder.reports.after_grading import write_reports
@@ -167,7 +168,7 @@ def test_students_missing_from_the_earlier_run_are_graded_as_new_and_listed(tmp_
     new_dir, _, run = regrade(tmp_path, [result("ada")], [result("ada"), result("ben", lost=("softmax-basic",))],
                               keep_higher=True)
     assert run.comparison.new == [("ben", PS)] and not run.comparison.changes
-    record = json.loads((new_dir / RECORD_FILE).read_text())
+    record = json.loads((new_dir / REGRADE_FILE).read_text())
     assert record["graded_as_new"] == ["ben/ps1_softmax"] and record["changed_cells"] == 0
     assert json.loads((new_dir / "ben" / PS / "results.json").read_text())["regrade"]["previous_score"] is None
 
@@ -346,7 +347,7 @@ def test_decisions_are_applied_and_those_that_cannot_be_are_listed(tmp_path):
     page = render_feedback(by["ada"])
     assert "Accepted: 3 / 4 points (the check gave 0)." in page and "Partly right." in page and "regraded" in page
     assert "Not accepted: the points stay as graded. Your instructor: The axis is wrong." in render_feedback_text(by["ben"])
-    recorded = json.loads((new_dir / RECORD_FILE).read_text())["requests"]
+    recorded = json.loads((new_dir / REGRADE_FILE).read_text())["requests"]
     assert recorded["applied"] == 2 and len(recorded["not_applied"]) == 3
 
 

@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.lms.scores import Grade
-from autograder.model.files import StrPath
+from autograder.model.files import REGRADE_FILE, StrPath
 from autograder.model.regrade import Regrade
-from autograder.model.regrade_step import RECORD_FILE
 from autograder.model.results import load_results
 
 #: Two totals closer than this are the same grade (as passback's plan compares them).
@@ -45,7 +44,7 @@ class RegradeFilter:
     lowered: list[Grade] = field(default_factory=list)  # lower than the kept earlier total: never posted
 
     def lines(self, results_dir: StrPath) -> list[str]:
-        out = [f"Regrade ({Path(results_dir) / RECORD_FILE}): posting the {len(self.post)} grade(s) that moved since "
+        out = [f"Regrade ({Path(results_dir) / REGRADE_FILE}): posting the {len(self.post)} grade(s) that moved since "
                f"the earlier run or are new; {self.unchanged} unchanged since then left out (--every-grade posts "
                "them all)."]
         out += [f"  not posted: {g.student} {g.ps}: {g.score:g} is lower than the earlier total the regrade keeps "
@@ -74,7 +73,7 @@ def with_reason(comment: str, line: str) -> str:
 
 def is_regrade(results_dir: StrPath) -> bool:
     """``results_dir`` was written by ``autograde --previous`` (it holds regrade.json)."""
-    return (Path(results_dir) / RECORD_FILE).is_file()
+    return (Path(results_dir) / REGRADE_FILE).is_file()
 
 
 def moved_only(results_dir: StrPath, grades: Iterable[Grade], every: bool = False) -> RegradeFilter:

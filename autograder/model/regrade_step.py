@@ -32,22 +32,20 @@ from typing import TYPE_CHECKING, Any
 from autograder.model import changes as changes_model
 from autograder.model.changes import LATE_CELL, TOTAL_CELL, Comparison, compare, key
 from autograder.model.course import function_of
-from autograder.model.files import StrPath, write_atomic, write_json_atomic
+from autograder.model.files import CHANGES_FILE, REGRADE_FILE, StrPath, write_atomic, write_json_atomic
 from autograder.model.graded_with import digest, grader_version
 from autograder.model.grades import write_grades_csv
 from autograder.model.ids import csv_cell
 from autograder.model.invariant import known
 from autograder.model.penalties import apply_all
 from autograder.model.previous import Previous
-from autograder.model.regrade import ACCEPT, SAME, Regrade, RequestDecision
+from autograder.model.regrade import SAME, Regrade, RequestDecision
 from autograder.model.regrade_requests import Decided
 from autograder.model.results import SubmissionResult, fmt_points, write_results
 
 if TYPE_CHECKING:
     from autograder.model.deadlines import Deadlines
 
-CHANGES_FILE = "changes.csv"
-RECORD_FILE = "regrade.json"
 #: changes.csv's columns.
 CHANGES_COLUMNS = ("student", "problem_set", "cell", "old", "new", "reason", "evidence")
 
@@ -214,7 +212,7 @@ def regrade_step(results_dir: StrPath, results: list[SubmissionResult], previous
     write_grades_csv(results_dir)
     write_changes_csv(results_dir / CHANGES_FILE, run.comparison)
     run.record = _record(previous, run, keep_higher, options or {})
-    write_json_atomic(results_dir / RECORD_FILE, run.record)
+    write_json_atomic(results_dir / REGRADE_FILE, run.record)
     return [by_path.get(r.path, r) for r in results], run
 
 
@@ -271,7 +269,7 @@ def lines(run: RegradeRun, previous: StrPath, results_dir: StrPath, page: bool =
     found = run.comparison
     out = [f"Regrade against {previous}: {found.cells} graded cell(s) moved in {len(found.changes)} submission(s)"
            f" ({Path(results_dir) / CHANGES_FILE}{', changes.html' if page else ''}); run recorded in "
-           f"{Path(results_dir) / RECORD_FILE}."]
+           f"{Path(results_dir) / REGRADE_FILE}."]
     for change in found.changes:
         for c in change.cells:
             out.append(f"  {change.student} {change.assignment} {c.line()}")
@@ -298,4 +296,5 @@ def lines(run: RegradeRun, previous: StrPath, results_dir: StrPath, page: bool =
     return out
 
 
-__all__ = ["ACCEPT", "CHANGES_FILE", "RECORD_FILE", "RegradeRun", "apply_decisions", "lines", "regrade_step"]
+__all__ = ["CHANGES_COLUMNS", "NotApplied", "RegradeRun", "apply_decisions", "lines", "regrade_step",
+           "write_changes_csv"]

@@ -17,21 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from autograder.model.changes import REASONS
-from autograder.model.files import FEEDBACK_FILE, StrPath, write_atomic
+from autograder.model.files import CHANGES_HTML, FEEDBACK_FILE, REGRADE_FILE, StrPath, write_atomic
 from autograder.model.regrade import signed
-from autograder.model.regrade_step import RECORD_FILE
 from autograder.model.results import SubmissionResult, load_results
 from autograder.reports._html import render
 
-#: The page's file name, beside report.html.
-CHANGES_HTML = "changes.html"
 #: Largest regrade.json read (the folder is ours, but may have been edited).
 MAX_RECORD_BYTES = 4 << 20
 
 
 def read_record(results_dir: StrPath) -> dict[str, Any] | None:
     """``RESULTS/regrade.json`` (None when the folder is not a regrade's, or the file cannot be read)."""
-    path = Path(results_dir) / RECORD_FILE
+    path = Path(results_dir) / REGRADE_FILE
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_RECORD_BYTES + 1)

@@ -23,11 +23,18 @@ from typing import Any
 
 from markupsafe import Markup
 
-from autograder.model.files import FEEDBACK_FILE, REPORT_FILE, SIMILARITY_DIR, SIMILARITY_HTML, StrPath, write_atomic
+from autograder.model.files import (
+    CHANGES_HTML,
+    FEEDBACK_FILE,
+    REPORT_FILE,
+    SIMILARITY_DIR,
+    SIMILARITY_HTML,
+    StrPath,
+    write_atomic,
+)
 from autograder.model.results import SubmissionResult, fmt_points, load_results
 from autograder.reports import late, stats
 from autograder.reports._html import render
-from autograder.reports.changes import CHANGES_HTML
 from autograder.reports.histogram import histogram_svgs
 from autograder.reports.jsonout import batch_info
 
