@@ -46,7 +46,7 @@ def _item(index: int, m: Matched, out_dir: StrPath) -> dict[str, Any]:
         "message": q.message, "status": m.status, "href": _href(m, out_dir), "line": q.line,
         "points": None if t is None else ("–" if t.score is None else fmt_points(t.score)) + f" / {fmt_points(t.max_score)}",
         "feedback": t.message if t is not None else "", "hint": t.hint if t is not None else "", "verdict": verdict,
-        "code": without_docstrings(code).strip("\n").rstrip() if code else "",
+        "code": without_docstrings(code).strip("\n").rstrip() if code else "", "function": function_of(q.cell),
         "earlier": [{"decision": d.decision, "points": d.points, "reply": d.reply} for d in earlier],
         "total": None if r is None else f"{fmt_points(r.score)} / {fmt_points(r.max_score)}",
     }
