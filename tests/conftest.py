@@ -48,7 +48,7 @@ END_TO_END = {
         "test_reports_a11y", "test_reports_layout", "test_similarity_layout", "test_regrades_a11y"),
     "the platforms": (  # Gradescope, LTI, Dask, the cluster recipes and the README's commands as printed
         "test_gradescope", "test_lms_lti", "test_lms_demo", "test_engine_dask", "test_cluster_recipes",
-        "test_reports_readme"),
+        "test_reports_readme", "test_regrades_passback"),
     "attack batches": (  # the red teams, hostile batches, signals and kills
         "test_redteam_uid_mode", "test_redteam_templates", "test_redteam_static_reading", "test_redteam_similarity",
         "test_engine_robustness", "test_engine_batch_hostile", "test_engine_interrupt", "test_engine_kill_resume"),

@@ -41,12 +41,15 @@ class RegradeFilter:
 
     post: list[Grade] = field(default_factory=list)
     unchanged: int = 0
+    every: bool = False
     lowered: list[Grade] = field(default_factory=list)  # lower than the kept earlier total: never posted
 
     def lines(self, results_dir: StrPath) -> list[str]:
-        out = [f"Regrade ({Path(results_dir) / REGRADE_FILE}): posting the {len(self.post)} grade(s) that moved since "
-               f"the earlier run or are new; {self.unchanged} unchanged since then left out (--every-grade posts "
-               "them all)."]
+        record = Path(results_dir) / REGRADE_FILE
+        out = [f"Regrade ({record}): posting every grade (--every-grade), each moved one's comment naming why."
+               if self.every else
+               f"Regrade ({record}): posting the {len(self.post)} grade(s) that moved since the earlier run or are "
+               f"new; {self.unchanged} unchanged since then left out (--every-grade posts them all)."]
         out += [f"  not posted: {g.student} {g.ps}: {g.score:g} is lower than the earlier total the regrade keeps "
                 "(--keep-higher); run `late` to write grades.csv again" for g in self.lowered]
         return out
@@ -80,7 +83,7 @@ def moved_only(results_dir: StrPath, grades: Iterable[Grade], every: bool = Fals
     """The grades of a regrade's folder to post (see the module docstring); every grade, with its reason line,
     when ``every``."""
     records = {(r.student, r.assignment): r.regrade for r in load_results(results_dir) if r.complete}
-    found = RegradeFilter()
+    found = RegradeFilter(every=every)
     for g in grades:
         record = records.get((g.student, g.ps))
         if record is None or record.previous_score is None:  # graded as new: posted as any grade
