@@ -212,10 +212,11 @@ def problem_set_digests(checks: Mapping[str, Check]) -> tuple[dict[str, str], di
 
 
 def given_digest(source: SourceNotebook) -> str:
-    """The digest of a problem set's source notebook as graded: every cell with its grade_id and points, and the
-    text of every cell but the solutions (the code given, the test cells; a model answer is not graded with)."""
-    return digest_texts(f"{c.cell_type}\0{c.grade_id or ''}\0{c.points}\0{'' if c.solution else c.source}"
-                        for c in source.cells)
+    """The digest of a problem set's source notebook as graded: its graded cells with their points, and the text of
+    its code cells but the solutions (the code given, the test cells). The lesson's text and a model answer are not
+    graded with: editing them moves no point, so they are no reason."""
+    return digest_texts(f"{c.cell_type}\0{c.grade_id or ''}\0{c.points}\0{c.source if c.cell_type == 'code' else ''}"
+                        for c in source.cells if (c.cell_type == "code" and not c.solution) or c.grade)
 
 
 def problem_set_evidence(source: SourceNotebook, checks: Mapping[str, Check]) -> GradedWith:

@@ -11,8 +11,8 @@ moved from what changed, never from a guess::
 * ``checks``: each graded cell's check as declared (probes, tolerances, properties judged, forbidden names),
   its hint rules apart in ``hints`` (:mod:`autograder.checks.digest`); ``references``: the source of each
   contract function's reference in ``solutions/``;
-* ``given``: the course's source notebook of the problem set (every cell but the solutions: the code given,
-  the test cells, each graded cell's points);
+* ``given``: the course's source notebook of the problem set (its code cells but the solutions: the code given,
+  the test cells; and each graded cell's points);
 * ``code``: the student's code of each function (their solution cell as graded); ``notebook``: every cell
   of the student's that ran;
 * ``seal``: a digest of the scores the grader gave the autograded cells together with the rest of the
