@@ -98,12 +98,12 @@ def _fresh(result: SubmissionResult) -> SubmissionResult:
     return dataclasses.replace(result, score=float(sum(t.earned for t in result.tests)), late=None, regrade=None)
 
 
-def _index(results: Iterable[SubmissionResult]) -> dict[tuple[str, str], SubmissionResult]:
-    """``(student as written, ps) -> result``: by results folder name and by display id."""
-    out: dict[tuple[str, str], SubmissionResult] = {}
+def _index(results: Iterable[SubmissionResult]) -> dict[tuple[str, str], tuple[str, str]]:
+    """``(student as written, ps) -> (results folder, ps)``: by results folder name and by display id."""
+    out: dict[tuple[str, str], tuple[str, str]] = {}
     for r in results:
-        out.setdefault(key(r), r)
-        out.setdefault((r.student, r.assignment), r)
+        out.setdefault(key(r), key(r))
+        out.setdefault((r.student, r.assignment), key(r))
     return out
 
 
@@ -164,15 +164,14 @@ def apply_decisions(results: list[SubmissionResult], previous: Iterable[Submissi
             run.not_applied.append(NotApplied(row.student, row.assignment, row.cell,
                                               "no result of this student for this problem set", row.line))
             continue
-        result = current[key(found)]
+        result = current[found]
         result, why = _decide(result, RequestDecision(row.cell, row.message, row.decision, row.points, row.reply,
                                                       _code(result, row.cell)))
         if why:
             run.not_applied.append(NotApplied(row.student, row.assignment, row.cell, why, row.line))
         else:
             run.applied += 1
-        current[key(result)] = result
-        index = _index(current.values())
+        current[found] = result
     return [current[key(r)] for r in results]
 
 
