@@ -22,7 +22,7 @@ move that cell, in this order (:data:`REASONS`):
 ``hand``       an answer cell graded by hand (formgrader)
 ``unreadable`` the notebook could not be read in one of the runs
 ``timeout``    a time limit was reached in one of the runs
-``unrecorded`` the earlier run recorded no evidence (a grader before regrades were recorded)
+``unrecorded`` a run recorded no evidence (results written before regrades were recorded)
 ``unexplained`` none of the above differs (the execution notes of both runs say what ran)
 =============  =======================================================================================
 
@@ -57,7 +57,7 @@ REASONS: dict[str, tuple[str, str]] = {
                    "your notebook could not be read in one of the gradings"),
     "timeout": ("a time limit was reached in one of the runs", "a time limit was reached in one of the gradings"),
     "new-cell": ("a graded cell the earlier run did not have", "a new graded cell"),
-    "unrecorded": ("the earlier run recorded no evidence (graded before regrades were recorded)", "graded again"),
+    "unrecorded": ("a run recorded no evidence (its results were written before regrades were recorded)", "graded again"),
     "unexplained": ("nothing the grader records changed (the execution notes of both runs say what ran)",
                     "graded again"),
 }
@@ -143,7 +143,7 @@ def reasons(old: SubmissionResult, new: SubmissionResult, cell: str) -> tuple[st
         found.append("unreadable")
     if _timed_out(old, t_old) or _timed_out(new, t_new):
         found.append("timeout")
-    if a is None and not found:
+    if (a is None or b is None) and not found:
         found.append("unrecorded")
     return tuple(found) or ("unexplained",)
 
