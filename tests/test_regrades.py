@@ -457,4 +457,11 @@ def test_every_result_records_what_it_was_graded_with_and_its_seal(tmp_path):
     back = SubmissionResult.from_json(json.loads(json.dumps(r.to_json())))
     assert back.graded_with == r.graded_with and not back.edited
     assert GradedWith.from_json({"checks": {"a": 1, "b": "x" * 100}, "grader": ["x"]}) == GradedWith(
-        checks={"b": "x" * 64})
+        checks={"b": "x" * 64}, scheme=0)  # (a record without its scheme is compared with none)
+
+
+def test_evidence_recorded_another_way_is_not_compared_digest_by_digest(tmp_path):
+    other = dataclasses.replace(SHARED, scheme=0, checks={gid: "made-otherwise" for gid in SHARED.checks})
+    _, _, run = regrade(tmp_path, [result("ada", lost=("softmax-basic",), shared=other)], [result("ada")],
+                        keep_higher=False)
+    assert run.comparison.changes[0].cells[0].reasons == ("unrecorded",)

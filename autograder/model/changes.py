@@ -57,7 +57,8 @@ REASONS: dict[str, tuple[str, str]] = {
                    "your notebook could not be read in one of the gradings"),
     "timeout": ("a time limit was reached in one of the runs", "a time limit was reached in one of the gradings"),
     "new-cell": ("a graded cell the earlier run did not have", "a new graded cell"),
-    "unrecorded": ("a run recorded no evidence (its results were written before regrades were recorded)", "graded again"),
+    "unrecorded": ("a run recorded no evidence, or recorded it another way (results written by another version)",
+                   "graded again"),
     "unexplained": ("nothing the grader records changed (the execution notes of both runs say what ran)",
                     "graded again"),
 }
@@ -127,7 +128,7 @@ def reasons(old: SubmissionResult, new: SubmissionResult, cell: str) -> tuple[st
         found.append("points")
     a, b = old.graded_with, new.graded_with
     function = function_of(cell)
-    if a is not None and b is not None:
+    if a is not None and b is not None and a.scheme == b.scheme:
         for code, left, right in (("check", a.checks.get(cell), b.checks.get(cell)),
                                   ("reference", a.references.get(function), b.references.get(function)),
                                   ("given", a.given, b.given), ("code", a.code.get(function), b.code.get(function))):
@@ -143,7 +144,7 @@ def reasons(old: SubmissionResult, new: SubmissionResult, cell: str) -> tuple[st
         found.append("unreadable")
     if _timed_out(old, t_old) or _timed_out(new, t_new):
         found.append("timeout")
-    if (a is None or b is None) and not found:
+    if (a is None or b is None or a.scheme != b.scheme) and not found:
         found.append("unrecorded")
     return tuple(found) or ("unexplained",)
 

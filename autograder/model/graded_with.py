@@ -4,7 +4,7 @@ Every results.json the engine writes records, under ``graded_with``, digests of 
 so that grading again (``autograde --previous OLD``, :mod:`autograder.model.changes`) can say why a cell
 moved from what changed, never from a guess::
 
-    "graded_with": {"grader": "0.1.0", "course": "probdl",
+    "graded_with": {"grader": "0.1.0", "course": "probdl", "scheme": 1,
                     "checks": {grade_id: digest}, "hints": {grade_id: digest}, "references": {function: digest},
                     "given": digest, "code": {function: digest}, "notebook": digest, "seal": digest}
 
@@ -24,7 +24,8 @@ A digest is the first 20 hex digits of a SHA-256 (80 bits): enough to tell two v
 a file read back bounded like the rest of results.json. ``course`` is the nbgrader ``course_id`` the course
 folder's ``nbgrader_config.py`` sets (:func:`course_id`; "" when it sets none), so results of another
 course are refused, and ``grader`` the grader's version (a major version's results are not compared
-with another's).
+with another's); ``scheme`` how the digests were made (:data:`SCHEME`: two records of different schemes are not
+compared digest by digest).
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ from autograder.model.files import StrPath
 if TYPE_CHECKING:  # (results.py imports this module: the type only)
     from autograder.model.results import SubmissionResult
 
+#: How the digests are made: results recorded under another scheme are not compared digest by digest (a digest
+#: made another way differs without anything having changed).
+SCHEME = 1
 #: The grader's distribution, whose version results record.
 DISTRIBUTION = "probdl-autograder"
 #: Digits of a digest.
@@ -116,6 +120,7 @@ class GradedWith:
 
     grader: str = ""
     course: str = ""
+    scheme: int = SCHEME
     checks: dict[str, str] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
     references: dict[str, str] = field(default_factory=dict)
@@ -125,7 +130,8 @@ class GradedWith:
     seal: str = ""
 
     def _unsealed(self) -> dict[str, Any]:
-        return {"grader": self.grader, "course": self.course, "checks": dict(self.checks), "hints": dict(self.hints),
+        return {"grader": self.grader, "course": self.course, "scheme": self.scheme, "checks": dict(self.checks),
+                "hints": dict(self.hints),
                 "references": dict(self.references), "given": self.given, "code": dict(self.code),
                 "notebook": self.notebook}
 
@@ -146,7 +152,9 @@ class GradedWith:
         """Tolerant and bounded: None unless ``data`` is an object; ill-typed fields take their defaults."""
         if not isinstance(data, dict):
             return None
+        scheme = data.get("scheme")
         return cls(grader=_text(data.get("grader"), 40), course=_text(data.get("course")),
+                   scheme=scheme if isinstance(scheme, int) and not isinstance(scheme, bool) else 0,
                    checks=_table(data.get("checks")), hints=_table(data.get("hints")),
                    references=_table(data.get("references")), given=_text(data.get("given"), 64),
                    code=_table(data.get("code")), notebook=_text(data.get("notebook"), 64),
