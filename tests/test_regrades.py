@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder.checks import checks_for
@@ -449,6 +450,16 @@ def test_a_checks_digest_is_the_same_in_every_process_and_moves_with_its_declara
     assert declaration_digest(reworded) == declaration_digest(check) and hints_digest(reworded) != hints_digest(check)
     assert declaration_digest(dataclasses.replace(check, probes=check.probes + (Probe("one more", (1.0,)),))) != \
         declaration_digest(check)
+    # a probe computed with another BLAS differs in its last bits: the same declaration; a corrected value is not
+    basic = checks_for(PS)["softmax-basic"]
+    z = np.asarray(basic.probes[0].args[0], dtype=float)
+
+    def with_z(value):
+        return dataclasses.replace(basic, probes=(dataclasses.replace(basic.probes[0], args=(value,)),)
+                                   + basic.probes[1:])
+
+    assert declaration_digest(with_z(np.nextafter(z, np.inf))) == declaration_digest(basic)
+    assert declaration_digest(with_z(z * (1 + 1e-6))) != declaration_digest(basic)
 
 
 def test_every_result_records_what_it_was_graded_with_and_its_seal(tmp_path):

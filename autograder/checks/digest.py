@@ -7,8 +7,8 @@ grade_id, a digest of each of the three, recorded in results.json (:mod:`autogra
 a later ``autograde --previous`` can tell "the check was corrected" from "the student's code changed".
 
 A declaration is walked, not pickled or ``repr``-ed: data by value (NumPy arrays by dtype, shape and bytes;
-floats exactly, as ``float.hex``; dicts and sets in a sorted order), functions by their **source text**
-(``inspect.getsource``, so that the digest is the same under every CPython, whose bytecode differs), their
+floats on a grid :data:`FLOAT_BITS` bits finer than their array's largest; dicts and sets in a sorted order), functions by their **source text**
+(cut from its file's syntax tree, so that the digest is the same under every CPython, whose bytecode differs), their
 defaults and closures, and the functions of the product their code names (a hint rule's helpers), followed
 once each. Nothing in it depends on the process (no ``id``, no address, no hash seed), so two runs of the same
 course give the same digests. Written here, not taken from a library: what a check *is* for this purpose
@@ -17,11 +17,13 @@ course give the same digests. Written here, not taken from a library: what a che
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import enum
 import functools
 import hashlib
 import inspect
+import linecache
 import re
 import types
 from collections.abc import Mapping
@@ -41,6 +43,12 @@ FOLLOWED = ("autograder.", "solutions.")
 #: How deep a declaration is walked (a check's data is a few levels deep; helpers a few calls).
 MAX_DEPTH = 40
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+#: How finely a digest reads floats: 2**-FLOAT_BITS of the largest magnitude in their array (about 10 significant
+#: digits of it). A probe computed at import with another BLAS or CPU differs in its last bits, and an entry that is
+#: 0 up to rounding (a covariance's off-diagonal) by far more, relatively (measured: ps3's and ps5's covariances,
+#: ps6's design matrix, under CPython 3.13's NumPy build against 3.11's); no correction of a check does that.
+FLOAT_BITS = 32
+_MASK = ~((1 << (52 - FLOAT_BITS)) - 1) & ((1 << 64) - 1)
 
 
 class _Walk:
@@ -67,7 +75,7 @@ class _Walk:
             self.put(type(obj).__name__, repr(obj))
             return
         if isinstance(obj, float):
-            self.put("float", obj.hex())
+            self.put("float", _coarse(np.array([obj])))
             return
         if isinstance(obj, complex):
             self.put("complex", f"{obj.real.hex()},{obj.imag.hex()}")
@@ -118,7 +126,7 @@ class _Walk:
             for item in a.ravel().tolist():
                 self.walk(item, depth + 1)
         else:
-            self.put("bytes", np.ascontiguousarray(a).tobytes())
+            self.put("bytes", _coarse(a))
 
     def _unordered(self, tag: str, pairs: list[tuple[Any, Any]], depth: int) -> None:
         """Pairs fed in the order of their keys' own digests (not of the process's hash seed)."""
@@ -157,9 +165,54 @@ class _Walk:
                 self.walk(value, depth + 1)
 
 
+def _coarse(a: np.ndarray) -> bytes:
+    """``a``'s numbers as a digest reads them: a float array (real or complex) as its largest finite magnitude cut to
+    :data:`FLOAT_BITS` bits of mantissa, each finite entry on a grid of that magnitude times 2**-FLOAT_BITS, and
+    where its infinities and nans are; any other array as its bytes."""
+    a = np.ascontiguousarray(a)
+    if a.dtype.kind == "c":
+        a = a.view(np.float64 if a.dtype == np.complex128 else np.float32)
+    if a.dtype.kind != "f":
+        return a.tobytes()
+    a = a.astype(np.float64)
+    finite = np.isfinite(a)
+    scale = float(np.max(np.abs(a[finite]))) if finite.any() else 0.0
+    grid = np.zeros(a.shape, dtype=np.int64)
+    if scale > 0:
+        grid[finite] = np.rint(a[finite] / scale * 2.0 ** FLOAT_BITS).astype(np.int64)
+    kinds = np.where(finite, 0, np.where(np.isnan(a), 1, np.where(a > 0, 2, 3))).astype(np.int8)
+    return (np.array([scale]).view(np.uint64) & np.uint64(_MASK)).tobytes() + grid.tobytes() + kinds.tobytes()
+
+
+@functools.cache
+def _definitions(filename: str) -> dict[tuple[int, str], list[str]] | None:
+    """``(first line, name) -> [source segments]`` of every function and lambda of a file (a lambda's name is
+    ``<lambda>``; a decorated function starts at its first decorator, as its code object does); None when the file
+    cannot be read or parsed."""
+    text = "".join(linecache.getlines(filename))
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    out: dict[tuple[int, str], list[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            decorators = getattr(node, "decorator_list", [])
+            first = min([node.lineno] + [d.lineno for d in decorators])
+            name = getattr(node, "name", "<lambda>")
+            out.setdefault((first, name), []).append(ast.get_source_segment(text, node, padded=False) or "")
+    return out
+
+
 @functools.cache
 def _source(code: types.CodeType) -> str:
-    """A code object's source text (its bytecode's names and constants where the source is not available)."""
+    """A code object's source text, cut from its file's syntax tree (the same under every CPython:
+    ``inspect.getsource`` finds a block's end with the tokenizer, which CPython 3.12 changed); its bytecode's names
+    and constants where there is no source."""
+    found = _definitions(code.co_filename)
+    segments = found.get((code.co_firstlineno, code.co_name)) if found is not None else None
+    if segments:
+        return "\n".join(segments)
     try:
         return inspect.getsource(code)
     except (OSError, TypeError):
