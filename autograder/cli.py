@@ -37,6 +37,8 @@ COMMANDS = {
                       "copy a student repository's notebook (a regular file only) into submitted/ (CI templates)"),
     "nbgrader": ("autograder.commands.nbgrader", "nbgrader's own commands, with the environment's tools on PATH"),
     "passback": ("autograder.commands.passback", "post grades.csv to an LMS gradebook: LTI 1.3 AGS, Canvas or Moodle"),
+    "requests": ("autograder.commands.requests",
+                 "students' regrade requests beside their feedback, code and verdict; a decisions file to fill in"),
 }
 
 

@@ -45,10 +45,10 @@ END_TO_END = {
         "test_grader_cells", "test_late_nbgrader", "test_manual_grading", "test_nbgrader_e2e",
         "test_nbgrader_integrity", "test_nbgrader_kernel_warnings", "test_parity", "test_reports_gradebook"),
     "a browser": (  # headless Chromium, axe-core
-        "test_reports_a11y", "test_reports_layout", "test_similarity_layout"),
+        "test_reports_a11y", "test_reports_layout", "test_similarity_layout", "test_regrades_a11y"),
     "the platforms": (  # Gradescope, LTI, Dask, the cluster recipes and the README's commands as printed
         "test_gradescope", "test_lms_lti", "test_lms_demo", "test_engine_dask", "test_cluster_recipes",
-        "test_reports_readme"),
+        "test_reports_readme", "test_regrades_passback"),
     "attack batches": (  # the red teams, hostile batches, signals and kills
         "test_redteam_uid_mode", "test_redteam_templates", "test_redteam_static_reading", "test_redteam_similarity",
         "test_engine_robustness", "test_engine_batch_hostile", "test_engine_interrupt", "test_engine_kill_resume"),

@@ -108,6 +108,15 @@ TESTED = {
         "tests/test_templates_classroom50.py", "test_the_guides_release_archive_commands_run_as_printed"),
     "sha256sum probdl-grader-v1.2.0.tar.gz": (
         "tests/test_templates_classroom50.py", "test_the_guides_release_archive_commands_run_as_printed"),
+    # docs/instructors.md, "Regrades": run as printed, in order, on a course graded once
+    ".venv/bin/python -m autograder autograde submitted --out results-2 --previous results": (
+        "tests/test_regrades_e2e.py", "test_the_guides_regrade_commands_run_as_printed"),
+    ".venv/bin/python -m autograder autograde submitted --out results-2 --previous results --keep-higher": (
+        "tests/test_regrades_e2e.py", "test_the_guides_regrade_commands_run_as_printed"),
+    ".venv/bin/python -m autograder requests results-2 --from regrade-requests.csv --out review": (
+        "tests/test_regrades_e2e.py", "test_the_guides_regrade_commands_run_as_printed"),
+    ".venv/bin/python -m autograder autograde submitted --out results-3 --previous results-2 --decisions review/decisions.csv": (
+        "tests/test_regrades_e2e.py", "test_the_guides_regrade_commands_run_as_printed"),
     # docs/instructors.md, "Posting grades to the LMS": run as printed against a fake LTI platform
     ".venv/bin/python -m autograder passback results --to lti --config passback.toml --dry-run": (
         "tests/test_lms_docs.py", "test_the_guides_commands_run_as_printed_against_a_platform"),

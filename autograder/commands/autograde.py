@@ -9,6 +9,12 @@ The course's deadlines (:mod:`autograder.nbgrader_io.course_deadlines`) are read
 mistake in them stops the command before anything is graded; they are applied to the results
 when the reports are written (:mod:`autograder.model.penalties`), never while grading.
 
+With ``--previous OLD`` the run is a regrade: OLD (an earlier run's results folder) is checked before anything
+is graded (:mod:`autograder.model.previous`: another course's, problem sets' or major version's results are
+refused), and once graded the new results are set against it (:mod:`autograder.model.regrade_step`):
+``changes.csv``, ``changes.html`` and ``regrade.json`` in the new folder, ``--keep-higher`` and the
+``--decisions`` on regrade requests applied. Nothing under OLD is written.
+
 Exit status: 0 when every submission got a results.json, whatever it scored
 (a submission that broke its own grading gets score 0 and the reason);
 1 when the instructor's setup left some without one (a problem set that
@@ -35,6 +41,11 @@ from autograder.model.course import ROOT
 from autograder.model.deadlines import DeadlinesError
 from autograder.model.files import SIMILARITY_DIR
 from autograder.model.grades import grades_table
+from autograder.model.invariant import known
+from autograder.model.previous import Previous, read_previous
+from autograder.model.regrade_requests import Decided, read_decisions
+from autograder.model.regrade_step import RegradeRun, lines, regrade_step
+from autograder.model.results import SubmissionResult
 from autograder.model.submission_time import Exchange, SubmissionTime, from_ci, from_text
 from autograder.model.submissions import LayoutError
 from autograder.nbgrader_io.course_deadlines import course_folder, load
@@ -85,6 +96,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--similarity", action="store_true",
                         help="also compare the students' code (RESULTS_DIR/similarity/, linked from the class report; "
                              "`python -m autograder similarity` writes it alone)")
+    parser.add_argument("--previous", default=None, metavar="OLD",
+                        help="grade again against an earlier run's results folder OLD (never written): writes "
+                             "RESULTS_DIR/changes.csv (each graded cell whose points moved, and why), changes.html "
+                             "(linked from the class report) and regrade.json (the run)")
+    parser.add_argument("--keep-higher", action="store_true",
+                        help="with --previous: keep each student's earlier total for a problem set where the new one "
+                             "is lower (results, feedback and grades.csv say so)")
+    parser.add_argument("--decisions", default=None, metavar="FILE",
+                        help="with --previous: apply the instructor's decisions on regrade requests (the "
+                             "decisions.csv that `python -m autograder requests OLD` wrote, filled in)")
     add_report_arguments(parser)  # --json, --gradebook [COURSE_DIR], --no-reports
 
 
@@ -163,12 +184,35 @@ def _similarity(args: argparse.Namespace, summary: BatchSummary) -> str:
     return found.line()
 
 
+def _previous(args: argparse.Namespace) -> tuple[Previous | None, list[Decided]]:
+    """``--previous`` and ``--decisions``, checked before anything is graded (raises ValueError with the reason)."""
+    if args.previous is None:
+        if args.keep_higher or args.decisions:
+            raise ValueError("--keep-higher and --decisions need --previous OLD (the earlier run's results folder)")
+        return None, []
+    if args.shard:
+        raise ValueError("--previous compares a whole class: grade without --shard (or merge the shards first and "
+                         "grade again with --previous)")
+    previous = read_previous(args.previous, args.out, args.course or ROOT)
+    return previous, read_decisions(args.decisions) if args.decisions else []
+
+
+def _regrade_options(args: argparse.Namespace) -> dict[str, object]:
+    """What regrade.json records of the command line."""
+    return {"decisions": str(Path(args.decisions).resolve()) if args.decisions else None,
+            "submitted": str(Path(args.submitted).resolve()), "out": str(Path(args.out).resolve()),
+            "course": str(Path(args.course).resolve()) if args.course else None, "assignment": args.assignment,
+            "student": args.student, "force": args.force, "gradebook": args.gradebook, "timeout": args.timeout,
+            "memory": args.memory, "submitted_at": args.submitted_at}
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         shard = parse_shard(args.shard) if args.shard else None
         when = submitted_at(args.submitted_at)
         deadlines = load(course_folder(args.gradebook, args.course))  # checked before anything is graded
-    except (ValueError, DeadlinesError) as exc:
+        previous, decided = _previous(args)  # so are an earlier run and the decisions on regrade requests
+    except (ValueError, DeadlinesError) as exc:  # (PreviousError and RequestsError are ValueErrors)
         return _usage_error(str(exc), args.json)
     if args.timeout <= 0 or args.memory <= 0 or (args.workers is not None and args.workers < 1):
         return _usage_error("--timeout, --memory and --workers must be positive", args.json)
@@ -206,12 +250,26 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"version": 1, "error": summary.refused}), flush=True)
         return 1
     data = None
-    if args.no_reports and deadlines is not None:  # results and grades.csv say the late penalties all the same
-        apply_deadlines(summary.results_dir, deadlines)
+    done: list[RegradeRun] = []
+
+    def step(results: list[SubmissionResult]) -> list[SubmissionResult]:  # the regrade, once the results are in
+        regraded, found = regrade_step(summary.results_dir, results, known(previous, "bound with --previous"),
+                                       keep_higher=args.keep_higher, decided=decided, deadlines=deadlines,
+                                       options=_regrade_options(args))
+        done.append(found)
+        return regraded
+
+    regrade = step if previous is not None and not summary.interrupted else None
+    if args.no_reports and (deadlines is not None or regrade is not None):  # results and grades.csv say the
+        results = apply_deadlines(summary.results_dir, deadlines)           # late penalties all the same
+        if regrade is not None:
+            regrade(results)
     if not args.no_reports:  # every file first: feedback.html per submission, report.html, --gradebook
         data = write_reports(summary.results_dir, gradebook=gradebook_of(args.gradebook), show=False,
                              deadlines=deadlines, course=course_folder(args.gradebook, args.course),
-                             publish_answers=args.publish_answers)
+                             publish_answers=args.publish_answers, regrade=regrade)
+        if done:
+            data["regrade"] = done[0].record
     # the similarity report last: whatever a submission does to it, every grade and page above is written
     similar = _similarity(args, summary) if args.similarity and not summary.interrupted else None
     if similar and data is not None and not similar.startswith("Similarity: not written"):
@@ -221,6 +279,10 @@ def run(args: argparse.Namespace) -> int:
                   submitted_label=args.submitted)
     if similar:
         print(similar, file=sys.stderr if args.json else sys.stdout)
+    for line in lines(done[0], args.previous, summary.results_dir, page=data is not None) if done else ():
+        print(line, file=sys.stderr if args.json or line.startswith("warning:") else sys.stdout)
+    if previous is not None and summary.interrupted:
+        print(f"The regrade against {args.previous} is written when the run completes.", file=sys.stderr)
     if data is not None:
         show_reports(summary.results_dir, data, json_output=args.json)
     if summary.interrupted:

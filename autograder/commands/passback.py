@@ -5,7 +5,8 @@ comment a student may see (:mod:`autograder.lms.comment`), to an LTI 1.3 platfor
 Grade Services), a Canvas course (REST) or a Moodle course (web services). Students are matched by the
 roster the passback file names (:mod:`autograder.lms.roster`); a grade already in the LMS is not posted
 again, and one a person entered there is not replaced without ``--overwrite`` (:mod:`autograder.lms.plan`).
-``--dry-run`` shows every change (old → new) and sends no request that changes anything (no grade, no line
+After a regrade (``autograde --previous``) only the grades that moved are posted, each comment naming why
+(:mod:`autograder.lms.regrade`; ``--every-grade`` posts them all). ``--dry-run`` shows every change (old → new) and sends no request that changes anything (no grade, no line
 item); ``--max-wait`` bounds the run's waiting in all (throttling, retries, Canvas's job), after which it stops
 with its summary; ``--jwk`` prints the tool's public JWK, for registering it on the platform. The passback file
 is described in :mod:`autograder.lms.config`.
@@ -31,6 +32,7 @@ from autograder.lms.config import TARGETS, ConfigError, PassbackConfig, read_con
 from autograder.lms.lti_token import TokenError, public_jwk
 from autograder.lms.moodle import MoodleTarget
 from autograder.lms.plan import grade_text
+from autograder.lms.regrade import is_regrade, moved_only
 from autograder.lms.scores import GradesError, read_grades
 from autograder.lms.secret import Redactor
 from autograder.lms.send import FAILED, NOT_SENT, POSTED, SKIPPED, UNCHANGED, WOULD_POST, Item, Report, send
@@ -58,6 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-wait", type=_seconds, default=DEFAULT_RUN_WAIT, metavar="S",
                         help="the longest the whole run waits, in seconds, for throttling, retries and Canvas's job "
                              f"(default {DEFAULT_RUN_WAIT:g}); past it the run stops with its summary")
+    parser.add_argument("--every-grade", action="store_true",
+                        help="after a regrade (autograde --previous), post every grade, not only those that moved")
     parser.add_argument("--jwk", action="store_true",
                         help="print the public JWK of [lti]'s key (what the platform registers) and stop")
 
@@ -148,6 +152,12 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, GradesError, RosterError, TokenError) as exc:
         print(f"passback: {redactor(exc)}", file=sys.stderr)
         return 2
+    if is_regrade(args.results_dir):  # a regrade's folder: the grades that moved, each comment naming why
+        regraded = moved_only(args.results_dir, grades, every=args.every_grade)
+        print("\n".join(regraded.lines(args.results_dir)), file=sys.stderr)
+        grades = regraded.post
+        if not grades:
+            return 0
     if not grades:
         print(f"passback: no grades to post in {args.results_dir}" + (
             f" for {', '.join(args.problem_set)}" if args.problem_set else ""), file=sys.stderr)

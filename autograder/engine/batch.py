@@ -45,6 +45,7 @@ from typing import Any, Protocol, cast
 
 from autograder.checks import checks_for
 from autograder.checks.check import Check
+from autograder.checks.digest import problem_set_evidence
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
 from autograder.checks.references import reference
 from autograder.engine import (
@@ -66,6 +67,7 @@ from autograder.model import results as results_model
 from autograder.model import summary as summary_file
 from autograder.model.cores import cores
 from autograder.model.files import SUMMARY_FILE, StrPath, hand_over, make_dirs
+from autograder.model.graded_with import GradedWith, completed
 from autograder.model.grades import write_grades_csv
 from autograder.model.invariant import known
 from autograder.model.notebook import SourceNotebook, load_source
@@ -239,6 +241,15 @@ class GradingRun:
         self.started = time.monotonic()
         self.ledger = Ledger()  # the runs, for the disk's incidents (uid mode: disk_incidents)
         self.room = room or Room()
+        self.evidence: dict[str, GradedWith] = {}  # per problem set: what every result records it was graded with
+
+    def graded_with(self, sub: Submission, data: SubmissionResult) -> GradedWith:
+        """``data``'s ``graded_with`` record (:mod:`autograder.model.graded_with`): its problem set's part,
+        computed once, completed with its own."""
+        with self.lock:
+            if sub.assignment not in self.evidence:
+                self.evidence[sub.assignment] = problem_set_evidence(*self.loaded[sub.assignment])
+        return completed(self.evidence[sub.assignment], data)
 
     def worker(self, number: int, workers: int) -> None:
         """Worker ``number`` of ``workers``: its submissions take turns among its :data:`SLOTS_PER_WORKER`
@@ -281,6 +292,7 @@ class GradingRun:
         path = submission_results_path(self.results_dir, sub)
         before = results_model.read_result(path) if path.exists() else None  # (a resubmission's previous time)
         data.submitted = submission_time(sub, self.submitted_at, before.submitted if before is not None else None)
+        data.graded_with = self.graded_with(sub, data)
         try:
             _write_with_room(path, data, self.keeper, self.room)
         except OSError as exc:
@@ -293,6 +305,7 @@ class GradingRun:
                                       "the grader could not record the results of this notebook",
                                       f"{type(exc).__name__}: {str(exc)[:2000]}")
             data.submitted = submission_time(sub, self.submitted_at)
+            data.graded_with = self.graded_with(sub, data)
             _write_with_room(path, data, self.keeper, self.room)
         with self.lock:
             self.summary.graded += 1

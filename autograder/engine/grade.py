@@ -35,6 +35,7 @@ from autograder.engine.remote_target import RemoteTarget
 from autograder.engine.restore import Cell, Rebuilt, rebuild
 from autograder.model.course import function_of
 from autograder.model.files import StrPath
+from autograder.model.graded_with import GradedWith, digest_texts
 from autograder.model.notebook import SourceNotebook, Unreadable, load_submission
 from autograder.model.other_notebook import other_problem_set
 from autograder.model.results import Execution, SubmissionResult, TestResult
@@ -125,6 +126,7 @@ def grade_submission(path: StrPath | None, student: str, assignment: str, source
         tamper=list(rebuilt.tamper), flags=graded.flags,
         student_code={gid: text for gid, text in rebuilt.student_code.items() if gid not in answer_ids},
         answers=answers, notes=_notes(rebuilt, graded),
+        graded_with=GradedWith(notebook=digest_texts(c.source for c in rebuilt.cells if c.runs and c.origin != "source")),
     )
 
 

@@ -35,6 +35,9 @@ SUMMARY_FILE = "summary.json"    # RESULTS/summary.json
 SIMILARITY_DIR = "similarity"    # RESULTS/similarity/ (autograde --similarity): the similarity report
 SIMILARITY_HTML = "similarity.html"  # <report folder>/similarity.html
 SIMILARITY_JSON = "similarity.json"  # <report folder>/similarity.json
+CHANGES_FILE = "changes.csv"     # RESULTS/changes.csv (autograde --previous): the graded cells that moved, and why
+CHANGES_HTML = "changes.html"    # RESULTS/changes.html: the same, for a person, linked from report.html
+REGRADE_FILE = "regrade.json"    # RESULTS/regrade.json: the regrade's run
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755

@@ -12,6 +12,10 @@ submissions lost) and ``late`` (the submissions that were late or whose time is
 unknown, e.g. ``ps1_softmax: 5 d 19 h late: −29``). Without due dates the file
 keeps its four kinds of columns.
 
+When a regrade kept some earlier totals (``autograde --previous OLD --keep-higher``,
+:mod:`autograder.model.regrade`), the problem-set columns and ``total`` hold the kept totals and a last column,
+``kept``, names each, e.g. ``ps1_softmax: earlier 39 kept (this regrade: 37)``.
+
 Read from the per-submission results.json files alone, through the results
 model (:func:`autograder.model.results.read_result`; a row holds only
 :attr:`~autograder.model.results.SubmissionResult.complete` results, the ones a
@@ -47,6 +51,8 @@ def grades_table(results_dir: StrPath) -> tuple[list[str], list[list[str]]]:
     pending: dict[str, float] = {}
     raw: dict[str, float] = {}
     late: dict[str, list[str]] = {}
+    penalty: dict[str, float] = {}
+    kept: dict[str, list[str]] = {}
     dated = False
     for path in result_files(results_dir):
         result = read_result(path)
@@ -56,7 +62,12 @@ def grades_table(results_dir: StrPath) -> tuple[list[str], list[list[str]]]:
         scores.setdefault(folder, {})[assignment] = result.score
         pending[folder] = pending.get(folder, 0.0) + result.pending_points
         raw[folder] = raw.get(folder, 0.0) + result.raw_score
+        penalty[folder] = penalty.get(folder, 0.0) + result.late_penalty
         names[folder] = result.student or folder
+        if result.regrade is not None and result.regrade.kept:
+            kept.setdefault(folder, []).append(
+                f"{assignment}: earlier {fmt_points(result.score)} kept (this regrade: "
+                f"{fmt_points(result.raw_score - result.late_penalty)})")
         if result.late is not None:
             dated = True
             if result.late.status != "on_time":
@@ -69,9 +80,10 @@ def grades_table(results_dir: StrPath) -> tuple[list[str], list[list[str]]]:
         total = sum(row.values())
         rows.append([names[folder]] + [fmt_points(row[ps], 4) if ps in row else "" for ps in columns]
                     + [fmt_points(total, 4), fmt_points(pending[folder], 4)]
-                    + ([fmt_points(raw[folder], 4), fmt_points(raw[folder] - total, 4), "; ".join(late.get(folder, []))]
-                       if dated else []))
-    return ["student"] + columns + ["total", "pending"] + (["raw_total", "late_penalty", "late"] if dated else []), rows
+                    + ([fmt_points(raw[folder], 4), fmt_points(penalty[folder], 4), "; ".join(late.get(folder, []))]
+                       if dated else []) + (["; ".join(kept.get(folder, []))] if kept else []))
+    return ["student"] + columns + ["total", "pending"] + (["raw_total", "late_penalty", "late"] if dated else []) + (
+        ["kept"] if kept else []), rows
 
 
 def write_grades_csv(results_dir: StrPath) -> Path:
@@ -85,7 +97,7 @@ def write_grades_csv(results_dir: StrPath) -> Path:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([csv_cell(h) for h in header])
-    late = header[-1] == "late"  # its cells name problem sets (folder names): formula-safe too
-    writer.writerows([[csv_cell(row[0]), *row[1:-1], csv_cell(row[-1]) if late else row[-1]] for row in rows])
+    texts = {i for i, name in enumerate(header) if name in ("late", "kept")}  # they name problem sets: formula-safe
+    writer.writerows([[csv_cell(cell) if i in texts or i == 0 else cell for i, cell in enumerate(row)] for row in rows])
     with _lock:
         return write_atomic(Path(results_dir) / GRADES_FILE, buf.getvalue())

@@ -33,11 +33,21 @@ import os
 import re
 from dataclasses import dataclass
 
-from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, RESULTS_FILE, SIMILARITY_DIR, SUMMARY_FILE
+from autograder.model.files import (
+    CHANGES_FILE,
+    CHANGES_HTML,
+    FEEDBACK_FILE,
+    GRADES_FILE,
+    REGRADE_FILE,
+    REPORT_FILE,
+    RESULTS_FILE,
+    SIMILARITY_DIR,
+    SUMMARY_FILE,
+)
 
 #: Files (and folders) the batch writes beside the student folders of a results folder.
 RESERVED = frozenset({GRADES_FILE, SUMMARY_FILE, REPORT_FILE, FEEDBACK_FILE, RESULTS_FILE, SIMILARITY_DIR,
-                      "index.html", "gradebook.db", "shards", "not_graded"})
+                      CHANGES_FILE, CHANGES_HTML, REGRADE_FILE, "index.html", "gradebook.db", "shards", "not_graded"})
 
 #: Characters GitHub's artifacts refuse in a file's path (``@actions/artifact``, which ``actions/upload-artifact``
 #: v4 is built on: one such path fails the whole upload) and Windows refuses in a file name. An id holding one is

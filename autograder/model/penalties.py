@@ -20,6 +20,9 @@ an implausible one, or one that repeats the stamp of another of the student's su
 the stricter way; a plausible one is read as when it reached the grader unless the course accepts claimed
 times, so that a claim never earns what the platform's record would not);
 an unreadable or incomplete results.json is left alone (it is graded again on resume).
+
+Under ``autograde --previous OLD --keep-higher`` the score is then floored at the earlier run's total
+(:func:`autograder.model.regrade.floor`), the last step, so that every writer keeps it the same way.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from autograder.model.lateness import GRACE, LATE, ON_TIME, UNKNOWN_TIME, Lateness
+from autograder.model.regrade import floor
 from autograder.model.submission_time import STRICTER, judged
 
 if TYPE_CHECKING:
@@ -72,10 +76,10 @@ def apply(result: SubmissionResult, deadlines: Deadlines | None, repeats: str = 
     if not result.complete:
         return result
     late = assess(result, deadlines, repeats)
-    score = result.raw_score - (late.penalty if late is not None else 0.0)
-    if late == result.late and score == result.score:
+    score, regrade = floor(result, result.raw_score - (late.penalty if late is not None else 0.0))
+    if late == result.late and score == result.score and regrade == result.regrade:
         return result
-    return dataclasses.replace(result, score=score, late=late)
+    return dataclasses.replace(result, score=score, late=late, regrade=regrade)
 
 
 def apply_all(results: Iterable[SubmissionResult],

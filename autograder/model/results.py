@@ -15,7 +15,8 @@ instructor's notes), keys in this order::
                    "duration_s", "stdout_truncated", ["output_bytes"], "sandbox": {...}},
      "tamper": [str], "flags": [{"cell", "reason"}], "student_code": {function: source},
      "answers": {grade_id: text}, "notes": [str], ["grading_error": str],
-     ["submitted": {"at", "source", "status", "detail"}], ["late": {...}]}
+     ["submitted": {"at", "source", "status", "detail"}], ["late": {...}],
+     ["graded_with": {...}], ["regrade": {...}]}
 
 ``output`` is ``message`` followed by ``"\\nHint: " + hint`` when there is a
 hint (what Gradescope shows). ``grading_error`` is present only when the
@@ -29,6 +30,12 @@ never while grading. With a ``late`` record, ``score`` is the total **after**
 the late penalty and ``late.raw_score`` the points earned before it; without
 one they are the same. Changing a due date, an extension or the policy
 rewrites ``late`` and ``score`` from ``late.raw_score``: nothing is graded again.
+
+**Regrades.** ``graded_with`` is the evidence of what decided the points (digests of the checks, the
+references, the course's notebook and the student's code: :mod:`autograder.model.graded_with`), written by
+the engine; ``regrade`` what grading again against an earlier run changed (:mod:`autograder.model.regrade`).
+Under ``--keep-higher`` the score may be the earlier total, kept (``regrade.kept``); the points earned are
+then still the sum of the cells (:attr:`SubmissionResult.raw_score`).
 
 **Manually graded answer cells** (``kind: "manual"``, the derivations a
 person grades in nbgrader's formgrader) are tests too, in notebook order.
@@ -73,7 +80,9 @@ from typing import Any, overload
 
 from autograder.model.course import ANSWER_CELLS, ANSWER_STUB, PROBLEM_SETS, is_blank_answer
 from autograder.model.files import RESULTS_FILE, StrPath, write_json_atomic
+from autograder.model.graded_with import GradedWith
 from autograder.model.lateness import Lateness
+from autograder.model.regrade import Regrade, earned
 from autograder.model.submission_time import SubmissionTime
 
 #: Longest list kept in a results.json (notes, tamper lines, cell records).
@@ -438,6 +447,10 @@ class SubmissionResult:
     submitted: SubmissionTime | None = None
     #: What the course's due date made of it (None: no due date); ``score`` is then after its penalty.
     late: Lateness | None = None
+    #: What decided the points, for a later regrade (None: not recorded by this grader's version).
+    graded_with: GradedWith | None = None
+    #: What grading again against an earlier run changed (None: not a regrade).
+    regrade: Regrade | None = None
     path: Path | None = None
     unreadable: str = ""
     incomplete: str = ""
@@ -525,8 +538,24 @@ class SubmissionResult:
 
     @property
     def raw_score(self) -> float:
-        """The points earned before any late penalty (``score`` when there is none)."""
-        return self.late.raw_score if self.late is not None else self.score
+        """The points earned before any late penalty (``score`` when there is none, or the cells' sum when
+        ``--keep-higher`` may have kept an earlier total)."""
+        if self.late is not None:
+            return self.late.raw_score
+        if self.regrade is not None and self.regrade.keep_higher:
+            return earned(self.tests)
+        return self.score
+
+    @property
+    def autograded_scores(self) -> list[tuple[str, float | None, float]]:
+        """``(cell, points, of points)`` of the autograded cells: what the ``graded_with`` seal covers."""
+        return [(t.name, t.score, t.max_score) for t in self.autograded]
+
+    @property
+    def edited(self) -> bool:
+        """The autograded cells' points are not those the grader sealed (the file was edited after grading)."""
+        gw = self.graded_with
+        return gw is not None and bool(gw.seal) and gw.seal_of(self.autograded_scores) != gw.seal
 
     @property
     def late_penalty(self) -> float:
@@ -579,6 +608,10 @@ class SubmissionResult:
             out["submitted"] = self.submitted.to_json()
         if self.late is not None:
             out["late"] = self.late.to_json()
+        if self.graded_with is not None:
+            out["graded_with"] = self.graded_with.to_json()
+        if self.regrade is not None:
+            out["regrade"] = self.regrade.to_json()
         return out
 
     @classmethod
@@ -607,6 +640,8 @@ class SubmissionResult:
             grading_error=_text(data.get("grading_error") or ""),
             submitted=SubmissionTime.from_json(data.get("submitted")),
             late=Lateness.from_json(data.get("late"), score),
+            graded_with=GradedWith.from_json(data.get("graded_with")),
+            regrade=Regrade.from_json(data.get("regrade")),
             path=path,
             incomplete=_incomplete(data),
         )

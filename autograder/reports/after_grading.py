@@ -30,6 +30,7 @@ from autograder.model.invariant import known
 from autograder.model.penalties import apply_all
 from autograder.model.results import SubmissionResult, load_results, result_files, write_results
 from autograder.reports import jsonout, report, stats, table
+from autograder.reports.changes import write_changes_page
 from autograder.reports.feedback import write_feedback_pages
 
 if TYPE_CHECKING:
@@ -87,7 +88,8 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
 def write_reports(results_dir: StrPath, console: Console | None = None, json_output: bool = False,
                   gradebook: Gradebook | None = None, feedback: bool = True, show: bool = True,
                   deadlines: Deadlines | None = None, course: StrPath | None = None,
-                  publish_answers: bool = False) -> dict[str, Any]:
+                  publish_answers: bool = False,
+                  regrade: Callable[[list[SubmissionResult]], list[SubmissionResult]] | None = None) -> dict[str, Any]:
     """Everything that follows a batch, from the results folder alone.
 
     Writes ``feedback.html`` next to every ``results.json`` and ``report.html``
@@ -106,6 +108,10 @@ def write_reports(results_dir: StrPath, console: Console | None = None, json_out
     :class:`rich.console.Console`; default: stdout), or, with ``json_output``,
     the JSON summary on stdout and nothing else there (:func:`show_reports`).
 
+    ``regrade`` (``autograde --previous``: :func:`autograder.model.regrade_step.regrade_step`, bound by the command)
+    takes the results once hand-graded points and late penalties are in and gives them back set against the
+    earlier run (written); a regrade's folder also gets ``changes.html``, linked from the report.
+
     The feedback pages show a derivation's model answer (read from the source notebooks of ``course``, the
     course folder: its ``source/<ps>/<ps>.ipynb``, else this repository's) once a person has graded the answer,
     or every model answer with ``publish_answers``; never the rubric.
@@ -118,6 +124,9 @@ def write_reports(results_dir: StrPath, console: Console | None = None, json_out
     if gradebook is not None:
         results, hand_graded = _bring_in_hand_grades(results_dir, results, gradebook)
     results = _apply_deadlines(results_dir, results, deadlines)
+    if regrade is not None:
+        results = regrade(results)
+    write_changes_page(results_dir, results)  # (a regrade's folder only; before the report, which links it)
     class_stats = stats.of(results)  # computed once, for the report, the terminal and --json
     def class_report() -> None:
         report.write_report(results_dir, class_stats)

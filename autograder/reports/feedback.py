@@ -4,7 +4,9 @@ Per graded cell: pass/fail, the points, the message and the hint; per
 function: the student's own code (without the template's docstrings). A
 function that still raises the template's ``NotImplementedError`` gets one
 line, "not attempted yet" and its points, instead of a card per cell. Plus what happened to the notebook
-(restored test cells, cells that raised or timed out), and, when the problem set has a due date,
+(restored test cells, cells that raised or timed out), after a regrade what moved and why ("regraded:
+softmax-stability +5 — the check was corrected"), the earlier total when it is kept, and the instructor's
+answers to the student's regrade requests, and, when the problem set has a due date,
 when it was submitted and what lateness cost ("Submitted 27 h after the due date …: −2.9 points"; the
 score shown is after that penalty). A manually graded answer cell (a derivation)
 shows "awaiting grading" and its points until a person has graded it (then the points and the
@@ -28,6 +30,7 @@ from autograder.model.course import FUNCTIONS
 from autograder.model.files import FEEDBACK_FILE, StrPath, write_atomic
 from autograder.model.invariant import known
 from autograder.model.process_pool import map_chunks
+from autograder.model.regrade import ACCEPT
 from autograder.model.results import UNREADABLE, SubmissionResult, TestResult, fmt_points, load_results
 from autograder.reports._html import render
 from autograder.reports.grouping import test_function
@@ -139,6 +142,32 @@ def _test_view(t: TestResult) -> dict[str, str]:
     return {"label": label, "said": said, "points": f"{fmt_points(score)} / {fmt_points(t.max_score)}"}
 
 
+def regrade_view(result: SubmissionResult) -> dict | None:
+    """What a regrade says to the student (None: nothing): ``lines`` ("softmax-stability +5 — the check was
+    corrected"), ``late`` (how the late penalty moved), ``kept`` (the earlier total kept, and this regrade's
+    points), ``requests`` (each regrade request with the instructor's decision and reply)."""
+    g = result.regrade
+    if g is None or not (g.changes or g.late or g.total or g.kept or g.requests):
+        return None
+    tests = {t.name: t for t in result.tests}
+    kept = None
+    if g.kept and g.previous_score is not None:
+        kept = (f"Your earlier total, {fmt_points(g.previous_score)} points, is kept: this regrade gives "
+                f"{fmt_points(result.raw_score - result.late_penalty)}, and the course keeps the higher.")
+    requests = []
+    for r in g.requests:
+        of = tests[r.cell].max_score if r.cell in tests else None
+        if r.decision == ACCEPT and r.points is not None:
+            said = f"Accepted: {fmt_points(r.points)}" + (f" / {fmt_points(of)}" if of is not None else "") + " points"
+            said += f" (the check gave {fmt_points(r.graded)})." if r.graded is not None else "."
+        else:
+            said = "Not accepted: the points stay as graded."
+        requests.append({"cell": r.cell or result.assignment, "message": r.message, "said": said, "reply": r.reply,
+                         "accepted": r.decision == ACCEPT})
+    return {"lines": [c.line() for c in g.changes], "late": g.late, "total": g.total, "kept": kept,
+            "requests": requests}
+
+
 def feedback_view(result: SubmissionResult, model_answers: dict | None = None, publish: bool = False) -> dict:
     """What a student is told about one submission, for the page and for the text version.
 
@@ -148,7 +177,7 @@ def feedback_view(result: SubmissionResult, model_answers: dict | None = None, p
     points awaiting grading), ``manual`` (the notebook has answer cells) and ``late`` (the
     submission against its due date, :class:`~autograder.model.lateness.Lateness`, or None).
     ``model_answers`` (``{grade_id: model answer}`` of the problem set) and ``publish``: see
-    :func:`shown_model_answers`.
+    :func:`shown_model_answers`. ``regrade``: :func:`regrade_view`.
     """
     notes = list(result.notes)
     if result.execution.stdout_truncated:
@@ -158,6 +187,10 @@ def feedback_view(result: SubmissionResult, model_answers: dict | None = None, p
     models = shown_model_answers(result, model_answers or {}, publish)
     kind = "autograded" if len(auto) < len(result.tests) else "graded"
     passed = f"{sum(1 for t in auto if t.passed)} of {len(auto)} {kind} cells passed."
+    shown = {t.name: _test_view(t) for t in result.tests}
+    for r in result.regrade.requests if result.regrade is not None else ():
+        if r.accepted and r.cell in shown:  # (the check's verdict stays beside it: the points are the instructor's)
+            shown[r.cell] = {**shown[r.cell], "label": "graded", "said": "regraded"}
     if pending:
         passed += (f" {len(pending)} answer(s) worth {fmt_points(result.pending_points)} points await grading by "
                    "your instructor: those points are not in the score yet.")
@@ -170,10 +203,11 @@ def feedback_view(result: SubmissionResult, model_answers: dict | None = None, p
         "notes": notes,
         "functions": [_function(result, fn, models) for fn in _functions_in_order(result)],
         "published": publish,
-        "shown": {t.name: _test_view(t) for t in result.tests},
+        "shown": shown,
         "passed_line": passed,
         "manual": any(t.manual for t in result.tests),
         "late": result.late,
+        "regrade": regrade_view(result),
     }
 
 

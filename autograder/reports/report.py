@@ -23,7 +23,15 @@ from typing import Any
 
 from markupsafe import Markup
 
-from autograder.model.files import FEEDBACK_FILE, REPORT_FILE, SIMILARITY_DIR, SIMILARITY_HTML, StrPath, write_atomic
+from autograder.model.files import (
+    CHANGES_HTML,
+    FEEDBACK_FILE,
+    REPORT_FILE,
+    SIMILARITY_DIR,
+    SIMILARITY_HTML,
+    StrPath,
+    write_atomic,
+)
 from autograder.model.results import SubmissionResult, fmt_points, load_results
 from autograder.reports import late, stats
 from autograder.reports._html import render
@@ -126,7 +134,8 @@ def render_report(results: Iterable[SubmissionResult] | stats.ClassStats, result
     info = batch_info(results_dir)
     similarity = os.path.join(results_dir, SIMILARITY_DIR, SIMILARITY_HTML)  # autograde --similarity wrote it
     context = {"title": "Class report", "cs": cs, "not_graded": info["not_graded"],
-               "similarity": f"{SIMILARITY_DIR}/{SIMILARITY_HTML}" if os.path.isfile(similarity) else None}
+               "similarity": f"{SIMILARITY_DIR}/{SIMILARITY_HTML}" if os.path.isfile(similarity) else None,
+               "changes": CHANGES_HTML if os.path.isfile(os.path.join(results_dir, CHANGES_HTML)) else None}
     if cs.results:
         context.update(
             charts=[Markup(svg) for svg in histogram_svgs(cs)],  # markup built (and escaped) by histogram.py
