@@ -206,6 +206,25 @@ def _regrade_options(args: argparse.Namespace) -> dict[str, object]:
             "memory": args.memory, "submitted_at": args.submitted_at}
 
 
+def _refused_options(args: argparse.Namespace, shard: object) -> str | None:
+    """Why these options cannot grade together (or here), or None."""
+    if args.timeout <= 0 or args.memory <= 0 or (args.workers is not None and args.workers < 1):
+        return "--timeout, --memory and --workers must be positive"
+    if args.dask is not None and importlib.util.find_spec("distributed") is None:
+        return ("--dask needs Dask's distributed scheduler: install the grader with its extra, "
+                "pip install '.[dask]' (or pip install 'dask[distributed]')")
+    if why := required_mode.check_request(args.sandbox):  # AUTOGRADER_SANDBOX_MODE too: checked once, here
+        return why
+    if args.sandbox is not None and args.dask is not None:
+        return ("--sandbox is checked on this machine's sandbox, not yet on a Dask cluster's workers: "
+                "each worker's mode is in summary.json (sandbox) and every results.json "
+                "(execution.sandbox.mode)")
+    if args.similarity and shard:
+        return ("--similarity compares the whole class, not a shard: run `python -m autograder "
+                "similarity SUBMITTED_DIR --out RESULTS_DIR/similarity` once")
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         shard = parse_shard(args.shard) if args.shard else None
@@ -214,20 +233,8 @@ def run(args: argparse.Namespace) -> int:
         previous, decided = _previous(args)  # so are an earlier run and the decisions on regrade requests
     except (ValueError, DeadlinesError) as exc:  # (PreviousError and RequestsError are ValueErrors)
         return _usage_error(str(exc), args.json)
-    if args.timeout <= 0 or args.memory <= 0 or (args.workers is not None and args.workers < 1):
-        return _usage_error("--timeout, --memory and --workers must be positive", args.json)
-    if args.dask is not None and importlib.util.find_spec("distributed") is None:
-        return _usage_error("--dask needs Dask's distributed scheduler: install the grader with its extra, "
-                            "pip install '.[dask]' (or pip install 'dask[distributed]')", args.json)
-    if why := required_mode.check_request(args.sandbox):  # AUTOGRADER_SANDBOX_MODE too: checked once, here
+    if why := _refused_options(args, shard):
         return _usage_error(why, args.json)
-    if args.sandbox is not None and args.dask is not None:
-        return _usage_error("--sandbox is checked on this machine's sandbox, not yet on a Dask cluster's workers: "
-                            "each worker's mode is in summary.json (sandbox) and every results.json "
-                            "(execution.sandbox.mode)", args.json)
-    if args.similarity and shard:
-        return _usage_error("--similarity compares the whole class, not a shard: run `python -m autograder "
-                            "similarity SUBMITTED_DIR --out RESULTS_DIR/similarity` once", args.json)
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory, budget_s=max(120.0, 12 * args.timeout))
     try:
         with batch_progress() as on_event:
