@@ -39,7 +39,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-dolos", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--real", action="store_true",
-                        help="the local real code (testkit/realcode/specimens) among the independent versions")
+                        help="the local real code's two halves (testkit/realcode/specimens/{tuning,heldout}), each "
+                             "judged apart, beside copydetect and Dolos on the same pairs")
     parser.add_argument("--corpus", action="store_true",
                         help="the real-code corpus (testkit/corpus/specimens) among the independent versions too")
     args = parser.parse_args(argv)
@@ -47,7 +48,9 @@ def main(argv=None) -> int:
         if wanted and not folder.is_dir():
             print(f"no real code at {folder} (it is never committed: testkit/realcode/README.md)", file=sys.stderr)
             return 2
-    versions = bench.benchmark_class(seed=args.seed, real=args.real, corpus=args.corpus)
+    if args.real:
+        return halves(args.no_dolos)
+    versions = bench.benchmark_class(seed=args.seed, corpus=args.corpus)
     truth = bench.pairs(versions)
     print(f"{len(versions)} versions of {len({v.function for v in versions})} functions: "
           f"{len(truth['independent'])} independent pairs, {len(truth['scripted'])} scripted copies, "
@@ -75,6 +78,41 @@ def main(argv=None) -> int:
             above, total = bench.above_independent(found, truth)
             print(f"{name:<28} copies above the 95th percentile of their function's independent pairs: "
                   f"{above}/{total} ({100 * above / total:.1f} %)")
+    return 0
+
+
+def halves(no_dolos: bool) -> int:
+    """Each half of the real-code benchmark judged apart: the report, copydetect and Dolos on the same pairs."""
+    why = "not asked (--no-dolos)" if no_dolos else bench.dolos_available(NODE_DIR)
+    for half in bench.HALVES:
+        versions = bench.half_class(half)
+        truth = bench.pairs(versions)
+        repos = len({v.student for v in versions if v.kind == "independent"})
+        print(f"\n== {half} half: {repos} real implementations of {len({v.function for v in versions})} functions "
+              f"(one repository each), {len(truth['independent'])} independent pairs, {len(truth['hand'])} copies "
+              "rewritten by hand" + (" (the report was tuned on this half)" if half == "tuning" else
+                                     " (never tuned on)"))
+        with tempfile.TemporaryDirectory() as tmp:
+            reported, scores = bench.ours(Path(tmp) / "ours", versions)
+            ours = bench.figures("this report (defaults)", reported, truth)
+            plain_reported, plain_scores = bench.copydetect_plain(versions)
+            rows = [ours, bench.figures("copydetect (defaults)", plain_reported, truth),
+                    bench.figures("copydetect (same false rate)", bench.at_same_false_reports(
+                        plain_scores, truth, ours.false_reports[0]), truth)]
+            ranked = {"this report": scores, "copydetect": plain_scores}
+            if not why:
+                dolos_scores = bench.dolos(versions, Path(tmp) / "dolos", NODE_DIR)
+                rows.append(bench.figures("Dolos (same false rate)", bench.at_same_false_reports(
+                    dolos_scores, truth, ours.false_reports[0]), truth))
+                ranked["Dolos"] = dolos_scores
+            for row in rows:
+                print(row.half_line())
+            for name, found in ranked.items():
+                above, total = bench.above_independent(found, truth)
+                print(f"  {name:<28} planted copies above their function's independent 95th percentile: "
+                      f"{above}/{total} ({100 * above / max(1, total):.1f} %)")
+            if why:
+                print(f"  Dolos not run: {why}")
     return 0
 
 
