@@ -41,6 +41,8 @@ def main(argv=None) -> int:
     parser.add_argument("--real", action="store_true",
                         help="the local real code's two halves (testkit/realcode/specimens/{tuning,heldout}), each "
                              "judged apart, beside copydetect and Dolos on the same pairs")
+    parser.add_argument("--half", choices=("tuning", "heldout"), default=None,
+                        help="with --real: only this half (tune with --half tuning; never look at the other)")
     parser.add_argument("--corpus", action="store_true",
                         help="the real-code corpus (testkit/corpus/specimens) among the independent versions too")
     args = parser.parse_args(argv)
@@ -49,7 +51,7 @@ def main(argv=None) -> int:
             print(f"no real code at {folder} (it is never committed: testkit/realcode/README.md)", file=sys.stderr)
             return 2
     if args.real:
-        return halves(args.no_dolos)
+        return halves(args.no_dolos, [args.half] if args.half else list(bench.HALVES))
     versions = bench.benchmark_class(seed=args.seed, corpus=args.corpus)
     truth = bench.pairs(versions)
     print(f"{len(versions)} versions of {len({v.function for v in versions})} functions: "
@@ -81,10 +83,10 @@ def main(argv=None) -> int:
     return 0
 
 
-def halves(no_dolos: bool) -> int:
+def halves(no_dolos: bool, which: list) -> int:
     """Each half of the real-code benchmark judged apart: the report, copydetect and Dolos on the same pairs."""
     why = "not asked (--no-dolos)" if no_dolos else bench.dolos_available(NODE_DIR)
-    for half in bench.HALVES:
+    for half in which:
         versions = bench.half_class(half)
         truth = bench.pairs(versions)
         repos = len({v.student for v in versions if v.kind == "independent"})

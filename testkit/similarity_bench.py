@@ -321,8 +321,8 @@ def ours(folder: Path, versions: list, workers: int = 1) -> tuple:
         for group in compared.groups:  # a group reported is a report of every pair inside it
             if group.reported:
                 reported.update(_key(fn, names[i], names[j]) for i, j in itertools.combinations(group.members, 2))
-        for (i, j), score in compared.scores.items():
-            scores.setdefault(_key(fn, names[i], names[j]), score)
+        for (i, j), evidence in compared.evidence.items():  # (what a pair is reported on, so ranked by)
+            scores.setdefault(_key(fn, names[i], names[j]), evidence)
 
     for fn in {v.function for v in versions}:
         own = [v.student for v in versions if v.function == fn and v.kind == "independent"]

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import sys
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard, cast
@@ -213,6 +214,17 @@ def _static_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | None:
     return None
 
 
+def _lambda_def(node: ast.Lambda, name: str) -> ast.FunctionDef:
+    """A lambda written as the ``def`` it stands for (its parameters, ``return`` its body), so that what it calls
+    is written into it as a function's helpers are: a lambda that only forwards to a helper is that helper."""
+    body: list[ast.stmt] = [ast.Return(node.body, lineno=node.lineno, col_offset=node.col_offset)]
+    out = ast.FunctionDef(name, node.args, body, [], None, lineno=node.lineno, col_offset=node.col_offset,
+                          end_lineno=node.end_lineno, end_col_offset=node.end_col_offset)
+    if sys.version_info >= (3, 12):  # (a field from 3.12 on: before, nothing reads it)
+        out.type_params = []
+    return out
+
+
 def _either(options: list[Binding]) -> Binding:
     flat: list[Binding] = []
     for option in options:
@@ -282,6 +294,19 @@ class _Reader:
     # -- what an expression is ----------------------------------------------------------------------
 
     def value(self, expr: ast.expr, statement: ast.stmt | ast.expr) -> Binding:
+        if isinstance(expr, ast.Lambda):  # `f = lambda …: body`: the function it is, as a `def` would be
+            name = "·".join(self._targets(statement)) or "lambda"
+            return Binding("def", _lambda_def(expr, name), self._show(statement, name), detail="lambda",
+                           given=self.given)
+        element = self._element(expr)
+        if element is not None:  # `T["f"]`, `FS[0]` of a dict or list display: the element
+            return self.value(element, statement)
+        if isinstance(expr, ast.Call) and expr.args and not isinstance(expr.args[0], ast.Starred) \
+                and self._is_partial(expr.func):  # `functools.partial(f, …)` runs f
+            return self.value(expr.args[0], statement)
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) \
+                and f"{expr.value.id}.{expr.attr}" in self.names:  # `obj.f` after `obj.f = g`
+            return self.names[f"{expr.value.id}.{expr.attr}"]
         if isinstance(expr, ast.Name):
             if expr.id in self.names:
                 return self.names[expr.id]
@@ -304,6 +329,30 @@ class _Reader:
                 return Binding("library", detail=dotted)
         return Binding("expr", expr, self._show(statement, "·".join(self._targets(statement)) or "expression"),
                        names=self._read_names(expr), given=self.given)
+
+    def _element(self, expr: ast.expr) -> ast.expr | None:
+        """The element ``expr`` picks with a constant key from a dict, list or tuple display the notebook bound
+        (``T["f"]``, ``FS[0]``), else None."""
+        if not (isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Name)
+                and isinstance(expr.slice, ast.Constant)):
+            return None
+        held = self.names.get(expr.value.id)
+        display = held.node if held is not None and held.kind == "expr" else None
+        key = expr.slice.value
+        if isinstance(display, ast.Dict):
+            found = [v for k, v in zip(display.keys, display.values) if isinstance(k, ast.Constant) and k.value == key]
+            return found[-1] if found else None
+        if isinstance(display, (ast.List, ast.Tuple)) and isinstance(key, int) and not isinstance(key, bool) \
+                and -len(display.elts) <= key < len(display.elts) \
+                and not any(isinstance(e, ast.Starred) for e in display.elts):
+            return display.elts[key]
+        return None
+
+    def _is_partial(self, func: ast.expr) -> bool:
+        """``func`` names ``functools.partial`` (or ``partialmethod``) through the notebook's imports."""
+        dotted = self.imports.get(func.id) if isinstance(func, ast.Name) and func.id not in self.names else (
+            library_name(func, self.imports, self.names) if isinstance(func, ast.Attribute) else None)
+        return dotted in ("functools.partial", "functools.partialmethod")
 
     def _read_names(self, expr: ast.AST) -> tuple[tuple[str, Binding], ...]:
         seen = {}
@@ -440,6 +489,9 @@ class _Reader:
             self.bind(key.value, self.value(value, stmt))
         elif isinstance(target, ast.Attribute) and _is_this_module(target.value):
             self.bind(target.attr, self.value(value, stmt))
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            # `obj.f = g` at the top level: `obj.f` read later is g (a container of the notebook's functions)
+            self.names[f"{target.value.id}.{target.attr}"] = self.value(value, stmt)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value, stmt)
         elif any(_namespace_attribute(n) or isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
@@ -540,6 +592,8 @@ class _Reader:
 
 
 def _describe(binding: Binding, name: str) -> str:
+    if binding.kind == "def" and binding.detail == "lambda":
+        return f"`{name} = lambda …`"
     if binding.kind == "def":  # (a def's binding holds its FunctionDef, a class's or an instance's its ClassDef)
         real = cast("ast.FunctionDef | ast.AsyncFunctionDef", binding.node).name
         return f"`def {real}`" + ("" if real == name else f" (bound to {name})")
