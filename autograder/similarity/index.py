@@ -65,9 +65,6 @@ GROUP_SHARED = 10
 #: function's typical number of fingerprints (or :data:`GROUP_SHARED`): long code written alike is not chance,
 #: while the short textbook form that several students write independently stays several holders.
 LONG = 1.5
-#: A function is "not informative here" when more than this share of its pairs score at least the threshold:
-#: its versions cannot be told apart in this class.
-ALIKE_SHARE = 0.05
 #: At most this many pairs of one function are listed (the highest scores).
 MAX_PAIRS = 200
 #: Evidence (rarity-weighted fingerprints of their own in common) a reported pair has at least: about a line of
@@ -75,6 +72,9 @@ MAX_PAIRS = 200
 MIN_EVIDENCE = 4.0
 #: A reported pair's evidence is at least this much above the 99th percentile of the function's other pairs.
 EVIDENCE_MARGIN = 1.0
+#: The highest pairs of a function's other pairs left out of what a pair is judged against, at least (or 1 % of
+#: them, or one for every two students).
+TOLERATED = 2
 #: Rounds of grouping the reported pairs and weighing again.
 ROUNDS = 3
 
@@ -219,7 +219,7 @@ def compare(entries: Sequence[Entry], given: np.ndarray, threshold: float | None
         total = np.asarray(weighted[a, b]).ravel()
         evidence = total / wmax if wmax > 0 else total
         scores = evidence / np.maximum((sizes[a] + sizes[b]) / 2, out.typical / 2)
-        reported = _judged(scores, evidence, groups[a] != groups[b], _pairs_between(groups), threshold, out)
+        reported = _judged(scores, evidence, groups[a] != groups[b], _pairs_between(groups), threshold, out, n)
         linked = reported & (common >= long_enough)
         joined = _components(n, list(zip(a[near], b[near])) + list(zip(a[linked], b[linked])))
         if np.array_equal(joined, groups):
@@ -253,7 +253,7 @@ def compare(entries: Sequence[Entry], given: np.ndarray, threshold: float | None
 
 
 def _judged(scores: np.ndarray, evidence: np.ndarray, between: np.ndarray, pairs_between: int, threshold: float,
-            out: Compared) -> np.ndarray:
+            out: Compared, students: int) -> np.ndarray:
     """Which pairs are reported (``out.quantiles``, ``out.cutoff``, ``out.needed``, ``out.informative`` set).
 
     A pair's *evidence* is the rarity-weighted number of fingerprints of their own the two share (each
@@ -262,22 +262,25 @@ def _judged(scores: np.ndarray, evidence: np.ndarray, between: np.ndarray, pairs
     count as 0). A pair is reported when its evidence is at least :data:`MIN_EVIDENCE`, at least
     :data:`EVIDENCE_MARGIN` above the 99th percentile of the *other* pairs of that distribution (its own left
     out, so that one copy in a small class is judged against the rest), and its score at least ``threshold``.
-    When more than :data:`ALIKE_SHARE` of the function's pairs reach :data:`MIN_EVIDENCE`, its versions cannot
-    be told apart in this class: nothing of it is reported (``out.informative`` False; the page says so).
+    When the evidence a pair needs is more than a typical version's own fingerprints (a copy of a typical version
+    would not stand out: one-line code, or code the class writes alike), its versions cannot be told apart in
+    this class: nothing of it is reported (``out.informative`` False; the page says so).
     """
     background = np.sort(evidence[between])
     total = max(1, pairs_between)
     zeros = total - len(background)
     out.quantiles = _quantiles(np.sort(scores[between]), total)
-    alike = int(np.sum(background >= MIN_EVIDENCE))
-    out.informative = alike <= max(1, ALIKE_SHARE * total)
-    p99 = _quantiles(background, total)[1]
-    # the 99th percentile of the other pairs: a pair at or above it leaves the order statistic just below
-    rank = min(int(math.ceil(0.99 * (total - 1))) - 1, total - 2)
-    others = float(background[rank - zeros]) if total >= 2 and rank - zeros >= 0 else 0.0
-    base = np.where(between & (evidence >= p99), others, p99)
-    out.needed = max(MIN_EVIDENCE, p99 + EVIDENCE_MARGIN)
+    # the function's other pairs, their highest `tolerated` left out: the copies in a class (1 % of its pairs, or
+    # one pair for every two students: a student's best match may be a copy) do not raise the bar their own pairs
+    # are judged by; a pair among those highest leaves its own place
+    tolerated = max(TOLERATED, int(math.ceil(0.01 * total)), students // 2)
+    ranked = np.concatenate([background[::-1], np.zeros(max(0, tolerated + 2 - len(background)))])
+    base = np.where(between & (evidence >= ranked[tolerated]), ranked[tolerated + 1], ranked[tolerated])
+    out.needed = max(MIN_EVIDENCE, float(ranked[tolerated]) + EVIDENCE_MARGIN)
     out.cutoff = threshold
+    # an identical copy of a typical version, which no one else wrote, has about `typical` evidence: when even
+    # that would not stand out, the class's versions cannot be told apart (short code, or code all alike)
+    out.informative = out.needed <= out.typical
     reported = (evidence >= np.maximum(MIN_EVIDENCE, base + EVIDENCE_MARGIN)) & (scores >= threshold)
     if not out.informative:
         reported[:] = False
