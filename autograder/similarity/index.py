@@ -198,7 +198,10 @@ def compare(entries: Sequence[Entry], given: np.ndarray, threshold: float | None
         return out
     sets = [sets[i] for i in kept]
     sizes = np.array([len(s) for s in sets], dtype=float)
-    out.typical = float(np.median(sizes))
+    # the typical version: the median of the *distinct* versions (eleven students who pasted one answer are one
+    # version of it, not the class's typical length)
+    distinct = {s.tobytes(): len(s) for s in sets}
+    out.typical = float(np.median(list(distinct.values())))
     rows = np.repeat(np.arange(n), sizes.astype(int))
     unique, column, counts = np.unique(np.concatenate(sets), return_inverse=True, return_counts=True)
     used = counts[column] > 1  # a fingerprint only one student has is never shared
@@ -216,7 +219,7 @@ def compare(entries: Sequence[Entry], given: np.ndarray, threshold: float | None
         x = sparse.csr_matrix((np.sqrt(w[column_u]), (rows_u, column_u)), shape=(n, len(unique)))
         weighted = sparse.triu(x @ x.T, k=1).tocsr()
         wmax = math.log(g + 1)
-        total = np.asarray(weighted[a, b]).ravel()
+        total = np.asarray(weighted[a, b]).ravel() if len(a) else np.zeros(0)  # (no pair shares anything)
         evidence = total / wmax if wmax > 0 else total
         scores = evidence / np.maximum((sizes[a] + sizes[b]) / 2, out.typical / 2)
         reported = _judged(scores, evidence, groups[a] != groups[b], _pairs_between(groups), threshold, out, n)
