@@ -108,6 +108,22 @@ def softmax(z, axis=-1, temperature=1.0):
     return np.moveaxis(out, -1, axis)
 ''',
 }
+# issue 83: wrappers of every kind resolve to the code they call (the lambda is the issue's own example)
+ATTACKS.update({
+    "lambda": lambda v: v.replace("def softmax(", "def _impl(")
+    + "\nsoftmax = lambda z, axis=-1, temperature=1.0: _impl(z, axis, temperature)\n",
+    "lambda_keywords": lambda v: v.replace("def softmax(", "def _impl(")
+    + "\nsoftmax = lambda z, axis=-1, temperature=1.0: _impl(z, axis=axis, temperature=temperature)\n",
+    "partial": lambda v: "from functools import partial\n" + v.replace("def softmax(", "def _impl(")
+    + "\nsoftmax = partial(_impl, axis=-1)\n",
+    "dict_container": lambda v: v.replace("def softmax(", "def _impl(") + '\nIMPLS = {"sm": _impl}\nsoftmax = IMPLS["sm"]\n',
+    "list_container": lambda v: v.replace("def softmax(", "def _impl(") + "\nIMPLS = [_impl]\nsoftmax = IMPLS[0]\n",
+    "attribute_container": lambda v: v.replace("def softmax(", "def _impl(")
+    + "\nclass Box:\n    pass\n\nbox = Box()\nbox.f = _impl\nsoftmax = box.f\n",
+    "static_method": lambda v: v.replace("def softmax(z,", "class Ops:\n    @staticmethod\n    def run(z,").replace(
+        "\n    ", "\n        ").replace("class Ops:\n        @staticmethod\n        def", "class Ops:\n    @staticmethod\n    def")
+    + "\nsoftmax = Ops.run\n",
+})
 #: Attacks whose copy is graded in a later cell (the decoy after the tests is a notebook-level attack).
 LATE_DECOY = "decoy_after_tests"
 FRAMED = ["accomplice-1", "accomplice-2", "accomplice-3"]
@@ -211,6 +227,49 @@ def test_eleven_students_who_paste_one_answer_are_one_reported_group(report):
     groups = [g for g in data["groups"] if set(CHATBOT) <= set(g["students"])]
     assert len(groups) == 1 and groups[0]["reported"], "a group however large, never hidden"
     assert all(tuple(sorted(p)) in reported for p in itertools.combinations(CHATBOT, 2)), "all 55 pairs"
+
+
+def test_a_reported_group_is_a_report_of_every_pair_inside_it(report):
+    """Issue 83: groups of "near-identical versions" were marked reported and took in different code (10 of 15
+    pairs of different ``entropy`` implementations sat inside a reported group): every pair of a group is reported
+    on its own evidence now, and nothing else is a group."""
+    data, _ = report
+    listed = {(p["function"], *sorted(p["students"])) for p in data["pairs"]}
+    assert data["groups"], "the eleven who pasted one answer are a group"
+    for group in data["groups"]:
+        assert group["reported"]
+        for a, b in itertools.combinations(sorted(group["students"]), 2):
+            assert (group["function"], a, b) in listed, (group["students"], a, b)
+
+
+def test_students_with_the_same_code_are_not_each_told_nobody_else_wrote_it(report):
+    """Issue 84: four students with the same code were each told "nobody else in the class wrote it"."""
+    data, _ = report
+    chatbot = [p for p in data["pairs"] if set(p["students"]) <= set(CHATBOT)]
+    assert len(chatbot) == 55
+    assert all("nobody else in the class wrote it" not in p["why"] and "students handed in this version nearly the same" in p["why"]
+               for p in chatbot), chatbot[0]["why"]
+
+
+def test_a_function_whose_versions_cannot_be_told_apart_is_not_informative_and_accuses_nobody(tmp_path):
+    """Twelve students write the one-line sigmoid each their own way, four of them the same textbook line: nothing
+    is reported, no group of suspects, and the page says the function is not informative here."""
+    own = ["return 1 / (1 + np.exp(-z))", "return 1.0 / (1.0 + np.exp(-z))", "return 1 / (np.exp(-z) + 1)",
+           "return np.exp(z) / (1 + np.exp(z))", "return 0.5 * (1 + np.tanh(0.5 * z))",
+           "return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))",
+           "return 1 / (1 + np.exp(-np.clip(z, -500, 500)))", "return np.reciprocal(1 + np.exp(-z))",
+           "return 1 / (1 + np.e ** -z)", "return 1 / (1 + np.exp(-z))", "return 1 / (1 + np.exp(-z))",
+           "return 1 / (1 + np.exp(-z))"]
+    folder = tmp_path / "submitted"
+    for i, line in enumerate(own):
+        _write(folder, f"s-{i:02d}", "ps4_bernoulli", {"sigmoid": f"import numpy as np\n\ndef sigmoid(z):\n    {line}\n"})
+    similarity_report(folder, tmp_path / "out", workers=1)
+    data = json.loads((tmp_path / "out" / SIMILARITY_JSON).read_text())
+    sigmoid = next(f for f in data["functions"] if f["function"] == "sigmoid")
+    assert not [p for p in data["pairs"] if p["function"] == "sigmoid"]
+    assert not [g for g in data["groups"] if g["function"] == "sigmoid"]
+    assert sigmoid["informative"] is False
+    assert "Not informative here" in (tmp_path / "out" / "similarity.html").read_text()
 
 
 def test_the_report_explains_each_pair(report):

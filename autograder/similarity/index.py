@@ -97,6 +97,7 @@ class Pair:
     percentile: float = 0.0
     group: int = -1
     alike: int = 2
+    evidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -251,7 +252,8 @@ def compare(entries: Sequence[Entry], given: np.ndarray, threshold: float | None
         same = group_of.get(int(a[i]), -1)
         out.pairs.append(Pair(int(a[i]), int(b[i]), float(scores[i]), int(common[i]), rare, float(below),
                               same if same == group_of.get(int(b[i]), -2) else -1,
-                              int(members[groups[a[i]]]) if groups[a[i]] == groups[b[i]] else 2))
+                              int(members[groups[a[i]]]) if groups[a[i]] == groups[b[i]] else 2,
+                              float(evidence[i])))
     return out
 
 
@@ -265,8 +267,8 @@ def _judged(scores: np.ndarray, evidence: np.ndarray, between: np.ndarray, pairs
     count as 0). A pair is reported when its evidence is at least :data:`MIN_EVIDENCE`, at least
     :data:`EVIDENCE_MARGIN` above the 99th percentile of the *other* pairs of that distribution (its own left
     out, so that one copy in a small class is judged against the rest), and its score at least ``threshold``.
-    When the evidence a pair needs is more than a typical version's own fingerprints (a copy of a typical version
-    would not stand out: one-line code, or code the class writes alike), its versions cannot be told apart in
+    When the evidence a pair needs, plus the margin, is more than a typical version's own fingerprints (a copy of a
+    typical version would not stand out: one-line code, or code the class writes alike), its versions cannot be told apart in
     this class: nothing of it is reported (``out.informative`` False; the page says so).
     """
     background = np.sort(evidence[between])
@@ -282,8 +284,9 @@ def _judged(scores: np.ndarray, evidence: np.ndarray, between: np.ndarray, pairs
     out.needed = max(MIN_EVIDENCE, float(ranked[tolerated]) + EVIDENCE_MARGIN)
     out.cutoff = threshold
     # an identical copy of a typical version, which no one else wrote, has about `typical` evidence: when even
-    # that would not stand out, the class's versions cannot be told apart (short code, or code all alike)
-    out.informative = out.needed <= out.typical
+    # that would not clear the bar by the margin, the class's versions cannot be told apart (short code, or code
+    # all alike)
+    out.informative = out.needed + EVIDENCE_MARGIN <= out.typical
     reported = (evidence >= np.maximum(MIN_EVIDENCE, base + EVIDENCE_MARGIN)) & (scores >= threshold)
     if not out.informative:
         reported[:] = False
