@@ -356,3 +356,39 @@ def test_autograde_with_a_notebook_built_to_exhaust_the_report_writes_every_page
     assert (results / "similarity" / "similarity.html").is_file(), proc.stdout[-2000:]
     assert 'href="similarity/similarity.html"' in (results / "report.html").read_text()
 
+
+
+# -- the graded code is the shown code (issue 83, item 6) ----------------------------------------------------------
+
+def test_feedback_and_the_similarity_report_show_the_definition_the_checks_called(tmp_path):
+    """A student keeps the template in the solution cell and redefines ``softmax`` in a copy of a test cell placed
+    before it: the copy runs (notebook order) and is graded. Feedback, the class report's linked page and the
+    similarity report show that definition as what was graded, not the template above it."""
+    import copy
+
+    folder = tmp_path / "submitted"
+    _background(folder)
+    template = "import numpy as np\n\ndef softmax(z, axis=-1, temperature=1.0):\n    raise NotImplementedError\n"
+    _write(folder, "redefined", PS, {"softmax": template})
+    path = folder / "redefined" / PS / f"{PS}.ipynb"
+    nb = json.loads(path.read_text())
+    at = next(i for i, c in enumerate(nb["cells"]) if c["metadata"].get("nbgrader", {}).get("grade_id") == "softmax-basic")
+    cell = copy.deepcopy(nb["cells"][at])
+    cell["source"] = VICTIMS[3]
+    nb["cells"].insert(at, cell)
+    path.write_text(json.dumps(nb))
+    proc = subprocess.run([sys.executable, "-m", "autograder", "autograde", str(folder), "--out",
+                           str(tmp_path / "results"), "--similarity", "--workers", "2"],
+                          capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads((tmp_path / "results" / "redefined" / PS / "results.json").read_text())
+    assert sum(t["score"] for t in result["tests"] if t["name"].startswith("softmax-")) > 0, "the copy was graded"
+    shown = result["student_code"]["softmax"]
+    assert shown.startswith("# What the checks called") and "np.nanmax(scaled" in shown, shown[:300]
+    assert shown.index("np.nanmax(scaled") < shown.index("raise NotImplementedError")
+    page = (tmp_path / "results" / "redefined" / PS / "feedback.html").read_text()
+    assert "What the checks called" in page and "nanmax" in page
+    similar = json.loads((tmp_path / "results" / "similarity" / SIMILARITY_JSON).read_text())
+    entries = [f for f in similar["functions"] if f["function"] == "softmax"]
+    assert entries and not any(n["student"] == "redefined" and n["function"] == "softmax"
+                               for n in similar["not_compared"])

@@ -3,7 +3,7 @@ leaves the fingerprints as they were, what changes the computation changes them.
 
 A pair of sources is *the same* when the function's documents have the same fingerprints
 (:func:`autograder.similarity.document.document`, through the notebook reader of
-:func:`autograder.similarity.graded.notebook_code`), and *different* when they share less than half.
+:func:`autograder.reading.graded.notebook_code`), and *different* when they share less than half.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 import autograder.similarity.document as document_module
+from autograder.reading.graded import notebook_code
 from autograder.similarity.bounds import MAX_DEPTH, MAX_NODES, too_large
 from autograder.similarity.canonical import canonical_forms
 from autograder.similarity.clone import OWN_PREFIX, clone
 from autograder.similarity.document import document
-from autograder.similarity.graded import notebook_code
 from autograder.similarity.inline import MAX_NODES as MAX_INLINED_NODES
 from autograder.similarity.inline import inline_helpers
 from autograder.similarity.prune import prune

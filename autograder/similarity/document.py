@@ -32,11 +32,11 @@ from typing import Any
 import numpy as np
 
 from autograder.model.pysource import nodes
+from autograder.reading.graded import Binding, Graded
 from autograder.similarity.bounds import MAX_TOKENS, NEVER, Deadline, too_large
 from autograder.similarity.canonical import canonical_forms
 from autograder.similarity.clone import Function, clone
 from autograder.similarity.fingerprints import fingerprints
-from autograder.similarity.graded import Binding, Graded
 from autograder.similarity.inline import inline_all, inline_helpers
 from autograder.similarity.prune import prune
 from autograder.similarity.reorder import canonical_order
@@ -258,7 +258,7 @@ def document(graded: Graded, imports: dict[str, str], contract: Collection[str] 
 
     Parameters
     ----------
-    graded : autograder.similarity.graded.Graded
+    graded : autograder.reading.graded.Graded
         Its entries and the notebook's names when its tests ran.
     imports : dict
         The notebook's import aliases (``np -> numpy``).

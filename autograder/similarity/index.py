@@ -273,7 +273,6 @@ def _judged(scores: np.ndarray, evidence: np.ndarray, between: np.ndarray, pairs
     """
     background = np.sort(evidence[between])
     total = max(1, pairs_between)
-    zeros = total - len(background)
     out.quantiles = _quantiles(np.sort(scores[between]), total)
     # the function's other pairs, their highest `tolerated` left out: the copies in a class (1 % of its pairs, or
     # one pair for every two students: a student's best match may be a copy) do not raise the bar their own pairs

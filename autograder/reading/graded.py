@@ -1,7 +1,7 @@
 """What each contract function's graded calls run, read from the notebook as the grader runs it.
 
-The report compares the code that was graded, not the first ``def`` of a
-name. The trusted side decides what that is, from the submission's text
+The similarity report compares, and feedback shows, the code that was graded, not the first ``def`` of a
+name (:func:`graded_definitions` is what feedback shows). The trusted side decides what that is, from the submission's text
 alone: nothing the student's process said while it was graded is believed
 (it could point the report at a decoy). The cells are read in the order the
 grader runs them (:func:`autograder.model.run_order.run_order`), and their
@@ -42,7 +42,7 @@ from __future__ import annotations
 import ast
 import copy
 import sys
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard, cast
 
@@ -52,7 +52,6 @@ from autograder.model.notebook import SourceCell, cell_text
 from autograder.model.pysource import import_names, nodes, parse, python_source, without_docstring
 from autograder.reading.cells import read_cell
 from autograder.reading.names import NAMESPACE_ATTRIBUTES, NAMESPACE_CALLS
-from autograder.similarity.tokens import library_name
 
 #: Top-level statements followed per notebook, at most (a notebook of this course has a few hundred).
 MAX_STATEMENTS = 20_000
@@ -211,6 +210,19 @@ def _static_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | None:
         if isinstance(item, ast.FunctionDef) and item.name == name:
             static = [d for d in item.decorator_list if isinstance(d, ast.Name) and d.id == "staticmethod"]
             return item if static and len(item.decorator_list) == 1 else None
+    return None
+
+
+def library_name(node: ast.AST, imports: Mapping[str, str], local: Collection[str]) -> str | None:
+    """The library name an attribute chain stands for through the notebook's ``imports`` (name → dotted module
+    or object): ``numpy.linalg.slogdet`` for ``np.linalg.slogdet`` when ``np`` is an import and not one of the
+    ``local`` names (which hide it); else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name) and node.id in imports and node.id not in local:
+        return ".".join([imports[node.id]] + parts[::-1])
     return None
 
 
@@ -710,3 +722,27 @@ def notebook_code(cells: list[Any], contract: Collection[str]) -> NotebookCode:
     """:func:`graded_code` of cells read top to bottom without a release (every cell the student's own, no
     test cell: each function as the notebook leaves it), for a notebook outside a course."""
     return graded_code([(None, cell, i) for i, cell in enumerate(cells)], contract)
+
+
+def graded_definitions(order: list[tuple[SourceCell | None, dict[str, Any] | None, int]], contract: Collection[str],
+                       ) -> dict[str, str]:
+    """``{function: text}`` for each contract function whose graded calls ran a definition outside its own
+    solution cell (a student's cell after it redefined the function, a copied test cell holding a new ``def``):
+    that definition as written, under a line saying where it is, so that feedback shows what the checks called
+    (issue 83). Functions graded on their solution cell's own code are not listed.
+
+    ``order`` is :func:`graded_code`'s (the grader's order of cells, :mod:`autograder.model.run_order`).
+    """
+    code = graded_code(order, contract)
+    solution = {scell.grade_id: index for scell, cell, index in order
+                if scell is not None and cell is not None and scell.grade_id in contract}
+    out = {}
+    for fn, graded in code.graded.items():
+        shown = [code.shown[e.key] for e in graded.entries if e.key in code.shown]
+        if not shown or all(piece.cell == solution.get(fn) for piece in shown):
+            continue
+        where = " or ".join(f"cell {piece.cell}" for piece in shown)
+        parts = [f"# What the checks called ({graded.how}), from your {where}:"]
+        parts += [piece.text for piece in shown]
+        out[fn] = "\n".join(parts)
+    return out
