@@ -213,6 +213,15 @@ def _static_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | None:
     return None
 
 
+def _literal(node: ast.expr) -> bool:
+    """``node`` is a literal (``-1``, ``"x"``, ``(1, 2)``): what ``ast.literal_eval`` reads."""
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
 def library_name(node: ast.AST, imports: Mapping[str, str], local: Collection[str]) -> str | None:
     """The library name an attribute chain stands for through the notebook's ``imports`` (name → dotted module
     or object): ``numpy.linalg.slogdet`` for ``np.linalg.slogdet`` when ``np`` is an import and not one of the
@@ -314,7 +323,10 @@ class _Reader:
         if element is not None:  # `T["f"]`, `FS[0]` of a dict or list display: the element
             return self.value(element, statement)
         if isinstance(expr, ast.Call) and expr.args and not isinstance(expr.args[0], ast.Starred) \
-                and self._is_partial(expr.func):  # `functools.partial(f, …)` runs f
+                and self._is_partial(expr.func) and all(_literal(a) for a in expr.args[1:]) \
+                and all(_literal(k.value) for k in expr.keywords):
+            # `functools.partial(f, …constants)` runs f (with arguments the grader's calls may fill); one that
+            # binds objects stays the expression, so that the objects' classes are reached from it
             return self.value(expr.args[0], statement)
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) \
                 and f"{expr.value.id}.{expr.attr}" in self.names:  # `obj.f` after `obj.f = g`

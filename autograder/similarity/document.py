@@ -41,7 +41,7 @@ from autograder.similarity.inline import inline_all, inline_helpers
 from autograder.similarity.prune import prune
 from autograder.similarity.reorder import canonical_order
 from autograder.similarity.tables import look_up_tables, tables_in, unread_tables
-from autograder.similarity.temporaries import drop_copies, hoist_repeated, inline_temporaries
+from autograder.similarity.temporaries import drop_copies, hoist_repeated, inline_temporaries, rebound_apart
 from autograder.similarity.tokens import Key, Namer, Token, bound_names, local_imports, statement_key, token_stream
 from autograder.similarity.unwrap import drop_imports, unwrap
 from autograder.similarity.vectorise import vectorise
@@ -162,6 +162,7 @@ def _pruned(function: Function, tables: dict[str, dict[object, str]]) -> Functio
     look_up_tables(function, tables)
     unwrap(function)
     prune(function)
+    rebound_apart(function)
     return function
 
 
