@@ -143,15 +143,15 @@ def test_planted_copies_score_above_the_95th_percentile_of_independent_pairs(pla
 
 
 def test_planted_copies_are_reported_and_independent_pairs_mostly_not(read):
-    """At the default settings, precision first (issue 83): most copies are reported (258 of 361 measured), and
-    almost no "independent" pair is (13 of 3,042; before issue 83, 82 of 2,271 at 277 of 314 copies). This class's
+    """At the default settings, precision first (issue 83): most copies are reported (220 of 361 measured), and
+    almost no "independent" pair is (6 of 3,042; before issue 83, 82 of 2,271 at 277 of 314 copies). This class's
     independent versions include the bug zoo's, most of them one mistake away from the reference or from each
     other (``gaussian_mle-by-hand`` and ``independent-1`` differ by one ``if``), and half its students are copies:
     the issue's figures are measured on real code by benchmarks/similarity_detection.py --real."""
     found = _scores(*read, reported=True)
     planted = [s for _, p in found.values() for s in p]
     independent = [s for i, _ in found.values() for s in i]
-    assert sum(planted) / len(planted) >= 0.68, (sum(planted), len(planted))
+    assert sum(planted) / len(planted) >= 0.58, (sum(planted), len(planted))
     assert sum(independent) / len(independent) <= 0.01, (sum(independent), len(independent))
 
 

@@ -145,15 +145,10 @@ def drop_copies(function: Function) -> None:
             and isinstance(stmt.value, ast.Name))] or block[:1]
 
 
-#: The attribute naming the definition a node was written in (:data:`autograder.similarity.document.PIECE`).
-_PIECE = "_similarity_piece"
-
-
-def _simple(stmt: ast.stmt, own: object = None) -> bool:
-    """A plain statement of the function's own code (not one a helper's inlining wrote in, whose names may be the
-    caller's too) that no loop, comprehension or nested function is part of."""
-    return isinstance(stmt, (ast.Assign, ast.Expr, ast.Return)) and getattr(stmt, _PIECE, None) == own \
-        and not any(isinstance(n, _REPEATED) for n in nodes(stmt))
+def _simple(stmt: ast.stmt) -> bool:
+    """A plain statement that no loop, comprehension or nested function is part of."""
+    return isinstance(stmt, (ast.Assign, ast.Expr, ast.Return)) and not any(
+        isinstance(n, _REPEATED) for n in nodes(stmt))
 
 
 def rebound_apart(function: Function) -> None:
@@ -164,14 +159,13 @@ def rebound_apart(function: Function) -> None:
     definition on its own, before helpers are written into one another (:func:`autograder.similarity.document`'s
     ``_pruned``): a helper written in may use the caller's names for its own."""
     body = function.body
-    own = getattr(function, _PIECE, None)
     where: dict[str, set[int]] = {}
     for k, stmt in enumerate(body):
         for node in nodes(stmt):
             if isinstance(node, ast.Name):
-                where.setdefault(node.id, set()).add(k if _simple(stmt, own) else -1)
-    plain = {id(n) for stmt in body if _simple(stmt, own) for n in nodes(stmt)}
-    for node in nodes(function):  # (a name a nested block, a nested function or an inlined helper uses: left alone)
+                where.setdefault(node.id, set()).add(k if _simple(stmt) else -1)
+    plain = {id(n) for stmt in body if _simple(stmt) for n in nodes(stmt)}
+    for node in nodes(function):  # (a name a nested block or a nested function uses: left alone)
         if isinstance(node, ast.Name) and id(node) not in plain:
             where.setdefault(node.id, set()).add(-1)
     taken = {n.id for n in nodes(function) if isinstance(n, ast.Name)} | {
