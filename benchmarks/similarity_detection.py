@@ -10,8 +10,10 @@ of their function's independent pairs.
 
     .venv/bin/python benchmarks/similarity_detection.py [--quick] [--no-dolos]
 
-``--real`` adds the local real code (``testkit/realcode/specimens``) to the independent versions, ``--corpus``
-the grader's real-code corpus (``testkit/corpus/specimens``) too: neither is in the repository. ``--quick`` is the variant the test suite runs (tests/test_similarity_benchmark.py): two scripted copies
+``--real`` measures the local real code instead (``testkit/realcode/specimens/{tuning,heldout}``, never in the
+repository: testkit/realcode/README.md): each half judged apart, the report beside copydetect and Dolos on the same
+pairs, in one run (``--half`` one of them: tune with ``--half tuning`` only). ``--corpus`` adds the grader's
+real-code corpus (``testkit/corpus/specimens``) to the committed class's independent versions. ``--quick`` is the variant the test suite runs (tests/test_similarity_benchmark.py): two scripted copies
 of each version instead of four, and no Dolos. Dolos (``@dodona/dolos-lib``, tree-sitter) is installed with
 npm into ``~/.cache/probdl-autograder-dolos/`` the first time (Node.js 18 or later).
 """

@@ -187,6 +187,10 @@ def report(tmp_path_factory):
         _write(folder, student, PS, {"softmax": VICTIMS[1] + "\n" + own + "\nsoftmax = _mine\n"})
     for student in CHATBOT:
         _write(folder, student, PS, {"softmax": CHATBOT_ANSWER})
+    # framing without a decoy name: the victim's code in a helper the graded function never calls, and commented out
+    own = INDEPENDENT["softmax"][3]
+    _write(folder, "framer-unused-helper", PS, {"softmax": VICTIMS[1].replace("def softmax(", "def _unused(") + "\n" + own})
+    _write(folder, "framer-commented", PS, {"softmax": "".join(f"# {line}\n" for line in VICTIMS[1].split("\n")) + own})
     _write(folder, "unfollowable-exec", PS, {"softmax": VICTIMS[2].replace("def softmax(", "def _s(")
                                               + '\nexec("soft" + "max = _s")\n'})
     _write(folder, "unfollowable-update", PS, {"softmax": VICTIMS[2] + '\nglobals().update({"x": 1})\n'})
@@ -207,7 +211,7 @@ def test_a_copy_hidden_this_way_is_reported(attacks, attack):
 
 def test_framing_a_victim_with_decoys_reports_nobody(report):
     data, reported = report
-    for accomplice in FRAMED:
+    for accomplice in FRAMED + ["framer-unused-helper", "framer-commented"]:
         assert tuple(sorted(("framed-victim", accomplice))) not in reported
     for a, b in itertools.combinations(FRAMED, 2):
         assert tuple(sorted((a, b))) not in reported, "their graded code is their own"
