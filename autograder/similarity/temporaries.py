@@ -171,17 +171,19 @@ def rebound_apart(function: Function) -> None:
     taken = {n.id for n in nodes(function) if isinstance(n, ast.Name)} | {
         a.arg for a in nodes(function) if isinstance(a, ast.arg)}
     for name, seen in where.items():
-        assigned = [k for k, stmt in enumerate(body) if isinstance(stmt, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in stmt.targets)]
-        if -1 in seen or len(assigned) < 2 and not (assigned and any(
-                isinstance(n, ast.Name) and n.id == name for n in nodes(body[assigned[0]].value))):
+        assignments = {k: stmt for k, stmt in enumerate(body) if isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in stmt.targets)}
+        first = assignments[min(assignments)] if assignments else None
+        if -1 in seen or first is None or len(assignments) < 2 and not any(
+                isinstance(n, ast.Name) and n.id == name for n in nodes(first.value)):
             continue
-        if any(len(body[k].targets) != 1 or not isinstance(body[k].targets[0], ast.Name) for k in assigned):
+        if any(len(a.targets) != 1 or not isinstance(a.targets[0], ast.Name) for a in assignments.values()):
             continue
         current, version = name, 0
         for k, stmt in enumerate(body):
-            if k in assigned:  # the value reads the name as it was; the target is a new version
-                for n in nodes(stmt.value):  # (an Assign: `assigned` lists assignments only)
+            assignment = assignments.get(k)
+            if assignment is not None:  # the value reads the name as it was; the target is a new version
+                for n in nodes(assignment.value):
                     if isinstance(n, ast.Name) and n.id == name:
                         n.id = current
                 version += 1
@@ -190,9 +192,9 @@ def rebound_apart(function: Function) -> None:
                     version += 1
                     current = f"{name}_{version}"
                 taken.add(current)
-                cast_target = stmt.targets[0]
-                if isinstance(cast_target, ast.Name):
-                    cast_target.id = current
+                target = assignment.targets[0]
+                if isinstance(target, ast.Name):  # (checked above: one plain name)
+                    target.id = current
                 continue
             for n in nodes(stmt):
                 if isinstance(n, ast.Name) and n.id == name:
