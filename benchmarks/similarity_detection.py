@@ -10,8 +10,10 @@ of their function's independent pairs.
 
     .venv/bin/python benchmarks/similarity_detection.py [--quick] [--no-dolos]
 
-``--real`` adds the local real code (``testkit/realcode/specimens``) to the independent versions, ``--corpus``
-the grader's real-code corpus (``testkit/corpus/specimens``) too: neither is in the repository. ``--quick`` is the variant the test suite runs (tests/test_similarity_benchmark.py): two scripted copies
+``--real`` measures the local real code instead (``testkit/realcode/specimens/{tuning,heldout}``, never in the
+repository: testkit/realcode/README.md): each half judged apart, the report beside copydetect and Dolos on the same
+pairs, in one run (``--half`` one of them: tune with ``--half tuning`` only). ``--corpus`` adds the grader's
+real-code corpus (``testkit/corpus/specimens``) to the committed class's independent versions. ``--quick`` is the variant the test suite runs (tests/test_similarity_benchmark.py): two scripted copies
 of each version instead of four, and no Dolos. Dolos (``@dodona/dolos-lib``, tree-sitter) is installed with
 npm into ``~/.cache/probdl-autograder-dolos/`` the first time (Node.js 18 or later).
 """
@@ -39,7 +41,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-dolos", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--real", action="store_true",
-                        help="the local real code (testkit/realcode/specimens) among the independent versions")
+                        help="the local real code's two halves (testkit/realcode/specimens/{tuning,heldout}), each "
+                             "judged apart, beside copydetect and Dolos on the same pairs")
+    parser.add_argument("--half", choices=("tuning", "heldout"), default=None,
+                        help="with --real: only this half (tune with --half tuning; never look at the other)")
     parser.add_argument("--corpus", action="store_true",
                         help="the real-code corpus (testkit/corpus/specimens) among the independent versions too")
     args = parser.parse_args(argv)
@@ -47,7 +52,9 @@ def main(argv=None) -> int:
         if wanted and not folder.is_dir():
             print(f"no real code at {folder} (it is never committed: testkit/realcode/README.md)", file=sys.stderr)
             return 2
-    versions = bench.benchmark_class(seed=args.seed, real=args.real, corpus=args.corpus)
+    if args.real:
+        return halves(args.no_dolos, [args.half] if args.half else list(bench.HALVES))
+    versions = bench.benchmark_class(seed=args.seed, corpus=args.corpus)
     truth = bench.pairs(versions)
     print(f"{len(versions)} versions of {len({v.function for v in versions})} functions: "
           f"{len(truth['independent'])} independent pairs, {len(truth['scripted'])} scripted copies, "
@@ -75,6 +82,41 @@ def main(argv=None) -> int:
             above, total = bench.above_independent(found, truth)
             print(f"{name:<28} copies above the 95th percentile of their function's independent pairs: "
                   f"{above}/{total} ({100 * above / total:.1f} %)")
+    return 0
+
+
+def halves(no_dolos: bool, which: list) -> int:
+    """Each half of the real-code benchmark judged apart: the report, copydetect and Dolos on the same pairs."""
+    why = "not asked (--no-dolos)" if no_dolos else bench.dolos_available(NODE_DIR)
+    for half in which:
+        versions = bench.half_class(half)
+        truth = bench.pairs(versions)
+        repos = len({v.student for v in versions if v.kind == "independent"})
+        print(f"\n== {half} half: {repos} real implementations of {len({v.function for v in versions})} functions "
+              f"(one repository each), {len(truth['independent'])} independent pairs, {len(truth['hand'])} copies "
+              "rewritten by hand" + (" (the report was tuned on this half)" if half == "tuning" else
+                                     " (never tuned on)"))
+        with tempfile.TemporaryDirectory() as tmp:
+            reported, scores = bench.ours(Path(tmp) / "ours", versions)
+            ours = bench.figures("this report (defaults)", reported, truth)
+            plain_reported, plain_scores = bench.copydetect_plain(versions)
+            rows = [ours, bench.figures("copydetect (defaults)", plain_reported, truth),
+                    bench.figures("copydetect (same false rate)", bench.at_same_false_reports(
+                        plain_scores, truth, ours.false_reports[0]), truth)]
+            ranked = {"this report": scores, "copydetect": plain_scores}
+            if not why:
+                dolos_scores = bench.dolos(versions, Path(tmp) / "dolos", NODE_DIR)
+                rows.append(bench.figures("Dolos (same false rate)", bench.at_same_false_reports(
+                    dolos_scores, truth, ours.false_reports[0]), truth))
+                ranked["Dolos"] = dolos_scores
+            for row in rows:
+                print(row.half_line())
+            for name, found in ranked.items():
+                above, total = bench.above_independent(found, truth)
+                print(f"  {name:<28} planted copies above their function's independent 95th percentile: "
+                      f"{above}/{total} ({100 * above / max(1, total):.1f} %)")
+            if why:
+                print(f"  Dolos not run: {why}")
     return 0
 
 

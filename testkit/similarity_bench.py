@@ -100,6 +100,42 @@ def real_specimens(corpus: bool = False) -> dict:
 
 #: The copies by hand of real code (held out): like the real code, on a developer's machine only.
 HELDOUT_REAL = HERE / "heldout-real"
+#: The two halves of the real-code benchmark (issue 83), each harvested apart from public repositories and each
+#: with its own copies rewritten by hand: ``specimens/<half>/<function>/<id>.py.txt`` and
+#: ``specimens/<half>/copies/<name>.py.txt`` (``# original: <id>``). The report is tuned on ``tuning`` only.
+HALVES = ("tuning", "heldout")
+
+
+def half_specimens(half: str) -> dict:
+    """``function -> [(id, source)]`` of one half of the real-code benchmark (empty without a local copy)."""
+    out: dict = {}
+    for path in sorted((REAL / half).glob("*/*.py.txt")):
+        if path.parent.name == "copies":
+            continue
+        fields, source = _read(path)
+        out.setdefault(fields["function"], []).append((path.name.removesuffix(".py.txt"), source))
+    return out
+
+
+def half_copies(half: str) -> list:
+    """``[(name, function, original id, source)]``: the copies by hand of one half's real code."""
+    out = []
+    for path in sorted((REAL / half / "copies").glob("*.py.txt")):
+        fields, source = _read(path)
+        out.append((path.name.removesuffix(".py.txt"), fields["function"], fields["original"], source))
+    return out
+
+
+def half_class(half: str) -> list:
+    """The :class:`Version` s of one half: its real independent versions (``real-<id>``) and its copies by hand
+    (``hand-<name>``, each of one of them)."""
+    code = half_specimens(half)
+    out = [Version(f"real-{i}", fn, src, "independent") for fn, found in code.items() for i, src in found]
+    known = {(v.function, v.student) for v in out}
+    for name, fn, original, src in half_copies(half):
+        if (fn, f"real-{original}") in known:
+            out.append(Version(f"hand-{name}", fn, src, "hand", f"real-{original}"))
+    return out
 
 
 def heldout(folder: str = "heldout") -> list:
@@ -282,8 +318,11 @@ def ours(folder: Path, versions: list, workers: int = 1) -> tuple:
         names = [e.student.split("@")[0] for e in compared.entries]
         for p in compared.pairs:
             reported.add(_key(fn, names[p.a], names[p.b]))
-        for (i, j), score in compared.scores.items():
-            scores.setdefault(_key(fn, names[i], names[j]), score)
+        for group in compared.groups:  # a group reported is a report of every pair inside it
+            if group.reported:
+                reported.update(_key(fn, names[i], names[j]) for i, j in itertools.combinations(group.members, 2))
+        for (i, j), evidence in compared.evidence.items():  # (what a pair is reported on, so ranked by)
+            scores.setdefault(_key(fn, names[i], names[j]), evidence)
 
     for fn in {v.function for v in versions}:
         own = [v.student for v in versions if v.function == fn and v.kind == "independent"]
@@ -421,6 +460,16 @@ class Figures:
                 f"{share(self.hand):>16}   by hand (tuning set) {share(self.tuning):>16}   false reports {self.per_100:5.2f} per 100 independent pairs "
                 f"({self.false_reports[0]}/{self.false_reports[1]})   starter pairs reported {self.starter[0]}/"
                 f"{self.starter[1]}")
+
+
+def _half_line(self: Figures) -> str:
+    """One detector on one half of the real-code benchmark: planted copies reported, false reports."""
+    return (f"  {self.name:<28} planted copies reported {self.hand[0]}/{self.hand[1]} "
+            f"({100 * self.hand[0] / max(1, self.hand[1]):.1f} %)   false reports {self.per_100:5.2f} per 100 "
+            f"independent pairs ({self.false_reports[0]}/{self.false_reports[1]})")
+
+
+Figures.half_line = _half_line  # type: ignore[attr-defined]
 
 
 def figures(name: str, reported: set, truth: dict) -> Figures:

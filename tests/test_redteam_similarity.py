@@ -108,6 +108,22 @@ def softmax(z, axis=-1, temperature=1.0):
     return np.moveaxis(out, -1, axis)
 ''',
 }
+# issue 83: wrappers of every kind resolve to the code they call (the lambda is the issue's own example)
+ATTACKS.update({
+    "lambda": lambda v: v.replace("def softmax(", "def _impl(")
+    + "\nsoftmax = lambda z, axis=-1, temperature=1.0: _impl(z, axis, temperature)\n",
+    "lambda_keywords": lambda v: v.replace("def softmax(", "def _impl(")
+    + "\nsoftmax = lambda z, axis=-1, temperature=1.0: _impl(z, axis=axis, temperature=temperature)\n",
+    "partial": lambda v: "from functools import partial\n" + v.replace("def softmax(", "def _impl(")
+    + "\nsoftmax = partial(_impl, axis=-1)\n",
+    "dict_container": lambda v: v.replace("def softmax(", "def _impl(") + '\nIMPLS = {"sm": _impl}\nsoftmax = IMPLS["sm"]\n',
+    "list_container": lambda v: v.replace("def softmax(", "def _impl(") + "\nIMPLS = [_impl]\nsoftmax = IMPLS[0]\n",
+    "attribute_container": lambda v: v.replace("def softmax(", "def _impl(")
+    + "\nclass Box:\n    pass\n\nbox = Box()\nbox.f = _impl\nsoftmax = box.f\n",
+    "static_method": lambda v: v.replace("def softmax(z,", "class Ops:\n    @staticmethod\n    def run(z,").replace(
+        "\n    ", "\n        ").replace("class Ops:\n        @staticmethod\n        def", "class Ops:\n    @staticmethod\n    def")
+    + "\nsoftmax = Ops.run\n",
+})
 #: Attacks whose copy is graded in a later cell (the decoy after the tests is a notebook-level attack).
 LATE_DECOY = "decoy_after_tests"
 FRAMED = ["accomplice-1", "accomplice-2", "accomplice-3"]
@@ -171,6 +187,10 @@ def report(tmp_path_factory):
         _write(folder, student, PS, {"softmax": VICTIMS[1] + "\n" + own + "\nsoftmax = _mine\n"})
     for student in CHATBOT:
         _write(folder, student, PS, {"softmax": CHATBOT_ANSWER})
+    # framing without a decoy name: the victim's code in a helper the graded function never calls, and commented out
+    own = INDEPENDENT["softmax"][3]
+    _write(folder, "framer-unused-helper", PS, {"softmax": VICTIMS[1].replace("def softmax(", "def _unused(") + "\n" + own})
+    _write(folder, "framer-commented", PS, {"softmax": "".join(f"# {line}\n" for line in VICTIMS[1].split("\n")) + own})
     _write(folder, "unfollowable-exec", PS, {"softmax": VICTIMS[2].replace("def softmax(", "def _s(")
                                               + '\nexec("soft" + "max = _s")\n'})
     _write(folder, "unfollowable-update", PS, {"softmax": VICTIMS[2] + '\nglobals().update({"x": 1})\n'})
@@ -191,7 +211,7 @@ def test_a_copy_hidden_this_way_is_reported(attacks, attack):
 
 def test_framing_a_victim_with_decoys_reports_nobody(report):
     data, reported = report
-    for accomplice in FRAMED:
+    for accomplice in FRAMED + ["framer-unused-helper", "framer-commented"]:
         assert tuple(sorted(("framed-victim", accomplice))) not in reported
     for a, b in itertools.combinations(FRAMED, 2):
         assert tuple(sorted((a, b))) not in reported, "their graded code is their own"
@@ -211,6 +231,49 @@ def test_eleven_students_who_paste_one_answer_are_one_reported_group(report):
     groups = [g for g in data["groups"] if set(CHATBOT) <= set(g["students"])]
     assert len(groups) == 1 and groups[0]["reported"], "a group however large, never hidden"
     assert all(tuple(sorted(p)) in reported for p in itertools.combinations(CHATBOT, 2)), "all 55 pairs"
+
+
+def test_a_reported_group_is_a_report_of_every_pair_inside_it(report):
+    """Issue 83: groups of "near-identical versions" were marked reported and took in different code (10 of 15
+    pairs of different ``entropy`` implementations sat inside a reported group): every pair of a group is reported
+    on its own evidence now, and nothing else is a group."""
+    data, _ = report
+    listed = {(p["function"], *sorted(p["students"])) for p in data["pairs"]}
+    assert data["groups"], "the eleven who pasted one answer are a group"
+    for group in data["groups"]:
+        assert group["reported"]
+        for a, b in itertools.combinations(sorted(group["students"]), 2):
+            assert (group["function"], a, b) in listed, (group["students"], a, b)
+
+
+def test_students_with_the_same_code_are_not_each_told_nobody_else_wrote_it(report):
+    """Issue 84: four students with the same code were each told "nobody else in the class wrote it"."""
+    data, _ = report
+    chatbot = [p for p in data["pairs"] if set(p["students"]) <= set(CHATBOT)]
+    assert len(chatbot) == 55
+    assert all("nobody else in the class wrote it" not in p["why"] and "students handed in this version nearly the same" in p["why"]
+               for p in chatbot), chatbot[0]["why"]
+
+
+def test_a_function_whose_versions_cannot_be_told_apart_is_not_informative_and_accuses_nobody(tmp_path):
+    """Twelve students write the one-line sigmoid each their own way, four of them the same textbook line: nothing
+    is reported, no group of suspects, and the page says the function is not informative here."""
+    own = ["return 1 / (1 + np.exp(-z))", "return 1.0 / (1.0 + np.exp(-z))", "return 1 / (np.exp(-z) + 1)",
+           "return np.exp(z) / (1 + np.exp(z))", "return 0.5 * (1 + np.tanh(0.5 * z))",
+           "return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))",
+           "return 1 / (1 + np.exp(-np.clip(z, -500, 500)))", "return np.reciprocal(1 + np.exp(-z))",
+           "return 1 / (1 + np.e ** -z)", "return 1 / (1 + np.exp(-z))", "return 1 / (1 + np.exp(-z))",
+           "return 1 / (1 + np.exp(-z))"]
+    folder = tmp_path / "submitted"
+    for i, line in enumerate(own):
+        _write(folder, f"s-{i:02d}", "ps4_bernoulli", {"sigmoid": f"import numpy as np\n\ndef sigmoid(z):\n    {line}\n"})
+    similarity_report(folder, tmp_path / "out", workers=1)
+    data = json.loads((tmp_path / "out" / SIMILARITY_JSON).read_text())
+    sigmoid = next(f for f in data["functions"] if f["function"] == "sigmoid")
+    assert not [p for p in data["pairs"] if p["function"] == "sigmoid"]
+    assert not [g for g in data["groups"] if g["function"] == "sigmoid"]
+    assert sigmoid["informative"] is False
+    assert "Not informative here" in (tmp_path / "out" / "similarity.html").read_text()
 
 
 def test_the_report_explains_each_pair(report):
@@ -297,3 +360,39 @@ def test_autograde_with_a_notebook_built_to_exhaust_the_report_writes_every_page
     assert (results / "similarity" / "similarity.html").is_file(), proc.stdout[-2000:]
     assert 'href="similarity/similarity.html"' in (results / "report.html").read_text()
 
+
+
+# -- the graded code is the shown code (issue 83, item 6) ----------------------------------------------------------
+
+def test_feedback_and_the_similarity_report_show_the_definition_the_checks_called(tmp_path):
+    """A student keeps the template in the solution cell and redefines ``softmax`` in a copy of a test cell placed
+    before it: the copy runs (notebook order) and is graded. Feedback, the class report's linked page and the
+    similarity report show that definition as what was graded, not the template above it."""
+    import copy
+
+    folder = tmp_path / "submitted"
+    _background(folder)
+    template = "import numpy as np\n\ndef softmax(z, axis=-1, temperature=1.0):\n    raise NotImplementedError\n"
+    _write(folder, "redefined", PS, {"softmax": template})
+    path = folder / "redefined" / PS / f"{PS}.ipynb"
+    nb = json.loads(path.read_text())
+    at = next(i for i, c in enumerate(nb["cells"]) if c["metadata"].get("nbgrader", {}).get("grade_id") == "softmax-basic")
+    cell = copy.deepcopy(nb["cells"][at])
+    cell["source"] = VICTIMS[3]
+    nb["cells"].insert(at, cell)
+    path.write_text(json.dumps(nb))
+    proc = subprocess.run([sys.executable, "-m", "autograder", "autograde", str(folder), "--out",
+                           str(tmp_path / "results"), "--similarity", "--workers", "2"],
+                          capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads((tmp_path / "results" / "redefined" / PS / "results.json").read_text())
+    assert sum(t["score"] for t in result["tests"] if t["name"].startswith("softmax-")) > 0, "the copy was graded"
+    shown = result["student_code"]["softmax"]
+    assert shown.startswith("# What the checks called") and "np.nanmax(scaled" in shown, shown[:300]
+    assert shown.index("np.nanmax(scaled") < shown.index("raise NotImplementedError")
+    page = (tmp_path / "results" / "redefined" / PS / "feedback.html").read_text()
+    assert "What the checks called" in page and "nanmax" in page
+    similar = json.loads((tmp_path / "results" / "similarity" / SIMILARITY_JSON).read_text())
+    entries = [f for f in similar["functions"] if f["function"] == "softmax"]
+    assert entries and not any(n["student"] == "redefined" and n["function"] == "softmax"
+                               for n in similar["not_compared"])

@@ -143,15 +143,16 @@ def test_planted_copies_score_above_the_95th_percentile_of_independent_pairs(pla
 
 
 def test_planted_copies_are_reported_and_independent_pairs_mostly_not(read):
-    """At the default settings: most copies are reported (277 of 314 measured), few "independent" pairs are
-    (82 of 2,271). This class's independent versions include the bug zoo's, most of them one mistake away
-    from the reference or from each other (``gaussian_mle-by-hand`` and ``independent-1`` differ by one
-    ``if``): the issue's figures are measured on real code by tests/test_similarity_benchmark.py."""
+    """At the default settings, precision first (issue 83): most copies are reported (220 of 361 measured), and
+    almost no "independent" pair is (6 of 3,042; before issue 83, 82 of 2,271 at 277 of 314 copies). This class's
+    independent versions include the bug zoo's, most of them one mistake away from the reference or from each
+    other (``gaussian_mle-by-hand`` and ``independent-1`` differ by one ``if``), and half its students are copies:
+    the issue's figures are measured on real code by benchmarks/similarity_detection.py --real."""
     found = _scores(*read, reported=True)
     planted = [s for _, p in found.values() for s in p]
     independent = [s for i, _ in found.values() for s in i]
-    assert sum(planted) / len(planted) >= 0.85
-    assert sum(independent) / len(independent) <= 0.05
+    assert sum(planted) / len(planted) >= 0.58, (sum(planted), len(planted))
+    assert sum(independent) / len(independent) <= 0.01, (sum(independent), len(independent))
 
 
 def test_the_normalisation_does_better_than_copydetect_used_plainly(planted_class, ours):

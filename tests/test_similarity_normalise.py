@@ -3,7 +3,7 @@ leaves the fingerprints as they were, what changes the computation changes them.
 
 A pair of sources is *the same* when the function's documents have the same fingerprints
 (:func:`autograder.similarity.document.document`, through the notebook reader of
-:func:`autograder.similarity.graded.notebook_code`), and *different* when they share less than half.
+:func:`autograder.reading.graded.notebook_code`), and *different* when they share less than half.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 import autograder.similarity.document as document_module
+from autograder.reading.graded import notebook_code
 from autograder.similarity.bounds import MAX_DEPTH, MAX_NODES, too_large
 from autograder.similarity.canonical import canonical_forms
 from autograder.similarity.clone import OWN_PREFIX, clone
 from autograder.similarity.document import document
-from autograder.similarity.graded import notebook_code
 from autograder.similarity.inline import MAX_NODES as MAX_INLINED_NODES
 from autograder.similarity.inline import inline_helpers
 from autograder.similarity.prune import prune
@@ -505,3 +505,56 @@ def test_a_copy_takes_the_trees_own_fields_not_what_other_code_set_on_its_nodes(
         for shared in (ast.Load(), ast.Store(), ast.Add()):
             shared.__dict__.pop("parent", None)
     assert document_module.PIECE.startswith(OWN_PREFIX) and document_module._METHOD.startswith(OWN_PREFIX)
+
+
+#: Issue 83: code written two ways that compute the same, from the real-code benchmark's copies by hand.
+SAME_PAIRS = {
+    "a conditional accumulator loop is the sum of a filtered generator": ('''
+import numpy as np
+
+def softmax(p, q, axis=-1):
+    return sum(p[i] * np.log2(p[i] / q[i]) for i in range(len(p)) if p[i] > 0)
+''', '''
+import numpy as np
+
+def softmax(p, q, axis=-1):
+    acc = 0
+    for i in range(len(p)):
+        if p[i] > 0:
+            acc += p[i] * np.log2(p[i] / q[i])
+    return acc
+'''),
+}
+_IMPL = '''
+import numpy as np
+
+def _impl(z, axis=-1, temperature=1.0):
+    z = np.asarray(z, dtype=float) / temperature
+    w = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    w[np.isneginf(z)] = 0.0
+    return np.clip(w / np.sum(w, axis=axis, keepdims=True), 1e-300, 1.0)
+'''
+#: Wrappers of every kind resolve to the code they call (issue 83: the lambda was not followed).
+WRAPPERS = {
+    "lambda": "softmax = lambda z, axis=-1, temperature=1.0: _impl(z, axis, temperature)\n",
+    "lambda with keywords": "softmax = lambda z, axis=-1, temperature=1.0: _impl(z, axis=axis, temperature=temperature)\n",
+    "functools.partial": "import functools\nsoftmax = functools.partial(_impl, axis=-1)\n",
+    "partial imported": "from functools import partial\nsoftmax = partial(_impl)\n",
+    "a dict display": "IMPLS = {'sm': _impl}\nsoftmax = IMPLS['sm']\n",
+    "a list display": "IMPLS = [_impl]\nsoftmax = IMPLS[0]\n",
+    "an attribute set on an object": "class Box:\n    pass\n\nbox = Box()\nbox.f = _impl\nsoftmax = box.f\n",
+    "a def": "def softmax(z, axis=-1, temperature=1.0):\n    return _impl(z, axis, temperature)\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAME_PAIRS))
+def test_written_two_ways_the_same(name):
+    a, b = SAME_PAIRS[name]
+    assert set(doc(a).hashes.tolist()) == set(doc(b).hashes.tolist()), name
+
+
+@pytest.mark.parametrize("name", sorted(WRAPPERS))
+def test_a_wrapper_is_the_code_it_calls(name):
+    wrapped = doc(_IMPL + "\n" + WRAPPERS[name])
+    alone = doc(_IMPL.replace("def _impl(", "def softmax("))
+    assert set(wrapped.hashes.tolist()) == set(alone.hashes.tolist()), name

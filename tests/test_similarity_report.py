@@ -21,7 +21,6 @@ from autograder.model.course import ROOT
 from autograder.model.files import SIMILARITY_HTML, SIMILARITY_JSON
 from autograder.similarity.run import similarity_report
 from testkit.copier import disguise
-from testkit.independent import INDEPENDENT
 from testkit.similarity_class import _write, versions
 
 MARKUP = '<script>alert("x")</script>'
@@ -43,12 +42,29 @@ def softmax(z, axis=-1, temperature=1.0):
     probs = np.stack([np.exp(layer - best) / acc for layer in grid])
     return np.moveaxis(probs, 0, axis)
 '''
+#: The writer's own softmax: long and unusual enough that a copy of it stands out in a class of ten (a copy of a
+#: short or textbook version does not, by design: issue 83, precision first).
+WRITER = '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not np.isfinite(temperature) or temperature <= 0:
+        raise ValueError("temperature must be a positive number")
+    grid = np.swapaxes(np.asarray(z, dtype=np.float64), axis, -1) / temperature
+    peak = np.nanmax(grid, axis=-1, keepdims=True)
+    peak = np.where(np.isneginf(peak), 0.0, peak)
+    lifted = np.exp(grid - peak)
+    lifted[np.isneginf(grid)] = 0.0
+    norm = np.add.reduce(lifted, axis=-1, keepdims=True)
+    out = np.divide(lifted, norm, out=np.zeros_like(lifted), where=norm > 0)
+    return np.swapaxes(out, axis, -1)
+'''
 HOSTILE_IDS = ["<img src=x onerror=alert(2)>", "=HYPERLINK(\"http:x\")", "tab\tand\x1b[31mred", "::set-output::"]
 
 
 def _class(folder: Path) -> None:
     own = [source for _, source in versions("ps1_softmax", "softmax")]
-    writer = INDEPENDENT["softmax"][2]
+    writer = WRITER
     _write(folder, "writer", "ps1_softmax", {"softmax": writer})
     _write(folder, "copier", "ps1_softmax", {"softmax": disguise(writer, "softmax", seed=7, steps=4)[0]})
     for i, source in enumerate(own[:3]):

@@ -33,14 +33,16 @@ from autograder.engine.answer_beside import read_beside
 from autograder.engine.execute import CellRun, Session
 from autograder.engine.remote_target import RemoteTarget
 from autograder.engine.restore import Cell, Rebuilt, rebuild
-from autograder.model.course import function_of
+from autograder.model.course import FUNCTIONS, function_of
 from autograder.model.files import StrPath
 from autograder.model.graded_with import GradedWith, digest_texts
 from autograder.model.notebook import SourceNotebook, Unreadable, load_submission
 from autograder.model.other_notebook import other_problem_set
 from autograder.model.results import Execution, SubmissionResult, TestResult
+from autograder.model.run_order import partition, run_order
 from autograder.perimeter.confinement.limits import Limits
 from autograder.perimeter.supervision.zygote_parent import Zygote
+from autograder.reading.graded import graded_definitions
 from autograder.reading.notebook import NotebookReading, Source
 
 
@@ -124,10 +126,31 @@ def grade_submission(path: StrPath | None, student: str, assignment: str, source
         student, assignment, source.max_score, [by_id[gid] for gid, _ in source.graded],
         execution=_execution(graded, limits, sandbox_report, time.monotonic() - started),
         tamper=list(rebuilt.tamper), flags=graded.flags,
-        student_code={gid: text for gid, text in rebuilt.student_code.items() if gid not in answer_ids},
+        student_code=_shown_code(source, cells, assignment, {gid: text for gid, text in rebuilt.student_code.items()
+                                                              if gid not in answer_ids}),
         answers=answers, notes=_notes(rebuilt, graded),
         graded_with=GradedWith(notebook=digest_texts(c.source for c in rebuilt.cells if c.runs and c.origin != "source")),
     )
+
+
+def _shown_code(source: SourceNotebook, cells: list[Any], assignment: str, code: dict[str, str]) -> dict[str, str]:
+    """The code feedback shows per function (issue 83): the solution cell, unless the checks called a definition
+    from another cell (a later cell, a copied test cell, that redefined the function, run in notebook order by
+    :mod:`autograder.model.run_order`'s rule): then that definition first, read statically on this trusted side
+    (:func:`autograder.reading.graded.graded_definitions`), and the solution cell below it. A reading that fails
+    leaves the solution cells as they are."""
+    try:
+        cells = list(cells)  # (partition replaces an oversized or recognised cell: not the caller's list)
+        parts = partition(source.cells, cells, [])
+        index = {id(cell): i for i, cell in enumerate(cells)}
+        order = [(scell, cell, index.get(id(cell), -1)) for scell, cell in run_order(source.cells, parts)]
+        called = graded_definitions(order, FUNCTIONS.get(assignment, ()))
+    except (RecursionError, MemoryError, ValueError, TypeError, AttributeError, KeyError, IndexError):
+        return code
+    for fn, text in called.items():
+        code[fn] = text + ("\n\n# Your solution cell (its definition was replaced before the checks ran):\n"
+                           + code[fn] if code.get(fn, "").strip() else "")
+    return code
 
 
 def _answer_results(source: SourceNotebook, answers: Mapping[str, str]) -> list[TestResult]:

@@ -3,7 +3,7 @@
 One rule for every stage that needs it: the engine rebuilds a submission on
 this order (:mod:`autograder.engine.restore`, which adds the tamper report),
 and the similarity report reads it to know which definition each graded
-test cell sees (:mod:`autograder.similarity.graded`).
+test cell sees (:mod:`autograder.reading.graded`).
 
 The source's known cells (those with a grade_id that are locked, graded or
 solutions) come in the source's order; a locked one is the source's own, a

@@ -114,7 +114,7 @@ OPAQUE = {
 
 #: The builtins whose value is a namespace (reading it binds nothing, writing through it does), and the
 #: attributes through which one is written: what the similarity report cannot follow statically
-#: (:mod:`autograder.similarity.graded`), named here with the rest of the table.
+#: (:mod:`autograder.reading.graded`), named here with the rest of the table.
 NAMESPACE_CALLS = frozenset({"globals", "vars", "locals"})
 NAMESPACE_ATTRIBUTES = frozenset({"__dict__", "modules", "__builtins__", "user_ns", "user_global_ns", "f_globals",
                                   "__globals__"})

@@ -6,7 +6,7 @@ NumPy are the same function):
 
 * ufuncs as operators: ``np.add``, ``np.subtract``, ``np.multiply``, ``np.true_divide``/``np.divide``,
   ``np.power``, ``np.negative``, ``np.matmul``/``np.dot`` (two arrays) are ``+ - * / ** -x @``;
-  ``np.square(x)`` and ``x * x`` are ``x ** 2``;
+  ``np.square(x)`` and ``x * x`` are ``x ** 2`` (``2 * s * s`` is ``2 * s ** 2``);
 * reductions by one name: ``np.add.reduce`` is ``np.sum``, ``np.maximum.reduce``/``np.amax`` is ``np.max``,
   ``np.minimum.reduce``/``np.amin`` ``np.min``, ``np.multiply.reduce`` ``np.prod``; ``math``'s functions
   are NumPy's (``math.exp`` is ``np.exp``), the builtins ``sum``/``max``/``min``/``abs`` of one argument
@@ -132,7 +132,17 @@ class _Canonical(ast.NodeTransformer):
             node = ast.copy_location(ast.BinOp(node.left, ast.Mult(), ast.Constant(1.0 / node.right.value)), node)
         if not isinstance(node.op, _COMMUTATIVE):
             return node
-        operands = sorted(_operands(node, type(node.op)), key=self.key)
+        operands = _operands(node, type(node.op))
+        if isinstance(node.op, ast.Mult):  # `2 * s * s` is `2 * s ** 2`, as `s * s` is: a factor twice is squared
+            squared: list[ast.expr] = []
+            for operand in operands:
+                twin = next((k for k, seen in enumerate(squared) if _same(seen, operand)), None)
+                if twin is None:
+                    squared.append(operand)
+                else:
+                    squared[twin] = ast.copy_location(ast.BinOp(squared[twin], ast.Pow(), ast.Constant(2.0)), node)
+            operands = squared
+        operands = sorted(operands, key=self.key)
         out = operands[0]
         for operand in operands[1:]:
             out = ast.copy_location(ast.BinOp(out, type(node.op)(), operand), node)

@@ -34,9 +34,9 @@ from autograder.model.process_pool import map_chunks
 from autograder.model.pysource import import_names, parse, python_source
 from autograder.model.run_order import partition, run_order
 from autograder.model.submissions import Submission
+from autograder.reading.graded import Shown, graded_code
 from autograder.similarity.bounds import MAX_SECONDS, Deadline, Exceeded, time_limit
 from autograder.similarity.document import Document, document, given_code_of
-from autograder.similarity.graded import Shown, graded_code
 
 #: Fewer notebooks than this are read in the calling process (starting workers costs about a second).
 PARALLEL_FROM = 60

@@ -32,16 +32,16 @@ from typing import Any
 import numpy as np
 
 from autograder.model.pysource import nodes
+from autograder.reading.graded import Binding, Graded
 from autograder.similarity.bounds import MAX_TOKENS, NEVER, Deadline, too_large
 from autograder.similarity.canonical import canonical_forms
 from autograder.similarity.clone import Function, clone
 from autograder.similarity.fingerprints import fingerprints
-from autograder.similarity.graded import Binding, Graded
 from autograder.similarity.inline import inline_all, inline_helpers
 from autograder.similarity.prune import prune
 from autograder.similarity.reorder import canonical_order
 from autograder.similarity.tables import look_up_tables, tables_in, unread_tables
-from autograder.similarity.temporaries import drop_copies, hoist_repeated, inline_temporaries
+from autograder.similarity.temporaries import drop_copies, hoist_repeated, inline_temporaries, rebound_apart
 from autograder.similarity.tokens import Key, Namer, Token, bound_names, local_imports, statement_key, token_stream
 from autograder.similarity.unwrap import drop_imports, unwrap
 from autograder.similarity.vectorise import vectorise
@@ -162,6 +162,7 @@ def _pruned(function: Function, tables: dict[str, dict[object, str]]) -> Functio
     look_up_tables(function, tables)
     unwrap(function)
     prune(function)
+    rebound_apart(function)
     return function
 
 
@@ -258,7 +259,7 @@ def document(graded: Graded, imports: dict[str, str], contract: Collection[str] 
 
     Parameters
     ----------
-    graded : autograder.similarity.graded.Graded
+    graded : autograder.reading.graded.Graded
         Its entries and the notebook's names when its tests ran.
     imports : dict
         The notebook's import aliases (``np -> numpy``).

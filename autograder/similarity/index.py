@@ -61,8 +61,20 @@ NEAR = 0.8
 #: Fingerprints two versions share, at least, to count as one group (a line or two written alike is what
 #: independent students do: they count as two holders of it).
 GROUP_SHARED = 10
+#: Versions nearly the same count as one holder of what they share only when they share this many times the
+#: function's typical number of fingerprints (or :data:`GROUP_SHARED`): long code written alike is not chance,
+#: while the short textbook form that several students write independently stays several holders.
+LONG = 1.5
 #: At most this many pairs of one function are listed (the highest scores).
 MAX_PAIRS = 200
+#: Evidence (rarity-weighted fingerprints of their own in common) a reported pair has at least: about two lines
+#: of code that no other group of the class wrote (chosen on the real-code benchmark's tuning half).
+MIN_EVIDENCE = 7.0
+#: A reported pair's evidence is at least this much above the function's other pairs (their highest left out).
+EVIDENCE_MARGIN = 2.0
+#: The highest pairs of a function's other pairs left out of what a pair is judged against, at least (or 1 % of
+#: them, or one for every two students).
+TOLERATED = 2
 #: Rounds of grouping the reported pairs and weighing again.
 ROUNDS = 3
 
@@ -72,8 +84,9 @@ class Pair:
     """Two students' versions of one function (indexes into the function's entries, ``a < b``), and why.
 
     ``shared``: fingerprints of their own they share; ``holders``: how many other groups of the class hold
-    the rarest half of those (0: nobody else wrote them); ``percentile``: the share of the function's pairs
-    scoring lower; ``group``: the index of their group in :attr:`Compared.groups` (-1: none of three or more).
+    the rarest half of those (0: nobody outside their group wrote them); ``percentile``: the share of the
+    function's pairs scoring lower; ``group``: the index of their group in :attr:`Compared.groups` (-1: none of
+    three or more); ``alike``: how many students wrote this version nearly the same (2: the pair alone).
     """
 
     a: int
@@ -83,12 +96,14 @@ class Pair:
     holders: int = 0
     percentile: float = 0.0
     group: int = -1
+    alike: int = 2
+    evidence: float = 0.0
 
 
 @dataclass(frozen=True)
 class Group:
-    """Students (indexes into the function's entries) whose versions are alike: nearly the same, or
-    reported together; ``reported`` when a pair of them is."""
+    """Students (indexes into the function's entries) every pair of whom is reported (``reported`` is always
+    True: a group is a report of each pair inside it)."""
 
     members: tuple[int, ...]
     reported: bool
@@ -112,9 +127,12 @@ class Compared:
     cutoff: float = 0.0
     short: int = 0
     groups: list[Group] = field(default_factory=list)
+    informative: bool = True
+    needed: float = 0.0
     counted: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     scores: dict[tuple[int, int], float] = field(default_factory=dict)
     shared: dict[tuple[int, int], int] = field(default_factory=dict)
+    evidence: dict[tuple[int, int], float] = field(default_factory=dict)
 
 
 def fingerprint_sets(entries: Sequence[Entry], given: np.ndarray) -> list[np.ndarray]:
@@ -181,7 +199,10 @@ def compare(entries: Sequence[Entry], given: np.ndarray, threshold: float | None
         return out
     sets = [sets[i] for i in kept]
     sizes = np.array([len(s) for s in sets], dtype=float)
-    out.typical = float(np.median(sizes))
+    # the typical version: the median of the *distinct* versions (eleven students who pasted one answer are one
+    # version of it, not the class's typical length)
+    distinct = {s.tobytes(): len(s) for s in sets}
+    out.typical = float(np.median(list(distinct.values())))
     rows = np.repeat(np.arange(n), sizes.astype(int))
     unique, column, counts = np.unique(np.concatenate(sets), return_inverse=True, return_counts=True)
     used = counts[column] > 1  # a fingerprint only one student has is never shared
@@ -189,21 +210,21 @@ def compare(entries: Sequence[Entry], given: np.ndarray, threshold: float | None
     ones = sparse.csr_matrix((np.ones(used.sum()), (rows_u, column_u)), shape=(n, len(unique)))
     shared = sparse.triu(ones @ ones.T, k=1).tocoo()
     a, b, common = shared.row, shared.col, shared.data
-    near = (common >= NEAR * np.minimum(sizes[a], sizes[b])) & (common >= GROUP_SHARED)
+    # versions nearly the same *and long for this function* are one holder of what they share; short ones
+    # written alike (the textbook form) stay separate holders, so that what several wrote weighs little
+    long_enough = max(GROUP_SHARED, LONG * out.typical)
+    near = (common >= NEAR * np.minimum(sizes[a], sizes[b])) & (common >= long_enough)
     groups = _components(n, zip(a[near], b[near]))
     for _ in range(ROUNDS):
         w, d, g = _weights(rows_u, column_u, groups, len(unique))
         x = sparse.csr_matrix((np.sqrt(w[column_u]), (rows_u, column_u)), shape=(n, len(unique)))
         weighted = sparse.triu(x @ x.T, k=1).tocsr()
         wmax = math.log(g + 1)
-        total = np.asarray(weighted[a, b]).ravel()
-        scores = total / (wmax * np.maximum((sizes[a] + sizes[b]) / 2, out.typical / 2))
-        background = (groups[a] != groups[b]) & ~_best(a, b, scores, n)
-        out.quantiles = _quantiles(scores[background], max(1, _pairs_between(groups) - int(np.sum(
-            (groups[a] != groups[b]) & ~background))))
-        out.cutoff = max(threshold, out.quantiles[1] + MARGIN)
-        reported = (scores >= out.cutoff) & (common >= MIN_SHARED)
-        linked = reported & (common >= GROUP_SHARED)
+        total = np.asarray(weighted[a, b]).ravel() if len(a) else np.zeros(0)  # (no pair shares anything)
+        evidence = total / wmax if wmax > 0 else total
+        scores = evidence / np.maximum((sizes[a] + sizes[b]) / 2, out.typical / 2)
+        reported = _judged(scores, evidence, groups[a] != groups[b], _pairs_between(groups), threshold, out, n)
+        linked = reported & (common >= long_enough)
         joined = _components(n, list(zip(a[near], b[near])) + list(zip(a[linked], b[linked])))
         if np.array_equal(joined, groups):
             break
@@ -211,19 +232,17 @@ def compare(entries: Sequence[Entry], given: np.ndarray, threshold: float | None
     out.counted = unique[(w > 0) & (counts > 1)]
     out.scores = {(int(i), int(j)): float(s) for i, j, s in zip(a, b, scores)}
     out.shared = {(int(i), int(j)): int(c) for i, j, c in zip(a, b, common)}
+    out.evidence = {(int(i), int(j)): float(e) for i, j, e in zip(a, b, evidence)}
     order = np.sort(scores)
     pairs_total = n * (n - 1) // 2
-    members = [np.flatnonzero(groups == k) for k in range(int(groups.max()) + 1)]
-    out.groups = [Group(tuple(int(i) for i in m), bool(np.any(reported & (groups[a] == k))),
-                        float(scores[(groups[a] == k) & (groups[b] == k)].max(initial=0.0)))
-                  for k, m in enumerate(members) if len(m) >= 3]
-    out.groups.sort(key=lambda grp: (-grp.reported, -len(grp.members), -grp.top, grp.members))
+    out.groups = _reported_groups(n, a, b, reported, scores)
     group_of = {i: k for k, grp in enumerate(out.groups) for i in grp.members}
     top = np.flatnonzero(reported)
     out.above = len(top)
     top = top[np.lexsort((b[top], a[top], -scores[top]))][:limit]
     # each student's shared fingerprints (rows_u is in student order, a student's columns distinct)
     held = np.split(column_u, np.cumsum(np.bincount(rows_u, minlength=n))[:-1])
+    members = np.bincount(groups)
     for i in top:
         mine = np.intersect1d(held[a[i]], held[b[i]], assume_unique=True)
         own = 1 if groups[a[i]] == groups[b[i]] else 2
@@ -232,17 +251,63 @@ def compare(entries: Sequence[Entry], given: np.ndarray, threshold: float | None
         below = (pairs_total - len(order) + np.searchsorted(order, scores[i], side="left")) / pairs_total
         same = group_of.get(int(a[i]), -1)
         out.pairs.append(Pair(int(a[i]), int(b[i]), float(scores[i]), int(common[i]), rare, float(below),
-                              same if same == group_of.get(int(b[i]), -2) else -1))
+                              same if same == group_of.get(int(b[i]), -2) else -1,
+                              int(members[groups[a[i]]]) if groups[a[i]] == groups[b[i]] else 2,
+                              float(evidence[i])))
     return out
 
 
-def _best(a: np.ndarray, b: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
-    """Which pairs are the best match of one of their two students (a copy is its original's, mostly): left
-    out of the class's background, so that the copies in a class do not raise the bar they are judged by."""
-    top = np.full(n, -1.0)
-    np.maximum.at(top, a, scores)
-    np.maximum.at(top, b, scores)
-    return (scores >= top[a]) | (scores >= top[b])
+def _judged(scores: np.ndarray, evidence: np.ndarray, between: np.ndarray, pairs_between: int, threshold: float,
+            out: Compared, students: int) -> np.ndarray:
+    """Which pairs are reported (``out.quantiles``, ``out.cutoff``, ``out.needed``, ``out.informative`` set).
+
+    A pair's *evidence* is the rarity-weighted number of fingerprints of their own the two share (each
+    fingerprint as much as :math:`w_h / w_{\\max}`: 1 when no other group of the class holds it). The function's
+    own distribution of independent work is the evidence of its pairs between groups (pairs sharing nothing
+    count as 0). A pair is reported when its evidence is at least :data:`MIN_EVIDENCE`, at least
+    :data:`EVIDENCE_MARGIN` above the 99th percentile of the *other* pairs of that distribution (its own left
+    out, so that one copy in a small class is judged against the rest), and its score at least ``threshold``.
+    When the evidence a pair needs, plus the margin, is more than a typical version's own fingerprints (a copy of a
+    typical version would not stand out: one-line code, or code the class writes alike), its versions cannot be told apart in
+    this class: nothing of it is reported (``out.informative`` False; the page says so).
+    """
+    background = np.sort(evidence[between])
+    total = max(1, pairs_between)
+    out.quantiles = _quantiles(np.sort(scores[between]), total)
+    # the function's other pairs, their highest `tolerated` left out: the copies in a class (1 % of its pairs, or
+    # one pair for every two students: a student's best match may be a copy) do not raise the bar their own pairs
+    # are judged by; a pair among those highest leaves its own place
+    tolerated = max(TOLERATED, int(math.ceil(0.01 * total)), students // 2)
+    ranked = np.concatenate([background[::-1], np.zeros(max(0, tolerated + 2 - len(background)))])
+    base = np.where(between & (evidence >= ranked[tolerated]), ranked[tolerated + 1], ranked[tolerated])
+    out.needed = max(MIN_EVIDENCE, float(ranked[tolerated]) + EVIDENCE_MARGIN)
+    out.cutoff = threshold
+    # an identical copy of a typical version, which no one else wrote, has about `typical` evidence: when even
+    # that would not clear the bar by the margin, the class's versions cannot be told apart (short code, or code
+    # all alike)
+    out.informative = out.needed + EVIDENCE_MARGIN <= out.typical
+    reported = (evidence >= np.maximum(MIN_EVIDENCE, base + EVIDENCE_MARGIN)) & (scores >= threshold)
+    if not out.informative:
+        reported[:] = False
+    return reported
+
+
+def _reported_groups(n: int, a: np.ndarray, b: np.ndarray, reported: np.ndarray, scores: np.ndarray,
+                     ) -> list[Group]:
+    """Groups of three or more students every pair of which is reported (a group is a report of each pair
+    inside it, so it is one only when each of them stands out): the connected components of the reported
+    pairs that are cliques; students joined otherwise are listed as their pairs."""
+    component = _components(n, zip(a[reported], b[reported]))
+    out = []
+    for k in range(int(component.max()) + 1):
+        members = np.flatnonzero(component == k)
+        if len(members) < 3:
+            continue
+        inside = reported & (component[a] == k) & (component[b] == k)
+        if int(inside.sum()) == len(members) * (len(members) - 1) // 2:
+            out.append(Group(tuple(int(i) for i in members), True, float(scores[inside].max(initial=0.0))))
+    out.sort(key=lambda grp: (-len(grp.members), -grp.top, grp.members))
+    return out
 
 
 def _pairs_between(groups: np.ndarray) -> int:

@@ -77,13 +77,18 @@ def _definitions(entry: Entry, lines: Lines) -> list[dict[str, Any]]:
 
 def _why(compared: Compared, pair: Pair, regions: int, starter: float) -> str:
     """Why a pair is listed, in words: what matches, how rare it is in the class, what share is starter code."""
-    others = ("nobody else in the class wrote it" if pair.holders == 0 else
-              f"{pair.holders} other version(s) of the class have it too")
+    if pair.alike > 2:  # (students with the same version: it is theirs, and the holders count other groups)
+        others = (f"{pair.alike} students handed in this version nearly the same (each pair of them is listed); "
+                  + ("no other student of the class wrote it" if pair.holders == 0 else
+                     f"{pair.holders} other version(s) of the class have it too"))
+    else:
+        others = ("nobody else in the class wrote it" if pair.holders == 0 else
+                  f"{pair.holders} other version(s) of the class have it too")
     return (f"{regions} matched region(s), {pair.shared} fingerprints of their own in common; {others}; "
-            f"{round(100 * starter)} % of what they share is starter code (not counted); the score is higher than "
-            f"{100 * pair.percentile:.1f} % of this function's {_pairs(len(compared.entries)):,} pairs, and than "
-            f"{_fmt(compared.cutoff)} (the class's 99th percentile {_fmt(compared.quantiles[1])} + margin, or the "
-            "threshold)")
+            f"{round(100 * starter)} % of what they share is starter code (not counted); their evidence "
+            f"{pair.evidence:.1f} (fingerprints in common, each counted by how rare it is in the class) stands out "
+            f"from this function's other pairs (it needed {compared.needed:.1f}); the score is higher than "
+            f"{100 * pair.percentile:.1f} % of this function's {_pairs(len(compared.entries)):,} pairs")
 
 
 def _pairs(n: int) -> int:
@@ -138,15 +143,16 @@ def write_report(out: StrPath, results: list[tuple[str, str, Compared, np.ndarra
         groups = []
         for group in compared.groups:
             members = [compared.entries[i].student for i in group.members]
-            groups.append({"members": members, "size": len(members), "reported": group.reported,
+            groups.append({"members": members, "size": len(members), "reported": True,
                            "top": _fmt(group.top), "share": f"{100 * len(members) / len(compared.entries):.0f}"})
-            groups_json.append({"problem_set": ps, "function": fn, "students": members, "reported": group.reported,
+            groups_json.append({"problem_set": ps, "function": fn, "students": members, "reported": True,
                                 "top": round(group.top, 4)})
         function_notes = sum(1 for _, nps, nfn, _ in notes if nps == ps and nfn == fn)
         functions.append({"problem_set": ps, "function": fn, "anchor": f"{ps}-{fn}", "compared": len(compared.entries),
                           "above": compared.above, "p95": _fmt(compared.quantiles[0]),
                           "p99": _fmt(compared.quantiles[1]), "quantiles": compared.quantiles,
-                          "cutoff": _fmt(compared.cutoff), "short": compared.short, "pairs": listed,
+                          "cutoff": _fmt(compared.cutoff), "needed": f"{compared.needed:.1f}",
+                          "informative": compared.informative, "short": compared.short, "pairs": listed,
                           "groups": groups, "not_compared": function_notes})
     pages = {(p["problem_set"], p["function"], *sorted(p["students"])): p["page"] for p in pairs_json}
     repeated = [{"problem_set": ps, "a": a, "b": b,
@@ -160,9 +166,10 @@ def write_report(out: StrPath, results: list[tuple[str, str, Compared, np.ndarra
         threshold=_fmt(summary["threshold"]), submitted=summary["submitted"], notebooks=summary["notebooks"],
         students=summary["students"], small_class=summary["small_class"]))
     data = {"score": SCORE_MEANING, "threshold": summary["threshold"], "pairs": pairs_json, "groups": groups_json,
-            "functions": [{k: f[k] for k in ("problem_set", "function", "compared", "above", "short", "not_compared")}
+            "functions": [{k: f[k] for k in ("problem_set", "function", "compared", "above", "short", "not_compared",
+                                             "informative")}
                           | {"p95": round(f["quantiles"][0], 4), "p99": round(f["quantiles"][1], 4),
-                             "cutoff": float(f["cutoff"])}
+                             "cutoff": float(f["cutoff"]), "needed": float(f["needed"])}
                           for f in functions],
             "not_compared": [{"student": s, "problem_set": ps, "function": fn, "reason": r} for s, ps, fn, r in notes]}
     write_json_atomic(out / SIMILARITY_JSON, data)

@@ -20,8 +20,8 @@ import ast
 from collections.abc import Mapping
 
 from autograder.model.pysource import nodes
+from autograder.reading.graded import Binding
 from autograder.similarity.clone import Function
-from autograder.similarity.graded import Binding
 from autograder.similarity.tokens import bound_names
 
 

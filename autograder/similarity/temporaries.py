@@ -145,6 +145,62 @@ def drop_copies(function: Function) -> None:
             and isinstance(stmt.value, ast.Name))] or block[:1]
 
 
+def _simple(stmt: ast.stmt) -> bool:
+    """A plain statement that no loop, comprehension or nested function is part of."""
+    return isinstance(stmt, (ast.Assign, ast.Expr, ast.Return)) and not any(
+        isinstance(n, _REPEATED) for n in nodes(stmt))
+
+
+def rebound_apart(function: Function) -> None:
+    """Give each rebinding of a name its own name (``x = x - m; x = x / t`` as ``x = x - m; x_1 = x / t``), where
+    every use of the name is in plain statements of the function's own body (no loop, branch or comprehension
+    sees it): then ``x - m`` is a temporary read once, written in like any other. A local name is ``V`` in the
+    token stream whatever it is called (:mod:`.tokens`), so the renaming itself changes no token. Run on each
+    definition on its own, before helpers are written into one another (:func:`autograder.similarity.document`'s
+    ``_pruned``): a helper written in may use the caller's names for its own."""
+    body = function.body
+    where: dict[str, set[int]] = {}
+    for k, stmt in enumerate(body):
+        for node in nodes(stmt):
+            if isinstance(node, ast.Name):
+                where.setdefault(node.id, set()).add(k if _simple(stmt) else -1)
+    plain = {id(n) for stmt in body if _simple(stmt) for n in nodes(stmt)}
+    for node in nodes(function):  # (a name a nested block or a nested function uses: left alone)
+        if isinstance(node, ast.Name) and id(node) not in plain:
+            where.setdefault(node.id, set()).add(-1)
+    taken = {n.id for n in nodes(function) if isinstance(n, ast.Name)} | {
+        a.arg for a in nodes(function) if isinstance(a, ast.arg)}
+    for name, seen in where.items():
+        assignments = {k: stmt for k, stmt in enumerate(body) if isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in stmt.targets)}
+        first = assignments[min(assignments)] if assignments else None
+        if -1 in seen or first is None or len(assignments) < 2 and not any(
+                isinstance(n, ast.Name) and n.id == name for n in nodes(first.value)):
+            continue
+        if any(len(a.targets) != 1 or not isinstance(a.targets[0], ast.Name) for a in assignments.values()):
+            continue
+        current, version = name, 0
+        for k, stmt in enumerate(body):
+            assignment = assignments.get(k)
+            if assignment is not None:  # the value reads the name as it was; the target is a new version
+                for n in nodes(assignment.value):
+                    if isinstance(n, ast.Name) and n.id == name:
+                        n.id = current
+                version += 1
+                current = f"{name}_{version}"
+                while current in taken:
+                    version += 1
+                    current = f"{name}_{version}"
+                taken.add(current)
+                target = assignment.targets[0]
+                if isinstance(target, ast.Name):  # (checked above: one plain name)
+                    target.id = current
+                continue
+            for n in nodes(stmt):
+                if isinstance(n, ast.Name) and n.id == name:
+                    n.id = current
+
+
 def inline_temporaries(function: Function) -> None:
     """Write the single-use temporaries of ``function`` (an ``ast.FunctionDef``) where they are read, in place."""
     left = MAX_ROUNDS

@@ -27,10 +27,11 @@ from __future__ import annotations
 import ast
 import builtins
 import hashlib
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from autograder.model.pysource import nodes
+from autograder.reading.graded import library_name
 
 _BUILTINS = frozenset(dir(builtins))
 _SKIP_FIELDS = frozenset({"ctx", "annotation", "returns", "type_comment", "type_params", "op", "ops", "kind"})
@@ -62,19 +63,6 @@ class Namer:
     def dotted(self, node: ast.AST) -> str | None:
         """``numpy.linalg.slogdet`` for ``np.linalg.slogdet`` when ``np`` is an import, else None."""
         return library_name(node, self.imports, self.local)
-
-
-def library_name(node: ast.AST, imports: Mapping[str, str], local: Collection[str]) -> str | None:
-    """The library name an attribute chain stands for through the notebook's ``imports`` (name → dotted module
-    or object): ``numpy.linalg.slogdet`` for ``np.linalg.slogdet`` when ``np`` is an import and not one of the
-    ``local`` names (which hide it); else None."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name) and node.id in imports and node.id not in local:
-        return ".".join([imports[node.id]] + parts[::-1])
-    return None
 
 
 #: A token of a stream, where it came from: ``(token, piece, line)``.

@@ -17,9 +17,9 @@ then the body's writes are read as what the loop makes of them: ``out[i] =
 e`` is ``out = e``, ``s = s + e`` is ``s = np.sum(e)`` (``-`` and ``*``
 likewise, ``s = max(s, e)`` is ``np.max(e)``), ``rows.append(e)`` is ``rows =
 e``, and the accumulator's or the output's initialisation before the loop
-(``s = 0``, ``out = np.zeros(…)``, ``rows = []``) goes; ``if c: x = a`` is ``x = np.where(c, a, x)``. A
-comprehension ``[e
-for v in x]`` (one ``for``, no ``if``) is ``e`` with ``v`` as ``x``;
+(``s = 0``, ``out = np.zeros(…)``, ``rows = []``) goes; ``if c: x = a`` is ``x = np.where(c, a, x)``, and
+``if c: s = s + e`` a sum of ``np.where(c, e, 0)``. A comprehension ``[e for v in x]`` (one ``for``, no ``if``)
+is ``e`` with ``v`` as ``x``, and ``sum(e for v in x if c)`` the sum of ``np.where(c, e, 0)``;
 ``np.apply_along_axis(f, a, x)``, ``np.vectorize(f)(x)`` and ``map(f, x)`` are
 ``f(x)``. The reductions' ``axis`` and ``keepdims``, which the two forms
 spell differently, are dropped by :mod:`.canonical`.
@@ -143,6 +143,12 @@ def _accumulated(stmt: ast.stmt) -> tuple[str, str, ast.expr] | None:
         if isinstance(value.op, (ast.Add, ast.Mult)) and is_acc(value.right) \
                 and not any(is_acc(n) for n in nodes(value.left)):
             return name, {ast.Add: "sum", ast.Mult: "prod"}[type(value.op)], value.left
+    if isinstance(value, ast.Call) and _call_name(value) in ("where", "numpy.where") and len(value.args) == 3 \
+            and not value.keywords and is_acc(value.args[2]):
+        # `if c: s = s + e` (made `s = np.where(c, s + e, s)`): a sum of `np.where(c, e, 0)`, as `sum(e … if c)` is
+        inner = _accumulated(ast.Assign([ast.Name(name, ast.Store())], value.args[1]))
+        if inner is not None and inner[1] == "sum" and not any(is_acc(n) for n in nodes(value.args[0])):
+            return name, "sum", _numpy("where", [value.args[0], inner[2], ast.Constant(0)])
     if isinstance(value, ast.Call) and _call_name(value) in ("max", "min", "maximum", "minimum") \
             and len(value.args) == 2 and not value.keywords:
         a, b = value.args
@@ -279,6 +285,15 @@ class _Calls(ast.NodeTransformer):
     visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
 
     def visit_Call(self, node: ast.Call) -> ast.expr:
+        if _call_name(node) == "sum" and len(node.args) == 1 and not node.keywords \
+                and isinstance(node.args[0], (ast.GeneratorExp, ast.ListComp)) and len(node.args[0].generators) == 1 \
+                and len(node.args[0].generators[0].ifs) == 1:
+            # `sum(e for v in x if c)` is the sum of `np.where(c, e, 0)` over x (what a loop `if c: s += e` is)
+            comp = node.args[0]
+            gen = comp.generators[0]
+            where = ast.copy_location(_numpy("where", [gen.ifs[0], comp.elt, ast.Constant(0)]), comp.elt)
+            node.args[0] = ast.copy_location(ast.GeneratorExp(where, [ast.comprehension(
+                gen.target, gen.iter, [], gen.is_async)]), comp)
         self.generic_visit(node)
         name = _call_name(node)
         if name == "apply_along_axis" and len(node.args) >= 3:

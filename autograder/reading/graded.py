@@ -1,7 +1,7 @@
 """What each contract function's graded calls run, read from the notebook as the grader runs it.
 
-The report compares the code that was graded, not the first ``def`` of a
-name. The trusted side decides what that is, from the submission's text
+The similarity report compares, and feedback shows, the code that was graded, not the first ``def`` of a
+name (:func:`graded_definitions` is what feedback shows). The trusted side decides what that is, from the submission's text
 alone: nothing the student's process said while it was graded is believed
 (it could point the report at a decoy). The cells are read in the order the
 grader runs them (:func:`autograder.model.run_order.run_order`), and their
@@ -41,7 +41,8 @@ from __future__ import annotations
 
 import ast
 import copy
-from collections.abc import Collection, Iterable
+import sys
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard, cast
 
@@ -51,7 +52,6 @@ from autograder.model.notebook import SourceCell, cell_text
 from autograder.model.pysource import import_names, nodes, parse, python_source, without_docstring
 from autograder.reading.cells import read_cell
 from autograder.reading.names import NAMESPACE_ATTRIBUTES, NAMESPACE_CALLS
-from autograder.similarity.tokens import library_name
 
 #: Top-level statements followed per notebook, at most (a notebook of this course has a few hundred).
 MAX_STATEMENTS = 20_000
@@ -213,6 +213,39 @@ def _static_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | None:
     return None
 
 
+def _literal(node: ast.expr) -> bool:
+    """``node`` is a literal (``-1``, ``"x"``, ``(1, 2)``): what ``ast.literal_eval`` reads."""
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def library_name(node: ast.AST, imports: Mapping[str, str], local: Collection[str]) -> str | None:
+    """The library name an attribute chain stands for through the notebook's ``imports`` (name → dotted module
+    or object): ``numpy.linalg.slogdet`` for ``np.linalg.slogdet`` when ``np`` is an import and not one of the
+    ``local`` names (which hide it); else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name) and node.id in imports and node.id not in local:
+        return ".".join([imports[node.id]] + parts[::-1])
+    return None
+
+
+def _lambda_def(node: ast.Lambda, name: str) -> ast.FunctionDef:
+    """A lambda written as the ``def`` it stands for (its parameters, ``return`` its body), so that what it calls
+    is written into it as a function's helpers are: a lambda that only forwards to a helper is that helper."""
+    body: list[ast.stmt] = [ast.Return(node.body, lineno=node.lineno, col_offset=node.col_offset)]
+    out = ast.FunctionDef(name, node.args, body, [], None, lineno=node.lineno, col_offset=node.col_offset,
+                          end_lineno=node.end_lineno, end_col_offset=node.end_col_offset)
+    if sys.version_info >= (3, 12):  # (a field from 3.12 on: before, nothing reads it)
+        out.type_params = []
+    return out
+
+
 def _either(options: list[Binding]) -> Binding:
     flat: list[Binding] = []
     for option in options:
@@ -282,6 +315,22 @@ class _Reader:
     # -- what an expression is ----------------------------------------------------------------------
 
     def value(self, expr: ast.expr, statement: ast.stmt | ast.expr) -> Binding:
+        if isinstance(expr, ast.Lambda):  # `f = lambda …: body`: the function it is, as a `def` would be
+            name = "·".join(self._targets(statement)) or "lambda"
+            return Binding("def", _lambda_def(expr, name), self._show(statement, name), detail="lambda",
+                           given=self.given)
+        element = self._element(expr)
+        if element is not None:  # `T["f"]`, `FS[0]` of a dict or list display: the element
+            return self.value(element, statement)
+        if isinstance(expr, ast.Call) and expr.args and not isinstance(expr.args[0], ast.Starred) \
+                and self._is_partial(expr.func) and all(_literal(a) for a in expr.args[1:]) \
+                and all(_literal(k.value) for k in expr.keywords):
+            # `functools.partial(f, …constants)` runs f (with arguments the grader's calls may fill); one that
+            # binds objects stays the expression, so that the objects' classes are reached from it
+            return self.value(expr.args[0], statement)
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) \
+                and f"{expr.value.id}.{expr.attr}" in self.names:  # `obj.f` after `obj.f = g`
+            return self.names[f"{expr.value.id}.{expr.attr}"]
         if isinstance(expr, ast.Name):
             if expr.id in self.names:
                 return self.names[expr.id]
@@ -304,6 +353,30 @@ class _Reader:
                 return Binding("library", detail=dotted)
         return Binding("expr", expr, self._show(statement, "·".join(self._targets(statement)) or "expression"),
                        names=self._read_names(expr), given=self.given)
+
+    def _element(self, expr: ast.expr) -> ast.expr | None:
+        """The element ``expr`` picks with a constant key from a dict, list or tuple display the notebook bound
+        (``T["f"]``, ``FS[0]``), else None."""
+        if not (isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Name)
+                and isinstance(expr.slice, ast.Constant)):
+            return None
+        held = self.names.get(expr.value.id)
+        display = held.node if held is not None and held.kind == "expr" else None
+        key = expr.slice.value
+        if isinstance(display, ast.Dict):
+            found = [v for k, v in zip(display.keys, display.values) if isinstance(k, ast.Constant) and k.value == key]
+            return found[-1] if found else None
+        if isinstance(display, (ast.List, ast.Tuple)) and isinstance(key, int) and not isinstance(key, bool) \
+                and -len(display.elts) <= key < len(display.elts) \
+                and not any(isinstance(e, ast.Starred) for e in display.elts):
+            return display.elts[key]
+        return None
+
+    def _is_partial(self, func: ast.expr) -> bool:
+        """``func`` names ``functools.partial`` (or ``partialmethod``) through the notebook's imports."""
+        dotted = self.imports.get(func.id) if isinstance(func, ast.Name) and func.id not in self.names else (
+            library_name(func, self.imports, self.names) if isinstance(func, ast.Attribute) else None)
+        return dotted in ("functools.partial", "functools.partialmethod")
 
     def _read_names(self, expr: ast.AST) -> tuple[tuple[str, Binding], ...]:
         seen = {}
@@ -440,6 +513,9 @@ class _Reader:
             self.bind(key.value, self.value(value, stmt))
         elif isinstance(target, ast.Attribute) and _is_this_module(target.value):
             self.bind(target.attr, self.value(value, stmt))
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            # `obj.f = g` at the top level: `obj.f` read later is g (a container of the notebook's functions)
+            self.names[f"{target.value.id}.{target.attr}"] = self.value(value, stmt)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value, stmt)
         elif any(_namespace_attribute(n) or isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
@@ -540,6 +616,8 @@ class _Reader:
 
 
 def _describe(binding: Binding, name: str) -> str:
+    if binding.kind == "def" and binding.detail == "lambda":
+        return f"`{name} = lambda …`"
     if binding.kind == "def":  # (a def's binding holds its FunctionDef, a class's or an instance's its ClassDef)
         real = cast("ast.FunctionDef | ast.AsyncFunctionDef", binding.node).name
         return f"`def {real}`" + ("" if real == name else f" (bound to {name})")
@@ -656,3 +734,27 @@ def notebook_code(cells: list[Any], contract: Collection[str]) -> NotebookCode:
     """:func:`graded_code` of cells read top to bottom without a release (every cell the student's own, no
     test cell: each function as the notebook leaves it), for a notebook outside a course."""
     return graded_code([(None, cell, i) for i, cell in enumerate(cells)], contract)
+
+
+def graded_definitions(order: list[tuple[SourceCell | None, dict[str, Any] | None, int]], contract: Collection[str],
+                       ) -> dict[str, str]:
+    """``{function: text}`` for each contract function whose graded calls ran a definition outside its own
+    solution cell (a student's cell after it redefined the function, a copied test cell holding a new ``def``):
+    that definition as written, under a line saying where it is, so that feedback shows what the checks called
+    (issue 83). Functions graded on their solution cell's own code are not listed.
+
+    ``order`` is :func:`graded_code`'s (the grader's order of cells, :mod:`autograder.model.run_order`).
+    """
+    code = graded_code(order, contract)
+    solution = {scell.grade_id: index for scell, cell, index in order
+                if scell is not None and cell is not None and scell.grade_id in contract}
+    out = {}
+    for fn, graded in code.graded.items():
+        shown = [code.shown[e.key] for e in graded.entries if e.key in code.shown]
+        if not shown or all(piece.cell == solution.get(fn) for piece in shown):
+            continue
+        where = " or ".join(f"cell {piece.cell}" for piece in shown)
+        parts = [f"# What the checks called ({graded.how}), from your {where}:"]
+        parts += [piece.text for piece in shown]
+        out[fn] = "\n".join(parts)
+    return out
