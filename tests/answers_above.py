@@ -110,7 +110,7 @@ def above(ps: str, cells: list, index: int) -> dict:
     return out
 
 
-def _is_answer_cell(cell) -> bool:
+def _is_answer_cell(cell: dict) -> bool:
     """An answer cell of a derivation (``<fn>-derivation``): the student's own text, not the lesson's."""
     return _gid(cell).endswith("-derivation")
 
