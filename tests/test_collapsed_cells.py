@@ -50,8 +50,11 @@ def test_the_course_cells_are_collapsed_and_the_students_work_is_not(course):
         text = "".join(original[gid]["source"])
         assert shown[gid]["source"] == collapsed(text) and len(shown[gid]["source"].splitlines()) == 2, gid
         assert shown[gid]["source"].splitlines()[0] == text.splitlines()[0]
+    opening = "".join(original["title"]["source"])
+    assert shown["title"]["source"] == collapsed(opening, markdown=True)
+    assert shown["title"]["source"].startswith("# Problem set 2 — ") and "collapsed for the grader" in shown["title"]["source"]
     for gid in ("cross_entropy", "cross_entropy_grad", "cross_entropy_grad-derivation", "derive-cross_entropy_grad",
-                "task-cross_entropy", "choice-learning_rate"):
+                "task-cross_entropy", "choice-learning_rate", "sec-kl", "checks-cross_entropy", "report-learning_rate"):
         assert shown[gid]["source"] == original[gid]["source"], gid
 
 
@@ -64,7 +67,7 @@ def test_a_test_cell_without_its_hidden_tests_is_collapsed_too(course):
     assert "collapsed for the grader" in _by_id(_render(course, nb))["cross_entropy-stability"]["source"]
 
 
-@pytest.mark.parametrize("gid", ["data-digits", "self-check", "cross_entropy-basic", "data-mine", "demo-kl"])
+@pytest.mark.parametrize("gid", ["data-digits", "self-check", "cross_entropy-basic", "data-mine", "demo-kl", "title"])
 def test_a_cell_that_differs_from_the_course_s_is_shown_whole(course, gid):
     """A student cannot hide code from the person grading: a cell with a course cell's metadata (or a new data-…
     id) and other source is shown in full."""

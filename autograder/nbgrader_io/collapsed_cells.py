@@ -1,4 +1,4 @@
-"""Formgrader opens on the work: the course's own code cells shown collapsed to their first line.
+"""Formgrader opens on the work: the course's own code cells and opening shown collapsed to their first line.
 
 Each notebook starts with the set-up cell (460 lines: the students' self-checks, ``student_side/selfcheck.py``),
 and a training section has a data cell (ps2's holds 1,016 lines of base64). Students see both collapsed
@@ -12,11 +12,13 @@ each submission with (``HTMLExporter(config=…)`` with the course's ``nbgrader_
 notebook on disk is not touched), it replaces the source of each set-up or data cell by its first line (the
 ``#@title`` line), of each lesson demo or figure (which the grader never runs: no output to see) by its first
 line, and of each autograded test cell by its first line (the comment saying what it checks: the cell's score
-box and its verdict, the output, stay), with one line saying how many lines are left out. The
-person grading reads the student's solution cells and answers in full.
+box and its verdict, the output, stay), with one line saying how many lines are left out; the opening (the
+``title`` cell: the points table, how the set is graded, what may be used, the notation) is cut to its heading
+the same way. The questions, the tasks and the lesson's prose stay, and the person grading reads the student's
+solution cells and answers in full.
 
 Only a cell that is exactly the course's own is collapsed: its grade_id is the set-up cell's, a data cell's, a
-lesson cell's or a locked test cell's, and its source is, byte for byte, that cell's in the course's source notebook
+lesson cell's, a locked test cell's or the locked opening's, and its source is, byte for byte, that cell's in the course's source notebook
 (``source/<ps>/<ps>.ipynb`` of the course directory, as
 :class:`~autograder.nbgrader_io.for_the_grader.AddGraderCells` reads it), or, for a test cell, that source
 without its hidden tests (what our ``--gradebook`` writes, :mod:`autograder.nbgrader_io.autograded`). A student's
@@ -50,12 +52,19 @@ def _text(cell: Any) -> str:
     return "".join(src) if isinstance(src, list) else str(src)
 
 
+#: The markdown cell of the opening (``docs/notebooks.md``: the cells, in order).
+OPENING = "title"
+
+
 def is_course_cell(cell: Any) -> bool:
-    """The set-up cell, a data cell, a lesson demo or figure, or a locked test cell (by its metadata): what the
-    course writes into every copy, never the student's work."""
+    """The set-up cell, a data cell, a lesson demo or figure, a locked test cell, or the locked opening (by its
+    metadata): what the course writes into every copy, never the student's work."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
     gid = _grade_id(cell)
-    test = isinstance(meta, dict) and bool(meta.get("grade")) and bool(meta.get("locked"))
+    locked = isinstance(meta, dict) and bool(meta.get("locked"))
+    if cell.get("cell_type") == "markdown":
+        return gid == OPENING and locked
+    test = isinstance(meta, dict) and bool(meta.get("grade")) and locked
     return cell.get("cell_type") == "code" and (grader_skips(gid) or test)
 
 
@@ -66,10 +75,14 @@ def _without_hidden_tests(text: str) -> str:
     return str(cell.source)
 
 
-def collapsed(source: str) -> str:
-    """``source``'s first line, then one line saying how many lines are left out."""
+def collapsed(source: str, markdown: bool = False) -> str:
+    """``source``'s first line, then one line saying how many lines are left out (a comment in code, a line in
+    italics in markdown)."""
     first, *rest = source.splitlines() or [""]
-    return f"{first}\n# ({len(rest)} more lines, the course's own, collapsed for the grader)" if rest else first
+    if not rest:
+        return first
+    note = f"({len(rest)} more lines, the course's own, collapsed for the grader)"
+    return f"{first}\n\n*{note}*" if markdown else f"{first}\n# {note}"
 
 
 def _one_name(value: Any) -> str | None:
@@ -110,6 +123,6 @@ class CollapseCourseCells(Preprocessor):
         given = self.source_cells(resources)
         for cell in nb.cells:
             gid = _grade_id(cell)
-            if cell.get("cell_type") == "code" and gid in given and _text(cell) in given[gid]:
-                cell.source = collapsed(_text(cell))
+            if gid in given and _text(cell) in given[gid] and is_course_cell(cell):
+                cell.source = collapsed(_text(cell), markdown=cell.get("cell_type") == "markdown")
         return nb, resources
