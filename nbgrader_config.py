@@ -59,3 +59,8 @@ c.GenerateFeedback.preprocessors = [
     "autograder.nbgrader_io.for_the_grader.DropGraderCells",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# formgrader (and nbgrader's feedback) render each notebook with nbconvert's HTMLExporter and this configuration:
+# the course's own code cells (set-up, data, lesson demos and figures, tests) and the opening are shown collapsed to
+# their first line, so the page opens on the work
+c.HTMLExporter.preprocessors = ["autograder.nbgrader_io.collapsed_cells.CollapseCourseCells"]

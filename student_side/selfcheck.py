@@ -27,6 +27,12 @@ it. The set-up cell runs it as the module ``selfcheck`` and imports::
     says "not attempted yet" in one line instead of a traceback; a test cell whose comparison cannot
     compare what a function returned (None, or an array of another shape) says so in one line more.
 
+``confirm_bounds``, ``confirm_gradient``, ``confirm_maximum`` (problem sets 1 to 3)
+    Run *your* result of a derivation numerically and say whether it agrees: your bounds against log-sum-exp
+    computed exactly (ps1), your gradient against central differences of your own loss (ps2), your
+    maximum-likelihood estimates against a brute-force search of your own log-likelihood (ps3). They never
+    say what the result should be. A lesson cell imports the one it runs (``from selfcheck import …``).
+
 Only the standard library is imported here: NumPy and SciPy are looked up among the modules your
 notebook has already imported, never imported by this file, so it works wherever your notebook does.
 The grader does not use this code: it has its own checks, run on its own side.
@@ -35,6 +41,7 @@ The grader does not use this code: it has its own checks, run on its own side.
 import ast
 import base64 as _base64
 import contextlib
+import decimal
 import dis
 import gzip
 import hashlib
@@ -42,6 +49,8 @@ import importlib.metadata
 import importlib.util
 import io
 import linecache
+import math
+import random
 import re
 import sys
 import types
@@ -447,3 +456,205 @@ def _chains(code):
                 chain = None
         if chain:
             yield chain
+
+
+# ==================================================================================================================
+# Confirmation helpers, problem sets 1 to 3 ("lessons ask; checks confirm"): each runs a student's own result of a
+# derivation and says whether it agrees, never what it should be. (Problem sets 4 to 6: the section below this one.)
+# ==================================================================================================================
+
+def _numpy():
+    """NumPy as the notebook imported it (this module never imports it)."""
+    np = sys.modules.get("numpy")
+    if np is None:
+        raise SetupProblem("This check needs NumPy: run the notebook's imports cell (`import numpy as np`) first.")
+    return np
+
+
+def _short(values, digits=4):
+    """A list of numbers, short: ``[1000.0, -3.2, …]`` (at most six shown)."""
+    shown = ", ".join(f"{float(v):.{digits}g}" for v in list(values)[:6])
+    return f"[{shown}{', …' if len(values) > 6 else ''}]"
+
+
+#: Logits that ps1's bounds are confirmed on: sizes C and scales (|z| up to 1e6), besides the cases below.
+_BOUND_SIZES = (1, 2, 3, 5, 10, 50)
+_BOUND_SCALES = (1.0, 10.0, 100.0, 1000.0, 1e6)
+
+
+def _bound_cases(cases, seed):
+    """Logit vectors: random ones of every size and scale, then the extremes (all logits equal, one far above
+    the others, ties at the top), each a list of floats."""
+    rng = random.Random(seed)
+    out = [[rng.gauss(0.0, rng.choice(_BOUND_SCALES)) for _ in range(rng.choice(_BOUND_SIZES))] for _ in range(cases)]
+    for c in _BOUND_SIZES:
+        out.append([rng.uniform(-1e3, 1e3)] * c)
+        out.append([rng.uniform(-10, 10)] + [-1e4] * (c - 1))
+        if c >= 3:
+            out.append([7.0, 7.0] + [rng.uniform(-20, 0) for _ in range(c - 2)])
+    return out
+
+
+def _exact_log_sum_exp(z):
+    """log Σ e^{z_j} of floats, computed as it is written, in 40-digit decimal arithmetic (no overflow there)."""
+    with decimal.localcontext(decimal.Context(prec=40, Emax=10**9, Emin=-10**9)):
+        return sum(decimal.Decimal(v).exp() for v in z).ln()
+
+
+def _floats(value, n, what):
+    """``value`` as a list of ``n`` floats (a number for ``n`` None), or ValueError naming ``what``."""
+    np = _numpy()
+    arr = np.asarray(value, dtype=float)
+    if n is None:
+        if arr.size != 1:
+            raise ValueError(f"bounds: {what} should be one number, got shape {arr.shape}")
+        return float(arr.reshape(()))
+    if arr.shape != (n,):
+        raise ValueError(f"bounds: {what} should have the shape of z, ({n},), got {arr.shape}")
+    return [float(v) for v in arr]
+
+
+def confirm_bounds(bounds, cases=300, seed=0):
+    """Problem set 1, 4(b) and 4(c): do your bounds hold, and are they tight?
+
+    ``bounds(z)`` takes a 1-D array of logits and returns ``(lse_lower, lse_upper, logp_lower, logp_upper)``:
+    your lower and upper bounds of LSE(z) (two numbers) and of log softmax(z)_i (two arrays shaped like z),
+    each written with z_i, m = max(z) and C = len(z) only. They are compared with log-sum-exp and log-softmax
+    computed exactly (40-digit decimals, the textbook formula) on ``cases`` random logit vectors and on the
+    extremes (all logits equal, one far above the others, ties). For each bound it says whether it holds, and
+    whether some logits reach it (equality) or how close it comes. Returns True when all four hold.
+    """
+    np = _numpy()
+    if not callable(bounds):
+        raise ValueError(f"bounds: expected your function bounds(z), got {type(bounds).__name__}")
+    found = {name: {"fails": 0, "first": None, "closest": math.inf} for name in
+             ("lower bound of LSE(z)", "upper bound of LSE(z)", "lower bound of log softmax(z)_i",
+              "upper bound of log softmax(z)_i")}
+    vectors = _bound_cases(cases, seed)
+    for z in vectors:
+        lse = _exact_log_sum_exp(z)
+        result = bounds(np.array(z))
+        if not isinstance(result, (tuple, list)) or len(result) != 4:
+            raise ValueError("bounds: bounds(z) should return four things, (lse_lower, lse_upper, logp_lower, "
+                             f"logp_upper), got {type(result).__name__}")
+        lo, hi = _floats(result[0], None, "lse_lower"), _floats(result[1], None, "lse_upper")
+        plo, phi = _floats(result[2], len(z), "logp_lower"), _floats(result[3], len(z), "logp_upper")
+        true_lse = float(lse)
+        logp = [float(decimal.Decimal(v) - lse) for v in z]
+        checks = [("lower bound of LSE(z)", [true_lse - lo], true_lse), ("upper bound of LSE(z)", [hi - true_lse], true_lse),
+                  ("lower bound of log softmax(z)_i", [p - b for p, b in zip(logp, plo)], max(map(abs, logp))),
+                  ("upper bound of log softmax(z)_i", [b - p for p, b in zip(logp, phi)], max(map(abs, logp)))]
+        for name, gaps, size in checks:
+            tol = 1e-9 * (1.0 + abs(size))
+            entry = found[name]
+            if any(not math.isfinite(g) or g < -tol for g in gaps):
+                entry["fails"] += 1
+                if entry["first"] is None:
+                    entry["first"] = (z, min(gaps) if all(map(math.isfinite, gaps)) else math.nan)
+            else:
+                entry["closest"] = min(entry["closest"], min(gaps))
+                entry["reached"] = entry.get("reached", False) or min(gaps) <= tol
+    print(f"Your bounds on {len(vectors)} logit vectors (C from 1 to 50, logits up to about 1e6 in size):")
+    for name, entry in found.items():
+        if entry["fails"]:
+            z, gap = entry["first"]
+            by = "is not a number" if math.isnan(gap) else f"is off by {abs(gap):.3g}"
+            print(f"  {name}: FAILS on {entry['fails']} of them; the first, z = {_short(z)}: your bound {by}")
+        elif entry.get("reached"):
+            print(f"  {name}: holds on every one, with equality on some of them")
+        else:
+            print(f"  {name}: holds on every one, but never comes closer than {entry['closest']:.3g}: can it be "
+                  "made tighter with m and C?")
+    return not any(entry["fails"] for entry in found.values())
+
+
+def confirm_gradient(grad, loss, logits, targets, h=1e-5):
+    """Problem set 2: does your gradient agree with central differences of your own loss?
+
+    ``grad(logits, targets)`` is compared, entry by entry, with ``(loss(z + h e) - loss(z - h e)) / (2 h)``, the
+    central difference of ``loss`` along each logit (accurate to about 1e-10 here, so a right gradient agrees to
+    about 1e-8 relative or better, and a wrong one shows as a large difference). It says how large the largest
+    relative difference is, and where; returns True when it is below 1e-6.
+    """
+    np = _numpy()
+    if not (callable(grad) and callable(loss)):
+        raise ValueError("grad, loss: expected your two functions, grad(logits, targets) and loss(logits, targets)")
+    logits = np.array(logits, dtype=float)
+    if logits.ndim != 2:
+        raise ValueError(f"logits: expected a 2-D array (N, C), got shape {logits.shape}")
+    analytic = np.asarray(grad(logits.copy(), targets), dtype=float)
+    if analytic.shape != logits.shape:
+        print(f"Your gradient has shape {analytic.shape}; the logits have shape {logits.shape}: it cannot agree.")
+        return False
+    numeric = np.zeros_like(logits)
+    for idx in np.ndindex(*logits.shape):
+        up, down = logits.copy(), logits.copy()
+        up[idx] += h
+        down[idx] -= h
+        numeric[idx] = (float(loss(up, targets)) - float(loss(down, targets))) / (2 * h)
+    scale = float(np.max(np.abs(analytic) + np.abs(numeric)))
+    diff = np.abs(analytic - numeric)
+    rel = float(np.max(diff)) / scale if scale > 0 else 0.0
+    if not np.isfinite(rel):
+        print("Your gradient (or your loss) is not finite on these logits: it cannot agree.")
+        return False
+    where = np.unravel_index(int(np.argmax(diff)), diff.shape)
+    if rel < 1e-6:
+        print(f"Agrees with central differences of your loss: largest relative difference {rel:.1e}.")
+        return True
+    print(f"Does NOT agree with central differences of your loss: largest relative difference {rel:.2g}, at row "
+          f"{where[0]}, column {where[1]} (if your loss passed its checks, look at your gradient there).")
+    return False
+
+
+def _search_maximum(f, mu, log_sigma, step_mu, step_log):
+    """A compass search (brute force, no derivative): from ``(mu, log_sigma)``, try a step along each axis both
+    ways, move while one is better, halve the steps when none is, until they are below 1e-12 of the scale."""
+    best = f(mu, log_sigma)
+    while step_mu > 1e-12 * (1.0 + abs(mu)) or step_log > 1e-12:
+        for dm, dl in ((step_mu, 0.0), (-step_mu, 0.0), (0.0, step_log), (0.0, -step_log)):
+            value = f(mu + dm, log_sigma + dl)
+            if value > best:
+                best, mu, log_sigma = value, mu + dm, log_sigma + dl
+                break
+        else:
+            step_mu, step_log = step_mu / 2, step_log / 2
+    return mu, log_sigma, best
+
+
+def confirm_maximum(mle, log_likelihood, sample):
+    """Problem set 3: do your estimates maximise your own log-likelihood?
+
+    ``mle(sample)`` gives ``(mu_hat, sigma_hat)``; a brute-force search (a grid, then a compass search, no
+    formula and no derivative) looks for the ``(mu, sigma)`` where ``log_likelihood(sample, mu, sigma)`` is
+    largest, and says whether yours is that maximum: whether each estimate agrees with the search's to 1e-6,
+    and whether the search found a larger log-likelihood. Returns True when both agree.
+    """
+    np = _numpy()
+    if not (callable(mle) and callable(log_likelihood)):
+        raise ValueError("mle, log_likelihood: expected your two functions, mle(x) and log_likelihood(x, mu, sigma)")
+    x = np.array(sample, dtype=float)
+    if x.ndim != 1 or np.ptp(x) == 0 or not np.all(np.isfinite(x)):
+        raise ValueError("sample: expected a 1-D sample of finite numbers with at least two different values")
+    mu_hat, sigma_hat = (float(v) for v in mle(x.copy()))
+
+    def f(mu, log_sigma):
+        value = float(log_likelihood(x, mu, math.exp(log_sigma)))
+        return value if math.isfinite(value) else -math.inf
+
+    lo, hi = float(x.min()), float(x.max())
+    spread = hi - lo
+    grid = [(f(m, s), m, s) for m in np.linspace(lo, hi, 41)
+            for s in np.linspace(math.log(spread / 200), math.log(spread), 41)]
+    _, mu0, s0 = max(grid)
+    mu, log_sigma, best = _search_maximum(f, mu0, s0, spread / 40, math.log(200) / 40)
+    sigma = math.exp(log_sigma)
+    yours = f(mu_hat, math.log(sigma_hat)) if sigma_hat > 0 else -math.inf
+    mu_ok = abs(mu_hat - mu) <= 1e-6 * (abs(mu) + sigma)
+    sigma_ok = sigma_hat > 0 and abs(sigma_hat - sigma) <= 1e-6 * sigma
+    print(f"A brute-force search of your log-likelihood on this sample ({x.size} values):")
+    print(f"  mu_hat: {'agrees with' if mu_ok else 'does NOT agree with'} the maximum it finds")
+    print(f"  sigma_hat: {'agrees with' if sigma_ok else 'does NOT agree with'} the maximum it finds")
+    if best > yours + 1e-9 * (1.0 + abs(best)):
+        print(f"  it found a log-likelihood larger than at your estimates by {best - yours:.3g}")
+    return mu_ok and sigma_ok

@@ -10,9 +10,24 @@ self-check messages), and what grading says about the cells above (each check's 
 statements and hints, shown as feedback on a student's CI run). A ``"show that X"`` question states its
 own X: the forms are what the question does not say.
 
-``tests/test_answers_above.py`` runs it on every release notebook, and on the release of the commit before
-the lessons were rewritten (:data:`BEFORE`), where it finds what the issue found (ps1's bounds stated in
-section 1, ps4's σ(−z) = 1 − σ(z) and σ′ stated before the derivation that asks for them).
+Since issue 81 the rule is stronger: "lessons ask; checks confirm". :func:`stated` looks for every task's forms
+in *everything* a student reads or runs in the release notebook (:func:`student_visible`: every cell's source,
+the task's own cell and "Going further" included, the set-up cell's self-checks and confirmation helpers, the
+"What the next cells check" lists, and the feedback of every graded cell), not only above the asking cell: a
+derivation's result printed three cells below its answer cell, or the code of a stable form in a visible
+message, is as good as given. Only the answer cells (``<fn>-derivation``, the student's own text) are left out.
+
+``tests/test_answers_above.py`` runs both on every release notebook, and on the releases before the lessons were
+rewritten: :data:`BEFORE` (before issue 50's rewrite: ps1's bounds stated in section 1, ps4's σ(−z) = 1 − σ(z)
+and σ′ stated before the derivation that asks for them) and :data:`BEFORE_ISSUE_81` (the forms issue 81 found
+anywhere in the notebooks: ps1's stable recipe in task text and messages, ps2's (softmax − t)/N, ps3's Cholesky
+formula in a docstring, ...), where they must find what the issues found.
+
+Adding a problem set's entries: a :class:`Task` per part of its derivation (anchored at ``derive-<fn>``) and per
+function whose stable form the student is to find (anchored at ``task-<fn>``), each with the forms of its answer;
+a form is a regular expression over :func:`normalise`\\ d text (whitespace, ``$``, backquotes and ``**`` gone:
+write ``x2`` for ``x**2``), matched case-insensitively. A set leaves :data:`NOT_YET_ASKING` once
+:func:`stated` finds nothing in its release.
 """
 
 from __future__ import annotations
@@ -26,6 +41,13 @@ from autograder.checks.check import Check
 
 #: The release before the lessons were rewritten (the positive control's).
 BEFORE = "890614a"
+#: The release issue 81 read ("the notebooks stop handing out what their points pay for"): the positive control of
+#: :func:`stated`.
+BEFORE_ISSUE_81 = "dead8d5"
+#: Problem sets whose release still states an answer somewhere (issue 81's rewrite not done yet): their test of
+#: :func:`stated` is an expected failure, and strict (it fails once the set is clean, so the entry goes). This list
+#: may only shrink.
+NOT_YET_ASKING = frozenset({"ps4_bernoulli", "ps5_gaussian_kl", "ps6_information"})
 
 
 @dataclass(frozen=True)
@@ -87,6 +109,43 @@ def above(ps: str, cells: list, index: int) -> dict:
     return out
 
 
+def _is_answer_cell(cell: dict) -> bool:
+    """An answer cell of a derivation (``<fn>-derivation``): the student's own text, not the lesson's."""
+    return _gid(cell).endswith("-derivation")
+
+
+def student_visible(ps: str, cells: list) -> dict:
+    """``where -> text`` of everything a student reads or runs in the notebook: each cell's source but the answer
+    cells (by grade_id, or ``cell <i>`` for a cell without one), and the feedback of every graded cell
+    (``feedback <grade_id>``)."""
+    checks = checks_for(ps)
+    out = {}
+    for i, cell in enumerate(cells):
+        if _is_answer_cell(cell):
+            continue
+        gid = _gid(cell) or f"cell {i}"
+        out[gid] = _text(cell)
+        if gid in checks:
+            out[f"feedback {gid}"] = _feedback(checks[gid])
+    return out
+
+
+def stated(ps: str, notebook: dict) -> list:
+    """``(asks, where, form)`` for every answer form found anywhere a student looks in ``notebook``
+    (:func:`student_visible`); the task must still be asked (its anchor present)."""
+    cells = notebook["cells"]
+    texts = {where: normalise(text) for where, text in student_visible(ps, cells).items()}
+    hits = []
+    for task in TASKS.get(ps, ()):
+        if anchor_index(cells, task) is None:
+            raise KeyError(f"{ps}: no cell {task.anchors} asks {task.asks!r}")
+        for where, flat in texts.items():
+            for form in task.forms:
+                if re.search(form, flat, re.IGNORECASE):
+                    hits.append((task.asks, where, form))
+    return hits
+
+
 def found(ps: str, notebook: dict) -> list:
     """``(asks, where, form)`` for every answer form found above its task in ``notebook``."""
     cells = notebook["cells"]
@@ -108,42 +167,62 @@ def read(path) -> dict:
 
 
 TASKS: dict[str, tuple] = {
+    # ps1: the derivation's parts, then the stable form of each function (the code or formula a task would otherwise
+    # hand out). Shift invariance itself, softmax(z) = softmax(z - c), is a property the stability cells check and
+    # their feedback names (a check says what it checks): (a)'s answer is the factoring that shows it.
     "ps1_softmax": (
-        Task(("derive-logsumexp",), "(a) a common shift changes neither LSE's offset nor the softmax", (
-            r"softmax\(z[+-]c\)=softmax\(z\)", r"softmax\(z\)=softmax\(z[+-]c\)", r"LSE\(z\)=c\+\\?log",
+        Task(("derive-logsumexp",), "(a) LSE and the softmax through any shift c: e^c factored out", (
+            r"softmax\(z[+-]c\)=softmax\(z\)", r"LSE\(z\)=c\+\\?log", r"=e\^\{?c\}?S\(c\)", r"e\^\{z_i-c\}/S\(c\)",
             r"p_i/p_j=e\^", r"onlydifferencesmatter", r"onlylogitdifferences", r"onlythegaps",
-            r"onlybyaconstant")),
-        Task(("derive-logsumexp",), "(b) m <= LSE(z) <= m + log C", (
+            r"onlybyaconstant", r"onlythe(logit)?differences")),
+        Task(("derive-logsumexp",), "(b) 1 <= S(m) <= C, so m <= LSE(z) <= m + log C", (
             r"\\le(LSE|logsumexp)\(z\)\\le", r"\\max_j?z_j\\le(LSE|logsumexp)", r"(LSE|logsumexp)\(z\)\\le\\max",
-            r"1\\leS\(m\)\\leC", r"\\max_jz_j\+\\logC")),
+            r"1\\leS\(m\)", r"S\(m\)\\ge1", r"S\(m\)\\leC", r"\\max_jz_j\+\\logC", r"m\+\\logC",
+            r"exponents?(is|are)?(then)?(atmost|\\le)0", r"sum(is|stays)?(then)?(\\ge|atleast)1",
+            r"sumcannotunderflow")),
         Task(("derive-logsumexp",), "(c) the log-probability within log C of z_i - m", (
-            r"z_i-m-\\logC", r"\\le\\logsoftmax\(z\)_i", r"\\logsoftmax\(z\)_i\\le", r"withinlogC")),
+            r"z_i-m-\\logC", r"\\le\\logsoftmax\(z\)_i", r"\\logsoftmax\(z\)_i\\le", r"withinlogC",
+            r"\\logsoftmax\(z\)_i=\(?z_i-m\)?-\\logS")),
+        Task(("task-logsumexp",), "logsumexp's stable form: the max shift, added back; an all -inf slice shifted by 0", (
+            r"LSE\(z\)=m\+\\log", r"m\+\\log\\sum_je\^\{?z_j-m\}?", r"=m\+\\logS\(m\)",
+            r"m\+(np\.)?log\((np\.)?sum\((np\.)?exp\(z-m\)", r"m=(np\.)?max\(z,axis=axis,keepdims=True\)",
+            r"z-z\.max\(", r"z-(np\.)?max\(z", r"exp\(z-m\)", r"exp\(z-z\.max", r"shiftitby0", r"shiftby0",
+            r"where\((np\.)?isfinite\(", r"\+(np\.)?log1p\(", r"LSE\(z\)=m\+log1p")),
+        Task(("task-softmax",), "softmax's stable form: shift by the maximum, then divide by T", (
+            r"\(z-m\)/T", r"\(z_i-m\)/T", r"\(z-m\)/temperature", r"\(z_j-m\)/T", r"shift,thendivide",
+            r"errstate\(over=", r"e/(np\.)?sum\(e")),
         Task(("task-log_softmax",), "log_softmax computed directly: (z - m) - log sum exp(z - m)", (
-            r"\(z_i-m\)-\\log\\sum", r"\(z-m\)-(np\.)?log\((np\.)?sum\((np\.)?exp\(z-m\)", r"z_i-m-\\log\\sum")),
+            r"\(z_i-m\)-\\log\\sum", r"\(z-m\)-(np\.)?log\((np\.)?sum\((np\.)?exp\(z-m\)", r"z_i-m-\\log\\sum",
+            r"shifted-(np\.)?log")),
     ),
     "ps2_cross_entropy": (
         Task(("task-cross_entropy",), "the loss from the logits: LSE(z) - sum_c t_c z_c", (
             r"LSE\(z\)-\\sum_ct_c\\?,?z_c", r"LSE\(z\)-z_y", r"logsumexp\([^)]*\)-z\[", r"lse-z\[",
-            r"LSE\(logits\)-logits\[")),
+            r"LSE\(logits\)-logits\[", r"\(z-m\)-(np\.)?log\((np\.)?sum\((np\.)?exp\(z-m\)",
+            r"log\((np\.)?sum\((np\.)?exp\(z-m\)")),
         Task(("derive-cross_entropy_grad",), "(a) the softmax's Jacobian", (
             r"p_i\(\\delta_\{?ik\}?-p_k\)", r"\\delta_\{?ik\}?p_i-p_ip_k", r"diag\(p\)-pp\^")),
         Task(("derive-cross_entropy_grad",), "(b) the gradient: softmax minus target, over N", (
             r"p_k-t_k", r"softmax\(z\)-t", r"softmaxminus(the)?target", r"softmax\(logits\)-onehot",
-            r"\(p-t\)/N", r"predictionminustarget")),
+            r"\(p-t\)/N", r"predictionminustarget", r"\(softmax-(t|onehot)\)", r"(?<![a-z_])p-t(?![a-z_])",
+            r"p_y-1", r"z_y\|?=1-p_y", r"forgot(ten)?(the)?1/N", r"forget(ting)?(the)?1/N",
+            r"\(N-1\)/\(N\+1\)")),
     ),
     "ps3_gaussian": (
         Task(("derive-gaussian_mle",), "(a) the mean maximises the likelihood in mu", (
             r"\\hat\\mu=\\frac\{?1\}?\{?N\}?\\sum", r"\\partial\\ell/\\partial\\mu=\\frac", r"mu_hat=(np\.)?mean",
-            r"thesamplemean")),
+            r"thesamplemean", r"\\hat\\mu=\\bar\{?x\}?", r"mean\(x\)\)?(,|\\hat)")),
         Task(("derive-gaussian_mle",), "(b) sigma_hat: the root mean squared deviation, divided by N", (
             r"\\hat\\sigma\^2=\\frac\{?1\}?\{?N\}?", r"ddof=0", r"divide(d|s)?by\\?N,?not", r"S/\\sigma\^3-N/\\sigma",
-            r"meansquareddeviation")),
+            r"meansquareddeviation", r"\\?NandnotN-1", r"biasedlowby", r"rootmeansquare",
+            r"sqrt\((np\.)?mean\(\(x-")),
         Task(("derive-gaussian_mle",), "(c) the maximum: completing the square", (
             r"S\+N\(\\hat\\mu-\\mu\)\^2", r"completingthesquare")),
         Task(("task-mvn_log_pdf",), "the Mahalanobis term and log det through the Cholesky factor", (
             r"2\\sum_i?\\logL_\{?ii\}?", r"\\prod_iL_\{?ii\}?\^2", r"\\lVertL\^\{-1\}\(x-\\mu\)\\rVert",
             r"\\lVerty\\rVert\^2withLy=", r"2\*(np\.)?sum\((np\.)?log\((np\.)?diag\(L\)\)\)",
-            r"sum\(log\(diag\(L\)\)\)")),
+            r"sum\(log\(diag\(L\)\)\)", r"2sum\(logdiagL\)", r"y=L\^\{-1\}\(x-\\mu\)", r"\\lVerty\\rVert\^2",
+            r"logdet=2", r"sum\(y\*y", r"sum\(y\*\*2")),
     ),
     "ps4_bernoulli": (
         Task(("derive-sigmoid", "derive-binary_cross_entropy_with_logits"), "(a) sigma(-z) and sigma'(z)", (

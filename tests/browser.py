@@ -16,6 +16,7 @@ commands these tests send are written here instead.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import select
@@ -140,15 +141,28 @@ class Browser:
 
     def open(self, path, width: int, height: int = 900) -> Page:
         """A new tab ``width`` × ``height`` CSS pixels showing the file ``path``, loaded."""
+        return self.open_url(Path(path).resolve().as_uri(), width, height)
+
+    def open_url(self, url: str, width: int, height: int = 900) -> Page:
+        """A new tab ``width`` × ``height`` CSS pixels showing ``url`` (a file, or a local server's page), loaded."""
         target = self.send("Target.createTarget", url="about:blank")["targetId"]
         session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
         page = Page(self, target, session)
         page.send("Page.enable")
         page.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
         page.send("Emulation.setScrollbarsHidden", hidden=True)  # the layout width is the viewport's
-        page.send("Page.navigate", url=Path(path).resolve().as_uri())
+        page.send("Page.navigate", url=url)
         self._wait_for("Page.loadEventFired", session)
         return page
+
+    def screenshot(self, page: Page, path, height: int) -> bytes:
+        """A PNG of the top ``height`` CSS pixels of ``page`` (beyond the viewport), written to ``path``."""
+        width = page.evaluate("document.documentElement.clientWidth")
+        reply = page.send("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                          clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1})
+        data = base64.b64decode(reply["data"])
+        Path(path).write_bytes(data)
+        return data
 
     def close(self, page: Page) -> None:
         """Close a tab opened by :meth:`open`."""

@@ -45,7 +45,8 @@ END_TO_END = {
         "test_grader_cells", "test_late_nbgrader", "test_manual_grading", "test_nbgrader_e2e",
         "test_nbgrader_integrity", "test_nbgrader_kernel_warnings", "test_parity", "test_reports_gradebook"),
     "a browser": (  # headless Chromium, axe-core
-        "test_reports_a11y", "test_reports_layout", "test_similarity_layout", "test_regrades_a11y"),
+        "test_reports_a11y", "test_reports_layout", "test_similarity_layout", "test_regrades_a11y",
+        "test_formgrader_page"),
     "the platforms": (  # Gradescope, LTI, Dask, the cluster recipes and the README's commands as printed
         "test_gradescope", "test_lms_lti", "test_lms_demo", "test_engine_dask", "test_cluster_recipes",
         "test_reports_readme", "test_regrades_passback"),

@@ -49,10 +49,6 @@ HOURS_LIMIT = 3.0
 #: the set (ps6's five would be two sets: a new problem-set id, which the contract's six sets rule out), or
 #: less asked of a function than the contract asks. This list may only shrink.
 OVER_THE_LIMIT = {
-    "ps3_gaussian": "its four functions are 120 minutes (mvn_log_pdf alone 75) and the derivation 40: 20 minutes are "
-                    "left for reading, about 15 of them for its opening, tasks, check lists and question, leaving 5 "
-                    "(300 words) for the lessons on the log-density, the tails, the MLE, MSE and Cholesky factors; "
-                    "it states 3 1/4 hours (1,713 words, 3 lesson cells)",
     "ps6_information": "its five functions are 145 minutes and the derivation 40: already 185 minutes before any "
                        "reading",
 }

@@ -88,6 +88,9 @@ VALUES: dict[str, tuple[Value, ...]] = {
         Value("sec-scores", r"$p \approx (0.659,\ 0.242,\ 0.099)$", lambda: fixed(_softmax([2.0, 1.0, 0.1]), 3)),
         Value("sec-overflow", r"up to about $1.8 \times 10^{308}$", lambda: (times_ten(np.finfo(float).max),)),
         Value("logsumexp-stability", "1000 + log(2) ≈ 1000.693147", lambda: fixed(1000 + np.log(2), 6)),
+        # log softmax([0, -1000])_1 = -1000 - log(1 + e^-1000), in mpmath (e^-1000 is 0 in float64)
+        Value("task-log_softmax", "(`log_softmax([0.0, -1000.0])` is `[0.0, -1000.0]`)",
+              lambda: (f"{float(-1000 - mp.log(1 + mp.exp(-1000))):.1f}",)),
         Value("logsumexp-stability", "-1000 + log(2) ≈ -999.306853", lambda: fixed(-1000 + np.log(2), 6)),
         Value("sec-temperature", r"$(0.982,\ 0.018,\ 0.000)$ | $(0.659,\ 0.242,\ 0.099)$ | $(0.400,\ 0.327,\ 0.273)$",
               lambda: fixed(_softmax(np.array([2.0, 1.0, 0.1]) / 0.25), 3) + fixed(_softmax([2.0, 1.0, 0.1]), 3)
@@ -98,13 +101,14 @@ VALUES: dict[str, tuple[Value, ...]] = {
               lambda: fixed(_softmax([2.0, 1.0, 0.1])[0], 8) + fixed(-np.log(_softmax([2.0, 1.0, 0.1])[0]), 8)),
     ),
     "ps3_gaussian": (
-        Value("gaussian_mle-basic", "sigma_hat ≈ 2.138 means you divided by n - 1",
-              lambda: fixed(np.std([2, 4, 4, 4, 5, 5, 7, 9], ddof=1), 3)),
-        Value("gaussian_mle-basic", "sqrt(1.25)", lambda: fixed(np.var([1, 2, 3, 4]), 2)),
         Value("mvn_log_pdf-basic", "(Mahalanobis² = 7.8/1.91, log det = log 1.91)", lambda: (
             f"{np.array([1.0, 2.0]) @ np.array([[1.0, -0.3], [-0.3, 2.0]]) @ np.array([1.0, 2.0]):.1f}",
             f"{np.linalg.det([[2.0, 0.3], [0.3, 1.0]]):.2f}")),
-        Value("going-further", r"to about $4.9 \times 10^{-324}$", lambda: (times_ten(np.finfo(float).smallest_subnormal),)),
+        Value("going-further", r"below about $4.9 \times 10^{-324}$", lambda: (times_ten(np.finfo(float).smallest_subnormal),)),
+        # E[sigma_hat] = sigma sqrt(2/N) Γ(N/2) / Γ((N-1)/2) for the maximum-likelihood sigma_hat of N normal draws
+        # (sqrt of a chi-square with N - 1 degrees of freedom, times sigma / sqrt(N)), at N = 5, in mpmath
+        Value("going-further", r"maximum-likelihood $\hat\sigma$ averages about $0.84\sigma$",
+              lambda: (f"{float(mp.sqrt(mp.mpf(2) / 5) * mp.gamma(mp.mpf(5) / 2) / mp.gamma(2)):.2f}",)),
     ),
     "ps4_bernoulli": (
         Value("sec-sigmoid", r"for every $z < -709.78$", lambda: fixed(-np.log(np.finfo(float).max), 2)),

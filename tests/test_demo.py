@@ -107,7 +107,7 @@ def test_demo_end_to_end(tmp_path):
     def hints(student, ps):
         return " ".join(t["hint"] for t in result(student, ps)["tests"] if t["status"] == "failed")
 
-    assert "the max shift of the lesson" in hints("ben", "ps1_softmax")
+    assert "the raw logits are exponentiated" in hints("ben", "ps1_softmax")
     assert "the result treats it as a variance" in hints("cleo", "ps3_gaussian")
     assert "clip" in hints("cleo", "ps4_bernoulli")
     assert "not the sum" in hints("dan", "ps2_cross_entropy") or "mean" in hints("dan", "ps2_cross_entropy")

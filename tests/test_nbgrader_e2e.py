@@ -225,7 +225,7 @@ sys.meta_path.insert(0, _NotTheCourse())
 #: problem set -> a typical mistake of the bug zoo (a specimen's name) and the words of the visible check that
 #: names it (the first test cell of its function that fails says so).
 TYPICAL_MISTAKES = {
-    "ps1_softmax": ("softmax-naive-overflow", "subtract the maximum before exponentiating"),
+    "ps1_softmax": ("softmax-naive-overflow", "not nan: exp(1000) overflows to inf"),
     "ps2_cross_entropy": ("cross_entropy-sum-not-mean", "should be the MEAN of the two rows' -log p"),
     "ps3_gaussian": ("gaussian_log_pdf-sigma-as-variance", "sigma = 2 is a standard deviation, not a variance"),
     "ps4_bernoulli": ("ps4-bce-naive-nan", "use scipy.special.xlogy and xlog1py, which count 0 * log 0 as 0"),

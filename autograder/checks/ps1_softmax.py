@@ -267,8 +267,8 @@ def _log_softmax_whole_array(z: ArrayLike, axis: int = -1) -> np.ndarray:
 # --- hints (each names one mistake; tests/test_hint_texts.py reads them) ------------------------------
 NO_SHIFT = Hint(
     "np.exp overflows for logits above about 709 (and underflows to 0 far below), which turns the result into "
-    "inf or nan: log-sum-exp and softmax do not change when every logit of a slice is shifted by the same "
-    "number, and the max shift of the lesson keeps every exponent at most 0.",
+    "inf or nan: here the raw logits are exponentiated. The derivation of the lesson's section 4 shows how to do "
+    "without that.",
     matches_any(_naive_softmax, _lse_naive, _log_softmax_naive, _log_of_naive_softmax),
     "no-max-shift",
 )

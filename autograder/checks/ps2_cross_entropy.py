@@ -328,9 +328,8 @@ CLIPPED = Hint(
     "ce-epsilon-in-log",
 )
 OVERFLOW = Hint(
-    "np.exp overflows for logits above about 709, which turns the result into inf or nan: softmax and "
-    "log-softmax do not change when a row's logits are all shifted by the same number, and shifting each row "
-    "by its maximum keeps every exponent at most 0.",
+    "np.exp overflows for logits above about 709, which turns the result into inf or nan: here the raw logits "
+    "are exponentiated. Problem set 1's section 4 (the max shift) shows how to do without that.",
     matches_any(_ce_naive, _ce_naive_dense, _ce_naive_per_row, _grad_naive),
     "no-max-shift",
 )
@@ -355,8 +354,8 @@ NO_SOFTMAX = Hint(
 )
 THROUGH_PROBABILITIES = Hint(
     "The gradient is taken through the probabilities (-t/p, then the softmax's Jacobian): a probability that "
-    "underflows to 0 is divided by, which gives inf and nan. Carried through, the chain rule gives the gradient "
-    "with respect to the logits directly, (softmax(logits) - t) / N, which never divides by a probability.",
+    "underflows to 0 is divided by, which gives inf and nan. Carried through on paper (the derivation's (b)), "
+    "the chain rule gives the gradient with respect to the logits in a form that never divides by a probability.",
     matches(_grad_through_probabilities),
     "grad-through-probabilities",
 )
@@ -623,7 +622,7 @@ CHECKS = linked((
     # ------------------------------------------------------- cross_entropy_grad
     CROSS_ENTROPY_GRAD.check(
         "basic",
-        summary="(softmax(logits) - onehot(targets)) / N for integer class targets.",
+        summary="the gradient with respect to the logits, for integer class targets.",
         probes=(ONE_ROW_PUBLIC, INT_2X3, INT_6X4, INT_TWO_CLASSES),
     ),
     CROSS_ENTROPY_GRAD.check(
@@ -643,7 +642,7 @@ CHECKS = linked((
     CROSS_ENTROPY_GRAD.check(
         "soft",
         summary="float targets of shape (N, C) (one-hot, soft and smoothed labels) give the mixture of the "
-                "integer-target gradients they are made of: (softmax - t) / N is linear in t.",
+                "integer-target gradients they are made of: the gradient is linear in the targets.",
         probes=(
             *_soft(GRAD_SOFT, "logits [[2.0, 1.0, 0.1]] with the soft label [[0.7, 0.2, 0.1]]",
                    np.array([[2.0, 1.0, 0.1]]), np.array([[0.7, 0.2, 0.1]]), public=True),

@@ -352,8 +352,8 @@ FLOAT32_CONSTANT = Hint(
     "float32-constant",
 )
 MLE_DDOF = Hint(
-    "The spread is divided by n − 1 (the unbiased estimate of the variance): the maximum-likelihood estimate, "
-    "as the derivation shows, divides by n.",
+    "The spread is divided by n − 1 (the unbiased estimate of the variance): the likelihood is not largest "
+    "there, as the derivation's (b) finds.",
     any_of(matches(_mle_ddof1), matches(_mle_variance_ddof1), all_of(label_has("single observation"), nonfinite())),
     "mle-ddof-1",
 )
@@ -646,7 +646,7 @@ CHECKS = linked((
     # ------------------------------------------------------------- gaussian_mle
     GAUSSIAN_MLE.check(
         "basic",
-        summary="(mu_hat, sigma_hat): the sample mean and the root mean squared deviation (ddof=0).",
+        summary="(mu_hat, sigma_hat): the maximum-likelihood estimates of the mean and the standard deviation.",
         probes=(
             *MLE_SAMPLES,
             Probe("a sample of integers", (SAMPLE_INT,)),

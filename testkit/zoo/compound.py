@@ -153,7 +153,7 @@ COMPOUNDS = (
         "ps1_softmax",
         {"logsumexp": NAIVE_LOGSUMEXP, "log_softmax": MY_LOG_SOFTMAX},
         loses=frozenset({"logsumexp-stability"}),
-        hint="the max shift of the lesson",
+        hint="the raw logits are exponentiated",
     ),
     Compound(
         "carry-softmax-via-my-log_softmax-defined-early",
@@ -162,7 +162,7 @@ COMPOUNDS = (
         {"logsumexp": NAIVE_LOGSUMEXP, "softmax": SOFTMAX_VIA_LOG_SOFTMAX, "log_softmax": MY_LOG_SOFTMAX},
         extra=(("logsumexp-purity", MY_LOG_SOFTMAX),),
         loses=frozenset({"logsumexp-stability"}),
-        hint="the max shift of the lesson",
+        hint="the raw logits are exponentiated",
     ),
     Compound(
         "carry-likelihood-sum-of-my-pdf",

@@ -107,7 +107,7 @@ import numpy as np
 def logsumexp(z, axis=-1):
     return np.log(np.sum(np.exp(z), axis=axis))
 ''',
-        hint="the max shift of the lesson",
+        hint="the raw logits are exponentiated",
         mistake="no-max-shift",
     ),
     # -------------------------------------------------------------- softmax: correct
@@ -170,7 +170,7 @@ def softmax(z, axis=-1, temperature=1.0):
     e = np.exp(np.asarray(z) / temperature)
     return e / e.sum(axis=axis, keepdims=True)
 ''',
-        hint="the max shift of the lesson",
+        hint="the raw logits are exponentiated",
         mistake="no-max-shift",
     ),
     Specimen(
@@ -660,7 +660,7 @@ def log_softmax(z, axis=-1):
     z = np.asarray(z, dtype=float)
     return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
 ''',
-        hint="the max shift of the lesson",
+        hint="the raw logits are exponentiated",
         mistake="no-max-shift",
     ),
     Specimen(

@@ -200,7 +200,7 @@ def cross_entropy(logits, targets):
         t = np.eye(z.shape[1])[t]
     return -np.sum(t * logp) / z.shape[0]
 ''',
-        hint="shifting each row by its maximum",
+        hint="the raw logits are exponentiated",
         mistake="no-max-shift",
     ),
     Specimen(
@@ -451,7 +451,7 @@ def cross_entropy_grad(logits, targets):
         t = np.eye(z.shape[1])[t]
     return (p - t) / z.shape[0]
 ''',
-        hint="shifting each row by its maximum",
+        hint="the raw logits are exponentiated",
         mistake="no-max-shift",
     ),
     Specimen(
@@ -553,7 +553,7 @@ def cross_entropy(logits, targets):
     # (a course's layer: minus the target's logit plus the log of the sum of exp, one loss per row)
     return -np.sum(t * z, axis=1) + np.log(np.sum(np.exp(z), axis=1))
 ''',
-        hint="shifting each row by its maximum",
+        hint="the raw logits are exponentiated",
         mistake=("ce-per-row", "no-max-shift"),
     ),
     Specimen(
