@@ -538,7 +538,12 @@ def check_maximiser(label, log_posterior, yours, tolerance=1e-6):
     np = _numpy()
     yours = np.asarray(yours, dtype=np.float64).ravel()
     best = np.zeros_like(yours)
-    value, step, evaluations = float(log_posterior(best)), 1.0, 0
+    try:
+        value, step, evaluations = float(log_posterior(best)), 1.0, 0
+    except (ValueError, TypeError):   # (a matrix product of another shape: NumPy's own words are not the point)
+        print(f"{label}: does not agree: your weights have shape {yours.shape}, which the model's log posterior does "
+              "not take (one weight per column of X).")
+        return
     if not np.isfinite(value):
         print(f"{label}: cannot search: the log posterior is {value} at w = 0 (a finite prior is needed).")
         return
