@@ -234,7 +234,7 @@ def test_source_cell_conventions(ps):
             assert re.search(r"^\s*assert\b", cell.source, re.M), f"graded cell {gid!r} has no visible assert"
         elif meta.get("solution"):
             assert not meta.get("locked") and cell.cell_type == "code", f"solution cell {gid!r}"
-        elif gid.startswith(("choice-", "report-")):   # a training section's open choice and its one sentence
+        elif gid.startswith(("choice-", "report-", "predict-")):   # a training section's open choice, its one sentence, a prediction
             assert not meta.get("locked"), f"cell {gid!r} is the student's to edit"
         else:
             assert meta.get("locked"), f"cell {gid!r} must be locked (read-only)"
