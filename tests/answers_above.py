@@ -171,7 +171,7 @@ TASKS: dict[str, tuple] = {
             r"xlogy\(y,p\)\+xlog1py", r"xlog1py\(1-y,-p\)", r"xlog1py\(1-x,-p\)")),
         Task(("task-binary_cross_entropy_with_logits",), "softplus without overflow", (
             r"\\max\(t,0\)\+\\log", r"maximum\(z,0(\.0)?\)", r"log1p\((np\.)?exp\(-(np\.)?abs", r"max\(z,0\)\+log1p",
-            r"\\log\(1\+e\^\{-\|[tz]\|\}\)", r"log\(1\+e\^-\|z\|\)", r"\|z\|\+2·?log\(1\+", r"log1p\(exp\(-\|")),
+            r"\\log\(1\+e\^\{-\|[tz]\|\}\)", r"logof1\+e\^\{?-\|[tz]\|\}?", r"log\(1\+e\^-\|z\|\)", r"\|z\|\+2·?log\(1\+", r"log1p\(exp\(-\|")),
     ),
     "ps5_gaussian_kl": (
         Task(("derive-gaussian_kl",), "(a) the log-ratio, log 2 pi cancelling", (
