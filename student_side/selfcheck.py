@@ -658,3 +658,119 @@ def confirm_maximum(mle, log_likelihood, sample):
     if best > yours + 1e-9 * (1.0 + abs(best)):
         print(f"  it found a log-likelihood larger than at your estimates by {best - yours:.3g}")
     return mu_ok and sigma_ok
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Checks of your own derivations: problem sets 4, 5 and 6.
+#
+# Each confirms a result you derived by hand numerically, from your own code, and says whether it agrees; none says
+# what the result should be. The notebook's cells call them as ``selfcheck.<name>(...)``:
+#
+# ``check_gradient(loss, gradient, x, *args)`` (ps4)
+#     Your ``gradient(x, *args)`` against central differences of your ``loss(x, *args)`` (one number).
+# ``check_by_sampling(label, yours, log_ratios)`` (ps5)
+#     Your closed form of a KL divergence, ``yours``, against the Monte Carlo average of ``log_ratios``
+#     (log p(x) - log q(x) for draws x from P), within its standard error.
+# ``check_maximiser(label, log_posterior, yours)`` (ps6)
+#     Your weights ``yours`` against a brute-force search for the weights that maximise ``log_posterior``.
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def check_gradient(loss, gradient, x, *args, step=1e-6, tolerance=1e-6):
+    """Compare your ``gradient(x, *args)`` (an array of ``x``'s shape) with central differences of your
+    ``loss(x, *args)`` (one number): each entry of ``x`` moved by ``±step`` (relative to its size), the change
+    of the loss divided by the change of the entry. Prints whether the two agree (largest difference relative to
+    the gradient's largest entry under ``tolerance``); never what the gradient should be."""
+    np = _numpy()
+    x = np.array(x, dtype=np.float64)
+    name, of = f"`{getattr(gradient, '__name__', 'gradient')}`", f"`{getattr(loss, '__name__', 'loss')}`"
+    analytic = np.asarray(gradient(x.copy(), *args), dtype=np.float64)
+    if analytic.shape != x.shape:
+        print(f"{name} does not agree: it returned shape {analytic.shape}, one entry per entry of x is {x.shape}.")
+        return
+    numeric = np.zeros_like(x)
+    for index in np.ndindex(*x.shape):
+        up, down = x.copy(), x.copy()
+        up[index] += step * max(1.0, abs(x[index]))
+        down[index] -= step * max(1.0, abs(x[index]))
+        numeric[index] = (float(loss(up, *args)) - float(loss(down, *args))) / (up[index] - down[index])
+    if not np.all(np.isfinite(analytic)):
+        print(f"{name} does not agree: it returned inf or nan where central differences of your {of} are finite.")
+        return
+    scale = max(float(np.max(np.abs(numeric))), float(np.max(np.abs(analytic))), 1e-300)
+    worst = float(np.max(np.abs(analytic - numeric))) / scale
+    if worst <= tolerance:
+        print(f"{name} agrees with central differences of your {of}: largest difference {worst:.1e} of the "
+              f"gradient's size (under {tolerance:g}).")
+        return
+    said = f"{name} does not agree with central differences of your {of}: largest difference {worst:.2g} of the " \
+           "gradient's size"
+    sure = np.abs(numeric) > 1e-3 * scale
+    ratios = analytic[sure] / numeric[sure]
+    if ratios.size and np.allclose(ratios, ratios[0], rtol=1e-3, atol=0):
+        said += f". Yours is {ratios[0]:.4g} times the differences' at every entry: a constant factor or a sign is off"
+    print(said + ".")
+
+
+def check_by_sampling(label, yours, log_ratios, within=4.0):
+    """Compare ``yours`` (your closed form of KL(P || Q), one number) with the Monte Carlo average of
+    ``log_ratios`` (log p(x) - log q(x) for independent draws x from P). Prints whether they agree (within
+    ``within`` standard errors of the average); never the average itself."""
+    np = _numpy()
+    log_ratios = np.asarray(log_ratios, dtype=np.float64).ravel()
+    yours = np.asarray(yours, dtype=np.float64)
+    if yours.size != 1:
+        print(f"{label}: does not agree: your value has shape {yours.shape}, one number is expected.")
+        return
+    yours = float(yours.ravel()[0])
+    error = float(np.std(log_ratios)) / np.sqrt(log_ratios.size)
+    gap = abs(yours - float(np.mean(log_ratios)))
+    if not np.isfinite(yours):
+        print(f"{label}: does not agree: your value is {yours}, the sampled average is finite.")
+    elif gap <= within * error:
+        print(f"{label}: agrees with sampling ({log_ratios.size:,} draws: within {gap / error:.1f} standard errors).")
+    else:
+        print(f"{label}: does not agree with sampling ({log_ratios.size:,} draws): {gap / error:.0f} standard errors "
+              "away.")
+
+
+def check_maximiser(label, log_posterior, yours, tolerance=1e-6):
+    """Compare your weights ``yours`` with a brute-force search for the maximum of ``log_posterior(w)``: from w = 0,
+    a compass search moves one weight at a time by ± a step while that raises ``log_posterior``, and halves the step
+    when no move does. Prints whether yours agree (the search's weights within ``tolerance`` of yours, relative to
+    their size, and no more probable than yours beyond rounding); never the weights found."""
+    np = _numpy()
+    yours = np.asarray(yours, dtype=np.float64).ravel()
+    best = np.zeros_like(yours)
+    try:
+        value, step, evaluations = float(log_posterior(best)), 1.0, 0
+    except (ValueError, TypeError):   # (a matrix product of another shape: NumPy's own words are not the point)
+        print(f"{label}: does not agree: your weights have shape {yours.shape}, which the model's log posterior does "
+              "not take (one weight per column of X).")
+        return
+    if not np.isfinite(value):
+        print(f"{label}: cannot search: the log posterior is {value} at w = 0 (a finite prior is needed).")
+        return
+    while step > 1e-12 and evaluations < 200_000:
+        moved = False
+        for index in range(best.size):
+            for sign in (1.0, -1.0):
+                trial = best.copy()
+                trial[index] += sign * step
+                evaluations += 1
+                trial_value = float(log_posterior(trial))
+                if trial_value > value:
+                    best, value, moved = trial, trial_value, True
+                    break
+        if not moved:
+            step /= 2
+    size = max(float(np.max(np.abs(best))), 1e-12)
+    off = float(np.max(np.abs(yours - best))) / size if np.all(np.isfinite(yours)) else np.inf
+    gain = value - float(log_posterior(yours)) if np.all(np.isfinite(yours)) else np.inf
+    if off <= tolerance and gain <= 1e-9 * max(1.0, abs(value)):
+        print(f"{label}: agrees with a brute-force search of the log posterior (within {off:.0e} of its weights).")
+    elif gain > 1e-9 * max(1.0, abs(value)):
+        print(f"{label}: does not agree: a brute-force search found weights {gain:.3g} nats more probable than yours.")
+    else:
+        print(f"{label}: does not agree: a brute-force search ends {off:.2g} away from your weights (relative to "
+              "their size).")

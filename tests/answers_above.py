@@ -224,29 +224,55 @@ TASKS: dict[str, tuple] = {
             r"sum\(log\(diag\(L\)\)\)", r"2sum\(logdiagL\)", r"y=L\^\{-1\}\(x-\\mu\)", r"\\lVerty\\rVert\^2",
             r"logdet=2", r"sum\(y\*y", r"sum\(y\*\*2")),
     ),
+    # ps4-ps6 (issue 81): each derivation part, then each stable form a task asks the student to find. A property a
+    # check states is not an answer (sigmoid(z) and sigmoid(-z) are "the right pair"; the two labellings of a logit
+    # "add up to |z|" far out): the identities, the formulas and the code that compute them are.
     "ps4_bernoulli": (
         Task(("derive-sigmoid", "derive-binary_cross_entropy_with_logits"), "(a) sigma(-z) and sigma'(z)", (
             r"\\sigma\(-z\)=1-\\sigma\(z\)", r"1-\\sigma\(z\)=\\sigma\(-z\)", r"\\sigma\(z\)\+\\sigma\(-z\)=1",
-            r"\\sigma'\(z\)=\\sigma\(z\)", r"sigmoid\(z\)\+sigmoid\(-z\)", r"s\+s_neg", r"1-sigmoid\(z\)",
-            r"\\sigma\(z\)\\?,?\(1-\\sigma\(z\)\)", r"σ\(z\)\+σ\(-z\)=1", r"σ\(-z\)=1-σ\(z\)",
-            r"1-σ\(z\)=σ\(-z\)")),
+            r"\\sigma'\(z\)=\\sigma\(z\)", r"sigmoid\(z\)\+sigmoid\(-z\)", r"s\+s_neg", r"sigmoid\(-z\)=1-sigmoid\(z\)",
+            r"1-sigmoid\(z\)=sigmoid\(-z\)", r"\\sigma\(z\)\\?,?\(1-\\sigma\(z\)\)", r"σ\(z\)\+σ\(-z\)=1",
+            r"σ\(-z\)=1-σ\(z\)", r"1-σ\(z\)=σ\(-z\)", r"σ\(z\)·σ\(-z\)=", r"sigmoid\(z\)·sigmoid\(-z\)should", r"\\sigma\(z\)\(1-\\sigma\(z\)\)",
+            r"s\*\(1-s\)", r"σ\(1-σ\)")),
         Task(("derive-sigmoid", "derive-binary_cross_entropy_with_logits"), "(b) the loss through softplus", (
-            r"-\\log\\sigma\(z\)=", r"\\log\(1\+e\^\{-z\}\)=softplus", r"ysoftplus\(-z\)", r"softplus\(-z\)\+")),
-        Task(("derive-sigmoid", "derive-binary_cross_entropy_with_logits"), "(c) the gradient sigma(z) - y", (
-            r"\\sigma\(z\)-y", r"sigmoid\(z\)-y", r"sigmoid\(z\)-labels", r"predictionminustarget")),
+            r"-\\log\\sigma\(z\)=", r"\\log\(1\+e\^\{-z\}\)=softplus", r"ysoftplus\(-z\)", r"softplus\(-z\)\+",
+            r"softplus\(z\)\+softplus\(-z\)", r"softplus\(1000\)=1000", r"\\log\\sigma\(z\)=-softplus")),
+        Task(("derive-sigmoid", "derive-binary_cross_entropy_with_logits"), "(c) the gradient sigma(z) - y; convex in w", (
+            r"\\sigma\(z\)-y", r"sigmoid\(z\)-y", r"sigmoid\(z\)-labels", r"predictionminustarget",
+            r"sigmoid\(z\)-(np\.)?asarray\(y", r"\(s-1\)\*s\*\(1-s\)", r"\|σ\(z\)-1\|", r"BCEgradient\(sigma\(z\)-1\)",
+            r"2\(\\sigma\(z\)-y\)", r"x_nx_n\^\\top", r"\(x_n\^\\topv\)\^2", r"logcancelstheflatsigmoid")),
+        Task(("task-sigmoid",), "the sigmoid without overflow: split by sign, exp only of -|z|", (
+            r"e\^\{?-\|z\|\}?", r"exp\(-(np\.)?abs\(z\)\)", r"exp\(-\|z\|\)", r"e/\(1\+e\)", r"1/\(1\+e\)for",
+            r"e=e\^\{-\|z\|\}")),
+        Task(("task-bernoulli_log_pmf",), "the log-probability with 0 log 0 = 0: xlogy and xlog1py", (
+            r"xlogy\(x,p\)\+xlog1py", r"xlog1py\(1-x,-p\)", r"xlogy\(x,p\)andxlog1py")),
+        Task(("task-binary_cross_entropy",), "the loss with 0 log 0 = 0: xlogy and xlog1py", (
+            r"xlogy\(y,p\)\+xlog1py", r"xlog1py\(1-y,-p\)", r"xlog1py\(1-x,-p\)")),
         Task(("task-binary_cross_entropy_with_logits",), "softplus without overflow", (
-            r"\\max\(t,0\)\+\\log", r"maximum\(z,0(\.0)?\)-z\*y", r"log1p\((np\.)?exp\(-(np\.)?abs")),
+            r"\\max\(t,0\)\+\\log", r"maximum\(z,0(\.0)?\)", r"log1p\((np\.)?exp\(-(np\.)?abs", r"max\(z,0\)\+log1p",
+            r"\\log\(1\+e\^\{-\|[tz]\|\}\)", r"logof1\+e\^\{?-\|[tz]\|\}?", r"log\(1\+e\^-\|z\|\)", r"\|z\|\+2·?log\(1\+", r"log1p\(exp\(-\|")),
     ),
     "ps5_gaussian_kl": (
         Task(("derive-gaussian_kl",), "(a) the log-ratio, log 2 pi cancelling", (
-            r"\\log2\\picancel", r"\\log\\frac\{p\(x\)\}\{q\(x\)\}=\\log\\frac\{\\sigma_2\}\{\\sigma_1\}")),
+            r"\\log2\\picancel", r"\\log\\frac\{p\(x\)\}\{q\(x\)\}=\\log\\frac\{\\sigma_2\}\{\\sigma_1\}",
+            r"\\frac12\\log2\\picancel")),
         Task(("derive-gaussian_kl",), "(b) the univariate closed form", (
             r"\\mathbb\{E\}\[?\(x-\\mu_2\)\^2\]?=\\sigma_1\^2\+",
             r"\\log\\frac\{\\sigma_2\}\{\\sigma_1\}\+\\frac\{\\sigma_1\^2\+\(\\mu_1-\\mu_2\)\^2\}",
-            r"log\(sigma2/sigma1\)\+", r"\(s1\*\*2\+\(m1-m2\)\*\*2\)")),
+            r"log\(sigma2/sigma1\)\+", r"\(s12\+\(m1-m2\)2\)", r"\\boxed", r"log2\+1/8-1/2",
+            r"(np\.)?log\(2\.0\)\+1/8-0\.5", r"\\log3\+\\frac1\{?18\}?-\\frac12", r"-\\log3\+\\frac92",
+            r"\(mu1-mu2\)\^2/\(2sigma2\^2\)", r"\\Delta\\mu\^2/2\\sigma\^2", r"½\(r²-1-logr²\)", r"½\(1/r²-1\+logr²\)",
+            r"sigma\^2/\(2sigma\^2\)-1/2", r"\\frac12\\?\(e\^\{?u\}?-1-u\)\+\\frac12", r"log\(1\.0/s1\)\+s12/2",
+            r"log\(1/2\)\+\(4\.0\+1\.0\)/2-0\.5", r"-\\log\(1\+d\)\+d\+d2/2", r"log\(1\+d\)\+d\+d\^2/2")),
         Task(("derive-gaussian_kl",), "(c) the VAE's KL, a sum of univariate ones", (
-            r"-\\frac12\\sum_\{?j=1\}?\^\{?K\}?\\?\(1\+\\log\\sigma_j\^2", r"sumoftheunivariateKL",
-            r"-0\.5\*(np\.)?sum\(1\+logvar")),
+            r"-\\frac12\\sum_\{?j=1\}?\^\{?K\}?\\?\(1\+\\log\\sigma_j\^2", r"sumof(the)?univariateKLs?",
+            r"-0\.5\*(np\.)?sum\(1\+logvar", r"-\\frac12\\sum_\{?j\}?\\?\(1\+v_j", r"-½Σ\(1\+logvar",
+            r"\(sigma\^2-1-logsigma\^2\)/2", r"0\.5\*\(2\.0-1\.0-(np\.)?log\(2\.0\)\)", r"1\^2/2=0\.5",
+            r"-\\frac12\\sum\(1\+\\text\{?logvar")),
+        Task(("task-mvn_kl",), "the trace and log-determinants through Cholesky factors", (
+            r"2\*(np\.)?sum\((np\.)?log\((np\.)?diag\(L", r"2sum\(log\(diag\(L", r"\\sum_\{i>j\}M_\{ij\}\^2",
+            r"M_\{ii\}\^2-1-\\logM_\{ii\}\^2", r"\\lVertL_2\^\{-1\}L_1\\rVert", r"tr\(\\Sigma_2\^\{-1\}\\Sigma_1\)=\\lVert",
+            r"logdet=2\*sum")),
         # the multivariate steps (the trace trick worked through) appear nowhere: they are (b)'s steps in D dimensions
         Task(("summary",), "nowhere: the expectations of the multivariate KL worked out", (
             r"\\mathbb\{E\}\[?\(x-\\mu_2\)\^\\top\\Sigma_2\^\{-1\}\(x-\\mu_2\)\]?=",
@@ -254,13 +280,21 @@ TASKS: dict[str, tuple] = {
     ),
     "ps6_information": (
         Task(("task-bayes_posterior",), "the posterior as the softmax of the log prior plus the summed log-likelihoods", (
-            r"softmax\(a\)_k", r"posterioris(the)?softmax", r"a_k=\\logp\(h_k\)\+\\sum")),
+            r"softmax\(a\)_k", r"posterioris(the)?softmax", r"a_k=\\logp\(h_k\)\+\\sum", r"softmax\(log_prior\+",
+            r"normalisewithasoftmax")),
         Task(("derive-map_linear_regression",), "(a) MAP is least squares plus lambda ||w||^2, lambda a ratio", (
-            r"\\lambda=\\sigma_\\varepsilon\^2/\\sigma_w\^2", r"noise_std\*\*2/prior_std\*\*2",
-            r"Gaussianprior(ontheweights)?(is|turnsleastsquaresinto)weightdecay", r"-\\lVerty-Xw\\rVert\^2/\(2\\sigma")),
+            r"\\lambda=\\sigma_\\varepsilon\^2/\\sigma_w\^2", r"noise_std2/prior_std2",
+            r"Gaussianprior(ontheweights)?(is|turnsleastsquaresinto)weightdecay,", r"-\\lVerty-Xw\\rVert\^2/\(2\\sigma",
+            r"noise_std\^2/prior_std\^2", r"noise_std²/prior_std²", r"λ=σ_ε²/σ_w²", r"0\.52/22",
+            r"\\lambda=0\.0625", r"lam=1/100", r"\\sigma_w\^2=1/\(N", r"prior_std=1/sqrt\(lam",
+            r"\\lambda=\\sigma_\\varepsilon\^2/\\sigma_w\^2")),
         Task(("derive-map_linear_regression",), "(b) the regularised normal equations", (
-            r"\(X\^\\topX\+\\lambdaI\)\\?,?w=X\^\\topy", r"-2X\^\\top\(y-Xw\)", r"y\^\\topy-2")),
+            r"\(X\^\\topX\+\\lambdaI\)\\?,?w=X\^\\topy", r"-2X\^\\top\(y-Xw\)", r"y\^\\topy-2",
+            r"\(X\^TX\+lamI\)w=X\^Ty", r"X\.T@X\+", r"XᵀX\+λI")),
         Task(("derive-map_linear_regression",), "(c) positive definite for lambda > 0", (
             r"\\lVertXv\\rVert\^2\+\\lambda\\lVertv\\rVert\^2",)),
+        Task(("task-map_linear_regression",), "the stacked least-squares system [X; sqrt(lambda) I] w = [y; 0]", (
+            r"\\begin\{bmatrix\}X\\\\\\sqrt", r"\[X;\\?sqrt\(?\\?(lambda|lam|λ)", r"vstack\(\[X,", r"root_lam\*(np\.)?eye",
+            r"\\sqrt\{?\\lambda\}?\\?,?I\\end")),
     ),
 }

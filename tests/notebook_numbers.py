@@ -67,19 +67,6 @@ def _kl(p, q):
     return float(np.sum(xlogy(p, p / q)))
 
 
-def _sigmoid_is_one_from() -> float:
-    """The smallest z from which the correctly rounded σ(z) is 1.0 in float64: σ(z) = 1/(1 + e^-z) evaluated
-    in mpmath at 60 digits, rounded once to float64 (``float`` of an mpf rounds to nearest), and the threshold
-    found by bisection to 1e-15 (it is ln(2^54 − 1), just below 54 ln 2: σ(z) rounds up to 1 once
-    1 − σ(z) ≤ 2^-54, half the spacing of float64 below 1)."""
-    with mp.workdps(60):
-        below, above = mp.mpf(30), mp.mpf(40)
-        while above - below > mp.mpf(10) ** -15:
-            middle = (below + above) / 2
-            below, above = (below, middle) if float(1 / (1 + mp.exp(-middle))) == 1.0 else (middle, above)
-        return float(above)
-
-
 #: Numbers the prose or a message states that no lesson cell prints: computed here.
 VALUES: dict[str, tuple[Value, ...]] = {
     "ps1_softmax": (
@@ -112,8 +99,12 @@ VALUES: dict[str, tuple[Value, ...]] = {
     ),
     "ps4_bernoulli": (
         Value("sec-sigmoid", r"for every $z < -709.78$", lambda: fixed(-np.log(np.finfo(float).max), 2)),
-        Value("sec-logits", "a correctly rounded $\\sigma(z)$\nis from $54 \\log 2 \\approx 37.43$",
-              lambda: fixed(_sigmoid_is_one_from(), 2) + fixed(54 * np.log(2), 2)),
+        # (mpmath: below log(2^-1075), half the smallest subnormal, the true sigmoid rounds to 0 as the textbook formula
+        # does; above it, down from -709.78, it is a subnormal number, as sigma(-710), where the formula gives 0)
+        Value("sec-sigmoid", r"wrong down to $z \approx -745.13$",
+              lambda: fixed(float(mp.log(mp.mpf(np.finfo(float).smallest_subnormal) / 2)), 2)),
+        Value("sec-sigmoid", r"$\sigma(-710) \approx 4.5 \times 10^{-309}$",
+              lambda: (times_ten(float(1 / (1 + mp.exp(mp.mpf(710))))),)),
         # (mpmath at 30 digits: e^710 overflows float64, and the subnormal result is what a stable sigmoid returns)
         Value("sigmoid-stability", "sigmoid(-710) is about 4.5e-309",
               lambda: (f"{float(1 / (1 + mp.exp(mp.mpf(710)))):.1e}",)),

@@ -55,7 +55,9 @@ def test_the_detector_finds_what_the_lessons_gave_away_before():
     assert ("(a)", "sec-scores") in flagged["ps1_softmax"] and ("(b)", "sec-scores") in flagged["ps1_softmax"]
     assert ("(a)", "sec-overflow") in flagged["ps1_softmax"]
     assert ("log_softmax", "sec-logsoftmax") in flagged["ps1_softmax"]
-    assert {("(a)", "sec-sigmoid"), ("(a)", "feedback sigmoid-stability")} <= flagged["ps4_bernoulli"]
+    # (the feedback is the checks' of today, for old and new notebooks alike: since issue 81 the sigmoid's pair relation
+    # no longer states the identity, so only the notebook's own text is the control here)
+    assert ("(a)", "sec-sigmoid") in flagged["ps4_bernoulli"]
     assert ("(b)", "title") in flagged["ps2_cross_entropy"]
 
 

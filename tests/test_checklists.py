@@ -8,6 +8,7 @@ mistake of the bug zoo costs are on docs/grading.md. The release notebooks are g
 """
 
 import json
+import re
 
 import pytest
 
@@ -53,3 +54,14 @@ def test_a_relation_cell_says_it_compares_the_function_with_itself():
                 assert text.startswith("against your own function"), gid
             if check.compares_with_reference:
                 assert text.startswith(f"against the reference, to {checklists.sci(check.rtol)} relative"), gid
+
+
+def test_a_line_names_one_relative_tolerance_and_the_inputs_that_have_another():
+    """"to 1e-5 relative or 1e-10 relative" read as a choice (ps6's bayes_posterior-stability, issue 81): a cell whose
+    probes compare to two relative tolerances names the one most of them use, and the other as "some inputs"."""
+    for ps in PROBLEM_SETS:
+        for fn in FUNCTIONS[ps]:
+            for line in checklists.render(ps, fn).splitlines()[2:]:
+                assert len(re.findall(r"\de-\d+ relative(?! \))", line.split(" (some inputs")[0])) <= 1, line
+    line = checklists.judging(checks_for("ps6_information")["bayes_posterior-stability"])
+    assert line == "against your own function, to 1e-10 relative (some inputs 1e-5 relative).", line

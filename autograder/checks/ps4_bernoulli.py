@@ -105,14 +105,15 @@ LOGIT_WIDE_SOFT = np.round(_rng.uniform(0.0, 1.0, size=(64, 10)) * 4) / 4
 # the closed forms stably, and a correct implementation is within 1e-10 relative of them (1e-320 absolute
 # in the subnormal range, as the -stability cell always allowed).
 SIGMOID_PAIR = Relation(
-    "the pair at ±z", "σ(z) + σ(-z) = 1 and σ(z)·σ(-z) = e^-|z| / (1 + e^-|z|)²: the values at z and -z are the "
-    "correct pair, whichever is which (the sign is -basic's)", atol=1e-320, shape_free=True)
+    "the pair at ±z", "sigmoid(z) and sigmoid(-z) have the sum and the product that the exact sigmoid's values at ±z "
+    "have (the grader computes both stably): the values at z and -z are the correct pair, whichever is which (the "
+    "sign is -basic's)", atol=1e-320, shape_free=True)
 BCE_SOFT = Relation("affine in the labels", "binary_cross_entropy(p, Σ_k w_k·h_k) = Σ_k w_k·binary_cross_entropy(p, "
                     "h_k) for 0/1 label arrays h_k and weights w_k summing to 1", atol=1e-13)
 LOGITS_PAIR = Relation(
-    "both labels", "L(z, y) + L(z, 1 - y) = mean(softplus(z) + softplus(-z)) = mean(|z| + 2·log(1 + e^-|z|)) for "
-    "0/1 labels y: the losses of the two labellings add up to the right total, whichever is which (the sign "
-    "is -basic's)", shape_free=True)
+    "both labels", "L(z, y) + L(z, 1 - y), the losses of the two labellings of the same logits with 0/1 labels y, "
+    "add up to the exact total for those logits (the grader computes it stably; about |z| for a large |z|): the two "
+    "are the right pair, whichever is which (the sign is -basic's)", shape_free=True)
 LOGITS_SOFT = Relation("affine in the labels", "binary_cross_entropy_with_logits(z, Σ_k w_k·h_k) = Σ_k w_k·"
                        "binary_cross_entropy_with_logits(z, h_k) for 0/1 label arrays h_k and weights w_k summing "
                        "to 1", atol=1e-12, shape_free=True)
@@ -343,8 +344,8 @@ CHECKS = linked((
     BINARY_CROSS_ENTROPY_WITH_LOGITS.check(
         "stability",
         summary="finite, exact and warning-free for |z| up to 1e4 (z = -1000, y = 1 costs 1000): with 0/1 labels the "
-                "losses of the two labellings add up to mean(|z| + 2·log(1 + e^-|z|)), whichever is which, and soft "
-                "labels give the mixture of the 0/1 losses.",
+                "losses of the two labellings add up to their exact total, whichever is which, and soft labels give "
+                "the mixture of the 0/1 losses.",
         probes=(
             # arrays, not lists: accepting lists is the -purity cell's property
             *_both_labels("z = np.array([-1000.0]), y = np.array([1.0]) (the loss is 1000)",

@@ -627,8 +627,8 @@ CHECKS = linked((
     # ------------------------------------------------------------------- mvn_kl
     MVN_KL.check(
         "basic",
-        summary="KL(N(mu1, cov1) ‖ N(mu2, cov2)) for D = 1, 2, 3: 0 for P = Q, the univariate formula for D = 1, the "
-                "sum of univariate KLs for diagonal covariances, and full covariances.",
+        summary="KL(N(mu1, cov1) ‖ N(mu2, cov2)) for D = 1, 2, 3: 0 for P = Q, the univariate KL for D = 1, diagonal "
+                "and full covariances.",
         probes=(
             Probe("P = Q with mu = [0.5, -1.0], cov = [[2.0, 0.3], [0.3, 1.0]] (the result is 0)",
                   (MVN_PUBLIC_MU, MVN_PUBLIC_COV, MVN_PUBLIC_MU, MVN_PUBLIC_COV), public=True),
@@ -684,7 +684,7 @@ CHECKS = linked((
     # ------------------------------------------------------------------- vae_kl
     VAE_KL.check(
         "basic",
-        summary="−½ Σ(1 + logvar − mu² − exp(logvar)) for a single code of K latent dimensions.",
+        summary="KL(N(mu, diag(exp(logvar))) ‖ N(0, I)) for a single code of K latent dimensions.",
         probes=(
             Probe("mu = logvar = zeros(4) (the prior itself: KL is 0)", (np.zeros(4), np.zeros(4)), public=True),
             VAE_UNIT_MEAN,

@@ -651,8 +651,8 @@ CHECKS = linked((
     # ---------------------------------------------------- map_linear_regression
     MAP_LINEAR_REGRESSION.check(
         "basic",
-        summary="the MAP weights minimise ‖y − Xw‖² + λ‖w‖², λ = noise_std² / prior_std², here with noise_std = 1 "
-                "(λ = 1 / prior_std²); shape (D,).",
+        summary="the MAP weights of y = Xw + noise, noise ~ N(0, noise_std²), under the prior w ~ N(0, prior_std² I), "
+                "here with noise_std = 1; shape (D,).",
         probes=(
             Probe("X = [[1, 0], [0, 1], [1, 1]], y = [1, 2, 3], noise_std = 1, prior_std = 1 (λ = 1)",
                   (X3, Y3, 1.0, 1.0), public=True),
@@ -672,7 +672,7 @@ CHECKS = linked((
     ),
     MAP_LINEAR_REGRESSION.check(
         "limits",
-        summary="λ = noise_std² / prior_std² (only the ratio prior_std / noise_std matters, not its inverse), "
+        summary="only the ratio prior_std / noise_std matters (the right way up), "
                 "prior_std = inf gives the limit of a very broad prior (least squares), and prior_std → 0 shrinks "
                 "every weight like prior_std².",
         probes=(

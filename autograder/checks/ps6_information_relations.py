@@ -51,7 +51,7 @@ BP_SHIFT = Relation("only differences matter", "bayes_posterior(log_prior + a, l
                     "(the shift that brings the log-likelihoods near 0)", shape_free=True)
 BP_IMPOSSIBLE = Relation("impossible hypotheses", "a hypothesis with log prior -inf or a log-likelihood -inf gets "
                          "exactly 0, and the others the posterior computed without it", shape_free=True)
-MAP_RATIO = Relation("λ = noise_std² / prior_std²", "map_linear_regression(X, y, noise_std, prior_std) = "
+MAP_RATIO = Relation("only the ratio matters", "map_linear_regression(X, y, noise_std, prior_std) = "
                      "map_linear_regression(X, y, 1, prior_std / noise_std): only the ratio of the two matters",
                      rtol=0.0)
 MAP_BROAD = Relation("prior_std = inf", "map_linear_regression(X, y, noise_std, inf) = map_linear_regression(X, y, "

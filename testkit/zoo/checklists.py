@@ -77,10 +77,19 @@ def judging(check) -> str:
         return f"against the reference, to {tol}."
     rtols, atols = relation_tolerances(check)
     if rtols - {DEFAULT_RTOL} or atols:
+        # one relative tolerance, with the absolute ones; a looser one that only some probes have is said as the
+        # reference's is, "(some inputs … relative)" (two relative tolerances joined by "or" read as a choice)
+        main = _main_rtol(check, rtols)
         return ("against your own function, to " + " or ".join(
-            [f"{sci(r)} relative" for r in sorted(rtols, reverse=True)]
-            + [f"{sci(a)} absolute" for a in sorted(atols, reverse=True)]) + ".")
+            [f"{sci(main)} relative"] + [f"{sci(a)} absolute" for a in sorted(atols, reverse=True)])
+            + "".join(f" (some inputs {sci(r)} relative)" for r in sorted(rtols - {main}, reverse=True)) + ".")
     return "against your own function."
+
+
+def _main_rtol(check, rtols: set) -> float:
+    """The relative tolerance most of ``check``'s relation probes compare with (the tighter of a tie)."""
+    judged = [p.rtol if p.rtol is not None else p.relation.rtol for p in check.probes if p.expect == "relation"]
+    return min(rtols, key=lambda r: (-judged.count(r), r))
 
 
 def render(ps: str, function: str) -> str:
