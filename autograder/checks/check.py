@@ -227,7 +227,8 @@ class Failure:
     ``kind`` is one of ``missing``, ``forbidden``, ``raised``, ``timeout``,
     ``crashed``, ``no-raise``, ``wrong-exception``, ``type``, ``shape``,
     ``nonfinite``, ``value``, ``warning``, ``mutation`` (the call changed an
-    input, or its source certainly writes one: :mod:`autograder.reading.purity`),
+    input, or its source certainly writes one: :mod:`autograder.reading.purity`; or an input changed after its
+    call returned), ``lingering`` (a call left a thread or a timer running),
     ``unverifiable`` (code that hides what runs reaches the function),
     ``lists`` (a list input ends differently from the same numbers as an
     array), ``stub`` (a property check found no working function to judge:
@@ -265,7 +266,7 @@ class Failure:
 VALUE_KINDS = ("value", "nonfinite", "shape", "raised", "type", "warning")
 #: Every failure kind a hint rule may explain (``missing``, ``timeout``, ``crashed``, ``forbidden`` and
 #: ``not-attempted`` get the grader's own words).
-HINT_KINDS = VALUE_KINDS + ("lists", "mutation", "unverifiable", "stub", "no-result", "no-raise", "wrong-exception")
+HINT_KINDS = VALUE_KINDS + ("lists", "mutation", "lingering", "unverifiable", "stub", "no-result", "no-raise", "wrong-exception")
 _MISTAKE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 

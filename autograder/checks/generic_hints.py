@@ -326,6 +326,14 @@ GENERIC_HINTS = (
         kinds=("mutation",),
     ),
     Hint(
+        "Finish the work before returning: a thread, a thread pool's workers or a timer the function starts and "
+        "leaves running can still change the caller's arrays after the call has returned. Compute the result in "
+        "the call itself (or wait for the threads it started, and cancel its timers, before it returns).",
+        lambda f: True,
+        "left-running",
+        kinds=("lingering",),
+    ),
+    Hint(
         "Write the function (and the helpers it calls) as plain code the grader can read: no `exec`/`eval`, no "
         "frames, tracers or `globals()`, no IPython magics inside it, and import only Python's standard library and "
         "the scientific packages the course uses (NumPy, SciPy, matplotlib, …), not modules of your own or other "

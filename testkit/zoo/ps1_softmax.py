@@ -370,6 +370,30 @@ def softmax(z, axis=-1, temperature=1.0):
         mistake="modifies-input",
     ),
     Specimen(
+        # rows spread over a pool made once, at the top of the cell: its workers start at the first call and
+        # stay, idle, after it returns (a thread left running: docs/contract.md, "Purity over the whole check")
+        "softmax-module-thread-pool",
+        "softmax",
+        '''
+from concurrent.futures import ThreadPoolExecutor
+import numpy as np
+
+_POOL = ThreadPoolExecutor(max_workers=2)
+
+def _softmax_rows(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.moveaxis(np.asarray(z, dtype=float) / temperature, axis, -1)
+    return np.moveaxis(_POOL.submit(_softmax_rows, x).result(), -1, axis)
+''',
+        hint="Finish the work before returning",
+        mistake="left-running",
+    ),
+    Specimen(
         "softmax-scipy",
         "softmax",
         '''
@@ -842,6 +866,8 @@ LOSES = {
     "softmax-temperature-floored": ("softmax-temperature",),
     "softmax-no-temperature-check": ("softmax-errors",),
     "softmax-inplace-shift": ("softmax-purity",),
+    # its pool's workers outlive the first call: purity's alone (a thread left running can change the inputs later)
+    "softmax-module-thread-pool": ("softmax-purity",),
     "softmax-scipy": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors", "softmax-purity"),
     "log_softmax-class-wrapped-scipy-alias": ("log_softmax-basic", "log_softmax-axis", "log_softmax-stability", "log_softmax-purity"),
     "log_softmax-log-of-softmax": ("log_softmax-stability",),

@@ -56,9 +56,11 @@ loses. The rules behind it:
   (`vae_kl`'s batch of codes in `-batch` and `-shape`); a function charged there keeps each other cell that it passes
   with its inputs handed over one 1-D slice at a time, or as the rows of one 2-D array (docs/contract.md), so
   one mistake of the stack costs those cells only.
-- **Purity cells** (`*-purity`) check that the inputs are not modified (by the grader's calls, nor by the
-  code on any path, read from the source: `docs/contract.md`), that no RuntimeWarning is raised and that a
-  nested list gives the same result as the same numbers as an array; a wrong but pure function keeps them.
+- **Purity cells** (`*-purity`) check that the inputs are not modified (by the grader's calls — compared when
+  each returns, after the function's next call and when its checks end —, nor by the code on any path, read
+  from the source: `docs/contract.md`), that no call leaves a thread or a timer running, that no RuntimeWarning
+  is raised and that a nested list gives the same result as the same numbers as an array; a wrong but pure
+  function keeps them.
 - **Error-handling cells** (`*-errors`) check the `ValueError`s the contract names, and that valid inputs
   (rows normalised by a division, or within the stated tolerance, included) return results; their values
   are the other cells' business.
