@@ -63,6 +63,8 @@ def watch(namespace: dict) -> InputWatch:
     made at its first graded cell (a function's ``-purity`` cell, its last, compares every call's inputs again)."""
     kept = _WATCHES.get(id(namespace))
     if kept is None or kept[0] is not namespace:
+        while len(_WATCHES) >= 4:  # (a kernel grades one namespace; a process calling run_check on many keeps few)
+            del _WATCHES[next(iter(_WATCHES))]
         kept = _WATCHES[id(namespace)] = (namespace, InputWatch())
     return kept[1]
 
