@@ -43,12 +43,13 @@ import numpy as np
 
 from autograder.checks import shown
 from autograder.checks.callees import answer_for_stub, carried_callees
+from autograder.checks.changes import judges_own_work
 from autograder.checks.check import Check, CheckResult, Failure, Hint, Probe, Within
 from autograder.checks.compare import Mismatch, as_values, compare, compare_nonfinite, container
 from autograder.checks.generic_hints import GENERIC_HINTS
 from autograder.checks.references import reference
 from autograder.checks.slice_form import second_look
-from autograder.checks.stub_failure import stub_failure
+from autograder.checks.stub_failure import own_work_failure, stub_failure
 from autograder.model.course import GRADE_CELLS, problem_set_of_function
 from autograder.model.invariant import known
 from autograder.perimeter.child_runtime import invoke as _invoke
@@ -249,6 +250,8 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
         return Failure(kind, detail, probe, outcome, ref.value)
 
     public = probe.public
+    if probe.differs_from is not None:
+        return None  # (evidence of the function's own work only, judged with the probe it changes: own_work_failure)
     ended = _no_result(check, outcome, public, fail)
     if ended is not None:
         return ended
@@ -578,7 +581,10 @@ def _evaluate_forms(check: Check, target: Target) -> CheckResult:
         if arrays.passed:
             return arrays
         found = arrays
-    if check.slice_form is not None and any(not _evaluate(c, target).passed for c in check.stack_cells):
+    # (a function that computes nothing as the probes stand, a placeholder, is not looked at again: summed or
+    # stacked slice by slice, its one number would become numbers that vary)
+    if check.slice_form is not None and found.kind != "stub" \
+            and any(not _evaluate(c, target).passed for c in check.stack_cells):
         return second_look(check, target, found, _evaluate)
     return found
 
@@ -650,6 +656,10 @@ def _evaluate(check: Check, target: Target) -> CheckResult:
         judged = [i for i, p in enumerate(check.probes) if p.expect != "raises"]
         failure = stub_failure(check, [outcomes[i] for i in judged], [refs[i] for i in judged],
                                tuple(check.probes[i] for i in judged))
+        if failure is not None:
+            return result(failure)
+    if judges_own_work(check.grade_id.rsplit("-", 1)[1], check.probes, check.compare_values):
+        failure = own_work_failure(check, outcomes, refs)
         if failure is not None:
             return result(failure)
     # "passed — <summary>": the summary starts in lower case (often with a formula), so it follows a dash,

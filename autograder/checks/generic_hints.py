@@ -405,9 +405,17 @@ GENERIC_HINTS = (
         kinds=("stub",),
     ),
     Hint(
+        "The function hands one of its inputs back unchanged (the message says which): it computes nothing from "
+        "it, so this property cannot be judged on it. Return what the contract says the function computes.",
+        lambda f: "unchanged: it computes nothing from it" in f.detail,
+        "echoes-input",
+        kinds=("stub",),
+    ),
+    Hint(
         "The function returns the same number whatever its input, as a placeholder does: this cell judges a "
         "property of results computed from the input, so it needs the computation first.",
-        lambda f: "whose results differ" not in f.detail and "only nan or inf" not in f.detail,
+        lambda f: "whose results differ" not in f.detail and "only nan or inf" not in f.detail
+        and "unchanged: it computes nothing" not in f.detail,
         "placeholder",
         kinds=("stub",),
     ),
@@ -422,8 +430,8 @@ GENERIC_HINTS = (
     ),
     Hint(
         "Calls whose correct results differ returned one and the same result: the function ignores an input "
-        "that changes the answer (the cell's summary says which inputs it varies), so this property cannot be "
-        "judged on it.",
+        "that changes the answer (the message names the calls, or the cell's summary the inputs it varies), so "
+        "this property cannot be judged on it.",
         lambda f: "whose results differ" in f.detail,
         "ignores-an-input",
         kinds=("stub",),

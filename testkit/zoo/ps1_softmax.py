@@ -5,7 +5,7 @@ Correct specimens are written in different styles (keepdims, ``np.logaddexp.redu
 mistakes found in course code and on Q&A sites, each with the hint it must get.
 """
 
-from testkit.zoo import Specimen, stub
+from testkit.zoo import Specimen, degenerate, stub
 
 ZOO = (
     # ------------------------------------------------------------ logsumexp: correct
@@ -884,7 +884,9 @@ LOSES = {
     "logsumexp-axis-0-always": ("logsumexp-basic", "logsumexp-axis", "logsumexp-shape", "logsumexp-stability",),
     # right on one slice at a time: the stack of slices is charged in -basic and -axis, once
     "softmax-whole-sum": ("softmax-basic", "softmax-axis"),
-    "softmax-uniform": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability"),
+    # the uniform distribution whatever the logits: a function that ignores its input, so it earns no cell that needs
+    # the function's own work (the relations, the errors: docs/contract.md), and keeps only its purity
+    "softmax-uniform": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors"),
     "softmax-sum-without-keepdims": ("softmax-basic", "softmax-axis"),
     "log_softmax-global-max": ("log_softmax-stability",),
     # one distribution over the whole array: right on one slice, so the stack is charged in -basic and -axis
@@ -900,3 +902,8 @@ LOSES = {
     ),
     "log_softmax-eval-dispatch": ("log_softmax-purity",),
 }
+
+# The degenerate forms of each function (constant, uniform, one-hot, identity, echoed, ignored: testkit/zoo/degenerate.py),
+# each losing every cell but what the contract grants it.
+ZOO = ZOO + degenerate.specimens("ps1_softmax")
+LOSES.update(degenerate.loses("ps1_softmax"))
