@@ -12,6 +12,8 @@ still running).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -26,7 +28,10 @@ from tests.engine_helpers import CORRECT
 PS = "ps1_softmax"
 
 
+@functools.cache
 def graded(source: str) -> dict:
+    """The checks of ps1 on the references with ``source`` as the softmax (once per source: an attack that leaves a
+    thread running waits ``GRACE_S`` at each of its calls)."""
     return grade(PS, Specimen("attack", "softmax", source))
 
 
@@ -150,4 +155,4 @@ def test_purity_evidence_from_a_call_in_another_cell_charges_the_purity_cell():
 def test_the_grace_is_spent_only_on_a_call_that_left_a_thread():
     """A pure call never waits: ``GRACE_S`` is waited only where a new thread is alive when the call returns."""
     assert _invoke.GRACE_S <= 0.5
-    assert _invoke._left_running(_invoke._threads(), _invoke._armed(), _invoke._count()) == ()
+    assert _invoke._left_running(_invoke._threads(), _invoke._tasks(), _invoke._armed(), _invoke._count()) == ()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import _thread
 import copy
+import os
 import signal
 import sys
 import threading
@@ -186,15 +187,33 @@ def _threads() -> frozenset[object]:
     return frozenset((*threading.enumerate(), *sys._current_frames()))
 
 
+def _tasks() -> frozenset[str]:
+    """The process's OS threads (Linux's ``/proc/self/task``; none where it cannot be read): a thread of ``_thread``
+    is one as soon as it is started, before it runs any Python code."""
+    try:
+        return frozenset(os.listdir("/proc/self/task"))
+    except OSError:
+        return frozenset()
+
+
 def _armed() -> tuple[bool, ...]:
     return tuple(signal.getitimer(which)[0] > 0 for which in _TIMERS)
 
 
-def _left_running(threads: frozenset[object], armed: tuple[bool, ...], count: int) -> tuple[str, ...]:
-    """What the call that began when ``threads`` were alive, ``armed`` the timers and ``count`` threads started by
-    ``_thread`` ran, left running: its new threads, given :data:`GRACE_S` to end, and the timers it armed."""
+def _left_running(threads: frozenset[object], tasks: frozenset[str], armed: tuple[bool, ...], count: int
+                  ) -> tuple[str, ...]:
+    """What the call that began when ``threads`` were alive (and ``tasks`` the OS threads), ``armed`` the timers and
+    ``count`` threads started by ``_thread`` ran, left running: its new threads, given :data:`GRACE_S` to end, and
+    the timers it armed. A new OS thread that runs no Python code yet is given as long to start as one of
+    ``_thread`` (it counts once it does) or to end; one that does neither is a native library's (a BLAS pool's)."""
     left: list[str] = []
     new = _threads() - threads
+    fresh = _tasks() - tasks
+    if fresh and not new and _count() <= count:
+        deadline = time.monotonic() + GRACE_S
+        while _count() <= count and _tasks() & fresh and time.monotonic() < deadline:
+            time.sleep(0.005)
+        new = _threads() - threads
     if new or _count() > count:
         deadline = time.monotonic() + GRACE_S
         for thread in new:
@@ -283,7 +302,7 @@ def invoke(fn: Callable[..., object], args: Sequence[object] = (), kwargs: Mappi
     call_kwargs = {k: _private(v) for k, v in kwargs.items()}
     # The function only ever sees the copies, so the caller's own arguments are the pristine ones.
     pristine = list(args) + list(kwargs.values())
-    threads, armed, count = _threads(), _armed(), _count()
+    threads, tasks, armed, count = _threads(), _tasks(), _armed(), _count()
     with WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -308,7 +327,7 @@ def invoke(fn: Callable[..., object], args: Sequence[object] = (), kwargs: Mappi
             except NotNumbers as exc:
                 outcome.value_type = str(exc)
     outcome.warnings = tuple(f"{w.category.__name__}: {w.message}" for w in caught)
-    outcome.lingering = _left_running(threads, armed, count)  # (a thread given time to end: compared after it)
+    outcome.lingering = _left_running(threads, tasks, armed, count)  # (a thread given time to end: compared after it)
     inputs = Inputs(_arg_names(args, kwargs), pristine, list(call_args) + list(call_kwargs.values()))
     outcome.mutated = inputs.changed()
     if watch is not None:
