@@ -29,6 +29,7 @@ from autograder.perimeter.supervision.zygote_parent import GraderError, default_
 from testkit import container_like
 from testkit.attacks import ATTACKS, HONEST_THREADS, LATE_PURITY_ATTACKS, PURITY_ATTACKS, SIGNAL_TIMER_ATTACK
 from testkit.probe import ModeZygote, run_cell
+from testkit.zoo import degenerate
 from tests import engine_helpers
 
 LIMITS = Limits(timeout_s=10, memory_mb=1024)
@@ -383,6 +384,22 @@ def test_threads_that_end_within_the_call_keep_every_point(env, name):
         "ps1_softmax", {"softmax": HONEST_THREADS[name]}, correct=True))
     assert all(t["score"] == t["max_score"] for t in data["tests"] if t["name"].startswith("softmax-")), \
         [(t["name"], t["message"]) for t in data["tests"] if t["score"] != t["max_score"]]
+
+
+@pytest.mark.parametrize("form", ["one-hot", "uniform", "identity"])
+def test_a_softmax_that_ignores_its_inputs_earns_only_purity(env, form):
+    """Every cell needs the function's own work, in the child too: the degenerate softmaxes of the zoo
+    (``testkit/zoo/degenerate.py``; the one-hot of the largest logit is the issue's: it earned -axis and
+    -temperature) score the -purity point alone, as in-process, and every other function scores as a correct
+    notebook's."""
+    data = grade(env, "ps1_softmax", engine_helpers.submission(
+        "ps1_softmax", {"softmax": degenerate.source("softmax", form)}, correct=True))
+    scores = {t["name"]: t["score"] for t in data["tests"]}
+    earned = {g for g, score in scores.items() if g.startswith("softmax-") and score}
+    assert earned == {"softmax-purity"}, (form, earned)
+    rest = [(t["name"], t["score"], t["max_score"]) for t in data["tests"]
+            if course.function_of(t["name"]) in ("logsumexp", "log_softmax") and t["score"] is not None]
+    assert rest and all(score == top for _, score, top in rest), rest
 
 
 def test_a_pure_definition_that_never_ran_does_not_stand_for_the_one_that_did(env):
