@@ -659,3 +659,156 @@ if 0 in kids:
 flood("main")
 time.sleep(6)
 '''
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Purity checked too early: a correct softmax that keeps the array it was given (where the reading of the source
+# cannot follow it: a global list) and changes it after the call has returned, when the grader compared it already.
+# Each one's write is out of the reading's sight, so only what the calls show can charge it (docs/contract.md,
+# "purity over the whole check"): the input compared again after the function's next call and when its checks end,
+# and a thread or timer a call leaves running.
+
+_SOFTMAX_BODY = '''    x = np.asarray(z, dtype=float) / temperature
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+'''
+
+#: ``{name: softmax source}``: each must lose ``softmax-purity`` and nothing else.
+LATE_PURITY_ATTACKS = {
+    # the array of each call zeroed at the next call
+    "zeroed-at-the-next-call": f'''import numpy as np
+
+_kept = []
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    while _kept:
+        _kept.pop()[...] = 0.0
+    if isinstance(z, np.ndarray):
+        _kept.append(z)
+{_SOFTMAX_BODY}''',
+    # the array of the call before the previous one zeroed: seen only when the function's checks end
+    "zeroed-two-calls-later": f'''import numpy as np
+
+_kept = []
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    if len(_kept) == 2:
+        _kept.pop(0)[...] = 0.0
+    if isinstance(z, np.ndarray):
+        _kept.append(z)
+{_SOFTMAX_BODY}''',
+    # a thread that waits for the event the next call sets, then zeroes the array (no sleep: nothing races)
+    "thread-waits-for-the-next-call": f'''import threading
+import numpy as np
+
+_go = []
+
+def _zero_when(event, kept):
+    event.wait()
+    kept[0][...] = 0.0
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    while _go:
+        _go.pop().set()
+    if isinstance(z, np.ndarray):
+        event = threading.Event()
+        threading.Thread(target=_zero_when, args=(event, [z]), daemon=True).start()
+        _go.append(event)
+{_SOFTMAX_BODY}''',
+    # a timer thread that zeroes the array 50 ms after the call returned (either it has fired when the grader
+    # compares, and the array changed, or it is still running: both cost the cell, whichever happens)
+    "timer-thread": f'''import threading
+import numpy as np
+
+def _zero(kept):
+    kept[0][...] = 0.0
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    if isinstance(z, np.ndarray):
+        threading.Timer(0.05, _zero, args=([z],)).start()
+{_SOFTMAX_BODY}''',
+    # a thread of the low-level `_thread` module (no threading.Thread object to see), waiting as above
+    "raw-thread-waits": f'''import _thread
+import numpy as np
+
+_locks = []
+
+def _zero_when(lock, kept):
+    lock.acquire()
+    kept[0][...] = 0.0
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    while _locks:
+        _locks.pop().release()
+    if isinstance(z, np.ndarray):
+        lock = _thread.allocate_lock()
+        lock.acquire()
+        _thread.start_new_thread(_zero_when, (lock, [z]))
+        _locks.append(lock)
+{_SOFTMAX_BODY}''',
+}
+
+#: The same attack with an interval timer whose signal handler zeroes the array: graded in the engine's child only
+#: (in the test process the handler would outlive the test).
+SIGNAL_TIMER_ATTACK = f'''import signal
+import numpy as np
+
+_kept = []
+
+def _zero(signum, frame):
+    while _kept:
+        _kept.pop()[...] = 0.0
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    if isinstance(z, np.ndarray):
+        _kept.append(z)
+        signal.signal(signal.SIGALRM, _zero)
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+{_SOFTMAX_BODY}'''
+
+#: Correct softmaxes that use threads and leave none running: they keep every point.
+HONEST_THREADS = {
+    # a pool in a `with` block: its workers are joined before the call returns
+    "pool-in-a-with-block": '''from concurrent.futures import ThreadPoolExecutor
+import numpy as np
+
+def _rows(x, axis):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float) / temperature
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return pool.submit(_rows, x, axis).result()
+''',
+    # a worker thread that hands its result back through a queue and ends, never joined
+    "worker-not-joined": '''import queue
+import threading
+import numpy as np
+
+def _work(x, axis, out):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    out.put(e / np.sum(e, axis=axis, keepdims=True))
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    out = queue.Queue()
+    threading.Thread(target=_work, args=(np.asarray(z, dtype=float) / temperature, axis, out)).start()
+    return out.get()
+''',
+}

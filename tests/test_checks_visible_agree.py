@@ -59,6 +59,9 @@ HIDDEN_ONLY = {
                                                                  "whose log makes the loss inf: one value for every "
                                                                  "call, no two results to judge",
     ("log_softmax-eval-dispatch", "log_softmax-purity"): "the source reading is the grader's: no input shows it",
+    ("softmax-module-thread-pool", "softmax-purity"): "a thread left running is seen by the grader's call, which a "
+                                                      "visible assert does not make (the notebook's purity assert "
+                                                      "compares the inputs, which the pool leaves alone)",
     ("ps6-entropy-axis-0", "entropy-basic"): "the visible inputs are 1-D, where axis 0 is the last axis",
     ("ps6-entropy-loop-over-entries", "entropy-basic"): "the visible inputs are 1-D, where a loop over entries works",
     # the specimens added for the hints of real code (the corpus): these too show on hidden inputs only
@@ -76,8 +79,11 @@ HIDDEN_ONLY = {
 
 
 def _told_elsewhere(ps, specimen, ns) -> bool:
+    """A loss told once, elsewhere: a forbidden call, a stub, the template, and a degenerate form (a function that
+    ignores its inputs earns no property points, as a stub: ``testkit/zoo/degenerate.py``; the worked examples of
+    the visible asserts are relations and values, which such a function can meet)."""
     forbidden = tuple(importlib.import_module(f"autograder.checks.{ps}").FORBIDDEN)
-    return (not specimen.hint or "template" in specimen.name
+    return (not specimen.hint or "template" in specimen.name or "-degenerate-" in specimen.name
             or bool(forbidden_uses(ns[specimen.function], forbidden)))
 
 

@@ -27,8 +27,9 @@ from autograder.model import course
 from autograder.perimeter.confinement.limits import Limits
 from autograder.perimeter.supervision.zygote_parent import GraderError, default_hidden
 from testkit import container_like
-from testkit.attacks import ATTACKS, PURITY_ATTACKS
+from testkit.attacks import ATTACKS, HONEST_THREADS, LATE_PURITY_ATTACKS, PURITY_ATTACKS, SIGNAL_TIMER_ATTACK
 from testkit.probe import ModeZygote, run_cell
+from testkit.zoo import degenerate
 from tests import engine_helpers
 
 LIMITS = Limits(timeout_s=10, memory_mb=1024)
@@ -351,6 +352,54 @@ def test_a_function_pure_only_while_graded_loses_the_purity_cell(env, name, sour
         purity["message"], purity["message"]
     assert {g: s for g, s in scores.items() if g != "softmax-purity"} == {
         g: s for g, s in honest.items() if g != "softmax-purity"}, (scores, honest)
+
+
+LATE = sorted(LATE_PURITY_ATTACKS.items()) + [("signal-timer", SIGNAL_TIMER_ATTACK)]
+
+
+@pytest.mark.parametrize("name,source", LATE, ids=[name for name, _ in LATE])
+def test_an_input_changed_after_its_call_loses_the_purity_cell(env, name, source):
+    """Purity over the whole check, in the child: a softmax that keeps its array where the reading cannot follow it
+    and zeroes it later (at its next call, two calls later, from a thread waiting for the next call, from a timer
+    thread or an interval timer's signal handler) loses ``softmax-purity``, told why, and scores every other cell as
+    a correct notebook's. The child compares the inputs again after the function's next call and when its checks end
+    (the ``settle`` request), and says what a call left running; its word can only cost the cell."""
+    honest = {t["name"]: t["score"] for t in grade(env, "ps1_softmax", engine_helpers.submission(
+        "ps1_softmax", correct=True))["tests"]}
+    data = grade(env, "ps1_softmax", engine_helpers.submission("ps1_softmax", {"softmax": source}, correct=True))
+    scores = {t["name"]: t["score"] for t in data["tests"]}
+    purity = next(t for t in data["tests"] if t["name"] == "softmax-purity")
+    assert purity["score"] == 0, (name, purity)
+    assert "after that call had returned" in purity["message"] or "left a t" in purity["message"] \
+        or "modified its input" in purity["message"], (name, purity["message"])
+    assert {g: s for g, s in scores.items() if g != "softmax-purity"} == {
+        g: s for g, s in honest.items() if g != "softmax-purity"}, (name, scores, honest)
+
+
+@pytest.mark.parametrize("name", sorted(HONEST_THREADS))
+def test_threads_that_end_within_the_call_keep_every_point(env, name):
+    """A softmax that computes in a thread that ends before the call returns (a pool in a `with` block, a worker not
+    joined) is a correct notebook: full marks in the child too."""
+    data = grade(env, "ps1_softmax", engine_helpers.submission(
+        "ps1_softmax", {"softmax": HONEST_THREADS[name]}, correct=True))
+    assert all(t["score"] == t["max_score"] for t in data["tests"] if t["name"].startswith("softmax-")), \
+        [(t["name"], t["message"]) for t in data["tests"] if t["score"] != t["max_score"]]
+
+
+@pytest.mark.parametrize("form", ["one-hot", "uniform", "identity"])
+def test_a_softmax_that_ignores_its_inputs_earns_only_purity(env, form):
+    """Every cell needs the function's own work, in the child too: the degenerate softmaxes of the zoo
+    (``testkit/zoo/degenerate.py``; the one-hot of the largest logit is the issue's: it earned -axis and
+    -temperature) score the -purity point alone, as in-process, and every other function scores as a correct
+    notebook's."""
+    data = grade(env, "ps1_softmax", engine_helpers.submission(
+        "ps1_softmax", {"softmax": degenerate.source("softmax", form)}, correct=True))
+    scores = {t["name"]: t["score"] for t in data["tests"]}
+    earned = {g for g, score in scores.items() if g.startswith("softmax-") and score}
+    assert earned == {"softmax-purity"}, (form, earned)
+    rest = [(t["name"], t["score"], t["max_score"]) for t in data["tests"]
+            if course.function_of(t["name"]) in ("logsumexp", "log_softmax") and t["score"] is not None]
+    assert rest and all(score == top for _, score, top in rest), rest
 
 
 def test_a_pure_definition_that_never_ran_does_not_stand_for_the_one_that_did(env):

@@ -65,8 +65,8 @@ def test_specimen(ps, specimen):
     assert set(specimen.mistakes) <= set(shown.values()), (
         f"{specimen.name}: records {specimen.mistakes}, but its hints name {sorted(set(shown.values()) - {None})}"
     )
-    if not specimen.mistakes:  # only the untouched template records none: it gets no hint at all
-        assert {r.kind for r in failed.values()} == {"not-attempted"}, f"{specimen.name}: record its mistake"
+    if not specimen.mistakes:  # the untouched template, and a degenerate form no rule names, get no hint at all
+        assert not any(hints), f"{specimen.name}: record its mistake"
 
 
 def shown_mistake(ps, result):

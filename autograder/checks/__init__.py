@@ -83,7 +83,8 @@ def run_check(grade_id: str, namespace: dict) -> None:
 
     nbgrader_kernel.install()  # from the next graded cell on, its visible asserts carry errors forward too
     with nbgrader_kernel.set_aside():
-        result = evaluate(get_check(grade_id), LocalTarget(namespace, _kernel_source(grade_id)))
+        target = LocalTarget(namespace, _kernel_source(grade_id), nbgrader_kernel.watch(namespace))
+        result = evaluate(get_check(grade_id), target)
     if not result.passed:
         raise AssertionError(result.feedback())
     print(result.message)

@@ -5,19 +5,11 @@ A :class:`Check` is data: the contract function it tests, deterministic
 rules that turn a failure signature into advice. Evaluating a check against
 a submission yields one :class:`CheckResult`.
 
-The check modules do not write :class:`Check` by hand: they declare what a
-problem set and each of its functions share once (:class:`ProblemSetChecks`,
-:class:`FunctionChecks`), and each aspect adds its summary, probes and
-overrides (:meth:`FunctionChecks.check`), which builds the ``Check`` with
-``grade_id = f"{function}-{aspect}"``::
-
-    PS1 = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS)
-    LOGSUMEXP = PS1.function("logsumexp", hints=LSE_HINTS, atol=1e-12)
-    CHECKS = (
-        LOGSUMEXP.check("basic", summary="...", probes=(Probe(...), ...)),
-        LOGSUMEXP.check("stability", summary="...", probes=(...), no_warnings=True),
-        LOGSUMEXP.purity(probes=(...)),
-    )
+The check modules do not write :class:`Check` by hand: they declare what a problem set and each of its functions
+share once (:class:`ProblemSetChecks`, :class:`FunctionChecks`), and each aspect adds its summary, probes and
+overrides (:meth:`FunctionChecks.check`), which builds the ``Check`` with ``grade_id = f"{function}-{aspect}"``:
+``LOGSUMEXP = PS1.function("logsumexp", …)``, then ``LOGSUMEXP.check("basic", summary=…, probes=(Probe(…), …))``
+and ``LOGSUMEXP.purity(probes=…)``.
 """
 
 from __future__ import annotations
@@ -29,6 +21,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from autograder.checks.changes import with_changes
 from autograder.checks.slice_form import SliceForm
 from autograder.model.course import FUNCTIONS
 
@@ -88,6 +81,8 @@ class Probe:
         after every probe of the form as declared. A -soft cell's relations tie rows to the integer labels they
         mix; asked again with the labels as rows, they tie the rows to themselves, which a float path that drops
         the mean's 1/N satisfies, so there the rows' values are judged too.
+    differs_from : int or None
+        The earlier probe whose input this one changes (:mod:`autograder.checks.changes`): their results must differ.
     """
 
     label: str
@@ -102,6 +97,7 @@ class Probe:
     uses: tuple = ()
     warnings_judged: bool = True
     other_form_only: bool = False
+    differs_from: int | None = None
 
 
 #: What :attr:`Probe.expect` may say.
@@ -227,7 +223,8 @@ class Failure:
     ``kind`` is one of ``missing``, ``forbidden``, ``raised``, ``timeout``,
     ``crashed``, ``no-raise``, ``wrong-exception``, ``type``, ``shape``,
     ``nonfinite``, ``value``, ``warning``, ``mutation`` (the call changed an
-    input, or its source certainly writes one: :mod:`autograder.reading.purity`),
+    input, or its source certainly writes one: :mod:`autograder.reading.purity`; or an input changed after its
+    call returned), ``lingering`` (a call left a thread or a timer running),
     ``unverifiable`` (code that hides what runs reaches the function),
     ``lists`` (a list input ends differently from the same numbers as an
     array), ``stub`` (a property check found no working function to judge:
@@ -265,7 +262,7 @@ class Failure:
 VALUE_KINDS = ("value", "nonfinite", "shape", "raised", "type", "warning")
 #: Every failure kind a hint rule may explain (``missing``, ``timeout``, ``crashed``, ``forbidden`` and
 #: ``not-attempted`` get the grader's own words).
-HINT_KINDS = VALUE_KINDS + ("lists", "mutation", "unverifiable", "stub", "no-result", "no-raise", "wrong-exception")
+HINT_KINDS = VALUE_KINDS + ("lists", "mutation", "lingering", "unverifiable", "stub", "no-result", "no-raise", "wrong-exception")
 _MISTAKE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
@@ -516,6 +513,8 @@ class FunctionChecks:
     slice_form : SliceForm or None
         For a function that takes a stack of slices: how; every check of the function but those of its
         :attr:`SliceForm.cells <autograder.checks.slice_form.SliceForm.cells>` gets it (:attr:`Check.slice_form`).
+    changes : tuple of Change
+        Its arguments changed as every correct result responds to (:mod:`autograder.checks.changes`).
 
     Raises
     ------
@@ -533,6 +532,7 @@ class FunctionChecks:
     other_form: Callable[[tuple], tuple | None] | None = None
     form_cells: tuple = ("basic",)
     slice_form: SliceForm | None = None
+    changes: tuple = ()
 
     def __post_init__(self) -> None:
         if self.name not in {fn for fns in FUNCTIONS.values() for fn in fns}:
@@ -587,6 +587,7 @@ class FunctionChecks:
             raise ValueError(f"probes: expected a non-empty tuple of Probe for {self.name}-{aspect}")
         probes = tuple(_resolve_uses(index, probe, probes, f"{self.name}-{aspect}")
                        for index, probe in enumerate(probes))
+        probes = with_changes(self.name, aspect, probes, compare_values, self.changes)  # (its own work)
         form_only = [p.other_form_only for p in probes]
         if any(form_only) and (self.other_form is None or aspect in self.form_cells
                                or form_only != sorted(form_only)):
@@ -710,7 +711,7 @@ class ProblemSetChecks:
 
     def function(self, name: str, *, hints: tuple = (), rtol: float = Check.rtol, atol: float = Check.atol,
                  returns: tuple = (), other_form: Callable[[tuple], tuple | None] | None = None,
-                 slice_form: SliceForm | None = None, allowed: str = "") -> FunctionChecks:
+                 slice_form: SliceForm | None = None, allowed: str = "", changes: tuple = ()) -> FunctionChecks:
         """The declaration of contract function ``name`` of this problem set (``allowed``: the building blocks
         this function's advice names, where the problem set's list would name some that are not for it).
 
@@ -722,7 +723,7 @@ class ProblemSetChecks:
         if name not in FUNCTIONS[self.name]:
             raise ValueError(f"name: {self.name} asks for {', '.join(FUNCTIONS[self.name])}; got {name!r}")
         return FunctionChecks(name, self.forbidden, tuple(hints), rtol, atol, tuple(returns),
-                              allowed or self.allowed, other_form, slice_form=slice_form)
+                              allowed or self.allowed, other_form, slice_form=slice_form, changes=tuple(changes))
 
 
 def linked(checks: tuple) -> tuple:

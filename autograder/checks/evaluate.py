@@ -12,8 +12,11 @@ References come from ``solutions/`` in this (trusted) process and are cached
 for the life of the process, i.e. computed once per batch
 (:mod:`autograder.checks.references`).
 
-Purity is lost only on evidence: the call changed an input (the call's own
-comparison), or the target's reading of the source (:meth:`Target.writes`,
+Purity is lost only on evidence: a call changed an input (the call's own
+comparison when it returned, again after the function's next call and when
+its checks end: :class:`~autograder.perimeter.child_runtime.invoke.InputWatch`,
+asked through :meth:`Target.settle`), a call left a thread or a timer running,
+or the target's reading of the source (:meth:`Target.writes`,
 :mod:`autograder.reading.purity`) finds a statement that certainly writes
 through an array or list argument of that probe, or code that hides what runs
 reaching the function. Where the reading is unsure, the function keeps the
@@ -31,6 +34,7 @@ the engine's child asks the parent over the wire.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any, Protocol, TypeAlias
@@ -39,12 +43,13 @@ import numpy as np
 
 from autograder.checks import shown
 from autograder.checks.callees import answer_for_stub, carried_callees
+from autograder.checks.changes import judges_own_work
 from autograder.checks.check import Check, CheckResult, Failure, Hint, Probe, Within
 from autograder.checks.compare import Mismatch, as_values, compare, compare_nonfinite, container
 from autograder.checks.generic_hints import GENERIC_HINTS
 from autograder.checks.references import reference
 from autograder.checks.slice_form import second_look
-from autograder.checks.stub_failure import stub_failure
+from autograder.checks.stub_failure import own_work_failure, stub_failure
 from autograder.model.course import GRADE_CELLS, problem_set_of_function
 from autograder.model.invariant import known
 from autograder.perimeter.child_runtime import invoke as _invoke
@@ -72,6 +77,11 @@ class Target(Protocol):
         """The purity evidence the submission's source holds for ``function``
         (:class:`~autograder.reading.purity.Reading`), or None when this target holds no source."""
 
+    def settle(self, function: str) -> tuple[tuple[str, str], ...]:
+        """The end of ``function``'s checks: what its calls' inputs and what the calls left running showed, over
+        all of its calls since the first (:meth:`InputWatch.settle <autograder.perimeter.child_runtime.invoke.
+        InputWatch.settle>`: ``(what, when)`` pairs), or ``()`` where this target keeps no inputs."""
+
     # Optional: ``evidence(function, args, kwargs, carry) -> Outcome | None``, the outcome of one more call for a
     # hint rule's evidence (:func:`_evidence`), or None where getting it could change a grade (a target without
     # it gives hint rules only the probes already called).
@@ -86,11 +96,20 @@ class LocalTarget:
     :class:`~autograder.reading.notebook.NotebookReading` of the cells that made
     the namespace (purity is then judged from it too, as the engine does);
     without one, purity rests on the call alone (checks' own unit tests).
+    ``watch``: where the calls' inputs are kept to be compared again after the
+    function's next call and when its checks end, shared by the targets of one
+    notebook's checks (as the engine's child keeps one); by default this
+    target's own.
     """
 
-    def __init__(self, namespace: dict[str, Any], source: NotebookReading | None = None) -> None:
+    def __init__(self, namespace: dict[str, Any], source: NotebookReading | None = None,
+                 watch: _invoke.InputWatch | None = None) -> None:
         self.namespace = namespace
         self.source = source
+        self.watch = _invoke.InputWatch() if watch is None else watch
+
+    def settle(self, function: str) -> tuple[tuple[str, str], ...]:
+        return self.watch.settle(function)
 
     def writes(self, function: str) -> Reading | None:
         return self.source.reading(function) if self.source is not None else None
@@ -110,7 +129,7 @@ class LocalTarget:
         fn = self.namespace[function]
         carried: list[str] = []
         with self.stubs(function, carry, carried):
-            outcome = _invoke.invoke(fn, args, kwargs)
+            outcome = _invoke.invoke(fn, args, kwargs, self.watch, function)
         return replace(outcome, carried=tuple(dict.fromkeys(carried)))
 
     def stubs(self, function: str, names: Iterable[str], carried: list[str] | None = None) -> CalleeStubs:
@@ -231,6 +250,8 @@ def judge(check: Check, probe: Probe, outcome: _invoke.Outcome, ref: _invoke.Out
         return Failure(kind, detail, probe, outcome, ref.value)
 
     public = probe.public
+    if probe.differs_from is not None:
+        return None  # (evidence of the function's own work only, judged with the probe it changes: own_work_failure)
     ended = _no_result(check, outcome, public, fail)
     if ended is not None:
         return ended
@@ -326,10 +347,51 @@ def _purity(check: Check, probe: Probe, outcome: _invoke.Outcome, reading: Readi
     kind, detail = reading.verdict(probe.args, probe.kwargs) if reading is not None else ("", "")
     if outcome.mutated:
         where = f"; {detail}" if kind == "mutation" else ""
-        return fail("mutation", f"the call modified its input ({', '.join(outcome.mutated)}) in place{where}")
+        names = ", ".join(n for n in outcome.mutated if _ARGUMENT.fullmatch(n)) or "an argument"
+        return fail("mutation", f"the call modified its input ({names}) in place{where}")
+    if outcome.lingering:
+        return fail("lingering", LINGERING_TEXT[outcome.lingering[0]])
     if kind:
         return fail(kind, detail)
     return None
+
+
+#: How the child names an argument it saw changed (``invoke._arg_names``): anything else it sends is not shown.
+_ARGUMENT = re.compile(r"argument \d{1,3}|`[A-Za-z_][A-Za-z0-9_]{0,40}`")
+
+#: What a call left running (:attr:`~autograder.perimeter.child_runtime.invoke.Outcome.lingering`), in words.
+LINGERING_TEXT = {
+    "thread": "the call left a thread it started running after it returned (still alive a moment later): such a "
+              "thread can change the inputs when nothing looks, so the function must finish its work, threads "
+              "included, before it returns",
+    "timer": "the call left a timer armed after it returned (signal.setitimer or signal.alarm): its handler can "
+             "change the inputs when nothing looks, so the function must finish its work before it returns",
+}
+
+#: What :meth:`Target.settle` found, in words (``(what, when)``: :meth:`InputWatch.settle
+#: <autograder.perimeter.child_runtime.invoke.InputWatch.settle>`); a pair not listed here is not shown.
+SETTLED_TEXT = {
+    ("changed", "call"): "one of its calls in the function's other cells modified its input in place",
+    ("changed", "next"): "an input of one of its calls changed after that call had returned, when the function was "
+                         "called next: a function must not keep the array it was given and change it later",
+    ("changed", "end"): "an input of one of its calls changed after that call had returned (compared again when "
+                        "the function's checks ended): a function must not keep the array it was given and change "
+                        "it later",
+    **{(what, "call"): f"one of its calls in the function's other cells: {text}" for what, text in
+       LINGERING_TEXT.items()},
+}
+
+
+def _settled(check: Check, target: Target) -> Failure | None:
+    """A ``-purity`` cell's evidence from every call of its function (:meth:`Target.settle`, asked once its checks
+    are over): an input changed after its call, or a thread or timer a call left running; else None."""
+    settle = getattr(target, "settle", None)
+    found = settle(check.function) if settle is not None else ()
+    texts = [(what, SETTLED_TEXT[what, when]) for what, when in found if (what, when) in SETTLED_TEXT]
+    if not texts:
+        return None
+    what, text = texts[0]
+    return Failure("mutation" if what == "changed" else "lingering", text)
 
 
 def shape_of(got: _invoke.Plain, ref: _invoke.Plain, returns: tuple[str, ...], reveal: bool) -> Mismatch:
@@ -484,8 +546,23 @@ def _evidence(check: Check, target: Target, carry: tuple, outcomes: list, failed
 
 
 def evaluate(check: Check, target: Target) -> CheckResult:
-    """Run every probe of ``check`` against ``target``; all must pass."""
+    """Run every probe of ``check`` against ``target``; all must pass.
 
+    A ``-purity`` cell (``no_mutation``), the last of its function's cells, ends the function's checks: then
+    everything its calls showed since the first (:meth:`Target.settle`) is purity evidence too.
+    """
+    found = _evaluate_forms(check, target)
+    if not check.no_mutation:
+        return found
+    failure = _settled(check, target)  # (asked whatever the verdict: the target forgets the function's inputs)
+    if failure is None or not found.passed:
+        return found
+    return CheckResult(check.grade_id, check.function, False, _message(check, failure), _hint(check, failure),
+                       failure.kind)
+
+
+def _evaluate_forms(check: Check, target: Target) -> CheckResult:
+    """:func:`evaluate`'s probes, as declared and in the forms that keep a cell."""
     found = _evaluate(check, target)
     if found.passed or found.kind in ("missing", "forbidden", "not-attempted"):
         return found
@@ -504,7 +581,10 @@ def evaluate(check: Check, target: Target) -> CheckResult:
         if arrays.passed:
             return arrays
         found = arrays
-    if check.slice_form is not None and any(not _evaluate(c, target).passed for c in check.stack_cells):
+    # (a function that computes nothing as the probes stand, a placeholder, is not looked at again: summed or
+    # stacked slice by slice, its one number would become numbers that vary)
+    if check.slice_form is not None and found.kind != "stub" \
+            and any(not _evaluate(c, target).passed for c in check.stack_cells):
         return second_look(check, target, found, _evaluate)
     return found
 
@@ -576,6 +656,10 @@ def _evaluate(check: Check, target: Target) -> CheckResult:
         judged = [i for i, p in enumerate(check.probes) if p.expect != "raises"]
         failure = stub_failure(check, [outcomes[i] for i in judged], [refs[i] for i in judged],
                                tuple(check.probes[i] for i in judged))
+        if failure is not None:
+            return result(failure)
+    if judges_own_work(check.grade_id.rsplit("-", 1)[1], check.probes, check.compare_values):
+        failure = own_work_failure(check, outcomes, refs)
         if failure is not None:
             return result(failure)
     # "passed — <summary>": the summary starts in lower case (often with a formula), so it follows a dash,

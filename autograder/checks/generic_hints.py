@@ -326,6 +326,14 @@ GENERIC_HINTS = (
         kinds=("mutation",),
     ),
     Hint(
+        "Finish the work before returning: a thread, a thread pool's workers or a timer the function starts and "
+        "leaves running can still change the caller's arrays after the call has returned. Compute the result in "
+        "the call itself (or wait for the threads it started, and cancel its timers, before it returns).",
+        lambda f: True,
+        "left-running",
+        kinds=("lingering",),
+    ),
+    Hint(
         "Write the function (and the helpers it calls) as plain code the grader can read: no `exec`/`eval`, no "
         "frames, tracers or `globals()`, no IPython magics inside it, and import only Python's standard library and "
         "the scientific packages the course uses (NumPy, SciPy, matplotlib, …), not modules of your own or other "
@@ -397,9 +405,17 @@ GENERIC_HINTS = (
         kinds=("stub",),
     ),
     Hint(
+        "The function hands one of its inputs back unchanged (the message says which): it computes nothing from "
+        "it, so this property cannot be judged on it. Return what the contract says the function computes.",
+        lambda f: "unchanged: it computes nothing from it" in f.detail,
+        "echoes-input",
+        kinds=("stub",),
+    ),
+    Hint(
         "The function returns the same number whatever its input, as a placeholder does: this cell judges a "
         "property of results computed from the input, so it needs the computation first.",
-        lambda f: "whose results differ" not in f.detail and "only nan or inf" not in f.detail,
+        lambda f: "whose results differ" not in f.detail and "only nan or inf" not in f.detail
+        and "unchanged: it computes nothing" not in f.detail,
         "placeholder",
         kinds=("stub",),
     ),
@@ -414,8 +430,8 @@ GENERIC_HINTS = (
     ),
     Hint(
         "Calls whose correct results differ returned one and the same result: the function ignores an input "
-        "that changes the answer (the cell's summary says which inputs it varies), so this property cannot be "
-        "judged on it.",
+        "that changes the answer (the message names the calls, or the cell's summary the inputs it varies), so "
+        "this property cannot be judged on it.",
         lambda f: "whose results differ" in f.detail,
         "ignores-an-input",
         kinds=("stub",),

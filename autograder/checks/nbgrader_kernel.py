@@ -48,9 +48,26 @@ from autograder.checks.evaluate import LocalTarget
 from autograder.checks.references import reference_function
 from autograder.model import course
 from autograder.perimeter.child_runtime.carry_forward import CalleeStubs
+from autograder.perimeter.child_runtime.invoke import InputWatch
 from autograder.perimeter.guard import arming as guard
 
 _RUN_CHECK = re.compile(r"""\brun_check\(\s*["']([A-Za-z0-9_]+-[A-Za-z0-9_]+)["']""")
+
+#: The watch of each notebook namespace the kernel grades (by identity, the namespace kept with it): one
+#: notebook's calls across its graded cells, as the engine's child keeps them (purity over the whole check).
+_WATCHES: dict[int, tuple[dict, InputWatch]] = {}
+
+
+def watch(namespace: dict) -> InputWatch:
+    """The :class:`~autograder.perimeter.child_runtime.invoke.InputWatch` of ``namespace``'s calls in this kernel,
+    made at its first graded cell (a function's ``-purity`` cell, its last, compares every call's inputs again)."""
+    kept = _WATCHES.get(id(namespace))
+    if kept is None or kept[0] is not namespace:
+        while len(_WATCHES) >= 4:  # (a kernel grades one namespace; a process calling run_check on many keeps few)
+            del _WATCHES[next(iter(_WATCHES))]
+        kept = _WATCHES[id(namespace)] = (namespace, InputWatch())
+    return kept[1]
+
 
 #: The carried-forward stubs of the graded cell that is running, if any.
 _current: list[CalleeStubs] = []

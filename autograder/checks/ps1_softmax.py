@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from autograder.checks import hints
+from autograder.checks.changes import hotter, other_axis, others_lowered
 from autograder.checks.check import Failure, Hint, Probe, ProblemSetChecks, Relation, Within, linked, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
 from autograder.checks.hints import all_of, label_has, matches, matches_any, one_flat_vector, raised, warned
@@ -516,9 +517,13 @@ LSE_4X5 = Probe("a 2-D array of shape (4, 5) (reduce over the last axis)", (SMAL
 LSE_SINGLE = Probe("a single logit", (np.array([0.7]),))
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
-LOGSUMEXP = PS.function("logsumexp", hints=LSE_HINTS, atol=LOG_ATOL, slice_form=SliceForm(reduces=True))
-SOFTMAX = PS.function("softmax", hints=SOFTMAX_HINTS, slice_form=SliceForm(reduces=False))
-LOG_SOFTMAX = PS.function("log_softmax", hints=LOG_SOFTMAX_HINTS, atol=LOG_ATOL, slice_form=SliceForm(reduces=False))
+# (changes: the function's own work, asked in every cell but -basic's values and -purity: autograder/checks/changes.py)
+LOGSUMEXP = PS.function("logsumexp", hints=LSE_HINTS, atol=LOG_ATOL, slice_form=SliceForm(reduces=True),
+                        changes=(others_lowered(0, "z"),))
+SOFTMAX = PS.function("softmax", hints=SOFTMAX_HINTS, slice_form=SliceForm(reduces=False),
+                      changes=(others_lowered(0, "z"), hotter(), other_axis()))
+LOG_SOFTMAX = PS.function("log_softmax", hints=LOG_SOFTMAX_HINTS, atol=LOG_ATOL, slice_form=SliceForm(reduces=False),
+                          changes=(others_lowered(0, "z"), other_axis()))
 
 CHECKS = linked((
     # ---------------------------------------------------------------- logsumexp
@@ -565,6 +570,9 @@ CHECKS = linked((
                 "moderate logits (logsumexp(z) = logsumexp(z - c) + c), and -inf for a slice of only -inf.",
         probes=(
             *_shifted(LSE_SHIFT, "[1000.0, 1000.0]", [1000.0, 1000.0], True, public=True),
+            # (entries apart: the one probe here where log-sum-exp is not the maximum to float64's precision, so
+            # that the cell asks every entry's share, and the maximum alone does not pass it: changes.others_lowered)
+            *_shifted(LSE_SHIFT, "logits near +1000, one apart", [1000.0, 999.0, 998.5], True),
             *_shifted(LSE_SHIFT, "[-1000.0, -1000.0]", [-1000.0, -1000.0], True, public=True),
             *_shifted(LSE_SHIFT, "[1e300, -1e300]", [1e300, -1e300], True, public=True),
             *_masked(LSE_MASK, "[-inf, 0.0]", [-np.inf, 0.0], None, public=True),

@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
+from autograder.checks.changes import others_lowered, relabelled
 from autograder.checks.check import Failure, Hint, Probe, ProblemSetChecks, Relation, linked, related
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX, SKLEARN_LOG_LOSS
 from autograder.checks.hints import all_of, any_of, matches, matches_any, raised, warned
@@ -531,9 +532,13 @@ def labels_as_rows(args: tuple) -> tuple | None:
     return (args[0], rows.tolist() if isinstance(args[1], list) else rows, *args[2:])
 
 
-CROSS_ENTROPY = PS.function("cross_entropy", hints=LOSS_HINTS, atol=1e-14, other_form=labels_as_rows)
+# (changes: the function's own work, asked in every cell but -basic's values and -purity: autograder/checks/changes.py)
+# (the targets: in -soft, the cell of their form; a function that ignores them is charged there and in -basic)
+CE_CHANGES = (others_lowered(0, "logits"), relabelled(1, "targets", cells=("soft",)))
+CROSS_ENTROPY = PS.function("cross_entropy", hints=LOSS_HINTS, atol=1e-14, other_form=labels_as_rows,
+                            changes=CE_CHANGES)
 CROSS_ENTROPY_GRAD = PS.function("cross_entropy_grad", hints=GRAD_HINTS, rtol=1e-9, atol=1e-14,
-                                 other_form=labels_as_rows)
+                                 other_form=labels_as_rows, changes=CE_CHANGES)
 
 CHECKS = linked((
     # ------------------------------------------------------------ cross_entropy

@@ -23,6 +23,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
+from autograder.checks.changes import scaled, shifted
 from autograder.checks.check import (
     VALUE_KINDS,
     Check,
@@ -552,14 +553,19 @@ MLE_SAMPLES = (
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 # (the univariate functions' advice names no linear algebra: they need none)
-GAUSSIAN_LOG_PDF = PS.function("gaussian_log_pdf", hints=PDF_HINTS, allowed="NumPy (np.log, np.pi)")
+# (changes: the function's own work, asked in every cell but -basic's values and -purity: autograder/checks/changes.py)
+# (the parameters mu, sigma and cov are the value cells' business: x is what every cell needs the function to read)
+PDF_CHANGES = (shifted(0, "x", 0.01),)
+GAUSSIAN_LOG_PDF = PS.function("gaussian_log_pdf", hints=PDF_HINTS, allowed="NumPy (np.log, np.pi)",
+                               changes=PDF_CHANGES)
 GAUSSIAN_LOG_LIKELIHOOD = PS.function("gaussian_log_likelihood", hints=LL_HINTS, allowed="NumPy (np.log, np.sum)",
-                                      slice_form=SliceForm(arrays=3, total=True, broadcast=True))
+                                      slice_form=SliceForm(arrays=3, total=True, broadcast=True), changes=PDF_CHANGES)
 GAUSSIAN_MLE = PS.function("gaussian_mle", hints=MLE_HINTS, returns=("mu_hat", "sigma_hat"),
-                           allowed="NumPy (np.mean, np.sqrt)")
+                           allowed="NumPy (np.mean, np.sqrt)", changes=(scaled(0, "x"),))
 # (one log density per row of an (N, D) x: its stack judged in -batch and -shape, -basic being one point; code
 # written for one point keeps the other cells it passes with the rows handed over one at a time)
-MVN_LOG_PDF = PS.function("mvn_log_pdf", hints=MVN_HINTS, slice_form=SliceForm(arrays=1, cells=("batch", "shape")))
+MVN_LOG_PDF = PS.function("mvn_log_pdf", hints=MVN_HINTS, slice_form=SliceForm(arrays=1, cells=("batch", "shape")),
+                          changes=(shifted(0, "x", 0.01),))
 
 
 def _pdf_purity(function: FunctionChecks, own: Probe) -> Check:

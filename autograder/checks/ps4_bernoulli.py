@@ -46,6 +46,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from autograder.checks.changes import flipped, scaled, toward_half
 from autograder.checks.check import Probe, ProblemSetChecks, Relation, Within, linked, related, twinned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
 from autograder.checks.ps4_bernoulli_hints import BCE_HINTS, BERNOULLI_HINTS, LOGITS_HINTS, SIGMOID_HINTS
@@ -189,14 +190,18 @@ LOGITS_HARD = (
 )
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
-SIGMOID = PS.function("sigmoid", hints=SIGMOID_HINTS)
-BERNOULLI_LOG_PMF = PS.function("bernoulli_log_pmf", hints=BERNOULLI_HINTS)
+# (changes: the function's own work, asked in every cell but the value cells and -purity: autograder/checks/changes.py)
+SIGMOID = PS.function("sigmoid", hints=SIGMOID_HINTS, changes=(scaled(0, "z"),))
+BERNOULLI_LOG_PMF = PS.function("bernoulli_log_pmf", hints=BERNOULLI_HINTS,
+                                changes=(flipped(0, "x"), toward_half(1, "p")))
 # one number for every shape, the mean over all elements: code written for one layout of the batch (a (1, m) row, as
 # a course's vectorised notes have it) is charged for that in -basic and -shape only (docs/contract.md)
 BINARY_CROSS_ENTROPY = PS.function("binary_cross_entropy", hints=BCE_HINTS,
-                                   slice_form=SliceForm(arrays=2, mean=True, purity=False))
+                                   slice_form=SliceForm(arrays=2, mean=True, purity=False),
+                                   changes=(toward_half(0, "p"), flipped(1, "y", cells=("soft",))))
 BINARY_CROSS_ENTROPY_WITH_LOGITS = PS.function("binary_cross_entropy_with_logits", hints=LOGITS_HINTS,
-                                               slice_form=SliceForm(arrays=2, mean=True, purity=False))
+                                               slice_form=SliceForm(arrays=2, mean=True, purity=False),
+                                               changes=(scaled(0, "z"), flipped(1, "y", cells=("stability",))))
 
 CHECKS = linked((
     # ------------------------------------------------------------------ sigmoid

@@ -61,6 +61,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.linalg import expm
 
+from autograder.checks.changes import scaled, shifted
 from autograder.checks.check import Failure, Hint, Probe, ProblemSetChecks, Relation, Within, linked, related, twinned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS, linear_algebra_allowed
 from autograder.checks.hints import (
@@ -555,11 +556,15 @@ VAE_BATCH_74 = Probe("a batch of shape (7, 4)", (VAE_BATCH_MU, VAE_BATCH_LOGVAR)
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 # (the univariate and diagonal KLs' advice names no linear algebra: they need none)
-GAUSSIAN_KL = PS.function("gaussian_kl", hints=GK_HINTS, allowed="NumPy (np.log)")
-MVN_KL = PS.function("mvn_kl", hints=MVN_HINTS, atol=1e-12)
+# (changes: the function's own work, asked in every cell but the value cells and -purity: autograder/checks/changes.py)
+GAUSSIAN_KL = PS.function("gaussian_kl", hints=GK_HINTS, allowed="NumPy (np.log)",
+                          changes=(shifted(0, "mu1"), scaled(1, "sigma1"), shifted(2, "mu2"), scaled(3, "sigma2")))
+MVN_KL = PS.function("mvn_kl", hints=MVN_HINTS, atol=1e-12,
+                     changes=(shifted(0, "mu1"), scaled(1, "cov1"), shifted(2, "mu2"), scaled(3, "cov2")))
 # a batch of codes is a stack of slices along the last axis: its cells are -batch and -shape (-basic is one code)
 VAE_KL = PS.function("vae_kl", hints=VAE_HINTS, allowed="NumPy (np.exp, np.sum)",
-                     slice_form=SliceForm(arrays=2, cells=("batch", "shape")))
+                     slice_form=SliceForm(arrays=2, cells=("batch", "shape")),
+                     changes=(shifted(0, "mu"), shifted(1, "logvar", 0.3)))
 
 CHECKS = linked((
     # -------------------------------------------------------------- gaussian_kl

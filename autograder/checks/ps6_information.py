@@ -107,6 +107,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from autograder.checks.changes import scaled, sharpened
 from autograder.checks.check import Check, FunctionChecks, Probe, ProblemSetChecks, Relation, linked, twinned
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_INFORMATION
 from autograder.checks.ps6_information_hints import BP_HINTS, H_HINTS, JS_HINTS, KL_HINTS, MAP_HINTS
@@ -319,12 +320,22 @@ MAP_WIDE_TALL = (
 )
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
-ENTROPY = PS.function("entropy", hints=H_HINTS, slice_form=SliceForm(arrays=1), allowed=_DIVERGENCE_TOOLS)
-KL_DIVERGENCE = PS.function("kl_divergence", hints=KL_HINTS, slice_form=SliceForm(arrays=2), allowed=_DIVERGENCE_TOOLS)
-JS_DIVERGENCE = PS.function("js_divergence", hints=JS_HINTS, slice_form=SliceForm(arrays=2), allowed=_DIVERGENCE_TOOLS)
-BAYES_POSTERIOR = PS.function("bayes_posterior", hints=BP_HINTS, allowed="NumPy and scipy.special.logsumexp")
+# (changes: the function's own work, asked in every cell but the value cells and -purity: autograder/checks/changes.py;
+# the log prior in -stability, the cell of its -inf entries; the MAP weights' noise and prior standard deviations in
+# -limits, the cell of the prior's limits)
+PQ_CHANGES = (sharpened(0, "p"), sharpened(1, "q"))
+ENTROPY = PS.function("entropy", hints=H_HINTS, slice_form=SliceForm(arrays=1), allowed=_DIVERGENCE_TOOLS,
+                      changes=(sharpened(0, "p"),))
+KL_DIVERGENCE = PS.function("kl_divergence", hints=KL_HINTS, slice_form=SliceForm(arrays=2), allowed=_DIVERGENCE_TOOLS,
+                            changes=PQ_CHANGES)
+JS_DIVERGENCE = PS.function("js_divergence", hints=JS_HINTS, slice_form=SliceForm(arrays=2), allowed=_DIVERGENCE_TOOLS,
+                            changes=PQ_CHANGES)
+BAYES_POSTERIOR = PS.function("bayes_posterior", hints=BP_HINTS, allowed="NumPy and scipy.special.logsumexp",
+                              changes=(scaled(1, "log_likelihood"), scaled(0, "log_prior", cells=("stability",))))
 MAP_LINEAR_REGRESSION = PS.function("map_linear_regression", hints=MAP_HINTS, rtol=MAP_RTOL, atol=MAP_ATOL,
-                                    allowed="NumPy, np.linalg.lstsq and scipy.linalg")
+                                    allowed="NumPy, np.linalg.lstsq and scipy.linalg",
+                                    changes=(scaled(0, "X"), scaled(1, "y"), scaled(2, "noise_std", 2.0, ("limits",)),
+                                             scaled(3, "prior_std", 2.0, ("limits",))))
 
 
 def _pq_errors_and_purity(function: FunctionChecks) -> tuple[Check, Check]:

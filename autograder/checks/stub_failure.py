@@ -5,6 +5,12 @@ such a property (not the values against the reference) first asks whether the fu
 numbers that are not all one (a placeholder such as ``np.zeros_like(z)`` or ``return 0.0`` satisfies every
 relation), and whether it ignores what its calls differ in (the uniform distribution whatever the logits); where
 not, its failure says so (kinds ``no-result``, ``type`` and ``stub``), and the generic hints explain it.
+
+Every such cell but ``-purity`` asks for the function's own work besides (:func:`own_work_failure`): its results
+respond to each argument changed the way every correct result responds (:class:`~autograder.checks.check.Change`),
+and are not one of its inputs handed back. A function that ignores its inputs — a constant, the uniform
+distribution, a one-hot of the largest logit, an argument never read, its input echoed — satisfies every relation
+between its own calls, and earns none of those cells.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from autograder.checks import shown
+from autograder.checks.changes import results_differ
 from autograder.checks.check import Check, Failure
 from autograder.perimeter.child_runtime import invoke as _invoke
 
@@ -64,11 +71,107 @@ def stub_failure(check: Check, outcomes: list, refs: list | None = None, probes:
     if len(returned) < 2 or _at_most_one_number(values):
         return Failure("stub", f"{_judged_on(check)} is judged on a function that computes its result, but yours "
                        + _what_came_back(returned))
+    calls = probes if probes is not None else check.probes
+    if len(calls) == len(outcomes) and _one_result(returned) and _inputs_differ(calls, outcomes):
+        # (one and the same result, several numbers: a placeholder pair such as `return 0.0, 1.0`)
+        return Failure("stub", f"{_judged_on(check)} is judged on a function that computes its result, but yours "
+                       "returned one and the same result for every input")
     same = _ignores_input(outcomes, refs) if refs is not None else ()
     if same:
         return Failure("stub", f"{_judged_on(check)} is judged on a function that computes its result, but yours "
                        "returns the same result for inputs whose results differ" + _differing(probes, same))
     return None
+
+
+def own_work_failure(check: Check, outcomes: list, refs: list) -> Failure | None:
+    """For a cell that judges the function's own work (:func:`~autograder.checks.check.judges_own_work`) and whose
+    probes all passed: a ``stub`` :class:`Failure` when the function ignores what the correct results respond to.
+
+    Two things, read from the reference's pattern of equalities only, never its values: a probe made by a
+    :class:`~autograder.checks.changes.Change` (:attr:`Probe.differs_from`) returned exactly what the probe it
+    changes returned, where the correct results of the two differ; or every call that returned numbers returned
+    one and the same of its arguments, unchanged, where the correct result is not that argument on some call.
+    """
+    probes = check.probes
+    for index, probe in enumerate(probes[:len(outcomes)]):
+        base = probe.differs_from
+        if base is None or base >= len(outcomes) or index >= len(refs):
+            continue
+        given, changed = _flat(outcomes[base]), _flat(outcomes[index])
+        # (a nan or an inf on both is a formula's, charged where values are compared: no sign of an input ignored)
+        if given is not None and changed is not None and _same(given, changed) and np.isfinite(changed[1]).all() \
+                and refs[base].status == refs[index].status == "returned" \
+                and results_differ(refs[base].value, refs[index].value):
+            return Failure("stub", f"{_judged_on(check)} is judged on a function that computes its result, but yours "
+                           f"returns the same result for inputs whose results differ: {probes[base].label}, and "
+                           f"{probe.label.rsplit(', with ', 1)[-1]}" + _differing(probes, (base, index)),
+                           probe=probe, outcome=outcomes[index])
+    echoed = _echoed(probes, outcomes, refs)
+    if echoed is not None:
+        return Failure("stub", f"{_judged_on(check)} is judged on a function that computes its result, but yours "
+                       f"returns its argument {echoed + 1} unchanged: it computes nothing from it",
+                       outcome=outcomes[0])
+    return None
+
+
+def _flat(outcome: _invoke.Outcome) -> tuple[tuple, np.ndarray] | None:
+    """A returned value as ``(its shapes, all its entries)`` (a tuple's parts one after the other), or None."""
+    if outcome.status != "returned" or outcome.value is None:
+        return None
+    parts = outcome.value if isinstance(outcome.value, tuple) else (outcome.value,)
+    try:
+        arrays = [np.asarray(p, dtype=float) for p in parts]
+    except (TypeError, ValueError):
+        return None
+    return tuple(a.shape for a in arrays), np.concatenate([a.ravel() for a in arrays]) if arrays else np.empty(0)
+
+
+def _same(a: tuple | None, b: tuple | None) -> bool:
+    """Two returned values are one and the same, bit for bit (nan equal to nan)."""
+    return a is not None and b is not None and a[0] == b[0] and bool(np.array_equal(a[1], b[1], equal_nan=True))
+
+
+def _echoed(probes: tuple, outcomes: list, refs: list) -> int | None:
+    """The position of the argument every call that returned numbers returned unchanged (where the correct result
+    differs from it on one of them at least), or None."""
+    common: set[int] | None = None
+    calls = [i for i, o in enumerate(outcomes) if o.status == "returned" and o.value is not None
+             and not isinstance(o.value, tuple) and i < len(probes)]
+    if len(calls) < 2:
+        return None
+    for i in calls:
+        given = {k for k, a in enumerate(probes[i].args) if _equals_argument(a, outcomes[i].value)}
+        common = given if common is None else common & given
+        if not common:
+            return None
+    for k in sorted(common or ()):
+        if any(i < len(refs) and refs[i].status == "returned" and refs[i].value is not None
+               and not isinstance(refs[i].value, tuple) and not _equals_argument(probes[i].args[k], refs[i].value)
+               for i in calls):
+            return k
+    return None
+
+
+def _equals_argument(argument: Any, value: _invoke.Plain) -> bool:
+    """``value`` holds ``argument``'s numbers, unchanged and in its shape."""
+    try:
+        numbers = np.asarray(argument, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    value = np.asarray(value, dtype=float)
+    return numbers.shape == value.shape and numbers.size > 0 and bool(np.array_equal(numbers, value, equal_nan=True))
+
+
+def _one_result(returned: list) -> bool:
+    """The calls that returned numbers all returned one and the same value, bit for bit."""
+    first = _flat(returned[0])
+    return all(_same(first, _flat(o)) for o in returned[1:])
+
+
+def _inputs_differ(probes: tuple, outcomes: list) -> bool:
+    """Two of the calls that returned were given different numbers."""
+    given = [p.args for p, o in zip(probes, outcomes) if o.status == "returned" and o.value is not None]
+    return any(len(a) != len(given[0]) or not all(_equal(x, y) for x, y in zip(a, given[0])) for a in given[1:])
 
 
 def _differing(probes: tuple | None, same: tuple[int, ...]) -> str:

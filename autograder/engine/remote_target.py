@@ -134,6 +134,26 @@ class RemoteTarget:
             self._forbidden[key] = tuple(sorted(found))
         return self._forbidden[key]
 
+    def settle(self, function: str) -> tuple[tuple[str, str], ...]:
+        """The end of ``function``'s checks: what its calls showed in the child since its first call (its inputs
+        compared again after each next call and now, what the calls left running), ``(what, when)`` pairs.
+
+        The child's word, and it can only cost the student: an answer that is not a list of known pairs, or no
+        answer (a hang, a crash), is no evidence, and the function keeps the cell (a forged "nothing found" needs
+        code that reaches into the grader, which the reading of the source flags and charges). A child that
+        restarted since the function's first call has forgotten the calls before it.
+        """
+        try:
+            reply = self.session.request({"op": "settle", "function": function})
+        except (ChildError, GaveUp):
+            return ()
+        found = reply.get("found")
+        if not isinstance(found, list):
+            return ()
+        pairs = [tuple(p) for p in found[:16] if isinstance(p, list) and len(p) == 2
+                 and all(isinstance(x, str) for x in p)]
+        return tuple((str(what)[:20], str(when)[:20]) for what, when in pairs)
+
     def writes(self, function: str) -> Reading | None:
         """The purity evidence the source holds for ``function`` (read here, never in the child)."""
         return self.reading.reading(function) if self.reading is not None else None

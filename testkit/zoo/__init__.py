@@ -139,6 +139,7 @@ def grade(ps: str, specimen, cells: tuple[str, ...] | None = None) -> dict:
     from autograder.checks.evaluate import LocalTarget, evaluate
     from autograder.checks.references import contract, reference_function
     from autograder.model.course import FUNCTIONS
+    from autograder.perimeter.child_runtime.invoke import InputWatch
     from autograder.reading.notebook import NotebookReading
 
     namespace = {"np": np, "__name__": "__main__"}
@@ -154,4 +155,5 @@ def grade(ps: str, specimen, cells: tuple[str, ...] | None = None) -> dict:
         for k, text in enumerate(texts):
             name = f"<zoo {specimen.name}>" if k == 0 else f"<zoo {specimen.name} {k}>"
             exec(compile(text, name, "exec"), namespace)
-        return {gid: evaluate(check, LocalTarget(namespace, source)) for gid, check in checks_for(ps).items()}
+        watch = InputWatch()  # one notebook's calls, as the engine's child keeps them (purity over the whole check)
+        return {gid: evaluate(check, LocalTarget(namespace, source, watch)) for gid, check in checks_for(ps).items()}

@@ -5,7 +5,7 @@ Correct specimens are written in different styles (keepdims, ``np.logaddexp.redu
 mistakes found in course code and on Q&A sites, each with the hint it must get.
 """
 
-from testkit.zoo import Specimen, stub
+from testkit.zoo import Specimen, degenerate, stub
 
 ZOO = (
     # ------------------------------------------------------------ logsumexp: correct
@@ -368,6 +368,30 @@ def softmax(z, axis=-1, temperature=1.0):
 ''',
         hint="Work on a copy",
         mistake="modifies-input",
+    ),
+    Specimen(
+        # rows spread over a pool made once, at the top of the cell: its workers start at the first call and
+        # stay, idle, after it returns (a thread left running: docs/contract.md, "Purity over the whole check")
+        "softmax-module-thread-pool",
+        "softmax",
+        '''
+from concurrent.futures import ThreadPoolExecutor
+import numpy as np
+
+_POOL = ThreadPoolExecutor(max_workers=2)
+
+def _softmax_rows(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.moveaxis(np.asarray(z, dtype=float) / temperature, axis, -1)
+    return np.moveaxis(_POOL.submit(_softmax_rows, x).result(), -1, axis)
+''',
+        hint="Finish the work before returning",
+        mistake="left-running",
     ),
     Specimen(
         "softmax-scipy",
@@ -842,6 +866,8 @@ LOSES = {
     "softmax-temperature-floored": ("softmax-temperature",),
     "softmax-no-temperature-check": ("softmax-errors",),
     "softmax-inplace-shift": ("softmax-purity",),
+    # its pool's workers outlive the first call: purity's alone (a thread left running can change the inputs later)
+    "softmax-module-thread-pool": ("softmax-purity",),
     "softmax-scipy": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors", "softmax-purity"),
     "log_softmax-class-wrapped-scipy-alias": ("log_softmax-basic", "log_softmax-axis", "log_softmax-stability", "log_softmax-purity"),
     "log_softmax-log-of-softmax": ("log_softmax-stability",),
@@ -858,7 +884,9 @@ LOSES = {
     "logsumexp-axis-0-always": ("logsumexp-basic", "logsumexp-axis", "logsumexp-shape", "logsumexp-stability",),
     # right on one slice at a time: the stack of slices is charged in -basic and -axis, once
     "softmax-whole-sum": ("softmax-basic", "softmax-axis"),
-    "softmax-uniform": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability"),
+    # the uniform distribution whatever the logits: a function that ignores its input, so it earns no cell that needs
+    # the function's own work (the relations, the errors: docs/contract.md), and keeps only its purity
+    "softmax-uniform": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors"),
     "softmax-sum-without-keepdims": ("softmax-basic", "softmax-axis"),
     "log_softmax-global-max": ("log_softmax-stability",),
     # one distribution over the whole array: right on one slice, so the stack is charged in -basic and -axis
@@ -874,3 +902,8 @@ LOSES = {
     ),
     "log_softmax-eval-dispatch": ("log_softmax-purity",),
 }
+
+# The degenerate forms of each function (constant, uniform, one-hot, identity, echoed, ignored: testkit/zoo/degenerate.py),
+# each losing every cell but what the contract grants it.
+ZOO = ZOO + degenerate.specimens("ps1_softmax")
+LOSES.update(degenerate.loses("ps1_softmax"))

@@ -7,7 +7,7 @@ mean, log of a softmax, epsilon clipping, no index validation, the gradient's si
 1/N, soft labels collapsed to their argmax, library shortcuts).
 """
 
-from testkit.zoo import Specimen, stub
+from testkit.zoo import Specimen, degenerate, stub
 
 ZOO = (
     # -------------------------------------------------------- cross_entropy: correct
@@ -797,3 +797,8 @@ LOSES = {
     "cross_entropy_grad-layer-forward-first": ("cross_entropy_grad-stability",),
     "cross_entropy-length-1-array": ("cross_entropy-shape",),
 }
+
+# The degenerate forms of each function (constant, uniform, one-hot, identity, echoed, ignored: testkit/zoo/degenerate.py),
+# each losing every cell but what the contract grants it.
+ZOO = ZOO + degenerate.specimens("ps2_cross_entropy")
+LOSES.update(degenerate.loses("ps2_cross_entropy"))

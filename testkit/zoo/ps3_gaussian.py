@@ -8,7 +8,7 @@ missing constants, log of an underflowed pdf, ddof=1, variance returned, inv/det
 missing factors ½ and 2, no SPD validation, library shortcuts.
 """
 
-from testkit.zoo import Specimen, stub
+from testkit.zoo import Specimen, degenerate, stub
 
 ZOO = (
     # ------------------------------------------------------ gaussian_log_pdf: correct
@@ -858,3 +858,8 @@ LOSES = {
     "gaussian_mle-swapped": ("gaussian_mle-basic",),
     "mvn_log_pdf-no-half-on-logdet": ("mvn_log_pdf-basic", "mvn_log_pdf-conditioning"),
 }
+
+# The degenerate forms of each function (constant, uniform, one-hot, identity, echoed, ignored: testkit/zoo/degenerate.py),
+# each losing every cell but what the contract grants it.
+ZOO = ZOO + degenerate.specimens("ps3_gaussian")
+LOSES.update(degenerate.loses("ps3_gaussian"))

@@ -5,7 +5,7 @@ sigmoid, clipping with Keras' 1e-7 or scikit-learn's old 1e-15, PyTorch's log
 clamp at -100, ``np.log(1 - p)``, 0·log 0 = nan, a log of the sigmoid.
 """
 
-from testkit.zoo import Specimen, stub
+from testkit.zoo import Specimen, degenerate, stub
 
 ZOO = (
     # ------------------------------------------------------------------ sigmoid
@@ -747,3 +747,8 @@ LOSES = {
     "ps4-bce-log-likelihood": ("binary_cross_entropy-basic", "binary_cross_entropy-edges"),
     "ps4-bce-swapped": ("binary_cross_entropy-basic", "binary_cross_entropy-edges"),
 }
+
+# The degenerate forms of each function (constant, uniform, one-hot, identity, echoed, ignored: testkit/zoo/degenerate.py),
+# each losing every cell but what the contract grants it.
+ZOO = ZOO + degenerate.specimens("ps4_bernoulli")
+LOSES.update(degenerate.loses("ps4_bernoulli"))

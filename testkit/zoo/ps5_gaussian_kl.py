@@ -6,7 +6,7 @@ missing ½, ``inv``/``det`` at D = 300, a jitter on the diagonal, the VAE KL
 summed over the batch too, and ``logvar`` treated as log σ.
 """
 
-from testkit.zoo import Specimen, stub
+from testkit.zoo import Specimen, degenerate, stub
 
 ZOO = (
     # -------------------------------------------------------------- gaussian_kl
@@ -456,3 +456,8 @@ LOSES = {
     "ps5-mvn-kl-no-half": ("mvn_kl-basic", "mvn_kl-highdim"),
     "ps5-mvn-kl-no-minus-d": ("mvn_kl-basic", "mvn_kl-highdim"),
 }
+
+# The degenerate forms of each function (constant, uniform, one-hot, identity, echoed, ignored: testkit/zoo/degenerate.py),
+# each losing every cell but what the contract grants it.
+ZOO = ZOO + degenerate.specimens("ps5_gaussian_kl")
+LOSES.update(degenerate.loses("ps5_gaussian_kl"))

@@ -12,7 +12,7 @@ mixture, multiplied likelihoods, a forgotten normalisation or prior, λ
 inverted, the intercept left unpenalised, and ready-made library versions.
 """
 
-from testkit.zoo import Specimen
+from testkit.zoo import Specimen, degenerate
 
 _CHECK_P = '''
 def _check(p, name, axis):
@@ -970,3 +970,8 @@ LOSES = {
     "ps6-entropy-loop-over-entries": ("entropy-basic", "entropy-axis", "entropy-shape"),
     "ps6-kl-where-warns": ("kl_divergence-support",),
 }
+
+# The degenerate forms of each function (constant, uniform, one-hot, identity, echoed, ignored: testkit/zoo/degenerate.py),
+# each losing every cell but what the contract grants it.
+ZOO = ZOO + degenerate.specimens("ps6_information")
+LOSES.update(degenerate.loses("ps6_information"))

@@ -56,14 +56,22 @@ loses. The rules behind it:
   (`vae_kl`'s batch of codes in `-batch` and `-shape`); a function charged there keeps each other cell that it passes
   with its inputs handed over one 1-D slice at a time, or as the rows of one 2-D array (docs/contract.md), so
   one mistake of the stack costs those cells only.
-- **Purity cells** (`*-purity`) check that the inputs are not modified (by the grader's calls, nor by the
-  code on any path, read from the source: `docs/contract.md`), that no RuntimeWarning is raised and that a
-  nested list gives the same result as the same numbers as an array; a wrong but pure function keeps them.
+- **Purity cells** (`*-purity`) check that the inputs are not modified (by the grader's calls — compared when
+  each returns, after the function's next call and when its checks end —, nor by the code on any path, read
+  from the source: `docs/contract.md`), that no call leaves a thread or a timer running, that no RuntimeWarning
+  is raised and that a nested list gives the same result as the same numbers as an array; a wrong but pure
+  function keeps them.
 - **Error-handling cells** (`*-errors`) check the `ValueError`s the contract names, and that valid inputs
   (rows normalised by a division, or within the stated tolerance, included) return results; their values
   are the other cells' business.
-- **A function that computes nothing** (it raises for every input, returns one number everywhere, or the
-  same result for inputs whose results differ) earns no property, purity or error-handling points.
+- **A function must do its own work.** A cell that judges a property rather than values (a relation, an axis, a
+  shape, the errors) also calls the function on one of its inputs changed the way every correct result responds
+  (a parameter only in the cell named for it), and the two results must differ where the correct ones do; a
+  function that hands an input back unchanged computes nothing. So the degenerate forms (a constant, the uniform
+  distribution, a one-hot of the largest entry, a step, the input echoed: each function's `-degenerate-`
+  specimens below) keep their `-purity` cell at most; one that ignores a parameter loses the cells named for it.
+- **A function that computes nothing** (it raises for every input, returns one number everywhere, or one and the
+  same result whatever the input) earns no property, purity or error-handling points.
 - **Not attempted.** A function that still raises the template's `NotImplementedError` gets
   "not attempted yet" for its cells, not a list of failures.
 - A mistake in one function never costs points in the cells of another function (the table's

@@ -20,6 +20,9 @@ Requests (one JSON message each, see :mod:`.wire`):
 * ``{"op": "runs", "sources": [str]}`` and ``{"op": "calls", "function": str, "calls": [[args, kwargs]]}``
   → one answer per item, in order, each sent as soon as it is ready (a stream); a cell's is
   ``{"status": "ok"|"error", "error": str}``, a call's ``{"outcome": wire outcome}``
+* ``{"op": "settle", "function": str}`` → ``{"found": [[what, when]]}``: the function's checks are over; what its
+  calls' inputs showed since its first call, compared once more now (``tools.InputWatch``: an input changed after
+  its call, a thread or timer left running), and those inputs forgotten
 * a ``call``/``calls`` request may list ``"carry": [str]``, contract functions whose errors are carried
   forward: while the call runs, the child may send ``{"op": "callback", "function", "args", "kwargs"}``
   and waits for the parent's answer before it goes on (see :func:`_stubs_asking_the_parent`)
@@ -317,19 +320,21 @@ def _cell_runner(run_cell: Callable[..., Any], close_figures: Callable[[str], ob
 
 
 def _caller(user_ns: dict[str, Any], invoke_fn: Callable[..., Any], stubs: Callable[..., Any],
-            from_wire: Callable[[Any], Any], outcome_to_wire: Callable[[Any], Any]) -> Callable[..., Reply]:
+            from_wire: Callable[[Any], Any], outcome_to_wire: Callable[[Any], Any], watch: Any = None
+            ) -> Callable[..., Reply]:
     """``call(name, args, kwargs, carry=()) -> {"outcome": wire}``: one call of a notebook function.
 
     ``carry`` names the contract functions answered by the trusted side during
     the call (errors carried forward). A value too large, or one that cannot
-    be encoded, is replaced by ``None`` with a description.
+    be encoded, is replaced by ``None`` with a description. ``watch``: where each
+    call's inputs are kept to be compared again (``tools.InputWatch``).
     """
 
     def call(name: str, args: Any, kwargs: Any, carry: tuple[str, ...] = ()) -> Reply:
         fn = user_ns.get(name)
         args, kwargs = tuple(from_wire(args)), dict(from_wire(kwargs))
         with stubs(user_ns, name, carry):
-            outcome = invoke_fn(fn, args, kwargs)
+            outcome = invoke_fn(fn, args, kwargs, watch, name)
         if _too_large(outcome.value):
             outcome.value, outcome.value_type = None, "an array too large to send back"
         try:
@@ -337,7 +342,8 @@ def _caller(user_ns: dict[str, Any], invoke_fn: Callable[..., Any], stubs: Calla
         except Exception as exc:  # noqa: BLE001
             return {"outcome": {"status": "returned", "value": None,
                                 "value_type": f"something that cannot be sent back ({_describe(exc)})",
-                                "error_type": "", "error_message": "", "warnings": [], "mutated": []}}
+                                "error_type": "", "error_message": "", "warnings": [], "mutated": [],
+                                "lingering": list(outcome.lingering)}}
 
     return call
 
@@ -366,7 +372,8 @@ def serve(sock_fd: int, uid: int | None, limits: Limits, workdir: str, shell: An
 
     run = _cell_runner(shell.run_cell, plt.close, sys.stdout, sys.stderr)
     stubs = _stubs_asking_the_parent(sock, tools, send, recv, to_wire, from_wire)
-    call = _caller(user_ns, tools.invoke, stubs, from_wire, wire.outcome_to_wire)
+    watch = tools.InputWatch()  # each call's inputs, compared again after the next call and at "settle"
+    call = _caller(user_ns, tools.invoke, stubs, from_wire, wire.outcome_to_wire, watch)
     more = dict(extend()) if extend is not None else {}
 
     while True:
@@ -386,6 +393,8 @@ def serve(sock_fd: int, uid: int | None, limits: Limits, workdir: str, shell: An
                 fn = user_ns.get(str(msg["function"]))
                 reply = {"used": [str(u) for u in forbidden_uses(fn, tuple(str(n) for n in msg["names"]),
                                                                  _names(msg.get("skip")))]}
+            elif op == "settle":
+                reply = {"found": [list(pair) for pair in watch.settle(str(msg["function"]))]}
             elif op == "call":
                 reply = call(str(msg["function"]), msg["args"], msg["kwargs"], _names(msg.get("carry")))
             elif op in ("runs", "calls"):  # a stream: one answer per item, sent as soon as it is ready

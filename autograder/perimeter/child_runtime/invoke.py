@@ -16,8 +16,13 @@ functions answered by the trusted side during a call
 
 from __future__ import annotations
 
+import _thread
 import copy
+import os
+import signal
+import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +58,10 @@ class Outcome:
         ``"RuntimeWarning: overflow encountered in exp"``, one per warning.
     mutated : tuple of str
         Names of the arguments the call modified in place.
+    lingering : tuple of str
+        What the call left running when it returned, each one of :data:`LINGERING`: ``"thread"`` (a thread it
+        started was still alive :data:`GRACE_S` after it returned) or ``"timer"`` (an interval timer it armed,
+        ``signal.setitimer`` or ``signal.alarm``). Either can change the inputs later, when nothing looks.
     carried : tuple of str
         The contract functions whose calls during this call the reference answered (errors carried forward),
         in the order first answered; set by the trusted side, never read from the child.
@@ -66,6 +75,7 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     mutated: tuple[str, ...] = field(default_factory=tuple)
     carried: tuple[str, ...] = ()
+    lingering: tuple[str, ...] = ()
 
 
 class NotNumbers(TypeError):
@@ -155,19 +165,144 @@ def _private(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def invoke(fn: Callable[..., object], args: Sequence[object] = (), kwargs: Mapping[str, object] | None = None) -> Outcome:
+#: What a call may leave running (:attr:`Outcome.lingering`), in the words the child sends and the parent accepts.
+LINGERING = ("thread", "timer")
+
+#: How long a thread a call started may take to end after the call returned (a worker finishing): one that is
+#: still alive then is left running. Waited only when a call left a new thread, so a pure function never waits.
+GRACE_S = 0.2
+
+#: How many threads ``_thread`` started are running (its count, as ``test.support`` reads it: no documented
+#: interface counts the threads started without a ``threading.Thread``); 0 where an interpreter lacks it.
+_count: Callable[[], int] = getattr(_thread, "_count", lambda: 0)
+
+#: The interval timers a call may arm (``signal.alarm`` is ``ITIMER_REAL``).
+_TIMERS = tuple(getattr(signal, name) for name in ("ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF")
+                if hasattr(signal, name))
+
+
+def _threads() -> frozenset[object]:
+    """The threads alive now: ``threading``'s thread objects (a new object is a new thread, whatever its ident)
+    and the idents of every thread that runs Python code (``_thread.start_new_thread``'s have no object)."""
+    return frozenset((*threading.enumerate(), *sys._current_frames()))
+
+
+def _tasks() -> frozenset[str]:
+    """The process's OS threads (Linux's ``/proc/self/task``; none where it cannot be read): a thread of ``_thread``
+    is one as soon as it is started, before it runs any Python code."""
+    try:
+        return frozenset(os.listdir("/proc/self/task"))
+    except OSError:
+        return frozenset()
+
+
+def _armed() -> tuple[bool, ...]:
+    return tuple(signal.getitimer(which)[0] > 0 for which in _TIMERS)
+
+
+def _left_running(threads: frozenset[object], tasks: frozenset[str], armed: tuple[bool, ...], count: int
+                  ) -> tuple[str, ...]:
+    """What the call that began when ``threads`` were alive (and ``tasks`` the OS threads), ``armed`` the timers and
+    ``count`` threads started by ``_thread`` ran, left running: its new threads, given :data:`GRACE_S` to end, and
+    the timers it armed. A new OS thread that runs no Python code yet is given as long to start as one of
+    ``_thread`` (it counts once it does) or to end; one that does neither is a native library's (a BLAS pool's)."""
+    left: list[str] = []
+    new = _threads() - threads
+    fresh = _tasks() - tasks
+    if fresh and not new and _count() <= count:
+        deadline = time.monotonic() + GRACE_S
+        while _count() <= count and _tasks() & fresh and time.monotonic() < deadline:
+            time.sleep(0.005)
+        new = _threads() - threads
+    if new or _count() > count:
+        deadline = time.monotonic() + GRACE_S
+        for thread in new:
+            if isinstance(thread, threading.Thread):
+                thread.join(max(0.0, deadline - time.monotonic()))
+        while (_threads() & new or _count() > count) and time.monotonic() < deadline:
+            time.sleep(0.005)  # (a thread of ``_thread``: nothing to join)
+        if _threads() & new or _count() > count:
+            left.append("thread")
+    if any(now and not before for before, now in zip(armed, _armed())):
+        left.append("timer")
+    return tuple(left)
+
+
+@dataclass
+class Inputs:
+    """One call's inputs: the caller's own (pristine: the function never saw them), the private copies the function
+    was given, and their names; the arguments found changed so far are not reported again."""
+
+    names: list[str]
+    pristine: list[object]
+    given: list[object]
+    reported: set[str] = field(default_factory=set)
+
+    def changed(self) -> tuple[str, ...]:
+        """The names of the inputs the function's copies no longer equal, not reported before (now they are)."""
+        found = tuple(n for n, b, a in zip(self.names, self.pristine, self.given)
+                      if n not in self.reported and _changed(b, a))
+        self.reported.update(found)
+        return found
+
+
+class InputWatch:
+    """Purity over a function's whole check: its calls' inputs compared again after its next call and at the end.
+
+    A function may keep the array it was given (in a global, a closure, a thread) and change it later: at its
+    next call, or from a thread or timer it left running. :func:`invoke` compares each call's inputs when it
+    returns; this keeps them, compares them again when the function is called next and when its checks end
+    (:meth:`settle`), and remembers what any of its calls left running. Everything found is purity evidence
+    for the function's ``-purity`` cell: an input changed after its call, or a thread or timer left alive.
+
+    One watch serves one process's calls (the engine's child, or a notebook's kernel); it keeps the inputs of
+    each function until :meth:`settle` (the function's checks are over).
+    """
+
+    def __init__(self) -> None:
+        self._calls: dict[str, list[Inputs]] = {}
+        self._found: dict[str, list[tuple[str, str]]] = {}
+
+    def called(self, function: str, inputs: Inputs, mutated: tuple[str, ...], lingering: tuple[str, ...]) -> None:
+        """``function`` was called on ``inputs``: the previous call's inputs are compared again, and what this call
+        changed (``mutated``, compared when it returned) or left running (``lingering``) is noted."""
+        calls = self._calls.setdefault(function, [])
+        found = self._found.setdefault(function, [])
+        if calls and calls[-1].changed():
+            found.append(("changed", "next"))
+        if mutated:
+            found.append(("changed", "call"))
+        found.extend((what, "call") for what in lingering)
+        calls.append(inputs)
+
+    def settle(self, function: str) -> tuple[tuple[str, str], ...]:
+        """The end of ``function``'s checks: every input of its calls compared once more, then forgotten; returns
+        what was found over all of its calls, ``(what, when)`` pairs: ``what`` is ``"changed"`` (an input) or one
+        of :data:`LINGERING`, ``when`` is ``"call"`` (when the call returned), ``"next"`` (after the function's
+        next call) or ``"end"`` (when its checks ended)."""
+        found = self._found.pop(function, [])
+        if any(inputs.changed() for inputs in self._calls.pop(function, [])):
+            found.append(("changed", "end"))
+        return tuple(dict.fromkeys(found))
+
+
+def invoke(fn: Callable[..., object], args: Sequence[object] = (), kwargs: Mapping[str, object] | None = None,
+           watch: InputWatch | None = None, function: str = "") -> Outcome:
     """Call ``fn(*args, **kwargs)`` on private copies and report the outcome.
 
     Floating-point errors are set to warn for the call (a submission cannot
     silence them globally with ``np.seterr``), every warning is recorded, and
     the copies are compared with pristine ones afterwards to detect in-place
-    modification.
+    modification. What the call left running (a thread, a timer) is
+    :attr:`Outcome.lingering`. With a ``watch``, the call's inputs are kept
+    there under ``function`` to be compared again later (:class:`InputWatch`).
     """
     kwargs = dict(kwargs or {})
     call_args = tuple(_private(a) for a in args)
     call_kwargs = {k: _private(v) for k, v in kwargs.items()}
     # The function only ever sees the copies, so the caller's own arguments are the pristine ones.
     pristine = list(args) + list(kwargs.values())
+    threads, tasks, armed, count = _threads(), _tasks(), _armed(), _count()
     with WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -192,9 +327,11 @@ def invoke(fn: Callable[..., object], args: Sequence[object] = (), kwargs: Mappi
             except NotNumbers as exc:
                 outcome.value_type = str(exc)
     outcome.warnings = tuple(f"{w.category.__name__}: {w.message}" for w in caught)
-    after = list(call_args) + list(call_kwargs.values())
-    names = _arg_names(args, kwargs)
-    outcome.mutated = tuple(n for n, b, a in zip(names, pristine, after) if _changed(b, a))
+    outcome.lingering = _left_running(threads, tasks, armed, count)  # (a thread given time to end: compared after it)
+    inputs = Inputs(_arg_names(args, kwargs), pristine, list(call_args) + list(call_kwargs.values()))
+    outcome.mutated = inputs.changed()
+    if watch is not None:
+        watch.called(function, inputs, outcome.mutated, outcome.lingering)
     return outcome
 
 

@@ -209,6 +209,8 @@ def from_wire(obj: Any, _depth: int = 0, _budget: list[int] | None = None) -> An
 # outcomes (autograder.perimeter.child_runtime.invoke.Outcome, as plain fields)
 
 OUTCOME_STATUSES = ("returned", "raised", "missing")
+#: What a call may leave running, as the child may say it (``invoke.LINGERING``); any other word is dropped.
+OUTCOME_LINGERING = ("thread", "timer")
 _TEXT_LIMIT = 2000
 
 
@@ -222,6 +224,7 @@ def outcome_to_wire(outcome: Any) -> dict[str, Any]:
         "error_message": str(outcome.error_message)[:_TEXT_LIMIT],
         "warnings": [str(w)[:_TEXT_LIMIT] for w in outcome.warnings][:50],
         "mutated": [str(m)[:200] for m in outcome.mutated][:50],
+        "lingering": [str(m)[:20] for m in getattr(outcome, "lingering", ())][:4],
     }
 
 
@@ -260,6 +263,7 @@ def outcome_from_wire(obj: object, outcome_cls: Callable[..., _Outcome]) -> _Out
         value=_plain_value(from_wire(obj.get("value"))),
         warnings=_strings(obj.get("warnings", []), "warnings"),
         mutated=_strings(obj.get("mutated", []), "mutated"),
+        lingering=tuple(what for what in _strings(obj.get("lingering", []), "lingering", 4) if what in OUTCOME_LINGERING),
         **texts,
     )
 

@@ -133,12 +133,12 @@ def import_call_tools() -> types.SimpleNamespace:
     Returns
     -------
     types.SimpleNamespace
-        ``invoke`` and ``describe_definition`` (:mod:`.invoke`), ``forbidden_uses`` (:mod:`.forbidden_walk`),
+        ``invoke``, ``describe_definition`` and ``InputWatch`` (:mod:`.invoke`), ``forbidden_uses`` (:mod:`.forbidden_walk`),
         ``CalleeStubs`` (:mod:`.carry_forward`) and ``pin`` (:mod:`.pinning`).
     """
     _, invoke, pinning, forbidden_walk, carry_forward = _import_unreachable(*CALL_MODULES)  # (dotted: pinning's)
     return types.SimpleNamespace(invoke=invoke.invoke, describe_definition=invoke.describe_definition,
-                                 forbidden_uses=forbidden_walk.forbidden_uses, CalleeStubs=carry_forward.CalleeStubs,
+                                 InputWatch=invoke.InputWatch, forbidden_uses=forbidden_walk.forbidden_uses, CalleeStubs=carry_forward.CalleeStubs,
                                  pin=pinning.pin)
 
 
