@@ -27,12 +27,13 @@ it. The set-up cell runs it as the module ``selfcheck`` and imports::
     says "not attempted yet" in one line instead of a traceback; a test cell whose comparison cannot
     compare what a function returned (None, or an array of another shape) says so in one line more.
 
-``confirm_bounds``, ``confirm_gradient``, ``confirm_maximum``, ``confirm_by_sampling``
-    Run *your* result of a derivation numerically and say whether it agrees: your bounds against log-sum-exp
-    computed exactly (ps1), your gradient against central differences of your own loss (ps2, ps4), your
-    estimates or weights against a brute-force search for the maximum (ps3, ps6), your closed-form KL against
-    a Monte Carlo average (ps5). They never say what the result should be; each returns True when yours
-    agrees. A lesson cell imports the one it runs (``from selfcheck import …``).
+``confirm_shift``, ``confirm_bounds``, ``confirm_gradient``, ``confirm_maximum``, ``confirm_by_sampling``
+    Run *your* result of a derivation numerically and say whether it agrees: your LSE and softmax through
+    a constant, and your bounds, against them computed exactly (ps1); your gradient against central
+    differences of your own loss (ps2, ps4); your estimates or weights against a brute-force search for
+    the maximum (ps3, ps6); your closed-form KL against a Monte Carlo average (ps5). They never say what
+    the result should be; each returns True when yours agrees. A lesson cell imports the one it runs
+    (``from selfcheck import …``).
 
 Only the standard library is imported here: NumPy and SciPy are looked up among the modules your
 notebook has already imported, never imported by this file, so it works wherever your notebook does.
@@ -469,6 +470,7 @@ def _chains(code):
 # (``if not confirm_gradient(...)``). Arguments: yours first, then what it is confirmed against, then the inputs;
 # options by keyword only.
 #
+# ``confirm_shift(shift)``                      ps1: your 4(a), against log-sum-exp and softmax computed exactly
 # ``confirm_bounds(bounds)``                    ps1: your bounds, against log-sum-exp computed exactly
 # ``confirm_gradient(gradient, loss, x, *args)`` ps2, ps4: your gradient, against central differences of your loss
 # ``confirm_maximum(yours, objective)``         ps3, ps6: your maximiser, against a brute-force (compass) search
@@ -536,11 +538,55 @@ def _floats(value, n, what):
     arr = np.asarray(value, dtype=float)
     if n is None:
         if arr.size != 1:
-            raise ValueError(f"bounds: {what} should be one number, got shape {arr.shape}")
+            raise ValueError(f"{what} should be one number, got shape {arr.shape}")
         return float(arr.reshape(()))
     if arr.shape != (n,):
-        raise ValueError(f"bounds: {what} should have the shape of z, ({n},), got {arr.shape}")
+        raise ValueError(f"{what} should have the shape of z, ({n},), got {arr.shape}")
     return [float(v) for v in arr]
+
+
+def confirm_shift(shift, *, cases=300, seed=0):
+    """Problem set 1, 4(a): do your LSE and softmax through a constant c agree with them computed exactly?
+
+    ``shift(z, c)`` takes a 1-D array of logits and a number c and returns ``(lse, p)``: your LSE(z) written with c
+    and S(c) (one number), and your softmax(z) written with z_i, c and S(c) (an array shaped like z). They are
+    compared with log-sum-exp and softmax computed exactly (40-digit decimals) on the logit vectors of
+    ``confirm_bounds``, each with several constants: the largest logit, 0 where the largest is within 50 of it, and
+    three drawn within 50 of the largest (so that every e^{z_j - c} a float64 can hold is held). For each it says
+    whether it agrees for every c, or on how many it does not and the first of them. Returns True when both agree.
+    """
+    np = _numpy()
+    if not callable(shift):
+        raise ValueError(f"shift: expected your function shift(z, c), got {type(shift).__name__}")
+    rng = random.Random(seed + 1)
+    misses = {"LSE(z) through c": [], "softmax(z) through c": []}
+    vectors = _bound_cases(cases, seed)
+    tried = 0
+    for z in vectors:
+        m, lse = max(z), _exact_log_sum_exp(z)
+        exact = [float((decimal.Decimal(v) - lse).exp()) for v in z]
+        for c in [m, *(0.0 for _ in range(abs(m) <= 50)), *(m + rng.uniform(-50, 50) for _ in range(3))]:
+            tried += 1
+            result = shift(np.array(z), c)
+            if not isinstance(result, (tuple, list)) or len(result) != 2:
+                raise ValueError(f"shift: shift(z, c) should return two things, (lse, p), got {type(result).__name__}")
+            lse_yours = _floats(result[0], None, "lse")
+            p_yours = _floats(result[1], len(z), "p")
+            gaps = {"LSE(z) through c": (abs(lse_yours - float(lse)), 1e-9 * (1.0 + abs(float(lse)))),
+                    "softmax(z) through c": (max(abs(y - e) for y, e in zip(p_yours, exact)), 1e-9)}
+            for name, (gap, tolerance) in gaps.items():
+                if not gap <= tolerance:   # (nan fails too)
+                    misses[name].append((z, c, gap))
+    print(f"Your 4(a) on {len(vectors)} logit vectors, {tried} constants c in all (from m - 50 to m + 50):")
+    for name, missed in misses.items():
+        if not missed:
+            print(f"  {name}: agrees with it computed exactly, for every c")
+            continue
+        z, c, gap = missed[0]
+        by = "is not a number" if math.isnan(gap) else f"is off by {gap:.3g}"
+        print(f"  {name}: does not agree for {len(missed)} of them; the first, z = {_short(z)} and c = {c:.6g}: "
+              f"yours {by}")
+    return not any(misses.values())
 
 
 def confirm_bounds(bounds, *, cases=300, seed=0):

@@ -2,8 +2,8 @@
 
 Every set asks for a derivation and then runs a check the student can read the verdict of, one helper of the one
 family in the self-check module (``student_side/selfcheck.py``, "Confirmations of your own derivations"; ``FAMILY``
-below): the student's bounds against log-sum-exp computed exactly (ps1, ``confirm_bounds``), the student's gradient
-against central differences of the student's own loss (ps2 and ps4, the one ``confirm_gradient``), the student's
+below): the student's 4(a) and bounds against log-sum-exp and softmax computed exactly (ps1, ``confirm_shift``
+and ``confirm_bounds``), the student's gradient against central differences of the student's own loss (ps2 and ps4, the one ``confirm_gradient``), the student's
 estimates or weights against a brute-force compass search of the function they maximise (ps3 and ps6, the one
 ``confirm_maximum``), the student's closed forms against Monte Carlo averages of the log-ratio (ps5,
 ``confirm_by_sampling``). Here each cell runs as in a kernel, with the reference solutions and with the zoo's
@@ -39,7 +39,7 @@ from tests.test_training_tells import WRONG_GRADIENTS
 
 #: problem set -> (the lesson cell that checks the derivation, the functions it checks)
 CHECKS = {
-    "ps1_softmax": ("demo-confirm-bounds", ("your_bounds",)),
+    "ps1_softmax": ("demo-confirm-bounds", ("your_shift", "your_bounds")),
     "ps2_cross_entropy": ("demo-gradient-check", ("cross_entropy_grad",)),
     "ps3_gaussian": ("demo-confirm-mle", ("gaussian_mle",)),
     "ps4_bernoulli": ("demo-gradient-check", ("logit_gradient",)),
@@ -80,17 +80,19 @@ def run_check_cell(ps: str, solutions: dict | None = None) -> str:
     raise AssertionError(f"{ps}: no cell {cell_id}")
 
 
-#: problem set -> the one helper of the family its cell runs (ps2 and ps4 share one, ps3 and ps6 share one).
-FAMILY = {"ps1_softmax": "confirm_bounds", "ps2_cross_entropy": "confirm_gradient", "ps3_gaussian": "confirm_maximum",
-          "ps4_bernoulli": "confirm_gradient", "ps5_gaussian_kl": "confirm_by_sampling",
-          "ps6_information": "confirm_maximum"}
+#: problem set -> the helper of the family its cell runs (ps2 and ps4 share one, ps3 and ps6 share one; ps1 runs
+#: two, for 4(a) and for 4(b) and 4(c)).
+FAMILY = {"ps1_softmax": ("confirm_shift", "confirm_bounds"), "ps2_cross_entropy": ("confirm_gradient",),
+          "ps3_gaussian": ("confirm_maximum",), "ps4_bernoulli": ("confirm_gradient",),
+          "ps5_gaussian_kl": ("confirm_by_sampling",), "ps6_information": ("confirm_maximum",)}
 #: What a verdict says (ps1's bounds hold or do not; every other result agrees or does not).
 AGREES, DISAGREES = re.compile(r"\b(agrees|holds)\b"), re.compile(r"\bdoes not (agree|hold)\b")
 
 
 def _verdicts(printed: str) -> list[str]:
-    """The verdict lines (ps1's first line says what its bounds were run on)."""
-    return [line for line in printed.splitlines() if line.strip() and not line.startswith("Your bounds on ")]
+    """The verdict lines (ps1's helpers each start with a line saying what they were run on)."""
+    heads = ("Your bounds on ", "Your 4(a) on ")
+    return [line for line in printed.splitlines() if line.strip() and not line.startswith(heads)]
 
 
 def _told_wrong(printed: str) -> bool:
@@ -106,15 +108,20 @@ def test_the_reference_solutions_agree_on_every_line(ps):
 #: Typical wrong results a student writes in an ungraded solution cell (no zoo there): ps4's gradients (the
 #: training's list) and ps1's bounds of 4(b) and 4(c) -> (set, cell, source).
 _BOUNDS = "def your_bounds(z):\n    m, C = np.max(z), len(z)\n    return "
+_SHIFT = "def your_shift(z, c):\n    S = np.sum(np.exp(z - c))\n    return "
 WRONG_RESULTS = {
     **{f"ps4, {mistake}": ("ps4_bernoulli", "logit_gradient", f"def logit_gradient(z, y):\n    {body}\n")
        for mistake, body in WRONG_GRADIENTS.items()},
     "ps1, LSE at most m (log C left out above)": ("ps1_softmax", "your_bounds",
                                                   _BOUNDS + "m, m, z - m - np.log(C), z - m\n"),
-    "ps1, LSE's bounds swapped": ("ps1_softmax", "your_bounds", _BOUNDS + "m + np.log(C), m, z - m - np.log(C), z - m\n"),
+    "ps1, LSE's bounds swapped": ("ps1_softmax", "your_bounds",
+                                  _BOUNDS + "m + np.log(C), m, z - m - np.log(C), z - m\n"),
     "ps1, log softmax at least z - m": ("ps1_softmax", "your_bounds", _BOUNDS + "m, m + np.log(C), z - m, z - m\n"),
     "ps1, log C's sign flipped below": ("ps1_softmax", "your_bounds",
                                         _BOUNDS + "m, m + np.log(C), z - m + np.log(C), z - m\n"),
+    "ps1, (a) with c subtracted": ("ps1_softmax", "your_shift", _SHIFT + "np.log(S) - c, np.exp(z - c) / S\n"),
+    "ps1, (a) without c": ("ps1_softmax", "your_shift", _SHIFT + "np.log(S), np.exp(z - c) / S\n"),
+    "ps1, (a)'s softmax not shifted": ("ps1_softmax", "your_shift", _SHIFT + "c + np.log(S), np.exp(z) / S\n"),
 }
 
 
@@ -212,17 +219,18 @@ def test_a_verdict_never_prints_the_value_it_compares_with():
 
 def test_the_checks_live_in_the_self_check_module():
     """The helpers are the students' self-check module's (in every set-up cell): each cell imports and runs the one
-    of the family its set needs, and the family is those four, each named ``confirm_<what it confirms>``."""
+    of the family its set needs, and the family is those five, each named ``confirm_<what it confirms>``."""
     for ps, (cell_id, _) in CHECKS.items():
         cell = next(c for c in json.loads(source_notebook(ps).read_text(encoding="utf-8"))["cells"]
                     if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == cell_id)
-        source = "".join(cell["source"])
-        assert f"from selfcheck import {FAMILY[ps]}\n" in source and f"    {FAMILY[ps]}(" in source, (ps, source)
-        assert all(fn in FUNCTIONS[ps] or fn in ("logit_gradient", "your_bounds") for fn in CHECKS[ps][1])
+        source, helpers = "".join(cell["source"]), FAMILY[ps]
+        assert f"from selfcheck import {', '.join(helpers)}\n" in source, (ps, source)
+        assert all(f"    {helper}(" in source for helper in helpers), (ps, source)
+        assert all(fn in FUNCTIONS[ps] or fn in ("logit_gradient", "your_shift", "your_bounds") for fn in CHECKS[ps][1])
     with selfcheck_importable():
         module = importlib.import_module("selfcheck")
     public = {name for name in vars(module) if name.startswith(("confirm", "check")) and callable(vars(module)[name])}
-    assert public == set(FAMILY.values()), public
+    assert public == {name for names in FAMILY.values() for name in names}, public
 
 
 def _module():
@@ -235,10 +243,11 @@ def test_the_family_has_one_argument_order_and_returns_whether_yours_agrees():
     """Yours first, then what it is confirmed against, then the inputs; every option keyword-only; True when yours
     agrees, False when not, with the verdict printed either way."""
     module = _module()
-    firsts = {name: list(inspect.signature(getattr(module, name)).parameters.values()) for name in set(FAMILY.values())}
+    firsts = {name: list(inspect.signature(getattr(module, name)).parameters.values())
+              for names in FAMILY.values() for name in names}
     assert {name: params[0].name for name, params in firsts.items()} == {
-        "confirm_bounds": "bounds", "confirm_gradient": "gradient", "confirm_maximum": "yours",
-        "confirm_by_sampling": "value"}
+        "confirm_shift": "shift", "confirm_bounds": "bounds", "confirm_gradient": "gradient",
+        "confirm_maximum": "yours", "confirm_by_sampling": "value"}
     for name, params in firsts.items():
         options = [p.name for p in params if p.default is not inspect.Parameter.empty]
         assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params if p.name in options), (name, options)
@@ -259,6 +268,10 @@ def test_the_family_has_one_argument_order_and_returns_whether_yours_agrees():
     with contextlib.redirect_stdout(io.StringIO()):
         assert module.confirm_bounds(lambda z: (np.max(z), np.max(z) + np.log(len(z)), z - np.max(z) - np.log(len(z)),
                                                 z - np.max(z)), cases=20) is True
+        assert module.confirm_shift(lambda z, c: (c + np.log(np.sum(np.exp(z - c))),
+                                                  np.exp(z - c) / np.sum(np.exp(z - c))), cases=20) is True
+        assert module.confirm_shift(lambda z, c: (np.log(np.sum(np.exp(z - c))),
+                                                  np.exp(z - c) / np.sum(np.exp(z - c))), cases=20) is False
 
 
 def test_the_compass_search_stays_where_the_function_is_defined():
