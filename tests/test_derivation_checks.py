@@ -201,7 +201,7 @@ def test_every_zoo_implementation_is_told_whether_it_agrees(ps):
             if not _told_wrong(printed):   # (an error the student's function raised in the cell tells too)
                 missed.append(specimen.name)
     assert not missed, f"{ps}: the check says nothing wrong with {missed}"
-    assert told >= 3, told   # (ps3: ddof=1, the variance returned, the two swapped)
+    assert told >= (3 if ps == "ps3_gaussian" else 5), told   # (ps3's: ddof=1, the variance returned, the two swapped)
 
 
 def test_a_verdict_never_prints_the_value_it_compares_with():
