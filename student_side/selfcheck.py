@@ -27,11 +27,13 @@ it. The set-up cell runs it as the module ``selfcheck`` and imports::
     says "not attempted yet" in one line instead of a traceback; a test cell whose comparison cannot
     compare what a function returned (None, or an array of another shape) says so in one line more.
 
-``confirm_bounds``, ``confirm_gradient``, ``confirm_maximum`` (problem sets 1 to 3)
-    Run *your* result of a derivation numerically and say whether it agrees: your bounds against log-sum-exp
-    computed exactly (ps1), your gradient against central differences of your own loss (ps2), your
-    maximum-likelihood estimates against a brute-force search of your own log-likelihood (ps3). They never
-    say what the result should be. A lesson cell imports the one it runs (``from selfcheck import …``).
+``confirm_shift``, ``confirm_bounds``, ``confirm_gradient``, ``confirm_maximum``, ``confirm_by_sampling``
+    Run *your* result of a derivation numerically and say whether it agrees: your LSE and softmax through
+    a constant, and your bounds, against them computed exactly (ps1); your gradient against central
+    differences of your own loss (ps2, ps4); your estimates or weights against a brute-force search for
+    the maximum (ps3, ps6); your closed-form KL against a Monte Carlo average (ps5). They never say what
+    the result should be; each returns True when yours agrees. A lesson cell imports the one it runs
+    (``from selfcheck import …``).
 
 Only the standard library is imported here: NumPy and SciPy are looked up among the modules your
 notebook has already imported, never imported by this file, so it works wherever your notebook does.
@@ -54,6 +56,7 @@ import random
 import re
 import sys
 import types
+import warnings
 
 #: Problem set -> (the functions it asks for, the ready-made library versions they may not use).
 PROBLEM_SETS = {
@@ -459,8 +462,19 @@ def _chains(code):
 
 
 # ==================================================================================================================
-# Confirmation helpers, problem sets 1 to 3 ("lessons ask; checks confirm"): each runs a student's own result of a
-# derivation and says whether it agrees, never what it should be. (Problem sets 4 to 6: the section below this one.)
+# Confirmations of your own derivations ("lessons ask; checks confirm"), problem sets 1 to 6.
+#
+# Each runs *your* result of a derivation against something computed without the answer, prints whether it agrees
+# (one line per result checked, after ``label: `` when given), never what the result should be, and returns True when it
+# agrees, False when not: the printed line is for you to read, the value for a cell of yours to act on
+# (``if not confirm_gradient(...)``). Arguments: yours first, then what it is confirmed against, then the inputs;
+# options by keyword only.
+#
+# ``confirm_shift(shift)``                      ps1: your 4(a), against log-sum-exp and softmax computed exactly
+# ``confirm_bounds(bounds)``                    ps1: your bounds, against log-sum-exp computed exactly
+# ``confirm_gradient(gradient, loss, x, *args)`` ps2, ps4: your gradient, against central differences of your loss
+# ``confirm_maximum(yours, objective)``         ps3, ps6: your maximiser, against a brute-force (compass) search
+# ``confirm_by_sampling(value, log_ratios)``    ps5: your closed form of a KL divergence, against a Monte Carlo average
 # ==================================================================================================================
 
 def _numpy():
@@ -475,6 +489,23 @@ def _short(values, digits=4):
     """A list of numbers, short: ``[1000.0, -3.2, …]`` (at most six shown)."""
     shown = ", ".join(f"{float(v):.{digits}g}" for v in list(values)[:6])
     return f"[{shown}{', …' if len(values) > 6 else ''}]"
+
+
+def _say(label, verdict):
+    """Print one verdict line, after ``label: `` when there is a label."""
+    print(f"{label}: {verdict}" if label else verdict[:1].upper() + verdict[1:])
+
+
+def _name(fn):
+    """```name``` of a function of yours, for a verdict."""
+    return f"`{getattr(fn, '__name__', 'yours')}`"
+
+
+def _entry(index):
+    """Where in an array: ``entry 3`` (1-D), ``row 0, column 3`` (2-D), ``entry (1, 0, 2)`` otherwise."""
+    if len(index) == 1:
+        return f"entry {index[0]}"
+    return f"row {index[0]}, column {index[1]}" if len(index) == 2 else f"entry {tuple(int(i) for i in index)}"
 
 
 #: Logits that ps1's bounds are confirmed on: sizes C and scales (|z| up to 1e6), besides the cases below.
@@ -507,14 +538,58 @@ def _floats(value, n, what):
     arr = np.asarray(value, dtype=float)
     if n is None:
         if arr.size != 1:
-            raise ValueError(f"bounds: {what} should be one number, got shape {arr.shape}")
+            raise ValueError(f"{what} should be one number, got shape {arr.shape}")
         return float(arr.reshape(()))
     if arr.shape != (n,):
-        raise ValueError(f"bounds: {what} should have the shape of z, ({n},), got {arr.shape}")
+        raise ValueError(f"{what} should have the shape of z, ({n},), got {arr.shape}")
     return [float(v) for v in arr]
 
 
-def confirm_bounds(bounds, cases=300, seed=0):
+def confirm_shift(shift, *, cases=300, seed=0):
+    """Problem set 1, 4(a): do your LSE and softmax through a constant c agree with them computed exactly?
+
+    ``shift(z, c)`` takes a 1-D array of logits and a number c and returns ``(lse, p)``: your LSE(z) written with c
+    and S(c) (one number), and your softmax(z) written with z_i, c and S(c) (an array shaped like z). They are
+    compared with log-sum-exp and softmax computed exactly (40-digit decimals) on the logit vectors of
+    ``confirm_bounds``, each with several constants: the largest logit, 0 where the largest is within 50 of it, and
+    three drawn within 50 of the largest (so that every e^{z_j - c} a float64 can hold is held). For each it says
+    whether it agrees for every c, or on how many it does not and the first of them. Returns True when both agree.
+    """
+    np = _numpy()
+    if not callable(shift):
+        raise ValueError(f"shift: expected your function shift(z, c), got {type(shift).__name__}")
+    rng = random.Random(seed + 1)
+    misses = {"LSE(z) through c": [], "softmax(z) through c": []}
+    vectors = _bound_cases(cases, seed)
+    tried = 0
+    for z in vectors:
+        m, lse = max(z), _exact_log_sum_exp(z)
+        exact = [float((decimal.Decimal(v) - lse).exp()) for v in z]
+        for c in [m, *(0.0 for _ in range(abs(m) <= 50)), *(m + rng.uniform(-50, 50) for _ in range(3))]:
+            tried += 1
+            result = shift(np.array(z), c)
+            if not isinstance(result, (tuple, list)) or len(result) != 2:
+                raise ValueError(f"shift: shift(z, c) should return two things, (lse, p), got {type(result).__name__}")
+            lse_yours = _floats(result[0], None, "lse")
+            p_yours = _floats(result[1], len(z), "p")
+            gaps = {"LSE(z) through c": (abs(lse_yours - float(lse)), 1e-9 * (1.0 + abs(float(lse)))),
+                    "softmax(z) through c": (max(abs(y - e) for y, e in zip(p_yours, exact)), 1e-9)}
+            for name, (gap, tolerance) in gaps.items():
+                if not gap <= tolerance:   # (nan fails too)
+                    misses[name].append((z, c, gap))
+    print(f"Your 4(a) on {len(vectors)} logit vectors, {tried} constants c in all (from m - 50 to m + 50):")
+    for name, missed in misses.items():
+        if not missed:
+            print(f"  {name}: agrees with it computed exactly, for every c")
+            continue
+        z, c, gap = missed[0]
+        by = "is not a number" if math.isnan(gap) else f"is off by {gap:.3g}"
+        print(f"  {name}: does not agree for {len(missed)} of them; the first, z = {_short(z)} and c = {c:.6g}: "
+              f"yours {by}")
+    return not any(misses.values())
+
+
+def confirm_bounds(bounds, *, cases=300, seed=0):
     """Problem set 1, 4(b) and 4(c): do your bounds hold, and are they tight?
 
     ``bounds(z)`` takes a 1-D array of logits and returns ``(lse_lower, lse_upper, logp_lower, logp_upper)``:
@@ -559,7 +634,7 @@ def confirm_bounds(bounds, cases=300, seed=0):
         if entry["fails"]:
             z, gap = entry["first"]
             by = "is not a number" if math.isnan(gap) else f"is off by {abs(gap):.3g}"
-            print(f"  {name}: FAILS on {entry['fails']} of them; the first, z = {_short(z)}: your bound {by}")
+            print(f"  {name}: does not hold on {entry['fails']} of them; the first, z = {_short(z)}: your bound {by}")
         elif entry.get("reached"):
             print(f"  {name}: holds on every one, with equality on some of them")
         else:
@@ -568,209 +643,158 @@ def confirm_bounds(bounds, cases=300, seed=0):
     return not any(entry["fails"] for entry in found.values())
 
 
-def confirm_gradient(grad, loss, logits, targets, h=1e-5):
-    """Problem set 2: does your gradient agree with central differences of your own loss?
+def confirm_gradient(gradient, loss, x, *args, label=None, h=1e-5, tolerance=1e-6):
+    """Problem sets 2 and 4: does your gradient agree with central differences of your own loss?
 
-    ``grad(logits, targets)`` is compared, entry by entry, with ``(loss(z + h e) - loss(z - h e)) / (2 h)``, the
-    central difference of ``loss`` along each logit (accurate to about 1e-10 here, so a right gradient agrees to
-    about 1e-8 relative or better, and a wrong one shows as a large difference). It says how large the largest
-    relative difference is, and where; returns True when it is below 1e-6.
+    ``gradient(x, *args)`` (an array shaped like ``x``) is compared, entry by entry, with
+    ``(loss(x + h e) - loss(x - h e)) / (2 h)``, the central difference of your ``loss(x, *args)`` (one number)
+    along that entry of ``x``: its error is of order h² plus rounding, about 1e-10 for a smooth loss, so a right
+    gradient agrees to about 1e-8 of its largest entry or better and a wrong one by far more. Prints whether the
+    largest difference, relative to the gradient's largest entry, is under ``tolerance`` (where it is largest when
+    it is not, and whether yours is a constant multiple of the differences: a factor or a sign off).
     """
     np = _numpy()
-    if not (callable(grad) and callable(loss)):
-        raise ValueError("grad, loss: expected your two functions, grad(logits, targets) and loss(logits, targets)")
-    logits = np.array(logits, dtype=float)
-    if logits.ndim != 2:
-        raise ValueError(f"logits: expected a 2-D array (N, C), got shape {logits.shape}")
-    analytic = np.asarray(grad(logits.copy(), targets), dtype=float)
-    if analytic.shape != logits.shape:
-        print(f"Your gradient has shape {analytic.shape}; the logits have shape {logits.shape}: it cannot agree.")
-        return False
-    numeric = np.zeros_like(logits)
-    for idx in np.ndindex(*logits.shape):
-        up, down = logits.copy(), logits.copy()
-        up[idx] += h
-        down[idx] -= h
-        numeric[idx] = (float(loss(up, targets)) - float(loss(down, targets))) / (2 * h)
-    scale = float(np.max(np.abs(analytic) + np.abs(numeric)))
-    diff = np.abs(analytic - numeric)
-    rel = float(np.max(diff)) / scale if scale > 0 else 0.0
-    if not np.isfinite(rel):
-        print("Your gradient (or your loss) is not finite on these logits: it cannot agree.")
-        return False
-    where = np.unravel_index(int(np.argmax(diff)), diff.shape)
-    if rel < 1e-6:
-        print(f"Agrees with central differences of your loss: largest relative difference {rel:.1e}.")
-        return True
-    print(f"Does NOT agree with central differences of your loss: largest relative difference {rel:.2g}, at row "
-          f"{where[0]}, column {where[1]} (if your loss passed its checks, look at your gradient there).")
-    return False
-
-
-def _search_maximum(f, mu, log_sigma, step_mu, step_log):
-    """A compass search (brute force, no derivative): from ``(mu, log_sigma)``, try a step along each axis both
-    ways, move while one is better, halve the steps when none is, until they are below 1e-12 of the scale."""
-    best = f(mu, log_sigma)
-    while step_mu > 1e-12 * (1.0 + abs(mu)) or step_log > 1e-12:
-        for dm, dl in ((step_mu, 0.0), (-step_mu, 0.0), (0.0, step_log), (0.0, -step_log)):
-            value = f(mu + dm, log_sigma + dl)
-            if value > best:
-                best, mu, log_sigma = value, mu + dm, log_sigma + dl
-                break
-        else:
-            step_mu, step_log = step_mu / 2, step_log / 2
-    return mu, log_sigma, best
-
-
-def confirm_maximum(mle, log_likelihood, sample):
-    """Problem set 3: do your estimates maximise your own log-likelihood?
-
-    ``mle(sample)`` gives ``(mu_hat, sigma_hat)``; a brute-force search (a grid, then a compass search, no
-    formula and no derivative) looks for the ``(mu, sigma)`` where ``log_likelihood(sample, mu, sigma)`` is
-    largest, and says whether yours is that maximum: whether each estimate agrees with the search's to 1e-6,
-    and whether the search found a larger log-likelihood. Returns True when both agree.
-    """
-    np = _numpy()
-    if not (callable(mle) and callable(log_likelihood)):
-        raise ValueError("mle, log_likelihood: expected your two functions, mle(x) and log_likelihood(x, mu, sigma)")
-    x = np.array(sample, dtype=float)
-    if x.ndim != 1 or np.ptp(x) == 0 or not np.all(np.isfinite(x)):
-        raise ValueError("sample: expected a 1-D sample of finite numbers with at least two different values")
-    mu_hat, sigma_hat = (float(v) for v in mle(x.copy()))
-
-    def f(mu, log_sigma):
-        value = float(log_likelihood(x, mu, math.exp(log_sigma)))
-        return value if math.isfinite(value) else -math.inf
-
-    lo, hi = float(x.min()), float(x.max())
-    spread = hi - lo
-    grid = [(f(m, s), m, s) for m in np.linspace(lo, hi, 41)
-            for s in np.linspace(math.log(spread / 200), math.log(spread), 41)]
-    _, mu0, s0 = max(grid)
-    mu, log_sigma, best = _search_maximum(f, mu0, s0, spread / 40, math.log(200) / 40)
-    sigma = math.exp(log_sigma)
-    yours = f(mu_hat, math.log(sigma_hat)) if sigma_hat > 0 else -math.inf
-    mu_ok = abs(mu_hat - mu) <= 1e-6 * (abs(mu) + sigma)
-    sigma_ok = sigma_hat > 0 and abs(sigma_hat - sigma) <= 1e-6 * sigma
-    print(f"A brute-force search of your log-likelihood on this sample ({x.size} values):")
-    print(f"  mu_hat: {'agrees with' if mu_ok else 'does NOT agree with'} the maximum it finds")
-    print(f"  sigma_hat: {'agrees with' if sigma_ok else 'does NOT agree with'} the maximum it finds")
-    if best > yours + 1e-9 * (1.0 + abs(best)):
-        print(f"  it found a log-likelihood larger than at your estimates by {best - yours:.3g}")
-    return mu_ok and sigma_ok
-
-
-# ------------------------------------------------------------------------------------------------------------------
-# Checks of your own derivations: problem sets 4, 5 and 6.
-#
-# Each confirms a result you derived by hand numerically, from your own code, and says whether it agrees; none says
-# what the result should be. The notebook's cells call them as ``selfcheck.<name>(...)``:
-#
-# ``check_gradient(loss, gradient, x, *args)`` (ps4)
-#     Your ``gradient(x, *args)`` against central differences of your ``loss(x, *args)`` (one number).
-# ``check_by_sampling(label, yours, log_ratios)`` (ps5)
-#     Your closed form of a KL divergence, ``yours``, against the Monte Carlo average of ``log_ratios``
-#     (log p(x) - log q(x) for draws x from P), within its standard error.
-# ``check_maximiser(label, log_posterior, yours)`` (ps6)
-#     Your weights ``yours`` against a brute-force search for the weights that maximise ``log_posterior``.
-# ------------------------------------------------------------------------------------------------------------------
-
-
-def check_gradient(loss, gradient, x, *args, step=1e-6, tolerance=1e-6):
-    """Compare your ``gradient(x, *args)`` (an array of ``x``'s shape) with central differences of your
-    ``loss(x, *args)`` (one number): each entry of ``x`` moved by ``±step`` (relative to its size), the change
-    of the loss divided by the change of the entry. Prints whether the two agree (largest difference relative to
-    the gradient's largest entry under ``tolerance``); never what the gradient should be."""
-    np = _numpy()
+    if not (callable(gradient) and callable(loss)):
+        raise ValueError("gradient, loss: expected your two functions, gradient(x, *args) and loss(x, *args)")
     x = np.array(x, dtype=np.float64)
-    name, of = f"`{getattr(gradient, '__name__', 'gradient')}`", f"`{getattr(loss, '__name__', 'loss')}`"
+    yours, of = _name(gradient), _name(loss)
     analytic = np.asarray(gradient(x.copy(), *args), dtype=np.float64)
     if analytic.shape != x.shape:
-        print(f"{name} does not agree: it returned shape {analytic.shape}, one entry per entry of x is {x.shape}.")
-        return
+        _say(label, f"your {yours} does not agree: it returned shape {analytic.shape}, one entry per entry of x is "
+                    f"{x.shape}.")
+        return False
     numeric = np.zeros_like(x)
     for index in np.ndindex(*x.shape):
         up, down = x.copy(), x.copy()
-        up[index] += step * max(1.0, abs(x[index]))
-        down[index] -= step * max(1.0, abs(x[index]))
+        up[index] += h
+        down[index] -= h
         numeric[index] = (float(loss(up, *args)) - float(loss(down, *args))) / (up[index] - down[index])
+    if not np.all(np.isfinite(numeric)):
+        _say(label, f"cannot check: central differences of your {of} are not finite here (is {of} right?).")
+        return False
     if not np.all(np.isfinite(analytic)):
-        print(f"{name} does not agree: it returned inf or nan where central differences of your {of} are finite.")
-        return
+        _say(label, f"your {yours} does not agree: it returned inf or nan where central differences of your {of} "
+                    "are finite.")
+        return False
     scale = max(float(np.max(np.abs(numeric))), float(np.max(np.abs(analytic))), 1e-300)
-    worst = float(np.max(np.abs(analytic - numeric))) / scale
+    diff = np.abs(analytic - numeric)
+    worst = float(np.max(diff)) / scale
     if worst <= tolerance:
-        print(f"{name} agrees with central differences of your {of}: largest difference {worst:.1e} of the "
-              f"gradient's size (under {tolerance:g}).")
-        return
-    said = f"{name} does not agree with central differences of your {of}: largest difference {worst:.2g} of the " \
-           "gradient's size"
+        _say(label, f"your {yours} agrees with central differences of your {of}: largest difference {worst:.1e} of "
+                    "the gradient's size.")
+        return True
+    said = (f"your {yours} does not agree with central differences of your {of}: largest difference {worst:.2g} of "
+            f"the gradient's size, at {_entry(np.unravel_index(int(np.argmax(diff)), diff.shape))}")
     sure = np.abs(numeric) > 1e-3 * scale
     ratios = analytic[sure] / numeric[sure]
     if ratios.size and np.allclose(ratios, ratios[0], rtol=1e-3, atol=0):
         said += f". Yours is {ratios[0]:.4g} times the differences' at every entry: a constant factor or a sign is off"
-    print(said + ".")
+    _say(label, said + ".")
+    return False
 
 
-def check_by_sampling(label, yours, log_ratios, within=4.0):
-    """Compare ``yours`` (your closed form of KL(P || Q), one number) with the Monte Carlo average of
-    ``log_ratios`` (log p(x) - log q(x) for independent draws x from P). Prints whether they agree (within
-    ``within`` standard errors of the average); never the average itself."""
+def _value_at(objective, point):
+    """``objective(point)`` as a float, or -inf where it is not a finite number or raises ValueError (a point outside
+    its domain, e.g. a standard deviation <= 0: the search treats it as worse than any other). Warnings are the
+    search's business here, not yours: they are not shown."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            value = float(objective(point))
+        except ValueError:
+            return -math.inf
+    return value if math.isfinite(value) else -math.inf
+
+
+def _compass_search(objective, point, step=1.0, smallest=1e-12, evaluations=200_000):
+    """The brute force that confirms a maximum (no formula, no derivative): from ``point`` (a float array, changed
+    in place), move one coordinate at a time by ± ``step`` while that raises ``objective``, and halve the step when
+    no move does, until it is below ``smallest`` of the point's size (or after ``evaluations`` calls). Converges to
+    the maximum of a smooth function with one local maximum. Returns ``(point, value)``."""
     np = _numpy()
-    log_ratios = np.asarray(log_ratios, dtype=np.float64).ravel()
-    yours = np.asarray(yours, dtype=np.float64)
-    if yours.size != 1:
-        print(f"{label}: does not agree: your value has shape {yours.shape}, one number is expected.")
-        return
-    yours = float(yours.ravel()[0])
-    error = float(np.std(log_ratios)) / np.sqrt(log_ratios.size)
-    gap = abs(yours - float(np.mean(log_ratios)))
-    if not np.isfinite(yours):
-        print(f"{label}: does not agree: your value is {yours}, the sampled average is finite.")
-    elif gap <= within * error:
-        print(f"{label}: agrees with sampling ({log_ratios.size:,} draws: within {gap / error:.1f} standard errors).")
-    else:
-        print(f"{label}: does not agree with sampling ({log_ratios.size:,} draws): {gap / error:.0f} standard errors "
-              "away.")
-
-
-def check_maximiser(label, log_posterior, yours, tolerance=1e-6):
-    """Compare your weights ``yours`` with a brute-force search for the maximum of ``log_posterior(w)``: from w = 0,
-    a compass search moves one weight at a time by ± a step while that raises ``log_posterior``, and halves the step
-    when no move does. Prints whether yours agree (the search's weights within ``tolerance`` of yours, relative to
-    their size, and no more probable than yours beyond rounding); never the weights found."""
-    np = _numpy()
-    yours = np.asarray(yours, dtype=np.float64).ravel()
-    best = np.zeros_like(yours)
-    try:
-        value, step, evaluations = float(log_posterior(best)), 1.0, 0
-    except (ValueError, TypeError):   # (a matrix product of another shape: NumPy's own words are not the point)
-        print(f"{label}: does not agree: your weights have shape {yours.shape}, which the model's log posterior does "
-              "not take (one weight per column of X).")
-        return
-    if not np.isfinite(value):
-        print(f"{label}: cannot search: the log posterior is {value} at w = 0 (a finite prior is needed).")
-        return
-    while step > 1e-12 and evaluations < 200_000:
+    value, count = _value_at(objective, point), 0
+    while step > smallest * (1.0 + float(np.max(np.abs(point)))) and count < evaluations:
         moved = False
-        for index in range(best.size):
+        for index in range(point.size):
             for sign in (1.0, -1.0):
-                trial = best.copy()
+                trial = point.copy()
                 trial[index] += sign * step
-                evaluations += 1
-                trial_value = float(log_posterior(trial))
+                count += 1
+                trial_value = _value_at(objective, trial)
                 if trial_value > value:
-                    best, value, moved = trial, trial_value, True
+                    point, value, moved = trial, trial_value, True
                     break
         if not moved:
             step /= 2
+    return point, value
+
+
+def confirm_maximum(yours, objective, *, start=None, names=None, label=None, tolerance=1e-6):
+    """Problem sets 3 and 6: is your result where ``objective`` is largest?
+
+    ``yours`` (a number or a 1-D array: your estimates, your weights) is compared with the point a brute-force
+    compass search finds, from ``start`` (zeros by default) with steps of 1 halved down to 1e-12, where
+    ``objective(point)`` (your log-likelihood, the log posterior, one number) is largest; a point where it raises
+    ValueError or is not finite counts as worse than any other. Prints whether yours agrees (within ``tolerance``
+    of the search's point, relative to its size, and no lower in ``objective`` beyond rounding), naming the entry
+    furthest off by ``names`` when given; never the point found.
+    """
+    np = _numpy()
+    if not callable(objective):
+        raise ValueError(f"objective: expected a function of one point, got {type(objective).__name__}")
+    mine = np.array(yours, dtype=np.float64).ravel()
+    point = np.zeros_like(mine) if start is None else np.array(start, dtype=np.float64).ravel()
+    if point.shape != mine.shape:
+        raise ValueError(f"start: expected one number per entry of yours, {mine.shape}, got {point.shape}")
+    try:
+        objective(point.copy())
+    except (ValueError, TypeError):   # (a matrix product of another shape: NumPy's own words are not the point)
+        _say(label, f"does not agree: your result has shape {mine.shape}, which the function it maximises does not "
+                    "take.")
+        return False
+    if _value_at(objective, point) == -math.inf:
+        raise ValueError(f"start: the function to maximise is not finite there ({_short(point)}); start elsewhere")
+    best, value = _compass_search(objective, point)
+    if not np.all(np.isfinite(mine)):
+        _say(label, "does not agree: your result is not finite.")
+        return False
     size = max(float(np.max(np.abs(best))), 1e-12)
-    off = float(np.max(np.abs(yours - best))) / size if np.all(np.isfinite(yours)) else np.inf
-    gain = value - float(log_posterior(yours)) if np.all(np.isfinite(yours)) else np.inf
-    if off <= tolerance and gain <= 1e-9 * max(1.0, abs(value)):
-        print(f"{label}: agrees with a brute-force search of the log posterior (within {off:.0e} of its weights).")
-    elif gain > 1e-9 * max(1.0, abs(value)):
-        print(f"{label}: does not agree: a brute-force search found weights {gain:.3g} nats more probable than yours.")
-    else:
-        print(f"{label}: does not agree: a brute-force search ends {off:.2g} away from your weights (relative to "
-              "their size).")
+    off = np.abs(mine - best) / size
+    gain = value - _value_at(objective, mine)
+    if float(np.max(off)) <= tolerance and gain <= 1e-9 * max(1.0, abs(value)):
+        _say(label, f"agrees with a brute-force search for the maximum (within {float(np.max(off)):.0e} of its point).")
+        return True
+    where = int(np.argmax(off))
+    entry = names[where] if names else (f"entry {where}" if mine.size > 1 else "it")
+    said = f"does not agree: a brute-force search for the maximum ends {float(np.max(off)):.2g} away from yours " \
+           f"(relative to its size; furthest in {entry})"
+    if gain > 1e-9 * max(1.0, abs(value)):
+        said += f", {gain:.3g} higher than at yours"
+    _say(label, said + ".")
+    return False
+
+
+def confirm_by_sampling(value, log_ratios, *, label=None, within=4.0):
+    """Problem set 5: does your closed form of KL(P || Q) agree with sampling?
+
+    ``value`` (one number: your KL) is compared with the Monte Carlo average of ``log_ratios`` (log p(x) - log q(x)
+    for independent draws x from P), whose expectation is the KL. Prints whether they agree, within ``within``
+    standard errors of the average; never the average itself.
+    """
+    np = _numpy()
+    log_ratios = np.asarray(log_ratios, dtype=np.float64).ravel()
+    mine = np.asarray(value, dtype=np.float64)
+    if mine.size != 1:
+        _say(label, f"does not agree: your value has shape {mine.shape}, one number is expected.")
+        return False
+    mine = float(mine.ravel()[0])
+    error = float(np.std(log_ratios)) / math.sqrt(log_ratios.size)
+    gap = abs(mine - float(np.mean(log_ratios)))
+    if not math.isfinite(mine):
+        _say(label, f"does not agree: your value is {mine}, the sampled average is finite.")
+        return False
+    if gap <= within * error:
+        _say(label, f"agrees with sampling ({log_ratios.size:,} draws: within {gap / error:.1f} standard errors).")
+        return True
+    _say(label, f"does not agree with sampling ({log_ratios.size:,} draws): {gap / error:.0f} standard errors away.")
+    return False

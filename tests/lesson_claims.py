@@ -62,9 +62,10 @@ CLAIMS: dict[str, tuple[Claim, ...]] = {
         Claim("sec-stable", r"the loss $+\infty$ instead of $10^4$", "demo-log-of-softmax",
               r"-log\(softmax\(logits\)\)\[0\] = inf\nexact loss: 1e4 \+ log\(1 \+ e\^-1e4\) = 10000\.0\n"),
         Claim("put-to-work", "a right gradient agrees to $10^{-8}$ or better", "demo-gradient-check",
-              r"integer labels: Agrees with central differences of your loss: largest relative difference "
-              r"\d\.\de-(09|1\d)\.\nsoft labels: Agrees with central differences of your loss: largest relative "
-              r"difference \d\.\de-(09|1\d)\.\n"),
+              r"integer labels: your `cross_entropy_grad` agrees with central differences of your `cross_entropy`: "
+              r"largest difference \d\.\de-(09|1\d) of the gradient's size\.\nsoft labels: your `cross_entropy_grad` "
+              r"agrees with central differences of your `cross_entropy`: largest difference \d\.\de-(09|1\d) of the "
+              r"gradient's size\.\n"),
         Claim("sec-figure-loss", "in steps of 0.05", "fig-loss-vs-logit", r"on this grid of step 0\.05 "),
         Claim("going-further", r"$\log(1 + e^{-40}) \approx 4.2 \times 10^{-18}$", "demo-log1p",
               r"log1p\(e\^-40\) +: 4\.24\d+e-18\n"),
