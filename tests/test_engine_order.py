@@ -16,7 +16,6 @@ import pytest
 
 from autograder.checks.callees import answer_for_stub
 from autograder.engine.batch import _load_assignment, forbidden_names
-from autograder.engine.execute import MAX_CALLBACK_MESSAGES, Session
 from autograder.engine.grade import grade_submission
 from autograder.model import course
 from autograder.model.course import ROOT
@@ -29,6 +28,7 @@ from autograder.perimeter.child_runtime.carry_forward import (
     same_cell,
 )
 from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.session import MAX_CALLBACK_MESSAGES, Session
 from autograder.perimeter.supervision.zygote_parent import ChildError, Zygote, default_hidden
 from testkit.corpus import load as corpus
 from testkit.fill import filled_release
@@ -300,7 +300,7 @@ class NoZygote:
 
 
 def session_with(script):
-    session = Session(NoZygote(), 0, [], LIMITS)
+    session = Session(NoZygote(), 0, [], LIMITS, shown_after_probe=str)
     session.child = ScriptedChild(script)
     session.answer = answer_for_stub
     return session
