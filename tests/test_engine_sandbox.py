@@ -94,11 +94,12 @@ def test_the_modules_the_reading_takes_as_loaded_are_loaded_before_student_code(
 def test_the_modules_a_child_answers_with_are_unreachable_by_name(env):
     """The guard, ``invoke`` and the modules beside it are out of the zygote's ``sys.modules`` (so out of every
     child's): student code cannot reach the copies the child answers with (nor the pinned names) by name."""
-    from autograder.perimeter.child_runtime.zygote import CALL_MODULES
+    from autograder.perimeter.child_runtime.zygote import CALL_MODULES, GUARD_MODULES
 
     modules = env.zygote.modules()
     assert len(CALL_MODULES) == 5 and "autograder.perimeter.child_runtime.child" in modules
-    assert [m for m in (*CALL_MODULES, "autograder.perimeter.guard.arming") if m in modules] == []
+    assert "autograder.perimeter.guard.arming" in GUARD_MODULES and len(GUARD_MODULES) == 5
+    assert [m for m in (*CALL_MODULES, *GUARD_MODULES) if m in modules] == []
 
 
 def test_importing_the_call_modules_loads_only_them():

@@ -324,3 +324,87 @@ def test_a_package_imports_nothing_of_the_product():
     for path in product_modules():
         if path.name == "__init__.py" and _rel(path) != "autograder/checks/__init__.py":
             assert _only_a_docstring(path), f"{_rel(path)} holds more than a docstring"
+
+
+#: Module-level containers of the perimeter that are not state a caller sets, and why (anything else fails below).
+PERIMETER_CACHES = {
+    "autograder/perimeter/guard/gates.py": {"_TEMPLATES": "the gate's template per closure size, compiled once: a "
+                                                          "cache of our own code, the same whoever asks"},
+}
+
+
+def module_state(source: str) -> list[str]:
+    """The names a module binds at its top level to a mutable container (a dict, list or set display or call, a
+    comprehension, ``threading.local()``) and then changes anywhere in the module (an item or attribute stored or
+    deleted, a mutating method called), and every ``global`` statement in it: process-wide state. A table written
+    once and only read is data."""
+    mutable_calls = {"dict", "list", "set", "defaultdict", "OrderedDict", "Counter", "deque", "local", "WeakSet",
+                     "WeakValueDictionary", "WeakKeyDictionary"}
+    mutators = {"update", "append", "add", "extend", "setdefault", "pop", "popitem", "clear", "insert", "remove",
+                "discard", "__setitem__", "__delitem__"}
+    tree = ast.parse(source)
+    containers = []
+    for node in tree.body:
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        targets = (node.targets if isinstance(node, ast.Assign) else [node.target]
+                   if isinstance(node, ast.AnnAssign) else [])
+        if value is None:
+            continue
+        call = value.func if isinstance(value, ast.Call) else None
+        called = call.attr if isinstance(call, ast.Attribute) else call.id if isinstance(call, ast.Name) else None
+        if isinstance(value, (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp, ast.SetComp)) \
+                or called in mutable_calls:
+            containers += [t.id for t in targets if isinstance(t, ast.Name)]
+    changed = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, (ast.Store, ast.Del)) \
+                and isinstance(node.value, ast.Name):
+            changed.add(node.value.id)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            changed.add(node.target.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in mutators \
+                and isinstance(node.func.value, ast.Name):
+            changed.add(node.func.value.id)
+    found = [name for name in containers if name in changed]
+    found += [f"global {name}" for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names]
+    return found
+
+
+def test_the_perimeter_keeps_no_process_wide_state():
+    """No process-wide state a caller sets in the audited perimeter: a process's guard, its pinned names, where
+    the zygote stands are objects handed to whoever needs them (docs/architecture.md), never a module's dict or
+    list that one caller fills and another reads. Immutable tables (tuples, frozensets, constants) are data."""
+    wrong = {}
+    for path in sorted((ROOT / "autograder" / "perimeter").rglob("*.py")):
+        allowed = PERIMETER_CACHES.get(_rel(path), {})
+        state = [name for name in module_state(path.read_text(encoding="utf-8")) if name not in allowed]
+        if state:
+            wrong[_rel(path)] = state
+    assert not wrong, f"module-level state in the perimeter (make it an object handed where needed): {wrong}"
+    # the check itself: what the guard and the pins kept before they were objects
+    assert module_state("_PLAN: dict = {'groups': {}}\n_ARMED: list[bool] = []\n_PINNED = dict()\n"
+                        "TABLE = {'a': 1}\nT = (1, 2)\n"
+                        "def f():\n    global X\n    _PLAN['groups'] = {}\n    _ARMED.append(True)\n"
+                        "    _PINNED.update(TABLE)\n") == ["_PLAN", "_ARMED", "_PINNED", "global X"]
+
+
+def test_the_threat_model_names_an_existing_module_for_each_guarantee():
+    """docs/threat-model.md's table of guarantees names, for each, the module that gives it: each path it names
+    (``package/module.py`` inside ``autograder/perimeter/``, or a path from the checkout's root) exists, and every
+    package of the perimeter gives at least one guarantee."""
+    text = (ROOT / "docs" / "threat-model.md").read_text(encoding="utf-8")
+    start = text.index("Which module gives each guarantee")
+    table = text[start:text.index("\n\n", text.index("| guarantee |", start))]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| guarantee")]
+    assert len(rows) >= 15, rows
+    packages = set()
+    for row in rows:
+        module = row.split(" | ")[1]
+        named = re.findall(r"`([\w/]+\.py)`", module)
+        assert named, f"a guarantee without its module: {row}"
+        for path in named:
+            full = ROOT / path if path.startswith(("autograder/", "tests/")) else ROOT / "autograder" / "perimeter" / path
+            assert full.is_file(), f"docs/threat-model.md names {path}, which does not exist: {row}"
+            if not path.startswith(("autograder/", "tests/")):
+                packages.add(path.split("/")[0])
+    assert packages == {"confinement", "child_runtime", "guard", "supervision"}, packages

@@ -25,7 +25,7 @@ from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.references import contract
 from autograder.model.course import FUNCTIONS, PROBLEM_SETS, RELEASE, ROOT, problem_set_of
 from autograder.model.notebook import cell_text
-from autograder.perimeter.guard import arming as guard
+from autograder.perimeter.guard import support
 from autograder.reading.notebook import NotebookReading
 
 __all__ = ["all_checks", "checks_for", "get_check", "run_check"]
@@ -75,9 +75,9 @@ def run_check(grade_id: str, namespace: dict) -> None:
     AssertionError
         With the student-facing message and hint, when the check fails; saying why nothing is graded on an
         interpreter whose forbidden functions cannot be made unusable
-        (:func:`autograder.perimeter.guard.arming.unsupported`).
+        (:func:`autograder.perimeter.guard.support.unsupported`).
     """
-    why = guard.unsupported()
+    why = support.unsupported()
     if why is not None:
         raise AssertionError(f"not graded: {why}")
 

@@ -445,7 +445,7 @@ def _forbidden_result(check: Check, used: tuple) -> CheckResult:
     )
 
 
-#: The exception class name of a forbidden object's refusal (``autograder.perimeter.guard.arming.ForbiddenFunctionError``).
+#: The exception class name of a forbidden object's refusal (``autograder.perimeter.guard.refusal.ForbiddenFunctionError``).
 FORBIDDEN_ERROR = "ForbiddenFunctionError"
 
 

@@ -9,7 +9,7 @@ them out of ``sys.modules`` (:func:`import_call_tools`), and then enters its own
 network namespaces with only the interpreter and its libraries visible
 (:func:`.view.enter_view`) — or, as root where namespaces are refused (``uid``
 mode), reserves a uid per slot and builds each slot's Landlock ruleset
-(:mod:`.landlock`). The forbidden names are pinned (:mod:`.pinning`)
+(:mod:`.landlock`). The forbidden names are pinned (:mod:`autograder.perimeter.guard.pinning`)
 by a second request (``arm``), so that the parent can start the zygote
 before it has loaded the checks. It never imports ``solutions`` or the
 checks; a test asserts so.
@@ -21,9 +21,9 @@ Control protocol (one :mod:`.wire` message each way, on the socket passed as
   ``{"pid", "sandbox"}`` (as root, claims one uid per slot, see
   :func:`.claims.claim_uids`);
 * ``arm {"forbidden": [names]}`` → ``{"armed": true, "guard": report}``: the names
-  are pinned (:func:`autograder.perimeter.guard.pinning.pin`), what makes every forbidden object
-  of the batch unusable is planned (:func:`autograder.perimeter.guard.arming.prepare`; each child
-  then arms its own problem set's names before any student code), and the library files
+  are pinned (:meth:`autograder.perimeter.guard.pinning.Pins.pin`), what makes every forbidden object
+  of the batch unusable is planned (the zygote's :meth:`autograder.perimeter.guard.arming.Guard.prepare`; each
+  child then arms its own problem set's names through it before any student code), and the library files
   that define them are covered in the view; ``spawn`` is refused before;
 * ``spawn {"slot", "limits"}`` → ``{"pid"}`` with the parent's end of the
   child's socket passed alongside (SCM_RIGHTS): a child that confined itself
@@ -56,7 +56,7 @@ import struct
 import sys
 import time
 import types
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from typing import Any
 
 from autograder.perimeter.child_runtime import wire
@@ -111,14 +111,23 @@ def _import_unreachable(*names: str) -> list[types.ModuleType]:
     return modules
 
 
+#: The guard's modules that plan and arm (:func:`import_guard`), in an order where each imports only modules before
+#: it (and ``gates`` and ``dotted``).
+GUARD_MODULES = ("autograder.perimeter.guard.refusal", "autograder.perimeter.guard.support",
+                 "autograder.perimeter.guard.plan", "autograder.perimeter.guard.heap",
+                 "autograder.perimeter.guard.arming")
+
+
 def import_guard() -> Any:
-    """:mod:`autograder.perimeter.guard.arming`, imported before the zygote enters its filesystem view (which hides this
-    package), then unreachable by name like :func:`import_call_tools`'s modules (it holds nothing secret: in a
-    child it holds nothing at all once armed)."""
-    return _import_unreachable("autograder.perimeter.guard.arming")[0]
+    """This process's :class:`~autograder.perimeter.guard.arming.Guard`, its modules (:data:`GUARD_MODULES`)
+    imported before the zygote enters its filesystem view (which hides this package), then unreachable by name
+    like :func:`import_call_tools`'s modules (the guard holds nothing secret: in a child it holds nothing at all
+    once armed). The zygote holds it, and each child arms through it (:func:`import_call_tools`' ``arm``)."""
+    *_, arming = _import_unreachable(*GUARD_MODULES)
+    return arming.Guard()
 
 
-def import_call_tools() -> types.SimpleNamespace:
+def import_call_tools(guard: Any) -> types.SimpleNamespace:
     """What a child answers the grader's calls with, from :data:`CALL_MODULES`, then unreachable by name.
 
     A normal import, made before the zygote enters its filesystem view
@@ -128,18 +137,27 @@ def import_call_tools() -> types.SimpleNamespace:
     modules are then taken out of ``sys.modules`` and off their package, so
     student code cannot reach (and patch) the copies the child answers with.
     The forbidden names are pinned (``pin``) later (:meth:`ZygoteServer.arm`),
-    still before any child exists.
+    still before any child exists, in this process's :class:`~autograder.perimeter.guard.pinning.Pins`, which
+    ``forbidden_uses`` is given.
 
     Returns
     -------
     types.SimpleNamespace
-        ``invoke`` and ``describe_definition`` (:mod:`.invoke`), ``forbidden_uses`` (:mod:`.forbidden_walk`),
-        ``CalleeStubs`` (:mod:`.carry_forward`) and ``pin`` (:mod:`.pinning`).
+        ``invoke`` and ``describe_definition`` (:mod:`.invoke`), ``forbidden_uses``
+        (:mod:`autograder.perimeter.guard.forbidden_walk`, with the pins), ``CalleeStubs`` (:mod:`.carry_forward`),
+        ``pin`` (the pins') and ``arm`` (``guard``'s: a child arms its own problem set's names before any cell).
     """
     _, invoke, pinning, forbidden_walk, carry_forward = _import_unreachable(*CALL_MODULES)  # (dotted: pinning's)
+    pins = pinning.Pins()
+    walk = forbidden_walk.forbidden_uses
+
+    def forbidden_uses(fn: object, names: Iterable[str], skip: Container[str] = ()) -> tuple[str, ...]:
+        result: tuple[str, ...] = walk(fn, names, skip, pins)
+        return result
+
     return types.SimpleNamespace(invoke=invoke.invoke, describe_definition=invoke.describe_definition,
-                                 forbidden_uses=forbidden_walk.forbidden_uses, CalleeStubs=carry_forward.CalleeStubs,
-                                 pin=pinning.pin)
+                                 forbidden_uses=forbidden_uses, CalleeStubs=carry_forward.CalleeStubs,
+                                 pin=pins.pin, arm=guard.arm)
 
 
 #: Environment variables the children get (with these values, or the grader's for None); nothing else
@@ -217,7 +235,7 @@ class ZygoteServer:
         self.cgroups = Cgroups(0)  # (the slots' own, made by init)
         self.no_prefork = False
         self.tools: Any = None  # what the children answer calls with (import_call_tools), in :meth:`init`
-        self.guard: Any = None  # the module perimeter.guard.arming, imported in :meth:`init`
+        self.guard: Any = None  # this process's Guard (perimeter.guard.arming), made in :meth:`init`
         self.shell: Any = None  # the children's IPython shell, made in :meth:`init`
         self.guard_report: dict[str, Any] = {}
         self.armed = False  # the forbidden names are pinned in it (:meth:`arm`); no child is forked before
@@ -240,9 +258,7 @@ class ZygoteServer:
         import tempfile
 
         self.guard = import_guard()
-        why = self.guard.unsupported()  # (first: an interpreter the guard cannot arm grades nothing)
-        if why is not None:
-            raise self.guard.GuardUnavailable(why)
+        self.guard.check_supported()  # (first: an interpreter the guard cannot arm grades nothing)
         self.mode = modes.requested_mode()
         forced = bool(os.environ.get("AUTOGRADER_SANDBOX_MODE", "").strip())
         self.no_prefork = bool(os.environ.get("AUTOGRADER_NO_PREFORK"))  # (the environment is cleared below)
@@ -257,7 +273,7 @@ class ZygoteServer:
         # once the guard has said it can arm this interpreter; child is one of WARM_MODULES)
         from autograder.perimeter.child_runtime import child
 
-        self.tools = import_call_tools()
+        self.tools = import_call_tools(self.guard)
         self.shell = child.make_shell()
         # (while the parent loads the checks; the references are located by arm's, the last, call)
         self.guard.prepare([str(n) for n in msg.get("forbidden", [])], locate=False)
@@ -312,8 +328,8 @@ class ZygoteServer:
         return {"pid": os.getpid(), "sandbox": report}
 
     def arm(self, msg: dict[str, Any]) -> dict[str, Any]:
-        """Pin the forbidden names
-        (:func:`~autograder.perimeter.guard.pinning.pin`, in the pristine zygote); children can be forked from now on.
+        """Pin the forbidden names (:meth:`~autograder.perimeter.guard.pinning.Pins.pin`, in the pristine zygote) and
+        plan the guard for them; children can be forked from now on.
 
         A separate request, so that the parent can launch the zygote (its
         imports take seconds) before it has loaded the checks that name them.
