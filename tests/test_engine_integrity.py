@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
+from autograder.engine.grading_run import forbidden_names, load_assignment
 from autograder.model import course
 from autograder.perimeter.confinement.limits import Limits
 from autograder.perimeter.supervision.zygote_parent import GraderError, default_hidden
@@ -53,7 +53,7 @@ def env(request, tmp_path_factory):
 
     e = SimpleNamespace(tmp=tmp_path_factory.mktemp("integrity"))
     e.course = engine_helpers.make_course(e.tmp / "course", PROBLEM_SETS)
-    e.loaded = {ps: _load_assignment(e.course, ps) for ps in PROBLEM_SETS}
+    e.loaded = {ps: load_assignment(e.course, ps) for ps in PROBLEM_SETS}
     e.needed = e.tmp / "needed"
     (e.needed / "inner").mkdir(parents=True)
     e.mounted = os.geteuid() == 0

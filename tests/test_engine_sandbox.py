@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
+from autograder.engine.grading_run import forbidden_names, load_assignment
 from autograder.model import course
 from autograder.model.course import ROOT
 from autograder.perimeter.confinement import namespaces, processes
@@ -38,7 +38,7 @@ def env(tmp_path_factory):
     e = Env()
     e.tmp = tmp_path_factory.mktemp("sandbox")
     e.course = engine_helpers.make_course(e.tmp / "course")
-    e.source, e.checks = _load_assignment(e.course, PS)
+    e.source, e.checks = load_assignment(e.course, PS)
     e.zygote = ProbeZygote(hide=default_hidden(e.course), slots=2, forbidden=forbidden_names([e.checks])).start()
     yield e
     e.zygote.close()

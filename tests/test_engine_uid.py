@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
+from autograder.engine.grading_run import forbidden_names, load_assignment
 from autograder.model import course
 from autograder.perimeter.confinement import claims, landlock
 from autograder.perimeter.confinement.limits import Limits
@@ -58,7 +58,7 @@ def env():
     e = SimpleNamespace(base=base)
     try:
         e.course = engine_helpers.make_course(base / "course", (PS,))
-        e.source, e.checks = _load_assignment(e.course, PS)
+        e.source, e.checks = load_assignment(e.course, PS)
         e.classmate = engine_helpers.write_notebook(base / "submitted" / "bob" / PS / f"{PS}.ipynb",
                                                     engine_helpers.submission(PS, correct=True))
         e.results = base / "results"

@@ -408,3 +408,75 @@ def test_the_threat_model_names_an_existing_module_for_each_guarantee():
             if not path.startswith(("autograder/", "tests/")):
                 packages.add(path.split("/")[0])
     assert packages == {"confinement", "child_runtime", "guard", "supervision"}, packages
+
+
+def import_graph(paths: list[Path]) -> dict[str, set[str]]:
+    """``module -> the modules of the product it imports`` (wherever the import is written: inside a function,
+    under ``if TYPE_CHECKING``, relative), each import resolved to the module it names (:func:`_known_module`)."""
+    graph: dict[str, set[str]] = {}
+    for path in paths:
+        module = module_name(path)
+        targets = {_known_module(target) for _, target in
+                   imports_of(path.read_text(encoding="utf-8"), module, path.name == "__init__.py")
+                   if target.split(".")[0] in PRODUCT}
+        graph[module] = {t for t in targets if t != module}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import cycles of ``graph``: its strongly connected components of more than one module (Tarjan's
+    algorithm, iterative), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.get(root, ()))))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return sorted(found)
+
+
+def test_the_package_has_no_import_cycle():
+    """No two modules of the product (the package, the references, the scaffolding, the examples and
+    benchmarks) import each other, directly or through others, however the import is written (inside a function
+    to defer it, under ``TYPE_CHECKING`` for its types): a module lower down never needs one above it."""
+    found = cycles(import_graph([p for p in sources() if p.relative_to(ROOT).parts[0] != "tests"]))
+    assert not found, "import cycles: " + "; ".join(" -> ".join(c) for c in found)
+    # the check itself: a cycle through a deferred import and one through TYPE_CHECKING, as the engine's batch and
+    # its Dask runner, and the checks' declarations and their slice form, were
+    assert cycles({"a": {"b"}, "b": {"a"}, "c": {"d"}, "d": {"e"}, "e": {"c", "f"}, "f": set()}) == [
+        ["a", "b"], ["c", "d", "e"]]
+    deferred = "def f():\n    from autograder.engine import dask_runner  # (lazily)\n"
+    typed = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from autograder.checks.check import Check\n"
+    assert _known_module(imports_of(deferred, "autograder.engine.batch")[0][1]) == "autograder.engine.dask_runner"
+    assert _known_module(imports_of(typed, "autograder.checks.slice_form")[-1][1]) == "autograder.checks.check"

@@ -81,7 +81,7 @@ def run_check(grade_id: str, namespace: dict) -> None:
     if why is not None:
         raise AssertionError(f"not graded: {why}")
 
-    nbgrader_kernel.install()  # from the next graded cell on, its visible asserts carry errors forward too
+    nbgrader_kernel.install(checks_for)  # from the next graded cell on, its visible asserts carry errors forward too
     with nbgrader_kernel.set_aside():
         result = evaluate(get_check(grade_id), LocalTarget(namespace, _kernel_source(grade_id)))
     if not result.passed:

@@ -43,7 +43,7 @@ from autograder.checks.check import Check, CheckResult, Failure, Hint, Probe, Wi
 from autograder.checks.compare import Mismatch, as_values, compare, compare_nonfinite, container
 from autograder.checks.generic_hints import GENERIC_HINTS
 from autograder.checks.references import reference
-from autograder.checks.slice_form import second_look
+from autograder.checks.second_look import second_look
 from autograder.checks.stub_failure import stub_failure
 from autograder.model.course import GRADE_CELLS, problem_set_of_function
 from autograder.model.invariant import known

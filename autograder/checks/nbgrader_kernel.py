@@ -39,11 +39,12 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
 from autograder.checks.callees import carried_callees
+from autograder.checks.check import Check
 from autograder.checks.evaluate import LocalTarget
 from autograder.checks.references import reference_function
 from autograder.model import course
@@ -224,13 +225,14 @@ def _shell() -> Any:
     return get_ipython()
 
 
-def install(problem_set: str | None = None) -> bool:
+def install(checks_for: Callable[[str], Mapping[str, Check]], problem_set: str | None = None) -> bool:
     """Prepare the running IPython kernel for grading, once; False outside one.
 
     Before any cell of the notebook runs: the problem set's forbidden
     library objects refuse student code (a :class:`~autograder.perimeter.guard.arming.Guard`;
     the problem set is ``problem_set``, else the name of the folder the
-    kernel runs in, which nbgrader makes the assignment's), the reference
+    kernel runs in, which nbgrader makes the assignment's, and its checks are ``checks_for(problem_set)``,
+    :func:`autograder.checks.checks_for` handed in by ``run_check``), the reference
     solutions are loaded and cannot be imported by name afterwards, and the
     cell hooks are registered (errors carried forward in graded cells; the
     shell's transformers put back after every cell).
@@ -238,7 +240,7 @@ def install(problem_set: str | None = None) -> bool:
     shell = _shell()
     if shell is None or getattr(shell, "_probdl_carry_hooks", False):
         return False
-    _arm(problem_set or os.path.basename(os.getcwd()))
+    _arm(problem_set or os.path.basename(os.getcwd()), checks_for)
     shell.set_custom_exc((RecursionError,), _recursion_traceback)
     if hasattr(shell, "_format_exception_for_storage"):  # (IPython 9 keeps every error for its history)
         shell._format_exception_for_storage = _exception_for_history
@@ -249,11 +251,8 @@ def install(problem_set: str | None = None) -> bool:
     return True
 
 
-def _arm(problem_set: str) -> None:
+def _arm(problem_set: str, checks_for: Callable[[str], Mapping[str, Check]]) -> None:
     """Forbidden objects refuse student code; the references are loaded, then no longer importable by name."""
-    # (here, not at the top: an import cycle, autograder.checks imports this module before it defines checks_for)
-    from autograder.checks import checks_for
-
     if problem_set not in course.PROBLEM_SETS or support.unsupported() is not None:
         return  # (on an interpreter the guard does not support, run_check grades nothing and says why)
     names = sorted({n for check in checks_for(problem_set).values() for n in check.forbidden})

@@ -68,10 +68,10 @@ from distributed.scheduler import KilledWorker
 
 import autograder
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
-from autograder.engine import batch
 from autograder.engine.disk_incidents import Ledger, Room, warning_line
 from autograder.engine.grade import unreadable_results
-from autograder.engine.zygote_keeper import ZygoteKeeper, grade_in_sandbox
+from autograder.engine.grading_run import GradingRun, Loaded, load_assignment
+from autograder.engine.zygote_keeper import SLOTS_PER_WORKER, ZygoteKeeper, grade_in_sandbox
 from autograder.model.notebook import Unreadable, read_bounded
 from autograder.model.results import SubmissionResult
 from autograder.model.submissions import Submission
@@ -173,7 +173,7 @@ class _WorkerGrader:
         self.lock = threading.Lock()
         folder, self.folder_lock = held_folder.make(held_folder.DASK_WORKER)  # (0700; removed by the next if killed)
         self.folder = Path(folder)
-        self.slot_count = batch.SLOTS_PER_WORKER * max(1, threads)
+        self.slot_count = SLOTS_PER_WORKER * max(1, threads)
         self.slots: queue.Queue = queue.Queue()
         for slot in range(self.slot_count):
             self.slots.put(slot)
@@ -184,7 +184,7 @@ class _WorkerGrader:
         self.forbidden: tuple = ()
         self.loaded: dict = {}  # (problem set, SHA-256 of its source) -> (source, checks)
 
-    def problem_set(self, assignment: str, source_bytes: bytes) -> batch.Loaded:
+    def problem_set(self, assignment: str, source_bytes: bytes) -> Loaded:
         """(source, checks) of ``assignment`` from its source notebook's bytes, loaded once per worker."""
         key = (assignment, hashlib.sha256(source_bytes).hexdigest())
         with self.lock:
@@ -193,7 +193,7 @@ class _WorkerGrader:
                 path = course / "source" / assignment / f"{assignment}.ipynb"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(source_bytes)
-                self.loaded[key] = batch._load_assignment(course, assignment)
+                self.loaded[key] = load_assignment(course, assignment)
             return self.loaded[key]
 
     def sandbox(self, forbidden: tuple) -> ZygoteKeeper:
@@ -313,7 +313,7 @@ class _Task:
 class _Client:
     """One batch's submissions through one Dask client, in a bounded window."""
 
-    def __init__(self, client: Client, run: batch.GradingRun, forbidden: tuple[str, ...]) -> None:
+    def __init__(self, client: Client, run: GradingRun, forbidden: tuple[str, ...]) -> None:
         self.client, self.run = client, run
         self.forbidden = forbidden
         self.fingerprint = grader_fingerprint()
@@ -486,7 +486,7 @@ class _Client:
         return float(self.run.limits.budget_s) + 60.0
 
 
-def _task(run: batch.GradingRun, sub: Submission) -> _Task | None:
+def _task(run: GradingRun, sub: Submission) -> _Task | None:
     """The submission's bytes, read here with the local run's bounds (no link followed); ``None`` when it has
     no notebook to send (its result, the same a local run writes, is written here)."""
     source, _ = run.loaded[sub.assignment]
@@ -503,9 +503,10 @@ def _task(run: batch.GradingRun, sub: Submission) -> _Task | None:
     return None
 
 
-def grade_on_dask(address: str, run: batch.GradingRun, todo: list[Submission], forbidden: list[str]) -> None:
+def grade_on_dask(address: str, run: GradingRun, todo: list[Submission], forbidden: list[str]) -> None:
     """Grade ``todo`` on the Dask cluster at ``address`` (see :func:`scheduler_address`), writing each
-    result through ``run`` (a :class:`autograder.engine.batch.GradingRun`: its writer, its failures, its stop).
+    result through ``run`` (a :class:`autograder.engine.grading_run.GradingRun`: its writer, its failures, its
+    stop), beside the local pool (:mod:`autograder.engine.local_pool`), which records through the same.
 
     Raises
     ------
