@@ -39,9 +39,11 @@ import numpy as np
 
 from autograder.checks import shown
 from autograder.checks.callees import answer_for_stub, carried_callees
-from autograder.checks.check import Check, CheckResult, Failure, Hint, Probe, Within
+from autograder.checks.check import Check, CheckResult
 from autograder.checks.compare import Mismatch, as_values, compare, compare_nonfinite, container
+from autograder.checks.failure import Failure, Hint
 from autograder.checks.generic_hints import GENERIC_HINTS
+from autograder.checks.probe import Probe, Within
 from autograder.checks.references import reference
 from autograder.checks.second_look import second_look
 from autograder.checks.stub_failure import stub_failure

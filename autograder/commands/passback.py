@@ -27,10 +27,10 @@ from autograder.lms.canvas import CanvasTarget
 from autograder.lms.config import TARGETS, ConfigError, PassbackConfig, read_config
 from autograder.lms.lti_token import TokenError, public_jwk
 from autograder.lms.moodle import MoodleTarget
-from autograder.lms.plan import grade_text
+from autograder.lms.plan import UNCHANGED, grade_text
 from autograder.lms.scores import GradesError, read_grades
 from autograder.lms.secret import Redactor
-from autograder.lms.send import FAILED, POSTED, SKIPPED, UNCHANGED, WOULD_POST, Item, Report, send
+from autograder.lms.send import FAILED, POSTED, SKIPPED, WOULD_POST, Item, Report, send
 from autograder.lms.transport import HttpError, LmsError, new_session
 from autograder.model.ids import display
 from autograder.model.invariant import known

@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from autograder.model.files import FEEDBACK_FILE, REPORT_FILE, SIMILARITY_DIR, SIMILARITY_HTML, StrPath, write_atomic
 from autograder.model.results import SubmissionResult, fmt_points, load_results
+from autograder.model.summary import sandbox_line
 from autograder.reports import late, stats
 from autograder.reports._html import render
 from autograder.reports.histogram import histogram_svgs
@@ -54,7 +55,7 @@ def _items(cs: stats.ClassStats) -> dict[str, list[dict[str, Any]]]:
 
 
 def _sandbox_lines(sandbox: dict[str, Any] | list[dict[str, Any]]) -> list[str]:
-    lines = [stats.sandbox_line(sb) for sb in (sandbox if isinstance(sandbox, list) else [sandbox])]
+    lines = [sandbox_line(sb) for sb in (sandbox if isinstance(sandbox, list) else [sandbox])]
     return list(dict.fromkeys(line for line in lines if line))
 
 

@@ -38,7 +38,7 @@ class Specimen:
         otherwise a substring of the hint the grader must show for it.
     mistake : str or tuple of str
         What is wrong in it: the ``mistake`` of the hint rule(s) that name it
-        (:attr:`autograder.checks.check.Hint.mistake`). Every hint shown on a
+        (:attr:`autograder.checks.failure.Hint.mistake`). Every hint shown on a
         cell it loses names one of these, and never another mistake
         (``tests/test_zoo.py``); ``docs/grading.md`` shows each hint with the
         specimens that make its mistake.
