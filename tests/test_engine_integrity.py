@@ -12,6 +12,7 @@ submission plus one bypass; the functions it did not write score 0, and the forb
 refuse to compute (the result says "uses …"), however they were reached.
 """
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -60,19 +61,21 @@ def env(request, tmp_path_factory):
     if e.mounted:
         subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0777", "tmpfs", str(e.needed / "inner")],
                        check=True)
-    python = None
-    if request.param == "uid":  # started as in a container (testkit.container_like), no mode forced
-        python = container_like.zygote_python(e.tmp, [e.course, e.needed])
+    python, disk = None, contextlib.nullcontext()
+    if request.param == "uid":  # started as in a container (testkit.container_like), no mode forced, the slots'
+        disk = container_like.private_disk(e.tmp / "disk")  # folders on a disk no other writer of the host touches
+        python = container_like.zygote_python(e.tmp, [e.course, e.needed], tmpdir=e.tmp / "disk")
     try:
-        e.zygote = ModeZygote(hide=default_hidden(e.course), needed=interpreter_paths() + [str(e.needed)], slots=2,
-                              mode=None if request.param == "uid" else request.param, python=python,
-                              forbidden=forbidden_names([checks for _, checks in e.loaded.values()])).start()
-        try:
-            e.mode = e.zygote.sandbox["mode"]
-            assert request.param in (None, e.mode), e.zygote.sandbox  # (uid: chosen by the zygote itself)
-            yield e
-        finally:
-            e.zygote.close()
+        with disk:
+            e.zygote = ModeZygote(hide=default_hidden(e.course), needed=interpreter_paths() + [str(e.needed)],
+                                  slots=2, mode=None if request.param == "uid" else request.param, python=python,
+                                  forbidden=forbidden_names([checks for _, checks in e.loaded.values()])).start()
+            try:
+                e.mode = e.zygote.sandbox["mode"]
+                assert request.param in (None, e.mode), e.zygote.sandbox  # (uid: chosen by the zygote itself)
+                yield e
+            finally:
+                e.zygote.close()
     finally:
         if e.mounted:
             subprocess.run(["umount", "-l", str(e.needed / "inner")], check=False)
