@@ -16,7 +16,8 @@ import warnings
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for, ps3_gaussian, ps5_gaussian_kl
+from autograder.checks import ps3_gaussian, ps5_gaussian_kl
+from autograder.checks.by_name import checks_for
 from autograder.checks.compare import compare
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.forbidden import linear_algebra_allowed

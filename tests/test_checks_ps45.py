@@ -18,9 +18,9 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
 from autograder.checks import ps4_bernoulli_hints as P4H
 from autograder.checks import ps5_gaussian_kl as P5
+from autograder.checks.by_name import checks_for
 from autograder.checks.check import Check
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.failure import Failure

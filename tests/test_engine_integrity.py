@@ -191,7 +191,7 @@ LEAK = "print(SEEN)\nraise RuntimeError(repr(SEEN))\n"
 def test_what_a_cell_says_after_a_hidden_probe_never_carries_the_hidden_inputs(env, tmp_path):
     """A function records its arguments and a scratch cell at the end raises them: neither results.json (the
     student gets it) nor feedback.html holds any hidden input, while the public ones may show."""
-    from autograder.checks import checks_for
+    from autograder.checks.by_name import checks_for
     from autograder.model import results as results_io
     from autograder.reports.feedback import write_feedback_pages
 

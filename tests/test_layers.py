@@ -197,7 +197,7 @@ def test_the_layering_test_catches_a_wrong_import():
 #: docs/architecture.md, "Imports".
 BY_NAME = {
     "autograder/cli.py": "the command being run, only its module",
-    "autograder/checks/__init__.py": "a problem set's checks (a Gradescope bundle holds one; each is slow to import)",
+    "autograder/checks/by_name.py": "a problem set's checks (a Gradescope bundle holds one; each is slow to import)",
     "autograder/checks/references.py": "a problem set's references (the same)",
     "autograder/reading/library.py": "the NumPy/SciPy subpackages a notebook names, for the purity reading's lookup",
     "autograder/perimeter/guard/dotted.py": "library objects by their dotted names (for the guard and the pinned names)",

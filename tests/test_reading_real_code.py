@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.checks.references import contract
 from autograder.engine.grade import grade_submission
 from autograder.engine.grading_run import forbidden_names, load_assignment

@@ -12,7 +12,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.model.course import ROOT
 from autograder.perimeter.guard.forbidden_walk import forbidden_uses
 from autograder.reading.cells import DEFINED_CELL_MAGICS, DEFINED_LINE_MAGICS

@@ -6,57 +6,24 @@ evaluates the check against the notebook's namespace and raises
 ``AssertionError`` with the message and hint when it fails. The grading
 engine evaluates the same checks from the trusted side instead.
 
-A problem set's module is imported by name when its checks are first asked
-for (:func:`checks_for`), never all six here: a Gradescope bundle holds its own
-problem set's module only (:mod:`autograder.release.gradescope_bundle`), and
-each builds its probes as it is imported (ps3's 300-dimensional covariances
-take 2.2 s, ps5's 0.7 s, measured with ``python -X importtime``).
+A problem set's checks are found by name (:mod:`autograder.checks.by_name`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 
 from autograder.checks import nbgrader_kernel
-from autograder.checks.check import Check
+from autograder.checks.by_name import get_check
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.references import contract
-from autograder.model.course import FUNCTIONS, PROBLEM_SETS, RELEASE, ROOT, problem_set_of
+from autograder.model.course import FUNCTIONS, RELEASE, ROOT, problem_set_of
 from autograder.model.notebook import cell_text
 from autograder.perimeter.guard import support
 from autograder.reading.notebook import NotebookReading
 
-__all__ = ["all_checks", "checks_for", "get_check", "run_check"]
-
-
-def checks_for(ps: str) -> dict:
-    """``grade_id -> Check`` for one problem set, in notebook order."""
-    module = importlib.import_module(f"autograder.checks.{ps}")  # by name: see the module docstring
-    return {check.grade_id: check for check in module.CHECKS}
-
-
-def all_checks() -> dict:
-    """``grade_id -> Check`` for every problem set of the course, in course order."""
-    out = {}
-    for ps in PROBLEM_SETS:
-        out.update(checks_for(ps))
-    return out
-
-
-def get_check(grade_id: str) -> Check:
-    """The :class:`Check` named ``grade_id``.
-
-    Raises
-    ------
-    KeyError
-        When no check of its problem set has that name.
-    """
-    checks = checks_for(problem_set_of(grade_id))
-    if grade_id not in checks:
-        raise KeyError(f"no check named {grade_id!r}")
-    return checks[grade_id]
+__all__ = ["run_check"]
 
 
 def run_check(grade_id: str, namespace: dict) -> None:
@@ -81,7 +48,7 @@ def run_check(grade_id: str, namespace: dict) -> None:
     if why is not None:
         raise AssertionError(f"not graded: {why}")
 
-    nbgrader_kernel.install(checks_for)  # from the next graded cell on, its visible asserts carry errors forward too
+    nbgrader_kernel.install()  # from the next graded cell on, its visible asserts carry errors forward too
     with nbgrader_kernel.set_aside():
         result = evaluate(get_check(grade_id), LocalTarget(namespace, _kernel_source(grade_id)))
     if not result.passed:

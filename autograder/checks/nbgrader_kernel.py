@@ -39,12 +39,12 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
+from autograder.checks.by_name import checks_for
 from autograder.checks.callees import carried_callees
-from autograder.checks.check import Check
 from autograder.checks.evaluate import LocalTarget
 from autograder.checks.references import reference_function
 from autograder.model import course
@@ -225,14 +225,13 @@ def _shell() -> Any:
     return get_ipython()
 
 
-def install(checks_for: Callable[[str], Mapping[str, Check]], problem_set: str | None = None) -> bool:
+def install(problem_set: str | None = None) -> bool:
     """Prepare the running IPython kernel for grading, once; False outside one.
 
     Before any cell of the notebook runs: the problem set's forbidden
     library objects refuse student code (a :class:`~autograder.perimeter.guard.arming.Guard`;
     the problem set is ``problem_set``, else the name of the folder the
-    kernel runs in, which nbgrader makes the assignment's, and its checks are ``checks_for(problem_set)``,
-    :func:`autograder.checks.checks_for` handed in by ``run_check``), the reference
+    kernel runs in, which nbgrader makes the assignment's), the reference
     solutions are loaded and cannot be imported by name afterwards, and the
     cell hooks are registered (errors carried forward in graded cells; the
     shell's transformers put back after every cell).
@@ -240,7 +239,7 @@ def install(checks_for: Callable[[str], Mapping[str, Check]], problem_set: str |
     shell = _shell()
     if shell is None or getattr(shell, "_probdl_carry_hooks", False):
         return False
-    _arm(problem_set or os.path.basename(os.getcwd()), checks_for)
+    _arm(problem_set or os.path.basename(os.getcwd()))
     shell.set_custom_exc((RecursionError,), _recursion_traceback)
     if hasattr(shell, "_format_exception_for_storage"):  # (IPython 9 keeps every error for its history)
         shell._format_exception_for_storage = _exception_for_history
@@ -251,7 +250,7 @@ def install(checks_for: Callable[[str], Mapping[str, Check]], problem_set: str |
     return True
 
 
-def _arm(problem_set: str, checks_for: Callable[[str], Mapping[str, Check]]) -> None:
+def _arm(problem_set: str) -> None:
     """Forbidden objects refuse student code; the references are loaded, then no longer importable by name."""
     if problem_set not in course.PROBLEM_SETS or support.unsupported() is not None:
         return  # (on an interpreter the guard does not support, run_check grades nothing and says why)

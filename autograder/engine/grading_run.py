@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.checks.check import Check
 from autograder.checks.references import reference
 from autograder.engine.batch_plan import SubmissionTimes, submission_results_path, submission_time

@@ -87,7 +87,7 @@ def hint_rules(ps: str) -> dict:
         If two rules share a text, or two different rules a mistake (a hint
         must tell its mistake apart).
     """
-    from autograder.checks import checks_for
+    from autograder.checks.by_name import checks_for
     from autograder.checks.generic_hints import GENERIC_HINTS
 
     rules: dict = {}
@@ -135,7 +135,7 @@ def grade(ps: str, specimen, cells: tuple[str, ...] | None = None) -> dict:
     """
     import numpy as np
 
-    from autograder.checks import checks_for
+    from autograder.checks.by_name import checks_for
     from autograder.checks.evaluate import LocalTarget, evaluate
     from autograder.checks.references import contract, reference_function
     from autograder.model.course import FUNCTIONS
