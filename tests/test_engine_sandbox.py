@@ -94,7 +94,7 @@ def test_the_modules_the_reading_takes_as_loaded_are_loaded_before_student_code(
 def test_the_modules_a_child_answers_with_are_unreachable_by_name(env):
     """The guard, ``invoke`` and the modules beside it are out of the zygote's ``sys.modules`` (so out of every
     child's): student code cannot reach the copies the child answers with (nor the pinned names) by name."""
-    from autograder.perimeter.child_runtime.zygote import CALL_MODULES, GUARD_MODULES
+    from autograder.perimeter.child_runtime.preload import CALL_MODULES, GUARD_MODULES
 
     modules = env.zygote.modules()
     assert len(CALL_MODULES) == 5 and "autograder.perimeter.child_runtime.child" in modules
@@ -104,11 +104,11 @@ def test_the_modules_a_child_answers_with_are_unreachable_by_name(env):
 
 def test_importing_the_call_modules_loads_only_them():
     """The perimeter's packages import nothing eagerly: the zygote's normal import of ``invoke`` and the modules
-    beside it (``zygote.CALL_MODULES``) stays a leaf; ``invoke`` alone loads itself only."""
+    beside it (``preload.CALL_MODULES``) stays a leaf; ``invoke`` alone loads itself only."""
     import subprocess
     import sys
 
-    from autograder.perimeter.child_runtime.zygote import CALL_MODULES
+    from autograder.perimeter.child_runtime.preload import CALL_MODULES
 
     def loaded(names):
         code = (f"import sys, importlib\nfor n in {list(names)!r}: importlib.import_module(n)\n"

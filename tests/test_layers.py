@@ -201,7 +201,7 @@ BY_NAME = {
     "autograder/checks/references.py": "a problem set's references (the same)",
     "autograder/reading/library.py": "the NumPy/SciPy subpackages a notebook names, for the purity reading's lookup",
     "autograder/perimeter/guard/dotted.py": "library objects by their dotted names (for the guard and the pinned names)",
-    "autograder/perimeter/child_runtime/zygote.py": "warm libraries; its own modules, taken out of sys.modules at once",
+    "autograder/perimeter/child_runtime/preload.py": "warm libraries; the perimeter's modules, out of sys.modules at once",
 }
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
 

@@ -5,7 +5,7 @@ submission; after :func:`serve` confines it (see :mod:`.confine`) it executes
 student code. It imports nothing that knows the right answers: only the
 standard library, NumPy, IPython, matplotlib, :mod:`.wire`, :mod:`.confine`
 and the copies of :mod:`autograder.perimeter.child_runtime.invoke` and the modules beside it that the zygote imported and
-took out of ``sys.modules`` (``tools`` below, :func:`.zygote.import_call_tools`). Whatever it answers is validated by the parent, which
+took out of ``sys.modules`` (``tools`` below, :func:`.preload.import_call_tools`). Whatever it answers is validated by the parent, which
 compares with the references and awards points; nothing here can raise a
 score.
 

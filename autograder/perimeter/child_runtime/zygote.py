@@ -48,18 +48,17 @@ Orphans of children (``setsid``, double fork) are reparented to the zygote
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import signal
 import socket
 import struct
 import sys
 import time
-import types
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograder.perimeter.child_runtime import wire
+from autograder.perimeter.child_runtime.preload import import_call_tools, import_guard, warm_imports
 from autograder.perimeter.confinement import (
     claims,
     confine,
@@ -74,91 +73,6 @@ from autograder.perimeter.confinement import (
 )
 from autograder.perimeter.confinement.cgroup import Cgroups
 from autograder.perimeter.confinement.limits import Limits
-
-#: What every child would otherwise import again: loaded once here, before the fork.
-#: (``subprocess`` and ``IPython.utils.process`` serve IPython's ``!``.)
-WARM_MODULES = ("numpy", "scipy.linalg", "scipy.special", "scipy.stats", "matplotlib.pyplot", "subprocess",
-                "IPython.utils.process", "autograder.perimeter.child_runtime.child")
-
-
-def _warm_imports() -> None:
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    for name in WARM_MODULES:
-        importlib.import_module(name)
-
-
-#: The modules a child answers the grader's calls with (:func:`import_call_tools`), in an order where each imports
-#: only modules before it.
-CALL_MODULES = ("autograder.perimeter.guard.dotted", "autograder.perimeter.child_runtime.invoke",
-                "autograder.perimeter.guard.pinning", "autograder.perimeter.guard.forbidden_walk",
-                "autograder.perimeter.child_runtime.carry_forward")
-
-
-def _import_unreachable(*names: str) -> list[types.ModuleType]:
-    """Import the modules ``names`` of the perimeter, then take each out of ``sys.modules`` and off its package,
-    so that student code cannot reach them by name (and patch the copies the zygote and its children use).
-    All are imported before any is taken out: a module importing another finds it loaded, one copy of each."""
-    modules = [importlib.import_module(name) for name in names]
-    for name in names:
-        sys.modules.pop(name, None)
-        parent, _, attribute = name.rpartition(".")
-        package = sys.modules.get(parent)
-        if package is not None and hasattr(package, attribute):
-            delattr(package, attribute)
-    return modules
-
-
-#: The guard's modules that plan and arm (:func:`import_guard`), in an order where each imports only modules before
-#: it (and ``gates`` and ``dotted``).
-GUARD_MODULES = ("autograder.perimeter.guard.refusal", "autograder.perimeter.guard.support",
-                 "autograder.perimeter.guard.plan", "autograder.perimeter.guard.heap",
-                 "autograder.perimeter.guard.arming")
-
-
-def import_guard() -> Any:
-    """This process's :class:`~autograder.perimeter.guard.arming.Guard`, its modules (:data:`GUARD_MODULES`)
-    imported before the zygote enters its filesystem view (which hides this package), then unreachable by name
-    like :func:`import_call_tools`'s modules (the guard holds nothing secret: in a child it holds nothing at all
-    once armed). The zygote holds it, and each child arms through it (:func:`import_call_tools`' ``arm``)."""
-    *_, arming = _import_unreachable(*GUARD_MODULES)
-    return arming.Guard()
-
-
-def import_call_tools(guard: Any) -> types.SimpleNamespace:
-    """What a child answers the grader's calls with, from :data:`CALL_MODULES`, then unreachable by name.
-
-    A normal import, made before the zygote enters its filesystem view
-    (which hides this package): the perimeter's packages import
-    nothing of the rest of the product, so this loads the standard library,
-    NumPy and these modules only (never the evaluation or ``solutions``). The
-    modules are then taken out of ``sys.modules`` and off their package, so
-    student code cannot reach (and patch) the copies the child answers with.
-    The forbidden names are pinned (``pin``) later (:meth:`ZygoteServer.arm`),
-    still before any child exists, in this process's :class:`~autograder.perimeter.guard.pinning.Pins`, which
-    ``forbidden_uses`` is given.
-
-    Returns
-    -------
-    types.SimpleNamespace
-        ``invoke`` and ``describe_definition`` (:mod:`.invoke`), ``forbidden_uses``
-        (:mod:`autograder.perimeter.guard.forbidden_walk`, with the pins), ``CalleeStubs`` (:mod:`.carry_forward`),
-        ``pin`` (the pins') and ``arm`` (``guard``'s: a child arms its own problem set's names before any cell).
-    """
-    _, invoke, pinning, forbidden_walk, carry_forward = _import_unreachable(*CALL_MODULES)  # (dotted: pinning's)
-    pins = pinning.Pins()
-    walk = forbidden_walk.forbidden_uses
-
-    def forbidden_uses(fn: object, names: Iterable[str], skip: Container[str] = ()) -> tuple[str, ...]:
-        result: tuple[str, ...] = walk(fn, names, skip, pins)
-        return result
-
-    return types.SimpleNamespace(invoke=invoke.invoke, describe_definition=invoke.describe_definition,
-                                 forbidden_uses=forbidden_uses, CalleeStubs=carry_forward.CalleeStubs,
-                                 pin=pins.pin, arm=guard.arm)
-
 
 #: Environment variables the children get (with these values, or the grader's for None); nothing else
 #: of the grader's environment reaches them (the CI runs the grader with ``sudo -E``: tokens included).
@@ -268,8 +182,8 @@ class ZygoteServer:
         self.cgroups = Cgroups(int(msg.get("slots", 1)))
         cgroup_report = self.cgroups.create() if self.mode != "weak" else {
             "available": False, "why": "weak mode: no cgroups"}
-        _warm_imports()
-        # (here, not at the top: child imports NumPy and IPython, which the zygote loads in _warm_imports,
+        warm_imports()
+        # (here, not at the top: child imports NumPy and IPython, which the zygote loads in warm_imports,
         # once the guard has said it can arm this interpreter; child is one of WARM_MODULES)
         from autograder.perimeter.child_runtime import child
 
@@ -471,7 +385,7 @@ class ZygoteServer:
         it is that of the child's outer parent (*A* of
         :func:`.namespaces.isolate_child`), which ends the way the child did.
         """
-        from autograder.perimeter.child_runtime import child  # (loaded by init, in _warm_imports: see there)
+        from autograder.perimeter.child_runtime import child  # (loaded by init, in warm_imports: see there)
 
         uid = self.uid_of(slot)
         lim = Limits.from_dict(limits)
