@@ -15,7 +15,7 @@ trusted side (``sys.setprofile`` in the thread that grades it; the child is anot
 Issue 82 counted, following the code by hand, 63 stays in 22 rooms and 41 returns (``model/notebook.py``'s
 ``cell_text`` alone 11 times); this measure gives 70 stays in 25 rooms and 45 returns on that code (``model.notebook``
 10 stays; the sandbox, then ``autograder/sandbox/``, one room) for the demo's first student's ps1
-(``examples/submissions/ada/ps1_softmax``).
+(``examples/submissions/ada/ps1_softmax``); ``tests/test_walk.py`` holds the count where it now is.
 
 ``python -m testkit.walk [student problem_set]`` prints the walk of one of the demo's submissions.
 """

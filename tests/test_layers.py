@@ -480,3 +480,45 @@ def test_the_package_has_no_import_cycle():
     typed = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from autograder.checks.check import Check\n"
     assert _known_module(imports_of(deferred, "autograder.engine.batch")[0][1]) == "autograder.engine.dask_runner"
     assert _known_module(imports_of(typed, "autograder.checks.slice_form")[-1][1]) == "autograder.checks.check"
+
+
+#: The modules outside the model that read a notebook's cells as JSON, and why (anything else fails below).
+RAW_CELL_READERS = {
+    "autograder/nbgrader_io/answer_pictures.py": "a submitted answer's pasted pictures: its attachments, which the "
+                                                 "model never reads",
+    "autograder/nbgrader_io/autograded.py": "writes the notebooks formgrader shows (nbformat JSON, cell by cell)",
+}
+#: What reading a notebook's cells as JSON looks like: the cell_type key, or the model's raw-cell helpers.
+_RAW_HELPERS = {"cell_text", "nbgrader_meta", "grade_id_of"}
+
+
+def raw_cell_reads(source: str) -> list[str]:
+    """``line: what`` for each place ``source`` reads a cell as JSON: the string ``"cell_type"``, or an import of
+    the model's helpers that read a raw cell (:data:`_RAW_HELPERS`)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and node.value == "cell_type":
+            found.append(f"line {node.lineno}: 'cell_type'")
+        elif isinstance(node, ast.ImportFrom) and node.module == "autograder.model.notebook":
+            found += [f"line {node.lineno}: {a.name}" for a in node.names if a.name in _RAW_HELPERS]
+    return found
+
+
+def test_a_notebook_is_read_once_into_the_models_cells():
+    """A submission's notebook is read once, into the model's typed cells (``model/notebook.py``'s
+    ``SubmittedCell``: kind, text, grade_id, nbgrader metadata, position), which restore, the run order, the
+    recognition, the engine and the similarity report use: no module outside the model reads a cell as JSON, but
+    those of :data:`RAW_CELL_READERS`, each for its reason."""
+    wrong = {}
+    for path in product_modules():
+        rel = _rel(path)
+        if rel.startswith("autograder/model/") or rel in RAW_CELL_READERS:
+            continue
+        reads = raw_cell_reads(path.read_text(encoding="utf-8"))
+        if reads:
+            wrong[rel] = reads
+    assert not wrong, f"raw cell JSON read outside the model (use model.notebook.read_cells): {wrong}"
+    for rel in RAW_CELL_READERS:
+        assert raw_cell_reads((ROOT / rel).read_text(encoding="utf-8")), f"{rel} reads no cell as JSON any more"
+    assert raw_cell_reads("from autograder.model.notebook import cell_text, load_source\n"
+                          "ok = cell.get('cell_type') == 'code'\n") == ["line 1: cell_text", "line 2: 'cell_type'"]

@@ -19,7 +19,7 @@ from autograder.checks.by_name import get_check
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.references import contract
 from autograder.model.course import FUNCTIONS, RELEASE, ROOT, problem_set_of
-from autograder.model.notebook import cell_text
+from autograder.model.notebook import read_cells
 from autograder.perimeter.guard import support
 from autograder.reading.notebook import NotebookReading
 
@@ -99,6 +99,6 @@ def _course_cells(ps: str) -> frozenset:
                 nb = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            texts.update(_digest(cell_text(c)) for c in nb.get("cells", []) if c.get("cell_type") == "code")
+            texts.update(_digest(c.source) for c in read_cells(nb.get("cells", [])) if c.kind == "code")
         _COURSE_CELLS[ps] = frozenset(texts)
     return _COURSE_CELLS[ps]
