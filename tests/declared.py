@@ -55,7 +55,7 @@ def missing(ps: str, after: bool = True) -> list:
 
     ``after``: also the pieces the tests ask for once the function works (its tests, zoo, independent versions).
     """
-    from autograder.checks import checks_for
+    from autograder.checks.by_name import checks_for
 
     out = []
     solutions = importlib.import_module(f"solutions.{ps}")

@@ -129,7 +129,7 @@ def test_adding_a_function_takes_four_files(tmp_path):
     _regenerate(course)
 
     # the course plan and the checks registry know it, from the copy (ROOT is the copy's)
-    plan = _python(course, "import json; from autograder.model import course as c; from autograder.checks import "
+    plan = _python(course, "import json; from autograder.model import course as c; from autograder.checks.by_name import "
                            f"checks_for; print(json.dumps([str(c.ROOT), c.FUNCTIONS[{PS!r}], c.ALL_FUNCTIONS[:4], "
                            f"c.GRADE_CELLS[{PS!r}][-1], list(checks_for({PS!r}))[-1]]))")
     assert plan == [str(course), ["logsumexp", "softmax", "log_softmax", "logaddexp"],

@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder.engine import required_mode
-from autograder.engine.batch import _load_assignment, grade_batch
+from autograder.engine.batch import grade_batch
+from autograder.engine.grading_run import load_assignment as _load_assignment
 from autograder.model.course import PROBLEM_SETS, ROOT
 from autograder.model.deadlines import DeadlinesError
 from autograder.model.files import write_json_atomic
