@@ -151,7 +151,7 @@ def test_adding_a_function_takes_four_files(tmp_path):
     # what the tests ask of every function afterwards, each with its file
     after = _python(course, f"import json; from tests.declared import missing; print(json.dumps(missing({PS!r})))")
     assert [line.split(":")[0] for line in after] == [
-        "tests/test_solutions_ps1.py", "testkit/zoo/ps1_softmax.py", "testkit/independent.py"], after
+        "tests/test_solutions_ps1.py", "testkit/zoo/ps1_softmax.py", "testkit/zoo/degenerate.py", "testkit/independent.py"], after
     assert all("logaddexp" in line for line in after), after
 
     # what make release wrote: the points table, the check list, the self-check's functions, the release

@@ -183,7 +183,7 @@ class GradingRun:
         with self.lock:
             if sub.assignment not in self.evidence:
                 self.evidence[sub.assignment] = problem_set_evidence(*self.loaded[sub.assignment])
-        return completed(self.evidence[sub.assignment], data)
+        return completed(self.evidence[sub.assignment], data.graded_with, data.student_code, data.autograded_scores)
 
     def write(self, sub: Submission, source: SourceNotebook, data: SubmissionResult) -> None:
         path = submission_results_path(self.results_dir, sub)
