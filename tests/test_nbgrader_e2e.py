@@ -223,13 +223,13 @@ sys.meta_path.insert(0, _NotTheCourse())
 '''
 
 #: problem set -> a typical mistake of the bug zoo (a specimen's name) and the words of the visible check that
-#: names it (the first test cell of its function that fails says so).
+#: names it (the first test cell of its function that fails says so: the property that failed, never the fix's code).
 TYPICAL_MISTAKES = {
     "ps1_softmax": ("softmax-naive-overflow", "not nan: exp(1000) overflows to inf"),
     "ps2_cross_entropy": ("cross_entropy-sum-not-mean", "should be the MEAN of the two rows' -log p"),
     "ps3_gaussian": ("gaussian_log_pdf-sigma-as-variance", "sigma = 2 is a standard deviation, not a variance"),
-    "ps4_bernoulli": ("ps4-bce-naive-nan", "use scipy.special.xlogy and xlog1py, which count 0 * log 0 as 0"),
-    "ps5_gaussian_kl": ("ps5-gaussian-kl-sigma-as-variance", "sigma is a standard deviation, square it"),
+    "ps4_bernoulli": ("ps4-bce-naive-nan", "a log of 0 was computed on the way"),
+    "ps5_gaussian_kl": ("ps5-gaussian-kl-sigma-as-variance", "the sigmas are standard deviations"),
     "ps6_information": ("ps6-entropy-bits", "use the natural log (np.log2 would give 1 bit)"),
 }
 
