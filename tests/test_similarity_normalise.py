@@ -232,7 +232,14 @@ def test_a_loop_for_its_vectorised_form_and_ufuncs_for_operators_share_most_fing
 
 @pytest.mark.parametrize("name", DIFFERENT)
 def test_other_code_has_other_fingerprints(name):
-    assert shared(BASE, DIFFERENT[name]) < 0.5, name
+    # what is shared beyond the guard and the scaling both write: since a guard is written one way (``if not
+    # t > 0`` is ``if t <= 0``), these short versions share BASE's guard, up to two thirds of their fingerprints
+    # (before: under half, the guards apart); what they compute must still share little
+    guard = BASE.split("    m = np.max")[0] + "    return z\n"
+    x, y, g = (set(doc(s).hashes.tolist()) for s in (BASE, DIFFERENT[name], guard))
+    assert len((x & y) - g) / max(1, min(len(x), len(y))) < 0.25, name
+
+
 
 
 REORDERED = ('''

@@ -34,6 +34,7 @@ import numpy as np
 from autograder.model.pysource import nodes
 from autograder.reading.graded import Binding, Graded
 from autograder.similarity.bounds import MAX_TOKENS, NEVER, Deadline, too_large
+from autograder.similarity.branches import one_way_branches
 from autograder.similarity.canonical import canonical_forms
 from autograder.similarity.clone import Function, clone
 from autograder.similarity.fingerprints import fingerprints
@@ -219,6 +220,7 @@ def _pruned(function: Function, tables: dict[str, dict[object, str]]) -> Functio
     look_up_tables(function, tables)
     unwrap(function)
     prune(function)
+    one_way_branches(function)
     rebound_apart(function)
     return function
 
@@ -305,6 +307,7 @@ def _normalised(tree: Function, namer: Namer, deadline: Deadline) -> None:
     inline_temporaries(tree)
     deadline.check()
     vectorise(tree)
+    one_way_branches(tree)
     canonical_forms(tree, statement_key(namer), namer)
     prune(tree)
     drop_copies(tree)
