@@ -11,8 +11,8 @@ helper that returns from both branches is written in as one expression):
   ``a <= b`` / ``a >= b`` (the negations of ``b < a`` / ``a < b``) are the ``if`` of the plain test with its
   branches swapped; so is ``x if not c else y``;
 * a choice between two values is ``np.where``: ``if c: return a`` ``else: return b`` is
-  ``return np.where(c, a, b)``, ``a if c else b`` is ``np.where(c, a, b)`` (as :mod:`.vectorise` writes
-  ``if c: x = a`` ``else: x = b``), and ``np.where(c, a, a)`` is ``a``.
+  ``return np.where(c, a, b)``, ``if c: x = a`` ``else: x = b`` is ``x = np.where(c, a, b)`` (as :mod:`.vectorise`
+  writes it in a loop), ``a if c else b`` is ``np.where(c, a, b)``, and ``np.where(c, a, a)`` is ``a``.
 
 What a branch computes stays as written: only the layout of the choice changes.
 """
@@ -105,6 +105,10 @@ def _statement(stmt: ast.stmt) -> ast.stmt:
     if len(stmt.body) == 1 == len(stmt.orelse) and isinstance(yes, ast.Return) and isinstance(no, ast.Return) \
             and yes.value is not None and no.value is not None:
         return ast.copy_location(ast.Return(_where(stmt.test, yes.value, no.value, stmt)), stmt)
+    if len(stmt.body) == 1 == len(stmt.orelse) and isinstance(yes, ast.Assign) and isinstance(no, ast.Assign) \
+            and len(yes.targets) == 1 == len(no.targets) and isinstance(yes.targets[0], ast.Name) \
+            and isinstance(no.targets[0], ast.Name) and yes.targets[0].id == no.targets[0].id:
+        return ast.copy_location(ast.Assign(yes.targets, _where(stmt.test, yes.value, no.value, stmt)), stmt)
     return stmt
 
 

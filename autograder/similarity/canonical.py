@@ -98,11 +98,12 @@ def _signed_terms(node: ast.expr) -> list[tuple[bool, ast.expr]]:
 
 def _negative_number(node: ast.expr) -> float | None:
     """The value of a negative number written as a constant or as ``-c``, else None."""
+    sign = 1.0
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        node = ast.Constant(-node.operand.value) if isinstance(node.operand, ast.Constant) else node
+        node, sign = node.operand, -1.0
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool) \
-            and node.value < 0:
-        return float(node.value)
+            and sign * node.value < 0:
+        return sign * float(node.value)
     return None
 
 

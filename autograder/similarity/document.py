@@ -101,14 +101,21 @@ def _is_partial(func: ast.expr, imports: dict[str, str], names: dict[str, Bindin
         and func.value.id not in names and imports.get(func.value.id) == "functools"
 
 
-def _callee_parameters(func: ast.expr, names: dict[str, Binding]) -> list[str] | None:
-    """The positional parameters of what ``func`` calls: a ``def`` of the notebook (a lambda too), or a method of
-    one of its classes called on an instance (``obj.method``, ``Cls().method``: ``self`` left out); else None."""
+def _positional(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[str, ast.expr | None]]:
+    """``[(name, default or None)]`` of a function's positional parameters."""
+    params = function.args.posonlyargs + function.args.args
+    defaults: list[ast.expr | None] = [None] * (len(params) - len(function.args.defaults))
+    return [(a.arg, d) for a, d in zip(params, defaults + list(function.args.defaults))]
+
+
+def _callee_parameters(func: ast.expr, names: dict[str, Binding]) -> list[tuple[str, ast.expr | None]] | None:
+    """The positional parameters (with their defaults) of what ``func`` calls: a ``def`` of the notebook (a lambda
+    too), or a method of one of its classes called on an instance (``obj.method``, ``Cls().method``: ``self``
+    left out); else None."""
     if isinstance(func, ast.Name):
         binding = names.get(func.id)
         node = binding.node if binding is not None and binding.kind == "def" else None
-        return [a.arg for a in node.args.posonlyargs + node.args.args] if isinstance(
-            node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+        return _positional(node) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
     if not isinstance(func, ast.Attribute):
         return None
     owner = func.value.func if isinstance(func.value, ast.Call) else func.value
@@ -117,7 +124,7 @@ def _callee_parameters(func: ast.expr, names: dict[str, Binding]) -> list[str] |
         return None
     for item in binding.class_node().body:
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == func.attr:
-            return [a.arg for a in item.args.posonlyargs + item.args.args][1:]
+            return _positional(item)[1:]
     return None
 
 
@@ -135,11 +142,12 @@ def _partial_function(binding: Binding, name: str, imports: dict[str, str], name
     params = _callee_parameters(func, {**names, **dict(binding.names)})
     if params is None or len(bound) > len(params):
         return None
-    rest = [p for p in params[len(bound):] if p not in {k.arg for k in expr.keywords}]
-    call = ast.Call(clone(func), [clone(a) for a in bound] + [ast.Name(p, ast.Load()) for p in rest],
+    rest = [(p, d) for p, d in params[len(bound):] if p not in {k.arg for k in expr.keywords}]
+    call = ast.Call(clone(func), [clone(a) for a in bound] + [ast.Name(p, ast.Load()) for p, _ in rest],
                     [ast.keyword(k.arg, clone(k.value)) for k in expr.keywords])
     out = _as_function(binding, name)
-    out.args = ast.arguments([], [ast.arg(p) for p in rest], None, [], [], None, [])
+    defaults = [clone(d) for _, d in rest if d is not None]  # (the trailing ones, as in any signature)
+    out.args = ast.arguments([], [ast.arg(p) for p, _ in rest], None, [], [], None, defaults)
     out.body = [ast.Return(call)]
     return ast.fix_missing_locations(ast.copy_location(out, expr))
 
