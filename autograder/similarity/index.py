@@ -33,7 +33,9 @@ independent students by chance, whatever its score), and when its score stands o
 own pairs between groups: at least :data:`MARGIN` above their 99th percentile (a function everyone writes
 the same way, a one-line formula, is not reported for looking like itself). The class's pairs are taken
 without each student's best match, which for a copier is the copy's original: the copies in a class do not
-raise the bar they are judged by. Groups of three or more are
+raise the bar they are judged by. A pair that a third student, of another group, matches about as well as the
+two match each other does not stand out (three versions alike two by two: the textbook form three students wrote
+alike), and is not reported. Groups of three or more are
 shown as groups whatever their size, and whether or not they are reported. Neither the score nor a report
 is a probability or a verdict.
 """
