@@ -23,7 +23,7 @@ from autograder.model.notebook import cell_text, nbgrader_meta
 from testkit.copier import disguise
 from testkit.fill import filled_release, reference_cells
 from testkit.independent import INDEPENDENT
-from testkit.zoo import degenerate, zoo
+from testkit.zoo import zoo
 
 
 @cache
@@ -34,6 +34,10 @@ def release_cells(ps: str) -> dict:
             if nbgrader_meta(c).get("solution") and nbgrader_meta(c).get("grade_id") in FUNCTIONS[ps]}
 
 
+#: The zoo's degenerate forms (testkit/zoo/degenerate.py: a constant, the identity, an argument handed back) are
+#: not versions of a function anyone wrote: left out, as the stubs are (one-liners alike by construction, they made
+#: half of some functions' "independent" pairs coincide once they joined the zoo).
+DEGENERATE = "-degenerate-"
 #: A zoo specimen this alike (difflib's ratio over its lines without comments and blank lines) to a version
 #: already taken is an edit of it, not a version written independently: many specimens are the reference with
 #: one mistake put in, and counting them as independent pairs would make copying look usual.
@@ -47,14 +51,12 @@ def _lines(source: str) -> list:
 @cache
 def versions(ps: str, function: str) -> tuple:
     """``((name, source), …)``: the independently written versions of ``function`` (a zoo specimen that is an
-    edit of one already taken, :data:`EDIT_OF`, is left out, and so are the zoo's degenerate forms: a constant,
-    an input handed back, one line that computes nothing is no one's version of the function)."""
+    edit of one already taken, :data:`EDIT_OF`, is left out)."""
     out = [("reference", reference_cells(ps)[function])]
-    degenerate_forms = {s.name for s in degenerate.specimens(ps)}
     for s in zoo(ps):
-        if s.function == function and s.hint != "" and s.name not in degenerate_forms and \
-                f"def {function}(" in s.source and not any(
-                difflib.SequenceMatcher(None, _lines(s.source), _lines(src)).ratio() >= EDIT_OF for _, src in out):
+        if s.function != function or s.hint == "" or DEGENERATE in s.name or f"def {function}(" not in s.source:
+            continue
+        if not any(difflib.SequenceMatcher(None, _lines(s.source), _lines(src)).ratio() >= EDIT_OF for _, src in out):
             out.append((s.name, s.source))
     out += [(f"independent-{i}", source) for i, source in enumerate(INDEPENDENT[function])]
     return tuple(out)

@@ -4,8 +4,9 @@ The class (:func:`testkit.similarity_class.write_class`) is real notebooks, read
 by the report's own reader: student ``ind-NN`` wrote version NN of each
 function independently (the reference solution cell, the bug zoo's specimens
 right and wrong, and :data:`testkit.independent.INDEPENDENT`, written by hand;
-10 to 20 versions per function, 296 in all as the zoo stands; a zoo specimen that is an edit of a version
-already taken is left out: :data:`testkit.similarity_class.EDIT_OF`), and ``cp-NN`` handed in a copy of
+10 to 20 versions per function, 362 in all as the zoo stands; a zoo specimen that is an edit of a version
+already taken is left out, :data:`testkit.similarity_class.EDIT_OF`, and so are its degenerate forms,
+:data:`testkit.similarity_class.DEGENERATE`), and ``cp-NN`` handed in a copy of
 ``ind-NN``'s code disguised by four transformations of
 :func:`testkit.copier.disguise` (renamed variables and helpers, new layout,
 comments and docstrings added or removed, independent statements swapped, dead
@@ -15,10 +16,11 @@ not undo), chosen by a seed per version.
 For each function, the *independent* pairs are the pairs of ``ind-`` students,
 the *planted* pairs ``(ind-NN, cp-NN)``. The figure: the planted pairs that score
 above the 95th percentile of the independent pairs of their function. Measured
-(K = 10, windows of 4, on the 314 versions of the zoo as it was): 308 of 314 (98.1 %); copydetect used plainly (its own
+(K = 10, windows of 4, on the 362 versions of the zoo as it is): 347 of 362 (95.9 %); copydetect used plainly (its own
 tokens and defaults, on the solution cells as written, the release's cell as
-boilerplate): 249 of 314 (79.3 %). The tests hold the first at 95 % or more and
-above the second.
+boilerplate): 259 of 362 (71.5 %). The tests hold the first at 95 % or more and
+above the second. (With the zoo's 126 degenerate forms among the independent versions, 414 of 446: one-liners
+alike by construction, they are no one's version of a function.)
 """
 
 from __future__ import annotations
@@ -143,15 +145,16 @@ def test_planted_copies_score_above_the_95th_percentile_of_independent_pairs(pla
 
 
 def test_planted_copies_are_reported_and_independent_pairs_mostly_not(read):
-    """At the default settings, precision first (issue 83): most copies are reported (220 of 361 measured), and
-    almost no "independent" pair is (6 of 3,042; before issue 83, 82 of 2,271 at 277 of 314 copies). This class's
+    """At the default settings, precision first (issue 83): most copies are reported (228 of 362 measured; 220 of
+    361 before sums, branches and a third student's matches were judged), and almost no "independent" pair is (4 of
+    3,063; 6 of 3,042 before; before issue 83, 82 of 2,271 at 277 of 314 copies). This class's
     independent versions include the bug zoo's, most of them one mistake away from the reference or from each
     other (``gaussian_mle-by-hand`` and ``independent-1`` differ by one ``if``), and half its students are copies:
     the issue's figures are measured on real code by benchmarks/similarity_detection.py --real."""
     found = _scores(*read, reported=True)
     planted = [s for _, p in found.values() for s in p]
     independent = [s for i, _ in found.values() for s in i]
-    assert sum(planted) / len(planted) >= 0.58, (sum(planted), len(planted))
+    assert sum(planted) / len(planted) >= 0.62, (sum(planted), len(planted))
     assert sum(independent) / len(independent) <= 0.01, (sum(independent), len(independent))
 
 

@@ -232,7 +232,14 @@ def test_a_loop_for_its_vectorised_form_and_ufuncs_for_operators_share_most_fing
 
 @pytest.mark.parametrize("name", DIFFERENT)
 def test_other_code_has_other_fingerprints(name):
-    assert shared(BASE, DIFFERENT[name]) < 0.5, name
+    # what is shared beyond the guard and the scaling both write: since a guard is written one way (``if not
+    # t > 0`` is ``if t <= 0``), these short versions share BASE's guard, up to two thirds of their fingerprints
+    # (before: under half, the guards apart); what they compute must still share little
+    guard = BASE.split("    m = np.max")[0] + "    return z\n"
+    x, y, g = (set(doc(s).hashes.tolist()) for s in (BASE, DIFFERENT[name], guard))
+    assert len((x & y) - g) / max(1, min(len(x), len(y))) < 0.25, name
+
+
 
 
 REORDERED = ('''
@@ -544,7 +551,113 @@ WRAPPERS = {
     "a list display": "IMPLS = [_impl]\nsoftmax = IMPLS[0]\n",
     "an attribute set on an object": "class Box:\n    pass\n\nbox = Box()\nbox.f = _impl\nsoftmax = box.f\n",
     "a def": "def softmax(z, axis=-1, temperature=1.0):\n    return _impl(z, axis, temperature)\n",
+    # functools.partial binding an object whose method does the work (issue 83's held-out miss)
+    "partial binding an object": "from functools import partial\n\nclass Loss:\n    def value(self, z, axis, "
+                                 "temperature):\n        return _impl(z, axis, temperature)\n\n"
+                                 "def _run(loss, z, axis=-1, temperature=1.0):\n    return loss.value(z, axis, "
+                                 "temperature)\n\nsoftmax = partial(_run, Loss())\n",
 }
+
+
+#: Issue 83 (the real-code benchmark's misses, as classes of disguise): written two ways, the same once normalised.
+SAME_PAIRS.update({
+    "terms added and subtracted in another order, a negative factor's sign on its term": ('''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    var = temperature ** 2
+    return np.log(2 * np.pi) * -0.5 - 0.5 * np.log(var) - (z - 1) ** 2 * 0.5 / var
+''', '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    var = temperature ** 2
+    return (z - 1) ** 2 * -0.5 / var - np.log(var) * 0.5 - np.log(2 * np.pi) * 0.5
+'''),
+    "pow(a, 2), math.pow and a ** 0.5": ('''
+import math
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    return pow(z, 2) + math.pow(temperature, 3) + z ** 0.5
+''', '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    return z ** 2 + temperature ** 3 + np.sqrt(z)
+'''),
+    "an early return, a negated test, a conditional expression": ('''
+import numpy as np
+
+def _step(v):
+    if v <= 100:
+        return np.log(np.exp(v) + 1)
+    return v
+
+def softmax(z, axis=-1, temperature=1.0):
+    t = temperature if not temperature is None else 1.0
+    return _step(z) * t
+''', '''
+import numpy as np
+
+def _step(v):
+    if 100 < v:
+        return v
+    else:
+        return np.log(np.exp(v) + 1)
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature is None:
+        t = 1.0
+    else:
+        t = temperature
+    return _step(z) * t
+'''),
+    "a guard written round": ('''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    return np.exp(z / temperature)
+''', '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("bad temperature")
+    return np.exp(z / temperature)
+'''),
+    "a contract function written in the graded function's own cell is one of its helpers": ('''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    m = np.max(z, axis=axis, keepdims=True)
+    return m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
+
+def softmax(z, axis=-1, temperature=1.0):
+    return np.exp(z - logsumexp(z, axis))
+''', '''
+import numpy as np
+
+def _lse(v, ax):
+    top = np.max(v, axis=ax, keepdims=True)
+    return top + np.log(np.sum(np.exp(v - top), axis=ax, keepdims=True))
+
+def softmax(z, axis=-1, temperature=1.0):
+    return np.exp(z - _lse(z, axis))
+'''),
+})
+
+
+def test_a_contract_function_of_its_own_cell_is_compared_on_its_own():
+    """A contract function the graded function calls from another cell is the student's answer to that function,
+    compared there: it is not written in."""
+    own = "import numpy as np\n\ndef logsumexp(z, axis=-1):\n    return np.log(np.sum(np.exp(z), axis=axis))\n"
+    caller = "def softmax(z, axis=-1, temperature=1.0):\n    return np.exp(z - logsumexp(z, axis))\n"
+    code = notebook_code([{"cell_type": "code", "source": own}, {"cell_type": "code", "source": caller}], CONTRACT)
+    apart = document(code.graded["softmax"], code.imports, CONTRACT, name="softmax")
+    assert apart.size < doc(own + "\n" + caller).size  # (tokens: the callee's body is not in the stream)
 
 
 @pytest.mark.parametrize("name", sorted(SAME_PAIRS))

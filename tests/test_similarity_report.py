@@ -15,10 +15,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder.model.course import ROOT
 from autograder.model.files import SIMILARITY_HTML, SIMILARITY_JSON
+from autograder.similarity.corpus import Entry
+from autograder.similarity.document import Document
+from autograder.similarity.index import compare
 from autograder.similarity.run import similarity_report
 from testkit.copier import disguise
 from testkit.similarity_class import _write, versions
@@ -174,3 +178,27 @@ def test_a_bad_command_line_says_what_is_expected(tmp_path):
     assert bad.returncode == 2 and "--threshold must be a number in (0, 10]" in bad.stderr
     with pytest.raises(ValueError, match="threshold"):
         similarity_report(tmp_path / "s", tmp_path / "out", threshold=float("nan"))
+
+
+def _entry(student: str, hashes) -> Entry:
+    hashes = np.asarray(sorted(hashes), dtype=np.int64)
+    return Entry(student, student, "ps1_softmax", "softmax",
+                 Document(hashes, np.arange(len(hashes)), np.zeros((len(hashes), 2), dtype=np.int64), ("softmax",),
+                          len(hashes) * 3))
+
+
+def test_three_versions_alike_two_by_two_do_not_stand_out_and_a_pair_alone_does():
+    """Issue 83, the real-code benchmark: three independent cross-entropies were the same once normalised and were
+    reported as three pairs; a pair that a third student matches as well does not stand out from that student.
+    Two students alone with the same code do."""
+    rng = np.random.default_rng(0)
+    own = [set(rng.integers(1, 10**12, 18).tolist()) for _ in range(10)]  # ten versions of their own
+    common = set(range(1000, 1014))  # a few lines every version holds
+    entries = [_entry(f"own-{i}", s | common) for i, s in enumerate(own)]
+    alike = set(range(5000, 5016))
+    entries += [_entry(f"alike-{i}", alike | set(range(7000 + 10 * i, 7004 + 10 * i)) | common) for i in range(3)]
+    pair = set(range(9000, 9016))
+    entries += [_entry("copier", pair | common), _entry("original", pair | common)]
+    compared = compare(entries, np.empty(0, dtype=np.int64))
+    reported = {tuple(sorted((compared.entries[p.a].student, compared.entries[p.b].student))) for p in compared.pairs}
+    assert reported == {("copier", "original")}, reported

@@ -87,7 +87,8 @@ class Binding:
     ``kind`` is ``"def"`` (``node`` a function), ``"class"`` or ``"instance"`` (``node`` a class),
     ``"expr"`` (``node`` the expression, ``names`` what the names it reads were bound to then),
     ``"library"`` (``detail`` the dotted name), ``"opaque"`` (``detail`` why it cannot be known) or
-    ``"either"`` (``options``: any of them). ``key`` names the piece of code it is shown as.
+    ``"either"`` (``options``: any of them). ``key`` names the piece of code it is shown as; ``cell`` is the
+    cell a top-level ``def`` or lambda was written in (-1: not known).
     """
 
     kind: str
@@ -97,6 +98,7 @@ class Binding:
     names: tuple[tuple[str, Binding], ...] = ()
     options: tuple[Binding, ...] = ()
     given: bool = False
+    cell: int = -1
 
     def function(self) -> ast.FunctionDef | ast.AsyncFunctionDef:
         """``node`` of a ``"def"`` binding: the function."""
@@ -318,7 +320,7 @@ class _Reader:
         if isinstance(expr, ast.Lambda):  # `f = lambda …: body`: the function it is, as a `def` would be
             name = "·".join(self._targets(statement)) or "lambda"
             return Binding("def", _lambda_def(expr, name), self._show(statement, name), detail="lambda",
-                           given=self.given)
+                           given=self.given, cell=self.cell)
         element = self._element(expr)
         if element is not None:  # `T["f"]`, `FS[0]` of a dict or list display: the element
             return self.value(element, statement)
@@ -407,13 +409,13 @@ class _Reader:
 
     def statement(self, stmt: ast.stmt, depth: int, calls: int) -> None:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            binding = Binding("def", stmt, self._show(stmt, stmt.name), given=self.given)
+            binding = Binding("def", stmt, self._show(stmt, stmt.name), given=self.given, cell=self.cell)
             decorators = [d for d in stmt.decorator_list if self._names_in(d)]
             if decorators and all(isinstance(d, ast.Name) and _forwards(self.names.get(d.id)) for d in decorators):
                 # decorators that only call the function with what it is given: the function runs, without them
                 bare = copy.copy(stmt)
                 bare.decorator_list = [d for d in stmt.decorator_list if d not in decorators]
-                binding, decorators = Binding("def", bare, binding.key, given=self.given), []
+                binding, decorators = Binding("def", bare, binding.key, given=self.given, cell=self.cell), []
             if decorators:  # a decorator of the notebook's own may return any code: both are compared
                 binding = _either([binding, Binding("expr", stmt.decorator_list[0], binding.key,
                                                     names=self._read_names(stmt), given=self.given)])

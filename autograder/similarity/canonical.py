@@ -5,7 +5,8 @@ read through the notebook's imports (``np.subtract``, ``numpy.subtract`` and ``s
 NumPy are the same function):
 
 * ufuncs as operators: ``np.add``, ``np.subtract``, ``np.multiply``, ``np.true_divide``/``np.divide``,
-  ``np.power``, ``np.negative``, ``np.matmul``/``np.dot`` (two arrays) are ``+ - * / ** -x @``;
+  ``np.power``, ``np.negative``, ``np.matmul``/``np.dot`` (two arrays) are ``+ - * / ** -x @``, and so are
+  the builtin ``pow(a, b)`` and ``math.pow``; ``x ** 0.5`` is ``np.sqrt(x)``;
   ``np.square(x)`` and ``x * x`` are ``x ** 2`` (``2 * s * s`` is ``2 * s ** 2``);
 * reductions by one name: ``np.add.reduce`` is ``np.sum``, ``np.maximum.reduce``/``np.amax`` is ``np.max``,
   ``np.minimum.reduce``/``np.amin`` ``np.min``, ``np.multiply.reduce`` ``np.prod``; ``math``'s functions
@@ -21,6 +22,8 @@ NumPy are the same function):
 * keyword arguments in one order (by name);
 * the operands of a commutative operator (``+``, ``*``, ``&``, ``|``, ``^``) in one order: a chain of the
   same operator (``a * b * c``) is flattened and its operands sorted (``key``), so ``b * a`` is ``a * b``;
+  a sum of terms added and subtracted (``a - b + c``, ``-b + a``) is its positive terms in one order then its
+  negative ones, a negative constant factor moving its sign to the term (``x * -0.5`` is ``-(x * 0.5)``);
   ``a > b`` is ``b < a``; ``x / 2`` is ``x * 0.5``, ``x * (1 / n)`` is ``x / n``; ``np.sum(x) / x.size``
   (or ``len(x)``) is ``np.mean(x)``; ``np.log(a / b)`` is ``np.log(a) - np.log(b)``;
   ``np.where(x < c, c, x)`` is ``np.maximum(x, c)`` (``minimum`` likewise, its arguments in one order).
@@ -77,6 +80,33 @@ def _operands(node: ast.expr, op_type: type[ast.operator]) -> list[ast.expr]:
     return out
 
 
+def _signed_terms(node: ast.expr) -> list[tuple[bool, ast.expr]]:
+    """The terms of a chain of ``+`` and ``-`` (and unary ``-``), left to right, each with whether it is
+    subtracted (iteratively: chains can be long)."""
+    out: list[tuple[bool, ast.expr]] = []
+    todo: list[tuple[bool, ast.expr]] = [(False, node)]
+    while todo:
+        negative, item = todo.pop()
+        if isinstance(item, ast.BinOp) and isinstance(item.op, (ast.Add, ast.Sub)):
+            todo += [(negative != isinstance(item.op, ast.Sub), item.right), (negative, item.left)]
+        elif isinstance(item, ast.UnaryOp) and isinstance(item.op, ast.USub):
+            todo.append((not negative, item.operand))
+        else:
+            out.append((negative, item))
+    return out
+
+
+def _negative_number(node: ast.expr) -> float | None:
+    """The value of a negative number written as a constant or as ``-c``, else None."""
+    sign = 1.0
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node, sign = node.operand, -1.0
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool) \
+            and sign * node.value < 0:
+        return sign * float(node.value)
+    return None
+
+
 def _same(a: ast.AST, b: ast.AST) -> bool:
     return isinstance(a, ast.Name) and isinstance(b, ast.Name) and a.id == b.id
 
@@ -107,7 +137,7 @@ class _Canonical(ast.NodeTransformer):
             if func.id in self.namer.local:
                 return ""
             return self.namer.imports.get(func.id, func.id if func.id in ("sum", "max", "min", "abs", "float",
-                                                                          "list", "tuple", "len") else "")
+                                                                          "list", "tuple", "len", "pow") else "")
         return self.namer.dotted(func) or ""
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
@@ -130,6 +160,10 @@ class _Canonical(ast.NodeTransformer):
                 and isinstance(node.right.value, (int, float)) and not isinstance(node.right.value, bool) \
                 and node.right.value not in (0, 1):
             node = ast.copy_location(ast.BinOp(node.left, ast.Mult(), ast.Constant(1.0 / node.right.value)), node)
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            return self._sum(node)
+        if isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Constant) and node.right.value == 0.5:
+            return ast.copy_location(ast.Call(ast.Name("numpy.sqrt", ast.Load()), [node.left], []), node)
         if not isinstance(node.op, _COMMUTATIVE):
             return node
         operands = _operands(node, type(node.op))
@@ -146,6 +180,42 @@ class _Canonical(ast.NodeTransformer):
         out = operands[0]
         for operand in operands[1:]:
             out = ast.copy_location(ast.BinOp(out, type(node.op)(), operand), node)
+        return out
+
+    def _term(self, negative: bool, term: ast.expr) -> tuple[bool, ast.expr]:
+        """A term of a sum with a negative constant factor's sign moved to the term (``x * -0.5`` is
+        ``-(x * 0.5)``, ``-1 * x`` is ``-x``)."""
+        if _negative_number(term) is not None:
+            return not negative, ast.copy_location(ast.Constant(-_negative_number(term)), term)  # type: ignore[operator]
+        if isinstance(term, ast.BinOp) and isinstance(term.op, ast.Div):  # (-a) / b is -(a / b)
+            flipped, numerator = self._term(False, term.left)
+            if flipped:
+                return not negative, ast.copy_location(ast.BinOp(numerator, ast.Div(), term.right), term)
+            return negative, term
+        if not (isinstance(term, ast.BinOp) and isinstance(term.op, ast.Mult)):
+            return negative, term
+        factors = _operands(term, ast.Mult)
+        signs = [_negative_number(f) for f in factors]
+        if sum(v is not None for v in signs) != 1:
+            return negative, term
+        kept = [f if v is None else ast.copy_location(ast.Constant(-v), f) for f, v in zip(factors, signs)]
+        kept = [f for f in kept if not (isinstance(f, ast.Constant) and f.value == 1.0)] or kept[:1]
+        out = kept[0]
+        for factor in kept[1:]:
+            out = ast.copy_location(ast.BinOp(out, ast.Mult(), factor), term)
+        return not negative, self._binop(out) if isinstance(out, ast.BinOp) else out
+
+    def _sum(self, node: ast.BinOp) -> ast.expr:
+        """A chain of ``+`` and ``-`` (operands canonical already): its added terms in one order, then its
+        subtracted ones; all subtracted, the first is negated."""
+        terms = [self._term(negative, term) for negative, term in _signed_terms(node)]
+        added = sorted((t for negative, t in terms if not negative), key=self.key)
+        taken = sorted((t for negative, t in terms if negative), key=self.key)
+        out = added[0] if added else ast.copy_location(ast.UnaryOp(ast.USub(), taken.pop(0)), node)
+        for term in added[1:]:
+            out = ast.copy_location(ast.BinOp(out, ast.Add(), term), node)
+        for term in taken:
+            out = ast.copy_location(ast.BinOp(out, ast.Sub(), term), node)
         return out
 
     def visit_Compare(self, node: ast.Compare) -> ast.expr:
@@ -183,6 +253,8 @@ class _Canonical(ast.NodeTransformer):
             name = "numpy.maximum" if name == "max" else "numpy.minimum"
         elif name in ("max", "min") and len(node.args) == 1:
             name = "numpy." + name
+        if name in ("pow", "math.pow") and len(node.args) == 2 and not node.keywords:
+            return self._binop(ast.copy_location(ast.BinOp(node.args[0], ast.Pow(), node.args[1]), node))
         if name in LAYOUT and node.args and not isinstance(node.args[0], ast.Starred):
             return node.args[0]
         if name.startswith("numpy.") and name[6:] in BINARY and len(node.args) == 2 and not any(

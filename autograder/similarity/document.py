@@ -34,6 +34,7 @@ import numpy as np
 from autograder.model.pysource import nodes
 from autograder.reading.graded import Binding, Graded
 from autograder.similarity.bounds import MAX_TOKENS, NEVER, Deadline, too_large
+from autograder.similarity.branches import one_way_branches
 from autograder.similarity.canonical import canonical_forms
 from autograder.similarity.clone import Function, clone
 from autograder.similarity.fingerprints import fingerprints
@@ -92,12 +93,76 @@ def _as_function(binding: Binding, name: str) -> ast.FunctionDef:
     return out
 
 
+def _is_partial(func: ast.expr, imports: dict[str, str], names: dict[str, Binding]) -> bool:
+    """``func`` names ``functools.partial`` through the notebook's imports (not a name the notebook rebound)."""
+    if isinstance(func, ast.Name):
+        return func.id not in names and imports.get(func.id) == "functools.partial"
+    return isinstance(func, ast.Attribute) and func.attr == "partial" and isinstance(func.value, ast.Name) \
+        and func.value.id not in names and imports.get(func.value.id) == "functools"
+
+
+def _positional(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[str, ast.expr | None]]:
+    """``[(name, default or None)]`` of a function's positional parameters."""
+    params = function.args.posonlyargs + function.args.args
+    defaults: list[ast.expr | None] = [None] * (len(params) - len(function.args.defaults))
+    return [(a.arg, d) for a, d in zip(params, defaults + list(function.args.defaults))]
+
+
+def _callee_parameters(func: ast.expr, names: dict[str, Binding]) -> list[tuple[str, ast.expr | None]] | None:
+    """The positional parameters (with their defaults) of what ``func`` calls: a ``def`` of the notebook (a lambda
+    too), or a method of one of its classes called on an instance (``obj.method``, ``Cls().method``: ``self``
+    left out); else None."""
+    if isinstance(func, ast.Name):
+        binding = names.get(func.id)
+        node = binding.node if binding is not None and binding.kind == "def" else None
+        return _positional(node) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+    if not isinstance(func, ast.Attribute):
+        return None
+    owner = func.value.func if isinstance(func.value, ast.Call) else func.value
+    binding = names.get(owner.id) if isinstance(owner, ast.Name) else None
+    if binding is None or binding.kind not in ("class", "instance"):
+        return None
+    for item in binding.class_node().body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == func.attr:
+            return _positional(item)[1:]
+    return None
+
+
+def _partial_function(binding: Binding, name: str, imports: dict[str, str], names: dict[str, Binding],
+                      ) -> ast.FunctionDef | None:
+    """``functools.partial(f, a, k=b)`` bound to the contract name, as the function it is: ``def name(rest):
+    return f(a, rest, k=b)``, ``rest`` the parameters of ``f`` that ``a`` and ``k`` leave open (so that ``f`` is
+    written in, and the methods of an object it binds are reached and written in too); None when it is not
+    such a call, or what ``f`` takes is not known."""
+    expr = binding.node
+    if not (isinstance(expr, ast.Call) and expr.args and _is_partial(expr.func, imports, names)) \
+            or any(isinstance(a, ast.Starred) for a in expr.args) or any(k.arg is None for k in expr.keywords):
+        return None
+    func, bound = expr.args[0], expr.args[1:]
+    params = _callee_parameters(func, {**names, **dict(binding.names)})
+    if params is None or len(bound) > len(params):
+        return None
+    rest = [(p, d) for p, d in params[len(bound):] if p not in {k.arg for k in expr.keywords}]
+    call = ast.Call(clone(func), [clone(a) for a in bound] + [ast.Name(p, ast.Load()) for p, _ in rest],
+                    [ast.keyword(k.arg, clone(k.value)) for k in expr.keywords])
+    out = _as_function(binding, name)
+    defaults = [clone(d) for _, d in rest if d is not None]  # (the trailing ones, as in any signature)
+    out.args = ast.arguments([], [ast.arg(p) for p, _ in rest], None, [], [], None, defaults)
+    out.body = [ast.Return(call)]
+    return ast.fix_missing_locations(ast.copy_location(out, expr))
+
+
 class _Reach:
     """What the entries reach by name: helper functions (inlined), classes' methods and expressions (kept)."""
 
-    def __init__(self, names: dict[str, Binding], contract: frozenset[str]) -> None:
+    def __init__(self, names: dict[str, Binding], contract: frozenset[str], own: str = "",
+                 cells: frozenset[int] = frozenset()) -> None:
         self.names = names
         self.contract = contract
+        # a contract function written in the graded function's own cell is one of its helpers (a student who
+        # renames it, or writes it in, changes nothing); one written in its own cell is compared on its own
+        self.own = own
+        self.cells = cells
         # name -> (key, FunctionDef): helpers the inliner may write in
         self.functions: dict[str, tuple[str, Function]] = {}
         self.classes: dict[str, ast.ClassDef] = {}     # key -> ClassDef
@@ -111,7 +176,8 @@ class _Reach:
         if binding is None or len(self.functions) + len(self.classes) + len(self.kept) > MAX_REACHED:
             return
         for option in (binding.options if binding.kind == "either" else (binding,)):
-            if option.kind == "def" and name not in self.functions and name not in self.contract:
+            if option.kind == "def" and name not in self.functions and name != self.own and (
+                    name not in self.contract or option.cell >= 0 and option.cell in self.cells):
                 self.functions[name] = (option.key, option.function())
                 self.todo.append((option.function(), {}))
             elif option.kind in ("class", "instance") and option.key not in self.classes:
@@ -162,6 +228,7 @@ def _pruned(function: Function, tables: dict[str, dict[object, str]]) -> Functio
     look_up_tables(function, tables)
     unwrap(function)
     prune(function)
+    one_way_branches(function)
     rebound_apart(function)
     return function
 
@@ -183,12 +250,14 @@ def _without_self(method: Function) -> Function:
     return method
 
 
-def _entry_function(binding: Binding, name: str, reach: _Reach) -> tuple[str, Function | None]:
-    """``(key, function)`` an entry's graded call runs first (a class's ``__call__`` or ``__init__``)."""
+def _entry_function(binding: Binding, name: str, reach: _Reach, imports: dict[str, str],
+                    ) -> tuple[str, Function | None]:
+    """``(key, function)`` an entry's graded call runs first (a class's ``__call__`` or ``__init__``, the
+    function a ``functools.partial`` calls)."""
     if binding.kind == "def":
         return binding.key, binding.function()
     if binding.kind == "expr":
-        return binding.key, _as_function(binding, name)
+        return binding.key, _partial_function(binding, name, imports, reach.names) or _as_function(binding, name)
     wanted = ("__call__",) if binding.kind == "instance" else ("__new__", "__init__")
     for item in binding.class_node().body:
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in wanted:
@@ -246,11 +315,14 @@ def _normalised(tree: Function, namer: Namer, deadline: Deadline) -> None:
     inline_temporaries(tree)
     deadline.check()
     vectorise(tree)
+    one_way_branches(tree)
     canonical_forms(tree, statement_key(namer), namer)
     prune(tree)
     drop_copies(tree)
     inline_temporaries(tree)
     hoist_repeated(tree)
+    # the operands ordered again: a temporary written in since orders by what it now holds
+    canonical_forms(tree, statement_key(namer), namer)
 
 
 def document(graded: Graded, imports: dict[str, str], contract: Collection[str] = frozenset(),
@@ -275,10 +347,10 @@ def document(graded: Graded, imports: dict[str, str], contract: Collection[str] 
     if graded.problem:
         return _empty(graded.problem)
     contract = frozenset(contract)
-    reach = _Reach(graded.names, contract)
+    reach = _Reach(graded.names, contract, name, frozenset(b.cell for b in graded.entries if b.cell >= 0))
     entries: list[tuple[str, Function]] = []
     for binding in graded.entries:
-        key, function = _entry_function(binding, name, reach)
+        key, function = _entry_function(binding, name, reach, imports)
         if binding.kind in ("class", "instance"):
             reach.binding(binding.class_node().name, binding, {})
         if function is not None:
