@@ -232,10 +232,12 @@ class _WorkerGrader:
     def disk(self, keeper: ZygoteKeeper) -> dict:
         """This worker's disk incidents so far (``uid`` mode; none elsewhere), as a local batch reports them
         (:meth:`~autograder.engine.disk_incidents.Ledger.report`), ``at_s`` from :attr:`started_wall`: each
-        task's answer carries them all, and the client keeps the latest of each worker."""
+        task's answer carries them all, and the client keeps the one made last on each worker (incidents only
+        accumulate: a report made later holds every earlier one's)."""
+        made = time.monotonic()  # (answers of two threads may reach the client in either order: it keeps the last made)
         incidents = keeper.disk_incidents() if keeper.watched else []
         entries, _ = self.ledger.report(incidents, self.started)
-        return {"worker": self.name, "started_wall": self.started_wall, "incidents": entries}
+        return {"worker": self.name, "started_wall": self.started_wall, "made": made, "incidents": entries}
 
     @staticmethod
     def report(keeper: ZygoteKeeper) -> dict:
@@ -379,7 +381,9 @@ class _Client:
             data = SubmissionResult.from_json(json.loads(raw), sub.student, sub.assignment)
             if not self.run.summary.sandbox:
                 self.run.summary.sandbox = dict(sandbox)
-            self.disks[(disk["worker"], disk["started_wall"])] = disk
+            kept = self.disks.get((disk["worker"], disk["started_wall"]))
+            if kept is None or disk["made"] >= kept["made"]:
+                self.disks[(disk["worker"], disk["started_wall"])] = disk
         if sub.note:
             data.notes.append(sub.note)
         self.run.write(sub, source, data)
@@ -568,6 +572,7 @@ def grade_on_dask(address: str, run: GradingRun, todo: list[Submission], forbidd
         try:
             runner.grade(tasks, WINDOW_PER_THREAD * threads)
         finally:
+            runner.look()  # (a worker lost after the last look: the last results can all arrive in one wait)
             run.summary.lost_workers = runner.lost
             run.summary.incidents = runner.incidents()
             run.summary.warnings.extend(warning_line(entry) for entry in run.summary.incidents)
