@@ -3,7 +3,7 @@
 
     python benchmarks/child_forks.py [--rounds N]
 
-In a process the zygote's size (the zygote's :data:`~autograder.perimeter.child_runtime.zygote.WARM_MODULES` imported),
+In a process the zygote's size (the zygote's :data:`~autograder.perimeter.child_runtime.preload.WARM_MODULES` imported),
 ``--rounds`` times each, alternately, a child that exits at once, born in a new PID namespace:
 
 * **outer parent** (``userns`` mode's way, and root's before): a fork *A* unshares the PID namespace and
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from autograder.perimeter.child_runtime.zygote import WARM_MODULES  # noqa: E402
+from autograder.perimeter.child_runtime.preload import WARM_MODULES  # noqa: E402
 from autograder.perimeter.confinement import namespaces, syscalls  # noqa: E402
 
 

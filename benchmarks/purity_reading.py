@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from autograder.checks import checks_for  # noqa: E402
+from autograder.checks.by_name import checks_for  # noqa: E402
 from autograder.model.course import FUNCTIONS, PROBLEM_SETS  # noqa: E402
 from autograder.model.notebook import cell_text, nbgrader_meta  # noqa: E402
 from autograder.reading.budget import MAX_STEPS  # noqa: E402

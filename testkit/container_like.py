@@ -29,6 +29,7 @@ Test scaffolding, not part of the product.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -208,18 +209,40 @@ def enter_mapped_user_namespace(width: int, outer: int = OUTER_UID) -> None:
     os.setresuid(0, 0, 0)
 
 
-def zygote_python(folder, expose_also=(), landlock: bool = True) -> str:
+def zygote_python(folder, expose_also=(), landlock: bool = True, tmpdir=None) -> str:
     """A program that runs this interpreter as :func:`main` runs a command (namespaces refused, the interpreter
-    and ``expose_also`` reachable by other users): a zygote's ``python`` (:class:`autograder.perimeter.supervision.zygote_parent.Zygote`),
-    so that it starts as in a container. Written into ``folder``."""
+    and ``expose_also`` reachable by other users): a zygote's ``python``
+    (:class:`autograder.perimeter.supervision.zygote_parent.Zygote`), so that it starts as in a container. Written
+    into ``folder``. ``tmpdir``: the zygote's ``TMPDIR``, where the ``uid`` mode makes its slots' folders (a
+    :func:`private_disk`, so that the disk watch sees no other writer of the host)."""
     import shlex
 
     path = Path(folder) / "container-like-python"
-    options = "".join(f" --expose {shlex.quote(str(p))}" for p in expose_also) + ("" if landlock else " --no-landlock")
+    exposed = [*expose_also, *([tmpdir] if tmpdir is not None else [])]  # (the children reach their slots' folders)
+    options = "".join(f" --expose {shlex.quote(str(p))}" for p in exposed) + ("" if landlock else " --no-landlock")
     python = shlex.quote(sys.executable)
-    path.write_text(f'#!/bin/sh\nexec {python} -m testkit.container_like{options} -- {python} "$@"\n')
+    # (TMPDIR for the zygote alone: container_like's own folders, made before the exec, stay in the host's /tmp)
+    tmp = f"env TMPDIR={shlex.quote(str(tmpdir))} " if tmpdir is not None else ""
+    path.write_text(f'#!/bin/sh\nexec {python} -m testkit.container_like{options} -- {tmp}{python} "$@"\n')
     path.chmod(0o755)
     return str(path)
+
+
+@contextlib.contextmanager
+def private_disk(folder, mb: int = 1024):
+    """A fresh tmpfs of ``mb`` MB mounted on ``folder`` (made if needed) while inside, for a ``uid``-mode zygote's
+    ``TMPDIR`` (:func:`zygote_python`): its slots' folders are then on a filesystem no other program of the host
+    writes to, as a container's disk is, so that the grader's disk watch (which counts the whole filesystem's
+    growth, and stops the running slots to find who holds growth no folder explains) never meets the host's other
+    writers. On the host's ``/tmp`` a busy machine's writers (another test run, a build) were such growth, and a
+    test's child was stopped in the middle of its cell (``crashed: connection closed``). Root only."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    syscalls.mount("tmpfs", str(folder), "tmpfs", syscalls.MS_NOSUID | syscalls.MS_NODEV, f"size={int(mb)}m,mode=0755")
+    try:
+        yield folder
+    finally:
+        syscalls.umount(str(folder))
 
 
 def main(argv=None) -> int:

@@ -23,7 +23,7 @@ from autograder.model.notebook import cell_text, nbgrader_meta
 from testkit.copier import disguise
 from testkit.fill import filled_release, reference_cells
 from testkit.independent import INDEPENDENT
-from testkit.zoo import zoo
+from testkit.zoo import degenerate, zoo
 
 
 @cache
@@ -47,10 +47,13 @@ def _lines(source: str) -> list:
 @cache
 def versions(ps: str, function: str) -> tuple:
     """``((name, source), …)``: the independently written versions of ``function`` (a zoo specimen that is an
-    edit of one already taken, :data:`EDIT_OF`, is left out)."""
+    edit of one already taken, :data:`EDIT_OF`, is left out, and so are the zoo's degenerate forms: a constant,
+    an input handed back, one line that computes nothing is no one's version of the function)."""
     out = [("reference", reference_cells(ps)[function])]
+    degenerate_forms = {s.name for s in degenerate.specimens(ps)}
     for s in zoo(ps):
-        if s.function == function and s.hint != "" and f"def {function}(" in s.source and not any(
+        if s.function == function and s.hint != "" and s.name not in degenerate_forms and \
+                f"def {function}(" in s.source and not any(
                 difflib.SequenceMatcher(None, _lines(s.source), _lines(src)).ratio() >= EDIT_OF for _, src in out):
             out.append((s.name, s.source))
     out += [(f"independent-{i}", source) for i, source in enumerate(INDEPENDENT[function])]

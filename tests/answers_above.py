@@ -36,7 +36,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.checks.check import Check
 
 #: The release before the lessons were rewritten (the positive control's).

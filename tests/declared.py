@@ -55,7 +55,7 @@ def missing(ps: str, after: bool = True) -> list:
 
     ``after``: also the pieces the tests ask for once the function works (its tests, zoo, independent versions).
     """
-    from autograder.checks import checks_for
+    from autograder.checks.by_name import checks_for
 
     out = []
     solutions = importlib.import_module(f"solutions.{ps}")
@@ -86,6 +86,7 @@ def missing(ps: str, after: bool = True) -> list:
         return out
     from testkit.independent import INDEPENDENT
     from testkit.zoo import zoo
+    from testkit.zoo.degenerate import BODIES
 
     tests = (ROOT / "tests" / f"test_solutions_{ps[:3]}.py")
     text = tests.read_text(encoding="utf-8") if tests.is_file() else ""
@@ -99,6 +100,9 @@ def missing(ps: str, after: bool = True) -> list:
             out.append(f"testkit/zoo/{ps}.py: {fn} has {len(right)} correct and {len(wrong)} wrong specimens in ZOO "
                        f"(at least {CORRECT_SPECIMENS} correct ones, written differently, and a wrong one with its "
                        "hint and mistake)")
+        if fn not in BODIES:
+            out.append(f"testkit/zoo/degenerate.py: BODIES[{fn!r}] is missing (its constant, uniform, one-hot, identity, "
+                       "echoed and ignored-parameter forms, each earning only what the contract grants)")
         if len(INDEPENDENT.get(fn, ())) < INDEPENDENT_VERSIONS:
             out.append(f"testkit/independent.py: INDEPENDENT[{fn!r}] has {len(INDEPENDENT.get(fn, ()))} versions "
                        f"(at least {INDEPENDENT_VERSIONS}, each in a style of its own)")

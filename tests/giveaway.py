@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.checks.references import reference
 from autograder.model.course import FUNCTIONS
 from autograder.perimeter.child_runtime.invoke import NotNumbers, to_plain

@@ -129,7 +129,7 @@ def test_adding_a_function_takes_four_files(tmp_path):
     _regenerate(course)
 
     # the course plan and the checks registry know it, from the copy (ROOT is the copy's)
-    plan = _python(course, "import json; from autograder.model import course as c; from autograder.checks import "
+    plan = _python(course, "import json; from autograder.model import course as c; from autograder.checks.by_name import "
                            f"checks_for; print(json.dumps([str(c.ROOT), c.FUNCTIONS[{PS!r}], c.ALL_FUNCTIONS[:4], "
                            f"c.GRADE_CELLS[{PS!r}][-1], list(checks_for({PS!r}))[-1]]))")
     assert plan == [str(course), ["logsumexp", "softmax", "log_softmax", "logaddexp"],
@@ -151,7 +151,7 @@ def test_adding_a_function_takes_four_files(tmp_path):
     # what the tests ask of every function afterwards, each with its file
     after = _python(course, f"import json; from tests.declared import missing; print(json.dumps(missing({PS!r})))")
     assert [line.split(":")[0] for line in after] == [
-        "tests/test_solutions_ps1.py", "testkit/zoo/ps1_softmax.py", "testkit/independent.py"], after
+        "tests/test_solutions_ps1.py", "testkit/zoo/ps1_softmax.py", "testkit/zoo/degenerate.py", "testkit/independent.py"], after
     assert all("logaddexp" in line for line in after), after
 
     # what make release wrote: the points table, the check list, the self-check's functions, the release

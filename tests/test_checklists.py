@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, function_of, source_notebook
 from testkit.zoo import checklists
 

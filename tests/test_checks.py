@@ -15,8 +15,8 @@ import time
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
 from autograder.checks import references as references_module
+from autograder.checks.by_name import checks_for
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.generic_hints import GENERIC_HINTS
 from autograder.checks.references import reference_function
@@ -283,7 +283,7 @@ def test_the_mvn_reference_is_accurate_on_the_ill_conditioned_probes():
 
 def test_purity_twins_pass_the_same_numbers_as_arrays():
     """A list probe's twin is an earlier probe of the same check with the same numbers as NumPy arrays."""
-    from autograder.checks import all_checks
+    from autograder.checks.by_name import all_checks
 
     pairs = 0
     for check in all_checks().values():

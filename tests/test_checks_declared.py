@@ -11,8 +11,11 @@ import importlib
 
 import pytest
 
-from autograder.checks.check import Check, FunctionChecks, Hint, Probe, ProblemSetChecks, Relation, related
+from autograder.checks.check import Check
+from autograder.checks.declaration import FunctionChecks, ProblemSetChecks
+from autograder.checks.failure import Hint
 from autograder.checks.hints import kind
+from autograder.checks.probe import Probe, Relation, related
 from autograder.model.course import PROBLEM_SETS, function_of
 
 SHAPE = Hint("The output has the input's shape.", kind("shape"), "test-shape")

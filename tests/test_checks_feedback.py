@@ -16,7 +16,8 @@ import warnings
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for, ps3_gaussian, ps5_gaussian_kl
+from autograder.checks import ps3_gaussian, ps5_gaussian_kl
+from autograder.checks.by_name import checks_for
 from autograder.checks.compare import compare
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.forbidden import linear_algebra_allowed
@@ -216,7 +217,8 @@ def test_a_hidden_failure_without_a_hint_is_told_on_a_public_input_that_fails_th
     """A hidden probe's message shows neither the input nor the value: where a public probe further down the cell
     fails the same way, that one is told (the student can run it); a failure of another kind is not (it may be
     another mistake's), and a hinted hidden failure is told as it is."""
-    from autograder.checks.check import Probe, ProblemSetChecks  # (here only: a check made for this test)
+    from autograder.checks.declaration import ProblemSetChecks  # (here only: a check made for this test)
+    from autograder.checks.probe import Probe
 
     sigmoid = ProblemSetChecks("ps4_bernoulli").function("sigmoid")
     check = sigmoid.check("stability", summary="tails.", atol=0.0, why_reference="a test's own check.", probes=(

@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.checks.evaluate import LocalTarget, evaluate
 
 GRADED = checks_for("ps6_information")["kl_divergence-purity"]

@@ -18,12 +18,14 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
 from autograder.checks import ps4_bernoulli_hints as P4H
 from autograder.checks import ps5_gaussian_kl as P5
-from autograder.checks.check import Check, Failure, Probe
+from autograder.checks.by_name import checks_for
+from autograder.checks.check import Check
 from autograder.checks.evaluate import LocalTarget, evaluate
+from autograder.checks.failure import Failure
 from autograder.checks.hints import matches
+from autograder.checks.probe import Probe
 from autograder.checks.references import reference, reference_function
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, function_of
 from autograder.perimeter.child_runtime.invoke import invoke

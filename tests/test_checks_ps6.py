@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from autograder.checks import checks_for
 from autograder.checks import ps6_information as P6
+from autograder.checks.by_name import checks_for
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.references import reference, reference_function
 from autograder.model.course import FUNCTIONS

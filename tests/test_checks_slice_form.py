@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.slice_form import MAX_SLICES, STACK_CELLS, WAYS, SlicedTarget, SliceForm, cut
 

@@ -267,7 +267,7 @@ def test_points_come_from_the_source_notebook_and_a_mismatch_is_reported(shard):
 def test_summary_lines_of_a_resume_and_of_an_empty_shard():
     """A rerun with nothing left says so (not "0.0 notebooks/s with 0 worker(s)"); an empty shard is fine."""
     from autograder.commands.autograde import resume_line
-    from autograder.engine.batch import BatchSummary
+    from autograder.engine.grading_run import BatchSummary
     from autograder.reports.table import summary_lines
 
     kept = BatchSummary("sub", "res", total=7, skipped_existing=7)

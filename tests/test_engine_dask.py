@@ -28,7 +28,7 @@ import dask
 import pytest
 from distributed import Client, LocalCluster, WorkerPlugin
 
-from autograder.engine import dask_runner
+from autograder.engine import dask_runner, zygote_keeper
 from autograder.engine.batch import grade_batch
 from autograder.model.results import read_result
 from testkit.same_grades import differences
@@ -355,6 +355,6 @@ def test_a_worker_whose_grader_setup_did_not_happen_sets_it_up_on_its_first_task
     grader = plugin.ready(worker)
     try:
         assert plugin.grader is grader and plugin.ready(worker) is grader, "one grader per worker process"
-        assert grader.slot_count == dask_runner.batch.SLOTS_PER_WORKER * 2, "its slots: so many per worker thread"
+        assert grader.slot_count == zygote_keeper.SLOTS_PER_WORKER * 2, "its slots: so many per worker thread"
     finally:
         grader.close()

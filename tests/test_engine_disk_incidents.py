@@ -9,8 +9,10 @@ import time
 
 import pytest
 
-from autograder.engine import batch, disk_incidents, zygote_keeper
+from autograder.engine import disk_incidents, grade, zygote_keeper
 from autograder.engine.disk_incidents import MAX_REGRADES, Ledger, Run, spoilt
+from autograder.engine.grading_run import BatchSummary, GradingRun
+from autograder.engine.local_pool import LocalPool
 from autograder.model import course
 from autograder.model import results as results_model
 from autograder.model.notebook import load_source
@@ -92,7 +94,7 @@ class _Spoiling:
 
 
 def _grade_spoilt(monkeypatch, tmp_path, cell_error=""):
-    """One submission graded by a :class:`batch.GradingRun` on :class:`_Spoiling` (the notebook's run replaced by a
+    """One submission graded by the local pool of a :class:`GradingRun` on :class:`_Spoiling` (the notebook's run replaced by a
     full-marks result, with ``cell_error`` in its one cell): the summary and the results written."""
     def full_marks(*args, **kwargs):
         result = SubmissionResult("ann", PS, 40.0, 40.0)
@@ -100,13 +102,12 @@ def _grade_spoilt(monkeypatch, tmp_path, cell_error=""):
                                        "error": cell_error, "duration_s": 0.1})
         return result
 
-    monkeypatch.setattr(batch.grade, "grade_submission", full_marks)  # (the module both graders call)
-    summary = batch.BatchSummary(str(tmp_path), str(tmp_path / "results"))
+    monkeypatch.setattr(grade, "grade_submission", full_marks)  # (the module both graders call)
+    summary = BatchSummary(str(tmp_path), str(tmp_path / "results"))
     sub = Submission("ann", PS, tmp_path / f"{PS}.ipynb")
     source = load_source(course.ROOT / "source" / PS / f"{PS}.ipynb", PS)
-    run = batch.GradingRun([sub], {PS: (source, {})}, tmp_path / "results", Limits(), _Spoiling(), summary,
-                           lambda *event: None)
-    run.worker(0, 1)
+    run = GradingRun({PS: (source, {})}, tmp_path / "results", Limits(), _Spoiling(), summary, lambda *event: None)
+    LocalPool(run, [sub]).worker(0, 1)
     return summary, run.ledger.regraded, results_model.read_result(tmp_path / "results" / "ann" / PS / "results.json")
 
 
@@ -203,8 +204,8 @@ def test_a_dask_workers_incidents_reach_the_summary_with_its_name_on_the_batchs_
         {"kind": "over", "submission": f"ann/{PS}", "detail": "512 MB in 3 files", "at_s": 3.0, "until_s": None,
          "graded_again": [f"bob/{PS}"]}]
 
-    run = batch.GradingRun([], {PS: (None, {})}, tmp_path / "results", Limits(), None,
-                           batch.BatchSummary(str(tmp_path), str(tmp_path / "results")), lambda *event: None)
+    run = GradingRun({PS: (None, {})}, tmp_path / "results", Limits(), None,
+                     BatchSummary(str(tmp_path), str(tmp_path / "results")), lambda *event: None)
     runner = dask_runner._Client(None, run, ())
     run.write = lambda sub, source, data: None
     answer = (b'{"score": 40, "max_score": 40}', {"mode": "uid"}, disk)

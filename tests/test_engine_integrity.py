@@ -12,6 +12,7 @@ submission plus one bypass; the functions it did not write score 0, and the forb
 refuse to compute (the result says "uses …"), however they were reached.
 """
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -21,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
+from autograder.engine.grading_run import forbidden_names, load_assignment
 from autograder.model import course
 from autograder.perimeter.confinement.limits import Limits
 from autograder.perimeter.supervision.zygote_parent import GraderError, default_hidden
@@ -54,26 +55,28 @@ def env(request, tmp_path_factory):
 
     e = SimpleNamespace(tmp=tmp_path_factory.mktemp("integrity"))
     e.course = engine_helpers.make_course(e.tmp / "course", PROBLEM_SETS)
-    e.loaded = {ps: _load_assignment(e.course, ps) for ps in PROBLEM_SETS}
+    e.loaded = {ps: load_assignment(e.course, ps) for ps in PROBLEM_SETS}
     e.needed = e.tmp / "needed"
     (e.needed / "inner").mkdir(parents=True)
     e.mounted = os.geteuid() == 0
     if e.mounted:
         subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0777", "tmpfs", str(e.needed / "inner")],
                        check=True)
-    python = None
-    if request.param == "uid":  # started as in a container (testkit.container_like), no mode forced
-        python = container_like.zygote_python(e.tmp, [e.course, e.needed])
+    python, disk = None, contextlib.nullcontext()
+    if request.param == "uid":  # started as in a container (testkit.container_like), no mode forced, the slots'
+        disk = container_like.private_disk(e.tmp / "disk")  # folders on a disk no other writer of the host touches
+        python = container_like.zygote_python(e.tmp, [e.course, e.needed], tmpdir=e.tmp / "disk")
     try:
-        e.zygote = ModeZygote(hide=default_hidden(e.course), needed=interpreter_paths() + [str(e.needed)], slots=2,
-                              mode=None if request.param == "uid" else request.param, python=python,
-                              forbidden=forbidden_names([checks for _, checks in e.loaded.values()])).start()
-        try:
-            e.mode = e.zygote.sandbox["mode"]
-            assert request.param in (None, e.mode), e.zygote.sandbox  # (uid: chosen by the zygote itself)
-            yield e
-        finally:
-            e.zygote.close()
+        with disk:
+            e.zygote = ModeZygote(hide=default_hidden(e.course), needed=interpreter_paths() + [str(e.needed)],
+                                  slots=2, mode=None if request.param == "uid" else request.param, python=python,
+                                  forbidden=forbidden_names([checks for _, checks in e.loaded.values()])).start()
+            try:
+                e.mode = e.zygote.sandbox["mode"]
+                assert request.param in (None, e.mode), e.zygote.sandbox  # (uid: chosen by the zygote itself)
+                yield e
+            finally:
+                e.zygote.close()
     finally:
         if e.mounted:
             subprocess.run(["umount", "-l", str(e.needed / "inner")], check=False)
@@ -189,7 +192,7 @@ LEAK = "print(SEEN)\nraise RuntimeError(repr(SEEN))\n"
 def test_what_a_cell_says_after_a_hidden_probe_never_carries_the_hidden_inputs(env, tmp_path):
     """A function records its arguments and a scratch cell at the end raises them: neither results.json (the
     student gets it) nor feedback.html holds any hidden input, while the public ones may show."""
-    from autograder.checks import checks_for
+    from autograder.checks.by_name import checks_for
     from autograder.model import results as results_io
     from autograder.reports.feedback import write_feedback_pages
 

@@ -15,9 +15,8 @@ import numpy as np
 import pytest
 
 from autograder.checks.callees import answer_for_stub
-from autograder.engine.batch import _load_assignment, forbidden_names
-from autograder.engine.execute import MAX_CALLBACK_MESSAGES, Session
 from autograder.engine.grade import grade_submission
+from autograder.engine.grading_run import forbidden_names, load_assignment
 from autograder.model import course
 from autograder.model.course import ROOT
 from autograder.perimeter.child_runtime import wire
@@ -29,6 +28,7 @@ from autograder.perimeter.child_runtime.carry_forward import (
     same_cell,
 )
 from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.session import MAX_CALLBACK_MESSAGES, Session
 from autograder.perimeter.supervision.zygote_parent import ChildError, Zygote, default_hidden
 from testkit.corpus import load as corpus
 from testkit.fill import filled_release
@@ -46,7 +46,7 @@ _counter = itertools.count()
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("order")
-    assignments = {ps: _load_assignment(ROOT, ps) for ps in course.PROBLEM_SETS}
+    assignments = {ps: load_assignment(ROOT, ps) for ps in course.PROBLEM_SETS}
     zygote = Zygote(hide=default_hidden(ROOT), slots=1,
                     forbidden=forbidden_names([checks for _, checks in assignments.values()])).start()
     yield tmp, assignments, zygote
@@ -300,7 +300,7 @@ class NoZygote:
 
 
 def session_with(script):
-    session = Session(NoZygote(), 0, [], LIMITS)
+    session = Session(NoZygote(), 0, [], LIMITS, shown_after_probe=str)
     session.child = ScriptedChild(script)
     session.answer = answer_for_stub
     return session

@@ -5,9 +5,16 @@ import json
 
 import pytest
 
-from autograder.engine.restore import rebuild
+from autograder.engine import restore
 from autograder.model import course
-from autograder.model.notebook import Unreadable, cell_text, load_source, load_submission
+from autograder.model.notebook import (
+    SubmittedCell,
+    Unreadable,
+    cell_text,
+    load_source,
+    load_submission,
+    read_cells,
+)
 from testkit.fill import filled_release
 from tests import engine_helpers
 
@@ -22,6 +29,13 @@ def source(tmp_path_factory):
 
 def cells_of(nb):
     return copy.deepcopy(nb["cells"])
+
+
+def rebuild(source, cells):
+    """:func:`restore.rebuild` of ``cells``: a notebook's cells as the JSON the tests edit (read as the model reads
+    a submission, :func:`read_cells`), or as :func:`load_submission` read them."""
+    typed = all(isinstance(c, SubmittedCell) for c in cells)
+    return restore.rebuild(source, cells if typed else read_cells(cells))
 
 
 def index_of(cells, grade_id):

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
+from autograder.engine.grading_run import forbidden_names, load_assignment
 from autograder.model import course
 from autograder.perimeter.child_runtime import wire
 from autograder.perimeter.confinement.limits import Limits
@@ -58,7 +58,7 @@ def env(tmp_path_factory):
     (e.beside / "secret.txt").write_text("secret")
     e.results = e.tmp / "results"
     e.results.mkdir()
-    e.source, e.checks = _load_assignment(e.course, PS)
+    e.source, e.checks = load_assignment(e.course, PS)
     import site
 
     # a hidden path inside a needed one (as a course installed into the virtualenv would be)
@@ -551,7 +551,7 @@ def weak(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("weak")
     course_dir = engine_helpers.make_course(tmp / "course")
-    forbidden = forbidden_names([_load_assignment(course_dir, PS)[1]])
+    forbidden = forbidden_names([load_assignment(course_dir, PS)[1]])
     with ModeZygote(hide=default_hidden(course_dir), slots=1, mode="weak", forbidden=forbidden) as zygote:
         yield SimpleNamespace(course=course_dir, zygote=zygote)
 
@@ -581,7 +581,7 @@ def test_the_weak_fallback_still_grades_and_kills_escaped_processes(weak, tmp_pa
     """Without user namespaces there are no namespaces or uids; killing walks the process tree (and the
     zygote's orphans). What it does not prevent: the daemon wrote into the grader's own folder."""
     zygote = weak.zygote
-    source, checks = _load_assignment(weak.course, PS)
+    source, checks = load_assignment(weak.course, PS)
     assert zygote.sandbox["uid_drop"] is False and zygote.sandbox["uids"] == []
     assert zygote.sandbox["mode"] == "weak" and "WEAK SANDBOX" in zygote.sandbox["warnings"][-1]
     marker = tmp_path / "daemon.pid"

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
+from autograder.engine.grading_run import forbidden_names, load_assignment
 from autograder.model import course
 from autograder.model.course import ROOT
 from autograder.perimeter.confinement import namespaces, processes
@@ -38,7 +38,7 @@ def env(tmp_path_factory):
     e = Env()
     e.tmp = tmp_path_factory.mktemp("sandbox")
     e.course = engine_helpers.make_course(e.tmp / "course")
-    e.source, e.checks = _load_assignment(e.course, PS)
+    e.source, e.checks = load_assignment(e.course, PS)
     e.zygote = ProbeZygote(hide=default_hidden(e.course), slots=2, forbidden=forbidden_names([e.checks])).start()
     yield e
     e.zygote.close()
@@ -94,20 +94,21 @@ def test_the_modules_the_reading_takes_as_loaded_are_loaded_before_student_code(
 def test_the_modules_a_child_answers_with_are_unreachable_by_name(env):
     """The guard, ``invoke`` and the modules beside it are out of the zygote's ``sys.modules`` (so out of every
     child's): student code cannot reach the copies the child answers with (nor the pinned names) by name."""
-    from autograder.perimeter.child_runtime.zygote import CALL_MODULES
+    from autograder.perimeter.child_runtime.preload import CALL_MODULES, GUARD_MODULES
 
     modules = env.zygote.modules()
     assert len(CALL_MODULES) == 5 and "autograder.perimeter.child_runtime.child" in modules
-    assert [m for m in (*CALL_MODULES, "autograder.perimeter.guard.arming") if m in modules] == []
+    assert "autograder.perimeter.guard.arming" in GUARD_MODULES and len(GUARD_MODULES) == 5
+    assert [m for m in (*CALL_MODULES, *GUARD_MODULES) if m in modules] == []
 
 
 def test_importing_the_call_modules_loads_only_them():
     """The perimeter's packages import nothing eagerly: the zygote's normal import of ``invoke`` and the modules
-    beside it (``zygote.CALL_MODULES``) stays a leaf; ``invoke`` alone loads itself only."""
+    beside it (``preload.CALL_MODULES``) stays a leaf; ``invoke`` alone loads itself only."""
     import subprocess
     import sys
 
-    from autograder.perimeter.child_runtime.zygote import CALL_MODULES
+    from autograder.perimeter.child_runtime.preload import CALL_MODULES
 
     def loaded(names):
         code = (f"import sys, importlib\nfor n in {list(names)!r}: importlib.import_module(n)\n"

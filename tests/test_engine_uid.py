@@ -25,13 +25,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
+from autograder.engine.grading_run import forbidden_names, load_assignment
 from autograder.model import course
 from autograder.perimeter.confinement import claims, landlock
 from autograder.perimeter.confinement.limits import Limits
-from autograder.perimeter.supervision.disk_watch import STOPPED_FOR_NOTHING
-from autograder.perimeter.supervision.zygote_parent import ChildError, default_hidden
+from autograder.perimeter.supervision.zygote_parent import default_hidden
 from testkit import container_like
 from testkit.attacks import ATTACKS, classmate_copy, fork_storm
 from testkit.probe import ProbeZygote, printed, run_cell
@@ -58,7 +57,7 @@ def env():
     e = SimpleNamespace(base=base)
     try:
         e.course = engine_helpers.make_course(base / "course", (PS,))
-        e.source, e.checks = _load_assignment(e.course, PS)
+        e.source, e.checks = load_assignment(e.course, PS)
         e.classmate = engine_helpers.write_notebook(base / "submitted" / "bob" / PS / f"{PS}.ipynb",
                                                     engine_helpers.submission(PS, correct=True))
         e.results = base / "results"
@@ -67,14 +66,15 @@ def env():
         e.result_file.write_text('{"score": 26}')
         for path in [base, *base.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
-        e.zygote = ProbeZygote(hide=default_hidden(e.course, base / "submitted", e.results), slots=2,
-                               forbidden=forbidden_names([e.checks]),
-                               python=container_like.zygote_python(base)).start()
-        try:
-            e.mode = e.zygote.sandbox["mode"]
-            yield e
-        finally:
-            e.zygote.close()
+        with container_like.private_disk(base / "disk") as disk:  # (the slots' folders: no other writer there)
+            e.zygote = ProbeZygote(hide=default_hidden(e.course, base / "submitted", e.results), slots=2,
+                                   forbidden=forbidden_names([e.checks]),
+                                   python=container_like.zygote_python(base, tmpdir=disk)).start()
+            try:
+                e.mode = e.zygote.sandbox["mode"]
+                yield e
+            finally:
+                e.zygote.close()
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
@@ -83,22 +83,14 @@ def env():
 
 def run_in_fresh_child(env, slot, code, limits=LIMITS, timeout=30, then=None):
     """Run ``code`` as one cell in a fresh child of ``slot`` (and ``then(child)``, if given, before it ends):
-    ``(reply, what then returned)``. A child the disk watch stopped while it looked for a submission filling the
-    disk (another writer on the host's disk: not this child) is run again, as the engine grades such a submission
-    again; three times at most."""
-    for attempt in range(3):
-        child = env.zygote.spawn(slot, limits)
-        try:
-            reply = run_cell(child, code, timeout)
-            return reply, then(child) if then is not None else None
-        except ChildError:
-            child.close()
-            ended = env.zygote.kill(slot, wait=True)
-            if STOPPED_FOR_NOTHING not in str(ended.get("status", {}).get("stopped", "")) or attempt == 2:
-                raise
-        finally:
-            child.close()
-    raise AssertionError("unreachable")
+    ``(reply, what then returned)``. (The slots' folders are on a disk of their own, :func:`env`: the disk watch
+    never stops a child for another writer of the host, so nothing here is run twice.)"""
+    child = env.zygote.spawn(slot, limits)
+    try:
+        reply = run_cell(child, code, timeout)
+        return reply, then(child) if then is not None else None
+    finally:
+        child.close()
 
 
 def in_child(env, code, slot=0, limits=LIMITS, timeout=30):
@@ -463,9 +455,20 @@ def test_without_landlock_the_uid_mode_says_loudly_that_files_are_not_confined(t
     """A runtime whose seccomp profile predates Landlock (its calls answer ENOSYS): the uid, the network filter
     and the killing still hold, and the line says the course can be read."""
     from autograder.model.summary import sandbox_line
+
+    with container_like.private_disk(tmp_path / "disk") as disk:
+        sb, reply = _a_cell_without_landlock(tmp_path, disk)
+    assert sb["mode"] == "uid" and sb["landlock"] == 0 and sb["files"] is None and sb["network"] == "seccomp", sb
+    assert reply["status"] == "ok", reply
+    line = sandbox_line(sb)
+    assert "course files NOT hidden" in line and "WARNING: WEAK SANDBOX" in line and "Landlock" in line, line
+
+
+def _a_cell_without_landlock(tmp_path, disk):
+    """The sandbox report of a zygote started without Landlock, and a cell's reply in its child."""
     from testkit.probe import ModeZygote
 
-    python = container_like.zygote_python(tmp_path, landlock=False)
+    python = container_like.zygote_python(tmp_path, landlock=False, tmpdir=disk)
     with ModeZygote(hide=default_hidden(tmp_path), slots=1, python=python) as zygote:
         sb = zygote.sandbox
         child = zygote.spawn(0, LIMITS)
@@ -475,10 +478,7 @@ def test_without_landlock_the_uid_mode_says_loudly_that_files_are_not_confined(t
         finally:
             child.close()
             zygote.kill(0, wait=True)
-    assert sb["mode"] == "uid" and sb["landlock"] == 0 and sb["files"] is None and sb["network"] == "seccomp", sb
-    assert reply["status"] == "ok", reply
-    line = sandbox_line(sb)
-    assert "course files NOT hidden" in line and "WARNING: WEAK SANDBOX" in line and "Landlock" in line, line
+    return sb, reply
 
 
 def test_a_killed_zygotes_working_folders_are_removed_by_the_grader(env):

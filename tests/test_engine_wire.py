@@ -397,7 +397,7 @@ def test_an_answer_within_the_bound_is_read_whatever_its_strings_hold():
     ("", "the cell raised an error"),
 ])
 def test_a_childs_error_text_is_shown_only_when_it_is_text(error, shown):
-    from autograder.engine.execute import error_text
+    from autograder.perimeter.supervision.answers import error_text
 
     assert error_text({"status": "error", "error": error}, "the cell raised an error") == shown
 

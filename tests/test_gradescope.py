@@ -456,7 +456,9 @@ def test_where_root_may_make_no_namespaces_the_bundle_grades_in_the_uid_mode_at_
         root = tmp_path / name
         root.mkdir()
         python = bundle_python(root)
-        run = [sys.executable, str(container_like.__file__), "--expose", str(root), str(root / "run_autograder")]
+        # (/tmp a tmpfs of its own, as a container's disk: the uid mode's disk watch meets no other writer of the host)
+        run = [sys.executable, str(container_like.__file__), "--tmp-mb", "512", "--expose", str(root),
+               str(root / "run_autograder")]
         proc = run_autograder(tmp_path / "ps1_softmax.zip", {"ps1_softmax.ipynb": nb}, root, python=python,
                               command=run, AUTOGRADER_SANDBOX_MODE="")
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -1,4 +1,4 @@
-"""The guard's rule (``autograder/perimeter/guard/arming.py``): in an armed process a forbidden object never computes, and
+"""The guard's rule (``autograder/perimeter/guard/``, a process's ``Guard``): in an armed process a forbidden object never computes, and
 no implementation of it is left for anything in that process to find.
 
 Arming cannot be undone, so each test arms a Python of its own (this interpreter, a subprocess) and reports
@@ -18,16 +18,17 @@ import sys
 import pytest
 
 from autograder.model import course
-from autograder.perimeter.guard import arming as guard
-from autograder.perimeter.guard import gates
+from autograder.perimeter.guard import gates, refusal
 
 #: Run first in every subprocess: the guard prepared for every forbidden name, as the engine's zygote does.
 PRELUDE = """
 import json, sys, types
 import numpy as np
 from autograder.checks import forbidden
-from autograder.perimeter.guard import arming as guard
+from autograder.perimeter.guard.arming import Guard
+from autograder.perimeter.guard.refusal import ForbiddenFunctionError
 
+guard = Guard()  # (this process's: it plans once, and arms the process once)
 REPORT = guard.prepare(forbidden.ALL)
 OUT = {}
 
@@ -101,7 +102,7 @@ def test_a_compiled_object_is_replaced_wherever_python_holds_it():
     out = run_armed("""
 import gc, pickle, _imp
 import scipy.special as sp, scipy.stats as st
-plan = guard._PLAN["groups"]
+plan = guard._plan["groups"]
 planned, originals = set(), {}
 for group in plan.values():
     if group.kind == "replace":
@@ -355,11 +356,11 @@ def test_a_name_that_was_not_prepared_is_never_armed_by_halves():
     """Arming a name the process did not plan for fails before anything changes (the child's ``arm`` request
     then fails, and the submission is not graded) rather than leave that object usable."""
     why, value = printed_json(
-        "import json\nfrom autograder.perimeter.guard import arming as guard\nimport scipy.special as sp\n"
-        "guard.prepare(['scipy.special.logsumexp'])\n"
+        "import json\nfrom autograder.perimeter.guard.arming import Guard\nimport scipy.special as sp\n"
+        "guard = Guard()\nguard.prepare(['scipy.special.logsumexp'])\n"
         "try:\n    guard.arm(['scipy.special.logsumexp', 'scipy.special.expit'])\n"
         "except RuntimeError as exc:\n    print(json.dumps([str(exc), float(sp.logsumexp([0.0, 0.0]))]))\n")
-    assert why == "arm: scipy.special.expit not prepared in this process (guard.prepare)" and value == 0.6931471805599453
+    assert why == "arm: scipy.special.expit not prepared in this process (Guard.prepare)" and value == 0.6931471805599453
 
 
 def test_a_plan_is_armed_only_once_its_references_were_located():
@@ -368,8 +369,9 @@ def test_a_plan_is_armed_only_once_its_references_were_located():
     is replaced wherever Python holds it. A plan whose last call did not locate is never armed: its references
     would stay usable."""
     why, value, out = printed_json(
-        "import json\nfrom autograder.perimeter.guard import arming as guard\nimport scipy.special as sp\n"
-        "guard.prepare(['scipy.special.expit'], locate=False)\n"
+        "import json\nfrom autograder.perimeter.guard.arming import Guard\n"
+        "from autograder.perimeter.guard.refusal import ForbiddenFunctionError\nimport scipy.special as sp\n"
+        "guard = Guard()\nguard.prepare(['scipy.special.expit'], locate=False)\n"
         "try:\n    guard.arm(['scipy.special.expit'])\nexcept RuntimeError as exc:\n    why = str(exc)\n"
         "value = float(sp.expit(0.0))\n"
         "held = {'expit': sp.expit}\n"
@@ -377,9 +379,9 @@ def test_a_plan_is_armed_only_once_its_references_were_located():
         "out = []\n"
         "for f in (sp.expit, held['expit']):\n"
         "    try:\n        out.append(float(f(0.0)))\n"
-        "    except guard.ForbiddenFunctionError:\n        out.append('refused')\n"
+        "    except ForbiddenFunctionError:\n        out.append('refused')\n"
         "print(json.dumps([why, value, out]))\n")
-    assert why == "arm: the last guard.prepare of this process did not locate the references (locate=False)"
+    assert why == "arm: the last Guard.prepare of this process did not locate the references (locate=False)"
     assert value == 0.5 and out == ["refused", "refused"]
 
 
@@ -387,12 +389,12 @@ def test_the_audit_hook_looks_up_nothing_a_submission_could_replace():
     """The armed process's hook is rebuilt with no globals and no builtins: everything it uses is a default
     argument fixed when the process is armed (immutable containers, builtins bound then); its code names no
     global, only attributes. It decides alone, called directly here."""
-    code = guard._refuse.__code__
+    code = refusal.refuse.__code__
     assert set(code.co_names) <= {"__str__", "startswith", "st_dev", "st_ino"}, code.co_names
     assert not code.co_freevars and not code.co_cellvars
     here = os.stat(__file__)
     gated = test_the_audit_hook_looks_up_nothing_a_submission_could_replace
-    hook = guard._refusing_hook(frozenset({"scipy.special._logsumexp"}), ("torch",),
+    hook = refusal.refusing_hook(frozenset({"scipy.special._logsumexp"}), ("torch",),
                                 frozenset({(here.st_dev, here.st_ino)}), frozenset({id(gated)}))
     assert hook.__globals__ == {"__builtins__": {}} and all(
         isinstance(d, (frozenset, tuple, type)) or callable(d) for d in hook.__defaults__)
@@ -404,7 +406,7 @@ def test_the_audit_hook_looks_up_nothing_a_submission_could_replace():
                                ("object.__setattr__", (gated, "__code__", None), RuntimeError)):
         with pytest.raises(error):
             hook(event, args)
-    for event, args in (("import", ("scipy.stats",)), ("import", ("torchvision",)), ("open", (guard.__file__, "r", 0)),
+    for event, args in (("import", ("scipy.stats",)), ("import", ("torchvision",)), ("open", (refusal.__file__, "r", 0)),
                         ("open", (3, "r", 0)), ("compile", (b"", "<x>")), ("object.__setattr__", (hook, "__code__", None))):
         assert hook(event, args) is None
 
@@ -418,9 +420,9 @@ def test_a_gate_raises_with_its_message_and_fits_any_closure():
         exec("def outer():\n" + "".join(f"    {c} = {i}\n" for i, c in enumerate(cells))  # (a closure of nfree)
              + "    def f(*a):\n        return (" + "".join(f"{c}, " for c in cells) + ")\n    return f\n", scope)
         fn = scope["outer"]()
-        code = gates.gate_code("logsumexp", "logsumexp", guard.ForbiddenFunctionError,
-                               guard.message("scipy.special.logsumexp"), nfree)
+        code = gates.gate_code("logsumexp", "logsumexp", refusal.ForbiddenFunctionError,
+                               refusal.message("scipy.special.logsumexp"), nfree)
         assert len(code.co_freevars) == nfree and code.co_name == "logsumexp"
         fn.__code__ = code
-        with pytest.raises(guard.ForbiddenFunctionError, match="scipy.special.logsumexp is not available"):
+        with pytest.raises(refusal.ForbiddenFunctionError, match="scipy.special.logsumexp is not available"):
             fn(1, 2, key=3)

@@ -1,4 +1,4 @@
-"""The guard (``autograder/perimeter/guard/arming.py``) relies on CPython interfaces as the versions it names
+"""The guard (``autograder/perimeter/guard/``; ``support.py`` says where it runs) relies on CPython interfaces as the versions it names
 (``SUPPORTED``: those CI runs the whole suite on) behave, and on no other: pyproject's ``requires-python``
 promises exactly those, and on any other interpreter nothing is graded and every place says why — never a
 crash in the middle of a batch, never a grade earned with the forbidden functions left usable.
@@ -16,7 +16,8 @@ import pytest
 
 from autograder.engine.batch import grade_batch
 from autograder.model import course
-from autograder.perimeter.guard import arming as guard
+from autograder.perimeter.guard import support
+from autograder.perimeter.guard.arming import Guard
 from autograder.perimeter.supervision.zygote_parent import GraderError, Zygote
 from tests import engine_helpers
 
@@ -25,33 +26,35 @@ PS = "ps1_softmax"
 
 def test_pyproject_promises_exactly_the_versions_the_guard_supports():
     requires = tomllib.loads((course.ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
-    (major, first), (_, last) = guard.SUPPORTED[0], guard.SUPPORTED[-1]
-    assert tuple((major, minor) for minor in range(first, last + 1)) == guard.SUPPORTED  # a range, no gaps
+    (major, first), (_, last) = support.SUPPORTED[0], support.SUPPORTED[-1]
+    assert tuple((major, minor) for minor in range(first, last + 1)) == support.SUPPORTED  # a range, no gaps
     assert requires == f">={major}.{first},<{major}.{last + 1}", requires
 
 
 def test_an_unsupported_interpreter_is_named_with_what_to_do():
-    assert guard.unsupported() is None, "the suite runs on a supported interpreter"
+    assert support.unsupported() is None, "the suite runs on a supported interpreter"
     for version, implementation, named in (((3, 10), "cpython", "CPython 3.10"), ((3, 15), "cpython", "CPython 3.15"),
                                            ((3, 12), "pypy", "pypy 3.12")):
-        why = guard.unsupported(version, implementation)
+        why = support.unsupported(version, implementation)
         assert why and named in why and "3.11 to 3.14" in why and "grades nothing" in why, why
     for minor in (11, 12, 13, 14):
-        assert guard.unsupported((3, minor), "cpython") is None
+        assert support.unsupported((3, minor), "cpython") is None
 
 
-def _as_python_310(version=None, implementation=None, _real=guard.unsupported):
+def _as_python_310(version=None, implementation=None, _real=support.unsupported):
     return _real(version or (3, 10), implementation)
 
 
 def test_prepare_and_arm_refuse_before_anything_changes(monkeypatch):
-    monkeypatch.setattr(guard, "unsupported", _as_python_310)
-    installed = list(guard._INSTALLED)
-    with pytest.raises(guard.GuardUnavailable, match="supports CPython"):
+    monkeypatch.setattr(support, "unsupported", _as_python_310)
+    guard = Guard()
+    with pytest.raises(support.GuardUnavailable, match="supports CPython"):
+        guard.check_supported()
+    with pytest.raises(support.GuardUnavailable, match="supports CPython"):
         guard.prepare(["scipy.special.logsumexp"])
-    with pytest.raises(guard.GuardUnavailable, match="supports CPython"):
+    with pytest.raises(support.GuardUnavailable, match="supports CPython"):
         guard.arm(["scipy.special.logsumexp"])
-    assert installed == guard._INSTALLED  # no audit hook was added
+    assert not guard.prepared and not guard.armed  # no gate tried, no plan, no audit hook added
     import scipy.special
 
     assert scipy.special.logsumexp.__code__.co_filename.endswith(".py")  # not a gate
@@ -67,7 +70,7 @@ def test_run_check_under_plain_nbgrader_grades_nothing_and_says_why(monkeypatch)
                  "log_softmax": ps1_softmax.log_softmax}
     grade_id = next(gid for gid, _ in course.GRADE_CELLS[PS])
     run_check(grade_id, namespace)  # (passes on this interpreter)
-    monkeypatch.setattr(guard, "unsupported", _as_python_310)
+    monkeypatch.setattr(support, "unsupported", _as_python_310)
     with pytest.raises(AssertionError, match="not graded: this grader supports CPython 3.11 to 3.14, and this is "
                                              "CPython 3.10"):
         run_check(grade_id, namespace)
@@ -76,9 +79,9 @@ def test_run_check_under_plain_nbgrader_grades_nothing_and_says_why(monkeypatch)
 def _unsupported_python(tmp_path, version=(3, 10)):
     """An executable that runs the real zygote in this interpreter, its guard judging CPython ``version``."""
     script = tmp_path / "zygote_unsupported.py"
-    script.write_text("import sys\nfrom autograder.perimeter.guard import arming as guard\n"
-                      "from autograder.perimeter.child_runtime import zygote\nreal = guard.unsupported\n"
-                      f"guard.unsupported = lambda version=None, implementation=None: real(version or {version!r}, "
+    script.write_text("import sys\nfrom autograder.perimeter.guard import support\n"
+                      "from autograder.perimeter.child_runtime import zygote\nreal = support.unsupported\n"
+                      f"support.unsupported = lambda version=None, implementation=None: real(version or {version!r}, "
                       "implementation)\nsys.exit(zygote.main())\n")
     wrapper = tmp_path / "python-unsupported"
     wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{script}" "$@"\n')

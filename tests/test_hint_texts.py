@@ -23,9 +23,9 @@ import re
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
-from autograder.checks.check import HINT_KINDS, VALUE_KINDS
+from autograder.checks.by_name import checks_for
 from autograder.checks.evaluate import LocalTarget, _forbidden_result, evaluate
+from autograder.checks.failure import HINT_KINDS, VALUE_KINDS
 from autograder.checks.generic_hints import GENERIC_HINTS
 from autograder.model.course import FUNCTIONS, PROBLEM_SETS
 from testkit.zoo import hint_rules

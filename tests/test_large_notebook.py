@@ -13,7 +13,15 @@ from autograder.engine.restore import rebuild
 from autograder.model import large_notebook
 from autograder.model.course import ROOT
 from autograder.model.gradescope_upload import lay_out
-from autograder.model.notebook import MAX_NOTEBOOK_BYTES, Unreadable, load_source, load_submission
+from autograder.model.notebook import (
+    MAX_NOTEBOOK_BYTES,
+    Unreadable,
+    cell_text,
+    load_source,
+    load_submission,
+    read_bounded,
+    read_cells,
+)
 from autograder.model.repository_notebook import copy_regular
 from testkit.fill import filled_release
 
@@ -43,10 +51,11 @@ def large(tmp_path_factory):
 def test_a_notebook_large_for_its_outputs_is_read_without_them_and_rebuilt_as_the_small_one(large):
     small = filled_release(PS)
     cells = load_submission(large)
-    assert [c["source"] for c in cells] == [c["source"] for c in small["cells"]]
-    assert all(c.get("outputs", []) == [] and "attachments" not in c for c in cells)
+    assert [c.source for c in cells] == [cell_text(c) for c in small["cells"]]
+    read = json.loads(read_bounded(large))["cells"]  # (what the separate process gave back: no output, no attachment)
+    assert all(c.get("outputs", []) == [] and "attachments" not in c for c in read)
     source = load_source(ROOT / "source" / PS / f"{PS}.ipynb", PS)
-    big, expected = rebuild(source, cells), rebuild(source, small["cells"])
+    big, expected = rebuild(source, cells), rebuild(source, read_cells(small["cells"]))
     assert big.student_code == expected.student_code and big.tamper == [] and big.notes == []
 
 
@@ -91,4 +100,4 @@ def test_modules_beside_the_notebook_are_not_imported_by_the_separate_process(la
         (tmp_path / name).write_text("raise SystemExit(7)\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
-    assert [c["source"] for c in load_submission(large)] == [c["source"] for c in filled_release(PS)["cells"]]
+    assert [c.source for c in load_submission(large)] == [cell_text(c) for c in filled_release(PS)["cells"]]

@@ -197,11 +197,11 @@ def test_the_layering_test_catches_a_wrong_import():
 #: docs/architecture.md, "Imports".
 BY_NAME = {
     "autograder/cli.py": "the command being run, only its module",
-    "autograder/checks/__init__.py": "a problem set's checks (a Gradescope bundle holds one; each is slow to import)",
+    "autograder/checks/by_name.py": "a problem set's checks (a Gradescope bundle holds one; each is slow to import)",
     "autograder/checks/references.py": "a problem set's references (the same)",
     "autograder/reading/library.py": "the NumPy/SciPy subpackages a notebook names, for the purity reading's lookup",
     "autograder/perimeter/guard/dotted.py": "library objects by their dotted names (for the guard and the pinned names)",
-    "autograder/perimeter/child_runtime/zygote.py": "warm libraries; its own modules, taken out of sys.modules at once",
+    "autograder/perimeter/child_runtime/preload.py": "warm libraries; the perimeter's modules, out of sys.modules at once",
 }
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
 
@@ -324,3 +324,201 @@ def test_a_package_imports_nothing_of_the_product():
     for path in product_modules():
         if path.name == "__init__.py" and _rel(path) != "autograder/checks/__init__.py":
             assert _only_a_docstring(path), f"{_rel(path)} holds more than a docstring"
+
+
+#: Module-level containers of the perimeter that are not state a caller sets, and why (anything else fails below).
+PERIMETER_CACHES = {
+    "autograder/perimeter/guard/gates.py": {"_TEMPLATES": "the gate's template per closure size, compiled once: a "
+                                                          "cache of our own code, the same whoever asks"},
+}
+
+
+def module_state(source: str) -> list[str]:
+    """The names a module binds at its top level to a mutable container (a dict, list or set display or call, a
+    comprehension, ``threading.local()``) and then changes anywhere in the module (an item or attribute stored or
+    deleted, a mutating method called), and every ``global`` statement in it: process-wide state. A table written
+    once and only read is data."""
+    mutable_calls = {"dict", "list", "set", "defaultdict", "OrderedDict", "Counter", "deque", "local", "WeakSet",
+                     "WeakValueDictionary", "WeakKeyDictionary"}
+    mutators = {"update", "append", "add", "extend", "setdefault", "pop", "popitem", "clear", "insert", "remove",
+                "discard", "__setitem__", "__delitem__"}
+    tree = ast.parse(source)
+    containers = []
+    for node in tree.body:
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        targets = (node.targets if isinstance(node, ast.Assign) else [node.target]
+                   if isinstance(node, ast.AnnAssign) else [])
+        if value is None:
+            continue
+        call = value.func if isinstance(value, ast.Call) else None
+        called = call.attr if isinstance(call, ast.Attribute) else call.id if isinstance(call, ast.Name) else None
+        if isinstance(value, (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp, ast.SetComp)) \
+                or called in mutable_calls:
+            containers += [t.id for t in targets if isinstance(t, ast.Name)]
+    changed = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, (ast.Store, ast.Del)) \
+                and isinstance(node.value, ast.Name):
+            changed.add(node.value.id)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            changed.add(node.target.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in mutators \
+                and isinstance(node.func.value, ast.Name):
+            changed.add(node.func.value.id)
+    found = [name for name in containers if name in changed]
+    found += [f"global {name}" for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names]
+    return found
+
+
+def test_the_perimeter_keeps_no_process_wide_state():
+    """No process-wide state a caller sets in the audited perimeter: a process's guard, its pinned names, where
+    the zygote stands are objects handed to whoever needs them (docs/architecture.md), never a module's dict or
+    list that one caller fills and another reads. Immutable tables (tuples, frozensets, constants) are data."""
+    wrong = {}
+    for path in sorted((ROOT / "autograder" / "perimeter").rglob("*.py")):
+        allowed = PERIMETER_CACHES.get(_rel(path), {})
+        state = [name for name in module_state(path.read_text(encoding="utf-8")) if name not in allowed]
+        if state:
+            wrong[_rel(path)] = state
+    assert not wrong, f"module-level state in the perimeter (make it an object handed where needed): {wrong}"
+    # the check itself: what the guard and the pins kept before they were objects
+    assert module_state("_PLAN: dict = {'groups': {}}\n_ARMED: list[bool] = []\n_PINNED = dict()\n"
+                        "TABLE = {'a': 1}\nT = (1, 2)\n"
+                        "def f():\n    global X\n    _PLAN['groups'] = {}\n    _ARMED.append(True)\n"
+                        "    _PINNED.update(TABLE)\n") == ["_PLAN", "_ARMED", "_PINNED", "global X"]
+
+
+def test_the_threat_model_names_an_existing_module_for_each_guarantee():
+    """docs/threat-model.md's table of guarantees names, for each, the module that gives it: each path it names
+    (``package/module.py`` inside ``autograder/perimeter/``, or a path from the checkout's root) exists, and every
+    package of the perimeter gives at least one guarantee."""
+    text = (ROOT / "docs" / "threat-model.md").read_text(encoding="utf-8")
+    start = text.index("Which module gives each guarantee")
+    table = text[start:text.index("\n\n", text.index("| guarantee |", start))]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| guarantee")]
+    assert len(rows) >= 15, rows
+    packages = set()
+    for row in rows:
+        module = row.split(" | ")[1]
+        named = re.findall(r"`([\w/]+\.py)`", module)
+        assert named, f"a guarantee without its module: {row}"
+        for path in named:
+            full = ROOT / path if path.startswith(("autograder/", "tests/")) else ROOT / "autograder" / "perimeter" / path
+            assert full.is_file(), f"docs/threat-model.md names {path}, which does not exist: {row}"
+            if not path.startswith(("autograder/", "tests/")):
+                packages.add(path.split("/")[0])
+    assert packages == {"confinement", "child_runtime", "guard", "supervision"}, packages
+
+
+def import_graph(paths: list[Path]) -> dict[str, set[str]]:
+    """``module -> the modules of the product it imports`` (wherever the import is written: inside a function,
+    under ``if TYPE_CHECKING``, relative), each import resolved to the module it names (:func:`_known_module`)."""
+    graph: dict[str, set[str]] = {}
+    for path in paths:
+        module = module_name(path)
+        targets = {_known_module(target) for _, target in
+                   imports_of(path.read_text(encoding="utf-8"), module, path.name == "__init__.py")
+                   if target.split(".")[0] in PRODUCT}
+        graph[module] = {t for t in targets if t != module}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import cycles of ``graph``: its strongly connected components of more than one module (Tarjan's
+    algorithm, iterative), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.get(root, ()))))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return sorted(found)
+
+
+def test_the_package_has_no_import_cycle():
+    """No two modules of the product (the package, the references, the scaffolding, the examples and
+    benchmarks) import each other, directly or through others, however the import is written (inside a function
+    to defer it, under ``TYPE_CHECKING`` for its types): a module lower down never needs one above it."""
+    found = cycles(import_graph([p for p in sources() if p.relative_to(ROOT).parts[0] != "tests"]))
+    assert not found, "import cycles: " + "; ".join(" -> ".join(c) for c in found)
+    # the check itself: a cycle through a deferred import and one through TYPE_CHECKING, as the engine's batch and
+    # its Dask runner, and the checks' declarations and their slice form, were
+    assert cycles({"a": {"b"}, "b": {"a"}, "c": {"d"}, "d": {"e"}, "e": {"c", "f"}, "f": set()}) == [
+        ["a", "b"], ["c", "d", "e"]]
+    deferred = "def f():\n    from autograder.engine import dask_runner  # (lazily)\n"
+    typed = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from autograder.checks.check import Check\n"
+    assert _known_module(imports_of(deferred, "autograder.engine.batch")[0][1]) == "autograder.engine.dask_runner"
+    assert _known_module(imports_of(typed, "autograder.checks.slice_form")[-1][1]) == "autograder.checks.check"
+
+
+#: The modules outside the model that read a notebook's cells as JSON, and why (anything else fails below).
+RAW_CELL_READERS = {
+    "autograder/nbgrader_io/answer_pictures.py": "a submitted answer's pasted pictures: its attachments, which the "
+                                                 "model never reads",
+    "autograder/nbgrader_io/autograded.py": "writes the notebooks formgrader shows (nbformat JSON, cell by cell)",
+}
+#: What reading a notebook's cells as JSON looks like: the cell_type key, or the model's raw-cell helpers.
+_RAW_HELPERS = {"cell_text", "nbgrader_meta", "grade_id_of"}
+
+
+def raw_cell_reads(source: str) -> list[str]:
+    """``line: what`` for each place ``source`` reads a cell as JSON: the string ``"cell_type"``, or an import of
+    the model's helpers that read a raw cell (:data:`_RAW_HELPERS`)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and node.value == "cell_type":
+            found.append(f"line {node.lineno}: 'cell_type'")
+        elif isinstance(node, ast.ImportFrom) and node.module == "autograder.model.notebook":
+            found += [f"line {node.lineno}: {a.name}" for a in node.names if a.name in _RAW_HELPERS]
+    return found
+
+
+def test_a_notebook_is_read_once_into_the_models_cells():
+    """A submission's notebook is read once, into the model's typed cells (``model/notebook.py``'s
+    ``SubmittedCell``: kind, text, grade_id, nbgrader metadata, position), which restore, the run order, the
+    recognition, the engine and the similarity report use: no module outside the model reads a cell as JSON, but
+    those of :data:`RAW_CELL_READERS`, each for its reason."""
+    wrong = {}
+    for path in product_modules():
+        rel = _rel(path)
+        if rel.startswith("autograder/model/") or rel in RAW_CELL_READERS:
+            continue
+        reads = raw_cell_reads(path.read_text(encoding="utf-8"))
+        if reads:
+            wrong[rel] = reads
+    assert not wrong, f"raw cell JSON read outside the model (use model.notebook.read_cells): {wrong}"
+    for rel in RAW_CELL_READERS:
+        assert raw_cell_reads((ROOT / rel).read_text(encoding="utf-8")), f"{rel} reads no cell as JSON any more"
+    assert raw_cell_reads("from autograder.model.notebook import cell_text, load_source\n"
+                          "ok = cell.get('cell_type') == 'code'\n") == ["line 1: cell_text", "line 2: 'cell_type'"]

@@ -30,7 +30,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.checks.references import signature
 from autograder.model.course import (
     ANSWER_CELLS,

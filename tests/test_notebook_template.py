@@ -27,7 +27,7 @@ import re
 import nbformat
 import pytest
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.model.course import (
     FUNCTIONS,
     GRADE_CELLS,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.checks.changes import judges_own_work, others_lowered, results_differ, sharpened
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.references import reference_function

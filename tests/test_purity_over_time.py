@@ -17,7 +17,7 @@ import functools
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.perimeter.child_runtime import invoke as _invoke
 from autograder.perimeter.child_runtime.invoke import InputWatch, invoke

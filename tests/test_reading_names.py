@@ -44,7 +44,7 @@ def second_tables(source: str) -> list:
 
 #: Literals that spell some of the table's names and are not a table of them: the CPython audit events the sandbox's
 #: guard refuses in a child at run time (a student's call, not a reading of the source), which the table spells alike.
-NOT_A_TABLE = {"autograder/perimeter/guard/arming.py": ["['gc.get_objects', 'gc.get_referents', 'gc.get_referrers']"]}
+NOT_A_TABLE = {"autograder/perimeter/guard/refusal.py": ["['gc.get_objects', 'gc.get_referents', 'gc.get_referrers']"]}
 
 
 def test_no_second_table_of_opaque_names():

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.checks.forbidden import FRAMEWORKS
 from autograder.model.course import FUNCTIONS, problem_set_of_function
 from autograder.perimeter.child_runtime.invoke import invoke

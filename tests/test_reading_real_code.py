@@ -17,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.checks.references import contract
-from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
+from autograder.engine.grading_run import forbidden_names, load_assignment
 from autograder.model import course
 from autograder.perimeter.confinement.limits import Limits
 from autograder.perimeter.supervision.zygote_parent import default_hidden, interpreter_paths
@@ -480,7 +480,7 @@ def engine():
     e = SimpleNamespace(tmp=Path(tempfile.mkdtemp(prefix="real-code-")))
     problem_sets = ("ps1_softmax", "ps2_cross_entropy", "ps4_bernoulli")
     e.course = engine_helpers.make_course(e.tmp / "course", problem_sets)
-    e.loaded = {ps: _load_assignment(e.course, ps) for ps in problem_sets}
+    e.loaded = {ps: load_assignment(e.course, ps) for ps in problem_sets}
     e.zygote = ModeZygote(hide=default_hidden(e.course), needed=interpreter_paths(), slots=1,
                           forbidden=forbidden_names([checks for _, checks in e.loaded.values()])).start()
     try:

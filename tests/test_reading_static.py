@@ -12,7 +12,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.model.course import ROOT
 from autograder.perimeter.guard.forbidden_walk import forbidden_uses
 from autograder.reading.cells import DEFINED_CELL_MAGICS, DEFINED_LINE_MAGICS
@@ -198,10 +198,10 @@ def test_untrusted_text_is_analysed_in_bounded_time_and_memory():
     bangs = "!echo x\n" * 60_000
     literal = "x = [" + "1," * 5_000_000 + "]"
     tracemalloc.start()
-    start = time.monotonic()
+    start = time.thread_time()  # (the reading's own work, this thread's CPU time: whatever else the host runs)
     nb = Notebook([Source(1, bangs), Source(2, literal), Source(3, "!ls\nimport scipy.special as sp\n"
                                                                     "def softmax(z):\n    return sp.softmax(z)")])
-    elapsed = time.monotonic() - start
+    elapsed = time.thread_time() - start
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert elapsed < 5 and peak < 200 * 1024 * 1024, (elapsed, peak)

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.model import derivations
 from autograder.model.course import ROOT
 

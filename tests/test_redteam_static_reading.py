@@ -18,8 +18,8 @@ import time
 import numpy as np
 import pytest
 
-from autograder.engine.batch import _load_assignment, forbidden_names
 from autograder.engine.grade import grade_submission
+from autograder.engine.grading_run import forbidden_names, load_assignment
 from autograder.model import course
 from autograder.model.notebook import cell_text, nbgrader_meta
 from autograder.perimeter.confinement.limits import Limits
@@ -53,7 +53,7 @@ def env(tmp_path_factory):
 
     e = SimpleNamespace(tmp=tmp_path_factory.mktemp("redteam-reading"))
     e.course = engine_helpers.make_course(e.tmp / "course", (PS,))
-    e.loaded = _load_assignment(e.course, PS)
+    e.loaded = load_assignment(e.course, PS)
     e.zygote = ModeZygote(hide=default_hidden(e.course), needed=interpreter_paths(), slots=1,
                           forbidden=forbidden_names([e.loaded[1]])).start()
     try:

@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
-from autograder.checks.check import Hint, Probe
+from autograder.checks.by_name import checks_for
 from autograder.checks.digest import declaration_digest, hints_digest, problem_set_digests
+from autograder.checks.failure import Hint
+from autograder.checks.probe import Probe
 from autograder.lms.comment import parse_tag
 from autograder.lms.regrade import moved_only
 from autograder.lms.scores import read_grades
@@ -75,7 +76,7 @@ def result(student: str, lost: tuple[str, ...] = (), code: dict[str, str] | None
     if submitted is not None:
         r.submitted = from_text(submitted, "test")
     if shared is not None:
-        r.graded_with = completed(shared, r)
+        r.graded_with = completed(shared, r.graded_with, r.student_code, r.autograded_scores)
     else:
         r.graded_with = None
     return r
@@ -435,7 +436,7 @@ def test_passback_after_a_regrade_posts_only_the_grades_that_moved_with_the_reas
 # --- the checks' digests ---------------------------------------------------------------------------------------------
 
 def test_a_checks_digest_is_the_same_in_every_process_and_moves_with_its_declaration():
-    code = ("import json\nfrom autograder.checks import checks_for\nfrom autograder.checks.digest import "
+    code = ("import json\nfrom autograder.checks.by_name import checks_for\nfrom autograder.checks.digest import "
             "problem_set_digests\nprint(json.dumps(problem_set_digests(checks_for('ps6_information'))))")
     runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}

@@ -21,7 +21,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder.checks import checks_for
 from autograder.checks import ps1_softmax as ps1
 from autograder.checks import ps2_cross_entropy as ps2
 from autograder.checks import ps3_gaussian as ps3
@@ -29,6 +28,7 @@ from autograder.checks import ps4_bernoulli as ps4
 from autograder.checks import ps5_gaussian_kl as ps5
 from autograder.checks import ps6_information as ps6
 from autograder.checks import ps6_information_relations as ps6r
+from autograder.checks.by_name import checks_for
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.references import reference_function
 from autograder.model.course import FUNCTIONS, problem_set_of_function

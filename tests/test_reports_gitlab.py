@@ -161,3 +161,26 @@ def test_instructor_grade_job_passes_the_assignment_only_when_the_form_sets_it(t
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.splitlines() == base + extra, proc.stdout
         assert set((tmp_path / "env.txt").read_text().split()) <= {"PATH", "HOME", "LANG", "PWD", "SHLVL", "_"}
+
+
+def test_student_pipeline_records_zero_with_the_reason_when_grading_fails(tmp_path):
+    """Issue 84: a grader that fails without a results.json (here a stand-in Python whose `autograde` exits 3) leaves
+    a JUnit report of one failed test with the reason, so GitLab records 0 rather than nothing; the job fails."""
+    from tests.ci_runner import Runner
+    from tests.test_redteam_templates import GitLabJob
+
+    job = GitLabJob(tmp_path)
+    crashing = tmp_path / "crashing-python"
+    crashing.write_text('#!/bin/sh\nfor a in "$@"; do [ "$a" = autograde ] && { echo "grader crashed" >&2; exit 3; }; '
+                        f'done\nexec "{sys.executable}" "$@"\n')
+    crashing.chmod(0o755)
+    job.runner = Runner(tmp_path, python=str(crashing))  # (the same runner-bin: the git recorder stays)
+    engine_helpers.write_notebook(job.project / "ps1_softmax.ipynb",
+                                  engine_helpers.submission("ps1_softmax", correct=True))
+    proc = job.run("before_script", "script")
+    assert proc.returncode == 3, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "Autograder: grading failed (exit status 3)" in proc.stdout and "grader crashed" in proc.stdout
+    suite = ET.parse(job.project / "junit.xml").getroot().find("testsuite")
+    assert suite.get("name") == "student/ps1_softmax: not graded" and suite.get("failures") == "1"
+    failure = suite.find("testcase/failure")
+    assert failure.get("message") == "grading failed (exit status 3): the job log says why"

@@ -42,7 +42,7 @@ def test_item_analysis_counts_pass_rates_and_ranks_hints(results_dir):
 def test_a_failure_without_a_hint_is_labelled_in_words():
     """The item analysis groups a failure without a hint by what its kind means, never by an internal label
     such as "(no hint) value": every kind the checks produce has a sentence."""
-    from autograder.checks.check import Failure
+    from autograder.checks.failure import Failure
     from autograder.model.results import TestResult
 
     kinds = [k.strip(" ,`") for k in Failure.__doc__.split("is one of")[1].split("(")[0].split()]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.model.course import ANSWER_CELLS, FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, function_of
 from testkit.zoo import Specimen, grade, rubric, zoo
 

@@ -9,11 +9,13 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
 from autograder.engine import required_mode
 from autograder.model.course import ROOT
+from autograder.release.gradescope_bundle import build
 
 ADA = ROOT / "examples" / "submissions" / "ada" / "ps1_softmax" / "ps1_softmax.ipynb"
 
@@ -125,3 +127,12 @@ def test_demo_and_gradescope_run_refuse_the_same_way(tmp_path):
                           "--sandbox", "userns"], capture_output=True, text=True, timeout=300, env=env)
     data = json.loads((root / "results" / "results.json").read_text())
     assert data["score"] == 0 and "forces a weaker mode than --sandbox userns requires" in data["output"], run.stdout
+
+
+def test_a_gradescope_bundle_can_require_a_mode(tmp_path):
+    """``gradescope build --sandbox MODE`` writes the requirement into the bundle's run_autograder, which passes it
+    to ``gradescope run`` for every submission; without it the bundle is as before (no option: any mode)."""
+    required = zipfile.ZipFile(build("ps1_softmax", tmp_path / "uid", sandbox="uid")).read("run_autograder").decode()
+    plain = zipfile.ZipFile(build("ps1_softmax", tmp_path / "any")).read("run_autograder").decode()
+    assert required.rstrip().endswith("--visibility visible --sandbox uid")
+    assert "--sandbox" not in plain and plain.rstrip().endswith("--visibility visible")

@@ -55,3 +55,16 @@ def test_the_strict_packages_get_every_flag_of_mypy_strict(monkeypatch):
         missing |= {f"{flag} ({module})" for flag in flags & PER_MODULE_OPTIONS
                     if getattr(options, flag) != getattr(strict, flag)}
     assert not missing, f"pyproject.toml's [[tool.mypy.overrides]] for {STRICT} lacks --strict's ({len(missing)}): {sorted(missing)[:20]}"
+
+
+def test_each_name_has_one_import_path(monkeypatch):
+    """``no_implicit_reexport`` for every module of the package (pyproject.toml's ``[tool.mypy]``): a name
+    imported into a module is not importable from it, so each name has one import path, the module that defines it
+    (docs/architecture.md, "Imports"); ``mypy autograder`` above then finds every import through another module."""
+    monkeypatch.chdir(ROOT)
+    ours = _options()
+    modules = [".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+               for path in sorted((ROOT / "autograder").rglob("*.py"))]
+    assert len(modules) > 150, modules
+    assert [m for m in modules if ours.clone_for_module(m).implicit_reexport] == []
+    assert _options("--config-file", "").implicit_reexport  # (mypy's default, which the configuration turns off)

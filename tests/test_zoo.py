@@ -15,7 +15,7 @@ import importlib
 import numpy as np
 import pytest
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.generic_hints import GENERIC_HINTS
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, grader_skips

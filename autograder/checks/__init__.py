@@ -6,57 +6,24 @@ evaluates the check against the notebook's namespace and raises
 ``AssertionError`` with the message and hint when it fails. The grading
 engine evaluates the same checks from the trusted side instead.
 
-A problem set's module is imported by name when its checks are first asked
-for (:func:`checks_for`), never all six here: a Gradescope bundle holds its own
-problem set's module only (:mod:`autograder.release.gradescope_bundle`), and
-each builds its probes as it is imported (ps3's 300-dimensional covariances
-take 2.2 s, ps5's 0.7 s, measured with ``python -X importtime``).
+A problem set's checks are found by name (:mod:`autograder.checks.by_name`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 
 from autograder.checks import nbgrader_kernel
-from autograder.checks.check import Check
+from autograder.checks.by_name import get_check
 from autograder.checks.evaluate import LocalTarget, evaluate
 from autograder.checks.references import contract
-from autograder.model.course import FUNCTIONS, PROBLEM_SETS, RELEASE, ROOT, problem_set_of
-from autograder.model.notebook import cell_text
-from autograder.perimeter.guard import arming as guard
+from autograder.model.course import FUNCTIONS, RELEASE, ROOT, problem_set_of
+from autograder.model.notebook import read_cells
+from autograder.perimeter.guard import support
 from autograder.reading.notebook import NotebookReading
 
-__all__ = ["all_checks", "checks_for", "get_check", "run_check"]
-
-
-def checks_for(ps: str) -> dict:
-    """``grade_id -> Check`` for one problem set, in notebook order."""
-    module = importlib.import_module(f"autograder.checks.{ps}")  # by name: see the module docstring
-    return {check.grade_id: check for check in module.CHECKS}
-
-
-def all_checks() -> dict:
-    """``grade_id -> Check`` for every problem set of the course, in course order."""
-    out = {}
-    for ps in PROBLEM_SETS:
-        out.update(checks_for(ps))
-    return out
-
-
-def get_check(grade_id: str) -> Check:
-    """The :class:`Check` named ``grade_id``.
-
-    Raises
-    ------
-    KeyError
-        When no check of its problem set has that name.
-    """
-    checks = checks_for(problem_set_of(grade_id))
-    if grade_id not in checks:
-        raise KeyError(f"no check named {grade_id!r}")
-    return checks[grade_id]
+__all__ = ["run_check"]
 
 
 def run_check(grade_id: str, namespace: dict) -> None:
@@ -75,9 +42,9 @@ def run_check(grade_id: str, namespace: dict) -> None:
     AssertionError
         With the student-facing message and hint, when the check fails; saying why nothing is graded on an
         interpreter whose forbidden functions cannot be made unusable
-        (:func:`autograder.perimeter.guard.arming.unsupported`).
+        (:func:`autograder.perimeter.guard.support.unsupported`).
     """
-    why = guard.unsupported()
+    why = support.unsupported()
     if why is not None:
         raise AssertionError(f"not graded: {why}")
 
@@ -133,6 +100,6 @@ def _course_cells(ps: str) -> frozenset:
                 nb = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            texts.update(_digest(cell_text(c)) for c in nb.get("cells", []) if c.get("cell_type") == "code")
+            texts.update(_digest(c.source) for c in read_cells(nb.get("cells", [])) if c.kind == "code")
         _COURSE_CELLS[ps] = frozenset(texts)
     return _COURSE_CELLS[ps]

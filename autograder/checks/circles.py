@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from autograder.checks.check import Check, CheckResult
+from autograder.perimeter.child_runtime.carry_forward import leads_to
 
 
 def circle(function: str, answered: Iterable[str], calls: Mapping[str | None, Iterable[str]]) -> str | None:
@@ -29,20 +30,6 @@ def circle(function: str, answered: Iterable[str], calls: Mapping[str | None, It
         if leads_to(calls, callee, function):
             return callee
     return None
-
-
-def leads_to(calls: Mapping[str | None, Iterable[str]], start: str, goal: str) -> bool:
-    """Whether ``goal`` is ``start`` or reachable from it in ``calls`` (each function -> the functions it
-    asked for): how :func:`circle` and the engine's carried calls tell a call back to the caller."""
-    todo, seen = [start], set()
-    while todo:
-        name = todo.pop()
-        if name == goal:
-            return True
-        if name not in seen:
-            seen.add(name)
-            todo.extend(calls.get(name, ()))
-    return False
 
 
 def circle_result(check: Check, callee: str) -> CheckResult:

@@ -44,11 +44,13 @@ import numpy as np
 from autograder.checks import shown
 from autograder.checks.callees import answer_for_stub, carried_callees
 from autograder.checks.changes import judges_own_work
-from autograder.checks.check import Check, CheckResult, Failure, Hint, Probe, Within
+from autograder.checks.check import Check, CheckResult
 from autograder.checks.compare import Mismatch, as_values, compare, compare_nonfinite, container
+from autograder.checks.failure import Failure, Hint
 from autograder.checks.generic_hints import GENERIC_HINTS
+from autograder.checks.probe import Probe, Within
 from autograder.checks.references import reference
-from autograder.checks.slice_form import second_look
+from autograder.checks.second_look import second_look
 from autograder.checks.stub_failure import own_work_failure, stub_failure
 from autograder.model.course import GRADE_CELLS, problem_set_of_function
 from autograder.model.invariant import known
@@ -507,7 +509,7 @@ def _forbidden_result(check: Check, used: tuple) -> CheckResult:
     )
 
 
-#: The exception class name of a forbidden object's refusal (``autograder.perimeter.guard.arming.ForbiddenFunctionError``).
+#: The exception class name of a forbidden object's refusal (``autograder.perimeter.guard.refusal.ForbiddenFunctionError``).
 FORBIDDEN_ERROR = "ForbiddenFunctionError"
 
 

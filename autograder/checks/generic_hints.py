@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks.check import Failure, Hint, Probe
+from autograder.checks.failure import Failure, Hint
 from autograder.checks.hints import raised
+from autograder.checks.probe import Probe
 
 
 def _length_1_axis_added(failure: Failure) -> bool:

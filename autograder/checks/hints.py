@@ -1,7 +1,7 @@
 """Rules that recognise a failure's signature: small predicates to compose.
 
 A hint rule is ``Hint(text, when, mistake, kinds)`` where ``when`` takes a
-:class:`~autograder.checks.check.Failure`. Rules are evaluated in the trusted
+:class:`~autograder.checks.failure.Failure`. Rules are evaluated in the trusted
 grading process. The strongest evidence is a recomputation:
 :func:`matches` computes a known *wrong* formula on the probe's inputs and
 asks whether the submission returned that, and not the right result, here
@@ -21,10 +21,12 @@ from typing import Any, Final, TypeAlias
 
 import numpy as np
 
-from autograder.checks.check import Failure, Hint, Probe, memo_by_identity
+from autograder.checks.check import memo_by_identity
+from autograder.checks.failure import Failure, Hint
+from autograder.checks.probe import Probe
 from autograder.perimeter.child_runtime.invoke import WARNINGS_LOCK, NotNumbers, Plain, to_plain
 
-#: A rule's test of a failure (:attr:`~autograder.checks.check.Hint.when`): does it show the mistake?
+#: A rule's test of a failure (:attr:`~autograder.checks.failure.Hint.when`): does it show the mistake?
 Rule: TypeAlias = Callable[[Failure], bool]
 
 

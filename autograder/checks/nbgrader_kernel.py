@@ -43,13 +43,15 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
+from autograder.checks.by_name import checks_for
 from autograder.checks.callees import carried_callees
 from autograder.checks.evaluate import LocalTarget
 from autograder.checks.references import reference_function
 from autograder.model import course
 from autograder.perimeter.child_runtime.carry_forward import CalleeStubs
 from autograder.perimeter.child_runtime.invoke import InputWatch
-from autograder.perimeter.guard import arming as guard
+from autograder.perimeter.guard import support
+from autograder.perimeter.guard.arming import Guard
 
 _RUN_CHECK = re.compile(r"""\brun_check\(\s*["']([A-Za-z0-9_]+-[A-Za-z0-9_]+)["']""")
 
@@ -244,7 +246,7 @@ def install(problem_set: str | None = None) -> bool:
     """Prepare the running IPython kernel for grading, once; False outside one.
 
     Before any cell of the notebook runs: the problem set's forbidden
-    library objects refuse student code (:mod:`autograder.perimeter.guard.arming`;
+    library objects refuse student code (a :class:`~autograder.perimeter.guard.arming.Guard`;
     the problem set is ``problem_set``, else the name of the folder the
     kernel runs in, which nbgrader makes the assignment's), the reference
     solutions are loaded and cannot be imported by name afterwards, and the
@@ -267,16 +269,14 @@ def install(problem_set: str | None = None) -> bool:
 
 def _arm(problem_set: str) -> None:
     """Forbidden objects refuse student code; the references are loaded, then no longer importable by name."""
-    # (here, not at the top: an import cycle, autograder.checks imports this module before it defines checks_for)
-    from autograder.checks import checks_for
-
-    if problem_set not in course.PROBLEM_SETS or guard.unsupported() is not None:
+    if problem_set not in course.PROBLEM_SETS or support.unsupported() is not None:
         return  # (on an interpreter the guard does not support, run_check grades nothing and says why)
     names = sorted({n for check in checks_for(problem_set).values() for n in check.forbidden})
     for function in course.FUNCTIONS[problem_set]:
         reference_function(function)  # (cached for the kernel's life)
     for name in [m for m in sys.modules if m == "solutions" or m.startswith("solutions.")]:
         del sys.modules[name]
+    guard = Guard()  # (the kernel's own: it arms this process once, for the kernel's life)
     guard.prepare(names, hidden_modules=("solutions",))
     guard.arm(names)
 

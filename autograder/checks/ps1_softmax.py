@@ -13,9 +13,11 @@ from numpy.typing import ArrayLike
 
 from autograder.checks import hints
 from autograder.checks.changes import hotter, other_axis, others_lowered
-from autograder.checks.check import Failure, Hint, Probe, ProblemSetChecks, Relation, Within, linked, related
+from autograder.checks.declaration import ProblemSetChecks, linked
+from autograder.checks.failure import Failure, Hint
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX
 from autograder.checks.hints import all_of, label_has, matches, matches_any, one_flat_vector, raised, warned
+from autograder.checks.probe import Probe, Relation, Within, related
 from autograder.checks.relations import EPS, Call, along, plus, rows_call, same, same_within, slice_max, sliced, unrows
 from autograder.checks.slice_form import SliceForm
 

@@ -20,9 +20,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from autograder.checks.changes import others_lowered, relabelled
-from autograder.checks.check import Failure, Hint, Probe, ProblemSetChecks, Relation, linked, related
+from autograder.checks.declaration import ProblemSetChecks, linked
+from autograder.checks.failure import Failure, Hint
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SOFTMAX, SKLEARN_LOG_LOSS
 from autograder.checks.hints import all_of, any_of, matches, matches_any, raised, warned
+from autograder.checks.probe import Probe, Relation, related
 from autograder.checks.relations import Call, class_mixture, combination, halves_calls, joined, plus, same
 
 PS = ProblemSetChecks("ps2_cross_entropy", forbidden=SCIPY_SOFTMAX + FRAMEWORKS + SKLEARN_LOG_LOSS,

@@ -24,18 +24,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from autograder.checks.changes import scaled, shifted
-from autograder.checks.check import (
-    VALUE_KINDS,
-    Check,
-    Failure,
-    FunctionChecks,
-    Hint,
-    Probe,
-    ProblemSetChecks,
-    Relation,
-    linked,
-    related,
-)
+from autograder.checks.check import Check
+from autograder.checks.declaration import FunctionChecks, ProblemSetChecks, linked
+from autograder.checks.failure import VALUE_KINDS, Failure, Hint
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS, linear_algebra_allowed
 from autograder.checks.hints import (
     Rule,
@@ -53,6 +44,7 @@ from autograder.checks.hints import (
     scalar_code_hint,
     warned,
 )
+from autograder.checks.probe import Probe, Relation, related
 from autograder.checks.references import reference_function
 from autograder.checks.relations import expanded_calls, halves_calls, joined, quadratic, reshaped, toward_center_calls
 from autograder.checks.slice_form import SliceForm

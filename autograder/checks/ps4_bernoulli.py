@@ -47,8 +47,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from autograder.checks.changes import flipped, scaled, toward_half
-from autograder.checks.check import Probe, ProblemSetChecks, Relation, Within, linked, related, twinned
+from autograder.checks.declaration import ProblemSetChecks, linked
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS
+from autograder.checks.probe import Probe, Relation, Within, related, twinned
 from autograder.checks.ps4_bernoulli_hints import BCE_HINTS, BERNOULLI_HINTS, LOGITS_HINTS, SIGMOID_HINTS
 from autograder.checks.relations import EPS, Call, combination, label_layers
 from autograder.checks.slice_form import SliceForm

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import xlog1py, xlogy
 
-from autograder.checks.check import Hint
+from autograder.checks.failure import Hint
 from autograder.checks.hints import (
     all_of,
     any_of,

@@ -72,7 +72,8 @@ from numpy.typing import ArrayLike
 from scipy.linalg import expm
 
 from autograder.checks.changes import scaled, shifted
-from autograder.checks.check import Failure, Hint, Probe, ProblemSetChecks, Relation, Within, linked, related, twinned
+from autograder.checks.declaration import ProblemSetChecks, linked
+from autograder.checks.failure import Failure, Hint
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_GAUSSIANS, linear_algebra_allowed
 from autograder.checks.hints import (
     all_of,
@@ -85,6 +86,7 @@ from autograder.checks.hints import (
     scalar_code_hint,
     warned,
 )
+from autograder.checks.probe import Probe, Relation, Within, related, twinned
 from autograder.checks.relations import (
     EPS,
     Call,

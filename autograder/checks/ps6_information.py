@@ -108,8 +108,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from autograder.checks.changes import scaled, sharpened
-from autograder.checks.check import Check, FunctionChecks, Probe, ProblemSetChecks, Relation, linked, twinned
+from autograder.checks.check import Check
+from autograder.checks.declaration import FunctionChecks, ProblemSetChecks, linked
 from autograder.checks.forbidden import FRAMEWORKS, SCIPY_INFORMATION
+from autograder.checks.probe import Probe, Relation, twinned
 from autograder.checks.ps6_information_hints import BP_HINTS, H_HINTS, JS_HINTS, KL_HINTS, MAP_HINTS
 from autograder.checks.ps6_information_relations import (
     JS_SLICES,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from autograder.checks.check import Failure, Hint, Probe
+from autograder.checks.failure import Failure, Hint
 from autograder.checks.hints import (
     Rule,
     all_of,
@@ -32,6 +32,7 @@ from autograder.checks.hints import (
     scalar_code_on_arrays,
     warned,
 )
+from autograder.checks.probe import Probe
 
 #: The log of the smallest positive float64 (a subnormal, about -745.13): exp of anything below it is 0.
 _LOG_SMALLEST = float(np.log(np.nextafter(0.0, 1.0)))

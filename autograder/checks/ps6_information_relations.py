@@ -1,9 +1,9 @@
 """Problem set 6's relations: how its -axis, -edges, -support, -properties, -stability and -limits cells judge a
 function against itself, and the probes that judge with each.
 
-Each relation is stated in words (a :class:`~autograder.checks.check.Relation`, which ``docs/grading.md``
+Each relation is stated in words (a :class:`~autograder.checks.probe.Relation`, which ``docs/grading.md``
 prints); each builder (``h_slices`` … ``map_narrow``) returns the related calls and the judged call of one
-relation on the inputs it is given (:func:`~autograder.checks.check.related`), which
+relation on the inputs it is given (:func:`~autograder.checks.probe.related`), which
 :mod:`autograder.checks.ps6_information` splices into a cell's probes. The inputs, the seeded ones included,
 are that module's: nothing here draws from its generator.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from autograder.checks.check import Probe, Relation, Within, related
+from autograder.checks.probe import Probe, Relation, Within, related
 from autograder.checks.relations import Call, Expected, rows_call, same, sliced, unrows
 
 # --- relations: how -axis, -edges, -support, -properties, -stability and -limits judge a function

@@ -13,7 +13,7 @@ This module holds the pieces the check modules declare relations with:
 *what the judged call must return*, as functions of the related calls'
 results (:func:`same`, :func:`plus`, :func:`combination`, :func:`unrows` …), and the
 related calls themselves (:func:`rows_call`, :func:`halves_calls`, :func:`expanded_calls` …). Each check module states its
-relations in words (:class:`~autograder.checks.check.Relation`), which
+relations in words (:class:`~autograder.checks.probe.Relation`), which
 ``docs/grading.md`` prints; "slice by slice", worded alike for every
 function of slices along ``axis``, is stated here (:func:`sliced`).
 
@@ -34,14 +34,14 @@ from typing import Any, TypeAlias, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike
 
-from autograder.checks.check import Relation, Within
+from autograder.checks.probe import Relation, Within
 
 EPS = float(np.finfo(float).eps)
 
-#: A related call, as :func:`~autograder.checks.check.related` takes it: ``(label, args, kwargs)``.
+#: A related call, as :func:`~autograder.checks.probe.related` takes it: ``(label, args, kwargs)``.
 Call: TypeAlias = tuple[str, tuple[Any, ...], dict[str, Any]]
 #: What a judged call must return, given the related calls' results
-#: (:attr:`~autograder.checks.check.Relation.expected`): an array, or :class:`~autograder.checks.check.Within` one
+#: (:attr:`~autograder.checks.probe.Relation.expected`): an array, or :class:`~autograder.checks.probe.Within` one
 #: with a slack.
 Expected: TypeAlias = Callable[..., Any]
 #: A value passed through unchanged (:func:`same`).

@@ -21,7 +21,8 @@ import numpy as np
 
 from autograder.checks import shown
 from autograder.checks.changes import results_differ
-from autograder.checks.check import Check, Failure
+from autograder.checks.check import Check
+from autograder.checks.failure import Failure
 from autograder.perimeter.child_runtime import invoke as _invoke
 
 

@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import TextIO
 
 from autograder.engine import required_mode
-from autograder.engine.batch import BatchSummary, grade_batch
+from autograder.engine.batch import grade_batch
 from autograder.engine.batch_plan import SubmissionTimes, parse_shard
+from autograder.engine.grading_run import BatchSummary
 from autograder.model.course import ROOT
 from autograder.model.deadlines import DeadlinesError
 from autograder.model.files import SIMILARITY_DIR

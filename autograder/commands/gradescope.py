@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder.engine import required_mode
-from autograder.engine.batch import _load_assignment, grade_batch
+from autograder.engine.batch import grade_batch
+from autograder.engine.grading_run import load_assignment as _load_assignment
 from autograder.model.course import PROBLEM_SETS, ROOT
 from autograder.model.deadlines import DeadlinesError
 from autograder.model.files import write_json_atomic
@@ -66,8 +67,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--visibility", choices=VISIBILITY, default="visible",
                         help="when students see their tests on Gradescope (default: visible)")
     parser.add_argument("--sandbox", default=None, choices=MODES, metavar="MODE",
-                        help="run: the weakest sandbox mode to grade in (root > uid > userns > weak; Gradescope's "
-                             "container gives uid): in a weaker one the submission gets 0 and the reason, nothing runs")
+                        help="the weakest sandbox mode to grade in (root > uid > userns > weak; Gradescope's container gives "
+                             "uid): run: in a weaker one the submission gets 0 and the reason, nothing runs; build: "
+                             "written into the bundle's run_autograder")
     parser.add_argument("--root", default="/autograder", metavar="DIR",
                         help="run: Gradescope's folder (default /autograder)")
 
@@ -80,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         print("gradescope: --timeout must be positive", file=sys.stderr)
         return 2
     if args.action == "build":
-        path = build(args.assignment, args.out, args.timeout, args.visibility)
+        path = build(args.assignment, args.out, args.timeout, args.visibility, args.sandbox)
         print(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB): upload it on Gradescope as the autograder "
               f"of {args.assignment} (Configure Autograder → Zip file upload).")
         for line in assignment_outline(args.assignment):

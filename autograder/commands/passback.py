@@ -31,11 +31,11 @@ from autograder.lms.canvas import CanvasTarget
 from autograder.lms.config import TARGETS, ConfigError, PassbackConfig, read_config
 from autograder.lms.lti_token import TokenError, public_jwk
 from autograder.lms.moodle import MoodleTarget
-from autograder.lms.plan import grade_text
+from autograder.lms.plan import UNCHANGED, grade_text
 from autograder.lms.regrade import is_regrade, moved_only
 from autograder.lms.scores import GradesError, read_grades
 from autograder.lms.secret import Redactor
-from autograder.lms.send import FAILED, NOT_SENT, POSTED, SKIPPED, UNCHANGED, WOULD_POST, Item, Report, send
+from autograder.lms.send import FAILED, NOT_SENT, POSTED, SKIPPED, WOULD_POST, Item, Report, send
 from autograder.lms.transport import DEFAULT_RUN_WAIT, WaitBudget
 from autograder.model.ids import display
 from autograder.model.invariant import known

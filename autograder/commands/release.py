@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 from autograder.model.course import ROOT
-from autograder.release.generate import ReleaseError, generate_release, stale_files
+from autograder.release.generate import generate_release, stale_files
+from autograder.release.inline import ReleaseError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,7 +8,8 @@ One module per step, in the order a submission meets them:
 * :mod:`.restore`   – rebuild the submission on the source's locked cells; tamper report
 * :mod:`autograder.perimeter.supervision.zygote_parent` – parent side of the warm zygote: spawn and kill
   sandboxed children (in the perimeter's trusted half)
-* :mod:`.execute`   – the session: run the cells with timeouts and respawns
+* :mod:`autograder.perimeter.supervision.session` – the session: run the cells with timeouts and respawns (the
+  perimeter's trusted half, as :mod:`~autograder.perimeter.supervision.answers`, which decodes the child's answers)
 * :mod:`.remote_target` – the checks' target over the session: calls sent to the child, probes as streams
 * :mod:`.reference_process` – carried-forward answers of the reference, computed where a blow-up cannot take the grader down
 * :mod:`.static`    – forbidden library calls and tampering flags read from the source (trusted side)

@@ -8,10 +8,13 @@
    which submissions already have results (a rerun keeps them, except those
    whose grading failed);
 2. **load** – each problem set's source notebook and checks once
-   (:func:`_load_assignment`); a problem set that cannot be loaded is the
+   (:func:`autograder.engine.grading_run.load_assignment`); a problem set that cannot be loaded is the
    instructor's error, reported per submission in ``summary.failed``;
-3. **grade** – worker threads, two sandbox slots each (in turns: :data:`SLOTS_PER_WORKER`), share one zygote kept
-   alive by :class:`~autograder.engine.zygote_keeper.ZygoteKeeper`. Whatever goes wrong in the parent while
+3. **grade** – by one of two runners of the same :class:`~autograder.engine.grading_run.GradingRun`, side by
+   side: the local pool (:mod:`autograder.engine.local_pool`), whose worker threads, two sandbox slots each (in
+   turns: :data:`~autograder.engine.zygote_keeper.SLOTS_PER_WORKER`), share one zygote kept alive by
+   :class:`~autograder.engine.zygote_keeper.ZygoteKeeper`, or a Dask cluster (:mod:`autograder.engine.dask_runner`,
+   with ``cluster``). Whatever goes wrong in the parent while
    grading one submission (a broken zygote twice in a row, a grader bug
    triggered by what the child sent, a result that cannot be written)
    becomes **that submission's** results.json: score 0, the reason, and the
@@ -34,72 +37,37 @@ so and a rerun grades the rest.
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any
 
-from autograder.checks import checks_for
-from autograder.checks.check import Check
-from autograder.checks.digest import problem_set_evidence
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
-from autograder.checks.references import reference
-from autograder.engine import (
-    grade,  # (as a module: a test replaces grade.grade_submission to plant a grader bug)
-    reference_process,
-    required_mode,
-)
-from autograder.engine.batch_plan import (
-    SubmissionTimes,
-    plan_batch,
-    refresh_times,
-    submission_results_path,
-    submission_time,
-)
-from autograder.engine.disk_incidents import Ledger, Room
-from autograder.engine.zygote_keeper import ZygoteKeeper, grade_in_sandbox
+from autograder.engine import reference_process, required_mode
+from autograder.engine.batch_plan import SubmissionTimes, plan_batch, refresh_times, submission_results_path
+from autograder.engine.disk_incidents import Room
+from autograder.engine.grading_run import BatchSummary, Emit, GradingRun, Loaded, forbidden_names, load_assignment
+from autograder.engine.local_pool import LocalPool
+from autograder.engine.zygote_keeper import SLOTS_PER_WORKER, ZygoteKeeper
 from autograder.model import course
 from autograder.model import results as results_model
 from autograder.model import summary as summary_file
 from autograder.model.cores import cores
 from autograder.model.files import SUMMARY_FILE, StrPath, hand_over, make_dirs
-from autograder.model.graded_with import GradedWith, completed
 from autograder.model.grades import write_grades_csv
-from autograder.model.invariant import known
-from autograder.model.notebook import SourceNotebook, load_source
-from autograder.model.results import SubmissionResult
 from autograder.model.submission_time import SubmissionTime
 from autograder.model.submissions import Submission
 from autograder.perimeter.confinement.limits import Limits
 from autograder.perimeter.supervision.zygote_parent import DISK_FULL, GraderError, default_hidden
 from autograder.reading.library import load_tables
 
-#: Sandbox slots per worker thread, taken in turns: the zygote forks a slot's next child (its spare) when the
-#: slot's child is killed, and that takes 10-25 ms (a fork of a 140 MB process, three in ``userns`` mode, the
-#: namespaces, the mounts). With one slot a worker waited for it at every notebook (5 s of the 30-student batch's 2 workers);
-#: with two the spare of the slot it takes next was forked a whole notebook earlier. Each slot keeps its own
-#: uid, cgroup and network namespace; at most one child per worker runs student code at a time.
-SLOTS_PER_WORKER = 2
-
-
-
-#: A problem set as a batch grades it: its source notebook and its checks (``grade_id -> Check``).
-Loaded = tuple[SourceNotebook, dict[str, Check]]
 #: What :func:`grade_batch` calls at each event: ``on_event(kind, submission, data)`` (see there).
 OnEvent = Callable[[str, Submission | None, Any], None]
 
 
-class Emit(Protocol):
-    """:func:`_emitter`'s ``emit(kind, submission, data=None)``: ``on_event`` under a lock."""
-
-    def __call__(self, kind: str, sub: Submission | None, data: Any = None) -> None: ...
-
-
-__all__ = ["BatchSummary", "default_workers", "grade_batch"]
+__all__ = ["default_workers", "grade_batch"]
 
 
 def default_workers() -> int:
@@ -112,240 +80,6 @@ def default_workers() -> int:
     with 2 (5 runs each, alternated).
     """
     return cores() + 1
-
-
-@dataclass
-class BatchSummary:
-    """What a batch did; :meth:`to_dict` is summary.json."""
-
-    submitted_dir: str
-    results_dir: str
-    total: int = 0
-    graded: int = 0
-    skipped_existing: int = 0
-    #: ``[{"student", "assignment", "error"}]``: no results.json (the instructor's problem)
-    failed: list = field(default_factory=list)
-    #: ``[{"student", "assignment", "error"}]``: results.json with score 0 because grading it failed
-    grading_errors: list = field(default_factory=list)
-    duration_s: float = 0.0
-    notebooks_per_s: float = 0.0
-    workers: int = 0
-    shard: str | None = None
-    sandbox: dict = field(default_factory=dict)
-    #: ``[{"path", "reason", "suggestion"}]``: what under submitted/ was not graded
-    not_graded: list = field(default_factory=list)
-    warnings: list = field(default_factory=list)
-    interrupted: bool = False
-    zygote_restarts: int = 0
-    #: ``[{"kind", "submission", "detail", "at_s", "until_s", "graded_again"}]``: what the disk watch saw
-    #: (``uid`` mode, :mod:`autograder.engine.disk_incidents`)
-    incidents: list = field(default_factory=list)
-    #: ``[{"worker", "name", "at_s", "notebooks"}]``: Dask workers lost mid-batch and the notebooks in flight there,
-    #: which Dask graded again on other workers (:mod:`autograder.engine.dask_runner`)
-    lost_workers: list = field(default_factory=list)
-    grades_csv: str = ""
-    summary_json: str = ""
-    #: Why nothing was graded: the sandbox is weaker than the mode required (:mod:`.required_mode`); "" otherwise
-    refused: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """Every submission got a results.json (whatever it scored)."""
-        return not self.failed
-
-    @property
-    def ignored(self) -> list:
-        """Paths (under submitted/) of what was not graded."""
-        return [n["path"] for n in self.not_graded]
-
-    def to_dict(self) -> dict:
-        """The batch fields of summary.json (:mod:`autograder.model.summary`)."""
-        return {
-            "submitted_dir": self.submitted_dir,
-            "results_dir": self.results_dir,
-            "submissions": self.total,
-            "graded": self.graded,
-            "skipped_existing": self.skipped_existing,
-            "failed_to_grade": len(self.failed),
-            "failures": self.failed,
-            "grading_errors": self.grading_errors,
-            "duration_s": round(self.duration_s, 3),
-            "notebooks_per_s": round(self.notebooks_per_s, 3),
-            "workers": self.workers,
-            "shard": self.shard,
-            "sandbox": self.sandbox,
-            "not_graded": self.not_graded,
-            "warnings": self.warnings,
-            "interrupted": self.interrupted,
-            "zygote_restarts": self.zygote_restarts,
-            "incidents": self.incidents,
-            "lost_workers": self.lost_workers,
-        }
-
-
-def forbidden_names(check_dicts: Iterable[Mapping[str, Check]]) -> list[str]:
-    """Every name any of the checks forbids (pinned in the zygote before student code)."""
-    return sorted({name for checks in check_dicts for check in checks.values() for name in check.forbidden})
-
-
-def _load_assignment(course_dir: StrPath, assignment: str) -> Loaded:
-    """(source notebook, checks) of one assignment; raises GraderError."""
-    path = Path(course_dir) / "source" / assignment / f"{assignment}.ipynb"
-    try:
-        source = load_source(path, assignment)
-    except ValueError as exc:
-        raise GraderError(str(exc)) from None
-    try:
-        checks = checks_for(assignment)
-    except ImportError as exc:
-        raise GraderError(f"no checks for {assignment}: {exc}") from None
-    # (nbgrader: a graded cell has a grade_id)
-    tests = cast(list[tuple[str, float]], source.tests)
-    missing = [gid for gid, _ in tests if gid not in checks]
-    if missing:
-        raise GraderError(f"{assignment}: graded cells without a check: {', '.join(missing)}")
-    if not source.tests:
-        raise GraderError(f"{assignment}: the source notebook has no graded test cells")
-    for plan, cells in ((course.GRADE_CELLS, tests), (course.ANSWER_CELLS, source.answers)):
-        planned = dict(plan.get(assignment, ())) if assignment in course.FUNCTIONS else {}
-        if planned and {gid: float(p) for gid, p in planned.items()} != dict(cells):
-            differ = sorted(set(planned) ^ {gid for gid, _ in cells}) or [
-                gid for gid, p in cells if float(planned.get(gid, -1)) != p]
-            source.warnings.append(f"{assignment}: the source notebook's graded cells or points differ from the "
-                                   f"course plan, autograder.model.course ({', '.join(differ[:5])}); the notebook's "
-                                   "count")
-    # references once per batch, here in one thread (invoke uses warnings.catch_warnings)
-    for gid, _ in source.tests:
-        for index in range(len(checks[gid].probes)):
-            reference(checks[gid], index)
-    return source, checks
-
-
-class GradingRun:
-    """The grading step of one batch: a queue, worker threads, the zygote keeper; its :meth:`write` and
-    :meth:`fail` are the one way a submission's outcome is recorded, whoever graded it (a cluster's
-    runner, :mod:`autograder.engine.dask_runner`, writes through them too)."""
-
-    def __init__(self, todo: Iterable[Submission], loaded: Mapping[str, Loaded], results_dir: Path, limits: Limits,
-                 keeper: ZygoteKeeper | None, summary: BatchSummary, emit: Emit,
-                 submitted_at: SubmissionTime | SubmissionTimes | None = None, room: Room | None = None,
-           required: str | None = None) -> None:
-        self.loaded, self.results_dir, self.limits = loaded, results_dir, limits
-        self.submitted_at = submitted_at
-        self.keeper, self.summary, self.emit = keeper, summary, emit
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.work: queue.Queue[Submission] = queue.Queue()
-        for sub in todo:
-            self.work.put(sub)
-        self.started = time.monotonic()
-        self.ledger = Ledger()  # the runs, for the disk's incidents (uid mode: disk_incidents)
-        self.room = room or Room()
-        self.evidence: dict[str, GradedWith] = {}  # per problem set: what every result records it was graded with
-
-    def graded_with(self, sub: Submission, data: SubmissionResult) -> GradedWith:
-        """``data``'s ``graded_with`` record (:mod:`autograder.model.graded_with`): its problem set's part,
-        computed once, completed with its own."""
-        with self.lock:
-            if sub.assignment not in self.evidence:
-                self.evidence[sub.assignment] = problem_set_evidence(*self.loaded[sub.assignment])
-        return completed(self.evidence[sub.assignment], data)
-
-    def worker(self, number: int, workers: int) -> None:
-        """Worker ``number`` of ``workers``: its submissions take turns among its :data:`SLOTS_PER_WORKER`
-        slots (``number``, ``number + workers``, …)."""
-        turn = 0
-        while not self.stop.is_set():
-            try:
-                sub = self.work.get_nowait()
-            except queue.Empty:
-                return
-            slot = number + workers * (turn % SLOTS_PER_WORKER)
-            turn += 1
-            try:
-                self.grade_one(slot, sub)
-            except BaseException as exc:  # noqa: BLE001 — never lose a submission silently
-                if not self.stop.is_set():
-                    self.fail(sub, f"{type(exc).__name__}: {exc}")
-
-    def grade_one(self, slot: int, sub: Submission) -> None:
-        """Grade ``sub`` in slot ``slot`` and record its outcome (:meth:`write` or :meth:`fail`), with the retry
-        and regrade policy a Dask worker uses too (:func:`~autograder.engine.zygote_keeper.grade_in_sandbox`)."""
-        source, checks = self.loaded[sub.assignment]
-        if sub.problem:
-            data = grade.unreadable_results(sub.student, sub.assignment, source, sub.problem, "")
-        else:
-            try:
-                data = grade_in_sandbox(known(self.keeper, "a notebook to run has its sandbox (_grade)"), slot,
-                                        sub.path, sub.student, sub.assignment, source, checks, self.limits,
-                                        self.summary.sandbox, self.room, self.ledger)
-            except GraderError as exc:  # the sandbox cannot be started, or a run spoilt every time: not scored
-                self.fail(sub, str(exc))
-                return
-        if self.stop.is_set():
-            return  # interrupted while in flight: no half-graded result
-        if sub.note:  # graded under another name than <ps>.ipynb: said to the student and the instructor
-            data.notes.append(sub.note)
-        self.write(sub, source, data)
-
-    def write(self, sub: Submission, source: SourceNotebook, data: SubmissionResult) -> None:
-        path = submission_results_path(self.results_dir, sub)
-        before = results_model.read_result(path) if path.exists() else None  # (a resubmission's previous time)
-        data.submitted = submission_time(sub, self.submitted_at, before.submitted if before is not None else None)
-        data.graded_with = self.graded_with(sub, data)
-        try:
-            _write_with_room(path, data, self.keeper, self.room)
-        except OSError as exc:
-            if exc.errno in DISK_FULL:  # still full after waiting: the instructor's to fix (a rerun grades it)
-                raise OSError(exc.errno, f"its results could not be written: the disk is full ({exc.strerror})") \
-                    from None
-            raise
-        except Exception as exc:  # noqa: BLE001 — e.g. a value the child forged; the reason instead
-            data = grade.unreadable_results(sub.student, sub.assignment, source,
-                                      "the grader could not record the results of this notebook",
-                                      f"{type(exc).__name__}: {str(exc)[:2000]}")
-            data.submitted = submission_time(sub, self.submitted_at)
-            data.graded_with = self.graded_with(sub, data)
-            _write_with_room(path, data, self.keeper, self.room)
-        with self.lock:
-            self.summary.graded += 1
-            if data.grading_error:
-                self.summary.grading_errors.append({"student": sub.student, "assignment": sub.assignment,
-                                                    "error": data.grading_error})
-        self.emit("graded", sub, data)
-
-    def fail(self, sub: Submission, error: str) -> None:
-        if self.stop.is_set():
-            return  # interrupted: a rerun grades it
-        with self.lock:
-            self.summary.failed.append({"student": sub.student, "assignment": sub.assignment, "error": error})
-        self.emit("failed", sub, error)
-
-    def run(self, workers: int) -> None:
-        """Grade everything with ``workers`` threads; returns early (``summary.interrupted``) on Ctrl-C."""
-        threads = [threading.Thread(target=self.worker, args=(n, workers), name=f"grader-{n}", daemon=True)
-                   for n in range(workers)]
-        try:
-            for t in threads:
-                t.start()
-            for t in threads:
-                while t.is_alive():
-                    t.join(0.2)
-        except KeyboardInterrupt:
-            self.stop.set()
-            self.summary.interrupted = True
-            if self.keeper is not None:  # (None: nothing of the run needed the sandbox)
-                self.keeper.close()  # kills the children: workers waiting on them return at once
-            for t in threads:
-                t.join(10)
-
-
-def _write_with_room(path: Path, data: SubmissionResult, keeper: ZygoteKeeper | None, room: Room) -> None:
-    """:func:`~autograder.model.results.write_results` once there is room (:class:`Room`); then the disk watch is
-    told what the grader wrote."""
-    room.retry(lambda: results_model.write_results(path, data))
-    if keeper is not None:
-        keeper.wrote(path)
 
 
 def _account_missing(todo: Iterable[Submission], results_dir: Path, summary: BatchSummary, emit: Emit) -> None:
@@ -486,7 +220,7 @@ def _load_assignments(course_dir: Path, todo: list[Submission], summary: BatchSu
     loaded: dict[str, Loaded] = {}
     for ps in sorted({s.assignment for s in todo}):
         try:
-            loaded[ps] = _load_assignment(course_dir, ps)
+            loaded[ps] = load_assignment(course_dir, ps)
             summary.warnings.extend(loaded[ps][0].warnings)
         except GraderError as exc:
             for sub in (s for s in todo if s.assignment == ps):
@@ -502,7 +236,7 @@ def _grade(todo: list[Submission], loaded: Mapping[str, Loaded], results_dir: Pa
     """Wait for the launched sandbox, then grade ``todo`` with ``workers`` threads (without a sandbox when
     none of them has a notebook to run: ``summary.sandbox`` then stays empty, as for a batch that ran nothing)."""
     if not _runs_code(todo):
-        GradingRun(todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at, room).run(workers)
+        LocalPool(GradingRun(loaded, results_dir, limits, keeper, summary, emit, submitted_at, room), todo).run(workers)
         return
     try:
         if keeper is None:
@@ -525,8 +259,8 @@ def _grade(todo: list[Submission], loaded: Mapping[str, Loaded], results_dir: Pa
         return
     if summary.sandbox.get("one_at_a_time"):  # no cgroup: a submission's processes together are not limited
         workers = summary.workers = 1
-    run = GradingRun(todo, loaded, results_dir, limits, keeper, summary, emit, submitted_at, room)
-    run.run(workers)
+    run = GradingRun(loaded, results_dir, limits, keeper, summary, emit, submitted_at, room)
+    LocalPool(run, todo).run(workers)
     summary.incidents, lines = run.ledger.report(keeper.disk_incidents(), run.started)
     summary.warnings.extend(lines)
 
@@ -541,7 +275,7 @@ def _grade_on_cluster(cluster: str, todo: list[Submission], loaded: Mapping[str,
     (:mod:`.dask_runner`)."""
     from autograder.engine import dask_runner  # (the optional extra `pip install .[dask]`: only with --dask)
 
-    run = GradingRun([], loaded, results_dir, limits, None, summary, emit, submitted_at, room)
+    run = GradingRun(loaded, results_dir, limits, None, summary, emit, submitted_at, room)
     try:
         dask_runner.grade_on_dask(cluster, run, todo, forbidden_names(checks for _, checks in loaded.values()))
     except GraderError as exc:

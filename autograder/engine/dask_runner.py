@@ -68,10 +68,10 @@ from distributed.scheduler import KilledWorker
 
 import autograder
 from autograder.checks.forbidden import ALL as ALL_FORBIDDEN
-from autograder.engine import batch
 from autograder.engine.disk_incidents import Ledger, Room, warning_line
 from autograder.engine.grade import unreadable_results
-from autograder.engine.zygote_keeper import ZygoteKeeper, grade_in_sandbox
+from autograder.engine.grading_run import GradingRun, Loaded, load_assignment
+from autograder.engine.zygote_keeper import SLOTS_PER_WORKER, ZygoteKeeper, grade_in_sandbox
 from autograder.model.ids import display
 from autograder.model.notebook import Unreadable, read_bounded
 from autograder.model.results import SubmissionResult
@@ -174,7 +174,7 @@ class _WorkerGrader:
         self.lock = threading.Lock()
         folder, self.folder_lock = held_folder.make(held_folder.DASK_WORKER)  # (0700; removed by the next if killed)
         self.folder = Path(folder)
-        self.slot_count = batch.SLOTS_PER_WORKER * max(1, threads)
+        self.slot_count = SLOTS_PER_WORKER * max(1, threads)
         self.slots: queue.Queue = queue.Queue()
         for slot in range(self.slot_count):
             self.slots.put(slot)
@@ -185,7 +185,7 @@ class _WorkerGrader:
         self.forbidden: tuple = ()
         self.loaded: dict = {}  # (problem set, SHA-256 of its source) -> (source, checks)
 
-    def problem_set(self, assignment: str, source_bytes: bytes) -> batch.Loaded:
+    def problem_set(self, assignment: str, source_bytes: bytes) -> Loaded:
         """(source, checks) of ``assignment`` from its source notebook's bytes, loaded once per worker."""
         key = (assignment, hashlib.sha256(source_bytes).hexdigest())
         with self.lock:
@@ -194,7 +194,7 @@ class _WorkerGrader:
                 path = course / "source" / assignment / f"{assignment}.ipynb"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(source_bytes)
-                self.loaded[key] = batch._load_assignment(course, assignment)
+                self.loaded[key] = load_assignment(course, assignment)
             return self.loaded[key]
 
     def sandbox(self, forbidden: tuple) -> ZygoteKeeper:
@@ -314,7 +314,7 @@ class _Task:
 class _Client:
     """One batch's submissions through one Dask client, in a bounded window."""
 
-    def __init__(self, client: Client, run: batch.GradingRun, forbidden: tuple[str, ...]) -> None:
+    def __init__(self, client: Client, run: GradingRun, forbidden: tuple[str, ...]) -> None:
         self.client, self.run = client, run
         self.forbidden = forbidden
         self.fingerprint = grader_fingerprint()
@@ -532,7 +532,7 @@ def lost_worker_line(entry: dict) -> str:
     return f"Dask worker {entry['worker']}{name} was lost {entry['at_s']:g} s into the batch: {what}."
 
 
-def _task(run: batch.GradingRun, sub: Submission) -> _Task | None:
+def _task(run: GradingRun, sub: Submission) -> _Task | None:
     """The submission's bytes, read here with the local run's bounds (no link followed); ``None`` when it has
     no notebook to send (its result, the same a local run writes, is written here)."""
     source, _ = run.loaded[sub.assignment]
@@ -549,9 +549,10 @@ def _task(run: batch.GradingRun, sub: Submission) -> _Task | None:
     return None
 
 
-def grade_on_dask(address: str, run: batch.GradingRun, todo: list[Submission], forbidden: list[str]) -> None:
+def grade_on_dask(address: str, run: GradingRun, todo: list[Submission], forbidden: list[str]) -> None:
     """Grade ``todo`` on the Dask cluster at ``address`` (see :func:`scheduler_address`), writing each
-    result through ``run`` (a :class:`autograder.engine.batch.GradingRun`: its writer, its failures, its stop).
+    result through ``run`` (a :class:`autograder.engine.grading_run.GradingRun`: its writer, its failures, its
+    stop), beside the local pool (:mod:`autograder.engine.local_pool`), which records through the same.
 
     Raises
     ------

@@ -24,13 +24,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+from autograder.checks import shown
 from autograder.checks.check import Check, CheckResult
 from autograder.checks.circles import circle, circle_result
 from autograder.checks.evaluate import evaluate
 from autograder.checks.references import contract
 from autograder.engine import reference_process
 from autograder.engine.answer_beside import read_beside
-from autograder.engine.execute import CellRun, Session
 from autograder.engine.remote_target import RemoteTarget
 from autograder.engine.restore import Cell, Rebuilt, rebuild
 from autograder.model.course import FUNCTIONS, function_of
@@ -41,6 +41,7 @@ from autograder.model.other_notebook import other_problem_set
 from autograder.model.results import Execution, SubmissionResult, TestResult
 from autograder.model.run_order import partition, run_order
 from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.session import CellRun, Session
 from autograder.perimeter.supervision.zygote_parent import Zygote
 from autograder.reading.graded import graded_definitions
 from autograder.reading.notebook import NotebookReading, Source
@@ -117,7 +118,8 @@ def grade_submission(path: StrPath | None, student: str, assignment: str, source
                                   f"problem set's), not {assignment}'s — hand in your {assignment}.ipynb")
     rebuilt = rebuild(source, cells)
     forbidden = sorted({name for check in checks.values() for name in check.forbidden})
-    graded = _run_and_check(rebuilt, source, checks, Session(zygote, slot, _runs(rebuilt), limits, forbidden))
+    session = Session(zygote, slot, _runs(rebuilt), limits, forbidden, shown_after_probe=hidden_error)
+    graded = _run_and_check(rebuilt, source, checks, session)
     answer_ids = {gid for gid, _ in source.answers}
     answers = {gid: text for gid, text in rebuilt.student_code.items() if gid in answer_ids}
     read_beside(rebuilt.cells, answer_ids, answers, rebuilt.notes, rebuilt.edited_text)
@@ -151,6 +153,16 @@ def _shown_code(source: SourceNotebook, cells: list[Any], assignment: str, code:
         code[fn] = text + ("\n\n# Your solution cell (its definition was replaced before the checks ran):\n"
                            + code[fn] if code.get(fn, "").strip() else "")
     return code
+
+
+def hidden_error(text: str) -> str:
+    """A cell's error text (``"Name: message"``) as it may be shown once the child has seen hidden inputs:
+    what :mod:`autograder.checks.shown` shows of a hidden probe's exception (builtin class names, known
+    library messages with the numbers masked), nothing else."""
+    if not text:
+        return ""
+    name, _, message = str(text).partition(": ")
+    return shown.raised(False, name, message)
 
 
 def _answer_results(source: SourceNotebook, answers: Mapping[str, str]) -> list[TestResult]:

@@ -1,4 +1,4 @@
-"""The checks' way to a submission's functions: :class:`RemoteTarget`, over its :class:`~.execute.Session`.
+"""The checks' way to a submission's functions: :class:`RemoteTarget`, over its :class:`~autograder.perimeter.supervision.session.Session`.
 
 :class:`RemoteTarget` is the checks' :class:`~autograder.checks.evaluate.Target`
 over that session: ``defined``, ``forbidden_uses`` and ``call`` become
@@ -16,14 +16,14 @@ A function that hung or crashed twice (:data:`STRIKES`) is not called again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import Any
 
 from autograder.checks.callees import carried_callees
 from autograder.checks.check import Check, memo_by_identity
-from autograder.engine.execute import Answer, GaveUp, Session, error_text
 from autograder.perimeter.child_runtime import wire
 from autograder.perimeter.child_runtime.invoke import Outcome
+from autograder.perimeter.supervision import answers
+from autograder.perimeter.supervision.session import Answer, GaveUp, Session
 from autograder.perimeter.supervision.zygote_parent import ChildError
 from autograder.reading.notebook import NotebookReading
 from autograder.reading.purity import Reading
@@ -113,8 +113,7 @@ class RemoteTarget:
         if function not in self._defined:
             try:
                 reply = self.session.request({"op": "defined", "function": function})
-                why = reply.get("why")
-                self._defined[function] = why if isinstance(why, str) else "the grader could not tell"
+                self._defined[function] = answers.definition(reply)
             except (ChildError, GaveUp) as exc:
                 return f"`{function}` could not be reached: {exc}"
         return self._defined[function]
@@ -127,8 +126,7 @@ class RemoteTarget:
                                               "skip": list(skip)})
             except (ChildError, GaveUp):
                 return self.reading.uses(function, names, skip) if self.reading is not None else ()
-            used = reply.get("used", [])
-            found = set(u for u in used if u in names) if isinstance(used, list) else set()
+            found = answers.uses(reply, names)
             if self.reading is not None:
                 found.update(self.reading.uses(function, names, skip))
             self._forbidden[key] = tuple(sorted(found))
@@ -183,10 +181,7 @@ class RemoteTarget:
         except GaveUp:
             self._ahead = None
             return None
-        try:
-            outcome = wire.outcome_from_wire(reply["outcome"], Outcome) if "outcome" in reply else None
-        except wire.WireError:
-            return None
+        outcome = answers.evidence_outcome(reply)
         if outcome is not None:
             self._read[key] = outcome
         return outcome
@@ -219,11 +214,4 @@ class RemoteTarget:
             else:
                 self._strikes[function] = (count + 1, status, message)
             return outcome
-        if "outcome" not in reply:
-            return Outcome(status="raised", error_type="GraderError",
-                           error_message=error_text(reply, "no outcome", 300))
-        try:
-            outcome = wire.outcome_from_wire(reply["outcome"], Outcome)
-        except wire.WireError as exc:
-            return Outcome(status="returned", value=None, value_type=f"something that is not plain numbers ({exc})")
-        return replace(outcome, carried=tuple(dict.fromkeys(self.session.carried[before:])))
+        return answers.call_outcome(reply, tuple(dict.fromkeys(self.session.carried[before:])))

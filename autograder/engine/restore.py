@@ -17,8 +17,8 @@ from typing import Any
 from autograder.model.course import grader_skips
 from autograder.model.given import given_text
 from autograder.model.invariant import known
-from autograder.model.notebook import SourceCell, SourceNotebook, cell_text, nbgrader_meta
-from autograder.model.run_order import Partition, changed_copy, partition, run_order
+from autograder.model.notebook import SourceCell, SourceNotebook, SubmittedCell
+from autograder.model.run_order import Partition, partition
 
 
 @dataclass
@@ -70,7 +70,7 @@ def _moved(sequence: Sequence[int]) -> set[int]:
     return {sequence[i] for i in range(n) if i not in keep}
 
 
-def rebuild(source: SourceNotebook, submitted_cells: list) -> Rebuilt:
+def rebuild(source: SourceNotebook, submitted_cells: Sequence[SubmittedCell]) -> Rebuilt:
     """The notebook to run and the tamper report (see the module docstring).
 
     Three steps: :func:`~autograder.model.run_order.partition` the submitted cells by the source's
@@ -86,12 +86,12 @@ def rebuild(source: SourceNotebook, submitted_cells: list) -> Rebuilt:
     return out
 
 
-def _report_tampering(source: SourceNotebook, known: dict, parts: Partition, submitted_cells: list,
+def _report_tampering(source: SourceNotebook, known: dict, parts: Partition, submitted_cells: list[SubmittedCell],
                       out: Rebuilt) -> None:
     """The tamper report (``out.tamper``) and the notes on solution cells (``out.notes``)."""
     for gid, scell in known.items():
         if scell.protected:
-            _report_locked(gid, scell, parts.occurrences.get(gid, []), parts.primary.get(gid), submitted_cells, out)
+            _report_locked(gid, scell, parts, submitted_cells, out)
     position = {c.grade_id: k for k, c in enumerate(source.cells)}
     moved = _moved([position[gid] for gid in parts.primary])
     if moved:
@@ -112,15 +112,16 @@ def _report_tampering(source: SourceNotebook, known: dict, parts: Partition, sub
             out.notes.append(f"solution cell `{gid}` appears {len(found)} times; all copies run in order")
 
 
-def _report_locked(gid: str, scell: SourceCell, found: list[int], primary_cell: dict[str, Any] | None,
-                   submitted_cells: list[dict[str, Any]], out: Rebuilt) -> None:
+def _report_locked(gid: str, scell: SourceCell, parts: Partition, submitted_cells: list[SubmittedCell],
+                   out: Rebuilt) -> None:
     """One locked cell: deleted, duplicated, edited, or its nbgrader metadata (points) changed."""
     what = "graded test cell" if scell.is_test else "locked cell"
+    found, primary_cell = parts.occurrences.get(gid, []), parts.primary.get(gid)
     if not found:
         out.tamper.append(f"{what} `{gid}` was deleted; restored from the source")
         return
     primary = next((i for i in found if submitted_cells[i] is primary_cell), found[0])
-    changed = [i for i in found if changed_copy(submitted_cells[i], scell)]
+    changed = [i for i in found if i in parts.changed]
     if len(found) > 1:
         kept = [i for i in changed if i != primary]
         out.tamper.append(f"{what} `{gid}` appears {len(found)} times; the source's stands in its place"
@@ -130,9 +131,9 @@ def _report_locked(gid: str, scell: SourceCell, found: list[int], primary_cell: 
                           + ("; the unchanged copies were removed" if len(found) - 1 > len(kept) else ""))
     if primary in changed:
         out.tamper.append(f"{what} `{gid}` was edited (cell {primary}); restored from the source")
-        if scell.cell_type == "markdown" and submitted_cells[primary].get("cell_type") == "markdown":
-            out.edited_text[gid] = cell_text(submitted_cells[primary])
-    meta = nbgrader_meta(submitted_cells[primary])
+        if scell.cell_type == "markdown" and submitted_cells[primary].kind == "markdown":
+            out.edited_text[gid] = submitted_cells[primary].source
+    meta = submitted_cells[primary].nbgrader
     points: Any = meta.get("points")  # whatever the submitted metadata holds
     claimed: float | None
     try:
@@ -151,17 +152,17 @@ def _emit(source: SourceNotebook, parts: Partition, out: Rebuilt) -> None:
     def emit(cell_type: str, text: str, gid: str | None, origin: str, is_test: bool = False) -> None:
         out.cells.append(Cell(len(out.cells), cell_type, text, gid, origin, is_test))
 
-    for scell, cell in run_order(source.cells, parts):
+    for scell, cell in parts.order:
         if scell is None:
             cell = known(cell, "run_order: a student's cell comes with no source cell")
-            emit(cell["cell_type"], cell_text(cell), None, "student")
+            emit(cell.kind, cell.source, None, "student")
         elif cell is None:
             text = given_text(scell.source, scell.cell_type)
             emit(scell.cell_type, text, scell.grade_id, "source", scell.is_test)
         else:
-            text = cell_text(cell)
+            text = cell.source
             out.student_code[scell.grade_id] = text
-            ctype: Any = cell.get("cell_type")  # (whatever the submitted cell holds)
+            ctype = cell.kind  # (whatever the submitted cell holds)
             if ctype != scell.cell_type:  # (a key pressed in command mode: Y, M, R) restored, as nbgrader does
                 kind = "a function's code, runs" if scell.cell_type == "code" else "an answer, is read by a person"
                 told = f"a {ctype}" if ctype in ("code", "markdown", "raw") else "another type of"

@@ -3,7 +3,7 @@
 :class:`ZygoteKeeper` owns the restart policy (one owner, a cap per batch), for a local batch
 (:mod:`autograder.engine.batch`) and for each Dask worker (:mod:`autograder.engine.dask_runner`).
 :func:`grade_in_sandbox` is the retry and regrade policy of one submission around it, the one both a local batch's
-workers (:meth:`autograder.engine.batch.GradingRun.grade_one`) and a Dask worker
+workers (:meth:`autograder.engine.local_pool.LocalPool.grade_one`) and a Dask worker
 (:mod:`autograder.engine.dask_runner`) grade through: two attempts when the sandbox broke under it, and a run
 that a full disk or a neighbour's flood spoilt graded again once there is room.
 """
@@ -27,6 +27,15 @@ from autograder.model.notebook import SourceNotebook
 from autograder.perimeter.confinement.limits import Limits
 from autograder.perimeter.supervision.disk_watch import Incident
 from autograder.perimeter.supervision.zygote_parent import DiskFull, GraderError, Zygote, ZygoteLost
+
+#: Sandbox slots per worker thread, taken in turns (by the local pool's threads and a Dask worker's alike): the
+#: zygote forks a slot's next child (its spare) when the slot's child is killed, and that takes 10-25 ms (a fork of a
+#: 140 MB process, three in ``userns`` mode, the namespaces, the mounts). With one slot a worker waited for it at
+#: every notebook (5 s of the 30-student batch's 2 workers); with two the spare of the slot it takes next was forked
+#: a whole notebook earlier. Each slot keeps its own uid, cgroup and network namespace; at most one child per worker
+#: runs student code at a time.
+SLOTS_PER_WORKER = 2
+
 
 
 class ZygoteKeeper:

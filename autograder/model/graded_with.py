@@ -37,12 +37,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from autograder.model.files import StrPath
-
-if TYPE_CHECKING:  # (results.py imports this module: the type only)
-    from autograder.model.results import SubmissionResult
 
 #: How the digests are made: results recorded under another scheme are not compared digest by digest (a digest
 #: made another way differs without anything having changed).
@@ -166,9 +163,10 @@ def code_digests(student_code: Mapping[str, str]) -> dict[str, str]:
     return {name: digest(text) for name, text in student_code.items()}
 
 
-def completed(shared: GradedWith, result: SubmissionResult) -> GradedWith:
-    """``shared`` (a problem set's part, :func:`autograder.checks.digest.problem_set_evidence`) completed with
-    ``result``'s own: its code, the notebook digest the engine recorded, and the seal of its scores."""
-    own = result.graded_with
-    record = replace(shared, code=code_digests(result.student_code), notebook=own.notebook if own is not None else "")
-    return record.sealed(result.autograded_scores)
+def completed(shared: GradedWith, own: GradedWith | None, student_code: Mapping[str, str],
+              scores: Iterable[tuple[str, float | None, float]]) -> GradedWith:
+    """``shared`` (a problem set's part, :func:`autograder.checks.digest.problem_set_evidence`) completed with a
+    result's own: its code (``student_code``), the notebook digest the engine recorded (``own``), and the seal of
+    its ``scores`` (``SubmissionResult.autograded_scores``)."""
+    record = replace(shared, code=code_digests(student_code), notebook=own.notebook if own is not None else "")
+    return record.sealed(scores)

@@ -25,27 +25,26 @@ What is cut off is the course's text; no text of the student's is dropped. One n
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
 
 from autograder.model.given import given_text
-from autograder.model.notebook import SourceCell, cell_text, grade_id_of
+from autograder.model.notebook import SourceCell, SubmittedCell
 from autograder.model.recognise import release_metadata
 
 #: At most this many cells after a solution cell are looked for at its end (a merge of a whole selection).
 MAX_MERGED = 8
 
 
-def unmerge(source_cells: Sequence[SourceCell], submitted_cells: list[Any], notes: list[str]) -> None:
+def unmerge(source_cells: Sequence[SourceCell], submitted_cells: list[SubmittedCell], notes: list[str]) -> None:
     """Take apart, in ``submitted_cells`` (a copy: it is changed in place), the cells a merge joined (see the module
     docstring); a note in ``notes`` for each."""
     order = list(source_cells)
-    cells = [c for c in submitted_cells if isinstance(c, dict)]
-    held = {grade_id_of(c) for c in cells}, {cell_text(c).strip() for c in cells}  # (as handed in)
+    cells = [c for c in submitted_cells if c.is_cell]
+    held = {c.grade_id for c in cells}, {c.source.strip() for c in cells}  # (as handed in)
     for k, scell in enumerate(order):
         if not scell.solution or not scell.grade_id:
             continue
-        at = next((i for i, c in enumerate(submitted_cells) if isinstance(c, dict)
-                   and grade_id_of(c) == scell.grade_id), None)
+        at = next((i for i, c in enumerate(submitted_cells) if c.is_cell and c.grade_id == scell.grade_id), None)
         if at is None and k and (at := _split_above(order[k - 1], scell, submitted_cells)) is not None:
             notes.append(f"solution cell `{scell.grade_id}` was merged into the cell above it (as Shift+M in "
                          "Jupyter's command mode does): taken apart again, the cell above as released")
@@ -57,23 +56,23 @@ def unmerge(source_cells: Sequence[SourceCell], submitted_cells: list[Any], note
                              "does): taken apart again, those cells as released")
 
 
-def _split_above(above: SourceCell, scell: SourceCell, submitted_cells: list[Any]) -> int | None:
+def _split_above(above: SourceCell, scell: SourceCell, submitted_cells: list[SubmittedCell]) -> int | None:
     """Where the solution cell ``scell`` is missing: the cell holding ``above``'s text and then more, made ``above``
     as released and followed by ``scell`` holding the rest; the new cell's index, or None."""
     head = given(above).strip()
     for i, cell in enumerate(submitted_cells):
-        if not isinstance(cell, dict) or grade_id_of(cell) != above.grade_id:  # (the merge keeps the first's)
+        if not cell.is_cell or cell.grade_id != above.grade_id:  # (the merge keeps the first's)
             continue
-        text = cell_text(cell).strip()
+        text = cell.source.strip()
         rest = text[len(head):]
         if head and text.startswith(head) and rest.startswith("\n") and rest.strip():
-            submitted_cells[i] = {**cell, "cell_type": above.cell_type, "source": given(above)}
+            submitted_cells[i] = replace(cell, kind=above.cell_type, source=given(above))
             submitted_cells.insert(i + 1, released(scell, rest.strip("\n")))
             return i + 1
     return None
 
 
-def _split_below(submitted_cells: list[Any], at: int, below: list[SourceCell],
+def _split_below(submitted_cells: list[SubmittedCell], at: int, below: list[SourceCell],
                  held: tuple[set[str | None], set[str]]) -> list[SourceCell]:
     """The source cells of ``below`` (those after a solution cell, in order) whose texts end the solution cell
     ``submitted_cells[at]``, cut off it and put back after it as released; [] when none. ``held``: the grade_ids
@@ -84,11 +83,11 @@ def _split_below(submitted_cells: list[Any], at: int, below: list[SourceCell],
         if (scell.grade_id in held_ids) if scell.grade_id else (given(scell).strip() in held_texts):
             break
         run.append(scell)
-    text = cell_text(submitted_cells[at])
+    text = submitted_cells[at].source
     for m in range(len(run), 0, -1):
         left = _peeled(text, run[:m])
         if left is not None:
-            submitted_cells[at] = {**submitted_cells[at], "source": left}
+            submitted_cells[at] = replace(submitted_cells[at], source=left)
             submitted_cells[at + 1:at + 1] = [released(s, given(s)) for s in run[:m]]
             return run[:m]
     return []
@@ -111,8 +110,8 @@ def given(scell: SourceCell) -> str:
     return given_text(scell.source, scell.cell_type)
 
 
-def released(scell: SourceCell, text: str) -> dict[str, Any]:
-    """A cell of ``scell``'s type and nbgrader metadata (as its release carries it) holding ``text``."""
-    cell: dict[str, Any] = {"cell_type": scell.cell_type, "source": text,
-                            "metadata": {"nbgrader": release_metadata(scell)} if scell.grade_id else {}}
-    return {**cell, "outputs": [], "execution_count": None} if scell.cell_type == "code" else cell
+def released(scell: SourceCell, text: str) -> SubmittedCell:
+    """A cell of ``scell``'s type and nbgrader metadata (as its release carries it) holding ``text`` (put back by
+    the grader: no position in the notebook handed in)."""
+    return SubmittedCell(-1, scell.cell_type, text, scell.grade_id or None,
+                         release_metadata(scell) if scell.grade_id else {})

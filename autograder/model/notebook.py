@@ -3,6 +3,12 @@
 Only JSON parsing and structural checks happen here; nothing in a notebook is
 executed or unpickled. The source notebook's nbgrader metadata is the truth
 for which cells are graded, locked or solutions, and for the points.
+
+A submission is read once, here, into typed cells (:class:`SubmittedCell`:
+its position, kind, text, grade id and nbgrader metadata), which restore,
+the run order, the recognition of cells that lost their metadata and the
+engine use (:func:`read_cells`); nothing outside the model reads a submission's raw cell JSON
+(``tests/test_layers.py`` holds it so).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import errno
 import json
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +31,10 @@ MAX_CELLS = 2_000
 #: Longest source of one cell, in characters (outputs do not count; they are never read). A longer cell
 #: costs that cell only: its text is not kept (:func:`oversized`), the rest of the notebook is graded.
 MAX_CELL_CHARS = 100_000
+
+
+#: The cell types of nbformat 4: a submitted cell of another (or none) is not a well-formed cell.
+CELL_TYPES = ("code", "markdown", "raw")
 
 
 class Unreadable(Exception):
@@ -54,6 +64,57 @@ def grade_id_of(cell: object) -> str | None:
 
 
 @dataclass(frozen=True)
+class SubmittedCell:
+    """One cell of a submitted notebook as the grader reads it (its outputs and attachments never are).
+
+    Attributes
+    ----------
+    position : int
+        Its index in the notebook as handed in (-1 for a cell the grader put back: a merge taken apart).
+    kind : str
+        ``code``, ``markdown`` or ``raw``; whatever else the notebook says (``""`` for none, or not text) makes
+        it a cell that is not well-formed (:attr:`well_formed`).
+    source : str
+        Its text (nbformat's list of lines joined; bounded: :func:`oversized`).
+    grade_id : str or None
+        The grade_id of its nbgrader metadata.
+    nbgrader : dict
+        Its nbgrader metadata as the notebook holds it (``grade``, ``points``, ``solution``, ``locked``: the
+        student's word, never the truth: the source's is).
+    is_cell : bool
+        False for an entry of the notebook's cells that is not even an object.
+    note : str
+        What the reading did to it, for the student (its text over :data:`MAX_CELL_CHARS`, not kept: :func:`oversized`).
+    """
+
+    position: int
+    kind: str
+    source: str
+    grade_id: str | None
+    nbgrader: dict[str, Any] = field(default_factory=dict)
+    is_cell: bool = True
+    note: str = ""
+    #: An object of a known cell type: the others are ignored, with a note (derived once, from the fields above).
+    well_formed: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "well_formed", self.is_cell and self.kind in CELL_TYPES)
+
+
+def read_cells(raw: list[Any]) -> list[SubmittedCell]:
+    """A notebook's cells (its raw JSON list) read into :class:`SubmittedCell`, once: the one place a notebook's
+    cells are read as JSON for grading (a submission's, and the course's own where they are compared). A
+    well-formed cell's text is bounded as it is read (:func:`oversized`)."""
+    out = []
+    for i, cell in enumerate(raw):
+        kind = cell.get("cell_type") if isinstance(cell, dict) else None
+        read = SubmittedCell(i, kind if isinstance(kind, str) else "", cell_text(cell), grade_id_of(cell),
+                             nbgrader_meta(cell), isinstance(cell, dict))
+        out.append(oversized(read, i)[0] if read.well_formed else read)
+    return out
+
+
+@dataclass(frozen=True)
 class SourceCell:
     index: int
     cell_type: str
@@ -63,55 +124,56 @@ class SourceCell:
     grade: bool
     locked: bool
     points: float
+    #: A graded test cell (nbgrader "autograder tests").
+    is_test: bool = field(init=False)
+    #: A manually graded answer cell (nbgrader "manually graded answer"): a person grades it.
+    is_answer: bool = field(init=False)
+    #: Restored from the source whatever the submission holds.
+    protected: bool = field(init=False)
 
-    @property
-    def is_test(self) -> bool:
-        """A graded test cell (nbgrader "autograder tests")."""
-        return self.grade and not self.solution and self.cell_type == "code"
-
-    @property
-    def is_answer(self) -> bool:
-        """A manually graded answer cell (nbgrader "manually graded answer"): a person grades it."""
-        return self.grade and self.solution and self.grade_id is not None
-
-    @property
-    def protected(self) -> bool:
-        """Restored from the source whatever the submission holds."""
-        return self.grade_id is not None and not self.solution and (self.locked or self.grade)
+    def __post_init__(self) -> None:  # (what the nbgrader metadata means, derived once)
+        object.__setattr__(self, "is_test", self.grade and not self.solution and self.cell_type == "code")
+        object.__setattr__(self, "is_answer", self.grade and self.solution and self.grade_id is not None)
+        object.__setattr__(self, "protected", self.grade_id is not None and not self.solution
+                           and (self.locked or self.grade))
 
 
 @dataclass
 class SourceNotebook:
-    """The instructor's notebook of one problem set."""
+    """The instructor's notebook of one problem set: its cells, and what they declare, derived once when it is
+    read (its cells are not changed afterwards).
+
+    Attributes
+    ----------
+    tests : list
+        ``[(grade_id, points)]`` of the graded test cells, in notebook order.
+    answers : list
+        ``[(grade_id, points)]`` of the manually graded answer cells, in notebook order.
+    graded : list
+        ``[(grade_id, points)]`` of every graded cell (tests and answers), in notebook order.
+    max_score : float
+        Every point of the notebook: autograded and graded by hand (nbgrader's max score).
+    solution_ids : list
+        The grade_ids of the solution cells, in notebook order.
+    """
 
     assignment: str
     path: Path
     cells: list[SourceCell] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    tests: list[tuple[str | None, float]] = field(init=False)
+    answers: list[tuple[str, float]] = field(init=False)
+    graded: list[tuple[str | None, float]] = field(init=False)
+    max_score: float = field(init=False)
+    solution_ids: list[str] = field(init=False)
 
-    @property
-    def tests(self) -> list[tuple[str | None, float]]:
-        """``[(grade_id, points)]`` of the graded test cells, in notebook order."""
-        return [(c.grade_id, c.points) for c in self.cells if c.is_test]
-
-    @property
-    def answers(self) -> list[tuple[str, float]]:
-        """``[(grade_id, points)]`` of the manually graded answer cells, in notebook order."""
-        return [(c.grade_id, c.points) for c in self.cells if c.is_answer and c.grade_id is not None]  # (is_answer)
-
-    @property
-    def graded(self) -> list[tuple[str | None, float]]:
-        """``[(grade_id, points)]`` of every graded cell (tests and answers), in notebook order."""
-        return [(c.grade_id, c.points) for c in self.cells if c.is_test or c.is_answer]
-
-    @property
-    def max_score(self) -> float:
-        """Every point of the notebook: autograded and graded by hand (nbgrader's max score)."""
-        return float(sum(p for _, p in self.graded))
-
-    @property
-    def solution_ids(self) -> list[str]:
-        return [c.grade_id for c in self.cells if c.solution and c.grade_id]
+    def __post_init__(self) -> None:
+        cells = self.cells
+        self.tests = [(c.grade_id, c.points) for c in cells if c.is_test]
+        self.answers = [(c.grade_id, c.points) for c in cells if c.is_answer and c.grade_id is not None]
+        self.graded = [(c.grade_id, c.points) for c in cells if c.is_test or c.is_answer]
+        self.max_score = float(sum(p for _, p in self.graded))
+        self.solution_ids = [c.grade_id for c in cells if c.solution and c.grade_id]
 
 
 def load_source(path: StrPath, assignment: str | None = None) -> SourceNotebook:
@@ -200,7 +262,7 @@ def check_cells(cells: list[Any]) -> None:
 OVERSIZED_ASK = "an image pasted inline, or pasted data? Link or shrink it."
 
 
-def oversized(cell: dict[str, Any], index: int) -> tuple[dict[str, Any], str]:
+def oversized(cell: SubmittedCell, index: int) -> tuple[SubmittedCell, str]:
     """``(the cell as graded, a note or "")``: a cell of more than :data:`MAX_CELL_CHARS` characters of
     source is kept with its type and metadata (so its grade_id still counts) but its text replaced by
     one line saying so; any other cell is returned as it is.
@@ -210,18 +272,19 @@ def oversized(cell: dict[str, Any], index: int) -> tuple[dict[str, Any], str]:
     defines nothing (the checks of its function fail as "not defined"), a test cell is restored from the
     source as any edited one. The parent's work on the submission stays bounded.
     """
-    size = len(cell_text(cell))
+    size = len(cell.source)
     if size <= MAX_CELL_CHARS:
         return cell, ""
     what = (f"cell {index} holds {size:,} characters of source; the limit is {MAX_CELL_CHARS:,} per cell, so its "
             "text was not kept (the rest of the notebook was graded)")
-    comment = "#" if cell.get("cell_type") == "code" else ""
-    kept = {**cell, "source": f"{comment}[{what}: {OVERSIZED_ASK}]\n"}
-    return kept, f"{what} — remove pasted data or inline images from it and resubmit"
+    comment = "#" if cell.kind == "code" else ""
+    note = f"{what} — remove pasted data or inline images from it and resubmit"
+    return replace(cell, source=f"{comment}[{what}: {OVERSIZED_ASK}]\n", note=note), note
 
 
-def load_submission(path: StrPath) -> list[Any]:
-    """The cells of a submitted notebook; raises :class:`Unreadable` with a reason.
+def load_submission(path: StrPath) -> list[SubmittedCell]:
+    """The cells of a submitted notebook, read once (:func:`read_cells`); raises :class:`Unreadable` with a
+    reason.
 
     Cells that are not well-formed (not an object, unknown type) are dropped
     by the caller with a note; here only the notebook as a whole is judged:
@@ -247,4 +310,4 @@ def load_submission(path: StrPath) -> list[Any]:
     if not isinstance(cells, list):
         raise Unreadable("the notebook has no list of cells")
     check_cells(cells)
-    return cells
+    return read_cells(cells)

@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from autograder.model.course import FUNCTIONS
-from autograder.model.notebook import cell_text, grade_id_of
+from autograder.model.notebook import SubmittedCell
 
 
-def other_problem_set(assignment: str, cells: Sequence[Any]) -> str | None:
+def other_problem_set(assignment: str, cells: Sequence[SubmittedCell]) -> str | None:
     """The problem set whose notebook ``cells`` are, when it is not ``assignment`` and they define none of
     ``assignment``'s functions; else None.
 
     The cells are a set's when they carry the grade_ids of at least half of its functions' solution cells and
     none of ``assignment``'s.
     """
-    ids = {grade_id_of(c) for c in cells}
+    ids = {c.grade_id for c in cells}
     if ids & set(FUNCTIONS.get(assignment, ())):
         return None
     found = [ps for ps, fns in FUNCTIONS.items() if ps != assignment and 2 * len(ids & set(fns)) >= len(fns) > 0]
@@ -34,9 +33,9 @@ def other_problem_set(assignment: str, cells: Sequence[Any]) -> str | None:
     return found[0]
 
 
-def _defines_any(cells: Sequence[Any], functions: Sequence[str]) -> bool:
+def _defines_any(cells: Sequence[SubmittedCell], functions: Sequence[str]) -> bool:
     """Whether a code cell defines one of ``functions`` at its top level (``def f``, ``f =``)."""
     if not functions:
         return False
     pattern = re.compile(r"^(?:def\s+(?:{0})\b|(?:{0})\s*=)".format("|".join(map(re.escape, functions))), re.M)
-    return any(isinstance(c, dict) and c.get("cell_type") == "code" and pattern.search(cell_text(c)) for c in cells)
+    return any(c.is_cell and c.kind == "code" and pattern.search(c.source) for c in cells)

@@ -76,7 +76,7 @@ def apply(result: SubmissionResult, deadlines: Deadlines | None, repeats: str = 
     if not result.complete:
         return result
     late = assess(result, deadlines, repeats)
-    score, regrade = floor(result, result.raw_score - (late.penalty if late is not None else 0.0))
+    score, regrade = floor(result.regrade, result.raw_score - (late.penalty if late is not None else 0.0))
     if late == result.late and score == result.score and regrade == result.regrade:
         return result
     return dataclasses.replace(result, score=score, late=late, regrade=regrade)

@@ -17,8 +17,8 @@ So a cell with no nbgrader metadata is given back the grade_id of
   the first cell there of the solution cell's type — for code, the first that defines one of the names the
   source's solution cell defines (``def softmax``, ``learning_rate = …``).
 
-A recognised cell gets the source cell's nbgrader metadata (a copy of the cell: the caller's list is updated, not
-the cell), and each recognition is noted for the instructor. Nothing else changes: a locked cell is restored from
+A recognised cell gets the source cell's nbgrader metadata and grade_id (a copy of the cell: the caller's list is
+updated, not the cell), and each recognition is noted for the instructor. Nothing else changes: a locked cell is restored from
 the source anyway, and a solution cell's text is the student's. A cell with nbgrader metadata is never re-read.
 """
 
@@ -26,24 +26,22 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from autograder.model.course import SELF_CHECK_CELL
 from autograder.model.given import given_forms, normal_text
-from autograder.model.notebook import SourceCell, cell_text, grade_id_of, nbgrader_meta
+from autograder.model.notebook import SourceCell, SubmittedCell
 from autograder.model.pysource import parse, python_source
 
-CELL_TYPES = ("code", "markdown", "raw")
 
-
-def recognise(source_cells: Sequence[SourceCell], submitted_cells: list[Any], notes: list[str]) -> None:
+def recognise(source_cells: Sequence[SourceCell], submitted_cells: list[SubmittedCell], notes: list[str]) -> None:
     """Give back their grade_id to the cells of ``submitted_cells`` that lost their nbgrader metadata (see the
     module docstring), replacing each recognised cell by a copy with the source cell's metadata; notes in
     ``notes``."""
     known = [c for c in source_cells if c.grade_id and (c.protected or c.solution)]
-    present = {grade_id_of(c) for c in submitted_cells}
-    bare = {i for i, c in enumerate(submitted_cells)
-            if isinstance(c, dict) and c.get("cell_type") in CELL_TYPES and not nbgrader_meta(c)}
+    present = {c.grade_id for c in submitted_cells}
+    bare = {i for i, c in enumerate(submitted_cells) if c.well_formed and not c.nbgrader}
     if not bare or all(c.grade_id in present for c in known):
         return
     by_text: dict[str, list[SourceCell]] = {}
@@ -54,16 +52,16 @@ def recognise(source_cells: Sequence[SourceCell], submitted_cells: list[Any], no
     setup = next((c for c in known if c.grade_id == SELF_CHECK_CELL and c.grade_id not in present), None)
     found: dict[int, SourceCell] = {}
     for i in sorted(bare):
-        text = cell_text(submitted_cells[i])
+        text = submitted_cells[i].source
         candidates = list(by_text.get(normal_text(text), ()))
         if setup is not None and _title(text) == _title(setup.source):
             candidates.append(setup)  # the set-up cell of any release: its module changes, its title line does not
         for scell in candidates:
-            if scell.cell_type == submitted_cells[i].get("cell_type") and scell not in found.values():
+            if scell.cell_type == submitted_cells[i].kind and scell not in found.values():
                 found[i] = scell
                 break
     by_text_count = len(found)
-    where = {grade_id_of(c): i for i, c in reversed(list(enumerate(submitted_cells))) if grade_id_of(c)}
+    where: dict[str | None, int] = {c.grade_id: i for i, c in reversed(list(enumerate(submitted_cells))) if c.grade_id}
     where.update({scell.grade_id: i for i, scell in found.items()})
     for k, scell in enumerate(known):
         if scell.solution and scell.grade_id not in where:
@@ -72,8 +70,7 @@ def recognise(source_cells: Sequence[SourceCell], submitted_cells: list[Any], no
                 found[place] = scell
                 where[scell.grade_id] = place
     for i, scell in found.items():
-        submitted_cells[i] = {**submitted_cells[i], "metadata": {**_metadata(submitted_cells[i]),
-                                                                 "nbgrader": release_metadata(scell)}}
+        submitted_cells[i] = replace(submitted_cells[i], grade_id=scell.grade_id, nbgrader=release_metadata(scell))
     if found:
         by_place = [f"`{s.grade_id}`" for i, s in sorted(found.items()) if s.solution]
         how = ([f"{by_text_count} by their text"] if by_text_count else []) + (
@@ -89,7 +86,7 @@ def _title(text: str) -> str:
 
 
 def _in_place(scell: SourceCell, before: str | None, where: dict[str | None, int], free: set[int],
-              submitted_cells: list[Any]) -> int | None:
+              submitted_cells: list[SubmittedCell]) -> int | None:
     """The index of the free cell that stands in ``scell``'s place (after the cell ``before``), or None."""
     if before is not None and before not in where:
         return None
@@ -99,9 +96,9 @@ def _in_place(scell: SourceCell, before: str | None, where: dict[str | None, int
         if i not in free:
             return None  # another known cell: the place is over
         cell = submitted_cells[i]
-        if cell.get("cell_type") != scell.cell_type or not cell_text(cell).strip():
+        if cell.kind != scell.cell_type or not cell.source.strip():
             continue
-        text = cell_text(cell)
+        text = cell.source
         if scell.cell_type != "code" or (any(name in text for name in wanted) and wanted & _defined_names(text)):
             return i  # (a cell that does not even name one is not parsed)
     return None
@@ -119,11 +116,6 @@ def _defined_names(text: str) -> set[str]:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names.update(t.id for t in targets if isinstance(t, ast.Name))
     return names
-
-
-def _metadata(cell: dict[str, Any]) -> dict[str, Any]:
-    meta = cell.get("metadata")
-    return meta if isinstance(meta, dict) else {}
 
 
 def release_metadata(scell: SourceCell) -> dict[str, Any]:

@@ -30,12 +30,9 @@ import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from autograder.model.invariant import known
-
-if TYPE_CHECKING:
-    from autograder.model.results import SubmissionResult
 
 #: Points closer than this are the same.
 SAME = 1e-9
@@ -165,10 +162,10 @@ class Regrade:
                    _text(data.get("late")), _text(data.get("total")), items("requests", RequestDecision.from_json))
 
 
-def floor(result: SubmissionResult, score: float) -> tuple[float, Regrade | None]:
-    """``(score, regrade record)`` of ``result`` whose points after any late penalty are ``score``: the earlier
-    total when ``--keep-higher`` keeps it (it is higher), else ``score``; ``kept`` says which."""
-    regrade = result.regrade
+def floor(regrade: Regrade | None, score: float) -> tuple[float, Regrade | None]:
+    """``(score, regrade record)`` of a result whose regrade record is ``regrade`` and whose points after any late
+    penalty are ``score``: the earlier total when ``--keep-higher`` keeps it (it is higher), else ``score``;
+    ``kept`` says which."""
     if regrade is None or not regrade.keep_higher or regrade.previous_score is None:
         return score, regrade
     kept = regrade.previous_score > score + SAME

@@ -371,7 +371,7 @@ class Execution:
     """How the notebook ran: one record per executed cell, time, output, the sandbox's report.
 
     ``cells`` are ``{"index", "grade_id", "status", "error", "duration_s"}``
-    (:meth:`autograder.engine.execute.CellRun.to_dict`); ``output_bytes`` is
+    (:meth:`autograder.perimeter.supervision.session.CellRun.to_dict`); ``output_bytes`` is
     ``None`` when nothing ran (it is then left out of the file).
     """
 

@@ -39,33 +39,21 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearHiddenTests
 
 from autograder.model.course import grader_skips
-
-
-def _grade_id(cell: Any) -> str | None:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    gid = meta.get("grade_id") if isinstance(meta, dict) else None
-    return gid if isinstance(gid, str) else None
-
-
-def _text(cell: Any) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
-
+from autograder.model.notebook import SubmittedCell, read_cells
 
 #: The markdown cell of the opening (``docs/notebooks.md``: the cells, in order).
 OPENING = "title"
 
 
-def is_course_cell(cell: Any) -> bool:
+def is_course_cell(cell: SubmittedCell) -> bool:
     """The set-up cell, a data cell, a lesson demo or figure, a locked test cell, or the locked opening (by its
-    metadata): what the course writes into every copy, never the student's work."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    gid = _grade_id(cell)
-    locked = isinstance(meta, dict) and bool(meta.get("locked"))
-    if cell.get("cell_type") == "markdown":
-        return gid == OPENING and locked
-    test = isinstance(meta, dict) and bool(meta.get("grade")) and locked
-    return cell.get("cell_type") == "code" and (grader_skips(gid) or test)
+    metadata, read by the model: :func:`~autograder.model.notebook.read_cells`): what the course writes into every
+    copy, never the student's work."""
+    locked = bool(cell.nbgrader.get("locked"))
+    if cell.kind == "markdown":
+        return cell.grade_id == OPENING and locked
+    test = bool(cell.nbgrader.get("grade")) and locked
+    return cell.kind == "code" and (grader_skips(cell.grade_id) or test)
 
 
 def _without_hidden_tests(text: str) -> str:
@@ -113,16 +101,16 @@ class CollapseCourseCells(Preprocessor):
         coursedir = CourseDirectory(config=self.config)
         path = Path(coursedir.format_path(coursedir.source_directory, ".", ids[0])) / f"{ids[1]}.ipynb"
         try:
-            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
-        except (OSError, ValueError):
+            raw = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+            cells = read_cells(raw if isinstance(raw, list) else [])
+        except (OSError, ValueError, AttributeError):
             return {}
-        return {gid: {_text(c), _without_hidden_tests(_text(c))} for c in cells
-                if isinstance(c, dict) and is_course_cell(c) for gid in [_grade_id(c)] if gid}
+        return {c.grade_id: {c.source, _without_hidden_tests(c.source)} for c in cells
+                if c.grade_id and is_course_cell(c)}
 
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
         given = self.source_cells(resources)
-        for cell in nb.cells:
-            gid = _grade_id(cell)
-            if gid in given and _text(cell) in given[gid] and is_course_cell(cell):
-                cell.source = collapsed(_text(cell), markdown=cell.get("cell_type") == "markdown")
+        for cell, read in zip(nb.cells, read_cells(list(nb.cells)), strict=True):
+            if read.grade_id in given and read.source in given[read.grade_id] and is_course_cell(read):
+                cell.source = collapsed(read.source, markdown=read.kind == "markdown")
         return nb, resources

@@ -48,7 +48,7 @@ from typing import Any, TypeGuard, cast
 
 from autograder.model.course import function_of, grader_skips
 from autograder.model.invariant import known, of_type
-from autograder.model.notebook import SourceCell, cell_text
+from autograder.model.notebook import SourceCell, SubmittedCell, read_cells
 from autograder.model.pysource import import_names, nodes, parse, python_source, without_docstring
 from autograder.reading.cells import read_cell
 from autograder.reading.names import NAMESPACE_ATTRIBUTES, NAMESPACE_CALLS
@@ -631,7 +631,7 @@ def _describe(binding: Binding, name: str) -> str:
     return binding.kind
 
 
-def graded_code(order: list[tuple[SourceCell | None, dict[str, Any] | None, int]], contract: Collection[str],
+def graded_code(order: list[tuple[SourceCell | None, SubmittedCell | None, int]], contract: Collection[str],
                 ) -> NotebookCode:
     """What each contract function's test cells see, in a notebook read as the grader runs it.
 
@@ -658,9 +658,9 @@ def graded_code(order: list[tuple[SourceCell | None, dict[str, Any] | None, int]
                 continue
             text, reader.given = scell.source, True
         else:
-            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            if cell is None or cell.kind != "code":
                 continue
-            text, reader.given = cell_text(cell), False
+            text, reader.given = cell.source, False
         code = python_source(text)
         tree = None if code is None else parse(code)
         if tree is None or code is None:  # (no code: no tree)
@@ -731,12 +731,13 @@ def _graded(fn: str, views: list[tuple[dict[str, Binding], str]]) -> Graded:
 
 
 def notebook_code(cells: list[Any], contract: Collection[str]) -> NotebookCode:
-    """:func:`graded_code` of cells read top to bottom without a release (every cell the student's own, no
-    test cell: each function as the notebook leaves it), for a notebook outside a course."""
-    return graded_code([(None, cell, i) for i, cell in enumerate(cells)], contract)
+    """:func:`graded_code` of cells (a notebook's JSON list, read as the model reads one) read top to bottom
+    without a release (every cell the student's own, no test cell: each function as the notebook leaves it), for
+    a notebook outside a course."""
+    return graded_code([(None, cell, i) for i, cell in enumerate(read_cells(cells))], contract)
 
 
-def graded_definitions(order: list[tuple[SourceCell | None, dict[str, Any] | None, int]], contract: Collection[str],
+def graded_definitions(order: list[tuple[SourceCell | None, SubmittedCell | None, int]], contract: Collection[str],
                        ) -> dict[str, str]:
     """``{function: text}`` for each contract function whose graded calls ran a definition outside its own
     solution cell (a student's cell after it redefined the function, a copied test cell holding a new ``def``):

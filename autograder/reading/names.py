@@ -155,7 +155,7 @@ LOADED_MODULES = frozenset({
 
 
 #: The frameworks whose import is refused while grading, in every problem set and wherever they are installed (the
-#: guard, ``autograder/perimeter/guard/arming.py``; ``autograder/checks/forbidden.py``'s FRAMEWORKS, held equal by a test): an
+#: guard, ``autograder/perimeter/guard/refusal.py``; ``autograder/checks/forbidden.py``'s FRAMEWORKS, held equal by a test): an
 #: import of one runs nothing where the notebook is graded, as one of a module not installed does.
 REFUSED_ROOTS = frozenset({"torch", "jax", "tensorflow"})
 

@@ -46,7 +46,8 @@ from autograder.reading.definitions import Binding, Definitions
 from autograder.reading.flags import CellFlags, read_flags
 from autograder.reading.parameters import left_at_default, signature
 from autograder.reading.purity import Definition, Reading, Signature
-from autograder.reading.writes import FRESH, Fn, Reader, Value, join
+from autograder.reading.values import FRESH, Fn, Value, join
+from autograder.reading.writes import Reader
 
 #: Largest cell read (characters). A solution cell is a few kB.
 MAX_CELL_CHARS = 100_000

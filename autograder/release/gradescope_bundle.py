@@ -79,7 +79,7 @@ python="${{AUTOGRADER_PYTHON:-$root/venv/bin/python}}"
 cd "$root/source/course" || exit 1
 exec env -i PATH="${{PATH:-/usr/local/bin:/usr/bin:/bin}}" HOME="${{HOME:-/root}}" LANG=C.UTF-8 \\
   ${{AUTOGRADER_SANDBOX_MODE:+AUTOGRADER_SANDBOX_MODE="$AUTOGRADER_SANDBOX_MODE"}} \\
-  "$python" -I -m autograder gradescope run {ps} --root "$root" --timeout {timeout} --visibility {visibility}
+  "$python" -I -m autograder gradescope run {ps} --root "$root" --timeout {timeout} --visibility {visibility}{sandbox}
 """
 
 
@@ -133,14 +133,16 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
     zf.writestr(info, data)
 
 
-def build(ps: str, out: StrPath, timeout: float = 10.0, visibility: str = "visible") -> Path:
-    """Write ``<out>/<ps>.zip`` (see the module docstring); the same course gives the same bytes."""
+def build(ps: str, out: StrPath, timeout: float = 10.0, visibility: str = "visible", sandbox: str | None = None) -> Path:
+    """Write ``<out>/<ps>.zip`` (see the module docstring); the same course gives the same bytes. ``sandbox``: the
+    weakest sandbox mode ``run_autograder`` may grade in (``gradescope run --sandbox``), or None for any."""
     out = make_dirs(out)
     path = out / f"{ps}.zip"
     tmp = out / f".{ps}.zip.tmp"
     with zipfile.ZipFile(tmp, "w") as zf:
         _add(zf, "setup.sh", SETUP_SH.format(ps=ps).encode(), executable=True)
-        _add(zf, "run_autograder", RUN_AUTOGRADER.format(ps=ps, timeout=f"{timeout:g}", visibility=visibility)
+        _add(zf, "run_autograder", RUN_AUTOGRADER.format(ps=ps, timeout=f"{timeout:g}", visibility=visibility,
+                                                   sandbox=f" --sandbox {sandbox}" if sandbox else "")
              .encode(), executable=True)
         for name, src in sorted(bundle_files(ps).items()):
             _add(zf, name, src.read_bytes())

@@ -33,6 +33,7 @@ from autograder.model.files import (
     write_atomic,
 )
 from autograder.model.results import SubmissionResult, fmt_points, load_results
+from autograder.model.summary import sandbox_line
 from autograder.reports import late, stats
 from autograder.reports._html import render
 from autograder.reports.histogram import histogram_svgs
@@ -62,7 +63,7 @@ def _items(cs: stats.ClassStats) -> dict[str, list[dict[str, Any]]]:
 
 
 def _sandbox_lines(sandbox: dict[str, Any] | list[dict[str, Any]]) -> list[str]:
-    lines = [stats.sandbox_line(sb) for sb in (sandbox if isinstance(sandbox, list) else [sandbox])]
+    lines = [sandbox_line(sb) for sb in (sandbox if isinstance(sandbox, list) else [sandbox])]
     return list(dict.fromkeys(line for line in lines if line))
 
 

@@ -14,9 +14,8 @@ from functools import cached_property
 from typing import Any
 
 from autograder.model.invariant import known
-from autograder.model.results import SubmissionResult, problem_sets
-from autograder.model.summary import sandbox_line  # noqa: F401 — the reports' name for it (report, terminal)
-from autograder.reports.grouping import TestResult, by_student, students
+from autograder.model.results import SubmissionResult, TestResult, problem_sets
+from autograder.reports.grouping import by_student, students
 
 #: How many distinct mistakes to list per graded cell.
 TOP_MISTAKES = 3

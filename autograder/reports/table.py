@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from autograder.model.files import FEEDBACK_FILE, GRADES_FILE, REPORT_FILE, SIMILARITY_DIR, SIMILARITY_HTML, StrPath
 from autograder.model.results import SubmissionResult, fmt_points, load_results
 from autograder.model.submissions import Submission
+from autograder.model.summary import sandbox_line
 from autograder.reports import late, stats
 
 if TYPE_CHECKING:
@@ -196,7 +197,7 @@ def summary_lines(summary: Batch, submitted_label: str = "") -> list[str]:
         lines.append(text + (f", shard {summary.shard}" if summary.shard else "") + ".")
     if summary.total == 0 and summary.shard:
         lines.append(f"Shard {summary.shard} holds no student of this folder (fine with more shards than students).")
-    sb = stats.sandbox_line(summary.sandbox)
+    sb = sandbox_line(summary.sandbox)
     if sb:
         lines.append(sb)
     if summary.not_graded:

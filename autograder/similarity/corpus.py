@@ -29,7 +29,7 @@ import numpy as np
 
 from autograder.model.course import FUNCTIONS
 from autograder.model.files import StrPath
-from autograder.model.notebook import SourceCell, Unreadable, cell_text, load_source, load_submission
+from autograder.model.notebook import SourceCell, Unreadable, load_source, load_submission, read_cells
 from autograder.model.process_pool import map_chunks
 from autograder.model.pysource import import_names, parse, python_source
 from autograder.model.run_order import partition, run_order
@@ -86,21 +86,21 @@ def given_code(course_dir: StrPath, problem_set: str) -> Given:
     """
     path = Path(course_dir) / "release" / problem_set / f"{problem_set}.ipynb"
     try:
-        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        cells = read_cells(json.loads(path.read_text(encoding="utf-8"))["cells"])
         source = load_source(path, problem_set)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"the released notebook {path} cannot be read ({exc}); run `make release`") from None
     trees: list[Any] = []
     imports: dict[str, str] = {}
     for cell in cells:
-        text = cell_text(cell)
-        pieces = [text] if cell.get("cell_type") == "code" else _FENCED.findall(text)
+        text = cell.source
+        pieces = [text] if cell.kind == "code" else _FENCED.findall(text)
         for piece in pieces:
             code = python_source(piece)
             tree = None if code is None else parse(code)
             if tree is not None:
                 trees.append(tree)
-                if cell.get("cell_type") == "code":
+                if cell.kind == "code":
                     for node in tree.body:
                         import_names(node, imports, relative=False)
     contract = FUNCTIONS.get(problem_set, ())

@@ -38,7 +38,7 @@ class Specimen:
         otherwise a substring of the hint the grader must show for it.
     mistake : str or tuple of str
         What is wrong in it: the ``mistake`` of the hint rule(s) that name it
-        (:attr:`autograder.checks.check.Hint.mistake`). Every hint shown on a
+        (:attr:`autograder.checks.failure.Hint.mistake`). Every hint shown on a
         cell it loses names one of these, and never another mistake
         (``tests/test_zoo.py``); ``docs/grading.md`` shows each hint with the
         specimens that make its mistake.
@@ -87,7 +87,7 @@ def hint_rules(ps: str) -> dict:
         If two rules share a text, or two different rules a mistake (a hint
         must tell its mistake apart).
     """
-    from autograder.checks import checks_for
+    from autograder.checks.by_name import checks_for
     from autograder.checks.generic_hints import GENERIC_HINTS
 
     rules: dict = {}
@@ -135,7 +135,7 @@ def grade(ps: str, specimen, cells: tuple[str, ...] | None = None) -> dict:
     """
     import numpy as np
 
-    from autograder.checks import checks_for
+    from autograder.checks.by_name import checks_for
     from autograder.checks.evaluate import LocalTarget, evaluate
     from autograder.checks.references import contract, reference_function
     from autograder.model.course import FUNCTIONS

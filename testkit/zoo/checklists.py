@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import sys
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, PROBLEM_SETS, function_of, is_test_cell, source_notebook
 
 DEFAULT_RTOL = 1e-10

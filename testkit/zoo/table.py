@@ -19,7 +19,7 @@ import importlib
 import sys
 from dataclasses import dataclass
 
-from autograder.checks import checks_for
+from autograder.checks.by_name import checks_for
 from autograder.checks.generic_hints import GENERIC_HINTS
 from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, ROOT, function_of
 from testkit.zoo import PROBLEM_SETS, all_specimens, grade, hint_rules, zoo

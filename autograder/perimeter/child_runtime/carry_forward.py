@@ -61,6 +61,22 @@ def elements(value: object, _depth: int = 0) -> int:
     return 1
 
 
+
+def leads_to(calls: Mapping[str | None, Iterable[str]], start: str, goal: str) -> bool:
+    """Whether ``goal`` is ``start`` or reachable from it in ``calls`` (each function -> the functions it
+    asked for): how the grader's session declines a carried call back to the caller, and how the checks'
+    circle rule (:func:`autograder.checks.circles.circle`) tells one after the fact."""
+    todo, seen = [start], set()
+    while todo:
+        name = todo.pop()
+        if name == goal:
+            return True
+        if name not in seen:
+            seen.add(name)
+            todo.extend(calls.get(name, ()))
+    return False
+
+
 _ABSENT = object()
 
 #: Longest a callee's own code may run to see whether it calls the caller back (see :meth:`CalleeStubs._trips`);

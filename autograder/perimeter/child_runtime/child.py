@@ -5,15 +5,15 @@ submission; after :func:`serve` confines it (see :mod:`.confine`) it executes
 student code. It imports nothing that knows the right answers: only the
 standard library, NumPy, IPython, matplotlib, :mod:`.wire`, :mod:`.confine`
 and the copies of :mod:`autograder.perimeter.child_runtime.invoke` and the modules beside it that the zygote imported and
-took out of ``sys.modules`` (``tools`` below, :func:`.zygote.import_call_tools`). Whatever it answers is validated by the parent, which
+took out of ``sys.modules`` (``tools`` below, :func:`.preload.import_call_tools`). Whatever it answers is validated by the parent, which
 compares with the references and awards points; nothing here can raise a
 score.
 
 Requests (one JSON message each, see :mod:`.wire`):
 
 * ``{"op": "arm", "names": [str]}`` → ``{"armed": true}``: the forbidden objects of these names never
-  compute from now on (the audit event :func:`autograder.perimeter.guard.arming.arm` raises; once per process,
-  before any cell)
+  compute from now on (the zygote's :class:`~autograder.perimeter.guard.arming.Guard`, through ``tools.arm``;
+  once per process, before any cell)
 * ``{"op": "defined", "function": str}`` → ``{"why": str}`` (``""``: a callable)
 * ``{"op": "forbidden", "function": str, "names": [str], "skip": [str]}`` → ``{"used": [str]}``
 * ``{"op": "call", "function": str, "args": wire, "kwargs": wire}`` → ``{"outcome": wire outcome}``
@@ -367,7 +367,7 @@ def serve(sock_fd: int, uid: int | None, limits: Limits, workdir: str, shell: An
     describe, forbidden_uses = tools.describe_definition, tools.forbidden_uses
     to_wire, from_wire = wire.to_wire, wire.from_wire
     recv, send = wire.recv, wire.send
-    audit = sys.audit
+    arm = tools.arm
     import matplotlib.pyplot as plt
 
     run = _cell_runner(shell.run_cell, plt.close, sys.stdout, sys.stderr)
@@ -385,7 +385,7 @@ def serve(sock_fd: int, uid: int | None, limits: Limits, workdir: str, shell: An
         reply: Reply
         try:
             if op == "arm":  # before any cell: this problem set's forbidden objects never compute again
-                audit("probdl.arm", tuple(str(n) for n in msg.get("names", ())[:256]))
+                arm(tuple(str(n) for n in msg.get("names", ())[:256]))
                 reply = {"armed": True}
             elif op == "defined":
                 reply = {"why": describe(user_ns, str(msg["function"]))}

@@ -9,7 +9,7 @@ them out of ``sys.modules`` (:func:`import_call_tools`), and then enters its own
 network namespaces with only the interpreter and its libraries visible
 (:func:`.view.enter_view`) — or, as root where namespaces are refused (``uid``
 mode), reserves a uid per slot and builds each slot's Landlock ruleset
-(:mod:`.landlock`). The forbidden names are pinned (:mod:`.pinning`)
+(:mod:`.landlock`). The forbidden names are pinned (:mod:`autograder.perimeter.guard.pinning`)
 by a second request (``arm``), so that the parent can start the zygote
 before it has loaded the checks. It never imports ``solutions`` or the
 checks; a test asserts so.
@@ -21,9 +21,9 @@ Control protocol (one :mod:`.wire` message each way, on the socket passed as
   ``{"pid", "sandbox"}`` (as root, claims one uid per slot, see
   :func:`.claims.claim_uids`);
 * ``arm {"forbidden": [names]}`` → ``{"armed": true, "guard": report}``: the names
-  are pinned (:func:`autograder.perimeter.guard.pinning.pin`), what makes every forbidden object
-  of the batch unusable is planned (:func:`autograder.perimeter.guard.arming.prepare`; each child
-  then arms its own problem set's names before any student code), and the library files
+  are pinned (:meth:`autograder.perimeter.guard.pinning.Pins.pin`), what makes every forbidden object
+  of the batch unusable is planned (the zygote's :meth:`autograder.perimeter.guard.arming.Guard.prepare`; each
+  child then arms its own problem set's names through it before any student code), and the library files
   that define them are covered in the view; ``spawn`` is refused before;
 * ``spawn {"slot", "limits"}`` → ``{"pid"}`` with the parent's end of the
   child's socket passed alongside (SCM_RIGHTS): a child that confined itself
@@ -48,18 +48,17 @@ Orphans of children (``setsid``, double fork) are reparented to the zygote
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import signal
 import socket
 import struct
 import sys
 import time
-import types
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograder.perimeter.child_runtime import wire
+from autograder.perimeter.child_runtime.preload import import_call_tools, import_guard, warm_imports
 from autograder.perimeter.confinement import (
     claims,
     confine,
@@ -74,73 +73,6 @@ from autograder.perimeter.confinement import (
 )
 from autograder.perimeter.confinement.cgroup import Cgroups
 from autograder.perimeter.confinement.limits import Limits
-
-#: What every child would otherwise import again: loaded once here, before the fork.
-#: (``subprocess`` and ``IPython.utils.process`` serve IPython's ``!``.)
-WARM_MODULES = ("numpy", "scipy.linalg", "scipy.special", "scipy.stats", "matplotlib.pyplot", "subprocess",
-                "IPython.utils.process", "autograder.perimeter.child_runtime.child")
-
-
-def _warm_imports() -> None:
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    for name in WARM_MODULES:
-        importlib.import_module(name)
-
-
-#: The modules a child answers the grader's calls with (:func:`import_call_tools`), in an order where each imports
-#: only modules before it.
-CALL_MODULES = ("autograder.perimeter.guard.dotted", "autograder.perimeter.child_runtime.invoke",
-                "autograder.perimeter.guard.pinning", "autograder.perimeter.guard.forbidden_walk",
-                "autograder.perimeter.child_runtime.carry_forward")
-
-
-def _import_unreachable(*names: str) -> list[types.ModuleType]:
-    """Import the modules ``names`` of the perimeter, then take each out of ``sys.modules`` and off its package,
-    so that student code cannot reach them by name (and patch the copies the zygote and its children use).
-    All are imported before any is taken out: a module importing another finds it loaded, one copy of each."""
-    modules = [importlib.import_module(name) for name in names]
-    for name in names:
-        sys.modules.pop(name, None)
-        parent, _, attribute = name.rpartition(".")
-        package = sys.modules.get(parent)
-        if package is not None and hasattr(package, attribute):
-            delattr(package, attribute)
-    return modules
-
-
-def import_guard() -> Any:
-    """:mod:`autograder.perimeter.guard.arming`, imported before the zygote enters its filesystem view (which hides this
-    package), then unreachable by name like :func:`import_call_tools`'s modules (it holds nothing secret: in a
-    child it holds nothing at all once armed)."""
-    return _import_unreachable("autograder.perimeter.guard.arming")[0]
-
-
-def import_call_tools() -> types.SimpleNamespace:
-    """What a child answers the grader's calls with, from :data:`CALL_MODULES`, then unreachable by name.
-
-    A normal import, made before the zygote enters its filesystem view
-    (which hides this package): the perimeter's packages import
-    nothing of the rest of the product, so this loads the standard library,
-    NumPy and these modules only (never the evaluation or ``solutions``). The
-    modules are then taken out of ``sys.modules`` and off their package, so
-    student code cannot reach (and patch) the copies the child answers with.
-    The forbidden names are pinned (``pin``) later (:meth:`ZygoteServer.arm`),
-    still before any child exists.
-
-    Returns
-    -------
-    types.SimpleNamespace
-        ``invoke``, ``describe_definition`` and ``InputWatch`` (:mod:`.invoke`), ``forbidden_uses`` (:mod:`.forbidden_walk`),
-        ``CalleeStubs`` (:mod:`.carry_forward`) and ``pin`` (:mod:`.pinning`).
-    """
-    _, invoke, pinning, forbidden_walk, carry_forward = _import_unreachable(*CALL_MODULES)  # (dotted: pinning's)
-    return types.SimpleNamespace(invoke=invoke.invoke, describe_definition=invoke.describe_definition,
-                                 InputWatch=invoke.InputWatch, forbidden_uses=forbidden_walk.forbidden_uses, CalleeStubs=carry_forward.CalleeStubs,
-                                 pin=pinning.pin)
-
 
 #: Environment variables the children get (with these values, or the grader's for None); nothing else
 #: of the grader's environment reaches them (the CI runs the grader with ``sudo -E``: tokens included).
@@ -217,7 +149,7 @@ class ZygoteServer:
         self.cgroups = Cgroups(0)  # (the slots' own, made by init)
         self.no_prefork = False
         self.tools: Any = None  # what the children answer calls with (import_call_tools), in :meth:`init`
-        self.guard: Any = None  # the module perimeter.guard.arming, imported in :meth:`init`
+        self.guard: Any = None  # this process's Guard (perimeter.guard.arming), made in :meth:`init`
         self.shell: Any = None  # the children's IPython shell, made in :meth:`init`
         self.guard_report: dict[str, Any] = {}
         self.armed = False  # the forbidden names are pinned in it (:meth:`arm`); no child is forked before
@@ -240,9 +172,7 @@ class ZygoteServer:
         import tempfile
 
         self.guard = import_guard()
-        why = self.guard.unsupported()  # (first: an interpreter the guard cannot arm grades nothing)
-        if why is not None:
-            raise self.guard.GuardUnavailable(why)
+        self.guard.check_supported()  # (first: an interpreter the guard cannot arm grades nothing)
         self.mode = modes.requested_mode()
         forced = bool(os.environ.get("AUTOGRADER_SANDBOX_MODE", "").strip())
         self.no_prefork = bool(os.environ.get("AUTOGRADER_NO_PREFORK"))  # (the environment is cleared below)
@@ -252,12 +182,12 @@ class ZygoteServer:
         self.cgroups = Cgroups(int(msg.get("slots", 1)))
         cgroup_report = self.cgroups.create() if self.mode != "weak" else {
             "available": False, "why": "weak mode: no cgroups"}
-        _warm_imports()
-        # (here, not at the top: child imports NumPy and IPython, which the zygote loads in _warm_imports,
+        warm_imports()
+        # (here, not at the top: child imports NumPy and IPython, which the zygote loads in warm_imports,
         # once the guard has said it can arm this interpreter; child is one of WARM_MODULES)
         from autograder.perimeter.child_runtime import child
 
-        self.tools = import_call_tools()
+        self.tools = import_call_tools(self.guard)
         self.shell = child.make_shell()
         # (while the parent loads the checks; the references are located by arm's, the last, call)
         self.guard.prepare([str(n) for n in msg.get("forbidden", [])], locate=False)
@@ -312,8 +242,8 @@ class ZygoteServer:
         return {"pid": os.getpid(), "sandbox": report}
 
     def arm(self, msg: dict[str, Any]) -> dict[str, Any]:
-        """Pin the forbidden names
-        (:func:`~autograder.perimeter.guard.pinning.pin`, in the pristine zygote); children can be forked from now on.
+        """Pin the forbidden names (:meth:`~autograder.perimeter.guard.pinning.Pins.pin`, in the pristine zygote) and
+        plan the guard for them; children can be forked from now on.
 
         A separate request, so that the parent can launch the zygote (its
         imports take seconds) before it has loaded the checks that name them.
@@ -455,7 +385,7 @@ class ZygoteServer:
         it is that of the child's outer parent (*A* of
         :func:`.namespaces.isolate_child`), which ends the way the child did.
         """
-        from autograder.perimeter.child_runtime import child  # (loaded by init, in _warm_imports: see there)
+        from autograder.perimeter.child_runtime import child  # (loaded by init, in warm_imports: see there)
 
         uid = self.uid_of(slot)
         lim = Limits.from_dict(limits)

@@ -2,7 +2,7 @@
 with and the pinned names are resolved by.
 
 Standard library only: this module runs in the zygote (imported before the zygote enters its view, then taken
-out of ``sys.modules`` with the modules that use it: ``zygote.CALL_MODULES``).
+out of ``sys.modules`` with the modules that use it: ``preload.CALL_MODULES``).
 """
 
 from __future__ import annotations

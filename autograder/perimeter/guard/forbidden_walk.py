@@ -3,7 +3,7 @@
 Untrusted side (a leaf: the standard library and NumPy). :func:`forbidden_uses`
 follows a function through its bytecode, its closure, its defaults and what
 the notebook itself defined that it reaches; the names are compared with the
-objects pinned in advance (:mod:`.pinning`). The grading engine's parent also
+objects pinned in advance (the :class:`~.pinning.Pins` it is given). The grading engine's parent also
 reads the source for the same uses (``autograder/reading/forbidden.py``): the
 child's word alone is never all.
 """
@@ -14,12 +14,13 @@ import contextlib
 import dis
 import functools
 import types
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
-from autograder.perimeter.guard.pinning import resolve
+from autograder.perimeter.guard.dotted import lookup
+from autograder.perimeter.guard.pinning import Pins
 
 
 def _object_module(obj: object) -> str:
@@ -123,7 +124,8 @@ def local_dotted_names(root: str, attrs: list[str], imported: Iterable[str]) -> 
         yield ".".join([root, *attrs])
 
 
-def forbidden_uses(fn: object, forbidden: Iterable[str], skip: Container[str] = ()) -> tuple[str, ...]:
+def forbidden_uses(fn: object, forbidden: Iterable[str], skip: Container[str] = (),
+                   pins: Pins | None = None) -> tuple[str, ...]:
     """Names from ``forbidden`` that ``fn`` (or notebook code it reaches) uses.
 
     ``forbidden`` holds dotted names of library objects
@@ -144,8 +146,11 @@ def forbidden_uses(fn: object, forbidden: Iterable[str], skip: Container[str] = 
     forward, see :class:`~.carry_forward.CalleeStubs`). Only a function the notebook defined is
     skipped; a skipped name bound to a library object
     (``from scipy.special import logsumexp``) is still a use.
+
+    ``pins``: the names resolved before any student code ran (the zygote's, :meth:`.pinning.Pins.pin`); without
+    them a name is looked up now (:func:`.dotted.lookup`: the plain-nbgrader kernel's checks).
     """
-    uses = _Uses(forbidden)
+    uses = _Uses(forbidden, pins.resolve if pins is not None else lookup)
     walk = Walk(fn)
     g = getattr(fn, "__globals__", None)
     if g is None:  # an instance, a partial, a container: whose notebook?
@@ -245,7 +250,7 @@ class _Uses:
     every object defined in that module or below it.
     """
 
-    def __init__(self, forbidden: Iterable[str]):
+    def __init__(self, forbidden: Iterable[str], resolve: Callable[[str], object]):
         self.forbidden = tuple(forbidden)
         self.targets: dict[int, str] = {}
         self.prefixes: list[str] = []

@@ -96,7 +96,8 @@ def filesystem_use(path: str) -> FilesystemUse:
 #: needs more (hundreds of levels that each branch) is not measured but counted as over its share.
 MAX_OPEN_FOLDERS = 128
 #: Why a slot's child was stopped while the watch looked for a submission filling the disk and held nothing: another
-#: writer on the host's disk, not this child (the engine grades it again; the tests that meet it run it again).
+#: writer on the host's disk, not this child (the engine grades it again; the tests give the sandbox's folders a disk
+#: of their own, ``testkit.container_like.private_disk``, and never meet it).
 STOPPED_FOR_NOTHING = "it was stopped while the grader looked for a submission filling the disk (not this one)"
 _OPEN_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 

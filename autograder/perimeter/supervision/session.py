@@ -1,12 +1,12 @@
-"""Run a submission's cells in its sandboxed child: the session of one submission.
+"""Run a submission's cells in its sandboxed child: the session of one submission (the perimeter's trusted half).
 
-:class:`Session` owns the child of one submission. It runs the cells, each
+:class:`Session` owns the child of one submission, and reads everything it sends within bounds. It runs the cells, each
 under a wall timeout, and when a cell or a call hangs or kills the process it
 kills the slot, spawns a fresh child, replays the cells that had completed
 (skipping the one that hung or crashed) and goes on — up to
 ``limits.max_respawns`` times and within ``limits.budget_s`` for the whole
 submission. The checks reach the submission's functions through it with
-:class:`~autograder.engine.remote_target.RemoteTarget`.
+:class:`~autograder.engine.remote_target.RemoteTarget` (whose answers :mod:`.answers` decodes).
 
 Round trips between processes are the main cost of grading a notebook, so
 both the cells and the probes of a check go out as *streams*: one request,
@@ -28,18 +28,17 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn, cast
 
-from autograder.checks import shown
-from autograder.checks.circles import leads_to
-from autograder.model.invariant import known
 from autograder.perimeter.child_runtime import wire
 from autograder.perimeter.child_runtime.carry_forward import (
     MAX_CARRIED_CALLS,
     MAX_CARRIED_ELEMENTS,
     MAX_CARRIED_RESULT,
     elements,
+    leads_to,
     result_bound,
 )
 from autograder.perimeter.confinement.limits import Limits
+from autograder.perimeter.supervision.answers import error_text
 from autograder.perimeter.supervision.zygote_parent import Child, ChildError, GraderError, Zygote, ZygoteLost
 
 #: Callback messages the child may send while one answer is awaited (answered or declined);
@@ -47,26 +46,19 @@ from autograder.perimeter.supervision.zygote_parent import Child, ChildError, Gr
 MAX_CALLBACK_MESSAGES = MAX_CARRIED_CALLS + 16
 
 
-def hidden_error(text: str) -> str:
-    """A cell's error text (``"Name: message"``) as it may be shown once the child has seen hidden inputs:
-    what :mod:`autograder.checks.shown` shows of a hidden probe's exception (builtin class names, known
-    library messages with the numbers masked), nothing else."""
-    if not text:
-        return ""
-    name, _, message = str(text).partition(": ")
-    return shown.raised(False, name, message)
-
-
-def error_text(reply: dict, otherwise: str, limit: int = 500) -> str:
-    """The ``error`` of a child's reply, cut to ``limit`` characters; ``otherwise`` when it is not text (the
-    child's word: a forged reply could hold anything, e.g. a buffer whose repr shows this process's memory)."""
-    error = reply.get("error")
-    return error[:limit] if isinstance(error, str) and error else otherwise
-
-
 #: The trusted side's answer to a carried-forward call, ``answer(function, args, kwargs)``: a reply for the child
 #: (:func:`autograder.engine.reference_process.answer`).
 Answer = Callable[[str, tuple[Any, ...], dict[str, Any]], dict[str, Any]]
+#: A cell's error text (``"Name: message"``) as it may be shown once the child has seen hidden inputs (the engine's
+#: ``hidden_error``: what the checks show of a hidden probe's exception).
+Shown = Callable[[str], str]
+
+
+def _present(child: Child | None, why: str) -> Child:
+    """``child``, which the session's own logic guarantees is there (``why``); a grader's bug otherwise."""
+    if child is None:
+        raise RuntimeError("the grader's own invariant broke: " + why)
+    return child
 
 
 class GaveUp(Exception):
@@ -110,8 +102,9 @@ class Session:
     """The sandboxed execution of one submission."""
 
     def __init__(self, zygote: Zygote, slot: int, cells: Iterable[CellRun], limits: Limits,
-                 forbidden: Iterable[str] = ()) -> None:
+                 forbidden: Iterable[str] = (), *, shown_after_probe: Shown) -> None:
         self.zygote, self.slot, self.limits = zygote, slot, limits
+        self.shown_after_probe = shown_after_probe  # a cell's error once the child may hold hidden inputs
         self.forbidden = tuple(forbidden)  # armed in every child before any cell (see _ensure_child)
         self.cells = list(cells)
         self.child: Child | None = None
@@ -162,7 +155,8 @@ class Session:
             return {}
         self._collect(child)
         child.close()
-        return self.zygote.kill(self.slot, wait=wait).get("status", {})
+        status: dict[str, Any] = self.zygote.kill(self.slot, wait=wait).get("status", {})
+        return status
 
     def _check_zygote(self, exc: ChildError) -> None:
         """Raise :class:`ZygoteLost` when the child ended because its zygote did (a restart killed it): then
@@ -256,7 +250,7 @@ class Session:
                     self.events.append(f"cell {cell.index} gave a different result when re-run after a restart")
 
     # -- requests and streams ----------------------------------------------------
-    def _receive(self) -> dict:
+    def _receive(self) -> dict[str, Any]:
         """The child's next answer, under one timeout; callbacks before it are answered on the way.
 
         Errors carried forward: while a call's answer is awaited, the child
@@ -273,7 +267,7 @@ class Session:
         """
         deadline = time.monotonic() + self._timeout()
         asked = answered = size = 0
-        child = known(self.child, "a request is under way: _ensure_child made it")
+        child = _present(self.child, "a request is under way: _ensure_child made it")
         while True:
             try:
                 reply = child.receive(max(0.0, deadline - time.monotonic()))
@@ -302,8 +296,8 @@ class Session:
         self.calls.setdefault(self.caller, set()).add(name)
         if answered >= MAX_CARRIED_CALLS:
             return {"declined": "too many calls"}, 0
-        # (caller None when a request names no function: leads_to compares it as any name, though its annotation,
-        # in autograder/checks, says str)
+        # (caller None when a request names no function: leads_to compares it as any name, though its annotation
+        # says str)
         if leads_to(self.asked, name, cast(str, self.caller)):
             # ``name``'s own calls were answered by the reference of the caller (or of one that
             # leads to it): answering now would credit both without either computing anything.
@@ -325,14 +319,14 @@ class Session:
             self.carried.append(name)
         return reply, cost
 
-    def _child_for(self, msg: dict) -> Child:
+    def _child_for(self, msg: dict[str, Any]) -> Child:
         """The live child that is to take request ``msg`` (a stream drained first, the probe noted)."""
         self.drain()
         self._ensure_child()
         self._note_probe(msg)
-        return known(self.child, "_ensure_child made it")
+        return _present(self.child, "_ensure_child made it")
 
-    def request(self, msg: dict, carry: tuple = ()) -> dict:
+    def request(self, msg: dict[str, Any], carry: tuple[str, ...] = ()) -> dict[str, Any]:
         """One request to the child; raises :class:`ChildError` (after recovering) or :class:`GaveUp`.
 
         ``carry``: the callbacks answered while waiting (a ``call``; see :meth:`_receive`).
@@ -347,7 +341,7 @@ class Session:
         finally:
             self.carry = ()
 
-    def stream(self, msg: dict, count: int, carry: tuple = (), payload: bytes | None = None) -> None:
+    def stream(self, msg: dict[str, Any], count: int, carry: tuple[str, ...] = (), payload: bytes | None = None) -> None:
         """Send a request whose ``count`` answers are then read with :meth:`next`.
 
         ``payload``: the request already framed (:func:`wire.encode_message`), sent instead of ``msg``,
@@ -361,7 +355,7 @@ class Session:
         self.pending = count
         self.carry, self.caller = tuple(carry), msg.get("function")
 
-    def next(self) -> dict:
+    def next(self) -> dict[str, Any]:
         """The next answer of the current stream (each under its own timeout)."""
         if not self.pending:
             raise RuntimeError("no stream is pending")
@@ -429,7 +423,7 @@ class Session:
                 cell.status = "ok" if reply.get("status") == "ok" else "error"
                 cell.error = error_text(reply, "the cell raised an error") if cell.status == "error" else ""
                 if self.probed:  # it may hold a hidden input the checks gave the functions: shown as for a
-                    cell.error = hidden_error(cell.error)  # hidden probe (checks.shown), duration to 0.1 s
+                    cell.error = self.shown_after_probe(cell.error)  # hidden probe, duration to 0.1 s
                     cell.duration_s = round(cell.duration_s, 1)
             else:
                 todo = []
