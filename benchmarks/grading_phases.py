@@ -65,7 +65,7 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from autograder.checks import checks_for  # noqa: E402
+from autograder.checks.by_name import checks_for  # noqa: E402
 from autograder.checks.callees import carried_callees  # noqa: E402
 from autograder.checks.check import Check  # noqa: E402
 from autograder.checks.references import contract, reference_function  # noqa: E402
@@ -437,10 +437,10 @@ _START = """
 import sys, resource
 sys.path.insert(0, {root!r})
 from autograder.commands import autograde
-from autograder.engine import batch
+from autograder.engine.grading_run import load_assignment
 from pathlib import Path
 for ps in {sets!r}:
-    batch._load_assignment(Path({course!r}), ps)
+    load_assignment(Path({course!r}), ps)
 r = resource.getrusage(resource.RUSAGE_SELF)
 print(r.ru_utime + r.ru_stime)
 """

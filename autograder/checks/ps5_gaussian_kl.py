@@ -186,7 +186,7 @@ def _hd_orthogonal() -> np.ndarray:
     return q * np.sign(np.diag(r))
 
 
-def _clustered(lo: float, hi: float, at: float) -> np.ndarray:
+def _clustered(lo: float, hi: float, at: str) -> np.ndarray:
     """HD_D eigenvalues from 10^lo to 10^hi (condition number 10^(hi - lo)), all but one in the decade above
     10^lo (``at`` = "lo") or all but one in the decade below 10^hi (``at`` = "hi"), ascending."""
     rest = np.logspace(lo, lo + 1, HD_D - 1) if at == "lo" else np.logspace(hi - 1, hi, HD_D - 1)
