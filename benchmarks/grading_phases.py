@@ -309,13 +309,12 @@ def _grade_here(path: Path, ps: str, loaded: dict[str, Any], shell: Any, plain: 
     from autograder.engine.grade import _check_points
     from autograder.engine.restore import rebuild
     from autograder.model.notebook import load_submission
-    from autograder.perimeter.child_runtime import child
+    from autograder.perimeter.child_runtime import child, on_first_use
 
     source, checks = loaded[ps]
     with CLOCK.part("read"):
         rebuilt = rebuild(source, load_submission(path))
         points = _check_points(rebuilt.cells, dict(source.tests))
-    import matplotlib.pyplot as plt
 
     if plain:
         transform = TransformerManager().transform_cell
@@ -327,7 +326,7 @@ def _grade_here(path: Path, ps: str, loaded: dict[str, Any], shell: Any, plain: 
                 return {"status": "error"}
             return {"status": "ok"}
     else:
-        run = child._cell_runner(shell.run_cell, plt.close, sys.stdout, sys.stderr)
+        run = child._cell_runner(shell.run_cell, child._close_figures(on_first_use.has_run), sys.stdout, sys.stderr)
     runs = [c for c in rebuilt.cells if c.runs]
     sources = [Source(c.index, c.source, student=c.origin != "source") for c in runs]
     functions = sorted({function_of(gid) for gid, _ in source.tests})
