@@ -277,6 +277,7 @@ def _grade_on_cluster(cluster: str, todo: list[Submission], loaded: Mapping[str,
     from autograder.engine import dask_runner  # (the optional extra `pip install .[dask]`: only with --dask)
 
     run = GradingRun(loaded, results_dir, limits, None, summary, emit, submitted_at, room)
+    run.prepare()  # (what every result records it was graded with: before the first result, not under its lock)
     try:
         dask_runner.grade_on_dask(cluster, run, todo, forbidden_names(checks for _, checks in loaded.values()))
     except GraderError as exc:
