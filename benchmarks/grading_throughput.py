@@ -19,7 +19,8 @@
    connections; our zygote's imports, the report pages our command writes
    by default). The generation steps are not timed.
 3. Checks that both gave the same per-cell scores, and prints notebooks/s for
-   each; the last line is ``speedup vs nbgrader: <X>x``.
+   each, the ratio of their CPU a notebook (``CPU a notebook vs nbgrader: <X>x``); the last line is
+   ``speedup vs nbgrader: <X>x`` (wall-clock).
 
 ``--engine-only`` grades the batch with our engine alone and prints its
 time (no ratio: nbgrader's side takes minutes of both cores); for iterating
@@ -184,6 +185,7 @@ def main(argv=None) -> int:
             print(f"  {student}/{ps} {gid}: nbgrader {a}, engine {b}")
         if args.keep:
             print(f"kept in {work}")
+        print(f"CPU a notebook vs nbgrader: {t_nbg.cpu / t_engine.cpu:.1f}x")
         print(f"speedup vs nbgrader: {t_nbg.wall / t_engine.wall:.1f}x")
     finally:
         if tmp is not None:

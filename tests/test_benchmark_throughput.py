@@ -38,6 +38,7 @@ def test_benchmark_runs_and_reports_the_speedup(tmp_path, monkeypatch, capsys):
     text = out.out
     lines = text.strip().splitlines()
     assert re.fullmatch(r"speedup vs nbgrader: \d+(\.\d+)?x", lines[-1]), lines[-1]
+    assert re.fullmatch(r"CPU a notebook vs nbgrader: \d+(\.\d+)?x", lines[-2]), lines[-2]
     n = 1  # 1 student x 1 problem set
     assert f"= {n} notebooks" in text and f"nbgrader autograde: {n} notebooks" in text, text
     assert "per-cell scores: identical" in text, text

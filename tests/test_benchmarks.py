@@ -94,3 +94,23 @@ def test_the_phases_script_times_every_step_of_a_small_batch(tmp_path):
                   "feedback pages", "report.html"):
         assert re.search(rf"^\s*{re.escape(label)}.*\s{NUMBER}\s+{NUMBER}\s+{NUMBER}%", out, re.M), (label, out)
     assert re.search(r"^notebooks graded: 2\s", out, re.M), out
+
+
+def test_the_phases_benchmark_prints_every_layer_the_floor_and_the_ratio():
+    """benchmarks/grading_phases.py (one student, one problem set): CPU ms a notebook of each layer of issue 85's
+    table, the zygote's size and a child's cost, the floor and the ratio to the nbgrader figure given."""
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "grading_phases.py"), "--students", "2",
+                           "--assignment", "ps1_softmax", "--runs", "1", "--forks", "3", "--nbgrader-ms", "3500"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    for layer in ("the work itself", "the student's own code", "the checks bookkeeping", "  invoke:",
+                  "  forbidden-use walks", "  hints", "  purity", "  stub_failure", "wire:", "the cells",
+                  "  the static reading", "the process boundary", "fixed start per batch", "reports",
+                  "the whole command"):
+        row = re.search(rf"^{re.escape(layer)}.*\s{NUMBER}$", proc.stdout, re.M)
+        assert row, f"no row for {layer!r} in:\n{proc.stdout}"
+    assert float(re.search(rf"^the work itself.*\s{NUMBER}$", proc.stdout, re.M).group(1)) > 0
+    assert re.search(rf"^the zygote: {NUMBER} MB resident .* a child .*: {NUMBER} CPU ms, {NUMBER} ms$", proc.stdout,
+                     re.M), proc.stdout
+    ratio = re.search(rf"^CPU a notebook vs nbgrader: {NUMBER}x$", proc.stdout, re.M)
+    assert ratio and float(ratio.group(1)) > 0, proc.stdout

@@ -216,16 +216,33 @@ def test_mvn_kl_highdim_reference_against_closed_form(name):
     assert abs(ref - true) <= mp.mpf(P5.HIGHDIM_RTOL) / 10 * abs(true), (name, ref, true)
 
 
+def _label(args):
+    return next(p.label for p in checks_for("ps5_gaussian_kl")["mvn_kl-highdim"].probes if p.args is args)
+
+
+def test_the_first_two_highdim_probes_put_even_a_cholesky_diagonal_s_product_out_of_range():
+    """det(cov2)'s square root, the product of its Cholesky factor's diagonal, overflows and underflows too (a
+    log-determinant through that product is ±inf): the zoo's ``ps5-mvn-kl-prod-diag`` loses the cell on them."""
+    for args in (P5.HD_COND8, P5.HD_COND10):
+        with np.errstate(all="ignore"):
+            product = np.prod(np.diag(np.linalg.cholesky(args[3])))
+        assert product == 0.0 or np.isinf(product), _label(args)
+
+
 @pytest.mark.parametrize("name", list(P5.HIGHDIM_EIGEN))
 def test_mvn_kl_highdim_probes_are_what_their_labels_say(name):
     (mu1, cov1, mu2, cov2), (q1, e1, q2, e2) = P5.HIGHDIM_EIGEN[name]
     d = len(mu1)
-    assert 200 <= d <= 300
+    assert d == P5.HD_D and f"D = {d}," in _label(P5.HIGHDIM_EIGEN[name][0])
     for cov in (cov1, cov2):
         assert np.array_equal(cov, cov.T)
         with np.errstate(all="ignore"):
             det = np.linalg.det(cov)
         assert det == 0.0 or np.isinf(det), f"{name}: det() should be out of float64's range, got {det}"
+    # the eigenvalues stay in the range of those of the D = 200 ... 300 probes these replaced (issue 85: 1e-10 to
+    # 1e8, cov1's times a factor exp(0.5 z) of a normal z): code that tests them against an absolute threshold
+    # meets what it met before
+    assert min(e1.min(), e2.min()) >= 1e-10 and max(e1.max(), e2.max()) <= 1e9
     cond1, cond2 = e1.max() / e1.min(), e2.max() / e2.min()
     assert 1e8 <= cond2 <= 1.0001e10 and cond1 <= 1.0001e10, (cond1, cond2)
 

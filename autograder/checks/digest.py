@@ -194,14 +194,32 @@ def _definitions(filename: str) -> dict[tuple[int, str], list[str]] | None:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError):
         return None
+    lines = _LINE.findall(text)  # (once a file: ast.get_source_segment splits the whole file again for each node)
     out: dict[tuple[int, str], list[str]] = {}
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             decorators = getattr(node, "decorator_list", [])
             first = min([node.lineno] + [d.lineno for d in decorators])
             name = getattr(node, "name", "<lambda>")
-            out.setdefault((first, name), []).append(ast.get_source_segment(text, node, padded=False) or "")
+            out.setdefault((first, name), []).append(_segment(lines, node))
     return out
+
+
+#: A line with its end (``\r\n``, ``\r`` or ``\n``; a form feed ends none), as :func:`ast.get_source_segment` splits.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _segment(lines: list[str], node: ast.AST) -> str:
+    """``ast.get_source_segment(text, node, padded=False) or ""`` from ``text``'s :data:`_LINE` lines."""
+    end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+    if end_line is None or end_col is None:
+        return ""
+    start, col = node.lineno - 1, node.col_offset  # type: ignore[attr-defined]
+    if end_line - 1 == start:
+        return lines[start].encode()[col:end_col].decode()
+    first = lines[start].encode()[col:].decode()
+    last = lines[end_line - 1].encode()[:end_col].decode()
+    return "".join([first, *lines[start + 1:end_line - 1], last])
 
 
 @functools.cache

@@ -6,7 +6,7 @@ mistakes so that a hint can name the one a submission made.
 Tolerances: the univariate functions are sums of same-signed terms (every
 probe keeps sigma >= 0.5 or the point far out, so the log density is never
 near 0) and are compared at 1e-10 relative. ``mvn_log_pdf`` on the
-ill-conditioned covariances (D = 200-300, condition number 1e8-1e10) is only
+ill-conditioned covariances (D = 100-300, condition number 1e8-1e10) is only
 as accurate as float64 allows: rounding the covariance's entries alone moves
 the log density by ~1e-10 relative there, and correct Cholesky-based
 implementations (LAPACK's lower or upper factor, NumPy's or SciPy's,
@@ -86,12 +86,16 @@ def _spd(d: int, rng: np.random.Generator, cond: float = 10.0) -> np.ndarray:
 
 
 def _ill_conditioned(d: int, log10_lo: float, log10_hi: float, n: int | None,
-                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(mu, cov, x)``: cov = Q diag(eigs) Qᵀ with eigs logspaced over [10^lo, 10^hi], symmetrised
-    exactly; x is (n, d) points drawn from N(mu, cov) (a (d,) point when n is None)."""
+                     rng: np.random.Generator, clustered: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(mu, cov, x)``: cov = Q diag(eigs) Qᵀ with eigs logspaced over [10^lo, 10^hi] (``clustered`` ``"lo"`` or
+    ``"hi"``: all but one logspaced over the decade at that end, the last at the other end), symmetrised exactly;
+    x is (n, d) points drawn from N(mu, cov) (a (d,) point when n is None)."""
     q, r = np.linalg.qr(rng.normal(size=(d, d)))
     q = q * np.sign(np.diag(r))
     eigs = np.logspace(log10_lo, log10_hi, d)
+    if clustered:
+        end, other = (log10_lo, log10_hi) if clustered == "lo" else (log10_hi - 1, log10_lo)
+        eigs = np.append(np.logspace(end, end + 1, d - 1), 10.0 ** other)
     rng.shuffle(eigs)
     cov = (q * eigs) @ q.T
     cov = (cov + cov.T) / 2
@@ -99,6 +103,14 @@ def _ill_conditioned(d: int, log10_lo: float, log10_hi: float, n: int | None,
     z = rng.standard_normal((d, 1 if n is None else n))
     x = (mu[:, None] + q @ (np.sqrt(eigs)[:, None] * z)).T
     return mu, cov, (x[0] if n is None else x)
+
+
+def _skip_ill_conditioned(d: int, n: int | None, rng: np.random.Generator) -> None:
+    """Draw from ``rng`` what :func:`_ill_conditioned` draws for these sizes, without building anything."""
+    rng.normal(size=(d, d))
+    rng.shuffle(np.empty(d))
+    rng.normal(size=d)
+    rng.standard_normal((d, 1 if n is None else n))
 
 
 COV2 = np.array([[2.0, 0.3], [0.3, 1.0]])
@@ -117,10 +129,19 @@ _rng.normal(size=5)
 _rng.normal(size=(4, 2))
 XB3 = MU3 + _rng.normal(size=(10, 3))
 _rng.normal(size=(6, 5))
-MU_300U, COV_300U, X_300U = _ill_conditioned(300, -8.0, 2.0, None, _rng)  # det underflows to 0
-MU_250O, COV_250O, X_250O = _ill_conditioned(250, -2.0, 8.0, None, _rng)  # det overflows to inf
-MU_200, COV_200, X_200 = _ill_conditioned(200, -4.0, 4.0, 5, _rng)  # condition number 1e8
-MU_300B, COV_300B, X_300B = _ill_conditioned(300, -5.0, 5.0, 3, _rng)  # condition number 1e10
+# The conditioning cell's hidden probes: D = 100, each with the property its label names (a condition number of
+# 1e8 or 1e10; for the first two a determinant, and its square root, outside float64's range), eigenvalues over
+# the same ranges as the D = 200 ... 300 probes they replaced (for the first two, all but one within the decade at
+# one end, so that 100 of them multiply out of range as 250 to 300 spread evenly did), made from a generator of
+# their own.
+for _d, _n in ((300, None), (250, None), (200, 5), (300, 3)):  # (the draws of the probes they replaced, in order,
+    _skip_ill_conditioned(_d, _n, _rng)                       # so that every probe made after them stays the same)
+COND_D = 100
+_cond = np.random.default_rng(20261130)
+MU_U, COV_U, X_U = _ill_conditioned(COND_D, -8.0, 2.0, None, _cond, clustered="lo")  # det 1e-741 underflows to 0
+MU_O, COV_O, X_O = _ill_conditioned(COND_D, -2.0, 8.0, None, _cond, clustered="hi")  # det 1e741 overflows to inf
+MU_C8, COV_C8, X_C8 = _ill_conditioned(COND_D, -4.0, 4.0, None, _cond)  # condition number 1e8
+MU_C10, COV_C10, X_C10 = _ill_conditioned(COND_D, -5.0, 5.0, None, _cond)  # condition number 1e10
 _indef_q, _ = np.linalg.qr(_rng.normal(size=(3, 3)))
 COV_INDEF3 = (_indef_q * np.array([2.0, 1.0, -0.5])) @ _indef_q.T
 COV_INDEF3 = (COV_INDEF3 + COV_INDEF3.T) / 2
@@ -715,7 +736,7 @@ CHECKS = linked((
     ),
     MVN_LOG_PDF.check(
         "conditioning",
-        summary="accurate (1e-8 relative) and warning-free for D = 200-300 and condition numbers 1e8-1e10.",
+        summary="accurate (1e-8 relative) and warning-free for D = 100-300 and condition numbers 1e8-1e10.",
         probes=(
             # The notebook's 300-D examples: public, but not echoed (their repr would be 300 numbers long).
             Probe("the notebook's example x=ones(300), mu=zeros(300), cov=0.05 I + 0.01 (det underflows)",
@@ -724,12 +745,12 @@ CHECKS = linked((
                   (np.ones(NB_D), np.zeros(NB_D), NB_COV_WIDE)),
             Probe("x=[1.0, 1e-5], mu=[0.0, 0.0], cov=np.diag([1.0, 1e-10])",
                   ([1.0, 1e-5], [0.0, 0.0], np.diag([1.0, 1e-10])), public=True),
-            Probe("D=300, condition number 1e10, eigenvalues 1e-8 to 1e2", (X_300U, MU_300U, COV_300U)),
-            Probe("D=250, condition number 1e10, eigenvalues 1e-2 to 1e8", (X_250O, MU_250O, COV_250O)),
+            Probe("D=100, condition number 1e10, eigenvalues 1e-8 to 1e2 (det underflows)", (X_U, MU_U, COV_U)),
+            Probe("D=100, condition number 1e10, eigenvalues 1e-2 to 1e8 (det overflows)", (X_O, MU_O, COV_O)),
             # one point each: accuracy is this cell's aspect, and the batch's shape is the -batch cell's (a
             # result of shape (N, N) for N points is charged there, not again here)
-            Probe("a point, D=200, condition number 1e8", (X_200[0], MU_200, COV_200)),
-            Probe("a point, D=300, condition number 1e10", (X_300B[0], MU_300B, COV_300B)),
+            Probe("a point, D=100, condition number 1e8", (X_C8, MU_C8, COV_C8)),
+            Probe("a point, D=100, condition number 1e10", (X_C10, MU_C10, COV_C10)),
         ),
         rtol=1e-8,
         no_warnings=True,

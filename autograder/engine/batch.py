@@ -238,10 +238,12 @@ def _grade(todo: list[Submission], loaded: Mapping[str, Loaded], results_dir: Pa
     if not _runs_code(todo):
         LocalPool(GradingRun(loaded, results_dir, limits, keeper, summary, emit, submitted_at, room), todo).run(workers)
         return
+    run = GradingRun(loaded, results_dir, limits, keeper, summary, emit, submitted_at, room)
     try:
         if keeper is None:
             raise GraderError(launch_error)
         load_tables()  # (the purity reader's libraries, while the zygote still imports: not in a first reading)
+        run.prepare()  # (what every result records it was graded with, meanwhile too)
         keeper.ready(forbidden_names(checks for _, checks in loaded.values()))
     except (GraderError, OSError) as exc:
         for sub in todo:
@@ -259,7 +261,6 @@ def _grade(todo: list[Submission], loaded: Mapping[str, Loaded], results_dir: Pa
         return
     if summary.sandbox.get("one_at_a_time"):  # no cgroup: a submission's processes together are not limited
         workers = summary.workers = 1
-    run = GradingRun(loaded, results_dir, limits, keeper, summary, emit, submitted_at, room)
     LocalPool(run, todo).run(workers)
     summary.incidents, lines = run.ledger.report(keeper.disk_incidents(), run.started)
     summary.warnings.extend(lines)
@@ -276,6 +277,7 @@ def _grade_on_cluster(cluster: str, todo: list[Submission], loaded: Mapping[str,
     from autograder.engine import dask_runner  # (the optional extra `pip install .[dask]`: only with --dask)
 
     run = GradingRun(loaded, results_dir, limits, None, summary, emit, submitted_at, room)
+    run.prepare()  # (what every result records it was graded with: before the first result, not under its lock)
     try:
         dask_runner.grade_on_dask(cluster, run, todo, forbidden_names(checks for _, checks in loaded.values()))
     except GraderError as exc:

@@ -171,7 +171,7 @@ class _WorkerGrader:
     def __init__(self, threads: int, fingerprint: str, name: str = ""):
         self.fingerprint = fingerprint
         self.name = name  # the Dask worker's name, for the disk's incidents
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         folder, self.folder_lock = held_folder.make(held_folder.DASK_WORKER)  # (0700; removed by the next if killed)
         self.folder = Path(folder)
         self.slot_count = SLOTS_PER_WORKER * max(1, threads)
@@ -179,6 +179,7 @@ class _WorkerGrader:
         for slot in range(self.slot_count):
             self.slots.put(slot)
         self.keeper: ZygoteKeeper | None = None
+        self.armed = False  # the keeper's zygote has the batch's forbidden names (ready)
         self.room = Room()  # (uid mode: a run spoilt by a full disk is graded again once there is room)
         self.ledger = Ledger()  # (uid mode: the runs and gradings again, for the report of the disk's incidents)
         self.started, self.started_wall = time.monotonic(), time.time()
@@ -188,7 +189,7 @@ class _WorkerGrader:
     def problem_set(self, assignment: str, source_bytes: bytes) -> Loaded:
         """(source, checks) of ``assignment`` from its source notebook's bytes, loaded once per worker."""
         key = (assignment, hashlib.sha256(source_bytes).hexdigest())
-        with self.lock:
+        with self.lock:  # (re-entrant: warm holds it)
             if key not in self.loaded:
                 course = self.folder / "course" / key[1][:16]
                 path = course / "source" / assignment / f"{assignment}.ipynb"
@@ -204,10 +205,29 @@ class _WorkerGrader:
                 self.keeper.close()
                 self.keeper = None
             if self.keeper is None:
-                hidden = default_hidden(self.folder)
-                self.keeper = ZygoteKeeper(hidden, self.slot_count, prepare=ALL_FORBIDDEN).launch().ready(forbidden)
-                self.forbidden = forbidden
+                self.keeper = ZygoteKeeper(default_hidden(self.folder), self.slot_count, prepare=ALL_FORBIDDEN).launch()
+            if not self.armed:
+                self.keeper.ready(forbidden)
+                self.forbidden, self.armed = forbidden, True
             return self.keeper
+
+    def warm(self, sources: Mapping[str, bytes], forbidden: tuple) -> None:
+        """What the batch's first tasks would wait for, done as the worker joins it: the zygote launched, the batch's
+        problem sets loaded with their references while it imports, then armed (as a local batch overlaps them).
+        A failure here is left to the tasks, which meet it again and report it as theirs."""
+        try:
+            with self.lock:
+                if self.keeper is None:
+                    self.keeper = ZygoteKeeper(default_hidden(self.folder), self.slot_count,
+                                               prepare=ALL_FORBIDDEN).launch()
+                for assignment, data in sources.items():
+                    self.problem_set(assignment, data)
+            self.sandbox(forbidden)
+        except Exception:  # noqa: BLE001 — (a task that needs what failed tries again and says why)
+            with self.lock:
+                if self.keeper is not None and not self.armed:
+                    self.keeper.close()
+                    self.keeper = None
 
     def grade(self, assignment: str, source_bytes: bytes, student: str, notebook: bytes, limits: Limits,
               forbidden: tuple, fingerprint: str) -> tuple:
@@ -259,15 +279,21 @@ _SETTING_UP = threading.Lock()
 
 
 class GraderPlugin(WorkerPlugin):
-    """Registered by the client on every worker, those that join later included (a restarted one too)."""
+    """Registered by the client on every worker, those that join later included (a restarted one too), with the
+    batch's problem sets' source notebooks and forbidden names: each worker warms its sandbox for them as it
+    joins (:meth:`_WorkerGrader.warm`, in a thread of its own), not in its first tasks."""
 
     idempotent = False
 
-    def __init__(self) -> None:
+    def __init__(self, sources: Mapping[str, bytes] | None = None, forbidden: tuple = ()) -> None:
         self.grader: _WorkerGrader | None = None
+        self.sources, self.forbidden = dict(sources or {}), tuple(forbidden)
 
     def setup(self, worker: Worker) -> None:
-        self.ready(worker)
+        grader = self.ready(worker)
+        if self.sources:
+            threading.Thread(target=grader.warm, args=(self.sources, self.forbidden), name="probdl-warm",
+                             daemon=True).start()
 
     def ready(self, worker: Worker) -> _WorkerGrader:
         """The worker's grader, set up now if its setup raised (Dask logs that) or has not run."""
@@ -565,7 +591,8 @@ def grade_on_dask(address: str, run: GradingRun, todo: list[Submission], forbidd
     """
     client = _connect(address)
     try:
-        client.register_plugin(GraderPlugin(), name=PLUGIN)
+        sources = {ps: Path(source.path).read_bytes() for ps, (source, _) in run.loaded.items()}
+        client.register_plugin(GraderPlugin(sources, tuple(sorted(forbidden))), name=PLUGIN)
         threads = run.summary.workers = sum(client.nthreads().values()) or 1
         tasks = [t for t in (_task(run, sub) for sub in todo) if t is not None]
         runner = _Client(client, run, tuple(sorted(forbidden)))

@@ -177,6 +177,14 @@ class GradingRun:
         self.room = room or Room()
         self.evidence: dict[str, GradedWith] = {}  # per problem set: what every result records it was graded with
 
+    def prepare(self) -> None:
+        """Every problem set's part of ``graded_with`` now (0.35 CPU-seconds for the six), while the sandbox still
+        starts, rather than under the lock in each set's first result."""
+        for assignment in self.loaded:
+            with self.lock:
+                if assignment not in self.evidence:
+                    self.evidence[assignment] = problem_set_evidence(*self.loaded[assignment])
+
     def graded_with(self, sub: Submission, data: SubmissionResult) -> GradedWith:
         """``data``'s ``graded_with`` record (:mod:`autograder.model.graded_with`): its problem set's part,
         computed once, completed with its own."""

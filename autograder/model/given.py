@@ -14,8 +14,10 @@ import re
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 
 
+@functools.lru_cache(maxsize=4096)
 def normal_text(text: str) -> str:
-    """``text`` without whitespace at the ends of its lines and without blank lines around it."""
+    """``text`` without whitespace at the ends of its lines and without blank lines around it (once per text: a
+    batch's notebooks hold the same locked cells, compared with their sources twice each)."""
     return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()).strip()
 
 

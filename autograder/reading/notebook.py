@@ -62,6 +62,9 @@ MAX_READING_STEPS = 200_000
 #: before (the course's cells, a common solution) gets that reading again; the oldest goes first.
 MAX_CACHED_READINGS = 4096
 _READINGS: dict[tuple[bytes, str], Reading] = {}
+#: The forbidden uses found (:meth:`NotebookReading.uses`), by ``(digest of the cells read, function, names, the
+#: functions not looked into)``, kept as the readings are.
+_USES: dict[tuple[bytes, str, tuple[str, ...], frozenset[str]], tuple[str, ...]] = {}
 _READINGS_LOCK = threading.Lock()
 
 
@@ -216,8 +219,19 @@ class NotebookReading:
 
     # -- what the cells say ----------------------------------------------------------------------------------------
     def uses(self, function: str, names: Iterable[str], skip: Iterable[str] = ()) -> tuple[str, ...]:
-        """Which of ``names`` (dotted names or module prefixes) ``function`` uses (:mod:`~.forbidden`)."""
-        return forbidden.uses(self.definitions, function, names, self.contract | frozenset(skip))
+        """Which of ``names`` (dotted names or module prefixes) ``function`` uses (:mod:`~.forbidden`): a function of
+        the cells read so far, kept as the readings are (a notebook whose cells so far are another's gets its
+        answer again)."""
+        names, skipped = tuple(names), self.contract | frozenset(skip)
+        key = (self._history, function, names, skipped)
+        found = _USES.get(key)
+        if found is None:
+            found = forbidden.uses(self.definitions, function, names, skipped)
+            with _READINGS_LOCK:
+                if len(_USES) >= MAX_CACHED_READINGS:
+                    _USES.pop(next(iter(_USES)))
+                _USES[key] = found
+        return found
 
     def reading(self, function: str) -> Reading:
         """What the cells read so far say about ``function``'s purity (cached until the next :meth:`add`)."""

@@ -106,7 +106,7 @@ RUBRICS = {
         idea="",
         idea_cells=(),
         why="Named for the closed form, which the values judge (`-basic`, and `mvn_kl-highdim` for the Cholesky "
-            "route at D = 200 to 300); `vae_kl`'s batch and shape are separate cells, so keeping the summed axis "
+            "route at D = 100 to 200); `vae_kl`'s batch and shape are separate cells, so keeping the summed axis "
             "costs 1 point of 8."),
     "ps6_information": SetRubric(
         idea="",

@@ -41,12 +41,13 @@ import os
 import socket
 import sys
 import tempfile
+import types
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn, TextIO
 
 import numpy as np
 
-from autograder.perimeter.child_runtime import wire
+from autograder.perimeter.child_runtime import on_first_use, wire
 from autograder.perimeter.child_runtime.failed_imports import SkipFailedImports
 from autograder.perimeter.confinement import confine
 from autograder.perimeter.confinement.limits import Limits
@@ -65,7 +66,7 @@ def make_shell() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    on_first_use.install(matplotlib, "pyplot", _quiet_figures)
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
@@ -77,8 +78,18 @@ def make_shell() -> Any:
     shell: Any = InteractiveShell.instance(config=config)  # (patched below: IPython's types do not say so)
 
     def matplotlib_magic(line: str = "") -> None:
-        """``%matplotlib …``: plots are rendered with Agg and discarded; nothing to switch."""
-        matplotlib.use("Agg")
+        """``%matplotlib …``: plots are rendered with Agg and discarded; nothing to switch (nor ``pyplot`` to run
+        for it: matplotlib switches the backend of a ``pyplot`` it finds in ``sys.modules``, and one not run yet
+        has no backend to switch)."""
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is None or on_first_use.has_run(pyplot):
+            matplotlib.use("Agg")
+            return
+        del sys.modules["matplotlib.pyplot"]
+        try:
+            matplotlib.use("Agg")
+        finally:
+            sys.modules["matplotlib.pyplot"] = pyplot
 
     def ask_exit() -> NoReturn:
         """``exit()``/``quit()`` in a cell: an error of that cell, like ``sys.exit()``."""
@@ -96,18 +107,30 @@ def make_shell() -> Any:
     shell.ast_transformers.append(SkipFailedImports())  # (an import that fails skips itself, not its cell)
     shell.register_magic_function(matplotlib_magic, "line", "matplotlib")
     shell.register_magic_function(pylab_magic, "line", "pylab")
-    # Figures are never looked at when grading: showing them and laying them out (text
-    # extents, mathtext parsing: ~0.5 s per figure cell) are skipped. Drawing and savefig work.
-    # No figure is drawn here to warm matplotlib up: the lesson's figure cells are never run by
-    # the engine (course.grader_skips), and a student's own first figure pays ~0.1 s more in its
-    # child than after a warm-up, which cost every zygote start ~0.3 s.
-    plt.show = lambda *args, **kwargs: None
-    from matplotlib.figure import Figure
-
-    Figure.tight_layout = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
     shell.logger  # noqa: B018 — a lazy property that imports IPython.core.logger on first use
     shell.run_cell("pass", store_history=False, silent=True)  # warm up the compiler machinery
     return shell
+
+
+def _quiet_figures(pyplot: types.ModuleType) -> None:
+    """What a child does to ``pyplot`` when its code first uses it (:mod:`.on_first_use`). Figures are never looked
+    at when grading: showing them and laying them out (text extents, mathtext parsing: ~0.5 s per figure cell) are
+    skipped; drawing and savefig work. (The lesson's figure cells are never run by the engine,
+    ``course.grader_skips``: a student's own figure cell pays for ``pyplot``, 0.17 s, in its child.)"""
+    from matplotlib.figure import Figure
+
+    setattr(pyplot, "show", lambda *args, **kwargs: None)  # noqa: B010 — (a module's attribute, by its name)
+    Figure.tight_layout = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
+
+
+def _close_figures(has_run: Callable[[object], bool]) -> Callable[[str], object]:
+    """``close(which)`` of a ``pyplot`` that has run (one not run yet has no figure to close, and is not run for it)."""
+
+    def close(which: str) -> object:
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        return pyplot.close(which) if pyplot is not None and has_run(pyplot) else None
+
+    return close
 
 
 # ---------------------------------------------------------------------------
@@ -368,9 +391,7 @@ def serve(sock_fd: int, uid: int | None, limits: Limits, workdir: str, shell: An
     to_wire, from_wire = wire.to_wire, wire.from_wire
     recv, send = wire.recv, wire.send
     arm = tools.arm
-    import matplotlib.pyplot as plt
-
-    run = _cell_runner(shell.run_cell, plt.close, sys.stdout, sys.stderr)
+    run = _cell_runner(shell.run_cell, _close_figures(on_first_use.has_run), sys.stdout, sys.stderr)
     stubs = _stubs_asking_the_parent(sock, tools, send, recv, to_wire, from_wire)
     watch = tools.InputWatch()  # each call's inputs, compared again after the next call and at "settle"
     call = _caller(user_ns, tools.invoke, stubs, from_wire, wire.outcome_to_wire, watch)
