@@ -7,10 +7,9 @@ it. The set-up cell runs it as the module ``selfcheck`` and imports::
     from selfcheck import library_calls, needs_your, keep_data, data_file
 
 ``library_calls(fn)``
-    The names of the library functions that ``fn`` — or a helper of yours that it calls — uses although
-    they are a ready-made version of a function this problem set asks you to write (``[]`` when there are
-    none). A function that uses one earns no points at grading. The first test cell of each function
-    calls it for you.
+    The library functions that ``fn`` (or a helper of yours it calls) uses although they are a ready-made
+    version of a function this problem set asks you to write, or one ``fn`` alone may not use (``[]``: none).
+    A function that uses one earns no points at grading; the first test cell of each function calls it.
 
 ``with needs_your("softmax"):``
     For the cells that use your functions (figures, demos): while one of them is still the template
@@ -58,7 +57,7 @@ import sys
 import types
 import warnings
 
-#: Problem set -> (the functions it asks for, the ready-made library versions they may not use).
+#: Problem set -> (its functions, the ready-made library versions they may not use[, {function: those only it may not}])
 PROBLEM_SETS = {
     "ps1_softmax": (
         ("logsumexp", "softmax", "log_softmax"),
@@ -99,7 +98,8 @@ def library_calls(fn):
     Your other graded functions are not followed: each is checked on its own.
     """
     namespace = sys._getframe(1).f_globals
-    functions, forbidden = PROBLEM_SETS[_problem_set(fn, namespace)]
+    functions, forbidden, *own = PROBLEM_SETS[_problem_set(fn, namespace)]
+    forbidden += next((own[0].get(name, ()) for name in functions if own and namespace.get(name) is fn), ())
     objects, prefixes = _forbidden_objects(forbidden)
     found = set()
 
@@ -291,7 +291,7 @@ def _shell():
 
 
 #: Every function some problem set asks for (the template of one raises NotImplementedError).
-_FUNCTIONS = frozenset(name for functions, _ in PROBLEM_SETS.values() for name in functions)
+_FUNCTIONS = frozenset(name for functions, *_ in PROBLEM_SETS.values() for name in functions)
 
 
 #: The exceptions :func:`_one_line` looks at (besides :class:`SetupProblem`); any it does not explain keeps its
@@ -392,7 +392,7 @@ def _the_function(shell, tree, check):
 def _problem_set(fn, namespace):
     """The problem set of ``fn``: the one whose function name the notebook (the caller's globals) binds to
     ``fn``; else the one with the most functions the notebook defines; else ``fn``'s own name."""
-    for ps, (functions, _) in PROBLEM_SETS.items():
+    for ps, (functions, *_) in PROBLEM_SETS.items():
         if any(namespace.get(name) is fn for name in functions):
             return ps
 
@@ -403,7 +403,7 @@ def _problem_set(fn, namespace):
     best = max(PROBLEM_SETS, key=defined)
     if defined(best):
         return best
-    for ps, (functions, _) in PROBLEM_SETS.items():
+    for ps, (functions, *_) in PROBLEM_SETS.items():
         if getattr(fn, "__name__", None) in functions:
             return ps
     raise ValueError(f"fn: expected one of the functions a problem set asks for, got {fn!r}")

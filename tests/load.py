@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 
+from autograder.checks.by_name import all_declarations
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, is_answer_cell, is_lesson_cell, release_notebook
 
 #: Reading speed for the lesson: technical prose with formulas to work through, by a second-year student.
@@ -31,15 +32,9 @@ MINUTES_PER_LESSON_CELL = 2
 DERIVATION_MINUTES = 40
 #: Writing one function and debugging it until its visible checks pass (an estimate per function, from an
 #: instructor's review of the sets and the number of aspects each has; the sum with the reading time
-#: reproduces that review's estimates of the sets as they were then, at commit 4945c91, within its ranges).
-FUNCTION_MINUTES = {
-    "logsumexp": 40, "softmax": 40, "log_softmax": 25,
-    "cross_entropy": 45, "cross_entropy_grad": 30,
-    "gaussian_log_pdf": 20, "gaussian_log_likelihood": 10, "gaussian_mle": 15, "mvn_log_pdf": 75,
-    "sigmoid": 25, "bernoulli_log_pmf": 20, "binary_cross_entropy": 20, "binary_cross_entropy_with_logits": 25,
-    "gaussian_kl": 25, "mvn_kl": 50, "vae_kl": 20,
-    "entropy": 25, "kl_divergence": 30, "js_divergence": 20, "bayes_posterior": 30, "map_linear_regression": 40,
-}
+#: reproduces that review's estimates of the sets as they were then, at commit 4945c91, within its ranges): each
+#: function's declaration states its own (``minutes=`` in ``autograder/checks/<ps>.py``).
+FUNCTION_MINUTES = {fn: declared.minutes for fn, declared in all_declarations().items()}
 #: The words before "Going further" (see :func:`words`) are at most this many.
 WORD_LIMIT = 2200
 #: Every set's stated working time is at most this many hours ...

@@ -22,6 +22,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from autograder.checks.by_name import declarations_for
 from autograder.checks.references import reference_function
 from autograder.model.course import FUNCTIONS, function_of, is_data_cell, is_lesson_cell, source_notebook
 from autograder.perimeter.guard.forbidden_walk import forbidden_uses
@@ -178,12 +179,12 @@ def test_visible_asserts_are_a_subset_of_the_hidden_checks(ps):
 @pytest.mark.parametrize("ps", READY)
 def test_the_notebook_self_check_flags_what_the_grader_flags(ps):
     setup, _ = _cells(ps)
-    forbidden = tuple(importlib.import_module(f"autograder.checks.{ps}").FORBIDDEN)
+    declared = declarations_for(ps)
     flagged = 0
     for specimen in zoo(ps):
         ns = _namespace(ps, setup, specimen)
         exec(f"_seen = library_calls({specimen.function})", ns)  # called from the notebook's namespace, as in a cell
-        seen, graded = ns.pop("_seen"), forbidden_uses(ns[specimen.function], forbidden)
+        seen, graded = ns.pop("_seen"), forbidden_uses(ns[specimen.function], declared[specimen.function].forbidden)
         assert set(seen) <= set(graded), specimen.name  # never a warning the grader would not give
         assert bool(seen) == bool(graded), specimen.name  # (a method of a class of the student's included)
         flagged += bool(seen)

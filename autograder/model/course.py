@@ -40,6 +40,14 @@ def _nbgrader_metadata(ps: str) -> tuple[dict[str, Any], ...]:
     return _NBGRADER_METADATA[ps]
 
 
+def solution_functions(ps: str) -> tuple[str, ...]:
+    """The grade_ids of ``ps``'s solution cells that are not graded, in notebook order: the functions its notebook
+    asks a student to write (the contract's, before their graded cells are written, and ungraded ones such as
+    ps4's ``logit_gradient``)."""
+    return tuple(meta["grade_id"] for meta in _nbgrader_metadata(ps)
+                 if meta.get("solution") and not meta.get("grade") and meta.get("grade_id"))
+
+
 def is_answer_cell(meta: Mapping[str, Any]) -> bool:
     """nbgrader metadata of a **manually graded answer** cell: ``solution`` and ``grade``, with points.
 
