@@ -8,16 +8,19 @@ place a grade_id is made (``f"{function}-{aspect}"``).
 from __future__ import annotations
 
 import importlib
+import re
 
+import numpy as np
 import pytest
 
 from autograder.checks.by_name import armed, checks_for, declarations_for
 from autograder.checks.check import Check
 from autograder.checks.declaration import FunctionChecks, ProblemSetChecks
+from autograder.checks.draws import family
 from autograder.checks.failure import Hint
 from autograder.checks.hints import kind
 from autograder.checks.probe import Probe, Relation, related
-from autograder.model.course import PROBLEM_SETS, function_of
+from autograder.model.course import PROBLEM_SETS, ROOT, function_of
 
 SHAPE = Hint("The output has the input's shape.", kind("shape"), "test-shape")
 OTHER = Hint("Something else.", kind("value"), "test-other")
@@ -174,3 +177,31 @@ def test_every_function_of_the_course_declares_what_repeats_it(ps):
         assert [a for a, _ in declared.points] == aspects, f"{fn}: points for {aspects}, in that order"
         assert declared.minutes > 0 and declared.demo and declared.contract, fn
         assert all(checks[f"{fn}-{a}"].points == p for a, p in declared.points), fn
+
+
+#: How many times each check module names its shared generator ``_rng`` (drawn in order: a draw added, removed or
+#: resized in the middle moves every later constant, so every later hidden probe). Frozen: a new constant draws from a
+#: family of its own (``autograder.checks.draws.family``), and a constant taken out keeps its draw (a discarded call,
+#: with a comment), so the count never moves.
+SHARED_DRAWS = {"ps1_softmax": 4, "ps2_cross_entropy": 11, "ps3_gaussian": 25, "ps4_bernoulli": 11,
+                "ps5_gaussian_kl": 38, "ps6_information": 20}
+
+
+@pytest.mark.parametrize("ps", PROBLEM_SETS)
+def test_no_constant_is_added_to_or_taken_from_the_shared_draws(ps):
+    folder = ROOT / "autograder" / "checks"
+    named = sum(len(re.findall(r"\b_rng\b", path.read_text(encoding="utf-8")))
+                for path in folder.glob(f"{ps}*.py"))
+    assert named == SHARED_DRAWS.get(ps, 0), (
+        f"autograder/checks/{ps}.py names _rng {named} times, not {SHARED_DRAWS.get(ps, 0)}: draw a new constant from "
+        f'draws.family("{ps}", "<ITS NAME>"), and keep a removed constant\'s draw (a discarded call), so that no other '
+        "hidden probe moves")
+
+
+def test_a_family_of_probes_has_a_generator_of_its_own():
+    first = family("ps4_bernoulli", "SOFTPLUS_WIDE").normal(size=5)
+    assert np.array_equal(first, family("ps4_bernoulli", "SOFTPLUS_WIDE").normal(size=5))  # the same every time
+    assert not np.array_equal(first, family("ps4_bernoulli", "OTHER").normal(size=5))
+    assert not np.array_equal(first, family("ps1_softmax", "SOFTPLUS_WIDE").normal(size=5))
+    with pytest.raises(ValueError, match="problem_set and name"):
+        family("ps4_bernoulli", "")
