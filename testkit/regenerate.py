@@ -7,8 +7,10 @@ hint, a lesson): each step runs in a process of its own, since each reads what t
    repeat the declarations (docs/contract.md, README.md, docs/notebooks.md, student_side/selfcheck.py);
 2. ``python -m testkit.zoo.checklists``: each function's "What the next cells check" list;
 3. ``python -m autograder release``: the notebooks' set-up, data and opening cells, then ``release/``;
-4. ``python -m testkit.zoo.table``: docs/grading.md, every mistake of the bug zoo and the cells it loses;
-5. ``python examples/make_submissions.py``: the demo's class, from the release notebooks and the zoo.
+4. ``python -m testkit.load``: each opening's working time, as estimated from the release (a set whose line moved is
+   released again);
+5. ``python -m testkit.zoo.table``: docs/grading.md, every mistake of the bug zoo and the cells it loses;
+6. ``python examples/make_submissions.py``: the demo's class, from the release notebooks and the zoo.
 
 ``python -m testkit.regenerate`` stops at the first step that fails and says which.
 """
@@ -26,6 +28,7 @@ STEPS = (
     ("-m", "autograder", "declare"),
     ("-m", "testkit.zoo.checklists"),
     ("-m", "autograder", "release"),
+    ("-m", "testkit.load"),
     ("-m", "testkit.zoo.table"),
     ("examples/make_submissions.py",),
 )

@@ -170,7 +170,7 @@ def test_a_function_declares_its_points_minutes_demo_and_contract_once():
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
 def test_every_function_of_the_course_declares_what_repeats_it(ps):
     """Each declaration states its points for exactly the aspects it checks, its minutes, demo arguments and
-    contract text: what the notebook, tests/load.py, testkit/rewrites.py, docs/contract.md and README.md take."""
+    contract text: what the notebook, testkit/load.py, testkit/rewrites.py, docs/contract.md and README.md take."""
     checks = checks_for(ps)
     for fn, declared in declarations_for(ps).items():
         aspects = [gid.rsplit("-", 1)[1] for gid, c in checks.items() if c.function == fn]

@@ -17,7 +17,7 @@ with ``grade_id = f"{function}-{aspect}"``::
 
 The function's declaration is the one place everything about it that repeats elsewhere is written: its points per
 aspect (``make release`` writes them into the source notebook's graded cells, with each cell's hidden call), the
-minutes a student needs for it (``tests/load.py``), the arguments of a small call (``demo``:
+minutes a student needs for it (``testkit/load.py``), the arguments of a small call (``demo``:
 ``testkit/rewrites.py``), its row of docs/contract.md (``contract``, beside the reference's signature) and its
 entry in README.md's problem-set table (``readme_note``), and the library functions it may not use besides its
 set's (``also_forbidden``). :mod:`autograder.checks.course_text` writes them where they repeat; ``python -m
@@ -95,7 +95,7 @@ class FunctionChecks:
         graded cells' nbgrader metadata, where nbgrader and the course plan read them).
     minutes : int
         Writing the function and debugging it until its visible checks pass, for a median second-year student
-        (the working-time estimate, ``tests/load.py``).
+        (the working-time estimate, ``testkit/load.py``).
     demo : str
         The arguments of a small call it answers, as code (``"np.array([1.0, 2.0, 3.0])"``): what a student's
         demonstration below the function passes (``testkit/rewrites.py``).

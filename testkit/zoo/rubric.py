@@ -15,7 +15,7 @@ weight, and ``tests/test_rubric.py`` holds the notebooks to them:
 * **the derivation** is worth about :data:`DERIVATION_SHARE` of its set, and at least
   :data:`DERIVATION_MIN` points (its rubric, in the answer cell, scaled to match);
 * **every set totals a multiple of** :data:`ROUND`;
-* purity and error handling stay small (1 point each; ``tests/load.py``'s hygiene share).
+* purity and error handling stay small (1 point each; ``testkit/load.py``'s hygiene share).
 
 :data:`KINDS` names, for each kind of implementation the rubric is about, the zoo specimens of that
 kind; ``tests/test_rubric.py`` grades each and checks that it loses what the rubric says.
