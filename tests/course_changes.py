@@ -409,7 +409,7 @@ def _remove_log_softmax(course: Path) -> None:
     # its 12 points to the two functions left, so that ps1 keeps 40 autograded + 10 by hand (the rubric's round
     # total and the derivation's fifth): each idea cell still a third of its function or more
     replace(checks, 'points={"basic": 4, "axis": 2, "shape": 1, "stability": 5, "purity": 1}',
-            'points={"basic": 5, "axis": 3, "shape": 1, "stability": 8, "purity": 1}')
+            'points={"basic": 5, "axis": 3, "shape": 1, "stability": 9, "purity": 1}')
     replace(checks, 'points={"basic": 4, "axis": 2, "temperature": 2, "stability": 5, "errors": 1, "purity": 1}',
             'points={"basic": 5, "axis": 3, "temperature": 3, "stability": 8, "errors": 1, "purity": 1}')
     path = course / "source" / PS1 / f"{PS1}.ipynb"

@@ -264,14 +264,17 @@ def must_give(ps: str) -> list:
     hand = sum(p for _, p in ANSWER_CELLS[ps])
     total = auto + hand
     if total % rubric.ROUND or abs(hand / total - rubric.DERIVATION_SHARE) > rubric.DERIVATION_TOLERANCE:
-        fifth = rubric.DERIVATION_SHARE
+        fitting = [t for t in range(rubric.ROUND, 10 * int(total) + rubric.ROUND, rubric.ROUND)
+                   if abs(hand / t - rubric.DERIVATION_SHARE) <= rubric.DERIVATION_TOLERANCE]
+        target = min(fitting, key=lambda t: abs(t - total)) if fitting else None
+        bring = (f"bring its autograded points to {target - hand:g} by moving points between its cells or to a new "
+                 f"one (points= in autograder/checks/{ps}.py), or " if target else "")
         out.append(
             f"{ps}: it totals {auto:g} autograded + {hand:g} by hand = {total:g} points; the rubric asks a multiple of "
-            f"{rubric.ROUND} with the derivation about a fifth ({fifth - rubric.DERIVATION_TOLERANCE:.2f} to "
-            f"{fifth + rubric.DERIVATION_TOLERANCE:.2f} of it: testkit/zoo/rubric.py). Something must give: move points "
-            f"between its cells (points= in autograder/checks/{ps}.py) to keep {auto:g} autograded at a total "
-            f"such as {rubric.ROUND * round(total / rubric.ROUND):g}, or change the derivation's points with its rubric "
-            f"and question parts (source/{ps}/{ps}.ipynb)")
+            f"{rubric.ROUND} with the derivation about a fifth ({rubric.DERIVATION_SHARE - rubric.DERIVATION_TOLERANCE:.2f} "
+            f"to {rubric.DERIVATION_SHARE + rubric.DERIVATION_TOLERANCE:.2f} of it: testkit/zoo/rubric.py). Something "
+            f"must give: {bring}change the derivation's points with its rubric and question parts "
+            f"(source/{ps}/{ps}.ipynb)")
     hygiene = load.hygiene_points(ps)
     if hygiene > load.HYGIENE_SHARE * auto:
         out.append(f"{ps}: its -purity and -errors cells are {hygiene:g} of {auto:g} autograded points, more than "

@@ -20,8 +20,8 @@ import nbformat
 import pytest
 
 from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, ROOT, function_of, source_notebook
-from testkit.zoo import ps2_cross_entropy
 from testkit import load
+from testkit.zoo import ps2_cross_entropy
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)

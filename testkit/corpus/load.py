@@ -143,7 +143,7 @@ def specimens(folder: Path = SPECIMENS, only_the_course: bool = False) -> tuple:
     contract = {fn for fns in FUNCTIONS.values() for fn in fns}
     for path in sorted(folder.glob(f"*/*{SUFFIX}")):
         text = path.read_text(encoding="utf-8")
-        named = re.search(r"^function:\s*(\S+)", text.split("\n\n", 1)[0], re.M)
+        named = re.search(r"^#?\s*function:\s*(\S+)", text.split("\n\n", 1)[0], re.M)
         if only_the_course and named and named.group(1) not in contract:
             continue
         specimen = parse(text, str(path))
