@@ -1,8 +1,8 @@
 """Self-checks for the course's problem-set notebooks (not graded; the same code in every problem set).
 
 Every notebook carries this module in its set-up cell (``make release`` writes it there from
-``student_side/selfcheck.py``, the one copy the instructor edits), so a notebook needs no file beside
-it. The set-up cell runs it as the module ``selfcheck`` and imports::
+``student_side/selfcheck.py``, the one copy the instructor edits), so a notebook needs no file beside it. The
+set-up cell runs it as the module ``selfcheck`` and imports::
 
     from selfcheck import library_calls, needs_your, keep_data, data_file
 
@@ -12,31 +12,28 @@ it. The set-up cell runs it as the module ``selfcheck`` and imports::
     A function that uses one earns no points at grading; the first test cell of each function calls it.
 
 ``with needs_your("softmax"):``
-    For the cells that use your functions (figures, demos): while one of them is still the template
-    (it raises ``NotImplementedError``), or the data cell it needs has not run, the cell prints one line
-    saying so instead of failing.
+    For the cells that use your functions (figures, demos): while one of them is still the template (it raises
+    ``NotImplementedError``), or the data cell it needs has not run, the cell prints one line saying so instead.
 
 ``keep_data(name, sha256=..., base64=...)`` and ``data_file(name)``
-    A notebook's data cell hands its file's bytes to ``keep_data``; a training cell reads the file with
-    ``np.loadtxt(data_file(name), ...)``.
+    A notebook's data cell hands its file's bytes to ``keep_data``; a training cell reads the file ``data_file(name)``.
 
 ``start(requirements)``
-    Run by the set-up cell: a missing or too old package (NumPy, SciPy, matplotlib) is said in one line
-    with what to install, and in a Jupyter kernel a test cell that calls a function still the template
-    says "not attempted yet" in one line instead of a traceback; a test cell whose comparison cannot
-    compare what a function returned (None, or an array of another shape) says so in one line more.
+    Run by the set-up cell: a missing or too old package (NumPy, SciPy, matplotlib) is said in one line with what
+    to install, and in a Jupyter kernel a test cell that calls a function still the template says "not attempted
+    yet" in one line instead of a traceback; a test cell whose comparison cannot compare what a function returned
+    (None, or an array of another shape) says so in one line more.
 
 ``confirm_shift``, ``confirm_bounds``, ``confirm_gradient``, ``confirm_maximum``, ``confirm_by_sampling``
-    Run *your* result of a derivation numerically and say whether it agrees: your LSE and softmax through
-    a constant, and your bounds, against them computed exactly (ps1); your gradient against central
-    differences of your own loss (ps2, ps4); your estimates or weights against a brute-force search for
-    the maximum (ps3, ps6); your closed-form KL against a Monte Carlo average (ps5). They never say what
-    the result should be; each returns True when yours agrees. A lesson cell imports the one it runs
-    (``from selfcheck import …``).
+    Run *your* result of a derivation numerically and say whether it agrees: your LSE and softmax through a constant,
+    and your bounds, against them computed exactly (ps1); your gradient against central differences of your own loss
+    (ps2, ps4); your estimates or weights against a brute-force search for the maximum (ps3, ps6); your closed-form KL
+    against a Monte Carlo average (ps5). They never say what the result should be; each returns True when yours
+    agrees. A lesson cell imports the one it runs (``from selfcheck import …``).
 
-Only the standard library is imported here: NumPy and SciPy are looked up among the modules your
-notebook has already imported, never imported by this file, so it works wherever your notebook does.
-The grader does not use this code: it has its own checks, run on its own side.
+Only the standard library is imported here: NumPy and SciPy are looked up among the modules your notebook has
+already imported, never imported by this file, so it works wherever your notebook does. The grader does not use
+this code: it has its own checks, run on its own side.
 """
 
 import ast

@@ -177,17 +177,12 @@ SOFTPLUS_CELLS = '''    # ------------------------------------------------------
 SOFTPLUS_TASK = """### Your turn: `softplus`
 
 The softplus $\\log(1 + e^{x})$, element-wise: by your (b), the loss below is made of it. It must be finite,
-accurate and warning-free for $|x|$ up to $10^4$. Typed in literally, it overflows for $x > 709.78$: what is the
-largest exponent you can allow? For large $x$, $\\operatorname{softplus}(x)$ is about $x$: what is left over?
-`scipy.special.softplus` is not yours to use here (the loss below may use it)."""
+accurate and warning-free for every finite $x$, and keep the digits of its tiny values. `scipy.special.softplus`
+is not yours to use here (the loss below may use it)."""
 
-LOGITS_TASK_BEFORE = """never forming $p$; `y`
-may be soft. It must be finite, accurate and warning-free for $|z|$ up to $10^4$ ($z = -1000,\\ y = 1$ costs
-1000). Typed in literally, softplus overflows for $t > 709.78$ too: what is the largest exponent you can
-allow? For large $t$, $\\operatorname{softplus}(t)$ is about $t$: what is left over?"""
-LOGITS_TASK_AFTER = """never forming $p$, with
-your `softplus`; `y` may be soft. It must be finite, accurate and warning-free for $|z|$ up to $10^4$
-($z = -1000,\\ y = 1$ costs 1000)."""
+#: What the loss's task gains: it builds on softplus now (the 3-hour limit's give lowers its minutes).
+LOGITS_TASK_END = "what is left over?"
+LOGITS_TASK_ADDED = " Your `softplus` above is its building block."
 
 SOFTPLUS_SOLUTION = '''def softplus(x):
     """log(1 + exp(x)) element-wise, for any finite x."""
@@ -214,7 +209,7 @@ runtime = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarni
 assert not runtime, f"softplus raised RuntimeWarning: {runtime[0]}. The result must come without overflow warnings."
 assert np.all(np.isfinite(out)), "softplus must be finite for every finite x: an exponential overflowed on the way"
 assert out[3] == 1000.0 and out[0] == 0.0, "at x = 1000 softplus is 1000 in float64, and at x = -1000 it is 0"
-assert out[1] > 0, "softplus(-40) is about 4.2e-18, a number float64 holds: it rounded to 0 on the way"
+assert out[1] > 0, "softplus(-40) is a tiny number float64 holds, not 0: it rounded away on the way"
 '''
 
 SOFTPLUS_PURITY = '''# softplus accepts nested lists, does not modify its input, and raises no RuntimeWarning.
@@ -323,6 +318,41 @@ def softplus(x):
     m = np.maximum(v, 0.0)
     return m + _tail(np.abs(v))
 """,
+    """
+import numpy as np
+
+def softplus(x):
+    x = np.asarray(x, dtype=np.float64)
+    result = np.zeros(x.shape)
+    high, low = x > 30, x < -30
+    mid = ~(high | low)
+    result[high] = x[high]
+    result[low] = np.exp(x[low])
+    result[mid] = np.log1p(np.exp(x[mid]))
+    return result
+""",
+    """
+import math
+import numpy as np
+
+def _one(v):
+    if v > 0:
+        return v + math.log1p(math.exp(-v))
+    return math.log1p(math.exp(v))
+
+_each = np.vectorize(_one, otypes=[float])
+
+def softplus(x):
+    return _each(np.asarray(x, dtype=float))
+""",
+    """
+import numpy as np
+
+def softplus(values):
+    values = np.asarray(values, dtype=float)
+    zeros = np.zeros_like(values)
+    return np.logaddexp(zeros, values)
+""",
 )}
 
 '''
@@ -336,7 +366,9 @@ def _add_softplus(course: Path) -> None:
     checks = course / "autograder" / "checks" / f"{PS4}.py"
     replace(checks, "from autograder.checks.declaration import ProblemSetChecks, linked\n",
             "from autograder.checks.declaration import ProblemSetChecks, linked\nfrom autograder.checks.draws import family\n"
-            "from autograder.checks.failure import Hint\n"
+            "from autograder.checks.failure import Hint\n")
+    replace(checks, "from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS\n",
+            "from autograder.checks.forbidden import FRAMEWORKS, SCIPY_SIGMOID, SKLEARN_LOG_LOSS\n"
             "from autograder.checks.hints import all_of, any_of, kind, matches_any, warned\n")
     # 7 points for softplus from the set's other functions: 40 autograded + 10 by hand stay (the rubric's round total)
     for old, new in (('points={"basic": 4, "stability": 4, "purity": 1}', 'points={"basic": 3, "stability": 3, "purity": 1}'),
@@ -355,9 +387,9 @@ def _add_softplus(course: Path) -> None:
     cells = nb["cells"]
     at = next(i for i, c in enumerate(cells) if _gid(c) == "task-binary_cross_entropy_with_logits")
     text = "".join(cells[at]["source"])
-    if LOGITS_TASK_BEFORE not in text:
-        raise ValueError(f"{path}: the loss's task no longer reads {LOGITS_TASK_BEFORE[:40]!r}…")
-    cells[at]["source"] = text.replace(LOGITS_TASK_BEFORE, LOGITS_TASK_AFTER).splitlines(keepends=True)
+    if not text.rstrip().endswith(LOGITS_TASK_END):
+        raise ValueError(f"{path}: the loss's task no longer ends {LOGITS_TASK_END!r}")
+    cells[at]["source"] = (text.rstrip() + LOGITS_TASK_ADDED).splitlines(keepends=True)
     cells[at:at] = [
         cell("markdown", "task-softplus", SOFTPLUS_TASK),
         cell("code", "softplus", SOFTPLUS_SOLUTION, locked=False, solution=True),

@@ -149,6 +149,19 @@ def _visible_and_time(ps: str, checks: dict) -> list:
             out.append(f"source/{ps}/{ps}.ipynb: {gid} has no visible assert: below its first line, write the asserts "
                        f"a student runs on its public inputs ({'; '.join(shown) or 'mark some probes public=True'}), "
                        "each with a message naming the property that failed, never its fix")
+    from tests.lesson_claims import CLAIMS
+    from tests.notebook_numbers import unchecked
+
+    numbers = unchecked(ps, {"cells": cells})
+    if numbers:
+        out.append(f"source/{ps}/{ps}.ipynb: numbers a student reads that nothing checks ({'; '.join(numbers)}): leave "
+                   "them out, write each as the cell's own code computes it (an assert's message quoting the literal "
+                   "it compares with), or claim it in tests/lesson_claims.py")
+    texts = {cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""): _text(cell) for cell in cells}
+    for claim in CLAIMS.get(ps, ()):
+        if claim.prose not in texts.get(claim.text_id, ""):
+            out.append(f"source/{ps}/{ps}.ipynb: {claim.text_id} no longer says {claim.prose!r}, which "
+                       "tests/lesson_claims.py checks: keep the words, or move the claim with them")
     opening = _text(cells[0]) if cells else ""
     stated = re.search(r"^\*\*Working time:\*\*.*$", opening, re.M)
     if all(gid in dict(GRADE_CELLS[ps]) for gid in checks):  # (after make release: the estimate reads release/)
