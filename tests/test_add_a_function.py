@@ -34,6 +34,7 @@ DEPENDS = {
     "tests/test_notebook_claims.py": "what the notebooks say about grading, against the checks",
     "tests/test_checks_claims.py": "the graded claims and going-further refinements, against the zoo",
     "tests/test_checks_visible.py": "the visible asserts against the hidden checks, on the zoo",
+    "tests/test_checks_visible_probes.py": "the visible asserts call the public probes of their cell, and only them",
     "tests/test_checks_visible_agree.py": "a cell that loses points for a mistake fails its visible asserts, on the zoo",
     "tests/test_zoo.py": "the zoo's specimens against the checks, LOSES, docs/grading.md",
     "tests/test_hint_texts.py": "each function's hint rules and their texts",
