@@ -24,6 +24,8 @@ from typing import NoReturn
 
 #: command -> (module, one-line help)
 COMMANDS = {
+    "declare": ("autograder.commands.declare",
+                "write what the functions' declarations say into the notebooks' graded cells and the course's tables"),
     "release": ("autograder.commands.release", "regenerate release/ from source/ with nbgrader"),
     "autograde": ("autograder.commands.autograde", "grade a folder of submissions in a sandbox"),
     "merge": ("autograder.commands.merge", "combine the results of shards into one grades.csv and report"),

@@ -1,43 +1,39 @@
 """Self-checks for the course's problem-set notebooks (not graded; the same code in every problem set).
 
 Every notebook carries this module in its set-up cell (``make release`` writes it there from
-``student_side/selfcheck.py``, the one copy the instructor edits), so a notebook needs no file beside
-it. The set-up cell runs it as the module ``selfcheck`` and imports::
+``student_side/selfcheck.py``, the one copy the instructor edits), so a notebook needs no file beside it. The
+set-up cell runs it as the module ``selfcheck`` and imports::
 
     from selfcheck import library_calls, needs_your, keep_data, data_file
 
 ``library_calls(fn)``
-    The names of the library functions that ``fn`` — or a helper of yours that it calls — uses although
-    they are a ready-made version of a function this problem set asks you to write (``[]`` when there are
-    none). A function that uses one earns no points at grading. The first test cell of each function
-    calls it for you.
+    The library functions that ``fn`` (or a helper of yours it calls) uses although they are a ready-made
+    version of a function this problem set asks you to write, or one ``fn`` alone may not use (``[]``: none).
+    A function that uses one earns no points at grading; the first test cell of each function calls it.
 
 ``with needs_your("softmax"):``
-    For the cells that use your functions (figures, demos): while one of them is still the template
-    (it raises ``NotImplementedError``), or the data cell it needs has not run, the cell prints one line
-    saying so instead of failing.
+    For the cells that use your functions (figures, demos): while one of them is still the template (it raises
+    ``NotImplementedError``), or the data cell it needs has not run, the cell prints one line saying so instead.
 
 ``keep_data(name, sha256=..., base64=...)`` and ``data_file(name)``
-    A notebook's data cell hands its file's bytes to ``keep_data``; a training cell reads the file with
-    ``np.loadtxt(data_file(name), ...)``.
+    A notebook's data cell hands its file's bytes to ``keep_data``; a training cell reads the file ``data_file(name)``.
 
 ``start(requirements)``
-    Run by the set-up cell: a missing or too old package (NumPy, SciPy, matplotlib) is said in one line
-    with what to install, and in a Jupyter kernel a test cell that calls a function still the template
-    says "not attempted yet" in one line instead of a traceback; a test cell whose comparison cannot
-    compare what a function returned (None, or an array of another shape) says so in one line more.
+    Run by the set-up cell: a missing or too old package (NumPy, SciPy, matplotlib) is said in one line with what
+    to install, and in a Jupyter kernel a test cell that calls a function still the template says "not attempted
+    yet" in one line instead of a traceback; a test cell whose comparison cannot compare what a function returned
+    (None, or an array of another shape) says so in one line more.
 
 ``confirm_shift``, ``confirm_bounds``, ``confirm_gradient``, ``confirm_maximum``, ``confirm_by_sampling``
-    Run *your* result of a derivation numerically and say whether it agrees: your LSE and softmax through
-    a constant, and your bounds, against them computed exactly (ps1); your gradient against central
-    differences of your own loss (ps2, ps4); your estimates or weights against a brute-force search for
-    the maximum (ps3, ps6); your closed-form KL against a Monte Carlo average (ps5). They never say what
-    the result should be; each returns True when yours agrees. A lesson cell imports the one it runs
-    (``from selfcheck import …``).
+    Run *your* result of a derivation numerically and say whether it agrees: your LSE and softmax through a constant,
+    and your bounds, against them computed exactly (ps1); your gradient against central differences of your own loss
+    (ps2, ps4); your estimates or weights against a brute-force search for the maximum (ps3, ps6); your closed-form KL
+    against a Monte Carlo average (ps5). They never say what the result should be; each returns True when yours
+    agrees. A lesson cell imports the one it runs (``from selfcheck import …``).
 
-Only the standard library is imported here: NumPy and SciPy are looked up among the modules your
-notebook has already imported, never imported by this file, so it works wherever your notebook does.
-The grader does not use this code: it has its own checks, run on its own side.
+Only the standard library is imported here: NumPy and SciPy are looked up among the modules your notebook has
+already imported, never imported by this file, so it works wherever your notebook does. The grader does not use
+this code: it has its own checks, run on its own side.
 """
 
 import ast
@@ -58,7 +54,7 @@ import sys
 import types
 import warnings
 
-#: Problem set -> (the functions it asks for, the ready-made library versions they may not use).
+#: Problem set -> (its functions, the ready-made library versions they may not use[, {function: those only it may not}])
 PROBLEM_SETS = {
     "ps1_softmax": (
         ("logsumexp", "softmax", "log_softmax"),
@@ -99,7 +95,8 @@ def library_calls(fn):
     Your other graded functions are not followed: each is checked on its own.
     """
     namespace = sys._getframe(1).f_globals
-    functions, forbidden = PROBLEM_SETS[_problem_set(fn, namespace)]
+    functions, forbidden, *own = PROBLEM_SETS[_problem_set(fn, namespace)]
+    forbidden += next((own[0].get(name, ()) for name in functions if own and namespace.get(name) is fn), ())
     objects, prefixes = _forbidden_objects(forbidden)
     found = set()
 
@@ -291,7 +288,7 @@ def _shell():
 
 
 #: Every function some problem set asks for (the template of one raises NotImplementedError).
-_FUNCTIONS = frozenset(name for functions, _ in PROBLEM_SETS.values() for name in functions)
+_FUNCTIONS = frozenset(name for functions, *_ in PROBLEM_SETS.values() for name in functions)
 
 
 #: The exceptions :func:`_one_line` looks at (besides :class:`SetupProblem`); any it does not explain keeps its
@@ -392,7 +389,7 @@ def _the_function(shell, tree, check):
 def _problem_set(fn, namespace):
     """The problem set of ``fn``: the one whose function name the notebook (the caller's globals) binds to
     ``fn``; else the one with the most functions the notebook defines; else ``fn``'s own name."""
-    for ps, (functions, _) in PROBLEM_SETS.items():
+    for ps, (functions, *_) in PROBLEM_SETS.items():
         if any(namespace.get(name) is fn for name in functions):
             return ps
 
@@ -403,7 +400,7 @@ def _problem_set(fn, namespace):
     best = max(PROBLEM_SETS, key=defined)
     if defined(best):
         return best
-    for ps, (functions, _) in PROBLEM_SETS.items():
+    for ps, (functions, *_) in PROBLEM_SETS.items():
         if getattr(fn, "__name__", None) in functions:
             return ps
     raise ValueError(f"fn: expected one of the functions a problem set asks for, got {fn!r}")

@@ -11,6 +11,10 @@ Not every one is correct: students' code is not either.
 
 from __future__ import annotations
 
+import importlib
+
+from autograder.model.course import problem_set_of_function
+
 #: function -> sources, each defining that function (and maybe helpers of its own).
 INDEPENDENT = {
     "logsumexp": (
@@ -1171,3 +1175,13 @@ def map_linear_regression(X, y, noise_std, prior_std):
 ''',
     ),
 }
+
+
+def versions(function: str) -> tuple[str, ...]:
+    """The independent versions of ``function``: :data:`INDEPENDENT`'s, or, for a function added to the course after
+    it, those its set's zoo module writes beside its specimens (``INDEPENDENT = {function: (source, …)}`` in
+    ``testkit/zoo/<ps>.py``: one file holds all of a new function's test data)."""
+    if function in INDEPENDENT:
+        return INDEPENDENT[function]
+    module = importlib.import_module(f"testkit.zoo.{problem_set_of_function(function)}")  # (by name: a set's module)
+    return tuple(getattr(module, "INDEPENDENT", {}).get(function, ()))

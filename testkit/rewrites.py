@@ -21,6 +21,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from autograder.checks.by_name import all_declarations
 from autograder.model.course import FUNCTIONS
 from autograder.model.pysource import nodes, without_docstring
 
@@ -29,24 +30,9 @@ from autograder.model.pysource import nodes, without_docstring
 CONTRACT = frozenset(fn for fns in FUNCTIONS.values() for fn in fns)
 
 #: Arguments of a small call each contract function answers (the public examples' kind), for the rules that run a
-#: demonstration at the bottom of the cell, as students do.
-DEMO_ARGUMENTS = {
-    "logsumexp": "np.array([1.0, 2.0, 3.0])", "softmax": "np.array([1.0, 2.0, 3.0])",
-    "log_softmax": "np.array([1.0, 2.0, 3.0])",
-    "cross_entropy": "np.array([[2.0, 1.0, 0.1]]), np.array([0])",
-    "cross_entropy_grad": "np.array([[2.0, 1.0, 0.1]]), np.array([0])",
-    "gaussian_log_pdf": "0.5, 0.0, 1.0", "gaussian_log_likelihood": "np.array([0.5, 1.0]), 0.0, 1.0",
-    "gaussian_mle": "np.array([0.5, 1.0, 2.0])", "mvn_log_pdf": "np.array([0.5, 1.0]), np.zeros(2), np.eye(2)",
-    "sigmoid": "np.array([-1.0, 0.0, 1.0])", "bernoulli_log_pmf": "np.array([1.0, 0.0]), np.array([0.3, 0.6])",
-    "binary_cross_entropy": "np.array([0.3, 0.6]), np.array([1.0, 0.0])",
-    "binary_cross_entropy_with_logits": "np.array([0.3, -0.6]), np.array([1.0, 0.0])",
-    "gaussian_kl": "0.0, 1.0, 1.0, 2.0", "mvn_kl": "np.zeros(2), np.eye(2), np.ones(2), 2 * np.eye(2)",
-    "vae_kl": "np.array([0.1, -0.2]), np.array([0.0, 0.3])", "entropy": "np.array([0.2, 0.3, 0.5])",
-    "kl_divergence": "np.array([0.2, 0.3, 0.5]), np.array([0.3, 0.3, 0.4])",
-    "js_divergence": "np.array([0.2, 0.3, 0.5]), np.array([0.3, 0.3, 0.4])",
-    "bayes_posterior": "np.log(np.array([0.5, 0.5])), np.log(np.array([[0.2, 0.7]]))",
-    "map_linear_regression": "np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([1.0, 2.0, 3.0]), 1.0, 1.0",
-}
+#: demonstration at the bottom of the cell, as students do: each function's declaration states them (``demo=`` in
+#: ``autograder/checks/<ps>.py``).
+DEMO_ARGUMENTS = {fn: declared.demo for fn, declared in all_declarations().items()}
 #: The functions whose first argument is an array of floats in every valid call (a copy of it is harmless).
 FLOAT_FIRST = frozenset({"logsumexp", "softmax", "log_softmax", "entropy", "sigmoid", "gaussian_mle", "vae_kl"})
 

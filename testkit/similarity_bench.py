@@ -46,7 +46,7 @@ from autograder.model.notebook import cell_text, nbgrader_meta
 from testkit.copier import REWRITES, disguise
 from testkit.corpus import load as corpus_load
 from testkit.fill import reference_cells
-from testkit.independent import INDEPENDENT
+from testkit.independent import versions
 from testkit.similarity_class import _filled, release_cells
 
 HERE = Path(__file__).resolve().parent / "realcode"
@@ -209,7 +209,7 @@ def benchmark_class(seed: int = 0, steps: int = 4, functions=None, real: bool = 
     for fn in functions:
         ps = problem_set_of_function(fn)
         own = [(f"real-{i}", src) for i, src in real_code.get(fn, [])]
-        own += [(f"ind-{i}", src) for i, src in enumerate(INDEPENDENT.get(fn, ()))]
+        own += [(f"ind-{i}", src) for i, src in enumerate(versions(fn))]
         own += [("ref", reference_cells(ps)[fn])]
         for student, source in own:
             out.append(Version(student, fn, source, "independent"))

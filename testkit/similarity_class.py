@@ -22,7 +22,7 @@ from autograder.model.course import FUNCTIONS, RELEASE
 from autograder.model.notebook import cell_text, nbgrader_meta
 from testkit.copier import disguise
 from testkit.fill import filled_release, reference_cells
-from testkit.independent import INDEPENDENT
+from testkit.independent import versions as independent_versions
 from testkit.zoo import zoo
 
 
@@ -58,7 +58,7 @@ def versions(ps: str, function: str) -> tuple:
             continue
         if not any(difflib.SequenceMatcher(None, _lines(s.source), _lines(src)).ratio() >= EDIT_OF for _, src in out):
             out.append((s.name, s.source))
-    out += [(f"independent-{i}", source) for i, source in enumerate(INDEPENDENT[function])]
+    out += [(f"independent-{i}", source) for i, source in enumerate(independent_versions(function))]
     return tuple(out)
 
 

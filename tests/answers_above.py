@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from autograder.checks.by_name import checks_for
 from autograder.checks.check import Check
+from autograder.model.course import FUNCTIONS
 
 #: The release before the lessons were rewritten (the positive control's).
 BEFORE = "890614a"
@@ -298,3 +299,13 @@ TASKS: dict[str, tuple] = {
             r"\\sqrt\{?\\lambda\}?\\?,?I\\end")),
     ),
 }
+
+
+def asked_in_the_course(ps: str, anchors: tuple) -> bool:
+    """Whether a task anchored at ``anchors`` is still the course's: not the task of a function it no longer asks for
+    (a function taken out takes its task, and what the lesson said about it, with it)."""
+    fns = [a[len("task-"):] for a in anchors if a.startswith("task-")]
+    return not fns or any(fn in FUNCTIONS[ps] for fn in fns)
+
+
+TASKS = {ps: tuple(t for t in tasks if asked_in_the_course(ps, t.anchors)) for ps, tasks in TASKS.items()}

@@ -29,6 +29,7 @@ import mpmath as mp
 import numpy as np
 from scipy.special import xlogy
 
+from autograder.model.course import FUNCTIONS
 from tests.lesson_claims import CLAIMS
 
 #: A number as the notebooks write it: 0.731, -745.13, 4.9 \times 10^{-324}, 9.08e-05, 1.8e+308.
@@ -122,6 +123,10 @@ VALUES: dict[str, tuple[Value, ...]] = {
             np.array([[2.01, 1.0], [1.0, 2.01]]), [4.0, 5.0]), 5)),   # (XᵀX + 0.01 I) w = Xᵀy for the cell's X, y
     ),
 }
+
+#: (the numbers of a function's task taken out of the course leave with it)
+VALUES = {ps: tuple(v for v in values if not v.cell_id.startswith("task-") or v.cell_id[len("task-"):] in FUNCTIONS[ps])
+          for ps, values in VALUES.items()}
 
 
 def is_computed(token: str) -> bool:

@@ -90,7 +90,7 @@ def class_results():
     """A small class: every kind of result the reports must show."""
     overflow = ("nonfinite", "the result has nan/inf where the reference is finite", OVERFLOW_HINT)
     out = []
-    for ps in ("ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl"):
+    for ps in SETS:
         out.append(make_result("ada", ps))
     out.append(make_result("ben", "ps1_softmax", failing={
         "softmax-stability": overflow, "log_softmax-stability": overflow,
@@ -137,6 +137,34 @@ def class_results():
     }, code={"softmax": f"def softmax(z, axis=-1, temperature=1.0):\n    return '{XSS}'\n"},
         tamper=[f"test cell {XSS} was edited"]))
     return out
+
+
+def points_of(grade_id: str) -> float:
+    """The points of a graded cell, as the course declares them (a test computes its totals from the course)."""
+    return dict(GRADE_CELLS[grade_id_set(grade_id)])[grade_id]
+
+
+def grade_id_set(grade_id: str) -> str:
+    return next(ps for ps in GRADE_CELLS if grade_id in dict(GRADE_CELLS[ps]))
+
+
+def full(ps: str) -> float:
+    """``ps``'s autograded points, as the course declares them."""
+    return float(sum(points for _, points in GRADE_CELLS[ps]))
+
+
+def score(student: str, ps: str) -> float:
+    """What :func:`class_results` gives ``student`` on ``ps`` (its cells' points, but the failing ones)."""
+    return next(r["score"] for r in class_results() if r["student"] == student and r["assignment"] == ps)
+
+
+def g(value: float) -> str:
+    """A number as the reports write it: ``40``, ``31.5``."""
+    return f"{value:g}"
+
+
+#: The problem sets the fixture class hands in.
+SETS = ("ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl")
 
 
 def write_class(results_dir, results=None) -> list:

@@ -1,174 +1,137 @@
-"""Adding a function is four files written by hand (docs/contributing.md, "Add a function").
+"""Changing the course, tried for real: a function added, one taken out, points moved, each in a copy of the course.
 
-The course declares a function once, by its graded cells in the source notebook; :mod:`tests.declared` says
-what else it needs and where. The first test holds the course to it. The second adds a toy function,
-``logaddexp``, to ps1 in a copy of the course, writing four files (the reference, the checks, the notebook, the
-contract row), runs the regeneration commands there, and checks that the course plan, the checks registry,
-the release and the tests that cross-check them accept it, and that what is still missing is said with the file
-to fix: before the contract row is written, that row; after, only what the tests ask of every function (the
-reference's tests, the bug zoo, the independent versions).
+Each change of ``tests/course_changes.py`` is written by hand in a few files (``Change.files``: at most four), then
+``make release`` regenerates the rest (``python -m testkit.regenerate``, one command); the fast check
+(``python -m tests.declared``) then finds nothing to write and nothing that must give, and the tests that read what
+such a change changes (:data:`DEPENDS`, each with why) pass in the copy. Before the files are all written, the fast
+check names what is still to write, and says what must give for a set at its limits.
+
+That the whole suite passes after each change (``make test`` in a clone with the change made by
+``python -m tests.course_changes NAME .``) is recorded in docs/changelog.md with the numbers of the last such run;
+:data:`DEPENDS` is the part of it these tests run, and :func:`test_the_dependencies_name_every_test_of_what_a_change_writes`
+keeps it complete.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
+import re
 
 import pytest
 
-from autograder.model.course import PROBLEM_SETS, ROOT
-from tests.declared import missing
+from autograder.model.course import ROOT
+from tests.course_changes import CHANGES, PS4, copy_course, fast_check, python, regenerate
 
-PS = "ps1_softmax"
-
-
-@pytest.mark.parametrize("ps", PROBLEM_SETS)
-def test_every_function_is_declared_everywhere_it_must_be(ps):
-    assert missing(ps) == [], "\n".join(missing(ps))
-
-
-#: The four files, as a contributor writes them (each appended to, or one row or three cells inserted).
-REFERENCE = '''
-
-def logaddexp(a, b):
-    """log(exp(a) + exp(b)), computed stably."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    m = np.maximum(a, b)
-    return m + np.log1p(np.exp(-np.abs(a - b)))
-'''
-CHECKS = '''
-
-LOGADDEXP = PS.function("logaddexp")
-CHECKS = CHECKS + (
-    LOGADDEXP.check(
-        "basic",
-        summary="log(exp(a) + exp(b)) for small numbers.",
-        probes=(
-            Probe("a = 1.0, b = 2.0", (1.0, 2.0), public=True),
-            Probe("a = -3.0, b = 0.5", (-3.0, 0.5)),
-        ),
-    ),
-)
-'''
-ROW = "| `logaddexp(a, b)` | log(exp(a) + exp(b)), stably. |\n"
-
-
-def _cell(cell_type, grade_id, source, **nbgrader):
-    meta = {"grade": False, "grade_id": grade_id, "locked": True, "schema_version": 3, "solution": False,
-            "task": False, **nbgrader}
-    cell = {"cell_type": cell_type, "id": grade_id, "metadata": {"nbgrader": meta}, "source": source}
-    if cell_type == "code":
-        cell.update(execution_count=None, outputs=[])
-    return cell
-
-
-NOTEBOOK_CELLS = [
-    _cell("markdown", "task-logaddexp", "### Your turn: `logaddexp`\n\nImplement $\\log(e^a + e^b)$."),
-    _cell("code", "logaddexp", 'def logaddexp(a, b):\n    """log(exp(a) + exp(b))."""\n    ### BEGIN SOLUTION\n'
-          "    m = np.maximum(a, b)\n    return m + np.log1p(np.exp(-np.abs(a - b)))\n    ### END SOLUTION",
-          locked=False, solution=True),
-    _cell("code", "logaddexp-basic", "# logaddexp of two small numbers\n"
-          "assert np.isclose(logaddexp(1.0, 2.0), 2.3132616875182226)\n\n### BEGIN HIDDEN TESTS\n"
-          'from autograder.checks import run_check\nrun_check("logaddexp-basic", globals())\n### END HIDDEN TESTS',
-          grade=True, points=2),
-]
-
-#: What a course needs to regenerate and check itself (not .venv, nor examples/ and benchmarks/).
-COPIED = ("autograder", "solutions", "source", "release", "student_side", "testkit", "docs")
+#: The tests that read what a change to the course writes (by hand or by make release), and why; run in each copy.
+_ZOO = "the bug zoo graded against the changed checks (its specimens, LOSES, hints)"
+DEPENDS = {
+    "tests/test_declared.py": "the fast check on the changed course: nothing to write, nothing that must give",
+    "tests/test_checks_declared.py": "the declarations: points for every aspect, minutes, demo, contract, forbidden names",
+    "tests/test_contract_doc.py": "docs/contract.md's rows against the references' signatures",
+    "tests/test_load.py": "the working time (written by make release), the words, the hygiene share",
+    "tests/test_rubric.py": "the rubric: round totals, the derivation's fifth, the idea and container cells",
+    "tests/test_checklists.py": "each function's 'What the next cells check' list",
+    "tests/test_notebook_template.py": "the notebook's layout (tasks, solution cells, graded cells, check lists)",
+    "tests/test_notebook_claims.py": "what the notebooks say about grading, against the checks",
+    "tests/test_checks_claims.py": "the graded claims and going-further refinements, against the zoo",
+    "tests/test_checks_visible.py": "the visible asserts against the hidden checks, on the zoo",
+    "tests/test_checks_visible_probes.py": "the visible asserts call the public probes of their cell, and only them",
+    "tests/test_checks_visible_agree.py": "a cell that loses points for a mistake fails its visible asserts, on the zoo",
+    "tests/test_zoo.py": "the zoo's specimens against the checks, LOSES, docs/grading.md",
+    "tests/test_hint_texts.py": "each function's hint rules and their texts",
+    "tests/test_own_work.py": "the degenerate forms and what they earn",
+    "tests/test_selfcheck.py": "student_side/selfcheck.py's table: functions and per-function forbidden names",
+    "tests/test_solutions_examples.py": "the references' docstring examples",
+    "tests/test_answers_above.py": "the lessons ask: no answer above its task",
+    "tests/test_docs_links.py": "the docs' links and the files they name",
+    "tests/test_checks_lists.py": _ZOO, "tests/test_checks_ps45.py": _ZOO, "tests/test_checks_ps6.py": _ZOO,
+    "tests/test_derivation_checks.py": _ZOO, "tests/test_relations.py": _ZOO, "tests/test_rewrites.py": _ZOO,
+    "tests/test_reading_purity.py": _ZOO, "tests/test_reading_real_code.py": _ZOO, "tests/test_reading_static.py": _ZOO,
+    "tests/test_purity_over_time.py": _ZOO, "tests/test_training.py": _ZOO, "tests/test_training_tells.py": _ZOO,
+    "tests/test_engine_integrity.py": "the degenerate forms graded by the engine",
+    "tests/test_engine_order.py": "the zoo's compound specimens graded in notebook order",
+    "tests/test_templates_classroom50.py": "the student templates' points, from the course",
+    "tests/test_speed_paths.py": _ZOO,
+}
+#: Test modules that read what a change writes and are not run in the copies, and why: the end-to-end modules
+#: (tests/conftest.py END_TO_END: stock nbgrader, the platforms, the benchmarks), which the whole-suite runs of each
+#: change ran (docs/changelog.md), and this module.
+ELSEWHERE = {
+    "tests/test_add_a_function.py": "this module",
+    **{f"tests/{name}.py": "end to end (make test-e2e)" for name in (
+        "test_benchmark_throughput", "test_gradescope", "test_lms_demo", "test_manual_grading", "test_nbgrader_e2e",
+        "test_parity", "test_reports_readme")},
+}
+#: What reading a changed file looks like in a test module: the zoo, the declarations, the fast check, the load, the
+#: rubric, or the generated pages.
+_READS = re.compile(r'"contract\.md"|"notebooks\.md"|"grading\.md"|"README\.md"|declarations_for|all_declarations|'
+                    r"from tests\.declared|from testkit import load|testkit\.zoo import .*rubric|from testkit\.zoo\.rubric|"
+                    r"selfcheck_file|from testkit\.zoo import")
 
 
-def _copy(tmp_path):
-    course = tmp_path / "course"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
-    for folder in COPIED:
-        shutil.copytree(ROOT / folder, course / folder, ignore=ignore)
-    (course / "tests").mkdir()
-    for path in ROOT.glob("tests/*.py"):
-        shutil.copy2(path, course / "tests" / path.name)
-    for name in ("nbgrader_config.py", "pyproject.toml"):
-        shutil.copy2(ROOT / name, course / name)
+def _changed(tmp_path_factory, name: str):
+    course = copy_course(tmp_path_factory.mktemp(name))
+    CHANGES[name].apply(course)
     return course
 
 
-def _run(course, *args, timeout=120):
-    env = {**os.environ, "PYTHONPATH": str(course), "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run([sys.executable, *args], cwd=course, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+def _tests(course, *extra):
+    return python(course, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-n", "2",
+                  *DEPENDS, *extra, timeout=3000)
 
 
-def _python(course, code):
-    proc = _run(course, "-c", code)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.splitlines()[-1])
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(CHANGES))
+def test_a_change_takes_at_most_four_files_and_one_command(tmp_path_factory, name):
+    change = CHANGES[name]
+    assert len(change.files) <= 4, change.files
+    course = _changed(tmp_path_factory, name)
+    done = regenerate(course)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    check = fast_check(course)
+    assert check.returncode == 0 and "to write" not in check.stdout and "must give" not in check.stdout, check.stdout
+    tests = _tests(course)
+    assert tests.returncode == 0, tests.stdout[-6000:] + tests.stderr[-2000:]
 
 
-def _regenerate(course):
-    """`make release`, as the Makefile runs it: the check lists, then the release."""
-    for args in (("-m", "testkit.zoo.checklists"), ("-m", "autograder", "release")):
-        proc = _run(course, *args)
-        assert proc.returncode == 0, f"{args}: {proc.stdout[-2000:]}{proc.stderr[-3000:]}"
+@pytest.mark.slow
+def test_before_the_files_are_written_the_fast_check_names_each_and_what_must_give(tmp_path_factory):
+    """softplus declared and its reference written, nothing else: the fast check names the notebook (its solution
+    cell), the visible asserts make release's new cells lack, the zoo, and says what must give for ps4's 3 hours."""
+    course = copy_course(tmp_path_factory.mktemp("half"))
+    full = copy_course(tmp_path_factory.mktemp("full"))
+    CHANGES["add-softplus"].apply(full)
+    for name in (f"solutions/{PS4}.py", f"autograder/checks/{PS4}.py"):
+        (course / name).write_text((full / name).read_text(encoding="utf-8"), encoding="utf-8")
+    before = fast_check(course, PS4)
+    assert before.returncode == 1
+    assert f"source/{PS4}/{PS4}.ipynb: no solution cell for softplus" in before.stdout, before.stdout
+    assert f"testkit/zoo/{PS4}.py: softplus has 0 correct and 0 wrong specimens" in before.stdout, before.stdout
+    assert "run `make release`" in before.stdout, before.stdout
+    # the solution cell alone: make release writes its graded cells, which then want the lesson's visible asserts
+    import json
+
+    nb = json.loads((full / "source" / PS4 / f"{PS4}.ipynb").read_text(encoding="utf-8"))
+    mine = json.loads((course / "source" / PS4 / f"{PS4}.ipynb").read_text(encoding="utf-8"))
+    at = next(i for i, c in enumerate(mine["cells"])
+              if c["metadata"].get("nbgrader", {}).get("grade_id") == "task-binary_cross_entropy_with_logits")
+    mine["cells"][at:at] = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "softplus"]
+    (course / "source" / PS4 / f"{PS4}.ipynb").write_text(json.dumps(mine, indent=1, ensure_ascii=False) + "\n",
+                                                          encoding="utf-8")
+    assert regenerate(course).returncode == 0
+    after = fast_check(course, PS4)
+    assert re.search(r"softplus-basic has no visible assert: .*the array \[-2\.0, 0\.0, 3\.0\]", after.stdout), \
+        after.stdout
+    assert "must give: ps4_bernoulli: its working time is" in after.stdout and "over the 3-hour limit" in after.stdout
+    assert "Something must give" in after.stdout
 
 
-def test_adding_a_function_takes_four_files(tmp_path):
-    course = _copy(tmp_path)
-    # 1. the reference and 2. the checks: appended to their problem set's modules
-    with open(course / "solutions" / f"{PS}.py", "a", encoding="utf-8") as fh:
-        fh.write(REFERENCE)
-    with open(course / "autograder" / "checks" / f"{PS}.py", "a", encoding="utf-8") as fh:
-        fh.write(CHECKS)
-    # 3. the notebook: a task, a solution cell and a graded cell after log_softmax's graded cells
-    path = course / "source" / PS / f"{PS}.ipynb"
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    ids = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in nb["cells"]]
-    at = ids.index("log_softmax-purity") + 1
-    nb["cells"][at:at] = NOTEBOOK_CELLS
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    _regenerate(course)
-
-    # the course plan and the checks registry know it, from the copy (ROOT is the copy's)
-    plan = _python(course, "import json; from autograder.model import course as c; from autograder.checks.by_name import "
-                           f"checks_for; print(json.dumps([str(c.ROOT), c.FUNCTIONS[{PS!r}], c.ALL_FUNCTIONS[:4], "
-                           f"c.GRADE_CELLS[{PS!r}][-1], list(checks_for({PS!r}))[-1]]))")
-    assert plan == [str(course), ["logsumexp", "softmax", "log_softmax", "logaddexp"],
-                    ["logsumexp", "softmax", "log_softmax", "logaddexp"], ["logaddexp-basic", 2], "logaddexp-basic"]
-    # the contract row is the one piece not yet written, and it is said with its file
-    gaps = _python(course, f"import json; from tests.declared import missing; print(json.dumps(missing({PS!r}, "
-                           "after=False)))")
-    assert gaps == [f"docs/contract.md: no row for logaddexp under '## {PS}' (| `logaddexp(<its signature>)` | … |, "
-                    "in notebook order)"]
-
-    # 4. the contract row
-    contract = course / "docs" / "contract.md"
-    text = contract.read_text(encoding="utf-8")
-    last = "| `log_softmax(z, axis=-1)` |"
-    end = text.index("\n", text.index(last)) + 1
-    contract.write_text(text[:end] + ROW + text[end:], encoding="utf-8")
-    assert _python(course, f"import json; from tests.declared import missing; print(json.dumps(missing({PS!r}, "
-                           "after=False)))") == []
-    # what the tests ask of every function afterwards, each with its file
-    after = _python(course, f"import json; from tests.declared import missing; print(json.dumps(missing({PS!r})))")
-    assert [line.split(":")[0] for line in after] == [
-        "tests/test_solutions_ps1.py", "testkit/zoo/ps1_softmax.py", "testkit/zoo/degenerate.py", "testkit/independent.py"], after
-    assert all("logaddexp" in line for line in after), after
-
-    # what make release wrote: the points table, the check list, the self-check's functions, the release
-    release = json.loads((course / "release" / PS / f"{PS}.ipynb").read_text(encoding="utf-8"))
-    opening = "".join(release["cells"][0]["source"])
-    assert "| `logaddexp(a, b)` | `logaddexp-basic` (2) |" in opening and "**52 points**" in opening, opening
-    sources = {c["metadata"].get("nbgrader", {}).get("grade_id"): "".join(c["source"]) for c in release["cells"]}
-    assert sources["checks-logaddexp"].startswith("**What the next cells check.** One cell, 2 points for `logaddexp`")
-    assert "run_check" not in sources["logaddexp-basic"] and "m = np.maximum" not in sources["logaddexp"]
-    assert '("logsumexp", "softmax", "log_softmax", "logaddexp"),' in \
-        (course / "student_side" / "selfcheck.py").read_text(encoding="utf-8")
-    check = _run(course, "-m", "autograder", "release", "--check")
-    assert check.returncode == 0, check.stderr
-
-    # the tests that cross-check the plan, the contract, the notebook's tables and lists, the self-check's table
-    tests = _run(course, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-n", "0",
-                 "tests/test_contract_doc.py", "tests/test_checklists.py", "tests/test_notebook_claims.py",
-                 "tests/test_selfcheck.py::test_its_table_is_the_course_and_the_checks",
-                 "tests/test_course_conventions.py", "-k", f"{PS} or not [", timeout=300)
-    assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
+def test_the_dependencies_name_every_test_of_what_a_change_writes():
+    """Every test module that reads a file a change writes by hand or through make release (the zoo, the
+    declarations, the fast check, the load, the rubric, docs/contract.md, README.md, docs/notebooks.md, docs/grading.md,
+    the self-check's table) is in DEPENDS or ELSEWHERE, each with why; every module named exists."""
+    named = {**DEPENDS, **ELSEWHERE}
+    assert all((ROOT / path).is_file() for path in named), [p for p in named if not (ROOT / p).is_file()]
+    readers = {f"tests/{p.name}" for p in (ROOT / "tests").glob("test_*.py")
+               if _READS.search(p.read_text(encoding="utf-8"))}
+    assert not readers - set(named), f"tests that read what a change writes, in neither DEPENDS nor ELSEWHERE: " \
+                                     f"{sorted(readers - set(named))}"

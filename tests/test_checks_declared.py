@@ -8,15 +8,19 @@ place a grade_id is made (``f"{function}-{aspect}"``).
 from __future__ import annotations
 
 import importlib
+import re
 
+import numpy as np
 import pytest
 
+from autograder.checks.by_name import armed, checks_for, declarations_for
 from autograder.checks.check import Check
 from autograder.checks.declaration import FunctionChecks, ProblemSetChecks
+from autograder.checks.draws import family
 from autograder.checks.failure import Hint
 from autograder.checks.hints import kind
 from autograder.checks.probe import Probe, Relation, related
-from autograder.model.course import PROBLEM_SETS, function_of
+from autograder.model.course import FUNCTIONS, PROBLEM_SETS, ROOT, function_of
 
 SHAPE = Hint("The output has the input's shape.", kind("shape"), "test-shape")
 OTHER = Hint("Something else.", kind("value"), "test-other")
@@ -50,7 +54,7 @@ def test_purity_is_judged_on_its_properties_only():
 
 def test_a_grade_id_cannot_name_another_function():
     ps1 = ProblemSetChecks("ps1_softmax")
-    with pytest.raises(ValueError, match="name: ps1_softmax asks for logsumexp, softmax, log_softmax"):
+    with pytest.raises(ValueError, match=f"name: ps1_softmax asks for {', '.join(FUNCTIONS['ps1_softmax'])}"):
         ps1.function("cross_entropy")  # a function of another problem set
     with pytest.raises(ValueError, match="name: expected a contract function"):
         FunctionChecks("sofmax")  # a typo
@@ -118,7 +122,86 @@ def test_a_probe_for_the_other_form_only_is_asked_there_alone_and_last():
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
-def test_every_check_of_a_problem_set_has_its_one_forbidden_list(ps):
+def test_every_check_of_a_function_has_its_functions_forbidden_list(ps):
     module = importlib.import_module(f"autograder.checks.{ps}")
     assert module.PS.name == ps and module.FORBIDDEN is module.PS.forbidden
-    assert all(check.forbidden is module.PS.forbidden for check in module.CHECKS)
+    declared = declarations_for(ps)
+    for check in module.CHECKS:
+        assert check.forbidden == declared[check.function].forbidden, check.grade_id
+        assert check.forbidden[:len(module.PS.forbidden)] == module.PS.forbidden, check.grade_id
+    assert set(armed(checks_for(ps))) == set(module.PS.forbidden)  # (no function of the course forbids more today)
+
+
+def test_a_name_one_function_forbids_is_its_own_and_not_armed_for_the_others():
+    """Forbidding scipy.special.softplus to a new ps4 function must not change how binary_cross_entropy_with_logits
+    is graded, whose docstring allows it: the name joins that function's checks and is read in its code, and the
+    process that runs the set's student code arms only what every function forbids."""
+    ps4 = ProblemSetChecks("ps4_bernoulli", forbidden=("scipy.special.expit", "torch"))
+    own = ps4.function("sigmoid", also_forbidden=("scipy.special.softplus", "torch"))
+    other = ps4.function("binary_cross_entropy_with_logits")
+    assert own.forbidden == ("scipy.special.expit", "torch", "scipy.special.softplus")
+    assert own.own_forbidden == ("scipy.special.softplus",) and other.own_forbidden == ()
+    checks = {c.grade_id: c for c in (own.check("basic", summary="s", probes=(PROBE,)),
+                                       other.check("basic", summary="s", probes=(PROBE,)))}
+    assert checks["sigmoid-basic"].forbidden == own.forbidden
+    assert checks["binary_cross_entropy_with_logits-basic"].forbidden == ("scipy.special.expit", "torch")
+    assert armed(checks) == ("scipy.special.expit", "torch")
+    with pytest.raises(ValueError, match="also_forbidden: expected a tuple"):
+        ps4.function("sigmoid", also_forbidden="scipy.special.softplus")
+
+
+def test_a_function_declares_its_points_minutes_demo_and_contract_once():
+    ps1 = ProblemSetChecks("ps1_softmax")
+    softmax = ps1.function("softmax", points={"basic": 4, "purity": 1}, minutes=40, demo="np.array([1.0, 2.0])",
+                           contract="exp(z) normalised.", readme_note="(with temperature)")
+    assert softmax.check("basic", summary="s", probes=(PROBE,)).points == 4
+    assert softmax.purity(probes=(PROBE, Probe("again", ([1.0, 2.0],), twin=0))).points == 1
+    assert softmax.check("axis", summary="s", probes=(PROBE,), why_reference="w").points == 0  # (tests/declared.py says)
+    assert (softmax.minutes, softmax.demo, softmax.contract, softmax.readme_note) == (
+        40, "np.array([1.0, 2.0])", "exp(z) normalised.", "(with temperature)")
+    with pytest.raises(ValueError, match="points: expected"):
+        ps1.function("softmax", points={"basic-2": 1})
+    with pytest.raises(ValueError, match="points: expected"):
+        ps1.function("softmax", points={"basic": -1})
+    with pytest.raises(ValueError, match="minutes: expected"):
+        ps1.function("softmax", minutes=2.5)
+
+
+@pytest.mark.parametrize("ps", PROBLEM_SETS)
+def test_every_function_of_the_course_declares_what_repeats_it(ps):
+    """Each declaration states its points for exactly the aspects it checks, its minutes, demo arguments and
+    contract text: what the notebook, testkit/load.py, testkit/rewrites.py, docs/contract.md and README.md take."""
+    checks = checks_for(ps)
+    for fn, declared in declarations_for(ps).items():
+        aspects = [gid.rsplit("-", 1)[1] for gid, c in checks.items() if c.function == fn]
+        assert [a for a, _ in declared.points] == aspects, f"{fn}: points for {aspects}, in that order"
+        assert declared.minutes > 0 and declared.demo and declared.contract, fn
+        assert all(checks[f"{fn}-{a}"].points == p for a, p in declared.points), fn
+
+
+#: How many times each check module names its shared generator ``_rng`` (drawn in order: a draw added, removed or
+#: resized in the middle moves every later constant, so every later hidden probe). Frozen: a new constant draws from a
+#: family of its own (``autograder.checks.draws.family``), and a constant taken out keeps its draw (a discarded call,
+#: with a comment), so the count never moves.
+SHARED_DRAWS = {"ps1_softmax": 4, "ps2_cross_entropy": 11, "ps3_gaussian": 25, "ps4_bernoulli": 11,
+                "ps5_gaussian_kl": 38, "ps6_information": 20}
+
+
+@pytest.mark.parametrize("ps", PROBLEM_SETS)
+def test_no_constant_is_added_to_or_taken_from_the_shared_draws(ps):
+    folder = ROOT / "autograder" / "checks"
+    named = sum(len(re.findall(r"\b_rng\b", path.read_text(encoding="utf-8")))
+                for path in folder.glob(f"{ps}*.py"))
+    assert named == SHARED_DRAWS.get(ps, 0), (
+        f"autograder/checks/{ps}.py names _rng {named} times, not {SHARED_DRAWS.get(ps, 0)}: draw a new constant from "
+        f'draws.family("{ps}", "<ITS NAME>"), and keep a removed constant\'s draw (a discarded call), so that no other '
+        "hidden probe moves")
+
+
+def test_a_family_of_probes_has_a_generator_of_its_own():
+    first = family("ps4_bernoulli", "SOFTPLUS_WIDE").normal(size=5)
+    assert np.array_equal(first, family("ps4_bernoulli", "SOFTPLUS_WIDE").normal(size=5))  # the same every time
+    assert not np.array_equal(first, family("ps4_bernoulli", "OTHER").normal(size=5))
+    assert not np.array_equal(first, family("ps1_softmax", "SOFTPLUS_WIDE").normal(size=5))
+    with pytest.raises(ValueError, match="problem_set and name"):
+        family("ps4_bernoulli", "")

@@ -22,6 +22,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from autograder.checks.by_name import declarations_for
 from autograder.checks.references import reference_function
 from autograder.model.course import FUNCTIONS, function_of, is_data_cell, is_lesson_cell, source_notebook
 from autograder.perimeter.guard.forbidden_walk import forbidden_uses
@@ -145,12 +146,7 @@ VISIBLE_WITH_SOFT_LABELS = {"ps4-bce-soft-labels-rejected": {"binary_cross_entro
 #: (so that a student sees what a working function returns), while the hidden -errors cell asks for results only: a
 #: function that adds an intercept column fails that visible assert and keeps the hidden point (-shape charges it).
 VISIBLE_WITH_ITS_SHAPE = {"ps6-map-intercept-added": {"map_linear_regression-errors"}}
-#: The degenerate forms that hand an input back where one number is expected keep the hidden -purity cell (the contract
-#: grants it: docs/contract.md, "A function must do its own work"), while the visible purity assert of mvn_kl compares
-#: one number, and raises on the array (:data:`ARRAY_FOR_A_NUMBER`).
-VISIBLE_ON_ONE_NUMBER = {"mvn_kl-degenerate-identity": {"mvn_kl-purity"}, "mvn_kl-degenerate-echoed": {"mvn_kl-purity"}}
-_BY_DESIGN = (VISIBLE_IN_ONE_FORM, VISIBLE_ON_A_STACK, VISIBLE_AS_VALUES, VISIBLE_WITH_SOFT_LABELS, VISIBLE_WITH_ITS_SHAPE,
-              VISIBLE_ON_ONE_NUMBER)
+_BY_DESIGN = (VISIBLE_IN_ONE_FORM, VISIBLE_ON_A_STACK, VISIBLE_AS_VALUES, VISIBLE_WITH_SOFT_LABELS, VISIBLE_WITH_ITS_SHAPE)
 CHARGED_ELSEWHERE = {name: set().union(*(table.get(name, set()) for table in _BY_DESIGN))
                      for table in _BY_DESIGN for name in table}
 
@@ -178,28 +174,23 @@ def test_visible_asserts_are_a_subset_of_the_hidden_checks(ps):
 @pytest.mark.parametrize("ps", READY)
 def test_the_notebook_self_check_flags_what_the_grader_flags(ps):
     setup, _ = _cells(ps)
-    forbidden = tuple(importlib.import_module(f"autograder.checks.{ps}").FORBIDDEN)
+    declared = declarations_for(ps)
     flagged = 0
     for specimen in zoo(ps):
         ns = _namespace(ps, setup, specimen)
         exec(f"_seen = library_calls({specimen.function})", ns)  # called from the notebook's namespace, as in a cell
-        seen, graded = ns.pop("_seen"), forbidden_uses(ns[specimen.function], forbidden)
+        seen, graded = ns.pop("_seen"), forbidden_uses(ns[specimen.function], declared[specimen.function].forbidden)
         assert set(seen) <= set(graded), specimen.name  # never a warning the grader would not give
         assert bool(seen) == bool(graded), specimen.name  # (a method of a class of the student's included)
         flagged += bool(seen)
     assert flagged >= 1, f"{ps}: the zoo has no specimen that calls a forbidden library function"
 
 
-#: Visible asserts that raise NumPy's "truth value of an array is ambiguous" on the degenerate forms that hand an array
-#: back where one number is expected (``testkit/zoo/degenerate.py``'s identity and echoed forms): ``assert
-#: np.isclose(f(…), v), "…"`` on an array. The notebooks are the lessons' to change (a shape assert with its message
-#: first, or the comparison made one boolean with a message); listed here until they are, each (specimen, cell).
-ARRAY_FOR_A_NUMBER = {
-    (f"{fn}-degenerate-{form}", f"{fn}-{aspect}")
-    for fn, aspects in {"logsumexp": ("basic", "stability"), "kl_divergence": ("basic", "support"),
-                        "js_divergence": ("basic", "properties"), "mvn_kl": ("basic", "highdim", "purity")}.items()
-    for form in ("identity", "echoed") for aspect in aspects
-} | {("cross_entropy-degenerate-identity", f"cross_entropy-{aspect}") for aspect in ("basic", "stability", "errors")}
+#: Visible asserts that raise NumPy's "truth value of an array is ambiguous" on a function that hands an array back
+#: where one number is expected (``assert np.isclose(f(…), v), "…"`` on an array), each (specimen, cell), until the
+#: cell asks for one number first with a message of its own. None since the cells of logsumexp, cross_entropy,
+#: mvn_kl, kl_divergence and js_divergence do (an ``np.size(out) == 1`` assert; mvn_kl's purity compares with allclose).
+ARRAY_FOR_A_NUMBER: set[tuple[str, str]] = set()
 
 
 @pytest.mark.parametrize("ps", READY)

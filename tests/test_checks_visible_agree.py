@@ -16,6 +16,7 @@ import importlib
 
 import pytest
 
+from autograder.checks.by_name import declarations_for
 from autograder.model.course import function_of
 from autograder.perimeter.guard.forbidden_walk import forbidden_uses
 from testkit.zoo import zoo
@@ -82,7 +83,7 @@ def _told_elsewhere(ps, specimen, ns) -> bool:
     """A loss told once, elsewhere: a forbidden call, a stub, the template, and a degenerate form (a function that
     ignores its inputs earns no property points, as a stub: ``testkit/zoo/degenerate.py``; the worked examples of
     the visible asserts are relations and values, which such a function can meet)."""
-    forbidden = tuple(importlib.import_module(f"autograder.checks.{ps}").FORBIDDEN)
+    forbidden = declarations_for(ps)[specimen.function].forbidden
     return (not specimen.hint or "template" in specimen.name or "-degenerate-" in specimen.name
             or bool(forbidden_uses(ns[specimen.function], forbidden)))
 

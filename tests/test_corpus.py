@@ -3,7 +3,7 @@
 The corpus itself is other people's code, taken from public repositories, so it is never committed: a developer
 keeps it on their machine (``testkit/corpus/specimens/``, ignored by git) and grades it with
 ``python -m testkit.corpus.grade``, which reports every specimen graded otherwise than its label says
-(testkit/corpus/README.md; docs/contributing.md has the last run's figures). What the repository holds, and these
+(testkit/corpus/README.md; docs/changelog.md has each run's figures). What the repository holds, and these
 tests run, is the machinery that labels a specimen with the independent reference (``testkit/corpus/oracle.py``:
 SciPy, NumPy and mpmath against the contract, never the product's ``solutions/``), hands it in as a notebook and
 grades it with the real engine, and compares: on ``testkit/corpus/fixtures/``, specimens written here in the same

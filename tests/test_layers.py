@@ -487,6 +487,8 @@ RAW_CELL_READERS = {
     "autograder/nbgrader_io/answer_pictures.py": "a submitted answer's pasted pictures: its attachments, which the "
                                                  "model never reads",
     "autograder/nbgrader_io/autograded.py": "writes the notebooks formgrader shows (nbformat JSON, cell by cell)",
+    "autograder/checks/graded_cells.py": "writes the source notebooks' graded cells from the declarations (nbformat "
+                                         "JSON, a new cell as nbgrader's toolbar makes one)",
 }
 #: What reading a notebook's cells as JSON looks like: the cell_type key, or the model's raw-cell helpers.
 _RAW_HELPERS = {"cell_text", "nbgrader_meta", "grade_id_of"}

@@ -1,6 +1,6 @@
 """A problem set fits its stated time: its words, its hygiene points, its working time.
 
-The definitions are in ``tests/load.py`` and ``docs/notebooks.md`` ("Load: words, points and time"):
+The definitions are in ``testkit/load.py`` and ``docs/notebooks.md`` ("Load: words, points and time"):
 
 * the markdown a student reads before "Going further" (release notebook, check lists and formulas
   included, table rows left out) is at most 2,200 words;
@@ -8,7 +8,7 @@ The definitions are in ``tests/load.py`` and ``docs/notebooks.md`` ("Load: words
   cell outweighs every hygiene cell of its function: a flipped gradient sign costs more than the 2 of
   ``cross_entropy_grad``'s 9 points it cost at commit 4945c91 (the set's idea and the container have their own
   rules: ``tests/test_rubric.py``);
-* the opening's stated working time is the estimate of ``tests/load.py``, and ``docs/notebooks.md``
+* the opening's stated working time is the estimate of ``testkit/load.py``, and ``docs/notebooks.md``
   states the same per-function minutes.
 """
 
@@ -20,8 +20,8 @@ import nbformat
 import pytest
 
 from autograder.model.course import GRADE_CELLS, PROBLEM_SETS, ROOT, function_of, source_notebook
+from testkit import load
 from testkit.zoo import ps2_cross_entropy
-from tests import load
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
@@ -56,7 +56,7 @@ def test_the_stated_working_time_is_the_estimate(ps):
     stated = re.search(r"^\*\*Working time:\*\*.*$", opening, re.M)
     assert stated and stated.group(0) == load.working_time_line(ps), (
         f"{ps}: the opening says {stated.group(0) if stated else None!r}; the estimate is "
-        f"{load.working_time_line(ps)!r} (tests/load.py, docs/notebooks.md)")
+        f"{load.working_time_line(ps)!r}: run `make release` (testkit/load.py writes it; docs/notebooks.md)")
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
@@ -65,7 +65,7 @@ def test_the_working_time_is_at_most_three_hours(ps):
     if ps in load.OVER_THE_LIMIT:
         assert hours > load.HOURS_LIMIT, f"{ps} now fits in {load.HOURS_LIMIT:g} hours: remove it from OVER_THE_LIMIT"
         return
-    assert hours <= load.HOURS_LIMIT, f"{ps}: {hours:g} hours by tests/load.py's estimate"
+    assert hours <= load.HOURS_LIMIT, f"{ps}: {hours:g} hours by testkit/load.py's estimate"
 
 
 @pytest.mark.parametrize("ps", sorted(load.OVER_THE_LIMIT))
@@ -76,7 +76,7 @@ def test_a_set_over_the_limit_is_over_for_its_functions_and_derivation_alone(ps)
     assert e["functions"] + e["derivation"] > 60 * load.HOURS_LIMIT, \
         f"{ps}: its functions and derivation are {e['functions'] + e['derivation']} minutes: cut its reading instead"
     missing = [number for number in load.arithmetic(ps) if number not in load.OVER_THE_LIMIT[ps]]
-    assert not missing, f"tests/load.py, OVER_THE_LIMIT[{ps!r}]: write its arithmetic as {missing}"
+    assert not missing, f"testkit/load.py, OVER_THE_LIMIT[{ps!r}]: write its arithmetic as {missing}"
 
 
 def test_the_guide_states_the_estimates_minutes():

@@ -23,7 +23,7 @@ import pytest
 
 from autograder.checks.by_name import checks_for
 from autograder.checks.forbidden import FRAMEWORKS
-from autograder.model.course import FUNCTIONS, problem_set_of_function
+from autograder.model.course import FUNCTIONS
 from autograder.perimeter.child_runtime.invoke import invoke
 from autograder.reading import library, names, notebook
 from autograder.reading.cells import read_cell
@@ -694,14 +694,14 @@ def test_honest_corpora_are_read_pure():
     set's purity probes: the reading finds a write only where the run shows one (the zoo's specimens that work
     in place), never on code whose calls leave their inputs alone but for the zoo's two specimens that write on
     a path the probes do not take."""
-    from testkit.independent import INDEPENDENT
+    from testkit.independent import versions as independent
     from testkit.zoo import all_specimens, grade, reference_sources
 
     found, read = set(), 0
     # (a specimen whose recorded mistake is code the grader cannot read is not honest about its purity: left out)
     versions = [(s.name, s.function, s.source, ps) for ps, s in all_specimens() if "unreadable-code" not in s.mistakes]
-    versions += [(f"{fn}-{i}", fn, src, problem_set_of_function(fn)) for fn, srcs in INDEPENDENT.items()
-                 for i, src in enumerate(srcs)]
+    versions += [(f"{fn}-{i}", fn, src, ps) for ps, fns in FUNCTIONS.items() for fn in fns
+                 for i, src in enumerate(independent(fn))]
     for name, function, source, ps in versions:
         reader = NotebookReading(contract=FUNCTIONS[ps])
         for text in reference_sources(ps):

@@ -15,11 +15,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from autograder.model.course import GRADE_CELLS
 from autograder.model.results import load_results
 from autograder.model.roster import RosterError, read_mapping
 from autograder.reports.junit import junit_xml
 from autograder.reports.lms import CANVAS_COLUMNS, ExportError, canvas_rows, plain_rows
-from tests.reports_fixtures import make_result, write_class, write_result
+from tests.reports_fixtures import SETS, full, g, make_result, score, write_class, write_result
 
 MAPPING = """course_id,lms_id,name,sis_user_id,sis_login_id,section
 ada,40001,"Lovelace, Ada",s1001,ada.lovelace,Section 1
@@ -60,9 +61,9 @@ def grades_csv(results_dir) -> dict:
 def test_canvas_csv_has_canvas_columns_points_possible_and_the_grades_of_grades_csv(folder):
     results = load_results(folder / "results")
     rows = parse(canvas_rows(results, read_mapping(folder / "map.csv")))
-    sets = ["ps1_softmax", "ps2_cross_entropy", "ps3_gaussian", "ps4_bernoulli", "ps5_gaussian_kl"]
+    sets = list(SETS)
     assert rows[0] == [*CANVAS_COLUMNS, *sets]
-    assert rows[1] == ["Points Possible", "", "", "", "", "40", "32", "32", "40", "24"]
+    assert rows[1] == ["Points Possible", "", "", "", "", *(g(full(ps)) for ps in sets)]
     assert all(len(r) == len(rows[0]) for r in rows), "no id or name shifts a row's columns"
     by_id = {r[1]: r for r in rows[2:]}
     expected = grades_csv(folder / "results")
@@ -135,7 +136,7 @@ def test_plain_csv_one_row_per_student_with_total(folder):
     expected = grades_csv(folder / "results")
     for row in rows[1:]:
         if row[1] != "nia":
-            assert row[-2] == expected[row[1]]["total"] and row[-1] == "168", row
+            assert row[-2] == expected[row[1]]["total"] and row[-1] == g(sum(full(ps) for ps in SETS)), row
     without_map = parse(plain_rows(results))
     assert [r[1] for r in without_map[1:]] == sorted(expected), "every student with results, by course id"
 
@@ -151,10 +152,13 @@ def test_junit_report_one_suite_per_submission_and_escaped(tmp_path):
     suites = root.findall("testsuite")
     assert len(suites) == len(results)
     assert int(root.get("failures")) == sum(len([t for t in r.tests if not t.passed]) for r in results)
-    ben = next(s for s in suites if s.get("name") == "ben/ps1_softmax: 31 / 40 autograded points")
+    name = f"ben/ps1_softmax: {g(score('ben', 'ps1_softmax'))} / {g(full('ps1_softmax'))} autograded points"
+    ben = next(s for s in suites if s.get("name") == name)
     failed = {c.get("name"): c.find("failure") for c in ben.findall("testcase") if c.find("failure") is not None}
-    assert set(failed) == {"softmax-stability: 0 / 5 points", "log_softmax-stability: 0 / 4 points"}
-    assert "Hint: Large logits overflow" in failed["softmax-stability: 0 / 5 points"].text
+    cells = dict(GRADE_CELLS["ps1_softmax"])
+    assert set(failed) == {f"{gid}: 0 / {g(cells[gid])} points" for gid in ("softmax-stability", "log_softmax-stability")
+                           if gid in cells}
+    assert "Hint: Large logits overflow" in failed[f"softmax-stability: 0 / {g(cells['softmax-stability'])} points"].text
     bad = next(s for s in suites if "\\x1b[31m" in s.get("name"))
     assert "<b>&\"'" in bad.get("name"), "markup is text in XML (escaped by ElementTree, read back as text)"
     case = next(c for c in bad.findall("testcase") if c.find("failure") is not None)

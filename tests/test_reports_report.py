@@ -16,7 +16,18 @@ from autograder.reports.after_grading import write_reports
 from autograder.reports.histogram import histogram_svgs, panels
 from autograder.reports.report import render_report, write_report
 from autograder.reports.table import grade_table, print_grades, progress_bar
-from tests.reports_fixtures import MEAN_HINT, OVERFLOW_HINT, VARIANCE_HINT, XSS, write_class
+from tests.reports_fixtures import (
+    MEAN_HINT,
+    OVERFLOW_HINT,
+    SETS,
+    VARIANCE_HINT,
+    XSS,
+    full,
+    g,
+    points_of,
+    score,
+    write_class,
+)
 
 
 @pytest.fixture()
@@ -36,7 +47,7 @@ def test_item_analysis_counts_pass_rates_and_ranks_hints(results_dir):
     assert "Function not defined" in stab["mistakes"][1]["label"]
     assert items["gaussian_log_pdf-basic"]["mistakes"][0]["label"] == VARIANCE_HINT
     assert items["cross_entropy-basic"]["mistakes"] == [{"label": MEAN_HINT, "count": 1}]
-    assert items["logsumexp-basic"]["max_score"] == 4
+    assert items["logsumexp-basic"]["max_score"] == points_of("logsumexp-basic")
 
 
 def test_a_failure_without_a_hint_is_labelled_in_words():
@@ -55,9 +66,9 @@ def test_a_failure_without_a_hint_is_labelled_in_words():
 
 def test_student_rows_and_flags(results_dir):
     rows = {r["student"]: r for r in stats.student_rows(load_results(results_dir))}
-    assert rows["ada"]["total"] == rows["ada"]["max_total"] == 168
+    assert rows["ada"]["total"] == rows["ada"]["max_total"] == sum(full(ps) for ps in SETS)
     assert rows["ben"]["scores"]["ps2_cross_entropy"] is None
-    assert rows["ben"]["total"] == 31 + 37
+    assert rows["ben"]["total"] == score("ben", "ps1_softmax") + score("ben", "ps4_bernoulli")
     assert rows["eve"]["flags"] == ["ps1_softmax: test cells changed"]
     # the reason the terminal shows is the one results.json gives (not a vague "notebook not run")
     (fay,) = rows["fay"]["flags"]
@@ -120,11 +131,14 @@ def test_terminal_table(results_dir):
     console.print(grade_table(load_results(results_dir)))
     text = out.getvalue()
     assert max(len(line) for line in text.splitlines()) <= 80, "fits an 80-column terminal"
-    assert "ps1" in text and "/40" in text and "/168" in text
+    total = sum(full(ps) for ps in SETS)
+    assert "ps1" in text and f"/{g(full('ps1_softmax'))}" in text and f"/{g(total)}" in text
     rows = {cells[0]: cells[1:] for cells in (re.findall(r"[^│┃\s]+", line) for line in text.splitlines()) if cells}
-    assert rows["ada"] == ["40", "32", "32", "40", "24", "168"]
-    assert rows["ben"] == ["31", "–", "–", "37", "–", "68"]  # ben did not submit ps2, ps3, ps5
-    assert rows["eve"] == ["40", "⚠", "–", "–", "–", "–", "40"]  # changed test cells: a look
+    assert rows["ada"] == [*(g(full(ps)) for ps in SETS), g(total)]
+    ben = (score("ben", "ps1_softmax"), score("ben", "ps4_bernoulli"))
+    assert rows["ben"] == [g(ben[0]), "–", "–", g(ben[1]), "–", g(sum(ben))]  # ben did not submit ps2, ps3, ps5
+    eve = g(full("ps1_softmax"))
+    assert rows["eve"] == [eve, "⚠", "–", "–", "–", "–", eve]  # changed test cells: a look
 
 
 def test_write_reports_prints_table_and_paths(results_dir):
@@ -149,12 +163,13 @@ def test_json_output_is_the_only_stdout(results_dir, capsys):
     assert data["report"] == "report.html"
     assert data["class"]["submissions"] == 15
     ps1 = data["problem_sets"]["ps1_softmax"]
-    assert ps1["max_score"] == 40 and ps1["n"] == 6
+    assert ps1["max_score"] == full("ps1_softmax") and ps1["n"] == 6
     item = next(i for i in ps1["items"] if i["grade_id"] == "softmax-stability")
     assert item["mistakes"][0]["count"] == 2
     ben = next(s for s in data["students"] if s["student"] == "ben")
-    assert ben["scores"] == {"ps1_softmax": 31.0, "ps2_cross_entropy": None, "ps3_gaussian": None,
-                             "ps4_bernoulli": 37.0, "ps5_gaussian_kl": None}
+    assert ben["scores"] == {"ps1_softmax": score("ben", "ps1_softmax"), "ps2_cross_entropy": None,
+                             "ps3_gaussian": None, "ps4_bernoulli": score("ben", "ps4_bernoulli"),
+                             "ps5_gaussian_kl": None}
     hal = next(s for s in data["submissions"] if s["student"] == "hal")
     assert hal["flagged"] and hal["cell_problems"][0]["status"] == "timeout"
 
@@ -374,10 +389,11 @@ def test_histogram_geometry_labels_bars_and_mean(results_dir):
         top_score = max(panel.scores)
         assert any(abs(c - top_score) <= (hi - lo) / 2 for c in centres), "the best score has its bar (bars are equal)"
         if panel.title == "ps1_softmax":
-            assert 40 in [round(c, 2) for c in centres], "a full-marks bar centred on 40"
+            assert full("ps1_softmax") in [round(c, 2) for c in centres], "a full-marks bar centred on full marks"
         mean = root.find("line[@class='mean']")
         assert x_value(float(mean.get("x1"))) == pytest.approx(sum(panel.scores) / len(panel.scores), abs=0.01)
-    assert [p.title for p in panels(results)][-1] == "total" and max(panels(results)[-1].scores) == 168
+    assert [p.title for p in panels(results)][-1] == "total"
+    assert max(panels(results)[-1].scores) == sum(full(ps) for ps in SETS)
 
 
 def test_histograms_count_missing_work_as_the_tables_and_the_caption_say(results_dir):

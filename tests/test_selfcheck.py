@@ -33,6 +33,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.checks.by_name import declarations_for
 from autograder.engine.restore import rebuild
 from autograder.model.course import FUNCTIONS, PROBLEM_SETS, ROOT, SELF_CHECK_CELL, release_notebook, source_notebook
 from autograder.model.notebook import load_source, load_submission
@@ -75,9 +76,11 @@ def test_one_file_written_into_every_notebook():
 def test_its_table_is_the_course_and_the_checks():
     table = _module().PROBLEM_SETS
     assert list(table) == list(PROBLEM_SETS)
-    for ps, (functions, forbidden) in table.items():
+    for ps, (functions, forbidden, *own) in table.items():
         assert functions == FUNCTIONS[ps]
         assert set(forbidden) == set(importlib.import_module(f"autograder.checks.{ps}").FORBIDDEN), ps
+        declared = {fn: d.own_forbidden for fn, d in declarations_for(ps).items() if d.own_forbidden}
+        assert own == ([declared] if declared else []), f"{ps}: run make release (the names only some functions forbid)"
 
 
 def test_it_imports_only_the_standard_library():
@@ -211,7 +214,7 @@ def test_in_a_numpy_and_scipy_only_interpreter_it_flags_what_the_grader_flags(tm
     for ps, specimen in specimens:
         ns = {"__name__": "__main__"}
         exec(compile(specimen.source, specimen.name, "exec"), ns)
-        graded = forbidden_uses(ns[specimen.function], importlib.import_module(f"autograder.checks.{ps}").FORBIDDEN)
+        graded = forbidden_uses(ns[specimen.function], declarations_for(ps)[specimen.function].forbidden)
         assert set(seen[specimen.name]) <= set(graded), specimen.name   # never a warning the grader would not give
         assert bool(seen[specimen.name]) == bool(graded), specimen.name
         flagged += bool(graded)

@@ -1,4 +1,4 @@
-"""The structure figures a newcomer can rely on (docs/contributing.md, "Development"): in the product (the grader,
+"""The structure figures a newcomer can rely on (docs/development.md): in the product (the grader,
 the reference solutions and what every notebook carries), no module over :data:`MAX_MODULE_LINES` lines and no
 function over :data:`MAX_FUNCTION_LINES`. A module that grows past the bound is split along a job (its own row in
 docs/architecture.md); a function, into steps with names.

@@ -22,6 +22,8 @@ from autograder.reports.gradescope import gradescope_results
 from autograder.reports.junit import junit_tree
 
 PS = "ps2_cross_entropy"
+#: Its autograded points, as the course declares them.
+AUTO = autograded_max_score(PS)
 
 
 def _result(answer: str, earned: float = 0.0) -> SubmissionResult:
@@ -50,17 +52,17 @@ def _result(answer: str, earned: float = 0.0) -> SubmissionResult:
 def test_the_autograded_maximum_is_the_same_whatever_the_student_answered(answer):
     result = _result(answer, earned=20.5 if answer != "unreadable" else 0.0)
     points = result.autograded_points
-    assert points.max_score == autograded_max_score(PS) == 32
+    assert points.max_score == autograded_max_score(PS) == AUTO
     assert points.score == (0.0 if answer == "unreadable" else 20.5)
     assert points.by_hand_max == 8 and points.pending == (8 if answer == "pending" else 0)
     # every reporter says the same denominator
     suite = junit_tree([result]).getroot().find("testsuite")
-    assert f": {points.score:g} / 32 autograded points" in suite.get("name")
+    assert f": {points.score:g} / {AUTO:g} autograded points" in suite.get("name")
     props = {p.get("name"): p.get("value") for p in suite.iter("property")}
-    assert props["autograded_max_score"] == "32"
+    assert props["autograded_max_score"] == f"{AUTO:g}"
     gradescope = gradescope_results(result)
-    assert gradescope["extra_data"]["max_score"] == 32 and gradescope["score"] == points.score
-    assert sum(t.get("max_score", 0) for t in gradescope["tests"]) == 32, "no answer cell is an autograded test"
+    assert gradescope["extra_data"]["max_score"] == AUTO and gradescope["score"] == points.score
+    assert sum(t.get("max_score", 0) for t in gradescope["tests"]) == AUTO, "no answer cell is an autograded test"
 
 
 def _late(result: SubmissionResult, penalty: float) -> SubmissionResult:
@@ -74,7 +76,7 @@ def test_late_penalties_are_rounded_to_the_courses_precision():
     """800 of 2,699 penalties tried left a remainder such as 0.010000000000001563 (3.21 - 3.2): the points every
     platform records are rounded to the course's precision (two decimals), never a float's error."""
     tried = wrong = 0
-    for earned_cents in range(0, 3201, 7):
+    for earned_cents in range(0, int(100 * AUTO) + 1, 7):
         for share in (0.1, 0.15, 0.3):
             earned = earned_cents / 100
             result = _late(_result("pending", earned), share * earned)
@@ -83,7 +85,7 @@ def test_late_penalties_are_rounded_to_the_courses_precision():
             text = repr(points.score)
             wrong += len(text.partition(".")[2]) > POINTS_DECIMALS
             assert points.score == round(earned - share * earned, POINTS_DECIMALS) + 0.0
-            assert points.max_score == 32
+            assert points.max_score == AUTO
     assert tried > 1000 and wrong == 0
     result = _late(_result("pending", 3.21), 3.2)
     assert 3.21 - 3.2 != 0.01 and result.autograded_points.score == 0.01
@@ -108,8 +110,9 @@ def test_an_unreadable_notebooks_feedback_says_it_could_not_be_read(tmp_path):
 
 
 def test_junit_names_hand_graded_points_apart():
-    suite = junit_tree([_result("graded", 30)]).getroot().find("testsuite")
-    assert suite.get("name") == "s/ps2_cross_entropy: 30 / 32 autograded points, 5 / 8 graded by hand"
-    suite = junit_tree([_result("pending", 32)]).getroot().find("testsuite")
-    assert suite.get("name") == "s/ps2_cross_entropy: 32 / 32 autograded points (8 awaiting grading)"
+    hand = ANSWER_CELLS[PS][0][1]
+    suite = junit_tree([_result("graded", AUTO - 2)]).getroot().find("testsuite")
+    assert suite.get("name") == f"s/ps2_cross_entropy: {AUTO - 2:g} / {AUTO:g} autograded points, 5 / {hand:g} graded by hand"
+    suite = junit_tree([_result("pending", AUTO)]).getroot().find("testsuite")
+    assert suite.get("name") == f"s/ps2_cross_entropy: {AUTO:g} / {AUTO:g} autograded points ({hand:g} awaiting grading)"
     assert ET.tostring(suite)

@@ -25,6 +25,7 @@ import re
 
 import pytest
 
+from autograder.checks.by_name import declarations_for
 from autograder.model.course import GRADE_CELLS, source_notebook
 from autograder.perimeter.guard.forbidden_walk import forbidden_uses
 from testkit.training_tells import run_training, tells
@@ -52,7 +53,7 @@ def mistake_specimens(ps: str, function: str) -> list:
     not a stub or the template (no hint, or unlisted in ``LOSES``), not a forbidden library call (the grader's own
     finder, on the specimen exec'd alone)."""
     loses = importlib.import_module(f"testkit.zoo.{ps}").LOSES
-    forbidden = tuple(importlib.import_module(f"autograder.checks.{ps}").FORBIDDEN)
+    forbidden = declarations_for(ps)[function].forbidden
     order = [gid for gid, _ in GRADE_CELLS[ps]]
     out = []
     for specimen in zoo(ps):

@@ -5,7 +5,7 @@ workers do not run apt-get or npm at the same time.
 
 Where the tests must not pass by skipping (``.ci/run`` sets ``PROBDL_REQUIRE_BROWSER=1``, and so does any
 CI that sets ``CI=true``), a Chromium that is missing and cannot be installed fails the test instead
-(docs/contributing.md); in ``.ci/run``'s runs under the other CPythons (``.ci/other-python``,
+(docs/development.md); in ``.ci/run``'s runs under the other CPythons (``.ci/other-python``,
 ``PROBDL_BROWSER_ELSEWHERE``) the browser tests skip, saying they run in the CPython 3.11 suite.
 """
 

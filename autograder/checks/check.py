@@ -101,6 +101,9 @@ class Check:
         it also fails its :attr:`purity_cell` (charged there, not again in every cell whose inputs are lists).
     purity_cell : Check or None
         With ``array_form``: the function's ``-purity`` cell (set by :func:`~autograder.checks.declaration.linked`).
+    points : float
+        The cell's points, as its function's declaration gives them (``make release`` writes them into the
+        graded cell's nbgrader metadata, which the course plan and nbgrader read).
     """
 
     grade_id: str
@@ -125,6 +128,7 @@ class Check:
     stack_cells: tuple = field(default=(), compare=False, repr=False)
     array_form: Check | None = None
     purity_cell: Check | None = field(default=None, compare=False, repr=False)
+    points: float = 0
 
     @property
     def relations(self) -> tuple:

@@ -6,18 +6,28 @@ each aspect adds its summary, probes and overrides (:meth:`FunctionChecks.check`
 with ``grade_id = f"{function}-{aspect}"``::
 
     PS1 = ProblemSetChecks("ps1_softmax", forbidden=SCIPY_SOFTMAX + FRAMEWORKS)
-    LOGSUMEXP = PS1.function("logsumexp", hints=LSE_HINTS, atol=1e-12)
+    LOGSUMEXP = PS1.function("logsumexp", hints=LSE_HINTS, atol=1e-12,
+                             points={"basic": 4, "stability": 5, "purity": 1}, minutes=40,
+                             demo="np.array([1.0, 2.0, 3.0])", contract="log Σ exp(z) along `axis`, …")
     CHECKS = linked((
         LOGSUMEXP.check("basic", summary="...", probes=(Probe(...), ...)),
         LOGSUMEXP.check("stability", summary="...", probes=(...), no_warnings=True),
         LOGSUMEXP.purity(probes=(...)),
     ))
+
+The function's declaration is the one place everything about it that repeats elsewhere is written: its points per
+aspect (``make release`` writes them into the source notebook's graded cells, with each cell's hidden call), the
+minutes a student needs for it (``testkit/load.py``), the arguments of a small call (``demo``:
+``testkit/rewrites.py``), its row of docs/contract.md (``contract``, beside the reference's signature) and its
+entry in README.md's problem-set table (``readme_note``), and the library functions it may not use besides its
+set's (``also_forbidden``). :mod:`autograder.checks.course_text` writes them where they repeat; ``python -m
+tests.declared`` names, with the file and what to write, whatever a function still lacks.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,11 +37,19 @@ from autograder.checks.changes import with_changes
 from autograder.checks.check import Check
 from autograder.checks.probe import EXPECTS, Probe
 from autograder.checks.slice_form import SliceForm
-from autograder.model.course import FUNCTIONS
+from autograder.model.course import FUNCTIONS, solution_functions
 
 #: An aspect names one property of a function; it must not contain "-", which
 #: separates it from the function in a grade_id (``course.function_of``).
 _ASPECT = re.compile(r"[a-z][a-z0-9_]*")
+
+def declarable(ps: str | None = None) -> tuple[str, ...]:
+    """The functions a declaration may name: those of ``ps`` (every problem set's, for None) that its source
+    notebook grades or has a solution cell for (a function being added has its solution cell before make release
+    writes its graded cells from the declaration)."""
+    sets = FUNCTIONS if ps is None else (ps,)
+    return tuple(dict.fromkeys(fn for s in sets for fn in (*FUNCTIONS[s], *solution_functions(s))))
+
 
 #: The one sentence every purity check states (see :meth:`FunctionChecks.purity`).
 PURITY_SUMMARY = ("accepts {lists}, does not modify its {inputs}, and raises no RuntimeWarning "
@@ -72,6 +90,23 @@ class FunctionChecks:
         :attr:`SliceForm.cells <autograder.checks.slice_form.SliceForm.cells>` gets it (:attr:`Check.slice_form`).
     changes : tuple of Change
         Its arguments changed as every correct result responds to (:mod:`autograder.checks.changes`).
+    points : tuple of (str, float)
+        The points of each aspect, in the order its cells are declared (``make release`` writes them into the
+        graded cells' nbgrader metadata, where nbgrader and the course plan read them).
+    minutes : int
+        Writing the function and debugging it until its visible checks pass, for a median second-year student
+        (the working-time estimate, ``testkit/load.py``).
+    demo : str
+        The arguments of a small call it answers, as code (``"np.array([1.0, 2.0, 3.0])"``): what a student's
+        demonstration below the function passes (``testkit/rewrites.py``).
+    contract : str
+        What it computes, for its row of docs/contract.md (beside the reference's signature).
+    readme_note : str
+        What README.md's problem-set table says beside its name (``"(with temperature)"``), usually nothing.
+    own_forbidden : tuple of str
+        Library objects this function may not use besides its problem set's list (``forbidden`` holds both).
+        The set's list is made unusable in the process that runs student code; a name only some functions of
+        the set forbid is judged by reading the function's code alone (the others may use it).
 
     Raises
     ------
@@ -90,10 +125,20 @@ class FunctionChecks:
     form_cells: tuple = ("basic",)
     slice_form: SliceForm | None = None
     changes: tuple = ()
+    points: tuple = ()
+    minutes: int = 0
+    demo: str = ""
+    contract: str = ""
+    readme_note: str = ""
+    own_forbidden: tuple = ()
 
     def __post_init__(self) -> None:
-        if self.name not in {fn for fns in FUNCTIONS.values() for fn in fns}:
+        if self.name not in declarable():
             raise ValueError(f"name: expected a contract function of autograder.model.course.FUNCTIONS, got {self.name!r}")
+
+    def points_of(self, aspect: str) -> float:
+        """The points of ``aspect`` (0 where the declaration gives none: ``python -m tests.declared`` says so)."""
+        return dict(self.points).get(aspect, 0)
 
     def check(self, aspect: str, *, summary: str, probes: tuple, hints: tuple | None = None,
               rtol: float | None = None, atol: float | None = None, no_warnings: bool = False,
@@ -176,6 +221,7 @@ class FunctionChecks:
             why_reference=why_reference.strip(),
             allowed=self.allowed,
             container=container,
+            points=self.points_of(aspect),
         )
         if self.slice_form is not None and aspect not in self.slice_form.cells \
                 and (aspect != "purity" or self.slice_form.purity):
@@ -268,19 +314,39 @@ class ProblemSetChecks:
 
     def function(self, name: str, *, hints: tuple = (), rtol: float = Check.rtol, atol: float = Check.atol,
                  returns: tuple = (), other_form: Callable[[tuple], tuple | None] | None = None,
-                 slice_form: SliceForm | None = None, allowed: str = "", changes: tuple = ()) -> FunctionChecks:
+                 slice_form: SliceForm | None = None, allowed: str = "", changes: tuple = (),
+                 points: Mapping[str, float] | None = None, minutes: int = 0, demo: str = "", contract: str = "",
+                 readme_note: str = "", also_forbidden: tuple = ()) -> FunctionChecks:
         """The declaration of contract function ``name`` of this problem set (``allowed``: the building blocks
-        this function's advice names, where the problem set's list would name some that are not for it).
+        this function's advice names, where the problem set's list would name some that are not for it;
+        ``points``: ``{aspect: points}``; ``also_forbidden``: names it may not use besides the set's; the rest as
+        in :class:`FunctionChecks`).
 
         Raises
         ------
         ValueError
-            If this problem set does not ask for a function called ``name``.
+            If this problem set asks for no function called ``name`` (a contract function is one its notebook
+            has a solution cell or graded cells for), an aspect of ``points`` is not a lowercase word or its
+            points are not a number >= 0, ``minutes`` is negative, or ``also_forbidden`` is not a tuple of str.
         """
-        if name not in FUNCTIONS[self.name]:
-            raise ValueError(f"name: {self.name} asks for {', '.join(FUNCTIONS[self.name])}; got {name!r}")
-        return FunctionChecks(name, self.forbidden, tuple(hints), rtol, atol, tuple(returns),
-                              allowed or self.allowed, other_form, slice_form=slice_form, changes=tuple(changes))
+        if name not in declarable(self.name):
+            raise ValueError(f"name: {self.name} asks for {', '.join(FUNCTIONS[self.name])}; got {name!r} (a "
+                             f"function being added needs its solution cell in source/{self.name}/{self.name}.ipynb)")
+        pairs = tuple((points or {}).items())
+        for aspect, p in pairs:
+            if not isinstance(aspect, str) or not _ASPECT.fullmatch(aspect) \
+                    or isinstance(p, bool) or not isinstance(p, (int, float)) or p < 0:
+                raise ValueError(f"points: expected {{aspect: points >= 0}} for {name}, got {aspect!r}: {p!r}")
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
+            raise ValueError(f"minutes: expected a whole number of minutes >= 0 for {name}, got {minutes!r}")
+        if not isinstance(also_forbidden, tuple) or not all(isinstance(n, str) for n in also_forbidden):
+            raise ValueError(f"also_forbidden: expected a tuple of dotted names (str) for {name}, "
+                             f"got {also_forbidden!r}")
+        own = tuple(n for n in also_forbidden if n not in self.forbidden)
+        return FunctionChecks(name, self.forbidden + own, tuple(hints), rtol, atol, tuple(returns),
+                              allowed or self.allowed, other_form, slice_form=slice_form, changes=tuple(changes),
+                              points=pairs, minutes=minutes, demo=demo, contract=contract,
+                              readme_note=readme_note, own_forbidden=own)
 
 
 def linked(checks: tuple) -> tuple:

@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
-from autograder.checks.by_name import checks_for
+from autograder.checks.by_name import armed, checks_for
 from autograder.checks.callees import carried_callees
 from autograder.checks.evaluate import LocalTarget
 from autograder.checks.references import reference_function
@@ -271,7 +271,7 @@ def _arm(problem_set: str) -> None:
     """Forbidden objects refuse student code; the references are loaded, then no longer importable by name."""
     if problem_set not in course.PROBLEM_SETS or support.unsupported() is not None:
         return  # (on an interpreter the guard does not support, run_check grades nothing and says why)
-    names = sorted({n for check in checks_for(problem_set).values() for n in check.forbidden})
+    names = list(armed(checks_for(problem_set)))
     for function in course.FUNCTIONS[problem_set]:
         reference_function(function)  # (cached for the kernel's life)
     for name in [m for m in sys.modules if m == "solutions" or m.startswith("solutions.")]:

@@ -521,11 +521,24 @@ LSE_SINGLE = Probe("a single logit", (np.array([0.7]),))
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 # (changes: the function's own work, asked in every cell but -basic's values and -purity: autograder/checks/changes.py)
 LOGSUMEXP = PS.function("logsumexp", hints=LSE_HINTS, atol=LOG_ATOL, slice_form=SliceForm(reduces=True),
-                        changes=(others_lowered(0, "z"),))
+                        changes=(others_lowered(0, "z"),),
+                        points={"basic": 4, "axis": 2, "shape": 1, "stability": 5, "purity": 1}, minutes=40,
+                        demo="np.array([1.0, 2.0, 3.0])",
+                        contract=("log Σ exp(z) along `axis`, with that axis removed. Stable for finite z of any size "
+                                  "(±1e300 included). A slice that is all −inf gives −inf."))
 SOFTMAX = PS.function("softmax", hints=SOFTMAX_HINTS, slice_form=SliceForm(reduces=False),
-                      changes=(others_lowered(0, "z"), hotter(), other_axis()))
+                      changes=(others_lowered(0, "z"), hotter(), other_axis()),
+                      points={"basic": 4, "axis": 2, "temperature": 2, "stability": 5, "errors": 1, "purity": 1},
+                      minutes=40, demo="np.array([1.0, 2.0, 3.0])", readme_note="(with temperature)",
+                      contract=("exp(z/T) normalised along `axis`, same shape as z. Stable; an entry of −inf gets "
+                                "probability 0; agrees with `scipy.special.softmax(z / T, axis)` wherever that is "
+                                "finite. `temperature <= 0` raises `ValueError`."))
 LOG_SOFTMAX = PS.function("log_softmax", hints=LOG_SOFTMAX_HINTS, atol=LOG_ATOL, slice_form=SliceForm(reduces=False),
-                          changes=(others_lowered(0, "z"), other_axis()))
+                          changes=(others_lowered(0, "z"), other_axis()),
+                          points={"basic": 5, "axis": 2, "stability": 4, "purity": 1}, minutes=25,
+                          demo="np.array([1.0, 2.0, 3.0])",
+                          contract=("z − logsumexp(z) along `axis`. Stable: `log_softmax([0., -1000.])` is `[0., "
+                                    "-1000.]`, never −inf."))
 
 CHECKS = linked((
     # ---------------------------------------------------------------- logsumexp

@@ -192,17 +192,33 @@ LOGITS_HARD = (
 
 # --- each function's hints and tolerances, stated once (the forbidden list is PS's) ------
 # (changes: the function's own work, asked in every cell but the value cells and -purity: autograder/checks/changes.py)
-SIGMOID = PS.function("sigmoid", hints=SIGMOID_HINTS, changes=(scaled(0, "z"),))
+SIGMOID = PS.function("sigmoid", hints=SIGMOID_HINTS, changes=(scaled(0, "z"),),
+                      points={"basic": 4, "stability": 4, "purity": 1}, minutes=25, demo="np.array([-1.0, 0.0, 1.0])",
+                      contract="1 / (1 + exp(−z)) element-wise, stable (no overflow warning at z = −1000).")
 BERNOULLI_LOG_PMF = PS.function("bernoulli_log_pmf", hints=BERNOULLI_HINTS,
-                                changes=(flipped(0, "x"), toward_half(1, "p")))
+                                changes=(flipped(0, "x"), toward_half(1, "p")),
+                                points={"basic": 4, "edges": 3, "purity": 1}, minutes=20,
+                                demo="np.array([1.0, 0.0]), np.array([0.3, 0.6])",
+                                contract=("element-wise x·log p + (1 − x)·log(1 − p) with 0·log 0 = 0 (p = 1, x = 1 "
+                                          "gives 0, not nan)."))
 # one number for every shape, the mean over all elements: code written for one layout of the batch (a (1, m) row, as
 # a course's vectorised notes have it) is charged for that in -basic and -shape only (docs/contract.md)
 BINARY_CROSS_ENTROPY = PS.function("binary_cross_entropy", hints=BCE_HINTS,
                                    slice_form=SliceForm(arrays=2, mean=True, purity=False),
-                                   changes=(toward_half(0, "p"), flipped(1, "y", cells=("soft",))))
+                                   changes=(toward_half(0, "p"), flipped(1, "y", cells=("soft",))),
+                                   points={"basic": 4, "soft": 2, "shape": 1, "edges": 3, "purity": 1}, minutes=20,
+                                   demo="np.array([0.3, 0.6]), np.array([1.0, 0.0])",
+                                   contract=("the mean over elements of −[y·log p + (1 − y)·log(1 − p)]: the "
+                                             "Bernoulli negative log-likelihood per element. `y` may be soft (in [0, "
+                                             "1]). p ∈ {0, 1} agreeing with y gives 0, not nan. No epsilon clipping."))
 BINARY_CROSS_ENTROPY_WITH_LOGITS = PS.function("binary_cross_entropy_with_logits", hints=LOGITS_HINTS,
                                                slice_form=SliceForm(arrays=2, mean=True, purity=False),
-                                               changes=(scaled(0, "z"), flipped(1, "y", cells=("stability",))))
+                                               changes=(scaled(0, "z"), flipped(1, "y", cells=("stability",))),
+                                               points={"basic": 5, "shape": 1, "stability": 5, "purity": 1}, minutes=25,
+                                               demo="np.array([0.3, -0.6]), np.array([1.0, 0.0])",
+                                               contract=("the same loss with p = sigmoid(z), computed from the "
+                                                         "logits: stable and accurate for |z| up to 1e4 (z = −1000, y "
+                                                         "= 1 gives 1000)."))
 
 CHECKS = linked((
     # ------------------------------------------------------------------ sigmoid

@@ -596,13 +596,26 @@ VAE_BATCH_74 = Probe("a batch of shape (7, 4)", (VAE_BATCH_MU, VAE_BATCH_LOGVAR)
 # (the univariate and diagonal KLs' advice names no linear algebra: they need none)
 # (changes: the function's own work, asked in every cell but the value cells and -purity: autograder/checks/changes.py)
 GAUSSIAN_KL = PS.function("gaussian_kl", hints=GK_HINTS, allowed="NumPy (np.log)",
-                          changes=(shifted(0, "mu1"), scaled(1, "sigma1"), shifted(2, "mu2"), scaled(3, "sigma2")))
+                          changes=(shifted(0, "mu1"), scaled(1, "sigma1"), shifted(2, "mu2"), scaled(3, "sigma2")),
+                          points={"basic": 3, "broadcast": 2, "properties": 2, "purity": 1}, minutes=25,
+                          demo="0.0, 1.0, 1.0, 2.0",
+                          contract=("KL(N(mu1, sigma1²) ‖ N(mu2, sigma2²)) = log(sigma2/sigma1) + (sigma1² + (mu1 − "
+                                    "mu2)²)/(2 sigma2²) − ½, element-wise with broadcasting."))
 MVN_KL = PS.function("mvn_kl", hints=MVN_HINTS, atol=1e-12,
-                     changes=(shifted(0, "mu1"), scaled(1, "cov1"), shifted(2, "mu2"), scaled(3, "cov2")))
+                     changes=(shifted(0, "mu1"), scaled(1, "cov1"), shifted(2, "mu2"), scaled(3, "cov2")),
+                     points={"basic": 3, "shape": 1, "highdim": 3, "purity": 1}, minutes=50,
+                     demo="np.zeros(2), np.eye(2), np.ones(2), 2 * np.eye(2)",
+                     contract=("KL(N(mu1, cov1) ‖ N(mu2, cov2)) for full D×D covariances: ½[tr(cov2⁻¹cov1) + (mu2 − "
+                               "mu1)ᵀcov2⁻¹(mu2 − mu1) − D + log det cov2 − log det cov1]. Accurate for D in the "
+                               "hundreds (Cholesky solves and log-determinants, never `inv` or `det`)."))
 # a batch of codes is a stack of slices along the last axis: its cells are -batch and -shape (-basic is one code)
 VAE_KL = PS.function("vae_kl", hints=VAE_HINTS, allowed="NumPy (np.exp, np.sum)",
                      slice_form=SliceForm(arrays=2, cells=("batch", "shape")),
-                     changes=(shifted(0, "mu"), shifted(1, "logvar", 0.3)))
+                     changes=(shifted(0, "mu"), shifted(1, "logvar", 0.3)),
+                     points={"basic": 3, "batch": 2, "shape": 1, "stability": 1, "purity": 1}, minutes=20,
+                     demo="np.array([0.1, -0.2]), np.array([0.0, 0.3])",
+                     contract=("KL(N(mu, diag(exp(logvar))) ‖ N(0, I)) summed over the last axis: −½ Σ(1 + logvar − "
+                               "mu² − exp(logvar)). The result has the input's shape without its last axis."))
 
 CHECKS = linked((
     # -------------------------------------------------------------- gaussian_kl

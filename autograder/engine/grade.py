@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from autograder.checks import shown
+from autograder.checks.by_name import armed
 from autograder.checks.check import Check, CheckResult
 from autograder.checks.circles import circle, circle_result
 from autograder.checks.evaluate import evaluate
@@ -117,7 +118,7 @@ def grade_submission(path: StrPath | None, student: str, assignment: str, source
         return unreadable_results(student, assignment, source, f"it is {other}'s notebook (its cells are that "
                                   f"problem set's), not {assignment}'s — hand in your {assignment}.ipynb")
     rebuilt = rebuild(source, cells)
-    forbidden = sorted({name for check in checks.values() for name in check.forbidden})
+    forbidden = list(armed(checks))  # (a name only some functions forbid is judged by reading them)
     session = Session(zygote, slot, _runs(rebuilt), limits, forbidden, shown_after_probe=hidden_error)
     graded = _run_and_check(rebuilt, source, checks, session)
     answer_ids = {gid for gid, _ in source.answers}

@@ -135,12 +135,18 @@ def _validate(s: CorpusSpecimen) -> None:
 
 
 @functools.cache
-def specimens(folder: Path = SPECIMENS) -> tuple:
+def specimens(folder: Path = SPECIMENS, only_the_course: bool = False) -> tuple:
     """Every specimen under ``folder`` (the developer's real-code corpus by default: none where there is no copy),
-    sorted by problem set then id; ids are unique."""
+    sorted by problem set then id; ids are unique. ``only_the_course``: leave out those of a function the course no
+    longer asks for (read no further than their header's ``function:`` line)."""
     found = []
+    contract = {fn for fns in FUNCTIONS.values() for fn in fns}
     for path in sorted(folder.glob(f"*/*{SUFFIX}")):
-        specimen = parse(path.read_text(encoding="utf-8"), str(path))
+        text = path.read_text(encoding="utf-8")
+        named = re.search(r"^#?\s*function:\s*(\S+)", text.split("\n\n", 1)[0], re.M)
+        if only_the_course and named and named.group(1) not in contract:
+            continue
+        specimen = parse(text, str(path))
         if path.name != specimen.id + SUFFIX or path.parent.name != specimen.problem_set:
             raise ValueError(f"{path}: must be {folder}/{specimen.problem_set}/{specimen.id}{SUFFIX}")
         found.append(specimen)
@@ -152,8 +158,9 @@ def specimens(folder: Path = SPECIMENS) -> tuple:
 
 
 def fixtures() -> tuple:
-    """The specimens written here (:data:`FIXTURES`)."""
-    return specimens(FIXTURES)
+    """The specimens written here (:data:`FIXTURES`) of the functions the course asks for (a fixture of a function taken
+    out of the course stays in its folder, unused: ``python -m tests.declared`` names it)."""
+    return specimens(FIXTURES, only_the_course=True)
 
 
 def by_id(specimen_id: str, folder: Path = SPECIMENS) -> CorpusSpecimen:

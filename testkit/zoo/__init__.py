@@ -103,7 +103,11 @@ def hint_rules(ps: str) -> dict:
 
 
 def zoo(ps: str) -> tuple:
-    return importlib.import_module(f"testkit.zoo.{ps}").ZOO
+    """The specimens of ``ps``'s module (``ZOO``) whose function the problem set asks for: a function taken out of
+    the course takes its specimens with it (``python -m tests.declared`` names those left in the module)."""
+    from autograder.model.course import FUNCTIONS
+
+    return tuple(s for s in importlib.import_module(f"testkit.zoo.{ps}").ZOO if s.function in FUNCTIONS[ps])
 
 
 def all_specimens():

@@ -29,8 +29,30 @@ whose cells have no rule for it) records none.
 
 from __future__ import annotations
 
+import importlib
+import inspect
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from autograder.checks.references import reference_function
 from autograder.model.course import FUNCTIONS, GRADE_CELLS, function_of
 from testkit.zoo import Specimen
+
+
+@dataclass(frozen=True)
+class Forms:
+    """One function's degenerate forms, written beside its specimens in its set's zoo module (``DEGENERATE =
+    {"softplus": Forms(…)}``, handed to :func:`specimens` and :func:`loses`): what the tables below hold for the
+    course's first functions. ``bodies``: form -> the body after the function's ``checks`` (its contract's
+    bad-argument checks, which every form keeps); ``keeps``: the cells its ignored form keeps besides ``-purity``;
+    ``placeholders``: its forms whose results are one number on every ``-purity`` input; ``mistakes``: form -> the
+    mistakes of the hints its lost cells show (:data:`HINT_OF` names each)."""
+
+    bodies: Mapping[str, str]
+    checks: str = ""
+    keeps: tuple[str, ...] = ()
+    placeholders: tuple[str, ...] = ()
+    mistakes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 #: The forms, in the order above.
 FORMS = ("constant", "uniform", "one-hot", "identity", "echoed", "ignored")
@@ -315,11 +337,28 @@ BODIES = {
 }
 
 
-def source(function: str, form: str) -> str:
-    """The solution cell of ``function``'s degenerate ``form``."""
-    body = BODIES[function][form].replace("\n", "\n")
-    return (f"\nimport numpy as np\n\ndef {function}({_SIGNATURES[function]}):\n{_CHECKS.get(function, '')}"
-            f"    {body}\n")
+def _forms(own: Mapping[str, Forms] | None) -> dict[str, Forms]:
+    """Every function's forms: the tables' and ``own`` (a set's zoo module's)."""
+    out = {fn: Forms(bodies, _CHECKS.get(fn, ""),
+                     KEEPS.get(name(fn, "ignored"), ()),
+                     tuple(form for form in bodies if name(fn, form) in PLACEHOLDERS),
+                     {form: MISTAKES[name(fn, form)] for form in bodies if name(fn, form) in MISTAKES})
+           for fn, bodies in BODIES.items()}
+    out.update(own or {})
+    return out
+
+
+def _signature(function: str) -> str:
+    known = _SIGNATURES.get(function)
+    return known if known is not None else ", ".join(
+        str(p) for p in inspect.signature(reference_function(function)).parameters.values())
+
+
+def source(function: str, form: str, own: Mapping[str, Forms] | None = None) -> str:
+    """The solution cell of ``function``'s degenerate ``form`` (``own``: a set's zoo module's :class:`Forms`)."""
+    forms = _forms(own)[function]
+    return (f"\nimport numpy as np\n\ndef {function}({_signature(function)}):\n{forms.checks}"
+            f"    {forms.bodies[form]}\n")
 
 
 def name(function: str, form: str) -> str:
@@ -503,27 +542,42 @@ HINT_OF = {
 }
 
 
-def specimens(ps: str) -> tuple[Specimen, ...]:
-    """The degenerate specimens of ``ps``'s functions, in the order of :data:`FORMS`."""
-    made = []
+def own_forms(ps: str) -> Mapping[str, Forms]:
+    """The forms ``ps``'s zoo module writes beside its specimens (``DEGENERATE``; none by default)."""
+    return getattr(importlib.import_module(f"testkit.zoo.{ps}"), "DEGENERATE", {})
+
+
+def specimens(ps: str, own: Mapping[str, Forms] | None = None) -> tuple[Specimen, ...]:
+    """The degenerate specimens of ``ps``'s functions, in the order of :data:`FORMS` (``own``: the forms its zoo module
+    writes for a function these tables do not hold; None: read them there, :func:`own_forms`)."""
+    own = own_forms(ps) if own is None else own
+    forms, made = _forms(own), []
     for fn in FUNCTIONS[ps]:
         for form in FORMS:
-            if form in BODIES.get(fn, {}):  # (a function without forms yet: tests/declared.py names the file)
-                mistakes = MISTAKES.get(name(fn, form), ())
-                made.append(Specimen(name(fn, form), fn, source(fn, form),
+            if fn in forms and form in forms[fn].bodies:  # (a function without forms yet: tests/declared.py says so)
+                mistakes = tuple(forms[fn].mistakes.get(form, ()))
+                made.append(Specimen(name(fn, form), fn, source(fn, form, own),
                                      hint=HINT_OF[mistakes[0]] if mistakes else "", mistake=mistakes))
     return tuple(made)
 
 
-def loses(ps: str) -> dict[str, tuple[str, ...]]:
+def forms_of(ps: str) -> dict[str, Forms]:
+    """``function -> Forms`` of ``ps``'s functions that have them (these tables', and its zoo module's)."""
+    forms = _forms(own_forms(ps))
+    return {fn: forms[fn] for fn in FUNCTIONS[ps] if fn in forms}
+
+
+def loses(ps: str, own: Mapping[str, Forms] | None = None) -> dict[str, tuple[str, ...]]:
     """``specimen -> the cells it loses``: every cell of its function but ``-purity`` (none kept by a constant or one
-    of :data:`PLACEHOLDERS`) and the cells :data:`KEEPS` lists for an ignored argument, in notebook order."""
-    cells = [gid for gid, _ in GRADE_CELLS[ps]]
+    of its placeholders) and the cells its forms keep for an ignored argument, in notebook order."""
+    own = own_forms(ps) if own is None else own
+    cells, forms = [gid for gid, _ in GRADE_CELLS[ps]], _forms(own)
     out = {}
-    for specimen in specimens(ps):
+    for specimen in specimens(ps, own):
         form = specimen.name.rsplit("-degenerate-", 1)[1]
-        kept = set(KEEPS.get(specimen.name, ()))
-        if form != "constant" and specimen.name not in PLACEHOLDERS:
+        mine = forms[specimen.function]
+        kept = set(mine.keeps) if form == "ignored" else set()
+        if form != "constant" and form not in mine.placeholders:
             kept.add(f"{specimen.function}-purity")
         out[specimen.name] = tuple(g for g in cells if function_of(g) == specimen.function and g not in kept)
     return out

@@ -1,7 +1,7 @@
 """The course's rubric: what each set's points reward, and why, as data that ``docs/grading.md`` prints.
 
-The points themselves are written once, in the source notebooks' nbgrader metadata
-(``autograder.model.course``); this module states the rules they follow and the reason for each
+The points themselves are declared once, with each function (``points=`` in ``autograder/checks/<ps>.py``, written
+into the notebooks' nbgrader metadata by ``make release``); this module states the rules they follow and the reason for each
 weight, and ``tests/test_rubric.py`` holds the notebooks to them:
 
 * **the idea a set is named for** (the max shift and log-sum-exp in ps1 and ps2, the log-domain
@@ -15,7 +15,7 @@ weight, and ``tests/test_rubric.py`` holds the notebooks to them:
 * **the derivation** is worth about :data:`DERIVATION_SHARE` of its set, and at least
   :data:`DERIVATION_MIN` points (its rubric, in the answer cell, scaled to match);
 * **every set totals a multiple of** :data:`ROUND`;
-* purity and error handling stay small (1 point each; ``tests/load.py``'s hygiene share).
+* purity and error handling stay small (1 point each; ``testkit/load.py``'s hygiene share).
 
 :data:`KINDS` names, for each kind of implementation the rubric is about, the zoo specimens of that
 kind; ``tests/test_rubric.py`` grades each and checks that it loses what the rubric says.
@@ -136,3 +136,20 @@ KINDS = {
 #: The kinds above that are a container slip (the rest miss the set's idea).
 CONTAINER_KINDS = ("keepdims: (N, 1) for (N,)", "a length-1 array for a scalar", "vae_kl with keepdims=True",
                    "an array for a tuple")
+
+
+def idea_cells(ps: str) -> tuple:
+    """``ps``'s idea cells that the course grades (a function taken out takes its idea cell with it)."""
+    from autograder.model.course import GRADE_CELLS
+
+    graded = {gid for gid, _ in GRADE_CELLS[ps]}
+    return tuple(gid for gid in RUBRICS[ps].idea_cells if gid in graded)
+
+
+def kinds() -> dict:
+    """:data:`KINDS`, each with the specimens the zoo still holds (those of a function taken out left out)."""
+    from testkit.zoo import all_specimens
+
+    present = {s.name for _, s in all_specimens()}
+    return {kind: tuple(n for n in names if n in present) for kind, names in KINDS.items()
+            if any(n in present for n in names)}

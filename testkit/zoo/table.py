@@ -23,7 +23,7 @@ from autograder.checks.by_name import checks_for
 from autograder.checks.generic_hints import GENERIC_HINTS
 from autograder.model.course import ANSWER_CELLS, GRADE_CELLS, ROOT, function_of
 from testkit.zoo import PROBLEM_SETS, all_specimens, grade, hint_rules, zoo
-from testkit.zoo.rubric import RUBRICS, WEIGHTS
+from testkit.zoo.rubric import RUBRICS, WEIGHTS, idea_cells
 
 PAGE = ROOT / "docs" / "grading.md"
 
@@ -217,7 +217,8 @@ def rubric() -> str:
     """The course's rubric: the weight of each kind of cell and why, then each set's points and the idea it is
     named for, with the share of each function its cell carries (``testkit/zoo/rubric.py``)."""
     parts = ["## The course's rubric\n\n"
-             "The points of every graded cell are written once, in the source notebooks' nbgrader metadata; they "
+             "The points of every graded cell are declared once, with its function (`points=` in "
+             "`autograder/checks/<ps>.py`, which `make release` writes into the notebooks' nbgrader metadata); they "
              "follow these rules (`testkit/zoo/rubric.py`, held by `tests/test_rubric.py`):\n\n"
              "| cell | weight | why |\n|---|---|---|\n"]
     for what, weight, why in WEIGHTS:
@@ -231,7 +232,7 @@ def rubric() -> str:
         of = {}
         for gid, p in points.items():
             of[function_of(gid)] = of.get(function_of(gid), 0) + p
-        cells = ", ".join(f"`{gid}` {_fmt(points[gid])} of {_fmt(of[function_of(gid)])}" for gid in rule.idea_cells)
+        cells = ", ".join(f"`{gid}` {_fmt(points[gid])} of {_fmt(of[function_of(gid)])}" for gid in idea_cells(ps))
         idea = f"{rule.idea}: {cells}" if rule.idea else "none (see why)"
         parts.append(f"| `{ps}` | {_fmt(auto)} autograded + {_fmt(hand)} by hand = {_fmt(auto + hand)} | {idea} | "
                      f"{rule.why} |\n")

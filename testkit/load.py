@@ -14,14 +14,29 @@ which states the same rules and the table of :data:`FUNCTION_MINUTES`.
   :data:`WORDS_PER_MINUTE`, :data:`MINUTES_PER_LESSON_CELL` per figure or demo cell before "Going further",
   :data:`DERIVATION_MINUTES` for the derivation, and each function's :data:`FUNCTION_MINUTES` (writing and
   debugging it until its visible checks pass).
+
+``python -m testkit.load`` (a step of ``make release``, after the release) writes each opening's working-time line
+from the estimate (:func:`write_working_times`) and releases again the sets whose line moved: the line's words do
+not depend on its numbers, so the estimate it states is the one it is part of.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
+import sys
 
-from autograder.model.course import FUNCTIONS, GRADE_CELLS, is_answer_cell, is_lesson_cell, release_notebook
+from autograder.checks.by_name import all_declarations
+from autograder.model.course import (
+    FUNCTIONS,
+    GRADE_CELLS,
+    ROOT,
+    is_answer_cell,
+    is_lesson_cell,
+    release_notebook,
+    source_notebook,
+)
 
 #: Reading speed for the lesson: technical prose with formulas to work through, by a second-year student.
 WORDS_PER_MINUTE = 60
@@ -31,15 +46,9 @@ MINUTES_PER_LESSON_CELL = 2
 DERIVATION_MINUTES = 40
 #: Writing one function and debugging it until its visible checks pass (an estimate per function, from an
 #: instructor's review of the sets and the number of aspects each has; the sum with the reading time
-#: reproduces that review's estimates of the sets as they were then, at commit 4945c91, within its ranges).
-FUNCTION_MINUTES = {
-    "logsumexp": 40, "softmax": 40, "log_softmax": 25,
-    "cross_entropy": 45, "cross_entropy_grad": 30,
-    "gaussian_log_pdf": 20, "gaussian_log_likelihood": 10, "gaussian_mle": 15, "mvn_log_pdf": 75,
-    "sigmoid": 25, "bernoulli_log_pmf": 20, "binary_cross_entropy": 20, "binary_cross_entropy_with_logits": 25,
-    "gaussian_kl": 25, "mvn_kl": 50, "vae_kl": 20,
-    "entropy": 25, "kl_divergence": 30, "js_divergence": 20, "bayes_posterior": 30, "map_linear_regression": 40,
-}
+#: reproduces that review's estimates of the sets as they were then, at commit 4945c91, within its ranges): each
+#: function's declaration states its own (``minutes=`` in ``autograder/checks/<ps>.py``).
+FUNCTION_MINUTES = {fn: declared.minutes for fn, declared in all_declarations().items()}
 #: The words before "Going further" (see :func:`words`) are at most this many.
 WORD_LIMIT = 2200
 #: Every set's stated working time is at most this many hours ...
@@ -147,3 +156,48 @@ def working_time_line(ps: str) -> str:
     return (f"**Working time:** about {hours_text(e['total_hours'])} hours: {e['reading']} minutes of reading and "
             f"running the lesson, {e['derivation']} for the derivation, {e['functions']} for the {count} "
             f"function{'s' if n > 1 else ''}.")
+
+
+_WORKING_TIME = re.compile(r"^\*\*Working time:\*\*.*$", re.M)
+
+
+def write_working_times() -> list[str]:
+    """Write each source notebook's working-time line (the opening's ``**Working time:**`` line) as
+    :func:`working_time_line` estimates it from the release; the problem sets whose line changed.
+
+    Raises
+    ------
+    ValueError
+        If an opening has no ``**Working time:**`` line (docs/notebooks.md: the title cell holds one).
+    """
+    changed = []
+    for ps in FUNCTIONS:
+        path = source_notebook(ps)
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        text = "".join(nb["cells"][0]["source"])
+        stated = _WORKING_TIME.search(text)
+        if stated is None:
+            raise ValueError(f"{path}: the opening has no '**Working time:**' line: write one after the motivation "
+                             "(make release fills it in)")
+        line = working_time_line(ps)
+        if stated.group(0) != line:
+            nb["cells"][0]["source"] = (text[:stated.start()] + line + text[stated.end():]).splitlines(keepends=True)
+            path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            changed.append(ps)
+    return changed
+
+
+def main() -> int:
+    from autograder.release.generate import generate_release  # (only this step releases: nbgrader's import is 1.5 s)
+
+    changed = write_working_times()
+    for ps in changed:
+        print(f"wrote the working time of {source_notebook(ps)}: {working_time_line(ps)}")
+    if changed:
+        for path in generate_release(ROOT, changed):
+            print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
