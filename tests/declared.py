@@ -30,6 +30,7 @@ import re
 import sys
 
 from autograder.checks.by_name import checks_for, declarations_for
+from autograder.checks.declaration import NotInTheNotebook
 from autograder.checks.graded_cells import BEGIN_HIDDEN, library_assert
 from autograder.model.course import (
     ANSWER_CELLS,
@@ -111,7 +112,12 @@ def missing(ps: str, after: bool = True) -> list:
 
     out = []
     solutions = importlib.import_module(f"solutions.{ps}")
-    checks = checks_for(ps)
+    try:
+        checks = checks_for(ps)
+    except NotInTheNotebook as exc:  # (the declarations stop at import: nothing else can be read until it is written)
+        return [f"source/{ps}/{ps}.ipynb: no solution cell for {exc.function} (a code cell, nbgrader solution, "
+                f'grade_id "{exc.function}", holding `def {exc.function}(…)`, after its task "### Your turn: '
+                f'`{exc.function}`"); then run `make release`, and this check lists what else is to write']
     declared = declarations_for(ps)
     solution_cells = set(solution_functions(ps))
     for fn in dict.fromkeys((*FUNCTIONS[ps], *declared)):

@@ -20,6 +20,7 @@ import pytest
 
 from autograder.checks import ps4_bernoulli_hints as P4H
 from autograder.checks import ps5_gaussian_kl as P5
+from autograder.checks import ps5_gaussian_kl_highdim as P5H
 from autograder.checks.by_name import checks_for
 from autograder.checks.check import Check
 from autograder.checks.evaluate import LocalTarget, evaluate
@@ -204,9 +205,9 @@ def _mp_closed_form_kl(args, eigen):
     return (tr + maha - len(e2m) + logdet) / 2
 
 
-@pytest.mark.parametrize("name", list(P5.HIGHDIM_EIGEN))
+@pytest.mark.parametrize("name", list(P5H.HIGHDIM_EIGEN))
 def test_mvn_kl_highdim_reference_against_closed_form(name):
-    args, eigen = P5.HIGHDIM_EIGEN[name]
+    args, eigen = P5H.HIGHDIM_EIGEN[name]
     check = checks_for("ps5_gaussian_kl")["mvn_kl-highdim"]
     index = next(i for i, p in enumerate(check.probes) if p.args is args)
     probe = check.probes[index]
@@ -223,17 +224,17 @@ def _label(args):
 def test_the_first_two_highdim_probes_put_even_a_cholesky_diagonal_s_product_out_of_range():
     """det(cov2)'s square root, the product of its Cholesky factor's diagonal, overflows and underflows too (a
     log-determinant through that product is ±inf): the zoo's ``ps5-mvn-kl-prod-diag`` loses the cell on them."""
-    for args in (P5.HD_COND8, P5.HD_COND10):
+    for args in (P5H.HD_COND8, P5H.HD_COND10):
         with np.errstate(all="ignore"):
             product = np.prod(np.diag(np.linalg.cholesky(args[3])))
         assert product == 0.0 or np.isinf(product), _label(args)
 
 
-@pytest.mark.parametrize("name", list(P5.HIGHDIM_EIGEN))
+@pytest.mark.parametrize("name", list(P5H.HIGHDIM_EIGEN))
 def test_mvn_kl_highdim_probes_are_what_their_labels_say(name):
-    (mu1, cov1, mu2, cov2), (q1, e1, q2, e2) = P5.HIGHDIM_EIGEN[name]
+    (mu1, cov1, mu2, cov2), (q1, e1, q2, e2) = P5H.HIGHDIM_EIGEN[name]
     d = len(mu1)
-    assert d == P5.HD_D and f"D = {d}," in _label(P5.HIGHDIM_EIGEN[name][0])
+    assert d == P5H.HD_D and f"D = {d}," in _label(P5H.HIGHDIM_EIGEN[name][0])
     for cov in (cov1, cov2):
         assert np.array_equal(cov, cov.T)
         with np.errstate(all="ignore"):

@@ -51,6 +51,16 @@ def declarable(ps: str | None = None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(fn for s in sets for fn in (*FUNCTIONS[s], *solution_functions(s))))
 
 
+class NotInTheNotebook(ValueError):
+    """A declaration names a function its problem set's source notebook neither grades nor has a solution cell for
+    (a typo, or a function being added before its solution cell is written: ``tests/declared.py`` says which)."""
+
+    def __init__(self, ps: str, function: str):
+        self.ps, self.function = ps, function
+        super().__init__(f"name: {ps} asks for {', '.join(FUNCTIONS[ps])}; got {function!r} (a function being added "
+                         f"needs its solution cell in source/{ps}/{ps}.ipynb)")
+
+
 #: The one sentence every purity check states (see :meth:`FunctionChecks.purity`).
 PURITY_SUMMARY = ("accepts {lists}, does not modify its {inputs}, and raises no RuntimeWarning "
                   "(values are judged by the other cells).")
@@ -330,8 +340,7 @@ class ProblemSetChecks:
             points are not a number >= 0, ``minutes`` is negative, or ``also_forbidden`` is not a tuple of str.
         """
         if name not in declarable(self.name):
-            raise ValueError(f"name: {self.name} asks for {', '.join(FUNCTIONS[self.name])}; got {name!r} (a "
-                             f"function being added needs its solution cell in source/{self.name}/{self.name}.ipynb)")
+            raise NotInTheNotebook(self.name, name)
         pairs = tuple((points or {}).items())
         for aspect, p in pairs:
             if not isinstance(aspect, str) or not _ASPECT.fullmatch(aspect) \

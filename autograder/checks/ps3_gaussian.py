@@ -45,6 +45,21 @@ from autograder.checks.hints import (
     warned,
 )
 from autograder.checks.probe import Probe, Relation, related
+from autograder.checks.ps3_gaussian_conditioning import (
+    COV_C8,
+    COV_C10,
+    COV_O,
+    COV_U,
+    MU_C8,
+    MU_C10,
+    MU_O,
+    MU_U,
+    X_C8,
+    X_C10,
+    X_O,
+    X_U,
+    skip_ill_conditioned,
+)
 from autograder.checks.references import reference_function
 from autograder.checks.relations import expanded_calls, halves_calls, joined, quadratic, reshaped, toward_center_calls
 from autograder.checks.slice_form import SliceForm
@@ -85,34 +100,6 @@ def _spd(d: int, rng: np.random.Generator, cond: float = 10.0) -> np.ndarray:
     return (c + c.T) / 2
 
 
-def _ill_conditioned(d: int, log10_lo: float, log10_hi: float, n: int | None,
-                     rng: np.random.Generator, clustered: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(mu, cov, x)``: cov = Q diag(eigs) Qᵀ with eigs logspaced over [10^lo, 10^hi] (``clustered`` ``"lo"`` or
-    ``"hi"``: all but one logspaced over the decade at that end, the last at the other end), symmetrised exactly;
-    x is (n, d) points drawn from N(mu, cov) (a (d,) point when n is None)."""
-    q, r = np.linalg.qr(rng.normal(size=(d, d)))
-    q = q * np.sign(np.diag(r))
-    eigs = np.logspace(log10_lo, log10_hi, d)
-    if clustered:
-        end, other = (log10_lo, log10_hi) if clustered == "lo" else (log10_hi - 1, log10_lo)
-        eigs = np.append(np.logspace(end, end + 1, d - 1), 10.0 ** other)
-    rng.shuffle(eigs)
-    cov = (q * eigs) @ q.T
-    cov = (cov + cov.T) / 2
-    mu = rng.normal(size=d)
-    z = rng.standard_normal((d, 1 if n is None else n))
-    x = (mu[:, None] + q @ (np.sqrt(eigs)[:, None] * z)).T
-    return mu, cov, (x[0] if n is None else x)
-
-
-def _skip_ill_conditioned(d: int, n: int | None, rng: np.random.Generator) -> None:
-    """Draw from ``rng`` what :func:`_ill_conditioned` draws for these sizes, without building anything."""
-    rng.normal(size=(d, d))
-    rng.shuffle(np.empty(d))
-    rng.normal(size=d)
-    rng.standard_normal((d, 1 if n is None else n))
-
-
 COV2 = np.array([[2.0, 0.3], [0.3, 1.0]])
 # The inputs of the notebook's visible asserts (a cell never passes hidden and fails visible).
 NB_COV = [[2.0, 0.5], [0.5, 1.0]]
@@ -129,19 +116,10 @@ _rng.normal(size=5)
 _rng.normal(size=(4, 2))
 XB3 = MU3 + _rng.normal(size=(10, 3))
 _rng.normal(size=(6, 5))
-# The conditioning cell's hidden probes: D = 100, each with the property its label names (a condition number of
-# 1e8 or 1e10; for the first two a determinant, and its square root, outside float64's range), eigenvalues over
-# the same ranges as the D = 200 ... 300 probes they replaced (for the first two, all but one within the decade at
-# one end, so that 100 of them multiply out of range as 250 to 300 spread evenly did), made from a generator of
-# their own.
-for _d, _n in ((300, None), (250, None), (200, 5), (300, 3)):  # (the draws of the probes they replaced, in order,
-    _skip_ill_conditioned(_d, _n, _rng)                       # so that every probe made after them stays the same)
-COND_D = 100
-_cond = np.random.default_rng(20261130)
-MU_U, COV_U, X_U = _ill_conditioned(COND_D, -8.0, 2.0, None, _cond, clustered="lo")  # det 1e-741 underflows to 0
-MU_O, COV_O, X_O = _ill_conditioned(COND_D, -2.0, 8.0, None, _cond, clustered="hi")  # det 1e741 overflows to inf
-MU_C8, COV_C8, X_C8 = _ill_conditioned(COND_D, -4.0, 4.0, None, _cond)  # condition number 1e8
-MU_C10, COV_C10, X_C10 = _ill_conditioned(COND_D, -5.0, 5.0, None, _cond)  # condition number 1e10
+# The draws of the conditioning cell's former D = 200 ... 300 probes, in order, so that every probe made after them
+# stays the same (its probes now: ps3_gaussian_conditioning.py, from a generator of their own).
+for _d, _n in ((300, None), (250, None), (200, 5), (300, 3)):
+    skip_ill_conditioned(_d, _n, _rng)
 _indef_q, _ = np.linalg.qr(_rng.normal(size=(3, 3)))
 COV_INDEF3 = (_indef_q * np.array([2.0, 1.0, -0.5])) @ _indef_q.T
 COV_INDEF3 = (COV_INDEF3 + COV_INDEF3.T) / 2
