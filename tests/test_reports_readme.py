@@ -36,6 +36,10 @@ TESTED = {
     "make lint": ("tests/test_lint.py", "test_ruff_finds_nothing"),
     ".venv/bin/mypy autograder": ("tests/test_types.py", "test_the_package_has_no_type_errors"),
     "make release": ("tests/test_release.py", ""),
+    ".venv/bin/python -m tests.declared [ps …]": ("tests/test_declared.py", "test_the_fast_check_runs_as_a_command"),
+    # (docs/contributing.md: the tests a change touches, which make test runs in CI)
+    ".venv/bin/python -m pytest -q -n 2 tests/test_declared.py tests/test_checks_declared.py tests/test_zoo.py "
+    "tests/test_rubric.py": (".ci/run", ""),
     # run as printed, in order, by test_instructor_commands_run_as_printed_in_a_plain_shell
     ".venv/bin/python -m autograder autograde submitted --out results": (
         "tests/test_reports_readme.py", "test_instructor_commands_run_as_printed_in_a_plain_shell"),
