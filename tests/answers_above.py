@@ -131,13 +131,14 @@ def student_visible(ps: str, cells: list) -> dict:
     return out
 
 
-def stated(ps: str, notebook: dict) -> list:
+def stated(ps: str, notebook: dict, tasks: dict | None = None) -> list:
     """``(asks, where, form)`` for every answer form found anywhere a student looks in ``notebook``
-    (:func:`student_visible`); the task must still be asked (its anchor present)."""
+    (:func:`student_visible`); the task must still be asked (its anchor present). ``tasks``: :data:`TASKS` unless
+    given (:data:`EVER_ASKED` for a release of the past)."""
     cells = notebook["cells"]
     texts = {where: normalise(text) for where, text in student_visible(ps, cells).items()}
     hits = []
-    for task in TASKS.get(ps, ()):
+    for task in (TASKS if tasks is None else tasks).get(ps, ()):
         if anchor_index(cells, task) is None:
             raise KeyError(f"{ps}: no cell {task.anchors} asks {task.asks!r}")
         for where, flat in texts.items():
@@ -147,11 +148,12 @@ def stated(ps: str, notebook: dict) -> list:
     return hits
 
 
-def found(ps: str, notebook: dict) -> list:
-    """``(asks, where, form)`` for every answer form found above its task in ``notebook``."""
+def found(ps: str, notebook: dict, tasks: dict | None = None) -> list:
+    """``(asks, where, form)`` for every answer form found above its task in ``notebook`` (``tasks``: as
+    :func:`stated`'s)."""
     cells = notebook["cells"]
     hits = []
-    for task in TASKS.get(ps, ()):
+    for task in (TASKS if tasks is None else tasks).get(ps, ()):
         index = anchor_index(cells, task)
         if index is None:
             raise KeyError(f"{ps}: no cell {task.anchors} asks {task.asks!r}")
@@ -308,4 +310,7 @@ def asked_in_the_course(ps: str, anchors: tuple) -> bool:
     return not fns or any(fn in FUNCTIONS[ps] for fn in fns)
 
 
+#: Every task the lessons ever asked, whatever the course asks today: the positive controls read releases of the
+#: past (:data:`BEFORE`, :data:`BEFORE_ISSUE_81`), whose tasks are fixed facts of their commits.
+EVER_ASKED = TASKS
 TASKS = {ps: tuple(t for t in tasks if asked_in_the_course(ps, t.anchors)) for ps, tasks in TASKS.items()}

@@ -11,7 +11,8 @@ regenerated, for running the whole suite in it (``make test`` there).
   from the set's other functions, so the rubric's round total and the derivation's fifth hold); its ready-made
   version ``scipy.special.softplus`` forbidden to it alone (``binary_cross_entropy_with_logits`` may still use it);
 * ``remove-log_softmax``: ``log_softmax`` taken out of ps1 (its reference stays: ps2's loss uses it); its 12 points
-  go to ``logsumexp`` and ``softmax``;
+  go to ``logsumexp`` and ``softmax``; its test data goes with it (its zoo specimens and ``LOSES`` rows, its corpus
+  fixture deleted: the fast check's "left over");
 * ``move-points``: one point of ``logsumexp-basic`` moved to ``logsumexp-axis``.
 """
 
@@ -448,7 +449,53 @@ def _remove_log_softmax(course: Path) -> None:
     nb = _notebook(path)
     gone = {"sec-logsoftmax", "task-log_softmax", "log_softmax", "checks-log_softmax", "fig-log-softmax"}
     nb["cells"] = [c for c in nb["cells"] if _gid(c) not in gone and not _gid(c).startswith("log_softmax-")]
+    # its section (5) gone, the next is 5 (tests/test_notebook_template.py: numbered 1, 2, …), where the lesson names it
+    for c in nb["cells"]:
+        text = "".join(c["source"])
+        renumbered = text.replace("## 6. Put it to work", "## 5. Put it to work").replace(
+            "figure of\nsection 6", "figure of\nsection 5").replace("figure of section 6", "figure of section 5")
+        if renumbered != text:
+            c["source"] = renumbered.splitlines(keepends=True)
     _write_notebook(path, nb)
+    # its test data with it (the fast check lists what is left over): its zoo specimens and their LOSES rows, and its
+    # corpus fixture (deleted)
+    zoo = course / "testkit" / "zoo" / f"{PS1}.py"
+    without_specimens_of(zoo, "log_softmax")
+    replace(zoo, "problem set 1: logsumexp, softmax, log_softmax.", "problem set 1: logsumexp, softmax.")
+    (course / LOG_SOFTMAX_FIXTURE).unlink()
+
+
+LOG_SOFTMAX_FIXTURE = f"testkit/corpus/fixtures/{PS1}/log_softmax-own-whole-array-logsumexp.py.txt"
+
+
+def without_specimens_of(path: Path, fn: str) -> None:
+    """The zoo module at ``path`` without ``fn``'s specimens (``Specimen``/``stub`` entries of ``ZOO``) and their
+    ``LOSES`` rows, each with the comment lines right above it: what a contributor deletes by hand."""
+    import ast
+
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    spans = []
+    for node in ast.walk(ast.parse(text)):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("Specimen", "stub")
+                and len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and node.args[1].value == fn):
+            spans.append((node.lineno, node.end_lineno))
+        if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "LOSES" for t in node.targets)
+                and isinstance(node.value, ast.Dict)):
+            spans += [(k.lineno, v.end_lineno) for k, v in zip(node.value.keys, node.value.values)
+                      if isinstance(k, ast.Constant) and str(k.value).startswith(f"{fn}-")]
+    gone = set()
+    for first, last in spans:
+        if lines[first - 1][:node_indent(lines[first - 1])].strip():
+            raise ValueError(f"{path}: line {first} does not start with its entry")
+        while first > 1 and lines[first - 2].lstrip().startswith("#"):  # its comment lines
+            first -= 1
+        gone.update(range(first, last + 1))
+    path.write_text("".join(line for number, line in enumerate(lines, 1) if number not in gone), encoding="utf-8")
+
+
+def node_indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 # --------------------------------------------------------------------------------------------- move-points
@@ -461,7 +508,8 @@ def _move_points(course: Path) -> None:
 CHANGES = {
     "add-softplus": Change("add-softplus", (f"solutions/{PS4}.py", f"autograder/checks/{PS4}.py",
                                             f"source/{PS4}/{PS4}.ipynb", f"testkit/zoo/{PS4}.py"), _add_softplus),
-    "remove-log_softmax": Change("remove-log_softmax", (f"autograder/checks/{PS1}.py", f"source/{PS1}/{PS1}.ipynb"),
+    "remove-log_softmax": Change("remove-log_softmax", (f"autograder/checks/{PS1}.py", f"source/{PS1}/{PS1}.ipynb",
+                                                        f"testkit/zoo/{PS1}.py", LOG_SOFTMAX_FIXTURE),
                                  _remove_log_softmax),
     "move-points": Change("move-points", (f"autograder/checks/{PS1}.py",), _move_points),
 }

@@ -16,7 +16,8 @@ problem set:
   time (``testkit/load.py``), the rubric (``testkit/zoo/rubric.py``: a total that is a multiple of 10, the derivation
   about a fifth), the hygiene share;
 * **left over** (:func:`left_over`): data of a function the course no longer asks for, which nothing reads (its zoo
-  specimens, corpus fixtures): harmless, to delete when convenient.
+  specimens and ``LOSES`` rows, its corpus fixtures): part of taking the function out, to delete with it
+  (``tests/test_declared.py`` fails while any is left; docs/contributing.md, "Remove a function").
 
 It exits 1 when something is to write or must give. ``tests/test_add_a_function.py`` holds the course to it.
 """

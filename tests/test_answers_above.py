@@ -44,14 +44,16 @@ def _before(ps: str):
 
 def test_the_detector_finds_what_the_lessons_gave_away_before():
     """Positive control: the release at :data:`~tests.answers_above.BEFORE` stated ps1's bounds and shift in
-    section 1, and ps4's identities before the derivation that asks for them (the issue's findings)."""
+    section 1, and ps4's identities before the derivation that asks for them (the issue's findings). A fact of that
+    commit: its tasks are those it asked (:data:`~tests.answers_above.EVER_ASKED`), whatever the course asks now."""
     flagged = {}
     for ps in ("ps1_softmax", "ps4_bernoulli", "ps2_cross_entropy", "ps6_information"):
         notebook = _before(ps)
         if notebook is None:
             pytest.skip(f"commit {answers_above.BEFORE} is not in this clone (a shallow checkout): the control "
                         "needs the history")
-        flagged[ps] = {(asks.split(" ")[0], where) for asks, where, _ in answers_above.found(ps, notebook)}
+        flagged[ps] = {(asks.split(" ")[0], where) for asks, where, _ in answers_above.found(ps, notebook,
+                                                                                            answers_above.EVER_ASKED)}
     assert ("(a)", "sec-scores") in flagged["ps1_softmax"] and ("(b)", "sec-scores") in flagged["ps1_softmax"]
     assert ("(a)", "sec-overflow") in flagged["ps1_softmax"]
     assert ("log_softmax", "sec-logsoftmax") in flagged["ps1_softmax"]
@@ -126,5 +128,6 @@ def test_the_detector_finds_what_issue_81_found():
         if shown.returncode != 0:
             pytest.skip(f"commit {answers_above.BEFORE_ISSUE_81} is not in this clone (a shallow checkout): the "
                         "control needs the history")
-        flagged = {(asks.split(" ")[0], where) for asks, where, _ in answers_above.stated(ps, json.loads(shown.stdout))}
+        flagged = {(asks.split(" ")[0], where) for asks, where, _ in answers_above.stated(ps, json.loads(shown.stdout),
+                                                                                      answers_above.EVER_ASKED)}
         assert expected <= flagged, (ps, expected - flagged)

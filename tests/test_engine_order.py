@@ -77,24 +77,35 @@ def test_the_engine_grades_compound_specimens_like_the_zoo(env, compound):
 #: as it is, which broadcasts only because of that. Not a compound specimen: plain nbgrader's kernel runs the visible
 #: asserts with errors carried forward too, and those call on rows, so it also docks the purity cell, which the
 #: engine judges one slice at a time (a function written for one form: tests/test_checks_visible.py).
-KEEPDIMS_CALLER = Compound(
-    "carry-log_softmax-written-against-my-logsumexp-keeping-dims", "ps1_softmax",
-    {"logsumexp": next(s.source for s in zoo("ps1_softmax") if s.name == "logsumexp-keeps-dims"),
-     "log_softmax": "import numpy as np\n\ndef log_softmax(z, axis=-1):\n"
-                    "    z = np.asarray(z, dtype=float)\n    return z - logsumexp(z, axis=axis)\n"},
-    loses=frozenset({"logsumexp-shape", "log_softmax-basic", "log_softmax-axis"}),
-)
+KEEPS_DIMS = "logsumexp-keeps-dims"
+#: ps1's callers of logsumexp written against it (``(source, the caller's cells lost)``), of the functions ps1 asks for.
+KEEPDIMS_WRITTEN = {
+    "log_softmax": ("import numpy as np\n\ndef log_softmax(z, axis=-1):\n"
+                    "    z = np.asarray(z, dtype=float)\n    return z - logsumexp(z, axis=axis)\n",
+                    {"log_softmax-basic", "log_softmax-axis"}),
+    "softmax": ("import numpy as np\n\ndef softmax(z, axis=-1, temperature=1.0):\n"
+                "    if not temperature > 0:\n        raise ValueError('temperature must be positive')\n"
+                "    z = np.asarray(z, dtype=float) / temperature\n    return np.exp(z - logsumexp(z, axis=axis))\n",
+                {"softmax-basic", "softmax-axis"}),
+}
+KEEPDIMS_CALLERS = {caller: Compound(
+    f"carry-{caller}-written-against-my-logsumexp-keeping-dims", "ps1_softmax",
+    {"logsumexp": next(s.source for s in zoo("ps1_softmax") if s.name == KEEPS_DIMS), caller: source},
+    loses=frozenset({"logsumexp-shape", *own}),
+) for caller, (source, own) in KEEPDIMS_WRITTEN.items() if caller in course.FUNCTIONS["ps1_softmax"]}
 
 
-def test_a_lost_cell_says_which_calls_were_answered_by_the_reference(env):
-    """With the correct logsumexp answering its calls, my log_softmax (above) no longer broadcasts on rows, where my
-    notebook never raised. Each cell it loses says that its calls were answered (through the engine's child and
-    parent); my logsumexp's own lost cell does not."""
-    data = grade(env, KEEPDIMS_CALLER.ps, KEEPDIMS_CALLER.notebook(), Limits())
+@pytest.mark.parametrize("caller", KEEPDIMS_CALLERS)
+def test_a_lost_cell_says_which_calls_were_answered_by_the_reference(env, caller):
+    """With the correct logsumexp answering its calls, my log_softmax (or softmax: above) no longer broadcasts on
+    rows, where my notebook never raised. Each cell it loses says that its calls were answered (through the engine's
+    child and parent); my logsumexp's own lost cell does not."""
+    written = KEEPDIMS_CALLERS[caller]
+    data = grade(env, written.ps, written.notebook(), Limits())
     lost = {t["name"]: t["output"] for t in data["tests"] if t["score"] is not None and t["score"] < t["max_score"]}
-    assert set(lost) == KEEPDIMS_CALLER.loses, lost
+    assert set(lost) == written.loses, sorted(lost)
     note = "calls of `logsumexp` were answered by a correct `logsumexp`"
-    assert {gid for gid, output in lost.items() if note in output} == {"log_softmax-basic", "log_softmax-axis"}, lost
+    assert {gid for gid, output in lost.items() if note in output} == written.loses - {"logsumexp-shape"}, lost
 
 
 #: A log_softmax whose cell brings a logsumexp of its own that keeps the reduced axis (so ``z - logsumexp(z, axis)``
@@ -360,14 +371,20 @@ def test_a_callback_outside_the_contract_signature_is_declined():
     assert "declined" in session.child.sent[1]  # the student's own logsumexp(…, keepdims=True) runs instead
 
 
-def test_a_circle_of_callbacks_is_declined_by_the_parent():
-    """A hostile child asks for softmax while softmax's own calls were answered with log_softmax's
-    reference: crediting both would need neither to compute anything."""
+PS1 = course.FUNCTIONS["ps1_softmax"]
+#: Every ordered pair of ps1's functions (each takes logits ``z`` first).
+CIRCLES = [(first, second) for first in PS1 for second in PS1 if first != second]
+
+
+@pytest.mark.parametrize("first,second", CIRCLES, ids=[f"{a}-{b}" for a, b in CIRCLES])
+def test_a_circle_of_callbacks_is_declined_by_the_parent(first, second):
+    """A hostile child asks for ``first`` (softmax, say) while ``first``'s own calls were answered with ``second``'s
+    (log_softmax's) reference: crediting both would need neither to compute anything."""
     done = {"outcome": 1}
     z = [1.0, 2.0]
-    session = session_with([callback("log_softmax", z), done, callback("softmax", z), done])
-    session.request({"op": "call", "function": "softmax"}, carry=("logsumexp", "log_softmax"))
-    session.request({"op": "call", "function": "log_softmax"}, carry=("logsumexp", "softmax"))
+    session = session_with([callback(second, z), done, callback(first, z), done])
+    session.request({"op": "call", "function": first}, carry=tuple(f for f in PS1 if f != first))
+    session.request({"op": "call", "function": second}, carry=tuple(f for f in PS1 if f != second))
     assert "value" in session.child.sent[1] and "declined" in session.child.sent[3]
 
 

@@ -380,15 +380,25 @@ def test_a_notebook_class_and_a_lambda_are_read():
                    args=(A.copy(),)) == ("", "")
 
 
-def test_another_contract_function_is_charged_on_its_own():
-    """softmax calling the student's log_softmax: at grading the callee is answered by the reference (errors
-    carried forward), so its write is log_softmax's mistake, charged to log_softmax's purity cell only."""
-    cells = ("import numpy as np\n\ndef log_softmax(z, axis=-1):\n    z -= np.max(z)\n    return z\n",
-             "def softmax(z, axis=-1, temperature=1.0):\n    return np.exp(log_softmax(z, axis))\n")
-    assert verdict(*cells, function="softmax", args=(A.copy(),), contract=PS1) == ("", "")
-    assert verdict(*cells, function="log_softmax", args=(A.copy(),), contract=PS1)[0] == "mutation"
-    alone = "import numpy as np\ndef softmax(z, axis=-1, temperature=1.0):\n    return np.exp(log_softmax(z, axis))\n"
-    assert verdict(alone, function="softmax", args=(A.copy(),), contract=PS1) == ("", "")
+#: ps1's callers written through another contract function of the set (``{call}``: the callee's call).
+CALLERS = {"softmax": "def softmax(z, axis=-1, temperature=1.0):\n    return np.exp({call})\n",
+           "log_softmax": "def log_softmax(z, axis=-1):\n    return {call}\n"}
+CALLS = {"log_softmax": "log_softmax(z, axis)", "logsumexp": "z - logsumexp(z, axis)"}
+#: (callee, caller) of the course: each pair whose two functions ps1 still asks for.
+CALLED = [(callee, caller) for callee in CALLS for caller in CALLERS if callee != caller and {callee, caller} <= set(PS1)]
+
+
+@pytest.mark.parametrize("callee,caller", CALLED, ids=[f"{caller}-through-{callee}" for callee, caller in CALLED])
+def test_another_contract_function_is_charged_on_its_own(callee, caller):
+    """softmax calling the student's log_softmax (or logsumexp; log_softmax calling logsumexp): at grading the callee
+    is answered by the reference (errors carried forward), so its write is the callee's mistake, charged to the
+    callee's purity cell only."""
+    through = CALLERS[caller].format(call=CALLS[callee])
+    cells = (f"import numpy as np\n\ndef {callee}(z, axis=-1):\n    z -= np.max(z)\n    return z\n", through)
+    assert verdict(*cells, function=caller, args=(A.copy(),), contract=PS1) == ("", "")
+    assert verdict(*cells, function=callee, args=(A.copy(),), contract=PS1)[0] == "mutation"
+    alone = "import numpy as np\n" + through
+    assert verdict(alone, function=caller, args=(A.copy(),), contract=PS1) == ("", "")
 
 
 def test_a_binding_in_a_block_keeps_the_earlier_ones():
@@ -747,10 +757,27 @@ def log_softmax(z, axis=-1):
 '''
 
 
-@pytest.mark.parametrize("function,source,kind,why", [
+LSE_NAN_TO_NEGINF_IN_PLACE = '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    if np.isnan(z).any():
+        z[np.isnan(z)] = -np.inf          # treat missing logits as impossible classes
+    m = np.max(z, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)), axis=axis)
+'''
+#: ``(function, source, kind, why)``: each of a function ps1 asks for.
+SOURCE_ONLY = [case for case in (
     ("softmax", COPIES_ONLY_WHEN_GRADED, "unverifiable", "`softmax` reaches into running frames"),
     ("log_softmax", NAN_TO_NEGINF_IN_PLACE, "mutation", "an assignment into it (line 7 of its cell"),
-])
+    ("logsumexp", LSE_NAN_TO_NEGINF_IN_PLACE, "mutation", "an assignment into it (line 7 of its cell"),
+) if case[0] in PS1]
+
+
+@pytest.mark.parametrize("function,source,kind,why", SOURCE_ONLY, ids=[c[0] for c in SOURCE_ONLY])
 def test_what_only_the_source_shows_costs_the_purity_cell_only(function, source, kind, why):
     """Every call of the checks leaves the input alone (the child would report nothing), yet the purity cell is
     lost, saying why, with the hint for it; every other cell of the problem set is kept."""

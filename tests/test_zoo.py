@@ -197,14 +197,24 @@ def test_a_callee_is_carried_only_during_the_callers_probes():
     assert outside.carried == ()
 
 
-def test_a_failure_says_when_the_callee_was_answered_by_the_reference():
-    """A log_softmax that drops the reduced axis works with the student's own whole-array logsumexp and raises with
-    the contract's one (carried forward): the message says that the callee was answered, or the student would read
-    about an error their notebook never shows. A failure with no callee answered says nothing of it."""
+#: ps1's callers of logsumexp written against a whole-array logsumexp of their own (``z - logsumexp(z)``): the
+#: pairs of the course whose two functions ps1 still asks for.
+WHOLE_ARRAY_CALLERS = [caller for caller in ("log_softmax", "softmax") if caller in FUNCTIONS["ps1_softmax"]]
+
+
+def _own_whole_array_lse(caller: str) -> str:
+    return OWN_WHOLE_ARRAY_LSE if caller == "log_softmax" else OWN_WHOLE_ARRAY_LSE_SOFTMAX
+
+
+@pytest.mark.parametrize("caller", WHOLE_ARRAY_CALLERS)
+def test_a_failure_says_when_the_callee_was_answered_by_the_reference(caller):
+    """A log_softmax (or softmax) that drops the reduced axis works with the student's own whole-array logsumexp and
+    raises with the contract's one (carried forward): the message says that the callee was answered, or the student
+    would read about an error their notebook never shows. A failure with no callee answered says nothing of it."""
     namespace = {"np": np, "__name__": "__main__"}
-    _one_function_a_cell(OWN_WHOLE_ARRAY_LSE, namespace)
+    _one_function_a_cell(_own_whole_array_lse(caller), namespace)
     checks = checks_for("ps1_softmax")
-    result = evaluate(checks["log_softmax-axis"], LocalTarget(namespace))
+    result = evaluate(checks[f"{caller}-axis"], LocalTarget(namespace))
     assert not result.passed and "could not be broadcast" in result.message, result.message
     assert "calls of `logsumexp` were answered by a correct `logsumexp`" in result.message, result.message
     alone = evaluate(checks["logsumexp-axis"], LocalTarget(namespace))
@@ -220,6 +230,13 @@ def logsumexp(z, axis=-1):
 def log_softmax(z, axis=-1):
     z = np.asarray(z, dtype=float)
     return z - logsumexp(z)
+"""
+OWN_WHOLE_ARRAY_LSE_SOFTMAX = OWN_WHOLE_ARRAY_LSE.split("\ndef log_softmax")[0] + """
+def softmax(z, axis=-1, temperature=1.0):
+    if not temperature > 0:
+        raise ValueError("temperature must be positive")
+    z = np.asarray(z, dtype=float) / temperature
+    return np.exp(z - logsumexp(z))
 """
 
 
@@ -241,16 +258,17 @@ def _one_function_a_cell(source: str, namespace: dict) -> None:
         exec(compile(block if index == 0 else "def " + block, f"<cell {index}>", "exec"), namespace)
 
 
-def test_a_callee_written_in_the_callers_own_cell_runs_as_written():
+@pytest.mark.parametrize("caller", WHOLE_ARRAY_CALLERS)
+def test_a_callee_written_in_the_callers_own_cell_runs_as_written(caller):
     """genlm/llamppl's log_softmax comes with a logsumexp of its own, over the whole array, in the same cell: that
     is the log_softmax's answer, graded as written (no normalisation per slice: a value failure), not a callee to
-    answer with the contract's logsumexp (which would make it raise where the notebook does not)."""
+    answer with the contract's logsumexp (which would make it raise where the notebook does not). So is a softmax's."""
     namespace = {"np": np, "__name__": "__main__"}
-    exec(compile(OWN_WHOLE_ARRAY_LSE, "<one cell>", "exec"), namespace)
-    result = evaluate(checks_for("ps1_softmax")["log_softmax-axis"], LocalTarget(namespace))
+    exec(compile(_own_whole_array_lse(caller), "<one cell>", "exec"), namespace)
+    result = evaluate(checks_for("ps1_softmax")[f"{caller}-axis"], LocalTarget(namespace))
     assert not result.passed and "answered by a correct" not in result.message, result.message
     assert "could not be broadcast" not in result.message, result.message
-    outcome = LocalTarget(namespace).call("log_softmax", ([[1.0, 2.0], [3.0, 5.0]],), {}, ("logsumexp",))
+    outcome = LocalTarget(namespace).call(caller, ([[1.0, 2.0], [3.0, 5.0]],), {}, ("logsumexp",))
     assert outcome.status == "returned" and outcome.carried == (), outcome
 
 

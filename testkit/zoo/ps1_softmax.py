@@ -825,6 +825,61 @@ def softmax(z, axis=-1, temperature=1.0):
         hint="the function ignores an input that changes the answer",
         mistake="ignores-an-input",
     ),
+    Specimen(
+        # right and stable, then rounded for display (round(v, 4)): every value off by up to 5e-5, and the generic
+        # nearly-right hint names it (each generic rule has specimens of more than one function)
+        "logsumexp-rounded",
+        "logsumexp",
+        '''
+import numpy as np
+
+def logsumexp(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    m = np.max(z, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):   # log(0) = -inf for a slice of only -inf
+        out = np.squeeze(m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)), axis=axis)
+    return np.round(out, 4)
+''',
+        hint="The values are close to the correct ones",
+        mistake="values-nearly-right",
+    ),
+    Specimen(
+        # the result computed and never returned: the generic no-return hint
+        "softmax-no-return",
+        "softmax",
+        '''
+import numpy as np
+
+def softmax(z, axis=-1, temperature=1.0):
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    x = np.asarray(z, dtype=float) / temperature
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    out = e / np.sum(e, axis=axis, keepdims=True)
+''',
+        hint="a `return` statement is missing",
+        mistake="no-return",
+    ),
+    Specimen(
+        # its formula in a string, evaluated: the grader cannot read it, so its purity is unverifiable
+        "logsumexp-eval-dispatch",
+        "logsumexp",
+        '''
+import numpy as np
+
+_FORMULAS = {"logsumexp": "np.squeeze(m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)), axis=axis)"}
+
+def logsumexp(z, axis=-1):
+    x = np.asarray(z, dtype=float)
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        return eval(_FORMULAS["logsumexp"])
+''',
+        hint="plain code the grader can read",
+        mistake="unreadable-code",
+    ),
 )
 
 # Stubs and the untouched template (see testkit.zoo.stub).
@@ -901,6 +956,10 @@ LOSES = {
         "logsumexp-basic", "logsumexp-axis", "logsumexp-shape", "logsumexp-stability", "logsumexp-purity",
     ),
     "log_softmax-eval-dispatch": ("log_softmax-purity",),
+    "logsumexp-rounded": ("logsumexp-basic",),
+    "softmax-no-return": ("softmax-basic", "softmax-axis", "softmax-temperature", "softmax-stability", "softmax-errors",
+                          "softmax-purity"),
+    "logsumexp-eval-dispatch": ("logsumexp-purity",),
 }
 
 # The degenerate forms of each function (constant, uniform, one-hot, identity, echoed, ignored: testkit/zoo/degenerate.py),
