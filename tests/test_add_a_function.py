@@ -49,7 +49,6 @@ DEPENDS = {
     "tests/test_purity_over_time.py": _ZOO, "tests/test_training.py": _ZOO, "tests/test_training_tells.py": _ZOO,
     "tests/test_engine_integrity.py": "the degenerate forms graded by the engine",
     "tests/test_engine_order.py": "the zoo's compound specimens graded in notebook order",
-    "tests/test_templates_classroom50.py": "the student templates' points, from the course",
     "tests/test_speed_paths.py": _ZOO,
 }
 #: Test modules that read what a change writes and are not run in the copies, and why: the end-to-end modules
@@ -57,6 +56,10 @@ DEPENDS = {
 #: change ran (docs/changelog.md), and this module.
 ELSEWHERE = {
     "tests/test_add_a_function.py": "this module",
+    # (its simulated runner starts the grader with a clean environment, as Classroom50 does: in a copy without a
+    # virtual environment of its own that is the installed tree's grader, not the copy's; the whole-suite run of
+    # each change, in a clone with its own, runs it: docs/changelog.md)
+    "tests/test_templates_classroom50.py": "the student templates' points, from the course: in a clone, not a copy",
     **{f"tests/{name}.py": "end to end (make test-e2e)" for name in (
         "test_benchmark_throughput", "test_gradescope", "test_lms_demo", "test_manual_grading", "test_nbgrader_e2e",
         "test_parity", "test_reports_readme")},
