@@ -721,8 +721,9 @@ def softmax(z, axis=-1, temperature=1.0):
         threading.Thread(target=_zero_when, args=(event, [z]), daemon=True).start()
         _go.append(event)
 {_SOFTMAX_BODY}''',
-    # a timer thread that zeroes the array 50 ms after the call returned (either it has fired when the grader
-    # compares, and the array changed, or it is still running: both cost the cell, whichever happens)
+    # a timer thread that zeroes the array 50 ms after the call (either it has fired when the grader compares, and
+    # the array changed, or it is still running: both cost the cell, whichever happens); the result is computed from
+    # a copy, so that a timer firing before the call returns (a loaded host) changes the input, never the answer
     "timer-thread": f'''import threading
 import numpy as np
 
@@ -734,6 +735,7 @@ def softmax(z, axis=-1, temperature=1.0):
         raise ValueError("temperature must be positive")
     if isinstance(z, np.ndarray):
         threading.Timer(0.05, _zero, args=([z],)).start()
+        z = z.copy()
 {_SOFTMAX_BODY}''',
     # a thread of the low-level `_thread` module (no threading.Thread object to see), waiting as above
     "raw-thread-waits": f'''import _thread
