@@ -21,12 +21,13 @@ from collections.abc import Container, Iterable
 from typing import Any
 
 #: What every child would otherwise import again: loaded once here, before the fork. (``subprocess`` and
-#: ``IPython.utils.process`` serve IPython's ``!``; ``uuid``, which ``pyplot`` loaded, is one of the modules the
-#: static reading takes as loaded before student code, ``reading.names.LOADED_MODULES``; matplotlib's package and
+#: ``IPython.utils.process`` serve IPython's ``!``; ``uuid``, ``calendar`` and ``urllib``, which ``pyplot`` loaded
+#: (under CPython 3.14 nothing else does), are among the modules the static reading takes as loaded before student
+#: code, ``reading.names.LOADED_MODULES``; matplotlib's package and
 #: font list, not ``pyplot``, which a child runs when its code first uses it: :mod:`.on_first_use`, installed by
 #: :func:`.child.make_shell`.)
 WARM_MODULES = ("numpy", "scipy.linalg", "scipy.special", "scipy.stats", "matplotlib", "matplotlib.font_manager",
-                "subprocess", "uuid", "IPython.utils.process", "autograder.perimeter.child_runtime.child")
+                "subprocess", "uuid", "calendar", "urllib", "IPython.utils.process", "autograder.perimeter.child_runtime.child")
 
 
 def warm_imports() -> None:
