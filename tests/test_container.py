@@ -44,6 +44,7 @@ from autograder.model.course import ROOT
 from testkit import same_grades
 from testkit.attacks import ATTACKS, DISK_FLOOD, classmate_copy
 from tests import ci_runner, engine_helpers
+from tests.test_redteam_uid_mode import OVERSHOOT_MB
 
 pytestmark = [pytest.mark.container, pytest.mark.slow]
 
@@ -211,7 +212,9 @@ def test_an_attack_class_gains_nothing_in_the_container(share):
     # the disk: the flood is stopped at its share of the container's disk, named, and costs nobody else a point
     over = [i for i in summary["incidents"] if i["kind"] == "over"]
     assert [i["submission"] for i in over] == [f"{FLOODER}/{PS}"], summary["incidents"]
-    assert float(over[0]["detail"].split(" MB", 1)[0]) <= 64 + 64, over
+    # (held within its share and what a flood writes before its stop lands: the bound of the uid-mode red team,
+    # tests/test_redteam_uid_mode.py's OVERSHOOT_MB, measured there; 151 MB here once, 2026-11-29)
+    assert float(over[0]["detail"].split(" MB", 1)[0]) <= 64 + OVERSHOOT_MB, over
     assert any("stopped" in c.get("error", "") for c in result(results, FLOODER)["execution"]["cells"])
 
 
