@@ -417,5 +417,10 @@ def learner(user_id: str, email: str, name: str, sourcedid: str = "") -> dict:
             "lis_person_sourcedid": sourcedid}
 
 
+def learners(people: dict) -> list[dict]:
+    """The class's members as the platform lists them: ``{student: (lms id, email)}``, each named after its student."""
+    return [learner(lms, email, c.title()) for c, (lms, email) in people.items()]
+
+
 def query_string(**params) -> str:
     return urlencode(params)

@@ -15,7 +15,7 @@ import pytest
 from autograder.lms.config import read_config
 from autograder.model.course import ROOT
 from tests.lms_fixtures import PEOPLE, write_graded_class, write_roster
-from tests.lti_platform import CLIENT_ID, Platform, learner
+from tests.lti_platform import CLIENT_ID, Platform, learners
 from tests.test_reports_readme import PLAIN_ENV, commands
 
 GUIDE = ROOT / "docs" / "instructors.md"
@@ -94,7 +94,7 @@ def test_the_guides_commands_run_as_printed_against_a_platform(tmp_path):
     jwk = json.loads(shell(jwk_command))  # step 3
     assert jwk["kid"] == "probdl-2026" and "d" not in jwk
     assert "BEGIN PUBLIC KEY" in shell(pubout)
-    members = [learner(lms, email, c.title()) for c, (lms, email) in PEOPLE.items()]
+    members = learners(PEOPLE)
     platform = Platform(jwk, members).start()  # the JWK registered as printed
     try:
         passback_file(token_url=platform.token_url, lineitems_url=platform.lineitems_url,

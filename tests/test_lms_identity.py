@@ -17,7 +17,7 @@ from autograder.lms.secret import Secret
 from autograder.model.grades import write_grades_csv
 from autograder.model.ids import csv_cell, from_csv_cell
 from tests.lms_fixtures import PEOPLE, write_graded_class, write_roster
-from tests.lti_platform import Platform, learner, rsa_pem
+from tests.lti_platform import Platform, learners, rsa_pem
 from tests.reports_fixtures import make_result, write_result
 from tests.test_lms_lti import KID, write_config
 
@@ -28,7 +28,7 @@ def tool_key():
 
 
 def start_platform(tool_key, people):
-    members = [learner(lms, email, c.title()) for c, (lms, email) in people.items()]
+    members = learners(people)
     return Platform(public_jwk(Secret(tool_key, "key"), KID), members).start()
 
 

@@ -26,7 +26,7 @@ from autograder.lms.transport import new_session
 from autograder.model.grades import write_grades_csv
 from autograder.model.results import TestResult, read_result, write_results
 from tests.lms_fixtures import ANSWER, DERIVATION, PEOPLE, grades_csv, write_graded_class, write_roster
-from tests.lti_platform import AGS, CLIENT_ID, Fault, Platform, learner, rsa_pem
+from tests.lti_platform import AGS, CLIENT_ID, Fault, Platform, learner, learners, rsa_pem
 
 KID = "probdl-test-1"
 
@@ -38,7 +38,7 @@ def tool_key():
 
 @pytest.fixture()
 def platform(tool_key):
-    members = [learner(lms, email, c.title()) for c, (lms, email) in PEOPLE.items()]
+    members = learners(PEOPLE)
     p = Platform(public_jwk(Secret(tool_key, "key"), KID), members).start()
     yield p
     p.stop()
@@ -182,7 +182,7 @@ def test_a_score_typed_in_before_the_first_run_is_left_alone_and_one_equal_to_th
 
 def test_a_platform_that_drops_a_pending_score_still_finds_nothing_to_post_again(course, tool_key, capsys):
     """Moodle keeps scoreGiven only when FullyGraded: the tag in the comment says the pending grade is ours."""
-    members = [learner(lms, email, c.title()) for c, (lms, email) in PEOPLE.items()]
+    members = learners(PEOPLE)
     p = Platform(public_jwk(Secret(tool_key, "key"), KID), members, moodle=True).start()
     try:
         config = write_config(course, p)
@@ -280,7 +280,7 @@ def test_our_assertion_carries_every_claim_the_platform_checks(course, platform,
 
 
 def test_a_scope_the_platform_does_not_grant_is_named_with_the_fix(course, tool_key, capsys):
-    members = [learner(lms, email, c.title()) for c, (lms, email) in PEOPLE.items()]
+    members = learners(PEOPLE)
     p = Platform(public_jwk(Secret(tool_key, "key"), KID), members,
                  allowed_scopes=(AGS + "lineitem", AGS + "result.readonly")).start()
     try:

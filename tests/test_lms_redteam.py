@@ -42,7 +42,7 @@ from autograder.lms.lti_token import public_jwk
 from autograder.lms.secret import Secret
 from tests.canvas_fake import BASE, COURSE_ID, TOKEN, FakeCanvas
 from tests.lms_fixtures import PEOPLE, grades_csv, write_graded_class, write_roster
-from tests.lti_platform import CLIENT_ID, Fault, Platform, learner, rsa_pem
+from tests.lti_platform import CLIENT_ID, Fault, Platform, learners, rsa_pem
 from tests.test_lms_moodle import MOODLE_IDS, PS1, PS2, URL, FakeMoodle
 
 KID = "probdl-redteam"
@@ -67,7 +67,7 @@ def sleeps(monkeypatch):
 
 @pytest.fixture()
 def platform(tool_key):
-    members = [learner(lms, email, c.title()) for c, (lms, email) in PEOPLE.items()]
+    members = learners(PEOPLE)
     p = Platform(public_jwk(Secret(tool_key, "key"), KID), members).start()
     yield p
     p.stop()

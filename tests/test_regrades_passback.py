@@ -17,7 +17,7 @@ from autograder.model.previous import read_previous
 from autograder.model.regrade_step import regrade_step
 from autograder.model.results import load_results
 from tests.lms_fixtures import PEOPLE, write_roster
-from tests.lti_platform import CLIENT_ID, Platform, learner, rsa_pem
+from tests.lti_platform import CLIENT_ID, Platform, learners, rsa_pem
 from tests.test_regrades import SHARED, folder, result
 
 KID = "probdl-regrade"
@@ -26,7 +26,7 @@ KID = "probdl-regrade"
 @pytest.fixture()
 def platform():
     key = rsa_pem()
-    members = [learner(lms, email, c.title()) for c, (lms, email) in PEOPLE.items()]
+    members = learners(PEOPLE)
     p = Platform(public_jwk(Secret(key, "key"), KID), members).start()
     p.tool_key = key
     yield p
